@@ -1,0 +1,68 @@
+"""Settings, read once from ``MADOGUCHI_*`` environment variables.
+
+The server and every CLI command build the same :class:`Settings`, so a value set for ``madoguchi serve`` means
+the same for ``madoguchi user add``. Nothing here has a network default: municipal networks are closed, so ICE
+servers, TURN and the LLM are off until someone configures them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class IceServer(BaseModel):
+    """One RTCIceServer entry as the browser's RTCPeerConnection takes it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    urls: list[str]
+    username: str | None = None
+    credential: str | None = None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MADOGUCHI_", frozen=True, extra="ignore")
+
+    data_dir: Path = Path("data")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy async URL; default: a SQLite file in data_dir"
+    )
+    redis_url: str | None = Field(default=None, description="Redis URL; unset means in-process live state")
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+    ice_servers: list[IceServer] = Field(default_factory=list, description="JSON list of RTCIceServer")
+    turn_urls: list[str] = Field(default_factory=list, description="TURN urls that get REST API credentials")
+    turn_secret: SecretStr | None = None
+    turn_ttl_s: int = Field(default=3600, ge=60, le=86400)
+
+    offer_timeout_s: float = Field(default=20.0, gt=0)
+    grace_period_s: float = Field(default=30.0, ge=0)
+    decline_cooldown_s: float = Field(default=60.0, ge=0)
+    default_handle_time_s: float = Field(default=360.0, gt=0)
+    thanks_screen_s: float = Field(default=8.0, ge=0)
+
+    session_ttl_s: int = Field(default=12 * 3600, gt=0)
+    cookie_secure: bool = False
+
+    max_chat_length: int = Field(default=1000, gt=0)
+    max_payload_bytes: int = Field(default=64 * 1024, gt=0)
+    events_per_second: float = Field(default=30.0, gt=0)
+    event_burst: int = Field(default=60, gt=0)
+
+    llm_base_url: str | None = None
+    llm_model: str = "default"
+    llm_api_key: SecretStr | None = None
+    llm_timeout: float = Field(default=8.0, gt=0)
+
+    log_level: str = "INFO"
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'madoguchi.db').resolve()}"
