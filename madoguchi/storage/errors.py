@@ -1,0 +1,80 @@
+"""Errors the storage layer raises for bad input, so callers can answer a user without a traceback.
+
+Every error is a :class:`StorageError`; its message is one plain English sentence that the CLI prints as is and
+the server can log or map to an error code.
+"""
+
+from __future__ import annotations
+
+
+class StorageError(Exception):
+    """Base class: a request the storage layer refused (bad input or a missing row), not a crash."""
+
+
+class DuplicateUsername(StorageError):
+    def __init__(self, username: str) -> None:
+        super().__init__(f"a user named {username!r} already exists")
+        self.username = username
+
+
+class UnknownMunicipality(StorageError):
+    def __init__(self, municipality_id: str) -> None:
+        super().__init__(f"there is no municipality with id {municipality_id!r}")
+        self.municipality_id = municipality_id
+
+
+class UnknownPlace(StorageError):
+    def __init__(self, place_id: str, municipality_id: str | None = None) -> None:
+        where = f" in municipality {municipality_id!r}" if municipality_id else ""
+        super().__init__(f"there is no place with id {place_id!r}{where}")
+        self.place_id = place_id
+
+
+class DuplicateId(StorageError):
+    def __init__(self, kind: str, value: str) -> None:
+        super().__init__(f"a {kind} with id {value!r} already exists")
+
+
+class InvalidValue(StorageError):
+    """A value outside its allowed set (role, place kind, channel, sender...) or an empty required text."""
+
+
+class UnknownUser(StorageError):
+    def __init__(self, who: str) -> None:
+        super().__init__(f"there is no user {who!r}")
+
+
+class UnknownBooth(StorageError):
+    def __init__(self, booth_id: str) -> None:
+        super().__init__(f"there is no booth with id {booth_id!r}")
+        self.booth_id = booth_id
+
+
+class UnknownConsultation(StorageError):
+    def __init__(self, consultation_id: str) -> None:
+        super().__init__(f"there is no consultation with id {consultation_id!r}")
+        self.consultation_id = consultation_id
+
+
+class DuplicateConsultation(StorageError):
+    def __init__(self, consultation_id: str) -> None:
+        super().__init__(f"a consultation with id {consultation_id!r} already exists")
+        self.consultation_id = consultation_id
+
+
+class UnknownColumn(StorageError):
+    def __init__(self, names: list[str], allowed: frozenset[str]) -> None:
+        super().__init__(
+            f"cannot set consultation column(s) {', '.join(sorted(names))}; "
+            f"allowed: {', '.join(sorted(allowed))}"
+        )
+        self.names = names
+
+
+class ChatSeqConflict(StorageError):
+    def __init__(self, consultation_id: str, seq: int) -> None:
+        super().__init__(
+            f"chat line {seq} of consultation {consultation_id!r} already exists with a different client_id"
+        )
+        self.consultation_id = consultation_id
+        self.seq = seq

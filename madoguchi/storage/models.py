@@ -1,0 +1,229 @@
+"""The durable schema as SQLAlchemy tables: the one description both the code and Alembic's checks read.
+
+The first migration (``migrations/versions/0001_initial.py``) is written out by hand from these classes and a
+test compares the migrated database with this metadata, so the two cannot drift apart silently.
+
+Portability choices (SQLite by default, PostgreSQL at scale):
+- enumerations are short strings with CHECK constraints, not native PostgreSQL enums, so adding a value is a
+  plain migration on both;
+- every timestamp goes through :class:`UTCDateTime`: Python code sees timezone-aware UTC ``datetime`` objects
+  on both databases, and naive datetimes are refused rather than guessed at;
+- constraints have names (``NAMING_CONVENTION``) so Alembic's batch mode can alter SQLite tables later.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ROLES = ("agent", "supervisor", "admin")
+PLACE_KINDS = ("main_office", "post_office", "community_centre", "branch")
+CHANNELS = ("booth", "chat")
+SENDERS = ("resident", "agent", "bot", "system")
+FINISHED_STATES = ("closed", "abandoned", "interrupted")
+"""Consultation states after which nothing more happens; every other state is picked up by recovery."""
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every database.
+
+    SQLite has no timezone type, so it stores naive UTC text and gets UTC attached again on the way out;
+    PostgreSQL uses ``timestamptz``. A naive ``datetime`` is an error: it would silently mean local time.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected a datetime, got {type(value).__name__}")
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("naive datetime: pass a timezone-aware UTC datetime")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+JSONValue = JSON().with_variant(JSONB(), "postgresql")
+SerialId = BigInteger().with_variant(Integer(), "sqlite")
+"""An append-only table's row id: 64-bit on PostgreSQL, SQLite's rowid alias (INTEGER PRIMARY KEY) there."""
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONValue, list[str]: JSONValue}
+
+
+class Municipality(Base):
+    __tablename__ = "municipalities"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_ja: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+
+
+class Place(Base):
+    __tablename__ = "places"
+    __table_args__ = (CheckConstraint(_one_of("kind", PLACE_KINDS), name="kind"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    municipality_id: Mapped[str] = mapped_column(ForeignKey("municipalities.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+
+
+class Booth(Base):
+    __tablename__ = "booths"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    municipality_id: Mapped[str] = mapped_column(ForeignKey("municipalities.id"), index=True)
+    place_id: Mapped[str | None] = mapped_column(ForeignKey("places.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    location: Mapped[str] = mapped_column(Text, default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+    __table_args__ = (CheckConstraint(_one_of("role", ROLES), name="role"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    routes: Mapped[list[str]]
+    languages: Mapped[list[str]]
+    created_at: Mapped[datetime]
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class StaffMunicipality(Base):
+    __tablename__ = "staff_municipalities"
+
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True)
+    municipality_id: Mapped[str] = mapped_column(ForeignKey("municipalities.id"), primary_key=True)
+
+
+class WebSession(Base):
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Consultation(Base):
+    __tablename__ = "consultations"
+    __table_args__ = (
+        CheckConstraint(_one_of("channel", CHANNELS), name="channel"),
+        Index(None, "state"),
+        Index(None, "requested_at"),
+        Index(None, "municipality_id", "requested_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    municipality_id: Mapped[str] = mapped_column(ForeignKey("municipalities.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    booth_id: Mapped[str | None] = mapped_column(ForeignKey("booths.id"), index=True)
+    resident_ref: Mapped[str | None] = mapped_column(String(128))
+    route: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(16))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(32))
+    agent_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    requested_at: Mapped[datetime]
+    offered_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    wrapped_up_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(64))
+    disposition: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    triage: Mapped[dict[str, Any] | None]
+    summary: Mapped[dict[str, Any] | None]
+    updated_at: Mapped[datetime]
+
+
+class ConsultationEvent(Base):
+    __tablename__ = "consultation_events"
+
+    id: Mapped[int] = mapped_column(SerialId, primary_key=True, autoincrement=True)
+    consultation_id: Mapped[str] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]]
+
+
+class ChatMessage(Base):
+    __tablename__ = "chat_messages"
+    __table_args__ = (
+        CheckConstraint(_one_of("sender", SENDERS), name="sender"),
+        UniqueConstraint("consultation_id", "client_id"),
+    )
+
+    consultation_id: Mapped[str] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    sender: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime]
+    client_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(SerialId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]]
