@@ -1,0 +1,253 @@
+"""Full synthetic calls: booth → queue → agent → media both ways → end → wrap-up, with timings.
+
+:func:`run_server_call` does what a resident at a booth and a member of staff would do, through a real server,
+and measures from the agent's accept (the moment ``offer.accept`` is sent, so its round trip is included):
+
+* ``signaling_ms``: until the agent has applied the booth's answer (offer out, answer back, via the server);
+* ``connected_ms``: until the agent's RTCPeerConnection is ``connected`` (ICE + DTLS);
+* ``first_frame_ms``: until the agent has decoded the first video frame from the booth.
+
+Both sides' first audio and video frames are reported too (``first_frames_ms``).  A call is ``ok`` only when
+both peers connected, all four tracks (audio and video, each way) delivered frames, and the call was ended and
+wrapped up, so the consultation record is complete and the agent is free again.
+
+:func:`run_direct_call` is the reference: the same two media sessions, the same sources, connected directly
+in one process with no server, measured from the start of negotiation.  The difference between the two is
+what the signaling path costs.
+
+A probe must never pick up a real resident: its agent accepts only the offer for the consultation its own
+booth just requested, and declines any other offer it is given.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from madoguchi.media.peer import AgentPeer, BoothPeer, PeerError, ProtocolError, login_agent
+from madoguchi.media.session import Clock, MediaError, MediaSession
+
+KINDS = ("audio", "video")
+
+
+@dataclass(frozen=True)
+class ProbeTarget:
+    """Where and as whom a probe calls."""
+
+    booth_server: str
+    agent_server: str
+    booth_token: str
+    agent_user: str
+    agent_password: str
+    route: str = "general_inquiry"
+    language: str = "ja"
+
+
+@dataclass
+class CallResult:
+    """One call's outcome, printed as one JSON line by ``madoguchi probe``."""
+
+    ok: bool = False
+    signaling_ms: float | None = None
+    connected_ms: float | None = None
+    first_frame_ms: float | None = None
+    frames_received: dict[str, dict[str, int]] = field(default_factory=dict)
+    first_frames_ms: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    consultation_id: str | None = None
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _ms(moment: float | None, start: float) -> float | None:
+    return None if moment is None else round((moment - start) * 1000, 2)
+
+
+async def _measure_media(
+    agent: MediaSession,
+    booth: MediaSession,
+    start: float,
+    result: CallResult,
+    timeout_s: float,
+    hold_s: float,
+) -> None:
+    """Wait for connection and first frames on both sides, hold, and fill the timings into ``result``."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            await asyncio.gather(agent.wait_connected(timeout_s), booth.wait_connected(timeout_s))
+            await asyncio.gather(
+                agent.wait_first_frames(KINDS, timeout_s), booth.wait_first_frames(KINDS, timeout_s)
+            )
+    except TimeoutError:
+        raise MediaError(f"media was not flowing both ways within {timeout_s:g} s") from None
+    finally:
+        result.signaling_ms = _ms(agent.times.remote_description_at, start)
+        result.connected_ms = _ms(agent.times.connected_at, start)
+        result.first_frame_ms = _ms(agent.times.first_frame_at.get("video"), start)
+    if hold_s > 0:
+        await asyncio.sleep(hold_s)
+    _collect_frames(agent, booth, start, result)
+
+
+def _collect_frames(agent: MediaSession, booth: MediaSession, start: float, result: CallResult) -> None:
+    for side, session in (("agent", agent), ("booth", booth)):
+        result.frames_received[side] = session.frame_counts()
+        result.first_frames_ms[side] = {
+            kind: _ms(session.times.first_frame_at.get(kind), start) for kind in KINDS
+        }
+        video = session.received.get("video")
+        if video is not None and not video.counters_in_order:
+            raise MediaError(f"the {side} received video frames out of order or not from our source")
+
+
+# -- direct reference ----------------------------------------------------------------------------------------
+
+
+async def run_direct_call(
+    *, timeout_s: float = 10.0, hold_s: float = 0.0, clock: Clock = time.perf_counter
+) -> CallResult:
+    """Two aiortc peers connected in-process with no server: the benchmark's reference call."""
+    result = CallResult()
+    queues: dict[str, asyncio.Queue[dict[str, Any]]] = {"agent": asyncio.Queue(), "booth": asyncio.Queue()}
+
+    def sender(to: str) -> Any:
+        async def send(payload: dict[str, Any]) -> None:
+            queues[to].put_nowait(payload)
+
+        return send
+
+    start = clock()
+    agent = MediaSession(polite=False, ice_servers=[], send_signal=sender("booth"), clock=clock)
+    booth = MediaSession(polite=True, ice_servers=[], send_signal=sender("agent"), clock=clock)
+
+    async def pump(name: str, session: MediaSession) -> None:
+        while True:
+            await session.handle_signal(await queues[name].get())
+
+    pumps = [asyncio.ensure_future(pump("agent", agent)), asyncio.ensure_future(pump("booth", booth))]
+    try:
+        await agent.negotiate()
+        await _measure_media(agent, booth, start, result, timeout_s, hold_s)
+        result.ok = True
+    except (MediaError, PeerError) as exc:
+        result.error = str(exc)
+    finally:
+        for task in pumps:
+            task.cancel()
+        for task in pumps:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await asyncio.gather(agent.close(), booth.close())
+    return result
+
+
+# -- through the server --------------------------------------------------------------------------------------
+
+
+async def run_server_call(
+    target: ProbeTarget,
+    session_cookie: str,
+    *,
+    timeout_s: float = 15.0,
+    hold_s: float = 0.5,
+    clock: Clock = time.perf_counter,
+) -> CallResult:
+    """One complete booth → agent call through the server, measured from the agent's accept."""
+    result = CallResult()
+    booth = BoothPeer(target.booth_server, clock=clock)
+    agent = AgentPeer(target.agent_server, clock=clock)
+    stage = "connecting"
+    try:
+        async with asyncio.timeout(timeout_s * 3):
+            await asyncio.gather(
+                booth.connect(target.booth_token, timeout_s), agent.connect(session_cookie, timeout_s)
+            )
+            stage = "going available"
+            await agent.set_status("available")
+            stage = "requesting a consultation"
+            consultation_id = await booth.request_consultation(target.route, target.language)
+            result.consultation_id = consultation_id
+            stage = "waiting for the offer"
+            await _take_own_offer(agent, consultation_id, timeout_s)
+            stage = "accepting"
+            start = clock()
+            await agent.call("offer.accept", {"consultation_id": consultation_id})
+            stage = "starting media"
+            agent_media, booth_media = await asyncio.gather(
+                agent.wait_session(timeout_s), booth.wait_session(timeout_s)
+            )
+            stage = "connecting media"
+            await _measure_media(agent_media, booth_media, start, result, timeout_s, hold_s)
+            stage = "ending the call"
+            await agent.call("consultation.end", {"consultation_id": consultation_id})
+            await asyncio.gather(agent.end_media(), booth.end_media())
+            stage = "submitting the wrap-up"
+            await agent.call(
+                "wrapup.submit",
+                {"consultation_id": consultation_id, "disposition": "resolved", "note": "probe"},
+            )
+            stage = "going away"
+            await agent.set_status("away")
+            errors = booth.media_errors + agent.media_errors
+            if errors:
+                raise MediaError("; ".join(errors))
+            result.ok = True
+    except TimeoutError:
+        result.error = f"timed out while {stage}"
+    except (PeerError, MediaError) as exc:
+        result.error = f"{stage}: {exc}"
+    finally:
+        if not result.ok:
+            await _clean_up_failed_call(booth, agent, result.consultation_id)
+        await asyncio.gather(booth.close(), agent.close())
+    return result
+
+
+async def _take_own_offer(agent: AgentPeer, consultation_id: str, timeout_s: float) -> None:
+    """Wait for the offer of our own consultation; decline anybody else's (a real resident must not wait)."""
+    async with asyncio.timeout(timeout_s):
+        while True:
+            offer = await agent.wait_event("offer", timeout_s)
+            if offer.get("consultation_id") == consultation_id:
+                return
+            with contextlib.suppress(PeerError):
+                await agent.call("offer.decline", {"consultation_id": offer.get("consultation_id")})
+
+
+async def _clean_up_failed_call(booth: BoothPeer, agent: AgentPeer, consultation_id: str | None) -> None:
+    """Best effort: leave no consultation hanging and the agent away, so the next call starts clean."""
+    if consultation_id is None:
+        return
+    attempts = (
+        (agent, "consultation.end", {"consultation_id": consultation_id}),
+        (
+            agent,
+            "wrapup.submit",
+            {"consultation_id": consultation_id, "disposition": "dropped", "note": "probe failed"},
+        ),
+        (booth, "consultation.cancel", {"consultation_id": consultation_id}),
+        (agent, "agent.status", {"status": "away"}),
+    )
+    for peer, event, payload in attempts:
+        if peer.sio.connected:
+            with contextlib.suppress(PeerError, ProtocolError):
+                await peer.call(event, payload, timeout_s=3.0)
+
+
+async def run_probe(
+    target: ProbeTarget, count: int, *, timeout_s: float = 15.0, hold_s: float = 0.5
+) -> AsyncIterator[CallResult]:
+    """Log the agent in once, then run ``count`` calls one after another."""
+    try:
+        cookie = await login_agent(target.agent_server, target.agent_user, target.agent_password, timeout_s)
+    except PeerError as exc:
+        for _ in range(count):
+            yield CallResult(error=f"logging in: {exc}")
+        return
+    for _ in range(count):
+        yield await run_server_call(target, cookie, timeout_s=timeout_s, hold_s=hold_s)
