@@ -1,9 +1,133 @@
-"""CLI subcommands of this package (registered by madoguchi.cli)."""
+"""CLI subcommands of this package (registered by madoguchi.cli): ``madoguchi probe``.
+
+The probe is both a test tool and a synthetic monitor for real deployments: run it from cron against a
+dedicated probe booth and probe agent, read one JSON line per call, alert on a non-zero exit status.
+Exit status: 0 every call succeeded, 1 at least one call failed, 2 bad arguments (from argparse).
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
+import sys
 from typing import Any
+
+from madoguchi.media.probe import CallResult, ProbeTarget, run_probe
+from madoguchi.settings import Settings
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= 10_000:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 10000, got {value}")
+    return value
+
+
+def _number_of_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    value = _number_of_seconds(text)
+    if not 0 < value <= 600:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 600 seconds, got {text}")
+    return value
+
+
+def _hold_seconds(text: str) -> float:
+    value = _number_of_seconds(text)
+    if not 0 <= value <= 60:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 60 seconds, got {text}")
+    return value
+
+
+def _server_url(text: str) -> str:
+    if not text.startswith(("http://", "https://")):
+        raise argparse.ArgumentTypeError(f"must start with http:// or https://, got {text!r}")
+    return text.rstrip("/")
 
 
 def register(subparsers: Any) -> None:
     """Add this package's subcommands to ``madoguchi``."""
+    probe = subparsers.add_parser(
+        "probe",
+        help="run full synthetic booth → agent video calls and report their timings",
+        description=(
+            "Runs COUNT complete calls one after another: a headless booth requests a consultation, "
+            "a headless agent accepts it, audio and video flow both ways, the agent ends the call and "
+            "submits a wrap-up. Prints one line per call; exits 1 if any call failed."
+        ),
+    )
+    probe.add_argument(
+        "--server", required=True, type=_server_url, help="base URL, e.g. https://madoguchi.example"
+    )
+    probe.add_argument(
+        "--booth-server", type=_server_url, help="base URL for the booth side (default: --server)"
+    )
+    probe.add_argument(
+        "--agent-server", type=_server_url, help="base URL for the agent side (default: --server)"
+    )
+    probe.add_argument("--booth-token", required=True, help="device token of a booth kept for probing")
+    probe.add_argument("--agent-user", required=True, help="user name of an agent account kept for probing")
+    probe.add_argument("--agent-password", required=True, help="that agent's password")
+    probe.add_argument(
+        "--route", default="general_inquiry", help="route to request (default: general_inquiry)"
+    )
+    probe.add_argument("--language", default="ja", help="language to request (default: ja)")
+    probe.add_argument("--count", type=_positive_int, default=1, help="number of calls (default: 1)")
+    probe.add_argument(
+        "--timeout", type=_seconds, default=15.0, help="seconds allowed per step (default: 15)"
+    )
+    probe.add_argument(
+        "--hold",
+        type=_hold_seconds,
+        default=0.5,
+        help="seconds to keep each call up after media flows (default: 0.5)",
+    )
+    probe.add_argument("--json", action="store_true", help="print one JSON object per call (for machines)")
+    probe.set_defaults(handler=probe_command)
+
+
+def _human_line(index: int, result: CallResult) -> str:
+    if not result.ok:
+        return f"call {index}: FAILED: {result.error}"
+    frames = ", ".join(
+        f"{side} got {counts.get('audio', 0)} audio / {counts.get('video', 0)} video frames"
+        for side, counts in result.frames_received.items()
+    )
+    return (
+        f"call {index}: ok  signaling {result.signaling_ms} ms, connected {result.connected_ms} ms, "
+        f"first video frame {result.first_frame_ms} ms ({frames})"
+    )
+
+
+async def probe_command(args: argparse.Namespace, settings: Settings) -> int:
+    """``madoguchi probe``: run the calls, print them, and fail if any failed."""
+    target = ProbeTarget(
+        booth_server=args.booth_server or args.server,
+        agent_server=args.agent_server or args.server,
+        booth_token=args.booth_token,
+        agent_user=args.agent_user,
+        agent_password=args.agent_password,
+        route=args.route,
+        language=args.language,
+    )
+    failures = 0
+    index = 0
+    async for result in run_probe(target, args.count, timeout_s=args.timeout, hold_s=args.hold):
+        index += 1
+        failures += 0 if result.ok else 1
+        line = json.dumps(result.to_json(), ensure_ascii=False) if args.json else _human_line(index, result)
+        print(line, flush=True)
+    if failures and not args.json:
+        print(f"{failures} of {index} calls failed", file=sys.stderr)
+    return 1 if failures else 0
