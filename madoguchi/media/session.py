@@ -109,8 +109,8 @@ class MediaSession:
         self._send_signal = send_signal
         self._clock = clock
         self._read_counters = read_counters
-        self.audio = ToneAudioTrack()
-        self.video = PatternVideoTrack()
+        self.audio: ToneAudioTrack
+        self.video: PatternVideoTrack
         self.received: dict[str, ReceivedTrack] = {}
         self.times = MediaTimes()
         self._lock = asyncio.Lock()
@@ -129,6 +129,9 @@ class MediaSession:
 
     def _build_connection(self) -> RTCPeerConnection:
         pc = RTCPeerConnection(RTCConfiguration(iceServers=list(self._ice_servers)))
+        # Fresh tracks for every connection: an aiortc sender stops its track when the connection closes.
+        self.audio = ToneAudioTrack()
+        self.video = PatternVideoTrack()
         pc.addTrack(self.audio)
         pc.addTrack(self.video)
 
@@ -166,6 +169,8 @@ class MediaSession:
 
     async def _consume(self, track: MediaStreamTrack) -> None:
         record = self.received.setdefault(track.kind, ReceivedTrack(kind=track.kind))
+        record.last_counter = None  # a new remote track (after a rebuild) counts from its own start
+        checked = 0
         while True:
             try:
                 frame = await track.recv()
@@ -181,7 +186,8 @@ class MediaSession:
             if isinstance(frame, VideoFrame):
                 record.width = frame.width
                 record.height = frame.height
-                if self._read_counters and record.frames <= 30:
+                if self._read_counters and checked < 30:
+                    checked += 1
                     counter = read_frame_counter(frame)
                     if record.last_counter is not None and counter <= record.last_counter:
                         record.counters_in_order = False
