@@ -1,0 +1,1 @@
+"""Madoguchi: a remote counter (リモート窓口) for municipalities."""

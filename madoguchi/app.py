@@ -1,0 +1,109 @@
+"""The composition root: ``create_app(settings)`` is the one place where the parts are wired together.
+
+Resources (database, live store, counter service and its timers) are opened in ``cleanup_ctx`` so that they
+live exactly as long as the application, in tests as in production.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+
+import jinja2
+import socketio
+from aiohttp import web
+
+from madoguchi import keys
+from madoguchi.agent_console import pages as console_pages
+from madoguchi.booth import pages as booth_pages
+from madoguchi.settings import Settings
+from madoguchi.signaling.service import Clock, CounterService, counter_config
+from madoguchi.signaling.sockets import AgentNamespace, BoothNamespace, SocketNotifier
+from madoguchi.signaling.store import LiveStore, MemoryStore
+from madoguchi.storage.accounts import Accounts
+from madoguchi.storage.booths import Booths
+from madoguchi.storage.db import open_database
+from madoguchi.storage.records import ConsultationRecords
+
+log = logging.getLogger(__name__)
+
+SOCKETS = web.AppKey("sockets", socketio.AsyncServer)
+
+
+def create_app(settings: Settings, *, clock: Clock = time.time) -> web.Application:
+    app = web.Application(client_max_size=settings.max_payload_bytes)
+    app[keys.SETTINGS] = settings
+    app[keys.TEMPLATES] = jinja2.Environment(
+        loader=jinja2.PackageLoader("madoguchi", "templates"),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+    )
+    sio = socketio.AsyncServer(
+        async_mode="aiohttp",
+        async_handlers=False,
+        max_http_buffer_size=settings.max_payload_bytes,
+        logger=False,
+        engineio_logger=False,
+    )
+    sio.attach(app)
+    app[SOCKETS] = sio
+    app.cleanup_ctx.append(_storage(settings))
+    app.cleanup_ctx.append(_counter(settings, sio, clock))
+    app.router.add_get("/healthz", healthz)
+    booth_pages.setup(app)
+    console_pages.setup(app)
+    return app
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """Liveness: the process answers. Readiness (database, Redis) is /readyz."""
+    return web.json_response({"status": "ok"})
+
+
+def _storage(settings: Settings) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        if settings.database_url is None:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        db = await open_database(settings.effective_database_url)
+        app[keys.DATABASE] = db
+        app[keys.ACCOUNTS] = Accounts(db)
+        app[keys.BOOTHS] = Booths(db)
+        app[keys.RECORDS] = ConsultationRecords(db)
+        yield
+        await db.close()
+
+    return ctx
+
+
+def _counter(
+    settings: Settings, sio: socketio.AsyncServer, clock: Clock
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        store: LiveStore = MemoryStore(counter_config(settings))
+        service = CounterService(
+            settings=settings,
+            store=store,
+            records=app[keys.RECORDS],
+            booths=app[keys.BOOTHS],
+            notifier=SocketNotifier(sio),
+            clock=clock,
+        )
+        app[keys.COUNTER] = service
+        sio.register_namespace(BoothNamespace(booths=app[keys.BOOTHS], service=service, settings=settings, clock=clock))
+        sio.register_namespace(
+            AgentNamespace(accounts=app[keys.ACCOUNTS], service=service, settings=settings, clock=clock)
+        )
+        interrupted = await service.recover()
+        if interrupted:
+            log.warning("marked %d unfinished consultations as interrupted after a restart", interrupted)
+        timers = asyncio.create_task(service.run_timers(), name="counter-timers")
+        yield
+        timers.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await timers
+        await store.close()
+
+    return ctx

@@ -1,0 +1,76 @@
+"""``madoguchi serve`` and ``madoguchi demo``: run the server until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+from typing import Any
+
+from aiohttp import web
+
+from madoguchi.settings import Settings
+
+
+def register(subparsers: Any) -> None:
+    serve = subparsers.add_parser("serve", help="run the server")
+    _listen_options(serve)
+    serve.set_defaults(handler=serve_command)
+    demo = subparsers.add_parser(
+        "demo", help="run the server with the sample municipality and demo accounts (printed on start)"
+    )
+    _listen_options(demo)
+    demo.set_defaults(handler=demo_command)
+
+
+def _listen_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", help="address to listen on (default: MADOGUCHI_HOST or 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port to listen on (default: MADOGUCHI_PORT or 8080; 0 = any)")
+
+
+async def serve_command(args: argparse.Namespace, settings: Settings) -> int:
+    return await run_server(
+        settings, host=args.host or settings.host, port=settings.port if args.port is None else args.port
+    )
+
+
+async def demo_command(args: argparse.Namespace, settings: Settings) -> int:
+    from madoguchi.storage.db import open_database
+    from madoguchi.storage.seed import print_demo_credentials, seed_demo
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = await open_database(settings.effective_database_url)
+    try:
+        credentials = await seed_demo(db, settings.data_dir)
+    finally:
+        await db.close()
+    host = args.host or settings.host
+    port = settings.port if args.port is None else args.port
+    print_demo_credentials(
+        credentials, base_url=f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"
+    )
+    return await run_server(settings, host=host, port=port)
+
+
+async def run_server(settings: Settings, *, host: str, port: int) -> int:
+    from madoguchi.app import create_app
+
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    app = create_app(settings)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    for address in runner.addresses:
+        print(f"madoguchi listening on http://{address[0]}:{address[1]}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+    return 0

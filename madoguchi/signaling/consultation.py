@@ -1,0 +1,183 @@
+"""The consultation lifecycle: one resident's case from first question to wrap-up.
+
+Everything that can happen to a consultation is a :class:`Trigger`; :data:`TRANSITIONS` says, for each state,
+which triggers are allowed and where they lead. Anything not in the table is refused with
+:class:`TransitionError`, so a stale click (accepting an offer that just timed out) can never corrupt a case.
+
+Transition table (state --trigger--> next state)::
+
+    (new)     --open_chat-----------> triage      resident at home starts with the bot
+    (new)     --request-------------> waiting     a booth asks for a person directly
+    triage    --handoff-------------> waiting     the bot hands the resident to a person
+    triage    --cancel--------------> abandoned   resident left before a person was asked for
+    triage    --resident_gone-------> abandoned   resident's link stayed down past the grace period
+    waiting   --offer---------------> offered     routing picked the longest-idle matching agent
+    waiting   --cancel--------------> abandoned   resident gave up waiting
+    waiting   --resident_gone-------> abandoned
+    offered   --accept--------------> active      the agent took it; media and chat start
+    offered   --decline-------------> waiting     same place in the queue, offered to someone else
+    offered   --offer_timeout-------> waiting     agent did not answer; they are set away
+    offered   --agent_gone----------> waiting     agent's link dropped while ringing
+    offered   --cancel--------------> abandoned
+    offered   --resident_gone-------> abandoned
+    active    --end-----------------> wrap_up     either side hung up
+    active    --resident_gone-------> wrap_up     resident's link stayed down past the grace period
+    active    --agent_gone----------> waiting     agent's link stayed down: back to the queue, same place
+    active    --transfer------------> waiting     agent sent it to another route
+    wrap_up   --wrap_up-------------> closed      agent filed disposition and note
+    any open  --interrupt-----------> interrupted recovery sweep after the whole server went down
+
+``closed``, ``abandoned`` and ``interrupted`` are terminal. A link that drops does not change the state by
+itself: it starts a grace period (``resident_lost_at`` / ``agent_lost_at``) and only when that runs out does
+``resident_gone`` or ``agent_gone`` fire. This module is pure: no I/O, and time is always passed in.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class State(StrEnum):
+    TRIAGE = "triage"
+    WAITING = "waiting"
+    OFFERED = "offered"
+    ACTIVE = "active"
+    WRAP_UP = "wrap_up"
+    CLOSED = "closed"
+    ABANDONED = "abandoned"
+    INTERRUPTED = "interrupted"
+
+
+class Trigger(StrEnum):
+    OPEN_CHAT = "open_chat"
+    REQUEST = "request"
+    HANDOFF = "handoff"
+    OFFER = "offer"
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    OFFER_TIMEOUT = "offer_timeout"
+    CANCEL = "cancel"
+    RESIDENT_GONE = "resident_gone"
+    AGENT_GONE = "agent_gone"
+    END = "end"
+    TRANSFER = "transfer"
+    WRAP_UP = "wrap_up"
+    INTERRUPT = "interrupt"
+
+
+class Channel(StrEnum):
+    BOOTH = "booth"
+    CHAT = "chat"
+
+
+class Disposition(StrEnum):
+    RESOLVED = "resolved"
+    REFERRED = "referred"
+    FOLLOW_UP = "follow_up"
+    BOOKED = "booked"
+    DROPPED = "dropped"
+    OTHER = "other"
+
+
+TERMINAL_STATES = frozenset({State.CLOSED, State.ABANDONED, State.INTERRUPTED})
+QUEUED_STATES = frozenset({State.WAITING, State.OFFERED})
+
+TRANSITIONS: dict[State, dict[Trigger, State]] = {
+    State.TRIAGE: {
+        Trigger.HANDOFF: State.WAITING,
+        Trigger.CANCEL: State.ABANDONED,
+        Trigger.RESIDENT_GONE: State.ABANDONED,
+        Trigger.INTERRUPT: State.INTERRUPTED,
+    },
+    State.WAITING: {
+        Trigger.OFFER: State.OFFERED,
+        Trigger.CANCEL: State.ABANDONED,
+        Trigger.RESIDENT_GONE: State.ABANDONED,
+        Trigger.INTERRUPT: State.INTERRUPTED,
+    },
+    State.OFFERED: {
+        Trigger.ACCEPT: State.ACTIVE,
+        Trigger.DECLINE: State.WAITING,
+        Trigger.OFFER_TIMEOUT: State.WAITING,
+        Trigger.AGENT_GONE: State.WAITING,
+        Trigger.CANCEL: State.ABANDONED,
+        Trigger.RESIDENT_GONE: State.ABANDONED,
+        Trigger.INTERRUPT: State.INTERRUPTED,
+    },
+    State.ACTIVE: {
+        Trigger.END: State.WRAP_UP,
+        Trigger.RESIDENT_GONE: State.WRAP_UP,
+        Trigger.AGENT_GONE: State.WAITING,
+        Trigger.TRANSFER: State.WAITING,
+        Trigger.INTERRUPT: State.INTERRUPTED,
+    },
+    State.WRAP_UP: {
+        Trigger.WRAP_UP: State.CLOSED,
+        Trigger.INTERRUPT: State.INTERRUPTED,
+    },
+    State.CLOSED: {},
+    State.ABANDONED: {},
+    State.INTERRUPTED: {},
+}
+
+INITIAL: dict[Trigger, State] = {Trigger.OPEN_CHAT: State.TRIAGE, Trigger.REQUEST: State.WAITING}
+
+
+class TransitionError(Exception):
+    """A trigger that the consultation's current state does not allow."""
+
+    def __init__(self, consultation_id: str, state: State, trigger: Trigger) -> None:
+        super().__init__(f"consultation {consultation_id} is {state.value}; cannot {trigger.value}")
+        self.consultation_id = consultation_id
+        self.state = state
+        self.trigger = trigger
+
+
+class Consultation(BaseModel):
+    """The live part of a consultation: what routing and the grace timers need, nothing more.
+
+    The durable record (transcript, timestamps, wrap-up) lives in storage; this object is small so that the
+    whole counter can be copied and stored atomically.
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+    id: str
+    municipality_id: str
+    channel: Channel
+    resident: str = Field(description="participant key of the resident side, e.g. booth:<id>")
+    booth_id: str | None = None
+    route: str
+    language: str = "ja"
+    urgent: bool = False
+    priority: int = 0
+    state: State
+    created_at: float
+    enqueued_at: float = Field(description="queue order; kept when a case returns to the queue")
+    agent_id: str | None = None
+    offer_expires_at: float | None = None
+    declined_until: dict[str, float] = Field(default_factory=dict)
+    answered_at: float | None = None
+    ended_at: float | None = None
+    resident_lost_at: float | None = None
+    agent_lost_at: float | None = None
+    end_reason: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.state not in TERMINAL_STATES
+
+    def queue_key(self) -> tuple[bool, int, float, str]:
+        """Urgent first, then higher priority, then first come first served."""
+        return (not self.urgent, -self.priority, self.enqueued_at, self.id)
+
+    def fire(self, trigger: Trigger) -> State:
+        """Move to the state the table gives for ``trigger`` and return the previous state."""
+        allowed = TRANSITIONS[self.state]
+        if trigger not in allowed:
+            raise TransitionError(self.id, self.state, trigger)
+        previous = self.state
+        self.state = allowed[trigger]
+        return previous

@@ -1,0 +1,75 @@
+"""One frozen pydantic model per client → server socket event: the edge validates once, the core trusts.
+
+``docs/protocol.md`` explains these for client authors; this module is the source of truth.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from madoguchi.chatbot.routes import RouteId
+from madoguchi.signaling.consultation import Disposition
+
+ConsultationId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[a-z]{2,4})?$")]
+
+
+class Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
+
+
+class ConsultationRequest(Event):
+    route: RouteId
+    language: Language = "ja"
+    triage: dict[str, object] | None = None
+
+
+class ConsultationRef(Event):
+    consultation_id: ConsultationId
+
+
+class ChatSend(Event):
+    consultation_id: ConsultationId
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+    client_id: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+
+
+class SessionDescription(Event):
+    type: Literal["offer", "answer", "rollback", "pranswer"]
+    sdp: Annotated[str, StringConstraints(max_length=60_000)] = ""
+
+
+class IceCandidate(Event):
+    candidate: Annotated[str, StringConstraints(max_length=1_000)]
+    sdpMid: Annotated[str, StringConstraints(max_length=64)] | None = None
+    sdpMLineIndex: Annotated[int, Field(ge=0, le=64)] | None = None
+    usernameFragment: Annotated[str, StringConstraints(max_length=256)] | None = None
+
+
+class Signal(Event):
+    consultation_id: ConsultationId
+    description: SessionDescription | None = None
+    candidate: IceCandidate | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Self:
+        if (self.description is None) == (self.candidate is None):
+            raise ValueError("a signal carries exactly one of description or candidate")
+        return self
+
+
+class AgentStatusChange(Event):
+    status: Literal["available", "away"]
+
+
+class WrapUp(Event):
+    consultation_id: ConsultationId
+    disposition: Disposition
+    note: Annotated[str, StringConstraints(max_length=2000)] = ""
+
+
+class Transfer(Event):
+    consultation_id: ConsultationId
+    route: RouteId

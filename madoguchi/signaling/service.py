@@ -1,0 +1,550 @@
+"""The counter service: runs one operation through the live store, records it, then tells the people involved.
+
+Order matters and is the durability promise: (1) the pure counter decides inside an atomic store transaction,
+(2) every state change is written to durable storage, (3) only then are participants notified and the caller
+acknowledged. A process killed between (2) and (3) loses a notification, never an acknowledged fact.
+
+This module knows nothing of Socket.IO: it talks to a :class:`Notifier`, which the socket layer implements.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import hmac
+import logging
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any, Protocol, TypeVar
+
+from madoguchi.settings import Settings
+from madoguchi.signaling.consultation import Channel, Consultation, Disposition, State, Trigger
+from madoguchi.signaling.counter import (
+    AgentChanged,
+    AgentStatus,
+    CallEnded,
+    CallStarted,
+    Counter,
+    CounterConfig,
+    CounterError,
+    Effect,
+    OfferMade,
+    OfferWithdrawn,
+    PeerLink,
+    ResidentReleased,
+    Transitioned,
+    agent_participant,
+)
+from madoguchi.signaling.store import LiveStore
+from madoguchi.storage.booths import BoothRecord, Booths
+from madoguchi.storage.records import ConsultationRecords, NewConsultation
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Clock(Protocol):
+    def __call__(self) -> float: ...
+
+
+class Notifier(Protocol):
+    async def send(self, participant: str, event: str, data: Mapping[str, Any]) -> None:
+        """Deliver ``event`` to every connection of ``participant`` (``booth:…``, ``agent:…``, ``resident:…``)."""
+        ...
+
+
+@dataclass(frozen=True)
+class StaffIdentity:
+    id: str
+    username: str
+    display_name: str
+    role: str
+    municipality_ids: tuple[str, ...]
+    routes: tuple[str, ...]
+    languages: tuple[str, ...]
+
+    @property
+    def participant(self) -> str:
+        return agent_participant(self.id)
+
+
+def booth_participant(booth_id: str) -> str:
+    return f"booth:{booth_id}"
+
+
+def new_consultation_id() -> str:
+    return "c_" + secrets.token_hex(10)
+
+
+def _utc(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, tz=UTC)
+
+
+def counter_config(settings: Settings) -> CounterConfig:
+    return CounterConfig(
+        offer_timeout_s=settings.offer_timeout_s,
+        grace_period_s=settings.grace_period_s,
+        decline_cooldown_s=settings.decline_cooldown_s,
+        default_handle_time_s=settings.default_handle_time_s,
+    )
+
+
+class CounterService:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        store: LiveStore,
+        records: ConsultationRecords,
+        booths: Booths,
+        notifier: Notifier,
+        clock: Clock,
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._records = records
+        self._booths = booths
+        self._notifier = notifier
+        self._clock = clock
+        self._booth_cache: dict[str, BoothRecord] = {}
+        self._wake = asyncio.Event()
+
+    # --- operations --------------------------------------------------------------------------------------------
+
+    async def booth_connected(self, booth: BoothRecord) -> dict[str, Any]:
+        self._booth_cache[booth.id] = booth
+        participant = booth_participant(booth.id)
+        now = self._clock()
+        await self._run(lambda c: c.link_restored(participant, now=now))
+        counter = await self._store.read()
+        open_cases = counter.open_for_resident(participant)
+        view = await self._resident_view(counter, open_cases[0]) if open_cases else None
+        return {
+            "booth_id": booth.id,
+            "name": booth.name,
+            "location": booth.location,
+            "place": booth.place_name,
+            "consultation": view,
+        }
+
+    async def agent_connected(self, staff: StaffIdentity) -> dict[str, Any]:
+        now = self._clock()
+        await self._run(
+            lambda c: c.agent_online(
+                agent_id=staff.id,
+                display_name=staff.display_name,
+                municipality_ids=staff.municipality_ids,
+                routes=staff.routes,
+                languages=staff.languages,
+                now=now,
+            )
+        )
+        return await self.agent_view(staff.id)
+
+    async def disconnected(self, participant: str) -> None:
+        now = self._clock()
+        await self._run(lambda c: c.link_lost(participant, now=now))
+
+    async def request_from_booth(
+        self, booth: BoothRecord, *, route: str, language: str, triage: dict[str, object] | None
+    ) -> dict[str, Any]:
+        cid = new_consultation_id()
+        now = self._clock()
+        participant = booth_participant(booth.id)
+        urgent = bool(triage and triage.get("urgent"))
+
+        def op(c: Counter) -> None:
+            c.open(
+                consultation_id=cid,
+                municipality_id=booth.municipality_id,
+                channel=Channel.BOOTH,
+                resident=participant,
+                booth_id=booth.id,
+                route=route,
+                language=language,
+                urgent=urgent,
+                now=now,
+            )
+
+        await self._run(op, triage=triage)
+        counter = await self._store.read()
+        if cid not in counter.state.consultations:
+            raise CounterError("internal", "consultation vanished")
+        pos = counter.position(cid)
+        return {"consultation_id": cid, "position": pos.position, "wait_estimate_s": pos.wait_estimate_s}
+
+    async def cancel(self, participant: str, consultation_id: str) -> None:
+        now = self._clock()
+        await self._run(lambda c: c.cancel(consultation_id, resident=participant, now=now))
+
+    async def set_status(self, staff: StaffIdentity, status: str) -> None:
+        now = self._clock()
+        await self._run(lambda c: c.set_status(staff.id, AgentStatus(status), now=now))
+
+    async def accept(self, staff: StaffIdentity, consultation_id: str) -> None:
+        now = self._clock()
+        await self._run(lambda c: c.accept(staff.id, consultation_id, now=now))
+
+    async def decline(self, staff: StaffIdentity, consultation_id: str) -> None:
+        now = self._clock()
+        await self._run(lambda c: c.decline(staff.id, consultation_id, now=now))
+
+    async def end(self, participant: str, consultation_id: str) -> None:
+        now = self._clock()
+        await self._run(lambda c: c.end(consultation_id, participant=participant, now=now))
+
+    async def wrap_up(self, staff: StaffIdentity, consultation_id: str, disposition: Disposition, note: str) -> None:
+        now = self._clock()
+        await self._run(lambda c: c.wrap_up(staff.id, consultation_id, disposition=disposition, note=note, now=now))
+
+    async def transfer(self, staff: StaffIdentity, consultation_id: str, route: str) -> None:
+        now = self._clock()
+        await self._run(lambda c: c.transfer(staff.id, consultation_id, route=route, now=now))
+
+    async def relay_signal(self, participant: str, consultation_id: str, payload: dict[str, Any]) -> None:
+        counter = await self._store.read()
+        peer = counter.peer_of(participant, consultation_id)
+        await self._notifier.send(peer, "signal", payload)
+
+    async def chat(self, participant: str, consultation_id: str, text: str, client_id: str) -> int:
+        """Store a chat line, then deliver it to both sides; a retried ``client_id`` is stored once."""
+        counter = await self._store.read()
+        peer = counter.peer_of(participant, consultation_id)
+        sender = "agent" if participant.startswith("agent:") else "resident"
+        now = self._clock()
+        seq = await self._store.next_seq(consultation_id)
+        stored_seq, created = await self._records.add_chat(
+            consultation_id, seq=seq, sender=sender, text=text, at=_utc(now), client_id=client_id
+        )
+        if created:
+            message = {
+                "consultation_id": consultation_id,
+                "seq": stored_seq,
+                "sender": sender,
+                "text": text,
+                "at": now,
+            }
+            await asyncio.gather(
+                self._notifier.send(participant, "chat.message", message),
+                self._notifier.send(peer, "chat.message", message),
+            )
+        return stored_seq
+
+    # --- timers and recovery -----------------------------------------------------------------------------------
+
+    async def run_timers(self) -> None:
+        """Fire deadlines (offer timeouts, grace periods) as they fall due; runs for the app's lifetime."""
+        while True:
+            counter = await self._store.read()
+            deadline = counter.next_deadline()
+            now = self._clock()
+            delay = 1.0 if deadline is None else min(1.0, max(0.0, deadline - now))
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+            try:
+                await self._run(partial(Counter.tick, now=self._clock()))
+            except Exception:  # a bad tick must not stop the timers for everyone
+                log.exception("timer tick failed")
+                await asyncio.sleep(1.0)
+
+    async def recover(self) -> int:
+        """Mark records that the live state no longer knows (the server went down) as interrupted."""
+        counter = await self._store.read()
+        known = set(counter.state.consultations)
+        now = self._clock()
+        count = 0
+        for record in await self._records.unfinished():
+            if record.id in known:
+                await self._store.seed_seq(record.id, await self._records.max_seq(record.id))
+                continue
+            await self._records.transition(
+                record.id,
+                at=_utc(now),
+                kind=Trigger.INTERRUPT.value,
+                state=State.INTERRUPTED.value,
+                closed_at=_utc(now),
+                end_reason="interrupted",
+            )
+            count += 1
+        return count
+
+    # --- views -------------------------------------------------------------------------------------------------
+
+    async def agent_view(self, agent_id: str) -> dict[str, Any]:
+        counter = await self._store.read()
+        agent = counter.state.agents.get(agent_id)
+        current = counter.current_for_agent(agent_id)
+        consultation = None
+        offer = None
+        if current is not None and current.state == State.OFFERED:
+            offer = await self._offer_view(current)
+        elif current is not None:
+            consultation = await self._agent_consultation_view(current)
+        return {
+            "agent_id": agent_id,
+            "display_name": agent.display_name if agent else "",
+            "status": counter.activity(agent_id).value if agent else "offline",
+            "consultation": consultation,
+            "offer": offer,
+        }
+
+    async def queue_view(self, agent_id: str) -> list[dict[str, Any]]:
+        counter = await self._store.read()
+        if agent_id not in counter.state.agents:
+            return []
+        now = self._clock()
+        items = []
+        for c in counter.queue_for_agent(agent_id):
+            booth = await self._booth(c.booth_id)
+            items.append(
+                {
+                    "consultation_id": c.id,
+                    "route": c.route,
+                    "channel": c.channel.value,
+                    "booth_name": booth.name if booth else None,
+                    "place": booth.place_name if booth else None,
+                    "language": c.language,
+                    "urgent": c.urgent,
+                    "state": c.state.value,
+                    "waiting_since": c.enqueued_at,
+                    "waited_s": round(now - c.enqueued_at, 1),
+                }
+            )
+        return items
+
+    async def _offer_view(self, c: Consultation) -> dict[str, Any]:
+        booth = await self._booth(c.booth_id)
+        return {
+            "consultation_id": c.id,
+            "route": c.route,
+            "channel": c.channel.value,
+            "booth_name": booth.name if booth else None,
+            "place": booth.place_name if booth else None,
+            "language": c.language,
+            "urgent": c.urgent,
+            "waited_s": round(self._clock() - c.enqueued_at, 1),
+            "expires_at": c.offer_expires_at,
+        }
+
+    async def _agent_consultation_view(self, c: Consultation) -> dict[str, Any]:
+        view = await self._offer_view(c)
+        view.pop("expires_at")
+        view["state"] = c.state.value
+        view["chat"] = await self._chat_lines(c.id)
+        if c.state == State.ACTIVE:
+            view["call"] = self._call_start(await self._store.read(), c, role="agent")
+        return view
+
+    async def _resident_view(self, counter: Counter, c: Consultation) -> dict[str, Any]:
+        view: dict[str, Any] = {"consultation_id": c.id, "state": c.state.value, "route": c.route}
+        if c.state in (State.WAITING, State.OFFERED):
+            pos = counter.position(c.id)
+            view["position"] = pos.position
+            view["wait_estimate_s"] = pos.wait_estimate_s
+        if c.state == State.ACTIVE:
+            view["chat"] = await self._chat_lines(c.id)
+            view["call"] = self._call_start(counter, c, role="resident")
+        return view
+
+    async def _chat_lines(self, consultation_id: str) -> list[dict[str, Any]]:
+        return [
+            {
+                "consultation_id": consultation_id,
+                "seq": line.seq,
+                "sender": line.sender,
+                "text": line.text,
+                "at": line.at.timestamp(),
+            }
+            for line in await self._records.chat(consultation_id)
+        ]
+
+    def _call_start(self, counter: Counter, c: Consultation, *, role: str) -> dict[str, Any]:
+        if role == "resident":
+            agent = counter.state.agents.get(c.agent_id or "")
+            peer_name = agent.display_name if agent else ""
+        else:
+            booth = self._booth_cache.get(c.booth_id or "")
+            peer_name = booth.name if booth else ""
+        return {
+            "consultation_id": c.id,
+            "polite": role == "resident",
+            "ice_servers": self.ice_servers(c.id, role),
+            "peer": {"display_name": peer_name},
+        }
+
+    def ice_servers(self, consultation_id: str, role: str) -> list[dict[str, Any]]:
+        """Configured ICE servers plus short-lived TURN REST credentials for this participant only."""
+        servers: list[dict[str, Any]] = [s.model_dump(exclude_none=True) for s in self._settings.ice_servers]
+        secret = self._settings.turn_secret
+        if secret is not None and self._settings.turn_urls:
+            expiry = int(self._clock()) + self._settings.turn_ttl_s
+            username = f"{expiry}:{consultation_id}.{role}"
+            digest = hmac.new(secret.get_secret_value().encode(), username.encode(), hashlib.sha1).digest()
+            servers.append(
+                {
+                    "urls": list(self._settings.turn_urls),
+                    "username": username,
+                    "credential": base64.b64encode(digest).decode(),
+                }
+            )
+        return servers
+
+    async def _booth(self, booth_id: str | None) -> BoothRecord | None:
+        if booth_id is None:
+            return None
+        booth = self._booth_cache.get(booth_id)
+        if booth is None:
+            booth = await self._booths.get(booth_id)
+            if booth is not None:
+                self._booth_cache[booth_id] = booth
+        return booth
+
+    # --- the pipeline ------------------------------------------------------------------------------------------
+
+    async def _run(self, operation: Callable[[Counter], T], *, triage: dict[str, object] | None = None) -> T:
+        result, effects = await self._store.transact(operation)
+        if not effects:
+            return result
+        self._wake.set()
+        for effect in effects:
+            if isinstance(effect, Transitioned):
+                await self._record(effect, triage=triage)
+        await self._notify(effects)
+        return result
+
+    async def _record(self, e: Transitioned, *, triage: dict[str, object] | None) -> None:
+        c = e.consultation
+        at = _utc(e.at)
+        if e.previous is None:
+            await self._records.create(
+                NewConsultation(
+                    id=c.id,
+                    municipality_id=c.municipality_id,
+                    channel=c.channel.value,
+                    booth_id=c.booth_id,
+                    resident_ref=None if c.booth_id else c.resident,
+                    route=c.route,
+                    language=c.language,
+                    urgent=c.urgent,
+                    state=c.state.value,
+                    requested_at=at,
+                    triage=triage,
+                )
+            )
+            return
+        columns: dict[str, Any] = {}
+        trigger = e.trigger
+        if trigger == Trigger.OFFER:
+            columns["offered_at"] = at
+        elif trigger == Trigger.ACCEPT:
+            columns.update(answered_at=at, agent_id=c.agent_id)
+        elif trigger in (Trigger.END, Trigger.RESIDENT_GONE) and c.state == State.WRAP_UP:
+            columns.update(ended_at=at, end_reason=c.end_reason)
+        elif trigger == Trigger.AGENT_GONE and previous_was_active(e):
+            columns.update(ended_at=at, end_reason="agent_link_lost")
+        elif trigger == Trigger.WRAP_UP:
+            columns.update(
+                wrapped_up_at=at,
+                closed_at=at,
+                disposition=str(e.detail.get("disposition")),
+                note=str(e.detail.get("note", "")),
+            )
+        elif c.state in (State.ABANDONED, State.INTERRUPTED):
+            columns.update(closed_at=at, end_reason=c.end_reason)
+        elif trigger in (Trigger.TRANSFER, Trigger.HANDOFF):
+            columns.update(route=c.route, urgent=c.urgent)
+        await self._records.transition(
+            c.id, at=at, kind=trigger.value, state=c.state.value, detail=dict(e.detail), **columns
+        )
+
+    async def _notify(self, effects: list[Effect]) -> None:
+        counter = await self._store.read()
+        agents_changed: set[str] = set()
+        queue_changed = False
+        for effect in effects:
+            if isinstance(effect, Transitioned):
+                queue_changed = True
+            elif isinstance(effect, AgentChanged):
+                agents_changed.add(effect.agent_id)
+                queue_changed = True
+            elif isinstance(effect, OfferMade):
+                c = counter.state.consultations.get(effect.consultation_id)
+                if c is not None and c.state == State.OFFERED and c.agent_id == effect.agent_id:
+                    await self._notifier.send(agent_participant(effect.agent_id), "offer", await self._offer_view(c))
+            elif isinstance(effect, OfferWithdrawn):
+                await self._notifier.send(
+                    agent_participant(effect.agent_id),
+                    "offer.withdrawn",
+                    {"consultation_id": effect.consultation_id, "reason": effect.reason},
+                )
+            elif isinstance(effect, CallStarted):
+                c = counter.state.consultations.get(effect.consultation_id)
+                if c is not None:
+                    await self._booth(c.booth_id)
+                    await asyncio.gather(
+                        self._notifier.send(c.resident, "call.start", self._call_start(counter, c, role="resident")),
+                        self._notifier.send(
+                            agent_participant(effect.agent_id),
+                            "call.start",
+                            self._call_start(counter, c, role="agent"),
+                        ),
+                    )
+            elif isinstance(effect, CallEnded):
+                data = {"consultation_id": effect.consultation_id, "reason": effect.reason}
+                await asyncio.gather(
+                    self._notifier.send(effect.resident, "call.end", data),
+                    self._notifier.send(agent_participant(effect.agent_id), "call.end", data),
+                )
+            elif isinstance(effect, ResidentReleased):
+                await self._notifier.send(
+                    effect.resident,
+                    "consultation.closed",
+                    {"consultation_id": effect.consultation_id, "reason": effect.reason},
+                )
+            elif isinstance(effect, PeerLink):
+                await self._notifier.send(
+                    effect.notify,
+                    "peer.link",
+                    {"consultation_id": effect.consultation_id, "connected": effect.connected},
+                )
+        for agent_id in agents_changed:
+            await self._notifier.send(agent_participant(agent_id), "agent.state", await self.agent_view(agent_id))
+        if queue_changed:
+            await self._broadcast_queue(counter)
+
+    async def _broadcast_queue(self, counter: Counter) -> None:
+        sends = []
+        for c in counter.queue():
+            pos = counter.position(c.id)
+            sends.append(
+                self._notifier.send(
+                    c.resident,
+                    "queue.position",
+                    {
+                        "consultation_id": c.id,
+                        "position": pos.position,
+                        "wait_estimate_s": pos.wait_estimate_s,
+                        "agents_on_duty": pos.agents_on_duty,
+                    },
+                )
+            )
+        for agent in counter.state.agents.values():
+            if agent.connected:
+                sends.append(
+                    self._notifier.send(
+                        agent_participant(agent.id),
+                        "queue.snapshot",
+                        {"items": await self.queue_view(agent.id)},
+                    )
+                )
+        await asyncio.gather(*sends)
+
+
+def previous_was_active(e: Transitioned) -> bool:
+    return e.previous == State.ACTIVE

@@ -1,0 +1,264 @@
+"""Socket.IO edge: authenticate, validate one event model, call the counter service, answer with an ack.
+
+Handlers stay thin on purpose. Every client → server event is routed through :meth:`RoleNamespace.trigger_event`,
+which enforces the per-connection rate limit, parses the payload into the event's frozen model, and turns
+refusals into ``{"error": {"code", "message"}}`` acks without touching anything else. Events of one connection are
+handled in order (``async_handlers=False``), which keeps SDP and ICE candidates in the order they were sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http.cookies import SimpleCookie
+from typing import Any, Generic, TypeVar
+
+import socketio
+from pydantic import ValidationError
+
+from madoguchi.settings import Settings
+from madoguchi.signaling import events as ev
+from madoguchi.signaling.counter import CounterError
+from madoguchi.signaling.ratelimit import TokenBucket
+from madoguchi.signaling.service import Clock, CounterService, StaffIdentity, booth_participant
+from madoguchi.storage.accounts import Accounts
+from madoguchi.storage.booths import BoothRecord, Booths
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "madoguchi_session"
+NAMESPACE_OF_PARTICIPANT = {"booth": "/booth", "agent": "/agent", "resident": "/resident"}
+
+Ack = dict[str, Any]
+E = TypeVar("E", bound=ev.Event)
+I = TypeVar("I")  # noqa: E741 (identity of the connected party)
+
+
+def error_ack(code: str, message: str) -> Ack:
+    return {"error": {"code": code, "message": message}}
+
+
+def _validation_message(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:3]:
+        where = ".".join(str(p) for p in err["loc"]) or "payload"
+        parts.append(f"{where}: {err['msg']}")
+    return "; ".join(parts)
+
+
+class SocketNotifier:
+    """Delivers service notifications to a participant's room in that participant's namespace."""
+
+    def __init__(self, sio: socketio.AsyncServer) -> None:
+        self._sio = sio
+
+    async def send(self, participant: str, event: str, data: Mapping[str, Any]) -> None:
+        namespace = NAMESPACE_OF_PARTICIPANT[participant.split(":", 1)[0]]
+        await self._sio.emit(event, dict(data), room=participant, namespace=namespace)
+
+
+@dataclass
+class Connection(Generic[I]):
+    participant: str
+    identity: I
+    bucket: TokenBucket
+
+
+@dataclass(frozen=True)
+class Route(Generic[I, E]):
+    model: type[E]
+    handler: Callable[[Connection[I], E], Awaitable[Ack | None]]
+
+
+class RoleNamespace(socketio.AsyncNamespace, Generic[I]):  # type: ignore[misc]
+    """A namespace whose events are declared with :meth:`route`; subclasses add authentication."""
+
+    def __init__(self, namespace: str, *, service: CounterService, settings: Settings, clock: Clock) -> None:
+        super().__init__(namespace)
+        self.service = service
+        self.settings = settings
+        self.clock = clock
+        self.connections: dict[str, Connection[I]] = {}
+        self.routes: dict[str, Route[I, Any]] = {}
+
+    def route(self, name: str, model: type[E], handler: Callable[[Connection[I], E], Awaitable[Ack | None]]) -> None:
+        self.routes[name] = Route(model, handler)
+
+    async def authenticate(self, environ: Mapping[str, Any], auth: object) -> tuple[str, I]:
+        raise NotImplementedError
+
+    async def connected(self, sid: str, conn: Connection[I]) -> None:
+        """Hook: the connection is registered and in its participant's room."""
+
+    async def trigger_event(self, event: str, *args: Any) -> Any:
+        if event == "connect":
+            sid, environ, *rest = args
+            return await self._connect(sid, environ, rest[0] if rest else None)
+        if event == "disconnect":
+            return await self._disconnect(args[0])
+        sid = args[0]
+        payload = args[1] if len(args) > 1 else None
+        return await self._event(sid, event, payload)
+
+    async def _connect(self, sid: str, environ: Mapping[str, Any], auth: object) -> bool:
+        try:
+            participant, identity = await self.authenticate(environ, auth)
+        except CounterError as exc:
+            raise socketio.exceptions.ConnectionRefusedError({"code": exc.code, "message": exc.message}) from None
+        bucket = TokenBucket(rate=self.settings.events_per_second, burst=self.settings.event_burst, now=self.clock())
+        conn: Connection[I] = Connection(participant, identity, bucket)
+        self.connections[sid] = conn
+        await self.enter_room(sid, participant)
+        await self.connected(sid, conn)
+        return True
+
+    async def _disconnect(self, sid: str) -> None:
+        conn = self.connections.pop(sid, None)
+        if conn is None:
+            return
+        if any(other.participant == conn.participant for other in self.connections.values()):
+            return
+        try:
+            await self.service.disconnected(conn.participant)
+        except Exception:
+            log.exception("disconnect handling failed for %s", conn.participant)
+
+    async def _event(self, sid: str, event: str, payload: object) -> Ack | None:
+        conn = self.connections.get(sid)
+        if conn is None:
+            return error_ack("unauthorized", "not connected")
+        if not conn.bucket.take(self.clock()):
+            return error_ack("rate_limited", "too many events; slow down")
+        route = self.routes.get(event)
+        if route is None:
+            return error_ack("unknown_event", f"unknown event {event!r}")
+        if not isinstance(payload, dict):
+            return error_ack("invalid_payload", "payload must be an object")
+        try:
+            message = route.model.model_validate(payload)
+        except ValidationError as exc:
+            return error_ack("invalid_payload", _validation_message(exc))
+        try:
+            result = await route.handler(conn, message)
+        except CounterError as exc:
+            return error_ack(exc.code, exc.message)
+        except Exception:
+            log.exception("%s %s failed", self.namespace, event)
+            return error_ack("internal", "the server could not complete this request")
+        return {"ok": True, **(result or {})}
+
+
+class BoothNamespace(RoleNamespace[BoothRecord]):
+    def __init__(self, *, booths: Booths, service: CounterService, settings: Settings, clock: Clock) -> None:
+        super().__init__("/booth", service=service, settings=settings, clock=clock)
+        self.booths = booths
+        s = service
+        self.route("consultation.request", ev.ConsultationRequest, self._request)
+        self.route(
+            "consultation.cancel",
+            ev.ConsultationRef,
+            lambda c, m: _done(s.cancel(c.participant, m.consultation_id)),
+        )
+        self.route(
+            "consultation.end",
+            ev.ConsultationRef,
+            lambda c, m: _done(s.end(c.participant, m.consultation_id)),
+        )
+        self.route("chat.send", ev.ChatSend, _chat(s))
+        self.route("signal", ev.Signal, _signal(s))
+
+    async def authenticate(self, environ: Mapping[str, Any], auth: object) -> tuple[str, BoothRecord]:
+        token = auth.get("token") if isinstance(auth, dict) else None
+        if not isinstance(token, str) or not token or len(token) > 200:
+            raise CounterError("unauthorized", "a booth token is required")
+        booth = await self.booths.by_token(token)
+        if booth is None:
+            raise CounterError("unauthorized", "unknown or revoked booth token")
+        return booth_participant(booth.id), booth
+
+    async def connected(self, sid: str, conn: Connection[BoothRecord]) -> None:
+        state = await self.service.booth_connected(conn.identity)
+        await self.emit("booth.state", state, to=sid)
+
+    async def _request(self, conn: Connection[BoothRecord], m: ev.ConsultationRequest) -> Ack:
+        return await self.service.request_from_booth(
+            conn.identity, route=m.route.value, language=m.language, triage=m.triage
+        )
+
+
+class AgentNamespace(RoleNamespace[StaffIdentity]):
+    def __init__(self, *, accounts: Accounts, service: CounterService, settings: Settings, clock: Clock) -> None:
+        super().__init__("/agent", service=service, settings=settings, clock=clock)
+        self.accounts = accounts
+        s = service
+        self.route("agent.status", ev.AgentStatusChange, self._status)
+        self.route("offer.accept", ev.ConsultationRef, lambda c, m: _done(s.accept(c.identity, m.consultation_id)))
+        self.route("offer.decline", ev.ConsultationRef, lambda c, m: _done(s.decline(c.identity, m.consultation_id)))
+        self.route(
+            "consultation.end",
+            ev.ConsultationRef,
+            lambda c, m: _done(s.end(c.participant, m.consultation_id)),
+        )
+        self.route(
+            "wrapup.submit",
+            ev.WrapUp,
+            lambda c, m: _done(s.wrap_up(c.identity, m.consultation_id, m.disposition, m.note)),
+        )
+        self.route(
+            "consultation.transfer",
+            ev.Transfer,
+            lambda c, m: _done(s.transfer(c.identity, m.consultation_id, m.route.value)),
+        )
+        self.route("chat.send", ev.ChatSend, _chat(s))
+        self.route("signal", ev.Signal, _signal(s))
+
+    async def authenticate(self, environ: Mapping[str, Any], auth: object) -> tuple[str, StaffIdentity]:
+        cookie = SimpleCookie()
+        cookie.load(str(environ.get("HTTP_COOKIE", "")))
+        morsel = cookie.get(SESSION_COOKIE)
+        if morsel is None or not morsel.value:
+            raise CounterError("unauthorized", "please log in first")
+        found = await self.accounts.session(morsel.value, datetime.fromtimestamp(self.clock(), tz=UTC))
+        if found is None:
+            raise CounterError("unauthorized", "your session has expired; please log in again")
+        staff, _csrf = found
+        identity = StaffIdentity(
+            id=staff.id,
+            username=staff.username,
+            display_name=staff.display_name,
+            role=staff.role,
+            municipality_ids=tuple(staff.municipality_ids),
+            routes=tuple(staff.routes),
+            languages=tuple(staff.languages),
+        )
+        return identity.participant, identity
+
+    async def connected(self, sid: str, conn: Connection[StaffIdentity]) -> None:
+        state = await self.service.agent_connected(conn.identity)
+        await self.emit("agent.state", state, to=sid)
+        await self.emit("queue.snapshot", {"items": await self.service.queue_view(conn.identity.id)}, to=sid)
+
+    async def _status(self, conn: Connection[StaffIdentity], m: ev.AgentStatusChange) -> Ack:
+        await self.service.set_status(conn.identity, m.status)
+        return {"status": m.status}
+
+
+async def _done(aw: Awaitable[None]) -> None:
+    await aw
+
+
+def _chat(service: CounterService) -> Callable[[Connection[Any], ev.ChatSend], Awaitable[Ack]]:
+    async def handler(conn: Connection[Any], m: ev.ChatSend) -> Ack:
+        seq = await service.chat(conn.participant, m.consultation_id, m.text, m.client_id)
+        return {"seq": seq}
+
+    return handler
+
+
+def _signal(service: CounterService) -> Callable[[Connection[Any], ev.Signal], Awaitable[None]]:
+    async def handler(conn: Connection[Any], m: ev.Signal) -> None:
+        await service.relay_signal(conn.participant, m.consultation_id, m.model_dump(exclude_none=True))
+
+    return handler

@@ -1,0 +1,69 @@
+"""Live state: where the counter lives between events.
+
+The seam is deliberately small. :meth:`LiveStore.transact` runs a pure function against the counter and either
+applies all of its changes or none: the in-process store holds a lock and works on a copy; the Redis store
+(several server processes) does the same with an optimistic compare-and-set on a version number, re-running the
+function when another process got there first. Because :class:`~madoguchi.signaling.counter.Counter` is pure,
+re-running it is always safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Protocol, TypeVar
+
+from madoguchi.signaling.counter import Counter, CounterConfig, CounterState, Effect
+
+T = TypeVar("T")
+
+
+class LiveStore(Protocol):
+    async def transact(self, operation: Callable[[Counter], T]) -> tuple[T, list[Effect]]:
+        """Apply ``operation`` atomically; return its result and the effects it recorded."""
+        ...
+
+    async def read(self) -> Counter:
+        """The current counter, for queries only: never mutate it (use transact)."""
+        ...
+
+    async def next_seq(self, consultation_id: str) -> int:
+        """The next chat sequence number of a consultation (1, 2, ...), unique across processes."""
+        ...
+
+    async def seed_seq(self, consultation_id: str, at_least: int) -> None:
+        """Make sure the next sequence number is above ``at_least`` (after a restart, from storage)."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class MemoryStore:
+    """One process, one event loop: a lock and a copy-on-write state."""
+
+    def __init__(self, config: CounterConfig, state: CounterState | None = None) -> None:
+        self._config = config
+        self._state = state or CounterState()
+        self._lock = asyncio.Lock()
+        self._seq: defaultdict[str, int] = defaultdict(int)
+
+    async def transact(self, operation: Callable[[Counter], T]) -> tuple[T, list[Effect]]:
+        async with self._lock:
+            counter = Counter(self._state.model_copy(deep=True), self._config)
+            result = operation(counter)
+            self._state = counter.state
+            return result, counter.effects
+
+    async def read(self) -> Counter:
+        return Counter(self._state, self._config)
+
+    async def next_seq(self, consultation_id: str) -> int:
+        self._seq[consultation_id] += 1
+        return self._seq[consultation_id]
+
+    async def seed_seq(self, consultation_id: str, at_least: int) -> None:
+        self._seq[consultation_id] = max(self._seq[consultation_id], at_least)
+
+    async def close(self) -> None:
+        return None

@@ -1,0 +1,170 @@
+"""Test helpers shared by integration, media and browser tests: a real server and real Socket.IO clients."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import socketio
+from aiohttp import web
+
+from madoguchi import keys
+from madoguchi.app import create_app
+from madoguchi.settings import Settings
+from madoguchi.storage.municipalities import Municipalities
+
+
+@dataclass
+class LiveServer:
+    """The real app served on 127.0.0.1 at a free port."""
+
+    app: web.Application
+    base_url: str
+    settings: Settings
+
+    async def add_municipality(self, municipality_id: str, name: str = "") -> None:
+        munis = Municipalities(self.app[keys.DATABASE])
+        if await munis.get(municipality_id) is None:
+            await munis.add_municipality(municipality_id, name_ja=name or municipality_id, name_en=municipality_id)
+
+    async def add_booth(self, name: str = "テスト郵便局ブース", municipality: str = "shiomi") -> tuple[str, str, str]:
+        await self.add_municipality(municipality)
+        booth, token = await self.app[keys.BOOTHS].add(name, municipality_id=municipality, location="テスト")
+        return booth.id, token, f"/booth/{booth.id}#token={token}"
+
+    async def add_agent(
+        self,
+        username: str,
+        password: str,
+        routes: tuple[str, ...] = ("*",),
+        languages: tuple[str, ...] = ("ja", "en"),
+        municipality: str = "shiomi",
+        role: str = "agent",
+    ) -> str:
+        await self.add_municipality(municipality)
+        staff = await self.app[keys.ACCOUNTS].add_user(
+            username,
+            password,
+            role=role,
+            municipality_ids=[municipality],
+            routes=list(routes),
+            languages=list(languages),
+            display_name=f"{username} さん",
+        )
+        return staff.id
+
+    async def export_records(self) -> list[dict[str, Any]]:
+        return [row async for row in self.app[keys.RECORDS].export_rows()]
+
+
+def test_settings(data_dir: Any, **overrides: Any) -> Settings:
+    base: dict[str, Any] = {
+        "data_dir": data_dir,
+        "database_url": None,
+        "redis_url": None,
+        "offer_timeout_s": 10.0,
+        "grace_period_s": 3.0,
+        "decline_cooldown_s": 30.0,
+    }
+    base.update(overrides)
+    return Settings(**base)
+
+
+@asynccontextmanager
+async def serve(settings: Settings) -> AsyncIterator[LiveServer]:
+    app = create_app(settings)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    try:
+        yield LiveServer(app=app, base_url=f"http://{host}:{port}", settings=settings)
+    finally:
+        await runner.cleanup()
+
+
+async def login_cookie(base_url: str, username: str, password: str) -> str:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{base_url}/api/login", json={"username": username, "password": password}) as resp,
+    ):
+        if resp.status != 200:
+            raise AssertionError(f"login failed: {resp.status} {await resp.text()}")
+        cookie = resp.cookies.get("madoguchi_session")
+        assert cookie is not None
+        return cookie.value
+
+
+class Peer:
+    """A Socket.IO client on one namespace that keeps every event it receives, for assertions."""
+
+    def __init__(self, base_url: str, namespace: str) -> None:
+        self.base_url = base_url
+        self.namespace = namespace
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.received: dict[str, list[Any]] = defaultdict(list)
+        self._changed = asyncio.Condition()
+        self.sio.on("*", self._on_any, namespace=namespace)
+
+    async def _on_any(self, event: str, data: Any = None) -> None:
+        async with self._changed:
+            self.received[event].append(data)
+            self._changed.notify_all()
+
+    async def connect(self, *, auth: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> None:
+        await self.sio.connect(
+            self.base_url,
+            namespaces=[self.namespace],
+            auth=auth,
+            headers=headers or {},
+            transports=["websocket"],
+            wait_timeout=5,
+        )
+
+    async def call(self, event: str, data: Any) -> Any:
+        return await self.sio.call(event, data, namespace=self.namespace, timeout=5)
+
+    async def wait_for(
+        self, event: str, predicate: Callable[[Any], bool] = lambda _: True, *, within: float = 5.0
+    ) -> Any:
+        async def find() -> Any:
+            async with self._changed:
+                while True:
+                    for item in self.received[event]:
+                        if predicate(item):
+                            return item
+                    await self._changed.wait()
+
+        return await asyncio.wait_for(find(), within)
+
+    def last(self, event: str) -> Any:
+        return self.received[event][-1] if self.received[event] else None
+
+    async def close(self) -> None:
+        await self.sio.disconnect()
+        # let the client's background tasks finish so no "Task was destroyed" warning leaks into the next test
+        await asyncio.sleep(0)
+
+
+async def booth_peer(server: LiveServer, token: str) -> Peer:
+    peer = Peer(server.base_url, "/booth")
+    await peer.connect(auth={"token": token})
+    return peer
+
+
+async def agent_peer(server: LiveServer, username: str, password: str) -> Peer:
+    cookie = await login_cookie(server.base_url, username, password)
+    peer = Peer(server.base_url, "/agent")
+    await peer.connect(headers={"Cookie": f"madoguchi_session={cookie}"})
+    return peer
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, default=str)
