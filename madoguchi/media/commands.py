@@ -67,26 +67,16 @@ def register(subparsers: Any) -> None:
             "submits a wrap-up. Prints one line per call; exits 1 if any call failed."
         ),
     )
-    probe.add_argument(
-        "--server", required=True, type=_server_url, help="base URL, e.g. https://madoguchi.example"
-    )
-    probe.add_argument(
-        "--booth-server", type=_server_url, help="base URL for the booth side (default: --server)"
-    )
-    probe.add_argument(
-        "--agent-server", type=_server_url, help="base URL for the agent side (default: --server)"
-    )
+    probe.add_argument("--server", required=True, type=_server_url, help="base URL, e.g. https://madoguchi.example")
+    probe.add_argument("--booth-server", type=_server_url, help="base URL for the booth side (default: --server)")
+    probe.add_argument("--agent-server", type=_server_url, help="base URL for the agent side (default: --server)")
     probe.add_argument("--booth-token", required=True, help="device token of a booth kept for probing")
     probe.add_argument("--agent-user", required=True, help="user name of an agent account kept for probing")
     probe.add_argument("--agent-password", required=True, help="that agent's password")
-    probe.add_argument(
-        "--route", default="general_inquiry", help="route to request (default: general_inquiry)"
-    )
+    probe.add_argument("--route", default="general_inquiry", help="route to request (default: general_inquiry)")
     probe.add_argument("--language", default="ja", help="language to request (default: ja)")
     probe.add_argument("--count", type=_positive_int, default=1, help="number of calls (default: 1)")
-    probe.add_argument(
-        "--timeout", type=_seconds, default=15.0, help="seconds allowed per step (default: 15)"
-    )
+    probe.add_argument("--timeout", type=_seconds, default=15.0, help="seconds allowed per step (default: 15)")
     probe.add_argument(
         "--hold",
         type=_hold_seconds,

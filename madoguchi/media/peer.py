@@ -138,9 +138,7 @@ class SignalingPeer:
 
     # -- connection ----------------------------------------------------------------------------------------
 
-    async def _connect(
-        self, *, auth: Any = None, headers: dict[str, str] | None = None, timeout_s: float
-    ) -> None:
+    async def _connect(self, *, auth: Any = None, headers: dict[str, str] | None = None, timeout_s: float) -> None:
         try:
             await self.sio.connect(
                 self.server,

@@ -80,9 +80,7 @@ async def _measure_media(
     try:
         async with asyncio.timeout(timeout_s):
             await asyncio.gather(agent.wait_connected(timeout_s), booth.wait_connected(timeout_s))
-            await asyncio.gather(
-                agent.wait_first_frames(KINDS, timeout_s), booth.wait_first_frames(KINDS, timeout_s)
-            )
+            await asyncio.gather(agent.wait_first_frames(KINDS, timeout_s), booth.wait_first_frames(KINDS, timeout_s))
     except TimeoutError:
         raise MediaError(f"media was not flowing both ways within {timeout_s:g} s") from None
     finally:
@@ -97,9 +95,7 @@ async def _measure_media(
 def _collect_frames(agent: MediaSession, booth: MediaSession, start: float, result: CallResult) -> None:
     for side, session in (("agent", agent), ("booth", booth)):
         result.frames_received[side] = session.frame_counts()
-        result.first_frames_ms[side] = {
-            kind: _ms(session.times.first_frame_at.get(kind), start) for kind in KINDS
-        }
+        result.first_frames_ms[side] = {kind: _ms(session.times.first_frame_at.get(kind), start) for kind in KINDS}
         video = session.received.get("video")
         if video is not None and not video.counters_in_order:
             raise MediaError(f"the {side} received video frames out of order or not from our source")
@@ -164,9 +160,7 @@ async def run_server_call(
     stage = "connecting"
     try:
         async with asyncio.timeout(timeout_s * 3):
-            await asyncio.gather(
-                booth.connect(target.booth_token, timeout_s), agent.connect(session_cookie, timeout_s)
-            )
+            await asyncio.gather(booth.connect(target.booth_token, timeout_s), agent.connect(session_cookie, timeout_s))
             stage = "going available"
             await agent.set_status("available")
             stage = "requesting a consultation"

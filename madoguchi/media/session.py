@@ -79,9 +79,7 @@ def ice_servers_from_protocol(servers: Sequence[dict[str, Any]]) -> list[RTCIceS
             urls = [urls]
         if not isinstance(urls, list) or not urls or not all(isinstance(u, str) for u in urls):
             raise MediaError(f"ice server without usable urls: {server!r}")
-        result.append(
-            RTCIceServer(urls=urls, username=server.get("username"), credential=server.get("credential"))
-        )
+        result.append(RTCIceServer(urls=urls, username=server.get("username"), credential=server.get("credential")))
     return result
 
 
@@ -120,6 +118,7 @@ class MediaSession:
         self._connected = asyncio.Event()
         self._failed = asyncio.Event()
         self._closed = False
+        self._frame_arrived = asyncio.Event()
         self._frame_events: dict[str, asyncio.Event] = {"audio": asyncio.Event(), "video": asyncio.Event()}
         self._remote_ufrag: str | None = None
         self.rebuilds = 0
@@ -183,6 +182,7 @@ class MediaSession:
                 if event is not None:
                     event.set()
             record.frames += 1
+            self._frame_arrived.set()
             if isinstance(frame, VideoFrame):
                 record.width = frame.width
                 record.height = frame.height
@@ -313,10 +313,19 @@ class MediaSession:
             missing = [kind for kind in kinds if not self._frame_events[kind].is_set()]
             raise MediaError(f"no {' or '.join(missing)} frame arrived within {timeout_s:g} s") from None
 
+    async def wait_frames(self, kind: str, at_least: int, timeout_s: float) -> None:
+        """Wait until ``at_least`` frames of ``kind`` have arrived in total (across rebuilt connections)."""
+        try:
+            async with asyncio.timeout(timeout_s):
+                while self.frame_counts()[kind] < at_least:
+                    self._frame_arrived.clear()
+                    await self._frame_arrived.wait()
+        except TimeoutError:
+            got = self.frame_counts()[kind]
+            raise MediaError(f"only {got} of {at_least} {kind} frames arrived within {timeout_s:g} s") from None
+
     def frame_counts(self) -> dict[str, int]:
-        return {
-            kind: self.received[kind].frames if kind in self.received else 0 for kind in ("audio", "video")
-        }
+        return {kind: self.received[kind].frames if kind in self.received else 0 for kind in ("audio", "video")}
 
     # -- shutdown ------------------------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ import asyncio
 import fractions
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
@@ -34,13 +34,17 @@ _COUNTER_STRIP_ROWS = 16
 _WHITE = 235
 _BLACK = 16
 
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
 
 class _Pacer:
     """Releases frame *n* no earlier than ``start + n * step`` on a monotonic clock."""
 
-    def __init__(self, step_s: float, clock: Callable[[], float]) -> None:
+    def __init__(self, step_s: float, clock: Clock, sleep: Sleep) -> None:
         self._step_s = step_s
         self._clock = clock
+        self._sleep = sleep
         self._start: float | None = None
         self.index = -1
 
@@ -51,7 +55,7 @@ class _Pacer:
             return self.index
         wait = self._start + self.index * self._step_s - self._clock()
         if wait > 0:
-            await asyncio.sleep(wait)
+            await self._sleep(wait)
         return self.index
 
 
@@ -64,19 +68,18 @@ class ToneAudioTrack(MediaStreamTrack):
         self,
         frequency_hz: float = 440.0,
         amplitude: float = 0.2,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         super().__init__()
         if not 0 < frequency_hz < AUDIO_SAMPLE_RATE / 2:
-            raise ValueError(
-                f"frequency_hz must be between 0 and {AUDIO_SAMPLE_RATE // 2}, got {frequency_hz}"
-            )
+            raise ValueError(f"frequency_hz must be between 0 and {AUDIO_SAMPLE_RATE // 2}, got {frequency_hz}")
         if not 0 <= amplitude <= 1:
             raise ValueError(f"amplitude must be between 0 and 1, got {amplitude}")
         self._samples_per_frame = round(AUDIO_SAMPLE_RATE * AUDIO_FRAME_S)
         self._step = 2 * math.pi * frequency_hz / AUDIO_SAMPLE_RATE
         self._amplitude = amplitude * 32767
-        self._pacer = _Pacer(AUDIO_FRAME_S, clock)
+        self._pacer = _Pacer(AUDIO_FRAME_S, clock, sleep)
         self._time_base = fractions.Fraction(1, AUDIO_SAMPLE_RATE)
 
     async def recv(self) -> AudioFrame:
@@ -103,7 +106,8 @@ class PatternVideoTrack(MediaStreamTrack):
         width: int = 320,
         height: int = 240,
         fps: float = 30.0,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         super().__init__()
         if width % (2 * COUNTER_BITS) != 0 or width <= 0:
@@ -115,7 +119,7 @@ class PatternVideoTrack(MediaStreamTrack):
         self.width = width
         self.height = height
         self._pts_step = round(VIDEO_CLOCK_RATE / fps)
-        self._pacer = _Pacer(1 / fps, clock)
+        self._pacer = _Pacer(1 / fps, clock, sleep)
         self._time_base = fractions.Fraction(1, VIDEO_CLOCK_RATE)
         gradient = np.linspace(60, 180, width, dtype=np.float64).astype(np.uint8)
         self._background = np.tile(gradient, (height, 1))

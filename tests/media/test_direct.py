@@ -1,4 +1,4 @@
-"""Two real aiortc peers connected in one process, no server: the reference call and negotiation edge cases."""
+"""Two real aiortc peers in one process, no server: the reference call and negotiation edge cases."""
 
 from __future__ import annotations
 
@@ -55,9 +55,7 @@ class Pair:
             "agent": asyncio.Queue(),
             "booth": asyncio.Queue(),
         }
-        self.agent = MediaSession(
-            polite=False, ice_servers=[], send_signal=self._sender("booth", agent_relay)
-        )
+        self.agent = MediaSession(polite=False, ice_servers=[], send_signal=self._sender("booth", agent_relay))
         self.booth = MediaSession(polite=True, ice_servers=[], send_signal=self._sender("agent", booth_relay))
         self.errors: list[BaseException] = []
         self._pumps = [
@@ -113,11 +111,7 @@ async def test_direct_call_carries_audio_and_video_both_ways() -> None:
         assert frames["video"] >= 5, frames
         first = result.first_frames_ms[side]
         assert first["audio"] is not None and first["video"] is not None
-    assert (
-        result.signaling_ms is not None
-        and result.connected_ms is not None
-        and result.first_frame_ms is not None
-    )
+    assert result.signaling_ms is not None and result.connected_ms is not None and result.first_frame_ms is not None
     assert 0 < result.signaling_ms < result.connected_ms < result.first_frame_ms
 
 
@@ -159,9 +153,7 @@ async def test_restart_rebuilds_both_connections_and_media_flows_again() -> None
         await p.agent.restart()
         await asyncio.gather(p.agent.wait_connected(10.0), p.booth.wait_connected(10.0))
         assert p.booth.pc is not first_pc and p.booth.rebuilds == 1 and p.agent.rebuilds == 1
-        async with asyncio.timeout(10.0):
-            while p.booth.frame_counts()["video"] <= before + 3:
-                await asyncio.sleep(0.05)
+        await p.booth.wait_frames("video", before + 3, timeout_s=10.0)
 
 
 async def test_unusable_signals_are_refused_with_a_clear_error() -> None:
