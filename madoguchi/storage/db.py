@@ -50,9 +50,7 @@ def parse_database_url(url: str) -> URL:
         return parsed.set(drivername="sqlite+aiosqlite")
     if backend == "postgresql":
         if driver not in ("psycopg2", "asyncpg"):
-            raise StorageError(
-                f"PostgreSQL needs the asyncpg driver (postgresql+asyncpg://), got {driver!r}"
-            )
+            raise StorageError(f"PostgreSQL needs the asyncpg driver (postgresql+asyncpg://), got {driver!r}")
         return parsed.set(drivername="postgresql+asyncpg")
     raise StorageError(f"unsupported database {backend!r}: use sqlite+aiosqlite:// or postgresql+asyncpg://")
 

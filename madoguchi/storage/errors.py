@@ -65,8 +65,7 @@ class DuplicateConsultation(StorageError):
 class UnknownColumn(StorageError):
     def __init__(self, names: list[str], allowed: frozenset[str]) -> None:
         super().__init__(
-            f"cannot set consultation column(s) {', '.join(sorted(names))}; "
-            f"allowed: {', '.join(sorted(allowed))}"
+            f"cannot set consultation column(s) {', '.join(sorted(names))}; allowed: {', '.join(sorted(allowed))}"
         )
         self.names = names
 

@@ -14,7 +14,7 @@ Portability choices (SQLite by default, PostgreSQL at scale):
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -90,7 +90,11 @@ def _one_of(column: str, values: tuple[str, ...]) -> str:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONValue, list[str]: JSONValue}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSONValue,
+        list[str]: JSONValue,
+    }
 
 
 class Municipality(Base):
@@ -193,9 +197,7 @@ class ConsultationEvent(Base):
     __tablename__ = "consultation_events"
 
     id: Mapped[int] = mapped_column(SerialId, primary_key=True, autoincrement=True)
-    consultation_id: Mapped[str] = mapped_column(
-        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
-    )
+    consultation_id: Mapped[str] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime]
     kind: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(32))
@@ -209,9 +211,7 @@ class ChatMessage(Base):
         UniqueConstraint("consultation_id", "client_id"),
     )
 
-    consultation_id: Mapped[str] = mapped_column(
-        ForeignKey("consultations.id", ondelete="CASCADE"), primary_key=True
-    )
+    consultation_id: Mapped[str] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     sender: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)

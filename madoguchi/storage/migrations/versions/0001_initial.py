@@ -161,9 +161,7 @@ def upgrade() -> None:
         _fk("consultation_events", "consultation_id", "consultations.id", ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_consultation_events")),
     )
-    op.create_index(
-        op.f("ix_consultation_events_consultation_id"), "consultation_events", ["consultation_id"]
-    )
+    op.create_index(op.f("ix_consultation_events_consultation_id"), "consultation_events", ["consultation_id"])
 
     op.create_table(
         "chat_messages",
@@ -178,9 +176,7 @@ def upgrade() -> None:
         ),
         _fk("chat_messages", "consultation_id", "consultations.id", ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("consultation_id", "seq", name=op.f("pk_chat_messages")),
-        sa.UniqueConstraint(
-            "consultation_id", "client_id", name=op.f("uq_chat_messages_consultation_id_client_id")
-        ),
+        sa.UniqueConstraint("consultation_id", "client_id", name=op.f("uq_chat_messages_consultation_id_client_id")),
     )
 
     op.create_table(

@@ -1,0 +1,279 @@
+"""Staff accounts, passwords and console login sessions.
+
+Passwords are stored only as argon2 hashes; hashing and verifying take tens of milliseconds of CPU, so they run
+in a worker thread and never stall the event loop that carries everyone's calls. An unknown username costs the
+same verify as a wrong password, so response times do not reveal which usernames exist.
+
+Session and CSRF tokens are random; only the SHA-256 of the session token is stored, so a copy of the database
+does not let anyone log in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import hashlib
+import re
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from madoguchi.storage.db import Database
+from madoguchi.storage.errors import (
+    DuplicateUsername,
+    InvalidValue,
+    UnknownMunicipality,
+    UnknownUser,
+)
+from madoguchi.storage.models import ROLES, Municipality, Staff, StaffMunicipality, WebSession
+
+MIN_PASSWORD_LENGTH = 8
+ALL_ROUTES = "*"
+_USERNAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+@dataclass(frozen=True, slots=True)
+class StaffRecord:
+    """What the rest of the program knows about a staff member (never the password hash)."""
+
+    id: str
+    username: str
+    display_name: str
+    role: str
+    municipality_ids: tuple[str, ...]
+    routes: tuple[str, ...]
+    languages: tuple[str, ...]
+
+    def serves_route(self, route: str) -> bool:
+        return ALL_ROUTES in self.routes or route in self.routes
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a bearer token (session or booth device token)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_id(prefix: str) -> str:
+    return prefix + secrets.token_hex(8)
+
+
+def _clean_list(what: str, values: Iterable[str]) -> list[str]:
+    cleaned: list[str] = []
+    for value in values:
+        value = value.strip()
+        if value and value not in cleaned:
+            cleaned.append(value)
+    if not cleaned:
+        raise InvalidValue(f"{what} must name at least one entry")
+    return cleaned
+
+
+class Accounts:
+    def __init__(self, db: Database, *, hasher: PasswordHasher | None = None) -> None:
+        self._db = db
+        self._hasher = hasher or PasswordHasher()
+        self._dummy_hash: str | None = None
+
+    # -- users -----------------------------------------------------------------------------------------
+
+    async def add_user(
+        self,
+        username: str,
+        password: str,
+        *,
+        role: str,
+        municipality_ids: Sequence[str],
+        routes: Sequence[str],
+        languages: Sequence[str],
+        display_name: str | None = None,
+        now: datetime | None = None,
+    ) -> StaffRecord:
+        if not _USERNAME_PATTERN.fullmatch(username):
+            raise InvalidValue(
+                f"username must be 1..64 letters, digits, '.', '_' or '-' (starting with a letter or digit), "
+                f"got {username!r}"
+            )
+        if role not in ROLES:
+            raise InvalidValue(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise InvalidValue(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+        municipalities = _clean_list("municipality_ids", municipality_ids)
+        route_list = _clean_list("routes", routes)
+        language_list = _clean_list("languages", languages)
+        name = (display_name or "").strip() or username
+
+        password_hash = await asyncio.to_thread(self._hasher.hash, password)
+        staff_id = new_id("u_")
+        async with self._db.transaction() as session:
+            if await session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
+                raise DuplicateUsername(username)
+            for municipality_id in municipalities:
+                if await session.get(Municipality, municipality_id) is None:
+                    raise UnknownMunicipality(municipality_id)
+            session.add(
+                Staff(
+                    id=staff_id,
+                    username=username,
+                    display_name=name,
+                    password_hash=password_hash,
+                    role=role,
+                    routes=route_list,
+                    languages=language_list,
+                    created_at=now or datetime.now(UTC),
+                    disabled=False,
+                )
+            )
+            await session.flush()
+            session.add_all(StaffMunicipality(staff_id=staff_id, municipality_id=m) for m in municipalities)
+        return StaffRecord(
+            id=staff_id,
+            username=username,
+            display_name=name,
+            role=role,
+            municipality_ids=tuple(sorted(municipalities)),
+            routes=tuple(route_list),
+            languages=tuple(language_list),
+        )
+
+    async def get(self, staff_id: str) -> StaffRecord | None:
+        async with self._db.sessions() as session:
+            staff = await session.get(Staff, staff_id)
+            return None if staff is None else await _record(session, staff)
+
+    async def by_username(self, username: str) -> StaffRecord | None:
+        async with self._db.sessions() as session:
+            staff = await session.scalar(select(Staff).where(Staff.username == username))
+            return None if staff is None else await _record(session, staff)
+
+    async def list(self) -> builtins.list[tuple[StaffRecord, bool]]:
+        """Every account with its ``disabled`` flag, ordered by username."""
+        async with self._db.sessions() as session:
+            rows = (await session.scalars(select(Staff).order_by(Staff.username))).all()
+            return [(await _record(session, staff), staff.disabled) for staff in rows]
+
+    async def set_disabled(self, username: str, disabled: bool) -> None:
+        """Lock (or unlock) an account; a locked account cannot log in and its sessions stop working."""
+        async with self._db.transaction() as session:
+            staff = await session.scalar(select(Staff).where(Staff.username == username))
+            if staff is None:
+                raise UnknownUser(username)
+            staff.disabled = disabled
+            if disabled:
+                await session.execute(delete(WebSession).where(WebSession.staff_id == staff.id))
+
+    async def set_password(self, username: str, password: str) -> None:
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise InvalidValue(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+        password_hash = await asyncio.to_thread(self._hasher.hash, password)
+        async with self._db.transaction() as session:
+            staff = await session.scalar(select(Staff).where(Staff.username == username))
+            if staff is None:
+                raise UnknownUser(username)
+            staff.password_hash = password_hash
+            await session.execute(delete(WebSession).where(WebSession.staff_id == staff.id))
+
+    async def authenticate(self, username: str, password: str) -> StaffRecord | None:
+        """The account if ``password`` is right and the account is not disabled, else None."""
+        async with self._db.sessions() as session:
+            staff = await session.scalar(select(Staff).where(Staff.username == username))
+            stored_hash = staff.password_hash if staff is not None else None
+            staff_id = staff.id if staff is not None else None
+        if stored_hash is None or staff_id is None:
+            await asyncio.to_thread(self._verify, await self._dummy(), password)
+            return None
+        if not await asyncio.to_thread(self._verify, stored_hash, password):
+            return None
+        if await asyncio.to_thread(self._hasher.check_needs_rehash, stored_hash):
+            rehashed = await asyncio.to_thread(self._hasher.hash, password)
+            async with self._db.transaction() as session:
+                current = await session.get(Staff, staff_id)
+                if current is not None and current.password_hash == stored_hash:
+                    current.password_hash = rehashed
+        async with self._db.sessions() as session:
+            staff = await session.get(Staff, staff_id)
+            if staff is None or staff.disabled:
+                return None
+            return await _record(session, staff)
+
+    def _verify(self, stored_hash: str, password: str) -> bool:
+        try:
+            return self._hasher.verify(stored_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    async def _dummy(self) -> str:
+        if self._dummy_hash is None:
+            self._dummy_hash = await asyncio.to_thread(self._hasher.hash, secrets.token_urlsafe(16))
+        return self._dummy_hash
+
+    # -- console sessions --------------------------------------------------------------------------------
+
+    async def create_session(self, staff_id: str, ttl_s: float, now: datetime) -> tuple[str, str]:
+        """A new login session: returns ``(session token, csrf token)``; only the token's hash is stored."""
+        if ttl_s <= 0:
+            raise InvalidValue("session lifetime must be positive")
+        token = secrets.token_urlsafe(32)
+        csrf_token = secrets.token_urlsafe(32)
+        async with self._db.transaction() as session:
+            staff = await session.get(Staff, staff_id)
+            if staff is None:
+                raise UnknownUser(staff_id)
+            if staff.disabled:
+                raise InvalidValue(f"user {staff.username!r} is disabled")
+            session.add(
+                WebSession(
+                    token_hash=hash_token(token),
+                    staff_id=staff_id,
+                    csrf_token=csrf_token,
+                    created_at=now,
+                    expires_at=now + timedelta(seconds=ttl_s),
+                )
+            )
+        return token, csrf_token
+
+    async def session(self, token: str, now: datetime) -> tuple[StaffRecord, str] | None:
+        """The account and CSRF token of a live session, or None (unknown, expired or disabled account)."""
+        async with self._db.sessions() as session:
+            row = await session.get(WebSession, hash_token(token))
+            if row is None or row.expires_at <= now:
+                return None
+            staff = await session.get(Staff, row.staff_id)
+            if staff is None or staff.disabled:
+                return None
+            return await _record(session, staff), row.csrf_token
+
+    async def delete_session(self, token: str) -> None:
+        async with self._db.transaction() as session:
+            await session.execute(delete(WebSession).where(WebSession.token_hash == hash_token(token)))
+
+    async def purge_expired_sessions(self, now: datetime) -> int:
+        """Delete sessions that expired before ``now``; returns how many."""
+        async with self._db.transaction() as session:
+            result = await session.execute(delete(WebSession).where(WebSession.expires_at <= now))
+        count: int = getattr(result, "rowcount", 0) or 0
+        return count
+
+
+async def _record(session: AsyncSession, staff: Staff) -> StaffRecord:
+    municipality_ids = (
+        await session.scalars(
+            select(StaffMunicipality.municipality_id)
+            .where(StaffMunicipality.staff_id == staff.id)
+            .order_by(StaffMunicipality.municipality_id)
+        )
+    ).all()
+    return StaffRecord(
+        id=staff.id,
+        username=staff.username,
+        display_name=staff.display_name,
+        role=staff.role,
+        municipality_ids=tuple(municipality_ids),
+        routes=tuple(staff.routes),
+        languages=tuple(staff.languages),
+    )

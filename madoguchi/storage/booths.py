@@ -1,0 +1,134 @@
+"""Booths (the kiosks in post offices and community centres) and their device tokens.
+
+A booth proves who it is with a long random token shown once, when the booth is added (as part of the kiosk
+URL). Only the token's SHA-256 is stored, so a stolen database copy does not let anyone pose as a booth, and a
+revoked booth is refused at once.
+"""
+
+from __future__ import annotations
+
+import builtins
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Select, select
+
+from madoguchi.storage.accounts import hash_token, new_id
+from madoguchi.storage.db import Database
+from madoguchi.storage.errors import InvalidValue, UnknownBooth, UnknownMunicipality, UnknownPlace
+from madoguchi.storage.models import Booth, Municipality, Place
+
+
+@dataclass(frozen=True, slots=True)
+class BoothRecord:
+    id: str
+    municipality_id: str
+    place_id: str | None
+    place_name: str | None
+    name: str
+    location: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+def kiosk_url(booth_id: str, token: str) -> str:
+    """The kiosk page's path on the server, already bound to the booth (the token stays in the fragment,
+    which browsers never send to the server or put in logs)."""
+    return f"/booth/{booth_id}#token={token}"
+
+
+def _query() -> Select[Booth, str]:  # Place.name is None for a booth without a place
+    return select(Booth, Place.name).outerjoin(Place, Booth.place_id == Place.id)
+
+
+def _record(booth: Booth, place_name: str | None) -> BoothRecord:
+    return BoothRecord(
+        id=booth.id,
+        municipality_id=booth.municipality_id,
+        place_id=booth.place_id,
+        place_name=place_name,
+        name=booth.name,
+        location=booth.location,
+        created_at=booth.created_at,
+        revoked_at=booth.revoked_at,
+    )
+
+
+class Booths:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(
+        self,
+        name: str,
+        *,
+        municipality_id: str,
+        location: str = "",
+        place_id: str | None = None,
+        now: datetime | None = None,
+    ) -> tuple[BoothRecord, str]:
+        """Register a booth; returns it with its device token, which is shown this once and never again."""
+        name = name.strip()
+        if not name:
+            raise InvalidValue("booth name must not be empty")
+        if len(name) > 200:
+            raise InvalidValue("booth name must be at most 200 characters")
+        token = secrets.token_urlsafe(32)
+        booth = Booth(
+            id=new_id("b_"),
+            municipality_id=municipality_id,
+            place_id=place_id,
+            name=name,
+            location=location.strip(),
+            token_hash=hash_token(token),
+            created_at=now or datetime.now(UTC),
+            revoked_at=None,
+        )
+        place_name: str | None = None
+        async with self._db.transaction() as session:
+            if await session.get(Municipality, municipality_id) is None:
+                raise UnknownMunicipality(municipality_id)
+            if place_id is not None:
+                place = await session.get(Place, place_id)
+                if place is None or place.municipality_id != municipality_id:
+                    raise UnknownPlace(place_id, municipality_id)
+                place_name = place.name
+            session.add(booth)
+        return _record(booth, place_name), token
+
+    async def by_token(self, token: str) -> BoothRecord | None:
+        """The booth this device token belongs to, or None if the token is unknown or the booth revoked."""
+        async with self._db.sessions() as session:
+            row = (
+                await session.execute(_query().where(Booth.token_hash == hash_token(token), Booth.revoked_at.is_(None)))
+            ).first()
+        return None if row is None else _record(row[0], row[1])
+
+    async def get(self, booth_id: str) -> BoothRecord | None:
+        async with self._db.sessions() as session:
+            row = (await session.execute(_query().where(Booth.id == booth_id))).first()
+        return None if row is None else _record(row[0], row[1])
+
+    async def list(self, municipality_id: str | None = None) -> builtins.list[BoothRecord]:
+        query = _query().order_by(Booth.municipality_id, Booth.created_at, Booth.id)
+        if municipality_id is not None:
+            query = query.where(Booth.municipality_id == municipality_id)
+        async with self._db.sessions() as session:
+            rows = (await session.execute(query)).all()
+        return [_record(booth, place_name) for booth, place_name in rows]
+
+    async def revoke(self, booth_id: str, *, now: datetime | None = None) -> BoothRecord:
+        """Refuse the booth's token from now on (revoking twice keeps the first time)."""
+        async with self._db.transaction() as session:
+            booth = await session.get(Booth, booth_id)
+            if booth is None:
+                raise UnknownBooth(booth_id)
+            if booth.revoked_at is None:
+                booth.revoked_at = now or datetime.now(UTC)
+            place = None if booth.place_id is None else await session.get(Place, booth.place_id)
+            return _record(booth, None if place is None else place.name)

@@ -1,0 +1,105 @@
+"""Municipalities and their places (main office, post offices, community centres, branches).
+
+Everything else (booths, staff, consultations) belongs to a municipality, so one deployment can serve several
+towns (共同運用) and nobody sees another town's residents unless granted.
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from madoguchi.storage.db import Database
+from madoguchi.storage.errors import DuplicateId, InvalidValue, UnknownMunicipality
+from madoguchi.storage.models import PLACE_KINDS, Municipality, Place
+
+
+@dataclass(frozen=True, slots=True)
+class MunicipalityRecord:
+    id: str
+    name_ja: str
+    name_en: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceRecord:
+    id: str
+    municipality_id: str
+    name: str
+    kind: str
+
+
+def _require_text(what: str, value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise InvalidValue(f"{what} must not be empty")
+    return value
+
+
+_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def _require_id(what: str, value: str) -> str:
+    if not _ID_PATTERN.fullmatch(value):
+        raise InvalidValue(f"{what} must be 1..64 letters, digits, '-' or '_', got {value!r}")
+    return value
+
+
+class Municipalities:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add_municipality(self, municipality_id: str, *, name_ja: str, name_en: str) -> MunicipalityRecord:
+        record = MunicipalityRecord(
+            id=_require_id("municipality id", municipality_id),
+            name_ja=_require_text("Japanese name", name_ja),
+            name_en=_require_text("English name", name_en),
+        )
+        async with self._db.transaction() as session:
+            if await session.get(Municipality, record.id) is not None:
+                raise DuplicateId("municipality", record.id)
+            session.add(Municipality(id=record.id, name_ja=record.name_ja, name_en=record.name_en))
+        return record
+
+    async def add_place(self, place_id: str, *, municipality_id: str, name: str, kind: str) -> PlaceRecord:
+        if kind not in PLACE_KINDS:
+            raise InvalidValue(f"place kind must be one of {', '.join(PLACE_KINDS)}, got {kind!r}")
+        record = PlaceRecord(
+            id=_require_id("place id", place_id),
+            municipality_id=municipality_id,
+            name=_require_text("place name", name),
+            kind=kind,
+        )
+        async with self._db.transaction() as session:
+            if await session.get(Municipality, municipality_id) is None:
+                raise UnknownMunicipality(municipality_id)
+            if await session.get(Place, record.id) is not None:
+                raise DuplicateId("place", record.id)
+            session.add(Place(id=record.id, municipality_id=municipality_id, name=record.name, kind=kind))
+        return record
+
+    async def get(self, municipality_id: str) -> MunicipalityRecord | None:
+        async with self._db.sessions() as session:
+            row = await session.get(Municipality, municipality_id)
+        return None if row is None else MunicipalityRecord(row.id, row.name_ja, row.name_en)
+
+    async def list(self) -> builtins.list[MunicipalityRecord]:
+        async with self._db.sessions() as session:
+            rows = (await session.scalars(select(Municipality).order_by(Municipality.id))).all()
+        return [MunicipalityRecord(row.id, row.name_ja, row.name_en) for row in rows]
+
+    async def get_place(self, place_id: str) -> PlaceRecord | None:
+        async with self._db.sessions() as session:
+            row = await session.get(Place, place_id)
+        return None if row is None else PlaceRecord(row.id, row.municipality_id, row.name, row.kind)
+
+    async def places(self, municipality_id: str | None = None) -> builtins.list[PlaceRecord]:
+        query = select(Place).order_by(Place.municipality_id, Place.id)
+        if municipality_id is not None:
+            query = query.where(Place.municipality_id == municipality_id)
+        async with self._db.sessions() as session:
+            rows = (await session.scalars(query)).all()
+        return [PlaceRecord(row.id, row.municipality_id, row.name, row.kind) for row in rows]

@@ -1,0 +1,487 @@
+"""Durable consultation records: the case row, one event row per transition, the chat transcript, exports.
+
+The server writes here as things happen and only then acknowledges them to a user, so a process killed at any
+moment loses nothing a user was told had happened. Each transition updates the consultation's columns and
+appends its event row in one transaction: the two can never disagree.
+
+Chat lines are idempotent on ``(consultation_id, client_id)``: a client that did not see the acknowledgement
+retries with the same ``client_id`` and gets the original line's ``seq`` back instead of a duplicate.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from madoguchi.storage.db import Database
+from madoguchi.storage.errors import (
+    ChatSeqConflict,
+    DuplicateConsultation,
+    InvalidValue,
+    StorageError,
+    UnknownBooth,
+    UnknownColumn,
+    UnknownConsultation,
+    UnknownMunicipality,
+)
+from madoguchi.storage.models import (
+    CHANNELS,
+    FINISHED_STATES,
+    SENDERS,
+    Booth,
+    ChatMessage,
+    Consultation,
+    ConsultationEvent,
+    Municipality,
+    Place,
+    Staff,
+)
+
+TRANSITION_COLUMNS = frozenset(
+    {
+        "agent_id",
+        "route",
+        "language",
+        "urgent",
+        "offered_at",
+        "answered_at",
+        "ended_at",
+        "wrapped_up_at",
+        "closed_at",
+        "end_reason",
+        "disposition",
+        "note",
+        "triage",
+        "summary",
+    }
+)
+"""Columns a transition may set. Identity (id, municipality, channel, booth, requested_at) never changes, and
+``state`` / ``updated_at`` are set by every transition itself."""
+
+EXPORT_FIELDS = (
+    "consultation_id",
+    "municipality_id",
+    "channel",
+    "booth_id",
+    "booth_name",
+    "place",
+    "route",
+    "language",
+    "urgent",
+    "state",
+    "agent_username",
+    "requested_at",
+    "offered_at",
+    "answered_at",
+    "ended_at",
+    "wrapped_up_at",
+    "closed_at",
+    "waited_s",
+    "handled_s",
+    "end_reason",
+    "disposition",
+    "note",
+    "summary",
+    "transcript",
+)
+"""The keys of every :meth:`ConsultationRecords.export_rows` dict, in the order CSV columns use."""
+
+_EXPORT_BATCH = 200
+_SEQ_RETRIES = 5
+
+
+@dataclass(frozen=True, slots=True)
+class NewConsultation:
+    id: str
+    municipality_id: str
+    channel: str
+    route: str
+    language: str
+    state: str
+    requested_at: datetime
+    booth_id: str | None = None
+    resident_ref: str | None = None
+    urgent: bool = False
+    agent_id: str | None = None
+    triage: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConsultationRecord:
+    id: str
+    municipality_id: str
+    channel: str
+    booth_id: str | None
+    resident_ref: str | None
+    route: str
+    language: str
+    urgent: bool
+    state: str
+    agent_id: str | None
+    requested_at: datetime
+    offered_at: datetime | None
+    answered_at: datetime | None
+    ended_at: datetime | None
+    wrapped_up_at: datetime | None
+    closed_at: datetime | None
+    end_reason: str | None
+    disposition: str | None
+    note: str | None
+    triage: dict[str, Any] | None
+    summary: dict[str, Any] | None
+    updated_at: datetime
+
+    @property
+    def finished(self) -> bool:
+        return self.state in FINISHED_STATES
+
+
+@dataclass(frozen=True, slots=True)
+class ConsultationEventRecord:
+    id: int
+    consultation_id: str
+    at: datetime
+    kind: str
+    state: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ChatLine:
+    seq: int
+    sender: str
+    text: str
+    at: datetime
+    client_id: str | None
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(ConsultationRecord))
+
+
+def _to_record(row: Consultation) -> ConsultationRecord:
+    return ConsultationRecord(**{name: getattr(row, name) for name in _RECORD_FIELDS})
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 in UTC (``2024-06-01T09:30:00.123456+00:00``), the form every export uses."""
+    return None if value is None else value.astimezone(UTC).isoformat()
+
+
+def json_data(value: Any) -> Any:
+    """A JSON-safe copy of an event detail value: datetimes become ISO strings."""
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, Mapping):
+        return {str(k): json_data(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_data(v) for v in value]
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidValue("event detail numbers must be finite")
+        return value
+    raise InvalidValue(f"event detail values must be JSON data or datetimes, got {type(value).__name__}")
+
+
+def _seconds(start: datetime | None, end: datetime | None) -> float | None:
+    if start is None or end is None:
+        return None
+    return round((end - start).total_seconds(), 3)
+
+
+class ConsultationRecords:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # -- writes ------------------------------------------------------------------------------------------
+
+    async def create(self, record: NewConsultation, *, detail: Mapping[str, Any] | None = None) -> None:
+        """Store a new consultation and its first event (kind ``created``) in one transaction."""
+        if record.channel not in CHANNELS:
+            raise InvalidValue(f"channel must be one of {', '.join(CHANNELS)}, got {record.channel!r}")
+        if record.channel == "booth" and record.booth_id is None:
+            raise InvalidValue("a booth consultation needs a booth_id")
+        event_detail = json_data(
+            {"route": record.route, "language": record.language, "urgent": record.urgent, **(detail or {})}
+        )
+        async with self._db.transaction() as session:
+            if await session.get(Consultation, record.id) is not None:
+                raise DuplicateConsultation(record.id)
+            if await session.get(Municipality, record.municipality_id) is None:
+                raise UnknownMunicipality(record.municipality_id)
+            if record.booth_id is not None and await session.get(Booth, record.booth_id) is None:
+                raise UnknownBooth(record.booth_id)
+            session.add(
+                Consultation(
+                    id=record.id,
+                    municipality_id=record.municipality_id,
+                    channel=record.channel,
+                    booth_id=record.booth_id,
+                    resident_ref=record.resident_ref,
+                    route=record.route,
+                    language=record.language,
+                    urgent=record.urgent,
+                    state=record.state,
+                    agent_id=record.agent_id,
+                    requested_at=record.requested_at,
+                    triage=record.triage,
+                    updated_at=record.requested_at,
+                )
+            )
+            await session.flush()
+            session.add(
+                ConsultationEvent(
+                    consultation_id=record.id,
+                    at=record.requested_at,
+                    kind="created",
+                    state=record.state,
+                    detail=event_detail,
+                )
+            )
+
+    async def transition(
+        self,
+        consultation_id: str,
+        *,
+        at: datetime,
+        kind: str,
+        state: str,
+        detail: Mapping[str, Any] | None = None,
+        **columns: Any,
+    ) -> ConsultationRecord:
+        """Move a consultation to ``state``: set the given ``columns`` and append one event, atomically.
+
+        The event's detail records the columns that were set (plus ``detail``). Column names outside
+        :data:`TRANSITION_COLUMNS` are refused before anything is written.
+        """
+        unknown = [name for name in columns if name not in TRANSITION_COLUMNS]
+        if unknown:
+            raise UnknownColumn(unknown, TRANSITION_COLUMNS)
+        if not kind or not state:
+            raise InvalidValue("a transition needs a kind and a state")
+        event_detail = json_data({**columns, **(detail or {})})
+        async with self._db.transaction() as session:
+            row = await session.get(Consultation, consultation_id, with_for_update=True)
+            if row is None:
+                raise UnknownConsultation(consultation_id)
+            for name, value in columns.items():
+                setattr(row, name, value)
+            row.state = state
+            row.updated_at = at
+            session.add(
+                ConsultationEvent(consultation_id=consultation_id, at=at, kind=kind, state=state, detail=event_detail)
+            )
+            await session.flush()
+            return _to_record(row)
+
+    async def add_chat(
+        self,
+        consultation_id: str,
+        *,
+        seq: int | None,
+        sender: str,
+        text: str,
+        at: datetime,
+        client_id: str | None = None,
+    ) -> tuple[int, bool]:
+        """Store one chat line; returns ``(seq, created)``.
+
+        A retry with a ``client_id`` already stored returns the original line's seq and ``created=False``.
+        ``seq=None`` takes the next free number (the server normally assigns seqs itself).
+        """
+        if sender not in SENDERS:
+            raise InvalidValue(f"sender must be one of {', '.join(SENDERS)}, got {sender!r}")
+        if seq is not None and seq < 1:
+            raise InvalidValue("chat seq numbers start at 1")
+        for _attempt in range(_SEQ_RETRIES):
+            try:
+                async with self._db.transaction() as session:
+                    if client_id is not None:
+                        existing = await _seq_of_client_id(session, consultation_id, client_id)
+                        if existing is not None:
+                            return existing, False
+                    if await session.get(Consultation, consultation_id) is None:
+                        raise UnknownConsultation(consultation_id)
+                    line_seq = seq if seq is not None else await _max_seq(session, consultation_id) + 1
+                    session.add(
+                        ChatMessage(
+                            consultation_id=consultation_id,
+                            seq=line_seq,
+                            sender=sender,
+                            text=text,
+                            at=at,
+                            client_id=client_id,
+                        )
+                    )
+                return line_seq, True
+            except IntegrityError:
+                # Another writer got there first: the same client_id (a concurrent retry) or the same seq.
+                if client_id is not None:
+                    async with self._db.sessions() as session:
+                        existing = await _seq_of_client_id(session, consultation_id, client_id)
+                    if existing is not None:
+                        return existing, False
+                if seq is not None:
+                    raise ChatSeqConflict(consultation_id, seq) from None
+        raise StorageError(f"could not find a free chat seq for consultation {consultation_id!r}")
+
+    # -- reads -------------------------------------------------------------------------------------------
+
+    async def get(self, consultation_id: str) -> ConsultationRecord | None:
+        async with self._db.sessions() as session:
+            row = await session.get(Consultation, consultation_id)
+        return None if row is None else _to_record(row)
+
+    async def events(self, consultation_id: str) -> list[ConsultationEventRecord]:
+        query = (
+            select(ConsultationEvent)
+            .where(ConsultationEvent.consultation_id == consultation_id)
+            .order_by(ConsultationEvent.id)
+        )
+        async with self._db.sessions() as session:
+            rows = (await session.scalars(query)).all()
+        return [
+            ConsultationEventRecord(row.id, row.consultation_id, row.at, row.kind, row.state, dict(row.detail))
+            for row in rows
+        ]
+
+    async def chat(self, consultation_id: str, after_seq: int = 0) -> list[ChatLine]:
+        query = (
+            select(ChatMessage)
+            .where(ChatMessage.consultation_id == consultation_id, ChatMessage.seq > after_seq)
+            .order_by(ChatMessage.seq)
+        )
+        async with self._db.sessions() as session:
+            rows = (await session.scalars(query)).all()
+        return [ChatLine(row.seq, row.sender, row.text, row.at, row.client_id) for row in rows]
+
+    async def max_seq(self, consultation_id: str) -> int:
+        """The highest chat seq of the consultation, 0 when it has no chat yet."""
+        async with self._db.sessions() as session:
+            return await _max_seq(session, consultation_id)
+
+    async def unfinished(self) -> list[ConsultationRecord]:
+        """Consultations not yet closed, abandoned or interrupted, oldest first: the recovery sweep's input."""
+        query = (
+            select(Consultation)
+            .where(Consultation.state.not_in(FINISHED_STATES))
+            .order_by(Consultation.requested_at, Consultation.id)
+        )
+        async with self._db.sessions() as session:
+            rows = (await session.scalars(query)).all()
+        return [_to_record(row) for row in rows]
+
+    async def export_rows(
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        municipality_ids: Sequence[str] | None = None,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """One dict per consultation requested in ``[since, until)``, oldest first, keys :data:`EXPORT_FIELDS`.
+
+        Reads in batches (each its own short transaction), so exporting years of records neither holds a
+        transaction open nor loads everything into memory.
+        """
+        after: tuple[datetime, str] | None = None
+        while True:
+            query = (
+                select(Consultation, Booth.name, Place.name, Staff.username)
+                .outerjoin(Booth, Consultation.booth_id == Booth.id)
+                .outerjoin(Place, Booth.place_id == Place.id)
+                .outerjoin(Staff, Consultation.agent_id == Staff.id)
+                .order_by(Consultation.requested_at, Consultation.id)
+                .limit(_EXPORT_BATCH)
+            )
+            if since is not None:
+                query = query.where(Consultation.requested_at >= since)
+            if until is not None:
+                query = query.where(Consultation.requested_at < until)
+            if municipality_ids is not None:
+                query = query.where(Consultation.municipality_id.in_(list(municipality_ids)))
+            if after is not None:
+                query = query.where(
+                    or_(
+                        Consultation.requested_at > after[0],
+                        and_(Consultation.requested_at == after[0], Consultation.id > after[1]),
+                    )
+                )
+            async with self._db.sessions() as session:
+                rows = (await session.execute(query)).all()
+                ids = [row[0].id for row in rows]
+                transcripts: dict[str, list[dict[str, Any]]] = {cid: [] for cid in ids}
+                if ids:
+                    lines = await session.scalars(
+                        select(ChatMessage)
+                        .where(ChatMessage.consultation_id.in_(ids))
+                        .order_by(ChatMessage.consultation_id, ChatMessage.seq)
+                    )
+                    for line in lines:
+                        transcripts[line.consultation_id].append(
+                            {"seq": line.seq, "sender": line.sender, "text": line.text, "at": iso(line.at)}
+                        )
+            for consultation, booth_name, place_name, agent_username in rows:
+                yield _export_row(consultation, booth_name, place_name, agent_username, transcripts[consultation.id])
+            if len(rows) < _EXPORT_BATCH:
+                return
+            last = rows[-1][0]
+            after = (last.requested_at, last.id)
+
+
+def _export_row(
+    row: Consultation,
+    booth_name: str | None,
+    place_name: str | None,
+    agent_username: str | None,
+    transcript: list[dict[str, Any]],
+) -> dict[str, Any]:
+    wait_end = row.answered_at or row.ended_at or row.closed_at
+    exported: dict[str, Any] = {
+        "consultation_id": row.id,
+        "municipality_id": row.municipality_id,
+        "channel": row.channel,
+        "booth_id": row.booth_id,
+        "booth_name": booth_name,
+        "place": place_name,
+        "route": row.route,
+        "language": row.language,
+        "urgent": row.urgent,
+        "state": row.state,
+        "agent_username": agent_username,
+        "requested_at": iso(row.requested_at),
+        "offered_at": iso(row.offered_at),
+        "answered_at": iso(row.answered_at),
+        "ended_at": iso(row.ended_at),
+        "wrapped_up_at": iso(row.wrapped_up_at),
+        "closed_at": iso(row.closed_at),
+        "waited_s": _seconds(row.requested_at, wait_end),
+        "handled_s": _seconds(row.answered_at, row.ended_at),
+        "end_reason": row.end_reason,
+        "disposition": row.disposition,
+        "note": row.note,
+        "summary": row.summary,
+        "transcript": transcript,
+    }
+    return {name: exported[name] for name in EXPORT_FIELDS}
+
+
+async def _seq_of_client_id(session: AsyncSession, consultation_id: str, client_id: str) -> int | None:
+    return await session.scalar(
+        select(ChatMessage.seq).where(
+            ChatMessage.consultation_id == consultation_id, ChatMessage.client_id == client_id
+        )
+    )
+
+
+async def _max_seq(session: AsyncSession, consultation_id: str) -> int:
+    value = await session.scalar(
+        select(func.max(ChatMessage.seq)).where(ChatMessage.consultation_id == consultation_id)
+    )
+    return int(value or 0)
