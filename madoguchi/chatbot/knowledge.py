@@ -1,0 +1,322 @@
+"""The knowledge base: pydantic models for the YAML files municipal staff edit, and their loader.
+
+Staff edit these files by hand, so every mistake must come back as one clear line naming the file and the
+line of the bad entry (``kb/tax.yaml:42: entry 'juminzei-pay': answer: field required``), not as a Python
+traceback. The loader therefore keeps PyYAML's node marks and maps each pydantic error location back to the
+line it came from. The format is documented for staff in ``docs/knowledge_base.md``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from madoguchi.chatbot.routes import ROUTE_IDS, RouteId
+
+LANGUAGES: tuple[str, ...] = ("ja", "easy-ja", "en", "zh", "ko", "vi", "pt")
+DEFAULT_MUNICIPALITY = "shiomi"
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+EntryId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class LocalizedText(BaseModel):
+    """A text in Japanese (required) and, where written, other languages."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    ja: NonEmpty
+    en: NonEmpty | None = None
+    easy_ja: NonEmpty | None = Field(default=None, alias="easy-ja")
+    zh: NonEmpty | None = None
+    ko: NonEmpty | None = None
+    vi: NonEmpty | None = None
+    pt: NonEmpty | None = None
+
+    def has(self, language: str) -> bool:
+        return self._raw(language) is not None
+
+    def in_language(self, language: str) -> str:
+        """The text in ``language``; easy Japanese falls back to Japanese, anything else to English then
+        Japanese (a foreign resident reads English more often than Japanese)."""
+        text = self._raw(language)
+        if text is not None:
+            return text.strip()
+        if language not in ("ja", "easy-ja") and self.en is not None:
+            return self.en.strip()
+        return self.ja.strip()
+
+    def all_texts(self) -> list[str]:
+        return [t for t in (self.ja, self.en, self.easy_ja, self.zh, self.ko, self.vi, self.pt) if t]
+
+    def _raw(self, language: str) -> str | None:
+        attr = "easy_ja" if language == "easy-ja" else language
+        value = getattr(self, attr, None) if attr in type(self).model_fields else None
+        return value if isinstance(value, str) else None
+
+
+class KbLink(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    title: LocalizedText
+    url: Annotated[str, Field(pattern=r"^https?://[^\s/]+\.[^\s/]+(/\S*)?$")]
+
+
+class KbEntry(BaseModel):
+    """One question the bot can answer (or must hand to a person)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: EntryId
+    route: RouteId
+    title: LocalizedText
+    answer: LocalizedText
+    keywords: tuple[NonEmpty, ...] = ()
+    examples: tuple[NonEmpty, ...] = ()
+    links: tuple[KbLink, ...] = ()
+    handoff: bool = False
+
+    @model_validator(mode="after")
+    def _has_something_to_match(self) -> KbEntry:
+        if not self.keywords and not self.examples:
+            raise ValueError("an entry needs at least one keyword or example phrasing")
+        return self
+
+
+class _KbFileHeader(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    route: RouteId
+    entries: list[dict[str, Any]]
+
+
+class Hotline(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: EntryId
+    name: LocalizedText
+    number: Annotated[str, Field(pattern=r"^[#＃]?[0-9０-９()\-‐ ]{3,20}$")]
+    when: LocalizedText | str = ""
+
+    def when_text(self, language: str) -> str:
+        if isinstance(self.when, LocalizedText):
+            return self.when.in_language(language)
+        return self.when
+
+
+class Place(BaseModel):
+    """A counter: the main office, or a remote-counter booth in a post office or community centre."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: EntryId
+    kind: Annotated[str, Field(pattern=r"^[a-z_]+$")]
+    name: LocalizedText
+    island: LocalizedText | None = None
+    address: LocalizedText | str | None = None
+    hours: LocalizedText | str | None = None
+    booth: bool = False
+
+
+class Municipality(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: EntryId
+    name: LocalizedText
+    hours: LocalizedText | str
+    phone: Annotated[str, Field(pattern=r"^[0-9()\-‐ ]{3,20}$")]
+    website: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
+    routes: dict[RouteId, LocalizedText]
+    places: tuple[Place, ...] = ()
+    hotlines: tuple[Hotline, ...] = ()
+
+    def hotline(self, hotline_id: str) -> Hotline | None:
+        return next((h for h in self.hotlines if h.id == hotline_id), None)
+
+    @field_validator("routes")
+    @classmethod
+    def _all_routes_named(cls, routes: dict[RouteId, LocalizedText]) -> dict[RouteId, LocalizedText]:
+        missing = [r for r in ROUTE_IDS if r not in routes]
+        if missing:
+            raise ValueError(f"every route needs a display name; missing: {', '.join(missing)}")
+        return routes
+
+    def route_name(self, route: str, language: str = "ja") -> str:
+        return self.routes[RouteId(route)].in_language(language)
+
+    def hours_text(self, language: str) -> str:
+        return self.hours.in_language(language) if isinstance(self.hours, LocalizedText) else self.hours
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """A municipality's loaded and validated knowledge base."""
+
+    municipality: Municipality
+    entries: tuple[KbEntry, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {e.id: e for e in self.entries})
+
+    def entry(self, entry_id: str) -> KbEntry:
+        by_id: dict[str, KbEntry] = getattr(self, "_by_id")  # noqa: B009 - set in __post_init__
+        return by_id[entry_id]
+
+    def entries_for(self, route: str) -> list[KbEntry]:
+        return [e for e in self.entries if e.route == route]
+
+
+class KnowledgeBaseError(ValueError):
+    """A knowledge-base file is wrong; ``str()`` reads ``path:line: what is wrong``."""
+
+    def __init__(self, path: Path, line: int | None, message: str) -> None:
+        self.path = path
+        self.line = line
+        self.message = message
+        where = f"{path}:{line}" if line is not None else str(path)
+        super().__init__(f"{where}: {message}")
+
+
+# ---------------------------------------------------------------------------------------------- loading
+
+
+def _compose(path: Path) -> tuple[yaml.Node, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise KnowledgeBaseError(path, None, f"not UTF-8 text ({exc.reason})") from exc
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                raise KnowledgeBaseError(path, 1, "the file is empty")
+            data = loader.construct_document(node)
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise KnowledgeBaseError(path, line, f"not valid YAML: {exc.problem or exc.context}") from exc
+    return node, data
+
+
+def _child(node: yaml.Node, key: int | str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode) and isinstance(key, str):
+        for key_node, value_node in node.value:
+            if getattr(key_node, "value", None) == key:
+                return value_node  # type: ignore[no-any-return]
+    if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
+        return node.value[key]  # type: ignore[no-any-return]
+    return None
+
+
+def _line_of(node: yaml.Node, location: Sequence[int | str]) -> int:
+    """The 1-based line of the deepest node along a pydantic error location."""
+    current = node
+    for part in location:
+        found = _child(current, part)
+        if found is None:
+            break
+        current = found
+    return int(current.start_mark.line) + 1
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    location = ".".join(str(p) for p in error["loc"] if not str(p).startswith("function-after"))
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = f"unknown field '{error['loc'][-1]}'"
+        if error.get("input") is None:
+            message += " (a comma inside {...} splits the text there: put the whole text in quotes)"
+    return f"{location}: {message}" if location else message
+
+
+def _raise_validation(path: Path, node: yaml.Node, exc: ValidationError, prefix: str = "") -> None:
+    first = exc.errors()[0]
+    location = [p for p in first["loc"] if isinstance(p, int | str)]
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    raise KnowledgeBaseError(path, _line_of(node, location), f"{prefix}{_describe(first)}{more}") from exc
+
+
+def load_municipality(path: Path) -> Municipality:
+    node, data = _compose(path)
+    try:
+        return Municipality.model_validate(data)
+    except ValidationError as exc:
+        _raise_validation(path, node, exc)
+        raise AssertionError("unreachable") from exc
+
+
+def load_kb_file(path: Path) -> list[tuple[KbEntry, int]]:
+    """Entries of one ``kb/<route>.yaml`` file with the line each starts on."""
+    node, data = _compose(path)
+    if not isinstance(data, dict):
+        raise KnowledgeBaseError(path, 1, "the file must be a mapping with 'route' and 'entries'")
+    try:
+        header = _KbFileHeader.model_validate(data)
+    except ValidationError as exc:
+        _raise_validation(path, node, exc)
+        raise AssertionError("unreachable") from exc
+    if not path.stem.startswith("_") and header.route != path.stem:
+        raise KnowledgeBaseError(
+            path, _line_of(node, ["route"]), f"route '{header.route}' does not match the file name '{path.name}'"
+        )
+    entries_node = _child(node, "entries")
+    assert entries_node is not None
+    loaded: list[tuple[KbEntry, int]] = []
+    for index, raw in enumerate(header.entries):
+        entry_node = _child(entries_node, index) or entries_node
+        line = int(entry_node.start_mark.line) + 1
+        label = f"entry '{raw.get('id')}'" if isinstance(raw.get("id"), str) else f"entry #{index + 1}"
+        try:
+            entry = KbEntry.model_validate({"route": header.route, **raw})
+        except ValidationError as exc:
+            _raise_validation(path, entry_node, exc, prefix=f"{label}: ")
+            raise AssertionError("unreachable") from exc
+        loaded.append((entry, line))
+    return loaded
+
+
+def load_knowledge_base(directory: Path) -> KnowledgeBase:
+    """Load ``municipality.yaml`` and every ``kb/*.yaml`` under ``directory``; raise
+    :class:`KnowledgeBaseError` on the first problem."""
+    municipality_path = directory / "municipality.yaml"
+    if not municipality_path.is_file():
+        raise KnowledgeBaseError(municipality_path, None, "missing: every municipality needs this file")
+    municipality = load_municipality(municipality_path)
+    kb_dir = directory / "kb"
+    files = sorted([*kb_dir.glob("*.yaml"), *kb_dir.glob("*.yml")])
+    if not files:
+        raise KnowledgeBaseError(kb_dir, None, "no knowledge-base files (kb/<route_id>.yaml)")
+    seen: dict[str, tuple[Path, int]] = {}
+    entries: list[KbEntry] = []
+    for path in files:
+        for entry, line in load_kb_file(path):
+            if entry.id in seen:
+                first_path, first_line = seen[entry.id]
+                raise KnowledgeBaseError(
+                    path, line, f"entry id '{entry.id}' is already used at {first_path.name}:{first_line}"
+                )
+            seen[entry.id] = (path, line)
+            entries.append(entry)
+    return KnowledgeBase(municipality=municipality, entries=tuple(entries))
+
+
+def bundled_kb_dir(municipality_id: str = DEFAULT_MUNICIPALITY) -> Path:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", municipality_id):
+        raise ValueError(f"not a municipality id: {municipality_id!r}")
+    return DATA_DIR / municipality_id
+
+
+def iter_entry_texts(entry: KbEntry) -> Iterable[str]:
+    yield from entry.title.all_texts()
+    yield from entry.keywords
+    yield from entry.examples
