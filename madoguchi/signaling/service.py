@@ -217,9 +217,8 @@ class CounterService:
         peer = counter.peer_of(participant, consultation_id)
         sender = "agent" if participant.startswith("agent:") else "resident"
         now = self._clock()
-        seq = await self._store.next_seq(consultation_id)
         stored_seq, created = await self._records.add_chat(
-            consultation_id, seq=seq, sender=sender, text=text, at=_utc(now), client_id=client_id
+            consultation_id, seq=None, sender=sender, text=text, at=_utc(now), client_id=client_id
         )
         if created:
             message = {
@@ -261,7 +260,6 @@ class CounterService:
         count = 0
         for record in await self._records.unfinished():
             if record.id in known:
-                await self._store.seed_seq(record.id, await self._records.max_seq(record.id))
                 continue
             await self._records.transition(
                 record.id,
