@@ -1,0 +1,452 @@
+// The booth kiosk: idle → route choice → waiting → call → thank-you → idle.
+//
+// Why it is built this way:
+// - The device token arrives once in the URL fragment (#token=..., never sent to the server in a request
+//   line or a Referer), is kept in localStorage per booth and removed from the address bar, so a kiosk that
+//   restarts opens straight into service.
+// - The server is the source of truth: after any reconnect, `booth.state` decides the screen. A dropped
+//   socket does not tear down a working video call.
+// - Nothing of a resident survives the return to idle: chat lines, videos, drafts, the chosen language.
+
+import { io } from "/static/vendor/socket.io.esm.min.js";
+import { Call } from "./call.js";
+import { ChatPanel } from "./chat.js";
+import { DEFAULT_LANGUAGE, applyTranslations, initI18n, language, setLanguage, t } from "./i18n.js";
+import { errorText, nowSeconds, request } from "./net.js";
+
+const $ = (id) => document.getElementById(id);
+
+const boothId = document.body.dataset.boothId;
+const THANKS_MS = Math.max(1000, Number(document.body.dataset.thanksSeconds || 8) * 1000);
+const ROUTES_IDLE_MS = 90_000; // a resident who walks away from the route choice
+const BANNER_MS = 8000;
+const TOKEN_KEY = `madoguchi.booth.${boothId}.token`;
+const QUEUED = new Set(["waiting", "offered", "triage"]);
+const FINISHED = new Set(["wrap_up", "closed", "abandoned", "interrupted"]);
+
+const state = {
+  screen: "idle",
+  consultation: null, // {id, route, position, waitEstimate, agentsOnDuty, offered, since (epoch s), peerName}
+  call: null,
+  earlySignals: [],
+  thanksTimer: null,
+  routesTimer: null,
+  bannerTimer: null,
+  requesting: false,
+  fatal: false,
+};
+
+// ---------------------------------------------------------------------------------------------- screens
+
+function showScreen(name) {
+  state.screen = name;
+  document.body.dataset.screen = name;
+  for (const section of document.querySelectorAll("section[data-screen]")) {
+    section.hidden = section.dataset.screen !== name;
+  }
+  clearTimeout(state.routesTimer);
+  if (name === "routes") state.routesTimer = setTimeout(() => state.screen === "routes" && resetToIdle(), ROUTES_IDLE_MS);
+  renderWaiting();
+}
+
+function showBanner(text, { sticky = false } = {}) {
+  const banner = $("banner");
+  banner.textContent = text;
+  banner.hidden = false;
+  clearTimeout(state.bannerTimer);
+  if (!sticky) state.bannerTimer = setTimeout(hideBanner, BANNER_MS);
+}
+
+function hideBanner() {
+  clearTimeout(state.bannerTimer);
+  $("banner").hidden = true;
+  $("banner").textContent = "";
+}
+
+function showFatal(key) {
+  state.fatal = true;
+  $("error-text").dataset.i18n = key;
+  $("error-text").textContent = t(key);
+  showScreen("error");
+}
+
+function setConnection(status) {
+  const indicator = document.querySelector('[data-testid="connection-status"]');
+  indicator.dataset.state = status;
+  const key = {
+    ready: "booth.conn.ready",
+    connecting: "booth.conn.connecting",
+    offline: "booth.conn.offline",
+    unauthorized: "booth.conn.unauthorized",
+  }[status];
+  $("conn-text").dataset.i18n = key;
+  $("conn-text").textContent = t(key);
+  $("start").disabled = status !== "ready";
+  if (status === "offline" && ["routes", "waiting", "call"].includes(state.screen)) {
+    showBanner(t("error.offline"), { sticky: true });
+  } else if (status === "ready") {
+    hideBanner();
+  }
+}
+
+// ------------------------------------------------------------------------------------------------ waiting
+
+function renderWaiting() {
+  const c = state.consultation;
+  if (!c) return;
+  $("waiting-route").textContent = c.route ? t("booth.waiting.route", { route: t(`route.${c.route}`) }) : "";
+  const position = $("queue-position");
+  if (Number.isInteger(c.position) && c.position > 0) {
+    position.dataset.position = String(c.position);
+    position.textContent = t("booth.waiting.position", { position: c.position });
+    $("queue-ahead").textContent =
+      c.position === 1 ? t("booth.waiting.next") : t("booth.waiting.ahead", { count: c.position - 1 });
+  } else {
+    delete position.dataset.position;
+    position.textContent = "—";
+    $("queue-ahead").textContent = "";
+  }
+  const estimate = $("wait-estimate");
+  estimate.classList.toggle("unknown", c.waitEstimate == null);
+  if (c.waitEstimate == null) estimate.textContent = t("booth.waiting.estimate_unknown");
+  else if (c.waitEstimate < 60) estimate.textContent = t("booth.waiting.estimate_soon");
+  else estimate.textContent = t("booth.waiting.estimate", { minutes: Math.ceil(c.waitEstimate / 60) });
+  renderElapsed();
+  $("waiting-ringing").hidden = !c.offered;
+}
+
+function renderElapsed() {
+  const c = state.consultation;
+  if (!c) return;
+  const minutes = Math.floor(Math.max(0, nowSeconds() - c.since) / 60);
+  $("waited").textContent = minutes < 1 ? t("booth.waiting.elapsed_short") : t("booth.waiting.elapsed", { minutes });
+}
+
+function adoptConsultation(fields) {
+  const previous = state.consultation && state.consultation.id === fields.id ? state.consultation : {};
+  state.consultation = { since: nowSeconds(), offered: false, ...previous, ...fields };
+  state.earlySignals = state.earlySignals.filter((s) => s.consultation_id === fields.id);
+}
+
+// --------------------------------------------------------------------------------------------------- call
+
+function startCall(message) {
+  if (state.call && state.call.consultationId === message.consultation_id && !state.call.closed) return;
+  stopCall();
+  adoptConsultation({ id: message.consultation_id, peerName: message.peer?.display_name || "" });
+  $("peer-name").textContent = state.consultation.peerName
+    ? t("booth.call.with", { name: state.consultation.peerName })
+    : "";
+  setCallNotice("media.connecting");
+  setMuted(false);
+  showScreen("call");
+  const call = new Call({
+    socket,
+    consultationId: message.consultation_id,
+    polite: true,
+    iceServers: message.ice_servers,
+    localVideo: $("local-video"),
+    remoteVideo: $("remote-video"),
+    onMediaProblem: () => showBanner(t("media.unavailable")),
+    onConnectionState: (connection) => {
+      if (connection === "connected") setCallNotice(null);
+      else if (connection === "failed") setCallNotice("media.failed");
+    },
+  });
+  state.call = call;
+  for (const signal of state.earlySignals.splice(0)) call.handleSignal(signal);
+  call.start().catch((err) => {
+    console.error("booth: call could not start", err);
+    setCallNotice("media.failed");
+  });
+}
+
+function stopCall() {
+  if (state.call) state.call.close();
+  state.call = null;
+  for (const video of [$("local-video"), $("remote-video")]) video.srcObject = null;
+}
+
+function setCallNotice(key) {
+  const notice = $("call-notice");
+  if (!key) {
+    notice.hidden = true;
+    notice.textContent = "";
+    delete notice.dataset.i18n;
+    return;
+  }
+  notice.dataset.i18n = key;
+  notice.textContent = t(key);
+  notice.hidden = false;
+}
+
+function setMuted(muted) {
+  const isMuted = state.call ? state.call.setMuted(muted) : false;
+  const button = $("mute");
+  button.setAttribute("aria-pressed", String(isMuted));
+  button.dataset.i18n = isMuted ? "media.unmute" : "media.mute";
+  button.textContent = t(button.dataset.i18n);
+}
+
+// ------------------------------------------------------------------------------------- ending and wiping
+
+function showThanks() {
+  stopCall();
+  state.consultation = null;
+  chat.clear();
+  showScreen("thanks");
+  clearTimeout(state.thanksTimer);
+  state.thanksTimer = setTimeout(resetToIdle, THANKS_MS);
+}
+
+/** Back to idle with nothing of the resident left on screen or in memory. */
+function resetToIdle() {
+  clearTimeout(state.thanksTimer);
+  stopCall();
+  state.consultation = null;
+  state.earlySignals = [];
+  state.requesting = false;
+  chat.clear();
+  hideBanner();
+  setCallNotice(null);
+  $("peer-name").textContent = "";
+  $("waiting-route").textContent = "";
+  $("queue-position").textContent = "";
+  delete $("queue-position").dataset.position;
+  $("queue-ahead").textContent = "";
+  $("wait-estimate").textContent = "";
+  $("waited").textContent = "";
+  for (const button of document.querySelectorAll(".route-button")) button.disabled = false;
+  if (state.fatal) return;
+  showScreen("idle");
+  if (language() !== initialLanguage) setLanguage(initialLanguage).catch(() => {});
+}
+
+/** What the server says the booth is doing; decides the screen after a (re)connect. */
+function restore(view) {
+  const id = view && (view.consultation_id || view.id);
+  const phase = view && view.state;
+  if (!view || !id || FINISHED.has(phase)) {
+    if (["waiting", "call"].includes(state.screen)) showThanks();
+    return;
+  }
+  clearTimeout(state.thanksTimer);
+  const since = Number(view.requested_at || view.enqueued_at || view.created_at) || undefined;
+  adoptConsultation({
+    id,
+    route: view.route,
+    ...(since ? { since } : {}),
+    ...(view.position !== undefined ? { position: view.position } : {}),
+    ...(view.wait_estimate_s !== undefined ? { waitEstimate: view.wait_estimate_s } : {}),
+    offered: phase === "offered",
+  });
+  if (QUEUED.has(phase)) {
+    if (state.call) stopCall();
+    showScreen("waiting");
+  } else if (phase === "active") {
+    if (!state.call || state.call.consultationId !== id) setCallNotice("media.connecting");
+    showScreen("call");
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- actions
+
+async function requestConsultation(route) {
+  if (state.requesting) return;
+  state.requesting = true;
+  const buttons = document.querySelectorAll(".route-button");
+  for (const button of buttons) button.disabled = true;
+  try {
+    const ack = await request(socket, "consultation.request", { route, language: language(), triage: null });
+    adoptConsultation({
+      id: ack.consultation_id,
+      route,
+      position: ack.position,
+      waitEstimate: ack.wait_estimate_s ?? null,
+      since: nowSeconds(),
+    });
+    if (state.screen === "routes") showScreen("waiting");
+  } catch (err) {
+    showBanner(errorText(err));
+  } finally {
+    state.requesting = false;
+    for (const button of buttons) button.disabled = false;
+  }
+}
+
+async function cancelWaiting() {
+  const c = state.consultation;
+  if (!c) return resetToIdle();
+  $("cancel-waiting").disabled = true;
+  try {
+    await request(socket, "consultation.cancel", { consultation_id: c.id });
+    resetToIdle();
+  } catch (err) {
+    if (err.code === "not_found" || err.code === "invalid_state") resetToIdle();
+    else showBanner(errorText(err));
+  } finally {
+    $("cancel-waiting").disabled = false;
+  }
+}
+
+async function endCall() {
+  const c = state.consultation;
+  if (!c) return showThanks();
+  $("end-call").disabled = true;
+  try {
+    await request(socket, "consultation.end", { consultation_id: c.id });
+    showThanks();
+  } catch (err) {
+    if (err.code === "not_found" || err.code === "invalid_state") showThanks();
+    else showBanner(errorText(err));
+  } finally {
+    $("end-call").disabled = false;
+  }
+}
+
+// ------------------------------------------------------------------------------------------------ startup
+
+await initI18n();
+const initialLanguage = language() || DEFAULT_LANGUAGE;
+
+function takeToken() {
+  const fragment = new URLSearchParams(window.location.hash.slice(1));
+  const fromFragment = fragment.get("token");
+  if (fromFragment) {
+    try {
+      localStorage.setItem(TOKEN_KEY, fromFragment);
+    } catch (err) {
+      console.warn("booth: cannot store the device token", err);
+    }
+    history.replaceState(null, "", window.location.pathname + window.location.search);
+    return fromFragment;
+  }
+  try {
+    return localStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
+}
+
+const token = takeToken();
+const socket = io("/booth", {
+  auth: { token: token || "" },
+  transports: ["websocket", "polling"],
+  autoConnect: false,
+  reconnectionDelayMax: 10000,
+});
+
+const chat = new ChatPanel({
+  socket,
+  log: $("chat-log"),
+  form: $("chat-form"),
+  input: $("chat-input"),
+  button: $("chat-send"),
+  me: "resident",
+  senderKeys: {
+    resident: "booth.chat.me",
+    agent: "booth.chat.agent",
+    bot: "chat.sender.bot",
+    system: "chat.sender.system",
+  },
+  consultationId: () => state.consultation?.id ?? null,
+  onError: (text) => showBanner(text),
+});
+
+socket.on("connect", () => setConnection("ready"));
+socket.on("disconnect", (reason) => {
+  setConnection("offline");
+  if (reason === "io server disconnect") setTimeout(() => socket.connect(), 2000); // e.g. server restart
+});
+socket.on("connect_error", (err) => {
+  if (socket.active) {
+    setConnection("offline"); // network trouble: the client retries by itself
+    return;
+  }
+  setConnection("unauthorized"); // the server refused this device's token
+  stopCall();
+  showFatal("booth.error.unauthorized");
+  console.warn("booth: connection refused", err.data?.code || err.message);
+});
+
+socket.on("booth.state", (message) => {
+  if (message.booth_id && message.booth_id !== boothId) {
+    socket.disconnect();
+    setConnection("unauthorized");
+    showFatal("booth.error.wrong_booth");
+    return;
+  }
+  $("booth-name").textContent = message.name || "";
+  $("booth-location").textContent = message.location || "";
+  restore(message.consultation);
+});
+
+socket.on("queue.position", (message) => {
+  const c = state.consultation;
+  if (!c || c.id !== message.consultation_id) return;
+  adoptConsultation({
+    id: c.id,
+    position: message.position,
+    waitEstimate: message.wait_estimate_s ?? null,
+    agentsOnDuty: message.agents_on_duty,
+    offered: Boolean(message.offered),
+  });
+  if (state.screen === "call" && !state.call) showScreen("waiting"); // the agent's link was lost: back in line
+  else if (state.screen === "routes") showScreen("waiting");
+  else renderWaiting();
+});
+
+socket.on("call.start", startCall);
+
+socket.on("signal", (message) => {
+  if (state.call && state.call.consultationId === message.consultation_id) state.call.handleSignal(message);
+  else if (state.earlySignals.length < 200) state.earlySignals.push(message);
+});
+
+socket.on("chat.message", (message) => chat.receive(message, state.consultation?.id));
+
+socket.on("peer.link", (message) => {
+  if (message.consultation_id !== state.consultation?.id) return;
+  setCallNotice(message.connected ? null : "media.peer_lost");
+});
+
+socket.on("call.end", (message) => {
+  if (message.consultation_id !== state.consultation?.id) return;
+  stopCall();
+});
+
+socket.on("consultation.closed", (message) => {
+  if (!state.consultation || message.consultation_id !== state.consultation.id) return;
+  showThanks();
+});
+
+$("start").addEventListener("click", () => {
+  hideBanner();
+  showScreen("routes");
+});
+$("routes-back").addEventListener("click", resetToIdle);
+for (const button of document.querySelectorAll(".route-button")) {
+  button.addEventListener("click", () => requestConsultation(button.dataset.route));
+}
+$("cancel-waiting").addEventListener("click", cancelWaiting);
+$("end-call").addEventListener("click", endCall);
+$("mute").addEventListener("click", () => setMuted(!(state.call && state.call.muted)));
+$("lang-switch").addEventListener("click", () => {
+  setLanguage(language() === "ja" ? "en" : "ja").catch((err) => console.error(err));
+});
+$("error-retry").addEventListener("click", () => window.location.reload());
+document.addEventListener("i18n:change", () => {
+  renderWaiting();
+  setConnection(document.querySelector('[data-testid="connection-status"]').dataset.state);
+});
+document.addEventListener("contextmenu", (event) => event.preventDefault());
+setInterval(() => state.screen === "waiting" && renderElapsed(), 1000);
+
+applyTranslations();
+showScreen("idle");
+if (!token) {
+  setConnection("unauthorized");
+  showFatal("booth.error.no_token");
+} else {
+  socket.connect();
+}

@@ -1,0 +1,237 @@
+// One WebRTC call between a booth (polite) and an agent (impolite), signalled through the Socket.IO "signal"
+// event. Shared by the kiosk and the console.
+//
+// Why perfect negotiation: either side may (re)negotiate at any time (both add tracks at once when the call
+// starts, a document camera is added later, ICE restarts after a network change); the polite side yields on
+// a collision, the impolite side ignores the colliding offer. See
+// https://w3c.github.io/webrtc-pc/#perfect-negotiation-example.
+// Peers that do not trickle (aiortc) send a complete SDP with candidates inside: nothing special is needed
+// beyond never assuming candidates will arrive. Candidates that arrive before their description are held.
+
+import { request } from "./net.js";
+
+const MEDIA_TIMEOUT_MS = 10000;
+const MAX_EARLY_SIGNALS = 200;
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+async function openLocalMedia() {
+  if (!navigator.mediaDevices?.getUserMedia) return null;
+  const attempts = [
+    { video: { width: { ideal: 1280 }, height: { ideal: 720 } }, audio: { echoCancellation: true, noiseSuppression: true } },
+    { audio: true },
+  ];
+  for (const constraints of attempts) {
+    try {
+      return await withTimeout(navigator.mediaDevices.getUserMedia(constraints), MEDIA_TIMEOUT_MS, "getUserMedia");
+    } catch (err) {
+      console.warn("call: getUserMedia failed", constraints, err);
+    }
+  }
+  return null;
+}
+
+export class Call {
+  /**
+   * @param {object} options
+   * @param {import("/static/vendor/socket.io.esm.min.js").Socket} options.socket
+   * @param {string} options.consultationId
+   * @param {boolean} options.polite  booth and resident: true; agent: false
+   * @param {RTCIceServer[]} options.iceServers  from call.start (never a public default)
+   * @param {HTMLVideoElement} options.localVideo
+   * @param {HTMLVideoElement} options.remoteVideo
+   * @param {(problem: "no_local_media") => void} [options.onMediaProblem]
+   * @param {(state: RTCPeerConnectionState) => void} [options.onConnectionState]
+   */
+  constructor({ socket, consultationId, polite, iceServers, localVideo, remoteVideo, onMediaProblem, onConnectionState }) {
+    this.socket = socket;
+    this.consultationId = consultationId;
+    this.polite = polite;
+    this.iceServers = Array.isArray(iceServers) ? iceServers : [];
+    this.localVideo = localVideo;
+    this.remoteVideo = remoteVideo;
+    this.onMediaProblem = onMediaProblem || (() => {});
+    this.onConnectionState = onConnectionState || (() => {});
+
+    this.pc = null;
+    this.localStream = null;
+    this.remoteStream = null;
+    this.closed = false;
+    this.muted = false;
+
+    this.makingOffer = false;
+    this.ignoreOffer = false;
+    this.isSettingRemoteAnswerPending = false;
+
+    this.earlySignals = []; // signals that came before start() built the connection
+    this.heldCandidates = []; // candidates that came before a remote description
+    this.signalChain = Promise.resolve(); // signals are applied one at a time, in arrival order
+  }
+
+  /** Open the camera and microphone (or go receive-only) and build the peer connection. */
+  async start() {
+    this.localStream = await openLocalMedia();
+    if (this.closed) {
+      this.stopLocalTracks();
+      return;
+    }
+    if (this.localStream) {
+      this.localVideo.muted = true;
+      this.localVideo.srcObject = this.localStream;
+      this.localVideo.play().catch(() => {});
+    }
+    const hasVideo = Boolean(this.localStream?.getVideoTracks().length);
+    const hasAudio = Boolean(this.localStream?.getAudioTracks().length);
+    if (!hasVideo || !hasAudio) this.onMediaProblem("no_local_media");
+
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers });
+    this.pc = pc;
+    pc.onnegotiationneeded = () => this.negotiate();
+    pc.onicecandidate = ({ candidate }) => {
+      if (candidate && candidate.candidate) this.send({ candidate: candidate.toJSON() });
+    };
+    pc.ontrack = (event) => this.showRemoteTrack(event);
+    pc.onconnectionstatechange = () => {
+      this.onConnectionState(pc.connectionState);
+      if (pc.connectionState === "failed" && !this.closed) pc.restartIce();
+    };
+
+    if (this.localStream) {
+      for (const track of this.localStream.getTracks()) pc.addTrack(track, this.localStream);
+    }
+    if (!hasAudio) pc.addTransceiver("audio", { direction: "recvonly" });
+    if (!hasVideo) pc.addTransceiver("video", { direction: "recvonly" });
+
+    const early = this.earlySignals.splice(0);
+    for (const message of early) this.handleSignal(message);
+  }
+
+  async negotiate() {
+    const pc = this.pc;
+    try {
+      this.makingOffer = true;
+      await pc.setLocalDescription();
+      if (this.closed) return;
+      await this.send({ description: { type: pc.localDescription.type, sdp: pc.localDescription.sdp } });
+    } catch (err) {
+      console.error("call: negotiation failed", err);
+    } finally {
+      this.makingOffer = false;
+    }
+  }
+
+  /** Apply a relayed `signal` message ({description} or {candidate}); safe to call before start(). */
+  handleSignal(message) {
+    if (this.closed || message.consultation_id !== this.consultationId) return this.signalChain;
+    if (!this.pc) {
+      if (this.earlySignals.length < MAX_EARLY_SIGNALS) this.earlySignals.push(message);
+      return this.signalChain;
+    }
+    this.signalChain = this.signalChain
+      .then(() => this.applySignal(message))
+      .catch((err) => console.error("call: could not apply signal", err));
+    return this.signalChain;
+  }
+
+  async applySignal({ description, candidate }) {
+    const pc = this.pc;
+    if (this.closed) return;
+    if (description) {
+      const readyForOffer =
+        !this.makingOffer && (pc.signalingState === "stable" || this.isSettingRemoteAnswerPending);
+      const offerCollision = description.type === "offer" && !readyForOffer;
+      this.ignoreOffer = !this.polite && offerCollision;
+      if (this.ignoreOffer) return;
+      this.isSettingRemoteAnswerPending = description.type === "answer";
+      try {
+        await pc.setRemoteDescription(description);
+      } finally {
+        this.isSettingRemoteAnswerPending = false;
+      }
+      await this.flushHeldCandidates();
+      if (description.type === "offer") {
+        await pc.setLocalDescription();
+        await this.send({ description: { type: pc.localDescription.type, sdp: pc.localDescription.sdp } });
+      }
+    } else if (candidate) {
+      if (!pc.remoteDescription) {
+        this.heldCandidates.push(candidate);
+        return;
+      }
+      await this.addCandidate(candidate);
+    }
+  }
+
+  async flushHeldCandidates() {
+    const held = this.heldCandidates.splice(0);
+    for (const candidate of held) await this.addCandidate(candidate);
+  }
+
+  async addCandidate(candidate) {
+    try {
+      await this.pc.addIceCandidate(candidate);
+    } catch (err) {
+      if (!this.ignoreOffer) console.warn("call: candidate refused", err);
+    }
+  }
+
+  async send(fields) {
+    try {
+      await request(this.socket, "signal", { consultation_id: this.consultationId, ...fields });
+    } catch (err) {
+      console.warn("call: signal not delivered", err.code || err);
+    }
+  }
+
+  showRemoteTrack({ track, streams }) {
+    if (streams && streams[0]) {
+      this.remoteStream = streams[0];
+    } else {
+      if (!this.remoteStream) this.remoteStream = new MediaStream();
+      this.remoteStream.addTrack(track);
+    }
+    if (this.remoteVideo.srcObject !== this.remoteStream) this.remoteVideo.srcObject = this.remoteStream;
+    this.remoteVideo.play().catch(() => {});
+  }
+
+  /** Mute or unmute the microphone; returns the new state. */
+  setMuted(muted) {
+    this.muted = Boolean(muted);
+    for (const track of this.localStream?.getAudioTracks() ?? []) track.enabled = !this.muted;
+    return this.muted;
+  }
+
+  stopLocalTracks() {
+    for (const track of this.localStream?.getTracks() ?? []) track.stop();
+    this.localStream = null;
+  }
+
+  /** Hang up: close the connection, stop the camera, clear both video elements. Idempotent. */
+  close() {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.pc) {
+      this.pc.onnegotiationneeded = null;
+      this.pc.onicecandidate = null;
+      this.pc.ontrack = null;
+      this.pc.onconnectionstatechange = null;
+      this.pc.close();
+    }
+    this.stopLocalTracks();
+    for (const video of [this.localVideo, this.remoteVideo]) {
+      video.pause();
+      video.srcObject = null;
+    }
+    this.remoteStream = null;
+    this.earlySignals = [];
+    this.heldCandidates = [];
+  }
+}

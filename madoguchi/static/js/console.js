@@ -1,0 +1,494 @@
+// The agent console: status, live queue, incoming offer with a ring, the call, and the wrap-up form.
+//
+// Why it is built this way: the server owns the agent's state and sends `agent.state` on connect and on every
+// change, so a reload or a dropped socket lands the agent back on the right view (offer, call or wrap-up)
+// without local bookkeeping. The ring is synthesised with WebAudio (no audio file to ship or fetch).
+
+import { io } from "/static/vendor/socket.io.esm.min.js";
+import { Call } from "./call.js";
+import { ChatPanel } from "./chat.js";
+import { applyTranslations, formatClock, initI18n, t } from "./i18n.js";
+import { errorText, nowSeconds, request } from "./net.js";
+
+const $ = (id) => document.getElementById(id);
+const BANNER_MS = 8000;
+
+const state = {
+  view: "idle",
+  status: "offline",
+  connected: false,
+  offer: null, // the `offer` payload, plus receivedAt
+  consultation: null, // {id, route, booth_name, place, language, urgent}
+  call: null,
+  earlySignals: [],
+  queue: [], // QueueItem payloads
+  queueReceivedAt: 0,
+  bannerTimer: null,
+  offerTimer: null,
+};
+
+// -------------------------------------------------------------------------------------------- the ring
+
+class Ringer {
+  constructor() {
+    this.context = null;
+    this.timer = null;
+  }
+
+  /** Create the AudioContext inside a user gesture so the browser lets it play later. */
+  unlock() {
+    const AudioContextClass = window.AudioContext || window.webkitAudioContext;
+    if (!AudioContextClass) return;
+    if (!this.context) this.context = new AudioContextClass();
+    if (this.context.state === "suspended") this.context.resume().catch(() => {});
+  }
+
+  start() {
+    if (this.timer) return;
+    this.unlock();
+    const ringOnce = () => this.burst();
+    ringOnce();
+    this.timer = setInterval(ringOnce, 2500);
+  }
+
+  burst() {
+    const ctx = this.context;
+    if (!ctx) return;
+    const at = ctx.currentTime;
+    const gain = ctx.createGain();
+    gain.gain.setValueAtTime(0, at);
+    gain.connect(ctx.destination);
+    for (const [offset, length] of [[0, 0.35], [0.5, 0.35]]) {
+      const osc = ctx.createOscillator();
+      osc.type = "sine";
+      osc.frequency.setValueAtTime(880, at + offset);
+      osc.frequency.setValueAtTime(660, at + offset + length / 2);
+      osc.connect(gain);
+      gain.gain.setTargetAtTime(0.25, at + offset, 0.01);
+      gain.gain.setTargetAtTime(0, at + offset + length, 0.02);
+      osc.start(at + offset);
+      osc.stop(at + offset + length + 0.1);
+    }
+    setTimeout(() => gain.disconnect(), 1500);
+  }
+
+  stop() {
+    clearInterval(this.timer);
+    this.timer = null;
+  }
+}
+
+const ringer = new Ringer();
+
+// ---------------------------------------------------------------------------------------------- helpers
+
+function showView(name) {
+  state.view = name;
+  document.body.dataset.view = name;
+  for (const section of document.querySelectorAll("section[data-view]")) section.hidden = section.dataset.view !== name;
+  if (name === "offer") ringer.start();
+  else ringer.stop();
+  if (name !== "offer") clearInterval(state.offerTimer);
+}
+
+function showBanner(text) {
+  $("banner").textContent = text;
+  $("banner").hidden = false;
+  clearTimeout(state.bannerTimer);
+  state.bannerTimer = setTimeout(() => ($("banner").hidden = true), BANNER_MS);
+}
+
+function routeName(route) {
+  return route ? t(`route.${route}`) : "";
+}
+
+function languageName(code) {
+  const key = `lang.${code}`;
+  const text = t(key);
+  return text === key ? code : text;
+}
+
+function placeText(item) {
+  const booth = item.booth_name || "";
+  const place = item.place || "";
+  if (booth && place && booth !== place) return t("console.queue.place", { booth, place });
+  return booth || place;
+}
+
+function setStatus(status) {
+  state.status = status;
+  const box = $("agent-status");
+  box.dataset.status = status;
+  const key = `console.status.now.${status}`;
+  $("agent-status-text").dataset.i18n = key;
+  $("agent-status-text").textContent = t(key);
+  $("status-available").setAttribute("aria-pressed", String(status === "available"));
+  $("status-away").setAttribute("aria-pressed", String(status === "away"));
+  for (const id of ["status-available", "status-away"]) $(id).disabled = !state.connected;
+}
+
+// ------------------------------------------------------------------------------------------------ queue
+
+function renderQueue() {
+  const list = $("queue-list");
+  const elapsed = nowSeconds() - state.queueReceivedAt;
+  const rows = state.queue.map((item) => {
+    const li = document.createElement("li");
+    li.className = "queue-item";
+    li.dataset.consultationId = item.consultation_id;
+    li.dataset.route = item.route;
+    if (item.urgent) li.classList.add("urgent");
+    const head = document.createElement("div");
+    head.className = "q-route";
+    if (item.urgent) {
+      const urgent = document.createElement("span");
+      urgent.className = "q-urgent";
+      urgent.textContent = t("console.queue.urgent");
+      head.append(urgent);
+    }
+    head.append(routeName(item.route));
+    const place = document.createElement("div");
+    place.className = "q-place";
+    place.textContent = placeText(item);
+    const meta = document.createElement("div");
+    meta.className = "q-meta";
+    const waited = document.createElement("span");
+    waited.className = "q-waited";
+    waited.dataset.testid = "queue-waited";
+    waited.textContent = t("console.queue.waited", { time: formatClock((item.waited_s || 0) + elapsed) });
+    meta.append(languageName(item.language || "ja"), " · ", waited);
+    li.append(head, place, meta);
+    return li;
+  });
+  list.replaceChildren(...rows);
+  $("queue-empty").hidden = rows.length > 0;
+  $("queue-count").textContent = rows.length ? t("console.queue.count", { count: rows.length }) : "";
+}
+
+// ------------------------------------------------------------------------------------------------ offer
+
+function showOffer(offer) {
+  state.offer = { ...offer, receivedAt: nowSeconds() };
+  $("offer-route").textContent = routeName(offer.route);
+  $("offer-urgent").hidden = !offer.urgent;
+  $("offer-place").textContent = placeText(offer);
+  $("offer-meta").textContent = `${languageName(offer.language || "ja")} · ${t("console.offer.waited", {
+    time: formatClock(offer.waited_s || 0),
+  })}`;
+  for (const id of ["offer-accept", "offer-decline"]) $(id).disabled = false;
+  showView("offer");
+  renderCountdown();
+  clearInterval(state.offerTimer);
+  state.offerTimer = setInterval(renderCountdown, 250);
+}
+
+function renderCountdown() {
+  const offer = state.offer;
+  if (!offer) return;
+  const left = Math.max(0, Math.ceil(offer.expires_at - nowSeconds()));
+  $("offer-countdown").textContent = t("console.offer.countdown", { seconds: left });
+  if (left <= 0) clearInterval(state.offerTimer);
+}
+
+function dropOffer() {
+  state.offer = null;
+  clearInterval(state.offerTimer);
+  if (state.view === "offer") showView("idle");
+}
+
+async function acceptOffer() {
+  const offer = state.offer;
+  if (!offer) return;
+  ringer.stop();
+  for (const id of ["offer-accept", "offer-decline"]) $(id).disabled = true;
+  try {
+    await request(socket, "offer.accept", { consultation_id: offer.consultation_id });
+    state.offer = null;
+    beginConsultation({ ...offer, id: offer.consultation_id });
+    setCallNotice("media.connecting");
+    showView("call");
+  } catch (err) {
+    showBanner(errorText(err));
+    dropOffer();
+  }
+}
+
+async function declineOffer() {
+  const offer = state.offer;
+  if (!offer) return;
+  for (const id of ["offer-accept", "offer-decline"]) $(id).disabled = true;
+  try {
+    await request(socket, "offer.decline", { consultation_id: offer.consultation_id });
+  } catch (err) {
+    if (err.code !== "invalid_state" && err.code !== "not_found") showBanner(errorText(err));
+  }
+  dropOffer();
+}
+
+// ------------------------------------------------------------------------------------------------- call
+
+function beginConsultation(details) {
+  const id = details.id || details.consultation_id;
+  if (state.consultation?.id !== id) {
+    chat.clear();
+    $("wrapup-form").reset();
+  }
+  state.consultation = { ...(state.consultation?.id === id ? state.consultation : {}), ...details, id };
+  renderCallDetails();
+}
+
+function renderCallDetails() {
+  const c = state.consultation;
+  const text = c
+    ? t("console.call.details", {
+        route: routeName(c.route),
+        place: placeText(c) || c.peerName || "",
+        language: languageName(c.language || "ja"),
+      })
+    : "";
+  $("call-details").textContent = text;
+  $("wrapup-details").textContent = text;
+}
+
+function startCall(message) {
+  if (state.call && state.call.consultationId === message.consultation_id && !state.call.closed) return;
+  stopCall();
+  beginConsultation({ id: message.consultation_id, peerName: message.peer?.display_name || "" });
+  setCallNotice("media.connecting");
+  setMuted(false);
+  showView("call");
+  const call = new Call({
+    socket,
+    consultationId: message.consultation_id,
+    polite: false,
+    iceServers: message.ice_servers,
+    localVideo: $("local-video"),
+    remoteVideo: $("remote-video"),
+    onMediaProblem: () => showBanner(t("media.unavailable")),
+    onConnectionState: (connection) => {
+      if (connection === "connected") setCallNotice(null);
+      else if (connection === "failed") setCallNotice("media.failed");
+    },
+  });
+  state.call = call;
+  for (const signal of state.earlySignals.splice(0)) call.handleSignal(signal);
+  call.start().catch((err) => {
+    console.error("console: call could not start", err);
+    setCallNotice("media.failed");
+  });
+}
+
+function stopCall() {
+  if (state.call) state.call.close();
+  state.call = null;
+  for (const video of [$("local-video"), $("remote-video")]) video.srcObject = null;
+}
+
+function setCallNotice(key) {
+  const notice = $("call-notice");
+  notice.hidden = !key;
+  notice.textContent = key ? t(key) : "";
+  if (key) notice.dataset.i18n = key;
+  else delete notice.dataset.i18n;
+}
+
+function setMuted(muted) {
+  const isMuted = state.call ? state.call.setMuted(muted) : false;
+  $("mute").setAttribute("aria-pressed", String(isMuted));
+  $("mute").dataset.i18n = isMuted ? "media.unmute" : "media.mute";
+  $("mute").textContent = t($("mute").dataset.i18n);
+}
+
+function showWrapUp() {
+  stopCall();
+  setCallNotice(null);
+  $("wrapup-chat-log").replaceChildren(...chat.lines());
+  $("wrapup-error").hidden = true;
+  showView("wrapup");
+}
+
+async function endCall() {
+  const c = state.consultation;
+  if (!c) return;
+  $("end-call").disabled = true;
+  try {
+    await request(socket, "consultation.end", { consultation_id: c.id });
+    showWrapUp();
+  } catch (err) {
+    showBanner(errorText(err));
+  } finally {
+    $("end-call").disabled = false;
+  }
+}
+
+async function submitWrapUp(event) {
+  event.preventDefault();
+  const c = state.consultation;
+  if (!c) return;
+  const disposition = $("wrapup-disposition").value;
+  const error = $("wrapup-error");
+  if (!disposition) {
+    error.textContent = t("console.wrapup.need_disposition");
+    error.hidden = false;
+    $("wrapup-disposition").focus();
+    return;
+  }
+  $("wrapup-submit").disabled = true;
+  try {
+    await request(socket, "wrapup.submit", { consultation_id: c.id, disposition, note: $("wrapup-note").value });
+    finishConsultation();
+    showBanner(t("console.wrapup.saved"));
+  } catch (err) {
+    error.textContent = errorText(err);
+    error.hidden = false;
+  } finally {
+    $("wrapup-submit").disabled = false;
+  }
+}
+
+/** Forget the finished consultation: chat, transcript copy, form, details. */
+function finishConsultation() {
+  stopCall();
+  state.consultation = null;
+  state.earlySignals = [];
+  chat.clear();
+  $("wrapup-chat-log").replaceChildren();
+  $("wrapup-form").reset();
+  $("wrapup-error").hidden = true;
+  renderCallDetails();
+  showView("idle");
+}
+
+// ------------------------------------------------------------------------------------------ agent.state
+
+function applyAgentState(message) {
+  if (message.status) setStatus(activityOf(message));
+  const view = message.consultation;
+  if (view) {
+    const id = view.consultation_id || view.id;
+    beginConsultation({ ...view, id });
+    if (view.state === "active") {
+      if (!state.call || state.call.consultationId !== id) setCallNotice("media.connecting");
+      showView("call");
+    } else if (view.state === "wrap_up") {
+      if (state.view !== "wrapup") showWrapUp();
+    }
+    return;
+  }
+  if (state.consultation && ["call", "wrapup"].includes(state.view)) finishConsultation();
+  if (message.offer) {
+    if (state.offer?.consultation_id !== message.offer.consultation_id) showOffer(message.offer);
+  } else if (state.view === "offer") {
+    dropOffer();
+  }
+}
+
+function activityOf(message) {
+  if (message.offer && !message.consultation) return "ringing";
+  if (message.consultation?.state === "active") return "busy";
+  if (message.consultation?.state === "wrap_up") return "wrap_up";
+  return ["available", "away", "ringing", "busy", "wrap_up", "offline"].includes(message.status)
+    ? message.status
+    : "away";
+}
+
+async function changeStatus(status) {
+  ringer.unlock(); // a click is the user gesture the browser wants before audio may play
+  try {
+    const ack = await request(socket, "agent.status", { status });
+    if (!state.consultation && !state.offer) setStatus(ack.status || status);
+  } catch (err) {
+    showBanner(errorText(err));
+  }
+}
+
+// ------------------------------------------------------------------------------------------------ socket
+
+await initI18n();
+
+const socket = io("/agent", { transports: ["websocket", "polling"], reconnectionDelayMax: 10000 });
+
+const chat = new ChatPanel({
+  socket,
+  log: $("chat-log"),
+  form: $("chat-form"),
+  input: $("chat-input"),
+  button: $("chat-send"),
+  me: "agent",
+  senderKeys: {
+    resident: "console.chat.resident",
+    agent: "console.chat.me",
+    bot: "chat.sender.bot",
+    system: "chat.sender.system",
+  },
+  consultationId: () => state.consultation?.id ?? null,
+  onError: (text) => showBanner(text),
+});
+
+socket.on("connect", () => {
+  state.connected = true;
+  $("banner").hidden = true;
+  setStatus(state.status === "offline" ? "away" : state.status);
+});
+socket.on("disconnect", () => {
+  state.connected = false;
+  setStatus("offline");
+  $("banner").textContent = t("console.conn.offline");
+  $("banner").hidden = false;
+  clearTimeout(state.bannerTimer);
+});
+socket.on("connect_error", () => {
+  if (socket.active) return; // network trouble; the client retries by itself
+  state.connected = false;
+  setStatus("offline");
+  $("banner").textContent = t("console.conn.unauthorized");
+  $("banner").hidden = false;
+  setTimeout(() => window.location.assign("/login"), 3000);
+});
+
+socket.on("agent.state", applyAgentState);
+socket.on("queue.snapshot", (message) => {
+  state.queue = Array.isArray(message.items) ? message.items : [];
+  state.queueReceivedAt = nowSeconds();
+  renderQueue();
+});
+socket.on("offer", (message) => {
+  if (!state.consultation) showOffer(message);
+});
+socket.on("offer.withdrawn", (message) => {
+  if (state.offer?.consultation_id !== message.consultation_id) return;
+  showBanner(t("console.offer.withdrawn"));
+  dropOffer();
+});
+socket.on("call.start", startCall);
+socket.on("signal", (message) => {
+  if (state.call && state.call.consultationId === message.consultation_id) state.call.handleSignal(message);
+  else if (state.earlySignals.length < 200) state.earlySignals.push(message);
+});
+socket.on("chat.message", (message) => chat.receive(message, state.consultation?.id));
+socket.on("peer.link", (message) => {
+  if (message.consultation_id !== state.consultation?.id) return;
+  setCallNotice(message.connected ? null : "media.peer_lost");
+});
+socket.on("call.end", (message) => {
+  if (message.consultation_id !== state.consultation?.id) return;
+  if (state.view === "call") showWrapUp();
+  else stopCall();
+});
+
+$("status-available").addEventListener("click", () => changeStatus("available"));
+$("status-away").addEventListener("click", () => changeStatus("away"));
+$("offer-accept").addEventListener("click", acceptOffer);
+$("offer-decline").addEventListener("click", declineOffer);
+$("end-call").addEventListener("click", endCall);
+$("mute").addEventListener("click", () => setMuted(!(state.call && state.call.muted)));
+$("wrapup-form").addEventListener("submit", submitWrapUp);
+document.addEventListener("i18n:change", () => {
+  renderQueue();
+  renderCallDetails();
+});
+setInterval(() => state.queue.length && renderQueue(), 1000);
+
+applyTranslations();
+showView("idle");
+setStatus("offline");

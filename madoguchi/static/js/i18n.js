@@ -1,0 +1,103 @@
+// Translation for every page: one flat catalog per language in /static/i18n/<lang>.json.
+//
+// Why: all visible text must be Japanese first and switchable, and kept in one place. The server renders the
+// first paint from the same catalogs (madoguchi/ui.py) and embeds the page's catalog in
+// <script type="application/json" id="i18n-catalog">, so no text flashes in the wrong language. Elements with
+// data-i18n="key" get their text from the catalog; data-i18n-placeholder / -aria-label / -title set those
+// attributes. Dynamic text calls t(key, params) and re-renders on the "i18n:change" event.
+
+export const SUPPORTED_LANGUAGES = ["ja", "en"];
+export const DEFAULT_LANGUAGE = "ja";
+
+const catalogs = new Map();
+let current = DEFAULT_LANGUAGE;
+
+function embeddedCatalog() {
+  const node = document.getElementById("i18n-catalog");
+  if (!node) return null;
+  try {
+    return JSON.parse(node.textContent);
+  } catch {
+    return null;
+  }
+}
+
+function languageFromPage() {
+  const fromQuery = new URLSearchParams(window.location.search).get("lang");
+  if (SUPPORTED_LANGUAGES.includes(fromQuery)) return fromQuery;
+  const fromHtml = document.documentElement.lang;
+  return SUPPORTED_LANGUAGES.includes(fromHtml) ? fromHtml : DEFAULT_LANGUAGE;
+}
+
+async function fetchCatalog(lang) {
+  if (catalogs.has(lang)) return catalogs.get(lang);
+  const response = await fetch(`/static/i18n/${lang}.json`, { cache: "no-cache" });
+  if (!response.ok) throw new Error(`catalog ${lang}: HTTP ${response.status}`);
+  const catalog = await response.json();
+  catalogs.set(lang, catalog);
+  return catalog;
+}
+
+/** The current language code ("ja", "en"). */
+export function language() {
+  return current;
+}
+
+/** Text for key in the current language, falling back to Japanese, then to the key. {name} fills params. */
+export function t(key, params = {}) {
+  const text = catalogs.get(current)?.[key] ?? catalogs.get(DEFAULT_LANGUAGE)?.[key];
+  if (text === undefined) {
+    console.warn(`i18n: no text for ${key}`);
+    return key;
+  }
+  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
+}
+
+/** Translate every data-i18n element under root. */
+export function applyTranslations(root = document) {
+  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const [attribute, data] of [
+    ["placeholder", "i18nPlaceholder"],
+    ["aria-label", "i18nAriaLabel"],
+    ["title", "i18nTitle"],
+  ]) {
+    for (const el of root.querySelectorAll(`[data-i18n-${attribute}]`)) {
+      el.setAttribute(attribute, t(el.dataset[data]));
+    }
+  }
+  document.documentElement.lang = current;
+}
+
+/** Switch language, translate the page and tell dynamic parts to re-render. */
+export async function setLanguage(lang) {
+  if (!SUPPORTED_LANGUAGES.includes(lang)) lang = DEFAULT_LANGUAGE;
+  await fetchCatalog(lang);
+  if (lang !== DEFAULT_LANGUAGE) await fetchCatalog(DEFAULT_LANGUAGE).catch(() => null);
+  current = lang;
+  applyTranslations();
+  document.dispatchEvent(new CustomEvent("i18n:change", { detail: { language: lang } }));
+}
+
+/** Load the page's language (embedded catalog first, no request needed) and translate the page. */
+export async function initI18n() {
+  const lang = languageFromPage();
+  const embedded = embeddedCatalog();
+  const embeddedLang = document.documentElement.lang;
+  if (embedded && SUPPORTED_LANGUAGES.includes(embeddedLang)) catalogs.set(embeddedLang, embedded);
+  try {
+    await setLanguage(lang);
+  } catch (err) {
+    // The embedded catalog still works; keep the server-rendered text rather than showing keys.
+    console.error("i18n: could not load catalog", err);
+    if (catalogs.has(embeddedLang)) current = embeddedLang;
+  }
+}
+
+/** "m:ss" or "h:mm:ss" for a number of seconds (queue waiting times on the console). */
+export function formatClock(totalSeconds) {
+  const s = Math.max(0, Math.floor(totalSeconds));
+  const hours = Math.floor(s / 3600);
+  const minutes = Math.floor((s % 3600) / 60);
+  const seconds = String(s % 60).padStart(2, "0");
+  return hours > 0 ? `${hours}:${String(minutes).padStart(2, "0")}:${seconds}` : `${minutes}:${seconds}`;
+}

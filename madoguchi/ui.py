@@ -1,0 +1,155 @@
+"""What every HTML page shares: static files, the translation catalogs and safe rendering.
+
+Why one module: the kiosk and the console must use the same translation mechanism. Text lives only in
+``static/i18n/<lang>.json``; the server renders the first paint from those files (so a page reads right even
+before its JavaScript runs, and the login form works without any), and ``static/js/i18n.js`` reads the same
+files to switch language in the browser. Pages send a strict Content-Security-Policy: no inline scripts, no
+outside hosts, because kiosks stand in public places on closed municipal networks.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Final
+
+from aiohttp import web
+
+from madoguchi import keys
+
+STATIC_DIR: Final = Path(__file__).parent / "static"
+I18N_DIR: Final = STATIC_DIR / "i18n"
+SUPPORTED_LANGUAGES: Final = ("ja", "en")
+DEFAULT_LANGUAGE: Final = "ja"
+
+CONTENT_SECURITY_POLICY: Final = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "media-src 'self' blob:",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+
+_STATIC_READY = web.AppKey("madoguchi_ui_static_ready", bool)
+
+
+class CatalogError(Exception):
+    """A translation catalog is missing or malformed: a packaging bug, reported loudly at start."""
+
+
+@functools.cache
+def load_catalog(language: str) -> Mapping[str, str]:
+    """The flat ``key → text`` catalog of one language, read once per process."""
+    if language not in SUPPORTED_LANGUAGES:
+        raise CatalogError(f"unsupported language {language!r}; supported: {', '.join(SUPPORTED_LANGUAGES)}")
+    path = I18N_DIR / f"{language}.json"
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CatalogError(f"cannot read translation catalog {path}: {exc}") from exc
+    if not isinstance(raw, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in raw.items()):
+        raise CatalogError(f"{path} must be one flat JSON object of string keys to string texts")
+    return dict(raw)
+
+
+def translate(language: str, key: str, params: Mapping[str, object] | None = None) -> str:
+    """The text for ``key`` in ``language``, falling back to Japanese, then to the key itself.
+
+    ``{name}`` placeholders are filled from ``params``; unknown placeholders are left as they are, so a
+    translation mistake shows up on screen instead of raising in the middle of a request.
+    """
+    text = load_catalog(language).get(key) or load_catalog(DEFAULT_LANGUAGE).get(key) or key
+    for name, value in (params or {}).items():
+        text = text.replace("{" + name + "}", str(value))
+    return text
+
+
+def pick_language(request: web.Request) -> str:
+    """``?lang=`` when it names a supported language, otherwise Japanese (the default for every page)."""
+    wanted = request.query.get("lang", "")
+    return wanted if wanted in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
+
+
+@functools.cache
+def _asset_version(relative_path: str) -> str:
+    path = STATIC_DIR / relative_path
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    except OSError:
+        return "missing"
+
+
+def static_url(relative_path: str) -> str:
+    """``/static/<path>?v=<content hash>`` so a kiosk never runs yesterday's script after an upgrade."""
+    return f"/static/{relative_path}?v={_asset_version(relative_path)}"
+
+
+def setup_static(app: web.Application) -> None:
+    """Serve ``madoguchi/static`` at ``/static/`` once, whichever page module asks first."""
+    if app.get(_STATIC_READY):
+        return
+    for language in SUPPORTED_LANGUAGES:
+        load_catalog(language)  # fail at start, not on the first kiosk that opens
+    app.router.add_static("/static/", STATIC_DIR, name="static", follow_symlinks=False)
+    app.on_response_prepare.append(_static_cache_headers)
+    app[_STATIC_READY] = True
+
+
+async def _static_cache_headers(request: web.Request, response: web.StreamResponse) -> None:
+    if request.path.startswith("/static/"):
+        # Revalidate every time (cheap 304s): modules imported by relative path carry no version string.
+        response.headers.setdefault("Cache-Control", "no-cache")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+
+
+async def render(
+    request: web.Request,
+    template_name: str,
+    *,
+    language: str,
+    status: int = 200,
+    context: Mapping[str, Any] | None = None,
+) -> web.Response:
+    """Render a template with ``t()`` bound to ``language`` and the page's catalog for the browser."""
+    environment = request.app[keys.TEMPLATES]
+    template = environment.get_template(template_name)
+
+    def t(key: str, **params: object) -> str:
+        return translate(language, key, params)
+
+    values: dict[str, Any] = {
+        "lang": language,
+        "t": t,
+        "static_url": static_url,
+        "catalog": dict(load_catalog(language)),  # templates embed it with |tojson (safe in <script>)
+        "supported_languages": SUPPORTED_LANGUAGES,
+        **(context or {}),
+    }
+    if environment.is_async:
+        body = await template.render_async(values)
+    else:
+        body = template.render(values)
+    response = web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
+    secure_page_headers(response)
+    return response
+
+
+def secure_page_headers(response: web.StreamResponse) -> None:
+    """Headers for every HTML page: strict CSP, no caching of personal pages, no referrer leaks."""
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Permissions-Policy"] = "camera=(self), microphone=(self), geolocation=()"
