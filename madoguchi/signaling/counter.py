@@ -506,7 +506,14 @@ class Counter:
         return agent if participant == c.resident else c.resident
 
     def open_for_resident(self, resident: str) -> list[Consultation]:
-        return [c for c in self.state.consultations.values() if c.resident == resident and c.is_open]
+        """Cases the resident still takes part in. A case in wrap-up is the agent's alone: the resident was
+        released when the call ended, so it neither blocks the booth's next resident nor reacts to the booth's
+        link."""
+        return [
+            c
+            for c in self.state.consultations.values()
+            if c.resident == resident and c.is_open and c.state != State.WRAP_UP
+        ]
 
     def current_for_agent(self, agent_id: str) -> Consultation | None:
         agent = self.state.agents.get(agent_id)
