@@ -44,12 +44,13 @@ def parse_database_url(url: str) -> URL:
     except ArgumentError as error:
         raise StorageError(f"not a database URL: {url!r}") from error
     backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    plain = "+" not in parsed.drivername  # no driver named: use the async one
     if backend == "sqlite":
-        if driver not in ("pysqlite", "aiosqlite"):
+        if not plain and driver != "aiosqlite":
             raise StorageError(f"SQLite needs the aiosqlite driver (sqlite+aiosqlite://), got {driver!r}")
         return parsed.set(drivername="sqlite+aiosqlite")
     if backend == "postgresql":
-        if driver not in ("psycopg2", "asyncpg"):
+        if not plain and driver != "asyncpg":
             raise StorageError(f"PostgreSQL needs the asyncpg driver (postgresql+asyncpg://), got {driver!r}")
         return parsed.set(drivername="postgresql+asyncpg")
     raise StorageError(f"unsupported database {backend!r}: use sqlite+aiosqlite:// or postgresql+asyncpg://")

@@ -1,0 +1,127 @@
+"""Migrations, engine settings and the UTC timestamp type, on both databases."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, inspect, select
+
+from madoguchi.storage.db import Database, create_engine, current_revision, migrate, parse_database_url
+from madoguchi.storage.errors import StorageError
+from madoguchi.storage.models import AuditEntry, Base, WebSession
+
+EXPECTED_TABLES = {
+    "alembic_version",
+    "municipalities",
+    "places",
+    "booths",
+    "staff",
+    "staff_municipalities",
+    "web_sessions",
+    "consultations",
+    "consultation_events",
+    "chat_messages",
+    "audit_log",
+}
+
+
+def _differences(connection: Connection) -> list[object]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, Base.metadata))
+
+
+async def test_upgrade_on_an_empty_database_creates_the_schema_of_the_models(database_url: str) -> None:
+    assert await current_revision(database_url) is None
+
+    await migrate(database_url)
+
+    assert await current_revision(database_url) == "0001_initial"
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            tables = set(await connection.run_sync(lambda c: inspect(c).get_table_names()))
+            differences = await connection.run_sync(_differences)
+            indexes = await connection.run_sync(lambda c: {i["name"] for i in inspect(c).get_indexes("consultations")})
+    finally:
+        await engine.dispose()
+    assert tables == EXPECTED_TABLES
+    assert differences == []
+    assert {"ix_consultations_state", "ix_consultations_requested_at"} <= indexes
+
+
+async def test_upgrading_again_or_concurrently_changes_nothing(database_url: str) -> None:
+    await asyncio.gather(migrate(database_url), migrate(database_url))
+    await migrate(database_url)
+    assert await current_revision(database_url) == "0001_initial"
+
+
+async def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'pragmas.db'}")
+    try:
+        await database.migrate()
+        async with database.engine.connect() as connection:
+            journal = (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar()
+            foreign_keys = (await connection.exec_driver_sql("PRAGMA foreign_keys")).scalar()
+            busy_timeout = (await connection.exec_driver_sql("PRAGMA busy_timeout")).scalar()
+    finally:
+        await database.close()
+    assert journal == "wal"
+    assert foreign_keys == 1
+    assert busy_timeout is not None and busy_timeout >= 5000
+
+
+async def test_foreign_keys_are_enforced(db: Database) -> None:
+    with pytest.raises(Exception, match=r"(?i)foreign key"):
+        async with db.transaction() as session:
+            session.add(
+                WebSession(
+                    token_hash="0" * 64,
+                    staff_id="u_nobody",
+                    csrf_token="x",
+                    created_at=datetime.now(UTC),
+                    expires_at=datetime.now(UTC),
+                )
+            )
+
+
+async def test_timestamps_come_back_as_the_same_instant_in_utc(db: Database) -> None:
+    japan = timezone(timedelta(hours=9))
+    written = datetime(2024, 6, 1, 9, 30, 15, 123456, tzinfo=japan)
+    async with db.transaction() as session:
+        session.add(AuditEntry(at=written, actor="test", action="t", detail={}))
+    async with db.sessions() as session:
+        read = await session.scalar(select(AuditEntry.at))
+    assert read == written
+    assert read is not None and read.utcoffset() == timedelta(0)
+    assert (read.hour, read.minute) == (0, 30)  # 09:30 in Japan is 00:30 UTC
+
+
+async def test_naive_timestamps_are_refused(db: Database) -> None:
+    with pytest.raises(Exception, match="naive datetime"):
+        async with db.transaction() as session:
+            session.add(AuditEntry(at=datetime(2024, 6, 1, 9, 30), actor="test", action="t", detail={}))
+            await session.flush()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["mysql://x@y/z", "sqlite+pysqlcipher:///x.db", "not a url", "postgresql+psycopg://u@h/d"],
+)
+def test_unsupported_urls_get_a_clear_error(url: str) -> None:
+    with pytest.raises(StorageError):
+        parse_database_url(url)
+
+
+def test_plain_urls_get_their_async_driver() -> None:
+    assert parse_database_url("sqlite:///x.db").drivername == "sqlite+aiosqlite"
+    assert parse_database_url("postgresql://u@h/d").drivername == "postgresql+asyncpg"
+
+
+def test_postgresql_search_path_must_be_a_plain_name() -> None:
+    with pytest.raises(StorageError, match="search_path"):
+        create_engine("postgresql+asyncpg://u@h/d?search_path=x;drop")
