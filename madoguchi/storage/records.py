@@ -111,6 +111,7 @@ class NewConsultation:
     urgent: bool = False
     agent_id: str | None = None
     triage: dict[str, Any] | None = None
+    summary: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +234,7 @@ class ConsultationRecords:
                     agent_id=record.agent_id,
                     requested_at=record.requested_at,
                     triage=record.triage,
+                    summary=record.summary,
                     updated_at=record.requested_at,
                 )
             )
