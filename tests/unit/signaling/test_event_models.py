@@ -1,0 +1,139 @@
+"""The socket event models: the edge refuses anything unexpected so the core can trust what it gets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, ValidationError
+
+from madoguchi.chatbot.routes import ROUTE_IDS
+from madoguchi.signaling import events
+from madoguchi.signaling.events import (
+    AgentStatusChange,
+    ChatSend,
+    ConsultationRef,
+    ConsultationRequest,
+    Event,
+    IceCandidate,
+    SessionDescription,
+    Signal,
+    Transfer,
+    WrapUp,
+)
+
+VALID: dict[type[BaseModel], dict[str, Any]] = {
+    ConsultationRequest: {"route": "tax"},
+    ConsultationRef: {"consultation_id": "c-1"},
+    ChatSend: {"consultation_id": "c1", "text": "こんにちは", "client_id": "m1"},
+    SessionDescription: {"type": "offer", "sdp": "v=0"},
+    IceCandidate: {"candidate": "candidate:1 1 udp 1 127.0.0.1 9 typ host"},
+    Signal: {"consultation_id": "c1", "description": {"type": "answer", "sdp": "v=0"}},
+    AgentStatusChange: {"status": "available"},
+    WrapUp: {"consultation_id": "c1", "disposition": "resolved"},
+    Transfer: {"consultation_id": "c1", "route": "housing_roads"},
+}
+
+
+def test_every_event_model_has_a_valid_example_here() -> None:
+    defined = {
+        obj for obj in vars(events).values() if isinstance(obj, type) and issubclass(obj, Event) and obj is not Event
+    }
+    assert defined == set(VALID)
+
+
+@pytest.mark.parametrize("model", list(VALID), ids=lambda m: m.__name__)
+def test_extra_fields_are_refused(model: type[BaseModel]) -> None:
+    model.model_validate(VALID[model])
+    with pytest.raises(ValidationError) as raised:
+        model.model_validate({**VALID[model], "surprise": 1})
+    assert raised.value.errors()[0]["type"] == "extra_forbidden"
+
+
+@pytest.mark.parametrize("model", list(VALID), ids=lambda m: m.__name__)
+def test_events_are_frozen(model: type[BaseModel]) -> None:
+    event = model.model_validate(VALID[model])
+    field = next(iter(VALID[model]))
+    with pytest.raises(ValidationError) as raised:
+        setattr(event, field, getattr(event, field))
+    assert raised.value.errors()[0]["type"] == "frozen_instance"
+
+
+def test_signal_carries_exactly_one_of_description_or_candidate() -> None:
+    Signal.model_validate({"consultation_id": "c1", "candidate": VALID[IceCandidate]})
+    for bad in (
+        {"consultation_id": "c1"},
+        {
+            "consultation_id": "c1",
+            "description": VALID[SessionDescription],
+            "candidate": VALID[IceCandidate],
+        },
+    ):
+        with pytest.raises(ValidationError, match="exactly one of description or candidate"):
+            Signal.model_validate(bad)
+
+
+def test_session_description_type_is_limited_to_webrtc_types() -> None:
+    with pytest.raises(ValidationError):
+        SessionDescription.model_validate({"type": "offerx", "sdp": ""})
+    with pytest.raises(ValidationError):
+        SessionDescription.model_validate({"type": "offer", "sdp": "x" * 60_001})
+
+
+def test_chat_text_is_stripped_and_limited() -> None:
+    base = VALID[ChatSend]
+    assert ChatSend.model_validate({**base, "text": "  はい  "}).text == "はい"
+    assert len(ChatSend.model_validate({**base, "text": "あ" * 1000}).text) == 1000
+    for bad in ("", "   ", "あ" * 1001):
+        with pytest.raises(ValidationError):
+            ChatSend.model_validate({**base, "text": bad})
+
+
+def test_wrap_up_note_limit_and_disposition_list() -> None:
+    base = VALID[WrapUp]
+    WrapUp.model_validate({**base, "note": "n" * 2000})
+    with pytest.raises(ValidationError):
+        WrapUp.model_validate({**base, "note": "n" * 2001})
+    with pytest.raises(ValidationError):
+        WrapUp.model_validate({**base, "disposition": "made_up"})
+
+
+@pytest.mark.parametrize("route", ROUTE_IDS)
+def test_every_one_of_the_sixteen_routes_is_accepted(route: str) -> None:
+    assert ConsultationRequest.model_validate({"route": route}).route == route
+    assert Transfer.model_validate({"consultation_id": "c1", "route": route}).route == route
+
+
+@pytest.mark.parametrize("route", ["", "TAX", "tax ", "taxes", "*", "general"])
+def test_any_other_route_is_refused(route: str) -> None:
+    assert len(ROUTE_IDS) == 16
+    for model, payload in ((ConsultationRequest, {}), (Transfer, {"consultation_id": "c1"})):
+        with pytest.raises(ValidationError):
+            model.model_validate({**payload, "route": route})
+
+
+@pytest.mark.parametrize("consultation_id", ["", "a" * 65, "c 1", "c/1", "c1;drop", "ｃ1"])
+def test_consultation_ids_are_plain_and_short(consultation_id: str) -> None:
+    with pytest.raises(ValidationError):
+        ConsultationRef.model_validate({"consultation_id": consultation_id})
+
+
+def test_language_is_a_short_tag() -> None:
+    assert ConsultationRequest.model_validate({"route": "tax"}).language == "ja"
+    assert ConsultationRequest.model_validate({"route": "tax", "language": "zh-hant"}).language == "zh-hant"
+    for bad in ("JA", "japanese", "j", "ja_JP", ""):
+        with pytest.raises(ValidationError):
+            ConsultationRequest.model_validate({"route": "tax", "language": bad})
+
+
+def test_agent_status_is_available_or_away() -> None:
+    with pytest.raises(ValidationError):
+        AgentStatusChange.model_validate({"status": "busy"})
+
+
+def test_ice_candidate_index_bounds() -> None:
+    ok = IceCandidate.model_validate({**VALID[IceCandidate], "sdpMLineIndex": 0, "sdpMid": "0"})
+    assert ok.sdpMLineIndex == 0
+    for index in (-1, 65):
+        with pytest.raises(ValidationError):
+            IceCandidate.model_validate({**VALID[IceCandidate], "sdpMLineIndex": index})
