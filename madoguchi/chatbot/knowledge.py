@@ -218,15 +218,27 @@ def _child(node: yaml.Node, key: int | str) -> yaml.Node | None:
     return None
 
 
+def _key_node(node: yaml.Node, key: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _value in node.value:
+            if getattr(key_node, "value", None) == key:
+                return key_node  # type: ignore[no-any-return]
+    return None
+
+
 def _line_of(node: yaml.Node, location: Sequence[int | str]) -> int:
-    """The 1-based line of the deepest node along a pydantic error location."""
+    """The 1-based line of the deepest node along a pydantic error location (for a block under a key,
+    the key's line)."""
     current = node
+    line = int(node.start_mark.line) + 1
     for part in location:
         found = _child(current, part)
         if found is None:
             break
+        key = _key_node(current, part) if isinstance(part, str) else None
+        line = int((key if key is not None else found).start_mark.line) + 1
         current = found
-    return int(current.start_mark.line) + 1
+    return line
 
 
 def _describe(error: Mapping[str, Any]) -> str:

@@ -28,20 +28,21 @@ _D = "[0-9０-９]"
 # Characters people put between digit groups: spaces (incl. ideographic), hyphens and dashes of every width,
 # and the katakana long-vowel mark that Japanese keyboards often produce instead of a hyphen.
 _SEP = "[ \u3000\t\\-‐‑‒–—―−－ー.．・]"
-_NOT_AFTER_DIGIT = f"(?<!{_D})(?<!{_D}{_SEP})"
-_NOT_BEFORE_DIGIT = f"(?!{_D})(?!{_SEP}{_D})"
+# A number ends where no digit follows within three separator characters (and starts likewise).
+_NOT_AFTER_DIGIT = f"(?<!{_D})(?<!{_D}{_SEP})(?<!{_D}{_SEP}{_SEP})(?<!{_D}{_SEP}{_SEP}{_SEP})"
+_NOT_BEFORE_DIGIT = f"(?!{_SEP}{{0,3}}{_D})"
 
-_MY_NUMBER_RE = re.compile(f"{_NOT_AFTER_DIGIT}(?:{_D}{_SEP}?){{11}}{_D}{_NOT_BEFORE_DIGIT}")
-_CARD_RE = re.compile(f"{_NOT_AFTER_DIGIT}(?:{_D}{_SEP}?){{12,18}}{_D}{_NOT_BEFORE_DIGIT}")
+_MY_NUMBER_RE = re.compile(f"{_NOT_AFTER_DIGIT}(?:{_D}{_SEP}{{0,3}}){{11}}{_D}{_NOT_BEFORE_DIGIT}")
+_CARD_RE = re.compile(f"{_NOT_AFTER_DIGIT}(?:{_D}{_SEP}{{0,3}}){{12,18}}{_D}{_NOT_BEFORE_DIGIT}")
 _PHONE_RE = re.compile(
     f"{_NOT_AFTER_DIGIT}(?:(?:\\+|＋)(?:81|８１){_SEP}?[(（]?{_D}?[)）]?|[(（]?[0０])"
     f"{_D}{{0,4}}[)）]?{_SEP}?{_D}{{1,4}}{_SEP}?{_D}{{3,4}}{_NOT_BEFORE_DIGIT}"
 )
-_POSTAL_RE = re.compile(f"〒{_SEP}?{_D}{{3}}{_SEP}?{_D}{{4}}|{_NOT_AFTER_DIGIT}{_D}{{3}}[-‐－ー]{_D}{{4}}{_NOT_BEFORE_DIGIT}")
+_POSTAL_RE = re.compile(
+    f"〒{_SEP}?{_D}{{3}}{_SEP}?{_D}{{4}}|{_NOT_AFTER_DIGIT}{_D}{{3}}[-‐－ー]{_D}{{4}}{_NOT_BEFORE_DIGIT}"
+)
 _ADDRESS_RE = re.compile(
-    f"{_D}+丁目{_SEP}?{_D}+(?:番地?{_SEP}?{_D}*号?|{_SEP}{_D}+)?"
-    f"|{_D}+番地?{_SEP}?{_D}+号?"
-    f"|{_D}+番地"
+    f"{_D}+丁目{_SEP}?{_D}+(?:番地?{_SEP}?{_D}*号?|{_SEP}{_D}+)?|{_D}+番地?{_SEP}?{_D}+号?|{_D}+番地"
 )
 _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 
@@ -124,8 +125,9 @@ def mask_pii(text: str) -> MaskResult:
     kinds: list[str] = []
     for kind, pattern, accept, token in _STAGES:
 
-        def replace(match: re.Match[str], *, _kind: str = kind, _accept: Callable[[str], bool] = accept,
-                    _token: str = token) -> str:
+        def replace(
+            match: re.Match[str], *, _kind: str = kind, _accept: Callable[[str], bool] = accept, _token: str = token
+        ) -> str:
             if _accept(match.group(0)):
                 kinds.append(_kind)
                 return _token

@@ -1,0 +1,159 @@
+"""Scoring the triage on a labelled set (the ``triage_dev.jsonl`` format), shared by the CLI and ``bench/``."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from madoguchi.chatbot.engine import TriageResult
+from madoguchi.chatbot.routes import ROUTE_IDS, RouteId
+
+
+class LabelledUtterance(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    text: str = Field(min_length=1)
+    route: RouteId
+    handoff: bool
+    urgent: bool
+    lang: str = "ja"
+
+
+def read_labelled(path: Path) -> list[LabelledUtterance]:
+    rows: list[LabelledUtterance] = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(LabelledUtterance.model_validate_json(line))
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in first["loc"])
+                raise ValueError(f"{path}:{number}: {where}: {first['msg']}") from exc
+    return rows
+
+
+class EvalReport(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    n: int
+    route_accuracy: float
+    urgent_recall: float | None
+    urgent_precision: float | None
+    handoff_recall: float | None
+    handoff_precision: float | None
+    per_route_accuracy: dict[str, float]
+    per_language_accuracy: dict[str, float]
+    confusion: dict[str, dict[str, int]]  # expected → predicted → count (mistakes only)
+    latency_ms_p50: float
+    latency_ms_p95: float
+    missed_urgent: list[str]
+    route_errors: list[dict[str, str]]
+
+
+def _ratio(hit: int, total: int) -> float | None:
+    return round(hit / total, 4) if total else None
+
+
+def evaluate(
+    triage: Callable[[str], TriageResult],
+    rows: Sequence[LabelledUtterance],
+    *,
+    clock: Callable[[], float] = time.perf_counter,
+) -> EvalReport:
+    results: list[TriageResult] = []
+    latencies: list[float] = []
+    for row in rows:
+        started = clock()
+        results.append(triage(row.text))
+        latencies.append((clock() - started) * 1000)
+    return score(rows, results, latencies)
+
+
+def score(rows: Sequence[LabelledUtterance], results: Sequence[TriageResult], latencies: Iterable[float]) -> EvalReport:
+    confusion: dict[str, Counter[str]] = defaultdict(Counter)
+    per_route: dict[str, list[bool]] = defaultdict(list)
+    per_lang: dict[str, list[bool]] = defaultdict(list)
+    errors: list[dict[str, str]] = []
+    missed_urgent: list[str] = []
+    counts = Counter[str]()
+    for row, result in zip(rows, results, strict=True):
+        right = result.route == row.route
+        per_route[row.route.value].append(right)
+        per_lang[row.lang].append(right)
+        if not right:
+            confusion[row.route.value][result.route.value] += 1
+            errors.append({"text": result.masked_text, "expected": row.route.value, "got": result.route.value})
+        counts["urgent"] += row.urgent
+        counts["urgent_hit"] += row.urgent and result.urgent
+        counts["urgent_flagged"] += result.urgent
+        counts["handoff"] += row.handoff
+        counts["handoff_hit"] += row.handoff and result.handoff
+        counts["handoff_flagged"] += result.handoff
+        counts["handoff_right_flag"] += result.handoff and row.handoff
+        counts["urgent_right_flag"] += result.urgent and row.urgent
+        if row.urgent and not result.urgent:
+            missed_urgent.append(result.masked_text)
+    ordered = sorted(latencies)
+
+    def pct(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2) if ordered else 0.0
+
+    n = len(rows)
+    return EvalReport(
+        n=n,
+        route_accuracy=round(sum(r.route == row.route for row, r in zip(rows, results, strict=True)) / n, 4)
+        if n
+        else 0.0,
+        urgent_recall=_ratio(counts["urgent_hit"], counts["urgent"]),
+        urgent_precision=_ratio(counts["urgent_right_flag"], counts["urgent_flagged"]),
+        handoff_recall=_ratio(counts["handoff_hit"], counts["handoff"]),
+        handoff_precision=_ratio(counts["handoff_right_flag"], counts["handoff_flagged"]),
+        per_route_accuracy={r: round(sum(v) / len(v), 4) for r in ROUTE_IDS if (v := per_route.get(r))},
+        per_language_accuracy={lang: round(sum(v) / len(v), 4) for lang, v in sorted(per_lang.items())},
+        confusion={k: dict(v) for k, v in sorted(confusion.items())},
+        latency_ms_p50=pct(0.5),
+        latency_ms_p95=pct(0.95),
+        missed_urgent=missed_urgent,
+        route_errors=errors,
+    )
+
+
+def format_report(report: EvalReport) -> str:
+    """A table a person reads."""
+
+    def f(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.3f}"
+
+    lines = [
+        f"utterances        {report.n}",
+        f"route accuracy    {f(report.route_accuracy)}",
+        f"urgent recall     {f(report.urgent_recall)}   (precision {f(report.urgent_precision)})",
+        f"handoff recall    {f(report.handoff_recall)}   (precision {f(report.handoff_precision)})",
+        f"latency p50/p95   {report.latency_ms_p50:.2f} / {report.latency_ms_p95:.2f} ms",
+        "",
+        f"{'route':<20} {'acc':>6}  mistaken for",
+    ]
+    for route, accuracy in report.per_route_accuracy.items():
+        wrong = ", ".join(f"{k}×{v}" for k, v in sorted(report.confusion.get(route, {}).items(), key=lambda kv: -kv[1]))
+        lines.append(f"{route:<20} {accuracy:>6.3f}  {wrong}")
+    lines.append("")
+    lines.append("by language: " + ", ".join(f"{k} {v:.3f}" for k, v in report.per_language_accuracy.items()))
+    if report.missed_urgent:
+        lines.append("")
+        lines.append("MISSED URGENT:")
+        lines.extend(f"  {t}" for t in report.missed_urgent)
+    return "\n".join(lines)
+
+
+def report_json(report: EvalReport, *, with_errors: bool = False) -> str:
+    data = report.model_dump()
+    if not with_errors:
+        data.pop("route_errors")
+    return json.dumps(data, ensure_ascii=False)

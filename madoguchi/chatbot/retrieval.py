@@ -1,0 +1,419 @@
+"""Retrieval and route classification over the knowledge base.
+
+The knowledge base is small (hundreds of entries, a few thousand phrasings) and written by hand, so the
+method has to generalise from a handful of phrasings per topic, in Japanese without word boundaries, in
+hiragana-only or dialect, and in six other languages. Character n-grams over the folded text do that
+without a dictionary: 「じゅうみんひょう」 and 「住民票ほしい」 share n-grams with the entry's keywords and
+examples; latin text is matched by words and crude stems. Scores are BM25 with per-field weights (examples
+and keywords count fully, titles a little more, answers less), computed over an inverted index so one
+query costs a few milliseconds. The method is behind the :class:`Retriever` protocol; ``bench/triage``
+compares the options on the labelled evaluation set.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from madoguchi.chatbot.knowledge import KbEntry, KnowledgeBase
+from madoguchi.chatbot.masking import MASK_TOKENS
+from madoguchi.chatbot.normalise import normalise
+
+# A few simplified-Chinese characters → the Japanese form, so a Chinese question meets Japanese entries.
+_ZH_TO_JA = str.maketrans(
+    {
+        "碍": "害",
+        "险": "険",
+        "护": "護",
+        "儿": "児",
+        "费": "費",
+        "证": "証",
+        "户": "戸",
+        "疗": "療",
+        "养": "養",
+        "国": "国",
+        "纳": "納",
+        "税": "税",
+        "补": "補",
+        "贴": "貼",
+        "领": "領",
+        "办": "手",
+        "续": "続",
+        "请": "請",
+        "申": "申",
+        "区": "区",
+        "园": "園",
+        "垃": "ご",
+        "圾": "み",
+        "电": "電",
+        "车": "車",
+        "铁": "鉄",
+        "轮": "輪",
+        "渡": "渡",
+        "岛": "島",
+        "难": "難",
+        "灾": "災",
+        "医": "医",
+        "检": "検",
+        "诊": "診",
+        "种": "種",
+        "苗": "苗",
+        "龄": "齢",
+        "饮": "飲",
+        "营": "営",
+        "宅": "宅",
+        "卫": "衛",
+        "临": "臨",
+        "务": "務",
+        "业": "業",
+        "际": "際",
+        "预": "予",
+        "约": "約",
+        "问": "問",
+        "题": "題",
+        "资": "資",
+        "条": "条",
+        "丢": "失",
+        "号": "号",
+        "码": "番",
+        "扔": "捨",
+        "类": "類",
+        "处": "処",
+        "妇": "婦",
+        "孕": "妊",
+        "娠": "娠",
+        "间": "間",
+        "时": "時",
+        "几": "何",
+        "点": "時",
+        "开": "開",
+        "关": "閉",
+        "门": "門",
+        "镇": "町",
+        "厅": "庁",
+        "场": "場",
+    }
+)
+_RUN_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+|[a-z0-9]+")
+_HAN_RE = re.compile(r"[\u3400-\u9fff]")
+_LATIN_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "i",
+        "me",
+        "my",
+        "we",
+        "our",
+        "you",
+        "your",
+        "he",
+        "she",
+        "it",
+        "its",
+        "they",
+        "them",
+        "to",
+        "of",
+        "in",
+        "on",
+        "at",
+        "for",
+        "from",
+        "by",
+        "with",
+        "and",
+        "or",
+        "but",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "am",
+        "do",
+        "does",
+        "did",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "shall",
+        "may",
+        "might",
+        "have",
+        "has",
+        "had",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "here",
+        "what",
+        "which",
+        "who",
+        "how",
+        "when",
+        "where",
+        "why",
+        "please",
+        "some",
+        "any",
+        "get",
+        "got",
+        "want",
+        "need",
+        "like",
+        "just",
+        "so",
+        "if",
+        "about",
+        "also",
+        "not",
+        "no",
+        "yes",
+        "hello",
+        "hi",
+        "thanks",
+        "thank",
+        "o",
+        "a",
+        "de",
+        "do",
+        "da",
+        "das",
+        "dos",
+        "e",
+        "em",
+        "no",
+        "na",
+        "um",
+        "uma",
+        "para",
+        "com",
+        "que",
+        "eu",
+        "meu",
+        "minha",
+        "por",
+        "se",
+        "toi",
+        "la",
+        "co",
+        "khong",
+        "duoc",
+        "cua",
+        "va",
+        "cac",
+        "nhung",
+        "mot",
+        "cho",
+        "em",
+        "anh",
+    ]
+)
+_MASK_RE = re.compile("|".join(re.escape(normalise(t)) for t in MASK_TOKENS))
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def features(folded: str) -> list[str]:
+    """Matching features of folded text: CJK/kana/hangul bigrams and trigrams (plus single kanji), latin
+    words, their crude stems and word bigrams."""
+    folded = _MASK_RE.sub(" ", folded).translate(_ZH_TO_JA)
+    out: list[str] = []
+    for run in _RUN_RE.findall(folded):
+        if run[0].isascii():
+            continue
+        out.extend(ch for ch in run if _HAN_RE.match(ch))
+        out.extend(run[i : i + 2] for i in range(len(run) - 1))
+        out.extend(run[i : i + 3] for i in range(len(run) - 2))
+    words = [w for w in re.findall(r"[a-z0-9]+", folded) if w not in _LATIN_STOP and (len(w) > 1 or w.isdigit())]
+    for index, word in enumerate(words):
+        stem = _stem(word)
+        out.append("w:" + stem)
+        if index + 1 < len(words):
+            out.append("b:" + stem + "_" + _stem(words[index + 1]))
+    return out
+
+
+@dataclass(frozen=True)
+class ScoredEntry:
+    entry: KbEntry
+    score: float
+
+
+class Retriever(Protocol):
+    """Ranks knowledge-base entries for one folded, masked utterance."""
+
+    def search(self, folded: str, *, limit: int = 8) -> list[ScoredEntry]: ...
+
+
+@dataclass(frozen=True)
+class FieldWeights:
+    title: float = 1.5
+    keywords: float = 1.5
+    examples: float = 1.0
+    answer: float = 0.25
+
+
+class Bm25Retriever:
+    """BM25 over weighted per-field n-gram counts of each entry (one document per entry)."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        *,
+        weights: FieldWeights = FieldWeights(),
+        k1: float = 1.2,
+        b: float = 0.5,
+    ) -> None:
+        self._entries = kb.entries
+        self._k1 = k1
+        docs: list[dict[str, float]] = []
+        for entry in kb.entries:
+            doc: dict[str, float] = defaultdict(float)
+            for texts, weight in (
+                (entry.title.all_texts(), weights.title),
+                (entry.keywords, weights.keywords),
+                (entry.examples, weights.examples),
+                (entry.answer.all_texts(), weights.answer),
+            ):
+                for text in texts:
+                    for feature in features(normalise(text)):
+                        doc[feature] += weight
+            docs.append(doc)
+        lengths = [sum(d.values()) for d in docs]
+        average = sum(lengths) / max(len(lengths), 1)
+        df: Counter[str] = Counter()
+        for doc in docs:
+            df.update(doc.keys())
+        n = len(docs)
+        self._idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for index, doc in enumerate(docs):
+            norm = k1 * (1 - b + b * lengths[index] / average)
+            for term, tf in doc.items():
+                self._postings[term].append((index, tf * (k1 + 1) / (tf + norm)))
+
+    def search(self, folded: str, *, limit: int = 8) -> list[ScoredEntry]:
+        scores: dict[int, float] = defaultdict(float)
+        for term, qtf in Counter(features(folded)).items():
+            idf = self._idf.get(term)
+            if idf is None:
+                continue
+            weight = idf * (1.0 + 0.3 * (qtf - 1))
+            for index, value in self._postings[term]:
+                scores[index] += weight * value
+        ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:limit]
+        return [ScoredEntry(self._entries[i], s) for i, s in ranked]
+
+
+class PhraseRetriever:
+    """Nearest phrasing: TF-IDF cosine against every title, keyword and example separately; an entry
+    scores as its best phrasing. Good for short utterances close to one example."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self._entries = kb.entries
+        phrases: list[tuple[int, Counter[str]]] = []
+        for index, entry in enumerate(kb.entries):
+            for text in (*entry.title.all_texts(), *entry.keywords, *entry.examples):
+                feats = Counter(features(normalise(text)))
+                if feats:
+                    phrases.append((index, feats))
+        df: Counter[str] = Counter()
+        for _i, feats in phrases:
+            df.update(feats.keys())
+        n = len(phrases)
+        self._idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
+        self._owner: list[int] = []
+        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for pid, (index, feats) in enumerate(phrases):
+            vec = {t: (1 + math.log(c)) * self._idf[t] for t, c in feats.items()}
+            norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+            self._owner.append(index)
+            for t, v in vec.items():
+                self._postings[t].append((pid, v / norm))
+
+    def search(self, folded: str, *, limit: int = 8) -> list[ScoredEntry]:
+        feats = Counter(features(folded))
+        qvec = {t: (1 + math.log(c)) * self._idf[t] for t, c in feats.items() if t in self._idf}
+        norm = math.sqrt(sum(v * v for v in qvec.values())) or 1.0
+        sims: dict[int, float] = defaultdict(float)
+        for t, v in qvec.items():
+            for pid, pv in self._postings[t]:
+                sims[pid] += v / norm * pv
+        best: dict[int, float] = {}
+        for pid, sim in sims.items():
+            owner = self._owner[pid]
+            if sim > best.get(owner, 0.0):
+                best[owner] = sim
+        ranked = sorted(best.items(), key=lambda kv: kv[1], reverse=True)[:limit]
+        return [ScoredEntry(self._entries[i], self.scale * s) for i, s in ranked]
+
+    scale = 20.0  # cosine (0..1) onto roughly the BM25 range, so the engine's thresholds fit both
+
+
+class HybridRetriever:
+    """Entry-level BM25 plus nearest-phrasing similarity, each scaled to its own top score."""
+
+    def __init__(self, kb: KnowledgeBase, *, phrase_weight: float = 0.5) -> None:
+        self._bm25 = Bm25Retriever(kb)
+        self._phrase = PhraseRetriever(kb)
+        self._phrase_weight = phrase_weight
+
+    def search(self, folded: str, *, limit: int = 8) -> list[ScoredEntry]:
+        bm = self._bm25.search(folded, limit=30)
+        ph = self._phrase.search(folded, limit=30)
+        combined: dict[str, tuple[KbEntry, float]] = {}
+        for item in bm:
+            combined[item.entry.id] = (item.entry, item.score)
+        for item in ph:
+            entry, score = combined.get(item.entry.id, (item.entry, 0.0))
+            combined[item.entry.id] = (entry, score + self._phrase_weight * item.score)
+        ranked = sorted(combined.values(), key=lambda es: es[1], reverse=True)[:limit]
+        return [ScoredEntry(e, s) for e, s in ranked]
+
+
+RETRIEVERS = {"bm25": Bm25Retriever, "phrase": PhraseRetriever, "hybrid": HybridRetriever}
+
+
+def route_scores(ranked: Sequence[ScoredEntry]) -> dict[str, float]:
+    """Per-route evidence: the best entry's score plus a little of the next ones of the same route."""
+    scores: dict[str, float] = {}
+    seen: Counter[str] = Counter()
+    for item in ranked:
+        route = item.entry.route.value
+        factor = (1.0, 0.3, 0.15)[seen[route]] if seen[route] < 3 else 0.0
+        scores[route] = scores.get(route, 0.0) + factor * item.score
+        seen[route] += 1
+    return scores
+
+
+def softmax(scores: dict[str, float], temperature: float) -> dict[str, float]:
+    if not scores:
+        return {}
+    top = max(scores.values())
+    exps = {k: math.exp((v - top) / temperature) for k, v in scores.items()}
+    total = sum(exps.values())
+    return {k: v / total for k, v in exps.items()}
+
+
+def iter_feature_counts(texts: Iterable[str]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(features(normalise(text)))
+    return counts

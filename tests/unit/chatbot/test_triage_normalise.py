@@ -1,0 +1,53 @@
+"""Normalisation folds the many spellings of one word together; language guess."""
+
+from __future__ import annotations
+
+import pytest
+
+from madoguchi.chatbot.normalise import detect_language, normalise
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("マイナンバーカード", "まいなんばかど"),
+        ("ｺﾞﾐ", "ごみ"),
+        ("ゴミ", "ごみ"),
+        ("ＡＢＣ　１２３", "abc 123"),
+        ("サービス", "さびす"),
+        ("ちょっと", "ちよと"),
+        ("住民表", "住民票"),
+        ("粗大ゴミほかしたい", "そだいごみすてたい"),
+        ("Tôi không biết", "toi khong biet"),
+        ("Violência", "violencia"),
+    ],
+)
+def test_variants_fold_to_one_form(a: str, b: str) -> None:
+    assert normalise(a) == normalise(b)
+
+
+def test_punctuation_runs_become_one_space() -> None:
+    assert normalise("住民票、ほしい！！　です。") == "住民票 ほしい です"
+
+
+def test_distinct_words_stay_distinct() -> None:
+    assert normalise("郵便") != normalise("いうびん")  # no over-eager dialect rewriting of ゆう
+    assert normalise("死亡届") != normalise("死にたい")
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("住民票がほしいです", "ja"),
+        ("住民票", "ja"),
+        ("はの けんしんを うけたいです。どこで できますか。", "easy-ja"),
+        ("こせきの ふりがなの つうち きた なにこれ", "ja"),
+        ("How do I get a residence certificate?", "en"),
+        ("我想办理住址登记，需要什么？", "zh"),
+        ("수도 요금은 어떻게 내나요?", "ko"),
+        ("Tôi muốn hỏi về thuế", "vi"),
+        ("Quero falar com uma pessoa, por favor", "pt"),
+    ],
+)
+def test_language_guess(text: str, language: str) -> None:
+    assert detect_language(text) == language

@@ -1,0 +1,131 @@
+"""Safety and handoff rules: urgent positives in every language, and ordinary questions that share words."""
+
+from __future__ import annotations
+
+import pytest
+
+from madoguchi.chatbot.masking import mask_pii
+from madoguchi.chatbot.normalise import normalise
+from madoguchi.chatbot.routes import RouteId
+from madoguchi.chatbot.rules import apply_rules
+
+
+def rules(text: str):  # type: ignore[no-untyped-def]
+    return apply_rules(normalise(mask_pii(text).text))
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("夫に殴られています。今家から逃げてきました", "dv"),
+        ("彼氏から暴力ふるわれてる", "dv"),
+        ("DVを受けています", "dv"),
+        ("My husband hits me", "dv"),
+        ("男朋友打我", "dv"),
+        ("남편이 때려요", "dv"),
+        ("Chồng tôi đánh tôi", "dv"),
+        ("Meu marido me bate", "dv"),
+        ("隣の家で子どもが虐待されてるみたい", "child_abuse"),
+        ("娘が父親に殴られてアザがある", "child_abuse"),
+        ("もう死にたい", "suicide"),
+        ("しにたい", "suicide"),
+        ("消えたい", "suicide"),
+        ("生きてるのがつらい、いなくなりたい", "suicide"),
+        ("I want to kill myself", "suicide"),
+        ("我不想活了", "suicide"),
+        ("죽고 싶어요", "suicide"),
+        ("Tôi muốn chết", "suicide"),
+        ("Quero morrer", "suicide"),
+        ("祖母が倒れた", "collapse"),
+        ("父の意識がない", "collapse"),
+        ("おじいさんが息してない", "collapse"),
+        ("My neighbour collapsed", "collapse"),
+        ("奶奶晕倒了", "collapse"),
+        ("할머니가 쓰러졌어요", "collapse"),
+        ("Minha mãe desmaiou", "collapse"),
+        ("大家に今日追い出される", "eviction"),
+        ("立ち退きが今日なんです", "eviction"),
+        ("今夜寝るところがない", "eviction"),
+        ("I was evicted today and have nowhere to sleep", "eviction"),
+        ("川があふれて家に水が入ってきてる", "disaster"),
+        ("隣が火事です！", "disaster"),
+        ("いま浸水してる", "disaster"),
+        ("The street is flooding right now", "disaster"),
+        ("Minha casa está alagando agora", "disaster"),
+        ("認知症の父が朝から帰ってこない", "missing"),
+    ],
+)
+def test_urgent_positives(text: str, kind: str) -> None:
+    hits = rules(text)
+    assert hits.urgent, text
+    assert hits.handoff
+    assert kind in hits.urgent_kinds, (text, hits.urgent_kinds)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "死亡届はどこに出しますか",
+        "父が亡くなりました。手続きを教えて",
+        "浸水想定区域か知りたい",
+        "ハザードマップで浸水するか見たい",
+        "防災訓練はいつですか",
+        "火災報知器の補助はありますか",
+        "去年の台風で床上浸水した、り災証明はもらえる？",
+        "道路に木が倒れて通れない",
+        "ブロック塀が倒れそうで心配",
+        "障害年金の申請",
+        "自殺対策の講演会はいつですか",
+        "救急医療情報キットがほしい",
+        "人工透析の医療費助成",
+        "自分がいなくなったら息子はどうなるのか心配",
+        "fire drill schedule",
+        "家賃の補助はありますか",
+        "住民票がほしい",
+    ],
+)
+def test_ordinary_questions_are_not_urgent(text: str) -> None:
+    hits = rules(text)
+    assert not hits.urgent, (text, hits.reasons)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("人と話したい", "asks_person"),
+        ("オペレーターにかわって", "asks_person"),
+        ("担当の方と直接お話しできますか", "asks_person"),
+        ("Can I talk to a real person?", "asks_person"),
+        ("我想跟工作人员说话", "asks_person"),
+        ("상담원과 이야기하고 싶어요", "asks_person"),
+        ("Tôi muốn nói chuyện với nhân viên", "asks_person"),
+        ("Posso falar com uma pessoa?", "asks_person"),
+        ("窓口の対応がひどすぎる、苦情を言いたい", "complaint"),
+        ("たらい回しにされた", "complaint"),
+        ("差し押さえの通知が来た", "individual_case"),
+        ("不法投棄を見に来てほしい", "individual_case"),
+    ],
+)
+def test_handoff_positives(text: str, kind: str) -> None:
+    hits = rules(text)
+    assert hits.handoff and not hits.urgent
+    assert kind in hits.handoff_kinds
+
+
+@pytest.mark.parametrize(
+    "text", ["住民票がほしい", "ごみの日はいつ", "禁煙の相談にのってもらえるところある？", "How do I pay tax?"]
+)
+def test_ordinary_questions_are_not_handed_off(text: str) -> None:
+    assert not rules(text).handoff
+
+
+def test_route_hints_follow_the_kind() -> None:
+    assert rules("子どもが叩かれている").route_hints[0] == RouteId.CHILD_FAMILY
+    assert rules("夫に殴られた").route_hints[0] == RouteId.LIVELIHOOD_SUPPORT
+    assert rules("川が氾濫して家が浸水してる").route_hints[0] == RouteId.DISASTER_SAFETY
+    assert rules("一人暮らしの祖母が倒れてる").route_hints[0] == RouteId.ELDERLY_CARE
+
+
+def test_not_understood_is_noticed() -> None:
+    assert rules("ちがう、そうじゃない").not_understood
+    assert not rules("住民票がほしい").not_understood
