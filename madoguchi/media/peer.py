@@ -59,9 +59,19 @@ class ProtocolError(PeerError):
         self.code = code
 
 
-def _describe_connect_failure(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    return text
+def _refusal_text(refusal: Any) -> str | None:
+    """The reason in a ``connect_error`` payload: ``{"code", "message"}`` per the protocol, or Socket.IO's
+    ``{"message", "data": {...}}`` wrapping of it, or just a message."""
+    if isinstance(refusal, dict):
+        inner = refusal.get("data")
+        details = inner if isinstance(inner, dict) else refusal
+        code = details.get("code")
+        message = details.get("message") or refusal.get("message")
+        if code:
+            return f"{code}: {message or ''}".strip()
+        if message:
+            return str(message)
+    return str(refusal) if refusal else None
 
 
 async def login_agent(server: str, username: str, password: str, timeout_s: float = 10.0) -> str:
@@ -149,15 +159,10 @@ class SignalingPeer:
                 wait_timeout=timeout_s,
             )
         except socketio.exceptions.ConnectionError as exc:
-            refusal = self._connect_error
-            if isinstance(refusal, dict) and refusal.get("code"):
-                raise PeerError(
-                    f"the server refused the {self.namespace} connection: {refusal.get('code')}: "
-                    f"{refusal.get('message', '')}"
-                ) from exc
-            raise PeerError(
-                f"cannot connect to {self.server} ({self.namespace}): {_describe_connect_failure(exc)}"
-            ) from exc
+            refusal = _refusal_text(self._connect_error)
+            if refusal is not None:
+                raise PeerError(f"the server refused the {self.namespace} connection: {refusal}") from exc
+            raise PeerError(f"cannot connect to {self.server} ({self.namespace}): {exc}") from exc
         self._media_task = asyncio.ensure_future(self._run_media())
 
     async def call(self, event: str, payload: dict[str, Any], timeout_s: float = 10.0) -> dict[str, Any]:
@@ -285,7 +290,7 @@ class BoothPeer(SignalingPeer):
         await self._connect(auth={"token": token}, timeout_s=timeout_s)
 
     async def request_consultation(self, route: str, language: str = "ja") -> str:
-        ack = await self.call("consultation.request", {"route": route, "language": language, "triage": None})
+        ack = await self.call("consultation.request", {"route": route, "language": language})
         consultation_id = ack.get("consultation_id")
         if not isinstance(consultation_id, str):
             raise PeerError(f"consultation.request ack has no consultation_id: {ack!r}")

@@ -24,14 +24,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from madoguchi.media.peer import AgentPeer, BoothPeer, PeerError, ProtocolError, login_agent
 from madoguchi.media.session import Clock, MediaError, MediaSession
 
 KINDS = ("audio", "video")
+T = TypeVar("T")
+U = TypeVar("U")
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,20 @@ class CallResult:
         return asdict(self)
 
 
+async def _both(first: Awaitable[T], second: Awaitable[U]) -> tuple[T, U]:
+    """Run two steps concurrently and wait for *both* to finish before raising the first failure.
+
+    Unlike a bare ``asyncio.gather``, no step is left running in the background after the other failed (a
+    connect that completes after we gave up would leave a socket open behind our back).
+    """
+    one, two = await asyncio.gather(first, second, return_exceptions=True)
+    if isinstance(one, BaseException):
+        raise one
+    if isinstance(two, BaseException):
+        raise two
+    return one, two
+
+
 def _ms(moment: float | None, start: float) -> float | None:
     return None if moment is None else round((moment - start) * 1000, 2)
 
@@ -79,8 +95,8 @@ async def _measure_media(
     """Wait for connection and first frames on both sides, hold, and fill the timings into ``result``."""
     try:
         async with asyncio.timeout(timeout_s):
-            await asyncio.gather(agent.wait_connected(timeout_s), booth.wait_connected(timeout_s))
-            await asyncio.gather(agent.wait_first_frames(KINDS, timeout_s), booth.wait_first_frames(KINDS, timeout_s))
+            await _both(agent.wait_connected(timeout_s), booth.wait_connected(timeout_s))
+            await _both(agent.wait_first_frames(KINDS, timeout_s), booth.wait_first_frames(KINDS, timeout_s))
     except TimeoutError:
         raise MediaError(f"media was not flowing both ways within {timeout_s:g} s") from None
     finally:
@@ -138,7 +154,7 @@ async def run_direct_call(
         for task in pumps:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await asyncio.gather(agent.close(), booth.close())
+        await _both(agent.close(), booth.close())
     return result
 
 
@@ -160,7 +176,7 @@ async def run_server_call(
     stage = "connecting"
     try:
         async with asyncio.timeout(timeout_s * 3):
-            await asyncio.gather(booth.connect(target.booth_token, timeout_s), agent.connect(session_cookie, timeout_s))
+            await _both(booth.connect(target.booth_token, timeout_s), agent.connect(session_cookie, timeout_s))
             stage = "going available"
             await agent.set_status("available")
             stage = "requesting a consultation"
@@ -172,14 +188,12 @@ async def run_server_call(
             start = clock()
             await agent.call("offer.accept", {"consultation_id": consultation_id})
             stage = "starting media"
-            agent_media, booth_media = await asyncio.gather(
-                agent.wait_session(timeout_s), booth.wait_session(timeout_s)
-            )
+            agent_media, booth_media = await _both(agent.wait_session(timeout_s), booth.wait_session(timeout_s))
             stage = "connecting media"
             await _measure_media(agent_media, booth_media, start, result, timeout_s, hold_s)
             stage = "ending the call"
             await agent.call("consultation.end", {"consultation_id": consultation_id})
-            await asyncio.gather(agent.end_media(), booth.end_media())
+            await _both(agent.end_media(), booth.end_media())
             stage = "submitting the wrap-up"
             await agent.call(
                 "wrapup.submit",
@@ -198,7 +212,7 @@ async def run_server_call(
     finally:
         if not result.ok:
             await _clean_up_failed_call(booth, agent, result.consultation_id)
-        await asyncio.gather(booth.close(), agent.close())
+        await _both(booth.close(), agent.close())
     return result
 
 
