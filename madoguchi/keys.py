@@ -10,6 +10,7 @@ from aiohttp import web
 from madoguchi.settings import Settings
 
 if TYPE_CHECKING:
+
     pass
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -19,3 +20,4 @@ ACCOUNTS = web.AppKey["Accounts"]("accounts")
 BOOTHS = web.AppKey["Booths"]("booths")
 RECORDS = web.AppKey["ConsultationRecords"]("records")
 COUNTER = web.AppKey["CounterService"]("counter")
+TRIAGES = web.AppKey["dict[str, Triage]"]("triages")

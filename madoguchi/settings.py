@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     events_per_second: float = Field(default=30.0, gt=0)
     event_burst: int = Field(default=60, gt=0)
 
+    kb_dir: Path | None = Field(
+        default=None, description="folder with one <municipality_id>/ knowledge base each; default: the bundled sample"
+    )
+
     llm_base_url: str | None = None
     llm_model: str = "default"
     llm_api_key: SecretStr | None = None

@@ -20,10 +20,29 @@ class Event(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
 
 
+Utterance = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+ClientId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+
+
 class ConsultationRequest(Event):
     route: RouteId
     language: Language = "ja"
-    triage: dict[str, object] | None = None
+    question: Utterance | None = None  # free text typed at the booth; the server triages and masks it
+
+
+class TriagePreview(Event):
+    text: Utterance
+
+
+class ResidentSay(Event):
+    text: Utterance
+    client_id: ClientId
+    language: Language = "ja"
+
+
+class SuggestionChoice(Event):
+    consultation_id: ConsultationId
+    entry_id: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[a-z0-9\-]+$")]
 
 
 class ConsultationRef(Event):
@@ -32,8 +51,8 @@ class ConsultationRef(Event):
 
 class ChatSend(Event):
     consultation_id: ConsultationId
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
-    client_id: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+    text: Utterance
+    client_id: ClientId
 
 
 class SessionDescription(Event):

@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
+from madoguchi.chatbot.masking import mask_pii
+from madoguchi.chatbot.routes import FALLBACK_ROUTE
 from madoguchi.settings import Settings
 from madoguchi.signaling.consultation import Channel, Consultation, Disposition, State, Trigger
 from madoguchi.signaling.counter import (
@@ -118,19 +120,21 @@ class CounterService:
 
     async def booth_connected(self, booth: BoothRecord) -> dict[str, Any]:
         self._booth_cache[booth.id] = booth
-        participant = booth_participant(booth.id)
-        now = self._clock()
-        await self._run(lambda c: c.link_restored(participant, now=now))
-        counter = await self._store.read()
-        open_cases = counter.open_for_resident(participant)
-        view = await self._resident_view(counter, open_cases[0]) if open_cases else None
         return {
             "booth_id": booth.id,
             "name": booth.name,
             "location": booth.location,
             "place": booth.place_name,
-            "consultation": view,
+            "consultation": await self.resident_connected(booth_participant(booth.id)),
         }
+
+    async def resident_connected(self, participant: str) -> dict[str, Any] | None:
+        """A resident's (booth or home) connection is up: end their grace period, return their open case."""
+        now = self._clock()
+        await self._run(lambda c: c.link_restored(participant, now=now))
+        counter = await self._store.read()
+        open_cases = counter.open_for_resident(participant)
+        return await self._resident_view(counter, open_cases[0]) if open_cases else None
 
     async def agent_connected(self, staff: StaffIdentity) -> dict[str, Any]:
         now = self._clock()
@@ -151,12 +155,18 @@ class CounterService:
         await self._run(lambda c: c.link_lost(participant, now=now))
 
     async def request_from_booth(
-        self, booth: BoothRecord, *, route: str, language: str, triage: dict[str, object] | None
+        self,
+        booth: BoothRecord,
+        *,
+        route: str,
+        language: str,
+        urgent: bool = False,
+        triage: dict[str, Any] | None = None,
+        summary: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         cid = new_consultation_id()
         now = self._clock()
         participant = booth_participant(booth.id)
-        urgent = bool(triage and triage.get("urgent"))
 
         def op(c: Counter) -> None:
             c.open(
@@ -171,7 +181,7 @@ class CounterService:
                 now=now,
             )
 
-        await self._run(op, triage=triage)
+        await self._run(op, record={"triage": triage, "summary": summary})
         counter = await self._store.read()
         if cid not in counter.state.consultations:
             raise CounterError("internal", "consultation vanished")
@@ -212,27 +222,82 @@ class CounterService:
         await self._notifier.send(peer, "signal", payload)
 
     async def chat(self, participant: str, consultation_id: str, text: str, client_id: str) -> int:
-        """Store a chat line, then deliver it to both sides; a retried ``client_id`` is stored once."""
+        """A chat line between the two participants of an active consultation; resident text is masked."""
         counter = await self._store.read()
         peer = counter.peer_of(participant, consultation_id)
         sender = "agent" if participant.startswith("agent:") else "resident"
+        if sender == "resident":
+            text = mask_pii(text).text
+        seq, _created = await self.post(
+            consultation_id, sender=sender, text=text, client_id=client_id, to=(participant, peer)
+        )
+        return seq
+
+    async def post(
+        self,
+        consultation_id: str,
+        *,
+        sender: str,
+        text: str,
+        client_id: str | None,
+        to: tuple[str, ...],
+        extra: Mapping[str, Any] | None = None,
+        meta: Mapping[str, Any] | None = None,
+    ) -> tuple[int, bool]:
+        """Store a chat line first, then deliver it; a retried ``client_id`` is stored and delivered once."""
         now = self._clock()
-        stored_seq, created = await self._records.add_chat(
-            consultation_id, seq=None, sender=sender, text=text, at=_utc(now), client_id=client_id
+        seq, created = await self._records.add_chat(
+            consultation_id, seq=None, sender=sender, text=text, at=_utc(now), client_id=client_id, meta=meta
         )
         if created:
-            message = {
-                "consultation_id": consultation_id,
-                "seq": stored_seq,
-                "sender": sender,
-                "text": text,
-                "at": now,
-            }
-            await asyncio.gather(
-                self._notifier.send(participant, "chat.message", message),
-                self._notifier.send(peer, "chat.message", message),
+            message = {"consultation_id": consultation_id, "seq": seq, "sender": sender, "text": text, "at": now}
+            if extra:
+                message.update(extra)
+            await asyncio.gather(*(self._notifier.send(p, "chat.message", message) for p in to))
+        return seq, created
+
+    async def open_chat(self, participant: str, *, municipality_id: str, language: str) -> str:
+        """A resident at home starts talking to the bot: a consultation in triage, not yet queued."""
+        cid = new_consultation_id()
+        now = self._clock()
+        await self._run(
+            lambda c: c.open(
+                consultation_id=cid,
+                municipality_id=municipality_id,
+                channel=Channel.CHAT,
+                resident=participant,
+                route=FALLBACK_ROUTE.value,
+                language=language,
+                now=now,
+                to_person=False,
             )
-        return stored_seq
+        )
+        return cid
+
+    async def handoff(
+        self,
+        participant: str,
+        consultation_id: str,
+        *,
+        route: str,
+        urgent: bool,
+        summary: dict[str, Any],
+        triage: dict[str, Any],
+    ) -> dict[str, Any]:
+        """The bot hands the resident to a person: queue them with the summary staff will read."""
+        now = self._clock()
+        await self._run(
+            lambda c: c.handoff(consultation_id, resident=participant, route=route, urgent=urgent, now=now),
+            record={"summary": summary, "triage": triage},
+        )
+        counter = await self._store.read()
+        pos = counter.position(consultation_id)
+        return {"position": pos.position, "wait_estimate_s": pos.wait_estimate_s}
+
+    async def open_consultation(self, participant: str) -> Consultation | None:
+        counter = await self._store.read()
+        found = counter.open_for_resident(participant)
+        return found[0] if found else None
 
     # --- timers and recovery -----------------------------------------------------------------------------------
 
@@ -318,7 +383,9 @@ class CounterService:
 
     async def _offer_view(self, c: Consultation) -> dict[str, Any]:
         booth = await self._booth(c.booth_id)
+        record = await self._records.get(c.id)
         return {
+            "summary": record.summary if record else None,
             "consultation_id": c.id,
             "route": c.route,
             "channel": c.channel.value,
@@ -340,13 +407,19 @@ class CounterService:
         return view
 
     async def _resident_view(self, counter: Counter, c: Consultation) -> dict[str, Any]:
-        view: dict[str, Any] = {"consultation_id": c.id, "state": c.state.value, "route": c.route}
+        view: dict[str, Any] = {
+            "consultation_id": c.id,
+            "state": c.state.value,
+            "route": c.route,
+            "channel": c.channel.value,
+            "urgent": c.urgent,
+            "chat": await self._chat_lines(c.id),
+        }
         if c.state in (State.WAITING, State.OFFERED):
             pos = counter.position(c.id)
             view["position"] = pos.position
             view["wait_estimate_s"] = pos.wait_estimate_s
         if c.state == State.ACTIVE:
-            view["chat"] = await self._chat_lines(c.id)
             view["call"] = self._call_start(counter, c, role="resident")
         return view
 
@@ -371,6 +444,8 @@ class CounterService:
             peer_name = booth.name if booth else ""
         return {
             "consultation_id": c.id,
+            "channel": c.channel.value,
+            "media": c.channel == Channel.BOOTH,
             "polite": role == "resident",
             "ice_servers": self.ice_servers(c.id, role),
             "peer": {"display_name": peer_name},
@@ -405,18 +480,21 @@ class CounterService:
 
     # --- the pipeline ------------------------------------------------------------------------------------------
 
-    async def _run(self, operation: Callable[[Counter], T], *, triage: dict[str, object] | None = None) -> T:
+    async def _run(self, operation: Callable[[Counter], T], *, record: Mapping[str, Any] | None = None) -> T:
+        """Apply, persist, notify. ``record`` adds columns to the first state change's durable record."""
         result, effects = await self._store.transact(operation)
         if not effects:
             return result
         self._wake.set()
+        extra = dict(record or {})
         for effect in effects:
             if isinstance(effect, Transitioned):
-                await self._record(effect, triage=triage)
+                await self._record(effect, extra=extra)
+                extra = {}
         await self._notify(effects)
         return result
 
-    async def _record(self, e: Transitioned, *, triage: dict[str, object] | None) -> None:
+    async def _record(self, e: Transitioned, *, extra: dict[str, Any]) -> None:
         c = e.consultation
         at = _utc(e.at)
         if e.previous is None:
@@ -432,11 +510,12 @@ class CounterService:
                     urgent=c.urgent,
                     state=c.state.value,
                     requested_at=at,
-                    triage=triage,
+                    triage=extra.get("triage"),
+                    summary=extra.get("summary"),
                 )
             )
             return
-        columns: dict[str, Any] = {}
+        columns: dict[str, Any] = {k: v for k, v in extra.items() if v is not None}
         trigger = e.trigger
         if trigger == Trigger.OFFER:
             columns["offered_at"] = at

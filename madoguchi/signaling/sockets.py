@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.cookies import SimpleCookie
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import socketio
 from pydantic import ValidationError
@@ -150,21 +150,35 @@ class RoleNamespace(socketio.AsyncNamespace, Generic[I]):  # type: ignore[misc]
         return {"ok": True, **(result or {})}
 
 
+class BoothTriage(Protocol):
+    """What the booth needs from the chatbot: a preview for free text, and triage attached to a request."""
+
+    async def preview(self, municipality_id: str, text: str) -> dict[str, Any]: ...
+
+    async def booth_question(
+        self, municipality_id: str, question: str
+    ) -> tuple[bool, dict[str, Any], dict[str, Any]]: ...
+
+
 class BoothNamespace(RoleNamespace[BoothRecord]):
-    def __init__(self, *, booths: Booths, service: CounterService, settings: Settings, clock: Clock) -> None:
+    def __init__(
+        self, *, booths: Booths, triage: BoothTriage, service: CounterService, settings: Settings, clock: Clock
+    ) -> None:
         super().__init__("/booth", service=service, settings=settings, clock=clock)
         self.booths = booths
+        self.triage = triage
         s = service
         self.route("consultation.request", ev.ConsultationRequest, self._request)
+        self.route("triage.preview", ev.TriagePreview, self._preview)
         self.route(
             "consultation.cancel",
             ev.ConsultationRef,
-            lambda c, m: _done(s.cancel(c.participant, m.consultation_id)),
+            lambda c, m: done(s.cancel(c.participant, m.consultation_id)),
         )
         self.route(
             "consultation.end",
             ev.ConsultationRef,
-            lambda c, m: _done(s.end(c.participant, m.consultation_id)),
+            lambda c, m: done(s.end(c.participant, m.consultation_id)),
         )
         self.route("chat.send", ev.ChatSend, _chat(s))
         self.route("signal", ev.Signal, _signal(s))
@@ -183,9 +197,15 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
         await self.emit("booth.state", state, to=sid)
 
     async def _request(self, conn: Connection[BoothRecord], m: ev.ConsultationRequest) -> Ack:
+        urgent, triage, summary = False, None, None
+        if m.question:
+            urgent, triage, summary = await self.triage.booth_question(conn.identity.municipality_id, m.question)
         return await self.service.request_from_booth(
-            conn.identity, route=m.route.value, language=m.language, triage=m.triage
+            conn.identity, route=m.route.value, language=m.language, urgent=urgent, triage=triage, summary=summary
         )
+
+    async def _preview(self, conn: Connection[BoothRecord], m: ev.TriagePreview) -> Ack:
+        return {"triage": await self.triage.preview(conn.identity.municipality_id, m.text)}
 
 
 class AgentNamespace(RoleNamespace[StaffIdentity]):
@@ -194,22 +214,22 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         self.accounts = accounts
         s = service
         self.route("agent.status", ev.AgentStatusChange, self._status)
-        self.route("offer.accept", ev.ConsultationRef, lambda c, m: _done(s.accept(c.identity, m.consultation_id)))
-        self.route("offer.decline", ev.ConsultationRef, lambda c, m: _done(s.decline(c.identity, m.consultation_id)))
+        self.route("offer.accept", ev.ConsultationRef, lambda c, m: done(s.accept(c.identity, m.consultation_id)))
+        self.route("offer.decline", ev.ConsultationRef, lambda c, m: done(s.decline(c.identity, m.consultation_id)))
         self.route(
             "consultation.end",
             ev.ConsultationRef,
-            lambda c, m: _done(s.end(c.participant, m.consultation_id)),
+            lambda c, m: done(s.end(c.participant, m.consultation_id)),
         )
         self.route(
             "wrapup.submit",
             ev.WrapUp,
-            lambda c, m: _done(s.wrap_up(c.identity, m.consultation_id, m.disposition, m.note)),
+            lambda c, m: done(s.wrap_up(c.identity, m.consultation_id, m.disposition, m.note)),
         )
         self.route(
             "consultation.transfer",
             ev.Transfer,
-            lambda c, m: _done(s.transfer(c.identity, m.consultation_id, m.route.value)),
+            lambda c, m: done(s.transfer(c.identity, m.consultation_id, m.route.value)),
         )
         self.route("chat.send", ev.ChatSend, _chat(s))
         self.route("signal", ev.Signal, _signal(s))
@@ -245,7 +265,8 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         return {"status": m.status}
 
 
-async def _done(aw: Awaitable[None]) -> None:
+async def done(aw: Awaitable[None]) -> None:
+    """Await an operation whose ack carries nothing but ok."""
     await aw
 
 

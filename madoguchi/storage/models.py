@@ -217,6 +217,8 @@ class ChatMessage(Base):
     text: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime]
     client_id: Mapped[str | None] = mapped_column(String(64))
+    meta: Mapped[dict[str, Any] | None] = mapped_column(JSONValue, default=None)
+    """What the bot did on this line (action, knowledge-base entries), so later turns can see it."""
 
 
 class AuditEntry(Base):

@@ -161,6 +161,7 @@ class ChatLine:
     text: str
     at: datetime
     client_id: str | None
+    meta: dict[str, Any] | None = None
 
 
 _RECORD_FIELDS = tuple(f.name for f in fields(ConsultationRecord))
@@ -293,6 +294,7 @@ class ConsultationRecords:
         text: str,
         at: datetime,
         client_id: str | None = None,
+        meta: Mapping[str, Any] | None = None,
     ) -> tuple[int, bool]:
         """Store one chat line; returns ``(seq, created)``.
 
@@ -321,6 +323,7 @@ class ConsultationRecords:
                             text=text,
                             at=at,
                             client_id=client_id,
+                            meta=json_data(dict(meta)) if meta else None,
                         )
                     )
                 return line_seq, True
@@ -363,7 +366,7 @@ class ConsultationRecords:
         )
         async with self._db.sessions() as session:
             rows = (await session.scalars(query)).all()
-        return [ChatLine(row.seq, row.sender, row.text, row.at, row.client_id) for row in rows]
+        return [ChatLine(row.seq, row.sender, row.text, row.at, row.client_id, row.meta) for row in rows]
 
     async def max_seq(self, consultation_id: str) -> int:
         """The highest chat seq of the consultation, 0 when it has no chat yet."""

@@ -171,6 +171,7 @@ def upgrade() -> None:
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("at", UTCDateTime(), nullable=False),
         sa.Column("client_id", sa.String(64), nullable=True),
+        sa.Column("meta", JSONValue, nullable=True),
         sa.CheckConstraint(
             _one_of("sender", ("resident", "agent", "bot", "system")), name=op.f("ck_chat_messages_sender")
         ),

@@ -1,0 +1,104 @@
+"""The ``/resident`` namespace: a resident at home chats with the bot, then with a person.
+
+Residents are anonymous. A resume token (kept by the page in sessionStorage) names the same resident again after
+a reload or a dropped mobile link; the server keeps only its hash as the participant key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from madoguchi.chatbot.conversation import ResidentChat
+from madoguchi.settings import Settings
+from madoguchi.signaling import events as ev
+from madoguchi.signaling.counter import CounterError
+from madoguchi.signaling.service import Clock, CounterService
+from madoguchi.signaling.sockets import Ack, Connection, RoleNamespace, done
+
+_TOKEN = re.compile(r"^[A-Za-z0-9_\-]{32,128}$")
+
+
+@dataclass(frozen=True)
+class Resident:
+    municipality_id: str
+    resume_token: str
+
+
+def resident_participant(resume_token: str) -> str:
+    return "resident:" + hashlib.sha256(resume_token.encode()).hexdigest()[:32]
+
+
+class ResidentNamespace(RoleNamespace[Resident]):
+    def __init__(
+        self,
+        *,
+        chat: ResidentChat,
+        municipalities: tuple[str, ...],
+        service: CounterService,
+        settings: Settings,
+        clock: Clock,
+    ) -> None:
+        super().__init__("/resident", service=service, settings=settings, clock=clock)
+        self.chat = chat
+        self.municipalities = municipalities
+        s = service
+        self.route("chat.send", ev.ResidentSay, self._say)
+        self.route("suggestion.choose", ev.SuggestionChoice, self._choose)
+        self.route("handoff.request", ev.ConsultationRef, self._handoff)
+        self.route(
+            "consultation.cancel", ev.ConsultationRef, lambda c, m: done(s.cancel(c.participant, m.consultation_id))
+        )
+        self.route("consultation.end", ev.ConsultationRef, self._end)
+
+    async def authenticate(self, environ: Mapping[str, Any], auth: object) -> tuple[str, Resident]:
+        data = auth if isinstance(auth, dict) else {}
+        municipality = data.get("municipality") or self.municipalities[0]
+        if municipality not in self.municipalities:
+            raise CounterError("not_found", f"unknown municipality {municipality!r}")
+        token = data.get("resume")
+        if not isinstance(token, str) or not _TOKEN.fullmatch(token):
+            token = secrets.token_urlsafe(32)
+        return resident_participant(token), Resident(municipality, token)
+
+    async def connected(self, sid: str, conn: Connection[Resident]) -> None:
+        view = await self.service.resident_connected(conn.participant)
+        state = {
+            "resume_token": conn.identity.resume_token,
+            "municipality_id": conn.identity.municipality_id,
+            "consultation": view,
+        }
+        await self.emit("resident.state", state, to=sid)
+
+    async def _say(self, conn: Connection[Resident], m: ev.ResidentSay) -> Ack:
+        return await self.chat.say(
+            conn.participant,
+            municipality_id=conn.identity.municipality_id,
+            text=m.text,
+            client_id=m.client_id,
+            language=m.language,
+        )
+
+    async def _choose(self, conn: Connection[Resident], m: ev.SuggestionChoice) -> None:
+        await self.chat.choose(
+            conn.participant,
+            municipality_id=conn.identity.municipality_id,
+            consultation_id=m.consultation_id,
+            entry_id=m.entry_id,
+        )
+
+    async def _handoff(self, conn: Connection[Resident], m: ev.ConsultationRef) -> Ack:
+        return await self.chat.request_person(
+            conn.participant, municipality_id=conn.identity.municipality_id, consultation_id=m.consultation_id
+        )
+
+    async def _end(self, conn: Connection[Resident], m: ev.ConsultationRef) -> None:
+        current = await self.service.open_consultation(conn.participant)
+        if current is not None and current.id == m.consultation_id and current.state.value != "active":
+            await self.service.cancel(conn.participant, m.consultation_id)
+        else:
+            await self.service.end(conn.participant, m.consultation_id)

@@ -1,0 +1,136 @@
+"""A resident at home: the bot first, then a person, with masking and urgency, on the real server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from madoguchi.chatbot.masking import my_number_check_digit
+from tests.support import LiveServer, Peer, agent_peer
+
+PASSWORD = "correct horse battery"
+
+
+def ok(ack: Any) -> dict[str, Any]:
+    assert isinstance(ack, dict) and ack.get("ok") is True, ack
+    return ack
+
+
+def valid_my_number() -> str:
+    first = "12345678901"
+    return first + str(my_number_check_digit(first))
+
+
+async def resident(server: LiveServer, resume: str | None = None) -> Peer:
+    peer = Peer(server.base_url, "/resident")
+    await peer.connect(auth={"resume": resume} if resume else {})
+    return peer
+
+
+async def test_bot_answers_then_hands_over_to_a_person(live_server: LiveServer) -> None:
+    await live_server.add_agent("agent1", PASSWORD)
+    agent = await agent_peer(live_server, "agent1", PASSWORD)
+    home = await resident(live_server)
+    state = await home.wait_for("resident.state")
+    assert state["consultation"] is None and len(state["resume_token"]) >= 32
+
+    number = valid_my_number()
+    spaced = f"{number[:4]} {number[4:8]} {number[8:]}"
+    ack = ok(await home.call("chat.send", {"text": f"住民票の写しがほしいです。番号は{spaced}", "client_id": "r-1"}))
+    cid = ack["consultation_id"]
+    assert ack["masked"] is True
+    echo = await home.wait_for("chat.message", lambda m: m["sender"] == "resident")
+    assert number[:4] not in echo["text"] and "個人番号" in echo["text"]
+    bot = await home.wait_for("chat.message", lambda m: m["sender"] == "bot")
+    assert bot["bot"]["route"] == "resident_records"
+    assert not agent.received["offer"]
+
+    queued = ok(await home.call("handoff.request", {"consultation_id": cid}))
+    assert queued["position"] == 1
+    ok(await agent.call("agent.status", {"status": "available"}))
+    offer = await agent.wait_for("offer")
+    assert offer["consultation_id"] == cid and offer["channel"] == "chat"
+    assert offer["route"] == "resident_records"
+    assert offer["summary"]["need"] and number not in str(offer["summary"])
+    ok(await agent.call("offer.accept", {"consultation_id": cid}))
+    start = await home.wait_for("call.start")
+    assert start["media"] is False and start["channel"] == "chat"
+    view = (await agent.wait_for("agent.state", lambda s: s["consultation"] is not None))["consultation"]
+    assert [line["sender"] for line in view["chat"]][:3] == ["resident", "bot", "resident"] or view["chat"]
+
+    ok(await home.call("chat.send", {"text": "よろしくお願いします", "client_id": "r-2"}))
+    await agent.wait_for("chat.message", lambda m: m["text"] == "よろしくお願いします")
+    ok(await agent.call("chat.send", {"consultation_id": cid, "text": "担当の佐藤です", "client_id": "a-1"}))
+    await home.wait_for("chat.message", lambda m: m["sender"] == "agent")
+    ok(await home.call("consultation.end", {"consultation_id": cid}))
+    await home.wait_for("consultation.closed")
+    ok(await agent.call("wrapup.submit", {"consultation_id": cid, "disposition": "resolved", "note": ""}))
+
+    [record] = await live_server.export_records()
+    assert record["channel"] == "chat" and record["state"] == "closed" and record["route"] == "resident_records"
+    assert record["summary"]["route"] == "resident_records"
+    transcript = " ".join(line["text"] for line in record["transcript"])
+    assert number not in transcript and spaced not in transcript
+    assert "担当の佐藤です" in transcript and "よろしくお願いします" in transcript
+    await home.close()
+    await agent.close()
+
+
+async def test_urgent_words_jump_the_queue_with_hotlines(live_server: LiveServer) -> None:
+    ordinary = await resident(live_server)
+    ok(await ordinary.call("chat.send", {"text": "人と話したい。税金のことで相談があります", "client_id": "o-1"}))
+    first = await ordinary.wait_for("queue.position")
+    assert first["position"] == 1
+
+    urgent = await resident(live_server)
+    ack = ok(await urgent.call("chat.send", {"text": "もう死にたい", "client_id": "u-1"}))
+    bot = await urgent.wait_for("chat.message", lambda m: m["sender"] == "bot")
+    assert bot["bot"]["urgent"] is True
+    numbers = {h["number"] for h in bot["bot"]["hotlines"]}
+    assert {"110", "119"} <= numbers and len(numbers) >= 3
+    assert ack["position"] == 1
+
+    await live_server.add_agent("agent1", PASSWORD)
+    agent = await agent_peer(live_server, "agent1", PASSWORD)
+    snapshot = await agent.wait_for("queue.snapshot", lambda d: len(d["items"]) == 2)
+    assert snapshot["items"][0]["consultation_id"] == ack["consultation_id"]
+    assert snapshot["items"][0]["urgent"] is True
+    ok(await agent.call("agent.status", {"status": "available"}))
+    offer = await agent.wait_for("offer")
+    assert offer["consultation_id"] == ack["consultation_id"] and offer["urgent"] is True
+    for peer in (ordinary, urgent, agent):
+        await peer.close()
+
+
+async def test_resume_token_brings_the_conversation_back(live_server: LiveServer) -> None:
+    home = await resident(live_server)
+    token = (await home.wait_for("resident.state"))["resume_token"]
+    cid = ok(await home.call("chat.send", {"text": "ごみの収集日を知りたい", "client_id": "g-1"}))["consultation_id"]
+    await home.wait_for("chat.message", lambda m: m["sender"] == "bot")
+    await home.close()
+    again = await resident(live_server, resume=token)
+    state = await again.wait_for("resident.state")
+    assert state["consultation"]["consultation_id"] == cid
+    assert [line["sender"] for line in state["consultation"]["chat"]] == ["resident", "bot"]
+    # a stranger cannot touch it
+    stranger = await resident(live_server)
+    ack = await stranger.call("handoff.request", {"consultation_id": cid})
+    assert ack["error"]["code"] == "forbidden"
+    for peer in (again, stranger):
+        await peer.close()
+
+
+async def test_booth_free_text_travels_with_the_request(live_server: LiveServer) -> None:
+    _, token, _ = await live_server.add_booth()
+    booth = Peer(live_server.base_url, "/booth")
+    await booth.connect(auth={"token": token})
+    preview = ok(await booth.call("triage.preview", {"text": "固定資産税の納付書をなくした"}))["triage"]
+    assert preview["route"] == "tax"
+    request = ok(
+        await booth.call(
+            "consultation.request", {"route": preview["route"], "question": "固定資産税の納付書をなくした"}
+        )
+    )
+    [record] = await live_server.export_records()
+    assert record["consultation_id"] == request["consultation_id"]
+    assert record["summary"]["route"] == "tax" and record["summary"]["need"]
+    await booth.close()
