@@ -20,7 +20,8 @@ from madoguchi.storage.records import ConsultationRecords
 
 PHRASES: dict[str, dict[str, str]] = {
     "ja": {
-        "clarify": "どの手続きのことでしょうか。近いものを選んでください。ちがう場合は、もう少しくわしく書いてください。",
+        "clarify": "どの手続きのことでしょうか。近いものを選んでください。"
+        "ちがう場合は、もう少しくわしく書いてください。",
         "handoff": "担当の職員におつなぎします。このまま少しお待ちください。",
         "urgent": "命や安全にかかわる場合は、すぐに 110（警察）か 119（救急・消防）に電話してください。"
         "職員にもすぐにおつなぎします。",
@@ -209,7 +210,7 @@ class ResidentChat:
             meta = line.meta or {}
             turns.append(
                 Turn(
-                    sender=line.sender,  # type: ignore[arg-type]
+                    sender=line.sender,
                     text=line.text,
                     action=meta.get("action"),
                     entry_ids=tuple(meta.get("entry_ids", ())),
