@@ -131,7 +131,10 @@ function adoptConsultation(fields) {
 // --------------------------------------------------------------------------------------------------- call
 
 function startCall(message) {
-  if (state.call && state.call.consultationId === message.consultation_id && !state.call.closed) return;
+  if (state.call && state.call.consultationId === message.consultation_id && !state.call.closed) {
+    showScreen("call");
+    return;
+  }
   stopCall();
   adoptConsultation({ id: message.consultation_id, peerName: message.peer?.display_name || "" });
   $("peer-name").textContent = state.consultation.peerName
@@ -244,8 +247,9 @@ function restore(view) {
     if (state.call) stopCall();
     showScreen("waiting");
   } else if (phase === "active") {
-    if (!state.call || state.call.consultationId !== id) setCallNotice("media.connecting");
-    showScreen("call");
+    if (view.call) startCall(view.call); // keeps a call that survived a socket reconnect
+    else showScreen("call");
+    for (const line of view.chat || []) chat.receive(line, id);
   }
 }
 
@@ -377,7 +381,7 @@ socket.on("booth.state", (message) => {
     return;
   }
   $("booth-name").textContent = message.name || "";
-  $("booth-location").textContent = message.location || "";
+  $("booth-location").textContent = message.place || message.location || "";
   restore(message.consultation);
 });
 

@@ -92,30 +92,49 @@ export class Call {
     const hasAudio = Boolean(this.localStream?.getAudioTracks().length);
     if (!hasVideo || !hasAudio) this.onMediaProblem("no_local_media");
 
+    this.hasLocalVideo = hasVideo;
+    this.hasLocalAudio = hasAudio;
+    this.buildConnection();
+
+    const early = this.earlySignals.splice(0);
+    for (const message of early) this.handleSignal(message);
+  }
+
+  /** A fresh RTCPeerConnection with the local tracks (also used to rebuild after the peer reloaded). */
+  buildConnection() {
+    if (this.pc) {
+      this.pc.onnegotiationneeded = null;
+      this.pc.onicecandidate = null;
+      this.pc.ontrack = null;
+      this.pc.onconnectionstatechange = null;
+      this.pc.close();
+    }
+    this.makingOffer = false;
+    this.ignoreOffer = false;
+    this.isSettingRemoteAnswerPending = false;
+    this.heldCandidates = [];
+    this.remoteStream = null;
     const pc = new RTCPeerConnection({ iceServers: this.iceServers });
     this.pc = pc;
-    pc.onnegotiationneeded = () => this.negotiate();
+    pc.onnegotiationneeded = () => this.negotiate(pc);
     pc.onicecandidate = ({ candidate }) => {
-      if (candidate && candidate.candidate) this.send({ candidate: candidate.toJSON() });
+      if (candidate && candidate.candidate && pc === this.pc) this.send({ candidate: candidate.toJSON() });
     };
     pc.ontrack = (event) => this.showRemoteTrack(event);
     pc.onconnectionstatechange = () => {
       this.onConnectionState(pc.connectionState);
       if (pc.connectionState === "failed" && !this.closed) pc.restartIce();
     };
-
     if (this.localStream) {
       for (const track of this.localStream.getTracks()) pc.addTrack(track, this.localStream);
     }
-    if (!hasAudio) pc.addTransceiver("audio", { direction: "recvonly" });
-    if (!hasVideo) pc.addTransceiver("video", { direction: "recvonly" });
-
-    const early = this.earlySignals.splice(0);
-    for (const message of early) this.handleSignal(message);
+    if (!this.hasLocalAudio) pc.addTransceiver("audio", { direction: "recvonly" });
+    if (!this.hasLocalVideo) pc.addTransceiver("video", { direction: "recvonly" });
+    return pc;
   }
 
-  async negotiate() {
-    const pc = this.pc;
+  async negotiate(pc) {
+    if (pc !== this.pc) return;
     try {
       this.makingOffer = true;
       await pc.setLocalDescription();
@@ -151,15 +170,23 @@ export class Call {
       this.ignoreOffer = !this.polite && offerCollision;
       if (this.ignoreOffer) return;
       this.isSettingRemoteAnswerPending = description.type === "answer";
+      let target = pc;
       try {
-        await pc.setRemoteDescription(description);
+        await target.setRemoteDescription(description);
+      } catch (err) {
+        // An offer that cannot apply to this connection comes from a peer that reloaded its page and built a
+        // new connection (new DTLS identity): start over with a fresh connection and take the offer there.
+        if (description.type !== "offer") throw err;
+        console.warn("call: remote offer does not fit; rebuilding the connection", err);
+        target = this.buildConnection();
+        await target.setRemoteDescription(description);
       } finally {
         this.isSettingRemoteAnswerPending = false;
       }
       await this.flushHeldCandidates();
       if (description.type === "offer") {
-        await pc.setLocalDescription();
-        await this.send({ description: { type: pc.localDescription.type, sdp: pc.localDescription.sdp } });
+        await target.setLocalDescription();
+        await this.send({ description: { type: target.localDescription.type, sdp: target.localDescription.sdp } });
       }
     } else if (candidate) {
       if (!pc.remoteDescription) {

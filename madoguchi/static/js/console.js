@@ -251,7 +251,10 @@ function renderCallDetails() {
 }
 
 function startCall(message) {
-  if (state.call && state.call.consultationId === message.consultation_id && !state.call.closed) return;
+  if (state.call && state.call.consultationId === message.consultation_id && !state.call.closed) {
+    showView("call");
+    return;
+  }
   stopCall();
   beginConsultation({ id: message.consultation_id, peerName: message.peer?.display_name || "" });
   setCallNotice("media.connecting");
@@ -367,9 +370,10 @@ function applyAgentState(message) {
   if (view) {
     const id = view.consultation_id || view.id;
     beginConsultation({ ...view, id });
+    for (const line of view.chat || []) chat.receive(line, id);
     if (view.state === "active") {
-      if (!state.call || state.call.consultationId !== id) setCallNotice("media.connecting");
-      showView("call");
+      if (view.call) startCall(view.call); // keeps a call that survived a socket reconnect
+      else showView("call");
     } else if (view.state === "wrap_up") {
       if (state.view !== "wrapup") showWrapUp();
     }

@@ -1,0 +1,306 @@
+"""The whole booth → agent flow in real Chromium against the real server, with fake camera and microphone.
+
+Why a browser test: the kiosk and the console are JavaScript talking WebRTC; only a browser shows that the
+video actually plays on both sides, that the chat reaches the durable record, and that the kiosk forgets the
+resident afterwards. Screenshots of every screen go to ``test-artifacts/`` for a human to look at.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+
+from tests.support import LiveServer, serve
+from tests.support import test_settings as settings_for_tests
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("MADOGUCHI_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
+    # Loopback calls need host candidates; mDNS obfuscation would hide them on a headless box.
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+]
+CHROMIUM_PRESENT = Path(CHROMIUM).exists()
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+KIOSK_VIEWPORT = {"width": 1280, "height": 900}
+CONSOLE_VIEWPORT = {"width": 1440, "height": 900}
+THANKS_SECONDS = 2.0
+WAIT_MS = 15_000
+
+RESIDENT_LINE = "住民票の写しが ほしいです"
+AGENT_LINE = "はい、お手伝いします。お名前を 教えてください"
+WRAPUP_NOTE = "住民票の写しを 郵送で 案内した"
+
+
+@pytest.fixture
+async def server(tmp_path: Path) -> AsyncIterator[LiveServer]:
+    async with serve(settings_for_tests(tmp_path, thanks_screen_s=THANKS_SECONDS)) as live:
+        yield live
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    if not CHROMIUM_PRESENT:
+        pytest.fail(f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set MADOGUCHI_CHROMIUM)")
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+async def new_page(browser: Browser, viewport: dict[str, int]) -> tuple[BrowserContext, Page, list[str]]:
+    """A page in its own context (own cookies and storage) that records console errors and page errors."""
+    context = await browser.new_context(viewport=viewport, locale="ja-JP")  # type: ignore[arg-type]
+    page = await context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(f"pageerror: {exc}"))
+    page.on("console", lambda msg: problems.append(f"console.{msg.type}: {msg.text}") if msg.type == "error" else None)
+    return context, page, problems
+
+
+async def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+async def assert_video_playing(page: Page, testid: str) -> None:
+    """videoWidth > 0 and currentTime advancing over about a second."""
+    selector = f'[data-testid="{testid}"]'
+    await page.wait_for_function(
+        "sel => { const v = document.querySelector(sel); return v && v.videoWidth > 0 && v.currentTime > 0; }",
+        arg=selector,
+        timeout=WAIT_MS,
+    )
+    before = await page.eval_on_selector(selector, "v => v.currentTime")
+    await asyncio.sleep(1.0)
+    after = await page.eval_on_selector(selector, "v => v.currentTime")
+    width = await page.eval_on_selector(selector, "v => v.videoWidth")
+    assert width > 0
+    assert after - before > 0.5, f"{testid} is not advancing: {before} → {after}"
+
+
+async def login(page: Page, server: LiveServer, username: str, password: str) -> None:
+    await page.goto(f"{server.base_url}/login")
+    await page.get_by_test_id("login-username").fill(username)
+    await page.get_by_test_id("login-password").fill(password)
+    await page.get_by_test_id("login-submit").click()
+
+
+async def test_booth_calls_agent_end_to_end(server: LiveServer, browser: Browser) -> None:
+    booth_id, _token, kiosk_path = await server.add_booth("潮見港郵便局ブース")
+    await server.add_agent("sato", "sato-password-1")
+
+    booth_ctx, booth, booth_problems = await new_page(browser, KIOSK_VIEWPORT)
+    agent_ctx, agent, agent_problems = await new_page(browser, CONSOLE_VIEWPORT)
+    try:
+        # --- booth: the token is taken from the fragment, stored, and removed from the address bar
+        await booth.goto(server.base_url + kiosk_path)
+        start = booth.get_by_test_id("start-consultation")
+        await expect(start).to_be_enabled(timeout=WAIT_MS)
+        assert "#token" not in booth.url
+        stored = await booth.evaluate(f"() => localStorage.getItem('madoguchi.booth.{booth_id}.token')")
+        assert stored == _token
+        await expect(booth.get_by_test_id("connection-status")).to_have_attribute("data-state", "ready")
+        await expect(start).to_have_text("相談をはじめる")
+        await shot(booth, "booth-1-idle")
+
+        await start.click()
+        await expect(booth.get_by_test_id("route-resident_records")).to_be_visible()
+        assert await booth.locator('[data-testid^="route-"]').count() == 16
+        await shot(booth, "booth-2-routes")
+
+        await booth.get_by_test_id("route-resident_records").click()
+        position = booth.get_by_test_id("queue-position")
+        await expect(position).to_have_attribute("data-position", "1", timeout=WAIT_MS)
+        await expect(position).to_contain_text("1")
+        await expect(booth.get_by_test_id("cancel-waiting")).to_be_visible()
+        # nobody is on duty yet: the wait is honestly unknown
+        await expect(booth.get_by_test_id("wait-estimate")).to_contain_text("わかりません")
+        await shot(booth, "booth-3-waiting")
+
+        # --- agent: login, sees the queue item while away, goes available, gets the offer
+        await login(agent, server, "sato", "sato-password-1")
+        await agent.wait_for_url("**/console")
+        queue_item = agent.get_by_test_id("queue-list").locator("li")
+        await expect(queue_item).to_have_count(1, timeout=WAIT_MS)
+        await expect(queue_item).to_contain_text("住民票・印鑑")
+        await expect(queue_item).to_contain_text("潮見港郵便局ブース")
+        waited_before = await queue_item.get_by_test_id("queue-waited").inner_text()
+        await asyncio.sleep(1.2)
+        assert await queue_item.get_by_test_id("queue-waited").inner_text() != waited_before, "waiting time ticks"
+        await shot(agent, "console-1-queue")
+
+        await agent.get_by_test_id("status-available").click()
+        accept = agent.get_by_test_id("offer-accept")
+        await expect(accept).to_be_visible(timeout=WAIT_MS)
+        await expect(agent.get_by_test_id("offer-countdown")).to_contain_text("秒")
+        await expect(agent.get_by_test_id("offer-decline")).to_be_visible()
+        await shot(agent, "console-2-offer")
+        await accept.click()
+
+        # --- both sides see and hear each other
+        await expect(booth.get_by_test_id("remote-video")).to_be_visible(timeout=WAIT_MS)
+        await assert_video_playing(booth, "remote-video")
+        await assert_video_playing(agent, "remote-video")
+        await assert_video_playing(booth, "local-video")
+
+        # --- chat both ways
+        await booth.get_by_test_id("chat-input").fill(RESIDENT_LINE)
+        await booth.get_by_test_id("chat-send").click()
+        await expect(agent.get_by_test_id("chat-log")).to_contain_text(RESIDENT_LINE, timeout=WAIT_MS)
+        await agent.get_by_test_id("chat-input").fill(AGENT_LINE)
+        await agent.get_by_test_id("chat-input").press("Enter")
+        await expect(booth.get_by_test_id("chat-log")).to_contain_text(AGENT_LINE, timeout=WAIT_MS)
+        for page in (booth, agent):
+            await expect(page.get_by_test_id("chat-log").locator("li")).to_have_count(2)
+            await expect(page.get_by_test_id("chat-log")).to_contain_text(RESIDENT_LINE)
+        await expect(booth.get_by_test_id("call-notice")).to_be_hidden()
+        await shot(booth, "booth-4-call")
+        await shot(agent, "console-3-call")
+
+        # --- the agent ends and wraps up; the booth thanks the resident and forgets them
+        await agent.get_by_test_id("end-call").click()
+        await expect(agent.get_by_test_id("wrapup-submit")).to_be_visible(timeout=WAIT_MS)
+        await expect(booth.get_by_test_id("thanks")).to_be_visible(timeout=WAIT_MS)
+        await expect(booth.get_by_test_id("thanks")).to_contain_text("ありがとうございました")
+        await shot(booth, "booth-5-thanks")
+        await agent.get_by_test_id("wrapup-disposition").select_option("resolved")
+        await agent.get_by_test_id("wrapup-note").fill(WRAPUP_NOTE)
+        await shot(agent, "console-4-wrapup")
+        await agent.get_by_test_id("wrapup-submit").click()
+        await expect(agent.get_by_test_id("wrapup-submit")).to_be_hidden(timeout=WAIT_MS)
+        await expect(agent.get_by_test_id("chat-log").locator("li")).to_have_count(0)
+        await shot(agent, "console-5-after")
+
+        await expect(start).to_be_visible(timeout=(THANKS_SECONDS + 5) * 1000)
+        await expect(booth.get_by_test_id("chat-log").locator("li")).to_have_count(0)
+        leftovers = await booth.evaluate(
+            """() => ({
+                remote: document.querySelector('[data-testid="remote-video"]').srcObject,
+                local: document.querySelector('[data-testid="local-video"]').srcObject,
+                text: document.body.textContent,
+                input: document.querySelector('[data-testid="chat-input"]').value,
+            })"""
+        )
+        assert leftovers["remote"] is None and leftovers["local"] is None
+        assert leftovers["input"] == ""
+        for trace in (RESIDENT_LINE, AGENT_LINE, "sato さん"):
+            assert trace not in leftovers["text"], f"{trace!r} left on the kiosk"
+        await shot(booth, "booth-6-idle-again")
+
+        # --- the durable record holds what happened
+        records = await wait_for_record(server, lambda r: r.get("disposition") == "resolved")
+        assert records["booth_id"] == booth_id
+        assert records["route"] == "resident_records"
+        assert records["agent_username"] == "sato"
+        assert records["note"] == WRAPUP_NOTE
+        texts = [(line["sender"], line["text"]) for line in records["transcript"]]
+        assert ("resident", RESIDENT_LINE) in texts
+        assert ("agent", AGENT_LINE) in texts
+        for stamp in ("requested_at", "offered_at", "answered_at", "ended_at", "wrapped_up_at"):
+            assert records[stamp], f"{stamp} missing from the record"
+
+        assert not [p for p in booth_problems if "favicon" not in p], booth_problems
+        assert not [p for p in agent_problems if "favicon" not in p], agent_problems
+    finally:
+        await booth_ctx.close()
+        await agent_ctx.close()
+
+
+async def wait_for_record(server: LiveServer, predicate: Any, within: float = 5.0) -> dict[str, Any]:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        rows = await server.export_records()
+        found = [row for row in rows if predicate(row)]
+        if found:
+            assert len(found) == 1, found
+            return found[0]
+        if loop.time() > deadline:
+            raise AssertionError(f"no matching record in {rows}")
+        await asyncio.sleep(0.1)
+
+
+async def test_wrong_login_shows_a_readable_error(server: LiveServer, browser: Browser) -> None:
+    await server.add_agent("tanaka", "tanaka-password-1")
+    context, page, _problems = await new_page(browser, CONSOLE_VIEWPORT)
+    try:
+        responses: list[int] = []
+        page.on("response", lambda r: responses.append(r.status) if r.request.method == "POST" else None)
+        await login(page, server, "tanaka", "not-the-password")
+        error = page.get_by_test_id("login-error")
+        await expect(error).to_be_visible(timeout=WAIT_MS)
+        await expect(error).to_have_text("ユーザー名 または パスワードが 違います。")
+        assert responses == [401]
+        await expect(page.get_by_test_id("login-username")).to_have_value("tanaka")
+        await shot(page, "login-error")
+        cookies = {c["name"] for c in await context.cookies()}
+        assert "madoguchi_session" not in cookies
+
+        await page.goto(f"{server.base_url}/console")
+        assert page.url.endswith("/login"), "the console needs a session"
+    finally:
+        await context.close()
+
+
+async def test_kiosk_with_a_bad_token_says_so_in_plain_words(server: LiveServer, browser: Browser) -> None:
+    booth_id, _token, _path = await server.add_booth("潮見公民館ブース")
+    context, page, _problems = await new_page(browser, KIOSK_VIEWPORT)
+    try:
+        await page.goto(f"{server.base_url}/booth/{booth_id}#token=not-a-real-token")
+        message = page.get_by_test_id("kiosk-error-text")
+        await expect(message).to_be_visible(timeout=WAIT_MS)
+        await expect(message).to_contain_text("係の人に お知らせください")
+        text = await page.locator("body").inner_text()
+        assert "unauthorized" not in text and "token" not in text.lower()
+        await expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "unauthorized")
+        await shot(page, "booth-bad-token")
+
+        # a kiosk never given a token says it is not set up yet
+        fresh = await context.new_page()
+        await page.evaluate("() => localStorage.clear()")
+        await fresh.goto(f"{server.base_url}/booth/{booth_id}")
+        await expect(fresh.get_by_test_id("kiosk-error-text")).to_contain_text("まだ 設定されていません")
+    finally:
+        await context.close()
+
+
+async def test_kiosk_reopened_without_fragment_uses_stored_token(server: LiveServer, browser: Browser) -> None:
+    booth_id, _token, kiosk_path = await server.add_booth("潮見港郵便局ブース")
+    context, page, problems = await new_page(browser, KIOSK_VIEWPORT)
+    try:
+        await page.goto(server.base_url + kiosk_path)
+        await expect(page.get_by_test_id("start-consultation")).to_be_enabled(timeout=WAIT_MS)
+        await page.goto(f"{server.base_url}/booth/{booth_id}")
+        await expect(page.get_by_test_id("start-consultation")).to_be_enabled(timeout=WAIT_MS)
+
+        # English through the same catalogs, and back to Japanese for the next resident
+        await page.get_by_test_id("language-switch").click()
+        await expect(page.get_by_test_id("start-consultation")).to_have_text("Start a consultation")
+        await page.get_by_test_id("start-consultation").click()
+        await expect(page.get_by_test_id("route-tax")).to_contain_text("Taxes")
+        await shot(page, "booth-routes-en")
+        await page.get_by_test_id("routes-back").click()
+        await expect(page.get_by_test_id("start-consultation")).to_have_text("相談をはじめる")
+        assert not problems, problems
+
+        unknown = await page.goto(f"{server.base_url}/booth/no-such-booth")
+        assert unknown is not None and unknown.status == 404
+        await expect(page.get_by_test_id("page-message")).to_contain_text("アドレスが 正しくありません")
+    finally:
+        await context.close()
