@@ -1,0 +1,102 @@
+"""Choosing where live state lives: in this process, or in Redis shared by several processes.
+
+One setting decides it. Without ``MADOGUCHI_REDIS_URL`` everything stays in memory (one process, the demo and
+small towns). With it, the counter lives in :class:`~madoguchi.signaling.redis_store.RedisStore` and
+python-socketio's :class:`socketio.AsyncRedisManager` carries every emit to whichever process holds the
+recipient's connection. Both use the same key prefix, so several deployments (or test runs) can share one Redis
+without seeing each other.
+
+Order of signaling messages across processes: a connection's events are handled one after another
+(``async_handlers=False``) and each emit is published before the next event is read, so the messages of one
+sender reach Redis in order; the receiving process has one subscriber task that emits them in the order Redis
+delivered them. No sequence numbers are needed for ordering.
+
+The manager is started eagerly at application start (python-socketio would otherwise subscribe only when the
+first client connects, and lose what other processes publish in the meantime) and stopped at shutdown, which
+python-socketio does not do by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+import socketio
+
+from madoguchi.settings import Settings
+from madoguchi.signaling.counter import CounterConfig
+from madoguchi.signaling.redis_store import RedisStore, validate_prefix
+from madoguchi.signaling.store import LiveStore, MemoryStore
+
+log = logging.getLogger(__name__)
+
+DEFAULT_REDIS_PREFIX = "madoguchi"
+SUBSCRIBE_WAIT_S = 3.0
+
+
+def redis_prefix(settings: Settings) -> str:
+    """Key prefix and channel stem in Redis (``MADOGUCHI_REDIS_PREFIX`` once Settings has the field)."""
+    configured = getattr(settings, "redis_prefix", None)
+    return validate_prefix(str(configured) if configured else DEFAULT_REDIS_PREFIX)
+
+
+def socketio_channel(settings: Settings) -> str:
+    return f"{redis_prefix(settings)}:socketio"
+
+
+async def open_live_store(settings: Settings, config: CounterConfig) -> LiveStore:
+    """The store for this deployment. Opening never touches the network: a Redis that is down at start makes
+    the process not ready (``/readyz``), not dead."""
+    if settings.redis_url is None:
+        return MemoryStore(config)
+    return RedisStore.from_url(settings.redis_url, config, prefix=redis_prefix(settings))
+
+
+def socket_manager(settings: Settings) -> socketio.AsyncManager | None:
+    """python-socketio's client manager: ``None`` (its in-process default) or the Redis pub/sub manager."""
+    if settings.redis_url is None:
+        return None
+    return socketio.AsyncRedisManager(
+        settings.redis_url,
+        channel=socketio_channel(settings),
+        redis_options={"socket_connect_timeout": 2.0, "socket_timeout": 5.0},
+    )
+
+
+async def start_socket_manager(sio: socketio.AsyncServer) -> None:
+    """Subscribe to the cross-process channel now rather than on the first client connection."""
+    manager: Any = sio.manager
+    if not isinstance(manager, socketio.AsyncPubSubManager) or sio.manager_initialized:
+        return
+    sio.manager_initialized = True
+    manager.initialize()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + SUBSCRIBE_WAIT_S
+    while loop.time() < deadline:
+        pubsub = getattr(manager, "pubsub", None)
+        if pubsub is not None and pubsub.subscribed:
+            return
+        await asyncio.sleep(0.01)
+    log.warning("socket manager not subscribed to Redis after %.0f s; it keeps retrying", SUBSCRIBE_WAIT_S)
+
+
+async def stop_socket_manager(sio: socketio.AsyncServer) -> None:
+    """Cancel the subscriber task and close its Redis connections (python-socketio leaves both running)."""
+    manager: Any = sio.manager
+    if not isinstance(manager, socketio.AsyncPubSubManager):
+        return
+    task = getattr(manager, "thread", None)
+    if isinstance(task, asyncio.Task):
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+    pubsub = getattr(manager, "pubsub", None)
+    if pubsub is not None:
+        with contextlib.suppress(Exception):
+            await pubsub.aclose()
+    client = getattr(manager, "redis", None)
+    if client is not None:
+        with contextlib.suppress(Exception):
+            await client.aclose()
