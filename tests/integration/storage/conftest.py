@@ -99,7 +99,7 @@ def admin(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) ->
             except SystemExit as exit_:
                 status = int(exit_.code or 0)
             out.flush()
-        raw = out.buffer.getvalue()  # type: ignore[attr-defined]
+        raw = out.buffer.getvalue()
         return CliResult(status, raw.decode("utf-8"), err.getvalue(), raw)
 
     return run
