@@ -25,7 +25,7 @@ from madoguchi.chatbot.masking import mask_pii
 from madoguchi.chatbot.normalise import detect_language, normalise
 from madoguchi.chatbot.retrieval import RETRIEVERS, Retriever, ScoredEntry, route_scores, softmax
 from madoguchi.chatbot.routes import FALLBACK_ROUTE, RouteId
-from madoguchi.chatbot.rules import RuleHits, apply_rules
+from madoguchi.chatbot.rules import RuleHits, apply_rules, has_topic, without_handoff_phrases
 
 Language = Literal["ja", "easy-ja", "en", "zh", "ko", "vi", "pt"]
 Action = Literal["answer", "clarify", "handoff"]
@@ -96,10 +96,10 @@ class HandoffSummary(BaseModel):
 class EngineConfig:
     retriever: str = "hybrid"
     min_score: float = 4.0  # below this the knowledge base knows nothing about the question
-    answer_confidence: float = 0.55
-    temperature: float = 0.12  # softmax temperature, as a fraction of the top route score
+    answer_confidence: float = 0.6
+    temperature: float = 0.2  # softmax temperature, as a fraction of the top route score
     rule_hint_boost: float = 1.1  # a safety rule's route hint adds this fraction of the top score
-    weak_hint_boost: float = 0.3  # ... for kinds whose department varies (suicidal words, someone collapsed)
+    weak_hint_boost: float = 1.1  # ... for kinds whose department varies (suicidal words, someone collapsed)
     max_suggestions: int = 3
     failed_turns_for_handoff: int = 2
 
@@ -141,7 +141,11 @@ class TriageEngine:
         hits = apply_rules(folded)
         reasons: list[str] = list(hits.reasons)
 
-        ranked = self.retriever.search(folded, limit=12)
+        topic = without_handoff_phrases(folded)
+        if hits.handoff_kinds and not hits.urgent and not has_topic(topic):
+            ranked: list[ScoredEntry] = []  # only "a person, please": the general desk takes it
+        else:
+            ranked = self.retriever.search(topic, limit=12)
         route, confidence, top_entry = self._decide_route(ranked, hits, reasons)
 
         failed = self._failed_turns(history, hits)

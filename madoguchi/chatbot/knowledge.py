@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from madoguchi.chatbot.routes import ROUTE_IDS, RouteId
 
@@ -25,6 +25,12 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 
 EntryId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
 NonEmpty = Annotated[str, Field(min_length=1)]
+# A keyword or example; YAML reads a bare 8050 or 2024 as a number, which staff mean as text.
+Phrase = Annotated[
+    str,
+    BeforeValidator(lambda v: str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v),
+    Field(min_length=1),
+]
 
 
 class LocalizedText(BaseModel):
@@ -78,8 +84,8 @@ class KbEntry(BaseModel):
     route: RouteId
     title: LocalizedText
     answer: LocalizedText
-    keywords: tuple[NonEmpty, ...] = ()
-    examples: tuple[NonEmpty, ...] = ()
+    keywords: tuple[Phrase, ...] = ()
+    examples: tuple[Phrase, ...] = ()
     links: tuple[KbLink, ...] = ()
     handoff: bool = False
 

@@ -28,6 +28,8 @@ import aiohttp
 from madoguchi.chatbot.engine import HandoffSummary, TriageEngine, TriageResult, Turn
 from madoguchi.chatbot.knowledge import KbEntry
 from madoguchi.chatbot.masking import mask_pii
+from madoguchi.chatbot.normalise import detect_language, normalise
+from madoguchi.chatbot.retrieval import features
 from madoguchi.chatbot.routes import ROUTE_IDS, RouteId
 from madoguchi.settings import Settings
 
@@ -151,6 +153,11 @@ def _leaks(output: str, system_prompt: str) -> bool:
     return any(flat_prompt[i : i + window] in flat_output for i in range(0, max(len(flat_prompt) - window, 0), 10))
 
 
+def _same_language(found: str, wanted: str) -> bool:
+    japanese = ("ja", "easy-ja")
+    return found == wanted or (found in japanese and wanted in japanese)
+
+
 def parse_route(output: str) -> RouteId | None:
     """The route id the model answered, if its answer is exactly one of them (quotes/JSON tolerated)."""
     candidate = output.strip().strip("`'\"。. \n")
@@ -163,8 +170,12 @@ def parse_route(output: str) -> RouteId | None:
     return RouteId(candidate) if candidate in ROUTE_IDS else None
 
 
-def grounded(draft: str, sources: Sequence[str]) -> bool:
-    """Every number and link in the draft appears in the source texts."""
+def grounded(draft: str, sources: Sequence[str], *, min_overlap: float = 0.5) -> bool:
+    """Most of the draft's n-grams come from the source texts, and every number and link in it does."""
+    draft_features = set(features(normalise(draft)))
+    source_features = set(features(normalise(" ".join(sources))))
+    if not draft_features or len(draft_features & source_features) < min_overlap * len(draft_features):
+        return False
     source = " ".join(sources).translate(str.maketrans("０１２３４５６７８９", "0123456789"))
     for token in _NUMBERISH_RE.findall(draft.translate(str.maketrans("０１２３４５６７８９", "0123456789"))):
         bare = re.sub(r"[,，]", "", token)
@@ -275,6 +286,7 @@ class Triage:
             or len(draft) > 1200
             or _leaks(draft, DRAFT_SYSTEM)
             or not grounded(draft, sources)
+            or not _same_language(detect_language(draft), result.language)
             or mask_pii(draft).masked
         ):
             return result

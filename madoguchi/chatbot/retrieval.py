@@ -250,6 +250,22 @@ def features(folded: str) -> list[str]:
     return out
 
 
+_HIRAGANA_ONLY_RE = re.compile(r"^[\u3040-\u309f]+$")
+
+
+def query_weights(folded: str, *, function_weight: float = 0.5) -> dict[str, float]:
+    """Query features with their weights. When the question has kanji, n-grams made only of hiragana are
+    mostly grammar (「どうしたらいい」「ようにするには」) and would outvote the one content word, so they
+    count less; in a hiragana-only question they are the content and count fully."""
+    feats = features(folded)
+    has_kanji = len(_HAN_RE.findall(folded)) >= 2
+    weights: dict[str, float] = {}
+    for feature in feats:
+        weight = function_weight if has_kanji and _HIRAGANA_ONLY_RE.match(feature) else 1.0
+        weights[feature] = weights.get(feature, 0.0) + weight
+    return weights
+
+
 @dataclass(frozen=True)
 class ScoredEntry:
     entry: KbEntry
@@ -311,11 +327,11 @@ class Bm25Retriever:
 
     def search(self, folded: str, *, limit: int = 8) -> list[ScoredEntry]:
         scores: dict[int, float] = defaultdict(float)
-        for term, qtf in Counter(features(folded)).items():
+        for term, qtf in query_weights(folded).items():
             idf = self._idf.get(term)
             if idf is None:
                 continue
-            weight = idf * (1.0 + 0.3 * (qtf - 1))
+            weight = idf * (min(qtf, 1.0) + 0.3 * max(qtf - 1.0, 0.0))
             for index, value in self._postings[term]:
                 scores[index] += weight * value
         ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:limit]
@@ -349,8 +365,11 @@ class PhraseRetriever:
                 self._postings[t].append((pid, v / norm))
 
     def search(self, folded: str, *, limit: int = 8) -> list[ScoredEntry]:
-        feats = Counter(features(folded))
-        qvec = {t: (1 + math.log(c)) * self._idf[t] for t, c in feats.items() if t in self._idf}
+        qvec = {
+            t: (1 + math.log(max(c, 1.0))) * min(c, 1.0) * self._idf[t]
+            for t, c in query_weights(folded).items()
+            if t in self._idf
+        }
         norm = math.sqrt(sum(v * v for v in qvec.values())) or 1.0
         sims: dict[int, float] = defaultdict(float)
         for t, v in qvec.items():

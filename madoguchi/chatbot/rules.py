@@ -1218,3 +1218,49 @@ def apply_rules(folded: str) -> RuleHits:
         route_hints=tuple(dict.fromkeys(hints)),
         reasons=tuple(reasons),
     )
+
+
+def without_handoff_phrases(folded: str) -> str:
+    """The text minus 「担当の人と話したい」-style phrases, so retrieval looks at the topic, not at the request
+    for a person (which every route shares)."""
+    stripped = _COMPLAINT.sub(" ", _ASK_PERSON.sub(" ", folded)).strip()
+    return stripped or folded
+
+
+_GENERIC_WORDS = frozenset(
+    [
+        "can",
+        "could",
+        "i",
+        "please",
+        "a",
+        "an",
+        "the",
+        "to",
+        "with",
+        "someone",
+        "somebody",
+        "person",
+        "human",
+        "staff",
+        "real",
+        "talk",
+        "speak",
+        "posso",
+        "falar",
+        "com",
+        "uma",
+        "pessoa",
+        "alguem",
+        "voce",
+        "eu",
+        "quero",
+    ]
+)
+
+
+def has_topic(folded_without_handoff: str) -> bool:
+    """Whether anything but grammar is left: 「人と話したいです」 minus the request is no topic at all."""
+    rest = re.sub(r"[\u3040-\u309f]+", " ", folded_without_handoff)
+    words = [w for w in re.findall(r"[a-z0-9]+|[^\sa-z0-9]+", rest) if w not in _GENERIC_WORDS]
+    return len("".join(words)) >= 2
