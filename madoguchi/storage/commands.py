@@ -12,6 +12,7 @@ import csv
 import getpass
 import io
 import json
+import os
 import re
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -55,6 +56,11 @@ def _user_errors(handler: Handler) -> Handler:
             return await handler(args, settings)
         except (UsageError, StorageError) as error:
             return _fail(str(error))
+        except BrokenPipeError:
+            # stdout closed early (e.g. `records export | head`): stop quietly, like other Unix tools.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return 1
         except (DBAPIError, OSError) as error:
             reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
             return _fail(f"cannot use the database: {reason}")
