@@ -10,7 +10,7 @@ from pathlib import Path
 
 from madoguchi.chatbot.engine import EngineConfig, TriageEngine
 from madoguchi.chatbot.knowledge import DEFAULT_MUNICIPALITY, bundled_kb_dir, load_knowledge_base
-from madoguchi.chatbot.llm import OpenAiCompatibleBackend, Triage
+from madoguchi.chatbot.llm import LlmBackend, OpenAiCompatibleBackend, Triage
 from madoguchi.settings import Settings
 
 
@@ -25,3 +25,16 @@ def build_engine(
 def build_triage(settings: Settings, kb_dir: Path | None = None, *, municipality: str = DEFAULT_MUNICIPALITY) -> Triage:
     """The engine plus the LLM named by ``MADOGUCHI_LLM_*`` (none when no base URL is set)."""
     return Triage(build_engine(kb_dir, municipality=municipality), OpenAiCompatibleBackend.from_settings(settings))
+
+
+def load_triages(settings: Settings, llm: LlmBackend | None) -> dict[str, Triage]:
+    """One triage per municipality knowledge base under ``MADOGUCHI_KB_DIR`` (default: the bundled sample),
+    sharing one LLM backend. A folder is a municipality when it has a ``municipality.yaml``."""
+    root = settings.kb_dir or bundled_kb_dir().parent
+    triages: dict[str, Triage] = {}
+    for directory in sorted(d for d in root.iterdir() if (d / "municipality.yaml").is_file()):
+        engine = build_engine(directory)
+        triages[engine.kb.municipality.id] = Triage(engine, llm)
+    if not triages:
+        raise RuntimeError(f"no knowledge base (a folder with municipality.yaml) under {root}")
+    return triages
