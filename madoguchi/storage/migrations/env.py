@@ -5,7 +5,8 @@ and the migrations run on it inside the caller's transaction. When Alembic runs 
 example ``alembic.command.revision(..., autogenerate=True)`` from :func:`madoguchi.storage.db.alembic_config`),
 it opens its own async engine from ``sqlalchemy.url`` or ``MADOGUCHI_DATABASE_URL``.
 
-SQLite cannot ALTER most things in place, so migrations are rendered in batch mode there.
+SQLite cannot ALTER most things in place, so migrations are rendered in batch mode there. Its DDL is
+transactional like PostgreSQL's, so a failed migration leaves the database as it was.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ def _configure_and_run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # Both databases roll DDL back with the transaction migrate() runs us in (SQLite included).
+        transactional_ddl=True,
     )
     with context.begin_transaction():
         context.run_migrations()
