@@ -130,10 +130,11 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str], dict[str, Any]]]:
-    """``madoguchi serve`` in a subprocess with a booth and an agent made by the CLI."""
-    env = {**os.environ, "MADOGUCHI_DATA_DIR": str(tmp_path / "data"), "MADOGUCHI_LOG_LEVEL": "WARNING"}
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str], dict[str, Any]]]:
+    """``madoguchi serve`` in a subprocess with a booth and an agent made by the CLI (shared by this module)."""
+    data_dir = tmp_path_factory.mktemp("served") / "data"
+    env = {**os.environ, "MADOGUCHI_DATA_DIR": str(data_dir), "MADOGUCHI_LOG_LEVEL": "WARNING"}
     for name in ("MADOGUCHI_DATABASE_URL", "MADOGUCHI_REDIS_URL"):
         env.pop(name, None)
     _run(["municipality", "add", "probeville", "--name-ja", "プローブ町", "--name-en", "Probeville"], env)
