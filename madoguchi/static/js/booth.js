@@ -261,7 +261,7 @@ async function requestConsultation(route) {
   const buttons = document.querySelectorAll(".route-button");
   for (const button of buttons) button.disabled = true;
   try {
-    const ack = await request(socket, "consultation.request", { route, language: language(), triage: null });
+    const ack = await request(socket, "consultation.request", { route, language: language() });
     adoptConsultation({
       id: ack.consultation_id,
       route,
