@@ -97,7 +97,22 @@ def _summary(results: list[dict[str, Any]]) -> dict[str, Any]:
                 "min": round(min(values), 1),
                 "max": round(max(values), 1),
             }
+    phases: dict[str, list[float]] = {}
+    for r in ok:
+        for name, ms in (r.get("phases_ms") or {}).items():
+            phases.setdefault(name, []).append(float(ms))
+    if phases:
+        medians = {name: round(statistics.median(v), 1) for name, v in phases.items()}
+        summary["phase_medians_ms"] = dict(sorted(medians.items(), key=lambda item: item[1]))
     return summary
+
+
+def _load() -> str:
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:
+        return "unknown"
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
 
 
 def _machine() -> dict[str, str]:
@@ -149,13 +164,15 @@ def _probe_round(base_url: str, token: str, count: int, env: dict[str, str]) -> 
 
 
 async def _direct_round(count: int) -> list[dict[str, Any]]:
-    from madoguchi.media.probe import run_direct_call
+    from madoguchi.media.probe import run_direct_call, warm_up_media
 
+    await warm_up_media()  # as the probe does before its first call: no one-off costs in either set
     return [(await run_direct_call(timeout_s=15.0)).to_json() for _ in range(count)]
 
 
 def run(calls: int, rounds: int) -> dict[str, Any]:
     per_round = max(1, calls // rounds)
+    load_before = _load()
     with tempfile.TemporaryDirectory(prefix="madoguchi-bench-") as data_dir:
         env = {**os.environ, "MADOGUCHI_DATA_DIR": data_dir, "MADOGUCHI_LOG_LEVEL": "WARNING"}
         env.pop("MADOGUCHI_DATABASE_URL", None)
@@ -202,6 +219,7 @@ def run(calls: int, rounds: int) -> dict[str, Any]:
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": _machine(),
         "calls_each": calls,
+        "load_average": {"before": load_before, "after": _load()},
         "through_server": server_summary,
         "direct": direct_summary,
         "median_ratio": ratio,
@@ -220,6 +238,12 @@ def _row(name: str, summary: dict[str, Any]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def _phase_table(phases: dict[str, float]) -> str:
+    rows = ["| step | median ms |", "|---|---|"]
+    rows += [f"| {name.replace('_', ' ')} | {ms} |" for name, ms in phases.items()]
+    return "\n".join(rows)
+
+
 def write_results(report: dict[str, Any]) -> None:
     slim = {k: v for k, v in report.items() if k not in ("server_calls", "direct_calls")}
     (HERE / "results.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
@@ -233,13 +257,14 @@ def write_results(report: dict[str, Any]) -> None:
             _row("direct, in one process, no server", report["direct"]),
         ]
     )
-    history = (HERE / "HISTORY.md").read_text() if (HERE / "HISTORY.md").exists() else ""
+    notes = (HERE / "notes.md").read_text() if (HERE / "notes.md").exists() else ""
     text = f"""# Call setup benchmark: results
 
 Latest run: {report["date"]}, {report["calls_each"]} calls each way, on {machine["cpu"]} ({machine["cores"]} cores),
 {machine["os"]}, Python {machine["python"]}, aiortc {machine["aiortc"]}, aioice {machine["aioice"]},
-python-socketio {machine["python-socketio"]}. Reproduce with `python bench/call_setup/run.py`
-(the full per-call data is in `results.json`).
+python-socketio {machine["python-socketio"]}; load average (1/5/15 min) {report["load_average"]["before"]} before,
+{report["load_average"]["after"]} after (the machine is shared, so compare the two paths, not runs).
+Reproduce with `python bench/call_setup/run.py` (the full per-call data is in `results.json`).
 
 {table}
 
@@ -249,17 +274,22 @@ Measured from the agent's accept: for the server path the moment the agent sends
 both `call.start` deliveries, offer and answer relays included); for the direct path the start of negotiation.
 Both paths use the same `MediaSession` and synthetic sources (48 kHz tone, 320x240 30 fps pattern, VP8).
 
+Where the time goes on the server path (median ms after the accept, from `phases_ms`; all marks are taken in
+the probe process, where both peers live):
+
+{_phase_table(report["through_server"].get("phase_medians_ms", {}))}
+
 ```json
 {json.dumps(slim, ensure_ascii=False, indent=2)}
 ```
-{history}"""
+{notes}"""
     (HERE / "RESULTS.md").write_text(text)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--calls", type=int, default=50, help="calls through the server and direct (default 50)")
-    parser.add_argument("--rounds", type=int, default=5, help="alternate server/direct in this many rounds")
+    parser.add_argument("--rounds", type=int, default=10, help="alternate server/direct in this many rounds")
     parser.add_argument("--no-write", action="store_true", help="print only; do not update RESULTS.md")
     args = parser.parse_args()
     if not 1 <= args.calls <= 1000 or not 1 <= args.rounds <= args.calls:

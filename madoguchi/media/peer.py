@@ -97,6 +97,16 @@ async def login_agent(server: str, username: str, password: str, timeout_s: floa
         raise PeerError(f"the server at {server} did not answer the login within {timeout_s:g} s") from exc
 
 
+def _step_name(event: str, payload: dict[str, Any]) -> str:
+    """``call_start``, ``offer``, ``answer``, ``candidate``, ``call_end``: what a media event carries."""
+    if event == "signal":
+        description = payload.get("description")
+        if isinstance(description, dict):
+            return str(description.get("type", "description"))
+        return "candidate"
+    return event.replace(".", "_")
+
+
 class SignalingPeer:
     """One authenticated Socket.IO connection on a role namespace plus the media of its current call."""
 
@@ -109,6 +119,9 @@ class SignalingPeer:
         self.consultation_id: str | None = None
         self.call_started_at: float | None = None
         self.media_errors: list[str] = []
+        self.marks: dict[str, float] = {}
+        """First moments of this call's signaling steps on :attr:`clock` (``call_start_received``,
+        ``offer_sent``, ``answer_received``, ...), to see where call setup time goes."""
         self._inbox: list[tuple[str, dict[str, Any]]] = []
         self._inbox_changed = asyncio.Event()
         self._media_queue: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
@@ -128,7 +141,9 @@ class SignalingPeer:
 
     def _media_handler(self, name: str) -> Callable[[Any], None]:
         def handler(data: Any = None) -> None:
-            self._media_queue.put_nowait((name, data if isinstance(data, dict) else {}))
+            payload = data if isinstance(data, dict) else {}
+            self._mark(_step_name(name, payload) + "_received")
+            self._media_queue.put_nowait((name, payload))
 
         return handler
 
@@ -242,9 +257,13 @@ class SignalingPeer:
         elif name == "call.end" and self.session is not None and consultation_id == self.consultation_id:
             await self.session.close()
 
+    def _mark(self, step: str) -> None:
+        self.marks.setdefault(step, self.clock())
+
     async def _send_signal(self, payload: dict[str, Any]) -> None:
         if self.consultation_id is None:
             raise MediaError("no call to signal for")
+        self._mark(_step_name("signal", payload) + "_sent")
         await self.call("signal", {"consultation_id": self.consultation_id, **payload})
 
     async def wait_session(self, timeout_s: float) -> MediaSession:
@@ -261,6 +280,7 @@ class SignalingPeer:
         """Close the current call's media (idempotent) and get ready for the next call."""
         session, self.session = self.session, None
         self._session_ready.clear()
+        self.marks = {}
         if session is not None:
             await session.close()
 

@@ -59,6 +59,7 @@ class CallResult:
     first_frame_ms: float | None = None
     frames_received: dict[str, dict[str, int]] = field(default_factory=dict)
     first_frames_ms: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    phases_ms: dict[str, float] = field(default_factory=dict)
     consultation_id: str | None = None
     error: str | None = None
 
@@ -187,10 +188,14 @@ async def run_server_call(
             stage = "accepting"
             start = clock()
             await agent.call("offer.accept", {"consultation_id": consultation_id})
+            accepted_at = clock()
             stage = "starting media"
             agent_media, booth_media = await _both(agent.wait_session(timeout_s), booth.wait_session(timeout_s))
             stage = "connecting media"
-            await _measure_media(agent_media, booth_media, start, result, timeout_s, hold_s)
+            try:
+                await _measure_media(agent_media, booth_media, start, result, timeout_s, hold_s)
+            finally:
+                result.phases_ms = _phases(start, accepted_at, agent, booth)
             stage = "ending the call"
             await agent.call("consultation.end", {"consultation_id": consultation_id})
             await _both(agent.end_media(), booth.end_media())
@@ -214,6 +219,17 @@ async def run_server_call(
             await _clean_up_failed_call(booth, agent, result.consultation_id)
         await _both(booth.close(), agent.close())
     return result
+
+
+def _phases(start: float, accepted_at: float, agent: AgentPeer, booth: BoothPeer) -> dict[str, float]:
+    """When each signaling step happened, from the accept; both peers share this process's clock."""
+    phases = {"accept_acked": accepted_at}
+    for side, peer in (("agent", agent), ("booth", booth)):
+        for step, moment in peer.marks.items():
+            if not step.startswith(("candidate", "call_end")):
+                phases[f"{side}_{step}"] = moment
+    ordered = sorted(phases.items(), key=lambda item: item[1])
+    return {name: round((moment - start) * 1000, 2) for name, moment in ordered}
 
 
 async def _take_own_offer(agent: AgentPeer, consultation_id: str, timeout_s: float) -> None:
@@ -247,15 +263,26 @@ async def _clean_up_failed_call(booth: BoothPeer, agent: AgentPeer, consultation
                 await peer.call(event, payload, timeout_s=3.0)
 
 
+async def warm_up_media() -> None:
+    """Make one direct call in this process and throw its result away.
+
+    The first call a Python process makes pays one-off costs (lazy imports, codec libraries, the first
+    certificate, interface enumeration) worth tens of milliseconds.  Those belong to the probe process, not to
+    the deployment being measured, so they are paid before the first measured call.
+    """
+    await run_direct_call(timeout_s=10.0)
+
+
 async def run_probe(
     target: ProbeTarget, count: int, *, timeout_s: float = 15.0, hold_s: float = 0.5
 ) -> AsyncIterator[CallResult]:
-    """Log the agent in once, then run ``count`` calls one after another."""
+    """Log the agent in once, warm up, then run ``count`` calls one after another."""
     try:
         cookie = await login_agent(target.agent_server, target.agent_user, target.agent_password, timeout_s)
     except PeerError as exc:
         for _ in range(count):
             yield CallResult(error=f"logging in: {exc}")
         return
+    await warm_up_media()
     for _ in range(count):
         yield await run_server_call(target, cookie, timeout_s=timeout_s, hold_s=hold_s)
