@@ -351,6 +351,7 @@ class Counter:
         previous_route = c.route
         c.route = route
         c.agent_id = None
+        c.agent_lost_at = None  # that agent's link is no longer this case's concern
         c.answered_at = None
         self._fire(c, Trigger.TRANSFER, now, from_route=previous_route, route=route)
         agent.consultation_id = None
@@ -386,6 +387,8 @@ class Counter:
                 if c.state == State.OFFERED and c.agent_id is not None:
                     agent = self.state.agents[c.agent_id]
                     self._return_offer(c, agent, Trigger.DECLINE, now, reason="resident_link_lost", cooldown=False)
+        # An offer returned above frees its agent for the next case in line.
+        self._dispatch(now)
 
     def link_restored(self, participant: str, *, now: float) -> None:
         if participant.startswith("agent:"):

@@ -242,3 +242,24 @@ def test_link_events_for_unknown_participants_change_nothing(desk: Any) -> None:
     desk.counter.link_restored("booth:nobody", now=2.0)
     assert desk.take() == []
     assert desk.counter.state.agents == {} and desk.counter.state.consultations == {}
+
+
+def test_agent_freed_by_a_resident_losing_their_link_gets_the_next_case_at_once(desk: Any) -> None:
+    desk.agent("a1", now=0.0)
+    desk.request("c1", now=1.0)
+    desk.request("c2", now=2.0)
+    desk.counter.link_lost("booth:c1", now=3.0)
+    assert desk.c("c1").state == State.WAITING
+    assert desk.c("c2").agent_id == "a1"
+
+
+def test_transfer_while_the_agents_link_is_down_leaves_no_stale_grace_period(desk: Any) -> None:
+    """A transfer that reaches the counter after the agent's disconnect (a late event from another process)."""
+    desk.active_call("c1", "a1", now=0.0)
+    desk.counter.link_lost("agent:a1", now=1.0)
+    desk.counter.transfer("a1", "c1", route="housing_roads", now=2.0)
+    assert desk.c("c1").state == State.WAITING
+    assert desk.c("c1").agent_lost_at is None
+    desk.counter.tick(1.0 + GRACE)
+    assert "a1" not in desk.counter.state.agents
+    assert desk.counter.next_deadline() is None
