@@ -149,6 +149,6 @@ def make_desk() -> Callable[..., Desk]:
             "default_handle_time_s": 300.0,
         }
         base.update(config)
-        return Desk(CounterConfig(**base))  # type: ignore[arg-type]
+        return Desk(CounterConfig.model_validate(base))
 
     return make

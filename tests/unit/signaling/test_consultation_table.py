@@ -127,7 +127,7 @@ def _documented_table() -> dict[tuple[str | None, str], str]:
 
 
 def test_module_docstring_table_matches_the_code() -> None:
-    in_code = {(s.value, t.value): n.value for s, t, n in ALLOWED}
+    in_code: dict[tuple[str | None, str], str] = {(s.value, t.value): n.value for s, t, n in ALLOWED}
     in_code.update({(None, t.value): n.value for t, n in INITIAL.items()})
     assert _documented_table() == in_code
 

@@ -16,14 +16,20 @@ from madoguchi.signaling.events import (
     ConsultationRequest,
     Event,
     IceCandidate,
+    ResidentSay,
     SessionDescription,
     Signal,
+    SuggestionChoice,
     Transfer,
+    TriagePreview,
     WrapUp,
 )
 
 VALID: dict[type[BaseModel], dict[str, Any]] = {
     ConsultationRequest: {"route": "tax"},
+    TriagePreview: {"text": "住民票がほしい"},
+    ResidentSay: {"text": "住民票がほしい", "client_id": "m1"},
+    SuggestionChoice: {"consultation_id": "c1", "entry_id": "resident-records-copy"},
     ConsultationRef: {"consultation_id": "c-1"},
     ChatSend: {"consultation_id": "c1", "text": "こんにちは", "client_id": "m1"},
     SessionDescription: {"type": "offer", "sdp": "v=0"},
@@ -80,13 +86,24 @@ def test_session_description_type_is_limited_to_webrtc_types() -> None:
         SessionDescription.model_validate({"type": "offer", "sdp": "x" * 60_001})
 
 
-def test_chat_text_is_stripped_and_limited() -> None:
-    base = VALID[ChatSend]
-    assert ChatSend.model_validate({**base, "text": "  はい  "}).text == "はい"
-    assert len(ChatSend.model_validate({**base, "text": "あ" * 1000}).text) == 1000
+@pytest.mark.parametrize(
+    ("model", "field"),
+    [(ChatSend, "text"), (TriagePreview, "text"), (ResidentSay, "text"), (ConsultationRequest, "question")],
+    ids=lambda v: getattr(v, "__name__", v),
+)
+def test_resident_and_chat_text_is_stripped_and_limited(model: type[BaseModel], field: str) -> None:
+    base = VALID[model]
+    assert getattr(model.model_validate({**base, field: "  はい  "}), field) == "はい"
+    assert len(getattr(model.model_validate({**base, field: "あ" * 1000}), field)) == 1000
     for bad in ("", "   ", "あ" * 1001):
         with pytest.raises(ValidationError):
-            ChatSend.model_validate({**base, "text": bad})
+            model.model_validate({**base, field: bad})
+
+
+def test_suggestion_entry_ids_are_plain() -> None:
+    for bad in ("", "Entry", "a b", "x" * 101, "../etc"):
+        with pytest.raises(ValidationError):
+            SuggestionChoice.model_validate({"consultation_id": "c1", "entry_id": bad})
 
 
 def test_wrap_up_note_limit_and_disposition_list() -> None:
