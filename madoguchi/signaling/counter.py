@@ -227,7 +227,7 @@ class Counter:
             enqueued_at=now,
         )
         self.state.consultations[c.id] = c
-        self.effects.append(Transitioned(c.model_copy(), None, trigger, now))
+        self.effects.append(Transitioned(c.model_copy(deep=True), None, trigger, now))
         self._dispatch(now)
         return c
 
@@ -353,6 +353,8 @@ class Counter:
         c.agent_id = None
         c.agent_lost_at = None  # that agent's link is no longer this case's concern
         c.answered_at = None
+        # The agent sent it away on purpose: do not ring them with it again straight away.
+        c.declined_until[agent_id] = now + self.config.decline_cooldown_s
         self._fire(c, Trigger.TRANSFER, now, from_route=previous_route, route=route)
         agent.consultation_id = None
         agent.idle_since = now

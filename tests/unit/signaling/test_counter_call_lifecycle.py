@@ -235,3 +235,14 @@ def test_activity_follows_the_agents_case(desk: Any) -> None:
     assert desk.counter.activity("a1") == AgentActivity.BUSY
     assert desk.counter.current_for_agent("a1") is desk.c("c1")
     assert desk.counter.current_for_agent("ghost") is None
+
+
+def test_transfer_does_not_ring_the_same_agent_again_at_once(desk: Any) -> None:
+    desk.active_call("c1", "a1", now=0.0)
+    desk.counter.transfer("a1", "c1", route="tax", now=5.0)
+    assert desk.c("c1").state.value == "waiting"
+    assert desk.counter.state.agents["a1"].consultation_id is None
+    desk.counter.tick(6.0)
+    assert desk.c("c1").state.value == "waiting"
+    desk.counter.tick(5.0 + desk.counter.config.decline_cooldown_s)
+    assert desk.c("c1").state.value == "offered" and desk.c("c1").agent_id == "a1"
