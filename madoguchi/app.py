@@ -16,13 +16,15 @@ import jinja2
 import socketio
 from aiohttp import web
 
-from madoguchi import keys
+from madoguchi import keys, observability
 from madoguchi.agent_console import pages as console_pages
 from madoguchi.booth import pages as booth_pages
 from madoguchi.settings import Settings
+from madoguchi.signaling.live import open_live_store, socket_manager, start_socket_manager, stop_socket_manager
+from madoguchi.signaling.redis_store import LiveStoreUnavailable
 from madoguchi.signaling.service import Clock, CounterService, counter_config
 from madoguchi.signaling.sockets import AgentNamespace, BoothNamespace, SocketNotifier
-from madoguchi.signaling.store import LiveStore, MemoryStore
+from madoguchi.signaling.store import LiveStore
 from madoguchi.storage.accounts import Accounts
 from madoguchi.storage.booths import Booths
 from madoguchi.storage.db import open_database
@@ -44,6 +46,7 @@ def create_app(settings: Settings, *, clock: Clock = time.time) -> web.Applicati
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
         async_handlers=False,
+        client_manager=socket_manager(settings),
         max_http_buffer_size=settings.max_payload_bytes,
         logger=False,
         engineio_logger=False,
@@ -53,6 +56,7 @@ def create_app(settings: Settings, *, clock: Clock = time.time) -> web.Applicati
     app.cleanup_ctx.append(_storage(settings))
     app.cleanup_ctx.append(_counter(settings, sio, clock))
     app.router.add_get("/healthz", healthz)
+    observability.setup(app, sio)
     booth_pages.setup(app)
     console_pages.setup(app)
     return app
@@ -82,7 +86,9 @@ def _counter(
     settings: Settings, sio: socketio.AsyncServer, clock: Clock
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        store: LiveStore = MemoryStore(counter_config(settings))
+        raw_store = await open_live_store(settings, counter_config(settings))
+        app[observability.LIVE_STORE] = raw_store
+        store: LiveStore = observability.MeteredStore(raw_store, app[observability.METRICS])
         service = CounterService(
             settings=settings,
             store=store,
@@ -96,7 +102,12 @@ def _counter(
         sio.register_namespace(
             AgentNamespace(accounts=app[keys.ACCOUNTS], service=service, settings=settings, clock=clock)
         )
-        interrupted = await service.recover()
+        await start_socket_manager(sio)
+        try:
+            interrupted = await service.recover()
+        except LiveStoreUnavailable as exc:  # start anyway: not ready (/readyz) until Redis answers
+            log.warning("live state unreachable at start (%s); recovery sweep skipped", exc.detail)
+            interrupted = 0
         if interrupted:
             log.warning("marked %d unfinished consultations as interrupted after a restart", interrupted)
         timers = asyncio.create_task(service.run_timers(), name="counter-timers")
@@ -104,6 +115,7 @@ def _counter(
         timers.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await timers
+        await stop_socket_manager(sio)
         await store.close()
 
     return ctx

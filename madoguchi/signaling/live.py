@@ -24,6 +24,7 @@ import logging
 from typing import Any
 
 import socketio
+from socketio.async_pubsub_manager import AsyncPubSubManager
 
 from madoguchi.settings import Settings
 from madoguchi.signaling.counter import CounterConfig
@@ -33,7 +34,7 @@ from madoguchi.signaling.store import LiveStore, MemoryStore
 log = logging.getLogger(__name__)
 
 DEFAULT_REDIS_PREFIX = "madoguchi"
-SUBSCRIBE_WAIT_S = 3.0
+SUBSCRIBE_WAIT_S = 2.0
 
 
 def redis_prefix(settings: Settings) -> str:
@@ -54,11 +55,44 @@ async def open_live_store(settings: Settings, config: CounterConfig) -> LiveStor
     return RedisStore.from_url(settings.redis_url, config, prefix=redis_prefix(settings))
 
 
+class RedisSocketManager(socketio.AsyncRedisManager):  # type: ignore[misc]
+    """python-socketio's Redis manager, minus a leak: when it reconnects (after Redis went away) it replaces its
+    clients without closing them. They are kept here and closed later: the listener may still be reading from
+    the previous one, so only clients several reconnections old are closed while running, the rest at stop."""
+
+    KEEP_SUPERSEDED = 8
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.superseded: list[Any] = []
+        self._closing: set[asyncio.Task[None]] = set()
+
+    def _redis_connect(self) -> None:
+        self.superseded.extend(c for c in (self.pubsub, self.redis) if c is not None)
+        super()._redis_connect()
+        while len(self.superseded) > 2 * self.KEEP_SUPERSEDED:
+            task = asyncio.ensure_future(_close_quietly(self.superseded.pop(0)))
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+
+    async def close_all(self) -> None:
+        clients, self.superseded = [*self.superseded, self.pubsub, self.redis], []
+        for client in clients:
+            await _close_quietly(client)
+        await asyncio.gather(*self._closing, return_exceptions=True)
+
+
+async def _close_quietly(client: Any) -> None:
+    if client is not None:
+        with contextlib.suppress(Exception):
+            await client.aclose()
+
+
 def socket_manager(settings: Settings) -> socketio.AsyncManager | None:
     """python-socketio's client manager: ``None`` (its in-process default) or the Redis pub/sub manager."""
     if settings.redis_url is None:
         return None
-    return socketio.AsyncRedisManager(
+    return RedisSocketManager(
         settings.redis_url,
         channel=socketio_channel(settings),
         redis_options={"socket_connect_timeout": 2.0, "socket_timeout": 5.0},
@@ -68,7 +102,7 @@ def socket_manager(settings: Settings) -> socketio.AsyncManager | None:
 async def start_socket_manager(sio: socketio.AsyncServer) -> None:
     """Subscribe to the cross-process channel now rather than on the first client connection."""
     manager: Any = sio.manager
-    if not isinstance(manager, socketio.AsyncPubSubManager) or sio.manager_initialized:
+    if not isinstance(manager, AsyncPubSubManager) or sio.manager_initialized:
         return
     sio.manager_initialized = True
     manager.initialize()
@@ -85,18 +119,15 @@ async def start_socket_manager(sio: socketio.AsyncServer) -> None:
 async def stop_socket_manager(sio: socketio.AsyncServer) -> None:
     """Cancel the subscriber task and close its Redis connections (python-socketio leaves both running)."""
     manager: Any = sio.manager
-    if not isinstance(manager, socketio.AsyncPubSubManager):
+    if not isinstance(manager, AsyncPubSubManager):
         return
     task = getattr(manager, "thread", None)
     if isinstance(task, asyncio.Task):
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
-    pubsub = getattr(manager, "pubsub", None)
-    if pubsub is not None:
-        with contextlib.suppress(Exception):
-            await pubsub.aclose()
-    client = getattr(manager, "redis", None)
-    if client is not None:
-        with contextlib.suppress(Exception):
-            await client.aclose()
+    if isinstance(manager, RedisSocketManager):
+        await manager.close_all()
+    else:
+        await _close_quietly(getattr(manager, "pubsub", None))
+        await _close_quietly(getattr(manager, "redis", None))

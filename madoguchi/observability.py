@@ -1,0 +1,246 @@
+"""Readiness and metrics: what an orchestrator and a Prometheus server ask a Madoguchi process.
+
+``/healthz`` (in :mod:`madoguchi.app`) says the process answers: an orchestrator restarts it when that fails.
+``/readyz`` says the process can serve: the database answers ``SELECT 1`` and, when configured, Redis answers
+``PING``, each within a short timeout. During a Redis outage a process stays alive but not ready, and becomes
+ready again by itself when Redis returns; restarting it would not help.
+
+``/metrics`` is Prometheus text. Every application gets its own :class:`prometheus_client.CollectorRegistry`
+(several apps in one test process must not share counters). Two kinds of numbers:
+
+* events counted as they happen in this process (offers made and withdrawn, waits, finished consultations,
+  socket events and errors). With several processes each effect is counted once, by the process whose
+  transaction wrote it; Prometheus sums over instances.
+* gauges read at scrape time from the live state (queue length per municipality and route, open consultations
+  by state, agents by activity: the same numbers whichever process is asked) and from this process's
+  Socket.IO server (connections per namespace).
+
+The service and the socket layer never import prometheus: they call :class:`Metrics` methods, and
+:class:`MeteredStore` observes the effects of every committed transaction without the service knowing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter as Tally
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+import socketio
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, Histogram, generate_latest
+from prometheus_client import Counter as PromCounter
+from sqlalchemy import text
+
+from madoguchi import keys
+from madoguchi.signaling.consultation import TERMINAL_STATES, State, Trigger
+from madoguchi.signaling.counter import Counter, Effect, OfferMade, OfferWithdrawn, Transitioned
+from madoguchi.signaling.store import LiveStore
+from madoguchi.storage.db import Database
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+CHECK_TIMEOUT_S = 2.0
+NAMESPACES = ("/booth", "/agent", "/resident", "/supervisor")
+WAIT_BUCKETS_S = (5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0)
+
+
+@runtime_checkable
+class Pingable(Protocol):
+    async def ping(self) -> None:
+        """Raise unless the backing service answers."""
+        ...
+
+
+class Metrics:
+    """This application's Prometheus metrics, behind plain methods."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self._connections = Gauge(
+            "madoguchi_socket_connections", "Socket.IO connections on this process", ["namespace"], registry=r
+        )
+        self._events = PromCounter(
+            "madoguchi_socket_events", "Client events handled by this process", ["namespace", "event"], registry=r
+        )
+        self._errors = PromCounter("madoguchi_errors", "Error acks sent, by error code", ["code"], registry=r)
+        self._offers_made = PromCounter("madoguchi_offers_made", "Offers made to agents", registry=r)
+        self._offers_withdrawn = PromCounter(
+            "madoguchi_offers_withdrawn", "Offers taken back from agents, by reason", ["reason"], registry=r
+        )
+        self._finished = PromCounter(
+            "madoguchi_consultations_finished", "Consultations that reached a final state", ["state"], registry=r
+        )
+        self._wait = Histogram(
+            "madoguchi_wait_seconds",
+            "Time from entering the queue to an agent answering (answered) or the resident leaving (abandoned)",
+            ["outcome"],
+            buckets=WAIT_BUCKETS_S,
+            registry=r,
+        )
+        self._queue = Gauge(
+            "madoguchi_queue_length", "Cases waiting or being offered", ["municipality", "route"], registry=r
+        )
+        self._open = Gauge("madoguchi_consultations_open", "Open consultations by state", ["state"], registry=r)
+        self._agents = Gauge("madoguchi_agents", "Agents on duty by activity", ["activity"], registry=r)
+        self._live_state_up = Gauge(
+            "madoguchi_live_state_up", "1 when the live state could be read for this scrape", registry=r
+        )
+        for namespace in NAMESPACES:
+            self._connections.labels(namespace).set(0)
+
+    # --- called by the socket layer ----------------------------------------------------------------------------
+
+    def socket_event(self, namespace: str, event: str, ack: object) -> None:
+        """One client event and the ack it got; unknown event names are counted as ``unknown``."""
+        code = _error_code(ack)
+        self._events.labels(namespace, "unknown" if code == "unknown_event" else event).inc()
+        if code is not None:
+            self.error(code)
+
+    def error(self, code: str) -> None:
+        self._errors.labels(code).inc()
+
+    # --- called for every committed transaction ----------------------------------------------------------------
+
+    def effects(self, effects: Iterable[Effect]) -> None:
+        for effect in effects:
+            if isinstance(effect, OfferMade):
+                self._offers_made.inc()
+            elif isinstance(effect, OfferWithdrawn):
+                self._offers_withdrawn.labels(effect.reason).inc()
+            elif isinstance(effect, Transitioned):
+                self._transitioned(effect)
+
+    def _transitioned(self, e: Transitioned) -> None:
+        c = e.consultation
+        if e.trigger == Trigger.ACCEPT:
+            self._wait.labels("answered").observe(max(0.0, e.at - c.enqueued_at))
+        elif c.state == State.ABANDONED and e.previous in (State.WAITING, State.OFFERED):
+            self._wait.labels("abandoned").observe(max(0.0, e.at - c.enqueued_at))
+        if c.state in TERMINAL_STATES:
+            self._finished.labels(c.state.value).inc()
+
+    # --- scrape ------------------------------------------------------------------------------------------------
+
+    def render(self, *, counter: Counter | None, connections: Mapping[str, int]) -> bytes:
+        """Prometheus text; ``counter`` is ``None`` when the live state could not be read."""
+        for namespace, count in connections.items():
+            self._connections.labels(namespace).set(count)
+        self._queue.clear()
+        self._open.clear()
+        self._agents.clear()
+        self._live_state_up.set(0 if counter is None else 1)
+        if counter is not None:
+            queued = Tally((c.municipality_id, c.route) for c in counter.queue())
+            for (municipality, route), count in queued.items():
+                self._queue.labels(municipality, route).set(count)
+            by_state = Tally(c.state.value for c in counter.state.consultations.values())
+            for state in State:
+                if state not in TERMINAL_STATES:
+                    self._open.labels(state.value).set(by_state.get(state.value, 0))
+            activities = Tally(counter.activity(agent_id).value for agent_id in counter.state.agents)
+            for activity, count in activities.items():
+                self._agents.labels(activity).set(count)
+        return generate_latest(self.registry)
+
+
+def _error_code(ack: object) -> str | None:
+    if isinstance(ack, dict):
+        error = ack.get("error")
+        if isinstance(error, dict) and isinstance(error.get("code"), str):
+            return str(error["code"])
+    return None
+
+
+class MeteredStore:
+    """A :class:`LiveStore` that reports the effects of every committed transaction to :class:`Metrics`."""
+
+    def __init__(self, inner: LiveStore, metrics: Metrics) -> None:
+        self.inner = inner
+        self._metrics = metrics
+
+    async def transact(self, operation: Callable[[Counter], T]) -> tuple[T, list[Effect]]:
+        result, effects = await self.inner.transact(operation)
+        if effects:
+            self._metrics.effects(effects)
+        return result, effects
+
+    async def read(self) -> Counter:
+        return await self.inner.read()
+
+    async def next_seq(self, consultation_id: str) -> int:
+        return await self.inner.next_seq(consultation_id)
+
+    async def seed_seq(self, consultation_id: str, at_least: int) -> None:
+        await self.inner.seed_seq(consultation_id, at_least)
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+METRICS = web.AppKey("metrics", Metrics)
+LIVE_STORE = web.AppKey["LiveStore"]("live_store")
+
+
+def setup(app: web.Application, sio: socketio.AsyncServer) -> Metrics:
+    """Create this app's :class:`Metrics` and add ``/readyz`` and ``/metrics``."""
+    metrics = Metrics()
+    app[METRICS] = metrics
+
+    async def metrics_endpoint(request: web.Request) -> web.Response:
+        counter: Counter | None = None
+        store = request.app.get(LIVE_STORE)
+        if store is not None:
+            try:
+                counter = await asyncio.wait_for(store.read(), CHECK_TIMEOUT_S)
+            except Exception as exc:  # a scrape must still show this process's own numbers
+                log.warning("metrics: live state unreadable: %s", exc)
+        body = metrics.render(counter=counter, connections=socket_connections(sio))
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics_endpoint)
+    return metrics
+
+
+def socket_connections(sio: socketio.AsyncServer) -> dict[str, int]:
+    """Connections per namespace on this process, from python-socketio's own bookkeeping."""
+    rooms: Any = sio.manager.rooms  # rooms[namespace][None] holds every sid connected to that namespace
+    return {namespace: len(rooms.get(namespace, {}).get(None, {})) for namespace in NAMESPACES}
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """200 when every dependency answers, else 503 naming the check that failed."""
+    checks: dict[str, dict[str, object]] = {}
+    database = request.app.get(keys.DATABASE)
+    checks["database"] = await _check(_database_answers(database) if database is not None else None)
+    store = request.app.get(LIVE_STORE)
+    if isinstance(store, Pingable):
+        checks["redis"] = await _check(store.ping())
+    ready = all(check["ok"] for check in checks.values())
+    return web.json_response(
+        {"status": "ready" if ready else "not_ready", "checks": checks}, status=200 if ready else 503
+    )
+
+
+async def _database_answers(database: Database) -> None:
+    async with database.engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+
+
+async def _check(probe: Awaitable[None] | None) -> dict[str, object]:
+    if probe is None:
+        return {"ok": False, "error": "not started"}
+    started = time.perf_counter()
+    try:
+        await asyncio.wait_for(probe, CHECK_TIMEOUT_S)
+    except TimeoutError:
+        return {"ok": False, "error": f"no answer within {CHECK_TIMEOUT_S:.0f} s"}
+    except Exception as exc:
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
+    return {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
