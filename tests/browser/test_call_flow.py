@@ -171,6 +171,12 @@ async def test_booth_calls_agent_end_to_end(server: LiveServer, browser: Browser
             await expect(page.get_by_test_id("chat-log").locator("li")).to_have_count(2)
             await expect(page.get_by_test_id("chat-log")).to_contain_text(RESIDENT_LINE)
         await expect(booth.get_by_test_id("call-notice")).to_be_hidden()
+        mute = booth.get_by_test_id("mute")
+        await mute.click()
+        await expect(mute).to_have_attribute("aria-pressed", "true")
+        await expect(mute).to_have_text("マイクを 入れる")
+        await mute.click()
+        await expect(mute).to_have_attribute("aria-pressed", "false")
         await shot(booth, "booth-4-call")
         await shot(agent, "console-3-call")
 
@@ -308,7 +314,7 @@ async def test_kiosk_reopened_without_fragment_uses_stored_token(server: LiveSer
 
 
 async def test_reloads_restore_the_waiting_screen_and_the_call(server: LiveServer, browser: Browser) -> None:
-    """A kiosk reloaded while waiting keeps its place; a console reloaded mid-call gets the call back."""
+    """A kiosk reloaded while waiting keeps its place; either side reloaded mid-call gets the call back."""
     _booth_id, _token, kiosk_path = await server.add_booth("潮見港郵便局ブース")
     await server.add_agent("suzuki", "suzuki-password-1")
     booth_ctx, booth, _ = await new_page(browser, KIOSK_VIEWPORT)
@@ -337,6 +343,32 @@ async def test_reloads_restore_the_waiting_screen_and_the_call(server: LiveServe
         await assert_video_playing(agent, "remote-video")
         await assert_video_playing(booth, "remote-video")
         await shot(agent, "console-reloaded-call")
+
+        await booth.reload()  # the kiosk side reloads too: its new connection must replace the old one
+        await expect(booth.get_by_test_id("end-call")).to_be_visible(timeout=WAIT_MS)
+        await expect(booth.get_by_test_id("chat-log")).to_contain_text(RESIDENT_LINE)
+        await assert_video_playing(booth, "remote-video")
+        await assert_video_playing(agent, "remote-video")
     finally:
         await booth_ctx.close()
         await agent_ctx.close()
+
+
+async def test_resident_can_stop_waiting(server: LiveServer, browser: Browser) -> None:
+    booth_id, _token, kiosk_path = await server.add_booth("潮見公民館ブース")
+    context, page, problems = await new_page(browser, KIOSK_VIEWPORT)
+    try:
+        await page.goto(server.base_url + kiosk_path)
+        await page.get_by_test_id("start-consultation").click()
+        await page.get_by_test_id("route-water_sewer").click()
+        await expect(page.get_by_test_id("queue-position")).to_have_attribute("data-position", "1", timeout=WAIT_MS)
+        await expect(page.get_by_test_id("cancel-waiting")).to_have_text("やめる")
+        await page.get_by_test_id("cancel-waiting").click()
+        await expect(page.get_by_test_id("start-consultation")).to_be_visible(timeout=WAIT_MS)
+        await expect(page.get_by_test_id("queue-position")).to_have_text("")
+        record = await wait_for_record(server, lambda r: r["booth_id"] == booth_id)
+        assert record["state"] == "abandoned"
+        assert record["route"] == "water_sewer"
+        assert not problems, problems
+    finally:
+        await context.close()

@@ -11,6 +11,15 @@
 import { request } from "./net.js";
 
 const MEDIA_TIMEOUT_MS = 10000;
+// At call start both sides add tracks at once. Letting both offer ("glare") is legal under perfect negotiation,
+// but Chromium sometimes gathers no ICE candidates after the polite side's implicit rollback, and the call
+// stays silent. So the polite side leaves the first offer to the impolite side and only offers itself if none
+// arrives within this time (e.g. a peer that waits to be called).
+const POLITE_FIRST_OFFER_WAIT_MS = 1500;
+// A connection that has both descriptions but is still not connected after this long gets an ICE restart
+// from the impolite side (one side only, so the restart offers do not collide).
+const CONNECT_WATCHDOG_MS = 8000;
+const MAX_ICE_RESTARTS = 2;
 const MAX_EARLY_SIGNALS = 200;
 
 function withTimeout(promise, ms, what) {
@@ -71,6 +80,10 @@ export class Call {
     this.ignoreOffer = false;
     this.isSettingRemoteAnswerPending = false;
 
+    this.remoteDescribed = false; // a remote description has been applied at least once
+    this.firstOfferTimer = null;
+    this.watchdog = null;
+    this.iceRestarts = 0;
     this.earlySignals = []; // signals that came before start() built the connection
     this.heldCandidates = []; // candidates that came before a remote description
     this.signalChain = Promise.resolve(); // signals are applied one at a time, in arrival order
@@ -114,6 +127,7 @@ export class Call {
     this.isSettingRemoteAnswerPending = false;
     this.heldCandidates = [];
     this.remoteStream = null;
+    this.remoteDescribed = false;
     const pc = new RTCPeerConnection({ iceServers: this.iceServers });
     this.pc = pc;
     pc.onnegotiationneeded = () => this.negotiate(pc);
@@ -122,8 +136,9 @@ export class Call {
     };
     pc.ontrack = (event) => this.showRemoteTrack(event);
     pc.onconnectionstatechange = () => {
+      this.remoteVideo.dataset.connection = pc.connectionState; // visible to tests and to styling
       this.onConnectionState(pc.connectionState);
-      if (pc.connectionState === "failed" && !this.closed) pc.restartIce();
+      if (pc.connectionState === "failed") this.restartIce(pc);
     };
     if (this.localStream) {
       for (const track of this.localStream.getTracks()) pc.addTrack(track, this.localStream);
@@ -134,7 +149,18 @@ export class Call {
   }
 
   async negotiate(pc) {
-    if (pc !== this.pc) return;
+    if (pc !== this.pc || this.closed) return;
+    if (this.polite && !this.remoteDescribed) {
+      clearTimeout(this.firstOfferTimer);
+      this.firstOfferTimer = setTimeout(() => {
+        if (!this.remoteDescribed && pc === this.pc && pc.signalingState === "stable") this.offerNow(pc);
+      }, POLITE_FIRST_OFFER_WAIT_MS);
+      return;
+    }
+    await this.offerNow(pc);
+  }
+
+  async offerNow(pc) {
     try {
       this.makingOffer = true;
       await pc.setLocalDescription();
@@ -183,6 +209,9 @@ export class Call {
       } finally {
         this.isSettingRemoteAnswerPending = false;
       }
+      this.remoteDescribed = true;
+      clearTimeout(this.firstOfferTimer);
+      this.armWatchdog(target);
       await this.flushHeldCandidates();
       if (description.type === "offer") {
         await target.setLocalDescription();
@@ -195,6 +224,21 @@ export class Call {
       }
       await this.addCandidate(candidate);
     }
+  }
+
+  armWatchdog(pc) {
+    if (this.polite) return;
+    clearTimeout(this.watchdog);
+    this.watchdog = setTimeout(() => {
+      if (pc === this.pc && pc.connectionState !== "connected") this.restartIce(pc);
+    }, CONNECT_WATCHDOG_MS);
+  }
+
+  restartIce(pc) {
+    if (this.polite || this.closed || pc !== this.pc || this.iceRestarts >= MAX_ICE_RESTARTS) return;
+    this.iceRestarts += 1;
+    console.warn(`call: not connected (${pc.connectionState}); ICE restart ${this.iceRestarts}`);
+    pc.restartIce(); // fires negotiationneeded: a new offer with fresh ICE credentials
   }
 
   async flushHeldCandidates() {
@@ -245,6 +289,8 @@ export class Call {
   close() {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.firstOfferTimer);
+    clearTimeout(this.watchdog);
     if (this.pc) {
       this.pc.onnegotiationneeded = null;
       this.pc.onicecandidate = null;
@@ -257,6 +303,7 @@ export class Call {
       video.pause();
       video.srcObject = null;
     }
+    delete this.remoteVideo.dataset.connection;
     this.remoteStream = null;
     this.earlySignals = [];
     this.heldCandidates = [];
