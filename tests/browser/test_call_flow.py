@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
+from madoguchi.media.peer import AgentPeer, login_agent
 from tests.support import LiveServer, serve
 from tests.support import test_settings as settings_for_tests
 
@@ -371,4 +372,31 @@ async def test_resident_can_stop_waiting(server: LiveServer, browser: Browser) -
         assert record["route"] == "water_sewer"
         assert not problems, problems
     finally:
+        await context.close()
+
+
+async def test_kiosk_calls_a_headless_aiortc_agent(server: LiveServer, browser: Browser) -> None:
+    """The browser trickles ICE, aiortc sends complete SDPs: the same kiosk code talks to both."""
+    _booth_id, _token, kiosk_path = await server.add_booth("潮見港郵便局ブース")
+    await server.add_agent("probe", "probe-password-1")
+    context, booth, problems = await new_page(browser, KIOSK_VIEWPORT)
+    agent = AgentPeer(server.base_url)
+    try:
+        await agent.connect(await login_agent(server.base_url, "probe", "probe-password-1"))
+        await booth.goto(server.base_url + kiosk_path)
+        await booth.get_by_test_id("start-consultation").click()
+        await booth.get_by_test_id("route-general_inquiry").click()
+        await agent.set_status("available")
+        offer = await agent.wait_event("offer", timeout_s=10)
+        await agent.call("offer.accept", {"consultation_id": offer["consultation_id"]})
+        session = await agent.wait_session(timeout_s=10)
+        await session.wait_connected(timeout_s=15)
+        await session.wait_frames("video", at_least=10, timeout_s=15)
+        await session.wait_frames("audio", at_least=10, timeout_s=15)
+        await assert_video_playing(booth, "remote-video")
+        await agent.call("consultation.end", {"consultation_id": offer["consultation_id"]})
+        await expect(booth.get_by_test_id("thanks")).to_be_visible(timeout=WAIT_MS)
+        assert not problems, problems
+    finally:
+        await agent.close()
         await context.close()
