@@ -109,6 +109,7 @@ function languageName(code) {
 }
 
 function placeText(item) {
+  if (item.channel === "chat") return t("console.channel.chat");
   const booth = item.booth_name || "";
   const place = item.place || "";
   if (booth && place && booth !== place) return t("console.queue.place", { booth, place });
@@ -175,6 +176,7 @@ function showOffer(offer) {
   $("offer-meta").textContent = `${languageName(offer.language || "ja")} · ${t("console.offer.waited", {
     time: formatClock(offer.waited_s || 0),
   })}`;
+  renderSummary($("offer-summary"), offer.summary);
   for (const id of ["offer-accept", "offer-decline"]) $(id).disabled = false;
   showView("offer");
   renderCountdown();
@@ -188,6 +190,19 @@ function renderCountdown() {
   const left = Math.max(0, Math.ceil(offer.expires_at - nowSeconds()));
   $("offer-countdown").textContent = t("console.offer.countdown", { seconds: left });
   if (left <= 0) clearInterval(state.offerTimer);
+}
+
+/** The bot's handoff summary (already masked by the server), if the consultation came through the bot. */
+function renderSummary(element, summary) {
+  const need = summary && typeof summary.need === "string" ? summary.need : "";
+  element.hidden = !need;
+  element.replaceChildren();
+  if (!need) return;
+  const label = document.createElement("span");
+  label.className = "summary-label";
+  label.dataset.i18n = "console.summary.label";
+  label.textContent = t("console.summary.label");
+  element.append(label, need);
 }
 
 function dropOffer() {
@@ -248,6 +263,7 @@ function renderCallDetails() {
     : "";
   $("call-details").textContent = text;
   $("wrapup-details").textContent = text;
+  renderSummary($("call-summary"), c?.summary);
 }
 
 function startCall(message) {
@@ -257,9 +273,13 @@ function startCall(message) {
   }
   stopCall();
   beginConsultation({ id: message.consultation_id, peerName: message.peer?.display_name || "" });
-  setCallNotice("media.connecting");
   setMuted(false);
   showView("call");
+  if (message.media === false) {
+    setCallNotice("console.call.text_only"); // a resident chatting from home: no camera on either side
+    return;
+  }
+  setCallNotice("media.connecting");
   const call = new Call({
     socket,
     consultationId: message.consultation_id,
