@@ -126,6 +126,9 @@ function setStatus(status) {
   $("status-available").setAttribute("aria-pressed", String(status === "available"));
   $("status-away").setAttribute("aria-pressed", String(status === "away"));
   for (const id of ["status-available", "status-away"]) $(id).disabled = !state.connected;
+  const lead = status === "available" ? "console.idle.available" : "console.idle.lead";
+  $("idle-lead").dataset.i18n = lead;
+  $("idle-lead").textContent = t(lead);
 }
 
 // ------------------------------------------------------------------------------------------------ queue
