@@ -11,9 +11,10 @@ What it does, in one run:
    (``madoguchi municipality add``, ``madoguchi booth add NAME --json``,
    ``madoguchi user add U --role agent --password-stdin --routes all``);
 2. starts ``madoguchi serve`` on 127.0.0.1 as a subprocess and waits for ``GET /healthz``;
-3. alternates rounds: ``madoguchi probe --count K --json`` as a subprocess (calls through the server), then K
-   direct calls in this process (:func:`madoguchi.media.probe.run_direct_call`, no server), so both sets see
-   the same machine conditions;
+3. runs ``madoguchi probe --count N --compare-direct --hold 0 --json`` as a subprocess: every call through
+   the server is paired with a direct call between two aiortc peers in the probe's own process, no server
+   (:func:`madoguchi.media.probe.run_direct_call`), alternately just before and just after it, so each pair is
+   measured under the same machine conditions (this machine is shared; its load moves during a run);
 4. reports median and p95 of accept → first frame for both, their ratio (target ≤ 1.25), and the other
    phases (signaling, connected) to show where any difference lies.
 
@@ -24,7 +25,6 @@ direct path from the start of negotiation. Both use the same media sessions and 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as dt
 import json
 import os
@@ -137,23 +137,9 @@ def _machine() -> dict[str, str]:
     }
 
 
-def _probe_round(base_url: str, token: str, count: int, env: dict[str, str]) -> list[dict[str, Any]]:
-    args = [
-        "probe",
-        "--server",
-        base_url,
-        "--booth-token",
-        token,
-        "--agent-user",
-        AGENT_USER,
-        "--agent-password",
-        AGENT_PASSWORD,
-        "--count",
-        str(count),
-        "--hold",
-        "0",
-        "--json",
-    ]
+def _probe(base_url: str, token: str, count: int, env: dict[str, str]) -> list[dict[str, Any]]:
+    args = ["probe", "--server", base_url, "--booth-token", token, "--agent-user", AGENT_USER]
+    args += ["--agent-password", AGENT_PASSWORD, "--count", str(count), "--hold", "0", "--compare-direct", "--json"]
     done = subprocess.run(
         [*MADOGUCHI, *args], env=env, capture_output=True, text=True, timeout=60 + 30 * count, check=False
     )
@@ -163,15 +149,7 @@ def _probe_round(base_url: str, token: str, count: int, env: dict[str, str]) -> 
     return lines
 
 
-async def _direct_round(count: int) -> list[dict[str, Any]]:
-    from madoguchi.media.probe import run_direct_call, warm_up_media
-
-    await warm_up_media()  # as the probe does before its first call: no one-off costs in either set
-    return [(await run_direct_call(timeout_s=15.0)).to_json() for _ in range(count)]
-
-
-def run(calls: int, rounds: int) -> dict[str, Any]:
-    per_round = max(1, calls // rounds)
+def run(calls: int) -> dict[str, Any]:
     load_before = _load()
     with tempfile.TemporaryDirectory(prefix="madoguchi-bench-") as data_dir:
         env = {**os.environ, "MADOGUCHI_DATA_DIR": data_dir, "MADOGUCHI_LOG_LEVEL": "WARNING"}
@@ -190,19 +168,11 @@ def run(calls: int, rounds: int) -> dict[str, Any]:
             [*MADOGUCHI, "serve", "--host", "127.0.0.1", "--port", str(port)],
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
         )
         try:
             _wait_healthy(base_url, server)
-            through_server: list[dict[str, Any]] = []
-            direct: list[dict[str, Any]] = []
-            done = 0
-            while done < calls:
-                count = min(per_round, calls - done)
-                through_server += _probe_round(base_url, booth["token"], count, env)
-                direct += asyncio.run(_direct_round(count))
-                done += count
-                print(f"  {done}/{calls} calls each", file=sys.stderr, flush=True)
+            lines = _probe(base_url, booth["token"], calls, env)
         finally:
             server.terminate()
             try:
@@ -210,11 +180,18 @@ def run(calls: int, rounds: int) -> dict[str, Any]:
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait(timeout=5)
+    through_server = [{k: v for k, v in line.items() if k != "direct"} for line in lines]
+    direct = [{"ok": line["direct"] is not None, **(line["direct"] or {})} for line in lines]
     server_summary = _summary(through_server)
     direct_summary = _summary(direct)
     ratio = None
     if "first_frame_ms" in server_summary and "first_frame_ms" in direct_summary:
         ratio = round(server_summary["first_frame_ms"]["median"] / direct_summary["first_frame_ms"]["median"], 3)
+    pair_ratios = [
+        float(s["first_frame_ms"]) / float(d["first_frame_ms"])
+        for s, d in zip(through_server, direct, strict=True)
+        if s["ok"] and d["ok"] and s["first_frame_ms"] and d["first_frame_ms"]
+    ]
     return {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": _machine(),
@@ -223,6 +200,7 @@ def run(calls: int, rounds: int) -> dict[str, Any]:
         "through_server": server_summary,
         "direct": direct_summary,
         "median_ratio": ratio,
+        "median_pair_ratio": round(statistics.median(pair_ratios), 3) if pair_ratios else None,
         "target_ratio": TARGET_RATIO,
         "meets_target": ratio is not None and ratio <= TARGET_RATIO,
         "server_calls": through_server,
@@ -269,9 +247,11 @@ Reproduce with `python bench/call_setup/run.py` (the full per-call data is in `r
 {table}
 
 **Median ratio (server / direct): {report["median_ratio"]}** — target ≤ {report["target_ratio"]}: {verdict}.
+Median of the per-pair ratios (each server call over its paired direct call): {report["median_pair_ratio"]}.
 
-Measured from the agent's accept: for the server path the moment the agent sends `offer.accept` (its round trip,
-both `call.start` deliveries, offer and answer relays included); for the direct path the start of negotiation.
+Measured from the agent's accept: for the server path the moment the agent sends `offer.accept` (the server's
+handling of it, both `call.start` deliveries, offer and answer relays included); for the direct path the start
+of negotiation.
 Both paths use the same `MediaSession` and synthetic sources (48 kHz tone, 320x240 30 fps pattern, VP8).
 
 Where the time goes on the server path (median ms after the accept, from `phases_ms`; all marks are taken in
@@ -289,12 +269,11 @@ the probe process, where both peers live):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--calls", type=int, default=50, help="calls through the server and direct (default 50)")
-    parser.add_argument("--rounds", type=int, default=10, help="alternate server/direct in this many rounds")
     parser.add_argument("--no-write", action="store_true", help="print only; do not update RESULTS.md")
     args = parser.parse_args()
-    if not 1 <= args.calls <= 1000 or not 1 <= args.rounds <= args.calls:
-        parser.error("--calls must be 1..1000 and --rounds 1..calls")
-    report = run(args.calls, args.rounds)
+    if not 1 <= args.calls <= 1000:
+        parser.error("--calls must be between 1 and 1000")
+    report = run(args.calls)
     slim = {k: v for k, v in report.items() if k not in ("server_calls", "direct_calls")}
     print(json.dumps(slim, ensure_ascii=False, indent=2))
     if not args.no_write:

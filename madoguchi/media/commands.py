@@ -83,6 +83,11 @@ def register(subparsers: Any) -> None:
         default=0.5,
         help="seconds to keep each call up after media flows (default: 0.5)",
     )
+    probe.add_argument(
+        "--compare-direct",
+        action="store_true",
+        help="pair each call with a call between two local peers (no server) and report both",
+    )
     probe.add_argument("--json", action="store_true", help="print one JSON object per call (for machines)")
     probe.set_defaults(handler=probe_command)
 
@@ -94,10 +99,13 @@ def _human_line(index: int, result: CallResult) -> str:
         f"{side} got {counts.get('audio', 0)} audio / {counts.get('video', 0)} video frames"
         for side, counts in result.frames_received.items()
     )
-    return (
+    line = (
         f"call {index}: ok  signaling {result.signaling_ms} ms, connected {result.connected_ms} ms, "
         f"first video frame {result.first_frame_ms} ms ({frames})"
     )
+    if result.direct is not None:
+        line += f"; direct, no server: first video frame {result.direct['first_frame_ms']} ms"
+    return line
 
 
 async def probe_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -113,7 +121,9 @@ async def probe_command(args: argparse.Namespace, settings: Settings) -> int:
     )
     failures = 0
     index = 0
-    async for result in run_probe(target, args.count, timeout_s=args.timeout, hold_s=args.hold):
+    async for result in run_probe(
+        target, args.count, timeout_s=args.timeout, hold_s=args.hold, compare_direct=args.compare_direct
+    ):
         index += 1
         failures += 0 if result.ok else 1
         line = json.dumps(result.to_json(), ensure_ascii=False) if args.json else _human_line(index, result)

@@ -62,6 +62,9 @@ class CallResult:
     phases_ms: dict[str, float] = field(default_factory=dict)
     consultation_id: str | None = None
     error: str | None = None
+    direct: dict[str, float | None] | None = None
+    """With ``compare_direct``: the same measurements for a call between two peers in this process, no server,
+    made right before or after this one, so the two are taken under the same machine conditions."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -274,9 +277,18 @@ async def warm_up_media() -> None:
 
 
 async def run_probe(
-    target: ProbeTarget, count: int, *, timeout_s: float = 15.0, hold_s: float = 0.5
+    target: ProbeTarget,
+    count: int,
+    *,
+    timeout_s: float = 15.0,
+    hold_s: float = 0.5,
+    compare_direct: bool = False,
 ) -> AsyncIterator[CallResult]:
-    """Log the agent in once, warm up, then run ``count`` calls one after another."""
+    """Log the agent in once, warm up, then run ``count`` calls one after another.
+
+    With ``compare_direct`` each call is paired with a direct call in this process (alternately before and
+    after it), reported in :attr:`CallResult.direct`: that tells a slow deployment from a slow probe machine.
+    """
     try:
         cookie = await login_agent(target.agent_server, target.agent_user, target.agent_password, timeout_s)
     except PeerError as exc:
@@ -284,5 +296,17 @@ async def run_probe(
             yield CallResult(error=f"logging in: {exc}")
         return
     await warm_up_media()
-    for _ in range(count):
-        yield await run_server_call(target, cookie, timeout_s=timeout_s, hold_s=hold_s)
+    for index in range(count):
+        reference = None
+        if compare_direct and index % 2 == 0:
+            reference = await run_direct_call(timeout_s=timeout_s)
+        result = await run_server_call(target, cookie, timeout_s=timeout_s, hold_s=hold_s)
+        if compare_direct and reference is None:
+            reference = await run_direct_call(timeout_s=timeout_s)
+        if reference is not None:
+            result.direct = {
+                "signaling_ms": reference.signaling_ms,
+                "connected_ms": reference.connected_ms,
+                "first_frame_ms": reference.first_frame_ms,
+            }
+        yield result

@@ -181,7 +181,7 @@ def test_probe_cli_runs_calls_against_a_served_process_and_prints_json_lines(
 ) -> None:
     base_url, env, booth = served
 
-    done = _probe_cli(base_url, booth["token"], env, "--count", "2", "--json")
+    done = _probe_cli(base_url, booth["token"], env, "--count", "2", "--json", "--compare-direct")
 
     assert done.returncode == 0, done.stdout + done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines()]
@@ -191,6 +191,7 @@ def test_probe_cli_runs_calls_against_a_served_process_and_prints_json_lines(
         assert {"signaling_ms", "connected_ms", "first_frame_ms", "frames_received"} <= set(line)
         assert line["first_frame_ms"] > line["connected_ms"] > line["signaling_ms"] > 0
         assert line["frames_received"]["agent"]["video"] > 0 and line["frames_received"]["booth"]["audio"] > 0
+        assert line["direct"]["first_frame_ms"] > line["direct"]["connected_ms"] > 0  # the paired local call
 
     exported = _run(["records", "export", "--format", "jsonl"], env)
     rows = {row["consultation_id"]: row for row in map(json.loads, exported.splitlines())}
