@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import LiveServer, serve, test_settings
+from tests.support import LiveServer, serve, make_settings
 
 
 @pytest.fixture
 async def live_server(tmp_path: Path) -> AsyncIterator[LiveServer]:
-    async with serve(test_settings(tmp_path)) as server:
+    async with serve(make_settings(tmp_path)) as server:
         yield server

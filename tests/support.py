@@ -63,7 +63,7 @@ class LiveServer:
         return [row async for row in self.app[keys.RECORDS].export_rows()]
 
 
-def test_settings(data_dir: Any, **overrides: Any) -> Settings:
+def make_settings(data_dir: Any, **overrides: Any) -> Settings:
     base: dict[str, Any] = {
         "data_dir": data_dir,
         "database_url": None,

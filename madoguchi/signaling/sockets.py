@@ -106,7 +106,9 @@ class RoleNamespace(socketio.AsyncNamespace, Generic[I]):  # type: ignore[misc]
         try:
             participant, identity = await self.authenticate(environ, auth)
         except CounterError as exc:
-            raise socketio.exceptions.ConnectionRefusedError({"code": exc.code, "message": exc.message}) from None
+            # Socket.IO sends this as connect_error {"message": ..., "data": {"code", "message"}}.
+            refusal = {"code": exc.code, "message": exc.message}
+            raise socketio.exceptions.ConnectionRefusedError(exc.message, refusal) from None
         bucket = TokenBucket(rate=self.settings.events_per_second, burst=self.settings.event_burst, now=self.clock())
         conn: Connection[I] = Connection(participant, identity, bucket)
         self.connections[sid] = conn

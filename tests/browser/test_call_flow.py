@@ -18,7 +18,7 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from madoguchi.media.peer import AgentPeer, login_agent
 from tests.support import LiveServer, serve
-from tests.support import test_settings as settings_for_tests
+from tests.support import make_settings as settings_for_tests
 
 pytestmark = pytest.mark.browser
 

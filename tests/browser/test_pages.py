@@ -18,7 +18,7 @@ from madoguchi import ui
 from madoguchi.chatbot.routes import ROUTE_IDS
 from madoguchi.signaling.consultation import Disposition
 from tests.support import LiveServer, serve
-from tests.support import test_settings as settings_for_tests
+from tests.support import make_settings as settings_for_tests
 
 PASSWORD = "kimura-password-1"
 PLACEHOLDER = re.compile(r"\{(\w+)\}")

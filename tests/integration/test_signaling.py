@@ -35,8 +35,12 @@ async def test_healthz(live_server: LiveServer) -> None:
 async def test_booth_refused_without_valid_token(live_server: LiveServer, auth: Any) -> None:
     await live_server.add_booth()
     peer = Peer(live_server.base_url, "/booth")
+    refusals: list[Any] = []
+    peer.sio.on("connect_error", refusals.append, namespace="/booth")
     with pytest.raises(socketio.exceptions.ConnectionError):
         await peer.connect(auth=auth)
+    assert refusals and refusals[-1]["data"]["code"] == "unauthorized"
+    assert refusals[-1]["data"]["message"] == refusals[-1]["message"]
     await peer.close()
 
 
