@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     default_handle_time_s: float = Field(default=360.0, gt=0)
     thanks_screen_s: float = Field(default=8.0, ge=0)
 
+    secret_key: SecretStr | None = Field(
+        default=None, description="shared by all processes of one deployment; signs the login form's CSRF cookie"
+    )
     session_ttl_s: int = Field(default=12 * 3600, gt=0)
     cookie_secure: bool = False
 

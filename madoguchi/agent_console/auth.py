@@ -105,8 +105,15 @@ def csrf_matches(expected: str, given: object) -> bool:
 
 
 def ensure_login_secret(app: web.Application) -> None:
+    """Signs the login form's CSRF cookie. Several processes behind one load balancer must share
+    ``MADOGUCHI_SECRET_KEY``; without it each process makes its own (fine for one process)."""
     if LOGIN_CSRF_SECRET not in app:
-        app[LOGIN_CSRF_SECRET] = secrets.token_bytes(32)
+        configured = app[keys.SETTINGS].secret_key
+        app[LOGIN_CSRF_SECRET] = (
+            hashlib.sha256(b"madoguchi-login-csrf:" + configured.get_secret_value().encode()).digest()
+            if configured is not None
+            else secrets.token_bytes(32)
+        )
 
 
 def _sign(secret: bytes, nonce: str) -> str:
