@@ -10,10 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from madoguchi.media.probe import CallResult, ProbeTarget, run_probe
 from madoguchi.settings import Settings
+
+if TYPE_CHECKING:
+    from madoguchi.media.probe import CallResult
 
 
 def _positive_int(text: str) -> int:
@@ -110,6 +112,8 @@ def _human_line(index: int, result: CallResult) -> str:
 
 async def probe_command(args: argparse.Namespace, settings: Settings) -> int:
     """``madoguchi probe``: run the calls, print them, and fail if any failed."""
+    from madoguchi.media.probe import ProbeTarget, run_probe  # aiortc is slow to import: only for probe
+
     target = ProbeTarget(
         booth_server=args.booth_server or args.server,
         agent_server=args.agent_server or args.server,
