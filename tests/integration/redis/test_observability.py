@@ -19,7 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from madoguchi.observability import Metrics
 from tests.integration.redis.conftest import REDIS_TEST_URL, redis_settings
 from tests.support import LiveServer, Peer, agent_peer, booth_peer, serve
-from tests.support import test_settings as plain_settings
+from tests.support import make_settings as plain_settings
 
 PASSWORD = "correct horse battery"
 TIMERS_BUG = (
