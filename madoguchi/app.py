@@ -19,6 +19,10 @@ from aiohttp import web
 from madoguchi import keys, observability
 from madoguchi.agent_console import pages as console_pages
 from madoguchi.booth import pages as booth_pages
+from madoguchi.chatbot.conversation import ResidentChat
+from madoguchi.chatbot.llm import OpenAiCompatibleBackend
+from madoguchi.chatbot.resident_socket import ResidentNamespace
+from madoguchi.chatbot.service import load_triages
 from madoguchi.settings import Settings
 from madoguchi.signaling.live import open_live_store, socket_manager, start_socket_manager, stop_socket_manager
 from madoguchi.signaling.redis_store import LiveStoreUnavailable
@@ -28,6 +32,7 @@ from madoguchi.signaling.store import LiveStore
 from madoguchi.storage.accounts import Accounts
 from madoguchi.storage.booths import Booths
 from madoguchi.storage.db import open_database
+from madoguchi.storage.municipalities import Municipalities
 from madoguchi.storage.records import ConsultationRecords
 
 log = logging.getLogger(__name__)
@@ -54,6 +59,7 @@ def create_app(settings: Settings, *, clock: Clock = time.time) -> web.Applicati
     sio.attach(app)
     app[SOCKETS] = sio
     app.cleanup_ctx.append(_storage(settings))
+    app.cleanup_ctx.append(_chatbot(settings))
     app.cleanup_ctx.append(_counter(settings, sio, clock))
     app.router.add_get("/healthz", healthz)
     observability.setup(app, sio)
@@ -82,6 +88,24 @@ def _storage(settings: Settings) -> Callable[[web.Application], AsyncIterator[No
     return ctx
 
 
+def _chatbot(settings: Settings) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        llm = OpenAiCompatibleBackend.from_settings(settings)
+        app[keys.TRIAGES] = triages = await asyncio.to_thread(load_triages, settings, llm)
+        municipalities = Municipalities(app[keys.DATABASE])
+        for triage in triages.values():
+            known = triage.engine.kb.municipality
+            if await municipalities.get(known.id) is None:
+                await municipalities.add_municipality(
+                    known.id, name_ja=known.name.ja, name_en=known.name.in_language("en")
+                )
+        yield
+        if llm is not None:
+            await llm.aclose()
+
+    return ctx
+
+
 def _counter(
     settings: Settings, sio: socketio.AsyncServer, clock: Clock
 ) -> Callable[[web.Application], AsyncIterator[None]]:
@@ -98,7 +122,19 @@ def _counter(
             clock=clock,
         )
         app[keys.COUNTER] = service
-        sio.register_namespace(BoothNamespace(booths=app[keys.BOOTHS], service=service, settings=settings, clock=clock))
+        chat = ResidentChat(counter=service, records=app[keys.RECORDS], triages=app[keys.TRIAGES])
+        sio.register_namespace(
+            BoothNamespace(booths=app[keys.BOOTHS], triage=chat, service=service, settings=settings, clock=clock)
+        )
+        sio.register_namespace(
+            ResidentNamespace(
+                chat=chat,
+                municipalities=tuple(app[keys.TRIAGES]),
+                service=service,
+                settings=settings,
+                clock=clock,
+            )
+        )
         sio.register_namespace(
             AgentNamespace(accounts=app[keys.ACCOUNTS], service=service, settings=settings, clock=clock)
         )
