@@ -19,7 +19,7 @@ from madoguchi.settings import Settings
 from madoguchi.signaling.counter import CounterConfig
 from madoguchi.signaling.redis_store import RedisStore, connect_redis
 from madoguchi.storage.testing import temporary_database_url
-from tests.support import test_settings
+from tests.support import make_settings
 
 REDIS_TEST_URL = os.environ.get("MADOGUCHI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -72,5 +72,5 @@ async def postgres_url(tmp_path: Path) -> AsyncIterator[str]:
 
 
 def redis_settings(data_dir: Path, *, database_url: str | None, redis_url: str, prefix: str, **extra: Any) -> Settings:
-    base = test_settings(data_dir, database_url=database_url, redis_url=redis_url, **extra)
+    base = make_settings(data_dir, database_url=database_url, redis_url=redis_url, **extra)
     return RedisSettings(**base.model_dump(), redis_prefix=prefix)
