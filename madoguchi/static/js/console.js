@@ -267,6 +267,32 @@ function renderCallDetails() {
   $("call-details").textContent = text;
   $("wrapup-details").textContent = text;
   renderSummary($("call-summary"), c?.summary);
+  renderHandoff(c);
+}
+
+/** The bot's whole handoff summary beside the call: urgent flag, need (call-summary), what the bot said, flags. */
+function renderHandoff(c) {
+  const summary = c?.summary && typeof c.summary === "object" ? c.summary : null;
+  const urgent = c?.urgent === true;
+  $("call-urgent").hidden = !urgent;
+  const details = [];
+  const add = (key, values) => {
+    const texts = (Array.isArray(values) ? values : [values]).filter((v) => typeof v === "string" && v);
+    if (!texts.length) return;
+    const term = document.createElement("dt");
+    term.dataset.i18n = key;
+    term.textContent = t(key);
+    const description = document.createElement("dd");
+    description.textContent = texts.join(" / "); // server text (masked), never HTML
+    details.push(term, description);
+  };
+  if (summary) {
+    add("console.summary.route", summary.route ? routeName(summary.route) : summary.route_name);
+    add("console.summary.bot_said", summary.bot_said);
+    add("console.summary.flags", summary.flags);
+  }
+  $("handoff-details").replaceChildren(...details);
+  $("handoff-summary").hidden = !urgent && !summary;
 }
 
 function startCall(message) {
@@ -277,6 +303,7 @@ function startCall(message) {
   stopCall();
   beginConsultation({ id: message.consultation_id, peerName: message.peer?.display_name || "" });
   setMuted(false);
+  $("call-view").dataset.media = message.media === false ? "false" : "true";
   showView("call");
   if (message.media === false) {
     setCallNotice("console.call.text_only"); // a resident chatting from home: no camera on either side
@@ -496,6 +523,7 @@ socket.on("chat.message", (message) => chat.receive(message, state.consultation?
 socket.on("peer.link", (message) => {
   if (message.consultation_id !== state.consultation?.id) return;
   setCallNotice(message.connected ? null : "media.peer_lost");
+  if (!message.connected && $("call-view").dataset.media === "false") showBanner(t("media.peer_lost"));
 });
 socket.on("call.end", (message) => {
   if (message.consultation_id !== state.consultation?.id) return;
