@@ -17,6 +17,7 @@ import pytest
 from aiohttp import web
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
+from madoguchi.app import create_app as _create_app
 from madoguchi.chatbot import pages as chat_pages
 from madoguchi.chatbot.masking import MY_NUMBER_MASK, my_number_check_digit
 from tests import support
@@ -48,9 +49,6 @@ def _app_with_chat_page(settings: Any, **kwargs: Any) -> web.Application:
     if "resident_chat" not in app.router.named_resources():
         chat_pages.setup(app)
     return app
-
-
-_create_app = support.create_app
 
 
 @pytest.fixture

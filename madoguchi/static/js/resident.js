@@ -56,6 +56,7 @@ const state = {
   pending: null, // {text, clientId} of a send whose ack has not arrived (a retry reuses the client_id)
   sending: false,
   bannerTimer: null,
+  followNewest: true,
 };
 
 // ------------------------------------------------------------------------------------------- storage
@@ -165,17 +166,20 @@ function renderWaiting() {
   if (card.hidden) return;
   const position = state.position;
   const place = $("queue-place");
+  const ahead = $("queue-ahead");
   if (state.offered) {
     delete card.dataset.position;
     place.textContent = t("resident.waiting.offered");
+    ahead.textContent = "";
   } else if (Number.isInteger(position) && position > 0) {
     card.dataset.position = String(position);
-    const where = t("resident.waiting.position", { position });
-    const ahead = position === 1 ? t("resident.waiting.next") : t("resident.waiting.ahead", { count: position - 1 });
-    place.textContent = `${where}（${ahead}）`;
+    place.textContent = t("resident.waiting.position", { position });
+    ahead.textContent =
+      position === 1 ? t("resident.waiting.next") : t("resident.waiting.ahead", { count: position - 1 });
   } else {
     delete card.dataset.position;
     place.textContent = "";
+    ahead.textContent = "";
   }
   const estimate = $("wait-estimate");
   const seconds = state.waitEstimate;
@@ -309,6 +313,18 @@ function addLine(message, bot) {
 function scrollToNewest() {
   const main = $("res-main");
   main.scrollTop = main.scrollHeight;
+  state.followNewest = true;
+}
+
+/** Keep the newest line in view when the room above changes (banners, cards), unless the resident scrolled up. */
+function followNewestOnResize() {
+  const main = $("res-main");
+  main.addEventListener("scroll", () => {
+    state.followNewest = main.scrollHeight - main.scrollTop - main.clientHeight < 48;
+  });
+  if (typeof ResizeObserver === "function") {
+    new ResizeObserver(() => state.followNewest && (main.scrollTop = main.scrollHeight)).observe(main);
+  }
 }
 
 function clearConversation() {
@@ -585,6 +601,7 @@ document.addEventListener("i18n:change", () => {
   updateCount();
 });
 
+followNewestOnResize();
 applyTranslations();
 setConnection("connecting");
 render();
