@@ -319,8 +319,12 @@ function scrollToNewest() {
 /** Keep the newest line in view when the room above changes (banners, cards), unless the resident scrolled up. */
 function followNewestOnResize() {
   const main = $("res-main");
+  let lastTop = main.scrollTop;
   main.addEventListener("scroll", () => {
-    state.followNewest = main.scrollHeight - main.scrollTop - main.clientHeight < 48;
+    // Only a move up (the resident reading back) stops following; a box that shrank under us does not.
+    if (main.scrollHeight - main.scrollTop - main.clientHeight < 48) state.followNewest = true;
+    else if (main.scrollTop < lastTop - 4) state.followNewest = false;
+    lastTop = main.scrollTop;
   });
   if (typeof ResizeObserver === "function") {
     new ResizeObserver(() => state.followNewest && (main.scrollTop = main.scrollHeight)).observe(main);
