@@ -20,7 +20,7 @@ from madoguchi import keys, observability
 from madoguchi.agent_console import pages as console_pages
 from madoguchi.booth import pages as booth_pages
 from madoguchi.chatbot.conversation import ResidentChat
-from madoguchi.chatbot.llm import OpenAiCompatibleBackend
+from madoguchi.chatbot.llm import OpenAiCompatibleBackend, Triage
 from madoguchi.chatbot.resident_socket import ResidentNamespace
 from madoguchi.chatbot.service import load_triages
 from madoguchi.settings import Settings
@@ -122,14 +122,15 @@ def _counter(
             clock=clock,
         )
         app[keys.COUNTER] = service
-        chat = ResidentChat(counter=service, records=app[keys.RECORDS], triages=app[keys.TRIAGES])
+        triages: dict[str, Triage] = app[keys.TRIAGES]
+        chat = ResidentChat(counter=service, records=app[keys.RECORDS], triages=triages)
         sio.register_namespace(
             BoothNamespace(booths=app[keys.BOOTHS], triage=chat, service=service, settings=settings, clock=clock)
         )
         sio.register_namespace(
             ResidentNamespace(
                 chat=chat,
-                municipalities=tuple(app[keys.TRIAGES]),
+                municipalities=tuple(triages),
                 service=service,
                 settings=settings,
                 clock=clock,

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import jinja2
 from aiohttp import web
 
+from madoguchi.chatbot.llm import Triage
 from madoguchi.settings import Settings
-
-if TYPE_CHECKING:
-
-    pass
+from madoguchi.signaling.service import CounterService
+from madoguchi.storage.accounts import Accounts
+from madoguchi.storage.booths import Booths
+from madoguchi.storage.db import Database
+from madoguchi.storage.records import ConsultationRecords
 
 SETTINGS = web.AppKey("settings", Settings)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
-DATABASE = web.AppKey["Database"]("database")
-ACCOUNTS = web.AppKey["Accounts"]("accounts")
-BOOTHS = web.AppKey["Booths"]("booths")
-RECORDS = web.AppKey["ConsultationRecords"]("records")
-COUNTER = web.AppKey["CounterService"]("counter")
-TRIAGES = web.AppKey["dict[str, Triage]"]("triages")
+DATABASE = web.AppKey("database", Database)
+ACCOUNTS = web.AppKey("accounts", Accounts)
+BOOTHS = web.AppKey("booths", Booths)
+RECORDS = web.AppKey("records", ConsultationRecords)
+COUNTER = web.AppKey("counter", CounterService)
+TRIAGES = web.AppKey[dict[str, Triage]]("triages")

@@ -173,12 +173,6 @@ class MeteredStore:
     async def read(self) -> Counter:
         return await self.inner.read()
 
-    async def next_seq(self, consultation_id: str) -> int:
-        return await self.inner.next_seq(consultation_id)
-
-    async def seed_seq(self, consultation_id: str, at_least: int) -> None:
-        await self.inner.seed_seq(consultation_id, at_least)
-
     async def close(self) -> None:
         await self.inner.close()
 

@@ -31,6 +31,11 @@ class Settings(BaseSettings):
         default=None, description="SQLAlchemy async URL; default: a SQLite file in data_dir"
     )
     redis_url: str | None = Field(default=None, description="Redis URL; unset means in-process live state")
+    redis_prefix: str = Field(
+        default="madoguchi",
+        pattern=r"^[A-Za-z0-9_.:\-]{1,64}$",
+        description="key prefix and pub/sub channel: deployments sharing one Redis need different prefixes",
+    )
 
     host: str = "127.0.0.1"
     port: int = 8080

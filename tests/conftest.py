@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import LiveServer, serve, make_settings
+from tests.support import LiveServer, make_settings, serve
 
 
 @pytest.fixture

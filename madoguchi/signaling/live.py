@@ -33,14 +33,12 @@ from madoguchi.signaling.store import LiveStore, MemoryStore
 
 log = logging.getLogger(__name__)
 
-DEFAULT_REDIS_PREFIX = "madoguchi"
 SUBSCRIBE_WAIT_S = 2.0
 
 
 def redis_prefix(settings: Settings) -> str:
-    """Key prefix and channel stem in Redis (``MADOGUCHI_REDIS_PREFIX`` once Settings has the field)."""
-    configured = getattr(settings, "redis_prefix", None)
-    return validate_prefix(str(configured) if configured else DEFAULT_REDIS_PREFIX)
+    """Key prefix and channel stem in Redis (``MADOGUCHI_REDIS_PREFIX``)."""
+    return validate_prefix(settings.redis_prefix)
 
 
 def socketio_channel(settings: Settings) -> str:

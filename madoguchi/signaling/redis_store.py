@@ -40,7 +40,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 PREFIX_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
-SEQ_TTL_S = 7 * 24 * 3600  # a chat sequence outlives any consultation; then it may go
 
 # KEYS[1] = state hash; ARGV[1] = the token the caller already has ("" for none).
 # Returns {token} when unchanged, {token, state} when changed, {} when there is no state yet.
@@ -57,20 +56,6 @@ local token = redis.call('HGET', KEYS[1], 'version') or ''
 if token ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'version', ARGV[2], 'state', ARGV[3])
 return 1
-"""
-
-# KEYS[1] = sequence key; ARGV[1] = floor, ARGV[2] = ttl
-_RAISE_FLOOR = """
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-if current < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-return 1
-"""
-
-_INCREMENT = """
-local value = redis.call('INCR', KEYS[1])
-redis.call('EXPIRE', KEYS[1], ARGV[1])
-return value
 """
 
 _EMPTY_STATE_TEXT = CounterState().model_dump_json()
@@ -142,8 +127,6 @@ class RedisStore:
         self._snapshot = _Snapshot(token="", text=_EMPTY_STATE_TEXT)
         self._fetch = client.register_script(_FETCH)
         self._compare_and_set = client.register_script(_COMPARE_AND_SET)
-        self._raise_floor = client.register_script(_RAISE_FLOOR)
-        self._increment = client.register_script(_INCREMENT)
         self.conflicts = 0
         """How many times an operation had to be re-run because another process wrote first."""
 
@@ -182,13 +165,6 @@ class RedisStore:
             snapshot.parsed = CounterState.model_validate_json(snapshot.text)
         return Counter(snapshot.parsed, self._config)
 
-    async def next_seq(self, consultation_id: str) -> int:
-        value = await self._call(self._increment(keys=[self._seq_key(consultation_id)], args=[SEQ_TTL_S]))
-        return int(value)
-
-    async def seed_seq(self, consultation_id: str, at_least: int) -> None:
-        await self._call(self._raise_floor(keys=[self._seq_key(consultation_id)], args=[at_least, SEQ_TTL_S]))
-
     async def close(self) -> None:
         await self._client.aclose()
 
@@ -215,9 +191,6 @@ class RedisStore:
             raise LiveStoreUnavailable(f"unexpected reply from the fetch script: {len(fields)} fields")
         self._snapshot = snapshot
         return snapshot
-
-    def _seq_key(self, consultation_id: str) -> str:
-        return f"{self.prefix}:seq:{consultation_id}"
 
     @staticmethod
     async def _call(awaitable: Awaitable[Any]) -> Any:

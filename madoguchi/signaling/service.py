@@ -302,19 +302,24 @@ class CounterService:
     # --- timers and recovery -----------------------------------------------------------------------------------
 
     async def run_timers(self) -> None:
-        """Fire deadlines (offer timeouts, grace periods) as they fall due; runs for the app's lifetime."""
+        """Fire deadlines (offer timeouts, grace periods) as they fall due; runs for the app's lifetime.
+
+        Nothing may end this loop but cancellation: a failed read or tick (the live store is unreachable for a
+        while) is logged and retried after a second, and the timers carry on when the store is back.
+        """
         while True:
-            counter = await self._store.read()
-            deadline = counter.next_deadline()
-            now = self._clock()
-            delay = 1.0 if deadline is None else min(1.0, max(0.0, deadline - now))
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=delay)
             try:
+                counter = await self._store.read()
+                deadline = counter.next_deadline()
+                delay = 1.0 if deadline is None else min(1.0, max(0.0, deadline - self._clock()))
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=delay)
                 await self._run(partial(Counter.tick, now=self._clock()))
-            except Exception:  # a bad tick must not stop the timers for everyone
-                log.exception("timer tick failed")
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("timer tick failed; retrying in a second")
                 await asyncio.sleep(1.0)
 
     async def recover(self) -> int:

@@ -28,14 +28,6 @@ class LiveStore(Protocol):
         """The current counter, for queries only: never mutate it (use transact)."""
         ...
 
-    async def next_seq(self, consultation_id: str) -> int:
-        """The next chat sequence number of a consultation (1, 2, ...), unique across processes."""
-        ...
-
-    async def seed_seq(self, consultation_id: str, at_least: int) -> None:
-        """Make sure the next sequence number is above ``at_least`` (after a restart, from storage)."""
-        ...
-
     async def close(self) -> None: ...
 
 
@@ -57,13 +49,6 @@ class MemoryStore:
 
     async def read(self) -> Counter:
         return Counter(self._state, self._config)
-
-    async def next_seq(self, consultation_id: str) -> int:
-        self._seq[consultation_id] += 1
-        return self._seq[consultation_id]
-
-    async def seed_seq(self, consultation_id: str, at_least: int) -> None:
-        self._seq[consultation_id] = max(self._seq[consultation_id], at_least)
 
     async def close(self) -> None:
         return None

@@ -24,12 +24,6 @@ from tests.support import make_settings
 REDIS_TEST_URL = os.environ.get("MADOGUCHI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
-class RedisSettings(Settings):
-    """Settings with the key prefix (a no-op subclass once :class:`Settings` has ``redis_prefix`` itself)."""
-
-    redis_prefix: str = "madoguchi"
-
-
 @pytest.fixture
 async def redis_prefix() -> AsyncIterator[str]:
     prefix = f"mdtest:{secrets.token_hex(6)}"
@@ -72,5 +66,4 @@ async def postgres_url(tmp_path: Path) -> AsyncIterator[str]:
 
 
 def redis_settings(data_dir: Path, *, database_url: str | None, redis_url: str, prefix: str, **extra: Any) -> Settings:
-    base = make_settings(data_dir, database_url=database_url, redis_url=redis_url, **extra)
-    return RedisSettings(**base.model_dump(), redis_prefix=prefix)
+    return make_settings(data_dir, database_url=database_url, redis_url=redis_url, redis_prefix=prefix, **extra)

@@ -22,10 +22,6 @@ from tests.support import LiveServer, Peer, agent_peer, booth_peer, serve
 from tests.support import make_settings as plain_settings
 
 PASSWORD = "correct horse battery"
-TIMERS_BUG = (
-    "CounterService.run_timers reads the store outside its try block: one failed read during a Redis outage "
-    "ends the timers task for good (and its exception surfaces at shutdown)"
-)
 
 
 def ok(ack: Any) -> dict[str, Any]:
@@ -142,7 +138,6 @@ async def test_readyz_checks_redis_when_configured(tmp_path: Path, redis_prefix:
         assert body["checks"]["redis"]["ok"] is True and body["checks"]["database"]["ok"] is True
 
 
-@pytest.mark.xfail(strict=True, reason=TIMERS_BUG)
 async def test_unreachable_redis_process_is_alive_but_not_ready(tmp_path: Path, redis_prefix: str) -> None:
     settings = redis_settings(tmp_path, database_url=None, redis_url="redis://127.0.0.1:1/0", prefix=redis_prefix)
     async with serve(settings) as server:
@@ -212,7 +207,6 @@ async def redis_proxy() -> AsyncIterator[TcpProxy]:
     await proxy.stop()
 
 
-@pytest.mark.xfail(strict=True, reason=TIMERS_BUG)
 async def test_redis_outage_readiness_fails_and_recovers_with_nothing_lost(
     tmp_path: Path, redis_prefix: str, redis_proxy: TcpProxy
 ) -> None:

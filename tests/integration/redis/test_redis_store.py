@@ -263,17 +263,6 @@ async def test_many_offers_at_once_no_agent_gets_two(make_store: MakeStore) -> N
         assert agent.consultation_id is not None and offered[agent.consultation_id] == agent.id
 
 
-async def test_next_seq_is_shared_across_processes_and_seed_raises_the_floor(make_store: MakeStore) -> None:
-    first, second = make_store(), make_store()
-    values = await asyncio.gather(*(s.next_seq("c1") for s in [first, second] * 5))
-    assert sorted(values) == list(range(1, 11))
-    assert await second.next_seq("c2") == 1
-    await first.seed_seq("c2", 40)
-    assert await second.next_seq("c2") == 41
-    await second.seed_seq("c1", 3)  # below what was already handed out: no effect
-    assert await first.next_seq("c1") == 11
-
-
 async def test_unreachable_redis_is_a_clear_error_and_changes_nothing(redis_prefix: str) -> None:
     store = RedisStore(connect_redis("redis://127.0.0.1:1/0"), CounterConfig(), prefix=redis_prefix)
     try:

@@ -73,14 +73,3 @@ async def test_each_transaction_starts_with_no_effects_from_the_previous_one() -
     _, first = await store.transact(lambda c: _open(c, "c1", 0.0))
     _, second = await store.transact(lambda c: c.tick(1.0))
     assert first and second == []
-
-
-async def test_next_seq_counts_per_consultation_and_seed_raises_the_floor() -> None:
-    store = MemoryStore(CounterConfig())
-    assert [await store.next_seq("c1") for _ in range(3)] == [1, 2, 3]
-    assert await store.next_seq("c2") == 1
-    await store.seed_seq("c2", 40)
-    assert await store.next_seq("c2") == 41
-    await store.seed_seq("c1", 2)  # below what was already handed out: no effect
-    assert await store.next_seq("c1") == 4
-    await store.close()
