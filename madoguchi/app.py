@@ -19,6 +19,7 @@ from aiohttp import web
 from madoguchi import keys, observability
 from madoguchi.agent_console import pages as console_pages
 from madoguchi.booth import pages as booth_pages
+from madoguchi.chatbot import pages as chat_pages
 from madoguchi.chatbot.conversation import ResidentChat
 from madoguchi.chatbot.llm import OpenAiCompatibleBackend, Triage
 from madoguchi.chatbot.resident_socket import ResidentNamespace
@@ -65,6 +66,7 @@ def create_app(settings: Settings, *, clock: Clock = time.time) -> web.Applicati
     observability.setup(app, sio)
     booth_pages.setup(app)
     console_pages.setup(app)
+    chat_pages.setup(app)
     return app
 
 
@@ -112,7 +114,8 @@ def _counter(
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         raw_store = await open_live_store(settings, counter_config(settings))
         app[observability.LIVE_STORE] = raw_store
-        store: LiveStore = observability.MeteredStore(raw_store, app[observability.METRICS])
+        metrics = app[observability.METRICS]
+        store: LiveStore = observability.MeteredStore(raw_store, metrics)
         service = CounterService(
             settings=settings,
             store=store,
@@ -125,7 +128,9 @@ def _counter(
         triages: dict[str, Triage] = app[keys.TRIAGES]
         chat = ResidentChat(counter=service, records=app[keys.RECORDS], triages=triages)
         sio.register_namespace(
-            BoothNamespace(booths=app[keys.BOOTHS], triage=chat, service=service, settings=settings, clock=clock)
+            BoothNamespace(
+                booths=app[keys.BOOTHS], triage=chat, service=service, settings=settings, clock=clock, observer=metrics
+            )
         )
         sio.register_namespace(
             ResidentNamespace(
@@ -134,10 +139,13 @@ def _counter(
                 service=service,
                 settings=settings,
                 clock=clock,
+                observer=metrics,
             )
         )
         sio.register_namespace(
-            AgentNamespace(accounts=app[keys.ACCOUNTS], service=service, settings=settings, clock=clock)
+            AgentNamespace(
+                accounts=app[keys.ACCOUNTS], service=service, settings=settings, clock=clock, observer=metrics
+            )
         )
         await start_socket_manager(sio)
         try:

@@ -18,7 +18,7 @@ from madoguchi.settings import Settings
 from madoguchi.signaling import events as ev
 from madoguchi.signaling.counter import CounterError
 from madoguchi.signaling.service import Clock, CounterService
-from madoguchi.signaling.sockets import Ack, Connection, RoleNamespace, done
+from madoguchi.signaling.sockets import Ack, Connection, EventObserver, RoleNamespace, done
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_\-]{32,128}$")
 
@@ -42,8 +42,9 @@ class ResidentNamespace(RoleNamespace[Resident]):
         service: CounterService,
         settings: Settings,
         clock: Clock,
+        observer: EventObserver | None = None,
     ) -> None:
-        super().__init__("/resident", service=service, settings=settings, clock=clock)
+        super().__init__("/resident", service=service, settings=settings, clock=clock, observer=observer)
         self.chat = chat
         self.municipalities = municipalities
         s = service

@@ -72,14 +72,29 @@ class Route(Generic[I, E]):
     handler: Callable[[Connection[I], E], Awaitable[Ack | None]]
 
 
+class EventObserver(Protocol):
+    """Sees every handled event and its ack (metrics); must not raise."""
+
+    def socket_event(self, namespace: str, event: str, ack: object) -> None: ...
+
+
 class RoleNamespace(socketio.AsyncNamespace, Generic[I]):  # type: ignore[misc]
     """A namespace whose events are declared with :meth:`route`; subclasses add authentication."""
 
-    def __init__(self, namespace: str, *, service: CounterService, settings: Settings, clock: Clock) -> None:
+    def __init__(
+        self,
+        namespace: str,
+        *,
+        service: CounterService,
+        settings: Settings,
+        clock: Clock,
+        observer: EventObserver | None = None,
+    ) -> None:
         super().__init__(namespace)
         self.service = service
         self.settings = settings
         self.clock = clock
+        self.observer = observer
         self.connections: dict[str, Connection[I]] = {}
         self.routes: dict[str, Route[I, Any]] = {}
 
@@ -105,15 +120,19 @@ class RoleNamespace(socketio.AsyncNamespace, Generic[I]):  # type: ignore[misc]
     async def _connect(self, sid: str, environ: Mapping[str, Any], auth: object) -> bool:
         try:
             participant, identity = await self.authenticate(environ, auth)
+            bucket = TokenBucket(
+                rate=self.settings.events_per_second, burst=self.settings.event_burst, now=self.clock()
+            )
+            conn: Connection[I] = Connection(participant, identity, bucket)
+            self.connections[sid] = conn
+            await self.enter_room(sid, participant)
+            await self.connected(sid, conn)
         except CounterError as exc:
+            # e.g. a bad token, or the live store unreachable while restoring this participant's state.
+            self.connections.pop(sid, None)
             # Socket.IO sends this as connect_error {"message": ..., "data": {"code", "message"}}.
             refusal = {"code": exc.code, "message": exc.message}
             raise socketio.exceptions.ConnectionRefusedError(exc.message, refusal) from None
-        bucket = TokenBucket(rate=self.settings.events_per_second, burst=self.settings.event_burst, now=self.clock())
-        conn: Connection[I] = Connection(participant, identity, bucket)
-        self.connections[sid] = conn
-        await self.enter_room(sid, participant)
-        await self.connected(sid, conn)
         return True
 
     async def _disconnect(self, sid: str) -> None:
@@ -127,7 +146,13 @@ class RoleNamespace(socketio.AsyncNamespace, Generic[I]):  # type: ignore[misc]
         except Exception:
             log.exception("disconnect handling failed for %s", conn.participant)
 
-    async def _event(self, sid: str, event: str, payload: object) -> Ack | None:
+    async def _event(self, sid: str, event: str, payload: object) -> Ack:
+        ack = await self._handle(sid, event, payload)
+        if self.observer is not None:
+            self.observer.socket_event(self.namespace, event, ack)
+        return ack
+
+    async def _handle(self, sid: str, event: str, payload: object) -> Ack:
         conn = self.connections.get(sid)
         if conn is None:
             return error_ack("unauthorized", "not connected")
@@ -164,9 +189,16 @@ class BoothTriage(Protocol):
 
 class BoothNamespace(RoleNamespace[BoothRecord]):
     def __init__(
-        self, *, booths: Booths, triage: BoothTriage, service: CounterService, settings: Settings, clock: Clock
+        self,
+        *,
+        booths: Booths,
+        triage: BoothTriage,
+        service: CounterService,
+        settings: Settings,
+        clock: Clock,
+        observer: EventObserver | None = None,
     ) -> None:
-        super().__init__("/booth", service=service, settings=settings, clock=clock)
+        super().__init__("/booth", service=service, settings=settings, clock=clock, observer=observer)
         self.booths = booths
         self.triage = triage
         s = service
@@ -211,8 +243,16 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
 
 
 class AgentNamespace(RoleNamespace[StaffIdentity]):
-    def __init__(self, *, accounts: Accounts, service: CounterService, settings: Settings, clock: Clock) -> None:
-        super().__init__("/agent", service=service, settings=settings, clock=clock)
+    def __init__(
+        self,
+        *,
+        accounts: Accounts,
+        service: CounterService,
+        settings: Settings,
+        clock: Clock,
+        observer: EventObserver | None = None,
+    ) -> None:
+        super().__init__("/agent", service=service, settings=settings, clock=clock, observer=observer)
         self.accounts = accounts
         s = service
         self.route("agent.status", ev.AgentStatusChange, self._status)

@@ -14,13 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
-from madoguchi.app import create_app as _create_app
-from madoguchi.chatbot import pages as chat_pages
 from madoguchi.chatbot.masking import MY_NUMBER_MASK, my_number_check_digit
-from tests import support
 from tests.support import LiveServer, Peer
 
 pytestmark = pytest.mark.browser
@@ -41,21 +37,6 @@ AGENT_LINE = "担当の佐藤です。郵送でも とれますよ"
 def valid_my_number() -> str:
     first = "12345678901"
     return first + str(my_number_check_digit(first))
-
-
-def _app_with_chat_page(settings: Any, **kwargs: Any) -> web.Application:
-    """create_app plus the chat page, until the composition root registers it itself."""
-    app = _create_app(settings, **kwargs)
-    if "resident_chat" not in app.router.named_resources():
-        chat_pages.setup(app)
-    return app
-
-
-@pytest.fixture
-async def live_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[LiveServer]:
-    monkeypatch.setattr(support, "create_app", _app_with_chat_page)
-    async with support.serve(support.make_settings(tmp_path)) as server:
-        yield server
 
 
 @pytest.fixture
