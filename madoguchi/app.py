@@ -161,6 +161,10 @@ def _counter(
         try:
             with contextlib.suppress(asyncio.CancelledError):
                 await timers
+            try:
+                await service.leave()
+            except Exception as exc:  # other processes reap us by heartbeat anyway
+                log.warning("could not leave the live state cleanly: %s", exc)
         finally:  # close the connections even if the timers task died of an error
             await stop_socket_manager(sio)
             await store.close()

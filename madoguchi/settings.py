@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     decline_cooldown_s: float = Field(default=60.0, ge=0)
     default_handle_time_s: float = Field(default=360.0, gt=0)
     thanks_screen_s: float = Field(default=8.0, ge=0)
+    heartbeat_interval_s: float = Field(
+        default=5.0, gt=0, description="each process proves it is alive this often; 3 missed = its connections are gone"
+    )
 
     secret_key: SecretStr | None = Field(
         default=None, description="shared by all processes of one deployment; signs the login form's CSRF cookie"

@@ -67,7 +67,7 @@ class ResidentNamespace(RoleNamespace[Resident]):
         return resident_participant(token), Resident(municipality, token)
 
     async def connected(self, sid: str, conn: Connection[Resident]) -> None:
-        view = await self.service.resident_connected(conn.participant)
+        view = await self.service.resident_connected(conn.participant, self.service.connection_id(sid))
         state = {
             "resume_token": conn.identity.resume_token,
             "municipality_id": conn.identity.municipality_id,

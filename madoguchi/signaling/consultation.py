@@ -25,8 +25,10 @@ Transition table (state --trigger--> next state)::
     active    --agent_gone----------> waiting     agent's link stayed down: back to the queue, same place
     active    --transfer------------> waiting     agent sent it to another route
     wrap_up   --wrap_up-------------> closed      agent filed disposition and note
-    any open  --interrupt-----------> interrupted recovery sweep after the whole server went down
+    active    --interrupt-----------> interrupted the whole server went down mid-call; nobody can rejoin it
 
+After a full restart, waiting residents keep their place (their booths reconnect within the grace period),
+ringing offers go back to the queue and wrap-ups stay with their agent; only running calls are interrupted.
 ``closed``, ``abandoned`` and ``interrupted`` are terminal. A link that drops does not change the state by
 itself: it starts a grace period (``resident_lost_at`` / ``agent_lost_at``) and only when that runs out does
 ``resident_gone`` or ``agent_gone`` fire. This module is pure: no I/O, and time is always passed in.
@@ -89,13 +91,11 @@ TRANSITIONS: dict[State, dict[Trigger, State]] = {
         Trigger.HANDOFF: State.WAITING,
         Trigger.CANCEL: State.ABANDONED,
         Trigger.RESIDENT_GONE: State.ABANDONED,
-        Trigger.INTERRUPT: State.INTERRUPTED,
     },
     State.WAITING: {
         Trigger.OFFER: State.OFFERED,
         Trigger.CANCEL: State.ABANDONED,
         Trigger.RESIDENT_GONE: State.ABANDONED,
-        Trigger.INTERRUPT: State.INTERRUPTED,
     },
     State.OFFERED: {
         Trigger.ACCEPT: State.ACTIVE,
@@ -104,7 +104,6 @@ TRANSITIONS: dict[State, dict[Trigger, State]] = {
         Trigger.AGENT_GONE: State.WAITING,
         Trigger.CANCEL: State.ABANDONED,
         Trigger.RESIDENT_GONE: State.ABANDONED,
-        Trigger.INTERRUPT: State.INTERRUPTED,
     },
     State.ACTIVE: {
         Trigger.END: State.WRAP_UP,
@@ -115,7 +114,6 @@ TRANSITIONS: dict[State, dict[Trigger, State]] = {
     },
     State.WRAP_UP: {
         Trigger.WRAP_UP: State.CLOSED,
-        Trigger.INTERRUPT: State.INTERRUPTED,
     },
     State.CLOSED: {},
     State.ABANDONED: {},

@@ -83,6 +83,7 @@ class CounterConfig(BaseModel):
     default_handle_time_s: float = 360.0
     handle_time_weight: float = Field(default=0.2, gt=0, le=1)
     max_open_per_resident: int = 1
+    process_timeout_s: float = Field(default=15.0, gt=0, description="a process silent this long is dead")
 
 
 class CounterState(BaseModel):
@@ -91,6 +92,10 @@ class CounterState(BaseModel):
     consultations: dict[str, Consultation] = Field(default_factory=dict)
     agents: dict[str, Agent] = Field(default_factory=dict)
     handle_time_s: dict[str, float] = Field(default_factory=dict, description="moving average per route")
+    connections: dict[str, list[str]] = Field(
+        default_factory=dict, description="participant -> its live connections, '<process>:<sid>', on any process"
+    )
+    processes: dict[str, float] = Field(default_factory=dict, description="server process -> last heartbeat")
 
 
 class CounterError(Exception):
@@ -407,7 +412,8 @@ class Counter:
         self._dispatch(now)
 
     def tick(self, now: float) -> None:
-        """Fire every deadline that has passed: offer timeouts, grace periods, decline cooldowns."""
+        """Fire every deadline that has passed: dead processes, offer timeouts, grace periods, cooldowns."""
+        self._reap_dead_processes(now)
         grace = self.config.grace_period_s
         for c in list(self.state.consultations.values()):
             if c.state == State.OFFERED and c.offer_expires_at is not None and c.offer_expires_at <= now:
@@ -439,15 +445,80 @@ class Counter:
                 deadlines.append(c.agent_lost_at + grace)
             deadlines.extend(c.declined_until.values())
         deadlines.extend(a.lost_at + grace for a in self.state.agents.values() if a.lost_at is not None)
+        deadlines.extend(seen + self.config.process_timeout_s for seen in self.state.processes.values())
         return min(deadlines, default=None)
 
-    def interrupt_all(self, *, now: float) -> None:
-        """Recovery after the whole server went down: no open case may be left dangling."""
-        for c in list(self.state.consultations.values()):
-            c.end_reason = "interrupted"
-            self._fire(c, Trigger.INTERRUPT, now, reason="server_restart")
+    # --- connections and server processes ----------------------------------------------------------------------
+    #
+    # A participant may be connected several times (two tabs, a reconnect racing the old socket), on any server
+    # process. Their link is lost only when the LAST connection goes, wherever it was; a process that stops
+    # sending heartbeats (killed) takes its connections with it.
+
+    def connection_opened(self, participant: str, connection_id: str, *, process_id: str, now: float) -> None:
+        self.state.processes[process_id] = now
+        held = self.state.connections.setdefault(participant, [])
+        if connection_id not in held:
+            held.append(connection_id)
+        if len(held) == 1:
+            self.link_restored(participant, now=now)
+
+    def connection_closed(self, participant: str, connection_id: str, *, now: float) -> None:
+        held = self.state.connections.get(participant)
+        if held is None or connection_id not in held:
+            return
+        held.remove(connection_id)
+        if not held:
+            del self.state.connections[participant]
+            self.link_lost(participant, now=now)
+
+    def heartbeat(self, process_id: str, *, now: float) -> None:
+        self.state.processes[process_id] = now
+
+    def _reap_dead_processes(self, now: float) -> None:
+        dead = {p for p, seen in self.state.processes.items() if seen + self.config.process_timeout_s <= now}
+        if not dead:
+            return
+        for process_id in dead:
+            del self.state.processes[process_id]
+        for participant, held in list(self.state.connections.items()):
+            held[:] = [conn for conn in held if conn.split(":", 1)[0] not in dead]
+            if not held:
+                del self.state.connections[participant]
+                self.link_lost(participant, now=now)
+
+    def recover_after_restart(self, process_id: str, *, now: float) -> bool:
+        """A process starts. If no other process is alive, the whole server went down: every connection is
+        gone, calls that were running are interrupted (nobody can rejoin them), ringing offers return to the
+        queue, and waiting residents keep their place for the grace period while their booths reconnect.
+        Returns whether this was such a full restart."""
+        alive = [
+            p
+            for p, seen in self.state.processes.items()
+            if p != process_id and seen + self.config.process_timeout_s > now
+        ]
+        self.state.processes[process_id] = now
+        if alive:
+            return False
+        self.state.processes = {process_id: now}
+        self.state.connections = {}
         for agent in self.state.agents.values():
-            agent.consultation_id = None
+            agent.connected = False
+            agent.lost_at = now
+        for c in sorted(self.state.consultations.values(), key=Consultation.queue_key):
+            if c.state == State.ACTIVE:
+                in_call = self.state.agents.get(c.agent_id or "")
+                if in_call is not None:
+                    in_call.consultation_id = None
+                c.end_reason = "interrupted"
+                self._fire(c, Trigger.INTERRUPT, now, reason="server_restart")
+                continue
+            if c.state == State.OFFERED and c.agent_id is not None:
+                self._return_offer(
+                    c, self.state.agents[c.agent_id], Trigger.AGENT_GONE, now, reason="server_restart", cooldown=False
+                )
+            if c.state in (State.TRIAGE, State.WAITING):
+                c.resident_lost_at = now
+        return True
 
     # --- queries ---------------------------------------------------------------------------------------------
 

@@ -93,6 +93,7 @@ def counter_config(settings: Settings) -> CounterConfig:
         grace_period_s=settings.grace_period_s,
         decline_cooldown_s=settings.decline_cooldown_s,
         default_handle_time_s=settings.default_handle_time_s,
+        process_timeout_s=3 * settings.heartbeat_interval_s,
     )
 
 
@@ -115,31 +116,41 @@ class CounterService:
         self._clock = clock
         self._booth_cache: dict[str, BoothRecord] = {}
         self._wake = asyncio.Event()
+        self.process_id = "p" + secrets.token_hex(6)
 
     # --- operations --------------------------------------------------------------------------------------------
 
-    async def booth_connected(self, booth: BoothRecord) -> dict[str, Any]:
+    async def booth_connected(self, booth: BoothRecord, connection_id: str) -> dict[str, Any]:
         self._booth_cache[booth.id] = booth
         return {
             "booth_id": booth.id,
             "name": booth.name,
             "location": booth.location,
             "place": booth.place_name,
-            "consultation": await self.resident_connected(booth_participant(booth.id)),
+            "consultation": await self.resident_connected(booth_participant(booth.id), connection_id),
         }
 
-    async def resident_connected(self, participant: str) -> dict[str, Any] | None:
+    async def resident_connected(self, participant: str, connection_id: str) -> dict[str, Any] | None:
         """A resident's (booth or home) connection is up: end their grace period, return their open case."""
         now = self._clock()
-        await self._run(lambda c: c.link_restored(participant, now=now))
+        await self._run(
+            partial(
+                Counter.connection_opened,
+                participant=participant,
+                connection_id=connection_id,
+                process_id=self.process_id,
+                now=now,
+            )
+        )
         counter = await self._store.read()
         open_cases = counter.open_for_resident(participant)
         return await self._resident_view(counter, open_cases[0]) if open_cases else None
 
-    async def agent_connected(self, staff: StaffIdentity) -> dict[str, Any]:
+    async def agent_connected(self, staff: StaffIdentity, connection_id: str) -> dict[str, Any]:
         now = self._clock()
-        await self._run(
-            lambda c: c.agent_online(
+
+        def op(c: Counter) -> None:
+            c.agent_online(
                 agent_id=staff.id,
                 display_name=staff.display_name,
                 municipality_ids=staff.municipality_ids,
@@ -147,12 +158,21 @@ class CounterService:
                 languages=staff.languages,
                 now=now,
             )
-        )
+            c.connection_opened(staff.participant, connection_id, process_id=self.process_id, now=now)
+
+        await self._run(op)
         return await self.agent_view(staff.id)
 
-    async def disconnected(self, participant: str) -> None:
+    async def disconnected(self, participant: str, connection_id: str) -> None:
+        """One connection closed; the participant's grace period starts only when it was their last anywhere."""
         now = self._clock()
-        await self._run(lambda c: c.link_lost(participant, now=now))
+        await self._run(
+            partial(Counter.connection_closed, participant=participant, connection_id=connection_id, now=now)
+        )
+
+    def connection_id(self, sid: str) -> str:
+        """A connection's name across processes (Socket.IO sids are only unique within one process)."""
+        return f"{self.process_id}:{sid}"
 
     async def request_from_booth(
         self,
@@ -302,16 +322,25 @@ class CounterService:
     # --- timers and recovery -----------------------------------------------------------------------------------
 
     async def run_timers(self) -> None:
-        """Fire deadlines (offer timeouts, grace periods) as they fall due; runs for the app's lifetime.
+        """Fire deadlines (offer timeouts, grace periods, dead processes) as they fall due, and keep this
+        process's heartbeat fresh; runs for the app's lifetime.
 
         Nothing may end this loop but cancellation: a failed read or tick (the live store is unreachable for a
         while) is logged and retried after a second, and the timers carry on when the store is back.
         """
+        interval = self._settings.heartbeat_interval_s
+        next_beat = self._clock()
         while True:
             try:
+                if self._clock() >= next_beat:
+                    await self._run(partial(Counter.heartbeat, process_id=self.process_id, now=self._clock()))
+                    next_beat = self._clock() + interval
                 counter = await self._store.read()
                 deadline = counter.next_deadline()
-                delay = 1.0 if deadline is None else min(1.0, max(0.0, deadline - self._clock()))
+                now = self._clock()
+                delay = min(1.0, max(0.0, next_beat - now))
+                if deadline is not None:
+                    delay = min(delay, max(0.0, deadline - now))
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=delay)
@@ -323,10 +352,15 @@ class CounterService:
                 await asyncio.sleep(1.0)
 
     async def recover(self) -> int:
-        """Mark records that the live state no longer knows (the server went down) as interrupted."""
+        """At start: if no other process is alive this is a full restart, so interrupt the calls nobody can
+        rejoin and mark records the live state no longer knows (in-process state died with the process) as
+        interrupted. Returns how many records were marked."""
+        now = self._clock()
+        full_restart = await self._run(partial(Counter.recover_after_restart, process_id=self.process_id, now=now))
+        if not full_restart:
+            return 0
         counter = await self._store.read()
         known = set(counter.state.consultations)
-        now = self._clock()
         count = 0
         for record in await self._records.unfinished():
             if record.id in known:
@@ -341,6 +375,16 @@ class CounterService:
             )
             count += 1
         return count
+
+    async def leave(self) -> None:
+        """Graceful shutdown: this process's connections are gone now, not after the heartbeat times out."""
+        now = self._clock()
+
+        def op(c: Counter) -> None:
+            c.state.processes[self.process_id] = now - c.config.process_timeout_s
+            c.tick(now)
+
+        await self._run(op)
 
     # --- views -------------------------------------------------------------------------------------------------
 

@@ -139,10 +139,8 @@ class RoleNamespace(socketio.AsyncNamespace, Generic[I]):  # type: ignore[misc]
         conn = self.connections.pop(sid, None)
         if conn is None:
             return
-        if any(other.participant == conn.participant for other in self.connections.values()):
-            return
         try:
-            await self.service.disconnected(conn.participant)
+            await self.service.disconnected(conn.participant, self.service.connection_id(sid))
         except Exception:
             log.exception("disconnect handling failed for %s", conn.participant)
 
@@ -227,7 +225,7 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
         return booth_participant(booth.id), booth
 
     async def connected(self, sid: str, conn: Connection[BoothRecord]) -> None:
-        state = await self.service.booth_connected(conn.identity)
+        state = await self.service.booth_connected(conn.identity, self.service.connection_id(sid))
         await self.emit("booth.state", state, to=sid)
 
     async def _request(self, conn: Connection[BoothRecord], m: ev.ConsultationRequest) -> Ack:
@@ -298,7 +296,7 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         return identity.participant, identity
 
     async def connected(self, sid: str, conn: Connection[StaffIdentity]) -> None:
-        state = await self.service.agent_connected(conn.identity)
+        state = await self.service.agent_connected(conn.identity, self.service.connection_id(sid))
         await self.emit("agent.state", state, to=sid)
         await self.emit("queue.snapshot", {"items": await self.service.queue_view(conn.identity.id)}, to=sid)
 

@@ -77,10 +77,10 @@ def test_terminal_states_have_no_way_out_and_every_open_state_does() -> None:
             assert TRANSITIONS[state], state
 
 
-def test_every_open_state_can_be_interrupted_by_the_recovery_sweep() -> None:
-    for state in State:
-        if state not in TERMINAL_STATES:
-            assert TRANSITIONS[state][Trigger.INTERRUPT] == State.INTERRUPTED
+def test_only_a_running_call_is_interrupted_by_a_full_restart() -> None:
+    interruptible = {state for state in State if Trigger.INTERRUPT in TRANSITIONS[state]}
+    assert interruptible == {State.ACTIVE}
+    assert TRANSITIONS[State.ACTIVE][Trigger.INTERRUPT] == State.INTERRUPTED
 
 
 def test_initial_triggers_only_start_a_case_and_never_fire_on_an_existing_one() -> None:

@@ -140,7 +140,7 @@ def _wrap_up(d: Any) -> None:
 def _interrupt(setup: Callable[[Any], None]) -> Callable[[Any], None]:
     def run(d: Any) -> None:
         setup(d)
-        d.counter.interrupt_all(now=100.0)
+        d.counter.recover_after_restart("p-new", now=100.0)
 
     return run
 
@@ -151,24 +151,20 @@ SCENARIOS: dict[tuple[State | None, Trigger], Callable[[Any], None]] = {
     (State.TRIAGE, Trigger.HANDOFF): _handoff,
     (State.TRIAGE, Trigger.CANCEL): _triage_cancel,
     (State.TRIAGE, Trigger.RESIDENT_GONE): _triage_resident_gone,
-    (State.TRIAGE, Trigger.INTERRUPT): _interrupt(_triage),
     (State.WAITING, Trigger.OFFER): _offer,
     (State.WAITING, Trigger.CANCEL): _waiting_cancel,
     (State.WAITING, Trigger.RESIDENT_GONE): _waiting_resident_gone,
-    (State.WAITING, Trigger.INTERRUPT): _interrupt(_waiting),
     (State.OFFERED, Trigger.ACCEPT): _accept,
     (State.OFFERED, Trigger.DECLINE): _decline,
     (State.OFFERED, Trigger.OFFER_TIMEOUT): _offer_timeout,
     (State.OFFERED, Trigger.AGENT_GONE): _offered_agent_gone,
     (State.OFFERED, Trigger.CANCEL): _offered_cancel,
-    (State.OFFERED, Trigger.INTERRUPT): _interrupt(_offered),
     (State.ACTIVE, Trigger.END): _end,
     (State.ACTIVE, Trigger.RESIDENT_GONE): _active_resident_gone,
     (State.ACTIVE, Trigger.AGENT_GONE): _active_agent_gone,
     (State.ACTIVE, Trigger.TRANSFER): _transfer,
     (State.ACTIVE, Trigger.INTERRUPT): _interrupt(_active),
     (State.WRAP_UP, Trigger.WRAP_UP): _wrap_up,
-    (State.WRAP_UP, Trigger.INTERRUPT): _interrupt(_wrapping_up),
 }
 
 # Allowed by the table as a safety net, but the counter never needs it: a resident whose link drops while their

@@ -355,7 +355,7 @@ def test_only_the_agent_of_an_active_case_can_transfer_it(desk: Any) -> None:
     assert desk.c("c1").state == State.ACTIVE
 
 
-def test_interrupt_all_closes_every_open_case_and_frees_every_agent(desk: Any) -> None:
+def test_full_restart_interrupts_calls_and_keeps_the_queue(desk: Any) -> None:
     desk.active_call("wrapping", "a3", now=0.0)
     desk.counter.end("wrapping", participant="agent:a3", now=1.0)
     desk.active_call("active", "a1", now=2.0)
@@ -363,16 +363,49 @@ def test_interrupt_all_closes_every_open_case_and_frees_every_agent(desk: Any) -
     desk.request("offered", now=4.0)
     desk.request("waiting", now=5.0)
     desk.request("triage", now=6.0, to_person=False, resident="chat:r1")
+    desk.counter.heartbeat("p-old", now=6.0)
     desk.take()
-    desk.counter.interrupt_all(now=100.0)
+    assert desk.counter.recover_after_restart("p-new", now=100.0) is True
     effects = desk.take()
-    assert sorted((cid, prev) for cid, prev, trig, new in desk.transitions(effects)) == [
-        ("active", "active"),
-        ("offered", "offered"),
-        ("triage", "triage"),
-        ("waiting", "waiting"),
-        ("wrapping", "wrap_up"),
+    assert sorted((cid, prev, new) for cid, prev, trig, new in desk.transitions(effects)) == [
+        ("active", "active", "interrupted"),
+        ("offered", "offered", "waiting"),
     ]
-    assert {new for *_, new in desk.transitions(effects)} == {"interrupted"}
-    assert desk.counter.state.consultations == {}
-    assert all(a.consultation_id is None for a in desk.counter.state.agents.values())
+    assert set(desk.counter.state.consultations) == {"wrapping", "offered", "waiting", "triage"}
+    assert [c.id for c in desk.counter.queue()] == ["offered", "waiting"]  # same order as before
+    assert desk.counter.state.processes == {"p-new": 100.0}
+    assert all(not a.connected for a in desk.counter.state.agents.values())
+    assert desk.counter.state.agents["a1"].consultation_id is None
+    assert desk.counter.state.agents["a3"].consultation_id == "wrapping"  # wrap-up stays theirs
+    # waiting residents get the grace period to reconnect, then are abandoned
+    assert desk.c("waiting").resident_lost_at == 100.0
+    desk.counter.link_restored(desk.c("waiting").resident, now=101.0)
+    desk.counter.tick(100.0 + desk.counter.config.grace_period_s)
+    assert "waiting" in desk.counter.state.consultations
+    assert "offered" not in desk.counter.state.consultations
+
+
+def test_restart_while_another_process_lives_changes_nothing(desk: Any) -> None:
+    desk.active_call("active", "a1", now=0.0)
+    desk.counter.heartbeat("p-other", now=95.0)
+    desk.take()
+    assert desk.counter.recover_after_restart("p-new", now=100.0) is False
+    assert desk.take() == []
+    assert desk.c("active").state == State.ACTIVE
+
+
+def test_connections_across_processes_and_dead_process_reaping(desk: Any) -> None:
+    desk.request("c1", now=0.0)
+    resident = desk.c("c1").resident
+    desk.counter.connection_opened(resident, "p1:s1", process_id="p1", now=1.0)
+    desk.counter.connection_opened(resident, "p2:s9", process_id="p2", now=1.0)
+    desk.counter.connection_closed(resident, "p1:s1", now=2.0)
+    assert desk.c("c1").resident_lost_at is None  # still connected through p2
+    desk.counter.heartbeat("p1", now=10.0)
+    timeout = desk.counter.config.process_timeout_s
+    desk.counter.tick(1.0 + timeout)  # p2 went silent: killed
+    assert "p2" not in desk.counter.state.processes and "p1" in desk.counter.state.processes
+    assert desk.c("c1").resident_lost_at == 1.0 + timeout
+    desk.counter.connection_opened(resident, "p1:s2", process_id="p1", now=20.0)
+    assert desk.c("c1").resident_lost_at is None
+    assert desk.counter.state.connections == {resident: ["p1:s2"]}
