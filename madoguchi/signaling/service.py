@@ -413,28 +413,15 @@ class CounterService:
         now = self._clock()
         items = []
         for c in counter.queue_for_agent(agent_id):
-            booth = await self._booth(c.booth_id)
-            items.append(
-                {
-                    "consultation_id": c.id,
-                    "route": c.route,
-                    "channel": c.channel.value,
-                    "booth_name": booth.name if booth else None,
-                    "place": booth.place_name if booth else None,
-                    "language": c.language,
-                    "urgent": c.urgent,
-                    "state": c.state.value,
-                    "waiting_since": c.enqueued_at,
-                    "waited_s": round(now - c.enqueued_at, 1),
-                }
-            )
+            item = await self._case_view(c, now)
+            item.update(state=c.state.value, waiting_since=c.enqueued_at)
+            items.append(item)
         return items
 
-    async def _offer_view(self, c: Consultation) -> dict[str, Any]:
+    async def _case_view(self, c: Consultation, now: float) -> dict[str, Any]:
+        """What staff see of a case in the queue, in an offer and in a call."""
         booth = await self._booth(c.booth_id)
-        record = await self._records.get(c.id)
         return {
-            "summary": record.summary if record else None,
             "consultation_id": c.id,
             "route": c.route,
             "channel": c.channel.value,
@@ -442,9 +429,14 @@ class CounterService:
             "place": booth.place_name if booth else None,
             "language": c.language,
             "urgent": c.urgent,
-            "waited_s": round(self._clock() - c.enqueued_at, 1),
-            "expires_at": c.offer_expires_at,
+            "waited_s": round(now - c.enqueued_at, 1),
         }
+
+    async def _offer_view(self, c: Consultation) -> dict[str, Any]:
+        record = await self._records.get(c.id)
+        view = await self._case_view(c, self._clock())
+        view.update(summary=record.summary if record else None, expires_at=c.offer_expires_at)
+        return view
 
     async def _agent_consultation_view(self, c: Consultation) -> dict[str, Any]:
         view = await self._offer_view(c)
