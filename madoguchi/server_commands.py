@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -47,17 +48,22 @@ async def demo_command(args: argparse.Namespace, settings: Settings) -> int:
         await db.close()
     host = args.host or settings.host
     port = settings.port if args.port is None else args.port
-    print_demo_credentials(
-        credentials, base_url=f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"
-    )
-    return await run_server(settings, host=host, port=port)
+
+    def announce(bound_port: int) -> None:
+        shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
+        print_demo_credentials(credentials, base_url=f"http://{shown}:{bound_port}")
+
+    return await run_server(settings, host=host, port=port, on_listening=announce)
 
 
-async def run_server(settings: Settings, *, host: str, port: int) -> int:
+async def run_server(
+    settings: Settings, *, host: str, port: int, on_listening: Callable[[int], None] | None = None
+) -> int:
     from madoguchi.app import create_app
 
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     app = create_app(settings)
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
@@ -65,6 +71,8 @@ async def run_server(settings: Settings, *, host: str, port: int) -> int:
     await site.start()
     for address in runner.addresses:
         print(f"madoguchi listening on http://{address[0]}:{address[1]}", flush=True)
+    if on_listening is not None and runner.addresses:
+        on_listening(runner.addresses[0][1])
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

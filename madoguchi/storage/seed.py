@@ -83,6 +83,9 @@ class DemoCredentials(BaseModel):
         for booth in self.booths:
             url = booth.url or "(token unknown: add a new booth with `madoguchi booth add`)"
             out.append(f"  {booth.name}: {base_url.rstrip('/') + url if booth.url else url}")
+        root = base_url.rstrip("/")
+        out.append(f"Agent console (log in as agent1): {root}/login")
+        out.append(f"Resident chat from home: {root}/chat")
         return out
 
 
