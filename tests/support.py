@@ -4,29 +4,54 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import secrets
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
 
 import aiohttp
+import pytest
 import socketio
 from aiohttp import web
+from redis.asyncio import Redis
 
 from madoguchi import keys
 from madoguchi.app import create_app
 from madoguchi.settings import Settings
 from madoguchi.storage.municipalities import Municipalities
+from madoguchi.storage.testing import temporary_database_url
+
+REDIS_TEST_URL = os.environ.get("MADOGUCHI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+Topology = Literal["one", "two"]
+TOPOLOGIES: tuple[Topology, ...] = ("one", "two")
 
 
 @dataclass
 class LiveServer:
-    """The real app served on 127.0.0.1 at a free port."""
+    """The real app served on 127.0.0.1 at a free port.
+
+    ``booth_url`` is where booths and residents connect, ``agent_url`` where staff log in and connect. With one
+    process both are ``base_url``; with two they are different processes sharing Redis and PostgreSQL, and
+    ``app`` (hence :meth:`add_booth`, :meth:`add_agent`, :meth:`export_records`) is the booth side's.
+    """
 
     app: web.Application
     base_url: str
     settings: Settings
+    booth_url: str = ""
+    agent_url: str = ""
+    topology: Topology = "one"
+    urls: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        self.booth_url = self.booth_url or self.base_url
+        self.agent_url = self.agent_url or self.base_url
+        self.urls = self.urls or tuple(dict.fromkeys((self.booth_url, self.agent_url)))
 
     async def add_municipality(self, municipality_id: str, name: str = "") -> None:
         munis = Municipalities(self.app[keys.DATABASE])
@@ -88,6 +113,50 @@ async def serve(settings: Settings) -> AsyncIterator[LiveServer]:
         yield LiveServer(app=app, base_url=f"http://{host}:{port}", settings=settings)
     finally:
         await runner.cleanup()
+
+
+async def delete_redis_keys(prefix: str) -> None:
+    client: Redis = Redis.from_url(REDIS_TEST_URL)
+    try:
+        keys_ = [key async for key in client.scan_iter(match=f"{prefix}:*", count=500)]
+        if keys_:
+            await client.delete(*keys_)
+    finally:
+        await client.aclose()
+
+
+@asynccontextmanager
+async def serve_topology(topology: Topology, data_dir: Path, **overrides: Any) -> AsyncIterator[LiveServer]:
+    """``one``: one app, SQLite, in-process live state. ``two``: two apps on one Redis prefix and one PostgreSQL
+    schema (both fresh, both removed afterwards), booths on the first and staff on the second."""
+    if topology == "one":
+        async with serve(make_settings(data_dir, **overrides)) as server:
+            yield server
+        return
+    prefix = f"mdtest:{secrets.token_hex(6)}"
+    try:
+        async with temporary_database_url("postgresql", data_dir) as database_url:
+            settings = make_settings(
+                data_dir, database_url=database_url, redis_url=REDIS_TEST_URL, redis_prefix=prefix, **overrides
+            )
+            async with serve(settings) as booth_side, serve(settings) as agent_side:
+                assert booth_side.base_url != agent_side.base_url
+                yield LiveServer(
+                    app=booth_side.app,
+                    base_url=booth_side.base_url,
+                    settings=settings,
+                    booth_url=booth_side.base_url,
+                    agent_url=agent_side.base_url,
+                    topology="two",
+                )
+    finally:
+        await delete_redis_keys(prefix)
+
+
+on_both_topologies = pytest.mark.parametrize(
+    "live_server", [pytest.param("one"), pytest.param("two", marks=pytest.mark.postgres)], indirect=True
+)
+"""Runs a test using ``live_server`` on one process and again on two processes ([one] / [two])."""
 
 
 async def login_cookie(base_url: str, username: str, password: str) -> str:
@@ -154,14 +223,21 @@ class Peer:
 
 
 async def booth_peer(server: LiveServer, token: str) -> Peer:
-    peer = Peer(server.base_url, "/booth")
+    peer = Peer(server.booth_url, "/booth")
     await peer.connect(auth={"token": token})
     return peer
 
 
+async def resident_peer(server: LiveServer, resume: str | None = None, *, url: str | None = None) -> Peer:
+    """A resident at home; on the booth side's process unless ``url`` says otherwise."""
+    peer = Peer(url or server.booth_url, "/resident")
+    await peer.connect(auth={"resume": resume} if resume else {})
+    return peer
+
+
 async def agent_peer(server: LiveServer, username: str, password: str) -> Peer:
-    cookie = await login_cookie(server.base_url, username, password)
-    peer = Peer(server.base_url, "/agent")
+    cookie = await login_cookie(server.agent_url, username, password)
+    peer = Peer(server.agent_url, "/agent")
     await peer.connect(headers={"Cookie": f"madoguchi_session={cookie}"})
     return peer
 

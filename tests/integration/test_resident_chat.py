@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from madoguchi.chatbot.masking import my_number_check_digit
-from tests.support import LiveServer, Peer, agent_peer
+from tests.support import LiveServer, Peer, agent_peer, on_both_topologies, resident_peer
+
+pytestmark = on_both_topologies
 
 PASSWORD = "correct horse battery"
 
@@ -20,16 +22,10 @@ def valid_my_number() -> str:
     return first + str(my_number_check_digit(first))
 
 
-async def resident(server: LiveServer, resume: str | None = None) -> Peer:
-    peer = Peer(server.base_url, "/resident")
-    await peer.connect(auth={"resume": resume} if resume else {})
-    return peer
-
-
 async def test_bot_answers_then_hands_over_to_a_person(live_server: LiveServer) -> None:
     await live_server.add_agent("agent1", PASSWORD)
     agent = await agent_peer(live_server, "agent1", PASSWORD)
-    home = await resident(live_server)
+    home = await resident_peer(live_server)
     state = await home.wait_for("resident.state")
     assert state["consultation"] is None and len(state["resume_token"]) >= 32
 
@@ -76,12 +72,12 @@ async def test_bot_answers_then_hands_over_to_a_person(live_server: LiveServer) 
 
 
 async def test_urgent_words_jump_the_queue_with_hotlines(live_server: LiveServer) -> None:
-    ordinary = await resident(live_server)
+    ordinary = await resident_peer(live_server)
     ok(await ordinary.call("chat.send", {"text": "人と話したい。税金のことで相談があります", "client_id": "o-1"}))
     first = await ordinary.wait_for("queue.position")
     assert first["position"] == 1
 
-    urgent = await resident(live_server)
+    urgent = await resident_peer(live_server)
     ack = ok(await urgent.call("chat.send", {"text": "もう死にたい", "client_id": "u-1"}))
     bot = await urgent.wait_for("chat.message", lambda m: m["sender"] == "bot")
     assert bot["bot"]["urgent"] is True
@@ -102,17 +98,17 @@ async def test_urgent_words_jump_the_queue_with_hotlines(live_server: LiveServer
 
 
 async def test_resume_token_brings_the_conversation_back(live_server: LiveServer) -> None:
-    home = await resident(live_server)
+    home = await resident_peer(live_server)
     token = (await home.wait_for("resident.state"))["resume_token"]
     cid = ok(await home.call("chat.send", {"text": "ごみの収集日を知りたい", "client_id": "g-1"}))["consultation_id"]
     await home.wait_for("chat.message", lambda m: m["sender"] == "bot")
     await home.close()
-    again = await resident(live_server, resume=token)
+    again = await resident_peer(live_server, resume=token, url=live_server.urls[-1])  # the other process, if two
     state = await again.wait_for("resident.state")
     assert state["consultation"]["consultation_id"] == cid
     assert [line["sender"] for line in state["consultation"]["chat"]] == ["resident", "bot"]
     # a stranger cannot touch it
-    stranger = await resident(live_server)
+    stranger = await resident_peer(live_server)
     ack = await stranger.call("handoff.request", {"consultation_id": cid})
     assert ack["error"]["code"] == "forbidden"
     for peer in (again, stranger):
@@ -121,7 +117,7 @@ async def test_resume_token_brings_the_conversation_back(live_server: LiveServer
 
 async def test_booth_free_text_travels_with_the_request(live_server: LiveServer) -> None:
     _, token, _ = await live_server.add_booth()
-    booth = Peer(live_server.base_url, "/booth")
+    booth = Peer(live_server.booth_url, "/booth")
     await booth.connect(auth={"token": token})
     preview = ok(await booth.call("triage.preview", {"text": "固定資産税の納付書をなくした"}))["triage"]
     assert preview["route"] == "tax"

@@ -1,4 +1,8 @@
-"""The signaling server end to end: a real app on 127.0.0.1, real Socket.IO clients, a real database."""
+"""The signaling server end to end: a real app on 127.0.0.1, real Socket.IO clients, a real database.
+
+Every test runs twice: on one process ([one]) and on two processes sharing Redis and PostgreSQL ([two]), with
+booths on one process and staff on the other.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,9 @@ import aiohttp
 import pytest
 import socketio
 
-from tests.support import LiveServer, Peer, agent_peer, booth_peer, login_cookie
+from tests.support import LiveServer, Peer, agent_peer, booth_peer, login_cookie, on_both_topologies
+
+pytestmark = on_both_topologies
 
 PASSWORD = "correct horse battery"
 
@@ -26,15 +32,18 @@ def error_code(ack: Any) -> str:
 
 
 async def test_healthz(live_server: LiveServer) -> None:
-    async with aiohttp.ClientSession() as http, http.get(f"{live_server.base_url}/healthz") as resp:
-        assert resp.status == 200
-        assert (await resp.json())["status"] == "ok"
+    assert len(live_server.urls) == {"one": 1, "two": 2}[live_server.topology]
+    async with aiohttp.ClientSession() as http:
+        for url in live_server.urls:
+            async with http.get(f"{url}/healthz") as resp:
+                assert resp.status == 200
+                assert (await resp.json())["status"] == "ok"
 
 
 @pytest.mark.parametrize("auth", [None, {}, {"token": ""}, {"token": "not-a-real-token"}, {"token": 42}])
 async def test_booth_refused_without_valid_token(live_server: LiveServer, auth: Any) -> None:
     await live_server.add_booth()
-    peer = Peer(live_server.base_url, "/booth")
+    peer = Peer(live_server.booth_url, "/booth")
     refusals: list[Any] = []
     peer.sio.on("connect_error", refusals.append, namespace="/booth")
     with pytest.raises(socketio.exceptions.ConnectionError):
@@ -49,7 +58,7 @@ async def test_revoked_booth_token_refused(live_server: LiveServer) -> None:
     from madoguchi import keys
 
     await live_server.app[keys.BOOTHS].revoke(booth_id)
-    peer = Peer(live_server.base_url, "/booth")
+    peer = Peer(live_server.booth_url, "/booth")
     with pytest.raises(socketio.exceptions.ConnectionError):
         await peer.connect(auth={"token": token})
     await peer.close()
@@ -57,7 +66,7 @@ async def test_revoked_booth_token_refused(live_server: LiveServer) -> None:
 
 @pytest.mark.parametrize("cookie", [None, "madoguchi_session=", "madoguchi_session=forged"])
 async def test_agent_refused_without_session(live_server: LiveServer, cookie: str | None) -> None:
-    peer = Peer(live_server.base_url, "/agent")
+    peer = Peer(live_server.agent_url, "/agent")
     with pytest.raises(socketio.exceptions.ConnectionError):
         await peer.connect(headers={"Cookie": cookie} if cookie else None)
     await peer.close()
@@ -66,7 +75,7 @@ async def test_agent_refused_without_session(live_server: LiveServer, cookie: st
 async def test_wrong_password_gets_401(live_server: LiveServer) -> None:
     await live_server.add_agent("agent1", PASSWORD)
     with pytest.raises(AssertionError, match="401"):
-        await login_cookie(live_server.base_url, "agent1", "wrong password!")
+        await login_cookie(live_server.agent_url, "agent1", "wrong password!")
 
 
 BAD_BOOTH_PAYLOADS: dict[str, list[Any]] = {
@@ -314,7 +323,9 @@ async def test_booth_reconnect_within_grace_keeps_place(live_server: LiveServer)
     booth = await booth_peer(live_server, token)
     cid = ok(await booth.call("consultation.request", {"route": "tax"}))["consultation_id"]
     await booth.close()
-    again = await booth_peer(live_server, token)
+    # the kiosk comes back through the other process when there are two (as after a load balancer's choice)
+    again = Peer(live_server.urls[-1], "/booth")
+    await again.connect(auth={"token": token})
     state = await again.wait_for("booth.state")
     assert state["consultation"]["consultation_id"] == cid
     assert state["consultation"]["state"] == "waiting" and state["consultation"]["position"] == 1
