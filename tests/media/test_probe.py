@@ -1,28 +1,41 @@
-"""The headless booth and agent against the real server: full calls, complete records, the CLI as a process."""
+"""The headless booth and agent against the real server: full calls, complete records, the CLI as a process.
+
+Each test runs on one process ([one]) and on two processes sharing Redis and PostgreSQL ([two]), with the probe's
+booth on one process and its agent on the other (``ProbeTarget`` fields, ``--booth-server``/``--agent-server``).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from madoguchi.media.peer import BoothPeer
 from madoguchi.media.probe import CallResult, ProbeTarget, run_probe
-from tests.support import LiveServer
+from madoguchi.storage.db import parse_database_url
+from madoguchi.storage.testing import POSTGRES_TEST_URL
+from tests.support import REDIS_TEST_URL, LiveServer, delete_redis_keys, on_both_topologies
 
 pytestmark = pytest.mark.media
 
 PASSWORD = "probe-password-1"
+T = TypeVar("T")
 
 
 async def _probe(target: ProbeTarget, count: int, hold_s: float = 0.3) -> list[CallResult]:
@@ -30,9 +43,10 @@ async def _probe(target: ProbeTarget, count: int, hold_s: float = 0.3) -> list[C
 
 
 def _target(server: LiveServer, token: str, user: str = "probe-agent", password: str = PASSWORD) -> ProbeTarget:
-    return ProbeTarget(server.base_url, server.base_url, token, user, password)
+    return ProbeTarget(server.booth_url, server.agent_url, token, user, password)
 
 
+@on_both_topologies
 async def test_probe_calls_carry_audio_and_video_both_ways_and_complete_the_record(
     live_server: LiveServer,
 ) -> None:
@@ -65,6 +79,7 @@ async def test_probe_calls_carry_audio_and_video_both_ways_and_complete_the_reco
         assert record["note"] == "probe"
 
 
+@on_both_topologies
 async def test_a_wrong_password_is_a_readable_failure(live_server: LiveServer) -> None:
     _, token, _ = await live_server.add_booth()
     await live_server.add_agent("probe-agent", PASSWORD)
@@ -76,6 +91,7 @@ async def test_a_wrong_password_is_a_readable_failure(live_server: LiveServer) -
     assert "Traceback" not in result.error
 
 
+@on_both_topologies
 async def test_a_revoked_or_wrong_booth_token_is_a_readable_failure(live_server: LiveServer) -> None:
     await live_server.add_booth()
     await live_server.add_agent("probe-agent", PASSWORD)
@@ -88,13 +104,14 @@ async def test_a_revoked_or_wrong_booth_token_is_a_readable_failure(live_server:
     assert result.consultation_id is None
 
 
+@on_both_topologies
 async def test_the_probe_agent_declines_a_real_residents_offer_and_takes_only_its_own(
     live_server: LiveServer,
 ) -> None:
     _, resident_token, _ = await live_server.add_booth("郵便局ブース")
     _, probe_token, _ = await live_server.add_booth("プローブ用ブース")
     await live_server.add_agent("probe-agent", PASSWORD)
-    resident = BoothPeer(live_server.base_url)
+    resident = BoothPeer(live_server.booth_url)
     await resident.connect(resident_token)
     try:
         waiting_id = await resident.request_consultation("tax")
@@ -130,58 +147,137 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str], dict[str, Any]]]:
-    """``madoguchi serve`` in a subprocess with a booth and an agent made by the CLI (shared by this module)."""
-    data_dir = tmp_path_factory.mktemp("served") / "data"
-    env = {**os.environ, "MADOGUCHI_DATA_DIR": str(data_dir), "MADOGUCHI_LOG_LEVEL": "WARNING"}
-    for name in ("MADOGUCHI_DATABASE_URL", "MADOGUCHI_REDIS_URL"):
-        env.pop(name, None)
-    _run(["municipality", "add", "probeville", "--name-ja", "プローブ町", "--name-en", "Probeville"], env)
-    booth = json.loads(_run(["booth", "add", "プローブ用ブース", "--json"], env))
-    _run(["user", "add", "probe-agent", "--role", "agent", "--password-stdin", "--routes", "all"], env, PASSWORD)
+@dataclass(frozen=True)
+class Served:
+    """``madoguchi serve`` processes: the booth side's URL and the agent side's (the same with one process)."""
+
+    booth_url: str
+    agent_url: str
+    env: dict[str, str]
+    booth: dict[str, Any]
+
+
+def _in_a_fresh_loop(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` to completion on its own event loop in a worker thread (this fixture is synchronous)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result(timeout=60)
+
+
+async def _create_schema(name: str) -> str:
+    engine = create_async_engine(parse_database_url(POSTGRES_TEST_URL))
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text(f'CREATE SCHEMA "{name}"'))
+    finally:
+        await engine.dispose()
+    url = parse_database_url(POSTGRES_TEST_URL).update_query_dict({"search_path": name})
+    return url.render_as_string(hide_password=False)
+
+
+async def _drop_schema(name: str) -> None:
+    engine = create_async_engine(parse_database_url(POSTGRES_TEST_URL))
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+    finally:
+        await engine.dispose()
+
+
+def _start_serving(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
+    process = subprocess.Popen(
         [MADOGUCHI, "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert server.poll() is None, "madoguchi serve exited early"
-            try:
-                with urllib.request.urlopen(base_url + "/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, OSError):
-                pass
-            assert time.monotonic() < deadline, "madoguchi serve did not become healthy in 30 s"
-            time.sleep(0.1)
-        yield base_url, env, booth
-    finally:
-        server.terminate()
+    return process, f"http://127.0.0.1:{port}"
+
+
+def _wait_healthy(process: subprocess.Popen[bytes], base_url: str) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        assert process.poll() is None, "madoguchi serve exited early"
         try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=5)
+            with urllib.request.urlopen(base_url + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        assert time.monotonic() < deadline, "madoguchi serve did not become healthy in 30 s"
+        time.sleep(0.1)
 
 
-def _probe_cli(base_url: str, token: str, env: dict[str, str], *extra: str) -> subprocess.CompletedProcess[str]:
-    args = [MADOGUCHI, "probe", "--server", base_url, "--booth-token", token]
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
+@pytest.fixture(scope="module", params=[pytest.param("one"), pytest.param("two", marks=pytest.mark.postgres)])
+def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """``madoguchi serve`` with a booth and an agent made by the CLI (shared by this module).
+
+    ``one``: a single process on SQLite. ``two``: two processes on one Redis prefix and one PostgreSQL schema
+    (both fresh, removed afterwards), as an operator runs them behind a load balancer.
+    """
+    data_dir = tmp_path_factory.mktemp("served") / "data"
+    env = {**os.environ, "MADOGUCHI_DATA_DIR": str(data_dir), "MADOGUCHI_LOG_LEVEL": "WARNING"}
+    for name in ("MADOGUCHI_DATABASE_URL", "MADOGUCHI_REDIS_URL", "MADOGUCHI_REDIS_PREFIX"):
+        env.pop(name, None)
+    processes = 1 if request.param == "one" else 2
+    schema = f"t_{secrets.token_hex(6)}"
+    prefix = f"mdtest:{secrets.token_hex(6)}"
+    if processes == 2:
+        env["MADOGUCHI_DATABASE_URL"] = _in_a_fresh_loop(_create_schema(schema))
+        env["MADOGUCHI_REDIS_URL"] = REDIS_TEST_URL
+        env["MADOGUCHI_REDIS_PREFIX"] = prefix
+        env["MADOGUCHI_SECRET_KEY"] = secrets.token_hex(32)
+    running: list[subprocess.Popen[bytes]] = []
+    try:
+        _run(["municipality", "add", "probeville", "--name-ja", "プローブ町", "--name-en", "Probeville"], env)
+        booth = json.loads(_run(["booth", "add", "プローブ用ブース", "--json"], env))
+        _run(["user", "add", "probe-agent", "--role", "agent", "--password-stdin", "--routes", "all"], env, PASSWORD)
+        urls = []
+        for _ in range(processes):
+            process, url = _start_serving(env)
+            running.append(process)
+            urls.append(url)
+        for process, url in zip(running, urls, strict=True):
+            _wait_healthy(process, url)
+        yield Served(booth_url=urls[0], agent_url=urls[-1], env=env, booth=booth)
+    finally:
+        for process in running:
+            _stop(process)
+        if processes == 2:
+            _in_a_fresh_loop(_drop_schema(schema))
+            _in_a_fresh_loop(delete_redis_keys(prefix))
+
+
+def _probe_cli(
+    booth_url: str, token: str, env: dict[str, str], *extra: str, agent_url: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    args = [MADOGUCHI, "probe", "--server", booth_url, "--booth-token", token]
+    if agent_url is not None:
+        args += ["--booth-server", booth_url, "--agent-server", agent_url]
     args += ["--agent-user", "probe-agent", "--agent-password", PASSWORD, *extra]
     return subprocess.run(args, env=env, capture_output=True, text=True, timeout=90, check=False)
 
 
-def test_probe_cli_runs_calls_against_a_served_process_and_prints_json_lines(
-    served: tuple[str, dict[str, str], dict[str, Any]],
-) -> None:
-    base_url, env, booth = served
-
-    done = _probe_cli(base_url, booth["token"], env, "--count", "2", "--json", "--compare-direct")
+def test_probe_cli_runs_calls_against_a_served_process_and_prints_json_lines(served: Served) -> None:
+    done = _probe_cli(
+        served.booth_url,
+        served.booth["token"],
+        served.env,
+        "--count",
+        "2",
+        "--json",
+        "--compare-direct",
+        agent_url=served.agent_url,
+    )
 
     assert done.returncode == 0, done.stdout + done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines()]
@@ -193,18 +289,14 @@ def test_probe_cli_runs_calls_against_a_served_process_and_prints_json_lines(
         assert line["frames_received"]["agent"]["video"] > 0 and line["frames_received"]["booth"]["audio"] > 0
         assert line["direct"]["first_frame_ms"] > line["direct"]["connected_ms"] > 0  # the paired local call
 
-    exported = _run(["records", "export", "--format", "jsonl"], env)
+    exported = _run(["records", "export", "--format", "jsonl"], served.env)
     rows = {row["consultation_id"]: row for row in map(json.loads, exported.splitlines())}
     for line in lines:
         assert rows[line["consultation_id"]]["disposition"] == "resolved"
 
 
-def test_probe_cli_exits_non_zero_with_a_plain_message_when_credentials_are_wrong(
-    served: tuple[str, dict[str, str], dict[str, Any]],
-) -> None:
-    base_url, env, _ = served
-
-    done = _probe_cli(base_url, "wrong-token", env, "--json")
+def test_probe_cli_exits_non_zero_with_a_plain_message_when_credentials_are_wrong(served: Served) -> None:
+    done = _probe_cli(served.booth_url, "wrong-token", served.env, "--json", agent_url=served.agent_url)
 
     assert done.returncode == 1
     [line] = [json.loads(text) for text in done.stdout.splitlines()]
