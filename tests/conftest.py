@@ -5,12 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import LiveServer, serve_topology
+from tests.support import TOPOLOGIES, LiveServer, serve_topology
 
 
 @pytest.fixture
 async def live_server(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[LiveServer]:
-    """One app on SQLite by default; modules marked with ``on_both_topologies`` also get two processes."""
-    topology = getattr(request, "param", "one")
+    """One app on SQLite by default; tests marked with ``on_both_topologies`` also get two processes."""
+    wanted = getattr(request, "param", "one")
+    [topology] = [t for t in TOPOLOGIES if t == wanted]
     async with serve_topology(topology, tmp_path) as server:
         yield server
