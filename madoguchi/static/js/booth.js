@@ -4,14 +4,16 @@
 // - The device token arrives once in the URL fragment (#token=..., never sent to the server in a request
 //   line or a Referer), is kept in localStorage per booth and removed from the address bar, so a kiosk that
 //   restarts opens straight into service.
-// - The server is the source of truth: after any reconnect, `booth.state` decides the screen. A dropped
-//   socket does not tear down a working video call.
+// - The server is the source of truth: after any reconnect, `booth.state` decides the screen and replays the
+//   chat (lines are rendered by seq, once). A dropped socket does not end the call: the screen says it is
+//   reconnecting, and when the link is back the media starts over on a fresh connection (call.js resume())
+//   while the resident keeps their place in line or their call; unsent chat lines go out again (outbox.js).
 // - Nothing of a resident survives the return to idle: chat lines, videos, drafts, the chosen language.
 
 import { io } from "/static/vendor/socket.io.esm.min.js";
 import { Call } from "./call.js";
 import { ChatPanel } from "./chat.js";
-import { DEFAULT_LANGUAGE, applyTranslations, initI18n, language, setLanguage, t } from "./i18n.js";
+import { DEFAULT_LANGUAGE, applyTranslations, firstKnownKey, initI18n, language, setLanguage, t } from "./i18n.js";
 import { errorText, nowSeconds, request } from "./net.js";
 
 const $ = (id) => document.getElementById(id);
@@ -23,6 +25,10 @@ const BANNER_MS = 8000;
 const TOKEN_KEY = `madoguchi.booth.${boothId}.token`;
 const QUEUED = new Set(["waiting", "offered", "triage"]);
 const FINISHED = new Set(["wrap_up", "closed", "abandoned", "interrupted"]);
+// Newer catalog texts first, with the older text that says nearly the same as a fallback.
+const RECONNECTING_WAITING_KEYS = ["booth.reconnecting.waiting", "error.offline"];
+const RECONNECTING_CALL_KEYS = ["booth.reconnecting.call", "error.offline"];
+const CONN_RECONNECTING_KEYS = ["booth.conn.reconnecting", "booth.conn.offline"];
 
 const state = {
   screen: "idle",
@@ -34,6 +40,7 @@ const state = {
   bannerTimer: null,
   requesting: false,
   fatal: false,
+  stateSocketId: null, // the socket connection whose booth.state was applied last
 };
 
 // ---------------------------------------------------------------------------------------------- screens
@@ -73,16 +80,24 @@ function showFatal(key) {
 function setConnection(status) {
   const indicator = document.querySelector('[data-testid="connection-status"]');
   indicator.dataset.state = status;
+  const reconnecting = status === "offline" && socket.active;
   const key = {
     ready: "booth.conn.ready",
     connecting: "booth.conn.connecting",
-    offline: "booth.conn.offline",
+    offline: reconnecting ? firstKnownKey(...CONN_RECONNECTING_KEYS) : "booth.conn.offline",
     unauthorized: "booth.conn.unauthorized",
   }[status];
   $("conn-text").dataset.i18n = key;
   $("conn-text").textContent = t(key);
   $("start").disabled = status !== "ready";
-  if (status === "offline" && ["routes", "waiting", "call"].includes(state.screen)) {
+  document.body.dataset.reconnecting = String(reconnecting && ["waiting", "call"].includes(state.screen));
+  if (status === "offline" && state.screen === "waiting") {
+    // Plain words: the link is being restored and the resident keeps their place in line.
+    showBanner(t(firstKnownKey(...RECONNECTING_WAITING_KEYS)), { sticky: true });
+  } else if (status === "offline" && state.screen === "call") {
+    hideBanner(); // the notice on the video says it where the resident is looking
+    setCallNotice(firstKnownKey(...RECONNECTING_CALL_KEYS));
+  } else if (status === "offline" && state.screen === "routes") {
     showBanner(t("error.offline"), { sticky: true });
   } else if (status === "ready") {
     hideBanner();
@@ -130,9 +145,11 @@ function adoptConsultation(fields) {
 
 // --------------------------------------------------------------------------------------------------- call
 
-function startCall(message) {
+function startCall(message, { reconnected = false } = {}) {
   if (state.call && state.call.consultationId === message.consultation_id && !state.call.closed) {
     showScreen("call");
+    // Our link came back: media starts over on a fresh connection (the agent offers, we answer).
+    if (reconnected && state.call.resume({ own: true })) setCallNotice("media.connecting");
     return;
   }
   stopCall();
@@ -226,7 +243,7 @@ function resetToIdle() {
 }
 
 /** What the server says the booth is doing; decides the screen after a (re)connect. */
-function restore(view) {
+function restore(view, { reconnected = false } = {}) {
   const id = view && (view.consultation_id || view.id);
   const phase = view && view.state;
   if (!view || !id || FINISHED.has(phase)) {
@@ -247,9 +264,9 @@ function restore(view) {
     if (state.call) stopCall();
     showScreen("waiting");
   } else if (phase === "active") {
-    if (view.call) startCall(view.call); // keeps a call that survived a socket reconnect
+    if (view.call) startCall(view.call, { reconnected }); // the same call, its media renegotiated
     else showScreen("call");
-    for (const line of view.chat || []) chat.receive(line, id);
+    for (const line of view.chat || []) chat.receive(line, id); // fills whatever the link dropped, once
   }
 }
 
@@ -357,7 +374,13 @@ const chat = new ChatPanel({
   onError: (text) => showBanner(text),
 });
 
-socket.on("connect", () => setConnection("ready"));
+socket.on("connect", () => {
+  setConnection("ready");
+  if (state.screen === "call" && state.call && !state.call.closed) {
+    const notice = $("call-notice").dataset.i18n;
+    if (RECONNECTING_CALL_KEYS.includes(notice)) setCallNotice("media.connecting");
+  }
+});
 socket.on("disconnect", (reason) => {
   setConnection("offline");
   if (reason === "io server disconnect") setTimeout(() => socket.connect(), 2000); // e.g. server restart
@@ -382,7 +405,10 @@ socket.on("booth.state", (message) => {
   }
   $("booth-name").textContent = message.name || "";
   $("booth-location").textContent = message.place || message.location || "";
-  restore(message.consultation);
+  // booth.state comes once per connection, before "connect" fires; a second one means the link came back.
+  const reconnected = state.stateSocketId !== null && state.stateSocketId !== socket.id;
+  state.stateSocketId = socket.id;
+  restore(message.consultation, { reconnected });
 });
 
 socket.on("queue.position", (message) => {
@@ -411,7 +437,9 @@ socket.on("chat.message", (message) => chat.receive(message, state.consultation?
 
 socket.on("peer.link", (message) => {
   if (message.consultation_id !== state.consultation?.id) return;
-  setCallNotice(message.connected ? null : "media.peer_lost");
+  // The agent's link is back: the agent offers on a fresh connection and call.js takes it; nothing to do here.
+  setCallNotice(message.connected ? "media.connecting" : "media.peer_lost");
+  if (message.connected && state.call?.pc?.connectionState === "connected") setCallNotice(null);
 });
 
 socket.on("call.end", (message) => {

@@ -21,6 +21,13 @@ const POLITE_FIRST_OFFER_WAIT_MS = 1500;
 const CONNECT_WATCHDOG_MS = 8000;
 const MAX_ICE_RESTARTS = 2;
 const MAX_EARLY_SIGNALS = 200;
+// After a link came back the impolite side needs a round trip through the server (peer.link) before it offers;
+// the polite side gives it longer than at call start before offering itself.
+const POLITE_RESUME_OFFER_WAIT_MS = 3000;
+// An offer that got no answer (sent while the other side's link was down, so nobody received it) is made
+// again on a fresh connection after this long, a bounded number of times.
+const ANSWER_WAIT_MS = 5000;
+const MAX_UNANSWERED_OFFERS = 6;
 
 function withTimeout(promise, ms, what) {
   let timer;
@@ -82,6 +89,11 @@ export class Call {
 
     this.remoteDescribed = false; // a remote description has been applied at least once
     this.firstOfferTimer = null;
+    this.politeWaitMs = POLITE_FIRST_OFFER_WAIT_MS;
+    this.answerTimer = null;
+    this.unansweredOffers = 0;
+    this.offerSocketId = null; // the socket connection on which the last remote offer was applied
+    this.resumes = 0;
     this.watchdog = null;
     this.iceRestarts = 0;
     this.earlySignals = []; // signals that came before start() built the connection
@@ -113,6 +125,26 @@ export class Call {
     for (const message of early) this.handleSignal(message);
   }
 
+  /**
+   * A signaling link came back: our own socket reconnected (`own`), or the server said the other side's did
+   * (`peer.link {connected: true}`). Media starts over on a fresh RTCPeerConnection built from the same
+   * call data, without anyone pressing anything: the impolite side offers at once, the polite side answers
+   * (and offers itself if no offer comes). The polite side does nothing for the other side's return (the
+   * impolite side's fresh offer rebuilds it), and skips its own rebuild when an offer already arrived on this
+   * socket connection (it is already negotiating afresh).
+   */
+  resume({ own }) {
+    if (this.closed || !this.pc) return false; // start() has not built a connection yet: it will be fresh
+    if (this.polite && (!own || this.offerSocketId === this.socket.id)) return false;
+    this.resumes += 1;
+    this.remoteVideo.dataset.resumes = String(this.resumes);
+    this.politeWaitMs = POLITE_RESUME_OFFER_WAIT_MS;
+    this.iceRestarts = 0;
+    this.unansweredOffers = 0;
+    this.buildConnection(); // negotiationneeded: the impolite side offers, the polite side waits
+    return true;
+  }
+
   /** A fresh RTCPeerConnection with the local tracks (also used to rebuild after the peer reloaded). */
   buildConnection() {
     if (this.pc) {
@@ -128,6 +160,8 @@ export class Call {
     this.heldCandidates = [];
     this.remoteStream = null;
     this.remoteDescribed = false;
+    clearTimeout(this.answerTimer);
+    clearTimeout(this.firstOfferTimer);
     const pc = new RTCPeerConnection({ iceServers: this.iceServers });
     this.pc = pc;
     pc.onnegotiationneeded = () => this.negotiate(pc);
@@ -154,7 +188,7 @@ export class Call {
       clearTimeout(this.firstOfferTimer);
       this.firstOfferTimer = setTimeout(() => {
         if (!this.remoteDescribed && pc === this.pc && pc.signalingState === "stable") this.offerNow(pc);
-      }, POLITE_FIRST_OFFER_WAIT_MS);
+      }, this.politeWaitMs);
       return;
     }
     await this.offerNow(pc);
@@ -166,6 +200,7 @@ export class Call {
       await pc.setLocalDescription();
       if (this.closed) return;
       await this.send({ description: { type: pc.localDescription.type, sdp: pc.localDescription.sdp } });
+      this.armAnswerTimer(pc);
     } catch (err) {
       console.error("call: negotiation failed", err);
     } finally {
@@ -211,6 +246,8 @@ export class Call {
       }
       this.remoteDescribed = true;
       clearTimeout(this.firstOfferTimer);
+      if (description.type === "answer") clearTimeout(this.answerTimer);
+      if (description.type === "offer") this.offerSocketId = this.socket.id;
       this.armWatchdog(target);
       await this.flushHeldCandidates();
       if (description.type === "offer") {
@@ -224,6 +261,19 @@ export class Call {
       }
       await this.addCandidate(candidate);
     }
+  }
+
+  /** Impolite side: an offer nobody answered is made again, on a fresh connection. */
+  armAnswerTimer(pc) {
+    if (this.polite) return;
+    clearTimeout(this.answerTimer);
+    this.answerTimer = setTimeout(() => {
+      if (this.closed || pc !== this.pc || pc.signalingState !== "have-local-offer") return;
+      if (this.unansweredOffers >= MAX_UNANSWERED_OFFERS) return;
+      this.unansweredOffers += 1;
+      console.warn(`call: offer not answered; offering again (${this.unansweredOffers})`);
+      this.buildConnection();
+    }, ANSWER_WAIT_MS);
   }
 
   armWatchdog(pc) {
@@ -290,6 +340,7 @@ export class Call {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.firstOfferTimer);
+    clearTimeout(this.answerTimer);
     clearTimeout(this.watchdog);
     if (this.pc) {
       this.pc.onnegotiationneeded = null;

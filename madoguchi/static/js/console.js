@@ -3,11 +3,14 @@
 // Why it is built this way: the server owns the agent's state and sends `agent.state` on connect and on every
 // change, so a reload or a dropped socket lands the agent back on the right view (offer, call or wrap-up)
 // without local bookkeeping. The ring is synthesised with WebAudio (no audio file to ship or fetch).
+// A dropped link does not end a call: when the socket is back, or when the server says the resident's link is
+// back (peer.link), the console, as the impolite side, offers on a fresh peer connection (call.js resume());
+// the chat is replayed by seq and unsent lines go out again with their client_id (outbox.js).
 
 import { io } from "/static/vendor/socket.io.esm.min.js";
 import { Call } from "./call.js";
 import { ChatPanel } from "./chat.js";
-import { applyTranslations, formatClock, initI18n, t } from "./i18n.js";
+import { applyTranslations, firstKnownKey, formatClock, initI18n, t } from "./i18n.js";
 import { errorText, nowSeconds, request } from "./net.js";
 
 const $ = (id) => document.getElementById(id);
@@ -25,7 +28,9 @@ const state = {
   queueReceivedAt: 0,
   bannerTimer: null,
   offerTimer: null,
+  stateSocketId: null, // the socket connection whose first agent.state was applied
 };
+const RECONNECTING_CALL_KEYS = ["console.conn.offline"];
 
 // -------------------------------------------------------------------------------------------- the ring
 
@@ -295,9 +300,11 @@ function renderHandoff(c) {
   $("handoff-summary").hidden = !urgent && !summary;
 }
 
-function startCall(message) {
+function startCall(message, { reconnected = false } = {}) {
   if (state.call && state.call.consultationId === message.consultation_id && !state.call.closed) {
     showView("call");
+    // Our link came back: offer on a fresh connection; the booth answers.
+    if (reconnected && state.call.resume({ own: true })) setCallNotice("media.connecting");
     return;
   }
   stopCall();
@@ -415,6 +422,9 @@ function finishConsultation() {
 // ------------------------------------------------------------------------------------------ agent.state
 
 function applyAgentState(message) {
+  // agent.state comes first on every connection (before "connect" fires), then on every change.
+  const reconnected = state.stateSocketId !== null && state.stateSocketId !== socket.id;
+  state.stateSocketId = socket.id;
   if (message.status) setStatus(activityOf(message));
   const view = message.consultation;
   if (view) {
@@ -422,7 +432,7 @@ function applyAgentState(message) {
     beginConsultation({ ...view, id });
     for (const line of view.chat || []) chat.receive(line, id);
     if (view.state === "active") {
-      if (view.call) startCall(view.call); // keeps a call that survived a socket reconnect
+      if (view.call) startCall(view.call, { reconnected }); // the same call, its media renegotiated
       else showView("call");
     } else if (view.state === "wrap_up") {
       if (state.view !== "wrapup") showWrapUp();
@@ -482,6 +492,9 @@ const chat = new ChatPanel({
 socket.on("connect", () => {
   state.connected = true;
   $("banner").hidden = true;
+  if (RECONNECTING_CALL_KEYS.includes($("call-notice").dataset.i18n)) {
+    setCallNotice($("call-view").dataset.media === "false" ? "console.call.text_only" : "media.connecting");
+  }
   setStatus(state.status === "offline" ? "away" : state.status);
 });
 socket.on("disconnect", () => {
@@ -490,6 +503,7 @@ socket.on("disconnect", () => {
   $("banner").textContent = t("console.conn.offline");
   $("banner").hidden = false;
   clearTimeout(state.bannerTimer);
+  if (state.view === "call") setCallNotice(firstKnownKey(...RECONNECTING_CALL_KEYS));
 });
 socket.on("connect_error", () => {
   if (socket.active) return; // network trouble; the client retries by itself
@@ -522,7 +536,9 @@ socket.on("signal", (message) => {
 socket.on("chat.message", (message) => chat.receive(message, state.consultation?.id));
 socket.on("peer.link", (message) => {
   if (message.consultation_id !== state.consultation?.id) return;
-  setCallNotice(message.connected ? null : "media.peer_lost");
+  // The resident's link is back: they rebuilt their connection, so we offer on a fresh one.
+  if (message.connected && state.call?.resume({ own: false })) setCallNotice("media.connecting");
+  else setCallNotice(message.connected ? null : "media.peer_lost");
   if (!message.connected && $("call-view").dataset.media === "false") showBanner(t("media.peer_lost"));
 });
 socket.on("call.end", (message) => {

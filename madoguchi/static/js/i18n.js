@@ -53,6 +53,16 @@ export function t(key, params = {}) {
   return text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
 }
 
+/** Whether the catalogs have a text for key (current language or Japanese). */
+export function hasText(key) {
+  return (catalogs.get(current)?.[key] ?? catalogs.get(DEFAULT_LANGUAGE)?.[key]) !== undefined;
+}
+
+/** The first of keys that the catalogs know (newer texts with an older fallback); the last one otherwise. */
+export function firstKnownKey(...keys) {
+  return keys.find(hasText) ?? keys[keys.length - 1];
+}
+
 /** Translate every data-i18n element under root. */
 export function applyTranslations(root = document) {
   for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);

@@ -11,10 +11,14 @@
 //   sessionStorage; they are the town's own texts, never anything the resident typed.
 // - Text from anyone is put on screen with textContent only; line breaks survive through CSS (pre-wrap).
 // - A bot line with urgent:true shows 110/119 and the hotlines at once, and they stay until "start over".
+// - What the resident types goes into an outbox (outbox.js) and shows at once as a pending line; it is sent in
+//   order until acknowledged, again with the same client_id after a dropped link, so it is stored once. Lines
+//   are rendered by seq, once, so the echo and the replay in resident.state can overlap and fill any gap.
 
 import { io } from "/static/vendor/socket.io.esm.min.js";
-import { applyTranslations, initI18n, language, setLanguage, t } from "./i18n.js";
+import { applyTranslations, firstKnownKey, initI18n, language, setLanguage, t } from "./i18n.js";
 import { errorText, newClientId, request } from "./net.js";
+import { Outbox } from "./outbox.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -34,12 +38,15 @@ const SENDER_KEYS = {
   bot: "chat.sender.bot",
   system: "chat.sender.system",
 };
+const PENDING_KEYS = ["chat.pending", "booth.routes.sending"];
+const RECONNECTING_WAITING_KEYS = ["resident.reconnecting.waiting", "error.offline"];
 const FALLBACK_HOTLINES = [
   { id: "police", nameKey: "resident.hotline.police", number: "110", when: "" },
   { id: "fire", nameKey: "resident.hotline.fire", number: "119", when: "" },
 ];
 
 let socket = null; // created after the catalog is loaded, below
+let outbox = null; // lines typed but not yet acknowledged (created with the socket)
 
 const state = {
   phase: "start", // start | bot | waiting | talking | closed
@@ -53,7 +60,7 @@ const state = {
   urgent: false,
   hotlines: [],
   seen: new Set(),
-  pending: null, // {text, clientId} of a send whose ack has not arrived (a retry reuses the client_id)
+  lastSeq: 0, // the highest seq rendered for this consultation
   sending: false,
   bannerTimer: null,
   followNewest: true,
@@ -154,7 +161,7 @@ function renderControls() {
   $("composer").hidden = phase === "closed";
   $("handoff-request").hidden = !(phase === "start" || phase === "bot");
   $("handoff-request").disabled = !connected || state.sending;
-  $("chat-send").disabled = !connected || state.sending;
+  $("chat-send").disabled = false; // offline, lines wait in the outbox and go when the link is back
   for (const button of document.querySelectorAll('[data-testid="bot-suggestion"]')) {
     button.disabled = !connected || phase !== "bot";
   }
@@ -302,7 +309,10 @@ function addLine(message, bot) {
     item.append(choices);
   }
   const log = $("chat-log");
-  const after = [...log.children].find((li) => Number(li.dataset.seq) > message.seq);
+  state.lastSeq = Math.max(state.lastSeq, message.seq);
+  log.dataset.lastSeq = String(state.lastSeq);
+  // In seq order, above any line still waiting to be sent.
+  const after = [...log.children].find((li) => li.dataset.pending || Number(li.dataset.seq) > message.seq);
   log.insertBefore(item, after || null);
   while (log.children.length > MAX_LINES) log.firstElementChild.remove();
   $("intro").hidden = true;
@@ -332,8 +342,11 @@ function followNewestOnResize() {
 }
 
 function clearConversation() {
+  outbox?.clear();
   $("chat-log").replaceChildren();
+  delete $("chat-log").dataset.lastSeq;
   state.seen.clear();
+  state.lastSeq = 0;
   state.consultationId = null;
   state.position = null;
   state.waitEstimate = null;
@@ -343,13 +356,19 @@ function clearConversation() {
   state.closedReason = null;
   state.urgent = false;
   state.hotlines = [];
-  state.pending = null;
   storageSet(BOT_KEY, null);
 }
 
 function adoptConsultation(consultationId) {
   if (state.consultationId === consultationId) return;
-  if (state.consultationId !== null || state.phase === "closed") clearConversation();
+  if (state.consultationId !== null || state.phase === "closed") {
+    const pending = [...$("chat-log").querySelectorAll("li[data-pending]")];
+    const queued = outbox.pending;
+    clearConversation();
+    // Lines typed before the server named the new conversation belong to it: keep them going.
+    for (const item of queued) outbox.add(item.payload, { element: item.element });
+    $("chat-log").append(...pending);
+  }
   state.consultationId = consultationId;
   if (state.phase === "start" || state.phase === "closed") setPhase("bot");
 }
@@ -359,7 +378,7 @@ function adoptConsultation(consultationId) {
 async function send() {
   const input = $("chat-input");
   const text = input.value.trim();
-  if (!text || state.sending) return;
+  if (!text) return;
   if (text.length > MAX_CHARS) {
     showBanner(t("resident.error.too_long", { max: MAX_CHARS, count: text.length }));
     input.focus();
@@ -369,28 +388,58 @@ async function send() {
 }
 
 async function say(text, { fromInput }) {
-  if (!state.pending || state.pending.text !== text) state.pending = { text, clientId: newClientId() };
-  state.sending = true;
-  renderControls();
-  try {
-    const ack = await request(socket, "chat.send", {
-      text,
-      client_id: state.pending.clientId,
-      language: language(),
-    });
-    state.pending = null;
-    if (fromInput && $("chat-input").value.trim() === text) $("chat-input").value = "";
+  const clientId = newClientId();
+  const element = pendingLine(text, clientId);
+  const item = outbox.add({ text, client_id: clientId, language: language() }, { element });
+  if (!item) return; // far too many lines waiting; keep the draft
+  if (fromInput) {
+    $("chat-input").value = "";
     updateCount();
-    if (typeof ack.consultation_id === "string") adoptConsultation(ack.consultation_id);
-    if (ack.masked) showBanner(t("resident.masked_note"), { kind: "info" });
-    if (Number.isInteger(ack.position)) queued(ack.position, ack.wait_estimate_s ?? null);
-  } catch (err) {
-    showBanner(errorText(err));
-  } finally {
-    state.sending = false;
-    renderControls();
-    if (fromInput) $("chat-input").focus();
+    $("chat-input").focus();
   }
+  $("chat-log").append(element);
+  $("intro").hidden = true;
+  scrollToNewest();
+}
+
+/** A line the resident typed that the server has not acknowledged yet, with a "sending" mark. */
+function pendingLine(text, clientId) {
+  const item = document.createElement("li");
+  item.className = "chat-line from-resident pending";
+  item.dataset.sender = "resident";
+  item.dataset.pending = "true";
+  item.dataset.clientId = clientId;
+  item.style.opacity = "0.6"; // CSSOM, allowed by the page's CSP
+  const label = document.createElement("span");
+  label.className = "chat-sender";
+  label.dataset.i18n = SENDER_KEYS.resident;
+  label.textContent = t(SENDER_KEYS.resident);
+  const body = document.createElement("span");
+  body.className = "chat-text";
+  body.textContent = text; // never innerHTML
+  const mark = document.createElement("span");
+  mark.className = "chat-pending-mark";
+  const key = firstKnownKey(...PENDING_KEYS);
+  mark.dataset.i18n = key;
+  mark.textContent = t(key);
+  mark.style.display = "block";
+  mark.style.fontSize = "0.75em";
+  item.append(label, body, mark);
+  return item;
+}
+
+function lineAcknowledged(item, ack) {
+  item.element?.remove(); // the recorded (masked) line comes as chat.message or in the replay
+  if (typeof ack.consultation_id === "string") adoptConsultation(ack.consultation_id);
+  if (ack.masked) showBanner(t("resident.masked_note"), { kind: "info" });
+  if (Number.isInteger(ack.position)) queued(ack.position, ack.wait_estimate_s ?? null);
+  renderControls();
+}
+
+function lineRefused(item, err) {
+  item.element?.remove();
+  showBanner(errorText(err));
+  renderControls();
 }
 
 async function askForPerson() {
@@ -479,8 +528,11 @@ function applyResidentState(message) {
   if (typeof message.resume_token === "string") storageSet(RESUME_KEY, message.resume_token);
   const view = message.consultation;
   if (!view) {
-    // Nothing open on the server: a conversation we were showing ended while the link was down.
+    // Nothing open on the server: a conversation we were showing ended while the link was down. Lines typed
+    // for it meanwhile are not sent (they would start a new conversation nobody asked for).
     if (state.consultationId && state.phase !== "closed") {
+      outbox.clear();
+      for (const li of $("chat-log").querySelectorAll("li[data-pending]")) li.remove();
       setPhase("closed");
     } else {
       render();
@@ -549,13 +601,17 @@ socket = io("/resident", {
   reconnectionDelayMax: 10000,
 });
 
+outbox = new Outbox({ socket, onAck: lineAcknowledged, onReject: lineRefused });
+
 socket.on("connect", () => {
   hideBanner();
   setConnection("ready");
 });
 socket.on("disconnect", () => {
   setConnection("offline");
-  showBanner(t("error.offline"), { sticky: true });
+  // Waiting in line: say in plain words that the place is kept while the link is restored.
+  const keys = state.phase === "waiting" ? RECONNECTING_WAITING_KEYS : ["error.offline"];
+  showBanner(t(firstKnownKey(...keys)), { sticky: true });
 });
 socket.on("connect_error", (err) => {
   setConnection("offline");
