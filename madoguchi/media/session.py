@@ -17,6 +17,8 @@ aiortc facts this is built around:
 * It cannot roll back a local offer, and it has no ICE restart.  Perfect negotiation therefore becomes: the
   impolite side ignores a colliding offer; the polite side *rebuilds* its connection and answers; an offer
   with new ICE credentials (a restart from the other side) also rebuilds the connection.
+* After a dropped signaling link the call continues on a new connection (:meth:`MediaSession.restart`), never
+  on the old one: the other side rebuilt too, or will, and aiortc cannot restart ICE on the old one.
 * Remote tracks must always be consumed, or their queues grow without bound: every remote track gets a task
   that reads it to the end and records the first frame time and the frame count.
 """
@@ -117,6 +119,7 @@ class MediaSession:
         self._consumers: set[asyncio.Task[None]] = set()
         self._connected = asyncio.Event()
         self._failed = asyncio.Event()
+        self._described = asyncio.Event()  # the current connection has a remote description
         self._closed = False
         self._frame_arrived = asyncio.Event()
         self._frame_events: dict[str, asyncio.Event] = {"audio": asyncio.Event(), "video": asyncio.Event()}
@@ -161,6 +164,7 @@ class MediaSession:
         self.rebuilds += 1
         self._connected.clear()
         self._failed.clear()
+        self._described.clear()
         self._remote_ufrag = None
         self._pending_candidates.clear()
         self.pc = self._build_connection()
@@ -209,8 +213,11 @@ class MediaSession:
         await self._send_signal({"description": {"type": description.type, "sdp": description.sdp}})
 
     async def restart(self) -> None:
-        """Recover a failed connection: rebuild it; the impolite side then offers again."""
+        """Start the media over on a new connection (a failed one, or after a signaling link came back):
+        rebuild it; the impolite side then offers again, the polite side waits for that offer."""
         async with self._lock:
+            if self._closed:
+                return
             await self._rebuild()
         if not self.polite:
             await self.negotiate()
@@ -253,6 +260,7 @@ class MediaSession:
                 return
             await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type=kind))
             self._remote_ufrag = _ice_ufrag(sdp)
+            self._described.set()
             if self.times.remote_description_at is None:
                 self.times.remote_description_at = self._clock()
             for pending in self._pending_candidates:
@@ -289,6 +297,20 @@ class MediaSession:
         await self.pc.addIceCandidate(parsed)
 
     # -- waiting -------------------------------------------------------------------------------------------
+
+    def has_remote_description(self) -> bool:
+        return self._described.is_set()
+
+    def is_connected(self) -> bool:
+        return self._connected.is_set()
+
+    async def wait_remote_description(self, timeout_s: float) -> None:
+        """Wait until the current connection has the other side's description."""
+        try:
+            async with asyncio.timeout(timeout_s):
+                await self._described.wait()
+        except TimeoutError:
+            raise MediaError(f"no description from the other side within {timeout_s:g} s") from None
 
     async def wait_connected(self, timeout_s: float) -> None:
         connected = asyncio.ensure_future(self._connected.wait())
