@@ -39,7 +39,7 @@ MADOGUCHI = Path(sys.executable).with_name("madoguchi")
 MUNICIPALITY = "shiomi"  # from the bundled sample knowledge base; every process registers it at start
 PASSWORD = "correct horse battery"
 HEARTBEAT_INTERVAL_S = 1.0
-PROCESS_TIMEOUT_S = 3 * HEARTBEAT_INTERVAL_S  # what the server derives from the heartbeat interval
+PROCESS_TIMEOUT_S = 3 * HEARTBEAT_INTERVAL_S  # a process this long silent is dead (the server's rule)
 GRACE_PERIOD_S = 10.0
 START_TIMEOUT_S = 30.0
 LISTENING = re.compile(r"madoguchi listening on (http://[0-9.]+:\d+)")
@@ -83,6 +83,7 @@ class Deployment:
     database_url: str
     redis_prefix: str
     secret_key: str
+    heartbeat_interval_s: float = HEARTBEAT_INTERVAL_S
     processes: list[ServerProcess] = field(default_factory=list)
     _db: Database | None = None
     _peers: list[Peer] = field(default_factory=list)
@@ -97,7 +98,7 @@ class Deployment:
             MADOGUCHI_REDIS_URL=redis_url,
             MADOGUCHI_REDIS_PREFIX=self.redis_prefix,
             MADOGUCHI_SECRET_KEY=self.secret_key,
-            MADOGUCHI_HEARTBEAT_INTERVAL_S=str(HEARTBEAT_INTERVAL_S),
+            MADOGUCHI_HEARTBEAT_INTERVAL_S=str(self.heartbeat_interval_s),
             MADOGUCHI_GRACE_PERIOD_S=str(GRACE_PERIOD_S),
             MADOGUCHI_OFFER_TIMEOUT_S="20",
             MADOGUCHI_LOG_LEVEL="INFO",

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 import pytest
 
-from tests.faults.conftest import GRACE_PERIOD_S, PROCESS_TIMEOUT_S, Deployment, ServerProcess
+from tests.faults.conftest import GRACE_PERIOD_S, PROCESS_TIMEOUT_S, Deployment, ServerProcess, eventually
 from tests.support import Peer
 
 pytestmark = [pytest.mark.faults, pytest.mark.postgres]
@@ -72,11 +72,10 @@ def transcript(lines: list[dict[str, Any]]) -> list[tuple[int, str, str]]:
 
 
 async def until_disconnected(peer: Peer) -> None:
-    async def gone() -> None:
-        while peer.sio.connected:
-            await asyncio.sleep(0.05)
+    async def gone() -> bool | None:
+        return True if not peer.sio.connected else None
 
-    await asyncio.wait_for(gone(), 5)
+    await eventually(gone, within=5, what="the client noticed its server died")
 
 
 @pytest.mark.parametrize("killed", ["booth", "agent"])
