@@ -16,15 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Page, async_playwright, expect
 
 from madoguchi.media.peer import AgentPeer, BoothPeer, login_agent
 from tests.browser.test_call_flow import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    CHROMIUM_PRESENT,
     CONSOLE_VIEWPORT,
     KIOSK_VIEWPORT,
     WAIT_MS,
     assert_video_playing,
-    browser,  # noqa: F401 (fixture)
     login,
     new_page,
     shot,
@@ -48,6 +50,18 @@ READ_LOG = """log => [...log.querySelectorAll('li')].map(li => ({
 async def server(tmp_path: Path) -> AsyncIterator[LiveServer]:
     async with serve(settings_for_tests(tmp_path, grace_period_s=15.0, thanks_screen_s=2.0)) as live:
         yield live
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    if not CHROMIUM_PRESENT:
+        pytest.fail(f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set MADOGUCHI_CHROMIUM)")
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield launched
+        finally:
+            await launched.close()
 
 
 async def read_log(page: Page) -> list[dict[str, Any]]:
@@ -99,9 +113,7 @@ def assert_once_in_seq_order(lines: list[dict[str, Any]], expected: set[str], si
 
 
 async def frames_decoded(page: Page) -> int:
-    count: int = await page.get_by_test_id("remote-video").evaluate(
-        "v => v.getVideoPlaybackQuality().totalVideoFrames"
-    )
+    count: int = await page.get_by_test_id("remote-video").evaluate("v => v.getVideoPlaybackQuality().totalVideoFrames")
     return count
 
 
@@ -192,9 +204,7 @@ async def test_a_call_survives_the_kiosk_network_dropping_for_three_seconds(
 
         # Chromium logs the WebSocket it failed while offline; nothing else may go wrong.
         unexpected = [
-            p
-            for p in booth_problems + agent_problems
-            if "favicon" not in p and "ERR_INTERNET_DISCONNECTED" not in p
+            p for p in booth_problems + agent_problems if "favicon" not in p and "ERR_INTERNET_DISCONNECTED" not in p
         ]
         assert not unexpected, unexpected
     finally:
