@@ -108,6 +108,10 @@ class RoleNamespace(socketio.AsyncNamespace, Generic[I]):  # type: ignore[misc]
         """Hook: the connection is registered and in its participant's room."""
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
+        if event in ("connect", "disconnect") and self.server.manager.is_connected(args[0], self.namespace):
+            # A connected client sent an EVENT named like a lifecycle event (python-socketio passes it on
+            # unchanged). The real connect and disconnect run while the sid is pending, never connected.
+            return error_ack("unknown_event", f"{event!r} is not an event clients may send")
         if event == "connect":
             sid, environ, *rest = args
             return await self._connect(sid, environ, rest[0] if rest else None)
@@ -147,7 +151,8 @@ class RoleNamespace(socketio.AsyncNamespace, Generic[I]):  # type: ignore[misc]
     async def _event(self, sid: str, event: str, payload: object) -> Ack:
         ack = await self._handle(sid, event, payload)
         if self.observer is not None:
-            self.observer.socket_event(self.namespace, event, ack)
+            # only declared names become metric labels: clients cannot grow the label set
+            self.observer.socket_event(self.namespace, event if event in self.routes else "unknown", ack)
         return ack
 
     async def _handle(self, sid: str, event: str, payload: object) -> Ack:
