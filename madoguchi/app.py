@@ -52,6 +52,9 @@ def create_app(settings: Settings, *, clock: Clock = time.time) -> web.Applicati
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
         async_handlers=False,
+        # notice a silently dead link (mobile handover, satellite drop) within ~15 s, not engine.io's 45 s
+        ping_interval=10,
+        ping_timeout=5,
         client_manager=socket_manager(settings),
         max_http_buffer_size=settings.max_payload_bytes,
         logger=False,
