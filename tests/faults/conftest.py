@@ -107,11 +107,21 @@ class Deployment:
         )
         return env
 
-    async def start(self, count: int = 1, *, redis_url: str = REDIS_TEST_URL) -> list[ServerProcess]:
-        """Start ``count`` processes at once and return them when each answers ``/healthz``."""
-        started = [await self._spawn(redis_url) for _ in range(count)]
-        await asyncio.gather(*(self._wait_until_up(p) for p in started))
-        return started
+    async def start(
+        self, count: int = 1, *, redis_url: str = REDIS_TEST_URL, together: bool = False
+    ) -> list[ServerProcess]:
+        """Start ``count`` processes and return them when each answers ``/healthz``.
+
+        On a fresh deployment the first process starts alone (as docs/operations.md advises) unless
+        ``together``: processes starting at the same moment on an empty database race to register the
+        municipality of the bundled knowledge base (see test_start.py)."""
+        started: list[ServerProcess] = []
+        if not self.processes and not together and count > 1:
+            started.append(await self._spawn(redis_url))
+            await self._wait_until_up(started[0])
+        rest = [await self._spawn(redis_url) for _ in range(count - len(started))]
+        await asyncio.gather(*(self._wait_until_up(p) for p in rest))
+        return started + rest
 
     async def _spawn(self, redis_url: str) -> ServerProcess:
         name = f"p{len(self.processes) + 1}"

@@ -14,6 +14,7 @@ sequence numbers 1..n and no gap; the agent must have seen each line exactly onc
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -100,8 +101,12 @@ async def test_no_chat_line_lost_or_doubled_when_the_booth_link_is_cut(
     total = LINES + len(agent_lines)
     await agent.wait_for("chat.message", lambda m: m["seq"] == total)
     await asyncio.sleep(0.3)  # anything doubled would arrive now
+    # Each seq exactly once. (Not necessarily in seq order: lines written at the same moment on two processes
+    # are numbered by the database and published by each process, so they may cross; clients order by seq.)
     seen_by_agent = [(m["seq"], m["text"]) for m in agent.received["chat.message"]]
-    assert [seq for seq, _ in seen_by_agent] == list(range(1, total + 1)), seen_by_agent
+    assert sorted(seq for seq, _ in seen_by_agent) == list(range(1, total + 1)), seen_by_agent
+    crossed = sum(1 for (a, _), (b, _) in itertools.pairwise(seen_by_agent) if b < a)
+    print(f"socket cut: the agent saw {crossed} line(s) before a lower seq")
 
     ok(await agent.call("consultation.end", {"consultation_id": cid}))
     await again.wait_for("consultation.closed")
