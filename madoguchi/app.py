@@ -100,10 +100,9 @@ def _chatbot(settings: Settings) -> Callable[[web.Application], AsyncIterator[No
         municipalities = Municipalities(app[keys.DATABASE])
         for triage in triages.values():
             known = triage.engine.kb.municipality
-            if await municipalities.get(known.id) is None:
-                await municipalities.add_municipality(
-                    known.id, name_ja=known.name.ja, name_en=known.name.in_language("en")
-                )
+            await municipalities.ensure_municipality(
+                known.id, name_ja=known.name.ja, name_en=known.name.in_language("en")
+            )
         yield
         if llm is not None:
             await llm.aclose()

@@ -18,6 +18,7 @@ Routing rules:
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -471,8 +472,22 @@ class Counter:
             del self.state.connections[participant]
             self.link_lost(participant, now=now)
 
-    def heartbeat(self, process_id: str, *, now: float) -> None:
+    def heartbeat(self, process_id: str, *, now: float, held: Mapping[str, Sequence[str]] | None = None) -> None:
+        """A process proves it is alive and, with ``held``, states the connections it really holds.
+
+        The process is the authority on its own sockets: after a live-store outage long enough for the others
+        to reap it, its still-open connections come back here (links restored), and entries it no longer
+        holds (a close that never reached the store) go (links lost)."""
         self.state.processes[process_id] = now
+        if held is None:
+            return
+        prefix = process_id + ":"
+        for participant, recorded in list(self.state.connections.items()):
+            for conn in [c for c in recorded if c.startswith(prefix) and c not in held.get(participant, ())]:
+                self.connection_closed(participant, conn, now=now)
+        for participant, really_held in held.items():
+            for conn in really_held:
+                self.connection_opened(participant, conn, process_id=process_id, now=now)
 
     def _reap_dead_processes(self, now: float) -> None:
         dead = {p for p, seen in self.state.processes.items() if seen + self.config.process_timeout_s <= now}

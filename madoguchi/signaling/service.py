@@ -117,6 +117,7 @@ class CounterService:
         self._booth_cache: dict[str, BoothRecord] = {}
         self._wake = asyncio.Event()
         self.process_id = "p" + secrets.token_hex(6)
+        self._held: dict[str, set[str]] = {}  # participant -> connections open on this process
 
     # --- operations --------------------------------------------------------------------------------------------
 
@@ -142,6 +143,7 @@ class CounterService:
                 now=now,
             )
         )
+        self._held.setdefault(participant, set()).add(connection_id)
         counter = await self._store.read()
         open_cases = counter.open_for_resident(participant)
         return await self._resident_view(counter, open_cases[0]) if open_cases else None
@@ -161,10 +163,16 @@ class CounterService:
             c.connection_opened(staff.participant, connection_id, process_id=self.process_id, now=now)
 
         await self._run(op)
+        self._held.setdefault(staff.participant, set()).add(connection_id)
         return await self.agent_view(staff.id)
 
     async def disconnected(self, participant: str, connection_id: str) -> None:
         """One connection closed; the participant's grace period starts only when it was their last anywhere."""
+        held = self._held.get(participant)
+        if held is not None:
+            held.discard(connection_id)
+            if not held:
+                del self._held[participant]
         now = self._clock()
         await self._run(
             partial(Counter.connection_closed, participant=participant, connection_id=connection_id, now=now)
@@ -333,7 +341,10 @@ class CounterService:
         while True:
             try:
                 if self._clock() >= next_beat:
-                    await self._run(partial(Counter.heartbeat, process_id=self.process_id, now=self._clock()))
+                    held = {participant: sorted(conns) for participant, conns in self._held.items()}
+                    await self._run(
+                        partial(Counter.heartbeat, process_id=self.process_id, now=self._clock(), held=held)
+                    )
                     next_beat = self._clock() + interval
                 counter = await self._store.read()
                 deadline = counter.next_deadline()

@@ -7,10 +7,12 @@ towns (共同運用) and nobody sees another town's residents unless granted.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from madoguchi.storage.db import Database
 from madoguchi.storage.errors import DuplicateId, InvalidValue, UnknownMunicipality
@@ -58,11 +60,20 @@ class Municipalities:
             name_ja=_require_text("Japanese name", name_ja),
             name_en=_require_text("English name", name_en),
         )
-        async with self._db.transaction() as session:
-            if await session.get(Municipality, record.id) is not None:
-                raise DuplicateId("municipality", record.id)
-            session.add(Municipality(id=record.id, name_ja=record.name_ja, name_en=record.name_en))
+        try:
+            async with self._db.transaction() as session:
+                if await session.get(Municipality, record.id) is not None:
+                    raise DuplicateId("municipality", record.id)
+                session.add(Municipality(id=record.id, name_ja=record.name_ja, name_en=record.name_en))
+        except IntegrityError:  # another process inserted it between our check and our commit
+            raise DuplicateId("municipality", record.id) from None
         return record
+
+    async def ensure_municipality(self, municipality_id: str, *, name_ja: str, name_en: str) -> None:
+        """Create the municipality unless it exists; safe when several processes start at once."""
+        if await self.get(municipality_id) is None:
+            with contextlib.suppress(DuplicateId):
+                await self.add_municipality(municipality_id, name_ja=name_ja, name_en=name_en)
 
     async def add_place(self, place_id: str, *, municipality_id: str, name: str, kind: str) -> PlaceRecord:
         if kind not in PLACE_KINDS:

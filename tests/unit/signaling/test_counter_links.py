@@ -265,3 +265,21 @@ def test_transfer_while_the_agents_link_is_down_leaves_no_stale_grace_period(des
     # what is left is the transferring agent's cooldown on that case, in the future: not a stale deadline
     cooldown_end = 2.0 + desk.counter.config.decline_cooldown_s
     assert desk.counter.next_deadline() == cooldown_end > 1.0 + GRACE
+
+
+def test_a_reaped_process_restores_the_connections_it_still_holds(desk: Any) -> None:
+    """A live-store outage outlasts the process timeout: the others reap this process although its sockets are
+    up. Its next heartbeat states what it holds, and those links come back; what it no longer holds goes."""
+    desk.request("c1", now=0.0)
+    resident = desk.c("c1").resident
+    desk.counter.connection_opened(resident, "p1:s1", process_id="p1", now=0.0)
+    desk.counter.connection_opened("booth:gone", "p1:s2", process_id="p1", now=0.0)
+    desk.counter.heartbeat("p2", now=20.0)
+    desk.counter.tick(20.0)  # p1 silent for 20 s: reaped
+    assert desk.c("c1").resident_lost_at == 20.0
+    desk.counter.heartbeat("p1", now=21.0, held={resident: ["p1:s1"]})
+    assert desk.c("c1").resident_lost_at is None
+    assert desk.counter.state.connections == {resident: ["p1:s1"]}
+    desk.counter.heartbeat("p1", now=22.0, held={})
+    assert desk.counter.state.connections == {}
+    assert desk.c("c1").resident_lost_at == 22.0
