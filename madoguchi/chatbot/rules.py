@@ -528,7 +528,10 @@ _EVICTION_NOW = _pattern(
         "nowhere to go",
         "nowhere to stay",
         "locked out",
-        "on the street",
+        "sleeping on the street",
+        "sleep on the street",
+        "living on the street",
+        "live on the street",
         "没地方住",
         "没有地方住",
         "没地方睡",
@@ -538,7 +541,10 @@ _EVICTION_NOW = _pattern(
         "không có chỗ ngủ",
         "não tenho onde dormir",
         "não tenho onde morar",
-        "na rua",
+        "dormir na rua",
+        "dormindo na rua",
+        "morando na rua",
+        "morar na rua",
     ]
 )
 _EVICTION = _pattern(

@@ -47,6 +47,8 @@ def rules(text: str):  # type: ignore[no-untyped-def]
         ("立ち退きが今日なんです", "eviction"),
         ("今夜寝るところがない", "eviction"),
         ("I was evicted today and have nowhere to sleep", "eviction"),
+        ("I have been sleeping on the street since Monday", "eviction"),
+        ("Estou dormindo na rua com meus filhos", "eviction"),
         ("川があふれて家に水が入ってきてる", "disaster"),
         ("隣が火事です！", "disaster"),
         ("いま浸水してる", "disaster"),
@@ -82,6 +84,9 @@ def test_urgent_positives(text: str, kind: str) -> None:
         "fire drill schedule",
         "家賃の補助はありますか",
         "住民票がほしい",
+        "There's a big pothole on the street",
+        "The street light on the street is broken",
+        "Buraco na rua, a quem aviso?",
     ],
 )
 def test_ordinary_questions_are_not_urgent(text: str) -> None:
