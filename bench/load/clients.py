@@ -49,6 +49,9 @@ class Direction:
     out_of_order: int = 0
     gaps: int = 0
     duplicates: int = 0
+    # the sender's window: a permit comes back when the message ARRIVES (or its ack is an error), so that a slow
+    # delivery path (Redis pub/sub between processes) cannot build an unbounded backlog behind quick acks
+    gate: asyncio.Semaphore | None = None
     # measurement window
     counting: bool = False
     window_received: int = 0
@@ -58,6 +61,8 @@ class Direction:
         words = data["candidate"]["candidate"].split()
         seq, sent_at = int(words[-3]), float(words[-1])
         self.received_total += 1
+        if self.gate is not None:
+            self.gate.release()
         if seq == self.expected:
             self.expected += 1
         elif seq > self.expected:
@@ -137,6 +142,12 @@ class Worker:
         await self._close_all(conns)
         return {"closed": count}
 
+    async def close_pairs(self) -> dict[str, Any]:
+        pairs, self.pairs = self.pairs, {}
+        conns = [c for ps in pairs.values() for p in ps for c in (p.booth, p.agent)]
+        await self._close_all(conns)
+        return {"closed": len(conns)}
+
     async def pair(self, spec: dict[str, Any]) -> dict[str, Any]:
         assert self.session is not None
         group = spec["group"]
@@ -173,7 +184,7 @@ class Worker:
         window: int,
         rate_per_sender: float | None,
         pairs: int | None = None,
-        drain_s: float = 3.0,
+        drain_s: float = 10.0,
     ) -> dict[str, Any]:
         """Senders run for warmup + measure seconds; only receipts during the measure interval are counted."""
         chosen = self.pairs.get(group, [])[: pairs if pairs is not None else None]
@@ -186,22 +197,23 @@ class Worker:
         measure_from, stop_at = start + warmup_s, start + warmup_s + measure_s
 
         async def send_loop(d: Direction, phase: float) -> None:
-            gate = asyncio.Semaphore(window)
+            gate = d.gate = asyncio.Semaphore(window)
             interval = 1.0 / rate_per_sender if rate_per_sender else 0.0
             next_at = start + phase * interval
             inflight: set[asyncio.Future[Any]] = set()
 
             def acked(future: asyncio.Future[Any]) -> None:
-                gate.release()
                 inflight.discard(future)
                 if future.cancelled() or future.exception() is not None:
                     d.ack_errors += 1
+                    gate.release()  # never relayed: it will not arrive
                     return
                 ack = future.result()
                 if isinstance(ack, dict) and ack.get("ok"):
                     d.acked_ok += 1
                 else:
                     d.ack_errors += 1
+                    gate.release()
                     if len(d.error_sample) < 3:
                         d.error_sample.append(ack)
 
@@ -211,7 +223,10 @@ class Worker:
                     if delay > 0:
                         await asyncio.sleep(delay)
                     next_at += interval
-                await gate.acquire()
+                try:
+                    await asyncio.wait_for(gate.acquire(), max(0.001, stop_at - loop.time()))
+                except TimeoutError:
+                    break
                 future = await d.sender.emit("signal", d.payload())
                 inflight.add(future)
                 future.add_done_callback(acked)
@@ -285,6 +300,8 @@ async def serve_commands() -> None:
                         reply = await worker.idle_connect(**command)
                     elif op == "close_idle":
                         reply = await worker.close_idle()
+                    elif op == "close_pairs":
+                        reply = await worker.close_pairs()
                     elif op == "pair":
                         reply = await worker.pair(command)
                     elif op == "relay":

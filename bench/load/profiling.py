@@ -117,7 +117,12 @@ def summarise(path: Path, top: int = 16) -> dict[str, Any]:
             if not any(g in frame for g in GENERIC):
                 inclusive[frame] += count
 
-    def share(c: Counter[str]) -> list[dict[str, Any]]:
-        return [{"function": f, "share": round(n / total, 3)} for f, n in c.most_common(top)] if total else []
+    def share(c: Counter[str], n_top: int = top) -> list[dict[str, Any]]:
+        return [{"function": f, "share": round(n / total, 3)} for f, n in c.most_common(n_top)] if total else []
 
-    return {"samples": total, "inclusive": share(inclusive), "self": share(own), "self_by_package": share(by_package)}
+    return {
+        "samples": total,
+        "inclusive": share(inclusive, 4 * top),
+        "self": share(own),
+        "self_by_package": share(by_package),
+    }

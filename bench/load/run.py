@@ -16,7 +16,8 @@ What it measures, madoguchi and the bare reference (``bare_server.py``) side by 
    N connections sit idle.
 2. **Relayed messages per second.** Pairs in ACTIVE consultations, made through the real protocol (agent goes
    available, booth requests, agent accepts the offer); both sides send ``signal`` ICE candidates as fast as
-   acks allow, each sender with a bounded window of unacknowledged messages. Counted at the receivers during a
+   acks allow, each sender with a bounded window of messages not yet acknowledged and delivered (delivery too, so
+   that a slow pub/sub path cannot queue up an unbounded backlog behind quick acks). Counted at the receivers during a
    fixed interval after a warm-up. The rate limit is raised for this (``MADOGUCHI_EVENTS_PER_SECOND`` and
    ``MADOGUCHI_EVENT_BURST``), otherwise it, not the server, would be measured.
 3. **Event latency** of a relayed signal (send timestamp in the payload, taken again at the receiver; both ends
@@ -86,6 +87,8 @@ class Plan:
     latency_s: float
     workers: int
     connect_concurrency: int
+    settle_s: float  # after the last connection, before the RSS is read
+    idle_cpu_s: float  # how long the server's CPU is watched with every connection idle (first repetition)
 
 
 FULL = Plan(
@@ -98,14 +101,16 @@ FULL = Plan(
     warmup_s=1.0,
     measure_s=5.0,
     latency_pairs=4,
-    latency_rate=50.0,
+    latency_rate=20.0,
     latency_s=4.0,
     workers=4,
     connect_concurrency=32,
+    settle_s=3.0,
+    idle_cpu_s=26.0,  # one full Engine.IO ping cycle (25 s): every idle connection is pinged once in it
 )
 QUICK = Plan(
     budget_s=120,
-    idle_connections=1000,
+    idle_connections=500,
     memory_reps=1,
     relay_reps=1,
     pairs=8,
@@ -113,15 +118,20 @@ QUICK = Plan(
     warmup_s=0.5,
     measure_s=2.0,
     latency_pairs=4,
-    latency_rate=50.0,
+    latency_rate=20.0,
     latency_s=2.0,
     workers=2,
     connect_concurrency=32,
+    settle_s=1.5,
+    idle_cpu_s=0.0,  # too short to include a ping cycle: not measured
 )
 
 
-class OutOfTime(Exception):
-    pass
+T0 = time.monotonic()
+
+
+def say(text: str) -> None:
+    print(f"[{time.monotonic() - T0:6.1f} s] {text}", flush=True)
 
 
 class Budget:
@@ -386,26 +396,34 @@ async def memory_phase(
     for rep in range(plan.memory_reps):
         order = ("madoguchi", "bare") if rep % 2 == 0 else ("bare", "madoguchi")
         for kind in order:
-            if not budget.allows(60 if kind == "madoguchi" else 20, f"memory rep {rep + 1} {kind}"):
+            # rough need: madoguchi accepts ~40-80 connections/s near 5,000 on this machine, bare several hundred
+            needed = 15 + plan.idle_connections / (40 if kind == "madoguchi" else 300)
+            needed += plan.idle_cpu_s if rep == 0 else 0.0
+            if not budget.allows(needed, f"memory rep {rep + 1} {kind}"):
                 continue
             server = start_madoguchi(data_dir, log_dir) if kind == "madoguchi" else start_bare(log_dir)
             try:
                 await server.healthy()
                 profile_to = log_dir / f"connect-{kind}.raw" if profile and rep == 0 else None
-                results[kind].append(await measure_memory(plan, workers, server, tokens, profile_to))
+                idle_s = plan.idle_cpu_s if rep == 0 else 0.0
+                results[kind].append(await measure_memory(plan, workers, server, tokens, profile_to, idle_s))
             finally:
                 await server.stop(graceful=False)  # its state is throw-away; a graceful stop of N clients is slow
                 await workers.ask_all({"op": "close_idle"}, timeout_s=60)
-            print(
+            say(
                 f"  memory {kind} rep {rep + 1}: {results[kind][-1]['kb_per_connection']:.1f} KB/connection, "
-                f"{results[kind][-1]['connections_per_s']:.0f} connections/s",
-                flush=True,
+                f"{results[kind][-1]['connections_per_s']:.0f} connections/s"
             )
     return results
 
 
 async def measure_memory(
-    plan: Plan, workers: Workers, server: Server, tokens: list[str], profile_to: Path | None = None
+    plan: Plan,
+    workers: Workers,
+    server: Server,
+    tokens: list[str],
+    profile_to: Path | None = None,
+    idle_cpu_s: float = 0.0,
 ) -> dict[str, Any]:
     n = plan.idle_connections
     mixed: list[dict[str, Any]] = []  # booths and residents alternately, every booth with its own token
@@ -453,11 +471,13 @@ async def measure_memory(
     connect_s = time.monotonic() - started
     profile = await recording.stop() if recording is not None else None
     connect_cpu = cpu.percent()["server"]
-    await asyncio.sleep(3.0)
+    await asyncio.sleep(plan.settle_s)
     after = rss_kb(server.pid)
-    idle = CpuMeter({"server": server.pid})
-    await asyncio.sleep(4.0)
-    idle_cpu = idle.percent()["server"]
+    idle_cpu = None
+    if idle_cpu_s > 0:
+        idle = CpuMeter({"server": server.pid})
+        await asyncio.sleep(idle_cpu_s)
+        idle_cpu = idle.percent()["server"]
     after_idle = rss_kb(server.pid)
     return {
         "connections": connected,
@@ -562,13 +582,12 @@ async def relay_phase(
             out[group]["throughput"].append(t)
             lat = await relay_window(plan, workers, group, groups[group], latency=True)
             out[group]["latency"].append(lat)
-            print(
+            say(
                 f"  {label} {group} rep {rep + 1}: {t['messages_per_s']:.0f} msg/s "
                 f"(server cpu {sum(v for k, v in t['cpu_pct'].items() if not k.startswith('client')):.0f}%), "
                 f"latency p50/p95/p99 {lat['latency_ms']['p50']}/{lat['latency_ms']['p95']}/"
                 f"{lat['latency_ms']['p99']} ms, out of order {t['out_of_order'] + lat['out_of_order']}, "
-                f"missing {lat['missing_total']}; cpu % {t['cpu_pct']}",
-                flush=True,
+                f"missing {lat['missing_total']}; cpu % {t['cpu_pct']}"
             )
     return out
 
@@ -652,7 +671,7 @@ async def run(plan: Plan, *, skip_redis: bool, mode: str, profile: bool) -> dict
         "date": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "mode": mode,
         "machine": machine(),
-        "revision": git_revision(),
+        "revision": git_revision(),  # checked again at the end: other people commit on this machine
         "plan": plan.__dict__,
         "load_average": {"before": load_average()},
     }
@@ -666,18 +685,14 @@ async def run(plan: Plan, *, skip_redis: bool, mode: str, profile: bool) -> dict
         log_dir.mkdir()
         try:
             await workers.start(plan.workers)
-            print(f"fixtures: {plan.idle_connections // 2} booths + {plan.pairs} pairs (SQLite)", flush=True)
+            say(f"fixtures: {plan.idle_connections // 2} booths + {plan.pairs} pairs (SQLite)")
             t0 = time.monotonic()
             sqlite_url = f"sqlite+aiosqlite:///{(data_dir / 'madoguchi.db').resolve()}"
             booths_needed = max(plan.idle_connections // 2, plan.pairs)
             local = await make_fixtures(sqlite_url, booths=booths_needed, agents=plan.pairs)
             result["fixtures_s"] = round(time.monotonic() - t0, 1)
 
-            print(f"memory: {plan.idle_connections} idle connections x {plan.memory_reps}", flush=True)
-            memory = await memory_phase(plan, workers, data_dir, log_dir, local.booth_tokens, budget, profile)
-            result["memory_runs"] = memory
-
-            print("relay, one process each", flush=True)
+            say("relay, one process each")
             mado = start_madoguchi(data_dir, log_dir)
             bare = start_bare(log_dir)
             servers += [mado, bare]
@@ -700,15 +715,14 @@ async def run(plan: Plan, *, skip_redis: bool, mode: str, profile: bool) -> dict
                         "window": {k: window[k] for k in ("messages_per_s", "server_cpu_us_per_message")},
                         "profile": await recording.stop(),
                     }
-            for s in (mado, bare):
-                await s.stop(graceful=True)
+            await workers.ask_all({"op": "close_pairs"})
+            await asyncio.gather(*(s.stop(graceful=True) for s in servers))
             servers.clear()
-            await workers.ask_all({"op": "close_idle"})
 
             if skip_redis:
                 result["two_process_runs"] = None
             elif budget.allows(40, "two processes on Redis"):
-                print("relay, two processes on Redis (booths on A, agents on B)", flush=True)
+                say("relay, two processes on Redis (booths on A, agents on B)")
                 async with redis_deployment(tmpdir) as (database_url, prefix):
                     shared = await make_fixtures(database_url, booths=plan.pairs, agents=plan.pairs)
                     settings = {"redis_url": REDIS_URL, "redis_prefix": prefix, "database_url": database_url}
@@ -745,16 +759,21 @@ async def run(plan: Plan, *, skip_redis: bool, mode: str, profile: bool) -> dict
                         "2 processes",
                     )
                     result["two_process_runs"] = {"madoguchi": two["m2"], "bare": two["b2"]}
-                    await workers.ask_all({"op": "close_idle"})
-                    for s in servers:
-                        await s.stop(graceful=True)
+                    await workers.ask_all({"op": "close_pairs"})
+                    await asyncio.gather(*(s.stop(graceful=True) for s in servers))
                     servers.clear()
+
+            # last: the slowest part (madoguchi accepts connections ever more slowly as it fills up)
+            say(f"memory: {plan.idle_connections} idle connections x {plan.memory_reps}")
+            memory = await memory_phase(plan, workers, data_dir, log_dir, local.booth_tokens, budget, profile)
+            result["memory_runs"] = memory
         finally:
             for s in servers:
                 with contextlib.suppress(Exception):
                     await s.stop(graceful=False)
             await workers.stop()
     result["load_average"]["after"] = load_average()
+    result["revision_at_end"] = git_revision()
     result["skipped"] = budget.skipped
     result["elapsed_s"] = round(time.monotonic() - started, 1)
     result["summary"] = summarise(result)
@@ -762,7 +781,7 @@ async def run(plan: Plan, *, skip_redis: bool, mode: str, profile: bool) -> dict
 
 
 def summarise(result: dict[str, Any]) -> dict[str, Any]:
-    memory = result.get("memory_runs", {})
+    memory = result.get("memory_runs") or {}
     summary: dict[str, Any] = {"memory": {}, "one_process": {}, "two_processes": {}}
     for kind in ("madoguchi", "bare"):
         runs = memory.get(kind, [])
