@@ -57,10 +57,14 @@ def markdown(result: dict[str, Any]) -> str:
     w("|---|---|---|")
     t = s["targets"]
     mem = t["memory"]
+    mado_runs = (result.get("memory_runs") or {}).get("madoguchi", [])
+    held = " / ".join(f"{r['connections']}" for r in mado_runs) or "—"
+    failed = sum(r["failed"] for r in mado_runs)
     w(
-        f"| 5,000 connections on one process at ≤ 40 KB each | {_f(mem['measured'])} KB each with "
-        f"{_f(mem['connections'], 0)} connections (bare: {_f(s['memory']['bare']['kb_per_connection'])} KB) "
-        f"| {_met(mem['met'])} |"
+        f"| 5,000 connections on one process at ≤ 40 KB each | {_f(mem['measured'])} KB each (bare: "
+        f"{_f(s['memory']['bare']['kb_per_connection'])} KB); connections held per repetition: {held}"
+        + (f" ({failed} handshakes failed, see `errors` in results.json)" if failed else "")
+        + f" | {_met(mem['met'])} |"
     )
     if "throughput" in t:
         thr = t["throughput"]

@@ -57,7 +57,8 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import profiling
+import profiling  # beside this file
+import report
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -524,7 +525,7 @@ async def relay_window(
 ) -> dict[str, Any]:
     if latency:
         per_worker = max(1, plan.latency_pairs // len(workers.procs))
-        args = {
+        args: dict[str, Any] = {
             "warmup_s": 0.5,
             "measure_s": plan.latency_s,
             "window": plan.window,
@@ -861,7 +862,15 @@ def main() -> int:
         help="also sample madoguchi and bare with py-spy (accepting connections, relaying)",
     )
     parser.add_argument("--connections", type=int, help="idle connections for the memory test (max 5000)")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="rewrite RESULTS.md from results.json (e.g. after editing analysis.md)",
+    )
     args = parser.parse_args()
+    if args.report_only:
+        (HERE / "RESULTS.md").write_text(report.markdown(json.loads((HERE / "results.json").read_text())))
+        return 0
     plan = QUICK if args.quick else FULL
     if args.connections is not None:
         if not 10 <= args.connections <= 5000:
@@ -882,8 +891,6 @@ def main() -> int:
     except TimeoutError:
         print(f"gave up: the run went over its {plan.budget_s:g} s cap", file=sys.stderr)
         return 2
-    import report
-
     text = report.markdown(result)
     print(text)
     if not args.no_write:
