@@ -93,8 +93,10 @@ class CounterState(BaseModel):
     consultations: dict[str, Consultation] = Field(default_factory=dict)
     agents: dict[str, Agent] = Field(default_factory=dict)
     handle_time_s: dict[str, float] = Field(default_factory=dict, description="moving average per route")
-    connections: dict[str, list[str]] = Field(
-        default_factory=dict, description="participant -> its live connections, '<process>:<sid>', on any process"
+    connections: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="participant -> its live connections, '<process>:<sid>', on any process; entries are replaced, "
+        "never changed in place, so a store can copy this map shallowly",
     )
     processes: dict[str, float] = Field(default_factory=dict, description="server process -> last heartbeat")
 
@@ -457,20 +459,23 @@ class Counter:
 
     def connection_opened(self, participant: str, connection_id: str, *, process_id: str, now: float) -> None:
         self.state.processes[process_id] = now
-        held = self.state.connections.setdefault(participant, [])
-        if connection_id not in held:
-            held.append(connection_id)
-        if len(held) == 1:
+        held = self.state.connections.get(participant, ())
+        if connection_id in held:
+            return
+        self.state.connections[participant] = (*held, connection_id)
+        if not held:
             self.link_restored(participant, now=now)
 
     def connection_closed(self, participant: str, connection_id: str, *, now: float) -> None:
-        held = self.state.connections.get(participant)
-        if held is None or connection_id not in held:
+        held = self.state.connections.get(participant, ())
+        if connection_id not in held:
             return
-        held.remove(connection_id)
-        if not held:
-            del self.state.connections[participant]
-            self.link_lost(participant, now=now)
+        remaining = tuple(conn for conn in held if conn != connection_id)
+        if remaining:
+            self.state.connections[participant] = remaining
+            return
+        del self.state.connections[participant]
+        self.link_lost(participant, now=now)
 
     def heartbeat(self, process_id: str, *, now: float, held: Mapping[str, Sequence[str]] | None = None) -> None:
         """A process proves it is alive and, with ``held``, states the connections it really holds.
@@ -496,10 +501,14 @@ class Counter:
         for process_id in dead:
             del self.state.processes[process_id]
         for participant, held in list(self.state.connections.items()):
-            held[:] = [conn for conn in held if conn.split(":", 1)[0] not in dead]
-            if not held:
-                del self.state.connections[participant]
-                self.link_lost(participant, now=now)
+            alive = tuple(conn for conn in held if conn.split(":", 1)[0] not in dead)
+            if alive == held:
+                continue
+            if alive:
+                self.state.connections[participant] = alive
+                continue
+            del self.state.connections[participant]
+            self.link_lost(participant, now=now)
 
     def recover_after_restart(self, process_id: str, *, now: float) -> bool:
         """A process starts. If no other process is alive, the whole server went down: every connection is

@@ -353,9 +353,15 @@ class CounterService:
                 if deadline is not None:
                     delay = min(delay, max(0.0, deadline - now))
                 self._wake.clear()
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation that arrives
+                # as the wake-up fires, and the app's shutdown would then wait for this task for ever.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=delay)
-                await self._run(partial(Counter.tick, now=self._clock()))
+                    async with asyncio.timeout(delay):
+                        await self._wake.wait()
+                # a change may have brought a deadline forward: look again, and only tick when one is due
+                due = (await self._store.read()).next_deadline()
+                if due is not None and due <= self._clock():
+                    await self._run(partial(Counter.tick, now=self._clock()))
             except asyncio.CancelledError:
                 raise
             except Exception:

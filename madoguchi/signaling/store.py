@@ -31,6 +31,20 @@ class LiveStore(Protocol):
     async def close(self) -> None: ...
 
 
+def working_copy(state: CounterState) -> CounterState:
+    """A copy the operation may change freely, made in time proportional to the cases and agents, not to the
+    (possibly thousands of) connections: connection entries are immutable tuples, so that map is copied shallowly."""
+    return state.model_copy(
+        update={
+            "consultations": {k: c.model_copy(deep=True) for k, c in state.consultations.items()},
+            "agents": {k: a.model_copy(deep=True) for k, a in state.agents.items()},
+            "handle_time_s": dict(state.handle_time_s),
+            "connections": dict(state.connections),
+            "processes": dict(state.processes),
+        }
+    )
+
+
 class MemoryStore:
     """One process, one event loop: a lock and a copy-on-write state."""
 
@@ -42,7 +56,7 @@ class MemoryStore:
 
     async def transact(self, operation: Callable[[Counter], T]) -> tuple[T, list[Effect]]:
         async with self._lock:
-            counter = Counter(self._state.model_copy(deep=True), self._config)
+            counter = Counter(working_copy(self._state), self._config)
             result = operation(counter)
             self._state = counter.state
             return result, counter.effects

@@ -279,7 +279,7 @@ def test_a_reaped_process_restores_the_connections_it_still_holds(desk: Any) -> 
     assert desk.c("c1").resident_lost_at == 20.0
     desk.counter.heartbeat("p1", now=21.0, held={resident: ["p1:s1"]})
     assert desk.c("c1").resident_lost_at is None
-    assert desk.counter.state.connections == {resident: ["p1:s1"]}
+    assert desk.counter.state.connections == {resident: ("p1:s1",)}
     desk.counter.heartbeat("p1", now=22.0, held={})
     assert desk.counter.state.connections == {}
     assert desk.c("c1").resident_lost_at == 22.0

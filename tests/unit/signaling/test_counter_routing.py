@@ -408,4 +408,4 @@ def test_connections_across_processes_and_dead_process_reaping(desk: Any) -> Non
     assert desk.c("c1").resident_lost_at == 1.0 + timeout
     desk.counter.connection_opened(resident, "p1:s2", process_id="p1", now=20.0)
     assert desk.c("c1").resident_lost_at is None
-    assert desk.counter.state.connections == {resident: ["p1:s2"]}
+    assert desk.counter.state.connections == {resident: ("p1:s2",)}
