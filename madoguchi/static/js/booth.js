@@ -11,7 +11,7 @@
 // - Nothing of a resident survives the return to idle: chat lines, videos, drafts, the chosen language.
 
 import { io } from "/static/vendor/socket.io.esm.min.js";
-import { Call } from "./call.js";
+import { startCallView, stopCallView } from "./call.js";
 import { ChatPanel } from "./chat.js";
 import { DEFAULT_LANGUAGE, applyTranslations, firstKnownKey, initI18n, language, setLanguage, t } from "./i18n.js";
 import { errorText, nowSeconds, request } from "./net.js";
@@ -160,31 +160,20 @@ function startCall(message, { reconnected = false } = {}) {
   setCallNotice("media.connecting");
   setMuted(false);
   showScreen("call");
-  const call = new Call({
+  state.call = startCallView({
     socket,
-    consultationId: message.consultation_id,
+    message,
     polite: true,
-    iceServers: message.ice_servers,
-    localVideo: $("local-video"),
-    remoteVideo: $("remote-video"),
+    setNotice: setCallNotice,
     onMediaProblem: () => showBanner(t("media.unavailable")),
-    onConnectionState: (connection) => {
-      if (connection === "connected") setCallNotice(null);
-      else if (connection === "failed") setCallNotice("media.failed");
-    },
-  });
-  state.call = call;
-  for (const signal of state.earlySignals.splice(0)) call.handleSignal(signal);
-  call.start().catch((err) => {
-    console.error("booth: call could not start", err);
-    setCallNotice("media.failed");
+    earlySignals: state.earlySignals,
+    label: "booth",
   });
 }
 
 function stopCall() {
-  if (state.call) state.call.close();
+  stopCallView(state.call);
   state.call = null;
-  for (const video of [$("local-video"), $("remote-video")]) video.srcObject = null;
 }
 
 function setCallNotice(key) {

@@ -360,3 +360,35 @@ export class Call {
     this.heldCandidates = [];
   }
 }
+
+/**
+ * The call view both pages run: one Call on the page's video elements, with the signals that arrived before
+ * it replayed. `setNotice(key|null)` shows the page's notice over the video.
+ */
+export function startCallView({ socket, message, polite, setNotice, onMediaProblem, earlySignals, label }) {
+  const call = new Call({
+    socket,
+    consultationId: message.consultation_id,
+    polite,
+    iceServers: message.ice_servers,
+    localVideo: document.getElementById("local-video"),
+    remoteVideo: document.getElementById("remote-video"),
+    onMediaProblem,
+    onConnectionState: (connection) => {
+      if (connection === "connected") setNotice(null);
+      else if (connection === "failed") setNotice("media.failed");
+    },
+  });
+  for (const signal of earlySignals.splice(0)) call.handleSignal(signal);
+  call.start().catch((err) => {
+    console.error(`${label}: call could not start`, err);
+    setNotice("media.failed");
+  });
+  return call;
+}
+
+/** Hang up and leave nothing on the video elements. */
+export function stopCallView(call) {
+  if (call) call.close();
+  for (const id of ["local-video", "remote-video"]) document.getElementById(id).srcObject = null;
+}

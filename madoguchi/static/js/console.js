@@ -8,7 +8,7 @@
 // the chat is replayed by seq and unsent lines go out again with their client_id (outbox.js).
 
 import { io } from "/static/vendor/socket.io.esm.min.js";
-import { Call } from "./call.js";
+import { startCallView, stopCallView } from "./call.js";
 import { ChatPanel } from "./chat.js";
 import { applyTranslations, firstKnownKey, formatClock, initI18n, t } from "./i18n.js";
 import { errorText, nowSeconds, request } from "./net.js";
@@ -317,31 +317,20 @@ function startCall(message, { reconnected = false } = {}) {
     return;
   }
   setCallNotice("media.connecting");
-  const call = new Call({
+  state.call = startCallView({
     socket,
-    consultationId: message.consultation_id,
+    message,
     polite: false,
-    iceServers: message.ice_servers,
-    localVideo: $("local-video"),
-    remoteVideo: $("remote-video"),
+    setNotice: setCallNotice,
     onMediaProblem: () => showBanner(t("media.unavailable")),
-    onConnectionState: (connection) => {
-      if (connection === "connected") setCallNotice(null);
-      else if (connection === "failed") setCallNotice("media.failed");
-    },
-  });
-  state.call = call;
-  for (const signal of state.earlySignals.splice(0)) call.handleSignal(signal);
-  call.start().catch((err) => {
-    console.error("console: call could not start", err);
-    setCallNotice("media.failed");
+    earlySignals: state.earlySignals,
+    label: "console",
   });
 }
 
 function stopCall() {
-  if (state.call) state.call.close();
+  stopCallView(state.call);
   state.call = null;
-  for (const video of [$("local-video"), $("remote-video")]) video.srcObject = null;
 }
 
 function setCallNotice(key) {
