@@ -92,13 +92,20 @@ class Metrics:
         )
         for namespace in NAMESPACES:
             self._connections.labels(namespace).set(0)
+        # one child per (namespace, event): the label set is bounded (declared event names only), and
+        # looking a child up again per event is the costly part of counting on the relay path
+        self._event_children: dict[tuple[str, str], Any] = {}
 
     # --- called by the socket layer ----------------------------------------------------------------------------
 
     def socket_event(self, namespace: str, event: str, ack: object) -> None:
         """One client event and the ack it got; unknown event names are counted as ``unknown``."""
         code = _error_code(ack)
-        self._events.labels(namespace, "unknown" if code == "unknown_event" else event).inc()
+        key = (namespace, "unknown" if code == "unknown_event" else event)
+        child = self._event_children.get(key)
+        if child is None:
+            child = self._event_children[key] = self._events.labels(*key)
+        child.inc()
         if code is not None:
             self.error(code)
 
@@ -172,6 +179,12 @@ class MeteredStore:
 
     async def read(self) -> Counter:
         return await self.inner.read()
+
+    async def read_recent(self) -> Counter:
+        return await self.inner.read_recent()
+
+    async def start(self) -> None:
+        await self.inner.start()
 
     async def close(self) -> None:
         await self.inner.close()

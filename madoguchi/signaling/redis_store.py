@@ -13,6 +13,15 @@ A random token rather than a counter makes the cache below immune to the key bei
 counter would start again at the same numbers). Reads are cheap: a small Lua script returns only the token when
 it matches the one this process already parsed, and the state text only when it changed.
 
+Hot paths (relaying every WebRTC signal and chat line) should not pay even that round trip, which was most of
+what madoguchi added to a cross-process relay. So the compare-and-set also publishes the new token on a change
+channel, every store listens to it, and :meth:`RedisStore.read_recent` answers from this process's copy until a
+token it does not hold arrives. The copy can lag another process's write by the time that notice takes
+(milliseconds), so it is also refetched when it is more than :data:`RECENT_MAX_AGE_S` old, and always while the
+listener is not subscribed (a notice lost while reconnecting must not leave it stale). Correctness never rests on
+the notices: transactions always compare-and-set against Redis, and callers confirm a refusal with
+:meth:`RedisStore.read` before giving it.
+
 Within one process transactions are also serialised by a lock, so conflicts only ever come from other
 processes. Connection failures become :class:`LiveStoreUnavailable` (a :class:`CounterError`, so a socket event
 gets an error ack instead of a stack trace), and nothing is written.
@@ -21,10 +30,12 @@ gets an error ack instead of a stack trace), and nothing is written.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import re
 import secrets
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
@@ -50,13 +61,18 @@ if token == ARGV[1] then return {token} end
 return {token, redis.call('HGET', KEYS[1], 'state')}
 """
 
-# KEYS[1] = state hash; ARGV = expected token ("" = no state yet), new token, new state.
+# KEYS[1] = state hash; ARGV = expected token ("" = no state yet), new token, new state, change channel.
 _COMPARE_AND_SET = """
 local token = redis.call('HGET', KEYS[1], 'version') or ''
 if token ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'version', ARGV[2], 'state', ARGV[3])
+redis.call('PUBLISH', ARGV[4], ARGV[2])
 return 1
 """
+
+RECENT_MAX_AGE_S = 1.0
+"""How old this process's copy may be before :meth:`RedisStore.read_recent` asks Redis even without a notice."""
+OWN_TOKENS_KEPT = 16
 
 _EMPTY_STATE_TEXT = CounterState().model_dump_json()
 
@@ -123,18 +139,36 @@ class RedisStore:
         self.state_key = f"{self.prefix}:counter"
         self._max_attempts = max_attempts
         self._backoff_cap_s = backoff_cap_s
+        self.changes_channel = f"{self.prefix}:counter:changes"
         self._lock = asyncio.Lock()
         self._snapshot = _Snapshot(token="", text=_EMPTY_STATE_TEXT)
         self._fetch = client.register_script(_FETCH)
         self._compare_and_set = client.register_script(_COMPARE_AND_SET)
+        # The copy is current while subscribed and no notice of someone else's write arrived since it was taken.
+        self._current_since: float | None = None  # loop time it was known current from; None = not known
+        self._own_tokens: deque[str] = deque(maxlen=OWN_TOKENS_KEPT)
+        self._listening = False
+        self._watcher: asyncio.Task[None] | None = None
         self.conflicts = 0
         """How many times an operation had to be re-run because another process wrote first."""
+        self.fetches = 0
+        """Round trips made to read the state (not counting transactions)."""
 
     @classmethod
     def from_url(cls, url: str, config: CounterConfig, *, prefix: str = "madoguchi") -> RedisStore:
         return cls(connect_redis(url), config, prefix=prefix)
 
     # --- LiveStore ---------------------------------------------------------------------------------------------
+
+    @property
+    def listening(self) -> bool:
+        """True while this store is subscribed to other processes' change notices."""
+        return self._listening
+
+    async def start(self) -> None:
+        """Listen for other processes' writes, so that :meth:`read_recent` can answer without Redis."""
+        if self._watcher is None:
+            self._watcher = asyncio.create_task(self._watch_changes(), name=f"live-state-changes:{self.prefix}")
 
     async def transact(self, operation: Callable[[Counter], T]) -> tuple[T, list[Effect]]:
         async with self._lock:
@@ -146,12 +180,17 @@ class RedisStore:
                 if not counter.effects and new_text == snapshot.text:
                     return result, []
                 new_token = secrets.token_hex(12)
+                self._own_tokens.append(new_token)  # its notice may arrive before the reply
+                self._mark_current()
                 written = await self._call(
-                    self._compare_and_set(keys=[self.state_key], args=[snapshot.token, new_token, new_text])
+                    self._compare_and_set(
+                        keys=[self.state_key], args=[snapshot.token, new_token, new_text, self.changes_channel]
+                    )
                 )
                 if written == 1:
                     self._snapshot = _Snapshot(new_token, new_text, counter.state)
                     return result, counter.effects
+                self._current_since = None
                 self.conflicts += 1
                 if attempt < self._max_attempts:
                     ceiling = min(self._backoff_cap_s, 0.0005 * 2**attempt)
@@ -160,12 +199,20 @@ class RedisStore:
             raise LiveStoreBusy(self._max_attempts)
 
     async def read(self) -> Counter:
-        snapshot = await self._current()
-        if snapshot.parsed is None:
-            snapshot.parsed = CounterState.model_validate_json(snapshot.text)
-        return Counter(snapshot.parsed, self._config)
+        return self._counter_of(await self._current())
+
+    async def read_recent(self) -> Counter:
+        since = self._current_since
+        if self._listening and since is not None and asyncio.get_running_loop().time() - since < RECENT_MAX_AGE_S:
+            return self._counter_of(self._snapshot)
+        return await self.read()
 
     async def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
+            self._watcher = None
         await self._client.aclose()
 
     # --- health ------------------------------------------------------------------------------------------------
@@ -176,10 +223,25 @@ class RedisStore:
 
     # --- internals ---------------------------------------------------------------------------------------------
 
+    def _counter_of(self, snapshot: _Snapshot) -> Counter:
+        if snapshot.parsed is None:
+            snapshot.parsed = CounterState.model_validate_json(snapshot.text)
+        return Counter(snapshot.parsed, self._config)
+
+    def _mark_current(self) -> None:
+        """About to learn the latest state from Redis: a notice arriving while we wait clears this again."""
+        self._current_since = asyncio.get_running_loop().time()
+
     async def _current(self) -> _Snapshot:
         """The stored state, re-using what this process already has when the token has not moved."""
         known = self._snapshot
-        reply = await self._call(self._fetch(keys=[self.state_key], args=[known.token]))
+        self.fetches += 1
+        self._mark_current()
+        try:
+            reply = await self._call(self._fetch(keys=[self.state_key], args=[known.token]))
+        except BaseException:
+            self._current_since = None
+            raise
         fields = [str(x) for x in cast(list[Any], reply)]
         if not fields:
             snapshot = _Snapshot(token="", text=_EMPTY_STATE_TEXT)
@@ -191,6 +253,39 @@ class RedisStore:
             raise LiveStoreUnavailable(f"unexpected reply from the fetch script: {len(fields)} fields")
         self._snapshot = snapshot
         return snapshot
+
+    def _changed(self, token: str) -> None:
+        if token != self._snapshot.token and token not in self._own_tokens:
+            self._current_since = None
+
+    async def _watch_changes(self) -> None:
+        """Subscribe to the change channel for the life of the store, re-subscribing after any failure."""
+        delay = 0.05
+        warned = False
+        while True:
+            pubsub = self._client.pubsub()
+            try:
+                await pubsub.subscribe(self.changes_channel)
+                async for message in pubsub.listen():
+                    kind = message.get("type")
+                    if kind == "subscribe":
+                        # notices flow from now on; what was fetched before may already be old
+                        self._current_since = None
+                        self._listening = True
+                        delay, warned = 0.05, False
+                    elif kind == "message":
+                        self._changed(str(message.get("data")))
+            except (redis_errors.RedisError, OSError) as exc:
+                if not warned:
+                    log.warning("live state: change notices interrupted (%s); reading from Redis meanwhile", exc)
+                    warned = True
+            finally:
+                self._listening = False
+                self._current_since = None
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+            await asyncio.sleep(delay)
+            delay = min(1.0, delay * 2)
 
     @staticmethod
     async def _call(awaitable: Awaitable[Any]) -> Any:

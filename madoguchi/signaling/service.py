@@ -245,14 +245,22 @@ class CounterService:
         await self._run(lambda c: c.transfer(staff.id, consultation_id, route=route, now=now))
 
     async def relay_signal(self, participant: str, consultation_id: str, payload: dict[str, Any]) -> None:
-        counter = await self._store.read()
-        peer = counter.peer_of(participant, consultation_id)
+        peer = await self._peer_of(participant, consultation_id)
         await self._notifier.send(peer, "signal", payload)
+
+    async def _peer_of(self, participant: str, consultation_id: str) -> str:
+        """The relay's guard, answered from this process's recent copy of the counter (no Redis round trip per
+        message). A refusal is confirmed against the latest state first: the copy may not yet show the call
+        another process connected a moment ago. Relaying to a call that ended a moment ago is harmless: clients
+        ignore signals for a call they have left."""
+        try:
+            return (await self._store.read_recent()).peer_of(participant, consultation_id)
+        except CounterError:
+            return (await self._store.read()).peer_of(participant, consultation_id)
 
     async def chat(self, participant: str, consultation_id: str, text: str, client_id: str) -> int:
         """A chat line between the two participants of an active consultation; resident text is masked."""
-        counter = await self._store.read()
-        peer = counter.peer_of(participant, consultation_id)
+        peer = await self._peer_of(participant, consultation_id)
         sender = "agent" if participant.startswith("agent:") else "resident"
         if sender == "resident":
             text = mask_pii(text).text

@@ -28,6 +28,16 @@ class LiveStore(Protocol):
         """The current counter, for queries only: never mutate it (use transact)."""
         ...
 
+    async def read_recent(self) -> Counter:
+        """Like :meth:`read`, but may miss other processes' writes of the last moments (Redis: until their
+        change notice arrives, at most about a second). For hot paths: act on it only where a slightly old answer
+        is harmless, and confirm a refusal with :meth:`read`."""
+        ...
+
+    async def start(self) -> None:
+        """Begin background work, if the store has any; :meth:`close` ends it."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -63,6 +73,12 @@ class MemoryStore:
 
     async def read(self) -> Counter:
         return Counter(self._state, self._config)
+
+    async def read_recent(self) -> Counter:
+        return Counter(self._state, self._config)
+
+    async def start(self) -> None:
+        return None
 
     async def close(self) -> None:
         return None

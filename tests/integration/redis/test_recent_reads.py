@@ -1,0 +1,135 @@
+"""``RedisStore.read_recent``: the relay's guard answers from this process's copy, and other processes' writes
+still reach it within moments, through the change notices the compare-and-set publishes.
+
+Each store stands for one server process (own connection pool, own listener). ``fetches`` counts the reads
+that went to Redis, which is what the fast path exists to avoid.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import pytest
+from redis.asyncio import Redis
+
+from madoguchi.signaling import redis_store
+from madoguchi.signaling.consultation import Channel
+from madoguchi.signaling.counter import Counter
+from madoguchi.signaling.redis_store import RedisStore
+
+MakeStore = Callable[..., RedisStore]
+SETTLE_S = 3.0
+
+
+def _open(cid: str) -> Callable[[Counter], None]:
+    def operation(counter: Counter) -> None:
+        counter.open(
+            consultation_id=cid,
+            municipality_id="setouchi",
+            channel=Channel.BOOTH,
+            resident=f"booth:{cid}",
+            route="tax",
+            now=1000.0,
+        )
+
+    return operation
+
+
+async def _eventually(check: Callable[[], Awaitable[bool]], within_s: float = SETTLE_S) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within_s
+    while not await check():
+        assert loop.time() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.01)
+
+
+async def _listening(store: RedisStore) -> RedisStore:
+    await store.start()
+    await _eventually(_is_listening(store))
+    return store
+
+
+def _is_listening(store: RedisStore) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        return store.listening
+
+    return check
+
+
+def _knows(store: RedisStore, cid: str) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        return cid in (await store.read_recent()).state.consultations
+
+    return check
+
+
+async def test_recent_reads_stay_local_while_nothing_changes(make_store: MakeStore) -> None:
+    a = await _listening(make_store())
+    await a.transact(_open("c1"))
+    before = a.fetches
+    for _ in range(200):
+        assert "c1" in (await a.read_recent()).state.consultations
+    assert a.fetches - before <= 1  # at most the one that re-validates after subscribing
+
+
+async def test_another_process_write_reaches_recent_reads_without_polling(make_store: MakeStore) -> None:
+    a, b = await _listening(make_store()), await _listening(make_store())
+    assert (await b.read_recent()).state.consultations == {}
+    settled = b.fetches
+    for _ in range(50):
+        await b.read_recent()
+    assert b.fetches == settled  # quiet: no round trips
+    await a.transact(_open("c2"))
+    await _eventually(_knows(b, "c2"))
+    assert b.fetches == settled + 1  # exactly one fetch, prompted by the notice
+
+
+async def test_own_writes_do_not_make_the_copy_stale(make_store: MakeStore) -> None:
+    a = await _listening(make_store())
+    await a.read_recent()
+    settled = a.fetches
+    for i in range(20):
+        await a.transact(_open(f"own{i}"))
+    fetches_by_transactions = a.fetches - settled
+    await asyncio.sleep(0.2)  # let every notice of our own writes arrive
+    for _ in range(20):
+        assert len((await a.read_recent()).state.consultations) == 20
+    assert a.fetches - settled == fetches_by_transactions  # no read went to Redis
+
+
+async def test_without_a_listener_every_recent_read_asks_redis(make_store: MakeStore) -> None:
+    a, b = make_store(), make_store()  # b never started: it cannot hear about changes
+    await b.read_recent()
+    await a.transact(_open("c3"))
+    assert "c3" in (await b.read_recent()).state.consultations  # immediately, no notice needed
+
+
+async def test_a_copy_is_refetched_after_the_maximum_age_even_without_notices(
+    make_store: MakeStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(redis_store, "RECENT_MAX_AGE_S", 0.05)
+    b = await _listening(make_store())
+    await b.read_recent()
+    # a write whose notice never comes (published on a channel nobody listens to)
+    other = make_store()
+    other.changes_channel = f"{other.prefix}:elsewhere"
+    await other.transact(_open("c4"))
+    await asyncio.sleep(0.1)
+    assert "c4" in (await b.read_recent()).state.consultations
+
+
+async def test_notices_lost_while_the_listener_reconnects_are_made_up_for(
+    make_store: MakeStore, redis_client: Redis
+) -> None:
+    a, b = await _listening(make_store()), await _listening(make_store())
+    await b.read_recent()
+    # cut b's subscription (and a's) the way a Redis restart or a proxy would; writes go on meanwhile
+    await redis_client.client_kill_filter(_type="pubsub")
+    await a.transact(_open("c5"))
+    await _eventually(_knows(b, "c5"))
+    await _eventually(_is_listening(b))
+    settled = b.fetches
+    await a.transact(_open("c6"))
+    await _eventually(_knows(b, "c6"))
+    assert b.fetches - settled <= 2  # back on notices, not polling
