@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     decline_cooldown_s: float = Field(default=60.0, ge=0)
     default_handle_time_s: float = Field(default=360.0, gt=0)
     thanks_screen_s: float = Field(default=8.0, ge=0)
+    wrap_up_timeout_s: float = Field(
+        default=1800.0,
+        gt=0,
+        description="an agent offline past the grace period has this long (from losing their link) to come back "
+        "and finish a pending wrap-up; then the case is closed as 'other' with end_reason 'wrap_up_timeout'",
+    )
     heartbeat_interval_s: float = Field(
         default=5.0, gt=0, description="each process proves it is alive this often; 3 missed = its connections are gone"
     )

@@ -25,10 +25,14 @@ Transition table (state --trigger--> next state)::
     active    --agent_gone----------> waiting     agent's link stayed down: back to the queue, same place
     active    --transfer------------> waiting     agent sent it to another route
     wrap_up   --wrap_up-------------> closed      agent filed disposition and note
+    wrap_up   --wrap_up_timeout-----> closed      agent stayed offline past the wrap-up timeout; closed as ``other``
     active    --interrupt-----------> interrupted the whole server went down mid-call; nobody can rejoin it
 
 After a full restart, waiting residents keep their place (their booths reconnect within the grace period),
 ringing offers go back to the queue and wrap-ups stay with their agent; only running calls are interrupted.
+A wrap-up whose agent's link stays down past the grace period waits for them ``wrap_up_timeout_s`` (counted from
+the moment the link went down, ``wrap_up_expires_at``) and is then closed by ``wrap_up_timeout``, so an agent who
+never comes back cannot leave a case open for ever; an agent who is connected is never cut off.
 ``closed``, ``abandoned`` and ``interrupted`` are terminal. A link that drops does not change the state by
 itself: it starts a grace period (``resident_lost_at`` / ``agent_lost_at``) and only when that runs out does
 ``resident_gone`` or ``agent_gone`` fire. This module is pure: no I/O, and time is always passed in.
@@ -66,6 +70,7 @@ class Trigger(StrEnum):
     END = "end"
     TRANSFER = "transfer"
     WRAP_UP = "wrap_up"
+    WRAP_UP_TIMEOUT = "wrap_up_timeout"
     INTERRUPT = "interrupt"
 
 
@@ -114,6 +119,7 @@ TRANSITIONS: dict[State, dict[Trigger, State]] = {
     },
     State.WRAP_UP: {
         Trigger.WRAP_UP: State.CLOSED,
+        Trigger.WRAP_UP_TIMEOUT: State.CLOSED,
     },
     State.CLOSED: {},
     State.ABANDONED: {},
@@ -161,6 +167,9 @@ class Consultation(BaseModel):
     ended_at: float | None = None
     resident_lost_at: float | None = None
     agent_lost_at: float | None = None
+    wrap_up_expires_at: float | None = Field(
+        default=None, description="set only while the agent of a wrap-up is offline past their grace period"
+    )
     end_reason: str | None = None
 
     @property

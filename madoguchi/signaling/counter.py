@@ -13,6 +13,11 @@ Routing rules:
 * Queue order: urgent first, then priority, then time of entering the queue (kept when a case comes back).
 * Among matching agents the longest idle gets the offer; an offer that runs out sets that agent ``away``.
 * A resident whose link is down keeps their place but is not offered until they are back.
+
+Wrap-up (after-call work) belongs to the agent and has no time limit while they are connected. An agent whose
+link stays down past the grace period keeps the pending wrap-up for ``wrap_up_timeout_s`` more, counted from when
+their link went down; then the case is closed for them (``wrap_up_timeout``, disposition ``other``), the way
+contact centres auto-complete after-call work, so the record and the town's handling-time numbers close.
 """
 
 from __future__ import annotations
@@ -85,6 +90,9 @@ class CounterConfig(BaseModel):
     handle_time_weight: float = Field(default=0.2, gt=0, le=1)
     max_open_per_resident: int = 1
     process_timeout_s: float = Field(default=15.0, gt=0, description="a process silent this long is dead")
+    wrap_up_timeout_s: float = Field(
+        default=1800.0, gt=0, description="an offline agent's pending wrap-up is closed this long after their link went"
+    )
 
 
 class CounterState(BaseModel):
@@ -415,7 +423,8 @@ class Counter:
         self._dispatch(now)
 
     def tick(self, now: float) -> None:
-        """Fire every deadline that has passed: dead processes, offer timeouts, grace periods, cooldowns."""
+        """Fire every deadline that has passed: dead processes, offer timeouts, grace periods, cooldowns and the
+        wrap-up timeouts of agents who stayed offline."""
         self._reap_dead_processes(now)
         grace = self.config.grace_period_s
         for c in list(self.state.consultations.values()):
@@ -433,6 +442,10 @@ class Counter:
         for agent in list(self.state.agents.values()):
             if not agent.connected and agent.lost_at is not None and agent.lost_at + grace <= now:
                 self._agent_offline(agent, now)
+        # After the agents: an agent going offline just now may arm a wrap-up deadline that is already due.
+        for c in list(self.state.consultations.values()):
+            if c.wrap_up_expires_at is not None and c.wrap_up_expires_at <= now:
+                self._wrap_up_timed_out(c, now)
         self._dispatch(now)
 
     def next_deadline(self) -> float | None:
@@ -446,6 +459,8 @@ class Counter:
                 deadlines.append(c.resident_lost_at + grace)
             if c.agent_lost_at is not None:
                 deadlines.append(c.agent_lost_at + grace)
+            if c.wrap_up_expires_at is not None:
+                deadlines.append(c.wrap_up_expires_at)
             deadlines.extend(c.declined_until.values())
         deadlines.extend(a.lost_at + grace for a in self.state.agents.values() if a.lost_at is not None)
         deadlines.extend(seen + self.config.process_timeout_s for seen in self.state.processes.values())
@@ -721,15 +736,56 @@ class Counter:
             self.effects.append(AgentChanged(agent_id))
 
     def _agent_offline(self, agent: Agent, now: float) -> None:
-        """Grace ran out: the agent leaves the counter. A pending wrap-up stays theirs to finish later."""
+        """Grace ran out: the agent leaves the counter. A pending wrap-up stays theirs to finish later, until
+        ``wrap_up_timeout_s`` after their link went down.
+
+        The timeout counts from the link going down, not from the end of the call: an agent who typed the note
+        for an hour and then lost their browser gets the full period to come back, and the time they spent
+        connected never counts against them. A deadline already armed is kept (``setdefault`` semantics): a
+        full restart marks every agent lost again, and that must not push an offline agent's deadline back."""
         if agent.consultation_id is not None:
             c = self.state.consultations.get(agent.consultation_id)
             if c is not None and c.state == State.WRAP_UP:
+                if c.wrap_up_expires_at is None:
+                    went = agent.lost_at if agent.lost_at is not None else now
+                    c.wrap_up_expires_at = max(now, went + self.config.wrap_up_timeout_s)
                 agent.lost_at = None
                 agent.status = AgentStatus.AWAY
                 self.effects.append(AgentChanged(agent.id))
                 return
         del self.state.agents[agent.id]
+        self.effects.append(AgentChanged(agent.id))
+
+    def _wrap_up_timed_out(self, c: Consultation, now: float) -> None:
+        """Close a wrap-up its offline agent never finished.
+
+        Disposition ``other`` (nothing was recorded; ``end_reason`` ``wrap_up_timeout`` says why) rather than a
+        new value, so the console's choices and stored records keep one vocabulary; the call's own end reason
+        stays in this transition's detail and in the earlier event row. The handling-time average is not fed:
+        the case sat unattended, and that time says nothing about how long the route's cases take."""
+        agent = self.state.agents.get(c.agent_id or "")
+        if agent is not None and agent.connected:
+            c.wrap_up_expires_at = None  # defensive: a connected agent is never cut off
+            return
+        call_end_reason = c.end_reason
+        c.wrap_up_expires_at = None
+        c.end_reason = "wrap_up_timeout"
+        self._fire(
+            c,
+            Trigger.WRAP_UP_TIMEOUT,
+            now,
+            disposition=Disposition.OTHER.value,
+            reason="wrap_up_timeout",
+            call_end_reason=call_end_reason,
+        )
+        if agent is None or agent.consultation_id != c.id:
+            return
+        agent.consultation_id = None
+        if agent.lost_at is None:
+            # Kept only for this wrap-up (grace already ran out): they leave the counter as _agent_offline would.
+            del self.state.agents[agent.id]
+        else:
+            agent.idle_since = now  # still within a grace period (a full restart): that runs its course
         self.effects.append(AgentChanged(agent.id))
 
     def _agent_link_restored(self, agent: Agent, now: float) -> None:
@@ -740,6 +796,8 @@ class Counter:
             if c is not None and c.agent_lost_at is not None:
                 c.agent_lost_at = None
                 self.effects.append(PeerLink(c.id, c.resident, connected=True))
+            if c is not None:
+                c.wrap_up_expires_at = None  # back in time: the wrap-up is theirs again, with no limit
         self.effects.append(AgentChanged(agent.id))
 
     def _learn_handle_time(self, route: str, seconds: float) -> None:

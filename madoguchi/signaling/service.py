@@ -94,6 +94,7 @@ def counter_config(settings: Settings) -> CounterConfig:
         decline_cooldown_s=settings.decline_cooldown_s,
         default_handle_time_s=settings.default_handle_time_s,
         process_timeout_s=3 * settings.heartbeat_interval_s,
+        wrap_up_timeout_s=settings.wrap_up_timeout_s,
     )
 
 
@@ -598,6 +599,9 @@ class CounterService:
                 disposition=str(e.detail.get("disposition")),
                 note=str(e.detail.get("note", "")),
             )
+        elif trigger == Trigger.WRAP_UP_TIMEOUT:
+            # closed without a wrap-up: wrapped_up_at stays empty, so after-call work time is not made up
+            columns.update(closed_at=at, end_reason=c.end_reason, disposition=str(e.detail.get("disposition")))
         elif c.state in (State.ABANDONED, State.INTERRUPTED):
             columns.update(closed_at=at, end_reason=c.end_reason)
         elif trigger in (Trigger.TRANSFER, Trigger.HANDOFF):

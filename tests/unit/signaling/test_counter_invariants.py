@@ -4,8 +4,9 @@ Each operation runs the way the live store runs it: on a copy that is kept only 
 refused operation (``CounterError``) is fine and is discarded. Operations driven by links and time (``tick``,
 ``link_lost``, ``link_restored``, ``agent_online``) are never refused; any other exception is a bug. Time moves the
 way it does at the edge: ``advance`` ticks at every deadline it passes, so after each step nothing is overdue.
-Besides the pointer invariants the run checks that no free agent sits idle beside a case they may take, and that a
-grace period only runs on a case whose deadline tick() can act on. A failing run shrinks slowly (the lists are
+Besides the pointer invariants the run checks that no free agent sits idle beside a case they may take, that a
+grace period only runs on a case whose deadline tick() can act on, and that a wrap-up timeout runs exactly when
+the wrap-up's agent is gone past their grace period. A failing run shrinks slowly (the lists are
 long), hence the generous timeout.
 """
 
@@ -40,7 +41,14 @@ RESIDENTS: dict[str, str] = {
 }
 ROUTES = ("tax", "housing_roads", "general_inquiry")
 PARTICIPANTS = tuple(RESIDENTS) + tuple(f"agent:{a}" for a in AGENTS)
-CONFIG = CounterConfig(offer_timeout_s=20.0, grace_period_s=30.0, decline_cooldown_s=60.0, default_handle_time_s=300.0)
+# A wrap-up timeout just past the grace period, so that the runs that leave a wrap-up behind reach it.
+CONFIG = CounterConfig(
+    offer_timeout_s=20.0,
+    grace_period_s=30.0,
+    decline_cooldown_s=60.0,
+    default_handle_time_s=300.0,
+    wrap_up_timeout_s=45.0,
+)
 NEVER_REFUSED = {"advance", "tick", "deadline", "lost", "restored", "online"}
 
 # "holder" means an agent who holds a case, which most agent actions are about.
@@ -284,6 +292,13 @@ def check(world: World) -> None:
             assert c.state == State.ACTIVE, f"{c.id} is {c.state} with its agent's grace running"
         if c.resident_lost_at is not None:
             assert c.state in (State.TRIAGE, State.WAITING, State.ACTIVE), f"{c.id} is {c.state}, resident lost"
+        # A wrap-up deadline runs only while its agent is away from the counter, and every wrap-up whose agent
+        # is gone for good (grace over) has one: none can stay open for ever.
+        holder = state.agents.get(c.agent_id or "")
+        if c.wrap_up_expires_at is not None:
+            assert c.state == State.WRAP_UP and holder is not None and not holder.connected, c.id
+        if c.state == State.WRAP_UP and holder is not None and not holder.connected and holder.lost_at is None:
+            assert c.wrap_up_expires_at is not None, f"{c.id}: offline agent's wrap-up has no deadline"
         if c.state == State.OFFERED:
             agent = state.agents[c.agent_id or ""]
             assert agent.connected and agent.status == AgentStatus.AVAILABLE and agent.serves(c)

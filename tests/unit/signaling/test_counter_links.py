@@ -217,8 +217,10 @@ def test_agent_lost_in_wrap_up_past_grace_keeps_the_wrap_up_and_can_finish_it_la
     agent = desk.a("a1")
     assert agent.consultation_id == "c1" and agent.status == AgentStatus.AWAY
     assert desk.c("c1").state == State.WRAP_UP
-    assert desk.counter.next_deadline() is None
+    # the only deadline left is the wrap-up timeout, counted from the link going down
+    assert desk.counter.next_deadline() == 6.0 + desk.config.wrap_up_timeout_s
     desk.agent("a1", now=100.0, available=False)
+    assert desk.counter.next_deadline() is None
     desk.wrap_up("a1", "c1", now=101.0)
     assert "c1" not in desk.counter.state.consultations
     assert desk.held_by("a1") is None

@@ -137,6 +137,13 @@ def _wrap_up(d: Any) -> None:
     d.wrap_up("a1", "c1", now=6.0)
 
 
+def _wrap_up_timeout(d: Any) -> None:
+    _wrapping_up(d)
+    d.counter.link_lost("agent:a1", now=6.0)
+    d.counter.tick(6.0 + GRACE)
+    d.counter.tick(6.0 + d.config.wrap_up_timeout_s)
+
+
 def _interrupt(setup: Callable[[Any], None]) -> Callable[[Any], None]:
     def run(d: Any) -> None:
         setup(d)
@@ -165,6 +172,7 @@ SCENARIOS: dict[tuple[State | None, Trigger], Callable[[Any], None]] = {
     (State.ACTIVE, Trigger.TRANSFER): _transfer,
     (State.ACTIVE, Trigger.INTERRUPT): _interrupt(_active),
     (State.WRAP_UP, Trigger.WRAP_UP): _wrap_up,
+    (State.WRAP_UP, Trigger.WRAP_UP_TIMEOUT): _wrap_up_timeout,
 }
 
 # Allowed by the table as a safety net, but the counter never needs it: a resident whose link drops while their
