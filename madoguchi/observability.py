@@ -55,6 +55,14 @@ class Pingable(Protocol):
         ...
 
 
+@runtime_checkable
+class Subscriber(Protocol):
+    @property
+    def listening(self) -> bool:
+        """True while subscribed to what other processes publish."""
+        ...
+
+
 class Metrics:
     """This application's Prometheus metrics, behind plain methods."""
 
@@ -210,7 +218,10 @@ def setup(app: web.Application, sio: socketio.AsyncServer) -> Metrics:
         body = metrics.render(counter=counter, connections=socket_connections(sio))
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
-    app.router.add_get("/readyz", readyz)
+    async def readyz_endpoint(request: web.Request) -> web.Response:
+        return await readyz(request, events=sio.manager)
+
+    app.router.add_get("/readyz", readyz_endpoint)
     app.router.add_get("/metrics", metrics_endpoint)
     return metrics
 
@@ -221,14 +232,22 @@ def socket_connections(sio: socketio.AsyncServer) -> dict[str, int]:
     return {namespace: len(rooms.get(namespace, {}).get(None, {})) for namespace in NAMESPACES}
 
 
-async def readyz(request: web.Request) -> web.Response:
-    """200 when every dependency answers, else 503 naming the check that failed."""
+async def readyz(request: web.Request, *, events: object = None) -> web.Response:
+    """200 when every dependency answers, else 503 naming the check that failed. ``events`` is the socket
+    manager: with Redis, a process not subscribed to the other processes' events would drop their messages to
+    its clients, so it is not ready until it is."""
     checks: dict[str, dict[str, object]] = {}
     database = request.app.get(keys.DATABASE)
     checks["database"] = await _check(_database_answers(database) if database is not None else None)
     store = request.app.get(LIVE_STORE)
     if isinstance(store, Pingable):
         checks["redis"] = await _check(store.ping())
+    if isinstance(events, Subscriber):
+        checks["events"] = (
+            {"ok": True}
+            if events.listening
+            else {"ok": False, "error": "not subscribed to the other processes' events yet"}
+        )
     ready = all(check["ok"] for check in checks.values())
     return web.json_response(
         {"status": "ready" if ready else "not_ready", "checks": checks}, status=200 if ready else 503

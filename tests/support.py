@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import secrets
@@ -244,3 +245,64 @@ async def agent_peer(server: LiveServer, username: str, password: str) -> Peer:
 
 def dumps(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, default=str)
+
+
+class TcpProxy:
+    """A loopback TCP forwarder to ``target`` that can break every link on demand.
+
+    :meth:`cut` resets every open connection (RST, as when a cable or a NAT entry goes) and refuses new ones,
+    until :meth:`restore` listens again on the same port. :meth:`freeze` silently drops the bytes flowing back
+    from the target while still forwarding the other way: requests arrive, their answers never do.
+    """
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        self.port = 0
+        self.frozen = False
+        self._server: asyncio.Server | None = None
+        self._links: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = set()
+        self._pipes: set[asyncio.Task[None]] = set()
+
+    async def restore(self) -> None:
+        self.frozen = False
+        if self._server is None:
+            self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port, reuse_address=True)
+            self.port = self._server.sockets[0].getsockname()[1]
+
+    async def cut(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        for client, upstream in list(self._links):
+            for writer in (client, upstream):
+                writer.transport.abort()
+        self._links.clear()
+        for task in list(self._pipes):
+            task.cancel()
+        await asyncio.gather(*self._pipes, return_exceptions=True)
+
+    def freeze(self) -> None:
+        self.frozen = True
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            writer.transport.abort()
+            return
+        link = (writer, up_writer)
+        self._links.add(link)
+        for source, sink, downstream in ((reader, up_writer, False), (up_reader, writer, True)):
+            task = asyncio.create_task(self._pipe(source, sink, downstream=downstream))
+            self._pipes.add(task)
+            task.add_done_callback(self._pipes.discard)
+
+    async def _pipe(self, source: asyncio.StreamReader, sink: asyncio.StreamWriter, *, downstream: bool) -> None:
+        with contextlib.suppress(OSError, asyncio.IncompleteReadError):
+            while data := await source.read(65536):
+                if downstream and self.frozen:
+                    continue
+                sink.write(data)
+                await sink.drain()
+        sink.close()

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 import socketio
@@ -54,16 +55,48 @@ async def open_live_store(settings: Settings, config: CounterConfig) -> LiveStor
 
 
 class RedisSocketManager(socketio.AsyncRedisManager):  # type: ignore[misc]
-    """python-socketio's Redis manager, minus a leak: when it reconnects (after Redis went away) it replaces its
-    clients without closing them. They are kept here and closed later: the listener may still be reading from
-    the previous one, so only clients several reconnections old are closed while running, the rest at stop."""
+    """python-socketio's Redis manager with three changes.
+
+    - A leak: when it reconnects (after Redis went away) it replaces its clients without closing them. They are
+      kept here and closed later: the listener may still be reading from the previous one, so only clients
+      several reconnections old are closed while running, the rest at stop.
+    - Its listener waits up to 60 s between attempts to re-subscribe, and every message other processes publish
+      meanwhile is lost to this process's clients. Here the wait grows from 0.1 s to at most
+      :attr:`RETRY_CAP_S`, so the process hears the others again within moments of Redis coming back.
+    - :attr:`listening` says whether it is subscribed, for ``/readyz``.
+    """
 
     KEEP_SUPERSEDED = 8
+    RETRY_FIRST_S = 0.1
+    RETRY_CAP_S = 2.0
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.superseded: list[Any] = []
         self._closing: set[asyncio.Task[None]] = set()
+        self.listening = False
+
+    async def _redis_listen_with_retries(self) -> AsyncIterator[Any]:
+        """Same contract as python-socketio's (yield every pub/sub message, reconnect on any error)."""
+        retry_s = self.RETRY_FIRST_S
+        while True:
+            try:
+                self._redis_connect()
+                await self.pubsub.subscribe(self.channel)
+                self.listening = True
+                if retry_s > self.RETRY_FIRST_S:
+                    log.warning("cross-process events: subscribed again")
+                retry_s = self.RETRY_FIRST_S
+                async for message in self.pubsub.listen():
+                    yield message
+            except Exception as exc:
+                if self.listening or retry_s == self.RETRY_FIRST_S:
+                    log.warning("cross-process events: cannot receive from Redis (%s); retrying", exc)
+                self.listening = False
+                await asyncio.sleep(retry_s)
+                retry_s = min(self.RETRY_CAP_S, retry_s * 2)
+            finally:
+                self.listening = False
 
     def _redis_connect(self) -> None:
         self.superseded.extend(c for c in (self.pubsub, self.redis) if c is not None)

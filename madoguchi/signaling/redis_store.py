@@ -283,7 +283,7 @@ class RedisStore:
                 self._listening = False
                 self._current_since = None
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
             await asyncio.sleep(delay)
             delay = min(1.0, delay * 2)
 

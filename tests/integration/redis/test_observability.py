@@ -7,21 +7,23 @@ recover by itself when Redis returns.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+import socketio
 from prometheus_client.parser import text_string_to_metric_families
 
 from madoguchi.observability import Metrics
+from madoguchi.signaling.live import socketio_channel
 from tests.integration.redis.conftest import REDIS_TEST_URL, redis_settings
-from tests.support import LiveServer, Peer, agent_peer, booth_peer, serve
+from tests.support import LiveServer, Peer, TcpProxy, agent_peer, booth_peer, serve
 from tests.support import make_settings as plain_settings
 
 PASSWORD = "correct horse battery"
+OUTAGE_S = 9.0
 
 
 def ok(ack: Any) -> dict[str, Any]:
@@ -152,59 +154,12 @@ async def test_unreachable_redis_process_is_alive_but_not_ready(tmp_path: Path, 
         assert samples[("madoguchi_socket_connections", (("namespace", "/booth"),))] == 0
 
 
-class TcpProxy:
-    """A loopback TCP forwarder that can cut every connection and refuse new ones: a Redis outage on demand."""
-
-    def __init__(self, target_host: str, target_port: int) -> None:
-        self.target = (target_host, target_port)
-        self.port = 0
-        self._server: asyncio.Server | None = None
-        self._pipes: set[asyncio.Task[None]] = set()
-        self._writers: set[asyncio.StreamWriter] = set()
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
-        for writer in list(self._writers):
-            writer.close()
-        for task in list(self._pipes):
-            task.cancel()
-        await asyncio.gather(*self._pipes, return_exceptions=True)
-        self._writers.clear()
-
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            up_reader, up_writer = await asyncio.open_connection(*self.target)
-        except OSError:
-            writer.close()
-            return
-        self._writers |= {writer, up_writer}
-        for source, sink in ((reader, up_writer), (up_reader, writer)):
-            task = asyncio.create_task(self._pipe(source, sink))
-            self._pipes.add(task)
-            task.add_done_callback(self._pipes.discard)
-
-    @staticmethod
-    async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(OSError, asyncio.IncompleteReadError):
-            while data := await source.read(65536):
-                sink.write(data)
-                await sink.drain()
-        sink.close()
-
-
 @pytest.fixture
 async def redis_proxy() -> AsyncIterator[TcpProxy]:
     proxy = TcpProxy("127.0.0.1", 6379)
-    await proxy.start()
+    await proxy.restore()
     yield proxy
-    await proxy.stop()
+    await proxy.cut()
 
 
 async def test_redis_outage_readiness_fails_and_recovers_with_nothing_lost(
@@ -221,22 +176,37 @@ async def test_redis_outage_readiness_fails_and_recovers_with_nothing_lost(
     async with serve(settings) as server:
         try:
             await wait_ready(server, 200, within=0)
-            _, token, _ = await server.add_booth()
+            booth_id, token, _ = await server.add_booth()
             await server.add_agent("agent1", PASSWORD)
             booth = await booth_peer(server, token)
             peers.append(booth)
             cid = ok(await booth.call("consultation.request", {"route": "tax"}))["consultation_id"]
 
-            await redis_proxy.stop()  # Redis goes away
+            await redis_proxy.cut()  # Redis goes away
             body = await wait_ready(server, 503, within=5.0)
             assert body["checks"]["redis"]["ok"] is False and body["checks"]["database"]["ok"] is True
             assert (await get(f"{server.base_url}/healthz"))[0] == 200
             ack = await booth.call("consultation.cancel", {"consultation_id": cid})
             assert ack["error"]["code"] == "internal"
-            await asyncio.sleep(3.0)  # long enough for the timers to meet the outage whatever their phase
+            # Long enough for the timers to meet the outage whatever their phase, and for python-socketio's own
+            # listener to have backed off to 8 s between attempts (it would hear nothing until ~7 s after Redis
+            # is back; madoguchi's retries at most every 2 s).
+            await asyncio.sleep(OUTAGE_S)
 
-            await redis_proxy.start()  # Redis is back, same address
-            await wait_ready(server, 200, within=5.0)
+            await redis_proxy.restore()  # Redis is back, same address
+            body = await wait_ready(server, 200, within=3.0)
+            assert body["checks"]["events"]["ok"] is True
+            # what another process publishes reaches this process's clients again
+            other_process = socketio.AsyncRedisManager(
+                REDIS_TEST_URL, channel=socketio_channel(settings), write_only=True
+            )
+            await other_process.emit(
+                "booth.notice", {"from": "elsewhere"}, room=f"booth:{booth_id}", namespace="/booth"
+            )
+            try:
+                assert await booth.wait_for("booth.notice", within=2.0) == {"from": "elsewhere"}
+            finally:
+                await other_process.redis.aclose()
             agent = await agent_peer(server, "agent1", PASSWORD)
             peers.append(agent)
             ok(await agent.call("agent.status", {"status": "available"}))
