@@ -142,18 +142,18 @@ class Accounts:
         )
 
     async def get(self, staff_id: str) -> StaffRecord | None:
-        async with self._db.sessions() as session:
+        async with self._db.read() as session:
             staff = await session.get(Staff, staff_id)
             return None if staff is None else await _record(session, staff)
 
     async def by_username(self, username: str) -> StaffRecord | None:
-        async with self._db.sessions() as session:
+        async with self._db.read() as session:
             staff = await session.scalar(select(Staff).where(Staff.username == username))
             return None if staff is None else await _record(session, staff)
 
     async def list(self) -> builtins.list[tuple[StaffRecord, bool]]:
         """Every account with its ``disabled`` flag, ordered by username."""
-        async with self._db.sessions() as session:
+        async with self._db.read() as session:
             rows = (await session.scalars(select(Staff).order_by(Staff.username))).all()
             return [(await _record(session, staff), staff.disabled) for staff in rows]
 
@@ -180,7 +180,7 @@ class Accounts:
 
     async def authenticate(self, username: str, password: str) -> StaffRecord | None:
         """The account if ``password`` is right and the account is not disabled, else None."""
-        async with self._db.sessions() as session:
+        async with self._db.read() as session:
             staff = await session.scalar(select(Staff).where(Staff.username == username))
             stored_hash = staff.password_hash if staff is not None else None
             staff_id = staff.id if staff is not None else None
@@ -195,7 +195,7 @@ class Accounts:
                 current = await session.get(Staff, staff_id)
                 if current is not None and current.password_hash == stored_hash:
                     current.password_hash = rehashed
-        async with self._db.sessions() as session:
+        async with self._db.read() as session:
             staff = await session.get(Staff, staff_id)
             if staff is None or staff.disabled:
                 return None
@@ -239,7 +239,7 @@ class Accounts:
 
     async def session(self, token: str, now: datetime) -> tuple[StaffRecord, str] | None:
         """The account and CSRF token of a live session, or None (unknown, expired or disabled account)."""
-        async with self._db.sessions() as session:
+        async with self._db.read() as session:
             row = await session.get(WebSession, hash_token(token))
             if row is None or row.expires_at <= now:
                 return None

@@ -41,6 +41,6 @@ class AuditLog:
 
     async def recent(self, limit: int = 100) -> list[AuditRecord]:
         """The newest entries first."""
-        async with self._db.sessions() as session:
+        async with self._db.read() as session:
             rows = (await session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit))).all()
         return [AuditRecord(row.id, row.at, row.actor, row.action, dict(row.detail)) for row in rows]

@@ -103,14 +103,14 @@ class Booths:
 
     async def by_token(self, token: str) -> BoothRecord | None:
         """The booth this device token belongs to, or None if the token is unknown or the booth revoked."""
-        async with self._db.sessions() as session:
+        async with self._db.read() as session:
             row = (
                 await session.execute(_query().where(Booth.token_hash == hash_token(token), Booth.revoked_at.is_(None)))
             ).first()
         return None if row is None else _record(row[0], row[1])
 
     async def get(self, booth_id: str) -> BoothRecord | None:
-        async with self._db.sessions() as session:
+        async with self._db.read() as session:
             row = (await session.execute(_query().where(Booth.id == booth_id))).first()
         return None if row is None else _record(row[0], row[1])
 
@@ -118,7 +118,7 @@ class Booths:
         query = _query().order_by(Booth.municipality_id, Booth.created_at, Booth.id)
         if municipality_id is not None:
             query = query.where(Booth.municipality_id == municipality_id)
-        async with self._db.sessions() as session:
+        async with self._db.read() as session:
             rows = (await session.execute(query)).all()
         return [_record(booth, place_name) for booth, place_name in rows]
 

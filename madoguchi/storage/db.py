@@ -4,9 +4,20 @@ One URL picks the database: ``sqlite+aiosqlite:///path/madoguchi.db`` (the defau
 ``postgresql+asyncpg://user@host/db`` for a multi-process deployment.
 
 SQLite is set up so the admin CLI can write while the server runs: WAL journal (readers never block the
-writer), ``busy_timeout`` (a writer waits for the other instead of failing), and every transaction starts with
-``BEGIN IMMEDIATE`` so two writers queue up at the start instead of failing half way through with
-``database is locked`` when a read turns into a write. Foreign keys are switched on (SQLite's default is off).
+writer and the writer never blocks readers), ``busy_timeout`` (a writer waits for the other instead of failing),
+and foreign keys switched on (SQLite's default is off). Transactions start in one of two ways:
+
+- Writes (:meth:`Database.transaction`, and any session from :attr:`Database.sessions`) start with
+  ``BEGIN IMMEDIATE``, which takes the write lock at once. Two writers then queue up at the start (for up to the
+  busy timeout) instead of the second failing half way through with ``database is locked`` when its first read
+  turns into a write: a deferred transaction that has read cannot wait for the lock, because the snapshot it
+  read would be stale by the time it got it.
+- Reads (:meth:`Database.read`) start with ``BEGIN DEFERRED``, which takes no lock until the first ``SELECT``
+  and then only a WAL read snapshot. Taking the write lock for a lookup would make every booth connect, agent
+  connect and transcript read queue behind whatever is writing (and behind each other) for no reason: in WAL
+  mode a reader needs no lock the writer wants, and it still sees everything committed before it began. A read
+  session refuses to flush ORM changes, so a write cannot slip into it by mistake. On PostgreSQL (MVCC, readers
+  never wait for writers either way) the same sessions begin ``READ ONLY``, so a stray write there is an error.
 
 Migrations are Alembic scripts inside the package, run programmatically by :func:`migrate`; no ``alembic.ini``
 is needed at runtime. Both the server and every CLI command call it first, so a fresh data dir just works.
@@ -26,6 +37,7 @@ from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session, UOWTransaction
 from sqlalchemy.pool import StaticPool
 
 from madoguchi.storage.errors import StorageError
@@ -33,6 +45,8 @@ from madoguchi.storage.errors import StorageError
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 _MIGRATION_LOCK_KEY = 0x6D61646F  # "mado": serialises concurrent upgrades on PostgreSQL
+READ_ONLY_OPTION = "madoguchi_read_only"
+"""Execution option marking a connection whose transactions only read (see :func:`read_only_engine`)."""
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +104,11 @@ def _create_sqlite_engine(url: URL) -> AsyncEngine:
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             if not _is_sqlite_memory(url):
                 cursor.execute("PRAGMA journal_mode=WAL")
+                mode = cursor.fetchone()
+                if mode is None or str(mode[0]).lower() != "wal":
+                    # E.g. a file system without shared memory. Still correct (nothing relies on WAL for
+                    # safety), but readers and the writer then wait for each other.
+                    log.warning("SQLite refused WAL mode for %s (journal_mode=%s)", url.database, mode)
                 # In WAL mode NORMAL survives any process crash; only a power cut can lose the last commits.
                 cursor.execute("PRAGMA synchronous=NORMAL")
         finally:
@@ -97,7 +116,11 @@ def _create_sqlite_engine(url: URL) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Reads take no lock up front; everything else takes the write lock at once (module docstring).
+        if connection.get_execution_options().get(READ_ONLY_OPTION):
+            connection.exec_driver_sql("BEGIN DEFERRED")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -111,6 +134,26 @@ def _create_postgresql_engine(url: URL) -> AsyncEngine:
         connect_args["server_settings"] = {"search_path": search_path}
         url = url.difference_update_query(["search_path"])
     return create_async_engine(url, pool_pre_ping=True, connect_args=connect_args)
+
+
+def read_only_engine(engine: AsyncEngine) -> AsyncEngine:
+    """A view of ``engine`` (same pool) whose transactions only read: ``BEGIN DEFERRED`` on SQLite, ``READ ONLY``
+    on PostgreSQL. Writing through it is a mistake: PostgreSQL refuses it, SQLite may fail with ``database is
+    locked`` half way through (the reason writes begin ``IMMEDIATE``)."""
+    options: dict[str, Any] = {READ_ONLY_OPTION: True}
+    if engine.dialect.name == "postgresql":
+        options["postgresql_readonly"] = True  # asyncpg sends "BEGIN READ ONLY": no extra round trip
+    return engine.execution_options(**options)
+
+
+class _ReadOnlySession(Session):
+    """The session class behind :meth:`Database.read`: it refuses to flush, so ORM changes made by mistake
+    fail loudly on both databases instead of being rolled back silently."""
+
+
+@event.listens_for(_ReadOnlySession, "before_flush")
+def _refuse_flush(session: Session, _flush_context: UOWTransaction, _instances: object) -> None:
+    raise StorageError("a read-only session cannot write: use Database.transaction()")
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -155,7 +198,7 @@ async def current_revision(target: str | AsyncEngine) -> str | None:
     """The Alembic revision the database is at (None for an empty database)."""
     engine = create_engine(target) if isinstance(target, str) else target
     try:
-        async with engine.connect() as connection:
+        async with read_only_engine(engine).connect() as connection:
             return await connection.run_sync(_current)
     finally:
         if isinstance(target, str):
@@ -168,6 +211,10 @@ class Database:
     def __init__(self, target: str | AsyncEngine) -> None:
         self.engine = create_engine(target) if isinstance(target, str) else target
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        """Sessions that may write: on SQLite their transaction begins ``IMMEDIATE`` (takes the write lock)."""
+        self._read_sessions = async_sessionmaker(
+            read_only_engine(self.engine), expire_on_commit=False, sync_session_class=_ReadOnlySession
+        )
 
     @property
     def dialect(self) -> str:
@@ -180,8 +227,25 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session inside one transaction: committed when the block ends, rolled back on an exception."""
+        """A session inside one transaction: committed when the block ends, rolled back on an exception.
+
+        On SQLite it begins ``IMMEDIATE``: it waits (up to the busy timeout) for any other writer to finish
+        first, so it never fails half way. Use it for anything that writes, or reads in order to write.
+        """
         async with self.sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session for lookups that never write; on SQLite it never takes the write lock.
+
+        On SQLite it begins ``DEFERRED``: in WAL mode it neither waits for nor holds up a writer, and its queries
+        share one snapshot of what was committed before the first of them. On PostgreSQL it begins ``READ ONLY``.
+        It is rolled back when the block ends, and flushing ORM changes in it raises :class:`StorageError`. Do
+        not read here and then write elsewhere based on what was read: that decision belongs in one
+        :meth:`transaction`.
+        """
+        async with self._read_sessions() as session:
             yield session
 
     async def migrate(self) -> None:

@@ -93,17 +93,17 @@ class Municipalities:
         return record
 
     async def get(self, municipality_id: str) -> MunicipalityRecord | None:
-        async with self._db.sessions() as session:
+        async with self._db.read() as session:
             row = await session.get(Municipality, municipality_id)
         return None if row is None else MunicipalityRecord(row.id, row.name_ja, row.name_en)
 
     async def list(self) -> builtins.list[MunicipalityRecord]:
-        async with self._db.sessions() as session:
+        async with self._db.read() as session:
             rows = (await session.scalars(select(Municipality).order_by(Municipality.id))).all()
         return [MunicipalityRecord(row.id, row.name_ja, row.name_en) for row in rows]
 
     async def get_place(self, place_id: str) -> PlaceRecord | None:
-        async with self._db.sessions() as session:
+        async with self._db.read() as session:
             row = await session.get(Place, place_id)
         return None if row is None else PlaceRecord(row.id, row.municipality_id, row.name, row.kind)
 
@@ -111,6 +111,6 @@ class Municipalities:
         query = select(Place).order_by(Place.municipality_id, Place.id)
         if municipality_id is not None:
             query = query.where(Place.municipality_id == municipality_id)
-        async with self._db.sessions() as session:
+        async with self._db.read() as session:
             rows = (await session.scalars(query)).all()
         return [PlaceRecord(row.id, row.municipality_id, row.name, row.kind) for row in rows]

@@ -330,7 +330,7 @@ class ConsultationRecords:
             except IntegrityError:
                 # Another writer got there first: the same client_id (a concurrent retry) or the same seq.
                 if client_id is not None:
-                    async with self._db.sessions() as session:
+                    async with self._db.read() as session:
                         existing = await _seq_of_client_id(session, consultation_id, client_id)
                     if existing is not None:
                         return existing, False
@@ -341,7 +341,7 @@ class ConsultationRecords:
     # -- reads -------------------------------------------------------------------------------------------
 
     async def get(self, consultation_id: str) -> ConsultationRecord | None:
-        async with self._db.sessions() as session:
+        async with self._db.read() as session:
             row = await session.get(Consultation, consultation_id)
         return None if row is None else _to_record(row)
 
@@ -351,7 +351,7 @@ class ConsultationRecords:
             .where(ConsultationEvent.consultation_id == consultation_id)
             .order_by(ConsultationEvent.id)
         )
-        async with self._db.sessions() as session:
+        async with self._db.read() as session:
             rows = (await session.scalars(query)).all()
         return [
             ConsultationEventRecord(row.id, row.consultation_id, row.at, row.kind, row.state, dict(row.detail))
@@ -364,13 +364,13 @@ class ConsultationRecords:
             .where(ChatMessage.consultation_id == consultation_id, ChatMessage.seq > after_seq)
             .order_by(ChatMessage.seq)
         )
-        async with self._db.sessions() as session:
+        async with self._db.read() as session:
             rows = (await session.scalars(query)).all()
         return [ChatLine(row.seq, row.sender, row.text, row.at, row.client_id, row.meta) for row in rows]
 
     async def max_seq(self, consultation_id: str) -> int:
         """The highest chat seq of the consultation, 0 when it has no chat yet."""
-        async with self._db.sessions() as session:
+        async with self._db.read() as session:
             return await _max_seq(session, consultation_id)
 
     async def unfinished(self) -> list[ConsultationRecord]:
@@ -380,7 +380,7 @@ class ConsultationRecords:
             .where(Consultation.state.not_in(FINISHED_STATES))
             .order_by(Consultation.requested_at, Consultation.id)
         )
-        async with self._db.sessions() as session:
+        async with self._db.read() as session:
             rows = (await session.scalars(query)).all()
         return [_to_record(row) for row in rows]
 
@@ -418,7 +418,7 @@ class ConsultationRecords:
                         and_(Consultation.requested_at == after[0], Consultation.id > after[1]),
                     )
                 )
-            async with self._db.sessions() as session:
+            async with self._db.read() as session:
                 rows = (await session.execute(query)).all()
                 ids = [row[0].id for row in rows]
                 transcripts: dict[str, list[dict[str, Any]]] = {cid: [] for cid in ids}
