@@ -26,6 +26,8 @@ is needed at runtime. Both the server and every CLI command call it first, so a 
 from __future__ import annotations
 
 import logging
+import sqlite3
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -103,8 +105,7 @@ def _create_sqlite_engine(url: URL) -> AsyncEngine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             if not _is_sqlite_memory(url):
-                cursor.execute("PRAGMA journal_mode=WAL")
-                mode = cursor.fetchone()
+                mode = _switch_to_wal(cursor)
                 if mode is None or str(mode[0]).lower() != "wal":
                     # E.g. a file system without shared memory. Still correct (nothing relies on WAL for
                     # safety), but readers and the writer then wait for each other.
@@ -123,6 +124,26 @@ def _create_sqlite_engine(url: URL) -> AsyncEngine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _switch_to_wal(cursor: Any) -> Any:
+    """``PRAGMA journal_mode=WAL``, retried while another connection holds a lock; returns the mode's row.
+
+    Only a file not yet in WAL mode needs this: switching it takes an exclusive lock, and SQLite then answers
+    ``database is locked`` at once instead of waiting out the busy timeout. That happens when two connections
+    open a brand-new database together (two processes starting on a fresh data dir, concurrent migrations).
+    Once the file is in WAL mode (it stays so) the pragma never waits, so the short blocking sleeps here are
+    only ever paid on the first connections to a new file.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return cursor.fetchone()
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+        time.sleep(0.01)
 
 
 def _create_postgresql_engine(url: URL) -> AsyncEngine:

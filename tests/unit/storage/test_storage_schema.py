@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -73,6 +75,27 @@ async def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_pa
     assert journal == "wal"
     assert foreign_keys == 1
     assert busy_timeout is not None and busy_timeout >= 5000
+
+
+async def test_opening_a_new_sqlite_file_waits_for_another_connection_instead_of_failing(tmp_path: Path) -> None:
+    """Switching a new file to WAL needs an exclusive lock, and SQLite refuses at once (no busy timeout) while
+    another connection holds one: two processes starting on a fresh data dir must not fail on that."""
+    path = tmp_path / "fresh.db"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # the file is new, so still in rollback-journal mode
+    other.execute("CREATE TABLE other_process (x)")
+    release = threading.Timer(0.3, other.execute, ("COMMIT",))
+    release.start()
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    try:
+        await database.migrate()
+        async with database.engine.connect() as connection:
+            journal = (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar()
+    finally:
+        release.join()
+        other.close()
+        await database.close()
+    assert journal == "wal"
 
 
 async def test_foreign_keys_are_enforced(db: Database) -> None:
