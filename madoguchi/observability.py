@@ -255,8 +255,9 @@ async def readyz(request: web.Request, *, events: object = None) -> web.Response
 
 
 async def _database_answers(database: Database) -> None:
-    async with database.engine.connect() as connection:
-        await connection.execute(text("SELECT 1"))
+    # a read session: on SQLite a plain connection would begin IMMEDIATE and queue behind (and hold up) writers
+    async with database.read() as session:
+        await session.execute(text("SELECT 1"))
 
 
 async def _check(probe: Awaitable[None] | None) -> dict[str, object]:

@@ -7,6 +7,7 @@ recover by itself when Redis returns.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -218,3 +219,22 @@ async def test_redis_outage_readiness_fails_and_recovers_with_nothing_lost(
         finally:
             for peer in peers:
                 await peer.close()
+
+
+async def test_readiness_does_not_queue_behind_a_writer_on_sqlite(tmp_path: Path) -> None:
+    """Another process holding SQLite's write lock (a long export, a migration) must not make every process look
+    unready: the probe only reads."""
+    settings = plain_settings(tmp_path)
+    async with serve(settings) as server:
+        url = settings.effective_database_url.replace("sqlite+aiosqlite:///", "")
+        writer = sqlite3.connect(url, timeout=0.1, isolation_level=None)
+        try:
+            writer.execute("BEGIN IMMEDIATE")
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            status, body = await get(f"{server.base_url}/readyz")
+            assert status == 200 and body["checks"]["database"]["ok"] is True, body
+            assert loop.time() - started < 1.0
+        finally:
+            writer.execute("ROLLBACK")
+            writer.close()
