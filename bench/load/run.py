@@ -760,6 +760,23 @@ async def run(plan: Plan, *, skip_redis: bool, mode: str, profile: bool) -> dict
                         "2 processes",
                     )
                     result["two_process_runs"] = {"madoguchi": two["m2"], "bare": two["b2"]}
+                    if profile and budget.allows(2 * (plan.warmup_s + plan.measure_s) + 10, "profiled windows"):
+                        profiles = result.setdefault("relay_profiles", {})
+                        for group, kind, a, b in (("m2", "madoguchi", mado_a, mado_b), ("b2", "bare", bare_a, bare_b)):
+                            pids = {"server_a": a.pid, "server_b": b.pid}
+                            recordings = {
+                                side: profiling.Recording(pid, log_dir / f"relay2-{kind}-{side}.raw")
+                                for side, pid in pids.items()
+                            }
+                            for recording in recordings.values():
+                                await recording.start()
+                            window = await relay_window(plan, workers, group, pids, latency=False)
+                            for side, recording in recordings.items():
+                                where = "booths" if side == "server_a" else "agents"
+                                profiles[f"{kind}, two processes, {side[-1].upper()} ({where})"] = {
+                                    "window": {k: window[k] for k in ("messages_per_s", "server_cpu_us_per_message")},
+                                    "profile": await recording.stop(),
+                                }
                     await workers.ask_all({"op": "close_pairs"})
                     await asyncio.gather(*(s.stop(graceful=True) for s in servers))
                     servers.clear()
