@@ -14,26 +14,16 @@ import pytest
 from redis.asyncio import Redis
 
 from madoguchi.signaling import redis_store
-from madoguchi.signaling.consultation import Channel
 from madoguchi.signaling.counter import Counter
 from madoguchi.signaling.redis_store import RedisStore
+from tests.cases import open_booth_case
 
 MakeStore = Callable[..., RedisStore]
 SETTLE_S = 3.0
 
 
-def _open(cid: str) -> Callable[[Counter], None]:
-    def operation(counter: Counter) -> None:
-        counter.open(
-            consultation_id=cid,
-            municipality_id="setouchi",
-            channel=Channel.BOOTH,
-            resident=f"booth:{cid}",
-            route="tax",
-            now=1000.0,
-        )
-
-    return operation
+def _open(cid: str) -> Callable[[Counter], str]:
+    return lambda counter: open_booth_case(counter, cid, 1000.0)
 
 
 async def _eventually(check: Callable[[], Awaitable[bool]], within_s: float = SETTLE_S) -> None:

@@ -14,7 +14,7 @@ import pytest
 import redis
 from redis.asyncio import Redis
 
-from madoguchi.signaling.consultation import Channel, State
+from madoguchi.signaling.consultation import State
 from madoguchi.signaling.counter import (
     AgentStatus,
     Counter,
@@ -25,21 +25,13 @@ from madoguchi.signaling.counter import (
 )
 from madoguchi.signaling.redis_store import LiveStoreBusy, LiveStoreUnavailable, RedisStore, connect_redis
 from madoguchi.signaling.store import LiveStore
+from tests.cases import open_booth_case
 from tests.integration.redis.conftest import REDIS_TEST_URL
 
 MakeStore = Callable[..., RedisStore]
 
 
-def _open(counter: Counter, cid: str, now: float, *, route: str = "tax") -> str:
-    counter.open(
-        consultation_id=cid,
-        municipality_id="setouchi",
-        channel=Channel.BOOTH,
-        resident=f"booth:{cid}",
-        route=route,
-        now=now,
-    )
-    return cid
+_open = open_booth_case
 
 
 def _agent(counter: Counter, agent_id: str, now: float, *, available: bool = True) -> None:

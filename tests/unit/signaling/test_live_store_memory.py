@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from madoguchi.signaling.consultation import Channel, State
+from madoguchi.signaling.consultation import State
 from madoguchi.signaling.counter import (
     AgentStatus,
     Counter,
@@ -14,18 +14,9 @@ from madoguchi.signaling.counter import (
     Transitioned,
 )
 from madoguchi.signaling.store import MemoryStore
+from tests.cases import open_booth_case
 
-
-def _open(counter: Counter, cid: str, now: float) -> str:
-    counter.open(
-        consultation_id=cid,
-        municipality_id="setouchi",
-        channel=Channel.BOOTH,
-        resident=f"booth:{cid}",
-        route="tax",
-        now=now,
-    )
-    return cid
+_open = open_booth_case
 
 
 def _agent(counter: Counter, now: float) -> None:
