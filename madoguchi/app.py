@@ -25,7 +25,13 @@ from madoguchi.chatbot.llm import OpenAiCompatibleBackend, Triage
 from madoguchi.chatbot.resident_socket import ResidentNamespace
 from madoguchi.chatbot.service import load_triages
 from madoguchi.settings import Settings
-from madoguchi.signaling.live import open_live_store, socket_manager, start_socket_manager, stop_socket_manager
+from madoguchi.signaling.live import (
+    follow_changes,
+    open_live_store,
+    socket_manager,
+    start_socket_manager,
+    stop_socket_manager,
+)
 from madoguchi.signaling.redis_store import LiveStoreUnavailable
 from madoguchi.signaling.service import Clock, CounterService, counter_config
 from madoguchi.signaling.sockets import AgentNamespace, BoothNamespace, SocketNotifier
@@ -116,7 +122,8 @@ def _counter(
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         raw_store = await open_live_store(settings, counter_config(settings))
         app[observability.LIVE_STORE] = raw_store
-        await raw_store.start()
+        if not follow_changes(sio, raw_store):
+            await raw_store.start()
         metrics = app[observability.METRICS]
         store: LiveStore = observability.MeteredStore(raw_store, metrics)
         service = CounterService(

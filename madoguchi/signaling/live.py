@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Protocol
 
 import socketio
 from socketio.async_pubsub_manager import AsyncPubSubManager
@@ -64,9 +64,14 @@ class RedisSocketManager(socketio.AsyncRedisManager):  # type: ignore[misc]
       meanwhile is lost to this process's clients. Here the wait grows from 0.1 s to at most
       :attr:`RETRY_CAP_S`, so the process hears the others again within moments of Redis coming back.
     - :attr:`listening` says whether it is subscribed, for ``/readyz``.
+
+    It also carries other channels on the same subscription (:meth:`follow`): the live store's change notices
+    travel with the events, so their relative order is Redis's publish order.
     """
 
     KEEP_SUPERSEDED = 8
+    pubsub: Any  # python-socketio's attributes, untyped there
+    redis: Any
     RETRY_FIRST_S = 0.1
     RETRY_CAP_S = 2.0
 
@@ -75,6 +80,22 @@ class RedisSocketManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         self.superseded: list[Any] = []
         self._closing: set[asyncio.Task[None]] = set()
         self.listening = False
+        self._followers: dict[str, ChangeFollower] = {}
+
+    def follow(self, channel: str, follower: ChangeFollower) -> None:
+        """Deliver ``channel``'s messages to ``follower`` instead of treating them as Socket.IO events. Call
+        before the manager starts listening."""
+        self._followers[channel] = follower
+
+    def _redis_connect(self) -> None:
+        self.superseded.extend(c for c in (self.pubsub, self.redis) if c is not None)
+        super()._redis_connect()
+        # see subscribe confirmations: a follower counts as subscribed only once Redis has confirmed it
+        self.pubsub = self.redis.pubsub(ignore_subscribe_messages=False)
+        while len(self.superseded) > 2 * self.KEEP_SUPERSEDED:
+            task = asyncio.ensure_future(_close_quietly(self.superseded.pop(0)))
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
 
     async def _redis_listen_with_retries(self) -> AsyncIterator[Any]:
         """Same contract as python-socketio's (yield every pub/sub message, reconnect on any error)."""
@@ -82,35 +103,64 @@ class RedisSocketManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         while True:
             try:
                 self._redis_connect()
-                await self.pubsub.subscribe(self.channel)
+                await self.pubsub.subscribe(self.channel, *self._followers)
                 self.listening = True
                 if retry_s > self.RETRY_FIRST_S:
                     log.warning("cross-process events: subscribed again")
                 retry_s = self.RETRY_FIRST_S
                 async for message in self.pubsub.listen():
-                    yield message
+                    follower = self._followers.get(_text(message.get("channel")))
+                    if follower is None:
+                        if message.get("type") == "message":
+                            yield message
+                    elif message.get("type") == "subscribe":
+                        follower.changes_subscribed()
+                    elif message.get("type") == "message":
+                        follower.changed(_text(message.get("data")))
             except Exception as exc:
                 if self.listening or retry_s == self.RETRY_FIRST_S:
                     log.warning("cross-process events: cannot receive from Redis (%s); retrying", exc)
-                self.listening = False
+                self._unsubscribed()
                 await asyncio.sleep(retry_s)
                 retry_s = min(self.RETRY_CAP_S, retry_s * 2)
             finally:
-                self.listening = False
+                self._unsubscribed()
 
-    def _redis_connect(self) -> None:
-        self.superseded.extend(c for c in (self.pubsub, self.redis) if c is not None)
-        super()._redis_connect()
-        while len(self.superseded) > 2 * self.KEEP_SUPERSEDED:
-            task = asyncio.ensure_future(_close_quietly(self.superseded.pop(0)))
-            self._closing.add(task)
-            task.add_done_callback(self._closing.discard)
+    def _unsubscribed(self) -> None:
+        self.listening = False
+        for follower in self._followers.values():
+            follower.changes_unsubscribed()
 
     async def close_all(self) -> None:
         clients, self.superseded = [*self.superseded, self.pubsub, self.redis], []
         for client in clients:
             await _close_quietly(client)
         await asyncio.gather(*self._closing, return_exceptions=True)
+
+
+class ChangeFollower(Protocol):
+    """Receives a channel carried by :class:`RedisSocketManager` (the live store's change notices)."""
+
+    def changes_subscribed(self) -> None: ...
+
+    def changes_unsubscribed(self) -> None: ...
+
+    def changed(self, token: str) -> None: ...
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def follow_changes(sio: socketio.AsyncServer, store: LiveStore) -> bool:
+    """Carry the live store's change notices on the socket manager's subscription (see
+    :mod:`madoguchi.signaling.redis_store` for why the order matters). Returns False when there is nothing to
+    connect (in-process state, or no Redis manager): the store then listens by itself if it needs to."""
+    manager = sio.manager
+    if isinstance(manager, RedisSocketManager) and isinstance(store, RedisStore):
+        manager.follow(store.changes_channel, store)
+        return True
+    return False
 
 
 async def _close_quietly(client: Any) -> None:

@@ -16,10 +16,13 @@ it matches the one this process already parsed, and the state text only when it 
 Hot paths (relaying every WebRTC signal and chat line) should not pay even that round trip, which was most of
 what madoguchi added to a cross-process relay. So the compare-and-set also publishes the new token on a change
 channel, every store listens to it, and :meth:`RedisStore.read_recent` answers from this process's copy until a
-token it does not hold arrives. The copy can lag another process's write by the time that notice takes
-(milliseconds), so it is also refetched when it is more than :data:`RECENT_MAX_AGE_S` old, and always while the
-listener is not subscribed (a notice lost while reconnecting must not leave it stale). Correctness never rests on
-the notices: transactions always compare-and-set against Redis, and callers confirm a refusal with
+token it does not hold arrives. In a server the notices come over the same Redis subscription as the Socket.IO
+events between processes (:func:`madoguchi.signaling.live.follow_changes`), and Redis delivers one subscription's
+messages in the order they were published: a process that writes publishes its notice before it emits anything
+about the change, so by the time a client can react to an event about a change, the copy of the process it talks
+to is already marked old. The copy is also refetched when it is more than :data:`RECENT_MAX_AGE_S` old, and
+always while not subscribed (a notice lost while reconnecting must not leave it stale). Transactions never rely
+on the notices (they always compare-and-set against Redis), and callers confirm a refusal with
 :meth:`RedisStore.read` before giving it.
 
 Within one process transactions are also serialised by a lock, so conflicts only ever come from other
@@ -166,7 +169,8 @@ class RedisStore:
         return self._listening
 
     async def start(self) -> None:
-        """Listen for other processes' writes, so that :meth:`read_recent` can answer without Redis."""
+        """Listen for other processes' writes, so that :meth:`read_recent` can answer without Redis. Not needed
+        when the socket manager carries the notices (:func:`madoguchi.signaling.live.follow_changes`)."""
         if self._watcher is None:
             self._watcher = asyncio.create_task(self._watch_changes(), name=f"live-state-changes:{self.prefix}")
 
@@ -254,7 +258,19 @@ class RedisStore:
         self._snapshot = snapshot
         return snapshot
 
-    def _changed(self, token: str) -> None:
+    # --- change notices (from this store's own listener, or from the socket manager's; see live.py) -----------
+
+    def changes_subscribed(self) -> None:
+        """Notices flow from now on; what was fetched before may already be old."""
+        self._current_since = None
+        self._listening = True
+
+    def changes_unsubscribed(self) -> None:
+        self._listening = False
+        self._current_since = None
+
+    def changed(self, token: str) -> None:
+        """A compare-and-set somewhere wrote ``token``; unless it is what we hold (or wrote), our copy is old."""
         if token != self._snapshot.token and token not in self._own_tokens:
             self._current_since = None
 
@@ -269,19 +285,16 @@ class RedisStore:
                 async for message in pubsub.listen():
                     kind = message.get("type")
                     if kind == "subscribe":
-                        # notices flow from now on; what was fetched before may already be old
-                        self._current_since = None
-                        self._listening = True
+                        self.changes_subscribed()
                         delay, warned = 0.05, False
                     elif kind == "message":
-                        self._changed(str(message.get("data")))
+                        self.changed(str(message.get("data")))
             except (redis_errors.RedisError, OSError) as exc:
                 if not warned:
                     log.warning("live state: change notices interrupted (%s); reading from Redis meanwhile", exc)
                     warned = True
             finally:
-                self._listening = False
-                self._current_since = None
+                self.changes_unsubscribed()
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()  # type: ignore[no-untyped-call]
             await asyncio.sleep(delay)

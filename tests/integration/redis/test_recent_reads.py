@@ -8,15 +8,19 @@ that went to Redis, which is what the fast path exists to avoid.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 
 from madoguchi.signaling import redis_store
 from madoguchi.signaling.counter import Counter
+from madoguchi.signaling.live import RedisSocketManager
 from madoguchi.signaling.redis_store import RedisStore
 from tests.cases import open_booth_case
+from tests.integration.redis.conftest import REDIS_TEST_URL
 
 MakeStore = Callable[..., RedisStore]
 SETTLE_S = 3.0
@@ -128,3 +132,43 @@ async def test_notices_lost_while_the_listener_reconnects_are_made_up_for(
     await a.transact(_open("c6"))
     await _eventually(_knows(b, "c6"))
     assert b.fetches - settled <= 2  # back on notices, not polling
+
+
+async def test_notices_ride_with_the_socket_events_and_arrive_before_them(
+    make_store: MakeStore, redis_client: Redis
+) -> None:
+    """In a server the notices share the socket manager's subscription: an event published after a change is
+    seen only once the copy is already marked old, so a client reacting to the event meets a fresh guard."""
+    b = make_store()  # not started: the manager feeds it
+    manager = RedisSocketManager(REDIS_TEST_URL, channel=f"{b.prefix}:socketio")
+    manager.follow(b.changes_channel, b)
+    fetches_when_seen: list[int] = []
+    events: list[Any] = []
+
+    async def consume() -> None:
+        async for message in manager._redis_listen_with_retries():
+            before = b.fetches
+            await b.read_recent()  # what the relay guard does when the client reacts
+            fetches_when_seen.append(b.fetches - before)
+            events.append(message["data"])
+
+    consumer = asyncio.create_task(consume())
+    try:
+        await _eventually(_is_listening(b))
+        await b.read_recent()  # a fresh copy
+        await redis_client.publish(f"{b.prefix}:socketio", "no change")
+        await redis_client.publish(b.changes_channel, "someone-elses-token")
+        await redis_client.publish(f"{b.prefix}:socketio", "after a change")
+
+        async def both_seen() -> bool:
+            return len(events) == 2
+
+        await _eventually(both_seen)
+        assert events == [b"no change", b"after a change"]  # the notice itself is not a socket event
+        assert fetches_when_seen == [0, 1]
+    finally:
+        consumer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await consumer
+        await manager.close_all()
+    assert not b.listening
