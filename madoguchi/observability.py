@@ -12,8 +12,10 @@ ready again by itself when Redis returns; restarting it would not help.
   socket events and errors). With several processes each effect is counted once, by the process whose
   transaction wrote it; Prometheus sums over instances.
 * gauges read at scrape time from the live state (queue length per municipality and route, open consultations
-  by state, agents by activity: the same numbers whichever process is asked) and from this process's
-  Socket.IO server (connections per namespace).
+  by state, agents by activity, records waiting in the outbox for the database: the same numbers whichever
+  process is asked) and from this process's Socket.IO server (connections per namespace). A
+  ``madoguchi_records_pending`` that stays above zero means the database is not taking writes (``/readyz``
+  names the failing check); the records are safe in the live state and are written when it answers again.
 
 The service and the socket layer never import prometheus: they call :class:`Metrics` methods, and
 :class:`MeteredStore` observes the effects of every committed transaction without the service knowing.
@@ -98,6 +100,11 @@ class Metrics:
         self._live_state_up = Gauge(
             "madoguchi_live_state_up", "1 when the live state could be read for this scrape", registry=r
         )
+        self._records_pending = Gauge(
+            "madoguchi_records_pending",
+            "State changes held in the live state's outbox, not yet confirmed written to the database",
+            registry=r,
+        )
         for namespace in NAMESPACES:
             self._connections.labels(namespace).set(0)
         # one child per (namespace, event): the label set is bounded (declared event names only), and
@@ -151,6 +158,7 @@ class Metrics:
         self._agents.clear()
         self._live_state_up.set(0 if counter is None else 1)
         if counter is not None:
+            self._records_pending.set(len(counter.state.outbox))
             queued = Tally((c.municipality_id, c.route) for c in counter.queue())
             for (municipality, route), count in queued.items():
                 self._queue.labels(municipality, route).set(count)

@@ -171,6 +171,9 @@ class Consultation(BaseModel):
         default=None, description="set only while the agent of a wrap-up is offline past their grace period"
     )
     end_reason: str | None = None
+    transitions: int = Field(
+        default=0, description="state changes so far; with the id it names each change's durable record, once"
+    )
 
     @property
     def is_open(self) -> bool:
@@ -187,4 +190,5 @@ class Consultation(BaseModel):
             raise TransitionError(self.id, self.state, trigger)
         previous = self.state
         self.state = allowed[trigger]
+        self.transitions += 1
         return previous

@@ -18,14 +18,24 @@ Wrap-up (after-call work) belongs to the agent and has no time limit while they 
 link stays down past the grace period keeps the pending wrap-up for ``wrap_up_timeout_s`` more, counted from when
 their link went down; then the case is closed for them (``wrap_up_timeout``, disposition ``other``), the way
 contact centres auto-complete after-call work, so the record and the town's handling-time numbers close.
+
+Records to write (the transactional outbox): every state change a consultation goes through must reach the
+database, but the database can be down for a while (a PostgreSQL failover takes 10-60 s) when the live state has
+already moved. So each :class:`Transitioned` effect is also appended to :attr:`CounterState.outbox` as a
+:class:`PendingRecord`, in the same atomic transaction as the change itself: the fact is durable (in Redis, with
+the rest of the state) the moment the operation commits. The edges write pending records to the database in
+order and then remove them by key (:meth:`Counter.discard_records`); a record's key
+(``<consultation id>:<n>``, ``n`` the consultation's count of state changes) is unique and deterministic, so the
+database can refuse a second copy and any process may write any pending record without doubling it.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -95,6 +105,33 @@ class CounterConfig(BaseModel):
     )
 
 
+class PendingRecord(BaseModel):
+    """A consultation's state change the database has not confirmed yet: what the edge needs to write it.
+
+    ``key`` names the change for ever (``<consultation id>:<n>``); writing the same key twice is a no-op in
+    storage. ``extra`` holds further columns an operation attaches to its first change (the triage and the
+    summary of a request or hand-off)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str
+    consultation: Consultation = Field(description="the case as it was right after the change")
+    previous: State | None = Field(description="None for the change that created the case")
+    trigger: Trigger
+    at: float
+    detail: dict[str, Any] = Field(default_factory=dict)
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def consultation_id(self) -> str:
+        return self.consultation.id
+
+
+def record_key(c: Consultation) -> str:
+    """The key of the record of ``c``'s latest change (its ``transitions`` count is that change's number)."""
+    return f"{c.id}:{c.transitions}"
+
+
 class CounterState(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -107,6 +144,11 @@ class CounterState(BaseModel):
         "never changed in place, so a store can copy this map shallowly",
     )
     processes: dict[str, float] = Field(default_factory=dict, description="server process -> last heartbeat")
+    outbox: list[PendingRecord] = Field(
+        default_factory=list,
+        description="state changes not yet confirmed written to the database, oldest first; entries are replaced, "
+        "never changed in place, so a store can copy this list shallowly",
+    )
 
 
 class CounterError(Exception):
@@ -123,7 +165,8 @@ class CounterError(Exception):
 
 @dataclass(frozen=True)
 class Transitioned:
-    """A consultation changed state: the durable record must follow before anyone is told."""
+    """A consultation changed state. Its durable record is queued in the same transaction
+    (:attr:`CounterState.outbox`), so nobody is told of a change whose record could be lost."""
 
     consultation: Consultation
     previous: State | None
@@ -206,6 +249,8 @@ class Counter:
         self.state = state
         self.config = config
         self.effects: list[Effect] = []
+        self.staged: list[PendingRecord] = []
+        """Records this counter queued in :attr:`CounterState.outbox`, in order."""
 
     # --- residents -------------------------------------------------------------------------------------------
 
@@ -243,7 +288,7 @@ class Counter:
             enqueued_at=now,
         )
         self.state.consultations[c.id] = c
-        self.effects.append(Transitioned(c.model_copy(deep=True), None, trigger, now))
+        self._transitioned(Transitioned(c.model_copy(deep=True), None, trigger, now))
         self._dispatch(now)
         return c
 
@@ -559,6 +604,34 @@ class Counter:
                 c.resident_lost_at = now
         return True
 
+    # --- records to write ------------------------------------------------------------------------------------
+
+    def annotate_first_record(self, extra: Mapping[str, Any]) -> None:
+        """Attach further columns (``extra``) to the first record this counter queued; nothing if it queued none."""
+        if not self.staged or not extra:
+            return
+        first = self.staged[0]
+        annotated = first.model_copy(update={"extra": {**first.extra, **extra}})
+        self.staged[0] = annotated
+        self.state.outbox = [annotated if e.key == first.key else e for e in self.state.outbox]
+
+    def discard_records(self, keys: Collection[str]) -> int:
+        """Remove the pending records whose keys are given (their database write is confirmed); returns how many.
+        Only by key: records queued meanwhile by others stay."""
+        if not keys:
+            return 0
+        kept = [e for e in self.state.outbox if e.key not in keys]
+        removed = len(self.state.outbox) - len(kept)
+        if removed:
+            self.state.outbox = kept
+        return removed
+
+    def pending_records(self, consultation_ids: Collection[str] | None = None) -> list[PendingRecord]:
+        """Pending records, oldest first; only those of ``consultation_ids`` when given."""
+        if consultation_ids is None:
+            return list(self.state.outbox)
+        return [e for e in self.state.outbox if e.consultation_id in consultation_ids]
+
     # --- queries ---------------------------------------------------------------------------------------------
 
     def queue(self) -> list[Consultation]:
@@ -638,12 +711,26 @@ class Counter:
 
     # --- internals -------------------------------------------------------------------------------------------
 
+    def _transitioned(self, e: Transitioned) -> None:
+        """Record the effect and queue its durable record in the same state, so both commit or neither does."""
+        self.effects.append(e)
+        entry = PendingRecord(
+            key=record_key(e.consultation),
+            consultation=e.consultation,
+            previous=e.previous,
+            trigger=e.trigger,
+            at=e.at,
+            detail=dict(e.detail),
+        )
+        self.staged.append(entry)
+        self.state.outbox.append(entry)  # the store's working copy owns this list
+
     def _fire(self, c: Consultation, trigger: Trigger, now: float, **detail: object) -> None:
         try:
             previous = c.fire(trigger)
         except TransitionError as exc:
             raise CounterError("invalid_state", str(exc)) from exc
-        self.effects.append(Transitioned(c.model_copy(deep=True), previous, trigger, now, detail))
+        self._transitioned(Transitioned(c.model_copy(deep=True), previous, trigger, now, detail))
         if not c.is_open:
             # Terminal cases leave the live state; their record lives on in storage.
             del self.state.consultations[c.id]

@@ -1,8 +1,18 @@
 """The counter service: runs one operation through the live store, records it, then tells the people involved.
 
-Order matters and is the durability promise: (1) the pure counter decides inside an atomic store transaction,
-(2) every state change is written to durable storage, (3) only then are participants notified and the caller
-acknowledged. A process killed between (2) and (3) loses a notification, never an acknowledged fact.
+The durability promise, in order: (1) the pure counter decides inside an atomic store transaction, and every
+state change it makes is queued as a pending record in the same transaction (the live state's outbox, see
+:mod:`madoguchi.signaling.counter`), so a fact is durable as soon as it commits; (2) the pending records the
+operation touched are written to the database, oldest first, and removed from the outbox by key; (3) the
+participants are notified and the caller acknowledged ``ok``.
+
+When the database cannot take the write (a failover, 10-60 s), the records stay in the outbox and the operation
+still notifies and acknowledges ``ok``: the live state is the truth for the live interaction and already holds
+the fact durably, so telling the booth ``call.start`` is right, and an error ack would make a client retry or
+give up on something that did happen. A flusher in :meth:`CounterService.run_timers` (any process) writes what
+is pending, about once a second, until the database answers again. Writes are idempotent by the record's key,
+so two processes writing the same record, or a retry after a lost commit reply, store it once. A process killed
+between (1) and (3) loses a notification, never a fact.
 
 This module knows nothing of Socket.IO: it talks to a :class:`Notifier`, which the socket layer implements.
 """
@@ -38,16 +48,24 @@ from madoguchi.signaling.counter import (
     OfferMade,
     OfferWithdrawn,
     PeerLink,
+    PendingRecord,
     ResidentReleased,
     Transitioned,
     agent_participant,
 )
 from madoguchi.signaling.store import LiveStore
 from madoguchi.storage.booths import BoothRecord, Booths
-from madoguchi.storage.records import ConsultationRecords, NewConsultation
+from madoguchi.storage.errors import StorageError
+from madoguchi.storage.records import ConsultationRecord, ConsultationRecords, NewConsultation
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+RECORD_WRITE_TIMEOUT_S = 5.0
+"""How long an operation waits for the database before it leaves its records in the outbox and answers anyway.
+Cutting a write short is safe: a write whose commit did land is recognised by its key when it is retried."""
+FLUSH_INTERVAL_S = 1.0
+"""How often the timer loop writes pending records while there are any."""
 
 
 class Clock(Protocol):
@@ -119,6 +137,7 @@ class CounterService:
         self._wake = asyncio.Event()
         self.process_id = "p" + secrets.token_hex(6)
         self._held: dict[str, set[str]] = {}  # participant -> connections open on this process
+        self._flushing: asyncio.Task[int] | None = None
 
     # --- operations --------------------------------------------------------------------------------------------
 
@@ -347,35 +366,71 @@ class CounterService:
         """
         interval = self._settings.heartbeat_interval_s
         next_beat = self._clock()
-        while True:
-            try:
-                if self._clock() >= next_beat:
-                    held = {participant: sorted(conns) for participant, conns in self._held.items()}
-                    await self._run(
-                        partial(Counter.heartbeat, process_id=self.process_id, now=self._clock(), held=held)
-                    )
-                    next_beat = self._clock() + interval
-                counter = await self._store.read()
-                deadline = counter.next_deadline()
-                now = self._clock()
-                delay = min(1.0, max(0.0, next_beat - now))
-                if deadline is not None:
-                    delay = min(delay, max(0.0, deadline - now))
-                self._wake.clear()
-                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation that arrives
-                # as the wake-up fires, and the app's shutdown would then wait for this task for ever.
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(delay):
-                        await self._wake.wait()
-                # a change may have brought a deadline forward: look again, and only tick when one is due
-                due = (await self._store.read()).next_deadline()
-                if due is not None and due <= self._clock():
-                    await self._run(partial(Counter.tick, now=self._clock()))
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("timer tick failed; retrying in a second")
-                await asyncio.sleep(1.0)
+        next_flush = self._clock()
+        try:
+            while True:
+                next_beat, next_flush = await self._timer_round(interval, next_beat, next_flush)
+        finally:
+            if self._flushing is not None:
+                self._flushing.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await self._flushing
+
+    async def _timer_round(self, interval: float, next_beat: float, next_flush: float) -> tuple[float, float]:
+        """One round of :meth:`run_timers`; returns when the next heartbeat and the next flush are due."""
+        try:
+            if self._clock() >= next_beat:
+                held = {participant: sorted(conns) for participant, conns in self._held.items()}
+                await self._run(partial(Counter.heartbeat, process_id=self.process_id, now=self._clock(), held=held))
+                next_beat = self._clock() + interval
+            counter = await self._store.read()
+            deadline = counter.next_deadline()
+            now = self._clock()
+            delay = min(1.0, max(0.0, next_beat - now))
+            if deadline is not None:
+                delay = min(delay, max(0.0, deadline - now))
+            self._wake.clear()
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation that arrives
+            # as the wake-up fires, and the app's shutdown would then wait for this task for ever.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await self._wake.wait()
+            # a change may have brought a deadline forward: look again, and only tick when one is due
+            latest = await self._store.read()
+            due = latest.next_deadline()
+            if due is not None and due <= self._clock():
+                await self._run(partial(Counter.tick, now=self._clock()))
+            if latest.state.outbox and self._clock() >= next_flush and self._flushing is None:
+                # in its own task: a database that hangs must not hold up offer timeouts and grace periods
+                next_flush = self._clock() + FLUSH_INTERVAL_S
+                self._flushing = asyncio.create_task(self.flush_records(), name="flush-records")
+                self._flushing.add_done_callback(self._flushed)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("timer tick failed; retrying in a second")
+            await asyncio.sleep(1.0)
+        return next_beat, next_flush
+
+    def _flushed(self, task: asyncio.Task[int]) -> None:
+        self._flushing = None
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("writing pending records failed: %s", task.exception())
+
+    async def flush_records(self) -> int:
+        """Write every pending record of the live state's outbox to the database, in order, and remove those
+        written; returns how many were written. Safe to run in any process at any time (writes are idempotent
+        by key); what the database does not take stays for the next round."""
+        pending = (await self._store.read()).pending_records()
+        if not pending:
+            return 0
+        done = await self._write_records(pending, limit_s=None)
+        await self._discard(done)
+        if len(done) < len(pending):
+            log.warning("%d record(s) still wait for the database", len(pending) - len(done))
+        else:
+            log.info("wrote %d pending record(s) to the database", len(done))
+        return len(done)
 
     async def recover(self) -> int:
         """At start: if no other process is alive this is a full restart, so interrupt the calls nobody can
@@ -385,8 +440,11 @@ class CounterService:
         full_restart = await self._run(partial(Counter.recover_after_restart, process_id=self.process_id, now=now))
         if not full_restart:
             return 0
+        # Pending records first: a case that closed while the database was away is in the outbox, not in the
+        # live state, and must get its own end rather than an "interrupted" one.
+        await self.flush_records()
         counter = await self._store.read()
-        known = set(counter.state.consultations)
+        known = set(counter.state.consultations) | {e.consultation_id for e in counter.pending_records()}
         count = 0
         for record in await self._records.unfinished():
             if record.id in known:
@@ -459,10 +517,25 @@ class CounterService:
         }
 
     async def _offer_view(self, c: Consultation) -> dict[str, Any]:
-        record = await self._records.get(c.id)
         view = await self._case_view(c, self._clock())
-        view.update(summary=record.summary if record else None, expires_at=c.offer_expires_at)
+        view.update(summary=await self._summary(c.id), expires_at=c.offer_expires_at)
         return view
+
+    async def _summary(self, consultation_id: str) -> Any:
+        """The summary staff read: from the record, or from a pending record while the database is away (a
+        view must not fail, and the offer must still ring, because the database is down)."""
+        record: ConsultationRecord | None = None
+        try:
+            record = await self._records.get(consultation_id)
+        except Exception as exc:
+            log.warning("summary of %s unreadable (%s); using the pending record if any", consultation_id, exc)
+        if record is not None and record.summary is not None:
+            return record.summary
+        counter = await self._store.read()
+        for entry in reversed(counter.pending_records({consultation_id})):
+            if entry.extra.get("summary") is not None:
+                return entry.extra["summary"]
+        return None
 
     async def _agent_consultation_view(self, c: Consultation) -> dict[str, Any]:
         view = await self._offer_view(c)
@@ -491,6 +564,12 @@ class CounterService:
         return view
 
     async def _chat_lines(self, consultation_id: str) -> list[dict[str, Any]]:
+        """The transcript so far; empty while the database is away (a view must not fail because of it)."""
+        try:
+            lines = await self._records.chat(consultation_id)
+        except Exception as exc:
+            log.warning("chat of %s unreadable: %s", consultation_id, exc)
+            return []
         return [
             {
                 "consultation_id": consultation_id,
@@ -499,7 +578,7 @@ class CounterService:
                 "text": line.text,
                 "at": line.at.timestamp(),
             }
-            for line in await self._records.chat(consultation_id)
+            for line in lines
         ]
 
     def _call_start(self, counter: Counter, c: Consultation, *, role: str) -> dict[str, Any]:
@@ -548,22 +627,72 @@ class CounterService:
     # --- the pipeline ------------------------------------------------------------------------------------------
 
     async def _run(self, operation: Callable[[Counter], T], *, record: Mapping[str, Any] | None = None) -> T:
-        """Apply, persist, notify. ``record`` adds columns to the first state change's durable record."""
-        result, effects = await self._store.transact(operation)
+        """Apply (queueing the records), persist, notify. ``record`` adds columns to the first state change's
+        durable record."""
+        extra = dict(record or {})
+
+        def apply(counter: Counter) -> tuple[T, list[PendingRecord]]:
+            result = operation(counter)
+            counter.annotate_first_record(extra)
+            touched = {e.consultation_id for e in counter.staged}
+            # this operation's records, after any of the same cases still pending from earlier (order matters)
+            return result, counter.pending_records(touched) if touched else []
+
+        (result, to_write), effects = await self._store.transact(apply)
         if not effects:
             return result
         self._wake.set()
-        extra = dict(record or {})
-        for effect in effects:
-            if isinstance(effect, Transitioned):
-                await self._record(effect, extra=extra)
-                extra = {}
+        if to_write:
+            done = await self._write_records(to_write, limit_s=RECORD_WRITE_TIMEOUT_S)
+            if len(done) < len(to_write):
+                log.warning(
+                    "database unavailable: %d record(s) kept in the live state's outbox for later",
+                    len(to_write) - len(done),
+                )
+            await self._discard(done)
         await self._notify(effects)
         return result
 
-    async def _record(self, e: Transitioned, *, extra: dict[str, Any]) -> None:
+    async def _write_records(self, entries: list[PendingRecord], *, limit_s: float | None) -> list[str]:
+        """Write ``entries`` in order; returns the keys that are done (written, already there, or refused for
+        good). Per consultation, nothing is written after a record that failed (a transition must not overtake
+        its case's creation); the first failure that is not a storage refusal (the database is unreachable)
+        stops the whole round, so an outage costs one timeout, not one per case."""
+        done: list[str] = []
+        blocked: set[str] = set()
+        try:
+            async with asyncio.timeout(limit_s):
+                for entry in entries:
+                    if entry.consultation_id in blocked:
+                        continue
+                    try:
+                        await self._record(entry)
+                    except StorageError as exc:
+                        # refused for good (a booth deleted meanwhile...): retrying cannot help
+                        log.error("record %s refused by storage, dropped: %s", entry.key, exc)
+                    except Exception as exc:
+                        log.warning("record %s not written (%s: %s)", entry.key, type(exc).__name__, exc)
+                        blocked.add(entry.consultation_id)
+                        break
+                    done.append(entry.key)
+        except TimeoutError:
+            log.warning("database did not answer within %.0f s", limit_s or 0)
+        return done
+
+    async def _discard(self, keys: list[str]) -> None:
+        """Remove written records from the outbox; if the live store is away they stay, and are written again
+        (a no-op) by a later flush."""
+        if not keys:
+            return
+        try:
+            await self._store.transact(partial(Counter.discard_records, keys=frozenset(keys)))
+        except CounterError as exc:
+            log.warning("could not remove %d written record(s) from the outbox: %s", len(keys), exc.message)
+
+    async def _record(self, e: PendingRecord) -> None:
         c = e.consultation
         at = _utc(e.at)
+        extra = e.extra
         if e.previous is None:
             await self._records.create(
                 NewConsultation(
@@ -579,7 +708,8 @@ class CounterService:
                     requested_at=at,
                     triage=extra.get("triage"),
                     summary=extra.get("summary"),
-                )
+                ),
+                key=e.key,
             )
             return
         columns: dict[str, Any] = {k: v for k, v in extra.items() if v is not None}
@@ -590,7 +720,7 @@ class CounterService:
             columns.update(answered_at=at, agent_id=c.agent_id)
         elif trigger in (Trigger.END, Trigger.RESIDENT_GONE) and c.state == State.WRAP_UP:
             columns.update(ended_at=at, end_reason=c.end_reason)
-        elif trigger == Trigger.AGENT_GONE and previous_was_active(e):
+        elif trigger == Trigger.AGENT_GONE and e.previous == State.ACTIVE:
             columns.update(ended_at=at, end_reason="agent_link_lost")
         elif trigger == Trigger.WRAP_UP:
             columns.update(
@@ -607,7 +737,7 @@ class CounterService:
         elif trigger in (Trigger.TRANSFER, Trigger.HANDOFF):
             columns.update(route=c.route, urgent=c.urgent)
         await self._records.transition(
-            c.id, at=at, kind=trigger.value, state=c.state.value, detail=dict(e.detail), **columns
+            c.id, at=at, kind=trigger.value, state=c.state.value, detail=dict(e.detail), key=e.key, **columns
         )
 
     async def _notify(self, effects: list[Effect]) -> None:
@@ -691,7 +821,3 @@ class CounterService:
                     )
                 )
         await asyncio.gather(*sends)
-
-
-def previous_was_active(e: Transitioned) -> bool:
-    return e.previous == State.ACTIVE

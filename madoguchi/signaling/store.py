@@ -43,7 +43,8 @@ class LiveStore(Protocol):
 
 def working_copy(state: CounterState) -> CounterState:
     """A copy the operation may change freely, made in time proportional to the cases and agents, not to the
-    (possibly thousands of) connections: connection entries are immutable tuples, so that map is copied shallowly."""
+        (possibly thousands of) connections: connection entries are immutable tuples and pending records are frozen, so
+    that map and the outbox are copied shallowly."""
     return state.model_copy(
         update={
             "consultations": {k: c.model_copy(deep=True) for k, c in state.consultations.items()},
@@ -51,6 +52,7 @@ def working_copy(state: CounterState) -> CounterState:
             "handle_time_s": dict(state.handle_time_s),
             "connections": dict(state.connections),
             "processes": dict(state.processes),
+            "outbox": list(state.outbox),
         }
     )
 

@@ -202,6 +202,10 @@ class ConsultationEvent(Base):
     kind: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(32))
     detail: Mapped[dict[str, Any]]
+    record_key: Mapped[str | None] = mapped_column(String(128), unique=True, index=True, default=None)
+    """The live state's name for this change (``<consultation id>:<n>``), unique: a record written twice (two
+    processes flushing the same pending record, a retry after a lost commit reply) is stored once. Empty for
+    rows written outside the live state (the restart sweep, older rows)."""
 
 
 class ChatMessage(Base):

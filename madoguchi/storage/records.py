@@ -1,8 +1,13 @@
 """Durable consultation records: the case row, one event row per transition, the chat transcript, exports.
 
-The server writes here as things happen and only then acknowledges them to a user, so a process killed at any
-moment loses nothing a user was told had happened. Each transition updates the consultation's columns and
-appends its event row in one transaction: the two can never disagree.
+The server writes here as things happen; a write the database cannot take just now (a failover) waits in the live
+state's outbox and is written when it can be, so nothing a user was told had happened is lost. Each transition
+updates the consultation's columns and appends its event row in one transaction: the two can never disagree.
+
+State changes the live state queued (its outbox, see :mod:`madoguchi.signaling.counter`) carry a ``record_key``:
+:meth:`ConsultationRecords.create` and :meth:`ConsultationRecords.transition` with a key already stored do
+nothing, so two processes writing the same pending record, or a retry after a commit whose reply was lost, store
+it once. The check and the insert share one transaction, and the unique index settles a race between two.
 
 Chat lines are idempotent on ``(consultation_id, client_id)``: a client that did not see the acknowledgement
 retries with the same ``client_id`` and gets the original line's ``seq`` back instead of a duplicate.
@@ -205,8 +210,12 @@ class ConsultationRecords:
 
     # -- writes ------------------------------------------------------------------------------------------
 
-    async def create(self, record: NewConsultation, *, detail: Mapping[str, Any] | None = None) -> None:
-        """Store a new consultation and its first event (kind ``created``) in one transaction."""
+    async def create(
+        self, record: NewConsultation, *, detail: Mapping[str, Any] | None = None, key: str | None = None
+    ) -> bool:
+        """Store a new consultation and its first event (kind ``created``) in one transaction.
+
+        With a ``key`` already stored this is a no-op; returns whether anything was written."""
         if record.channel not in CHANNELS:
             raise InvalidValue(f"channel must be one of {', '.join(CHANNELS)}, got {record.channel!r}")
         if record.channel == "booth" and record.booth_id is None:
@@ -214,41 +223,56 @@ class ConsultationRecords:
         event_detail = json_data(
             {"route": record.route, "language": record.language, "urgent": record.urgent, **(detail or {})}
         )
-        async with self._db.transaction() as session:
-            if await session.get(Consultation, record.id) is not None:
-                raise DuplicateConsultation(record.id)
-            if await session.get(Municipality, record.municipality_id) is None:
-                raise UnknownMunicipality(record.municipality_id)
-            if record.booth_id is not None and await session.get(Booth, record.booth_id) is None:
-                raise UnknownBooth(record.booth_id)
-            session.add(
-                Consultation(
-                    id=record.id,
-                    municipality_id=record.municipality_id,
-                    channel=record.channel,
-                    booth_id=record.booth_id,
-                    resident_ref=record.resident_ref,
-                    route=record.route,
-                    language=record.language,
-                    urgent=record.urgent,
-                    state=record.state,
-                    agent_id=record.agent_id,
-                    requested_at=record.requested_at,
-                    triage=record.triage,
-                    summary=record.summary,
-                    updated_at=record.requested_at,
-                )
+        try:
+            async with self._db.transaction() as session:
+                if key is not None and await _has_key(session, key):
+                    return False
+                await self._insert_new(session, record, event_detail, key)
+        except (IntegrityError, DuplicateConsultation):
+            # A concurrent writer of the same record got there first (the consultation's id or the key).
+            if key is not None and await self._key_stored(key):
+                return False
+            raise
+        return True
+
+    async def _insert_new(
+        self, session: AsyncSession, record: NewConsultation, event_detail: Any, key: str | None
+    ) -> None:
+        if await session.get(Consultation, record.id) is not None:
+            raise DuplicateConsultation(record.id)
+        if await session.get(Municipality, record.municipality_id) is None:
+            raise UnknownMunicipality(record.municipality_id)
+        if record.booth_id is not None and await session.get(Booth, record.booth_id) is None:
+            raise UnknownBooth(record.booth_id)
+        session.add(
+            Consultation(
+                id=record.id,
+                municipality_id=record.municipality_id,
+                channel=record.channel,
+                booth_id=record.booth_id,
+                resident_ref=record.resident_ref,
+                route=record.route,
+                language=record.language,
+                urgent=record.urgent,
+                state=record.state,
+                agent_id=record.agent_id,
+                requested_at=record.requested_at,
+                triage=record.triage,
+                summary=record.summary,
+                updated_at=record.requested_at,
             )
-            await session.flush()
-            session.add(
-                ConsultationEvent(
-                    consultation_id=record.id,
-                    at=record.requested_at,
-                    kind="created",
-                    state=record.state,
-                    detail=event_detail,
-                )
+        )
+        await session.flush()
+        session.add(
+            ConsultationEvent(
+                consultation_id=record.id,
+                at=record.requested_at,
+                kind="created",
+                state=record.state,
+                detail=event_detail,
+                record_key=key,
             )
+        )
 
     async def transition(
         self,
@@ -258,12 +282,14 @@ class ConsultationRecords:
         kind: str,
         state: str,
         detail: Mapping[str, Any] | None = None,
+        key: str | None = None,
         **columns: Any,
     ) -> ConsultationRecord:
         """Move a consultation to ``state``: set the given ``columns`` and append one event, atomically.
 
         The event's detail records the columns that were set (plus ``detail``). Column names outside
-        :data:`TRANSITION_COLUMNS` are refused before anything is written.
+        :data:`TRANSITION_COLUMNS` are refused before anything is written. With a ``key`` already stored
+        nothing is written (the record as it stands is returned): the same change is never applied twice.
         """
         unknown = [name for name in columns if name not in TRANSITION_COLUMNS]
         if unknown:
@@ -271,19 +297,41 @@ class ConsultationRecords:
         if not kind or not state:
             raise InvalidValue("a transition needs a kind and a state")
         event_detail = json_data({**columns, **(detail or {})})
-        async with self._db.transaction() as session:
-            row = await session.get(Consultation, consultation_id, with_for_update=True)
-            if row is None:
-                raise UnknownConsultation(consultation_id)
-            for name, value in columns.items():
-                setattr(row, name, value)
-            row.state = state
-            row.updated_at = at
-            session.add(
-                ConsultationEvent(consultation_id=consultation_id, at=at, kind=kind, state=state, detail=event_detail)
-            )
-            await session.flush()
-            return _to_record(row)
+        try:
+            async with self._db.transaction() as session:
+                # the row lock first: writers of one consultation's changes queue here, so the key check below
+                # sees whatever the writer before us committed
+                row = await session.get(Consultation, consultation_id, with_for_update=True)
+                if row is None:
+                    raise UnknownConsultation(consultation_id)
+                if key is not None and await _has_key(session, key):
+                    return _to_record(row)
+                for name, value in columns.items():
+                    setattr(row, name, value)
+                row.state = state
+                row.updated_at = at
+                session.add(
+                    ConsultationEvent(
+                        consultation_id=consultation_id,
+                        at=at,
+                        kind=kind,
+                        state=state,
+                        detail=event_detail,
+                        record_key=key,
+                    )
+                )
+                await session.flush()
+                return _to_record(row)
+        except IntegrityError:
+            if key is not None and await self._key_stored(key):
+                found = await self.get(consultation_id)
+                if found is not None:
+                    return found
+            raise
+
+    async def _key_stored(self, key: str) -> bool:
+        async with self._db.read() as session:
+            return await _has_key(session, key)
 
     async def add_chat(
         self,
@@ -475,6 +523,11 @@ def _export_row(
         "transcript": transcript,
     }
     return {name: exported[name] for name in EXPORT_FIELDS}
+
+
+async def _has_key(session: AsyncSession, key: str) -> bool:
+    found = await session.scalar(select(ConsultationEvent.id).where(ConsultationEvent.record_key == key).limit(1))
+    return found is not None
 
 
 async def _seq_of_client_id(session: AsyncSession, consultation_id: str, client_id: str) -> int | None:

@@ -1,0 +1,140 @@
+"""A database that goes away (a PostgreSQL failover) must neither strand the people in a call nor lose a record.
+
+The server's connections to PostgreSQL go through a proxy the test cuts. While it is cut a whole consultation
+runs: request, offer, accept, call, hang-up, wrap-up. Every ack is ``ok`` and every notification arrives (the
+live state is the truth for the live interaction); the records wait in the live state's outbox
+(``madoguchi_records_pending`` > 0, ``/readyz`` names the database). When the proxy is restored the timer loop
+writes them, once each and in order, within a few seconds. Run with the in-process live state and with Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from madoguchi.storage.db import Database
+from madoguchi.storage.records import ConsultationRecords
+from madoguchi.storage.testing import temporary_database_url
+from tests.support import (
+    REDIS_TEST_URL,
+    LiveServer,
+    TcpProxy,
+    agent_peer,
+    booth_peer,
+    delete_redis_keys,
+    make_settings,
+    serve,
+)
+
+pytestmark = pytest.mark.postgres
+
+PASSWORD = "correct horse battery"
+
+
+def ok(ack: Any) -> dict[str, Any]:
+    assert isinstance(ack, dict) and ack.get("ok") is True, ack
+    return ack
+
+
+async def get(url: str) -> tuple[int, Any]:
+    async with aiohttp.ClientSession() as http, http.get(url) as resp:
+        if resp.content_type == "application/json":
+            return resp.status, await resp.json()
+        return resp.status, await resp.text()
+
+
+async def pending(server: LiveServer) -> float:
+    status, body = await get(f"{server.base_url}/metrics")
+    assert status == 200
+    for family in text_string_to_metric_families(body):
+        for sample in family.samples:
+            if sample.name == "madoguchi_records_pending":
+                return float(sample.value)
+    raise AssertionError("no madoguchi_records_pending in /metrics")
+
+
+async def eventually(probe: Any, *, within: float) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not await probe():
+        assert loop.time() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.1)
+
+
+@pytest.mark.parametrize("live_state", ["memory", "redis"])
+async def test_a_whole_consultation_while_the_database_is_away_is_recorded_once_it_returns(
+    tmp_path: Path, live_state: str
+) -> None:
+    proxy = TcpProxy("127.0.0.1", 5432)
+    await proxy.restore()
+    prefix = f"mdtest:{secrets.token_hex(6)}"
+    redis: dict[str, Any] = {"redis_url": REDIS_TEST_URL, "redis_prefix": prefix} if live_state == "redis" else {}
+    try:
+        async with temporary_database_url("postgresql", tmp_path) as direct_url:
+            proxied_url = direct_url.replace("@127.0.0.1:5432/", f"@127.0.0.1:{proxy.port}/")
+            assert proxied_url != direct_url
+            async with serve(make_settings(tmp_path, database_url=proxied_url, **redis)) as server:
+                _, token, _ = await server.add_booth()
+                await server.add_agent("agent1", PASSWORD)
+                booth = await booth_peer(server, token)
+                agent = await agent_peer(server, "agent1", PASSWORD)
+
+                await proxy.cut()  # the failover begins
+
+                ok(await agent.call("agent.status", {"status": "available"}))
+                cid = ok(await booth.call("consultation.request", {"route": "tax"}))["consultation_id"]
+                offer = await agent.wait_for("offer")
+                assert offer["consultation_id"] == cid
+                ok(await agent.call("offer.accept", {"consultation_id": cid}))
+                await booth.wait_for("call.start", lambda d: d["consultation_id"] == cid)
+                await agent.wait_for("call.start", lambda d: d["consultation_id"] == cid)
+                ok(await booth.call("consultation.end", {"consultation_id": cid}))
+                await agent.wait_for("call.end", lambda d: d["consultation_id"] == cid)
+                await booth.wait_for("consultation.closed", lambda d: d["consultation_id"] == cid)
+                await agent.wait_for("agent.state", lambda s: s["status"] == "wrap_up")
+                ok(await agent.call("wrapup.submit", {"consultation_id": cid, "disposition": "resolved", "note": "済"}))
+                await agent.wait_for("agent.state", lambda s: s["status"] == "available")
+
+                assert await pending(server) == 5  # request, offer, accept, end, wrap-up
+                status, body = await get(f"{server.base_url}/readyz")
+                assert status == 503 and body["checks"]["database"]["ok"] is False
+
+                await proxy.restore()  # the database is back
+
+                async def flushed() -> bool:
+                    return await pending(server) == 0
+
+                await eventually(flushed, within=6.0)
+                status, body = await get(f"{server.base_url}/readyz")
+                assert status == 200, body
+                await booth.close()
+                await agent.close()
+
+            db = Database(direct_url)
+            try:
+                records = ConsultationRecords(db)
+                events = await records.events(cid)
+                record = await records.get(cid)
+            finally:
+                await db.close()
+            assert [(e.kind, e.state) for e in events] == [
+                ("created", "waiting"),
+                ("offer", "offered"),
+                ("accept", "active"),
+                ("end", "wrap_up"),
+                ("wrap_up", "closed"),
+            ]
+            assert record is not None
+            assert record.state == "closed" and record.disposition == "resolved" and record.note == "済"
+            assert record.answered_at is not None and record.ended_at is not None and record.closed_at is not None
+            assert record.end_reason == "hung_up_by_resident"
+    finally:
+        await proxy.cut()
+        if live_state == "redis":
+            await delete_redis_keys(prefix)

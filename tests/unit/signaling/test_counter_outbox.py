@@ -1,0 +1,108 @@
+"""The outbox: every state change queues its durable record in the same state, under a unique, ordered key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from madoguchi.signaling.consultation import State, Trigger
+from madoguchi.signaling.counter import (
+    Counter,
+    CounterConfig,
+    CounterError,
+    CounterState,
+    PendingRecord,
+    Transitioned,
+)
+from madoguchi.signaling.store import MemoryStore
+from tests.cases import open_booth_case
+
+
+def test_every_transition_queues_one_record_with_a_unique_ordered_key(desk: Any) -> None:
+    desk.active_call("c1", "a1", now=10.0)
+    desk.counter.end("c1", participant=desk.booth("c1"), now=20.0)
+    desk.wrap_up("a1", "c1", now=30.0)
+
+    transitions = [e for e in desk.take() if isinstance(e, Transitioned)]
+    outbox = desk.counter.state.outbox
+    assert [(e.trigger, e.previous, e.consultation.state, e.at) for e in outbox] == [
+        (t.trigger, t.previous, t.consultation.state, t.at) for t in transitions
+    ]
+    assert [e.key for e in outbox] == ["c1:0", "c1:1", "c1:2", "c1:3", "c1:4"]
+    assert [e.trigger for e in outbox] == [Trigger.REQUEST, Trigger.OFFER, Trigger.ACCEPT, Trigger.END, Trigger.WRAP_UP]
+    assert outbox[0].previous is None and outbox[-1].consultation.state == State.CLOSED
+    assert desk.counter.staged == outbox
+    # the closed case left the live state; its records did not
+    assert "c1" not in desk.counter.state.consultations
+
+
+def test_keys_stay_unique_across_consultations_and_returns_to_the_queue(desk: Any) -> None:
+    desk.agent("a1", now=0.0)
+    desk.agent("a2", now=1.0)
+    desk.request("c1", now=2.0)
+    desk.request("c2", now=3.0)
+    desk.counter.decline("a1", "c1", now=4.0)  # back to the queue: more changes for the same case
+    keys = [e.key for e in desk.counter.state.outbox]
+    assert len(keys) == len(set(keys))
+    for cid in ("c1", "c2"):
+        numbers = [int(k.split(":")[1]) for k in keys if k.startswith(f"{cid}:")]
+        assert numbers == list(range(len(numbers)))
+
+
+def test_records_are_removed_only_by_key(desk: Any) -> None:
+    desk.request("c1", now=1.0)
+    desk.request("c2", now=2.0)
+    assert [e.key for e in desk.counter.state.outbox] == ["c1:0", "c2:0"]
+
+    assert desk.counter.discard_records({"c1:0", "nope:9"}) == 1
+    assert [e.key for e in desk.counter.state.outbox] == ["c2:0"]
+    desk.counter.cancel("c2", resident=desk.booth("c2"), now=3.0)
+    assert desk.counter.discard_records({"c2:0"}) == 1
+    assert [e.key for e in desk.counter.state.outbox] == ["c2:1"]  # queued meanwhile: kept
+    assert desk.counter.discard_records(set()) == 0
+
+
+def test_pending_records_by_consultation_keep_their_order(desk: Any) -> None:
+    desk.request("c1", now=1.0)
+    desk.request("c2", now=2.0)
+    desk.counter.cancel("c1", resident=desk.booth("c1"), now=3.0)
+    assert [e.key for e in desk.counter.pending_records({"c1"})] == ["c1:0", "c1:1"]
+    assert [e.key for e in desk.counter.pending_records()] == ["c1:0", "c2:0", "c1:1"]
+
+
+def test_extra_columns_go_to_the_first_record_of_the_operation_only(desk: Any) -> None:
+    desk.agent("a1", now=0.0)
+    desk.request("c1", now=1.0)  # request and offer in one operation
+    desk.counter.annotate_first_record({"summary": {"topic": "tax"}})
+    first, offer = desk.counter.state.outbox
+    assert first.extra == {"summary": {"topic": "tax"}} and offer.extra == {}
+    assert desk.counter.staged[0] is first
+
+
+def test_the_outbox_survives_a_json_round_trip(desk: Any) -> None:
+    desk.active_call("c1", "a1", now=10.0)
+    desk.counter.annotate_first_record({"triage": {"route": "tax"}, "summary": None})
+    desk.counter.transfer("a1", "c1", route="pension", now=12.0)
+
+    text = desk.counter.state.model_dump_json()
+    again = CounterState.model_validate_json(text)
+    assert again.outbox == desk.counter.state.outbox
+    assert all(isinstance(e, PendingRecord) for e in again.outbox)
+    assert again.outbox[-1].detail == {"from_route": "tax", "route": "pension"}
+    assert again.model_dump_json() == text
+
+
+async def test_a_failed_operation_queues_nothing_and_a_committed_one_everything() -> None:
+    store = MemoryStore(CounterConfig())
+
+    def open_then_fail(counter: Counter) -> None:
+        open_booth_case(counter, "c1", 1.0)
+        raise CounterError("invalid_state", "changed my mind")
+
+    with pytest.raises(CounterError):
+        await store.transact(open_then_fail)
+    assert (await store.read()).state.outbox == []
+
+    await store.transact(lambda c: open_booth_case(c, "c1", 1.0))
+    assert [e.key for e in (await store.read()).state.outbox] == ["c1:0"]
