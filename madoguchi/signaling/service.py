@@ -400,7 +400,14 @@ class CounterService:
             due = latest.next_deadline()
             if due is not None and due <= self._clock():
                 await self._run(partial(Counter.tick, now=self._clock()))
-            if latest.state.outbox and self._clock() >= next_flush and self._flushing is None:
+            oldest = latest.state.outbox[0].at if latest.state.outbox else None
+            # only records older than a round: younger ones are normally being written by their operation
+            if (
+                oldest is not None
+                and oldest <= self._clock() - FLUSH_INTERVAL_S
+                and self._clock() >= next_flush
+                and self._flushing is None
+            ):
                 # in its own task: a database that hangs must not hold up offer timeouts and grace periods
                 next_flush = self._clock() + FLUSH_INTERVAL_S
                 self._flushing = asyncio.create_task(self.flush_records(), name="flush-records")
@@ -417,14 +424,14 @@ class CounterService:
         if not task.cancelled() and task.exception() is not None:
             log.warning("writing pending records failed: %s", task.exception())
 
-    async def flush_records(self) -> int:
+    async def flush_records(self, *, limit_s: float | None = None) -> int:
         """Write every pending record of the live state's outbox to the database, in order, and remove those
         written; returns how many were written. Safe to run in any process at any time (writes are idempotent
-        by key); what the database does not take stays for the next round."""
+        by key); what the database does not take (within ``limit_s``, if given) stays for the next round."""
         pending = (await self._store.read()).pending_records()
         if not pending:
             return 0
-        done = await self._write_records(pending, limit_s=None)
+        done = await self._write_records(pending, limit_s=limit_s)
         await self._discard(done)
         if len(done) < len(pending):
             log.warning("%d record(s) still wait for the database", len(pending) - len(done))
@@ -469,6 +476,11 @@ class CounterService:
             c.tick(now)
 
         await self._run(op)
+        try:
+            # last chance for records still pending: with the in-process live state they die with the process
+            await self.flush_records(limit_s=RECORD_WRITE_TIMEOUT_S)
+        except Exception as exc:
+            log.warning("pending records not written at shutdown: %s", exc)
 
     # --- views -------------------------------------------------------------------------------------------------
 
@@ -655,16 +667,13 @@ class CounterService:
 
     async def _write_records(self, entries: list[PendingRecord], *, limit_s: float | None) -> list[str]:
         """Write ``entries`` in order; returns the keys that are done (written, already there, or refused for
-        good). Per consultation, nothing is written after a record that failed (a transition must not overtake
-        its case's creation); the first failure that is not a storage refusal (the database is unreachable)
-        stops the whole round, so an outage costs one timeout, not one per case."""
+        good). The first failure that is not a storage refusal (the database is unreachable) stops the round:
+        nothing after it is written, so no transition overtakes its case's creation or an earlier change, and an
+        outage costs one timeout, not one per record."""
         done: list[str] = []
-        blocked: set[str] = set()
         try:
             async with asyncio.timeout(limit_s):
                 for entry in entries:
-                    if entry.consultation_id in blocked:
-                        continue
                     try:
                         await self._record(entry)
                     except StorageError as exc:
@@ -672,7 +681,6 @@ class CounterService:
                         log.error("record %s refused by storage, dropped: %s", entry.key, exc)
                     except Exception as exc:
                         log.warning("record %s not written (%s: %s)", entry.key, type(exc).__name__, exc)
-                        blocked.add(entry.consultation_id)
                         break
                     done.append(entry.key)
         except TimeoutError:
