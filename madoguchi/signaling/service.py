@@ -627,11 +627,17 @@ class CounterService:
         return servers
 
     async def _booth(self, booth_id: str | None) -> BoothRecord | None:
+        """The booth (for names in views), cached; ``None`` while the database is away and this process has not
+        seen the booth yet: a view shows no booth name rather than failing (the call must still start)."""
         if booth_id is None:
             return None
         booth = self._booth_cache.get(booth_id)
         if booth is None:
-            booth = await self._booths.get(booth_id)
+            try:
+                booth = await self._booths.get(booth_id)
+            except Exception as exc:
+                log.warning("booth %s unreadable (%s); its name is left out of views", booth_id, exc)
+                return None
             if booth is not None:
                 self._booth_cache[booth_id] = booth
         return booth

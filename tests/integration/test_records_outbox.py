@@ -4,13 +4,16 @@ The server's connections to PostgreSQL go through a proxy the test cuts. While i
 runs: request, offer, accept, call, hang-up, wrap-up. Every ack is ``ok`` and every notification arrives (the
 live state is the truth for the live interaction); the records wait in the live state's outbox
 (``madoguchi_records_pending`` > 0, ``/readyz`` names the database). When the proxy is restored the timer loop
-writes them, once each and in order, within a few seconds. Run with the in-process live state and with Redis.
+writes them, once each and in order, within a few seconds. Run with the in-process live state, with Redis, and
+with two processes on Redis (booth on one, agent on the other: both flush the same outbox).
 """
 
 from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,7 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from madoguchi.settings import Settings
 from madoguchi.storage.db import Database
 from madoguchi.storage.records import ConsultationRecords
 from madoguchi.storage.testing import temporary_database_url
@@ -67,23 +71,36 @@ async def eventually(probe: Any, *, within: float) -> None:
         await asyncio.sleep(0.1)
 
 
-@pytest.mark.parametrize("live_state", ["memory", "redis"])
+@asynccontextmanager
+async def servers(settings: Settings, live_state: str) -> AsyncIterator[tuple[LiveServer, LiveServer]]:
+    """(booth side, agent side): one process, or two sharing Redis (each with its own flusher)."""
+    if live_state != "two processes":
+        async with serve(settings) as server:
+            yield server, server
+        return
+    async with serve(settings) as booth_side, serve(settings) as agent_side:
+        agent_side.booth_url = agent_side.agent_url = agent_side.base_url
+        yield booth_side, agent_side
+
+
+@pytest.mark.parametrize("live_state", ["memory", "redis", "two processes"])
 async def test_a_whole_consultation_while_the_database_is_away_is_recorded_once_it_returns(
     tmp_path: Path, live_state: str
 ) -> None:
     proxy = TcpProxy("127.0.0.1", 5432)
     await proxy.restore()
     prefix = f"mdtest:{secrets.token_hex(6)}"
-    redis: dict[str, Any] = {"redis_url": REDIS_TEST_URL, "redis_prefix": prefix} if live_state == "redis" else {}
+    redis: dict[str, Any] = {"redis_url": REDIS_TEST_URL, "redis_prefix": prefix} if live_state != "memory" else {}
     try:
         async with temporary_database_url("postgresql", tmp_path) as direct_url:
             proxied_url = direct_url.replace("@127.0.0.1:5432/", f"@127.0.0.1:{proxy.port}/")
             assert proxied_url != direct_url
-            async with serve(make_settings(tmp_path, database_url=proxied_url, **redis)) as server:
+            settings = make_settings(tmp_path, database_url=proxied_url, **redis)
+            async with servers(settings, live_state) as (server, agent_side):
                 _, token, _ = await server.add_booth()
                 await server.add_agent("agent1", PASSWORD)
                 booth = await booth_peer(server, token)
-                agent = await agent_peer(server, "agent1", PASSWORD)
+                agent = await agent_peer(agent_side, "agent1", PASSWORD)
 
                 await proxy.cut()  # the failover begins
 
@@ -102,6 +119,7 @@ async def test_a_whole_consultation_while_the_database_is_away_is_recorded_once_
                 await agent.wait_for("agent.state", lambda s: s["status"] == "available")
 
                 assert await pending(server) == 5  # request, offer, accept, end, wrap-up
+                assert await pending(agent_side) == 5  # the live state's number: the same on every process
                 status, body = await get(f"{server.base_url}/readyz")
                 assert status == 503 and body["checks"]["database"]["ok"] is False
 
@@ -136,5 +154,5 @@ async def test_a_whole_consultation_while_the_database_is_away_is_recorded_once_
             assert record.end_reason == "hung_up_by_resident"
     finally:
         await proxy.cut()
-        if live_state == "redis":
+        if live_state != "memory":
             await delete_redis_keys(prefix)
