@@ -26,7 +26,7 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -62,8 +62,12 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 RECORD_WRITE_TIMEOUT_S = 5.0
-"""How long an operation waits for the database before it leaves its records in the outbox and answers anyway.
-Cutting a write short is safe: a write whose commit did land is recognised by its key when it is retried."""
+"""How long an operation (or a round of the flusher) waits for the database before it leaves the records in the
+outbox. Once a round has failed, operations stop waiting at all and leave their records to the flusher until it
+gets through again. Cutting a write short is safe: a write whose commit did land is recognised by its key when it
+is retried."""
+VIEW_READ_TIMEOUT_S = 2.0
+"""How long building a view (an offer, call.start, agent.state) waits for a database read before going without."""
 FLUSH_INTERVAL_S = 1.0
 """How often the timer loop writes pending records while there are any."""
 
@@ -138,6 +142,10 @@ class CounterService:
         self.process_id = "p" + secrets.token_hex(6)
         self._held: dict[str, set[str]] = {}  # participant -> connections open on this process
         self._flushing: asyncio.Task[int] | None = None
+        # The last write round could not reach the database: operations then leave their records to the flusher
+        # instead of each waiting up to RECORD_WRITE_TIMEOUT_S for a database that hangs.
+        self._database_away = False
+        self._abandoned: set[asyncio.Task[bool]] = set()  # writes cut short, still cleaning up
 
     # --- operations --------------------------------------------------------------------------------------------
 
@@ -410,7 +418,9 @@ class CounterService:
             ):
                 # in its own task: a database that hangs must not hold up offer timeouts and grace periods
                 next_flush = self._clock() + FLUSH_INTERVAL_S
-                self._flushing = asyncio.create_task(self.flush_records(), name="flush-records")
+                self._flushing = asyncio.create_task(
+                    self.flush_records(limit_s=RECORD_WRITE_TIMEOUT_S), name="flush-records"
+                )
                 self._flushing.add_done_callback(self._flushed)
         except asyncio.CancelledError:
             raise
@@ -449,7 +459,7 @@ class CounterService:
             return 0
         # Pending records first: a case that closed while the database was away is in the outbox, not in the
         # live state, and must get its own end rather than an "interrupted" one.
-        await self.flush_records()
+        await self.flush_records(limit_s=RECORD_WRITE_TIMEOUT_S)
         counter = await self._store.read()
         known = set(counter.state.consultations) | {e.consultation_id for e in counter.pending_records()}
         count = 0
@@ -475,12 +485,16 @@ class CounterService:
             c.state.processes[self.process_id] = now - c.config.process_timeout_s
             c.tick(now)
 
-        await self._run(op)
         try:
-            # last chance for records still pending: with the in-process live state they die with the process
-            await self.flush_records(limit_s=RECORD_WRITE_TIMEOUT_S)
-        except Exception as exc:
-            log.warning("pending records not written at shutdown: %s", exc)
+            await self._run(op)
+            try:
+                # last chance for records still pending: with the in-process live state they die with the process
+                await self.flush_records(limit_s=RECORD_WRITE_TIMEOUT_S)
+            except Exception as exc:
+                log.warning("pending records not written at shutdown: %s", exc)
+        finally:
+            if self._abandoned:  # writes cut short earlier may still be cleaning up: let them end
+                await asyncio.wait(set(self._abandoned), timeout=RECORD_WRITE_TIMEOUT_S)
 
     # --- views -------------------------------------------------------------------------------------------------
 
@@ -536,11 +550,9 @@ class CounterService:
     async def _summary(self, consultation_id: str) -> Any:
         """The summary staff read: from the record, or from a pending record while the database is away (a
         view must not fail, and the offer must still ring, because the database is down)."""
-        record: ConsultationRecord | None = None
-        try:
-            record = await self._records.get(consultation_id)
-        except Exception as exc:
-            log.warning("summary of %s unreadable (%s); using the pending record if any", consultation_id, exc)
+        record: ConsultationRecord | None = await self._view_read(
+            f"summary of {consultation_id}", lambda: self._records.get(consultation_id)
+        )
         if record is not None and record.summary is not None:
             return record.summary
         counter = await self._store.read()
@@ -577,11 +589,7 @@ class CounterService:
 
     async def _chat_lines(self, consultation_id: str) -> list[dict[str, Any]]:
         """The transcript so far; empty while the database is away (a view must not fail because of it)."""
-        try:
-            lines = await self._records.chat(consultation_id)
-        except Exception as exc:
-            log.warning("chat of %s unreadable: %s", consultation_id, exc)
-            return []
+        lines = await self._view_read(f"chat of {consultation_id}", lambda: self._records.chat(consultation_id))
         return [
             {
                 "consultation_id": consultation_id,
@@ -590,7 +598,7 @@ class CounterService:
                 "text": line.text,
                 "at": line.at.timestamp(),
             }
-            for line in lines
+            for line in lines or []
         ]
 
     def _call_start(self, counter: Counter, c: Consultation, *, role: str) -> dict[str, Any]:
@@ -633,14 +641,23 @@ class CounterService:
             return None
         booth = self._booth_cache.get(booth_id)
         if booth is None:
-            try:
-                booth = await self._booths.get(booth_id)
-            except Exception as exc:
-                log.warning("booth %s unreadable (%s); its name is left out of views", booth_id, exc)
-                return None
+            booth = await self._view_read(f"booth {booth_id}", lambda: self._booths.get(booth_id))
             if booth is not None:
                 self._booth_cache[booth_id] = booth
         return booth
+
+    async def _view_read(self, what: str, read: Callable[[], Awaitable[T]]) -> T | None:
+        """A database read for a view: skipped while the database is known to be away, cut short after
+        :data:`VIEW_READ_TIMEOUT_S` otherwise. ``None`` when it cannot be had: the view goes without (a booth
+        name, a summary, the transcript so far), because the call must still start."""
+        if self._database_away:
+            return None
+        try:
+            async with asyncio.timeout(VIEW_READ_TIMEOUT_S):
+                return await read()
+        except Exception as exc:
+            log.warning("%s unreadable (%s: %s); the view goes without", what, type(exc).__name__, exc)
+            return None
 
     # --- the pipeline ------------------------------------------------------------------------------------------
 
@@ -660,7 +677,7 @@ class CounterService:
         if not effects:
             return result
         self._wake.set()
-        if to_write:
+        if to_write and not self._database_away:
             done = await self._write_records(to_write, limit_s=RECORD_WRITE_TIMEOUT_S)
             if len(done) < len(to_write):
                 log.warning(
@@ -677,21 +694,43 @@ class CounterService:
         nothing after it is written, so no transition overtakes its case's creation or an earlier change, and an
         outage costs one timeout, not one per record."""
         done: list[str] = []
+        # In a task of its own: cut short, a write against a hanging database cleans up (a rollback that hangs
+        # too) for seconds more, and the operation must not wait for that.
+        writing = asyncio.create_task(self._write_in_order(entries, done), name="write-records")
         try:
             async with asyncio.timeout(limit_s):
-                for entry in entries:
-                    try:
-                        await self._record(entry)
-                    except StorageError as exc:
-                        # refused for good (a booth deleted meanwhile...): retrying cannot help
-                        log.error("record %s refused by storage, dropped: %s", entry.key, exc)
-                    except Exception as exc:
-                        log.warning("record %s not written (%s: %s)", entry.key, type(exc).__name__, exc)
-                        break
-                    done.append(entry.key)
+                reached = await asyncio.shield(writing)
         except TimeoutError:
             log.warning("database did not answer within %.0f s", limit_s or 0)
+            self._abandon(writing)
+            reached = False
+            done = list(done)  # what it finished before the limit; nothing is added after a cancel
+        except asyncio.CancelledError:
+            self._abandon(writing)
+            raise
+        if reached == self._database_away:
+            log.warning("records: database %s", "back; writing records again" if reached else "away")
+        self._database_away = not reached
         return done
+
+    def _abandon(self, task: asyncio.Task[bool]) -> None:
+        task.cancel()
+        self._abandoned.add(task)
+        task.add_done_callback(self._abandoned.discard)
+
+    async def _write_in_order(self, entries: list[PendingRecord], done: list[str]) -> bool:
+        """Write until the first failure that is not a storage refusal; True when every entry was dealt with."""
+        for entry in entries:
+            try:
+                await self._record(entry)
+            except StorageError as exc:
+                # refused for good (a booth deleted meanwhile...): retrying cannot help
+                log.error("record %s refused by storage, dropped: %s", entry.key, exc)
+            except Exception as exc:
+                log.warning("record %s not written (%s: %s)", entry.key, type(exc).__name__, exc)
+                return False
+            done.append(entry.key)
+        return True
 
     async def _discard(self, keys: list[str]) -> None:
         """Remove written records from the outbox; if the live store is away they stay, and are written again

@@ -22,6 +22,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from madoguchi.settings import Settings
+from madoguchi.signaling.service import RECORD_WRITE_TIMEOUT_S
 from madoguchi.storage.db import Database
 from madoguchi.storage.records import ConsultationRecords
 from madoguchi.storage.testing import temporary_database_url
@@ -156,3 +157,58 @@ async def test_a_whole_consultation_while_the_database_is_away_is_recorded_once_
         await proxy.cut()
         if live_state != "memory":
             await delete_redis_keys(prefix)
+
+
+async def test_a_database_that_hangs_costs_one_wait_not_one_per_operation(tmp_path: Path) -> None:
+    """Packets to the database vanish (a partition, not a refusal): the first operation waits out the write limit,
+    the ones after it answer at once and leave their records to the flusher, which writes them when the link is
+    back."""
+    proxy = TcpProxy("127.0.0.1", 5432)
+    await proxy.restore()
+    loop = asyncio.get_running_loop()
+    try:
+        async with temporary_database_url("postgresql", tmp_path) as direct_url:
+            proxied_url = direct_url.replace("@127.0.0.1:5432/", f"@127.0.0.1:{proxy.port}/")
+            async with serve(make_settings(tmp_path, database_url=proxied_url)) as server:
+                _, token, _ = await server.add_booth()
+                await server.add_agent("agent1", PASSWORD)
+                booth = await booth_peer(server, token)
+                agent = await agent_peer(server, "agent1", PASSWORD)
+                ok(await agent.call("agent.status", {"status": "available"}))
+
+                proxy.freeze()  # requests still reach PostgreSQL; its answers never come back
+                started = loop.time()
+                ack = await booth.sio.call("consultation.request", {"route": "tax"}, namespace="/booth", timeout=15)
+                cid = ok(ack)["consultation_id"]
+                first_wait = loop.time() - started
+                assert first_wait < RECORD_WRITE_TIMEOUT_S + 2.0
+
+                await agent.wait_for("offer", lambda d: d["consultation_id"] == cid)
+                started = loop.time()
+                ok(await agent.call("offer.accept", {"consultation_id": cid}))
+                assert loop.time() - started < 1.0  # no second wait for the same hanging database
+                await booth.wait_for("call.start", lambda d: d["consultation_id"] == cid)
+                assert await pending(server) == 3  # request, offer, accept
+
+                await proxy.cut()  # the partition heals the usual way: stale connections are reset
+                await proxy.restore()
+
+                async def flushed() -> bool:
+                    return await pending(server) == 0
+
+                await eventually(flushed, within=RECORD_WRITE_TIMEOUT_S + 8.0)
+                await booth.close()
+                await agent.close()
+
+            db = Database(direct_url)
+            try:
+                events = await ConsultationRecords(db).events(cid)
+            finally:
+                await db.close()
+            assert [(e.kind, e.state) for e in events] == [
+                ("created", "waiting"),
+                ("offer", "offered"),
+                ("accept", "active"),
+            ]
+    finally:
+        await proxy.cut()
