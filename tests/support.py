@@ -306,3 +306,17 @@ class TcpProxy:
                 sink.write(data)
                 await sink.drain()
         sink.close()
+
+
+def ok(ack: Any) -> dict[str, Any]:
+    """The ack of an operation that must have succeeded (the failing ack is the assertion message)."""
+    assert isinstance(ack, dict) and ack.get("ok") is True, ack
+    return ack
+
+
+async def http_get(url: str) -> tuple[int, Any]:
+    """Status and body of a GET: parsed JSON when the server says so, else text."""
+    async with aiohttp.ClientSession() as http, http.get(url) as resp:
+        if resp.content_type == "application/json":
+            return resp.status, await resp.json()
+        return resp.status, await resp.text()

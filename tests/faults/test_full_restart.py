@@ -20,14 +20,9 @@ from typing import Any
 import pytest
 
 from tests.faults.conftest import PROCESS_TIMEOUT_S, Deployment, ServerProcess
-from tests.support import Peer
+from tests.support import Peer, ok
 
 pytestmark = [pytest.mark.faults, pytest.mark.postgres]
-
-
-def ok(ack: Any) -> dict[str, Any]:
-    assert isinstance(ack, dict) and ack.get("ok") is True, ack
-    return ack
 
 
 def order(snapshot: dict[str, Any]) -> list[str]:

@@ -22,16 +22,11 @@ from typing import Any, Literal
 import pytest
 
 from tests.faults.conftest import GRACE_PERIOD_S, PROCESS_TIMEOUT_S, Deployment, ServerProcess, eventually
-from tests.support import Peer
+from tests.support import Peer, ok
 
 pytestmark = [pytest.mark.faults, pytest.mark.postgres]
 
 Side = Literal["booth", "agent"]
-
-
-def ok(ack: Any) -> dict[str, Any]:
-    assert isinstance(ack, dict) and ack.get("ok") is True, ack
-    return ack
 
 
 @dataclass

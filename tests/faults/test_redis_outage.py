@@ -30,17 +30,12 @@ from tests.faults.conftest import (
     eventually,
     http_status,
 )
-from tests.support import REDIS_TEST_URL, Peer
+from tests.support import REDIS_TEST_URL, Peer, ok
 
 pytestmark = [pytest.mark.faults, pytest.mark.postgres]
 
 OUTAGE_S = 15.0
 ERROR_ACK_WITHIN_S = 4.0
-
-
-def ok(ack: Any) -> dict[str, Any]:
-    assert isinstance(ack, dict) and ack.get("ok") is True, ack
-    return ack
 
 
 def order(snapshot: dict[str, Any]) -> list[str]:

@@ -21,17 +21,13 @@ from typing import Any
 import pytest
 
 from tests.faults.conftest import Deployment, TcpProxy, eventually
+from tests.support import ok
 
 pytestmark = [pytest.mark.faults, pytest.mark.postgres]
 
 LINES = 30
 FREEZE_AFTER = 10  # lines sent normally before the link stops answering
 CUT_AFTER = 20  # lines sent before the link is reset
-
-
-def ok(ack: Any) -> dict[str, Any]:
-    assert isinstance(ack, dict) and ack.get("ok") is True, ack
-    return ack
 
 
 async def test_no_chat_line_lost_or_doubled_when_the_booth_link_is_cut(

@@ -17,7 +17,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -34,24 +33,16 @@ from tests.support import (
     booth_peer,
     delete_redis_keys,
     make_settings,
+    ok,
     serve,
+)
+from tests.support import (
+    http_get as get,
 )
 
 pytestmark = pytest.mark.postgres
 
 PASSWORD = "correct horse battery"
-
-
-def ok(ack: Any) -> dict[str, Any]:
-    assert isinstance(ack, dict) and ack.get("ok") is True, ack
-    return ack
-
-
-async def get(url: str) -> tuple[int, Any]:
-    async with aiohttp.ClientSession() as http, http.get(url) as resp:
-        if resp.content_type == "application/json":
-            return resp.status, await resp.json()
-        return resp.status, await resp.text()
 
 
 async def pending(server: LiveServer) -> float:

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from madoguchi.chatbot.masking import my_number_check_digit
-from tests.support import LiveServer, Peer, agent_peer, on_both_topologies, resident_peer
+from tests.support import LiveServer, Peer, agent_peer, ok, on_both_topologies, resident_peer
 
 pytestmark = on_both_topologies
 
 PASSWORD = "correct horse battery"
-
-
-def ok(ack: Any) -> dict[str, Any]:
-    assert isinstance(ack, dict) and ack.get("ok") is True, ack
-    return ack
 
 
 def valid_my_number() -> str:

@@ -13,16 +13,11 @@ import aiohttp
 import pytest
 import socketio
 
-from tests.support import LiveServer, Peer, agent_peer, booth_peer, login_cookie, on_both_topologies
+from tests.support import LiveServer, Peer, agent_peer, booth_peer, login_cookie, ok, on_both_topologies
 
 pytestmark = on_both_topologies
 
 PASSWORD = "correct horse battery"
-
-
-def ok(ack: Any) -> dict[str, Any]:
-    assert isinstance(ack, dict) and ack.get("ok") is True, ack
-    return ack
 
 
 def error_code(ack: Any) -> str:

@@ -35,7 +35,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from madoguchi.app import SOCKETS
 from madoguchi.signaling.sockets import RoleNamespace
-from tests.support import LiveServer, Peer, agent_peer, booth_peer, resident_peer, serve_topology
+from tests.support import LiveServer, Peer, agent_peer, booth_peer, ok, resident_peer, serve_topology
 
 PASSWORD = "correct horse battery"
 NAMESPACES = ("/booth", "/agent", "/resident")
@@ -54,11 +54,6 @@ KNOWN_CODES = frozenset(
 )
 EXAMPLES_PER_EVENT = 50
 RESERVED = ("connect", "disconnect")  # python-socketio's own names; fuzzed by their own test below
-
-
-def ok(ack: Any) -> dict[str, Any]:
-    assert isinstance(ack, dict) and ack.get("ok") is True, ack
-    return ack
 
 
 def ack_code(ack: Any) -> str | None:

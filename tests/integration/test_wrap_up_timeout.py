@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from madoguchi import keys
-from tests.support import TOPOLOGIES, LiveServer, Peer, agent_peer, booth_peer, serve_topology
+from tests.support import TOPOLOGIES, LiveServer, Peer, agent_peer, booth_peer, ok, serve_topology
 
 PASSWORD = "correct horse battery"
 GRACE = 1.0
@@ -28,11 +28,6 @@ async def server(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
     [topology] = [t for t in TOPOLOGIES if t == request.param]
     async with serve_topology(topology, tmp_path, grace_period_s=GRACE, wrap_up_timeout_s=WRAP_UP_TIMEOUT) as live:
         yield live
-
-
-def ok(ack: Any) -> dict[str, Any]:
-    assert isinstance(ack, dict) and ack.get("ok") is True, ack
-    return ack
 
 
 async def record_of(server: LiveServer, cid: str) -> dict[str, Any]:

@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 import socketio
 from prometheus_client.parser import text_string_to_metric_families
@@ -20,23 +19,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from madoguchi.observability import Metrics
 from madoguchi.signaling.live import socketio_channel
 from tests.integration.redis.conftest import REDIS_TEST_URL, redis_settings
-from tests.support import LiveServer, Peer, TcpProxy, agent_peer, booth_peer, serve
+from tests.support import LiveServer, Peer, TcpProxy, agent_peer, booth_peer, ok, serve
+from tests.support import http_get as get
 from tests.support import make_settings as plain_settings
 
 PASSWORD = "correct horse battery"
 OUTAGE_S = 9.0
-
-
-def ok(ack: Any) -> dict[str, Any]:
-    assert isinstance(ack, dict) and ack.get("ok") is True, ack
-    return ack
-
-
-async def get(url: str) -> tuple[int, Any]:
-    async with aiohttp.ClientSession() as http, http.get(url) as resp:
-        if resp.content_type == "application/json":
-            return resp.status, await resp.json()
-        return resp.status, await resp.text()
 
 
 async def scrape(server: LiveServer) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

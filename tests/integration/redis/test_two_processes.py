@@ -16,16 +16,11 @@ from typing import Any
 import pytest
 
 from tests.integration.redis.conftest import REDIS_TEST_URL, redis_settings
-from tests.support import LiveServer, agent_peer, booth_peer, serve
+from tests.support import LiveServer, agent_peer, booth_peer, ok, serve
 
 pytestmark = pytest.mark.postgres
 
 PASSWORD = "correct horse battery"
-
-
-def ok(ack: Any) -> dict[str, Any]:
-    assert isinstance(ack, dict) and ack.get("ok") is True, ack
-    return ack
 
 
 def error_code(ack: Any) -> str:
