@@ -23,7 +23,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from madoguchi.settings import Settings
 from madoguchi.signaling.service import RECORD_WRITE_TIMEOUT_S
 from madoguchi.storage.db import Database
-from madoguchi.storage.records import ConsultationRecords
+from madoguchi.storage.records import ConsultationRecord, ConsultationRecords
 from madoguchi.storage.testing import temporary_database_url
 from tests.support import (
     REDIS_TEST_URL,
@@ -53,6 +53,17 @@ async def pending(server: LiveServer) -> float:
             if sample.name == "madoguchi_records_pending":
                 return float(sample.value)
     raise AssertionError("no madoguchi_records_pending in /metrics")
+
+
+async def stored(database_url: str, cid: str) -> tuple[list[tuple[str, str]], ConsultationRecord | None]:
+    """What the database holds for ``cid``, read directly (not through the proxy): (kind, state) of each event,
+    and the record."""
+    db = Database(database_url)
+    try:
+        records = ConsultationRecords(db)
+        return [(e.kind, e.state) for e in await records.events(cid)], await records.get(cid)
+    finally:
+        await db.close()
 
 
 async def eventually(probe: Any, *, within: float) -> None:
@@ -126,14 +137,8 @@ async def test_a_whole_consultation_while_the_database_is_away_is_recorded_once_
                 await booth.close()
                 await agent.close()
 
-            db = Database(direct_url)
-            try:
-                records = ConsultationRecords(db)
-                events = await records.events(cid)
-                record = await records.get(cid)
-            finally:
-                await db.close()
-            assert [(e.kind, e.state) for e in events] == [
+            events, record = await stored(direct_url, cid)
+            assert events == [
                 ("created", "waiting"),
                 ("offer", "offered"),
                 ("accept", "active"),
@@ -191,12 +196,8 @@ async def test_a_database_that_hangs_costs_one_wait_not_one_per_operation(tmp_pa
                 await booth.close()
                 await agent.close()
 
-            db = Database(direct_url)
-            try:
-                events = await ConsultationRecords(db).events(cid)
-            finally:
-                await db.close()
-            assert [(e.kind, e.state) for e in events] == [
+            events, _ = await stored(direct_url, cid)
+            assert events == [
                 ("created", "waiting"),
                 ("offer", "offered"),
                 ("accept", "active"),
