@@ -6,6 +6,7 @@ refreshes the tables without losing the explanation (re-read it after a run: it 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -169,45 +170,18 @@ def markdown(result: dict[str, Any]) -> str:
         w("## Where the server's time goes (py-spy, samples holding the GIL)\n")
         for kind, p in profiles.items():
             prof = p.get("profile")
-            if not prof:
-                continue
-            w(
-                f"**Relaying, {kind}** ({prof['samples']} samples; one throughput window, "
-                f"{_f(p['window']['server_cpu_us_per_message'], 0)} µs CPU per message). Own time by package: "
-                + ", ".join(f"{row['function']} {row['share']:.0%}" for row in prof["self_by_package"][:8])
-                + ".\n"
-            )
-            w("| function (own time) | share |")
-            w("|---|---|")
-            for row in prof["self"][:12]:
-                w(f"| `{row['function']}` | {row['share']:.1%} |")
-            w("")
-            mine = [row for row in prof["inclusive"] if "madoguchi/" in row["function"]][:10]
-            if mine:
-                w("| madoguchi function (including what it calls) | share |")
-                w("|---|---|")
-                for row in mine:
-                    w(f"| `{row['function']}` | {row['share']:.1%} |")
-                w("")
+            if prof:
+                heading = (
+                    f"**Relaying, {kind}** ({prof['samples']} samples; one throughput window, "
+                    f"{_f(p['window']['server_cpu_us_per_message'], 0)} µs CPU per message)"
+                )
+                _profile_tables(w, heading, prof)
         if connect_profile:
-            w(
+            heading = (
                 f"**Accepting connections, madoguchi** (second half of the first repetition's connects, "
-                f"{connect_profile['samples']} samples). Own time by package: "
-                + ", ".join(f"{row['function']} {row['share']:.0%}" for row in connect_profile["self_by_package"][:8])
-                + ".\n"
+                f"{connect_profile['samples']} samples)"
             )
-            w("| function (own time) | share |")
-            w("|---|---|")
-            for row in connect_profile["self"][:12]:
-                w(f"| `{row['function']}` | {row['share']:.1%} |")
-            w("")
-            mine = [row for row in connect_profile["inclusive"] if "madoguchi/" in row["function"]][:10]
-            if mine:
-                w("| madoguchi function (including what it calls) | share |")
-                w("|---|---|")
-                for row in mine:
-                    w(f"| `{row['function']}` | {row['share']:.1%} |")
-                w("")
+            _profile_tables(w, heading, connect_profile)
 
     if result.get("skipped"):
         w("## Skipped to stay within the time cap\n")
@@ -219,3 +193,24 @@ def markdown(result: dict[str, Any]) -> str:
     if analysis.exists():
         w(analysis.read_text().rstrip() + "\n")
     return "\n".join(out)
+
+
+def _profile_tables(w: Callable[[str], None], heading: str, prof: dict[str, Any]) -> None:
+    """One py-spy summary: own time by package, the top functions, and madoguchi's own functions inclusive."""
+    w(
+        f"{heading}. Own time by package: "
+        + ", ".join(f"{row['function']} {row['share']:.0%}" for row in prof["self_by_package"][:8])
+        + ".\n"
+    )
+    w("| function (own time) | share |")
+    w("|---|---|")
+    for row in prof["self"][:12]:
+        w(f"| `{row['function']}` | {row['share']:.1%} |")
+    w("")
+    mine = [row for row in prof["inclusive"] if "madoguchi/" in row["function"]][:10]
+    if mine:
+        w("| madoguchi function (including what it calls) | share |")
+        w("|---|---|")
+        for row in mine:
+            w(f"| `{row['function']}` | {row['share']:.1%} |")
+        w("")
