@@ -8,38 +8,23 @@ resident afterwards. Screenshots of every screen go to ``test-artifacts/`` for a
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from madoguchi.media.peer import AgentPeer, login_agent
+from tests.browser.chromium import WAIT_MS, new_page, shot
 from tests.support import LiveServer, serve
 from tests.support import make_settings as settings_for_tests
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("MADOGUCHI_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
-    "--autoplay-policy=no-user-gesture-required",
-    # Loopback calls need host candidates; mDNS obfuscation would hide them on a headless box.
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
-]
-CHROMIUM_PRESENT = Path(CHROMIUM).exists()
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 KIOSK_VIEWPORT = {"width": 1280, "height": 900}
 CONSOLE_VIEWPORT = {"width": 1440, "height": 900}
 THANKS_SECONDS = 2.0
-WAIT_MS = 15_000
 
 RESIDENT_LINE = "住民票の写しが ほしいです"
 AGENT_LINE = "はい、お手伝いします。お名前を 教えてください"
@@ -50,33 +35,6 @@ WRAPUP_NOTE = "住民票の写しを 郵送で 案内した"
 async def server(tmp_path: Path) -> AsyncIterator[LiveServer]:
     async with serve(settings_for_tests(tmp_path, thanks_screen_s=THANKS_SECONDS)) as live:
         yield live
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    if not CHROMIUM_PRESENT:
-        pytest.fail(f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set MADOGUCHI_CHROMIUM)")
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield launched
-        finally:
-            await launched.close()
-
-
-async def new_page(browser: Browser, viewport: dict[str, int]) -> tuple[BrowserContext, Page, list[str]]:
-    """A page in its own context (own cookies and storage) that records console errors and page errors."""
-    context = await browser.new_context(viewport=viewport, locale="ja-JP")  # type: ignore[arg-type]
-    page = await context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda exc: problems.append(f"pageerror: {exc}"))
-    page.on("console", lambda msg: problems.append(f"console.{msg.type}: {msg.text}") if msg.type == "error" else None)
-    return context, page, problems
-
-
-async def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    await page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
 async def assert_video_playing(page: Page, testid: str) -> None:

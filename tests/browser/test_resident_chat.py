@@ -8,26 +8,19 @@ screen go to ``test-artifacts/`` (phone viewport 390x844) for a human to look at
 
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from madoguchi.chatbot.masking import MY_NUMBER_MASK, my_number_check_digit
+from tests.browser.chromium import WAIT_MS, new_page, shot
 from tests.support import LiveServer, Peer
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("MADOGUCHI_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-CHROMIUM_PRESENT = Path(CHROMIUM).exists()
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PHONE_VIEWPORT = {"width": 390, "height": 844}
 CONSOLE_VIEWPORT = {"width": 1440, "height": 900}
-WAIT_MS = 15_000
 PASSWORD = "sato-password-1"
 QUESTION = "住民票の写しがほしい"
 RESIDENT_LINE = "よろしくお願いします"
@@ -37,38 +30,6 @@ AGENT_LINE = "担当の佐藤です。郵送でも とれますよ"
 def valid_my_number() -> str:
     first = "12345678901"
     return first + str(my_number_check_digit(first))
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    if not CHROMIUM_PRESENT:
-        pytest.fail(f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set MADOGUCHI_CHROMIUM)")
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield launched
-        finally:
-            await launched.close()
-
-
-async def new_page(
-    browser: Browser, viewport: dict[str, int], *, phone: bool = False
-) -> tuple[BrowserContext, Page, list[str]]:
-    """A page in its own context that records page errors and console errors."""
-    options: dict[str, Any] = {"viewport": viewport, "locale": "ja-JP"}
-    if phone:
-        options.update(is_mobile=True, has_touch=True, device_scale_factor=2)
-    context = await browser.new_context(**options)
-    page = await context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda exc: problems.append(f"pageerror: {exc}"))
-    page.on("console", lambda msg: problems.append(f"console.{msg.type}: {msg.text}") if msg.type == "error" else None)
-    return context, page, problems
-
-
-async def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    await page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
 async def open_chat(page: Page, server: LiveServer, path: str = "/chat") -> None:

@@ -16,21 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from madoguchi.media.peer import AgentPeer, BoothPeer, login_agent
-from tests.browser.test_call_flow import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    CHROMIUM_PRESENT,
-    CONSOLE_VIEWPORT,
-    KIOSK_VIEWPORT,
-    WAIT_MS,
-    assert_video_playing,
-    login,
-    new_page,
-    shot,
-)
+from tests.browser.chromium import WAIT_MS, new_page, shot
+from tests.browser.test_call_flow import CONSOLE_VIEWPORT, KIOSK_VIEWPORT, assert_video_playing, login
 from tests.support import LiveServer, serve
 from tests.support import make_settings as settings_for_tests
 
@@ -50,18 +40,6 @@ READ_LOG = """log => [...log.querySelectorAll('li')].map(li => ({
 async def server(tmp_path: Path) -> AsyncIterator[LiveServer]:
     async with serve(settings_for_tests(tmp_path, grace_period_s=15.0, thanks_screen_s=2.0)) as live:
         yield live
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    if not CHROMIUM_PRESENT:
-        pytest.fail(f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set MADOGUCHI_CHROMIUM)")
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield launched
-        finally:
-            await launched.close()
 
 
 async def read_log(page: Page) -> list[dict[str, Any]]:

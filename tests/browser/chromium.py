@@ -1,0 +1,46 @@
+"""Debian's Chromium driven by Playwright, shared by the browser tests: how it is launched, and pages that record
+every console and page error (a test fails on any)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import Browser, BrowserContext, Page
+
+CHROMIUM = os.environ.get("MADOGUCHI_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
+    # Loopback calls need host candidates; mDNS obfuscation would hide them on a headless box.
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+]
+CHROMIUM_PRESENT = Path(CHROMIUM).exists()
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+WAIT_MS = 15_000
+
+
+async def new_page(
+    browser: Browser, viewport: dict[str, int], *, phone: bool = False
+) -> tuple[BrowserContext, Page, list[str]]:
+    """A page in its own context (own cookies and storage) that records console errors and page errors."""
+    options: dict[str, Any] = {"viewport": viewport, "locale": "ja-JP"}
+    if phone:
+        options.update(is_mobile=True, has_touch=True, device_scale_factor=2)
+    context = await browser.new_context(**options)
+    page = await context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(f"pageerror: {exc}"))
+    page.on("console", lambda msg: problems.append(f"console.{msg.type}: {msg.text}") if msg.type == "error" else None)
+    return context, page, problems
+
+
+async def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
