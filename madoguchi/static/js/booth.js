@@ -12,6 +12,7 @@
 
 import { io } from "/static/vendor/socket.io.esm.min.js";
 import { startCallView, stopCallView } from "./call.js";
+import { Banner } from "./banner.js";
 import { ChatPanel } from "./chat.js";
 import { DEFAULT_LANGUAGE, applyTranslations, firstKnownKey, initI18n, language, setLanguage, t } from "./i18n.js";
 import { errorText, nowSeconds, request } from "./net.js";
@@ -21,7 +22,6 @@ const $ = (id) => document.getElementById(id);
 const boothId = document.body.dataset.boothId;
 const THANKS_MS = Math.max(1000, Number(document.body.dataset.thanksSeconds || 8) * 1000);
 const ROUTES_IDLE_MS = 90_000; // a resident who walks away from the route choice
-const BANNER_MS = 8000;
 const TOKEN_KEY = `madoguchi.booth.${boothId}.token`;
 const QUEUED = new Set(["waiting", "offered", "triage"]);
 const FINISHED = new Set(["wrap_up", "closed", "abandoned", "interrupted"]);
@@ -37,11 +37,11 @@ const state = {
   earlySignals: [],
   thanksTimer: null,
   routesTimer: null,
-  bannerTimer: null,
   requesting: false,
   fatal: false,
   stateSocketId: null, // the socket connection whose booth.state was applied last
 };
+const banner = new Banner($("banner"));
 
 // ---------------------------------------------------------------------------------------------- screens
 
@@ -54,20 +54,6 @@ function showScreen(name) {
   clearTimeout(state.routesTimer);
   if (name === "routes") state.routesTimer = setTimeout(() => state.screen === "routes" && resetToIdle(), ROUTES_IDLE_MS);
   renderWaiting();
-}
-
-function showBanner(text, { sticky = false } = {}) {
-  const banner = $("banner");
-  banner.textContent = text;
-  banner.hidden = false;
-  clearTimeout(state.bannerTimer);
-  if (!sticky) state.bannerTimer = setTimeout(hideBanner, BANNER_MS);
-}
-
-function hideBanner() {
-  clearTimeout(state.bannerTimer);
-  $("banner").hidden = true;
-  $("banner").textContent = "";
 }
 
 function showFatal(key) {
@@ -93,14 +79,14 @@ function setConnection(status) {
   document.body.dataset.reconnecting = String(reconnecting && ["waiting", "call"].includes(state.screen));
   if (status === "offline" && state.screen === "waiting") {
     // Plain words: the link is being restored and the resident keeps their place in line.
-    showBanner(t(firstKnownKey(...RECONNECTING_WAITING_KEYS)), { sticky: true });
+    banner.show(t(firstKnownKey(...RECONNECTING_WAITING_KEYS)), { sticky: true });
   } else if (status === "offline" && state.screen === "call") {
-    hideBanner(); // the notice on the video says it where the resident is looking
+    banner.hide(); // the notice on the video says it where the resident is looking
     setCallNotice(firstKnownKey(...RECONNECTING_CALL_KEYS));
   } else if (status === "offline" && state.screen === "routes") {
-    showBanner(t("error.offline"), { sticky: true });
+    banner.show(t("error.offline"), { sticky: true });
   } else if (status === "ready") {
-    hideBanner();
+    banner.hide();
   }
 }
 
@@ -165,7 +151,7 @@ function startCall(message, { reconnected = false } = {}) {
     message,
     polite: true,
     setNotice: setCallNotice,
-    onMediaProblem: () => showBanner(t("media.unavailable")),
+    onMediaProblem: () => banner.show(t("media.unavailable")),
     earlySignals: state.earlySignals,
     label: "booth",
   });
@@ -216,7 +202,7 @@ function resetToIdle() {
   state.earlySignals = [];
   state.requesting = false;
   chat.clear();
-  hideBanner();
+  banner.hide();
   setCallNotice(null);
   $("peer-name").textContent = "";
   $("waiting-route").textContent = "";
@@ -277,7 +263,7 @@ async function requestConsultation(route) {
     });
     if (state.screen === "routes") showScreen("waiting");
   } catch (err) {
-    showBanner(errorText(err));
+    banner.show(errorText(err));
   } finally {
     state.requesting = false;
     for (const button of buttons) button.disabled = false;
@@ -293,7 +279,7 @@ async function cancelWaiting() {
     resetToIdle();
   } catch (err) {
     if (err.code === "not_found" || err.code === "invalid_state") resetToIdle();
-    else showBanner(errorText(err));
+    else banner.show(errorText(err));
   } finally {
     $("cancel-waiting").disabled = false;
   }
@@ -308,7 +294,7 @@ async function endCall() {
     showThanks();
   } catch (err) {
     if (err.code === "not_found" || err.code === "invalid_state") showThanks();
-    else showBanner(errorText(err));
+    else banner.show(errorText(err));
   } finally {
     $("end-call").disabled = false;
   }
@@ -360,7 +346,7 @@ const chat = new ChatPanel({
     system: "chat.sender.system",
   },
   consultationId: () => state.consultation?.id ?? null,
-  onError: (text) => showBanner(text),
+  onError: (text) => banner.show(text),
 });
 
 socket.on("connect", () => {
@@ -442,7 +428,7 @@ socket.on("consultation.closed", (message) => {
 });
 
 $("start").addEventListener("click", () => {
-  hideBanner();
+  banner.hide();
   showScreen("routes");
 });
 $("routes-back").addEventListener("click", resetToIdle);

@@ -9,12 +9,12 @@
 
 import { io } from "/static/vendor/socket.io.esm.min.js";
 import { startCallView, stopCallView } from "./call.js";
+import { Banner } from "./banner.js";
 import { ChatPanel } from "./chat.js";
 import { applyTranslations, firstKnownKey, formatClock, initI18n, t } from "./i18n.js";
 import { errorText, nowSeconds, request } from "./net.js";
 
 const $ = (id) => document.getElementById(id);
-const BANNER_MS = 8000;
 
 const state = {
   view: "idle",
@@ -26,10 +26,10 @@ const state = {
   earlySignals: [],
   queue: [], // QueueItem payloads
   queueReceivedAt: 0,
-  bannerTimer: null,
   offerTimer: null,
   stateSocketId: null, // the socket connection whose first agent.state was applied
 };
+const banner = new Banner($("banner"));
 const RECONNECTING_CALL_KEYS = ["console.conn.offline"];
 
 // -------------------------------------------------------------------------------------------- the ring
@@ -94,13 +94,6 @@ function showView(name) {
   if (name === "offer") ringer.start();
   else ringer.stop();
   if (name !== "offer") clearInterval(state.offerTimer);
-}
-
-function showBanner(text) {
-  $("banner").textContent = text;
-  $("banner").hidden = false;
-  clearTimeout(state.bannerTimer);
-  state.bannerTimer = setTimeout(() => ($("banner").hidden = true), BANNER_MS);
 }
 
 function routeName(route) {
@@ -231,7 +224,7 @@ async function acceptOffer() {
     setCallNotice("media.connecting");
     showView("call");
   } catch (err) {
-    showBanner(errorText(err));
+    banner.show(errorText(err));
     dropOffer();
   }
 }
@@ -243,7 +236,7 @@ async function declineOffer() {
   try {
     await request(socket, "offer.decline", { consultation_id: offer.consultation_id });
   } catch (err) {
-    if (err.code !== "invalid_state" && err.code !== "not_found") showBanner(errorText(err));
+    if (err.code !== "invalid_state" && err.code !== "not_found") banner.show(errorText(err));
   }
   dropOffer();
 }
@@ -322,7 +315,7 @@ function startCall(message, { reconnected = false } = {}) {
     message,
     polite: false,
     setNotice: setCallNotice,
-    onMediaProblem: () => showBanner(t("media.unavailable")),
+    onMediaProblem: () => banner.show(t("media.unavailable")),
     earlySignals: state.earlySignals,
     label: "console",
   });
@@ -364,7 +357,7 @@ async function endCall() {
     await request(socket, "consultation.end", { consultation_id: c.id });
     showWrapUp();
   } catch (err) {
-    showBanner(errorText(err));
+    banner.show(errorText(err));
   } finally {
     $("end-call").disabled = false;
   }
@@ -386,7 +379,7 @@ async function submitWrapUp(event) {
   try {
     await request(socket, "wrapup.submit", { consultation_id: c.id, disposition, note: $("wrapup-note").value });
     finishConsultation();
-    showBanner(t("console.wrapup.saved"));
+    banner.show(t("console.wrapup.saved"));
   } catch (err) {
     error.textContent = errorText(err);
     error.hidden = false;
@@ -451,7 +444,7 @@ async function changeStatus(status) {
     const ack = await request(socket, "agent.status", { status });
     if (!state.consultation && !state.offer) setStatus(ack.status || status);
   } catch (err) {
-    showBanner(errorText(err));
+    banner.show(errorText(err));
   }
 }
 
@@ -475,12 +468,12 @@ const chat = new ChatPanel({
     system: "chat.sender.system",
   },
   consultationId: () => state.consultation?.id ?? null,
-  onError: (text) => showBanner(text),
+  onError: (text) => banner.show(text),
 });
 
 socket.on("connect", () => {
   state.connected = true;
-  $("banner").hidden = true;
+  banner.hide();
   if (RECONNECTING_CALL_KEYS.includes($("call-notice").dataset.i18n)) {
     setCallNotice($("call-view").dataset.media === "false" ? "console.call.text_only" : "media.connecting");
   }
@@ -489,17 +482,14 @@ socket.on("connect", () => {
 socket.on("disconnect", () => {
   state.connected = false;
   setStatus("offline");
-  $("banner").textContent = t("console.conn.offline");
-  $("banner").hidden = false;
-  clearTimeout(state.bannerTimer);
+  banner.show(t("console.conn.offline"), { sticky: true });
   if (state.view === "call") setCallNotice(firstKnownKey(...RECONNECTING_CALL_KEYS));
 });
 socket.on("connect_error", () => {
   if (socket.active) return; // network trouble; the client retries by itself
   state.connected = false;
   setStatus("offline");
-  $("banner").textContent = t("console.conn.unauthorized");
-  $("banner").hidden = false;
+  banner.show(t("console.conn.unauthorized"), { sticky: true });
   setTimeout(() => window.location.assign("/login"), 3000);
 });
 
@@ -514,7 +504,7 @@ socket.on("offer", (message) => {
 });
 socket.on("offer.withdrawn", (message) => {
   if (state.offer?.consultation_id !== message.consultation_id) return;
-  showBanner(t("console.offer.withdrawn"));
+  banner.show(t("console.offer.withdrawn"));
   dropOffer();
 });
 socket.on("call.start", startCall);
@@ -528,7 +518,7 @@ socket.on("peer.link", (message) => {
   // The resident's link is back: they rebuilt their connection, so we offer on a fresh one.
   if (message.connected && state.call?.resume({ own: false })) setCallNotice("media.connecting");
   else setCallNotice(message.connected ? null : "media.peer_lost");
-  if (!message.connected && $("call-view").dataset.media === "false") showBanner(t("media.peer_lost"));
+  if (!message.connected && $("call-view").dataset.media === "false") banner.show(t("media.peer_lost"));
 });
 socket.on("call.end", (message) => {
   if (message.consultation_id !== state.consultation?.id) return;

@@ -16,6 +16,7 @@
 //   are rendered by seq, once, so the echo and the replay in resident.state can overlap and fill any gap.
 
 import { io } from "/static/vendor/socket.io.esm.min.js";
+import { Banner } from "./banner.js";
 import { applyTranslations, firstKnownKey, initI18n, language, setLanguage, t } from "./i18n.js";
 import { errorText, newClientId, request } from "./net.js";
 import { Outbox } from "./outbox.js";
@@ -30,7 +31,6 @@ const BOT_KEY = `${STORE_PREFIX}bot`; // {consultation_id, lines: {seq: bot}, ho
 const LANG_KEY = `${STORE_PREFIX}lang`;
 const MAX_REMEMBERED_BOT_LINES = 40;
 const MAX_LINES = 500;
-const BANNER_MS = 8000;
 const WAITING_STATES = new Set(["waiting", "offered"]);
 const SENDER_KEYS = {
   resident: "resident.sender.me",
@@ -62,9 +62,9 @@ const state = {
   seen: new Set(),
   lastSeq: 0, // the highest seq rendered for this consultation
   sending: false,
-  bannerTimer: null,
   followNewest: true,
 };
+const banner = new Banner($("banner"), { defaultKind: "error" });
 
 // ------------------------------------------------------------------------------------------- storage
 
@@ -113,21 +113,6 @@ function rememberBotLine(consultationId, seq, bot) {
 }
 
 // -------------------------------------------------------------------------------------------- banner
-
-function showBanner(text, { kind = "error", sticky = false } = {}) {
-  const banner = $("banner");
-  banner.textContent = text;
-  banner.dataset.kind = kind;
-  banner.hidden = false;
-  clearTimeout(state.bannerTimer);
-  if (!sticky) state.bannerTimer = setTimeout(hideBanner, BANNER_MS);
-}
-
-function hideBanner() {
-  clearTimeout(state.bannerTimer);
-  $("banner").hidden = true;
-  $("banner").textContent = "";
-}
 
 function setConnection(status) {
   const indicator = $("connection-status");
@@ -380,7 +365,7 @@ async function send() {
   const text = input.value.trim();
   if (!text) return;
   if (text.length > MAX_CHARS) {
-    showBanner(t("resident.error.too_long", { max: MAX_CHARS, count: text.length }));
+    banner.show(t("resident.error.too_long", { max: MAX_CHARS, count: text.length }));
     input.focus();
     return;
   }
@@ -431,14 +416,14 @@ function pendingLine(text, clientId) {
 function lineAcknowledged(item, ack) {
   item.element?.remove(); // the recorded (masked) line comes as chat.message or in the replay
   if (typeof ack.consultation_id === "string") adoptConsultation(ack.consultation_id);
-  if (ack.masked) showBanner(t("resident.masked_note"), { kind: "info" });
+  if (ack.masked) banner.show(t("resident.masked_note"), { kind: "info" });
   if (Number.isInteger(ack.position)) queued(ack.position, ack.wait_estimate_s ?? null);
   renderControls();
 }
 
 function lineRefused(item, err) {
   item.element?.remove();
-  showBanner(errorText(err));
+  banner.show(errorText(err));
   renderControls();
 }
 
@@ -455,7 +440,7 @@ async function askForPerson() {
     const ack = await request(socket, "handoff.request", { consultation_id: state.consultationId });
     queued(ack.position, ack.wait_estimate_s ?? null);
   } catch (err) {
-    showBanner(errorText(err));
+    banner.show(errorText(err));
   } finally {
     state.sending = false;
     renderControls();
@@ -468,7 +453,7 @@ async function chooseSuggestion(entryId, button) {
   try {
     await request(socket, "suggestion.choose", { consultation_id: state.consultationId, entry_id: entryId });
   } catch (err) {
-    showBanner(errorText(err));
+    banner.show(errorText(err));
   } finally {
     renderControls();
   }
@@ -487,7 +472,7 @@ async function cancelWaiting() {
   try {
     await request(socket, "consultation.cancel", { consultation_id: state.consultationId });
   } catch (err) {
-    showBanner(errorText(err));
+    banner.show(errorText(err));
   } finally {
     $("cancel-waiting").disabled = false;
   }
@@ -499,7 +484,7 @@ async function endTalk() {
   try {
     await request(socket, "consultation.end", { consultation_id: state.consultationId });
   } catch (err) {
-    showBanner(errorText(err));
+    banner.show(errorText(err));
   } finally {
     $("chat-end").disabled = false;
   }
@@ -507,7 +492,7 @@ async function endTalk() {
 
 function startOver() {
   clearConversation();
-  hideBanner();
+  banner.hide();
   $("chat-input").value = "";
   updateCount();
   setPhase("start");
@@ -604,20 +589,20 @@ socket = io("/resident", {
 outbox = new Outbox({ socket, onAck: lineAcknowledged, onReject: lineRefused });
 
 socket.on("connect", () => {
-  hideBanner();
+  banner.hide();
   setConnection("ready");
 });
 socket.on("disconnect", () => {
   setConnection("offline");
   // Waiting in line: say in plain words that the place is kept while the link is restored.
   const keys = state.phase === "waiting" ? RECONNECTING_WAITING_KEYS : ["error.offline"];
-  showBanner(t(firstKnownKey(...keys)), { sticky: true });
+  banner.show(t(firstKnownKey(...keys)), { sticky: true });
 });
 socket.on("connect_error", (err) => {
   setConnection("offline");
   if (socket.active) return; // network trouble: the client retries by itself
   const code = err?.data?.code;
-  showBanner(code === "not_found" ? t("resident.error.unknown_town") : errorText({ code }), { sticky: true });
+  banner.show(code === "not_found" ? t("resident.error.unknown_town") : errorText({ code }), { sticky: true });
 });
 socket.on("resident.state", applyResidentState);
 socket.on("chat.message", onChatMessage);
@@ -652,7 +637,7 @@ $("lang-switch").addEventListener("click", async () => {
     await setLanguage(next);
     storageSet(LANG_KEY, next);
   } catch {
-    showBanner(t("error.offline"));
+    banner.show(t("error.offline"));
   }
 });
 document.addEventListener("i18n:change", () => {
