@@ -17,6 +17,18 @@ import { Outbox } from "./outbox.js";
 const MAX_LINES = 500;
 const PENDING_KEYS = ["chat.pending", "booth.routes.sending"];
 
+/** "Sending…" under a line the server has not acknowledged yet (both chat panels use it). */
+export function pendingMark() {
+  const mark = document.createElement("span");
+  mark.className = "chat-pending-mark";
+  const key = firstKnownKey(...PENDING_KEYS);
+  mark.dataset.i18n = key;
+  mark.textContent = t(key);
+  mark.style.display = "block"; // CSSOM, allowed by the page's CSP
+  mark.style.fontSize = "0.75em";
+  return mark;
+}
+
 export class ChatPanel {
   /**
    * @param {object} options
@@ -79,14 +91,7 @@ export class ChatPanel {
     item.dataset.pending = "true";
     item.dataset.clientId = clientId;
     item.style.opacity = "0.6"; // CSSOM, allowed by the page's CSP
-    const mark = document.createElement("span");
-    mark.className = "chat-pending-mark";
-    const key = firstKnownKey(...PENDING_KEYS);
-    mark.dataset.i18n = key;
-    mark.textContent = t(key);
-    mark.style.display = "block";
-    mark.style.fontSize = "0.75em";
-    item.append(mark);
+    item.append(pendingMark());
     return item;
   }
 

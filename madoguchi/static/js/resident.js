@@ -17,6 +17,7 @@
 
 import { io } from "/static/vendor/socket.io.esm.min.js";
 import { Banner } from "./banner.js";
+import { pendingMark } from "./chat.js";
 import { applyTranslations, firstKnownKey, initI18n, language, setLanguage, t } from "./i18n.js";
 import { errorText, newClientId, request } from "./net.js";
 import { Outbox } from "./outbox.js";
@@ -38,7 +39,6 @@ const SENDER_KEYS = {
   bot: "chat.sender.bot",
   system: "chat.sender.system",
 };
-const PENDING_KEYS = ["chat.pending", "booth.routes.sending"];
 const RECONNECTING_WAITING_KEYS = ["resident.reconnecting.waiting", "error.offline"];
 const FALLBACK_HOTLINES = [
   { id: "police", nameKey: "resident.hotline.police", number: "110", when: "" },
@@ -402,14 +402,7 @@ function pendingLine(text, clientId) {
   const body = document.createElement("span");
   body.className = "chat-text";
   body.textContent = text; // never innerHTML
-  const mark = document.createElement("span");
-  mark.className = "chat-pending-mark";
-  const key = firstKnownKey(...PENDING_KEYS);
-  mark.dataset.i18n = key;
-  mark.textContent = t(key);
-  mark.style.display = "block";
-  mark.style.fontSize = "0.75em";
-  item.append(label, body, mark);
+  item.append(label, body, pendingMark());
   return item;
 }
 
