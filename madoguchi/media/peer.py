@@ -36,7 +36,7 @@ import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import aiohttp
 import socketio
@@ -164,10 +164,12 @@ def _step_name(event: str, payload: dict[str, Any]) -> str:
 class SignalingPeer:
     """One authenticated Socket.IO connection on a role namespace plus the media of its current call."""
 
+    NAMESPACE: ClassVar[str]
+    """The role's namespace; each subclass names its own."""
+
     def __init__(
         self,
         server: str | Sequence[str],
-        namespace: str,
         *,
         clock: Clock = time.perf_counter,
         reconnect: ReconnectPolicy | None = None,
@@ -177,7 +179,7 @@ class SignalingPeer:
             raise ValueError("at least one server URL is needed")
         self.servers = [url.rstrip("/") for url in servers]
         self.server = self.servers[0]
-        self.namespace = namespace
+        self.namespace = self.NAMESPACE
         self.clock = clock
         self.reconnect_policy = reconnect or ReconnectPolicy()
         self.sio = self._new_client()
@@ -599,14 +601,7 @@ class SignalingPeer:
 class BoothPeer(SignalingPeer):
     """A headless booth kiosk on ``/booth``."""
 
-    def __init__(
-        self,
-        server: str | Sequence[str],
-        *,
-        clock: Clock = time.perf_counter,
-        reconnect: ReconnectPolicy | None = None,
-    ) -> None:
-        super().__init__(server, "/booth", clock=clock, reconnect=reconnect)
+    NAMESPACE = "/booth"
 
     async def connect(self, token: str, timeout_s: float = 10.0) -> None:
         await self._connect(auth={"token": token}, timeout_s=timeout_s)
@@ -622,14 +617,7 @@ class BoothPeer(SignalingPeer):
 class AgentPeer(SignalingPeer):
     """A headless agent console on ``/agent``."""
 
-    def __init__(
-        self,
-        server: str | Sequence[str],
-        *,
-        clock: Clock = time.perf_counter,
-        reconnect: ReconnectPolicy | None = None,
-    ) -> None:
-        super().__init__(server, "/agent", clock=clock, reconnect=reconnect)
+    NAMESPACE = "/agent"
 
     async def connect(self, session_cookie: str, timeout_s: float = 10.0) -> None:
         await self._connect(headers={"Cookie": f"{SESSION_COOKIE}={session_cookie}"}, timeout_s=timeout_s)
