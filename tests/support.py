@@ -18,11 +18,11 @@ import aiohttp
 import pytest
 import socketio
 from aiohttp import web
-from redis.asyncio import Redis
 
 from madoguchi import keys
 from madoguchi.app import create_app
 from madoguchi.settings import Settings
+from madoguchi.signaling.redis_store import delete_prefix
 from madoguchi.storage.municipalities import Municipalities
 from madoguchi.storage.testing import temporary_database_url
 
@@ -117,13 +117,7 @@ async def serve(settings: Settings) -> AsyncIterator[LiveServer]:
 
 
 async def delete_redis_keys(prefix: str) -> None:
-    client: Redis = Redis.from_url(REDIS_TEST_URL)
-    try:
-        keys_ = [key async for key in client.scan_iter(match=f"{prefix}:*", count=500)]
-        if keys_:
-            await client.delete(*keys_)
-    finally:
-        await client.aclose()
+    await delete_prefix(REDIS_TEST_URL, prefix)
 
 
 @asynccontextmanager

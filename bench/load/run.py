@@ -596,8 +596,7 @@ async def relay_phase(
 @contextlib.asynccontextmanager
 async def redis_deployment(data_dir: Path) -> AsyncIterator[tuple[str, str]]:
     """A fresh PostgreSQL schema and Redis prefix; both removed afterwards, whatever happens."""
-    from redis.asyncio import Redis
-
+    from madoguchi.signaling.redis_store import delete_prefix
     from madoguchi.storage.testing import temporary_database_url
 
     prefix = f"mdbench:{secrets.token_hex(6)}"
@@ -605,13 +604,7 @@ async def redis_deployment(data_dir: Path) -> AsyncIterator[tuple[str, str]]:
         async with temporary_database_url("postgresql", data_dir) as database_url:
             yield database_url, prefix
     finally:
-        client = Redis.from_url(REDIS_URL)
-        try:
-            found = [k async for k in client.scan_iter(match=f"{prefix}:*", count=500)]
-            if found:
-                await client.delete(*found)
-        finally:
-            await client.aclose()
+        await delete_prefix(REDIS_URL, prefix)
 
 
 def summarise_relay(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:

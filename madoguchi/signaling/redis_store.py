@@ -122,6 +122,19 @@ def connect_redis(url: str) -> Redis:
     )
 
 
+async def delete_prefix(url: str, prefix: str) -> int:
+    """Remove every key under ``prefix`` (a test run's, a benchmark's or a retired deployment's), scanning in
+    batches rather than with ``KEYS``, so a shared Redis is not blocked; returns how many were removed."""
+    client = Redis.from_url(url)
+    try:
+        found = [key async for key in client.scan_iter(match=f"{validate_prefix(prefix)}:*", count=500)]
+        if found:
+            await client.delete(*found)
+        return len(found)
+    finally:
+        await client.aclose()
+
+
 class RedisStore:
     """:class:`~madoguchi.signaling.store.LiveStore` on Redis; any number of processes may share one prefix."""
 

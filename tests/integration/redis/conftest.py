@@ -19,7 +19,7 @@ from madoguchi.settings import Settings
 from madoguchi.signaling.counter import CounterConfig
 from madoguchi.signaling.redis_store import RedisStore, connect_redis
 from madoguchi.storage.testing import temporary_database_url
-from tests.support import make_settings
+from tests.support import delete_redis_keys, make_settings
 
 REDIS_TEST_URL = os.environ.get("MADOGUCHI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -28,13 +28,7 @@ REDIS_TEST_URL = os.environ.get("MADOGUCHI_TEST_REDIS_URL", "redis://127.0.0.1:6
 async def redis_prefix() -> AsyncIterator[str]:
     prefix = f"mdtest:{secrets.token_hex(6)}"
     yield prefix
-    client: Redis = Redis.from_url(REDIS_TEST_URL)
-    try:
-        keys = [key async for key in client.scan_iter(match=f"{prefix}:*", count=500)]
-        if keys:
-            await client.delete(*keys)
-    finally:
-        await client.aclose()
+    await delete_redis_keys(prefix)
 
 
 @pytest.fixture
