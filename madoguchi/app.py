@@ -122,8 +122,7 @@ def _counter(
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         raw_store = await open_live_store(settings, counter_config(settings))
         app[observability.LIVE_STORE] = raw_store
-        if not follow_changes(sio, raw_store):
-            await raw_store.start()
+        follow_changes(sio, raw_store)
         metrics = app[observability.METRICS]
         store: LiveStore = observability.MeteredStore(raw_store, metrics)
         service = CounterService(

@@ -199,9 +199,6 @@ class MeteredStore:
     async def read_recent(self) -> Counter:
         return await self.inner.read_recent()
 
-    async def start(self) -> None:
-        await self.inner.start()
-
     async def close(self) -> None:
         await self.inner.close()
 

@@ -152,15 +152,12 @@ def _text(value: object) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def follow_changes(sio: socketio.AsyncServer, store: LiveStore) -> bool:
+def follow_changes(sio: socketio.AsyncServer, store: LiveStore) -> None:
     """Carry the live store's change notices on the socket manager's subscription (see
-    :mod:`madoguchi.signaling.redis_store` for why the order matters). Returns False when there is nothing to
-    connect (in-process state, or no Redis manager): the store then listens by itself if it needs to."""
+    :mod:`madoguchi.signaling.redis_store` for why the order matters). Nothing to do for in-process state."""
     manager = sio.manager
     if isinstance(manager, RedisSocketManager) and isinstance(store, RedisStore):
         manager.follow(store.changes_channel, store)
-        return True
-    return False
 
 
 async def _close_quietly(client: Any) -> None:

@@ -15,9 +15,10 @@ it matches the one this process already parsed, and the state text only when it 
 
 Hot paths (relaying every WebRTC signal and chat line) should not pay even that round trip, which was most of
 what madoguchi added to a cross-process relay. So the compare-and-set also publishes the new token on a change
-channel, every store listens to it, and :meth:`RedisStore.read_recent` answers from this process's copy until a
-token it does not hold arrives. In a server the notices come over the same Redis subscription as the Socket.IO
-events between processes (:func:`madoguchi.signaling.live.follow_changes`), and Redis delivers one subscription's
+channel, and :meth:`RedisStore.read_recent` answers from this process's copy until a token it does not hold
+arrives. The notices come over the same Redis subscription as the Socket.IO events between processes (the socket
+manager feeds them to the store: :func:`madoguchi.signaling.live.follow_changes`), and Redis delivers one
+subscription's
 messages in the order they were published: a process that writes publishes its notice before it emits anything
 about the change, so by the time a client can react to an event about a change, the copy of the process it talks
 to is already marked old. The copy is also refetched when it is more than :data:`RECENT_MAX_AGE_S` old, and
@@ -33,7 +34,6 @@ gets an error ack instead of a stack trace), and nothing is written.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import re
@@ -164,7 +164,6 @@ class RedisStore:
         self._current_since: float | None = None  # loop time it was known current from; None = not known
         self._own_tokens: deque[str] = deque(maxlen=OWN_TOKENS_KEPT)
         self._listening = False
-        self._watcher: asyncio.Task[None] | None = None
         self.conflicts = 0
         """How many times an operation had to be re-run because another process wrote first."""
         self.fetches = 0
@@ -180,12 +179,6 @@ class RedisStore:
     def listening(self) -> bool:
         """True while this store is subscribed to other processes' change notices."""
         return self._listening
-
-    async def start(self) -> None:
-        """Listen for other processes' writes, so that :meth:`read_recent` can answer without Redis. Not needed
-        when the socket manager carries the notices (:func:`madoguchi.signaling.live.follow_changes`)."""
-        if self._watcher is None:
-            self._watcher = asyncio.create_task(self._watch_changes(), name=f"live-state-changes:{self.prefix}")
 
     async def transact(self, operation: Callable[[Counter], T]) -> tuple[T, list[Effect]]:
         async with self._lock:
@@ -225,11 +218,6 @@ class RedisStore:
         return await self.read()
 
     async def close(self) -> None:
-        if self._watcher is not None:
-            self._watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watcher
-            self._watcher = None
         await self._client.aclose()
 
     # --- health ------------------------------------------------------------------------------------------------
@@ -271,7 +259,7 @@ class RedisStore:
         self._snapshot = snapshot
         return snapshot
 
-    # --- change notices (from this store's own listener, or from the socket manager's; see live.py) -----------
+    # --- change notices, fed by the socket manager's subscription (see live.py) ---------------------------------
 
     def changes_subscribed(self) -> None:
         """Notices flow from now on; what was fetched before may already be old."""
@@ -286,32 +274,6 @@ class RedisStore:
         """A compare-and-set somewhere wrote ``token``; unless it is what we hold (or wrote), our copy is old."""
         if token != self._snapshot.token and token not in self._own_tokens:
             self._current_since = None
-
-    async def _watch_changes(self) -> None:
-        """Subscribe to the change channel for the life of the store, re-subscribing after any failure."""
-        delay = 0.05
-        warned = False
-        while True:
-            pubsub = self._client.pubsub()
-            try:
-                await pubsub.subscribe(self.changes_channel)
-                async for message in pubsub.listen():
-                    kind = message.get("type")
-                    if kind == "subscribe":
-                        self.changes_subscribed()
-                        delay, warned = 0.05, False
-                    elif kind == "message":
-                        self.changed(str(message.get("data")))
-            except (redis_errors.RedisError, OSError) as exc:
-                if not warned:
-                    log.warning("live state: change notices interrupted (%s); reading from Redis meanwhile", exc)
-                    warned = True
-            finally:
-                self.changes_unsubscribed()
-                with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
-            await asyncio.sleep(delay)
-            delay = min(1.0, delay * 2)
 
     @staticmethod
     async def _call(awaitable: Awaitable[Any]) -> Any:

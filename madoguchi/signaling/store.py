@@ -34,10 +34,6 @@ class LiveStore(Protocol):
         is harmless, and confirm a refusal with :meth:`read`."""
         ...
 
-    async def start(self) -> None:
-        """Begin background work, if the store has any; :meth:`close` ends it."""
-        ...
-
     async def close(self) -> None: ...
 
 
@@ -78,9 +74,6 @@ class MemoryStore:
 
     async def read_recent(self) -> Counter:
         return Counter(self._state, self._config)
-
-    async def start(self) -> None:
-        return None
 
     async def close(self) -> None:
         return None

@@ -1,7 +1,8 @@
 """``RedisStore.read_recent``: the relay's guard answers from this process's copy, and other processes' writes
 still reach it within moments, through the change notices the compare-and-set publishes.
 
-Each store stands for one server process (own connection pool, own listener). ``fetches`` counts the reads
+Each store stands for one server process (own connection pool, fed by its own socket manager's subscription, as
+in a server). ``fetches`` counts the reads
 that went to Redis, which is what the fast path exists to avoid.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -38,10 +39,35 @@ async def _eventually(check: Callable[[], Awaitable[bool]], within_s: float = SE
         await asyncio.sleep(0.01)
 
 
-async def _listening(store: RedisStore) -> RedisStore:
-    await store.start()
-    await _eventually(_is_listening(store))
-    return store
+Follow = Callable[[RedisStore], Awaitable[RedisStore]]
+
+
+@pytest.fixture
+async def follow() -> AsyncIterator[Follow]:
+    """Feed a store its change notices the way a server does: through a Redis socket manager's subscription."""
+    managers: list[RedisSocketManager] = []
+    listeners: list[asyncio.Task[None]] = []
+
+    async def start(store: RedisStore) -> RedisStore:
+        manager = RedisSocketManager(REDIS_TEST_URL, channel=f"{store.prefix}:socketio")
+        manager.follow(store.changes_channel, store)
+        managers.append(manager)
+
+        async def listen() -> None:
+            async for _event in manager._redis_listen_with_retries():
+                pass
+
+        listeners.append(asyncio.create_task(listen()))
+        await _eventually(_is_listening(store))
+        return store
+
+    yield start
+    for listener in listeners:
+        listener.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listener
+    for manager in managers:
+        await manager.close_all()
 
 
 def _is_listening(store: RedisStore) -> Callable[[], Awaitable[bool]]:
@@ -58,8 +84,8 @@ def _knows(store: RedisStore, cid: str) -> Callable[[], Awaitable[bool]]:
     return check
 
 
-async def test_recent_reads_stay_local_while_nothing_changes(make_store: MakeStore) -> None:
-    a = await _listening(make_store())
+async def test_recent_reads_stay_local_while_nothing_changes(make_store: MakeStore, follow: Follow) -> None:
+    a = await follow(make_store())
     await a.transact(_open("c1"))
     before = a.fetches
     for _ in range(200):
@@ -67,8 +93,10 @@ async def test_recent_reads_stay_local_while_nothing_changes(make_store: MakeSto
     assert a.fetches - before <= 1  # at most the one that re-validates after subscribing
 
 
-async def test_another_process_write_reaches_recent_reads_without_polling(make_store: MakeStore) -> None:
-    a, b = await _listening(make_store()), await _listening(make_store())
+async def test_another_process_write_reaches_recent_reads_without_polling(
+    make_store: MakeStore, follow: Follow
+) -> None:
+    a, b = await follow(make_store()), await follow(make_store())
     assert (await b.read_recent()).state.consultations == {}
     settled = b.fetches
     for _ in range(50):
@@ -79,8 +107,8 @@ async def test_another_process_write_reaches_recent_reads_without_polling(make_s
     assert b.fetches == settled + 1  # exactly one fetch, prompted by the notice
 
 
-async def test_own_writes_do_not_make_the_copy_stale(make_store: MakeStore) -> None:
-    a = await _listening(make_store())
+async def test_own_writes_do_not_make_the_copy_stale(make_store: MakeStore, follow: Follow) -> None:
+    a = await follow(make_store())
     await a.read_recent()
     settled = a.fetches
     for i in range(20):
@@ -93,17 +121,17 @@ async def test_own_writes_do_not_make_the_copy_stale(make_store: MakeStore) -> N
 
 
 async def test_without_a_listener_every_recent_read_asks_redis(make_store: MakeStore) -> None:
-    a, b = make_store(), make_store()  # b never started: it cannot hear about changes
+    a, b = make_store(), make_store()  # nothing feeds b: it cannot hear about changes
     await b.read_recent()
     await a.transact(_open("c3"))
     assert "c3" in (await b.read_recent()).state.consultations  # immediately, no notice needed
 
 
 async def test_a_copy_is_refetched_after_the_maximum_age_even_without_notices(
-    make_store: MakeStore, monkeypatch: pytest.MonkeyPatch
+    make_store: MakeStore, monkeypatch: pytest.MonkeyPatch, follow: Follow
 ) -> None:
     monkeypatch.setattr(redis_store, "RECENT_MAX_AGE_S", 0.05)
-    b = await _listening(make_store())
+    b = await follow(make_store())
     await b.read_recent()
     # a write whose notice never comes (published on a channel nobody listens to)
     other = make_store()
@@ -114,11 +142,11 @@ async def test_a_copy_is_refetched_after_the_maximum_age_even_without_notices(
 
 
 async def test_notices_lost_while_the_listener_reconnects_are_made_up_for(
-    make_store: MakeStore, redis_client: Redis
+    make_store: MakeStore, redis_client: Redis, follow: Follow
 ) -> None:
-    a = await _listening(make_store())
+    a = await follow(make_store())
     others = {c["id"] for c in await redis_client.client_list(_type="pubsub")}
-    b = await _listening(make_store())
+    b = await follow(make_store())
     await b.read_recent()
     # cut b's subscription the way a Redis restart or a proxy would (only b's: other tests may be listening too);
     # writes go on meanwhile
