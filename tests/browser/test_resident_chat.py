@@ -257,6 +257,7 @@ async def test_suggestions_language_errors_and_no_html(live_server: LiveServer, 
         await expect(lines(home, "resident").last).to_contain_text("<b>太字</b>", timeout=WAIT_MS)
         assert await home.get_by_test_id("chat-log").locator("img, b").count() == 0
         assert await home.evaluate("() => window.__owned === undefined")
+        await expect(lines(home, "bot")).to_have_count(3, timeout=WAIT_MS)  # its answer is in: the log is still
 
         # too long: a readable sentence, nothing sent
         count_before = await home.get_by_test_id("chat-log").locator("li").count()
