@@ -16,7 +16,6 @@
 // opens a consultation, so it has no consultation id yet), what follows an ack, and where to scroll.
 
 import { firstKnownKey, t } from "./i18n.js";
-import { SEND } from "./events.js";
 import { errorText, newClientId } from "./net.js";
 import { Outbox } from "./outbox.js";
 
@@ -99,7 +98,6 @@ export class ChatPanel {
     this.provisional = new Set(); // seqs shown from our own pending text, waiting for the server's wording
     this.outbox = new Outbox({
       socket,
-      event: SEND.CHAT_SEND,
       onAck: (item, ack) => this.acknowledged(item, ack),
       onReject: (item, err) => {
         item.element?.remove();
