@@ -295,8 +295,6 @@ const chat = new ChatPanel({
   senderKeys: {
     resident: "booth.chat.me",
     agent: "booth.chat.agent",
-    bot: "chat.sender.bot",
-    system: "chat.sender.system",
   },
   consultationId: () => state.consultation?.id ?? null,
   onError: (text) => banner.show(text),

@@ -148,13 +148,7 @@ export class Call {
 
   /** A fresh RTCPeerConnection with the local tracks (also used to rebuild after the peer reloaded). */
   buildConnection() {
-    if (this.pc) {
-      this.pc.onnegotiationneeded = null;
-      this.pc.onicecandidate = null;
-      this.pc.ontrack = null;
-      this.pc.onconnectionstatechange = null;
-      this.pc.close();
-    }
+    this.closeConnection();
     this.makingOffer = false;
     this.ignoreOffer = false;
     this.isSettingRemoteAnswerPending = false;
@@ -340,6 +334,16 @@ export class Call {
     this.localStream = null;
   }
 
+  /** Close the peer connection, deaf to its events first: a connection being replaced must not act any more. */
+  closeConnection() {
+    if (!this.pc) return;
+    this.pc.onnegotiationneeded = null;
+    this.pc.onicecandidate = null;
+    this.pc.ontrack = null;
+    this.pc.onconnectionstatechange = null;
+    this.pc.close();
+  }
+
   /** Hang up: close the connection, stop the camera, clear both video elements. Idempotent. */
   close() {
     if (this.closed) return;
@@ -347,13 +351,7 @@ export class Call {
     clearTimeout(this.firstOfferTimer);
     clearTimeout(this.answerTimer);
     clearTimeout(this.watchdog);
-    if (this.pc) {
-      this.pc.onnegotiationneeded = null;
-      this.pc.onicecandidate = null;
-      this.pc.ontrack = null;
-      this.pc.onconnectionstatechange = null;
-      this.pc.close();
-    }
+    this.closeConnection();
     this.stopLocalTracks();
     for (const video of [this.localVideo, this.remoteVideo]) {
       video.pause();

@@ -53,7 +53,8 @@ export class ChatPanel {
    * @param {HTMLFormElement|null} options.form  submitting it sends the draft (null: the page sends itself)
    * @param {HTMLInputElement|HTMLTextAreaElement} options.input
    * @param {"resident"|"agent"} options.me  which sender is this page
-   * @param {Record<string, string>} options.senderKeys  i18n key of the label for each sender
+   * @param {Record<string, string>} options.senderKeys  i18n key of the label of "resident" and "agent" (the
+   *   bot and system notices are labelled alike on every page)
    * @param {() => string|null} options.consultationId
    * @param {(text: string) => void} options.onError
    * @param {(sender: string, me: string) => string[]} [options.lineClasses]  classes beside "chat-line"
@@ -87,7 +88,7 @@ export class ChatPanel {
     this.log = log;
     this.input = input;
     this.me = me;
-    this.senderKeys = senderKeys;
+    this.senderKeys = { bot: "chat.sender.bot", system: "chat.sender.system", ...senderKeys };
     this.consultationId = consultationId;
     this.onError = onError;
     this.hooks = { lineClasses, decorate, payload, onAck, onShown, scroll };

@@ -372,8 +372,6 @@ const chat = new ChatPanel({
   senderKeys: {
     resident: "console.chat.resident",
     agent: "console.chat.me",
-    bot: "chat.sender.bot",
-    system: "chat.sender.system",
   },
   consultationId: () => state.consultation?.id ?? null,
   onError: (text) => banner.show(text),

@@ -30,12 +30,6 @@ const $ = (id) => document.getElementById(id);
 const municipalityId = document.body.dataset.municipalityId;
 const MAX_CHARS = Number(document.body.dataset.maxChars || 1000);
 const WAITING_STATES = new Set(["waiting", "offered"]);
-const SENDER_KEYS = {
-  resident: "resident.sender.me",
-  agent: "resident.sender.agent",
-  bot: "chat.sender.bot",
-  system: "chat.sender.system",
-};
 const RECONNECTING_WAITING_KEYS = ["resident.reconnecting.waiting", "error.offline"];
 
 let socket = null; // created after the catalog is loaded, below
@@ -414,7 +408,7 @@ chat = new ChatPanel({
   form: null, // send() below checks the length first
   input: $("chat-input"),
   me: "resident",
-  senderKeys: SENDER_KEYS,
+  senderKeys: { resident: "resident.sender.me", agent: "resident.sender.agent" },
   consultationId: () => state.consultationId,
   onError: (text) => {
     banner.show(text);
