@@ -19,11 +19,11 @@ from typing import Any, Final
 from aiohttp import web
 
 from madoguchi import keys
+from madoguchi.domain.languages import DEFAULT_LANGUAGE, PAGE_LANGUAGES
 
 STATIC_DIR: Final = Path(__file__).parent / "static"
 I18N_DIR: Final = STATIC_DIR / "i18n"
-SUPPORTED_LANGUAGES: Final = ("ja", "en")
-DEFAULT_LANGUAGE: Final = "ja"
+SUPPORTED_LANGUAGES: Final = PAGE_LANGUAGES  # the pages' languages, from the one table in madoguchi.domain
 
 CONTENT_SECURITY_POLICY: Final = "; ".join(
     (

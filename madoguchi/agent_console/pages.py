@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from madoguchi import keys, ui
 from madoguchi.agent_console import auth
+from madoguchi.domain.languages import DEFAULT_LANGUAGE
 from madoguchi.signaling.consultation import Disposition
 
 MAX_USERNAME: Final = 128
@@ -42,7 +43,7 @@ def setup(app: web.Application) -> None:
 
 
 def _with_lang(path: str, language: str) -> str:
-    return path if language == ui.DEFAULT_LANGUAGE else f"{path}?lang={language}"
+    return path if language == DEFAULT_LANGUAGE else f"{path}?lang={language}"
 
 
 async def _login_form(

@@ -41,11 +41,11 @@ from typing import Any, ClassVar
 import aiohttp
 import socketio
 
+from madoguchi.domain.sessions import SESSION_COOKIE
 from madoguchi.media.session import Clock, MediaError, MediaSession, ice_servers_from_protocol
 
 logger = logging.getLogger(__name__)
 
-SESSION_COOKIE = "madoguchi_session"
 _MEDIA_EVENTS = ("call.start", "signal", "call.end")
 _STATE_EVENTS = ("booth.state", "agent.state")
 _INBOX_EVENTS = (

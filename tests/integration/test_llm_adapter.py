@@ -28,8 +28,8 @@ from madoguchi.chatbot.llm import (
     OpenAiCompatibleBackend,
     Triage,
 )
-from madoguchi.chatbot.masking import my_number_check_digit
-from madoguchi.chatbot.routes import ROUTE_IDS, RouteId
+from madoguchi.domain.privacy import my_number_check_digit
+from madoguchi.domain.routes import ROUTE_IDS, RouteId
 from madoguchi.settings import Settings
 
 MY_NUMBER = "12345678901" + str(my_number_check_digit("12345678901"))

@@ -14,7 +14,16 @@ import { io } from "/static/vendor/socket.io.esm.min.js";
 import { startCallView, stopCallView } from "./call.js";
 import { Banner } from "./banner.js";
 import { ChatPanel } from "./chat.js";
-import { DEFAULT_LANGUAGE, applyTranslations, firstKnownKey, initI18n, language, setLanguage, t } from "./i18n.js";
+import {
+  DEFAULT_LANGUAGE,
+  applyTranslations,
+  firstKnownKey,
+  initI18n,
+  language,
+  nextLanguage,
+  setLanguage,
+  t,
+} from "./i18n.js";
 import { errorText, nowSeconds, request } from "./net.js";
 
 const $ = (id) => document.getElementById(id);
@@ -439,7 +448,7 @@ $("cancel-waiting").addEventListener("click", cancelWaiting);
 $("end-call").addEventListener("click", endCall);
 $("mute").addEventListener("click", () => setMuted(!(state.call && state.call.muted)));
 $("lang-switch").addEventListener("click", () => {
-  setLanguage(language() === "ja" ? "en" : "ja").catch((err) => console.error(err));
+  setLanguage(nextLanguage()).catch((err) => console.error(err));
 });
 $("error-retry").addEventListener("click", () => window.location.reload());
 document.addEventListener("i18n:change", () => {

@@ -6,8 +6,12 @@
 // data-i18n="key" get their text from the catalog; data-i18n-placeholder / -aria-label / -title set those
 // attributes. Dynamic text calls t(key, params) and re-renders on the "i18n:change" event.
 
-export const SUPPORTED_LANGUAGES = ["ja", "en"];
 export const DEFAULT_LANGUAGE = "ja";
+// The languages the pages are offered in come from the server's one table (madoguchi/domain/languages.py),
+// rendered into <html data-languages="ja en">; the switch and ?lang= follow it.
+export const SUPPORTED_LANGUAGES = (document.documentElement.dataset.languages || DEFAULT_LANGUAGE)
+  .split(" ")
+  .filter(Boolean);
 
 const catalogs = new Map();
 let current = DEFAULT_LANGUAGE;
@@ -41,6 +45,12 @@ async function fetchCatalog(lang) {
 /** The current language code ("ja", "en"). */
 export function language() {
   return current;
+}
+
+/** The language the switch offers next: the one after the current in the server's list, round. */
+export function nextLanguage() {
+  const index = SUPPORTED_LANGUAGES.indexOf(current);
+  return SUPPORTED_LANGUAGES[(index + 1) % SUPPORTED_LANGUAGES.length] ?? DEFAULT_LANGUAGE;
 }
 
 /** Text for key in the current language, falling back to Japanese, then to the key. {name} fills params. */

@@ -18,7 +18,7 @@
 import { io } from "/static/vendor/socket.io.esm.min.js";
 import { Banner } from "./banner.js";
 import { pendingMark } from "./chat.js";
-import { applyTranslations, firstKnownKey, initI18n, language, setLanguage, t } from "./i18n.js";
+import { applyTranslations, firstKnownKey, initI18n, language, nextLanguage, setLanguage, t } from "./i18n.js";
 import { errorText, newClientId, request } from "./net.js";
 import { Outbox } from "./outbox.js";
 
@@ -625,7 +625,7 @@ $("cancel-waiting").addEventListener("click", cancelWaiting);
 $("chat-end").addEventListener("click", endTalk);
 $("chat-restart").addEventListener("click", startOver);
 $("lang-switch").addEventListener("click", async () => {
-  const next = language() === "ja" ? "en" : "ja";
+  const next = nextLanguage();
   try {
     await setLanguage(next);
     storageSet(LANG_KEY, next);
