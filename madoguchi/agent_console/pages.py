@@ -131,6 +131,8 @@ async def console_page(request: web.Request) -> web.StreamResponse:
         "console.html",
         language=language,
         context={"staff_name": staff.display_name, "csrf_token": csrf_token, "dispositions": DISPOSITIONS},
+        # route names of the agent's (first) municipality; an agent serving several sees that town's names
+        texts=ui.municipality_texts(request.app, next(iter(staff.municipality_ids), None)),
     )
 
 

@@ -45,4 +45,5 @@ async def kiosk_page(request: web.Request) -> web.StreamResponse:
             "routes": ROUTE_IDS,
             "thanks_seconds": request.app[keys.SETTINGS].thanks_screen_s,
         },
+        texts=ui.municipality_texts(request.app, booth.municipality_id),
     )

@@ -26,6 +26,23 @@ function embeddedCatalog() {
   }
 }
 
+// Texts this page puts over the catalogs, by language (the municipality's route names: madoguchi/ui.py).
+function pageTexts() {
+  const node = document.getElementById("i18n-page-texts");
+  if (!node) return {};
+  try {
+    return JSON.parse(node.textContent) || {};
+  } catch {
+    return {};
+  }
+}
+
+const overrides = pageTexts();
+
+function withPageTexts(lang, catalog) {
+  return { ...catalog, ...(overrides[lang] || {}) };
+}
+
 function languageFromPage() {
   const fromQuery = new URLSearchParams(window.location.search).get("lang");
   if (SUPPORTED_LANGUAGES.includes(fromQuery)) return fromQuery;
@@ -37,7 +54,7 @@ async function fetchCatalog(lang) {
   if (catalogs.has(lang)) return catalogs.get(lang);
   const response = await fetch(`/static/i18n/${lang}.json`, { cache: "no-cache" });
   if (!response.ok) throw new Error(`catalog ${lang}: HTTP ${response.status}`);
-  const catalog = await response.json();
+  const catalog = withPageTexts(lang, await response.json());
   catalogs.set(lang, catalog);
   return catalog;
 }
@@ -103,7 +120,7 @@ export async function initI18n() {
   const lang = languageFromPage();
   const embedded = embeddedCatalog();
   const embeddedLang = document.documentElement.lang;
-  if (embedded && SUPPORTED_LANGUAGES.includes(embeddedLang)) catalogs.set(embeddedLang, embedded);
+  if (embedded && SUPPORTED_LANGUAGES.includes(embeddedLang)) catalogs.set(embeddedLang, withPageTexts(embeddedLang, embedded));
   try {
     await setLanguage(lang);
   } catch (err) {
