@@ -7,7 +7,7 @@ others. Every consumer now derives its list from :data:`LANGUAGES`:
 - the triage engine and the knowledge base accept every code in :data:`LanguageCode`;
 - pages are offered in the languages with ``pages=True``; each of them must have a catalog
   ``static/i18n/<code>.json`` (checked at start by ``madoguchi.ui`` and by a unit test), and the page tells
-  ``static/js/i18n.js`` the list (``<html data-languages>``), so the switch and ``?lang=`` follow it;
+  ``static/js/i18n.js`` the list (``<meta name="languages">``), so the switch and ``?lang=`` follow it;
 - a text missing in one language falls back along :func:`fallback_chain` (easy Japanese → Japanese; other
   languages → English → Japanese: a foreign resident reads English more often than Japanese).
 

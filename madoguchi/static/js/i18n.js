@@ -8,8 +8,8 @@
 
 export const DEFAULT_LANGUAGE = "ja";
 // The languages the pages are offered in come from the server's one table (madoguchi/domain/languages.py),
-// rendered into <html data-languages="ja en">; the switch and ?lang= follow it.
-export const SUPPORTED_LANGUAGES = (document.documentElement.dataset.languages || DEFAULT_LANGUAGE)
+// rendered into <meta name="languages" content="ja en">; the switch and ?lang= follow it.
+export const SUPPORTED_LANGUAGES = (document.querySelector('meta[name="languages"]')?.content || DEFAULT_LANGUAGE)
   .split(" ")
   .filter(Boolean);
 

@@ -55,7 +55,7 @@ def test_the_bot_phrases_follow_the_fallback_chain() -> None:
 
 def test_the_browser_takes_its_list_from_the_page_not_from_a_copy() -> None:
     script = (ui.STATIC_DIR / "js" / "i18n.js").read_text(encoding="utf-8")
-    assert "dataset.languages" in script
+    assert 'meta[name="languages"]' in script
     assert not re.search(r"SUPPORTED_LANGUAGES\s*=\s*\[", script), "no second list of languages in i18n.js"
     for page in ("booth.js", "resident.js"):
         text = (ui.STATIC_DIR / "js" / page).read_text(encoding="utf-8")
