@@ -18,6 +18,8 @@ from aiohttp import web
 
 from madoguchi import keys, observability
 from madoguchi.agent_console import pages as console_pages
+from madoguchi.agent_console.attempts import open_attempt_store
+from madoguchi.agent_console.login_guard import LOGIN_GUARD, LoginGuard
 from madoguchi.booth import pages as booth_pages
 from madoguchi.chatbot import pages as chat_pages
 from madoguchi.chatbot.conversation import ResidentChat
@@ -69,6 +71,7 @@ def create_app(settings: Settings, *, clock: Clock = time.time) -> web.Applicati
     sio.attach(app)
     app[SOCKETS] = sio
     app.cleanup_ctx.append(_storage(settings))
+    app.cleanup_ctx.append(_login_guard(settings, clock))
     app.cleanup_ctx.append(_chatbot(settings))
     app.cleanup_ctx.append(_counter(settings, sio, clock))
     app.router.add_get("/healthz", healthz)
@@ -95,6 +98,15 @@ def _storage(settings: Settings) -> Callable[[web.Application], AsyncIterator[No
         app[keys.RECORDS] = ConsultationRecords(db)
         yield
         await db.close()
+
+    return ctx
+
+
+def _login_guard(settings: Settings, clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        app[LOGIN_GUARD] = guard = LoginGuard(open_attempt_store(settings), clock)
+        yield
+        await guard.close()
 
     return ctx
 
