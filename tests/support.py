@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import secrets
+import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -103,8 +104,8 @@ def make_settings(data_dir: Any, **overrides: Any) -> Settings:
 
 
 @asynccontextmanager
-async def serve(settings: Settings) -> AsyncIterator[LiveServer]:
-    app = create_app(settings)
+async def serve(settings: Settings, *, clock: Callable[[], float] = time.time) -> AsyncIterator[LiveServer]:
+    app = create_app(settings, clock=clock)
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
