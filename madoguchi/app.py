@@ -36,6 +36,7 @@ from madoguchi.signaling.live import (
 )
 from madoguchi.signaling.redis_store import LiveStoreUnavailable
 from madoguchi.signaling.service import Clock, CounterService, counter_config
+from madoguchi.signaling.socket_server import EdgeSocketServer
 from madoguchi.signaling.sockets import AgentNamespace, BoothNamespace, SocketNotifier
 from madoguchi.signaling.store import LiveStore
 from madoguchi.storage.accounts import Accounts
@@ -57,7 +58,7 @@ def create_app(settings: Settings, *, clock: Clock = time.time) -> web.Applicati
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
         undefined=jinja2.StrictUndefined,
     )
-    sio = socketio.AsyncServer(
+    sio = EdgeSocketServer(
         async_mode="aiohttp",
         async_handlers=False,
         # notice a silently dead link (mobile handover, satellite drop) within ~15 s, not engine.io's 45 s
@@ -65,8 +66,6 @@ def create_app(settings: Settings, *, clock: Clock = time.time) -> web.Applicati
         ping_timeout=5,
         client_manager=socket_manager(settings),
         max_http_buffer_size=settings.max_payload_bytes,
-        logger=False,
-        engineio_logger=False,
     )
     sio.attach(app)
     app[SOCKETS] = sio

@@ -12,6 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
+from madoguchi.edge_log import guard_http_log
 from madoguchi.settings import Settings
 
 
@@ -75,6 +76,7 @@ async def run_server(
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    guard_http_log()  # a header over aiohttp's limits is logged without its bytes (madoguchi.edge_log)
     app = create_app(settings)
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
