@@ -43,6 +43,7 @@ from madoguchi.storage.accounts import Accounts
 from madoguchi.storage.booths import Booths
 from madoguchi.storage.db import open_database
 from madoguchi.storage.municipalities import Municipalities
+from madoguchi.storage.private_files import private_dir
 from madoguchi.storage.records import ConsultationRecords
 
 log = logging.getLogger(__name__)
@@ -89,7 +90,7 @@ async def healthz(request: web.Request) -> web.Response:
 def _storage(settings: Settings) -> Callable[[web.Application], AsyncIterator[None]]:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         if settings.database_url is None:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(settings.data_dir)
         db = await open_database(settings.effective_database_url)
         app[keys.DATABASE] = db
         app[keys.ACCOUNTS] = Accounts(db)

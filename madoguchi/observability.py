@@ -24,6 +24,7 @@ The service and the socket layer never import prometheus: they call :class:`Metr
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import time
 from collections import Counter as Tally
@@ -213,6 +214,8 @@ def setup(app: web.Application, sio: socketio.AsyncServer) -> Metrics:
     app[METRICS] = metrics
 
     async def metrics_endpoint(request: web.Request) -> web.Response:
+        if (refused := _unauthorised(request)) is not None:
+            return refused
         counter: Counter | None = None
         store = request.app.get(LIVE_STORE)
         if store is not None:
@@ -224,11 +227,30 @@ def setup(app: web.Application, sio: socketio.AsyncServer) -> Metrics:
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def readyz_endpoint(request: web.Request) -> web.Response:
+        if (refused := _unauthorised(request)) is not None:
+            return refused
         return await readyz(request, events=sio.manager)
 
     app.router.add_get("/readyz", readyz_endpoint)
     app.router.add_get("/metrics", metrics_endpoint)
     return metrics
+
+
+def _unauthorised(request: web.Request) -> web.Response | None:
+    """With ``MADOGUCHI_METRICS_TOKEN`` set, ``/metrics`` and ``/readyz`` (which name internal hosts and show
+    the queue) answer only ``Authorization: Bearer <token>``; ``/healthz`` stays open for load balancers."""
+    token = request.app[keys.SETTINGS].metrics_token
+    if token is None:
+        return None
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    expected = token.get_secret_value().encode()
+    if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), expected):
+        return None
+    return web.json_response(
+        {"error": {"code": "unauthorized", "message": "send Authorization: Bearer <MADOGUCHI_METRICS_TOKEN>"}},
+        status=401,
+        headers={"WWW-Authenticate": 'Bearer realm="madoguchi-metrics"'},
+    )
 
 
 def socket_connections(sio: socketio.AsyncServer) -> dict[str, int]:

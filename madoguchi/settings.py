@@ -90,6 +90,13 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
 
+    @field_validator("metrics_token")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("MADOGUCHI_METRICS_TOKEN must be at least 16 characters (or unset)")
+        return value
+
     @field_validator("trusted_proxies")
     @classmethod
     def _addresses(cls, value: list[str]) -> list[str]:

@@ -31,6 +31,7 @@ from madoguchi.storage.db import Database, current_revision, open_database
 from madoguchi.storage.errors import StorageError
 from madoguchi.storage.models import PLACE_KINDS, ROLES
 from madoguchi.storage.municipalities import Municipalities
+from madoguchi.storage.private_files import private_dir
 from madoguchi.storage.records import EXPORT_FIELDS, ConsultationRecords
 from madoguchi.storage.seed import print_demo_credentials, seed_demo
 
@@ -424,7 +425,7 @@ async def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 @_user_errors
 async def db_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     db = await _open(settings)
     try:
         credentials = await seed_demo(db, settings.data_dir)
