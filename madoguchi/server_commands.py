@@ -97,6 +97,7 @@ async def run_server(
     settings: Settings, *, host: str, port: int, on_listening: Callable[[int], None] | None = None
 ) -> int:
     from madoguchi.app import create_app
+    from madoguchi.observability import METRICS_APP
 
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
@@ -112,14 +113,23 @@ async def run_server(
     await site.start()
     for address in runner.addresses:
         print(f"madoguchi listening on http://{address[0]}:{address[1]}", flush=True)
-    if on_listening is not None and runner.addresses:
-        on_listening(runner.addresses[0][1])
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    metrics_app = app.get(METRICS_APP)
+    metrics_runner = None if metrics_app is None else web.AppRunner(metrics_app, handle_signals=False)
     try:
+        if metrics_runner is not None:  # MADOGUCHI_METRICS_PORT: /metrics and /readyz only there
+            await metrics_runner.setup()
+            await web.TCPSite(metrics_runner, host, settings.metrics_port).start()
+            for address in metrics_runner.addresses:
+                print(f"madoguchi metrics on http://{address[0]}:{address[1]}", flush=True)
+        if on_listening is not None and runner.addresses:
+            on_listening(runner.addresses[0][1])
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
         await stop.wait()
     finally:
+        if metrics_runner is not None:
+            await metrics_runner.cleanup()
         await runner.cleanup()
     return 0

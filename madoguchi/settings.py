@@ -70,6 +70,12 @@ class Settings(BaseSettings):
         default_factory=list,
         description="JSON list of reverse-proxy addresses whose X-Forwarded-For names the client (login throttle)",
     )
+    metrics_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="serve /metrics and /readyz (and /healthz) on this port of the same host, not the main one",
+    )
     metrics_token: SecretStr | None = Field(
         default=None, description="when set, /metrics and /readyz need 'Authorization: Bearer <token>'"
     )

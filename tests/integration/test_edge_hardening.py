@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -152,3 +153,34 @@ async def test_without_a_token_metrics_and_readiness_are_open(tmp_path: Path) ->
 def test_a_short_metrics_token_is_refused() -> None:
     with pytest.raises(ValueError, match="at least 16"):
         make_settings(Path("data"), metrics_token="short")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_metrics_and_readiness_can_have_a_listener_of_their_own(tmp_path: Path) -> None:
+    metrics_port = free_port()
+    env = {"MADOGUCHI_METRICS_PORT": str(metrics_port), "MADOGUCHI_METRICS_TOKEN": METRICS_TOKEN}
+    async with serve_process(tmp_path / "data", env=env) as served:
+        metrics_url = f"http://127.0.0.1:{metrics_port}"
+        deadline = asyncio.get_running_loop().time() + 30
+        while f"madoguchi metrics on http://127.0.0.1:{metrics_port}" not in served.log():
+            assert asyncio.get_running_loop().time() < deadline, served.log()
+            await asyncio.sleep(0.1)
+        bearer = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+        async with aiohttp.ClientSession() as http:
+            for path in ("/metrics", "/readyz"):
+                async with http.get(f"{served.url}{path}", headers=bearer) as resp:
+                    assert resp.status == 404, path  # not on the public port
+                async with http.get(f"{metrics_url}{path}", headers=bearer) as resp:
+                    assert resp.status == 200, path
+                async with http.get(f"{metrics_url}{path}") as resp:
+                    assert resp.status == 401, path  # the token still applies there
+            for url in (served.url, metrics_url):
+                async with http.get(f"{url}/healthz") as resp:
+                    assert resp.status == 200, url
+            async with http.get(f"{metrics_url}/login") as resp:
+                assert resp.status == 404  # nothing else is served there
