@@ -145,7 +145,9 @@ class EdgeSocketServer(socketio.AsyncServer):  # type: ignore[misc]
         ]
         if not charged or not all(charged):
             self.refusals.refused(
-                "socketio-abuse", "disconnected %s: too many packets that could not be decoded", _remote(environ)
+                "socketio-abuse",
+                "disconnected %s: its rate limit is spent on packets that could not be decoded",
+                _remote(environ),
             )
             socket = self.eio.sockets.get(eio_sid)
             await self.eio.disconnect(eio_sid)
