@@ -26,11 +26,12 @@ def build_parser() -> argparse.ArgumentParser:
     from madoguchi import server_commands
     from madoguchi.chatbot import commands as chatbot_commands
     from madoguchi.media import commands as media_commands
+    from madoguchi.signaling import commands as signaling_commands
     from madoguchi.storage import commands as storage_commands
 
     parser = argparse.ArgumentParser(prog="madoguchi", description="Madoguchi remote counter")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (server_commands, storage_commands, chatbot_commands, media_commands):
+    for module in (server_commands, storage_commands, chatbot_commands, media_commands, signaling_commands):
         module.register(sub)
     return parser
 

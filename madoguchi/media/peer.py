@@ -173,8 +173,11 @@ class SignalingPeer:
         *,
         clock: Clock = time.perf_counter,
         reconnect: ReconnectPolicy | None = None,
+        relay_only: bool = False,
     ) -> None:
         servers = [server] if isinstance(server, str) else list(server)
+        self.relay_only = relay_only
+        """Gather TURN candidates only (``iceTransportPolicy: "relay"``), as ``madoguchi probe --relay-only``."""
         if not servers:
             raise ValueError("at least one server URL is needed")
         self.servers = [url.rstrip("/") for url in servers]
@@ -494,6 +497,7 @@ class SignalingPeer:
             ice_servers=ice_servers_from_protocol(data.get("ice_servers") or []),
             send_signal=self._send_signal,
             clock=self.clock,
+            relay_only=self.relay_only,
         )
         self._session_ready.set()
         if not polite:
