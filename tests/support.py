@@ -103,11 +103,11 @@ def make_settings(data_dir: Any, **overrides: Any) -> Settings:
 
 
 @asynccontextmanager
-async def serve(settings: Settings) -> AsyncIterator[LiveServer]:
+async def serve(settings: Settings, host: str = "127.0.0.1") -> AsyncIterator[LiveServer]:
     app = create_app(settings)
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, host, 0)
     await site.start()
     host, port = runner.addresses[0][:2]
     try:

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.links.coturn import TURNSERVER, Coturn, run_coturn
+from tests.links.netns import BoothNetwork, booth_network, unavailable_reason
 
 
 @pytest.fixture
@@ -15,3 +16,13 @@ def coturn(tmp_path: Path) -> Iterator[Coturn]:
         pytest.fail("coturn is not installed (apt-get install coturn; scripts/test installs it as root)")
     with run_coturn(tmp_path / "coturn", tls=True) as server:
         yield server
+
+
+@pytest.fixture
+def booth_net() -> Iterator[BoothNetwork]:
+    """A network namespace for the booth, joined to this host by a veth pair (root only; removed afterwards)."""
+    reason = unavailable_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    with booth_network() as network:
+        yield network

@@ -1,0 +1,262 @@
+"""Booth ↔ console calls in real Chromium for the link tests and ``bench/links``: place one, time it, read its stats.
+
+The pages are the product's own kiosk and console, driven through their public ``data-testid`` contract. The
+only thing added to them is an init script that keeps a reference to every RTCPeerConnection the page makes
+(and, for relay-only runs, sets ``iceTransportPolicy: "relay"`` on it: the test forces traffic through TURN and
+the impairment proxy; the product never does). From those references the harness reads ``getStats()``: the
+selected candidate pair (relayed? over which protocol? its RTT), inbound audio concealment and video frame rate.
+
+Times are wall-clock milliseconds (``Date.now()`` in the pages, ``time.time()`` here): both run on this machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import Browser, Page, Playwright, expect
+
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
+from tests.support import LiveServer
+
+WAIT_MS = 20_000
+AGENT_PASSWORD = "links-agent-password-1"
+ROUTE = "resident_records"
+
+INSTRUMENT = """
+(() => {
+  const Native = window.RTCPeerConnection;
+  if (!Native || window.__links) return;
+  const relayOnly = %s;
+  const links = (window.__links = { pcs: [], connectedAt: [], createdAt: [] });
+  window.RTCPeerConnection = class extends Native {
+    constructor(config, ...rest) {
+      super(relayOnly ? { ...(config || {}), iceTransportPolicy: "relay" } : config, ...rest);
+      const index = links.pcs.push(this) - 1;
+      links.createdAt[index] = Date.now();
+      links.connectedAt[index] = null;
+      this.addEventListener("connectionstatechange", () => {
+        if (this.connectionState === "connected" && links.connectedAt[index] === null) {
+          links.connectedAt[index] = Date.now();
+        }
+      });
+    }
+  };
+})();
+"""
+
+STATS = """
+async () => {
+  const links = window.__links;
+  const pc = links && links.pcs.filter((p) => p.connectionState !== "closed").pop();
+  if (!pc) return null;
+  const reports = new Map();
+  (await pc.getStats()).forEach((r) => reports.set(r.id, r));
+  const out = { state: pc.connectionState, pair: null, audio: null, video: null, outAudio: null };
+  for (const r of reports.values()) {
+    if (r.type === "transport" && r.selectedCandidatePairId) {
+      const pair = reports.get(r.selectedCandidatePairId);
+      const local = pair && reports.get(pair.localCandidateId);
+      const remote = pair && reports.get(pair.remoteCandidateId);
+      if (pair && local && remote) {
+        out.pair = {
+          local: local.candidateType, relayProtocol: local.relayProtocol || null, protocol: local.protocol,
+          remote: remote.candidateType, rtt: pair.currentRoundTripTime ?? null,
+        };
+      }
+    }
+    if (r.type === "inbound-rtp" && r.kind === "audio") {
+      out.audio = { concealed: r.concealedSamples || 0, total: r.totalSamplesReceived || 0,
+                    lost: r.packetsLost || 0, received: r.packetsReceived || 0, jitter: r.jitter ?? null };
+    }
+    if (r.type === "inbound-rtp" && r.kind === "video") {
+      out.video = { fps: r.framesPerSecond ?? null, decoded: r.framesDecoded || 0,
+                    width: r.frameWidth ?? null, height: r.frameHeight ?? null };
+    }
+  }
+  return out;
+}
+"""
+
+REMOTE_PLAYING = """() => {
+  const v = document.querySelector('[data-testid="remote-video"]');
+  return v && v.videoWidth > 0 && v.currentTime > 0 ? Date.now() : false;
+}"""
+
+AUDIO_FLOWING = """async () => {
+  const links = window.__links;
+  const pc = links && links.pcs.filter((p) => p.connectionState !== "closed").pop();
+  if (!pc) return false;
+  let samples = 0;
+  (await pc.getStats()).forEach((r) => {
+    if (r.type === "inbound-rtp" && r.kind === "audio") samples = r.totalSamplesReceived || 0;
+  });
+  return samples > 0 ? Date.now() : false;
+}"""
+
+# Two peers in one page, camera and microphone start included: what call setup costs with no network at all.
+IN_PAGE_REFERENCE = """async () => {
+  const start = performance.now();
+  const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+  const a = new RTCPeerConnection(), b = new RTCPeerConnection();
+  a.onicecandidate = (e) => e.candidate && b.addIceCandidate(e.candidate);
+  b.onicecandidate = (e) => e.candidate && a.addIceCandidate(e.candidate);
+  const video = document.createElement("video");
+  video.muted = true; video.autoplay = true; video.playsInline = true;
+  document.body.appendChild(video);
+  b.ontrack = (e) => { video.srcObject = e.streams[0]; };
+  stream.getTracks().forEach((t) => a.addTrack(t, stream));
+  await a.setLocalDescription(await a.createOffer());
+  await b.setRemoteDescription(a.localDescription);
+  await b.setLocalDescription(await b.createAnswer());
+  await a.setRemoteDescription(b.localDescription);
+  await new Promise((resolve) => {
+    const check = () => (video.videoWidth > 0 && video.currentTime > 0 ? resolve() : requestAnimationFrame(check));
+    check();
+  });
+  const ms = performance.now() - start;
+  a.close(); b.close(); stream.getTracks().forEach((t) => t.stop()); video.remove();
+  return ms;
+}"""
+
+
+@dataclass
+class CallTimes:
+    """One call, in ms from the agent's click on accept."""
+
+    accept_to_media_ms: float | None = None
+    """Until remote video plays on both sides (the later of the two)."""
+    accept_to_audio_ms: float | None = None
+    """Until audio samples arrive on both sides."""
+    connect_ms: dict[str, float | None] = field(default_factory=dict)
+    """Until each side's RTCPeerConnection is ``connected``."""
+
+
+async def launch(
+    playwright: Playwright, *, executable: Path | str = CHROMIUM, origins: tuple[str, ...] = ()
+) -> Browser:
+    """Chromium with the browser tests' flags; ``origins`` are plain-http server URLs treated as secure (a server
+    on a veth address is not ``localhost``, and getUserMedia needs a secure context)."""
+    args = list(CHROMIUM_ARGS)
+    if origins:
+        args.append("--unsafely-treat-insecure-origin-as-secure=" + ",".join(origins))
+    return await playwright.chromium.launch(executable_path=str(executable), args=args, headless=True)
+
+
+async def open_page(browser: Browser, *, relay_only: bool = False) -> Page:
+    context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
+    await context.add_init_script(INSTRUMENT % ("true" if relay_only else "false"))
+    return await context.new_page()
+
+
+@asynccontextmanager
+async def call_pages(
+    server: LiveServer,
+    booth_browser: Browser,
+    agent_browser: Browser,
+    *,
+    booth_relay_only: bool = False,
+    agent_relay_only: bool = False,
+    base_url: str | None = None,
+) -> AsyncIterator[tuple[Page, Page]]:
+    """A kiosk with its start button ready and a console logged in and available, both on ``base_url``."""
+    url = base_url or server.base_url
+    _, _, kiosk_path = await server.add_booth("島の郵便局ブース")
+    await server.add_agent("links-agent", AGENT_PASSWORD)
+    booth = await open_page(booth_browser, relay_only=booth_relay_only)
+    agent = await open_page(agent_browser, relay_only=agent_relay_only)
+    try:
+        await booth.goto(url + kiosk_path)
+        await expect(booth.get_by_test_id("start-consultation")).to_be_enabled(timeout=WAIT_MS)
+        await agent.goto(f"{url}/login")
+        await agent.get_by_test_id("login-username").fill("links-agent")
+        await agent.get_by_test_id("login-password").fill(AGENT_PASSWORD)
+        await agent.get_by_test_id("login-submit").click()
+        await agent.wait_for_url("**/console", timeout=WAIT_MS)
+        await agent.get_by_test_id("status-available").click()
+        yield booth, agent
+    finally:
+        await booth.context.close()
+        await agent.context.close()
+
+
+async def _moment(page: Page, script: str, timeout_ms: float, polling: str | float = "raf") -> float:
+    handle = await page.wait_for_function(script, timeout=timeout_ms, polling=polling)
+    value = await handle.json_value()
+    return float(value)
+
+
+async def place_call(booth: Page, agent: Page, *, timeout_ms: float = WAIT_MS) -> CallTimes:
+    """Resident asks, agent accepts; wait for video and audio both ways and time them from the accept click."""
+    await booth.get_by_test_id("start-consultation").click()
+    await booth.get_by_test_id(f"route-{ROUTE}").click()
+    accept = agent.get_by_test_id("offer-accept")
+    await expect(accept).to_be_visible(timeout=timeout_ms)
+    accepted_at = time.time() * 1000
+    await accept.click()
+    video = await asyncio.gather(*(_moment(p, REMOTE_PLAYING, timeout_ms) for p in (booth, agent)))
+    audio = await asyncio.gather(*(_moment(p, AUDIO_FLOWING, timeout_ms, polling=20) for p in (booth, agent)))
+    times = CallTimes(
+        accept_to_media_ms=round(max(video) - accepted_at, 1),
+        accept_to_audio_ms=round(max(audio) - accepted_at, 1),
+    )
+    for side, page in (("booth", booth), ("agent", agent)):
+        connected = await page.evaluate("() => window.__links.connectedAt.filter((t) => t !== null).pop() ?? null")
+        times.connect_ms[side] = None if connected is None else round(float(connected) - accepted_at, 1)
+    return times
+
+
+async def stats(page: Page) -> dict[str, Any]:
+    result = await page.evaluate(STATS)
+    assert isinstance(result, dict), "no RTCPeerConnection in the page"
+    return result
+
+
+@dataclass
+class Window:
+    """What happened between two stats readings of one page."""
+
+    seconds: float
+    concealment: float | None
+    video_fps: float | None
+    audio_packets_lost: int
+    rtt_s: float | None
+    pair: dict[str, Any] | None
+
+
+async def measure(page: Page, seconds: float) -> Window:
+    """Read stats, wait ``seconds``, read again: concealment = concealed / received samples in between."""
+    before = await stats(page)
+    began = time.monotonic()
+    await asyncio.sleep(seconds)
+    after = await stats(page)
+    elapsed = time.monotonic() - began
+    concealment = None
+    lost = 0
+    if before.get("audio") and after.get("audio"):
+        total = after["audio"]["total"] - before["audio"]["total"]
+        concealed = after["audio"]["concealed"] - before["audio"]["concealed"]
+        concealment = round(concealed / total, 4) if total > 0 else 1.0
+        lost = after["audio"]["lost"] - before["audio"]["lost"]
+    fps = None
+    if before.get("video") and after.get("video"):
+        fps = round((after["video"]["decoded"] - before["video"]["decoded"]) / elapsed, 1)
+    pair = after.get("pair")
+    return Window(
+        seconds=round(elapsed, 1),
+        concealment=concealment,
+        video_fps=fps,
+        audio_packets_lost=lost,
+        rtt_s=pair.get("rtt") if pair else None,
+        pair=pair,
+    )
+
+
+async def in_page_reference(page: Page) -> float:
+    """The two-peers-in-one-page setup time (ms) in ``page``'s browser, camera start included."""
+    return round(float(await page.evaluate(IN_PAGE_REFERENCE)), 1)
