@@ -12,6 +12,7 @@ Times are wall-clock milliseconds (``Date.now()`` in the pages, ``time.time()`` 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -32,11 +33,21 @@ INSTRUMENT = """
 (() => {
   const Native = window.RTCPeerConnection;
   if (!Native || window.__links) return;
-  const relayOnly = %s;
+  const options = %s;
   const links = (window.__links = { pcs: [], connectedAt: [], createdAt: [] });
+  const rewrite = (url) => options.rewrite.reduce((u, [from, to]) => u.split(from).join(to), url);
+  const adjust = (config) => {
+    const copy = { ...(config || {}) };
+    if (options.relayOnly) copy.iceTransportPolicy = "relay";
+    copy.iceServers = (copy.iceServers || []).map((server) => ({
+      ...server,
+      urls: [].concat(server.urls).map(rewrite),
+    }));
+    return copy;
+  };
   window.RTCPeerConnection = class extends Native {
     constructor(config, ...rest) {
-      super(relayOnly ? { ...(config || {}), iceTransportPolicy: "relay" } : config, ...rest);
+      super(adjust(config), ...rest);
       const index = links.pcs.push(this) - 1;
       links.createdAt[index] = Date.now();
       links.connectedAt[index] = null;
@@ -148,9 +159,19 @@ async def launch(
     return await playwright.chromium.launch(executable_path=str(executable), args=args, headless=True)
 
 
-async def open_page(browser: Browser, *, relay_only: bool = False) -> Page:
+@dataclass(frozen=True)
+class PageNetwork:
+    """How a test page's RTCPeerConnections are bent: relay-only, and TURN URL rewrites (``from`` → ``to``),
+    e.g. the console reaching coturn directly while the booth goes through the impairment proxy."""
+
+    relay_only: bool = False
+    rewrite: tuple[tuple[str, str], ...] = ()
+
+
+async def open_page(browser: Browser, network: PageNetwork = PageNetwork()) -> Page:
     context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
-    await context.add_init_script(INSTRUMENT % ("true" if relay_only else "false"))
+    options = {"relayOnly": network.relay_only, "rewrite": [list(pair) for pair in network.rewrite]}
+    await context.add_init_script(INSTRUMENT % json.dumps(options))
     return await context.new_page()
 
 
@@ -160,16 +181,16 @@ async def call_pages(
     booth_browser: Browser,
     agent_browser: Browser,
     *,
-    booth_relay_only: bool = False,
-    agent_relay_only: bool = False,
+    booth_network: PageNetwork = PageNetwork(),
+    agent_network: PageNetwork = PageNetwork(),
     base_url: str | None = None,
 ) -> AsyncIterator[tuple[Page, Page]]:
     """A kiosk with its start button ready and a console logged in and available, both on ``base_url``."""
     url = base_url or server.base_url
     _, _, kiosk_path = await server.add_booth("島の郵便局ブース")
     await server.add_agent("links-agent", AGENT_PASSWORD)
-    booth = await open_page(booth_browser, relay_only=booth_relay_only)
-    agent = await open_page(agent_browser, relay_only=agent_relay_only)
+    booth = await open_page(booth_browser, booth_network)
+    agent = await open_page(agent_browser, agent_network)
     try:
         await booth.goto(url + kiosk_path)
         await expect(booth.get_by_test_id("start-consultation")).to_be_enabled(timeout=WAIT_MS)

@@ -91,8 +91,10 @@ class BoothNetwork:
         """Drop every UDP datagram in and out of the namespace (loopback inside it excepted)."""
         script = (
             "table inet madoguchi_links {\n"
-            "  chain out { type filter hook output priority 0; policy accept; oif lo accept; meta l4proto udp counter drop; }\n"
-            "  chain in { type filter hook input priority 0; policy accept; iif lo accept; meta l4proto udp counter drop; }\n"
+            "  chain out { type filter hook output priority 0; policy accept;\n"
+            "    oif lo accept; meta l4proto udp counter drop; }\n"
+            "  chain in { type filter hook input priority 0; policy accept;\n"
+            "    iif lo accept; meta l4proto udp counter drop; }\n"
             "}\n"
         )
         done = subprocess.run(

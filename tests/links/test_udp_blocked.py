@@ -57,5 +57,6 @@ async def test_a_booth_with_udp_blocked_connects_through_turn_over_tcp(
     record_property("accept_to_media_ms", times.accept_to_media_ms)
     record_property("booth_connect_ms", connect_ms)
     print(
-        f"\nUDP blocked, TURN/TCP: booth connected {connect_ms} ms after accept; media both ways {times.accept_to_media_ms} ms"
+        f"\nUDP blocked, TURN/TCP: booth connected {connect_ms} ms after accept;"
+        f" media both ways {times.accept_to_media_ms} ms"
     )
