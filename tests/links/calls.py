@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from playwright.async_api import Browser, Page, Playwright, expect
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.support import LiveServer
@@ -99,7 +100,7 @@ REMOTE_PLAYING = """() => {
   return v && v.videoWidth > 0 && v.currentTime > 0 ? Date.now() : false;
 }"""
 
-AUDIO_FLOWING = """async () => {
+AUDIO_FLOWING = """async () => {  // a time once audio samples arrive, else false (polled from Python: it is async)
   const links = window.__links;
   const pc = links && links.pcs.filter((p) => p.connectionState !== "closed").pop();
   if (!pc) return false;
@@ -206,26 +207,47 @@ async def call_pages(
         await agent.context.close()
 
 
-async def _moment(page: Page, script: str, timeout_ms: float, polling: str | float = "raf") -> float:
-    handle = await page.wait_for_function(script, timeout=timeout_ms, polling=polling)
+async def _moment(page: Page, script: str, timeout_ms: float) -> float | None:
+    """When (page ``Date.now()``) ``script`` first returned a time, or None if it did not within the timeout."""
+    try:
+        handle = await page.wait_for_function(script, timeout=timeout_ms, polling="raf")
+    except PlaywrightTimeoutError:
+        return None
     value = await handle.json_value()
     return float(value)
 
 
+async def _polled_moment(page: Page, script: str, timeout_ms: float, poll_s: float = 0.02) -> float | None:
+    """The same for an async ``script`` (``wait_for_function`` would take its promise for a truthy answer)."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while time.monotonic() < deadline:
+        value = await page.evaluate(script)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        await asyncio.sleep(poll_s)
+    return None
+
+
+def _latest(moments: list[float | None], since: float) -> float | None:
+    if any(moment is None for moment in moments):
+        return None
+    return round(max(m for m in moments if m is not None) - since, 1)
+
+
 async def place_call(booth: Page, agent: Page, *, timeout_ms: float = WAIT_MS) -> CallTimes:
-    """Resident asks, agent accepts; wait for video and audio both ways and time them from the accept click."""
+    """Resident asks, agent accepts; wait (up to ``timeout_ms``) for video and audio both ways and time them from
+    the accept click. A time is None when that media did not arrive on both sides in time."""
     await booth.get_by_test_id("start-consultation").click()
     await booth.get_by_test_id(f"route-{ROUTE}").click()
     accept = agent.get_by_test_id("offer-accept")
     await expect(accept).to_be_visible(timeout=timeout_ms)
     accepted_at = time.time() * 1000
     await accept.click()
-    video = await asyncio.gather(*(_moment(p, REMOTE_PLAYING, timeout_ms) for p in (booth, agent)))
-    audio = await asyncio.gather(*(_moment(p, AUDIO_FLOWING, timeout_ms, polling=20) for p in (booth, agent)))
-    times = CallTimes(
-        accept_to_media_ms=round(max(video) - accepted_at, 1),
-        accept_to_audio_ms=round(max(audio) - accepted_at, 1),
+    video, audio = await asyncio.gather(
+        asyncio.gather(*(_moment(p, REMOTE_PLAYING, timeout_ms) for p in (booth, agent))),
+        asyncio.gather(*(_polled_moment(p, AUDIO_FLOWING, timeout_ms) for p in (booth, agent))),
     )
+    times = CallTimes(accept_to_media_ms=_latest(video, accepted_at), accept_to_audio_ms=_latest(audio, accepted_at))
     for side, page in (("booth", booth), ("agent", agent)):
         connected = await page.evaluate("() => window.__links.connectedAt.filter((t) => t !== null).pop() ?? null")
         times.connect_ms[side] = None if connected is None else round(float(connected) - accepted_at, 1)
@@ -233,9 +255,9 @@ async def place_call(booth: Page, agent: Page, *, timeout_ms: float = WAIT_MS) -
 
 
 async def stats(page: Page) -> dict[str, Any]:
+    """The page's current call (its newest open RTCPeerConnection); ``{}`` when it has none."""
     result = await page.evaluate(STATS)
-    assert isinstance(result, dict), "no RTCPeerConnection in the page"
-    return result
+    return result if isinstance(result, dict) else {}
 
 
 @dataclass
@@ -268,6 +290,8 @@ async def measure(page: Page, seconds: float) -> Window:
     if before.get("video") and after.get("video"):
         fps = round((after["video"]["decoded"] - before["video"]["decoded"]) / elapsed, 1)
     pair = after.get("pair")
+    if concealment is None and after.get("audio") and after["audio"]["total"] > 0:
+        concealment = round(after["audio"]["concealed"] / after["audio"]["total"], 4)  # the call began meanwhile
     return Window(
         seconds=round(elapsed, 1),
         concealment=concealment,
@@ -281,3 +305,29 @@ async def measure(page: Page, seconds: float) -> Window:
 async def in_page_reference(page: Page) -> float:
     """The two-peers-in-one-page setup time (ms) in ``page``'s browser, camera start included."""
     return round(float(await page.evaluate(IN_PAGE_REFERENCE)), 1)
+
+
+PLAYHEAD = """() => {
+  const v = document.querySelector('[data-testid="remote-video"]');
+  return v && v.srcObject ? [v.currentTime, v.getVideoPlaybackQuality().totalVideoFrames] : null;
+}"""
+
+
+async def wait_video_again(pages: dict[str, Page], within_s: float, poll_s: float = 0.1) -> dict[str, float | None]:
+    """Seconds until each page's remote video advances again (three polls in a row), or None if not within."""
+    began = time.monotonic()
+    last: dict[str, Any] = dict.fromkeys(pages)
+    streak = dict.fromkeys(pages, 0)
+    back: dict[str, float | None] = dict.fromkeys(pages)
+    while time.monotonic() - began < within_s and None in back.values():
+        for side, page in pages.items():
+            if back[side] is not None:
+                continue
+            now = await page.evaluate(PLAYHEAD)
+            moving = now is not None and last[side] is not None and now[0] > last[side][0] and now[1] > last[side][1]
+            streak[side] = streak[side] + 1 if moving else 0
+            last[side] = now
+            if streak[side] >= 3:
+                back[side] = round(time.monotonic() - began - 2 * poll_s, 2)
+        await asyncio.sleep(poll_s)
+    return back
