@@ -78,6 +78,7 @@ def _window_row(name: str, times: Any, booth: Any, agent: Any, extra: dict[str, 
         "window_s": booth.seconds,
         "concealment": {"booth": booth.concealment, "agent": agent.concealment},
         "video_fps": {"booth": booth.video_fps, "agent": agent.video_fps},
+        "video_size": {"booth": booth.video_size, "agent": agent.video_size},
         "rtt_s": booth.rtt_s,
         "pair": booth.pair,
         **(extra or {}),
@@ -149,13 +150,14 @@ async def _in_namespace(
     name: str,
     prepare: Callable[[BoothNetwork], None],
     run: Callable[[BoothNetwork, Page, Page], Awaitable[dict[str, Any]]],
+    **overrides: Any,
 ) -> dict[str, Any]:
     """Booth Chromium inside a fresh namespace, console Chromium on the host; server and coturn on the veth."""
     with booth_network() as net:
         prepare(net)
         subnet = f"{net.host_ip}/30"
         with run_coturn(work / f"coturn-{name}", listen=(net.host_ip,), relay=net.host_ip, allow_peers=(subnet,)) as t:
-            settings = make_settings(work / name, turn_urls=t.urls("udp", "tcp"), turn_secret=t.secret)
+            settings = make_settings(work / name, turn_urls=t.urls("udp", "tcp"), turn_secret=t.secret, **overrides)
             async with serve(settings, host=net.host_ip) as server:
                 booth_browser = await launch(
                     playwright, executable=net.wrapper(work, CHROMIUM), origins=(server.base_url,)
@@ -211,7 +213,8 @@ async def blackout(playwright: Playwright, work: Path, window_s: float, calls: i
         row["recovered_ms_after_link_up"] = {k: None if v is None else round(v * 1000) for k, v in back.items()}
         return row
 
-    return await _in_namespace(playwright, work, "blackout", lambda net: None, run)
+    # the production grace period (30 s), not the tests' 3 s: a 10 s blackout can cost the signaling socket too
+    return await _in_namespace(playwright, work, "blackout", lambda net: None, run, grace_period_s=30.0)
 
 
 RUNNERS: dict[str, Callable[[Playwright, Path, float, int], Awaitable[dict[str, Any]]]] = {
@@ -281,6 +284,11 @@ def _pair(pair: dict[str, Any] | None) -> str:
     return f"{local} → {pair['remote']}"
 
 
+def _sizes(row: dict[str, Any]) -> str:
+    sizes = row.get("video_size") or {}
+    return " / ".join(str(sizes.get(side) or "–") for side in ("booth", "agent"))
+
+
 def _cell(row: dict[str, Any], key: str) -> str:
     value = row.get(key)
     return "–" if value is None else str(value)
@@ -289,13 +297,13 @@ def _cell(row: dict[str, Any], key: str) -> str:
 def table(report: dict[str, Any]) -> str:
     lines = [
         "| scenario | accept → media ms (in-page ref.) | accept → audio ms | connect ms | window s "
-        "| concealment booth / agent | video fps booth / agent | RTT ms | pair (booth) "
+        "| concealment booth / agent | video fps booth / agent | video size booth / agent | RTT ms | pair (booth) "
         "| recovery after 10 s blackout |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in report["rows"]:
         if "skipped" in row or "error" in row:
-            lines.append(f"| {row['scenario']} | {row.get('skipped') or 'FAILED: ' + row['error']} |||||||||")
+            lines.append(f"| {row['scenario']} | {row.get('skipped') or 'FAILED: ' + row['error']} ||||||||||")
             continue
         media = _cell(row, "accept_to_media_ms")
         if row.get("in_page_reference_ms") is not None:
@@ -310,8 +318,8 @@ def table(report: dict[str, Any]) -> str:
         lines.append(
             f"| {row['scenario']} | {media} | {_cell(row, 'accept_to_audio_ms')} | {_cell(row, 'connect_ms')} "
             f"| {row['window_s']} | {_pct(row['concealment']['booth'])} / {_pct(row['concealment']['agent'])} "
-            f"| {row['video_fps']['booth']} / {row['video_fps']['agent']} | {rtt} | {_pair(row['pair'])} "
-            f"| {recovered} |"
+            f"| {row['video_fps']['booth']} / {row['video_fps']['agent']} | {_sizes(row)} | {rtt} "
+            f"| {_pair(row['pair'])} | {recovered} |"
         )
     return "\n".join(lines)
 

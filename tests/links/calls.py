@@ -270,6 +270,8 @@ class Window:
     audio_packets_lost: int
     rtt_s: float | None
     pair: dict[str, Any] | None
+    video_size: str | None = None
+    """The inbound video's resolution at the end of the window (``640x480``)."""
 
 
 async def measure(page: Page, seconds: float) -> Window:
@@ -299,6 +301,7 @@ async def measure(page: Page, seconds: float) -> Window:
         audio_packets_lost=lost,
         rtt_s=pair.get("rtt") if pair else None,
         pair=pair,
+        video_size=f"{video['width']}x{video['height']}" if (video := after.get("video")) and video["width"] else None,
     )
 
 
