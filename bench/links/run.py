@@ -57,7 +57,7 @@ from tests.links.calls import (  # noqa: E402
     launch,
     measure,
     place_call,
-    wait_video_again,
+    watch_video,
 )
 from tests.links.coturn import run_coturn  # noqa: E402
 from tests.links.impair import Impairment, ImpairmentProxy  # noqa: E402
@@ -66,7 +66,9 @@ from tests.support import make_settings, serve  # noqa: E402
 
 SCENARIOS = ("clean", "lossy", "udp-blocked", "cap-512", "cap-128", "cap-48", "blackout")
 BLACKOUT_S = 10.0
-RECOVERY_LIMIT_S = 60.0
+AFTER_BLACKOUT_WATCH_S = 30.0
+# Production's grace period (the tests' is 3 s): a starved or cut link can cost the signaling socket too.
+PRODUCTION_GRACE_S = 30.0
 
 
 def _window_row(name: str, times: Any, booth: Any, agent: Any, extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -98,7 +100,7 @@ async def clean(playwright: Playwright, work: Path, window_s: float, calls: int)
     rows, references = [], []
     try:
         for index in range(calls):  # a fresh server per call: nobody left over from the previous one
-            async with serve(make_settings(work / f"clean-{index}")) as server:
+            async with serve(make_settings(work / f"clean-{index}", grace_period_s=PRODUCTION_GRACE_S)) as server:
                 ref_page = await browser.new_page()
                 await ref_page.goto(server.base_url + "/login")
                 references.append(await in_page_reference(ref_page))
@@ -126,7 +128,10 @@ async def lossy(playwright: Playwright, work: Path, window_s: float, calls: int)
         host, port = await proxy.start(turn.host)
         try:
             settings = make_settings(
-                work / "lossy", turn_urls=[f"turn:{host}:{port}?transport=udp"], turn_secret=turn.secret
+                work / "lossy",
+                turn_urls=[f"turn:{host}:{port}?transport=udp"],
+                turn_secret=turn.secret,
+                grace_period_s=PRODUCTION_GRACE_S,
             )
             office = PageNetwork(relay_only=True, rewrite=((f"{host}:{port}", f"{turn.host}:{turn.port}"),))
             async with serve(settings) as server:
@@ -150,14 +155,15 @@ async def _in_namespace(
     name: str,
     prepare: Callable[[BoothNetwork], None],
     run: Callable[[BoothNetwork, Page, Page], Awaitable[dict[str, Any]]],
-    **overrides: Any,
 ) -> dict[str, Any]:
     """Booth Chromium inside a fresh namespace, console Chromium on the host; server and coturn on the veth."""
     with booth_network() as net:
         prepare(net)
         subnet = f"{net.host_ip}/30"
         with run_coturn(work / f"coturn-{name}", listen=(net.host_ip,), relay=net.host_ip, allow_peers=(subnet,)) as t:
-            settings = make_settings(work / name, turn_urls=t.urls("udp", "tcp"), turn_secret=t.secret, **overrides)
+            settings = make_settings(
+                work / name, turn_urls=t.urls("udp", "tcp"), turn_secret=t.secret, grace_period_s=PRODUCTION_GRACE_S
+            )
             async with serve(settings, host=net.host_ip) as server:
                 booth_browser = await launch(
                     playwright, executable=net.wrapper(work, CHROMIUM), origins=(server.base_url,)
@@ -200,8 +206,7 @@ async def blackout(playwright: Playwright, work: Path, window_s: float, calls: i
         net.link_down()
         await asyncio.sleep(BLACKOUT_S)
         net.link_up()
-        back = await wait_video_again({"booth": booth, "agent": agent}, RECOVERY_LIMIT_S)
-        await asyncio.sleep(2.0)
+        watched = await watch_video({"booth": booth, "agent": agent}, AFTER_BLACKOUT_WATCH_S)
         after_booth, after_agent = await asyncio.gather(measure(booth, 5.0), measure(agent, 5.0))
         made = {
             side: await page.evaluate("() => window.__links.pcs.length")
@@ -210,11 +215,14 @@ async def blackout(playwright: Playwright, work: Path, window_s: float, calls: i
         row = _window_row("blackout", times, after_booth, after_agent)
         row["blackout_s"] = BLACKOUT_S
         row["peer_connections_made"] = made
-        row["recovered_ms_after_link_up"] = {k: None if v is None else round(v * 1000) for k, v in back.items()}
+        row["recovered_ms_after_link_up"] = {
+            side: None if w["back_s"] is None else round(w["back_s"] * 1000) for side, w in watched.items()
+        }
+        row["stalled_again_s"] = {side: w["stalled_after_s"] for side, w in watched.items()}
+        row["watched_s"] = AFTER_BLACKOUT_WATCH_S
         return row
 
-    # the production grace period (30 s), not the tests' 3 s: a 10 s blackout can cost the signaling socket too
-    return await _in_namespace(playwright, work, "blackout", lambda net: None, run, grace_period_s=30.0)
+    return await _in_namespace(playwright, work, "blackout", lambda net: None, run)
 
 
 RUNNERS: dict[str, Callable[[Playwright, Path, float, int], Awaitable[dict[str, Any]]]] = {
@@ -298,7 +306,7 @@ def table(report: dict[str, Any]) -> str:
     lines = [
         "| scenario | accept → media ms (in-page ref.) | accept → audio ms | connect ms | window s "
         "| concealment booth / agent | video fps booth / agent | video size booth / agent | RTT ms | pair (booth) "
-        "| recovery after 10 s blackout |",
+        "| recovery after 10 s blackout (video still again in the next 30 s) |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in report["rows"]:
@@ -310,10 +318,14 @@ def table(report: dict[str, Any]) -> str:
             media += f" ({row['in_page_reference_ms']})"
         rtt = "–" if row.get("rtt_s") is None else f"{row['rtt_s'] * 1000:.0f}"
         recovery = row.get("recovered_ms_after_link_up")
+        stalled = row.get("stalled_again_s") or {}
         recovered = (
             "–"
             if recovery is None
-            else " / ".join(f"{k} {'never' if v is None else f'{v:.0f} ms'}" for k, v in recovery.items())
+            else " / ".join(
+                f"{k} {'never' if v is None else f'{v:.0f} ms'} (then still {stalled.get(k, 0)} s)"
+                for k, v in recovery.items()
+            )
         )
         lines.append(
             f"| {row['scenario']} | {media} | {_cell(row, 'accept_to_audio_ms')} | {_cell(row, 'connect_ms')} "

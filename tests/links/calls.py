@@ -69,7 +69,7 @@ async () => {
   if (!pc) return null;
   const reports = new Map();
   (await pc.getStats()).forEach((r) => reports.set(r.id, r));
-  const out = { state: pc.connectionState, pair: null, audio: null, video: null, outAudio: null };
+  const out = { pc: links.pcs.indexOf(pc), state: pc.connectionState, pair: null, audio: null, video: null };
   for (const r of reports.values()) {
     if (r.type === "transport" && r.selectedCandidatePairId) {
       const pair = reports.get(r.selectedCandidatePairId);
@@ -281,6 +281,8 @@ async def measure(page: Page, seconds: float) -> Window:
     await asyncio.sleep(seconds)
     after = await stats(page)
     elapsed = time.monotonic() - began
+    if before.get("pc") != after.get("pc"):
+        before = {}  # the connection was rebuilt meanwhile: only the new one's own totals can be read
     concealment = None
     lost = 0
     if before.get("audio") and after.get("audio"):
@@ -314,6 +316,40 @@ PLAYHEAD = """() => {
   const v = document.querySelector('[data-testid="remote-video"]');
   return v && v.srcObject ? [v.currentTime, v.getVideoPlaybackQuality().totalVideoFrames] : null;
 }"""
+
+
+async def watch_video(pages: dict[str, Page], seconds: float, poll_s: float = 0.1) -> dict[str, dict[str, Any]]:
+    """Watch each page's remote video for ``seconds``: when it first advanced (three polls in a row), and how long
+    it stood still again after that (stalls of more than two polls), e.g. while a connection is rebuilt."""
+    began = time.monotonic()
+    last: dict[str, Any] = dict.fromkeys(pages)
+    streak = dict.fromkeys(pages, 0)
+    still_since: dict[str, float | None] = dict.fromkeys(pages)
+    report: dict[str, dict[str, Any]] = {side: {"back_s": None, "stalled_after_s": 0.0} for side in pages}
+    while time.monotonic() - began < seconds:
+        for side, page in pages.items():
+            now = await page.evaluate(PLAYHEAD)
+            moving = now is not None and last[side] is not None and now[0] > last[side][0] and now[1] > last[side][1]
+            last[side] = now
+            streak[side] = streak[side] + 1 if moving else 0
+            moment = time.monotonic() - began
+            if report[side]["back_s"] is None:
+                if streak[side] >= 3:
+                    report[side]["back_s"] = round(moment - 2 * poll_s, 2)
+                continue
+            if moving:
+                since = still_since[side]
+                if since is not None and moment - since > 2 * poll_s:
+                    report[side]["stalled_after_s"] = round(report[side]["stalled_after_s"] + moment - since, 2)
+                still_since[side] = None
+            elif still_since[side] is None:
+                still_since[side] = moment
+        await asyncio.sleep(poll_s)
+    for side in pages:
+        since = still_since[side]
+        if report[side]["back_s"] is not None and since is not None:
+            report[side]["stalled_after_s"] = round(report[side]["stalled_after_s"] + seconds - since, 2)
+    return report
 
 
 async def wait_video_again(pages: dict[str, Page], within_s: float, poll_s: float = 0.1) -> dict[str, float | None]:
