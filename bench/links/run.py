@@ -343,7 +343,7 @@ def write_results(report: dict[str, Any]) -> None:
     text = f"""# Island links benchmark: results
 
 Latest run: {report["date"]}, {machine["cores"]} cores (shared with other work: load average
-{report["load_average"]} at the end), {machine["os"]}, {machine["chromium"]}, {machine["coturn"]}.
+{report["load_average"]} at the end), {machine["os"]}, {machine["chromium"]}, coturn {machine["coturn"]}.
 Reproduce with `.venv/bin/python bench/links/run.py` as root (full data in `results.json`).
 
 {table(report)}
