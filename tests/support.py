@@ -107,11 +107,13 @@ def make_settings(data_dir: Any, **overrides: Any) -> Settings:
 
 
 @asynccontextmanager
-async def serve(settings: Settings, *, clock: Callable[[], float] = time.time) -> AsyncIterator[LiveServer]:
+async def serve(
+    settings: Settings, *, clock: Callable[[], float] = time.time, host: str = "127.0.0.1"
+) -> AsyncIterator[LiveServer]:
     app = create_app(settings, clock=clock)
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, host, 0)
     await site.start()
     host, port = runner.addresses[0][:2]
     try:
