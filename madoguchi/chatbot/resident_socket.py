@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from madoguchi.chatbot.conversation import ResidentChat
+from madoguchi.domain.participant import Participant
 from madoguchi.settings import Settings
 from madoguchi.signaling import events as ev
 from madoguchi.signaling.counter import CounterError
@@ -29,8 +30,8 @@ class Resident:
     resume_token: str
 
 
-def resident_participant(resume_token: str) -> str:
-    return "resident:" + hashlib.sha256(resume_token.encode()).hexdigest()[:32]
+def resident_participant(resume_token: str) -> Participant:
+    return Participant.resident(hashlib.sha256(resume_token.encode()).hexdigest()[:32])
 
 
 class ResidentNamespace(RoleNamespace[Resident]):
@@ -71,7 +72,7 @@ class ResidentNamespace(RoleNamespace[Resident]):
         state = {
             "resume_token": conn.identity.resume_token,
             "municipality_id": conn.identity.municipality_id,
-            "consultation": view,
+            "consultation": view.payload() if view is not None else None,
         }
         await self.emit("resident.state", state, to=sid)
 
