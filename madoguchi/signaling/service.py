@@ -238,7 +238,8 @@ class CounterService:
     ) -> dict[str, JsonValue]:
         """The bot hands the resident to a person: queue them with the summary staff will read (ack fields)."""
         now = self._clock()
-        op = partial(Counter.handoff, consultation_id=consultation_id, resident=participant, route=route, urgent=urgent, now=now)
+        op = partial(Counter.handoff, consultation_id=consultation_id, resident=participant, route=route)
+        op = partial(op, urgent=urgent, now=now)
         await self.run(op, record={"summary": summary, "triage": triage})
         place = await self._place(consultation_id)
         return {"position": place.position, "wait_estimate_s": place.wait_estimate_s}

@@ -50,6 +50,7 @@ EXPORT_FIELDS = (
 )
 """The keys of every export row dict, in the order CSV columns use."""
 
+
 def _seconds(start: datetime | None, end: datetime | None) -> float | None:
     if start is None or end is None:
         return None
