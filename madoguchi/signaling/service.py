@@ -304,12 +304,12 @@ class CounterService:
         candidate: IceCandidate | None,
     ) -> None:
         receiver = await self._guard(lambda c: c.receiver_of(sender, consultation_id, to))
-        fields: dict[str, object] = {"consultation_id": consultation_id, "from": sender}
-        if description is not None:
-            fields["description"] = description
-        if candidate is not None:
-            fields["candidate"] = candidate
-        await self._notifier.deliver([(receiver, se.SignalRelay.model_validate(fields))])
+        relay = se.SignalRelay(
+            consultation_id=consultation_id,
+            sender=Participant(sender),
+            **({"description": description} if description is not None else {"candidate": candidate}),
+        )
+        await self._notifier.deliver([(receiver, relay)])
 
     async def chat(self, participant: str, consultation_id: str, text: str, client_id: str) -> int:
         """A chat line to everyone in an active consultation; text from the resident's side is masked."""

@@ -85,12 +85,15 @@ class SocketNotifier:
         self._sio = sio
 
     async def deliver(self, deliveries: Sequence[Delivery]) -> None:
+        if len(deliveries) == 1:  # the relay's hot path: one signal to one participant
+            await self._in_order(deliveries)
+            return
         queues: dict[Audience, list[Delivery]] = {}
         for delivery in deliveries:
             queues.setdefault(delivery[0], []).append(delivery)
         await asyncio.gather(*(self._in_order(queue) for queue in queues.values()))
 
-    async def _in_order(self, queue: list[Delivery]) -> None:
+    async def _in_order(self, queue: Sequence[Delivery]) -> None:
         for audience, event in queue:
             namespace, rooms = rooms_of(audience)
             await self._sio.emit(
