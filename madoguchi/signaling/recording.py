@@ -9,9 +9,8 @@ column in ``storage/models.py`` (with a migration) and a row change here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from madoguchi.signaling.consultation import INITIAL, TERMINAL_STATES, Consultation, State, Trigger
 from madoguchi.signaling.state import PendingRecord
@@ -22,32 +21,32 @@ def utc(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, tz=UTC)
 
 
-Columns = Callable[[PendingRecord, datetime], dict[str, Any]]
+Columns = Callable[[PendingRecord, datetime], dict[str, object]]
 
 
-def _none(e: PendingRecord, at: datetime) -> dict[str, Any]:
+def _none(e: PendingRecord, at: datetime) -> dict[str, object]:
     return {}
 
 
-def _ended(e: PendingRecord, at: datetime) -> dict[str, Any]:
+def _ended(e: PendingRecord, at: datetime) -> dict[str, object]:
     return {"ended_at": at, "end_reason": e.consultation.end_reason}
 
 
-def _closed(e: PendingRecord, at: datetime) -> dict[str, Any]:
+def _closed(e: PendingRecord, at: datetime) -> dict[str, object]:
     return {"closed_at": at, "end_reason": e.consultation.end_reason}
 
 
-def _resident_gone(e: PendingRecord, at: datetime) -> dict[str, Any]:
+def _resident_gone(e: PendingRecord, at: datetime) -> dict[str, object]:
     """From a call the case goes to wrap-up (the call ended); from the queue it is abandoned (closed)."""
     return _ended(e, at) if e.consultation.state == State.WRAP_UP else _closed(e, at)
 
 
-def _agent_gone(e: PendingRecord, at: datetime) -> dict[str, Any]:
+def _agent_gone(e: PendingRecord, at: datetime) -> dict[str, object]:
     """Only a call that was running ends; a ringing offer that returns leaves no column behind."""
     return {"ended_at": at, "end_reason": "agent_link_lost"} if e.previous == State.ACTIVE else {}
 
 
-def _wrapped_up(e: PendingRecord, at: datetime) -> dict[str, Any]:
+def _wrapped_up(e: PendingRecord, at: datetime) -> dict[str, object]:
     return {
         "wrapped_up_at": at,
         "closed_at": at,
@@ -56,12 +55,12 @@ def _wrapped_up(e: PendingRecord, at: datetime) -> dict[str, Any]:
     }
 
 
-def _wrap_up_timed_out(e: PendingRecord, at: datetime) -> dict[str, Any]:
+def _wrap_up_timed_out(e: PendingRecord, at: datetime) -> dict[str, object]:
     """Closed without a wrap-up: ``wrapped_up_at`` stays empty, so after-call work time is not made up."""
     return {"closed_at": at, "end_reason": e.consultation.end_reason, "disposition": str(e.detail.get("disposition"))}
 
 
-def _rerouted(e: PendingRecord, at: datetime) -> dict[str, Any]:
+def _rerouted(e: PendingRecord, at: datetime) -> dict[str, object]:
     return {"route": e.consultation.route, "urgent": e.consultation.urgent}
 
 
@@ -106,7 +105,7 @@ def participant_rows(c: Consultation, at: datetime) -> tuple[ParticipantRow, ...
 def record_update(e: PendingRecord) -> RecordUpdate:
     c = e.consultation
     at = utc(e.at)
-    extra: Mapping[str, Any] = e.extra
+    extra = e.extra
     participants = participant_rows(c, at)
     if e.previous is None:
         if e.trigger not in INITIAL:
