@@ -83,22 +83,17 @@ def needs(effects: Sequence[Effect], counter: Counter) -> Needs:
 
 
 def dispatch(effects: Sequence[Effect], counter: Counter, facts: Facts) -> list[Delivery]:
+    """Everything the effects mean for every audience: :func:`call_events`, then :func:`view_events`."""
+    return call_events(effects, counter, facts) + view_events(effects, counter, facts)
+
+
+def call_events(effects: Sequence[Effect], counter: Counter, facts: Facts) -> list[Delivery]:
+    """What the people in a call (or leaving one) must hear at once; needs no database facts but booth names,
+    so the service sends these before it reads summaries and transcripts for the views."""
     out: list[Delivery] = []
-    agents_changed: list[str] = []
-    queue_changed = False
     cases = counter.state.consultations
     for effect in effects:
         match effect:
-            case Transitioned():
-                queue_changed = True
-            case AgentChanged(agent_id=agent_id):
-                if agent_id not in agents_changed:
-                    agents_changed.append(agent_id)
-                queue_changed = True
-            case OfferMade(agent_id=agent_id, consultation_id=cid):
-                c = cases.get(cid)
-                if c is not None and c.state == State.OFFERED and c.agent_id == agent_id:
-                    out.append((Participant.agent(agent_id), views.offer(c, facts)))
             case OfferWithdrawn(agent_id=agent_id, consultation_id=cid, reason=reason):
                 out.append((Participant.agent(agent_id), se.OfferWithdrawn(consultation_id=cid, reason=reason)))
             case CallStarted(consultation_id=cid, agent_id=agent_id):
@@ -124,6 +119,26 @@ def dispatch(effects: Sequence[Effect], counter: Counter, facts: Facts) -> list[
                 if c is not None and c.state == State.ACTIVE:
                     left = se.ParticipantLeft(consultation_id=cid, participant=Participant(who), reason=reason)
                     out.extend((other, left) for other in _others(counter, cid, who))
+    return out
+
+
+def view_events(effects: Sequence[Effect], counter: Counter, facts: Facts) -> list[Delivery]:
+    """Offers, each changed agent's state and, after any change, the queue as each audience sees it."""
+    out: list[Delivery] = []
+    agents_changed: list[str] = []
+    queue_changed = False
+    for effect in effects:
+        match effect:
+            case Transitioned():
+                queue_changed = True
+            case AgentChanged(agent_id=agent_id):
+                if agent_id not in agents_changed:
+                    agents_changed.append(agent_id)
+                queue_changed = True
+            case OfferMade(agent_id=agent_id, consultation_id=cid):
+                c = counter.state.consultations.get(cid)
+                if c is not None and c.state == State.OFFERED and c.agent_id == agent_id:
+                    out.append((Participant.agent(agent_id), views.offer(c, facts)))
     for agent_id in agents_changed:
         out.append((Participant.agent(agent_id), views.agent_state(counter, agent_id, facts)))
     if queue_changed:

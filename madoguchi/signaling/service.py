@@ -33,7 +33,7 @@ from madoguchi.signaling import server_events as se
 from madoguchi.signaling import views
 from madoguchi.signaling.consultation import Channel, Consultation, Disposition, Role
 from madoguchi.signaling.counter import AgentStatus, Counter, CounterConfig, CounterError, PendingRecord
-from madoguchi.signaling.dispatch import Notifier, dispatch, needs
+from madoguchi.signaling.dispatch import Notifier, call_events, needs, view_events
 from madoguchi.signaling.events import IceCandidate, SessionDescription
 from madoguchi.signaling.lookups import Lookups
 from madoguchi.signaling.outbox import OutboxWriter
@@ -376,9 +376,13 @@ class CounterService:
         self._wake.set()
         await self._outbox.write_now(to_write)
         counter = await self._store.read()
+        # the people in a call first: their events need no database read, the views after them do
+        await self._notifier.deliver(
+            call_events(effects, counter, await self._lookups.facts(counter, now=self._clock()))
+        )
         wanted = needs(effects, counter)
         facts = await self._lookups.facts(counter, now=self._clock(), summaries=wanted.summaries, chats=wanted.chats)
-        await self._notifier.deliver(dispatch(effects, counter, facts))
+        await self._notifier.deliver(view_events(effects, counter, facts))
         return result
 
     async def _place(self, consultation_id: str) -> QueuePlace:
