@@ -9,6 +9,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from madoguchi.domain.participant import Participant
 from madoguchi.domain.routes import RouteId
 from madoguchi.signaling.consultation import Disposition
 
@@ -68,7 +69,11 @@ class IceCandidate(Event):
 
 
 class Signal(Event):
+    """``to`` names the receiver; without it the signal goes to the one other participant (refused when more than
+    two take part)."""
+
     consultation_id: ConsultationId
+    to: Participant | None = None
     description: SessionDescription | None = None
     candidate: IceCandidate | None = None
 
@@ -92,3 +97,10 @@ class WrapUp(Event):
 class Transfer(Event):
     consultation_id: ConsultationId
     route: RouteId
+
+
+class JoinCall(Event):
+    """A member of staff joins a running call as a further participant (not offered in the console yet)."""
+
+    consultation_id: ConsultationId
+    role: Literal["observer", "interpreter"]

@@ -8,8 +8,9 @@ handled in order (``async_handlers=False``), which keeps SDP and ICE candidates 
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.cookies import SimpleCookie
@@ -18,18 +19,26 @@ from typing import Any, Generic, Protocol, TypeVar
 import socketio
 from pydantic import ValidationError
 
+from madoguchi.domain.participant import Participant, ParticipantKind
 from madoguchi.domain.sessions import SESSION_COOKIE
 from madoguchi.settings import Settings
 from madoguchi.signaling import events as ev
+from madoguchi.signaling.consultation import Role
 from madoguchi.signaling.counter import CounterError
+from madoguchi.signaling.dispatch import Audience, Delivery, RouteAgents, Supervisors
 from madoguchi.signaling.ratelimit import TokenBucket
-from madoguchi.signaling.service import Clock, CounterService, StaffIdentity, booth_participant
+from madoguchi.signaling.service import Clock, CounterService, StaffIdentity
 from madoguchi.storage.accounts import Accounts
 from madoguchi.storage.booths import BoothRecord, Booths
 
 log = logging.getLogger(__name__)
 
-NAMESPACE_OF_PARTICIPANT = {"booth": "/booth", "agent": "/agent", "resident": "/resident"}
+NAMESPACE_OF_KIND = {
+    ParticipantKind.BOOTH: "/booth",
+    ParticipantKind.AGENT: "/agent",
+    ParticipantKind.RESIDENT: "/resident",
+}
+SUPERVISING_ROLES = frozenset({"supervisor", "admin"})
 
 Ack = dict[str, Any]
 E = TypeVar("E", bound=ev.Event)
@@ -48,15 +57,48 @@ def _validation_message(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
+def route_room(municipality_id: str, route: str) -> str:
+    return f"agents:{municipality_id}:{route}"
+
+
+def supervisors_room(municipality_id: str) -> str:
+    return f"supervisors:{municipality_id}"
+
+
+def rooms_of(audience: Audience) -> tuple[str, list[str]]:
+    """The namespace and rooms an audience listens in: a participant's own room; the agents of a route (those
+    serving every route too); a municipality's supervisors."""
+    match audience:
+        case Participant():
+            return NAMESPACE_OF_KIND[ParticipantKind(audience.kind)], [str(audience)]
+        case RouteAgents(municipality_id=m, route=route):
+            return "/agent", [route_room(m, route), route_room(m, "*")]
+        case Supervisors(municipality_id=m):
+            return "/agent", [supervisors_room(m)]
+
+
 class SocketNotifier:
-    """Delivers service notifications to a participant's room in that participant's namespace."""
+    """Delivers dispatched events to their audiences' rooms; each audience gets its events in order, different
+    audiences concurrently."""
 
     def __init__(self, sio: socketio.AsyncServer) -> None:
         self._sio = sio
 
-    async def send(self, participant: str, event: str, data: Mapping[str, Any]) -> None:
-        namespace = NAMESPACE_OF_PARTICIPANT[participant.split(":", 1)[0]]
-        await self._sio.emit(event, dict(data), room=participant, namespace=namespace)
+    async def deliver(self, deliveries: Sequence[Delivery]) -> None:
+        if len(deliveries) == 1:  # the relay's hot path: one signal to one participant
+            await self._in_order(deliveries)
+            return
+        queues: dict[Audience, list[Delivery]] = {}
+        for delivery in deliveries:
+            queues.setdefault(delivery[0], []).append(delivery)
+        await asyncio.gather(*(self._in_order(queue) for queue in queues.values()))
+
+    async def _in_order(self, queue: Sequence[Delivery]) -> None:
+        for audience, event in queue:
+            namespace, rooms = rooms_of(audience)
+            await self._sio.emit(
+                event.NAME, event.payload(), room=rooms[0] if len(rooms) == 1 else rooms, namespace=namespace
+            )
 
 
 @dataclass
@@ -233,11 +275,11 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
         booth = await self.booths.by_token(token)
         if booth is None:
             raise CounterError("unauthorized", "unknown or revoked booth token")
-        return booth_participant(booth.id), booth
+        return Participant.booth(booth.id), booth
 
     async def connected(self, sid: str, conn: Connection[BoothRecord]) -> None:
         state = await self.service.booth_connected(conn.identity, self.service.connection_id(sid))
-        await self.emit("booth.state", state, to=sid)
+        await self.emit(state.NAME, state.payload(), to=sid)
 
     async def _request(self, conn: Connection[BoothRecord], m: ev.ConsultationRequest) -> Ack:
         urgent, triage, summary = False, None, None
@@ -284,6 +326,12 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         )
         self.route("chat.send", ev.ChatSend, _chat(s))
         self.route("signal", ev.Signal, _signal(s))
+        self.route("consultation.join", ev.JoinCall, self._join)
+        self.route(
+            "consultation.leave",
+            ev.ConsultationRef,
+            lambda c, m: done(s.leave(c.participant, m.consultation_id)),
+        )
 
     async def authenticate(self, environ: Mapping[str, Any], auth: object) -> tuple[str, StaffIdentity]:
         cookie = SimpleCookie()
@@ -307,9 +355,19 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         return identity.participant, identity
 
     async def connected(self, sid: str, conn: Connection[StaffIdentity]) -> None:
-        state = await self.service.agent_connected(conn.identity, self.service.connection_id(sid))
-        await self.emit("agent.state", state, to=sid)
-        await self.emit("queue.snapshot", {"items": await self.service.queue_view(conn.identity.id)}, to=sid)
+        staff = conn.identity
+        rooms = [route_room(m, route) for m in staff.municipality_ids for route in staff.routes]
+        if staff.role in SUPERVISING_ROLES:
+            rooms += [supervisors_room(m) for m in staff.municipality_ids]
+        for room in rooms:
+            await self.enter_room(sid, room)
+        state, queue = await self.service.agent_connected(staff, self.service.connection_id(sid))
+        await self.emit(state.NAME, state.payload(), to=sid)
+        await self.emit(queue.NAME, queue.payload(), to=sid)
+
+    async def _join(self, conn: Connection[StaffIdentity], m: ev.JoinCall) -> Ack:
+        call = await self.service.join(conn.identity, m.consultation_id, Role(m.role))
+        return {"call": call.payload()}
 
     async def _status(self, conn: Connection[StaffIdentity], m: ev.AgentStatusChange) -> Ack:
         await self.service.set_status(conn.identity, m.status)
@@ -331,6 +389,8 @@ def _chat(service: CounterService) -> Callable[[Connection[Any], ev.ChatSend], A
 
 def _signal(service: CounterService) -> Callable[[Connection[Any], ev.Signal], Awaitable[None]]:
     async def handler(conn: Connection[Any], m: ev.Signal) -> None:
-        await service.relay_signal(conn.participant, m.consultation_id, m.model_dump(exclude_none=True))
+        await service.relay_signal(
+            conn.participant, m.consultation_id, to=m.to, description=m.description, candidate=m.candidate
+        )
 
     return handler

@@ -16,6 +16,7 @@ from madoguchi.signaling.events import (
     ConsultationRequest,
     Event,
     IceCandidate,
+    JoinCall,
     ResidentSay,
     SessionDescription,
     Signal,
@@ -38,6 +39,7 @@ VALID: dict[type[BaseModel], dict[str, Any]] = {
     AgentStatusChange: {"status": "available"},
     WrapUp: {"consultation_id": "c1", "disposition": "resolved"},
     Transfer: {"consultation_id": "c1", "route": "housing_roads"},
+    JoinCall: {"consultation_id": "c1", "role": "interpreter"},
 }
 
 
