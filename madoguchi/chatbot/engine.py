@@ -21,7 +21,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from madoguchi.chatbot.knowledge import Hotline, KbEntry, KnowledgeBase
-from madoguchi.chatbot.masking import mask_pii
+from madoguchi.chatbot.masking import MASK_TOKENS, mask_pii
 from madoguchi.chatbot.normalise import detect_language, normalise
 from madoguchi.chatbot.retrieval import RETRIEVERS, Retriever, ScoredEntry, route_scores, softmax
 from madoguchi.chatbot.routes import FALLBACK_ROUTE, RouteId
@@ -313,7 +313,7 @@ def summarise(kb: KnowledgeBase, transcript: Sequence[Turn], result: TriageResul
             name = _FLAG_NAMES.get(kind[1], kind[1])
             if name not in flags:
                 flags.append(name)
-    if result.masked_kinds:
+    if result.masked_kinds or any(token in result.masked_text for token in MASK_TOKENS):  # masked at the edge
         flags.append("個人番号など伏せ字あり")
     if result.language not in ("ja", "easy-ja"):
         flags.append(f"言語: {result.language}")

@@ -237,9 +237,10 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
         urgent, triage, summary = False, None, None
         if m.question:
             urgent, triage, summary = await self.triage.booth_question(conn.identity.municipality_id, m.question)
-        return await self.service.request_from_booth(
+        ack = await self.service.request_from_booth(
             conn.identity, route=m.route.value, language=m.language, urgent=urgent, triage=triage, summary=summary
         )
+        return {**ack, "masked": m.masked_count}
 
     async def _preview(self, conn: Connection[BoothRecord], m: ev.TriagePreview) -> Ack:
         return {"triage": await self.triage.preview(conn.identity.municipality_id, m.text)}
@@ -266,11 +267,7 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
             ev.ConsultationRef,
             lambda c, m: done(s.end(c.participant, m.consultation_id)),
         )
-        self.route(
-            "wrapup.submit",
-            ev.WrapUp,
-            lambda c, m: done(s.wrap_up(c.identity, m.consultation_id, m.disposition, m.note)),
-        )
+        self.route("wrapup.submit", ev.WrapUp, self._wrap_up)
         self.route(
             "consultation.transfer",
             ev.Transfer,
@@ -305,6 +302,10 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         await self.emit("agent.state", state, to=sid)
         await self.emit("queue.snapshot", {"items": await self.service.queue_view(conn.identity.id)}, to=sid)
 
+    async def _wrap_up(self, conn: Connection[StaffIdentity], m: ev.WrapUp) -> Ack:
+        await self.service.wrap_up(conn.identity, m.consultation_id, m.disposition, m.note)
+        return {"masked": m.masked_count}
+
     async def _status(self, conn: Connection[StaffIdentity], m: ev.AgentStatusChange) -> Ack:
         await self.service.set_status(conn.identity, m.status)
         return {"status": m.status}
@@ -318,7 +319,7 @@ async def done(aw: Awaitable[None]) -> None:
 def _chat(service: CounterService) -> Callable[[Connection[Any], ev.ChatSend], Awaitable[Ack]]:
     async def handler(conn: Connection[Any], m: ev.ChatSend) -> Ack:
         seq = await service.chat(conn.participant, m.consultation_id, m.text, m.client_id)
-        return {"seq": seq}
+        return {"seq": seq, "masked": m.masked_count}
 
     return handler
 

@@ -41,8 +41,9 @@ export class ChatPanel {
    * @param {Record<string, string>} options.senderKeys  i18n key of the label for each sender
    * @param {() => string|null} options.consultationId
    * @param {(text: string) => void} options.onError
+   * @param {() => void} [options.onMasked]  the server hid a number in a line we sent (it was not kept)
    */
-  constructor({ socket, log, form, input, button, me, senderKeys, consultationId, onError }) {
+  constructor({ socket, log, form, input, button, me, senderKeys, consultationId, onError, onMasked }) {
     this.socket = socket;
     this.log = log;
     this.input = input;
@@ -51,6 +52,7 @@ export class ChatPanel {
     this.senderKeys = senderKeys;
     this.consultationId = consultationId;
     this.onError = onError;
+    this.onMasked = onMasked;
     this.shownFor = null; // the consultation whose lines are on screen
     this.seen = new Set(); // seqs on screen (or trimmed from the top) for shownFor
     this.lastSeq = 0; // the highest seq rendered for shownFor
@@ -97,6 +99,7 @@ export class ChatPanel {
 
   acknowledged(item, ack) {
     item.element?.remove();
+    if (ack.masked) this.onMasked?.();
     const seq = Number(ack.seq);
     if (item.consultationId !== this.shownFor || !Number.isInteger(seq) || this.seen.has(seq)) return;
     // The ack beat the echo (or the echo was lost with the link): show our words until the server's arrive.

@@ -377,9 +377,10 @@ async function submitWrapUp(event) {
   }
   $("wrapup-submit").disabled = true;
   try {
-    await request(socket, "wrapup.submit", { consultation_id: c.id, disposition, note: $("wrapup-note").value });
+    const note = $("wrapup-note").value;
+    const ack = await request(socket, "wrapup.submit", { consultation_id: c.id, disposition, note });
     finishConsultation();
-    banner.show(t("console.wrapup.saved"));
+    banner.show(t("console.wrapup.saved") + (ack.masked ? " " + t("console.masked_note") : ""));
   } catch (err) {
     error.textContent = errorText(err);
     error.hidden = false;
@@ -469,6 +470,7 @@ const chat = new ChatPanel({
   },
   consultationId: () => state.consultation?.id ?? null,
   onError: (text) => banner.show(text),
+  onMasked: () => banner.show(t("console.masked_note")),
 });
 
 socket.on("connect", () => {
