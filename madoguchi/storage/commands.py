@@ -32,6 +32,7 @@ from madoguchi.storage.errors import StorageError
 from madoguchi.storage.models import PLACE_KINDS, ROLES
 from madoguchi.storage.municipalities import Municipalities
 from madoguchi.storage.records import EXPORT_FIELDS, ConsultationRecords
+from madoguchi.storage.retention import PurgePlan, purge, years_before
 from madoguchi.storage.seed import print_demo_credentials, seed_demo
 
 Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
@@ -407,6 +408,55 @@ async def records_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _retention_years(settings: Settings) -> dict[str, int]:
+    """``retention_years`` of every municipality file that sets one (the knowledge-base folders)."""
+    from madoguchi.chatbot.knowledge import DATA_DIR, KnowledgeBaseError, load_municipality
+
+    found: dict[str, int] = {}
+    for path in sorted((settings.kb_dir or DATA_DIR).glob("*/municipality.yaml")):
+        try:
+            town = load_municipality(path)
+        except KnowledgeBaseError as error:
+            raise UsageError(str(error)) from None
+        if town.retention_years is not None:
+            found[town.id] = town.retention_years
+    return found
+
+
+@_user_errors
+async def records_purge(args: argparse.Namespace, settings: Settings) -> int:
+    now = _now()
+    if args.before is not None and args.before > now:
+        raise UsageError("--before must not be in the future")
+    years = _retention_years(settings)
+    db = await _open(settings)
+    try:
+        towns = [town.id for town in await Municipalities(db).list()]
+        kept = {town: years.get(town, settings.retention_years) for town in towns}
+        cutoffs = {town: years_before(now, kept[town]) for town in towns}
+        if args.before is not None:
+            cutoffs = {town: min(cutoff, args.before) for town, cutoff in cutoffs.items()}
+        default = years_before(now, settings.retention_years)
+        plan = PurgePlan(default=min(default, args.before or default), cutoffs=cutoffs)
+        counts = await purge(db, plan, dry_run=args.dry_run)
+        if not args.dry_run:
+            detail = {
+                "before": args.before.isoformat() if args.before else None,
+                "cutoffs": {town: cutoff.isoformat() for town, cutoff in cutoffs.items()},
+                "deleted": dict(counts.rows),
+            }
+            await AuditLog(db).write(_actor(), "records.purge", detail, now)
+    finally:
+        await db.close()
+    for town in towns:
+        print(
+            f"{town}: kept {kept[town]} years; records finished before {cutoffs[town]:%Y-%m-%d %H:%M} UTC are past it"
+        )
+    print("would delete (dry run, nothing changed):" if args.dry_run else "deleted:")
+    _print_table([[table, str(count)] for table, count in counts.rows.items()])
+    return 0
+
+
 # -- db -----------------------------------------------------------------------------------------------------
 
 
@@ -503,6 +553,16 @@ def register(subparsers: Any) -> None:
     export.add_argument("--municipality", action="append", help="only this municipality (repeatable; default: all)")
     export.add_argument("--excel", action="store_true", help="CSV with a UTF-8 BOM so Excel shows Japanese")
     export.set_defaults(handler=records_export)
+    purge_ = records.add_parser(
+        "purge", help="delete finished records past their municipality's retention period (audited)"
+    )
+    purge_.add_argument(
+        "--before",
+        type=parse_time,
+        help="only records that finished before this time too (ISO 8601); never records still inside the period",
+    )
+    purge_.add_argument("--dry-run", action="store_true", help="count what would be deleted, delete nothing")
+    purge_.set_defaults(handler=records_purge)
 
     database = _nested(subparsers, "db", "the database itself")
     database.add_parser("upgrade", help="migrate the database to the latest schema").set_defaults(handler=db_upgrade)
