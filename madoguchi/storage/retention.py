@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Column, Table, and_, delete, false, func, or_, select, text
 from sqlalchemy.sql.elements import ColumnElement
@@ -100,6 +101,6 @@ async def purge(db: Database, plan: PurgePlan, *, dry_run: bool = False) -> Purg
             await session.execute(delete(Consultation).where(plan.condition()))
     if sqlite and not dry_run and rows[Consultation.__tablename__]:
         async with db.engine.connect() as connection:  # outside any transaction, or SQLite refuses it
-            raw = await connection.get_raw_connection()
-            await raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            driver: Any = (await connection.get_raw_connection()).driver_connection
+            await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return PurgeCounts(rows)
