@@ -7,6 +7,7 @@ between digits. ``Leaks`` looks for a sample's digits in stored strings, bytes a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 from collections.abc import Iterable
@@ -96,11 +97,9 @@ class Leaks:
         """A JSON-like value: every string in it, parsed again when it is itself JSON."""
         if isinstance(value, str):
             self.text(where, value)
-            if value[:1] in "{[":
-                try:
+            if value[:1] in ("{", "["):
+                with contextlib.suppress(ValueError):
                     self.data(where, json.loads(value))
-                except ValueError:
-                    pass
         elif isinstance(value, dict):
             for key, item in value.items():
                 self.data(f"{where}.{key}", item)
