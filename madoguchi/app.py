@@ -37,6 +37,7 @@ from madoguchi.signaling.service import Clock, CounterService, counter_config
 from madoguchi.signaling.sockets import AgentNamespace, BoothNamespace, SocketNotifier
 from madoguchi.signaling.store import LiveStore
 from madoguchi.storage.accounts import Accounts
+from madoguchi.storage.audit import AuditLog
 from madoguchi.storage.booths import Booths
 from madoguchi.storage.db import open_database
 from madoguchi.storage.municipalities import Municipalities
@@ -153,7 +154,12 @@ def _counter(
         )
         sio.register_namespace(
             AgentNamespace(
-                accounts=app[keys.ACCOUNTS], service=service, settings=settings, clock=clock, observer=metrics
+                accounts=app[keys.ACCOUNTS],
+                service=service,
+                settings=settings,
+                clock=clock,
+                observer=metrics,
+                access_log=AuditLog(app[keys.DATABASE]),
             )
         )
         await start_socket_manager(sio)

@@ -8,6 +8,7 @@ handled in order (``async_handlers=False``), which keeps SDP and ICE candidates 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -246,6 +247,12 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
         return {"triage": await self.triage.preview(conn.identity.municipality_id, m.text)}
 
 
+class AccessLog(Protocol):
+    """Where staff access to a resident's record is written (the audit log)."""
+
+    async def write(self, actor: str, action: str, detail: Mapping[str, Any], at: datetime) -> None: ...
+
+
 class AgentNamespace(RoleNamespace[StaffIdentity]):
     def __init__(
         self,
@@ -255,12 +262,14 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         settings: Settings,
         clock: Clock,
         observer: EventObserver | None = None,
+        access_log: AccessLog | None = None,
     ) -> None:
         super().__init__("/agent", service=service, settings=settings, clock=clock, observer=observer)
         self.accounts = accounts
+        self.access_log = access_log
         s = service
         self.route("agent.status", ev.AgentStatusChange, self._status)
-        self.route("offer.accept", ev.ConsultationRef, lambda c, m: done(s.accept(c.identity, m.consultation_id)))
+        self.route("offer.accept", ev.ConsultationRef, self._accept)
         self.route("offer.decline", ev.ConsultationRef, lambda c, m: done(s.decline(c.identity, m.consultation_id)))
         self.route(
             "consultation.end",
@@ -300,7 +309,25 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
     async def connected(self, sid: str, conn: Connection[StaffIdentity]) -> None:
         state = await self.service.agent_connected(conn.identity, self.service.connection_id(sid))
         await self.emit("agent.state", state, to=sid)
+        if state.get("consultation"):  # a reload or a second tab shows the transcript again
+            await self._viewed(conn, state["consultation"]["consultation_id"], "reconnect")
         await self.emit("queue.snapshot", {"items": await self.service.queue_view(conn.identity.id)}, to=sid)
+
+    async def _accept(self, conn: Connection[StaffIdentity], m: ev.ConsultationRef) -> None:
+        await self.service.accept(conn.identity, m.consultation_id)
+        await self._viewed(conn, m.consultation_id, "accept")
+
+    async def _viewed(self, conn: Connection[StaffIdentity], consultation_id: str, how: str) -> None:
+        """Audit that a member of staff was shown a case's transcript and summary. Best effort: a database
+        that is away must not hold up the call (the live flow never waits for it), so a failure is logged."""
+        if self.access_log is None:
+            return
+        detail = {"consultation_id": consultation_id, "via": how, "username": conn.identity.username}
+        at = datetime.fromtimestamp(self.clock(), tz=UTC)
+        try:
+            await asyncio.wait_for(self.access_log.write(f"staff:{conn.identity.id}", "record.view", detail, at), 2.0)
+        except Exception as exc:  # any storage failure: the call goes on
+            log.warning("record.view of %s not audited (%s)", consultation_id, type(exc).__name__)
 
     async def _wrap_up(self, conn: Connection[StaffIdentity], m: ev.WrapUp) -> Ack:
         await self.service.wrap_up(conn.identity, m.consultation_id, m.disposition, m.note)

@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import select
 
 from madoguchi.signaling.redis_store import connect_redis
+from madoguchi.storage.audit import AuditLog
 from madoguchi.storage.db import open_database
 from madoguchi.storage.models import Base
 from tests.integration.storage.conftest import cli_env, run_cli
@@ -93,7 +94,7 @@ async def test_no_personal_number_is_kept_anywhere(
         return got
 
     _booth_id, token, _ = await live_server.add_booth()
-    await live_server.add_agent("agent1", PASSWORD)
+    agent_id = await live_server.add_agent("agent1", PASSWORD)
     agent = await agent_peer(live_server, "agent1", PASSWORD)
     booth = await booth_peer(live_server, token)
     home = await resident_peer(live_server)
@@ -183,6 +184,16 @@ async def test_no_personal_number_is_kept_anywhere(
         for cell in cells:
             leaks.text("export:csv", cell)
     assert all(row["note"] for row in rows) and all(row["transcript"] for row in rows)
+
+    # --- staff access is audited: who was shown each case, who exported
+    db = await open_database(database_url)
+    try:
+        audit = await AuditLog(db).recent()
+    finally:
+        await db.close()
+    views = {(e.actor, e.detail["consultation_id"], e.detail["via"]) for e in audit if e.action == "record.view"}
+    assert {(f"staff:{agent_id}", case, "accept") for case in (home_case, booth_case)} <= views
+    assert [e.detail["format"] for e in audit if e.action == "records.export"] == ["csv", "jsonl"]
 
     # --- the server's log
     leaks.lines("log", (record.getMessage() for record in caplog.records))
