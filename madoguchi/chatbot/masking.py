@@ -28,6 +28,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 MY_NUMBER_MASK = "［個人番号］"
 CARD_MASK = "［カード番号］"
@@ -85,6 +86,7 @@ CUE_WORDS: tuple[str, ...] = (
 _CUE_RES = tuple(re.compile(r"[\s\-_・]*".join(re.escape(part) for part in re.split(r"\s+", cue))) for cue in CUE_WORDS)
 
 
+@lru_cache(maxsize=8192)
 def digit_value(ch: str) -> int | None:
     """The value of a digit in any script or width, or of a kanji numeral; ``None`` for anything else."""
     kanji = KANJI_DIGITS.get(ch)
@@ -98,6 +100,7 @@ def digits_of(text: str) -> str:
     return "".join(str(v) for v in map(digit_value, text) if v is not None)
 
 
+@lru_cache(maxsize=8192)
 def _fold(ch: str) -> str:
     """One character, width- and case-blind, still one character (positions in the folded text stay valid)."""
     value = digit_value(ch)
@@ -223,7 +226,8 @@ def _runs(text: str, protected: list[bool], cue_ends: list[int]) -> list[_Run]:
         elif positions and ch in GROUP_SEPARATORS and len(gap) < MAX_GAP:
             gap += ch
         else:
-            close()
+            if positions:
+                close()
             gap = ""
     close()
     return runs
@@ -328,6 +332,8 @@ def _span(text: str, run: _Run, first: int, end: int) -> tuple[int, int]:
 
 
 def _mask_numbers(text: str, kinds: list[str]) -> str:
+    if all(digit_value(ch) is None for ch in text):
+        return text
     folded = "".join(map(_fold, text))
     cue_ends = [m.end() for pattern in _CUE_RES for m in pattern.finditer(folded)]
     protected = [False] * len(text)

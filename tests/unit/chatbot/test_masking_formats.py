@@ -165,6 +165,7 @@ def test_a_list_of_numbers_never_survives(numbers: list[str], data: st.DataObjec
         ("１２３４．５６７８．９０１８", MY_NUMBER_MASK),
         ("一二三四 五六七八 九〇一八", MY_NUMBER_MASK),
         ("壱弐参四伍六七八九零壱八", MY_NUMBER_MASK),
+        ("〇〇〇〇 〇〇〇〇 0000", MY_NUMBER_MASK),  # zeros only: a digit like any other
         ("4111/1111/1111/1111", CARD_MASK),
         ("4111-1111\n1111-1111", CARD_MASK),
     ],
