@@ -267,6 +267,7 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         super().__init__("/agent", service=service, settings=settings, clock=clock, observer=observer)
         self.accounts = accounts
         self.access_log = access_log
+        self._audits: set[asyncio.Task[None]] = set()  # record.view writes under way
         s = service
         self.route("agent.status", ev.AgentStatusChange, self._status)
         self.route("offer.accept", ev.ConsultationRef, self._accept)
@@ -318,14 +319,21 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         await self._viewed(conn, m.consultation_id, "accept")
 
     async def _viewed(self, conn: Connection[StaffIdentity], consultation_id: str, how: str) -> None:
-        """Audit that a member of staff was shown a case's transcript and summary. Best effort: a database
-        that is away must not hold up the call (the live flow never waits for it), so a failure is logged."""
+        """Audit that a member of staff was shown a case's transcript and summary. In the background: the live
+        flow never waits for the database (an outage or a hang must not hold up a call), so a write that fails or
+        takes over 5 s is logged instead."""
         if self.access_log is None:
             return
         detail = {"consultation_id": consultation_id, "via": how, "username": conn.identity.username}
         at = datetime.fromtimestamp(self.clock(), tz=UTC)
+        write = self.access_log.write(f"staff:{conn.identity.id}", "record.view", detail, at)
+        task = asyncio.create_task(self._audit(write, consultation_id))
+        self._audits.add(task)
+        task.add_done_callback(self._audits.discard)
+
+    async def _audit(self, write: Awaitable[None], consultation_id: str) -> None:
         try:
-            await asyncio.wait_for(self.access_log.write(f"staff:{conn.identity.id}", "record.view", detail, at), 2.0)
+            await asyncio.wait_for(write, 5.0)
         except Exception as exc:  # any storage failure: the call goes on
             log.warning("record.view of %s not audited (%s)", consultation_id, type(exc).__name__)
 
