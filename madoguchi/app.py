@@ -50,6 +50,7 @@ from madoguchi.signaling.store import LiveStore
 from madoguchi.signaling.timers import Timers
 from madoguchi.signaling.turn import TurnIssuer
 from madoguchi.storage.accounts import Accounts
+from madoguchi.storage.audit import AuditLog
 from madoguchi.storage.booths import Booths
 from madoguchi.storage.db import open_database
 from madoguchi.storage.municipalities import Municipalities
@@ -225,7 +226,12 @@ def _counter(
         )
         sio.register_namespace(
             AgentNamespace(
-                accounts=app[keys.ACCOUNTS], service=service, settings=settings, clock=clock, observer=metrics
+                accounts=app[keys.ACCOUNTS],
+                service=service,
+                settings=settings,
+                clock=clock,
+                observer=metrics,
+                access_log=AuditLog(app[keys.DATABASE]),
             )
         )
         await start_socket_manager(sio)

@@ -78,13 +78,14 @@ class ResidentNamespace(RoleNamespace[Resident]):
         await self.emit("resident.state", state, to=sid)
 
     async def _say(self, conn: Connection[Resident], m: ev.ResidentSay) -> Ack:
-        return await self.chat.say(
+        ack = await self.chat.say(
             conn.participant,
             municipality_id=conn.identity.municipality_id,
             text=m.text,
             client_id=m.client_id,
             language=m.language,
         )
+        return {**ack, "masked": bool(ack.get("masked")) or m.masked_count > 0}  # the edge masked already
 
     async def _choose(self, conn: Connection[Resident], m: ev.SuggestionChoice) -> None:
         await self.chat.choose(

@@ -285,12 +285,19 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
         urgent, triage, summary = False, None, None
         if m.question:
             urgent, triage, summary = await self.triage.booth_question(conn.identity.municipality_id, m.question)
-        return await self.service.request_from_booth(
+        ack = await self.service.request_from_booth(
             conn.identity, route=m.route.value, language=m.language, urgent=urgent, triage=triage, summary=summary
         )
+        return {**ack, "masked": m.masked_count}
 
     async def _preview(self, conn: Connection[BoothRecord], m: ev.TriagePreview) -> Ack:
         return {"triage": await self.triage.preview(conn.identity.municipality_id, m.text)}
+
+
+class AccessLog(Protocol):
+    """Where staff access to a resident's record is written (the audit log)."""
+
+    async def write(self, actor: str, action: str, detail: Mapping[str, Any], at: datetime) -> None: ...
 
 
 class AgentNamespace(RoleNamespace[StaffIdentity]):
@@ -302,23 +309,22 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         settings: Settings,
         clock: Clock,
         observer: EventObserver | None = None,
+        access_log: AccessLog | None = None,
     ) -> None:
         super().__init__("/agent", service=service, settings=settings, clock=clock, observer=observer)
         self.accounts = accounts
+        self.access_log = access_log
+        self._audits: set[asyncio.Task[None]] = set()  # record.view writes under way
         s = service
         self.route("agent.status", ev.AgentStatusChange, self._status)
-        self.route("offer.accept", ev.ConsultationRef, lambda c, m: done(s.accept(c.identity, m.consultation_id)))
+        self.route("offer.accept", ev.ConsultationRef, self._accept)
         self.route("offer.decline", ev.ConsultationRef, lambda c, m: done(s.decline(c.identity, m.consultation_id)))
         self.route(
             "consultation.end",
             ev.ConsultationRef,
             lambda c, m: done(s.end(c.participant, m.consultation_id)),
         )
-        self.route(
-            "wrapup.submit",
-            ev.WrapUp,
-            lambda c, m: done(s.wrap_up(c.identity, m.consultation_id, m.disposition, m.note)),
-        )
+        self.route("wrapup.submit", ev.WrapUp, self._wrap_up)
         self.route(
             "consultation.transfer",
             ev.Transfer,
@@ -363,11 +369,40 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
             await self.enter_room(sid, room)
         state, queue = await self.service.agent_connected(staff, self.service.connection_id(sid))
         await self.emit(state.NAME, state.payload(), to=sid)
+        if state.consultation is not None:  # a reload or a second tab shows the transcript again
+            await self._viewed(conn, state.consultation.consultation_id, "reconnect")
         await self.emit(queue.NAME, queue.payload(), to=sid)
 
     async def _join(self, conn: Connection[StaffIdentity], m: ev.JoinCall) -> Ack:
         call = await self.service.join(conn.identity, m.consultation_id, Role(m.role))
         return {"call": call.payload()}
+
+    async def _accept(self, conn: Connection[StaffIdentity], m: ev.ConsultationRef) -> None:
+        await self.service.accept(conn.identity, m.consultation_id)
+        await self._viewed(conn, m.consultation_id, "accept")
+
+    async def _viewed(self, conn: Connection[StaffIdentity], consultation_id: str, how: str) -> None:
+        """Audit that a member of staff was shown a case's transcript and summary. In the background: the live
+        flow never waits for the database (an outage or a hang must not hold up a call), so a write that fails or
+        takes over 5 s is logged instead."""
+        if self.access_log is None:
+            return
+        detail = {"consultation_id": consultation_id, "via": how, "username": conn.identity.username}
+        at = datetime.fromtimestamp(self.clock(), tz=UTC)
+        write = self.access_log.write(f"staff:{conn.identity.id}", "record.view", detail, at)
+        task = asyncio.create_task(self._audit(write, consultation_id))
+        self._audits.add(task)
+        task.add_done_callback(self._audits.discard)
+
+    async def _audit(self, write: Awaitable[None], consultation_id: str) -> None:
+        try:
+            await asyncio.wait_for(write, 5.0)
+        except Exception as exc:  # any storage failure: the call goes on
+            log.warning("record.view of %s not audited (%s)", consultation_id, type(exc).__name__)
+
+    async def _wrap_up(self, conn: Connection[StaffIdentity], m: ev.WrapUp) -> Ack:
+        await self.service.wrap_up(conn.identity, m.consultation_id, m.disposition, m.note)
+        return {"masked": m.masked_count}
 
     async def _status(self, conn: Connection[StaffIdentity], m: ev.AgentStatusChange) -> Ack:
         await self.service.set_status(conn.identity, m.status)
@@ -382,7 +417,7 @@ async def done(aw: Awaitable[None]) -> None:
 def _chat(service: CounterService) -> Callable[[Connection[Any], ev.ChatSend], Awaitable[Ack]]:
     async def handler(conn: Connection[Any], m: ev.ChatSend) -> Ack:
         seq = await service.chat(conn.participant, m.consultation_id, m.text, m.client_id)
-        return {"seq": seq}
+        return {"seq": seq, "masked": m.masked_count}
 
     return handler
 

@@ -272,9 +272,10 @@ async function submitWrapUp(event) {
   }
   $("wrapup-submit").disabled = true;
   try {
-    await request(socket, SEND.WRAPUP_SUBMIT, { consultation_id: c.id, disposition, note: $("wrapup-note").value });
+    const note = $("wrapup-note").value;
+    const ack = await request(socket, SEND.WRAPUP_SUBMIT, { consultation_id: c.id, disposition, note });
     finishConsultation();
-    banner.show(t("console.wrapup.saved"));
+    banner.show(t("console.wrapup.saved") + (ack.masked ? " " + t("console.masked_note") : ""));
   } catch (err) {
     error.textContent = errorText(err);
     error.hidden = false;
@@ -375,6 +376,7 @@ const chat = new ChatPanel({
   },
   consultationId: () => state.consultation?.id ?? null,
   onError: (text) => banner.show(text),
+  onMasked: () => banner.show(t("console.masked_note")),
 });
 
 socket.on("connect", () => {
