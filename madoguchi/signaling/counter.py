@@ -9,7 +9,8 @@ the edges turn into database writes and socket events. No I/O here, ever.
 Routing rules:
 
 * A consultation can go to an agent who is ``available``, connected, not already ringing or busy, serves the
-  consultation's municipality, route (or ``*``) and language, and did not decline it within the cooldown.
+  consultation's municipality, route (or ``*``) and language (easy Japanese: any Japanese speaker;
+  ``madoguchi.domain.languages.served_by``), and did not decline it within the cooldown.
 * Queue order: urgent first, then priority, then time of entering the queue (kept when a case comes back).
 * Among matching agents the longest idle gets the offer; an offer that runs out sets that agent ``away``.
 * A resident whose link is down keeps their place but is not offered until they are back.
@@ -39,6 +40,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from madoguchi.domain.languages import served_by
 from madoguchi.signaling.consultation import (
     QUEUED_STATES,
     Channel,
@@ -86,7 +88,7 @@ class Agent(BaseModel):
         return (
             c.municipality_id in self.municipality_ids
             and (ALL_ROUTES in self.routes or c.route in self.routes)
-            and c.language in self.languages
+            and served_by(c.language, self.languages)
         )
 
 
