@@ -21,8 +21,8 @@ literal; a unit test keeps the two equal), plus its catalog if pages should offe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Final, Literal, get_args
 
 LanguageCode = Literal["ja", "easy-ja", "en", "zh", "ko", "vi", "pt", "tl", "ne"]
