@@ -20,7 +20,8 @@ from madoguchi.domain.routes import RouteId
 from madoguchi.signaling.consultation import Disposition
 
 ConsultationId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
-Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[a-z]{2,4})?$")]
+# A language code such as "ja", "en", "pt-br" or "easy-ja" (the table of madoguchi.domain.languages).
+Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,4}(-[a-z]{2,4})?$")]
 
 
 class Masked(str):

@@ -3,7 +3,8 @@
 Routing rules:
 
 * A consultation can go to an agent who is ``available``, connected, not already ringing or busy, serves the
-  consultation's municipality, route (or ``*``) and language, and did not decline it within the cooldown.
+  consultation's municipality, route (or ``*``) and language (easy Japanese: any Japanese speaker;
+  ``madoguchi.domain.languages.served_by``), and did not decline it within the cooldown.
 * Queue order: urgent first, then priority, then time of entering the queue (kept when a case comes back).
 * Among matching agents the longest idle gets the offer; an offer that runs out sets that agent ``away``.
 * A resident whose link is down keeps their place but is not offered until they are back.

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from madoguchi.domain.languages import served_by
 from madoguchi.signaling.consultation import Consultation, State, Trigger
 
 ALL_ROUTES = "*"
@@ -56,7 +57,7 @@ class Agent(BaseModel):
         return (
             c.municipality_id in self.municipality_ids
             and (ALL_ROUTES in self.routes or c.route in self.routes)
-            and c.language in self.languages
+            and served_by(c.language, self.languages)
         )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
+from madoguchi.domain.languages import LANGUAGE_CODES
 from madoguchi.domain.routes import ROUTE_IDS
 from madoguchi.signaling import events
 from madoguchi.signaling.events import (
@@ -140,6 +141,10 @@ def test_consultation_ids_are_plain_and_short(consultation_id: str) -> None:
 def test_language_is_a_short_tag() -> None:
     assert ConsultationRequest.model_validate({"route": "tax"}).language == "ja"
     assert ConsultationRequest.model_validate({"route": "tax", "language": "zh-hant"}).language == "zh-hant"
+    # every language of the table, easy Japanese too (the language picker offers it)
+    for code in LANGUAGE_CODES:
+        assert ConsultationRequest.model_validate({"route": "tax", "language": code}).language == code
+        assert ResidentSay.model_validate({"text": "x", "client_id": "c1", "language": code}).language == code
     for bad in ("JA", "japanese", "j", "ja_JP", ""):
         with pytest.raises(ValidationError):
             ConsultationRequest.model_validate({"route": "tax", "language": bad})
