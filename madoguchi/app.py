@@ -24,6 +24,7 @@ from madoguchi.chatbot.conversation import ResidentChat
 from madoguchi.chatbot.llm import OpenAiCompatibleBackend, Triage
 from madoguchi.chatbot.resident_socket import ResidentNamespace
 from madoguchi.chatbot.service import load_triages
+from madoguchi.reports import pages as report_pages
 from madoguchi.settings import Settings
 from madoguchi.signaling.live import (
     follow_changes,
@@ -76,6 +77,7 @@ def create_app(settings: Settings, *, clock: Clock = time.time) -> web.Applicati
     booth_pages.setup(app)
     console_pages.setup(app)
     chat_pages.setup(app)
+    report_pages.setup(app)
     return app
 
 

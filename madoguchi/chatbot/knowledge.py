@@ -143,7 +143,9 @@ class Municipality(BaseModel):
     routes: dict[RouteId, LocalizedText]
     places: tuple[Place, ...] = ()
     hotlines: tuple[Hotline, ...] = ()
-    timezone: str | None = Field(default=None, description="IANA zone of the town's reports; default MADOGUCHI_TIMEZONE")
+    timezone: str | None = Field(
+        default=None, description="IANA zone of the town's reports; default MADOGUCHI_TIMEZONE"
+    )
 
     @field_validator("timezone")
     @classmethod

@@ -24,7 +24,7 @@ from madoguchi.reports.params import BadReportRequest, ReportRequest, parse_repo
 from madoguchi.reports.query import ReportFilter, names, read_rows
 from madoguchi.storage.accounts import StaffRecord
 from madoguchi.storage.audit import AuditLog
-from madoguchi.storage.exports import ExportOptions, csv_chunks, write_xlsx
+from madoguchi.storage.exports import Counted, ExportOptions, csv_chunks, write_xlsx
 
 REPORT_ROLES: Final = frozenset({"supervisor", "admin"})
 SESSION_COOKIE: Final = "madoguchi_session"  # set by the login page (agent_console.auth)
@@ -156,12 +156,6 @@ def _export_rows(request: web.Request, report: ReportRequest, zone: ZoneInfo) ->
     )
 
 
-async def _counted(rows: Any, counter: list[int]) -> Any:
-    async for row in rows:
-        counter[0] += 1
-        yield row
-
-
 async def api_csv(request: web.Request) -> web.StreamResponse:
     """The CLI export's rows for the caller's towns: UTF-8 with a BOM, local times, optional Japanese headers."""
     try:
@@ -178,11 +172,11 @@ async def api_csv(request: web.Request) -> web.StreamResponse:
         }
     )
     await response.prepare(request)
-    counter = [0]
+    rows = Counted(_export_rows(request, report, zone))
     options = ExportOptions(zone=zone, headers=report.headers, bom=True, formula_guard=True)
-    async for chunk in csv_chunks(_counted(_export_rows(request, report, zone), counter), options):
+    async for chunk in csv_chunks(rows, options):
         await response.write(chunk)
-    await _audit(request, staff, "csv", report, counter[0])
+    await _audit(request, staff, "csv", report, rows.count)
     await response.write_eof()
     return response
 

@@ -22,13 +22,14 @@ import io
 import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
-from typing import IO, Any, Final
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import IO, Any, Final, TypeVar
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from madoguchi.storage.errors import InvalidValue
 from madoguchi.storage.records import EXPORT_FIELDS
 
 HEADERS: Final[Mapping[str, Mapping[str, str]]] = {
@@ -160,3 +161,32 @@ def write_xlsx(rows: Sequence[Mapping[str, Any]], target: IO[bytes], *, zone: tz
             cells.append(cell)
         sheet.append(cells)
     workbook.save(target)
+
+
+def export_window(
+    since: datetime | None, until: datetime | None, first: date | None, last: date | None, zone: tzinfo
+) -> tuple[datetime | None, datetime | None]:
+    """Instants (``since``/``until``) or whole local days (``first``/``last``, both included), never both."""
+    if (first or last) and (since or until):
+        raise InvalidValue("use --from/--to (days) or --since/--until (times), not both")
+    if first and last and last < first:
+        raise InvalidValue("--to must be the same day as --from or later")
+    start = datetime.combine(first, time(), zone) if first else since
+    end = datetime.combine(last + timedelta(days=1), time(), zone) if last else until
+    return start, end
+
+
+Row = TypeVar("Row")
+
+
+class Counted(AsyncIterator[Row]):
+    """Passes rows through, counting them (an export's audit entry says how many it wrote)."""
+
+    def __init__(self, rows: AsyncIterator[Row]) -> None:
+        self._rows = rows
+        self.count = 0
+
+    async def __anext__(self) -> Row:
+        row = await anext(self._rows)
+        self.count += 1
+        return row
