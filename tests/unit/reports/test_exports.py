@@ -96,7 +96,7 @@ def test_xlsx_opens_with_dates_numbers_and_text() -> None:
     assert first["待ち時間（秒）"] == 90.25
     assert first["緊急"] is False
     assert first["メモ"] == '=HYPERLINK("http://x.example")'
-    note_cell = list(sheet.iter_rows(min_row=2, max_row=2))[0][header.index("メモ")]
+    note_cell = next(iter(sheet.iter_rows(min_row=2, max_row=2)))[header.index("メモ")]
     assert note_cell.data_type == "s"  # text, not a formula Excel would run
     assert dict(zip(header, rows[2], strict=True))["メモ"] == "@SUM(A1)"  # control character dropped
     assert len(rows) == 3
