@@ -31,11 +31,14 @@ Definitions (every duration in seconds):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Final
 from zoneinfo import ZoneInfo
+
+import numpy as np
+import numpy.typing as npt
 
 JST: Final = ZoneInfo("Asia/Tokyo")
 DEFAULT_SHORT_ABANDON_S: Final = 10.0
@@ -81,17 +84,179 @@ def day_bounds(first: date, last: date, zone: tzinfo) -> tuple[datetime, datetim
     return datetime.combine(first, time(), zone), datetime.combine(last + timedelta(days=1), time(), zone)
 
 
-def _seconds(start: datetime | None, end: datetime | None) -> float | None:
-    return None if start is None or end is None else (end - start).total_seconds()
+_NO_KEY: Final = ""
 
 
-def percentile(values: list[float], p: float) -> float | None:
-    """Nearest-rank percentile of ``values`` (sorted here), None for no values."""
-    if not values:
-        return None
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """The same consultations as columns: times as UTC epoch seconds (NaN when missing), keys as strings
+    (``""`` when missing). The query builds these directly; :func:`columns_of` builds them from rows."""
+
+    channel: Sequence[str]
+    route: Sequence[str]
+    state: Sequence[str]
+    booth_id: Sequence[str]
+    place_id: Sequence[str]
+    agent_id: Sequence[str]
+    requested_at: Sequence[float]
+    queued_at: Sequence[float | None]
+    answered_at: Sequence[float | None]
+    ended_at: Sequence[float | None]
+    wrapped_up_at: Sequence[float | None]
+    closed_at: Sequence[float | None]
+    satisfaction: Sequence[float | None]
+
+
+def _epoch(value: datetime | None) -> float | None:
+    return None if value is None else value.timestamp()
+
+
+def columns_of(rows: Iterable[ConsultationRow]) -> Columns:
+    listed = list(rows)
+    return Columns(
+        channel=[r.channel for r in listed],
+        route=[r.route for r in listed],
+        state=[r.state for r in listed],
+        booth_id=[r.booth_id or _NO_KEY for r in listed],
+        place_id=[r.place_id or _NO_KEY for r in listed],
+        agent_id=[r.agent_id or _NO_KEY for r in listed],
+        requested_at=[r.requested_at.timestamp() for r in listed],
+        queued_at=[_epoch(r.queued_at) for r in listed],
+        answered_at=[_epoch(r.answered_at) for r in listed],
+        ended_at=[_epoch(r.ended_at) for r in listed],
+        wrapped_up_at=[_epoch(r.wrapped_up_at) for r in listed],
+        closed_at=[_epoch(r.closed_at) for r in listed],
+        satisfaction=[r.satisfaction for r in listed],
+    )
+
+
+def percentile(values: Iterable[float], p: float) -> float | None:
+    """Nearest-rank percentile of ``values``, None for no values."""
     ordered = sorted(values)
+    if not ordered:
+        return None
     rank = max(1, math.ceil(p / 100 * len(ordered)))
     return ordered[rank - 1]
+
+
+def _rounded(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(float(value), digits)
+
+
+BREAKDOWNS: Final = {
+    "by_route": "route",
+    "by_channel": "channel",
+    "by_booth": "booth_id",
+    "by_place": "place_id",
+    "by_agent": "agent_id",
+}
+"""Groups every report splits its figures by (name → column); a consultation without the key (a chat has no
+booth) is left out of that breakdown."""
+
+
+class _Derived:
+    """Per-consultation facts every figure is a sum or a percentile of (numpy arrays, one entry each)."""
+
+    def __init__(self, c: Columns, settings: KpiSettings) -> None:
+        def times(values: Sequence[float | None]) -> npt.NDArray[np.float64]:
+            return np.array(values, dtype=np.float64)  # None becomes NaN
+
+        state = np.array(c.state, dtype=object)
+        chat = np.array(c.channel, dtype=object) == "chat"
+        queued_at, answered_at = times(c.queued_at), times(c.answered_at)
+        ended_at, wrapped_at, closed_at = times(c.ended_at), times(c.wrapped_up_at), times(c.closed_at)
+        self.size = len(state)
+        self.queued = ~np.isnan(queued_at)
+        self.answered = self.queued & ~np.isnan(answered_at)
+        abandoned = self.queued & ~self.answered & (state == "abandoned")
+        with np.errstate(invalid="ignore"):
+            answer_wait = np.maximum(0.0, answered_at - queued_at)
+            abandon_wait = np.maximum(0.0, np.nan_to_num(closed_at - queued_at, nan=0.0))
+            routes = np.array(c.route, dtype=object)
+            target = np.full(self.size, settings.target_s)
+            for route, seconds in settings.route_targets.items():
+                target[routes == route] = seconds
+            self.short = abandoned & (abandon_wait < settings.short_abandon_s)
+            self.abandoned = abandoned & ~self.short
+            self.within = self.answered & (answer_wait <= target)
+            self.handled = self.answered & ~np.isnan(ended_at)
+            self.talk = np.where(self.handled, np.maximum(0.0, ended_at - answered_at), 0.0)
+            self.wrap = np.where(self.handled, np.maximum(0.0, np.nan_to_num(wrapped_at - ended_at, nan=0.0)), 0.0)
+        self.answer_wait = np.where(self.answered, answer_wait, 0.0)
+        self.waited = self.answered | self.abandoned
+        self.wait = np.where(self.answered, answer_wait, np.where(self.abandoned, abandon_wait, np.nan))
+        self.interrupted = state == "interrupted"
+        self.handed_off = chat & self.queued
+        self.contained = chat & ~self.queued & ((state == "closed") | (state == "abandoned"))
+        rating = times(c.satisfaction)
+        self.rated = ~np.isnan(rating)
+        self.rating = np.nan_to_num(rating, nan=0.0)
+
+
+def _figures(d: _Derived, group: npt.NDArray[np.intp], groups: int) -> list[dict[str, Any]]:
+    """The KPIs of each of ``groups`` groups; ``group`` gives each consultation's group (-1: in none)."""
+    member = group >= 0
+    g = group[member]
+
+    def count(mask: npt.NDArray[np.bool_]) -> list[int]:
+        return [int(v) for v in np.bincount(g, weights=mask[member], minlength=groups)]
+
+    def total(values: npt.NDArray[np.float64]) -> list[float]:
+        return [float(v) for v in np.bincount(g, weights=values[member], minlength=groups)]
+
+    volume = [int(v) for v in np.bincount(g, minlength=groups)]
+    queued, answered, abandoned = count(d.queued), count(d.answered), count(d.abandoned)
+    short, interrupted, within, handled = count(d.short), count(d.interrupted), count(d.within), count(d.handled)
+    answer_wait, talk, wrap = total(d.answer_wait), total(d.talk), total(d.wrap)
+    handed, contained, rated, rating = count(d.handed_off), count(d.contained), count(d.rated), total(d.rating)
+    p50, p90 = _group_percentiles(d.wait[member], (d.waited[member]), g, groups)
+    out = []
+    for i in range(groups):
+        decided = answered[i] + abandoned[i]
+        chats = handed[i] + contained[i]
+        mean_talk = _mean(talk[i], handled[i])
+        mean_wrap = _mean(wrap[i], handled[i])
+        out.append(
+            {
+                "volume": volume[i],
+                "queued": queued[i],
+                "answered": answered[i],
+                "abandoned": abandoned[i],
+                "abandoned_short": short[i],
+                "interrupted": interrupted[i],
+                "abandon_rate": _ratio(abandoned[i], decided),
+                "asa_s": _rounded(_mean(answer_wait[i], answered[i])),
+                "wait_p50_s": _rounded(p50[i]),
+                "wait_p90_s": _rounded(p90[i]),
+                "service_level": _ratio(within[i], decided),
+                "aht_s": _rounded(None if mean_talk is None or mean_wrap is None else mean_talk + mean_wrap),
+                "talk_s": _rounded(mean_talk),
+                "wrap_up_s": _rounded(mean_wrap),
+                "chats": chats,
+                "bot_containment": _ratio(contained[i], chats),
+                "handoff_rate": _ratio(handed[i], chats),
+                "satisfaction": _rounded(_mean(rating[i], rated[i]), 2),
+                "satisfaction_count": rated[i],
+            }
+        )
+    return out
+
+
+def _group_percentiles(
+    wait: npt.NDArray[np.float64], waited: npt.NDArray[np.bool_], group: npt.NDArray[np.intp], groups: int
+) -> tuple[list[float | None], list[float | None]]:
+    """Nearest-rank p50 and p90 of the waits in each group."""
+    values, keys = wait[waited], group[waited]
+    order = np.lexsort((values, keys))
+    values, keys = values[order], keys[order]
+    counts = np.bincount(keys, minlength=groups)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    result: tuple[list[float | None], list[float | None]] = ([], [])
+    for i in range(groups):
+        for p, out in ((50, result[0]), (90, result[1])):
+            n = int(counts[i])
+            out.append(None if n == 0 else float(values[starts[i] + max(1, math.ceil(p / 100 * n)) - 1]))
+    return result
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -102,155 +267,50 @@ def _mean(total: float, count: int) -> float | None:
     return None if count == 0 else total / count
 
 
-def _rounded(value: float | None, digits: int = 1) -> float | None:
-    return None if value is None else round(value, digits)
-
-
-@dataclass(slots=True)
-class Tally:
-    """Running sums for one group of consultations (everything, a route, a booth, an agent)."""
-
-    volume: int = 0
-    queued: int = 0
-    answered: int = 0
-    abandoned: int = 0
-    abandoned_short: int = 0
-    interrupted: int = 0
-    within_target: int = 0
-    answer_wait_total: float = 0.0
-    waits: list[float] = field(default_factory=list)
-    handled: int = 0
-    talk_total: float = 0.0
-    wrap_total: float = 0.0
-    chats: int = 0
-    chats_contained: int = 0
-    chats_handed_off: int = 0
-    ratings: int = 0
-    rating_total: float = 0.0
-
-    def add(self, row: ConsultationRow, settings: KpiSettings) -> None:
-        self.volume += 1
-        if row.state == "interrupted":
-            self.interrupted += 1
-        if row.channel == "chat":
-            if row.queued_at is not None:
-                self.chats_handed_off += 1
-            elif row.state in ("closed", "abandoned"):
-                self.chats_contained += 1
-        if row.satisfaction is not None:
-            self.ratings += 1
-            self.rating_total += row.satisfaction
-        if row.queued_at is None:
-            return
-        self.queued += 1
-        if row.answered_at is not None:
-            wait = max(0.0, (row.answered_at - row.queued_at).total_seconds())
-            self.answered += 1
-            self.answer_wait_total += wait
-            self.waits.append(wait)
-            if wait <= settings.target_for(row.route):
-                self.within_target += 1
-            talk = _seconds(row.answered_at, row.ended_at)
-            if talk is not None:
-                self.handled += 1
-                self.talk_total += max(0.0, talk)
-                self.wrap_total += max(0.0, _seconds(row.ended_at, row.wrapped_up_at) or 0.0)
-        elif row.state == "abandoned":
-            wait = max(0.0, _seconds(row.queued_at, row.closed_at) or 0.0)
-            if wait < settings.short_abandon_s:
-                self.abandoned_short += 1
-            else:
-                self.abandoned += 1
-                self.waits.append(wait)
-
-    def figures(self) -> dict[str, Any]:
-        """The KPIs of this group (see the module docstring), durations rounded to 0.1 s."""
-        decided = self.answered + self.abandoned
-        chats_done = self.chats_contained + self.chats_handed_off
-        talk = _mean(self.talk_total, self.handled)
-        wrap = _mean(self.wrap_total, self.handled)
-        return {
-            "volume": self.volume,
-            "queued": self.queued,
-            "answered": self.answered,
-            "abandoned": self.abandoned,
-            "abandoned_short": self.abandoned_short,
-            "interrupted": self.interrupted,
-            "abandon_rate": _ratio(self.abandoned, decided),
-            "asa_s": _rounded(_mean(self.answer_wait_total, self.answered)),
-            "wait_p50_s": _rounded(percentile(self.waits, 50)),
-            "wait_p90_s": _rounded(percentile(self.waits, 90)),
-            "service_level": _ratio(self.within_target, decided),
-            "aht_s": _rounded(None if talk is None or wrap is None else talk + wrap),
-            "talk_s": _rounded(talk),
-            "wrap_up_s": _rounded(wrap),
-            "chats": chats_done,
-            "bot_containment": _ratio(self.chats_contained, chats_done),
-            "handoff_rate": _ratio(self.chats_handed_off, chats_done),
-            "satisfaction": _rounded(_mean(self.rating_total, self.ratings), 2),
-            "satisfaction_count": self.ratings,
-        }
-
-
-Key = Callable[[ConsultationRow], Hashable | None]
-
-BREAKDOWNS: Final[dict[str, Key]] = {
-    "by_route": lambda row: row.route,
-    "by_channel": lambda row: row.channel,
-    "by_booth": lambda row: row.booth_id,
-    "by_place": lambda row: row.place_id,
-    "by_agent": lambda row: row.agent_id,
-}
-"""Groups every report splits its figures by; a row whose key is None (a chat has no booth) is left out."""
-
-
 def compute(
-    rows: Iterable[ConsultationRow], settings: KpiSettings, *, breakdowns: Iterable[str] = tuple(BREAKDOWNS)
+    rows: Iterable[ConsultationRow] | Columns,
+    settings: KpiSettings,
+    *,
+    breakdowns: Iterable[str] = tuple(BREAKDOWNS),
 ) -> dict[str, Any]:
-    """Every KPI of ``rows``, with ``by_hour``, ``by_weekday`` and the named ``breakdowns`` (dicts by key)."""
-    wanted = {name: BREAKDOWNS[name] for name in breakdowns}
-    total = Tally()
-    groups: dict[str, dict[Hashable, Tally]] = {name: {} for name in wanted}
-    by_hour = [0] * 24
-    by_weekday = [0] * 7
-    local = _LocalClock(settings.zone)
-    for row in rows:
-        total.add(row, settings)
-        hour, weekday = local.hour_and_weekday(row.requested_at)
-        by_hour[hour] += 1
-        by_weekday[weekday] += 1
-        for name, key_of in wanted.items():
-            key = key_of(row)
-            if key is not None:
-                tally = groups[name].get(key)
-                if tally is None:
-                    tally = groups[name][key] = Tally()
-                tally.add(row, settings)
-    result = total.figures()
+    """Every KPI of the consultations, with ``by_hour``, ``by_weekday`` and the named ``breakdowns``."""
+    columns = rows if isinstance(rows, Columns) else columns_of(rows)
+    derived = _Derived(columns, settings)
+    everyone = np.zeros(derived.size, dtype=np.intp)
+    result = _figures(derived, everyone, 1)[0]
     result["service_level_target_s"] = settings.target_s
     result["short_abandon_s"] = settings.short_abandon_s
-    result["by_hour"] = by_hour
-    result["by_weekday"] = by_weekday
-    for name, tallies in groups.items():
-        result[name] = {str(key): tallies[key].figures() for key in sorted(tallies, key=str)}
+    hour, weekday = _local_hour_and_weekday(np.array(columns.requested_at, dtype=np.float64), settings.zone)
+    result["by_hour"] = [int(v) for v in np.bincount(hour, minlength=24)]
+    result["by_weekday"] = [int(v) for v in np.bincount(weekday, minlength=7)]
+    for name in breakdowns:
+        keys = np.array(getattr(columns, BREAKDOWNS[name]), dtype=object)
+        names, group = np.unique(keys, return_inverse=True) if derived.size else (np.array([]), keys)
+        group = np.asarray(group, dtype=np.intp).reshape(-1)
+        missing = np.flatnonzero(names == _NO_KEY)
+        if missing.size:
+            group = np.where(group == missing[0], -1, group)
+        figures = _figures(derived, group, len(names))
+        result[name] = {str(key): figures[i] for i, key in enumerate(names) if key != _NO_KEY}
     return result
 
 
-class _LocalClock:
-    """Local hour and weekday of instants, with the zone's offset looked up once per quarter hour of UTC.
-
-    Reports walk up to a million rows and ``astimezone`` on each costs more than the rest of the tally; zones
-    change their offset only on a quarter hour (JST never does), so the lookup is cached per quarter hour."""
-
-    def __init__(self, zone: tzinfo) -> None:
-        self._zone = zone
-        self._offsets: dict[int, timedelta] = {}
-
-    def hour_and_weekday(self, instant: datetime) -> tuple[int, int]:
-        slot = math.floor(instant.timestamp() / 900)
-        offset = self._offsets.get(slot)
-        if offset is None:
-            offset = instant.astimezone(self._zone).utcoffset() or timedelta()
-            self._offsets[slot] = offset
-        local = instant.replace(tzinfo=None) - (instant.utcoffset() or timedelta()) + offset
-        return local.hour, local.weekday()
+def _local_hour_and_weekday(
+    instants: npt.NDArray[np.float64], zone: tzinfo
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Local hour and weekday (Monday 0) of UTC epoch seconds. Zones change their offset only on a quarter hour
+    (JST never does), so the offset is looked up once per quarter hour of UTC, not once per consultation."""
+    slots = np.floor(instants / 900).astype(np.int64)
+    unique, inverse = np.unique(slots, return_inverse=True)
+    offsets = np.array(
+        [
+            (datetime.fromtimestamp(float(slot) * 900, UTC).astimezone(zone).utcoffset() or timedelta()).total_seconds()
+            for slot in unique
+        ],
+        dtype=np.float64,
+    )
+    local = instants + offsets[np.asarray(inverse).reshape(-1)] if instants.size else instants
+    days = np.floor(local / 86400).astype(np.int64)
+    hour = (np.floor(local / 3600).astype(np.int64) % 24).astype(np.intp)
+    weekday = ((days + 3) % 7).astype(np.intp)  # 1970-01-01 was a Thursday
+    return hour, weekday

@@ -21,7 +21,7 @@ from madoguchi import keys, ui
 from madoguchi.chatbot.routes import ROUTE_IDS
 from madoguchi.reports.kpis import KpiSettings, compute, day_bounds
 from madoguchi.reports.params import BadReportRequest, ReportRequest, parse_report_request
-from madoguchi.reports.query import ReportFilter, names, read_rows
+from madoguchi.reports.query import ReportFilter, names, read_columns
 from madoguchi.storage.accounts import StaffRecord
 from madoguchi.storage.audit import AuditLog
 from madoguchi.storage.exports import Counted, ExportOptions, csv_chunks, write_xlsx
@@ -117,8 +117,8 @@ async def api_kpis(request: web.Request) -> web.Response:
         return refused.response
     db = request.app[keys.DATABASE]
     zone = report_zone(request.app, report.municipality_ids)
-    rows = await read_rows(db, _filter(report, zone))
-    figures = await asyncio.to_thread(compute, rows, _kpi_settings(request.app, zone))
+    columns = await read_columns(db, _filter(report, zone))
+    figures = await asyncio.to_thread(compute, columns, _kpi_settings(request.app, zone))
     body: dict[str, Any] = {
         "from": report.first.isoformat(),
         "to": report.last.isoformat(),

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, case, func, null, select, type_coerce
+from sqlalchemy import ColumnElement, Float, Select, case, cast, func, literal, null, select, type_coerce
 
-from madoguchi.reports.kpis import ConsultationRow
+from madoguchi.reports.kpis import Columns, ConsultationRow
 from madoguchi.storage.db import Database
 from madoguchi.storage.models import Booth, Consultation, ConsultationEvent, Place, Staff, UTCDateTime
 
@@ -45,22 +45,21 @@ def _satisfaction_column() -> Any:
 
 
 def _handed_off_at() -> Any:
+    return type_coerce(_queued_at(), UTCDateTime())
+
+
+def _queued_at() -> Any:
     first_handoff = (
         select(func.min(ConsultationEvent.at))
         .where(ConsultationEvent.consultation_id == Consultation.id, ConsultationEvent.kind == "handoff")
         .scalar_subquery()
     )
-    return type_coerce(
-        case(
-            (Consultation.channel == "booth", Consultation.requested_at),
-            else_=first_handoff,
-        ),
-        UTCDateTime(),
-    )
+    return case((Consultation.channel == "booth", Consultation.requested_at), else_=first_handoff)
 
 
 def report_query(where: ReportFilter) -> Select[Any]:
-    query = (
+    """The rows as :class:`ConsultationRow` values (datetimes)."""
+    return _filtered(
         select(
             Consultation.id,
             Consultation.municipality_id,
@@ -77,13 +76,45 @@ def report_query(where: ReportFilter) -> Select[Any]:
             Booth.place_id,
             Consultation.agent_id,
             _satisfaction_column(),
-        )
-        .outerjoin(Booth, Consultation.booth_id == Booth.id)
-        .where(
-            Consultation.municipality_id.in_(list(where.municipality_ids)),
-            Consultation.requested_at >= where.since,
-            Consultation.requested_at < where.until,
-        )
+        ),
+        where,
+    )
+
+
+def _epoch(column: Any, dialect: str) -> ColumnElement[float]:
+    """UTC epoch seconds as a float, computed by the database: a year of rows then crosses the wire as plain
+    numbers, with no datetime object made per cell."""
+    if dialect == "sqlite":  # stored as naive UTC text
+        return (func.julianday(column) - literal(2440587.5)) * literal(86400.0)
+    return cast(func.extract("epoch", column), Float)
+
+
+def columns_query(where: ReportFilter, dialect: str) -> Select[Any]:
+    """The same rows as :func:`report_query`, column by column in :class:`Columns` order, times as epochs."""
+    no_key = literal("")
+    columns: list[Any] = [
+        Consultation.channel,
+        Consultation.route,
+        Consultation.state,
+        func.coalesce(Consultation.booth_id, no_key),
+        func.coalesce(Booth.place_id, no_key),
+        func.coalesce(Consultation.agent_id, no_key),
+        _epoch(Consultation.requested_at, dialect),
+        _epoch(_queued_at(), dialect),
+        _epoch(Consultation.answered_at, dialect),
+        _epoch(Consultation.ended_at, dialect),
+        _epoch(Consultation.wrapped_up_at, dialect),
+        _epoch(Consultation.closed_at, dialect),
+        cast(_satisfaction_column(), Float),
+    ]
+    return _filtered(select(*columns), where)
+
+
+def _filtered(query: Select[Any], where: ReportFilter) -> Select[Any]:
+    query = query.outerjoin(Booth, Consultation.booth_id == Booth.id).where(
+        Consultation.municipality_id.in_(list(where.municipality_ids)),
+        Consultation.requested_at >= where.since,
+        Consultation.requested_at < where.until,
     )
     if where.route is not None:
         query = query.where(Consultation.route == where.route)
@@ -128,6 +159,18 @@ async def read_rows(db: Database, where: ReportFilter) -> list[ConsultationRow]:
         async for partition in result.partitions():
             rows.extend(_rows(partition))
     return rows
+
+
+async def read_columns(db: Database, where: ReportFilter) -> Columns:
+    """The consultations the filter covers as columns (what :func:`~madoguchi.reports.kpis.compute` reads
+    fastest): one round of the query, transposed without a Python object per consultation."""
+    if not where.municipality_ids:
+        return Columns(*([] for _ in range(13)))
+    async with db.read() as session:
+        rows = (await session.execute(columns_query(where, db.dialect))).all()
+    if not rows:
+        return Columns(*([] for _ in range(13)))
+    return Columns(*(list(column) for column in zip(*rows, strict=True)))
 
 
 async def names(

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from madoguchi.reports.kpis import JST, KpiSettings, compute, day_bounds
-from madoguchi.reports.query import ReportFilter, read_rows
+from madoguchi.reports.query import ReportFilter, read_columns, read_rows
 from madoguchi.storage.booths import Booths
 from madoguchi.storage.db import Database, open_database
 from madoguchi.storage.municipalities import Municipalities
@@ -59,6 +59,9 @@ async def test_rows_carry_the_handoff_and_stay_in_scope(db: Database) -> None:
     assert all(row.satisfaction is None for row in rows.values())  # no rating column yet
     figures = compute(rows.values(), KpiSettings())
     assert (figures["asa_s"], figures["bot_containment"], figures["abandoned"]) == (15, 0.5, 1)
+    # the fast path (epoch seconds computed by the database) gives the same figures
+    assert compute(await read_columns(db, ReportFilter(since, until, ["shiomi"])), KpiSettings()) == figures
+    assert compute(await read_columns(db, ReportFilter(since, until, [])), KpiSettings())["volume"] == 0
 
     assert await read_rows(db, ReportFilter(since, until, [])) == []
     chats = await read_rows(db, ReportFilter(since, until, ["shiomi", "nagi"], channel="chat"))
