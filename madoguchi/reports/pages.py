@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -21,7 +22,7 @@ from madoguchi import keys, ui
 from madoguchi.chatbot.routes import ROUTE_IDS
 from madoguchi.reports.kpis import KpiSettings, compute, day_bounds
 from madoguchi.reports.params import BadReportRequest, ReportRequest, parse_report_request
-from madoguchi.reports.query import ReportFilter, names, read_columns
+from madoguchi.reports.query import ReportFilter, booths_in_place, names, read_columns
 from madoguchi.storage.accounts import StaffRecord
 from madoguchi.storage.audit import AuditLog
 from madoguchi.storage.exports import Counted, ExportOptions, csv_chunks, write_xlsx
@@ -149,11 +150,24 @@ async def _audit(request: web.Request, staff: StaffRecord, fmt: str, report: Rep
     )
 
 
-def _export_rows(request: web.Request, report: ReportRequest, zone: ZoneInfo) -> Any:
+async def _export_rows(request: web.Request, report: ReportRequest, zone: ZoneInfo) -> AsyncIterator[dict[str, Any]]:
+    """The CLI export's rows for the report's days and towns, narrowed by its route, channel, booth and place
+    filters (the export rows name booths, so a place filter keeps the booths standing there)."""
     where = _filter(report, zone)
-    return request.app[keys.RECORDS].export_rows(
+    booths_at_place: set[str] | None = None
+    if report.place_id is not None:
+        booths_at_place = await booths_in_place(request.app[keys.DATABASE], report.municipality_ids, report.place_id)
+    rows = request.app[keys.RECORDS].export_rows(
         since=where.since, until=where.until, municipality_ids=list(report.municipality_ids)
     )
+    async for row in rows:
+        if (
+            (report.route is None or row["route"] == report.route)
+            and (report.channel is None or row["channel"] == report.channel)
+            and (report.booth_id is None or row["booth_id"] == report.booth_id)
+            and (booths_at_place is None or row["booth_id"] in booths_at_place)
+        ):
+            yield row
 
 
 async def api_csv(request: web.Request) -> web.StreamResponse:

@@ -191,3 +191,9 @@ async def names(
         "booths": {str(i): str(n) for i, n in booths},
         "agents": {str(i): str(n) for i, n in agents},
     }
+
+
+async def booths_in_place(db: Database, municipality_ids: Collection[str], place_id: str) -> set[str]:
+    query = select(Booth.id).where(Booth.place_id == place_id, Booth.municipality_id.in_(list(municipality_ids)))
+    async with db.read() as session:
+        return {str(booth_id) for booth_id in (await session.scalars(query)).all()}

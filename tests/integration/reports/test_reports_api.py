@@ -218,6 +218,20 @@ async def test_csv_export_for_excel_is_scoped_and_audited(town: Town) -> None:
     assert export.detail["municipalities"] == ["shiomi"]
 
 
+async def test_exports_follow_the_filters(town: Town) -> None:
+    base = f"/api/reports/consultations.csv?from={DAY}&to=2026-11-03"
+    for query, expected in [
+        ("&route=tax", ["a1", "a2", "a4"]),
+        ("&channel=chat", ["a3", "a5"]),
+        ("&place=shiomi-post", ["a1", "a2", "a4"]),
+        (f"&booth={town.booth_a}", ["a1", "a2", "a4"]),
+        (f"&booth={town.booth_b}", []),
+    ]:
+        _, _, body = await get(town.server, base + query, "sup-a")
+        rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+        assert sorted(row["consultation_id"] for row in rows) == expected, query
+
+
 async def test_csv_export_has_the_same_rows_as_the_cli(town: Town, tmp_path: Path) -> None:
     _, _, from_api = await get(town.server, f"/api/reports/consultations.csv?from={DAY}&to=2026-11-03", "sup-a")
 
