@@ -7,7 +7,8 @@ The schema is dropped and created again, migrated with Madoguchi's own migration
 time): weekdays busier than weekends, office hours busier than the night, 60 % booth requests and 40 % web
 chats (half of those finished by the bot). Each handed-over chat also gets its ``handoff`` event, which the
 report query reads; other event rows are not generated (the query never reads them, and the handoff lookup is
-an index probe by consultation id). Rows go in with COPY, in batches of 50,000.
+an index probe by consultation id). Rows go in with COPY, in batches of 50,000, day by day in time order, as a
+real counter appends them (a table filled in random order would scatter each range over the whole heap).
 """
 
 from __future__ import annotations
@@ -50,13 +51,7 @@ def cumulative(weights: list[int]) -> list[int]:
 HOURS = cumulative(HOUR_WEIGHTS)
 
 
-def one_case(
-    n: int, rng: random.Random, start: datetime, days: list[int], booths: list[str], agents: list[str]
-) -> tuple[Any, Any]:
-    day = rng.choices(range(365), cum_weights=days)[0]
-    hour = rng.choices(range(24), cum_weights=HOURS)[0]
-    local = start + timedelta(days=day, hours=hour, seconds=rng.uniform(0, 3600))
-    requested = local.astimezone(UTC)
+def one_case(n: int, rng: random.Random, requested: datetime, booths: list[str], agents: list[str]) -> tuple[Any, Any]:
     chat = rng.random() < 0.4
     route = rng.choice(ROUTE_IDS)
     cid = f"c{n:08d}"
@@ -146,22 +141,42 @@ async def fill(url: str, schema: str, rows: int, seed: int) -> None:
     rng = random.Random(seed)
     today = datetime.now(JST).replace(hour=0, minute=0, second=0, microsecond=0)
     start = today - timedelta(days=365)
-    days = cumulative([DAY_WEIGHTS[(start + timedelta(days=d)).weekday()] for d in range(365)])
     connection = await asyncpg.connect(url, server_settings={"search_path": schema})
     generating = copying = 0.0
+    weights = [DAY_WEIGHTS[(start + timedelta(days=d)).weekday()] for d in range(365)]
+    per_day = [rows * w // sum(weights) for w in weights]
+    per_day[-1] += rows - sum(per_day)
+    pending: list[tuple[Any, Any]] = []
+    written = 0
+
+    async def flush() -> None:
+        nonlocal copying, written
+        t1 = time.perf_counter()
+        records = [tuple(row[c] for c in CONSULTATION_COLUMNS) for row, _ in pending]
+        events = [event for _, event in pending if event is not None]
+        await connection.copy_records_to_table("consultations", records=records, columns=CONSULTATION_COLUMNS)
+        await connection.copy_records_to_table("consultation_events", records=events, columns=EVENT_COLUMNS)
+        copying += time.perf_counter() - t1
+        written += len(records)
+        pending.clear()
+        print(f"  {written:>9,} rows ({time.perf_counter() - started:.0f} s)", flush=True)
+
     try:
-        for first in range(0, rows, BATCH):
+        for day, count in enumerate(per_day):
             t0 = time.perf_counter()
-            cases = [one_case(n, rng, start, days, booths, agents) for n in range(first, min(rows, first + BATCH))]
-            records = [tuple(row[c] for c in CONSULTATION_COLUMNS) for row, _ in cases]
-            events = [event for _, event in cases if event is not None]
-            t1 = time.perf_counter()
-            await connection.copy_records_to_table("consultations", records=records, columns=CONSULTATION_COLUMNS)
-            await connection.copy_records_to_table("consultation_events", records=events, columns=EVENT_COLUMNS)
-            t2 = time.perf_counter()
-            generating += t1 - t0
-            copying += t2 - t1
-            print(f"  {first + len(records):>9,} rows ({t2 - started:.0f} s)", flush=True)
+            # a day's requests in time order, as a real counter appends them
+            moments = sorted(
+                start
+                + timedelta(days=day, hours=rng.choices(range(24), cum_weights=HOURS)[0], seconds=rng.uniform(0, 3600))
+                for _ in range(count)
+            )
+            first = written + len(pending)
+            pending.extend(one_case(first + i, rng, moment, booths, agents) for i, moment in enumerate(moments))
+            generating += time.perf_counter() - t0
+            if len(pending) >= BATCH:
+                await flush()
+        if pending:
+            await flush()
         await connection.execute("ANALYZE")
         count = await connection.fetchval("SELECT count(*) FROM consultations")
         events_count = await connection.fetchval("SELECT count(*) FROM consultation_events")

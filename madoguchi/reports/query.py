@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Select, case, cast, func, literal, null, select, type_coerce
+from sqlalchemy import ColumnElement, Float, Select, case, cast, func, literal, null, select, text, type_coerce
 
 from madoguchi.reports.kpis import Columns, ConsultationRow
 from madoguchi.storage.db import Database
@@ -167,6 +167,9 @@ async def read_columns(db: Database, where: ReportFilter) -> Columns:
     if not where.municipality_ids:
         return Columns(*([] for _ in range(13)))
     async with db.read() as session:
+        if db.dialect == "postgresql":
+            # JIT compiling this plain scan costs more than it saves (measured: 30 days 2.0 s with, 0.9 s without)
+            await session.execute(text("SET LOCAL jit = off"))
         rows = (await session.execute(columns_query(where, db.dialect))).all()
     if not rows:
         return Columns(*([] for _ in range(13)))
