@@ -284,15 +284,19 @@ def compute(
     result["by_hour"] = [int(v) for v in np.bincount(hour, minlength=24)]
     result["by_weekday"] = [int(v) for v in np.bincount(weekday, minlength=7)]
     for name in breakdowns:
-        keys = np.array(getattr(columns, BREAKDOWNS[name]), dtype=object)
-        names, group = np.unique(keys, return_inverse=True) if derived.size else (np.array([]), keys)
-        group = np.asarray(group, dtype=np.intp).reshape(-1)
-        missing = np.flatnonzero(names == _NO_KEY)
-        if missing.size:
-            group = np.where(group == missing[0], -1, group)
+        names, group = _codes(getattr(columns, BREAKDOWNS[name]))
         figures = _figures(derived, group, len(names))
-        result[name] = {str(key): figures[i] for i, key in enumerate(names) if key != _NO_KEY}
+        result[name] = {key: figures[i] for i, key in sorted(enumerate(names), key=lambda pair: pair[1])}
     return result
+
+
+def _codes(values: Sequence[str]) -> tuple[list[str], npt.NDArray[np.intp]]:
+    """Each distinct key numbered in order of appearance, ``""`` (no key) as -1. Dict lookups run in C through
+    ``map``; sorting a million Python strings, as ``np.unique`` would, costs ten times more."""
+    names = [value for value in dict.fromkeys(values) if value != _NO_KEY]
+    index = {name: i for i, name in enumerate(names)}
+    index[_NO_KEY] = -1
+    return names, np.fromiter(map(index.__getitem__, values), dtype=np.intp, count=len(values))
 
 
 def _local_hour_and_weekday(
