@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from madoguchi.chatbot.routes import ROUTE_IDS
+from madoguchi.domain.routes import ROUTE_IDS
 from madoguchi.storage.db import open_database
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"

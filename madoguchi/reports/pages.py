@@ -19,16 +19,17 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from madoguchi import keys, ui
-from madoguchi.chatbot.routes import ROUTE_IDS
+from madoguchi.domain.languages import DEFAULT_LANGUAGE
+from madoguchi.domain.routes import ROUTE_IDS
+from madoguchi.domain.sessions import SESSION_COOKIE
 from madoguchi.reports.kpis import KpiSettings, compute, day_bounds
 from madoguchi.reports.params import BadReportRequest, ReportRequest, parse_report_request
 from madoguchi.reports.query import ReportFilter, booths_in_place, names, read_columns
 from madoguchi.storage.accounts import StaffRecord
 from madoguchi.storage.audit import AuditLog
-from madoguchi.storage.exports import Counted, ExportOptions, csv_chunks, write_xlsx
+from madoguchi.storage.spreadsheets import Counted, ExportOptions, csv_chunks, write_xlsx
 
 REPORT_ROLES: Final = frozenset({"supervisor", "admin"})
-SESSION_COOKIE: Final = "madoguchi_session"  # set by the login page (agent_console.auth)
 _MAX_TOKEN_LENGTH: Final = 200
 XLSX_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -222,7 +223,7 @@ async def reports_page(request: web.Request) -> web.StreamResponse:
     language = ui.pick_language(request)
     staff = await _staff(request)
     if staff is None:
-        raise web.HTTPFound("/login" if language == ui.DEFAULT_LANGUAGE else f"/login?lang={language}")
+        raise web.HTTPFound("/login" if language == DEFAULT_LANGUAGE else f"/login?lang={language}")
     if staff.role not in REPORT_ROLES:
         return await ui.render(
             request,

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
-from madoguchi.chatbot.routes import ROUTE_IDS
-from madoguchi.storage.exports import HEADER_CHOICES
+from madoguchi.domain.routes import ROUTE_IDS
 from madoguchi.storage.models import CHANNELS
+from madoguchi.storage.spreadsheets import HEADER_CHOICES
 
 MAX_DAYS: Final = 366
 _ID: Final = re.compile(r"[A-Za-z0-9_.:\-]{1,64}")

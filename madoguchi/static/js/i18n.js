@@ -6,8 +6,12 @@
 // data-i18n="key" get their text from the catalog; data-i18n-placeholder / -aria-label / -title set those
 // attributes. Dynamic text calls t(key, params) and re-renders on the "i18n:change" event.
 
-export const SUPPORTED_LANGUAGES = ["ja", "en"];
 export const DEFAULT_LANGUAGE = "ja";
+// The languages the pages are offered in come from the server's one table (madoguchi/domain/languages.py),
+// rendered into <meta name="languages" content="ja en">; the switch and ?lang= follow it.
+export const SUPPORTED_LANGUAGES = (document.querySelector('meta[name="languages"]')?.content || DEFAULT_LANGUAGE)
+  .split(" ")
+  .filter(Boolean);
 
 const catalogs = new Map();
 let current = DEFAULT_LANGUAGE;
@@ -22,6 +26,23 @@ function embeddedCatalog() {
   }
 }
 
+// Texts this page puts over the catalogs, by language (the municipality's route names: madoguchi/ui.py).
+function pageTexts() {
+  const node = document.getElementById("i18n-page-texts");
+  if (!node) return {};
+  try {
+    return JSON.parse(node.textContent) || {};
+  } catch {
+    return {};
+  }
+}
+
+const overrides = pageTexts();
+
+function withPageTexts(lang, catalog) {
+  return { ...catalog, ...(overrides[lang] || {}) };
+}
+
 function languageFromPage() {
   const fromQuery = new URLSearchParams(window.location.search).get("lang");
   if (SUPPORTED_LANGUAGES.includes(fromQuery)) return fromQuery;
@@ -33,14 +54,24 @@ async function fetchCatalog(lang) {
   if (catalogs.has(lang)) return catalogs.get(lang);
   const response = await fetch(`/static/i18n/${lang}.json`, { cache: "no-cache" });
   if (!response.ok) throw new Error(`catalog ${lang}: HTTP ${response.status}`);
-  const catalog = await response.json();
+  const catalog = withPageTexts(lang, await response.json());
   catalogs.set(lang, catalog);
   return catalog;
 }
 
-/** The current language code ("ja", "en"). */
+/** The current language code ("ja", "easy-ja", "en", …). */
 export function language() {
   return current;
+}
+
+// What the one-tap switch beside the language picker offers on a Japanese page (<meta name="language-switch">,
+// from the same table); on any other page it offers Japanese, so a resident is always one tap from either.
+const SWITCH_LANGUAGE = document.querySelector('meta[name="language-switch"]')?.content || DEFAULT_LANGUAGE;
+
+/** The language the one-tap switch offers: English (the table's switch language) from Japanese, else Japanese. */
+export function switchLanguage() {
+  const wanted = current === DEFAULT_LANGUAGE ? SWITCH_LANGUAGE : DEFAULT_LANGUAGE;
+  return SUPPORTED_LANGUAGES.includes(wanted) ? wanted : DEFAULT_LANGUAGE;
 }
 
 /** Text for key in the current language, falling back to Japanese, then to the key. {name} fills params. */
@@ -76,6 +107,10 @@ export function applyTranslations(root = document) {
     }
   }
   document.documentElement.lang = current;
+  // The body carries the BCP 47 tag (easy Japanese is Japanese text; zh-Hans picks Simplified glyphs); the
+  // picker's buttons know each language's tag (madoguchi/domain/languages.py).
+  const tag = document.querySelector(`[data-language="${current}"][data-tag]`)?.dataset.tag;
+  if (tag) document.body.lang = tag;
 }
 
 /** Switch language, translate the page and tell dynamic parts to re-render. */
@@ -93,7 +128,7 @@ export async function initI18n() {
   const lang = languageFromPage();
   const embedded = embeddedCatalog();
   const embeddedLang = document.documentElement.lang;
-  if (embedded && SUPPORTED_LANGUAGES.includes(embeddedLang)) catalogs.set(embeddedLang, embedded);
+  if (embedded && SUPPORTED_LANGUAGES.includes(embeddedLang)) catalogs.set(embeddedLang, withPageTexts(embeddedLang, embedded));
   try {
     await setLanguage(lang);
   } catch (err) {

@@ -23,10 +23,10 @@ import pytest
 from openpyxl import load_workbook
 
 from madoguchi import keys
+from madoguchi.admin import register
 from madoguchi.reports.kpis import JST
 from madoguchi.settings import Settings
 from madoguchi.storage.audit import AuditLog
-from madoguchi.storage.commands import register
 from madoguchi.storage.municipalities import Municipalities
 from tests.report_cases import booth_case, chat_case
 from tests.support import LiveServer, login_cookie

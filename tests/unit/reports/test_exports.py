@@ -11,8 +11,8 @@ from typing import Any
 from openpyxl import load_workbook
 
 from madoguchi.reports.kpis import JST
-from madoguchi.storage.exports import HEADERS, ExportOptions, csv_cell, csv_chunks, header_row, write_xlsx
-from madoguchi.storage.records import EXPORT_FIELDS
+from madoguchi.storage.exports import EXPORT_FIELDS
+from madoguchi.storage.spreadsheets import HEADERS, ExportOptions, csv_cell, csv_chunks, header_row, write_xlsx
 
 
 def a_row(**changes: Any) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""The shared kernel: values every layer may use (participants, routes, languages, privacy); no I/O."""
