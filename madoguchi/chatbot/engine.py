@@ -107,17 +107,6 @@ class EngineConfig:
 # Urgent kinds whose department is clear; for the others the knowledge base decides more.
 _FIRM_HINTS = frozenset({"dv", "child_abuse", "elder_abuse", "missing", "eviction", "disaster"})
 
-# Which hotlines go with which urgent kind: matched against a hotline's id, names and "when" text.
-_HOTLINE_TOPICS: dict[str, tuple[str, ...]] = {
-    "dv": ("dv", "配偶者", "恋人からの暴力"),
-    "child_abuse": ("虐待", "child", "189"),
-    "elder_abuse": ("介護", "welfare", "福祉"),
-    "suicide": ("死にたい", "いのち", "こころ", "lifeline"),
-    "collapse": (),
-    "missing": (),
-    "eviction": ("暮らし", "生活", "welfare"),
-    "disaster": ("防災", "災害", "disaster"),
-}
 _EMERGENCY = {"110": ("police", "警察", "Police"), "119": ("fire-ambulance", "救急・消防", "Ambulance and fire")}
 
 
@@ -232,13 +221,10 @@ class TriageEngine:
                 if found
                 else HotlineInfo(id=hid, name=ja if language in ("ja", "easy-ja") else en, number=number, when="")
             )
-        for kind in hits.urgent_kinds:
-            for topic in _HOTLINE_TOPICS.get(kind, ()):
-                for hotline in hotlines:
-                    haystack = " ".join([hotline.id, *hotline.name.all_texts(), hotline.when_text("ja")]).lower()
-                    if topic.lower() in haystack and all(c.id != hotline.id for c in chosen):
-                        chosen.append(_hotline_info(hotline, language))
-                        break
+        for kind in ("always", *hits.urgent_kinds):  # declared in municipality.yaml (hotlines[].topics)
+            for hotline in hotlines:
+                if kind in hotline.topics and all(c.id != hotline.id for c in chosen):
+                    chosen.append(_hotline_info(hotline, language))
         return tuple(chosen[:5])
 
     # ---------------------------------------------------------------------------------- the summary

@@ -1,0 +1,186 @@
+"""The learned part of the triage: a route classifier and urgency/handoff scorers over character n-grams.
+
+The hand-written rules recognise how their authors write; residents write otherwise (dialect, hiragana only,
+voice input, nine languages, the need at the end of a long message). So the route, the danger signal and the
+wish for a person are also learned, from a corpus written by people who never saw the knowledge base or the
+lexicons, plus the knowledge base's own phrasings. Linear models over character n-grams of the folded text
+need no dictionary, train in seconds on two cores and answer in well under a millisecond.
+
+Pure: examples in, a fitted :class:`TriageModel` out; reading files and caching the fitted model is
+``model_store.py``'s job. The urgency thresholds are chosen here from out-of-fold scores on the training data,
+for recall first: the low threshold keeps every urgent training line at or above it (the bot then asks the
+safety question), the high one keeps false alarms rare.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import FeatureUnion
+
+from madoguchi.chatbot.knowledge import KnowledgeBase
+from madoguchi.chatbot.masking import mask_pii
+from madoguchi.chatbot.normalise import normalise
+
+MODEL_VERSION = "triage-model-1"
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled utterance to learn from (the corpus format; knowledge-base phrasings have no flags)."""
+
+    text: str
+    route: str
+    urgent: bool | None = None
+    handoff: bool | None = None
+    lang: str = "ja"
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    char_ngrams: tuple[int, int] = (1, 4)
+    word_ngrams: tuple[int, int] | None = (1, 2)  # latin words; None = characters only
+    route_c: float = 10.0
+    flag_c: float = 4.0
+    kb_weight: float = 0.5  # a knowledge-base phrasing counts this much as a resident's line
+    folds: int = 5
+    max_false_urgent: float = 0.01  # high threshold: at most this share of non-urgent training lines above it
+    max_safety_rate: float = 0.05  # low threshold may not put more non-urgent lines than this into the question
+    seed: int = 13
+
+
+def fold_for_model(text: str) -> str:
+    """What the model sees: masked, normalised text."""
+    return normalise(mask_pii(text).text)
+
+
+def _vectoriser(config: ModelConfig) -> FeatureUnion:
+    parts: list[tuple[str, Any]] = [
+        (
+            "chars",
+            TfidfVectorizer(analyzer="char_wb", ngram_range=config.char_ngrams, sublinear_tf=True, min_df=1),
+        )
+    ]
+    if config.word_ngrams is not None:
+        parts.append(
+            (
+                "words",
+                TfidfVectorizer(
+                    analyzer="word",
+                    ngram_range=config.word_ngrams,
+                    token_pattern=r"(?u)\b[a-z0-9][a-z0-9]+\b",
+                    sublinear_tf=True,
+                ),
+            )
+        )
+    return FeatureUnion(parts)
+
+
+@dataclass(frozen=True)
+class FlagModel:
+    """A binary scorer with its two decision thresholds (``low`` ≤ ``high``)."""
+
+    classifier: LogisticRegression
+    low: float
+    high: float
+
+    def score(self, features: Any) -> float:
+        return float(self.classifier.predict_proba(features)[0, 1])
+
+
+@dataclass(frozen=True)
+class TriageModel:
+    """The fitted vectoriser, route classifier and the urgent and handoff scorers."""
+
+    vectoriser: FeatureUnion
+    route_classifier: LogisticRegression
+    urgent: FlagModel | None
+    handoff: FlagModel | None
+    config: ModelConfig
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def features(self, folded: str) -> Any:
+        return self.vectoriser.transform([folded])
+
+    def route_probabilities(self, features: Any) -> dict[str, float]:
+        probabilities = self.route_classifier.predict_proba(features)[0]
+        return {str(c): float(p) for c, p in zip(self.route_classifier.classes_, probabilities, strict=True)}
+
+
+def kb_examples(kb: KnowledgeBase, weight: float) -> list[Example]:
+    """Every title, keyword and example phrasing of the knowledge base, labelled with its entry's route."""
+    out: list[Example] = []
+    for entry in kb.entries:
+        for text in (*entry.title.all_texts(), *entry.keywords, *entry.examples):
+            out.append(Example(text=text, route=entry.route.value, weight=weight))
+    return out
+
+
+def _flag_thresholds(scores: np.ndarray, labels: np.ndarray, config: ModelConfig) -> tuple[float, float]:
+    negatives = np.sort(scores[~labels])[::-1]
+    positives = scores[labels]
+    if len(positives) == 0 or len(negatives) == 0:
+        return 1.01, 1.01
+    allowed_false = int(config.max_false_urgent * len(negatives))
+    high = float(negatives[allowed_false]) + 1e-6 if allowed_false < len(negatives) else 0.5
+    high = max(high, 0.5)
+    allowed_question = int(config.max_safety_rate * len(negatives))
+    floor = float(negatives[min(allowed_question, len(negatives) - 1)]) + 1e-6
+    low = min(float(positives.min()), high)
+    return max(low, floor, 0.05), high
+
+
+def _fit_flag(
+    features: Any, labels: np.ndarray, weights: np.ndarray, config: ModelConfig
+) -> tuple[LogisticRegression, np.ndarray]:
+    """The fitted scorer and its out-of-fold scores on the training lines (for the thresholds)."""
+    oof = np.zeros(len(labels))
+    folds = StratifiedKFold(n_splits=config.folds, shuffle=True, random_state=config.seed)
+    for train_index, test_index in folds.split(np.zeros(len(labels)), labels):
+        clf = LogisticRegression(C=config.flag_c, class_weight="balanced", max_iter=2000)
+        clf.fit(features[train_index], labels[train_index], sample_weight=weights[train_index])
+        oof[test_index] = clf.predict_proba(features[test_index])[:, 1]
+    final = LogisticRegression(C=config.flag_c, class_weight="balanced", max_iter=2000)
+    final.fit(features, labels, sample_weight=weights)
+    return final, oof
+
+
+def train(corpus: Sequence[Example], kb: KnowledgeBase, config: ModelConfig | None = None) -> TriageModel:
+    """Fit the model on the corpus lines plus the knowledge base's phrasings."""
+    cfg = config or ModelConfig()
+    examples = [*corpus, *kb_examples(kb, cfg.kb_weight)]
+    folded = [fold_for_model(e.text) for e in examples]
+    vectoriser = _vectoriser(cfg)
+    matrix = vectoriser.fit_transform(folded)
+    weights = np.array([e.weight for e in examples])
+    routes = np.array([e.route for e in examples])
+    route_classifier = LogisticRegression(C=cfg.route_c, max_iter=3000)
+    route_classifier.fit(matrix, routes, sample_weight=weights)
+
+    flagged = [i for i, e in enumerate(examples) if e.urgent is not None]
+    urgent_model = handoff_model = None
+    info: dict[str, Any] = {"examples": len(examples), "corpus": len(corpus), "features": matrix.shape[1]}
+    if len(flagged) >= 4 * cfg.folds:
+        sub = matrix[flagged]
+        sub_weights = weights[flagged]
+        urgent_labels = np.array([bool(examples[i].urgent) for i in flagged])
+        if urgent_labels.sum() >= cfg.folds:
+            clf, oof = _fit_flag(sub, urgent_labels, sub_weights, cfg)
+            low, high = _flag_thresholds(oof, urgent_labels, cfg)
+            urgent_model = FlagModel(clf, low, high)
+            info["urgent_thresholds"] = [round(low, 4), round(high, 4)]
+        handoff_labels = np.array([bool(examples[i].handoff) and not examples[i].urgent for i in flagged])
+        if handoff_labels.sum() >= cfg.folds:
+            clf, oof = _fit_flag(sub, handoff_labels, sub_weights, cfg)
+            negatives = np.sort(oof[~handoff_labels])[::-1]
+            high = max(0.5, float(negatives[int(0.05 * len(negatives))]) + 1e-6)
+            handoff_model = FlagModel(clf, high, high)
+            info["handoff_threshold"] = round(high, 4)
+    return TriageModel(vectoriser, route_classifier, urgent_model, handoff_model, cfg, info)
