@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from madoguchi.chatbot.evaluation import format_report, read_labelled, report_json, score
-from madoguchi.chatbot.knowledge import DEFAULT_MUNICIPALITY, KnowledgeBaseError
+from madoguchi.chatbot.knowledge import DEFAULT_MUNICIPALITY
 from madoguchi.chatbot.llm import Triage
 from madoguchi.chatbot.service import build_triage
+from madoguchi.chatbot.yaml_source import KnowledgeBaseError
 from madoguchi.settings import Settings
 
 

@@ -17,7 +17,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from madoguchi.chatbot.routes import ROUTE_IDS, RouteId
-from madoguchi.chatbot.yaml_source import KnowledgeBaseError, child, compose, line_of, raise_validation
+from madoguchi.chatbot.yaml_source import KnowledgeBaseError as KnowledgeBaseError  # re-exported: callers catch it here
+from madoguchi.chatbot.yaml_source import child, compose, line_of, raise_validation
 
 LANGUAGES: tuple[str, ...] = ("ja", "easy-ja", "en", "zh", "ko", "vi", "pt")
 DEFAULT_MUNICIPALITY = "shiomi"

@@ -25,12 +25,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 
-from madoguchi.chatbot.engine import HandoffSummary, TriageEngine, TriageResult, Turn
+from madoguchi.chatbot.engine import TriageEngine, TriageResult, Turn
 from madoguchi.chatbot.knowledge import KbEntry
 from madoguchi.chatbot.masking import mask_pii
 from madoguchi.chatbot.normalise import detect_language, normalise
 from madoguchi.chatbot.retrieval import features
 from madoguchi.chatbot.routes import ROUTE_IDS, RouteId
+from madoguchi.chatbot.summary import HandoffSummary
 from madoguchi.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -196,7 +197,7 @@ class Triage:
 
     async def triage(self, text: str, *, lang: str | None = None, history: Sequence[Turn] = ()) -> TriageResult:
         result = self.engine.triage(text, lang=lang, history=history)
-        if self.llm is None or result.urgent:
+        if self.llm is None or result.urgent or result.safety_check:
             return result
         if result.action == "clarify":
             result = await self._classify(result)

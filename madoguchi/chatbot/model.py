@@ -3,8 +3,9 @@
 The hand-written rules recognise how their authors write; residents write otherwise (dialect, hiragana only,
 voice input, nine languages, the need at the end of a long message). So the route, the danger signal and the
 wish for a person are also learned, from a corpus written by people who never saw the knowledge base or the
-lexicons, plus the knowledge base's own phrasings. Linear models over character n-grams of the folded text
-need no dictionary, train in seconds on two cores and answer in well under a millisecond.
+lexicons, plus the knowledge base's own phrasings. Linear SVMs over character n-grams of the folded text
+need no dictionary, train in seconds on two cores and answer in well under a millisecond (logistic regression
+scored the same and trained fifty times slower here; ``bench/triage/RESULTS.md``).
 
 Pure: examples in, a fitted :class:`TriageModel` out; reading files and caching the fitted model is
 ``model_store.py``'s job. The urgency thresholds are chosen here from out-of-fold scores on the training data,
@@ -20,8 +21,8 @@ from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
+from sklearn.svm import LinearSVC
 from sklearn.pipeline import FeatureUnion
 
 from madoguchi.chatbot.knowledge import KnowledgeBase
@@ -47,8 +48,9 @@ class Example:
 class ModelConfig:
     char_ngrams: tuple[int, int] = (1, 4)
     word_ngrams: tuple[int, int] | None = (1, 2)  # latin words; None = characters only
-    route_c: float = 10.0
-    flag_c: float = 4.0
+    route_c: float = 0.5
+    route_temperature: float = 0.3  # softmax over the route margins: lower is more decided
+    flag_c: float = 0.3
     kb_weight: float = 0.5  # a knowledge-base phrasing counts this much as a resident's line
     folds: int = 5
     max_false_urgent: float = 0.01  # high threshold: at most this share of non-urgent training lines above it
@@ -85,14 +87,14 @@ def _vectoriser(config: ModelConfig) -> FeatureUnion:
 
 @dataclass(frozen=True)
 class FlagModel:
-    """A binary scorer with its two decision thresholds (``low`` ≤ ``high``)."""
+    """A binary scorer (a margin: positive leans yes) with its two decision thresholds (``low`` ≤ ``high``)."""
 
-    classifier: LogisticRegression
+    classifier: LinearSVC
     low: float
     high: float
 
     def score(self, features: Any) -> float:
-        return float(self.classifier.predict_proba(features)[0, 1])
+        return float(self.classifier.decision_function(features)[0])
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,7 @@ class TriageModel:
     """The fitted vectoriser, route classifier and the urgent and handoff scorers."""
 
     vectoriser: FeatureUnion
-    route_classifier: LogisticRegression
+    route_classifier: LinearSVC
     urgent: FlagModel | None
     handoff: FlagModel | None
     config: ModelConfig
@@ -110,7 +112,9 @@ class TriageModel:
         return self.vectoriser.transform([folded])
 
     def route_probabilities(self, features: Any) -> dict[str, float]:
-        probabilities = self.route_classifier.predict_proba(features)[0]
+        margins = self.route_classifier.decision_function(features)[0] / self.config.route_temperature
+        exps = np.exp(margins - margins.max())
+        probabilities = exps / exps.sum()
         return {str(c): float(p) for c, p in zip(self.route_classifier.classes_, probabilities, strict=True)}
 
 
@@ -127,27 +131,26 @@ def _flag_thresholds(scores: np.ndarray, labels: np.ndarray, config: ModelConfig
     negatives = np.sort(scores[~labels])[::-1]
     positives = scores[labels]
     if len(positives) == 0 or len(negatives) == 0:
-        return 1.01, 1.01
+        return float("inf"), float("inf")
     allowed_false = int(config.max_false_urgent * len(negatives))
-    high = float(negatives[allowed_false]) + 1e-6 if allowed_false < len(negatives) else 0.5
-    high = max(high, 0.5)
+    high = max(float(negatives[min(allowed_false, len(negatives) - 1)]) + 1e-6, 0.0)
     allowed_question = int(config.max_safety_rate * len(negatives))
     floor = float(negatives[min(allowed_question, len(negatives) - 1)]) + 1e-6
     low = min(float(positives.min()), high)
-    return max(low, floor, 0.05), high
+    return max(low, floor), high
 
 
 def _fit_flag(
     features: Any, labels: np.ndarray, weights: np.ndarray, config: ModelConfig
-) -> tuple[LogisticRegression, np.ndarray]:
+) -> tuple[LinearSVC, np.ndarray]:
     """The fitted scorer and its out-of-fold scores on the training lines (for the thresholds)."""
     oof = np.zeros(len(labels))
     folds = StratifiedKFold(n_splits=config.folds, shuffle=True, random_state=config.seed)
     for train_index, test_index in folds.split(np.zeros(len(labels)), labels):
-        clf = LogisticRegression(C=config.flag_c, class_weight="balanced", max_iter=2000)
+        clf = LinearSVC(C=config.flag_c, class_weight="balanced")
         clf.fit(features[train_index], labels[train_index], sample_weight=weights[train_index])
-        oof[test_index] = clf.predict_proba(features[test_index])[:, 1]
-    final = LogisticRegression(C=config.flag_c, class_weight="balanced", max_iter=2000)
+        oof[test_index] = clf.decision_function(features[test_index])
+    final = LinearSVC(C=config.flag_c, class_weight="balanced")
     final.fit(features, labels, sample_weight=weights)
     return final, oof
 
@@ -161,7 +164,7 @@ def train(corpus: Sequence[Example], kb: KnowledgeBase, config: ModelConfig | No
     matrix = vectoriser.fit_transform(folded)
     weights = np.array([e.weight for e in examples])
     routes = np.array([e.route for e in examples])
-    route_classifier = LogisticRegression(C=cfg.route_c, max_iter=3000)
+    route_classifier = LinearSVC(C=cfg.route_c)
     route_classifier.fit(matrix, routes, sample_weight=weights)
 
     flagged = [i for i, e in enumerate(examples) if e.urgent is not None]
@@ -180,7 +183,7 @@ def train(corpus: Sequence[Example], kb: KnowledgeBase, config: ModelConfig | No
         if handoff_labels.sum() >= cfg.folds:
             clf, oof = _fit_flag(sub, handoff_labels, sub_weights, cfg)
             negatives = np.sort(oof[~handoff_labels])[::-1]
-            high = max(0.5, float(negatives[int(0.05 * len(negatives))]) + 1e-6)
+            high = max(0.0, float(negatives[int(0.05 * len(negatives))]) + 1e-6)
             handoff_model = FlagModel(clf, high, high)
             info["handoff_threshold"] = round(high, 4)
     return TriageModel(vectoriser, route_classifier, urgent_model, handoff_model, cfg, info)
