@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import StratifiedKFold
-from sklearn.svm import LinearSVC
 from sklearn.pipeline import FeatureUnion
+from sklearn.svm import LinearSVC
 
 from madoguchi.chatbot.knowledge import KnowledgeBase
 from madoguchi.chatbot.masking import mask_pii
