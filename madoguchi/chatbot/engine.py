@@ -109,7 +109,7 @@ class EngineConfig:
     max_suggestions: int = 3
     failed_turns_for_handoff: int = 2
     model_weight: float = 0.7  # with a trained model: its share of the route vote (retrieval has the rest)
-    schedule_margin: float = 0.6  # a schedule entry wins a "when" question if it scores this share of the best
+    schedule_margin: float = 0.25  # a schedule entry wins a "when" question if it scores this share of the best
 
 
 # Urgent kinds whose department is clear; for the others the knowledge base decides more.

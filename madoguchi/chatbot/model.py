@@ -169,7 +169,7 @@ def train(corpus: Sequence[Example], kb: KnowledgeBase, config: ModelConfig | No
 
     flagged = [i for i, e in enumerate(examples) if e.urgent is not None]
     urgent_model = handoff_model = None
-    info: dict[str, Any] = {"examples": len(examples), "corpus": len(corpus), "features": matrix.shape[1]}
+    info: dict[str, Any] = {"examples": len(examples), "corpus_examples": len(corpus), "features": matrix.shape[1]}
     if len(flagged) >= 4 * cfg.folds:
         sub = matrix[flagged]
         sub_weights = weights[flagged]

@@ -98,12 +98,12 @@ def load_or_train(
         return model
 
 
-def _path(cache_dir: Path, key: str) -> Path:
+def model_path(cache_dir: Path, key: str) -> Path:
     return cache_dir / f"triage-{key}.pickle"
 
 
 def _from_cache(cache_dir: Path, key: str) -> TriageModel | None:
-    path = _path(cache_dir, key)
+    path = model_path(cache_dir, key)
     if not path.is_file():
         return None
     try:
@@ -121,6 +121,6 @@ def _save(cache_dir: Path, key: str, model: TriageModel) -> None:
         fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
             pickle.dump(model, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, _path(cache_dir, key))
+        os.replace(tmp, model_path(cache_dir, key))
     except OSError as exc:
         log.warning("could not cache the triage model in %s: %s", cache_dir, exc)
