@@ -34,6 +34,14 @@ CANDIDATES: dict[str, tuple[ModelConfig, EngineConfig]] = {
     "temperature 0.6": (replace(BASE, route_temperature=0.6), ENGINE),
     "flag C 0.1": (replace(BASE, flag_c=0.1), ENGINE),
     "flag C 1.0": (replace(BASE, flag_c=1.0), ENGINE),
+    "sudachi words": (replace(BASE, ja_words=True), ENGINE),
+    "C 1.0, weight 0.9": (replace(BASE, route_c=1.0), replace(ENGINE, model_weight=0.9)),
+    "C 1.0, weight 0.9, T 0.15": (
+        replace(BASE, route_c=1.0, route_temperature=0.15),
+        replace(ENGINE, model_weight=0.9),
+    ),
+    "C 1.0, weight 0.9, sudachi": (replace(BASE, route_c=1.0, ja_words=True), replace(ENGINE, model_weight=0.9)),
+    "safety rate 0.04": (replace(BASE, max_safety_rate=0.04), ENGINE),
 }
 
 
@@ -44,7 +52,10 @@ def main() -> int:
     kb = load_knowledge_base(bundled_kb_dir())
     fit, held = validation_split(read_examples(TRAIN_FILE))
     print(f"fit {len(fit)} + {len(kb.entries)} KB entries' phrasings; validation {len(held)}")
-    print("| candidate | route acc | urgent recall (with question) | urgent at once | false urgent | question on non-urgent | handoff recall | handoff precision | train s |")
+    print(
+        "| candidate | route acc | urgent recall (with question) | urgent at once | false urgent "
+        "| question on non-urgent | handoff recall | handoff precision | train s |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for name, (model_config, engine_config) in CANDIDATES.items():
         if args.only and name not in args.only:

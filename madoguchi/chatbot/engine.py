@@ -108,7 +108,7 @@ class EngineConfig:
     weak_hint_boost: float = 1.1  # ... for kinds whose department varies (suicidal words, someone collapsed)
     max_suggestions: int = 3
     failed_turns_for_handoff: int = 2
-    model_weight: float = 0.7  # with a trained model: its share of the route vote (retrieval has the rest)
+    model_weight: float = 0.9  # with a trained model: its share of the route vote (retrieval has the rest)
     schedule_margin: float = 0.25  # a schedule entry wins a "when" question if it scores this share of the best
 
 

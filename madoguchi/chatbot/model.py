@@ -15,6 +15,7 @@ safety question), the high one keeps false alarms rare.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,7 +49,8 @@ class Example:
 class ModelConfig:
     char_ngrams: tuple[int, int] = (1, 4)
     word_ngrams: tuple[int, int] | None = (1, 2)  # latin words; None = characters only
-    route_c: float = 0.5
+    ja_words: bool = True  # SudachiPy dictionary forms of Japanese words (needs sudachipy + sudachidict-core)
+    route_c: float = 1.0
     route_temperature: float = 0.3  # softmax over the route margins: lower is more decided
     flag_c: float = 0.3
     kb_weight: float = 0.5  # a knowledge-base phrasing counts this much as a resident's line
@@ -61,6 +63,22 @@ class ModelConfig:
 def fold_for_model(text: str) -> str:
     """What the model sees: masked, normalised text."""
     return normalise(mask_pii(text).text)
+
+
+_JA_RE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+_sudachi: list[Any] = []
+
+
+def ja_word_tokens(text: str) -> list[str]:
+    """Japanese words in their dictionary form (婆, 一人 for ばあちゃん, ひとり); empty for other scripts."""
+    if not _JA_RE.search(text):
+        return []
+    if not _sudachi:
+        from sudachipy import Dictionary, SplitMode  # an optional dependency, loaded on first use
+
+        _sudachi.append((Dictionary().tokenizer(), SplitMode.A))
+    tokenizer, mode = _sudachi[0]
+    return [m.normalized_form() for m in tokenizer.tokenize(text, mode) if _JA_RE.search(m.surface())]
 
 
 def _vectoriser(config: ModelConfig) -> FeatureUnion:
@@ -82,6 +100,8 @@ def _vectoriser(config: ModelConfig) -> FeatureUnion:
                 ),
             )
         )
+    if config.ja_words:
+        parts.append(("ja_words", TfidfVectorizer(analyzer=ja_word_tokens, ngram_range=(1, 1), sublinear_tf=True)))
     return FeatureUnion(parts)
 
 

@@ -207,7 +207,12 @@ _PT_WORDS = frozenset(
 )
 _PT_CHARS_RE = re.compile(r"[ãõç]|ção|ções", re.IGNORECASE)
 _ZH_HINT_RE = re.compile(r"[的吗呢我你他她们这那么没请该吧给让说问钱办证码还们儿个为时对会过]")
-_EASY_JA_POLITE_RE = re.compile(r"(です|ます|ください|ますか|でしょうか)[。.?？]?\s*$|(です|ます)[かよね]?[。.、]")
+_LONE_PARTICLE_RE = re.compile(
+    r"(?<=[\u3041-\u30ff\u4e00-\u9fff])[ 　][をはがにでへ][ 　](?=[\u3041-\u30ff\u4e00-\u9fff])"
+)
+_EASY_JA_POLITE_RE = re.compile(
+    r"(です|ます|ください|ですか|ますか|でしょうか)[。.?？]?\s*$|(です|ます)[かよね]?[。.、]"
+)
 
 
 _DEVANAGARI_RE = re.compile(r"[\u0900-\u097f]")
@@ -255,7 +260,8 @@ def detect_language(text: str) -> str:
         jp_spaces = len(re.findall(r"(?<=[\u3041-\u30ff\u4e00-\u9fff])[ 　](?=[\u3041-\u30ff\u4e00-\u9fff])", text))
         han = len(_HAN_RE.findall(text))
         kana = len(_KANA_RE.findall(text))
-        if jp_spaces >= 2 and han <= kana // 3 and _EASY_JA_POLITE_RE.search(text):
+        # Words spaced apart, few kanji, polite or with particles standing alone: 「ごみ を すてる ひ」.
+        if jp_spaces >= 2 and han <= kana // 3 and (_EASY_JA_POLITE_RE.search(text) or _LONE_PARTICLE_RE.search(text)):
             return "easy-ja"
         return "ja"
     if _HAN_RE.search(text):

@@ -11,6 +11,7 @@
 //   sessionStorage; they are the town's own texts, never anything the resident typed.
 // - Text from anyone is put on screen with textContent only; line breaks survive through CSS (pre-wrap).
 // - A bot line with urgent:true shows 110/119 and the hotlines at once, and they stay until "start over".
+//   So does the bot's danger question (safety_check:true), which also offers はい/いいえ buttons.
 // - What the resident types goes into an outbox (outbox.js) and shows at once as a pending line; it is sent in
 //   order until acknowledged, again with the same client_id after a dropped link, so it is stored once. Lines
 //   are rendered by seq, once, so the echo and the replay in resident.state can overlap and fill any gap.
@@ -104,7 +105,9 @@ function rememberBotLine(consultationId, seq, bot) {
   memory.lines[String(seq)] = {
     action: bot.action,
     urgent: bot.urgent === true,
+    safety_check: bot.safety_check === true,
     suggestions: Array.isArray(bot.suggestions) ? bot.suggestions : [],
+    links: Array.isArray(bot.links) ? bot.links : [],
   };
   const seqs = Object.keys(memory.lines).map(Number).sort((a, b) => a - b);
   for (const old of seqs.slice(0, Math.max(0, seqs.length - MAX_REMEMBERED_BOT_LINES))) delete memory.lines[String(old)];
@@ -261,6 +264,69 @@ function renderUrgent() {
 
 // ------------------------------------------------------------------------------------------- the log
 
+// Phone numbers in the bot's answers (0997-00-1234, 0120-279-889, #8008, 110) become tel: links.
+const PHONE_RE = /(#\d{4}|0\d{1,4}-\d{1,4}-\d{3,4}|(?<![0-9-])(?:110|119|189|188)(?![0-9-]))/g;
+
+/** The text as text nodes, with each phone number as a tappable tel: link (never innerHTML). */
+function withPhoneLinks(text) {
+  const nodes = [];
+  let last = 0;
+  for (const match of text.matchAll(PHONE_RE)) {
+    if (match.index > last) nodes.push(document.createTextNode(text.slice(last, match.index)));
+    const link = document.createElement("a");
+    link.className = "phone-link";
+    link.href = telHref(match[0]);
+    link.textContent = match[0];
+    nodes.push(link);
+    last = match.index + match[0].length;
+  }
+  if (last < text.length) nodes.push(document.createTextNode(text.slice(last)));
+  return nodes;
+}
+
+/** The knowledge-base links of an answer (http(s) only). */
+function linkList(links) {
+  const list = document.createElement("ul");
+  list.className = "answer-links";
+  for (const link of links) {
+    if (!link || typeof link.url !== "string" || !/^https?:\/\//.test(link.url)) continue;
+    const li = document.createElement("li");
+    const a = document.createElement("a");
+    a.href = link.url;
+    a.target = "_blank";
+    a.rel = "noopener noreferrer";
+    a.dataset.testid = "answer-link";
+    a.textContent = String(link.title || link.url);
+    li.append(a);
+    list.append(li);
+  }
+  return list;
+}
+
+/** はい / いいえ under the bot's danger question; the answer goes as the resident's own line. */
+function safetyButtons() {
+  const row = document.createElement("div");
+  row.className = "safety-answers";
+  const buttons = ["yes", "no"].map((answer) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = answer === "yes" ? "btn btn-danger safety-answer" : "btn safety-answer";
+    button.dataset.testid = `safety-${answer}`;
+    button.dataset.i18n = `resident.safety.${answer}`;
+    button.textContent = t(`resident.safety.${answer}`);
+    return button;
+  });
+  for (const button of buttons) {
+    button.addEventListener("click", async () => {
+      if (state.phase !== "bot") return;
+      for (const b of buttons) b.disabled = true;
+      await say(button.textContent, { fromInput: false });
+    });
+  }
+  row.append(...buttons);
+  return row;
+}
+
 function addLine(message, bot) {
   if (state.seen.has(message.seq)) return;
   state.seen.add(message.seq);
@@ -275,8 +341,11 @@ function addLine(message, bot) {
   label.textContent = t(key);
   const body = document.createElement("span");
   body.className = "chat-text";
-  body.textContent = String(message.text ?? ""); // never innerHTML: text is whatever someone typed
+  if (message.sender === "bot") body.append(...withPhoneLinks(String(message.text ?? "")));
+  else body.textContent = String(message.text ?? ""); // never innerHTML: text is whatever someone typed
   item.append(label, body);
+  if (bot && Array.isArray(bot.links) && bot.links.length) item.append(linkList(bot.links));
+  if (bot && bot.safety_check === true) item.append(safetyButtons());
   if (bot && Array.isArray(bot.suggestions) && bot.suggestions.length) {
     const choices = document.createElement("div");
     choices.className = "suggestions";
@@ -542,7 +611,7 @@ function onChatMessage(message) {
   const bot = message.sender === "bot" && message.bot && typeof message.bot === "object" ? message.bot : null;
   if (bot) rememberBotLine(message.consultation_id, message.seq, bot);
   addLine(message, bot);
-  if (bot && bot.urgent === true) showUrgent(bot.hotlines);
+  if (bot && (bot.urgent === true || bot.safety_check === true)) showUrgent(bot.hotlines);
 }
 
 function onQueuePosition(message) {
