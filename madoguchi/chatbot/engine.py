@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,7 +28,7 @@ from madoguchi.chatbot.easy_ja import EasyJapanese
 from madoguchi.chatbot.knowledge import Hotline, KbEntry, KnowledgeBase
 from madoguchi.chatbot.lexicon import Lexicon, LexiconName, bundled_lexicon
 from madoguchi.chatbot.masking import mask_pii
-from madoguchi.chatbot.model import TriageModel
+from madoguchi.chatbot.model import FastScorer, ModelScores, TriageModel
 from madoguchi.chatbot.normalise import detect_language, normalise
 from madoguchi.chatbot.retrieval import RETRIEVERS, Retriever, ScoredEntry, route_scores, softmax
 from madoguchi.chatbot.routes import FALLBACK_ROUTE, RouteId
@@ -142,6 +142,7 @@ class TriageEngine:
         self.retriever: Retriever = retriever or RETRIEVERS[self.config.retriever](kb)
         self.lexicon = lexicon or bundled_lexicon()
         self.model = model
+        self._scorer = FastScorer(model) if model is not None else None
         self.easy_japanese = easy_japanese or EasyJapanese.bundled()
 
     # ---------------------------------------------------------------------------------- the decision
@@ -158,22 +159,22 @@ class TriageEngine:
             if reply is not None:
                 return self._after_safety_answer(question, reply, masked.text, language)
         hits = apply_rules(folded, self.lexicon)
-        features = self.model.features(folded) if self.model is not None else None
-        checked = self._safety(hits, features) if safety else _Safety(hits.urgent_kinds, False, ())
+        scores = self._scorer.score(folded) if self._scorer is not None else None
+        checked = self._safety(hits, scores) if safety else _Safety(hits.urgent_kinds, False, ())
         urgent = bool(checked.urgent_kinds)
         reasons: list[str] = [*hits.reasons, *checked.reasons]
 
         topic = without_handoff_phrases(folded, self.lexicon)
         no_topic = bool(hits.handoff_kinds) and not urgent and not has_topic(topic, self.lexicon)
         ranked: list[ScoredEntry] = [] if no_topic else self.retriever.search(topic, limit=12)
-        route, confidence, top_entry = self._decide_route(ranked, hits, features, reasons, topic)
+        route, confidence, top_entry = self._decide_route(ranked, hits, scores, reasons, topic)
         if (no_topic or (confidence < self.config.answer_confidence and hits.handoff)) and history:
             earlier = self._last_clear(history)
             if earlier is not None:
                 route = earlier.route
                 reasons.append(f"route:{route.value} (the resident's last clear question)")
 
-        learned_handoff = self._learned_handoff(features, hits)
+        learned_handoff = self._learned_handoff(scores, hits)
         if learned_handoff:
             reasons.append(learned_handoff)
         failed = self._failed_turns(history, hits)
@@ -236,13 +237,13 @@ class TriageEngine:
 
     # ---------------------------------------------------------------------------------- safety
 
-    def _safety(self, hits: RuleHits, features: Any) -> _Safety:
+    def _safety(self, hits: RuleHits, scores: ModelScores | None) -> _Safety:
         """Urgent kinds, and whether to ask: the lexicons, then the learned danger score, then doubt → ask."""
         if hits.urgent:
             return _Safety(hits.urgent_kinds, False, ())
         scorer = self.model.urgent if self.model is not None else None
-        if scorer is not None and features is not None:
-            score = scorer.score(features)
+        if scorer is not None and scores is not None and scores.urgent is not None:
+            score = scores.urgent
             if score >= scorer.high:
                 return _Safety(("model",), False, (f"urgent:model (danger score {score:.2f})",))
             if score >= scorer.low:
@@ -280,17 +281,22 @@ class TriageEngine:
             }
         )
 
-    def _learned_handoff(self, features: Any, hits: RuleHits) -> str | None:
+    def _learned_handoff(self, scores: ModelScores | None, hits: RuleHits) -> str | None:
         scorer = self.model.handoff if self.model is not None else None
-        if scorer is None or features is None or hits.handoff:
+        if scorer is None or scores is None or scores.handoff is None or hits.handoff:
             return None
-        score = scorer.score(features)
+        score = scores.handoff
         return f"handoff:learned (score {score:.2f})" if score >= scorer.high else None
 
     # ---------------------------------------------------------------------------------- the route
 
     def _decide_route(
-        self, ranked: Sequence[ScoredEntry], hits: RuleHits, features: Any, reasons: list[str], folded: str
+        self,
+        ranked: Sequence[ScoredEntry],
+        hits: RuleHits,
+        model_scores: ModelScores | None,
+        reasons: list[str],
+        folded: str,
     ) -> tuple[RouteId, float, KbEntry | None]:
         cfg = self.config
         scores = route_scores(ranked)
@@ -300,8 +306,8 @@ class TriageEngine:
             scores[hint.value] = scores.get(hint.value, 0.0) + strength * max(top, cfg.min_score)
         best = max(scores.values(), default=0.0)
         retrieved = softmax(scores, temperature=max(cfg.temperature * best, 1e-6)) if best >= cfg.min_score else {}
-        if self.model is not None and features is not None:
-            learned = self.model.route_probabilities(features)
+        if model_scores is not None:
+            learned = model_scores.routes
             weight = cfg.model_weight if retrieved else 1.0
             probabilities = {
                 r: weight * learned.get(r, 0.0) + (1 - weight) * retrieved.get(r, 0.0) for r in {*learned, *retrieved}

@@ -2,7 +2,8 @@
 
 The model is never copied into git: it is trained from the corpus training split shipped in
 ``data/corpus/train.jsonl`` and the municipality's knowledge base, by ``madoguchi triage train`` or lazily on
-the first start, and kept under the data directory in a file named by a hash of everything it was built from
+the first start, and kept under the data directory (and in the user's cache, ``$XDG_CACHE_HOME/madoguchi``) in a
+file named by a hash of everything it was built from
 (model code version, scikit-learn version, the corpus, the knowledge-base files, the settings). Editing the
 knowledge base therefore retrains on the next start; an unchanged one loads in milliseconds. Several
 engines in one process (tests, several municipalities) share one fitted model per hash.
@@ -82,20 +83,29 @@ def load_or_train(
     """The model for these inputs: from this process, from ``cache_dir``, or trained now (and saved)."""
     cfg = config or ModelConfig()
     key = model_key(kb_dir, kb, corpus, cfg)
+    directories = [d for d in (cache_dir, shared_cache()) if d is not None]
     with _memo_lock:
         if key in _memo:
             return _memo[key]
-        model = _from_cache(cache_dir, key) if cache_dir is not None else None
+        model = next((m for d in directories if (m := _from_cache(d, key)) is not None), None)
         if model is None:
             started = time.perf_counter()
             examples = read_examples(corpus) if corpus is not None and corpus.is_file() else []
             model = train(examples, kb, cfg)
             model.info["train_seconds"] = round(time.perf_counter() - started, 2)
             log.info("triage model %s trained in %.1f s", key, model.info["train_seconds"])
-            if cache_dir is not None:
-                _save(cache_dir, key, model)
+        for directory in directories:
+            if not model_path(directory, key).is_file():
+                _save(directory, key, model)
         _memo[key] = model
         return model
+
+
+def shared_cache() -> Path | None:
+    """The user's cache (``$XDG_CACHE_HOME/madoguchi``), shared by every data directory on the machine, so a
+    second server or a test run with a fresh data directory does not train the same model again."""
+    base = os.environ.get("XDG_CACHE_HOME") or (str(Path.home() / ".cache") if Path.home().is_dir() else "")
+    return Path(base) / "madoguchi" if base else None
 
 
 def model_path(cache_dir: Path, key: str) -> Path:

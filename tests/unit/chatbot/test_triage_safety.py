@@ -11,7 +11,7 @@ import pytest
 
 from madoguchi.chatbot.engine import TriageEngine, Turn
 from madoguchi.chatbot.knowledge import KnowledgeBase, load_knowledge_base
-from madoguchi.chatbot.model import Example, FlagModel, ModelConfig, train
+from madoguchi.chatbot.model import Example, FastScorer, FlagModel, ModelConfig, fold_for_model, train
 from madoguchi.chatbot.routes import RouteId
 
 QUESTION_JA = "いま、あなたや だれかが 危ない 状態ですか？"
@@ -151,3 +151,17 @@ def test_easy_japanese_is_answered_in_easy_japanese(
     )
     engine = TriageEngine(load_knowledge_base(kb_writer(tmp_path / "e", {**kb_files, "waste_environment": written})))
     assert engine.triage("そふぁ を すてたい です", lang="easy-ja").answer == "大きい ごみは でんわで よやく します。"
+
+
+def test_the_fast_scorer_gives_scikit_learns_numbers(tiny_kb: KnowledgeBase) -> None:
+    model = train(synthetic_corpus(), tiny_kb, ModelConfig(folds=3))
+    fast = FastScorer(model)
+    for text in ("川の水が家の前まで来たよ", "じゅうみんひょう ほしい", "I want to talk to a person", "zzz", ""):
+        folded = fold_for_model(text)
+        features = model.features(folded)
+        got = fast.score(folded)
+        expected = model.route_probabilities(features)
+        assert got.routes.keys() == expected.keys()
+        assert all(abs(got.routes[r] - expected[r]) < 1e-9 for r in expected)
+        assert model.urgent is not None and got.urgent is not None
+        assert abs(got.urgent - model.urgent.score(features)) < 1e-9
