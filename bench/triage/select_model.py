@@ -41,7 +41,10 @@ CANDIDATES: dict[str, tuple[ModelConfig, EngineConfig]] = {
         replace(ENGINE, model_weight=0.9),
     ),
     "C 1.0, weight 0.9, sudachi": (replace(BASE, route_c=1.0, ja_words=True), replace(ENGINE, model_weight=0.9)),
-    "safety rate 0.04": (replace(BASE, max_safety_rate=0.04), ENGINE),
+    "safety rate 0.05": (replace(BASE, max_safety_rate=0.05), ENGINE),
+    "flag C 0.1 (round 2)": (replace(BASE, flag_c=0.1), ENGINE),
+    "flag C 1.0 (round 2)": (replace(BASE, flag_c=1.0), ENGINE),
+    "chars 1-3 (round 2)": (replace(BASE, char_ngrams=(1, 3)), ENGINE),
 }
 
 

@@ -56,7 +56,7 @@ class ModelConfig:
     kb_weight: float = 0.5  # a knowledge-base phrasing counts this much as a resident's line
     folds: int = 5
     max_false_urgent: float = 0.01  # high threshold: at most this share of non-urgent training lines above it
-    max_safety_rate: float = 0.05  # low threshold may not put more non-urgent lines than this into the question
+    max_safety_rate: float = 0.04  # low threshold may not put more non-urgent lines than this into the question
     seed: int = 13
 
 
