@@ -3,9 +3,10 @@
 The hand-written rules recognise how their authors write; residents write otherwise (dialect, hiragana only,
 voice input, nine languages, the need at the end of a long message). So the route, the danger signal and the
 wish for a person are also learned, from a corpus written by people who never saw the knowledge base or the
-lexicons, plus the knowledge base's own phrasings. Linear SVMs over character n-grams of the folded text
-need no dictionary, train in seconds on two cores and answer in well under a millisecond (logistic regression
-scored the same and trained fifty times slower here; ``bench/triage/RESULTS.md``).
+lexicons, plus the knowledge base's own phrasings. Linear SVMs over character n-grams of the folded text (plus
+SudachiPy's dictionary forms of Japanese words) need no hand-made features, train in seconds on two cores
+and answer in well under a millisecond (logistic regression trained fifty times slower here; the choices
+are measured in ``bench/triage/SELECTION.md``).
 
 Pure: examples in, a fitted :class:`TriageModel` out; reading files and caching the fitted model is
 ``model_store.py``'s job. The urgency thresholds are chosen here from out-of-fold scores on the training data,
