@@ -31,7 +31,7 @@ from madoguchi.chatbot.knowledge import KnowledgeBase
 from madoguchi.chatbot.masking import mask_pii
 from madoguchi.chatbot.normalise import normalise
 
-MODEL_VERSION = "triage-model-1"
+MODEL_VERSION = "triage-model-2"
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ class ModelConfig:
     kb_weight: float = 0.5  # a knowledge-base phrasing counts this much as a resident's line
     folds: int = 5
     max_false_urgent: float = 0.01  # high threshold: at most this share of non-urgent training lines above it
+    max_false_handoff: float = 0.05  # handoff threshold: at most this share of no-handoff lines above it
     max_safety_rate: float = 0.04  # low threshold may not put more non-urgent lines than this into the question
     seed: int = 13
 
@@ -140,11 +141,12 @@ class TriageModel:
 
 
 def kb_examples(kb: KnowledgeBase, weight: float) -> list[Example]:
-    """Every title, keyword and example phrasing of the knowledge base, labelled with its entry's route."""
+    """Every title, keyword and example phrasing of the knowledge base, labelled with its entry's route and
+    handoff flag (a plain question the bot answers is a "no person needed" example; urgency is not labelled)."""
     out: list[Example] = []
     for entry in kb.entries:
         for text in (*entry.title.all_texts(), *entry.keywords, *entry.examples):
-            out.append(Example(text=text, route=entry.route.value, weight=weight))
+            out.append(Example(text=text, route=entry.route.value, handoff=entry.handoff, weight=weight))
     return out
 
 
@@ -189,7 +191,8 @@ def train(corpus: Sequence[Example], kb: KnowledgeBase, config: ModelConfig | No
     route_classifier.fit(matrix, routes, sample_weight=weights)
 
     flagged = [i for i, e in enumerate(examples) if e.urgent is not None]
-    urgent_model = handoff_model = None
+    urgent_model: FlagModel | None = None
+    handoff_model: FlagModel | None = None
     info: dict[str, Any] = {"examples": len(examples), "corpus_examples": len(corpus), "features": matrix.shape[1]}
     if len(flagged) >= 4 * cfg.folds:
         sub = matrix[flagged]
@@ -200,13 +203,16 @@ def train(corpus: Sequence[Example], kb: KnowledgeBase, config: ModelConfig | No
             low, high = _flag_thresholds(oof, urgent_labels, cfg)
             urgent_model = FlagModel(clf, low, high)
             info["urgent_thresholds"] = [round(low, 4), round(high, 4)]
-        handoff_labels = np.array([bool(examples[i].handoff) and not examples[i].urgent for i in flagged])
-        if handoff_labels.sum() >= cfg.folds:
-            clf, oof = _fit_flag(sub, handoff_labels, sub_weights, cfg)
-            negatives = np.sort(oof[~handoff_labels])[::-1]
-            high = max(0.0, float(negatives[int(0.05 * len(negatives))]) + 1e-6)
-            handoff_model = FlagModel(clf, high, high)
-            info["handoff_threshold"] = round(high, 4)
+    # Handoff also learns from the knowledge base: its phrasings are questions the bot answers (or, for
+    # entries marked handoff, questions that always need a person).
+    labelled = [i for i, e in enumerate(examples) if e.handoff is not None and not e.urgent]
+    handoff_labels = np.array([bool(examples[i].handoff) for i in labelled])
+    if cfg.folds <= handoff_labels.sum() < len(labelled) - cfg.folds:
+        clf, oof = _fit_flag(matrix[labelled], handoff_labels, weights[labelled], cfg)
+        negatives = np.sort(oof[~handoff_labels])[::-1]
+        high = max(0.0, float(negatives[int(cfg.max_false_handoff * len(negatives))]) + 1e-6)
+        handoff_model = FlagModel(clf, high, high)
+        info["handoff_threshold"] = round(high, 4)
     return TriageModel(vectoriser, route_classifier, urgent_model, handoff_model, cfg, info)
 
 

@@ -4,7 +4,7 @@ The model is never copied into git: it is trained from the corpus training split
 ``data/corpus/train.jsonl`` and the municipality's knowledge base, by ``madoguchi triage train`` or lazily on
 the first start, and kept under the data directory (and in the user's cache, ``$XDG_CACHE_HOME/madoguchi``) in a
 file named by a hash of everything it was built from
-(model code version, scikit-learn version, the corpus, the knowledge-base files, the settings). Editing the
+(the training code, scikit-learn version, the corpus, the knowledge-base files, the settings). Editing the
 knowledge base therefore retrains on the next start; an unchanged one loads in milliseconds. Several
 engines in one process (tests, several municipalities) share one fitted model per hash.
 """
@@ -24,6 +24,7 @@ from pathlib import Path
 
 import sklearn
 
+from madoguchi.chatbot import model as model_module
 from madoguchi.chatbot.knowledge import KnowledgeBase
 from madoguchi.chatbot.model import MODEL_VERSION, Example, ModelConfig, TriageModel, train
 
@@ -62,6 +63,7 @@ def read_examples(path: Path) -> list[Example]:
 def model_key(kb_dir: Path | None, kb: KnowledgeBase, corpus: Path | None, config: ModelConfig) -> str:
     digest = hashlib.sha256()
     digest.update(f"{MODEL_VERSION}|{sklearn.__version__}|{json.dumps(asdict(config), sort_keys=True)}".encode())
+    digest.update(Path(model_module.__file__ or "").read_bytes())  # the training code itself
     if corpus is not None and corpus.is_file():
         digest.update(corpus.read_bytes())
     if kb_dir is not None:
