@@ -399,7 +399,10 @@ class TriageEngine:
     def summarise(self, transcript: Sequence[Turn], result: TriageResult) -> HandoffSummary:
         """The agent's summary: the resident's current need (the last clear question), what else they asked,
         what the bot said, and the flags."""
-        topics = [self.line_topic(t.text) for t in transcript if t.sender == "resident"]
+        lines = [t.text for t in transcript if t.sender == "resident"]
+        if lines and mask_pii(lines[-1]).text == result.masked_text:
+            lines = lines[:-1]  # the line this result is about: already triaged
+        topics = [self.line_topic(text) for text in lines]
         here_title = self.kb.entry(result.entry_ids[0]).title.ja if result.entry_ids else None
         here = LineTopic(
             text=result.masked_text,
@@ -407,8 +410,6 @@ class TriageEngine:
             title=here_title,
             clear=result.urgent or result.confidence >= self.config.answer_confidence,
         )
-        if topics and topics[-1].text == here.text:
-            topics = topics[:-1]
         current = here
         if not here.clear:
             current = next((t for t in reversed(topics) if t.clear), here)
