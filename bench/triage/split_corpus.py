@@ -17,7 +17,7 @@ import random
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from madoguchi.chatbot.routes import ROUTE_IDS
+from madoguchi.domain.routes import ROUTE_IDS
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAIN = ROOT / "madoguchi" / "chatbot" / "data" / "corpus" / "train.jsonl"

@@ -16,12 +16,13 @@ import functools
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from madoguchi.chatbot.evaluation import format_report, read_labelled, report_json, score
 from madoguchi.chatbot.knowledge import DEFAULT_MUNICIPALITY, bundled_kb_dir, load_knowledge_base
-from madoguchi.chatbot.llm import Triage
+from madoguchi.chatbot.llm import LlmBackend, Triage
 from madoguchi.chatbot.model import ModelConfig
 from madoguchi.chatbot.model_store import TRAIN_FILE, load_or_train, model_key, model_path, read_examples
 from madoguchi.chatbot.service import build_triage, model_cache
@@ -29,9 +30,12 @@ from madoguchi.chatbot.training import validate, validation_split
 from madoguchi.chatbot.yaml_source import KnowledgeBaseError
 from madoguchi.settings import Settings
 
+LlmFactory = Callable[[Settings], LlmBackend | None]
 
-def register(subparsers: Any) -> None:
-    """Add this package's subcommands to ``madoguchi``."""
+
+def register(subparsers: Any, *, llm: LlmFactory) -> None:
+    """Add this package's subcommands to ``madoguchi``; ``llm`` builds the LLM backend from the settings (the
+    composition root passes the aiohttp one, so this package imports no network library)."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "triage",
         help="triage resident utterances from stdin (one a line, or JSON lines with 'text'), or --eval a file",
@@ -64,14 +68,16 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--kb-dir", type=Path, help="a knowledge-base directory (municipality.yaml + kb/)")
     parser.add_argument("--lang", help="answer language for every line (default: detected)")
     parser.add_argument("--errors", action="store_true", help="--eval: include every route error in the JSON")
-    parser.set_defaults(handler=run_triage)
+    parser.set_defaults(handler=functools.partial(run_triage, llm=llm))
 
 
-async def run_triage(args: argparse.Namespace, settings: Settings) -> int:
+async def run_triage(args: argparse.Namespace, settings: Settings, *, llm: LlmFactory) -> int:
     if args.command == "train":
         return await asyncio.to_thread(_train, args, settings)
     try:
-        triage = build_triage(settings, args.kb_dir, municipality=args.municipality)
+        triage = build_triage(
+            args.kb_dir, municipality=args.municipality, llm=llm(settings), model_cache=model_cache(settings)
+        )
     except (KnowledgeBaseError, ValueError) as exc:
         print(f"madoguchi triage: {exc}", file=sys.stderr)
         return 2

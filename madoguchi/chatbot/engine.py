@@ -27,18 +27,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from madoguchi.chatbot.easy_ja import EasyJapanese
 from madoguchi.chatbot.knowledge import Hotline, KbEntry, KnowledgeBase
 from madoguchi.chatbot.lexicon import Lexicon, LexiconName, bundled_lexicon
-from madoguchi.chatbot.masking import mask_pii
 from madoguchi.chatbot.model import FastScorer, ModelScores, TriageModel
 from madoguchi.chatbot.normalise import detect_language, normalise
 from madoguchi.chatbot.retrieval import RETRIEVERS, Retriever, ScoredEntry, route_scores, softmax
-from madoguchi.chatbot.routes import FALLBACK_ROUTE, RouteId
 from madoguchi.chatbot.rules import RuleHits, apply_rules, has_topic, without_handoff_phrases
 from madoguchi.chatbot.summary import HandoffSummary, LineTopic, build_summary
+from madoguchi.domain.languages import LANGUAGE_CODES as LANGUAGE_VALUES
+from madoguchi.domain.languages import LanguageCode as Language
+from madoguchi.domain.privacy import mask_pii
+from madoguchi.domain.routes import FALLBACK_ROUTE, RouteId
 
-Language = Literal["ja", "easy-ja", "en", "zh", "ko", "vi", "pt", "tl", "ne"]
 Action = Literal["answer", "clarify", "handoff", "safety_check"]
 Sender = Literal["resident", "bot", "agent", "system"]
-LANGUAGE_VALUES: tuple[str, ...] = ("ja", "easy-ja", "en", "zh", "ko", "vi", "pt", "tl", "ne")
 
 __all__ = ["EngineConfig", "HandoffSummary", "TriageEngine", "TriageResult", "Turn"]
 
@@ -447,5 +447,5 @@ def _hotline_info(hotline: Hotline, language: str) -> HotlineInfo:
 
 def _as_language(value: str | None) -> Language | None:
     if value in LANGUAGE_VALUES:
-        return value  # type: ignore[return-value]
+        return value
     return None

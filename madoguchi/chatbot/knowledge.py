@@ -16,11 +16,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from madoguchi.chatbot.routes import ROUTE_IDS, RouteId
 from madoguchi.chatbot.yaml_source import KnowledgeBaseError as KnowledgeBaseError  # re-exported: callers catch it here
 from madoguchi.chatbot.yaml_source import child, compose, line_of, raise_validation
+from madoguchi.domain.routes import ROUTE_IDS, RouteId
 
-LANGUAGES: tuple[str, ...] = ("ja", "easy-ja", "en", "zh", "ko", "vi", "pt")
 DEFAULT_MUNICIPALITY = "shiomi"
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -46,6 +45,8 @@ class LocalizedText(BaseModel):
     ko: NonEmpty | None = None
     vi: NonEmpty | None = None
     pt: NonEmpty | None = None
+    tl: NonEmpty | None = None
+    ne: NonEmpty | None = None
 
     def has(self, language: str) -> bool:
         return self._raw(language) is not None
@@ -61,7 +62,7 @@ class LocalizedText(BaseModel):
         return self.ja.strip()
 
     def all_texts(self) -> list[str]:
-        return [t for t in (self.ja, self.en, self.easy_ja, self.zh, self.ko, self.vi, self.pt) if t]
+        return [t for t in (self.ja, self.en, self.easy_ja, self.zh, self.ko, self.vi, self.pt, self.tl, self.ne) if t]
 
     def _raw(self, language: str) -> str | None:
         attr = "easy_ja" if language == "easy-ja" else language

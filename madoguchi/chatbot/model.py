@@ -28,8 +28,8 @@ from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
 from madoguchi.chatbot.knowledge import KnowledgeBase
-from madoguchi.chatbot.masking import mask_pii
 from madoguchi.chatbot.normalise import normalise
+from madoguchi.domain.privacy import mask_pii
 
 MODEL_VERSION = "triage-model-2"
 

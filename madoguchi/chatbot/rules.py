@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from madoguchi.chatbot.lexicon import Lexicon, LexiconName, bundled_lexicon
-from madoguchi.chatbot.routes import RouteId
+from madoguchi.domain.routes import RouteId
 
 L = LexiconName
 

@@ -2,7 +2,8 @@
 once (``model_store.py`` trains it on first start and caches it under the data directory), add the LLM if
 configured.
 
-The web layer and ``madoguchi triage`` call :func:`build_triage`; tests build :class:`TriageEngine` from
+The web layer calls :func:`load_triages` and ``madoguchi triage`` :func:`build_triage`, each with the LLM
+backend the composition root made (this package imports no network library); tests build :class:`TriageEngine` from
 their own knowledge base directly.
 """
 
@@ -13,7 +14,7 @@ from pathlib import Path
 from madoguchi.chatbot.engine import EngineConfig, TriageEngine
 from madoguchi.chatbot.knowledge import DEFAULT_MUNICIPALITY, bundled_kb_dir, load_knowledge_base
 from madoguchi.chatbot.lexicon import municipality_lexicon
-from madoguchi.chatbot.llm import LlmBackend, OpenAiCompatibleBackend, Triage
+from madoguchi.chatbot.llm import LlmBackend, Triage
 from madoguchi.chatbot.model_store import load_or_train
 from madoguchi.settings import Settings
 
@@ -32,13 +33,20 @@ def build_engine(
     return TriageEngine(kb, config, lexicon=municipality_lexicon(directory), model=model)
 
 
-def build_triage(settings: Settings, kb_dir: Path | None = None, *, municipality: str = DEFAULT_MUNICIPALITY) -> Triage:
-    """The engine plus the LLM named by ``MADOGUCHI_LLM_*`` (none when no base URL is set)."""
-    engine = build_engine(kb_dir, municipality=municipality, model_cache=model_cache(settings))
-    return Triage(engine, OpenAiCompatibleBackend.from_settings(settings))
+def build_triage(
+    kb_dir: Path | None = None,
+    *,
+    municipality: str = DEFAULT_MUNICIPALITY,
+    llm: LlmBackend | None = None,
+    model_cache: Path | None = None,
+) -> Triage:
+    """The engine plus the LLM the caller built from ``MADOGUCHI_LLM_*`` (none when no base URL is set);
+    ``model_cache`` is where the trained model is kept (:func:`model_cache`; none: train in memory)."""
+    return Triage(build_engine(kb_dir, municipality=municipality, model_cache=model_cache), llm)
 
 
 def model_cache(settings: Settings) -> Path:
+    """Where trained triage models are cached: under the data directory."""
     return settings.data_dir / "models"
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict
 
 from madoguchi.chatbot.knowledge import KnowledgeBase
-from madoguchi.chatbot.routes import RouteId
+from madoguchi.domain.routes import RouteId
 
 
 class HandoffSummary(BaseModel):

@@ -17,7 +17,7 @@ from madoguchi.chatbot.engine import EngineConfig, TriageEngine
 from madoguchi.chatbot.evaluation import EvalReport, LabelledUtterance, evaluate
 from madoguchi.chatbot.knowledge import KnowledgeBase
 from madoguchi.chatbot.model import Example, ModelConfig, train
-from madoguchi.chatbot.routes import RouteId
+from madoguchi.domain.routes import RouteId
 
 
 def validation_split(

@@ -18,6 +18,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import socketio
 from pydantic import ValidationError
 
+from madoguchi.domain.sessions import SESSION_COOKIE
 from madoguchi.settings import Settings
 from madoguchi.signaling import events as ev
 from madoguchi.signaling.counter import CounterError
@@ -28,7 +29,6 @@ from madoguchi.storage.booths import BoothRecord, Booths
 
 log = logging.getLogger(__name__)
 
-SESSION_COOKIE = "madoguchi_session"
 NAMESPACE_OF_PARTICIPANT = {"booth": "/booth", "agent": "/agent", "resident": "/resident"}
 
 Ack = dict[str, Any]
@@ -103,6 +103,12 @@ class RoleNamespace(socketio.AsyncNamespace, Generic[I]):  # type: ignore[misc]
 
     async def authenticate(self, environ: Mapping[str, Any], auth: object) -> tuple[str, I]:
         raise NotImplementedError
+
+    def charge(self, sid: str) -> bool:
+        """Take one event from ``sid``'s rate limit for a packet that could not be decoded (see
+        :mod:`madoguchi.signaling.socket_server`); False when nothing was left or ``sid`` is unknown."""
+        conn = self.connections.get(sid)
+        return conn is not None and conn.bucket.take(self.clock())
 
     async def connected(self, sid: str, conn: Connection[I]) -> None:
         """Hook: the connection is registered and in its participant's room."""

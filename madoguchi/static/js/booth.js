@@ -8,13 +8,24 @@
 //   chat (lines are rendered by seq, once). A dropped socket does not end the call: the screen says it is
 //   reconnecting, and when the link is back the media starts over on a fresh connection (call.js resume())
 //   while the resident keeps their place in line or their call; unsent chat lines go out again (outbox.js).
+// - The call is the call screen shared with the console (callscreen.js); the booth is its polite side.
 // - Nothing of a resident survives the return to idle: chat lines, videos, drafts, the chosen language.
 
 import { io } from "/static/vendor/socket.io.esm.min.js";
-import { startCallView, stopCallView } from "./call.js";
 import { Banner } from "./banner.js";
+import { CallScreen } from "./callscreen.js";
 import { ChatPanel } from "./chat.js";
-import { DEFAULT_LANGUAGE, applyTranslations, firstKnownKey, initI18n, language, setLanguage, t } from "./i18n.js";
+import { RECEIVE, SEND } from "./events.js";
+import {
+  DEFAULT_LANGUAGE,
+  applyTranslations,
+  firstKnownKey,
+  initI18n,
+  language,
+  nextLanguage,
+  setLanguage,
+  t,
+} from "./i18n.js";
 import { errorText, nowSeconds, request } from "./net.js";
 
 const $ = (id) => document.getElementById(id);
@@ -25,6 +36,7 @@ const ROUTES_IDLE_MS = 90_000; // a resident who walks away from the route choic
 const TOKEN_KEY = `madoguchi.booth.${boothId}.token`;
 const QUEUED = new Set(["waiting", "offered", "triage"]);
 const FINISHED = new Set(["wrap_up", "closed", "abandoned", "interrupted"]);
+const ALREADY_OVER = new Set(["not_found", "invalid_state"]); // refusals that mean the server ended it first
 // Newer catalog texts first, with the older text that says nearly the same as a fallback.
 const RECONNECTING_WAITING_KEYS = ["booth.reconnecting.waiting", "error.offline"];
 const RECONNECTING_CALL_KEYS = ["booth.reconnecting.call", "error.offline"];
@@ -33,8 +45,6 @@ const CONN_RECONNECTING_KEYS = ["booth.conn.reconnecting", "booth.conn.offline"]
 const state = {
   screen: "idle",
   consultation: null, // {id, route, position, waitEstimate, agentsOnDuty, offered, since (epoch s), peerName}
-  call: null,
-  earlySignals: [],
   thanksTimer: null,
   routesTimer: null,
   requesting: false,
@@ -82,7 +92,7 @@ function setConnection(status) {
     banner.show(t(firstKnownKey(...RECONNECTING_WAITING_KEYS)), { sticky: true });
   } else if (status === "offline" && state.screen === "call") {
     banner.hide(); // the notice on the video says it where the resident is looking
-    setCallNotice(firstKnownKey(...RECONNECTING_CALL_KEYS));
+    callScreen.linkDown();
   } else if (status === "offline" && state.screen === "routes") {
     banner.show(t("error.offline"), { sticky: true });
   } else if (status === "ready") {
@@ -126,67 +136,13 @@ function renderElapsed() {
 function adoptConsultation(fields) {
   const previous = state.consultation && state.consultation.id === fields.id ? state.consultation : {};
   state.consultation = { since: nowSeconds(), offered: false, ...previous, ...fields };
-  state.earlySignals = state.earlySignals.filter((s) => s.consultation_id === fields.id);
-}
-
-// --------------------------------------------------------------------------------------------------- call
-
-function startCall(message, { reconnected = false } = {}) {
-  if (state.call && state.call.consultationId === message.consultation_id && !state.call.closed) {
-    showScreen("call");
-    // Our link came back: media starts over on a fresh connection (the agent offers, we answer).
-    if (reconnected && state.call.resume({ own: true })) setCallNotice("media.connecting");
-    return;
-  }
-  stopCall();
-  adoptConsultation({ id: message.consultation_id, peerName: message.peer?.display_name || "" });
-  $("peer-name").textContent = state.consultation.peerName
-    ? t("booth.call.with", { name: state.consultation.peerName })
-    : "";
-  setCallNotice("media.connecting");
-  setMuted(false);
-  showScreen("call");
-  state.call = startCallView({
-    socket,
-    message,
-    polite: true,
-    setNotice: setCallNotice,
-    onMediaProblem: () => banner.show(t("media.unavailable")),
-    earlySignals: state.earlySignals,
-    label: "booth",
-  });
-}
-
-function stopCall() {
-  stopCallView(state.call);
-  state.call = null;
-}
-
-function setCallNotice(key) {
-  const notice = $("call-notice");
-  if (!key) {
-    notice.hidden = true;
-    notice.textContent = "";
-    delete notice.dataset.i18n;
-    return;
-  }
-  notice.dataset.i18n = key;
-  notice.textContent = t(key);
-  notice.hidden = false;
-}
-
-function setMuted(muted) {
-  const isMuted = state.call ? state.call.setMuted(muted) : false;
-  const button = $("mute");
-  button.setAttribute("aria-pressed", String(isMuted));
-  button.dataset.i18n = isMuted ? "media.unmute" : "media.mute";
-  button.textContent = t(button.dataset.i18n);
+  callScreen.keepSignalsOf(fields.id);
 }
 
 // ------------------------------------------------------------------------------------- ending and wiping
 
 function showThanks() {
-  stopCall();
+  callScreen.stop();
   state.consultation = null;
   chat.clear();
   showScreen("thanks");
@@ -197,13 +153,13 @@ function showThanks() {
 /** Back to idle with nothing of the resident left on screen or in memory. */
 function resetToIdle() {
   clearTimeout(state.thanksTimer);
-  stopCall();
+  callScreen.stop();
   state.consultation = null;
-  state.earlySignals = [];
+  callScreen.forgetSignals();
   state.requesting = false;
   chat.clear();
   banner.hide();
-  setCallNotice(null);
+  callScreen.setNotice(null);
   $("peer-name").textContent = "";
   $("waiting-route").textContent = "";
   $("queue-position").textContent = "";
@@ -236,10 +192,10 @@ function restore(view, { reconnected = false } = {}) {
     offered: phase === "offered",
   });
   if (QUEUED.has(phase)) {
-    if (state.call) stopCall();
+    if (callScreen.call) callScreen.stop();
     showScreen("waiting");
   } else if (phase === "active") {
-    if (view.call) startCall(view.call, { reconnected }); // the same call, its media renegotiated
+    if (view.call) callScreen.start(view.call, { reconnected }); // the same call, its media renegotiated
     else showScreen("call");
     for (const line of view.chat || []) chat.receive(line, id); // fills whatever the link dropped, once
   }
@@ -259,7 +215,7 @@ async function askQuestion() {
   if (!text || state.requesting) return;
   $("question-submit").disabled = true;
   try {
-    const { triage } = await request(socket, "triage.preview", { text });
+    const { triage } = await request(socket, SEND.TRIAGE_PREVIEW, { text });
     const routes = [];
     for (const route of [triage.route, ...(triage.suggestions || []).map((s) => s.route)]) {
       if (typeof route === "string" && !routes.includes(route) && routes.length < 3) routes.push(route);
@@ -321,7 +277,7 @@ async function requestConsultation(route, question = null) {
   try {
     const payload = { route, language: language() };
     if (question) payload.question = question; // the summary the agent reads comes from these words
-    const ack = await request(socket, "consultation.request", payload);
+    const ack = await request(socket, SEND.CONSULTATION_REQUEST, payload);
     adoptConsultation({
       id: ack.consultation_id,
       route,
@@ -343,10 +299,10 @@ async function cancelWaiting() {
   if (!c) return resetToIdle();
   $("cancel-waiting").disabled = true;
   try {
-    await request(socket, "consultation.cancel", { consultation_id: c.id });
+    await request(socket, SEND.CONSULTATION_CANCEL, { consultation_id: c.id });
     resetToIdle();
   } catch (err) {
-    if (err.code === "not_found" || err.code === "invalid_state") resetToIdle();
+    if (ALREADY_OVER.has(err.code)) resetToIdle();
     else banner.show(errorText(err));
   } finally {
     $("cancel-waiting").disabled = false;
@@ -356,16 +312,9 @@ async function cancelWaiting() {
 async function endCall() {
   const c = state.consultation;
   if (!c) return showThanks();
-  $("end-call").disabled = true;
-  try {
-    await request(socket, "consultation.end", { consultation_id: c.id });
-    showThanks();
-  } catch (err) {
-    if (err.code === "not_found" || err.code === "invalid_state") showThanks();
-    else banner.show(errorText(err));
-  } finally {
-    $("end-call").disabled = false;
-  }
+  const err = await callScreen.hangUp(c.id);
+  if (err && !ALREADY_OVER.has(err.code)) banner.show(errorText(err));
+  else showThanks();
 }
 
 // ------------------------------------------------------------------------------------------------ startup
@@ -400,18 +349,29 @@ const socket = io("/booth", {
   reconnectionDelayMax: 10000,
 });
 
+const callScreen = new CallScreen({
+  socket,
+  polite: true,
+  label: "booth",
+  banner,
+  reconnectingKeys: RECONNECTING_CALL_KEYS,
+  show: () => showScreen("call"),
+  onStart: (message) => {
+    adoptConsultation({ id: message.consultation_id, peerName: message.peer?.display_name || "" });
+    const name = state.consultation.peerName;
+    $("peer-name").textContent = name ? t("booth.call.with", { name }) : "";
+  },
+});
+
 const chat = new ChatPanel({
   socket,
   log: $("chat-log"),
   form: $("chat-form"),
   input: $("chat-input"),
-  button: $("chat-send"),
   me: "resident",
   senderKeys: {
     resident: "booth.chat.me",
     agent: "booth.chat.agent",
-    bot: "chat.sender.bot",
-    system: "chat.sender.system",
   },
   consultationId: () => state.consultation?.id ?? null,
   onError: (text) => banner.show(text),
@@ -419,10 +379,7 @@ const chat = new ChatPanel({
 
 socket.on("connect", () => {
   setConnection("ready");
-  if (state.screen === "call" && state.call && !state.call.closed) {
-    const notice = $("call-notice").dataset.i18n;
-    if (RECONNECTING_CALL_KEYS.includes(notice)) setCallNotice("media.connecting");
-  }
+  if (state.screen === "call") callScreen.linkUp();
 });
 socket.on("disconnect", (reason) => {
   setConnection("offline");
@@ -434,12 +391,12 @@ socket.on("connect_error", (err) => {
     return;
   }
   setConnection("unauthorized"); // the server refused this device's token
-  stopCall();
+  callScreen.stop();
   showFatal("booth.error.unauthorized");
   console.warn("booth: connection refused", err.data?.code || err.message);
 });
 
-socket.on("booth.state", (message) => {
+socket.on(RECEIVE.BOOTH_STATE, (message) => {
   if (message.booth_id && message.booth_id !== boothId) {
     socket.disconnect();
     setConnection("unauthorized");
@@ -454,7 +411,7 @@ socket.on("booth.state", (message) => {
   restore(message.consultation, { reconnected });
 });
 
-socket.on("queue.position", (message) => {
+socket.on(RECEIVE.QUEUE_POSITION, (message) => {
   const c = state.consultation;
   if (!c || c.id !== message.consultation_id) return;
   adoptConsultation({
@@ -464,33 +421,29 @@ socket.on("queue.position", (message) => {
     agentsOnDuty: message.agents_on_duty,
     offered: Boolean(message.offered),
   });
-  if (state.screen === "call" && !state.call) showScreen("waiting"); // the agent's link was lost: back in line
+  if (state.screen === "call" && !callScreen.call) showScreen("waiting"); // the agent's link was lost: back in line
   else if (state.screen === "routes") showScreen("waiting");
   else renderWaiting();
 });
 
-socket.on("call.start", startCall);
+socket.on(RECEIVE.CALL_START, (message) => callScreen.start(message));
 
-socket.on("signal", (message) => {
-  if (state.call && state.call.consultationId === message.consultation_id) state.call.handleSignal(message);
-  else if (state.earlySignals.length < 200) state.earlySignals.push(message);
-});
+socket.on(RECEIVE.SIGNAL, (message) => callScreen.signal(message));
 
-socket.on("chat.message", (message) => chat.receive(message, state.consultation?.id));
+socket.on(RECEIVE.CHAT_MESSAGE, (message) => chat.receive(message, state.consultation?.id));
 
-socket.on("peer.link", (message) => {
+socket.on(RECEIVE.PEER_LINK, (message) => {
   if (message.consultation_id !== state.consultation?.id) return;
-  // The agent's link is back: the agent offers on a fresh connection and call.js takes it; nothing to do here.
-  setCallNotice(message.connected ? "media.connecting" : "media.peer_lost");
-  if (message.connected && state.call?.pc?.connectionState === "connected") setCallNotice(null);
+  // The agent's link is back: the agent offers on a fresh connection and call.js takes it.
+  callScreen.peerLink(message.connected);
 });
 
-socket.on("call.end", (message) => {
+socket.on(RECEIVE.CALL_END, (message) => {
   if (message.consultation_id !== state.consultation?.id) return;
-  stopCall();
+  callScreen.stop();
 });
 
-socket.on("consultation.closed", (message) => {
+socket.on(RECEIVE.CONSULTATION_CLOSED, (message) => {
   if (!state.consultation || message.consultation_id !== state.consultation.id) return;
   showThanks();
 });
@@ -511,9 +464,8 @@ for (const button of document.querySelectorAll(".route-button")) {
 }
 $("cancel-waiting").addEventListener("click", cancelWaiting);
 $("end-call").addEventListener("click", endCall);
-$("mute").addEventListener("click", () => setMuted(!(state.call && state.call.muted)));
 $("lang-switch").addEventListener("click", () => {
-  setLanguage(language() === "ja" ? "en" : "ja").catch((err) => console.error(err));
+  setLanguage(nextLanguage()).catch((err) => console.error(err));
 });
 $("error-retry").addEventListener("click", () => window.location.reload());
 document.addEventListener("i18n:change", () => {

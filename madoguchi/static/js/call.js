@@ -1,5 +1,5 @@
 // One WebRTC call between a booth (polite) and an agent (impolite), signalled through the Socket.IO "signal"
-// event. Shared by the kiosk and the console.
+// event. The call screen (callscreen.js) runs one for the kiosk and the console.
 //
 // Why perfect negotiation: either side may (re)negotiate at any time (both add tracks at once when the call
 // starts, a document camera is added later, ICE restarts after a network change); the polite side yields on
@@ -8,6 +8,7 @@
 // Peers that do not trickle (aiortc) send a complete SDP with candidates inside: nothing special is needed
 // beyond never assuming candidates will arrive. Candidates that arrive before their description are held.
 
+import { SEND } from "./events.js";
 import { request } from "./net.js";
 
 const MEDIA_TIMEOUT_MS = 10000;
@@ -147,13 +148,7 @@ export class Call {
 
   /** A fresh RTCPeerConnection with the local tracks (also used to rebuild after the peer reloaded). */
   buildConnection() {
-    if (this.pc) {
-      this.pc.onnegotiationneeded = null;
-      this.pc.onicecandidate = null;
-      this.pc.ontrack = null;
-      this.pc.onconnectionstatechange = null;
-      this.pc.close();
-    }
+    this.closeConnection();
     this.makingOffer = false;
     this.ignoreOffer = false;
     this.isSettingRemoteAnswerPending = false;
@@ -304,9 +299,13 @@ export class Call {
     }
   }
 
+  /**
+   * The only place a page sends a signal. When the server addresses signals (a `to` participant, for
+   * consultations with more than two), the addressee goes into this payload and nowhere else.
+   */
   async send(fields) {
     try {
-      await request(this.socket, "signal", { consultation_id: this.consultationId, ...fields });
+      await request(this.socket, SEND.SIGNAL, { consultation_id: this.consultationId, ...fields });
     } catch (err) {
       console.warn("call: signal not delivered", err.code || err);
     }
@@ -335,6 +334,16 @@ export class Call {
     this.localStream = null;
   }
 
+  /** Close the peer connection, deaf to its events first: a connection being replaced must not act any more. */
+  closeConnection() {
+    if (!this.pc) return;
+    this.pc.onnegotiationneeded = null;
+    this.pc.onicecandidate = null;
+    this.pc.ontrack = null;
+    this.pc.onconnectionstatechange = null;
+    this.pc.close();
+  }
+
   /** Hang up: close the connection, stop the camera, clear both video elements. Idempotent. */
   close() {
     if (this.closed) return;
@@ -342,13 +351,7 @@ export class Call {
     clearTimeout(this.firstOfferTimer);
     clearTimeout(this.answerTimer);
     clearTimeout(this.watchdog);
-    if (this.pc) {
-      this.pc.onnegotiationneeded = null;
-      this.pc.onicecandidate = null;
-      this.pc.ontrack = null;
-      this.pc.onconnectionstatechange = null;
-      this.pc.close();
-    }
+    this.closeConnection();
     this.stopLocalTracks();
     for (const video of [this.localVideo, this.remoteVideo]) {
       video.pause();
@@ -359,36 +362,4 @@ export class Call {
     this.earlySignals = [];
     this.heldCandidates = [];
   }
-}
-
-/**
- * The call view both pages run: one Call on the page's video elements, with the signals that arrived before
- * it replayed. `setNotice(key|null)` shows the page's notice over the video.
- */
-export function startCallView({ socket, message, polite, setNotice, onMediaProblem, earlySignals, label }) {
-  const call = new Call({
-    socket,
-    consultationId: message.consultation_id,
-    polite,
-    iceServers: message.ice_servers,
-    localVideo: document.getElementById("local-video"),
-    remoteVideo: document.getElementById("remote-video"),
-    onMediaProblem,
-    onConnectionState: (connection) => {
-      if (connection === "connected") setNotice(null);
-      else if (connection === "failed") setNotice("media.failed");
-    },
-  });
-  for (const signal of earlySignals.splice(0)) call.handleSignal(signal);
-  call.start().catch((err) => {
-    console.error(`${label}: call could not start`, err);
-    setNotice("media.failed");
-  });
-  return call;
-}
-
-/** Hang up and leave nothing on the video elements. */
-export function stopCallView(call) {
-  if (call) call.close();
-  for (const id of ["local-video", "remote-video"]) document.getElementById(id).srcObject = null;
 }

@@ -1,14 +1,19 @@
-// The text chat beside the video, shared by the kiosk and the console.
+// The text chat of every page: beside the video on the kiosk and the console, and the whole conversation on the
+// resident's phone.
 //
-// Why a class: both pages need the same rules.
+// Why a class: all three pages need the same rules.
 // - Lines are rendered by seq, once: a seq already shown is ignored, so the echo, a repeat and the transcript
 //   replayed in the state event after a reconnect can overlap freely and the gaps fill themselves.
 // - What someone types goes into an outbox (outbox.js) and shows at once at the bottom as a pending line
 //   (data-pending, a "sending" mark). It is sent, in order, until the server acknowledges it; after a lost ack
 //   or a dropped link it is sent again with the same client_id, so the server stores it exactly once.
 // - The recorded line replaces the pending one. The server's text is what stays on screen (resident text
-//   arrives masked), so a line acknowledged before its echo is shown provisionally and corrected by the echo.
+//   arrives masked), so a line acknowledged before its echo is shown provisionally and corrected by the echo
+//   (the resident's own page waits for the echo instead: it never shows a number before it is masked).
 // - clear() leaves nothing behind when a resident leaves.
+// What differs between the pages is passed in as small hooks, not by rewriting methods: the classes of a line,
+// extras under a line (the bot's suggestion buttons), what a line's payload carries (the resident's first line
+// opens a consultation, so it has no consultation id yet), what follows an ack, and where to scroll.
 
 import { firstKnownKey, t } from "./i18n.js";
 import { errorText, newClientId } from "./net.js";
@@ -17,8 +22,8 @@ import { Outbox } from "./outbox.js";
 const MAX_LINES = 500;
 const PENDING_KEYS = ["chat.pending", "booth.routes.sending"];
 
-/** "Sending…" under a line the server has not acknowledged yet (both chat panels use it). */
-export function pendingMark() {
+/** "Sending…" under a line the server has not acknowledged yet. */
+function pendingMark() {
   const mark = document.createElement("span");
   mark.className = "chat-pending-mark";
   const key = firstKnownKey(...PENDING_KEYS);
@@ -29,28 +34,65 @@ export function pendingMark() {
   return mark;
 }
 
+/** Kiosk and console: our own lines to one side, system notices in the middle. */
+function mineOrNotice(sender, me) {
+  if (sender === me) return ["mine"];
+  return sender === "system" ? ["notice"] : [];
+}
+
+/** Kiosk and console: a line belongs to the consultation on screen. */
+function consultationPayload({ text, consultationId }) {
+  return consultationId ? { consultation_id: consultationId, text } : null;
+}
+
 export class ChatPanel {
   /**
    * @param {object} options
    * @param {any} options.socket
    * @param {HTMLOListElement} options.log
-   * @param {HTMLFormElement} options.form
-   * @param {HTMLInputElement} options.input
-   * @param {HTMLButtonElement} options.button
+   * @param {HTMLFormElement|null} options.form  submitting it sends the draft (null: the page sends itself)
+   * @param {HTMLInputElement|HTMLTextAreaElement} options.input
    * @param {"resident"|"agent"} options.me  which sender is this page
-   * @param {Record<string, string>} options.senderKeys  i18n key of the label for each sender
+   * @param {Record<string, string>} options.senderKeys  i18n key of the label of "resident" and "agent" (the
+   *   bot and system notices are labelled alike on every page)
    * @param {() => string|null} options.consultationId
    * @param {(text: string) => void} options.onError
+   * @param {(sender: string, me: string) => string[]} [options.lineClasses]  classes beside "chat-line"
+   * @param {(item: HTMLLIElement, message: object) => void} [options.decorate]  extras under a recorded line
+   * @param {(draft: {text: string, consultationId: string|null}) => object|null} [options.payload]  what a
+   *   typed line sends besides its client_id; null refuses to send (default: needs a consultation)
+   * @param {boolean} [options.provisional]  show our words when the ack beats the echo (default true)
+   * @param {(item: object, ack: object) => void} [options.onAck]  after the server acknowledged a line
+   * @param {() => void} [options.onShown]  after a line (recorded or pending) was put in the log
+   * @param {() => void} [options.scroll]  bring the newest line into view (default: scroll the log)
    */
-  constructor({ socket, log, form, input, button, me, senderKeys, consultationId, onError }) {
-    this.socket = socket;
+  constructor({
+    socket,
+    log,
+    form,
+    input,
+    me,
+    senderKeys,
+    consultationId,
+    onError,
+    lineClasses = mineOrNotice,
+    decorate = () => {},
+    payload = consultationPayload,
+    provisional = true,
+    onAck = () => {},
+    onShown = () => {},
+    scroll = () => {
+      log.scrollTop = log.scrollHeight;
+    },
+  }) {
     this.log = log;
     this.input = input;
-    this.button = button;
     this.me = me;
-    this.senderKeys = senderKeys;
+    this.senderKeys = { bot: "chat.sender.bot", system: "chat.sender.system", ...senderKeys };
     this.consultationId = consultationId;
     this.onError = onError;
+    this.hooks = { lineClasses, decorate, payload, onAck, onShown, scroll };
+    this.showProvisional = provisional;
     this.shownFor = null; // the consultation whose lines are on screen
     this.seen = new Set(); // seqs on screen (or trimmed from the top) for shownFor
     this.lastSeq = 0; // the highest seq rendered for shownFor
@@ -63,7 +105,7 @@ export class ChatPanel {
         this.onError(errorText(err));
       },
     });
-    form.addEventListener("submit", (event) => {
+    form?.addEventListener("submit", (event) => {
       event.preventDefault();
       this.send();
     });
@@ -71,18 +113,27 @@ export class ChatPanel {
 
   /** Queue what is in the input; it goes now, or as soon as the link is back. */
   send() {
-    const consultationId = this.consultationId();
-    const text = this.input.value.trim();
-    if (!consultationId || !text) return;
-    const item = this.outbox.add({ consultation_id: consultationId, text, client_id: newClientId() });
-    if (!item) return; // far too many lines waiting; keep the draft
+    const item = this.say(this.input.value.trim());
+    if (!item) return; // nothing typed, nowhere to send it, or far too many lines waiting: keep the draft
     this.input.value = "";
     this.input.focus();
+  }
+
+  /** Queue a line (typed, or said for the person, e.g. "I want to talk to staff"); returns the outbox item. */
+  say(text) {
+    const consultationId = this.consultationId();
+    const fields = text ? this.hooks.payload({ text, consultationId }) : null;
+    if (!fields) return null;
+    const clientId = newClientId();
+    const item = this.outbox.add({ ...fields, client_id: clientId });
+    if (!item) return null;
     item.consultationId = consultationId;
-    item.element = this.pendingLine(text, item.clientId);
-    this.adopt(consultationId);
+    item.element = this.pendingLine(text, clientId);
+    if (consultationId) this.adopt(consultationId);
     this.log.append(item.element);
-    this.log.scrollTop = this.log.scrollHeight;
+    this.hooks.onShown();
+    this.hooks.scroll();
+    return item;
   }
 
   pendingLine(text, clientId) {
@@ -98,22 +149,27 @@ export class ChatPanel {
   acknowledged(item, ack) {
     item.element?.remove();
     const seq = Number(ack.seq);
-    if (item.consultationId !== this.shownFor || !Number.isInteger(seq) || this.seen.has(seq)) return;
-    // The ack beat the echo (or the echo was lost with the link): show our words until the server's arrive.
-    this.provisional.add(seq);
-    this.receive(
-      { consultation_id: item.consultationId, seq, sender: this.me, text: item.payload.text },
-      item.consultationId,
-      { provisional: true },
-    );
+    const showOurs = this.showProvisional && item.consultationId === this.shownFor;
+    if (showOurs && Number.isInteger(seq) && !this.seen.has(seq)) {
+      // The ack beat the echo (or the echo was lost with the link): show our words until the server's arrive.
+      this.provisional.add(seq);
+      this.receive(
+        { consultation_id: item.consultationId, seq, sender: this.me, text: item.payload.text },
+        item.consultationId,
+        { provisional: true },
+      );
+    }
+    this.hooks.onAck(item, ack);
   }
 
+  /** Show the lines of this consultation from now on: another one's recorded lines go, pending ones stay. */
   adopt(consultationId) {
     if (this.shownFor === consultationId) return;
     this.shownFor = consultationId;
     this.seen.clear();
     this.provisional.clear();
     this.lastSeq = 0;
+    delete this.log.dataset.lastSeq;
     for (const li of [...this.log.children]) if (!li.dataset.pending) li.remove();
   }
 
@@ -135,18 +191,19 @@ export class ChatPanel {
     this.log.dataset.lastSeq = String(this.lastSeq);
     const item = this.lineElement(message.sender, message.text);
     item.dataset.seq = String(seq);
+    this.hooks.decorate(item, message);
     // In seq order, above any line still waiting to be sent.
     const after = [...this.log.children].find((li) => li.dataset.pending || Number(li.dataset.seq) > seq);
     this.log.insertBefore(item, after || null);
     while (this.log.children.length > MAX_LINES) this.log.firstElementChild.remove();
-    this.log.scrollTop = this.log.scrollHeight;
+    this.hooks.onShown();
+    this.hooks.scroll();
   }
 
   lineElement(sender, text) {
     const item = document.createElement("li");
     item.className = "chat-line";
-    if (sender === this.me) item.classList.add("mine");
-    if (sender === "system") item.classList.add("notice");
+    item.classList.add(...this.hooks.lineClasses(sender, this.me));
     item.dataset.sender = sender;
     const label = document.createElement("span");
     label.className = "chat-sender";
@@ -155,7 +212,7 @@ export class ChatPanel {
     label.textContent = t(key);
     const body = document.createElement("span");
     body.className = "chat-text";
-    body.textContent = text; // never innerHTML: the text is whatever someone typed
+    body.textContent = String(text ?? ""); // never innerHTML: the text is whatever someone typed
     item.append(label, body);
     return item;
   }
@@ -170,8 +227,14 @@ export class ChatPanel {
     return this.outbox.pending.length;
   }
 
-  /** Forget everything: lines, the draft and any pending send. */
-  clear() {
+  /** Forget the lines typed but not yet sent, on screen and in the outbox (their conversation is over). */
+  dropPending() {
+    this.outbox.clear();
+    for (const li of this.log.querySelectorAll("li[data-pending]")) li.remove();
+  }
+
+  /** Forget everything: lines, any pending send and (unless keepDraft) the draft. */
+  clear({ keepDraft = false } = {}) {
     this.outbox.clear();
     this.log.replaceChildren();
     delete this.log.dataset.lastSeq;
@@ -179,6 +242,6 @@ export class ChatPanel {
     this.provisional.clear();
     this.lastSeq = 0;
     this.shownFor = null;
-    this.input.value = "";
+    if (!keepDraft) this.input.value = "";
   }
 }

@@ -2,17 +2,20 @@
 //
 // Why it is built this way: the server owns the agent's state and sends `agent.state` on connect and on every
 // change, so a reload or a dropped socket lands the agent back on the right view (offer, call or wrap-up)
-// without local bookkeeping. The ring is synthesised with WebAudio (no audio file to ship or fetch).
+// without local bookkeeping. The ring is ringer.js; the call itself is the call screen shared with the kiosk
+// (callscreen.js), on which the console is the impolite side and also shows text-only consultations.
 // A dropped link does not end a call: when the socket is back, or when the server says the resident's link is
 // back (peer.link), the console, as the impolite side, offers on a fresh peer connection (call.js resume());
 // the chat is replayed by seq and unsent lines go out again with their client_id (outbox.js).
 
 import { io } from "/static/vendor/socket.io.esm.min.js";
-import { startCallView, stopCallView } from "./call.js";
 import { Banner } from "./banner.js";
+import { CallScreen } from "./callscreen.js";
 import { ChatPanel } from "./chat.js";
-import { applyTranslations, firstKnownKey, formatClock, initI18n, t } from "./i18n.js";
+import { RECEIVE, SEND } from "./events.js";
+import { applyTranslations, formatClock, initI18n, t } from "./i18n.js";
 import { errorText, nowSeconds, request } from "./net.js";
+import { Ringer } from "./ringer.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -22,66 +25,12 @@ const state = {
   connected: false,
   offer: null, // the `offer` payload, plus receivedAt
   consultation: null, // {id, route, booth_name, place, language, urgent}
-  call: null,
-  earlySignals: [],
   queue: [], // QueueItem payloads
   queueReceivedAt: 0,
   offerTimer: null,
   stateSocketId: null, // the socket connection whose first agent.state was applied
 };
 const banner = new Banner($("banner"));
-const RECONNECTING_CALL_KEYS = ["console.conn.offline"];
-
-// -------------------------------------------------------------------------------------------- the ring
-
-class Ringer {
-  constructor() {
-    this.context = null;
-    this.timer = null;
-  }
-
-  /** Create the AudioContext inside a user gesture so the browser lets it play later. */
-  unlock() {
-    const AudioContextClass = window.AudioContext || window.webkitAudioContext;
-    if (!AudioContextClass) return;
-    if (!this.context) this.context = new AudioContextClass();
-    if (this.context.state === "suspended") this.context.resume().catch(() => {});
-  }
-
-  start() {
-    if (this.timer) return;
-    this.unlock();
-    const ringOnce = () => this.burst();
-    ringOnce();
-    this.timer = setInterval(ringOnce, 2500);
-  }
-
-  burst() {
-    const ctx = this.context;
-    if (!ctx) return;
-    const at = ctx.currentTime;
-    const gain = ctx.createGain();
-    gain.gain.setValueAtTime(0, at);
-    gain.connect(ctx.destination);
-    for (const [offset, length] of [[0, 0.35], [0.5, 0.35]]) {
-      const osc = ctx.createOscillator();
-      osc.type = "sine";
-      osc.frequency.setValueAtTime(880, at + offset);
-      osc.frequency.setValueAtTime(660, at + offset + length / 2);
-      osc.connect(gain);
-      gain.gain.setTargetAtTime(0.25, at + offset, 0.01);
-      gain.gain.setTargetAtTime(0, at + offset + length, 0.02);
-      osc.start(at + offset);
-      osc.stop(at + offset + length + 0.1);
-    }
-    setTimeout(() => gain.disconnect(), 1500);
-  }
-
-  stop() {
-    clearInterval(this.timer);
-    this.timer = null;
-  }
-}
 
 const ringer = new Ringer();
 
@@ -218,10 +167,10 @@ async function acceptOffer() {
   ringer.stop();
   for (const id of ["offer-accept", "offer-decline"]) $(id).disabled = true;
   try {
-    await request(socket, "offer.accept", { consultation_id: offer.consultation_id });
+    await request(socket, SEND.OFFER_ACCEPT, { consultation_id: offer.consultation_id });
     state.offer = null;
     beginConsultation({ ...offer, id: offer.consultation_id });
-    setCallNotice("media.connecting");
+    callScreen.setNotice("media.connecting");
     showView("call");
   } catch (err) {
     banner.show(errorText(err));
@@ -234,7 +183,7 @@ async function declineOffer() {
   if (!offer) return;
   for (const id of ["offer-accept", "offer-decline"]) $(id).disabled = true;
   try {
-    await request(socket, "offer.decline", { consultation_id: offer.consultation_id });
+    await request(socket, SEND.OFFER_DECLINE, { consultation_id: offer.consultation_id });
   } catch (err) {
     if (err.code !== "invalid_state" && err.code !== "not_found") banner.show(errorText(err));
   }
@@ -295,57 +244,9 @@ function renderHandoff(c) {
   $("handoff-summary").hidden = !urgent && !summary;
 }
 
-function startCall(message, { reconnected = false } = {}) {
-  if (state.call && state.call.consultationId === message.consultation_id && !state.call.closed) {
-    showView("call");
-    // Our link came back: offer on a fresh connection; the booth answers.
-    if (reconnected && state.call.resume({ own: true })) setCallNotice("media.connecting");
-    return;
-  }
-  stopCall();
-  beginConsultation({ id: message.consultation_id, peerName: message.peer?.display_name || "" });
-  setMuted(false);
-  $("call-view").dataset.media = message.media === false ? "false" : "true";
-  showView("call");
-  if (message.media === false) {
-    setCallNotice("console.call.text_only"); // a resident chatting from home: no camera on either side
-    return;
-  }
-  setCallNotice("media.connecting");
-  state.call = startCallView({
-    socket,
-    message,
-    polite: false,
-    setNotice: setCallNotice,
-    onMediaProblem: () => banner.show(t("media.unavailable")),
-    earlySignals: state.earlySignals,
-    label: "console",
-  });
-}
-
-function stopCall() {
-  stopCallView(state.call);
-  state.call = null;
-}
-
-function setCallNotice(key) {
-  const notice = $("call-notice");
-  notice.hidden = !key;
-  notice.textContent = key ? t(key) : "";
-  if (key) notice.dataset.i18n = key;
-  else delete notice.dataset.i18n;
-}
-
-function setMuted(muted) {
-  const isMuted = state.call ? state.call.setMuted(muted) : false;
-  $("mute").setAttribute("aria-pressed", String(isMuted));
-  $("mute").dataset.i18n = isMuted ? "media.unmute" : "media.mute";
-  $("mute").textContent = t($("mute").dataset.i18n);
-}
-
 function showWrapUp() {
-  stopCall();
-  setCallNotice(null);
+  callScreen.stop();
+  callScreen.setNotice(null);
   $("wrapup-chat-log").replaceChildren(...chat.lines());
   $("wrapup-error").hidden = true;
   showView("wrapup");
@@ -354,15 +255,9 @@ function showWrapUp() {
 async function endCall() {
   const c = state.consultation;
   if (!c) return;
-  $("end-call").disabled = true;
-  try {
-    await request(socket, "consultation.end", { consultation_id: c.id });
-    showWrapUp();
-  } catch (err) {
-    banner.show(errorText(err));
-  } finally {
-    $("end-call").disabled = false;
-  }
+  const err = await callScreen.hangUp(c.id);
+  if (err) banner.show(errorText(err));
+  else showWrapUp();
 }
 
 async function submitWrapUp(event) {
@@ -379,7 +274,7 @@ async function submitWrapUp(event) {
   }
   $("wrapup-submit").disabled = true;
   try {
-    await request(socket, "wrapup.submit", { consultation_id: c.id, disposition, note: $("wrapup-note").value });
+    await request(socket, SEND.WRAPUP_SUBMIT, { consultation_id: c.id, disposition, note: $("wrapup-note").value });
     finishConsultation();
     banner.show(t("console.wrapup.saved"));
   } catch (err) {
@@ -392,9 +287,9 @@ async function submitWrapUp(event) {
 
 /** Forget the finished consultation: chat, transcript copy, form, details. */
 function finishConsultation() {
-  stopCall();
+  callScreen.stop();
   state.consultation = null;
-  state.earlySignals = [];
+  callScreen.forgetSignals();
   chat.clear();
   $("wrapup-chat-log").replaceChildren();
   $("wrapup-form").reset();
@@ -416,7 +311,7 @@ function applyAgentState(message) {
     beginConsultation({ ...view, id });
     for (const line of view.chat || []) chat.receive(line, id);
     if (view.state === "active") {
-      if (view.call) startCall(view.call, { reconnected }); // the same call, its media renegotiated
+      if (view.call) callScreen.start(view.call, { reconnected }); // the same call, its media renegotiated
       else showView("call");
     } else if (view.state === "wrap_up") {
       if (state.view !== "wrapup") showWrapUp();
@@ -443,7 +338,7 @@ function activityOf(message) {
 async function changeStatus(status) {
   ringer.unlock(); // a click is the user gesture the browser wants before audio may play
   try {
-    const ack = await request(socket, "agent.status", { status });
+    const ack = await request(socket, SEND.AGENT_STATUS, { status });
     if (!state.consultation && !state.offer) setStatus(ack.status || status);
   } catch (err) {
     banner.show(errorText(err));
@@ -456,18 +351,29 @@ await initI18n();
 
 const socket = io("/agent", { transports: ["websocket", "polling"], reconnectionDelayMax: 10000 });
 
+const callScreen = new CallScreen({
+  socket,
+  polite: false,
+  label: "console",
+  banner,
+  reconnectingKeys: ["console.conn.offline"],
+  textOnlyNotice: "console.call.text_only", // a resident chatting from home: no camera on either side
+  show: () => showView("call"),
+  onStart: (message) => {
+    beginConsultation({ id: message.consultation_id, peerName: message.peer?.display_name || "" });
+    $("call-view").dataset.media = message.media === false ? "false" : "true";
+  },
+});
+
 const chat = new ChatPanel({
   socket,
   log: $("chat-log"),
   form: $("chat-form"),
   input: $("chat-input"),
-  button: $("chat-send"),
   me: "agent",
   senderKeys: {
     resident: "console.chat.resident",
     agent: "console.chat.me",
-    bot: "chat.sender.bot",
-    system: "chat.sender.system",
   },
   consultationId: () => state.consultation?.id ?? null,
   onError: (text) => banner.show(text),
@@ -476,16 +382,14 @@ const chat = new ChatPanel({
 socket.on("connect", () => {
   state.connected = true;
   banner.hide();
-  if (RECONNECTING_CALL_KEYS.includes($("call-notice").dataset.i18n)) {
-    setCallNotice($("call-view").dataset.media === "false" ? "console.call.text_only" : "media.connecting");
-  }
+  callScreen.linkUp();
   setStatus(state.status === "offline" ? "away" : state.status);
 });
 socket.on("disconnect", () => {
   state.connected = false;
   setStatus("offline");
   banner.show(t("console.conn.offline"), { sticky: true });
-  if (state.view === "call") setCallNotice(firstKnownKey(...RECONNECTING_CALL_KEYS));
+  if (state.view === "call") callScreen.linkDown();
 });
 socket.on("connect_error", () => {
   if (socket.active) return; // network trouble; the client retries by itself
@@ -495,37 +399,33 @@ socket.on("connect_error", () => {
   setTimeout(() => window.location.assign("/login"), 3000);
 });
 
-socket.on("agent.state", applyAgentState);
-socket.on("queue.snapshot", (message) => {
+socket.on(RECEIVE.AGENT_STATE, applyAgentState);
+socket.on(RECEIVE.QUEUE_SNAPSHOT, (message) => {
   state.queue = Array.isArray(message.items) ? message.items : [];
   state.queueReceivedAt = nowSeconds();
   renderQueue();
 });
-socket.on("offer", (message) => {
+socket.on(RECEIVE.OFFER, (message) => {
   if (!state.consultation) showOffer(message);
 });
-socket.on("offer.withdrawn", (message) => {
+socket.on(RECEIVE.OFFER_WITHDRAWN, (message) => {
   if (state.offer?.consultation_id !== message.consultation_id) return;
   banner.show(t("console.offer.withdrawn"));
   dropOffer();
 });
-socket.on("call.start", startCall);
-socket.on("signal", (message) => {
-  if (state.call && state.call.consultationId === message.consultation_id) state.call.handleSignal(message);
-  else if (state.earlySignals.length < 200) state.earlySignals.push(message);
-});
-socket.on("chat.message", (message) => chat.receive(message, state.consultation?.id));
-socket.on("peer.link", (message) => {
+socket.on(RECEIVE.CALL_START, (message) => callScreen.start(message));
+socket.on(RECEIVE.SIGNAL, (message) => callScreen.signal(message));
+socket.on(RECEIVE.CHAT_MESSAGE, (message) => chat.receive(message, state.consultation?.id));
+socket.on(RECEIVE.PEER_LINK, (message) => {
   if (message.consultation_id !== state.consultation?.id) return;
   // The resident's link is back: they rebuilt their connection, so we offer on a fresh one.
-  if (message.connected && state.call?.resume({ own: false })) setCallNotice("media.connecting");
-  else setCallNotice(message.connected ? null : "media.peer_lost");
-  if (!message.connected && $("call-view").dataset.media === "false") banner.show(t("media.peer_lost"));
+  callScreen.peerLink(message.connected);
+  if (!message.connected && callScreen.textOnly) banner.show(t("media.peer_lost")); // no video to put it on
 });
-socket.on("call.end", (message) => {
+socket.on(RECEIVE.CALL_END, (message) => {
   if (message.consultation_id !== state.consultation?.id) return;
   if (state.view === "call") showWrapUp();
-  else stopCall();
+  else callScreen.stop();
 });
 
 $("status-available").addEventListener("click", () => changeStatus("available"));
@@ -533,7 +433,6 @@ $("status-away").addEventListener("click", () => changeStatus("away"));
 $("offer-accept").addEventListener("click", acceptOffer);
 $("offer-decline").addEventListener("click", declineOffer);
 $("end-call").addEventListener("click", endCall);
-$("mute").addEventListener("click", () => setMuted(!(state.call && state.call.muted)));
 $("wrapup-form").addEventListener("submit", submitWrapUp);
 document.addEventListener("i18n:change", () => {
   renderQueue();

@@ -6,6 +6,7 @@
 // (disconnect or timeout) stays at the head and is sent again with the same client_id when the socket is back.
 // A refusal (the consultation ended, the text is invalid) drops the line and is reported; it is never retried.
 
+import { SEND } from "./events.js";
 import { request } from "./net.js";
 
 const RETRY_AFTER_TIMEOUT_MS = 1000;
@@ -25,7 +26,7 @@ export class Outbox {
    * @param {(item: object, err: Error) => void} options.onReject  the server refused it; it is dropped
    * @param {() => void} [options.onChange]  the set of pending lines changed
    */
-  constructor({ socket, event = "chat.send", onAck, onReject, onChange }) {
+  constructor({ socket, event = SEND.CHAT_SEND, onAck, onReject, onChange }) {
     this.socket = socket;
     this.event = event;
     this.onAck = onAck;

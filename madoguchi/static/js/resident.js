@@ -2,52 +2,40 @@
 //
 // Why it is built this way:
 // - Residents are anonymous. The server gives a resume token in `resident.state`; it is kept in
-//   sessionStorage (this tab only, gone when the tab closes) and sent as auth {resume} on every (re)connect,
-//   so a reload or a dropped mobile link brings back the same conversation.
+//   sessionStorage (this tab only, gone when the tab closes; tabmemory.js) and sent as auth {resume} on every
+//   (re)connect, so a reload or a dropped mobile link brings back the same conversation.
 // - The server is the source of truth: `resident.state` after each connect decides the phase (bot, waiting,
 //   talking) and replays the transcript. Lines are shown only as the server echoes them, so the resident sees
 //   exactly what was recorded, with their 個人番号 already masked.
-// - The transcript replay carries no bot extras (suggestions, hotlines), so those are remembered per line in
-//   sessionStorage; they are the town's own texts, never anything the resident typed.
+// - The conversation is the shared chat panel (chat.js), given the resident's hooks: lines styled by sender,
+//   the bot's suggestion buttons under its lines, a first line that opens the consultation (no id yet), no
+//   provisional text before the masked echo, and the whole page scrolling rather than the log.
+// - The transcript replay carries no bot extras (suggestions, links, the danger question, hotlines), so those
+//   are remembered per line in sessionStorage; they are the town's own texts, never anything the resident typed.
 // - Text from anyone is put on screen with textContent only; line breaks survive through CSS (pre-wrap).
-// - A bot line with urgent:true shows 110/119 and the hotlines at once, and they stay until "start over".
-//   So does the bot's danger question (safety_check:true), which also offers はい/いいえ buttons.
-// - What the resident types goes into an outbox (outbox.js) and shows at once as a pending line; it is sent in
-//   order until acknowledged, again with the same client_id after a dropped link, so it is stored once. Lines
-//   are rendered by seq, once, so the echo and the replay in resident.state can overlap and fill any gap.
+// - A bot line with urgent:true shows 110/119 and the hotlines at once (hotlines.js), and they stay until
+//   "start over". So does the bot's danger question (safety_check:true), which also offers はい/いいえ buttons.
+// - The bot's lines show their phone numbers as tel: links and the answer's knowledge-base links under them
+//   (the chat panel's decorate hook; still textContent and DOM nodes only).
 
 import { io } from "/static/vendor/socket.io.esm.min.js";
 import { Banner } from "./banner.js";
-import { pendingMark } from "./chat.js";
-import { applyTranslations, firstKnownKey, initI18n, language, setLanguage, t } from "./i18n.js";
-import { errorText, newClientId, request } from "./net.js";
-import { Outbox } from "./outbox.js";
+import { ChatPanel } from "./chat.js";
+import { RECEIVE, SEND } from "./events.js";
+import { hotlineItems, telHref } from "./hotlines.js";
+import { applyTranslations, firstKnownKey, initI18n, language, nextLanguage, setLanguage, t } from "./i18n.js";
+import { errorText, request } from "./net.js";
+import { TabMemory } from "./tabmemory.js";
 
 const $ = (id) => document.getElementById(id);
 
 const municipalityId = document.body.dataset.municipalityId;
 const MAX_CHARS = Number(document.body.dataset.maxChars || 1000);
-const STORE_PREFIX = `madoguchi.resident.${municipalityId}.`;
-const RESUME_KEY = `${STORE_PREFIX}resume`;
-const BOT_KEY = `${STORE_PREFIX}bot`; // {consultation_id, lines: {seq: bot}, hotlines: [...]}
-const LANG_KEY = `${STORE_PREFIX}lang`;
-const MAX_REMEMBERED_BOT_LINES = 40;
-const MAX_LINES = 500;
 const WAITING_STATES = new Set(["waiting", "offered"]);
-const SENDER_KEYS = {
-  resident: "resident.sender.me",
-  agent: "resident.sender.agent",
-  bot: "chat.sender.bot",
-  system: "chat.sender.system",
-};
 const RECONNECTING_WAITING_KEYS = ["resident.reconnecting.waiting", "error.offline"];
-const FALLBACK_HOTLINES = [
-  { id: "police", nameKey: "resident.hotline.police", number: "110", when: "" },
-  { id: "fire", nameKey: "resident.hotline.fire", number: "119", when: "" },
-];
 
 let socket = null; // created after the catalog is loaded, below
-let outbox = null; // lines typed but not yet acknowledged (created with the socket)
+let chat = null; // the conversation (created with the socket)
 
 const state = {
   phase: "start", // start | bot | waiting | talking | closed
@@ -60,60 +48,11 @@ const state = {
   closedReason: null,
   urgent: false,
   hotlines: [],
-  seen: new Set(),
-  lastSeq: 0, // the highest seq rendered for this consultation
   sending: false,
   followNewest: true,
 };
 const banner = new Banner($("banner"), { defaultKind: "error" });
-
-// ------------------------------------------------------------------------------------------- storage
-
-function storageGet(key) {
-  try {
-    return window.sessionStorage.getItem(key);
-  } catch {
-    return null; // private mode or storage disabled: the chat still works, only a reload forgets it
-  }
-}
-
-function storageSet(key, value) {
-  try {
-    if (value === null) window.sessionStorage.removeItem(key);
-    else window.sessionStorage.setItem(key, value);
-  } catch {
-    /* see storageGet */
-  }
-}
-
-function rememberedBot() {
-  try {
-    const raw = JSON.parse(storageGet(BOT_KEY) || "null");
-    if (raw && typeof raw === "object" && raw.lines && typeof raw.lines === "object") return raw;
-  } catch {
-    /* a damaged entry is simply forgotten */
-  }
-  return null;
-}
-
-function rememberBotLine(consultationId, seq, bot) {
-  const stored = rememberedBot();
-  const memory =
-    stored && stored.consultation_id === consultationId
-      ? stored
-      : { consultation_id: consultationId, lines: {}, hotlines: [] };
-  memory.lines[String(seq)] = {
-    action: bot.action,
-    urgent: bot.urgent === true,
-    safety_check: bot.safety_check === true,
-    suggestions: Array.isArray(bot.suggestions) ? bot.suggestions : [],
-    links: Array.isArray(bot.links) ? bot.links : [],
-  };
-  const seqs = Object.keys(memory.lines).map(Number).sort((a, b) => a - b);
-  for (const old of seqs.slice(0, Math.max(0, seqs.length - MAX_REMEMBERED_BOT_LINES))) delete memory.lines[String(old)];
-  if (Array.isArray(bot.hotlines) && bot.hotlines.length) memory.hotlines = bot.hotlines;
-  storageSet(BOT_KEY, JSON.stringify(memory));
-}
+const memory = new TabMemory(municipalityId);
 
 // -------------------------------------------------------------------------------------------- banner
 
@@ -206,11 +145,6 @@ function renderClosed() {
 
 // -------------------------------------------------------------------------------------- urgent banner
 
-function telHref(number) {
-  const dialable = String(number).replace(/[^0-9#*+]/g, "");
-  return `tel:${dialable.replace(/#/g, "%23")}`;
-}
-
 function showUrgent(hotlines) {
   state.urgent = true;
   if (Array.isArray(hotlines) && hotlines.length) state.hotlines = hotlines;
@@ -219,47 +153,8 @@ function showUrgent(hotlines) {
 }
 
 function renderUrgent() {
-  const banner = $("urgent-banner");
-  banner.hidden = !state.urgent;
-  if (!state.urgent) {
-    $("hotlines").replaceChildren();
-    return;
-  }
-  // 110 and 119 always, even if the server's list were ever missing them (e.g. storage was unavailable).
-  const lines = [...state.hotlines];
-  for (const fallback of FALLBACK_HOTLINES) {
-    if (!lines.some((h) => String(h.number) === fallback.number)) {
-      lines.unshift({ ...fallback, name: t(fallback.nameKey) });
-    }
-  }
-  const emergency = lines.filter((h) => ["110", "119"].includes(String(h.number)));
-  const others = lines.filter((h) => !["110", "119"].includes(String(h.number)));
-  emergency.sort((a, b) => String(a.number).localeCompare(String(b.number)));
-  const items = [...emergency, ...others].map((hotline) => {
-    const li = document.createElement("li");
-    li.className = emergency.includes(hotline) ? "hotline hotline-emergency" : "hotline";
-    const link = document.createElement("a");
-    link.className = "hotline-link";
-    link.href = telHref(hotline.number);
-    link.dataset.number = String(hotline.number);
-    link.setAttribute("aria-label", t("resident.urgent.call", { name: hotline.name, number: hotline.number }));
-    const number = document.createElement("span");
-    number.className = "hotline-number";
-    number.textContent = String(hotline.number);
-    const name = document.createElement("span");
-    name.className = "hotline-name";
-    name.textContent = String(hotline.name || "");
-    link.append(number, name);
-    li.append(link);
-    if (hotline.when && !emergency.includes(hotline)) {
-      const when = document.createElement("span");
-      when.className = "hotline-when";
-      when.textContent = String(hotline.when);
-      li.append(when);
-    }
-    return li;
-  });
-  $("hotlines").replaceChildren(...items);
+  $("urgent-banner").hidden = !state.urgent;
+  $("hotlines").replaceChildren(...(state.urgent ? hotlineItems(state.hotlines) : []));
 }
 
 // ------------------------------------------------------------------------------------------- the log
@@ -317,61 +212,45 @@ function safetyButtons() {
     return button;
   });
   for (const button of buttons) {
-    button.addEventListener("click", async () => {
+    button.addEventListener("click", () => {
       if (state.phase !== "bot") return;
       for (const b of buttons) b.disabled = true;
-      await say(button.textContent, { fromInput: false });
+      chat.say(button.textContent);
     });
   }
   row.append(...buttons);
   return row;
 }
 
-function addLine(message, bot) {
-  if (state.seen.has(message.seq)) return;
-  state.seen.add(message.seq);
-  const item = document.createElement("li");
-  item.className = `chat-line from-${message.sender}`;
-  item.dataset.sender = message.sender;
-  item.dataset.seq = String(message.seq);
-  const label = document.createElement("span");
-  label.className = "chat-sender";
-  const key = SENDER_KEYS[message.sender] || "chat.sender.system";
-  label.dataset.i18n = key;
-  label.textContent = t(key);
-  const body = document.createElement("span");
-  body.className = "chat-text";
-  if (message.sender === "bot") body.append(...withPhoneLinks(String(message.text ?? "")));
-  else body.textContent = String(message.text ?? ""); // never innerHTML: text is whatever someone typed
-  item.append(label, body);
-  if (bot && Array.isArray(bot.links) && bot.links.length) item.append(linkList(bot.links));
-  if (bot && bot.safety_check === true) item.append(safetyButtons());
-  if (bot && Array.isArray(bot.suggestions) && bot.suggestions.length) {
-    const choices = document.createElement("div");
-    choices.className = "suggestions";
-    for (const suggestion of bot.suggestions) {
-      if (!suggestion || typeof suggestion.entry_id !== "string") continue;
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "btn suggestion";
-      button.dataset.testid = "bot-suggestion";
-      button.dataset.entryId = suggestion.entry_id;
-      button.textContent = String(suggestion.title || "");
-      button.addEventListener("click", () => chooseSuggestion(suggestion.entry_id, button));
-      choices.append(button);
-    }
-    item.append(choices);
+/** The chat panel's decorate hook: what the bot's line carries besides its text. */
+function decorateLine(item, message) {
+  if (message.sender !== "bot") return;
+  const body = item.querySelector(".chat-text");
+  if (body) body.replaceChildren(...withPhoneLinks(String(message.text ?? "")));
+  const bot = message.bot;
+  if (!bot) return;
+  if (Array.isArray(bot.links) && bot.links.length) item.append(linkList(bot.links));
+  if (bot.safety_check === true) item.append(safetyButtons());
+  addSuggestions(item, bot);
+}
+
+/** The bot's suggestions under its line, each a button that asks for that answer. */
+function addSuggestions(item, bot) {
+  if (!Array.isArray(bot.suggestions) || !bot.suggestions.length) return;
+  const choices = document.createElement("div");
+  choices.className = "suggestions";
+  for (const suggestion of bot.suggestions) {
+    if (!suggestion || typeof suggestion.entry_id !== "string") continue;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn suggestion";
+    button.dataset.testid = "bot-suggestion";
+    button.dataset.entryId = suggestion.entry_id;
+    button.textContent = String(suggestion.title || "");
+    button.addEventListener("click", () => chooseSuggestion(suggestion.entry_id, button));
+    choices.append(button);
   }
-  const log = $("chat-log");
-  state.lastSeq = Math.max(state.lastSeq, message.seq);
-  log.dataset.lastSeq = String(state.lastSeq);
-  // In seq order, above any line still waiting to be sent.
-  const after = [...log.children].find((li) => li.dataset.pending || Number(li.dataset.seq) > message.seq);
-  log.insertBefore(item, after || null);
-  while (log.children.length > MAX_LINES) log.firstElementChild.remove();
-  $("intro").hidden = true;
-  renderControls();
-  scrollToNewest();
+  item.append(choices);
 }
 
 function scrollToNewest() {
@@ -395,12 +274,8 @@ function followNewestOnResize() {
   }
 }
 
-function clearConversation() {
-  outbox?.clear();
-  $("chat-log").replaceChildren();
-  delete $("chat-log").dataset.lastSeq;
-  state.seen.clear();
-  state.lastSeq = 0;
+/** Forget the conversation's state (not its lines): the phase's details, the urgent numbers, the bot's extras. */
+function forgetConversation() {
   state.consultationId = null;
   state.position = null;
   state.waitEstimate = null;
@@ -410,18 +285,21 @@ function clearConversation() {
   state.closedReason = null;
   state.urgent = false;
   state.hotlines = [];
-  storageSet(BOT_KEY, null);
+  memory.forgetBot();
+}
+
+/** Forget the conversation and its lines, pending ones included; the draft stays. */
+function clearConversation() {
+  chat.clear({ keepDraft: true });
+  forgetConversation();
 }
 
 function adoptConsultation(consultationId) {
   if (state.consultationId === consultationId) return;
   if (state.consultationId !== null || state.phase === "closed") {
-    const pending = [...$("chat-log").querySelectorAll("li[data-pending]")];
-    const queued = outbox.pending;
-    clearConversation();
-    // Lines typed before the server named the new conversation belong to it: keep them going.
-    for (const item of queued) outbox.add(item.payload, { element: item.element });
-    $("chat-log").append(...pending);
+    // Lines typed before the server named the new conversation belong to it: they stay and keep going.
+    forgetConversation();
+    chat.adopt(consultationId);
   }
   state.consultationId = consultationId;
   if (state.phase === "start" || state.phase === "closed") setPhase("bot");
@@ -429,7 +307,7 @@ function adoptConsultation(consultationId) {
 
 // ------------------------------------------------------------------------------------------- actions
 
-async function send() {
+function send() {
   const input = $("chat-input");
   const text = input.value.trim();
   if (!text) return;
@@ -438,54 +316,15 @@ async function send() {
     input.focus();
     return;
   }
-  await say(text, { fromInput: true });
-}
-
-async function say(text, { fromInput }) {
-  const clientId = newClientId();
-  const element = pendingLine(text, clientId);
-  const item = outbox.add({ text, client_id: clientId, language: language() }, { element });
-  if (!item) return; // far too many lines waiting; keep the draft
-  if (fromInput) {
-    $("chat-input").value = "";
-    updateCount();
-    $("chat-input").focus();
-  }
-  $("chat-log").append(element);
-  $("intro").hidden = true;
-  scrollToNewest();
-}
-
-/** A line the resident typed that the server has not acknowledged yet, with a "sending" mark. */
-function pendingLine(text, clientId) {
-  const item = document.createElement("li");
-  item.className = "chat-line from-resident pending";
-  item.dataset.sender = "resident";
-  item.dataset.pending = "true";
-  item.dataset.clientId = clientId;
-  item.style.opacity = "0.6"; // CSSOM, allowed by the page's CSP
-  const label = document.createElement("span");
-  label.className = "chat-sender";
-  label.dataset.i18n = SENDER_KEYS.resident;
-  label.textContent = t(SENDER_KEYS.resident);
-  const body = document.createElement("span");
-  body.className = "chat-text";
-  body.textContent = text; // never innerHTML
-  item.append(label, body, pendingMark());
-  return item;
+  chat.send();
+  updateCount();
 }
 
 function lineAcknowledged(item, ack) {
-  item.element?.remove(); // the recorded (masked) line comes as chat.message or in the replay
+  // The recorded (masked) line comes as chat.message or in the replay; the pending one is gone already.
   if (typeof ack.consultation_id === "string") adoptConsultation(ack.consultation_id);
   if (ack.masked) banner.show(t("resident.masked_note"), { kind: "info" });
   if (Number.isInteger(ack.position)) queued(ack.position, ack.wait_estimate_s ?? null);
-  renderControls();
-}
-
-function lineRefused(item, err) {
-  item.element?.remove();
-  banner.show(errorText(err));
   renderControls();
 }
 
@@ -493,13 +332,13 @@ async function askForPerson() {
   if (state.sending) return;
   if (!state.consultationId) {
     // Nothing said yet: the words themselves ask for a person, and the bot hands over at once.
-    await say(t("resident.handoff.ask_text"), { fromInput: false });
+    chat.say(t("resident.handoff.ask_text"));
     return;
   }
   state.sending = true;
   renderControls();
   try {
-    const ack = await request(socket, "handoff.request", { consultation_id: state.consultationId });
+    const ack = await request(socket, SEND.HANDOFF_REQUEST, { consultation_id: state.consultationId });
     queued(ack.position, ack.wait_estimate_s ?? null);
   } catch (err) {
     banner.show(errorText(err));
@@ -513,7 +352,7 @@ async function chooseSuggestion(entryId, button) {
   if (!state.consultationId || state.phase !== "bot") return;
   button.disabled = true;
   try {
-    await request(socket, "suggestion.choose", { consultation_id: state.consultationId, entry_id: entryId });
+    await request(socket, SEND.SUGGESTION_CHOOSE, { consultation_id: state.consultationId, entry_id: entryId });
   } catch (err) {
     banner.show(errorText(err));
   } finally {
@@ -528,27 +367,16 @@ function queued(position, waitEstimate) {
   else renderWaiting();
 }
 
-async function cancelWaiting() {
+/** Stop waiting (consultation.cancel) or end the talk (consultation.end), the button held down meanwhile. */
+async function leave(button, event) {
   if (!state.consultationId) return;
-  $("cancel-waiting").disabled = true;
+  button.disabled = true;
   try {
-    await request(socket, "consultation.cancel", { consultation_id: state.consultationId });
+    await request(socket, event, { consultation_id: state.consultationId });
   } catch (err) {
     banner.show(errorText(err));
   } finally {
-    $("cancel-waiting").disabled = false;
-  }
-}
-
-async function endTalk() {
-  if (!state.consultationId) return;
-  $("chat-end").disabled = true;
-  try {
-    await request(socket, "consultation.end", { consultation_id: state.consultationId });
-  } catch (err) {
-    banner.show(errorText(err));
-  } finally {
-    $("chat-end").disabled = false;
+    button.disabled = false;
   }
 }
 
@@ -572,26 +400,28 @@ function updateCount() {
 // ------------------------------------------------------------------------------------ server messages
 
 function applyResidentState(message) {
-  if (typeof message.resume_token === "string") storageSet(RESUME_KEY, message.resume_token);
+  if (typeof message.resume_token === "string") memory.set("resume", message.resume_token);
   const view = message.consultation;
   if (!view) {
     // Nothing open on the server: a conversation we were showing ended while the link was down. Lines typed
     // for it meanwhile are not sent (they would start a new conversation nobody asked for).
     if (state.consultationId && state.phase !== "closed") {
-      outbox.clear();
-      for (const li of $("chat-log").querySelectorAll("li[data-pending]")) li.remove();
+      chat.dropPending();
       setPhase("closed");
     } else {
       render();
     }
     return;
   }
-  const memory = rememberedBot(); // read before anything is cleared
-  if (state.consultationId !== null && state.consultationId !== view.consultation_id) clearConversation();
-  state.consultationId = view.consultation_id;
-  const botLines = memory && memory.consultation_id === view.consultation_id ? memory.lines : {};
-  for (const line of view.chat || []) addLine(line, botLines[String(line.seq)] || null);
-  if (view.urgent) showUrgent(memory && memory.consultation_id === view.consultation_id ? memory.hotlines : []);
+  const remembered = memory.bot(); // read before anything is cleared
+  const id = view.consultation_id;
+  if (state.consultationId !== null && state.consultationId !== id) clearConversation();
+  state.consultationId = id;
+  const extras = remembered && remembered.consultation_id === id ? remembered : { lines: {}, hotlines: [] };
+  for (const line of view.chat || []) {
+    chat.receive({ ...line, consultation_id: id, bot: extras.lines[String(line.seq)] || null }, id);
+  }
+  if (view.urgent) showUrgent(extras.hotlines);
   state.offered = view.state === "offered";
   if (WAITING_STATES.has(view.state)) {
     state.position = view.position ?? null;
@@ -609,8 +439,8 @@ function onChatMessage(message) {
   if (state.consultationId === null && state.phase !== "closed") adoptConsultation(message.consultation_id);
   if (message.consultation_id !== state.consultationId) return;
   const bot = message.sender === "bot" && message.bot && typeof message.bot === "object" ? message.bot : null;
-  if (bot) rememberBotLine(message.consultation_id, message.seq, bot);
-  addLine(message, bot);
+  if (bot) memory.rememberBotLine(message.consultation_id, message.seq, bot);
+  chat.receive({ ...message, bot }, state.consultationId);
   if (bot && (bot.urgent === true || bot.safety_check === true)) showUrgent(bot.hotlines);
 }
 
@@ -637,18 +467,40 @@ function onClosed(message) {
 // ------------------------------------------------------------------------------------------- start-up
 
 await initI18n();
-const storedLanguage = storageGet(LANG_KEY);
+const storedLanguage = memory.get("lang");
 if (storedLanguage && storedLanguage !== language() && !new URLSearchParams(location.search).has("lang")) {
   await setLanguage(storedLanguage).catch(() => null);
 }
 
 socket = io("/resident", {
-  auth: (cb) => cb({ resume: storageGet(RESUME_KEY) || undefined, municipality: municipalityId }),
+  auth: (cb) => cb({ resume: memory.get("resume") || undefined, municipality: municipalityId }),
   transports: ["websocket", "polling"],
   reconnectionDelayMax: 10000,
 });
 
-outbox = new Outbox({ socket, onAck: lineAcknowledged, onReject: lineRefused });
+chat = new ChatPanel({
+  socket,
+  log: $("chat-log"),
+  form: null, // send() below checks the length first
+  input: $("chat-input"),
+  me: "resident",
+  senderKeys: { resident: "resident.sender.me", agent: "resident.sender.agent" },
+  consultationId: () => state.consultationId,
+  onError: (text) => {
+    banner.show(text);
+    renderControls();
+  },
+  lineClasses: (sender) => [`from-${sender}`],
+  decorate: decorateLine,
+  payload: ({ text }) => ({ text, language: language() }), // the first line opens the consultation
+  provisional: false, // our words show once masked, as the server recorded them
+  onAck: lineAcknowledged,
+  onShown: () => {
+    $("intro").hidden = true;
+    renderControls();
+  },
+  scroll: scrollToNewest,
+});
 
 socket.on("connect", () => {
   banner.hide();
@@ -666,16 +518,16 @@ socket.on("connect_error", (err) => {
   const code = err?.data?.code;
   banner.show(code === "not_found" ? t("resident.error.unknown_town") : errorText({ code }), { sticky: true });
 });
-socket.on("resident.state", applyResidentState);
-socket.on("chat.message", onChatMessage);
-socket.on("queue.position", onQueuePosition);
-socket.on("call.start", onCallStart);
-socket.on("peer.link", (message) => {
+socket.on(RECEIVE.RESIDENT_STATE, applyResidentState);
+socket.on(RECEIVE.CHAT_MESSAGE, onChatMessage);
+socket.on(RECEIVE.QUEUE_POSITION, onQueuePosition);
+socket.on(RECEIVE.CALL_START, onCallStart);
+socket.on(RECEIVE.PEER_LINK, (message) => {
   if (message.consultation_id !== state.consultationId) return;
   state.peerLost = !message.connected;
   renderTalking();
 });
-socket.on("consultation.closed", onClosed);
+socket.on(RECEIVE.CONSULTATION_CLOSED, onClosed);
 
 $("chat-form").addEventListener("submit", (event) => {
   event.preventDefault();
@@ -690,14 +542,14 @@ $("chat-input").addEventListener("keydown", (event) => {
 });
 $("chat-input").addEventListener("input", updateCount);
 $("handoff-request").addEventListener("click", askForPerson);
-$("cancel-waiting").addEventListener("click", cancelWaiting);
-$("chat-end").addEventListener("click", endTalk);
+$("cancel-waiting").addEventListener("click", () => leave($("cancel-waiting"), SEND.CONSULTATION_CANCEL));
+$("chat-end").addEventListener("click", () => leave($("chat-end"), SEND.CONSULTATION_END));
 $("chat-restart").addEventListener("click", startOver);
 $("lang-switch").addEventListener("click", async () => {
-  const next = language() === "ja" ? "en" : "ja";
+  const next = nextLanguage();
   try {
     await setLanguage(next);
-    storageSet(LANG_KEY, next);
+    memory.set("lang", next);
   } catch {
     banner.show(t("error.offline"));
   }

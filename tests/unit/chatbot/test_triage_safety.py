@@ -12,7 +12,7 @@ import pytest
 from madoguchi.chatbot.engine import TriageEngine, Turn
 from madoguchi.chatbot.knowledge import KnowledgeBase, load_knowledge_base
 from madoguchi.chatbot.model import Example, FastScorer, FlagModel, ModelConfig, fold_for_model, train
-from madoguchi.chatbot.routes import RouteId
+from madoguchi.domain.routes import RouteId
 
 QUESTION_JA = "いま、あなたや だれかが 危ない 状態ですか？"
 

@@ -1,0 +1,184 @@
+// The call screen of the kiosk and the console: the video stage (templates/_call.html), its notice, the mute
+// and end-call buttons, and the one Call (call.js) behind them.
+//
+// Why one module: both pages start and stop a call the same way, buffer the signals that arrive before
+// call.start is handled, show the same notices over the video (connecting, reconnecting, the other side's link
+// lost, failed) and mute the same way; two copies drifted apart one fix at a time. What differs is small and
+// passed in: which side is polite (the booth answers, the agent offers), what the page does when a call starts
+// (it adopts the consultation and fills its own texts), how it shows its call screen, which notice says "we are
+// reconnecting", and the console's text-only consultations (a resident chatting from home: no media at all).
+//
+// Signals: every `signal` from the server comes in through signal() and every outgoing one leaves through
+// Call.send() (call.js), so addressing signals to one participant of several (`to`, and `from` on the way in)
+// is one edit on each side.
+
+import { Call } from "./call.js";
+import { SEND } from "./events.js";
+import { firstKnownKey, t } from "./i18n.js";
+import { request } from "./net.js";
+
+const MAX_EARLY_SIGNALS = 200;
+const CONNECTING = "media.connecting";
+
+export class CallScreen {
+  /**
+   * @param {object} options
+   * @param {any} options.socket  the page's Socket.IO client socket
+   * @param {boolean} options.polite  booth: true (answers); agent: false (offers)
+   * @param {string} options.label  names the page in console messages
+   * @param {import("./banner.js").Banner} options.banner  says when there is no camera or microphone
+   * @param {string[]} options.reconnectingKeys  the notice shown while our own link is down (newest text first)
+   * @param {() => void} options.show  switch the page to its call screen
+   * @param {(message: object) => void} options.onStart  a new call: the page adopts its consultation
+   * @param {string|null} [options.textOnlyNotice]  the notice for a call without media (call.start media: false)
+   */
+  constructor({ socket, polite, label, banner, reconnectingKeys, show, onStart, textOnlyNotice = null }) {
+    this.socket = socket;
+    this.polite = polite;
+    this.label = label;
+    this.banner = banner;
+    this.reconnectingKeys = reconnectingKeys;
+    this.show = show;
+    this.onStart = onStart;
+    this.textOnlyNotice = textOnlyNotice;
+    this.call = null;
+    this.textOnly = false; // the current consultation has no media (chat only)
+    this.earlySignals = []; // signals that came before their call.start was handled
+    this.notice = document.getElementById("call-notice");
+    this.muteButton = document.getElementById("mute");
+    this.endButton = document.getElementById("end-call");
+    this.localVideo = document.getElementById("local-video");
+    this.remoteVideo = document.getElementById("remote-video");
+    this.muteButton.addEventListener("click", () => this.setMuted(!(this.call && this.call.muted)));
+  }
+
+  /** A call that is running (not hung up). */
+  get live() {
+    return Boolean(this.call && !this.call.closed);
+  }
+
+  /**
+   * `call.start` (or the call data in a state event after a reconnect). The same call again means our link came
+   * back: its media starts over on a fresh connection (the agent offers, the booth answers).
+   */
+  start(message, { reconnected = false } = {}) {
+    const call = this.call;
+    if (call && call.consultationId === message.consultation_id && !call.closed) {
+      this.show();
+      if (reconnected && call.resume({ own: true })) this.setNotice(CONNECTING);
+      return;
+    }
+    this.stop();
+    this.textOnly = this.textOnlyNotice !== null && message.media === false;
+    this.onStart(message);
+    this.setMuted(false);
+    this.show();
+    if (this.textOnly) {
+      this.setNotice(this.textOnlyNotice); // no camera on either side
+      return;
+    }
+    this.setNotice(CONNECTING);
+    this.call = new Call({
+      socket: this.socket,
+      consultationId: message.consultation_id,
+      polite: this.polite,
+      iceServers: message.ice_servers,
+      localVideo: this.localVideo,
+      remoteVideo: this.remoteVideo,
+      onMediaProblem: () => this.banner.show(t("media.unavailable")),
+      onConnectionState: (connection) => {
+        if (connection === "connected") this.setNotice(null);
+        else if (connection === "failed") this.setNotice("media.failed");
+      },
+    });
+    for (const signal of this.earlySignals.splice(0)) this.call.handleSignal(signal);
+    this.call.start().catch((err) => {
+      console.error(`${this.label}: call could not start`, err);
+      this.setNotice("media.failed");
+    });
+  }
+
+  /** Hang up and leave nothing on the video elements. */
+  stop() {
+    if (this.call) this.call.close();
+    this.call = null;
+    this.localVideo.srcObject = null;
+    this.remoteVideo.srcObject = null;
+  }
+
+  /** A relayed `signal`: to the running call, or kept until its call.start is handled. */
+  signal(message) {
+    if (this.call && this.call.consultationId === message.consultation_id) this.call.handleSignal(message);
+    else if (this.earlySignals.length < MAX_EARLY_SIGNALS) this.earlySignals.push(message);
+  }
+
+  /** Keep only the buffered signals of this consultation (another one's would never be used). */
+  keepSignalsOf(consultationId) {
+    this.earlySignals = this.earlySignals.filter((s) => s.consultation_id === consultationId);
+  }
+
+  forgetSignals() {
+    this.earlySignals = [];
+  }
+
+  /** The notice over the video (an i18n key), or none. */
+  setNotice(key) {
+    const notice = this.notice;
+    notice.hidden = !key;
+    notice.textContent = key ? t(key) : "";
+    if (key) notice.dataset.i18n = key;
+    else delete notice.dataset.i18n;
+  }
+
+  get noticeKey() {
+    return this.notice.dataset.i18n;
+  }
+
+  /** Our own link dropped: say so on the video, where the person is looking. */
+  linkDown() {
+    this.setNotice(firstKnownKey(...this.reconnectingKeys));
+  }
+
+  /** Our own link is back: the reconnecting notice gives way (the media starts over by itself). */
+  linkUp() {
+    if (!this.reconnectingKeys.includes(this.noticeKey)) return;
+    if (this.textOnly) this.setNotice(this.textOnlyNotice);
+    else if (this.live) this.setNotice(CONNECTING);
+  }
+
+  /**
+   * `peer.link` for our consultation: the other side's link dropped, or came back. When it is back the
+   * impolite side offers on a fresh connection; the polite side waits for that offer and says "connecting"
+   * until the media is connected again.
+   */
+  peerLink(connected) {
+    if (!connected) this.setNotice("media.peer_lost");
+    else if (this.call?.resume({ own: false })) this.setNotice(CONNECTING);
+    else this.setNotice(this.polite && this.call?.pc?.connectionState !== "connected" ? CONNECTING : null);
+  }
+
+  /** Mute or unmute the microphone; the button says what pressing it will do. */
+  setMuted(muted) {
+    const isMuted = this.call ? this.call.setMuted(muted) : false;
+    const button = this.muteButton;
+    button.setAttribute("aria-pressed", String(isMuted));
+    button.dataset.i18n = isMuted ? "media.unmute" : "media.mute";
+    button.textContent = t(button.dataset.i18n);
+  }
+
+  /**
+   * The end-call button: ask the server to end the consultation. Resolves null once it has, or the
+   * RequestError when it did not (the page decides what that means for its screen).
+   */
+  async hangUp(consultationId) {
+    this.endButton.disabled = true;
+    try {
+      await request(this.socket, SEND.CONSULTATION_END, { consultation_id: consultationId });
+      return null;
+    } catch (err) {
+      return err;
+    } finally {
+      this.endButton.disabled = false;
+    }
+  }
+}

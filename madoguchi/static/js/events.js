@@ -1,0 +1,41 @@
+// The names of the Socket.IO events the pages send and receive, in one place.
+//
+// Why: an event name is a contract with the server (the namespaces in madoguchi/signaling/sockets.py and
+// madoguchi/resident_chat/resident_socket.py, explained in docs/protocol.md). Spelled out in every page script, a typo
+// is an event nobody handles and nothing says so; here a unit test (tests/unit/test_js_events.py) checks every
+// name against docs/protocol.md and the server's code, and that no page script spells an event name itself.
+// Socket.IO's own "connect", "disconnect" and "connect_error" are the client library's, not the protocol's, and
+// are not listed.
+
+/** Client → server; every one is sent with an acknowledgement (request() in net.js). */
+export const SEND = Object.freeze({
+  AGENT_STATUS: "agent.status",
+  CHAT_SEND: "chat.send",
+  CONSULTATION_CANCEL: "consultation.cancel",
+  CONSULTATION_END: "consultation.end",
+  CONSULTATION_REQUEST: "consultation.request",
+  HANDOFF_REQUEST: "handoff.request",
+  OFFER_ACCEPT: "offer.accept",
+  OFFER_DECLINE: "offer.decline",
+  SIGNAL: "signal",
+  SUGGESTION_CHOOSE: "suggestion.choose",
+  TRIAGE_PREVIEW: "triage.preview",
+  WRAPUP_SUBMIT: "wrapup.submit",
+});
+
+/** Server → client. */
+export const RECEIVE = Object.freeze({
+  AGENT_STATE: "agent.state",
+  BOOTH_STATE: "booth.state",
+  CALL_END: "call.end",
+  CALL_START: "call.start",
+  CHAT_MESSAGE: "chat.message",
+  CONSULTATION_CLOSED: "consultation.closed",
+  OFFER: "offer",
+  OFFER_WITHDRAWN: "offer.withdrawn",
+  PEER_LINK: "peer.link",
+  QUEUE_POSITION: "queue.position",
+  QUEUE_SNAPSHOT: "queue.snapshot",
+  RESIDENT_STATE: "resident.state",
+  SIGNAL: "signal",
+});
