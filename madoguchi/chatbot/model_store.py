@@ -129,7 +129,12 @@ def _from_cache(cache_dir: Path, key: str) -> TriageModel | None:
 
 def _save(cache_dir: Path, key: str, model: TriageModel) -> None:
     try:
+        # Like everything under the data directory, folders made here are the owner's alone (0700); the file
+        # itself is 0600 from mkstemp.
+        missing = [p for p in (cache_dir, *cache_dir.parents) if not p.exists()]
         cache_dir.mkdir(parents=True, exist_ok=True)
+        for created in missing:
+            created.chmod(0o700)
         fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
             pickle.dump(model, handle, protocol=pickle.HIGHEST_PROTOCOL)

@@ -39,6 +39,9 @@ def test_the_model_is_trained_once_and_cached_by_its_inputs(
         cached = pickle.loads(model_path(directory, key).read_bytes())
         assert isinstance(cached, TriageModel) and cached.info["corpus_examples"] == 3
     assert load_or_train(kb, kb_dir=kb_dir, cache_dir=tmp_path / "models", corpus=corpus, config=config) is model
+    # under the data directory, like the database: a folder made for the cache is 0700, the file 0600
+    assert (tmp_path / "models").stat().st_mode & 0o777 == 0o700
+    assert model_path(tmp_path / "models", key).stat().st_mode & 0o777 == 0o600
     assert model.route_classifier.predict(model.features(fold_for_model("住民票を一枚")))[0] == "resident_records"
 
     (kb_dir / "kb" / "general_inquiry.yaml").write_text(
