@@ -94,6 +94,14 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = None
     llm_timeout: float = Field(default=8.0, gt=0)
 
+    retention_years: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="how long finished consultation records and transcripts are kept before `madoguchi records purge` "
+        "deletes them, unless the municipality's municipality.yaml sets retention_years",
+    )
+
     log_level: str = "INFO"
 
     @field_validator("metrics_token")

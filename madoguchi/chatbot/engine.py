@@ -423,6 +423,7 @@ class TriageEngine:
             urgent=result.urgent,
             reasons=result.reasons,
             masked_kinds=result.masked_kinds,
+            masked_text=result.masked_text,
             language=result.language,
             current=current,
             earlier=earlier,

@@ -152,6 +152,8 @@ class Municipality(BaseModel):
     routes: dict[RouteId, LocalizedText]
     places: tuple[Place, ...] = ()
     hotlines: tuple[Hotline, ...] = ()
+    # years finished records are kept (madoguchi records purge); None: MADOGUCHI_RETENTION_YEARS
+    retention_years: Annotated[int, Field(ge=1, le=100)] | None = None
 
     def hotline(self, hotline_id: str) -> Hotline | None:
         return next((h for h in self.hotlines if h.id == hotline_id), None)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict
 
 from madoguchi.chatbot.knowledge import KnowledgeBase
+from madoguchi.domain.privacy import MASK_TOKENS
 from madoguchi.domain.routes import RouteId
 
 
@@ -79,6 +80,7 @@ def build_summary(
     urgent: bool,
     reasons: Sequence[str],
     masked_kinds: Sequence[str],
+    masked_text: str = "",
     language: str,
     current: LineTopic,
     earlier: Sequence[LineTopic],
@@ -119,7 +121,7 @@ def build_summary(
             name = FLAG_NAMES.get(kind[1], kind[1])
             if name not in flags:
                 flags.append(name)
-    if masked_kinds:
+    if masked_kinds or any(token in masked_text for token in MASK_TOKENS):  # here, or already at the edge
         flags.append("個人番号など伏せ字あり")
     if language not in ("ja", "easy-ja"):
         flags.append(f"言語: {language}")

@@ -22,10 +22,10 @@ import {
   firstKnownKey,
   initI18n,
   language,
-  nextLanguage,
   setLanguage,
   t,
 } from "./i18n.js";
+import { LanguagePicker } from "./langpicker.js";
 import { errorText, nowSeconds, request } from "./net.js";
 
 const $ = (id) => document.getElementById(id);
@@ -170,6 +170,8 @@ function resetToIdle() {
   for (const button of document.querySelectorAll(".route-button")) button.disabled = false;
   if (state.fatal) return;
   showScreen("idle");
+  // the next resident starts in the booth's own language (Japanese), with the picker closed
+  picker.close();
   if (language() !== initialLanguage) setLanguage(initialLanguage).catch(() => {});
 }
 
@@ -244,6 +246,19 @@ async function askQuestion() {
   }
 }
 
+// What the speech recogniser listens for in each page language (easy Japanese is spoken Japanese).
+const SPEECH_LANGUAGES = {
+  ja: "ja-JP",
+  "easy-ja": "ja-JP",
+  en: "en-US",
+  zh: "zh-CN",
+  ko: "ko-KR",
+  vi: "vi-VN",
+  pt: "pt-BR",
+  tl: "fil-PH",
+  ne: "ne-NP",
+};
+
 /** A big microphone button, only where the browser offers speech input; what it hears is asked at once. */
 function setUpMicrophone() {
   const Recognition = window.SpeechRecognition || window.webkitSpeechRecognition;
@@ -252,7 +267,7 @@ function setUpMicrophone() {
   mic.hidden = false;
   mic.addEventListener("click", () => {
     const recognition = new Recognition();
-    recognition.lang = language() === "en" ? "en-US" : "ja-JP";
+    recognition.lang = SPEECH_LANGUAGES[language()] || "ja-JP";
     recognition.interimResults = false;
     recognition.addEventListener("result", (event) => {
       const heard = event.results?.[0]?.[0]?.transcript || "";
@@ -321,6 +336,7 @@ async function endCall() {
 
 await initI18n();
 const initialLanguage = language() || DEFAULT_LANGUAGE;
+const picker = new LanguagePicker({ onError: (err) => console.error(err) });
 
 function takeToken() {
   const fragment = new URLSearchParams(window.location.hash.slice(1));
@@ -464,9 +480,6 @@ for (const button of document.querySelectorAll(".route-button")) {
 }
 $("cancel-waiting").addEventListener("click", cancelWaiting);
 $("end-call").addEventListener("click", endCall);
-$("lang-switch").addEventListener("click", () => {
-  setLanguage(nextLanguage()).catch((err) => console.error(err));
-});
 $("error-retry").addEventListener("click", () => window.location.reload());
 document.addEventListener("i18n:change", () => {
   renderWaiting();
