@@ -22,8 +22,15 @@ PLACEHOLDER = re.compile(r"\{(\w+)\}")  # as in i18n.js t(): text.replace(/\{(\w
 CATALOG_FILES = sorted(ui.I18N_DIR.glob("*.json"))
 
 
+def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    keys = Counter(key for key, _ in pairs)
+    twice = sorted(key for key, count in keys.items() if count > 1)
+    assert not twice, f"keys written more than once (the last would silently win): {twice}"
+    return dict(pairs)
+
+
 def read(path: Path) -> dict[str, object]:
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_no_duplicates)
     assert isinstance(data, dict), f"{path.name}: not one JSON object"
     return data
 
@@ -68,3 +75,10 @@ def test_the_check_catches_a_missing_an_extra_an_empty_and_a_changed_placeholder
     assert problems(reference, {**reference, "a": "{n} people"}) == ["a: placeholders ['n'] != ['count']"]
     assert problems(reference, {**reference, "c": "{x}"}) == ["c: placeholders ['x'] != ['x', 'x']"]
     assert problems(reference, {**reference, "b": 3}) == ["b: not a string"]
+
+
+def test_a_key_written_twice_is_caught(tmp_path: Path) -> None:
+    twice = tmp_path / "xx.json"
+    twice.write_text('{"a": "1", "b": "2", "a": "3"}', encoding="utf-8")
+    with pytest.raises(AssertionError, match="more than once"):
+        read(twice)

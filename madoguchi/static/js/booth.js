@@ -203,15 +203,96 @@ function restore(view, { reconnected = false } = {}) {
   }
 }
 
+// ------------------------------------------------------------------------- the free-text question (start)
+
+function clearQuestion() {
+  $("question-input").value = "";
+  $("question-suggestions").replaceChildren();
+  $("question-suggestions").hidden = true;
+}
+
+/** The resident's own words: the server's triage offers the two or three likely topics as big buttons. */
+async function askQuestion() {
+  const text = $("question-input").value.trim();
+  if (!text || state.requesting) return;
+  $("question-submit").disabled = true;
+  try {
+    const { triage } = await request(socket, SEND.TRIAGE_PREVIEW, { text });
+    const routes = [];
+    for (const route of [triage.route, ...(triage.suggestions || []).map((s) => s.route)]) {
+      if (typeof route === "string" && !routes.includes(route) && routes.length < 3) routes.push(route);
+    }
+    if (triage.urgent && routes.length) return requestConsultation(routes[0], text); // danger: to the front
+    const box = $("question-suggestions");
+    box.replaceChildren(
+      ...routes.map((route) => {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "btn btn-large question-suggestion";
+        button.dataset.testid = "question-suggestion";
+        button.dataset.route = route;
+        button.textContent = t("booth.question.is_it", { topic: t(`route.${route}`) });
+        button.addEventListener("click", () => requestConsultation(route, text));
+        return button;
+      }),
+    );
+    if (!routes.length) box.textContent = t("booth.question.none");
+    box.hidden = false;
+    box.scrollIntoView?.({ block: "nearest" });
+  } catch (err) {
+    banner.show(errorText(err));
+  } finally {
+    $("question-submit").disabled = false;
+  }
+}
+
+// What the speech recogniser listens for in each page language (easy Japanese is spoken Japanese).
+const SPEECH_LANGUAGES = {
+  ja: "ja-JP",
+  "easy-ja": "ja-JP",
+  en: "en-US",
+  zh: "zh-CN",
+  ko: "ko-KR",
+  vi: "vi-VN",
+  pt: "pt-BR",
+  tl: "fil-PH",
+  ne: "ne-NP",
+};
+
+/** A big microphone button, only where the browser offers speech input; what it hears is asked at once. */
+function setUpMicrophone() {
+  const Recognition = window.SpeechRecognition || window.webkitSpeechRecognition;
+  if (!Recognition) return; // typing and the route buttons stay
+  const mic = $("question-mic");
+  mic.hidden = false;
+  mic.addEventListener("click", () => {
+    const recognition = new Recognition();
+    recognition.lang = SPEECH_LANGUAGES[language()] || "ja-JP";
+    recognition.interimResults = false;
+    recognition.addEventListener("result", (event) => {
+      const heard = event.results?.[0]?.[0]?.transcript || "";
+      if (!heard) return;
+      $("question-input").value = heard;
+      askQuestion();
+    });
+    recognition.addEventListener("end", () => mic.classList.remove("listening"));
+    mic.classList.add("listening");
+    $("question-input").placeholder = t("booth.question.listening");
+    recognition.start();
+  });
+}
+
 // ---------------------------------------------------------------------------------------------- actions
 
-async function requestConsultation(route) {
+async function requestConsultation(route, question = null) {
   if (state.requesting) return;
   state.requesting = true;
-  const buttons = document.querySelectorAll(".route-button");
+  const buttons = document.querySelectorAll(".route-button, .question-suggestion");
   for (const button of buttons) button.disabled = true;
   try {
-    const ack = await request(socket, SEND.CONSULTATION_REQUEST, { route, language: language() });
+    const payload = { route, language: language() };
+    if (question) payload.question = question; // the summary the agent reads comes from these words
+    const ack = await request(socket, SEND.CONSULTATION_REQUEST, payload);
     adoptConsultation({
       id: ack.consultation_id,
       route,
@@ -385,8 +466,14 @@ socket.on(RECEIVE.CONSULTATION_CLOSED, (message) => {
 
 $("start").addEventListener("click", () => {
   banner.hide();
+  clearQuestion();
   showScreen("routes");
 });
+$("question-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  askQuestion();
+});
+setUpMicrophone();
 $("routes-back").addEventListener("click", resetToIdle);
 for (const button of document.querySelectorAll(".route-button")) {
   button.addEventListener("click", () => requestConsultation(button.dataset.route));

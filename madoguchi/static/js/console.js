@@ -218,7 +218,8 @@ function renderCallDetails() {
   renderHandoff(c);
 }
 
-/** The bot's whole handoff summary beside the call: urgent flag, need (call-summary), what the bot said, flags. */
+/** The bot's whole handoff summary beside the call: urgent flag, need (call-summary: what the resident wants now),
+ * what else they asked, what the bot said, flags. */
 function renderHandoff(c) {
   const summary = c?.summary && typeof c.summary === "object" ? c.summary : null;
   const urgent = c?.urgent === true;
@@ -236,6 +237,7 @@ function renderHandoff(c) {
   };
   if (summary) {
     add("console.summary.route", summary.route ? routeName(summary.route) : summary.route_name);
+    add("console.summary.also_asked", summary.also_asked);
     add("console.summary.bot_said", summary.bot_said);
     add("console.summary.flags", summary.flags);
   }
