@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from madoguchi.bookings.plan import HOME, BookingPlan
 from madoguchi.chatbot.routes import ROUTE_IDS, RouteId
 
 LANGUAGES: tuple[str, ...] = ("ja", "easy-ja", "en", "zh", "ko", "vi", "pt")
@@ -142,6 +143,28 @@ class Municipality(BaseModel):
     routes: dict[RouteId, LocalizedText]
     places: tuple[Place, ...] = ()
     hotlines: tuple[Hotline, ...] = ()
+    booking: BookingPlan | None = None
+
+    def booking_problems(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Places and routes the booking plan names that this file does not define (location, message)."""
+        if self.booking is None:
+            return []
+        places = {p.id for p in self.places} | {HOME}
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        for i, desk in enumerate(self.booking.desks):
+            problems += [
+                (("booking", "desks", i, "places"), f"unknown place '{p}'") for p in desk.places if p not in places
+            ]
+            problems += [
+                (("booking", "desks", i, "routes"), f"unknown route '{r}'")
+                for r in desk.routes
+                if r != "*" and r not in ROUTE_IDS
+            ]
+        for i, line in enumerate(self.booking.ferries):
+            problems += [
+                (("booking", "ferries", i, "places"), f"unknown place '{p}'") for p in line.places if p not in places
+            ]
+        return problems
 
     def hotline(self, hotline_id: str) -> Hotline | None:
         return next((h for h in self.hotlines if h.id == hotline_id), None)
@@ -267,10 +290,13 @@ def _raise_validation(path: Path, node: yaml.Node, exc: ValidationError, prefix:
 def load_municipality(path: Path) -> Municipality:
     node, data = _compose(path)
     try:
-        return Municipality.model_validate(data)
+        municipality = Municipality.model_validate(data)
     except ValidationError as exc:
         _raise_validation(path, node, exc)
         raise AssertionError("unreachable") from exc
+    for location, message in municipality.booking_problems()[:1]:
+        raise KnowledgeBaseError(path, _line_of(node, location), f"{'.'.join(map(str, location))}: {message}")
+    return municipality
 
 
 def load_kb_file(path: Path) -> list[tuple[KbEntry, int]]:
