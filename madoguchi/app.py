@@ -18,6 +18,10 @@ from aiohttp import web
 
 from madoguchi import keys, observability
 from madoguchi.agent_console import pages as console_pages
+from madoguchi.booking_desk import api as booking_api
+from madoguchi.booking_desk import pages as booking_pages
+from madoguchi.booking_desk.mail import SmtpMailer
+from madoguchi.booking_desk.service import BookingDesk
 from madoguchi.booth import pages as booth_pages
 from madoguchi.chatbot import pages as chat_pages
 from madoguchi.chatbot.conversation import ResidentChat
@@ -37,6 +41,7 @@ from madoguchi.signaling.service import Clock, CounterService, counter_config
 from madoguchi.signaling.sockets import AgentNamespace, BoothNamespace, SocketNotifier
 from madoguchi.signaling.store import LiveStore
 from madoguchi.storage.accounts import Accounts
+from madoguchi.storage.bookings import Bookings
 from madoguchi.storage.booths import Booths
 from madoguchi.storage.db import open_database
 from madoguchi.storage.municipalities import Municipalities
@@ -70,12 +75,15 @@ def create_app(settings: Settings, *, clock: Clock = time.time) -> web.Applicati
     app[SOCKETS] = sio
     app.cleanup_ctx.append(_storage(settings))
     app.cleanup_ctx.append(_chatbot(settings))
+    app.cleanup_ctx.append(_bookings(settings, clock))
     app.cleanup_ctx.append(_counter(settings, sio, clock))
     app.router.add_get("/healthz", healthz)
     observability.setup(app, sio)
     booth_pages.setup(app)
     console_pages.setup(app)
     chat_pages.setup(app)
+    booking_api.setup(app)
+    booking_pages.setup(app)
     return app
 
 
@@ -112,6 +120,25 @@ def _chatbot(settings: Settings) -> Callable[[web.Application], AsyncIterator[No
         yield
         if llm is not None:
             await llm.aclose()
+
+    return ctx
+
+
+def _bookings(settings: Settings, clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        desk = BookingDesk(
+            towns={mid: triage.engine.kb.municipality for mid, triage in app[keys.TRIAGES].items()},
+            bookings=Bookings(app[keys.DATABASE]),
+            clock=clock,
+            mailer=SmtpMailer.from_settings(settings),
+            reminder_hours=settings.booking_reminder_hours,
+        )
+        app[booking_api.DESK] = desk
+        sweeps = asyncio.create_task(desk.run_sweeps(), name="booking-sweeps")
+        yield
+        sweeps.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeps
 
     return ctx
 

@@ -177,6 +177,8 @@ def find_slot(plan: BookingPlan, route: str, place: str, start: datetime, now: d
     if plan.desk_for(route, place) is None:
         raise BookingRefused("unknown_route" if not any(d.serves(route) for d in plan.desks) else "unknown_place")
     wanted = local(start)
+    if wanted <= local(now):
+        raise BookingRefused("past_slot")
     slot = next((s for s in day_slots(plan, route, wanted.date(), place=place) if s.start == wanted), None)
     if slot is None:
         raise BookingRefused("no_such_slot")

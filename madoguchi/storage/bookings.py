@@ -291,9 +291,16 @@ class Bookings:
         async with self._db.transaction() as session:
             await session.execute(update(Booking).where(Booking.code == code).values(notice=notice, updated_at=now))
 
-    async def mark_reminded(self, code: str, *, now: datetime) -> None:
+    async def claim_reminder(self, code: str, *, now: datetime) -> bool:
+        """Mark the reminder as sent; False when another process already did (then it must not send)."""
         async with self._db.transaction() as session:
-            await session.execute(update(Booking).where(Booking.code == code).values(reminded_at=now))
+            claimed = await session.execute(
+                update(Booking)
+                .where(Booking.code == code, Booking.reminded_at.is_(None))
+                .values(reminded_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            return bool(claimed.rowcount)  # type: ignore[attr-defined]
 
     async def counts(self, municipality_id: str, start: datetime, end: datetime) -> dict[SlotKey, int]:
         """Places taken per slot starting in [start, end)."""
