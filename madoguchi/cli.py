@@ -24,13 +24,14 @@ class _Subparsers(Protocol):
 
 def build_parser() -> argparse.ArgumentParser:
     from madoguchi import server_commands
+    from madoguchi.booking_desk import commands as booking_commands
     from madoguchi.chatbot import commands as chatbot_commands
     from madoguchi.media import commands as media_commands
     from madoguchi.storage import commands as storage_commands
 
     parser = argparse.ArgumentParser(prog="madoguchi", description="Madoguchi remote counter")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (server_commands, storage_commands, chatbot_commands, media_commands):
+    for module in (server_commands, storage_commands, chatbot_commands, media_commands, booking_commands):
         module.register(sub)
     return parser
 

@@ -275,7 +275,7 @@ class BookingDesk:
                 line,
                 route=record.route,
                 place=record.place,
-                after=now,
+                after=max(now, start),  # from the booking's day on: the resident planned that day
                 now=now,
                 booked=booked,
                 cancelled=cancelled,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -223,5 +223,5 @@ async def test_the_book_page_and_the_chat_link(api: Api) -> None:
     assert "窓口の 予約" in page
     status, chat = await api.call("GET", "/chat")
     assert status == 200 and 'href="/book/shiomi"' in chat
-    status, unknown = await api.call("GET", "/book/nowhere")
+    status, _ = await api.call("GET", "/book/nowhere")
     assert status == 404
