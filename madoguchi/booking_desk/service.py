@@ -149,7 +149,7 @@ class BookingDesk:
         now = self.now()
         start, end = day_bounds(day)
         try:
-            booked = await self.bookings.counts(town.id, start, end)
+            booked = await self.bookings.counts(town.id, start, end, place=place)
             found = offers(plan, route, day, now, booked, place=place)
         except BookingRefused as refused:
             raise DeskError(refused.code) from refused

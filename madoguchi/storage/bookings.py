@@ -302,18 +302,20 @@ class Bookings:
             )
             return bool(claimed.rowcount)  # type: ignore[attr-defined]
 
-    async def counts(self, municipality_id: str, start: datetime, end: datetime) -> dict[SlotKey, int]:
-        """Places taken per slot starting in [start, end)."""
+    async def counts(
+        self, municipality_id: str, start: datetime, end: datetime, *, place: str | None = None
+    ) -> dict[SlotKey, int]:
+        """Places taken per slot starting in [start, end) (at ``place`` only, if given)."""
+        query = select(BookingSlot.desk, BookingSlot.place, BookingSlot.start_at, BookingSlot.taken).where(
+            BookingSlot.municipality_id == municipality_id,
+            BookingSlot.start_at >= start,
+            BookingSlot.start_at < end,
+            BookingSlot.taken > 0,
+        )
+        if place is not None:
+            query = query.where(BookingSlot.place == place)
         async with self._db.read() as session:
-            rows = await session.execute(
-                select(BookingSlot.desk, BookingSlot.place, BookingSlot.start_at, BookingSlot.taken).where(
-                    BookingSlot.municipality_id == municipality_id,
-                    BookingSlot.start_at >= start,
-                    BookingSlot.start_at < end,
-                    BookingSlot.taken > 0,
-                )
-            )
-            return {SlotKey(desk, place, at): taken for desk, place, at, taken in rows}
+            return {SlotKey(desk, where, at): taken for desk, where, at, taken in await session.execute(query)}
 
     async def between(
         self,

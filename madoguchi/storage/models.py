@@ -284,6 +284,7 @@ class BookingSlot(Base):
     book one place twice (``taken < capacity`` is checked and raised in one statement)."""
 
     __tablename__ = "booking_slots"
+    __table_args__ = (Index(None, "municipality_id", "start_at"),)  # a day's counts, every desk and place
 
     municipality_id: Mapped[str] = mapped_column(ForeignKey("municipalities.id"), primary_key=True)
     desk: Mapped[str] = mapped_column(String(80), primary_key=True)

@@ -79,6 +79,7 @@ def upgrade() -> None:
         _fk_municipality("booking_slots"),
         sa.PrimaryKeyConstraint("municipality_id", "desk", "place", "start_at", name=op.f("pk_booking_slots")),
     )
+    op.create_index(op.f("ix_booking_slots_municipality_id_start_at"), "booking_slots", ["municipality_id", "start_at"])
     op.create_table(
         "sailing_cancellations",
         sa.Column("municipality_id", sa.String(64), nullable=False),
@@ -97,6 +98,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("sailing_cancellations")
+    op.drop_index(op.f("ix_booking_slots_municipality_id_start_at"), table_name="booking_slots")
     op.drop_table("booking_slots")
     op.drop_index(op.f("ix_bookings_municipality_id_ferry_line_start_at"), table_name="bookings")
     op.drop_index(op.f("ix_bookings_status_start_at"), table_name="bookings")
