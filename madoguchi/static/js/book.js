@@ -178,7 +178,10 @@ function renderSlots(list, slots, onChoose) {
     if (slot.ferry) {
       const trip = document.createElement("span");
       trip.className = "book-slot-free";
-      trip.textContent = t("book.ferry.trip", slot.ferry);
+      trip.textContent = t("book.ferry.trip", {
+        arrive: slot.ferry.arrive.replace(/^0/, ""),
+        leave: slot.ferry.leave.replace(/^0/, ""),
+      });
       button.append(trip);
     }
     button.addEventListener("click", () => onChoose(slot, button));
@@ -254,7 +257,7 @@ function showBooking(booking) {
   });
   $("booking-name").textContent = t("book.manage.name", { name: booking.name_kana });
   $("booking-ferry").textContent = booking.ferry?.arrive
-    ? t("book.ferry.trip", { arrive: booking.ferry.arrive, leave: booking.ferry.leave })
+    ? t("book.ferry.trip", { arrive: booking.ferry.arrive.replace(/^0/, ""), leave: booking.ferry.leave.replace(/^0/, "") })
     : "";
   $("book-ics").href = `/api/bookings/${booking.code}/calendar.ics`;
   const active = booking.status === "booked";
@@ -366,5 +369,9 @@ document.addEventListener("i18n:change", () => {
 await initI18n();
 applyTranslations();
 refreshPlaces();
-const fromHash = new URLSearchParams(window.location.hash.slice(1)).get("code");
-if (fromHash) lookup(fromHash);
+function lookupFromAddress() {
+  const fromHash = new URLSearchParams(window.location.hash.slice(1)).get("code");
+  if (fromHash) lookup(fromHash);
+}
+window.addEventListener("hashchange", lookupFromAddress);
+lookupFromAddress();

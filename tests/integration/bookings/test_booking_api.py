@@ -1,72 +1,16 @@
-"""The bookings API on the real server (127.0.0.1, port 0) with a real HTTP client.
-
-The server's clock is real time shifted so that the test starts on Monday 7 December 2026, 08:00 JST: the demo
-town's plan (weekdays, office hours, holidays) then gives the same slots on every run.
-"""
+"""The bookings API on the real server (127.0.0.1, port 0) with a real HTTP client; the server's clock starts on
+Monday 7 December 2026, 08:00 JST (``tests.bookings_support``)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
-from aiohttp import web
 
-from madoguchi.app import create_app
 from madoguchi.bookings import codes
-from madoguchi.bookings.plan import JST
-from tests.support import make_settings
-
-START = datetime(2026, 12, 7, 8, 0, tzinfo=JST).timestamp()
-
-
-class ShiftedClock:
-    """Real time, shifted to start at ``START`` (moves on by itself; ``skip`` jumps ahead)."""
-
-    def __init__(self) -> None:
-        self.offset = START - time.time()
-
-    def __call__(self) -> float:
-        return time.time() + self.offset
-
-    def skip(self, seconds: float) -> None:
-        self.offset += seconds
-
-
-class Api:
-    def __init__(self, base_url: str, http: aiohttp.ClientSession, clock: ShiftedClock) -> None:
-        self.base_url, self.http, self.clock = base_url, http, clock
-
-    async def call(self, method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
-        async with self.http.request(method, f"{self.base_url}{path}", **kwargs) as resp:
-            if resp.content_type == "application/json":
-                return resp.status, await resp.json()
-            return resp.status, await resp.text()
-
-    async def book(self, **fields: Any) -> tuple[int, Any]:
-        body = {"route": "tax", "place": "honcho", "name_kana": "やまだ はなこ", **fields}
-        return await self.call("POST", "/api/bookings", json=body)
-
-
-@asynccontextmanager
-async def running(data_dir: Path, **overrides: Any) -> AsyncIterator[Api]:
-    clock = ShiftedClock()
-    app = create_app(make_settings(data_dir, **overrides), clock=clock)
-    runner = web.AppRunner(app, handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    try:
-        async with aiohttp.ClientSession() as http:
-            yield Api(f"http://{host}:{port}", http, clock)
-    finally:
-        await runner.cleanup()
+from tests.bookings_support import Api, running
 
 
 @pytest.fixture
