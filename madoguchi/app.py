@@ -23,11 +23,12 @@ from madoguchi.booking_desk import pages as booking_pages
 from madoguchi.booking_desk.mail import SmtpMailer
 from madoguchi.booking_desk.service import BookingDesk
 from madoguchi.booth import pages as booth_pages
-from madoguchi.chatbot import pages as chat_pages
-from madoguchi.chatbot.conversation import ResidentChat
-from madoguchi.chatbot.llm import OpenAiCompatibleBackend, Triage
-from madoguchi.chatbot.resident_socket import ResidentNamespace
+from madoguchi.chatbot.llm import Triage
 from madoguchi.chatbot.service import load_triages
+from madoguchi.llm_backend import OpenAiCompatibleBackend
+from madoguchi.resident_chat import pages as chat_pages
+from madoguchi.resident_chat.conversation import ResidentChat
+from madoguchi.resident_chat.resident_socket import ResidentNamespace
 from madoguchi.settings import Settings
 from madoguchi.signaling.live import (
     follow_changes,

@@ -1,7 +1,8 @@
 """The ``madoguchi`` command.
 
-Each feature package owns its subcommands in a ``commands`` module exposing ``register(subparsers)``; this file
-only composes them, so the server and every admin command read the same :class:`~madoguchi.settings.Settings`.
+Each feature package owns its subcommands in a ``commands`` module (the admin commands: the ``madoguchi.admin``
+package) exposing ``register(subparsers)``; this file only composes them (and hands the triage command its LLM
+backend), so the server and every admin command read the same :class:`~madoguchi.settings.Settings`.
 Commands are async functions taking ``(args, settings)`` and returning an exit status.
 """
 
@@ -23,16 +24,19 @@ class _Subparsers(Protocol):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from madoguchi import server_commands
+    from madoguchi import admin, server_commands
     from madoguchi.booking_desk import commands as booking_commands
     from madoguchi.chatbot import commands as chatbot_commands
+    from madoguchi.llm_backend import OpenAiCompatibleBackend
     from madoguchi.media import commands as media_commands
-    from madoguchi.storage import commands as storage_commands
 
     parser = argparse.ArgumentParser(prog="madoguchi", description="Madoguchi remote counter")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (server_commands, storage_commands, chatbot_commands, media_commands, booking_commands):
-        module.register(sub)
+    server_commands.register(sub)
+    admin.register(sub)
+    chatbot_commands.register(sub, llm=OpenAiCompatibleBackend.from_settings)
+    media_commands.register(sub)
+    booking_commands.register(sub)
     return parser
 
 

@@ -3,8 +3,16 @@
 Why one module: the kiosk and the console must use the same translation mechanism. Text lives only in
 ``static/i18n/<lang>.json``; the server renders the first paint from those files (so a page reads right even
 before its JavaScript runs, and the login form works without any), and ``static/js/i18n.js`` reads the same
-files to switch language in the browser. Pages send a strict Content-Security-Policy: no inline scripts, no
-outside hosts, because kiosks stand in public places on closed municipal networks.
+files to switch language in the browser.
+
+Route display names have one source, the municipality file (``municipality.yaml``: a town names its own
+departments). A page that knows its municipality passes :func:`municipality_texts` to :func:`render`: they
+replace the catalogs' ``route.<id>`` texts for the first paint and, embedded as ``#i18n-page-texts``, in every
+catalog ``i18n.js`` loads. The catalogs' ``route.*`` entries are only the fallback for a page without one, and a
+test keeps them equal to the bundled sample municipality's names.
+
+Pages send a strict Content-Security-Policy: no inline scripts, no outside hosts, because kiosks stand in
+public places on closed municipal networks.
 """
 
 from __future__ import annotations
@@ -19,11 +27,12 @@ from typing import Any, Final
 from aiohttp import web
 
 from madoguchi import keys
+from madoguchi.domain.languages import DEFAULT_LANGUAGE, PAGE_LANGUAGES
+from madoguchi.domain.routes import ROUTE_IDS
 
 STATIC_DIR: Final = Path(__file__).parent / "static"
 I18N_DIR: Final = STATIC_DIR / "i18n"
-SUPPORTED_LANGUAGES: Final = ("ja", "en")
-DEFAULT_LANGUAGE: Final = "ja"
+SUPPORTED_LANGUAGES: Final = PAGE_LANGUAGES  # the pages' languages, from the one table in madoguchi.domain
 
 CONTENT_SECURITY_POLICY: Final = "; ".join(
     (
@@ -70,9 +79,30 @@ def translate(language: str, key: str, params: Mapping[str, object] | None = Non
     translation mistake shows up on screen instead of raising in the middle of a request.
     """
     text = load_catalog(language).get(key) or load_catalog(DEFAULT_LANGUAGE).get(key) or key
+    return translate_text(text, params)
+
+
+def translate_text(text: str, params: Mapping[str, object] | None = None) -> str:
+    """``text`` with its ``{name}`` placeholders filled from ``params`` (unknown ones left as they are)."""
     for name, value in (params or {}).items():
         text = text.replace("{" + name + "}", str(value))
     return text
+
+
+PageTexts = Mapping[str, Mapping[str, str]]
+"""Texts that replace catalog entries on one page, by language: ``{"ja": {"route.tax": "税務課"}}``."""
+
+
+def municipality_texts(app: web.Application, municipality_id: str | None) -> PageTexts:
+    """The route names of a municipality's file in every page language (nothing for an unknown one)."""
+    triage = app[keys.TRIAGES].get(municipality_id) if municipality_id else None
+    if triage is None:
+        return {}
+    municipality = triage.engine.kb.municipality
+    return {
+        language: {f"route.{route}": municipality.route_name(route, language) for route in ROUTE_IDS}
+        for language in SUPPORTED_LANGUAGES
+    }
 
 
 def pick_language(request: web.Request) -> str:
@@ -120,19 +150,27 @@ async def render(
     language: str,
     status: int = 200,
     context: Mapping[str, Any] | None = None,
+    texts: PageTexts | None = None,
 ) -> web.Response:
-    """Render a template with ``t()`` bound to ``language`` and the page's catalog for the browser."""
+    """Render a template with ``t()`` bound to ``language`` and the page's catalog for the browser; ``texts``
+    (e.g. :func:`municipality_texts`) replace catalog entries on this page, in every language."""
     environment = request.app[keys.TEMPLATES]
     template = environment.get_template(template_name)
+    page_texts = {lang: dict(values) for lang, values in (texts or {}).items()}
+    own = page_texts.get(language, {})
 
     def t(key: str, **params: object) -> str:
+        if key in own:
+            return translate_text(own[key], params)
         return translate(language, key, params)
 
     values: dict[str, Any] = {
         "lang": language,
         "t": t,
         "static_url": static_url,
-        "catalog": dict(load_catalog(language)),  # templates embed it with |tojson (safe in <script>)
+        # templates embed both with |tojson (safe in <script>)
+        "catalog": {**load_catalog(language), **own},
+        "page_texts": page_texts,
         "supported_languages": SUPPORTED_LANGUAGES,
         **(context or {}),
     }

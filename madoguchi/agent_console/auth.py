@@ -23,9 +23,9 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from madoguchi import keys
+from madoguchi.domain.sessions import SESSION_COOKIE
 from madoguchi.storage.accounts import Accounts, StaffRecord
 
-SESSION_COOKIE: Final = "madoguchi_session"
 LOGIN_CSRF_COOKIE: Final = "madoguchi_login_csrf"
 CSRF_FIELD: Final = "csrf_token"
 LOGIN_CSRF_TTL_S: Final = 2 * 3600

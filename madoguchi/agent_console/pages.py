@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from madoguchi import keys, ui
 from madoguchi.agent_console import auth
+from madoguchi.domain.languages import DEFAULT_LANGUAGE
 from madoguchi.signaling.consultation import Disposition
 
 MAX_USERNAME: Final = 128
@@ -42,7 +43,7 @@ def setup(app: web.Application) -> None:
 
 
 def _with_lang(path: str, language: str) -> str:
-    return path if language == ui.DEFAULT_LANGUAGE else f"{path}?lang={language}"
+    return path if language == DEFAULT_LANGUAGE else f"{path}?lang={language}"
 
 
 async def _login_form(
@@ -130,6 +131,8 @@ async def console_page(request: web.Request) -> web.StreamResponse:
         "console.html",
         language=language,
         context={"staff_name": staff.display_name, "csrf_token": csrf_token, "dispositions": DISPOSITIONS},
+        # route names of the agent's (first) municipality; an agent serving several sees that town's names
+        texts=ui.municipality_texts(request.app, next(iter(staff.municipality_ids), None)),
     )
 
 

@@ -14,7 +14,7 @@ from typing import Final
 from aiohttp import web
 
 from madoguchi import keys, ui
-from madoguchi.chatbot.routes import ROUTE_IDS
+from madoguchi.domain.routes import ROUTE_IDS
 
 BOOTH_ID_PATTERN: Final = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 
@@ -45,4 +45,5 @@ async def kiosk_page(request: web.Request) -> web.StreamResponse:
             "routes": ROUTE_IDS,
             "thanks_seconds": request.app[keys.SETTINGS].thanks_screen_s,
         },
+        texts=ui.municipality_texts(request.app, booth.municipality_id),
     )

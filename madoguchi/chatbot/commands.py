@@ -13,18 +13,22 @@ import functools
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from madoguchi.chatbot.evaluation import format_report, read_labelled, report_json, score
 from madoguchi.chatbot.knowledge import DEFAULT_MUNICIPALITY, KnowledgeBaseError
-from madoguchi.chatbot.llm import Triage
+from madoguchi.chatbot.llm import LlmBackend, Triage
 from madoguchi.chatbot.service import build_triage
 from madoguchi.settings import Settings
 
+LlmFactory = Callable[[Settings], LlmBackend | None]
 
-def register(subparsers: Any) -> None:
-    """Add this package's subcommands to ``madoguchi``."""
+
+def register(subparsers: Any, *, llm: LlmFactory) -> None:
+    """Add this package's subcommands to ``madoguchi``; ``llm`` builds the LLM backend from the settings (the
+    composition root passes the aiohttp one, so this package imports no network library)."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "triage",
         help="triage resident utterances from stdin (one a line, or JSON lines with 'text'), or --eval a file",
@@ -47,12 +51,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--kb-dir", type=Path, help="a knowledge-base directory (municipality.yaml + kb/)")
     parser.add_argument("--lang", help="answer language for every line (default: detected)")
     parser.add_argument("--errors", action="store_true", help="--eval: include every route error in the JSON")
-    parser.set_defaults(handler=run_triage)
+    parser.set_defaults(handler=functools.partial(run_triage, llm=llm))
 
 
-async def run_triage(args: argparse.Namespace, settings: Settings) -> int:
+async def run_triage(args: argparse.Namespace, settings: Settings, *, llm: LlmFactory) -> int:
     try:
-        triage = build_triage(settings, args.kb_dir, municipality=args.municipality)
+        triage = build_triage(args.kb_dir, municipality=args.municipality, llm=llm(settings))
     except (KnowledgeBaseError, ValueError) as exc:
         print(f"madoguchi triage: {exc}", file=sys.stderr)
         return 2

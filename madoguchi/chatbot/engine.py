@@ -21,16 +21,16 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from madoguchi.chatbot.knowledge import Hotline, KbEntry, KnowledgeBase
-from madoguchi.chatbot.masking import mask_pii
 from madoguchi.chatbot.normalise import detect_language, normalise
 from madoguchi.chatbot.retrieval import RETRIEVERS, Retriever, ScoredEntry, route_scores, softmax
-from madoguchi.chatbot.routes import FALLBACK_ROUTE, RouteId
 from madoguchi.chatbot.rules import RuleHits, apply_rules, has_topic, without_handoff_phrases
+from madoguchi.domain.languages import LANGUAGE_CODES as LANGUAGE_VALUES
+from madoguchi.domain.languages import LanguageCode as Language
+from madoguchi.domain.privacy import mask_pii
+from madoguchi.domain.routes import FALLBACK_ROUTE, RouteId
 
-Language = Literal["ja", "easy-ja", "en", "zh", "ko", "vi", "pt"]
 Action = Literal["answer", "clarify", "handoff"]
 Sender = Literal["resident", "bot", "agent", "system"]
-LANGUAGE_VALUES: tuple[str, ...] = ("ja", "easy-ja", "en", "zh", "ko", "vi", "pt")
 
 
 class Turn(BaseModel):
@@ -255,7 +255,7 @@ def _hotline_info(hotline: Hotline, language: str) -> HotlineInfo:
 
 def _as_language(value: str | None) -> Language | None:
     if value in LANGUAGE_VALUES:
-        return value  # type: ignore[return-value]
+        return value
     return None
 
 

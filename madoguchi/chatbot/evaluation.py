@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from madoguchi.chatbot.engine import TriageResult
-from madoguchi.chatbot.routes import ROUTE_IDS, RouteId
+from madoguchi.domain.routes import ROUTE_IDS, RouteId
 
 
 class LabelledUtterance(BaseModel):

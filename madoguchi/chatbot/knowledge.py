@@ -18,9 +18,8 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from madoguchi.bookings.plan import HOME, BookingPlan
-from madoguchi.chatbot.routes import ROUTE_IDS, RouteId
+from madoguchi.domain.routes import ROUTE_IDS, RouteId
 
-LANGUAGES: tuple[str, ...] = ("ja", "easy-ja", "en", "zh", "ko", "vi", "pt")
 DEFAULT_MUNICIPALITY = "shiomi"
 DATA_DIR = Path(__file__).resolve().parent / "data"
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from madoguchi.chatbot.knowledge import KbEntry, KnowledgeBase
-from madoguchi.chatbot.masking import MASK_TOKENS
 from madoguchi.chatbot.normalise import normalise
+from madoguchi.domain.privacy import MASK_TOKENS
 
 # A few simplified-Chinese characters → the Japanese form, so a Chinese question meets Japanese entries.
 _ZH_TO_JA = str.maketrans(

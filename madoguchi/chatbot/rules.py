@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from madoguchi.chatbot.normalise import normalise
-from madoguchi.chatbot.routes import RouteId
+from madoguchi.domain.routes import RouteId
 
 
 def _pattern(phrases: Iterable[str]) -> re.Pattern[str]:

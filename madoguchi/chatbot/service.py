@@ -1,6 +1,7 @@
 """Building the triage for a running program: load the knowledge base once, add the LLM if configured.
 
-The web layer and ``madoguchi triage`` call :func:`build_triage`; tests build :class:`TriageEngine` from
+The web layer calls :func:`load_triages` and ``madoguchi triage`` :func:`build_triage`, each with the LLM
+backend the composition root made (this package imports no network library); tests build :class:`TriageEngine` from
 their own knowledge base directly.
 """
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from madoguchi.chatbot.engine import EngineConfig, TriageEngine
 from madoguchi.chatbot.knowledge import DEFAULT_MUNICIPALITY, bundled_kb_dir, load_knowledge_base
-from madoguchi.chatbot.llm import LlmBackend, OpenAiCompatibleBackend, Triage
+from madoguchi.chatbot.llm import LlmBackend, Triage
 from madoguchi.settings import Settings
 
 
@@ -22,9 +23,11 @@ def build_engine(
     return TriageEngine(kb, config)
 
 
-def build_triage(settings: Settings, kb_dir: Path | None = None, *, municipality: str = DEFAULT_MUNICIPALITY) -> Triage:
-    """The engine plus the LLM named by ``MADOGUCHI_LLM_*`` (none when no base URL is set)."""
-    return Triage(build_engine(kb_dir, municipality=municipality), OpenAiCompatibleBackend.from_settings(settings))
+def build_triage(
+    kb_dir: Path | None = None, *, municipality: str = DEFAULT_MUNICIPALITY, llm: LlmBackend | None = None
+) -> Triage:
+    """The engine plus the LLM the caller built from ``MADOGUCHI_LLM_*`` (none when no base URL is set)."""
+    return Triage(build_engine(kb_dir, municipality=municipality), llm)
 
 
 def load_triages(settings: Settings, llm: LlmBackend | None) -> dict[str, Triage]:

@@ -24,6 +24,9 @@ polite side (booth) answers. Chat lines sent with :meth:`SignalingPeer.send_chat
 until acknowledged and are sent again after a reconnect, so the server stores each exactly once; lines
 received (echoes and the transcript replayed in the state event) are kept by seq, once, in
 :attr:`SignalingPeer.chat`.
+
+The media half (call start, signals, resume) is :mod:`madoguchi.media.call`; the errors, the reconnect
+policy and the agent's login are :mod:`madoguchi.media.connection`.
 """
 
 from __future__ import annotations
@@ -31,21 +34,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import secrets
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import aiohttp
 import socketio
 
-from madoguchi.media.session import Clock, MediaError, MediaSession, ice_servers_from_protocol
+from madoguchi.domain.sessions import SESSION_COOKIE
+from madoguchi.media.call import CallMedia, step_name
+from madoguchi.media.connection import (
+    PeerError,
+    PeerRefused,
+    ProtocolError,
+    ReconnectPolicy,
+    refusal_code,
+    refusal_text,
+)
+from madoguchi.media.session import Clock, MediaSession
 
 logger = logging.getLogger(__name__)
 
-SESSION_COOKIE = "madoguchi_session"
 _MEDIA_EVENTS = ("call.start", "signal", "call.end")
 _STATE_EVENTS = ("booth.state", "agent.state")
 _INBOX_EVENTS = (
@@ -61,107 +70,7 @@ _INBOX_EVENTS = (
 )
 
 
-@dataclass(frozen=True)
-class ReconnectPolicy:
-    """How a dropped connection is reopened: exponential backoff with jitter, bounded in delay and in time."""
-
-    first_delay_s: float = 0.2
-    max_delay_s: float = 5.0
-    give_up_after_s: float = 60.0
-    connect_timeout_s: float = 5.0
-
-    def delay(self, attempt: int) -> float:
-        """Seconds before attempt ``attempt`` (0-based): 0, then doubling from ``first_delay_s``, jittered."""
-        if attempt == 0:
-            return 0.0
-        base = min(self.max_delay_s, self.first_delay_s * 2.0 ** (attempt - 1))
-        return base * random.uniform(0.75, 1.0)  # spreading retries, not cryptography
-
-
-NO_RECONNECT = ReconnectPolicy(give_up_after_s=0.0)
-# After a resume the media must connect within this long, or the connection is rebuilt again (bounded).
-RESUME_CONNECT_TIMEOUT_S = 8.0
-MAX_RESUME_RETRIES = 3
-# The polite side waits this long for the impolite side's fresh offer after its own reconnect, then offers.
-POLITE_RESUME_OFFER_WAIT_S = 3.0
-
-
-class PeerError(Exception):
-    """Something a person can act on went wrong (unreachable server, refused login, error ack, timeout_s)."""
-
-
-class PeerRefused(PeerError):
-    """The server refused the connection (bad or revoked credentials); retrying will not help."""
-
-
-class ProtocolError(PeerError):
-    """The server answered an event with an error acknowledgement."""
-
-    def __init__(self, event: str, code: str, message: str) -> None:
-        super().__init__(f"{event} was refused: {code}: {message}")
-        self.event = event
-        self.code = code
-
-
-def _refusal_text(refusal: Any) -> str | None:
-    """The reason in a ``connect_error`` payload: ``{"code", "message"}`` per the protocol, or Socket.IO's
-    ``{"message", "data": {...}}`` wrapping of it, or just a message."""
-    if isinstance(refusal, dict):
-        inner = refusal.get("data")
-        details = inner if isinstance(inner, dict) else refusal
-        code = details.get("code")
-        message = details.get("message") or refusal.get("message")
-        if code:
-            return f"{code}: {message or ''}".strip()
-        if message:
-            return str(message)
-    return str(refusal) if refusal else None
-
-
-def _refusal_code(refusal: Any) -> str | None:
-    """The protocol's error code in a ``connect_error`` payload; None for a transport failure."""
-    if not isinstance(refusal, dict):
-        return None
-    inner = refusal.get("data")
-    details = inner if isinstance(inner, dict) else refusal
-    code = details.get("code")
-    return str(code) if code else None
-
-
-async def login_agent(server: str, username: str, password: str, timeout_s: float = 10.0) -> str:
-    """Log in through ``POST /api/login`` and return the session cookie's value."""
-    url = server.rstrip("/") + "/api/login"
-    try:
-        async with (
-            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_s)) as http,
-            http.post(url, json={"username": username, "password": password}) as response,
-        ):
-            if response.status in (401, 403):
-                raise PeerError(f"agent login refused for {username!r}: wrong user name or password")
-            if response.status != 200:
-                body = (await response.text())[:200]
-                raise PeerError(f"agent login failed with HTTP {response.status}: {body}")
-            cookie = response.cookies.get(SESSION_COOKIE)
-            if cookie is None or not cookie.value:
-                raise PeerError(f"agent login answered 200 but set no {SESSION_COOKIE} cookie")
-            return cookie.value
-    except aiohttp.ClientError as exc:
-        raise PeerError(f"cannot reach the server at {server}: {exc}") from exc
-    except TimeoutError as exc:
-        raise PeerError(f"the server at {server} did not answer the login within {timeout_s:g} s") from exc
-
-
-def _step_name(event: str, payload: dict[str, Any]) -> str:
-    """``call_start``, ``offer``, ``answer``, ``candidate``, ``call_end``: what a media event carries."""
-    if event == "signal":
-        description = payload.get("description")
-        if isinstance(description, dict):
-            return str(description.get("type", "description"))
-        return "candidate"
-    return event.replace(".", "_")
-
-
-class SignalingPeer:
+class SignalingPeer(CallMedia):
     """One authenticated Socket.IO connection on a role namespace plus the media of its current call."""
 
     NAMESPACE: ClassVar[str]
@@ -228,7 +137,7 @@ class SignalingPeer:
     def _media_handler(self, name: str) -> Callable[[Any], None]:
         def handler(data: Any = None) -> None:
             payload = data if isinstance(data, dict) else {}
-            self._mark(_step_name(name, payload) + "_received")
+            self._mark(step_name(name, payload) + "_received")
             self._media_queue.put_nowait((name, payload))
 
         return handler
@@ -309,8 +218,8 @@ class SignalingPeer:
                 wait_timeout=timeout_s,
             )
         except socketio.exceptions.ConnectionError as exc:
-            refusal = _refusal_text(self._connect_error)
-            if refusal is not None and _refusal_code(self._connect_error) is not None:
+            refusal = refusal_text(self._connect_error)
+            if refusal is not None and refusal_code(self._connect_error) is not None:
                 raise PeerRefused(f"the server refused the {self.namespace} connection: {refusal}") from exc
             if refusal is not None:
                 raise PeerError(f"the server refused the {self.namespace} connection: {refusal}") from exc
@@ -445,136 +354,6 @@ class SignalingPeer:
 
     def drop_events(self, name: str) -> None:
         self._inbox = [(event, data) for event, data in self._inbox if event != name]
-
-    # -- media ---------------------------------------------------------------------------------------------
-
-    async def _run_media(self) -> None:
-        while True:
-            name, data = await self._media_queue.get()
-            try:
-                await self._handle_media_event(name, data)
-            except (MediaError, PeerError, ValueError) as exc:
-                logger.warning("%s: %s failed: %s", self.namespace, name, exc)
-                self.media_errors.append(f"{name}: {exc}")
-
-    async def _handle_media_event(self, name: str, data: dict[str, Any]) -> None:
-        consultation_id = data.get("consultation_id")
-        if name == "resume":
-            await self._resume_from_state(data)
-        elif name == "peer.link":
-            session = self.session
-            if (
-                data.get("connected") is True
-                and session is not None
-                and not session.polite
-                and consultation_id == self.consultation_id
-            ):
-                # The other side's link is back and it rebuilt its connection: offer on a fresh one.
-                await self._rebuild_media(session)
-        elif name == "call.start":
-            await self._start_call(data)
-        elif name == "signal":
-            if self.session is None or consultation_id != self.consultation_id:
-                logger.debug("signal for %s without a matching call, ignored", consultation_id)
-                return
-            await self.session.handle_signal(data)
-        elif name == "call.end" and self.session is not None and consultation_id == self.consultation_id:
-            await self.session.close()
-
-    async def _start_call(self, data: dict[str, Any]) -> None:
-        if self.session is not None:
-            await self.session.close()
-        if self._watchdog is not None:
-            self._watchdog.cancel()
-        self.consultation_id = str(data.get("consultation_id"))
-        self.call_started_at = self.clock()
-        polite = bool(data.get("polite", True))
-        self.session = MediaSession(
-            polite=polite,
-            ice_servers=ice_servers_from_protocol(data.get("ice_servers") or []),
-            send_signal=self._send_signal,
-            clock=self.clock,
-        )
-        self._session_ready.set()
-        if not polite:
-            await self.session.negotiate()
-
-    async def _resume_from_state(self, state: dict[str, Any]) -> None:
-        """The first state event after a reconnect: carry on with the call it names, or drop a finished one."""
-        view = state.get("consultation")
-        call = view.get("call") if isinstance(view, dict) else None
-        active = isinstance(view, dict) and view.get("state") == "active" and isinstance(call, dict)
-        if not active or not isinstance(call, dict) or call.get("media") is False:
-            if self.session is not None and not active:
-                logger.info("%s: the call ended while the link was down", self.namespace)
-                await self.end_media()
-            return
-        if self.session is None or call.get("consultation_id") != self.consultation_id:
-            await self._start_call(call)  # e.g. a new peer object, or the call began while we were away
-            return
-        await self._rebuild_media(self.session)
-
-    async def _rebuild_media(self, session: MediaSession) -> None:
-        """A fresh RTCPeerConnection for the same call (aiortc has no ICE restart); the impolite side offers.
-
-        A watchdog rebuilds again (a bounded number of times) if the media does not connect: an offer sent while
-        the other side's link was still down reached nobody.
-        """
-        self.resumes += 1
-        await session.restart()
-        if self._watchdog is not None:
-            self._watchdog.cancel()
-        self._watchdog = asyncio.ensure_future(self._watch_resumed(session))
-
-    async def _watch_resumed(self, session: MediaSession) -> None:
-        for retry in range(MAX_RESUME_RETRIES + 1):
-            try:
-                if session.polite:
-                    # Give the impolite side's fresh offer time to come; if none did, offer ourselves.
-                    with contextlib.suppress(MediaError):
-                        await session.wait_remote_description(POLITE_RESUME_OFFER_WAIT_S)
-                    if not session.has_remote_description():
-                        await session.negotiate()
-                await session.wait_connected(RESUME_CONNECT_TIMEOUT_S)
-                return
-            except (MediaError, PeerError) as exc:
-                if session is not self.session or retry == MAX_RESUME_RETRIES:
-                    self.media_errors.append(f"resume: {exc}")
-                    return
-                logger.warning("%s: media did not come back (%s); rebuilding again", self.namespace, exc)
-                self.resumes += 1
-                await session.restart()
-
-    def _mark(self, step: str) -> None:
-        self.marks.setdefault(step, self.clock())
-
-    async def _send_signal(self, payload: dict[str, Any]) -> None:
-        if self.consultation_id is None:
-            raise MediaError("no call to signal for")
-        if not self._connected.is_set() and not self._disconnected.is_set():
-            # The link is down and coming back: the resume after it negotiates afresh, so this one can go.
-            logger.info("%s: link down, %s not sent", self.namespace, _step_name("signal", payload))
-            return
-        self._mark(_step_name("signal", payload) + "_sent")
-        await self.call("signal", {"consultation_id": self.consultation_id, **payload})
-
-    async def wait_session(self, timeout_s: float) -> MediaSession:
-        """The media session of the call that ``call.start`` began."""
-        try:
-            async with asyncio.timeout(timeout_s):
-                await self._session_ready.wait()
-        except TimeoutError:
-            raise PeerError(f"no call.start arrived within {timeout_s:g} s") from None
-        assert self.session is not None
-        return self.session
-
-    async def end_media(self) -> None:
-        """Close the current call's media (idempotent) and get ready for the next call."""
-        session, self.session = self.session, None
-        self._session_ready.clear()
-        self.marks = {}
-        if session is not None:
-            await session.close()
 
     # -- shutdown ------------------------------------------------------------------------------------------
 

@@ -28,7 +28,8 @@ from collections.abc import AsyncIterator, Awaitable
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
-from madoguchi.media.peer import AgentPeer, BoothPeer, PeerError, ProtocolError, login_agent
+from madoguchi.media.connection import PeerError, ProtocolError, login_agent
+from madoguchi.media.peer import AgentPeer, BoothPeer
 from madoguchi.media.session import Clock, MediaError, MediaSession
 
 KINDS = ("audio", "video")

@@ -9,7 +9,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from madoguchi.chatbot.routes import RouteId
+from madoguchi.domain.routes import RouteId
 from madoguchi.signaling.consultation import Disposition
 
 ConsultationId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]

@@ -32,8 +32,8 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
-from madoguchi.chatbot.masking import mask_pii
-from madoguchi.chatbot.routes import FALLBACK_ROUTE
+from madoguchi.domain.privacy import mask_pii
+from madoguchi.domain.routes import FALLBACK_ROUTE
 from madoguchi.settings import Settings
 from madoguchi.signaling.consultation import Channel, Consultation, Disposition, State, Trigger
 from madoguchi.signaling.counter import (

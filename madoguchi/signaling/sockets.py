@@ -18,6 +18,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import socketio
 from pydantic import ValidationError
 
+from madoguchi.domain.sessions import SESSION_COOKIE
 from madoguchi.settings import Settings
 from madoguchi.signaling import events as ev
 from madoguchi.signaling.counter import CounterError
@@ -28,7 +29,6 @@ from madoguchi.storage.booths import BoothRecord, Booths
 
 log = logging.getLogger(__name__)
 
-SESSION_COOKIE = "madoguchi_session"
 NAMESPACE_OF_PARTICIPANT = {"booth": "/booth", "agent": "/agent", "resident": "/resident"}
 
 Ack = dict[str, Any]

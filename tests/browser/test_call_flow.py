@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from madoguchi.media.peer import AgentPeer, login_agent
+from madoguchi.media.connection import login_agent
+from madoguchi.media.peer import AgentPeer
 from tests.browser.chromium import WAIT_MS, new_page, shot
 from tests.support import LiveServer, serve
 from tests.support import make_settings as settings_for_tests

@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 
 from madoguchi import ui
-from madoguchi.chatbot.routes import ROUTE_IDS
+from madoguchi.domain.routes import ROUTE_IDS
 from madoguchi.signaling.consultation import Disposition
 from tests.support import LiveServer, serve
 from tests.support import make_settings as settings_for_tests

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from madoguchi.chatbot.masking import MY_NUMBER_MASK, my_number_check_digit
+from madoguchi.domain.privacy import MY_NUMBER_MASK, my_number_check_digit
 from tests.browser.chromium import WAIT_MS, new_page, shot
 from tests.support import LiveServer, Peer
 

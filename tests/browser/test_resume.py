@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from madoguchi.media.peer import AgentPeer, BoothPeer, login_agent
+from madoguchi.media.connection import login_agent
+from madoguchi.media.peer import AgentPeer, BoothPeer
 from tests.browser.chromium import WAIT_MS, new_page, shot
 from tests.browser.test_call_flow import CONSOLE_VIEWPORT, KIOSK_VIEWPORT, assert_video_playing, login
 from tests.support import LiveServer, serve

@@ -25,11 +25,11 @@ from madoguchi.chatbot.llm import (
     CLASSIFY_SYSTEM,
     DRAFT_SYSTEM,
     PROMPT_CANARY,
-    OpenAiCompatibleBackend,
     Triage,
 )
-from madoguchi.chatbot.masking import my_number_check_digit
-from madoguchi.chatbot.routes import ROUTE_IDS, RouteId
+from madoguchi.domain.privacy import my_number_check_digit
+from madoguchi.domain.routes import ROUTE_IDS, RouteId
+from madoguchi.llm_backend import OpenAiCompatibleBackend
 from madoguchi.settings import Settings
 
 MY_NUMBER = "12345678901" + str(my_number_check_digit("12345678901"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from madoguchi.chatbot.masking import my_number_check_digit
+from madoguchi.domain.privacy import my_number_check_digit
 from tests.support import LiveServer, Peer, agent_peer, ok, on_both_topologies, resident_peer
 
 pytestmark = on_both_topologies

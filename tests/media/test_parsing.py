@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from madoguchi.media.peer import _refusal_text
+from madoguchi.media.connection import refusal_text as _refusal_text
 from madoguchi.media.session import MediaError, ice_servers_from_protocol
 
 

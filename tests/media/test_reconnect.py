@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from madoguchi import keys
-from madoguchi.media.peer import AgentPeer, BoothPeer, PeerError, ReconnectPolicy, SignalingPeer, login_agent
+from madoguchi.media.connection import PeerError, ReconnectPolicy, login_agent
+from madoguchi.media.peer import AgentPeer, BoothPeer, SignalingPeer
 from tests.support import LiveServer, make_settings, serve
 
 pytestmark = pytest.mark.media

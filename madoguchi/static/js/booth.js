@@ -16,7 +16,16 @@ import { Banner } from "./banner.js";
 import { CallScreen } from "./callscreen.js";
 import { ChatPanel } from "./chat.js";
 import { RECEIVE, SEND } from "./events.js";
-import { DEFAULT_LANGUAGE, applyTranslations, firstKnownKey, initI18n, language, setLanguage, t } from "./i18n.js";
+import {
+  DEFAULT_LANGUAGE,
+  applyTranslations,
+  firstKnownKey,
+  initI18n,
+  language,
+  nextLanguage,
+  setLanguage,
+  t,
+} from "./i18n.js";
 import { errorText, nowSeconds, request } from "./net.js";
 
 const $ = (id) => document.getElementById(id);
@@ -382,7 +391,7 @@ for (const button of document.querySelectorAll(".route-button")) {
 $("cancel-waiting").addEventListener("click", cancelWaiting);
 $("end-call").addEventListener("click", endCall);
 $("lang-switch").addEventListener("click", () => {
-  setLanguage(language() === "ja" ? "en" : "ja").catch((err) => console.error(err));
+  setLanguage(nextLanguage()).catch((err) => console.error(err));
 });
 $("error-retry").addEventListener("click", () => window.location.reload());
 document.addEventListener("i18n:change", () => {

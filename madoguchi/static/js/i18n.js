@@ -6,8 +6,12 @@
 // data-i18n="key" get their text from the catalog; data-i18n-placeholder / -aria-label / -title set those
 // attributes. Dynamic text calls t(key, params) and re-renders on the "i18n:change" event.
 
-export const SUPPORTED_LANGUAGES = ["ja", "en"];
 export const DEFAULT_LANGUAGE = "ja";
+// The languages the pages are offered in come from the server's one table (madoguchi/domain/languages.py),
+// rendered into <meta name="languages" content="ja en">; the switch and ?lang= follow it.
+export const SUPPORTED_LANGUAGES = (document.querySelector('meta[name="languages"]')?.content || DEFAULT_LANGUAGE)
+  .split(" ")
+  .filter(Boolean);
 
 const catalogs = new Map();
 let current = DEFAULT_LANGUAGE;
@@ -22,6 +26,23 @@ function embeddedCatalog() {
   }
 }
 
+// Texts this page puts over the catalogs, by language (the municipality's route names: madoguchi/ui.py).
+function pageTexts() {
+  const node = document.getElementById("i18n-page-texts");
+  if (!node) return {};
+  try {
+    return JSON.parse(node.textContent) || {};
+  } catch {
+    return {};
+  }
+}
+
+const overrides = pageTexts();
+
+function withPageTexts(lang, catalog) {
+  return { ...catalog, ...(overrides[lang] || {}) };
+}
+
 function languageFromPage() {
   const fromQuery = new URLSearchParams(window.location.search).get("lang");
   if (SUPPORTED_LANGUAGES.includes(fromQuery)) return fromQuery;
@@ -33,7 +54,7 @@ async function fetchCatalog(lang) {
   if (catalogs.has(lang)) return catalogs.get(lang);
   const response = await fetch(`/static/i18n/${lang}.json`, { cache: "no-cache" });
   if (!response.ok) throw new Error(`catalog ${lang}: HTTP ${response.status}`);
-  const catalog = await response.json();
+  const catalog = withPageTexts(lang, await response.json());
   catalogs.set(lang, catalog);
   return catalog;
 }
@@ -41,6 +62,12 @@ async function fetchCatalog(lang) {
 /** The current language code ("ja", "en"). */
 export function language() {
   return current;
+}
+
+/** The language the switch offers next: the one after the current in the server's list, round. */
+export function nextLanguage() {
+  const index = SUPPORTED_LANGUAGES.indexOf(current);
+  return SUPPORTED_LANGUAGES[(index + 1) % SUPPORTED_LANGUAGES.length] ?? DEFAULT_LANGUAGE;
 }
 
 /** Text for key in the current language, falling back to Japanese, then to the key. {name} fills params. */
@@ -93,7 +120,7 @@ export async function initI18n() {
   const lang = languageFromPage();
   const embedded = embeddedCatalog();
   const embeddedLang = document.documentElement.lang;
-  if (embedded && SUPPORTED_LANGUAGES.includes(embeddedLang)) catalogs.set(embeddedLang, embedded);
+  if (embedded && SUPPORTED_LANGUAGES.includes(embeddedLang)) catalogs.set(embeddedLang, withPageTexts(embeddedLang, embedded));
   try {
     await setLanguage(lang);
   } catch (err) {

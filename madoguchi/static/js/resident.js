@@ -21,7 +21,7 @@ import { Banner } from "./banner.js";
 import { ChatPanel } from "./chat.js";
 import { RECEIVE, SEND } from "./events.js";
 import { hotlineItems } from "./hotlines.js";
-import { applyTranslations, firstKnownKey, initI18n, language, setLanguage, t } from "./i18n.js";
+import { applyTranslations, firstKnownKey, initI18n, language, nextLanguage, setLanguage, t } from "./i18n.js";
 import { errorText, request } from "./net.js";
 import { TabMemory } from "./tabmemory.js";
 
@@ -470,7 +470,7 @@ $("cancel-waiting").addEventListener("click", () => leave($("cancel-waiting"), S
 $("chat-end").addEventListener("click", () => leave($("chat-end"), SEND.CONSULTATION_END));
 $("chat-restart").addEventListener("click", startOver);
 $("lang-switch").addEventListener("click", async () => {
-  const next = language() === "ja" ? "en" : "ja";
+  const next = nextLanguage();
   try {
     await setLanguage(next);
     memory.set("lang", next);

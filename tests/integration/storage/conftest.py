@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from madoguchi.admin import register
 from madoguchi.settings import Settings
-from madoguchi.storage.commands import register
 from madoguchi.storage.testing import Backend, temporary_database_url
 
 MADOGUCHI = Path(sys.executable).with_name("madoguchi")

@@ -10,7 +10,7 @@ import pytest
 
 from madoguchi.chatbot.engine import TriageEngine
 from madoguchi.chatbot.knowledge import KnowledgeBase, load_knowledge_base
-from madoguchi.chatbot.routes import ROUTE_IDS
+from madoguchi.domain.routes import ROUTE_IDS
 
 MUNICIPALITY_YAML = "\n".join(
     [

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from madoguchi.chatbot.engine import TriageEngine, TriageResult, Turn
-from madoguchi.chatbot.masking import MY_NUMBER_MASK
-from madoguchi.chatbot.routes import RouteId
+from madoguchi.domain.privacy import MY_NUMBER_MASK
+from madoguchi.domain.routes import RouteId
 
 
 def test_a_clear_question_is_answered_in_the_residents_language(tiny_engine: TriageEngine) -> None:

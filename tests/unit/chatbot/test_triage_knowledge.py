@@ -13,7 +13,7 @@ from madoguchi.chatbot.knowledge import (
     bundled_kb_dir,
     load_knowledge_base,
 )
-from madoguchi.chatbot.routes import ROUTE_IDS
+from madoguchi.domain.routes import ROUTE_IDS
 
 
 def line_of(path: Path, needle: str) -> int:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from madoguchi.chatbot.masking import (
+from madoguchi.domain.privacy import (
     CARD_MASK,
     MY_NUMBER_MASK,
     PHONE_MASK,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from madoguchi.chatbot.masking import mask_pii
 from madoguchi.chatbot.normalise import normalise
-from madoguchi.chatbot.routes import RouteId
 from madoguchi.chatbot.rules import apply_rules
+from madoguchi.domain.privacy import mask_pii
+from madoguchi.domain.routes import RouteId
 
 
 def rules(text: str):  # type: ignore[no-untyped-def]

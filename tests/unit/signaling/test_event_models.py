@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from madoguchi.chatbot.routes import ROUTE_IDS
+from madoguchi.domain.routes import ROUTE_IDS
 from madoguchi.signaling import events
 from madoguchi.signaling.events import (
     AgentStatusChange,

@@ -13,9 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from madoguchi.chatbot.conversation import ResidentChat
+from madoguchi.resident_chat.conversation import ResidentChat
 from madoguchi.settings import Settings
 from madoguchi.signaling import events as ev
+from madoguchi.signaling.consultation import State
 from madoguchi.signaling.counter import CounterError
 from madoguchi.signaling.service import Clock, CounterService
 from madoguchi.signaling.sockets import Ack, Connection, EventObserver, RoleNamespace, done
@@ -99,7 +100,7 @@ class ResidentNamespace(RoleNamespace[Resident]):
 
     async def _end(self, conn: Connection[Resident], m: ev.ConsultationRef) -> None:
         current = await self.service.open_consultation(conn.participant)
-        if current is not None and current.id == m.consultation_id and current.state.value != "active":
+        if current is not None and current.id == m.consultation_id and current.state != State.ACTIVE:
             await self.service.cancel(conn.participant, m.consultation_id)
         else:
             await self.service.end(conn.participant, m.consultation_id)

@@ -12,7 +12,8 @@ from typing import Any
 
 from madoguchi.chatbot.engine import TriageResult, Turn
 from madoguchi.chatbot.llm import Triage
-from madoguchi.chatbot.masking import mask_pii
+from madoguchi.domain.languages import fallback_chain
+from madoguchi.domain.privacy import mask_pii
 from madoguchi.signaling.consultation import State
 from madoguchi.signaling.counter import CounterError
 from madoguchi.signaling.service import CounterService
@@ -38,7 +39,8 @@ PHRASES: dict[str, dict[str, str]] = {
 
 
 def phrase(key: str, language: str) -> str:
-    return PHRASES.get("en" if language in ("en", "zh", "ko", "vi", "pt") else "ja", PHRASES["ja"])[key]
+    """In ``language`` or the first of its fallbacks (madoguchi.domain.languages) that has the phrases."""
+    return PHRASES[next((code for code in fallback_chain(language) if code in PHRASES), "ja")][key]
 
 
 class ResidentChat:
