@@ -207,8 +207,9 @@ async def drive(
     bookings: int,
     seed: int,
     think_s: float,
+    clients: int = CLIENTS,
 ) -> dict[str, Any]:
-    """``CLIENTS`` clients, each pausing a random time of mean ``think_s`` between its requests (0: none)."""
+    """``clients`` clients, each pausing a random time of mean ``think_s`` between its requests (0: none)."""
     rng = random.Random(seed + int(think_s * 1000))
     search_ms: list[float] = []
     booking_ms: list[float] = []
@@ -240,7 +241,7 @@ async def drive(
                 await pause()
 
         began_all = time.perf_counter()
-        await asyncio.gather(*(searcher() for _ in range(CLIENTS)))
+        await asyncio.gather(*(searcher() for _ in range(clients)))
         search_rate = len(search_ms) / (time.perf_counter() - began_all)
         rng.shuffle(found)
         booking_queue = asyncio.Queue[dict[str, Any]]()
@@ -266,10 +267,11 @@ async def drive(
                 await pause()
 
         began_all = time.perf_counter()
-        await asyncio.gather(*(booker() for _ in range(CLIENTS)))
+        await asyncio.gather(*(booker() for _ in range(clients)))
         booking_rate = len(booking_ms) / (time.perf_counter() - began_all)
     return {
         "think_s": think_s,
+        "clients": clients,
         "search": {**summary(search_ms), "per_s": round(search_rate, 1)},
         "booking": {**summary(booking_ms), "per_s": round(booking_rate, 1)},
         "booking_outcomes": outcomes,
@@ -316,7 +318,8 @@ def write_results(result: dict[str, Any]) -> None:
         "",
         "Booking answers: "
         + "; ".join(
-            f"{run['think_s']:g} s pause: " + ", ".join(f"{k}: {v}" for k, v in sorted(run["booking_outcomes"].items()))
+            f"{run.get('clients', CLIENTS)} × {run['think_s']:g} s pause: "
+            + ", ".join(f"{k}: {v}" for k, v in sorted(run["booking_outcomes"].items()))
             for run in result["runs"]
         )
         + " (a 409 `full` is a client that saw the slot free and lost the last place to another: the correct "
@@ -372,7 +375,9 @@ async def main() -> None:
                     for d in (today + dt.timedelta(days=n) for n in range(1, 31))
                     if d.weekday() < 5 and not plan.is_closed(d)
                 ]
-                runs = [
+                # one client alone first: the cost of a request without queueing behind others
+                runs = [await drive(url, places, routes, open_days, 200, 100, args.seed + 7, 0.0, clients=1)]
+                runs += [
                     await drive(url, places, routes, open_days, args.searches, args.bookings, args.seed, think)
                     for think in (args.think or [1.0, 0.0])
                 ]

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
 
 from madoguchi.booking_desk import ics, mail
-from madoguchi.bookings.checkin import is_no_show
+from madoguchi.bookings.checkin import Checkin, check_in, is_no_show
 from madoguchi.bookings.ferry import Sailing, Trip, affected, fitting, lines_for, next_fitting, trip
 from madoguchi.bookings.plan import HOME, JST, BookingPlan, FerryLine
 from madoguchi.bookings.slots import REFUSALS, BookingRefused, Offer, find_slot, local, offers
@@ -35,6 +35,7 @@ ERRORS: Final[Mapping[str, str]] = {
     "not_changeable": "this booking can no longer be changed",
     "unknown_ferry": "there is no such ferry line for this place",
     "invalid": "the request is not valid",
+    "not_today": "this booking is for another day",
 }
 """Every code a refusal can carry, with its one sentence."""
 
@@ -246,6 +247,24 @@ class BookingDesk:
             raise DeskError("not_changeable") from closed
         await self._mail(moved, "book.mail.moved", town)
         return moved
+
+    async def check_in(self, code: str, *, municipality_id: str | None = None) -> tuple[BookingRecord, Checkin]:
+        """The resident at a booth (or the counter) with their code: mark the booking checked in and say whether
+        they go ahead of walk-ins (within the window) or join as a walk-in (early or late). Only a booking of
+        today, of this town, still ``booked``, can check in."""
+        record = await self.get(code)
+        town = self.town(record.municipality_id)
+        if municipality_id is not None and municipality_id != town.id:
+            raise DeskError("unknown_code")
+        now = self.now()
+        if local(record.start).date() != local(now).date():
+            raise DeskError("not_today")
+        outcome = check_in(self.plan(town).checkin, record.start, now)
+        try:
+            checked = await self.bookings.set_status(code, "checked_in", now=now)
+        except BookingClosed as closed:
+            raise DeskError("not_changeable") from closed
+        return checked, outcome
 
     # -- what the office does -----------------------------------------------------------------------------
 
