@@ -286,9 +286,9 @@ def write_results(result: dict[str, Any]) -> None:
 
     rows: list[str] = []
     for run in result["runs"]:
-        label = (
-            f"{CLIENTS} clients, {run['think_s']:g} s mean pause" if run["think_s"] else f"{CLIENTS} clients, no pause"
-        )
+        clients = run.get("clients", CLIENTS)
+        pause = f"{run['think_s']:g} s mean pause" if run["think_s"] else "no pause"
+        label = f"{clients} client{'s' if clients > 1 else ''}, {pause}"
         for name, title, target in (
             ("search", "slot search `GET /api/slots`", TARGET_SEARCH_P95_MS),
             ("booking", "booking `POST /api/bookings`", TARGET_BOOKING_P95_MS),
@@ -325,6 +325,8 @@ def write_results(result: dict[str, Any]) -> None:
         + " (a 409 `full` is a client that saw the slot free and lost the last place to another: the correct "
         "answer, timed like the rest).",
         "",
+        "What the numbers mean, and what would change them: [notes.md](notes.md).",
+        "",
     ]
     (HERE / "RESULTS.md").write_text("\n".join(lines), encoding="utf-8")
 
@@ -341,7 +343,11 @@ async def main() -> None:
         help="mean pause between a client's requests, s (repeatable; default: 1 and 0)",
     )
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--report-only", action="store_true", help="rewrite RESULTS.md from results.json")
     args = parser.parse_args()
+    if args.report_only:
+        write_results(json.loads((HERE / "results.json").read_text(encoding="utf-8")))
+        return
     load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
     with tempfile.TemporaryDirectory(prefix="madoguchi-bench-booking-") as tmp:
         root = Path(tmp)
