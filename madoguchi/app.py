@@ -18,6 +18,8 @@ from aiohttp import web
 
 from madoguchi import keys, observability
 from madoguchi.agent_console import pages as console_pages
+from madoguchi.agent_console.attempts import open_attempt_store
+from madoguchi.agent_console.login_guard import LOGIN_GUARD, LoginGuard
 from madoguchi.booking_desk import api as booking_api
 from madoguchi.booking_desk import pages as booking_pages
 from madoguchi.booking_desk.mail import SmtpMailer
@@ -39,6 +41,7 @@ from madoguchi.signaling.live import (
 )
 from madoguchi.signaling.redis_store import LiveStoreUnavailable
 from madoguchi.signaling.service import Clock, CounterService, counter_config
+from madoguchi.signaling.socket_server import EdgeSocketServer
 from madoguchi.signaling.sockets import AgentNamespace, BoothNamespace, SocketNotifier
 from madoguchi.signaling.store import LiveStore
 from madoguchi.storage.accounts import Accounts
@@ -46,6 +49,7 @@ from madoguchi.storage.bookings import Bookings
 from madoguchi.storage.booths import Booths
 from madoguchi.storage.db import open_database
 from madoguchi.storage.municipalities import Municipalities
+from madoguchi.storage.private_files import private_dir
 from madoguchi.storage.records import ConsultationRecords
 
 log = logging.getLogger(__name__)
@@ -61,7 +65,7 @@ def create_app(settings: Settings, *, clock: Clock = time.time) -> web.Applicati
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
         undefined=jinja2.StrictUndefined,
     )
-    sio = socketio.AsyncServer(
+    sio = EdgeSocketServer(
         async_mode="aiohttp",
         async_handlers=False,
         # notice a silently dead link (mobile handover, satellite drop) within ~15 s, not engine.io's 45 s
@@ -69,12 +73,11 @@ def create_app(settings: Settings, *, clock: Clock = time.time) -> web.Applicati
         ping_timeout=5,
         client_manager=socket_manager(settings),
         max_http_buffer_size=settings.max_payload_bytes,
-        logger=False,
-        engineio_logger=False,
     )
     sio.attach(app)
     app[SOCKETS] = sio
     app.cleanup_ctx.append(_storage(settings))
+    app.cleanup_ctx.append(_login_guard(settings, clock))
     app.cleanup_ctx.append(_chatbot(settings))
     app.cleanup_ctx.append(_bookings(settings, clock))
     app.cleanup_ctx.append(_counter(settings, sio, clock))
@@ -96,7 +99,7 @@ async def healthz(request: web.Request) -> web.Response:
 def _storage(settings: Settings) -> Callable[[web.Application], AsyncIterator[None]]:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         if settings.database_url is None:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(settings.data_dir)
         db = await open_database(settings.effective_database_url)
         app[keys.DATABASE] = db
         app[keys.ACCOUNTS] = Accounts(db)
@@ -104,6 +107,15 @@ def _storage(settings: Settings) -> Callable[[web.Application], AsyncIterator[No
         app[keys.RECORDS] = ConsultationRecords(db)
         yield
         await db.close()
+
+    return ctx
+
+
+def _login_guard(settings: Settings, clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        app[LOGIN_GUARD] = guard = LoginGuard(open_attempt_store(settings), clock)
+        yield
+        await guard.close()
 
     return ctx
 

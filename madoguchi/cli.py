@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     from madoguchi.chatbot import commands as chatbot_commands
     from madoguchi.llm_backend import OpenAiCompatibleBackend
     from madoguchi.media import commands as media_commands
+    from madoguchi.signaling import commands as signaling_commands
 
     parser = argparse.ArgumentParser(prog="madoguchi", description="Madoguchi remote counter")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     admin.register(sub)
     chatbot_commands.register(sub, llm=OpenAiCompatibleBackend.from_settings)
     media_commands.register(sub)
+    signaling_commands.register(sub)
     booking_commands.register(sub)
     return parser
 

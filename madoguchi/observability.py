@@ -24,6 +24,7 @@ The service and the socket layer never import prometheus: they call :class:`Metr
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import time
 from collections import Counter as Tally
@@ -34,6 +35,7 @@ import socketio
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, Histogram, generate_latest
 from prometheus_client import Counter as PromCounter
+from pydantic import SecretStr
 from sqlalchemy import text
 
 from madoguchi import keys
@@ -207,14 +209,22 @@ METRICS = web.AppKey("metrics", Metrics)
 LIVE_STORE = web.AppKey["LiveStore"]("live_store")
 
 
+METRICS_APP = web.AppKey("metrics_app", web.Application)
+"""With ``MADOGUCHI_METRICS_PORT``: the application ``madoguchi serve`` runs on that port (``/metrics``,
+``/readyz``, ``/healthz``), reading the main application's state; the main port then has neither path."""
+
+
 def setup(app: web.Application, sio: socketio.AsyncServer) -> Metrics:
-    """Create this app's :class:`Metrics` and add ``/readyz`` and ``/metrics``."""
+    """Create this app's :class:`Metrics` and add ``/readyz`` and ``/metrics`` to it, or to its metrics app."""
     metrics = Metrics()
     app[METRICS] = metrics
+    settings = app[keys.SETTINGS]
 
     async def metrics_endpoint(request: web.Request) -> web.Response:
+        if (refused := _unauthorised(request, settings.metrics_token)) is not None:
+            return refused
         counter: Counter | None = None
-        store = request.app.get(LIVE_STORE)
+        store = app.get(LIVE_STORE)
         if store is not None:
             try:
                 counter = await asyncio.wait_for(store.read(), CHECK_TIMEOUT_S)
@@ -224,11 +234,37 @@ def setup(app: web.Application, sio: socketio.AsyncServer) -> Metrics:
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def readyz_endpoint(request: web.Request) -> web.Response:
-        return await readyz(request, events=sio.manager)
+        if (refused := _unauthorised(request, settings.metrics_token)) is not None:
+            return refused
+        return await readyz(app, events=sio.manager)
 
-    app.router.add_get("/readyz", readyz_endpoint)
-    app.router.add_get("/metrics", metrics_endpoint)
+    target = app
+    if settings.metrics_port is not None:
+        target = app[METRICS_APP] = web.Application()
+        target.router.add_get("/healthz", _alive)
+    target.router.add_get("/readyz", readyz_endpoint)
+    target.router.add_get("/metrics", metrics_endpoint)
     return metrics
+
+
+async def _alive(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def _unauthorised(request: web.Request, token: SecretStr | None) -> web.Response | None:
+    """With ``MADOGUCHI_METRICS_TOKEN`` set, ``/metrics`` and ``/readyz`` (which name internal hosts and show
+    the queue) answer only ``Authorization: Bearer <token>``; ``/healthz`` stays open for load balancers."""
+    if token is None:
+        return None
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    expected = token.get_secret_value().encode()
+    if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), expected):
+        return None
+    return web.json_response(
+        {"error": {"code": "unauthorized", "message": "send Authorization: Bearer <MADOGUCHI_METRICS_TOKEN>"}},
+        status=401,
+        headers={"WWW-Authenticate": 'Bearer realm="madoguchi-metrics"'},
+    )
 
 
 def socket_connections(sio: socketio.AsyncServer) -> dict[str, int]:
@@ -237,14 +273,14 @@ def socket_connections(sio: socketio.AsyncServer) -> dict[str, int]:
     return {namespace: len(rooms.get(namespace, {}).get(None, {})) for namespace in NAMESPACES}
 
 
-async def readyz(request: web.Request, *, events: object = None) -> web.Response:
+async def readyz(app: web.Application, *, events: object = None) -> web.Response:
     """200 when every dependency answers, else 503 naming the check that failed. ``events`` is the socket
     manager: with Redis, a process not subscribed to the other processes' events would drop their messages to
     its clients, so it is not ready until it is."""
     checks: dict[str, dict[str, object]] = {}
-    database = request.app.get(keys.DATABASE)
+    database = app.get(keys.DATABASE)
     checks["database"] = await _check(_database_answers(database) if database is not None else None)
-    store = request.app.get(LIVE_STORE)
+    store = app.get(LIVE_STORE)
     if isinstance(store, Pingable):
         checks["redis"] = await _check(store.ping())
     if isinstance(events, Subscriber):

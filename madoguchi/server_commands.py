@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import ipaddress
 import logging
 import signal
 from collections.abc import Callable
@@ -12,7 +13,10 @@ from typing import Any
 
 from aiohttp import web
 
+from madoguchi.edge_log import guard_http_log
 from madoguchi.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def register(subparsers: Any) -> None:
@@ -39,9 +43,10 @@ async def serve_command(args: argparse.Namespace, settings: Settings) -> int:
 
 async def demo_command(args: argparse.Namespace, settings: Settings) -> int:
     from madoguchi.storage.db import open_database
+    from madoguchi.storage.private_files import private_dir
     from madoguchi.storage.seed import print_demo_credentials, seed_demo
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     db = await open_database(settings.effective_database_url)
     try:
         credentials = await seed_demo(db, settings.data_dir)
@@ -55,6 +60,27 @@ async def demo_command(args: argparse.Namespace, settings: Settings) -> int:
         print_demo_credentials(credentials, base_url=f"http://{shown}:{bound_port}")
 
     return await run_server(settings, host=host, port=port, on_listening=announce)
+
+
+def insecure_cookie_warning(host: str, settings: Settings) -> str | None:
+    """A warning when staff session cookies would travel in clear: listening beyond this machine (where a
+    browser reaches it over the network) without ``MADOGUCHI_COOKIE_SECURE=true``."""
+    if settings.cookie_secure or _loopback(host):
+        return None
+    return (
+        f"listening on {host} without MADOGUCHI_COOKIE_SECURE=true: staff session cookies are not marked Secure "
+        "and a browser would send them over plain HTTP. Serve Madoguchi behind HTTPS and set "
+        "MADOGUCHI_COOKIE_SECURE=true (leave it unset only for a trial on this machine)."
+    )
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
 
 
 def freeze_startup_heap() -> None:
@@ -71,10 +97,14 @@ async def run_server(
     settings: Settings, *, host: str, port: int, on_listening: Callable[[int], None] | None = None
 ) -> int:
     from madoguchi.app import create_app
+    from madoguchi.observability import METRICS_APP
 
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    guard_http_log()  # a header over aiohttp's limits is logged without its bytes (madoguchi.edge_log)
+    if (warning := insecure_cookie_warning(host, settings)) is not None:
+        log.warning("%s", warning)
     app = create_app(settings)
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
@@ -83,14 +113,23 @@ async def run_server(
     await site.start()
     for address in runner.addresses:
         print(f"madoguchi listening on http://{address[0]}:{address[1]}", flush=True)
-    if on_listening is not None and runner.addresses:
-        on_listening(runner.addresses[0][1])
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    metrics_app = app.get(METRICS_APP)
+    metrics_runner = None if metrics_app is None else web.AppRunner(metrics_app, handle_signals=False)
     try:
+        if metrics_runner is not None:  # MADOGUCHI_METRICS_PORT: /metrics and /readyz only there
+            await metrics_runner.setup()
+            await web.TCPSite(metrics_runner, host, settings.metrics_port).start()
+            for address in metrics_runner.addresses:
+                print(f"madoguchi metrics on http://{address[0]}:{address[1]}", flush=True)
+        if on_listening is not None and runner.addresses:
+            on_listening(runner.addresses[0][1])
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
         await stop.wait()
     finally:
+        if metrics_runner is not None:
+            await metrics_runner.cleanup()
         await runner.cleanup()
     return 0

@@ -7,9 +7,10 @@ servers, TURN and the LLM are off until someone configures them.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -65,6 +66,19 @@ class Settings(BaseSettings):
     )
     session_ttl_s: int = Field(default=12 * 3600, gt=0)
     cookie_secure: bool = False
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="JSON list of reverse-proxy addresses whose X-Forwarded-For names the client (login throttle)",
+    )
+    metrics_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="serve /metrics and /readyz (and /healthz) on this port of the same host, not the main one",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None, description="when set, /metrics and /readyz need 'Authorization: Bearer <token>'"
+    )
 
     max_chat_length: int = Field(default=1000, gt=0)
     max_payload_bytes: int = Field(default=64 * 1024, gt=0)
@@ -94,6 +108,18 @@ class Settings(BaseSettings):
     booking_reminder_hours: float = Field(default=24.0, gt=0, description="e-mail reminders this long before")
 
     log_level: str = "INFO"
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("MADOGUCHI_METRICS_TOKEN must be at least 16 characters (or unset)")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        return [str(ipaddress.ip_address(item.strip())) for item in value]
 
     @property
     def effective_database_url(self) -> str:

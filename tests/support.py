@@ -6,7 +6,11 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import secrets
+import signal
+import sys
+import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -103,11 +107,13 @@ def make_settings(data_dir: Any, **overrides: Any) -> Settings:
 
 
 @asynccontextmanager
-async def serve(settings: Settings) -> AsyncIterator[LiveServer]:
-    app = create_app(settings)
+async def serve(
+    settings: Settings, *, clock: Callable[[], float] = time.time, host: str = "127.0.0.1"
+) -> AsyncIterator[LiveServer]:
+    app = create_app(settings, clock=clock)
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, host, 0)
     await site.start()
     host, port = runner.addresses[0][:2]
     try:
@@ -314,3 +320,62 @@ async def http_get(url: str) -> tuple[int, Any]:
         if resp.content_type == "application/json":
             return resp.status, await resp.json()
         return resp.status, await resp.text()
+
+
+LISTENING_LINE = re.compile(r"madoguchi listening on (http://[0-9.]+:\d+)")
+
+
+@dataclass
+class ServeProcess:
+    """One ``madoguchi serve`` subprocess (this Python's script) whose stdout and stderr go to ``log_path``."""
+
+    process: asyncio.subprocess.Process
+    log_path: Path
+    url: str = ""
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def log_size(self) -> int:
+        return self.log_path.stat().st_size
+
+
+@asynccontextmanager
+async def serve_process(
+    data_dir: Path, *args: str, env: dict[str, str] | None = None, wait_listening: bool = True
+) -> AsyncIterator[ServeProcess]:
+    """``madoguchi serve --port 0 [args]`` with a clean ``MADOGUCHI_*`` environment plus ``env``; stopped with
+    SIGTERM (by its own pid) when the block ends."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("MADOGUCHI_")}
+    environment.update(MADOGUCHI_DATA_DIR=str(data_dir), PYTHONUNBUFFERED="1", **(env or {}))
+    log_path = data_dir.parent / f"{data_dir.name}-serve.log"
+    with log_path.open("wb") as log_file:
+        process = await asyncio.create_subprocess_exec(
+            str(Path(sys.executable).with_name("madoguchi")),
+            "serve",
+            "--port",
+            "0",
+            *args,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=asyncio.subprocess.STDOUT,
+            env=environment,
+        )
+    served = ServeProcess(process, log_path)
+    try:
+        if wait_listening:
+            deadline = time.monotonic() + 60
+            while not (found := LISTENING_LINE.search(served.log())):
+                assert process.returncode is None, served.log()
+                assert time.monotonic() < deadline, served.log()
+                await asyncio.sleep(0.1)
+            served.url = found.group(1).replace("0.0.0.0", "127.0.0.1")
+        yield served
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.wait(), 20)
+            except TimeoutError:
+                process.kill()
+                await process.wait()

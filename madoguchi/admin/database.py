@@ -8,6 +8,7 @@ from typing import Any
 from madoguchi.admin.common import nested, open_db, user_errors
 from madoguchi.settings import Settings
 from madoguchi.storage.db import current_revision
+from madoguchi.storage.private_files import private_dir
 from madoguchi.storage.seed import print_demo_credentials, seed_demo
 
 
@@ -25,7 +26,7 @@ async def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 @user_errors
 async def db_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     db = await open_db(settings)
     try:
         credentials = await seed_demo(db, settings.data_dir)

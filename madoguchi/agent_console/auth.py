@@ -8,6 +8,9 @@ Why it is shaped like this:
   has no session yet, so it uses a *signed double submit*: the page sets a cookie holding a random nonce and its
   HMAC, and puts the same nonce in a hidden field; the POST must bring both, and the HMAC must verify. A cookie
   planted by another site (or a sibling subdomain) cannot carry a valid signature.
+- The login nonce is also time-bound (its issue time is signed with it, and it is refused after
+  :data:`LOGIN_CSRF_TTL_S`) and single-use (the login guard remembers every nonce a POST brought, in Redis when
+  there is one), so a captured form cannot be replayed.
 - As a second, independent check, a POST whose ``Origin`` header names another site is refused outright.
 """
 
@@ -22,7 +25,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from madoguchi import keys
+from madoguchi import keys, ui
 from madoguchi.domain.sessions import SESSION_COOKIE
 from madoguchi.storage.accounts import Accounts, StaffRecord
 
@@ -30,6 +33,8 @@ LOGIN_CSRF_COOKIE: Final = "madoguchi_login_csrf"
 CSRF_FIELD: Final = "csrf_token"
 LOGIN_CSRF_TTL_S: Final = 2 * 3600
 MAX_TOKEN_LENGTH: Final = 200
+CLOCK_SKEW_S: Final = 60
+"""A nonce issued this far in the future still counts (several processes' clocks differ a little)."""
 
 LOGIN_CSRF_SECRET = web.AppKey("login_csrf_secret", bytes)
 """Signs login-form nonces. Random per process: a form fetched from one process and posted to another fails
@@ -116,8 +121,8 @@ def ensure_login_secret(app: web.Application) -> None:
         )
 
 
-def _sign(secret: bytes, nonce: str) -> str:
-    return hmac.new(secret, nonce.encode(), hashlib.sha256).hexdigest()
+def _sign(secret: bytes, signed: str) -> str:
+    return hmac.new(secret, signed.encode(), hashlib.sha256).hexdigest()
 
 
 def new_login_nonce() -> str:
@@ -125,12 +130,13 @@ def new_login_nonce() -> str:
     return secrets.token_urlsafe(32)
 
 
-def set_login_csrf_cookie(request: web.Request, response: web.StreamResponse, nonce: str) -> None:
-    """The signed half of the double submit: ``<nonce>.<HMAC(nonce)>``, only sent back to ``/login``."""
+def set_login_csrf_cookie(request: web.Request, response: web.StreamResponse, nonce: str, now: float) -> None:
+    """The signed half of the double submit: ``<nonce>.<issued at>.<HMAC>``, only sent back to ``/login``."""
     settings = request.app[keys.SETTINGS]
+    signed = f"{nonce}.{int(now)}"
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
-        f"{nonce}.{_sign(request.app[LOGIN_CSRF_SECRET], nonce)}",
+        f"{signed}.{_sign(request.app[LOGIN_CSRF_SECRET], signed)}",
         max_age=LOGIN_CSRF_TTL_S,
         path="/login",
         httponly=True,
@@ -139,11 +145,25 @@ def set_login_csrf_cookie(request: web.Request, response: web.StreamResponse, no
     )
 
 
-def login_csrf_valid(request: web.Request, submitted: object) -> bool:
-    """The form's nonce equals the cookie's, and the cookie's signature is ours."""
+def login_csrf_nonce(request: web.Request, submitted: object, now: float) -> str | None:
+    """The nonce when the form's nonce equals the cookie's, the cookie's signature is ours and it was issued
+    less than :data:`LOGIN_CSRF_TTL_S` ago; else None. Whether it was used before is the caller's check."""
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    nonce, _, signature = cookie.partition(".")
-    if not nonce or not signature or len(cookie) > MAX_TOKEN_LENGTH:
-        return False
-    expected = _sign(request.app[LOGIN_CSRF_SECRET], nonce)
-    return hmac.compare_digest(expected, signature) and csrf_matches(nonce, submitted)
+    if len(cookie) > MAX_TOKEN_LENGTH:
+        return None
+    signed, _, signature = cookie.rpartition(".")
+    nonce, _, issued = signed.partition(".")
+    if not nonce or not signature or not issued.isascii() or not issued.isdigit():
+        return None
+    expected = _sign(request.app[LOGIN_CSRF_SECRET], signed)
+    if not hmac.compare_digest(expected, signature) or not csrf_matches(nonce, submitted):
+        return None
+    if not -CLOCK_SKEW_S <= now - int(issued) <= LOGIN_CSRF_TTL_S:
+        return None
+    return nonce
+
+
+# --- who is asking -------------------------------------------------------------------------------------------
+
+
+client_address = ui.client_address  # in ui.py: the booking API throttles by the same address

@@ -7,15 +7,16 @@ Both end in the same ``madoguchi_session`` cookie that the ``/agent`` socket aut
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Final
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from madoguchi import keys, ui
-from madoguchi.agent_console import auth
+from madoguchi.agent_console import auth, throttle
+from madoguchi.agent_console.login_guard import LOGIN_GUARD, LoginGuardUnavailable
 from madoguchi.domain.languages import DEFAULT_LANGUAGE
+from madoguchi.http_json import json_error, read_json
 from madoguchi.signaling.consultation import Disposition
 
 MAX_USERNAME: Final = 128
@@ -47,7 +48,13 @@ def _with_lang(path: str, language: str) -> str:
 
 
 async def _login_form(
-    request: web.Request, *, language: str, status: int = 200, error_key: str | None = None, username: str = ""
+    request: web.Request,
+    *,
+    language: str,
+    status: int = 200,
+    error_key: str | None = None,
+    username: str = "",
+    retry_after: int | None = None,
 ) -> web.Response:
     nonce = auth.new_login_nonce()
     response = await ui.render(
@@ -55,9 +62,16 @@ async def _login_form(
         "login.html",
         language=language,
         status=status,
-        context={"csrf_token": nonce, "error_key": error_key, "username": username},
+        context={
+            "csrf_token": nonce,
+            "error_key": error_key,
+            "error_params": {"seconds": retry_after or 0},
+            "username": username,
+        },
     )
-    auth.set_login_csrf_cookie(request, response, nonce)
+    auth.set_login_csrf_cookie(request, response, nonce, request.app[LOGIN_GUARD].clock())
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
     return response
 
 
@@ -81,7 +95,13 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     username = username.strip() if isinstance(username, str) else ""
     password = password if isinstance(password, str) else ""
     kept_username = username[:MAX_USERNAME]
-    if not auth.login_csrf_valid(request, form.get(auth.CSRF_FIELD)):
+    guard = request.app[LOGIN_GUARD]
+    nonce = auth.login_csrf_nonce(request, form.get(auth.CSRF_FIELD), guard.clock())
+    try:
+        fresh = nonce is not None and await guard.nonce_first_use(nonce, auth.LOGIN_CSRF_TTL_S + auth.CLOCK_SKEW_S)
+    except LoginGuardUnavailable:
+        return await _login_form(request, language=language, status=503, error_key="login.error.unavailable")
+    if not fresh:
         return await _login_form(
             request, language=language, status=400, error_key="login.error.expired", username=kept_username
         )
@@ -92,11 +112,27 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     if len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD:
         return await _login_form(request, language=language, status=400, error_key="login.error.invalid")
     accounts = request.app[keys.ACCOUNTS]
-    staff = await accounts.authenticate(username, password)
-    if staff is None:
-        return await _login_form(
-            request, language=language, status=401, error_key="login.error.invalid", username=kept_username
-        )
+    address = auth.client_address(request)
+    try:
+        wait = await guard.wait_s(username, address)
+        if wait > 0:
+            return await _login_form(
+                request,
+                language=language,
+                status=429,
+                error_key="login.error.throttled",
+                username=kept_username,
+                retry_after=throttle.retry_after(wait),
+            )
+        staff = await accounts.authenticate(username, password)
+        if staff is None:
+            await guard.failed(username, address)
+            return await _login_form(
+                request, language=language, status=401, error_key="login.error.invalid", username=kept_username
+            )
+        await guard.succeeded(username, address)
+    except LoginGuardUnavailable:
+        return await _login_form(request, language=language, status=503, error_key="login.error.unavailable")
     token, _csrf = await accounts.create_session(staff.id, request.app[keys.SETTINGS].session_ttl_s, auth.now_utc())
     response = web.HTTPSeeOther(_with_lang("/console", language))
     auth.set_session_cookie(request, response, token)
@@ -136,26 +172,42 @@ async def console_page(request: web.Request) -> web.StreamResponse:
     )
 
 
-def _json_error(status: int, code: str, message: str) -> web.Response:
-    return web.json_response({"error": {"code": code, "message": message}}, status=status)
+def throttled_message(seconds: int) -> str:
+    """The 429 message of ``/api/login``: Japanese first, then English (headless clients show it as it is)."""
+    return (
+        f"ログインの試行が多すぎます。{seconds}秒後にもう一度お試しください。"
+        f" Too many login attempts; please try again in {seconds} seconds."
+    )
 
 
 async def api_login(request: web.Request) -> web.StreamResponse:
-    if request.content_type != "application/json":
-        return _json_error(400, "invalid_payload", "send a JSON body with Content-Type: application/json")
-    try:
-        raw = json.loads(await request.text())
-    except ValueError:
-        return _json_error(400, "invalid_payload", "the body is not valid JSON")
+    raw = await read_json(request)
     try:
         body = LoginBody.model_validate(raw)
     except ValidationError as exc:
         where = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors()[:3])
-        return _json_error(400, "invalid_payload", where)
+        return json_error(400, "invalid_payload", where)
     accounts = request.app[keys.ACCOUNTS]
-    staff = await accounts.authenticate(body.username, body.password)
-    if staff is None:
-        return _json_error(401, "unauthorized", "wrong username or password")
+    guard = request.app[LOGIN_GUARD]
+    address = auth.client_address(request)
+    try:
+        wait = await guard.wait_s(body.username, address)
+        if wait > 0:
+            seconds = throttle.retry_after(wait)
+            return json_error(
+                429, "too_many_attempts", throttled_message(seconds), headers={"Retry-After": str(seconds)}
+            )
+        staff = await accounts.authenticate(body.username, body.password)
+        if staff is None:
+            await guard.failed(body.username, address)
+            return json_error(401, "unauthorized", "wrong username or password")
+        await guard.succeeded(body.username, address)
+    except LoginGuardUnavailable:
+        return json_error(
+            503,
+            "unavailable",
+            "ログインできません。しばらくしてからお試しください。 Login is unavailable; please try again shortly.",
+        )
     token, csrf_token = await accounts.create_session(
         staff.id, request.app[keys.SETTINGS].session_ttl_s, auth.now_utc()
     )

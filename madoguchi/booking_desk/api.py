@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from madoguchi import keys
+from madoguchi import keys, ui
 from madoguchi.booking_desk.service import ERRORS, BookingDesk, BookingRequest, DeskError, FoundSlot
 from madoguchi.bookings import codes
 from madoguchi.bookings.slots import local
@@ -116,7 +116,7 @@ def guarded(kind: Literal["change", "lookup"]) -> Callable[[Handler], Handler]:
             if kind == "change" and not same_site(request):
                 return error("cross_site")
             desk = request.app[DESK]
-            if not request.app[LIMITS][kind].take(request.remote or "?", desk.now().timestamp()):
+            if not request.app[LIMITS][kind].take(ui.client_address(request), desk.now().timestamp()):
                 return error("rate_limited")
             try:
                 return await handler(request)

@@ -40,6 +40,7 @@ class CallMedia:
 
     namespace: str
     clock: Clock
+    relay_only: bool
     session: MediaSession | None
     consultation_id: str | None
     call_started_at: float | None
@@ -101,6 +102,7 @@ class CallMedia:
             ice_servers=ice_servers_from_protocol(data.get("ice_servers") or []),
             send_signal=self._send_signal,
             clock=self.clock,
+            relay_only=self.relay_only,
         )
         self._session_ready.set()
         if not polite:

@@ -90,6 +90,11 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="pair each call with a call between two local peers (no server) and report both",
     )
+    probe.add_argument(
+        "--relay-only",
+        action="store_true",
+        help='use only TURN candidates (checks the TURN server); each call reports "relay": true when relayed',
+    )
     probe.add_argument("--json", action="store_true", help="print one JSON object per call (for machines)")
     probe.set_defaults(handler=probe_command)
 
@@ -105,6 +110,8 @@ def _human_line(index: int, result: CallResult) -> str:
         f"call {index}: ok  signaling {result.signaling_ms} ms, connected {result.connected_ms} ms, "
         f"first video frame {result.first_frame_ms} ms ({frames})"
     )
+    if result.relay is not None:
+        line += "; relayed through TURN" if result.relay else "; not relayed"
     if result.direct is not None:
         line += f"; direct, no server: first video frame {result.direct['first_frame_ms']} ms"
     return line
@@ -122,6 +129,7 @@ async def probe_command(args: argparse.Namespace, settings: Settings) -> int:
         agent_password=args.agent_password,
         route=args.route,
         language=args.language,
+        relay_only=args.relay_only,
     )
     failures = 0
     index = 0

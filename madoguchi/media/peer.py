@@ -82,8 +82,11 @@ class SignalingPeer(CallMedia):
         *,
         clock: Clock = time.perf_counter,
         reconnect: ReconnectPolicy | None = None,
+        relay_only: bool = False,
     ) -> None:
         servers = [server] if isinstance(server, str) else list(server)
+        self.relay_only = relay_only
+        """Gather TURN candidates only (``iceTransportPolicy: "relay"``), as ``madoguchi probe --relay-only``."""
         if not servers:
             raise ValueError("at least one server URL is needed")
         self.servers = [url.rstrip("/") for url in servers]

@@ -48,6 +48,8 @@ class ProbeTarget:
     agent_password: str
     route: str = "general_inquiry"
     language: str = "ja"
+    relay_only: bool = False
+    """Both peers gather TURN candidates only: the call proves the TURN server and its credentials work."""
 
 
 @dataclass
@@ -63,6 +65,10 @@ class CallResult:
     phases_ms: dict[str, float] = field(default_factory=dict)
     consultation_id: str | None = None
     error: str | None = None
+    relay: bool | None = None
+    """Whether the candidate pair ICE selected is relayed through TURN, on both sides (None: not known)."""
+    candidate_pairs: dict[str, list[str]] = field(default_factory=dict)
+    """Per side, the selected pair's [local, remote] candidate types."""
     direct: dict[str, float | None] | None = None
     """With ``compare_direct``: the same measurements for a call between two peers in this process, no server,
     made right before or after this one, so the two are taken under the same machine conditions."""
@@ -111,6 +117,14 @@ async def _measure_media(
     if hold_s > 0:
         await asyncio.sleep(hold_s)
     _collect_frames(agent, booth, start, result)
+    _collect_pairs(agent, booth, result)
+
+
+def _collect_pairs(agent: MediaSession, booth: MediaSession, result: CallResult) -> None:
+    pairs = {"agent": agent.selected_candidate_types(), "booth": booth.selected_candidate_types()}
+    result.candidate_pairs = {side: list(pair) for side, pair in pairs.items() if pair is not None}
+    if all(pair is not None for pair in pairs.values()):
+        result.relay = all("relay" in pair for pair in pairs.values() if pair is not None)
 
 
 def _collect_frames(agent: MediaSession, booth: MediaSession, start: float, result: CallResult) -> None:
@@ -176,8 +190,8 @@ async def run_server_call(
 ) -> CallResult:
     """One complete booth → agent call through the server, measured from the agent's accept."""
     result = CallResult()
-    booth = BoothPeer(target.booth_server, clock=clock)
-    agent = AgentPeer(target.agent_server, clock=clock)
+    booth = BoothPeer(target.booth_server, clock=clock, relay_only=target.relay_only)
+    agent = AgentPeer(target.agent_server, clock=clock, relay_only=target.relay_only)
     stage = "connecting"
     try:
         async with asyncio.timeout(timeout_s * 3):
@@ -211,6 +225,8 @@ async def run_server_call(
             stage = "going away"
             await agent.set_status("away")
             errors = booth.media_errors + agent.media_errors
+            if target.relay_only and result.relay is False:
+                errors.append(f"relay-only, yet the selected candidate pairs were {result.candidate_pairs}")
             if errors:
                 raise MediaError("; ".join(errors))
             result.ok = True

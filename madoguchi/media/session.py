@@ -19,6 +19,9 @@ aiortc facts this is built around:
   with new ICE credentials (a restart from the other side) also rebuilds the connection.
 * After a dropped signaling link the call continues on a new connection (:meth:`MediaSession.restart`), never
   on the old one: the other side rebuilt too, or will, and aiortc cannot restart ICE on the old one.
+* ``relay_only`` is the browser's ``iceTransportPolicy: "relay"``: only TURN candidates are gathered, so a call
+  that connects has proved the TURN path (the probe's ``--relay-only``).  aiortc uses the *first* usable TURN
+  URL of the list only (one server, one transport), unlike a browser, which tries them all.
 * Remote tracks must always be consumed, or their queues grow without bound: every remote track gets a task
   that reads it to the end and records the first frame time and the frame count.
 """
@@ -33,7 +36,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCConfiguration, RTCIceServer, RTCIceTransportPolicy, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.sdp import candidate_from_sdp
 from av import VideoFrame
@@ -103,8 +106,10 @@ class MediaSession:
         send_signal: SignalSender,
         clock: Clock = time.perf_counter,
         read_counters: bool = True,
+        relay_only: bool = False,
     ) -> None:
         self.polite = polite
+        self.relay_only = relay_only
         self._ice_servers = list(ice_servers)
         self._send_signal = send_signal
         self._clock = clock
@@ -130,7 +135,8 @@ class MediaSession:
     # -- connection --------------------------------------------------------------------------------------
 
     def _build_connection(self) -> RTCPeerConnection:
-        pc = RTCPeerConnection(RTCConfiguration(iceServers=list(self._ice_servers)))
+        policy = RTCIceTransportPolicy.RELAY if self.relay_only else RTCIceTransportPolicy.ALL
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=list(self._ice_servers), iceTransportPolicy=policy))
         # Fresh tracks for every connection: an aiortc sender stops its track when the connection closes.
         self.audio = ToneAudioTrack()
         self.video = PatternVideoTrack()
@@ -345,6 +351,23 @@ class MediaSession:
         except TimeoutError:
             got = self.frame_counts()[kind]
             raise MediaError(f"only {got} of {at_least} {kind} frames arrived within {timeout_s:g} s") from None
+
+    def selected_candidate_types(self) -> tuple[str, str] | None:
+        """(local, remote) candidate types of the pair ICE nominated (``host``/``srflx``/``relay``), or None.
+
+        aiortc exposes no candidate-pair stats, so this reads aioice's nominated pair behind the DTLS transport;
+        any change there shows up as None ("not known"), never as a wrong answer.
+        """
+        for transceiver in self.pc.getTransceivers():
+            ice = getattr(transceiver.sender.transport, "transport", None)
+            nominated = getattr(getattr(ice, "_connection", None), "_nominated", None)
+            if isinstance(nominated, dict) and nominated:
+                pair = next(iter(nominated.values()))
+                local = getattr(getattr(pair, "local_candidate", None), "type", None)
+                remote = getattr(getattr(pair, "remote_candidate", None), "type", None)
+                if isinstance(local, str) and isinstance(remote, str):
+                    return local, remote
+        return None
 
     def frame_counts(self) -> dict[str, int]:
         return {kind: self.received[kind].frames if kind in self.received else 0 for kind in ("audio", "video")}

@@ -104,6 +104,12 @@ class RoleNamespace(socketio.AsyncNamespace, Generic[I]):  # type: ignore[misc]
     async def authenticate(self, environ: Mapping[str, Any], auth: object) -> tuple[str, I]:
         raise NotImplementedError
 
+    def charge(self, sid: str) -> bool:
+        """Take one event from ``sid``'s rate limit for a packet that could not be decoded (see
+        :mod:`madoguchi.signaling.socket_server`); False when nothing was left or ``sid`` is unknown."""
+        conn = self.connections.get(sid)
+        return conn is not None and conn.bucket.take(self.clock())
+
     async def connected(self, sid: str, conn: Connection[I]) -> None:
         """Hook: the connection is registered and in its participant's room."""
 

@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session, UOWTransaction
 from sqlalchemy.pool import StaticPool
 
 from madoguchi.storage.errors import StorageError
+from madoguchi.storage.private_files import private_file
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -93,7 +94,7 @@ def _create_sqlite_engine(url: URL) -> AsyncEngine:
     if _is_sqlite_memory(url):
         options["poolclass"] = StaticPool  # one shared connection, or every session sees an empty database
     elif url.database:
-        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(url.database))  # 0600 before SQLite opens it: its -wal and -shm files copy the mode
     engine = create_async_engine(url, **options)
 
     @event.listens_for(engine.sync_engine, "connect")

@@ -22,6 +22,7 @@ from madoguchi.storage.accounts import Accounts
 from madoguchi.storage.booths import Booths, kiosk_url
 from madoguchi.storage.db import Database
 from madoguchi.storage.municipalities import Municipalities
+from madoguchi.storage.private_files import private_dir
 
 CREDENTIALS_FILE = "demo-credentials.json"
 DEMO_MUNICIPALITY = "shiomi"
@@ -110,7 +111,7 @@ def _load(path: Path) -> DemoCredentials | None:
 
 def _save(path: Path, credentials: DemoCredentials) -> None:
     """Write atomically with mode 0600 (the file holds passwords and booth tokens)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     data = json.dumps(credentials.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
     fd, tmp_name = tempfile.mkstemp(prefix=".demo-credentials.", dir=path.parent)
     try:

@@ -260,7 +260,7 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 def _probe_cli(
     booth_url: str, token: str, env: dict[str, str], *extra: str, agent_url: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    args = [MADOGUCHI, "probe", "--server", booth_url, "--booth-token", token]
+    args = [MADOGUCHI, "probe", "--server", booth_url, f"--booth-token={token}"]  # a token may start with "-"
     if agent_url is not None:
         args += ["--booth-server", booth_url, "--agent-server", agent_url]
     args += ["--agent-user", "probe-agent", "--agent-password", PASSWORD, *extra]

@@ -1,0 +1,67 @@
+"""The login brake as the login pages use it: the throttle policy, its store and the app's clock in one place.
+
+When the store cannot be reached (Redis down) logins are refused with 503 rather than let through unthrottled:
+nothing an agent could do after logging in works without the live state either.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from aiohttp import web
+
+from madoguchi.agent_console import throttle
+from madoguchi.agent_console.attempts import AttemptStore
+from madoguchi.agent_console.throttle import Scope
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+STORE_TIMEOUT_S = 2.0
+
+
+class LoginGuardUnavailable(Exception):
+    """The attempt store did not answer: refuse the login for now."""
+
+
+class LoginGuard:
+    def __init__(self, store: AttemptStore, clock: Callable[[], float]) -> None:
+        self.store = store
+        self.clock = clock
+
+    async def wait_s(self, account: str, address: str) -> float:
+        """Seconds this attempt must still wait (0: go ahead and check the password)."""
+        keys = throttle.keys(account, address)
+        now = self.clock()
+        found = await self._call(self.store.read(list(keys.values()), now))
+        tallies = {scope: found[key] for scope, key in keys.items() if key in found}
+        return throttle.wait_s(tallies, now)
+
+    async def failed(self, account: str, address: str) -> None:
+        keys = throttle.keys(account, address)
+        now = self.clock()
+        for scope in throttle.FAILURE_SCOPES:
+            await self._call(self.store.add(keys[scope], now, throttle.lifetime_s(scope)))
+
+    async def succeeded(self, account: str, address: str) -> None:
+        keys = throttle.keys(account, address)
+        await self._call(self.store.clear([keys[scope] for scope in throttle.CLEARED_ON_SUCCESS]))
+        await self._call(self.store.add(keys[Scope.KNOWN], self.clock(), throttle.lifetime_s(Scope.KNOWN)))
+
+    async def nonce_first_use(self, nonce: str, ttl_s: float) -> bool:
+        return await self._call(self.store.first_use(f"nonce:{nonce}", self.clock(), ttl_s))
+
+    async def close(self) -> None:
+        await self.store.close()
+
+    async def _call(self, operation: Awaitable[T]) -> T:
+        try:
+            return await asyncio.wait_for(operation, STORE_TIMEOUT_S)
+        except Exception as exc:
+            log.warning("login attempt store unreachable: %s", type(exc).__name__)
+            raise LoginGuardUnavailable from exc
+
+
+LOGIN_GUARD = web.AppKey("login_guard", LoginGuard)

@@ -1,0 +1,217 @@
+"""Guessing staff passwords is braked, the brake cannot keep a real user out for long, and login forms cannot be
+replayed: on the real server with a real HTTP client.
+
+The app runs on a clock the test can move forward (real time plus an offset), so waits of minutes take none.
+Client addresses are told apart with ``X-Forwarded-For`` from a trusted proxy (127.0.0.1, the test client).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from madoguchi.agent_console import throttle
+from tests.support import LiveServer, make_settings, on_both_topologies, serve
+
+PASSWORD = "correct horse battery"
+WRONG = "wrong horse battery"
+
+
+@dataclass
+class Clock:
+    offset: float = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
+@dataclass
+class Login:
+    status: int
+    body: Any
+    retry_after: int | None
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def server(tmp_path: Path, clock: Clock) -> AsyncIterator[LiveServer]:
+    async with serve(make_settings(tmp_path, trusted_proxies=["127.0.0.1"]), clock=clock) as live:
+        await live.add_agent("sato", PASSWORD)
+        yield live
+
+
+async def api_login(base_url: str, username: str, password: str, address: str | None = None) -> Login:
+    headers = {"X-Forwarded-For": address} if address else {}
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{base_url}/api/login", json={"username": username, "password": password}, headers=headers) as resp,
+    ):
+        retry = resp.headers.get("Retry-After")
+        return Login(resp.status, await resp.json(), int(retry) if retry is not None else None)
+
+
+async def fail_until_throttled(base_url: str, address: str, clock: Clock, *, username: str = "sato") -> Login:
+    """Wrong passwords from ``address``, moving the clock past each wait, until one is refused with 429."""
+    for _ in range(100):
+        answer = await api_login(base_url, username, WRONG, address)
+        if answer.status == 429:
+            return answer
+        assert answer.status == 401, answer
+    raise AssertionError("never throttled")
+
+
+async def test_wrong_passwords_get_a_growing_wait_and_the_right_one_waits_too(server: LiveServer, clock: Clock) -> None:
+    free = throttle.RULES[throttle.Scope.PAIR].free
+    for _ in range(free):  # typing mistakes cost nothing
+        assert (await api_login(server.base_url, "sato", WRONG, "10.0.0.1")).status == 401
+    assert (await api_login(server.base_url, "sato", WRONG, "10.0.0.1")).status == 401  # the first counted one
+    waits = []
+    for _ in range(5):
+        refused = await api_login(server.base_url, "sato", PASSWORD, "10.0.0.1")
+        assert refused.status == 429, refused
+        assert refused.body["error"]["code"] == "too_many_attempts"
+        message = refused.body["error"]["message"]
+        assert "ログインの試行が多すぎます" in message and "Too many login attempts" in message
+        assert refused.retry_after is not None and f"{refused.retry_after}" in message
+        waits.append(refused.retry_after)
+        clock.advance(refused.retry_after)
+        assert (await api_login(server.base_url, "sato", WRONG, "10.0.0.1")).status == 401
+    assert waits == [1, 2, 4, 8, 16], waits
+    # the right password is not even checked while waiting, and is accepted once the wait is over
+    refused = await api_login(server.base_url, "sato", PASSWORD, "10.0.0.1")
+    assert refused.status == 429 and refused.retry_after == 32
+    clock.advance(32)
+    assert (await api_login(server.base_url, "sato", PASSWORD, "10.0.0.1")).status == 200
+    # a success from the address clears its counters: typing mistakes are free again
+    for _ in range(free):
+        assert (await api_login(server.base_url, "sato", WRONG, "10.0.0.1")).status == 401
+
+
+async def test_the_wait_is_capped_and_forgotten_after_a_quiet_hour(server: LiveServer, clock: Clock) -> None:
+    cap = throttle.RULES[throttle.Scope.PAIR].max_delay_s
+    refused = await fail_until_throttled(server.base_url, "10.0.0.2", clock)
+    while refused.retry_after is not None and refused.retry_after < cap:
+        clock.advance(refused.retry_after)
+        assert (await api_login(server.base_url, "sato", WRONG, "10.0.0.2")).status == 401
+        refused = await api_login(server.base_url, "sato", WRONG, "10.0.0.2")
+        assert refused.status == 429
+    assert refused.retry_after == cap
+    clock.advance(throttle.FORGET_AFTER_S)
+    assert (await api_login(server.base_url, "sato", PASSWORD, "10.0.0.2")).status == 200
+
+
+async def test_an_attacker_elsewhere_cannot_keep_the_real_user_out_for_long(server: LiveServer, clock: Clock) -> None:
+    assert (await api_login(server.base_url, "sato", PASSWORD, "10.1.1.1")).status == 200  # the user's desk
+    # an attacker fails on purpose from many addresses, as long as they like
+    for attempt in range(60):
+        answer = await api_login(server.base_url, "sato", WRONG, f"10.9.{attempt // 200}.{attempt % 200}")
+        if answer.status == 429:
+            assert answer.retry_after is not None
+            assert answer.retry_after <= throttle.RULES[throttle.Scope.ACCOUNT].max_delay_s
+            clock.advance(1)
+    # from the desk the user logs in at once; from a new address they wait a minute at most
+    assert (await api_login(server.base_url, "sato", PASSWORD, "10.1.1.1")).status == 200
+    elsewhere = await api_login(server.base_url, "sato", PASSWORD, "10.2.2.2")
+    assert elsewhere.status == 429, elsewhere
+    assert elsewhere.retry_after is not None and elsewhere.retry_after <= 60
+    clock.advance(elsewhere.retry_after)
+    assert (await api_login(server.base_url, "sato", PASSWORD, "10.2.2.2")).status == 200
+
+
+async def test_one_address_spraying_many_usernames_is_throttled(server: LiveServer, clock: Clock) -> None:
+    statuses = [
+        (await api_login(server.base_url, f"user{n}", WRONG, "10.3.3.3")).status
+        for n in range(throttle.RULES[throttle.Scope.ADDRESS].free + 2)
+    ]
+    assert statuses[-1] == 429, statuses
+    # another address is not affected
+    assert (await api_login(server.base_url, "sato", PASSWORD, "10.4.4.4")).status == 200
+
+
+async def test_x_forwarded_for_from_an_untrusted_peer_does_not_give_a_fresh_address(
+    tmp_path: Path, clock: Clock
+) -> None:
+    async with serve(make_settings(tmp_path), clock=clock) as live:  # no trusted proxies
+        await live.add_agent("sato", PASSWORD)
+        statuses = [
+            (await api_login(live.base_url, "sato", WRONG, f"10.5.5.{n}")).status
+            for n in range(throttle.RULES[throttle.Scope.PAIR].free + 2)
+        ]
+    assert statuses[-1] == 429, statuses
+
+
+@on_both_topologies
+async def test_failures_on_one_process_throttle_every_process(live_server: LiveServer) -> None:
+    await live_server.add_agent("sato", PASSWORD)
+    for _ in range(throttle.RULES[throttle.Scope.PAIR].free + 1):
+        assert (await api_login(live_server.urls[0], "sato", WRONG)).status == 401
+    refused = await api_login(live_server.urls[-1], "sato", PASSWORD)
+    assert refused.status == 429 and refused.retry_after is not None, refused
+
+
+# --- the login form ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Form:
+    nonce: str
+    cookie: str
+
+
+async def get_form(base_url: str) -> Form:
+    async with aiohttp.ClientSession() as http, http.get(f"{base_url}/login") as resp:
+        assert resp.status == 200
+        found = re.search(r'name="csrf_token" value="([^"]+)"', await resp.text())
+        assert found is not None
+        return Form(found.group(1), resp.cookies["madoguchi_login_csrf"].value)
+
+
+async def post_form(base_url: str, form: Form, password: str) -> tuple[int, str]:
+    data = {"username": "sato", "password": password, "csrf_token": form.nonce}
+    headers = {"Cookie": f"madoguchi_login_csrf={form.cookie}"}
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{base_url}/login", data=data, headers=headers, allow_redirects=False) as resp,
+    ):
+        return resp.status, await resp.text()
+
+
+async def test_a_login_form_nonce_works_once(server: LiveServer) -> None:
+    form = await get_form(server.base_url)
+    status, _ = await post_form(server.base_url, form, WRONG)
+    assert status == 401
+    status, page = await post_form(server.base_url, form, PASSWORD)  # a replay of the captured pair
+    assert status == 400 and 'data-i18n="login.error.expired"' in page
+    status, _ = await post_form(server.base_url, await get_form(server.base_url), PASSWORD)
+    assert status == 303
+
+
+async def test_a_login_form_nonce_expires(server: LiveServer, clock: Clock) -> None:
+    form = await get_form(server.base_url)
+    clock.advance(3 * 3600)
+    status, page = await post_form(server.base_url, form, PASSWORD)
+    assert status == 400 and 'data-i18n="login.error.expired"' in page
+    status, _ = await post_form(server.base_url, await get_form(server.base_url), PASSWORD)
+    assert status == 303
+
+
+async def test_the_login_form_says_how_long_to_wait(server: LiveServer, clock: Clock) -> None:
+    await fail_until_throttled(server.base_url, "127.0.0.1", clock)
+    status, page = await post_form(server.base_url, await get_form(server.base_url), PASSWORD)
+    assert status == 429, page
+    assert 'data-i18n="login.error.throttled"' in page
+    assert re.search(r"\d+秒 待ってから", page), page

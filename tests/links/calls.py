@@ -1,0 +1,372 @@
+"""Booth ↔ console calls in real Chromium for the link tests and ``bench/links``: place one, time it, read its stats.
+
+The pages are the product's own kiosk and console, driven through their public ``data-testid`` contract. The
+only thing added to them is an init script that keeps a reference to every RTCPeerConnection the page makes
+(and, for relay-only runs, sets ``iceTransportPolicy: "relay"`` on it: the test forces traffic through TURN and
+the impairment proxy; the product never does). From those references the harness reads ``getStats()``: the
+selected candidate pair (relayed? over which protocol? its RTT), inbound audio concealment and video frame rate.
+
+Times are wall-clock milliseconds (``Date.now()`` in the pages, ``time.time()`` here): both run on this machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import Browser, Page, Playwright, expect
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
+from tests.support import LiveServer
+
+WAIT_MS = 20_000
+AGENT_PASSWORD = "links-agent-password-1"
+ROUTE = "resident_records"
+
+INSTRUMENT = """
+(() => {
+  const Native = window.RTCPeerConnection;
+  if (!Native || window.__links) return;
+  const options = %s;
+  const links = (window.__links = { pcs: [], connectedAt: [], createdAt: [] });
+  const rewrite = (url) => options.rewrite.reduce((u, [from, to]) => u.split(from).join(to), url);
+  const adjust = (config) => {
+    const copy = { ...(config || {}) };
+    if (options.relayOnly) copy.iceTransportPolicy = "relay";
+    copy.iceServers = (copy.iceServers || []).map((server) => ({
+      ...server,
+      urls: [].concat(server.urls).map(rewrite),
+    }));
+    return copy;
+  };
+  window.RTCPeerConnection = class extends Native {
+    constructor(config, ...rest) {
+      super(adjust(config), ...rest);
+      const index = links.pcs.push(this) - 1;
+      links.createdAt[index] = Date.now();
+      links.connectedAt[index] = null;
+      this.addEventListener("connectionstatechange", () => {
+        if (this.connectionState === "connected" && links.connectedAt[index] === null) {
+          links.connectedAt[index] = Date.now();
+        }
+      });
+    }
+  };
+})();
+"""
+
+STATS = """
+async () => {
+  const links = window.__links;
+  const pc = links && links.pcs.filter((p) => p.connectionState !== "closed").pop();
+  if (!pc) return null;
+  const reports = new Map();
+  (await pc.getStats()).forEach((r) => reports.set(r.id, r));
+  const out = { pc: links.pcs.indexOf(pc), state: pc.connectionState, pair: null, audio: null, video: null };
+  for (const r of reports.values()) {
+    if (r.type === "transport" && r.selectedCandidatePairId) {
+      const pair = reports.get(r.selectedCandidatePairId);
+      const local = pair && reports.get(pair.localCandidateId);
+      const remote = pair && reports.get(pair.remoteCandidateId);
+      if (pair && local && remote) {
+        out.pair = {
+          local: local.candidateType, relayProtocol: local.relayProtocol || null, protocol: local.protocol,
+          remote: remote.candidateType, rtt: pair.currentRoundTripTime ?? null,
+        };
+      }
+    }
+    if (r.type === "inbound-rtp" && r.kind === "audio") {
+      out.audio = { concealed: r.concealedSamples || 0, total: r.totalSamplesReceived || 0,
+                    lost: r.packetsLost || 0, received: r.packetsReceived || 0, jitter: r.jitter ?? null };
+    }
+    if (r.type === "inbound-rtp" && r.kind === "video") {
+      out.video = { fps: r.framesPerSecond ?? null, decoded: r.framesDecoded || 0,
+                    width: r.frameWidth ?? null, height: r.frameHeight ?? null };
+    }
+  }
+  return out;
+}
+"""
+
+REMOTE_PLAYING = """() => {
+  const v = document.querySelector('[data-testid="remote-video"]');
+  return v && v.videoWidth > 0 && v.currentTime > 0 ? Date.now() : false;
+}"""
+
+AUDIO_FLOWING = """async () => {  // a time once audio samples arrive, else false (polled from Python: it is async)
+  const links = window.__links;
+  const pc = links && links.pcs.filter((p) => p.connectionState !== "closed").pop();
+  if (!pc) return false;
+  let samples = 0;
+  (await pc.getStats()).forEach((r) => {
+    if (r.type === "inbound-rtp" && r.kind === "audio") samples = r.totalSamplesReceived || 0;
+  });
+  return samples > 0 ? Date.now() : false;
+}"""
+
+# Two peers in one page, camera and microphone start included: what call setup costs with no network at all.
+IN_PAGE_REFERENCE = """async () => {
+  const start = performance.now();
+  const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+  const a = new RTCPeerConnection(), b = new RTCPeerConnection();
+  a.onicecandidate = (e) => e.candidate && b.addIceCandidate(e.candidate);
+  b.onicecandidate = (e) => e.candidate && a.addIceCandidate(e.candidate);
+  const video = document.createElement("video");
+  video.muted = true; video.autoplay = true; video.playsInline = true;
+  document.body.appendChild(video);
+  b.ontrack = (e) => { video.srcObject = e.streams[0]; };
+  stream.getTracks().forEach((t) => a.addTrack(t, stream));
+  await a.setLocalDescription(await a.createOffer());
+  await b.setRemoteDescription(a.localDescription);
+  await b.setLocalDescription(await b.createAnswer());
+  await a.setRemoteDescription(b.localDescription);
+  await new Promise((resolve) => {
+    const check = () => (video.videoWidth > 0 && video.currentTime > 0 ? resolve() : requestAnimationFrame(check));
+    check();
+  });
+  const ms = performance.now() - start;
+  a.close(); b.close(); stream.getTracks().forEach((t) => t.stop()); video.remove();
+  return ms;
+}"""
+
+
+@dataclass
+class CallTimes:
+    """One call, in ms from the agent's click on accept."""
+
+    accept_to_media_ms: float | None = None
+    """Until remote video plays on both sides (the later of the two)."""
+    accept_to_audio_ms: float | None = None
+    """Until audio samples arrive on both sides."""
+    connect_ms: dict[str, float | None] = field(default_factory=dict)
+    """Until each side's RTCPeerConnection is ``connected``."""
+
+
+async def launch(
+    playwright: Playwright, *, executable: Path | str = CHROMIUM, origins: tuple[str, ...] = ()
+) -> Browser:
+    """Chromium with the browser tests' flags; ``origins`` are plain-http server URLs treated as secure (a server
+    on a veth address is not ``localhost``, and getUserMedia needs a secure context)."""
+    args = list(CHROMIUM_ARGS)
+    if origins:
+        args.append("--unsafely-treat-insecure-origin-as-secure=" + ",".join(origins))
+    return await playwright.chromium.launch(executable_path=str(executable), args=args, headless=True)
+
+
+@dataclass(frozen=True)
+class PageNetwork:
+    """How a test page's RTCPeerConnections are bent: relay-only, and TURN URL rewrites (``from`` → ``to``),
+    e.g. the console reaching coturn directly while the booth goes through the impairment proxy."""
+
+    relay_only: bool = False
+    rewrite: tuple[tuple[str, str], ...] = ()
+
+
+async def open_page(browser: Browser, network: PageNetwork = PageNetwork()) -> Page:
+    context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
+    options = {"relayOnly": network.relay_only, "rewrite": [list(pair) for pair in network.rewrite]}
+    await context.add_init_script(INSTRUMENT % json.dumps(options))
+    return await context.new_page()
+
+
+@asynccontextmanager
+async def call_pages(
+    server: LiveServer,
+    booth_browser: Browser,
+    agent_browser: Browser,
+    *,
+    booth_network: PageNetwork = PageNetwork(),
+    agent_network: PageNetwork = PageNetwork(),
+    base_url: str | None = None,
+) -> AsyncIterator[tuple[Page, Page]]:
+    """A kiosk with its start button ready and a console logged in and available, both on ``base_url``."""
+    url = base_url or server.base_url
+    _, _, kiosk_path = await server.add_booth("島の郵便局ブース")
+    await server.add_agent("links-agent", AGENT_PASSWORD)
+    booth = await open_page(booth_browser, booth_network)
+    agent = await open_page(agent_browser, agent_network)
+    try:
+        await booth.goto(url + kiosk_path)
+        await expect(booth.get_by_test_id("start-consultation")).to_be_enabled(timeout=WAIT_MS)
+        await agent.goto(f"{url}/login")
+        await agent.get_by_test_id("login-username").fill("links-agent")
+        await agent.get_by_test_id("login-password").fill(AGENT_PASSWORD)
+        await agent.get_by_test_id("login-submit").click()
+        await agent.wait_for_url("**/console", timeout=WAIT_MS)
+        await agent.get_by_test_id("status-available").click()
+        yield booth, agent
+    finally:
+        await booth.context.close()
+        await agent.context.close()
+
+
+async def _moment(page: Page, script: str, timeout_ms: float) -> float | None:
+    """When (page ``Date.now()``) ``script`` first returned a time, or None if it did not within the timeout."""
+    try:
+        handle = await page.wait_for_function(script, timeout=timeout_ms, polling="raf")
+    except PlaywrightTimeoutError:
+        return None
+    value = await handle.json_value()
+    return float(value)
+
+
+async def _polled_moment(page: Page, script: str, timeout_ms: float, poll_s: float = 0.02) -> float | None:
+    """The same for an async ``script`` (``wait_for_function`` would take its promise for a truthy answer)."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while time.monotonic() < deadline:
+        value = await page.evaluate(script)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        await asyncio.sleep(poll_s)
+    return None
+
+
+def _latest(moments: list[float | None], since: float) -> float | None:
+    if any(moment is None for moment in moments):
+        return None
+    return round(max(m for m in moments if m is not None) - since, 1)
+
+
+async def place_call(booth: Page, agent: Page, *, timeout_ms: float = WAIT_MS) -> CallTimes:
+    """Resident asks, agent accepts; wait (up to ``timeout_ms``) for video and audio both ways and time them from
+    the accept click. A time is None when that media did not arrive on both sides in time."""
+    await booth.get_by_test_id("start-consultation").click()
+    await booth.get_by_test_id(f"route-{ROUTE}").click()
+    accept = agent.get_by_test_id("offer-accept")
+    await expect(accept).to_be_visible(timeout=timeout_ms)
+    accepted_at = time.time() * 1000
+    await accept.click()
+    video, audio = await asyncio.gather(
+        asyncio.gather(*(_moment(p, REMOTE_PLAYING, timeout_ms) for p in (booth, agent))),
+        asyncio.gather(*(_polled_moment(p, AUDIO_FLOWING, timeout_ms) for p in (booth, agent))),
+    )
+    times = CallTimes(accept_to_media_ms=_latest(video, accepted_at), accept_to_audio_ms=_latest(audio, accepted_at))
+    for side, page in (("booth", booth), ("agent", agent)):
+        connected = await page.evaluate("() => window.__links.connectedAt.filter((t) => t !== null).pop() ?? null")
+        times.connect_ms[side] = None if connected is None else round(float(connected) - accepted_at, 1)
+    return times
+
+
+async def stats(page: Page) -> dict[str, Any]:
+    """The page's current call (its newest open RTCPeerConnection); ``{}`` when it has none."""
+    result = await page.evaluate(STATS)
+    return result if isinstance(result, dict) else {}
+
+
+@dataclass
+class Window:
+    """What happened between two stats readings of one page."""
+
+    seconds: float
+    concealment: float | None
+    video_fps: float | None
+    audio_packets_lost: int
+    rtt_s: float | None
+    pair: dict[str, Any] | None
+    video_size: str | None = None
+    """The inbound video's resolution at the end of the window (``640x480``)."""
+
+
+async def measure(page: Page, seconds: float) -> Window:
+    """Read stats, wait ``seconds``, read again: concealment = concealed / received samples in between."""
+    before = await stats(page)
+    began = time.monotonic()
+    await asyncio.sleep(seconds)
+    after = await stats(page)
+    elapsed = time.monotonic() - began
+    if before.get("pc") != after.get("pc"):
+        before = {}  # the connection was rebuilt meanwhile: only the new one's own totals can be read
+    concealment = None
+    lost = 0
+    if before.get("audio") and after.get("audio"):
+        total = after["audio"]["total"] - before["audio"]["total"]
+        concealed = after["audio"]["concealed"] - before["audio"]["concealed"]
+        concealment = round(concealed / total, 4) if total > 0 else 1.0
+        lost = after["audio"]["lost"] - before["audio"]["lost"]
+    fps = None
+    if before.get("video") and after.get("video"):
+        fps = round((after["video"]["decoded"] - before["video"]["decoded"]) / elapsed, 1)
+    pair = after.get("pair")
+    if concealment is None and after.get("audio") and after["audio"]["total"] > 0:
+        concealment = round(after["audio"]["concealed"] / after["audio"]["total"], 4)  # the call began meanwhile
+    return Window(
+        seconds=round(elapsed, 1),
+        concealment=concealment,
+        video_fps=fps,
+        audio_packets_lost=lost,
+        rtt_s=pair.get("rtt") if pair else None,
+        pair=pair,
+        video_size=f"{video['width']}x{video['height']}" if (video := after.get("video")) and video["width"] else None,
+    )
+
+
+async def in_page_reference(page: Page) -> float:
+    """The two-peers-in-one-page setup time (ms) in ``page``'s browser, camera start included."""
+    return round(float(await page.evaluate(IN_PAGE_REFERENCE)), 1)
+
+
+PLAYHEAD = """() => {
+  const v = document.querySelector('[data-testid="remote-video"]');
+  return v && v.srcObject ? [v.currentTime, v.getVideoPlaybackQuality().totalVideoFrames] : null;
+}"""
+
+
+async def watch_video(pages: dict[str, Page], seconds: float, poll_s: float = 0.1) -> dict[str, dict[str, Any]]:
+    """Watch each page's remote video for ``seconds``: when it first advanced (three polls in a row), and how long
+    it stood still again after that (stalls of more than two polls), e.g. while a connection is rebuilt."""
+    began = time.monotonic()
+    last: dict[str, Any] = dict.fromkeys(pages)
+    streak = dict.fromkeys(pages, 0)
+    still_since: dict[str, float | None] = dict.fromkeys(pages)
+    report: dict[str, dict[str, Any]] = {side: {"back_s": None, "stalled_after_s": 0.0} for side in pages}
+    while time.monotonic() - began < seconds:
+        for side, page in pages.items():
+            now = await page.evaluate(PLAYHEAD)
+            moving = now is not None and last[side] is not None and now[0] > last[side][0] and now[1] > last[side][1]
+            last[side] = now
+            streak[side] = streak[side] + 1 if moving else 0
+            moment = time.monotonic() - began
+            if report[side]["back_s"] is None:
+                if streak[side] >= 3:
+                    report[side]["back_s"] = round(moment - 2 * poll_s, 2)
+                continue
+            if moving:
+                since = still_since[side]
+                if since is not None and moment - since > 2 * poll_s:
+                    report[side]["stalled_after_s"] = round(report[side]["stalled_after_s"] + moment - since, 2)
+                still_since[side] = None
+            elif still_since[side] is None:
+                still_since[side] = moment
+        await asyncio.sleep(poll_s)
+    for side in pages:
+        since = still_since[side]
+        if report[side]["back_s"] is not None and since is not None:
+            report[side]["stalled_after_s"] = round(report[side]["stalled_after_s"] + seconds - since, 2)
+    return report
+
+
+async def wait_video_again(pages: dict[str, Page], within_s: float, poll_s: float = 0.1) -> dict[str, float | None]:
+    """Seconds until each page's remote video advances again (three polls in a row), or None if not within."""
+    began = time.monotonic()
+    last: dict[str, Any] = dict.fromkeys(pages)
+    streak = dict.fromkeys(pages, 0)
+    back: dict[str, float | None] = dict.fromkeys(pages)
+    while time.monotonic() - began < within_s and None in back.values():
+        for side, page in pages.items():
+            if back[side] is not None:
+                continue
+            now = await page.evaluate(PLAYHEAD)
+            moving = now is not None and last[side] is not None and now[0] > last[side][0] and now[1] > last[side][1]
+            streak[side] = streak[side] + 1 if moving else 0
+            last[side] = now
+            if streak[side] >= 3:
+                back[side] = round(time.monotonic() - began - 2 * poll_s, 2)
+        await asyncio.sleep(poll_s)
+    return back

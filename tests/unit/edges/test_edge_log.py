@@ -1,0 +1,95 @@
+"""The log budget and the aiohttp filter: how many lines, and what is never in them."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator
+
+import pytest
+from aiohttp.http_exceptions import LineTooLong
+
+from madoguchi.edge_log import HttpParseErrorFilter, LibraryLogger, LogBudget, ShortLog
+
+SECRET = "madoguchi_session=TOPSECRET"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def captured() -> Iterator[tuple[logging.Logger, io.StringIO]]:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    logger = logging.getLogger(f"test.edge_log.{id(stream)}")
+    logger.addHandler(handler)
+    logger.propagate = False
+    logger.setLevel(logging.DEBUG)
+    yield logger, stream
+    logger.removeHandler(handler)
+
+
+def test_the_budget_allows_a_burst_then_one_line_per_refill_and_counts_the_rest() -> None:
+    budget = LogBudget(burst=3, refill_s=10)
+    allowed = [budget.take("k", 0.0) for _ in range(10)]
+    assert allowed == [0, 0, 0] + [None] * 7
+    assert budget.take("k", 10.0) == 7  # one line again, saying how many were left out
+    assert budget.take("k", 10.0) is None
+    assert budget.take("other", 10.0) == 0  # kinds have their own budget
+
+
+def test_a_flood_of_distinct_kinds_does_not_grow_the_budget_without_bound() -> None:
+    budget = LogBudget()
+    for n in range(10_000):
+        budget.take(f"kind{n}", 0.0)
+    assert len(budget._buckets) <= 256
+
+
+def test_short_log_lines_name_the_lines_left_out(captured: tuple[logging.Logger, io.StringIO]) -> None:
+    logger, stream = captured
+    clock = Clock()
+    short = ShortLog(logger, budget=LogBudget(burst=1, refill_s=5), clock=clock)
+    for _ in range(4):
+        short.refused("k", "refused %s", "x")
+    clock.now = 5
+    short.refused("k", "refused %s", "x")
+    assert stream.getvalue().splitlines() == ["WARNING refused x", "WARNING refused x (3 more like this not logged)"]
+
+
+def test_library_info_and_warnings_are_dropped_and_decode_errors_lose_their_traceback(
+    captured: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, stream = captured
+    library = LibraryLogger(ShortLog(logger))
+    library.info("Received packet MESSAGE data %s", SECRET)
+    library.warning("something about %s", SECRET)
+    try:
+        __import__("json").loads('["' + SECRET)
+    except ValueError:
+        library.exception("message async handler error")
+    try:
+        raise RuntimeError("a server fault")
+    except RuntimeError:
+        library.exception("message async handler error")
+    out = stream.getvalue()
+    assert SECRET not in out
+    assert "refused input that could not be decoded (message async handler error): JSONDecodeError" in out
+    assert out.count("Traceback") == 1 and "RuntimeError: a server fault" in out  # a real fault keeps it
+
+
+def test_an_aiohttp_parse_error_is_one_line_without_the_bytes(captured: tuple[logging.Logger, io.StringIO]) -> None:
+    logger, stream = captured
+    logger.addFilter(HttpParseErrorFilter())
+    for _ in range(20):
+        logger.error("Error handling request from %s", "192.0.2.1", exc_info=LineTooLong(SECRET * 100, "8190"))
+    logger.error("Error handling request from %s", "192.0.2.1", exc_info=RuntimeError("handler bug"))
+    out = stream.getvalue()
+    assert SECRET not in out
+    assert out.count("refused a malformed HTTP request from 192.0.2.1: LineTooLong (status 400)") == 5
+    assert "RuntimeError: handler bug" in out  # anything else passes unchanged

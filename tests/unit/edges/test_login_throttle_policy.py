@@ -1,0 +1,86 @@
+"""The login throttle's policy table and arithmetic, with time as plain floats."""
+
+from __future__ import annotations
+
+import pytest
+
+from madoguchi.agent_console import throttle
+from madoguchi.agent_console.attempts import MemoryAttemptStore
+from madoguchi.agent_console.throttle import RULES, Scope, Tally
+
+NOW = 1_000_000.0
+
+
+def test_every_throttled_scope_has_a_rule_and_the_account_rule_is_the_softest() -> None:
+    assert set(RULES) == set(throttle.FAILURE_SCOPES)
+    assert RULES[Scope.ACCOUNT].max_delay_s <= 60 < RULES[Scope.PAIR].max_delay_s
+    assert all(rule.max_delay_s < throttle.FORGET_AFTER_S for rule in RULES.values())
+
+
+@pytest.mark.parametrize("scope", list(RULES))
+def test_the_delay_is_free_then_doubles_up_to_its_cap(scope: Scope) -> None:
+    rule = RULES[scope]
+    delays = [throttle.delay_s(rule, n) for n in range(rule.free + 40)]
+    assert delays[: rule.free + 1] == [0.0] * (rule.free + 1)
+    assert delays[rule.free + 1 : rule.free + 4] == [1.0, 2.0, 4.0]
+    assert delays == sorted(delays) and delays[-1] == rule.max_delay_s
+    assert throttle.delay_s(rule, 10**9) == rule.max_delay_s  # no overflow
+
+
+def test_the_longest_wait_wins_and_is_counted_from_the_last_failure() -> None:
+    tallies = {
+        Scope.PAIR: Tally(count=RULES[Scope.PAIR].free + 3, last=NOW),  # 4 s
+        Scope.ACCOUNT: Tally(count=RULES[Scope.ACCOUNT].free + 2, last=NOW - 1),  # 2 s, 1 s ago
+    }
+    assert throttle.wait_s(tallies, NOW) == 4.0
+    assert throttle.wait_s(tallies, NOW + 3.5) == 0.5
+    assert throttle.wait_s(tallies, NOW + 4) == 0.0
+
+
+def test_a_known_address_is_exempt_from_the_account_wide_count_only() -> None:
+    account = {Scope.ACCOUNT: Tally(count=100, last=NOW)}
+    known = {Scope.KNOWN: Tally(count=1, last=NOW - 86400)}
+    assert throttle.wait_s(account, NOW) == RULES[Scope.ACCOUNT].max_delay_s
+    assert throttle.wait_s({**account, **known}, NOW) == 0.0
+    pair = {Scope.PAIR: Tally(count=100, last=NOW)}
+    assert throttle.wait_s({**pair, **known}, NOW) == RULES[Scope.PAIR].max_delay_s
+
+
+def test_counts_are_forgotten_after_a_quiet_hour() -> None:
+    tallies = {Scope.PAIR: Tally(count=100, last=NOW)}
+    assert throttle.wait_s(tallies, NOW + throttle.FORGET_AFTER_S) == 0.0
+
+
+def test_retry_after_is_whole_seconds_and_never_zero() -> None:
+    assert [throttle.retry_after(w) for w in (0.01, 1.0, 1.2, 59.99)] == [1, 1, 2, 60]
+
+
+def test_keys_hide_the_username_and_address_and_ignore_case() -> None:
+    keys = throttle.keys("Sato ", "192.0.2.7")
+    assert keys == throttle.keys("sato", "192.0.2.7")
+    assert not any("sato" in key or "192.0.2.7" in key for key in keys.values())
+    assert keys[Scope.ACCOUNT] == throttle.keys("sato", "198.51.100.1")[Scope.ACCOUNT]
+    assert keys[Scope.PAIR] != throttle.keys("sato", "198.51.100.1")[Scope.PAIR]
+
+
+async def test_the_memory_store_counts_expires_and_uses_nonces_once() -> None:
+    store = MemoryAttemptStore()
+    await store.add("k", NOW, 10)
+    await store.add("k", NOW + 1, 10)
+    assert await store.read(["k", "other"], NOW + 2) == {"k": Tally(count=2, last=NOW + 1)}
+    assert await store.read(["k"], NOW + 11) == {}
+    await store.add("k", NOW + 12, 10)  # an expired tally starts again
+    assert (await store.read(["k"], NOW + 12))["k"].count == 1
+    await store.clear(["k"])
+    assert await store.read(["k"], NOW + 12) == {}
+    assert await store.first_use("n", NOW, 10) is True
+    assert await store.first_use("n", NOW + 9, 10) is False
+    assert await store.first_use("n", NOW + 10, 10) is True
+
+
+async def test_the_memory_store_stays_bounded_by_its_live_keys() -> None:
+    store = MemoryAttemptStore()
+    for n in range(20_000):  # one guess each from many usernames, spread over many hours
+        await store.add(f"k{n}", NOW + n, 60)
+        await store.first_use(f"n{n}", NOW + n, 60)
+    assert len(store._tallies) + len(store._used) < 4 * 1024
