@@ -94,6 +94,14 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = None
     llm_timeout: float = Field(default=8.0, gt=0)
 
+    retention_years: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="how long finished consultation records and transcripts are kept before `madoguchi records purge` "
+        "deletes them, unless the municipality's municipality.yaml sets retention_years",
+    )
+
     smtp_host: str | None = Field(default=None, description="the town's SMTP server for booking e-mails; unset: none")
     smtp_port: int = Field(default=25, gt=0, lt=65536)
     smtp_from: str = "madoguchi@localhost"

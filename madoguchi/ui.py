@@ -28,7 +28,7 @@ from typing import Any, Final
 from aiohttp import web
 
 from madoguchi import keys
-from madoguchi.domain.languages import DEFAULT_LANGUAGE, PAGE_LANGUAGES
+from madoguchi.domain.languages import DEFAULT_LANGUAGE, PAGE_LANGUAGES, SWITCH_LANGUAGE, language_name, language_tag
 from madoguchi.domain.routes import ROUTE_IDS
 
 STATIC_DIR: Final = Path(__file__).parent / "static"
@@ -173,6 +173,10 @@ async def render(
         "catalog": {**load_catalog(language), **own},
         "page_texts": page_texts,
         "supported_languages": SUPPORTED_LANGUAGES,
+        "switch_language": SWITCH_LANGUAGE,
+        # the picker's buttons: each language in its own script, with its HTML lang tag
+        "page_languages": [(code, language_name(code), language_tag(code)) for code in SUPPORTED_LANGUAGES],
+        "lang_tag": language_tag(language),
         **(context or {}),
     }
     if environment.is_async:

@@ -23,6 +23,7 @@ from madoguchi import keys, ui
 from madoguchi.booking_desk.service import ERRORS, BookingDesk, BookingRequest, DeskError, FoundSlot
 from madoguchi.bookings import codes
 from madoguchi.bookings.slots import local
+from madoguchi.domain.languages import LanguageCode
 from madoguchi.signaling.ratelimit import TokenBucket
 from madoguchi.storage.bookings import BookingRecord
 
@@ -65,7 +66,7 @@ class BookingBody(BaseModel):
     name_kana: str = Field(max_length=80)
     contact: str | None = Field(default=None, max_length=254)
     ferry: str | None = Field(default=None, max_length=80)
-    language: Literal["ja", "en"] = "ja"
+    language: LanguageCode = "ja"
 
 
 class MoveBody(BaseModel):

@@ -26,7 +26,7 @@ from madoguchi.chatbot.retrieval import RETRIEVERS, Retriever, ScoredEntry, rout
 from madoguchi.chatbot.rules import RuleHits, apply_rules, has_topic, without_handoff_phrases
 from madoguchi.domain.languages import LANGUAGE_CODES as LANGUAGE_VALUES
 from madoguchi.domain.languages import LanguageCode as Language
-from madoguchi.domain.privacy import mask_pii
+from madoguchi.domain.privacy import MASK_TOKENS, mask_pii
 from madoguchi.domain.routes import FALLBACK_ROUTE, RouteId
 
 Action = Literal["answer", "clarify", "handoff"]
@@ -313,7 +313,7 @@ def summarise(kb: KnowledgeBase, transcript: Sequence[Turn], result: TriageResul
             name = _FLAG_NAMES.get(kind[1], kind[1])
             if name not in flags:
                 flags.append(name)
-    if result.masked_kinds:
+    if result.masked_kinds or any(token in result.masked_text for token in MASK_TOKENS):  # masked at the edge
         flags.append("個人番号など伏せ字あり")
     if result.language not in ("ja", "easy-ja"):
         flags.append(f"言語: {result.language}")

@@ -45,6 +45,8 @@ class LocalizedText(BaseModel):
     ko: NonEmpty | None = None
     vi: NonEmpty | None = None
     pt: NonEmpty | None = None
+    tl: NonEmpty | None = None
+    ne: NonEmpty | None = None
 
     def has(self, language: str) -> bool:
         return self._raw(language) is not None
@@ -60,7 +62,7 @@ class LocalizedText(BaseModel):
         return self.ja.strip()
 
     def all_texts(self) -> list[str]:
-        return [t for t in (self.ja, self.en, self.easy_ja, self.zh, self.ko, self.vi, self.pt) if t]
+        return [t for t in (self.ja, self.en, self.easy_ja, self.zh, self.ko, self.vi, self.pt, self.tl, self.ne) if t]
 
     def _raw(self, language: str) -> str | None:
         attr = "easy_ja" if language == "easy-ja" else language
@@ -142,6 +144,9 @@ class Municipality(BaseModel):
     routes: dict[RouteId, LocalizedText]
     places: tuple[Place, ...] = ()
     hotlines: tuple[Hotline, ...] = ()
+    # years finished records are kept (madoguchi records purge); None: MADOGUCHI_RETENTION_YEARS
+    retention_years: Annotated[int, Field(ge=1, le=100)] | None = None
+
     booking: BookingPlan | None = None
 
     def booking_problems(self) -> list[tuple[tuple[str | int, ...], str]]:

@@ -1001,6 +1001,11 @@ _ASK_PERSON = _pattern(
         "funcionário",
         "pessoa de verdade",
         "falar com alguem",
+        # Tagalog and Nepali: what the chat page's 「職員と話す」 button says in those languages, and the like
+        "kawani",
+        "makausap ang",
+        "कर्मचारीसँग",
+        "मान्छेसँग कुरा",
     ]
 )
 _COMPLAINT = _pattern(

@@ -212,6 +212,23 @@ class ConsultationEvent(Base):
     rows written outside the live state (the restart sweep, older rows)."""
 
 
+class ConsultationParticipant(Base):
+    """Who took part in a consultation, one row per participant and stint (an agent who lost the call and took it
+    again has two). ``consultations.agent_id`` and ``resident_ref`` stay as they were for exports; this table
+    also holds those who joined a call (observers, interpreters)."""
+
+    __tablename__ = "consultation_participants"
+    __table_args__ = (UniqueConstraint("consultation_id", "participant", "joined_at"),)
+
+    id: Mapped[int] = mapped_column(SerialId, primary_key=True, autoincrement=True)
+    consultation_id: Mapped[str] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+    participant: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    staff_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    joined_at: Mapped[datetime]
+    left_at: Mapped[datetime | None]
+
+
 class ChatMessage(Base):
     __tablename__ = "chat_messages"
     __table_args__ = (

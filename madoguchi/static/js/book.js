@@ -5,7 +5,8 @@
 // (<script id="book-options">), so the form works at once on a slow island link; only free times and changes go
 // to /api. The booking number stays in the address fragment (#code=…), which browsers never send to a server.
 
-import { applyTranslations, initI18n, language, setLanguage, t } from "./i18n.js";
+import { applyTranslations, initI18n, language, t } from "./i18n.js";
+import { LanguagePicker } from "./langpicker.js";
 
 const $ = (id) => document.getElementById(id);
 const options = JSON.parse($("book-options").textContent);
@@ -20,7 +21,7 @@ function nameOf(names) {
 function dateLabel(iso) {
   const [y, m, d] = iso.split("-").map(Number);
   const day = new Date(Date.UTC(y, m - 1, d, 3));
-  const locale = language() === "ja" ? "ja-JP" : "en-GB";
+  const locale = language() === "easy-ja" ? "ja-JP" : language();
   return new Intl.DateTimeFormat(locale, { month: "long", day: "numeric", weekday: "short", timeZone: "Asia/Tokyo" })
     .format(day);
 }
@@ -349,13 +350,7 @@ $("lookup-form").addEventListener("submit", (event) => {
 });
 $("book-cancel").addEventListener("click", cancel);
 $("book-move").addEventListener("click", startMove);
-$("lang-switch").addEventListener("click", async () => {
-  try {
-    await setLanguage(language() === "ja" ? "en" : "ja");
-  } catch {
-    say(t("book.error.offline"));
-  }
-});
+new LanguagePicker({ onError: () => say(t("book.error.offline")) });
 document.addEventListener("i18n:change", () => {
   const lang = language();
   $("town-name").textContent = document.body.dataset[`town${lang[0].toUpperCase()}${lang.slice(1)}`] || "";

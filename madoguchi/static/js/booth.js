@@ -22,10 +22,10 @@ import {
   firstKnownKey,
   initI18n,
   language,
-  nextLanguage,
   setLanguage,
   t,
 } from "./i18n.js";
+import { LanguagePicker } from "./langpicker.js";
 import { errorText, nowSeconds, request } from "./net.js";
 
 const $ = (id) => document.getElementById(id);
@@ -170,6 +170,8 @@ function resetToIdle() {
   for (const button of document.querySelectorAll(".route-button")) button.disabled = false;
   if (state.fatal) return;
   showScreen("idle");
+  // the next resident starts in the booth's own language (Japanese), with the picker closed
+  picker.close();
   if (language() !== initialLanguage) setLanguage(initialLanguage).catch(() => {});
 }
 
@@ -253,6 +255,7 @@ async function endCall() {
 
 await initI18n();
 const initialLanguage = language() || DEFAULT_LANGUAGE;
+const picker = new LanguagePicker({ onError: (err) => console.error(err) });
 
 function takeToken() {
   const fragment = new URLSearchParams(window.location.hash.slice(1));
@@ -390,9 +393,6 @@ for (const button of document.querySelectorAll(".route-button")) {
 }
 $("cancel-waiting").addEventListener("click", cancelWaiting);
 $("end-call").addEventListener("click", endCall);
-$("lang-switch").addEventListener("click", () => {
-  setLanguage(nextLanguage()).catch((err) => console.error(err));
-});
 $("error-retry").addEventListener("click", () => window.location.reload());
 document.addEventListener("i18n:change", () => {
   renderWaiting();

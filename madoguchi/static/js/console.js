@@ -13,7 +13,8 @@ import { Banner } from "./banner.js";
 import { CallScreen } from "./callscreen.js";
 import { ChatPanel } from "./chat.js";
 import { RECEIVE, SEND } from "./events.js";
-import { applyTranslations, formatClock, initI18n, t } from "./i18n.js";
+import { applyTranslations, formatClock, initI18n, language, setLanguage, t } from "./i18n.js";
+import { LanguagePicker } from "./langpicker.js";
 import { errorText, nowSeconds, request } from "./net.js";
 import { Ringer } from "./ringer.js";
 
@@ -272,9 +273,10 @@ async function submitWrapUp(event) {
   }
   $("wrapup-submit").disabled = true;
   try {
-    await request(socket, SEND.WRAPUP_SUBMIT, { consultation_id: c.id, disposition, note: $("wrapup-note").value });
+    const note = $("wrapup-note").value;
+    const ack = await request(socket, SEND.WRAPUP_SUBMIT, { consultation_id: c.id, disposition, note });
     finishConsultation();
-    banner.show(t("console.wrapup.saved"));
+    banner.show(t("console.wrapup.saved") + (ack.masked ? " " + t("console.masked_note") : ""));
   } catch (err) {
     error.textContent = errorText(err);
     error.hidden = false;
@@ -346,6 +348,28 @@ async function changeStatus(status) {
 // ------------------------------------------------------------------------------------------------ socket
 
 await initI18n();
+// The agent's own choice of language, kept on this computer (staff consoles are personal desks; ?lang= wins).
+const LANGUAGE_KEY = "madoguchi.console.lang";
+const storedLanguage = (() => {
+  try {
+    return localStorage.getItem(LANGUAGE_KEY);
+  } catch {
+    return null;
+  }
+})();
+if (storedLanguage && storedLanguage !== language() && !new URLSearchParams(location.search).has("lang")) {
+  await setLanguage(storedLanguage).catch(() => null);
+}
+new LanguagePicker({
+  onChange: (code) => {
+    try {
+      localStorage.setItem(LANGUAGE_KEY, code);
+    } catch {
+      /* storage disabled: the choice lasts until the page reloads */
+    }
+  },
+  onError: () => banner.show(t("error.offline")),
+});
 
 const socket = io("/agent", { transports: ["websocket", "polling"], reconnectionDelayMax: 10000 });
 
@@ -375,6 +399,7 @@ const chat = new ChatPanel({
   },
   consultationId: () => state.consultation?.id ?? null,
   onError: (text) => banner.show(text),
+  onMasked: () => banner.show(t("console.masked_note")),
 });
 
 socket.on("connect", () => {

@@ -21,7 +21,8 @@ import { Banner } from "./banner.js";
 import { ChatPanel } from "./chat.js";
 import { RECEIVE, SEND } from "./events.js";
 import { hotlineItems } from "./hotlines.js";
-import { applyTranslations, firstKnownKey, initI18n, language, nextLanguage, setLanguage, t } from "./i18n.js";
+import { applyTranslations, firstKnownKey, initI18n, language, setLanguage, t } from "./i18n.js";
+import { LanguagePicker } from "./langpicker.js";
 import { errorText, request } from "./net.js";
 import { TabMemory } from "./tabmemory.js";
 
@@ -469,20 +470,20 @@ $("handoff-request").addEventListener("click", askForPerson);
 $("cancel-waiting").addEventListener("click", () => leave($("cancel-waiting"), SEND.CONSULTATION_CANCEL));
 $("chat-end").addEventListener("click", () => leave($("chat-end"), SEND.CONSULTATION_END));
 $("chat-restart").addEventListener("click", startOver);
-$("lang-switch").addEventListener("click", async () => {
-  const next = nextLanguage();
-  try {
-    await setLanguage(next);
-    memory.set("lang", next);
-  } catch {
-    banner.show(t("error.offline"));
-  }
+new LanguagePicker({
+  onChange: (code) => memory.set("lang", code),
+  onError: () => banner.show(t("error.offline")),
 });
 document.addEventListener("i18n:change", () => {
-  $("town-name").textContent = document.body.dataset[`town${language()[0].toUpperCase()}${language().slice(1)}`] || "";
+  $("town-name").textContent = document.body.dataset[townKey(language())] || "";
   render();
   updateCount();
 });
+
+/** The dataset key of the town's name in a language: data-town-easy-ja → townEasyJa. */
+function townKey(code) {
+  return `town${code.replace(/(^|-)([a-z])/g, (_whole, _dash, letter) => letter.toUpperCase())}`;
+}
 
 followNewestOnResize();
 applyTranslations();

@@ -27,6 +27,7 @@ EXPECTED_TABLES = {
     "web_sessions",
     "consultations",
     "consultation_events",
+    "consultation_participants",
     "chat_messages",
     "audit_log",
     "bookings",

@@ -1,7 +1,7 @@
 """Bookings: the booked times, a capacity counter per slot, and cancelled sailings.
 
 Revision ID: 0005_bookings
-Revises: 0002_event_record_key
+Revises: 0003_consultation_participants
 Create Date: 2026-12-06
 
 ``booking_slots`` is what makes double booking impossible across processes: a booking raises ``taken`` with
@@ -19,7 +19,7 @@ from alembic import op
 from madoguchi.storage.models import JSONValue, UTCDateTime
 
 revision: str = "0005_bookings"
-down_revision: str | None = "0002_event_record_key"
+down_revision: str | None = "0003_consultation_participants"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
