@@ -24,6 +24,7 @@ from madoguchi.agent_console.attempts import open_attempt_store
 from madoguchi.agent_console.login_guard import LOGIN_GUARD, LoginGuard
 from madoguchi.booking_desk import api as booking_api
 from madoguchi.booking_desk import pages as booking_pages
+from madoguchi.booking_desk.checkin import BoothCheckIn
 from madoguchi.booking_desk.mail import SmtpMailer
 from madoguchi.booking_desk.service import BookingDesk
 from madoguchi.booth import pages as booth_pages
@@ -238,7 +239,13 @@ def _counter(
         chat = ResidentChat(counter=service, records=app[keys.RECORDS], triages=triages)
         sio.register_namespace(
             BoothNamespace(
-                booths=app[keys.BOOTHS], triage=chat, service=service, settings=settings, clock=clock, observer=metrics
+                booths=app[keys.BOOTHS],
+                triage=chat,
+                service=service,
+                settings=settings,
+                clock=clock,
+                observer=metrics,
+                checkin=BoothCheckIn(app[booking_api.DESK]),
             )
         )
         sio.register_namespace(

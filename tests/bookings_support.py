@@ -50,8 +50,8 @@ class Api:
 
 
 @asynccontextmanager
-async def running(data_dir: Path, **overrides: Any) -> AsyncIterator[Api]:
-    clock = ShiftedClock()
+async def running(data_dir: Path, *, start: float = MONDAY_8AM, **overrides: Any) -> AsyncIterator[Api]:
+    clock = ShiftedClock(start)
     app = create_app(make_settings(data_dir, **overrides), clock=clock)
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
