@@ -22,6 +22,11 @@ from madoguchi import keys, observability
 from madoguchi.agent_console import pages as console_pages
 from madoguchi.agent_console.attempts import open_attempt_store
 from madoguchi.agent_console.login_guard import LOGIN_GUARD, LoginGuard
+from madoguchi.booking_desk import api as booking_api
+from madoguchi.booking_desk import pages as booking_pages
+from madoguchi.booking_desk.checkin import BoothCheckIn
+from madoguchi.booking_desk.mail import SmtpMailer
+from madoguchi.booking_desk.service import BookingDesk
 from madoguchi.booth import pages as booth_pages
 from madoguchi.chatbot.llm import Triage
 from madoguchi.chatbot.service import load_triages
@@ -52,6 +57,7 @@ from madoguchi.signaling.timers import Timers
 from madoguchi.signaling.turn import TurnIssuer
 from madoguchi.storage.accounts import Accounts
 from madoguchi.storage.audit import AuditLog
+from madoguchi.storage.bookings import Bookings
 from madoguchi.storage.booths import Booths
 from madoguchi.storage.db import open_database
 from madoguchi.storage.municipalities import Municipalities
@@ -134,6 +140,7 @@ def create_app(settings: Settings, *, clock: Clock = time.time) -> web.Applicati
     app.cleanup_ctx.append(_storage(settings))
     app.cleanup_ctx.append(_login_guard(settings, clock))
     app.cleanup_ctx.append(_chatbot(settings))
+    app.cleanup_ctx.append(_bookings(settings, clock))
     app.cleanup_ctx.append(_counter(settings, sio, clock))
     app.router.add_get("/healthz", healthz)
     observability.setup(app, sio)
@@ -141,6 +148,8 @@ def create_app(settings: Settings, *, clock: Clock = time.time) -> web.Applicati
     console_pages.setup(app)
     chat_pages.setup(app)
     report_pages.setup(app)
+    booking_api.setup(app)
+    booking_pages.setup(app)
     return app
 
 
@@ -190,6 +199,25 @@ def _chatbot(settings: Settings) -> Callable[[web.Application], AsyncIterator[No
     return ctx
 
 
+def _bookings(settings: Settings, clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        desk = BookingDesk(
+            towns={mid: triage.engine.kb.municipality for mid, triage in app[keys.TRIAGES].items()},
+            bookings=Bookings(app[keys.DATABASE]),
+            clock=clock,
+            mailer=SmtpMailer.from_settings(settings),
+            reminder_hours=settings.booking_reminder_hours,
+        )
+        app[booking_api.DESK] = desk
+        sweeps = asyncio.create_task(desk.run_sweeps(), name="booking-sweeps")
+        yield
+        sweeps.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeps
+
+    return ctx
+
+
 def _counter(
     settings: Settings, sio: socketio.AsyncServer, clock: Clock
 ) -> Callable[[web.Application], AsyncIterator[None]]:
@@ -213,7 +241,13 @@ def _counter(
         chat = ResidentChat(counter=service, records=app[keys.RECORDS], triages=triages)
         sio.register_namespace(
             BoothNamespace(
-                booths=app[keys.BOOTHS], triage=chat, service=service, settings=settings, clock=clock, observer=metrics
+                booths=app[keys.BOOTHS],
+                triage=chat,
+                service=service,
+                settings=settings,
+                clock=clock,
+                observer=metrics,
+                checkin=BoothCheckIn(app[booking_api.DESK]),
             )
         )
         sio.register_namespace(

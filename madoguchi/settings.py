@@ -114,6 +114,19 @@ class Settings(BaseSettings):
         "deletes them, unless the municipality's municipality.yaml sets retention_years",
     )
 
+    smtp_host: str | None = Field(default=None, description="the town's SMTP server for booking e-mails; unset: none")
+    smtp_port: int = Field(default=25, gt=0, lt=65536)
+    smtp_from: str = "madoguchi@localhost"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+
+    booking_requests_per_minute: float = Field(
+        default=6.0, gt=0, description="anonymous bookings, moves and cancellations per client address"
+    )
+    booking_lookups_per_minute: float = Field(default=20.0, gt=0, description="booking code lookups per address")
+    booking_reminder_hours: float = Field(default=24.0, gt=0, description="e-mail reminders this long before")
+
     log_level: str = "INFO"
 
     @field_validator("timezone")

@@ -19,6 +19,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from madoguchi.chatbot.yaml_source import KnowledgeBaseError as KnowledgeBaseError  # re-exported: callers catch it here
 from madoguchi.chatbot.yaml_source import child, compose, line_of, raise_validation
+from madoguchi.bookings.plan import HOME, BookingPlan
 from madoguchi.domain.routes import ROUTE_IDS, RouteId
 
 DEFAULT_MUNICIPALITY = "shiomi"
@@ -169,6 +170,29 @@ class Municipality(BaseModel):
                 raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Asia/Tokyo") from None
         return value
 
+    booking: BookingPlan | None = None
+
+    def booking_problems(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Places and routes the booking plan names that this file does not define (location, message)."""
+        if self.booking is None:
+            return []
+        places = {p.id for p in self.places} | {HOME}
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        for i, desk in enumerate(self.booking.desks):
+            problems += [
+                (("booking", "desks", i, "places"), f"unknown place '{p}'") for p in desk.places if p not in places
+            ]
+            problems += [
+                (("booking", "desks", i, "routes"), f"unknown route '{r}'")
+                for r in desk.routes
+                if r != "*" and r not in ROUTE_IDS
+            ]
+        for i, line in enumerate(self.booking.ferries):
+            problems += [
+                (("booking", "ferries", i, "places"), f"unknown place '{p}'") for p in line.places if p not in places
+            ]
+        return problems
+
     def hotline(self, hotline_id: str) -> Hotline | None:
         return next((h for h in self.hotlines if h.id == hotline_id), None)
 
@@ -208,9 +232,12 @@ class KnowledgeBase:
 def load_municipality(path: Path) -> Municipality:
     node, data = compose(path)
     try:
-        return Municipality.model_validate(data)
+        municipality = Municipality.model_validate(data)
     except ValidationError as exc:
         raise_validation(path, node, exc)
+    for location, message in municipality.booking_problems()[:1]:
+        raise KnowledgeBaseError(path, line_of(node, location), f"{'.'.join(map(str, location))}: {message}")
+    return municipality
 
 
 def load_kb_file(path: Path) -> list[tuple[KbEntry, int]]:

@@ -233,6 +233,7 @@ class Consultation(BaseModel):
     language: str = "ja"
     urgent: bool = False
     priority: int = 0
+    booking: str | None = Field(default=None, description="the booking code a checked-in resident came with")
     state: State
     created_at: float
     enqueued_at: float = Field(description="queue order; kept when a case returns to the queue")

@@ -98,6 +98,8 @@ class Counter(Presence):
         language: str = "ja",
         urgent: bool = False,
         to_person: bool = True,
+        priority: int = 0,
+        booking: str | None = None,
     ) -> Consultation:
         """Start a case: straight to the queue (``to_person``) or to the bot first (chat triage)."""
         if consultation_id in self.state.consultations:
@@ -114,6 +116,8 @@ class Counter(Presence):
             route=route,
             language=language,
             urgent=urgent,
+            priority=priority,
+            booking=booking,
             state=State.WAITING if to_person else State.TRIAGE,
             created_at=now,
             enqueued_at=now,

@@ -56,10 +56,20 @@ Note = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_mask)]
 ClientId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
 
 
+BookingCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{8}$")]
+
+
 class ConsultationRequest(Event):
-    route: RouteId
+    route: RouteId | None = None
     language: Language = "ja"
     question: FreeText | None = None  # free text typed at the booth; the server triages it
+    booking: BookingCode | None = None  # a booking code: the server checks it in and takes the route from it
+
+    @model_validator(mode="after")
+    def _route_or_booking(self) -> Self:
+        if self.route is None and self.booking is None:
+            raise ValueError("a route or a booking code is required")
+        return self
 
 
 class TriagePreview(Event):

@@ -80,6 +80,7 @@ class CaseView(View):
     language: str
     urgent: bool
     waited_s: float
+    booking: str | None = None
 
 
 class QueueItem(CaseView):

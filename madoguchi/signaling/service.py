@@ -189,8 +189,11 @@ class CounterService:
         urgent: bool = False,
         triage: dict[str, JsonValue] | None = None,
         summary: dict[str, JsonValue] | None = None,
+        priority: int = 0,
+        booking: str | None = None,
     ) -> dict[str, JsonValue]:
-        """A booth asks for a person; returns the ack's fields (the new case and its place in line)."""
+        """A booth asks for a person; returns the ack's fields (the new case and its place in line). A checked-in
+        booking comes with a priority (ahead of walk-ins) and its code."""
         cid = new_consultation_id()
         now = self._clock()
         op = partial(
@@ -203,6 +206,8 @@ class CounterService:
             route=route,
             language=language,
             urgent=urgent,
+            priority=priority,
+            booking=booking,
             now=now,
         )
         await self.run(op, record={"triage": triage, "summary": summary})

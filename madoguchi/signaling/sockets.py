@@ -238,6 +238,23 @@ class BoothTriage(Protocol):
     ) -> tuple[bool, dict[str, Any], dict[str, Any]]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class CheckedIn:
+    """A booking checked in at a booth: its topic, whether it goes ahead of walk-ins, and why not if not."""
+
+    code: str
+    route: str
+    priority: bool
+    outcome: str
+    """``priority``, or ``early`` / ``late`` (then the resident joins as a walk-in)."""
+
+
+class BookingCheckIn(Protocol):
+    """What the booth needs from the bookings: check a code in (raises :class:`CounterError` with a code)."""
+
+    async def check_in(self, code: str, *, municipality_id: str) -> CheckedIn: ...
+
+
 class BoothNamespace(RoleNamespace[BoothRecord]):
     def __init__(
         self,
@@ -248,10 +265,12 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
         settings: Settings,
         clock: Clock,
         observer: EventObserver | None = None,
+        checkin: BookingCheckIn | None = None,
     ) -> None:
         super().__init__("/booth", service=service, settings=settings, clock=clock, observer=observer)
         self.booths = booths
         self.triage = triage
+        self.checkin = checkin
         s = service
         self.route("consultation.request", ev.ConsultationRequest, self._request)
         self.route("triage.preview", ev.TriagePreview, self._preview)
@@ -283,11 +302,26 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
 
     async def _request(self, conn: Connection[BoothRecord], m: ev.ConsultationRequest) -> Ack:
         urgent, triage, summary = False, None, None
+        checked: CheckedIn | None = None
+        if m.booking is not None:
+            if self.checkin is None:
+                raise CounterError("unknown_code", "this server takes no bookings")
+            checked = await self.checkin.check_in(m.booking, municipality_id=conn.identity.municipality_id)
         if m.question:
             urgent, triage, summary = await self.triage.booth_question(conn.identity.municipality_id, m.question)
+        route = checked.route if checked is not None else m.route.value if m.route is not None else ""
         ack = await self.service.request_from_booth(
-            conn.identity, route=m.route.value, language=m.language, urgent=urgent, triage=triage, summary=summary
+            conn.identity,
+            route=route,
+            language=m.language,
+            urgent=urgent,
+            triage=triage,
+            summary=summary,
+            priority=1 if checked is not None and checked.priority else 0,
+            booking=checked.code if checked is not None else None,
         )
+        if checked is not None:
+            ack = {**ack, "booking": {"route": checked.route, "priority": checked.priority, "outcome": checked.outcome}}
         return {**ack, "masked": m.masked_count}
 
     async def _preview(self, conn: Connection[BoothRecord], m: ev.TriagePreview) -> Ack:

@@ -58,6 +58,7 @@ def case_fields(c: Consultation, facts: Facts) -> dict[str, object]:
         "language": c.language,
         "urgent": c.urgent,
         "waited_s": round(facts.now - c.enqueued_at, 1),
+        "booking": c.booking,
     }
 
 

@@ -48,6 +48,7 @@ const state = {
   thanksTimer: null,
   routesTimer: null,
   requesting: false,
+  checkinCode: "",
   fatal: false,
   stateSocketId: null, // the socket connection whose booth.state was applied last
 };
@@ -63,6 +64,7 @@ function showScreen(name) {
   }
   clearTimeout(state.routesTimer);
   if (name === "routes") state.routesTimer = setTimeout(() => state.screen === "routes" && resetToIdle(), ROUTES_IDLE_MS);
+  if (name === "checkin") state.routesTimer = setTimeout(() => state.screen === "checkin" && resetToIdle(), ROUTES_IDLE_MS);
   renderWaiting();
 }
 
@@ -86,6 +88,7 @@ function setConnection(status) {
   $("conn-text").dataset.i18n = key;
   $("conn-text").textContent = t(key);
   $("start").disabled = status !== "ready";
+  $("checkin-start").disabled = status !== "ready";
   document.body.dataset.reconnecting = String(reconnecting && ["waiting", "call"].includes(state.screen));
   if (status === "offline" && state.screen === "waiting") {
     // Plain words: the link is being restored and the resident keeps their place in line.
@@ -168,6 +171,7 @@ function resetToIdle() {
   $("wait-estimate").textContent = "";
   $("waited").textContent = "";
   for (const button of document.querySelectorAll(".route-button")) button.disabled = false;
+  setCheckinCode("");
   if (state.fatal) return;
   showScreen("idle");
   // the next resident starts in the booth's own language (Japanese), with the picker closed
@@ -306,6 +310,40 @@ async function requestConsultation(route, question = null) {
   } finally {
     state.requesting = false;
     for (const button of buttons) button.disabled = false;
+  }
+}
+
+const CHECKIN_DIGITS = 8;
+const CHECKIN_REFUSALS = new Set(["unknown_code", "not_today", "not_changeable"]);
+
+function setCheckinCode(code) {
+  state.checkinCode = code;
+  $("checkin-code").textContent = code.replace(/(\d{4})(?=\d)/, "$1 ");
+  $("checkin-submit").disabled = code.length !== CHECKIN_DIGITS;
+}
+
+/** A booked resident's code: the server checks it in; within the window they go ahead of walk-ins. */
+async function checkIn() {
+  if (state.requesting || state.checkinCode.length !== CHECKIN_DIGITS) return;
+  state.requesting = true;
+  $("checkin-submit").disabled = true;
+  try {
+    const ack = await request(socket, SEND.CONSULTATION_REQUEST, { booking: state.checkinCode, language: language() });
+    setCheckinCode("");
+    adoptConsultation({
+      id: ack.consultation_id,
+      route: ack.booking.route,
+      position: ack.position,
+      waitEstimate: ack.wait_estimate_s ?? null,
+      since: nowSeconds(),
+    });
+    if (state.screen === "checkin") showScreen("waiting");
+    banner.show(t(`booth.checkin.${ack.booking.outcome}`));
+  } catch (err) {
+    banner.show(CHECKIN_REFUSALS.has(err.code) ? t(`booth.checkin.error.${err.code}`) : errorText(err));
+    setCheckinCode(state.checkinCode);
+  } finally {
+    state.requesting = false;
   }
 }
 
@@ -475,6 +513,21 @@ $("question-form").addEventListener("submit", (event) => {
 });
 setUpMicrophone();
 $("routes-back").addEventListener("click", resetToIdle);
+$("checkin-start").addEventListener("click", () => {
+  banner.hide();
+  setCheckinCode("");
+  showScreen("checkin");
+});
+$("checkin-back").addEventListener("click", resetToIdle);
+for (const key of document.querySelectorAll("#checkin-pad .numpad-key")) {
+  key.addEventListener("click", () => {
+    const code = state.checkinCode;
+    if (key.dataset.key === "clear") setCheckinCode("");
+    else if (key.dataset.key === "delete") setCheckinCode(code.slice(0, -1));
+    else if (code.length < CHECKIN_DIGITS) setCheckinCode(code + key.dataset.key);
+  });
+}
+$("checkin-submit").addEventListener("click", checkIn);
 for (const button of document.querySelectorAll(".route-button")) {
   button.addEventListener("click", () => requestConsultation(button.dataset.route));
 }

@@ -123,6 +123,8 @@ function showOffer(offer) {
   state.offer = { ...offer, receivedAt: nowSeconds() };
   $("offer-route").textContent = routeName(offer.route);
   $("offer-urgent").hidden = !offer.urgent;
+  $("offer-booking").hidden = !offer.booking;
+  $("offer-booking").textContent = offer.booking ? t("console.offer.booking", { code: offer.booking }) : "";
   $("offer-place").textContent = placeText(offer);
   $("offer-meta").textContent = `${languageName(offer.language || "ja")} · ${t("console.offer.waited", {
     time: formatClock(offer.waited_s || 0),
