@@ -10,7 +10,7 @@ from playwright.async_api import Browser, expect
 
 from madoguchi import keys
 from madoguchi.storage.municipalities import Municipalities
-from tests.browser.chromium import WAIT_MS, new_page, shot
+from tests.browser.chromium import ARTIFACTS, WAIT_MS, new_page, shot
 from tests.support import LiveServer, serve
 from tests.support import make_settings as settings_for_tests
 
@@ -61,6 +61,7 @@ async def test_admin_adds_a_booth_and_opens_its_kiosk(server: LiveServer, browse
         await shot(page, "admin-1920")
         await page.set_viewport_size({"width": 1366, "height": 768})
         await shot(page, "admin-1366")
+        await page.screenshot(path=str(ARTIFACTS / "admin-1366-full.png"), full_page=True)
 
         async with context.expect_page() as opened:
             await link.click()

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from madoguchi import keys, ui
 from madoguchi.agent_console import auth
-from madoguchi.agent_console.admin import booths, guard, staff
+from madoguchi.agent_console.admin import booths, guard, knowledge, staff
 from madoguchi.domain.languages import DEFAULT_LANGUAGE, LANGUAGE_CODES
 from madoguchi.domain.routes import ROUTE_IDS
 from madoguchi.storage.models import PLACE_KINDS, ROLES
@@ -74,3 +74,4 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/api/admin/state", state)
     booths.setup(app)
     staff.setup(app)
+    knowledge.setup(app)

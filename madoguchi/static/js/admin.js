@@ -20,14 +20,15 @@ class AdminError extends Error {
   }
 }
 
-async function api(path, body) {
+async function api(path, body, contentType = "application/json") {
+  const json = contentType === "application/json";
   let response;
   try {
     response = await fetch(path, {
       method: body === undefined ? "GET" : "POST",
       credentials: "same-origin",
-      headers: body === undefined ? {} : { "Content-Type": "application/json", "X-CSRF-Token": CSRF },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: body === undefined ? {} : { "Content-Type": contentType, "X-CSRF-Token": CSRF },
+      body: body === undefined ? undefined : json ? JSON.stringify(body) : body,
     });
   } catch {
     throw new AdminError("network");
@@ -35,6 +36,13 @@ async function api(path, body) {
   const payload = await response.json().catch(() => ({}));
   if (!response.ok) throw new AdminError(payload?.error?.code || "network", payload?.error?.message || "");
   return payload;
+}
+
+// A file named municipality.yaml replaces that file; any other .yaml is kb/<name>.yaml; a .zip is the folder.
+function kbTarget(file) {
+  if (/\.zip$/i.test(file.name)) return { type: "application/zip", query: "" };
+  const name = file.name === "municipality.yaml" ? file.name : `kb/${file.name}`;
+  return { type: "application/x-yaml", query: `?file=${encodeURIComponent(name)}` };
 }
 
 function showError(err) {
@@ -149,14 +157,14 @@ function boothRow(booth) {
     { testid: "admin-booth", "data-booth-id": booth.id },
     el("td", {}, booth.revoked ? el("span", { text: booth.name }) : nameInput),
     el("td", {}, booth.revoked ? el("span", { text: booth.place_name || "-" }) : placeSelect),
-    el("td", { text: booth.revoked ? t("admin.booth.revoked") : t("admin.booth.active") }),
+    el("td", { class: "nowrap", text: booth.revoked ? t("admin.booth.revoked") : t("admin.booth.active") }),
     el("td", { class: "row-actions" }, ...actions),
   );
 }
 
 function staffRow(person) {
   const base = `/api/admin/staff/${encodeURIComponent(person.username)}`;
-  const status = el("td", { text: person.disabled ? t("admin.staff.disabled") : t("admin.staff.active") });
+  const status = el("td", { class: "nowrap", text: person.disabled ? t("admin.staff.disabled") : t("admin.staff.active") });
   const name = el("td", {}, el("strong", { text: person.display_name }), el("br"), el("span", { text: person.username }));
   if (!person.changeable) {
     return el(
@@ -262,6 +270,21 @@ function wireForms() {
     event.preventDefault();
     const result = await run(() => api("/api/admin/places", formValues(event.target)));
     if (result) event.target.reset();
+  });
+  $("kb-upload").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const file = form.elements.file.files[0];
+    if (!file) return;
+    const target = kbTarget(file);
+    const path = `/api/admin/kb/${encodeURIComponent(form.elements.municipality_id.value)}${target.query}`;
+    const report = $("kb-report");
+    report.hidden = true;
+    const result = await run(() => api(path, file, target.type), (r) => t("admin.kb.done", { entries: r.entries }));
+    if (!result) {
+      report.textContent = $("admin-error").textContent;
+      report.hidden = false;
+    }
   });
   $("kiosk-hide").addEventListener("click", () => {
     $("kiosk-result").hidden = true;
