@@ -26,6 +26,7 @@ from madoguchi.booth import pages as booth_pages
 from madoguchi.chatbot.llm import Triage
 from madoguchi.chatbot.service import load_triages
 from madoguchi.llm_backend import OpenAiCompatibleBackend
+from madoguchi.reports import pages as report_pages
 from madoguchi.resident_chat import pages as chat_pages
 from madoguchi.resident_chat.conversation import ResidentChat
 from madoguchi.resident_chat.resident_socket import ResidentNamespace
@@ -139,6 +140,7 @@ def create_app(settings: Settings, *, clock: Clock = time.time) -> web.Applicati
     booth_pages.setup(app)
     console_pages.setup(app)
     chat_pages.setup(app)
+    report_pages.setup(app)
     return app
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -94,6 +95,17 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = None
     llm_timeout: float = Field(default=8.0, gt=0)
 
+    timezone: str = Field(
+        default="Asia/Tokyo",
+        description="IANA zone of report dates, hours and exported times, unless the municipality file names one",
+    )
+    short_abandon_s: float = Field(
+        default=10.0, ge=0, description="reports count residents who left sooner than this apart (short abandons)"
+    )
+    service_level_target_s: float = Field(default=120.0, gt=0, description="answer within this for service level")
+    service_level_targets: dict[str, float] = Field(
+        default_factory=dict, description='per-route targets as JSON, e.g. {"tax": 300}; others use the default'
+    )
     retention_years: int = Field(
         default=5,
         ge=1,
@@ -103,6 +115,23 @@ class Settings(BaseSettings):
     )
 
     log_level: str = "INFO"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Asia/Tokyo") from None
+        return value
+
+    @field_validator("service_level_targets")
+    @classmethod
+    def _positive_targets(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = [route for route, seconds in value.items() if not seconds > 0]
+        if bad:
+            raise ValueError(f"service level targets must be more than 0 seconds: {', '.join(bad)}")
+        return value
 
     @field_validator("metrics_token")
     @classmethod

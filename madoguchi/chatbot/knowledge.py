@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -145,6 +146,19 @@ class Municipality(BaseModel):
     hotlines: tuple[Hotline, ...] = ()
     # years finished records are kept (madoguchi records purge); None: MADOGUCHI_RETENTION_YEARS
     retention_years: Annotated[int, Field(ge=1, le=100)] | None = None
+    timezone: str | None = Field(
+        default=None, description="IANA zone of the town's reports; default MADOGUCHI_TIMEZONE"
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Asia/Tokyo") from None
+        return value
 
     def hotline(self, hotline_id: str) -> Hotline | None:
         return next((h for h in self.hotlines if h.id == hotline_id), None)
