@@ -91,6 +91,30 @@ async def user_password(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@user_errors
+async def user_set(args: argparse.Namespace, settings: Settings) -> int:
+    routes = None if args.routes is None else parse_routes(args.routes)
+    languages = None if args.languages is None else parse_languages(args.languages)
+    db = await open_db(settings)
+    try:
+        user = await Accounts(db).update(args.username, role=args.role, routes=routes, languages=languages)
+        await AuditLog(db).write(
+            actor(),
+            "user.update",
+            {
+                "username": user.username,
+                "role": user.role,
+                "routes": list(user.routes),
+                "languages": list(user.languages),
+            },
+            now(),
+        )
+    finally:
+        await db.close()
+    print(f"{user.username}: role {user.role}, routes {','.join(user.routes)}, languages {','.join(user.languages)}")
+    return 0
+
+
 def _set_disabled(disabled: bool) -> Handler:
     @user_errors
     async def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -128,3 +152,9 @@ def register(subparsers: Any) -> None:
         toggle = users.add_parser(name, help=f"{name} an account")
         toggle.add_argument("username")
         toggle.set_defaults(handler=_set_disabled(disabled))
+    change = users.add_parser("set", help="change a user's role, routes or languages (ends their sessions)")
+    change.add_argument("username")
+    change.add_argument("--role", choices=ROLES)
+    change.add_argument("--routes", help="'all' or route ids separated by commas")
+    change.add_argument("--languages", help="language codes separated by commas")
+    change.set_defaults(handler=user_set)

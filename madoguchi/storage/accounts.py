@@ -167,6 +167,35 @@ class Accounts:
             if disabled:
                 await session.execute(delete(WebSession).where(WebSession.staff_id == staff.id))
 
+    async def update(
+        self,
+        username: str,
+        *,
+        role: str | None = None,
+        routes: Sequence[str] | None = None,
+        languages: Sequence[str] | None = None,
+    ) -> StaffRecord:
+        """Change what a staff member does (None keeps a field); a new role or routes apply from their next
+        login or reconnect, so their open sessions end."""
+        if role is not None and role not in ROLES:
+            raise InvalidValue(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+        route_list = None if routes is None else _clean_list("routes", routes)
+        language_list = None if languages is None else _clean_list("languages", languages)
+        async with self._db.transaction() as session:
+            staff = await session.scalar(select(Staff).where(Staff.username == username))
+            if staff is None:
+                raise UnknownUser(username)
+            if role is not None:
+                staff.role = role
+            if route_list is not None:
+                staff.routes = route_list
+            if language_list is not None:
+                staff.languages = language_list
+            if role is not None or route_list is not None:
+                await session.execute(delete(WebSession).where(WebSession.staff_id == staff.id))
+            await session.flush()
+            return await _record(session, staff)
+
     async def set_password(self, username: str, password: str) -> None:
         if len(password) < MIN_PASSWORD_LENGTH:
             raise InvalidValue(f"password must be at least {MIN_PASSWORD_LENGTH} characters")

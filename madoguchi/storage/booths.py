@@ -42,6 +42,15 @@ def kiosk_url(booth_id: str, token: str) -> str:
     return f"/booth/{booth_id}#token={token}"
 
 
+def _clean_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise InvalidValue("booth name must not be empty")
+    if len(name) > 200:
+        raise InvalidValue("booth name must be at most 200 characters")
+    return name
+
+
 def _query() -> Select[Booth, str]:  # Place.name is None for a booth without a place
     return select(Booth, Place.name).outerjoin(Place, Booth.place_id == Place.id)
 
@@ -73,11 +82,7 @@ class Booths:
         now: datetime | None = None,
     ) -> tuple[BoothRecord, str]:
         """Register a booth; returns it with its device token, which is shown this once and never again."""
-        name = name.strip()
-        if not name:
-            raise InvalidValue("booth name must not be empty")
-        if len(name) > 200:
-            raise InvalidValue("booth name must be at most 200 characters")
+        name = _clean_name(name)
         token = secrets.token_urlsafe(32)
         booth = Booth(
             id=new_id("b_"),
@@ -132,3 +137,39 @@ class Booths:
                 booth.revoked_at = now or datetime.now(UTC)
             place = None if booth.place_id is None else await session.get(Place, booth.place_id)
             return _record(booth, None if place is None else place.name)
+
+    async def rename(self, booth_id: str, name: str) -> BoothRecord:
+        name = _clean_name(name)
+        async with self._db.transaction() as session:
+            booth = await session.get(Booth, booth_id)
+            if booth is None:
+                raise UnknownBooth(booth_id)
+            booth.name = name
+            place = None if booth.place_id is None else await session.get(Place, booth.place_id)
+            return _record(booth, None if place is None else place.name)
+
+    async def move(self, booth_id: str, place_id: str | None) -> BoothRecord:
+        """Put the booth in another place of its own municipality (None: no place)."""
+        async with self._db.transaction() as session:
+            booth = await session.get(Booth, booth_id)
+            if booth is None:
+                raise UnknownBooth(booth_id)
+            place = None if place_id is None else await session.get(Place, place_id)
+            if place_id is not None and (place is None or place.municipality_id != booth.municipality_id):
+                raise UnknownPlace(place_id, booth.municipality_id)
+            booth.place_id = place_id
+            return _record(booth, None if place is None else place.name)
+
+    async def rotate_token(self, booth_id: str) -> tuple[BoothRecord, str]:
+        """A new device token (shown this once); the old one is refused from now on. A revoked booth stays
+        revoked: rotating is for a booth whose kiosk URL may have been seen by someone else."""
+        token = secrets.token_urlsafe(32)
+        async with self._db.transaction() as session:
+            booth = await session.get(Booth, booth_id)
+            if booth is None:
+                raise UnknownBooth(booth_id)
+            if booth.revoked_at is not None:
+                raise InvalidValue(f"booth {booth_id} is revoked; add a new booth instead")
+            booth.token_hash = hash_token(token)
+            place = None if booth.place_id is None else await session.get(Place, booth.place_id)
+            return _record(booth, None if place is None else place.name), token

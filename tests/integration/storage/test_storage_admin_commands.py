@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from madoguchi.storage.accounts import Accounts
@@ -142,3 +144,48 @@ async def test_listings_work_on_an_empty_database(admin: Cli, args: tuple[str, .
     result = await admin(*args)
     assert result.status == 0, result
     assert result.stderr == ""
+
+
+async def test_booth_rename_move_and_rotate_token(admin: Cli, database_url: str) -> None:
+    await add_town(database_url)
+    await add_town(database_url, "nagi")
+    first = await admin("booth", "add", "港ブース", "--municipality", "shiomi", "--json")
+    assert first.status == 0, first
+    booth_id = json.loads(first.stdout)["booth_id"]
+    old_token = json.loads(first.stdout)["token"]
+
+    assert (await admin("booth", "rename", booth_id, "港の新ブース")).status == 0
+    assert (await admin("booth", "move", booth_id, "shiomi-post")).status == 0
+    rotated = await admin("booth", "rotate-token", booth_id, "--json")
+    assert rotated.status == 0, rotated
+    new_token = json.loads(rotated.stdout)["token"]
+    db = Database(database_url)
+    try:
+        booth = await Booths(db).get(booth_id)
+        assert booth is not None and booth.name == "港の新ブース" and booth.place_id == "shiomi-post"
+        assert await Booths(db).by_token(old_token) is None and await Booths(db).by_token(new_token) is not None
+    finally:
+        await db.close()
+    assert (await admin("booth", "move", booth_id, "none")).status == 0
+    assert_user_error(await admin("booth", "move", booth_id, "nagi-post"), "nagi-post")  # another town's place
+    assert_user_error(await admin("booth", "rename", booth_id, " "), "empty")
+    assert_user_error(await admin("booth", "rename", "b_missing", "X"), "b_missing")
+    assert (await admin("booth", "revoke", booth_id)).status == 0
+    assert_user_error(await admin("booth", "rotate-token", booth_id), "revoked")
+
+
+async def test_user_set_changes_role_routes_and_languages(admin: Cli, database_url: str) -> None:
+    await add_town(database_url)
+    assert (await admin(*ADD_AGENT, stdin="long-enough\n")).status == 0
+
+    changed = await admin("user", "set", "tanaka", "--role", "supervisor", "--routes", "tax", "--languages", "ja,vi")
+
+    assert changed.status == 0, changed
+    db = Database(database_url)
+    try:
+        user = await Accounts(db, hasher=fast_password_hasher()).authenticate("tanaka", "long-enough")
+    finally:
+        await db.close()
+    assert user is not None and (user.role, user.routes, user.languages) == ("supervisor", ("tax",), ("ja", "vi"))
+    assert_user_error(await admin("user", "set", "tanaka", "--routes", "fishing"), "fishing")
+    assert_user_error(await admin("user", "set", "nobody", "--role", "agent"), "nobody")

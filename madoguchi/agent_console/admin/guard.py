@@ -1,0 +1,77 @@
+"""Who may use the admin API and how a request proves it came from the admin page.
+
+The session cookie says who it is; role ``admin`` is required; a change also needs the session's CSRF token in
+the ``X-CSRF-Token`` header and no foreign ``Origin`` (the console's logout form uses the same two checks).
+Refusals are JSON errors with a plain English message; the page turns their codes into a sentence.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Final, TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from madoguchi import keys
+from madoguchi.agent_console import auth
+from madoguchi.http_json import read_json
+from madoguchi.storage.accounts import StaffRecord
+from madoguchi.storage.audit import AuditLog
+
+CSRF_HEADER: Final = "X-CSRF-Token"
+ADMIN_ROLE: Final = "admin"
+Body = TypeVar("Body", bound=BaseModel)
+
+
+def refuse(status: int, code: str, message: str) -> web.HTTPException:
+    """An HTTP error with the project's JSON error body, to ``raise``."""
+    kinds: Mapping[int, type[web.HTTPException]] = {
+        400: web.HTTPBadRequest,
+        401: web.HTTPUnauthorized,
+        403: web.HTTPForbidden,
+        404: web.HTTPNotFound,
+        409: web.HTTPConflict,
+    }
+    return kinds[status](
+        text=json.dumps({"error": {"code": code, "message": message}}), content_type="application/json"
+    )
+
+
+async def admin(request: web.Request, *, changing: bool) -> StaffRecord:
+    """The signed-in admin; for a change, also the same-site and CSRF checks."""
+    found = await auth.current_session(request)
+    if found is None:
+        raise refuse(401, "unauthorized", "log in first")
+    staff, csrf_token = found
+    if staff.role != ADMIN_ROLE:
+        raise refuse(403, "forbidden", "only an admin may do this")
+    if changing and (
+        not auth.same_origin(request) or not auth.csrf_matches(csrf_token, request.headers.get(CSRF_HEADER))
+    ):
+        raise refuse(403, "csrf", "the page is out of date: reload it and try again")
+    return staff
+
+
+async def body(request: web.Request, model: type[Body]) -> Body:
+    raw = await read_json(request)
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        where = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors()[:3])
+        raise refuse(400, "invalid_payload", where) from None
+
+
+async def audit(request: web.Request, staff: StaffRecord, action: str, detail: Mapping[str, Any]) -> None:
+    await AuditLog(request.app[keys.DATABASE]).write(f"staff:{staff.id}", action, detail, auth.now_utc())
+
+
+def in_scope(staff: StaffRecord, municipality_id: str) -> bool:
+    return municipality_id in staff.municipality_ids
+
+
+def require_scope(staff: StaffRecord, municipality_id: str, what: str) -> None:
+    """A thing of another municipality is answered as if it did not exist (no hint that it does)."""
+    if not in_scope(staff, municipality_id):
+        raise refuse(404, "not_found", f"there is no {what} with that id in your municipalities")

@@ -1,0 +1,147 @@
+"""Knowledge-base upload: one YAML file or a zip of the municipality's folder, all-or-nothing, hot reloaded.
+
+Why staged: the upload is applied to a copy of the town's folder under ``MADOGUCHI_KB_DIR`` and the copy is
+loaded with the same loader the server starts with, so a mistake comes back as the loader's ``file:line``
+sentence and the live folder and the running triage stay as they were. Only a copy that loads completely
+replaces the folder (two renames) and this process's triage for that town (the resident chat reads the same
+dict, so the next message uses it). Other server processes pick it up when restarted (docs/operations.md).
+The bundled sample is never written to: uploads need ``MADOGUCHI_KB_DIR``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+import secrets
+import shutil
+import zipfile
+from pathlib import Path, PurePosixPath
+from typing import Final
+
+from aiohttp import web
+
+from madoguchi import keys
+from madoguchi.agent_console.admin import guard
+from madoguchi.chatbot.engine import TriageEngine
+from madoguchi.chatbot.knowledge import KnowledgeBaseError
+from madoguchi.chatbot.llm import Triage
+from madoguchi.chatbot.service import build_engine
+
+MAX_UPLOAD_BYTES: Final = 5 * 1024 * 1024
+MAX_ZIP_FILES: Final = 200
+MAX_UNZIPPED_BYTES: Final = 20 * 1024 * 1024
+FILE_NAME: Final = re.compile(r"(municipality|kb/[a-z0-9_]+)\.ya?ml")
+ZIP_TYPES: Final = frozenset({"application/zip", "application/x-zip-compressed"})
+
+
+class UploadRefused(Exception):
+    """The upload cannot be applied; the message is the validation report's one line."""
+
+
+def _apply_file(staging: Path, name: str, data: bytes) -> None:
+    if not FILE_NAME.fullmatch(name):
+        raise UploadRefused(f"{name or '(no name)'}: name the file municipality.yaml or kb/<route_id>.yaml")
+    target = staging / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+
+
+def _apply_zip(staging: Path, data: bytes) -> None:
+    """Replace the staged folder with the zip's; the folder is where ``municipality.yaml`` is in the zip."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise UploadRefused("the upload is not a zip file") from None
+    with archive:
+        members = [m for m in archive.infolist() if not m.is_dir()]
+        if len(members) > MAX_ZIP_FILES or sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
+            raise UploadRefused("the zip is too large")
+        tops = [
+            PurePosixPath(m.filename).parent for m in members if PurePosixPath(m.filename).name == "municipality.yaml"
+        ]
+        if len(tops) != 1:
+            raise UploadRefused("the zip must hold exactly one municipality.yaml (the municipality's folder)")
+        shutil.rmtree(staging)
+        staging.mkdir()
+        for member in members:
+            path = PurePosixPath(member.filename)
+            try:
+                inside = path.relative_to(tops[0])
+            except ValueError:
+                continue  # outside the municipality's folder (e.g. __MACOSX/)
+            if not FILE_NAME.fullmatch(str(inside)):
+                continue  # README, images and the like are not part of what the loader reads
+            (staging / inside).parent.mkdir(parents=True, exist_ok=True)
+            (staging / inside).write_bytes(archive.read(member))
+
+
+def stage_and_load(live: Path, staging: Path, municipality_id: str, name: str | None, data: bytes) -> TriageEngine:
+    """Build the new folder in ``staging`` and load it; raises :class:`UploadRefused` with the report line."""
+    shutil.copytree(live, staging)
+    if name is None:
+        _apply_zip(staging, data)
+    else:
+        _apply_file(staging, name, data)
+    try:
+        engine = build_engine(staging)
+    except KnowledgeBaseError as error:
+        where = error.path.relative_to(staging) if error.path.is_relative_to(staging) else error.path.name
+        line = f":{error.line}" if error.line is not None else ""
+        raise UploadRefused(f"{where}{line}: {error.message}") from None
+    if engine.kb.municipality.id != municipality_id:
+        raise UploadRefused(f"municipality.yaml: id is '{engine.kb.municipality.id}', expected '{municipality_id}'")
+    return engine
+
+
+def swap(live: Path, staging: Path) -> None:
+    backup = live.with_name(f".old-{live.name}-{secrets.token_hex(4)}")
+    live.rename(backup)
+    staging.rename(live)
+    shutil.rmtree(backup, ignore_errors=True)
+
+
+async def upload(request: web.Request) -> web.StreamResponse:
+    admin = await guard.admin(request, changing=True)
+    municipality_id = request.match_info["municipality_id"]
+    guard.require_scope(admin, municipality_id, "municipality")
+    root = request.app[keys.SETTINGS].kb_dir
+    triages = request.app[keys.TRIAGES]
+    if root is None:
+        raise guard.refuse(
+            409, "kb_bundled", "the knowledge base is the bundled sample: set MADOGUCHI_KB_DIR to upload"
+        )
+    live = root / municipality_id
+    if municipality_id not in triages or not live.is_dir():
+        raise guard.refuse(
+            404, "not_found", f"there is no knowledge base folder {municipality_id}/ in MADOGUCHI_KB_DIR"
+        )
+    if request.content_length is not None and request.content_length > MAX_UPLOAD_BYTES:
+        raise guard.refuse(400, "too_large", "the upload is larger than 5 MB")
+    data = await request.content.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise guard.refuse(400, "too_large", "the upload is larger than 5 MB")
+    name = None if request.content_type in ZIP_TYPES else request.query.get("file", "")
+    staging = root / f".upload-{municipality_id}-{secrets.token_hex(4)}"
+    try:
+        engine = await asyncio.to_thread(stage_and_load, live, staging, municipality_id, name, data)
+        await asyncio.to_thread(swap, live, staging)
+    except UploadRefused as refused:
+        await guard.audit(
+            request, admin, "kb.upload_refused", {"municipality_id": municipality_id, "error": str(refused)}
+        )
+        return web.json_response(
+            {"error": {"code": "kb_invalid", "message": str(refused)}, "report": [str(refused)]}, status=400
+        )
+    finally:
+        await asyncio.to_thread(shutil.rmtree, staging, True)
+    triages[municipality_id] = Triage(engine, triages[municipality_id].llm)
+    entries = len(engine.kb.entries)
+    await guard.audit(
+        request, admin, "kb.upload", {"municipality_id": municipality_id, "file": name or "(zip)", "entries": entries}
+    )
+    return web.json_response({"ok": True, "entries": entries})
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_post("/api/admin/kb/{municipality_id}", upload)

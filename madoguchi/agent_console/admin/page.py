@@ -1,0 +1,77 @@
+"""The ``/admin`` page and the one read it needs (``GET /api/admin/state``), limited to the admin's towns.
+
+The page is a frame; static/js/admin.js fills it from the state and sends each change as JSON with the
+session's CSRF token. Agents and supervisors get a plain 403 page, not the console.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from madoguchi import keys, ui
+from madoguchi.agent_console import auth
+from madoguchi.agent_console.admin import booths, guard, knowledge, staff
+from madoguchi.domain.languages import DEFAULT_LANGUAGE, LANGUAGE_CODES
+from madoguchi.domain.routes import ROUTE_IDS
+from madoguchi.storage.models import PLACE_KINDS, ROLES
+from madoguchi.storage.municipalities import Municipalities
+
+
+async def admin_page(request: web.Request) -> web.StreamResponse:
+    language = ui.pick_language(request)
+    found = await auth.current_session(request)
+    if found is None:
+        raise web.HTTPFound("/login" if language == DEFAULT_LANGUAGE else f"/login?lang={language}")
+    who, csrf_token = found
+    if who.role != guard.ADMIN_ROLE:
+        return await ui.render(
+            request,
+            "message.html",
+            language=language,
+            status=403,
+            context={"heading_key": "admin.forbidden.heading", "message_key": "admin.forbidden.message"},
+        )
+    return await ui.render(
+        request,
+        "admin.html",
+        language=language,
+        context={"staff_name": who.display_name, "csrf_token": csrf_token},
+        texts=ui.municipality_texts(request.app, next(iter(who.municipality_ids), None)),
+    )
+
+
+async def state(request: web.Request) -> web.StreamResponse:
+    admin = await guard.admin(request, changing=False)
+    municipalities = Municipalities(request.app[keys.DATABASE])
+    towns = [m for m in await municipalities.list() if guard.in_scope(admin, m.id)]
+    places = [p for p in await municipalities.places() if guard.in_scope(admin, p.municipality_id)]
+    all_booths = await request.app[keys.BOOTHS].list()
+    accounts = await request.app[keys.ACCOUNTS].list()
+    return web.json_response(
+        {
+            "me": admin.username,
+            "municipalities": [{"id": m.id, "name_ja": m.name_ja, "name_en": m.name_en} for m in towns],
+            "places": [
+                {"id": p.id, "municipality_id": p.municipality_id, "name": p.name, "kind": p.kind} for p in places
+            ],
+            "booths": [booths.booth_json(b) for b in all_booths if guard.in_scope(admin, b.municipality_id)],
+            "staff": [
+                staff.staff_json(admin, person, disabled)
+                for person, disabled in accounts
+                if staff.visible(admin, person)
+            ],
+            "routes": list(ROUTE_IDS),
+            "roles": list(ROLES),
+            "place_kinds": list(PLACE_KINDS),
+            "languages": list(LANGUAGE_CODES),
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/admin", admin_page, name="admin")
+    app.router.add_get("/api/admin/state", state)
+    booths.setup(app)
+    staff.setup(app)
+    knowledge.setup(app)

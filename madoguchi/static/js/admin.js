@@ -1,0 +1,303 @@
+// The admin page: booths, staff and places of the admin's municipalities.
+//
+// Why it is built this way: the server owns the data and answers every change with the changed thing, so the
+// page simply reloads the whole state after each change (a few dozen rows) instead of patching it. Every change
+// is a JSON POST with the session's CSRF token in X-CSRF-Token; a refusal comes back as {error: {code, message}}
+// and is shown as a sentence from the catalog (admin.error.<code>), with the server's detail for bad input.
+// Nothing is inserted as HTML: rows are built with textContent.
+
+import { applyTranslations, initI18n, t } from "./i18n.js";
+
+const $ = (id) => document.getElementById(id);
+const CSRF = document.querySelector('meta[name="csrf-token"]')?.content || "";
+let data = null;
+
+class AdminError extends Error {
+  constructor(code, detail) {
+    super(detail || code);
+    this.code = code;
+    this.detail = detail;
+  }
+}
+
+async function api(path, body, contentType = "application/json") {
+  const json = contentType === "application/json";
+  let response;
+  try {
+    response = await fetch(path, {
+      method: body === undefined ? "GET" : "POST",
+      credentials: "same-origin",
+      headers: body === undefined ? {} : { "Content-Type": contentType, "X-CSRF-Token": CSRF },
+      body: body === undefined ? undefined : json ? JSON.stringify(body) : body,
+    });
+  } catch {
+    throw new AdminError("network");
+  }
+  const payload = await response.json().catch(() => ({}));
+  if (!response.ok) throw new AdminError(payload?.error?.code || "network", payload?.error?.message || "");
+  return payload;
+}
+
+// A file named municipality.yaml replaces that file; any other .yaml is kb/<name>.yaml; a .zip is the folder.
+function kbTarget(file) {
+  if (/\.zip$/i.test(file.name)) return { type: "application/zip", query: "" };
+  const name = file.name === "municipality.yaml" ? file.name : `kb/${file.name}`;
+  return { type: "application/x-yaml", query: `?file=${encodeURIComponent(name)}` };
+}
+
+function showError(err) {
+  const box = $("admin-error");
+  const key = `admin.error.${err.code}`;
+  const known = t(key) !== key;
+  box.textContent = known ? t(key, { detail: err.detail || "" }) : t("admin.error.invalid_value", { detail: err.detail || err.code });
+  box.hidden = false;
+  $("admin-notice").hidden = true;
+}
+
+function notice(text) {
+  $("admin-error").hidden = true;
+  const box = $("admin-notice");
+  box.textContent = text;
+  box.hidden = false;
+}
+
+async function run(action, done) {
+  try {
+    const result = await action();
+    notice(done ? done(result) : t("admin.done"));
+    await reload();
+    return result;
+  } catch (err) {
+    showError(err instanceof AdminError ? err : new AdminError("network"));
+    return null;
+  }
+}
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(props)) {
+    if (name === "text") node.textContent = value;
+    else if (name === "testid") node.dataset.testid = value;
+    else if (name === "onclick") node.addEventListener("click", value);
+    else node.setAttribute(name, value);
+  }
+  node.append(...children.filter(Boolean));
+  return node;
+}
+
+function option(value, text, selected = false) {
+  const node = el("option", { value, text });
+  node.selected = selected;
+  return node;
+}
+
+function routeText(route) {
+  return route === "*" ? t("admin.routes.all") : t(`route.${route}`);
+}
+
+function placeOptions(municipalityId, selected) {
+  const options = [option("", t("admin.field.none"), !selected)];
+  for (const place of data.places.filter((p) => p.municipality_id === municipalityId)) {
+    options.push(option(place.id, place.name, place.id === selected));
+  }
+  return options;
+}
+
+function fillSelects() {
+  for (const select of document.querySelectorAll('select[data-role="municipality"]')) {
+    const keep = select.value;
+    select.replaceChildren(...data.municipalities.map((m) => option(m.id, `${m.name_ja} (${m.id})`, m.id === keep)));
+  }
+  for (const select of document.querySelectorAll('select[data-role="role"]')) {
+    const keep = select.value || "agent";
+    select.replaceChildren(...data.roles.map((r) => option(r, t(`admin.role.${r}`), r === keep)));
+  }
+  for (const select of document.querySelectorAll('select[data-role="kind"]')) {
+    const keep = select.value;
+    select.replaceChildren(...data.place_kinds.map((k) => option(k, t(`admin.kind.${k}`), k === keep)));
+  }
+  for (const select of document.querySelectorAll('select[data-role="routes"]')) {
+    const keep = new Set([...select.selectedOptions].map((o) => o.value));
+    if (!keep.size) keep.add("*");
+    select.replaceChildren(...["*", ...data.routes].map((r) => option(r, routeText(r), keep.has(r))));
+  }
+  const boothForm = $("booth-add");
+  const placeSelect = boothForm.querySelector('select[data-role="place"]');
+  const keepPlace = placeSelect.value;
+  placeSelect.replaceChildren(...placeOptions(boothForm.elements.municipality_id.value, keepPlace));
+}
+
+function showKiosk(result) {
+  $("kiosk-qr").src = result.qr;
+  $("kiosk-link").href = result.url;
+  $("kiosk-link").textContent = result.url;
+  $("kiosk-result").hidden = false;
+  $("kiosk-result").scrollIntoView({ block: "nearest" });
+  return t("admin.kiosk.ready", { name: result.booth.name });
+}
+
+function boothRow(booth) {
+  const nameInput = el("input", { value: booth.name, maxlength: "200", "aria-label": t("admin.field.name") });
+  const placeSelect = el("select", { "aria-label": t("admin.field.place") }, ...placeOptions(booth.municipality_id, booth.place_id));
+  const base = `/api/admin/booths/${encodeURIComponent(booth.id)}`;
+  const actions = booth.revoked
+    ? []
+    : [
+        el("button", { type: "button", class: "btn btn-secondary", text: t("admin.action.rename"),
+          onclick: () => run(() => api(`${base}/rename`, { name: nameInput.value })) }),
+        el("button", { type: "button", class: "btn btn-secondary", text: t("admin.action.move"),
+          onclick: () => run(() => api(`${base}/move`, { place_id: placeSelect.value || null })) }),
+        el("button", { type: "button", class: "btn btn-secondary", testid: "admin-booth-rotate", text: t("admin.action.rotate"),
+          onclick: () => window.confirm(t("admin.confirm.rotate")) && run(() => api(`${base}/rotate`, {}), showKiosk) }),
+        el("button", { type: "button", class: "btn btn-danger", testid: "admin-booth-revoke", text: t("admin.action.revoke"),
+          onclick: () => window.confirm(t("admin.confirm.revoke")) && run(() => api(`${base}/revoke`, {})) }),
+      ];
+  return el(
+    "tr",
+    { testid: "admin-booth", "data-booth-id": booth.id },
+    el("td", {}, booth.revoked ? el("span", { text: booth.name }) : nameInput),
+    el("td", {}, booth.revoked ? el("span", { text: booth.place_name || "-" }) : placeSelect),
+    el("td", { class: "nowrap", text: booth.revoked ? t("admin.booth.revoked") : t("admin.booth.active") }),
+    el("td", { class: "row-actions" }, ...actions),
+  );
+}
+
+function staffRow(person) {
+  const base = `/api/admin/staff/${encodeURIComponent(person.username)}`;
+  const status = el("td", { class: "nowrap", text: person.disabled ? t("admin.staff.disabled") : t("admin.staff.active") });
+  const name = el("td", {}, el("strong", { text: person.display_name }), el("br"), el("span", { text: person.username }));
+  if (!person.changeable) {
+    return el(
+      "tr",
+      { testid: "admin-staff-row", "data-username": person.username },
+      name,
+      el("td", { text: t(`admin.role.${person.role}`) }),
+      el("td", { text: person.routes.map(routeText).join("、") }),
+      el("td", { text: person.languages.join(", ") }),
+      status,
+      el("td", { class: "muted", text: person.username === data.me ? "" : t("admin.staff.not_changeable") }),
+    );
+  }
+  const role = el("select", { "aria-label": t("admin.field.role") }, ...data.roles.map((r) => option(r, t(`admin.role.${r}`), r === person.role)));
+  const routes = el("select", { multiple: "", size: "3", "aria-label": t("admin.field.routes") },
+    ...["*", ...data.routes].map((r) => option(r, routeText(r), person.routes.includes(r))));
+  const languages = el("input", { value: person.languages.join(","), maxlength: "100", "aria-label": t("admin.field.languages") });
+  const password = el("input", { type: "password", autocomplete: "new-password", placeholder: t("admin.field.password_optional"),
+    "aria-label": t("admin.field.password_optional") });
+  const save = () => api(`${base}/update`, {
+    role: role.value,
+    routes: [...routes.selectedOptions].map((o) => o.value),
+    languages: splitList(languages.value),
+  });
+  const reset = () => api(`${base}/password`, password.value ? { password: password.value } : {});
+  return el(
+    "tr",
+    { testid: "admin-staff-row", "data-username": person.username },
+    name,
+    el("td", {}, role),
+    el("td", {}, routes),
+    el("td", {}, languages),
+    status,
+    el(
+      "td",
+      { class: "row-actions" },
+      el("button", { type: "button", class: "btn btn-secondary", text: t("admin.action.save"), onclick: () => run(save) }),
+      el("button", { type: "button", class: "btn btn-secondary", text: person.disabled ? t("admin.action.enable") : t("admin.action.disable"),
+        onclick: () => run(() => api(`${base}/disable`, { disabled: !person.disabled })) }),
+      password,
+      el("button", { type: "button", class: "btn btn-secondary", text: t("admin.action.reset_password"),
+        onclick: () => run(reset, (r) => passwordNotice(person, r.password)) }),
+    ),
+  );
+}
+
+function passwordNotice(person, password) {
+  return password ? t("admin.password.shown", { name: person.display_name, password }) : t("admin.done");
+}
+
+function splitList(text) {
+  return text.split(/[,、\s]+/).map((s) => s.trim()).filter(Boolean);
+}
+
+function render() {
+  fillSelects();
+  $("booth-rows").replaceChildren(...data.booths.map(boothRow));
+  $("staff-rows").replaceChildren(...data.staff.map(staffRow));
+  $("place-rows").replaceChildren(
+    ...data.places.map((p) => el("li", { text: `${p.name} (${p.id}) — ${t(`admin.kind.${p.kind}`)}` })),
+  );
+}
+
+async function reload() {
+  data = await api("/api/admin/state");
+  render();
+}
+
+function formValues(form) {
+  const values = {};
+  for (const [name, value] of new FormData(form)) values[name] = value;
+  return values;
+}
+
+function wireForms() {
+  $("booth-add").elements.municipality_id.addEventListener("change", fillSelects);
+  $("booth-add").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const v = formValues(event.target);
+    const result = await run(
+      () => api("/api/admin/booths", { name: v.name, municipality_id: v.municipality_id, place_id: v.place_id || null, location: v.location }),
+      showKiosk,
+    );
+    if (result) event.target.elements.name.value = "";
+  });
+  $("staff-add").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const v = formValues(form);
+    const body = {
+      username: v.username,
+      display_name: v.display_name,
+      role: v.role,
+      municipality_id: v.municipality_id,
+      routes: [...form.elements.routes.selectedOptions].map((o) => o.value),
+      languages: splitList(v.languages),
+    };
+    if (v.password) body.password = v.password;
+    const result = await run(() => api("/api/admin/staff", body), (r) => passwordNotice(r.staff, r.password));
+    if (result) form.reset();
+  });
+  $("place-add").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const result = await run(() => api("/api/admin/places", formValues(event.target)));
+    if (result) event.target.reset();
+  });
+  $("kb-upload").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const file = form.elements.file.files[0];
+    if (!file) return;
+    const target = kbTarget(file);
+    const path = `/api/admin/kb/${encodeURIComponent(form.elements.municipality_id.value)}${target.query}`;
+    const report = $("kb-report");
+    report.hidden = true;
+    const result = await run(() => api(path, file, target.type), (r) => t("admin.kb.done", { entries: r.entries }));
+    if (!result) {
+      report.textContent = $("admin-error").textContent;
+      report.hidden = false;
+    }
+  });
+  $("kiosk-hide").addEventListener("click", () => {
+    $("kiosk-result").hidden = true;
+    $("kiosk-qr").removeAttribute("src");
+  });
+  document.addEventListener("i18n:change", () => data && render());
+}
+
+await initI18n();
+applyTranslations();
+wireForms();
+try {
+  await reload();
+} catch (err) {
+  showError(err instanceof AdminError ? err : new AdminError("network"));
+}

@@ -1,0 +1,148 @@
+"""Knowledge-base upload from /admin: valid files replace the folder and the running triage, invalid ones are
+reported as file:line and change nothing, uploads are scoped to the admin's towns and audited."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import zipfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from madoguchi import keys
+from madoguchi.chatbot.knowledge import bundled_kb_dir
+from madoguchi.storage.audit import AuditLog
+from tests.support import LiveServer, make_settings, serve
+
+PASSWORD = "correct horse battery"
+OLD = "住民税は、前の年（1月〜12月）の所得をもとに"
+NEW = "【改訂】住民税は、前の年の所得をもとに"
+
+
+@pytest.fixture
+async def kb_server(tmp_path: Path) -> AsyncIterator[LiveServer]:
+    root = tmp_path / "kb"
+    shutil.copytree(bundled_kb_dir("shiomi"), root / "shiomi")
+    async with serve(make_settings(tmp_path, kb_dir=root)) as live:
+        await live.add_agent("admin-a", PASSWORD, role="admin", municipality="shiomi")
+        await live.add_agent("admin-b", PASSWORD, role="admin", municipality="nagi")
+        yield live
+
+
+async def upload(
+    server: LiveServer, username: str, data: bytes, *, file: str | None, content_type: str = "application/x-yaml"
+) -> tuple[int, dict[str, object]]:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        async with http.post(f"{server.base_url}/api/login", json={"username": username, "password": PASSWORD}) as r:
+            csrf = (await r.json())["csrf_token"]
+        params = {} if file is None else {"file": file}
+        async with http.post(
+            f"{server.base_url}/api/admin/kb/shiomi",
+            data=data,
+            params=params,
+            headers={"Content-Type": content_type, "X-CSRF-Token": csrf},
+        ) as resp:
+            return resp.status, await resp.json()
+
+
+def tax_yaml(server: LiveServer) -> Path:
+    root = server.settings.kb_dir
+    assert root is not None
+    return root / "shiomi" / "kb" / "tax.yaml"
+
+
+def answers(server: LiveServer) -> str:
+    return " ".join(e.answer.ja for e in server.app[keys.TRIAGES]["shiomi"].engine.kb.entries)
+
+
+def zipped(folder: Path, replace: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(folder.rglob("*.yaml")):
+            name = str(path.relative_to(folder.parent))
+            archive.writestr(name, replace.get(name, path.read_text(encoding="utf-8")))
+    return buffer.getvalue()
+
+
+async def test_a_valid_file_replaces_the_knowledge_base_and_the_running_triage(kb_server: LiveServer) -> None:
+    text = tax_yaml(kb_server).read_text(encoding="utf-8")
+    assert OLD in text and NEW not in answers(kb_server)
+    before = kb_server.app[keys.TRIAGES]["shiomi"]
+
+    status, body = await upload(kb_server, "admin-a", text.replace(OLD, NEW).encode(), file="kb/tax.yaml")
+
+    assert status == 200 and isinstance(body["entries"], int) and body["entries"] > 10
+    assert NEW in tax_yaml(kb_server).read_text(encoding="utf-8")
+    assert kb_server.app[keys.TRIAGES]["shiomi"] is not before and NEW in answers(kb_server)
+    result = await kb_server.app[keys.TRIAGES]["shiomi"].triage("住民税の通知が来た")
+    assert result.route == "tax"
+    [entry] = [e for e in await AuditLog(kb_server.app[keys.DATABASE]).recent() if e.action.startswith("kb.")]
+    assert entry.action == "kb.upload" and entry.detail["file"] == "kb/tax.yaml"
+    assert not [p for p in tax_yaml(kb_server).parents[2].iterdir() if p.name.startswith(".")]  # no leftovers
+
+
+@pytest.mark.parametrize(
+    ("change", "report"),
+    [
+        (
+            lambda t: t.replace("  - id: resident-tax\n", "  - id: resident-tax\n    title: [broken\n", 1),
+            "kb/tax.yaml:5: not valid YAML",
+        ),
+        (lambda t: t.replace("    answer:\n", "    answr:\n", 1), "kb/tax.yaml:"),
+        (lambda t: t.replace("route: tax", "route: taxes"), "kb/tax.yaml:1:"),
+    ],
+)
+async def test_an_invalid_file_is_reported_by_file_and_line_and_changes_nothing(
+    kb_server: LiveServer, change: object, report: str
+) -> None:
+    original = tax_yaml(kb_server).read_text(encoding="utf-8")
+    before = kb_server.app[keys.TRIAGES]["shiomi"]
+    assert callable(change)
+
+    status, body = await upload(kb_server, "admin-a", change(original.replace(OLD, NEW)).encode(), file="kb/tax.yaml")
+
+    assert status == 400, body
+    error = body["error"]
+    assert isinstance(error, dict) and error["code"] == "kb_invalid" and str(error["message"]).startswith(report)
+    assert tax_yaml(kb_server).read_text(encoding="utf-8") == original
+    assert kb_server.app[keys.TRIAGES]["shiomi"] is before and NEW not in answers(kb_server)
+    actions = [e.action for e in await AuditLog(kb_server.app[keys.DATABASE]).recent()]
+    assert actions == ["kb.upload_refused"]
+
+
+async def test_a_zip_of_the_folder_is_all_or_nothing(kb_server: LiveServer) -> None:
+    folder = tax_yaml(kb_server).parents[1]
+    original = tax_yaml(kb_server).read_text(encoding="utf-8")
+    broken = zipped(
+        folder,
+        {
+            "shiomi/kb/tax.yaml": original.replace(OLD, NEW),  # valid, but another file in the zip is not
+            "shiomi/kb/water_sewer.yaml": "route: water_sewer\nentries:\n  - id: x\n",
+        },
+    )
+    status, body = await upload(kb_server, "admin-a", broken, file=None, content_type="application/zip")
+    assert status == 400 and str(body["error"]["message"]).startswith("kb/water_sewer.yaml:3:")  # type: ignore[index]
+    assert tax_yaml(kb_server).read_text(encoding="utf-8") == original and NEW not in answers(kb_server)
+
+    good = zipped(folder, {"shiomi/kb/tax.yaml": original.replace(OLD, NEW)})
+    status, body = await upload(kb_server, "admin-a", good, file=None, content_type="application/zip")
+    assert status == 200, body
+    assert NEW in answers(kb_server)
+
+    status, body = await upload(kb_server, "admin-a", b"not a zip", file=None, content_type="application/zip")
+    assert status == 400 and "not a zip" in str(body["error"])
+
+
+async def test_uploads_are_scoped_named_and_need_a_writable_folder(kb_server: LiveServer, tmp_path: Path) -> None:
+    text = tax_yaml(kb_server).read_bytes()
+    status, body = await upload(kb_server, "admin-b", text, file="kb/tax.yaml")  # town B's admin
+    assert status == 404
+    status, body = await upload(kb_server, "admin-a", text, file="../../etc/passwd")
+    assert status == 400 and "municipality.yaml or kb/" in str(body["error"])
+    async with serve(make_settings(tmp_path / "bundled")) as bundled:
+        await bundled.add_agent("admin-a", PASSWORD, role="admin", municipality="shiomi")
+        status, body = await upload(bundled, "admin-a", text, file="kb/tax.yaml")
+        assert status == 409 and "MADOGUCHI_KB_DIR" in str(body["error"])

@@ -1,0 +1,306 @@
+"""/admin on the real server: roles, joint-operation scoping across two towns, every change audited, CSRF."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiohttp
+import pytest
+
+from madoguchi import keys
+from madoguchi.storage.audit import AuditLog
+from madoguchi.storage.municipalities import Municipalities
+from tests.support import LiveServer, booth_peer
+
+PASSWORD = "correct horse battery"
+
+
+class Admin:
+    def __init__(self, http: aiohttp.ClientSession, base_url: str, csrf: str) -> None:
+        self.http, self.base_url, self.csrf = http, base_url, csrf
+
+    async def get(self, path: str) -> tuple[int, Any]:
+        async with self.http.get(self.base_url + path) as resp:
+            return resp.status, await resp.json() if resp.content_type == "application/json" else await resp.text()
+
+    async def post(self, path: str, body: Any, *, csrf: str | None = None, **headers: str) -> tuple[int, Any]:
+        headers = {"X-CSRF-Token": self.csrf if csrf is None else csrf, **headers}
+        async with self.http.post(self.base_url + path, json=body, headers=headers) as resp:
+            return resp.status, await resp.json()
+
+
+@asynccontextmanager
+async def signed_in(server: LiveServer, username: str) -> AsyncIterator[Admin]:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        async with http.post(f"{server.base_url}/api/login", json={"username": username, "password": PASSWORD}) as resp:
+            assert resp.status == 200, await resp.text()
+            csrf = (await resp.json())["csrf_token"]
+        yield Admin(http, server.base_url, csrf)
+
+
+async def audit_actions(server: LiveServer) -> list[tuple[str, str, dict[str, Any]]]:
+    entries = await AuditLog(server.app[keys.DATABASE]).recent()
+    return [(e.actor, e.action, e.detail) for e in reversed(entries)]
+
+
+async def two_towns(server: LiveServer) -> dict[str, str]:
+    """Town A (shiomi) and town B (nagi), each with an admin, an agent and a booth; returns their ids."""
+    ids = {
+        "admin_a": await server.add_agent("admin-a", PASSWORD, role="admin", municipality="shiomi"),
+        "admin_b": await server.add_agent("admin-b", PASSWORD, role="admin", municipality="nagi"),
+        "agent_a": await server.add_agent("agent-a", PASSWORD, municipality="shiomi"),
+        "agent_b": await server.add_agent("agent-b", PASSWORD, municipality="nagi"),
+    }
+    ids["booth_a"] = (await server.add_booth("A町ブース", municipality="shiomi"))[0]
+    ids["booth_b"] = (await server.add_booth("B町ブース", municipality="nagi"))[0]
+    await Municipalities(server.app[keys.DATABASE]).add_place(
+        "b-post", municipality_id="nagi", name="B局", kind="post_office"
+    )
+    return ids
+
+
+@pytest.mark.parametrize("role", ["agent", "supervisor"])
+async def test_only_admins_get_the_page_and_the_api(live_server: LiveServer, role: str) -> None:
+    await live_server.add_agent("someone", PASSWORD, role=role)
+    async with (
+        aiohttp.ClientSession() as anonymous,
+        anonymous.get(f"{live_server.base_url}/admin", allow_redirects=False) as resp,
+    ):
+        assert resp.status == 302 and resp.headers["Location"] == "/login"
+    async with signed_in(live_server, "someone") as person:
+        status, page = await person.get("/admin")
+        assert status == 403 and "管理者だけ" in page and 'data-testid="page-message"' in page
+        assert await person.get("/api/admin/state") == (
+            403,
+            {"error": {"code": "forbidden", "message": "only an admin may do this"}},
+        )
+        status, _ = await person.post("/api/admin/booths", {"name": "x", "municipality_id": "shiomi"})
+        assert status == 403
+    assert [a for _, a, _ in await audit_actions(live_server)] == []
+
+
+async def test_an_admin_sees_and_changes_only_their_own_town(live_server: LiveServer) -> None:
+    ids = await two_towns(live_server)
+    async with signed_in(live_server, "admin-a") as admin:
+        status, page = await admin.get("/admin")
+        assert status == 200 and 'data-testid="admin-booths"' in page
+        status, state = await admin.get("/api/admin/state")
+        assert status == 200
+        assert [m["id"] for m in state["municipalities"]] == ["shiomi"]
+        assert [b["id"] for b in state["booths"]] == [ids["booth_a"]]
+        assert sorted(s["username"] for s in state["staff"]) == ["admin-a", "agent-a"]
+        assert state["places"] == []
+        assert "B町" not in str(state) and "nagi" not in str(state)
+
+        refused = [
+            await admin.post(f"/api/admin/booths/{ids['booth_b']}/rename", {"name": "乗っ取り"}),
+            await admin.post(f"/api/admin/booths/{ids['booth_b']}/revoke", {}),
+            await admin.post(f"/api/admin/booths/{ids['booth_b']}/rotate", {}),
+            await admin.post(f"/api/admin/booths/{ids['booth_a']}/move", {"place_id": "b-post"}),
+            await admin.post("/api/admin/booths", {"name": "x", "municipality_id": "nagi"}),
+            await admin.post("/api/admin/staff/agent-b/disable", {"disabled": True}),
+            await admin.post("/api/admin/staff/agent-b/password", {}),
+            await admin.post("/api/admin/staff/agent-b/update", {"role": "admin"}),
+            await admin.post(
+                "/api/admin/staff",
+                {"username": "x", "role": "agent", "municipality_id": "nagi", "routes": ["*"], "languages": ["ja"]},
+            ),
+            await admin.post(
+                "/api/admin/places", {"place_id": "p", "municipality_id": "nagi", "name": "p", "kind": "branch"}
+            ),
+        ]
+        assert [status for status, _ in refused] == [404, 404, 404, 400, 404, 404, 404, 404, 404, 404]
+        assert all(body["error"]["message"] for _, body in refused)
+    booth_b = await live_server.app[keys.BOOTHS].get(ids["booth_b"])
+    assert booth_b is not None and booth_b.name == "B町ブース" and not booth_b.revoked
+    agent_b = await live_server.app[keys.ACCOUNTS].authenticate("agent-b", PASSWORD)
+    assert agent_b is not None and agent_b.role == "agent"
+    assert await audit_actions(live_server) == []
+
+
+async def test_a_joint_staff_member_is_shown_but_not_changed_by_one_town(live_server: LiveServer) -> None:
+    await two_towns(live_server)
+    await live_server.app[keys.ACCOUNTS].add_user(
+        "joint", PASSWORD, role="agent", municipality_ids=["shiomi", "nagi"], routes=["*"], languages=["ja"]
+    )
+    async with signed_in(live_server, "admin-a") as admin:
+        _, state = await admin.get("/api/admin/state")
+        [joint] = [s for s in state["staff"] if s["username"] == "joint"]
+        assert joint["changeable"] is False
+        status, body = await admin.post("/api/admin/staff/joint/disable", {"disabled": True})
+        assert status == 403 and body["error"]["code"] == "other_municipality"
+        status, body = await admin.post("/api/admin/staff/admin-a/disable", {"disabled": True})
+        assert status == 400 and body["error"]["code"] == "self"
+
+
+async def test_every_booth_action_works_and_is_audited(live_server: LiveServer) -> None:
+    ids = await two_towns(live_server)
+    await Municipalities(live_server.app[keys.DATABASE]).add_place(
+        "a-post", municipality_id="shiomi", name="A局", kind="post_office"
+    )
+    async with signed_in(live_server, "admin-a") as admin:
+        status, added = await admin.post(
+            "/api/admin/booths", {"name": "新しいブース", "municipality_id": "shiomi", "place_id": "a-post"}
+        )
+        assert status == 201
+        booth_id = added["booth"]["id"]
+        assert added["url"].startswith(f"{live_server.base_url}/booth/{booth_id}#token=")
+        assert added["qr"].startswith("data:image/svg+xml")
+        token = added["url"].split("#token=")[1]
+        peer = await booth_peer(live_server, token)  # the new kiosk URL really opens the booth
+        await peer.close()
+
+        status, renamed = await admin.post(f"/api/admin/booths/{booth_id}/rename", {"name": "改名ブース"})
+        assert status == 200 and renamed["booth"]["name"] == "改名ブース"
+        status, moved = await admin.post(f"/api/admin/booths/{booth_id}/move", {"place_id": None})
+        assert status == 200 and moved["booth"]["place_id"] is None
+        status, rotated = await admin.post(f"/api/admin/booths/{booth_id}/rotate", {})
+        assert status == 200 and rotated["url"] != added["url"]
+        booths = live_server.app[keys.BOOTHS]
+        assert await booths.by_token(token) is None
+        assert await booths.by_token(rotated["url"].split("#token=")[1]) is not None
+        status, revoked = await admin.post(f"/api/admin/booths/{booth_id}/revoke", {})
+        assert status == 200 and revoked["booth"]["revoked"] is True
+        status, body = await admin.post(f"/api/admin/booths/{booth_id}/rotate", {})
+        assert status == 400 and "revoked" in body["error"]["message"]
+        status, place = await admin.post(
+            "/api/admin/places",
+            {"place_id": "a-branch", "municipality_id": "shiomi", "name": "A支所", "kind": "branch"},
+        )
+        assert status == 201 and place["place"]["id"] == "a-branch"
+
+    actor = f"staff:{ids['admin_a']}"
+    assert [(who, action) for who, action, _ in await audit_actions(live_server)] == [
+        (actor, "booth.add"),
+        (actor, "booth.rename"),
+        (actor, "booth.move"),
+        (actor, "booth.rotate_token"),
+        (actor, "booth.revoke"),
+        (actor, "place.add"),
+    ]
+    assert all("token" not in str(detail) for _, _, detail in await audit_actions(live_server))
+
+
+async def test_every_staff_action_works_and_is_audited(live_server: LiveServer) -> None:
+    ids = await two_towns(live_server)
+    accounts = live_server.app[keys.ACCOUNTS]
+    async with signed_in(live_server, "admin-a") as admin:
+        status, added = await admin.post(
+            "/api/admin/staff",
+            {
+                "username": "new-agent",
+                "display_name": "新人",
+                "role": "agent",
+                "municipality_id": "shiomi",
+                "routes": ["tax", "family_register"],
+                "languages": ["ja", "en"],
+            },
+        )
+        assert status == 201 and added["staff"]["routes"] == ["tax", "family_register"]
+        one_time = added["password"]
+        assert isinstance(one_time, str) and len(one_time) >= 12
+        assert await accounts.authenticate("new-agent", one_time) is not None
+
+        status, changed = await admin.post(
+            "/api/admin/staff/new-agent/update", {"role": "supervisor", "routes": ["*"], "languages": ["ja", "vi"]}
+        )
+        assert status == 200 and changed["staff"]["role"] == "supervisor"
+        status, reset = await admin.post("/api/admin/staff/new-agent/password", {"password": "typed by admin"})
+        assert status == 200 and reset["password"] is None
+        assert await accounts.authenticate("new-agent", "typed by admin") is not None
+        status, reset = await admin.post("/api/admin/staff/new-agent/password", {})
+        assert status == 200 and await accounts.authenticate("new-agent", reset["password"]) is not None
+        status, _ = await admin.post("/api/admin/staff/new-agent/disable", {"disabled": True})
+        assert status == 200 and await accounts.authenticate("new-agent", reset["password"]) is None
+
+        status, body = await admin.post(
+            "/api/admin/staff",
+            {
+                "username": "new-agent",
+                "role": "agent",
+                "municipality_id": "shiomi",
+                "routes": ["*"],
+                "languages": ["ja"],
+            },
+        )
+        assert status == 409 and body["error"]["code"] == "duplicate"
+
+    record = await accounts.by_username("new-agent")
+    assert record is not None and record.routes == ("*",) and record.languages == ("ja", "vi")
+    actor = f"staff:{ids['admin_a']}"
+    log = await audit_actions(live_server)
+    assert [(who, action) for who, action, _ in log] == [
+        (actor, "user.add"),
+        (actor, "user.update"),
+        (actor, "user.password"),
+        (actor, "user.password"),
+        (actor, "user.disable"),
+    ]
+    assert all("typed by admin" not in str(detail) and one_time not in str(detail) for *_, detail in log)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"name": "", "municipality_id": "shiomi"}, "name"),
+        ({"name": "x"}, "municipality_id"),
+        ({"name": "x", "municipality_id": "shiomi", "extra": 1}, "extra"),
+        ({"name": "x", "municipality_id": "shiomi", "place_id": "nowhere"}, "nowhere"),
+        ([1, 2], "body"),
+    ],
+)
+async def test_bad_input_is_a_400_with_a_message_and_changes_nothing(
+    live_server: LiveServer, body: Any, message: str
+) -> None:
+    await two_towns(live_server)
+    async with signed_in(live_server, "admin-a") as admin:
+        status, answer = await admin.post("/api/admin/booths", body)
+        assert status == 400 and message in answer["error"]["message"]
+        status, answer = await admin.post(
+            "/api/admin/staff",
+            {
+                "username": "bad name!",
+                "role": "agent",
+                "municipality_id": "shiomi",
+                "routes": ["nope"],
+                "languages": ["ja"],
+            },
+        )
+        assert status == 400 and "nope" in answer["error"]["message"]
+        status, answer = await admin.post(
+            "/api/admin/staff",
+            {
+                "username": "bad name!",
+                "role": "agent",
+                "municipality_id": "shiomi",
+                "routes": ["*"],
+                "languages": ["ja"],
+            },
+        )
+        assert status == 400 and "username" in answer["error"]["message"]
+        async with admin.http.post(
+            f"{live_server.base_url}/api/admin/booths", data="not json", headers={"X-CSRF-Token": admin.csrf}
+        ) as resp:
+            assert resp.status == 400 and "JSON" in (await resp.json())["error"]["message"]
+    assert len(await live_server.app[keys.BOOTHS].list("shiomi")) == 1
+    assert await audit_actions(live_server) == []
+
+
+async def test_changes_without_the_csrf_token_or_from_another_site_are_refused(live_server: LiveServer) -> None:
+    ids = await two_towns(live_server)
+    async with signed_in(live_server, "admin-a") as admin:
+        for status, body in (
+            await admin.post(f"/api/admin/booths/{ids['booth_a']}/revoke", {}, csrf=""),
+            await admin.post(f"/api/admin/booths/{ids['booth_a']}/revoke", {}, csrf="wrong"),
+            await admin.post(f"/api/admin/booths/{ids['booth_a']}/revoke", {}, Origin="https://evil.example"),
+        ):
+            assert status == 403 and body["error"]["code"] == "csrf"
+        same_site = await admin.post(
+            f"/api/admin/booths/{ids['booth_a']}/rename", {"name": "ok"}, Origin=admin.base_url
+        )
+        assert same_site[0] == 200
+    booth = await live_server.app[keys.BOOTHS].get(ids["booth_a"])
+    assert booth is not None and not booth.revoked
+    assert [action for _, action, _ in await audit_actions(live_server)] == ["booth.rename"]

@@ -1,0 +1,102 @@
+"""Open now? computed from data with the time passed in (Japan time, holidays, per-route layering)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from madoguchi.domain.opening_hours import (
+    DEFAULT_ROUTE,
+    JST,
+    HoursError,
+    OpeningHours,
+    format_windows,
+    layered,
+    open_now,
+    parse_holiday,
+    parse_schedule,
+    parse_windows,
+)
+
+WEEKDAYS_8_30 = parse_schedule({d: "08:30-17:15" for d in ("mon", "tue", "wed", "thu", "fri")})
+TOWN = OpeningHours({DEFAULT_ROUTE: WEEKDAYS_8_30}, frozenset({date(2026, 12, 29)}))
+
+
+def jst(day: int, hour: int, minute: int = 0, month: int = 12) -> datetime:
+    """2026-<month>-<day> hour:minute in Japan time, handed over in UTC (the function must convert back)."""
+    return datetime(2026, month, day, hour, minute, tzinfo=JST).astimezone(UTC)
+
+
+@pytest.mark.parametrize(
+    ("at", "expected"),
+    [
+        (jst(7, 8, 29), False),  # Monday, a minute before opening
+        (jst(7, 8, 30), True),  # opening minute counts
+        (jst(7, 17, 14), True),
+        (jst(7, 17, 15), False),  # closing minute does not
+        (jst(12, 10), False),  # Saturday
+        (jst(29, 10), False),  # Tuesday, but a holiday
+        (jst(28, 10), True),
+    ],
+)
+def test_default_schedule(at: datetime, expected: bool) -> None:
+    assert open_now(TOWN, None, at) is expected
+    assert open_now(TOWN, "tax", at) is expected  # a route without its own hours uses the default
+
+
+def test_utc_midnight_crossing_is_japan_time() -> None:
+    # 2026-12-07 23:30 UTC is Tuesday 08:30 JST: open, though in UTC it is Monday night
+    assert open_now(TOWN, None, datetime(2026, 12, 7, 23, 30, tzinfo=UTC))
+    assert not open_now(TOWN, None, datetime(2026, 12, 7, 23, 29, tzinfo=UTC))
+
+
+def test_route_override_and_layering() -> None:
+    thursday_late = parse_schedule({"thu": "08:30-19:00"})
+    hours = layered(TOWN, OpeningHours({"mynumber_card": thursday_late}, frozenset({date(2026, 12, 30)})))
+    assert open_now(hours, "mynumber_card", jst(10, 18, 30))  # Thursday evening, its own hours
+    assert not open_now(hours, "tax", jst(10, 18, 30))
+    assert not open_now(hours, "mynumber_card", jst(7, 10))  # Monday: not in its own schedule
+    assert not open_now(hours, "tax", jst(30, 10))  # holidays add up
+    assert not open_now(hours, "tax", jst(29, 10))
+
+
+def test_nothing_configured_is_open() -> None:
+    assert open_now(OpeningHours(), "tax", jst(12, 3))
+
+
+def test_naive_time_is_refused() -> None:
+    with pytest.raises(ValueError, match="aware"):
+        open_now(TOWN, None, datetime(2026, 12, 7, 10))
+
+
+def test_windows_round_trip_and_split_day() -> None:
+    windows = parse_windows("13:00-17:15, 08:30-12:00")
+    assert windows == ((510, 720), (780, 1035))
+    assert format_windows(windows) == "08:30-12:00,13:00-17:15"
+    assert parse_windows("closed") == () and format_windows(()) == "closed"
+    assert parse_windows("00:00-24:00") == ((0, 1440),)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("8-17", "not a time range"),
+        ("17:00-08:30", "ends before"),
+        ("08:00-12:00,11:00-13:00", "overlap"),
+        ("25:00-26:00", "impossible"),
+        ("08:60-09:00", "impossible"),
+        ("24:30-24:45", "impossible"),
+    ],
+)
+def test_bad_windows(text: str, message: str) -> None:
+    with pytest.raises(HoursError, match=message):
+        parse_windows(text)
+
+
+def test_bad_weekday_and_holiday() -> None:
+    with pytest.raises(HoursError, match="unknown weekday"):
+        parse_schedule({"monday": "08:30-17:15"})
+    with pytest.raises(HoursError, match="not a date"):
+        parse_holiday("12/29")
+    assert parse_holiday(" 2026-12-29 ") == date(2026, 12, 29)
