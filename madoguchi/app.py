@@ -47,9 +47,13 @@ from madoguchi.signaling.service import Clock, CounterService, counter_config
 from madoguchi.signaling.socket_server import EdgeSocketServer
 from madoguchi.signaling.sockets import AgentNamespace, BoothNamespace, SocketNotifier
 from madoguchi.signaling.store import LiveStore
+from madoguchi.signaling.supervision import SupervisionRules
+from madoguchi.signaling.supervisor_feed import SupervisorFeed
+from madoguchi.signaling.supervisor_socket import SupervisorNamespace
 from madoguchi.signaling.timers import Timers
 from madoguchi.signaling.turn import TurnIssuer
 from madoguchi.storage.accounts import Accounts
+from madoguchi.storage.audit import AuditLog
 from madoguchi.storage.booths import Booths
 from madoguchi.storage.db import open_database
 from madoguchi.storage.municipalities import Municipalities
@@ -228,6 +232,26 @@ def _counter(
                 accounts=app[keys.ACCOUNTS], service=service, settings=settings, clock=clock, observer=metrics
             )
         )
+        feed = SupervisorFeed(
+            store=store,
+            notifier=SocketNotifier(sio),
+            booths=app[keys.BOOTHS],
+            records=app[keys.RECORDS],
+            clock=clock,
+            rules=SupervisionRules(default_service_level_s=settings.service_level_s),
+        )
+        service.listeners.append(feed)
+        sio.register_namespace(
+            SupervisorNamespace(
+                accounts=app[keys.ACCOUNTS],
+                audit=AuditLog(app[keys.DATABASE]),
+                feed=feed,
+                service=service,
+                settings=settings,
+                clock=clock,
+                observer=metrics,
+            )
+        )
         await start_socket_manager(sio)
         try:
             interrupted = await parts.recovery.recover()
@@ -237,7 +261,11 @@ def _counter(
         if interrupted:
             log.warning("marked %d unfinished consultations as interrupted after a restart", interrupted)
         timers = asyncio.create_task(parts.timers.run_forever(), name="counter-timers")
+        feeding = asyncio.create_task(feed.run_forever(), name="supervisor-feed")
         yield
+        feeding.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await feeding
         timers.cancel()
         try:
             with contextlib.suppress(asyncio.CancelledError):
