@@ -39,6 +39,7 @@ from madoguchi.signaling.lookups import Lookups
 from madoguchi.signaling.outbox import OutboxWriter
 from madoguchi.signaling.ports import ChatLog
 from madoguchi.signaling.recording import utc
+from madoguchi.signaling.state import OverflowRule
 from madoguchi.signaling.store import LiveStore
 from madoguchi.storage.booths import BoothRecord
 
@@ -82,6 +83,11 @@ def counter_config(settings: Settings) -> CounterConfig:
         default_handle_time_s=settings.default_handle_time_s,
         process_timeout_s=3 * settings.heartbeat_interval_s,
         wrap_up_timeout_s=settings.wrap_up_timeout_s,
+        overflow=(
+            {"*": {"*": OverflowRule(after_s=settings.overflow_after_s, any_with_language=True)}}
+            if settings.overflow_after_s > 0
+            else {}
+        ),
     )
 
 

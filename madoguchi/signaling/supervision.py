@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta, timezone
 
 from madoguchi.domain.participant import Participant
-from madoguchi.signaling.consultation import Channel, Consultation, State
+from madoguchi.signaling.consultation import Consultation, State
 from madoguchi.signaling.routing import Routing
 from madoguchi.signaling.server_events import (
     SupervisorAgent,
@@ -26,7 +26,7 @@ from madoguchi.signaling.server_events import (
     SupervisorSnapshot,
     SupervisorToday,
 )
-from madoguchi.signaling.state import ALL_ROUTES, Agent, AgentActivity, AgentStatus
+from madoguchi.signaling.state import Agent, AgentStatus
 
 JST = timezone(timedelta(hours=9))
 
@@ -82,13 +82,9 @@ def on_duty(agent: Agent) -> bool:
     return agent.connected and (agent.status == AgentStatus.AVAILABLE or agent.consultation_id is not None)
 
 
-def covers(agent: Agent, c: Consultation) -> bool:
-    return agent.serves(c)
-
-
-def stranded(counter: Routing, c: Consultation) -> bool:
-    """No on-duty agent serves this case's municipality, route and language."""
-    return not any(on_duty(a) and covers(a, c) for a in counter.state.agents.values())
+def stranded(counter: Routing, c: Consultation, now: float) -> bool:
+    """No on-duty agent may take this case now (its route, language and municipality; overflow counted)."""
+    return not any(on_duty(a) and counter.may_take(a, c, now) for a in counter.state.agents.values())
 
 
 def agent_since(counter: Routing, agent: Agent) -> float:
@@ -140,7 +136,7 @@ def supervisor_view(
                 waiting_since=c.enqueued_at,
                 waited_s=round(now - c.enqueued_at, 1),
                 position=positions[key],
-                stranded=stranded(counter, c),
+                stranded=stranded(counter, c, now),
             )
         )
     agents = [
@@ -198,7 +194,7 @@ def alarms(
     out: list[SupervisorAlert] = []
     waiting = [c for c in counter.queue() if c.municipality_id == municipality_id and c.state in (State.WAITING,)]
     for c in waiting:
-        if stranded(counter, c):
+        if stranded(counter, c, now):
             out.append(_alert("stranded", c, now, action="sv.do.stranded"))
     for c in waiting:
         if c.urgent and now - c.enqueued_at > URGENT_WAIT_S:
@@ -249,27 +245,3 @@ def _alert(kind: str, c: Consultation, now: float, *, action: str) -> Supervisor
         waited_s=round(now - c.enqueued_at, 1),
         action=action,
     )
-
-
-def municipalities_of_agents(agents: Mapping[str, Agent], agent_ids: Sequence[str]) -> set[str]:
-    found: set[str] = set()
-    for agent_id in agent_ids:
-        agent = agents.get(agent_id)
-        if agent is not None:
-            found.update(agent.municipality_ids)
-    return found
-
-
-__all__ = [
-    "ALL_ROUTES",
-    "JST",
-    "AgentActivity",
-    "BoothInfo",
-    "Channel",
-    "OpeningHours",
-    "SupervisionRules",
-    "TodayFigures",
-    "alarms",
-    "stranded",
-    "supervisor_view",
-]
