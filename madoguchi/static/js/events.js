@@ -19,6 +19,9 @@ export const SEND = Object.freeze({
   OFFER_DECLINE: "offer.decline",
   SIGNAL: "signal",
   SUGGESTION_CHOOSE: "suggestion.choose",
+  SUPERVISOR_ASSIGN: "supervisor.assign",
+  SUPERVISOR_MOVE_ROUTE: "supervisor.move_route",
+  SUPERVISOR_SET_AWAY: "supervisor.set_away",
   WRAPUP_SUBMIT: "wrapup.submit",
 });
 
@@ -37,4 +40,5 @@ export const RECEIVE = Object.freeze({
   QUEUE_SNAPSHOT: "queue.snapshot",
   RESIDENT_STATE: "resident.state",
   SIGNAL: "signal",
+  SUPERVISOR_SNAPSHOT: "supervisor.snapshot",
 });
