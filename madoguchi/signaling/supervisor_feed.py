@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 def jst_midnight(now: float) -> datetime:
     local = datetime.fromtimestamp(now, tz=UTC).astimezone(JST)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC).replace(tzinfo=None)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
 
 
 class SupervisorFeed:
@@ -89,7 +89,7 @@ class SupervisorFeed:
             )
             today = TodayFigures(received, answered, abandoned)
         except Exception:
-            log.warning("today's figures unavailable for %s", municipality_id)
+            log.warning("today's figures unavailable for %s", municipality_id, exc_info=True)
             today = TodayFigures()
         return supervisor_view(counter, municipality_id, now, booths=booths, today=today, rules=self._rules)
 

@@ -102,6 +102,8 @@ async def test_a_change_shows_within_a_second_and_towns_stay_apart(live_server: 
     assert time.monotonic() - started < 1.0
     assert [a["key"] for a in seen["alerts"] if a["kind"] == "stranded"] == [f"stranded:{cid}"]
     assert seen["today"]["waiting"] == 1
+    # today's figures come from the records (written before the snapshot is built)
+    await boss.wait_for("supervisor.snapshot", lambda s: s["today"]["received"] == 1, within=3.0)
 
     theirs = ok(await yamabe_booth.call("consultation.request", {"route": "transport_ferry"}))["consultation_id"]
     await both.wait_for("supervisor.snapshot", has_case(theirs), within=1.0)
