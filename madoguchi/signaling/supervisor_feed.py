@@ -84,9 +84,8 @@ class SupervisorFeed:
         found = await self._booths.list(municipality_id)
         booths = [BoothInfo(b.id, b.name, b.place_name) for b in found if not b.revoked]
         try:
-            received, answered, abandoned = await asyncio.wait_for(
-                self._records.counts_since(municipality_id, jst_midnight(now)), timeout=2.0
-            )
+            async with asyncio.timeout(2.0):
+                received, answered, abandoned = await self._records.counts_since(municipality_id, jst_midnight(now))
             today = TodayFigures(received, answered, abandoned)
         except Exception:
             log.warning("today's figures unavailable for %s", municipality_id, exc_info=True)
@@ -105,8 +104,11 @@ class SupervisorFeed:
     async def run_forever(self) -> None:
         last_refresh = self._clock()
         while True:
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation that arrives as
+            # the wake-up fires, and the app's shutdown would then wait for this task for ever (as in timers.py)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._refresh)
+                async with asyncio.timeout(self._refresh):
+                    await self._wake.wait()
             self._wake.clear()
             if self._clock() - last_refresh >= self._refresh:
                 self._all_dirty = True
