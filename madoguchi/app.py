@@ -11,7 +11,7 @@ import contextlib
 import logging
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 
 import jinja2
@@ -23,6 +23,7 @@ from madoguchi.agent_console import pages as console_pages
 from madoguchi.agent_console.attempts import open_attempt_store
 from madoguchi.agent_console.login_guard import LOGIN_GUARD, LoginGuard
 from madoguchi.booth import pages as booth_pages
+from madoguchi.chatbot.knowledge import CounterSettings
 from madoguchi.chatbot.llm import Triage
 from madoguchi.chatbot.service import load_triages
 from madoguchi.llm_backend import OpenAiCompatibleBackend
@@ -46,6 +47,7 @@ from madoguchi.signaling.redis_store import LiveStoreUnavailable
 from madoguchi.signaling.service import Clock, CounterService, counter_config
 from madoguchi.signaling.socket_server import EdgeSocketServer
 from madoguchi.signaling.sockets import AgentNamespace, BoothNamespace, SocketNotifier
+from madoguchi.signaling.state import OverflowRule
 from madoguchi.signaling.store import LiveStore
 from madoguchi.signaling.supervision import SupervisionRules
 from madoguchi.signaling.supervisor_feed import SupervisorFeed
@@ -191,11 +193,28 @@ def _chatbot(settings: Settings) -> Callable[[web.Application], AsyncIterator[No
     return ctx
 
 
+def town_overflow(towns: Mapping[str, CounterSettings]) -> dict[str, dict[str, OverflowRule]]:
+    """Each municipality file's overflow settings as the counter's rules (minutes to seconds)."""
+    return {
+        m: {
+            route: OverflowRule(
+                after_s=o.after_min * 60,
+                to_route=o.to_route.value if o.to_route else None,
+                any_with_language=o.any_with_language,
+            )
+            for route, o in c.overflow.items()
+        }
+        for m, c in towns.items()
+        if c.overflow
+    }
+
+
 def _counter(
     settings: Settings, sio: socketio.AsyncServer, clock: Clock
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        raw_store = await open_live_store(settings, counter_config(settings))
+        towns = {m: t.engine.kb.municipality.counter for m, t in app[keys.TRIAGES].items()}
+        raw_store = await open_live_store(settings, counter_config(settings, town_overflow(towns)))
         app[observability.LIVE_STORE] = raw_store
         follow_changes(sio, raw_store)
         metrics = app[observability.METRICS]
@@ -239,6 +258,13 @@ def _counter(
             records=app[keys.RECORDS],
             clock=clock,
             rules=SupervisionRules(default_service_level_s=settings.service_level_s),
+            town_rules={
+                m: SupervisionRules(
+                    service_level_s={r.value: minutes * 60 for r, minutes in c.service_level_min.items()},
+                    default_service_level_s=settings.service_level_s,
+                )
+                for m, c in towns.items()
+            },
         )
         service.listeners.append(feed)
         sio.register_namespace(

@@ -75,7 +75,16 @@ def new_consultation_id() -> str:
     return "c_" + secrets.token_hex(10)
 
 
-def counter_config(settings: Settings) -> CounterConfig:
+def counter_config(
+    settings: Settings, town_overflow: Mapping[str, Mapping[str, OverflowRule]] | None = None
+) -> CounterConfig:
+    """The counter's rules from the settings; ``town_overflow`` (municipality -> route or '*' -> rule, from the
+    municipality files) comes before the settings' default overflow for every town."""
+    default = (
+        {"*": {"*": OverflowRule(after_s=settings.overflow_after_s, any_with_language=True)}}
+        if settings.overflow_after_s > 0
+        else {}
+    )
     return CounterConfig(
         offer_timeout_s=settings.offer_timeout_s,
         grace_period_s=settings.grace_period_s,
@@ -83,11 +92,7 @@ def counter_config(settings: Settings) -> CounterConfig:
         default_handle_time_s=settings.default_handle_time_s,
         process_timeout_s=3 * settings.heartbeat_interval_s,
         wrap_up_timeout_s=settings.wrap_up_timeout_s,
-        overflow=(
-            {"*": {"*": OverflowRule(after_s=settings.overflow_after_s, any_with_language=True)}}
-            if settings.overflow_after_s > 0
-            else {}
-        ),
+        overflow={**default, **{town: dict(rules) for town, rules in (town_overflow or {}).items()}},
     )
 
 

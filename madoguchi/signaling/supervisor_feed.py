@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
 from madoguchi.signaling.dispatch import Notifier, Supervisors
@@ -42,6 +42,7 @@ class SupervisorFeed:
         records: ConsultationRecords,
         clock: Clock,
         rules: SupervisionRules | None = None,
+        town_rules: Mapping[str, SupervisionRules] | None = None,
         interval: float = 0.25,
         refresh: float = 2.0,
     ) -> None:
@@ -51,6 +52,7 @@ class SupervisorFeed:
         self._records = records
         self._clock = clock
         self._rules = rules or SupervisionRules()
+        self._town_rules = dict(town_rules or {})
         self._interval = interval
         self._refresh = refresh
         self._dirty: set[str] = set()
@@ -90,7 +92,14 @@ class SupervisorFeed:
         except Exception:
             log.warning("today's figures unavailable for %s", municipality_id, exc_info=True)
             today = TodayFigures()
-        return supervisor_view(counter, municipality_id, now, booths=booths, today=today, rules=self._rules)
+        return supervisor_view(
+            counter,
+            municipality_id,
+            now,
+            booths=booths,
+            today=today,
+            rules=self._town_rules.get(municipality_id, self._rules),
+        )
 
     async def flush(self) -> None:
         wanted = set(self._dirty)
