@@ -232,6 +232,7 @@ class SupervisorAgent(View):
     activity: str
     since: float
     consultation_id: str | None
+    consultation_route: str | None
     routes: list[str]
     languages: list[str]
 

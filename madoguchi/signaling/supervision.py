@@ -146,6 +146,7 @@ def supervisor_view(
             activity=counter.activity(a.id).value,
             since=agent_since(counter, a),
             consultation_id=a.consultation_id,
+            consultation_route=_route_of(counter, a.consultation_id),
             routes=list(a.routes),
             languages=list(a.languages),
         )
@@ -231,6 +232,11 @@ def alarms(
                     )
                 )
     return out
+
+
+def _route_of(counter: Routing, consultation_id: str | None) -> str | None:
+    c = counter.state.consultations.get(consultation_id or "")
+    return c.route if c is not None else None
 
 
 def _alert(kind: str, c: Consultation, now: float, *, action: str) -> SupervisorAlert:

@@ -180,9 +180,8 @@ function renderAgents(entries) {
           { agent_id: agent.agent_id }, t("sv.done.away", { name: agent.display_name })));
         row.append(away);
       }
-      const held = agent.consultation_id && entries.flatMap((e) => e.snapshot.queue).find((c) => c.consultation_id === agent.consultation_id);
-      if (agent.consultation_id) {
-        row.append(el("span", { className: "case" }, t("sv.agent.case", { route: held ? routeName(held.route) : agent.consultation_id })));
+      if (agent.consultation_route) {
+        row.append(el("span", { className: "case" }, t("sv.agent.case", { route: routeName(agent.consultation_route) })));
       }
       list.append(row);
     }

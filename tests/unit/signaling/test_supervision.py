@@ -53,6 +53,7 @@ def test_view_lists_the_towns_queue_agents_booths_and_figures(desk: Any) -> None
     assert queue["c1"].booth_name is None  # booth ids c1.. are not in the directory given
     agents = {a.agent_id: a for a in snap.agents}
     assert agents["tanaka"].activity == "ringing" and agents["tanaka"].consultation_id == "c1"
+    assert agents["tanaka"].consultation_route == "tax" and agents["sato"].consultation_route is None
     assert agents["sato"].activity == "away"
     assert {b.booth_id: b.online for b in snap.booths} == {"b1": True, "b2": False}
     assert snap.today.received == 7 and snap.today.answered == 5 and snap.today.abandoned == 1
