@@ -11,7 +11,7 @@ import contextlib
 import logging
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 
 import jinja2
@@ -28,6 +28,7 @@ from madoguchi.booking_desk.checkin import BoothCheckIn
 from madoguchi.booking_desk.mail import SmtpMailer
 from madoguchi.booking_desk.service import BookingDesk
 from madoguchi.booth import pages as booth_pages
+from madoguchi.chatbot.knowledge import CounterSettings
 from madoguchi.chatbot.llm import Triage
 from madoguchi.chatbot.service import load_triages
 from madoguchi.llm_backend import OpenAiCompatibleBackend
@@ -52,7 +53,11 @@ from madoguchi.signaling.redis_store import LiveStoreUnavailable
 from madoguchi.signaling.service import Clock, CounterService, counter_config
 from madoguchi.signaling.socket_server import EdgeSocketServer
 from madoguchi.signaling.sockets import AgentNamespace, BoothNamespace, SocketNotifier
+from madoguchi.signaling.state import OverflowRule
 from madoguchi.signaling.store import LiveStore
+from madoguchi.signaling.supervision import SupervisionRules
+from madoguchi.signaling.supervisor_feed import SupervisorFeed
+from madoguchi.signaling.supervisor_socket import SupervisorNamespace
 from madoguchi.signaling.timers import Timers
 from madoguchi.signaling.turn import TurnIssuer
 from madoguchi.storage.accounts import Accounts
@@ -218,11 +223,28 @@ def _bookings(settings: Settings, clock: Clock) -> Callable[[web.Application], A
     return ctx
 
 
+def town_overflow(towns: Mapping[str, CounterSettings]) -> dict[str, dict[str, OverflowRule]]:
+    """Each municipality file's overflow settings as the counter's rules (minutes to seconds)."""
+    return {
+        m: {
+            route: OverflowRule(
+                after_s=o.after_min * 60,
+                to_route=o.to_route.value if o.to_route else None,
+                any_with_language=o.any_with_language,
+            )
+            for route, o in c.overflow.items()
+        }
+        for m, c in towns.items()
+        if c.overflow
+    }
+
+
 def _counter(
     settings: Settings, sio: socketio.AsyncServer, clock: Clock
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        raw_store = await open_live_store(settings, counter_config(settings))
+        towns = {m: t.engine.kb.municipality.counter for m, t in app[keys.TRIAGES].items()}
+        raw_store = await open_live_store(settings, counter_config(settings, town_overflow(towns)))
         app[observability.LIVE_STORE] = raw_store
         follow_changes(sio, raw_store)
         metrics = app[observability.METRICS]
@@ -270,6 +292,33 @@ def _counter(
                 access_log=AuditLog(app[keys.DATABASE]),
             )
         )
+        feed = SupervisorFeed(
+            store=store,
+            notifier=SocketNotifier(sio),
+            booths=app[keys.BOOTHS],
+            records=app[keys.RECORDS],
+            clock=clock,
+            rules=SupervisionRules(default_service_level_s=settings.service_level_s),
+            town_rules={
+                m: SupervisionRules(
+                    service_level_s={r.value: minutes * 60 for r, minutes in c.service_level_min.items()},
+                    default_service_level_s=settings.service_level_s,
+                )
+                for m, c in towns.items()
+            },
+        )
+        service.listeners.append(feed)
+        sio.register_namespace(
+            SupervisorNamespace(
+                accounts=app[keys.ACCOUNTS],
+                audit=AuditLog(app[keys.DATABASE]),
+                feed=feed,
+                service=service,
+                settings=settings,
+                clock=clock,
+                observer=metrics,
+            )
+        )
         await start_socket_manager(sio)
         try:
             interrupted = await parts.recovery.recover()
@@ -279,7 +328,11 @@ def _counter(
         if interrupted:
             log.warning("marked %d unfinished consultations as interrupted after a restart", interrupted)
         timers = asyncio.create_task(parts.timers.run_forever(), name="counter-timers")
+        feeding = asyncio.create_task(feed.run_forever(), name="supervisor-feed")
         yield
+        feeding.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await feeding
         timers.cancel()
         try:
             with contextlib.suppress(asyncio.CancelledError):

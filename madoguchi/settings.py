@@ -51,6 +51,15 @@ class Settings(BaseSettings):
     grace_period_s: float = Field(default=30.0, ge=0)
     decline_cooldown_s: float = Field(default=60.0, ge=0)
     default_handle_time_s: float = Field(default=360.0, gt=0)
+    overflow_after_s: float = Field(
+        default=600.0,
+        ge=0,
+        description="after this long waiting, any agent of the town who speaks the case's language may take it "
+        "(0: never); a municipality file's counter.overflow overrides it per route",
+    )
+    service_level_s: float = Field(
+        default=600.0, gt=0, description="a route whose longest wait is above this raises a supervisor's alarm"
+    )
     thanks_screen_s: float = Field(default=8.0, ge=0)
     wrap_up_timeout_s: float = Field(
         default=1800.0,

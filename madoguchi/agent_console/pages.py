@@ -13,7 +13,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from madoguchi import keys, ui
-from madoguchi.agent_console import auth, throttle
+from madoguchi.agent_console import auth, supervisor_page, throttle
 from madoguchi.agent_console.admin import page as admin_page
 from madoguchi.agent_console.login_guard import LOGIN_GUARD, LoginGuardUnavailable
 from madoguchi.domain.languages import DEFAULT_LANGUAGE
@@ -43,6 +43,7 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/console", console_page, name="console")
     app.router.add_post("/api/login", api_login)
     admin_page.setup(app)
+    supervisor_page.setup(app)
 
 
 def _with_lang(path: str, language: str) -> str:

@@ -143,6 +143,44 @@ class Place(BaseModel):
     booth: bool = False
 
 
+class OverflowSetting(BaseModel):
+    """After ``after_min`` minutes of waiting, a route's case may also go to agents of ``to_route`` or, with
+    ``any_with_language``, to any agent of the town who speaks the resident's language."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    after_min: float = Field(gt=0)
+    to_route: RouteId | None = None
+    any_with_language: bool = False
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> OverflowSetting:
+        if self.to_route is None and not self.any_with_language:
+            raise ValueError("an overflow needs to_route or any_with_language: true")
+        return self
+
+
+class CounterSettings(BaseModel):
+    """How the town runs its counter (all optional; the server's settings are the defaults)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    service_level_min: dict[RouteId, float] = Field(
+        default_factory=dict, description="route -> the wait (minutes) above which supervisors are alarmed"
+    )
+    overflow: dict[str, OverflowSetting] = Field(
+        default_factory=dict, description="route id or '*' (every route) -> overflow"
+    )
+
+    @field_validator("overflow")
+    @classmethod
+    def _known_routes(cls, overflow: dict[str, OverflowSetting]) -> dict[str, OverflowSetting]:
+        unknown = [r for r in overflow if r != "*" and r not in ROUTE_IDS]
+        if unknown:
+            raise ValueError(f"unknown routes in overflow: {', '.join(unknown)}")
+        return overflow
+
+
 class Municipality(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -192,6 +230,8 @@ class Municipality(BaseModel):
                 (("booking", "ferries", i, "places"), f"unknown place '{p}'") for p in line.places if p not in places
             ]
         return problems
+
+    counter: CounterSettings = Field(default_factory=CounterSettings)
 
     def hotline(self, hotline_id: str) -> Hotline | None:
         return next((h for h in self.hotlines if h.id == hotline_id), None)

@@ -29,6 +29,7 @@ from madoguchi.signaling.effects import (
     AgentChanged,
     CallEnded,
     CallStarted,
+    CaseMoved,
     Effect,
     OfferMade,
     OfferWithdrawn,
@@ -61,6 +62,7 @@ __all__ = [
     "AgentStatus",
     "CallEnded",
     "CallStarted",
+    "CaseMoved",
     "Counter",
     "CounterConfig",
     "CounterError",
@@ -259,6 +261,42 @@ class Counter(Presence):
         agent.consultation_id = None
         agent.idle_since = now
         self.effects.append(AgentChanged(agent_id))
+        self._dispatch(now)
+
+    # --- supervisors -----------------------------------------------------------------------------------------
+
+    def offer_to(self, agent_id: str, consultation_id: str, *, now: float) -> None:
+        """A supervisor offers a waiting case to a named agent, who still accepts or declines. The agent must be
+        connected, free and on duty for the case's municipality; route and language are the supervisor's call
+        (that is the point: a case nobody's routes cover). Only an available agent: one set away is not rung."""
+        agent = self._agent(agent_id)
+        c = self._consultation(consultation_id)
+        if c.state != State.WAITING:
+            raise CounterError("invalid_state", "this case is not waiting any more")
+        if c.resident_lost_at is not None:
+            raise CounterError("invalid_state", "the resident's connection is down; wait until they are back")
+        if c.municipality_id not in agent.municipality_ids:
+            raise CounterError("forbidden", "this agent does not serve the case's municipality")
+        if not agent.connected or agent.consultation_id is not None or agent.status != AgentStatus.AVAILABLE:
+            raise CounterError("agent_busy", "this agent is not free now")
+        c.declined_until.pop(agent.id, None)
+        c.offered_to = agent.id
+        c.offer_expires_at = now + self.config.offer_timeout_s
+        self._fire(c, Trigger.OFFER, now, agent_id=agent.id, by="supervisor")
+        agent.consultation_id = c.id
+        self.effects.append(OfferMade(agent.id, c.id, c.offer_expires_at))
+        self.effects.append(AgentChanged(agent.id))
+
+    def move_route(self, consultation_id: str, *, route: str, now: float) -> None:
+        """A supervisor moves a waiting case to another route; it keeps its place in time (``enqueued_at``)."""
+        c = self._consultation(consultation_id)
+        if c.state != State.WAITING:
+            raise CounterError("invalid_state", "only a waiting case can be moved")
+        if c.route == route:
+            return
+        previous = c.route
+        c.route = route
+        self.effects.append(CaseMoved(c.id, previous, route))
         self._dispatch(now)
 
     # --- more participants ---------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from madoguchi.signaling.counter import (
     AgentChanged,
     CallEnded,
     CallStarted,
+    CaseMoved,
     Counter,
     Effect,
     OfferMade,
@@ -129,7 +130,7 @@ def view_events(effects: Sequence[Effect], counter: Counter, facts: Facts) -> li
     queue_changed = False
     for effect in effects:
         match effect:
-            case Transitioned():
+            case Transitioned() | CaseMoved():
                 queue_changed = True
             case AgentChanged(agent_id=agent_id):
                 if agent_id not in agents_changed:
@@ -153,6 +154,26 @@ def queue_broadcast(counter: Counter, facts: Facts) -> list[Delivery]:
         if agent.connected:
             out.append((Participant.agent(agent.id), views.queue_snapshot(counter, agent.id, facts)))
     return out
+
+
+def municipalities_touched(effects: Sequence[Effect], counter: Counter) -> set[str]:
+    """The municipalities whose supervisors' view the effects change (their snapshot is rebuilt, coalesced, by
+    the edge: see :mod:`madoguchi.signaling.supervisor_feed`)."""
+    found: set[str] = set()
+    cases = counter.state.consultations
+    for effect in effects:
+        match effect:
+            case Transitioned(consultation=c):
+                found.add(c.municipality_id)
+            case AgentChanged(agent_id=agent_id):
+                agent = counter.state.agents.get(agent_id)
+                if agent is not None:
+                    found.update(agent.municipality_ids)
+            case CaseMoved(consultation_id=cid) | OfferMade(consultation_id=cid) | PeerLink(consultation_id=cid):
+                case_now = cases.get(cid)
+                if case_now is not None:
+                    found.add(case_now.municipality_id)
+    return found
 
 
 def _others(counter: Counter, consultation_id: str, who: str) -> list[Participant]:

@@ -93,6 +93,15 @@ class ParticipantLeft:
     reason: str
 
 
+@dataclass(frozen=True)
+class CaseMoved:
+    """A waiting case changed route without changing state (a supervisor moved it)."""
+
+    consultation_id: str
+    from_route: str
+    route: str
+
+
 Effect = (
     Transitioned
     | OfferMade
@@ -104,4 +113,5 @@ Effect = (
     | AgentChanged
     | ParticipantJoined
     | ParticipantLeft
+    | CaseMoved
 )

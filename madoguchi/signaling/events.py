@@ -145,3 +145,22 @@ class JoinCall(Event):
 
     consultation_id: ConsultationId
     role: Literal["observer", "interpreter"]
+
+
+StaffId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+
+
+class SupervisorAssign(Event):
+    """A supervisor offers a waiting case to a named agent (who still accepts)."""
+
+    consultation_id: ConsultationId
+    agent_id: StaffId
+
+
+class SupervisorMoveRoute(Event):
+    consultation_id: ConsultationId
+    route: RouteId
+
+
+class SupervisorSetAway(Event):
+    agent_id: StaffId

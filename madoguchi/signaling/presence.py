@@ -95,8 +95,9 @@ class Presence(Routing):
                 self._wrap_up_timed_out(c, now)
         self._dispatch(now)
 
-    def next_deadline(self) -> float | None:
-        """When :meth:`tick` next has something to do (the edge sleeps until then)."""
+    def next_deadline(self, now: float | None = None) -> float | None:
+        """When :meth:`tick` next has something to do (the edge sleeps until then); with ``now``, overflow
+        times still ahead count too."""
         grace = self.config.grace_period_s
         deadlines: list[float] = []
         for c in self.state.consultations.values():
@@ -111,6 +112,8 @@ class Presence(Routing):
             deadlines.extend(c.declined_until.values())
         deadlines.extend(a.lost_at + grace for a in self.state.agents.values() if a.lost_at is not None)
         deadlines.extend(seen + self.config.process_timeout_s for seen in self.state.processes.values())
+        if now is not None:
+            deadlines.extend(self.overflow_deadlines(now))
         return min(deadlines, default=None)
 
     # --- connections and server processes ----------------------------------------------------------------------

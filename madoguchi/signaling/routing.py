@@ -8,6 +8,9 @@ Routing rules:
 * Queue order: urgent first, then priority, then time of entering the queue (kept when a case comes back).
 * Among matching agents the longest idle gets the offer; an offer that runs out sets that agent ``away``.
 * A resident whose link is down keeps their place but is not offered until they are back.
+* Overflow (:class:`~madoguchi.signaling.state.OverflowRule`, per municipality and route): once a case has waited
+  ``after_s``, agents of a fallback route, or any agent of the municipality with the case's language, may take it
+  too (:meth:`Routing.may_take`). The resident's wait estimate still counts only the agents who serve the route.
 
 Records to write (the transactional outbox): every state change a consultation goes through must reach the
 database, but the database can be down for a while (a PostgreSQL failover takes 10-60 s) when the live state has
@@ -140,6 +143,27 @@ class Routing:
         rounds = math.ceil(max(0, position - free) / len(on_duty))
         return QueuePosition(c.id, position, float(round(rounds * handle)), len(on_duty))
 
+    def may_take(self, agent: Agent, c: Consultation, now: float) -> bool:
+        """The agent serves the case, or the case has waited past its overflow time and the agent fits the rule."""
+        if agent.serves(c):
+            return True
+        rule = self.config.overflow_rule(c.municipality_id, c.route)
+        if rule is None or now < c.enqueued_at + rule.after_s:
+            return False
+        if c.municipality_id not in agent.municipality_ids or c.language not in agent.languages:
+            return False
+        return rule.any_with_language or (rule.to_route is not None and rule.to_route in agent.routes)
+
+    def overflow_deadlines(self, now: float) -> list[float]:
+        """When waiting cases reach their overflow time, those still ahead of ``now``."""
+        out = []
+        for c in self.state.consultations.values():
+            if c.state == State.WAITING:
+                rule = self.config.overflow_rule(c.municipality_id, c.route)
+                if rule is not None and c.enqueued_at + rule.after_s > now:
+                    out.append(c.enqueued_at + rule.after_s)
+        return out
+
     def activity(self, agent_id: str) -> AgentActivity:
         agent = self._agent(agent_id)
         if not agent.connected:
@@ -237,7 +261,9 @@ class Routing:
         for c in self.queue():
             if c.state != State.WAITING or c.resident_lost_at is not None:
                 continue
-            candidates = [a for a in free if a.serves(c) and c.declined_until.get(a.id, float("-inf")) <= now]
+            candidates = [
+                a for a in free if self.may_take(a, c, now) and c.declined_until.get(a.id, float("-inf")) <= now
+            ]
             if not candidates:
                 continue
             agent = min(candidates, key=lambda a: (a.idle_since, a.id))

@@ -208,6 +208,81 @@ class ResidentState(ServerEvent):
     consultation: ResidentConsultation | None
 
 
+# --- the supervisor's view (namespace /supervisor) --------------------------------------------------------------
+
+
+class SupervisorCase(View):
+    consultation_id: str
+    route: str
+    language: str
+    urgent: bool
+    channel: str
+    booth_name: str | None
+    place: str | None
+    state: str
+    offered_to: str | None
+    waiting_since: float
+    waited_s: float
+    position: int
+    stranded: bool
+
+
+class SupervisorAgent(View):
+    agent_id: str
+    display_name: str
+    activity: str
+    since: float
+    consultation_id: str | None
+    consultation_route: str | None
+    routes: list[str]
+    languages: list[str]
+
+
+class SupervisorBooth(View):
+    booth_id: str
+    name: str
+    place: str | None
+    online: bool
+
+
+class SupervisorToday(View):
+    received: int
+    answered: int
+    abandoned: int
+    waiting: int
+    longest_wait_s: float
+
+
+class SupervisorAlert(View):
+    kind: str
+    key: str
+    action: str
+    consultation_id: str | None = None
+    route: str | None = None
+    language: str | None = None
+    urgent: bool | None = None
+    channel: str | None = None
+    waited_s: float | None = None
+    target_s: float | None = None
+    booth_id: str | None = None
+    booth_name: str | None = None
+    place: str | None = None
+
+
+class SupervisorSnapshot(ServerEvent):
+    """One municipality's whole counter as its supervisors see it, sent after changes (coalesced) and every few
+    seconds (times move)."""
+
+    NAME = "supervisor.snapshot"
+    municipality_id: str
+    now: float
+    queue: list[SupervisorCase]
+    agents: list[SupervisorAgent]
+    booths: list[SupervisorBooth]
+    today: SupervisorToday
+    alerts: list[SupervisorAlert]
+
+
 SERVER_EVENTS: tuple[type[ServerEvent], ...] = (
     BoothState,
     ResidentState,
@@ -224,5 +299,6 @@ SERVER_EVENTS: tuple[type[ServerEvent], ...] = (
     SignalRelay,
     ParticipantJoined,
     ParticipantLeft,
+    SupervisorSnapshot,
 )
 """Every server → client event; the protocol test walks this list."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Protocol, TypeVar
@@ -33,12 +33,13 @@ from madoguchi.signaling import server_events as se
 from madoguchi.signaling import views
 from madoguchi.signaling.consultation import Channel, Consultation, Disposition, Role
 from madoguchi.signaling.counter import AgentStatus, Counter, CounterConfig, CounterError, PendingRecord
-from madoguchi.signaling.dispatch import Notifier, call_events, needs, view_events
+from madoguchi.signaling.dispatch import Notifier, call_events, municipalities_touched, needs, view_events
 from madoguchi.signaling.events import IceCandidate, SessionDescription
 from madoguchi.signaling.lookups import Lookups
 from madoguchi.signaling.outbox import OutboxWriter
 from madoguchi.signaling.ports import ChatLog
 from madoguchi.signaling.recording import utc
+from madoguchi.signaling.state import OverflowRule
 from madoguchi.signaling.store import LiveStore
 from madoguchi.storage.booths import BoothRecord
 
@@ -74,7 +75,16 @@ def new_consultation_id() -> str:
     return "c_" + secrets.token_hex(10)
 
 
-def counter_config(settings: Settings) -> CounterConfig:
+def counter_config(
+    settings: Settings, town_overflow: Mapping[str, Mapping[str, OverflowRule]] | None = None
+) -> CounterConfig:
+    """The counter's rules from the settings; ``town_overflow`` (municipality -> route or '*' -> rule, from the
+    municipality files) comes before the settings' default overflow for every town."""
+    default = (
+        {"*": {"*": OverflowRule(after_s=settings.overflow_after_s, any_with_language=True)}}
+        if settings.overflow_after_s > 0
+        else {}
+    )
     return CounterConfig(
         offer_timeout_s=settings.offer_timeout_s,
         grace_period_s=settings.grace_period_s,
@@ -82,7 +92,14 @@ def counter_config(settings: Settings) -> CounterConfig:
         default_handle_time_s=settings.default_handle_time_s,
         process_timeout_s=3 * settings.heartbeat_interval_s,
         wrap_up_timeout_s=settings.wrap_up_timeout_s,
+        overflow={**default, **{town: dict(rules) for town, rules in (town_overflow or {}).items()}},
     )
+
+
+class ChangeListener(Protocol):
+    """Hears which municipalities an operation changed (``None``: maybe any); the supervisors' feed."""
+
+    def touch(self, municipality_ids: Iterable[str] | None) -> None: ...
 
 
 class CounterService:
@@ -107,6 +124,11 @@ class CounterService:
         self.process_id = process_id
         self._wake = wake
         self._held: dict[str, set[str]] = {}  # participant -> connections open on this process
+        self.listeners: list[ChangeListener] = []
+
+    def _touch(self, municipality_ids: Iterable[str] | None) -> None:
+        for listener in self.listeners:
+            listener.touch(municipality_ids)
 
     # --- connections -------------------------------------------------------------------------------------------
 
@@ -120,6 +142,7 @@ class CounterService:
 
     async def booth_connected(self, booth: BoothRecord, connection_id: str) -> se.BoothState:
         self._lookups.remember_booth(booth)
+        self._touch([booth.municipality_id])
         return se.BoothState(
             booth_id=booth.id,
             name=booth.name,
@@ -173,6 +196,8 @@ class CounterService:
             held.discard(connection_id)
             if not held:
                 del self._held[participant]
+        if Participant(participant).kind == "booth":
+            self._touch(None)
         now = self._clock()
         await self.run(
             partial(Counter.connection_closed, participant=participant, connection_id=connection_id, now=now)
@@ -292,6 +317,33 @@ class CounterService:
             partial(Counter.leave, consultation_id=consultation_id, participant=participant, now=self._clock())
         )
 
+    # --- supervisors -------------------------------------------------------------------------------------------
+
+    async def offer_to(self, allowed: Sequence[str], agent_id: str, consultation_id: str) -> None:
+        """A supervisor of ``allowed`` municipalities offers a waiting case to a named agent."""
+
+        def op(c: Counter) -> None:
+            _in_scope(c, allowed, consultation_id)
+            c.offer_to(agent_id, consultation_id, now=self._clock())
+
+        await self.run(op)
+
+    async def move_route(self, allowed: Sequence[str], consultation_id: str, route: str) -> None:
+        def op(c: Counter) -> None:
+            _in_scope(c, allowed, consultation_id)
+            c.move_route(consultation_id, route=route, now=self._clock())
+
+        await self.run(op)
+
+    async def set_agent_status(self, allowed: Sequence[str], agent_id: str, status: AgentStatus) -> None:
+        def op(c: Counter) -> None:
+            agent = c.state.agents.get(agent_id)
+            if agent is None or not set(agent.municipality_ids) & set(allowed):
+                raise CounterError("not_found", "no such agent on duty in your municipalities")
+            c.set_status(agent_id, status, now=self._clock())
+
+        await self.run(op)
+
     # --- both sides --------------------------------------------------------------------------------------------
 
     async def end(self, participant: str, consultation_id: str) -> None:
@@ -388,6 +440,7 @@ class CounterService:
         wanted = needs(effects, counter)
         facts = await self._lookups.facts(counter, now=self._clock(), summaries=wanted.summaries, chats=wanted.chats)
         await self._notifier.deliver(view_events(effects, counter, facts))
+        self._touch(municipalities_touched(effects, counter))
         return result
 
     async def _place(self, consultation_id: str) -> QueuePlace:
@@ -406,3 +459,10 @@ class CounterService:
             return ask(await self._store.read_recent())
         except CounterError:
             return ask(await self._store.read())
+
+
+def _in_scope(counter: Counter, allowed: Sequence[str], consultation_id: str) -> None:
+    """Refuse a case outside the supervisor's municipalities as if it did not exist (no leak across towns)."""
+    c = counter.state.consultations.get(consultation_id)
+    if c is None or c.municipality_id not in allowed:
+        raise CounterError("not_found", "no such consultation")

@@ -74,7 +74,7 @@ def rooms_of(audience: Audience) -> tuple[str, list[str]]:
         case RouteAgents(municipality_id=m, route=route):
             return "/agent", [route_room(m, route), route_room(m, "*")]
         case Supervisors(municipality_id=m):
-            return "/agent", [supervisors_room(m)]
+            return "/supervisor", [supervisors_room(m)]
 
 
 class SocketNotifier:
@@ -374,31 +374,12 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         )
 
     async def authenticate(self, environ: Mapping[str, Any], auth: object) -> tuple[str, StaffIdentity]:
-        cookie = SimpleCookie()
-        cookie.load(str(environ.get("HTTP_COOKIE", "")))
-        morsel = cookie.get(SESSION_COOKIE)
-        if morsel is None or not morsel.value:
-            raise CounterError("unauthorized", "please log in first")
-        found = await self.accounts.session(morsel.value, datetime.fromtimestamp(self.clock(), tz=UTC))
-        if found is None:
-            raise CounterError("unauthorized", "your session has expired; please log in again")
-        staff, _csrf = found
-        identity = StaffIdentity(
-            id=staff.id,
-            username=staff.username,
-            display_name=staff.display_name,
-            role=staff.role,
-            municipality_ids=tuple(staff.municipality_ids),
-            routes=tuple(staff.routes),
-            languages=tuple(staff.languages),
-        )
+        identity = await staff_identity(self.accounts, environ, self.clock())
         return identity.participant, identity
 
     async def connected(self, sid: str, conn: Connection[StaffIdentity]) -> None:
         staff = conn.identity
         rooms = [route_room(m, route) for m in staff.municipality_ids for route in staff.routes]
-        if staff.role in SUPERVISING_ROLES:
-            rooms += [supervisors_room(m) for m in staff.municipality_ids]
         for room in rooms:
             await self.enter_room(sid, room)
         state, queue = await self.service.agent_connected(staff, self.service.connection_id(sid))
@@ -441,6 +422,28 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
     async def _status(self, conn: Connection[StaffIdentity], m: ev.AgentStatusChange) -> Ack:
         await self.service.set_status(conn.identity, m.status)
         return {"status": m.status}
+
+
+async def staff_identity(accounts: Accounts, environ: Mapping[str, Any], now: float) -> StaffIdentity:
+    """The member of staff whose session cookie came with the handshake."""
+    cookie = SimpleCookie()
+    cookie.load(str(environ.get("HTTP_COOKIE", "")))
+    morsel = cookie.get(SESSION_COOKIE)
+    if morsel is None or not morsel.value:
+        raise CounterError("unauthorized", "please log in first")
+    found = await accounts.session(morsel.value, datetime.fromtimestamp(now, tz=UTC))
+    if found is None:
+        raise CounterError("unauthorized", "your session has expired; please log in again")
+    staff, _csrf = found
+    return StaffIdentity(
+        id=staff.id,
+        username=staff.username,
+        display_name=staff.display_name,
+        role=staff.role,
+        municipality_ids=tuple(staff.municipality_ids),
+        routes=tuple(staff.routes),
+        languages=tuple(staff.languages),
+    )
 
 
 async def done(aw: Awaitable[None]) -> None:

@@ -61,6 +61,17 @@ class Agent(BaseModel):
         )
 
 
+class OverflowRule(BaseModel):
+    """After ``after_s`` of waiting, a case may also go to agents of ``to_route`` or (``any_with_language``) to
+    any agent of its municipality who speaks its language: no resident waits for ever because of a routing gap."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    after_s: float = Field(gt=0)
+    to_route: str | None = None
+    any_with_language: bool = False
+
+
 class CounterConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -74,6 +85,19 @@ class CounterConfig(BaseModel):
     wrap_up_timeout_s: float = Field(
         default=1800.0, gt=0, description="an offline agent's pending wrap-up is closed this long after their link went"
     )
+    overflow: dict[str, dict[str, OverflowRule]] = Field(
+        default_factory=dict,
+        description="municipality ('*': any) -> route ('*': any) -> overflow rule; the most specific applies",
+    )
+
+    def overflow_rule(self, municipality_id: str, route: str) -> OverflowRule | None:
+        for town in (municipality_id, ALL_ROUTES):
+            rules = self.overflow.get(town)
+            if rules is not None:
+                rule = rules.get(route) or rules.get(ALL_ROUTES)
+                if rule is not None:
+                    return rule
+        return None
 
 
 class PendingRecord(BaseModel):

@@ -71,7 +71,7 @@ class Timers:
                 await self._run(partial(Counter.heartbeat, process_id=self._process_id, now=self._clock(), held=held))
                 next_beat = self._clock() + self._interval
             counter = await self._store.read()
-            deadline = counter.next_deadline()
+            deadline = counter.next_deadline(self._clock())
             now = self._clock()
             delay = min(1.0, max(0.0, next_beat - now))
             if deadline is not None:
@@ -84,7 +84,7 @@ class Timers:
                     await self._wake.wait()
             # a change may have brought a deadline forward: look again, and only tick when one is due
             latest = await self._store.read()
-            due = latest.next_deadline()
+            due = latest.next_deadline(self._clock())
             if due is not None and due <= self._clock():
                 await self._run(partial(Counter.tick, now=self._clock()))
             oldest = latest.state.outbox[0].at if latest.state.outbox else None

@@ -415,6 +415,19 @@ class ConsultationRecords:
             rows = (await session.scalars(query)).all()
         return [_to_record(row) for row in rows]
 
+    async def counts_since(self, municipality_id: str, since: datetime) -> tuple[int, int, int]:
+        """(received, answered, abandoned) since ``since`` for one municipality: the supervisor's "today". A web
+        chat counts once the bot handed it to a person (it has a summary); the bot's own chats do not."""
+        person = (Consultation.channel != "chat") | Consultation.summary.is_not(None)
+        query = select(
+            func.count(),
+            func.count(Consultation.answered_at),
+            func.count().filter(Consultation.state == "abandoned"),
+        ).where(Consultation.municipality_id == municipality_id, Consultation.requested_at >= since, person)
+        async with self._db.read() as session:
+            received, answered, abandoned = (await session.execute(query)).one()
+        return int(received), int(answered), int(abandoned)
+
     def export_rows(
         self,
         since: datetime | None = None,

@@ -20,6 +20,9 @@ export const SEND = Object.freeze({
   SIGNAL: "signal",
   SUGGESTION_CHOOSE: "suggestion.choose",
   TRIAGE_PREVIEW: "triage.preview",
+  SUPERVISOR_ASSIGN: "supervisor.assign",
+  SUPERVISOR_MOVE_ROUTE: "supervisor.move_route",
+  SUPERVISOR_SET_AWAY: "supervisor.set_away",
   WRAPUP_SUBMIT: "wrapup.submit",
 });
 
@@ -38,4 +41,5 @@ export const RECEIVE = Object.freeze({
   QUEUE_SNAPSHOT: "queue.snapshot",
   RESIDENT_STATE: "resident.state",
   SIGNAL: "signal",
+  SUPERVISOR_SNAPSHOT: "supervisor.snapshot",
 });

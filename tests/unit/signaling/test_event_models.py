@@ -22,6 +22,9 @@ from madoguchi.signaling.events import (
     SessionDescription,
     Signal,
     SuggestionChoice,
+    SupervisorAssign,
+    SupervisorMoveRoute,
+    SupervisorSetAway,
     Transfer,
     TriagePreview,
     WrapUp,
@@ -41,6 +44,9 @@ VALID: dict[type[BaseModel], dict[str, Any]] = {
     WrapUp: {"consultation_id": "c1", "disposition": "resolved"},
     Transfer: {"consultation_id": "c1", "route": "housing_roads"},
     JoinCall: {"consultation_id": "c1", "role": "interpreter"},
+    SupervisorAssign: {"consultation_id": "c1", "agent_id": "s_1"},
+    SupervisorMoveRoute: {"consultation_id": "c1", "route": "tax"},
+    SupervisorSetAway: {"agent_id": "s_1"},
 }
 
 

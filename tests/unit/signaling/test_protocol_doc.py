@@ -11,8 +11,17 @@ import pytest
 from pydantic import BaseModel
 
 from madoguchi.signaling import events
-from madoguchi.signaling.server_events import SERVER_EVENTS, ServerEvent
+from madoguchi.signaling.server_events import (
+    SERVER_EVENTS,
+    ServerEvent,
+    SupervisorAgent,
+    SupervisorAlert,
+    SupervisorBooth,
+    SupervisorCase,
+    SupervisorToday,
+)
 from madoguchi.signaling.sockets import AgentNamespace, BoothNamespace
+from madoguchi.signaling.supervisor_socket import SupervisorNamespace
 from tests.support import make_settings
 
 DOC = (Path(__file__).parents[3] / "docs" / "protocol.md").read_text(encoding="utf-8")
@@ -32,7 +41,10 @@ def client_event_names(tmp_path: Path) -> set[str]:
     none: Any = None
     booth = BoothNamespace(booths=none, triage=none, service=none, settings=settings, clock=lambda: 0.0)
     agent = AgentNamespace(accounts=none, service=none, settings=settings, clock=lambda: 0.0)
-    return set(booth.routes) | set(agent.routes)
+    supervisor = SupervisorNamespace(
+        accounts=none, audit=none, feed=none, service=none, settings=settings, clock=lambda: 0.0
+    )
+    return set(booth.routes) | set(agent.routes) | set(supervisor.routes)
 
 
 def test_every_server_event_model_is_listed_and_named_once() -> None:
@@ -72,3 +84,11 @@ def test_the_check_fails_for_an_undocumented_field() -> None:
 
     assert Invented.NAME not in QUOTED
     assert fields_of(Invented) - QUOTED == {"surely_not_documented_anywhere"}
+
+
+@pytest.mark.parametrize(
+    "part", [SupervisorCase, SupervisorAgent, SupervisorBooth, SupervisorToday, SupervisorAlert], ids=str
+)
+def test_supervisor_snapshot_parts_are_documented(part: type[BaseModel]) -> None:
+    missing = fields_of(part) - QUOTED
+    assert not missing, f"{part.__name__}: fields {sorted(missing)} are not in docs/protocol.md"

@@ -80,7 +80,7 @@ def test_every_audience_names_its_rooms() -> None:
     assert rooms_of(Participant("resident:r")) == ("/resident", ["resident:r"])
     assert rooms_of(Participant("agent:u1")) == ("/agent", ["agent:u1"])
     assert rooms_of(RouteAgents("shiomi", "tax")) == ("/agent", ["agents:shiomi:tax", "agents:shiomi:*"])
-    assert rooms_of(Supervisors("shiomi")) == ("/agent", ["supervisors:shiomi"])
+    assert rooms_of(Supervisors("shiomi")) == ("/supervisor", ["supervisors:shiomi"])
 
 
 def test_a_relayed_signal_names_its_sender_in_from() -> None:

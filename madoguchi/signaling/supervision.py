@@ -1,0 +1,253 @@
+"""What a supervisor sees of a municipality's counter, and what should alarm them. Pure: time is passed in.
+
+Why a module of its own: the supervisor's view crosses every case and every agent of a municipality, and its
+alarms (a stranded case, an urgent case left waiting, a route over its target, a booth offline while open) are
+rules over that whole picture. Keeping them pure and table-driven lets them be tested with a fake clock and
+lets the edge rebuild a municipality's picture after any change without knowing the rules.
+
+Scoping is structural: every builder takes one ``municipality_id`` and looks only at cases and agents of that
+municipality, so nothing of town B can appear in town A's view or alarms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta, timezone
+
+from madoguchi.domain.participant import Participant
+from madoguchi.signaling.consultation import Consultation, State
+from madoguchi.signaling.routing import Routing
+from madoguchi.signaling.server_events import (
+    SupervisorAgent,
+    SupervisorAlert,
+    SupervisorBooth,
+    SupervisorCase,
+    SupervisorSnapshot,
+    SupervisorToday,
+)
+from madoguchi.signaling.state import Agent, AgentStatus
+
+JST = timezone(timedelta(hours=9))
+
+URGENT_WAIT_S = 60.0
+"""An urgent case waiting longer than this raises an alarm."""
+
+
+@dataclass(frozen=True)
+class OpeningHours:
+    """A municipality's opening hours (JST), weekdays Monday=0 .. Sunday=6."""
+
+    opens: time = time(8, 30)
+    closes: time = time(17, 15)
+    weekdays: frozenset[int] = frozenset({0, 1, 2, 3, 4})
+
+    def is_open(self, now: float) -> bool:
+        local = datetime.fromtimestamp(now, tz=UTC).astimezone(JST)
+        return local.weekday() in self.weekdays and self.opens <= local.time() < self.closes
+
+
+@dataclass(frozen=True)
+class BoothInfo:
+    """A booth as the directory knows it (read by the edge beforehand)."""
+
+    id: str
+    name: str
+    place: str | None
+
+
+@dataclass(frozen=True)
+class SupervisionRules:
+    """Per-municipality settings the alarms use; defaults when the municipality file says nothing."""
+
+    service_level_s: Mapping[str, float] = field(default_factory=dict)
+    default_service_level_s: float = 600.0
+    hours: OpeningHours = field(default_factory=OpeningHours)
+
+    def target_s(self, route: str) -> float:
+        return self.service_level_s.get(route, self.default_service_level_s)
+
+
+@dataclass(frozen=True)
+class TodayFigures:
+    """Counts read from the records since midnight JST (the edge reads them)."""
+
+    received: int = 0
+    answered: int = 0
+    abandoned: int = 0
+
+
+def on_duty(agent: Agent) -> bool:
+    """Connected and either available or already handling a case: someone who will take an offer soon."""
+    return agent.connected and (agent.status == AgentStatus.AVAILABLE or agent.consultation_id is not None)
+
+
+def stranded(counter: Routing, c: Consultation, now: float) -> bool:
+    """No on-duty agent may take this case now (its route, language and municipality; overflow counted)."""
+    return not any(on_duty(a) and counter.may_take(a, c, now) for a in counter.state.agents.values())
+
+
+def agent_since(counter: Routing, agent: Agent) -> float:
+    """When the agent's current state began, as near as the counter knows."""
+    if not agent.connected and agent.lost_at is not None:
+        return agent.lost_at
+    c = counter.state.consultations.get(agent.consultation_id or "")
+    if c is not None:
+        if c.state == State.WRAP_UP and c.ended_at is not None:
+            return c.ended_at
+        if c.state == State.ACTIVE and c.answered_at is not None:
+            return c.answered_at
+        if c.state == State.OFFERED and c.offer_expires_at is not None:
+            return c.offer_expires_at - counter.config.offer_timeout_s
+    return agent.idle_since
+
+
+def supervisor_view(
+    counter: Routing,
+    municipality_id: str,
+    now: float,
+    *,
+    booths: Sequence[BoothInfo] = (),
+    today: TodayFigures | None = None,
+    rules: SupervisionRules | None = None,
+) -> SupervisorSnapshot:
+    """One municipality's whole counter: its queue, its agents, its booths, today's figures and its alarms."""
+    rules = rules or SupervisionRules()
+    today = today or TodayFigures()
+    names = {b.id: b for b in booths}
+    queue = [c for c in counter.queue() if c.municipality_id == municipality_id]
+    positions: dict[str, int] = {}
+    cases = []
+    for c in queue:
+        key = c.route
+        positions[key] = positions.get(key, 0) + 1
+        booth = names.get(c.booth_id or "")
+        cases.append(
+            SupervisorCase(
+                consultation_id=c.id,
+                route=c.route,
+                language=c.language,
+                urgent=c.urgent,
+                channel=c.channel.value,
+                booth_name=booth.name if booth else None,
+                place=booth.place if booth else None,
+                state=c.state.value,
+                offered_to=c.offered_to,
+                waiting_since=c.enqueued_at,
+                waited_s=round(now - c.enqueued_at, 1),
+                position=positions[key],
+                stranded=stranded(counter, c, now),
+            )
+        )
+    agents = [
+        SupervisorAgent(
+            agent_id=a.id,
+            display_name=a.display_name,
+            activity=counter.activity(a.id).value,
+            since=agent_since(counter, a),
+            consultation_id=a.consultation_id,
+            consultation_route=_route_of(counter, a.consultation_id),
+            routes=list(a.routes),
+            languages=list(a.languages),
+        )
+        for a in sorted(counter.state.agents.values(), key=lambda a: (a.display_name, a.id))
+        if municipality_id in a.municipality_ids
+    ]
+    booth_rows = [
+        SupervisorBooth(
+            booth_id=b.id,
+            name=b.name,
+            place=b.place,
+            online=bool(counter.state.connections.get(Participant.booth(b.id))),
+        )
+        for b in sorted(booths, key=lambda b: (b.place or "", b.name, b.id))
+    ]
+    longest = max((now - c.enqueued_at for c in queue if c.state == State.WAITING), default=0.0)
+    figures = SupervisorToday(
+        received=today.received,
+        answered=today.answered,
+        abandoned=today.abandoned,
+        waiting=sum(1 for c in queue if c.state == State.WAITING),
+        longest_wait_s=round(longest, 1),
+    )
+    return SupervisorSnapshot(
+        municipality_id=municipality_id,
+        now=now,
+        queue=cases,
+        agents=agents,
+        booths=booth_rows,
+        today=figures,
+        alerts=alarms(counter, municipality_id, now, booths=booths, rules=rules),
+    )
+
+
+def alarms(
+    counter: Routing,
+    municipality_id: str,
+    now: float,
+    *,
+    booths: Sequence[BoothInfo] = (),
+    rules: SupervisionRules | None = None,
+) -> list[SupervisorAlert]:
+    """Every alarm for one municipality at ``now``, most serious first. Each names what to do
+    (``action`` is an i18n key the page shows in plain words)."""
+    rules = rules or SupervisionRules()
+    out: list[SupervisorAlert] = []
+    waiting = [c for c in counter.queue() if c.municipality_id == municipality_id and c.state in (State.WAITING,)]
+    for c in waiting:
+        if stranded(counter, c, now):
+            out.append(_alert("stranded", c, now, action="sv.do.stranded"))
+    for c in waiting:
+        if c.urgent and now - c.enqueued_at > URGENT_WAIT_S:
+            out.append(_alert("urgent_waiting", c, now, action="sv.do.urgent_waiting"))
+    longest_by_route: dict[str, Consultation] = {}
+    for c in waiting:
+        first = longest_by_route.get(c.route)
+        if first is None or c.enqueued_at < first.enqueued_at:
+            longest_by_route[c.route] = c
+    for route, c in sorted(longest_by_route.items()):
+        target = rules.target_s(route)
+        if now - c.enqueued_at > target:
+            out.append(
+                SupervisorAlert(
+                    kind="over_target",
+                    key=f"over_target:{route}",
+                    route=route,
+                    waited_s=round(now - c.enqueued_at, 1),
+                    target_s=target,
+                    action="sv.do.over_target",
+                )
+            )
+    if rules.hours.is_open(now):
+        for b in sorted(booths, key=lambda b: b.id):
+            if not counter.state.connections.get(Participant.booth(b.id)):
+                out.append(
+                    SupervisorAlert(
+                        kind="booth_offline",
+                        key=f"booth_offline:{b.id}",
+                        booth_id=b.id,
+                        booth_name=b.name,
+                        place=b.place,
+                        action="sv.do.booth_offline",
+                    )
+                )
+    return out
+
+
+def _route_of(counter: Routing, consultation_id: str | None) -> str | None:
+    c = counter.state.consultations.get(consultation_id or "")
+    return c.route if c is not None else None
+
+
+def _alert(kind: str, c: Consultation, now: float, *, action: str) -> SupervisorAlert:
+    return SupervisorAlert(
+        kind=kind,
+        key=f"{kind}:{c.id}",
+        consultation_id=c.id,
+        route=c.route,
+        language=c.language,
+        urgent=c.urgent,
+        channel=c.channel.value,
+        waited_s=round(now - c.enqueued_at, 1),
+        action=action,
+    )

@@ -1,0 +1,89 @@
+"""The ``/supervisor`` namespace: a supervisor's or admin's live view of their municipalities, and their steering.
+
+Why a namespace of its own rather than more events on ``/agent``: watching is not being on duty. A supervisor's
+page connecting or closing must never put them on the counter or take them off it, so this namespace registers
+no presence; it authenticates with the same session cookie as ``/agent``, refuses agents, joins one room per
+municipality the person belongs to (see :func:`~madoguchi.signaling.sockets.supervisors_room`) and sends each
+municipality's snapshot at once. Every steering action is written to the audit log after it succeeded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from madoguchi.settings import Settings
+from madoguchi.signaling import events as ev
+from madoguchi.signaling.counter import AgentStatus, CounterError
+from madoguchi.signaling.recording import utc
+from madoguchi.signaling.service import Clock, CounterService, StaffIdentity
+from madoguchi.signaling.sockets import (
+    SUPERVISING_ROLES,
+    Ack,
+    Connection,
+    EventObserver,
+    RoleNamespace,
+    staff_identity,
+    supervisors_room,
+)
+from madoguchi.signaling.supervisor_feed import SupervisorFeed
+from madoguchi.storage.accounts import Accounts
+from madoguchi.storage.audit import AuditLog
+
+
+class SupervisorNamespace(RoleNamespace[StaffIdentity]):
+    def __init__(
+        self,
+        *,
+        accounts: Accounts,
+        audit: AuditLog,
+        feed: SupervisorFeed,
+        service: CounterService,
+        settings: Settings,
+        clock: Clock,
+        observer: EventObserver | None = None,
+    ) -> None:
+        super().__init__("/supervisor", service=service, settings=settings, clock=clock, observer=observer)
+        self.accounts = accounts
+        self.audit = audit
+        self.feed = feed
+        self.route("supervisor.assign", ev.SupervisorAssign, self._assign)
+        self.route("supervisor.move_route", ev.SupervisorMoveRoute, self._move_route)
+        self.route("supervisor.set_away", ev.SupervisorSetAway, self._set_away)
+
+    async def authenticate(self, environ: Mapping[str, Any], auth: object) -> tuple[str, StaffIdentity]:
+        identity = await staff_identity(self.accounts, environ, self.clock())
+        if identity.role not in SUPERVISING_ROLES:
+            raise CounterError("forbidden", "only supervisors and admins can watch the counter")
+        return f"supervisor:{identity.id}", identity
+
+    async def connected(self, sid: str, conn: Connection[StaffIdentity]) -> None:
+        for m in conn.identity.municipality_ids:
+            await self.enter_room(sid, supervisors_room(m))
+        self.feed.watch(conn.identity.municipality_ids)
+        for m in conn.identity.municipality_ids:
+            snap = await self.feed.snapshot(m)
+            await self.emit(snap.NAME, snap.payload(), to=sid)
+
+    async def _disconnect(self, sid: str) -> None:
+        conn = self.connections.pop(sid, None)
+        if conn is not None:
+            self.feed.unwatch(conn.identity.municipality_ids)
+
+    async def _audit(self, conn: Connection[StaffIdentity], action: str, detail: dict[str, Any]) -> None:
+        await self.audit.write(f"staff:{conn.identity.id}", action, detail, utc(self.clock()))
+
+    async def _assign(self, conn: Connection[StaffIdentity], m: ev.SupervisorAssign) -> Ack:
+        await self.service.offer_to(conn.identity.municipality_ids, m.agent_id, m.consultation_id)
+        await self._audit(conn, "supervisor.assign", {"consultation_id": m.consultation_id, "agent_id": m.agent_id})
+        return {}
+
+    async def _move_route(self, conn: Connection[StaffIdentity], m: ev.SupervisorMoveRoute) -> Ack:
+        await self.service.move_route(conn.identity.municipality_ids, m.consultation_id, m.route.value)
+        await self._audit(conn, "supervisor.move_route", {"consultation_id": m.consultation_id, "route": m.route.value})
+        return {}
+
+    async def _set_away(self, conn: Connection[StaffIdentity], m: ev.SupervisorSetAway) -> Ack:
+        await self.service.set_agent_status(conn.identity.municipality_ids, m.agent_id, AgentStatus.AWAY)
+        await self._audit(conn, "supervisor.set_away", {"agent_id": m.agent_id})
+        return {}

@@ -1,0 +1,286 @@
+// The supervisor's page: every case waiting, every staff member, the booths, today's figures and the alarms of
+// the municipalities the supervisor belongs to, live over the /supervisor socket; and three steering actions.
+//
+// Why it is built this way: the server sends one whole `supervisor.snapshot` per municipality after any change
+// (coalesced) and every few seconds, so the page keeps the latest snapshot of each town and redraws from them —
+// no diffs to get wrong, and a reconnect simply brings fresh snapshots. The filter shows one town or all of them
+// together. Waiting times tick locally between snapshots from the server's clock (`now`). A new alarm rings
+// (ringer.js) unless the supervisor silenced the sound.
+
+import { io } from "/static/vendor/socket.io.esm.min.js";
+import { Banner } from "./banner.js";
+import { RECEIVE, SEND } from "./events.js";
+import { formatClock, initI18n, t } from "./i18n.js";
+import { errorText, nowSeconds, request } from "./net.js";
+import { Ringer } from "./ringer.js";
+
+const $ = (id) => document.getElementById(id);
+const ROUTES = (document.body.dataset.routes || "").split(" ").filter(Boolean);
+const MULTI = (document.body.dataset.municipalities || "").split(" ").filter(Boolean).length > 1;
+
+const state = {
+  snapshots: new Map(), // municipality id -> {snapshot, offset}
+  filter: "",
+  silenced: false,
+  seenAlerts: new Set(),
+};
+const banner = new Banner($("banner"));
+const ringer = new Ringer();
+
+function routeName(route) {
+  return route ? t(`route.${route}`) : "";
+}
+
+function languageName(code) {
+  const key = `lang.${code}`;
+  const text = t(key);
+  return text === key ? code : text;
+}
+
+function el(tag, attrs = {}, text = null) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (name === "testid") node.dataset.testid = value;
+    else if (name === "className") node.className = value;
+    else node.setAttribute(name, value);
+  }
+  if (text !== null) node.textContent = text;
+  return node;
+}
+
+/** The server's clock now, from the snapshot's `now` and when it arrived. */
+function serverNow(entry) {
+  return nowSeconds() + entry.offset;
+}
+
+function shown() {
+  const entries = [...state.snapshots.entries()].filter(([m]) => !state.filter || m === state.filter);
+  return entries.map(([, entry]) => entry);
+}
+
+function placeText(item) {
+  if (item.channel === "chat") return t("console.channel.chat");
+  return [item.booth_name, item.place].filter(Boolean).join(" / ");
+}
+
+function alertText(alert, entry) {
+  const waited = alert.waited_s != null ? formatClock(alert.waited_s + (serverNow(entry) - entry.snapshot.now)) : "";
+  return t(`sv.alert.${alert.kind}`, {
+    route: routeName(alert.route),
+    waited,
+    target: alert.target_s != null ? formatClock(alert.target_s) : "",
+    booth: [alert.booth_name, alert.place].filter(Boolean).join(" / "),
+  });
+}
+
+function renderAlerts(entries) {
+  const list = $("sv-alert-list");
+  list.replaceChildren();
+  const keys = new Set();
+  for (const entry of entries) {
+    for (const alert of entry.snapshot.alerts) {
+      keys.add(`${entry.snapshot.municipality_id}:${alert.key}`);
+      const item = el("li", { className: "sv-alert", testid: "sv-alert", "data-kind": alert.kind, "data-key": alert.key });
+      if (MULTI) item.append(el("span", { className: "town" }, entry.snapshot.municipality_id));
+      item.append(el("p", { className: "what" }, alertText(alert, entry)));
+      item.append(el("p", { className: "todo" }, t(alert.action)));
+      list.append(item);
+    }
+  }
+  $("sv-alerts-none").hidden = keys.size > 0;
+  const fresh = [...keys].some((key) => !state.seenAlerts.has(key));
+  state.seenAlerts = keys;
+  if (fresh && !state.silenced) ringer.burst();
+}
+
+function agentOptions(entry) {
+  const select = el("select", { testid: "sv-assign-agent", "aria-label": t("sv.assign.choose") });
+  select.append(el("option", { value: "" }, t("sv.assign.choose")));
+  for (const agent of entry.snapshot.agents) {
+    if (agent.activity !== "available") continue;
+    select.append(el("option", { value: agent.agent_id }, agent.display_name));
+  }
+  return select;
+}
+
+function routeOptions(current) {
+  const select = el("select", { testid: "sv-move-route-select", "aria-label": t("sv.move.choose") });
+  select.append(el("option", { value: "" }, t("sv.move.choose")));
+  for (const route of ROUTES) if (route !== current) select.append(el("option", { value: route }, routeName(route)));
+  return select;
+}
+
+function agentName(entry, agentId) {
+  const agent = entry.snapshot.agents.find((a) => a.agent_id === agentId);
+  return agent ? agent.display_name : "";
+}
+
+function renderQueue(entries) {
+  const list = $("sv-queue-list");
+  list.replaceChildren();
+  const cases = entries.flatMap((entry) => entry.snapshot.queue.map((item) => ({ item, entry })));
+  cases.sort((a, b) => Number(b.item.urgent) - Number(a.item.urgent) || a.item.waiting_since - b.item.waiting_since);
+  for (const { item, entry } of cases) {
+    const row = el("li", {
+      className: "sv-case",
+      testid: "sv-case",
+      "data-consultation-id": item.consultation_id,
+      "data-stranded": String(item.stranded),
+      "data-urgent": String(item.urgent),
+      "data-state": item.state,
+    });
+    const head = el("div", { className: "head" }, `${routeName(item.route)} · ${languageName(item.language)}`);
+    if (item.urgent) head.append(el("span", { className: "badge badge-urgent" }, t("sv.case.urgent")));
+    if (item.stranded) head.append(el("span", { className: "badge badge-stranded" }, t("sv.case.stranded")));
+    const waited = el("div", { className: "waited", "data-since": String(item.waiting_since), "data-offset": String(entry.offset) });
+    waited.textContent = t("sv.case.waited", { time: formatClock(serverNow(entry) - item.waiting_since) });
+    const status = item.state === "offered"
+      ? t("sv.case.offered", { name: agentName(entry, item.offered_to) })
+      : t("sv.case.waiting");
+    const meta = el("div", { className: "meta" },
+      [placeText(item), t("sv.case.position", { n: item.position }), status, MULTI ? entry.snapshot.municipality_id : ""]
+        .filter(Boolean).join(" · "));
+    row.append(head, waited, meta);
+    if (item.state === "waiting") {
+      const actions = el("div", { className: "sv-actions" });
+      const agents = agentOptions(entry);
+      const assign = el("button", { type: "button", className: "btn btn-primary", testid: "sv-assign" }, t("sv.assign"));
+      assign.addEventListener("click", () => steer(SEND.SUPERVISOR_ASSIGN, agents.value, "sv.error.pick_agent",
+        { consultation_id: item.consultation_id, agent_id: agents.value },
+        t("sv.done.assign", { name: agentName(entry, agents.value) })));
+      const routes = routeOptions(item.route);
+      const move = el("button", { type: "button", className: "btn btn-secondary", testid: "sv-move-route" }, t("sv.move"));
+      move.addEventListener("click", () => steer(SEND.SUPERVISOR_MOVE_ROUTE, routes.value, "sv.error.pick_route",
+        { consultation_id: item.consultation_id, route: routes.value }, t("sv.done.move")));
+      actions.append(agents, assign, routes, move);
+      row.append(actions);
+    }
+    list.append(row);
+  }
+  $("sv-queue-empty").hidden = cases.length > 0;
+  $("sv-queue-count").textContent = cases.length ? t("sv.queue.count", { n: cases.length }) : "";
+}
+
+function renderAgents(entries) {
+  const list = $("sv-agent-list");
+  list.replaceChildren();
+  const seen = new Set();
+  for (const entry of entries) {
+    for (const agent of entry.snapshot.agents) {
+      if (seen.has(agent.agent_id)) continue; // an agent of two towns is listed once
+      seen.add(agent.agent_id);
+      const row = el("li", { className: "sv-agent", testid: "sv-agent", "data-agent-id": agent.agent_id, "data-activity": agent.activity });
+      row.append(el("span", { className: "name" }, agent.display_name));
+      const label = el("span", { className: "sv-state", "data-activity": agent.activity }, t(`sv.agent.${agent.activity}`));
+      const since = el("span", { className: "since" }, t("sv.agent.since", { time: formatClock(serverNow(entry) - agent.since) }));
+      row.append(label, since);
+      if (agent.activity === "available" || agent.activity === "ringing") {
+        const away = el("button", { type: "button", className: "btn btn-secondary", testid: "sv-set-away" }, t("sv.set_away"));
+        away.addEventListener("click", () => steer(SEND.SUPERVISOR_SET_AWAY, agent.agent_id, null,
+          { agent_id: agent.agent_id }, t("sv.done.away", { name: agent.display_name })));
+        row.append(away);
+      }
+      if (agent.consultation_route) {
+        row.append(el("span", { className: "case" }, t("sv.agent.case", { route: routeName(agent.consultation_route) })));
+      }
+      list.append(row);
+    }
+  }
+  $("sv-agents-empty").hidden = seen.size > 0;
+}
+
+function renderBooths(entries) {
+  const list = $("sv-booth-list");
+  list.replaceChildren();
+  let count = 0;
+  for (const entry of entries) {
+    for (const booth of entry.snapshot.booths) {
+      count += 1;
+      const row = el("li", { className: "sv-booth", testid: "sv-booth", "data-booth-id": booth.booth_id, "data-online": String(booth.online) });
+      row.append(el("div", { className: "name" }, [booth.name, booth.place].filter(Boolean).join(" / ")));
+      row.append(el("div", { className: "status" }, t(booth.online ? "sv.booth.online" : "sv.booth.offline")));
+      list.append(row);
+    }
+  }
+  $("sv-booths-empty").hidden = count > 0;
+}
+
+function renderToday(entries) {
+  const sum = (key) => entries.reduce((total, entry) => total + entry.snapshot.today[key], 0);
+  $("sv-today-received").textContent = String(sum("received"));
+  $("sv-today-answered").textContent = String(sum("answered"));
+  $("sv-today-abandoned").textContent = String(sum("abandoned"));
+  $("sv-today-waiting").textContent = String(sum("waiting"));
+  const longest = Math.max(0, ...entries.map((e) => e.snapshot.today.longest_wait_s + (e.snapshot.today.waiting ? serverNow(e) - e.snapshot.now : 0)));
+  $("sv-today-longest").textContent = formatClock(longest);
+}
+
+function render() {
+  const entries = shown();
+  renderAlerts(entries);
+  renderToday(entries);
+  renderQueue(entries);
+  renderAgents(entries);
+  renderBooths(entries);
+}
+
+/** Only the clocks move between snapshots: waiting times, time in state, the longest wait. */
+function tick() {
+  const entries = shown();
+  for (const node of document.querySelectorAll(".sv-case .waited")) {
+    const now = nowSeconds() + Number(node.dataset.offset);
+    node.textContent = t("sv.case.waited", { time: formatClock(now - Number(node.dataset.since)) });
+  }
+  if (entries.length) renderToday(entries);
+}
+
+async function steer(event, chosen, missingKey, payload, doneText) {
+  if (missingKey && !chosen) {
+    banner.show(t(missingKey), { kind: "error" });
+    return;
+  }
+  ringer.unlock();
+  try {
+    await request(socket, event, payload);
+    banner.show(doneText, { kind: "info" });
+  } catch (err) {
+    banner.show(err.code === "agent_busy" ? t("sv.error.agent_busy") : errorText(err), { kind: "error" });
+  }
+}
+
+function applySnapshot(snapshot) {
+  state.snapshots.set(snapshot.municipality_id, { snapshot, offset: snapshot.now - nowSeconds() });
+  render();
+}
+
+await initI18n();
+banner.show(t("sv.connecting"), { sticky: true });
+
+const socket = io("/supervisor", { transports: ["websocket", "polling"], reconnectionDelayMax: 10000 });
+socket.on("connect", () => banner.hide());
+socket.on("disconnect", () => banner.show(t("sv.offline"), { kind: "error", sticky: true }));
+socket.on("connect_error", (err) => {
+  if (err && err.data && (err.data.code === "forbidden" || err.data.code === "unauthorized")) {
+    socket.disconnect();
+    banner.show(t("sv.refused"), { kind: "error", sticky: true });
+  } else {
+    banner.show(t("sv.offline"), { kind: "error", sticky: true });
+  }
+});
+socket.on(RECEIVE.SUPERVISOR_SNAPSHOT, applySnapshot);
+
+$("sv-filter").addEventListener("change", (e) => {
+  state.filter = e.target.value;
+  render();
+});
+$("sv-sound").addEventListener("click", () => {
+  state.silenced = !state.silenced;
+  const button = $("sv-sound");
+  button.setAttribute("aria-pressed", String(state.silenced));
+  button.dataset.i18n = state.silenced ? "sv.sound.enable" : "sv.sound.silence";
+  button.textContent = t(button.dataset.i18n);
+  if (!state.silenced) ringer.unlock();
+});
+document.addEventListener("click", () => ringer.unlock(), { once: true });
+document.addEventListener("i18n:change", render);
+setInterval(tick, 1000);

@@ -1,0 +1,100 @@
+"""The supervisor's page in real Chromium: a stranded case shows with its alarm, the supervisor offers it to a
+named agent, and the agent accepts on the console. Screenshots at 1920×1080 and 1366×768 go to
+``test-artifacts/``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from tests.browser.chromium import WAIT_MS, new_page, shot
+from tests.support import LiveServer, booth_peer, ok, serve
+from tests.support import make_settings as settings_for_tests
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+async def server(tmp_path: Path) -> AsyncIterator[LiveServer]:
+    async with serve(settings_for_tests(tmp_path, offer_timeout_s=30.0)) as live:
+        yield live
+
+
+async def login(page: Page, server: LiveServer, username: str) -> None:
+    await page.goto(f"{server.base_url}/login")
+    await page.get_by_test_id("login-username").fill(username)
+    await page.get_by_test_id("login-password").fill(PASSWORD)
+    await page.get_by_test_id("login-submit").click()
+
+
+async def test_supervisor_offers_a_stranded_case_to_a_named_agent(server: LiveServer, browser: Browser) -> None:
+    _, token, _ = await server.add_booth("北港郵便局ブース")
+    await server.add_booth("南浜公民館ブース")
+    await server.add_agent("tanaka", PASSWORD, routes=("tax",))
+    await server.add_agent("sato", PASSWORD, routes=("tax",))
+    await server.add_agent("boss", PASSWORD, role="supervisor")
+
+    agent_ctx, agent, agent_problems = await new_page(browser, {"width": 1440, "height": 900})
+    sv_ctx, sv, sv_problems = await new_page(browser, {"width": 1920, "height": 1080})
+    denied_ctx, denied, _ = await new_page(browser, {"width": 1366, "height": 768})
+    booth = await booth_peer(server, token)
+    try:
+        # an agent who opens /supervisor is told, in words, that it is not for them
+        await login(denied, server, "sato")
+        await expect(denied.get_by_test_id("status-available")).to_be_visible(timeout=WAIT_MS)
+        response = await denied.goto(f"{server.base_url}/supervisor")
+        assert response is not None and response.status == 403
+        await expect(denied.get_by_test_id("page-message")).to_contain_text("監督者")
+
+        await login(agent, server, "tanaka")
+        available = agent.get_by_test_id("status-available")
+        await expect(available).to_be_enabled(timeout=WAIT_MS)
+        await available.click()
+        await expect(agent.get_by_test_id("agent-status")).to_have_attribute("data-status", "available")
+
+        await login(sv, server, "boss")
+        await sv.goto(f"{server.base_url}/supervisor")
+        tanaka_row = sv.get_by_test_id("sv-agent").filter(has_text="tanaka")
+        await expect(tanaka_row).to_contain_text("受付中", timeout=WAIT_MS)
+        await expect(sv.get_by_test_id("sv-booth")).to_have_count(2)
+
+        # a resident asks for バス・船, which nobody on duty covers
+        cid = ok(await booth.call("consultation.request", {"route": "transport_ferry"}))["consultation_id"]
+        case = sv.locator(f'[data-testid="sv-case"][data-consultation-id="{cid}"]')
+        await expect(case).to_have_attribute("data-stranded", "true", timeout=WAIT_MS)
+        await expect(case).to_contain_text("バス・船")
+        alert = sv.locator('[data-testid="sv-alert"][data-kind="stranded"]')
+        await expect(alert).to_contain_text("担当できる職員が いません")
+        await expect(alert).to_contain_text("「この職員に 回す」")
+        await expect(sv.get_by_test_id("sv-today-waiting")).to_have_text("1")
+        await sv.get_by_test_id("sv-sound").click()  # silence
+        await expect(sv.get_by_test_id("sv-sound")).to_have_attribute("aria-pressed", "true")
+        await shot(sv, "supervisor-1920x1080")
+        await sv.set_viewport_size({"width": 1366, "height": 768})
+        await shot(sv, "supervisor-1366x768")
+
+        # pressing without choosing says so in words and changes nothing
+        await case.get_by_test_id("sv-assign").click()
+        await expect(sv.get_by_test_id("message")).to_have_text("先に 職員を 選んでください。")
+        await case.get_by_test_id("sv-assign-agent").select_option(label="tanaka さん")
+        await case.get_by_test_id("sv-assign").click()
+        await expect(sv.get_by_test_id("message")).to_contain_text("「tanaka さん」に 回しました")
+
+        await expect(agent.get_by_test_id("offer")).to_be_visible(timeout=WAIT_MS)
+        await agent.get_by_test_id("offer-accept").click()
+        await booth.wait_for("call.start", within=WAIT_MS / 1000)
+        await expect(tanaka_row).to_contain_text("通話中", timeout=WAIT_MS)
+        await expect(case).to_have_count(0)
+        await expect(sv.locator('[data-testid="sv-alert"][data-kind="stranded"]')).to_have_count(0)
+        await shot(sv, "supervisor-after-assign-1366x768")
+        assert not [p for p in sv_problems if "favicon" not in p], sv_problems
+        assert not [p for p in agent_problems if "pageerror" in p], agent_problems
+    finally:
+        await booth.close()
+        for ctx in (agent_ctx, sv_ctx, denied_ctx):
+            await ctx.close()

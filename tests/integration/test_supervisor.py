@@ -1,0 +1,166 @@
+"""The supervisor's live view on the real server: who may watch, how fast a change shows, that one town's people
+never appear in another's view, and the steering actions with their audit lines."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import aiohttp
+import pytest
+import socketio
+
+from madoguchi import keys
+from madoguchi.storage.audit import AuditLog
+from tests.support import LiveServer, Peer, agent_peer, booth_peer, login_cookie, ok, on_both_topologies
+
+PASSWORD = "correct horse battery"
+
+
+def error_code(ack: object) -> str | None:
+    return ack["error"]["code"] if isinstance(ack, dict) and "error" in ack else None
+
+
+async def supervisor_peer(server: LiveServer, username: str) -> Peer:
+    cookie = await login_cookie(server.agent_url, username, PASSWORD)
+    peer = Peer(server.agent_url, "/supervisor")
+    await peer.connect(headers={"Cookie": f"madoguchi_session={cookie}"})
+    return peer
+
+
+def has_case(cid: str, **fields: Any) -> Any:
+    def check(snapshot: Any) -> bool:
+        return any(c["consultation_id"] == cid and c.items() >= fields.items() for c in snapshot["queue"])
+
+    return check
+
+
+async def test_an_agent_gets_a_plain_403_page_and_a_refused_socket(live_server: LiveServer) -> None:
+    await live_server.add_agent("agent1", PASSWORD)
+    await live_server.add_agent("boss", PASSWORD, role="supervisor")
+    cookie = await login_cookie(live_server.agent_url, "agent1", PASSWORD)
+    async with (
+        aiohttp.ClientSession(cookies={"madoguchi_session": cookie}) as http,
+        http.get(f"{live_server.agent_url}/supervisor") as resp,
+    ):
+        assert resp.status == 403
+        assert "監督者" in await resp.text()
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{live_server.agent_url}/supervisor", allow_redirects=False) as resp,
+    ):
+        assert resp.status == 302 and resp.headers["Location"].startswith("/login")
+    boss = await login_cookie(live_server.agent_url, "boss", PASSWORD)
+    async with (
+        aiohttp.ClientSession(cookies={"madoguchi_session": boss}) as http,
+        http.get(f"{live_server.agent_url}/supervisor") as resp,
+    ):
+        assert resp.status == 200
+        page = await resp.text()
+        for testid in ("sv-queue", "sv-agents", "sv-alerts", "sv-booths", "sv-today"):
+            assert f'data-testid="{testid}"' in page
+    peer = Peer(live_server.agent_url, "/supervisor")
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await peer.connect(headers={"Cookie": f"madoguchi_session={cookie}"})
+    anonymous = Peer(live_server.agent_url, "/supervisor")
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await anonymous.connect()
+
+
+@on_both_topologies
+async def test_a_change_shows_within_a_second_and_towns_stay_apart(live_server: LiveServer) -> None:
+    _, shiomi_token, _ = await live_server.add_booth("北港ブース", municipality="shiomi")
+    _, yamabe_token, _ = await live_server.add_booth("山辺ブース", municipality="yamabe")
+    await live_server.add_agent("tax_only", PASSWORD, routes=("tax",))
+    await live_server.add_agent("yamabe_agent", PASSWORD, municipality="yamabe", routes=("tax",))
+    await live_server.add_agent("boss", PASSWORD, role="supervisor")
+    await live_server.app[keys.ACCOUNTS].add_user(
+        "joint",
+        PASSWORD,
+        role="admin",
+        municipality_ids=["shiomi", "yamabe"],
+        routes=["*"],
+        languages=["ja"],
+        display_name="joint さん",
+    )
+    agent = await agent_peer(live_server, "tax_only", PASSWORD)
+    ok(await agent.call("agent.status", {"status": "available"}))
+    other_agent = await agent_peer(live_server, "yamabe_agent", PASSWORD)
+    boss = await supervisor_peer(live_server, "boss")
+    both = await supervisor_peer(live_server, "joint")
+    first = await boss.wait_for("supervisor.snapshot")
+    assert first["municipality_id"] == "shiomi"
+    assert [a["display_name"] for a in first["agents"]] == ["tax_only さん"]
+    assert {b["name"] for b in first["booths"]} == {"北港ブース"}
+    await both.wait_for("supervisor.snapshot", lambda s: s["municipality_id"] == "yamabe")
+
+    shiomi_booth = await booth_peer(live_server, shiomi_token)
+    yamabe_booth = await booth_peer(live_server, yamabe_token)
+    started = time.monotonic()
+    cid = ok(await shiomi_booth.call("consultation.request", {"route": "transport_ferry"}))["consultation_id"]
+    seen = await boss.wait_for("supervisor.snapshot", has_case(cid, stranded=True), within=1.0)
+    assert time.monotonic() - started < 1.0
+    assert [a["key"] for a in seen["alerts"] if a["kind"] == "stranded"] == [f"stranded:{cid}"]
+    assert seen["today"]["waiting"] == 1
+    # today's figures come from the records (written before the snapshot is built)
+    await boss.wait_for("supervisor.snapshot", lambda s: s["today"]["received"] == 1, within=3.0)
+
+    theirs = ok(await yamabe_booth.call("consultation.request", {"route": "transport_ferry"}))["consultation_id"]
+    await both.wait_for("supervisor.snapshot", has_case(theirs), within=1.0)
+    await both.wait_for("supervisor.snapshot", has_case(cid), within=1.0)
+    # the shiomi supervisor keeps getting snapshots (every 2 s at least), none with yamabe's case or people
+    await boss.wait_for("supervisor.snapshot", lambda s: s["now"] > seen["now"] + 1.5, within=4.0)
+    for snapshot in boss.received["supervisor.snapshot"]:
+        assert snapshot["municipality_id"] == "shiomi"
+        assert all(c["consultation_id"] != theirs for c in snapshot["queue"])
+        assert all(a["display_name"] != "yamabe_agent さん" for a in snapshot["agents"])
+        assert all(a.get("consultation_id") != theirs for a in snapshot["alerts"])
+    # and a shiomi supervisor cannot steer a yamabe case: it does not exist for them
+    assert error_code(await boss.call("supervisor.move_route", {"consultation_id": theirs, "route": "tax"})) == (
+        "not_found"
+    )
+    for peer in (agent, other_agent, boss, both, shiomi_booth, yamabe_booth):
+        await peer.close()
+
+
+async def test_offer_to_a_named_agent_move_and_set_away_are_audited(live_server: LiveServer) -> None:
+    _, token, _ = await live_server.add_booth("北港ブース")
+    tanaka = await live_server.add_agent("tanaka", PASSWORD, routes=("tax",))
+    boss_id = await live_server.add_agent("boss", PASSWORD, role="supervisor")
+    agent = await agent_peer(live_server, "tanaka", PASSWORD)
+    ok(await agent.call("agent.status", {"status": "available"}))
+    boss = await supervisor_peer(live_server, "boss")
+    booth = await booth_peer(live_server, token)
+    cid = ok(await booth.call("consultation.request", {"route": "transport_ferry"}))["consultation_id"]
+    await boss.wait_for("supervisor.snapshot", has_case(cid, stranded=True))
+
+    bad = {"consultation_id": cid, "agent_id": "nobody"}
+    assert error_code(await boss.call("supervisor.assign", bad)) == "invalid_state"
+    assert error_code(await boss.call("supervisor.assign", {"consultation_id": cid})) == "invalid_payload"
+    ok(await boss.call("supervisor.move_route", {"consultation_id": cid, "route": "general_inquiry"}))
+    await boss.wait_for("supervisor.snapshot", has_case(cid, route="general_inquiry"))
+    ok(await boss.call("supervisor.assign", {"consultation_id": cid, "agent_id": tanaka}))
+    offer = await agent.wait_for("offer", lambda o: o["consultation_id"] == cid)
+    assert offer["route"] == "general_inquiry"
+    await boss.wait_for("supervisor.snapshot", has_case(cid, state="offered", offered_to=tanaka))
+    ok(await agent.call("offer.accept", {"consultation_id": cid}))
+    await booth.wait_for("call.start")
+    busy = await boss.wait_for(
+        "supervisor.snapshot", lambda s: any(a["activity"] == "busy" for a in s["agents"]) and not s["queue"]
+    )
+    assert busy["agents"][0]["consultation_id"] == cid
+    ok(await agent.call("consultation.end", {"consultation_id": cid}))
+    ok(await agent.call("wrapup.submit", {"consultation_id": cid, "disposition": "resolved", "note": ""}))
+    await boss.wait_for("supervisor.snapshot", lambda s: s["agents"][0]["activity"] == "available")
+    ok(await boss.call("supervisor.set_away", {"agent_id": tanaka}))
+    assert (await agent.wait_for("agent.state", lambda s: s["status"] == "away"))["status"] == "away"
+
+    entries = await AuditLog(live_server.app[keys.DATABASE]).recent()
+    lines = [(e.actor, e.action, e.detail) for e in reversed(entries) if e.action.startswith("supervisor.")]
+    assert lines == [
+        (f"staff:{boss_id}", "supervisor.move_route", {"consultation_id": cid, "route": "general_inquiry"}),
+        (f"staff:{boss_id}", "supervisor.assign", {"consultation_id": cid, "agent_id": tanaka}),
+        (f"staff:{boss_id}", "supervisor.set_away", {"agent_id": tanaka}),
+    ]
+    for peer in (agent, boss, booth):
+        await peer.close()

@@ -1,0 +1,225 @@
+"""The supervisor's pure view and alarms, the supervisor's counter operations (offer to a named agent, move a case
+to another route) and per-route overflow. Time is a plain float throughout."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from madoguchi.signaling.consultation import State
+from madoguchi.signaling.counter import AgentStatus, CaseMoved, CounterError, OfferMade
+from madoguchi.signaling.state import OverflowRule
+from madoguchi.signaling.supervision import (
+    BoothInfo,
+    OpeningHours,
+    SupervisionRules,
+    TodayFigures,
+    alarms,
+    supervisor_view,
+)
+
+# 2026-12-07 is a Monday; 01:00 UTC is 10:00 JST (open), 12:00 UTC is 21:00 JST (closed)
+MONDAY_10_JST = datetime(2026, 12, 7, 1, 0, tzinfo=UTC).timestamp()
+MONDAY_21_JST = datetime(2026, 12, 7, 12, 0, tzinfo=UTC).timestamp()
+SATURDAY_10_JST = datetime(2026, 12, 5, 1, 0, tzinfo=UTC).timestamp()
+
+
+def kinds(found: list[Any]) -> list[tuple[str, str]]:
+    return [(a.kind, a.key) for a in found]
+
+
+# --- the view ------------------------------------------------------------------------------------------------
+
+
+def test_view_lists_the_towns_queue_agents_booths_and_figures(desk: Any) -> None:
+    desk.agent("tanaka", now=0.0, routes=("tax",))
+    desk.agent("sato", now=0.0, routes=("tax",), available=False)
+    desk.request("c1", now=10.0, route="tax")  # offered to tanaka
+    desk.request("c2", now=20.0, route="tax", urgent=True)
+    desk.request("c3", now=30.0, route="transport_ferry")
+    desk.counter.connection_opened("booth:b1", "p:1", process_id="p", now=30.0)
+    booths = [BoothInfo("b1", "北港", "北港郵便局"), BoothInfo("b2", "南浜", None)]
+    snap = supervisor_view(
+        desk.counter, desk.TOWN, 100.0, booths=booths, today=TodayFigures(received=7, answered=5, abandoned=1)
+    )
+    queue = {c.consultation_id: c for c in snap.queue}
+    assert list(queue) == ["c2", "c1", "c3"]  # urgent first, then in time order
+    assert queue["c1"].state == "offered" and queue["c1"].offered_to == "tanaka"
+    assert queue["c2"].urgent and queue["c2"].waited_s == 80.0 and queue["c2"].position == 1
+    assert queue["c1"].position == 2 and queue["c3"].position == 1
+    assert queue["c3"].stranded and not queue["c2"].stranded
+    assert queue["c1"].booth_name is None  # booth ids c1.. are not in the directory given
+    agents = {a.agent_id: a for a in snap.agents}
+    assert agents["tanaka"].activity == "ringing" and agents["tanaka"].consultation_id == "c1"
+    assert agents["tanaka"].consultation_route == "tax" and agents["sato"].consultation_route is None
+    assert agents["sato"].activity == "away"
+    assert {b.booth_id: b.online for b in snap.booths} == {"b1": True, "b2": False}
+    assert snap.today.received == 7 and snap.today.answered == 5 and snap.today.abandoned == 1
+    assert snap.today.waiting == 2 and snap.today.longest_wait_s == 80.0
+
+
+def test_agent_time_in_state_follows_what_they_do(desk: Any) -> None:
+    desk.active_call("c1", "tanaka", now=50.0)
+    desk.counter.end("c1", participant="booth:c1", now=80.0)
+    snap = supervisor_view(desk.counter, desk.TOWN, 100.0)
+    assert [(a.activity, a.since) for a in snap.agents] == [("wrap_up", 80.0)]
+
+
+def test_another_towns_cases_and_agents_never_appear(desk: Any) -> None:
+    desk.agent("local", now=0.0, available=False)
+    desk.agent("outsider", now=0.0, towns=(desk.OTHER_TOWN,), available=False)
+    desk.request("here", now=1.0, town=desk.TOWN)
+    desk.request("there", now=1.0, town=desk.OTHER_TOWN, urgent=True)
+    snap = supervisor_view(desk.counter, desk.TOWN, 500.0)
+    assert [c.consultation_id for c in snap.queue] == ["here"]
+    assert [a.agent_id for a in snap.agents] == ["local"]
+    assert all(a.consultation_id != "there" for a in snap.alerts)
+    other = supervisor_view(desk.counter, desk.OTHER_TOWN, 500.0)
+    assert [c.consultation_id for c in other.queue] == ["there"]
+    assert [a.agent_id for a in other.agents] == ["outsider"]
+
+
+# --- alarms --------------------------------------------------------------------------------------------------
+
+
+def test_a_case_no_on_duty_agent_covers_is_stranded(desk: Any) -> None:
+    desk.agent("tax_only", now=0.0, routes=("tax",))
+    desk.agent("away_ferry", now=0.0, routes=("transport_ferry",), available=False)
+    desk.request("ferry", now=1.0, route="transport_ferry")
+    found = alarms(desk.counter, desk.TOWN, 2.0)
+    assert kinds(found) == [("stranded", "stranded:ferry")]
+    assert found[0].action == "sv.do.stranded"
+    desk.counter.set_status("away_ferry", AgentStatus.AVAILABLE, now=3.0)  # takes it: offered now
+    assert alarms(desk.counter, desk.TOWN, 4.0) == []
+
+
+def test_urgent_case_alarms_only_after_sixty_seconds(desk: Any) -> None:
+    desk.agent("busy", now=0.0)
+    desk.active_call("c0", "busy", now=0.0)
+    desk.request("dv", now=100.0, urgent=True)
+    assert kinds(alarms(desk.counter, desk.TOWN, 160.0)) == []
+    assert kinds(alarms(desk.counter, desk.TOWN, 160.5)) == [("urgent_waiting", "urgent_waiting:dv")]
+
+
+def test_route_over_its_service_level_target(desk: Any) -> None:
+    desk.active_call("c0", "busy", now=0.0)
+    desk.request("t1", now=0.0, route="tax")
+    desk.request("t2", now=50.0, route="tax")
+    rules = SupervisionRules(service_level_s={"tax": 120.0})
+    assert kinds(alarms(desk.counter, desk.TOWN, 120.0, rules=rules)) == []
+    found = alarms(desk.counter, desk.TOWN, 121.0, rules=rules)
+    assert kinds(found) == [("over_target", "over_target:tax")]
+    assert found[0].waited_s == 121.0 and found[0].target_s == 120.0
+    # the default target applies to a route the settings do not name
+    assert kinds(alarms(desk.counter, desk.TOWN, 121.0, rules=SupervisionRules(default_service_level_s=600))) == []
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [(MONDAY_10_JST, ["booth_offline:b2"]), (MONDAY_21_JST, []), (SATURDAY_10_JST, [])],
+)
+def test_booth_offline_alarms_only_during_opening_hours(desk: Any, now: float, expected: list[str]) -> None:
+    desk.counter.connection_opened("booth:b1", "p:1", process_id="p", now=now)
+    booths = [BoothInfo("b1", "北港", None), BoothInfo("b2", "南浜", None)]
+    found = alarms(desk.counter, desk.TOWN, now, booths=booths, rules=SupervisionRules(hours=OpeningHours()))
+    assert [a.key for a in found] == expected
+
+
+# --- offering a case to a named agent ------------------------------------------------------------------------
+
+
+def test_supervisor_offers_a_stranded_case_to_a_named_agent_who_still_accepts(desk: Any) -> None:
+    desk.agent("tax_only", now=0.0, routes=("tax",))
+    desk.request("ferry", now=1.0, route="transport_ferry")
+    desk.take()
+    desk.counter.offer_to("tax_only", "ferry", now=5.0)
+    assert desk.c("ferry").state == State.OFFERED and desk.c("ferry").agent_id == "tax_only"
+    assert desk.of_type(desk.take(), OfferMade) == [OfferMade("tax_only", "ferry", 25.0)]
+    desk.counter.accept("tax_only", "ferry", now=6.0)
+    assert desk.c("ferry").state == State.ACTIVE
+
+
+@pytest.mark.parametrize(
+    ("setup", "code"),
+    [("busy", "agent_busy"), ("away", "agent_busy"), ("other_town", "forbidden"), ("offered", "invalid_state")],
+)
+def test_offer_to_refuses_when_it_cannot_ring(desk: Any, setup: str, code: str) -> None:
+    town = desk.OTHER_TOWN if setup == "other_town" else desk.TOWN
+    desk.agent("a", now=0.0, routes=("tax",), towns=(town,), available=setup != "away")
+    if setup == "busy":
+        desk.active_call("c0", "a", now=0.0, route="tax")
+    target = "ferry"
+    desk.request("ferry", now=1.0, route="transport_ferry")
+    if setup == "offered":
+        desk.agent("b", now=2.0, routes=("tax",))
+        desk.request("tax1", now=3.0, route="tax")  # rings a (longest idle)
+        assert desk.c("tax1").agent_id == "a"
+        desk.counter.accept("a", "tax1", now=3.5)
+        desk.counter.end("tax1", participant="booth:tax1", now=3.6)
+        desk.request("tax2", now=4.0, route="tax")  # rings b
+        assert desk.c("tax2").agent_id == "b"
+        target = "tax2"  # ringing, not waiting (checked before whether a, in wrap-up, is free)
+    before = desk.counter.state.model_dump()
+    with pytest.raises(CounterError) as err:
+        desk.counter.offer_to("a", target, now=6.0)
+    assert err.value.code == code
+    assert desk.counter.state.model_dump() == before
+
+
+def test_move_route_keeps_the_place_in_time_and_routes_anew(desk: Any) -> None:
+    desk.agent("tax_only", now=0.0, routes=("tax",))
+    desk.active_call("c0", "tax_only", now=0.0, route="tax")
+    desk.request("ferry", now=1.0, route="transport_ferry")
+    desk.take()
+    desk.counter.move_route("ferry", route="tax", now=9.0)
+    assert desk.c("ferry").route == "tax" and desk.c("ferry").enqueued_at == 1.0
+    assert desk.of_type(desk.take(), CaseMoved) == [CaseMoved("ferry", "transport_ferry", "tax")]
+    desk.counter.end("c0", participant="booth:c0", now=9.5)
+    desk.wrap_up("tax_only", "c0", now=10.0)
+    assert desk.c("ferry").agent_id == "tax_only"  # offered as soon as the agent is free
+
+
+# --- overflow ------------------------------------------------------------------------------------------------
+
+
+def test_overflow_to_any_agent_with_the_language_after_its_time(make_desk: Any) -> None:
+    desk = make_desk()
+    desk.config = desk.counter.config = desk.config.model_copy(
+        update={"overflow": {desk.TOWN: {"transport_ferry": OverflowRule(after_s=300, any_with_language=True)}}}
+    )
+    desk.agent("tax_only", now=0.0, routes=("tax",))
+    desk.agent("en_only", now=0.0, routes=("tax",), languages=("en",))
+    desk.request("ferry", now=100.0, route="transport_ferry")
+    assert desk.counter.next_deadline(now=100.0) == 400.0
+    desk.counter.tick(399.0)
+    assert desk.c("ferry").state == State.WAITING
+    assert alarms(desk.counter, desk.TOWN, 399.0)[0].kind == "stranded"
+    desk.counter.tick(400.0)
+    assert desk.c("ferry").agent_id == "tax_only"  # the Japanese speaker, not the English-only one
+    assert desk.counter.next_deadline(now=400.0) == 420.0  # only the offer's timeout is left
+
+
+def test_overflow_to_a_fallback_route_only(make_desk: Any) -> None:
+    desk = make_desk()
+    rule = OverflowRule(after_s=60, to_route="general_inquiry")
+    desk.config = desk.counter.config = desk.config.model_copy(update={"overflow": {"*": {"*": rule}}})
+    desk.agent("tax_only", now=0.0, routes=("tax",))
+    desk.request("ferry", now=0.0, route="transport_ferry")
+    desk.counter.tick(100.0)
+    assert desk.c("ferry").state == State.WAITING  # tax is not the fallback
+    desk.agent("general", now=101.0, routes=("general_inquiry",))
+    assert desk.c("ferry").agent_id == "general"
+    # without a rule for the town or '*', nothing overflows
+    assert desk.config.model_copy(update={"overflow": {}}).overflow_rule(desk.TOWN, "tax") is None
+
+
+def test_resident_wait_estimate_keeps_its_meaning_under_overflow(make_desk: Any) -> None:
+    desk = make_desk()
+    rule = OverflowRule(after_s=60, any_with_language=True)
+    desk.config = desk.counter.config = desk.config.model_copy(update={"overflow": {"*": {"*": rule}}})
+    desk.agent("tax_only", now=0.0, routes=("tax",), available=False)
+    desk.request("ferry", now=0.0, route="transport_ferry")
+    # no agent serves the route: the wait is unknown, not a made-up number, overflow or not
+    assert desk.counter.position("ferry").wait_estimate_s is None
