@@ -43,6 +43,7 @@ from madoguchi.signaling.outbox import OutboxWriter
 from madoguchi.signaling.ports import BoothDirectory, Records
 from madoguchi.signaling.recovery import Recovery
 from madoguchi.signaling.redis_store import LiveStoreUnavailable
+from madoguchi.signaling.revocation_watch import RevocationWatch
 from madoguchi.signaling.service import Clock, CounterService, counter_config
 from madoguchi.signaling.socket_server import EdgeSocketServer
 from madoguchi.signaling.sockets import AgentNamespace, BoothNamespace, SocketNotifier
@@ -51,6 +52,7 @@ from madoguchi.signaling.timers import Timers
 from madoguchi.signaling.turn import TurnIssuer
 from madoguchi.storage.accounts import Accounts
 from madoguchi.storage.booths import Booths
+from madoguchi.storage.credentials import Credentials
 from madoguchi.storage.db import open_database
 from madoguchi.storage.municipalities import Municipalities
 from madoguchi.storage.private_files import private_dir
@@ -208,11 +210,10 @@ def _counter(
         app[keys.COUNTER] = service
         triages: dict[str, Triage] = app[keys.TRIAGES]
         chat = ResidentChat(counter=service, records=app[keys.RECORDS], triages=triages)
-        sio.register_namespace(
-            BoothNamespace(
-                booths=app[keys.BOOTHS], triage=chat, service=service, settings=settings, clock=clock, observer=metrics
-            )
+        booth_namespace = BoothNamespace(
+            booths=app[keys.BOOTHS], triage=chat, service=service, settings=settings, clock=clock, observer=metrics
         )
+        sio.register_namespace(booth_namespace)
         sio.register_namespace(
             ResidentNamespace(
                 chat=chat,
@@ -223,10 +224,12 @@ def _counter(
                 observer=metrics,
             )
         )
-        sio.register_namespace(
-            AgentNamespace(
-                accounts=app[keys.ACCOUNTS], service=service, settings=settings, clock=clock, observer=metrics
-            )
+        agent_namespace = AgentNamespace(
+            accounts=app[keys.ACCOUNTS], service=service, settings=settings, clock=clock, observer=metrics
+        )
+        sio.register_namespace(agent_namespace)
+        watch = RevocationWatch(
+            namespaces=(booth_namespace, agent_namespace), credentials=Credentials(app[keys.DATABASE]), clock=clock
         )
         await start_socket_manager(sio)
         try:
@@ -237,11 +240,15 @@ def _counter(
         if interrupted:
             log.warning("marked %d unfinished consultations as interrupted after a restart", interrupted)
         timers = asyncio.create_task(parts.timers.run_forever(), name="counter-timers")
+        revocations = asyncio.create_task(watch.run_forever(), name="revocation-watch")
         yield
         timers.cancel()
+        revocations.cancel()
         try:
             with contextlib.suppress(asyncio.CancelledError):
                 await timers
+            with contextlib.suppress(asyncio.CancelledError):
+                await revocations
             try:
                 await parts.recovery.leave()
             except Exception as exc:  # other processes reap us by heartbeat anyway

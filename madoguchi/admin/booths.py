@@ -63,6 +63,23 @@ async def booth_revoke(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@user_errors
+async def booth_rotate(args: argparse.Namespace, settings: Settings) -> int:
+    db = await open_db(settings)
+    try:
+        booth, token = await Booths(db).rotate_token(args.booth_id)
+        await AuditLog(db).write(actor(), "booth.rotate", {"booth_id": booth.id}, now())
+    finally:
+        await db.close()
+    url = kiosk_url(booth.id, token)
+    if args.json:
+        print(json.dumps({"booth_id": booth.id, "token": token, "url": url}, ensure_ascii=False))
+    else:
+        print(f"new token for booth {booth.name} ({booth.id}); the old one is refused from now on")
+        print(f"kiosk URL (shown once): {url}")
+    return 0
+
+
 def register(subparsers: Any) -> None:
     """Add ``booth`` to ``madoguchi``."""
     booths = nested(subparsers, "booth", "booths (kiosks) and their device tokens")
@@ -79,3 +96,7 @@ def register(subparsers: Any) -> None:
     revoke = booths.add_parser("revoke", help="refuse a booth's token from now on")
     revoke.add_argument("booth_id")
     revoke.set_defaults(handler=booth_revoke)
+    rotate = booths.add_parser("rotate", help="give a booth a new token (the old one stops at once); prints the URL")
+    rotate.add_argument("booth_id")
+    rotate.add_argument("--json", action="store_true", help='print one JSON line {"booth_id", "token", "url"}')
+    rotate.set_defaults(handler=booth_rotate)

@@ -140,6 +140,19 @@ class Counter(Presence):
         self.effects.append(ResidentReleased(c.id, c.resident, "cancelled"))
         self._dispatch(now)
 
+    def revoke_resident(self, resident: str, *, now: float) -> None:
+        """The resident's device lost its access (a booth revoked or given a new token): its call ends at once and
+        a waiting case is withdrawn, both with ``end_reason`` ``revoked`` (no grace period: it cannot come back)."""
+        for c in self.open_for_resident(resident):
+            if c.state == State.ACTIVE:
+                self._end_call(c, Trigger.END, now, reason="revoked")
+                continue
+            self._withdraw_offer(c, "revoked")
+            c.end_reason = "revoked"
+            self._fire(c, Trigger.CANCEL, now, reason="revoked")
+            self.effects.append(ResidentReleased(c.id, c.resident, "revoked"))
+        self._dispatch(now)
+
     # --- agents ----------------------------------------------------------------------------------------------
 
     def agent_online(

@@ -207,6 +207,14 @@ class ResidentState(ServerEvent):
     consultation: ResidentConsultation | None
 
 
+class AccessRevoked(ServerEvent):
+    """Sent just before the server closes a socket whose credential was taken away (see
+    :mod:`madoguchi.signaling.revocation`); ``reason`` is a :class:`~madoguchi.signaling.revocation.Reason`."""
+
+    NAME = "access.revoked"
+    reason: str
+
+
 SERVER_EVENTS: tuple[type[ServerEvent], ...] = (
     BoothState,
     ResidentState,
@@ -223,5 +231,6 @@ SERVER_EVENTS: tuple[type[ServerEvent], ...] = (
     SignalRelay,
     ParticipantJoined,
     ParticipantLeft,
+    AccessRevoked,
 )
 """Every server → client event; the protocol test walks this list."""

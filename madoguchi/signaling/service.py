@@ -289,6 +289,10 @@ class CounterService:
 
     # --- both sides --------------------------------------------------------------------------------------------
 
+    async def revoke_resident(self, participant: str) -> None:
+        """A booth's access was taken away: end its call and withdraw its waiting case (``end_reason`` revoked)."""
+        await self.run(partial(Counter.revoke_resident, resident=participant, now=self._clock()))
+
     async def end(self, participant: str, consultation_id: str) -> None:
         await self.run(
             partial(Counter.end, consultation_id=consultation_id, participant=participant, now=self._clock())

@@ -132,3 +132,17 @@ class Booths:
                 booth.revoked_at = now or datetime.now(UTC)
             place = None if booth.place_id is None else await session.get(Place, booth.place_id)
             return _record(booth, None if place is None else place.name)
+
+    async def rotate_token(self, booth_id: str) -> tuple[BoothRecord, str]:
+        """Give the booth a new device token; the old one is refused from now on (and its sockets are closed).
+        Returns the booth and the new token, shown this once. A revoked booth stays revoked."""
+        token = secrets.token_urlsafe(32)
+        async with self._db.transaction() as session:
+            booth = await session.get(Booth, booth_id)
+            if booth is None:
+                raise UnknownBooth(booth_id)
+            if booth.revoked_at is not None:
+                raise InvalidValue(f"booth {booth_id} is revoked; add a new booth instead")
+            booth.token_hash = hash_token(token)
+            place = None if booth.place_id is None else await session.get(Place, booth.place_id)
+            return _record(booth, None if place is None else place.name), token
