@@ -38,7 +38,7 @@ class Credentials:
                 rows = await session.execute(
                     select(WebSession.token_hash, WebSession.expires_at).where(WebSession.token_hash.in_(chunk))
                 )
-                found.update({token_hash: expires for token_hash, expires in rows.tuples()})
+                found.update({token_hash: expires for token_hash, expires in rows})
         return found
 
     async def disabled_staff(self, staff_ids: Collection[str]) -> set[str]:
@@ -47,7 +47,7 @@ class Credentials:
         async with self._db.read() as session:
             for chunk in _chunks(staff_ids):
                 rows = await session.execute(select(Staff.id, Staff.disabled).where(Staff.id.in_(chunk)))
-                present.update({staff_id: disabled for staff_id, disabled in rows.tuples()})
+                present.update({staff_id: disabled for staff_id, disabled in rows})
         return {staff_id for staff_id in staff_ids if present.get(staff_id, True)}
 
     async def booth_tokens(self, booth_ids: Collection[str]) -> dict[str, str | None]:
@@ -58,5 +58,5 @@ class Credentials:
                 rows = await session.execute(
                     select(Booth.id, Booth.token_hash, Booth.revoked_at).where(Booth.id.in_(chunk))
                 )
-                found.update({booth_id: None if revoked else token for booth_id, token, revoked in rows.tuples()})
+                found.update({booth_id: None if revoked else token for booth_id, token, revoked in rows})
         return found
