@@ -16,7 +16,7 @@ import pytest
 import socketio
 
 from madoguchi import keys
-from tests.support import LiveServer, Peer, agent_peer, booth_peer, login_cookie, ok
+from tests.support import LiveServer, Peer, agent_peer, booth_peer, login_cookie, make_settings, ok, serve
 from tests.support import on_both_topologies as both
 
 PASSWORD = "correct horse battery"
@@ -103,20 +103,17 @@ async def test_password_change_closes_the_sessions_sockets(live_server: LiveServ
     await revoked(peer, "session_ended")
 
 
-@pytest.mark.parametrize("live_server", ["one"], indirect=True)
-async def test_a_session_that_expires_while_connected_is_closed(
-    live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(live_server.settings, "session_ttl_s", 2)
-    peer, _ = await staff_peer(live_server, "agent1")
-    ok(await peer.call("agent.status", {"status": "available"}))
-    started = time.monotonic()
-    event = await peer.wait_for("access.revoked", within=2 + WITHIN_S)
-    assert event == {"reason": "session_expired"}
-    assert time.monotonic() - started >= 1.0  # not at once: when it expired
-    while peer.sio.connected:
-        assert time.monotonic() - started < 2 + WITHIN_S
-        await asyncio.sleep(0.02)
+async def test_a_session_that_expires_while_connected_is_closed(tmp_path: Path) -> None:
+    async with serve(make_settings(tmp_path, session_ttl_s=2)) as server:
+        peer, _ = await staff_peer(server, "agent1")
+        ok(await peer.call("agent.status", {"status": "available"}))
+        started = time.monotonic()
+        event = await peer.wait_for("access.revoked", within=2 + WITHIN_S)
+        assert event == {"reason": "session_expired"}
+        assert time.monotonic() - started >= 1.0  # not at once: when it expired
+        while peer.sio.connected:
+            assert time.monotonic() - started < 2 + WITHIN_S
+            await asyncio.sleep(0.02)
 
 
 async def test_token_rotation_closes_the_old_tokens_socket(live_server: LiveServer) -> None:
