@@ -232,6 +232,12 @@ class Consultation(BaseModel):
     route: str
     language: str = "ja"
     urgent: bool = False
+    urgent_demoted: bool = Field(
+        default=False,
+        description="urgent, but another urgent case from the same anonymous source was first: not put ahead",
+    )
+    source: str | None = Field(default=None, description="an anonymous resident's client address (web chat)")
+    source_count: int = Field(default=1, description="open cases from the same source when this one started")
     priority: int = 0
     state: State
     created_at: float
@@ -295,9 +301,16 @@ class Consultation(BaseModel):
     def is_open(self) -> bool:
         return self.state not in TERMINAL_STATES
 
-    def queue_key(self) -> tuple[bool, int, float, str]:
-        """Urgent first, then higher priority, then first come first served."""
-        return (not self.urgent, -self.priority, self.enqueued_at, self.id)
+    @property
+    def prioritised(self) -> bool:
+        """Urgent and put ahead: the first urgent case from its source (a booth is always its own source)."""
+        return self.urgent and not self.urgent_demoted
+
+    def queue_key(self) -> tuple[bool, bool, int, float, str]:
+        """Urgent first (see :attr:`prioritised`), then booths before web chats of the same urgency (a booth
+        resident is standing at the counter and is never starved by chat volume), then higher priority, then first
+        come first served."""
+        return (not self.prioritised, self.channel != Channel.BOOTH, -self.priority, self.enqueued_at, self.id)
 
     def fire(self, trigger: Trigger) -> State:
         """Move to the state the table gives for ``trigger`` and return the previous state."""
