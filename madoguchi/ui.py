@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import ipaddress
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -195,3 +196,22 @@ def secure_page_headers(response: web.StreamResponse) -> None:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Permissions-Policy"] = "camera=(self), microphone=(self), geolocation=()"
+
+
+def client_address(request: web.Request) -> str:
+    """The client's address for throttling and the anonymous resident limits. Behind a reverse proxy listed in
+    ``MADOGUCHI_TRUSTED_PROXIES``, the nearest address in ``X-Forwarded-For`` that is not itself such a proxy;
+    otherwise the peer address (a header from anyone else is ignored: it would let a guesser pick a fresh address
+    for every try)."""
+    peer = request.remote or "unknown"
+    trusted = request.app[keys.SETTINGS].trusted_proxies
+    if not trusted or peer not in trusted:
+        return peer
+    hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",")]
+    for hop in reversed(hops):
+        if hop and hop not in trusted:
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return peer  # a malformed header: throttle the proxy's own address rather than trust it
+    return peer

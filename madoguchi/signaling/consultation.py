@@ -307,10 +307,18 @@ class Consultation(BaseModel):
         return self.urgent and not self.urgent_demoted
 
     def queue_key(self) -> tuple[bool, bool, int, float, str]:
-        """Urgent first (see :attr:`prioritised`), then booths before web chats of the same urgency (a booth
-        resident is standing at the counter and is never starved by chat volume), then higher priority, then first
-        come first served."""
-        return (not self.prioritised, self.channel != Channel.BOOTH, -self.priority, self.enqueued_at, self.id)
+        """The queue's order, in three bands, each by priority and then first come first served:
+
+        1. urgent cases at a booth;
+        2. booth residents, and urgent web chats (:attr:`prioritised`: only the first from its client address),
+           together in order of arrival: an urgent chat goes ahead of every later booth resident but does not
+           push back one who was already waiting;
+        3. the other web chats (a second urgent chat from the same address waits here).
+
+        A booth resident is never starved by web chat volume: at most the prioritised chats that arrived before
+        them (one per address) go first."""
+        booth = self.channel == Channel.BOOTH
+        return (not (booth and self.urgent), not (booth or self.prioritised), -self.priority, self.enqueued_at, self.id)
 
     def fire(self, trigger: Trigger) -> State:
         """Move to the state the table gives for ``trigger`` and return the previous state."""

@@ -79,6 +79,8 @@ class CaseView(View):
     place: str | None
     language: str
     urgent: bool
+    prioritised: bool
+    source_count: int
     waited_s: float
 
 

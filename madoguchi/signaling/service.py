@@ -81,6 +81,10 @@ def counter_config(settings: Settings) -> CounterConfig:
         decline_cooldown_s=settings.decline_cooldown_s,
         default_handle_time_s=settings.default_handle_time_s,
         process_timeout_s=3 * settings.heartbeat_interval_s,
+        max_open_per_source=settings.resident_open_per_address,
+        max_opens_per_source=settings.resident_starts_per_address,
+        source_window_s=settings.resident_address_window_s,
+        max_open_chats_per_municipality=settings.resident_open_per_municipality,
         wrap_up_timeout_s=settings.wrap_up_timeout_s,
     )
 
@@ -209,8 +213,11 @@ class CounterService:
         place = await self._place(cid)
         return {"consultation_id": cid, "position": place.position, "wait_estimate_s": place.wait_estimate_s}
 
-    async def open_chat(self, participant: str, *, municipality_id: str, language: str) -> str:
-        """A resident at home starts talking to the bot: a consultation in triage, not yet queued."""
+    async def open_chat(
+        self, participant: str, *, municipality_id: str, language: str, source: str | None = None
+    ) -> str:
+        """A resident at home starts talking to the bot: a consultation in triage, not yet queued. ``source`` (the
+        client address) is what the anonymous limits count by."""
         cid = new_consultation_id()
         op = partial(
             Counter.open,
@@ -222,6 +229,7 @@ class CounterService:
             language=language,
             now=self._clock(),
             to_person=False,
+            source=source,
         )
         await self.run(op)
         return cid
