@@ -99,6 +99,14 @@ function renderQueue() {
       head.append(urgent);
     }
     head.append(routeName(item.route));
+    if (item.source_count > 1) {
+      // several web chats from one connection: possibly a flood (only the first urgent one is put ahead)
+      const source = document.createElement("span");
+      source.className = "q-source";
+      source.dataset.testid = "queue-source-count";
+      source.textContent = t("console.queue.source_count", { count: item.source_count });
+      head.append(source);
+    }
     const place = document.createElement("div");
     place.className = "q-place";
     place.textContent = placeText(item);
