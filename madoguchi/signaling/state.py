@@ -130,7 +130,9 @@ class CounterState(BaseModel):
     )
     processes: dict[str, float] = Field(default_factory=dict, description="server process -> last heartbeat")
     source_opens: dict[str, list[float]] = Field(
-        default_factory=dict, description="anonymous source -> when it started web chats, within the window"
+        default_factory=dict,
+        description="anonymous source -> when it started web chats, within the window; entries are replaced, never "
+        "changed in place",
     )
     outbox: list[PendingRecord] = Field(
         default_factory=list,
