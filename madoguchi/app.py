@@ -50,6 +50,7 @@ from madoguchi.signaling.outbox import OutboxWriter
 from madoguchi.signaling.ports import BoothDirectory, Records
 from madoguchi.signaling.recovery import Recovery
 from madoguchi.signaling.redis_store import LiveStoreUnavailable
+from madoguchi.signaling.revocation_watch import RevocationWatch
 from madoguchi.signaling.service import Clock, CounterService, counter_config
 from madoguchi.signaling.socket_server import EdgeSocketServer
 from madoguchi.signaling.sockets import AgentNamespace, BoothNamespace, SocketNotifier
@@ -64,6 +65,7 @@ from madoguchi.storage.accounts import Accounts
 from madoguchi.storage.audit import AuditLog
 from madoguchi.storage.bookings import Bookings
 from madoguchi.storage.booths import Booths
+from madoguchi.storage.credentials import Credentials
 from madoguchi.storage.db import open_database
 from madoguchi.storage.municipalities import Municipalities
 from madoguchi.storage.private_files import private_dir
@@ -261,17 +263,16 @@ def _counter(
         app[keys.COUNTER] = service
         triages: dict[str, Triage] = app[keys.TRIAGES]
         chat = ResidentChat(counter=service, records=app[keys.RECORDS], triages=triages)
-        sio.register_namespace(
-            BoothNamespace(
-                booths=app[keys.BOOTHS],
-                triage=chat,
-                service=service,
-                settings=settings,
-                clock=clock,
-                observer=metrics,
-                checkin=BoothCheckIn(app[booking_api.DESK]),
-            )
+        booth_namespace = BoothNamespace(
+            booths=app[keys.BOOTHS],
+            triage=chat,
+            service=service,
+            settings=settings,
+            clock=clock,
+            observer=metrics,
+            checkin=BoothCheckIn(app[booking_api.DESK]),
         )
+        sio.register_namespace(booth_namespace)
         sio.register_namespace(
             ResidentNamespace(
                 chat=chat,
@@ -282,16 +283,15 @@ def _counter(
                 observer=metrics,
             )
         )
-        sio.register_namespace(
-            AgentNamespace(
-                accounts=app[keys.ACCOUNTS],
-                service=service,
-                settings=settings,
-                clock=clock,
-                observer=metrics,
-                access_log=AuditLog(app[keys.DATABASE]),
-            )
+        agent_namespace = AgentNamespace(
+            accounts=app[keys.ACCOUNTS],
+            service=service,
+            settings=settings,
+            clock=clock,
+            observer=metrics,
+            access_log=AuditLog(app[keys.DATABASE]),
         )
+        sio.register_namespace(agent_namespace)
         feed = SupervisorFeed(
             store=store,
             notifier=SocketNotifier(sio),
@@ -319,6 +319,9 @@ def _counter(
                 observer=metrics,
             )
         )
+        watch = RevocationWatch(
+            namespaces=(booth_namespace, agent_namespace), credentials=Credentials(app[keys.DATABASE]), clock=clock
+        )
         await start_socket_manager(sio)
         try:
             interrupted = await parts.recovery.recover()
@@ -329,14 +332,18 @@ def _counter(
             log.warning("marked %d unfinished consultations as interrupted after a restart", interrupted)
         timers = asyncio.create_task(parts.timers.run_forever(), name="counter-timers")
         feeding = asyncio.create_task(feed.run_forever(), name="supervisor-feed")
+        revocations = asyncio.create_task(watch.run_forever(), name="revocation-watch")
         yield
         feeding.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await feeding
         timers.cancel()
+        revocations.cancel()
         try:
             with contextlib.suppress(asyncio.CancelledError):
                 await timers
+            with contextlib.suppress(asyncio.CancelledError):
+                await revocations
             try:
                 await parts.recovery.leave()
             except Exception as exc:  # other processes reap us by heartbeat anyway

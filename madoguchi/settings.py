@@ -80,6 +80,16 @@ class Settings(BaseSettings):
         default_factory=list,
         description="JSON list of reverse-proxy addresses whose X-Forwarded-For names the client (login throttle)",
     )
+    resident_open_per_address: int = Field(
+        default=3, ge=1, description="open web chats (/resident) from one client address at a time"
+    )
+    resident_starts_per_address: int = Field(
+        default=10, ge=1, description="web chats one client address may start per resident_address_window_s"
+    )
+    resident_address_window_s: float = Field(default=600.0, gt=0)
+    resident_open_per_municipality: int = Field(
+        default=200, ge=1, description="open web chats in one municipality at a time"
+    )
     metrics_port: int | None = Field(
         default=None,
         ge=0,

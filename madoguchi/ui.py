@@ -203,9 +203,10 @@ def secure_page_headers(response: web.StreamResponse) -> None:
 
 
 def client_address(request: web.Request) -> str:
-    """The client's address for throttling. Behind a reverse proxy listed in ``MADOGUCHI_TRUSTED_PROXIES``, the
-    nearest address in ``X-Forwarded-For`` that is not itself such a proxy; otherwise the peer address (a header
-    from anyone else is ignored: it would let a guesser pick a fresh address for every try)."""
+    """The client's address for throttling and the anonymous resident limits. Behind a reverse proxy listed in
+    ``MADOGUCHI_TRUSTED_PROXIES``, the nearest address in ``X-Forwarded-For`` that is not itself such a proxy;
+    otherwise the peer address (a header from anyone else is ignored: it would let a guesser pick a fresh address
+    for every try)."""
     peer = request.remote or "unknown"
     trusted = request.app[keys.SETTINGS].trusted_proxies
     if not trusted or peer not in trusted:

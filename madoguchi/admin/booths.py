@@ -129,7 +129,9 @@ def register(subparsers: Any) -> None:
     move.add_argument("booth_id")
     move.add_argument("place", help="place id, or 'none'")
     move.set_defaults(handler=booth_move)
-    rotate = booths.add_parser("rotate-token", help="give a booth a new token and kiosk URL (shown once)")
+    rotate = booths.add_parser(
+        "rotate-token", aliases=["rotate"], help="give a booth a new token and kiosk URL (shown once)"
+    )
     rotate.add_argument("booth_id")
     rotate.add_argument("--json", action="store_true", help='print one JSON line {"booth_id", "token", "url"}')
     rotate.set_defaults(handler=booth_rotate)

@@ -84,13 +84,22 @@ class ResidentChat:
         return result.urgent, _triage_record(result), summary.model_dump(mode="json")
 
     async def say(
-        self, participant: str, *, municipality_id: str, text: str, client_id: str, language: str
+        self,
+        participant: str,
+        *,
+        municipality_id: str,
+        text: str,
+        client_id: str,
+        language: str,
+        source: str | None = None,
     ) -> dict[str, Any]:
         triage = self.triage_for(municipality_id)
         masked = mask_pii(text)
         current = await self._counter.open_consultation(participant)
         if current is None:
-            cid = await self._counter.open_chat(participant, municipality_id=municipality_id, language=language)
+            cid = await self._counter.open_chat(
+                participant, municipality_id=municipality_id, language=language, source=source
+            )
             state = State.TRIAGE
         else:
             cid, state = current.id, current.state

@@ -13,6 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from aiohttp import web
+
+from madoguchi import ui
 from madoguchi.domain.participant import Participant
 from madoguchi.resident_chat.conversation import ResidentChat
 from madoguchi.settings import Settings
@@ -29,6 +32,8 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_\-]{32,128}$")
 class Resident:
     municipality_id: str
     resume_token: str
+    source: str = "unknown"
+    """The client address the anonymous limits count by (``ui.client_address``: trusted proxies honoured)."""
 
 
 def resident_participant(resume_token: str) -> Participant:
@@ -66,7 +71,9 @@ class ResidentNamespace(RoleNamespace[Resident]):
         token = data.get("resume")
         if not isinstance(token, str) or not _TOKEN.fullmatch(token):
             token = secrets.token_urlsafe(32)
-        return resident_participant(token), Resident(municipality, token)
+        request = environ.get("aiohttp.request")
+        source = ui.client_address(request) if isinstance(request, web.Request) else "unknown"
+        return resident_participant(token), Resident(municipality, token, source)
 
     async def connected(self, sid: str, conn: Connection[Resident]) -> None:
         view = await self.service.resident_connected(conn.participant, self.service.connection_id(sid))
@@ -84,6 +91,7 @@ class ResidentNamespace(RoleNamespace[Resident]):
             text=m.text,
             client_id=m.client_id,
             language=m.language,
+            source=conn.identity.source,
         )
         return {**ack, "masked": bool(ack.get("masked")) or m.masked_count > 0}  # the edge masked already
 

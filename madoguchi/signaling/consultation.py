@@ -232,6 +232,12 @@ class Consultation(BaseModel):
     route: str
     language: str = "ja"
     urgent: bool = False
+    urgent_demoted: bool = Field(
+        default=False,
+        description="urgent, but another urgent case from the same anonymous source was first: not put ahead",
+    )
+    source: str | None = Field(default=None, description="an anonymous resident's client address (web chat)")
+    source_count: int = Field(default=1, description="open cases from the same source when this one started")
     priority: int = 0
     booking: str | None = Field(default=None, description="the booking code a checked-in resident came with")
     state: State
@@ -296,9 +302,24 @@ class Consultation(BaseModel):
     def is_open(self) -> bool:
         return self.state not in TERMINAL_STATES
 
-    def queue_key(self) -> tuple[bool, int, float, str]:
-        """Urgent first, then higher priority, then first come first served."""
-        return (not self.urgent, -self.priority, self.enqueued_at, self.id)
+    @property
+    def prioritised(self) -> bool:
+        """Urgent and put ahead: the first urgent case from its source (a booth is always its own source)."""
+        return self.urgent and not self.urgent_demoted
+
+    def queue_key(self) -> tuple[bool, bool, int, float, str]:
+        """The queue's order, in three bands, each by priority and then first come first served:
+
+        1. urgent cases at a booth;
+        2. booth residents, and urgent web chats (:attr:`prioritised`: only the first from its client address),
+           together in order of arrival: an urgent chat goes ahead of every later booth resident but does not
+           push back one who was already waiting;
+        3. the other web chats (a second urgent chat from the same address waits here).
+
+        A booth resident is never starved by web chat volume: at most the prioritised chats that arrived before
+        them (one per address) go first."""
+        booth = self.channel == Channel.BOOTH
+        return (not (booth and self.urgent), not (booth or self.prioritised), -self.priority, self.enqueued_at, self.id)
 
     def fire(self, trigger: Trigger) -> State:
         """Move to the state the table gives for ``trigger`` and return the previous state."""

@@ -102,12 +102,17 @@ class Counter(Presence):
         to_person: bool = True,
         priority: int = 0,
         booking: str | None = None,
+        source: str | None = None,
     ) -> Consultation:
-        """Start a case: straight to the queue (``to_person``) or to the bot first (chat triage)."""
+        """Start a case: straight to the queue (``to_person``) or to the bot first (chat triage). ``source`` is an
+        anonymous resident's client address: its limits are checked (:meth:`_admit_source`)."""
         if consultation_id in self.state.consultations:
             raise CounterError("invalid_state", "consultation already exists")
         if len(self.open_for_resident(resident)) >= self.config.max_open_per_resident:
             raise CounterError("limit_reached", "this resident already has an open consultation")
+        source_count = 1
+        if source is not None:
+            source_count = self._admit_source(source, municipality_id, now)
         trigger = Trigger.REQUEST if to_person else Trigger.OPEN_CHAT
         c = Consultation(
             id=consultation_id,
@@ -120,10 +125,13 @@ class Counter(Presence):
             urgent=urgent,
             priority=priority,
             booking=booking,
+            source=source,
+            source_count=source_count,
             state=State.WAITING if to_person else State.TRIAGE,
             created_at=now,
             enqueued_at=now,
         )
+        c.urgent_demoted = self._urgent_taken(c)
         self.state.consultations[c.id] = c
         self._transitioned(Transitioned(c.model_copy(deep=True), None, trigger, now))
         self._dispatch(now)
@@ -134,6 +142,7 @@ class Counter(Presence):
         c = self._owned_by_resident(consultation_id, resident)
         c.route = route
         c.urgent = c.urgent or urgent
+        c.urgent_demoted = self._urgent_taken(c)
         c.enqueued_at = now
         self._fire(c, Trigger.HANDOFF, now, route=route, urgent=c.urgent)
         self._dispatch(now)
@@ -144,6 +153,53 @@ class Counter(Presence):
         c.end_reason = "cancelled"
         self._fire(c, Trigger.CANCEL, now, reason="cancelled")
         self.effects.append(ResidentReleased(c.id, c.resident, "cancelled"))
+        self._dispatch(now)
+
+    def _admit_source(self, source: str, municipality_id: str, now: float) -> int:
+        """Refuse a web chat past the anonymous limits (per address: open now and started in the window; per
+        town: open now); else count it. Returns how many cases from ``source`` are open with this one."""
+        cfg = self.config
+        recent = [t for t in self.state.source_opens.get(source, []) if t > now - cfg.source_window_s]
+        open_here = [c for c in self.state.consultations.values() if c.is_open and c.source == source]
+        if len(open_here) >= cfg.max_open_per_source:
+            raise CounterError("source_limit", "too many conversations are open from this connection; please wait")
+        if len(recent) >= cfg.max_opens_per_source:
+            raise CounterError("source_limit", "too many conversations were started from this connection; try later")
+        town = [
+            c
+            for c in self.state.consultations.values()
+            if c.is_open and c.source is not None and c.municipality_id == municipality_id
+        ]
+        if len(town) >= cfg.max_open_chats_per_municipality:
+            raise CounterError("busy", "the counter is very busy; please try again a little later")
+        self.state.source_opens = {
+            s: [t for t in times if t > now - cfg.source_window_s]
+            for s, times in self.state.source_opens.items()
+            if any(t > now - cfg.source_window_s for t in times)
+        }
+        self.state.source_opens[source] = [*recent, now]
+        return len(open_here) + 1
+
+    def _urgent_taken(self, c: Consultation) -> bool:
+        """Whether ``c`` is urgent while an earlier urgent case from its source is already put ahead."""
+        if not c.urgent or c.source is None:
+            return False
+        return any(
+            o.id != c.id and o.is_open and o.source == c.source and o.prioritised
+            for o in self.state.consultations.values()
+        )
+
+    def revoke_resident(self, resident: str, *, now: float) -> None:
+        """The resident's device lost its access (a booth revoked or given a new token): its call ends at once and
+        a waiting case is withdrawn, both with ``end_reason`` ``revoked`` (no grace period: it cannot come back)."""
+        for c in self.open_for_resident(resident):
+            if c.state == State.ACTIVE:
+                self._end_call(c, Trigger.END, now, reason="revoked")
+                continue
+            self._withdraw_offer(c, "revoked")
+            c.end_reason = "revoked"
+            self._fire(c, Trigger.CANCEL, now, reason="revoked")
+            self.effects.append(ResidentReleased(c.id, c.resident, "revoked"))
         self._dispatch(now)
 
     # --- agents ----------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ real one on SQLite. Nothing in ``signaling`` but the composition root names a st
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -53,3 +53,14 @@ class BoothDirectory(Protocol):
     """Booths by id, for names in views. Real: :class:`~madoguchi.storage.booths.Booths`."""
 
     async def get(self, booth_id: str) -> BoothRecord | None: ...
+
+
+class CredentialLookup(Protocol):
+    """What the database says now about credentials open sockets hold. Real:
+    :class:`~madoguchi.storage.credentials.Credentials`."""
+
+    async def session_expiry(self, token_hashes: Collection[str]) -> dict[str, datetime]: ...
+
+    async def disabled_staff(self, staff_ids: Collection[str]) -> set[str]: ...
+
+    async def booth_tokens(self, booth_ids: Collection[str]) -> dict[str, str | None]: ...

@@ -79,6 +79,8 @@ class CaseView(View):
     place: str | None
     language: str
     urgent: bool
+    prioritised: bool
+    source_count: int
     waited_s: float
     booking: str | None = None
 
@@ -283,6 +285,14 @@ class SupervisorSnapshot(ServerEvent):
     alerts: list[SupervisorAlert]
 
 
+class AccessRevoked(ServerEvent):
+    """Sent just before the server closes a socket whose credential was taken away (see
+    :mod:`madoguchi.signaling.revocation`); ``reason`` is a :class:`~madoguchi.signaling.revocation.Reason`."""
+
+    NAME = "access.revoked"
+    reason: str
+
+
 SERVER_EVENTS: tuple[type[ServerEvent], ...] = (
     BoothState,
     ResidentState,
@@ -300,5 +310,6 @@ SERVER_EVENTS: tuple[type[ServerEvent], ...] = (
     ParticipantJoined,
     ParticipantLeft,
     SupervisorSnapshot,
+    AccessRevoked,
 )
 """Every server → client event; the protocol test walks this list."""

@@ -91,6 +91,10 @@ def counter_config(
         decline_cooldown_s=settings.decline_cooldown_s,
         default_handle_time_s=settings.default_handle_time_s,
         process_timeout_s=3 * settings.heartbeat_interval_s,
+        max_open_per_source=settings.resident_open_per_address,
+        max_opens_per_source=settings.resident_starts_per_address,
+        source_window_s=settings.resident_address_window_s,
+        max_open_chats_per_municipality=settings.resident_open_per_municipality,
         wrap_up_timeout_s=settings.wrap_up_timeout_s,
         overflow={**default, **{town: dict(rules) for town, rules in (town_overflow or {}).items()}},
     )
@@ -239,8 +243,11 @@ class CounterService:
         place = await self._place(cid)
         return {"consultation_id": cid, "position": place.position, "wait_estimate_s": place.wait_estimate_s}
 
-    async def open_chat(self, participant: str, *, municipality_id: str, language: str) -> str:
-        """A resident at home starts talking to the bot: a consultation in triage, not yet queued."""
+    async def open_chat(
+        self, participant: str, *, municipality_id: str, language: str, source: str | None = None
+    ) -> str:
+        """A resident at home starts talking to the bot: a consultation in triage, not yet queued. ``source`` (the
+        client address) is what the anonymous limits count by."""
         cid = new_consultation_id()
         op = partial(
             Counter.open,
@@ -252,6 +259,7 @@ class CounterService:
             language=language,
             now=self._clock(),
             to_person=False,
+            source=source,
         )
         await self.run(op)
         return cid
@@ -345,6 +353,10 @@ class CounterService:
         await self.run(op)
 
     # --- both sides --------------------------------------------------------------------------------------------
+
+    async def revoke_resident(self, participant: str) -> None:
+        """A booth's access was taken away: end its call and withdraw its waiting case (``end_reason`` revoked)."""
+        await self.run(partial(Counter.revoke_resident, resident=participant, now=self._clock()))
 
     async def end(self, participant: str, consultation_id: str) -> None:
         await self.run(

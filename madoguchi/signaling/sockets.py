@@ -27,8 +27,10 @@ from madoguchi.signaling.consultation import Role
 from madoguchi.signaling.counter import CounterError
 from madoguchi.signaling.dispatch import Audience, Delivery, RouteAgents, Supervisors
 from madoguchi.signaling.ratelimit import TokenBucket
+from madoguchi.signaling.revocation import ENDS_RESIDENT_CASES, Credential, CredentialKind, Reason
+from madoguchi.signaling.server_events import AccessRevoked
 from madoguchi.signaling.service import Clock, CounterService, StaffIdentity
-from madoguchi.storage.accounts import Accounts
+from madoguchi.storage.accounts import Accounts, hash_token
 from madoguchi.storage.booths import BoothRecord, Booths
 
 log = logging.getLogger(__name__)
@@ -106,6 +108,8 @@ class Connection(Generic[I]):
     participant: str
     identity: I
     bucket: TokenBucket
+    credential: Credential | None = None
+    """What it was let in with, re-checked while it is open (:mod:`madoguchi.signaling.revocation`)."""
 
 
 @dataclass(frozen=True)
@@ -146,6 +150,24 @@ class RoleNamespace(socketio.AsyncNamespace, Generic[I]):  # type: ignore[misc]
     async def authenticate(self, environ: Mapping[str, Any], auth: object) -> tuple[str, I]:
         raise NotImplementedError
 
+    def credential(self, environ: Mapping[str, Any], auth: object, identity: I) -> Credential | None:
+        """Hook: the credential an authenticated connection holds (None: anonymous, nothing to re-check)."""
+        return None
+
+    async def revoke(self, sid: str, reason: Reason) -> None:
+        """The connection's credential was taken away: say why (``access.revoked``), end what it must, close it."""
+        conn = self.connections.get(sid)
+        if conn is None:
+            return
+        event = AccessRevoked(reason=reason.value)
+        await self.emit(event.NAME, event.payload(), to=sid)
+        if reason in ENDS_RESIDENT_CASES:
+            try:
+                await self.service.revoke_resident(conn.participant)
+            except CounterError as exc:
+                log.warning("could not end the cases of revoked %s: %s", conn.participant, exc.message)
+        await self.disconnect(sid)
+
     def charge(self, sid: str) -> bool:
         """Take one event from ``sid``'s rate limit for a packet that could not be decoded (see
         :mod:`madoguchi.signaling.socket_server`); False when nothing was left or ``sid`` is unknown."""
@@ -175,7 +197,8 @@ class RoleNamespace(socketio.AsyncNamespace, Generic[I]):  # type: ignore[misc]
             bucket = TokenBucket(
                 rate=self.settings.events_per_second, burst=self.settings.event_burst, now=self.clock()
             )
-            conn: Connection[I] = Connection(participant, identity, bucket)
+            credential = self.credential(environ, auth, identity)
+            conn: Connection[I] = Connection(participant, identity, bucket, credential)
             self.connections[sid] = conn
             await self.enter_room(sid, participant)
             await self.connected(sid, conn)
@@ -296,6 +319,10 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
             raise CounterError("unauthorized", "unknown or revoked booth token")
         return Participant.booth(booth.id), booth
 
+    def credential(self, environ: Mapping[str, Any], auth: object, identity: BoothRecord) -> Credential | None:
+        token = auth.get("token") if isinstance(auth, dict) else None
+        return Credential(CredentialKind.BOOTH, identity.id, hash_token(str(token)))
+
     async def connected(self, sid: str, conn: Connection[BoothRecord]) -> None:
         state = await self.service.booth_connected(conn.identity, self.service.connection_id(sid))
         await self.emit(state.NAME, state.payload(), to=sid)
@@ -377,6 +404,9 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         identity = await staff_identity(self.accounts, environ, self.clock())
         return identity.participant, identity
 
+    def credential(self, environ: Mapping[str, Any], auth: object, identity: StaffIdentity) -> Credential | None:
+        return Credential(CredentialKind.SESSION, identity.id, hash_token(_session_cookie(environ)))
+
     async def connected(self, sid: str, conn: Connection[StaffIdentity]) -> None:
         staff = conn.identity
         rooms = [route_room(m, route) for m in staff.municipality_ids for route in staff.routes]
@@ -424,14 +454,19 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         return {"status": m.status}
 
 
-async def staff_identity(accounts: Accounts, environ: Mapping[str, Any], now: float) -> StaffIdentity:
-    """The member of staff whose session cookie came with the handshake."""
-    cookie = SimpleCookie()
+def _session_cookie(environ: Mapping[str, Any]) -> str:
+    cookie: SimpleCookie = SimpleCookie()
     cookie.load(str(environ.get("HTTP_COOKIE", "")))
     morsel = cookie.get(SESSION_COOKIE)
-    if morsel is None or not morsel.value:
+    return "" if morsel is None else morsel.value
+
+
+async def staff_identity(accounts: Accounts, environ: Mapping[str, Any], now: float) -> StaffIdentity:
+    """The member of staff whose session cookie came with the handshake."""
+    token = _session_cookie(environ)
+    if not token:
         raise CounterError("unauthorized", "please log in first")
-    found = await accounts.session(morsel.value, datetime.fromtimestamp(now, tz=UTC))
+    found = await accounts.session(token, datetime.fromtimestamp(now, tz=UTC))
     if found is None:
         raise CounterError("unauthorized", "your session has expired; please log in again")
     staff, _csrf = found

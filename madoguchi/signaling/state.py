@@ -81,6 +81,12 @@ class CounterConfig(BaseModel):
     default_handle_time_s: float = 360.0
     handle_time_weight: float = Field(default=0.2, gt=0, le=1)
     max_open_per_resident: int = 1
+    max_open_per_source: int = Field(default=3, ge=1, description="open web chats from one client address")
+    max_opens_per_source: int = Field(
+        default=10, ge=1, description="web chats one client address may start per source_window_s"
+    )
+    source_window_s: float = Field(default=600.0, gt=0)
+    max_open_chats_per_municipality: int = Field(default=200, ge=1, description="open web chats in one town")
     process_timeout_s: float = Field(default=15.0, gt=0, description="a process silent this long is dead")
     wrap_up_timeout_s: float = Field(
         default=1800.0, gt=0, description="an offline agent's pending wrap-up is closed this long after their link went"
@@ -148,6 +154,11 @@ class CounterState(BaseModel):
         "never changed in place, so a store can copy this map shallowly",
     )
     processes: dict[str, float] = Field(default_factory=dict, description="server process -> last heartbeat")
+    source_opens: dict[str, list[float]] = Field(
+        default_factory=dict,
+        description="anonymous source -> when it started web chats, within the window; entries are replaced, never "
+        "changed in place",
+    )
     outbox: list[PendingRecord] = Field(
         default_factory=list,
         description="state changes not yet confirmed written to the database, oldest first; entries are replaced, "

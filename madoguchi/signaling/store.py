@@ -48,6 +48,7 @@ def working_copy(state: CounterState) -> CounterState:
             "connections": dict(state.connections),
             "processes": dict(state.processes),
             "outbox": list(state.outbox),
+            "source_opens": dict(state.source_opens),
         }
     )
 

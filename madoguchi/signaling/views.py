@@ -57,6 +57,8 @@ def case_fields(c: Consultation, facts: Facts) -> dict[str, object]:
         "place": booth.place if booth else None,
         "language": c.language,
         "urgent": c.urgent,
+        "prioritised": c.prioritised,
+        "source_count": c.source_count,
         "waited_s": round(facts.now - c.enqueued_at, 1),
         "booking": c.booking,
     }

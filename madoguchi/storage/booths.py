@@ -162,7 +162,8 @@ class Booths:
 
     async def rotate_token(self, booth_id: str) -> tuple[BoothRecord, str]:
         """A new device token (shown this once); the old one is refused from now on. A revoked booth stays
-        revoked: rotating is for a booth whose kiosk URL may have been seen by someone else."""
+        revoked: rotating is for a booth whose kiosk URL may have been seen by someone else. The old
+        token's open sockets are closed by the revocation watch (``signaling/revocation_watch.py``)."""
         token = secrets.token_urlsafe(32)
         async with self._db.transaction() as session:
             booth = await session.get(Booth, booth_id)

@@ -435,9 +435,18 @@ socket.on("connect", () => {
   setConnection("ready");
   if (state.screen === "call") callScreen.linkUp();
 });
+let revoked = false;
 socket.on("disconnect", (reason) => {
+  if (revoked) return;
   setConnection("offline");
   if (reason === "io server disconnect") setTimeout(() => socket.connect(), 2000); // e.g. server restart
+});
+// This device's access was taken away (revoked, or given a new token); the server closes the socket next.
+socket.on(RECEIVE.ACCESS_REVOKED, () => {
+  revoked = true;
+  setConnection("unauthorized");
+  callScreen.stop();
+  showFatal("booth.error.revoked");
 });
 socket.on("connect_error", (err) => {
   if (socket.active) {

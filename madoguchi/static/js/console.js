@@ -30,6 +30,7 @@ const state = {
   queueReceivedAt: 0,
   offerTimer: null,
   stateSocketId: null, // the socket connection whose first agent.state was applied
+  revoked: false, // access.revoked came: the login is over, do not reconnect
 };
 const banner = new Banner($("banner"));
 
@@ -99,6 +100,14 @@ function renderQueue() {
       head.append(urgent);
     }
     head.append(routeName(item.route));
+    if (item.source_count > 1) {
+      // several web chats from one connection: possibly a flood (only the first urgent one is put ahead)
+      const source = document.createElement("span");
+      source.className = "q-source";
+      source.dataset.testid = "queue-source-count";
+      source.textContent = t("console.queue.source_count", { count: item.source_count });
+      head.append(source);
+    }
     const place = document.createElement("div");
     place.className = "q-place";
     place.textContent = placeText(item);
@@ -413,10 +422,20 @@ socket.on("connect", () => {
   setStatus(state.status === "offline" ? "away" : state.status);
 });
 socket.on("disconnect", () => {
+  if (state.revoked) return; // access.revoked said why
   state.connected = false;
   setStatus("offline");
   banner.show(t("console.conn.offline"), { sticky: true });
   if (state.view === "call") callScreen.linkDown();
+});
+// The server closes this socket right after: the login was ended (logout, password, disabled, expired).
+socket.on(RECEIVE.ACCESS_REVOKED, (message) => {
+  state.revoked = true;
+  state.connected = false;
+  setStatus("offline");
+  const key = message.reason === "account_disabled" ? "console.conn.disabled" : "console.conn.revoked";
+  banner.show(t(key), { sticky: true });
+  setTimeout(() => window.location.assign("/login"), 5000);
 });
 socket.on("connect_error", () => {
   if (socket.active) return; // network trouble; the client retries by itself
@@ -451,6 +470,7 @@ socket.on(RECEIVE.PEER_LINK, (message) => {
 });
 socket.on(RECEIVE.CALL_END, (message) => {
   if (message.consultation_id !== state.consultation?.id) return;
+  if (message.reason === "revoked") banner.show(t("console.call.revoked"), { sticky: true });
   if (state.view === "call") showWrapUp();
   else callScreen.stop();
 });

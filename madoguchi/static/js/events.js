@@ -28,6 +28,7 @@ export const SEND = Object.freeze({
 
 /** Server → client. */
 export const RECEIVE = Object.freeze({
+  ACCESS_REVOKED: "access.revoked",
   AGENT_STATE: "agent.state",
   BOOTH_STATE: "booth.state",
   CALL_END: "call.end",

@@ -31,6 +31,8 @@ export async function request(socket, event, payload, timeoutMs = ACK_TIMEOUT_MS
 }
 
 const KNOWN_CODES = new Set([
+  "busy",
+  "source_limit",
   "invalid_payload",
   "not_found",
   "forbidden",
