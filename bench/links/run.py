@@ -24,8 +24,13 @@ Scenarios (all on this machine; the booth's "link" is made as stated):
 * ``udp-blocked``: the booth's Chromium in a network namespace with UDP dropped by nftables; TURN URLs list UDP
   and TCP as for every booth, nothing changed;
 * ``cap-512``, ``cap-128``, ``cap-48``: the booth's namespace link capped by ``tc tbf`` each way (kbit/s);
+* ``cap-lifted``: the booth's link capped at 48 kbit/s mid-call until both screens show voice (or chat), then
+  the cap lifted; seconds until both screens show a step up, and video;
 * ``blackout``: the booth's namespace link down for 10 s mid-call; time from link up until video decodes again on
   both sides.
+
+Every call runs the step-down ladder (static/js/ladder.js); over each window the bench reads what both screens
+show in ``media-mode`` every 0.25 s and reports the steps in order with the seconds spent in each.
 """
 
 from __future__ import annotations
@@ -57,6 +62,8 @@ from tests.links.calls import (  # noqa: E402
     launch,
     measure,
     place_call,
+    time_in_modes,
+    wait_mode,
     watch_video,
 )
 from tests.links.coturn import run_coturn  # noqa: E402
@@ -64,7 +71,7 @@ from tests.links.impair import Impairment, ImpairmentProxy  # noqa: E402
 from tests.links.netns import BoothNetwork, booth_network, unavailable_reason  # noqa: E402
 from tests.support import make_settings, serve  # noqa: E402
 
-SCENARIOS = ("clean", "lossy", "udp-blocked", "cap-512", "cap-128", "cap-48", "blackout")
+SCENARIOS = ("clean", "lossy", "udp-blocked", "cap-512", "cap-128", "cap-48", "cap-lifted", "blackout")
 BLACKOUT_S = 10.0
 AFTER_BLACKOUT_WATCH_S = 30.0
 # Production's grace period (the tests' is 3 s): a starved or cut link can cost the signaling socket too.
@@ -91,8 +98,15 @@ async def _call_and_measure(
     name: str, booth: Page, agent: Page, window_s: float, extra: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     times = await place_call(booth, agent, timeout_ms=60_000)
-    at_booth, at_agent = await asyncio.gather(measure(booth, window_s), measure(agent, window_s))
-    return _window_row(name, times, at_booth, at_agent, extra)
+    at_booth, at_agent, ladder_booth, ladder_agent = await asyncio.gather(
+        measure(booth, window_s),
+        measure(agent, window_s),
+        time_in_modes(booth, window_s),
+        time_in_modes(agent, window_s),
+    )
+    return _window_row(
+        name, times, at_booth, at_agent, {**(extra or {}), "ladder": {"booth": ladder_booth, "agent": ladder_agent}}
+    )
 
 
 async def clean(playwright: Playwright, work: Path, window_s: float, calls: int) -> dict[str, Any]:
@@ -199,6 +213,31 @@ def capped(kbit: int) -> Callable[[Playwright, Path, float, int], Awaitable[dict
     return scenario
 
 
+async def cap_lifted(playwright: Playwright, work: Path, window_s: float, calls: int) -> dict[str, Any]:
+    """48 kbit/s until both screens show voice (or chat), then the cap lifted: how long until video again."""
+
+    async def run(net: BoothNetwork, booth: Page, agent: Page) -> dict[str, Any]:
+        pages = {"booth": booth, "agent": agent}
+        times = await place_call(booth, agent, timeout_ms=60_000)
+        net.cap_rate(48)
+        down_s = await wait_mode(pages, {"audio", "chat"}, 60.0)
+        net.uncap()
+        lifted = time.monotonic()
+        up_s = await wait_mode(pages, {"low-video", "video"}, 120.0)
+        video_s = await wait_mode(pages, {"video"}, 120.0 - (time.monotonic() - lifted))
+        video_after_lift_s = None if video_s is None else round(time.monotonic() - lifted, 1)
+        after_booth, after_agent = await asyncio.gather(measure(booth, 5.0), measure(agent, 5.0))
+        row = _window_row("cap-lifted", times, after_booth, after_agent)
+        row["ladder_down_s_at_48"] = down_s
+        row["ladder_up_s_after_lift"] = {
+            "first_step_up": up_s,
+            "video": video_after_lift_s,
+        }
+        return row
+
+    return await _in_namespace(playwright, work, "cap-lifted", lambda net: None, run)
+
+
 async def blackout(playwright: Playwright, work: Path, window_s: float, calls: int) -> dict[str, Any]:
     async def run(net: BoothNetwork, booth: Page, agent: Page) -> dict[str, Any]:
         times = await place_call(booth, agent, timeout_ms=60_000)
@@ -232,9 +271,10 @@ RUNNERS: dict[str, Callable[[Playwright, Path, float, int], Awaitable[dict[str, 
     "cap-512": capped(512),
     "cap-128": capped(128),
     "cap-48": capped(48),
+    "cap-lifted": cap_lifted,
     "blackout": blackout,
 }
-NEEDS_ROOT = {"udp-blocked", "cap-512", "cap-128", "cap-48", "blackout"}
+NEEDS_ROOT = {"udp-blocked", "cap-512", "cap-128", "cap-48", "cap-lifted", "blackout"}
 
 
 async def run(only: list[str], windows: dict[str, float], calls: int) -> dict[str, Any]:
@@ -302,16 +342,40 @@ def _cell(row: dict[str, Any], key: str) -> str:
     return "–" if value is None else str(value)
 
 
+def _ladder(row: dict[str, Any]) -> str:
+    """The booth's screen: seconds in each step it showed during the window, in order (the agent's if it differs)."""
+    ladder = row.get("ladder")
+    if not ladder:
+        lifted = row.get("ladder_up_s_after_lift")
+        if lifted:
+            return (
+                f"48 kbit/s: voice after {row.get('ladder_down_s_at_48')} s; lifted: a step up after "
+                f"{lifted['first_step_up']} s, video after {lifted['video']} s"
+            )
+        return "–"
+
+    def side(name: str) -> str:
+        seconds = ladder[name]["seconds"]
+        return " → ".join(f"{step} {seconds.get(step, 0)}" for step in ladder[name]["path"])
+
+    booth, agent = side("booth"), side("agent")
+    return (
+        booth
+        if [s.split()[0] for s in booth.split(" → ")] == [s.split()[0] for s in agent.split(" → ")]
+        else (f"booth {booth}; agent {agent}")
+    )
+
+
 def table(report: dict[str, Any]) -> str:
     lines = [
         "| scenario | accept → media ms (in-page ref.) | accept → audio ms | connect ms | window s "
         "| concealment booth / agent | video fps booth / agent | video size booth / agent | RTT ms | pair (booth) "
-        "| recovery after 10 s blackout (video still again in the next 30 s) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| recovery after 10 s blackout (video still again in the next 30 s) | ladder: steps shown, s each |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in report["rows"]:
         if "skipped" in row or "error" in row:
-            lines.append(f"| {row['scenario']} | {row.get('skipped') or 'FAILED: ' + row['error']} ||||||||||")
+            lines.append(f"| {row['scenario']} | {row.get('skipped') or 'FAILED: ' + row['error']} |||||||||||")
             continue
         media = _cell(row, "accept_to_media_ms")
         if row.get("in_page_reference_ms") is not None:
@@ -331,7 +395,7 @@ def table(report: dict[str, Any]) -> str:
             f"| {row['scenario']} | {media} | {_cell(row, 'accept_to_audio_ms')} | {_cell(row, 'connect_ms')} "
             f"| {row['window_s']} | {_pct(row['concealment']['booth'])} / {_pct(row['concealment']['agent'])} "
             f"| {row['video_fps']['booth']} / {row['video_fps']['agent']} | {_sizes(row)} | {rtt} "
-            f"| {_pair(row['pair'])} | {recovered} |"
+            f"| {_pair(row['pair'])} | {recovered} | {_ladder(row)} |"
         )
     return "\n".join(lines)
 
