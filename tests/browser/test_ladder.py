@@ -24,7 +24,7 @@ ORIGIN = "http://ladder.test"
 
 GOOD = {"aob": 1_500_000, "loss": 0.0, "queue": 0.01, "freezes": 0}
 STARVED = {"aob": 110_000, "loss": 0.0, "queue": 0.05, "freezes": 0}  # what a 128 kbit/s cap gives
-LOSSY = {"aob": None, "loss": 0.3, "queue": 0.2, "freezes": 0}
+LOSSY = {"aob": None, "loss": 0.35, "queue": 0.2, "freezes": 0}
 QUEUED = {"aob": 40_000, "loss": 0.01, "queue": 1.2, "freezes": 0}  # 48 kbit/s: the queue fills
 MEH = {"aob": 500_000, "loss": 0.04, "queue": 0.05, "freezes": 0}  # neither bad nor clean
 
@@ -118,6 +118,15 @@ async def test_the_call_runs_at_the_lower_step_and_quality_names_each_step(page:
     };
     """
     out = await run(page, script, {"s": STARVED, "g": GOOD, "m": MEH})
+    reasons = await run(
+        page,
+        """return [L.crossed("video", arg.s), L.crossed("low-video", arg.q), L.crossed("audio", arg.q),
+                   L.crossed("audio", arg.l), L.crossed("chat", arg.l),
+                   L.crossed("video", {aob: null, loss: 0.1, queue: null, freezes: 1}),
+                   L.crossed("low-video", {aob: null, loss: 0.1, queue: null, freezes: 2})];""",
+        {"s": STARVED, "q": QUEUED, "l": LOSSY},
+    )
+    assert reasons == [["aob"], ["aob", "queue"], ["queue"], ["loss"], [], [], ["freeze"]]
     assert out["lowest"] == ["audio", "chat", "video", "video"]
     assert out["quality"] == ["good", "weak", "bad", "bad"]
     assert out["judge"] == ["bad", "clean", "clean", "ok"]
@@ -138,11 +147,13 @@ async def test_stats_readings_become_a_sample(page: Page) -> None:
       ["R", { id: "R", type: "remote-inbound-rtp", kind: "audio", packetsLost: remoteLost, roundTripTime: rtt }],
     ]);
     const [first, memory] = L.sampleStats(report(1000, 0, 100, 100, 0, 0.1, 0, 10000), null);
-    const [second] = L.sampleStats(report(3000, 10, 190, 200, 25, 0.5, 2, 20000), memory);
-    return { first, second };
+    const [second, memory2] = L.sampleStats(report(3000, 10, 190, 200, 25, 0.5, 2, 20000), memory);
+    const [sparse] = L.sampleStats(report(5000, 13, 217, 210, 25, 0.5, 2, 20000), memory2);
+    return { first, second, sparse };
     """
     out = await run(page, script)
-    first, second = out["first"], out["second"]
+    first, second, sparse = out["first"], out["second"], out["sparse"]
+    assert sparse["loss"] is None  # 3 of 30 packets: too few to call it 10% loss
     assert first["loss"] is None and first["queue"] == 0 and first["freezes"] == 0
     assert second["aob"] == 300000
     assert second["loss"] == pytest.approx(25 / 125)  # outgoing: 25 lost of 100 more sent; incoming 10 of 100

@@ -376,6 +376,7 @@ MODES = """() => ['media-mode', 'link-quality'].map((id) => {
   const e = document.querySelector(`[data-testid="${id}"]`);
   return e && !e.hidden ? e.dataset.state : null;
 })"""
+REASON = """() => document.querySelector('[data-testid="media-mode"]')?.dataset.reason ?? null"""
 
 
 async def modes(page: Page) -> tuple[str | None, str | None]:
@@ -396,16 +397,19 @@ async def wait_mode(pages: dict[str, Page], wanted: set[str], within_s: float, p
 
 
 async def time_in_modes(page: Page, seconds: float, poll_s: float = 0.25) -> dict[str, Any]:
-    """Watch a page's ``media-mode`` for ``seconds``: seconds shown in each step, and the steps in order."""
+    """Watch a page's ``media-mode`` for ``seconds``: seconds shown in each step, the steps in order, and why this
+    side's own proposal last moved before each change (``data-reason``: the limits crossed, or ``up``)."""
     began = time.monotonic()
     spent: dict[str, float] = {}
     path: list[str] = []
+    reasons: list[str | None] = []
     last = began
     while (now := time.monotonic()) - began < seconds:
         mode = (await modes(page))[0] or "none"
         spent[mode] = spent.get(mode, 0.0) + (now - last)
         if not path or path[-1] != mode:
             path.append(mode)
+            reasons.append(await page.evaluate(REASON))
         last = now
         await asyncio.sleep(poll_s)
-    return {"seconds": {k: round(v, 1) for k, v in spent.items()}, "path": path}
+    return {"seconds": {k: round(v, 1) for k, v in spent.items()}, "path": path, "reasons": reasons}

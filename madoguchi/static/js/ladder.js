@@ -23,24 +23,26 @@ export const STEPS = Object.freeze(["video", "low-video", "audio", "chat"]);
 /**
  * Per step: what the senders do, and when the step no longer holds (any one limit crossed is a bad sample).
  * aob: available outgoing bitrate (bit/s) below which video cannot be sent at this step (only while sending video);
- * loss: fraction of packets lost either way; queue: seconds of RTT above the lowest seen; freezes: any freeze of
- * the video we receive. Encoding values go to RTCRtpSender.setParameters (null: the browser's default).
+ * loss: fraction of packets lost either way; queue: seconds of RTT above the lowest seen; freezes: this many
+ * freezes of the video we receive within one sample (one now and then is what a lossy hop does to any video). Encoding values go to RTCRtpSender.setParameters (null: the browser's default).
+ * The loss limits are high on purpose: random loss of 5-10% (a lossy radio hop) is repaired by retransmission and
+ * concealment, and sending less does not make it go away; congestion shows first in the queue and the estimate.
  */
 export const LADDER = Object.freeze({
   video: {
     video: { send: true, maxBitrate: null, scaleResolutionDownBy: 1, maxFramerate: null },
     audio: { send: true, maxBitrate: null },
-    hold: { aob: 200_000, loss: 0.08, queue: 0.4, freezes: true },
+    hold: { aob: 200_000, loss: 0.15, queue: 0.4, freezes: 2 },
   },
   "low-video": {
     video: { send: true, maxBitrate: 60_000, scaleResolutionDownBy: 4, maxFramerate: 10 },
     audio: { send: true, maxBitrate: null },
-    hold: { aob: 60_000, loss: 0.12, queue: 0.6, freezes: true },
+    hold: { aob: 60_000, loss: 0.2, queue: 0.6, freezes: 2 },
   },
   audio: {
     video: { send: false },
     audio: { send: true, maxBitrate: 24_000 },
-    hold: { aob: null, loss: 0.2, queue: 1.0, freezes: false },
+    hold: { aob: null, loss: 0.3, queue: 1.0, freezes: null },
   },
   chat: {
     video: { send: false },
@@ -57,6 +59,8 @@ export const MAX_UP_SAMPLES = 24;
 /** A step down within this many samples of a step up means the attempt failed: wait longer next time. */
 export const FAILED_UP_WITHIN = 5;
 export const SAMPLE_MS = 2000;
+/** Loss over fewer packets than this (either way, per sample) is noise, not a measurement. */
+export const MIN_LOSS_PACKETS = 40;
 
 /** How the link looks from a step the ladder settled on: the `link-quality` indicator. */
 export const QUALITY = Object.freeze({ video: "good", "low-video": "weak", audio: "bad", chat: "bad" });
@@ -74,20 +78,30 @@ export function lowest(...steps) {
 }
 
 /**
- * One sample against the step being sent: "bad" (a limit of that step crossed), "clean" (good enough to try
- * the next step up) or "ok". Missing numbers (null) never count against a step.
+ * The limits of `step` that a sample crosses: "aob", "loss", "queue", "freeze" (empty: the step holds). Missing
+ * numbers (null) never count against a step.
  * @param {string} step the step the call is at
  * @param {{aob: number|null, loss: number|null, queue: number|null, freezes: number}} sample
  */
-export function judge(step, sample) {
+export function crossed(step, sample) {
   const hold = LADDER[step].hold;
+  if (!hold) return [];
   const over = (value, limit) => value !== null && value !== undefined && limit !== null && value > limit;
-  if (hold) {
-    const sendsVideo = LADDER[step].video.send;
-    const starved = sendsVideo && hold.aob !== null && sample.aob !== null && sample.aob < hold.aob;
-    const frozen = hold.freezes && sample.freezes > 0;
-    if (starved || frozen || over(sample.loss, hold.loss) || over(sample.queue, hold.queue)) return "bad";
-  }
+  const out = [];
+  if (LADDER[step].video.send && hold.aob !== null && sample.aob !== null && sample.aob < hold.aob) out.push("aob");
+  if (over(sample.loss, hold.loss)) out.push("loss");
+  if (over(sample.queue, hold.queue)) out.push("queue");
+  if (hold.freezes !== null && sample.freezes >= hold.freezes) out.push("freeze");
+  return out;
+}
+
+/**
+ * One sample against the step being sent: "bad" (a limit of that step crossed), "clean" (good enough to try
+ * the next step up) or "ok".
+ */
+export function judge(step, sample) {
+  if (crossed(step, sample).length) return "bad";
+  const over = (value, limit) => value !== null && value !== undefined && value > limit;
   const clean = !over(sample.loss, CLEAN.loss) && !over(sample.queue, CLEAN.queue) && !(sample.freezes > 0);
   return clean ? "clean" : "ok";
 }
@@ -100,6 +114,7 @@ export class Ladder {
     this.clean = 0;
     this.upNeeded = UP_SAMPLES;
     this.sinceUp = null; // samples since the last step up (null: none yet)
+    this.reason = []; // the limits crossed by the sample that made the last step down
   }
 
   /**
@@ -107,7 +122,8 @@ export class Ladder {
    * proposal when the other side or the agent asked for less). Returns our new proposal.
    */
   observe(sample, sentStep = this.step) {
-    const verdict = judge(lowest(sentStep, this.step), sample);
+    const judged = lowest(sentStep, this.step);
+    const verdict = judge(judged, sample);
     if (this.sinceUp !== null) this.sinceUp += 1;
     if (verdict === "bad") {
       this.clean = 0;
@@ -117,6 +133,7 @@ export class Ladder {
           this.upNeeded = Math.min(this.upNeeded * 2, MAX_UP_SAMPLES);
         }
         this.step = STEPS[stepIndex(this.step) + 1];
+        this.reason = crossed(judged, sample);
         this.bad = 0;
         this.sinceUp = null;
       }
@@ -192,7 +209,7 @@ export function sampleStats(report, previous) {
   const rtt = rtts.length ? Math.max(...rtts) : null;
   if (rtt !== null) memory.minRtt = memory.minRtt === null ? rtt : Math.min(memory.minRtt, rtt);
   const delta = (key) => (previous ? Math.max(0, memory[key] - previous[key]) : 0);
-  const lossOf = (lost, got) => (lost + got > 0 ? lost / (lost + got) : null);
+  const lossOf = (lost, got) => (lost + got >= MIN_LOSS_PACKETS ? lost / (lost + got) : null);
   const inLoss = previous ? lossOf(delta("lost"), delta("received")) : null;
   const outLoss = previous ? lossOf(delta("remoteLost"), delta("sent")) : null;
   const losses = [inLoss, outLoss].filter((x) => x !== null);

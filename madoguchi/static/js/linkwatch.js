@@ -113,7 +113,15 @@ export class LinkWatch {
       const [sample, memory] = sampleStats(report, this.memory);
       this.memory = memory;
       this.last = sample;
-      if (!first) this.ladder.observe(sample, this.sentStep);
+      if (!first) {
+        const before = this.ladder.step;
+        this.ladder.observe(sample, this.sentStep);
+        if (this.ladder.step !== before && this.modeElement) {
+          // Why our own step moved, for support staff and the bench: "aob loss queue freeze", or "up".
+          const down = STEPS.indexOf(this.ladder.step) > STEPS.indexOf(before);
+          this.modeElement.dataset.reason = down ? this.ladder.reason.join(" ") : "up";
+        }
+      }
       this.update();
     } catch (err) {
       console.warn("linkwatch: no sample", err);
