@@ -26,7 +26,7 @@ GOOD = {"aob": 1_500_000, "loss": 0.0, "queue": 0.01, "freezes": 0}
 STARVED = {"aob": 110_000, "loss": 0.0, "queue": 0.05, "freezes": 0}  # what a 128 kbit/s cap gives
 LOSSY = {"aob": None, "loss": 0.35, "queue": 0.2, "freezes": 0}
 QUEUED = {"aob": 40_000, "loss": 0.01, "queue": 1.2, "freezes": 0}  # 48 kbit/s: the queue fills
-MEH = {"aob": 500_000, "loss": 0.04, "queue": 0.05, "freezes": 0}  # neither bad nor clean
+MEH = {"aob": 500_000, "loss": 0.1, "queue": 0.05, "freezes": 0}  # neither bad nor clean
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ export const LADDER = Object.freeze({
   video: {
     video: { send: true, maxBitrate: null, scaleResolutionDownBy: 1, maxFramerate: null },
     audio: { send: true, maxBitrate: null },
-    hold: { aob: 200_000, loss: 0.15, queue: 0.4, freezes: 2 },
+    hold: { aob: 150_000, loss: 0.15, queue: 0.4, freezes: 2 },
   },
   "low-video": {
     video: { send: true, maxBitrate: 60_000, scaleResolutionDownBy: 4, maxFramerate: 10 },
@@ -51,8 +51,11 @@ export const LADDER = Object.freeze({
   },
 });
 
-/** A sample is clean (counts towards a step up) below these. */
-export const CLEAN = Object.freeze({ loss: 0.02, queue: 0.15 });
+/**
+ * A sample is clean (counts towards a step up) at or below these: half the video step's loss limit (a lossy radio
+ * hop with 5% random loss must not keep a call at a low step for good) and a short queue.
+ */
+export const CLEAN = Object.freeze({ loss: 0.075, queue: 0.15 });
 export const DOWN_SAMPLES = 2;
 export const UP_SAMPLES = 3;
 export const MAX_UP_SAMPLES = 24;

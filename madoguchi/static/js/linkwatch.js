@@ -102,11 +102,7 @@ export class LinkWatch {
     if (this.busy || !pc || this.call.closed || pc.connectionState !== "connected") return;
     this.busy = true;
     try {
-      if (pc !== this.pc) {
-        this.pc = pc;
-        this.memory = null;
-        this.applied = null;
-      }
+      if (pc !== this.pc) this.apply(this.agreed); // adopt the rebuilt connection (apply() resets what was its own)
       const report = await pc.getStats();
       if (pc !== this.call.pc) return;
       const first = this.memory === null;
@@ -149,6 +145,12 @@ export class LinkWatch {
 
   apply(step) {
     const pc = this.call.pc;
+    if (pc !== this.pc) {
+      // A rebuilt connection (resume, the other side reloaded) starts with full senders and no stats of its own.
+      this.pc = pc;
+      this.memory = null;
+      this.applied = null;
+    }
     if (!pc || this.applied === step) return;
     const tracks = {};
     for (const track of this.call.localStream?.getTracks() ?? []) tracks[track.kind] = track;
