@@ -67,8 +67,9 @@ def feed(*samples: dict[str, Any], sent: str | None = None) -> list[list[Any]]:
 
 
 async def test_two_bad_samples_step_down_one_step_at_a_time(page: Page) -> None:
-    steps = await run(page, FEED, feed(GOOD, STARVED, STARVED, STARVED, QUEUED, QUEUED, LOSSY, LOSSY))
-    assert steps == ["video", "video", "low-video", "low-video", "low-video", "audio", "audio", "chat"]
+    """The sample right after a change is not judged (the old step's queue is still draining)."""
+    steps = await run(page, FEED, feed(GOOD, STARVED, STARVED, STARVED, QUEUED, QUEUED, LOSSY, LOSSY, LOSSY))
+    assert steps == ["video", "video", "low-video", "low-video", "low-video", "audio", "audio", "audio", "chat"]
 
 
 async def test_one_bad_sample_between_good_ones_changes_nothing(page: Page) -> None:
@@ -79,26 +80,27 @@ async def test_one_bad_sample_between_good_ones_changes_nothing(page: Page) -> N
 async def test_low_available_bitrate_does_not_count_against_audio(page: Page) -> None:
     """An audio-only sender is application-limited: its bitrate estimate says nothing about the link, so a low one
     neither pushes audio down to chat nor stops an attempt to go up once loss and queueing are clean."""
-    steps = await run(page, FEED, feed(QUEUED, QUEUED, QUEUED, QUEUED, STARVED, STARVED, STARVED))
-    assert steps[3] == "audio"
-    assert steps[4:] == ["audio", "audio", "low-video"]
+    steps = await run(page, FEED, feed(*[QUEUED] * 5, STARVED, STARVED, STARVED, STARVED))
+    assert steps[4] == "audio"
+    assert steps[5:] == ["audio", "audio", "audio", "low-video"]
 
 
 async def test_three_clean_samples_step_up_and_a_failed_attempt_doubles_the_wait(page: Page) -> None:
-    down = [QUEUED, QUEUED, QUEUED, QUEUED]  # video → low-video → audio
-    steps = await run(page, FEED, feed(*down, GOOD, GOOD, GOOD, QUEUED, QUEUED, *[GOOD] * 6, GOOD, MEH, GOOD))
-    after = steps[4:]
-    assert after[:3] == ["audio", "audio", "low-video"]  # three clean: up one
-    assert after[3:5] == ["low-video", "audio"]  # and down again at once: the attempt failed
-    assert after[5:10] == ["audio"] * 5  # so now it takes six
-    assert after[10] == "low-video"
-    assert after[11:] == ["low-video", "low-video", "low-video"]  # a sample that is not clean restarts the count
+    down = [QUEUED] * 5  # video → low-video → audio
+    g, q = GOOD, QUEUED
+    steps = await run(page, FEED, feed(*down, g, g, g, g, q, q, q, g, *[g] * 6, g, MEH, g))
+    after = steps[5:]
+    assert after[:4] == ["audio", "audio", "audio", "low-video"]  # one settling sample, then three clean: up one
+    assert after[4:7] == ["low-video", "low-video", "audio"]  # and down again at once: the attempt failed
+    assert after[7:13] == ["audio"] * 6  # so now it takes six clean ones (after the settling sample)
+    assert after[13] == "low-video"
+    assert after[14:] == ["low-video", "low-video", "low-video"]  # a sample that is not clean restarts the count
 
 
 async def test_clean_samples_while_the_other_side_holds_the_call_lower_do_not_lift_our_step(page: Page) -> None:
     script = """
     const ladder = new L.Ladder();
-    for (const s of [arg.q, arg.q, arg.q, arg.q]) ladder.observe(s);        // we fell to audio
+    for (let i = 0; i < 5; i++) ladder.observe(arg.q);                     // we fell to audio
     const seen = [];
     for (let i = 0; i < 4; i++) seen.push(ladder.observe(arg.g, "chat")); // the call is lower (the other side)
     for (let i = 0; i < 3; i++) seen.push(ladder.observe(arg.g, "audio"));

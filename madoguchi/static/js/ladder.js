@@ -59,6 +59,11 @@ export const CLEAN = Object.freeze({ loss: 0.075, queue: 0.15 });
 export const DOWN_SAMPLES = 2;
 export const UP_SAMPLES = 3;
 export const MAX_UP_SAMPLES = 24;
+/**
+ * Samples after a step change that are not judged: the queue built at the old step takes a moment to drain, and
+ * without this a call falling from video lands in chat on the backlog alone (seen at 48 kbit/s).
+ */
+export const SETTLE_SAMPLES = 1;
 /** A step down within this many samples of a step up means the attempt failed: wait longer next time. */
 export const FAILED_UP_WITHIN = 5;
 export const SAMPLE_MS = 2000;
@@ -118,6 +123,7 @@ export class Ladder {
     this.upNeeded = UP_SAMPLES;
     this.sinceUp = null; // samples since the last step up (null: none yet)
     this.reason = []; // the limits crossed by the sample that made the last step down
+    this.settling = 0; // samples left that are not judged after a step change
   }
 
   /**
@@ -128,6 +134,10 @@ export class Ladder {
     const judged = lowest(sentStep, this.step);
     const verdict = judge(judged, sample);
     if (this.sinceUp !== null) this.sinceUp += 1;
+    if (this.settling > 0) {
+      this.settling -= 1;
+      return this.step;
+    }
     if (verdict === "bad") {
       this.clean = 0;
       this.bad += 1;
@@ -138,6 +148,7 @@ export class Ladder {
         this.step = STEPS[stepIndex(this.step) + 1];
         this.reason = crossed(judged, sample);
         this.bad = 0;
+        this.settling = SETTLE_SAMPLES;
         this.sinceUp = null;
       }
     } else if (verdict === "clean" && stepIndex(sentStep) <= stepIndex(this.step)) {
@@ -148,6 +159,7 @@ export class Ladder {
       if (this.clean >= this.upNeeded && this.step !== STEPS[0]) {
         this.step = STEPS[stepIndex(this.step) - 1];
         this.clean = 0;
+        this.settling = SETTLE_SAMPLES;
         this.sinceUp = 0;
       }
     } else {
