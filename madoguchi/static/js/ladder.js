@@ -41,7 +41,7 @@ export const LADDER = Object.freeze({
   },
   audio: {
     video: { send: false },
-    audio: { send: true, maxBitrate: 24_000 },
+    audio: { send: true, maxBitrate: 12_000 },
     hold: { aob: null, loss: 0.3, queue: 1.0, freezes: null },
   },
   chat: {
