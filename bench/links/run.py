@@ -406,10 +406,16 @@ def write_results(report: dict[str, Any]) -> None:
     (HERE / "results.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     notes = (HERE / "notes.md").read_text() if (HERE / "notes.md").exists() else ""
     machine = report["machine"]
+    dates = sorted({row["date"] for row in report["rows"] if row.get("date")}) or [report["date"]]
+    when = (
+        dates[0]
+        if len(dates) == 1
+        else f"rows from runs between {dates[0]} and {dates[-1]} (each row's date in `results.json`)"
+    )
     text = f"""# Island links benchmark: results
 
-Latest run: {report["date"]}, {machine["cores"]} cores (shared with other work: load average
-{report["load_average"]} at the end), {machine["os"]}, {machine["chromium"]}, coturn {machine["coturn"]}.
+Latest run: {report["date"]}; {when}. {machine["cores"]} cores (shared with other work: load average
+{report["load_average"]} at the end of the latest run), {machine["os"]}, {machine["chromium"]}, coturn {machine["coturn"]}.
 Reproduce with `.venv/bin/python bench/links/run.py` as root (full data in `results.json`).
 
 {table(report)}
