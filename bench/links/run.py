@@ -415,7 +415,8 @@ def write_results(report: dict[str, Any]) -> None:
     text = f"""# Island links benchmark: results
 
 Latest run: {report["date"]}; {when}. {machine["cores"]} cores (shared with other work: load average
-{report["load_average"]} at the end of the latest run), {machine["os"]}, {machine["chromium"]}, coturn {machine["coturn"]}.
+{report["load_average"]} at the end of the latest run), {machine["os"]}, {machine["chromium"]},
+coturn {machine["coturn"]}.
 Reproduce with `.venv/bin/python bench/links/run.py` as root (full data in `results.json`).
 
 {table(report)}
