@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 
 import jinja2
 import socketio
@@ -20,14 +22,21 @@ from madoguchi import keys, observability
 from madoguchi.agent_console import pages as console_pages
 from madoguchi.agent_console.attempts import open_attempt_store
 from madoguchi.agent_console.login_guard import LOGIN_GUARD, LoginGuard
+from madoguchi.booking_desk import api as booking_api
+from madoguchi.booking_desk import pages as booking_pages
+from madoguchi.booking_desk.checkin import BoothCheckIn
+from madoguchi.booking_desk.mail import SmtpMailer
+from madoguchi.booking_desk.service import BookingDesk
 from madoguchi.booth import pages as booth_pages
 from madoguchi.chatbot.llm import Triage
 from madoguchi.chatbot.service import load_triages
 from madoguchi.llm_backend import OpenAiCompatibleBackend
+from madoguchi.reports import pages as report_pages
 from madoguchi.resident_chat import pages as chat_pages
 from madoguchi.resident_chat.conversation import ResidentChat
 from madoguchi.resident_chat.resident_socket import ResidentNamespace
 from madoguchi.settings import Settings
+from madoguchi.signaling.dispatch import Notifier
 from madoguchi.signaling.live import (
     follow_changes,
     open_live_store,
@@ -35,12 +44,20 @@ from madoguchi.signaling.live import (
     start_socket_manager,
     stop_socket_manager,
 )
+from madoguchi.signaling.lookups import DatabaseHealth, Lookups
+from madoguchi.signaling.outbox import OutboxWriter
+from madoguchi.signaling.ports import BoothDirectory, Records
+from madoguchi.signaling.recovery import Recovery
 from madoguchi.signaling.redis_store import LiveStoreUnavailable
 from madoguchi.signaling.service import Clock, CounterService, counter_config
 from madoguchi.signaling.socket_server import EdgeSocketServer
 from madoguchi.signaling.sockets import AgentNamespace, BoothNamespace, SocketNotifier
 from madoguchi.signaling.store import LiveStore
+from madoguchi.signaling.timers import Timers
+from madoguchi.signaling.turn import TurnIssuer
 from madoguchi.storage.accounts import Accounts
+from madoguchi.storage.audit import AuditLog
+from madoguchi.storage.bookings import Bookings
 from madoguchi.storage.booths import Booths
 from madoguchi.storage.db import open_database
 from madoguchi.storage.municipalities import Municipalities
@@ -50,6 +67,55 @@ from madoguchi.storage.records import ConsultationRecords
 log = logging.getLogger(__name__)
 
 SOCKETS = web.AppKey("sockets", socketio.AsyncServer)
+
+
+@dataclass(frozen=True)
+class CounterParts:
+    """The counter's middle, wired: the operations, the timer loop and the start/stop sweeps."""
+
+    service: CounterService
+    timers: Timers
+    recovery: Recovery
+
+
+def assemble_counter(
+    *,
+    settings: Settings,
+    store: LiveStore,
+    records: Records,
+    booths: BoothDirectory,
+    notifier: Notifier,
+    clock: Clock,
+) -> CounterParts:
+    process_id = "p" + secrets.token_hex(6)
+    health = DatabaseHealth()
+    wake = asyncio.Event()
+    outbox = OutboxWriter(store=store, sink=records, health=health)
+    lookups = Lookups(records=records, chat_log=records, booths=booths, turn=TurnIssuer(settings), health=health)
+    service = CounterService(
+        store=store,
+        outbox=outbox,
+        lookups=lookups,
+        chat_log=records,
+        notifier=notifier,
+        clock=clock,
+        process_id=process_id,
+        wake=wake,
+    )
+    timers = Timers(
+        store=store,
+        outbox=outbox,
+        run=service.run,
+        held=service.held,
+        process_id=process_id,
+        heartbeat_interval_s=settings.heartbeat_interval_s,
+        clock=clock,
+        wake=wake,
+    )
+    recovery = Recovery(
+        store=store, outbox=outbox, records=records, sink=records, run=service.run, process_id=process_id, clock=clock
+    )
+    return CounterParts(service, timers, recovery)
 
 
 def create_app(settings: Settings, *, clock: Clock = time.time) -> web.Application:
@@ -74,12 +140,16 @@ def create_app(settings: Settings, *, clock: Clock = time.time) -> web.Applicati
     app.cleanup_ctx.append(_storage(settings))
     app.cleanup_ctx.append(_login_guard(settings, clock))
     app.cleanup_ctx.append(_chatbot(settings))
+    app.cleanup_ctx.append(_bookings(settings, clock))
     app.cleanup_ctx.append(_counter(settings, sio, clock))
     app.router.add_get("/healthz", healthz)
     observability.setup(app, sio)
     booth_pages.setup(app)
     console_pages.setup(app)
     chat_pages.setup(app)
+    report_pages.setup(app)
+    booking_api.setup(app)
+    booking_pages.setup(app)
     return app
 
 
@@ -129,6 +199,25 @@ def _chatbot(settings: Settings) -> Callable[[web.Application], AsyncIterator[No
     return ctx
 
 
+def _bookings(settings: Settings, clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        desk = BookingDesk(
+            towns={mid: triage.engine.kb.municipality for mid, triage in app[keys.TRIAGES].items()},
+            bookings=Bookings(app[keys.DATABASE]),
+            clock=clock,
+            mailer=SmtpMailer.from_settings(settings),
+            reminder_hours=settings.booking_reminder_hours,
+        )
+        app[booking_api.DESK] = desk
+        sweeps = asyncio.create_task(desk.run_sweeps(), name="booking-sweeps")
+        yield
+        sweeps.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeps
+
+    return ctx
+
+
 def _counter(
     settings: Settings, sio: socketio.AsyncServer, clock: Clock
 ) -> Callable[[web.Application], AsyncIterator[None]]:
@@ -138,7 +227,7 @@ def _counter(
         follow_changes(sio, raw_store)
         metrics = app[observability.METRICS]
         store: LiveStore = observability.MeteredStore(raw_store, metrics)
-        service = CounterService(
+        parts = assemble_counter(
             settings=settings,
             store=store,
             records=app[keys.RECORDS],
@@ -146,12 +235,19 @@ def _counter(
             notifier=SocketNotifier(sio),
             clock=clock,
         )
+        service = parts.service
         app[keys.COUNTER] = service
         triages: dict[str, Triage] = app[keys.TRIAGES]
         chat = ResidentChat(counter=service, records=app[keys.RECORDS], triages=triages)
         sio.register_namespace(
             BoothNamespace(
-                booths=app[keys.BOOTHS], triage=chat, service=service, settings=settings, clock=clock, observer=metrics
+                booths=app[keys.BOOTHS],
+                triage=chat,
+                service=service,
+                settings=settings,
+                clock=clock,
+                observer=metrics,
+                checkin=BoothCheckIn(app[booking_api.DESK]),
             )
         )
         sio.register_namespace(
@@ -166,25 +262,30 @@ def _counter(
         )
         sio.register_namespace(
             AgentNamespace(
-                accounts=app[keys.ACCOUNTS], service=service, settings=settings, clock=clock, observer=metrics
+                accounts=app[keys.ACCOUNTS],
+                service=service,
+                settings=settings,
+                clock=clock,
+                observer=metrics,
+                access_log=AuditLog(app[keys.DATABASE]),
             )
         )
         await start_socket_manager(sio)
         try:
-            interrupted = await service.recover()
+            interrupted = await parts.recovery.recover()
         except LiveStoreUnavailable as exc:  # start anyway: not ready (/readyz) until Redis answers
             log.warning("live state unreachable at start (%s); recovery sweep skipped", exc.detail)
             interrupted = 0
         if interrupted:
             log.warning("marked %d unfinished consultations as interrupted after a restart", interrupted)
-        timers = asyncio.create_task(service.run_timers(), name="counter-timers")
+        timers = asyncio.create_task(parts.timers.run_forever(), name="counter-timers")
         yield
         timers.cancel()
         try:
             with contextlib.suppress(asyncio.CancelledError):
                 await timers
             try:
-                await service.leave()
+                await parts.recovery.leave()
             except Exception as exc:  # other processes reap us by heartbeat anyway
                 log.warning("could not leave the live state cleanly: %s", exc)
         finally:  # close the connections even if the timers task died of an error

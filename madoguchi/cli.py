@@ -25,6 +25,7 @@ class _Subparsers(Protocol):
 
 def build_parser() -> argparse.ArgumentParser:
     from madoguchi import admin, server_commands
+    from madoguchi.booking_desk import commands as booking_commands
     from madoguchi.chatbot import commands as chatbot_commands
     from madoguchi.llm_backend import OpenAiCompatibleBackend
     from madoguchi.media import commands as media_commands
@@ -37,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     chatbot_commands.register(sub, llm=OpenAiCompatibleBackend.from_settings)
     media_commands.register(sub)
     signaling_commands.register(sub)
+    booking_commands.register(sub)
     return parser
 
 

@@ -41,6 +41,7 @@ from sqlalchemy import text
 from madoguchi import keys
 from madoguchi.signaling.consultation import TERMINAL_STATES, State, Trigger
 from madoguchi.signaling.counter import Counter, Effect, OfferMade, OfferWithdrawn, Transitioned
+from madoguchi.signaling.sockets import NAMESPACE_OF_KIND
 from madoguchi.signaling.store import LiveStore
 from madoguchi.storage.db import Database
 
@@ -48,7 +49,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 CHECK_TIMEOUT_S = 2.0
-NAMESPACES = ("/booth", "/agent", "/resident", "/supervisor")
+NAMESPACES = tuple(NAMESPACE_OF_KIND.values())
+"""The namespaces that exist (one per participant kind); metrics are kept for these only."""
 WAIT_BUCKETS_S = (5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -94,7 +95,56 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = None
     llm_timeout: float = Field(default=8.0, gt=0)
 
+    timezone: str = Field(
+        default="Asia/Tokyo",
+        description="IANA zone of report dates, hours and exported times, unless the municipality file names one",
+    )
+    short_abandon_s: float = Field(
+        default=10.0, ge=0, description="reports count residents who left sooner than this apart (short abandons)"
+    )
+    service_level_target_s: float = Field(default=120.0, gt=0, description="answer within this for service level")
+    service_level_targets: dict[str, float] = Field(
+        default_factory=dict, description='per-route targets as JSON, e.g. {"tax": 300}; others use the default'
+    )
+    retention_years: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="how long finished consultation records and transcripts are kept before `madoguchi records purge` "
+        "deletes them, unless the municipality's municipality.yaml sets retention_years",
+    )
+
+    smtp_host: str | None = Field(default=None, description="the town's SMTP server for booking e-mails; unset: none")
+    smtp_port: int = Field(default=25, gt=0, lt=65536)
+    smtp_from: str = "madoguchi@localhost"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+
+    booking_requests_per_minute: float = Field(
+        default=6.0, gt=0, description="anonymous bookings, moves and cancellations per client address"
+    )
+    booking_lookups_per_minute: float = Field(default=20.0, gt=0, description="booking code lookups per address")
+    booking_reminder_hours: float = Field(default=24.0, gt=0, description="e-mail reminders this long before")
+
     log_level: str = "INFO"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Asia/Tokyo") from None
+        return value
+
+    @field_validator("service_level_targets")
+    @classmethod
+    def _positive_targets(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = [route for route, seconds in value.items() if not seconds > 0]
+        if bad:
+            raise ValueError(f"service level targets must be more than 0 seconds: {', '.join(bad)}")
+        return value
 
     @field_validator("metrics_token")
     @classmethod

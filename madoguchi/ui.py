@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import ipaddress
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -27,7 +28,7 @@ from typing import Any, Final
 from aiohttp import web
 
 from madoguchi import keys
-from madoguchi.domain.languages import DEFAULT_LANGUAGE, PAGE_LANGUAGES
+from madoguchi.domain.languages import DEFAULT_LANGUAGE, PAGE_LANGUAGES, SWITCH_LANGUAGE, language_name, language_tag
 from madoguchi.domain.routes import ROUTE_IDS
 
 STATIC_DIR: Final = Path(__file__).parent / "static"
@@ -172,6 +173,10 @@ async def render(
         "catalog": {**load_catalog(language), **own},
         "page_texts": page_texts,
         "supported_languages": SUPPORTED_LANGUAGES,
+        "switch_language": SWITCH_LANGUAGE,
+        # the picker's buttons: each language in its own script, with its HTML lang tag
+        "page_languages": [(code, language_name(code), language_tag(code)) for code in SUPPORTED_LANGUAGES],
+        "lang_tag": language_tag(language),
         **(context or {}),
     }
     if environment.is_async:
@@ -195,3 +200,21 @@ def secure_page_headers(response: web.StreamResponse) -> None:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Permissions-Policy"] = "camera=(self), microphone=(self), geolocation=()"
+
+
+def client_address(request: web.Request) -> str:
+    """The client's address for throttling. Behind a reverse proxy listed in ``MADOGUCHI_TRUSTED_PROXIES``, the
+    nearest address in ``X-Forwarded-For`` that is not itself such a proxy; otherwise the peer address (a header
+    from anyone else is ignored: it would let a guesser pick a fresh address for every try)."""
+    peer = request.remote or "unknown"
+    trusted = request.app[keys.SETTINGS].trusted_proxies
+    if not trusted or peer not in trusted:
+        return peer
+    hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",")]
+    for hop in reversed(hops):
+        if hop and hop not in trusted:
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return peer  # a malformed header: throttle the proxy's own address rather than trust it
+    return peer

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import secrets
 from datetime import UTC, datetime
 from typing import Final
@@ -26,7 +25,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from madoguchi import keys
+from madoguchi import keys, ui
 from madoguchi.domain.sessions import SESSION_COOKIE
 from madoguchi.storage.accounts import Accounts, StaffRecord
 
@@ -167,19 +166,4 @@ def login_csrf_nonce(request: web.Request, submitted: object, now: float) -> str
 # --- who is asking -------------------------------------------------------------------------------------------
 
 
-def client_address(request: web.Request) -> str:
-    """The client's address for throttling. Behind a reverse proxy listed in ``MADOGUCHI_TRUSTED_PROXIES``, the
-    nearest address in ``X-Forwarded-For`` that is not itself such a proxy; otherwise the peer address (a header
-    from anyone else is ignored: it would let a guesser pick a fresh address for every try)."""
-    peer = request.remote or "unknown"
-    trusted = request.app[keys.SETTINGS].trusted_proxies
-    if not trusted or peer not in trusted:
-        return peer
-    hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",")]
-    for hop in reversed(hops):
-        if hop and hop not in trusted:
-            try:
-                return str(ipaddress.ip_address(hop))
-            except ValueError:
-                return peer  # a malformed header: throttle the proxy's own address rather than trust it
-    return peer
+client_address = ui.client_address  # in ui.py: the booking API throttles by the same address

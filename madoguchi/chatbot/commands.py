@@ -2,7 +2,10 @@
 
 ``madoguchi triage`` reads one utterance a line (plain text, or JSON lines with a ``text`` field and an
 optional ``lang``) and prints one JSON decision a line; ``--eval FILE.jsonl`` scores a labelled file instead.
-The LLM is used only when ``MADOGUCHI_LLM_BASE_URL`` is set.
+``madoguchi triage train`` builds the route and danger model from the corpus training split and the knowledge
+base into the data directory (``serve`` does the same on first start when it is missing); ``--validate``
+first reports its scores on a validation part of the training split. The LLM is used only when
+``MADOGUCHI_LLM_BASE_URL`` is set.
 """
 
 from __future__ import annotations
@@ -18,9 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from madoguchi.chatbot.evaluation import format_report, read_labelled, report_json, score
-from madoguchi.chatbot.knowledge import DEFAULT_MUNICIPALITY, KnowledgeBaseError
+from madoguchi.chatbot.knowledge import DEFAULT_MUNICIPALITY, bundled_kb_dir, load_knowledge_base
 from madoguchi.chatbot.llm import LlmBackend, Triage
-from madoguchi.chatbot.service import build_triage
+from madoguchi.chatbot.model import ModelConfig
+from madoguchi.chatbot.model_store import TRAIN_FILE, load_or_train, model_key, model_path, read_examples
+from madoguchi.chatbot.service import build_triage, model_cache
+from madoguchi.chatbot.training import validate, validation_split
+from madoguchi.chatbot.yaml_source import KnowledgeBaseError
 from madoguchi.settings import Settings
 
 LlmFactory = Callable[[Settings], LlmBackend | None]
@@ -33,6 +40,16 @@ def register(subparsers: Any, *, llm: LlmFactory) -> None:
         "triage",
         help="triage resident utterances from stdin (one a line, or JSON lines with 'text'), or --eval a file",
         description="Triage resident utterances: one JSON decision per input line.",
+    )
+    parser.add_argument(
+        "command",
+        nargs="?",
+        choices=("train",),
+        help="train: build (or check) the trained model for this knowledge base in the data directory",
+    )
+    parser.add_argument("--force", action="store_true", help="train: train again even if an up-to-date model exists")
+    parser.add_argument(
+        "--validate", action="store_true", help="train: first score a model on a validation part of the training split"
     )
     parser.add_argument(
         "--eval",
@@ -55,8 +72,12 @@ def register(subparsers: Any, *, llm: LlmFactory) -> None:
 
 
 async def run_triage(args: argparse.Namespace, settings: Settings, *, llm: LlmFactory) -> int:
+    if args.command == "train":
+        return await asyncio.to_thread(_train, args, settings)
     try:
-        triage = build_triage(args.kb_dir, municipality=args.municipality, llm=llm(settings))
+        triage = build_triage(
+            args.kb_dir, municipality=args.municipality, llm=llm(settings), model_cache=model_cache(settings)
+        )
     except (KnowledgeBaseError, ValueError) as exc:
         print(f"madoguchi triage: {exc}", file=sys.stderr)
         return 2
@@ -66,6 +87,49 @@ async def run_triage(args: argparse.Namespace, settings: Settings, *, llm: LlmFa
         return await _stream(triage, args)
     finally:
         await triage.aclose()
+
+
+def _train(args: argparse.Namespace, settings: Settings) -> int:
+    directory = args.kb_dir or bundled_kb_dir(args.municipality)
+    try:
+        kb = load_knowledge_base(directory)
+        examples = read_examples(TRAIN_FILE)
+    except (KnowledgeBaseError, ValueError, OSError) as exc:
+        print(f"madoguchi triage train: {exc}", file=sys.stderr)
+        return 2
+    out: dict[str, Any] = {"corpus": str(TRAIN_FILE), "corpus_lines": len(examples), "kb_entries": len(kb.entries)}
+    if args.validate:
+        fit, held = validation_split(examples)
+        checked = validate(fit, held, kb)
+        report = checked.report
+        out["validation"] = {
+            "fit": len(fit),
+            "held_out": len(held),
+            "route_accuracy": report.route_accuracy,
+            "urgent_recall_with_question": report.safety_recall,
+            "urgent_recall": report.urgent_recall,
+            "false_urgent": report.false_urgent,
+            "safety_questions": report.safety_checks,
+            "non_urgent": report.non_urgent,
+            "handoff_recall": report.handoff_recall,
+            "train_seconds": round(checked.train_seconds, 2),
+        }
+        print(format_report(report), file=sys.stderr)
+    cache = model_cache(settings)
+    key = model_key(directory, kb, TRAIN_FILE, ModelConfig())
+    if args.force:
+        model_path(cache, key).unlink(missing_ok=True)
+    existed = model_path(cache, key).is_file()
+    started = time.perf_counter()
+    model = load_or_train(kb, kb_dir=directory, cache_dir=cache)
+    out |= {
+        "model": str(model_path(cache, key)),
+        "seconds": round(time.perf_counter() - started, 2),
+        **model.info,
+        "trained_now": not existed,
+    }
+    print(json.dumps(out, ensure_ascii=False))
+    return 0
 
 
 async def _stream(triage: Triage, args: argparse.Namespace) -> int:

@@ -1,36 +1,46 @@
-"""The triage engine: one resident utterance in, one decision out.
+"""The triage engine: one resident utterance (and the conversation so far) in, one decision out.
 
-Pure code built from a loaded knowledge base: no I/O, no clock, no network in :meth:`TriageEngine.triage`, so
-the web layer, the CLI, the benchmark and the tests all run the same decision. The pipeline is
-mask → normalise → rules → retrieval → decide. The optional LLM stage (``llm.py``) wraps this engine and
-only ever sees the masked text it returns.
+Pure code built from a loaded knowledge base, lexicons and an optional trained model: no I/O, no clock, no
+network in :meth:`TriageEngine.triage`, so the web layer, the CLI, the benchmark and the tests all run the
+same decision. The pipeline is mask → normalise → safety → route → decide. The optional LLM stage
+(``llm.py``) wraps this engine and only ever sees the masked text it returns.
 
-Decisions, in order: a safety word makes the case urgent and hands it to a person with the emergency
-numbers; asking for a person, a complaint, an individual case or repeated failure hands it off; otherwise a
-confident match is answered from the knowledge base, and an unclear one gets two or three likely topics as
-buttons. The route is always decided, also for handoffs, because it names the department that takes over.
+Safety comes first and is built for recall: a lexicon rule or a confident learned danger score makes the case
+urgent (a person takes over, the emergency numbers are shown); a weak danger signal makes the bot ask one
+direct question (「いま、あなたや だれかが 危ない 状態ですか？」) with the hotlines, instead of answering from
+the knowledge base; "yes" makes the case urgent, "no" answers the original question. Then asking for a
+person, a complaint, an individual case or repeated failure hands off; otherwise a confident route with a
+matching entry is answered, and an unclear one gets two or three likely topics. The route is always decided,
+also for handoffs, because it names the department that takes over: the learned route model and the
+knowledge-base retrieval vote, and a line with no topic of its own ("a person, please") takes the route of
+the resident's last clear question.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from madoguchi.chatbot.easy_ja import EasyJapanese
 from madoguchi.chatbot.knowledge import Hotline, KbEntry, KnowledgeBase
+from madoguchi.chatbot.lexicon import Lexicon, LexiconName, bundled_lexicon
+from madoguchi.chatbot.model import FastScorer, ModelScores, TriageModel
 from madoguchi.chatbot.normalise import detect_language, normalise
 from madoguchi.chatbot.retrieval import RETRIEVERS, Retriever, ScoredEntry, route_scores, softmax
 from madoguchi.chatbot.rules import RuleHits, apply_rules, has_topic, without_handoff_phrases
+from madoguchi.chatbot.summary import HandoffSummary, LineTopic, build_summary
 from madoguchi.domain.languages import LANGUAGE_CODES as LANGUAGE_VALUES
 from madoguchi.domain.languages import LanguageCode as Language
 from madoguchi.domain.privacy import mask_pii
 from madoguchi.domain.routes import FALLBACK_ROUTE, RouteId
 
-Action = Literal["answer", "clarify", "handoff"]
+Action = Literal["answer", "clarify", "handoff", "safety_check"]
 Sender = Literal["resident", "bot", "agent", "system"]
+
+__all__ = ["EngineConfig", "HandoffSummary", "TriageEngine", "TriageResult", "Turn"]
 
 
 class Turn(BaseModel):
@@ -61,6 +71,13 @@ class HotlineInfo(BaseModel):
     when: str
 
 
+class LinkInfo(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    title: str
+    url: str
+
+
 class TriageResult(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -68,28 +85,17 @@ class TriageResult(BaseModel):
     confidence: float = Field(ge=0.0, le=1.0)
     handoff: bool
     urgent: bool
+    safety_check: bool = False  # the bot asks the danger question instead of answering
     masked_text: str
     language: Language
     action: Action
     answer: str | None = None
     entry_ids: tuple[str, ...] = ()
+    links: tuple[LinkInfo, ...] = ()
     suggestions: tuple[Suggestion, ...] = ()
     hotlines: tuple[HotlineInfo, ...] = ()
     reasons: tuple[str, ...] = ()
     masked_kinds: tuple[str, ...] = ()
-
-
-class HandoffSummary(BaseModel):
-    """What an agent reads in ten seconds before taking over."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    route: RouteId
-    route_name: str
-    need: str
-    bot_said: tuple[str, ...]
-    flags: tuple[str, ...]
-    language: Language
 
 
 @dataclass(frozen=True)
@@ -102,84 +108,195 @@ class EngineConfig:
     weak_hint_boost: float = 1.1  # ... for kinds whose department varies (suicidal words, someone collapsed)
     max_suggestions: int = 3
     failed_turns_for_handoff: int = 2
+    model_weight: float = 0.9  # with a trained model: its share of the route vote (retrieval has the rest)
+    schedule_margin: float = 0.25  # a schedule entry wins a "when" question if it scores this share of the best
 
 
 # Urgent kinds whose department is clear; for the others the knowledge base decides more.
 _FIRM_HINTS = frozenset({"dv", "child_abuse", "elder_abuse", "missing", "eviction", "disaster"})
-
-# Which hotlines go with which urgent kind: matched against a hotline's id, names and "when" text.
-_HOTLINE_TOPICS: dict[str, tuple[str, ...]] = {
-    "dv": ("dv", "配偶者", "恋人からの暴力"),
-    "child_abuse": ("虐待", "child", "189"),
-    "elder_abuse": ("介護", "welfare", "福祉"),
-    "suicide": ("死にたい", "いのち", "こころ", "lifeline"),
-    "collapse": (),
-    "missing": (),
-    "eviction": ("暮らし", "生活", "welfare"),
-    "disaster": ("防災", "災害", "disaster"),
-}
 _EMERGENCY = {"110": ("police", "警察", "Police"), "119": ("fire-ambulance", "救急・消防", "Ambulance and fire")}
+
+
+@dataclass(frozen=True)
+class _Safety:
+    urgent_kinds: tuple[str, ...]
+    check: bool
+    reasons: tuple[str, ...]
 
 
 class TriageEngine:
     """Decides route, flags and reply for one utterance; built once per municipality."""
 
     def __init__(
-        self, kb: KnowledgeBase, config: EngineConfig | None = None, retriever: Retriever | None = None
+        self,
+        kb: KnowledgeBase,
+        config: EngineConfig | None = None,
+        retriever: Retriever | None = None,
+        *,
+        lexicon: Lexicon | None = None,
+        model: TriageModel | None = None,
+        easy_japanese: EasyJapanese | None = None,
     ) -> None:
         self.kb = kb
         self.config = config or EngineConfig()
         self.retriever: Retriever = retriever or RETRIEVERS[self.config.retriever](kb)
+        self.lexicon = lexicon or bundled_lexicon()
+        self.model = model
+        self._scorer = FastScorer(model) if model is not None else None
+        self.easy_japanese = easy_japanese or EasyJapanese.bundled()
 
     # ---------------------------------------------------------------------------------- the decision
 
-    def triage(self, text: str, *, lang: str | None = None, history: Sequence[Turn] = ()) -> TriageResult:
-        cfg = self.config
+    def triage(
+        self, text: str, *, lang: str | None = None, history: Sequence[Turn] = (), safety: bool = True
+    ) -> TriageResult:
         masked = mask_pii(text)
         folded = normalise(masked.text)
         language: Language = _as_language(lang) or _as_language(detect_language(masked.text)) or "ja"
-        hits = apply_rules(folded)
-        reasons: list[str] = list(hits.reasons)
+        question = _pending_safety_question(history)
+        if question is not None and safety:
+            reply = self._yes_or_no(folded)
+            if reply is not None:
+                return self._after_safety_answer(question, reply, masked.text, language)
+        hits = apply_rules(folded, self.lexicon)
+        scores = self._scorer.score(folded) if self._scorer is not None else None
+        checked = self._safety(hits, scores) if safety else _Safety(hits.urgent_kinds, False, ())
+        urgent = bool(checked.urgent_kinds)
+        reasons: list[str] = [*hits.reasons, *checked.reasons]
 
-        topic = without_handoff_phrases(folded)
-        if hits.handoff_kinds and not hits.urgent and not has_topic(topic):
-            ranked: list[ScoredEntry] = []  # only "a person, please": the general desk takes it
-        else:
-            ranked = self.retriever.search(topic, limit=12)
-        route, confidence, top_entry = self._decide_route(ranked, hits, reasons)
+        topic = without_handoff_phrases(folded, self.lexicon)
+        no_topic = bool(hits.handoff_kinds) and not urgent and not has_topic(topic, self.lexicon)
+        ranked: list[ScoredEntry] = [] if no_topic else self.retriever.search(topic, limit=12)
+        route, confidence, top_entry = self._decide_route(ranked, hits, scores, reasons, topic)
+        if (no_topic or (confidence < self.config.answer_confidence and hits.handoff)) and history:
+            earlier = self._last_clear(history)
+            if earlier is not None:
+                route = earlier.route
+                reasons.append(f"route:{route.value} (the resident's last clear question)")
 
+        learned_handoff = self._learned_handoff(scores, hits)
+        if learned_handoff:
+            reasons.append(learned_handoff)
         failed = self._failed_turns(history, hits)
-        if failed >= cfg.failed_turns_for_handoff:
+        if failed >= self.config.failed_turns_for_handoff:
             reasons.append(f"handoff:repeated_failure ({failed} unhelpful turns)")
-        entry_handoff = top_entry is not None and top_entry.handoff and confidence >= cfg.answer_confidence
+        answerable = top_entry is not None and confidence >= self.config.answer_confidence
+        entry_handoff = answerable and top_entry is not None and top_entry.handoff
         if entry_handoff and top_entry is not None:
             reasons.append(f"handoff:entry ({top_entry.id} always needs a person)")
-        handoff = hits.handoff or entry_handoff or failed >= cfg.failed_turns_for_handoff
+        handoff = (
+            urgent
+            or hits.handoff
+            or entry_handoff
+            or bool(learned_handoff)
+            or failed >= self.config.failed_turns_for_handoff
+        )
 
-        answerable = top_entry is not None and confidence >= cfg.answer_confidence
-        action: Action = "handoff" if handoff else ("answer" if answerable else "clarify")
-        answer = top_entry.answer.in_language(language) if answerable and top_entry is not None else None
-        entry_ids = (top_entry.id,) if answerable and top_entry is not None else ()
-        suggestions = () if action == "answer" or hits.urgent else self._suggestions(ranked, language)
-        hotlines = self._hotlines(hits, language) if hits.urgent else ()
+        action: Action
+        if urgent or (handoff and not checked.check):
+            action = "handoff"
+        elif checked.check:
+            action = "safety_check"
+        else:
+            action = "answer" if answerable else "clarify"
+        answer: str | None = None
+        entry_ids: tuple[str, ...] = ()
+        links: tuple[LinkInfo, ...] = ()
+        if action == "safety_check":
+            answer = self.lexicon.safety_question(language)
+        elif answerable and top_entry is not None:
+            answer = self.answer_text(top_entry, language)
+            entry_ids = (top_entry.id,)
+            links = tuple(LinkInfo(title=ln.title.in_language(language), url=ln.url) for ln in top_entry.links)
+        suggestions = () if action in ("answer", "safety_check") or urgent else self._suggestions(ranked, language)
+        hotlines = self._hotlines(checked.urgent_kinds, language) if urgent or checked.check else ()
         return TriageResult(
             route=route,
             confidence=round(confidence, 4),
-            handoff=handoff,
-            urgent=hits.urgent,
+            handoff=handoff and action != "safety_check",
+            urgent=urgent,
+            safety_check=action == "safety_check",
             masked_text=masked.text,
             language=language,
             action=action,
             answer=answer,
             entry_ids=entry_ids,
+            links=links,
             suggestions=suggestions,
             hotlines=hotlines,
             reasons=tuple(reasons),
             masked_kinds=masked.kinds,
         )
 
+    def answer_text(self, entry: KbEntry, language: str) -> str:
+        """The entry's answer in ``language``; easy Japanese is written by staff or simplified by rule,
+        never ordinary Japanese."""
+        if language == "easy-ja" and not entry.answer.has("easy-ja"):
+            return self.easy_japanese.render(entry.answer.ja)
+        return entry.answer.in_language(language)
+
+    # ---------------------------------------------------------------------------------- safety
+
+    def _safety(self, hits: RuleHits, scores: ModelScores | None) -> _Safety:
+        """Urgent kinds, and whether to ask: the lexicons, then the learned danger score, then doubt → ask."""
+        if hits.urgent:
+            return _Safety(hits.urgent_kinds, False, ())
+        scorer = self.model.urgent if self.model is not None else None
+        if scorer is not None and scores is not None and scores.urgent is not None:
+            score = scores.urgent
+            if score >= scorer.high:
+                return _Safety(("model",), False, (f"urgent:model (danger score {score:.2f})",))
+            if score >= scorer.low:
+                return _Safety((), True, (f"safety:model (danger score {score:.2f})",))
+        return _Safety((), hits.weak_danger, ())
+
+    def _yes_or_no(self, folded: str) -> Literal["yes", "no"] | None:
+        no = self.lexicon.search(LexiconName.ANSWER_NO, folded)
+        yes = self.lexicon.search(LexiconName.ANSWER_YES, folded)
+        if yes and not no:
+            return "yes"
+        if no and not yes:
+            return "no"
+        return None
+
+    def _after_safety_answer(
+        self, question: str, reply: Literal["yes", "no"], reply_text: str, language: Language
+    ) -> TriageResult:
+        """The resident answered the danger question: "yes" is an urgent case, "no" answers the question."""
+        original = self.triage(question, lang=language, safety=False)
+        if reply == "no":
+            return original.model_copy(update={"reasons": (*original.reasons, "safety:answered no")})
+        kinds = tuple(r.split(" ", 1)[0].removeprefix("urgent:") for r in original.reasons if r.startswith("urgent:"))
+        return original.model_copy(
+            update={
+                "urgent": True,
+                "handoff": True,
+                "action": "handoff",
+                "answer": None,
+                "entry_ids": (),
+                "links": (),
+                "suggestions": (),
+                "hotlines": self._hotlines(kinds, language),
+                "reasons": (*original.reasons, f"urgent:safety_yes ({reply_text[:20]})"),
+            }
+        )
+
+    def _learned_handoff(self, scores: ModelScores | None, hits: RuleHits) -> str | None:
+        scorer = self.model.handoff if self.model is not None else None
+        if scorer is None or scores is None or scores.handoff is None or hits.handoff:
+            return None
+        score = scores.handoff
+        return f"handoff:learned (score {score:.2f})" if score >= scorer.high else None
+
+    # ---------------------------------------------------------------------------------- the route
+
     def _decide_route(
-        self, ranked: Sequence[ScoredEntry], hits: RuleHits, reasons: list[str]
+        self,
+        ranked: Sequence[ScoredEntry],
+        hits: RuleHits,
+        model_scores: ModelScores | None,
+        reasons: list[str],
+        folded: str,
     ) -> tuple[RouteId, float, KbEntry | None]:
         cfg = self.config
         scores = route_scores(ranked)
@@ -187,19 +304,39 @@ class TriageEngine:
         for kind, hint in zip(hits.urgent_kinds[:1], hits.route_hints[:1], strict=True):
             strength = cfg.rule_hint_boost if kind in _FIRM_HINTS else cfg.weak_hint_boost
             scores[hint.value] = scores.get(hint.value, 0.0) + strength * max(top, cfg.min_score)
-        if not scores or max(scores.values()) < cfg.min_score:
+        best = max(scores.values(), default=0.0)
+        retrieved = softmax(scores, temperature=max(cfg.temperature * best, 1e-6)) if best >= cfg.min_score else {}
+        if model_scores is not None:
+            learned = model_scores.routes
+            weight = cfg.model_weight if retrieved else 1.0
+            probabilities = {
+                r: weight * learned.get(r, 0.0) + (1 - weight) * retrieved.get(r, 0.0) for r in {*learned, *retrieved}
+            }
+        elif not retrieved:
             route = hits.route_hints[0] if hits.route_hints else FALLBACK_ROUTE
             reasons.append(f"route:{route.value} (nothing in the knowledge base matched well)")
             return route, 0.0, None
-        best = max(scores.values())
-        probabilities = softmax(scores, temperature=max(cfg.temperature * best, 1e-6))
+        else:
+            probabilities = retrieved
         route_value = max(probabilities, key=lambda r: probabilities[r])
         confidence = probabilities[route_value]
-        # Scale down when the absolute evidence is thin.
-        confidence *= min(1.0, best / (2.5 * cfg.min_score))
-        top_entry = next((item.entry for item in ranked if item.entry.route == route_value), None)
+        if self.model is None:
+            confidence *= min(1.0, best / (2.5 * cfg.min_score))  # thin absolute evidence: less sure
+        top_entry = self._pick_entry(ranked, route_value, folded)
         reasons.append(f"route:{route_value} ({confidence:.2f}; best entry {top_entry.id if top_entry else '-'})")
-        return RouteId(route_value), confidence, top_entry
+        return RouteId(route_value), min(confidence, 1.0), top_entry
+
+    def _pick_entry(self, ranked: Sequence[ScoredEntry], route: str, folded: str) -> KbEntry | None:
+        """The route's best entry that the knowledge base really matched; a "when / what time" question
+        prefers the route's schedule entry (the garbage calendar, the ferry timetable) over a neighbour."""
+        in_route = [item for item in ranked if item.entry.route == route and item.score >= self.config.min_score]
+        if not in_route:
+            return None
+        if self.lexicon.search(LexiconName.SCHEDULE, folded):
+            for item in in_route:
+                if item.entry.schedule and item.score >= self.config.schedule_margin * in_route[0].score:
+                    return item.entry
+        return in_route[0].entry
 
     def _failed_turns(self, history: Sequence[Turn], hits: RuleHits) -> int:
         bot_turns = [t for t in history if t.sender == "bot"]
@@ -222,7 +359,7 @@ class TriageEngine:
             )
         return tuple(chosen)
 
-    def _hotlines(self, hits: RuleHits, language: str) -> tuple[HotlineInfo, ...]:
+    def _hotlines(self, kinds: Sequence[str], language: str) -> tuple[HotlineInfo, ...]:
         hotlines = self.kb.municipality.hotlines
         chosen: list[HotlineInfo] = []
         for number, (hid, ja, en) in _EMERGENCY.items():
@@ -232,19 +369,75 @@ class TriageEngine:
                 if found
                 else HotlineInfo(id=hid, name=ja if language in ("ja", "easy-ja") else en, number=number, when="")
             )
-        for kind in hits.urgent_kinds:
-            for topic in _HOTLINE_TOPICS.get(kind, ()):
-                for hotline in hotlines:
-                    haystack = " ".join([hotline.id, *hotline.name.all_texts(), hotline.when_text("ja")]).lower()
-                    if topic.lower() in haystack and all(c.id != hotline.id for c in chosen):
-                        chosen.append(_hotline_info(hotline, language))
-                        break
+        for kind in ("always", *kinds):  # declared in municipality.yaml (hotlines[].topics)
+            for hotline in hotlines:
+                if kind in hotline.topics and all(c.id != hotline.id for c in chosen):
+                    chosen.append(_hotline_info(hotline, language))
         return tuple(chosen[:5])
 
-    # ---------------------------------------------------------------------------------- the summary
+    # ---------------------------------------------------------------------------------- the conversation
+
+    def line_topic(self, text: str) -> LineTopic:
+        """Where one resident line points on its own, and whether that is clear enough to call it a need."""
+        result = self.triage(text, safety=False)
+        title = self.kb.entry(result.entry_ids[0]).title.ja if result.entry_ids else None
+        clear = result.urgent or result.confidence >= self.config.answer_confidence
+        return LineTopic(text=result.masked_text, route=result.route, title=title, clear=clear)
+
+    def current_need(self, history: Sequence[Turn]) -> LineTopic | None:
+        """The resident's last clear question in the conversation (what they want now), if any."""
+        return self._last_clear(history)
+
+    def _last_clear(self, history: Sequence[Turn]) -> LineTopic | None:
+        for turn in reversed(history):
+            if turn.sender == "resident":
+                topic = self.line_topic(turn.text)
+                if topic.clear:
+                    return topic
+        return None
 
     def summarise(self, transcript: Sequence[Turn], result: TriageResult) -> HandoffSummary:
-        return summarise(self.kb, transcript, result)
+        """The agent's summary: the resident's current need (the last clear question), what else they asked,
+        what the bot said, and the flags."""
+        lines = [t.text for t in transcript if t.sender == "resident"]
+        if lines and mask_pii(lines[-1]).text == result.masked_text:
+            lines = lines[:-1]  # the line this result is about: already triaged
+        topics = [self.line_topic(text) for text in lines]
+        here_title = self.kb.entry(result.entry_ids[0]).title.ja if result.entry_ids else None
+        here = LineTopic(
+            text=result.masked_text,
+            route=result.route,
+            title=here_title,
+            clear=result.urgent or result.confidence >= self.config.answer_confidence,
+        )
+        current = here
+        if not here.clear:
+            current = next((t for t in reversed(topics) if t.clear), here)
+        earlier = [t for t in topics if t is not current]
+        if current is not here:
+            earlier.append(here)
+        bot_lines = [(t.text, t.action, t.entry_ids) for t in transcript if t.sender == "bot"]
+        return build_summary(
+            self.kb,
+            route=result.route,
+            urgent=result.urgent,
+            reasons=result.reasons,
+            masked_kinds=result.masked_kinds,
+            masked_text=result.masked_text,
+            language=result.language,
+            current=current,
+            earlier=earlier,
+            bot_lines=bot_lines,
+        )
+
+
+def _pending_safety_question(history: Sequence[Turn]) -> str | None:
+    """The resident line the bot answered with the danger question, if that question is the bot's last word."""
+    bot_turns = [i for i, t in enumerate(history) if t.sender == "bot"]
+    if not bot_turns or history[bot_turns[-1]].action != "safety_check":
+        return None
+    asked = bot_turns[-1]
+    return next((t.text for t in reversed(history[:asked]) if t.sender == "resident"), None)
 
 
 def _hotline_info(hotline: Hotline, language: str) -> HotlineInfo:
@@ -257,71 +450,3 @@ def _as_language(value: str | None) -> Language | None:
     if value in LANGUAGE_VALUES:
         return value
     return None
-
-
-def _one_line(text: str, limit: int = 90) -> str:
-    flat = re.sub(r"\s+", " ", text).strip()
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
-_FLAG_NAMES = {
-    "urgent": "緊急",
-    "dv": "DV",
-    "child_abuse": "児童虐待の疑い",
-    "elder_abuse": "高齢者虐待の疑い",
-    "suicide": "自殺念慮",
-    "collapse": "急病・倒れている",
-    "missing": "行方不明",
-    "eviction": "住まいを失う",
-    "disaster": "災害発生中",
-    "asks_person": "職員との会話を希望",
-    "complaint": "苦情",
-    "individual_case": "個別の事情",
-    "repeated_failure": "ボットで解決せず",
-    "entry": "職員対応が必要な手続き",
-}
-
-
-def summarise(kb: KnowledgeBase, transcript: Sequence[Turn], result: TriageResult) -> HandoffSummary:
-    """A handoff summary for staff built from the transcript and the triage result, without an LLM."""
-    resident_lines = [t.text for t in transcript if t.sender == "resident"]
-    topic = ""
-    if result.entry_ids:
-        topic = f"「{kb.entry(result.entry_ids[0]).title.ja}」について: "
-    elif result.suggestions:
-        topic = f"「{result.suggestions[0].title}」など: "
-    # The longest resident line usually carries the need; the latest one the current state.
-    main = max(resident_lines, key=len) if resident_lines else result.masked_text
-    need = _one_line(topic + main)
-    bot_said: list[str] = []
-    for turn in transcript:
-        if turn.sender != "bot":
-            continue
-        if turn.entry_ids:
-            titles = [kb.entry(i).title.ja for i in turn.entry_ids if i in {e.id for e in kb.entries}]
-            bot_said.append("回答: " + "、".join(titles) if titles else _one_line(turn.text, 60))
-        elif turn.action == "clarify":
-            bot_said.append("確認: " + _one_line(turn.text, 60))
-        else:
-            bot_said.append(_one_line(turn.text, 60))
-    flags: list[str] = []
-    if result.urgent:
-        flags.append(_FLAG_NAMES["urgent"])
-    for reason in result.reasons:
-        kind = reason.split(" ", 1)[0].split(":", 1)
-        if len(kind) == 2 and kind[0] in ("urgent", "handoff"):
-            name = _FLAG_NAMES.get(kind[1], kind[1])
-            if name not in flags:
-                flags.append(name)
-    if result.masked_kinds:
-        flags.append("個人番号など伏せ字あり")
-    if result.language not in ("ja", "easy-ja"):
-        flags.append(f"言語: {result.language}")
-    return HandoffSummary(
-        route=result.route,
-        route_name=kb.municipality.route_name(result.route),
-        need=need,
-        bot_said=tuple(bot_said[-5:]),
-        flags=tuple(flags),
-        language=result.language,
-    )

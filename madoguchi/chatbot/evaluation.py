@@ -44,12 +44,19 @@ class EvalReport(BaseModel):
 
     n: int
     route_accuracy: float
-    urgent_recall: float | None
+    urgent_recall: float | None  # urgent lines made urgent at once
+    safety_recall: float | None  # urgent lines made urgent, or met with the danger question (the target)
     urgent_precision: float | None
+    non_urgent: int
+    false_urgent: int  # non-urgent lines made urgent
+    safety_checks: int  # non-urgent lines met with the danger question
+    urgent_checks: int  # urgent lines met with the danger question rather than made urgent at once
     handoff_recall: float | None
     handoff_precision: float | None
     per_route_accuracy: dict[str, float]
     per_language_accuracy: dict[str, float]
+    per_language_false_urgent: dict[str, int]
+    per_language_n: dict[str, int]
     confusion: dict[str, dict[str, int]]  # expected → predicted → count (mistakes only)
     latency_ms_p50: float
     latency_ms_p95: float
@@ -83,6 +90,7 @@ def score(rows: Sequence[LabelledUtterance], results: Sequence[TriageResult], la
     errors: list[dict[str, str]] = []
     missed_urgent: list[str] = []
     counts = Counter[str]()
+    false_by_lang = Counter[str]()
     for row, result in zip(rows, results, strict=True):
         right = result.route == row.route
         per_route[row.route.value].append(right)
@@ -91,14 +99,20 @@ def score(rows: Sequence[LabelledUtterance], results: Sequence[TriageResult], la
             confusion[row.route.value][result.route.value] += 1
             errors.append({"text": result.masked_text, "expected": row.route.value, "got": result.route.value})
         counts["urgent"] += row.urgent
-        counts["urgent_hit"] += row.urgent and result.urgent
+        counts["urgent_hit"] += row.urgent and (result.urgent or result.safety_check)
+        counts["urgent_strict"] += row.urgent and result.urgent
+        counts["urgent_checks"] += row.urgent and result.safety_check
+        counts["non_urgent"] += not row.urgent
+        counts["false_urgent"] += not row.urgent and result.urgent
+        counts["safety_checks"] += not row.urgent and result.safety_check
+        false_by_lang[row.lang] += not row.urgent and result.urgent
         counts["urgent_flagged"] += result.urgent
         counts["handoff"] += row.handoff
         counts["handoff_hit"] += row.handoff and result.handoff
         counts["handoff_flagged"] += result.handoff
         counts["handoff_right_flag"] += result.handoff and row.handoff
         counts["urgent_right_flag"] += result.urgent and row.urgent
-        if row.urgent and not result.urgent:
+        if row.urgent and not result.urgent and not result.safety_check:
             missed_urgent.append(result.masked_text)
     ordered = sorted(latencies)
 
@@ -111,18 +125,29 @@ def score(rows: Sequence[LabelledUtterance], results: Sequence[TriageResult], la
         route_accuracy=round(sum(r.route == row.route for row, r in zip(rows, results, strict=True)) / n, 4)
         if n
         else 0.0,
-        urgent_recall=_ratio(counts["urgent_hit"], counts["urgent"]),
+        urgent_recall=_ratio(counts["urgent_strict"], counts["urgent"]),
+        safety_recall=_ratio(counts["urgent_hit"], counts["urgent"]),
         urgent_precision=_ratio(counts["urgent_right_flag"], counts["urgent_flagged"]),
+        non_urgent=counts["non_urgent"],
+        false_urgent=counts["false_urgent"],
+        safety_checks=counts["safety_checks"],
+        urgent_checks=counts["urgent_checks"],
         handoff_recall=_ratio(counts["handoff_hit"], counts["handoff"]),
         handoff_precision=_ratio(counts["handoff_right_flag"], counts["handoff_flagged"]),
         per_route_accuracy={r: round(sum(v) / len(v), 4) for r in ROUTE_IDS if (v := per_route.get(r))},
         per_language_accuracy={lang: round(sum(v) / len(v), 4) for lang, v in sorted(per_lang.items())},
+        per_language_false_urgent={lang: false_by_lang[lang] for lang in sorted(per_lang)},
+        per_language_n={lang: len(v) for lang, v in sorted(per_lang.items())},
         confusion={k: dict(v) for k, v in sorted(confusion.items())},
         latency_ms_p50=pct(0.5),
         latency_ms_p95=pct(0.95),
         missed_urgent=missed_urgent,
         route_errors=errors,
     )
+
+
+def pct_of(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f} %" if whole else "n/a"
 
 
 def format_report(report: EvalReport) -> str:
@@ -134,7 +159,12 @@ def format_report(report: EvalReport) -> str:
     lines = [
         f"utterances        {report.n}",
         f"route accuracy    {f(report.route_accuracy)}",
-        f"urgent recall     {f(report.urgent_recall)}   (precision {f(report.urgent_precision)})",
+        f"urgent recall     {f(report.safety_recall)}   (with the danger question; urgent at once "
+        f"{f(report.urgent_recall)}, asked first {report.urgent_checks}; precision {f(report.urgent_precision)})",
+        f"false urgent      {report.false_urgent} of {report.non_urgent} non-urgent lines "
+        f"({pct_of(report.false_urgent, report.non_urgent)})",
+        f"safety question   {report.safety_checks} of {report.non_urgent} non-urgent lines "
+        f"({pct_of(report.safety_checks, report.non_urgent)})",
         f"handoff recall    {f(report.handoff_recall)}   (precision {f(report.handoff_precision)})",
         f"latency p50/p95   {report.latency_ms_p50:.2f} / {report.latency_ms_p95:.2f} ms",
         "",
@@ -144,7 +174,11 @@ def format_report(report: EvalReport) -> str:
         wrong = ", ".join(f"{k}×{v}" for k, v in sorted(report.confusion.get(route, {}).items(), key=lambda kv: -kv[1]))
         lines.append(f"{route:<20} {accuracy:>6.3f}  {wrong}")
     lines.append("")
-    lines.append("by language: " + ", ".join(f"{k} {v:.3f}" for k, v in report.per_language_accuracy.items()))
+    lines.append("")
+    lines.append(f"{'language':<10} {'n':>5} {'route acc':>9} {'false urgent':>12}")
+    for lang, accuracy in report.per_language_accuracy.items():
+        n = report.per_language_n.get(lang, 0)
+        lines.append(f"{lang:<10} {n:>5} {accuracy:>9.3f} {report.per_language_false_urgent.get(lang, 0):>12}")
     if report.missed_urgent:
         lines.append("")
         lines.append("MISSED URGENT:")

@@ -9,14 +9,17 @@ line it came from. The format is documented for staff in ``docs/knowledge_base.m
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from madoguchi.chatbot.yaml_source import KnowledgeBaseError as KnowledgeBaseError  # re-exported: callers catch it here
+from madoguchi.chatbot.yaml_source import child, compose, line_of, raise_validation
+from madoguchi.bookings.plan import HOME, BookingPlan
 from madoguchi.domain.routes import ROUTE_IDS, RouteId
 
 DEFAULT_MUNICIPALITY = "shiomi"
@@ -44,6 +47,8 @@ class LocalizedText(BaseModel):
     ko: NonEmpty | None = None
     vi: NonEmpty | None = None
     pt: NonEmpty | None = None
+    tl: NonEmpty | None = None
+    ne: NonEmpty | None = None
 
     def has(self, language: str) -> bool:
         return self._raw(language) is not None
@@ -59,7 +64,7 @@ class LocalizedText(BaseModel):
         return self.ja.strip()
 
     def all_texts(self) -> list[str]:
-        return [t for t in (self.ja, self.en, self.easy_ja, self.zh, self.ko, self.vi, self.pt) if t]
+        return [t for t in (self.ja, self.en, self.easy_ja, self.zh, self.ko, self.vi, self.pt, self.tl, self.ne) if t]
 
     def _raw(self, language: str) -> str | None:
         attr = "easy_ja" if language == "easy-ja" else language
@@ -87,6 +92,7 @@ class KbEntry(BaseModel):
     examples: tuple[Phrase, ...] = ()
     links: tuple[KbLink, ...] = ()
     handoff: bool = False
+    schedule: bool = False  # a day or timetable: preferred when the resident asks "when / what time"
 
     @model_validator(mode="after")
     def _has_something_to_match(self) -> KbEntry:
@@ -102,6 +108,12 @@ class _KbFileHeader(BaseModel):
     entries: list[dict[str, Any]]
 
 
+# What a hotline is for: shown at once with every urgent case ("always") or with that kind of danger.
+HotlineTopic = Literal[
+    "always", "dv", "child_abuse", "elder_abuse", "suicide", "collapse", "missing", "eviction", "disaster"
+]
+
+
 class Hotline(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -109,6 +121,7 @@ class Hotline(BaseModel):
     name: LocalizedText
     number: Annotated[str, Field(pattern=r"^[#＃]?[0-9０-９()\-‐ ]{3,20}$")]
     when: LocalizedText | str = ""
+    topics: tuple[HotlineTopic, ...] = ()
 
     def when_text(self, language: str) -> str:
         if isinstance(self.when, LocalizedText):
@@ -141,6 +154,44 @@ class Municipality(BaseModel):
     routes: dict[RouteId, LocalizedText]
     places: tuple[Place, ...] = ()
     hotlines: tuple[Hotline, ...] = ()
+    # years finished records are kept (madoguchi records purge); None: MADOGUCHI_RETENTION_YEARS
+    retention_years: Annotated[int, Field(ge=1, le=100)] | None = None
+    timezone: str | None = Field(
+        default=None, description="IANA zone of the town's reports; default MADOGUCHI_TIMEZONE"
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Asia/Tokyo") from None
+        return value
+
+    booking: BookingPlan | None = None
+
+    def booking_problems(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Places and routes the booking plan names that this file does not define (location, message)."""
+        if self.booking is None:
+            return []
+        places = {p.id for p in self.places} | {HOME}
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        for i, desk in enumerate(self.booking.desks):
+            problems += [
+                (("booking", "desks", i, "places"), f"unknown place '{p}'") for p in desk.places if p not in places
+            ]
+            problems += [
+                (("booking", "desks", i, "routes"), f"unknown route '{r}'")
+                for r in desk.routes
+                if r != "*" and r not in ROUTE_IDS
+            ]
+        for i, line in enumerate(self.booking.ferries):
+            problems += [
+                (("booking", "ferries", i, "places"), f"unknown place '{p}'") for p in line.places if p not in places
+            ]
+        return problems
 
     def hotline(self, hotline_id: str) -> Hotline | None:
         return next((h for h in self.hotlines if h.id == hotline_id), None)
@@ -178,126 +229,41 @@ class KnowledgeBase:
         return [e for e in self.entries if e.route == route]
 
 
-class KnowledgeBaseError(ValueError):
-    """A knowledge-base file is wrong; ``str()`` reads ``path:line: what is wrong``."""
-
-    def __init__(self, path: Path, line: int | None, message: str) -> None:
-        self.path = path
-        self.line = line
-        self.message = message
-        where = f"{path}:{line}" if line is not None else str(path)
-        super().__init__(f"{where}: {message}")
-
-
-# ---------------------------------------------------------------------------------------------- loading
-
-
-def _compose(path: Path) -> tuple[yaml.Node, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise KnowledgeBaseError(path, None, f"not UTF-8 text ({exc.reason})") from exc
-    try:
-        loader = yaml.SafeLoader(text)
-        try:
-            node = loader.get_single_node()
-            if node is None:
-                raise KnowledgeBaseError(path, 1, "the file is empty")
-            data = loader.construct_document(node)
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise KnowledgeBaseError(path, line, f"not valid YAML: {exc.problem or exc.context}") from exc
-    return node, data
-
-
-def _child(node: yaml.Node, key: int | str) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode) and isinstance(key, str):
-        for key_node, value_node in node.value:
-            if getattr(key_node, "value", None) == key:
-                return value_node  # type: ignore[no-any-return]
-    if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
-        return node.value[key]  # type: ignore[no-any-return]
-    return None
-
-
-def _key_node(node: yaml.Node, key: str) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        for key_node, _value in node.value:
-            if getattr(key_node, "value", None) == key:
-                return key_node  # type: ignore[no-any-return]
-    return None
-
-
-def _line_of(node: yaml.Node, location: Sequence[int | str]) -> int:
-    """The 1-based line of the deepest node along a pydantic error location (for a block under a key,
-    the key's line)."""
-    current = node
-    line = int(node.start_mark.line) + 1
-    for part in location:
-        found = _child(current, part)
-        if found is None:
-            break
-        key = _key_node(current, part) if isinstance(part, str) else None
-        line = int((key if key is not None else found).start_mark.line) + 1
-        current = found
-    return line
-
-
-def _describe(error: Mapping[str, Any]) -> str:
-    location = ".".join(str(p) for p in error["loc"] if not str(p).startswith("function-after"))
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden":
-        message = f"unknown field '{error['loc'][-1]}'"
-        if error.get("input") is None:
-            message += " (a comma inside {...} splits the text there: put the whole text in quotes)"
-    return f"{location}: {message}" if location else message
-
-
-def _raise_validation(path: Path, node: yaml.Node, exc: ValidationError, prefix: str = "") -> None:
-    first = exc.errors()[0]
-    location = [p for p in first["loc"] if isinstance(p, int | str)]
-    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    raise KnowledgeBaseError(path, _line_of(node, location), f"{prefix}{_describe(first)}{more}") from exc
-
-
 def load_municipality(path: Path) -> Municipality:
-    node, data = _compose(path)
+    node, data = compose(path)
     try:
-        return Municipality.model_validate(data)
+        municipality = Municipality.model_validate(data)
     except ValidationError as exc:
-        _raise_validation(path, node, exc)
-        raise AssertionError("unreachable") from exc
+        raise_validation(path, node, exc)
+    for location, message in municipality.booking_problems()[:1]:
+        raise KnowledgeBaseError(path, line_of(node, location), f"{'.'.join(map(str, location))}: {message}")
+    return municipality
 
 
 def load_kb_file(path: Path) -> list[tuple[KbEntry, int]]:
     """Entries of one ``kb/<route>.yaml`` file with the line each starts on."""
-    node, data = _compose(path)
+    node, data = compose(path)
     if not isinstance(data, dict):
         raise KnowledgeBaseError(path, 1, "the file must be a mapping with 'route' and 'entries'")
     try:
         header = _KbFileHeader.model_validate(data)
     except ValidationError as exc:
-        _raise_validation(path, node, exc)
-        raise AssertionError("unreachable") from exc
+        raise_validation(path, node, exc)
     if not path.stem.startswith("_") and header.route != path.stem:
         raise KnowledgeBaseError(
-            path, _line_of(node, ["route"]), f"route '{header.route}' does not match the file name '{path.name}'"
+            path, line_of(node, ["route"]), f"route '{header.route}' does not match the file name '{path.name}'"
         )
-    entries_node = _child(node, "entries")
+    entries_node = child(node, "entries")
     assert entries_node is not None
     loaded: list[tuple[KbEntry, int]] = []
     for index, raw in enumerate(header.entries):
-        entry_node = _child(entries_node, index) or entries_node
+        entry_node = child(entries_node, index) or entries_node
         line = int(entry_node.start_mark.line) + 1
         label = f"entry '{raw.get('id')}'" if isinstance(raw.get("id"), str) else f"entry #{index + 1}"
         try:
             entry = KbEntry.model_validate({"route": header.route, **raw})
         except ValidationError as exc:
-            _raise_validation(path, entry_node, exc, prefix=f"{label}: ")
-            raise AssertionError("unreachable") from exc
+            raise_validation(path, entry_node, exc, prefix=f"{label}: ")
         loaded.append((entry, line))
     return loaded
 

@@ -17,21 +17,25 @@ The HTTP client lives outside the pure triage package (``madoguchi/llm_backend.p
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
-from madoguchi.chatbot.engine import HandoffSummary, TriageEngine, TriageResult, Turn
+from madoguchi.chatbot.engine import TriageEngine, TriageResult, Turn
 from madoguchi.chatbot.knowledge import KbEntry
 from madoguchi.chatbot.normalise import detect_language, normalise
 from madoguchi.chatbot.retrieval import features
+from madoguchi.chatbot.summary import HandoffSummary
 from madoguchi.domain.privacy import mask_pii
 from madoguchi.domain.routes import ROUTE_IDS, RouteId
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Part of every system prompt; an output containing it is leaking the prompt and is dropped.
 PROMPT_CANARY = "MDGC-7F3A-SYS"
@@ -132,11 +136,14 @@ class Triage:
 
     def __init__(self, engine: TriageEngine, llm: LlmBackend | None = None) -> None:
         self.engine = engine
+        # The engine is CPU work (a few ms, more for a long text): it runs off the event loop, one call at a
+        # time (the Japanese tokenizer is not shared between threads), so sockets and timers keep moving.
+        self._engine_lock = threading.Lock()
         self.llm = llm
 
     async def triage(self, text: str, *, lang: str | None = None, history: Sequence[Turn] = ()) -> TriageResult:
-        result = self.engine.triage(text, lang=lang, history=history)
-        if self.llm is None or result.urgent:
+        result = await asyncio.to_thread(self._locked, self.engine.triage, text, lang=lang, history=history)
+        if self.llm is None or result.urgent or result.safety_check:
             return result
         if result.action == "clarify":
             result = await self._classify(result)
@@ -145,7 +152,7 @@ class Triage:
         return result
 
     async def summarise(self, transcript: Sequence[Turn], result: TriageResult) -> HandoffSummary:
-        summary = self.engine.summarise(transcript, result)
+        summary = await asyncio.to_thread(self._locked, self.engine.summarise, transcript, result)
         if self.llm is None:
             return summary
         lines = "\n".join(f"{t.sender}: {_clean_resident_text(t.text)}" for t in transcript[-12:])
@@ -160,6 +167,10 @@ class Triage:
         if not line or len(line) > 120 or _leaks(line, SUMMARY_SYSTEM) or mask_pii(line).masked:
             return summary
         return summary.model_copy(update={"need": line})
+
+    def _locked(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        with self._engine_lock:
+            return call(*args, **kwargs)
 
     async def _ask(self, messages: Sequence[ChatMessage], *, max_tokens: int) -> str | None:
         assert self.llm is not None

@@ -207,18 +207,61 @@ _PT_WORDS = frozenset(
 )
 _PT_CHARS_RE = re.compile(r"[ãõç]|ção|ções", re.IGNORECASE)
 _ZH_HINT_RE = re.compile(r"[的吗呢我你他她们这那么没请该吧给让说问钱办证码还们儿个为时对会过]")
-_EASY_JA_POLITE_RE = re.compile(r"(です|ます|ください|ますか|でしょうか)[。.?？]?\s*$|(です|ます)[かよね]?[。.、]")
+_LONE_PARTICLE_RE = re.compile(
+    r"(?<=[\u3041-\u30ff\u4e00-\u9fff])[ 　][をはがにでへ][ 　](?=[\u3041-\u30ff\u4e00-\u9fff])"
+)
+_EASY_JA_POLITE_RE = re.compile(
+    r"(です|ます|ください|ですか|ますか|でしょうか)[。.?？]?\s*$|(です|ます)[かよね]?[。.、]"
+)
+
+
+_DEVANAGARI_RE = re.compile(r"[\u0900-\u097f]")
+_TL_WORDS = frozenset(
+    [
+        "ang",
+        "ng",
+        "mga",
+        "po",
+        "ako",
+        "ko",
+        "ba",
+        "paano",
+        "saan",
+        "kailan",
+        "hindi",
+        "gusto",
+        "yung",
+        "kasi",
+        "naman",
+        "lang",
+        "sa",
+        "na",
+        "ni",
+        "namin",
+        "kami",
+        "nila",
+        "siya",
+        "ano",
+        "may",
+        "wala",
+        "pwede",
+        "opo",
+    ]
+)
 
 
 def detect_language(text: str) -> str:
-    """ja | easy-ja | en | zh | ko | vi | pt — a guess good enough to pick the answer language."""
+    """ja | easy-ja | en | zh | ko | vi | pt | tl | ne — a guess good enough to pick the answer language."""
     if _HANGUL_RE.search(text):
         return "ko"
+    if _DEVANAGARI_RE.search(text):
+        return "ne"
     if _KANA_RE.search(text):
         jp_spaces = len(re.findall(r"(?<=[\u3041-\u30ff\u4e00-\u9fff])[ 　](?=[\u3041-\u30ff\u4e00-\u9fff])", text))
         han = len(_HAN_RE.findall(text))
         kana = len(_KANA_RE.findall(text))
-        if jp_spaces >= 2 and han <= kana // 3 and _EASY_JA_POLITE_RE.search(text):
+        # Words spaced apart, few kanji, polite or with particles standing alone: 「ごみ を すてる ひ」.
+        if jp_spaces >= 2 and han <= kana // 3 and (_EASY_JA_POLITE_RE.search(text) or _LONE_PARTICLE_RE.search(text)):
             return "easy-ja"
         return "ja"
     if _HAN_RE.search(text):
@@ -229,6 +272,8 @@ def detect_language(text: str) -> str:
         words = set(re.findall(r"[a-z]+", _strip_latin_accents(text.lower())))
         if len(words & _VI_WORDS) >= 3:
             return "vi"
+        if len(words & _TL_WORDS) >= 2 and not _PT_CHARS_RE.search(text):
+            return "tl"
         if _PT_CHARS_RE.search(text) or len(words & _PT_WORDS) >= 2:
             return "pt"
         return "en"

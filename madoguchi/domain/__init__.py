@@ -1,1 +1,1 @@
-"""The shared kernel: what every layer names the same way (routes, languages, privacy, participants)."""
+"""The shared kernel: values every layer may use (participants, routes, languages, privacy); no I/O."""

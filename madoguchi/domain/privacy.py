@@ -1,20 +1,34 @@
-"""PII masking: the first thing that happens to a resident's words.
+"""PII masking: the first thing that happens to anyone's free text.
 
-A resident may type their 個人番号 (My Number), a phone number or a card number into the chat. The masked text
-is the only form that exists after this point: it is what the triage stages, the transcript, the logs, Redis
-and any LLM see. Masking works on the raw text in either digit width, so the resident's own wording is kept
-around the masked parts.
+A resident may type their 個人番号 (My Number), a phone number or a card number into the chat; staff may type one
+into their own chat or the wrap-up note. The masked text is the only form that exists after this point: it is
+what the triage stages, the transcript, the logs, Redis, the exports and any LLM see. Masking works on the raw
+text, so the writer's own wording is kept around the masked parts.
 
-A 12-digit run is masked as a 個人番号 only when its check digit is right (the formula of the ministerial
-ordinance under the My Number Act): a 12-digit order number or receipt number with a wrong check digit is
-left alone. Card numbers are recognised by the Luhn check; phone numbers by the shape of Japanese numbers.
+Numbers are found the way people write them, not the way forms print them: digits in any width or script and in
+kanji (〇一二三…, 零壱弐参…), split by spaces, line breaks, hyphens, dots, 、, commas, slashes or parentheses
+(``090(1234)5678``, ``０３（１２３４）５６７８``, ``+81 90 …``). The digits of one such run are then judged as a
+whole, or, when the run is a list (split by 、, a comma, a slash or a line break) or longer than any one number,
+as consecutive parts:
+
+- 12 digits with the right check digit (the formula of the ministerial ordinance under the My Number Act) are a
+  個人番号; 11 to 13 digits written shortly after a cue word (マイナンバー, 個人番号, my number, số định danh …)
+  are one too, whatever their check digit: a mistyped number is still a personal number;
+- 13 to 19 digits that pass the Luhn check are a card number;
+- 10 or 11 digits starting with 0 (not 00), or 8 to 15 digits after ``+``, are a phone number.
+
+A 12-digit order or receipt number with a wrong check digit and no cue word is left alone, and so are dates
+(``2024/12/03``), amounts (``12,000円``, ``¥3,500``) and lists of them, years and short numbers. Postal codes,
+street numbers and e-mail addresses get their own tokens.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 MY_NUMBER_MASK = "［個人番号］"
 CARD_MASK = "［カード番号］"
@@ -23,34 +37,77 @@ POSTAL_MASK = "［郵便番号］"
 ADDRESS_MASK = "［番地］"
 EMAIL_MASK = "［メールアドレス］"
 MASK_TOKENS: tuple[str, ...] = (MY_NUMBER_MASK, CARD_MASK, PHONE_MASK, POSTAL_MASK, ADDRESS_MASK, EMAIL_MASK)
+TOKEN_OF_KIND: dict[str, str] = {"my_number": MY_NUMBER_MASK, "card": CARD_MASK, "phone": PHONE_MASK}
 
-_D = "[0-9０-９]"
-# Characters people put between digit groups: spaces (incl. ideographic), hyphens and dashes of every width,
-# and the katakana long-vowel mark that Japanese keyboards often produce instead of a hyphen.
-_SEP = "[ \u3000\t\\-‐‑‒–—―−－ー.．・]"
-# A number ends where no digit follows within three separator characters (and starts likewise).
-_NOT_AFTER_DIGIT = f"(?<!{_D})(?<!{_D}{_SEP})(?<!{_D}{_SEP}{_SEP})(?<!{_D}{_SEP}{_SEP}{_SEP})"
-_NOT_BEFORE_DIGIT = f"(?!{_SEP}{{0,3}}{_D})"
+# Kanji numerals, with the circles drawn for 〇, and the formal 大字 of forms and banknotes.
+KANJI_DIGITS: dict[str, int] = {
+    **dict.fromkeys("〇○◯零", 0),
+    **dict.fromkeys("一壱壹", 1),
+    **dict.fromkeys("二弐貳", 2),
+    **dict.fromkeys("三参參", 3),
+    **dict.fromkeys("四肆", 4),
+    **dict.fromkeys("五伍", 5),
+    **dict.fromkeys("六陸", 6),
+    **dict.fromkeys("七漆", 7),
+    **dict.fromkeys("八捌", 8),
+    **dict.fromkeys("九玖", 9),
+}
+# What people put between digit groups: spaces and line breaks, hyphens and dashes of every width (and the
+# katakana long-vowel mark Japanese keyboards produce instead), dots, commas, slashes and parentheses.
+GROUP_SEPARATORS = frozenset(" \u3000\t\n\r\u00a0\u2009\u202f-‐‑‒–—―−－ー﹣ｰ.．・･,，、､/／()（）")
+# The separators that end one number and start the next in a list ("090-…、03-…", one number a line).
+LIST_SEPARATORS = frozenset(",，、､\n\r/／")
+MAX_GAP = 3  # separator characters allowed between two digits of one number
+CUE_WINDOW = 30  # a cue word counts for a number that starts at most this many characters after it
+# Words after which a mistyped 11-13 digit number is still taken for a 個人番号 (matched width- and case-blind).
+CUE_WORDS: tuple[str, ...] = (
+    "マイナンバー",
+    "まいなんばー",
+    "マイナンハ\u3099ー",  # half-width ﾏｲﾅﾝﾊﾞｰ, folded character by character
+    "マイナ番号",
+    "個人番号",
+    "こじんばんごう",
+    "my number",
+    "individual number",
+    "personal number",
+    "số định danh",
+    "so dinh danh",
+    "mã số cá nhân",
+    "我的号码",
+    "个人编号",
+    "個人編號",
+    "个人番号",
+    "마이넘버",
+    "개인번호",
+    "número pessoal",
+    "numero pessoal",
+)
 
-_MY_NUMBER_RE = re.compile(f"{_NOT_AFTER_DIGIT}(?:{_D}{_SEP}{{0,3}}){{11}}{_D}{_NOT_BEFORE_DIGIT}")
-_CARD_RE = re.compile(f"{_NOT_AFTER_DIGIT}(?:{_D}{_SEP}{{0,3}}){{12,18}}{_D}{_NOT_BEFORE_DIGIT}")
-_PHONE_RE = re.compile(
-    f"{_NOT_AFTER_DIGIT}(?:(?:\\+|＋)(?:81|８１){_SEP}?[(（]?{_D}?[)）]?|[(（]?[0０])"
-    f"{_D}{{0,4}}[)）]?{_SEP}?{_D}{{1,4}}{_SEP}?{_D}{{3,4}}{_NOT_BEFORE_DIGIT}"
-)
-_POSTAL_RE = re.compile(
-    f"〒{_SEP}?{_D}{{3}}{_SEP}?{_D}{{4}}|{_NOT_AFTER_DIGIT}{_D}{{3}}[-‐－ー]{_D}{{4}}{_NOT_BEFORE_DIGIT}"
-)
-_ADDRESS_RE = re.compile(
-    f"{_D}+丁目{_SEP}?{_D}+(?:番地?{_SEP}?{_D}*号?|{_SEP}{_D}+)?|{_D}+番地?{_SEP}?{_D}+号?|{_D}+番地"
-)
-_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+_CUE_RES = tuple(re.compile(r"[\s\-_・]*".join(re.escape(part) for part in re.split(r"\s+", cue))) for cue in CUE_WORDS)
 
-_WIDE_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+@lru_cache(maxsize=8192)
+def digit_value(ch: str) -> int | None:
+    """The value of a digit in any script or width, or of a kanji numeral; ``None`` for anything else."""
+    kanji = KANJI_DIGITS.get(ch)
+    if kanji is not None:
+        return kanji
+    return unicodedata.decimal(ch, None) if ch.isdecimal() else None
 
 
 def digits_of(text: str) -> str:
-    return "".join(ch for ch in text.translate(_WIDE_DIGITS) if ch.isascii() and ch.isdigit())
+    """Every digit in ``text`` (any width or script, kanji numerals included) as ASCII digits."""
+    return "".join(str(v) for v in map(digit_value, text) if v is not None)
+
+
+@lru_cache(maxsize=8192)
+def _fold(ch: str) -> str:
+    """One character, width- and case-blind, still one character (positions in the folded text stay valid)."""
+    value = digit_value(ch)
+    if value is not None:
+        return str(value)
+    folded = unicodedata.normalize("NFKC", ch).casefold()
+    return folded if len(folded) == 1 else ch
 
 
 def my_number_check_digit(first_eleven: str) -> int:
@@ -97,41 +154,239 @@ class MaskResult:
     def masked(self) -> bool:
         return bool(self.kinds)
 
-
-def _card(match: str) -> bool:
-    digits = digits_of(match)
-    return 13 <= len(digits) <= 19 and luhn_valid(digits)
-
-
-def _phone(match: str) -> bool:
-    digits = digits_of(match)
-    if match.lstrip("(（").startswith(("+", "＋")):
-        return 10 <= len(digits) <= 12
-    return 10 <= len(digits) <= 11
+    @property
+    def masked_count(self) -> int:
+        return len(self.kinds)
 
 
-_STAGES: tuple[tuple[str, re.Pattern[str], Callable[[str], bool], str], ...] = (
-    ("email", _EMAIL_RE, lambda _m: True, EMAIL_MASK),
-    ("card", _CARD_RE, _card, CARD_MASK),
-    ("my_number", _MY_NUMBER_RE, is_valid_my_number, MY_NUMBER_MASK),
-    ("phone", _PHONE_RE, _phone, PHONE_MASK),
-    ("postal_code", _POSTAL_RE, lambda _m: True, POSTAL_MASK),
-    ("address", _ADDRESS_RE, lambda _m: True, ADDRESS_MASK),
+# --- what is not a personal number: dates and amounts, alone or in lists ---------------------------------------
+
+_S = "[" + re.escape("".join(sorted({_fold(c) for c in GROUP_SEPARATORS}))) + "]"
+_NOT_AFTER_A_DIGIT = f"(?<!\\d)(?<!\\d{_S})(?<!\\d{_S}{_S})(?<!\\d{_S}{_S}{_S})"
+_NOT_BEFORE_A_DIGIT = f"(?!{_S}{{0,{MAX_GAP}}}\\d)"
+_DATE = r"(?:19|20)\d\d[/\-.](?:0?[1-9]|1[0-2])[/\-.](?:0?[1-9]|[12]\d|3[01])(?:[ t]\d{1,2}:\d\d)?"
+_AMOUNT = r"[¥$]?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?:円|万円|yen)?|[¥$]\d{1,9}(?:\.\d+)?|\d{1,9}万?円"
+_DATE_OR_AMOUNT = f"(?:{_DATE}|{_AMOUNT})"
+_NOT_A_NUMBER_RE = re.compile(
+    f"{_NOT_AFTER_A_DIGIT}{_DATE_OR_AMOUNT}(?:{_S}{{1,{MAX_GAP}}}{_DATE_OR_AMOUNT})*{_NOT_BEFORE_A_DIGIT}"
+)
+
+
+def reads_as_date_or_amount(text: str) -> bool:
+    """Whether ``text`` as a whole is a date, an amount, or a list of them (so never a personal number)."""
+    return _NOT_A_NUMBER_RE.fullmatch("".join(map(_fold, text))) is not None
+
+
+# --- personal numbers ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Run:
+    """Digits close enough together to be one written number, or several written as a list."""
+
+    positions: tuple[int, ...]  # where each digit stands in the text
+    digits: str
+    gaps: tuple[str, ...]  # gaps[i]: the separators between digit i and digit i + 1
+    cued: bool  # starts shortly after a cue word
+    plus: bool  # written after "+" (an international phone number)
+
+
+def _runs(text: str, protected: list[bool], cue_ends: list[int]) -> list[_Run]:
+    runs: list[_Run] = []
+    positions: list[int] = []
+    digits: list[str] = []
+    gaps: list[str] = []
+    gap = ""
+
+    def close() -> None:
+        if positions:
+            start = positions[0]
+            before = text[max(0, start - 3) : start].rstrip(" (（\u3000")
+            runs.append(
+                _Run(
+                    positions=tuple(positions),
+                    digits="".join(digits),
+                    gaps=tuple(gaps),
+                    cued=any(0 <= start - end <= CUE_WINDOW for end in cue_ends),
+                    plus=before.endswith(("+", "＋")),
+                )
+            )
+        positions.clear()
+        digits.clear()
+        gaps.clear()
+
+    for index, ch in enumerate(text):
+        value = None if protected[index] else digit_value(ch)
+        if value is not None:
+            if positions:
+                gaps.append(gap)
+            positions.append(index)
+            digits.append(str(value))
+            gap = ""
+        elif positions and ch in GROUP_SEPARATORS and len(gap) < MAX_GAP:
+            gap += ch
+        else:
+            if positions:
+                close()
+            gap = ""
+    close()
+    return runs
+
+
+def _kind(digits: str, *, plus: bool, cued: bool) -> str | None:
+    n = len(digits)
+    if plus:
+        return "phone" if 8 <= n <= 15 else None
+    if n == 12 and my_number_check_digit(digits[:11]) == int(digits[11]):
+        return "my_number"
+    if 13 <= n <= 19 and luhn_valid(digits):
+        return "card"
+    if n in (10, 11) and digits[0] == "0" and digits[1] != "0":
+        return "phone"
+    if cued and 11 <= n <= 13:
+        return "my_number"
+    return None
+
+
+def _boundaries(run: _Run) -> tuple[set[int], set[int]]:
+    """Where one number may end and the next begin (``cuts``: at every gap, and anywhere inside 20 or more digits
+    written without one), and where a stretch of numbers may end and other digits begin (``ends``: between list
+    items). So ``4111 1111 1111 1112`` is one mistyped card number, not a 個人番号 and four more digits."""
+    n = len(run.digits)
+    cuts, ends = {0, n}, {0, n}
+    start = 0
+    for i in range(1, n + 1):
+        gap = run.gaps[i - 1] if i < n else ""
+        if gap:
+            cuts.add(i)
+            if any(ch in LIST_SEPARATORS for ch in gap):
+                ends.add(i)
+        if gap or i == n:
+            if i - start >= 20:
+                cuts.update(range(start, i))
+            start = i
+    return cuts, ends
+
+
+def _numbers(run: _Run) -> list[tuple[int, int, str]]:
+    """The personal numbers in a run as (first digit, end digit, kind): as many digits as possible, in as few
+    numbers as possible (a whole run that is one number stays one). Numbers side by side form a stretch that
+    starts and ends between list items."""
+    n = len(run.digits)
+    cuts, ends = _boundaries(run)
+    Score = tuple[int, int]  # (digits masked, -numbers)
+    nothing: Score = (-1, 0)
+    free: list[Score] = [(0, 0)] + [nothing] * n  # best for digits [0, i) with no stretch open at i
+    open_: list[Score] = [nothing] * (n + 1)  # best with a stretch whose last number ends at i
+    free_from: list[int | None] = [None] * (n + 1)  # None: digit i - 1 kept; i: the stretch ending at i closes
+    open_from: list[tuple[int, str, bool] | None] = [None] * (n + 1)  # (number start, kind, starts the stretch)
+    for i in range(1, n + 1):
+        if i in cuts:
+            for j in range(max(0, i - 19), i - 7):
+                if j not in cuts:
+                    continue
+                kind = _kind(run.digits[j:i], plus=run.plus and j == 0, cued=run.cued)
+                if kind is None:
+                    continue
+                for before, starts in ((free[j], True), (open_[j], False)):
+                    if before == nothing or (starts and j not in ends):
+                        continue
+                    candidate = (before[0] + i - j, before[1] - 1)
+                    if candidate > open_[i]:
+                        open_[i], open_from[i] = candidate, (j, kind, starts)
+        free[i], free_from[i] = free[i - 1], None
+        if i in ends and open_[i] > free[i]:
+            free[i], free_from[i] = open_[i], i
+    found: list[tuple[int, int, str]] = []
+    i, in_stretch = n, False
+    while i > 0:
+        if not in_stretch:
+            if free_from[i] is None:
+                i -= 1
+                continue
+            in_stretch = True
+        step = open_from[i]
+        assert step is not None
+        j, kind, starts = step
+        found.append((j, i, kind))
+        i, in_stretch = j, not starts
+    return found[::-1]
+
+
+def _span(text: str, run: _Run, first: int, end: int) -> tuple[int, int]:
+    """The characters a number covers, with its "+" and a parenthesis it opens or closes."""
+    start, stop = run.positions[first], run.positions[end - 1] + 1
+    if run.plus and first == 0:
+        while start > 0 and text[start - 1] in " (（\u3000":
+            start -= 1
+        start -= 1  # the "+"
+        if start > 0 and text[start - 1] in "(（":
+            start -= 1
+    inside = text[start:stop]
+    opened = sum(inside.count(p) for p in "(（") - sum(inside.count(p) for p in ")）")
+    if opened > 0 and stop < len(text) and text[stop] in ")）":
+        stop += 1
+    elif opened < 0 and start > 0 and text[start - 1] in "(（":
+        start -= 1
+    return start, stop
+
+
+def _mask_numbers(text: str, kinds: list[str]) -> str:
+    if all(digit_value(ch) is None for ch in text):
+        return text
+    folded = "".join(map(_fold, text))
+    cue_ends = [m.end() for pattern in _CUE_RES for m in pattern.finditer(folded)]
+    protected = [False] * len(text)
+    for m in _NOT_A_NUMBER_RE.finditer(folded):
+        if not any(0 <= m.start() - end <= CUE_WINDOW for end in cue_ends):
+            protected[m.start() : m.end()] = [True] * (m.end() - m.start())
+    spans: list[tuple[int, int, str]] = []
+    for run in _runs(text, protected, cue_ends):
+        for first, end, kind in _numbers(run):
+            spans.append((*_span(text, run, first, end), kind))
+    for start, stop, kind in reversed(spans):
+        text = text[:start] + TOKEN_OF_KIND[kind] + text[stop:]
+    kinds.extend(kind for _start, _stop, kind in spans)
+    return text
+
+
+# --- postal codes, street numbers, e-mail addresses ------------------------------------------------------------
+
+_D = "[0-9０-９]"
+_SEP = "[ \u3000\t\\-‐‑‒–—―−－ー.．・]"
+_NOT_AFTER_DIGIT = f"(?<!{_D})(?<!{_D}{_SEP})(?<!{_D}{_SEP}{_SEP})(?<!{_D}{_SEP}{_SEP}{_SEP})"
+_NOT_BEFORE_DIGIT = f"(?!{_SEP}{{0,3}}{_D})"
+_MARKED_POSTAL_RE = re.compile(f"〒{_SEP}?{_D}{{3}}{_SEP}?{_D}{{4}}")
+_POSTAL_RE = re.compile(f"{_NOT_AFTER_DIGIT}{_D}{{3}}[-‐－ー]{_D}{{4}}{_NOT_BEFORE_DIGIT}")
+_ADDRESS_RE = re.compile(
+    f"{_D}+丁目{_SEP}?{_D}+(?:番地?{_SEP}?{_D}*号?|{_SEP}{_D}+)?|{_D}+番地?{_SEP}?{_D}+号?|{_D}+番地"
+)
+_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+
+
+def _pattern(kind: str, pattern: re.Pattern[str], token: str) -> Callable[[str, list[str]], str]:
+    def stage(text: str, kinds: list[str]) -> str:
+        def replace(match: re.Match[str]) -> str:
+            kinds.append(kind)
+            return token
+
+        return pattern.sub(replace, text)
+
+    return stage
+
+
+_STAGES: tuple[Callable[[str, list[str]], str], ...] = (
+    _pattern("email", _EMAIL_RE, EMAIL_MASK),
+    _pattern("postal_code", _MARKED_POSTAL_RE, POSTAL_MASK),
+    _mask_numbers,
+    _pattern("postal_code", _POSTAL_RE, POSTAL_MASK),
+    _pattern("address", _ADDRESS_RE, ADDRESS_MASK),
 )
 
 
 def mask_pii(text: str) -> MaskResult:
     """Replace every recognised personal number in ``text`` by its mask token."""
     kinds: list[str] = []
-    for kind, pattern, accept, token in _STAGES:
-
-        def replace(
-            match: re.Match[str], *, _kind: str = kind, _accept: Callable[[str], bool] = accept, _token: str = token
-        ) -> str:
-            if _accept(match.group(0)):
-                kinds.append(_kind)
-                return _token
-            return match.group(0)
-
-        text = pattern.sub(replace, text)
+    for stage in _STAGES:
+        text = stage(text, kinds)
     return MaskResult(text=text, kinds=tuple(kinds))

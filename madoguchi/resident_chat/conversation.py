@@ -69,6 +69,8 @@ class ResidentChat:
             "urgent": result.urgent,
             "action": result.action,
             "answer": result.answer,
+            "safety_check": result.safety_check,
+            "links": [link.model_dump(mode="json") for link in result.links],
             "masked_text": result.masked_text,
             "suggestions": [s.model_dump(mode="json") for s in result.suggestions],
             "hotlines": [h.model_dump(mode="json") for h in result.hotlines],
@@ -115,12 +117,14 @@ class ResidentChat:
             raise CounterError("forbidden", "not your consultation")
         if current.state != State.TRIAGE:
             raise CounterError("invalid_state", "a person is already taking care of this")
-        kb = self.triage_for(municipality_id).engine.kb
+        engine = self.triage_for(municipality_id).engine
+        kb = engine.kb
         try:
             entry = kb.entry(entry_id)
         except KeyError:
             raise CounterError("not_found", "no such topic") from None
         language = current.language
+        links = [{"title": link.title.in_language(language), "url": link.url} for link in entry.links]
         await self._counter.post(
             consultation_id,
             sender="resident",
@@ -131,10 +135,10 @@ class ResidentChat:
         await self._counter.post(
             consultation_id,
             sender="bot",
-            text=entry.answer.in_language(language),
+            text=engine.answer_text(entry, language),
             client_id=None,
             to=(participant,),
-            extra={"bot": {"action": "answer", "route": entry.route, "entry_ids": [entry.id]}},
+            extra={"bot": {"action": "answer", "route": entry.route, "entry_ids": [entry.id], "links": links}},
             meta={"action": "answer", "entry_ids": [entry.id]},
         )
 
@@ -146,9 +150,10 @@ class ResidentChat:
         if current.state != State.TRIAGE:
             raise CounterError("invalid_state", "you are already waiting for a person")
         history = await self._history(consultation_id)
-        resident_lines = [t.text for t in history if t.sender == "resident"]
-        text = "\n".join(resident_lines[-3:]) or "職員と話したい"
         triage = self.triage_for(municipality_id)
+        need = triage.engine.current_need(history)  # the last clear question wins
+        resident_lines = [t.text for t in history if t.sender == "resident"]
+        text = need.text if need is not None else (resident_lines[-1] if resident_lines else "職員と話したい")
         result = await triage.triage(text, history=history)
         result = result.model_copy(update={"handoff": True, "action": "handoff"})
         await self._counter.post(
@@ -165,6 +170,8 @@ class ResidentChat:
     async def _reply(self, participant: str, cid: str, result: TriageResult) -> None:
         if result.urgent:
             text = phrase("urgent", result.language)
+        elif result.safety_check and result.answer:
+            text = result.answer  # the danger question, in the resident's language
         elif result.action == "handoff":
             text = phrase("handoff", result.language)
         elif result.action == "answer" and result.answer:
@@ -177,7 +184,9 @@ class ResidentChat:
             "action": result.action,
             "route": result.route.value,
             "urgent": result.urgent,
+            "safety_check": result.safety_check,
             "entry_ids": list(result.entry_ids),
+            "links": [link.model_dump(mode="json") for link in result.links],
             "suggestions": [s.model_dump(mode="json") for s in result.suggestions],
             "hotlines": [h.model_dump(mode="json") for h in result.hotlines],
         }

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from madoguchi.domain.participant import Participant
 from madoguchi.resident_chat.conversation import ResidentChat
 from madoguchi.settings import Settings
 from madoguchi.signaling import events as ev
@@ -30,8 +31,8 @@ class Resident:
     resume_token: str
 
 
-def resident_participant(resume_token: str) -> str:
-    return "resident:" + hashlib.sha256(resume_token.encode()).hexdigest()[:32]
+def resident_participant(resume_token: str) -> Participant:
+    return Participant.resident(hashlib.sha256(resume_token.encode()).hexdigest()[:32])
 
 
 class ResidentNamespace(RoleNamespace[Resident]):
@@ -72,18 +73,19 @@ class ResidentNamespace(RoleNamespace[Resident]):
         state = {
             "resume_token": conn.identity.resume_token,
             "municipality_id": conn.identity.municipality_id,
-            "consultation": view,
+            "consultation": view.payload() if view is not None else None,
         }
         await self.emit("resident.state", state, to=sid)
 
     async def _say(self, conn: Connection[Resident], m: ev.ResidentSay) -> Ack:
-        return await self.chat.say(
+        ack = await self.chat.say(
             conn.participant,
             municipality_id=conn.identity.municipality_id,
             text=m.text,
             client_id=m.client_id,
             language=m.language,
         )
+        return {**ack, "masked": bool(ack.get("masked")) or m.masked_count > 0}  # the edge masked already
 
     async def _choose(self, conn: Connection[Resident], m: ev.SuggestionChoice) -> None:
         await self.chat.choose(

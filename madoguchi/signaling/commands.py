@@ -1,7 +1,7 @@
 """CLI subcommands of this package (registered by madoguchi.cli): ``madoguchi turn config``.
 
 The TURN server must agree with Madoguchi on the secret and on where it listens; rendering its configuration
-from the settings keeps the two in step (see :mod:`madoguchi.signaling.turn`).
+from the settings keeps the two in step (see :mod:`madoguchi.signaling.coturn`).
 Exit status: 0 written, 2 the settings or options cannot make a working configuration.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from madoguchi.settings import Settings
-from madoguchi.signaling.turn import CoturnOptions, TurnConfigError, render_turnserver_conf
+from madoguchi.signaling.coturn import CoturnOptions, TurnConfigError, render_turnserver_conf
 
 
 def _port(text: str) -> int:

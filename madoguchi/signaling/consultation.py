@@ -27,6 +27,8 @@ Transition table (state --trigger--> next state)::
     wrap_up   --wrap_up-------------> closed      agent filed disposition and note
     wrap_up   --wrap_up_timeout-----> closed      agent stayed offline past the wrap-up timeout; closed as ``other``
     active    --interrupt-----------> interrupted the whole server went down mid-call; nobody can rejoin it
+    active    --join----------------> active      a member of staff joins the call (observer, interpreter)
+    active    --leave---------------> active      a participant who joined leaves; the call goes on
 
 After a full restart, waiting residents keep their place (their booths reconnect within the grace period),
 ringing offers go back to the queue and wrap-ups stay with their agent; only running calls are interrupted.
@@ -36,13 +38,24 @@ never comes back cannot leave a case open for ever; an agent who is connected is
 ``closed``, ``abandoned`` and ``interrupted`` are terminal. A link that drops does not change the state by
 itself: it starts a grace period (``resident_lost_at`` / ``agent_lost_at``) and only when that runs out does
 ``resident_gone`` or ``agent_gone`` fire. This module is pure: no I/O, and time is always passed in.
+
+Who takes part is :attr:`Consultation.participants`: one :class:`Party` per participant and stint (role,
+participant, joined and left times). The resident's side is there from the start; the agent joins when they
+accept (an offer only rings: :attr:`Consultation.offered_to`) and leaves when the case goes back to the queue;
+further members of staff (an observer, an interpreter) join and leave a running call. ``join`` and ``leave`` are
+triggers like the others so that each is recorded once, with its own key, but they do not move the state.
+Documents stored before participants existed (``resident`` and ``agent_id`` fields) are upgraded on reading by
+:func:`upgrade_consultation`.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from madoguchi.domain.participant import Participant
 
 
 class State(StrEnum):
@@ -72,6 +85,21 @@ class Trigger(StrEnum):
     WRAP_UP = "wrap_up"
     WRAP_UP_TIMEOUT = "wrap_up_timeout"
     INTERRUPT = "interrupt"
+    JOIN = "join"
+    LEAVE = "leave"
+
+
+class Role(StrEnum):
+    """What a participant is in one consultation (their kind says what connects: a booth, a browser, staff)."""
+
+    RESIDENT = "resident"
+    AGENT = "agent"
+    OBSERVER = "observer"
+    INTERPRETER = "interpreter"
+
+
+JOINING_ROLES = frozenset({Role.OBSERVER, Role.INTERPRETER})
+"""Roles a member of staff may join a running call in (the resident and the agent arrive by the queue)."""
 
 
 class Channel(StrEnum):
@@ -116,6 +144,8 @@ TRANSITIONS: dict[State, dict[Trigger, State]] = {
         Trigger.AGENT_GONE: State.WAITING,
         Trigger.TRANSFER: State.WAITING,
         Trigger.INTERRUPT: State.INTERRUPTED,
+        Trigger.JOIN: State.ACTIVE,
+        Trigger.LEAVE: State.ACTIVE,
     },
     State.WRAP_UP: {
         Trigger.WRAP_UP: State.CLOSED,
@@ -139,6 +169,50 @@ class TransitionError(Exception):
         self.trigger = trigger
 
 
+class Party(BaseModel):
+    """One participant's part in a consultation: from ``joined_at`` until ``left_at`` (``None``: still in)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    participant: Participant
+    role: Role
+    joined_at: float
+    left_at: float | None = None
+
+    @property
+    def present(self) -> bool:
+        return self.left_at is None
+
+
+def upgrade_consultation(doc: dict[str, Any]) -> dict[str, Any]:
+    """A stored consultation in today's shape. Before participants existed a case named its ``resident`` and its
+    ``agent_id`` (ringing or holding the case); both become :attr:`Consultation.participants` /
+    :attr:`Consultation.offered_to`. Also lets code and tests build a case with ``resident=...``."""
+    if "resident" not in doc and "agent_id" not in doc:
+        return doc
+    doc = dict(doc)
+    resident = doc.pop("resident", None)
+    agent_id = doc.pop("agent_id", None)
+    parties: list[Any] = list(doc.get("participants") or [])
+    created = doc.get("created_at", 0.0)
+    if resident is not None:
+        parties.insert(0, {"participant": resident, "role": Role.RESIDENT.value, "joined_at": created})
+    if agent_id is not None:
+        if doc.get("state") == State.OFFERED.value:
+            doc["offered_to"] = agent_id
+        else:
+            joined = doc.get("answered_at")
+            parties.append(
+                {
+                    "participant": str(Participant.agent(agent_id)),
+                    "role": Role.AGENT.value,
+                    "joined_at": created if joined is None else joined,
+                }
+            )
+    doc["participants"] = parties
+    return doc
+
+
 class Consultation(BaseModel):
     """The live part of a consultation: what routing and the grace timers need, nothing more.
 
@@ -151,16 +225,19 @@ class Consultation(BaseModel):
     id: str
     municipality_id: str
     channel: Channel
-    resident: str = Field(description="participant key of the resident side, e.g. booth:<id>")
+    participants: list[Party] = Field(
+        min_length=1, description="everyone who takes or took part, the resident's side first; see Party"
+    )
     booth_id: str | None = None
     route: str
     language: str = "ja"
     urgent: bool = False
     priority: int = 0
+    booking: str | None = Field(default=None, description="the booking code a checked-in resident came with")
     state: State
     created_at: float
     enqueued_at: float = Field(description="queue order; kept when a case returns to the queue")
-    agent_id: str | None = None
+    offered_to: str | None = Field(default=None, description="the agent an offer rings (state offered only)")
     offer_expires_at: float | None = None
     declined_until: dict[str, float] = Field(default_factory=dict)
     answered_at: float | None = None
@@ -174,6 +251,46 @@ class Consultation(BaseModel):
     transitions: int = Field(
         default=0, description="state changes so far; with the id it names each change's durable record, once"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade(cls, data: Any) -> Any:
+        return upgrade_consultation(data) if isinstance(data, dict) else data
+
+    @property
+    def resident(self) -> Participant:
+        """The resident's side (a booth or a resident at home); always the first party."""
+        return self.participants[0].participant
+
+    @property
+    def agent_id(self) -> str | None:
+        """The agent holding the case (in the call or its wrap-up), else the one an offer rings, else ``None``."""
+        for party in reversed(self.participants):
+            if party.role == Role.AGENT and party.present:
+                return party.participant.id
+        return self.offered_to
+
+    def present(self) -> list[Party]:
+        return [p for p in self.participants if p.present]
+
+    def party_of(self, participant: str) -> Party | None:
+        """The participant's current part in the case, if they are in it."""
+        for party in reversed(self.participants):
+            if party.participant == participant and party.present:
+                return party
+        return None
+
+    def join(self, participant: Participant, role: Role, now: float) -> Party:
+        party = Party(participant=participant, role=role, joined_at=now)
+        self.participants.append(party)
+        return party
+
+    def leave(self, participant: str, now: float) -> Party | None:
+        """Mark the participant's current part as over; returns it (``None`` if they were not in)."""
+        party = self.party_of(participant)
+        if party is not None:
+            party.left_at = now
+        return party
 
     @property
     def is_open(self) -> bool:

@@ -1,41 +1,83 @@
 """One frozen pydantic model per client → server socket event: the edge validates once, the core trusts.
 
 ``docs/protocol.md`` explains these for client authors; this module is the source of truth.
+
+Every free-text field is :data:`FreeText` (or :data:`Note`): personal numbers are masked while the payload is
+parsed, so whatever a handler stores, logs, queues or sends on has been masked by construction, whoever typed
+it (resident, booth, agent, supervisor). The model remembers how many numbers it masked (``masked_count``), so
+the ack can tell the writer what was not kept.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from madoguchi.domain.participant import Participant
+from madoguchi.domain.privacy import mask_pii
 from madoguchi.domain.routes import RouteId
 from madoguchi.signaling.consultation import Disposition
 
 ConsultationId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
-Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[a-z]{2,4})?$")]
+# A language code such as "ja", "en", "pt-br" or "easy-ja" (the table of madoguchi.domain.languages).
+Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,4}(-[a-z]{2,4})?$")]
+
+
+class Masked(str):
+    """Free text after masking, remembering how many personal numbers were replaced by a token."""
+
+    masked_count: int
+
+    def __new__(cls, text: str, masked_count: int) -> Masked:
+        value = super().__new__(cls, text)
+        value.masked_count = masked_count
+        return value
+
+
+def _mask(text: str) -> str:
+    result = mask_pii(text)
+    return Masked(result.text, result.masked_count)
 
 
 class Event(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
 
+    @property
+    def masked_count(self) -> int:
+        """How many personal numbers the free-text fields of this event had masked."""
+        return sum(v.masked_count for v in self.__dict__.values() if isinstance(v, Masked))
 
-Utterance = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+
+FreeText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000), AfterValidator(_mask)
+]
+Note = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_mask)]
 ClientId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
 
 
+BookingCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{8}$")]
+
+
 class ConsultationRequest(Event):
-    route: RouteId
+    route: RouteId | None = None
     language: Language = "ja"
-    question: Utterance | None = None  # free text typed at the booth; the server triages and masks it
+    question: FreeText | None = None  # free text typed at the booth; the server triages it
+    booking: BookingCode | None = None  # a booking code: the server checks it in and takes the route from it
+
+    @model_validator(mode="after")
+    def _route_or_booking(self) -> Self:
+        if self.route is None and self.booking is None:
+            raise ValueError("a route or a booking code is required")
+        return self
 
 
 class TriagePreview(Event):
-    text: Utterance
+    text: FreeText
 
 
 class ResidentSay(Event):
-    text: Utterance
+    text: FreeText
     client_id: ClientId
     language: Language = "ja"
 
@@ -51,7 +93,7 @@ class ConsultationRef(Event):
 
 class ChatSend(Event):
     consultation_id: ConsultationId
-    text: Utterance
+    text: FreeText
     client_id: ClientId
 
 
@@ -72,10 +114,12 @@ MediaStep = Literal["video", "low-video", "audio", "chat"]
 
 
 class Signal(Event):
-    """Relayed as is to the other participant: a session description, an ICE candidate, or the sender's step on
-    the media ladder (``mode``, with ``forced`` when the agent chose it rather than the link)."""
+    """Relayed as is: a session description, an ICE candidate, or the sender's step on the media ladder (``mode``,
+    with ``forced`` when the agent chose it rather than the link). ``to`` names the receiver; without it the signal
+    goes to the one other participant (refused when more than two take part)."""
 
     consultation_id: ConsultationId
+    to: Participant | None = None
     description: SessionDescription | None = None
     candidate: IceCandidate | None = None
     mode: MediaStep | None = None
@@ -97,9 +141,16 @@ class AgentStatusChange(Event):
 class WrapUp(Event):
     consultation_id: ConsultationId
     disposition: Disposition
-    note: Annotated[str, StringConstraints(max_length=2000)] = ""
+    note: Note = ""
 
 
 class Transfer(Event):
     consultation_id: ConsultationId
     route: RouteId
+
+
+class JoinCall(Event):
+    """A member of staff joins a running call as a further participant (not offered in the console yet)."""
+
+    consultation_id: ConsultationId
+    role: Literal["observer", "interpreter"]

@@ -8,8 +8,9 @@ handled in order (``async_handlers=False``), which keeps SDP and ICE candidates 
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.cookies import SimpleCookie
@@ -18,18 +19,26 @@ from typing import Any, Generic, Protocol, TypeVar
 import socketio
 from pydantic import ValidationError
 
+from madoguchi.domain.participant import Participant, ParticipantKind
 from madoguchi.domain.sessions import SESSION_COOKIE
 from madoguchi.settings import Settings
 from madoguchi.signaling import events as ev
+from madoguchi.signaling.consultation import Role
 from madoguchi.signaling.counter import CounterError
+from madoguchi.signaling.dispatch import Audience, Delivery, RouteAgents, Supervisors
 from madoguchi.signaling.ratelimit import TokenBucket
-from madoguchi.signaling.service import Clock, CounterService, StaffIdentity, booth_participant
+from madoguchi.signaling.service import Clock, CounterService, StaffIdentity
 from madoguchi.storage.accounts import Accounts
 from madoguchi.storage.booths import BoothRecord, Booths
 
 log = logging.getLogger(__name__)
 
-NAMESPACE_OF_PARTICIPANT = {"booth": "/booth", "agent": "/agent", "resident": "/resident"}
+NAMESPACE_OF_KIND = {
+    ParticipantKind.BOOTH: "/booth",
+    ParticipantKind.AGENT: "/agent",
+    ParticipantKind.RESIDENT: "/resident",
+}
+SUPERVISING_ROLES = frozenset({"supervisor", "admin"})
 
 Ack = dict[str, Any]
 E = TypeVar("E", bound=ev.Event)
@@ -48,15 +57,48 @@ def _validation_message(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
+def route_room(municipality_id: str, route: str) -> str:
+    return f"agents:{municipality_id}:{route}"
+
+
+def supervisors_room(municipality_id: str) -> str:
+    return f"supervisors:{municipality_id}"
+
+
+def rooms_of(audience: Audience) -> tuple[str, list[str]]:
+    """The namespace and rooms an audience listens in: a participant's own room; the agents of a route (those
+    serving every route too); a municipality's supervisors."""
+    match audience:
+        case Participant():
+            return NAMESPACE_OF_KIND[ParticipantKind(audience.kind)], [str(audience)]
+        case RouteAgents(municipality_id=m, route=route):
+            return "/agent", [route_room(m, route), route_room(m, "*")]
+        case Supervisors(municipality_id=m):
+            return "/agent", [supervisors_room(m)]
+
+
 class SocketNotifier:
-    """Delivers service notifications to a participant's room in that participant's namespace."""
+    """Delivers dispatched events to their audiences' rooms; each audience gets its events in order, different
+    audiences concurrently."""
 
     def __init__(self, sio: socketio.AsyncServer) -> None:
         self._sio = sio
 
-    async def send(self, participant: str, event: str, data: Mapping[str, Any]) -> None:
-        namespace = NAMESPACE_OF_PARTICIPANT[participant.split(":", 1)[0]]
-        await self._sio.emit(event, dict(data), room=participant, namespace=namespace)
+    async def deliver(self, deliveries: Sequence[Delivery]) -> None:
+        if len(deliveries) == 1:  # the relay's hot path: one signal to one participant
+            await self._in_order(deliveries)
+            return
+        queues: dict[Audience, list[Delivery]] = {}
+        for delivery in deliveries:
+            queues.setdefault(delivery[0], []).append(delivery)
+        await asyncio.gather(*(self._in_order(queue) for queue in queues.values()))
+
+    async def _in_order(self, queue: Sequence[Delivery]) -> None:
+        for audience, event in queue:
+            namespace, rooms = rooms_of(audience)
+            await self._sio.emit(
+                event.NAME, event.payload(), room=rooms[0] if len(rooms) == 1 else rooms, namespace=namespace
+            )
 
 
 @dataclass
@@ -196,6 +238,23 @@ class BoothTriage(Protocol):
     ) -> tuple[bool, dict[str, Any], dict[str, Any]]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class CheckedIn:
+    """A booking checked in at a booth: its topic, whether it goes ahead of walk-ins, and why not if not."""
+
+    code: str
+    route: str
+    priority: bool
+    outcome: str
+    """``priority``, or ``early`` / ``late`` (then the resident joins as a walk-in)."""
+
+
+class BookingCheckIn(Protocol):
+    """What the booth needs from the bookings: check a code in (raises :class:`CounterError` with a code)."""
+
+    async def check_in(self, code: str, *, municipality_id: str) -> CheckedIn: ...
+
+
 class BoothNamespace(RoleNamespace[BoothRecord]):
     def __init__(
         self,
@@ -206,10 +265,12 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
         settings: Settings,
         clock: Clock,
         observer: EventObserver | None = None,
+        checkin: BookingCheckIn | None = None,
     ) -> None:
         super().__init__("/booth", service=service, settings=settings, clock=clock, observer=observer)
         self.booths = booths
         self.triage = triage
+        self.checkin = checkin
         s = service
         self.route("consultation.request", ev.ConsultationRequest, self._request)
         self.route("triage.preview", ev.TriagePreview, self._preview)
@@ -233,22 +294,44 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
         booth = await self.booths.by_token(token)
         if booth is None:
             raise CounterError("unauthorized", "unknown or revoked booth token")
-        return booth_participant(booth.id), booth
+        return Participant.booth(booth.id), booth
 
     async def connected(self, sid: str, conn: Connection[BoothRecord]) -> None:
         state = await self.service.booth_connected(conn.identity, self.service.connection_id(sid))
-        await self.emit("booth.state", state, to=sid)
+        await self.emit(state.NAME, state.payload(), to=sid)
 
     async def _request(self, conn: Connection[BoothRecord], m: ev.ConsultationRequest) -> Ack:
         urgent, triage, summary = False, None, None
+        checked: CheckedIn | None = None
+        if m.booking is not None:
+            if self.checkin is None:
+                raise CounterError("unknown_code", "this server takes no bookings")
+            checked = await self.checkin.check_in(m.booking, municipality_id=conn.identity.municipality_id)
         if m.question:
             urgent, triage, summary = await self.triage.booth_question(conn.identity.municipality_id, m.question)
-        return await self.service.request_from_booth(
-            conn.identity, route=m.route.value, language=m.language, urgent=urgent, triage=triage, summary=summary
+        route = checked.route if checked is not None else m.route.value if m.route is not None else ""
+        ack = await self.service.request_from_booth(
+            conn.identity,
+            route=route,
+            language=m.language,
+            urgent=urgent,
+            triage=triage,
+            summary=summary,
+            priority=1 if checked is not None and checked.priority else 0,
+            booking=checked.code if checked is not None else None,
         )
+        if checked is not None:
+            ack = {**ack, "booking": {"route": checked.route, "priority": checked.priority, "outcome": checked.outcome}}
+        return {**ack, "masked": m.masked_count}
 
     async def _preview(self, conn: Connection[BoothRecord], m: ev.TriagePreview) -> Ack:
         return {"triage": await self.triage.preview(conn.identity.municipality_id, m.text)}
+
+
+class AccessLog(Protocol):
+    """Where staff access to a resident's record is written (the audit log)."""
+
+    async def write(self, actor: str, action: str, detail: Mapping[str, Any], at: datetime) -> None: ...
 
 
 class AgentNamespace(RoleNamespace[StaffIdentity]):
@@ -260,23 +343,22 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         settings: Settings,
         clock: Clock,
         observer: EventObserver | None = None,
+        access_log: AccessLog | None = None,
     ) -> None:
         super().__init__("/agent", service=service, settings=settings, clock=clock, observer=observer)
         self.accounts = accounts
+        self.access_log = access_log
+        self._audits: set[asyncio.Task[None]] = set()  # record.view writes under way
         s = service
         self.route("agent.status", ev.AgentStatusChange, self._status)
-        self.route("offer.accept", ev.ConsultationRef, lambda c, m: done(s.accept(c.identity, m.consultation_id)))
+        self.route("offer.accept", ev.ConsultationRef, self._accept)
         self.route("offer.decline", ev.ConsultationRef, lambda c, m: done(s.decline(c.identity, m.consultation_id)))
         self.route(
             "consultation.end",
             ev.ConsultationRef,
             lambda c, m: done(s.end(c.participant, m.consultation_id)),
         )
-        self.route(
-            "wrapup.submit",
-            ev.WrapUp,
-            lambda c, m: done(s.wrap_up(c.identity, m.consultation_id, m.disposition, m.note)),
-        )
+        self.route("wrapup.submit", ev.WrapUp, self._wrap_up)
         self.route(
             "consultation.transfer",
             ev.Transfer,
@@ -284,6 +366,12 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         )
         self.route("chat.send", ev.ChatSend, _chat(s))
         self.route("signal", ev.Signal, _signal(s))
+        self.route("consultation.join", ev.JoinCall, self._join)
+        self.route(
+            "consultation.leave",
+            ev.ConsultationRef,
+            lambda c, m: done(s.leave(c.participant, m.consultation_id)),
+        )
 
     async def authenticate(self, environ: Mapping[str, Any], auth: object) -> tuple[str, StaffIdentity]:
         cookie = SimpleCookie()
@@ -307,9 +395,48 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         return identity.participant, identity
 
     async def connected(self, sid: str, conn: Connection[StaffIdentity]) -> None:
-        state = await self.service.agent_connected(conn.identity, self.service.connection_id(sid))
-        await self.emit("agent.state", state, to=sid)
-        await self.emit("queue.snapshot", {"items": await self.service.queue_view(conn.identity.id)}, to=sid)
+        staff = conn.identity
+        rooms = [route_room(m, route) for m in staff.municipality_ids for route in staff.routes]
+        if staff.role in SUPERVISING_ROLES:
+            rooms += [supervisors_room(m) for m in staff.municipality_ids]
+        for room in rooms:
+            await self.enter_room(sid, room)
+        state, queue = await self.service.agent_connected(staff, self.service.connection_id(sid))
+        await self.emit(state.NAME, state.payload(), to=sid)
+        if state.consultation is not None:  # a reload or a second tab shows the transcript again
+            await self._viewed(conn, state.consultation.consultation_id, "reconnect")
+        await self.emit(queue.NAME, queue.payload(), to=sid)
+
+    async def _join(self, conn: Connection[StaffIdentity], m: ev.JoinCall) -> Ack:
+        call = await self.service.join(conn.identity, m.consultation_id, Role(m.role))
+        return {"call": call.payload()}
+
+    async def _accept(self, conn: Connection[StaffIdentity], m: ev.ConsultationRef) -> None:
+        await self.service.accept(conn.identity, m.consultation_id)
+        await self._viewed(conn, m.consultation_id, "accept")
+
+    async def _viewed(self, conn: Connection[StaffIdentity], consultation_id: str, how: str) -> None:
+        """Audit that a member of staff was shown a case's transcript and summary. In the background: the live
+        flow never waits for the database (an outage or a hang must not hold up a call), so a write that fails or
+        takes over 5 s is logged instead."""
+        if self.access_log is None:
+            return
+        detail = {"consultation_id": consultation_id, "via": how, "username": conn.identity.username}
+        at = datetime.fromtimestamp(self.clock(), tz=UTC)
+        write = self.access_log.write(f"staff:{conn.identity.id}", "record.view", detail, at)
+        task = asyncio.create_task(self._audit(write, consultation_id))
+        self._audits.add(task)
+        task.add_done_callback(self._audits.discard)
+
+    async def _audit(self, write: Awaitable[None], consultation_id: str) -> None:
+        try:
+            await asyncio.wait_for(write, 5.0)
+        except Exception as exc:  # any storage failure: the call goes on
+            log.warning("record.view of %s not audited (%s)", consultation_id, type(exc).__name__)
+
+    async def _wrap_up(self, conn: Connection[StaffIdentity], m: ev.WrapUp) -> Ack:
+        await self.service.wrap_up(conn.identity, m.consultation_id, m.disposition, m.note)
+        return {"masked": m.masked_count}
 
     async def _status(self, conn: Connection[StaffIdentity], m: ev.AgentStatusChange) -> Ack:
         await self.service.set_status(conn.identity, m.status)
@@ -324,13 +451,15 @@ async def done(aw: Awaitable[None]) -> None:
 def _chat(service: CounterService) -> Callable[[Connection[Any], ev.ChatSend], Awaitable[Ack]]:
     async def handler(conn: Connection[Any], m: ev.ChatSend) -> Ack:
         seq = await service.chat(conn.participant, m.consultation_id, m.text, m.client_id)
-        return {"seq": seq}
+        return {"seq": seq, "masked": m.masked_count}
 
     return handler
 
 
 def _signal(service: CounterService) -> Callable[[Connection[Any], ev.Signal], Awaitable[None]]:
     async def handler(conn: Connection[Any], m: ev.Signal) -> None:
-        await service.relay_signal(conn.participant, m.consultation_id, m.model_dump(exclude_none=True))
+        await service.relay_signal(
+            conn.participant, m.consultation_id, to=m.to, description=m.description, candidate=m.candidate
+        )
 
     return handler

@@ -10,7 +10,6 @@ re-running it is always safe.
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
@@ -60,7 +59,6 @@ class MemoryStore:
         self._config = config
         self._state = state or CounterState()
         self._lock = asyncio.Lock()
-        self._seq: defaultdict[str, int] = defaultdict(int)
 
     async def transact(self, operation: Callable[[Counter], T]) -> tuple[T, list[Effect]]:
         async with self._lock:

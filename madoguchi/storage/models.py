@@ -13,7 +13,7 @@ Portability choices (SQLite by default, PostgreSQL at scale):
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -21,6 +21,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
@@ -47,6 +48,9 @@ ROLES = ("agent", "supervisor", "admin")
 PLACE_KINDS = ("main_office", "post_office", "community_centre", "branch")
 CHANNELS = ("booth", "chat")
 SENDERS = ("resident", "agent", "bot", "system")
+BOOKING_STATUSES = ("booked", "checked_in", "no_show", "cancelled", "done")
+BOOKING_MODES = ("booth", "counter", "video")
+SAILING_DIRECTIONS = ("in", "out")
 FINISHED_STATES = ("closed", "abandoned", "interrupted")
 """Consultation states after which nothing more happens; every other state is picked up by recovery."""
 
@@ -208,6 +212,23 @@ class ConsultationEvent(Base):
     rows written outside the live state (the restart sweep, older rows)."""
 
 
+class ConsultationParticipant(Base):
+    """Who took part in a consultation, one row per participant and stint (an agent who lost the call and took it
+    again has two). ``consultations.agent_id`` and ``resident_ref`` stay as they were for exports; this table
+    also holds those who joined a call (observers, interpreters)."""
+
+    __tablename__ = "consultation_participants"
+    __table_args__ = (UniqueConstraint("consultation_id", "participant", "joined_at"),)
+
+    id: Mapped[int] = mapped_column(SerialId, primary_key=True, autoincrement=True)
+    consultation_id: Mapped[str] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+    participant: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    staff_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    joined_at: Mapped[datetime]
+    left_at: Mapped[datetime | None]
+
+
 class ChatMessage(Base):
     __tablename__ = "chat_messages"
     __table_args__ = (
@@ -233,3 +254,71 @@ class AuditEntry(Base):
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]]
+
+
+class Booking(Base):
+    """A resident's booked time (予約). The code is the booking's only key a resident ever sees."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", BOOKING_STATUSES), name="status"),
+        CheckConstraint(_one_of("mode", BOOKING_MODES), name="mode"),
+        Index(None, "municipality_id", "start_at"),
+        Index(None, "status", "start_at"),
+        Index(None, "municipality_id", "ferry_line", "start_at"),
+    )
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    municipality_id: Mapped[str] = mapped_column(ForeignKey("municipalities.id"))
+    route: Mapped[str] = mapped_column(String(64))
+    mode: Mapped[str] = mapped_column(String(16))
+    desk: Mapped[str] = mapped_column(String(80))
+    place: Mapped[str] = mapped_column(String(80))
+    """A place id of the municipality file, or ``home`` for a video call from home."""
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    name_kana: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    ferry_line: Mapped[str | None] = mapped_column(String(80))
+    ferry_arrive: Mapped[str | None] = mapped_column(String(5))
+    """``HH:MM`` (JST) of the boat the resident arrives on; ``ferry_leave`` the boat home."""
+    ferry_leave: Mapped[str | None] = mapped_column(String(5))
+    notice: Mapped[dict[str, Any] | None] = mapped_column(JSONValue, default=None)
+    """What the office must tell the resident (a cancelled sailing and the slots offered instead)."""
+    booked_by: Mapped[str] = mapped_column(String(80))
+    """``resident`` (the /book page) or ``staff:<id>``."""
+    consultation_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    reminded_at: Mapped[datetime | None]
+
+
+class BookingSlot(Base):
+    """How many bookings hold one slot: the row a conditional UPDATE counts on, so two processes can never
+    book one place twice (``taken < capacity`` is checked and raised in one statement)."""
+
+    __tablename__ = "booking_slots"
+    __table_args__ = (Index(None, "municipality_id", "start_at"),)  # a day's counts, every desk and place
+
+    municipality_id: Mapped[str] = mapped_column(ForeignKey("municipalities.id"), primary_key=True)
+    desk: Mapped[str] = mapped_column(String(80), primary_key=True)
+    place: Mapped[str] = mapped_column(String(80), primary_key=True)
+    start_at: Mapped[datetime] = mapped_column(primary_key=True)
+    taken: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SailingCancellation(Base):
+    """A sailing the office has marked cancelled (weather, breakdown)."""
+
+    __tablename__ = "sailing_cancellations"
+    __table_args__ = (CheckConstraint(_one_of("direction", SAILING_DIRECTIONS), name="direction"),)
+
+    municipality_id: Mapped[str] = mapped_column(ForeignKey("municipalities.id"), primary_key=True)
+    line: Mapped[str] = mapped_column(String(80), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    direction: Mapped[str] = mapped_column(String(8), primary_key=True)
+    at: Mapped[str] = mapped_column(String(5), primary_key=True)
+    created_at: Mapped[datetime]

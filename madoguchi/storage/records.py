@@ -18,10 +18,10 @@ from __future__ import annotations
 import math
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,6 +36,7 @@ from madoguchi.storage.errors import (
     UnknownConsultation,
     UnknownMunicipality,
 )
+from madoguchi.storage.exports import EXPORT_FIELDS, export_rows, iso
 from madoguchi.storage.models import (
     CHANNELS,
     FINISHED_STATES,
@@ -44,10 +45,12 @@ from madoguchi.storage.models import (
     ChatMessage,
     Consultation,
     ConsultationEvent,
+    ConsultationParticipant,
     Municipality,
-    Place,
-    Staff,
 )
+from madoguchi.storage.updates import Creation, NewConsultation, ParticipantRow, RecordUpdate
+
+__all__ = ["EXPORT_FIELDS", "ChatLine", "ConsultationRecord", "ConsultationRecords", "NewConsultation"]
 
 TRANSITION_COLUMNS = frozenset(
     {
@@ -70,53 +73,9 @@ TRANSITION_COLUMNS = frozenset(
 """Columns a transition may set. Identity (id, municipality, channel, booth, requested_at) never changes, and
 ``state`` / ``updated_at`` are set by every transition itself."""
 
-EXPORT_FIELDS = (
-    "consultation_id",
-    "municipality_id",
-    "channel",
-    "booth_id",
-    "booth_name",
-    "place",
-    "route",
-    "language",
-    "urgent",
-    "state",
-    "agent_username",
-    "requested_at",
-    "offered_at",
-    "answered_at",
-    "ended_at",
-    "wrapped_up_at",
-    "closed_at",
-    "waited_s",
-    "handled_s",
-    "end_reason",
-    "disposition",
-    "note",
-    "summary",
-    "transcript",
-)
-"""The keys of every :meth:`ConsultationRecords.export_rows` dict, in the order CSV columns use."""
 
 _EXPORT_BATCH = 200
 _SEQ_RETRIES = 5
-
-
-@dataclass(frozen=True, slots=True)
-class NewConsultation:
-    id: str
-    municipality_id: str
-    channel: str
-    route: str
-    language: str
-    state: str
-    requested_at: datetime
-    booth_id: str | None = None
-    resident_ref: str | None = None
-    urgent: bool = False
-    agent_id: str | None = None
-    triage: dict[str, Any] | None = None
-    summary: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,11 +135,6 @@ def _to_record(row: Consultation) -> ConsultationRecord:
     return ConsultationRecord(**{name: getattr(row, name) for name in _RECORD_FIELDS})
 
 
-def iso(value: datetime | None) -> str | None:
-    """ISO 8601 in UTC (``2024-06-01T09:30:00.123456+00:00``), the form every export uses."""
-    return None if value is None else value.astimezone(UTC).isoformat()
-
-
 def json_data(value: Any) -> Any:
     """A JSON-safe copy of an event detail value: datetimes become ISO strings."""
     if isinstance(value, datetime):
@@ -198,20 +152,45 @@ def json_data(value: Any) -> Any:
     raise InvalidValue(f"event detail values must be JSON data or datetimes, got {type(value).__name__}")
 
 
-def _seconds(start: datetime | None, end: datetime | None) -> float | None:
-    if start is None or end is None:
-        return None
-    return round((end - start).total_seconds(), 3)
-
-
 class ConsultationRecords:
     def __init__(self, db: Database) -> None:
         self._db = db
 
     # -- writes ------------------------------------------------------------------------------------------
 
+    async def apply(self, update: RecordUpdate) -> None:
+        """Write one of the live counter's pending records (the ``RecordSink`` the counter's middle uses)."""
+        if isinstance(update, Creation):
+            await self.create(update.record, key=update.key, participants=update.participants)
+            return
+        await self.transition(
+            update.consultation_id,
+            at=update.at,
+            kind=update.kind,
+            state=update.state,
+            detail=update.detail,
+            key=update.key,
+            participants=update.participants,
+            **update.columns,
+        )
+
+    async def participants(self, consultation_id: str) -> list[ParticipantRow]:
+        query = (
+            select(ConsultationParticipant)
+            .where(ConsultationParticipant.consultation_id == consultation_id)
+            .order_by(ConsultationParticipant.joined_at, ConsultationParticipant.id)
+        )
+        async with self._db.read() as session:
+            rows = (await session.scalars(query)).all()
+        return [ParticipantRow(r.participant, r.role, r.joined_at, r.left_at, r.staff_id) for r in rows]
+
     async def create(
-        self, record: NewConsultation, *, detail: Mapping[str, Any] | None = None, key: str | None = None
+        self,
+        record: NewConsultation,
+        *,
+        detail: Mapping[str, Any] | None = None,
+        key: str | None = None,
+        participants: Sequence[ParticipantRow] = (),
     ) -> bool:
         """Store a new consultation and its first event (kind ``created``) in one transaction.
 
@@ -228,6 +207,7 @@ class ConsultationRecords:
                 if key is not None and await _has_key(session, key):
                     return False
                 await self._insert_new(session, record, event_detail, key)
+                await _sync_participants(session, record.id, participants, closing_at=None)
         except (IntegrityError, DuplicateConsultation):
             # A concurrent writer of the same record got there first (the consultation's id or the key).
             if key is not None and await self._key_stored(key):
@@ -283,6 +263,7 @@ class ConsultationRecords:
         state: str,
         detail: Mapping[str, Any] | None = None,
         key: str | None = None,
+        participants: Sequence[ParticipantRow] = (),
         **columns: Any,
     ) -> ConsultationRecord:
         """Move a consultation to ``state``: set the given ``columns`` and append one event, atomically.
@@ -310,6 +291,8 @@ class ConsultationRecords:
                     setattr(row, name, value)
                 row.state = state
                 row.updated_at = at
+                closing = at if state in FINISHED_STATES else None
+                await _sync_participants(session, consultation_id, participants, closing_at=closing)
                 session.add(
                     ConsultationEvent(
                         consultation_id=consultation_id,
@@ -432,97 +415,14 @@ class ConsultationRecords:
             rows = (await session.scalars(query)).all()
         return [_to_record(row) for row in rows]
 
-    async def export_rows(
+    def export_rows(
         self,
         since: datetime | None = None,
         until: datetime | None = None,
         municipality_ids: Sequence[str] | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
-        """One dict per consultation requested in ``[since, until)``, oldest first, keys :data:`EXPORT_FIELDS`.
-
-        Reads in batches (each its own short transaction), so exporting years of records neither holds a
-        transaction open nor loads everything into memory.
-        """
-        after: tuple[datetime, str] | None = None
-        while True:
-            query = (
-                select(Consultation, Booth.name, Place.name, Staff.username)
-                .outerjoin(Booth, Consultation.booth_id == Booth.id)
-                .outerjoin(Place, Booth.place_id == Place.id)
-                .outerjoin(Staff, Consultation.agent_id == Staff.id)
-                .order_by(Consultation.requested_at, Consultation.id)
-                .limit(_EXPORT_BATCH)
-            )
-            if since is not None:
-                query = query.where(Consultation.requested_at >= since)
-            if until is not None:
-                query = query.where(Consultation.requested_at < until)
-            if municipality_ids is not None:
-                query = query.where(Consultation.municipality_id.in_(list(municipality_ids)))
-            if after is not None:
-                query = query.where(
-                    or_(
-                        Consultation.requested_at > after[0],
-                        and_(Consultation.requested_at == after[0], Consultation.id > after[1]),
-                    )
-                )
-            async with self._db.read() as session:
-                rows = (await session.execute(query)).all()
-                ids = [row[0].id for row in rows]
-                transcripts: dict[str, list[dict[str, Any]]] = {cid: [] for cid in ids}
-                if ids:
-                    lines = await session.scalars(
-                        select(ChatMessage)
-                        .where(ChatMessage.consultation_id.in_(ids))
-                        .order_by(ChatMessage.consultation_id, ChatMessage.seq)
-                    )
-                    for line in lines:
-                        transcripts[line.consultation_id].append(
-                            {"seq": line.seq, "sender": line.sender, "text": line.text, "at": iso(line.at)}
-                        )
-            for consultation, booth_name, place_name, agent_username in rows:
-                yield _export_row(consultation, booth_name, place_name, agent_username, transcripts[consultation.id])
-            if len(rows) < _EXPORT_BATCH:
-                return
-            last = rows[-1][0]
-            after = (last.requested_at, last.id)
-
-
-def _export_row(
-    row: Consultation,
-    booth_name: str | None,
-    place_name: str | None,
-    agent_username: str | None,
-    transcript: list[dict[str, Any]],
-) -> dict[str, Any]:
-    wait_end = row.answered_at or row.ended_at or row.closed_at
-    exported: dict[str, Any] = {
-        "consultation_id": row.id,
-        "municipality_id": row.municipality_id,
-        "channel": row.channel,
-        "booth_id": row.booth_id,
-        "booth_name": booth_name,
-        "place": place_name,
-        "route": row.route,
-        "language": row.language,
-        "urgent": row.urgent,
-        "state": row.state,
-        "agent_username": agent_username,
-        "requested_at": iso(row.requested_at),
-        "offered_at": iso(row.offered_at),
-        "answered_at": iso(row.answered_at),
-        "ended_at": iso(row.ended_at),
-        "wrapped_up_at": iso(row.wrapped_up_at),
-        "closed_at": iso(row.closed_at),
-        "waited_s": _seconds(row.requested_at, wait_end),
-        "handled_s": _seconds(row.answered_at, row.ended_at),
-        "end_reason": row.end_reason,
-        "disposition": row.disposition,
-        "note": row.note,
-        "summary": row.summary,
-        "transcript": transcript,
-    }
-    return {name: exported[name] for name in EXPORT_FIELDS}
+        """One dict per consultation requested in ``[since, until)``, oldest first (see :mod:`.exports`)."""
+        return export_rows(self._db, since, until, municipality_ids, batch=_EXPORT_BATCH)
 
 
 async def _has_key(session: AsyncSession, key: str) -> bool:
@@ -543,3 +443,30 @@ async def _max_seq(session: AsyncSession, consultation_id: str) -> int:
         select(func.max(ChatMessage.seq)).where(ChatMessage.consultation_id == consultation_id)
     )
     return int(value or 0)
+
+
+async def _sync_participants(
+    session: AsyncSession, consultation_id: str, rows: Sequence[ParticipantRow], *, closing_at: datetime | None
+) -> None:
+    """Make the stored stints match ``rows`` (by participant and join time); a finished case closes any left open."""
+    query = select(ConsultationParticipant).where(ConsultationParticipant.consultation_id == consultation_id)
+    stored = {(r.participant, r.joined_at): r for r in (await session.scalars(query)).all()}
+    for row in rows:
+        found = stored.get((row.participant, row.joined_at))
+        if found is None:
+            found = ConsultationParticipant(
+                consultation_id=consultation_id,
+                participant=row.participant,
+                role=row.role,
+                staff_id=row.staff_id,
+                joined_at=row.joined_at,
+                left_at=row.left_at,
+            )
+            session.add(found)
+            stored[(row.participant, row.joined_at)] = found
+        elif row.left_at is not None and found.left_at is None:
+            found.left_at = row.left_at
+    if closing_at is not None:
+        for found in stored.values():
+            if found.left_at is None:
+                found.left_at = closing_at

@@ -87,6 +87,7 @@ class DemoCredentials(BaseModel):
         root = base_url.rstrip("/")
         out.append(f"Agent console (log in as agent1): {root}/login")
         out.append(f"Resident chat from home: {root}/chat")
+        out.append(f"Book a time (phone): {root}/book")
         return out
 
 

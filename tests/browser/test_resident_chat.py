@@ -287,3 +287,36 @@ async def test_suggestions_language_errors_and_no_html(live_server: LiveServer, 
         await expect(home.get_by_test_id("page-message")).to_contain_text("相談窓口は ありません")
     finally:
         await home_ctx.close()
+
+
+async def test_the_danger_question_with_yes_and_no_buttons(live_server: LiveServer, browser: Browser) -> None:
+    """A weak danger signal: the bot asks, shows the hotlines at once, はい hands over as urgent; answers with
+    links and tappable phone numbers."""
+    home_ctx, home, problems = await new_page(browser, PHONE_VIEWPORT, phone=True)
+    try:
+        await open_chat(home, live_server)
+        await say(home, "フェリーの時刻表")
+        answer = lines(home, "bot").last
+        await expect(answer).to_contain_text("0997-00-1288", timeout=WAIT_MS)
+        assert await answer.locator('a.phone-link[href="tel:0997001288"]').count() == 1
+        link = answer.get_by_test_id("answer-link")
+        await expect(link).to_have_attribute("href", "https://www.town.shiomi.example/kotsu/ferry/")
+
+        await say(home, "水位が上がってきた気がする")
+        question = lines(home, "bot").nth(1)  # the second bot line, also after the next one arrives
+        await expect(question).to_contain_text("危ない 状態ですか", timeout=WAIT_MS)
+        banner = home.get_by_test_id("urgent-banner")
+        await expect(banner).to_be_visible()
+        await expect(banner).to_contain_text("110")
+        await expect(question.get_by_test_id("safety-no")).to_have_text("いいえ")
+        await assert_fits_phone(home)
+        await shot(home, "resident-8-safety-question")
+        await question.get_by_test_id("safety-yes").click()
+        await expect(lines(home, "resident").last).to_have_text("あなたはい", timeout=WAIT_MS)
+        position = home.get_by_test_id("queue-position")
+        await expect(position).to_be_visible(timeout=WAIT_MS)
+        await expect(position).to_have_attribute("data-position", "1")
+        await expect(question.get_by_test_id("safety-yes")).to_be_disabled()
+        assert problems == []
+    finally:
+        await home_ctx.close()

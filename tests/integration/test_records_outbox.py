@@ -21,7 +21,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from madoguchi.settings import Settings
-from madoguchi.signaling.service import RECORD_WRITE_TIMEOUT_S
+from madoguchi.signaling.outbox import RECORD_WRITE_TIMEOUT_S
 from madoguchi.storage.db import Database
 from madoguchi.storage.records import ConsultationRecord, ConsultationRecords
 from madoguchi.storage.testing import temporary_database_url

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from madoguchi.signaling.service import CounterService, counter_config
+from madoguchi.app import CounterParts, assemble_counter
+from madoguchi.signaling.dispatch import Delivery
+from madoguchi.signaling.service import counter_config
 from madoguchi.signaling.store import MemoryStore
 from madoguchi.storage.booths import Booths
 from madoguchi.storage.db import Database, open_database
@@ -18,7 +20,7 @@ from tests.support import make_settings
 
 
 class Silent:
-    async def send(self, participant: str, event: str, data: Mapping[str, Any]) -> None:
+    async def deliver(self, deliveries: Sequence[Delivery]) -> None:
         return None
 
 
@@ -40,14 +42,26 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
         await database.close()
 
 
-def service(tmp_path: Path, db: Database, store: MemoryStore, clock: Clock) -> CounterService:
-    return CounterService(
-        settings=make_settings(tmp_path),
-        store=store,
-        records=ConsultationRecords(db),
-        booths=Booths(db),
-        notifier=Silent(),
-        clock=clock,
+@dataclass(frozen=True)
+class Service:
+    """The operations and the start sweep of one process, wired as the app wires them."""
+
+    parts: CounterParts
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.parts.recovery if name == "recover" else self.parts.service, name)
+
+
+def service(tmp_path: Path, db: Database, store: MemoryStore, clock: Clock) -> Service:
+    return Service(
+        assemble_counter(
+            settings=make_settings(tmp_path),
+            store=store,
+            records=ConsultationRecords(db),
+            booths=Booths(db),
+            notifier=Silent(),
+            clock=clock,
+        )
     )
 
 

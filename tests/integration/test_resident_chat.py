@@ -123,3 +123,26 @@ async def test_booth_free_text_travels_with_the_request(live_server: LiveServer)
     assert record["consultation_id"] == request["consultation_id"]
     assert record["summary"]["route"] == "tax" and record["summary"]["need"]
     await booth.close()
+
+
+async def test_a_weak_danger_signal_asks_first_and_yes_makes_it_urgent(live_server: LiveServer) -> None:
+    home = await resident_peer(live_server)
+    ack = ok(await home.call("chat.send", {"text": "水位が上がってきた気がする", "client_id": "s-1"}))
+    question = await home.wait_for("chat.message", lambda m: m["sender"] == "bot")
+    assert question["bot"]["safety_check"] is True and question["bot"]["urgent"] is False
+    assert question["text"] == "いま、あなたや だれかが 危ない 状態ですか？"
+    assert {"110", "119"} <= {h["number"] for h in question["bot"]["hotlines"]}
+    assert "position" not in ack  # nobody is queued for a question
+
+    ack = ok(await home.call("chat.send", {"text": "はい", "client_id": "s-2"}))
+    bot = await home.wait_for("chat.message", lambda m: m["sender"] == "bot" and m["seq"] > question["seq"])
+    assert bot["bot"]["urgent"] is True
+    assert ack["position"] == 1
+
+    await live_server.add_agent("agent1", PASSWORD)
+    agent = await agent_peer(live_server, "agent1", PASSWORD)
+    ok(await agent.call("agent.status", {"status": "available"}))
+    offer = await agent.wait_for("offer")
+    assert offer["urgent"] is True and "水位" in offer["summary"]["need"]
+    for peer in (home, agent):
+        await peer.close()

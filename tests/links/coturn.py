@@ -1,6 +1,6 @@
 """A real coturn (Debian's ``turnserver``) for tests and the links benchmark, configured by Madoguchi itself.
 
-The configuration is rendered by :func:`madoguchi.signaling.turn.render_turnserver_conf` from the same TURN URLs
+The configuration is rendered by :func:`madoguchi.signaling.coturn.render_turnserver_conf` from the same TURN URLs
 and secret the test server hands out in ``call.start``, so a call that connects through it proves the rendered
 file and the issued logins agree. Each instance gets free ports, its own temporary directory, a bounded start
 (it must accept a TCP connection on its port within a few seconds) and is always stopped.
@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from madoguchi.signaling.turn import CoturnOptions, render_turnserver_conf
+from madoguchi.signaling.coturn import CoturnOptions, render_turnserver_conf
 
 TURNSERVER = shutil.which("turnserver") or "/usr/bin/turnserver"
 START_TIMEOUT_S = 10.0

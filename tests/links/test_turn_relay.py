@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from madoguchi.media.peer import login_agent
+from madoguchi.media.connection import login_agent
 from madoguchi.media.probe import CallResult, ProbeTarget, run_server_call
 from tests.links.coturn import Coturn
 from tests.support import make_settings, serve

@@ -22,10 +22,10 @@ import {
   firstKnownKey,
   initI18n,
   language,
-  nextLanguage,
   setLanguage,
   t,
 } from "./i18n.js";
+import { LanguagePicker } from "./langpicker.js";
 import { errorText, nowSeconds, request } from "./net.js";
 
 const $ = (id) => document.getElementById(id);
@@ -48,6 +48,7 @@ const state = {
   thanksTimer: null,
   routesTimer: null,
   requesting: false,
+  checkinCode: "",
   fatal: false,
   stateSocketId: null, // the socket connection whose booth.state was applied last
 };
@@ -63,6 +64,7 @@ function showScreen(name) {
   }
   clearTimeout(state.routesTimer);
   if (name === "routes") state.routesTimer = setTimeout(() => state.screen === "routes" && resetToIdle(), ROUTES_IDLE_MS);
+  if (name === "checkin") state.routesTimer = setTimeout(() => state.screen === "checkin" && resetToIdle(), ROUTES_IDLE_MS);
   renderWaiting();
 }
 
@@ -86,6 +88,7 @@ function setConnection(status) {
   $("conn-text").dataset.i18n = key;
   $("conn-text").textContent = t(key);
   $("start").disabled = status !== "ready";
+  $("checkin-start").disabled = status !== "ready";
   document.body.dataset.reconnecting = String(reconnecting && ["waiting", "call"].includes(state.screen));
   if (status === "offline" && state.screen === "waiting") {
     // Plain words: the link is being restored and the resident keeps their place in line.
@@ -168,8 +171,11 @@ function resetToIdle() {
   $("wait-estimate").textContent = "";
   $("waited").textContent = "";
   for (const button of document.querySelectorAll(".route-button")) button.disabled = false;
+  setCheckinCode("");
   if (state.fatal) return;
   showScreen("idle");
+  // the next resident starts in the booth's own language (Japanese), with the picker closed
+  picker.close();
   if (language() !== initialLanguage) setLanguage(initialLanguage).catch(() => {});
 }
 
@@ -201,15 +207,96 @@ function restore(view, { reconnected = false } = {}) {
   }
 }
 
+// ------------------------------------------------------------------------- the free-text question (start)
+
+function clearQuestion() {
+  $("question-input").value = "";
+  $("question-suggestions").replaceChildren();
+  $("question-suggestions").hidden = true;
+}
+
+/** The resident's own words: the server's triage offers the two or three likely topics as big buttons. */
+async function askQuestion() {
+  const text = $("question-input").value.trim();
+  if (!text || state.requesting) return;
+  $("question-submit").disabled = true;
+  try {
+    const { triage } = await request(socket, SEND.TRIAGE_PREVIEW, { text });
+    const routes = [];
+    for (const route of [triage.route, ...(triage.suggestions || []).map((s) => s.route)]) {
+      if (typeof route === "string" && !routes.includes(route) && routes.length < 3) routes.push(route);
+    }
+    if (triage.urgent && routes.length) return requestConsultation(routes[0], text); // danger: to the front
+    const box = $("question-suggestions");
+    box.replaceChildren(
+      ...routes.map((route) => {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "btn btn-large question-suggestion";
+        button.dataset.testid = "question-suggestion";
+        button.dataset.route = route;
+        button.textContent = t("booth.question.is_it", { topic: t(`route.${route}`) });
+        button.addEventListener("click", () => requestConsultation(route, text));
+        return button;
+      }),
+    );
+    if (!routes.length) box.textContent = t("booth.question.none");
+    box.hidden = false;
+    box.scrollIntoView?.({ block: "nearest" });
+  } catch (err) {
+    banner.show(errorText(err));
+  } finally {
+    $("question-submit").disabled = false;
+  }
+}
+
+// What the speech recogniser listens for in each page language (easy Japanese is spoken Japanese).
+const SPEECH_LANGUAGES = {
+  ja: "ja-JP",
+  "easy-ja": "ja-JP",
+  en: "en-US",
+  zh: "zh-CN",
+  ko: "ko-KR",
+  vi: "vi-VN",
+  pt: "pt-BR",
+  tl: "fil-PH",
+  ne: "ne-NP",
+};
+
+/** A big microphone button, only where the browser offers speech input; what it hears is asked at once. */
+function setUpMicrophone() {
+  const Recognition = window.SpeechRecognition || window.webkitSpeechRecognition;
+  if (!Recognition) return; // typing and the route buttons stay
+  const mic = $("question-mic");
+  mic.hidden = false;
+  mic.addEventListener("click", () => {
+    const recognition = new Recognition();
+    recognition.lang = SPEECH_LANGUAGES[language()] || "ja-JP";
+    recognition.interimResults = false;
+    recognition.addEventListener("result", (event) => {
+      const heard = event.results?.[0]?.[0]?.transcript || "";
+      if (!heard) return;
+      $("question-input").value = heard;
+      askQuestion();
+    });
+    recognition.addEventListener("end", () => mic.classList.remove("listening"));
+    mic.classList.add("listening");
+    $("question-input").placeholder = t("booth.question.listening");
+    recognition.start();
+  });
+}
+
 // ---------------------------------------------------------------------------------------------- actions
 
-async function requestConsultation(route) {
+async function requestConsultation(route, question = null) {
   if (state.requesting) return;
   state.requesting = true;
-  const buttons = document.querySelectorAll(".route-button");
+  const buttons = document.querySelectorAll(".route-button, .question-suggestion");
   for (const button of buttons) button.disabled = true;
   try {
-    const ack = await request(socket, SEND.CONSULTATION_REQUEST, { route, language: language() });
+    const payload = { route, language: language() };
+    if (question) payload.question = question; // the summary the agent reads comes from these words
+    const ack = await request(socket, SEND.CONSULTATION_REQUEST, payload);
     adoptConsultation({
       id: ack.consultation_id,
       route,
@@ -223,6 +310,40 @@ async function requestConsultation(route) {
   } finally {
     state.requesting = false;
     for (const button of buttons) button.disabled = false;
+  }
+}
+
+const CHECKIN_DIGITS = 8;
+const CHECKIN_REFUSALS = new Set(["unknown_code", "not_today", "not_changeable"]);
+
+function setCheckinCode(code) {
+  state.checkinCode = code;
+  $("checkin-code").textContent = code.replace(/(\d{4})(?=\d)/, "$1 ");
+  $("checkin-submit").disabled = code.length !== CHECKIN_DIGITS;
+}
+
+/** A booked resident's code: the server checks it in; within the window they go ahead of walk-ins. */
+async function checkIn() {
+  if (state.requesting || state.checkinCode.length !== CHECKIN_DIGITS) return;
+  state.requesting = true;
+  $("checkin-submit").disabled = true;
+  try {
+    const ack = await request(socket, SEND.CONSULTATION_REQUEST, { booking: state.checkinCode, language: language() });
+    setCheckinCode("");
+    adoptConsultation({
+      id: ack.consultation_id,
+      route: ack.booking.route,
+      position: ack.position,
+      waitEstimate: ack.wait_estimate_s ?? null,
+      since: nowSeconds(),
+    });
+    if (state.screen === "checkin") showScreen("waiting");
+    banner.show(t(`booth.checkin.${ack.booking.outcome}`));
+  } catch (err) {
+    banner.show(CHECKIN_REFUSALS.has(err.code) ? t(`booth.checkin.error.${err.code}`) : errorText(err));
+    setCheckinCode(state.checkinCode);
+  } finally {
+    state.requesting = false;
   }
 }
 
@@ -253,6 +374,7 @@ async function endCall() {
 
 await initI18n();
 const initialLanguage = language() || DEFAULT_LANGUAGE;
+const picker = new LanguagePicker({ onError: (err) => console.error(err) });
 
 function takeToken() {
   const fragment = new URLSearchParams(window.location.hash.slice(1));
@@ -382,17 +504,35 @@ socket.on(RECEIVE.CONSULTATION_CLOSED, (message) => {
 
 $("start").addEventListener("click", () => {
   banner.hide();
+  clearQuestion();
   showScreen("routes");
 });
+$("question-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  askQuestion();
+});
+setUpMicrophone();
 $("routes-back").addEventListener("click", resetToIdle);
+$("checkin-start").addEventListener("click", () => {
+  banner.hide();
+  setCheckinCode("");
+  showScreen("checkin");
+});
+$("checkin-back").addEventListener("click", resetToIdle);
+for (const key of document.querySelectorAll("#checkin-pad .numpad-key")) {
+  key.addEventListener("click", () => {
+    const code = state.checkinCode;
+    if (key.dataset.key === "clear") setCheckinCode("");
+    else if (key.dataset.key === "delete") setCheckinCode(code.slice(0, -1));
+    else if (code.length < CHECKIN_DIGITS) setCheckinCode(code + key.dataset.key);
+  });
+}
+$("checkin-submit").addEventListener("click", checkIn);
 for (const button of document.querySelectorAll(".route-button")) {
   button.addEventListener("click", () => requestConsultation(button.dataset.route));
 }
 $("cancel-waiting").addEventListener("click", cancelWaiting);
 $("end-call").addEventListener("click", endCall);
-$("lang-switch").addEventListener("click", () => {
-  setLanguage(nextLanguage()).catch((err) => console.error(err));
-});
 $("error-retry").addEventListener("click", () => window.location.reload());
 document.addEventListener("i18n:change", () => {
   renderWaiting();

@@ -65,6 +65,7 @@ export class ChatPanel {
    * @param {(item: object, ack: object) => void} [options.onAck]  after the server acknowledged a line
    * @param {() => void} [options.onShown]  after a line (recorded or pending) was put in the log
    * @param {() => void} [options.scroll]  bring the newest line into view (default: scroll the log)
+   * @param {() => void} [options.onMasked]  the server hid a number in a line we sent (it was not kept)
    */
   constructor({
     socket,
@@ -75,6 +76,7 @@ export class ChatPanel {
     senderKeys,
     consultationId,
     onError,
+    onMasked,
     lineClasses = mineOrNotice,
     decorate = () => {},
     payload = consultationPayload,
@@ -93,6 +95,7 @@ export class ChatPanel {
     this.onError = onError;
     this.hooks = { lineClasses, decorate, payload, onAck, onShown, scroll };
     this.showProvisional = provisional;
+    this.onMasked = onMasked;
     this.shownFor = null; // the consultation whose lines are on screen
     this.seen = new Set(); // seqs on screen (or trimmed from the top) for shownFor
     this.lastSeq = 0; // the highest seq rendered for shownFor
@@ -148,6 +151,7 @@ export class ChatPanel {
 
   acknowledged(item, ack) {
     item.element?.remove();
+    if (ack.masked) this.onMasked?.();
     const seq = Number(ack.seq);
     const showOurs = this.showProvisional && item.consultationId === this.shownFor;
     if (showOurs && Number.isInteger(seq) && !this.seen.has(seq)) {

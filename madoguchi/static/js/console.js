@@ -13,7 +13,8 @@ import { Banner } from "./banner.js";
 import { CallScreen } from "./callscreen.js";
 import { ChatPanel } from "./chat.js";
 import { RECEIVE, SEND } from "./events.js";
-import { applyTranslations, formatClock, initI18n, t } from "./i18n.js";
+import { applyTranslations, formatClock, initI18n, language, setLanguage, t } from "./i18n.js";
+import { LanguagePicker } from "./langpicker.js";
 import { errorText, nowSeconds, request } from "./net.js";
 import { Ringer } from "./ringer.js";
 
@@ -122,6 +123,8 @@ function showOffer(offer) {
   state.offer = { ...offer, receivedAt: nowSeconds() };
   $("offer-route").textContent = routeName(offer.route);
   $("offer-urgent").hidden = !offer.urgent;
+  $("offer-booking").hidden = !offer.booking;
+  $("offer-booking").textContent = offer.booking ? t("console.offer.booking", { code: offer.booking }) : "";
   $("offer-place").textContent = placeText(offer);
   $("offer-meta").textContent = `${languageName(offer.language || "ja")} · ${t("console.offer.waited", {
     time: formatClock(offer.waited_s || 0),
@@ -217,7 +220,8 @@ function renderCallDetails() {
   renderHandoff(c);
 }
 
-/** The bot's whole handoff summary beside the call: urgent flag, need (call-summary), what the bot said, flags. */
+/** The bot's whole handoff summary beside the call: urgent flag, need (call-summary: what the resident wants now),
+ * what else they asked, what the bot said, flags. */
 function renderHandoff(c) {
   const summary = c?.summary && typeof c.summary === "object" ? c.summary : null;
   const urgent = c?.urgent === true;
@@ -235,6 +239,7 @@ function renderHandoff(c) {
   };
   if (summary) {
     add("console.summary.route", summary.route ? routeName(summary.route) : summary.route_name);
+    add("console.summary.also_asked", summary.also_asked);
     add("console.summary.bot_said", summary.bot_said);
     add("console.summary.flags", summary.flags);
   }
@@ -272,9 +277,10 @@ async function submitWrapUp(event) {
   }
   $("wrapup-submit").disabled = true;
   try {
-    await request(socket, SEND.WRAPUP_SUBMIT, { consultation_id: c.id, disposition, note: $("wrapup-note").value });
+    const note = $("wrapup-note").value;
+    const ack = await request(socket, SEND.WRAPUP_SUBMIT, { consultation_id: c.id, disposition, note });
     finishConsultation();
-    banner.show(t("console.wrapup.saved"));
+    banner.show(t("console.wrapup.saved") + (ack.masked ? " " + t("console.masked_note") : ""));
   } catch (err) {
     error.textContent = errorText(err);
     error.hidden = false;
@@ -346,6 +352,28 @@ async function changeStatus(status) {
 // ------------------------------------------------------------------------------------------------ socket
 
 await initI18n();
+// The agent's own choice of language, kept on this computer (staff consoles are personal desks; ?lang= wins).
+const LANGUAGE_KEY = "madoguchi.console.lang";
+const storedLanguage = (() => {
+  try {
+    return localStorage.getItem(LANGUAGE_KEY);
+  } catch {
+    return null;
+  }
+})();
+if (storedLanguage && storedLanguage !== language() && !new URLSearchParams(location.search).has("lang")) {
+  await setLanguage(storedLanguage).catch(() => null);
+}
+new LanguagePicker({
+  onChange: (code) => {
+    try {
+      localStorage.setItem(LANGUAGE_KEY, code);
+    } catch {
+      /* storage disabled: the choice lasts until the page reloads */
+    }
+  },
+  onError: () => banner.show(t("error.offline")),
+});
 
 const socket = io("/agent", { transports: ["websocket", "polling"], reconnectionDelayMax: 10000 });
 
@@ -375,6 +403,7 @@ const chat = new ChatPanel({
   },
   consultationId: () => state.consultation?.id ?? null,
   onError: (text) => banner.show(text),
+  onMasked: () => banner.show(t("console.masked_note")),
 });
 
 socket.on("connect", () => {

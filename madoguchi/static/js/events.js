@@ -1,7 +1,7 @@
 // The names of the Socket.IO events the pages send and receive, in one place.
 //
 // Why: an event name is a contract with the server (the namespaces in madoguchi/signaling/sockets.py and
-// madoguchi/chatbot/resident_socket.py, explained in docs/protocol.md). Spelled out in every page script, a typo
+// madoguchi/resident_chat/resident_socket.py, explained in docs/protocol.md). Spelled out in every page script, a typo
 // is an event nobody handles and nothing says so; here a unit test (tests/unit/test_js_events.py) checks every
 // name against docs/protocol.md and the server's code, and that no page script spells an event name itself.
 // Socket.IO's own "connect", "disconnect" and "connect_error" are the client library's, not the protocol's, and
@@ -19,6 +19,7 @@ export const SEND = Object.freeze({
   OFFER_DECLINE: "offer.decline",
   SIGNAL: "signal",
   SUGGESTION_CHOOSE: "suggestion.choose",
+  TRIAGE_PREVIEW: "triage.preview",
   WRAPUP_SUBMIT: "wrapup.submit",
 });
 

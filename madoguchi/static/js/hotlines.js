@@ -13,7 +13,8 @@ const FALLBACK_HOTLINES = [
   { id: "fire", nameKey: "resident.hotline.fire", number: "119", when: "" },
 ];
 
-function telHref(number) {
+/** A tel: link for a number as written ("#8008" → tel:%238008). */
+export function telHref(number) {
   const dialable = String(number).replace(/[^0-9#*+]/g, "");
   return `tel:${dialable.replace(/#/g, "%23")}`;
 }

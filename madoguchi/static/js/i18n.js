@@ -59,15 +59,19 @@ async function fetchCatalog(lang) {
   return catalog;
 }
 
-/** The current language code ("ja", "en"). */
+/** The current language code ("ja", "easy-ja", "en", …). */
 export function language() {
   return current;
 }
 
-/** The language the switch offers next: the one after the current in the server's list, round. */
-export function nextLanguage() {
-  const index = SUPPORTED_LANGUAGES.indexOf(current);
-  return SUPPORTED_LANGUAGES[(index + 1) % SUPPORTED_LANGUAGES.length] ?? DEFAULT_LANGUAGE;
+// What the one-tap switch beside the language picker offers on a Japanese page (<meta name="language-switch">,
+// from the same table); on any other page it offers Japanese, so a resident is always one tap from either.
+const SWITCH_LANGUAGE = document.querySelector('meta[name="language-switch"]')?.content || DEFAULT_LANGUAGE;
+
+/** The language the one-tap switch offers: English (the table's switch language) from Japanese, else Japanese. */
+export function switchLanguage() {
+  const wanted = current === DEFAULT_LANGUAGE ? SWITCH_LANGUAGE : DEFAULT_LANGUAGE;
+  return SUPPORTED_LANGUAGES.includes(wanted) ? wanted : DEFAULT_LANGUAGE;
 }
 
 /** Text for key in the current language, falling back to Japanese, then to the key. {name} fills params. */
@@ -103,6 +107,10 @@ export function applyTranslations(root = document) {
     }
   }
   document.documentElement.lang = current;
+  // The body carries the BCP 47 tag (easy Japanese is Japanese text; zh-Hans picks Simplified glyphs); the
+  // picker's buttons know each language's tag (madoguchi/domain/languages.py).
+  const tag = document.querySelector(`[data-language="${current}"][data-tag]`)?.dataset.tag;
+  if (tag) document.body.lang = tag;
 }
 
 /** Switch language, translate the page and tell dynamic parts to re-render. */

@@ -10,18 +10,21 @@
 // - The conversation is the shared chat panel (chat.js), given the resident's hooks: lines styled by sender,
 //   the bot's suggestion buttons under its lines, a first line that opens the consultation (no id yet), no
 //   provisional text before the masked echo, and the whole page scrolling rather than the log.
-// - The transcript replay carries no bot extras (suggestions, hotlines), so those are remembered per line in
-//   sessionStorage; they are the town's own texts, never anything the resident typed.
+// - The transcript replay carries no bot extras (suggestions, links, the danger question, hotlines), so those
+//   are remembered per line in sessionStorage; they are the town's own texts, never anything the resident typed.
 // - Text from anyone is put on screen with textContent only; line breaks survive through CSS (pre-wrap).
 // - A bot line with urgent:true shows 110/119 and the hotlines at once (hotlines.js), and they stay until
-//   "start over".
+//   "start over". So does the bot's danger question (safety_check:true), which also offers はい/いいえ buttons.
+// - The bot's lines show their phone numbers as tel: links and the answer's knowledge-base links under them
+//   (the chat panel's decorate hook; still textContent and DOM nodes only).
 
 import { io } from "/static/vendor/socket.io.esm.min.js";
 import { Banner } from "./banner.js";
 import { ChatPanel } from "./chat.js";
 import { RECEIVE, SEND } from "./events.js";
-import { hotlineItems } from "./hotlines.js";
-import { applyTranslations, firstKnownKey, initI18n, language, nextLanguage, setLanguage, t } from "./i18n.js";
+import { hotlineItems, telHref } from "./hotlines.js";
+import { applyTranslations, firstKnownKey, initI18n, language, setLanguage, t } from "./i18n.js";
+import { LanguagePicker } from "./langpicker.js";
 import { errorText, request } from "./net.js";
 import { TabMemory } from "./tabmemory.js";
 
@@ -157,10 +160,84 @@ function renderUrgent() {
 
 // ------------------------------------------------------------------------------------------- the log
 
-/** The bot's suggestions under its line, each a button that asks for that answer. */
-function addSuggestions(item, message) {
+// Phone numbers in the bot's answers (0997-00-1234, 0120-279-889, #8008, 110) become tel: links.
+const PHONE_RE = /(#\d{4}|0\d{1,4}-\d{1,4}-\d{3,4}|(?<![0-9-])(?:110|119|189|188)(?![0-9-]))/g;
+
+/** The text as text nodes, with each phone number as a tappable tel: link (never innerHTML). */
+function withPhoneLinks(text) {
+  const nodes = [];
+  let last = 0;
+  for (const match of text.matchAll(PHONE_RE)) {
+    if (match.index > last) nodes.push(document.createTextNode(text.slice(last, match.index)));
+    const link = document.createElement("a");
+    link.className = "phone-link";
+    link.href = telHref(match[0]);
+    link.textContent = match[0];
+    nodes.push(link);
+    last = match.index + match[0].length;
+  }
+  if (last < text.length) nodes.push(document.createTextNode(text.slice(last)));
+  return nodes;
+}
+
+/** The knowledge-base links of an answer (http(s) only). */
+function linkList(links) {
+  const list = document.createElement("ul");
+  list.className = "answer-links";
+  for (const link of links) {
+    if (!link || typeof link.url !== "string" || !/^https?:\/\//.test(link.url)) continue;
+    const li = document.createElement("li");
+    const a = document.createElement("a");
+    a.href = link.url;
+    a.target = "_blank";
+    a.rel = "noopener noreferrer";
+    a.dataset.testid = "answer-link";
+    a.textContent = String(link.title || link.url);
+    li.append(a);
+    list.append(li);
+  }
+  return list;
+}
+
+/** はい / いいえ under the bot's danger question; the answer goes as the resident's own line. */
+function safetyButtons() {
+  const row = document.createElement("div");
+  row.className = "safety-answers";
+  const buttons = ["yes", "no"].map((answer) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = answer === "yes" ? "btn btn-danger safety-answer" : "btn safety-answer";
+    button.dataset.testid = `safety-${answer}`;
+    button.dataset.i18n = `resident.safety.${answer}`;
+    button.textContent = t(`resident.safety.${answer}`);
+    return button;
+  });
+  for (const button of buttons) {
+    button.addEventListener("click", () => {
+      if (state.phase !== "bot") return;
+      for (const b of buttons) b.disabled = true;
+      chat.say(button.textContent);
+    });
+  }
+  row.append(...buttons);
+  return row;
+}
+
+/** The chat panel's decorate hook: what the bot's line carries besides its text. */
+function decorateLine(item, message) {
+  if (message.sender !== "bot") return;
+  const body = item.querySelector(".chat-text");
+  if (body) body.replaceChildren(...withPhoneLinks(String(message.text ?? "")));
   const bot = message.bot;
-  if (!bot || !Array.isArray(bot.suggestions) || !bot.suggestions.length) return;
+  if (!bot) return;
+  if (Array.isArray(bot.links) && bot.links.length) item.append(linkList(bot.links));
+  if (bot.safety_check === true) item.append(safetyButtons());
+  addSuggestions(item, bot);
+}
+
+/** The bot's suggestions under its line, each a button that asks for that answer. */
+function addSuggestions(item, bot) {
+  if (!Array.isArray(bot.suggestions) || !bot.suggestions.length) return;
   const choices = document.createElement("div");
   choices.className = "suggestions";
   for (const suggestion of bot.suggestions) {
@@ -365,7 +442,7 @@ function onChatMessage(message) {
   const bot = message.sender === "bot" && message.bot && typeof message.bot === "object" ? message.bot : null;
   if (bot) memory.rememberBotLine(message.consultation_id, message.seq, bot);
   chat.receive({ ...message, bot }, state.consultationId);
-  if (bot && bot.urgent === true) showUrgent(bot.hotlines);
+  if (bot && (bot.urgent === true || bot.safety_check === true)) showUrgent(bot.hotlines);
 }
 
 function onQueuePosition(message) {
@@ -415,7 +492,7 @@ chat = new ChatPanel({
     renderControls();
   },
   lineClasses: (sender) => [`from-${sender}`],
-  decorate: addSuggestions,
+  decorate: decorateLine,
   payload: ({ text }) => ({ text, language: language() }), // the first line opens the consultation
   provisional: false, // our words show once masked, as the server recorded them
   onAck: lineAcknowledged,
@@ -469,20 +546,20 @@ $("handoff-request").addEventListener("click", askForPerson);
 $("cancel-waiting").addEventListener("click", () => leave($("cancel-waiting"), SEND.CONSULTATION_CANCEL));
 $("chat-end").addEventListener("click", () => leave($("chat-end"), SEND.CONSULTATION_END));
 $("chat-restart").addEventListener("click", startOver);
-$("lang-switch").addEventListener("click", async () => {
-  const next = nextLanguage();
-  try {
-    await setLanguage(next);
-    memory.set("lang", next);
-  } catch {
-    banner.show(t("error.offline"));
-  }
+new LanguagePicker({
+  onChange: (code) => memory.set("lang", code),
+  onError: () => banner.show(t("error.offline")),
 });
 document.addEventListener("i18n:change", () => {
-  $("town-name").textContent = document.body.dataset[`town${language()[0].toUpperCase()}${language().slice(1)}`] || "";
+  $("town-name").textContent = document.body.dataset[townKey(language())] || "";
   render();
   updateCount();
 });
+
+/** The dataset key of the town's name in a language: data-town-easy-ja → townEasyJa. */
+function townKey(code) {
+  return `town${code.replace(/(^|-)([a-z])/g, (_whole, _dash, letter) => letter.toUpperCase())}`;
+}
 
 followNewestOnResize();
 applyTranslations();

@@ -3,8 +3,8 @@
 //
 // Why sessionStorage: this tab only, gone when the tab closes, so a shared phone or library PC keeps nothing
 // after the resident leaves. Why the bot's extras: the transcript the server replays after a reload carries no
-// suggestions or hotlines, so they are kept per line here; they are the town's own texts, never anything the
-// resident typed. Storage that is disabled (private mode) only makes a reload forget; the chat still works.
+// suggestions, links, danger question or hotlines, so they are kept per line here; they are the town's own
+// texts, never anything the resident typed. Storage that is disabled (private mode) only makes a reload forget; the chat still works.
 
 const MAX_REMEMBERED_BOT_LINES = 40;
 
@@ -32,7 +32,7 @@ export class TabMemory {
     }
   }
 
-  /** {consultation_id, lines: {seq: {action, urgent, suggestions}}, hotlines: [...]}, or null. */
+  /** {consultation_id, lines: {seq: {action, urgent, safety_check, suggestions, links}}, hotlines: [...]}, or null. */
   bot() {
     try {
       const raw = JSON.parse(this.get("bot") || "null");
@@ -53,7 +53,9 @@ export class TabMemory {
     memory.lines[String(seq)] = {
       action: bot.action,
       urgent: bot.urgent === true,
+      safety_check: bot.safety_check === true,
       suggestions: Array.isArray(bot.suggestions) ? bot.suggestions : [],
+      links: Array.isArray(bot.links) ? bot.links : [],
     };
     const seqs = Object.keys(memory.lines).map(Number).sort((a, b) => a - b);
     for (const old of seqs.slice(0, Math.max(0, seqs.length - MAX_REMEMBERED_BOT_LINES))) delete memory.lines[String(old)];

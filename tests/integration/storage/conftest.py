@@ -100,7 +100,7 @@ def admin(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) ->
                 status = int(exit_.code or 0)
             out.flush()
         raw = out.buffer.getvalue()
-        return CliResult(status, raw.decode("utf-8"), err.getvalue(), raw)
+        return CliResult(status, raw.decode("utf-8", errors="replace"), err.getvalue(), raw)  # xlsx is binary
 
     return run
 

@@ -28,10 +28,12 @@ MUNICIPALITY_YAML = "\n".join(
         "  - id: dv-line",
         "    name: {ja: DV相談, en: DV line}",
         '    number: "#8008"',
+        "    topics: [dv]",
         "    when: 配偶者からの暴力の相談",
         "  - id: lifeline",
         "    name: {ja: いのちの電話, en: Lifeline}",
         "    number: 0570-000-000",
+        "    topics: [suicide]",
         "    when: 死にたいほどつらいとき",
     ]
 )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from madoguchi.domain.privacy import (
     CARD_MASK,
+    CUE_WORDS,
     MY_NUMBER_MASK,
     PHONE_MASK,
     digits_of,
@@ -75,6 +76,7 @@ def test_every_valid_my_number_is_masked(case: tuple[str, str]) -> None:
 @given(formatted_my_number(valid=False))
 def test_a_wrong_check_digit_is_left_alone(case: tuple[str, str]) -> None:
     _digits, text = case
+    assume(not any(cue in text for cue in CUE_WORDS))  # after a cue word it is masked (test_masking_formats)
     result = mask_pii(text)
     assert result.text == text
     assert result.kinds == ()

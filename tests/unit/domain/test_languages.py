@@ -15,6 +15,9 @@ from madoguchi.domain.languages import (
     PAGE_LANGUAGES,
     LanguageCode,
     fallback_chain,
+    language_name,
+    language_tag,
+    served_by,
 )
 from madoguchi.resident_chat.conversation import PHRASES, phrase
 
@@ -60,3 +63,27 @@ def test_the_browser_takes_its_list_from_the_page_not_from_a_copy() -> None:
     for page in ("booth.js", "resident.js"):
         text = (ui.STATIC_DIR / "js" / page).read_text(encoding="utf-8")
         assert '=== "ja" ? "en"' not in text, f"{page}: the switch follows nextLanguage(), not a hard-coded pair"
+
+
+def test_easy_japanese_is_served_by_japanese_speakers_and_every_other_language_only_by_its_own() -> None:
+    assert served_by("easy-ja", ("ja",)) and served_by("easy-ja", ("easy-ja",))
+    assert not served_by("easy-ja", ("en",))
+    for code in ("en", "zh", "ko", "vi", "pt", "tl", "ne"):
+        assert served_by(code, (code,)) and not served_by(code, ("ja", "easy-ja"))
+    assert served_by("fr", ("fr",)) and not served_by("fr", ("ja",))
+
+
+def test_the_picker_names_each_language_in_its_own_script_with_an_html_tag() -> None:
+    assert [language_name(code) for code in PAGE_LANGUAGES] == [
+        "日本語",
+        "やさしい日本語",
+        "English",
+        "简体中文",
+        "한국어",
+        "Tiếng Việt",
+        "Português",
+        "Tagalog",
+        "नेपाली",
+    ]
+    assert language_tag("easy-ja") == "ja" and language_tag("zh") == "zh-Hans" and language_tag("ne") == "ne"
+    assert language_name("xx") == "xx" and language_tag("xx") == "xx"

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from madoguchi.signaling.consultation import INITIAL, TRANSITIONS, State, Trigger
+from madoguchi.signaling.consultation import INITIAL, TRANSITIONS, Role, State, Trigger
 from madoguchi.signaling.counter import CounterError, Transitioned
 
 GRACE = 30.0
@@ -126,6 +126,17 @@ def _transfer(d: Any) -> None:
     d.counter.transfer("a1", "c1", route="housing_roads", now=5.0)
 
 
+def _join(d: Any) -> None:
+    _active(d)
+    d.agent("s1", now=4.0, available=False)
+    d.counter.join("c1", participant="agent:s1", role=Role.INTERPRETER, now=5.0)
+
+
+def _leave(d: Any) -> None:
+    _join(d)
+    d.counter.leave("c1", participant="agent:s1", now=6.0)
+
+
 def _wrapping_up(d: Any) -> None:
     _active(d)
     d.counter.end("c1", participant="agent:a1", now=5.0)
@@ -171,6 +182,8 @@ SCENARIOS: dict[tuple[State | None, Trigger], Callable[[Any], None]] = {
     (State.ACTIVE, Trigger.AGENT_GONE): _active_agent_gone,
     (State.ACTIVE, Trigger.TRANSFER): _transfer,
     (State.ACTIVE, Trigger.INTERRUPT): _interrupt(_active),
+    (State.ACTIVE, Trigger.JOIN): _join,
+    (State.ACTIVE, Trigger.LEAVE): _leave,
     (State.WRAP_UP, Trigger.WRAP_UP): _wrap_up,
     (State.WRAP_UP, Trigger.WRAP_UP_TIMEOUT): _wrap_up_timeout,
 }

@@ -61,6 +61,17 @@ def test_language_must_match(desk: Any) -> None:
     assert desk.c("english").agent_id == "bilingual"
 
 
+def test_easy_japanese_goes_to_japanese_speakers_and_other_languages_do_not(desk: Any) -> None:
+    desk.agent("english_only", now=0.0, languages=("en",))
+    desk.request("easy", now=1.0, language="easy-ja")
+    desk.request("nepali", now=2.0, language="ne")
+    assert desk.counter.queue_for_agent("english_only") == []
+    desk.agent("ja_only", now=3.0, languages=("ja",))
+    assert desk.c("easy").agent_id == "ja_only"
+    assert "nepali" not in [c.id for c in desk.counter.queue_for_agent("ja_only")]
+    assert desk.c("nepali").state == State.WAITING and desk.c("nepali").agent_id is None
+
+
 def test_away_agent_sees_the_queue_but_gets_no_offer(desk: Any) -> None:
     desk.agent("a1", now=0.0, available=False)
     desk.request("c1", now=1.0)

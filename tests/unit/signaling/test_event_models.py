@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
+from madoguchi.domain.languages import LANGUAGE_CODES
 from madoguchi.domain.routes import ROUTE_IDS
 from madoguchi.signaling import events
 from madoguchi.signaling.events import (
@@ -16,6 +17,7 @@ from madoguchi.signaling.events import (
     ConsultationRequest,
     Event,
     IceCandidate,
+    JoinCall,
     ResidentSay,
     SessionDescription,
     Signal,
@@ -38,6 +40,7 @@ VALID: dict[type[BaseModel], dict[str, Any]] = {
     AgentStatusChange: {"status": "available"},
     WrapUp: {"consultation_id": "c1", "disposition": "resolved"},
     Transfer: {"consultation_id": "c1", "route": "housing_roads"},
+    JoinCall: {"consultation_id": "c1", "role": "interpreter"},
 }
 
 
@@ -153,6 +156,10 @@ def test_consultation_ids_are_plain_and_short(consultation_id: str) -> None:
 def test_language_is_a_short_tag() -> None:
     assert ConsultationRequest.model_validate({"route": "tax"}).language == "ja"
     assert ConsultationRequest.model_validate({"route": "tax", "language": "zh-hant"}).language == "zh-hant"
+    # every language of the table, easy Japanese too (the language picker offers it)
+    for code in LANGUAGE_CODES:
+        assert ConsultationRequest.model_validate({"route": "tax", "language": code}).language == code
+        assert ResidentSay.model_validate({"text": "x", "client_id": "c1", "language": code}).language == code
     for bad in ("JA", "japanese", "j", "ja_JP", ""):
         with pytest.raises(ValidationError):
             ConsultationRequest.model_validate({"route": "tax", "language": bad})
@@ -169,3 +176,50 @@ def test_ice_candidate_index_bounds() -> None:
     for index in (-1, 65):
         with pytest.raises(ValidationError):
             IceCandidate.model_validate({**VALID[IceCandidate], "sdpMLineIndex": index})
+
+
+# Protocol text relayed between the two peers of a call and never stored, logged or sent on: masking would break
+# it (an SDP's session id and ports are long digit runs).
+NOT_FREE_TEXT = {
+    (SessionDescription, "sdp"),
+    (IceCandidate, "candidate"),
+    (IceCandidate, "sdpMid"),
+    (IceCandidate, "usernameFragment"),
+}
+PERSONAL = "マイナンバーは 1234 5678 9018、電話 ０９０（１２３４）５６７８"
+
+
+def _accepts_any_text(model: type[BaseModel], field: str) -> bool:
+    try:
+        model.model_validate({**VALID[model], field: PERSONAL})
+    except ValidationError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("model", list(VALID), ids=lambda m: m.__name__)
+def test_every_free_text_field_is_masked_while_parsing(model: type[BaseModel]) -> None:
+    for field in model.model_fields:
+        if (model, field) in NOT_FREE_TEXT or not _accepts_any_text(model, field):
+            continue
+        event = model.model_validate({**VALID[model], field: PERSONAL})
+        value = getattr(event, field)
+        assert "1234" not in value and "１２３４" not in value, (model.__name__, field, value)
+        assert isinstance(event, Event) and event.masked_count == 2
+
+
+def test_the_free_text_fields_are_the_ones_people_type() -> None:
+    free = {(m, f) for m in VALID for f in m.model_fields if (m, f) not in NOT_FREE_TEXT and _accepts_any_text(m, f)}
+    assert free == {
+        (ConsultationRequest, "question"),
+        (TriagePreview, "text"),
+        (ResidentSay, "text"),
+        (ChatSend, "text"),
+        (WrapUp, "note"),
+    }
+
+
+def test_an_event_without_numbers_masked_says_so() -> None:
+    assert ChatSend.model_validate(VALID[ChatSend]).masked_count == 0
+    assert WrapUp.model_validate(VALID[WrapUp]).masked_count == 0
+    assert ChatSend.model_validate({**VALID[ChatSend], "text": "2024/12/03 に 12,000円"}).masked_count == 0

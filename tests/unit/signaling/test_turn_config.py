@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from madoguchi.signaling.turn import CoturnOptions, TurnConfigError, parse_turn_url, render_turnserver_conf
+from madoguchi.signaling.coturn import CoturnOptions, TurnConfigError, parse_turn_url, render_turnserver_conf
 
 SECRET = "s3cret-shared-with-coturn"
 CLOSED_NETWORK = [

@@ -1,0 +1,158 @@
+"""Time the reports KPIs over the schema ``generate.py`` filled: the query + KPI function, and the HTTP API.
+
+Usage: python bench/reports/run.py [--schema bench_reports] [--reps 5] [--json results.json]
+
+For a 30-day range (the last 30 whole days) and the whole year (365 days), each timed ``--reps`` times after
+one warm-up: ``read_columns`` (the SQL and its transfer) and ``compute`` (the KPIs) separately, with this
+process's CPU time and PostgreSQL's own execution time (EXPLAIN ANALYZE) beside the wall clock, because a
+shared machine inflates the wall clock, then
+``GET /api/reports/kpis`` on a real server (create_app, a logged-in supervisor, aiohttp client) end to end.
+Prints medians and writes every sample to ``--json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from madoguchi.app import create_app
+from madoguchi.reports.kpis import JST, KpiSettings, compute, day_bounds
+from madoguchi.reports.query import ReportFilter, columns_query, read_columns
+from madoguchi.settings import Settings
+from madoguchi.storage.db import Database
+
+DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+PASSWORD = "bench-password-long"
+
+
+async def time_function(db: Database, first: date, last: date, reps: int) -> dict[str, Any]:
+    since, until = day_bounds(first, last, JST)
+    where = ReportFilter(since, until, ["shiomi"])
+    samples: list[dict[str, float]] = []
+    rows_read = 0
+    for rep in range(reps + 1):
+        t0, c0 = time.perf_counter(), time.process_time()
+        columns = await read_columns(db, where)
+        t1, c1 = time.perf_counter(), time.process_time()
+        compute(columns, KpiSettings())
+        t2, c2 = time.perf_counter(), time.process_time()
+        rows_read = len(columns.route)
+        if rep > 0:
+            samples.append(
+                {
+                    "query_s": t1 - t0,
+                    "kpis_s": t2 - t1,
+                    "total_s": t2 - t0,
+                    "cpu_query_s": c1 - c0,
+                    "cpu_kpis_s": c2 - c1,
+                }
+            )
+    async with db.engine.connect() as connection:
+        sql = columns_query(where, db.dialect).compile(db.engine, compile_kwargs={"literal_binds": True})
+        plan = (await connection.exec_driver_sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")).scalar_one()
+    return {
+        "rows": rows_read,
+        "median_query_s": statistics.median(s["query_s"] for s in samples),
+        "median_kpis_s": statistics.median(s["kpis_s"] for s in samples),
+        "median_total_s": statistics.median(s["total_s"] for s in samples),
+        "median_cpu_s": statistics.median(s["cpu_query_s"] + s["cpu_kpis_s"] for s in samples),
+        "server_execution_s": plan[0]["Execution Time"] / 1000,
+        "samples": samples,
+    }
+
+
+async def time_api(settings: Settings, ranges: dict[str, tuple[date, date]], reps: int) -> dict[str, Any]:
+    app = create_app(settings)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    base = f"http://{host}:{port}"
+    results: dict[str, Any] = {}
+    try:
+        from madoguchi import keys
+
+        accounts = app[keys.ACCOUNTS]
+        username = f"bench-sv-{os.getpid()}"
+        await accounts.add_user(
+            username, PASSWORD, role="supervisor", municipality_ids=["shiomi"], routes=["*"], languages=["ja"]
+        )
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            async with http.post(f"{base}/api/login", json={"username": username, "password": PASSWORD}) as r:
+                assert r.status == 200, await r.text()
+            for name, (first, last) in ranges.items():
+                samples = []
+                for rep in range(reps + 1):
+                    t0 = time.perf_counter()
+                    async with http.get(f"{base}/api/reports/kpis?from={first}&to={last}") as response:
+                        body = await response.json()
+                        assert response.status == 200, body
+                    if rep > 0:
+                        samples.append(time.perf_counter() - t0)
+                results[name] = {"volume": body["volume"], "median_s": statistics.median(samples), "samples": samples}
+    finally:
+        await runner.cleanup()
+    return results
+
+
+async def main_async(args: argparse.Namespace) -> dict[str, Any]:
+    url = f"{args.url}?search_path={args.schema}"
+    today = datetime.now(JST).date()
+    ranges = {
+        "30 days": (today - timedelta(days=30), today - timedelta(days=1)),
+        "365 days": (today - timedelta(days=365), today - timedelta(days=1)),
+    }
+    db = Database(url)
+    try:
+        functions = {name: await time_function(db, *span, args.reps) for name, span in ranges.items()}
+    finally:
+        await db.close()
+    with tempfile.TemporaryDirectory() as data_dir:
+        settings = Settings(data_dir=Path(data_dir), database_url=url, log_level="WARNING")
+        api = await time_api(settings, ranges, args.reps)
+    return {
+        "at": datetime.now(JST).isoformat(timespec="seconds"),
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()}",
+        "python": platform.python_version(),
+        "reps": args.reps,
+        "function": functions,
+        "api": api,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--schema", default="bench_reports")
+    parser.add_argument("--url", default=DEFAULT_URL)
+    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--json", type=Path, default=Path(__file__).with_name("results.json"))
+    args = parser.parse_args()
+    result = asyncio.run(main_async(args))
+    args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"{result['at']}  {result['machine']}")
+    for name, figures in result["function"].items():
+        print(
+            f"function {name:>8}: {figures['rows']:>9,} rows  query {figures['median_query_s'] * 1000:8.0f} ms  "
+            f"KPIs {figures['median_kpis_s'] * 1000:8.0f} ms  total {figures['median_total_s'] * 1000:8.0f} ms  "
+            f"(our CPU {figures['median_cpu_s'] * 1000:.0f} ms, "
+            f"PostgreSQL executing {figures['server_execution_s'] * 1000:.0f} ms)"
+        )
+    for name, figures in result["api"].items():
+        print(f"API      {name:>8}: volume {figures['volume']:>9,}  median {figures['median_s'] * 1000:8.0f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,273 @@
+"""The bookings HTTP API: slots, book, look up, move, cancel, the .ics file.
+
+Why so guarded: these endpoints are anonymous. A booking code is the only key, so lookups are rate limited
+per client address (eight digits with a check digit, ten million codes: guessing at 20 a minute is hopeless),
+and so are bookings, moves and cancellations. Changes need a JSON body or a non-simple method, which a
+cross-site form cannot send without a CORS preflight we never grant, and a request whose ``Origin`` or
+``Sec-Fetch-Site`` says another site is refused outright (the same rule as the staff login form).
+Every refusal is ``{"error": {"code", "message"}}`` with a 4xx status from :data:`STATUS`.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any, Final, Literal
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+from madoguchi import keys, ui
+from madoguchi.booking_desk.service import ERRORS, BookingDesk, BookingRequest, DeskError, FoundSlot
+from madoguchi.bookings import codes
+from madoguchi.bookings.slots import local
+from madoguchi.domain.languages import LanguageCode
+from madoguchi.signaling.ratelimit import TokenBucket
+from madoguchi.storage.bookings import BookingRecord
+
+DESK = web.AppKey("booking_desk", BookingDesk)
+
+STATUS: Final[dict[str, int]] = {
+    "invalid": 400,
+    "unknown_route": 400,
+    "unknown_place": 400,
+    "unknown_ferry": 400,
+    "cross_site": 403,
+    "unknown_town": 404,
+    "unknown_code": 404,
+    "full": 409,
+    "not_changeable": 409,
+    "closed_day": 422,
+    "not_today": 422,
+    "past_slot": 422,
+    "too_late": 422,
+    "beyond_horizon": 422,
+    "no_such_slot": 422,
+    "no_ferry": 422,
+    "rate_limited": 429,
+}
+MESSAGES: Final[dict[str, str]] = {
+    **ERRORS,
+    "cross_site": "requests from other sites are refused",
+    "rate_limited": "too many requests; wait a minute and try again",
+}
+MAX_ADDRESSES: Final = 10_000
+
+
+class BookingBody(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    municipality: str | None = Field(default=None, max_length=64)
+    route: str = Field(max_length=64)
+    place: str = Field(max_length=80)
+    start: AwareDatetime
+    name_kana: str = Field(max_length=80)
+    contact: str | None = Field(default=None, max_length=254)
+    ferry: str | None = Field(default=None, max_length=80)
+    language: LanguageCode = "ja"
+
+
+class MoveBody(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    start: AwareDatetime
+    place: str | None = Field(default=None, max_length=80)
+
+
+class AddressLimits:
+    """One token bucket per client address and kind, the oldest forgotten past :data:`MAX_ADDRESSES`."""
+
+    def __init__(self, per_minute: float, burst: int) -> None:
+        self._rate, self._burst = per_minute / 60.0, burst
+        self._buckets: OrderedDict[str, TokenBucket] = OrderedDict()
+
+    def take(self, address: str, now: float) -> bool:
+        bucket = self._buckets.pop(address, None) or TokenBucket(rate=self._rate, burst=self._burst, now=now)
+        self._buckets[address] = bucket
+        while len(self._buckets) > MAX_ADDRESSES:
+            self._buckets.popitem(last=False)
+        return bucket.take(now)
+
+
+LIMITS = web.AppKey("booking_limits", dict[str, AddressLimits])
+
+
+def error(code: str, message: str | None = None) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": message or MESSAGES[code]}}, status=STATUS[code])
+
+
+def same_site(request: web.Request) -> bool:
+    if request.headers.get("Sec-Fetch-Site") == "cross-site":
+        return False
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True  # not a browser's cross-origin request (curl, the CLI's tests)
+    parts = urlsplit(origin)
+    return origin != "null" and parts.netloc == request.host
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def guarded(kind: Literal["change", "lookup"]) -> Callable[[Handler], Handler]:
+    def wrap(handler: Handler) -> Handler:
+        async def run(request: web.Request) -> web.StreamResponse:
+            if kind == "change" and not same_site(request):
+                return error("cross_site")
+            desk = request.app[DESK]
+            if not request.app[LIMITS][kind].take(ui.client_address(request), desk.now().timestamp()):
+                return error("rate_limited")
+            try:
+                return await handler(request)
+            except DeskError as refused:
+                return error(refused.code, str(refused))
+
+        return run
+
+    return wrap
+
+
+async def _body(request: web.Request, model: type[BookingBody] | type[MoveBody]) -> Any:
+    if request.content_type != "application/json":
+        raise DeskError("invalid", "send the request as JSON (Content-Type: application/json)")
+    try:
+        return model.model_validate_json(await request.read())
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise DeskError("invalid", f"{where}: {first['msg']}" if where else str(first["msg"])) from exc
+
+
+def slot_json(found: FoundSlot) -> dict[str, Any]:
+    slot = found.offer.slot
+    out: dict[str, Any] = {
+        "place": slot.place,
+        "mode": slot.mode,
+        "start": slot.start.isoformat(),
+        "end": slot.end.isoformat(),
+        "free": found.offer.free,
+    }
+    if found.trip is not None:
+        out["ferry"] = {"arrive": f"{found.trip.arrive.at:%H:%M}", "leave": f"{found.trip.leave.at:%H:%M}"}
+    return out
+
+
+def booking_json(record: BookingRecord) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "code": record.code,
+        "route": record.route,
+        "place": record.place,
+        "mode": record.mode,
+        "start": local(record.start).isoformat(),
+        "end": local(record.end).isoformat(),
+        "status": record.status,
+        "name_kana": record.name_kana,
+        "contact": record.masked_contact(),
+        "notice": record.notice,
+    }
+    if record.ferry_line:
+        out["ferry"] = {"line": record.ferry_line, "arrive": record.ferry_arrive, "leave": record.ferry_leave}
+    return out
+
+
+@guarded("lookup")
+async def get_slots(request: web.Request) -> web.StreamResponse:
+    query = request.query
+    route = query.get("route", "")
+    try:
+        day = date.fromisoformat(query.get("date", ""))
+    except ValueError:
+        return error("invalid", "date must be YYYY-MM-DD")
+    if not route:
+        return error("invalid", "route is required")
+    found = await request.app[DESK].slots(
+        query.get("municipality"), route, day, place=query.get("place") or None, ferry=query.get("ferry") or None
+    )
+    return web.json_response([slot_json(f) for f in found])
+
+
+@guarded("change")
+async def post_booking(request: web.Request) -> web.StreamResponse:
+    body: BookingBody = await _body(request, BookingBody)
+    record = await request.app[DESK].book(
+        BookingRequest(
+            municipality_id=body.municipality,
+            route=body.route,
+            place=body.place,
+            start=body.start,
+            name_kana=body.name_kana,
+            contact=body.contact,
+            ferry=body.ferry,
+            language=body.language,
+        )
+    )
+    return web.json_response(
+        {
+            "code": record.code,
+            "start": local(record.start).isoformat(),
+            "end": local(record.end).isoformat(),
+            "route": record.route,
+            "place": record.place,
+            "mode": record.mode,
+        },
+        status=201,
+    )
+
+
+def _code(request: web.Request) -> str:
+    code = codes.normalise(request.match_info["code"])
+    if not codes.well_formed(code):
+        raise DeskError("unknown_code")
+    return code
+
+
+@guarded("lookup")
+async def get_booking(request: web.Request) -> web.StreamResponse:
+    return web.json_response(booking_json(await request.app[DESK].get(_code(request))))
+
+
+@guarded("lookup")
+async def get_calendar(request: web.Request) -> web.StreamResponse:
+    desk = request.app[DESK]
+    record = await desk.get(_code(request))
+    return web.Response(
+        text=desk.calendar(record),
+        content_type="text/calendar",
+        charset="utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="booking-{record.code}.ics"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@guarded("change")
+async def delete_booking(request: web.Request) -> web.StreamResponse:
+    return web.json_response(booking_json(await request.app[DESK].cancel(_code(request))))
+
+
+@guarded("change")
+async def move_booking(request: web.Request) -> web.StreamResponse:
+    code = _code(request)
+    body: MoveBody = await _body(request, MoveBody)
+    return web.json_response(booking_json(await request.app[DESK].move(code, body.start, body.place)))
+
+
+def setup(app: web.Application) -> None:
+    settings = app[keys.SETTINGS]
+    app[LIMITS] = {
+        "change": AddressLimits(
+            settings.booking_requests_per_minute, burst=max(3, int(settings.booking_requests_per_minute))
+        ),
+        "lookup": AddressLimits(
+            settings.booking_lookups_per_minute, burst=max(5, int(settings.booking_lookups_per_minute))
+        ),
+    }
+    app.router.add_get("/api/slots", get_slots)
+    app.router.add_post("/api/bookings", post_booking)
+    app.router.add_get("/api/bookings/{code}", get_booking)
+    app.router.add_delete("/api/bookings/{code}", delete_booking)
+    app.router.add_post("/api/bookings/{code}/move", move_booking)
+    app.router.add_get("/api/bookings/{code}/calendar.ics", get_calendar)

@@ -1,0 +1,29 @@
+"""The booth's way into the bookings: a resident types their code on the kiosk, the case opens with its topic
+and, within the plan's window, ahead of walk-ins.
+
+Why an adapter: the booth namespace (``signaling``) knows only its small ``BookingCheckIn`` Protocol and its
+``CounterError``; the desk knows bookings. This turns one into the other, so neither package imports the other's
+insides.
+"""
+
+from __future__ import annotations
+
+from madoguchi.booking_desk.service import BookingDesk, DeskError
+from madoguchi.bookings import codes
+from madoguchi.signaling.sockets import CheckedIn
+from madoguchi.signaling.state import CounterError
+
+
+class BoothCheckIn:
+    def __init__(self, desk: BookingDesk) -> None:
+        self._desk = desk
+
+    async def check_in(self, code: str, *, municipality_id: str) -> CheckedIn:
+        digits = codes.normalise(code)
+        try:
+            if not codes.well_formed(digits):
+                raise DeskError("unknown_code")
+            record, outcome = await self._desk.check_in(digits, municipality_id=municipality_id)
+        except DeskError as refused:
+            raise CounterError(refused.code, str(refused)) from refused
+        return CheckedIn(code=record.code, route=record.route, priority=outcome.priority, outcome=outcome.outcome)

@@ -1,0 +1,197 @@
+"""``madoguchi bookings``: the office's view of the bookings from a terminal.
+
+``list`` shows a day's bookings (contacts masked, as on every screen), ``cancel`` cancels one by its code, and
+``cancel-sailing`` marks a boat cancelled: the bookings that relied on it are told (e-mail when they left one,
+and on the booking page) and offered the next times that fit the remaining boats. Mistakes print one line on
+stderr and exit with status 2, like the other admin commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+import time as wall
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, time
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError
+
+from madoguchi.booking_desk.api import booking_json
+from madoguchi.booking_desk.mail import SmtpMailer
+from madoguchi.booking_desk.service import BookingDesk, DeskError, day_bounds
+from madoguchi.bookings import codes
+from madoguchi.bookings.ferry import DIRECTIONS, Sailing
+from madoguchi.bookings.slots import local
+from madoguchi.chatbot.knowledge import Municipality, bundled_kb_dir, load_municipality
+from madoguchi.settings import Settings
+from madoguchi.storage.audit import AuditLog
+from madoguchi.storage.bookings import BookingRecord, Bookings
+from madoguchi.storage.db import Database, open_database
+from madoguchi.storage.errors import StorageError
+
+Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+
+
+def _fail(message: str) -> int:
+    print(f"madoguchi: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _refusals(handler: Handler) -> Handler:
+    @wraps(handler)
+    async def run(args: argparse.Namespace, settings: Settings) -> int:
+        try:
+            return await handler(args, settings)
+        except (DeskError, StorageError, ValueError) as error:
+            return _fail(str(error))
+        except (DBAPIError, OSError) as error:
+            reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+            return _fail(f"cannot use the database: {reason}")
+
+    return run
+
+
+def load_towns(settings: Settings) -> dict[str, Municipality]:
+    """Every municipality file under ``MADOGUCHI_KB_DIR`` (default: the bundled sample), as the server loads them."""
+    root: Path = settings.kb_dir or bundled_kb_dir().parent
+    towns = (
+        load_municipality(d / "municipality.yaml")
+        for d in sorted(root.iterdir())
+        if (d / "municipality.yaml").is_file()
+    )
+    return {town.id: town for town in towns}
+
+
+async def _desk(settings: Settings) -> tuple[BookingDesk, Database]:
+    if settings.database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = await open_database(settings.effective_database_url)
+    desk = BookingDesk(
+        towns=load_towns(settings),
+        bookings=Bookings(db),
+        clock=wall.time,
+        mailer=SmtpMailer.from_settings(settings),
+        reminder_hours=settings.booking_reminder_hours,
+    )
+    return desk, db
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _row(record: BookingRecord) -> list[str]:
+    return [
+        record.code,
+        f"{local(record.start):%Y-%m-%d %H:%M}-{local(record.end):%H:%M}",
+        record.route,
+        record.place,
+        record.status,
+        record.name_kana,
+        record.masked_contact() or "-",
+        f"{record.ferry_line} {record.ferry_arrive}/{record.ferry_leave}" if record.ferry_line else "-",
+    ]
+
+
+def _print(records: list[BookingRecord], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([booking_json(r) for r in records], ensure_ascii=False, indent=1))
+        return
+    rows = [["code", "time", "route", "place", "status", "name", "contact", "ferry"], *map(_row, records)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+@_refusals
+async def bookings_list(args: argparse.Namespace, settings: Settings) -> int:
+    desk, db = await _desk(settings)
+    try:
+        day = date.fromisoformat(args.date) if args.date else local(desk.now()).date()
+        start, end = day_bounds(day)
+        records = await desk.bookings.between(start, end, municipality_id=args.municipality)
+    finally:
+        await db.close()
+    _print(records, args.json)
+    return 0
+
+
+@_refusals
+async def bookings_cancel(args: argparse.Namespace, settings: Settings) -> int:
+    code = codes.normalise(args.code)
+    desk, db = await _desk(settings)
+    try:
+        record = await desk.cancel(code)
+        await AuditLog(db).write(_actor(), "booking.cancel", {"code": code}, desk.now())
+    finally:
+        await db.close()
+    print(f"cancelled booking {record.code} ({local(record.start):%Y-%m-%d %H:%M}, {record.route} at {record.place})")
+    return 0
+
+
+@_refusals
+async def bookings_cancel_sailing(args: argparse.Namespace, settings: Settings) -> int:
+    sailing = Sailing(args.line, date.fromisoformat(args.date), args.direction, time.fromisoformat(args.time.zfill(5)))
+    desk, db = await _desk(settings)
+    try:
+        told = await desk.cancel_sailing(args.municipality, sailing)
+        await AuditLog(db).write(
+            _actor(),
+            "sailing.cancel",
+            {"line": sailing.line, "day": sailing.day.isoformat(), "direction": sailing.direction, "at": args.time},
+            desk.now(),
+        )
+    finally:
+        await db.close()
+    if args.json:
+        print(json.dumps([booking_json(r) for r in told], ensure_ascii=False, indent=1))
+        return 0
+    print(
+        f"sailing {sailing.line} {sailing.day} {sailing.direction} {sailing.at:%H:%M} cancelled;"
+        f" {len(told)} bookings told"
+    )
+    for record in told:
+        instead = ", ".join(
+            f"{datetime.fromisoformat(s['start']):%m-%d %H:%M}" for s in (record.notice or {}).get("instead", [])
+        )
+        print(
+            f"  {record.code}  {local(record.start):%H:%M}  {record.masked_contact() or '-'}"
+            f"  offered: {instead or 'none'}"
+        )
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    """Add ``bookings list``, ``bookings cancel`` and ``bookings cancel-sailing`` to ``madoguchi``."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "bookings", help="booked times (予約)", description="booked times (予約)"
+    )
+    commands = parser.add_subparsers(dest="bookings_command", required=True, metavar="COMMAND")
+    listing = commands.add_parser("list", help="the bookings of one day (contacts masked)")
+    listing.add_argument("--date", help="YYYY-MM-DD in Japan time (default: today)")
+    listing.add_argument("--municipality", help="only this municipality")
+    listing.add_argument("--json", action="store_true", help="JSON instead of a table")
+    listing.set_defaults(handler=bookings_list)
+    cancel = commands.add_parser("cancel", help="cancel a booking by its code")
+    cancel.add_argument("code")
+    cancel.set_defaults(handler=bookings_cancel)
+    sailing = commands.add_parser(
+        "cancel-sailing", help="mark a boat cancelled; tell the bookings that relied on it and offer other times"
+    )
+    sailing.add_argument("line", help="ferry line id from the municipality file (e.g. nagishima)")
+    sailing.add_argument("date", help="YYYY-MM-DD")
+    sailing.add_argument("time", help="HH:MM of the sailing (Japan time)")
+    sailing.add_argument(
+        "--direction", choices=DIRECTIONS, default="in", help="in: the boat towards the office; out: the boat home"
+    )
+    sailing.add_argument("--municipality", help="municipality id (default: the only one with bookings)")
+    sailing.add_argument("--json", action="store_true")
+    sailing.set_defaults(handler=bookings_cancel_sailing)

@@ -1,0 +1,400 @@
+"""The booking desk: the one place where the plan (pure), the stored bookings and the mail meet.
+
+Why one service: the phone page, the staff console and the CLI must refuse and accept exactly the same
+bookings. Every operation reads the clock once, asks the pure core (``madoguchi.bookings``) whether the time
+may be booked, and lets the storage layer take the place atomically. Refusals are :class:`DeskError` with a
+code from :data:`ERRORS`, which the HTTP edge turns into a 4xx with a sentence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Final
+
+from madoguchi.booking_desk import ics, mail
+from madoguchi.bookings.checkin import Checkin, check_in, is_no_show
+from madoguchi.bookings.ferry import Sailing, Trip, affected, fitting, lines_for, next_fitting, trip
+from madoguchi.bookings.plan import HOME, JST, BookingPlan, FerryLine
+from madoguchi.bookings.slots import REFUSALS, BookingRefused, Offer, find_slot, local, offers
+from madoguchi.chatbot.knowledge import Municipality
+from madoguchi.storage.bookings import BookingClosed, BookingRecord, Bookings, NewBooking, SlotFull, UnknownBooking
+from madoguchi.ui import translate
+
+log = logging.getLogger(__name__)
+
+ERRORS: Final[Mapping[str, str]] = {
+    **{str(code): text for code, text in REFUSALS.items()},
+    "unknown_town": "this town takes no bookings",
+    "unknown_code": "there is no booking with that code",
+    "not_changeable": "this booking can no longer be changed",
+    "unknown_ferry": "there is no such ferry line for this place",
+    "invalid": "the request is not valid",
+    "not_today": "this booking is for another day",
+}
+"""Every code a refusal can carry, with its one sentence."""
+
+KANA: Final = re.compile(r"[\u30a1-\u30fa\u30fc\u30fb ]{1,40}")
+PHONE: Final = re.compile(r"\+?[0-9()\- ]{10,20}")
+EMAIL: Final = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}")
+
+
+class DeskError(Exception):
+    def __init__(self, code: str, detail: str | None = None) -> None:
+        super().__init__(detail or ERRORS[code])
+        self.code = code
+
+
+def kana(text: str) -> str:
+    """A name in kana as people type it (hiragana, half-width, either space), as full-width katakana."""
+    normal = unicodedata.normalize("NFKC", text).replace("\u3000", " ").strip()
+    normal = re.sub(r" +", " ", normal)
+    katakana = "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c for c in normal)
+    if not KANA.fullmatch(katakana):
+        raise DeskError("invalid", "write the name in kana (ひらがな or カタカナ), up to 40 characters")
+    return katakana
+
+
+def contact(text: str | None) -> tuple[str | None, str | None]:
+    """(phone, e-mail) from the one optional contact field."""
+    value = unicodedata.normalize("NFKC", text or "").strip()
+    if not value:
+        return None, None
+    if EMAIL.fullmatch(value) and len(value) <= 254:
+        return None, value
+    if PHONE.fullmatch(value) and sum(c.isdigit() for c in value) >= 10:
+        return value, None
+    raise DeskError("invalid", "the contact must be a phone number or an e-mail address")
+
+
+@dataclass(frozen=True, slots=True)
+class FoundSlot:
+    offer: Offer
+    trip: Trip | None
+
+
+@dataclass(frozen=True, slots=True)
+class BookingRequest:
+    municipality_id: str | None
+    route: str
+    place: str
+    start: datetime
+    name_kana: str
+    contact: str | None = None
+    ferry: str | None = None
+    language: str = "ja"
+    booked_by: str = "resident"
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(0), JST)
+    return start, start + timedelta(days=1)
+
+
+class BookingDesk:
+    def __init__(
+        self,
+        *,
+        towns: Mapping[str, Municipality],
+        bookings: Bookings,
+        clock: Callable[[], float],
+        mailer: mail.Mailer | None = None,
+        reminder_hours: float = 24.0,
+    ) -> None:
+        self.towns = {mid: town for mid, town in towns.items() if town.booking is not None}
+        self.bookings = bookings
+        self._clock = clock
+        self._mailer = mailer
+        self._reminder = timedelta(hours=reminder_hours)
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), UTC)
+
+    def town(self, municipality_id: str | None) -> Municipality:
+        if municipality_id is None and len(self.towns) == 1:
+            return next(iter(self.towns.values()))
+        town = self.towns.get(municipality_id or "")
+        if town is None:
+            raise DeskError("unknown_town")
+        return town
+
+    @staticmethod
+    def _known_route(town: Municipality, route: str) -> None:
+        if route not in town.routes:
+            raise DeskError("unknown_route")
+
+    @staticmethod
+    def plan(town: Municipality) -> BookingPlan:
+        assert town.booking is not None  # only towns with a plan are kept
+        return town.booking
+
+    def _line(self, town: Municipality, place: str, ferry: str | None) -> FerryLine | None:
+        if ferry is None:
+            return None
+        line = next((f for f in lines_for(self.plan(town), place) if f.id == ferry), None)
+        if line is None:
+            raise DeskError("unknown_ferry")
+        return line
+
+    async def slots(
+        self, municipality_id: str | None, route: str, day: date, *, place: str | None = None, ferry: str | None = None
+    ) -> list[FoundSlot]:
+        town = self.town(municipality_id)
+        self._known_route(town, route)
+        plan = self.plan(town)
+        now = self.now()
+        start, end = day_bounds(day)
+        try:
+            booked = await self.bookings.counts(town.id, start, end, place=place)
+            found = offers(plan, route, day, now, booked, place=place)
+        except BookingRefused as refused:
+            raise DeskError(refused.code) from refused
+        if ferry is None:
+            return [FoundSlot(o, None) for o in found]
+        if place is None:
+            raise DeskError("invalid", "choose a place to book around the ferry")
+        line = self._line(town, place, ferry)
+        assert line is not None
+        cancelled = await self.bookings.cancelled_sailings(town.id, day, day)
+        return [FoundSlot(o, t) for o, t in fitting(line, found, cancelled)]
+
+    async def _fit(
+        self, town: Municipality, place: str, ferry: str | None, start: datetime, end: datetime
+    ) -> Trip | None:
+        line = self._line(town, place, ferry)
+        if line is None:
+            return None
+        day = local(start).date()
+        cancelled = await self.bookings.cancelled_sailings(town.id, day, day)
+        fit = trip(line, start, end, cancelled)
+        if fit is None:
+            raise DeskError("no_ferry")
+        return fit
+
+    async def book(self, request: BookingRequest) -> BookingRecord:
+        town = self.town(request.municipality_id)
+        self._known_route(town, request.route)
+        name = kana(request.name_kana)
+        phone, email = contact(request.contact)
+        now = self.now()
+        try:
+            slot = find_slot(self.plan(town), request.route, request.place, request.start, now)
+        except BookingRefused as refused:
+            raise DeskError(refused.code) from refused
+        fit = await self._fit(town, request.place, request.ferry, slot.start, slot.end)
+        try:
+            record = await self.bookings.book(
+                NewBooking(
+                    municipality_id=town.id,
+                    route=request.route,
+                    slot=slot,
+                    name_kana=name,
+                    language=request.language,
+                    booked_by=request.booked_by,
+                    phone=phone,
+                    email=email,
+                    ferry_line=request.ferry,
+                    ferry_arrive=fit.arrive.at if fit else None,
+                    ferry_leave=fit.leave.at if fit else None,
+                ),
+                now=now,
+            )
+        except SlotFull as full:
+            raise DeskError("full") from full
+        await self._mail(record, "book.mail.booked", town)
+        return record
+
+    async def get(self, code: str) -> BookingRecord:
+        record = await self.bookings.get(code)
+        if record is None:
+            raise DeskError("unknown_code")
+        return record
+
+    async def cancel(self, code: str) -> BookingRecord:
+        try:
+            return await self.bookings.cancel(code, now=self.now())
+        except UnknownBooking as unknown:
+            raise DeskError("unknown_code") from unknown
+        except BookingClosed as closed:
+            raise DeskError("not_changeable") from closed
+
+    async def move(self, code: str, start: datetime, place: str | None = None) -> BookingRecord:
+        current = await self.get(code)
+        town = self.town(current.municipality_id)
+        now = self.now()
+        where = place or current.place
+        try:
+            slot = find_slot(self.plan(town), current.route, where, start, now)
+        except BookingRefused as refused:
+            raise DeskError(refused.code) from refused
+        fit = await self._fit(town, where, current.ferry_line, slot.start, slot.end)
+        try:
+            moved = await self.bookings.move(
+                code,
+                slot,
+                now=now,
+                ferry_arrive=fit.arrive.at if fit else None,
+                ferry_leave=fit.leave.at if fit else None,
+            )
+        except SlotFull as full:
+            raise DeskError("full") from full
+        except BookingClosed as closed:
+            raise DeskError("not_changeable") from closed
+        await self._mail(moved, "book.mail.moved", town)
+        return moved
+
+    async def check_in(self, code: str, *, municipality_id: str | None = None) -> tuple[BookingRecord, Checkin]:
+        """The resident at a booth (or the counter) with their code: mark the booking checked in and say whether
+        they go ahead of walk-ins (within the window) or join as a walk-in (early or late). Only a booking of
+        today, of this town, still ``booked``, can check in."""
+        record = await self.get(code)
+        town = self.town(record.municipality_id)
+        if municipality_id is not None and municipality_id != town.id:
+            raise DeskError("unknown_code")
+        now = self.now()
+        if local(record.start).date() != local(now).date():
+            raise DeskError("not_today")
+        outcome = check_in(self.plan(town).checkin, record.start, now)
+        try:
+            checked = await self.bookings.set_status(code, "checked_in", now=now)
+        except BookingClosed as closed:
+            raise DeskError("not_changeable") from closed
+        return checked, outcome
+
+    # -- what the office does -----------------------------------------------------------------------------
+
+    async def cancel_sailing(self, municipality_id: str | None, sailing: Sailing) -> list[BookingRecord]:
+        """Mark ``sailing`` cancelled; tell every booking that relied on it and offer the next fitting slots."""
+        town = self.town(municipality_id)
+        plan = self.plan(town)
+        line = plan.ferry(sailing.line)
+        if line is None:
+            raise DeskError("unknown_ferry")
+        now = self.now()
+        await self.bookings.cancel_sailing(town.id, sailing, now=now)
+        start, end = day_bounds(sailing.day)
+        candidates = await self.bookings.between(
+            start, end, municipality_id=town.id, statuses=("booked",), ferry_line=line.id
+        )
+        by_code = {r.code: r for r in candidates}
+        hit = affected((fb for r in candidates if (fb := r.ferry_booking()) is not None), sailing)
+        last = local(now).date() + timedelta(days=plan.horizon_days)
+        booked = await self.bookings.counts(town.id, start, day_bounds(last)[1])
+        cancelled = await self.bookings.cancelled_sailings(town.id, sailing.day, last)
+        told: list[BookingRecord] = []
+        for ferry_booking in hit:
+            record = by_code[ferry_booking.code]
+            instead = next_fitting(
+                plan,
+                line,
+                route=record.route,
+                place=record.place,
+                after=max(now, start),  # from the booking's day on: the resident planned that day
+                now=now,
+                booked=booked,
+                cancelled=cancelled,
+            )
+            notice = {
+                "kind": "sailing_cancelled",
+                "line": line.id,
+                "line_name": line.label(record.language),
+                "day": sailing.day.isoformat(),
+                "direction": sailing.direction,
+                "at": f"{sailing.at:%H:%M}",
+                "instead": [
+                    {"place": o.slot.place, "start": o.slot.start.isoformat(), "end": o.slot.end.isoformat()}
+                    for o, _ in instead
+                ],
+            }
+            await self.bookings.set_notice(record.code, notice, now=now)
+            updated = await self.get(record.code)
+            told.append(updated)
+            await self._mail(updated, "book.mail.sailing_cancelled", town)
+        return told
+
+    async def sweep(self) -> tuple[int, int]:
+        """Mark no-shows and send due reminders; returns (no-shows, reminders). Run about once a minute."""
+        now = self.now()
+        no_shows = reminders = 0
+        for record in await self.bookings.between(now - timedelta(days=2), now, statuses=("booked",)):
+            town = self.towns.get(record.municipality_id)
+            if town is not None and is_no_show(self.plan(town).checkin, record.start, now):
+                try:
+                    await self.bookings.set_status(record.code, "no_show", now=now)
+                    no_shows += 1
+                except (UnknownBooking, BookingClosed):
+                    pass  # checked in or cancelled meanwhile
+        if self._mailer is not None:
+            for record in await self.bookings.between(now, now + self._reminder, statuses=("booked",)):
+                town = self.towns.get(record.municipality_id)
+                if record.email and town is not None and await self.bookings.claim_reminder(record.code, now=now):
+                    await self._mail(record, "book.mail.reminder", town)
+                    reminders += 1
+        return no_shows, reminders
+
+    async def run_sweeps(self, interval_s: float = 60.0) -> None:
+        """:meth:`sweep` for ever (a task of the app); an error is logged and tried again next round."""
+        while True:
+            try:
+                await self.sweep()
+            except Exception:
+                log.exception("booking sweep failed")
+            await asyncio.sleep(interval_s)
+
+    # -- texts ---------------------------------------------------------------------------------------------
+
+    def place_name(self, town: Municipality, place: str, language: str) -> str:
+        if place == HOME:
+            return translate(language, "book.mode.video")
+        found = next((p for p in town.places if p.id == place), None)
+        return found.name.in_language(language) if found else place
+
+    def calendar(self, record: BookingRecord) -> str:
+        town = self.town(record.municipality_id)
+        language = record.language
+        route = town.route_name(record.route, language)
+        return ics.booking_ics(
+            code=record.code,
+            start=record.start,
+            end=record.end,
+            summary=translate(language, "book.ics.summary", {"town": town.name.in_language(language), "route": route}),
+            location=self.place_name(town, record.place, language),
+            description=translate(language, "book.ics.description", {"code": record.code}),
+            now=self.now(),
+        )
+
+    async def _mail(self, record: BookingRecord, key: str, town: Municipality) -> None:
+        if self._mailer is None or not record.email:
+            return
+        language = record.language
+        start = local(record.start)
+        params: dict[str, object] = {
+            "town": town.name.in_language(language),
+            "route": town.route_name(record.route, language),
+            "place": self.place_name(town, record.place, language),
+            "when": f"{start:%Y-%m-%d %H:%M}",
+            "code": record.code,
+            "notice": _notice_text(record, language),
+        }
+        message = mail.message(
+            to=record.email,
+            subject=translate(language, f"{key}.subject", params),
+            body=translate(language, f"{key}.body", params),
+            ics=self.calendar(record),
+            code=record.code,
+        )
+        try:
+            await self._mailer.send(message)
+        except OSError as exc:  # the booking stands; the resident still has the code and the .ics
+            log.warning("could not send booking e-mail for %s: %s", record.code[:2] + "******", exc)
+
+
+def _notice_text(record: BookingRecord, language: str) -> str:
+    notice = record.notice or {}
+    lines = [f"{local(datetime.fromisoformat(s['start'])):%m/%d %H:%M}" for s in notice.get("instead", [])]
+    return ", ".join(lines)

@@ -1,0 +1,52 @@
+"""Check-in at the booth: within the window a booked resident goes ahead of walk-ins; outside it, they join
+as a walk-in and are told why. A booking nobody checked in for is a no-show once its grace has passed.
+
+Why a table: the rule is three ranges of "minutes from the slot's start", which staff tune in the plan
+(``CheckinRules``) and the tests read row by row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final, Literal
+
+from madoguchi.bookings.plan import CheckinRules
+
+Outcome = Literal["early", "priority", "late"]
+"""``priority``: joins ahead of walk-ins; ``early`` / ``late``: joins as a walk-in, told why."""
+
+JOINS_WITH_PRIORITY: Final[dict[Outcome, bool]] = {"early": False, "priority": True, "late": False}
+
+
+@dataclass(frozen=True, slots=True)
+class Checkin:
+    outcome: Outcome
+    priority: bool
+    minutes_from_start: int
+    """Negative before the slot's start."""
+
+
+def windows(rules: CheckinRules) -> tuple[tuple[Outcome, timedelta | None], ...]:
+    """Each outcome from the offset (now - start) where it begins, in order: early until ``early_minutes``
+    before the start, priority up to and including ``late_minutes`` after it, late after that."""
+    return (
+        ("early", None),
+        ("priority", timedelta(minutes=-rules.early_minutes)),
+        ("late", timedelta(minutes=rules.late_minutes, microseconds=1)),
+    )
+
+
+def check_in(rules: CheckinRules, start: datetime, now: datetime) -> Checkin:
+    offset = now - start
+    outcome = [name for name, begins in windows(rules) if begins is None or offset >= begins][-1]
+    return Checkin(outcome, JOINS_WITH_PRIORITY[outcome], int(offset // timedelta(minutes=1)))
+
+
+def no_show_after(rules: CheckinRules, start: datetime) -> datetime:
+    """When a booking still not checked in becomes a no-show (its place is freed)."""
+    return start + timedelta(minutes=rules.no_show_minutes)
+
+
+def is_no_show(rules: CheckinRules, start: datetime, now: datetime) -> bool:
+    return now >= no_show_after(rules, start)

@@ -1,0 +1,186 @@
+"""Which times can be booked: the slot grid of a day, and the rules that refuse a booking.
+
+Why pure: the same answer must come from the phone page, the console and the race-safe write, and must be
+testable for any day and any "now" without a clock or a database. Callers pass ``now`` (aware) and the
+number already booked per slot; this module decides, the storage layer only counts.
+
+A slot belongs to a desk (``plan.Desk``) at one place; the desk's routes share its capacity. Slots start at
+the opening time and follow each other every ``slot_minutes + buffer_minutes`` while they end inside the
+opening window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Final, Literal
+
+from madoguchi.bookings.plan import JST, WEEKDAYS, BookingPlan, Desk, Mode
+
+Refusal = Literal[
+    "unknown_route",
+    "unknown_place",
+    "closed_day",
+    "past_slot",
+    "too_late",
+    "beyond_horizon",
+    "no_such_slot",
+    "full",
+    "no_ferry",
+]
+
+REFUSALS: Final[Mapping[Refusal, str]] = {
+    "unknown_route": "this topic cannot be booked",
+    "unknown_place": "this topic cannot be booked at this place",
+    "closed_day": "the office is closed on that day",
+    "past_slot": "that time has already passed",
+    "too_late": "that time is too soon to book; choose a later time",
+    "beyond_horizon": "that day is too far ahead to book yet",
+    "no_such_slot": "there is no booking time starting then",
+    "full": "that time is fully booked; choose another time",
+    "no_ferry": "no ferry lets you arrive before that time and get home after it",
+}
+"""Every refusal and its one English sentence (the pages show the catalog's ``book.error.<code>``)."""
+
+
+class BookingRefused(Exception):
+    """A booking or a slot search the plan does not allow; ``code`` is one of :data:`REFUSALS`."""
+
+    def __init__(self, code: Refusal) -> None:
+        super().__init__(REFUSALS[code])
+        self.code: Refusal = code
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    desk: str
+    mode: Mode
+    place: str
+    start: datetime
+    """Aware, in JST."""
+    end: datetime
+    capacity: int
+
+    @property
+    def key(self) -> SlotKey:
+        return SlotKey(self.desk, self.place, self.start.astimezone(UTC))
+
+
+@dataclass(frozen=True, slots=True)
+class SlotKey:
+    """What capacity is counted by: one desk at one place at one start time (UTC)."""
+
+    desk: str
+    place: str
+    start: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    slot: Slot
+    free: int
+
+
+def local(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: pass an aware one")
+    return moment.astimezone(JST)
+
+
+def desk_open_on(desk: Desk, day: date) -> bool:
+    return WEEKDAYS[day.weekday()] in desk.days
+
+
+def desk_slots(desk: Desk, place: str, day: date) -> Iterator[Slot]:
+    """The desk's grid on ``day`` at ``place``, ignoring holidays and the clock."""
+    if not desk_open_on(desk, day):
+        return
+    length = timedelta(minutes=desk.slot_minutes)
+    step = length + timedelta(minutes=desk.buffer_minutes)
+    for window in sorted(desk.hours, key=lambda h: h.start):
+        start = datetime.combine(day, window.start, JST)
+        close = datetime.combine(day, window.end, JST)
+        while start + length <= close:
+            yield Slot(desk.id, desk.mode, place, start, start + length, desk.capacity)
+            start += step
+
+
+def day_slots(plan: BookingPlan, route: str, day: date, *, place: str | None = None) -> list[Slot]:
+    """Every slot of ``route`` on ``day`` (at ``place`` if given), in time order; raises for an unknown
+    route or place and for a closed day."""
+    desks = [d for d in plan.desks if d.serves(route)]
+    if not desks:
+        raise BookingRefused("unknown_route")
+    if place is not None:
+        desks = [d for d in desks if place in d.place_ids]
+        if not desks:
+            raise BookingRefused("unknown_place")
+    if plan.is_closed(day) or not any(desk_open_on(d, day) for d in desks):
+        raise BookingRefused("closed_day")
+    slots = [
+        slot
+        for desk in desks
+        for where in desk.place_ids
+        if place is None or where == place
+        for slot in desk_slots(desk, where, day)
+    ]
+    return sorted(slots, key=lambda s: (s.start, s.place))
+
+
+def bookable_window(plan: BookingPlan, now: datetime) -> tuple[datetime, date]:
+    """The earliest start one may book now, and the last day one may book."""
+    earliest = local(now) + timedelta(minutes=plan.min_notice_minutes)
+    return earliest, local(now).date() + timedelta(days=plan.horizon_days)
+
+
+def check_time(plan: BookingPlan, slot: Slot, now: datetime) -> None:
+    """Refuse a slot that has begun, starts within the minimum notice, or lies beyond the horizon."""
+    earliest, last_day = bookable_window(plan, now)
+    if slot.start <= local(now):
+        raise BookingRefused("past_slot")
+    if slot.start < earliest:
+        raise BookingRefused("too_late")
+    if slot.start.date() > last_day:
+        raise BookingRefused("beyond_horizon")
+
+
+def offers(
+    plan: BookingPlan,
+    route: str,
+    day: date,
+    now: datetime,
+    booked: Mapping[SlotKey, int],
+    *,
+    place: str | None = None,
+) -> list[Offer]:
+    """The slots one can still book on ``day``, each with its free places (full ones included with 0, so a
+    page can show them greyed; past and too-soon ones left out)."""
+    _, last_day = bookable_window(plan, now)
+    if day > last_day:
+        raise BookingRefused("beyond_horizon")
+    if day < local(now).date():
+        raise BookingRefused("past_slot")
+    result: list[Offer] = []
+    for slot in day_slots(plan, route, day, place=place):
+        try:
+            check_time(plan, slot, now)
+        except BookingRefused:
+            continue
+        result.append(Offer(slot, max(0, slot.capacity - booked.get(slot.key, 0))))
+    return result
+
+
+def find_slot(plan: BookingPlan, route: str, place: str, start: datetime, now: datetime) -> Slot:
+    """The slot of ``route`` at ``place`` starting at ``start``, if one may book it now (capacity is the
+    storage layer's to check, atomically)."""
+    if plan.desk_for(route, place) is None:
+        raise BookingRefused("unknown_route" if not any(d.serves(route) for d in plan.desks) else "unknown_place")
+    wanted = local(start)
+    if wanted <= local(now):
+        raise BookingRefused("past_slot")
+    slot = next((s for s in day_slots(plan, route, wanted.date(), place=place) if s.start == wanted), None)
+    if slot is None:
+        raise BookingRefused("no_such_slot")
+    check_time(plan, slot, now)
+    return slot

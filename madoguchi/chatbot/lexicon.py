@@ -1,0 +1,193 @@
+"""The safety and handoff lexicons: phrase lists per language, in YAML files staff and municipalities edit.
+
+The words residents use when they are in danger, want a person or complain are data, not code: a new language
+is a new file, and a municipality adds its own words (place names of its rivers, its dialect) in
+``<kb_dir>/lexicons/*.yaml`` without touching the program. Every file is validated on load and a mistake comes
+back as ``file:line: what is wrong``, like the knowledge base. How the lists combine into decisions (an abuse
+word plus a child word is child abuse) stays in ``rules.py``; the format is in ``docs/knowledge_base.md``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from madoguchi.chatbot.normalise import normalise
+from madoguchi.chatbot.yaml_source import KnowledgeBaseError, compose, line_of, raise_validation
+
+LEXICON_DIR = Path(__file__).resolve().parent / "data" / "lexicons"
+
+
+class LexiconName(StrEnum):
+    """Every list a lexicon file may fill; what each means is documented in docs/knowledge_base.md."""
+
+    VIOLENCE = "violence"  # someone is hurting, threatening or stalking the resident
+    ABUSE = "abuse"  # abuse or neglect (with a child or elder word it names whose)
+    CHILD = "child"  # words for children
+    ELDER = "elder"  # words for old or frail people and parents
+    PARTNER = "partner"  # spouse or partner: violence with these words is DV, not child abuse
+    SUICIDE = "suicide"
+    SUICIDE_NOT = "suicide_not"  # 「自殺対策」: talks about the topic, not about oneself
+    COLLAPSE = "collapse"  # someone collapsed, unconscious, not breathing
+    COLLAPSE_NOT = "collapse_not"
+    FELL_DOWN = "fell_down"  # 「倒れ」: a person only when no thing (tree, wall) fell
+    FELL_NOT_PERSON = "fell_not_person"
+    MISSING = "missing"  # (with a child or elder word) a person has gone missing
+    EVICTION_NOW = "eviction_now"  # no place to sleep tonight
+    EVICTION = "eviction"  # evicted: urgent only with a TODAY word
+    TODAY = "today"
+    DISASTER = "disaster"  # flood, fire, landslide...: urgent only when strong, or with a DISASTER_NOW word
+    DISASTER_NOW = "disaster_now"
+    DISASTER_STRONG = "disaster_strong"
+    DISASTER_NOT = "disaster_not"  # hazard maps, drills, certificates: not happening now
+    DISASTER_EXPLICIT_NOW = "disaster_explicit_now"  # overrides DISASTER_NOT
+    HELP_HIDING = "help_hiding"  # 「助けて」「怖い」: urgent (DV) together with a HIDING word
+    HIDING = "hiding"
+    WEAK_DANGER = "weak_danger"  # a weak danger signal: the bot asks the safety question
+    ASK_PERSON = "ask_person"
+    COMPLAINT = "complaint"
+    INDIVIDUAL_CASE = "individual_case"  # needs the resident's file or a decision
+    NOT_UNDERSTOOD = "not_understood"  # 「ちがう」 right after the bot spoke
+    GENERIC_WORDS = "generic_words"  # whole words that are no topic (「please」「someone」)
+    SCHEDULE = "schedule"  # "when / what day / timetable": prefer an entry marked as a schedule
+    ANSWER_YES = "answer_yes"  # answers to the safety question
+    ANSWER_NO = "answer_no"
+
+
+Phrase = Annotated[
+    str,
+    BeforeValidator(lambda v: str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v),
+    Field(min_length=1, max_length=80),
+]
+
+
+class LexiconFile(BaseModel):
+    """One lexicon file: a language code and some of the named phrase lists."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[a-z]{2,4})?$|^any$")]
+    safety_question: Annotated[str, Field(min_length=4, max_length=200)] | None = None
+    phrases: dict[LexiconName, tuple[Phrase, ...]]
+
+
+def _phrase_regex(phrase: str) -> str | None:
+    """A phrase as a regex over folded text. Latin phrases match whole words; a trailing ``*`` lets the last
+    word continue (``escond*`` matches escondida); spaces match any run of spaces, or none."""
+    prefix = phrase.endswith("*")
+    folded = normalise(phrase.removesuffix("*"))
+    if not folded:
+        return None
+    escaped = re.escape(folded).replace("\\ ", "\\s*")
+    if folded[0].isascii() and folded[0].isalnum():
+        escaped = r"(?<![a-z0-9])" + escaped
+    if not prefix and folded[-1].isascii() and folded[-1].isalnum():
+        escaped += r"(?![a-z0-9])"
+    return escaped
+
+
+_NEVER = re.compile(r"(?!)")
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """All loaded lexicon files merged: one compiled pattern per list, longest phrase first."""
+
+    phrases: dict[LexiconName, tuple[str, ...]]
+    languages: tuple[str, ...]
+    safety_questions: dict[str, str]  # language → 「いま、あなたや だれかが 危ない 状態ですか？」
+
+    def safety_question(self, language: str) -> str:
+        """The danger question in ``language``; English, then Japanese, when that language has none."""
+        for candidate in (language, "ja") if language == "easy-ja" else (language, "en", "ja"):
+            if candidate in self.safety_questions:
+                return self.safety_questions[candidate]
+        return "いま、あなたや だれかが 危ない 状態ですか？"
+
+    def __post_init__(self) -> None:
+        patterns: dict[LexiconName, re.Pattern[str]] = {}
+        for name in LexiconName:
+            parts = {r for p in self.phrases.get(name, ()) if (r := _phrase_regex(p))}
+            patterns[name] = re.compile("|".join(sorted(parts, key=len, reverse=True))) if parts else _NEVER
+        words = frozenset(normalise(w) for w in self.phrases.get(LexiconName.GENERIC_WORDS, ()))
+        object.__setattr__(self, "_patterns", patterns)
+        object.__setattr__(self, "_words", words)
+
+    def search(self, name: LexiconName, folded: str) -> re.Match[str] | None:
+        """The first phrase of list ``name`` in ``folded`` (normalised text)."""
+        patterns: dict[LexiconName, re.Pattern[str]] = getattr(self, "_patterns")  # noqa: B009
+        return patterns[name].search(folded)
+
+    def remove(self, names: Iterable[LexiconName], folded: str) -> str:
+        patterns: dict[LexiconName, re.Pattern[str]] = getattr(self, "_patterns")  # noqa: B009
+        for name in names:
+            folded = patterns[name].sub(" ", folded)
+        return folded
+
+    def is_generic_word(self, word: str) -> bool:
+        words: frozenset[str] = getattr(self, "_words")  # noqa: B009
+        return word in words
+
+
+def load_lexicon_file(path: Path) -> LexiconFile:
+    """One validated lexicon file; :class:`KnowledgeBaseError` (``file:line: ...``) when it is wrong."""
+    node, data = compose(path)
+    if not isinstance(data, dict):
+        raise KnowledgeBaseError(path, 1, "a lexicon file must be a mapping with 'language' and 'phrases'")
+    lists = data.get("phrases")
+    if isinstance(lists, dict):
+        known = {name.value for name in LexiconName}
+        for key in lists:
+            if key not in known:
+                where = line_of(node, ["phrases", key]) if isinstance(key, str) else line_of(node, ["phrases"])
+                raise KnowledgeBaseError(
+                    path, where, f"phrases: unknown list {key!r} (known lists: {', '.join(sorted(known))})"
+                )
+    try:
+        return LexiconFile.model_validate(data)
+    except ValidationError as exc:
+        raise_validation(path, node, exc)
+
+
+def lexicon_files(directory: Path) -> list[Path]:
+    return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+
+
+def load_lexicon(paths: Sequence[Path]) -> Lexicon:
+    """Merge lexicon files (the bundled ones, then a municipality's own) into one :class:`Lexicon`."""
+    merged: dict[LexiconName, list[str]] = {name: [] for name in LexiconName}
+    languages: list[str] = []
+    questions: dict[str, str] = {}
+    for path in paths:
+        loaded = load_lexicon_file(path)
+        languages.append(loaded.language)
+        if loaded.safety_question:
+            questions[loaded.language] = loaded.safety_question
+        for name, phrases in loaded.phrases.items():
+            merged[name].extend(p for p in phrases if p not in merged[name])
+    return Lexicon(
+        phrases={k: tuple(v) for k, v in merged.items()},
+        languages=tuple(dict.fromkeys(languages)),
+        safety_questions=questions,
+    )
+
+
+@functools.cache
+def bundled_lexicon() -> Lexicon:
+    """The lexicons shipped with Madoguchi (read once per process)."""
+    return load_lexicon(lexicon_files(LEXICON_DIR))
+
+
+def municipality_lexicon(kb_dir: Path) -> Lexicon:
+    """The bundled lexicons plus the municipality's own ``<kb_dir>/lexicons/*.yaml``, if any."""
+    own = lexicon_files(kb_dir / "lexicons")
+    if not own:
+        return bundled_lexicon()
+    return load_lexicon([*lexicon_files(LEXICON_DIR), *own])

@@ -1,0 +1,282 @@
+"""The learned part of the triage: a route classifier and urgency/handoff scorers over character n-grams.
+
+The hand-written rules recognise how their authors write; residents write otherwise (dialect, hiragana only,
+voice input, nine languages, the need at the end of a long message). So the route, the danger signal and the
+wish for a person are also learned, from a corpus written by people who never saw the knowledge base or the
+lexicons, plus the knowledge base's own phrasings. Linear SVMs over character n-grams of the folded text (plus
+SudachiPy's dictionary forms of Japanese words) need no hand-made features, train in seconds on two cores
+and answer in well under a millisecond (logistic regression trained fifty times slower here; the choices
+are measured in ``bench/triage/SELECTION.md``).
+
+Pure: examples in, a fitted :class:`TriageModel` out; reading files and caching the fitted model is
+``model_store.py``'s job. The urgency thresholds are chosen here from out-of-fold scores on the training data,
+for recall first: the low threshold keeps every urgent training line at or above it (the bot then asks the
+safety question), the high one keeps false alarms rare.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import FeatureUnion
+from sklearn.svm import LinearSVC
+
+from madoguchi.chatbot.knowledge import KnowledgeBase
+from madoguchi.chatbot.normalise import normalise
+from madoguchi.domain.privacy import mask_pii
+
+MODEL_VERSION = "triage-model-2"
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled utterance to learn from (the corpus format; knowledge-base phrasings have no flags)."""
+
+    text: str
+    route: str
+    urgent: bool | None = None
+    handoff: bool | None = None
+    lang: str = "ja"
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    char_ngrams: tuple[int, int] = (1, 4)
+    word_ngrams: tuple[int, int] | None = (1, 2)  # latin words; None = characters only
+    ja_words: bool = True  # SudachiPy dictionary forms of Japanese words (needs sudachipy + sudachidict-core)
+    route_c: float = 1.0
+    route_temperature: float = 0.3  # softmax over the route margins: lower is more decided
+    flag_c: float = 0.3
+    kb_weight: float = 0.5  # a knowledge-base phrasing counts this much as a resident's line
+    folds: int = 5
+    max_false_urgent: float = 0.01  # high threshold: at most this share of non-urgent training lines above it
+    max_false_handoff: float = 0.05  # handoff threshold: at most this share of no-handoff lines above it
+    max_safety_rate: float = 0.04  # low threshold may not put more non-urgent lines than this into the question
+    seed: int = 13
+
+
+def fold_for_model(text: str) -> str:
+    """What the model sees: masked, normalised text."""
+    return normalise(mask_pii(text).text)
+
+
+_JA_RE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+_sudachi: list[Any] = []
+
+
+def ja_word_tokens(text: str) -> list[str]:
+    """Japanese words in their dictionary form (婆, 一人 for ばあちゃん, ひとり); empty for other scripts."""
+    if not _JA_RE.search(text):
+        return []
+    if not _sudachi:
+        from sudachipy import Dictionary, SplitMode  # an optional dependency, loaded on first use
+
+        _sudachi.append((Dictionary().tokenizer(), SplitMode.A))
+    tokenizer, mode = _sudachi[0]
+    return [m.normalized_form() for m in tokenizer.tokenize(text, mode) if _JA_RE.search(m.surface())]
+
+
+def _vectoriser(config: ModelConfig) -> FeatureUnion:
+    parts: list[tuple[str, Any]] = [
+        (
+            "chars",
+            TfidfVectorizer(analyzer="char_wb", ngram_range=config.char_ngrams, sublinear_tf=True, min_df=1),
+        )
+    ]
+    if config.word_ngrams is not None:
+        parts.append(
+            (
+                "words",
+                TfidfVectorizer(
+                    analyzer="word",
+                    ngram_range=config.word_ngrams,
+                    token_pattern=r"(?u)\b[a-z0-9][a-z0-9]+\b",
+                    sublinear_tf=True,
+                ),
+            )
+        )
+    if config.ja_words:
+        parts.append(("ja_words", TfidfVectorizer(analyzer=ja_word_tokens, ngram_range=(1, 1), sublinear_tf=True)))
+    return FeatureUnion(parts)
+
+
+@dataclass(frozen=True)
+class FlagModel:
+    """A binary scorer (a margin: positive leans yes) with its two decision thresholds (``low`` ≤ ``high``)."""
+
+    classifier: LinearSVC
+    low: float
+    high: float
+
+    def score(self, features: Any) -> float:
+        return float(self.classifier.decision_function(features)[0])
+
+
+@dataclass(frozen=True)
+class TriageModel:
+    """The fitted vectoriser, route classifier and the urgent and handoff scorers."""
+
+    vectoriser: FeatureUnion
+    route_classifier: LinearSVC
+    urgent: FlagModel | None
+    handoff: FlagModel | None
+    config: ModelConfig
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def features(self, folded: str) -> Any:
+        return self.vectoriser.transform([folded])
+
+    def route_probabilities(self, features: Any) -> dict[str, float]:
+        margins = self.route_classifier.decision_function(features)[0] / self.config.route_temperature
+        exps = np.exp(margins - margins.max())
+        probabilities = exps / exps.sum()
+        return {str(c): float(p) for c, p in zip(self.route_classifier.classes_, probabilities, strict=True)}
+
+
+def kb_examples(kb: KnowledgeBase, weight: float) -> list[Example]:
+    """Every title, keyword and example phrasing of the knowledge base, labelled with its entry's route and
+    handoff flag (a plain question the bot answers is a "no person needed" example; urgency is not labelled)."""
+    out: list[Example] = []
+    for entry in kb.entries:
+        for text in (*entry.title.all_texts(), *entry.keywords, *entry.examples):
+            out.append(Example(text=text, route=entry.route.value, handoff=entry.handoff, weight=weight))
+    return out
+
+
+def _flag_thresholds(scores: np.ndarray, labels: np.ndarray, config: ModelConfig) -> tuple[float, float]:
+    negatives = np.sort(scores[~labels])[::-1]
+    positives = scores[labels]
+    if len(positives) == 0 or len(negatives) == 0:
+        return float("inf"), float("inf")
+    allowed_false = int(config.max_false_urgent * len(negatives))
+    high = max(float(negatives[min(allowed_false, len(negatives) - 1)]) + 1e-6, 0.0)
+    allowed_question = int(config.max_safety_rate * len(negatives))
+    floor = float(negatives[min(allowed_question, len(negatives) - 1)]) + 1e-6
+    low = min(float(positives.min()), high)
+    return max(low, floor), high
+
+
+def _fit_flag(
+    features: Any, labels: np.ndarray, weights: np.ndarray, config: ModelConfig
+) -> tuple[LinearSVC, np.ndarray]:
+    """The fitted scorer and its out-of-fold scores on the training lines (for the thresholds)."""
+    oof = np.zeros(len(labels))
+    folds = StratifiedKFold(n_splits=config.folds, shuffle=True, random_state=config.seed)
+    for train_index, test_index in folds.split(np.zeros(len(labels)), labels):
+        clf = LinearSVC(C=config.flag_c, class_weight="balanced", random_state=config.seed)
+        clf.fit(features[train_index], labels[train_index], sample_weight=weights[train_index])
+        oof[test_index] = clf.decision_function(features[test_index])
+    final = LinearSVC(C=config.flag_c, class_weight="balanced", random_state=config.seed)
+    final.fit(features, labels, sample_weight=weights)
+    return final, oof
+
+
+def train(corpus: Sequence[Example], kb: KnowledgeBase, config: ModelConfig | None = None) -> TriageModel:
+    """Fit the model on the corpus lines plus the knowledge base's phrasings."""
+    cfg = config or ModelConfig()
+    examples = [*corpus, *kb_examples(kb, cfg.kb_weight)]
+    folded = [fold_for_model(e.text) for e in examples]
+    vectoriser = _vectoriser(cfg)
+    matrix = vectoriser.fit_transform(folded)
+    weights = np.array([e.weight for e in examples])
+    routes = np.array([e.route for e in examples])
+    route_classifier = LinearSVC(C=cfg.route_c, random_state=cfg.seed)
+    route_classifier.fit(matrix, routes, sample_weight=weights)
+
+    flagged = [i for i, e in enumerate(examples) if e.urgent is not None]
+    urgent_model: FlagModel | None = None
+    handoff_model: FlagModel | None = None
+    info: dict[str, Any] = {"examples": len(examples), "corpus_examples": len(corpus), "features": matrix.shape[1]}
+    if len(flagged) >= 4 * cfg.folds:
+        sub = matrix[flagged]
+        sub_weights = weights[flagged]
+        urgent_labels = np.array([bool(examples[i].urgent) for i in flagged])
+        if urgent_labels.sum() >= cfg.folds:
+            clf, oof = _fit_flag(sub, urgent_labels, sub_weights, cfg)
+            low, high = _flag_thresholds(oof, urgent_labels, cfg)
+            urgent_model = FlagModel(clf, low, high)
+            info["urgent_thresholds"] = [round(low, 4), round(high, 4)]
+    # Handoff also learns from the knowledge base: its phrasings are questions the bot answers (or, for
+    # entries marked handoff, questions that always need a person).
+    labelled = [i for i, e in enumerate(examples) if e.handoff is not None and not e.urgent]
+    handoff_labels = np.array([bool(examples[i].handoff) for i in labelled])
+    if cfg.folds <= handoff_labels.sum() < len(labelled) - cfg.folds:
+        clf, oof = _fit_flag(matrix[labelled], handoff_labels, weights[labelled], cfg)
+        negatives = np.sort(oof[~handoff_labels])[::-1]
+        high = max(0.0, float(negatives[int(cfg.max_false_handoff * len(negatives))]) + 1e-6)
+        handoff_model = FlagModel(clf, high, high)
+        info["handoff_threshold"] = round(high, 4)
+    return TriageModel(vectoriser, route_classifier, urgent_model, handoff_model, cfg, info)
+
+
+@dataclass(frozen=True)
+class ModelScores:
+    """Everything the model says about one utterance."""
+
+    routes: dict[str, float]  # route → probability
+    urgent: float | None  # danger margin (compare with the urgent FlagModel's thresholds)
+    handoff: float | None
+
+
+class FastScorer:
+    """The fitted model as plain weight tables: the same numbers as scikit-learn's ``transform`` and
+    ``decision_function``, without their per-call overhead (a few milliseconds an utterance on a busy
+    2-core machine). Built from a :class:`TriageModel` when an engine starts; not pickled."""
+
+    def __init__(self, model: TriageModel) -> None:
+        self._model = model
+        self._parts: list[tuple[Any, dict[str, int], np.ndarray, int]] = []
+        offset = 0
+        for _name, vectoriser in model.vectoriser.transformer_list:
+            vocabulary: dict[str, int] = vectoriser.vocabulary_
+            self._parts.append((vectoriser.build_analyzer(), vocabulary, vectoriser.idf_, offset))
+            offset += len(vocabulary)
+        blocks = [model.route_classifier.coef_.T]
+        intercepts = [model.route_classifier.intercept_]
+        for flag in (model.urgent, model.handoff):
+            if flag is not None:
+                blocks.append(flag.classifier.coef_.T)
+                intercepts.append(flag.classifier.intercept_)
+        self._weights = np.ascontiguousarray(np.hstack(blocks))
+        self._intercept = np.concatenate(intercepts)
+        self._routes = [str(c) for c in model.route_classifier.classes_]
+
+    def score(self, folded: str) -> ModelScores:
+        columns: list[int] = []
+        values: list[float] = []
+        for analyzer, vocabulary, idf, offset in self._parts:
+            counts: dict[int, int] = {}
+            for token in analyzer(folded):
+                index = vocabulary.get(token)
+                if index is not None:
+                    counts[index] = counts.get(index, 0) + 1
+            if not counts:
+                continue
+            indices = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+            tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
+            weights = tf * idf[indices]
+            weights /= np.sqrt(np.dot(weights, weights))
+            columns.extend((indices + offset).tolist())
+            values.extend(weights.tolist())
+        raw = self._intercept.copy()
+        if columns:
+            raw += np.asarray(values) @ self._weights[columns]
+        n = len(self._routes)
+        margins = raw[:n] / self._model.config.route_temperature
+        exps = np.exp(margins - margins.max())
+        probabilities = exps / exps.sum()
+        extra = raw[n:].tolist()
+        urgent = extra.pop(0) if self._model.urgent is not None else None
+        handoff = extra.pop(0) if self._model.handoff is not None else None
+        return ModelScores(
+            routes={r: float(p) for r, p in zip(self._routes, probabilities, strict=True)},
+            urgent=urgent,
+            handoff=handoff,
+        )

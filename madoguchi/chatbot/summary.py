@@ -1,0 +1,136 @@
+"""The handoff summary an agent reads in ten seconds: what the resident wants now, then what else they asked.
+
+A chat wanders: a resident asks about the garbage day, then about their tax bill, then asks for a person. The
+agent needs the current need first, so the summary follows the last clear question (the line the triage could
+place with confidence), not the first or the longest line, and lists the earlier topics as "also asked".
+Built without an LLM from the transcript and per-line triage results the engine passes in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict
+
+from madoguchi.chatbot.knowledge import KnowledgeBase
+from madoguchi.domain.privacy import MASK_TOKENS
+from madoguchi.domain.routes import RouteId
+
+
+class HandoffSummary(BaseModel):
+    """What an agent reads in ten seconds before taking over."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    route: RouteId
+    route_name: str
+    need: str
+    bot_said: tuple[str, ...]
+    flags: tuple[str, ...]
+    language: str
+    also_asked: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LineTopic:
+    """One resident line as the triage placed it: its route and best entry title, when it was clear."""
+
+    text: str
+    route: RouteId
+    title: str | None
+    clear: bool
+
+
+FLAG_NAMES = {
+    "urgent": "緊急",
+    "dv": "DV",
+    "child_abuse": "児童虐待の疑い",
+    "elder_abuse": "高齢者虐待の疑い",
+    "suicide": "自殺念慮",
+    "collapse": "急病・倒れている",
+    "missing": "行方不明",
+    "eviction": "住まいを失う",
+    "disaster": "災害発生中",
+    "model": "危険の兆候（学習モデル）",
+    "safety_yes": "「危ない」と回答",
+    "asks_person": "職員との会話を希望",
+    "complaint": "苦情",
+    "individual_case": "個別の事情",
+    "learned": "職員対応が必要そう",
+    "repeated_failure": "ボットで解決せず",
+    "entry": "職員対応が必要な手続き",
+}
+
+
+def one_line(text: str, limit: int = 90) -> str:
+    flat = re.sub(r"\s+", " ", text).strip()
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _topic_label(kb: KnowledgeBase, topic: LineTopic) -> str:
+    return topic.title or kb.municipality.route_name(topic.route)
+
+
+def build_summary(
+    kb: KnowledgeBase,
+    *,
+    route: RouteId,
+    urgent: bool,
+    reasons: Sequence[str],
+    masked_kinds: Sequence[str],
+    masked_text: str = "",
+    language: str,
+    current: LineTopic,
+    earlier: Sequence[LineTopic],
+    bot_lines: Sequence[tuple[str, str | None, tuple[str, ...]]],
+) -> HandoffSummary:
+    """``current`` is the resident's present need (the last clear line), ``earlier`` the other resident lines
+    (oldest first), ``bot_lines`` (text, action, entry ids) what the bot said."""
+    prefix = f"「{_topic_label(kb, current)}」について: " if current.clear or current.title else ""
+    need = one_line(prefix + current.text)
+    also: list[str] = []
+    for topic in reversed(earlier):
+        if not topic.clear or topic.text == current.text:
+            continue
+        label = _topic_label(kb, topic)
+        if topic.route == current.route and topic.title == current.title:
+            continue
+        line = one_line(f"{label}: {topic.text}", 60)
+        if line not in also:
+            also.append(line)
+    known = {e.id for e in kb.entries}
+    bot_said: list[str] = []
+    for text, action, entry_ids in bot_lines:
+        titles = [kb.entry(i).title.ja for i in entry_ids if i in known]
+        if titles:
+            bot_said.append("回答: " + "、".join(titles))
+        elif action == "clarify":
+            bot_said.append("確認: " + one_line(text, 60))
+        elif action == "safety_check":
+            bot_said.append("安全確認: " + one_line(text, 60))
+        else:
+            bot_said.append(one_line(text, 60))
+    flags: list[str] = []
+    if urgent:
+        flags.append(FLAG_NAMES["urgent"])
+    for reason in reasons:
+        kind = reason.split(" ", 1)[0].split(":", 1)
+        if len(kind) == 2 and kind[0] in ("urgent", "handoff"):
+            name = FLAG_NAMES.get(kind[1], kind[1])
+            if name not in flags:
+                flags.append(name)
+    if masked_kinds or any(token in masked_text for token in MASK_TOKENS):  # here, or already at the edge
+        flags.append("個人番号など伏せ字あり")
+    if language not in ("ja", "easy-ja"):
+        flags.append(f"言語: {language}")
+    return HandoffSummary(
+        route=route,
+        route_name=kb.municipality.route_name(route),
+        need=need,
+        bot_said=tuple(bot_said[-5:]),
+        flags=tuple(flags),
+        language=language,
+        also_asked=tuple(also[:3]),
+    )

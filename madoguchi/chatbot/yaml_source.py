@@ -1,0 +1,97 @@
+"""Staff-edited YAML files read with their line numbers, so every mistake names ``file:line``.
+
+The knowledge base and the safety lexicons are both edited by hand; a mistake must come back as one clear
+line (``kb/tax.yaml:42: entry 'juminzei-pay': answer: field required``), not as a Python traceback. PyYAML's
+node marks are kept and each pydantic error location is mapped back to the line it came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import yaml
+from pydantic import ValidationError
+
+
+class KnowledgeBaseError(ValueError):
+    """A knowledge-base file is wrong; ``str()`` reads ``path:line: what is wrong``."""
+
+    def __init__(self, path: Path, line: int | None, message: str) -> None:
+        self.path = path
+        self.line = line
+        self.message = message
+        where = f"{path}:{line}" if line is not None else str(path)
+        super().__init__(f"{where}: {message}")
+
+
+def compose(path: Path) -> tuple[yaml.Node, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise KnowledgeBaseError(path, None, f"not UTF-8 text ({exc.reason})") from exc
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                raise KnowledgeBaseError(path, 1, "the file is empty")
+            data = loader.construct_document(node)
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise KnowledgeBaseError(path, line, f"not valid YAML: {exc.problem or exc.context}") from exc
+    return node, data
+
+
+def child(node: yaml.Node, key: int | str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode) and isinstance(key, str):
+        for key_node, value_node in node.value:
+            if getattr(key_node, "value", None) == key:
+                return value_node  # type: ignore[no-any-return]
+    if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
+        return node.value[key]  # type: ignore[no-any-return]
+    return None
+
+
+def key_node(node: yaml.Node, key: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _value in node.value:
+            if getattr(key_node, "value", None) == key:
+                return key_node  # type: ignore[no-any-return]
+    return None
+
+
+def line_of(node: yaml.Node, location: Sequence[int | str]) -> int:
+    """The 1-based line of the deepest node along a pydantic error location (for a block under a key,
+    the key's line)."""
+    current = node
+    line = int(node.start_mark.line) + 1
+    for part in location:
+        found = child(current, part)
+        if found is None:
+            break
+        key = key_node(current, part) if isinstance(part, str) else None
+        line = int((key if key is not None else found).start_mark.line) + 1
+        current = found
+    return line
+
+
+def describe(error: Mapping[str, Any]) -> str:
+    location = ".".join(str(p) for p in error["loc"] if not str(p).startswith("function-after"))
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = f"unknown field '{error['loc'][-1]}'"
+        if error.get("input") is None:
+            message += " (a comma inside {...} splits the text there: put the whole text in quotes)"
+    return f"{location}: {message}" if location else message
+
+
+def raise_validation(path: Path, node: yaml.Node, exc: ValidationError, prefix: str = "") -> NoReturn:
+    first = exc.errors()[0]
+    location = [p for p in first["loc"] if isinstance(p, int | str)]
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    raise KnowledgeBaseError(path, line_of(node, location), f"{prefix}{describe(first)}{more}") from exc

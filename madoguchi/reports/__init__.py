@@ -1,0 +1,1 @@
+"""Reports for supervisors: counter KPIs over the consultation records, the ``/reports`` page and its exports."""

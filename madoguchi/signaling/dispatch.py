@@ -1,0 +1,162 @@
+"""Dispatch: who hears what after an operation. A pure function from the counter's effects to
+``(audience, event)`` pairs; the socket layer delivers them (:class:`Notifier`).
+
+An audience is a named value: one participant (their every connection), the agents of a route in a
+municipality, or a municipality's supervisors. A new kind of listener is a new audience class here and a room in
+``signaling/sockets.py`` (``SocketNotifier``), not a new code path; a new effect is a new case in
+:func:`dispatch`. Delivery keeps the order of the pairs for each audience.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from madoguchi.domain.participant import Participant
+from madoguchi.signaling import server_events as se
+from madoguchi.signaling import views
+from madoguchi.signaling.consultation import Role, State
+from madoguchi.signaling.counter import (
+    AgentChanged,
+    CallEnded,
+    CallStarted,
+    Counter,
+    Effect,
+    OfferMade,
+    OfferWithdrawn,
+    ParticipantJoined,
+    ParticipantLeft,
+    PeerLink,
+    ResidentReleased,
+    Transitioned,
+)
+from madoguchi.signaling.views import Facts
+
+
+@dataclass(frozen=True)
+class RouteAgents:
+    """Every agent connected who serves ``route`` in ``municipality_id``."""
+
+    municipality_id: str
+    route: str
+
+
+@dataclass(frozen=True)
+class Supervisors:
+    """A municipality's supervisors on duty."""
+
+    municipality_id: str
+
+
+Audience = Participant | RouteAgents | Supervisors
+Delivery = tuple[Audience, se.ServerEvent]
+
+
+class Notifier(Protocol):
+    async def deliver(self, deliveries: Sequence[Delivery]) -> None:
+        """Send each event to its audience; events for one audience arrive in the order given."""
+        ...
+
+
+@dataclass(frozen=True)
+class Needs:
+    """The database facts a dispatch of these effects will use (see :meth:`Lookups.facts`)."""
+
+    summaries: frozenset[str]
+    chats: frozenset[str]
+
+
+def needs(effects: Sequence[Effect], counter: Counter) -> Needs:
+    summaries: set[str] = set()
+    chats: set[str] = set()
+    for effect in effects:
+        if isinstance(effect, OfferMade):
+            summaries.add(effect.consultation_id)
+        elif isinstance(effect, AgentChanged):
+            current = counter.current_for_agent(effect.agent_id)
+            if current is not None:
+                summaries.add(current.id)
+                if current.state != State.OFFERED:
+                    chats.add(current.id)
+    return Needs(frozenset(summaries), frozenset(chats))
+
+
+def dispatch(effects: Sequence[Effect], counter: Counter, facts: Facts) -> list[Delivery]:
+    """Everything the effects mean for every audience: :func:`call_events`, then :func:`view_events`."""
+    return call_events(effects, counter, facts) + view_events(effects, counter, facts)
+
+
+def call_events(effects: Sequence[Effect], counter: Counter, facts: Facts) -> list[Delivery]:
+    """What the people in a call (or leaving one) must hear at once; needs no database facts but booth names,
+    so the service sends these before it reads summaries and transcripts for the views."""
+    out: list[Delivery] = []
+    cases = counter.state.consultations
+    for effect in effects:
+        match effect:
+            case OfferWithdrawn(agent_id=agent_id, consultation_id=cid, reason=reason):
+                out.append((Participant.agent(agent_id), se.OfferWithdrawn(consultation_id=cid, reason=reason)))
+            case CallStarted(consultation_id=cid, agent_id=agent_id):
+                c = cases.get(cid)
+                if c is not None:
+                    out.append((c.resident, views.call_start(counter, c, Role.RESIDENT, facts)))
+                    out.append((Participant.agent(agent_id), views.call_start(counter, c, Role.AGENT, facts)))
+            case CallEnded(consultation_id=cid, resident=resident, agent_id=agent_id, reason=reason):
+                ended = se.CallEnd(consultation_id=cid, reason=reason)
+                out.append((Participant(resident), ended))
+                if agent_id:
+                    out.append((Participant.agent(agent_id), ended))
+            case ResidentReleased(consultation_id=cid, resident=resident, reason=reason):
+                out.append((Participant(resident), se.ConsultationClosed(consultation_id=cid, reason=reason)))
+            case PeerLink(consultation_id=cid, notify=notify, connected=connected):
+                out.append((Participant(notify), se.PeerLink(consultation_id=cid, connected=connected)))
+            case ParticipantJoined(consultation_id=cid, participant=who, role=role):
+                joined = se.ParticipantJoined(consultation_id=cid, participant=Participant(who), role=role)
+                out.extend((other, joined) for other in _others(counter, cid, who))
+            case ParticipantLeft(consultation_id=cid, participant=who, reason=reason):
+                out.append((Participant(who), se.CallEnd(consultation_id=cid, reason=reason)))
+                c = cases.get(cid)
+                if c is not None and c.state == State.ACTIVE:
+                    left = se.ParticipantLeft(consultation_id=cid, participant=Participant(who), reason=reason)
+                    out.extend((other, left) for other in _others(counter, cid, who))
+    return out
+
+
+def view_events(effects: Sequence[Effect], counter: Counter, facts: Facts) -> list[Delivery]:
+    """Offers, each changed agent's state and, after any change, the queue as each audience sees it."""
+    out: list[Delivery] = []
+    agents_changed: list[str] = []
+    queue_changed = False
+    for effect in effects:
+        match effect:
+            case Transitioned():
+                queue_changed = True
+            case AgentChanged(agent_id=agent_id):
+                if agent_id not in agents_changed:
+                    agents_changed.append(agent_id)
+                queue_changed = True
+            case OfferMade(agent_id=agent_id, consultation_id=cid):
+                c = counter.state.consultations.get(cid)
+                if c is not None and c.state == State.OFFERED and c.agent_id == agent_id:
+                    out.append((Participant.agent(agent_id), views.offer(c, facts)))
+    for agent_id in agents_changed:
+        out.append((Participant.agent(agent_id), views.agent_state(counter, agent_id, facts)))
+    if queue_changed:
+        out.extend(queue_broadcast(counter, facts))
+    return out
+
+
+def queue_broadcast(counter: Counter, facts: Facts) -> list[Delivery]:
+    """Every waiting resident's place in line, and every connected agent's view of the queue."""
+    out: list[Delivery] = [(c.resident, views.queue_position(counter, c)) for c in counter.queue()]
+    for agent in counter.state.agents.values():
+        if agent.connected:
+            out.append((Participant.agent(agent.id), views.queue_snapshot(counter, agent.id, facts)))
+    return out
+
+
+def _others(counter: Counter, consultation_id: str, who: str) -> list[Participant]:
+    c = counter.state.consultations.get(consultation_id)
+    if c is None:
+        return []
+    return [p.participant for p in c.present() if p.participant != who]

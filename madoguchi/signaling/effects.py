@@ -1,0 +1,107 @@
+"""What a counter operation changed, as values: the edges turn these into database records and socket events.
+
+The counter records effects instead of acting on them so that it stays pure and can be re-run by a store; the
+dispatch (:mod:`madoguchi.signaling.dispatch`) decides who hears of each, the records table
+(:mod:`madoguchi.signaling.recording`) what the database keeps. A new effect is a new class here plus a case in
+each of those two.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from madoguchi.signaling.consultation import Consultation, Role, State, Trigger
+
+
+@dataclass(frozen=True)
+class Transitioned:
+    """A consultation changed state. Its durable record is queued in the same transaction
+    (:attr:`CounterState.outbox`), so nobody is told of a change whose record could be lost."""
+
+    consultation: Consultation
+    previous: State | None
+    trigger: Trigger
+    at: float
+    detail: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OfferMade:
+    agent_id: str
+    consultation_id: str
+    expires_at: float
+
+
+@dataclass(frozen=True)
+class OfferWithdrawn:
+    agent_id: str
+    consultation_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CallStarted:
+    consultation_id: str
+    resident: str
+    agent_id: str
+
+
+@dataclass(frozen=True)
+class CallEnded:
+    consultation_id: str
+    resident: str
+    agent_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ResidentReleased:
+    """The resident's part is over (thank-you screen); the case itself may still be in wrap-up."""
+
+    consultation_id: str
+    resident: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class PeerLink:
+    consultation_id: str
+    notify: str
+    connected: bool
+
+
+@dataclass(frozen=True)
+class AgentChanged:
+    agent_id: str
+
+
+@dataclass(frozen=True)
+class ParticipantJoined:
+    """A member of staff joined a running call in ``role`` (observer, interpreter)."""
+
+    consultation_id: str
+    participant: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class ParticipantLeft:
+    """A participant who had joined a call is out of it: they left, or the call ended under them."""
+
+    consultation_id: str
+    participant: str
+    reason: str
+
+
+Effect = (
+    Transitioned
+    | OfferMade
+    | OfferWithdrawn
+    | CallStarted
+    | CallEnded
+    | ResidentReleased
+    | PeerLink
+    | AgentChanged
+    | ParticipantJoined
+    | ParticipantLeft
+)

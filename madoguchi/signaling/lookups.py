@@ -1,0 +1,124 @@
+"""Lookups: the database reads views need (booth names, summaries, transcripts), made before a view is built.
+
+A view must not fail because the database is away, since the call must still start: each read is skipped
+while the database is known to be away (:class:`DatabaseHealth`, kept by the record writer) and cut short after
+:data:`VIEW_READ_TIMEOUT_S` otherwise; a view then goes without (a booth name, a summary, the transcript so far).
+Booths are cached per process: their names do not change during a call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Collection
+from typing import TypeVar
+
+from pydantic import JsonValue
+
+from madoguchi.signaling.counter import Counter
+from madoguchi.signaling.ports import BoothDirectory, ChatLog, RecordReader
+from madoguchi.signaling.server_events import ChatLine
+from madoguchi.signaling.turn import TurnIssuer
+from madoguchi.signaling.views import BoothName, Facts
+from madoguchi.storage.booths import BoothRecord
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+VIEW_READ_TIMEOUT_S = 2.0
+"""How long building a view (an offer, call.start, agent.state) waits for a database read before going without."""
+
+
+class DatabaseHealth:
+    """Whether the last write round reached the database; shared by the writer and the view reads."""
+
+    def __init__(self) -> None:
+        self.away = False
+
+
+class Lookups:
+    def __init__(
+        self,
+        *,
+        records: RecordReader,
+        chat_log: ChatLog,
+        booths: BoothDirectory,
+        turn: TurnIssuer,
+        health: DatabaseHealth,
+    ) -> None:
+        self._records = records
+        self._chat_log = chat_log
+        self._booths = booths
+        self._turn = turn
+        self._health = health
+        self._booth_cache: dict[str, BoothRecord] = {}
+
+    def remember_booth(self, booth: BoothRecord) -> None:
+        self._booth_cache[booth.id] = booth
+
+    async def facts(
+        self,
+        counter: Counter,
+        *,
+        now: float,
+        summaries: Collection[str] = (),
+        chats: Collection[str] = (),
+    ) -> Facts:
+        """Booth names of every case the counter holds, and the summaries and transcripts of the cases named."""
+        booth_ids = {c.booth_id for c in counter.state.consultations.values() if c.booth_id is not None}
+        booths: dict[str, BoothName] = {}
+        for booth_id in booth_ids:
+            booth = await self.booth(booth_id)
+            if booth is not None:
+                booths[booth_id] = BoothName(booth.name, booth.place_name)
+        return Facts(
+            now=now,
+            turn=self._turn,
+            booths=booths,
+            summaries={cid: await self.summary(counter, cid) for cid in summaries},
+            chats={cid: await self.chat_lines(cid) for cid in chats},
+        )
+
+    async def booth(self, booth_id: str) -> BoothRecord | None:
+        booth = self._booth_cache.get(booth_id)
+        if booth is None:
+            booth = await self._read(f"booth {booth_id}", lambda: self._booths.get(booth_id))
+            if booth is not None:
+                self._booth_cache[booth_id] = booth
+        return booth
+
+    async def summary(self, counter: Counter, consultation_id: str) -> JsonValue:
+        """From the record, or from a pending record while the database is away (the offer must still ring)."""
+        record = await self._read(f"summary of {consultation_id}", lambda: self._records.get(consultation_id))
+        if record is not None and record.summary is not None:
+            summary: JsonValue = record.summary
+            return summary
+        for entry in reversed(counter.pending_records({consultation_id})):
+            if entry.extra.get("summary") is not None:
+                pending: JsonValue = entry.extra["summary"]
+                return pending
+        return None
+
+    async def chat_lines(self, consultation_id: str) -> list[ChatLine]:
+        """The transcript so far; empty while the database is away."""
+        lines = await self._read(f"chat of {consultation_id}", lambda: self._chat_log.chat(consultation_id))
+        return [
+            ChatLine(
+                consultation_id=consultation_id,
+                seq=line.seq,
+                sender=line.sender,
+                text=line.text,
+                at=line.at.timestamp(),
+            )
+            for line in lines or []
+        ]
+
+    async def _read(self, what: str, read: Callable[[], Awaitable[T]]) -> T | None:
+        if self._health.away:
+            return None
+        try:
+            async with asyncio.timeout(VIEW_READ_TIMEOUT_S):
+                return await read()
+        except Exception as exc:
+            log.warning("%s unreadable (%s: %s); the view goes without", what, type(exc).__name__, exc)
+            return None

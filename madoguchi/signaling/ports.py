@@ -1,0 +1,55 @@
+"""The seams between the counter's middle and storage: what the service needs from the database, as small
+Protocols. Each has one real implementation in ``madoguchi.storage`` (named in its docstring); tests may run the
+real one on SQLite. Nothing in ``signaling`` but the composition root names a storage class."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Protocol
+
+from madoguchi.storage.booths import BoothRecord
+from madoguchi.storage.records import ChatLine, ConsultationRecord
+from madoguchi.storage.updates import RecordUpdate
+
+
+class RecordSink(Protocol):
+    """Writes one pending record (idempotent by its key). Real: ``storage.records.ConsultationRecords``."""
+
+    async def apply(self, update: RecordUpdate) -> None: ...
+
+
+class RecordReader(Protocol):
+    """Reads stored cases (a summary for a view, the recovery sweep). Real: ``ConsultationRecords``."""
+
+    async def get(self, consultation_id: str) -> ConsultationRecord | None: ...
+
+    async def unfinished(self) -> list[ConsultationRecord]: ...
+
+
+class ChatLog(Protocol):
+    """The transcript: store a line first (idempotent by client id), read it. Real: ``ConsultationRecords``."""
+
+    async def add_chat(
+        self,
+        consultation_id: str,
+        *,
+        seq: int | None,
+        sender: str,
+        text: str,
+        at: datetime,
+        client_id: str | None = None,
+        meta: Mapping[str, Any] | None = None,
+    ) -> tuple[int, bool]: ...
+
+    async def chat(self, consultation_id: str, after_seq: int = 0) -> list[ChatLine]: ...
+
+
+class Records(RecordSink, RecordReader, ChatLog, Protocol):
+    """All three, as ``ConsultationRecords`` provides them."""
+
+
+class BoothDirectory(Protocol):
+    """Booths by id, for names in views. Real: :class:`~madoguchi.storage.booths.Booths`."""
+
+    async def get(self, booth_id: str) -> BoothRecord | None: ...

@@ -1,0 +1,296 @@
+"""Links and time: connections and server processes, grace periods, deadlines and the restart sweep.
+
+A participant may be connected several times (two tabs, a reconnect racing the old socket), on any server
+process. Their link is lost only when the LAST connection goes, wherever it was; a process that stops sending
+heartbeats (killed) takes its connections with it. A lost link starts a grace period; only when it runs out does
+the case move (``resident_gone``, ``agent_gone``).
+
+Wrap-up (after-call work) belongs to the agent and has no time limit while they are connected. An agent whose
+link stays down past the grace period keeps the pending wrap-up for ``wrap_up_timeout_s`` more, counted from when
+their link went down; then the case is closed for them (``wrap_up_timeout``, disposition ``other``), the way
+contact centres auto-complete after-call work, so the record and the town's handling-time numbers close.
+Pure: no I/O, time is passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from madoguchi.domain.participant import Participant
+from madoguchi.signaling.consultation import Consultation, Disposition, State, Trigger
+from madoguchi.signaling.effects import AgentChanged, CallEnded, ResidentReleased
+from madoguchi.signaling.routing import Routing
+from madoguchi.signaling.state import Agent, AgentStatus
+
+
+class Presence(Routing):
+    def link_lost(self, participant: str, *, now: float) -> None:
+        """The participant's last connection went away: start their grace period."""
+        staff_id = Participant(participant).agent_id()
+        if staff_id is not None:
+            agent = self.state.agents.get(staff_id)
+            if agent is None or not agent.connected:
+                return
+            agent.connected = False
+            agent.lost_at = now
+            if agent.consultation_id is not None:
+                c = self.state.consultations[agent.consultation_id]
+                if c.state == State.OFFERED:
+                    self._return_offer(c, agent, Trigger.AGENT_GONE, now, reason="agent_link_lost", cooldown=False)
+                elif c.state == State.ACTIVE:
+                    c.agent_lost_at = now
+                    self._tell_others(c, participant, connected=False)
+            self.effects.append(AgentChanged(agent.id))
+            self._dispatch(now)
+            return
+        for c in self.open_for_resident(participant):
+            if c.resident_lost_at is None:
+                c.resident_lost_at = now
+                if c.state == State.ACTIVE and c.agent_id is not None:
+                    self._tell_others(c, c.resident, connected=False)
+                if c.state == State.OFFERED and c.agent_id is not None:
+                    agent = self.state.agents[c.agent_id]
+                    self._return_offer(c, agent, Trigger.DECLINE, now, reason="resident_link_lost", cooldown=False)
+        # An offer returned above frees its agent for the next case in line.
+        self._dispatch(now)
+
+    def link_restored(self, participant: str, *, now: float) -> None:
+        staff_id = Participant(participant).agent_id()
+        if staff_id is not None:
+            agent = self.state.agents.get(staff_id)
+            if agent is not None:
+                self._agent_link_restored(agent, now)
+                self._dispatch(now)
+            return
+        for c in self.open_for_resident(participant):
+            if c.resident_lost_at is not None:
+                c.resident_lost_at = None
+                if c.state == State.ACTIVE and c.agent_id is not None:
+                    self._tell_others(c, c.resident, connected=True)
+        self._dispatch(now)
+
+    def tick(self, now: float) -> None:
+        """Fire every deadline that has passed: dead processes, offer timeouts, grace periods, cooldowns and the
+        wrap-up timeouts of agents who stayed offline."""
+        self._reap_dead_processes(now)
+        grace = self.config.grace_period_s
+        for c in list(self.state.consultations.values()):
+            if c.state == State.OFFERED and c.offer_expires_at is not None and c.offer_expires_at <= now:
+                agent = self.state.agents[c.agent_id or ""]
+                self._return_offer(c, agent, Trigger.OFFER_TIMEOUT, now, reason="timeout")
+                agent.status = AgentStatus.AWAY
+            if c.resident_lost_at is not None and c.resident_lost_at + grace <= now and c.is_open:
+                self._resident_gone(c, now)
+            elif c.agent_lost_at is not None and c.agent_lost_at + grace <= now and c.state == State.ACTIVE:
+                self._agent_gone_from_call(c, now)
+            for agent_id, until in list(c.declined_until.items()):
+                if until <= now:
+                    del c.declined_until[agent_id]
+        for agent in list(self.state.agents.values()):
+            if not agent.connected and agent.lost_at is not None and agent.lost_at + grace <= now:
+                self._agent_offline(agent, now)
+        # After the agents: an agent going offline just now may arm a wrap-up deadline that is already due.
+        for c in list(self.state.consultations.values()):
+            if c.wrap_up_expires_at is not None and c.wrap_up_expires_at <= now:
+                self._wrap_up_timed_out(c, now)
+        self._dispatch(now)
+
+    def next_deadline(self) -> float | None:
+        """When :meth:`tick` next has something to do (the edge sleeps until then)."""
+        grace = self.config.grace_period_s
+        deadlines: list[float] = []
+        for c in self.state.consultations.values():
+            if c.offer_expires_at is not None:
+                deadlines.append(c.offer_expires_at)
+            if c.resident_lost_at is not None:
+                deadlines.append(c.resident_lost_at + grace)
+            if c.agent_lost_at is not None:
+                deadlines.append(c.agent_lost_at + grace)
+            if c.wrap_up_expires_at is not None:
+                deadlines.append(c.wrap_up_expires_at)
+            deadlines.extend(c.declined_until.values())
+        deadlines.extend(a.lost_at + grace for a in self.state.agents.values() if a.lost_at is not None)
+        deadlines.extend(seen + self.config.process_timeout_s for seen in self.state.processes.values())
+        return min(deadlines, default=None)
+
+    # --- connections and server processes ----------------------------------------------------------------------
+    #
+    # A participant may be connected several times (two tabs, a reconnect racing the old socket), on any server
+    # process. Their link is lost only when the LAST connection goes, wherever it was; a process that stops
+    # sending heartbeats (killed) takes its connections with it.
+
+    def connection_opened(self, participant: str, connection_id: str, *, process_id: str, now: float) -> None:
+        self.state.processes[process_id] = now
+        held = self.state.connections.get(participant, ())
+        if connection_id in held:
+            return
+        self.state.connections[participant] = (*held, connection_id)
+        if not held:
+            self.link_restored(participant, now=now)
+
+    def connection_closed(self, participant: str, connection_id: str, *, now: float) -> None:
+        held = self.state.connections.get(participant, ())
+        if connection_id not in held:
+            return
+        remaining = tuple(conn for conn in held if conn != connection_id)
+        if remaining:
+            self.state.connections[participant] = remaining
+            return
+        del self.state.connections[participant]
+        self.link_lost(participant, now=now)
+
+    def heartbeat(self, process_id: str, *, now: float, held: Mapping[str, Sequence[str]] | None = None) -> None:
+        """A process proves it is alive and, with ``held``, states the connections it really holds.
+
+        The process is the authority on its own sockets: after a live-store outage long enough for the others
+        to reap it, its still-open connections come back here (links restored), and entries it no longer
+        holds (a close that never reached the store) go (links lost)."""
+        self.state.processes[process_id] = now
+        if held is None:
+            return
+        prefix = process_id + ":"
+        for participant, recorded in list(self.state.connections.items()):
+            for conn in [c for c in recorded if c.startswith(prefix) and c not in held.get(participant, ())]:
+                self.connection_closed(participant, conn, now=now)
+        for participant, really_held in held.items():
+            for conn in really_held:
+                self.connection_opened(participant, conn, process_id=process_id, now=now)
+
+    def _reap_dead_processes(self, now: float) -> None:
+        dead = {p for p, seen in self.state.processes.items() if seen + self.config.process_timeout_s <= now}
+        if not dead:
+            return
+        for process_id in dead:
+            del self.state.processes[process_id]
+        for participant, held in list(self.state.connections.items()):
+            alive = tuple(conn for conn in held if conn.split(":", 1)[0] not in dead)
+            if alive == held:
+                continue
+            if alive:
+                self.state.connections[participant] = alive
+                continue
+            del self.state.connections[participant]
+            self.link_lost(participant, now=now)
+
+    def recover_after_restart(self, process_id: str, *, now: float) -> bool:
+        """A process starts. If no other process is alive, the whole server went down: every connection is
+        gone, calls that were running are interrupted (nobody can rejoin them), ringing offers return to the
+        queue, and waiting residents keep their place for the grace period while their booths reconnect.
+        Returns whether this was such a full restart."""
+        alive = [
+            p
+            for p, seen in self.state.processes.items()
+            if p != process_id and seen + self.config.process_timeout_s > now
+        ]
+        self.state.processes[process_id] = now
+        if alive:
+            return False
+        self.state.processes = {process_id: now}
+        self.state.connections = {}
+        for agent in self.state.agents.values():
+            agent.connected = False
+            agent.lost_at = now
+        for c in sorted(self.state.consultations.values(), key=Consultation.queue_key):
+            if c.state == State.ACTIVE:
+                in_call = self.state.agents.get(c.agent_id or "")
+                if in_call is not None:
+                    in_call.consultation_id = None
+                c.end_reason = "interrupted"
+                self._fire(c, Trigger.INTERRUPT, now, reason="server_restart")
+                continue
+            if c.state == State.OFFERED and c.agent_id is not None:
+                self._return_offer(
+                    c, self.state.agents[c.agent_id], Trigger.AGENT_GONE, now, reason="server_restart", cooldown=False
+                )
+            if c.state in (State.TRIAGE, State.WAITING):
+                c.resident_lost_at = now
+        return True
+
+    def _resident_gone(self, c: Consultation, now: float) -> None:
+        if c.state == State.ACTIVE:
+            self._end_call(c, Trigger.RESIDENT_GONE, now, reason="resident_link_lost")
+            return
+        self._withdraw_offer(c, "resident_link_lost")
+        c.end_reason = "resident_link_lost"
+        c.resident_lost_at = None
+        self._fire(c, Trigger.RESIDENT_GONE, now, reason="resident_link_lost")
+        self.effects.append(ResidentReleased(c.id, c.resident, "resident_link_lost"))
+
+    def _agent_gone_from_call(self, c: Consultation, now: float) -> None:
+        agent_id = c.agent_id or ""
+        self.effects.append(CallEnded(c.id, c.resident, agent_id, "agent_link_lost"))
+        if agent_id:
+            c.leave(Participant.agent(agent_id), now)
+        self._extras_leave(c, now, "agent_link_lost")
+        c.agent_lost_at = None
+        c.answered_at = None
+        self._fire(c, Trigger.AGENT_GONE, now, agent_id=agent_id, reason="agent_link_lost")
+        agent = self.state.agents.get(agent_id)
+        if agent is not None:
+            agent.consultation_id = None
+            self.effects.append(AgentChanged(agent_id))
+
+    def _agent_offline(self, agent: Agent, now: float) -> None:
+        """Grace ran out: the agent leaves the counter. A pending wrap-up stays theirs to finish later, until
+        ``wrap_up_timeout_s`` after their link went down.
+
+        The timeout counts from the link going down, not from the end of the call: an agent who typed the note
+        for an hour and then lost their browser gets the full period to come back, and the time they spent
+        connected never counts against them. A deadline already armed is kept (``setdefault`` semantics): a
+        full restart marks every agent lost again, and that must not push an offline agent's deadline back."""
+        if agent.consultation_id is not None:
+            c = self.state.consultations.get(agent.consultation_id)
+            if c is not None and c.state == State.WRAP_UP:
+                if c.wrap_up_expires_at is None:
+                    went = agent.lost_at if agent.lost_at is not None else now
+                    c.wrap_up_expires_at = max(now, went + self.config.wrap_up_timeout_s)
+                agent.lost_at = None
+                agent.status = AgentStatus.AWAY
+                self.effects.append(AgentChanged(agent.id))
+                return
+        del self.state.agents[agent.id]
+        self.effects.append(AgentChanged(agent.id))
+
+    def _wrap_up_timed_out(self, c: Consultation, now: float) -> None:
+        """Close a wrap-up its offline agent never finished.
+
+        Disposition ``other`` (nothing was recorded; ``end_reason`` ``wrap_up_timeout`` says why) rather than a
+        new value, so the console's choices and stored records keep one vocabulary; the call's own end reason
+        stays in this transition's detail and in the earlier event row. The handling-time average is not fed:
+        the case sat unattended, and that time says nothing about how long the route's cases take."""
+        agent = self.state.agents.get(c.agent_id or "")
+        if agent is not None and agent.connected:
+            c.wrap_up_expires_at = None  # defensive: a connected agent is never cut off
+            return
+        call_end_reason = c.end_reason
+        c.wrap_up_expires_at = None
+        c.end_reason = "wrap_up_timeout"
+        self._fire(
+            c,
+            Trigger.WRAP_UP_TIMEOUT,
+            now,
+            disposition=Disposition.OTHER.value,
+            reason="wrap_up_timeout",
+            call_end_reason=call_end_reason,
+        )
+        if agent is None or agent.consultation_id != c.id:
+            return
+        agent.consultation_id = None
+        if agent.lost_at is None:
+            # Kept only for this wrap-up (grace already ran out): they leave the counter as _agent_offline would.
+            del self.state.agents[agent.id]
+        else:
+            agent.idle_since = now  # still within a grace period (a full restart): that runs its course
+        self.effects.append(AgentChanged(agent.id))
+
+    def _agent_link_restored(self, agent: Agent, now: float) -> None:
+        agent.connected = True
+        agent.lost_at = None
+        if agent.consultation_id is not None:
+            c = self.state.consultations.get(agent.consultation_id)
+            if c is not None and c.agent_lost_at is not None:
+                c.agent_lost_at = None
+                self._tell_others(c, Participant.agent(agent.id), connected=True)
+            if c is not None:
+                c.wrap_up_expires_at = None  # back in time: the wrap-up is theirs again, with no limit
+        self.effects.append(AgentChanged(agent.id))

@@ -1,0 +1,329 @@
+"""The counter's base: the queue, the offer rules, the outbox and the queries every operation shares.
+
+Routing rules:
+
+* A consultation can go to an agent who is ``available``, connected, not already ringing or busy, serves the
+  consultation's municipality, route (or ``*``) and language (easy Japanese: any Japanese speaker;
+  ``madoguchi.domain.languages.served_by``), and did not decline it within the cooldown.
+* Queue order: urgent first, then priority, then time of entering the queue (kept when a case comes back).
+* Among matching agents the longest idle gets the offer; an offer that runs out sets that agent ``away``.
+* A resident whose link is down keeps their place but is not offered until they are back.
+
+Records to write (the transactional outbox): every state change a consultation goes through must reach the
+database, but the database can be down for a while (a PostgreSQL failover takes 10-60 s) when the live state has
+already moved. So each :class:`Transitioned` effect is also appended to :attr:`CounterState.outbox` as a
+:class:`PendingRecord`, in the same atomic transaction as the change itself: the fact is durable (in Redis, with
+the rest of the state) the moment the operation commits. The edges write pending records to the database in
+order and then remove them by key (:meth:`Routing.discard_records`); a record's key
+(``<consultation id>:<n>``, ``n`` the consultation's count of state changes) is unique and deterministic, so the
+database can refuse a second copy and any process may write any pending record without doubling it.
+
+The counter is one object over one state (:class:`~madoguchi.signaling.counter.Counter`); its methods are split
+by concern: this module, links and time (:mod:`madoguchi.signaling.presence`), and the operations people start
+(:mod:`madoguchi.signaling.counter`). Pure: no I/O, time is passed in.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from madoguchi.domain.participant import Participant
+from madoguchi.signaling.consultation import (
+    JOINING_ROLES,
+    QUEUED_STATES,
+    Consultation,
+    State,
+    TransitionError,
+    Trigger,
+)
+from madoguchi.signaling.effects import (
+    AgentChanged,
+    CallEnded,
+    Effect,
+    OfferMade,
+    OfferWithdrawn,
+    ParticipantLeft,
+    PeerLink,
+    ResidentReleased,
+    Transitioned,
+)
+from madoguchi.signaling.state import (
+    Agent,
+    AgentActivity,
+    AgentStatus,
+    CounterConfig,
+    CounterError,
+    CounterState,
+    PendingRecord,
+    QueuePosition,
+    record_key,
+)
+
+
+def agent_participant(agent_id: str) -> Participant:
+    return Participant.agent(agent_id)
+
+
+class Routing:
+    """Operations on a :class:`CounterState`. Each records effects in :attr:`effects`."""
+
+    def __init__(self, state: CounterState, config: CounterConfig) -> None:
+        self.state = state
+        self.config = config
+        self.effects: list[Effect] = []
+        self.staged: list[PendingRecord] = []
+        """Records this counter queued in :attr:`CounterState.outbox`, in order."""
+
+    # --- records to write ------------------------------------------------------------------------------------
+
+    def annotate_first_record(self, extra: Mapping[str, Any]) -> None:
+        """Attach further columns (``extra``) to the first record this counter queued; nothing if it queued none."""
+        if not self.staged or not extra:
+            return
+        first = self.staged[0]
+        annotated = first.model_copy(update={"extra": {**first.extra, **extra}})
+        self.staged[0] = annotated
+        self.state.outbox = [annotated if e.key == first.key else e for e in self.state.outbox]
+
+    def discard_records(self, keys: Collection[str]) -> int:
+        """Remove the pending records whose keys are given (their database write is confirmed); returns how many.
+        Only by key: records queued meanwhile by others stay."""
+        if not keys:
+            return 0
+        kept = [e for e in self.state.outbox if e.key not in keys]
+        removed = len(self.state.outbox) - len(kept)
+        if removed:
+            self.state.outbox = kept
+        return removed
+
+    def pending_records(self, consultation_ids: Collection[str] | None = None) -> list[PendingRecord]:
+        """Pending records, oldest first; only those of ``consultation_ids`` when given."""
+        if consultation_ids is None:
+            return list(self.state.outbox)
+        return [e for e in self.state.outbox if e.consultation_id in consultation_ids]
+
+    # --- queries ---------------------------------------------------------------------------------------------
+
+    def queue(self) -> list[Consultation]:
+        waiting = [c for c in self.state.consultations.values() if c.state in QUEUED_STATES]
+        return sorted(waiting, key=Consultation.queue_key)
+
+    def queue_for_agent(self, agent_id: str) -> list[Consultation]:
+        agent = self._agent(agent_id)
+        return [c for c in self.queue() if agent.serves(c)]
+
+    def position(self, consultation_id: str) -> QueuePosition:
+        """Place in line among cases the same agents would take, and an honest estimate of the wait.
+
+        The estimate is ``people ahead that free agents cannot absorb × average handling time / agents on
+        duty``; with no matching agent on duty it is ``None`` (unknown) rather than a made-up number.
+        """
+        c = self._consultation(consultation_id)
+        ahead = [
+            other
+            for other in self.queue()
+            if other.municipality_id == c.municipality_id
+            and other.route == c.route
+            and other.queue_key() < c.queue_key()
+        ]
+        position = len(ahead) + 1
+        matching = [a for a in self.state.agents.values() if a.connected and a.serves(c)]
+        on_duty = [a for a in matching if a.status == AgentStatus.AVAILABLE or a.consultation_id is not None]
+        if c.state == State.OFFERED:
+            return QueuePosition(c.id, position, 0.0, len(on_duty))
+        if not on_duty:
+            return QueuePosition(c.id, position, None, 0)
+        free = sum(1 for a in on_duty if a.status == AgentStatus.AVAILABLE and a.consultation_id is None)
+        handle = self.state.handle_time_s.get(c.route, self.config.default_handle_time_s)
+        rounds = math.ceil(max(0, position - free) / len(on_duty))
+        return QueuePosition(c.id, position, float(round(rounds * handle)), len(on_duty))
+
+    def activity(self, agent_id: str) -> AgentActivity:
+        agent = self._agent(agent_id)
+        if not agent.connected:
+            return AgentActivity.OFFLINE
+        if agent.consultation_id is not None:
+            state = self.state.consultations[agent.consultation_id].state
+            return {
+                State.OFFERED: AgentActivity.RINGING,
+                State.ACTIVE: AgentActivity.BUSY,
+                State.WRAP_UP: AgentActivity.WRAP_UP,
+            }.get(state, AgentActivity.BUSY)
+        return AgentActivity(agent.status.value)
+
+    def peer_of(self, participant: str, consultation_id: str) -> str:
+        """The other participant of an active two-party consultation (see :meth:`receiver_of`)."""
+        return self.receiver_of(participant, consultation_id, None)
+
+    def receiver_of(self, sender: str, consultation_id: str, to: str | None) -> Participant:
+        """The relay's guard: ``to`` when sender and receiver are both in the active consultation; without
+        ``to``, the single other participant (refused when more than two take part). Refuses anyone else."""
+        others = self.others_in_call(sender, consultation_id)
+        if to is None:
+            if len(others) != 1:
+                raise CounterError("invalid_payload", "more than two take part: say whom the signal is for ('to')")
+            return others[0]
+        for other in others:
+            if other == to:
+                return other
+        raise CounterError("forbidden", "the receiver is not in this consultation")
+
+    def others_in_call(self, participant: str, consultation_id: str) -> list[Participant]:
+        """Everyone else present in the participant's active consultation (a chat line's audience); refuses a
+        participant who is not in it, or a consultation that is not in a call."""
+        c = self.state.consultations.get(consultation_id)
+        if c is None:
+            raise CounterError("not_found", "no such consultation")
+        ringing = c.offered_to is not None and participant == agent_participant(c.offered_to)
+        if c.agent_id is None or (c.party_of(participant) is None and not ringing):
+            raise CounterError("forbidden", "not a participant of this consultation")
+        if c.state != State.ACTIVE:
+            raise CounterError("invalid_state", f"consultation is {c.state.value}")
+        return [p.participant for p in c.present() if p.participant != participant]
+
+    def open_for_resident(self, resident: str) -> list[Consultation]:
+        """Cases the resident still takes part in. A case in wrap-up is the agent's alone: the resident was
+        released when the call ended, so it neither blocks the booth's next resident nor reacts to the booth's
+        link."""
+        return [
+            c
+            for c in self.state.consultations.values()
+            if c.resident == resident and c.is_open and c.state != State.WRAP_UP
+        ]
+
+    def current_for_agent(self, agent_id: str) -> Consultation | None:
+        agent = self.state.agents.get(agent_id)
+        if agent is None or agent.consultation_id is None:
+            return None
+        return self.state.consultations.get(agent.consultation_id)
+
+    # --- internals -------------------------------------------------------------------------------------------
+
+    def _transitioned(self, e: Transitioned) -> None:
+        """Record the effect and queue its durable record in the same state, so both commit or neither does."""
+        self.effects.append(e)
+        entry = PendingRecord(
+            key=record_key(e.consultation),
+            consultation=e.consultation,
+            previous=e.previous,
+            trigger=e.trigger,
+            at=e.at,
+            detail=dict(e.detail),
+        )
+        self.staged.append(entry)
+        self.state.outbox.append(entry)  # the store's working copy owns this list
+
+    def _fire(self, c: Consultation, trigger: Trigger, now: float, **detail: object) -> None:
+        try:
+            previous = c.fire(trigger)
+        except TransitionError as exc:
+            raise CounterError("invalid_state", str(exc)) from exc
+        self._transitioned(Transitioned(c.model_copy(deep=True), previous, trigger, now, detail))
+        if not c.is_open:
+            # Terminal cases leave the live state; their record lives on in storage.
+            del self.state.consultations[c.id]
+
+    def _dispatch(self, now: float) -> None:
+        """Offer every waiting case that a free matching agent can take, in queue order."""
+        free = [
+            a
+            for a in self.state.agents.values()
+            if a.status == AgentStatus.AVAILABLE and a.connected and a.consultation_id is None
+        ]
+        if not free:
+            return
+        for c in self.queue():
+            if c.state != State.WAITING or c.resident_lost_at is not None:
+                continue
+            candidates = [a for a in free if a.serves(c) and c.declined_until.get(a.id, float("-inf")) <= now]
+            if not candidates:
+                continue
+            agent = min(candidates, key=lambda a: (a.idle_since, a.id))
+            free.remove(agent)
+            c.offered_to = agent.id
+            c.offer_expires_at = now + self.config.offer_timeout_s
+            self._fire(c, Trigger.OFFER, now, agent_id=agent.id)
+            agent.consultation_id = c.id
+            self.effects.append(OfferMade(agent.id, c.id, c.offer_expires_at))
+            self.effects.append(AgentChanged(agent.id))
+            if not free:
+                return
+
+    def _return_offer(
+        self,
+        c: Consultation,
+        agent: Agent,
+        trigger: Trigger,
+        now: float,
+        *,
+        reason: str,
+        cooldown: bool = True,
+    ) -> None:
+        if cooldown:
+            c.declined_until[agent.id] = now + self.config.decline_cooldown_s
+        c.offered_to = None
+        c.offer_expires_at = None
+        agent.consultation_id = None
+        self._fire(c, trigger, now, agent_id=agent.id, reason=reason)
+        self.effects.append(OfferWithdrawn(agent.id, c.id, reason))
+        self.effects.append(AgentChanged(agent.id))
+
+    def _withdraw_offer(self, c: Consultation, reason: str) -> None:
+        if c.state == State.OFFERED and c.agent_id is not None:
+            agent = self.state.agents[c.agent_id]
+            agent.consultation_id = None
+            self.effects.append(OfferWithdrawn(agent.id, c.id, reason))
+            self.effects.append(AgentChanged(agent.id))
+            c.offered_to = None
+            c.offer_expires_at = None
+
+    def _end_call(self, c: Consultation, trigger: Trigger, now: float, *, reason: str) -> None:
+        c.ended_at = now
+        c.end_reason = reason
+        c.agent_lost_at = None
+        c.resident_lost_at = None
+        c.leave(c.resident, now)
+        self._extras_leave(c, now, reason)
+        self._fire(c, trigger, now, reason=reason)
+        agent_id = c.agent_id or ""
+        self.effects.append(CallEnded(c.id, c.resident, agent_id, reason))
+        self.effects.append(ResidentReleased(c.id, c.resident, reason))
+        self.effects.append(AgentChanged(agent_id))
+
+    def _learn_handle_time(self, route: str, seconds: float) -> None:
+        w = self.config.handle_time_weight
+        previous = self.state.handle_time_s.get(route, self.config.default_handle_time_s)
+        self.state.handle_time_s[route] = (1 - w) * previous + w * max(0.0, seconds)
+
+    def _agent(self, agent_id: str) -> Agent:
+        agent = self.state.agents.get(agent_id)
+        if agent is None:
+            raise CounterError("invalid_state", "agent is not on duty")
+        return agent
+
+    def _consultation(self, consultation_id: str) -> Consultation:
+        c = self.state.consultations.get(consultation_id)
+        if c is None:
+            raise CounterError("not_found", "no such consultation")
+        return c
+
+    def _owned_by_resident(self, consultation_id: str, resident: str) -> Consultation:
+        c = self._consultation(consultation_id)
+        if c.resident != resident:
+            raise CounterError("forbidden", "not your consultation")
+        return c
+
+    def _tell_others(self, c: Consultation, about: str, *, connected: bool) -> None:
+        """Everyone else in the call hears that ``about``'s link went down or came back."""
+        for party in c.present():
+            if party.participant != about:
+                self.effects.append(PeerLink(c.id, party.participant, connected=connected))
+
+    def _extras_leave(self, c: Consultation, now: float, reason: str) -> None:
+        """The call is over for those who joined it (observers, interpreters)."""
+        for party in c.present():
+            if party.role in JOINING_ROLES:
+                party.left_at = now
+                self.effects.append(ParticipantLeft(c.id, party.participant, reason))

@@ -1,0 +1,228 @@
+"""One frozen pydantic model per server → client socket event, as :mod:`madoguchi.signaling.events` is for the
+other direction: what a client receives is declared once, here, and ``docs/protocol.md`` is checked against both
+sets of models by a test.
+
+Each event class names its Socket.IO event in ``NAME``; :meth:`ServerEvent.payload` is what goes on the wire.
+Optional keys are left out unless a builder set them (a waiting resident's view has ``position``, an active one
+``call``), so the wire form stays what clients have always read. Views shared by several events (what staff see
+of a case, the transcript) are plain models without a name.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
+from madoguchi.domain.participant import Participant
+from madoguchi.signaling.consultation import Role
+from madoguchi.signaling.events import IceCandidate, SessionDescription
+
+
+class View(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    def payload(self) -> dict[str, JsonValue]:
+        """The wire form: JSON data, keys that were not set left out."""
+        data: dict[str, JsonValue] = self.model_dump(mode="json", exclude_unset=True, by_alias=True)
+        return data
+
+
+class ServerEvent(View):
+    NAME: ClassVar[str]
+
+
+# --- parts of events -------------------------------------------------------------------------------------------
+
+
+class IceServerEntry(View):
+    """One RTCIceServer: configured, or with TURN REST credentials for one participant of one call."""
+
+    urls: list[str]
+    username: str | None = None
+    credential: str | None = None
+
+
+class Peer(View):
+    display_name: str
+
+
+class ChatLine(ServerEvent):
+    """A chat line (also echoed to its sender); bot lines carry ``bot`` (see docs/protocol.md)."""
+
+    NAME = "chat.message"
+    consultation_id: str
+    seq: int
+    sender: str
+    text: str
+    at: float
+    bot: JsonValue = None
+
+
+class CallStart(ServerEvent):
+    NAME = "call.start"
+    consultation_id: str
+    channel: str
+    media: bool
+    polite: bool
+    ice_servers: list[IceServerEntry]
+    peer: Peer
+
+
+class CaseView(View):
+    """What staff see of a case in the queue, in an offer and in a call."""
+
+    consultation_id: str
+    route: str
+    channel: str
+    booth_name: str | None
+    place: str | None
+    language: str
+    urgent: bool
+    waited_s: float
+    booking: str | None = None
+
+
+class QueueItem(CaseView):
+    state: str
+    waiting_since: float
+
+
+class AgentConsultation(CaseView):
+    """The case an agent holds (in a call or its wrap-up), with its transcript."""
+
+    summary: JsonValue
+    state: str
+    chat: list[ChatLine]
+    call: CallStart | None = None
+
+
+class ResidentConsultation(View):
+    """The resident's open case, for a page or kiosk restoring its screen."""
+
+    consultation_id: str
+    state: str
+    route: str
+    channel: str
+    urgent: bool
+    chat: list[ChatLine]
+    position: int | None = None
+    wait_estimate_s: float | None = None
+    call: CallStart | None = None
+
+
+# --- events ----------------------------------------------------------------------------------------------------
+
+
+class Offer(CaseView, ServerEvent):
+    NAME = "offer"
+    summary: JsonValue
+    expires_at: float | None
+
+
+class OfferWithdrawn(ServerEvent):
+    NAME = "offer.withdrawn"
+    consultation_id: str
+    reason: str
+
+
+class AgentState(ServerEvent):
+    NAME = "agent.state"
+    agent_id: str
+    display_name: str
+    status: str
+    consultation: AgentConsultation | None
+    offer: Offer | None
+
+
+class QueueSnapshot(ServerEvent):
+    NAME = "queue.snapshot"
+    items: list[QueueItem]
+
+
+class QueuePosition(ServerEvent):
+    NAME = "queue.position"
+    consultation_id: str
+    position: int
+    wait_estimate_s: float | None
+    agents_on_duty: int
+
+
+class CallEnd(ServerEvent):
+    NAME = "call.end"
+    consultation_id: str
+    reason: str
+
+
+class ConsultationClosed(ServerEvent):
+    NAME = "consultation.closed"
+    consultation_id: str
+    reason: str
+
+
+class PeerLink(ServerEvent):
+    NAME = "peer.link"
+    consultation_id: str
+    connected: bool
+
+
+class ParticipantJoined(ServerEvent):
+    """Someone joined the call the receiver is in; expect their ``signal`` (``from`` names them)."""
+
+    NAME = "participant.joined"
+    consultation_id: str
+    participant: Participant
+    role: Role
+
+
+class ParticipantLeft(ServerEvent):
+    NAME = "participant.left"
+    consultation_id: str
+    participant: Participant
+    reason: str
+
+
+class SignalRelay(ServerEvent):
+    """A signal relayed from another participant of the call, who is named in ``from``."""
+
+    NAME = "signal"
+    consultation_id: str
+    sender: Participant = Field(alias="from")
+    description: SessionDescription | None = None
+    candidate: IceCandidate | None = None
+
+
+class BoothState(ServerEvent):
+    NAME = "booth.state"
+    booth_id: str
+    name: str
+    location: str
+    place: str | None
+    consultation: ResidentConsultation | None
+
+
+class ResidentState(ServerEvent):
+    NAME = "resident.state"
+    resume_token: str
+    municipality_id: str
+    consultation: ResidentConsultation | None
+
+
+SERVER_EVENTS: tuple[type[ServerEvent], ...] = (
+    BoothState,
+    ResidentState,
+    AgentState,
+    QueueSnapshot,
+    QueuePosition,
+    Offer,
+    OfferWithdrawn,
+    CallStart,
+    CallEnd,
+    ConsultationClosed,
+    PeerLink,
+    ChatLine,
+    SignalRelay,
+    ParticipantJoined,
+    ParticipantLeft,
+)
+"""Every server → client event; the protocol test walks this list."""

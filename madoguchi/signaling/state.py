@@ -1,0 +1,153 @@
+"""The counter's data: agents on duty, open cases, connections, processes and the outbox, as one document.
+
+One document because routing decisions depend on all of it at once and a live store applies each operation to it
+atomically (see :mod:`madoguchi.signaling.store`). The document carries a ``version``: a store holding a document
+written by an older release upgrades it on reading (:func:`upgrade_state`), so a rolling upgrade never meets a
+shape it cannot read. Pure data and validation; the rules are in :mod:`madoguchi.signaling.counter`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from madoguchi.domain.languages import served_by
+from madoguchi.signaling.consultation import Consultation, State, Trigger
+
+ALL_ROUTES = "*"
+
+STATE_VERSION = 2
+"""1: consultations named ``resident`` and ``agent_id``; 2: a participants collection."""
+
+
+class AgentStatus(StrEnum):
+    AVAILABLE = "available"
+    AWAY = "away"
+
+
+class AgentActivity(StrEnum):
+    """What a supervisor sees: status combined with what the agent is doing."""
+
+    OFFLINE = "offline"
+    AVAILABLE = "available"
+    AWAY = "away"
+    RINGING = "ringing"
+    BUSY = "busy"
+    WRAP_UP = "wrap_up"
+
+
+class Agent(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    display_name: str
+    municipality_ids: tuple[str, ...]
+    routes: tuple[str, ...]
+    languages: tuple[str, ...]
+    status: AgentStatus = AgentStatus.AWAY
+    connected: bool = True
+    lost_at: float | None = None
+    idle_since: float
+    consultation_id: str | None = None
+
+    def serves(self, c: Consultation) -> bool:
+        return (
+            c.municipality_id in self.municipality_ids
+            and (ALL_ROUTES in self.routes or c.route in self.routes)
+            and served_by(c.language, self.languages)
+        )
+
+
+class CounterConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    offer_timeout_s: float = 20.0
+    grace_period_s: float = 30.0
+    decline_cooldown_s: float = 60.0
+    default_handle_time_s: float = 360.0
+    handle_time_weight: float = Field(default=0.2, gt=0, le=1)
+    max_open_per_resident: int = 1
+    process_timeout_s: float = Field(default=15.0, gt=0, description="a process silent this long is dead")
+    wrap_up_timeout_s: float = Field(
+        default=1800.0, gt=0, description="an offline agent's pending wrap-up is closed this long after their link went"
+    )
+
+
+class PendingRecord(BaseModel):
+    """A consultation's state change the database has not confirmed yet: what the edge needs to write it.
+
+    ``key`` names the change for ever (``<consultation id>:<n>``); writing the same key twice is a no-op in
+    storage. ``extra`` holds further columns an operation attaches to its first change (the triage and the
+    summary of a request or hand-off)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str
+    consultation: Consultation = Field(description="the case as it was right after the change")
+    previous: State | None = Field(description="None for the change that created the case")
+    trigger: Trigger
+    at: float
+    detail: dict[str, Any] = Field(default_factory=dict)
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def consultation_id(self) -> str:
+        return self.consultation.id
+
+
+def record_key(c: Consultation) -> str:
+    """The key of the record of ``c``'s latest change (its ``transitions`` count is that change's number)."""
+    return f"{c.id}:{c.transitions}"
+
+
+def upgrade_state(doc: dict[str, Any]) -> dict[str, Any]:
+    """A stored counter document in today's shape (each consultation by :func:`upgrade_consultation` as it is
+    validated); a document without a version is version 1."""
+    if doc.get("version", 1) >= STATE_VERSION:
+        return doc
+    return {**doc, "version": STATE_VERSION}
+
+
+class CounterState(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = STATE_VERSION
+    consultations: dict[str, Consultation] = Field(default_factory=dict)
+    agents: dict[str, Agent] = Field(default_factory=dict)
+    handle_time_s: dict[str, float] = Field(default_factory=dict, description="moving average per route")
+    connections: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="participant -> its live connections, '<process>:<sid>', on any process; entries are replaced, "
+        "never changed in place, so a store can copy this map shallowly",
+    )
+    processes: dict[str, float] = Field(default_factory=dict, description="server process -> last heartbeat")
+    outbox: list[PendingRecord] = Field(
+        default_factory=list,
+        description="state changes not yet confirmed written to the database, oldest first; entries are replaced, "
+        "never changed in place, so a store can copy this list shallowly",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade(cls, data: Any) -> Any:
+        return upgrade_state(data) if isinstance(data, dict) else data
+
+
+class CounterError(Exception):
+    """A refused operation, with a code the socket layer sends back in its error ack."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class QueuePosition:
+    consultation_id: str
+    position: int
+    wait_estimate_s: float | None
+    agents_on_duty: int

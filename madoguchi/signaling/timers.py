@@ -1,0 +1,114 @@
+"""The timers: fire deadlines (offer timeouts, grace periods, dead processes, wrap-up timeouts) as they fall due,
+keep this process's heartbeat fresh, and start the outbox flusher while records wait. One loop per process,
+started by the composition root; with several processes the store's compare-and-set makes each deadline fire
+exactly once, and because deadlines are data in the counter they survive a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from functools import partial
+from typing import Any
+
+from madoguchi.signaling.counter import Counter
+from madoguchi.signaling.outbox import RECORD_WRITE_TIMEOUT_S, OutboxWriter
+from madoguchi.signaling.store import LiveStore
+
+log = logging.getLogger(__name__)
+
+FLUSH_INTERVAL_S = 1.0
+"""How often the timer loop writes pending records while there are any."""
+
+Run = Callable[[Callable[[Counter], Any]], Awaitable[Any]]
+"""The service's pipeline: apply an operation to the counter, record and dispatch what it changed."""
+
+
+class Timers:
+    def __init__(
+        self,
+        *,
+        store: LiveStore,
+        outbox: OutboxWriter,
+        run: Run,
+        held: Callable[[], Mapping[str, Sequence[str]]],
+        process_id: str,
+        heartbeat_interval_s: float,
+        clock: Callable[[], float],
+        wake: asyncio.Event,
+    ) -> None:
+        self._store = store
+        self._outbox = outbox
+        self._run = run
+        self._held = held
+        self._process_id = process_id
+        self._interval = heartbeat_interval_s
+        self._clock = clock
+        self._wake = wake
+        self._flushing: asyncio.Task[int] | None = None
+
+    async def run_forever(self) -> None:
+        """Nothing may end this loop but cancellation: a failed read or tick (the live store is unreachable for a
+        while) is logged and retried after a second, and the timers carry on when the store is back."""
+        next_beat = self._clock()
+        next_flush = self._clock()
+        try:
+            while True:
+                next_beat, next_flush = await self._round(next_beat, next_flush)
+        finally:
+            if self._flushing is not None:
+                self._flushing.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await self._flushing
+
+    async def _round(self, next_beat: float, next_flush: float) -> tuple[float, float]:
+        """One round; returns when the next heartbeat and the next flush are due."""
+        try:
+            if self._clock() >= next_beat:
+                held = {participant: sorted(conns) for participant, conns in self._held().items()}
+                await self._run(partial(Counter.heartbeat, process_id=self._process_id, now=self._clock(), held=held))
+                next_beat = self._clock() + self._interval
+            counter = await self._store.read()
+            deadline = counter.next_deadline()
+            now = self._clock()
+            delay = min(1.0, max(0.0, next_beat - now))
+            if deadline is not None:
+                delay = min(delay, max(0.0, deadline - now))
+            self._wake.clear()
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation that arrives
+            # as the wake-up fires, and the app's shutdown would then wait for this task for ever.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await self._wake.wait()
+            # a change may have brought a deadline forward: look again, and only tick when one is due
+            latest = await self._store.read()
+            due = latest.next_deadline()
+            if due is not None and due <= self._clock():
+                await self._run(partial(Counter.tick, now=self._clock()))
+            oldest = latest.state.outbox[0].at if latest.state.outbox else None
+            # only records older than a round: younger ones are normally being written by their operation
+            if (
+                oldest is not None
+                and oldest <= self._clock() - FLUSH_INTERVAL_S
+                and self._clock() >= next_flush
+                and self._flushing is None
+            ):
+                # in its own task: a database that hangs must not hold up offer timeouts and grace periods
+                next_flush = self._clock() + FLUSH_INTERVAL_S
+                self._flushing = asyncio.create_task(
+                    self._outbox.flush(limit_s=RECORD_WRITE_TIMEOUT_S), name="flush-records"
+                )
+                self._flushing.add_done_callback(self._flushed)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("timer tick failed; retrying in a second")
+            await asyncio.sleep(1.0)
+        return next_beat, next_flush
+
+    def _flushed(self, task: asyncio.Task[int]) -> None:
+        self._flushing = None
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("writing pending records failed: %s", task.exception())

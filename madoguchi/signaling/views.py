@@ -1,0 +1,159 @@
+"""Views: what each audience sees, built from the counter and a few facts read beforehand. Pure.
+
+The facts a view needs from the database (booth names, the handoff summary, the transcript) are read first, by
+:class:`~madoguchi.signaling.lookups.Lookups`, into a :class:`Facts` value; the builders here only combine them
+with the counter, so the same effects and state always give the same events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from pydantic import JsonValue
+
+from madoguchi.signaling.consultation import Channel, Consultation, Role, State
+from madoguchi.signaling.counter import Counter
+from madoguchi.signaling.server_events import (
+    AgentConsultation,
+    AgentState,
+    CallStart,
+    CaseView,
+    ChatLine,
+    Offer,
+    Peer,
+    QueueItem,
+    QueuePosition,
+    QueueSnapshot,
+    ResidentConsultation,
+)
+from madoguchi.signaling.turn import TurnIssuer
+
+
+@dataclass(frozen=True)
+class BoothName:
+    name: str
+    place: str | None
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What views need beyond the counter, read in advance (absent while the database is away)."""
+
+    now: float
+    turn: TurnIssuer
+    booths: Mapping[str, BoothName] = field(default_factory=dict)
+    summaries: Mapping[str, JsonValue] = field(default_factory=dict)
+    chats: Mapping[str, list[ChatLine]] = field(default_factory=dict)
+
+
+def case_fields(c: Consultation, facts: Facts) -> dict[str, object]:
+    booth = facts.booths.get(c.booth_id or "")
+    return {
+        "consultation_id": c.id,
+        "route": c.route,
+        "channel": c.channel.value,
+        "booth_name": booth.name if booth else None,
+        "place": booth.place if booth else None,
+        "language": c.language,
+        "urgent": c.urgent,
+        "waited_s": round(facts.now - c.enqueued_at, 1),
+        "booking": c.booking,
+    }
+
+
+def case_view(c: Consultation, facts: Facts) -> CaseView:
+    return CaseView.model_validate(case_fields(c, facts))
+
+
+def offer(c: Consultation, facts: Facts) -> Offer:
+    return Offer.model_validate(
+        {**case_fields(c, facts), "summary": facts.summaries.get(c.id), "expires_at": c.offer_expires_at}
+    )
+
+
+def call_start(counter: Counter, c: Consultation, role: Role, facts: Facts) -> CallStart:
+    """The call as one participant sees it: the resident's side is polite, staff are not."""
+    if role == Role.RESIDENT:
+        agent = counter.state.agents.get(c.agent_id or "")
+        peer_name = agent.display_name if agent else ""
+    else:
+        booth = facts.booths.get(c.booth_id or "")
+        peer_name = booth.name if booth else ""
+    return CallStart(
+        consultation_id=c.id,
+        channel=c.channel.value,
+        media=c.channel == Channel.BOOTH,
+        polite=role == Role.RESIDENT,
+        ice_servers=facts.turn.ice_servers(c.id, role.value, now=facts.now),
+        peer=Peer(display_name=peer_name),
+    )
+
+
+def agent_consultation(counter: Counter, c: Consultation, facts: Facts) -> AgentConsultation:
+    fields: dict[str, object] = {
+        **case_fields(c, facts),
+        "summary": facts.summaries.get(c.id),
+        "state": c.state.value,
+        "chat": facts.chats.get(c.id, []),
+    }
+    if c.state == State.ACTIVE:
+        fields["call"] = call_start(counter, c, Role.AGENT, facts)
+    return AgentConsultation.model_validate(fields)
+
+
+def agent_state(counter: Counter, agent_id: str, facts: Facts) -> AgentState:
+    agent = counter.state.agents.get(agent_id)
+    current = counter.current_for_agent(agent_id)
+    held = None
+    ringing = None
+    if current is not None and current.state == State.OFFERED:
+        ringing = offer(current, facts)
+    elif current is not None:
+        held = agent_consultation(counter, current, facts)
+    return AgentState(
+        agent_id=agent_id,
+        display_name=agent.display_name if agent else "",
+        status=counter.activity(agent_id).value if agent else "offline",
+        consultation=held,
+        offer=ringing,
+    )
+
+
+def queue_snapshot(counter: Counter, agent_id: str, facts: Facts) -> QueueSnapshot:
+    if agent_id not in counter.state.agents:
+        return QueueSnapshot(items=[])
+    return QueueSnapshot(
+        items=[
+            QueueItem.model_validate({**case_fields(c, facts), "state": c.state.value, "waiting_since": c.enqueued_at})
+            for c in counter.queue_for_agent(agent_id)
+        ]
+    )
+
+
+def queue_position(counter: Counter, c: Consultation) -> QueuePosition:
+    pos = counter.position(c.id)
+    return QueuePosition(
+        consultation_id=c.id,
+        position=pos.position,
+        wait_estimate_s=pos.wait_estimate_s,
+        agents_on_duty=pos.agents_on_duty,
+    )
+
+
+def resident_consultation(counter: Counter, c: Consultation, facts: Facts) -> ResidentConsultation:
+    fields: dict[str, object] = {
+        "consultation_id": c.id,
+        "state": c.state.value,
+        "route": c.route,
+        "channel": c.channel.value,
+        "urgent": c.urgent,
+        "chat": facts.chats.get(c.id, []),
+    }
+    if c.state in (State.WAITING, State.OFFERED):
+        pos = counter.position(c.id)
+        fields["position"] = pos.position
+        fields["wait_estimate_s"] = pos.wait_estimate_s
+    if c.state == State.ACTIVE:
+        fields["call"] = call_start(counter, c, Role.RESIDENT, facts)
+    return ResidentConsultation.model_validate(fields)

@@ -1,0 +1,372 @@
+// The booking page (/book): choose a topic, a way, a place, a day and a free time; give a name in kana and,
+// if wanted, a contact; get a booking number, an .ics file, and cancel or move with that number.
+//
+// Why the choices come from the page: the server embeds the town's topics, places and open days
+// (<script id="book-options">), so the form works at once on a slow island link; only free times and changes go
+// to /api. The booking number stays in the address fragment (#code=…), which browsers never send to a server.
+
+import { applyTranslations, initI18n, language, t } from "./i18n.js";
+import { LanguagePicker } from "./langpicker.js";
+
+const $ = (id) => document.getElementById(id);
+const options = JSON.parse($("book-options").textContent);
+const municipality = options.municipality;
+
+const state = { slot: null, moving: null, booking: null };
+
+function nameOf(names) {
+  return names[language()] || names.ja || Object.values(names)[0] || "";
+}
+
+function dateLabel(iso) {
+  const [y, m, d] = iso.split("-").map(Number);
+  const day = new Date(Date.UTC(y, m - 1, d, 3));
+  const locale = language() === "easy-ja" ? "ja-JP" : language();
+  return new Intl.DateTimeFormat(locale, { month: "long", day: "numeric", weekday: "short", timeZone: "Asia/Tokyo" })
+    .format(day);
+}
+
+function clock(isoDateTime) {
+  return isoDateTime.slice(11, 16).replace(/^0/, "");
+}
+
+function whenLabel(start, end) {
+  return `${dateLabel(start.slice(0, 10))} ${clock(start)}〜${clock(end)}`;
+}
+
+function placeName(id) {
+  const place = options.places.find((p) => p.id === id);
+  return place ? nameOf(place.names) : id;
+}
+
+function routeName(id) {
+  const route = options.routes.find((r) => r.id === id);
+  return route ? nameOf(route.names) : id;
+}
+
+// -- messages ---------------------------------------------------------------------------------------------
+
+function say(text, kind = "error") {
+  const banner = $("banner");
+  banner.textContent = text;
+  banner.dataset.kind = kind;
+  banner.hidden = !text;
+}
+
+function errorText(code) {
+  const key = `book.error.${code}`;
+  const text = t(key);
+  return text === key ? t("book.error.invalid") : text;
+}
+
+async function api(method, path, body) {
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin",
+    });
+  } catch {
+    throw new Error(t("book.error.offline"));
+  }
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(errorText(data?.error?.code ?? "invalid"));
+  return data;
+}
+
+// -- the form -----------------------------------------------------------------------------------------------
+
+function chosenMode() {
+  return document.querySelector('input[name="mode"]:checked')?.value ?? "";
+}
+
+function placesFor(route, mode) {
+  return options.places.filter((p) => p.mode === mode && (p.routes.includes("*") || p.routes.includes(route)));
+}
+
+function fillSelect(select, items, keep) {
+  select.replaceChildren();
+  const first = document.createElement("option");
+  first.value = "";
+  first.textContent = t("book.choose");
+  select.append(first);
+  for (const [value, label] of items) {
+    const option = document.createElement("option");
+    option.value = value;
+    option.textContent = label;
+    select.append(option);
+  }
+  select.value = items.some(([value]) => value === keep) ? keep : items.length === 1 ? items[0][0] : "";
+}
+
+function currentPlace() {
+  const route = state.moving ? state.moving.route : $("book-route").value;
+  const mode = state.moving ? state.moving.mode : chosenMode();
+  const id = $("book-place").value;
+  return placesFor(route, mode).find((p) => p.id === id) ?? null;
+}
+
+function refreshPlaces() {
+  const route = $("book-route").value;
+  const mode = chosenMode();
+  $("mode-set").hidden = !route;
+  const places = route && mode ? placesFor(route, mode) : [];
+  fillSelect($("book-place"), places.map((p) => [p.id, nameOf(p.names)]), $("book-place").value);
+  $("place-set").hidden = !(route && mode) || (places.length === 1 && places[0].id === "home");
+  refreshDays();
+}
+
+function refreshDays() {
+  const place = currentPlace();
+  const ferry = place?.ferries?.length ? options.ferries.find((f) => f.id === place.ferries[0]) : null;
+  $("ferry-set").hidden = !ferry;
+  if (ferry) $("ferry-text").textContent = t("book.ferry.check", { home: nameOf(ferry.homes) });
+  else $("book-ferry").checked = false;
+  fillSelect($("book-day"), (place?.days ?? []).map((d) => [d, dateLabel(d)]), $("book-day").value);
+  $("day-set").hidden = !place;
+  loadSlots();
+}
+
+let slotRequest = 0;
+
+async function loadSlots() {
+  const place = currentPlace();
+  const day = $("book-day").value;
+  const route = state.moving ? state.moving.route : $("book-route").value;
+  state.slot = null;
+  $("book-slots").replaceChildren();
+  $("slot-set").hidden = !(place && day);
+  $("you-set").hidden = true;
+  if (!(place && day && route)) return;
+  const request = ++slotRequest;
+  $("slot-hint").textContent = t("book.slot.loading");
+  const query = new URLSearchParams({ municipality, route, date: day, place: place.id });
+  const ferry = state.moving ? state.moving.ferry?.line : $("book-ferry").checked ? place.ferries[0] : null;
+  if (ferry) query.set("ferry", ferry);
+  try {
+    const slots = await api("GET", `/api/slots?${query}`);
+    if (request !== slotRequest) return;
+    renderSlots($("book-slots"), slots, (slot, button) => chooseSlot(slot, button));
+    $("slot-hint").textContent = slots.some((s) => s.free > 0) ? "" : t("book.slot.none");
+    say("");
+  } catch (err) {
+    if (request !== slotRequest) return;
+    $("slot-hint").textContent = "";
+    say(err.message);
+  }
+}
+
+function renderSlots(list, slots, onChoose) {
+  list.replaceChildren();
+  for (const slot of slots) {
+    const item = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "book-slot";
+    button.dataset.testid = "book-slot";
+    button.dataset.start = slot.start;
+    button.setAttribute("aria-pressed", "false");
+    button.disabled = slot.free <= 0;
+    const time = document.createElement("span");
+    time.className = "book-slot-time";
+    time.textContent = slot.date ? whenLabel(slot.start, slot.end) : `${clock(slot.start)}〜${clock(slot.end)}`;
+    const free = document.createElement("span");
+    free.className = "book-slot-free";
+    free.textContent = slot.free > 0 ? t("book.slot.free", { free: slot.free }) : t("book.slot.full");
+    button.append(time, free);
+    if (slot.ferry) {
+      const trip = document.createElement("span");
+      trip.className = "book-slot-free";
+      trip.textContent = t("book.ferry.trip", {
+        arrive: slot.ferry.arrive.replace(/^0/, ""),
+        leave: slot.ferry.leave.replace(/^0/, ""),
+      });
+      button.append(trip);
+    }
+    button.addEventListener("click", () => onChoose(slot, button));
+    item.append(button);
+    list.append(item);
+  }
+}
+
+function chooseSlot(slot, button) {
+  for (const other of document.querySelectorAll("#book-slots .book-slot")) other.setAttribute("aria-pressed", "false");
+  button.setAttribute("aria-pressed", "true");
+  state.slot = slot;
+  if (state.moving) {
+    moveTo(slot);
+    return;
+  }
+  $("you-set").hidden = false;
+  $("book-name-kana").focus();
+}
+
+async function submit(event) {
+  event.preventDefault();
+  if (!state.slot) return;
+  const name = $("book-name-kana").value.trim();
+  if (!/^[\u3041-\u3096\u30a1-\u30fa\u30fc\u30fb\uff66-\uff9f\s]+$/.test(name)) {
+    say(t("book.error.name"));
+    $("book-name-kana").focus();
+    return;
+  }
+  const button = $("book-submit");
+  button.disabled = true;
+  button.textContent = t("book.sending");
+  const place = currentPlace();
+  const body = {
+    municipality,
+    route: $("book-route").value,
+    place: state.slot.place,
+    start: state.slot.start,
+    name_kana: name,
+    contact: $("book-contact").value.trim() || null,
+    language: language(),
+  };
+  if ($("book-ferry").checked && place?.ferries?.length) body.ferry = place.ferries[0];
+  try {
+    const booked = await api("POST", "/api/bookings", body);
+    say("");
+    $("book-form").hidden = true;
+    $("done-card").hidden = false;
+    $("book-code").textContent = booked.code;
+    window.location.hash = `code=${booked.code}`;
+    await lookup(booked.code);
+    $("done-card").scrollIntoView({ block: "start" });
+  } catch (err) {
+    say(err.message);
+    loadSlots();
+  } finally {
+    button.disabled = false;
+    button.textContent = t("book.submit");
+  }
+}
+
+// -- an existing booking ------------------------------------------------------------------------------------
+
+function showBooking(booking) {
+  state.booking = booking;
+  $("booking-view").hidden = false;
+  $("book-lookup-code").value = booking.code;
+  $("booking-status").textContent = t(`book.status.${booking.status}`);
+  $("booking-when").textContent = t("book.manage.when", {
+    when: whenLabel(booking.start, booking.end),
+    place: placeName(booking.place),
+    route: routeName(booking.route),
+  });
+  $("booking-name").textContent = t("book.manage.name", { name: booking.name_kana });
+  $("booking-ferry").textContent = booking.ferry?.arrive
+    ? t("book.ferry.trip", { arrive: booking.ferry.arrive.replace(/^0/, ""), leave: booking.ferry.leave.replace(/^0/, "") })
+    : "";
+  $("book-ics").href = `/api/bookings/${booking.code}/calendar.ics`;
+  const active = booking.status === "booked";
+  $("book-move").hidden = !active;
+  $("book-cancel").hidden = !active;
+  showNotice(booking);
+}
+
+function showNotice(booking) {
+  const notice = booking.status === "booked" ? booking.notice : null;
+  $("book-notice").hidden = !notice;
+  $("notice-slots").replaceChildren();
+  if (!notice) return;
+  const params = { day: dateLabel(notice.day), at: notice.at, line: notice.line_name };
+  $("notice-text").textContent = t(notice.instead.length ? "book.notice.sailing_cancelled" : "book.notice.none_left", params);
+  renderSlots(
+    $("notice-slots"),
+    notice.instead.map((s) => ({ ...s, free: 1, date: true })),
+    (slot) => move(booking, slot),
+  );
+}
+
+async function lookup(code) {
+  const digits = code.replace(/[^0-9０-９]/g, "");
+  try {
+    showBooking(await api("GET", `/api/bookings/${encodeURIComponent(digits)}`));
+    say("");
+  } catch (err) {
+    $("booking-view").hidden = true;
+    say(err.message);
+  }
+}
+
+async function cancel() {
+  const booking = state.booking;
+  if (!booking || !window.confirm(t("book.cancel.confirm"))) return;
+  try {
+    showBooking(await api("DELETE", `/api/bookings/${booking.code}`));
+    say(t("book.cancelled"), "info");
+  } catch (err) {
+    say(err.message);
+  }
+}
+
+function startMove() {
+  const booking = state.booking;
+  if (!booking) return;
+  state.moving = booking;
+  $("book-form").hidden = false;
+  $("done-card").hidden = true;
+  $("book-route").value = booking.route;
+  const mode = document.querySelector(`input[name="mode"][value="${booking.mode}"]`);
+  if (mode) mode.checked = true;
+  refreshPlaces();
+  $("book-place").value = booking.place;
+  refreshDays();
+  say(t("book.move.hint"), "info");
+  $("book-day").focus();
+}
+
+async function move(booking, slot) {
+  try {
+    const moved = await api("POST", `/api/bookings/${booking.code}/move`, { start: slot.start, place: slot.place });
+    state.moving = null;
+    $("book-form").hidden = true;
+    showBooking(moved);
+    say(t("book.moved"), "info");
+    $("manage-card").scrollIntoView({ block: "start" });
+  } catch (err) {
+    say(err.message);
+  }
+}
+
+function moveTo(slot) {
+  return move(state.moving, slot);
+}
+
+// -- wiring -------------------------------------------------------------------------------------------------
+
+$("book-route").addEventListener("change", refreshPlaces);
+for (const radio of document.querySelectorAll('input[name="mode"]')) radio.addEventListener("change", refreshPlaces);
+$("book-place").addEventListener("change", refreshDays);
+$("book-ferry").addEventListener("change", loadSlots);
+$("book-day").addEventListener("change", loadSlots);
+$("book-form").addEventListener("submit", submit);
+$("lookup-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  lookup($("book-lookup-code").value);
+});
+$("book-cancel").addEventListener("click", cancel);
+$("book-move").addEventListener("click", startMove);
+new LanguagePicker({ onError: () => say(t("book.error.offline")) });
+document.addEventListener("i18n:change", () => {
+  const lang = language();
+  $("town-name").textContent = document.body.dataset[`town${lang[0].toUpperCase()}${lang.slice(1)}`] || "";
+  for (const option of $("book-route").options) {
+    if (option.value) option.textContent = routeName(option.value);
+  }
+  refreshPlaces();
+  if (state.booking) showBooking(state.booking);
+});
+
+await initI18n();
+applyTranslations();
+refreshPlaces();
+function lookupFromAddress() {
+  const fromHash = new URLSearchParams(window.location.hash.slice(1)).get("code");
+  if (fromHash) lookup(fromHash);
+}
+window.addEventListener("hashchange", lookupFromAddress);
+lookupFromAddress();

@@ -1,0 +1,386 @@
+"""Bookings on disk: the booked times, the per-slot counter that keeps them within capacity, cancelled sailings.
+
+Why a counter row per slot: capacity must hold when two server processes take the last place at the same
+moment. ``UPDATE booking_slots SET taken = taken + 1 WHERE … AND taken < :capacity`` decides in one statement:
+on PostgreSQL the second writer waits for the first's row lock and then re-checks the condition on the new row;
+on SQLite ``BEGIN IMMEDIATE`` makes writers take turns. The booking row is inserted in the same transaction, so
+a counted place and its booking exist together or not at all. Which slots exist and what capacity they have is
+the plan's business (``madoguchi.bookings``), passed in; this module only counts and stores.
+
+Contact details (phone, e-mail) are for reminders only: :class:`BookingRecord` masks them in ``repr`` and
+:func:`mask_contact` is what every screen and export shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import Any, Final
+
+from sqlalchemy import and_, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from madoguchi.bookings.codes import new_code
+from madoguchi.bookings.ferry import Direction, FerryBooking, Sailing
+from madoguchi.bookings.slots import Slot, SlotKey, local
+from madoguchi.storage.db import Database
+from madoguchi.storage.errors import StorageError
+from madoguchi.storage.models import Booking, BookingSlot, SailingCancellation
+
+ACTIVE: Final = "booked"
+STATUS_CHANGES: Final[frozenset[tuple[str, str]]] = frozenset(
+    {
+        ("booked", "checked_in"),
+        ("booked", "no_show"),
+        ("booked", "cancelled"),
+        ("checked_in", "done"),
+    }
+)
+"""Every allowed status change; anything else is refused."""
+
+FREES_THE_SLOT: Final = frozenset({"no_show", "cancelled"})
+
+
+class SlotFull(StorageError):
+    def __init__(self) -> None:
+        super().__init__("that time is fully booked")
+
+
+class UnknownBooking(StorageError):
+    def __init__(self) -> None:
+        super().__init__("there is no booking with that code")
+
+
+class BookingClosed(StorageError):
+    def __init__(self, status: str, wanted: str) -> None:
+        super().__init__(f"a booking that is {status} cannot become {wanted}")
+        self.status = status
+
+
+def mask_contact(value: str | None) -> str | None:
+    """``ta***@example.jp`` / ``***-****-5678``: enough for the resident to recognise, useless to anyone else."""
+    if not value:
+        return None
+    if "@" in value:
+        local, _, domain = value.partition("@")
+        return f"{local[:2]}***@{domain}"
+    digits = [c for c in value if c.isdigit()]
+    return "***" + "".join(digits[-4:]) if len(digits) >= 4 else "***"
+
+
+@dataclass(frozen=True, slots=True)
+class NewBooking:
+    municipality_id: str
+    route: str
+    slot: Slot
+    name_kana: str
+    language: str = "ja"
+    booked_by: str = "resident"
+    phone: str | None = field(default=None, repr=False)
+    email: str | None = field(default=None, repr=False)
+    ferry_line: str | None = None
+    ferry_arrive: time | None = None
+    ferry_leave: time | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BookingRecord:
+    code: str
+    municipality_id: str
+    route: str
+    mode: str
+    desk: str
+    place: str
+    start: datetime
+    end: datetime
+    name_kana: str
+    language: str
+    status: str
+    booked_by: str
+    created_at: datetime
+    updated_at: datetime
+    phone: str | None = field(repr=False)
+    email: str | None = field(repr=False)
+    ferry_line: str | None
+    ferry_arrive: str | None
+    ferry_leave: str | None
+    notice: dict[str, Any] | None
+    consultation_id: str | None
+    reminded_at: datetime | None
+
+    @property
+    def key(self) -> SlotKey:
+        return SlotKey(self.desk, self.place, self.start)
+
+    def masked_contact(self) -> str | None:
+        return mask_contact(self.email) or mask_contact(self.phone)
+
+    def ferry_booking(self) -> FerryBooking | None:
+        if not (self.ferry_line and self.ferry_arrive and self.ferry_leave):
+            return None
+        return FerryBooking(
+            self.code,
+            self.ferry_line,
+            local(self.start).date(),
+            time.fromisoformat(self.ferry_arrive),
+            time.fromisoformat(self.ferry_leave),
+        )
+
+
+def _record(row: Booking) -> BookingRecord:
+    return BookingRecord(
+        code=row.code,
+        municipality_id=row.municipality_id,
+        route=row.route,
+        mode=row.mode,
+        desk=row.desk,
+        place=row.place,
+        start=row.start_at,
+        end=row.end_at,
+        name_kana=row.name_kana,
+        language=row.language,
+        status=row.status,
+        booked_by=row.booked_by,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        phone=row.phone,
+        email=row.email,
+        ferry_line=row.ferry_line,
+        ferry_arrive=row.ferry_arrive,
+        ferry_leave=row.ferry_leave,
+        notice=row.notice,
+        consultation_id=row.consultation_id,
+        reminded_at=row.reminded_at,
+    )
+
+
+def _hhmm(value: time | None) -> str | None:
+    return None if value is None else f"{value:%H:%M}"
+
+
+class Bookings:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def _take(self, session: AsyncSession, municipality_id: str, slot: Slot) -> None:
+        """Count one more booking on ``slot`` or raise :class:`SlotFull`, atomically."""
+        start = slot.start.astimezone(UTC)
+        values = {"municipality_id": municipality_id, "desk": slot.desk, "place": slot.place, "start_at": start}
+        insert = pg_insert if self._db.engine.dialect.name == "postgresql" else sqlite_insert
+        await session.execute(insert(BookingSlot).values(**values, taken=0).on_conflict_do_nothing())
+        taken = await session.execute(
+            update(BookingSlot)
+            .where(
+                BookingSlot.municipality_id == municipality_id,
+                BookingSlot.desk == slot.desk,
+                BookingSlot.place == slot.place,
+                BookingSlot.start_at == start,
+                BookingSlot.taken < slot.capacity,
+            )
+            .values(taken=BookingSlot.taken + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            raise SlotFull
+
+    async def _release(self, session: AsyncSession, row: Booking) -> None:
+        await session.execute(
+            update(BookingSlot)
+            .where(
+                BookingSlot.municipality_id == row.municipality_id,
+                BookingSlot.desk == row.desk,
+                BookingSlot.place == row.place,
+                BookingSlot.start_at == row.start_at,
+                BookingSlot.taken > 0,
+            )
+            .values(taken=BookingSlot.taken - 1)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def _unused_code(self, session: AsyncSession) -> str:
+        while True:
+            code = new_code()
+            if await session.get(Booking, code) is None:
+                return code
+
+    async def book(self, new: NewBooking, *, now: datetime) -> BookingRecord:
+        async with self._db.transaction() as session:
+            await self._take(session, new.municipality_id, new.slot)
+            row = Booking(
+                code=await self._unused_code(session),
+                municipality_id=new.municipality_id,
+                route=new.route,
+                mode=new.slot.mode,
+                desk=new.slot.desk,
+                place=new.slot.place,
+                start_at=new.slot.start,
+                end_at=new.slot.end,
+                name_kana=new.name_kana,
+                phone=new.phone,
+                email=new.email,
+                language=new.language,
+                status=ACTIVE,
+                ferry_line=new.ferry_line,
+                ferry_arrive=_hhmm(new.ferry_arrive),
+                ferry_leave=_hhmm(new.ferry_leave),
+                notice=None,
+                booked_by=new.booked_by,
+                consultation_id=None,
+                created_at=now,
+                updated_at=now,
+                reminded_at=None,
+            )
+            session.add(row)
+            await session.flush()
+            return _record(row)
+
+    async def get(self, code: str) -> BookingRecord | None:
+        async with self._db.read() as session:
+            row = await session.get(Booking, code)
+            return None if row is None else _record(row)
+
+    async def set_status(self, code: str, status: str, *, now: datetime) -> BookingRecord:
+        async with self._db.transaction() as session:
+            row = await session.get(Booking, code, with_for_update=True)
+            if row is None:
+                raise UnknownBooking
+            if (row.status, status) not in STATUS_CHANGES:
+                raise BookingClosed(row.status, status)
+            row.status = status
+            row.updated_at = now
+            if status in FREES_THE_SLOT:
+                await self._release(session, row)
+            await session.flush()
+            return _record(row)
+
+    async def cancel(self, code: str, *, now: datetime) -> BookingRecord:
+        return await self.set_status(code, "cancelled", now=now)
+
+    async def move(
+        self,
+        code: str,
+        slot: Slot,
+        *,
+        now: datetime,
+        ferry_arrive: time | None = None,
+        ferry_leave: time | None = None,
+    ) -> BookingRecord:
+        """The same code at another time: the new place is taken before the old one is given back."""
+        async with self._db.transaction() as session:
+            row = await session.get(Booking, code, with_for_update=True)
+            if row is None:
+                raise UnknownBooking
+            if row.status != ACTIVE:
+                raise BookingClosed(row.status, "moved")
+            if (row.desk, row.place, row.start_at) != (slot.desk, slot.place, slot.start.astimezone(UTC)):
+                await self._take(session, row.municipality_id, slot)
+                await self._release(session, row)
+            row.desk, row.place, row.mode = slot.desk, slot.place, slot.mode
+            row.start_at, row.end_at = slot.start, slot.end
+            if row.ferry_line is not None:
+                row.ferry_arrive, row.ferry_leave = _hhmm(ferry_arrive), _hhmm(ferry_leave)
+            row.notice = None
+            row.updated_at = now
+            await session.flush()
+            return _record(row)
+
+    async def set_notice(self, code: str, notice: dict[str, Any] | None, *, now: datetime) -> None:
+        async with self._db.transaction() as session:
+            await session.execute(update(Booking).where(Booking.code == code).values(notice=notice, updated_at=now))
+
+    async def claim_reminder(self, code: str, *, now: datetime) -> bool:
+        """Mark the reminder as sent; False when another process already did (then it must not send)."""
+        async with self._db.transaction() as session:
+            claimed = await session.execute(
+                update(Booking)
+                .where(Booking.code == code, Booking.reminded_at.is_(None))
+                .values(reminded_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            return bool(claimed.rowcount)  # type: ignore[attr-defined]
+
+    async def counts(
+        self, municipality_id: str, start: datetime, end: datetime, *, place: str | None = None
+    ) -> dict[SlotKey, int]:
+        """Places taken per slot starting in [start, end) (at ``place`` only, if given)."""
+        query = select(BookingSlot.desk, BookingSlot.place, BookingSlot.start_at, BookingSlot.taken).where(
+            BookingSlot.municipality_id == municipality_id,
+            BookingSlot.start_at >= start,
+            BookingSlot.start_at < end,
+            BookingSlot.taken > 0,
+        )
+        if place is not None:
+            query = query.where(BookingSlot.place == place)
+        async with self._db.read() as session:
+            return {SlotKey(desk, where, at): taken for desk, where, at, taken in await session.execute(query)}
+
+    async def between(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        municipality_id: str | None = None,
+        statuses: Iterable[str] | None = None,
+        ferry_line: str | None = None,
+    ) -> list[BookingRecord]:
+        query = select(Booking).where(Booking.start_at >= start, Booking.start_at < end)
+        if municipality_id is not None:
+            query = query.where(Booking.municipality_id == municipality_id)
+        if statuses is not None:
+            query = query.where(Booking.status.in_(list(statuses)))
+        if ferry_line is not None:
+            query = query.where(Booking.ferry_line == ferry_line)
+        async with self._db.read() as session:
+            rows = await session.scalars(query.order_by(Booking.start_at, Booking.place, Booking.code))
+            return [_record(r) for r in rows]
+
+    async def cancel_sailing(self, municipality_id: str, sailing: Sailing, *, now: datetime) -> bool:
+        """Record a cancelled sailing; False when it was already recorded."""
+        async with self._db.transaction() as session:
+            key = (municipality_id, sailing.line, sailing.day, sailing.direction, f"{sailing.at:%H:%M}")
+            if await session.get(SailingCancellation, key) is not None:
+                return False
+            session.add(
+                SailingCancellation(
+                    municipality_id=municipality_id,
+                    line=sailing.line,
+                    day=sailing.day,
+                    direction=sailing.direction,
+                    at=f"{sailing.at:%H:%M}",
+                    created_at=now,
+                )
+            )
+            return True
+
+    async def restore_sailing(self, municipality_id: str, sailing: Sailing) -> None:
+        async with self._db.transaction() as session:
+            await session.execute(
+                delete(SailingCancellation).where(
+                    and_(
+                        SailingCancellation.municipality_id == municipality_id,
+                        SailingCancellation.line == sailing.line,
+                        SailingCancellation.day == sailing.day,
+                        SailingCancellation.direction == sailing.direction,
+                        SailingCancellation.at == f"{sailing.at:%H:%M}",
+                    )
+                )
+            )
+
+    async def cancelled_sailings(self, municipality_id: str, first: date, last: date) -> frozenset[Sailing]:
+        async with self._db.read() as session:
+            rows = await session.scalars(
+                select(SailingCancellation).where(
+                    SailingCancellation.municipality_id == municipality_id,
+                    SailingCancellation.day >= first,
+                    SailingCancellation.day <= last,
+                )
+            )
+            return frozenset(_sailing(r) for r in rows)
+
+
+def _sailing(row: SailingCancellation) -> Sailing:
+    direction: Direction = "in" if row.direction == "in" else "out"
+    return Sailing(row.line, row.day, direction, time.fromisoformat(row.at))

@@ -1,0 +1,65 @@
+"""Booking tests' server: the real app on 127.0.0.1 whose clock is real time shifted to a known Monday, so the
+demo town's plan (weekdays, office hours, holidays) gives the same slots on every run."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from madoguchi.app import create_app
+from madoguchi.bookings.plan import JST
+from tests.support import make_settings
+
+MONDAY_8AM = datetime(2026, 12, 7, 8, 0, tzinfo=JST).timestamp()
+
+
+class ShiftedClock:
+    """Real time, shifted to start at Monday 7 December 2026, 08:00 JST (moves on by itself)."""
+
+    def __init__(self, start: float = MONDAY_8AM) -> None:
+        self.offset = start - time.time()
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+
+@dataclass
+class Api:
+    base_url: str
+    http: aiohttp.ClientSession
+    clock: ShiftedClock
+    app: web.Application
+
+    async def call(self, method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
+        async with self.http.request(method, f"{self.base_url}{path}", **kwargs) as resp:
+            if resp.content_type == "application/json":
+                return resp.status, await resp.json()
+            return resp.status, await resp.text()
+
+    async def book(self, **fields: Any) -> tuple[int, Any]:
+        body = {"route": "tax", "place": "honcho", "name_kana": "やまだ はなこ", **fields}
+        return await self.call("POST", "/api/bookings", json=body)
+
+
+@asynccontextmanager
+async def running(data_dir: Path, *, start: float = MONDAY_8AM, **overrides: Any) -> AsyncIterator[Api]:
+    clock = ShiftedClock(start)
+    app = create_app(make_settings(data_dir, **overrides), clock=clock)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    try:
+        async with aiohttp.ClientSession() as http:
+            yield Api(f"http://{host}:{port}", http, clock, app)
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,121 @@
+"""Booking on a phone (``/book``, 390x844) in real Chromium: choose, book, keep the code, move, see a cancelled
+boat's notice, cancel. Screenshots go to ``test-artifacts/``."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from madoguchi.booking_desk.api import DESK
+from madoguchi.bookings import codes
+from madoguchi.bookings.ferry import Sailing
+from tests.bookings_support import running
+from tests.browser.chromium import WAIT_MS, new_page, shot
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+
+
+async def choose(page: Page, *, route: str, mode: str, day: str, place: str | None = None) -> None:
+    await page.get_by_test_id("book-route").select_option(route)
+    await page.locator(f'[data-testid="book-mode"] input[value="{mode}"]').check()
+    if place is not None:
+        await page.get_by_test_id("book-place").select_option(place)
+    await page.get_by_test_id("book-day").select_option(day)
+
+
+async def test_book_move_and_cancel_on_a_phone(browser: Browser, tmp_path: Path) -> None:
+    async with running(tmp_path) as api:
+        context, page, problems = await new_page(browser, PHONE, phone=True)
+        try:
+            await page.goto(f"{api.base_url}/chat")
+            await page.get_by_test_id("book-link").click()
+            await page.wait_for_url("**/book/shiomi")
+            await expect(page.locator("h1")).to_have_text("窓口の 予約")
+            await choose(page, route="tax", mode="counter", day="2026-12-08")
+            first = page.get_by_test_id("book-slot").first
+            await expect(first).to_contain_text("8:30", timeout=WAIT_MS)
+            await expect(first).to_contain_text("あと 2人")
+            box = await first.bounding_box()
+            assert box is not None and box["height"] >= 56 and box["width"] >= 150  # a thumb hits it
+            await page.get_by_test_id("book-slot").nth(1).click()
+            await page.get_by_test_id("book-name-kana").fill("やまだ はなこ")
+            await page.get_by_test_id("book-contact").fill("hanako@example.jp")
+            await shot(page, "book-1-chosen")
+            await page.get_by_test_id("book-submit").click()
+
+            code_box = page.get_by_test_id("book-code")
+            await expect(code_box).to_have_text(re.compile(r"^\d{8}$"), timeout=WAIT_MS)
+            code = (await code_box.text_content()) or ""
+            assert codes.well_formed(code)
+            await expect(page.get_by_test_id("book-booking")).to_contain_text("9:00〜9:20")
+            await expect(page.get_by_test_id("book-booking")).to_contain_text("ヤマダ ハナコ")
+            assert await page.get_by_test_id("book-ics").get_attribute("href") == f"/api/bookings/{code}/calendar.ics"
+            await shot(page, "book-2-booked")
+            status, stored = await api.call("GET", f"/api/bookings/{code}")
+            assert (status, stored["start"], stored["contact"]) == (
+                200,
+                "2026-12-08T09:00:00+09:00",
+                "ha***@example.jp",
+            )
+
+            await page.get_by_test_id("book-move").click()
+            await page.get_by_test_id("book-day").select_option("2026-12-09")
+            await expect(page.get_by_test_id("book-slot").first).to_be_visible(timeout=WAIT_MS)
+            await page.locator('[data-testid="book-slot"][data-start="2026-12-09T13:00:00+09:00"]').click()
+            await expect(page.get_by_test_id("book-message")).to_have_text("時間を 変えました。", timeout=WAIT_MS)
+            await expect(page.get_by_test_id("book-booking")).to_contain_text("13:00〜13:20")
+            status, stored = await api.call("GET", f"/api/bookings/{code}")
+            assert (stored["code"], stored["start"]) == (code, "2026-12-09T13:00:00+09:00")
+
+            page.once("dialog", lambda dialog: dialog.accept())
+            await page.get_by_test_id("book-cancel").click()
+            await expect(page.get_by_test_id("book-message")).to_have_text("予約を やめました。", timeout=WAIT_MS)
+            await expect(page.get_by_test_id("book-cancel")).to_be_hidden()
+            status, stored = await api.call("GET", f"/api/bookings/{code}")
+            assert stored["status"] == "cancelled"
+            await shot(page, "book-3-cancelled")
+            assert problems == []
+        finally:
+            await context.close()
+
+
+async def test_a_cancelled_boat_shows_on_the_booking_page_with_times_to_move_to(
+    browser: Browser, tmp_path: Path
+) -> None:
+    async with running(tmp_path) as api:
+        context, page, problems = await new_page(browser, PHONE, phone=True)
+        try:
+            await page.goto(f"{api.base_url}/book")
+            await choose(page, route="resident_records", mode="counter", day="2026-12-08")
+            await page.get_by_test_id("book-ferry").check()
+            first = page.get_by_test_id("book-slot").first
+            await expect(first).to_contain_text("9:00", timeout=WAIT_MS)  # 8:30 is before the first boat lands
+            await expect(first).to_contain_text("8:25 に 着く 船")
+            await first.click()
+            await page.get_by_test_id("book-name-kana").fill("シマ タロウ")
+            await page.get_by_test_id("book-submit").click()
+            await expect(page.get_by_test_id("book-code")).to_have_text(re.compile(r"^\d{8}$"), timeout=WAIT_MS)
+            code = (await page.get_by_test_id("book-code").text_content()) or ""
+
+            told = await api.app[DESK].cancel_sailing(
+                "shiomi", Sailing("nagishima", date(2026, 12, 8), "in", time(8, 25))
+            )
+            assert [r.code for r in told] == [code]
+
+            await page.reload()  # the address keeps the code (#code=…): the page looks it up again
+            notice = page.get_by_test_id("book-notice")
+            await expect(notice).to_contain_text("欠航", timeout=WAIT_MS)
+            await expect(notice.get_by_test_id("book-slot")).to_have_count(3)
+            await shot(page, "book-4-ferry-cancelled")
+            await notice.get_by_test_id("book-slot").first.click()
+            await expect(page.get_by_test_id("book-message")).to_have_text("時間を 変えました。", timeout=WAIT_MS)
+            await expect(notice).to_be_hidden()
+            assert problems == []
+        finally:
+            await context.close()

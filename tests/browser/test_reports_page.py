@@ -1,0 +1,126 @@
+"""The reports page in real Chromium: a supervisor sees today's figures and the hourly chart for consultations
+this test made over the real sockets, downloads the CSV for Excel, and an agent is refused in plain words."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from madoguchi.reports.kpis import JST
+from tests.browser.chromium import WAIT_MS, new_page, shot
+from tests.support import LiveServer, agent_peer, booth_peer, ok, serve
+from tests.support import make_settings as settings_for_tests
+
+pytestmark = pytest.mark.browser
+
+VIEWPORT = {"width": 1440, "height": 1000}
+PASSWORD = "kacho-password-1"
+
+
+@pytest.fixture
+async def server(tmp_path: Path) -> AsyncIterator[LiveServer]:
+    async with serve(settings_for_tests(tmp_path)) as live:
+        yield live
+
+
+async def make_consultations(server: LiveServer) -> None:
+    """One answered, talked and wrapped-up booth call, and one resident who gave up waiting."""
+    _, token, _ = await server.add_booth("汐見港ブース")
+    await server.add_agent("sato", PASSWORD)
+    booth = await booth_peer(server, token)
+    agent = await agent_peer(server, "sato", PASSWORD)
+    try:
+        ok(await agent.call("agent.status", {"status": "available"}))
+        cid = ok(await booth.call("consultation.request", {"route": "tax"}))["consultation_id"]
+        await agent.wait_for("offer", lambda o: o["consultation_id"] == cid)
+        ok(await agent.call("offer.accept", {"consultation_id": cid}))
+        await booth.wait_for("call.start")
+        ok(await agent.call("consultation.end", {"consultation_id": cid}))
+        await agent.wait_for("agent.state", lambda s: s["status"] == "wrap_up")
+        ok(await agent.call("wrapup.submit", {"consultation_id": cid, "disposition": "resolved", "note": "案内した"}))
+        await agent.wait_for("agent.state", lambda s: s["status"] == "available" and s["consultation"] is None)
+        ok(await agent.call("agent.status", {"status": "away"}))
+        await booth.wait_for("consultation.closed")
+        second = ok(await booth.call("consultation.request", {"route": "resident_records"}))["consultation_id"]
+        ok(await booth.call("consultation.cancel", {"consultation_id": second}))
+    finally:
+        await booth.close()
+        await agent.close()
+
+
+async def login(page: Page, server: LiveServer, username: str) -> None:
+    await page.goto(f"{server.base_url}/login")
+    await page.get_by_test_id("login-username").fill(username)
+    await page.get_by_test_id("login-password").fill(PASSWORD)
+    await page.get_by_test_id("login-submit").click()
+    await page.wait_for_url("**/console")
+
+
+async def test_supervisor_reads_todays_figures_and_downloads_the_csv(server: LiveServer, browser: Browser) -> None:
+    await make_consultations(server)
+    await server.add_agent("kacho", PASSWORD, role="supervisor")
+    hour_now = datetime.now(JST).hour
+    context, page, problems = await new_page(browser, VIEWPORT)
+    try:
+        await login(page, server, "kacho")
+        await page.goto(f"{server.base_url}/reports")
+        await expect(page.get_by_test_id("report-status")).to_have_attribute("data-state", "ready", timeout=WAIT_MS)
+
+        await expect(page.get_by_test_id("kpi-volume").locator(".kpi-value")).to_have_text("2")
+        await expect(page.get_by_test_id("kpi-answered").locator(".kpi-value")).to_have_text("1")
+        await expect(page.get_by_test_id("kpi-abandoned").locator(".kpi-value")).not_to_have_text("—")
+        await expect(page.get_by_test_id("kpi-service-level").locator(".kpi-value")).to_contain_text("%")
+        await expect(page.get_by_test_id("kpi-aht").locator(".kpi-value")).to_contain_text("秒")
+        await expect(page.get_by_test_id("kpi-bot-containment").locator(".kpi-value")).to_have_text("—")  # no chats
+        hourly = await page.evaluate(
+            "() => { const c = Chart.getChart('chart-hourly'); return c ? c.data.datasets[0].data : null; }"
+        )
+        assert hourly is not None and len(hourly) == 24
+        assert hourly[hour_now] == 2 or (hour_now > 0 and hourly[hour_now - 1] + hourly[hour_now] == 2)
+        drawn = (
+            await page.get_by_test_id("report-chart-hourly")
+            .locator("canvas")
+            .evaluate("canvas => canvas.width > 0 && canvas.height > 0")
+        )
+        assert drawn
+        await expect(page.get_by_test_id("report-by-route")).to_contain_text("税金")
+        await expect(page.get_by_test_id("report-by-agent")).to_contain_text("sato さん")
+        await shot(page, "reports-supervisor")
+
+        async with page.expect_download() as waiting:
+            await page.get_by_test_id("report-export-csv").click()
+        download = await waiting.value
+        data = await asyncio.to_thread(Path(await download.path()).read_bytes)
+        assert data.startswith(b"\xef\xbb\xbf")
+        rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+        assert len(rows) == 2
+        assert {row["担当窓口"] for row in rows} == {"tax", "resident_records"}
+        assert {row["状態"] for row in rows} == {"closed", "abandoned"}
+        today = datetime.now(JST).date().isoformat()
+        assert all(row["受付日時"].startswith(today) for row in rows), rows  # Japan time
+        assert problems == []
+    finally:
+        await context.close()
+
+
+async def test_an_agent_is_refused_in_plain_words(server: LiveServer, browser: Browser) -> None:
+    await server.add_agent("sato", PASSWORD)
+    context, page, problems = await new_page(browser, VIEWPORT)
+    try:
+        await login(page, server, "sato")
+        response = await page.goto(f"{server.base_url}/reports")
+        assert response is not None and response.status == 403
+        await expect(page.get_by_test_id("page-message")).to_contain_text("この画面は見られません")
+        await expect(page.get_by_test_id("page-message")).to_contain_text("管理者に頼んでください")
+        assert await page.get_by_test_id("kpi-volume").count() == 0
+        await shot(page, "reports-agent-refused")
+        assert [p for p in problems if "status of 403" not in p] == []  # the refusal itself is logged
+    finally:
+        await context.close()

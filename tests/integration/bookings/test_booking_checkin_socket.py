@@ -1,0 +1,83 @@
+"""Check-in at the booth over the real /booth socket: a booked resident who arrives within the window is offered
+to the agent before a walk-in who asked earlier, and the offer says it is a booking."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from pathlib import Path
+
+from madoguchi import keys
+from madoguchi.bookings.plan import JST
+from madoguchi.bookings.slots import day_slots
+from madoguchi.storage.bookings import Bookings, NewBooking
+from tests.bookings_support import Api, running
+from tests.support import LiveServer, agent_peer, booth_peer, ok
+
+NINE = datetime(2026, 12, 7, 9, 0, tzinfo=JST)
+TEN_TO_NINE = datetime(2026, 12, 7, 8, 50, tzinfo=JST).timestamp()
+
+
+async def booked_at_nine(api: Api, route: str = "tax") -> str:
+    town = api.app[keys.TRIAGES]["shiomi"].engine.kb.municipality
+    assert town.booking is not None
+    [slot] = [
+        s for s in day_slots(town.booking, route, NINE.date(), place="shiomi-post-office") if s.start.time() == time(9)
+    ]
+    record = await Bookings(api.app[keys.DATABASE]).book(
+        NewBooking("shiomi", route, slot, "ヤマダ ハナコ"), now=datetime.fromtimestamp(api.clock(), JST)
+    )
+    return record.code
+
+
+def live(api: Api) -> LiveServer:
+    return LiveServer(app=api.app, base_url=api.base_url, settings=api.app[keys.SETTINGS])
+
+
+async def test_a_checked_in_booking_is_offered_before_an_earlier_walk_in(tmp_path: Path) -> None:
+    # staff sessions are stamped with the wall clock: a long TTL keeps them valid on the server's shifted clock
+    async with running(tmp_path, start=TEN_TO_NINE, session_ttl_s=365 * 86400) as api:
+        code = await booked_at_nine(api, route="tax")
+        server = live(api)
+        _, walk_in_token, _ = await server.add_booth("汐見郵便局ブース")
+        _, booked_token, _ = await server.add_booth("凪島公民館ブース")
+        await server.add_agent("tanaka", "correct horse battery")
+        walk_in = await booth_peer(server, walk_in_token)
+        booked = await booth_peer(server, booked_token)
+        agent = await agent_peer(server, "tanaka", "correct horse battery")
+        try:
+            first = ok(await walk_in.call("consultation.request", {"route": "tax"}))
+            second = ok(await booked.call("consultation.request", {"booking": code}))
+            assert second["booking"] == {"route": "tax", "priority": True, "outcome": "priority"}
+            assert second["position"] == 1  # ahead of the walk-in who asked first
+
+            ok(await agent.call("agent.status", {"status": "available"}))
+            offer = await agent.wait_for("offer")
+            assert offer["consultation_id"] == second["consultation_id"] != first["consultation_id"]
+            assert offer["booking"] == code and offer["route"] == "tax"
+
+            again = await booked.call("consultation.request", {"booking": code})
+            assert again["error"]["code"] == "not_changeable"
+            wrong = await walk_in.call("consultation.request", {"booking": "12345678"})
+            assert wrong["error"]["code"] == "unknown_code"
+            neither = await walk_in.call("consultation.request", {"language": "ja"})
+            assert "error" in neither
+        finally:
+            for peer in (walk_in, booked, agent):
+                await peer.close()
+        _, stored = await api.call("GET", f"/api/bookings/{code}")
+        assert stored["status"] == "checked_in"
+
+
+async def test_too_late_joins_as_a_walk_in_and_is_told(tmp_path: Path) -> None:
+    late = datetime(2026, 12, 7, 9, 15, tzinfo=JST).timestamp()
+    async with running(tmp_path, start=TEN_TO_NINE) as api:
+        code = await booked_at_nine(api)
+        api.clock.offset += late - TEN_TO_NINE  # the resident arrives at 9:15, five minutes past the window
+        server = live(api)
+        _, token, _ = await server.add_booth()
+        booth = await booth_peer(server, token)
+        try:
+            ack = ok(await booth.call("consultation.request", {"booking": code}))
+            assert ack["booking"] == {"route": "tax", "priority": False, "outcome": "late"}
+        finally:
+            await booth.close()

@@ -1,0 +1,101 @@
+"""``madoguchi bookings …`` as a real subprocess on a real database (SQLite file). The CLI reads the wall clock,
+so the test books on the next open weekday at least two days from today."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+
+from madoguchi.bookings.plan import JST
+from madoguchi.bookings.slots import day_slots
+from madoguchi.chatbot.knowledge import bundled_kb_dir, load_municipality
+from madoguchi.storage.bookings import Bookings, NewBooking
+from madoguchi.storage.db import open_database
+from madoguchi.storage.municipalities import Municipalities
+
+MADOGUCHI = Path(sys.executable).with_name("madoguchi")
+TOWN = load_municipality(bundled_kb_dir() / "municipality.yaml")
+assert TOWN.booking is not None
+PLAN = TOWN.booking
+
+
+async def run(data_dir: Path, *args: str) -> tuple[int, str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MADOGUCHI_")}
+    env.update(MADOGUCHI_DATA_DIR=str(data_dir), PYTHONIOENCODING="utf-8")
+    process = await asyncio.create_subprocess_exec(
+        str(MADOGUCHI), *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+def next_open_day() -> datetime:
+    day = datetime.now(JST).date() + timedelta(days=2)
+    while True:
+        try:
+            day_slots(PLAN, "tax", day, place="honcho")
+            return datetime.combine(day, time(9, 0), JST)
+        except Exception:
+            day += timedelta(days=1)
+
+
+async def test_list_cancel_and_cancel_sailing(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    db = await open_database(f"sqlite+aiosqlite:///{(data_dir / 'madoguchi.db').resolve()}")
+    start = next_open_day()
+    try:
+        await Municipalities(db).ensure_municipality("shiomi", name_ja="汐見町", name_en="Shiomi")
+        [slot] = [s for s in day_slots(PLAN, "tax", start.date(), place="honcho") if s.start == start]
+        bookings = Bookings(db)
+        now = datetime.now(UTC)
+        ferry = await bookings.book(
+            NewBooking(
+                "shiomi",
+                "tax",
+                slot,
+                "ヤマダ ハナコ",
+                email="hanako@example.jp",
+                ferry_line="nagishima",
+                ferry_arrive=time(8, 25),
+                ferry_leave=time(12, 10),
+            ),
+            now=now,
+        )
+        plain = await bookings.book(
+            NewBooking("shiomi", "tax", slot, "スズキ イチロウ", phone="090-1234-5678"), now=now
+        )
+    finally:
+        await db.close()
+
+    status, out, err = await run(data_dir, "bookings", "list", "--date", start.date().isoformat())
+    assert status == 0, err
+    assert ferry.code in out and plain.code in out and "ha***@example.jp" in out and "***5678" in out
+    assert "hanako@" not in out and "1234-5678" not in out
+
+    status, out, err = await run(data_dir, "bookings", "list", "--date", start.date().isoformat(), "--json")
+    listed = json.loads(out)
+    assert [b["code"] for b in listed] == sorted([ferry.code, plain.code])
+    assert {b["contact"] for b in listed} == {"ha***@example.jp", "***5678"}
+
+    status, out, err = await run(data_dir, "bookings", "cancel", plain.code)
+    assert (status, err) == (0, "") and f"cancelled booking {plain.code}" in out
+    status, out, err = await run(data_dir, "bookings", "cancel", plain.code)
+    assert status == 2 and err == "madoguchi: error: this booking can no longer be changed\n"
+    status, out, err = await run(data_dir, "bookings", "cancel", "00000000")
+    assert status == 2 and err == "madoguchi: error: there is no booking with that code\n"
+
+    status, out, err = await run(
+        data_dir, "bookings", "cancel-sailing", "nagishima", start.date().isoformat(), "8:25", "--json"
+    )
+    assert status == 0, err
+    [told] = json.loads(out)
+    assert told["code"] == ferry.code and told["notice"]["kind"] == "sailing_cancelled"
+    assert told["notice"]["instead"], "the next fitting times are offered"
+    status, out, err = await run(data_dir, "bookings", "cancel-sailing", "nowhere", start.date().isoformat(), "8:25")
+    assert status == 2 and "no such ferry line" in err

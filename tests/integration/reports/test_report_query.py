@@ -1,0 +1,72 @@
+"""The report query on SQLite and PostgreSQL: the chat's wait starts at its handoff, scope and filters in SQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from madoguchi.reports.kpis import JST, KpiSettings, compute, day_bounds
+from madoguchi.reports.query import ReportFilter, read_columns, read_rows
+from madoguchi.storage.booths import Booths
+from madoguchi.storage.db import Database, open_database
+from madoguchi.storage.municipalities import Municipalities
+from madoguchi.storage.records import ConsultationRecords
+from madoguchi.storage.testing import Backend, temporary_database_url
+from tests.report_cases import booth_case, chat_case
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    backend: Backend = request.param
+    async with temporary_database_url(backend, tmp_path) as url:
+        database = await open_database(url)
+        try:
+            yield database
+        finally:
+            await database.close()
+
+
+def jst(day: int, hour: int, minute: int) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=JST)
+
+
+async def test_rows_carry_the_handoff_and_stay_in_scope(db: Database) -> None:
+    municipalities = Municipalities(db)
+    for town in ("shiomi", "nagi"):
+        await municipalities.add_municipality(town, name_ja=town, name_en=town)
+    await municipalities.add_place("post", municipality_id="shiomi", name="郵便局", kind="post_office")
+    booth, _ = await Booths(db).add("ブース", municipality_id="shiomi", place_id="post")
+    other, _ = await Booths(db).add("ブース", municipality_id="nagi")
+    records = ConsultationRecords(db)
+    await booth_case(records, "a1", municipality="shiomi", booth_id=booth.id, at=jst(2, 9, 0), abandon_after=30)
+    await chat_case(records, "a2", municipality="shiomi", at=jst(2, 23, 55), handoff_after=600, wait=15)
+    await chat_case(records, "a3", municipality="shiomi", at=jst(2, 12, 0), handoff_after=None)
+    await booth_case(records, "a4", municipality="shiomi", booth_id=booth.id, at=jst(3, 0, 0), abandon_after=30)
+    await booth_case(records, "b1", municipality="nagi", booth_id=other.id, at=jst(2, 9, 0), abandon_after=30)
+    since, until = day_bounds(date(2026, 11, 2), date(2026, 11, 2), JST)
+
+    rows = {row.id: row for row in await read_rows(db, ReportFilter(since, until, ["shiomi"]))}
+
+    assert sorted(rows) == ["a1", "a2", "a3"]
+    assert rows["a1"].queued_at == rows["a1"].requested_at == jst(2, 9, 0)
+    assert rows["a1"].place_id == "post"
+    assert rows["a2"].queued_at == jst(3, 0, 5)  # the handoff, after midnight
+    assert rows["a2"].answered_at == jst(3, 0, 5) + timedelta(seconds=15)
+    assert rows["a3"].queued_at is None
+    assert all(row.satisfaction is None for row in rows.values())  # no rating column yet
+    figures = compute(rows.values(), KpiSettings())
+    assert (figures["asa_s"], figures["bot_containment"], figures["abandoned"]) == (15, 0.5, 1)
+    # the fast path (epoch seconds computed by the database) gives the same figures
+    assert compute(await read_columns(db, ReportFilter(since, until, ["shiomi"])), KpiSettings()) == figures
+    assert compute(await read_columns(db, ReportFilter(since, until, [])), KpiSettings())["volume"] == 0
+
+    assert await read_rows(db, ReportFilter(since, until, [])) == []
+    chats = await read_rows(db, ReportFilter(since, until, ["shiomi", "nagi"], channel="chat"))
+    assert sorted(row.id for row in chats) == ["a2", "a3"]
+    at_post = await read_rows(db, ReportFilter(since, until, ["shiomi", "nagi"], place_id="post"))
+    assert [row.id for row in at_post] == ["a1"]
+    both = await read_rows(db, ReportFilter(since, until, ["shiomi", "nagi"], route="tax"))
+    assert sorted(row.id for row in both) == ["a1", "b1"]

@@ -1,0 +1,117 @@
+"""Personal numbers written the ways people write them, and a search for them in whatever the server kept.
+
+``Sample`` is one generated number: valid 個人番号, a mistyped one after a cue word, a phone number (domestic or
+``+81``) or a card number, each digit in ASCII, full width or kanji, with up to three separators of any kind
+between digits. ``Leaks`` looks for a sample's digits in stored strings, bytes and JSON documents.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from madoguchi.domain.privacy import (
+    GROUP_SEPARATORS,
+    digits_of,
+    luhn_valid,
+    my_number_check_digit,
+    reads_as_date_or_amount,
+)
+
+SCRIPTS = ("0123456789", "０１２３４５６７８９", "〇一二三四五六七八九", "零壱弐参四伍六七八九")
+SEPARATORS = sorted(GROUP_SEPARATORS)
+KINDS = ("my_number", "mistyped_my_number", "phone", "international_phone", "card")
+
+
+@dataclass(frozen=True)
+class Sample:
+    kind: str
+    digits: str  # ASCII, what must never be found again
+    written: str  # as typed, cue word and "+" included
+
+    def needles(self) -> list[bytes]:
+        """Byte strings that would betray the number in a file: the digits, the typed form, its JSON escapes."""
+        typed = self.written
+        forms = {self.digits, typed, json.dumps(typed)[1:-1], json.dumps(typed, ensure_ascii=False)[1:-1]}
+        return sorted(f.encode() for f in forms)
+
+
+def _digits(rng: random.Random, n: int) -> str:
+    return "".join(rng.choice("0123456789") for _ in range(n))
+
+
+def _write(rng: random.Random, digits: str) -> str:
+    while True:
+        out = []
+        for index, digit in enumerate(digits):
+            out.append(rng.choice(SCRIPTS)[int(digit)])
+            if index < len(digits) - 1 and rng.random() < 0.5:
+                out.append("".join(rng.choice(SEPARATORS) for _ in range(rng.randint(1, 3))))
+        text = "".join(out).strip()
+        if not reads_as_date_or_amount(text) and len(digits_of(text)) == len(digits):
+            return text
+
+
+def sample(rng: random.Random, kind: str) -> Sample:
+    if kind in ("my_number", "mistyped_my_number"):
+        first = _digits(rng, 11)
+        check = my_number_check_digit(first)
+        last = check if kind == "my_number" else rng.choice([d for d in range(10) if d != check])
+        digits = first + str(last)
+        cue = "マイナンバーは " if kind == "mistyped_my_number" else ""
+        return Sample(kind, digits, cue + _write(rng, digits))
+    if kind == "phone":
+        digits = "0" + rng.choice("123456789") + _digits(rng, rng.choice([8, 9]))
+        return Sample(kind, digits, _write(rng, digits))
+    if kind == "international_phone":
+        digits = "81" + rng.choice("123456789") + _digits(rng, rng.choice([8, 9]))
+        return Sample(kind, digits, rng.choice(["+", "＋"]) + _write(rng, digits))
+    body = _digits(rng, rng.randint(12, 18))
+    digits = next(body + d for d in "0123456789" if luhn_valid(body + d))
+    return Sample("card", digits, _write(rng, digits))
+
+
+def samples(rng: random.Random, count: int) -> list[Sample]:
+    """``count`` samples cycling through every kind."""
+    return [sample(rng, KINDS[i % len(KINDS)]) for i in range(count)]
+
+
+@dataclass
+class Leaks:
+    """Every place a sample was found, as ``(where, kind, digits)``."""
+
+    samples: list[Sample]
+    found: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def text(self, where: str, value: str) -> None:
+        digits = digits_of(value)
+        for s in self.samples:
+            if s.digits in digits or s.written in value:
+                self.found.append((where, s.kind, s.digits))
+
+    def data(self, where: str, value: Any) -> None:
+        """A JSON-like value: every string in it, parsed again when it is itself JSON."""
+        if isinstance(value, str):
+            self.text(where, value)
+            if value[:1] in ("{", "["):
+                with contextlib.suppress(ValueError):
+                    self.data(where, json.loads(value))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                self.data(f"{where}.{key}", item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                self.data(where, item)
+
+    def raw(self, where: str, blob: bytes) -> None:
+        for s in self.samples:
+            if any(needle in blob for needle in s.needles()):
+                self.found.append((where, s.kind, s.digits))
+
+    def lines(self, where: str, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.text(where, line)

@@ -1,0 +1,178 @@
+"""Slot generation and the booking rules: hours, holidays, buffers, capacity, horizon, notice (JST dates,
+a fake clock: every "now" is passed in)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from pydantic import ValidationError
+
+from madoguchi.bookings.plan import HOME, JST, BookingPlan
+from madoguchi.bookings.slots import BookingRefused, SlotKey, day_slots, find_slot, offers
+
+PLAN = BookingPlan.model_validate(
+    {
+        "horizon_days": 14,
+        "min_notice_minutes": 60,
+        "closed_dates": ["2026-12-08"],
+        "closed_every_year": ["12-31", "01-01"],
+        "desks": [
+            {
+                "id": "counter",
+                "mode": "counter",
+                "places": ["honcho"],
+                "routes": ["tax", "resident_records"],
+                "days": ["mon", "tue", "wed", "thu", "fri"],
+                "hours": ["8:30-10:00", "13:00-14:00"],
+                "slot_minutes": 20,
+                "buffer_minutes": 10,
+                "capacity": 3,
+            },
+            {
+                "id": "booths",
+                "mode": "booth",
+                "places": ["post", "island"],
+                "routes": ["*"],
+                "days": ["mon", "wed"],
+                "hours": ["9:00-10:00"],
+                "slot_minutes": 30,
+                "capacity": 1,
+            },
+            {
+                "id": "video",
+                "mode": "video",
+                "routes": ["tax"],
+                "days": ["sat"],
+                "hours": ["10:00-11:00"],
+                "slot_minutes": 60,
+                "capacity": 2,
+            },
+        ],
+    }
+)
+
+MONDAY = date(2026, 12, 7)  # a Monday
+SUNDAY_EVENING = datetime(2026, 12, 6, 18, 0, tzinfo=JST)
+
+
+def starts(slots: list) -> list[str]:  # type: ignore[type-arg]
+    return [f"{s.place} {s.start:%H:%M}-{s.end:%H:%M}" for s in slots]
+
+
+def test_slots_follow_the_hours_with_the_buffer_between_them() -> None:
+    assert starts(day_slots(PLAN, "tax", MONDAY, place="honcho")) == [
+        "honcho 08:30-08:50",
+        "honcho 09:00-09:20",
+        "honcho 09:30-09:50",
+        "honcho 13:00-13:20",
+        "honcho 13:30-13:50",
+    ]
+
+
+def test_a_slot_never_runs_past_closing_time() -> None:
+    assert all(s.end.time() <= time(14, 0) for s in day_slots(PLAN, "resident_records", MONDAY, place="honcho"))
+
+
+def test_slot_times_are_japan_time() -> None:
+    first = day_slots(PLAN, "tax", MONDAY, place="honcho")[0]
+    assert first.start.utcoffset() == timedelta(hours=9)
+    assert first.start.astimezone(UTC) == datetime(2026, 12, 6, 23, 30, tzinfo=UTC)  # 8:30 JST is the day before in UTC
+
+
+def test_every_place_of_a_desk_gets_its_own_slots_and_a_wildcard_desk_serves_every_route() -> None:
+    assert starts(day_slots(PLAN, "waste_environment", MONDAY)) == [
+        "island 09:00-09:30",
+        "post 09:00-09:30",
+        "island 09:30-10:00",
+        "post 09:30-10:00",
+    ]
+
+
+def test_weekdays_holidays_and_yearly_closures_close_the_day() -> None:
+    with pytest.raises(BookingRefused) as closed:
+        day_slots(PLAN, "tax", date(2026, 12, 8))  # a Tuesday in closed_dates
+    assert closed.value.code == "closed_day"
+    for day in (date(2026, 12, 6), date(2026, 12, 31), date(2027, 1, 1)):  # Sunday, 12-31 and 01-01 every year
+        with pytest.raises(BookingRefused, match="closed"):
+            day_slots(PLAN, "tax", day, place="honcho")
+    with pytest.raises(BookingRefused) as booth_tuesday:
+        day_slots(PLAN, "waste_environment", date(2026, 12, 10))  # Thursday: the booths open mon and wed
+    assert booth_tuesday.value.code == "closed_day"
+
+
+def test_video_from_home_has_the_place_home() -> None:
+    saturday = date(2026, 12, 12)
+    assert starts(day_slots(PLAN, "tax", saturday)) == [f"{HOME} 10:00-11:00"]
+
+
+def test_unknown_route_and_place_are_refused_by_name() -> None:
+    with pytest.raises(BookingRefused) as route:
+        day_slots(PLAN, "family_register", MONDAY, place="honcho")
+    assert route.value.code == "unknown_place"  # the booths take it, the counter does not
+    only_counter = PLAN.model_copy(update={"desks": PLAN.desks[:1]})
+    with pytest.raises(BookingRefused) as unknown:
+        day_slots(only_counter, "family_register", MONDAY)
+    assert unknown.value.code == "unknown_route"
+
+
+def test_free_places_subtract_what_is_booked() -> None:
+    slots = day_slots(PLAN, "tax", MONDAY, place="honcho")
+    booked = {slots[0].key: 3, slots[1].key: 1}
+    found = offers(PLAN, "tax", MONDAY, SUNDAY_EVENING, booked, place="honcho")
+    assert [o.free for o in found] == [0, 2, 3, 3, 3]
+
+
+def test_routes_of_one_desk_share_its_capacity() -> None:
+    [slot] = [s for s in day_slots(PLAN, "tax", MONDAY, place="honcho")][:1]
+    other_route = day_slots(PLAN, "resident_records", MONDAY, place="honcho")[0]
+    assert slot.key == other_route.key == SlotKey("counter", "honcho", slot.start.astimezone(UTC))
+
+
+def test_past_and_too_soon_slots_are_not_offered() -> None:
+    now = datetime(2026, 12, 7, 8, 45, tzinfo=JST)  # 8:30 has begun; 9:00 and 9:30 are within the hour
+    assert starts([o.slot for o in offers(PLAN, "tax", MONDAY, now, {}, place="honcho")]) == [
+        "honcho 13:00-13:20",
+        "honcho 13:30-13:50",
+    ]
+    with pytest.raises(BookingRefused) as past:
+        find_slot(PLAN, "tax", "honcho", datetime(2026, 12, 7, 8, 30, tzinfo=JST), now)
+    assert past.value.code == "past_slot"
+    with pytest.raises(BookingRefused) as soon:
+        find_slot(PLAN, "tax", "honcho", datetime(2026, 12, 7, 9, 30, tzinfo=JST), now)
+    assert soon.value.code == "too_late"
+    with pytest.raises(BookingRefused) as yesterday:
+        offers(PLAN, "tax", MONDAY - timedelta(days=1), now, {})
+    assert yesterday.value.code == "past_slot"
+
+
+def test_the_horizon_limits_how_far_ahead() -> None:
+    now = SUNDAY_EVENING
+    last_monday = MONDAY + timedelta(days=7)  # within 14 days
+    assert offers(PLAN, "tax", last_monday, now, {}, place="honcho")
+    with pytest.raises(BookingRefused) as far:
+        offers(PLAN, "tax", date(2026, 12, 21), now, {}, place="honcho")  # 15 days ahead
+    assert far.value.code == "beyond_horizon"
+    with pytest.raises(BookingRefused) as far_slot:
+        find_slot(PLAN, "tax", "honcho", datetime(2026, 12, 21, 8, 30, tzinfo=JST), now)
+    assert far_slot.value.code == "beyond_horizon"
+
+
+def test_find_slot_accepts_the_same_instant_in_utc_and_refuses_a_time_between_slots() -> None:
+    slot = find_slot(PLAN, "tax", "honcho", datetime(2026, 12, 7, 0, 0, tzinfo=UTC), SUNDAY_EVENING)  # 9:00 JST
+    assert f"{slot.start:%H:%M}" == "09:00" and slot.capacity == 3
+    with pytest.raises(BookingRefused) as between:
+        find_slot(PLAN, "tax", "honcho", datetime(2026, 12, 7, 8, 50, tzinfo=JST), SUNDAY_EVENING)  # the buffer
+    assert between.value.code == "no_such_slot"
+
+
+def test_a_plan_that_books_one_route_twice_at_a_place_is_refused() -> None:
+    desk = PLAN.desks[0].model_dump()
+    with pytest.raises(ValidationError, match="both book route tax at honcho"):
+        BookingPlan.model_validate({"desks": [desk, {**desk, "id": "again", "routes": ["tax"]}]})
+    with pytest.raises(ValidationError, match="overlap"):
+        BookingPlan.model_validate({"desks": [{**desk, "hours": ["8:00-10:00", "9:30-11:00"]}]})
+    with pytest.raises(ValidationError, match="end before they start"):
+        BookingPlan.model_validate({"desks": [{**desk, "hours": ["10:00-9:00"]}]})
+    with pytest.raises(ValidationError, match="video desk"):
+        BookingPlan.model_validate({"desks": [{**desk, "mode": "video"}]})

@@ -1,0 +1,84 @@
+"""Every UI catalog says everything Japanese says, with the same placeholders, and nothing else.
+
+Why here, without a server: a missing key shows a raw key (or silently Japanese) to a resident who chose their
+language, and a dropped ``{minutes}`` shows a sentence with a hole; both are caught by reading the files. The
+placeholder pattern is the one ``static/js/i18n.js`` and ``madoguchi.ui.translate_text`` fill: ``{name}``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from madoguchi import ui
+from madoguchi.domain.languages import DEFAULT_LANGUAGE, PAGE_LANGUAGES
+
+PLACEHOLDER = re.compile(r"\{(\w+)\}")  # as in i18n.js t(): text.replace(/\{(\w+)\}/g, ...)
+CATALOG_FILES = sorted(ui.I18N_DIR.glob("*.json"))
+
+
+def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    keys = Counter(key for key, _ in pairs)
+    twice = sorted(key for key, count in keys.items() if count > 1)
+    assert not twice, f"keys written more than once (the last would silently win): {twice}"
+    return dict(pairs)
+
+
+def read(path: Path) -> dict[str, object]:
+    data = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_no_duplicates)
+    assert isinstance(data, dict), f"{path.name}: not one JSON object"
+    return data
+
+
+def problems(reference: Mapping[str, object], catalog: Mapping[str, object]) -> list[str]:
+    """What is wrong with ``catalog`` measured against the Japanese one, one line each (empty: nothing)."""
+    found = [f"missing key {key}" for key in reference if key not in catalog]
+    found += [f"extra key {key}" for key in catalog if key not in reference]
+    for key, text in catalog.items():
+        if not isinstance(text, str):
+            found.append(f"{key}: not a string")
+            continue
+        if not text.strip():
+            found.append(f"{key}: empty")
+        wanted = reference.get(key)
+        if isinstance(wanted, str) and Counter(PLACEHOLDER.findall(text)) != Counter(PLACEHOLDER.findall(wanted)):
+            found.append(
+                f"{key}: placeholders {sorted(PLACEHOLDER.findall(text))} != {sorted(PLACEHOLDER.findall(wanted))}"
+            )
+    return found
+
+
+@pytest.mark.parametrize("path", CATALOG_FILES, ids=[path.stem for path in CATALOG_FILES])
+def test_every_catalog_matches_japanese_key_for_key_and_placeholder_for_placeholder(path: Path) -> None:
+    japanese = read(ui.I18N_DIR / f"{DEFAULT_LANGUAGE}.json")
+    assert problems(japanese, read(path)) == []
+
+
+def test_every_page_language_has_a_catalog_and_a_name_in_every_catalog() -> None:
+    assert {path.stem for path in CATALOG_FILES} == set(PAGE_LANGUAGES)
+    japanese = read(ui.I18N_DIR / f"{DEFAULT_LANGUAGE}.json")
+    # the console names the resident's language with lang.<code>, in the agent's own language
+    assert [code for code in PAGE_LANGUAGES if f"lang.{code}" not in japanese] == []
+
+
+def test_the_check_catches_a_missing_an_extra_an_empty_and_a_changed_placeholder() -> None:
+    reference = {"a": "{count} 人", "b": "はい", "c": "{x}{x}"}
+    assert problems(reference, {"a": "{count} people", "b": "yes", "c": "{x} and {x}"}) == []
+    assert problems(reference, {"a": "{count} people", "c": "{x}{x}"}) == ["missing key b"]
+    assert problems(reference, {**reference, "d": "more"}) == ["extra key d"]
+    assert problems(reference, {**reference, "b": "  "}) == ["b: empty"]
+    assert problems(reference, {**reference, "a": "{n} people"}) == ["a: placeholders ['n'] != ['count']"]
+    assert problems(reference, {**reference, "c": "{x}"}) == ["c: placeholders ['x'] != ['x', 'x']"]
+    assert problems(reference, {**reference, "b": 3}) == ["b: not a string"]
+
+
+def test_a_key_written_twice_is_caught(tmp_path: Path) -> None:
+    twice = tmp_path / "xx.json"
+    twice.write_text('{"a": "1", "b": "2", "a": "3"}', encoding="utf-8")
+    with pytest.raises(AssertionError, match="more than once"):
+        read(twice)
