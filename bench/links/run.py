@@ -24,8 +24,13 @@ Scenarios (all on this machine; the booth's "link" is made as stated):
 * ``udp-blocked``: the booth's Chromium in a network namespace with UDP dropped by nftables; TURN URLs list UDP
   and TCP as for every booth, nothing changed;
 * ``cap-512``, ``cap-128``, ``cap-48``: the booth's namespace link capped by ``tc tbf`` each way (kbit/s);
+* ``cap-lifted``: the booth's link capped at 48 kbit/s mid-call until both screens show voice (or chat), then
+  the cap lifted; seconds until both screens show a step up, and video;
 * ``blackout``: the booth's namespace link down for 10 s mid-call; time from link up until video decodes again on
   both sides.
+
+Every call runs the step-down ladder (static/js/ladder.js); over each window the bench reads what both screens
+show in ``media-mode`` every 0.25 s and reports the steps in order with the seconds spent in each.
 """
 
 from __future__ import annotations
@@ -57,6 +62,8 @@ from tests.links.calls import (  # noqa: E402
     launch,
     measure,
     place_call,
+    time_in_modes,
+    wait_mode,
     watch_video,
 )
 from tests.links.coturn import run_coturn  # noqa: E402
@@ -64,7 +71,7 @@ from tests.links.impair import Impairment, ImpairmentProxy  # noqa: E402
 from tests.links.netns import BoothNetwork, booth_network, unavailable_reason  # noqa: E402
 from tests.support import make_settings, serve  # noqa: E402
 
-SCENARIOS = ("clean", "lossy", "udp-blocked", "cap-512", "cap-128", "cap-48", "blackout")
+SCENARIOS = ("clean", "lossy", "udp-blocked", "cap-512", "cap-128", "cap-48", "cap-lifted", "blackout")
 BLACKOUT_S = 10.0
 AFTER_BLACKOUT_WATCH_S = 30.0
 # Production's grace period (the tests' is 3 s): a starved or cut link can cost the signaling socket too.
@@ -91,8 +98,15 @@ async def _call_and_measure(
     name: str, booth: Page, agent: Page, window_s: float, extra: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     times = await place_call(booth, agent, timeout_ms=60_000)
-    at_booth, at_agent = await asyncio.gather(measure(booth, window_s), measure(agent, window_s))
-    return _window_row(name, times, at_booth, at_agent, extra)
+    at_booth, at_agent, ladder_booth, ladder_agent = await asyncio.gather(
+        measure(booth, window_s),
+        measure(agent, window_s),
+        time_in_modes(booth, window_s),
+        time_in_modes(agent, window_s),
+    )
+    return _window_row(
+        name, times, at_booth, at_agent, {**(extra or {}), "ladder": {"booth": ladder_booth, "agent": ladder_agent}}
+    )
 
 
 async def clean(playwright: Playwright, work: Path, window_s: float, calls: int) -> dict[str, Any]:
@@ -189,14 +203,42 @@ async def udp_blocked(playwright: Playwright, work: Path, window_s: float, calls
 def capped(kbit: int) -> Callable[[Playwright, Path, float, int], Awaitable[dict[str, Any]]]:
     async def scenario(playwright: Playwright, work: Path, window_s: float, calls: int) -> dict[str, Any]:
         async def run(net: BoothNetwork, booth: Page, agent: Page) -> dict[str, Any]:
+            # Capped once both pages are loaded: a booth loads its page long before a call, and at 48 kbit/s the
+            # kiosk page alone (about 165 KB, unminified and uncompressed) takes longer than the 30 s allowed here.
+            net.cap_rate(kbit)
             try:
                 return await _call_and_measure(f"cap-{kbit}", booth, agent, window_s, {"cap_kbit": kbit})
             except Exception as exc:  # a call that never sets up is this scenario's result, not a crash
                 return {"scenario": f"cap-{kbit}", "cap_kbit": kbit, "error": f"{type(exc).__name__}: {exc}"[:300]}
 
-        return await _in_namespace(playwright, work, f"cap-{kbit}", lambda net: net.cap_rate(kbit), run)
+        return await _in_namespace(playwright, work, f"cap-{kbit}", lambda net: None, run)
 
     return scenario
+
+
+async def cap_lifted(playwright: Playwright, work: Path, window_s: float, calls: int) -> dict[str, Any]:
+    """48 kbit/s until both screens show voice (or chat), then the cap lifted: how long until video again."""
+
+    async def run(net: BoothNetwork, booth: Page, agent: Page) -> dict[str, Any]:
+        pages = {"booth": booth, "agent": agent}
+        times = await place_call(booth, agent, timeout_ms=60_000)
+        net.cap_rate(48)
+        down_s = await wait_mode(pages, {"audio", "chat"}, 60.0)
+        net.uncap()
+        lifted = time.monotonic()
+        up_s = await wait_mode(pages, {"low-video", "video"}, 120.0)
+        video_s = await wait_mode(pages, {"video"}, 120.0 - (time.monotonic() - lifted))
+        video_after_lift_s = None if video_s is None else round(time.monotonic() - lifted, 1)
+        after_booth, after_agent = await asyncio.gather(measure(booth, 5.0), measure(agent, 5.0))
+        row = _window_row("cap-lifted", times, after_booth, after_agent)
+        row["ladder_down_s_at_48"] = down_s
+        row["ladder_up_s_after_lift"] = {
+            "first_step_up": up_s,
+            "video": video_after_lift_s,
+        }
+        return row
+
+    return await _in_namespace(playwright, work, "cap-lifted", lambda net: None, run)
 
 
 async def blackout(playwright: Playwright, work: Path, window_s: float, calls: int) -> dict[str, Any]:
@@ -232,9 +274,10 @@ RUNNERS: dict[str, Callable[[Playwright, Path, float, int], Awaitable[dict[str, 
     "cap-512": capped(512),
     "cap-128": capped(128),
     "cap-48": capped(48),
+    "cap-lifted": cap_lifted,
     "blackout": blackout,
 }
-NEEDS_ROOT = {"udp-blocked", "cap-512", "cap-128", "cap-48", "blackout"}
+NEEDS_ROOT = {"udp-blocked", "cap-512", "cap-128", "cap-48", "cap-lifted", "blackout"}
 
 
 async def run(only: list[str], windows: dict[str, float], calls: int) -> dict[str, Any]:
@@ -253,6 +296,7 @@ async def run(only: list[str], windows: dict[str, float], calls: int) -> dict[st
                 except Exception as exc:
                     row = {"scenario": name, "error": f"{type(exc).__name__}: {exc}"[:400]}
                 row["took_s"] = round(time.monotonic() - started, 1)
+                row["date"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
                 print(json.dumps(row, ensure_ascii=False), flush=True)
                 rows.append(row)
     return {
@@ -302,16 +346,38 @@ def _cell(row: dict[str, Any], key: str) -> str:
     return "–" if value is None else str(value)
 
 
+def _ladder(row: dict[str, Any]) -> str:
+    """The booth's screen: seconds in each step it showed during the window, in order (the agent's if it differs)."""
+    ladder = row.get("ladder")
+    if not ladder:
+        lifted = row.get("ladder_up_s_after_lift")
+        if lifted:
+            return (
+                f"48 kbit/s: voice after {row.get('ladder_down_s_at_48')} s; lifted: a step up after "
+                f"{lifted['first_step_up']} s, video after {lifted['video']} s"
+            )
+        return "–"
+
+    def side(name: str) -> str:
+        seconds = ladder[name]["seconds"]
+        spent = ", ".join(f"{step} {seconds[step]} s" for step in dict.fromkeys(ladder[name]["path"]))
+        return f"{' → '.join(ladder[name]['path'])} ({spent})"
+
+    booth, agent = side("booth"), side("agent")
+    same = ladder["booth"]["path"] == ladder["agent"]["path"]
+    return f"both: {booth}" if same else f"booth: {booth}; agent: {agent}"
+
+
 def table(report: dict[str, Any]) -> str:
     lines = [
         "| scenario | accept → media ms (in-page ref.) | accept → audio ms | connect ms | window s "
         "| concealment booth / agent | video fps booth / agent | video size booth / agent | RTT ms | pair (booth) "
-        "| recovery after 10 s blackout (video still again in the next 30 s) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| recovery after 10 s blackout (video still again in the next 30 s) | ladder: steps shown, s each |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in report["rows"]:
         if "skipped" in row or "error" in row:
-            lines.append(f"| {row['scenario']} | {row.get('skipped') or 'FAILED: ' + row['error']} ||||||||||")
+            lines.append(f"| {row['scenario']} | {row.get('skipped') or 'FAILED: ' + row['error']} |||||||||||")
             continue
         media = _cell(row, "accept_to_media_ms")
         if row.get("in_page_reference_ms") is not None:
@@ -331,7 +397,7 @@ def table(report: dict[str, Any]) -> str:
             f"| {row['scenario']} | {media} | {_cell(row, 'accept_to_audio_ms')} | {_cell(row, 'connect_ms')} "
             f"| {row['window_s']} | {_pct(row['concealment']['booth'])} / {_pct(row['concealment']['agent'])} "
             f"| {row['video_fps']['booth']} / {row['video_fps']['agent']} | {_sizes(row)} | {rtt} "
-            f"| {_pair(row['pair'])} | {recovered} |"
+            f"| {_pair(row['pair'])} | {recovered} | {_ladder(row)} |"
         )
     return "\n".join(lines)
 
@@ -340,10 +406,17 @@ def write_results(report: dict[str, Any]) -> None:
     (HERE / "results.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     notes = (HERE / "notes.md").read_text() if (HERE / "notes.md").exists() else ""
     machine = report["machine"]
+    dates = sorted({row["date"] for row in report["rows"] if row.get("date")}) or [report["date"]]
+    when = (
+        dates[0]
+        if len(dates) == 1
+        else f"rows from runs between {dates[0]} and {dates[-1]} (each row's date in `results.json`)"
+    )
     text = f"""# Island links benchmark: results
 
-Latest run: {report["date"]}, {machine["cores"]} cores (shared with other work: load average
-{report["load_average"]} at the end), {machine["os"]}, {machine["chromium"]}, coturn {machine["coturn"]}.
+Latest run: {report["date"]}; {when}. {machine["cores"]} cores (shared with other work: load average
+{report["load_average"]} at the end of the latest run), {machine["os"]}, {machine["chromium"]},
+coturn {machine["coturn"]}.
 Reproduce with `.venv/bin/python bench/links/run.py` as root (full data in `results.json`).
 
 {table(report)}
@@ -359,6 +432,9 @@ def main() -> None:
     parser.add_argument("--lossy-window", type=float, default=60.0, help="window for 'lossy', s (default 60)")
     parser.add_argument("--calls", type=int, default=5, help="calls for 'clean' (median; default 5)")
     parser.add_argument("--no-write", action="store_true", help="print only; do not update RESULTS.md")
+    parser.add_argument(
+        "--merge", action="store_true", help="keep the other scenarios' rows of results.json (each row has its date)"
+    )
     args = parser.parse_args()
     only = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = [name for name in only if name not in RUNNERS]
@@ -367,6 +443,11 @@ def main() -> None:
     if not (1 <= args.window <= 300 and 1 <= args.lossy_window <= 300 and 1 <= args.calls <= 50):
         parser.error("--window/--lossy-window must be 1-300 s, --calls 1-50")
     report = asyncio.run(run(only, {"default": args.window, "lossy": args.lossy_window}, args.calls))
+    if args.merge and (HERE / "results.json").exists():
+        earlier = json.loads((HERE / "results.json").read_text())
+        fresh = {row["scenario"]: row for row in report["rows"]}
+        kept = [fresh.pop(row["scenario"], row) for row in earlier["rows"]]
+        report["rows"] = kept + list(fresh.values())
     print(table(report))
     if not args.no_write:
         write_results(report)

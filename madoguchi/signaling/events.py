@@ -109,19 +109,28 @@ class IceCandidate(Event):
     usernameFragment: Annotated[str, StringConstraints(max_length=256)] | None = None
 
 
+MediaStep = Literal["video", "low-video", "audio", "chat"]
+"""The step-down ladder's steps, best first (``static/js/ladder.js``)."""
+
+
 class Signal(Event):
-    """``to`` names the receiver; without it the signal goes to the one other participant (refused when more than
-    two take part)."""
+    """Relayed as is: a session description, an ICE candidate, or the sender's step on the media ladder (``mode``,
+    with ``forced`` when the agent chose it rather than the link). ``to`` names the receiver; without it the signal
+    goes to the one other participant (refused when more than two take part)."""
 
     consultation_id: ConsultationId
     to: Participant | None = None
     description: SessionDescription | None = None
     candidate: IceCandidate | None = None
+    mode: MediaStep | None = None
+    forced: bool | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Self:
-        if (self.description is None) == (self.candidate is None):
-            raise ValueError("a signal carries exactly one of description or candidate")
+        if sum(part is not None for part in (self.description, self.candidate, self.mode)) != 1:
+            raise ValueError("a signal carries exactly one of description or candidate (or a media mode)")
+        if self.forced is not None and self.mode is None:
+            raise ValueError("forced goes with mode")
         return self
 
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from madoguchi.domain.participant import Participant
 from madoguchi.signaling.consultation import Role
-from madoguchi.signaling.events import IceCandidate, SessionDescription
+from madoguchi.signaling.events import IceCandidate, MediaStep, SessionDescription
 
 
 class View(BaseModel):
@@ -192,6 +192,8 @@ class SignalRelay(ServerEvent):
     sender: Participant = Field(alias="from")
     description: SessionDescription | None = None
     candidate: IceCandidate | None = None
+    mode: MediaStep | None = None
+    forced: bool | None = None
 
 
 class BoothState(ServerEvent):

@@ -34,7 +34,7 @@ from madoguchi.signaling import views
 from madoguchi.signaling.consultation import Channel, Consultation, Disposition, Role
 from madoguchi.signaling.counter import AgentStatus, Counter, CounterConfig, CounterError, PendingRecord
 from madoguchi.signaling.dispatch import Notifier, call_events, municipalities_touched, needs, view_events
-from madoguchi.signaling.events import IceCandidate, SessionDescription
+from madoguchi.signaling.events import IceCandidate, MediaStep, SessionDescription
 from madoguchi.signaling.lookups import Lookups
 from madoguchi.signaling.outbox import OutboxWriter
 from madoguchi.signaling.ports import ChatLog
@@ -371,12 +371,15 @@ class CounterService:
         to: str | None,
         description: SessionDescription | None,
         candidate: IceCandidate | None,
+        mode: MediaStep | None = None,
+        forced: bool | None = None,
     ) -> None:
         receiver = await self._guard(lambda c: c.receiver_of(sender, consultation_id, to))
+        parts = {"description": description, "candidate": candidate, "mode": mode, "forced": forced}
         relay = se.SignalRelay(
             consultation_id=consultation_id,
             sender=Participant(sender),
-            **({"description": description} if description is not None else {"candidate": candidate}),
+            **{name: value for name, value in parts.items() if value is not None},
         )
         await self._notifier.deliver([(receiver, relay)])
 

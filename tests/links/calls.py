@@ -370,3 +370,46 @@ async def wait_video_again(pages: dict[str, Page], within_s: float, poll_s: floa
                 back[side] = round(time.monotonic() - began - 2 * poll_s, 2)
         await asyncio.sleep(poll_s)
     return back
+
+
+MODES = """() => ['media-mode', 'link-quality'].map((id) => {
+  const e = document.querySelector(`[data-testid="${id}"]`);
+  return e && !e.hidden ? e.dataset.state : null;
+})"""
+REASON = """() => document.querySelector('[data-testid="media-mode"]')?.dataset.reason ?? null"""
+
+
+async def modes(page: Page) -> tuple[str | None, str | None]:
+    """What the page shows now: its ``media-mode`` and ``link-quality`` states (None while hidden)."""
+    mode, quality = await page.evaluate(MODES)
+    return mode, quality
+
+
+async def wait_mode(pages: dict[str, Page], wanted: set[str], within_s: float, poll_s: float = 0.25) -> float | None:
+    """Seconds until every page's ``media-mode`` is one of ``wanted`` at the same time, or None if not within."""
+    began = time.monotonic()
+    while time.monotonic() - began < within_s:
+        shown = [(await modes(page))[0] for page in pages.values()]
+        if all(mode in wanted for mode in shown):
+            return round(time.monotonic() - began, 1)
+        await asyncio.sleep(poll_s)
+    return None
+
+
+async def time_in_modes(page: Page, seconds: float, poll_s: float = 0.25) -> dict[str, Any]:
+    """Watch a page's ``media-mode`` for ``seconds``: seconds shown in each step, the steps in order, and why this
+    side's own proposal last moved before each change (``data-reason``: the limits crossed, or ``up``)."""
+    began = time.monotonic()
+    spent: dict[str, float] = {}
+    path: list[str] = []
+    reasons: list[str | None] = []
+    last = began
+    while (now := time.monotonic()) - began < seconds:
+        mode = (await modes(page))[0] or "none"
+        spent[mode] = spent.get(mode, 0.0) + (now - last)
+        if not path or path[-1] != mode:
+            path.append(mode)
+            reasons.append(await page.evaluate(REASON))
+        last = now
+        await asyncio.sleep(poll_s)
+    return {"seconds": {k: round(v, 1) for k, v in spent.items()}, "path": path, "reasons": reasons}

@@ -124,6 +124,11 @@ class BoothNetwork:
         self.exec("tc", "qdisc", "replace", "dev", self.ns_dev, "root", *spec)
         _run(["tc", "qdisc", "replace", "dev", self.host_dev, "root", *spec])
 
+    def uncap(self) -> None:
+        """Lift :meth:`cap_rate`: both ends back to the default queue."""
+        self.exec("tc", "qdisc", "del", "dev", self.ns_dev, "root", check=False)
+        _run(["tc", "qdisc", "del", "dev", self.host_dev, "root"], check=False)
+
     def link_down(self) -> None:
         self.exec("ip", "link", "set", self.ns_dev, "down")
 

@@ -15,6 +15,7 @@
 import { Call } from "./call.js";
 import { SEND } from "./events.js";
 import { firstKnownKey, t } from "./i18n.js";
+import { LinkWatch } from "./linkwatch.js";
 import { request } from "./net.js";
 
 const MAX_EARLY_SIGNALS = 200;
@@ -49,7 +50,14 @@ export class CallScreen {
     this.endButton = document.getElementById("end-call");
     this.localVideo = document.getElementById("local-video");
     this.remoteVideo = document.getElementById("remote-video");
+    this.stage = this.remoteVideo.closest(".video-stage");
+    this.modeElement = document.getElementById("media-mode");
+    this.qualityElement = document.getElementById("link-quality");
+    this.watch = null; // the step-down ladder of the running call (linkwatch.js)
+    this.forcedStep = null; // the step this side forces (console: force-audio-only) during this call
     this.muteButton.addEventListener("click", () => this.setMuted(!(this.call && this.call.muted)));
+    this.forceButton = document.getElementById("force-audio-only"); // the console's only
+    this.forceButton?.addEventListener("click", () => this.force(this.forcedStep ? null : "audio"));
   }
 
   /** A call that is running (not hung up). */
@@ -87,11 +95,20 @@ export class CallScreen {
       remoteVideo: this.remoteVideo,
       onMediaProblem: () => this.banner.show(t("media.unavailable")),
       onConnectionState: (connection) => {
-        if (connection === "connected") this.setNotice(null);
-        else if (connection === "failed") this.setNotice("media.failed");
+        if (connection === "connected") {
+          this.setNotice(null);
+          this.watch?.connected();
+        } else if (connection === "failed") this.setNotice("media.failed");
       },
     });
-    for (const signal of this.earlySignals.splice(0)) this.call.handleSignal(signal);
+    this.watch = new LinkWatch({
+      call: this.call,
+      stage: this.stage,
+      modeElement: this.modeElement,
+      qualityElement: this.qualityElement,
+    });
+    this.watch.start();
+    for (const signal of this.earlySignals.splice(0)) this.signal(signal);
     this.call.start().catch((err) => {
       console.error(`${this.label}: call could not start`, err);
       this.setNotice("media.failed");
@@ -100,6 +117,11 @@ export class CallScreen {
 
   /** Hang up and leave nothing on the video elements. */
   stop() {
+    if (this.watch) this.watch.stop();
+    this.watch = null;
+    this.force(null);
+    for (const element of [this.modeElement, this.qualityElement]) if (element) element.hidden = true;
+    delete this.stage.dataset.mode;
     if (this.call) this.call.close();
     this.call = null;
     this.localVideo.srcObject = null;
@@ -108,7 +130,9 @@ export class CallScreen {
 
   /** A relayed `signal`: to the running call, or kept until its call.start is handled. */
   signal(message) {
-    if (this.call && this.call.consultationId === message.consultation_id) this.call.handleSignal(message);
+    const ours = this.call && this.call.consultationId === message.consultation_id;
+    if (ours && message.mode) this.watch?.receive(message.mode, message.forced);
+    else if (ours) this.call.handleSignal(message);
     else if (this.earlySignals.length < MAX_EARLY_SIGNALS) this.earlySignals.push(message);
   }
 
@@ -155,6 +179,22 @@ export class CallScreen {
     if (!connected) this.setNotice("media.peer_lost");
     else if (this.call?.resume({ own: false })) this.setNotice(CONNECTING);
     else this.setNotice(this.polite && this.call?.pc?.connectionState !== "connected" ? CONNECTING : null);
+  }
+
+  /** Force the call down to `step` ("audio"), or release it (null); the other side is told. */
+  force(step) {
+    this.forcedStep = step;
+    this.watch?.force(step);
+    const button = this.forceButton;
+    if (!button) return;
+    button.setAttribute("aria-pressed", String(Boolean(step)));
+    button.dataset.i18n = step ? "console.call.force_release" : "console.call.force_audio_only";
+    button.textContent = t(button.dataset.i18n);
+  }
+
+  /** The step the call runs at now (video when there is no call). */
+  get mode() {
+    return this.watch ? this.watch.agreed : "video";
   }
 
   /** Mute or unmute the microphone; the button says what pressing it will do. */

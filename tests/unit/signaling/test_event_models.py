@@ -88,6 +88,21 @@ def test_signal_carries_exactly_one_of_description_or_candidate() -> None:
             Signal.model_validate(bad)
 
 
+def test_signal_may_carry_a_media_mode_alone() -> None:
+    signal = Signal.model_validate({"consultation_id": "c1", "mode": "audio", "forced": True})
+    assert signal.model_dump(exclude_none=True) == {"consultation_id": "c1", "mode": "audio", "forced": True}
+    for step in ("video", "low-video", "chat"):
+        assert Signal.model_validate({"consultation_id": "c1", "mode": step}).mode == step
+    for bad, message in (
+        ({"consultation_id": "c1", "mode": "hd"}, "literal_error"),
+        ({"consultation_id": "c1", "mode": "audio", "candidate": VALID[IceCandidate]}, "exactly one of"),
+        ({"consultation_id": "c1", "forced": True, "candidate": VALID[IceCandidate]}, "forced goes with mode"),
+    ):
+        with pytest.raises(ValidationError) as raised:
+            Signal.model_validate(bad)
+        assert message in str(raised.value) or raised.value.errors()[0]["type"] == message
+
+
 def test_session_description_type_is_limited_to_webrtc_types() -> None:
     with pytest.raises(ValidationError):
         SessionDescription.model_validate({"type": "offerx", "sdp": ""})

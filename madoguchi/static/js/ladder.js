@@ -1,0 +1,280 @@
+// The step-down ladder: what a call sends when its link is weak, and when it may send more again.
+//
+// Why: on a satellite or mobile link a call that keeps sending full video freezes, and a resident who sees a
+// frozen face walks away. A voice that keeps going, or at worst a chat, keeps them. Each side watches its own
+// getStats() every ~2 s (available outgoing bitrate, loss, queueing delay, freezes) and proposes a step; the call
+// runs at the lower of the two sides' proposals and any step the agent forced, so both screens always say the
+// same thing. The two sides tell each other their proposal with a small `signal` payload ({mode, forced}).
+//
+// The decision part (LADDER, judge(), Ladder.observe()) is pure: a table of steps and thresholds with hysteresis
+// (two bad samples step down, three clean ones step up, more after an attempt up that failed), no timers and no
+// WebRTC, so a test runs it sample by sample. sampleStats() turns two getStats() readings into one sample, and
+// applyStep() puts a step on the RTCRtpSenders.
+//
+// Why "queueing delay" and not RTT: a satellite link has 600 ms RTT and is fine; what says "too much" is the RTT
+// growing above the lowest seen on this connection (a queue filling up). And why stepping up does not wait for
+// the available bitrate to grow: a sender that sends little is application-limited, and the estimate then stays
+// near what it sends. So a step up is an attempt after enough clean samples; if it fails soon, the next attempt
+// waits twice as long (at most MAX_UP_SAMPLES).
+
+/** The steps, best first. `data-state` of `media-mode` is the name. */
+export const STEPS = Object.freeze(["video", "low-video", "audio", "chat"]);
+
+/**
+ * Per step: what the senders do, and when the step no longer holds (any one limit crossed is a bad sample).
+ * aob: available outgoing bitrate (bit/s) below which video cannot be sent at this step (only while sending video);
+ * loss: fraction of packets lost either way; queue: seconds of RTT above the lowest seen; freezes: this many
+ * freezes of the video we receive within one sample (one now and then is what a lossy hop does to any video). Encoding values go to RTCRtpSender.setParameters (null: the browser's default).
+ * The loss limits are high on purpose: random loss of 5-10% (a lossy radio hop) is repaired by retransmission and
+ * concealment, and sending less does not make it go away; congestion shows first in the queue and the estimate.
+ */
+export const LADDER = Object.freeze({
+  video: {
+    video: { send: true, maxBitrate: null, scaleResolutionDownBy: 1, maxFramerate: null },
+    audio: { send: true, maxBitrate: null },
+    hold: { aob: 150_000, loss: 0.15, queue: 0.4, freezes: 2 },
+  },
+  "low-video": {
+    video: { send: true, maxBitrate: 60_000, scaleResolutionDownBy: 4, maxFramerate: 10 },
+    audio: { send: true, maxBitrate: null },
+    hold: { aob: 60_000, loss: 0.2, queue: 0.6, freezes: 2 },
+  },
+  audio: {
+    video: { send: false },
+    audio: { send: true, maxBitrate: 12_000 },
+    hold: { aob: null, loss: 0.3, queue: 1.0, freezes: null },
+  },
+  chat: {
+    video: { send: false },
+    audio: { send: false },
+    hold: null, // the last step: nothing to fall to
+  },
+});
+
+/**
+ * A sample is clean (counts towards a step up) at or below these: half the video step's loss limit (a lossy radio
+ * hop with 5% random loss must not keep a call at a low step for good) and a short queue.
+ */
+export const CLEAN = Object.freeze({ loss: 0.075, queue: 0.15 });
+export const DOWN_SAMPLES = 2;
+export const UP_SAMPLES = 3;
+export const MAX_UP_SAMPLES = 24;
+/**
+ * Samples after a step change that are not judged: the queue built at the old step takes a moment to drain, and
+ * without this a call falling from video lands in chat on the backlog alone (seen at 48 kbit/s).
+ */
+export const SETTLE_SAMPLES = 1;
+/** A step down within this many samples of a step up means the attempt failed: wait longer next time. */
+export const FAILED_UP_WITHIN = 5;
+export const SAMPLE_MS = 2000;
+/** Loss over fewer packets than this (either way, per sample) is noise, not a measurement. */
+export const MIN_LOSS_PACKETS = 40;
+
+/** How the link looks from a step the ladder settled on: the `link-quality` indicator. */
+export const QUALITY = Object.freeze({ video: "good", "low-video": "weak", audio: "bad", chat: "bad" });
+
+export function stepIndex(step) {
+  const index = STEPS.indexOf(step);
+  if (index < 0) throw new Error(`unknown step ${step}`);
+  return index;
+}
+
+/** The lower (worse) of some steps; unknown or missing ones are ignored. */
+export function lowest(...steps) {
+  const known = steps.filter((s) => STEPS.includes(s));
+  return known.length ? STEPS[Math.max(...known.map(stepIndex))] : STEPS[0];
+}
+
+/**
+ * The limits of `step` that a sample crosses: "aob", "loss", "queue", "freeze" (empty: the step holds). Missing
+ * numbers (null) never count against a step.
+ * @param {string} step the step the call is at
+ * @param {{aob: number|null, loss: number|null, queue: number|null, freezes: number}} sample
+ */
+export function crossed(step, sample) {
+  const hold = LADDER[step].hold;
+  if (!hold) return [];
+  const over = (value, limit) => value !== null && value !== undefined && limit !== null && value > limit;
+  const out = [];
+  if (LADDER[step].video.send && hold.aob !== null && sample.aob !== null && sample.aob < hold.aob) out.push("aob");
+  if (over(sample.loss, hold.loss)) out.push("loss");
+  if (over(sample.queue, hold.queue)) out.push("queue");
+  if (hold.freezes !== null && sample.freezes >= hold.freezes) out.push("freeze");
+  return out;
+}
+
+/**
+ * One sample against the step being sent: "bad" (a limit of that step crossed), "clean" (good enough to try
+ * the next step up) or "ok".
+ */
+export function judge(step, sample) {
+  if (crossed(step, sample).length) return "bad";
+  const over = (value, limit) => value !== null && value !== undefined && value > limit;
+  const clean = !over(sample.loss, CLEAN.loss) && !over(sample.queue, CLEAN.queue) && !(sample.freezes > 0);
+  return clean ? "clean" : "ok";
+}
+
+/** One side's proposal, moved by samples. Pure: no clock, no WebRTC. */
+export class Ladder {
+  constructor() {
+    this.step = STEPS[0];
+    this.bad = 0;
+    this.clean = 0;
+    this.upNeeded = UP_SAMPLES;
+    this.sinceUp = null; // samples since the last step up (null: none yet)
+    this.reason = []; // the limits crossed by the sample that made the last step down
+    this.settling = 0; // samples left that are not judged after a step change
+  }
+
+  /**
+   * A sample taken while the call was at `sentStep` (what the senders did, which may be lower than our own
+   * proposal when the other side or the agent asked for less). Returns our new proposal.
+   */
+  observe(sample, sentStep = this.step) {
+    const judged = lowest(sentStep, this.step);
+    const verdict = judge(judged, sample);
+    if (this.sinceUp !== null) this.sinceUp += 1;
+    if (this.settling > 0) {
+      this.settling -= 1;
+      return this.step;
+    }
+    if (verdict === "bad") {
+      this.clean = 0;
+      this.bad += 1;
+      if (this.bad >= DOWN_SAMPLES && this.step !== STEPS[STEPS.length - 1]) {
+        if (this.sinceUp !== null && this.sinceUp <= FAILED_UP_WITHIN) {
+          this.upNeeded = Math.min(this.upNeeded * 2, MAX_UP_SAMPLES);
+        }
+        this.step = STEPS[stepIndex(this.step) + 1];
+        this.reason = crossed(judged, sample);
+        this.bad = 0;
+        this.settling = SETTLE_SAMPLES;
+        this.sinceUp = null;
+      }
+    } else if (verdict === "clean" && stepIndex(sentStep) <= stepIndex(this.step)) {
+      // Only a sample of what we proposed ourselves says our step could go up; while the other side holds the
+      // call lower, our clean samples tell nothing about our own step.
+      this.bad = 0;
+      this.clean += 1;
+      if (this.clean >= this.upNeeded && this.step !== STEPS[0]) {
+        this.step = STEPS[stepIndex(this.step) - 1];
+        this.clean = 0;
+        this.settling = SETTLE_SAMPLES;
+        this.sinceUp = 0;
+      }
+    } else {
+      this.bad = 0;
+      this.clean = 0;
+    }
+    return this.step;
+  }
+}
+
+/**
+ * One sample from two getStats() readings of the same connection (`previous` may be null: the first reading).
+ * Returns [sample, memory]; pass memory back as `previous` with the next report.
+ */
+export function sampleStats(report, previous) {
+  const all = new Map();
+  report.forEach((r) => all.set(r.id, r));
+  let pair = null;
+  for (const r of all.values()) {
+    if (r.type === "transport" && r.selectedCandidatePairId) pair = all.get(r.selectedCandidatePairId) || pair;
+  }
+  if (!pair) {
+    for (const r of all.values()) if (r.type === "candidate-pair" && r.nominated && r.state === "succeeded") pair = r;
+  }
+  const memory = {
+    minRtt: previous?.minRtt ?? null,
+    lost: 0,
+    received: 0,
+    sent: 0,
+    remoteLost: 0,
+    freezes: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+    at: null,
+    width: null,
+    height: null,
+    fps: null,
+  };
+  const rtts = [];
+  if (pair && typeof pair.currentRoundTripTime === "number") rtts.push(pair.currentRoundTripTime);
+  for (const r of all.values()) {
+    if (r.type === "inbound-rtp") {
+      memory.lost += r.packetsLost || 0;
+      memory.received += r.packetsReceived || 0;
+      memory.bytesReceived += r.bytesReceived || 0;
+      if (r.kind === "video") {
+        memory.freezes += r.freezeCount || 0;
+        memory.width = r.frameWidth ?? null;
+        memory.height = r.frameHeight ?? null;
+        memory.fps = r.framesPerSecond ?? null;
+      }
+      memory.at = r.timestamp;
+    } else if (r.type === "outbound-rtp") {
+      memory.sent += r.packetsSent || 0;
+      memory.bytesSent += r.bytesSent || 0;
+      memory.at = memory.at ?? r.timestamp;
+    } else if (r.type === "remote-inbound-rtp") {
+      memory.remoteLost += r.packetsLost || 0;
+      if (typeof r.roundTripTime === "number") rtts.push(r.roundTripTime);
+    }
+  }
+  const rtt = rtts.length ? Math.max(...rtts) : null;
+  if (rtt !== null) memory.minRtt = memory.minRtt === null ? rtt : Math.min(memory.minRtt, rtt);
+  const delta = (key) => (previous ? Math.max(0, memory[key] - previous[key]) : 0);
+  const lossOf = (lost, got) => (lost + got >= MIN_LOSS_PACKETS ? lost / (lost + got) : null);
+  const inLoss = previous ? lossOf(delta("lost"), delta("received")) : null;
+  const outLoss = previous ? lossOf(delta("remoteLost"), delta("sent")) : null;
+  const losses = [inLoss, outLoss].filter((x) => x !== null);
+  const seconds = previous && memory.at && previous.at ? (memory.at - previous.at) / 1000 : 0;
+  const sample = {
+    aob: pair && typeof pair.availableOutgoingBitrate === "number" ? pair.availableOutgoingBitrate : null,
+    rtt,
+    queue: rtt !== null && memory.minRtt !== null ? rtt - memory.minRtt : null,
+    loss: losses.length ? Math.max(...losses) : null,
+    freezes: delta("freezes"),
+    sendBitrate: seconds > 0 ? Math.round((8 * delta("bytesSent")) / seconds) : null,
+    receiveBitrate: seconds > 0 ? Math.round((8 * delta("bytesReceived")) / seconds) : null,
+    width: memory.width,
+    height: memory.height,
+  };
+  return [sample, memory];
+}
+
+function encodingFor(encoding, wanted) {
+  const next = { ...encoding };
+  for (const key of ["maxBitrate", "scaleResolutionDownBy", "maxFramerate"]) {
+    if (!(key in wanted)) continue;
+    if (wanted[key] === null) delete next[key];
+    else next[key] = wanted[key];
+  }
+  return next;
+}
+
+/**
+ * Put `step` on the connection's senders: the camera or microphone track in or out (replaceTrack, no
+ * renegotiation) and the encoding limits. `tracks` are the local tracks by kind. Resolves when done.
+ */
+export async function applyStep(pc, step, tracks) {
+  const plan = LADDER[step];
+  for (const sender of pc.getSenders()) {
+    const kind = sender.track?.kind ?? transceiverKind(pc, sender);
+    const want = plan[kind];
+    const track = tracks[kind];
+    if (!want || !track) continue;
+    const nextTrack = want.send ? track : null;
+    if (sender.track !== nextTrack) await sender.replaceTrack(nextTrack);
+    if (!want.send) continue;
+    const params = sender.getParameters();
+    if (!params.encodings || !params.encodings.length) continue; // not negotiated yet: the next tick applies it
+    params.encodings = params.encodings.map((encoding) => encodingFor(encoding, want));
+    await sender.setParameters(params);
+  }
+}
+
+function transceiverKind(pc, sender) {
+  const transceiver = pc.getTransceivers().find((t) => t.sender === sender);
+  return transceiver?.receiver?.track?.kind ?? null;
+}

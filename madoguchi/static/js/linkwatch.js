@@ -1,0 +1,202 @@
+// Runs the step-down ladder (ladder.js) for one call: samples getStats() every ~2 s, tells the other side our
+// proposal, puts the agreed step on our senders and shows it on the page (`link-quality`, `media-mode`).
+//
+// Why the agreed step is the lowest of both proposals and the agent's forced step: both screens must say the
+// same thing in plain words, and a resident told 「声だけで お話ししています」 must not see the agent's video.
+// The other side's proposal arrives as a `signal` {mode, forced}; we send ours when it changes and whenever the
+// connection (re)connects (the other side may have reloaded and forgotten it).
+
+import { Ladder, QUALITY, SAMPLE_MS, STEPS, applyStep, lowest, sampleStats } from "./ladder.js";
+import { t } from "./i18n.js";
+
+const MODE_TEXT = Object.freeze({
+  video: "media.mode.video",
+  "low-video": "media.mode.low_video",
+  audio: "media.mode.audio",
+  chat: "media.mode.chat",
+});
+const FORCED_TEXT = "media.mode.audio_forced";
+const QUALITY_TEXT = Object.freeze({ good: "link.quality.good", weak: "link.quality.weak", bad: "link.quality.bad" });
+
+export class LinkWatch {
+  /**
+   * @param {object} options
+   * @param {import("./call.js").Call} options.call
+   * @param {HTMLElement} options.stage  the video stage (gets data-mode for styling the still)
+   * @param {HTMLElement|null} options.modeElement  `media-mode`
+   * @param {HTMLElement|null} options.qualityElement  `link-quality`
+   * @param {number} [options.sampleMs]
+   */
+  constructor({ call, stage, modeElement, qualityElement, sampleMs = SAMPLE_MS }) {
+    this.call = call;
+    this.stage = stage;
+    this.modeElement = modeElement;
+    this.qualityElement = qualityElement;
+    this.sampleMs = sampleMs;
+    this.ladder = new Ladder();
+    this.remote = { step: STEPS[0], forced: false };
+    this.forced = null; // a step this side forces (the agent's force-audio-only), or null
+    this.memory = null;
+    this.pc = null; // the connection the memory and the applied step belong to
+    this.applied = null; // the step last put on this.pc's senders
+    this.sentStep = STEPS[0];
+    this.announced = null;
+    this.timer = null;
+    this.busy = false;
+    this.history = []; // [{step, at}] each change of the agreed step (for the quality summary and the bench)
+    this.last = null; // the last sample
+    this.render();
+  }
+
+  start() {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.tick(), this.sampleMs);
+  }
+
+  stop() {
+    clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Our own proposal, limited by what this side forces: what the other side is told. */
+  get proposal() {
+    return this.forced ? lowest(this.ladder.step, this.forced) : this.ladder.step;
+  }
+
+  /** The step the call runs at, the same on both sides once both have heard from each other. */
+  get agreed() {
+    return lowest(this.proposal, this.remote.step);
+  }
+
+  /** The lower of both sides' links alone (what a forced step hides). */
+  get linkStep() {
+    return lowest(this.ladder.step, this.remote.forced ? STEPS[0] : this.remote.step);
+  }
+
+  /** The agreed step is lower because someone forced it, not because of the link. */
+  get isForced() {
+    return this.agreed !== this.linkStep;
+  }
+
+  /** The agent forces a step (e.g. "audio"), or releases it (null). */
+  force(step) {
+    this.forced = step;
+    this.update();
+  }
+
+  /** The other side's `signal` {mode, forced}. */
+  receive(mode, forced) {
+    if (!STEPS.includes(mode)) return;
+    this.remote = { step: mode, forced: Boolean(forced) };
+    this.update();
+  }
+
+  /** The connection (re)connected: tell the other side where we are, whatever it heard before. */
+  connected() {
+    this.announced = null;
+    this.update();
+  }
+
+  async tick() {
+    const pc = this.call.pc;
+    if (this.busy || !pc || this.call.closed || pc.connectionState !== "connected") return;
+    this.busy = true;
+    try {
+      if (pc !== this.pc) this.apply(this.agreed); // adopt the rebuilt connection (apply() resets what was its own)
+      const report = await pc.getStats();
+      if (pc !== this.call.pc) return;
+      const first = this.memory === null;
+      const [sample, memory] = sampleStats(report, this.memory);
+      this.memory = memory;
+      this.last = sample;
+      if (!first) {
+        const before = this.ladder.step;
+        this.ladder.observe(sample, this.sentStep);
+        if (this.ladder.step !== before && this.modeElement) {
+          // Why our own step moved, for support staff and the bench: "aob loss queue freeze", or "up".
+          const down = STEPS.indexOf(this.ladder.step) > STEPS.indexOf(before);
+          this.modeElement.dataset.reason = down ? this.ladder.reason.join(" ") : "up";
+        }
+      }
+      this.update();
+    } catch (err) {
+      console.warn("linkwatch: no sample", err);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Tell, apply and show whatever changed. */
+  update() {
+    const proposal = this.proposal;
+    const forced = proposal !== this.ladder.step;
+    const word = `${proposal}:${forced}`;
+    if (this.announced !== word && this.call.pc) {
+      this.announced = word;
+      this.call.send({ mode: proposal, forced });
+    }
+    const agreed = this.agreed;
+    if (!this.history.length || this.history[this.history.length - 1].step !== agreed) {
+      this.history.push({ step: agreed, at: Date.now() });
+    }
+    this.apply(agreed);
+    this.render();
+  }
+
+  apply(step) {
+    const pc = this.call.pc;
+    if (pc !== this.pc) {
+      // A rebuilt connection (resume, the other side reloaded) starts with full senders and no stats of its own.
+      this.pc = pc;
+      this.memory = null;
+      this.applied = null;
+    }
+    if (!pc || this.applied === step) return;
+    const tracks = {};
+    for (const track of this.call.localStream?.getTracks() ?? []) tracks[track.kind] = track;
+    const target = step;
+    applyStep(pc, target, tracks)
+      .then(() => {
+        if (pc === this.call.pc) {
+          this.applied = target;
+          this.sentStep = target;
+        }
+      })
+      .catch((err) => console.warn("linkwatch: could not apply", target, err));
+  }
+
+  /** Seconds spent at each step so far (the current one counted up to now). */
+  timeInSteps(now = Date.now()) {
+    const out = Object.fromEntries(STEPS.map((s) => [s, 0]));
+    this.history.forEach((entry, i) => {
+      const until = i + 1 < this.history.length ? this.history[i + 1].at : now;
+      out[entry.step] += (until - entry.at) / 1000;
+    });
+    return out;
+  }
+
+  render() {
+    const agreed = this.agreed;
+    const quality = QUALITY[this.linkStep];
+    this.stage.dataset.mode = agreed;
+    if (this.modeElement) {
+      const key = agreed !== "video" && this.isForced ? FORCED_TEXT : MODE_TEXT[agreed];
+      this.modeElement.hidden = false;
+      this.modeElement.dataset.state = agreed;
+      this.modeElement.dataset.forced = String(this.isForced);
+      if (this.modeElement.dataset.i18n !== key) {
+        this.modeElement.dataset.i18n = key;
+        this.modeElement.textContent = t(key);
+      }
+    }
+    if (this.qualityElement) {
+      this.qualityElement.hidden = false;
+      this.qualityElement.dataset.state = quality;
+      const key = QUALITY_TEXT[quality];
+      if (this.qualityElement.dataset.i18n !== key) {
+        this.qualityElement.dataset.i18n = key;
+        this.qualityElement.textContent = t(key);
+      }
+    }
+  }
+}

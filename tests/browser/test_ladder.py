@@ -1,0 +1,165 @@
+"""The step-down ladder's decision part (static/js/ladder.js), run sample by sample in real Chromium.
+
+No server and no call: the module is served to a blank page by Playwright's router and imported there, then fed
+made-up samples (2 s apart in the product; here one after another, the ladder has no clock). What is checked is the
+table's behaviour: two bad samples step down one step, three clean ones step up one, a failed attempt up doubles the
+wait, the call runs at the lower of both sides' proposals, and stats readings become the right sample.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, Page, Route
+
+from tests.browser.chromium import new_page
+
+pytestmark = pytest.mark.browser
+
+STATIC = Path(__file__).resolve().parents[2] / "madoguchi" / "static"
+ORIGIN = "http://ladder.test"
+
+GOOD = {"aob": 1_500_000, "loss": 0.0, "queue": 0.01, "freezes": 0}
+STARVED = {"aob": 110_000, "loss": 0.0, "queue": 0.05, "freezes": 0}  # what a 128 kbit/s cap gives
+LOSSY = {"aob": None, "loss": 0.35, "queue": 0.2, "freezes": 0}
+QUEUED = {"aob": 40_000, "loss": 0.01, "queue": 1.2, "freezes": 0}  # 48 kbit/s: the queue fills
+MEH = {"aob": 500_000, "loss": 0.1, "queue": 0.05, "freezes": 0}  # neither bad nor clean
+
+
+@pytest.fixture
+async def page(browser: Browser) -> AsyncIterator[Page]:
+    context, page, problems = await new_page(browser, {"width": 800, "height": 600})
+
+    async def serve(route: Route) -> None:
+        path = route.request.url.removeprefix(ORIGIN)
+        if path == "/":
+            await route.fulfill(body="<!doctype html><title>ladder</title>", content_type="text/html")
+        else:
+            file = STATIC / path.removeprefix("/static/")
+            await route.fulfill(body=file.read_text(), content_type="text/javascript")
+
+    await page.route(f"{ORIGIN}/**", serve)
+    await page.goto(ORIGIN + "/")
+    yield page
+    await context.close()
+    assert problems == []
+
+
+async def run(page: Page, script: str, arg: Any = None) -> Any:
+    """``script`` is the body of an async function with ``L`` (the module) and ``arg`` in scope."""
+    return await page.evaluate(
+        f"async (arg) => {{ const L = await import('/static/js/ladder.js'); {script} }}",
+        arg,
+    )
+
+
+FEED = """
+const ladder = new L.Ladder();
+return arg.map(([sample, sent]) => ladder.observe(sample, sent ?? ladder.step));
+"""
+
+
+def feed(*samples: dict[str, Any], sent: str | None = None) -> list[list[Any]]:
+    return [[s, sent] for s in samples]
+
+
+async def test_two_bad_samples_step_down_one_step_at_a_time(page: Page) -> None:
+    """The sample right after a change is not judged (the old step's queue is still draining)."""
+    steps = await run(page, FEED, feed(GOOD, STARVED, STARVED, STARVED, QUEUED, QUEUED, LOSSY, LOSSY, LOSSY))
+    assert steps == ["video", "video", "low-video", "low-video", "low-video", "audio", "audio", "audio", "chat"]
+
+
+async def test_one_bad_sample_between_good_ones_changes_nothing(page: Page) -> None:
+    steps = await run(page, FEED, feed(STARVED, GOOD, STARVED, MEH, STARVED, GOOD))
+    assert set(steps) == {"video"}
+
+
+async def test_low_available_bitrate_does_not_count_against_audio(page: Page) -> None:
+    """An audio-only sender is application-limited: its bitrate estimate says nothing about the link, so a low one
+    neither pushes audio down to chat nor stops an attempt to go up once loss and queueing are clean."""
+    steps = await run(page, FEED, feed(*[QUEUED] * 5, STARVED, STARVED, STARVED, STARVED))
+    assert steps[4] == "audio"
+    assert steps[5:] == ["audio", "audio", "audio", "low-video"]
+
+
+async def test_three_clean_samples_step_up_and_a_failed_attempt_doubles_the_wait(page: Page) -> None:
+    down = [QUEUED] * 5  # video → low-video → audio
+    g, q = GOOD, QUEUED
+    steps = await run(page, FEED, feed(*down, g, g, g, g, q, q, q, g, *[g] * 6, g, MEH, g))
+    after = steps[5:]
+    assert after[:4] == ["audio", "audio", "audio", "low-video"]  # one settling sample, then three clean: up one
+    assert after[4:7] == ["low-video", "low-video", "audio"]  # and down again at once: the attempt failed
+    assert after[7:13] == ["audio"] * 6  # so now it takes six clean ones (after the settling sample)
+    assert after[13] == "low-video"
+    assert after[14:] == ["low-video", "low-video", "low-video"]  # a sample that is not clean restarts the count
+
+
+async def test_clean_samples_while_the_other_side_holds_the_call_lower_do_not_lift_our_step(page: Page) -> None:
+    script = """
+    const ladder = new L.Ladder();
+    for (let i = 0; i < 5; i++) ladder.observe(arg.q);                     // we fell to audio
+    const seen = [];
+    for (let i = 0; i < 4; i++) seen.push(ladder.observe(arg.g, "chat")); // the call is lower (the other side)
+    for (let i = 0; i < 3; i++) seen.push(ladder.observe(arg.g, "audio"));
+    return seen;
+    """
+    seen = await run(page, script, {"q": QUEUED, "g": GOOD})
+    assert seen == ["audio"] * 6 + ["low-video"]
+
+
+async def test_the_call_runs_at_the_lower_step_and_quality_names_each_step(page: Page) -> None:
+    script = """
+    return {
+      lowest: [L.lowest("video", "audio"), L.lowest("chat", "low-video"), L.lowest("video", undefined), L.lowest()],
+      quality: L.STEPS.map((s) => L.QUALITY[s]),
+      judge: [L.judge("video", arg.s), L.judge("low-video", arg.s), L.judge("audio", arg.g), L.judge("video", arg.m)],
+      unknown: (() => { try { L.stepIndex("hd"); return "accepted"; } catch (e) { return e.message; } })(),
+    };
+    """
+    out = await run(page, script, {"s": STARVED, "g": GOOD, "m": MEH})
+    reasons = await run(
+        page,
+        """return [L.crossed("video", arg.s), L.crossed("low-video", arg.q), L.crossed("audio", arg.q),
+                   L.crossed("audio", arg.l), L.crossed("chat", arg.l),
+                   L.crossed("video", {aob: null, loss: 0.1, queue: null, freezes: 1}),
+                   L.crossed("low-video", {aob: null, loss: 0.1, queue: null, freezes: 2})];""",
+        {"s": STARVED, "q": QUEUED, "l": LOSSY},
+    )
+    assert reasons == [["aob"], ["aob", "queue"], ["queue"], ["loss"], [], [], ["freeze"]]
+    assert out["lowest"] == ["audio", "chat", "video", "video"]
+    assert out["quality"] == ["good", "weak", "bad", "bad"]
+    assert out["judge"] == ["bad", "clean", "clean", "ok"]
+    assert out["unknown"] == "unknown step hd"
+
+
+async def test_stats_readings_become_a_sample(page: Page) -> None:
+    """Loss either way (the larger), queueing delay above the lowest RTT seen, freezes and bitrates as deltas."""
+    script = """
+    const report = (t, inLost, inGot, sent, remoteLost, rtt, freezes, bytes) => new Map([
+      ["T", { id: "T", type: "transport", selectedCandidatePairId: "P" }],
+      ["P", { id: "P", type: "candidate-pair", availableOutgoingBitrate: 300000, currentRoundTripTime: rtt }],
+      ["A", { id: "A", type: "inbound-rtp", kind: "audio", packetsLost: inLost, packetsReceived: inGot,
+              bytesReceived: bytes, timestamp: t }],
+      ["V", { id: "V", type: "inbound-rtp", kind: "video", packetsLost: 0, packetsReceived: 0, bytesReceived: 0,
+              freezeCount: freezes, frameWidth: 320, frameHeight: 180, timestamp: t }],
+      ["O", { id: "O", type: "outbound-rtp", kind: "audio", packetsSent: sent, bytesSent: bytes, timestamp: t }],
+      ["R", { id: "R", type: "remote-inbound-rtp", kind: "audio", packetsLost: remoteLost, roundTripTime: rtt }],
+    ]);
+    const [first, memory] = L.sampleStats(report(1000, 0, 100, 100, 0, 0.1, 0, 10000), null);
+    const [second, memory2] = L.sampleStats(report(3000, 10, 190, 200, 25, 0.5, 2, 20000), memory);
+    const [sparse] = L.sampleStats(report(5000, 13, 217, 210, 25, 0.5, 2, 20000), memory2);
+    return { first, second, sparse };
+    """
+    out = await run(page, script)
+    first, second, sparse = out["first"], out["second"], out["sparse"]
+    assert sparse["loss"] is None  # 3 of 30 packets: too few to call it 10% loss
+    assert first["loss"] is None and first["queue"] == 0 and first["freezes"] == 0
+    assert second["aob"] == 300000
+    assert second["loss"] == pytest.approx(25 / 125)  # outgoing: 25 lost of 100 more sent; incoming 10 of 100
+    assert second["queue"] == pytest.approx(0.4)
+    assert second["freezes"] == 2
+    assert second["sendBitrate"] == 40000 and second["receiveBitrate"] == 40000
+    assert (second["width"], second["height"]) == (320, 180)
