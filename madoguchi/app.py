@@ -308,19 +308,20 @@ def _counter(
             },
         )
         service.listeners.append(feed)
-        sio.register_namespace(
-            SupervisorNamespace(
-                accounts=app[keys.ACCOUNTS],
-                audit=AuditLog(app[keys.DATABASE]),
-                feed=feed,
-                service=service,
-                settings=settings,
-                clock=clock,
-                observer=metrics,
-            )
+        supervisor_namespace = SupervisorNamespace(
+            accounts=app[keys.ACCOUNTS],
+            audit=AuditLog(app[keys.DATABASE]),
+            feed=feed,
+            service=service,
+            settings=settings,
+            clock=clock,
+            observer=metrics,
         )
+        sio.register_namespace(supervisor_namespace)
         watch = RevocationWatch(
-            namespaces=(booth_namespace, agent_namespace), credentials=Credentials(app[keys.DATABASE]), clock=clock
+            namespaces=(booth_namespace, agent_namespace, supervisor_namespace),
+            credentials=Credentials(app[keys.DATABASE]),
+            clock=clock,
         )
         await start_socket_manager(sio)
         try:

@@ -405,7 +405,7 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         return identity.participant, identity
 
     def credential(self, environ: Mapping[str, Any], auth: object, identity: StaffIdentity) -> Credential | None:
-        return Credential(CredentialKind.SESSION, identity.id, hash_token(_session_cookie(environ)))
+        return session_credential(environ, identity)
 
     async def connected(self, sid: str, conn: Connection[StaffIdentity]) -> None:
         staff = conn.identity
@@ -452,6 +452,11 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
     async def _status(self, conn: Connection[StaffIdentity], m: ev.AgentStatusChange) -> Ack:
         await self.service.set_status(conn.identity, m.status)
         return {"status": m.status}
+
+
+def session_credential(environ: Mapping[str, Any], identity: StaffIdentity) -> Credential:
+    """The staff session a connection holds, for the revocation watch (every staff namespace re-checks it)."""
+    return Credential(CredentialKind.SESSION, identity.id, hash_token(_session_cookie(environ)))
 
 
 def _session_cookie(environ: Mapping[str, Any]) -> str:

@@ -16,6 +16,7 @@ from madoguchi.settings import Settings
 from madoguchi.signaling import events as ev
 from madoguchi.signaling.counter import AgentStatus, CounterError
 from madoguchi.signaling.recording import utc
+from madoguchi.signaling.revocation import Credential
 from madoguchi.signaling.service import Clock, CounterService, StaffIdentity
 from madoguchi.signaling.sockets import (
     SUPERVISING_ROLES,
@@ -23,6 +24,7 @@ from madoguchi.signaling.sockets import (
     Connection,
     EventObserver,
     RoleNamespace,
+    session_credential,
     staff_identity,
     supervisors_room,
 )
@@ -56,6 +58,9 @@ class SupervisorNamespace(RoleNamespace[StaffIdentity]):
         if identity.role not in SUPERVISING_ROLES:
             raise CounterError("forbidden", "only supervisors and admins can watch the counter")
         return f"supervisor:{identity.id}", identity
+
+    def credential(self, environ: Mapping[str, Any], auth: object, identity: StaffIdentity) -> Credential | None:
+        return session_credential(environ, identity)
 
     async def connected(self, sid: str, conn: Connection[StaffIdentity]) -> None:
         for m in conn.identity.municipality_ids:

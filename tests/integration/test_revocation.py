@@ -97,6 +97,22 @@ async def test_booth_revoke_from_the_cli_closes_the_kiosk_socket(live_server: Li
         await booth_peer(live_server, token)
 
 
+async def test_logout_closes_the_supervisors_view_too(live_server: LiveServer) -> None:
+    await live_server.add_agent("boss", PASSWORD, role="supervisor")
+    cookie = await login_cookie(live_server.agent_url, "boss", PASSWORD)
+    view = Peer(live_server.agent_url, "/supervisor")
+    await view.connect(headers={"Cookie": f"madoguchi_session={cookie}"})
+    await view.wait_for("supervisor.snapshot")
+    found = await live_server.app[keys.ACCOUNTS].session(cookie, datetime.now(UTC))
+    assert found is not None
+    async with (
+        aiohttp.ClientSession(cookies={"madoguchi_session": cookie}) as http,
+        http.post(f"{live_server.agent_url}/logout", data={"csrf_token": found[1]}, allow_redirects=False) as resp,
+    ):
+        assert resp.status == 303
+    await revoked(view, "session_ended")
+
+
 async def test_password_change_closes_the_sessions_sockets(live_server: LiveServer) -> None:
     peer, _ = await staff_peer(live_server, "agent1")
     await live_server.app[keys.ACCOUNTS].set_password("agent1", "a brand new password")
