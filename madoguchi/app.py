@@ -7,7 +7,6 @@ live exactly as long as the application, in tests as in production.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
 import time
@@ -37,6 +36,7 @@ from madoguchi.resident_chat import pages as chat_pages
 from madoguchi.resident_chat.conversation import ResidentChat
 from madoguchi.resident_chat.resident_socket import ResidentNamespace
 from madoguchi.settings import Settings
+from madoguchi.signaling import background
 from madoguchi.signaling.dispatch import Notifier
 from madoguchi.signaling.live import (
     follow_changes,
@@ -218,9 +218,7 @@ def _bookings(settings: Settings, clock: Clock) -> Callable[[web.Application], A
         app[booking_api.DESK] = desk
         sweeps = asyncio.create_task(desk.run_sweeps(), name="booking-sweeps")
         yield
-        sweeps.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sweeps
+        await background.stop(sweeps)
 
     return ctx
 
@@ -335,16 +333,10 @@ def _counter(
         feeding = asyncio.create_task(feed.run_forever(), name="supervisor-feed")
         revocations = asyncio.create_task(watch.run_forever(), name="revocation-watch")
         yield
-        feeding.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await feeding
-        timers.cancel()
-        revocations.cancel()
         try:
-            with contextlib.suppress(asyncio.CancelledError):
-                await timers
-            with contextlib.suppress(asyncio.CancelledError):
-                await revocations
+            await background.stop(feeding)
+            await background.stop(timers)
+            await background.stop(revocations)
             try:
                 await parts.recovery.leave()
             except Exception as exc:  # other processes reap us by heartbeat anyway

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, Protocol
 
+from madoguchi.signaling.background import cancel_requested
 from madoguchi.signaling.ports import CredentialLookup
 from madoguchi.signaling.revocation import Credential, CredentialKind, Reason, Standing, reason_to_end
 
@@ -57,6 +58,8 @@ class RevocationWatch:
                 raise
             except Exception as exc:
                 log.warning("could not re-check open sockets' credentials: %s", exc)
+            if cancel_requested():  # closing sockets through Redis may have swallowed it
+                raise asyncio.CancelledError
             await asyncio.sleep(self._interval)
 
     async def check_once(self) -> int:

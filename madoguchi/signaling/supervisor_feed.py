@@ -16,6 +16,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
+from madoguchi.signaling.background import cancel_requested
 from madoguchi.signaling.dispatch import Notifier, Supervisors
 from madoguchi.signaling.server_events import SupervisorSnapshot
 from madoguchi.signaling.service import Clock
@@ -126,6 +127,8 @@ class SupervisorFeed:
                 await self.flush()
             except Exception:
                 log.exception("supervisor feed flush failed")
+            if cancel_requested():  # an emit through Redis may have swallowed it
+                raise asyncio.CancelledError
             await asyncio.sleep(self._interval)
 
 

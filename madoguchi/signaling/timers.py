@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
+from madoguchi.signaling.background import cancel_requested
 from madoguchi.signaling.counter import Counter
 from madoguchi.signaling.outbox import RECORD_WRITE_TIMEOUT_S, OutboxWriter
 from madoguchi.signaling.store import LiveStore
@@ -57,6 +58,8 @@ class Timers:
         try:
             while True:
                 next_beat, next_flush = await self._round(next_beat, next_flush)
+                if cancel_requested():  # an emit through Redis may have swallowed it
+                    raise asyncio.CancelledError
         finally:
             if self._flushing is not None:
                 self._flushing.cancel()

@@ -141,12 +141,6 @@ async def test_queue_order_is_the_same_whichever_process_is_asked(two_servers: l
         await peer.close()
 
 
-@pytest.mark.xfail(
-    reason="regression found at the end of session 3: since the supervisor merge (7ee0462) this two-process run "
-    "waits forever after the offer (passes at 1be39b8); see the session note. Not strict: it must be fixed, "
-    "not expected to fail",
-    strict=False,
-)
 @pytest.mark.timeout(30)
 async def test_offer_timeout_fires_once_although_every_process_runs_timers(
     tmp_path: Path, postgres_url: str, redis_prefix: str
