@@ -117,7 +117,12 @@ async def test_purge_removes_only_records_past_their_towns_period(
 
     assert dry.status == 0, dry
     assert "would delete (dry run, nothing changed):" in dry.stdout
-    assert table_of(dry.stdout) == {"consultations": 2, "consultation_events": 4, "chat_messages": 2}
+    assert table_of(dry.stdout) == {
+        "consultations": 2,
+        "consultation_events": 4,
+        "chat_messages": 2,
+        "consultation_participants": 0,
+    }
     assert "shiomi: kept 2 years" in dry.stdout and "ishinomori: kept 10 years" in dry.stdout
     assert await counts(database_url) == before  # nothing deleted, nothing audited
 
@@ -130,7 +135,12 @@ async def test_purge_removes_only_records_past_their_towns_period(
     assert (after["chat"], after["events"]) == (3, before["events"] - 4)  # type: ignore[operator]
     (entry,) = after["audit"]  # type: ignore[misc]
     assert entry.actor.startswith("cli")
-    assert entry.detail["deleted"] == {"consultations": 2, "consultation_events": 4, "chat_messages": 2}
+    assert entry.detail["deleted"] == {
+        "consultations": 2,
+        "consultation_events": 4,
+        "chat_messages": 2,
+        "consultation_participants": 0,
+    }
     assert set(entry.detail["cutoffs"]) == {"shiomi", "ishinomori"}
     cutoff = datetime.fromisoformat(entry.detail["cutoffs"]["shiomi"])
     assert years_before(started, 2) <= cutoff <= years_before(datetime.now(UTC), 2)
