@@ -293,6 +293,10 @@ async def measure(page: Page, seconds: float) -> Window:
     fps = None
     if before.get("video") and after.get("video"):
         fps = round((after["video"]["decoded"] - before["video"]["decoded"]) / elapsed, 1)
+    elif after.get("video"):
+        # no inbound video when the window opened (on a lossy link the first key frame can take a while):
+        # every frame decoded so far arrived inside the window
+        fps = round(after["video"]["decoded"] / elapsed, 1)
     pair = after.get("pair")
     if concealment is None and after.get("audio") and after["audio"]["total"] > 0:
         concealment = round(after["audio"]["concealed"] / after["audio"]["total"], 4)  # the call began meanwhile
