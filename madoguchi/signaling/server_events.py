@@ -107,6 +107,8 @@ class ResidentConsultation(View):
     chat: list[ChatLine]
     position: int | None = None
     wait_estimate_s: float | None = None
+    requested_at: float | None = None
+    waited_s: float | None = None
     call: CallStart | None = None
 
 
@@ -120,9 +122,24 @@ class Offer(CaseView, ServerEvent):
 
 
 class OfferWithdrawn(ServerEvent):
+    """The offer stopped ringing, and why (``timeout``, ``declined``, ``cancelled``, …): the console says what
+    happened. ``cooldown_s``: this case will not ring the agent again for that long; ``away``: the agent was
+    set away because of it."""
+
     NAME = "offer.withdrawn"
     consultation_id: str
     reason: str
+    cooldown_s: float | None = None
+    away: bool = False
+
+
+class CallComing(ServerEvent):
+    """To the resident's side: an agent's console is ringing with their case (``ringing``), or stopped ringing
+    without an answer; the booth shows 「まもなく つながります」 only while it rings."""
+
+    NAME = "call.coming"
+    consultation_id: str
+    ringing: bool
 
 
 class AgentState(ServerEvent):
@@ -140,11 +157,17 @@ class QueueSnapshot(ServerEvent):
 
 
 class QueuePosition(ServerEvent):
+    """A waiting resident's place in line. ``requested_at`` (server epoch seconds) and ``waited_s`` (at the time
+    of sending) let a page show the time waited across reloads; ``ringing``: an agent's console is ringing."""
+
     NAME = "queue.position"
     consultation_id: str
     position: int
     wait_estimate_s: float | None
     agents_on_duty: int
+    requested_at: float
+    waited_s: float
+    ringing: bool
 
 
 class CallEnd(ServerEvent):
@@ -215,6 +238,7 @@ SERVER_EVENTS: tuple[type[ServerEvent], ...] = (
     QueuePosition,
     Offer,
     OfferWithdrawn,
+    CallComing,
     CallStart,
     CallEnd,
     ConsultationClosed,

@@ -130,13 +130,16 @@ def queue_snapshot(counter: Counter, agent_id: str, facts: Facts) -> QueueSnapsh
     )
 
 
-def queue_position(counter: Counter, c: Consultation) -> QueuePosition:
+def queue_position(counter: Counter, c: Consultation, now: float) -> QueuePosition:
     pos = counter.position(c.id)
     return QueuePosition(
         consultation_id=c.id,
         position=pos.position,
         wait_estimate_s=pos.wait_estimate_s,
         agents_on_duty=pos.agents_on_duty,
+        requested_at=c.enqueued_at,
+        waited_s=round(max(0.0, now - c.enqueued_at), 1),
+        ringing=c.state == State.OFFERED,
     )
 
 
@@ -153,6 +156,8 @@ def resident_consultation(counter: Counter, c: Consultation, facts: Facts) -> Re
         pos = counter.position(c.id)
         fields["position"] = pos.position
         fields["wait_estimate_s"] = pos.wait_estimate_s
+        fields["requested_at"] = c.enqueued_at
+        fields["waited_s"] = round(max(0.0, facts.now - c.enqueued_at), 1)
     if c.state == State.ACTIVE:
         fields["call"] = call_start(counter, c, Role.RESIDENT, facts)
     return ResidentConsultation.model_validate(fields)

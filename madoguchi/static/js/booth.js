@@ -133,6 +133,13 @@ function renderElapsed() {
   $("waited").textContent = minutes < 1 ? t("booth.waiting.elapsed_short") : t("booth.waiting.elapsed", { minutes });
 }
 
+/** When the resident started waiting, on this kiosk's clock: from the server's `waited_s` (so a reload or a
+ * reconnect keeps the time waited, and a kiosk clock that is off does not matter); undefined when not given. */
+function sinceFromServer(message) {
+  const waited = Number(message.waited_s);
+  return Number.isFinite(waited) && message.waited_s !== null ? nowSeconds() - Math.max(0, waited) : undefined;
+}
+
 function adoptConsultation(fields) {
   const previous = state.consultation && state.consultation.id === fields.id ? state.consultation : {};
   state.consultation = { since: nowSeconds(), offered: false, ...previous, ...fields };
@@ -182,7 +189,7 @@ function restore(view, { reconnected = false } = {}) {
     return;
   }
   clearTimeout(state.thanksTimer);
-  const since = Number(view.requested_at || view.enqueued_at || view.created_at) || undefined;
+  const since = sinceFromServer(view);
   adoptConsultation({
     id,
     route: view.route,
@@ -351,11 +358,19 @@ socket.on(RECEIVE.QUEUE_POSITION, (message) => {
     position: message.position,
     waitEstimate: message.wait_estimate_s ?? null,
     agentsOnDuty: message.agents_on_duty,
-    offered: Boolean(message.offered),
+    offered: Boolean(message.ringing),
+    ...(sinceFromServer(message) !== undefined ? { since: sinceFromServer(message) } : {}),
   });
   if (state.screen === "call" && !callScreen.call) showScreen("waiting"); // the agent's link was lost: back in line
   else if (state.screen === "routes") showScreen("waiting");
   else renderWaiting();
+});
+
+socket.on(RECEIVE.CALL_COMING, (message) => {
+  const c = state.consultation;
+  if (!c || c.id !== message.consultation_id) return;
+  c.offered = Boolean(message.ringing); // an agent's console is ringing with this resident's case
+  renderWaiting();
 });
 
 socket.on(RECEIVE.CALL_START, (message) => callScreen.start(message));

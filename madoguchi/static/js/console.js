@@ -28,6 +28,7 @@ const state = {
   queue: [], // QueueItem payloads
   queueReceivedAt: 0,
   offerTimer: null,
+  lastOfferId: null, // the offer just answered or dropped, whose offer.withdrawn may still arrive
   stateSocketId: null, // the socket connection whose first agent.state was applied
 };
 const banner = new Banner($("banner"));
@@ -155,7 +156,19 @@ function renderSummary(element, summary) {
   element.append(label, need);
 }
 
+/** Why an offer stopped ringing (offer.withdrawn's reason) → what the agent reads. */
+const WITHDRAWN_KEYS = Object.freeze({
+  timeout: "console.offer.withdrawn.timeout",
+  declined: "console.offer.withdrawn.declined",
+  agent_away: "console.offer.withdrawn.agent_away",
+  cancelled: "console.offer.withdrawn.cancelled",
+  resident_link_lost: "console.offer.withdrawn.resident_link_lost",
+  agent_link_lost: "console.offer.withdrawn.link_lost",
+  server_restart: "console.offer.withdrawn.link_lost",
+});
+
 function dropOffer() {
+  if (state.offer) state.lastOfferId = state.offer.consultation_id; // its offer.withdrawn may come after the ack
   state.offer = null;
   clearInterval(state.offerTimer);
   if (state.view === "offer") showView("idle");
@@ -339,6 +352,7 @@ async function changeStatus(status) {
   try {
     const ack = await request(socket, SEND.AGENT_STATUS, { status });
     if (!state.consultation && !state.offer) setStatus(ack.status || status);
+    if (status === "available") banner.hide(); // the notice that an unanswered offer set them away is done
   } catch (err) {
     banner.show(errorText(err));
   }
@@ -409,8 +423,16 @@ socket.on(RECEIVE.OFFER, (message) => {
   if (!state.consultation) showOffer(message);
 });
 socket.on(RECEIVE.OFFER_WITHDRAWN, (message) => {
-  if (state.offer?.consultation_id !== message.consultation_id) return;
-  banner.show(t("console.offer.withdrawn"));
+  const id = message.consultation_id;
+  if (state.offer?.consultation_id !== id && state.lastOfferId !== id) return;
+  state.lastOfferId = null;
+  // Say what happened, and plainly when it set the agent away (they must press 受付する to get offers again).
+  const key = WITHDRAWN_KEYS[message.reason] || "console.offer.withdrawn";
+  const seconds = Math.round(Number(message.cooldown_s) || 0);
+  let text = t(key);
+  if (message.reason === "declined" && seconds > 0) text = t("console.offer.withdrawn.cooldown", { seconds });
+  if (message.away) text = `${text} ${t("console.offer.withdrawn.away")}`;
+  banner.show(text, { sticky: Boolean(message.away) });
   dropOffer();
 });
 socket.on(RECEIVE.CALL_START, (message) => callScreen.start(message));

@@ -26,6 +26,7 @@ export const SEND = Object.freeze({
 export const RECEIVE = Object.freeze({
   AGENT_STATE: "agent.state",
   BOOTH_STATE: "booth.state",
+  CALL_COMING: "call.coming",
   CALL_END: "call.end",
   CALL_START: "call.start",
   CHAT_MESSAGE: "chat.message",

@@ -370,7 +370,7 @@ function onChatMessage(message) {
 
 function onQueuePosition(message) {
   if (message.consultation_id !== state.consultationId) return;
-  state.offered = false;
+  state.offered = Boolean(message.ringing);
   queued(message.position, message.wait_estimate_s ?? null);
 }
 
@@ -446,6 +446,11 @@ socket.on(RECEIVE.RESIDENT_STATE, applyResidentState);
 socket.on(RECEIVE.CHAT_MESSAGE, onChatMessage);
 socket.on(RECEIVE.QUEUE_POSITION, onQueuePosition);
 socket.on(RECEIVE.CALL_START, onCallStart);
+socket.on(RECEIVE.CALL_COMING, (message) => {
+  if (message.consultation_id !== state.consultationId || state.phase !== "waiting") return;
+  state.offered = Boolean(message.ringing);
+  renderWaiting();
+});
 socket.on(RECEIVE.PEER_LINK, (message) => {
   if (message.consultation_id !== state.consultationId) return;
   state.peerLost = !message.connected;

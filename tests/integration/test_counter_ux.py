@@ -1,0 +1,50 @@
+"""The counter as residents and staff live it, on the real server: the booth hears the console ring, the wait
+figures come from the server across a reconnect, and an offer's end is told as what it was."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.support import LiveServer, agent_peer, booth_peer, ok, on_both_topologies
+
+pytestmark = on_both_topologies
+
+PASSWORD = "correct horse battery"
+
+
+async def test_the_booth_hears_the_console_ring_and_stop(live_server: LiveServer) -> None:
+    _, token, _ = await live_server.add_booth()
+    await live_server.add_agent("aoki", PASSWORD)
+    agent = await agent_peer(live_server, "aoki", PASSWORD)
+    ok(await agent.call("agent.status", {"status": "available"}))
+    booth = await booth_peer(live_server, token)
+    cid = ok(await booth.call("consultation.request", {"route": "tax"}))["consultation_id"]
+    await agent.wait_for("offer", lambda o: o["consultation_id"] == cid)
+    coming = await booth.wait_for("call.coming", lambda m: m["ringing"] is True)
+    assert coming == {"consultation_id": cid, "ringing": True}
+    ok(await agent.call("offer.decline", {"consultation_id": cid}))
+    await booth.wait_for("call.coming", lambda m: m["ringing"] is False)
+    withdrawn = await agent.wait_for("offer.withdrawn")
+    assert withdrawn == {"consultation_id": cid, "reason": "declined", "cooldown_s": 30.0}
+    position = await booth.wait_for("queue.position", lambda m: m["ringing"] is False)
+    assert position["consultation_id"] == cid
+    for peer in (booth, agent):
+        await peer.close()
+
+
+async def test_the_time_waited_survives_a_reconnect(live_server: LiveServer) -> None:
+    _, token, _ = await live_server.add_booth()
+    booth = await booth_peer(live_server, token)
+    ack = ok(await booth.call("consultation.request", {"route": "tax"}))
+    first = await booth.wait_for("queue.position")
+    requested_at = first["requested_at"]
+    assert first["waited_s"] >= 0
+    await booth.close()
+    await asyncio.sleep(1.2)
+    again = await booth_peer(live_server, token)
+    state = await again.wait_for("booth.state")
+    view = state["consultation"]
+    assert view["consultation_id"] == ack["consultation_id"]
+    assert view["requested_at"] == requested_at, "the request time is the server's, kept across the reconnect"
+    assert view["waited_s"] >= 1.0
+    await again.close()
