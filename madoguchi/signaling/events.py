@@ -98,19 +98,27 @@ class IceCandidate(Event):
     usernameFragment: Annotated[str, StringConstraints(max_length=256)] | None = None
 
 
+class MediaState(Event):
+    """What one side of a call does with its own media, for the others to show (the agent sees the resident
+    muted)."""
+
+    muted: bool
+
+
 class Signal(Event):
     """``to`` names the receiver; without it the signal goes to the one other participant (refused when more than
-    two take part)."""
+    two take part) — except ``media_state``, which goes to everyone else in the call."""
 
     consultation_id: ConsultationId
     to: Participant | None = None
     description: SessionDescription | None = None
     candidate: IceCandidate | None = None
+    media_state: MediaState | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Self:
-        if (self.description is None) == (self.candidate is None):
-            raise ValueError("a signal carries exactly one of description or candidate")
+        if sum(part is not None for part in (self.description, self.candidate, self.media_state)) != 1:
+            raise ValueError("a signal carries exactly one of description, candidate or media_state")
         return self
 
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from madoguchi.domain.participant import Participant
 from madoguchi.signaling.consultation import Role
-from madoguchi.signaling.events import IceCandidate, SessionDescription
+from madoguchi.signaling.events import IceCandidate, MediaState, SessionDescription
 
 
 class View(BaseModel):
@@ -212,6 +212,7 @@ class SignalRelay(ServerEvent):
     sender: Participant = Field(alias="from")
     description: SessionDescription | None = None
     candidate: IceCandidate | None = None
+    media_state: MediaState | None = None
 
 
 class BoothState(ServerEvent):

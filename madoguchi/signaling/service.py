@@ -34,7 +34,7 @@ from madoguchi.signaling import views
 from madoguchi.signaling.consultation import Channel, Consultation, Disposition, Role
 from madoguchi.signaling.counter import AgentStatus, Counter, CounterConfig, CounterError, PendingRecord
 from madoguchi.signaling.dispatch import Notifier, call_events, needs, view_events
-from madoguchi.signaling.events import IceCandidate, SessionDescription
+from madoguchi.signaling.events import IceCandidate, MediaState, SessionDescription
 from madoguchi.signaling.lookups import Lookups
 from madoguchi.signaling.outbox import OutboxWriter
 from madoguchi.signaling.ports import ChatLog
@@ -302,12 +302,23 @@ class CounterService:
         to: str | None,
         description: SessionDescription | None,
         candidate: IceCandidate | None,
+        media_state: MediaState | None = None,
     ) -> None:
+        if media_state is not None and to is None:
+            receivers = await self._guard(lambda c: c.others_in_call(sender, consultation_id))
+            relay = se.SignalRelay(consultation_id=consultation_id, sender=Participant(sender), media_state=media_state)
+            await self._notifier.deliver([(receiver, relay) for receiver in receivers])
+            return
         receiver = await self._guard(lambda c: c.receiver_of(sender, consultation_id, to))
-        relay = se.SignalRelay(
-            consultation_id=consultation_id,
-            sender=Participant(sender),
-            **({"description": description} if description is not None else {"candidate": candidate}),
+        part: dict[str, object] = (
+            {"description": description}
+            if description is not None
+            else {"candidate": candidate}
+            if candidate is not None
+            else {"media_state": media_state}
+        )
+        relay = se.SignalRelay.model_validate(
+            {"consultation_id": consultation_id, "sender": Participant(sender), **part}
         )
         await self._notifier.deliver([(receiver, relay)])
 

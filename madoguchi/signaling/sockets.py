@@ -425,7 +425,12 @@ def _chat(service: CounterService) -> Callable[[Connection[Any], ev.ChatSend], A
 def _signal(service: CounterService) -> Callable[[Connection[Any], ev.Signal], Awaitable[None]]:
     async def handler(conn: Connection[Any], m: ev.Signal) -> None:
         await service.relay_signal(
-            conn.participant, m.consultation_id, to=m.to, description=m.description, candidate=m.candidate
+            conn.participant,
+            m.consultation_id,
+            to=m.to,
+            description=m.description,
+            candidate=m.candidate,
+            media_state=m.media_state,
         )
 
     return handler

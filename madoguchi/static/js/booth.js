@@ -50,6 +50,7 @@ const state = {
   requesting: false,
   fatal: false,
   stateSocketId: null, // the socket connection whose booth.state was applied last
+  early: new Map(), // event name → the last message for a consultation not adopted yet (it beat the request's ack)
 };
 const banner = new Banner($("banner"));
 
@@ -57,6 +58,7 @@ const banner = new Banner($("banner"));
 
 function showScreen(name) {
   state.screen = name;
+  if (name !== "call") $("hangup-confirm").hidden = true;
   document.body.dataset.screen = name;
   for (const section of document.querySelectorAll("section[data-screen]")) {
     section.hidden = section.dataset.screen !== name;
@@ -224,6 +226,9 @@ async function requestConsultation(route) {
       waitEstimate: ack.wait_estimate_s ?? null,
       since: nowSeconds(),
     });
+    // The server tells the line and the ringing console as soon as the case exists, which can be before the ack.
+    for (const [event, message] of state.early) if (message.consultation_id === ack.consultation_id) EARLY[event](message);
+    state.early.clear();
     if (state.screen === "routes") showScreen("waiting");
   } catch (err) {
     banner.show(errorText(err));
@@ -248,7 +253,18 @@ async function cancelWaiting() {
   }
 }
 
+/** 「電話を切る」 asks once: a large yes / no, so one stray touch does not end the call. */
+function askHangUp() {
+  $("hangup-confirm").hidden = false;
+  $("hangup-no").focus();
+}
+
+function closeHangUp() {
+  $("hangup-confirm").hidden = true;
+}
+
 async function endCall() {
+  closeHangUp();
   const c = state.consultation;
   if (!c) return showThanks();
   const err = await callScreen.hangUp(c.id);
@@ -350,9 +366,12 @@ socket.on(RECEIVE.BOOTH_STATE, (message) => {
   restore(message.consultation, { reconnected });
 });
 
-socket.on(RECEIVE.QUEUE_POSITION, (message) => {
+function onQueuePosition(message) {
   const c = state.consultation;
-  if (!c || c.id !== message.consultation_id) return;
+  if (!c || c.id !== message.consultation_id) {
+    if (state.requesting) state.early.set(RECEIVE.QUEUE_POSITION, message);
+    return;
+  }
   adoptConsultation({
     id: c.id,
     position: message.position,
@@ -364,14 +383,21 @@ socket.on(RECEIVE.QUEUE_POSITION, (message) => {
   if (state.screen === "call" && !callScreen.call) showScreen("waiting"); // the agent's link was lost: back in line
   else if (state.screen === "routes") showScreen("waiting");
   else renderWaiting();
-});
+}
 
-socket.on(RECEIVE.CALL_COMING, (message) => {
+function onCallComing(message) {
   const c = state.consultation;
-  if (!c || c.id !== message.consultation_id) return;
+  if (!c || c.id !== message.consultation_id) {
+    if (state.requesting) state.early.set(RECEIVE.CALL_COMING, message);
+    return;
+  }
   c.offered = Boolean(message.ringing); // an agent's console is ringing with this resident's case
   renderWaiting();
-});
+}
+
+const EARLY = { [RECEIVE.QUEUE_POSITION]: onQueuePosition, [RECEIVE.CALL_COMING]: onCallComing };
+socket.on(RECEIVE.QUEUE_POSITION, onQueuePosition);
+socket.on(RECEIVE.CALL_COMING, onCallComing);
 
 socket.on(RECEIVE.CALL_START, (message) => callScreen.start(message));
 
@@ -404,7 +430,9 @@ for (const button of document.querySelectorAll(".route-button")) {
   button.addEventListener("click", () => requestConsultation(button.dataset.route));
 }
 $("cancel-waiting").addEventListener("click", cancelWaiting);
-$("end-call").addEventListener("click", endCall);
+$("end-call").addEventListener("click", askHangUp);
+$("hangup-yes").addEventListener("click", endCall);
+$("hangup-no").addEventListener("click", closeHangUp);
 $("lang-switch").addEventListener("click", () => {
   setLanguage(nextLanguage()).catch((err) => console.error(err));
 });

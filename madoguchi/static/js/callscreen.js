@@ -49,6 +49,7 @@ export class CallScreen {
     this.endButton = document.getElementById("end-call");
     this.localVideo = document.getElementById("local-video");
     this.remoteVideo = document.getElementById("remote-video");
+    this.remoteMuted = document.getElementById("remote-muted");
     this.muteButton.addEventListener("click", () => this.setMuted(!(this.call && this.call.muted)));
   }
 
@@ -87,7 +88,10 @@ export class CallScreen {
       remoteVideo: this.remoteVideo,
       onMediaProblem: () => this.banner.show(t("media.unavailable")),
       onConnectionState: (connection) => {
-        if (connection === "connected") this.setNotice(null);
+        if (connection === "connected") {
+          this.setNotice(null);
+          if (this.call?.muted) this.sendMediaState(true); // the other side may have reloaded and forgotten
+        }
         else if (connection === "failed") this.setNotice("media.failed");
       },
     });
@@ -104,10 +108,18 @@ export class CallScreen {
     this.call = null;
     this.localVideo.srcObject = null;
     this.remoteVideo.srcObject = null;
+    this.remoteMuted.hidden = true;
   }
 
   /** A relayed `signal`: to the running call, or kept until its call.start is handled. */
   signal(message) {
+    if (message.media_state) {
+      // Not WebRTC: the other side says it muted or unmuted its microphone.
+      if (!this.call || this.call.consultationId === message.consultation_id) {
+        this.remoteMuted.hidden = !message.media_state.muted;
+      }
+      return;
+    }
     if (this.call && this.call.consultationId === message.consultation_id) this.call.handleSignal(message);
     else if (this.earlySignals.length < MAX_EARLY_SIGNALS) this.earlySignals.push(message);
   }
@@ -164,6 +176,16 @@ export class CallScreen {
     button.setAttribute("aria-pressed", String(isMuted));
     button.dataset.i18n = isMuted ? "media.unmute" : "media.mute";
     button.textContent = t(button.dataset.i18n);
+    if (this.live) this.sendMediaState(isMuted);
+  }
+
+  /** Tell the others in the call whether our microphone is muted (relayed by the server as a `signal`). */
+  sendMediaState(muted) {
+    const consultationId = this.call?.consultationId;
+    if (!consultationId) return;
+    request(this.socket, SEND.SIGNAL, { consultation_id: consultationId, media_state: { muted } }).catch((err) =>
+      console.warn(`${this.label}: could not send the mute state`, err.code || err),
+    );
   }
 
   /**

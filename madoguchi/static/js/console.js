@@ -208,6 +208,7 @@ async function declineOffer() {
 function beginConsultation(details) {
   const id = details.id || details.consultation_id;
   if (state.consultation?.id !== id) {
+    $("wrapup-ended").textContent = ""; // a new case: the last one's ending is not this one's
     chat.clear();
     $("wrapup-form").reset();
   }
@@ -254,6 +255,12 @@ function renderHandoff(c) {
   $("handoff-details").replaceChildren(...details);
   $("handoff-summary").hidden = !urgent && !summary;
 }
+
+/** Why the call ended (call.end's reason) → what the agent reads in wrap-up; their own hang-up says nothing. */
+const CALL_END_KEYS = Object.freeze({
+  hung_up_by_resident: "console.call.ended_by_resident",
+  resident_link_lost: "console.call.ended_resident_gone",
+});
 
 function showWrapUp() {
   callScreen.stop();
@@ -446,6 +453,9 @@ socket.on(RECEIVE.PEER_LINK, (message) => {
 });
 socket.on(RECEIVE.CALL_END, (message) => {
   if (message.consultation_id !== state.consultation?.id) return;
+  const ended = CALL_END_KEYS[message.reason];
+  $("wrapup-ended").textContent = ended ? t(ended) : "";
+  if (ended) banner.show(t(ended));
   if (state.view === "call") showWrapUp();
   else callScreen.stop();
 });
