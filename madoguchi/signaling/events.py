@@ -118,7 +118,7 @@ class Signal(Event):
     @model_validator(mode="after")
     def _exactly_one(self) -> Self:
         if sum(part is not None for part in (self.description, self.candidate, self.media_state)) != 1:
-            raise ValueError("a signal carries exactly one of description, candidate or media_state")
+            raise ValueError("a signal carries exactly one of description or candidate, or a media_state alone")
         return self
 
 

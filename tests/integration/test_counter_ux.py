@@ -48,3 +48,22 @@ async def test_the_time_waited_survives_a_reconnect(live_server: LiveServer) -> 
     assert view["requested_at"] == requested_at, "the request time is the server's, kept across the reconnect"
     assert view["waited_s"] >= 1.0
     await again.close()
+
+
+async def test_the_mute_state_reaches_the_other_side_only(live_server: LiveServer) -> None:
+    _, token, _ = await live_server.add_booth()
+    await live_server.add_agent("aoki", PASSWORD)
+    agent = await agent_peer(live_server, "aoki", PASSWORD)
+    ok(await agent.call("agent.status", {"status": "available"}))
+    booth = await booth_peer(live_server, token)
+    cid = ok(await booth.call("consultation.request", {"route": "tax"}))["consultation_id"]
+    await agent.wait_for("offer", lambda o: o["consultation_id"] == cid)
+    ok(await agent.call("offer.accept", {"consultation_id": cid}))
+    await booth.wait_for("call.start")
+    await booth.call("signal", {"consultation_id": cid, "media_state": {"muted": True}})
+    relayed = await agent.wait_for("signal", lambda m: "media_state" in m)
+    assert relayed["media_state"] == {"muted": True} and relayed["from"].startswith("booth:")
+    assert set(relayed) == {"consultation_id", "from", "media_state"}
+    assert not [m for m in booth.received["signal"] if "media_state" in m], "not echoed to the sender"
+    for peer in (booth, agent):
+        await peer.close()
