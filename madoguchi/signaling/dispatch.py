@@ -73,11 +73,14 @@ def needs(effects: Sequence[Effect], counter: Counter) -> Needs:
     for effect in effects:
         if isinstance(effect, OfferMade):
             summaries.add(effect.consultation_id)
+            offered = counter.state.consultations.get(effect.consultation_id)
+            if offered is not None and offered.transferred_by is not None:
+                chats.add(offered.id)  # the next agent reads the transcript with the note
         elif isinstance(effect, AgentChanged):
             current = counter.current_for_agent(effect.agent_id)
             if current is not None:
                 summaries.add(current.id)
-                if current.state != State.OFFERED:
+                if current.state != State.OFFERED or current.transferred_by is not None:
                     chats.add(current.id)
     return Needs(frozenset(summaries), frozenset(chats))
 

@@ -133,8 +133,11 @@ class WrapUp(Event):
 
 
 class Transfer(Event):
+    """``note``: what the next agent should know (masked like every free text); they read it in the offer."""
+
     consultation_id: ConsultationId
     route: RouteId
+    note: Note = ""
 
 
 class JoinCall(Event):

@@ -94,6 +94,8 @@ class AgentConsultation(CaseView):
     state: str
     chat: list[ChatLine]
     call: CallStart | None = None
+    transfer: TransferNote | None = None
+    talked_s: float | None = None
 
 
 class ResidentConsultation(View):
@@ -115,10 +117,21 @@ class ResidentConsultation(View):
 # --- events ----------------------------------------------------------------------------------------------------
 
 
+class TransferNote(View):
+    """Why a case came back from another agent: their name and their note."""
+
+    note: str
+    by: str
+
+
 class Offer(CaseView, ServerEvent):
+    """``transfer`` and ``chat`` (the transcript so far) are set when another agent transferred the case."""
+
     NAME = "offer"
     summary: JsonValue
     expires_at: float | None
+    transfer: TransferNote | None = None
+    chat: list[ChatLine] | None = None
 
 
 class OfferWithdrawn(ServerEvent):

@@ -268,8 +268,8 @@ class CounterService:
         op = partial(Counter.wrap_up, agent_id=staff.id, consultation_id=consultation_id, disposition=disposition)
         await self.run(partial(op, note=note, now=self._clock()))
 
-    async def transfer(self, staff: StaffIdentity, consultation_id: str, route: str) -> None:
-        op = partial(Counter.transfer, agent_id=staff.id, consultation_id=consultation_id, route=route)
+    async def transfer(self, staff: StaffIdentity, consultation_id: str, route: str, note: str = "") -> None:
+        op = partial(Counter.transfer, agent_id=staff.id, consultation_id=consultation_id, route=route, note=note)
         await self.run(partial(op, now=self._clock()))
 
     async def join(self, staff: StaffIdentity, consultation_id: str, role: Role) -> se.CallStart:

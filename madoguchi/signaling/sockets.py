@@ -328,7 +328,7 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         self.route(
             "consultation.transfer",
             ev.Transfer,
-            lambda c, m: done(s.transfer(c.identity, m.consultation_id, m.route.value)),
+            lambda c, m: done(s.transfer(c.identity, m.consultation_id, m.route.value, str(m.note))),
         )
         self.route("chat.send", ev.ChatSend, _chat(s))
         self.route("signal", ev.Signal, _signal(s))

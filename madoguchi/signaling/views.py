@@ -65,10 +65,23 @@ def case_view(c: Consultation, facts: Facts) -> CaseView:
     return CaseView.model_validate(case_fields(c, facts))
 
 
+def transfer_fields(c: Consultation) -> dict[str, object]:
+    """The note of a transferred case, for the agent who gets it next (nothing when it was not transferred)."""
+    if c.transferred_by is None:
+        return {}
+    return {"transfer": {"note": c.transfer_note or "", "by": c.transferred_by}}
+
+
 def offer(c: Consultation, facts: Facts) -> Offer:
-    return Offer.model_validate(
-        {**case_fields(c, facts), "summary": facts.summaries.get(c.id), "expires_at": c.offer_expires_at}
-    )
+    fields: dict[str, object] = {
+        **case_fields(c, facts),
+        "summary": facts.summaries.get(c.id),
+        "expires_at": c.offer_expires_at,
+        **transfer_fields(c),
+    }
+    if c.transferred_by is not None:
+        fields["chat"] = facts.chats.get(c.id, [])
+    return Offer.model_validate(fields)
 
 
 def call_start(counter: Counter, c: Consultation, role: Role, facts: Facts) -> CallStart:
@@ -95,7 +108,10 @@ def agent_consultation(counter: Counter, c: Consultation, facts: Facts) -> Agent
         "summary": facts.summaries.get(c.id),
         "state": c.state.value,
         "chat": facts.chats.get(c.id, []),
+        **transfer_fields(c),
     }
+    if c.answered_at is not None:
+        fields["talked_s"] = round(max(0.0, (c.ended_at or facts.now) - c.answered_at), 1)
     if c.state == State.ACTIVE:
         fields["call"] = call_start(counter, c, Role.AGENT, facts)
     return AgentConsultation.model_validate(fields)

@@ -67,3 +67,32 @@ async def test_the_mute_state_reaches_the_other_side_only(live_server: LiveServe
     assert not [m for m in booth.received["signal"] if "media_state" in m], "not echoed to the sender"
     for peer in (booth, agent):
         await peer.close()
+
+
+async def test_a_transfer_note_reaches_the_next_agent_masked(live_server: LiveServer) -> None:
+    _, token, _ = await live_server.add_booth()
+    await live_server.add_agent("aoki", PASSWORD)
+    await live_server.add_agent("baba", PASSWORD)
+    first = await agent_peer(live_server, "aoki", PASSWORD)
+    ok(await first.call("agent.status", {"status": "available"}))
+    booth = await booth_peer(live_server, token)
+    cid = ok(await booth.call("consultation.request", {"route": "tax"}))["consultation_id"]
+    await first.wait_for("offer", lambda o: o["consultation_id"] == cid)
+    ok(await first.call("offer.accept", {"consultation_id": cid}))
+    await booth.wait_for("call.start")
+    ok(await booth.call("chat.send", {"consultation_id": cid, "text": "介護の ことです", "client_id": "x1"}))
+    await first.wait_for("chat.message")
+    note = "介護保険の 申請。マイナンバーは 1234 5678 9018"
+    refused = await first.call("consultation.transfer", {"consultation_id": cid, "route": "tax", "note": 5})
+    assert refused["error"]["code"] == "invalid_payload"
+    ok(await first.call("consultation.transfer", {"consultation_id": cid, "route": "elderly_care", "note": note}))
+    await first.wait_for("call.end", lambda m: m["reason"] == "transferred")
+    second = await agent_peer(live_server, "baba", PASSWORD)
+    ok(await second.call("agent.status", {"status": "available"}))
+    offer = await second.wait_for("offer", lambda o: o["consultation_id"] == cid)
+    assert offer["route"] == "elderly_care"
+    assert offer["transfer"]["by"] and offer["transfer"]["note"].startswith("介護保険の 申請。")
+    assert "9018" not in offer["transfer"]["note"], "the note is masked like every free text"
+    assert [line["text"] for line in offer["chat"]] == ["介護の ことです"]
+    for peer in (booth, first, second):
+        await peer.close()

@@ -128,6 +128,7 @@ function showOffer(offer) {
     time: formatClock(offer.waited_s || 0),
   })}`;
   renderSummary($("offer-summary"), offer.summary);
+  renderTransfer(offer);
   for (const id of ["offer-accept", "offer-decline"]) $(id).disabled = false;
   showView("offer");
   renderCountdown();
@@ -212,8 +213,42 @@ function beginConsultation(details) {
     chat.clear();
     $("wrapup-form").reset();
   }
-  state.consultation = { ...(state.consultation?.id === id ? state.consultation : {}), ...details, id };
+  const previous = state.consultation?.id === id ? state.consultation : {};
+  state.consultation = { ...previous, ...details, id };
+  const talked = Number(details.talked_s);
+  if (details.talked_s != null && Number.isFinite(talked)) state.consultation.callSince = nowSeconds() - talked;
+  else if (!previous.callSince) state.consultation.callSince = nowSeconds(); // just accepted
   renderCallDetails();
+}
+
+/** A case another agent transferred: their note and the transcript so far, in the offer. */
+function renderTransfer(offer) {
+  const transfer = offer.transfer && typeof offer.transfer === "object" ? offer.transfer : null;
+  $("offer-transfer").hidden = !transfer;
+  $("offer-transfer-note").textContent = transfer ? transferText(transfer) : "";
+  const lines = (Array.isArray(offer.chat) ? offer.chat : []).map((line) => {
+    const item = document.createElement("li");
+    item.dataset.sender = line.sender;
+    const who = { resident: "console.chat.resident", agent: "console.transfer.sender_agent" }[line.sender];
+    item.textContent = `${t(who || `chat.sender.${line.sender}`)}: ${line.text}`;
+    return item;
+  });
+  $("offer-chat-log").replaceChildren(...lines);
+}
+
+function transferText(transfer) {
+  const by = transfer.by || "";
+  return transfer.note ? t("console.transfer.from_note", { name: by, note: transfer.note }) : t("console.transfer.from", { name: by });
+}
+
+/** The call timer: from the server's talked_s, so a reload keeps it. */
+function renderTimer() {
+  const c = state.consultation;
+  if (!c || !c.callSince) {
+    $("call-timer").textContent = "0:00";
+    return;
+  }
+  $("call-timer").textContent = formatClock(Math.max(0, nowSeconds() - c.callSince));
 }
 
 function renderCallDetails() {
@@ -229,6 +264,10 @@ function renderCallDetails() {
   $("wrapup-details").textContent = text;
   renderSummary($("call-summary"), c?.summary);
   renderHandoff(c);
+  const transfer = c?.transfer && typeof c.transfer === "object" ? c.transfer : null;
+  $("call-transfer-note").hidden = !transfer;
+  $("call-transfer-note").textContent = transfer ? transferText(transfer) : "";
+  renderTimer();
 }
 
 /** The bot's whole handoff summary beside the call: urgent flag, need (call-summary), what the bot said, flags. */
@@ -305,7 +344,43 @@ async function submitWrapUp(event) {
 }
 
 /** Forget the finished consultation: chat, transcript copy, form, details. */
+function closeTransfer() {
+  $("transfer-form").hidden = true;
+  $("transfer-form").reset();
+  $("transfer-error").hidden = true;
+}
+
+async function submitTransfer(event) {
+  event.preventDefault();
+  const c = state.consultation;
+  const route = $("transfer-route").value;
+  const error = $("transfer-error");
+  if (!c) return;
+  if (!route) {
+    error.textContent = t("console.transfer.choose_route");
+    error.hidden = false;
+    return;
+  }
+  $("transfer-submit").disabled = true;
+  try {
+    await request(socket, SEND.CONSULTATION_TRANSFER, {
+      consultation_id: c.id,
+      route,
+      note: $("transfer-note").value,
+    });
+    closeTransfer();
+    finishConsultation();
+    banner.show(t("console.transfer.done", { route: routeName(route) }));
+  } catch (err) {
+    error.textContent = errorText(err);
+    error.hidden = false;
+  } finally {
+    $("transfer-submit").disabled = false;
+  }
+}
+
 function finishConsultation() {
+  closeTransfer();
   callScreen.stop();
   state.consultation = null;
   callScreen.forgetSignals();
@@ -453,6 +528,7 @@ socket.on(RECEIVE.PEER_LINK, (message) => {
 });
 socket.on(RECEIVE.CALL_END, (message) => {
   if (message.consultation_id !== state.consultation?.id) return;
+  if (message.reason === "transferred") return finishConsultation(); // no wrap-up: the case went on
   const ended = CALL_END_KEYS[message.reason];
   $("wrapup-ended").textContent = ended ? t(ended) : "";
   if (ended) banner.show(t(ended));
@@ -465,6 +541,13 @@ $("status-away").addEventListener("click", () => changeStatus("away"));
 $("offer-accept").addEventListener("click", acceptOffer);
 $("offer-decline").addEventListener("click", declineOffer);
 $("end-call").addEventListener("click", endCall);
+$("transfer").addEventListener("click", () => {
+  $("transfer-form").hidden = false;
+  $("transfer-route").focus();
+});
+$("transfer-cancel").addEventListener("click", closeTransfer);
+$("transfer-form").addEventListener("submit", submitTransfer);
+setInterval(() => state.view === "call" && renderTimer(), 1000);
 $("wrapup-form").addEventListener("submit", submitWrapUp);
 document.addEventListener("i18n:change", () => {
   renderQueue();

@@ -13,6 +13,7 @@ export const SEND = Object.freeze({
   CHAT_SEND: "chat.send",
   CONSULTATION_CANCEL: "consultation.cancel",
   CONSULTATION_END: "consultation.end",
+  CONSULTATION_TRANSFER: "consultation.transfer",
   CONSULTATION_REQUEST: "consultation.request",
   HANDOFF_REQUEST: "handoff.request",
   OFFER_ACCEPT: "offer.accept",
