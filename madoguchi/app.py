@@ -19,6 +19,7 @@ import socketio
 from aiohttp import web
 
 from madoguchi import keys, observability
+from madoguchi.agent_console import kb_search
 from madoguchi.agent_console import pages as console_pages
 from madoguchi.agent_console.attempts import open_attempt_store
 from madoguchi.agent_console.login_guard import LOGIN_GUARD, LoginGuard
@@ -138,6 +139,7 @@ def create_app(settings: Settings, *, clock: Clock = time.time) -> web.Applicati
     observability.setup(app, sio)
     booth_pages.setup(app)
     console_pages.setup(app)
+    kb_search.setup(app)
     chat_pages.setup(app)
     return app
 

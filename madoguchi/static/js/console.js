@@ -344,6 +344,49 @@ async function submitWrapUp(event) {
 }
 
 /** Forget the finished consultation: chat, transcript copy, form, details. */
+/** Knowledge-base search beside the chat: a tap on a result puts its answer into the chat input. */
+async function searchKb(event) {
+  event.preventDefault();
+  const q = $("kb-search").value.trim();
+  const empty = $("kb-empty");
+  $("kb-results").replaceChildren();
+  empty.hidden = true;
+  if (!q) return;
+  const lang = state.consultation?.language || "ja";
+  try {
+    const response = await fetch(`/api/kb/search?${new URLSearchParams({ q, lang })}`, { credentials: "same-origin" });
+    const body = await response.json();
+    if (!response.ok) throw new Error(body?.error?.message || String(response.status));
+    const items = body.results.map((hit) => {
+      const item = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "kb-result";
+      button.setAttribute("data-testid", "kb-result");
+      const title = document.createElement("strong");
+      title.textContent = hit.title;
+      const answer = document.createElement("span");
+      answer.textContent = hit.answer;
+      button.append(title, answer);
+      button.addEventListener("click", () => {
+        $("chat-input").value = hit.answer;
+        $("chat-input").focus();
+      });
+      item.append(button);
+      return item;
+    });
+    $("kb-results").replaceChildren(...items);
+    if (!items.length) {
+      empty.textContent = t("console.kb.none");
+      empty.hidden = false;
+    }
+  } catch (err) {
+    empty.textContent = t("console.kb.failed");
+    empty.hidden = false;
+    console.warn("console: knowledge-base search failed", err.message);
+  }
+}
+
 function closeTransfer() {
   $("transfer-form").hidden = true;
   $("transfer-form").reset();
@@ -547,6 +590,7 @@ $("transfer").addEventListener("click", () => {
 });
 $("transfer-cancel").addEventListener("click", closeTransfer);
 $("transfer-form").addEventListener("submit", submitTransfer);
+$("kb-form").addEventListener("submit", searchKb);
 setInterval(() => state.view === "call" && renderTimer(), 1000);
 $("wrapup-form").addEventListener("submit", submitWrapUp);
 document.addEventListener("i18n:change", () => {
