@@ -3,6 +3,7 @@ hanging up asks once, the agent is told the resident hung up, and sees the resid
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -123,3 +124,58 @@ async def test_hang_up_asks_once_and_the_agent_is_told(server: LiveServer, brows
         await agent_ctx.close()
     assert not [p for p in booth_problems if "favicon" not in p], booth_problems
     assert not [p for p in agent_problems if "favicon" not in p], agent_problems
+
+
+async def test_timer_kb_search_and_transfer_with_a_note(server: LiveServer, browser: Browser) -> None:
+    _booth_id, _token, kiosk_path = await server.add_booth("潮見港郵便局ブース")
+    await server.add_agent("sato", "sato-password-1")
+    await server.add_agent("kato", "kato-password-1")
+    booth_ctx, booth, booth_problems = await new_page(browser, KIOSK_WIDE)
+    agent_ctx, agent, agent_problems = await new_page(browser, CONSOLE_VIEWPORT)
+    next_ctx, second, next_problems = await new_page(browser, CONSOLE_VIEWPORT)
+    try:
+        await login(agent, server, "sato", "sato-password-1")
+        await login(second, server, "kato", "kato-password-1")
+        await agent.get_by_test_id("status-available").click()
+        await booth.goto(server.base_url + kiosk_path)
+        await booth.get_by_test_id("start-consultation").click()
+        await booth.get_by_test_id("route-tax").click()
+        await agent.get_by_test_id("offer-accept").click(timeout=WAIT_MS)
+        # the timer runs (a loaded machine may skip a second): at least two seconds into the call
+        await expect(agent.get_by_test_id("call-timer")).to_have_text(
+            re.compile(r"^0:(0[2-9]|[1-5]\d)$"), timeout=WAIT_MS
+        )
+
+        await agent.get_by_test_id("kb-search").fill("住民票の写し")
+        await agent.get_by_test_id("kb-search").press("Enter")
+        first_hit = agent.get_by_test_id("kb-result").first
+        await expect(first_hit).to_be_visible(timeout=WAIT_MS)
+        answer = (await first_hit.locator("span").inner_text()).replace("\n", "")  # a text input has one line
+        await first_hit.click()
+        await expect(agent.get_by_test_id("chat-input")).to_have_value(answer)
+        await shot(agent, "ux-console-call-kb")
+        await agent.get_by_test_id("chat-send").click()
+        await expect(booth.get_by_test_id("chat-log")).to_contain_text(answer[:10], timeout=WAIT_MS)
+
+        await agent.get_by_test_id("transfer").click()
+        await agent.get_by_test_id("transfer-route").select_option("elderly_care")
+        await agent.get_by_test_id("transfer-note").fill("介護保険の 申請について。書類は 持参済み")
+        await shot(agent, "ux-console-transfer-form")
+        await agent.get_by_test_id("transfer-submit").click()
+        await expect(agent.get_by_test_id("message")).to_contain_text("引き継ぎました", timeout=WAIT_MS)
+        await expect(agent.get_by_test_id("wrapup")).to_be_hidden()
+
+        await second.get_by_test_id("status-available").click()
+        await expect(second.get_by_test_id("offer-accept")).to_be_visible(timeout=WAIT_MS)
+        await expect(second.get_by_test_id("offer-transfer-note")).to_contain_text("書類は 持参済み")
+        await expect(second.get_by_test_id("offer-transfer-note")).to_contain_text("sato")
+        await expect(second.get_by_test_id("offer-chat-log")).to_contain_text(answer[:10])
+        await shot(second, "ux-console-offer-transferred")
+        await second.get_by_test_id("offer-accept").click()
+        await expect(second.get_by_test_id("call-transfer-note")).to_contain_text("書類は 持参済み", timeout=WAIT_MS)
+        await expect(booth.get_by_test_id("end-call")).to_be_visible(timeout=WAIT_MS)
+    finally:
+        for ctx in (booth_ctx, agent_ctx, next_ctx):
+            await ctx.close()
+    for problems in (booth_problems, agent_problems, next_problems):
+        assert not [p for p in problems if "favicon" not in p], problems
