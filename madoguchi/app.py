@@ -91,6 +91,7 @@ def assemble_counter(
         outbox=outbox,
         lookups=lookups,
         chat_log=records,
+        satisfaction=records,
         notifier=notifier,
         clock=clock,
         process_id=process_id,

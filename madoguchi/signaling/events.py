@@ -122,6 +122,13 @@ class Signal(Event):
         return self
 
 
+class Satisfaction(Event):
+    """The resident's one-tap answer after the call or chat (``skip``: they chose not to answer)."""
+
+    consultation_id: ConsultationId
+    answer: Literal["good", "ok", "bad", "skip"]
+
+
 class AgentStatusChange(Event):
     status: Literal["available", "away"]
 

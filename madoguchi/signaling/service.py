@@ -37,7 +37,7 @@ from madoguchi.signaling.dispatch import Notifier, call_events, needs, view_even
 from madoguchi.signaling.events import IceCandidate, MediaState, SessionDescription
 from madoguchi.signaling.lookups import Lookups
 from madoguchi.signaling.outbox import OutboxWriter
-from madoguchi.signaling.ports import ChatLog
+from madoguchi.signaling.ports import ChatLog, Satisfaction
 from madoguchi.signaling.recording import utc
 from madoguchi.signaling.store import LiveStore
 from madoguchi.storage.booths import BoothRecord
@@ -97,7 +97,9 @@ class CounterService:
         clock: Clock,
         process_id: str,
         wake: asyncio.Event,
+        satisfaction: Satisfaction | None = None,
     ) -> None:
+        self._satisfaction = satisfaction
         self._store = store
         self._outbox = outbox
         self._lookups = lookups
@@ -293,6 +295,11 @@ class CounterService:
         await self.run(
             partial(Counter.end, consultation_id=consultation_id, participant=participant, now=self._clock())
         )
+
+    async def csat(self, participant: str, consultation_id: str, answer: str) -> None:
+        """The resident's one-tap answer, kept with the case's record; once, and only from its resident."""
+        if self._satisfaction is None or not await self._satisfaction.set_csat(consultation_id, participant, answer):
+            raise CounterError("not_found", "no finished consultation of yours to answer for, or already answered")
 
     async def relay_signal(
         self,

@@ -256,6 +256,9 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
         self.route("consultation.request", ev.ConsultationRequest, self._request)
         self.route("triage.preview", ev.TriagePreview, self._preview)
         self.route(
+            "csat.submit", ev.Satisfaction, lambda c, m: done(s.csat(c.participant, m.consultation_id, m.answer))
+        )
+        self.route(
             "consultation.cancel",
             ev.ConsultationRef,
             lambda c, m: done(s.cancel(c.participant, m.consultation_id)),

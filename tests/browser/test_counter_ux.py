@@ -179,3 +179,40 @@ async def test_timer_kb_search_and_transfer_with_a_note(server: LiveServer, brow
             await ctx.close()
     for problems in (booth_problems, agent_problems, next_problems):
         assert not [p for p in problems if "favicon" not in p], problems
+
+
+async def test_one_tap_satisfaction_after_the_call_is_stored(server: LiveServer, browser: Browser) -> None:
+    _booth_id, _token, kiosk_path = await server.add_booth("潮見港郵便局ブース")
+    await server.add_agent("sato", "sato-password-1")
+    booth_ctx, booth, booth_problems = await new_page(browser, KIOSK_VIEWPORT)
+    agent_ctx, agent, agent_problems = await new_page(browser, CONSOLE_VIEWPORT)
+    try:
+        await login(agent, server, "sato", "sato-password-1")
+        await agent.get_by_test_id("status-available").click()
+        await booth.goto(server.base_url + kiosk_path)
+        await booth.get_by_test_id("start-consultation").click()
+        await booth.get_by_test_id("route-tax").click()
+        await agent.get_by_test_id("offer-accept").click(timeout=WAIT_MS)
+        await expect(agent.get_by_test_id("end-call")).to_be_visible(timeout=WAIT_MS)
+        await agent.get_by_test_id("end-call").click()
+        good = booth.get_by_test_id("csat-good")
+        await expect(good).to_be_visible(timeout=WAIT_MS)
+        for testid in ("csat-ok", "csat-bad", "csat-skip"):
+            await expect(booth.get_by_test_id(testid)).to_be_visible()
+        await shot(booth, "ux-booth-csat-1080x1920")
+        await good.click()
+        await expect(booth.get_by_test_id("csat-thanks")).to_be_visible()
+        for _ in range(50):
+            rows = await server.export_records()
+            if rows and rows[0]["csat"] == "good":
+                break
+            await booth.wait_for_timeout(100)
+        assert rows[0]["csat"] == "good", rows
+        # never blocking: the kiosk goes back to idle on its own
+        await expect(booth.get_by_test_id("start-consultation")).to_be_visible(timeout=WAIT_MS)
+        await expect(booth.get_by_test_id("csat")).to_be_hidden()
+    finally:
+        await booth_ctx.close()
+        await agent_ctx.close()
+    assert not [p for p in booth_problems if "favicon" not in p], booth_problems
+    assert not [p for p in agent_problems if "favicon" not in p], agent_problems

@@ -96,3 +96,30 @@ async def test_a_transfer_note_reaches_the_next_agent_masked(live_server: LiveSe
     assert [line["text"] for line in offer["chat"]] == ["介護の ことです"]
     for peer in (booth, first, second):
         await peer.close()
+
+
+async def test_the_residents_answer_is_stored_once_with_the_record(live_server: LiveServer) -> None:
+    _, token, _ = await live_server.add_booth()
+    _, other_token, _ = await live_server.add_booth("ほかのブース")
+    await live_server.add_agent("aoki", PASSWORD)
+    agent = await agent_peer(live_server, "aoki", PASSWORD)
+    ok(await agent.call("agent.status", {"status": "available"}))
+    booth = await booth_peer(live_server, token)
+    other = await booth_peer(live_server, other_token)
+    cid = ok(await booth.call("consultation.request", {"route": "tax"}))["consultation_id"]
+    await agent.wait_for("offer", lambda o: o["consultation_id"] == cid)
+    ok(await agent.call("offer.accept", {"consultation_id": cid}))
+    await booth.wait_for("call.start")
+    ok(await booth.call("consultation.end", {"consultation_id": cid}))
+    await booth.wait_for("consultation.closed")
+    bad = await booth.call("csat.submit", {"consultation_id": cid, "answer": "great"})
+    assert bad["error"]["code"] == "invalid_payload"
+    stranger = await other.call("csat.submit", {"consultation_id": cid, "answer": "bad"})
+    assert stranger["error"]["code"] == "not_found", "only the case's own resident answers"
+    ok(await booth.call("csat.submit", {"consultation_id": cid, "answer": "good"}))
+    again = await booth.call("csat.submit", {"consultation_id": cid, "answer": "bad"})
+    assert again["error"]["code"] == "not_found", "answered once"
+    [record] = [r for r in await live_server.export_records() if r["consultation_id"] == cid]
+    assert record["csat"] == "good"
+    for peer in (booth, other, agent):
+        await peer.close()

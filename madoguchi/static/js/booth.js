@@ -15,6 +15,7 @@ import { io } from "/static/vendor/socket.io.esm.min.js";
 import { Banner } from "./banner.js";
 import { CallScreen } from "./callscreen.js";
 import { ChatPanel } from "./chat.js";
+import { Csat } from "./csat.js";
 import { RECEIVE, SEND } from "./events.js";
 import {
   DEFAULT_LANGUAGE,
@@ -151,6 +152,7 @@ function adoptConsultation(fields) {
 // ------------------------------------------------------------------------------------- ending and wiping
 
 function showThanks() {
+  csat.ask(state.consultation?.id ?? null); // the thanks screen's own timer returns to idle, answered or not
   callScreen.stop();
   state.consultation = null;
   chat.clear();
@@ -162,6 +164,7 @@ function showThanks() {
 /** Back to idle with nothing of the resident left on screen or in memory. */
 function resetToIdle() {
   clearTimeout(state.thanksTimer);
+  csat.reset();
   callScreen.stop();
   state.consultation = null;
   callScreen.forgetSignals();
@@ -317,6 +320,8 @@ const callScreen = new CallScreen({
     $("peer-name").textContent = name ? t("booth.call.with", { name }) : "";
   },
 });
+
+const csat = new Csat({ socket, root: $("csat") });
 
 const chat = new ChatPanel({
   socket,

@@ -14,6 +14,7 @@ export const SEND = Object.freeze({
   CONSULTATION_CANCEL: "consultation.cancel",
   CONSULTATION_END: "consultation.end",
   CONSULTATION_TRANSFER: "consultation.transfer",
+  CSAT_SUBMIT: "csat.submit",
   CONSULTATION_REQUEST: "consultation.request",
   HANDOFF_REQUEST: "handoff.request",
   OFFER_ACCEPT: "offer.accept",

@@ -19,6 +19,7 @@
 import { io } from "/static/vendor/socket.io.esm.min.js";
 import { Banner } from "./banner.js";
 import { ChatPanel } from "./chat.js";
+import { Csat } from "./csat.js";
 import { RECEIVE, SEND } from "./events.js";
 import { hotlineItems } from "./hotlines.js";
 import { applyTranslations, firstKnownKey, initI18n, language, nextLanguage, setLanguage, t } from "./i18n.js";
@@ -33,6 +34,7 @@ const WAITING_STATES = new Set(["waiting", "offered"]);
 const RECONNECTING_WAITING_KEYS = ["resident.reconnecting.waiting", "error.offline"];
 
 let socket = null; // created after the catalog is loaded, below
+let csat = null; // the question after a chat, made with the socket
 let chat = null; // the conversation (created with the socket)
 
 const state = {
@@ -384,6 +386,7 @@ function onCallStart(message) {
 function onClosed(message) {
   if (message.consultation_id !== state.consultationId) return;
   state.closedReason = message.reason || null;
+  csat?.ask(message.consultation_id); // hidden again after a while, answered or not
   setPhase("closed");
   scrollToNewest();
 }
@@ -473,7 +476,11 @@ $("chat-input").addEventListener("input", updateCount);
 $("handoff-request").addEventListener("click", askForPerson);
 $("cancel-waiting").addEventListener("click", () => leave($("cancel-waiting"), SEND.CONSULTATION_CANCEL));
 $("chat-end").addEventListener("click", () => leave($("chat-end"), SEND.CONSULTATION_END));
-$("chat-restart").addEventListener("click", startOver);
+$("chat-restart").addEventListener("click", () => {
+  csat.reset();
+  startOver();
+});
+csat = new Csat({ socket, root: $("csat"), hideAfterMs: 20_000 });
 $("lang-switch").addEventListener("click", async () => {
   const next = nextLanguage();
   try {

@@ -19,6 +19,7 @@ from madoguchi.signaling.events import (
     JoinCall,
     MediaState,
     ResidentSay,
+    Satisfaction,
     SessionDescription,
     Signal,
     SuggestionChoice,
@@ -37,6 +38,7 @@ VALID: dict[type[BaseModel], dict[str, Any]] = {
     SessionDescription: {"type": "offer", "sdp": "v=0"},
     IceCandidate: {"candidate": "candidate:1 1 udp 1 127.0.0.1 9 typ host"},
     MediaState: {"muted": True},
+    Satisfaction: {"consultation_id": "c1", "answer": "good"},
     Signal: {"consultation_id": "c1", "description": {"type": "answer", "sdp": "v=0"}},
     AgentStatusChange: {"status": "available"},
     WrapUp: {"consultation_id": "c1", "disposition": "resolved"},
@@ -198,6 +200,7 @@ def test_the_free_text_fields_are_the_ones_people_type() -> None:
         (ResidentSay, "text"),
         (ChatSend, "text"),
         (WrapUp, "note"),
+        (Transfer, "note"),
     }
 
 
