@@ -18,6 +18,7 @@ import socketio
 from aiohttp import web
 
 from madoguchi import keys, observability
+from madoguchi.agent_console import kb_search
 from madoguchi.agent_console import pages as console_pages
 from madoguchi.agent_console.attempts import open_attempt_store
 from madoguchi.agent_console.login_guard import LOGIN_GUARD, LoginGuard
@@ -104,6 +105,7 @@ def assemble_counter(
         outbox=outbox,
         lookups=lookups,
         chat_log=records,
+        satisfaction=records,
         notifier=notifier,
         clock=clock,
         process_id=process_id,
@@ -153,6 +155,7 @@ def create_app(settings: Settings, *, clock: Clock = time.time) -> web.Applicati
     observability.setup(app, sio)
     booth_pages.setup(app)
     console_pages.setup(app)
+    kb_search.setup(app)
     chat_pages.setup(app)
     report_pages.setup(app)
     booking_api.setup(app)

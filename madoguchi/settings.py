@@ -49,7 +49,9 @@ class Settings(BaseSettings):
 
     offer_timeout_s: float = Field(default=20.0, gt=0)
     grace_period_s: float = Field(default=30.0, ge=0)
-    decline_cooldown_s: float = Field(default=60.0, ge=0)
+    decline_cooldown_s: float = Field(
+        default=15.0, ge=0, description="a declined offer does not ring the same agent again for this long"
+    )
     default_handle_time_s: float = Field(default=360.0, gt=0)
     overflow_after_s: float = Field(
         default=600.0,

@@ -17,6 +17,7 @@ from madoguchi.agent_console import auth, supervisor_page, throttle
 from madoguchi.agent_console.admin import page as admin_page
 from madoguchi.agent_console.login_guard import LOGIN_GUARD, LoginGuardUnavailable
 from madoguchi.domain.languages import DEFAULT_LANGUAGE
+from madoguchi.domain.routes import ROUTE_IDS
 from madoguchi.http_json import json_error, read_json
 from madoguchi.signaling.consultation import Disposition
 
@@ -169,7 +170,12 @@ async def console_page(request: web.Request) -> web.StreamResponse:
         request,
         "console.html",
         language=language,
-        context={"staff_name": staff.display_name, "csrf_token": csrf_token, "dispositions": DISPOSITIONS},
+        context={
+            "staff_name": staff.display_name,
+            "csrf_token": csrf_token,
+            "dispositions": DISPOSITIONS,
+            "routes": ROUTE_IDS,
+        },
         # route names of the agent's (first) municipality; an agent serving several sees that town's names
         texts=ui.municipality_texts(request.app, next(iter(staff.municipality_ids), None)),
     )

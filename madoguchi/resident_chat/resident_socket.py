@@ -61,6 +61,9 @@ class ResidentNamespace(RoleNamespace[Resident]):
         self.route(
             "consultation.cancel", ev.ConsultationRef, lambda c, m: done(s.cancel(c.participant, m.consultation_id))
         )
+        self.route(
+            "csat.submit", ev.Satisfaction, lambda c, m: done(s.csat(c.participant, m.consultation_id, m.answer))
+        )
         self.route("consultation.end", ev.ConsultationRef, self._end)
 
     async def authenticate(self, environ: Mapping[str, Any], auth: object) -> tuple[str, Resident]:

@@ -254,6 +254,10 @@ class Consultation(BaseModel):
         default=None, description="set only while the agent of a wrap-up is offline past their grace period"
     )
     end_reason: str | None = None
+    transfer_note: str | None = Field(
+        default=None, description="the note of the agent who transferred the case, for the next one (masked)"
+    )
+    transferred_by: str | None = Field(default=None, description="the display name of that agent")
     transitions: int = Field(
         default=0, description="state changes so far; with the id it names each change's durable record, once"
     )

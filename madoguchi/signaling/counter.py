@@ -299,7 +299,8 @@ class Counter(Presence):
         self.effects.append(AgentChanged(agent_id))
         self._dispatch(now)
 
-    def transfer(self, agent_id: str, consultation_id: str, *, route: str, now: float) -> None:
+    def transfer(self, agent_id: str, consultation_id: str, *, route: str, now: float, note: str = "") -> None:
+        """Send an active case back to the queue on ``route``; ``note`` (masked) is shown to the next agent."""
         agent = self._agent(agent_id)
         c = self._consultation(consultation_id)
         if c.agent_id != agent_id or c.state != State.ACTIVE:
@@ -313,7 +314,9 @@ class Counter(Presence):
         c.answered_at = None
         # The agent sent it away on purpose: do not ring them with it again straight away.
         c.declined_until[agent_id] = now + self.config.decline_cooldown_s
-        self._fire(c, Trigger.TRANSFER, now, from_route=previous_route, route=route)
+        c.transfer_note = note
+        c.transferred_by = agent.display_name
+        self._fire(c, Trigger.TRANSFER, now, from_route=previous_route, route=route, note=note)
         agent.consultation_id = None
         agent.idle_since = now
         self.effects.append(AgentChanged(agent_id))

@@ -16,7 +16,7 @@ from typing import Protocol
 from madoguchi.domain.participant import Participant
 from madoguchi.signaling import server_events as se
 from madoguchi.signaling import views
-from madoguchi.signaling.consultation import Role, State
+from madoguchi.signaling.consultation import QUEUED_STATES, Role, State
 from madoguchi.signaling.counter import (
     AgentChanged,
     CallEnded,
@@ -74,11 +74,14 @@ def needs(effects: Sequence[Effect], counter: Counter) -> Needs:
     for effect in effects:
         if isinstance(effect, OfferMade):
             summaries.add(effect.consultation_id)
+            offered = counter.state.consultations.get(effect.consultation_id)
+            if offered is not None and offered.transferred_by is not None:
+                chats.add(offered.id)  # the next agent reads the transcript with the note
         elif isinstance(effect, AgentChanged):
             current = counter.current_for_agent(effect.agent_id)
             if current is not None:
                 summaries.add(current.id)
-                if current.state != State.OFFERED:
+                if current.state != State.OFFERED or current.transferred_by is not None:
                     chats.add(current.id)
     return Needs(frozenset(summaries), frozenset(chats))
 
@@ -96,7 +99,19 @@ def call_events(effects: Sequence[Effect], counter: Counter, facts: Facts) -> li
     for effect in effects:
         match effect:
             case OfferWithdrawn(agent_id=agent_id, consultation_id=cid, reason=reason):
-                out.append((Participant.agent(agent_id), se.OfferWithdrawn(consultation_id=cid, reason=reason)))
+                withdrawn: dict[str, object] = {"consultation_id": cid, "reason": reason}
+                if effect.cooldown_s is not None:
+                    withdrawn["cooldown_s"] = effect.cooldown_s
+                if effect.away:
+                    withdrawn["away"] = True
+                out.append((Participant.agent(agent_id), se.OfferWithdrawn.model_validate(withdrawn)))
+                c = cases.get(cid)
+                if c is not None and c.state in QUEUED_STATES:
+                    out.append((c.resident, se.CallComing(consultation_id=cid, ringing=False)))
+            case OfferMade(consultation_id=cid):
+                c = cases.get(cid)
+                if c is not None and c.state == State.OFFERED:
+                    out.append((c.resident, se.CallComing(consultation_id=cid, ringing=True)))
             case CallStarted(consultation_id=cid, agent_id=agent_id):
                 c = cases.get(cid)
                 if c is not None:
@@ -149,7 +164,7 @@ def view_events(effects: Sequence[Effect], counter: Counter, facts: Facts) -> li
 
 def queue_broadcast(counter: Counter, facts: Facts) -> list[Delivery]:
     """Every waiting resident's place in line, and every connected agent's view of the queue."""
-    out: list[Delivery] = [(c.resident, views.queue_position(counter, c)) for c in counter.queue()]
+    out: list[Delivery] = [(c.resident, views.queue_position(counter, c, facts.now)) for c in counter.queue()]
     for agent in counter.state.agents.values():
         if agent.connected:
             out.append((Participant.agent(agent.id), views.queue_snapshot(counter, agent.id, facts)))

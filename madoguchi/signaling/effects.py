@@ -34,9 +34,14 @@ class OfferMade:
 
 @dataclass(frozen=True)
 class OfferWithdrawn:
+    """An offer stopped ringing. ``cooldown_s``: the case will not ring this agent again for that long;
+    ``away``: the agent was set away because of it (an offer that ran out), so their screen must say so."""
+
     agent_id: str
     consultation_id: str
     reason: str
+    cooldown_s: float | None = None
+    away: bool = False
 
 
 @dataclass(frozen=True)

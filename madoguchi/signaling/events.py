@@ -113,10 +113,18 @@ MediaStep = Literal["video", "low-video", "audio", "chat"]
 """The step-down ladder's steps, best first (``static/js/ladder.js``)."""
 
 
+class MediaState(Event):
+    """What one side of a call does with its own media, for the others to show (the agent sees the resident
+    muted)."""
+
+    muted: bool
+
+
 class Signal(Event):
-    """Relayed as is: a session description, an ICE candidate, or the sender's step on the media ladder (``mode``,
-    with ``forced`` when the agent chose it rather than the link). ``to`` names the receiver; without it the signal
-    goes to the one other participant (refused when more than two take part)."""
+    """Relayed as is: a session description, an ICE candidate, the sender's step on the media ladder (``mode``,
+    with ``forced`` when the agent chose it rather than the link), or its media state (muted). ``to`` names the
+    receiver; without it the signal goes to the one other participant (refused when more than two take part) —
+    except ``media_state``, which goes to everyone else in the call."""
 
     consultation_id: ConsultationId
     to: Participant | None = None
@@ -124,14 +132,24 @@ class Signal(Event):
     candidate: IceCandidate | None = None
     mode: MediaStep | None = None
     forced: bool | None = None
+    media_state: MediaState | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Self:
-        if sum(part is not None for part in (self.description, self.candidate, self.mode)) != 1:
-            raise ValueError("a signal carries exactly one of description or candidate (or a media mode)")
+        if sum(part is not None for part in (self.description, self.candidate, self.mode, self.media_state)) != 1:
+            raise ValueError(
+                "a signal carries exactly one of description or candidate, or a media mode, or a media_state alone"
+            )
         if self.forced is not None and self.mode is None:
             raise ValueError("forced goes with mode")
         return self
+
+
+class Satisfaction(Event):
+    """The resident's one-tap answer after the call or chat (``skip``: they chose not to answer)."""
+
+    consultation_id: ConsultationId
+    answer: Literal["good", "ok", "bad", "skip"]
 
 
 class AgentStatusChange(Event):
@@ -145,8 +163,11 @@ class WrapUp(Event):
 
 
 class Transfer(Event):
+    """``note``: what the next agent should know (masked like every free text); they read it in the offer."""
+
     consultation_id: ConsultationId
     route: RouteId
+    note: Note = ""
 
 
 class JoinCall(Event):

@@ -45,8 +45,17 @@ class ChatLog(Protocol):
     async def chat(self, consultation_id: str, after_seq: int = 0) -> list[ChatLine]: ...
 
 
-class Records(RecordSink, RecordReader, ChatLog, Protocol):
-    """All three, as ``ConsultationRecords`` provides them."""
+class Satisfaction(Protocol):
+    """Where a resident's one-tap answer after a call or chat is kept, with its record. Real:
+    :class:`~madoguchi.storage.records.ConsultationRecords`."""
+
+    async def set_csat(self, consultation_id: str, participant: str, answer: str) -> bool:
+        """Store ``answer`` once, if ``participant`` was the resident's side of the case; False otherwise."""
+        ...
+
+
+class Records(RecordSink, RecordReader, ChatLog, Satisfaction, Protocol):
+    """All four, as ``ConsultationRecords`` provides them."""
 
 
 class BoothDirectory(Protocol):

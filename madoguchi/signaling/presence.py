@@ -77,8 +77,7 @@ class Presence(Routing):
         for c in list(self.state.consultations.values()):
             if c.state == State.OFFERED and c.offer_expires_at is not None and c.offer_expires_at <= now:
                 agent = self.state.agents[c.agent_id or ""]
-                self._return_offer(c, agent, Trigger.OFFER_TIMEOUT, now, reason="timeout")
-                agent.status = AgentStatus.AWAY
+                self._return_offer(c, agent, Trigger.OFFER_TIMEOUT, now, reason="timeout", away=True)
             if c.resident_lost_at is not None and c.resident_lost_at + grace <= now and c.is_open:
                 self._resident_gone(c, now)
             elif c.agent_lost_at is not None and c.agent_lost_at + grace <= now and c.state == State.ACTIVE:

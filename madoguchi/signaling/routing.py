@@ -6,7 +6,9 @@ Routing rules:
   consultation's municipality, route (or ``*``) and language (easy Japanese: any Japanese speaker;
   ``madoguchi.domain.languages.served_by``), and did not decline it within the cooldown.
 * Queue order: urgent first, then priority, then time of entering the queue (kept when a case comes back).
-* Among matching agents the longest idle gets the offer; an offer that runs out sets that agent ``away``.
+* Among matching agents the longest idle gets the offer; an offer that runs out sets that agent ``away`` (and
+  the withdrawal says so: ``away``), a declined one keeps the case from them for ``decline_cooldown_s`` (the
+  withdrawal carries ``cooldown_s``).
 * A resident whose link is down keeps their place but is not offered until they are back.
 * Overflow (:class:`~madoguchi.signaling.state.OverflowRule`, per municipality and route): once a case has waited
   ``after_s``, agents of a fallback route, or any agent of the municipality with the case's language, may take it
@@ -286,14 +288,20 @@ class Routing:
         *,
         reason: str,
         cooldown: bool = True,
+        away: bool = False,
     ) -> None:
-        if cooldown:
-            c.declined_until[agent.id] = now + self.config.decline_cooldown_s
+        """The offer stops ringing ``agent``; ``cooldown`` keeps the case from ringing them again for
+        ``decline_cooldown_s``, ``away`` sets them away (an offer that ran out: nobody is at the console)."""
+        cooldown_s = self.config.decline_cooldown_s if cooldown and self.config.decline_cooldown_s > 0 else None
+        if cooldown_s is not None:
+            c.declined_until[agent.id] = now + cooldown_s
         c.offered_to = None
         c.offer_expires_at = None
         agent.consultation_id = None
+        if away:
+            agent.status = AgentStatus.AWAY
         self._fire(c, trigger, now, agent_id=agent.id, reason=reason)
-        self.effects.append(OfferWithdrawn(agent.id, c.id, reason))
+        self.effects.append(OfferWithdrawn(agent.id, c.id, reason, cooldown_s=cooldown_s, away=away))
         self.effects.append(AgentChanged(agent.id))
 
     def _withdraw_offer(self, c: Consultation, reason: str) -> None:

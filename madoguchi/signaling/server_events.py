@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from madoguchi.domain.participant import Participant
 from madoguchi.signaling.consultation import Role
-from madoguchi.signaling.events import IceCandidate, MediaStep, SessionDescription
+from madoguchi.signaling.events import IceCandidate, MediaState, MediaStep, SessionDescription
 
 
 class View(BaseModel):
@@ -97,6 +97,8 @@ class AgentConsultation(CaseView):
     state: str
     chat: list[ChatLine]
     call: CallStart | None = None
+    transfer: TransferNote | None = None
+    talked_s: float | None = None
 
 
 class ResidentConsultation(View):
@@ -110,22 +112,50 @@ class ResidentConsultation(View):
     chat: list[ChatLine]
     position: int | None = None
     wait_estimate_s: float | None = None
+    requested_at: float | None = None
+    waited_s: float | None = None
     call: CallStart | None = None
 
 
 # --- events ----------------------------------------------------------------------------------------------------
 
 
+class TransferNote(View):
+    """Why a case came back from another agent: their name and their note."""
+
+    note: str
+    by: str
+
+
 class Offer(CaseView, ServerEvent):
+    """``transfer`` and ``chat`` (the transcript so far) are set when another agent transferred the case."""
+
     NAME = "offer"
     summary: JsonValue
     expires_at: float | None
+    transfer: TransferNote | None = None
+    chat: list[ChatLine] | None = None
 
 
 class OfferWithdrawn(ServerEvent):
+    """The offer stopped ringing, and why (``timeout``, ``declined``, ``cancelled``, …): the console says what
+    happened. ``cooldown_s``: this case will not ring the agent again for that long; ``away``: the agent was
+    set away because of it."""
+
     NAME = "offer.withdrawn"
     consultation_id: str
     reason: str
+    cooldown_s: float | None = None
+    away: bool = False
+
+
+class CallComing(ServerEvent):
+    """To the resident's side: an agent's console is ringing with their case (``ringing``), or stopped ringing
+    without an answer; the booth shows 「まもなく つながります」 only while it rings."""
+
+    NAME = "call.coming"
+    consultation_id: str
+    ringing: bool
 
 
 class AgentState(ServerEvent):
@@ -143,11 +173,17 @@ class QueueSnapshot(ServerEvent):
 
 
 class QueuePosition(ServerEvent):
+    """A waiting resident's place in line. ``requested_at`` (server epoch seconds) and ``waited_s`` (at the time
+    of sending) let a page show the time waited across reloads; ``ringing``: an agent's console is ringing."""
+
     NAME = "queue.position"
     consultation_id: str
     position: int
     wait_estimate_s: float | None
     agents_on_duty: int
+    requested_at: float
+    waited_s: float
+    ringing: bool
 
 
 class CallEnd(ServerEvent):
@@ -194,6 +230,7 @@ class SignalRelay(ServerEvent):
     candidate: IceCandidate | None = None
     mode: MediaStep | None = None
     forced: bool | None = None
+    media_state: MediaState | None = None
 
 
 class BoothState(ServerEvent):
@@ -303,6 +340,7 @@ SERVER_EVENTS: tuple[type[ServerEvent], ...] = (
     QueuePosition,
     Offer,
     OfferWithdrawn,
+    CallComing,
     CallStart,
     CallEnd,
     ConsultationClosed,

@@ -34,10 +34,10 @@ from madoguchi.signaling import views
 from madoguchi.signaling.consultation import Channel, Consultation, Disposition, Role
 from madoguchi.signaling.counter import AgentStatus, Counter, CounterConfig, CounterError, PendingRecord
 from madoguchi.signaling.dispatch import Notifier, call_events, municipalities_touched, needs, view_events
-from madoguchi.signaling.events import IceCandidate, MediaStep, SessionDescription
+from madoguchi.signaling.events import IceCandidate, MediaState, MediaStep, SessionDescription
 from madoguchi.signaling.lookups import Lookups
 from madoguchi.signaling.outbox import OutboxWriter
-from madoguchi.signaling.ports import ChatLog
+from madoguchi.signaling.ports import ChatLog, Satisfaction
 from madoguchi.signaling.recording import utc
 from madoguchi.signaling.state import OverflowRule
 from madoguchi.signaling.store import LiveStore
@@ -118,7 +118,9 @@ class CounterService:
         clock: Clock,
         process_id: str,
         wake: asyncio.Event,
+        satisfaction: Satisfaction | None = None,
     ) -> None:
+        self._satisfaction = satisfaction
         self._store = store
         self._outbox = outbox
         self._lookups = lookups
@@ -306,8 +308,8 @@ class CounterService:
         op = partial(Counter.wrap_up, agent_id=staff.id, consultation_id=consultation_id, disposition=disposition)
         await self.run(partial(op, note=note, now=self._clock()))
 
-    async def transfer(self, staff: StaffIdentity, consultation_id: str, route: str) -> None:
-        op = partial(Counter.transfer, agent_id=staff.id, consultation_id=consultation_id, route=route)
+    async def transfer(self, staff: StaffIdentity, consultation_id: str, route: str, note: str = "") -> None:
+        op = partial(Counter.transfer, agent_id=staff.id, consultation_id=consultation_id, route=route, note=note)
         await self.run(partial(op, now=self._clock()))
 
     async def join(self, staff: StaffIdentity, consultation_id: str, role: Role) -> se.CallStart:
@@ -363,6 +365,11 @@ class CounterService:
             partial(Counter.end, consultation_id=consultation_id, participant=participant, now=self._clock())
         )
 
+    async def csat(self, participant: str, consultation_id: str, answer: str) -> None:
+        """The resident's one-tap answer, kept with the case's record; once, and only from its resident."""
+        if self._satisfaction is None or not await self._satisfaction.set_csat(consultation_id, participant, answer):
+            raise CounterError("not_found", "no finished consultation of yours to answer for, or already answered")
+
     async def relay_signal(
         self,
         sender: str,
@@ -373,9 +380,21 @@ class CounterService:
         candidate: IceCandidate | None,
         mode: MediaStep | None = None,
         forced: bool | None = None,
+        media_state: MediaState | None = None,
     ) -> None:
+        if media_state is not None and to is None:
+            receivers = await self._guard(lambda c: c.others_in_call(sender, consultation_id))
+            relay = se.SignalRelay(consultation_id=consultation_id, sender=Participant(sender), media_state=media_state)
+            await self._notifier.deliver([(receiver, relay) for receiver in receivers])
+            return
         receiver = await self._guard(lambda c: c.receiver_of(sender, consultation_id, to))
-        parts = {"description": description, "candidate": candidate, "mode": mode, "forced": forced}
+        parts = {
+            "description": description,
+            "candidate": candidate,
+            "mode": mode,
+            "forced": forced,
+            "media_state": media_state,
+        }
         relay = se.SignalRelay(
             consultation_id=consultation_id,
             sender=Participant(sender),

@@ -298,6 +298,9 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
         self.route("consultation.request", ev.ConsultationRequest, self._request)
         self.route("triage.preview", ev.TriagePreview, self._preview)
         self.route(
+            "csat.submit", ev.Satisfaction, lambda c, m: done(s.csat(c.participant, m.consultation_id, m.answer))
+        )
+        self.route(
             "consultation.cancel",
             ev.ConsultationRef,
             lambda c, m: done(s.cancel(c.participant, m.consultation_id)),
@@ -389,7 +392,7 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         self.route(
             "consultation.transfer",
             ev.Transfer,
-            lambda c, m: done(s.transfer(c.identity, m.consultation_id, m.route.value)),
+            lambda c, m: done(s.transfer(c.identity, m.consultation_id, m.route.value, str(m.note))),
         )
         self.route("chat.send", ev.ChatSend, _chat(s))
         self.route("signal", ev.Signal, _signal(s))
@@ -509,6 +512,7 @@ def _signal(service: CounterService) -> Callable[[Connection[Any], ev.Signal], A
             candidate=m.candidate,
             mode=m.mode,
             forced=m.forced,
+            media_state=m.media_state,
         )
 
     return handler

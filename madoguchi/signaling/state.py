@@ -77,7 +77,7 @@ class CounterConfig(BaseModel):
 
     offer_timeout_s: float = 20.0
     grace_period_s: float = 30.0
-    decline_cooldown_s: float = 60.0
+    decline_cooldown_s: float = 15.0
     default_handle_time_s: float = 360.0
     handle_time_weight: float = Field(default=0.2, gt=0, le=1)
     max_open_per_resident: int = 1

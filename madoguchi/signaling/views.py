@@ -68,10 +68,23 @@ def case_view(c: Consultation, facts: Facts) -> CaseView:
     return CaseView.model_validate(case_fields(c, facts))
 
 
+def transfer_fields(c: Consultation) -> dict[str, object]:
+    """The note of a transferred case, for the agent who gets it next (nothing when it was not transferred)."""
+    if c.transferred_by is None:
+        return {}
+    return {"transfer": {"note": c.transfer_note or "", "by": c.transferred_by}}
+
+
 def offer(c: Consultation, facts: Facts) -> Offer:
-    return Offer.model_validate(
-        {**case_fields(c, facts), "summary": facts.summaries.get(c.id), "expires_at": c.offer_expires_at}
-    )
+    fields: dict[str, object] = {
+        **case_fields(c, facts),
+        "summary": facts.summaries.get(c.id),
+        "expires_at": c.offer_expires_at,
+        **transfer_fields(c),
+    }
+    if c.transferred_by is not None:
+        fields["chat"] = facts.chats.get(c.id, [])
+    return Offer.model_validate(fields)
 
 
 def call_start(counter: Counter, c: Consultation, role: Role, facts: Facts) -> CallStart:
@@ -98,7 +111,10 @@ def agent_consultation(counter: Counter, c: Consultation, facts: Facts) -> Agent
         "summary": facts.summaries.get(c.id),
         "state": c.state.value,
         "chat": facts.chats.get(c.id, []),
+        **transfer_fields(c),
     }
+    if c.answered_at is not None:
+        fields["talked_s"] = round(max(0.0, (c.ended_at or facts.now) - c.answered_at), 1)
     if c.state == State.ACTIVE:
         fields["call"] = call_start(counter, c, Role.AGENT, facts)
     return AgentConsultation.model_validate(fields)
@@ -133,13 +149,16 @@ def queue_snapshot(counter: Counter, agent_id: str, facts: Facts) -> QueueSnapsh
     )
 
 
-def queue_position(counter: Counter, c: Consultation) -> QueuePosition:
+def queue_position(counter: Counter, c: Consultation, now: float) -> QueuePosition:
     pos = counter.position(c.id)
     return QueuePosition(
         consultation_id=c.id,
         position=pos.position,
         wait_estimate_s=pos.wait_estimate_s,
         agents_on_duty=pos.agents_on_duty,
+        requested_at=c.enqueued_at,
+        waited_s=round(max(0.0, now - c.enqueued_at), 1),
+        ringing=c.state == State.OFFERED,
     )
 
 
@@ -156,6 +175,8 @@ def resident_consultation(counter: Counter, c: Consultation, facts: Facts) -> Re
         pos = counter.position(c.id)
         fields["position"] = pos.position
         fields["wait_estimate_s"] = pos.wait_estimate_s
+        fields["requested_at"] = c.enqueued_at
+        fields["waited_s"] = round(max(0.0, facts.now - c.enqueued_at), 1)
     if c.state == State.ACTIVE:
         fields["call"] = call_start(counter, c, Role.RESIDENT, facts)
     return ResidentConsultation.model_validate(fields)

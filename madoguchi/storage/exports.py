@@ -45,6 +45,7 @@ EXPORT_FIELDS = (
     "end_reason",
     "disposition",
     "note",
+    "csat",
     "summary",
     "transcript",
 )
@@ -146,6 +147,7 @@ def _export_row(
         "end_reason": row.end_reason,
         "disposition": row.disposition,
         "note": row.note,
+        "csat": row.csat,
         "summary": row.summary,
         "transcript": transcript,
     }

@@ -192,6 +192,7 @@ class Consultation(Base):
     end_reason: Mapped[str | None] = mapped_column(String(64))
     disposition: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text)
+    csat: Mapped[str | None] = mapped_column(String(8))
     triage: Mapped[dict[str, Any] | None]
     summary: Mapped[dict[str, Any] | None]
     updated_at: Mapped[datetime]

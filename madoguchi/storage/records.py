@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -102,6 +102,7 @@ class ConsultationRecord:
     triage: dict[str, Any] | None
     summary: dict[str, Any] | None
     updated_at: datetime
+    csat: str | None = None
 
     @property
     def finished(self) -> bool:
@@ -370,6 +371,25 @@ class ConsultationRecords:
         raise StorageError(f"could not find a free chat seq for consultation {consultation_id!r}")
 
     # -- reads -------------------------------------------------------------------------------------------
+
+    async def set_csat(self, consultation_id: str, participant: str, answer: str) -> bool:
+        """The resident's one-tap answer, once, and only from the resident's side of the case."""
+        async with self._db.transaction() as session:
+            resident = await session.scalar(
+                select(ConsultationParticipant.id).where(
+                    ConsultationParticipant.consultation_id == consultation_id,
+                    ConsultationParticipant.participant == participant,
+                    ConsultationParticipant.role == "resident",
+                )
+            )
+            if resident is None:
+                return False
+            result = await session.execute(
+                update(Consultation)
+                .where(Consultation.id == consultation_id, Consultation.csat.is_(None))
+                .values(csat=answer)
+            )
+            return bool(getattr(result, "rowcount", 0))
 
     async def get(self, consultation_id: str) -> ConsultationRecord | None:
         async with self._db.read() as session:

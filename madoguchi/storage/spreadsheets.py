@@ -56,6 +56,7 @@ HEADERS: Final[Mapping[str, Mapping[str, str]]] = {
         "end_reason": "終了理由",
         "disposition": "結果",
         "note": "メモ",
+        "csat": "満足度",
         "summary": "要約",
         "transcript": "やりとり",
     },

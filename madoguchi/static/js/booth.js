@@ -15,6 +15,7 @@ import { io } from "/static/vendor/socket.io.esm.min.js";
 import { Banner } from "./banner.js";
 import { CallScreen } from "./callscreen.js";
 import { ChatPanel } from "./chat.js";
+import { Csat } from "./csat.js";
 import { RECEIVE, SEND } from "./events.js";
 import {
   DEFAULT_LANGUAGE,
@@ -51,6 +52,7 @@ const state = {
   checkinCode: "",
   fatal: false,
   stateSocketId: null, // the socket connection whose booth.state was applied last
+  early: new Map(), // event name → the last message for a consultation not adopted yet (it beat the request's ack)
 };
 const banner = new Banner($("banner"));
 
@@ -58,6 +60,7 @@ const banner = new Banner($("banner"));
 
 function showScreen(name) {
   state.screen = name;
+  if (name !== "call") $("hangup-confirm").hidden = true;
   document.body.dataset.screen = name;
   for (const section of document.querySelectorAll("section[data-screen]")) {
     section.hidden = section.dataset.screen !== name;
@@ -136,6 +139,13 @@ function renderElapsed() {
   $("waited").textContent = minutes < 1 ? t("booth.waiting.elapsed_short") : t("booth.waiting.elapsed", { minutes });
 }
 
+/** When the resident started waiting, on this kiosk's clock: from the server's `waited_s` (so a reload or a
+ * reconnect keeps the time waited, and a kiosk clock that is off does not matter); undefined when not given. */
+function sinceFromServer(message) {
+  const waited = Number(message.waited_s);
+  return Number.isFinite(waited) && message.waited_s !== null ? nowSeconds() - Math.max(0, waited) : undefined;
+}
+
 function adoptConsultation(fields) {
   const previous = state.consultation && state.consultation.id === fields.id ? state.consultation : {};
   state.consultation = { since: nowSeconds(), offered: false, ...previous, ...fields };
@@ -145,6 +155,7 @@ function adoptConsultation(fields) {
 // ------------------------------------------------------------------------------------- ending and wiping
 
 function showThanks() {
+  csat.ask(state.consultation?.id ?? null); // the thanks screen's own timer returns to idle, answered or not
   callScreen.stop();
   state.consultation = null;
   chat.clear();
@@ -156,6 +167,7 @@ function showThanks() {
 /** Back to idle with nothing of the resident left on screen or in memory. */
 function resetToIdle() {
   clearTimeout(state.thanksTimer);
+  csat.reset();
   callScreen.stop();
   state.consultation = null;
   callScreen.forgetSignals();
@@ -188,7 +200,7 @@ function restore(view, { reconnected = false } = {}) {
     return;
   }
   clearTimeout(state.thanksTimer);
-  const since = Number(view.requested_at || view.enqueued_at || view.created_at) || undefined;
+  const since = sinceFromServer(view);
   adoptConsultation({
     id,
     route: view.route,
@@ -304,6 +316,9 @@ async function requestConsultation(route, question = null) {
       waitEstimate: ack.wait_estimate_s ?? null,
       since: nowSeconds(),
     });
+    // The server tells the line and the ringing console as soon as the case exists, which can be before the ack.
+    for (const [event, message] of state.early) if (message.consultation_id === ack.consultation_id) EARLY[event](message);
+    state.early.clear();
     if (state.screen === "routes") showScreen("waiting");
   } catch (err) {
     banner.show(errorText(err));
@@ -362,7 +377,18 @@ async function cancelWaiting() {
   }
 }
 
+/** 「電話を切る」 asks once: a large yes / no, so one stray touch does not end the call. */
+function askHangUp() {
+  $("hangup-confirm").hidden = false;
+  $("hangup-no").focus();
+}
+
+function closeHangUp() {
+  $("hangup-confirm").hidden = true;
+}
+
 async function endCall() {
+  closeHangUp();
   const c = state.consultation;
   if (!c) return showThanks();
   const err = await callScreen.hangUp(c.id);
@@ -416,6 +442,8 @@ const callScreen = new CallScreen({
     $("peer-name").textContent = name ? t("booth.call.with", { name }) : "";
   },
 });
+
+const csat = new Csat({ socket, root: $("csat") });
 
 const chat = new ChatPanel({
   socket,
@@ -474,20 +502,38 @@ socket.on(RECEIVE.BOOTH_STATE, (message) => {
   restore(message.consultation, { reconnected });
 });
 
-socket.on(RECEIVE.QUEUE_POSITION, (message) => {
+function onQueuePosition(message) {
   const c = state.consultation;
-  if (!c || c.id !== message.consultation_id) return;
+  if (!c || c.id !== message.consultation_id) {
+    if (state.requesting) state.early.set(RECEIVE.QUEUE_POSITION, message);
+    return;
+  }
   adoptConsultation({
     id: c.id,
     position: message.position,
     waitEstimate: message.wait_estimate_s ?? null,
     agentsOnDuty: message.agents_on_duty,
-    offered: Boolean(message.offered),
+    offered: Boolean(message.ringing),
+    ...(sinceFromServer(message) !== undefined ? { since: sinceFromServer(message) } : {}),
   });
   if (state.screen === "call" && !callScreen.call) showScreen("waiting"); // the agent's link was lost: back in line
   else if (state.screen === "routes") showScreen("waiting");
   else renderWaiting();
-});
+}
+
+function onCallComing(message) {
+  const c = state.consultation;
+  if (!c || c.id !== message.consultation_id) {
+    if (state.requesting) state.early.set(RECEIVE.CALL_COMING, message);
+    return;
+  }
+  c.offered = Boolean(message.ringing); // an agent's console is ringing with this resident's case
+  renderWaiting();
+}
+
+const EARLY = { [RECEIVE.QUEUE_POSITION]: onQueuePosition, [RECEIVE.CALL_COMING]: onCallComing };
+socket.on(RECEIVE.QUEUE_POSITION, onQueuePosition);
+socket.on(RECEIVE.CALL_COMING, onCallComing);
 
 socket.on(RECEIVE.CALL_START, (message) => callScreen.start(message));
 
@@ -541,7 +587,9 @@ for (const button of document.querySelectorAll(".route-button")) {
   button.addEventListener("click", () => requestConsultation(button.dataset.route));
 }
 $("cancel-waiting").addEventListener("click", cancelWaiting);
-$("end-call").addEventListener("click", endCall);
+$("end-call").addEventListener("click", askHangUp);
+$("hangup-yes").addEventListener("click", endCall);
+$("hangup-no").addEventListener("click", closeHangUp);
 $("error-retry").addEventListener("click", () => window.location.reload());
 document.addEventListener("i18n:change", () => {
   renderWaiting();

@@ -55,6 +55,7 @@ export class CallScreen {
     this.qualityElement = document.getElementById("link-quality");
     this.watch = null; // the step-down ladder of the running call (linkwatch.js)
     this.forcedStep = null; // the step this side forces (console: force-audio-only) during this call
+    this.remoteMuted = document.getElementById("remote-muted");
     this.muteButton.addEventListener("click", () => this.setMuted(!(this.call && this.call.muted)));
     this.forceButton = document.getElementById("force-audio-only"); // the console's only
     this.forceButton?.addEventListener("click", () => this.force(this.forcedStep ? null : "audio"));
@@ -98,6 +99,7 @@ export class CallScreen {
         if (connection === "connected") {
           this.setNotice(null);
           this.watch?.connected();
+          if (this.call?.muted) this.sendMediaState(true); // the other side may have reloaded and forgotten
         } else if (connection === "failed") this.setNotice("media.failed");
       },
     });
@@ -126,10 +128,18 @@ export class CallScreen {
     this.call = null;
     this.localVideo.srcObject = null;
     this.remoteVideo.srcObject = null;
+    this.remoteMuted.hidden = true;
   }
 
   /** A relayed `signal`: to the running call, or kept until its call.start is handled. */
   signal(message) {
+    if (message.media_state) {
+      // Not WebRTC: the other side says it muted or unmuted its microphone.
+      if (!this.call || this.call.consultationId === message.consultation_id) {
+        this.remoteMuted.hidden = !message.media_state.muted;
+      }
+      return;
+    }
     const ours = this.call && this.call.consultationId === message.consultation_id;
     if (ours && message.mode) this.watch?.receive(message.mode, message.forced);
     else if (ours) this.call.handleSignal(message);
@@ -204,6 +214,16 @@ export class CallScreen {
     button.setAttribute("aria-pressed", String(isMuted));
     button.dataset.i18n = isMuted ? "media.unmute" : "media.mute";
     button.textContent = t(button.dataset.i18n);
+    if (this.live) this.sendMediaState(isMuted);
+  }
+
+  /** Tell the others in the call whether our microphone is muted (relayed by the server as a `signal`). */
+  sendMediaState(muted) {
+    const consultationId = this.call?.consultationId;
+    if (!consultationId) return;
+    request(this.socket, SEND.SIGNAL, { consultation_id: consultationId, media_state: { muted } }).catch((err) =>
+      console.warn(`${this.label}: could not send the mute state`, err.code || err),
+    );
   }
 
   /**

@@ -29,6 +29,7 @@ const state = {
   queue: [], // QueueItem payloads
   queueReceivedAt: 0,
   offerTimer: null,
+  lastOfferId: null, // the offer just answered or dropped, whose offer.withdrawn may still arrive
   stateSocketId: null, // the socket connection whose first agent.state was applied
   revoked: false, // access.revoked came: the login is over, do not reconnect
 };
@@ -139,6 +140,7 @@ function showOffer(offer) {
     time: formatClock(offer.waited_s || 0),
   })}`;
   renderSummary($("offer-summary"), offer.summary);
+  renderTransfer(offer);
   for (const id of ["offer-accept", "offer-decline"]) $(id).disabled = false;
   showView("offer");
   renderCountdown();
@@ -167,7 +169,19 @@ function renderSummary(element, summary) {
   element.append(label, need);
 }
 
+/** Why an offer stopped ringing (offer.withdrawn's reason) → what the agent reads. */
+const WITHDRAWN_KEYS = Object.freeze({
+  timeout: "console.offer.withdrawn.timeout",
+  declined: "console.offer.withdrawn.declined",
+  agent_away: "console.offer.withdrawn.agent_away",
+  cancelled: "console.offer.withdrawn.cancelled",
+  resident_link_lost: "console.offer.withdrawn.resident_link_lost",
+  agent_link_lost: "console.offer.withdrawn.link_lost",
+  server_restart: "console.offer.withdrawn.link_lost",
+});
+
 function dropOffer() {
+  if (state.offer) state.lastOfferId = state.offer.consultation_id; // its offer.withdrawn may come after the ack
   state.offer = null;
   clearInterval(state.offerTimer);
   if (state.view === "offer") showView("idle");
@@ -207,11 +221,46 @@ async function declineOffer() {
 function beginConsultation(details) {
   const id = details.id || details.consultation_id;
   if (state.consultation?.id !== id) {
+    $("wrapup-ended").textContent = ""; // a new case: the last one's ending is not this one's
     chat.clear();
     $("wrapup-form").reset();
   }
-  state.consultation = { ...(state.consultation?.id === id ? state.consultation : {}), ...details, id };
+  const previous = state.consultation?.id === id ? state.consultation : {};
+  state.consultation = { ...previous, ...details, id };
+  const talked = Number(details.talked_s);
+  if (details.talked_s != null && Number.isFinite(talked)) state.consultation.callSince = nowSeconds() - talked;
+  else if (!previous.callSince) state.consultation.callSince = nowSeconds(); // just accepted
   renderCallDetails();
+}
+
+/** A case another agent transferred: their note and the transcript so far, in the offer. */
+function renderTransfer(offer) {
+  const transfer = offer.transfer && typeof offer.transfer === "object" ? offer.transfer : null;
+  $("offer-transfer").hidden = !transfer;
+  $("offer-transfer-note").textContent = transfer ? transferText(transfer) : "";
+  const lines = (Array.isArray(offer.chat) ? offer.chat : []).map((line) => {
+    const item = document.createElement("li");
+    item.dataset.sender = line.sender;
+    const who = { resident: "console.chat.resident", agent: "console.transfer.sender_agent" }[line.sender];
+    item.textContent = `${t(who || `chat.sender.${line.sender}`)}: ${line.text}`;
+    return item;
+  });
+  $("offer-chat-log").replaceChildren(...lines);
+}
+
+function transferText(transfer) {
+  const by = transfer.by || "";
+  return transfer.note ? t("console.transfer.from_note", { name: by, note: transfer.note }) : t("console.transfer.from", { name: by });
+}
+
+/** The call timer: from the server's talked_s, so a reload keeps it. */
+function renderTimer() {
+  const c = state.consultation;
+  if (!c || !c.callSince) {
+    $("call-timer").textContent = "0:00";
+    return;
+  }
+  $("call-timer").textContent = formatClock(Math.max(0, nowSeconds() - c.callSince));
 }
 
 function renderCallDetails() {
@@ -227,6 +276,10 @@ function renderCallDetails() {
   $("wrapup-details").textContent = text;
   renderSummary($("call-summary"), c?.summary);
   renderHandoff(c);
+  const transfer = c?.transfer && typeof c.transfer === "object" ? c.transfer : null;
+  $("call-transfer-note").hidden = !transfer;
+  $("call-transfer-note").textContent = transfer ? transferText(transfer) : "";
+  renderTimer();
 }
 
 /** The bot's whole handoff summary beside the call: urgent flag, need (call-summary: what the resident wants now),
@@ -255,6 +308,12 @@ function renderHandoff(c) {
   $("handoff-details").replaceChildren(...details);
   $("handoff-summary").hidden = !urgent && !summary;
 }
+
+/** Why the call ended (call.end's reason) → what the agent reads in wrap-up; their own hang-up says nothing. */
+const CALL_END_KEYS = Object.freeze({
+  hung_up_by_resident: "console.call.ended_by_resident",
+  resident_link_lost: "console.call.ended_resident_gone",
+});
 
 function showWrapUp() {
   callScreen.stop();
@@ -299,7 +358,86 @@ async function submitWrapUp(event) {
 }
 
 /** Forget the finished consultation: chat, transcript copy, form, details. */
+/** Knowledge-base search beside the chat: a tap on a result puts its answer into the chat input. */
+async function searchKb(event) {
+  event.preventDefault();
+  const q = $("kb-search").value.trim();
+  const empty = $("kb-empty");
+  $("kb-results").replaceChildren();
+  empty.hidden = true;
+  if (!q) return;
+  const lang = state.consultation?.language || "ja";
+  try {
+    const response = await fetch(`/api/kb/search?${new URLSearchParams({ q, lang })}`, { credentials: "same-origin" });
+    const body = await response.json();
+    if (!response.ok) throw new Error(body?.error?.message || String(response.status));
+    const items = body.results.map((hit) => {
+      const item = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "kb-result";
+      button.setAttribute("data-testid", "kb-result");
+      const title = document.createElement("strong");
+      title.textContent = hit.title;
+      const answer = document.createElement("span");
+      answer.textContent = hit.answer;
+      button.append(title, answer);
+      button.addEventListener("click", () => {
+        $("chat-input").value = hit.answer;
+        $("chat-input").focus();
+      });
+      item.append(button);
+      return item;
+    });
+    $("kb-results").replaceChildren(...items);
+    if (!items.length) {
+      empty.textContent = t("console.kb.none");
+      empty.hidden = false;
+    }
+  } catch (err) {
+    empty.textContent = t("console.kb.failed");
+    empty.hidden = false;
+    console.warn("console: knowledge-base search failed", err.message);
+  }
+}
+
+function closeTransfer() {
+  $("transfer-form").hidden = true;
+  $("transfer-form").reset();
+  $("transfer-error").hidden = true;
+}
+
+async function submitTransfer(event) {
+  event.preventDefault();
+  const c = state.consultation;
+  const route = $("transfer-route").value;
+  const error = $("transfer-error");
+  if (!c) return;
+  if (!route) {
+    error.textContent = t("console.transfer.choose_route");
+    error.hidden = false;
+    return;
+  }
+  $("transfer-submit").disabled = true;
+  try {
+    await request(socket, SEND.CONSULTATION_TRANSFER, {
+      consultation_id: c.id,
+      route,
+      note: $("transfer-note").value,
+    });
+    closeTransfer();
+    finishConsultation();
+    banner.show(t("console.transfer.done", { route: routeName(route) }));
+  } catch (err) {
+    error.textContent = errorText(err);
+    error.hidden = false;
+  } finally {
+    $("transfer-submit").disabled = false;
+  }
+}
+
 function finishConsultation() {
+  closeTransfer();
   callScreen.stop();
   state.consultation = null;
   callScreen.forgetSignals();
@@ -353,6 +491,7 @@ async function changeStatus(status) {
   try {
     const ack = await request(socket, SEND.AGENT_STATUS, { status });
     if (!state.consultation && !state.offer) setStatus(ack.status || status);
+    if (status === "available") banner.hide(); // the notice that an unanswered offer set them away is done
   } catch (err) {
     banner.show(errorText(err));
   }
@@ -455,8 +594,16 @@ socket.on(RECEIVE.OFFER, (message) => {
   if (!state.consultation) showOffer(message);
 });
 socket.on(RECEIVE.OFFER_WITHDRAWN, (message) => {
-  if (state.offer?.consultation_id !== message.consultation_id) return;
-  banner.show(t("console.offer.withdrawn"));
+  const id = message.consultation_id;
+  if (state.offer?.consultation_id !== id && state.lastOfferId !== id) return;
+  state.lastOfferId = null;
+  // Say what happened, and plainly when it set the agent away (they must press 受付する to get offers again).
+  const key = WITHDRAWN_KEYS[message.reason] || "console.offer.withdrawn";
+  const seconds = Math.round(Number(message.cooldown_s) || 0);
+  let text = t(key);
+  if (message.reason === "declined" && seconds > 0) text = t("console.offer.withdrawn.cooldown", { seconds });
+  if (message.away) text = `${text} ${t("console.offer.withdrawn.away")}`;
+  banner.show(text, { sticky: Boolean(message.away) });
   dropOffer();
 });
 socket.on(RECEIVE.CALL_START, (message) => callScreen.start(message));
@@ -470,7 +617,11 @@ socket.on(RECEIVE.PEER_LINK, (message) => {
 });
 socket.on(RECEIVE.CALL_END, (message) => {
   if (message.consultation_id !== state.consultation?.id) return;
+  if (message.reason === "transferred") return finishConsultation(); // no wrap-up: the case went on
   if (message.reason === "revoked") banner.show(t("console.call.revoked"), { sticky: true });
+  const ended = CALL_END_KEYS[message.reason];
+  $("wrapup-ended").textContent = ended ? t(ended) : "";
+  if (ended) banner.show(t(ended));
   if (state.view === "call") showWrapUp();
   else callScreen.stop();
 });
@@ -480,6 +631,14 @@ $("status-away").addEventListener("click", () => changeStatus("away"));
 $("offer-accept").addEventListener("click", acceptOffer);
 $("offer-decline").addEventListener("click", declineOffer);
 $("end-call").addEventListener("click", endCall);
+$("transfer").addEventListener("click", () => {
+  $("transfer-form").hidden = false;
+  $("transfer-route").focus();
+});
+$("transfer-cancel").addEventListener("click", closeTransfer);
+$("transfer-form").addEventListener("submit", submitTransfer);
+$("kb-form").addEventListener("submit", searchKb);
+setInterval(() => state.view === "call" && renderTimer(), 1000);
 $("wrapup-form").addEventListener("submit", submitWrapUp);
 document.addEventListener("i18n:change", () => {
   renderQueue();

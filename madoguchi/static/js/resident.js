@@ -21,6 +21,7 @@
 import { io } from "/static/vendor/socket.io.esm.min.js";
 import { Banner } from "./banner.js";
 import { ChatPanel } from "./chat.js";
+import { Csat } from "./csat.js";
 import { RECEIVE, SEND } from "./events.js";
 import { hotlineItems, telHref } from "./hotlines.js";
 import { applyTranslations, firstKnownKey, initI18n, language, setLanguage, t } from "./i18n.js";
@@ -36,6 +37,7 @@ const WAITING_STATES = new Set(["waiting", "offered"]);
 const RECONNECTING_WAITING_KEYS = ["resident.reconnecting.waiting", "error.offline"];
 
 let socket = null; // created after the catalog is loaded, below
+let csat = null; // the question after a chat, made with the socket
 let chat = null; // the conversation (created with the socket)
 
 const state = {
@@ -447,7 +449,7 @@ function onChatMessage(message) {
 
 function onQueuePosition(message) {
   if (message.consultation_id !== state.consultationId) return;
-  state.offered = false;
+  state.offered = Boolean(message.ringing);
   queued(message.position, message.wait_estimate_s ?? null);
 }
 
@@ -461,6 +463,7 @@ function onCallStart(message) {
 function onClosed(message) {
   if (message.consultation_id !== state.consultationId) return;
   state.closedReason = message.reason || null;
+  csat?.ask(message.consultation_id); // hidden again after a while, answered or not
   setPhase("closed");
   scrollToNewest();
 }
@@ -523,6 +526,11 @@ socket.on(RECEIVE.RESIDENT_STATE, applyResidentState);
 socket.on(RECEIVE.CHAT_MESSAGE, onChatMessage);
 socket.on(RECEIVE.QUEUE_POSITION, onQueuePosition);
 socket.on(RECEIVE.CALL_START, onCallStart);
+socket.on(RECEIVE.CALL_COMING, (message) => {
+  if (message.consultation_id !== state.consultationId || state.phase !== "waiting") return;
+  state.offered = Boolean(message.ringing);
+  renderWaiting();
+});
 socket.on(RECEIVE.PEER_LINK, (message) => {
   if (message.consultation_id !== state.consultationId) return;
   state.peerLost = !message.connected;
@@ -545,7 +553,11 @@ $("chat-input").addEventListener("input", updateCount);
 $("handoff-request").addEventListener("click", askForPerson);
 $("cancel-waiting").addEventListener("click", () => leave($("cancel-waiting"), SEND.CONSULTATION_CANCEL));
 $("chat-end").addEventListener("click", () => leave($("chat-end"), SEND.CONSULTATION_END));
-$("chat-restart").addEventListener("click", startOver);
+$("chat-restart").addEventListener("click", () => {
+  csat.reset();
+  startOver();
+});
+csat = new Csat({ socket, root: $("csat"), hideAfterMs: 20_000 });
 new LanguagePicker({
   onChange: (code) => memory.set("lang", code),
   onError: () => banner.show(t("error.offline")),

@@ -89,7 +89,7 @@ def test_the_outbox_survives_a_json_round_trip(desk: Any) -> None:
     again = CounterState.model_validate_json(text)
     assert again.outbox == desk.counter.state.outbox
     assert all(isinstance(e, PendingRecord) for e in again.outbox)
-    assert again.outbox[-1].detail == {"from_route": "tax", "route": "pension"}
+    assert again.outbox[-1].detail == {"from_route": "tax", "route": "pension", "note": ""}
     assert again.model_dump_json() == text
 
 

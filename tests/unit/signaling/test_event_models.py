@@ -18,7 +18,9 @@ from madoguchi.signaling.events import (
     Event,
     IceCandidate,
     JoinCall,
+    MediaState,
     ResidentSay,
+    Satisfaction,
     SessionDescription,
     Signal,
     SuggestionChoice,
@@ -39,6 +41,8 @@ VALID: dict[type[BaseModel], dict[str, Any]] = {
     ChatSend: {"consultation_id": "c1", "text": "こんにちは", "client_id": "m1"},
     SessionDescription: {"type": "offer", "sdp": "v=0"},
     IceCandidate: {"candidate": "candidate:1 1 udp 1 127.0.0.1 9 typ host"},
+    MediaState: {"muted": True},
+    Satisfaction: {"consultation_id": "c1", "answer": "good"},
     Signal: {"consultation_id": "c1", "description": {"type": "answer", "sdp": "v=0"}},
     AgentStatusChange: {"status": "available"},
     WrapUp: {"consultation_id": "c1", "disposition": "resolved"},
@@ -222,6 +226,7 @@ def test_the_free_text_fields_are_the_ones_people_type() -> None:
         (ResidentSay, "text"),
         (ChatSend, "text"),
         (WrapUp, "note"),
+        (Transfer, "note"),
     }
 
 
@@ -229,3 +234,14 @@ def test_an_event_without_numbers_masked_says_so() -> None:
     assert ChatSend.model_validate(VALID[ChatSend]).masked_count == 0
     assert WrapUp.model_validate(VALID[WrapUp]).masked_count == 0
     assert ChatSend.model_validate({**VALID[ChatSend], "text": "2024/12/03 に 12,000円"}).masked_count == 0
+
+
+def test_a_mute_state_travels_alone_in_a_signal() -> None:
+    signal = Signal.model_validate({"consultation_id": "c1", "media_state": {"muted": True}})
+    assert signal.media_state == MediaState(muted=True)
+    with pytest.raises(ValidationError, match="exactly one of description or candidate"):
+        Signal.model_validate(
+            {"consultation_id": "c1", "media_state": {"muted": True}, "candidate": VALID[IceCandidate]}
+        )
+    with pytest.raises(ValidationError):
+        Signal.model_validate({"consultation_id": "c1", "media_state": {"muted": "loud"}})

@@ -247,6 +247,7 @@ async def test_export_row_has_every_field_with_iso_times_and_durations(scene: Sc
         "end_reason": "agent_ended",
         "disposition": "resolved",
         "note": "郵送で対応",
+        "csat": None,
         "summary": {"topic": "住民票"},
         "transcript": [
             {"seq": 1, "sender": "resident", "text": "住民票がほしい", "at": "2024-06-03T00:30:50+00:00"},
