@@ -108,6 +108,9 @@ async def test_kiosk_picker_switches_every_language_and_the_next_resident_starts
             ok(await agent.call("offer.accept", {"consultation_id": offer["consultation_id"]}))
             await expect_texts(page, "easy-ja", {"end-call": ("booth.call.end", "")})
             await page.get_by_test_id("end-call").click()
+            await expect_texts(page, "easy-ja", {"hangup-yes": ("booth.hangup.yes", "")})  # asked once, in easy-ja
+            await page.get_by_test_id("hangup-yes").click()
+            await expect(page.get_by_test_id("thanks")).to_be_visible()
             await expect(page.get_by_test_id("thanks")).to_contain_text(text("easy-ja", "booth.thanks.heading"))
         finally:
             await agent.close()
