@@ -42,7 +42,7 @@ PASSWORD = "correct horse battery"
 HEARTBEAT_INTERVAL_S = 1.0
 PROCESS_TIMEOUT_S = 3 * HEARTBEAT_INTERVAL_S  # a process this long silent is dead (the server's rule)
 GRACE_PERIOD_S = 10.0
-START_TIMEOUT_S = 30.0
+START_TIMEOUT_S = 60.0  # a start loads the triage model (~11 s alone; several times that on a busy machine)
 LISTENING = re.compile(r"madoguchi listening on (http://[0-9.]+:\d+)")
 
 T = TypeVar("T")
