@@ -203,7 +203,7 @@ export class ChatPanel {
       time.dataset.testid = "chat-time";
       time.dateTime = new Date(at * 1000).toISOString();
       time.textContent = formatTime(at);
-      item.querySelector(".chat-sender")?.append(" ", time);
+      item.append(time); // beside, not inside, the sender label (its text is replaced on a language change)
     }
     this.hooks.decorate(item, message);
     // In seq order, above any line still waiting to be sent.
