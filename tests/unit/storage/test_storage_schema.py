@@ -28,6 +28,7 @@ EXPECTED_TABLES = {
     "consultations",
     "consultation_events",
     "consultation_participants",
+    "callback_requests",
     "chat_messages",
     "audit_log",
     "bookings",
