@@ -18,6 +18,7 @@ import socketio
 from aiohttp import web
 
 from madoguchi import keys, observability
+from madoguchi.agent_console import callbacks as callback_api
 from madoguchi.agent_console import kb_search
 from madoguchi.agent_console import pages as console_pages
 from madoguchi.agent_console.attempts import open_attempt_store
@@ -48,7 +49,7 @@ from madoguchi.signaling.live import (
 )
 from madoguchi.signaling.lookups import DatabaseHealth, Lookups
 from madoguchi.signaling.outbox import OutboxWriter
-from madoguchi.signaling.ports import BoothDirectory, Records
+from madoguchi.signaling.ports import BoothDirectory, CallbackBook, Records
 from madoguchi.signaling.recovery import Recovery
 from madoguchi.signaling.redis_store import LiveStoreUnavailable
 from madoguchi.signaling.revocation_watch import RevocationWatch
@@ -66,6 +67,7 @@ from madoguchi.storage.accounts import Accounts
 from madoguchi.storage.audit import AuditLog
 from madoguchi.storage.bookings import Bookings
 from madoguchi.storage.booths import Booths
+from madoguchi.storage.callbacks import Callbacks
 from madoguchi.storage.credentials import Credentials
 from madoguchi.storage.db import open_database
 from madoguchi.storage.municipalities import Municipalities
@@ -94,6 +96,7 @@ def assemble_counter(
     booths: BoothDirectory,
     notifier: Notifier,
     clock: Clock,
+    callbacks: CallbackBook | None = None,
 ) -> CounterParts:
     process_id = "p" + secrets.token_hex(6)
     health = DatabaseHealth()
@@ -106,6 +109,7 @@ def assemble_counter(
         lookups=lookups,
         chat_log=records,
         satisfaction=records,
+        callbacks=callbacks,
         notifier=notifier,
         clock=clock,
         process_id=process_id,
@@ -156,6 +160,7 @@ def create_app(settings: Settings, *, clock: Clock = time.time) -> web.Applicati
     booth_pages.setup(app)
     console_pages.setup(app)
     kb_search.setup(app)
+    callback_api.setup(app)
     chat_pages.setup(app)
     report_pages.setup(app)
     booking_api.setup(app)
@@ -177,6 +182,7 @@ def _storage(settings: Settings) -> Callable[[web.Application], AsyncIterator[No
         app[keys.ACCOUNTS] = Accounts(db)
         app[keys.BOOTHS] = Booths(db)
         app[keys.RECORDS] = ConsultationRecords(db)
+        app[keys.CALLBACKS] = Callbacks(db)
         yield
         await db.close()
 
@@ -247,7 +253,8 @@ def _counter(
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         towns = {m: t.engine.kb.municipality.counter for m, t in app[keys.TRIAGES].items()}
-        raw_store = await open_live_store(settings, counter_config(settings, town_overflow(towns)))
+        hours = {m: c.hours for m, c in towns.items()}
+        raw_store = await open_live_store(settings, counter_config(settings, town_overflow(towns), hours))
         app[observability.LIVE_STORE] = raw_store
         follow_changes(sio, raw_store)
         metrics = app[observability.METRICS]
@@ -259,6 +266,7 @@ def _counter(
             booths=app[keys.BOOTHS],
             notifier=SocketNotifier(sio),
             clock=clock,
+            callbacks=app[keys.CALLBACKS],
         )
         service = parts.service
         app[keys.COUNTER] = service

@@ -10,6 +10,7 @@ from madoguchi.settings import Settings
 from madoguchi.signaling.service import CounterService
 from madoguchi.storage.accounts import Accounts
 from madoguchi.storage.booths import Booths
+from madoguchi.storage.callbacks import Callbacks
 from madoguchi.storage.db import Database
 from madoguchi.storage.records import ConsultationRecords
 
@@ -19,5 +20,6 @@ DATABASE = web.AppKey("database", Database)
 ACCOUNTS = web.AppKey("accounts", Accounts)
 BOOTHS = web.AppKey("booths", Booths)
 RECORDS = web.AppKey("records", ConsultationRecords)
+CALLBACKS = web.AppKey("callbacks", Callbacks)
 COUNTER = web.AppKey("counter", CounterService)
 TRIAGES = web.AppKey[dict[str, Triage]]("triages")

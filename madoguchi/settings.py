@@ -53,6 +53,9 @@ class Settings(BaseSettings):
         default=15.0, ge=0, description="a declined offer does not ring the same agent again for this long"
     )
     default_handle_time_s: float = Field(default=360.0, gt=0)
+    no_answer_wait_s: float = Field(
+        default=900.0, gt=0, description="after this long waiting, the resident is offered a call-back or the phone"
+    )
     overflow_after_s: float = Field(
         default=600.0,
         ge=0,

@@ -95,13 +95,18 @@ PageTexts = Mapping[str, Mapping[str, str]]
 
 
 def municipality_texts(app: web.Application, municipality_id: str | None) -> PageTexts:
-    """The route names of a municipality's file in every page language (nothing for an unknown one)."""
+    """The route names of a municipality's file in every page language, and its phone number and hours
+    (``town.phone``, ``town.hours``: the "no one can answer" panel); nothing for an unknown one."""
     triage = app[keys.TRIAGES].get(municipality_id) if municipality_id else None
     if triage is None:
         return {}
     municipality = triage.engine.kb.municipality
     return {
-        language: {f"route.{route}": municipality.route_name(route, language) for route in ROUTE_IDS}
+        language: {
+            **{f"route.{route}": municipality.route_name(route, language) for route in ROUTE_IDS},
+            "town.phone": municipality.phone,
+            "town.hours": municipality.hours_text(language),
+        }
         for language in SUPPORTED_LANGUAGES
     }
 
@@ -177,6 +182,8 @@ async def render(
         # the picker's buttons: each language in its own script, with its HTML lang tag
         "page_languages": [(code, language_name(code), language_tag(code)) for code in SUPPORTED_LANGUAGES],
         "lang_tag": language_tag(language),
+        # clock times on the page (static/js/clock.js) are shown in this zone, whatever the browser's
+        "time_zone": request.app[keys.SETTINGS].timezone,
         **(context or {}),
     }
     if environment.is_async:

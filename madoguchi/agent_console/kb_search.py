@@ -27,7 +27,7 @@ class KbQuery(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_QUERY)]
-    lang: Annotated[str, StringConstraints(pattern=r"^(ja|easy-ja|en|zh|ko|vi|pt)$")] = "ja"
+    lang: Annotated[str, StringConstraints(pattern=r"^(ja|easy-ja|en|zh|ko|vi|pt|tl|ne)$")] = "ja"
     limit: Annotated[int, Field(ge=1, le=20)] = 5
     municipality: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
 

@@ -20,6 +20,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from madoguchi.bookings.plan import HOME, BookingPlan
 from madoguchi.chatbot.yaml_source import KnowledgeBaseError as KnowledgeBaseError  # re-exported: callers catch it here
 from madoguchi.chatbot.yaml_source import child, compose, line_of, raise_validation
+from madoguchi.domain.opening_hours import HoursError, parse_schedule
 from madoguchi.domain.routes import ROUTE_IDS, RouteId
 
 DEFAULT_MUNICIPALITY = "shiomi"
@@ -171,6 +172,20 @@ class CounterSettings(BaseModel):
     overflow: dict[str, OverflowSetting] = Field(
         default_factory=dict, description="route id or '*' (every route) -> overflow"
     )
+    hours: dict[str, str] = Field(
+        default_factory=dict,
+        description="weekday (mon..sun) -> open windows such as '08:30-17:15' (JST); weekdays left out are closed;"
+        " none at all: the counter counts as always open. Outside them a resident nobody can answer is told so",
+    )
+
+    @field_validator("hours")
+    @classmethod
+    def _readable_hours(cls, hours: dict[str, str]) -> dict[str, str]:
+        try:
+            parse_schedule(hours)
+        except HoursError as exc:
+            raise ValueError(f"counter.hours: {exc}") from None
+        return hours
 
     @field_validator("overflow")
     @classmethod

@@ -64,6 +64,11 @@ class ResidentNamespace(RoleNamespace[Resident]):
         self.route(
             "csat.submit", ev.Satisfaction, lambda c, m: done(s.csat(c.participant, m.consultation_id, m.answer))
         )
+        self.route(
+            "callback.request",
+            ev.CallbackRequest,
+            lambda c, m: done(s.request_callback(c.participant, m.consultation_id, m.phone)),
+        )
         self.route("consultation.end", ev.ConsultationRef, self._end)
 
     async def authenticate(self, environ: Mapping[str, Any], auth: object) -> tuple[str, Resident]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from madoguchi.domain.participant import Participant
 from madoguchi.signaling.consultation import (
     JOINING_ROLES,
+    QUEUED_STATES,
     Channel,
     Consultation,
     Disposition,
@@ -147,12 +148,16 @@ class Counter(Presence):
         self._fire(c, Trigger.HANDOFF, now, route=route, urgent=c.urgent)
         self._dispatch(now)
 
-    def cancel(self, consultation_id: str, *, resident: str, now: float) -> None:
+    def cancel(self, consultation_id: str, *, resident: str, now: float, reason: str = "cancelled") -> None:
+        """The resident stops waiting: ``cancelled``, or ``callback`` (they left a number for the office to call
+        back, only while waiting for a person)."""
         c = self._owned_by_resident(consultation_id, resident)
+        if reason == "callback" and c.state not in QUEUED_STATES:
+            raise CounterError("invalid_state", "a call-back can be asked for only while waiting for a person")
         self._withdraw_offer(c, "cancelled")
-        c.end_reason = "cancelled"
-        self._fire(c, Trigger.CANCEL, now, reason="cancelled")
-        self.effects.append(ResidentReleased(c.id, c.resident, "cancelled"))
+        c.end_reason = reason
+        self._fire(c, Trigger.CANCEL, now, reason=reason)
+        self.effects.append(ResidentReleased(c.id, c.resident, reason))
         self._dispatch(now)
 
     def _admit_source(self, source: str, municipality_id: str, now: float) -> int:

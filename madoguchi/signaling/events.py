@@ -10,6 +10,8 @@ the ack can tell the writer what was not kept.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -150,6 +152,25 @@ class Satisfaction(Event):
 
     consultation_id: ConsultationId
     answer: Literal["good", "ok", "bad", "skip"]
+
+
+def _phone(text: str) -> str:
+    """A phone number as people write it (hyphens, spaces, brackets, full-width digits) → its digits."""
+    digits = unicodedata.normalize("NFKC", text).strip()
+    digits = re.sub(r"[\s\-‐－()（）]", "", digits)
+    if not re.fullmatch(r"0[0-9]{9,10}|\+[0-9]{10,15}", digits):
+        raise ValueError("write a phone number of 10 or 11 digits, such as 090-1234-5678")
+    return digits
+
+
+PhoneNumber = Annotated[str, StringConstraints(min_length=1, max_length=40), AfterValidator(_phone)]
+
+
+class CallbackRequest(Event):
+    """A waiting resident nobody can answer asks the office to call back: the one number kept unmasked."""
+
+    consultation_id: ConsultationId
+    phone: PhoneNumber
 
 
 class AgentStatusChange(Event):

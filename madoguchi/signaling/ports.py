@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from madoguchi.storage.booths import BoothRecord
+from madoguchi.storage.callbacks import NewCallback
 from madoguchi.storage.records import ChatLine, ConsultationRecord
 from madoguchi.storage.updates import RecordUpdate
 
@@ -52,6 +53,15 @@ class Satisfaction(Protocol):
     async def set_csat(self, consultation_id: str, participant: str, answer: str) -> bool:
         """Store ``answer`` once, if ``participant`` was the resident's side of the case; False otherwise."""
         ...
+
+
+class CallbackBook(Protocol):
+    """Where call-back requests are kept until staff have called. Real: :class:`~madoguchi.storage.callbacks.
+    Callbacks`."""
+
+    async def add(self, new: NewCallback, *, now: datetime) -> str: ...
+
+    async def discard(self, callback_id: str) -> None: ...
 
 
 class Records(RecordSink, RecordReader, ChatLog, Satisfaction, Protocol):

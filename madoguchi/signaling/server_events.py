@@ -114,6 +114,8 @@ class ResidentConsultation(View):
     wait_estimate_s: float | None = None
     requested_at: float | None = None
     waited_s: float | None = None
+    no_answer: str | None = None
+    no_answer_after_s: float | None = None
     call: CallStart | None = None
 
 
@@ -184,6 +186,10 @@ class QueuePosition(ServerEvent):
     requested_at: float
     waited_s: float
     ringing: bool
+    no_answer: str | None = None
+    """Why nobody can answer now (``closed``, ``nobody``, ``long_wait``: :mod:`~madoguchi.signaling.no_answer`)."""
+    no_answer_after_s: float
+    """After this long waiting (``waited_s`` counts towards it) the page offers the phone and a call-back."""
 
 
 class CallEnd(ServerEvent):

@@ -20,6 +20,7 @@ import asyncio
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 from typing import Protocol, TypeVar
 
@@ -31,17 +32,19 @@ from madoguchi.domain.routes import FALLBACK_ROUTE
 from madoguchi.settings import Settings
 from madoguchi.signaling import server_events as se
 from madoguchi.signaling import views
-from madoguchi.signaling.consultation import Channel, Consultation, Disposition, Role
+from madoguchi.signaling.consultation import QUEUED_STATES, Channel, Consultation, Disposition, Role
 from madoguchi.signaling.counter import AgentStatus, Counter, CounterConfig, CounterError, PendingRecord
 from madoguchi.signaling.dispatch import Notifier, call_events, municipalities_touched, needs, view_events
 from madoguchi.signaling.events import IceCandidate, MediaState, MediaStep, SessionDescription
 from madoguchi.signaling.lookups import Lookups
 from madoguchi.signaling.outbox import OutboxWriter
-from madoguchi.signaling.ports import ChatLog, Satisfaction
+from madoguchi.signaling.ports import CallbackBook, ChatLog, Satisfaction
 from madoguchi.signaling.recording import utc
 from madoguchi.signaling.state import OverflowRule
 from madoguchi.signaling.store import LiveStore
 from madoguchi.storage.booths import BoothRecord
+from madoguchi.storage.callbacks import NewCallback
+from madoguchi.storage.errors import StorageError
 
 T = TypeVar("T")
 
@@ -76,10 +79,13 @@ def new_consultation_id() -> str:
 
 
 def counter_config(
-    settings: Settings, town_overflow: Mapping[str, Mapping[str, OverflowRule]] | None = None
+    settings: Settings,
+    town_overflow: Mapping[str, Mapping[str, OverflowRule]] | None = None,
+    town_hours: Mapping[str, Mapping[str, str]] | None = None,
 ) -> CounterConfig:
     """The counter's rules from the settings; ``town_overflow`` (municipality -> route or '*' -> rule, from the
-    municipality files) comes before the settings' default overflow for every town."""
+    municipality files) comes before the settings' default overflow for every town; ``town_hours``
+    (municipality -> weekday -> windows) are the counters' opening hours."""
     default = (
         {"*": {"*": OverflowRule(after_s=settings.overflow_after_s, any_with_language=True)}}
         if settings.overflow_after_s > 0
@@ -97,6 +103,8 @@ def counter_config(
         max_open_chats_per_municipality=settings.resident_open_per_municipality,
         wrap_up_timeout_s=settings.wrap_up_timeout_s,
         overflow={**default, **{town: dict(rules) for town, rules in (town_overflow or {}).items()}},
+        no_answer_wait_s=settings.no_answer_wait_s,
+        hours={town: dict(days) for town, days in (town_hours or {}).items() if days},
     )
 
 
@@ -119,8 +127,10 @@ class CounterService:
         process_id: str,
         wake: asyncio.Event,
         satisfaction: Satisfaction | None = None,
+        callbacks: CallbackBook | None = None,
     ) -> None:
         self._satisfaction = satisfaction
+        self._callbacks = callbacks
         self._store = store
         self._outbox = outbox
         self._lookups = lookups
@@ -288,6 +298,37 @@ class CounterService:
         await self.run(
             partial(Counter.cancel, consultation_id=consultation_id, resident=participant, now=self._clock())
         )
+
+    async def request_callback(self, participant: str, consultation_id: str, phone: str) -> None:
+        """A waiting resident nobody can answer leaves a number: keep the request, then close the case (end reason
+        ``callback``). The request is kept first, so a resident who is told "done" is sure to be called."""
+        if self._callbacks is None:
+            raise CounterError("unavailable", "call-back requests are not kept on this server")
+        counter = await self._store.read()
+        c = counter.state.consultations.get(consultation_id)
+        if c is None or c.resident != participant:
+            raise CounterError("not_found", "no waiting consultation of yours")
+        if c.state not in QUEUED_STATES:
+            raise CounterError("invalid_state", "a call-back can be asked for only while waiting for a person")
+        new = NewCallback(
+            consultation_id=c.id,
+            municipality_id=c.municipality_id,
+            route=c.route,
+            language=c.language,
+            channel=c.channel.value,
+            booth_id=c.booth_id,
+            phone=phone,
+        )
+        try:
+            callback_id = await self._callbacks.add(new, now=datetime.fromtimestamp(self._clock(), tz=UTC))
+        except StorageError as exc:
+            raise CounterError("unavailable", str(exc)) from None
+        try:
+            op = partial(Counter.cancel, consultation_id=consultation_id, resident=participant, reason="callback")
+            await self.run(partial(op, now=self._clock()))
+        except BaseException:
+            await self._callbacks.discard(callback_id)
+            raise
 
     async def open_consultation(self, participant: str) -> Consultation | None:
         found = (await self._store.read()).open_for_resident(participant)

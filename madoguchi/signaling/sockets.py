@@ -310,6 +310,11 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
             ev.ConsultationRef,
             lambda c, m: done(s.end(c.participant, m.consultation_id)),
         )
+        self.route(
+            "callback.request",
+            ev.CallbackRequest,
+            lambda c, m: done(s.request_callback(c.participant, m.consultation_id, m.phone)),
+        )
         self.route("chat.send", ev.ChatSend, _chat(s))
         self.route("signal", ev.Signal, _signal(s))
 

@@ -14,6 +14,7 @@ from pydantic import JsonValue
 
 from madoguchi.signaling.consultation import Channel, Consultation, Role, State
 from madoguchi.signaling.counter import Counter
+from madoguchi.signaling.no_answer import no_answer
 from madoguchi.signaling.server_events import (
     AgentConsultation,
     AgentState,
@@ -159,6 +160,8 @@ def queue_position(counter: Counter, c: Consultation, now: float) -> QueuePositi
         requested_at=c.enqueued_at,
         waited_s=round(max(0.0, now - c.enqueued_at), 1),
         ringing=c.state == State.OFFERED,
+        no_answer=no_answer(counter, c, now),
+        no_answer_after_s=counter.config.no_answer_wait_s,
     )
 
 
@@ -177,6 +180,8 @@ def resident_consultation(counter: Counter, c: Consultation, facts: Facts) -> Re
         fields["wait_estimate_s"] = pos.wait_estimate_s
         fields["requested_at"] = c.enqueued_at
         fields["waited_s"] = round(max(0.0, facts.now - c.enqueued_at), 1)
+        fields["no_answer"] = no_answer(counter, c, facts.now)
+        fields["no_answer_after_s"] = counter.config.no_answer_wait_s
     if c.state == State.ACTIVE:
         fields["call"] = call_start(counter, c, Role.RESIDENT, facts)
     return ResidentConsultation.model_validate(fields)

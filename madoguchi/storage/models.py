@@ -323,3 +323,26 @@ class SailingCancellation(Base):
     direction: Mapped[str] = mapped_column(String(8), primary_key=True)
     at: Mapped[str] = mapped_column(String(5), primary_key=True)
     created_at: Mapped[datetime]
+
+
+class CallbackRequest(Base):
+    """A resident nobody could answer left a phone number for the office to call back (折り返し電話).
+
+    The number is the one personal detail kept unmasked, because staff must dial it; it is deleted (set to NULL)
+    the moment the call-back is marked done. The case itself is recorded like any consultation (end reason
+    ``callback``) and this row is purged with it (``consultation_id`` refers to it)."""
+
+    __tablename__ = "callback_requests"
+    __table_args__ = (Index(None, "municipality_id", "done_at", "requested_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    consultation_id: Mapped[str] = mapped_column(ForeignKey("consultations.id"), index=True)
+    municipality_id: Mapped[str] = mapped_column(ForeignKey("municipalities.id"))
+    route: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))
+    booth_id: Mapped[str | None] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    requested_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+    done_by: Mapped[str | None] = mapped_column(String(80))

@@ -28,6 +28,7 @@ import {
 } from "./i18n.js";
 import { LanguagePicker } from "./langpicker.js";
 import { errorText, nowSeconds, request } from "./net.js";
+import { NoAnswerPanel } from "./noanswer.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -55,6 +56,10 @@ const state = {
   early: new Map(), // event name → the last message for a consultation not adopted yet (it beat the request's ack)
 };
 const banner = new Banner($("banner"));
+const noAnswer = new NoAnswerPanel($("no-answer"), {
+  send: (phone) => request(socket, SEND.CALLBACK_REQUEST, { consultation_id: state.consultation?.id, phone }),
+  onError: (err) => banner.show(errorText(err)),
+});
 
 // ---------------------------------------------------------------------------------------------- screens
 
@@ -130,6 +135,7 @@ function renderWaiting() {
   else estimate.textContent = t("booth.waiting.estimate", { minutes: Math.ceil(c.waitEstimate / 60) });
   renderElapsed();
   $("waiting-ringing").hidden = !c.offered;
+  noAnswer.render(Boolean(c.offered));
 }
 
 function renderElapsed() {
@@ -154,8 +160,12 @@ function adoptConsultation(fields) {
 
 // ------------------------------------------------------------------------------------- ending and wiping
 
-function showThanks() {
-  csat.ask(state.consultation?.id ?? null); // the thanks screen's own timer returns to idle, answered or not
+function showThanks(reason = null) {
+  const callback = reason === "callback"; // no call took place: say what happens next, ask nothing
+  const body = $("thanks-body");
+  body.dataset.i18n = callback ? "booth.thanks.callback" : "booth.thanks.body";
+  body.textContent = t(body.dataset.i18n);
+  csat.ask(callback ? null : (state.consultation?.id ?? null)); // the thanks screen's own timer returns to idle
   callScreen.stop();
   state.consultation = null;
   chat.clear();
@@ -168,6 +178,7 @@ function showThanks() {
 function resetToIdle() {
   clearTimeout(state.thanksTimer);
   csat.reset();
+  noAnswer.reset();
   callScreen.stop();
   state.consultation = null;
   callScreen.forgetSignals();
@@ -209,6 +220,7 @@ function restore(view, { reconnected = false } = {}) {
     ...(view.wait_estimate_s !== undefined ? { waitEstimate: view.wait_estimate_s } : {}),
     offered: phase === "offered",
   });
+  noAnswer.update(view);
   if (QUEUED.has(phase)) {
     if (callScreen.call) callScreen.stop();
     showScreen("waiting");
@@ -516,6 +528,7 @@ function onQueuePosition(message) {
     offered: Boolean(message.ringing),
     ...(sinceFromServer(message) !== undefined ? { since: sinceFromServer(message) } : {}),
   });
+  noAnswer.update(message);
   if (state.screen === "call" && !callScreen.call) showScreen("waiting"); // the agent's link was lost: back in line
   else if (state.screen === "routes") showScreen("waiting");
   else renderWaiting();
@@ -554,7 +567,7 @@ socket.on(RECEIVE.CALL_END, (message) => {
 
 socket.on(RECEIVE.CONSULTATION_CLOSED, (message) => {
   if (!state.consultation || message.consultation_id !== state.consultation.id) return;
-  showThanks();
+  showThanks(message.reason);
 });
 
 $("start").addEventListener("click", () => {
@@ -596,7 +609,7 @@ document.addEventListener("i18n:change", () => {
   setConnection(document.querySelector('[data-testid="connection-status"]').dataset.state);
 });
 document.addEventListener("contextmenu", (event) => event.preventDefault());
-setInterval(() => state.screen === "waiting" && renderElapsed(), 1000);
+setInterval(() => state.screen === "waiting" && renderWaiting(), 1000);
 
 applyTranslations();
 showScreen("idle");

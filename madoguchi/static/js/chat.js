@@ -15,6 +15,7 @@
 // extras under a line (the bot's suggestion buttons), what a line's payload carries (the resident's first line
 // opens a consultation, so it has no consultation id yet), what follows an ack, and where to scroll.
 
+import { formatTime } from "./clock.js";
 import { firstKnownKey, t } from "./i18n.js";
 import { errorText, newClientId } from "./net.js";
 import { Outbox } from "./outbox.js";
@@ -195,6 +196,15 @@ export class ChatPanel {
     this.log.dataset.lastSeq = String(this.lastSeq);
     const item = this.lineElement(message.sender, message.text);
     item.dataset.seq = String(seq);
+    const at = Number(message.at);
+    if (message.at != null && Number.isFinite(at) && at > 0) {
+      const time = document.createElement("time"); // in the municipality's zone, whatever the browser's (clock.js)
+      time.className = "chat-time";
+      time.dataset.testid = "chat-time";
+      time.dateTime = new Date(at * 1000).toISOString();
+      time.textContent = formatTime(at);
+      item.append(time); // beside, not inside, the sender label (its text is replaced on a language change)
+    }
     this.hooks.decorate(item, message);
     // In seq order, above any line still waiting to be sent.
     const after = [...this.log.children].find((li) => li.dataset.pending || Number(li.dataset.seq) > seq);

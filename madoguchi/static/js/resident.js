@@ -27,6 +27,7 @@ import { hotlineItems, telHref } from "./hotlines.js";
 import { applyTranslations, firstKnownKey, initI18n, language, setLanguage, t } from "./i18n.js";
 import { LanguagePicker } from "./langpicker.js";
 import { errorText, request } from "./net.js";
+import { NoAnswerPanel } from "./noanswer.js";
 import { TabMemory } from "./tabmemory.js";
 
 const $ = (id) => document.getElementById(id);
@@ -55,6 +56,10 @@ const state = {
   followNewest: true,
 };
 const banner = new Banner($("banner"), { defaultKind: "error" });
+const noAnswer = new NoAnswerPanel($("no-answer"), {
+  send: (phone) => request(socket, SEND.CALLBACK_REQUEST, { consultation_id: state.consultationId, phone }),
+  onError: (err) => banner.show(errorText(err)),
+});
 const memory = new TabMemory(municipalityId);
 
 // -------------------------------------------------------------------------------------------- banner
@@ -100,7 +105,11 @@ function renderControls() {
 function renderWaiting() {
   const card = $("waiting-card");
   card.hidden = state.phase !== "waiting";
-  if (card.hidden) return;
+  if (card.hidden) {
+    if (!noAnswer.root.hidden || noAnswer.reason) noAnswer.reset();
+    return;
+  }
+  noAnswer.render(state.offered);
   const position = state.position;
   const place = $("queue-place");
   const ahead = $("queue-ahead");
@@ -138,7 +147,9 @@ function renderTalking() {
 function renderClosed() {
   $("closed-card").hidden = state.phase !== "closed";
   const key =
-    state.closedReason === "cancelled"
+    state.closedReason === "callback"
+      ? "resident.closed.callback"
+      : state.closedReason === "cancelled"
       ? "resident.closed.cancelled"
       : state.closedReason === "resident_link_lost"
         ? "resident.closed.lost"
@@ -429,6 +440,7 @@ function applyResidentState(message) {
   if (WAITING_STATES.has(view.state)) {
     state.position = view.position ?? null;
     state.waitEstimate = view.wait_estimate_s ?? null;
+    noAnswer.update(view);
     setPhase("waiting");
   } else if (view.state === "active") {
     state.peerName = view.call?.peer?.display_name || "";
@@ -450,6 +462,7 @@ function onChatMessage(message) {
 function onQueuePosition(message) {
   if (message.consultation_id !== state.consultationId) return;
   state.offered = Boolean(message.ringing);
+  noAnswer.update(message);
   queued(message.position, message.wait_estimate_s ?? null);
 }
 
@@ -463,7 +476,7 @@ function onCallStart(message) {
 function onClosed(message) {
   if (message.consultation_id !== state.consultationId) return;
   state.closedReason = message.reason || null;
-  csat?.ask(message.consultation_id); // hidden again after a while, answered or not
+  if (message.reason !== "callback") csat?.ask(message.consultation_id); // hidden again after a while
   setPhase("closed");
   scrollToNewest();
 }
@@ -557,6 +570,7 @@ $("chat-restart").addEventListener("click", () => {
   csat.reset();
   startOver();
 });
+setInterval(() => state.phase === "waiting" && noAnswer.render(state.offered), 1000);
 csat = new Csat({ socket, root: $("csat"), hideAfterMs: 20_000 });
 new LanguagePicker({
   onChange: (code) => memory.set("lang", code),

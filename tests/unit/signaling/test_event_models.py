@@ -12,6 +12,7 @@ from madoguchi.domain.routes import ROUTE_IDS
 from madoguchi.signaling import events
 from madoguchi.signaling.events import (
     AgentStatusChange,
+    CallbackRequest,
     ChatSend,
     ConsultationRef,
     ConsultationRequest,
@@ -43,6 +44,7 @@ VALID: dict[type[BaseModel], dict[str, Any]] = {
     IceCandidate: {"candidate": "candidate:1 1 udp 1 127.0.0.1 9 typ host"},
     MediaState: {"muted": True},
     Satisfaction: {"consultation_id": "c1", "answer": "good"},
+    CallbackRequest: {"consultation_id": "c1", "phone": "090-1234-5678"},
     Signal: {"consultation_id": "c1", "description": {"type": "answer", "sdp": "v=0"}},
     AgentStatusChange: {"status": "available"},
     WrapUp: {"consultation_id": "c1", "disposition": "resolved"},

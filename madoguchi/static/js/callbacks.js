@@ -1,0 +1,86 @@
+// The console's call-back list (data-testid="callback-list"): residents nobody could answer who left a number.
+//
+// Why a module of its own, loaded beside console.js: a call-back is work of its own kind, not on the counter's
+// queue; the list comes from GET /api/callbacks (madoguchi/agent_console/callbacks.py), polled every 15 s, and
+// "called" (POST …/done with the session's CSRF token) deletes the number on the server. Times show in the
+// municipality's zone (clock.js).
+
+import { formatDayTime } from "./clock.js";
+import { t } from "./i18n.js";
+import { telHref } from "./hotlines.js";
+
+const POLL_MS = 15_000;
+const list = document.getElementById("callback-list");
+const empty = document.getElementById("callback-empty");
+const csrf = document.querySelector('input[name="csrf_token"]')?.value || "";
+let items = [];
+
+function languageName(code) {
+  return document.querySelector(`[data-language="${code}"] .lang-name, [data-language="${code}"]`)?.textContent?.trim() || code;
+}
+
+function render() {
+  list.replaceChildren(
+    ...items.map((item) => {
+      const li = document.createElement("li");
+      li.className = "callback-item";
+      li.dataset.callbackId = item.id;
+      const phone = document.createElement("a");
+      phone.className = "callback-number";
+      phone.dataset.testid = "callback-number";
+      phone.href = telHref(item.phone || "");
+      phone.textContent = item.phone || "";
+      const about = document.createElement("span");
+      about.className = "callback-about";
+      about.textContent = t("console.callbacks.item", {
+        route: t(`route.${item.route}`),
+        language: languageName(item.language),
+        when: formatDayTime(item.requested_at),
+      });
+      const where = document.createElement("span");
+      where.className = "callback-where";
+      where.textContent = item.booth_name || "";
+      const done = document.createElement("button");
+      done.type = "button";
+      done.className = "btn btn-secondary";
+      done.dataset.testid = "callback-done";
+      done.textContent = t("console.callbacks.done");
+      done.addEventListener("click", () => markDone(item.id, done));
+      li.append(phone, about, where, done);
+      return li;
+    }),
+  );
+  empty.hidden = items.length > 0;
+}
+
+async function refresh() {
+  try {
+    const response = await fetch("/api/callbacks", { credentials: "same-origin", cache: "no-store" });
+    if (!response.ok) return;
+    items = (await response.json()).callbacks || [];
+    render();
+  } catch {
+    // offline for a moment: the next poll tries again, the list on screen stays
+  }
+}
+
+async function markDone(id, button) {
+  button.disabled = true;
+  try {
+    const response = await fetch(`/api/callbacks/${encodeURIComponent(id)}/done`, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrf },
+    });
+    if (response.ok || response.status === 404) items = items.filter((item) => item.id !== id);
+    render();
+  } finally {
+    button.disabled = false;
+  }
+}
+
+if (list && empty) {
+  document.addEventListener("i18n:change", render);
+  refresh();
+  setInterval(refresh, POLL_MS);
+}

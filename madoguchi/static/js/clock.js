@@ -1,0 +1,32 @@
+// Clock times on every page in the municipality's time zone (JST by default), whatever zone the browser is in.
+//
+// Why: a console in a browser set to another zone, or a kiosk whose system clock zone was never set, must still
+// show the times residents and staff talk about (「10時に お電話します」). The zone comes from the page
+// (<body data-time-zone>, the MADOGUCHI_TIMEZONE setting) and defaults to Asia/Tokyo.
+
+const DEFAULT_ZONE = "Asia/Tokyo";
+
+/** The zone the page shows times in. */
+export function timeZone() {
+  return document.body?.dataset.timeZone || DEFAULT_ZONE;
+}
+
+/** "14:05" (24-hour) for an epoch time in seconds, in the page's zone. */
+export function formatTime(epochSeconds) {
+  return new Intl.DateTimeFormat("ja-JP", { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: timeZone() })
+    .format(new Date(Number(epochSeconds) * 1000));
+}
+
+/** "12/6 14:05" for an epoch time in seconds, in the page's zone. */
+export function formatDayTime(epochSeconds) {
+  const parts = new Intl.DateTimeFormat("ja-JP", {
+    month: "numeric",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+    timeZone: timeZone(),
+  }).formatToParts(new Date(Number(epochSeconds) * 1000));
+  const part = (type) => parts.find((p) => p.type === type)?.value ?? "";
+  return `${part("month")}/${part("day")} ${part("hour")}:${part("minute")}`;
+}

@@ -1,0 +1,138 @@
+"""Call-back requests (折り返し電話): kept until staff have called, then the number is deleted.
+
+Why the number is stored in clear here and nowhere else: staff must dial it. Everything a resident types is
+masked at the socket edge; the phone number of a call-back request never enters the transcript or any record's
+free text, only this row, and :meth:`Callbacks.done` sets it to NULL in the same statement that marks the
+request done. The case itself stays a consultation record (end reason ``callback``).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from madoguchi.storage.db import Database
+from madoguchi.storage.errors import StorageError
+from madoguchi.storage.models import CallbackRequest
+
+
+class CallbackNotStored(StorageError):
+    """The case's record is not in the database yet (it is written a moment after the request)."""
+
+    def __init__(self) -> None:
+        super().__init__("the call-back request could not be kept yet; please try again")
+
+
+@dataclass(frozen=True, slots=True)
+class NewCallback:
+    consultation_id: str
+    municipality_id: str
+    route: str
+    language: str
+    channel: str
+    booth_id: str | None
+    phone: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackRecord:
+    id: str
+    consultation_id: str
+    municipality_id: str
+    route: str
+    language: str
+    channel: str
+    booth_id: str | None
+    phone: str | None
+    requested_at: datetime
+    done_at: datetime | None
+    done_by: str | None
+
+
+def _record(row: CallbackRequest) -> CallbackRecord:
+    return CallbackRecord(
+        row.id,
+        row.consultation_id,
+        row.municipality_id,
+        row.route,
+        row.language,
+        row.channel,
+        row.booth_id,
+        row.phone,
+        row.requested_at,
+        row.done_at,
+        row.done_by,
+    )
+
+
+class Callbacks:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(self, new: NewCallback, *, now: datetime) -> str:
+        """Keep a request; returns its id. Raises :class:`CallbackNotStored` when the case has no record yet."""
+        callback_id = "cb_" + secrets.token_hex(8)
+        try:
+            async with self._db.transaction() as session:
+                session.add(
+                    CallbackRequest(
+                        id=callback_id,
+                        consultation_id=new.consultation_id,
+                        municipality_id=new.municipality_id,
+                        route=new.route,
+                        language=new.language,
+                        channel=new.channel,
+                        booth_id=new.booth_id,
+                        phone=new.phone,
+                        requested_at=now,
+                    )
+                )
+        except IntegrityError:
+            raise CallbackNotStored() from None
+        return callback_id
+
+    async def discard(self, callback_id: str) -> None:
+        """Forget a request whose case could not be closed (it was answered in the same moment)."""
+        async with self._db.transaction() as session:
+            row = await session.get(CallbackRequest, callback_id)
+            if row is not None:
+                await session.delete(row)
+
+    async def pending(self, municipality_ids: Collection[str]) -> list[CallbackRecord]:
+        """Requests not done yet in these municipalities, oldest first."""
+        async with self._db.read() as session:
+            rows = await session.scalars(
+                select(CallbackRequest)
+                .where(CallbackRequest.municipality_id.in_(list(municipality_ids)), CallbackRequest.done_at.is_(None))
+                .order_by(CallbackRequest.requested_at)
+            )
+            return [_record(row) for row in rows]
+
+    async def get(self, callback_id: str) -> CallbackRecord | None:
+        async with self._db.read() as session:
+            row = await session.get(CallbackRequest, callback_id)
+        return None if row is None else _record(row)
+
+    async def done(
+        self, callback_id: str, *, municipality_ids: Collection[str], by: str, now: datetime
+    ) -> CallbackRecord | None:
+        """Mark done and delete the number, once; None when it is not pending in these municipalities."""
+        async with self._db.transaction() as session:
+            result = await session.execute(
+                update(CallbackRequest)
+                .where(
+                    CallbackRequest.id == callback_id,
+                    CallbackRequest.municipality_id.in_(list(municipality_ids)),
+                    CallbackRequest.done_at.is_(None),
+                )
+                .values(done_at=now, done_by=by, phone=None)
+            )
+            if not getattr(result, "rowcount", 0):
+                return None
+            row = await session.get(CallbackRequest, callback_id)
+            return None if row is None else _record(row)

@@ -1,0 +1,88 @@
+"""Whether anyone can answer a waiting resident, and why not: the rule the kiosk's and chat page's "no one can
+answer" panel shows (madoguchi/signaling/no_answer.py). Fake clock: plain floats."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from madoguchi.signaling.consultation import State
+from madoguchi.signaling.counter import AgentStatus, CounterError
+from madoguchi.signaling.no_answer import no_answer
+from madoguchi.signaling.state import CounterConfig, OverflowRule
+from madoguchi.signaling.views import queue_position
+from tests.unit.signaling.conftest import Desk
+
+# 2026-12-07 is a Monday: 01:00 UTC is 10:00 JST (open), 12:00 UTC is 21:00 JST (closed)
+MONDAY_10_JST = datetime(2026, 12, 7, 1, 0, tzinfo=UTC).timestamp()
+MONDAY_21_JST = datetime(2026, 12, 7, 12, 0, tzinfo=UTC).timestamp()
+WEEKDAYS = {day: "08:30-17:15" for day in ("mon", "tue", "wed", "thu", "fri")}
+
+
+def desk(**config: object) -> Desk:
+    base = {"offer_timeout_s": 20.0, "no_answer_wait_s": 600.0, "hours": {Desk.TOWN: WEEKDAYS}}
+    return Desk(CounterConfig.model_validate({**base, **config}))
+
+
+@pytest.mark.parametrize(("now", "reason"), [(MONDAY_10_JST, "nobody"), (MONDAY_21_JST, "closed")])
+def test_nobody_on_duty_is_nobody_in_hours_and_closed_outside(now: float, reason: str) -> None:
+    d = desk()
+    c = d.request("c1", now=now)
+    assert no_answer(d.counter, c, now) == reason
+    assert queue_position(d.counter, c, now).no_answer == reason
+
+
+def test_a_town_without_hours_is_never_closed() -> None:
+    d = desk(hours={})
+    c = d.request("c1", now=MONDAY_21_JST)
+    assert no_answer(d.counter, c, MONDAY_21_JST) == "nobody"
+
+
+def test_an_agent_who_does_not_cover_the_topic_or_language_is_nobody() -> None:
+    d = desk()
+    d.agent("tanaka", now=MONDAY_10_JST, routes=("tax",), languages=("ja",))
+    wrong_topic = d.request("c1", now=MONDAY_10_JST, route="water_sewer")
+    wrong_language = d.request("c2", now=MONDAY_10_JST, route="tax", language="pt", resident="booth:c2")
+    assert wrong_language.state == State.WAITING
+    assert no_answer(d.counter, wrong_topic, MONDAY_10_JST) == "nobody"
+    assert no_answer(d.counter, wrong_language, MONDAY_10_JST) == "nobody"
+
+
+def test_the_offices_overflow_rule_counts_once_its_time_has_come() -> None:
+    rule = OverflowRule(after_s=300.0, to_route="general_inquiry")
+    d = desk(overflow={Desk.TOWN: {"water_sewer": rule}})
+    d.agent("tanaka", now=MONDAY_10_JST, routes=("general_inquiry",), available=False)
+    c = d.request("c1", now=MONDAY_10_JST, route="water_sewer")
+    d.counter.set_status("tanaka", AgentStatus.AVAILABLE, now=MONDAY_10_JST)
+    assert no_answer(d.counter, c, MONDAY_10_JST + 10) == "nobody"
+    assert no_answer(d.counter, c, MONDAY_10_JST + 301) is None, "after 5 min general_inquiry may take it"
+
+
+def test_someone_busy_on_duty_can_answer_until_the_wait_is_long() -> None:
+    d = desk()
+    d.active_call("c0", "tanaka", now=MONDAY_10_JST)
+    c = d.request("c1", now=MONDAY_10_JST, resident="booth:c1")
+    assert c.state == State.WAITING
+    assert no_answer(d.counter, c, MONDAY_10_JST + 599) is None
+    assert no_answer(d.counter, c, MONDAY_10_JST + 600) == "long_wait"
+    assert queue_position(d.counter, c, MONDAY_10_JST).no_answer_after_s == 600.0
+
+
+def test_a_ringing_console_is_someone_answering() -> None:
+    d = desk()
+    d.agent("tanaka", now=MONDAY_21_JST)
+    c = d.request("c1", now=MONDAY_21_JST)
+    assert c.state == State.OFFERED
+    assert no_answer(d.counter, c, MONDAY_21_JST + 900) is None, "staff working late answer: never 'closed'"
+
+
+def test_a_callback_closes_the_case_with_its_own_reason_only_while_waiting() -> None:
+    d = desk()
+    c = d.request("c1", now=MONDAY_10_JST)
+    d.counter.cancel("c1", resident="booth:c1", now=MONDAY_10_JST + 5, reason="callback")
+    assert c.state == State.ABANDONED and c.end_reason == "callback"
+    d.active_call("c2", "tanaka", now=MONDAY_10_JST, resident="booth:c2")
+    with pytest.raises(CounterError) as refused:
+        d.counter.cancel("c2", resident="booth:c2", now=MONDAY_10_JST + 5, reason="callback")
+    assert refused.value.code == "invalid_state"
