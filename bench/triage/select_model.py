@@ -66,6 +66,9 @@ CANDIDATES: dict[str, tuple[ModelConfig, EngineConfig]] = {
     "cues 2.0": (replace(BASE, cue_weight=2.0), ENGINE),
     "lexicon examples 0.5": (replace(BASE, lexicon_weight=0.5), ENGINE),
     "lexicon examples 1.0": (replace(BASE, lexicon_weight=1.0), ENGINE),
+    "old budgets (model only, 1 % / 4 %)": (replace(BASE, rules_budget=False, max_false_urgent=0.01), ENGINE),
+    "budgets 1 % / 4 %": (replace(BASE, max_false_urgent=0.01), ENGINE),
+    "budgets 2 % / 3 %": (replace(BASE, max_safety_rate=0.03), ENGINE),
     "safety rate 0.05 (round 4)": (replace(BASE, max_safety_rate=0.05), ENGINE),
 }
 

@@ -12,7 +12,10 @@ lines are appended to the test file and its training lines to the training file 
 in the corpus are dropped). A batch already present in either file is refused, so nothing is split twice.
 
     python bench/triage/split_corpus.py [--source /work/corpus] [--seed 20261206]
-    python bench/triage/split_corpus.py --append batch_4 batch_5 batch_6
+    python bench/triage/split_corpus.py --append batch_4 batch_5 batch_6 --by-cell batch_4 batch_5
+
+A batch whose writer wrote the same situations in several languages (close translations) is split by cell
+(``--by-cell``): every line with the same (route, urgent, handoff), in every language, goes to the same side.
 """
 
 from __future__ import annotations
@@ -74,6 +77,33 @@ def split(
     return train, test
 
 
+def split_by_cell(
+    rows: list[dict[str, object]], seed: int, share: float
+) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """(train, test) for a batch that says the same situations in several languages (close translations):
+    whole cells — all lines, in every language, with the same (route, urgent, handoff) — go to one side, so
+    no translation of a test line is in training. Cells are drawn in a fixed-seed order until about ``share``
+    of the urgent and of the other lines are in test."""
+    cells: dict[tuple[str, bool, bool], list[dict[str, object]]] = defaultdict(list)
+    for row in rows:
+        cells[(str(row["route"]), bool(row["urgent"]), bool(row["handoff"]))].append(row)
+    rng = random.Random(seed)
+    train: list[dict[str, object]] = []
+    test: list[dict[str, object]] = []
+    for urgent in (True, False):
+        keys = sorted(k for k in cells if k[1] is urgent)
+        rng.shuffle(keys)
+        target = round(share * sum(len(cells[k]) for k in keys))
+        taken = 0
+        for key in keys:
+            if taken < target and taken + len(cells[key]) <= target * 1.25:
+                test.extend(cells[key])
+                taken += len(cells[key])
+            else:
+                train.extend(cells[key])
+    return train, test
+
+
 def _read_split(path: Path) -> list[dict[str, object]]:
     if not path.is_file():
         return []
@@ -98,13 +128,15 @@ def append(args: argparse.Namespace) -> int:
                 continue
             seen.add(key)
             rows.append(row)
-        train, test = split(rows, args.seed, args.test_share)
+        by_cell = name in (args.by_cell or [])
+        train, test = (split_by_cell if by_cell else split)(rows, args.seed, args.test_share)
         for path, part in ((TRAIN, train), (TEST, test)):
             with path.open("a", encoding="utf-8") as handle:
                 for row in part:
                     handle.write(json.dumps(row, ensure_ascii=False) + "\n")
         print(
-            f"{name}: {len(rows)} lines ({dropped} duplicates dropped): train {len(train)}, test {len(test)}; "
+            f"{name}: {len(rows)} lines ({dropped} duplicates dropped), split by {'cell' if by_cell else 'line'}: "
+            f"train {len(train)}, test {len(test)} (urgent {sum(bool(r['urgent']) for r in test)}); "
             f"urgent {sum(bool(r['urgent']) for r in rows)}, handoff {sum(bool(r['handoff']) for r in rows)}; "
             f"by language {dict(sorted(Counter(str(r['lang']) for r in rows).items()))}"
         )
@@ -117,6 +149,13 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=20261206)
     parser.add_argument("--test-share", type=float, default=0.2)
     parser.add_argument("--append", nargs="+", metavar="BATCH", help="split these new batches once and append them")
+    parser.add_argument(
+        "--by-cell",
+        nargs="+",
+        metavar="BATCH",
+        help="with --append: these batches say the same situations in several languages; split whole "
+        "(route, urgent, handoff) cells, not lines, so translations of a test line stay out of training",
+    )
     args = parser.parse_args()
     if args.append:
         return append(args)
