@@ -14,18 +14,17 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 
-from madoguchi.chatbot.engine import EngineConfig
-from madoguchi.chatbot.knowledge import bundled_kb_dir, load_knowledge_base
-from madoguchi.chatbot.model import ModelConfig
-from madoguchi.chatbot.model_store import TRAIN_FILE, read_examples
 import numpy as np
 
+from madoguchi.chatbot.engine import EngineConfig
 from madoguchi.chatbot.evaluation import EvalReport
-from madoguchi.chatbot.model import Example, FastScorer, fold_for_model, train
+from madoguchi.chatbot.knowledge import bundled_kb_dir, load_knowledge_base
+from madoguchi.chatbot.model import Example, FastScorer, ModelConfig, fold_for_model, train
+from madoguchi.chatbot.model_store import TRAIN_FILE, read_examples
 from madoguchi.chatbot.normalise import normalise
 from madoguchi.chatbot.rules import apply_rules
-from madoguchi.domain.privacy import mask_pii
 from madoguchi.chatbot.training import validate, validation_split, writer_splits
+from madoguchi.domain.privacy import mask_pii
 
 BASE = ModelConfig()
 ENGINE = EngineConfig()
@@ -67,6 +66,10 @@ CANDIDATES: dict[str, tuple[ModelConfig, EngineConfig]] = {
     "lexicon examples 0.5": (replace(BASE, lexicon_weight=0.5), ENGINE),
     "lexicon examples 1.0": (replace(BASE, lexicon_weight=1.0), ENGINE),
     "old budgets (model only, 1 % / 4 %)": (replace(BASE, rules_budget=False, max_false_urgent=0.01), ENGINE),
+    "old calibration (stratified folds, model only, 1 % / 4 %)": (
+        replace(BASE, writer_folds=False, rules_budget=False, max_false_urgent=0.01),
+        ENGINE,
+    ),
     "budgets 1 % / 4 %": (replace(BASE, max_false_urgent=0.01), ENGINE),
     "budgets 2 % / 3 %": (replace(BASE, max_safety_rate=0.03), ENGINE),
     "safety rate 0.05 (round 4)": (replace(BASE, max_safety_rate=0.05), ENGINE),
@@ -98,7 +101,7 @@ def _pooled(reports: list[EvalReport]) -> str:
     """Counts over all held-out writers: urgent caught (with question), at once, false urgent, questions."""
     n = sum(r.n for r in reports)
     acc = sum(r.route_accuracy * r.n for r in reports) / n
-    urgent = [round((r.n - r.non_urgent)) for r in reports]
+    urgent = [r.n - r.non_urgent for r in reports]
     caught = sum(round((r.safety_recall or 0) * u) for r, u in zip(reports, urgent, strict=True))
     at_once = sum(round((r.urgent_recall or 0) * u) for r, u in zip(reports, urgent, strict=True))
     calm = sum(r.non_urgent for r in reports)

@@ -30,6 +30,7 @@ from sklearn.svm import LinearSVC
 from madoguchi.chatbot.knowledge import KnowledgeBase
 from madoguchi.chatbot.lexicon import LexiconName, bundled_lexicon, cue_tokens
 from madoguchi.chatbot.normalise import normalise
+from madoguchi.chatbot.rules import apply_rules
 from madoguchi.domain.privacy import mask_pii
 
 MODEL_VERSION = "triage-model-3"
@@ -62,9 +63,10 @@ class ModelConfig:
     kb_weight: float = 0.5  # a knowledge-base phrasing counts this much as a resident's line
     folds: int = 5
     writer_folds: bool = True  # out-of-fold danger scores by writer (each fold a writer the model never saw)
-    max_false_urgent: float = 0.01  # high threshold: at most this share of non-urgent training lines above it
+    max_false_urgent: float = 0.02  # high threshold: at most this share of non-urgent training lines made urgent
     max_false_handoff: float = 0.05  # handoff threshold: at most this share of no-handoff lines above it
     max_safety_rate: float = 0.04  # low threshold may not put more non-urgent lines than this into the question
+    rules_budget: bool = True  # the rules' own verdicts on the training lines count against those two budgets
     seed: int = 13
 
 
@@ -191,17 +193,36 @@ def lexicon_examples(weight: float) -> list[Example]:
     ]
 
 
-def _flag_thresholds(scores: np.ndarray, labels: np.ndarray, config: ModelConfig) -> tuple[float, float]:
-    negatives = np.sort(scores[~labels])[::-1]
+def _flag_thresholds(
+    scores: np.ndarray,
+    labels: np.ndarray,
+    config: ModelConfig,
+    ruled_urgent: np.ndarray | None = None,
+    ruled_weak: np.ndarray | None = None,
+) -> tuple[float, float]:
+    """(low, high) from out-of-fold scores. With the rules' verdicts on the same lines (``rules_budget``),
+    the budgets are for what the engine does in the end: non-urgent lines the lexicon rules already make
+    urgent (or ask about) use up ``max_false_urgent`` (``max_safety_rate``) first, and the model gets the rest."""
+    ruled_urgent = np.zeros(len(labels), dtype=bool) if ruled_urgent is None else ruled_urgent
+    ruled_weak = np.zeros(len(labels), dtype=bool) if ruled_weak is None else ruled_weak
+    calm = ~labels
     positives = scores[labels]
-    if len(positives) == 0 or len(negatives) == 0:
+    n_calm = int(calm.sum())
+    if len(positives) == 0 or n_calm == 0:
         return float("inf"), float("inf")
-    allowed_false = int(config.max_false_urgent * len(negatives))
-    high = max(float(negatives[min(allowed_false, len(negatives) - 1)]) + 1e-6, 0.0)
-    allowed_question = int(config.max_safety_rate * len(negatives))
-    floor = float(negatives[min(allowed_question, len(negatives) - 1)]) + 1e-6
+    free = np.sort(scores[calm & ~ruled_urgent])[::-1]
+    allowed_false = int(config.max_false_urgent * n_calm) - int((calm & ruled_urgent).sum())
+    high = float(free[min(max(allowed_false, 0), len(free) - 1)]) + 1e-6 if len(free) else float("inf")
+    high = max(high, 0.0)
+    quiet = np.sort(scores[calm & ~ruled_urgent & ~ruled_weak])[::-1]
+    allowed_flags = int((config.max_false_urgent + config.max_safety_rate) * n_calm) - int(
+        (calm & (ruled_urgent | ruled_weak)).sum()
+    )
+    if not config.rules_budget:
+        allowed_flags = int(config.max_safety_rate * n_calm)
+    floor = float(quiet[min(max(allowed_flags, 0), len(quiet) - 1)]) + 1e-6 if len(quiet) else high
     low = min(float(positives.min()), high)
-    return max(low, floor), high
+    return min(max(low, floor), high), high
 
 
 def _folds(labels: np.ndarray, writers: Sequence[str], config: ModelConfig) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -269,7 +290,16 @@ def train(corpus: Sequence[Example], kb: KnowledgeBase, config: ModelConfig | No
         if urgent_labels.sum() >= cfg.folds:
             clf, oof = _fit_flag(sub, urgent_labels, sub_weights, [examples[i].writer for i in flagged], cfg)
             scored = ~np.isnan(oof)
-            low, high = _flag_thresholds(oof[scored], urgent_labels[scored], cfg)
+            hits = [apply_rules(folded[i]) for i in flagged] if cfg.rules_budget else []
+            ruled_urgent = np.array([h.urgent for h in hits]) if hits else None
+            ruled_weak = np.array([h.weak_danger for h in hits]) if hits else None
+            low, high = _flag_thresholds(
+                oof[scored],
+                urgent_labels[scored],
+                cfg,
+                None if ruled_urgent is None else ruled_urgent[scored],
+                None if ruled_weak is None else ruled_weak[scored],
+            )
             urgent_model = FlagModel(clf, low, high)
             info["urgent_thresholds"] = [round(low, 4), round(high, 4)]
     # Handoff also learns from the knowledge base: its phrasings are questions the bot answers (or, for
