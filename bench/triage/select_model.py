@@ -55,8 +55,10 @@ CANDIDATES: dict[str, tuple[ModelConfig, EngineConfig]] = {
     "chars 1-3 (round 2)": (replace(BASE, char_ngrams=(1, 3)), ENGINE),
     # round 4 (by writer): language-independent lexicon cues, thresholds from out-of-writer scores
     "no cues": (replace(BASE, cues=False), ENGINE),
-    "stratified folds": (replace(BASE, writer_folds=False), ENGINE),
-    "no cues, stratified folds": (replace(BASE, cues=False, writer_folds=False), ENGINE),
+    "writer folds, rules budget 2 % / 4 %": (
+        replace(BASE, writer_folds=True, rules_budget=True, max_false_urgent=0.02),
+        ENGINE,
+    ),
     "flag C 0.1 (round 4)": (replace(BASE, flag_c=0.1), ENGINE),
     "flag C 1.0 (round 4)": (replace(BASE, flag_c=1.0), ENGINE),
     "false urgent 0.02": (replace(BASE, max_false_urgent=0.02), ENGINE),
@@ -65,13 +67,8 @@ CANDIDATES: dict[str, tuple[ModelConfig, EngineConfig]] = {
     "cues 2.0": (replace(BASE, cue_weight=2.0), ENGINE),
     "lexicon examples 0.5": (replace(BASE, lexicon_weight=0.5), ENGINE),
     "lexicon examples 1.0": (replace(BASE, lexicon_weight=1.0), ENGINE),
-    "old budgets (model only, 1 % / 4 %)": (replace(BASE, rules_budget=False, max_false_urgent=0.01), ENGINE),
-    "old calibration (stratified folds, model only, 1 % / 4 %)": (
-        replace(BASE, writer_folds=False, rules_budget=False, max_false_urgent=0.01),
-        ENGINE,
-    ),
-    "budgets 1 % / 4 %": (replace(BASE, max_false_urgent=0.01), ENGINE),
-    "budgets 2 % / 3 %": (replace(BASE, max_safety_rate=0.03), ENGINE),
+    "writer folds only": (replace(BASE, writer_folds=True), ENGINE),
+    "rules budget 2 % / 3 %": (replace(BASE, rules_budget=True, max_false_urgent=0.02, max_safety_rate=0.03), ENGINE),
     "safety rate 0.05 (round 4)": (replace(BASE, max_safety_rate=0.05), ENGINE),
 }
 
@@ -118,6 +115,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*")
     parser.add_argument("--by-writer", action="store_true", help="hold out one writer at a time")
+    parser.add_argument("--writers", nargs="*", help="with --by-writer: hold out only these writers")
     parser.add_argument(
         "--separation",
         action="store_true",
@@ -127,7 +125,7 @@ def main() -> int:
     kb = load_knowledge_base(bundled_kb_dir())
     examples = read_examples(TRAIN_FILE)
     if args.by_writer:
-        splits = writer_splits(examples)
+        splits = [s for s in writer_splits(examples) if not args.writers or s[0] in args.writers]
         print(f"held-out writers: {', '.join(w for w, _f, _h in splits)} (training split only)")
         print(
             "| candidate | route acc | urgent caught (with question; per writer) | urgent at once | false urgent "

@@ -62,11 +62,11 @@ class ModelConfig:
     flag_c: float = 0.3
     kb_weight: float = 0.5  # a knowledge-base phrasing counts this much as a resident's line
     folds: int = 5
-    writer_folds: bool = True  # out-of-fold danger scores by writer (each fold a writer the model never saw)
-    max_false_urgent: float = 0.02  # high threshold: at most this share of non-urgent training lines made urgent
+    writer_folds: bool = False  # out-of-fold danger scores by writer (measured, not chosen: SELECTION.md round 4)
+    max_false_urgent: float = 0.01  # high threshold: at most this share of non-urgent training lines above it
     max_false_handoff: float = 0.05  # handoff threshold: at most this share of no-handoff lines above it
     max_safety_rate: float = 0.04  # low threshold may not put more non-urgent lines than this into the question
-    rules_budget: bool = True  # the rules' own verdicts on the training lines count against those two budgets
+    rules_budget: bool = False  # the rules' own verdicts count against the two budgets (measured, not chosen)
     seed: int = 13
 
 
@@ -338,7 +338,8 @@ class FastScorer:
         scales = model.vectoriser.transformer_weights or {}
         for name, vectoriser in model.vectoriser.transformer_list:
             vocabulary: dict[str, int] = vectoriser.vocabulary_
-            self._parts.append((vectoriser.build_analyzer(), vocabulary, vectoriser.idf_, offset, scales.get(name, 1.0)))
+            scale = scales.get(name, 1.0)
+            self._parts.append((vectoriser.build_analyzer(), vocabulary, vectoriser.idf_, offset, scale))
             offset += len(vocabulary)
         blocks = [model.route_classifier.coef_.T]
         intercepts = [model.route_classifier.intercept_]

@@ -185,13 +185,13 @@ def test_the_fast_scorer_gives_scikit_learns_numbers(tiny_kb: KnowledgeBase, con
 def test_out_of_fold_danger_scores_come_from_writers_the_fold_never_read() -> None:
     writers = [f"batch_{i % 4}" for i in range(40)] + [""] * 10
     labels = np.array([i % 3 == 0 for i in range(50)])
-    folds = _folds(labels, writers, ModelConfig(folds=5))
+    folds = _folds(labels, writers, ModelConfig(folds=5, writer_folds=True))
     assert len(folds) == 5
     for train_index, test_index in folds:
         named_train = {writers[i] for i in train_index} - {""}
         named_test = {writers[i] for i in test_index} - {""}
         assert not named_train & named_test
-    one_writer = _folds(labels, ["batch_1"] * 50, ModelConfig(folds=5))  # then stratified, shuffled folds
+    one_writer = _folds(labels, ["batch_1"] * 50, ModelConfig(folds=5, writer_folds=True))  # then stratified, shuffled folds
     assert len(one_writer) == 5 and all(len(test) == 10 for _train, test in one_writer)
 
 
@@ -199,7 +199,7 @@ def test_the_rules_own_false_alarms_use_up_the_thresholds_budgets() -> None:
     calm = np.linspace(-2.0, 0.98, 100)  # 100 non-urgent lines, best score 0.98
     scores = np.concatenate([calm, [-1.0, 2.0]])  # one urgent line scores low: the question must reach it
     labels = np.array([False] * 100 + [True, True])
-    config = ModelConfig(max_false_urgent=0.02, max_safety_rate=0.04)
+    config = ModelConfig(max_false_urgent=0.02, max_safety_rate=0.04, rules_budget=True)
     low, high = _flag_thresholds(scores, labels, config)
     assert high == pytest.approx(calm[-3], abs=1e-5)  # 2 % of 100: two calm lines above it
     assert low == pytest.approx(calm[-7], abs=1e-5)  # 6 % flagged in all, urgent or asked
