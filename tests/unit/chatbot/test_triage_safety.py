@@ -191,7 +191,8 @@ def test_out_of_fold_danger_scores_come_from_writers_the_fold_never_read() -> No
         named_train = {writers[i] for i in train_index} - {""}
         named_test = {writers[i] for i in test_index} - {""}
         assert not named_train & named_test
-    one_writer = _folds(labels, ["batch_1"] * 50, ModelConfig(folds=5, writer_folds=True))  # then stratified, shuffled folds
+    # one writer only: stratified, shuffled folds
+    one_writer = _folds(labels, ["batch_1"] * 50, ModelConfig(folds=5, writer_folds=True))
     assert len(one_writer) == 5 and all(len(test) == 10 for _train, test in one_writer)
 
 
