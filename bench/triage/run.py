@@ -1,9 +1,9 @@
 """Triage benchmark: route accuracy, urgent and handoff recall, false alarms, the danger-question rate,
 latency and model cost, without an LLM.
 
-Sets: the corpus test split (``bench/data/triage_corpus/test.jsonl``, written by three independent writers,
-never used for tuning), leave-one-writer-out over the whole corpus (train on two writers' lines, test on the
-third: the harder, honest number), the project's own set (``bench/data/triage_eval.jsonl``) and, when
+Sets: the corpus test split (``bench/data/triage_corpus/test.jsonl``, written by six independent writers,
+never used for tuning), leave-one-writer-out over the whole corpus (train on five writers' lines, test on the
+sixth: the harder, honest number), the project's own set (``bench/data/triage_eval.jsonl``) and, when
 present, the shared dev sample (read at run time, evaluation only, never copied into the repo). Engines:
 "before" (the engine at ``--before`` commit, run from a ``git archive`` copy), "lexicons + retrieval" (this
 engine without the trained model) and "trained model" (the default). Writes bench/triage/RESULTS.md.
@@ -26,11 +26,12 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from madoguchi.chatbot.engine import TriageEngine
-from madoguchi.chatbot.evaluation import EvalReport, LabelledUtterance, evaluate, format_report, read_labelled
+from madoguchi.chatbot.engine import TriageEngine, TriageResult
+from madoguchi.chatbot.evaluation import EvalReport, LabelledUtterance, format_report, read_labelled, score
 from madoguchi.chatbot.knowledge import bundled_kb_dir, load_knowledge_base
 from madoguchi.chatbot.model import Example, train
 from madoguchi.chatbot.model_store import TRAIN_FILE, read_examples
+from madoguchi.domain.routes import RouteId
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL = ROOT / "bench" / "data" / "triage_eval.jsonl"
@@ -127,6 +128,46 @@ def _warm(engine: TriageEngine, rows: Sequence[LabelledUtterance]) -> None:
     gc.collect()
 
 
+def _triage_all(engine: TriageEngine, rows: Sequence[LabelledUtterance]) -> tuple[list[TriageResult], list[float]]:
+    """Every row through the engine; latency is CPU time (this process's own work on a shared machine)."""
+    results: list[TriageResult] = []
+    latencies: list[float] = []
+    for row in rows:
+        started = time.process_time()
+        results.append(engine.triage(row.text))
+        latencies.append((time.process_time() - started) * 1000)
+    return results, latencies
+
+
+def _language_rows(
+    name: str, rows: Sequence[LabelledUtterance], results: Sequence[TriageResult], languages: Sequence[str]
+) -> list[str]:
+    """One table row per language: route accuracy, urgent caught (with the question) / urgent lines, false
+    urgent and questions over the non-urgent lines."""
+    out: list[str] = []
+    for lang in languages:
+        pairs = [(r, x) for r, x in zip(rows, results, strict=True) if r.lang == lang]
+        if not pairs:
+            continue
+        sub = score([r for r, _x in pairs], [x for _r, x in pairs], [])
+        urgent = sum(r.urgent for r, _x in pairs)
+        caught = sum(r.urgent and (x.urgent or x.safety_check) for r, x in pairs)
+        out.append(
+            f"| {name} | {lang} | {sub.n} | {sub.route_accuracy:.3f} | {caught}/{urgent} | "
+            f"{_pct(sub.false_urgent, sub.non_urgent)} | {_pct(sub.safety_checks, sub.non_urgent)} | "
+            f"{_f(sub.handoff_recall)} |"
+        )
+    return out
+
+
+LANGUAGE_HEADER = [
+    "| set | language | n | route acc | urgent caught (with question) | false urgent | question on non-urgent "
+    "| handoff recall |",
+    "|---|---|---|---|---|---|---|---|",
+]
+LANGUAGE_ORDER = ("ja", "easy-ja", "en", "zh", "ko", "vi", "pt", "tl", "ne")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dev", type=Path, default=ROOT.parent.parent / "shared" / "triage_dev.jsonl")
@@ -145,6 +186,12 @@ def main() -> int:
     }
     if args.dev.is_file():
         sets["shared dev sample"] = read_labelled(args.dev)
+    training_rows = [
+        LabelledUtterance(
+            text=e.text, route=RouteId(e.route), urgent=bool(e.urgent), handoff=bool(e.handoff), lang=e.lang
+        )
+        for e in read_examples(TRAIN_FILE)
+    ]
 
     started = time.perf_counter()
     model = train(read_examples(TRAIN_FILE), kb)
@@ -158,17 +205,19 @@ def main() -> int:
     started = time.perf_counter()
     TriageEngine(kb, model=pickle.loads(blob))
     engine_seconds = time.perf_counter() - started
-    # CPU time per utterance: what the engine costs, apart from other jobs on this shared machine.
-    cpu: dict[str, EvalReport] = {}
-    for engine_name, engine in engines.items():
-        _warm(engine, sets["corpus test split"])
-        cpu[engine_name] = evaluate(engine.triage, sets["corpus test split"], clock=time.process_time)
     reports: dict[tuple[str, str], EvalReport] = {}
+    outcomes: dict[str, list[TriageResult]] = {}
     for engine_name, engine in engines.items():
         for set_name, rows in sets.items():
             _warm(engine, rows)
-            reports[(set_name, engine_name)] = evaluate(engine.triage, rows)
+            results, latencies = _triage_all(engine, rows)
+            reports[(set_name, engine_name)] = score(rows, results, latencies)
+            if engine_name == "trained model":
+                outcomes[set_name] = results
             print(f"{set_name} / {engine_name}: {reports[(set_name, engine_name)].route_accuracy}", file=sys.stderr)
+    # The training split itself (what the model was fitted on: an upper bound, not a score).
+    train_results, _lat = _triage_all(engines["trained model"], training_rows)
+    train_report = score(training_rows, train_results, [])
 
     before = _run_before(args.before, sets) if args.before else {}
 
@@ -180,24 +229,28 @@ def main() -> int:
         if line.strip()
     ]
     writers = sorted({str(r["writer"]) for r in corpus_rows})
-    lowo: list[tuple[str, EvalReport, EvalReport]] = []
+    lowo: list[tuple[str, EvalReport, EvalReport, dict[str, object]]] = []
+    pooled_rows: list[LabelledUtterance] = []
+    pooled_results: list[TriageResult] = []
     for writer in writers:
         held = [r for r in corpus_rows if r["writer"] == writer]
         fitted = train(_examples([r for r in corpus_rows if r["writer"] != writer]), kb)
         rows = _labelled(held)
-        lowo.append(
-            (
-                writer,
-                evaluate(TriageEngine(kb, model=fitted).triage, rows),
-                evaluate(engines["lexicons + retrieval"].triage, rows),
-            )
-        )
+        results, _lat = _triage_all(TriageEngine(kb, model=fitted), rows)
+        without, _lat = _triage_all(engines["lexicons + retrieval"], rows)
+        pooled_rows += rows
+        pooled_results += results
+        lowo.append((writer, score(rows, results, []), score(rows, without, []), fitted.info))
         print(f"leave out {writer}: {lowo[-1][1].route_accuracy}", file=sys.stderr)
+    pooled = score(pooled_rows, pooled_results, [])
 
     header = (
         "| set | engine | n | route acc | urgent recall (with question) | urgent at once | false urgent "
         "| question on non-urgent | handoff recall | handoff precision | p50 ms | p95 ms |"
     )
+    writer_languages = {
+        w: ", ".join(sorted({str(r["lang"]) for r in corpus_rows if r["writer"] == w})) for w in writers
+    }
     text = [
         "# Triage benchmark",
         "",
@@ -206,23 +259,25 @@ def main() -> int:
         f"Machine: {platform.machine()}, {os.cpu_count()} cores shared with other jobs, "
         f"Python {platform.python_version()}.",
         "",
+        f"Corpus: {len(corpus_rows)} lines by {len(writers)} independent writers "
+        "(`madoguchi/chatbot/data/corpus/README.md`); training split "
+        f"{len(training_rows)} lines, test split {len(sets['corpus test split'])} lines (never used for tuning).",
+        "",
         f"Trained model: {model.info['corpus_examples']} corpus training lines + "
-        f"{model.info['examples'] - model.info['corpus_examples']} knowledge-base phrasings, "
-        f"{model.info['features']} features; trained in {train_seconds:.1f} s, loaded from its cache file in "
-        f"{load_seconds * 1000:.0f} ms ({len(blob) / 1e6:.1f} MB); an engine with it starts in "
-        f"{engine_seconds * 1000:.0f} ms (loading and compiling the weights). Danger thresholds (SVM margin) "
-        f"{model.info.get('urgent_thresholds')}, handoff threshold {model.info.get('handoff_threshold')}.",
+        f"{model.info['examples'] - model.info['corpus_examples'] - model.info.get('lexicon_examples', 0)} "
+        f"knowledge-base phrasings + {model.info.get('lexicon_examples', 0)} lexicon phrases, "
+        f"{model.info['features']} features; trained in {train_seconds:.1f} s wall-clock; loaded from its cache "
+        f"file in {load_seconds * 1000:.0f} ms ({len(blob) / 1e6:.1f} MB); an engine with it starts in "
+        f"{engine_seconds * 1000:.0f} ms (building the weight tables). Danger thresholds (SVM margin, low = ask, "
+        f"high = urgent) {model.info.get('urgent_thresholds')}, handoff threshold "
+        f"{model.info.get('handoff_threshold')}.",
         "",
         "*urgent recall (with question)* counts an urgent line as caught when the bot made it urgent or asked the "
         "danger question (the target is 1.0); *urgent at once* only the first. *false urgent* and *question on "
-        "non-urgent* are counted over the non-urgent lines (targets ≤ 3 % and ≤ 5 %). Latency is per utterance "
-        "through the whole `TriageEngine.triage` on a shared, busy machine.",
-        "",
-        "CPU time per utterance on the corpus test split (the engine's own cost, without waiting for the "
-        "other jobs on this machine): "
-        + "; ".join(f"{name} p50 {r.latency_ms_p50:.2f} ms, p95 {r.latency_ms_p95:.2f} ms" for name, r in cpu.items())
-        + ". The wall-clock columns below include that waiting. Model selection (on a validation part of the "
-        "training split, never the test split): `bench/triage/SELECTION.md`.",
+        "non-urgent* are counted over the non-urgent lines (targets ≤ 3 % and ≤ 5 %). Latency is CPU time per "
+        "utterance through the whole `TriageEngine.triage` (lexicons, retrieval, model), measured with "
+        "`time.process_time` because the machine's two cores are shared with other jobs. Model selection (on "
+        "the training split only, never the test split): `bench/triage/SELECTION.md`.",
         "",
         header,
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -232,44 +287,49 @@ def main() -> int:
             text.append(_before_row(set_name, rows, before[set_name]))
         for engine_name in engines:
             text.append(_row(set_name, engine_name, reports[(set_name, engine_name)]))
+    text.append(_row("corpus training split (fitted on it)", "trained model", train_report, latency=False))
     text += [
         "",
         "## Leave one writer out",
         "",
-        "The model trained on two writers' lines (both splits) plus the knowledge base, tested on all lines of the "
-        'third writer; "lexicons + retrieval" has no training and is shown for the same lines. The writers '
-        "covered different languages: batch_1 ja/easy-ja/en, batch_2 ja/easy-ja/ko, batch_3 ja/en/zh/vi/pt/tl/ne, "
-        "so holding out batch_3 also tests languages with no training line at all (tl and ne have no "
-        "knowledge-base phrasing either): the lower bound of what the model does with a new language.",
+        "The model trained on the other five writers' lines (both splits) plus the knowledge base and the "
+        "lexicons, with its thresholds chosen on those lines alone, tested on all lines of the held-out writer; "
+        '"lexicons + retrieval" has no training and is shown for the same lines. This is the closest the project '
+        "gets to residents it never read. Writers' languages: "
+        + "; ".join(f"{w} {langs}" for w, langs in writer_languages.items())
+        + ".",
         "",
         header,
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for writer, trained, plain in lowo:
+    for writer, trained, plain, _info in lowo:
         text.append(_row(f"held out: {writer}", "trained model", trained, latency=False))
         text.append(_row(f"held out: {writer}", "lexicons + retrieval", plain, latency=False))
-    text += ["", "## Per language (trained model)", ""]
-    languages = sorted({lang for (s, e), r in reports.items() if e == "trained model" for lang in r.per_language_n})
-    text.append("| set | " + " | ".join(languages) + " |")
-    text.append("|---|" + "---|" * len(languages))
-    for (set_name, engine_name), report in reports.items():
-        if engine_name != "trained model":
-            continue
-        cells = [
-            f"{report.per_language_accuracy[lang]:.3f} (n={report.per_language_n[lang]}, "
-            f"fu={report.per_language_false_urgent[lang]})"
-            if lang in report.per_language_n
-            else "–"
-            for lang in languages
-        ]
-        text.append(f"| {set_name} | " + " | ".join(cells) + " |")
-    text.append("")
-    text.append("route accuracy (n = lines, fu = false urgent).")
+    text.append(_row("all six, pooled", "trained model", pooled, latency=False))
+    text += [
+        "",
+        "Thresholds each leave-one-writer-out model chose on its own training lines: "
+        + "; ".join(f"{w} {info.get('urgent_thresholds')}" for w, _t, _p, info in lowo)
+        + ".",
+        "",
+        "## Per language (trained model)",
+        "",
+        *LANGUAGE_HEADER,
+        *_language_rows("corpus test split", sets["corpus test split"], outcomes["corpus test split"], LANGUAGE_ORDER),
+        *_language_rows("leave one writer out (pooled)", pooled_rows, pooled_results, LANGUAGE_ORDER),
+        *_language_rows("own eval set", sets["own eval set"], outcomes["own eval set"], LANGUAGE_ORDER),
+    ]
+    if "shared dev sample" in outcomes:
+        text += _language_rows(
+            "shared dev sample", sets["shared dev sample"], outcomes["shared dev sample"], LANGUAGE_ORDER
+        )
     text.append("")
     for set_name in sets:
         if set_name == "shared dev sample":
             continue  # its lines stay out of the repository (format_report quotes missed urgent lines)
         report = reports[(set_name, "trained model")]
+        if set_name == "corpus test split":
+            report = report.model_copy(update={"missed_urgent": []})  # the corpus is read only through code
         text += [f"## {set_name} — trained model", "", "```", format_report(report), "```", ""]
     output = "\n".join(text)
     print(output)

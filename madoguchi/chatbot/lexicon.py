@@ -59,6 +59,21 @@ class LexiconName(StrEnum):
     SCHEDULE = "schedule"  # "when / what day / timetable": prefer an entry marked as a schedule
     ANSWER_YES = "answer_yes"  # answers to the safety question
     ANSWER_NO = "answer_no"
+    # Danger cues: no rule reads these; the learned danger model sees which cue lists (and which pairs of
+    # lists) a line hits, so what it learns from one language's lines carries over to every language whose
+    # file names the same cue (a relative alone + no contact; water rising + cannot walk).
+    ALONE = "alone"  # alone, living alone, left by themselves
+    NO_CONTACT = "no_contact"  # not answering the phone, no reply, not seen for days
+    NO_FOOD = "no_food"  # nothing to eat, has not eaten
+    CANNOT_MOVE = "cannot_move"  # cannot walk or get up, bedridden, wheelchair
+    WATER_RISING = "water_rising"  # river or sea rising, water reaching the road or the house
+    SHELTER_NOW = "shelter_now"  # which shelter is open, where to flee
+    HOPELESS = "hopeless"  # tired of everything, cannot go on, nobody understands
+    FEAR = "fear"  # afraid, scared
+    INJURY = "injury"  # bleeding, injured, broken bone, burn
+    FAMILY_FIGHT = "family_fight"  # arguments, shouting, throwing things, drinking
+    PAST = "past"  # last week, yesterday: damage that is over (leans not urgent)
+    PLANNING = "planning"  # in case of, to prepare, how would the town warn (leans not urgent)
 
 
 Phrase = Annotated[
@@ -177,6 +192,31 @@ def load_lexicon(paths: Sequence[Path]) -> Lexicon:
         languages=tuple(dict.fromkeys(languages)),
         safety_questions=questions,
     )
+
+
+# The lists whose hits the learned model sees as features (the answers to the danger question, the
+# "not understood" words and the generic words are about the conversation, not about the line's content).
+CUE_LISTS: tuple[LexiconName, ...] = tuple(
+    n
+    for n in LexiconName
+    if n
+    not in (
+        LexiconName.ANSWER_YES,
+        LexiconName.ANSWER_NO,
+        LexiconName.NOT_UNDERSTOOD,
+        LexiconName.GENERIC_WORDS,
+        LexiconName.SCHEDULE,
+    )
+)
+
+
+def cue_tokens(folded: str) -> list[str]:
+    """The bundled lexicons' lists that ``folded`` hits, and every pair of them, as feature tokens
+    (``cue:alone``, ``cue:alone+no_contact``): language-independent features for the learned model."""
+    lexicon = bundled_lexicon()
+    hits = [n.value for n in CUE_LISTS if lexicon.search(n, folded)]
+    pairs = [f"cue:{a}+{b}" for i, a in enumerate(hits) for b in hits[i + 1 :]]
+    return [*(f"cue:{h}" for h in hits), *pairs]
 
 
 @functools.cache

@@ -23,15 +23,17 @@ from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
 from madoguchi.chatbot.knowledge import KnowledgeBase
+from madoguchi.chatbot.lexicon import LexiconName, bundled_lexicon, cue_tokens
 from madoguchi.chatbot.normalise import normalise
+from madoguchi.chatbot.rules import apply_rules
 from madoguchi.domain.privacy import mask_pii
 
-MODEL_VERSION = "triage-model-2"
+MODEL_VERSION = "triage-model-3"
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class Example:
     handoff: bool | None = None
     lang: str = "ja"
     weight: float = 1.0
+    writer: str = ""  # who wrote it (corpus batch); "" for knowledge-base phrasings
 
 
 @dataclass(frozen=True)
@@ -51,14 +54,19 @@ class ModelConfig:
     char_ngrams: tuple[int, int] = (1, 4)
     word_ngrams: tuple[int, int] | None = (1, 2)  # latin words; None = characters only
     ja_words: bool = True  # SudachiPy dictionary forms of Japanese words (needs sudachipy + sudachidict-core)
+    cues: bool = True  # which lexicon lists a line hits (and pairs of them): features shared by all languages
+    cue_weight: float = 1.0  # the cue features' scale beside the (unit-length) character n-grams
+    lexicon_weight: float = 0.0  # > 0: the danger lexicons' phrases are also danger examples (this much each)
     route_c: float = 1.0
     route_temperature: float = 0.3  # softmax over the route margins: lower is more decided
     flag_c: float = 0.3
     kb_weight: float = 0.5  # a knowledge-base phrasing counts this much as a resident's line
     folds: int = 5
+    writer_folds: bool = False  # out-of-fold danger scores by writer (measured, not chosen: SELECTION.md round 4)
     max_false_urgent: float = 0.01  # high threshold: at most this share of non-urgent training lines above it
     max_false_handoff: float = 0.05  # handoff threshold: at most this share of no-handoff lines above it
     max_safety_rate: float = 0.04  # low threshold may not put more non-urgent lines than this into the question
+    rules_budget: bool = False  # the rules' own verdicts count against the two budgets (measured, not chosen)
     seed: int = 13
 
 
@@ -104,7 +112,11 @@ def _vectoriser(config: ModelConfig) -> FeatureUnion:
         )
     if config.ja_words:
         parts.append(("ja_words", TfidfVectorizer(analyzer=ja_word_tokens, ngram_range=(1, 1), sublinear_tf=True)))
-    return FeatureUnion(parts)
+    weights: dict[str, float] = {}
+    if config.cues:
+        parts.append(("cues", TfidfVectorizer(analyzer=cue_tokens, sublinear_tf=True)))
+        weights["cues"] = config.cue_weight
+    return FeatureUnion(parts, transformer_weights=weights or None)
 
 
 @dataclass(frozen=True)
@@ -150,26 +162,96 @@ def kb_examples(kb: KnowledgeBase, weight: float) -> list[Example]:
     return out
 
 
-def _flag_thresholds(scores: np.ndarray, labels: np.ndarray, config: ModelConfig) -> tuple[float, float]:
-    negatives = np.sort(scores[~labels])[::-1]
+LEXICON_WRITER = "lexicon"
+_DANGER_LISTS = (
+    LexiconName.VIOLENCE,
+    LexiconName.SUICIDE,
+    LexiconName.COLLAPSE,
+    LexiconName.EVICTION_NOW,
+    LexiconName.DISASTER_STRONG,
+    LexiconName.WEAK_DANGER,
+)
+_CALM_LISTS = (
+    LexiconName.SUICIDE_NOT,
+    LexiconName.COLLAPSE_NOT,
+    LexiconName.DISASTER_NOT,
+    LexiconName.PAST,
+    LexiconName.PLANNING,
+)
+
+
+def lexicon_examples(weight: float) -> list[Example]:
+    """The bundled lexicons' danger phrases as danger examples, and their "talks about it, not in it" phrases
+    as calm ones, in every language that has a file: the danger model then knows them even in a language
+    with few corpus lines. They teach the danger scorer only (no route), and never set its thresholds."""
+    lexicon = bundled_lexicon()
+    return [
+        Example(text=phrase, route="", urgent=urgent, weight=weight, writer=LEXICON_WRITER)
+        for lists, urgent in ((_DANGER_LISTS, True), (_CALM_LISTS, False))
+        for name in lists
+        for phrase in lexicon.phrases.get(name, ())
+    ]
+
+
+def _flag_thresholds(
+    scores: np.ndarray,
+    labels: np.ndarray,
+    config: ModelConfig,
+    ruled_urgent: np.ndarray | None = None,
+    ruled_weak: np.ndarray | None = None,
+) -> tuple[float, float]:
+    """(low, high) from out-of-fold scores. With the rules' verdicts on the same lines (``rules_budget``),
+    the budgets are for what the engine does in the end: non-urgent lines the lexicon rules already make
+    urgent (or ask about) use up ``max_false_urgent`` (``max_safety_rate``) first, and the model gets the rest."""
+    ruled_urgent = np.zeros(len(labels), dtype=bool) if ruled_urgent is None else ruled_urgent
+    ruled_weak = np.zeros(len(labels), dtype=bool) if ruled_weak is None else ruled_weak
+    calm = ~labels
     positives = scores[labels]
-    if len(positives) == 0 or len(negatives) == 0:
+    n_calm = int(calm.sum())
+    if len(positives) == 0 or n_calm == 0:
         return float("inf"), float("inf")
-    allowed_false = int(config.max_false_urgent * len(negatives))
-    high = max(float(negatives[min(allowed_false, len(negatives) - 1)]) + 1e-6, 0.0)
-    allowed_question = int(config.max_safety_rate * len(negatives))
-    floor = float(negatives[min(allowed_question, len(negatives) - 1)]) + 1e-6
+    free = np.sort(scores[calm & ~ruled_urgent])[::-1]
+    allowed_false = int(config.max_false_urgent * n_calm) - int((calm & ruled_urgent).sum())
+    high = float(free[min(max(allowed_false, 0), len(free) - 1)]) + 1e-6 if len(free) else float("inf")
+    high = max(high, 0.0)
+    quiet = np.sort(scores[calm & ~ruled_urgent & ~ruled_weak])[::-1]
+    allowed_flags = int((config.max_false_urgent + config.max_safety_rate) * n_calm) - int(
+        (calm & (ruled_urgent | ruled_weak)).sum()
+    )
+    if not config.rules_budget:
+        allowed_flags = int(config.max_safety_rate * n_calm)
+    floor = float(quiet[min(max(allowed_flags, 0), len(quiet) - 1)]) + 1e-6 if len(quiet) else high
     low = min(float(positives.min()), high)
-    return max(low, floor), high
+    return min(max(low, floor), high), high
+
+
+def _folds(labels: np.ndarray, writers: Sequence[str], config: ModelConfig) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Out-of-fold splits: by writer when there are two or more (a fold's lines then come from someone the
+    fold's model never read, as a resident's will), else stratified. Lines without a writer (the knowledge
+    base's phrasings) are spread over the folds."""
+    named = sorted({w for w in writers if w})
+    if config.writer_folds and len(named) >= 2:
+        groups = [w or f"kb-{i % config.folds}" for i, w in enumerate(writers)]
+        n_splits = min(config.folds, len(set(groups)))
+        return list(GroupKFold(n_splits=n_splits).split(np.zeros(len(labels)), labels, groups))
+    folds = StratifiedKFold(n_splits=config.folds, shuffle=True, random_state=config.seed)
+    return list(folds.split(np.zeros(len(labels)), labels))
 
 
 def _fit_flag(
-    features: Any, labels: np.ndarray, weights: np.ndarray, config: ModelConfig
+    features: Any, labels: np.ndarray, weights: np.ndarray, writers: Sequence[str], config: ModelConfig
 ) -> tuple[LinearSVC, np.ndarray]:
-    """The fitted scorer and its out-of-fold scores on the training lines (for the thresholds)."""
-    oof = np.zeros(len(labels))
-    folds = StratifiedKFold(n_splits=config.folds, shuffle=True, random_state=config.seed)
-    for train_index, test_index in folds.split(np.zeros(len(labels)), labels):
+    """The fitted scorer and its out-of-fold scores on the training lines (for the thresholds). Lexicon
+    phrases are in every fold's training part and get no out-of-fold score (NaN)."""
+    oof = np.full(len(labels), np.nan)
+    always = np.array([i for i, w in enumerate(writers) if w == LEXICON_WRITER], dtype=np.int64)
+    rest = np.array([i for i, w in enumerate(writers) if w != LEXICON_WRITER], dtype=np.int64)
+    rest_writers = [writers[i] for i in rest]
+    for fold_train, fold_test in _folds(labels[rest], rest_writers, config):
+        train_index = np.concatenate([rest[fold_train], always])
+        test_index = rest[fold_test]
+        if len(set(labels[train_index].tolist())) < 2:
+            continue
         clf = LinearSVC(C=config.flag_c, class_weight="balanced", random_state=config.seed)
         clf.fit(features[train_index], labels[train_index], sample_weight=weights[train_index])
         oof[test_index] = clf.decision_function(features[test_index])
@@ -181,35 +263,54 @@ def _fit_flag(
 def train(corpus: Sequence[Example], kb: KnowledgeBase, config: ModelConfig | None = None) -> TriageModel:
     """Fit the model on the corpus lines plus the knowledge base's phrasings."""
     cfg = config or ModelConfig()
-    examples = [*corpus, *kb_examples(kb, cfg.kb_weight)]
+    lexicon = lexicon_examples(cfg.lexicon_weight) if cfg.lexicon_weight > 0 else []
+    examples = [*corpus, *kb_examples(kb, cfg.kb_weight), *lexicon]
     folded = [fold_for_model(e.text) for e in examples]
     vectoriser = _vectoriser(cfg)
     matrix = vectoriser.fit_transform(folded)
     weights = np.array([e.weight for e in examples])
-    routes = np.array([e.route for e in examples])
+    routed = np.array([i for i, e in enumerate(examples) if e.route])
+    routes = np.array([examples[i].route for i in routed])
     route_classifier = LinearSVC(C=cfg.route_c, random_state=cfg.seed)
-    route_classifier.fit(matrix, routes, sample_weight=weights)
+    route_classifier.fit(matrix[routed], routes, sample_weight=weights[routed])
 
     flagged = [i for i, e in enumerate(examples) if e.urgent is not None]
     urgent_model: FlagModel | None = None
     handoff_model: FlagModel | None = None
-    info: dict[str, Any] = {"examples": len(examples), "corpus_examples": len(corpus), "features": matrix.shape[1]}
+    info: dict[str, Any] = {
+        "examples": len(examples),
+        "corpus_examples": len(corpus),
+        "lexicon_examples": len(lexicon),
+        "features": matrix.shape[1],
+    }
     if len(flagged) >= 4 * cfg.folds:
         sub = matrix[flagged]
         sub_weights = weights[flagged]
         urgent_labels = np.array([bool(examples[i].urgent) for i in flagged])
         if urgent_labels.sum() >= cfg.folds:
-            clf, oof = _fit_flag(sub, urgent_labels, sub_weights, cfg)
-            low, high = _flag_thresholds(oof, urgent_labels, cfg)
+            clf, oof = _fit_flag(sub, urgent_labels, sub_weights, [examples[i].writer for i in flagged], cfg)
+            scored = ~np.isnan(oof)
+            hits = [apply_rules(folded[i]) for i in flagged] if cfg.rules_budget else []
+            ruled_urgent = np.array([h.urgent for h in hits]) if hits else None
+            ruled_weak = np.array([h.weak_danger for h in hits]) if hits else None
+            low, high = _flag_thresholds(
+                oof[scored],
+                urgent_labels[scored],
+                cfg,
+                None if ruled_urgent is None else ruled_urgent[scored],
+                None if ruled_weak is None else ruled_weak[scored],
+            )
             urgent_model = FlagModel(clf, low, high)
             info["urgent_thresholds"] = [round(low, 4), round(high, 4)]
     # Handoff also learns from the knowledge base: its phrasings are questions the bot answers (or, for
     # entries marked handoff, questions that always need a person).
-    labelled = [i for i, e in enumerate(examples) if e.handoff is not None and not e.urgent]
+    labelled = [i for i, e in enumerate(examples) if e.handoff is not None and not e.urgent and e.route]
     handoff_labels = np.array([bool(examples[i].handoff) for i in labelled])
     if cfg.folds <= handoff_labels.sum() < len(labelled) - cfg.folds:
-        clf, oof = _fit_flag(matrix[labelled], handoff_labels, weights[labelled], cfg)
-        negatives = np.sort(oof[~handoff_labels])[::-1]
+        clf, oof = _fit_flag(
+            matrix[labelled], handoff_labels, weights[labelled], [examples[i].writer for i in labelled], cfg
+        )
+        negatives = np.sort(oof[~handoff_labels & ~np.isnan(oof)])[::-1]
         high = max(0.0, float(negatives[int(cfg.max_false_handoff * len(negatives))]) + 1e-6)
         handoff_model = FlagModel(clf, high, high)
         info["handoff_threshold"] = round(high, 4)
@@ -232,11 +333,13 @@ class FastScorer:
 
     def __init__(self, model: TriageModel) -> None:
         self._model = model
-        self._parts: list[tuple[Any, dict[str, int], np.ndarray, int]] = []
+        self._parts: list[tuple[Any, dict[str, int], np.ndarray, int, float]] = []
         offset = 0
-        for _name, vectoriser in model.vectoriser.transformer_list:
+        scales = model.vectoriser.transformer_weights or {}
+        for name, vectoriser in model.vectoriser.transformer_list:
             vocabulary: dict[str, int] = vectoriser.vocabulary_
-            self._parts.append((vectoriser.build_analyzer(), vocabulary, vectoriser.idf_, offset))
+            scale = scales.get(name, 1.0)
+            self._parts.append((vectoriser.build_analyzer(), vocabulary, vectoriser.idf_, offset, scale))
             offset += len(vocabulary)
         blocks = [model.route_classifier.coef_.T]
         intercepts = [model.route_classifier.intercept_]
@@ -251,7 +354,7 @@ class FastScorer:
     def score(self, folded: str) -> ModelScores:
         columns: list[int] = []
         values: list[float] = []
-        for analyzer, vocabulary, idf, offset in self._parts:
+        for analyzer, vocabulary, idf, offset, scale in self._parts:
             counts: dict[int, int] = {}
             for token in analyzer(folded):
                 index = vocabulary.get(token)
@@ -262,7 +365,7 @@ class FastScorer:
             indices = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
             tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
             weights = tf * idf[indices]
-            weights /= np.sqrt(np.dot(weights, weights))
+            weights *= scale / np.sqrt(np.dot(weights, weights))
             columns.extend((indices + offset).tolist())
             values.extend(weights.tolist())
         raw = self._intercept.copy()

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import sklearn
 
+from madoguchi.chatbot import lexicon as lexicon_module
 from madoguchi.chatbot import model as model_module
 from madoguchi.chatbot.knowledge import KnowledgeBase
 from madoguchi.chatbot.model import MODEL_VERSION, Example, ModelConfig, TriageModel, train
@@ -53,6 +54,7 @@ def read_examples(path: Path) -> list[Example]:
                         urgent=bool(row["urgent"]),
                         handoff=bool(row["handoff"]),
                         lang=str(row.get("lang", "ja")),
+                        writer=str(row.get("writer", "")),
                     )
                 )
             except (json.JSONDecodeError, KeyError, TypeError) as exc:
@@ -64,6 +66,9 @@ def model_key(kb_dir: Path | None, kb: KnowledgeBase, corpus: Path | None, confi
     digest = hashlib.sha256()
     digest.update(f"{MODEL_VERSION}|{sklearn.__version__}|{json.dumps(asdict(config), sort_keys=True)}".encode())
     digest.update(Path(model_module.__file__ or "").read_bytes())  # the training code itself
+    digest.update(Path(lexicon_module.__file__ or "").read_bytes())  # the cue features come from the lexicons
+    for path in lexicon_module.lexicon_files(lexicon_module.LEXICON_DIR):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
     if corpus is not None and corpus.is_file():
         digest.update(corpus.read_bytes())
     if kb_dir is not None:

@@ -39,6 +39,13 @@ def validation_split(
     return fit, held
 
 
+def writer_splits(examples: Sequence[Example]) -> list[tuple[str, list[Example], list[Example]]]:
+    """(writer, fit, held) for every writer: the harder validation, on someone whose wording the model has
+    never seen (the residents' own words will be like that)."""
+    writers = sorted({e.writer for e in examples if e.writer})
+    return [(w, [e for e in examples if e.writer != w], [e for e in examples if e.writer == w]) for w in writers]
+
+
 def as_labelled(examples: Sequence[Example]) -> list[LabelledUtterance]:
     return [
         LabelledUtterance(

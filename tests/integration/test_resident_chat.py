@@ -127,7 +127,7 @@ async def test_booth_free_text_travels_with_the_request(live_server: LiveServer)
 
 async def test_a_weak_danger_signal_asks_first_and_yes_makes_it_urgent(live_server: LiveServer) -> None:
     home = await resident_peer(live_server)
-    ack = ok(await home.call("chat.send", {"text": "水位が上がってきた気がする", "client_id": "s-1"}))
+    ack = ok(await home.call("chat.send", {"text": "なんだか川の水が多い気がする", "client_id": "s-1"}))
     question = await home.wait_for("chat.message", lambda m: m["sender"] == "bot")
     assert question["bot"]["safety_check"] is True and question["bot"]["urgent"] is False
     assert question["text"] == "いま、あなたや だれかが 危ない 状態ですか？"
@@ -143,6 +143,6 @@ async def test_a_weak_danger_signal_asks_first_and_yes_makes_it_urgent(live_serv
     agent = await agent_peer(live_server, "agent1", PASSWORD)
     ok(await agent.call("agent.status", {"status": "available"}))
     offer = await agent.wait_for("offer")
-    assert offer["urgent"] is True and "水位" in offer["summary"]["need"]
+    assert offer["urgent"] is True and "川の水" in offer["summary"]["need"]
     for peer in (home, agent):
         await peer.close()

@@ -11,9 +11,11 @@ import pytest
 
 from madoguchi.chatbot.knowledge import KnowledgeBaseError, load_knowledge_base
 from madoguchi.chatbot.lexicon import (
+    CUE_LISTS,
     LEXICON_DIR,
     LexiconName,
     bundled_lexicon,
+    cue_tokens,
     lexicon_files,
     load_lexicon_file,
     municipality_lexicon,
@@ -94,3 +96,47 @@ def test_hotline_topics_are_validated(tmp_path: Path, kb_writer: Callable[..., P
         load_knowledge_base(kb_dir)
     lines = (kb_dir / "municipality.yaml").read_text(encoding="utf-8").splitlines()
     assert caught.value.line is not None and "topics" in lines[caught.value.line - 1]
+
+
+# One situation, said in every language with a file: an old mother living alone does not answer the phone.
+ALONE_AND_SILENT = {
+    "ja": "一人暮らしの母が朝から電話に出ない",
+    "en": "My mother lives alone and has not been answering since this morning",
+    "zh": "我妈妈一个人住，从早上开始电话打不通",
+    "ko": "혼자 사시는 어머니가 아침부터 전화를 안 받아요",
+    "vi": "Mẹ tôi sống một mình, từ sáng không nghe máy",
+    "pt": "Minha mãe mora sozinha e não atende desde de manhã",
+    "tl": "Mag-isa lang si nanay sa bahay at hindi sumasagot mula kaninang umaga",
+    "ne": "आमा एक्लै बस्नुहुन्छ, बिहानदेखि फोन उठाउँदैन",
+}
+
+
+def test_every_language_file_names_every_danger_cue() -> None:
+    for path in lexicon_files(LEXICON_DIR):
+        loaded = load_lexicon_file(path)
+        for name in (n for n in CUE_LISTS if n.name in _CUE_NAMES):
+            assert loaded.phrases.get(name), f"{path.name}: the danger cue {name} is empty"
+
+
+_CUE_NAMES = {
+    "ALONE",
+    "NO_CONTACT",
+    "NO_FOOD",
+    "CANNOT_MOVE",
+    "WATER_RISING",
+    "SHELTER_NOW",
+    "HOPELESS",
+    "FEAR",
+    "INJURY",
+    "FAMILY_FIGHT",
+    "PAST",
+    "PLANNING",
+}
+
+
+@pytest.mark.parametrize("language", sorted(ALONE_AND_SILENT))
+def test_the_same_situation_gives_the_same_cues_in_every_language(language: str) -> None:
+    tokens = cue_tokens(normalise(ALONE_AND_SILENT[language]))
+    assert "cue:alone+no_contact" in tokens, tokens
+    calm = cue_tokens(normalise("住民票を一通ください"))
+    assert not [t for t in calm if t.removeprefix("cue:").upper() in _CUE_NAMES], calm

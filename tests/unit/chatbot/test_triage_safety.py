@@ -7,11 +7,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from madoguchi.chatbot.engine import TriageEngine, Turn
 from madoguchi.chatbot.knowledge import KnowledgeBase, load_knowledge_base
-from madoguchi.chatbot.model import Example, FastScorer, FlagModel, ModelConfig, fold_for_model, train
+from madoguchi.chatbot.model import (
+    Example,
+    FastScorer,
+    FlagModel,
+    ModelConfig,
+    _flag_thresholds,
+    _folds,
+    fold_for_model,
+    train,
+)
 from madoguchi.domain.routes import RouteId
 
 QUESTION_JA = "いま、あなたや だれかが 危ない 状態ですか？"
@@ -153,8 +163,13 @@ def test_easy_japanese_is_answered_in_easy_japanese(
     assert engine.triage("そふぁ を すてたい です", lang="easy-ja").answer == "大きい ごみは でんわで よやく します。"
 
 
-def test_the_fast_scorer_gives_scikit_learns_numbers(tiny_kb: KnowledgeBase) -> None:
-    model = train(synthetic_corpus(), tiny_kb, ModelConfig(folds=3))
+@pytest.mark.parametrize(
+    "config",
+    [ModelConfig(folds=3), ModelConfig(folds=3, cue_weight=0.5, lexicon_weight=0.5, writer_folds=False)],
+    ids=["default", "scaled cues, lexicon phrases"],
+)
+def test_the_fast_scorer_gives_scikit_learns_numbers(tiny_kb: KnowledgeBase, config: ModelConfig) -> None:
+    model = train(synthetic_corpus(), tiny_kb, config)
     fast = FastScorer(model)
     for text in ("川の水が家の前まで来たよ", "じゅうみんひょう ほしい", "I want to talk to a person", "zzz", ""):
         folded = fold_for_model(text)
@@ -165,3 +180,32 @@ def test_the_fast_scorer_gives_scikit_learns_numbers(tiny_kb: KnowledgeBase) -> 
         assert all(abs(got.routes[r] - expected[r]) < 1e-9 for r in expected)
         assert model.urgent is not None and got.urgent is not None
         assert abs(got.urgent - model.urgent.score(features)) < 1e-9
+
+
+def test_out_of_fold_danger_scores_come_from_writers_the_fold_never_read() -> None:
+    writers = [f"batch_{i % 4}" for i in range(40)] + [""] * 10
+    labels = np.array([i % 3 == 0 for i in range(50)])
+    folds = _folds(labels, writers, ModelConfig(folds=5, writer_folds=True))
+    assert len(folds) == 5
+    for train_index, test_index in folds:
+        named_train = {writers[i] for i in train_index} - {""}
+        named_test = {writers[i] for i in test_index} - {""}
+        assert not named_train & named_test
+    # one writer only: stratified, shuffled folds
+    one_writer = _folds(labels, ["batch_1"] * 50, ModelConfig(folds=5, writer_folds=True))
+    assert len(one_writer) == 5 and all(len(test) == 10 for _train, test in one_writer)
+
+
+def test_the_rules_own_false_alarms_use_up_the_thresholds_budgets() -> None:
+    calm = np.linspace(-2.0, 0.98, 100)  # 100 non-urgent lines, best score 0.98
+    scores = np.concatenate([calm, [-1.0, 2.0]])  # one urgent line scores low: the question must reach it
+    labels = np.array([False] * 100 + [True, True])
+    config = ModelConfig(max_false_urgent=0.02, max_safety_rate=0.04, rules_budget=True)
+    low, high = _flag_thresholds(scores, labels, config)
+    assert high == pytest.approx(calm[-3], abs=1e-5)  # 2 % of 100: two calm lines above it
+    assert low == pytest.approx(calm[-7], abs=1e-5)  # 6 % flagged in all, urgent or asked
+    ruled = np.zeros(102, dtype=bool)
+    ruled[:2] = True  # the lexicons already make two calm lines urgent: the model may add none
+    low_r, high_r = _flag_thresholds(scores, labels, config, ruled_urgent=ruled, ruled_weak=np.zeros(102, dtype=bool))
+    assert high_r == pytest.approx(calm[-1], abs=1e-5) and high_r > high
+    assert low_r == pytest.approx(calm[-5], abs=1e-5) and low_r > low
