@@ -27,6 +27,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -323,3 +324,33 @@ class SailingCancellation(Base):
     direction: Mapped[str] = mapped_column(String(8), primary_key=True)
     at: Mapped[str] = mapped_column(String(5), primary_key=True)
     created_at: Mapped[datetime]
+
+
+class ReportRollup(Base):
+    """One municipality's consultations of one local day, added up for the reports (``madoguchi.reports.rollups``):
+    the sums as JSON text, the waits as packed integers. Valid for the zone and KPI settings it names; rebuilt
+    when a change row says the day's consultations changed."""
+
+    __tablename__ = "report_rollups"
+
+    municipality_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    zone: Mapped[str] = mapped_column(String(64))
+    settings_key: Mapped[str] = mapped_column(String(64))
+    tallies: Mapped[str] = mapped_column(Text)
+    waits: Mapped[bytes] = mapped_column(LargeBinary)
+    built_at: Mapped[datetime]
+
+
+class ReportRollupChange(Base):
+    """A consultation that changed since the rollups were built (its town and request time), written by database
+    triggers on ``consultations`` and on ``consultation_events`` handoffs in the same transaction as the change,
+    so every writer (any process, the outbox, the CLI, a restore) marks what it touched. The rollup builder
+    deletes the rows it consumed."""
+
+    __tablename__ = "report_rollup_changes"
+    __table_args__ = (Index(None, "municipality_id", "requested_at"),)
+
+    id: Mapped[int] = mapped_column(SerialId, primary_key=True, autoincrement=True)
+    municipality_id: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime]
