@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
+from madoguchi.domain.opening_hours import OFFICE_HOURS, OpeningHours, open_now
 from madoguchi.domain.participant import Participant
 from madoguchi.signaling.consultation import Consultation, State
 from madoguchi.signaling.routing import Routing
@@ -35,19 +36,6 @@ URGENT_WAIT_S = 60.0
 
 
 @dataclass(frozen=True)
-class OpeningHours:
-    """A municipality's opening hours (JST), weekdays Monday=0 .. Sunday=6."""
-
-    opens: time = time(8, 30)
-    closes: time = time(17, 15)
-    weekdays: frozenset[int] = frozenset({0, 1, 2, 3, 4})
-
-    def is_open(self, now: float) -> bool:
-        local = datetime.fromtimestamp(now, tz=UTC).astimezone(JST)
-        return local.weekday() in self.weekdays and self.opens <= local.time() < self.closes
-
-
-@dataclass(frozen=True)
 class BoothInfo:
     """A booth as the directory knows it (read by the edge beforehand)."""
 
@@ -62,7 +50,9 @@ class SupervisionRules:
 
     service_level_s: Mapping[str, float] = field(default_factory=dict)
     default_service_level_s: float = 600.0
-    hours: OpeningHours = field(default_factory=OpeningHours)
+    hours: OpeningHours = OFFICE_HOURS
+    """The town's opening hours (its file's default or the admin's stored ones); a booth offline outside them
+    raises no alarm. A town that configured none: weekdays 08:30-17:15."""
 
     def target_s(self, route: str) -> float:
         return self.service_level_s.get(route, self.default_service_level_s)
@@ -218,7 +208,7 @@ def alarms(
                     action="sv.do.over_target",
                 )
             )
-    if rules.hours.is_open(now):
+    if open_now(rules.hours, None, datetime.fromtimestamp(now, tz=UTC)):
         for b in sorted(booths, key=lambda b: b.id):
             if not counter.state.connections.get(Participant.booth(b.id)):
                 out.append(

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
+from madoguchi.domain.opening_hours import OFFICE_HOURS, HoursSpec, hours_of
 from madoguchi.signaling.consultation import State
 from madoguchi.signaling.counter import AgentStatus, CaseMoved, CounterError, OfferMade
 from madoguchi.signaling.state import OverflowRule
 from madoguchi.signaling.supervision import (
     BoothInfo,
-    OpeningHours,
     SupervisionRules,
     TodayFigures,
     alarms,
@@ -123,7 +123,28 @@ def test_route_over_its_service_level_target(desk: Any) -> None:
 def test_booth_offline_alarms_only_during_opening_hours(desk: Any, now: float, expected: list[str]) -> None:
     desk.counter.connection_opened("booth:b1", "p:1", process_id="p", now=now)
     booths = [BoothInfo("b1", "北港", None), BoothInfo("b2", "南浜", None)]
-    found = alarms(desk.counter, desk.TOWN, now, booths=booths, rules=SupervisionRules(hours=OpeningHours()))
+    found = alarms(desk.counter, desk.TOWN, now, booths=booths, rules=SupervisionRules(hours=OFFICE_HOURS))
+    assert [a.key for a in found] == expected
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (MONDAY_10_JST, []),  # 2026-12-07 is in the town's closed dates
+        (SATURDAY_10_JST, ["booth_offline:b1"]),  # this town opens on Saturday mornings
+        (datetime(2026, 12, 29, 1, 0, tzinfo=UTC).timestamp(), []),  # a Tuesday inside 年末年始
+        (datetime(2026, 12, 8, 8, 30, tzinfo=UTC).timestamp(), []),  # Tuesday 17:30 JST: closed at 17:00
+        (datetime(2026, 12, 8, 7, 59, tzinfo=UTC).timestamp(), ["booth_offline:b1"]),  # Tuesday 16:59 JST
+    ],
+)
+def test_booth_offline_alarm_follows_the_towns_stored_hours(desk: Any, now: float, expected: list[str]) -> None:
+    spec = HoursSpec(
+        weekly={d: "09:00-17:00" for d in ("mon", "tue", "wed", "thu", "fri")} | {"sat": "09:00-12:00"},
+        closed=["2026-12-07"],  # type: ignore[list-item]
+        closed_yearly=["12-29..01-03"],
+    )
+    rules = SupervisionRules(hours=hours_of(spec))
+    found = alarms(desk.counter, desk.TOWN, now, booths=[BoothInfo("b1", "北港", None)], rules=rules)
     assert [a.key for a in found] == expected
 
 
