@@ -11,6 +11,7 @@ from madoguchi.signaling.service import CounterService
 from madoguchi.storage.accounts import Accounts
 from madoguchi.storage.booths import Booths
 from madoguchi.storage.db import Database
+from madoguchi.storage.opening_hours import HoursBook
 from madoguchi.storage.records import ConsultationRecords
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -21,3 +22,5 @@ BOOTHS = web.AppKey("booths", Booths)
 RECORDS = web.AppKey("records", ConsultationRecords)
 COUNTER = web.AppKey("counter", CounterService)
 TRIAGES = web.AppKey[dict[str, Triage]]("triages")
+HOURS = web.AppKey("hours", HoursBook)
+"""Each town's opening hours in force: the admin's stored ones, else the municipality file's."""

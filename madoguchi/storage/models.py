@@ -354,3 +354,15 @@ class ReportRollupChange(Base):
     id: Mapped[int] = mapped_column(SerialId, primary_key=True, autoincrement=True)
     municipality_id: Mapped[str] = mapped_column(String(64))
     requested_at: Mapped[datetime]
+
+
+class StoredOpeningHours(Base):
+    """A town's opening hours as the admin set them on /admin (``madoguchi.domain.opening_hours.HoursSpec`` as
+    JSON); without a row the municipality file's ``opening_hours`` apply."""
+
+    __tablename__ = "opening_hours"
+
+    municipality_id: Mapped[str] = mapped_column(ForeignKey("municipalities.id"), primary_key=True)
+    spec: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(200))

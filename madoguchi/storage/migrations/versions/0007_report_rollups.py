@@ -33,7 +33,10 @@ WATCHED = (
     "municipality_id, channel, route, state, booth_id, agent_id, requested_at, answered_at, ended_at, "
     "wrapped_up_at, closed_at, csat"
 )
-_MARK = "INSERT INTO report_rollup_changes (municipality_id, requested_at) VALUES ({row}.municipality_id, {row}.requested_at)"
+_MARK = (
+    "INSERT INTO report_rollup_changes (municipality_id, requested_at) "
+    "VALUES ({row}.municipality_id, {row}.requested_at)"
+)
 _HANDOFF = (
     "INSERT INTO report_rollup_changes (municipality_id, requested_at) "
     "SELECT municipality_id, requested_at FROM consultations WHERE id = NEW.consultation_id"
