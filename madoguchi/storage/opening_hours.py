@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from madoguchi.domain.opening_hours import OFFICE_HOURS, HoursSpec, OpeningHours, hours_of
 from madoguchi.storage.db import Database
@@ -43,17 +43,18 @@ class OpeningHoursStore:
             return None
         return SavedHours(HoursSpec.model_validate(row.spec), row.updated_at, row.updated_by)
 
-    async def save(self, municipality_id: str, spec: HoursSpec, *, actor: str, at: datetime) -> None:
+    async def save(self, municipality_id: str, spec: HoursSpec, *, actor: str, by: str, at: datetime) -> None:
+        """Store ``spec``; ``actor`` goes to the audit log, ``by`` (a person's name) is shown on the page."""
         data: dict[str, Any] = spec.model_dump(mode="json")
         async with self._db.transaction() as session:
             row = await session.get(StoredOpeningHours, municipality_id)
             before = None if row is None else row.spec
             if row is None:
                 session.add(
-                    StoredOpeningHours(municipality_id=municipality_id, spec=data, updated_at=at, updated_by=actor)
+                    StoredOpeningHours(municipality_id=municipality_id, spec=data, updated_at=at, updated_by=by)
                 )
             else:
-                row.spec, row.updated_at, row.updated_by = data, at, actor
+                row.spec, row.updated_at, row.updated_by = data, at, by
             detail = {"municipality_id": municipality_id, "before": before, "after": data}
             session.add(AuditEntry(at=at, actor=actor, action="hours.update", detail=detail))
 
@@ -69,13 +70,6 @@ class OpeningHoursStore:
             )
             session.add(AuditEntry(at=at, actor=actor, action="hours.reset", detail=detail))
         return True
-
-    async def all(self) -> dict[str, SavedHours]:
-        async with self._db.read() as session:
-            rows = (await session.scalars(select(StoredOpeningHours))).all()
-        return {
-            r.municipality_id: SavedHours(HoursSpec.model_validate(r.spec), r.updated_at, r.updated_by) for r in rows
-        }
 
 
 class HoursBook:

@@ -41,7 +41,7 @@ async def test_hours_are_stored_audited_and_scoped(live_server: LiveServer) -> N
         }
         status, saved = await admin.post("/api/admin/hours/shiomi", body)
         assert status == 200, saved
-        assert saved["hours"]["source"] == "stored" and saved["hours"]["updated_by"].startswith("staff:")
+        assert saved["hours"]["source"] == "stored" and saved["hours"]["updated_by"] == "admin-a さん"
         assert saved["hours"]["spec"]["weekly"]["mon"] == "08:30-12:00,13:00-17:15"
         assert saved["hours"]["spec"]["weekly"]["tue"] == "closed"  # a weekday left out is closed
         assert saved["hours"]["spec"]["closed"] == ["2026-12-28", "2027-01-11"]

@@ -49,7 +49,7 @@ async def save(request: web.Request) -> web.StreamResponse:
     municipality_id = _town(request, admin)
     spec = await guard.body(request, HoursSpec)
     await OpeningHoursStore(request.app[keys.DATABASE]).save(
-        municipality_id, spec, actor=f"staff:{admin.id}", at=auth.now_utc()
+        municipality_id, spec, actor=f"staff:{admin.id}", by=admin.display_name, at=auth.now_utc()
     )
     request.app[keys.HOURS].forget(municipality_id)
     return web.json_response({"hours": await hours_json(request.app, municipality_id, datetime.now(UTC))})

@@ -46,7 +46,9 @@ def random_rows(seed: int, count: int) -> list[ConsultationRow]:
         requested = START + timedelta(seconds=rng.uniform(0, DAYS * 86400))
         chat = rng.random() < 0.4
         booth_id = None if chat else rng.choice(list(BOOTH_PLACES))
-        queued = requested if not chat else (requested + timedelta(seconds=_duration(rng)) if rng.random() < 0.6 else None)
+        queued = (
+            requested if not chat else (requested + timedelta(seconds=_duration(rng)) if rng.random() < 0.6 else None)
+        )
         state = rng.choice(["closed", "abandoned", "interrupted", "waiting", "active"])
         answered = ended = wrapped = closed = None
         agent = None
@@ -100,7 +102,9 @@ def from_days(columns: Columns, kpi: KpiSettings, seed: int) -> Summary:
     target=st.sampled_from([60.0, 120.0, 90.5]),
     zone=st.sampled_from([JST, ZoneInfo("Europe/Lisbon")]),
 )
-def test_days_add_up_to_the_row_by_row_report(seed: int, count: int, short: float, target: float, zone: ZoneInfo) -> None:
+def test_days_add_up_to_the_row_by_row_report(
+    seed: int, count: int, short: float, target: float, zone: ZoneInfo
+) -> None:
     kpi = KpiSettings(zone=zone, short_abandon_s=short, target_s=target, route_targets={"tax": 300.0})
     columns = columns_of(random_rows(seed, count))
     assert finish(from_days(columns, kpi, seed), kpi) == compute(columns, kpi)
