@@ -167,7 +167,9 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     }
     db = Database(url)
     try:
-        functions = {name: await time_function(db, *span, args.reps) for name, span in ranges.items()}
+        functions = (
+            {} if args.skip_rows else {name: await time_function(db, *span, args.reps) for name, span in ranges.items()}
+        )
         rollups = await time_rollups(db, ranges, args.reps)
     finally:
         await db.close()
@@ -190,6 +192,7 @@ def main() -> None:
     parser.add_argument("--schema", default="bench_reports")
     parser.add_argument("--url", default=DEFAULT_URL)
     parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--skip-rows", action="store_true", help="time only the rollups and the API")
     parser.add_argument("--json", type=Path, default=Path(__file__).with_name("results.json"))
     args = parser.parse_args()
     result = asyncio.run(main_async(args))

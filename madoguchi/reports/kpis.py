@@ -287,6 +287,34 @@ class Summary:
         self.by_weekday = [a + b for a, b in zip(self.by_weekday, other.by_weekday, strict=True)]
 
 
+def merged(summaries: Iterable[Summary]) -> Summary:
+    """The sum of many summaries (a year of days): each group's counts added as one integer array, its waits
+    kept as a list of the days' arrays (joined once, when a percentile needs them)."""
+    counts: dict[tuple[str, str], list[list[int]]] = {}
+    ratings: dict[tuple[str, str], float] = {}
+    waits: dict[tuple[str, str], list[npt.NDArray[np.int64]]] = {}
+    by_hour = np.zeros(24, dtype=np.int64)
+    by_weekday = np.zeros(7, dtype=np.int64)
+    for summary in summaries:
+        for dimension, tallies in summary.groups.items():
+            for key, tally in tallies.items():
+                group = (dimension, key)
+                if group in counts:
+                    counts[group].append(tally.counts)
+                    ratings[group] += tally.rating
+                    waits[group].extend(tally.waits)
+                else:
+                    counts[group], ratings[group], waits[group] = [tally.counts], tally.rating, list(tally.waits)
+        by_hour += summary.by_hour
+        by_weekday += summary.by_weekday
+    total = Summary(by_hour=[int(v) for v in by_hour], by_weekday=[int(v) for v in by_weekday])
+    for (dimension, key), rows in counts.items():
+        summed = np.sum(np.array(rows, dtype=np.int64), axis=0)
+        tally = Tally([int(v) for v in summed], ratings[dimension, key], waits[dimension, key])
+        total.groups.setdefault(dimension, {})[key] = tally
+    return total
+
+
 ALL: Final = "all"
 DIMENSIONS: Final = (ALL, "route", "channel", "booth_id", "place_id", "agent_id")
 ROLLUP_DIMENSIONS: Final = (ALL, "route", "channel", "booth_id", "agent_id")

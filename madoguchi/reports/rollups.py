@@ -43,6 +43,7 @@ from madoguchi.reports.kpis import (
     Tally,
     day_bounds,
     local_days,
+    merged,
     subset,
     summarize,
     with_places,
@@ -206,17 +207,16 @@ async def _town_summary(db: Database, municipality_id: str, first: date, last: d
                 )
             )
         ).all()
-    total = Summary()
+    days: list[Summary] = []
     fresh = set()
     for day, tallies, waits in stored:
         if day not in stale:
-            total.add(decode(tallies, waits))
+            days.append(decode(tallies, waits))
             fresh.add(day)
     missing = [day for day in _days(first, last) if day not in fresh]
     if missing:
-        for summary in (await _build(db, municipality_id, missing, first, last, settings)).values():
-            total.add(summary)
-    return total
+        days.extend((await _build(db, municipality_id, missing, first, last, settings)).values())
+    return merged(days)
 
 
 async def _booth_places(db: Database, booth_ids: Collection[str]) -> dict[str, str | None]:
@@ -232,9 +232,8 @@ async def report_summary(
 ) -> Summary:
     """The consultations of ``municipality_ids`` requested on local days ``first..last`` (``settings.zone``),
     added up from the stored days (rebuilding those that are missing or changed)."""
-    total = Summary()
-    for municipality_id in sorted(set(municipality_ids)):
-        total.add(await _town_summary(db, municipality_id, first, last, settings))
+    towns = [await _town_summary(db, m, first, last, settings) for m in sorted(set(municipality_ids))]
+    total = merged(towns)
     return with_places(total, await _booth_places(db, list(total.groups.get("booth_id", {}))))
 
 
