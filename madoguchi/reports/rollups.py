@@ -32,6 +32,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any, Final
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy import delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -52,8 +53,9 @@ from madoguchi.reports.query import ReportFilter, columns_in
 from madoguchi.storage.db import Database
 from madoguchi.storage.models import Booth, ReportRollup, ReportRollupChange
 
-FORMAT: Final = 1
-"""Bumped when the stored shape or a KPI definition changes: stored days of another format are rebuilt."""
+FORMAT: Final = 2
+"""Bumped when the stored shape or a KPI definition changes: it is part of :func:`settings_key`, so stored days of
+another format are never read, only rebuilt."""
 _MAX_RUN_DAYS: Final = 31
 _EPOCH: Final = date(1970, 1, 1)
 
@@ -69,37 +71,79 @@ def settings_key(settings: KpiSettings) -> str:
 
 
 def encode(summary: Summary) -> tuple[str, bytes]:
-    """A summary as JSON text (sums) and packed little-endian 32-bit waits (tenths of a second)."""
+    """A summary as JSON text (sums) and its waits (tenths of a second) packed little-endian: 16-bit when every
+    wait of the day is under 6553.5 s (almost always: half the bytes to read), else 32-bit."""
     groups: dict[str, dict[str, list[Any]]] = {}
-    packed: list[bytes] = []
+    arrays: list[npt.NDArray[np.int64]] = []
     offset = 0
     for dimension, tallies in summary.groups.items():
         groups[dimension] = {}
         for key, tally in tallies.items():
-            waits = np.minimum(tally.all_waits(), 2**32 - 1).astype("<u4")
+            waits = tally.all_waits()
             groups[dimension][key] = [tally.counts, tally.rating, offset, int(waits.size)]
-            packed.append(waits.tobytes())
+            arrays.append(waits)
             offset += int(waits.size)
-    body = {"format": FORMAT, "groups": groups, "by_hour": summary.by_hour, "by_weekday": summary.by_weekday}
-    return json.dumps(body, separators=(",", ":")), b"".join(packed)
+    joined = np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
+    width = _NARROW if joined.size == 0 or int(joined.max()) < 2**16 else _WIDE
+    packed = np.minimum(joined, 2**32 - 1).astype(width).tobytes()
+    body = {
+        "format": FORMAT,
+        "width": width,
+        "groups": groups,
+        "by_hour": summary.by_hour,
+        "by_weekday": summary.by_weekday,
+    }
+    return json.dumps(body, separators=(",", ":")), packed
+
+
+_NARROW: Final = "<u2"
+_WIDE: Final = "<u4"
+
+
+def _body(tallies: str) -> dict[str, Any]:
+    body: dict[str, Any] = json.loads(tallies)
+    if body.get("format") != FORMAT or body.get("width") not in (_NARROW, _WIDE):
+        raise ValueError(f"stored rollup format {body.get('format')!r}, expected {FORMAT}")
+    return body
 
 
 def decode(tallies: str, waits: bytes) -> Summary:
-    body = json.loads(tallies)
-    if body.get("format") != FORMAT:
-        raise ValueError(f"stored rollup format {body.get('format')!r}, expected {FORMAT}")
-    values = np.frombuffer(waits, dtype="<u4").astype(np.int64)
-    return Summary(
-        groups={
-            dimension: {
-                key: Tally(list(counts), float(rating), [values[offset : offset + size]] if size else [])
-                for key, (counts, rating, offset, size) in by_key.items()
-            }
-            for dimension, by_key in body["groups"].items()
-        },
-        by_hour=list(body["by_hour"]),
-        by_weekday=list(body["by_weekday"]),
-    )
+    """One stored day back as a :class:`Summary`."""
+    return decode_merged([(tallies, waits)])
+
+
+def decode_merged(days: Iterable[tuple[str, bytes]]) -> Summary:
+    """Stored days added up into one :class:`Summary` straight from their JSON and bytes (a year is 365 of them:
+    no object per day and group is made on the way)."""
+    counts: dict[tuple[str, str], list[list[int]]] = {}
+    ratings: dict[tuple[str, str], float] = {}
+    waits: dict[tuple[str, str], list[npt.NDArray[Any]]] = {}
+    by_hour = np.zeros(24, dtype=np.int64)
+    by_weekday = np.zeros(7, dtype=np.int64)
+    for tallies, packed in days:
+        body = _body(tallies)
+        values = np.frombuffer(packed, dtype=body["width"])
+        for dimension, by_key in body["groups"].items():
+            for key, (day_counts, rating, offset, size) in by_key.items():
+                group = (dimension, key)
+                if group in counts:
+                    counts[group].append(day_counts)
+                    ratings[group] += rating
+                else:
+                    counts[group], ratings[group], waits[group] = [day_counts], rating, []
+                if size:
+                    waits[group].append(values[offset : offset + size])
+        by_hour += body["by_hour"]
+        by_weekday += body["by_weekday"]
+    total = Summary(by_hour=[int(v) for v in by_hour], by_weekday=[int(v) for v in by_weekday])
+    for (dimension, key), rows in counts.items():
+        summed = np.sum(np.array(rows, dtype=np.int64), axis=0)
+        parts = waits[dimension, key]
+        joined = [np.concatenate(parts).astype(np.int64)] if parts else []
+        total.groups.setdefault(dimension, {})[key] = Tally(
+            [int(v) for v in summed], float(ratings[dimension, key]), joined
+        )
+    return total
 
 
 def _days(first: date, last: date) -> list[date]:
@@ -207,16 +251,18 @@ async def _town_summary(db: Database, municipality_id: str, first: date, last: d
                 )
             )
         ).all()
-    days: list[Summary] = []
+    stored_days: list[tuple[str, bytes]] = []
     fresh = set()
     for day, tallies, waits in stored:
         if day not in stale:
-            days.append(decode(tallies, waits))
+            stored_days.append((tallies, waits))
             fresh.add(day)
     missing = [day for day in _days(first, last) if day not in fresh]
+    total = decode_merged(stored_days)
     if missing:
-        days.extend((await _build(db, municipality_id, missing, first, last, settings)).values())
-    return merged(days)
+        built = await _build(db, municipality_id, missing, first, last, settings)
+        total = merged([total, *built.values()])
+    return total
 
 
 async def _booth_places(db: Database, booth_ids: Collection[str]) -> dict[str, str | None]:

@@ -24,7 +24,7 @@ from madoguchi.reports.kpis import (
     merged,
     with_places,
 )
-from madoguchi.reports.rollups import decode, encode, summaries_by_day
+from madoguchi.reports.rollups import decode, decode_merged, encode, summaries_by_day
 
 BOOTH_PLACES = {"b1": "p1", "b2": "p1", "b3": "p2", "b4": None}
 START = datetime(2026, 11, 28, 0, 0, tzinfo=JST)  # a Saturday
@@ -89,9 +89,10 @@ def from_days(columns: Columns, kpi: KpiSettings, seed: int) -> Summary:
     days = [first + timedelta(days=i) for i in range(DAYS + 2)]
     stored = [encode(summary) for summary in summaries_by_day(columns, days, kpi).values()]
     random.Random(seed).shuffle(stored)
-    halves = [decode(*day) for day in stored[: len(stored) // 2]], [decode(*day) for day in stored[len(stored) // 2 :]]
-    first = merged(halves[0])  # merged days, then merged again with more days (towns add up the same way)
-    first.add(merged(halves[1]))
+    half = len(stored) // 2
+    # days read straight from storage, days decoded one by one and merged, then both added (as a report does)
+    first = decode_merged(stored[:half])
+    first.add(merged([decode(*day) for day in stored[half:]]))
     return with_places(first, BOOTH_PLACES)
 
 
@@ -125,7 +126,7 @@ def test_a_day_holds_only_its_own_consultations() -> None:
 def test_the_codec_refuses_another_format() -> None:
     tallies, waits = encode(Summary())
     try:
-        decode(tallies.replace('"format":1', '"format":0'), waits)
+        decode(tallies.replace(f'"format":{FORMAT}', '"format":0'), waits)
     except ValueError as error:
         assert "format" in str(error)
     else:
