@@ -24,7 +24,7 @@ from madoguchi.reports.kpis import (
     merged,
     with_places,
 )
-from madoguchi.reports.rollups import decode, decode_merged, encode, summaries_by_day
+from madoguchi.reports.rollups import FORMAT, decode, decode_merged, encode, summaries_by_day
 
 BOOTH_PLACES = {"b1": "p1", "b2": "p1", "b3": "p2", "b4": None}
 START = datetime(2026, 11, 28, 0, 0, tzinfo=JST)  # a Saturday
