@@ -8,12 +8,12 @@ import pytest
 
 from madoguchi.domain.opening_hours import (
     DEFAULT_ROUTE,
-    HoursSpec,
-    hours_of,
     JST,
     HoursError,
+    HoursSpec,
     OpeningHours,
     format_windows,
+    hours_of,
     layered,
     open_now,
     parse_holiday,
