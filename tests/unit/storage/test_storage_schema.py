@@ -33,6 +33,9 @@ EXPECTED_TABLES = {
     "bookings",
     "booking_slots",
     "sailing_cancellations",
+    "report_rollups",
+    "report_rollup_changes",
+    "opening_hours",
 }
 
 
