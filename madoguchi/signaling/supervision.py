@@ -77,6 +77,27 @@ def stranded(counter: Routing, c: Consultation, now: float) -> bool:
     return not any(on_duty(a) and counter.may_take(a, c, now) for a in counter.state.agents.values())
 
 
+class StrandedCheck:
+    """:func:`stranded` for many cases at one moment. The answer depends only on the case's town, route and
+    language and on whether its overflow time has passed (``Agent.serves`` and ``Routing.may_take`` read nothing
+    else of it), so it is worked out once per such group: 2,000 waiting cases and 200 agents are a few dozen
+    groups instead of 400,000 agent checks per update (``bench/supervisor``)."""
+
+    def __init__(self, counter: Routing, now: float) -> None:
+        self._counter = counter
+        self._now = now
+        self._known: dict[tuple[str, str, str, bool], bool] = {}
+
+    def __call__(self, c: Consultation) -> bool:
+        rule = self._counter.config.overflow_rule(c.municipality_id, c.route)
+        overflowed = rule is not None and self._now >= c.enqueued_at + rule.after_s
+        key = (c.municipality_id, c.route, c.language, overflowed)
+        found = self._known.get(key)
+        if found is None:
+            found = self._known[key] = stranded(self._counter, c, self._now)
+        return found
+
+
 def agent_since(counter: Routing, agent: Agent) -> float:
     """When the agent's current state began, as near as the counter knows."""
     if not agent.connected and agent.lost_at is not None:
@@ -105,6 +126,7 @@ def supervisor_view(
     rules = rules or SupervisionRules()
     today = today or TodayFigures()
     names = {b.id: b for b in booths}
+    is_stranded = StrandedCheck(counter, now)
     queue = [c for c in counter.queue() if c.municipality_id == municipality_id]
     positions: dict[str, int] = {}
     cases = []
@@ -126,7 +148,7 @@ def supervisor_view(
                 waiting_since=c.enqueued_at,
                 waited_s=round(now - c.enqueued_at, 1),
                 position=positions[key],
-                stranded=stranded(counter, c, now),
+                stranded=is_stranded(c),
             )
         )
     agents = [
@@ -167,7 +189,7 @@ def supervisor_view(
         agents=agents,
         booths=booth_rows,
         today=figures,
-        alerts=alarms(counter, municipality_id, now, booths=booths, rules=rules),
+        alerts=alarms(counter, municipality_id, now, booths=booths, rules=rules, is_stranded=is_stranded),
     )
 
 
@@ -178,14 +200,16 @@ def alarms(
     *,
     booths: Sequence[BoothInfo] = (),
     rules: SupervisionRules | None = None,
+    is_stranded: StrandedCheck | None = None,
 ) -> list[SupervisorAlert]:
     """Every alarm for one municipality at ``now``, most serious first. Each names what to do
     (``action`` is an i18n key the page shows in plain words)."""
     rules = rules or SupervisionRules()
     out: list[SupervisorAlert] = []
     waiting = [c for c in counter.queue() if c.municipality_id == municipality_id and c.state in (State.WAITING,)]
+    is_stranded = is_stranded or StrandedCheck(counter, now)
     for c in waiting:
-        if stranded(counter, c, now):
+        if is_stranded(c):
             out.append(_alert("stranded", c, now, action="sv.do.stranded"))
     for c in waiting:
         if c.urgent and now - c.enqueued_at > URGENT_WAIT_S:

@@ -244,3 +244,31 @@ def test_resident_wait_estimate_keeps_its_meaning_under_overflow(make_desk: Any)
     desk.request("ferry", now=0.0, route="transport_ferry")
     # no agent serves the route: the wait is unknown, not a made-up number, overflow or not
     assert desk.counter.position("ferry").wait_estimate_s is None
+
+
+def test_the_grouped_stranded_check_agrees_with_asking_every_agent(desk: Any) -> None:
+    """Random agents (routes, languages, busy or not) and cases, with an overflow rule that has passed for some:
+    the per-group answer equals the per-case one for every case."""
+    import random
+
+    from madoguchi.signaling.supervision import StrandedCheck, stranded
+
+    rng = random.Random(5)
+    desk.counter.config = desk.counter.config.model_copy(
+        update={"overflow": {desk.TOWN: {"tax": OverflowRule(after_s=100.0, any_with_language=True)}}}
+    )
+    routes = ["tax", "pension", "welfare"]
+    for i in range(12):
+        desk.agent(
+            f"a{i}",
+            now=0.0,
+            routes=tuple(rng.sample(routes, rng.randint(1, 2))),
+            languages=tuple(rng.sample(["ja", "en", "vi"], rng.randint(1, 2))),
+            available=rng.random() < 0.5,
+        )
+    for n in range(60):
+        desk.request(f"c{n}", now=float(n * 5), route=rng.choice(routes), language=rng.choice(["ja", "en", "vi", "zh"]))
+    grouped = StrandedCheck(desk.counter, 250.0)
+    answers = [(grouped(c), stranded(desk.counter, c, 250.0)) for c in desk.counter.queue()]
+    assert len(answers) > 40 and all(a == b for a, b in answers)
+    assert {a for a, _ in answers} == {True, False}  # both answers occur
