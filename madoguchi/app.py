@@ -32,6 +32,7 @@ from madoguchi.booth import pages as booth_pages
 from madoguchi.chatbot.knowledge import CounterSettings
 from madoguchi.chatbot.llm import Triage
 from madoguchi.chatbot.service import load_triages
+from madoguchi.domain.opening_hours import HoursSpec
 from madoguchi.llm_backend import OpenAiCompatibleBackend
 from madoguchi.reports import pages as report_pages
 from madoguchi.resident_chat import pages as chat_pages
@@ -71,6 +72,7 @@ from madoguchi.storage.callbacks import Callbacks
 from madoguchi.storage.credentials import Credentials
 from madoguchi.storage.db import open_database
 from madoguchi.storage.municipalities import Municipalities
+from madoguchi.storage.opening_hours import HoursBook, OpeningHoursStore
 from madoguchi.storage.private_files import private_dir
 from madoguchi.storage.records import ConsultationRecords
 
@@ -202,6 +204,7 @@ def _chatbot(settings: Settings) -> Callable[[web.Application], AsyncIterator[No
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         llm = OpenAiCompatibleBackend.from_settings(settings)
         app[keys.TRIAGES] = triages = await asyncio.to_thread(load_triages, settings, llm)
+        app[keys.HOURS] = HoursBook(OpeningHoursStore(app[keys.DATABASE]), lambda m: file_hours(app, m))
         municipalities = Municipalities(app[keys.DATABASE])
         for triage in triages.values():
             known = triage.engine.kb.municipality
@@ -213,6 +216,12 @@ def _chatbot(settings: Settings) -> Callable[[web.Application], AsyncIterator[No
             await llm.aclose()
 
     return ctx
+
+
+def file_hours(app: web.Application, municipality_id: str) -> HoursSpec | None:
+    """The municipality file's opening hours (read each time: an uploaded file replaces the town's triage)."""
+    triage = app[keys.TRIAGES].get(municipality_id)
+    return None if triage is None else triage.engine.kb.municipality.opening_hours
 
 
 def _bookings(settings: Settings, clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
@@ -307,6 +316,7 @@ def _counter(
             booths=app[keys.BOOTHS],
             records=app[keys.RECORDS],
             clock=clock,
+            hours=app[keys.HOURS].hours,
             rules=SupervisionRules(default_service_level_s=settings.service_level_s),
             town_rules={
                 m: SupervisionRules(

@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     from madoguchi.chatbot import commands as chatbot_commands
     from madoguchi.llm_backend import OpenAiCompatibleBackend
     from madoguchi.media import commands as media_commands
+    from madoguchi.reports import commands as reports_commands
     from madoguchi.signaling import commands as signaling_commands
 
     parser = argparse.ArgumentParser(prog="madoguchi", description="Madoguchi remote counter")
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     media_commands.register(sub)
     signaling_commands.register(sub)
     booking_commands.register(sub)
+    reports_commands.register(sub)
     return parser
 
 

@@ -12,6 +12,7 @@ from madoguchi.storage.accounts import Accounts
 from madoguchi.storage.booths import Booths
 from madoguchi.storage.callbacks import Callbacks
 from madoguchi.storage.db import Database
+from madoguchi.storage.opening_hours import HoursBook
 from madoguchi.storage.records import ConsultationRecords
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -23,3 +24,5 @@ RECORDS = web.AppKey("records", ConsultationRecords)
 CALLBACKS = web.AppKey("callbacks", Callbacks)
 COUNTER = web.AppKey("counter", CounterService)
 TRIAGES = web.AppKey[dict[str, Triage]]("triages")
+HOURS = web.AppKey("hours", HoursBook)
+"""Each town's opening hours in force: the admin's stored ones, else the municipality file's."""

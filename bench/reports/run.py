@@ -3,10 +3,12 @@
 Usage: python bench/reports/run.py [--schema bench_reports] [--reps 5] [--json results.json]
 
 For a 30-day range (the last 30 whole days) and the whole year (365 days), each timed ``--reps`` times after
-one warm-up: ``read_columns`` (the SQL and its transfer) and ``compute`` (the KPIs) separately, with this
-process's CPU time and PostgreSQL's own execution time (EXPLAIN ANALYZE) beside the wall clock, because a
-shared machine inflates the wall clock, then
-``GET /api/reports/kpis`` on a real server (create_app, a logged-in supervisor, aiohttp client) end to end.
+one warm-up: row by row (the path before rollups, still used by filtered reports): ``read_columns`` (the SQL
+and its transfer) and ``compute`` (the KPIs) separately, with this process's CPU time and PostgreSQL's own
+execution time (EXPLAIN ANALYZE) beside the wall clock, because a shared machine inflates the wall clock; then
+the daily rollups: the first build of the year (``refresh``, once), ``report_summary`` + ``finish`` over the
+stored days, the same after one new case today (its day rebuilt), and ``GET /api/reports/kpis`` on a real
+server (create_app, a logged-in supervisor, aiohttp client) end to end, which reads the rollups.
 Prints medians and writes every sample to ``--json``.
 """
 
@@ -28,10 +30,12 @@ import aiohttp
 from aiohttp import web
 
 from madoguchi.app import create_app
-from madoguchi.reports.kpis import JST, KpiSettings, compute, day_bounds
+from madoguchi.reports.kpis import JST, KpiSettings, compute, day_bounds, finish
 from madoguchi.reports.query import ReportFilter, columns_query, read_columns
+from madoguchi.reports.rollups import refresh, report_summary
 from madoguchi.settings import Settings
 from madoguchi.storage.db import Database
+from madoguchi.storage.records import ConsultationRecords, NewConsultation
 
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 PASSWORD = "bench-password-long"
@@ -71,6 +75,52 @@ async def time_function(db: Database, first: date, last: date, reps: int) -> dic
         "server_execution_s": plan[0]["Execution Time"] / 1000,
         "samples": samples,
     }
+
+
+async def time_rollups(db: Database, ranges: dict[str, tuple[date, date]], reps: int) -> dict[str, Any]:
+    settings = KpiSettings()
+    year_first = min(first for first, _ in ranges.values())
+    year_last = max(last for _, last in ranges.values())
+    t0, c0 = time.perf_counter(), time.process_time()
+    rebuilt = await refresh(db, ["shiomi"], year_first, year_last, settings)
+    build = {"days": rebuilt, "wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0}
+    results: dict[str, Any] = {"first_build": build}
+    for name, (first, last) in ranges.items():
+        samples, cpu = [], []
+        for rep in range(reps + 1):
+            t0, c0 = time.perf_counter(), time.process_time()
+            figures = finish(await report_summary(db, ["shiomi"], first, last, settings), settings)
+            if rep > 0:
+                samples.append(time.perf_counter() - t0)
+                cpu.append(time.process_time() - c0)
+        results[name] = {
+            "volume": figures["volume"],
+            "median_s": statistics.median(samples),
+            "median_cpu_s": statistics.median(cpu),
+            "samples": samples,
+        }
+    # one new case on the last day of the ranges: that day is rebuilt from its rows, the others are reused
+    records = ConsultationRecords(db)
+    samples = []
+    first, last = ranges["30 days"]
+    for rep in range(reps):
+        at = datetime.combine(last, datetime.min.time(), JST) + timedelta(hours=10, seconds=rep)
+        await records.create(
+            NewConsultation(
+                id=f"bench-new-{os.getpid()}-{rep}",
+                municipality_id="shiomi",
+                channel="chat",
+                route="tax",
+                language="ja",
+                state="triage",
+                requested_at=at,
+            )
+        )
+        t0 = time.perf_counter()
+        finish(await report_summary(db, ["shiomi"], first, last, settings), settings)
+        samples.append(time.perf_counter() - t0)
+    results["30 days after a new case"] = {"median_s": statistics.median(samples), "samples": samples}
+    return results
 
 
 async def time_api(settings: Settings, ranges: dict[str, tuple[date, date]], reps: int) -> dict[str, Any]:
@@ -117,7 +167,10 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     }
     db = Database(url)
     try:
-        functions = {name: await time_function(db, *span, args.reps) for name, span in ranges.items()}
+        functions = (
+            {} if args.skip_rows else {name: await time_function(db, *span, args.reps) for name, span in ranges.items()}
+        )
+        rollups = await time_rollups(db, ranges, args.reps)
     finally:
         await db.close()
     with tempfile.TemporaryDirectory() as data_dir:
@@ -129,6 +182,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "python": platform.python_version(),
         "reps": args.reps,
         "function": functions,
+        "rollups": rollups,
         "api": api,
     }
 
@@ -138,6 +192,7 @@ def main() -> None:
     parser.add_argument("--schema", default="bench_reports")
     parser.add_argument("--url", default=DEFAULT_URL)
     parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--skip-rows", action="store_true", help="time only the rollups and the API")
     parser.add_argument("--json", type=Path, default=Path(__file__).with_name("results.json"))
     args = parser.parse_args()
     result = asyncio.run(main_async(args))
@@ -150,6 +205,11 @@ def main() -> None:
             f"(our CPU {figures['median_cpu_s'] * 1000:.0f} ms, "
             f"PostgreSQL executing {figures['server_execution_s'] * 1000:.0f} ms)"
         )
+    build = result["rollups"]["first_build"]
+    print(f"rollups first build: {build['days']} days in {build['wall_s']:.1f} s (our CPU {build['cpu_s']:.1f} s)")
+    for name, figures in result["rollups"].items():
+        if name != "first_build":
+            print(f"rollups  {name:>8}: median {figures['median_s'] * 1000:8.0f} ms")
     for name, figures in result["api"].items():
         print(f"API      {name:>8}: volume {figures['volume']:>9,}  median {figures['median_s'] * 1000:8.0f} ms")
 

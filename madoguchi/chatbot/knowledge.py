@@ -20,7 +20,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from madoguchi.bookings.plan import HOME, BookingPlan
 from madoguchi.chatbot.yaml_source import KnowledgeBaseError as KnowledgeBaseError  # re-exported: callers catch it here
 from madoguchi.chatbot.yaml_source import child, compose, line_of, raise_validation
-from madoguchi.domain.opening_hours import HoursError, parse_schedule
+from madoguchi.domain.opening_hours import HoursError, HoursSpec, parse_schedule
 from madoguchi.domain.routes import ROUTE_IDS, RouteId
 
 DEFAULT_MUNICIPALITY = "shiomi"
@@ -202,6 +202,9 @@ class Municipality(BaseModel):
     id: EntryId
     name: LocalizedText
     hours: LocalizedText | str
+    opening_hours: HoursSpec | None = None
+    """The hours as data (per weekday, closed dates, yearly closed spans): the default the admin page can
+    override; ``hours`` stays the sentence residents read."""
     phone: Annotated[str, Field(pattern=r"^[0-9()\-‐ ]{3,20}$")]
     website: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
     routes: dict[RouteId, LocalizedText]

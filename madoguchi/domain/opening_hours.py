@@ -8,6 +8,11 @@ A schedule is data: for each weekday (0 = Monday) a tuple of ``(start, end)`` wi
 midnight, plus dates the counter is closed. A route without its own schedule uses the municipality's default
 (the key :data:`DEFAULT_ROUTE`); with neither, the counter counts as always open (nothing configured is never a
 reason to turn residents away).
+
+Closed days are single dates (a national holiday, a town event) and yearly spans such as 年末年始
+(``12-29..01-03``, which wraps over New Year). The same plain data (:class:`HoursSpec`) is written in the
+municipality file (``opening_hours:``, the default) and stored by the admin page (the override); both are read by
+:func:`hours_of` into :class:`OpeningHours`.
 """
 
 from __future__ import annotations
@@ -17,12 +22,18 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from typing import Final
+from typing import Annotated, Final
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from madoguchi.domain.routes import ROUTE_IDS
 
 JST: Final = timezone(timedelta(hours=9), "JST")
 DEFAULT_ROUTE: Final = "*"
 WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WINDOW = re.compile(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})")
+_SPAN = re.compile(r"(\d{2})-(\d{2})\.\.(\d{2})-(\d{2})")
+MonthDay = tuple[int, int]
 
 Window = tuple[int, int]
 """Minutes after midnight, ``start`` inclusive, ``end`` exclusive; ``end`` may be 1440 (midnight)."""
@@ -44,6 +55,17 @@ class OpeningHours:
 
     routes: Mapping[str, Schedule] = field(default_factory=dict)
     holidays: frozenset[date] = frozenset()
+    yearly: tuple[tuple[MonthDay, MonthDay], ...] = ()
+    """Spans closed every year, ``((12, 29), (1, 3))`` = 29 December to 3 January, both included."""
+
+    def closed_on(self, day: date) -> bool:
+        """A closed date or inside a yearly closed span."""
+        return day in self.holidays or any(_in_span(day, first, last) for first, last in self.yearly)
+
+
+def _in_span(day: date, first: MonthDay, last: MonthDay) -> bool:
+    md = (day.month, day.day)
+    return first <= md <= last if first <= last else (md >= first or md <= last)
 
 
 def parse_windows(text: str) -> tuple[Window, ...]:
@@ -97,7 +119,7 @@ def open_now(hours: OpeningHours, route: str | None, at: datetime) -> bool:
     if schedule is None:
         return True
     local = at.astimezone(JST)
-    if local.date() in hours.holidays:
+    if hours.closed_on(local.date()):
         return False
     minute = local.hour * 60 + local.minute
     return any(start <= minute < end for start, end in schedule.weekly.get(local.weekday(), ()))
@@ -105,4 +127,91 @@ def open_now(hours: OpeningHours, route: str | None, at: datetime) -> bool:
 
 def layered(base: OpeningHours, override: OpeningHours) -> OpeningHours:
     """The override's routes replace the base's route by route; holidays are the union of both."""
-    return OpeningHours({**base.routes, **override.routes}, base.holidays | override.holidays)
+    return OpeningHours(
+        {**base.routes, **override.routes}, base.holidays | override.holidays, (*base.yearly, *override.yearly)
+    )
+
+
+OFFICE_HOURS: Final = OpeningHours({DEFAULT_ROUTE: Schedule({day: ((8 * 60 + 30, 17 * 60 + 15),) for day in range(5)})})
+"""Weekdays 08:30-17:15: what the supervisor's booth alarm assumes for a town that configured no hours."""
+
+
+def parse_span(text: str) -> tuple[MonthDay, MonthDay]:
+    """``"12-29..01-03"`` → ``((12, 29), (1, 3))``; each end must be a real day of some year."""
+    match = _SPAN.fullmatch(text.strip())
+    if match is None:
+        raise HoursError(f"{text!r} is not a yearly span like 12-29..01-03 (month-day..month-day)")
+    m1, d1, m2, d2 = (int(g) for g in match.groups())
+    for month, day in ((m1, d1), (m2, d2)):
+        try:
+            date(2024, month, day)  # a leap year: 02-29 is a real day
+        except ValueError:
+            raise HoursError(f"{text!r} has an impossible day {month:02d}-{day:02d}") from None
+    return (m1, d1), (m2, d2)
+
+
+def format_span(span: tuple[MonthDay, MonthDay]) -> str:
+    (m1, d1), (m2, d2) = span
+    return f"{m1:02d}-{d1:02d}..{m2:02d}-{d2:02d}"
+
+
+WeekText = dict[str, str]
+
+
+class HoursSpec(BaseModel):
+    """Opening hours as plain data: the municipality file's ``opening_hours:`` and the admin's stored version.
+
+    ``weekly``: weekday → windows text (``"08:30-12:00,13:00-17:15"``, ``"closed"``); a weekday left out is closed.
+    ``routes``: a route's own week, for a desk with other hours. ``closed``: dates. ``closed_yearly``: spans."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    weekly: WeekText
+    routes: dict[str, WeekText] = Field(default_factory=dict)
+    closed: Annotated[list[date], Field(max_length=400)] = Field(default_factory=list)
+    closed_yearly: Annotated[list[str], Field(max_length=20)] = Field(default_factory=list)
+
+    @field_validator("weekly")
+    @classmethod
+    def _week(cls, value: WeekText) -> WeekText:
+        return _canonical_week(value)
+
+    @field_validator("routes")
+    @classmethod
+    def _routes(cls, value: dict[str, WeekText]) -> dict[str, WeekText]:
+        return {route: _canonical_week(week) for route, week in value.items()}
+
+    @field_validator("closed")
+    @classmethod
+    def _dates(cls, value: list[date]) -> list[date]:
+        return sorted(set(value))
+
+    @field_validator("closed_yearly")
+    @classmethod
+    def _spans(cls, value: list[str]) -> list[str]:
+        try:
+            return [format_span(parse_span(text)) for text in value]
+        except HoursError as error:
+            raise ValueError(str(error)) from None
+
+    @model_validator(mode="after")
+    def _route_ids(self) -> HoursSpec:
+        unknown = sorted(set(self.routes) - set(ROUTE_IDS))
+        if unknown:
+            raise ValueError(f"unknown route(s) {', '.join(unknown)}")
+        return self
+
+
+def _canonical_week(week: Mapping[str, str]) -> WeekText:
+    try:
+        schedule = parse_schedule(week)
+    except HoursError as error:
+        raise ValueError(str(error)) from None
+    return {day: format_windows(schedule.weekly.get(i, ())) for i, day in enumerate(WEEKDAYS)}
+
+
+def hours_of(spec: HoursSpec) -> OpeningHours:
+    """The :class:`OpeningHours` a (validated) spec describes."""
+    routes = {DEFAULT_ROUTE: parse_schedule(spec.weekly)}
+    routes.update({route: parse_schedule(week) for route, week in spec.routes.items()})
+    return OpeningHours(routes, frozenset(spec.closed), tuple(parse_span(text) for text in spec.closed_yearly))

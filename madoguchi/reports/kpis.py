@@ -154,6 +154,41 @@ BREAKDOWNS: Final = {
 booth) is left out of that breakdown."""
 
 
+TALLY_FIELDS: Final = (
+    "volume",
+    "queued",
+    "answered",
+    "abandoned",
+    "short",
+    "interrupted",
+    "within",
+    "handled",
+    "handed",
+    "contained",
+    "rated",
+    "answer_wait_us",
+    "talk_us",
+    "wrap_us",
+)
+"""What one group of consultations adds up to: counts, and durations in whole microseconds (integers, so a sum
+is the same in any order: a report added up from daily rollups equals the one added up row by row)."""
+
+_FIELD: Final = {name: i for i, name in enumerate(TALLY_FIELDS)}
+_US: Final = 1_000_000
+
+
+def _micros(seconds: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+    """Non-negative whole microseconds of durations in seconds (NaN: 0)."""
+    micros: npt.NDArray[np.int64] = np.rint(np.maximum(0.0, np.nan_to_num(seconds, nan=0.0)) * _US).astype(np.int64)
+    return micros
+
+
+def decis_of(micros: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Waits in tenths of a second, rounded half up: the resolution percentiles are reported in."""
+    decis: npt.NDArray[np.int64] = (micros + _US // 20) // (_US // 10)
+    return decis
+
+
 class _Derived:
     """Per-consultation facts every figure is a sum or a percentile of (numpy arrays, one entry each)."""
 
@@ -170,21 +205,21 @@ class _Derived:
         self.answered = self.queued & ~np.isnan(answered_at)
         abandoned = self.queued & ~self.answered & (state == "abandoned")
         with np.errstate(invalid="ignore"):
-            answer_wait = np.maximum(0.0, answered_at - queued_at)
-            abandon_wait = np.maximum(0.0, np.nan_to_num(closed_at - queued_at, nan=0.0))
+            answer_wait = np.where(self.answered, _micros(answered_at - queued_at), 0)
+            abandon_wait = np.where(abandoned, _micros(closed_at - queued_at), 0)
             routes = np.array(c.route, dtype=object)
-            target = np.full(self.size, settings.target_s)
+            target = np.full(self.size, round(settings.target_s * _US), dtype=np.int64)
             for route, seconds in settings.route_targets.items():
-                target[routes == route] = seconds
-            self.short = abandoned & (abandon_wait < settings.short_abandon_s)
+                target[routes == route] = round(seconds * _US)
+            self.short = abandoned & (abandon_wait < round(settings.short_abandon_s * _US))
             self.abandoned = abandoned & ~self.short
             self.within = self.answered & (answer_wait <= target)
             self.handled = self.answered & ~np.isnan(ended_at)
-            self.talk = np.where(self.handled, np.maximum(0.0, ended_at - answered_at), 0.0)
-            self.wrap = np.where(self.handled, np.maximum(0.0, np.nan_to_num(wrapped_at - ended_at, nan=0.0)), 0.0)
-        self.answer_wait = np.where(self.answered, answer_wait, 0.0)
+            self.talk = np.where(self.handled, _micros(ended_at - answered_at), 0)
+            self.wrap = np.where(self.handled, _micros(wrapped_at - ended_at), 0)
+        self.answer_wait = answer_wait
         self.waited = self.answered | self.abandoned
-        self.wait = np.where(self.answered, answer_wait, np.where(self.abandoned, abandon_wait, np.nan))
+        self.wait_decis = decis_of(np.where(self.answered, answer_wait, abandon_wait))
         self.interrupted = state == "interrupted"
         self.handed_off = chat & self.queued
         self.contained = chat & ~self.queued & ((state == "closed") | (state == "abandoned"))
@@ -192,71 +227,191 @@ class _Derived:
         self.rated = ~np.isnan(rating)
         self.rating = np.nan_to_num(rating, nan=0.0)
 
+    def fields(self) -> tuple[npt.NDArray[Any], ...]:
+        """The per-consultation value of each of :data:`TALLY_FIELDS`, in that order."""
+        ones = np.ones(self.size, dtype=np.bool_)
+        return (
+            ones,
+            self.queued,
+            self.answered,
+            self.abandoned,
+            self.short,
+            self.interrupted,
+            self.within,
+            self.handled,
+            self.handed_off,
+            self.contained,
+            self.rated,
+            self.answer_wait,
+            self.talk,
+            self.wrap,
+        )
 
-def _figures(d: _Derived, group: npt.NDArray[np.intp], groups: int) -> list[dict[str, Any]]:
-    """The KPIs of each of ``groups`` groups; ``group`` gives each consultation's group (-1: in none)."""
+
+@dataclass(slots=True)
+class Tally:
+    """One group's sums (:data:`TALLY_FIELDS`), its ratings' sum and the waits (tenths of a second) of everyone
+    who waited, in no order: all a group's figures follow from these, and two tallies add up exactly."""
+
+    counts: list[int]
+    rating: float = 0.0
+    waits: list[npt.NDArray[np.int64]] = field(default_factory=list)
+
+    def add(self, other: Tally) -> None:
+        self.counts = [a + b for a, b in zip(self.counts, other.counts, strict=True)]
+        self.rating += other.rating
+        self.waits.extend(other.waits)
+
+    def all_waits(self) -> npt.NDArray[np.int64]:
+        return np.concatenate(self.waits) if self.waits else np.zeros(0, dtype=np.int64)
+
+
+@dataclass(slots=True)
+class Summary:
+    """Consultations added up: a :class:`Tally` per group of each dimension (``all`` has the one key ``""``),
+    and volume by local hour and weekday. A report over many days is the sum of its days' summaries."""
+
+    groups: dict[str, dict[str, Tally]] = field(default_factory=dict)
+    by_hour: list[int] = field(default_factory=lambda: [0] * 24)
+    by_weekday: list[int] = field(default_factory=lambda: [0] * 7)
+
+    def add(self, other: Summary) -> None:
+        for dimension, tallies in other.groups.items():
+            mine = self.groups.setdefault(dimension, {})
+            for key, tally in tallies.items():
+                if key in mine:
+                    mine[key].add(tally)
+                else:
+                    mine[key] = Tally(list(tally.counts), tally.rating, list(tally.waits))
+        self.by_hour = [a + b for a, b in zip(self.by_hour, other.by_hour, strict=True)]
+        self.by_weekday = [a + b for a, b in zip(self.by_weekday, other.by_weekday, strict=True)]
+
+
+def merged(summaries: Iterable[Summary]) -> Summary:
+    """The sum of many summaries (a year of days): each group's counts added as one integer array, its waits
+    kept as a list of the days' arrays (joined once, when a percentile needs them)."""
+    counts: dict[tuple[str, str], list[list[int]]] = {}
+    ratings: dict[tuple[str, str], float] = {}
+    waits: dict[tuple[str, str], list[npt.NDArray[np.int64]]] = {}
+    by_hour = np.zeros(24, dtype=np.int64)
+    by_weekday = np.zeros(7, dtype=np.int64)
+    for summary in summaries:
+        for dimension, tallies in summary.groups.items():
+            for key, tally in tallies.items():
+                group = (dimension, key)
+                if group in counts:
+                    counts[group].append(tally.counts)
+                    ratings[group] += tally.rating
+                    waits[group].extend(tally.waits)
+                else:
+                    counts[group], ratings[group], waits[group] = [tally.counts], tally.rating, list(tally.waits)
+        by_hour += summary.by_hour
+        by_weekday += summary.by_weekday
+    total = Summary(by_hour=[int(v) for v in by_hour], by_weekday=[int(v) for v in by_weekday])
+    for (dimension, key), rows in counts.items():
+        summed = np.sum(np.array(rows, dtype=np.int64), axis=0)
+        tally = Tally([int(v) for v in summed], ratings[dimension, key], waits[dimension, key])
+        total.groups.setdefault(dimension, {})[key] = tally
+    return total
+
+
+ALL: Final = "all"
+DIMENSIONS: Final = (ALL, "route", "channel", "booth_id", "place_id", "agent_id")
+ROLLUP_DIMENSIONS: Final = (ALL, "route", "channel", "booth_id", "agent_id")
+"""What a stored daily rollup keeps: places are not kept but added up from the booths at report time, with the
+booths' places as they are then (the row query joins the booth's current place the same way)."""
+
+
+def _tallies(d: _Derived, group: npt.NDArray[np.intp], names: Sequence[str]) -> dict[str, Tally]:
+    """A tally per name; ``group`` gives each consultation's index into ``names`` (-1: in none)."""
     member = group >= 0
     g = group[member]
-
-    def count(mask: npt.NDArray[np.bool_]) -> list[int]:
-        return [int(v) for v in np.bincount(g, weights=mask[member], minlength=groups)]
-
-    def total(values: npt.NDArray[np.float64]) -> list[float]:
-        return [float(v) for v in np.bincount(g, weights=values[member], minlength=groups)]
-
-    volume = [int(v) for v in np.bincount(g, minlength=groups)]
-    queued, answered, abandoned = count(d.queued), count(d.answered), count(d.abandoned)
-    short, interrupted, within, handled = count(d.short), count(d.interrupted), count(d.within), count(d.handled)
-    answer_wait, talk, wrap = total(d.answer_wait), total(d.talk), total(d.wrap)
-    handed, contained, rated, rating = count(d.handed_off), count(d.contained), count(d.rated), total(d.rating)
-    p50, p90 = _group_percentiles(d.wait[member], (d.waited[member]), g, groups)
-    out = []
-    for i in range(groups):
-        decided = answered[i] + abandoned[i]
-        chats = handed[i] + contained[i]
-        mean_talk = _mean(talk[i], handled[i])
-        mean_wrap = _mean(wrap[i], handled[i])
-        out.append(
-            {
-                "volume": volume[i],
-                "queued": queued[i],
-                "answered": answered[i],
-                "abandoned": abandoned[i],
-                "abandoned_short": short[i],
-                "interrupted": interrupted[i],
-                "abandon_rate": _ratio(abandoned[i], decided),
-                "asa_s": _rounded(_mean(answer_wait[i], answered[i])),
-                "wait_p50_s": _rounded(p50[i]),
-                "wait_p90_s": _rounded(p90[i]),
-                "service_level": _ratio(within[i], decided),
-                "aht_s": _rounded(None if mean_talk is None or mean_wrap is None else mean_talk + mean_wrap),
-                "talk_s": _rounded(mean_talk),
-                "wrap_up_s": _rounded(mean_wrap),
-                "chats": chats,
-                "bot_containment": _ratio(contained[i], chats),
-                "handoff_rate": _ratio(handed[i], chats),
-                "satisfaction": _rounded(_mean(rating[i], rated[i]), 2),
-                "satisfaction_count": rated[i],
-            }
+    groups = len(names)
+    columns = [
+        np.bincount(g, weights=values[member].astype(np.float64), minlength=groups).astype(np.int64)
+        for values in d.fields()
+    ]
+    ratings = np.bincount(g, weights=d.rating[member] * d.rated[member], minlength=groups)
+    waited = member & d.waited
+    keys, waits = group[waited], d.wait_decis[waited]
+    order = np.argsort(keys, kind="stable")
+    keys, waits = keys[order], waits[order]
+    bounds = np.searchsorted(keys, np.arange(groups + 1))
+    return {
+        name: Tally(
+            counts=[int(column[i]) for column in columns],
+            rating=float(ratings[i]),
+            waits=[waits[bounds[i] : bounds[i + 1]]] if bounds[i + 1] > bounds[i] else [],
         )
-    return out
+        for i, name in enumerate(names)
+    }
 
 
-def _group_percentiles(
-    wait: npt.NDArray[np.float64], waited: npt.NDArray[np.bool_], group: npt.NDArray[np.intp], groups: int
-) -> tuple[list[float | None], list[float | None]]:
-    """Nearest-rank p50 and p90 of the waits in each group."""
-    values, keys = wait[waited], group[waited]
-    order = np.lexsort((values, keys))
-    values, keys = values[order], keys[order]
-    counts = np.bincount(keys, minlength=groups)
-    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    result: tuple[list[float | None], list[float | None]] = ([], [])
-    for i in range(groups):
-        for p, out in ((50, result[0]), (90, result[1])):
-            n = int(counts[i])
-            out.append(None if n == 0 else float(values[starts[i] + max(1, math.ceil(p / 100 * n)) - 1]))
-    return result
+def summarize(columns: Columns, settings: KpiSettings, dimensions: Iterable[str] = DIMENSIONS) -> Summary:
+    """The sums of ``columns`` for each group of each of ``dimensions`` (see :data:`DIMENSIONS`)."""
+    derived = _Derived(columns, settings)
+    summary = Summary()
+    for dimension in dimensions:
+        if dimension == ALL:
+            summary.groups[ALL] = _tallies(derived, np.zeros(derived.size, dtype=np.intp), [""])
+        else:
+            names, group = _codes(getattr(columns, dimension))
+            summary.groups[dimension] = _tallies(derived, group, names)
+    hour, weekday = _local_hour_and_weekday(np.array(columns.requested_at, dtype=np.float64), settings.zone)
+    summary.by_hour = [int(v) for v in np.bincount(hour, minlength=24)]
+    summary.by_weekday = [int(v) for v in np.bincount(weekday, minlength=7)]
+    return summary
+
+
+def with_places(summary: Summary, booth_places: Mapping[str, str | None]) -> Summary:
+    """``summary`` with its ``place_id`` groups added up from its booths (a booth without a place: in none)."""
+    places: dict[str, Tally] = {}
+    for booth_id, tally in summary.groups.get("booth_id", {}).items():
+        place = booth_places.get(booth_id)
+        if place:
+            if place in places:
+                places[place].add(tally)
+            else:
+                places[place] = Tally(list(tally.counts), tally.rating, list(tally.waits))
+    summary.groups["place_id"] = places
+    return summary
+
+
+def _percentile_decis(waits: npt.NDArray[np.int64], p: int) -> float | None:
+    if waits.size == 0:
+        return None
+    rank = max(1, math.ceil(p / 100 * waits.size)) - 1
+    return int(np.partition(waits, rank)[rank]) / 10
+
+
+def _figures_of(tally: Tally) -> dict[str, Any]:
+    c = dict(zip(TALLY_FIELDS, tally.counts, strict=True))
+    waits = tally.all_waits()
+    decided = c["answered"] + c["abandoned"]
+    chats = c["handed"] + c["contained"]
+    mean_talk = _mean(c["talk_us"] / _US, c["handled"])
+    mean_wrap = _mean(c["wrap_us"] / _US, c["handled"])
+    return {
+        "volume": c["volume"],
+        "queued": c["queued"],
+        "answered": c["answered"],
+        "abandoned": c["abandoned"],
+        "abandoned_short": c["short"],
+        "interrupted": c["interrupted"],
+        "abandon_rate": _ratio(c["abandoned"], decided),
+        "asa_s": _rounded(_mean(c["answer_wait_us"] / _US, c["answered"])),
+        "wait_p50_s": _percentile_decis(waits, 50),
+        "wait_p90_s": _percentile_decis(waits, 90),
+        "service_level": _ratio(c["within"], decided),
+        "aht_s": _rounded(_mean((c["talk_us"] + c["wrap_us"]) / _US, c["handled"])),
+        "talk_s": _rounded(mean_talk),
+        "wrap_up_s": _rounded(mean_wrap),
+        "chats": chats,
+        "bot_containment": _ratio(c["contained"], chats),
+        "handoff_rate": _ratio(c["handed"], chats),
+        "satisfaction": _rounded(_mean(tally.rating, c["rated"]), 2),
+        "satisfaction_count": c["rated"],
+    }
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -267,6 +422,20 @@ def _mean(total: float, count: int) -> float | None:
     return None if count == 0 else total / count
 
 
+def finish(summary: Summary, settings: KpiSettings, *, breakdowns: Iterable[str] = tuple(BREAKDOWNS)) -> dict[str, Any]:
+    """Every KPI of a :class:`Summary`, with ``by_hour``, ``by_weekday`` and the named ``breakdowns``."""
+    everyone = summary.groups.get(ALL, {}).get("")
+    result = _figures_of(everyone if everyone is not None else Tally([0] * len(TALLY_FIELDS)))
+    result["service_level_target_s"] = settings.target_s
+    result["short_abandon_s"] = settings.short_abandon_s
+    result["by_hour"] = list(summary.by_hour)
+    result["by_weekday"] = list(summary.by_weekday)
+    for name in breakdowns:
+        tallies = summary.groups.get(BREAKDOWNS[name], {})
+        result[name] = {key: _figures_of(tallies[key]) for key in sorted(tallies)}
+    return result
+
+
 def compute(
     rows: Iterable[ConsultationRow] | Columns,
     settings: KpiSettings,
@@ -275,19 +444,7 @@ def compute(
 ) -> dict[str, Any]:
     """Every KPI of the consultations, with ``by_hour``, ``by_weekday`` and the named ``breakdowns``."""
     columns = rows if isinstance(rows, Columns) else columns_of(rows)
-    derived = _Derived(columns, settings)
-    everyone = np.zeros(derived.size, dtype=np.intp)
-    result = _figures(derived, everyone, 1)[0]
-    result["service_level_target_s"] = settings.target_s
-    result["short_abandon_s"] = settings.short_abandon_s
-    hour, weekday = _local_hour_and_weekday(np.array(columns.requested_at, dtype=np.float64), settings.zone)
-    result["by_hour"] = [int(v) for v in np.bincount(hour, minlength=24)]
-    result["by_weekday"] = [int(v) for v in np.bincount(weekday, minlength=7)]
-    for name in breakdowns:
-        names, group = _codes(getattr(columns, BREAKDOWNS[name]))
-        figures = _figures(derived, group, len(names))
-        result[name] = {key: figures[i] for i, key in sorted(enumerate(names), key=lambda pair: pair[1])}
-    return result
+    return finish(summarize(columns, settings), settings, breakdowns=breakdowns)
 
 
 def _codes(values: Sequence[str]) -> tuple[list[str], npt.NDArray[np.intp]]:
@@ -299,11 +456,31 @@ def _codes(values: Sequence[str]) -> tuple[list[str], npt.NDArray[np.intp]]:
     return names, np.fromiter(map(index.__getitem__, values), dtype=np.intp, count=len(values))
 
 
+def local_days(columns: Columns, zone: tzinfo) -> npt.NDArray[np.int64]:
+    """The local calendar day each consultation was requested on, as days since 1970-01-01."""
+    return _local_time(np.array(columns.requested_at, dtype=np.float64), zone)[0]
+
+
+def subset(columns: Columns, mask: npt.NDArray[np.bool_]) -> Columns:
+    """The consultations of ``columns`` where ``mask`` is true."""
+    (chosen,) = np.nonzero(mask)
+    return Columns(*([values[i] for i in chosen] for values in (getattr(columns, f) for f in _COLUMN_FIELDS)))
+
+
+_COLUMN_FIELDS: Final = tuple(Columns.__dataclass_fields__)
+
+
 def _local_hour_and_weekday(
     instants: npt.NDArray[np.float64], zone: tzinfo
 ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    """Local hour and weekday (Monday 0) of UTC epoch seconds. Zones change their offset only on a quarter hour
-    (JST never does), so the offset is looked up once per quarter hour of UTC, not once per consultation."""
+    days, hour = _local_time(instants, zone)
+    weekday = ((days + 3) % 7).astype(np.intp)  # 1970-01-01 was a Thursday
+    return hour, weekday
+
+
+def _local_time(instants: npt.NDArray[np.float64], zone: tzinfo) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.intp]]:
+    """Local day (since the epoch) and hour of UTC epoch seconds. Zones change their offset only on a quarter
+    hour (JST never does), so the offset is looked up once per quarter hour of UTC, not once per consultation."""
     slots = np.floor(instants / 900).astype(np.int64)
     unique, inverse = np.unique(slots, return_inverse=True)
     offsets = np.array(
@@ -316,5 +493,4 @@ def _local_hour_and_weekday(
     local = instants + offsets[np.asarray(inverse).reshape(-1)] if instants.size else instants
     days = np.floor(local / 86400).astype(np.int64)
     hour = (np.floor(local / 3600).astype(np.int64) % 24).astype(np.intp)
-    weekday = ((days + 3) % 7).astype(np.intp)  # 1970-01-01 was a Thursday
-    return hour, weekday
+    return days, hour

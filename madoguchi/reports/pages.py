@@ -22,9 +22,10 @@ from madoguchi import keys, ui
 from madoguchi.domain.languages import DEFAULT_LANGUAGE
 from madoguchi.domain.routes import ROUTE_IDS
 from madoguchi.domain.sessions import SESSION_COOKIE
-from madoguchi.reports.kpis import KpiSettings, compute, day_bounds
+from madoguchi.reports.kpis import KpiSettings, compute, day_bounds, finish
 from madoguchi.reports.params import BadReportRequest, ReportRequest, parse_report_request
 from madoguchi.reports.query import ReportFilter, booths_in_place, names, read_columns
+from madoguchi.reports.rollups import report_summary
 from madoguchi.storage.accounts import StaffRecord
 from madoguchi.storage.audit import AuditLog
 from madoguchi.storage.spreadsheets import Counted, ExportOptions, csv_chunks, write_xlsx
@@ -101,6 +102,12 @@ def _filter(report: ReportRequest, zone: ZoneInfo) -> ReportFilter:
     )
 
 
+def _filtered(report: ReportRequest) -> bool:
+    """A filter by route, place, booth or channel: such a report reads rows (the stored days are split by one
+    key at a time, and the filter makes the rows few)."""
+    return any(value is not None for value in (report.route, report.place_id, report.booth_id, report.channel))
+
+
 def _kpi_settings(app: web.Application, zone: ZoneInfo) -> KpiSettings:
     settings = app[keys.SETTINGS]
     return KpiSettings(
@@ -119,8 +126,13 @@ async def api_kpis(request: web.Request) -> web.Response:
         return refused.response
     db = request.app[keys.DATABASE]
     zone = report_zone(request.app, report.municipality_ids)
-    columns = await read_columns(db, _filter(report, zone))
-    figures = await asyncio.to_thread(compute, columns, _kpi_settings(request.app, zone))
+    settings = _kpi_settings(request.app, zone)
+    if _filtered(report):
+        columns = await read_columns(db, _filter(report, zone))
+        figures = await asyncio.to_thread(compute, columns, settings)
+    else:
+        summary = await report_summary(db, report.municipality_ids, report.first, report.last, settings)
+        figures = finish(summary, settings)
     body: dict[str, Any] = {
         "from": report.first.isoformat(),
         "to": report.last.isoformat(),

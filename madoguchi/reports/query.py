@@ -14,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import ColumnElement, Float, Select, case, cast, func, literal, null, select, text, type_coerce
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from madoguchi.reports.kpis import Columns, ConsultationRow
 from madoguchi.storage.db import Database
@@ -38,10 +39,15 @@ class ReportFilter:
     channel: str | None = None
 
 
+CSAT_RATINGS: Final = {"good": 3.0, "ok": 2.0, "bad": 1.0}
+"""The resident's one-tap answer as a rating (3 best); ``skip`` and no answer are no rating."""
+
+
 def _satisfaction_column() -> Any:
-    """The satisfaction rating column when the schema has one (a later migration may add it), else NULL."""
-    column = Consultation.__table__.c.get("satisfaction")
-    return column if column is not None else null()
+    """The resident's answer (``csat``) as a number, NULL when they skipped or gave none."""
+    return case(
+        *((Consultation.csat == answer, literal(value)) for answer, value in CSAT_RATINGS.items()), else_=null()
+    )
 
 
 def _handed_off_at() -> Any:
@@ -165,16 +171,25 @@ async def read_columns(db: Database, where: ReportFilter) -> Columns:
     """The consultations the filter covers as columns (what :func:`~madoguchi.reports.kpis.compute` reads
     fastest): one round of the query, transposed without a Python object per consultation."""
     if not where.municipality_ids:
-        return Columns(*([] for _ in range(13)))
+        return empty_columns()
     async with db.read() as session:
-        if db.dialect == "postgresql":
-            # JIT compiling this plain scan costs more than it saves (measured: 30 days 2.0 s with, 0.9 s without)
-            await session.execute(text("SET LOCAL jit = off"))
-        # through the Core connection: the ORM's row loading would cost more than the query itself
-        connection = await session.connection()
-        rows = (await connection.execute(columns_query(where, db.dialect))).all()
+        return await columns_in(session, where, db.dialect)
+
+
+def empty_columns() -> Columns:
+    return Columns(*([] for _ in range(13)))
+
+
+async def columns_in(session: AsyncSession, where: ReportFilter, dialect: str) -> Columns:
+    """:func:`read_columns` inside a session the caller holds (the rollup builder reads under its lock)."""
+    if dialect == "postgresql":
+        # JIT compiling this plain scan costs more than it saves (measured: 30 days 2.0 s with, 0.9 s without)
+        await session.execute(text("SET LOCAL jit = off"))
+    # through the Core connection: the ORM's row loading would cost more than the query itself
+    connection = await session.connection()
+    rows = (await connection.execute(columns_query(where, dialect))).all()
     if not rows:
-        return Columns(*([] for _ in range(13)))
+        return empty_columns()
     return Columns(*(list(column) for column in zip(*rows, strict=True)))
 
 

@@ -13,9 +13,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 
+from madoguchi.domain.opening_hours import OpeningHours
 from madoguchi.signaling.background import cancel_requested
 from madoguchi.signaling.dispatch import Notifier, Supervisors
 from madoguchi.signaling.server_events import SupervisorSnapshot
@@ -43,6 +45,7 @@ class SupervisorFeed:
         records: ConsultationRecords,
         clock: Clock,
         rules: SupervisionRules | None = None,
+        hours: Callable[[str], Awaitable[OpeningHours]] | None = None,
         town_rules: Mapping[str, SupervisionRules] | None = None,
         interval: float = 0.25,
         refresh: float = 2.0,
@@ -53,6 +56,7 @@ class SupervisorFeed:
         self._records = records
         self._clock = clock
         self._rules = rules or SupervisionRules()
+        self._hours = hours
         self._town_rules = dict(town_rules or {})
         self._interval = interval
         self._refresh = refresh
@@ -94,13 +98,20 @@ class SupervisorFeed:
             log.warning("today's figures unavailable for %s", municipality_id, exc_info=True)
             today = TodayFigures()
         return supervisor_view(
-            counter,
-            municipality_id,
-            now,
-            booths=booths,
-            today=today,
-            rules=self._town_rules.get(municipality_id, self._rules),
+            counter, municipality_id, now, booths=booths, today=today, rules=await self._rules_of(municipality_id)
         )
+
+    async def _rules_of(self, municipality_id: str) -> SupervisionRules:
+        """The town's rules with its opening hours in force (stored by an admin, else its file's)."""
+        rules = self._town_rules.get(municipality_id, self._rules)
+        if self._hours is None:
+            return rules
+        try:
+            async with asyncio.timeout(2.0):
+                return replace(rules, hours=await self._hours(municipality_id))
+        except Exception:
+            log.warning("opening hours unavailable for %s", municipality_id, exc_info=True)
+            return rules
 
     async def flush(self) -> None:
         wanted = set(self._dirty)

@@ -27,6 +27,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -346,3 +347,45 @@ class CallbackRequest(Base):
     requested_at: Mapped[datetime]
     done_at: Mapped[datetime | None]
     done_by: Mapped[str | None] = mapped_column(String(80))
+
+
+class ReportRollup(Base):
+    """One municipality's consultations of one local day, added up for the reports (``madoguchi.reports.rollups``):
+    the sums as JSON text, the waits as packed integers. Valid for the zone and KPI settings it names; rebuilt
+    when a change row says the day's consultations changed."""
+
+    __tablename__ = "report_rollups"
+
+    municipality_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    zone: Mapped[str] = mapped_column(String(64))
+    settings_key: Mapped[str] = mapped_column(String(64))
+    tallies: Mapped[str] = mapped_column(Text)
+    waits: Mapped[bytes] = mapped_column(LargeBinary)
+    built_at: Mapped[datetime]
+
+
+class ReportRollupChange(Base):
+    """A consultation that changed since the rollups were built (its town and request time), written by database
+    triggers on ``consultations`` and on ``consultation_events`` handoffs in the same transaction as the change,
+    so every writer (any process, the outbox, the CLI, a restore) marks what it touched. The rollup builder
+    deletes the rows it consumed."""
+
+    __tablename__ = "report_rollup_changes"
+    __table_args__ = (Index(None, "municipality_id", "requested_at"),)
+
+    id: Mapped[int] = mapped_column(SerialId, primary_key=True, autoincrement=True)
+    municipality_id: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime]
+
+
+class StoredOpeningHours(Base):
+    """A town's opening hours as the admin set them on /admin (``madoguchi.domain.opening_hours.HoursSpec`` as
+    JSON); without a row the municipality file's ``opening_hours`` apply."""
+
+    __tablename__ = "opening_hours"
+
+    municipality_id: Mapped[str] = mapped_column(ForeignKey("municipalities.id"), primary_key=True)
+    spec: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(200))

@@ -6,11 +6,13 @@ session's CSRF token. Agents and supervisors get a plain 403 page, not the conso
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from aiohttp import web
 
 from madoguchi import keys, ui
 from madoguchi.agent_console import auth
-from madoguchi.agent_console.admin import booths, guard, knowledge, staff
+from madoguchi.agent_console.admin import booths, guard, hours, knowledge, staff
 from madoguchi.domain.languages import DEFAULT_LANGUAGE, LANGUAGE_CODES
 from madoguchi.domain.routes import ROUTE_IDS
 from madoguchi.storage.models import PLACE_KINDS, ROLES
@@ -60,6 +62,7 @@ async def state(request: web.Request) -> web.StreamResponse:
                 for person, disabled in accounts
                 if staff.visible(admin, person)
             ],
+            "hours": [await hours.hours_json(request.app, m.id, datetime.now(UTC)) for m in towns],
             "routes": list(ROUTE_IDS),
             "roles": list(ROLES),
             "place_kinds": list(PLACE_KINDS),
@@ -75,3 +78,4 @@ def setup(app: web.Application) -> None:
     booths.setup(app)
     staff.setup(app)
     knowledge.setup(app)
+    hours.setup(app)

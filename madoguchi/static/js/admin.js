@@ -219,8 +219,161 @@ function splitList(text) {
   return text.split(/[,、\s]+/).map((s) => s.trim()).filter(Boolean);
 }
 
+
+// --- opening hours ------------------------------------------------------------------------------------------
+// One row per weekday: closed, or one or two time ranges (a lunch break makes two). The page checks the times
+// in plain words before sending; the server checks again (admin.error.invalid_payload with its detail).
+
+const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+const NEW_YEAR = "12-29..01-03";
+let hoursDates = [];
+
+function hoursTown() {
+  return $("hours-form").elements.municipality_id.value;
+}
+
+function hoursOf(town) {
+  return data.hours.find((h) => h.municipality_id === town) || null;
+}
+
+function windowsOf(text) {
+  if (!text || text === "closed") return [];
+  return text.split(",").map((part) => part.split("-").map((v) => v.trim().padStart(5, "0")));
+}
+
+function timeInput(day, which, value) {
+  return el("input", { type: "time", value: value || "", step: "300", "data-day": day, "data-which": which,
+    testid: `hours-${which}-${day}`, "aria-label": `${t(`admin.hours.weekday.${day}`)} ${t(`admin.hours.${which.replace(/[12]$/, "")}`)}` });
+}
+
+function dayRow(day, text) {
+  const windows = windowsOf(text);
+  const closed = el("input", { type: "checkbox", testid: `hours-closed-${day}`, "aria-label": `${t(`admin.hours.weekday.${day}`)} ${t("admin.hours.closed")}` });
+  closed.checked = windows.length === 0;
+  const [first = ["", ""], second = ["", ""]] = windows;
+  const row = el(
+    "tr",
+    { "data-day": day, testid: "hours-day" },
+    el("th", { scope: "row", text: t(`admin.hours.weekday.${day}`) }),
+    el("td", {}, el("label", { class: "hours-check" }, closed, el("span", { text: t("admin.hours.closed") }))),
+    el("td", { class: "hours-first" }, el("span", { class: "hours-range" },
+      timeInput(day, "opens1", first[0]), el("span", { text: "〜" }), timeInput(day, "closes1", first[1]))),
+    el("td", { class: "hours-second" }, el("span", { class: "hours-range" },
+      timeInput(day, "opens2", second[0]), el("span", { text: "〜" }), timeInput(day, "closes2", second[1]))),
+  );
+  row.classList.toggle("is-closed", closed.checked);
+  closed.addEventListener("change", () => row.classList.toggle("is-closed", closed.checked));
+  return row;
+}
+
+function renderDates() {
+  $("hours-dates").replaceChildren(
+    ...(hoursDates.length
+      ? hoursDates.map((day) => el("li", { testid: "hours-date-item", "data-date": day },
+          el("span", { text: formatDay(day) }),
+          el("button", { type: "button", class: "btn btn-secondary", text: t("admin.hours.remove_day"),
+            "aria-label": `${formatDay(day)} ${t("admin.hours.remove_day")}`,
+            onclick: () => { hoursDates = hoursDates.filter((d) => d !== day); renderDates(); } })))
+      : [el("li", { class: "muted", text: t("admin.hours.no_days") })]),
+  );
+}
+
+function formatDay(iso) {
+  const [y, m, d] = iso.split("-").map(Number);
+  const weekday = WEEKDAYS[(new Date(Date.UTC(y, m - 1, d)).getUTCDay() + 6) % 7];
+  return t("admin.hours.date", { year: y, month: m, day: d, weekday: t(`reports.weekday.${weekday}`) });
+}
+
+function renderHours() {
+  const current = hoursOf(hoursTown());
+  $("hours-error").hidden = true;
+  if (!current) return;
+  const spec = current.spec || { weekly: {}, routes: {}, closed: [], closed_yearly: [] };
+  $("hours-days").replaceChildren(...WEEKDAYS.map((day) => dayRow(day, spec.weekly[day])));
+  $("hours-new-year").checked = spec.closed_yearly.includes(NEW_YEAR);
+  hoursDates = [...spec.closed];
+  renderDates();
+  const when = current.updated_at ? new Date(current.updated_at).toLocaleString(document.documentElement.lang || "ja") : "";
+  $("hours-source").textContent = t(`admin.hours.source.${current.source}`, { when, who: current.updated_by || "" });
+  $("hours-now").textContent = t(current.open_now ? "admin.hours.open_now" : "admin.hours.closed_now");
+  $("hours-now").classList.toggle("is-open", current.open_now);
+}
+
+class HoursProblem extends Error {}
+
+function weekFromForm() {
+  const weekly = {};
+  for (const row of $("hours-days").querySelectorAll("tr[data-day]")) {
+    const day = row.dataset.day;
+    const name = t(`admin.hours.weekday.${day}`);
+    if (row.querySelector('input[type="checkbox"]').checked) {
+      weekly[day] = "closed";
+      continue;
+    }
+    const value = (which) => row.querySelector(`input[data-which="${which}"]`).value;
+    const ranges = [];
+    for (const n of ["1", "2"]) {
+      const opens = value(`opens${n}`);
+      const closes = value(`closes${n}`);
+      if (!opens && !closes && n === "2") continue;
+      if (!opens || !closes) throw new HoursProblem(t("admin.hours.error.missing", { day: name }));
+      if (closes <= opens) throw new HoursProblem(t("admin.hours.error.order", { day: name }));
+      ranges.push([opens, closes]);
+    }
+    if (ranges.length === 2 && ranges[1][0] < ranges[0][1]) throw new HoursProblem(t("admin.hours.error.overlap", { day: name }));
+    weekly[day] = ranges.map(([a, b]) => `${a}-${b}`).join(",");
+  }
+  return weekly;
+}
+
+async function saveHours(event) {
+  event.preventDefault();
+  const town = hoursTown();
+  const current = hoursOf(town);
+  let weekly;
+  try {
+    weekly = weekFromForm();
+  } catch (err) {
+    if (!(err instanceof HoursProblem)) throw err;
+    $("hours-error").textContent = err.message;
+    $("hours-error").hidden = false;
+    return;
+  }
+  const kept = (current?.spec?.closed_yearly || []).filter((span) => span !== NEW_YEAR);
+  const body = {
+    weekly,
+    routes: current?.spec?.routes || {},
+    closed: hoursDates,
+    closed_yearly: $("hours-new-year").checked ? [NEW_YEAR, ...kept] : kept,
+  };
+  await run(() => api(`/api/admin/hours/${encodeURIComponent(town)}`, body), () => t("admin.hours.saved"));
+}
+
+function addHoursDate() {
+  const value = $("hours-date").value;
+  if (!value) {
+    $("hours-error").textContent = t("admin.hours.error.no_date");
+    $("hours-error").hidden = false;
+    return;
+  }
+  $("hours-error").hidden = true;
+  if (!hoursDates.includes(value)) hoursDates = [...hoursDates, value].sort();
+  $("hours-date").value = "";
+  renderDates();
+}
+
+function wireHours() {
+  $("hours-form").addEventListener("submit", saveHours);
+  $("hours-form").elements.municipality_id.addEventListener("change", renderHours);
+  $("hours-date-add").addEventListener("click", addHoursDate);
+  $("hours-reset").addEventListener("click", () =>
+    window.confirm(t("admin.hours.confirm_reset")) &&
+    run(() => api(`/api/admin/hours/${encodeURIComponent(hoursTown())}/reset`, {}), () => t("admin.hours.reset_done")));
+}
+
 function render() {
   fillSelects();
+  renderHours();
   $("booth-rows").replaceChildren(...data.booths.map(boothRow));
   $("staff-rows").replaceChildren(...data.staff.map(staffRow));
   $("place-rows").replaceChildren(
@@ -296,6 +449,7 @@ function wireForms() {
 await initI18n();
 applyTranslations();
 wireForms();
+wireHours();
 try {
   await reload();
 } catch (err) {

@@ -56,7 +56,7 @@ async def test_rows_carry_the_handoff_and_stay_in_scope(db: Database) -> None:
     assert rows["a2"].queued_at == jst(3, 0, 5)  # the handoff, after midnight
     assert rows["a2"].answered_at == jst(3, 0, 5) + timedelta(seconds=15)
     assert rows["a3"].queued_at is None
-    assert all(row.satisfaction is None for row in rows.values())  # no rating column yet
+    assert all(row.satisfaction is None for row in rows.values())  # none of them answered the satisfaction question
     figures = compute(rows.values(), KpiSettings())
     assert (figures["asa_s"], figures["bot_containment"], figures["abandoned"]) == (15, 0.5, 1)
     # the fast path (epoch seconds computed by the database) gives the same figures

@@ -10,8 +10,10 @@ from madoguchi.domain.opening_hours import (
     DEFAULT_ROUTE,
     JST,
     HoursError,
+    HoursSpec,
     OpeningHours,
     format_windows,
+    hours_of,
     layered,
     open_now,
     parse_holiday,
@@ -100,3 +102,42 @@ def test_bad_weekday_and_holiday() -> None:
     with pytest.raises(HoursError, match="not a date"):
         parse_holiday("12/29")
     assert parse_holiday(" 2026-12-29 ") == date(2026, 12, 29)
+
+
+def test_yearly_spans_wrap_over_new_year() -> None:
+    spec = HoursSpec(
+        weekly={"mon": "08:30-17:15", "sat": "09:00-12:00"}, closed_yearly=["12-29..01-03", "08-13..08-15"]
+    )
+    hours = hours_of(spec)
+    assert not open_now(hours, None, datetime(2029, 1, 1, 10, tzinfo=JST))  # a Monday inside 年末年始
+    assert not open_now(hours, None, datetime(2028, 12, 30, 10, tzinfo=JST))  # a Saturday inside it
+    assert open_now(hours, None, datetime(2027, 1, 4, 10, tzinfo=JST))  # Monday after New Year
+    assert open_now(hours, None, datetime(2026, 12, 28, 10, tzinfo=JST))  # Monday the 28th is still open
+    assert not open_now(hours, None, datetime(2027, 8, 14, 10, tzinfo=JST))  # a Saturday inside お盆
+    assert open_now(hours, None, datetime(2027, 8, 21, 10, tzinfo=JST))  # the next Saturday morning
+    assert not open_now(hours, None, datetime(2027, 8, 21, 12, tzinfo=JST))  # noon: closed
+
+
+def test_spec_is_canonical_and_refuses_mistakes_in_words() -> None:
+    spec = HoursSpec(weekly={"mon": "8:30-12:00, 13:00-17:15"}, closed=["2026-12-31", "2026-12-30", "2026-12-31"])  # type: ignore[list-item]
+    assert spec.weekly["mon"] == "08:30-12:00,13:00-17:15"
+    assert spec.weekly["sun"] == "closed"
+    assert spec.closed == [date(2026, 12, 30), date(2026, 12, 31)]
+    for bad, says in [
+        ({"weekly": {"mon": "17:00-09:00"}}, "ends before it starts"),
+        ({"weekly": {"monday": "09:00-17:00"}}, "unknown weekday"),
+        ({"weekly": {}, "closed_yearly": ["12-32..01-03"]}, "impossible day"),
+        ({"weekly": {}, "closed_yearly": ["年末年始"]}, "yearly span"),
+        ({"weekly": {}, "routes": {"nope": {}}}, "unknown route"),
+        ({"weekly": {}, "closed": ["2026-02-30"]}, "date"),
+    ]:
+        with pytest.raises(ValueError, match=says):
+            HoursSpec.model_validate(bad)
+
+
+def test_a_route_with_its_own_week_and_the_town_default() -> None:
+    hours = hours_of(HoursSpec(weekly={"mon": "08:30-17:15"}, routes={"tax": {"mon": "13:00-16:00"}}))
+    monday_10 = datetime(2026, 12, 7, 10, tzinfo=JST)
+    assert open_now(hours, None, monday_10) and open_now(hours, "pension", monday_10)
+    assert not open_now(hours, "tax", monday_10)
+    assert open_now(hours, "tax", datetime(2026, 12, 7, 13, tzinfo=JST))

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
+from madoguchi.domain.opening_hours import OFFICE_HOURS, HoursSpec, hours_of
 from madoguchi.signaling.consultation import State
 from madoguchi.signaling.counter import AgentStatus, CaseMoved, CounterError, OfferMade
 from madoguchi.signaling.state import OverflowRule
 from madoguchi.signaling.supervision import (
     BoothInfo,
-    OpeningHours,
     SupervisionRules,
     TodayFigures,
     alarms,
@@ -123,7 +123,28 @@ def test_route_over_its_service_level_target(desk: Any) -> None:
 def test_booth_offline_alarms_only_during_opening_hours(desk: Any, now: float, expected: list[str]) -> None:
     desk.counter.connection_opened("booth:b1", "p:1", process_id="p", now=now)
     booths = [BoothInfo("b1", "北港", None), BoothInfo("b2", "南浜", None)]
-    found = alarms(desk.counter, desk.TOWN, now, booths=booths, rules=SupervisionRules(hours=OpeningHours()))
+    found = alarms(desk.counter, desk.TOWN, now, booths=booths, rules=SupervisionRules(hours=OFFICE_HOURS))
+    assert [a.key for a in found] == expected
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (MONDAY_10_JST, []),  # 2026-12-07 is in the town's closed dates
+        (SATURDAY_10_JST, ["booth_offline:b1"]),  # this town opens on Saturday mornings
+        (datetime(2026, 12, 29, 1, 0, tzinfo=UTC).timestamp(), []),  # a Tuesday inside 年末年始
+        (datetime(2026, 12, 8, 8, 30, tzinfo=UTC).timestamp(), []),  # Tuesday 17:30 JST: closed at 17:00
+        (datetime(2026, 12, 8, 7, 59, tzinfo=UTC).timestamp(), ["booth_offline:b1"]),  # Tuesday 16:59 JST
+    ],
+)
+def test_booth_offline_alarm_follows_the_towns_stored_hours(desk: Any, now: float, expected: list[str]) -> None:
+    spec = HoursSpec(
+        weekly={d: "09:00-17:00" for d in ("mon", "tue", "wed", "thu", "fri")} | {"sat": "09:00-12:00"},
+        closed=["2026-12-07"],  # type: ignore[list-item]
+        closed_yearly=["12-29..01-03"],
+    )
+    rules = SupervisionRules(hours=hours_of(spec))
+    found = alarms(desk.counter, desk.TOWN, now, booths=[BoothInfo("b1", "北港", None)], rules=rules)
     assert [a.key for a in found] == expected
 
 
@@ -223,3 +244,31 @@ def test_resident_wait_estimate_keeps_its_meaning_under_overflow(make_desk: Any)
     desk.request("ferry", now=0.0, route="transport_ferry")
     # no agent serves the route: the wait is unknown, not a made-up number, overflow or not
     assert desk.counter.position("ferry").wait_estimate_s is None
+
+
+def test_the_grouped_stranded_check_agrees_with_asking_every_agent(desk: Any) -> None:
+    """Random agents (routes, languages, busy or not) and cases, with an overflow rule that has passed for some:
+    the per-group answer equals the per-case one for every case."""
+    import random
+
+    from madoguchi.signaling.supervision import StrandedCheck, stranded
+
+    rng = random.Random(5)
+    desk.counter.config = desk.counter.config.model_copy(
+        update={"overflow": {desk.TOWN: {"tax": OverflowRule(after_s=100.0, any_with_language=True)}}}
+    )
+    routes = ["tax", "pension", "welfare"]
+    for i in range(12):
+        desk.agent(
+            f"a{i}",
+            now=0.0,
+            routes=tuple(rng.sample(routes, rng.randint(1, 2))),
+            languages=tuple(rng.sample(["ja", "en", "vi"], rng.randint(1, 2))),
+            available=rng.random() < 0.5,
+        )
+    for n in range(60):
+        desk.request(f"c{n}", now=float(n * 5), route=rng.choice(routes), language=rng.choice(["ja", "en", "vi", "zh"]))
+    grouped = StrandedCheck(desk.counter, 250.0)
+    answers = [(grouped(c), stranded(desk.counter, c, 250.0)) for c in desk.counter.queue()]
+    assert len(answers) > 40 and all(a == b for a, b in answers)
+    assert {a for a, _ in answers} == {True, False}  # both answers occur

@@ -1,7 +1,7 @@
 """Call-back requests: a resident nobody could answer leaves a phone number; staff call back and mark it done.
 
-Revision ID: 0007_callbacks
-Revises: 0006_csat
+Revision ID: 0009_callbacks
+Revises: 0008_opening_hours
 Create Date: 2026-12-06
 
 The phone number is nulled when the call-back is done; the row goes with its consultation when records are purged.
@@ -16,8 +16,8 @@ from alembic import op
 
 from madoguchi.storage.models import UTCDateTime
 
-revision: str = "0007_callbacks"
-down_revision: str | None = "0006_csat"
+revision: str = "0009_callbacks"
+down_revision: str | None = "0008_opening_hours"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

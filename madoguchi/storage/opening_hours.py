@@ -1,0 +1,118 @@
+"""Opening hours an admin stored, and the one place the server asks "what are this town's hours now?".
+
+Why a book with a short cache: the supervisor's view asks every couple of seconds for every watched town, and an
+admin's change on one process must reach the others without a restart; reading the row at most every
+``ttl_s`` seconds does both (the process that saved the change forgets its cached copy at once).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import delete
+
+from madoguchi.domain.opening_hours import OFFICE_HOURS, HoursSpec, OpeningHours, hours_of
+from madoguchi.storage.db import Database
+from madoguchi.storage.models import AuditEntry, StoredOpeningHours
+
+DEFAULT_TTL_S: Final = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class SavedHours:
+    spec: HoursSpec
+    updated_at: datetime
+    updated_by: str
+
+
+class OpeningHoursStore:
+    """The ``opening_hours`` table: one stored :class:`HoursSpec` per town; every change is audited in the
+    same transaction."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, municipality_id: str) -> SavedHours | None:
+        async with self._db.read() as session:
+            row = await session.get(StoredOpeningHours, municipality_id)
+        if row is None:
+            return None
+        return SavedHours(HoursSpec.model_validate(row.spec), row.updated_at, row.updated_by)
+
+    async def save(self, municipality_id: str, spec: HoursSpec, *, actor: str, by: str, at: datetime) -> None:
+        """Store ``spec``; ``actor`` goes to the audit log, ``by`` (a person's name) is shown on the page."""
+        data: dict[str, Any] = spec.model_dump(mode="json")
+        async with self._db.transaction() as session:
+            row = await session.get(StoredOpeningHours, municipality_id)
+            before = None if row is None else row.spec
+            if row is None:
+                session.add(
+                    StoredOpeningHours(municipality_id=municipality_id, spec=data, updated_at=at, updated_by=by)
+                )
+            else:
+                row.spec, row.updated_at, row.updated_by = data, at, by
+            detail = {"municipality_id": municipality_id, "before": before, "after": data}
+            session.add(AuditEntry(at=at, actor=actor, action="hours.update", detail=detail))
+
+    async def clear(self, municipality_id: str, *, actor: str, at: datetime) -> bool:
+        """Back to the municipality file's hours; False when nothing was stored."""
+        async with self._db.transaction() as session:
+            row = await session.get(StoredOpeningHours, municipality_id)
+            if row is None:
+                return False
+            detail = {"municipality_id": municipality_id, "before": row.spec, "after": None}
+            await session.execute(
+                delete(StoredOpeningHours).where(StoredOpeningHours.municipality_id == municipality_id)
+            )
+            session.add(AuditEntry(at=at, actor=actor, action="hours.reset", detail=detail))
+        return True
+
+
+class HoursBook:
+    """A town's effective hours: the admin's stored ones, else its file's (``defaults``), else weekdays
+    08:30-17:15 (:data:`OFFICE_HOURS`, what the alarms assumed before hours were data)."""
+
+    def __init__(
+        self,
+        store: OpeningHoursStore,
+        defaults: Callable[[str], HoursSpec | None],
+        *,
+        ttl_s: float = DEFAULT_TTL_S,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._store = store
+        self._defaults = defaults
+        self._ttl_s = ttl_s
+        self._monotonic = monotonic
+        self._cache: dict[str, tuple[float, SavedHours | None]] = {}
+
+    def forget(self, municipality_id: str) -> None:
+        self._cache.pop(municipality_id, None)
+
+    async def saved(self, municipality_id: str) -> SavedHours | None:
+        now = self._monotonic()
+        cached = self._cache.get(municipality_id)
+        if cached is None or now - cached[0] >= self._ttl_s:
+            cached = (now, await self._store.get(municipality_id))
+            self._cache[municipality_id] = cached
+        return cached[1]
+
+    async def spec(self, municipality_id: str) -> tuple[HoursSpec | None, str]:
+        """The spec in force and where it comes from: ``stored``, ``file`` or ``none``."""
+        saved = await self.saved(municipality_id)
+        if saved is not None:
+            return saved.spec, "stored"
+        default = self._defaults(municipality_id)
+        return (default, "file") if default is not None else (None, "none")
+
+    async def hours(self, municipality_id: str) -> OpeningHours:
+        spec, _ = await self.spec(municipality_id)
+        return OFFICE_HOURS if spec is None else hours_of(spec)
+
+
+def file_defaults(specs: Mapping[str, HoursSpec | None]) -> Callable[[str], HoursSpec | None]:
+    return lambda municipality_id: specs.get(municipality_id)

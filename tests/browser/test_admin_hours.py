@@ -1,0 +1,108 @@
+"""The opening-hours editor on /admin in real Chromium, at a desk (1366x768) and on a phone (390x844): an admin
+sees the file's hours, is told in words what is wrong, saves Saturday morning and a closed day, and goes back."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from madoguchi import keys
+from madoguchi.storage.opening_hours import OpeningHoursStore
+from tests.browser.chromium import ARTIFACTS, WAIT_MS, new_page, shot
+from tests.support import LiveServer, serve
+from tests.support import make_settings as settings_for_tests
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "admin-password-1"
+
+
+@pytest.fixture
+async def server(tmp_path: Path) -> AsyncIterator[LiveServer]:
+    async with serve(settings_for_tests(tmp_path)) as live:
+        await live.add_agent("kanri", PASSWORD, role="admin")
+        yield live
+
+
+async def sign_in(page: Page, server: LiveServer) -> None:
+    await page.goto(f"{server.base_url}/login")
+    await page.get_by_test_id("login-username").fill("kanri")
+    await page.get_by_test_id("login-password").fill(PASSWORD)
+    await page.get_by_test_id("login-submit").click()
+    await page.wait_for_url("**/console")
+    await page.goto(f"{server.base_url}/admin")
+    await expect(page.get_by_test_id("hours-day")).to_have_count(7, timeout=WAIT_MS)
+
+
+@pytest.mark.parametrize(
+    ("name", "viewport", "phone"),
+    [("1366", {"width": 1366, "height": 768}, False), ("phone", {"width": 390, "height": 844}, True)],
+)
+async def test_admin_edits_the_opening_hours(
+    server: LiveServer, browser: Browser, name: str, viewport: dict[str, int], phone: bool
+) -> None:
+    context, page, problems = await new_page(browser, viewport, phone=phone)
+    try:
+        await sign_in(page, server)
+        await expect(page.get_by_test_id("hours-source")).to_contain_text("設定ファイル")
+        await expect(page.get_by_test_id("hours-opens1-mon")).to_have_value("08:30")
+        await expect(page.get_by_test_id("hours-closes1-mon")).to_have_value("17:15")
+        await expect(page.get_by_test_id("hours-closed-sat")).to_be_checked()
+        await expect(page.get_by_test_id("hours-new-year")).to_be_checked()
+        await page.get_by_test_id("admin-hours").scroll_into_view_if_needed()
+        await shot(page, f"admin-hours-{name}")
+
+        # a mistake is named in words and nothing is sent
+        await page.get_by_test_id("hours-closed-sat").uncheck()
+        await page.get_by_test_id("hours-opens1-sat").fill("12:00")
+        await page.get_by_test_id("hours-closes1-sat").fill("09:00")
+        await page.get_by_test_id("hours-save").click()
+        await expect(page.get_by_test_id("hours-error")).to_contain_text("土曜日: 閉まる 時刻が 開く 時刻より 前")
+        await shot(page, f"admin-hours-error-{name}")
+        assert await OpeningHoursStore(server.app[keys.DATABASE]).get("shiomi") is None
+
+        # Saturday morning, a lunch break on Monday, and one more closed day
+        await page.get_by_test_id("hours-opens1-sat").fill("09:00")
+        await page.get_by_test_id("hours-closes1-sat").fill("12:00")
+        await page.get_by_test_id("hours-closes1-mon").fill("12:00")
+        await page.get_by_test_id("hours-opens2-mon").fill("13:00")
+        await page.get_by_test_id("hours-closes2-mon").fill("17:15")
+        await page.get_by_test_id("hours-date").fill("2027-06-01")
+        await page.get_by_test_id("hours-date-add").click()
+        await expect(page.locator('[data-testid="hours-date-item"][data-date="2027-06-01"]')).to_contain_text(
+            "2027年6月1日（火）"
+        )
+        await page.get_by_test_id("hours-save").click()
+        await expect(page.get_by_test_id("admin-notice")).to_contain_text("受付時間を 保存しました")
+        await expect(page.get_by_test_id("hours-source")).to_contain_text("この画面で 変えた")
+        await expect(page.get_by_test_id("hours-source")).to_contain_text("kanri さん")
+        stored = await OpeningHoursStore(server.app[keys.DATABASE]).get("shiomi")
+        assert stored is not None
+        assert stored.spec.weekly["sat"] == "09:00-12:00"
+        assert stored.spec.weekly["mon"] == "08:30-12:00,13:00-17:15"
+        assert "2027-06-01" in [d.isoformat() for d in stored.spec.closed]
+        assert stored.spec.closed_yearly == ["12-29..01-03"]
+        await expect(page.get_by_test_id("hours-opens2-mon")).to_have_value("13:00")  # the page shows what is stored
+        await page.get_by_test_id("admin-hours").screenshot(path=str(ARTIFACTS / f"admin-hours-saved-{name}.png"))
+
+        # back to the file's hours
+        page.once("dialog", lambda dialog: dialog.accept())
+        await page.get_by_test_id("hours-reset").click()
+        await expect(page.get_by_test_id("hours-source")).to_contain_text("設定ファイル", timeout=WAIT_MS)
+        await expect(page.get_by_test_id("hours-closed-sat")).to_be_checked()
+        assert await OpeningHoursStore(server.app[keys.DATABASE]).get("shiomi") is None
+
+        # nothing of the hours editor sticks out sideways on a phone, and the buttons are big enough to tap
+        section = page.get_by_test_id("admin-hours")
+        inner, outer = await section.evaluate("s => [s.scrollWidth, s.clientWidth]")
+        assert inner <= outer, (inner, outer)
+        box = await section.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"] + 1, box
+        box = await page.get_by_test_id("hours-save").bounding_box()
+        assert box is not None and box["height"] >= 48
+        assert problems == []
+    finally:
+        await context.close()

@@ -1,0 +1,107 @@
+"""Opening hours on /admin, on the real server: the file's hours are the default, an admin's change is stored,
+audited and CSRF-checked, other towns are out of reach, and the supervisor's booth alarm follows it live."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from madoguchi import keys
+from madoguchi.storage.opening_hours import OpeningHoursStore
+from tests.integration.test_admin_web import PASSWORD, audit_actions, signed_in, two_towns
+from tests.integration.test_supervisor import supervisor_peer
+from tests.support import LiveServer
+
+ALL_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def week(text: str) -> dict[str, str]:
+    return dict.fromkeys(ALL_DAYS, text)
+
+
+def town_hours(state: dict[str, Any], town: str) -> dict[str, Any]:
+    (found,) = [h for h in state["hours"] if h["municipality_id"] == town]
+    return found
+
+
+async def test_hours_are_stored_audited_and_scoped(live_server: LiveServer) -> None:
+    await two_towns(live_server)
+    async with signed_in(live_server, "admin-a") as admin:
+        status, state = await admin.get("/api/admin/state")
+        assert status == 200
+        assert [h["municipality_id"] for h in state["hours"]] == ["shiomi"]  # only their own town
+        shiomi = town_hours(state, "shiomi")
+        assert shiomi["source"] == "file"  # the sample municipality.yaml's opening_hours
+        assert shiomi["spec"]["weekly"]["mon"] == "08:30-17:15" and shiomi["spec"]["weekly"]["sat"] == "closed"
+        assert "12-29..01-03" in shiomi["spec"]["closed_yearly"]
+
+        body = {
+            "weekly": {"mon": "8:30-12:00,13:00-17:15", "sat": "09:00-12:00"},
+            "closed": ["2027-01-11", "2026-12-28"],
+            "closed_yearly": ["12-29..01-03"],
+        }
+        status, saved = await admin.post("/api/admin/hours/shiomi", body)
+        assert status == 200, saved
+        assert saved["hours"]["source"] == "stored" and saved["hours"]["updated_by"] == "admin-a さん"
+        assert saved["hours"]["spec"]["weekly"]["mon"] == "08:30-12:00,13:00-17:15"
+        assert saved["hours"]["spec"]["weekly"]["tue"] == "closed"  # a weekday left out is closed
+        assert saved["hours"]["spec"]["closed"] == ["2026-12-28", "2027-01-11"]
+        stored = await OpeningHoursStore(live_server.app[keys.DATABASE]).get("shiomi")
+        assert stored is not None and stored.spec.weekly["sat"] == "09:00-12:00"
+
+        # mistakes are refused with a sentence, nothing is stored
+        for bad, says in [
+            ({"weekly": {"mon": "17:00-09:00"}}, "ends before it starts"),
+            ({"weekly": {"funday": "09:00-17:00"}}, "unknown weekday"),
+            ({"weekly": {}, "closed": ["2026-13-01"]}, "closed"),
+            ({"weekly": {}, "closed_yearly": ["12-29/01-03"]}, "yearly span"),
+            ({"weekly": {}, "extra": 1}, "extra"),
+        ]:
+            status, refused = await admin.post("/api/admin/hours/shiomi", bad)
+            assert status == 400 and refused["error"]["code"] == "invalid_payload", refused
+            assert says in refused["error"]["message"], refused
+        # another town answers as if it did not exist; no CSRF token, no change
+        status, refused = await admin.post("/api/admin/hours/nagi", {"weekly": week("00:00-24:00")})
+        assert status == 404 and refused["error"]["code"] == "not_found"
+        status, refused = await admin.post("/api/admin/hours/shiomi", {"weekly": {}}, csrf="wrong")
+        assert status == 403 and refused["error"]["code"] == "csrf"
+        assert (await OpeningHoursStore(live_server.app[keys.DATABASE]).get("shiomi")).spec.weekly[
+            "sat"
+        ] == "09:00-12:00"  # type: ignore[union-attr]
+
+        status, back = await admin.post("/api/admin/hours/shiomi/reset", {})
+        assert status == 200 and back["reset"] is True and back["hours"]["source"] == "file"
+    async with signed_in(live_server, "agent-a") as agent:
+        status, _ = await agent.post("/api/admin/hours/shiomi", {"weekly": {}})
+        assert status == 403
+
+    actions = [
+        (action, detail) for _, action, detail in await audit_actions(live_server) if action.startswith("hours.")
+    ]
+    assert [a for a, _ in actions] == ["hours.update", "hours.reset"]
+    assert actions[0][1]["before"] is None and actions[0][1]["after"]["weekly"]["sat"] == "09:00-12:00"
+    assert actions[1][1]["before"]["weekly"]["sat"] == "09:00-12:00" and actions[1][1]["after"] is None
+
+
+async def test_the_supervisors_booth_alarm_follows_the_stored_hours(live_server: LiveServer) -> None:
+    await two_towns(live_server)  # booth_a of shiomi is registered and not connected
+    await live_server.add_agent("boss", PASSWORD, role="supervisor", municipality="shiomi")
+    boss = await supervisor_peer(live_server, "boss")
+
+    def offline(snapshot: dict[str, Any]) -> bool:
+        return snapshot["municipality_id"] == "shiomi" and any(a["kind"] == "booth_offline" for a in snapshot["alerts"])
+
+    def quiet(snapshot: dict[str, Any]) -> bool:
+        return snapshot["municipality_id"] == "shiomi" and not any(
+            a["kind"] == "booth_offline" for a in snapshot["alerts"]
+        )
+
+    async with signed_in(live_server, "admin-a") as admin:
+        # each step waits for the opposite of the step before, so a snapshot made before a change cannot pass it
+        for weekly, shows in [("closed", quiet), ("00:00-24:00", offline), ("closed", quiet)]:
+            status, _ = await admin.post("/api/admin/hours/shiomi", {"weekly": week(weekly)})
+            assert status == 200
+            boss.received["supervisor.snapshot"].clear()
+            await boss.wait_for("supervisor.snapshot", shows, within=4.0)
+        state = (await admin.get("/api/admin/state"))[1]
+        assert town_hours(state, "shiomi")["open_now"] is False
+    await boss.close()
