@@ -24,6 +24,7 @@ from madoguchi.agent_console.attempts import open_attempt_store
 from madoguchi.agent_console.login_guard import LOGIN_GUARD, LoginGuard
 from madoguchi.booking_desk import api as booking_api
 from madoguchi.booking_desk import pages as booking_pages
+from madoguchi.booking_desk import staff_api as booking_staff_api
 from madoguchi.booking_desk.checkin import BoothCheckIn
 from madoguchi.booking_desk.mail import SmtpMailer
 from madoguchi.booking_desk.service import BookingDesk
@@ -160,6 +161,7 @@ def create_app(settings: Settings, *, clock: Clock = time.time) -> web.Applicati
     report_pages.setup(app)
     booking_api.setup(app)
     booking_pages.setup(app)
+    booking_staff_api.setup(app)
     return app
 
 

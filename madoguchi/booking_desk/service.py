@@ -89,6 +89,7 @@ class BookingRequest:
     ferry: str | None = None
     language: str = "ja"
     booked_by: str = "resident"
+    consultation_id: str | None = None
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -201,6 +202,7 @@ class BookingDesk:
                     ferry_line=request.ferry,
                     ferry_arrive=fit.arrive.at if fit else None,
                     ferry_leave=fit.leave.at if fit else None,
+                    consultation_id=request.consultation_id,
                 ),
                 now=now,
             )

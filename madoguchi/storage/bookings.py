@@ -84,6 +84,8 @@ class NewBooking:
     ferry_line: str | None = None
     ferry_arrive: time | None = None
     ferry_leave: time | None = None
+    consultation_id: str | None = None
+    """The call or chat during which staff booked it (booked on behalf), if any."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,7 +230,7 @@ class Bookings:
                 ferry_leave=_hhmm(new.ferry_leave),
                 notice=None,
                 booked_by=new.booked_by,
-                consultation_id=None,
+                consultation_id=new.consultation_id,
                 created_at=now,
                 updated_at=now,
                 reminded_at=None,

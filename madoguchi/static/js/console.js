@@ -17,6 +17,7 @@ import { applyTranslations, formatClock, initI18n, language, setLanguage, t } fr
 import { LanguagePicker } from "./langpicker.js";
 import { errorText, nowSeconds, request } from "./net.js";
 import { Ringer } from "./ringer.js";
+import { StaffBooking } from "./staffbooking.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -647,5 +648,6 @@ document.addEventListener("i18n:change", () => {
 setInterval(() => state.queue.length && renderQueue(), 1000);
 
 applyTranslations();
+new StaffBooking({ consultation: () => state.consultation }); // book for a resident, today's bookings
 showView("idle");
 setStatus("offline");
