@@ -61,10 +61,6 @@ function dayLabel(iso) {
     .format(new Date(Date.UTC(y, m - 1, d, 3)));
 }
 
-function todayInJapan() {
-  return new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Tokyo" }).format(new Date());
-}
-
 /** 12345678 → "1234 5678", as the kiosk shows the code. */
 export function codeDisplay(code) {
   return `${code.slice(0, 4)} ${code.slice(4)}`;
@@ -111,7 +107,7 @@ export class StaffBooking {
 
   async refresh() {
     try {
-      const [day] = await Promise.all([api(`/api/staff/bookings?date=${todayInJapan()}`), this.loadOptions()]);
+      const [day] = await Promise.all([api("/api/staff/bookings") /* today by the server's clock */, this.loadOptions()]);
       this.bookings = day.bookings;
       $("bookings-today-error").hidden = true;
     } catch (err) {
