@@ -219,6 +219,7 @@ def _bookings(settings: Settings, clock: Clock) -> Callable[[web.Application], A
             clock=clock,
             mailer=SmtpMailer.from_settings(settings),
             reminder_hours=settings.booking_reminder_hours,
+            due_horizon_minutes=settings.booking_wait_horizon_minutes,
         )
         app[booking_api.DESK] = desk
         sweeps = asyncio.create_task(desk.run_sweeps(), name="booking-sweeps")
@@ -264,6 +265,7 @@ def _counter(
         )
         service = parts.service
         app[keys.COUNTER] = service
+        app[booking_api.DESK].on_due = service.set_booked_soon  # booked time counts in walk-ins' estimates
         triages: dict[str, Triage] = app[keys.TRIAGES]
         chat = ResidentChat(counter=service, records=app[keys.RECORDS], triages=triages)
         booth_namespace = BoothNamespace(
@@ -338,6 +340,7 @@ def _counter(
         feeding = asyncio.create_task(feed.run_forever(), name="supervisor-feed")
         revocations = asyncio.create_task(watch.run_forever(), name="revocation-watch")
         yield
+        app[booking_api.DESK].on_due = None  # the counter is going; the booking sweeps may still run a moment
         try:
             await background.stop(feeding)
             await background.stop(timers)

@@ -12,13 +12,13 @@ import asyncio
 import logging
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
 
 from madoguchi.booking_desk import ics, mail
-from madoguchi.bookings.checkin import Checkin, check_in, is_no_show
+from madoguchi.bookings.checkin import Checkin, Due, check_in, due_soon, is_no_show
 from madoguchi.bookings.ferry import Sailing, Trip, affected, fitting, lines_for, next_fitting, trip
 from madoguchi.bookings.plan import HOME, JST, BookingPlan, FerryLine
 from madoguchi.bookings.slots import REFUSALS, BookingRefused, Offer, find_slot, local, offers
@@ -106,12 +106,16 @@ class BookingDesk:
         clock: Callable[[], float],
         mailer: mail.Mailer | None = None,
         reminder_hours: float = 24.0,
+        due_horizon_minutes: float = 30.0,
     ) -> None:
         self.towns = {mid: town for mid, town in towns.items() if town.booking is not None}
         self.bookings = bookings
         self._clock = clock
         self._mailer = mailer
         self._reminder = timedelta(hours=reminder_hours)
+        self._due_horizon = timedelta(minutes=due_horizon_minutes)
+        self.on_due: Callable[[str, Mapping[str, int]], Awaitable[None]] | None = None
+        """Told each town's bookings due soon per route (the counter, which counts them in walk-ins' waits)."""
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)
@@ -209,6 +213,7 @@ class BookingDesk:
         except SlotFull as full:
             raise DeskError("full") from full
         await self._mail(record, "book.mail.booked", town)
+        await self.report_due(town.id)
         return record
 
     async def get(self, code: str) -> BookingRecord:
@@ -219,11 +224,13 @@ class BookingDesk:
 
     async def cancel(self, code: str) -> BookingRecord:
         try:
-            return await self.bookings.cancel(code, now=self.now())
+            cancelled = await self.bookings.cancel(code, now=self.now())
         except UnknownBooking as unknown:
             raise DeskError("unknown_code") from unknown
         except BookingClosed as closed:
             raise DeskError("not_changeable") from closed
+        await self.report_due(cancelled.municipality_id)
+        return cancelled
 
     async def move(self, code: str, start: datetime, place: str | None = None) -> BookingRecord:
         current = await self.get(code)
@@ -248,6 +255,7 @@ class BookingDesk:
         except BookingClosed as closed:
             raise DeskError("not_changeable") from closed
         await self._mail(moved, "book.mail.moved", town)
+        await self.report_due(town.id)
         return moved
 
     async def check_in(self, code: str, *, municipality_id: str | None = None) -> tuple[BookingRecord, Checkin]:
@@ -266,6 +274,7 @@ class BookingDesk:
             checked = await self.bookings.set_status(code, "checked_in", now=now)
         except BookingClosed as closed:
             raise DeskError("not_changeable") from closed
+        await self.report_due(town.id)
         return checked, outcome
 
     # -- what the office does -----------------------------------------------------------------------------
@@ -319,8 +328,34 @@ class BookingDesk:
             await self._mail(updated, "book.mail.sailing_cancelled", town)
         return told
 
+    async def due(self, municipality_id: str) -> dict[str, int]:
+        """Per route, the town's bookings an agent will serve ahead of a walk-in who joins now
+        (:func:`madoguchi.bookings.checkin.due_soon`)."""
+        town = self.towns.get(municipality_id)
+        if town is None:
+            return {}
+        rules = self.plan(town).checkin
+        now = self.now()
+        records = await self.bookings.between(
+            now - timedelta(minutes=rules.late_minutes),
+            now + self._due_horizon + timedelta(seconds=1),
+            municipality_id=municipality_id,
+            statuses=("booked",),
+        )
+        return due_soon(rules, (Due(r.route, r.mode, r.start) for r in records), now, self._due_horizon)
+
+    async def report_due(self, municipality_id: str) -> None:
+        """Tell :attr:`on_due` the town's bookings due soon; a failure is logged (the estimate is advice)."""
+        if self.on_due is None or municipality_id not in self.towns:
+            return
+        try:
+            await self.on_due(municipality_id, await self.due(municipality_id))
+        except Exception:
+            log.exception("could not count the bookings due soon")
+
     async def sweep(self) -> tuple[int, int]:
-        """Mark no-shows and send due reminders; returns (no-shows, reminders). Run about once a minute."""
+        """Mark no-shows, send due reminders and count the bookings due soon; returns (no-shows, reminders). Run
+        about once a minute."""
         now = self.now()
         no_shows = reminders = 0
         for record in await self.bookings.between(now - timedelta(days=2), now, statuses=("booked",)):
@@ -337,6 +372,8 @@ class BookingDesk:
                 if record.email and town is not None and await self.bookings.claim_reminder(record.code, now=now):
                     await self._mail(record, "book.mail.reminder", town)
                     reminders += 1
+        for municipality_id in self.towns:
+            await self.report_due(municipality_id)
         return no_shows, reminders
 
     async def run_sweeps(self, interval_s: float = 60.0) -> None:

@@ -154,7 +154,11 @@ async def get_slots(request: web.Request, staff: StaffRecord) -> web.StreamRespo
     if "date" not in query:
         raise DeskError("invalid", "date is required (YYYY-MM-DD)")
     found = await desk.slots(
-        municipality, route, _day(query["date"], desk), place=query.get("place") or None, ferry=query.get("ferry") or None
+        municipality,
+        route,
+        _day(query["date"], desk),
+        place=query.get("place") or None,
+        ferry=query.get("ferry") or None,
     )
     return web.json_response([slot_json(f) for f in found])
 

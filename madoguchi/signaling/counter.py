@@ -14,6 +14,8 @@ member of staff joining a running call as a third (fourth…) participant and le
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from madoguchi.domain.participant import Participant
 from madoguchi.signaling.consultation import (
     JOINING_ROLES,
@@ -27,6 +29,7 @@ from madoguchi.signaling.consultation import (
 )
 from madoguchi.signaling.effects import (
     AgentChanged,
+    BookingsDue,
     CallEnded,
     CallStarted,
     CaseMoved,
@@ -60,6 +63,7 @@ __all__ = [
     "AgentActivity",
     "AgentChanged",
     "AgentStatus",
+    "BookingsDue",
     "CallEnded",
     "CallStarted",
     "CaseMoved",
@@ -357,6 +361,18 @@ class Counter(Presence):
         c.route = route
         self.effects.append(CaseMoved(c.id, previous, route))
         self._dispatch(now)
+
+    def set_booked_soon(self, municipality_id: str, counts: Mapping[str, int]) -> None:
+        """The municipality's bookings due soon per route (the booking sweep's count), replacing the last count;
+        waiting walk-ins are told their estimate again when it changed."""
+        prefix = f"{municipality_id}:"
+        before = {k: v for k, v in self.state.booked_soon.items() if k.startswith(prefix)}
+        after = {f"{prefix}{route}": n for route, n in counts.items() if n > 0}
+        if before == after:
+            return
+        kept = {k: v for k, v in self.state.booked_soon.items() if not k.startswith(prefix)}
+        self.state.booked_soon = {**kept, **after}
+        self.effects.append(BookingsDue(municipality_id))
 
     # --- more participants ---------------------------------------------------------------------------------------
 

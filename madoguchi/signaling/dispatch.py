@@ -19,6 +19,7 @@ from madoguchi.signaling import views
 from madoguchi.signaling.consultation import QUEUED_STATES, Role, State
 from madoguchi.signaling.counter import (
     AgentChanged,
+    BookingsDue,
     CallEnded,
     CallStarted,
     CaseMoved,
@@ -145,7 +146,7 @@ def view_events(effects: Sequence[Effect], counter: Counter, facts: Facts) -> li
     queue_changed = False
     for effect in effects:
         match effect:
-            case Transitioned() | CaseMoved():
+            case Transitioned() | CaseMoved() | BookingsDue():
                 queue_changed = True
             case AgentChanged(agent_id=agent_id):
                 if agent_id not in agents_changed:

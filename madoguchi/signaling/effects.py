@@ -107,6 +107,13 @@ class CaseMoved:
     route: str
 
 
+@dataclass(frozen=True)
+class BookingsDue:
+    """The bookings due soon in a municipality changed: its waiting residents' estimates are told again."""
+
+    municipality_id: str
+
+
 Effect = (
     Transitioned
     | OfferMade
@@ -119,4 +126,5 @@ Effect = (
     | ParticipantJoined
     | ParticipantLeft
     | CaseMoved
+    | BookingsDue
 )

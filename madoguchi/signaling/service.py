@@ -477,6 +477,10 @@ class CounterService:
         self._touch(municipalities_touched(effects, counter))
         return result
 
+    async def set_booked_soon(self, municipality_id: str, counts: Mapping[str, int]) -> None:
+        """The booking sweep's count of bookings due soon per route (walk-ins' estimates count them)."""
+        await self.run(partial(Counter.set_booked_soon, municipality_id=municipality_id, counts=dict(counts)))
+
     async def _place(self, consultation_id: str) -> QueuePlace:
         counter = await self._store.read()
         if consultation_id not in counter.state.consultations:

@@ -7,6 +7,7 @@ from datetime import datetime, time
 from pathlib import Path
 
 from madoguchi import keys
+from madoguchi.booking_desk.api import DESK
 from madoguchi.bookings.plan import JST
 from madoguchi.bookings.slots import day_slots
 from madoguchi.storage.bookings import Bookings, NewBooking
@@ -81,3 +82,44 @@ async def test_too_late_joins_as_a_walk_in_and_is_told(tmp_path: Path) -> None:
             assert ack["booking"] == {"route": "tax", "priority": False, "outcome": "late"}
         finally:
             await booth.close()
+
+
+async def test_a_booking_due_soon_lengthens_a_walk_ins_estimate_until_it_checks_in(tmp_path: Path) -> None:
+    twenty_past_eight = datetime(2026, 12, 7, 8, 20, tzinfo=JST).timestamp()
+    async with running(tmp_path, start=twenty_past_eight, session_ttl_s=365 * 86400) as api:
+        code = await booked_at_nine(api, route="tax")  # 40 minutes away: beyond the 30-minute horizon
+        server = live(api)
+        handle = api.app[keys.SETTINGS].default_handle_time_s
+        _, busy_token, _ = await server.add_booth("汐見郵便局ブース")
+        _, walk_in_token, _ = await server.add_booth("凪島公民館ブース")
+        _, booked_token, _ = await server.add_booth("汐見支所ブース")
+        await server.add_agent("tanaka", "correct horse battery")
+        busy = await booth_peer(server, busy_token)
+        walk_in = await booth_peer(server, walk_in_token)
+        agent = await agent_peer(server, "tanaka", "correct horse battery")
+        try:
+            ok(await agent.call("agent.status", {"status": "available"}))
+            first = ok(await busy.call("consultation.request", {"route": "tax"}))
+            await agent.wait_for("offer")
+            ok(await agent.call("offer.accept", {"consultation_id": first["consultation_id"]}))
+            ack = ok(await walk_in.call("consultation.request", {"route": "tax"}))
+            assert ack["wait_estimate_s"] == handle  # the one agent finishes the call in progress first
+            desk = api.app[DESK]
+            await desk.sweep()
+            assert await desk.due("shiomi") == {}
+
+            api.clock.offset += 600  # 8:30: the booking starts within the horizon
+            await desk.sweep()
+            told = await walk_in.wait_for("queue.position", lambda m: m["wait_estimate_s"] == 2 * handle)
+            assert told["position"] == 1  # still first in line; the booked resident will go ahead of them
+
+            booked = await booth_peer(server, booked_token)  # the booked resident checks in (at 8:30: early)
+            try:
+                checked = ok(await booked.call("consultation.request", {"booking": code}))
+                assert checked["booking"]["outcome"] == "early"  # joins as a walk-in: no longer counted ahead
+            finally:
+                await booked.close()
+            await walk_in.wait_for("queue.position", lambda m: m["wait_estimate_s"] == handle, within=5.0)
+        finally:
+            for peer in (busy, walk_in, agent):
+                await peer.close()

@@ -28,9 +28,12 @@ async def staff_session(api: Api, username: str = "tanaka", municipality: str = 
     """(session cookie, CSRF token) of a fresh agent."""
     server = LiveServer(app=api.app, base_url=api.base_url, settings=api.app[keys.SETTINGS])
     await server.add_agent(username, "correct horse battery", municipality=municipality)
-    async with aiohttp.ClientSession() as http, http.post(
-        f"{api.base_url}/api/login", json={"username": username, "password": "correct horse battery"}
-    ) as resp:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{api.base_url}/api/login", json={"username": username, "password": "correct horse battery"}
+        ) as resp,
+    ):
         assert resp.status == 200
         cookie = resp.cookies["madoguchi_session"].value
         return cookie, (await resp.json())["csrf_token"]
@@ -94,9 +97,7 @@ async def test_slots_and_options_for_staff(api: Api) -> None:
     status, options = await api.call("GET", "/api/staff/bookings/options", **as_staff(cookie))
     assert status == 200 and options["municipality"] == "shiomi"
     assert "honcho" in {p["id"] for p in options["places"]}
-    status, slots = await api.call(
-        "GET", "/api/staff/slots?route=tax&date=2026-12-08&place=honcho", **as_staff(cookie)
-    )
+    status, slots = await api.call("GET", "/api/staff/slots?route=tax&date=2026-12-08&place=honcho", **as_staff(cookie))
     assert status == 200 and slots[0]["start"] == "2026-12-08T08:30:00+09:00"
 
 
@@ -112,7 +113,9 @@ REFUSED: list[tuple[str, str, dict[str, Any], int, str]] = [
 
 
 @pytest.mark.parametrize(("method", "path", "body", "status", "code"), REFUSED)
-async def test_refusals_are_clear(api: Api, method: str, path: str, body: dict[str, Any], status: int, code: str) -> None:
+async def test_refusals_are_clear(
+    api: Api, method: str, path: str, body: dict[str, Any], status: int, code: str
+) -> None:
     cookie, csrf = await staff_session(api)
     got, answer = await api.call(method, path, json=body or None, **as_staff(cookie, csrf))
     assert (got, answer["error"]["code"]) == (status, code), answer
