@@ -23,7 +23,7 @@ from madoguchi.signaling import events as ev
 from madoguchi.signaling.consultation import State
 from madoguchi.signaling.counter import CounterError
 from madoguchi.signaling.service import Clock, CounterService
-from madoguchi.signaling.sockets import Ack, Connection, EventObserver, RoleNamespace, done
+from madoguchi.signaling.sockets import Ack, Connection, EventObserver, RoleNamespace, done, relay_signals
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_\-]{32,128}$")
 
@@ -65,6 +65,17 @@ class ResidentNamespace(RoleNamespace[Resident]):
             "csat.submit", ev.Satisfaction, lambda c, m: done(s.csat(c.participant, m.consultation_id, m.answer))
         )
         self.route("consultation.end", ev.ConsultationRef, self._end)
+        self.route(
+            "video.accept",
+            ev.ConsultationRef,
+            lambda c, m: done(s.answer_video(c.participant, m.consultation_id, accepted=True)),
+        )
+        self.route(
+            "video.decline",
+            ev.ConsultationRef,
+            lambda c, m: done(s.answer_video(c.participant, m.consultation_id, accepted=False)),
+        )
+        self.route("signal", ev.Signal, relay_signals(s))
 
     async def authenticate(self, environ: Mapping[str, Any], auth: object) -> tuple[str, Resident]:
         data = auth if isinstance(auth, dict) else {}

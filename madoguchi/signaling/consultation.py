@@ -240,6 +240,10 @@ class Consultation(BaseModel):
     source_count: int = Field(default=1, description="open cases from the same source when this one started")
     priority: int = 0
     booking: str | None = Field(default=None, description="the booking code a checked-in resident came with")
+    video: bool = Field(
+        default=False, description="a resident at home talks by video (accepted the agent's invitation)"
+    )
+    video_invited: bool = Field(default=False, description="the agent invited the resident to video; unanswered")
     state: State
     created_at: float
     enqueued_at: float = Field(description="queue order; kept when a case returns to the queue")

@@ -41,6 +41,8 @@ from madoguchi.signaling.effects import (
     PeerLink,
     ResidentReleased,
     Transitioned,
+    VideoAnswered,
+    VideoInvited,
 )
 from madoguchi.signaling.presence import Presence
 from madoguchi.signaling.routing import agent_participant
@@ -81,6 +83,8 @@ __all__ = [
     "QueuePosition",
     "ResidentReleased",
     "Transitioned",
+    "VideoAnswered",
+    "VideoInvited",
     "agent_participant",
     "record_key",
 ]
@@ -361,6 +365,31 @@ class Counter(Presence):
         c.route = route
         self.effects.append(CaseMoved(c.id, previous, route))
         self._dispatch(now)
+
+    def invite_video(self, agent_id: str, consultation_id: str, *, now: float) -> None:
+        """The agent in a web chat invites the resident to switch to video (asked again, they are asked again)."""
+        c = self._consultation(consultation_id)
+        if c.agent_id != agent_id:
+            raise CounterError("forbidden", "this consultation is not yours")
+        if c.state != State.ACTIVE:
+            raise CounterError("invalid_state", f"consultation is {c.state.value}")
+        if c.channel != Channel.CHAT or c.video:
+            raise CounterError("invalid_state", "only a text chat can switch to video")
+        c.video_invited = True
+        self.effects.append(VideoInvited(c.id, c.resident))
+
+    def answer_video(self, consultation_id: str, *, resident: str, accepted: bool, now: float) -> None:
+        """The resident accepts (the call starts again, with media, on both sides) or declines the invitation."""
+        c = self._consultation(consultation_id)
+        if c.resident != resident:
+            raise CounterError("forbidden", "not your consultation")
+        if c.state != State.ACTIVE or not c.video_invited or c.agent_id is None:
+            raise CounterError("invalid_state", "there is no invitation to video to answer")
+        c.video_invited = False
+        c.video = accepted
+        self.effects.append(VideoAnswered(c.id, c.agent_id, accepted))
+        if accepted:
+            self.effects.append(CallStarted(c.id, c.resident, c.agent_id))
 
     def set_booked_soon(self, municipality_id: str, counts: Mapping[str, int]) -> None:
         """The municipality's bookings due soon per route (the booking sweep's count), replacing the last count;

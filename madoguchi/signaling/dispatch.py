@@ -32,6 +32,8 @@ from madoguchi.signaling.counter import (
     PeerLink,
     ResidentReleased,
     Transitioned,
+    VideoAnswered,
+    VideoInvited,
 )
 from madoguchi.signaling.views import Facts
 
@@ -123,6 +125,10 @@ def call_events(effects: Sequence[Effect], counter: Counter, facts: Facts) -> li
                 out.append((Participant(resident), ended))
                 if agent_id:
                     out.append((Participant.agent(agent_id), ended))
+            case VideoInvited(consultation_id=cid, resident=resident):
+                out.append((Participant(resident), se.VideoInvite(consultation_id=cid)))
+            case VideoAnswered(consultation_id=cid, agent_id=agent_id, accepted=accepted):
+                out.append((Participant.agent(agent_id), se.VideoAnswer(consultation_id=cid, accepted=accepted)))
             case ResidentReleased(consultation_id=cid, resident=resident, reason=reason):
                 out.append((Participant(resident), se.ConsultationClosed(consultation_id=cid, reason=reason)))
             case PeerLink(consultation_id=cid, notify=notify, connected=connected):

@@ -301,6 +301,14 @@ class CounterService:
     async def accept(self, staff: StaffIdentity, consultation_id: str) -> None:
         await self.run(partial(Counter.accept, agent_id=staff.id, consultation_id=consultation_id, now=self._clock()))
 
+    async def invite_video(self, staff: StaffIdentity, consultation_id: str) -> None:
+        op = partial(Counter.invite_video, agent_id=staff.id, consultation_id=consultation_id)
+        await self.run(partial(op, now=self._clock()))
+
+    async def answer_video(self, participant: str, consultation_id: str, *, accepted: bool) -> None:
+        op = partial(Counter.answer_video, consultation_id=consultation_id, resident=participant, accepted=accepted)
+        await self.run(partial(op, now=self._clock()))
+
     async def decline(self, staff: StaffIdentity, consultation_id: str) -> None:
         await self.run(partial(Counter.decline, agent_id=staff.id, consultation_id=consultation_id, now=self._clock()))
 

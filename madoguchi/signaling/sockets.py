@@ -383,6 +383,7 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         self.route("agent.status", ev.AgentStatusChange, self._status)
         self.route("offer.accept", ev.ConsultationRef, self._accept)
         self.route("offer.decline", ev.ConsultationRef, lambda c, m: done(s.decline(c.identity, m.consultation_id)))
+        self.route("video.invite", ev.ConsultationRef, lambda c, m: done(s.invite_video(c.identity, m.consultation_id)))
         self.route(
             "consultation.end",
             ev.ConsultationRef,
@@ -500,6 +501,11 @@ def _chat(service: CounterService) -> Callable[[Connection[Any], ev.ChatSend], A
         return {"seq": seq, "masked": m.masked_count}
 
     return handler
+
+
+def relay_signals(service: CounterService) -> Callable[[Connection[Any], ev.Signal], Awaitable[None]]:
+    """The ``signal`` handler every namespace with a call shares (the resident at home once they accept video)."""
+    return _signal(service)
 
 
 def _signal(service: CounterService) -> Callable[[Connection[Any], ev.Signal], Awaitable[None]]:

@@ -27,6 +27,7 @@ import { hotlineItems, telHref } from "./hotlines.js";
 import { applyTranslations, firstKnownKey, initI18n, language, setLanguage, t } from "./i18n.js";
 import { LanguagePicker } from "./langpicker.js";
 import { errorText, request } from "./net.js";
+import { ResidentVideo } from "./residentvideo.js";
 import { TabMemory } from "./tabmemory.js";
 
 const $ = (id) => document.getElementById(id);
@@ -523,6 +524,7 @@ socket.on("connect_error", (err) => {
   banner.show(code === "not_found" ? t("resident.error.unknown_town") : errorText({ code }), { sticky: true });
 });
 socket.on(RECEIVE.RESIDENT_STATE, applyResidentState);
+new ResidentVideo({ socket, banner }); // the agent's invitation to video, and the video call on the phone
 socket.on(RECEIVE.CHAT_MESSAGE, onChatMessage);
 socket.on(RECEIVE.QUEUE_POSITION, onQueuePosition);
 socket.on(RECEIVE.CALL_START, onCallStart);
