@@ -286,6 +286,7 @@ def _counter(
                 settings=settings,
                 clock=clock,
                 observer=metrics,
+                checkin=BoothCheckIn(app[booking_api.DESK]),
             )
         )
         agent_namespace = AgentNamespace(

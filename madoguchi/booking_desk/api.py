@@ -41,6 +41,7 @@ STATUS: Final[dict[str, int]] = {
     "not_changeable": 409,
     "closed_day": 422,
     "not_today": 422,
+    "wrong_way": 422,
     "past_slot": 422,
     "too_late": 422,
     "beyond_horizon": 422,

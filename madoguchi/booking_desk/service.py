@@ -36,6 +36,7 @@ ERRORS: Final[Mapping[str, str]] = {
     "unknown_ferry": "there is no such ferry line for this place",
     "invalid": "the request is not valid",
     "not_today": "this booking is for another day",
+    "wrong_way": "this booking is not a video call from home: come to the place you booked",
 }
 """Every code a refusal can carry, with its one sentence."""
 
@@ -258,7 +259,9 @@ class BookingDesk:
         await self.report_due(town.id)
         return moved
 
-    async def check_in(self, code: str, *, municipality_id: str | None = None) -> tuple[BookingRecord, Checkin]:
+    async def check_in(
+        self, code: str, *, municipality_id: str | None = None, modes: frozenset[str] | None = None
+    ) -> tuple[BookingRecord, Checkin]:
         """The resident at a booth (or the counter) with their code: mark the booking checked in and say whether
         they go ahead of walk-ins (within the window) or join as a walk-in (early or late). Only a booking of
         today, of this town, still ``booked``, can check in."""
@@ -266,6 +269,8 @@ class BookingDesk:
         town = self.town(record.municipality_id)
         if municipality_id is not None and municipality_id != town.id:
             raise DeskError("unknown_code")
+        if modes is not None and record.mode not in modes:
+            raise DeskError("wrong_way")
         now = self.now()
         if local(record.start).date() != local(now).date():
             raise DeskError("not_today")

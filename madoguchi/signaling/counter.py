@@ -111,6 +111,7 @@ class Counter(Presence):
         priority: int = 0,
         booking: str | None = None,
         source: str | None = None,
+        video: bool = False,
     ) -> Consultation:
         """Start a case: straight to the queue (``to_person``) or to the bot first (chat triage). ``source`` is an
         anonymous resident's client address: its limits are checked (:meth:`_admit_source`)."""
@@ -133,6 +134,7 @@ class Counter(Presence):
             urgent=urgent,
             priority=priority,
             booking=booking,
+            video=video,
             source=source,
             source_count=source_count,
             state=State.WAITING if to_person else State.TRIAGE,

@@ -165,6 +165,10 @@ class CounterService:
         )
         await self.run(partial(op, now=now))
         self._held.setdefault(participant, set()).add(connection_id)
+        return await self.resident_view(participant)
+
+    async def resident_view(self, participant: str) -> se.ResidentConsultation | None:
+        """The resident's open case as their page restores it (``resident.state``'s ``consultation``)."""
         counter = await self._store.read()
         open_cases = counter.open_for_resident(participant)
         if not open_cases:
@@ -242,6 +246,38 @@ class CounterService:
             now=now,
         )
         await self.run(op, record={"triage": triage, "summary": summary})
+        place = await self._place(cid)
+        return {"consultation_id": cid, "position": place.position, "wait_estimate_s": place.wait_estimate_s}
+
+    async def open_booked_video(
+        self,
+        participant: str,
+        *,
+        municipality_id: str,
+        route: str,
+        language: str,
+        priority: int,
+        booking: str,
+        source: str | None = None,
+    ) -> dict[str, JsonValue]:
+        """A resident at home starts their booked video call: a case straight in the queue, on video from the
+        start (``call.start`` with media when an agent accepts), ahead of walk-ins within the check-in window."""
+        cid = new_consultation_id()
+        op = partial(
+            Counter.open,
+            consultation_id=cid,
+            municipality_id=municipality_id,
+            channel=Channel.CHAT,
+            resident=participant,
+            route=route,
+            language=language,
+            priority=priority,
+            booking=booking,
+            video=True,
+            source=source,
+            now=self._clock(),
+        )
+        await self.run(op)
         place = await self._place(cid)
         return {"consultation_id": cid, "position": place.position, "wait_estimate_s": place.wait_estimate_s}
 

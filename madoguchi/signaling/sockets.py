@@ -270,12 +270,15 @@ class CheckedIn:
     priority: bool
     outcome: str
     """``priority``, or ``early`` / ``late`` (then the resident joins as a walk-in)."""
+    mode: str = "booth"
+    """How the booking meets: ``booth``, ``counter`` or ``video`` (from home)."""
 
 
 class BookingCheckIn(Protocol):
-    """What the booth needs from the bookings: check a code in (raises :class:`CounterError` with a code)."""
+    """What the booth (and the resident at home, for a video booking) needs from the bookings: check a code in
+    (raises :class:`CounterError` with a code); ``modes``: only bookings of these ways of meeting."""
 
-    async def check_in(self, code: str, *, municipality_id: str) -> CheckedIn: ...
+    async def check_in(self, code: str, *, municipality_id: str, modes: frozenset[str] | None = None) -> CheckedIn: ...
 
 
 class BoothNamespace(RoleNamespace[BoothRecord]):

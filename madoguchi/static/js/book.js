@@ -262,6 +262,11 @@ function showBooking(booking) {
     : "";
   $("book-ics").href = `/api/bookings/${booking.code}/calendar.ics`;
   const active = booking.status === "booked";
+  // a video call from home: at its time the resident starts it here (the chat page checks the booking in)
+  const video = active && booking.mode === "video";
+  $("book-video-start").hidden = !video;
+  $("book-video-hint").hidden = !video;
+  $("book-video-start").href = `/chat/${municipality}#booking=${booking.code}`;
   $("book-move").hidden = !active;
   $("book-cancel").hidden = !active;
   showNotice(booking);

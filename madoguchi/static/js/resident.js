@@ -27,7 +27,7 @@ import { hotlineItems, telHref } from "./hotlines.js";
 import { applyTranslations, firstKnownKey, initI18n, language, setLanguage, t } from "./i18n.js";
 import { LanguagePicker } from "./langpicker.js";
 import { errorText, request } from "./net.js";
-import { ResidentVideo } from "./residentvideo.js";
+import { ResidentVideo, startBookedVideo } from "./residentvideo.js";
 import { TabMemory } from "./tabmemory.js";
 
 const $ = (id) => document.getElementById(id);
@@ -525,6 +525,7 @@ socket.on("connect_error", (err) => {
 });
 socket.on(RECEIVE.RESIDENT_STATE, applyResidentState);
 new ResidentVideo({ socket, banner }); // the agent's invitation to video, and the video call on the phone
+startBookedVideo({ socket, banner, language }); // opened from the booking page at the booked time
 socket.on(RECEIVE.CHAT_MESSAGE, onChatMessage);
 socket.on(RECEIVE.QUEUE_POSITION, onQueuePosition);
 socket.on(RECEIVE.CALL_START, onCallStart);

@@ -93,3 +93,31 @@ export class ResidentVideo {
     document.body.dataset.video = on ? "on" : "off";
   }
 }
+
+/**
+ * The booked video call from home: the booking page links here with `#booking=<code>`. Once the socket is up the
+ * booking is checked in (`booking.start`) and the resident waits in the queue like any chat, on video from the
+ * start; the page's own restore path (resident.state) adopts the new case. The code leaves the address at once.
+ */
+export function startBookedVideo({ socket, banner, language }) {
+  const code = new URLSearchParams(location.hash.slice(1)).get("booking");
+  if (!code) return;
+  history.replaceState(null, "", location.pathname + location.search);
+  const start = async () => {
+    socket.off("connect", start);
+    try {
+      const ack = await request(socket, SEND.BOOKING_START, { booking: code.replace(/\D/g, ""), language: language() });
+      for (const listener of socket.listeners(RECEIVE.RESIDENT_STATE)) listener({ consultation: ack.consultation });
+      banner.show(t(`booth.checkin.${ack.booking.outcome}`), { kind: "info" });
+    } catch (err) {
+      const key = { unknown_code: 1, not_today: 1, not_changeable: 1 }[err.code]
+        ? `booth.checkin.error.${err.code}`
+        : err.code === "wrong_way"
+          ? "resident.video.wrong_way"
+          : null;
+      banner.show(key ? t(key) : errorText(err), { sticky: true });
+    }
+  };
+  if (socket.connected) start();
+  else socket.on("connect", start);
+}
