@@ -267,6 +267,11 @@ function showBooking(booking) {
   $("book-video-start").hidden = !video;
   $("book-video-hint").hidden = !video;
   $("book-video-start").href = `/chat/${municipality}#booking=${booking.code}`;
+  // at a booth the resident may hold this to the camera instead of typing the number
+  const qr = active && booking.mode === "booth";
+  $("book-qr-box").hidden = !qr;
+  if (qr) $("book-qr").src = `/api/bookings/${booking.code}/qr.svg`;
+  $("book-qr").alt = qr ? t("book.qr.alt", { code: booking.code }) : "";
   $("book-move").hidden = !active;
   $("book-cancel").hidden = !active;
   showNotice(booking);

@@ -28,6 +28,7 @@ import {
 } from "./i18n.js";
 import { LanguagePicker } from "./langpicker.js";
 import { errorText, nowSeconds, request } from "./net.js";
+import { QrCheckIn } from "./qrcheckin.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -599,6 +600,7 @@ document.addEventListener("contextmenu", (event) => event.preventDefault());
 setInterval(() => state.screen === "waiting" && renderElapsed(), 1000);
 
 applyTranslations();
+new QrCheckIn(); // check-in by the booking page's QR code held to the camera
 showScreen("idle");
 if (!token) {
   setConnection("unauthorized");
