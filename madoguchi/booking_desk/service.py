@@ -18,8 +18,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
 
 from madoguchi.booking_desk import ics, mail
+from madoguchi.bookings import kpis
 from madoguchi.bookings.checkin import Checkin, Due, check_in, due_soon, is_no_show
 from madoguchi.bookings.ferry import Sailing, Trip, affected, fitting, lines_for, next_fitting, trip
+from madoguchi.bookings.kpis import BookingKpis
 from madoguchi.bookings.plan import HOME, JST, BookingPlan, FerryLine
 from madoguchi.bookings.slots import REFUSALS, BookingRefused, Offer, find_slot, local, offers
 from madoguchi.chatbot.knowledge import Municipality
@@ -332,6 +334,14 @@ class BookingDesk:
             told.append(updated)
             await self._mail(updated, "book.mail.sailing_cancelled", town)
         return told
+
+    async def report(self, municipality_id: str | None, first: date, last: date) -> BookingKpis:
+        """The booking KPIs of the days ``first`` to ``last`` (Japan time, both included)."""
+        town = self.town(municipality_id)
+        if last < first:
+            raise DeskError("invalid", "the last day comes before the first")
+        bookings, waits = await self.bookings.report_rows(town.id, day_bounds(first)[0], day_bounds(last)[1])
+        return kpis.compute(bookings, waits)
 
     async def due(self, municipality_id: str) -> dict[str, int]:
         """Per route, the town's bookings an agent will serve ahead of a walk-in who joins now

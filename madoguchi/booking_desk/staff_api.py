@@ -11,6 +11,7 @@ token in ``X-CSRF-Token`` and no foreign ``Origin`` (the admin API's rule). Refu
 - ``GET /api/staff/bookings/options`` → the town's topics, places and open days (the phone page's choices)
 - ``GET /api/staff/bookings?date=YYYY-MM-DD`` → ``{"date", "bookings": [...]}`` (contacts masked)
 - ``GET /api/staff/slots?route=R&date=YYYY-MM-DD[&place=P][&ferry=F]`` → the free times, as ``/api/slots``
+- ``GET /api/staff/bookings/report?from=YYYY-MM-DD&to=YYYY-MM-DD`` → the booking KPIs (``bookings.kpis``)
 - ``POST /api/staff/bookings`` ``{"route","place","start","name_kana"[,"contact"][,"ferry"][,"language"]
   [,"consultation_id"]}`` → ``201`` the booking
 """
@@ -196,8 +197,19 @@ async def post_booking(request: web.Request, staff: StaffRecord) -> web.StreamRe
     return web.json_response(day_entry(record), status=201)
 
 
+@staff_only(changing=False)
+async def get_report(request: web.Request, staff: StaffRecord) -> web.StreamResponse:
+    desk = request.app[DESK]
+    municipality = town_of(desk, staff, request.query.get("municipality"))
+    first = _day(request.query.get("from"), desk)
+    last = _day(request.query.get("to"), desk)
+    report = await desk.report(municipality, first, last)
+    return web.json_response({"from": first.isoformat(), "to": last.isoformat(), **report.as_dict()})
+
+
 def setup(app: web.Application) -> None:
     app.router.add_get("/api/staff/bookings/options", get_options)
     app.router.add_get("/api/staff/bookings", get_day)
     app.router.add_post("/api/staff/bookings", post_booking)
     app.router.add_get("/api/staff/slots", get_slots)
+    app.router.add_get("/api/staff/bookings/report", get_report)

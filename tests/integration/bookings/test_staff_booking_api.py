@@ -141,3 +141,19 @@ async def test_only_staff_and_only_from_the_console(api: Api) -> None:
     headers = {**as_staff(cookie, csrf)["headers"], "Origin": "https://evil.example"}
     status, answer = await api.call("POST", "/api/staff/bookings", json=BODY, headers=headers)
     assert (status, answer["error"]["code"]) == (403, "csrf")
+
+
+async def test_the_report_for_staff(api: Api) -> None:
+    cookie, csrf = await staff_session(api)
+    assert (await api.call("POST", "/api/staff/bookings", json=BODY, **as_staff(cookie, csrf)))[0] == 201
+    status, report = await api.call(
+        "GET", "/api/staff/bookings/report?from=2026-12-01&to=2026-12-31", **as_staff(cookie)
+    )
+    assert status == 200, report
+    assert (report["from"], report["bookings"], report["booked_by_staff"]) == ("2026-12-01", 1, 1)
+    status, refused = await api.call(
+        "GET", "/api/staff/bookings/report?from=2026-12-31&to=2026-12-01", **as_staff(cookie)
+    )
+    assert (status, refused["error"]["code"]) == (400, "invalid")
+    status, refused = await api.call("GET", "/api/staff/bookings/report")
+    assert status == 401
