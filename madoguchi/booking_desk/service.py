@@ -216,7 +216,7 @@ class BookingDesk:
         except SlotFull as full:
             raise DeskError("full") from full
         await self._mail(record, "book.mail.booked", town)
-        await self.report_due(town.id)
+        await self.report_due(town.id, record)
         return record
 
     async def get(self, code: str) -> BookingRecord:
@@ -232,7 +232,7 @@ class BookingDesk:
             raise DeskError("unknown_code") from unknown
         except BookingClosed as closed:
             raise DeskError("not_changeable") from closed
-        await self.report_due(cancelled.municipality_id)
+        await self.report_due(cancelled.municipality_id, cancelled)
         return cancelled
 
     async def move(self, code: str, start: datetime, place: str | None = None) -> BookingRecord:
@@ -258,7 +258,7 @@ class BookingDesk:
         except BookingClosed as closed:
             raise DeskError("not_changeable") from closed
         await self._mail(moved, "book.mail.moved", town)
-        await self.report_due(town.id)
+        await self.report_due(town.id, current, moved)
         return moved
 
     async def check_in(
@@ -359,10 +359,18 @@ class BookingDesk:
         )
         return due_soon(rules, (Due(r.route, r.mode, r.start) for r in records), now, self._due_horizon)
 
-    async def report_due(self, municipality_id: str) -> None:
-        """Tell :attr:`on_due` the town's bookings due soon; a failure is logged (the estimate is advice)."""
+    async def report_due(self, municipality_id: str, *changed: BookingRecord) -> None:
+        """Tell :attr:`on_due` the town's bookings due soon; a failure is logged (the estimate is advice). With
+        ``changed`` bookings, only when one of them starts near enough to count (a booking for next week changes
+        nothing now, and its request is spared the extra query)."""
         if self.on_due is None or municipality_id not in self.towns:
             return
+        if changed:
+            now = self.now()
+            rules = self.plan(self.towns[municipality_id]).checkin
+            earliest = now - timedelta(minutes=rules.late_minutes)
+            if not any(earliest <= r.start <= now + self._due_horizon for r in changed):
+                return
         try:
             await self.on_due(municipality_id, await self.due(municipality_id))
         except Exception:
