@@ -25,6 +25,7 @@ from madoguchi.agent_console.attempts import open_attempt_store
 from madoguchi.agent_console.login_guard import LOGIN_GUARD, LoginGuard
 from madoguchi.booking_desk import api as booking_api
 from madoguchi.booking_desk import pages as booking_pages
+from madoguchi.booking_desk import staff_api as booking_staff_api
 from madoguchi.booking_desk.checkin import BoothCheckIn
 from madoguchi.booking_desk.mail import SmtpMailer
 from madoguchi.booking_desk.service import BookingDesk
@@ -167,6 +168,7 @@ def create_app(settings: Settings, *, clock: Clock = time.time) -> web.Applicati
     report_pages.setup(app)
     booking_api.setup(app)
     booking_pages.setup(app)
+    booking_staff_api.setup(app)
     return app
 
 
@@ -232,6 +234,7 @@ def _bookings(settings: Settings, clock: Clock) -> Callable[[web.Application], A
             clock=clock,
             mailer=SmtpMailer.from_settings(settings),
             reminder_hours=settings.booking_reminder_hours,
+            due_horizon_minutes=settings.booking_wait_horizon_minutes,
         )
         app[booking_api.DESK] = desk
         sweeps = asyncio.create_task(desk.run_sweeps(), name="booking-sweeps")
@@ -279,6 +282,7 @@ def _counter(
         )
         service = parts.service
         app[keys.COUNTER] = service
+        app[booking_api.DESK].on_due = service.set_booked_soon  # booked time counts in walk-ins' estimates
         triages: dict[str, Triage] = app[keys.TRIAGES]
         chat = ResidentChat(counter=service, records=app[keys.RECORDS], triages=triages)
         booth_namespace = BoothNamespace(
@@ -299,6 +303,7 @@ def _counter(
                 settings=settings,
                 clock=clock,
                 observer=metrics,
+                checkin=BoothCheckIn(app[booking_api.DESK]),
             )
         )
         agent_namespace = AgentNamespace(
@@ -354,6 +359,7 @@ def _counter(
         feeding = asyncio.create_task(feed.run_forever(), name="supervisor-feed")
         revocations = asyncio.create_task(watch.run_forever(), name="revocation-watch")
         yield
+        app[booking_api.DESK].on_due = None  # the counter is going; the booking sweeps may still run a moment
         try:
             await background.stop(feeding)
             await background.stop(timers)

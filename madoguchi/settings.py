@@ -150,6 +150,9 @@ class Settings(BaseSettings):
     )
     booking_lookups_per_minute: float = Field(default=20.0, gt=0, description="booking code lookups per address")
     booking_reminder_hours: float = Field(default=24.0, gt=0, description="e-mail reminders this long before")
+    booking_wait_horizon_minutes: float = Field(
+        default=30.0, ge=0, description="bookings starting within this many minutes count in walk-ins' wait estimates"
+    )
 
     log_level: str = "INFO"
 

@@ -10,12 +10,14 @@ Every refusal is ``{"error": {"code", "message"}}`` with a 4xx status from :data
 
 from __future__ import annotations
 
+import io
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
+import segno
 from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
@@ -41,6 +43,7 @@ STATUS: Final[dict[str, int]] = {
     "not_changeable": 409,
     "closed_day": 422,
     "not_today": 422,
+    "wrong_way": 422,
     "past_slot": 422,
     "too_late": 422,
     "beyond_horizon": 422,
@@ -243,6 +246,21 @@ async def get_calendar(request: web.Request) -> web.StreamResponse:
     )
 
 
+QR_PREFIX: Final = "madoguchi-booking:"
+"""What a booking's QR code says before the code: the kiosk takes only QR codes that start with it."""
+
+
+@guarded("lookup")
+async def get_qr(request: web.Request) -> web.StreamResponse:
+    """The booking's QR code (SVG) for the resident to hold to the booth's camera instead of typing the code."""
+    record = await request.app[DESK].get(_code(request))
+    svg = io.BytesIO()
+    segno.make(QR_PREFIX + record.code, error="m").save(svg, kind="svg", scale=6, border=4, xmldecl=False)
+    return web.Response(
+        body=svg.getvalue(), content_type="image/svg+xml", headers={"Cache-Control": "private, max-age=3600"}
+    )
+
+
 @guarded("change")
 async def delete_booking(request: web.Request) -> web.StreamResponse:
     return web.json_response(booking_json(await request.app[DESK].cancel(_code(request))))
@@ -271,3 +289,4 @@ def setup(app: web.Application) -> None:
     app.router.add_delete("/api/bookings/{code}", delete_booking)
     app.router.add_post("/api/bookings/{code}/move", move_booking)
     app.router.add_get("/api/bookings/{code}/calendar.ics", get_calendar)
+    app.router.add_get("/api/bookings/{code}/qr.svg", get_qr)

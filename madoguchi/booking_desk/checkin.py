@@ -18,12 +18,18 @@ class BoothCheckIn:
     def __init__(self, desk: BookingDesk) -> None:
         self._desk = desk
 
-    async def check_in(self, code: str, *, municipality_id: str) -> CheckedIn:
+    async def check_in(self, code: str, *, municipality_id: str, modes: frozenset[str] | None = None) -> CheckedIn:
         digits = codes.normalise(code)
         try:
             if not codes.well_formed(digits):
                 raise DeskError("unknown_code")
-            record, outcome = await self._desk.check_in(digits, municipality_id=municipality_id)
+            record, outcome = await self._desk.check_in(digits, municipality_id=municipality_id, modes=modes)
         except DeskError as refused:
             raise CounterError(refused.code, str(refused)) from refused
-        return CheckedIn(code=record.code, route=record.route, priority=outcome.priority, outcome=outcome.outcome)
+        return CheckedIn(
+            code=record.code,
+            route=record.route,
+            priority=outcome.priority,
+            outcome=outcome.outcome,
+            mode=record.mode,
+        )

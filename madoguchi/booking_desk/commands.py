@@ -169,8 +169,38 @@ async def bookings_cancel_sailing(args: argparse.Namespace, settings: Settings) 
     return 0
 
 
+@_refusals
+async def bookings_report(args: argparse.Namespace, settings: Settings) -> int:
+    desk, db = await _desk(settings)
+    try:
+        today = local(desk.now()).date()
+        first = date.fromisoformat(args.date_from) if args.date_from else today.replace(day=1)
+        last = date.fromisoformat(args.date_to) if args.date_to else today
+        report = await desk.report(args.municipality, first, last)
+    finally:
+        await db.close()
+    if args.json:
+        print(json.dumps({"from": first.isoformat(), "to": last.isoformat(), **report.as_dict()}, indent=1))
+        return 0
+    rate = "-" if report.no_show_rate is None else f"{report.no_show_rate:.1%}"
+    print(f"bookings {first} to {last}: {report.bookings} ({report.booked_by_staff} booked by staff)")
+    print("  by status: " + (", ".join(f"{k} {v}" for k, v in report.by_status.items()) or "-"))
+    print("  by way:    " + (", ".join(f"{k} {v}" for k, v in report.by_mode.items()) or "-"))
+    print(f"  no-show rate: {rate}   median lead time: {_or_dash(report.lead_time_median_h, 'h')}")
+    print(
+        f"  median wait for a person: booked {_or_dash(report.wait_median_booked_s, 's')}"
+        f" ({report.answered_booked} cases), walk-in {_or_dash(report.wait_median_walk_in_s, 's')}"
+        f" ({report.answered_walk_in} cases)"
+    )
+    return 0
+
+
+def _or_dash(value: float | None, unit: str) -> str:
+    return "-" if value is None else f"{value:g} {unit}"
+
+
 def register(subparsers: Any) -> None:
-    """Add ``bookings list``, ``bookings cancel`` and ``bookings cancel-sailing`` to ``madoguchi``."""
+    """Add ``bookings list``, ``cancel``, ``cancel-sailing`` and ``report`` to ``madoguchi``."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "bookings", help="booked times (予約)", description="booked times (予約)"
     )
@@ -195,3 +225,11 @@ def register(subparsers: Any) -> None:
     sailing.add_argument("--municipality", help="municipality id (default: the only one with bookings)")
     sailing.add_argument("--json", action="store_true")
     sailing.set_defaults(handler=bookings_cancel_sailing)
+    report = commands.add_parser(
+        "report", help="volume, no-shows, lead time and the wait of booked against walk-in residents"
+    )
+    report.add_argument("--from", dest="date_from", help="first day, YYYY-MM-DD (default: the 1st of this month)")
+    report.add_argument("--to", dest="date_to", help="last day, YYYY-MM-DD (default: today)")
+    report.add_argument("--municipality", help="municipality id (default: the only one with bookings)")
+    report.add_argument("--json", action="store_true")
+    report.set_defaults(handler=bookings_report)

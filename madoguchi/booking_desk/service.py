@@ -12,14 +12,16 @@ import asyncio
 import logging
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
 
 from madoguchi.booking_desk import ics, mail
-from madoguchi.bookings.checkin import Checkin, check_in, is_no_show
+from madoguchi.bookings import kpis
+from madoguchi.bookings.checkin import Checkin, Due, check_in, due_soon, is_no_show
 from madoguchi.bookings.ferry import Sailing, Trip, affected, fitting, lines_for, next_fitting, trip
+from madoguchi.bookings.kpis import BookingKpis
 from madoguchi.bookings.plan import HOME, JST, BookingPlan, FerryLine
 from madoguchi.bookings.slots import REFUSALS, BookingRefused, Offer, find_slot, local, offers
 from madoguchi.chatbot.knowledge import Municipality
@@ -36,6 +38,7 @@ ERRORS: Final[Mapping[str, str]] = {
     "unknown_ferry": "there is no such ferry line for this place",
     "invalid": "the request is not valid",
     "not_today": "this booking is for another day",
+    "wrong_way": "this booking is not a video call from home: come to the place you booked",
 }
 """Every code a refusal can carry, with its one sentence."""
 
@@ -89,6 +92,7 @@ class BookingRequest:
     ferry: str | None = None
     language: str = "ja"
     booked_by: str = "resident"
+    consultation_id: str | None = None
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -105,12 +109,16 @@ class BookingDesk:
         clock: Callable[[], float],
         mailer: mail.Mailer | None = None,
         reminder_hours: float = 24.0,
+        due_horizon_minutes: float = 30.0,
     ) -> None:
         self.towns = {mid: town for mid, town in towns.items() if town.booking is not None}
         self.bookings = bookings
         self._clock = clock
         self._mailer = mailer
         self._reminder = timedelta(hours=reminder_hours)
+        self._due_horizon = timedelta(minutes=due_horizon_minutes)
+        self.on_due: Callable[[str, Mapping[str, int]], Awaitable[None]] | None = None
+        """Told each town's bookings due soon per route (the counter, which counts them in walk-ins' waits)."""
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)
@@ -201,12 +209,14 @@ class BookingDesk:
                     ferry_line=request.ferry,
                     ferry_arrive=fit.arrive.at if fit else None,
                     ferry_leave=fit.leave.at if fit else None,
+                    consultation_id=request.consultation_id,
                 ),
                 now=now,
             )
         except SlotFull as full:
             raise DeskError("full") from full
         await self._mail(record, "book.mail.booked", town)
+        await self.report_due(town.id, record)
         return record
 
     async def get(self, code: str) -> BookingRecord:
@@ -217,11 +227,13 @@ class BookingDesk:
 
     async def cancel(self, code: str) -> BookingRecord:
         try:
-            return await self.bookings.cancel(code, now=self.now())
+            cancelled = await self.bookings.cancel(code, now=self.now())
         except UnknownBooking as unknown:
             raise DeskError("unknown_code") from unknown
         except BookingClosed as closed:
             raise DeskError("not_changeable") from closed
+        await self.report_due(cancelled.municipality_id, cancelled)
+        return cancelled
 
     async def move(self, code: str, start: datetime, place: str | None = None) -> BookingRecord:
         current = await self.get(code)
@@ -246,9 +258,12 @@ class BookingDesk:
         except BookingClosed as closed:
             raise DeskError("not_changeable") from closed
         await self._mail(moved, "book.mail.moved", town)
+        await self.report_due(town.id, current, moved)
         return moved
 
-    async def check_in(self, code: str, *, municipality_id: str | None = None) -> tuple[BookingRecord, Checkin]:
+    async def check_in(
+        self, code: str, *, municipality_id: str | None = None, modes: frozenset[str] | None = None
+    ) -> tuple[BookingRecord, Checkin]:
         """The resident at a booth (or the counter) with their code: mark the booking checked in and say whether
         they go ahead of walk-ins (within the window) or join as a walk-in (early or late). Only a booking of
         today, of this town, still ``booked``, can check in."""
@@ -256,6 +271,8 @@ class BookingDesk:
         town = self.town(record.municipality_id)
         if municipality_id is not None and municipality_id != town.id:
             raise DeskError("unknown_code")
+        if modes is not None and record.mode not in modes:
+            raise DeskError("wrong_way")
         now = self.now()
         if local(record.start).date() != local(now).date():
             raise DeskError("not_today")
@@ -264,6 +281,7 @@ class BookingDesk:
             checked = await self.bookings.set_status(code, "checked_in", now=now)
         except BookingClosed as closed:
             raise DeskError("not_changeable") from closed
+        await self.report_due(town.id)
         return checked, outcome
 
     # -- what the office does -----------------------------------------------------------------------------
@@ -317,8 +335,50 @@ class BookingDesk:
             await self._mail(updated, "book.mail.sailing_cancelled", town)
         return told
 
+    async def report(self, municipality_id: str | None, first: date, last: date) -> BookingKpis:
+        """The booking KPIs of the days ``first`` to ``last`` (Japan time, both included)."""
+        town = self.town(municipality_id)
+        if last < first:
+            raise DeskError("invalid", "the last day comes before the first")
+        bookings, waits = await self.bookings.report_rows(town.id, day_bounds(first)[0], day_bounds(last)[1])
+        return kpis.compute(bookings, waits)
+
+    async def due(self, municipality_id: str) -> dict[str, int]:
+        """Per route, the town's bookings an agent will serve ahead of a walk-in who joins now
+        (:func:`madoguchi.bookings.checkin.due_soon`)."""
+        town = self.towns.get(municipality_id)
+        if town is None:
+            return {}
+        rules = self.plan(town).checkin
+        now = self.now()
+        records = await self.bookings.between(
+            now - timedelta(minutes=rules.late_minutes),
+            now + self._due_horizon + timedelta(seconds=1),
+            municipality_id=municipality_id,
+            statuses=("booked",),
+        )
+        return due_soon(rules, (Due(r.route, r.mode, r.start) for r in records), now, self._due_horizon)
+
+    async def report_due(self, municipality_id: str, *changed: BookingRecord) -> None:
+        """Tell :attr:`on_due` the town's bookings due soon; a failure is logged (the estimate is advice). With
+        ``changed`` bookings, only when one of them starts near enough to count (a booking for next week changes
+        nothing now, and its request is spared the extra query)."""
+        if self.on_due is None or municipality_id not in self.towns:
+            return
+        if changed:
+            now = self.now()
+            rules = self.plan(self.towns[municipality_id]).checkin
+            earliest = now - timedelta(minutes=rules.late_minutes)
+            if not any(earliest <= r.start <= now + self._due_horizon for r in changed):
+                return
+        try:
+            await self.on_due(municipality_id, await self.due(municipality_id))
+        except Exception:
+            log.exception("could not count the bookings due soon")
+
     async def sweep(self) -> tuple[int, int]:
-        """Mark no-shows and send due reminders; returns (no-shows, reminders). Run about once a minute."""
+        """Mark no-shows, send due reminders and count the bookings due soon; returns (no-shows, reminders). Run
+        about once a minute."""
         now = self.now()
         no_shows = reminders = 0
         for record in await self.bookings.between(now - timedelta(days=2), now, statuses=("booked",)):
@@ -335,6 +395,8 @@ class BookingDesk:
                 if record.email and town is not None and await self.bookings.claim_reminder(record.code, now=now):
                     await self._mail(record, "book.mail.reminder", town)
                     reminders += 1
+        for municipality_id in self.towns:
+            await self.report_due(municipality_id)
         return no_shows, reminders
 
     async def run_sweeps(self, interval_s: float = 60.0) -> None:

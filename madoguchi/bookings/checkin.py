@@ -7,6 +7,7 @@ Why a table: the rule is three ranges of "minutes from the slot's start", which 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final, Literal
@@ -50,3 +51,27 @@ def no_show_after(rules: CheckinRules, start: datetime) -> datetime:
 
 def is_no_show(rules: CheckinRules, start: datetime, now: datetime) -> bool:
     return now >= no_show_after(rules, start)
+
+
+TAKES_AN_AGENT: Final[frozenset[str]] = frozenset({"booth", "video"})
+"""The ways of meeting that an agent at the console serves (the main office counter is staffed in person)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """A booking still ``booked`` (not checked in): its topic, way of meeting and start."""
+
+    route: str
+    mode: str
+    start: datetime
+
+
+def due_soon(rules: CheckinRules, bookings: Iterable[Due], now: datetime, horizon: timedelta) -> dict[str, int]:
+    """Per route, the bookings that will go ahead of a walk-in who joins now: those an agent serves, starting
+    within ``horizon`` from now and not yet past their check-in window (a later arrival joins as a walk-in)."""
+    late = timedelta(minutes=rules.late_minutes)
+    counts: dict[str, int] = {}
+    for booking in bookings:
+        if booking.mode in TAKES_AN_AGENT and now - late <= booking.start <= now + horizon:
+            counts[booking.route] = counts.get(booking.route, 0) + 1
+    return counts

@@ -23,8 +23,17 @@ from madoguchi.signaling import events as ev
 from madoguchi.signaling.consultation import State
 from madoguchi.signaling.counter import CounterError
 from madoguchi.signaling.service import Clock, CounterService
-from madoguchi.signaling.sockets import Ack, Connection, EventObserver, RoleNamespace, done
+from madoguchi.signaling.sockets import (
+    Ack,
+    BookingCheckIn,
+    Connection,
+    EventObserver,
+    RoleNamespace,
+    done,
+    relay_signals,
+)
 
+VIDEO_ONLY = frozenset({"video"})
 _TOKEN = re.compile(r"^[A-Za-z0-9_\-]{32,128}$")
 
 
@@ -50,10 +59,12 @@ class ResidentNamespace(RoleNamespace[Resident]):
         settings: Settings,
         clock: Clock,
         observer: EventObserver | None = None,
+        checkin: BookingCheckIn | None = None,
     ) -> None:
         super().__init__("/resident", service=service, settings=settings, clock=clock, observer=observer)
         self.chat = chat
         self.municipalities = municipalities
+        self.checkin = checkin
         s = service
         self.route("chat.send", ev.ResidentSay, self._say)
         self.route("suggestion.choose", ev.SuggestionChoice, self._choose)
@@ -70,6 +81,18 @@ class ResidentNamespace(RoleNamespace[Resident]):
             lambda c, m: done(s.request_callback(c.participant, m.consultation_id, m.phone)),
         )
         self.route("consultation.end", ev.ConsultationRef, self._end)
+        self.route(
+            "video.accept",
+            ev.ConsultationRef,
+            lambda c, m: done(s.answer_video(c.participant, m.consultation_id, accepted=True)),
+        )
+        self.route(
+            "video.decline",
+            ev.ConsultationRef,
+            lambda c, m: done(s.answer_video(c.participant, m.consultation_id, accepted=False)),
+        )
+        self.route("signal", ev.Signal, relay_signals(s))
+        self.route("booking.start", ev.BookedVideo, self._booked_video)
 
     async def authenticate(self, environ: Mapping[str, Any], auth: object) -> tuple[str, Resident]:
         data = auth if isinstance(auth, dict) else {}
@@ -122,3 +145,26 @@ class ResidentNamespace(RoleNamespace[Resident]):
             await self.service.cancel(conn.participant, m.consultation_id)
         else:
             await self.service.end(conn.participant, m.consultation_id)
+
+    async def _booked_video(self, conn: Connection[Resident], m: ev.BookedVideo) -> Ack:
+        """The resident opens their booked video call from home (the booking page's link): check the booking in
+        (a video booking of this town, today) and queue them, on video, ahead of walk-ins within the window."""
+        if self.checkin is None:
+            raise CounterError("unknown_code", "this server takes no bookings")
+        who = conn.identity
+        checked = await self.checkin.check_in(m.booking, municipality_id=who.municipality_id, modes=VIDEO_ONLY)
+        ack = await self.service.open_booked_video(
+            conn.participant,
+            municipality_id=who.municipality_id,
+            route=checked.route,
+            language=m.language,
+            priority=1 if checked.priority else 0,
+            booking=checked.code,
+            source=who.source,
+        )
+        view = await self.service.resident_view(conn.participant)
+        return {
+            **ack,
+            "booking": {"route": checked.route, "priority": checked.priority, "outcome": checked.outcome},
+            "consultation": view.payload() if view is not None else None,
+        }

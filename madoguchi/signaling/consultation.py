@@ -240,6 +240,10 @@ class Consultation(BaseModel):
     source_count: int = Field(default=1, description="open cases from the same source when this one started")
     priority: int = 0
     booking: str | None = Field(default=None, description="the booking code a checked-in resident came with")
+    video: bool = Field(
+        default=False, description="a resident at home talks by video (accepted the agent's invitation)"
+    )
+    video_invited: bool = Field(default=False, description="the agent invited the resident to video; unanswered")
     state: State
     created_at: float
     enqueued_at: float = Field(description="queue order; kept when a case returns to the queue")
@@ -315,15 +319,17 @@ class Consultation(BaseModel):
         """The queue's order, in three bands, each by priority and then first come first served:
 
         1. urgent cases at a booth;
-        2. booth residents, and urgent web chats (:attr:`prioritised`: only the first from its client address),
-           together in order of arrival: an urgent chat goes ahead of every later booth resident but does not
-           push back one who was already waiting;
+        2. booth residents, residents at home waiting on video (:attr:`video`: a booked video call), and urgent
+           web chats (:attr:`prioritised`: only the first from its client address), together in order of arrival:
+           an urgent chat goes ahead of every later booth resident but does not push back one who was already
+           waiting;
         3. the other web chats (a second urgent chat from the same address waits here).
 
         A booth resident is never starved by web chat volume: at most the prioritised chats that arrived before
         them (one per address) go first."""
         booth = self.channel == Channel.BOOTH
-        return (not (booth and self.urgent), not (booth or self.prioritised), -self.priority, self.enqueued_at, self.id)
+        seated = booth or self.video or self.prioritised
+        return (not (booth and self.urgent), not seated, -self.priority, self.enqueued_at, self.id)
 
     def fire(self, trigger: Trigger) -> State:
         """Move to the state the table gives for ``trigger`` and return the previous state."""

@@ -14,6 +14,8 @@ member of staff joining a running call as a third (fourth…) participant and le
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from madoguchi.domain.participant import Participant
 from madoguchi.signaling.consultation import (
     JOINING_ROLES,
@@ -28,6 +30,7 @@ from madoguchi.signaling.consultation import (
 )
 from madoguchi.signaling.effects import (
     AgentChanged,
+    BookingsDue,
     CallEnded,
     CallStarted,
     CaseMoved,
@@ -39,6 +42,8 @@ from madoguchi.signaling.effects import (
     PeerLink,
     ResidentReleased,
     Transitioned,
+    VideoAnswered,
+    VideoInvited,
 )
 from madoguchi.signaling.presence import Presence
 from madoguchi.signaling.routing import agent_participant
@@ -61,6 +66,7 @@ __all__ = [
     "AgentActivity",
     "AgentChanged",
     "AgentStatus",
+    "BookingsDue",
     "CallEnded",
     "CallStarted",
     "CaseMoved",
@@ -78,6 +84,8 @@ __all__ = [
     "QueuePosition",
     "ResidentReleased",
     "Transitioned",
+    "VideoAnswered",
+    "VideoInvited",
     "agent_participant",
     "record_key",
 ]
@@ -104,6 +112,7 @@ class Counter(Presence):
         priority: int = 0,
         booking: str | None = None,
         source: str | None = None,
+        video: bool = False,
     ) -> Consultation:
         """Start a case: straight to the queue (``to_person``) or to the bot first (chat triage). ``source`` is an
         anonymous resident's client address: its limits are checked (:meth:`_admit_source`)."""
@@ -126,6 +135,7 @@ class Counter(Presence):
             urgent=urgent,
             priority=priority,
             booking=booking,
+            video=video,
             source=source,
             source_count=source_count,
             state=State.WAITING if to_person else State.TRIAGE,
@@ -362,6 +372,43 @@ class Counter(Presence):
         c.route = route
         self.effects.append(CaseMoved(c.id, previous, route))
         self._dispatch(now)
+
+    def invite_video(self, agent_id: str, consultation_id: str, *, now: float) -> None:
+        """The agent in a web chat invites the resident to switch to video (asked again, they are asked again)."""
+        c = self._consultation(consultation_id)
+        if c.agent_id != agent_id:
+            raise CounterError("forbidden", "this consultation is not yours")
+        if c.state != State.ACTIVE:
+            raise CounterError("invalid_state", f"consultation is {c.state.value}")
+        if c.channel != Channel.CHAT or c.video:
+            raise CounterError("invalid_state", "only a text chat can switch to video")
+        c.video_invited = True
+        self.effects.append(VideoInvited(c.id, c.resident))
+
+    def answer_video(self, consultation_id: str, *, resident: str, accepted: bool, now: float) -> None:
+        """The resident accepts (the call starts again, with media, on both sides) or declines the invitation."""
+        c = self._consultation(consultation_id)
+        if c.resident != resident:
+            raise CounterError("forbidden", "not your consultation")
+        if c.state != State.ACTIVE or not c.video_invited or c.agent_id is None:
+            raise CounterError("invalid_state", "there is no invitation to video to answer")
+        c.video_invited = False
+        c.video = accepted
+        self.effects.append(VideoAnswered(c.id, c.agent_id, accepted))
+        if accepted:
+            self.effects.append(CallStarted(c.id, c.resident, c.agent_id))
+
+    def set_booked_soon(self, municipality_id: str, counts: Mapping[str, int]) -> None:
+        """The municipality's bookings due soon per route (the booking sweep's count), replacing the last count;
+        waiting walk-ins are told their estimate again when it changed."""
+        prefix = f"{municipality_id}:"
+        before = {k: v for k, v in self.state.booked_soon.items() if k.startswith(prefix)}
+        after = {f"{prefix}{route}": n for route, n in counts.items() if n > 0}
+        if before == after:
+            return
+        kept = {k: v for k, v in self.state.booked_soon.items() if not k.startswith(prefix)}
+        self.state.booked_soon = {**kept, **after}
+        self.effects.append(BookingsDue(municipality_id))
 
     # --- more participants ---------------------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from madoguchi.signaling import views
 from madoguchi.signaling.consultation import QUEUED_STATES, Role, State
 from madoguchi.signaling.counter import (
     AgentChanged,
+    BookingsDue,
     CallEnded,
     CallStarted,
     CaseMoved,
@@ -31,6 +32,8 @@ from madoguchi.signaling.counter import (
     PeerLink,
     ResidentReleased,
     Transitioned,
+    VideoAnswered,
+    VideoInvited,
 )
 from madoguchi.signaling.views import Facts
 
@@ -122,6 +125,10 @@ def call_events(effects: Sequence[Effect], counter: Counter, facts: Facts) -> li
                 out.append((Participant(resident), ended))
                 if agent_id:
                     out.append((Participant.agent(agent_id), ended))
+            case VideoInvited(consultation_id=cid, resident=resident):
+                out.append((Participant(resident), se.VideoInvite(consultation_id=cid)))
+            case VideoAnswered(consultation_id=cid, agent_id=agent_id, accepted=accepted):
+                out.append((Participant.agent(agent_id), se.VideoAnswer(consultation_id=cid, accepted=accepted)))
             case ResidentReleased(consultation_id=cid, resident=resident, reason=reason):
                 out.append((Participant(resident), se.ConsultationClosed(consultation_id=cid, reason=reason)))
             case PeerLink(consultation_id=cid, notify=notify, connected=connected):
@@ -145,7 +152,7 @@ def view_events(effects: Sequence[Effect], counter: Counter, facts: Facts) -> li
     queue_changed = False
     for effect in effects:
         match effect:
-            case Transitioned() | CaseMoved():
+            case Transitioned() | CaseMoved() | BookingsDue():
                 queue_changed = True
             case AgentChanged(agent_id=agent_id):
                 if agent_id not in agents_changed:

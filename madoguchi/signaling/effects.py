@@ -107,6 +107,30 @@ class CaseMoved:
     route: str
 
 
+@dataclass(frozen=True)
+class VideoInvited:
+    """The agent invites the resident chatting from home to switch to video."""
+
+    consultation_id: str
+    resident: str
+
+
+@dataclass(frozen=True)
+class VideoAnswered:
+    """The resident answered the invitation: the agent is told; accepted, the call starts again with media."""
+
+    consultation_id: str
+    agent_id: str
+    accepted: bool
+
+
+@dataclass(frozen=True)
+class BookingsDue:
+    """The bookings due soon in a municipality changed: its waiting residents' estimates are told again."""
+
+    municipality_id: str
+
+
 Effect = (
     Transitioned
     | OfferMade
@@ -119,4 +143,7 @@ Effect = (
     | ParticipantJoined
     | ParticipantLeft
     | CaseMoved
+    | BookingsDue
+    | VideoInvited
+    | VideoAnswered
 )

@@ -74,6 +74,13 @@ class ConsultationRequest(Event):
         return self
 
 
+class BookedVideo(Event):
+    """A resident at home starts the video call they booked (``mode`` video) with its code."""
+
+    booking: BookingCode
+    language: Language = "ja"
+
+
 class TriagePreview(Event):
     text: FreeText
 

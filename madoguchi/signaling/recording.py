@@ -125,6 +125,7 @@ def record_update(e: PendingRecord) -> RecordUpdate:
                 requested_at=at,
                 triage=extra.get("triage"),
                 summary=extra.get("summary"),
+                booking=c.booking,
             ),
             key=e.key,
             participants=participants,

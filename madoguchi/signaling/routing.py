@@ -123,7 +123,9 @@ class Routing:
         """Place in line among cases the same agents would take, and an honest estimate of the wait.
 
         The estimate is ``people ahead that free agents cannot absorb × average handling time / agents on
-        duty``; with no matching agent on duty it is ``None`` (unknown) rather than a made-up number.
+        duty``; with no matching agent on duty it is ``None`` (unknown) rather than a made-up number. For a walk-in
+        (no priority), the bookings of the route due soon and not yet checked in count as people ahead too
+        (:attr:`CounterState.booked_soon`): they will go first when they check in.
         """
         c = self._consultation(consultation_id)
         ahead = [
@@ -142,7 +144,8 @@ class Routing:
             return QueuePosition(c.id, position, None, 0)
         free = sum(1 for a in on_duty if a.status == AgentStatus.AVAILABLE and a.consultation_id is None)
         handle = self.state.handle_time_s.get(c.route, self.config.default_handle_time_s)
-        rounds = math.ceil(max(0, position - free) / len(on_duty))
+        booked = 0 if c.priority > 0 else self.state.booked_soon.get(f"{c.municipality_id}:{c.route}", 0)
+        rounds = math.ceil(max(0, position + booked - free) / len(on_duty))
         return QueuePosition(c.id, position, float(round(rounds * handle)), len(on_duty))
 
     def may_take(self, agent: Agent, c: Consultation, now: float) -> bool:

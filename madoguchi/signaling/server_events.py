@@ -160,6 +160,21 @@ class CallComing(ServerEvent):
     ringing: bool
 
 
+class VideoInvite(ServerEvent):
+    """To a resident chatting from home: the agent invites them to switch to video (one tap to accept)."""
+
+    NAME = "video.invite"
+    consultation_id: str
+
+
+class VideoAnswer(ServerEvent):
+    """To the agent: the resident accepted the invitation to video (``call.start`` with media follows) or not."""
+
+    NAME = "video.answer"
+    consultation_id: str
+    accepted: bool
+
+
 class AgentState(ServerEvent):
     NAME = "agent.state"
     agent_id: str
@@ -348,6 +363,8 @@ SERVER_EVENTS: tuple[type[ServerEvent], ...] = (
     OfferWithdrawn,
     CallComing,
     CallStart,
+    VideoInvite,
+    VideoAnswer,
     CallEnd,
     ConsultationClosed,
     PeerLink,

@@ -175,6 +175,10 @@ class CounterService:
         )
         await self.run(partial(op, now=now))
         self._held.setdefault(participant, set()).add(connection_id)
+        return await self.resident_view(participant)
+
+    async def resident_view(self, participant: str) -> se.ResidentConsultation | None:
+        """The resident's open case as their page restores it (``resident.state``'s ``consultation``)."""
         counter = await self._store.read()
         open_cases = counter.open_for_resident(participant)
         if not open_cases:
@@ -252,6 +256,38 @@ class CounterService:
             now=now,
         )
         await self.run(op, record={"triage": triage, "summary": summary})
+        place = await self._place(cid)
+        return {"consultation_id": cid, "position": place.position, "wait_estimate_s": place.wait_estimate_s}
+
+    async def open_booked_video(
+        self,
+        participant: str,
+        *,
+        municipality_id: str,
+        route: str,
+        language: str,
+        priority: int,
+        booking: str,
+        source: str | None = None,
+    ) -> dict[str, JsonValue]:
+        """A resident at home starts their booked video call: a case straight in the queue, on video from the
+        start (``call.start`` with media when an agent accepts), ahead of walk-ins within the check-in window."""
+        cid = new_consultation_id()
+        op = partial(
+            Counter.open,
+            consultation_id=cid,
+            municipality_id=municipality_id,
+            channel=Channel.CHAT,
+            resident=participant,
+            route=route,
+            language=language,
+            priority=priority,
+            booking=booking,
+            video=True,
+            source=source,
+            now=self._clock(),
+        )
+        await self.run(op)
         place = await self._place(cid)
         return {"consultation_id": cid, "position": place.position, "wait_estimate_s": place.wait_estimate_s}
 
@@ -341,6 +377,14 @@ class CounterService:
 
     async def accept(self, staff: StaffIdentity, consultation_id: str) -> None:
         await self.run(partial(Counter.accept, agent_id=staff.id, consultation_id=consultation_id, now=self._clock()))
+
+    async def invite_video(self, staff: StaffIdentity, consultation_id: str) -> None:
+        op = partial(Counter.invite_video, agent_id=staff.id, consultation_id=consultation_id)
+        await self.run(partial(op, now=self._clock()))
+
+    async def answer_video(self, participant: str, consultation_id: str, *, accepted: bool) -> None:
+        op = partial(Counter.answer_video, consultation_id=consultation_id, resident=participant, accepted=accepted)
+        await self.run(partial(op, now=self._clock()))
 
     async def decline(self, staff: StaffIdentity, consultation_id: str) -> None:
         await self.run(partial(Counter.decline, agent_id=staff.id, consultation_id=consultation_id, now=self._clock()))
@@ -517,6 +561,10 @@ class CounterService:
         await self._notifier.deliver(view_events(effects, counter, facts))
         self._touch(municipalities_touched(effects, counter))
         return result
+
+    async def set_booked_soon(self, municipality_id: str, counts: Mapping[str, int]) -> None:
+        """The booking sweep's count of bookings due soon per route (walk-ins' estimates count them)."""
+        await self.run(partial(Counter.set_booked_soon, municipality_id=municipality_id, counts=dict(counts)))
 
     async def _place(self, consultation_id: str) -> QueuePlace:
         counter = await self._store.read()

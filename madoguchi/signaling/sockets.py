@@ -270,12 +270,15 @@ class CheckedIn:
     priority: bool
     outcome: str
     """``priority``, or ``early`` / ``late`` (then the resident joins as a walk-in)."""
+    mode: str = "booth"
+    """How the booking meets: ``booth``, ``counter`` or ``video`` (from home)."""
 
 
 class BookingCheckIn(Protocol):
-    """What the booth needs from the bookings: check a code in (raises :class:`CounterError` with a code)."""
+    """What the booth (and the resident at home, for a video booking) needs from the bookings: check a code in
+    (raises :class:`CounterError` with a code); ``modes``: only bookings of these ways of meeting."""
 
-    async def check_in(self, code: str, *, municipality_id: str) -> CheckedIn: ...
+    async def check_in(self, code: str, *, municipality_id: str, modes: frozenset[str] | None = None) -> CheckedIn: ...
 
 
 class BoothNamespace(RoleNamespace[BoothRecord]):
@@ -388,6 +391,7 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         self.route("agent.status", ev.AgentStatusChange, self._status)
         self.route("offer.accept", ev.ConsultationRef, self._accept)
         self.route("offer.decline", ev.ConsultationRef, lambda c, m: done(s.decline(c.identity, m.consultation_id)))
+        self.route("video.invite", ev.ConsultationRef, lambda c, m: done(s.invite_video(c.identity, m.consultation_id)))
         self.route(
             "consultation.end",
             ev.ConsultationRef,
@@ -505,6 +509,11 @@ def _chat(service: CounterService) -> Callable[[Connection[Any], ev.ChatSend], A
         return {"seq": seq, "masked": m.masked_count}
 
     return handler
+
+
+def relay_signals(service: CounterService) -> Callable[[Connection[Any], ev.Signal], Awaitable[None]]:
+    """The ``signal`` handler every namespace with a call shares (the resident at home once they accept video)."""
+    return _signal(service)
 
 
 def _signal(service: CounterService) -> Callable[[Connection[Any], ev.Signal], Awaitable[None]]:

@@ -166,6 +166,11 @@ class CounterState(BaseModel):
         description="anonymous source -> when it started web chats, within the window; entries are replaced, never "
         "changed in place",
     )
+    booked_soon: dict[str, int] = Field(
+        default_factory=dict,
+        description="'<municipality>:<route>' -> bookings due soon that an agent will serve ahead of walk-ins (not "
+        "yet checked in); replaced whole by the booking sweep, counted in the walk-ins' wait estimate",
+    )
     outbox: list[PendingRecord] = Field(
         default_factory=list,
         description="state changes not yet confirmed written to the database, oldest first; entries are replaced, "

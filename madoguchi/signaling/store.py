@@ -49,6 +49,7 @@ def working_copy(state: CounterState) -> CounterState:
             "processes": dict(state.processes),
             "outbox": list(state.outbox),
             "source_opens": dict(state.source_opens),
+            "booked_soon": dict(state.booked_soon),
         }
     )
 

@@ -99,7 +99,7 @@ def call_start(counter: Counter, c: Consultation, role: Role, facts: Facts) -> C
     return CallStart(
         consultation_id=c.id,
         channel=c.channel.value,
-        media=c.channel == Channel.BOOTH,
+        media=c.channel == Channel.BOOTH or c.video,
         polite=role == Role.RESIDENT,
         ice_servers=facts.turn.ice_servers(c.id, role.value, now=facts.now),
         peer=Peer(display_name=peer_name),

@@ -25,10 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from madoguchi.bookings.codes import new_code
 from madoguchi.bookings.ferry import Direction, FerryBooking, Sailing
+from madoguchi.bookings.kpis import BookingRow, WaitRow
 from madoguchi.bookings.slots import Slot, SlotKey, local
 from madoguchi.storage.db import Database
 from madoguchi.storage.errors import StorageError
-from madoguchi.storage.models import Booking, BookingSlot, SailingCancellation
+from madoguchi.storage.models import Booking, BookingSlot, Consultation, SailingCancellation
 
 ACTIVE: Final = "booked"
 STATUS_CHANGES: Final[frozenset[tuple[str, str]]] = frozenset(
@@ -84,6 +85,8 @@ class NewBooking:
     ferry_line: str | None = None
     ferry_arrive: time | None = None
     ferry_leave: time | None = None
+    consultation_id: str | None = None
+    """The call or chat during which staff booked it (booked on behalf), if any."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,7 +231,7 @@ class Bookings:
                 ferry_leave=_hhmm(new.ferry_leave),
                 notice=None,
                 booked_by=new.booked_by,
-                consultation_id=None,
+                consultation_id=new.consultation_id,
                 created_at=now,
                 updated_at=now,
                 reminded_at=None,
@@ -337,6 +340,32 @@ class Bookings:
             rows = await session.scalars(query.order_by(Booking.start_at, Booking.place, Booking.code))
             return [_record(r) for r in rows]
 
+    async def report_rows(
+        self, municipality_id: str, start: datetime, end: datetime
+    ) -> tuple[list[BookingRow], list[WaitRow]]:
+        """For the booking KPIs: the bookings starting in [start, end), and every case requested then that a
+        person answered, with whether it came with a booking and how long the resident waited."""
+        bookings = select(Booking.status, Booking.mode, Booking.booked_by, Booking.start_at, Booking.created_at).where(
+            Booking.municipality_id == municipality_id, Booking.start_at >= start, Booking.start_at < end
+        )
+        waits = select(Consultation.booking, Consultation.requested_at, Consultation.answered_at).where(
+            Consultation.municipality_id == municipality_id,
+            Consultation.requested_at >= start,
+            Consultation.requested_at < end,
+            Consultation.answered_at.is_not(None),
+        )
+        async with self._db.read() as session:
+            booked = [
+                BookingRow(status, mode, by, _utc(at), _utc(created))
+                for status, mode, by, at, created in await session.execute(bookings)
+            ]
+            answered = [
+                WaitRow(code is not None, (_utc(answered_at) - _utc(requested_at)).total_seconds())
+                for code, requested_at, answered_at in await session.execute(waits)
+                if answered_at is not None  # the query asks for answered cases only
+            ]
+        return booked, answered
+
     async def cancel_sailing(self, municipality_id: str, sailing: Sailing, *, now: datetime) -> bool:
         """Record a cancelled sailing; False when it was already recorded."""
         async with self._db.transaction() as session:
@@ -384,3 +413,8 @@ class Bookings:
 def _sailing(row: SailingCancellation) -> Sailing:
     direction: Direction = "in" if row.direction == "in" else "out"
     return Sailing(row.line, row.day, direction, time.fromisoformat(row.at))
+
+
+def _utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes (stored in UTC); PostgreSQL aware ones."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

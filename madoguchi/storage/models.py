@@ -194,6 +194,8 @@ class Consultation(Base):
     disposition: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text)
     csat: Mapped[str | None] = mapped_column(String(8))
+    booking: Mapped[str | None] = mapped_column(String(8))
+    """The booking code of a resident who booked and checked in; None for a walk-in."""
     triage: Mapped[dict[str, Any] | None]
     summary: Mapped[dict[str, Any] | None]
     updated_at: Mapped[datetime]

@@ -240,6 +240,7 @@ class ConsultationRecords:
                 requested_at=record.requested_at,
                 triage=record.triage,
                 summary=record.summary,
+                booking=record.booking,
                 updated_at=record.requested_at,
             )
         )

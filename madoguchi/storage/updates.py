@@ -36,6 +36,7 @@ class NewConsultation:
     agent_id: str | None = None
     triage: dict[str, Any] | None = None
     summary: dict[str, Any] | None = None
+    booking: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

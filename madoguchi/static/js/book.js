@@ -262,6 +262,16 @@ function showBooking(booking) {
     : "";
   $("book-ics").href = `/api/bookings/${booking.code}/calendar.ics`;
   const active = booking.status === "booked";
+  // a video call from home: at its time the resident starts it here (the chat page checks the booking in)
+  const video = active && booking.mode === "video";
+  $("book-video-start").hidden = !video;
+  $("book-video-hint").hidden = !video;
+  $("book-video-start").href = `/chat/${municipality}#booking=${booking.code}`;
+  // at a booth the resident may hold this to the camera instead of typing the number
+  const qr = active && booking.mode === "booth";
+  $("book-qr-box").hidden = !qr;
+  if (qr) $("book-qr").src = `/api/bookings/${booking.code}/qr.svg`;
+  $("book-qr").alt = qr ? t("book.qr.alt", { code: booking.code }) : "";
   $("book-move").hidden = !active;
   $("book-cancel").hidden = !active;
   showNotice(booking);

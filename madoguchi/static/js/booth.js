@@ -29,6 +29,7 @@ import {
 import { LanguagePicker } from "./langpicker.js";
 import { errorText, nowSeconds, request } from "./net.js";
 import { NoAnswerPanel } from "./noanswer.js";
+import { QrCheckIn } from "./qrcheckin.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -612,6 +613,7 @@ document.addEventListener("contextmenu", (event) => event.preventDefault());
 setInterval(() => state.screen === "waiting" && renderWaiting(), 1000);
 
 applyTranslations();
+new QrCheckIn(); // check-in by the booking page's QR code held to the camera
 showScreen("idle");
 if (!token) {
   setConnection("unauthorized");

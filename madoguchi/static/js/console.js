@@ -17,6 +17,8 @@ import { applyTranslations, formatClock, initI18n, language, setLanguage, t } fr
 import { LanguagePicker } from "./langpicker.js";
 import { errorText, nowSeconds, request } from "./net.js";
 import { Ringer } from "./ringer.js";
+import { StaffBooking } from "./staffbooking.js";
+import { VideoInvite } from "./videoinvite.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -647,5 +649,7 @@ document.addEventListener("i18n:change", () => {
 setInterval(() => state.queue.length && renderQueue(), 1000);
 
 applyTranslations();
+new StaffBooking({ consultation: () => state.consultation }); // book for a resident, today's bookings
+new VideoInvite({ socket, consultation: () => state.consultation }); // a web chat becomes a video call
 showView("idle");
 setStatus("offline");

@@ -11,6 +11,7 @@
 export const SEND = Object.freeze({
   AGENT_STATUS: "agent.status",
   CALLBACK_REQUEST: "callback.request",
+  BOOKING_START: "booking.start",
   CHAT_SEND: "chat.send",
   CONSULTATION_CANCEL: "consultation.cancel",
   CONSULTATION_END: "consultation.end",
@@ -23,6 +24,9 @@ export const SEND = Object.freeze({
   SIGNAL: "signal",
   SUGGESTION_CHOOSE: "suggestion.choose",
   TRIAGE_PREVIEW: "triage.preview",
+  VIDEO_ACCEPT: "video.accept",
+  VIDEO_DECLINE: "video.decline",
+  VIDEO_INVITE: "video.invite",
   SUPERVISOR_ASSIGN: "supervisor.assign",
   SUPERVISOR_MOVE_ROUTE: "supervisor.move_route",
   SUPERVISOR_SET_AWAY: "supervisor.set_away",
@@ -47,4 +51,6 @@ export const RECEIVE = Object.freeze({
   RESIDENT_STATE: "resident.state",
   SIGNAL: "signal",
   SUPERVISOR_SNAPSHOT: "supervisor.snapshot",
+  VIDEO_ANSWER: "video.answer",
+  VIDEO_INVITE: "video.invite",
 });

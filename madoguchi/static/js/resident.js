@@ -28,6 +28,7 @@ import { applyTranslations, firstKnownKey, initI18n, language, setLanguage, t } 
 import { LanguagePicker } from "./langpicker.js";
 import { errorText, request } from "./net.js";
 import { NoAnswerPanel } from "./noanswer.js";
+import { ResidentVideo, startBookedVideo } from "./residentvideo.js";
 import { TabMemory } from "./tabmemory.js";
 
 const $ = (id) => document.getElementById(id);
@@ -536,6 +537,8 @@ socket.on("connect_error", (err) => {
   banner.show(code === "not_found" ? t("resident.error.unknown_town") : errorText({ code }), { sticky: true });
 });
 socket.on(RECEIVE.RESIDENT_STATE, applyResidentState);
+new ResidentVideo({ socket, banner }); // the agent's invitation to video, and the video call on the phone
+startBookedVideo({ socket, banner, language }); // opened from the booking page at the booked time
 socket.on(RECEIVE.CHAT_MESSAGE, onChatMessage);
 socket.on(RECEIVE.QUEUE_POSITION, onQueuePosition);
 socket.on(RECEIVE.CALL_START, onCallStart);

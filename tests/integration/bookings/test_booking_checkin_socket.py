@@ -3,10 +3,12 @@ to the agent before a walk-in who asked earlier, and the offer says it is a book
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, time
 from pathlib import Path
 
 from madoguchi import keys
+from madoguchi.booking_desk.api import DESK
 from madoguchi.bookings.plan import JST
 from madoguchi.bookings.slots import day_slots
 from madoguchi.storage.bookings import Bookings, NewBooking
@@ -17,12 +19,10 @@ NINE = datetime(2026, 12, 7, 9, 0, tzinfo=JST)
 TEN_TO_NINE = datetime(2026, 12, 7, 8, 50, tzinfo=JST).timestamp()
 
 
-async def booked_at_nine(api: Api, route: str = "tax") -> str:
+async def booked_at_nine(api: Api, route: str = "tax", place: str = "shiomi-post-office") -> str:
     town = api.app[keys.TRIAGES]["shiomi"].engine.kb.municipality
     assert town.booking is not None
-    [slot] = [
-        s for s in day_slots(town.booking, route, NINE.date(), place="shiomi-post-office") if s.start.time() == time(9)
-    ]
+    [slot] = [s for s in day_slots(town.booking, route, NINE.date(), place=place) if s.start.time() == time(9)]
     record = await Bookings(api.app[keys.DATABASE]).book(
         NewBooking("shiomi", route, slot, "ヤマダ ハナコ"), now=datetime.fromtimestamp(api.clock(), JST)
     )
@@ -81,3 +81,87 @@ async def test_too_late_joins_as_a_walk_in_and_is_told(tmp_path: Path) -> None:
             assert ack["booking"] == {"route": "tax", "priority": False, "outcome": "late"}
         finally:
             await booth.close()
+
+
+async def test_a_booking_due_soon_lengthens_a_walk_ins_estimate_until_it_checks_in(tmp_path: Path) -> None:
+    twenty_past_eight = datetime(2026, 12, 7, 8, 20, tzinfo=JST).timestamp()
+    async with running(tmp_path, start=twenty_past_eight, session_ttl_s=365 * 86400) as api:
+        code = await booked_at_nine(api, route="tax")  # 40 minutes away: beyond the 30-minute horizon
+        server = live(api)
+        handle = api.app[keys.SETTINGS].default_handle_time_s
+        _, busy_token, _ = await server.add_booth("汐見郵便局ブース")
+        _, walk_in_token, _ = await server.add_booth("凪島公民館ブース")
+        _, booked_token, _ = await server.add_booth("汐見支所ブース")
+        await server.add_agent("tanaka", "correct horse battery")
+        busy = await booth_peer(server, busy_token)
+        walk_in = await booth_peer(server, walk_in_token)
+        agent = await agent_peer(server, "tanaka", "correct horse battery")
+        try:
+            ok(await agent.call("agent.status", {"status": "available"}))
+            first = ok(await busy.call("consultation.request", {"route": "tax"}))
+            await agent.wait_for("offer")
+            ok(await agent.call("offer.accept", {"consultation_id": first["consultation_id"]}))
+            ack = ok(await walk_in.call("consultation.request", {"route": "tax"}))
+            assert ack["wait_estimate_s"] == handle  # the one agent finishes the call in progress first
+            desk = api.app[DESK]
+            await desk.sweep()
+            assert await desk.due("shiomi") == {}
+
+            api.clock.offset += 600  # 8:30: the booking starts within the horizon
+            await desk.sweep()
+            told = await walk_in.wait_for("queue.position", lambda m: m["wait_estimate_s"] == 2 * handle)
+            assert told["position"] == 1  # still first in line; the booked resident will go ahead of them
+
+            booked = await booth_peer(server, booked_token)  # the booked resident checks in (at 8:30: early)
+            try:
+                checked = ok(await booked.call("consultation.request", {"booking": code}))
+                assert checked["booking"]["outcome"] == "early"  # joins as a walk-in: no longer counted ahead
+            finally:
+                await booked.close()
+            await walk_in.wait_for("queue.position", lambda m: m["wait_estimate_s"] == handle, within=5.0)
+        finally:
+            for peer in (busy, walk_in, agent):
+                await peer.close()
+
+
+async def test_the_report_counts_no_shows_and_the_wait_of_booked_against_walk_in(tmp_path: Path) -> None:
+    async with running(tmp_path, start=TEN_TO_NINE, session_ttl_s=365 * 86400) as api:
+        code = await booked_at_nine(api, route="tax")
+        missed = await booked_at_nine(api, route="resident_records", place="honcho")  # never comes: a no-show
+        server = live(api)
+        _, walk_in_token, _ = await server.add_booth("汐見郵便局ブース")
+        _, booked_token, _ = await server.add_booth("凪島公民館ブース")
+        await server.add_agent("tanaka", "correct horse battery")
+        walk_in = await booth_peer(server, walk_in_token)
+        booked = await booth_peer(server, booked_token)
+        agent = await agent_peer(server, "tanaka", "correct horse battery")
+        try:
+            first = ok(await booked.call("consultation.request", {"booking": code}))
+            second = ok(await walk_in.call("consultation.request", {"route": "tax"}))
+            ok(await agent.call("agent.status", {"status": "available"}))
+            for case in (first, second):
+                await agent.wait_for("offer", lambda m, cid=case["consultation_id"]: m["consultation_id"] == cid)
+                ok(await agent.call("offer.accept", {"consultation_id": case["consultation_id"]}))
+                ok(await agent.call("consultation.end", {"consultation_id": case["consultation_id"]}))
+                wrap = {"consultation_id": case["consultation_id"], "disposition": "resolved", "note": ""}
+                ok(await agent.call("wrapup.submit", wrap))
+        finally:
+            for peer in (walk_in, booked, agent):
+                await peer.close()
+        api.clock.offset += 3600  # 9:50: the other booking is long past its grace
+        desk = api.app[DESK]
+        await desk.sweep()
+        report = await desk.report("shiomi", NINE.date(), NINE.date())
+        for _ in range(50):  # the records reach the database through the outbox
+            if report.answered_booked + report.answered_walk_in == 2:
+                break
+            await asyncio.sleep(0.1)
+            report = await desk.report("shiomi", NINE.date(), NINE.date())
+        assert report.bookings == 2 and report.by_status == {"checked_in": 1, "no_show": 1}
+        assert report.no_show_rate == 0.5
+        assert (report.answered_booked, report.answered_walk_in) == (1, 1)
+        assert report.wait_median_booked_s is not None and report.wait_median_walk_in_s is not None
+        # the booked resident was answered first, though the walk-in asked later: their wait is the shorter
+        assert report.wait_median_booked_s <= report.wait_median_walk_in_s
+        _, stored = await api.call("GET", f"/api/bookings/{missed}")
+        assert stored["status"] == "no_show"

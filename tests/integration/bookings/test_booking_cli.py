@@ -99,3 +99,31 @@ async def test_list_cancel_and_cancel_sailing(tmp_path: Path) -> None:
     assert told["notice"]["instead"], "the next fitting times are offered"
     status, out, err = await run(data_dir, "bookings", "cancel-sailing", "nowhere", start.date().isoformat(), "8:25")
     assert status == 2 and "no such ferry line" in err
+
+
+async def test_report(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    db = await open_database(f"sqlite+aiosqlite:///{(data_dir / 'madoguchi.db').resolve()}")
+    start = next_open_day()
+    try:
+        await Municipalities(db).ensure_municipality("shiomi", name_ja="汐見町", name_en="Shiomi")
+        [slot] = [s for s in day_slots(PLAN, "tax", start.date(), place="honcho") if s.start == start]
+        bookings = Bookings(db)
+        now = datetime.now(UTC)
+        await bookings.book(NewBooking("shiomi", "tax", slot, "ヤマダ ハナコ", booked_by="staff:u1"), now=now)
+        cancelled = await bookings.book(NewBooking("shiomi", "tax", slot, "スズキ イチロウ"), now=now)
+        await bookings.cancel(cancelled.code, now=now)
+    finally:
+        await db.close()
+    day = start.date().isoformat()
+    status, out, err = await run(data_dir, "bookings", "report", "--from", day, "--to", day, "--json")
+    assert status == 0, err
+    report = json.loads(out)
+    assert (report["from"], report["bookings"], report["booked_by_staff"]) == (day, 2, 1)
+    assert report["by_status"] == {"booked": 1, "cancelled": 1}
+    assert report["no_show_rate"] is None  # nobody's time came yet
+    status, out, err = await run(data_dir, "bookings", "report", "--from", day, "--to", day)
+    assert status == 0 and "bookings " in out and "no-show rate: -" in out, err
+    status, _, err = await run(data_dir, "bookings", "report", "--from", day, "--to", "2000-01-01")
+    assert status == 2 and "the last day comes before the first" in err

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from madoguchi.bookings import codes
-from madoguchi.bookings.checkin import check_in, is_no_show, no_show_after
+from madoguchi.bookings.checkin import Due, check_in, due_soon, is_no_show, no_show_after
 from madoguchi.bookings.ferry import FerryBooking, Sailing, affected, fitting, next_fitting, trip
 from madoguchi.bookings.plan import JST, BookingPlan, CheckinRules, FerryLine
 from madoguchi.bookings.slots import offers
@@ -171,3 +171,20 @@ def test_a_plan_mistake_comes_back_with_file_and_line(tmp_path: Path) -> None:
     bad_time.write_text(source.replace('hours: ["9:00-12:00", "13:00-16:00"]', 'hours: ["9:00-12:00", "16:00-13:00"]'))
     with pytest.raises(KnowledgeBaseError, match=r"m2.yaml:\d+: booking.desks.1.hours.1: .*end before they start"):
         load_municipality(bad_time)
+
+
+def test_bookings_due_soon_are_those_an_agent_serves_within_the_horizon() -> None:
+    now = START
+    minutes = timedelta(minutes=1)
+    bookings = [
+        Due("tax", "booth", now + 20 * minutes),
+        Due("tax", "video", now + 30 * minutes),  # the horizon's edge counts
+        Due("tax", "booth", now - 10 * minutes),  # still inside its check-in window
+        Due("tax", "booth", now - 11 * minutes),  # past it: would join as a walk-in
+        Due("tax", "booth", now + 31 * minutes),  # beyond the horizon
+        Due("tax", "counter", now + 5 * minutes),  # the main office counter: staffed in person
+        Due("welfare", "video", now + 5 * minutes),
+    ]
+    assert due_soon(RULES, bookings, now, 30 * minutes) == {"tax": 3, "welfare": 1}
+    assert due_soon(RULES, bookings, now, timedelta(0)) == {"tax": 1}
+    assert due_soon(RULES, [], now, 30 * minutes) == {}

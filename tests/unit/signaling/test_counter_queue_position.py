@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from madoguchi.signaling.consultation import Channel
 from madoguchi.signaling.counter import AgentStatus, CounterError
 
 HANDLE = 300.0  # the desk's default handling time
@@ -137,3 +138,41 @@ def test_tick_with_nothing_due_changes_nothing(desk: Any) -> None:
     desk.counter.tick(deadline - 0.001)
     assert desk.take() == []
     assert desk.counter.state == before
+
+
+def test_bookings_due_soon_lengthen_a_walk_ins_estimate_not_a_booked_residents(desk: Any) -> None:
+    desk.active_call("c0", "a1", now=0.0, resident="booth:x")
+    desk.request("walk_in", now=1.0)
+    assert desk.counter.position("walk_in").wait_estimate_s == HANDLE
+    desk.counter.set_booked_soon("setouchi", {"tax": 2, "housing_roads": 5})
+    # two booked residents of the same topic will go first: the one agent finishes three cases before
+    pos = desk.counter.position("walk_in")
+    assert (pos.position, pos.wait_estimate_s) == (1, 3 * HANDLE)  # the place in line stays what it is
+    booked = desk.counter.open(
+        consultation_id="booked",
+        municipality_id="setouchi",
+        channel=Channel.BOOTH,
+        resident="booth:b",
+        booth_id="b",
+        route="tax",
+        language="ja",
+        priority=1,
+        booking="12345674",
+        now=2.0,
+    )
+    assert desk.counter.position(booked.id).wait_estimate_s == HANDLE  # only the call in progress is ahead
+    desk.counter.set_booked_soon("setouchi", {})
+    assert desk.counter.position("walk_in").wait_estimate_s == 2 * HANDLE  # the checked-in booking is in line
+
+
+def test_booked_soon_is_per_municipality_and_told_only_when_it_changes(desk: Any) -> None:
+    desk.counter.set_booked_soon("setouchi", {"tax": 1})
+    desk.counter.set_booked_soon(desk.OTHER_TOWN, {"tax": 2})
+    assert desk.counter.state.booked_soon == {"setouchi:tax": 1, f"{desk.OTHER_TOWN}:tax": 2}
+    assert [type(e).__name__ for e in desk.counter.effects] == ["BookingsDue", "BookingsDue"]
+    desk.counter.effects.clear()
+    desk.counter.set_booked_soon("setouchi", {"tax": 1, "roads": 0})
+    assert desk.counter.effects == []
+    desk.counter.set_booked_soon("setouchi", {})
+    assert desk.counter.state.booked_soon == {f"{desk.OTHER_TOWN}:tax": 2}
+    assert [e.municipality_id for e in desk.counter.effects] == ["setouchi"]

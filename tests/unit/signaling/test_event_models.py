@@ -12,6 +12,7 @@ from madoguchi.domain.routes import ROUTE_IDS
 from madoguchi.signaling import events
 from madoguchi.signaling.events import (
     AgentStatusChange,
+    BookedVideo,
     CallbackRequest,
     ChatSend,
     ConsultationRef,
@@ -35,6 +36,7 @@ from madoguchi.signaling.events import (
 
 VALID: dict[type[BaseModel], dict[str, Any]] = {
     ConsultationRequest: {"route": "tax"},
+    BookedVideo: {"booking": "12345674", "language": "ja"},
     TriagePreview: {"text": "住民票がほしい"},
     ResidentSay: {"text": "住民票がほしい", "client_id": "m1"},
     SuggestionChoice: {"consultation_id": "c1", "entry_id": "resident-records-copy"},

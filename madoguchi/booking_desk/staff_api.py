@@ -1,0 +1,215 @@
+"""The console's booking endpoints: staff book on behalf of a resident and see the day's bookings.
+
+Why separate from the resident API (``booking_desk.api``): these are for a signed-in staff session, not anonymous
+phones, so they are not rate limited per address (a town hall's agents share one address behind its router) and
+they may list a whole day's bookings. They go through the same :class:`BookingDesk`, so the console refuses and
+accepts exactly what the phone page does. A booking made here carries ``booked_by = staff:<id>`` and, when made
+during a call or chat, that consultation's id; it is written to the audit log. A change needs the session's CSRF
+token in ``X-CSRF-Token`` and no foreign ``Origin`` (the admin API's rule). Refusals are
+``{"error": {"code", "message"}}`` with the resident API's status for a desk refusal.
+
+- ``GET /api/staff/bookings/options`` → the town's topics, places and open days (the phone page's choices)
+- ``GET /api/staff/bookings?date=YYYY-MM-DD`` → ``{"date", "bookings": [...]}`` (contacts masked)
+- ``GET /api/staff/slots?route=R&date=YYYY-MM-DD[&place=P][&ferry=F]`` → the free times, as ``/api/slots``
+- ``GET /api/staff/bookings/report?from=YYYY-MM-DD&to=YYYY-MM-DD`` → the booking KPIs (``bookings.kpis``)
+- ``POST /api/staff/bookings`` ``{"route","place","start","name_kana"[,"contact"][,"ferry"][,"language"]
+  [,"consultation_id"]}`` → ``201`` the booking
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
+from typing import Any, Final
+
+from aiohttp import web
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+from madoguchi import keys
+from madoguchi.booking_desk import pages
+from madoguchi.booking_desk.api import DESK, STATUS, booking_json, same_site, slot_json
+from madoguchi.booking_desk.service import BookingDesk, BookingRequest, DeskError, day_bounds
+from madoguchi.bookings.slots import local
+from madoguchi.domain.languages import LanguageCode
+from madoguchi.domain.sessions import SESSION_COOKIE
+from madoguchi.http_json import read_json
+from madoguchi.storage.accounts import StaffRecord
+from madoguchi.storage.audit import AuditLog
+
+CSRF_HEADER: Final = "X-CSRF-Token"
+MAX_TOKEN: Final = 256
+
+
+class StaffBookingBody(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    municipality: str | None = Field(default=None, max_length=64)
+    route: str = Field(max_length=64)
+    place: str = Field(max_length=80)
+    start: AwareDatetime
+    name_kana: str = Field(max_length=80)
+    contact: str | None = Field(default=None, max_length=254)
+    ferry: str | None = Field(default=None, max_length=80)
+    language: LanguageCode = "ja"
+    consultation_id: str | None = Field(default=None, max_length=64)
+
+
+Handler = Callable[[web.Request, StaffRecord], Awaitable[web.StreamResponse]]
+
+
+def refusal(code: str, message: str) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": message}}, status=STATUS.get(code, 400))
+
+
+def staff_only(*, changing: bool) -> Callable[[Handler], Callable[[web.Request], Awaitable[web.StreamResponse]]]:
+    def wrap(handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        async def run(request: web.Request) -> web.StreamResponse:
+            found = await _session(request)
+            if found is None:
+                return _unauthorized()
+            staff, csrf_token = found
+            given = request.headers.get(CSRF_HEADER, "")
+            if changing and (
+                not same_site(request) or not csrf_token or not hmac.compare_digest(csrf_token.encode(), given.encode())
+            ):
+                return web.json_response(
+                    {"error": {"code": "csrf", "message": "the page is out of date: reload it and try again"}},
+                    status=403,
+                )
+            try:
+                return await handler(request, staff)
+            except DeskError as refused:
+                return refusal(refused.code, str(refused))
+
+        return run
+
+    return wrap
+
+
+async def _session(request: web.Request) -> tuple[StaffRecord, str] | None:
+    """The signed-in staff member and the session's CSRF token (the console's session cookie), or None."""
+    token = request.cookies.get(SESSION_COOKIE, "")
+    if not token or len(token) > MAX_TOKEN:
+        return None
+    return await request.app[keys.ACCOUNTS].session(token, datetime.now(UTC))
+
+
+def _unauthorized() -> web.Response:
+    return web.json_response({"error": {"code": "unauthorized", "message": "log in as staff first"}}, status=401)
+
+
+def town_of(desk: BookingDesk, staff: StaffRecord, requested: str | None) -> str:
+    """The municipality asked for (one the staff member serves), or their first one that takes bookings."""
+    if requested is not None:
+        if requested not in staff.municipality_ids:
+            raise DeskError("unknown_town")
+        return desk.town(requested).id
+    for municipality in staff.municipality_ids:
+        if municipality in desk.towns:
+            return municipality
+    raise DeskError("unknown_town")
+
+
+def _day(text: str | None, desk: BookingDesk) -> date:
+    if not text:
+        return local(desk.now()).date()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise DeskError("invalid", "date must be YYYY-MM-DD") from None
+
+
+def day_entry(record: Any) -> dict[str, Any]:
+    """One row of the day's list: the booking as the resident API shows it, plus who booked it."""
+    out = booking_json(record)
+    out["booked_by"] = "staff" if record.booked_by.startswith("staff:") else record.booked_by
+    return out
+
+
+@staff_only(changing=False)
+async def get_options(request: web.Request, staff: StaffRecord) -> web.StreamResponse:
+    desk = request.app[DESK]
+    town = desk.town(town_of(desk, staff, request.query.get("municipality")))
+    return web.json_response(pages.options(desk, town))
+
+
+@staff_only(changing=False)
+async def get_day(request: web.Request, staff: StaffRecord) -> web.StreamResponse:
+    desk = request.app[DESK]
+    municipality = town_of(desk, staff, request.query.get("municipality"))
+    day = _day(request.query.get("date"), desk)
+    start, end = day_bounds(day)
+    records = await desk.bookings.between(start, end, municipality_id=municipality)
+    return web.json_response({"date": day.isoformat(), "bookings": [day_entry(r) for r in records]})
+
+
+@staff_only(changing=False)
+async def get_slots(request: web.Request, staff: StaffRecord) -> web.StreamResponse:
+    desk = request.app[DESK]
+    query = request.query
+    municipality = town_of(desk, staff, query.get("municipality"))
+    route = query.get("route", "")
+    if not route:
+        raise DeskError("invalid", "route is required")
+    if "date" not in query:
+        raise DeskError("invalid", "date is required (YYYY-MM-DD)")
+    found = await desk.slots(
+        municipality,
+        route,
+        _day(query["date"], desk),
+        place=query.get("place") or None,
+        ferry=query.get("ferry") or None,
+    )
+    return web.json_response([slot_json(f) for f in found])
+
+
+@staff_only(changing=True)
+async def post_booking(request: web.Request, staff: StaffRecord) -> web.StreamResponse:
+    desk = request.app[DESK]
+    try:
+        body = StaffBookingBody.model_validate(await read_json(request))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise DeskError("invalid", f"{where}: {first['msg']}" if where else str(first["msg"])) from None
+    municipality = town_of(desk, staff, body.municipality)
+    record = await desk.book(
+        BookingRequest(
+            municipality_id=municipality,
+            route=body.route,
+            place=body.place,
+            start=body.start,
+            name_kana=body.name_kana,
+            contact=body.contact,
+            ferry=body.ferry,
+            language=body.language,
+            booked_by=f"staff:{staff.id}",
+            consultation_id=body.consultation_id,
+        )
+    )
+    await AuditLog(request.app[keys.DATABASE]).write(
+        f"staff:{staff.id}",
+        "booking.create",
+        {"code": record.code, "route": record.route, "place": record.place, "start": record.start.isoformat()},
+        desk.now(),
+    )
+    return web.json_response(day_entry(record), status=201)
+
+
+@staff_only(changing=False)
+async def get_report(request: web.Request, staff: StaffRecord) -> web.StreamResponse:
+    desk = request.app[DESK]
+    municipality = town_of(desk, staff, request.query.get("municipality"))
+    first = _day(request.query.get("from"), desk)
+    last = _day(request.query.get("to"), desk)
+    report = await desk.report(municipality, first, last)
+    return web.json_response({"from": first.isoformat(), "to": last.isoformat(), **report.as_dict()})
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/api/staff/bookings/options", get_options)
+    app.router.add_get("/api/staff/bookings", get_day)
+    app.router.add_post("/api/staff/bookings", post_booking)
+    app.router.add_get("/api/staff/slots", get_slots)
+    app.router.add_get("/api/staff/bookings/report", get_report)

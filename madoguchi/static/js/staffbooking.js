@@ -1,0 +1,338 @@
+// The console's bookings: book a time on behalf of a resident (a phone caller, a walk-in, or the resident in the
+// current call) and see today's bookings with who has checked in.
+//
+// Why a separate module: the console's socket code (console.js) owns the call; bookings are plain HTTP to the
+// staff endpoints (/api/staff/...), which go through the same booking desk as the phone page, so the console
+// refuses exactly what the phone page refuses. console.js gives us only a getter for the current consultation:
+// a booking made during a call or chat carries its id, and the wrap-up is filled (「予約を とった」 and the code in
+// the note) so the agent does not type it twice. Nothing is inserted as HTML: rows are built with textContent.
+
+import { language, t } from "./i18n.js";
+
+const $ = (id) => document.getElementById(id);
+const REFRESH_MS = 30000;
+const CSRF = document.querySelector('input[name="csrf_token"]')?.value || "";
+
+class StaffBookingError extends Error {
+  constructor(code, detail) {
+    super(detail || code);
+    this.code = code;
+  }
+}
+
+async function api(path, body) {
+  let response;
+  try {
+    response = await fetch(path, {
+      method: body === undefined ? "GET" : "POST",
+      credentials: "same-origin",
+      headers: body === undefined ? {} : { "Content-Type": "application/json", "X-CSRF-Token": CSRF },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new StaffBookingError("offline");
+  }
+  const payload = await response.json().catch(() => ({}));
+  if (!response.ok) throw new StaffBookingError(payload?.error?.code || "invalid", payload?.error?.message);
+  return payload;
+}
+
+/** Plain words for a refusal: the phone page's sentence for a desk refusal, else the console's own. */
+function errorText(err) {
+  const own = { csrf: "console.booking.error.reload", unauthorized: "error.unauthorized" }[err.code];
+  if (own) return t(own);
+  const key = `book.error.${err.code}`;
+  const text = t(key);
+  return text === key ? t("book.error.invalid") : text;
+}
+
+function nameOf(names) {
+  return (names && (names[language()] || names.ja || Object.values(names)[0])) || "";
+}
+
+function hhmm(iso) {
+  return iso.slice(11, 16).replace(/^0/, "");
+}
+
+function dayLabel(iso) {
+  const [y, m, d] = iso.split("-").map(Number);
+  const locale = language() === "easy-ja" ? "ja-JP" : language();
+  return new Intl.DateTimeFormat(locale, { month: "long", day: "numeric", weekday: "short", timeZone: "Asia/Tokyo" })
+    .format(new Date(Date.UTC(y, m - 1, d, 3)));
+}
+
+/** 12345678 → "1234 5678", as the kiosk shows the code. */
+export function codeDisplay(code) {
+  return `${code.slice(0, 4)} ${code.slice(4)}`;
+}
+
+function option(value, text) {
+  const element = document.createElement("option");
+  element.value = value;
+  element.textContent = text;
+  return element;
+}
+
+export class StaffBooking {
+  /**
+   * @param {object} options
+   * @param {() => object|null} options.consultation  the current consultation ({id, route, ...}) or null
+   */
+  constructor({ consultation }) {
+    this.consultation = consultation;
+    this.options = null;
+    this.bookings = [];
+    this.slotRequest = 0;
+    $("book-for-resident").addEventListener("click", () => (this.isOpen ? this.close() : this.open()));
+    $("staff-book-close").addEventListener("click", () => this.close());
+    $("staff-book-again").addEventListener("click", () => this.reset());
+    $("staff-book-route").addEventListener("change", () => this.fillPlaces());
+    $("staff-book-place").addEventListener("change", () => this.fillDays());
+    $("staff-book-ferry").addEventListener("change", () => this.loadSlots());
+    $("staff-book-day").addEventListener("change", () => this.loadSlots());
+    $("staff-book-form").addEventListener("submit", (event) => this.submit(event));
+    document.addEventListener("i18n:change", () => {
+      this.renderToday();
+      if (this.options) this.fillRoutes($("staff-book-route").value);
+    });
+    this.refresh();
+    setInterval(() => this.refresh(), REFRESH_MS);
+  }
+
+  get isOpen() {
+    return !$("staff-booking").hidden;
+  }
+
+  // -- today's bookings ---------------------------------------------------------------------------------------
+
+  async refresh() {
+    try {
+      const [day] = await Promise.all([api("/api/staff/bookings") /* today by the server's clock */, this.loadOptions()]);
+      this.bookings = day.bookings;
+      $("bookings-today-error").hidden = true;
+    } catch (err) {
+      if (err.code === "unknown_town") {
+        $("bookings-today").hidden = true; // this town takes no bookings: nothing to show or book
+        $("book-for-resident").hidden = true;
+        return;
+      }
+      $("bookings-today-error").textContent = t("console.booking.today_error");
+      $("bookings-today-error").hidden = false;
+    }
+    this.renderToday();
+  }
+
+  async loadOptions() {
+    if (!this.options) this.options = await api("/api/staff/bookings/options");
+    return this.options;
+  }
+
+  routeName(id) {
+    return nameOf(this.options?.routes.find((r) => r.id === id)?.names) || t(`route.${id}`);
+  }
+
+  placeName(id) {
+    return nameOf(this.options?.places.find((p) => p.id === id)?.names) || id;
+  }
+
+  renderToday() {
+    const shown = this.bookings.filter((b) => b.status !== "cancelled");
+    const rows = shown.map((b) => {
+      const li = document.createElement("li");
+      li.className = "booking-item";
+      li.dataset.testid = "bookings-today-item";
+      li.dataset.code = b.code;
+      li.dataset.status = b.status;
+      const head = document.createElement("div");
+      head.className = "b-head";
+      const time = document.createElement("span");
+      time.className = "b-time";
+      time.textContent = `${hhmm(b.start)}〜${hhmm(b.end)}`;
+      const status = document.createElement("span");
+      status.className = "b-status";
+      status.dataset.testid = "bookings-today-status";
+      status.textContent = t(`console.booking.status.${b.status}`);
+      head.append(time, status);
+      const what = document.createElement("div");
+      what.className = "b-what";
+      what.textContent = `${this.routeName(b.route)} ・ ${b.name_kana}`;
+      const where = document.createElement("div");
+      where.className = "b-where";
+      where.textContent = `${this.placeName(b.place)} ・ ${codeDisplay(b.code)}`;
+      li.append(head, what, where);
+      return li;
+    });
+    $("bookings-today-list").replaceChildren(...rows);
+    $("bookings-today-empty").hidden = rows.length > 0;
+    const waiting = shown.filter((b) => b.status === "booked").length;
+    $("bookings-today-count").textContent = rows.length ? t("console.booking.today_count", { count: rows.length, waiting }) : "";
+  }
+
+  // -- the form -----------------------------------------------------------------------------------------------
+
+  async open() {
+    $("staff-booking").hidden = false;
+    $("book-for-resident").setAttribute("aria-expanded", "true");
+    this.reset();
+    try {
+      await this.loadOptions();
+    } catch (err) {
+      return this.showError(err);
+    }
+    const c = this.consultation();
+    const forText = $("staff-book-for");
+    forText.hidden = !c;
+    if (c) forText.textContent = t("console.booking.for_current", { route: this.routeName(c.route) });
+    this.fillRoutes(c?.route || "");
+    $("staff-book-route").focus();
+  }
+
+  close() {
+    $("staff-booking").hidden = true;
+    $("book-for-resident").setAttribute("aria-expanded", "false");
+  }
+
+  reset() {
+    $("staff-book-form").reset();
+    $("staff-book-form").hidden = false;
+    $("staff-book-done").hidden = true;
+    $("staff-book-error").hidden = true;
+    $("staff-book-submit").disabled = false;
+  }
+
+  showError(err) {
+    $("staff-book-error").textContent = errorText(err);
+    $("staff-book-error").hidden = false;
+  }
+
+  fillRoutes(selected) {
+    const select = $("staff-book-route");
+    const routes = this.options.routes.filter((r) =>
+      this.options.places.some((p) => p.routes.includes("*") || p.routes.includes(r.id)),
+    );
+    select.replaceChildren(option("", t("book.choose")), ...routes.map((r) => option(r.id, nameOf(r.names))));
+    select.value = routes.some((r) => r.id === selected) ? selected : "";
+    this.fillPlaces();
+  }
+
+  fillPlaces() {
+    const route = $("staff-book-route").value;
+    const select = $("staff-book-place");
+    const places = route
+      ? this.options.places.filter((p) => p.routes.includes("*") || p.routes.includes(route))
+      : [];
+    select.replaceChildren(
+      option("", t("book.choose")),
+      ...places.map((p) => option(p.id, `${nameOf(p.names)}（${t(`console.booking.mode.${p.mode}`)}）`)),
+    );
+    if (places.length === 1) select.value = places[0].id;
+    this.fillDays();
+  }
+
+  place() {
+    return this.options.places.find((p) => p.id === $("staff-book-place").value) || null;
+  }
+
+  fillDays() {
+    const place = this.place();
+    const ferry = place && place.ferries.length ? this.options.ferries.find((f) => f.id === place.ferries[0]) : null;
+    $("staff-book-ferry-row").hidden = !ferry;
+    $("staff-book-ferry").checked = false;
+    $("staff-book-ferry").dataset.line = ferry ? ferry.id : "";
+    if (ferry) $("staff-book-ferry-text").textContent = t("book.ferry.check", { home: nameOf(ferry.homes) });
+    const select = $("staff-book-day");
+    select.replaceChildren(option("", t("book.choose")), ...(place ? place.days : []).map((d) => option(d, dayLabel(d))));
+    this.loadSlots();
+  }
+
+  async loadSlots() {
+    const select = $("staff-book-slot");
+    const hint = $("staff-book-slot-hint");
+    select.replaceChildren(option("", t("book.choose")));
+    hint.hidden = true;
+    const route = $("staff-book-route").value;
+    const place = this.place();
+    const day = $("staff-book-day").value;
+    if (!route || !place || !day) return;
+    const ticket = ++this.slotRequest;
+    const query = new URLSearchParams({ route, date: day, place: place.id });
+    if ($("staff-book-ferry").checked) query.set("ferry", $("staff-book-ferry").dataset.line);
+    hint.textContent = t("book.slot.loading");
+    hint.hidden = false;
+    let slots;
+    try {
+      slots = await api(`/api/staff/slots?${query}`);
+    } catch (err) {
+      if (ticket !== this.slotRequest) return;
+      hint.textContent = errorText(err);
+      return;
+    }
+    if (ticket !== this.slotRequest) return; // the agent changed the day meanwhile
+    const free = slots.filter((s) => s.free > 0);
+    select.replaceChildren(
+      option("", t("book.choose")),
+      ...free.map((s) => {
+        const trip = s.ferry ? ` ${t("book.ferry.trip", s.ferry)}` : "";
+        const element = option(s.start, `${hhmm(s.start)}〜${hhmm(s.end)}　${t("book.slot.free", { free: s.free })}${trip}`);
+        return element;
+      }),
+    );
+    hint.textContent = free.length ? "" : t("book.slot.none");
+    hint.hidden = free.length > 0;
+  }
+
+  async submit(event) {
+    event.preventDefault();
+    $("staff-book-error").hidden = true;
+    const route = $("staff-book-route").value;
+    const place = $("staff-book-place").value;
+    const start = $("staff-book-slot").value;
+    const name = $("staff-book-name").value.trim();
+    const missing = !route ? "staff-book-route" : !place ? "staff-book-place" : !start ? "staff-book-slot" : !name ? "staff-book-name" : null;
+    if (missing) {
+      $("staff-book-error").textContent = t("console.booking.need", {});
+      $("staff-book-error").hidden = false;
+      $(missing).focus();
+      return;
+    }
+    const c = this.consultation();
+    const body = { route, place, start, name_kana: name, language: c?.language || "ja" };
+    const contact = $("staff-book-contact").value.trim();
+    if (contact) body.contact = contact;
+    if ($("staff-book-ferry").checked) body.ferry = $("staff-book-ferry").dataset.line;
+    if (c?.id) body.consultation_id = c.id;
+    $("staff-book-submit").disabled = true;
+    let booking;
+    try {
+      booking = await api("/api/staff/bookings", body);
+    } catch (err) {
+      $("staff-book-submit").disabled = false;
+      this.showError(err);
+      if (err.code === "full") this.loadSlots();
+      return;
+    }
+    this.done(booking, c);
+  }
+
+  done(booking, c) {
+    const when = `${dayLabel(booking.start.slice(0, 10))} ${hhmm(booking.start)}〜${hhmm(booking.end)}`;
+    $("staff-book-form").hidden = true;
+    $("staff-book-done").hidden = false;
+    $("staff-book-code").textContent = codeDisplay(booking.code);
+    $("staff-book-when").textContent = `${when}　${this.placeName(booking.place)}　${this.routeName(booking.route)}`;
+    $("staff-book-read").textContent = t("console.booking.read", { digits: booking.code.split("").join("・") });
+    if (c?.id) this.fillWrapUp(booking, when);
+    this.refresh();
+  }
+
+  /** The case's wrap-up says 「予約を とった」 and carries the code, unless the agent already chose otherwise. */
+  fillWrapUp(booking, when) {
+    const disposition = $("wrapup-disposition");
+    if (disposition && !disposition.value) disposition.value = "booked";
+    const note = $("wrapup-note");
+    if (note) {
+      const line = t("console.booking.note", { code: booking.code, when });
+      note.value = note.value ? `${note.value}\n${line}` : line;
+    }
+  }
+}

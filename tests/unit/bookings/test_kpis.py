@@ -1,0 +1,45 @@
+"""The booking KPIs over fixed rows: volume, no-show rate, lead time, wait of booked against walk-in residents."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from madoguchi.bookings.kpis import BookingRow, WaitRow, compute
+from madoguchi.bookings.plan import JST
+
+MONDAY = datetime(2026, 12, 7, 9, 0, tzinfo=JST)
+
+
+def row(status: str, *, mode: str = "booth", by: str = "resident", lead_h: float = 24.0) -> BookingRow:
+    return BookingRow(status, mode, by, MONDAY, MONDAY - timedelta(hours=lead_h))
+
+
+def test_volume_no_shows_and_lead_time() -> None:
+    rows = [
+        row("done", lead_h=2),
+        row("checked_in", mode="video", lead_h=48),
+        row("no_show", by="staff:u1", lead_h=24),
+        row("cancelled", mode="counter", lead_h=100),
+        row("booked", lead_h=1),
+    ]
+    kpis = compute(rows, [])
+    assert kpis.bookings == 5
+    assert kpis.by_status == {"booked": 1, "cancelled": 1, "checked_in": 1, "done": 1, "no_show": 1}
+    assert kpis.by_mode == {"booth": 3, "counter": 1, "video": 1}
+    assert kpis.booked_by_staff == 1
+    assert kpis.no_show_rate == round(1 / 3, 3)  # of the three whose time came; cancelled and future left out
+    assert kpis.lead_time_median_h == 24.0
+
+
+def test_wait_of_booked_against_walk_in_residents() -> None:
+    waits = [WaitRow(True, 30.0), WaitRow(True, 90.0), WaitRow(False, 600.0), WaitRow(False, 900.0), WaitRow(False, 60)]
+    kpis = compute([], waits)
+    assert (kpis.wait_median_booked_s, kpis.answered_booked) == (60.0, 2)
+    assert (kpis.wait_median_walk_in_s, kpis.answered_walk_in) == (600.0, 3)
+
+
+def test_nothing_to_count_is_unknown_not_zero() -> None:
+    kpis = compute([], [])
+    assert kpis.bookings == 0
+    assert (kpis.no_show_rate, kpis.lead_time_median_h, kpis.wait_median_booked_s) == (None, None, None)
+    assert compute([row("booked"), row("cancelled")], []).no_show_rate is None
