@@ -106,6 +106,7 @@ def assemble_counter(
         lookups=lookups,
         chat_log=records,
         satisfaction=records,
+        quality=records,
         notifier=notifier,
         clock=clock,
         process_id=process_id,

@@ -90,6 +90,7 @@ def _window_row(name: str, times: Any, booth: Any, agent: Any, extra: dict[str, 
         "video_size": {"booth": booth.video_size, "agent": agent.video_size},
         "rtt_s": booth.rtt_s,
         "pair": booth.pair,
+        "timeline": times.timeline,
         **(extra or {}),
     }
 
@@ -130,9 +131,23 @@ async def clean(playwright: Playwright, work: Path, window_s: float, calls: int)
     row["accept_to_media_ms"] = round(statistics.median(media), 1)
     row["accept_to_audio_ms"] = round(statistics.median([r["accept_to_audio_ms"] for r in rows]), 1)
     row["connect_ms"] = round(statistics.median([r["connect_ms"] for r in rows]), 1)
+    row["timeline"] = _median_timeline([r["timeline"] for r in rows])
     row["in_page_reference_ms_all"] = references
     row["in_page_reference_ms"] = round(statistics.median(references), 1)
     return row
+
+
+def _median_timeline(timelines: list[dict[str, list[tuple[str, float]]]]) -> dict[str, list[tuple[str, float]]]:
+    """Per side, each setup step's median ms over the calls that reached it, in the order of those medians."""
+    out: dict[str, list[tuple[str, float]]] = {}
+    for side in ("booth", "agent"):
+        moments: dict[str, list[float]] = {}
+        for timeline in timelines:
+            for name, ms in timeline.get(side, []):
+                moments.setdefault(name, []).append(ms)
+        steps = [(name, round(statistics.median(ms), 1)) for name, ms in moments.items()]
+        out[side] = sorted(steps, key=lambda step: step[1])
+    return out
 
 
 async def lossy(playwright: Playwright, work: Path, window_s: float, calls: int) -> dict[str, Any]:

@@ -312,6 +312,7 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
         )
         self.route("chat.send", ev.ChatSend, _chat(s))
         self.route("signal", ev.Signal, _signal(s))
+        self.route("call.quality", ev.CallQuality, lambda c, m: done(s.link_quality(c.participant, m)))
 
     async def authenticate(self, environ: Mapping[str, Any], auth: object) -> tuple[str, BoothRecord]:
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -396,6 +397,7 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         )
         self.route("chat.send", ev.ChatSend, _chat(s))
         self.route("signal", ev.Signal, _signal(s))
+        self.route("call.quality", ev.CallQuality, lambda c, m: done(s.link_quality(c.participant, m)))
         self.route("consultation.join", ev.JoinCall, self._join)
         self.route(
             "consultation.leave",

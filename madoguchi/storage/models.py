@@ -193,6 +193,8 @@ class Consultation(Base):
     disposition: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text)
     csat: Mapped[str | None] = mapped_column(String(8))
+    link_quality: Mapped[dict[str, Any] | None]
+    """Each side's latest link-quality summary of the call, by role: ``{"resident": {...}, "agent": {...}}``."""
     triage: Mapped[dict[str, Any] | None]
     summary: Mapped[dict[str, Any] | None]
     updated_at: Mapped[datetime]

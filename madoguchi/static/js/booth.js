@@ -528,6 +528,8 @@ function onCallComing(message) {
     return;
   }
   c.offered = Boolean(message.ringing); // an agent's console is ringing with this resident's case
+  if (c.offered) callScreen.prepare(message); // camera and connection ready before the agent answers
+  else callScreen.unprepare(message.consultation_id);
   renderWaiting();
 }
 

@@ -10,6 +10,7 @@
 
 import { SEND } from "./events.js";
 import { request } from "./net.js";
+import { withPacketTime } from "./sdp.js";
 
 const MEDIA_TIMEOUT_MS = 10000;
 // At call start both sides add tracks at once. Letting both offer ("glare") is legal under perfect negotiation,
@@ -98,12 +99,45 @@ export class Call {
     this.watchdog = null;
     this.iceRestarts = 0;
     this.earlySignals = []; // signals that came before start() built the connection
+    this.held = false; // prepared while the call rings: nothing is offered or answered until start()
+    this.negotiationPending = false; // negotiationneeded fired while held
+    this.preparing = null; // prepare()'s promise
+    this.begun = false; // start() was called: the call is on, not just prepared
+    this.audioPacketMs = null; // the voice packet time we ask the other side for (null: its default, 20 ms)
+    this.sentPacketMs = null; // the packet time named in the last description we sent
     this.heldCandidates = []; // candidates that came before a remote description
     this.signalChain = Promise.resolve(); // signals are applied one at a time, in arrival order
   }
 
-  /** Open the camera and microphone (or go receive-only) and build the peer connection. */
+  /**
+   * While the call still rings: open the camera and microphone and build the connection with a candidate pool
+   * (TURN allocated before the accept), but offer and answer nothing until start(). On an island every step done
+   * here is a round trip less after the accept.
+   */
+  prepare() {
+    if (!this.preparing) {
+      this.held = true;
+      this.preparing = this.openAndBuild({ pool: true });
+    }
+    return this.preparing;
+  }
+
+  /** Open the camera and microphone (or go receive-only) and build the peer connection; go. */
   async start() {
+    this.begun = true;
+    if (!this.preparing) this.preparing = this.openAndBuild({ pool: false });
+    await this.preparing;
+    if (this.closed || !this.pc) return;
+    this.held = false;
+    if (this.negotiationPending) {
+      this.negotiationPending = false;
+      this.negotiate(this.pc);
+    }
+    const early = this.earlySignals.splice(0);
+    for (const message of early) this.handleSignal(message);
+  }
+
+  async openAndBuild({ pool }) {
     this.localStream = await openLocalMedia();
     if (this.closed) {
       this.stopLocalTracks();
@@ -120,10 +154,7 @@ export class Call {
 
     this.hasLocalVideo = hasVideo;
     this.hasLocalAudio = hasAudio;
-    this.buildConnection();
-
-    const early = this.earlySignals.splice(0);
-    for (const message of early) this.handleSignal(message);
+    this.buildConnection({ pool });
   }
 
   /**
@@ -147,7 +178,7 @@ export class Call {
   }
 
   /** A fresh RTCPeerConnection with the local tracks (also used to rebuild after the peer reloaded). */
-  buildConnection() {
+  buildConnection({ pool = false } = {}) {
     this.closeConnection();
     this.makingOffer = false;
     this.ignoreOffer = false;
@@ -157,7 +188,8 @@ export class Call {
     this.remoteDescribed = false;
     clearTimeout(this.answerTimer);
     clearTimeout(this.firstOfferTimer);
-    const pc = new RTCPeerConnection({ iceServers: this.iceServers });
+    // A pool gathers (and allocates TURN) at once, before there is a description to gather for.
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers, iceCandidatePoolSize: pool ? 1 : 0 });
     this.pc = pc;
     pc.onnegotiationneeded = () => this.negotiate(pc);
     pc.onicecandidate = ({ candidate }) => {
@@ -179,6 +211,10 @@ export class Call {
 
   async negotiate(pc) {
     if (pc !== this.pc || this.closed) return;
+    if (this.held) {
+      this.negotiationPending = true;
+      return;
+    }
     if (this.polite && !this.remoteDescribed) {
       clearTimeout(this.firstOfferTimer);
       this.firstOfferTimer = setTimeout(() => {
@@ -194,7 +230,7 @@ export class Call {
       this.makingOffer = true;
       await pc.setLocalDescription();
       if (this.closed) return;
-      await this.send({ description: { type: pc.localDescription.type, sdp: pc.localDescription.sdp } });
+      await this.sendDescription(pc);
       this.armAnswerTimer(pc);
     } catch (err) {
       console.error("call: negotiation failed", err);
@@ -206,7 +242,7 @@ export class Call {
   /** Apply a relayed `signal` message ({description} or {candidate}); safe to call before start(). */
   handleSignal(message) {
     if (this.closed || message.consultation_id !== this.consultationId) return this.signalChain;
-    if (!this.pc) {
+    if (!this.pc || this.held) {
       if (this.earlySignals.length < MAX_EARLY_SIGNALS) this.earlySignals.push(message);
       return this.signalChain;
     }
@@ -247,7 +283,9 @@ export class Call {
       await this.flushHeldCandidates();
       if (description.type === "offer") {
         await target.setLocalDescription();
-        await this.send({ description: { type: target.localDescription.type, sdp: target.localDescription.sdp } });
+        await this.sendDescription(target);
+      } else {
+        this.askPacketTime(); // the packet time may have changed while this offer was out
       }
     } else if (candidate) {
       if (!pc.remoteDescription) {
@@ -256,6 +294,31 @@ export class Call {
       }
       await this.addCandidate(candidate);
     }
+  }
+
+  /** Our local description, asking the other side for our voice packet time (sdp.js). */
+  sendDescription(pc) {
+    const { type, sdp } = pc.localDescription;
+    this.sentPacketMs = this.audioPacketMs;
+    return this.send({ description: { type, sdp: withPacketTime(sdp, this.audioPacketMs) } });
+  }
+
+  /**
+   * The ladder's voice step asks the other side for longer voice packets (`ms`), its video steps for the
+   * default (null). A description carries it, so the impolite side renegotiates; the polite side's next answer
+   * carries it.
+   */
+  setAudioPacketMs(ms) {
+    if (ms === this.audioPacketMs) return;
+    this.audioPacketMs = ms;
+    this.askPacketTime();
+  }
+
+  askPacketTime() {
+    const pc = this.pc;
+    if (this.polite || this.closed || this.held || !pc || !this.remoteDescribed) return;
+    if (this.sentPacketMs === this.audioPacketMs || this.makingOffer || pc.signalingState !== "stable") return;
+    this.offerNow(pc);
   }
 
   /** Impolite side: an offer nobody answered is made again, on a fresh connection. */

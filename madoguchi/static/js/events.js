@@ -10,6 +10,7 @@
 /** Client → server; every one is sent with an acknowledgement (request() in net.js). */
 export const SEND = Object.freeze({
   AGENT_STATUS: "agent.status",
+  CALL_QUALITY: "call.quality",
   CHAT_SEND: "chat.send",
   CONSULTATION_CANCEL: "consultation.cancel",
   CONSULTATION_END: "consultation.end",

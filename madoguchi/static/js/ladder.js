@@ -24,29 +24,31 @@ export const STEPS = Object.freeze(["video", "low-video", "audio", "chat"]);
  * Per step: what the senders do, and when the step no longer holds (any one limit crossed is a bad sample).
  * aob: available outgoing bitrate (bit/s) below which video cannot be sent at this step (only while sending video);
  * loss: fraction of packets lost either way; queue: seconds of RTT above the lowest seen; freezes: this many
- * freezes of the video we receive within one sample (one now and then is what a lossy hop does to any video). Encoding values go to RTCRtpSender.setParameters (null: the browser's default).
+ * freezes of the video we receive within one sample (one now and then is what a lossy hop does to any video). Encoding values go to RTCRtpSender.setParameters (null: the browser's default);
+ * `packetMs` is the voice packet time asked of the other side (a renegotiation, sdp.js; null: 20 ms).
  * The loss limits are high on purpose: random loss of 5-10% (a lossy radio hop) is repaired by retransmission and
  * concealment, and sending less does not make it go away; congestion shows first in the queue and the estimate.
  */
 export const LADDER = Object.freeze({
   video: {
     video: { send: true, maxBitrate: null, scaleResolutionDownBy: 1, maxFramerate: null },
-    audio: { send: true, maxBitrate: null },
+    audio: { send: true, maxBitrate: null, packetMs: null },
     hold: { aob: 150_000, loss: 0.15, queue: 0.4, freezes: 2 },
   },
   "low-video": {
     video: { send: true, maxBitrate: 60_000, scaleResolutionDownBy: 4, maxFramerate: 10 },
-    audio: { send: true, maxBitrate: null },
+    audio: { send: true, maxBitrate: null, packetMs: null },
     hold: { aob: 60_000, loss: 0.2, queue: 0.6, freezes: 2 },
   },
   audio: {
     video: { send: false },
-    audio: { send: true, maxBitrate: 12_000 },
+    // 60 ms voice packets (sdp.js): at 20 ms the headers alone cost about 26 kbit/s each way
+    audio: { send: true, maxBitrate: 12_000, packetMs: 60 },
     hold: { aob: null, loss: 0.3, queue: 1.0, freezes: null },
   },
   chat: {
     video: { send: false },
-    audio: { send: false },
+    audio: { send: false, packetMs: 60 },
     hold: null, // the last step: nothing to fall to
   },
 });
@@ -197,6 +199,7 @@ export function sampleStats(report, previous) {
     width: null,
     height: null,
     fps: null,
+    jitter: null,
   };
   const rtts = [];
   if (pair && typeof pair.currentRoundTripTime === "number") rtts.push(pair.currentRoundTripTime);
@@ -205,6 +208,7 @@ export function sampleStats(report, previous) {
       memory.lost += r.packetsLost || 0;
       memory.received += r.packetsReceived || 0;
       memory.bytesReceived += r.bytesReceived || 0;
+      if (r.kind === "audio" && typeof r.jitter === "number") memory.jitter = r.jitter;
       if (r.kind === "video") {
         memory.freezes += r.freezeCount || 0;
         memory.width = r.frameWidth ?? null;
@@ -239,6 +243,7 @@ export function sampleStats(report, previous) {
     receiveBitrate: seconds > 0 ? Math.round((8 * delta("bytesReceived")) / seconds) : null,
     width: memory.width,
     height: memory.height,
+    jitter: memory.jitter,
   };
   return [sample, memory];
 }

@@ -12,17 +12,22 @@ from madoguchi.domain.routes import ROUTE_IDS
 from madoguchi.signaling import events
 from madoguchi.signaling.events import (
     AgentStatusChange,
+    CallQuality,
     ChatSend,
     ConsultationRef,
     ConsultationRequest,
     Event,
     IceCandidate,
+    JitterSummary,
     JoinCall,
+    LossSummary,
     MediaState,
     ResidentSay,
+    RttSummary,
     Satisfaction,
     SessionDescription,
     Signal,
+    StepSeconds,
     SuggestionChoice,
     SupervisorAssign,
     SupervisorMoveRoute,
@@ -51,7 +56,36 @@ VALID: dict[type[BaseModel], dict[str, Any]] = {
     SupervisorAssign: {"consultation_id": "c1", "agent_id": "s_1"},
     SupervisorMoveRoute: {"consultation_id": "c1", "route": "tax"},
     SupervisorSetAway: {"agent_id": "s_1"},
+    RttSummary: {"min": 12, "median": 40.5, "max": 900},
+    LossSummary: {"median": 0.5, "max": 12.5},
+    JitterSummary: {"median": 8},
+    StepSeconds: {"video": 30.2, "low_video": 4, "audio": 60, "chat": 0},
+    CallQuality: {
+        "consultation_id": "c1",
+        "samples": 40,
+        "rtt_ms": {"min": 12, "median": 40, "max": None},
+        "loss_pct": {"median": 0.5, "max": 12.5},
+        "jitter_ms": {"median": None},
+        "freezes": 2,
+        "worst_step": "audio",
+        "seconds": {"video": 30.2, "low_video": 4, "audio": 60, "chat": 0},
+    },
 }
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"worst_step": "fax"},
+        {"samples": -1},
+        {"loss_pct": {"median": 0.5, "max": 101}},
+        {"rtt_ms": {"min": -5}},
+        {"seconds": {"video": 90_000}},
+    ],
+)
+def test_a_quality_summary_out_of_range_is_refused(change: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError):
+        CallQuality.model_validate({**VALID[CallQuality], **change})
 
 
 def test_every_event_model_has_a_valid_example_here() -> None:
