@@ -222,7 +222,18 @@ def capped(kbit: int) -> Callable[[Playwright, Path, float, int], Awaitable[dict
             # kiosk page alone (about 165 KB, unminified and uncompressed) takes longer than the 30 s allowed here.
             net.cap_rate(kbit)
             try:
-                return await _call_and_measure(f"cap-{kbit}", booth, agent, window_s, {"cap_kbit": kbit})
+                row = await _call_and_measure(f"cap-{kbit}", booth, agent, window_s, {"cap_kbit": kbit})
+                row["connections"] = {
+                    side: await page.evaluate("() => window.__links.pcs.map((pc) => pc.connectionState)")
+                    for side, page in (("booth", booth), ("agent", agent))
+                }
+                row["negotiations"] = {
+                    side: await page.evaluate(
+                        "() => window.__links.events.filter(([n]) => /^(local|remote) /.test(n)).map(([n]) => n)"
+                    )
+                    for side, page in (("booth", booth), ("agent", agent))
+                }
+                return row
             except Exception as exc:  # a call that never sets up is this scenario's result, not a crash
                 return {"scenario": f"cap-{kbit}", "cap_kbit": kbit, "error": f"{type(exc).__name__}: {exc}"[:300]}
 

@@ -195,6 +195,10 @@ class CallQuality(Event):
     seconds: StepSeconds
 
 
+class SelfTestRequest(Event):
+    """The kiosk's self-test asks for TURN servers of its own (no consultation: the clerk's check at the booth)."""
+
+
 class AgentStatusChange(Event):
     status: Literal["available", "away"]
 

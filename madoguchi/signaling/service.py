@@ -372,6 +372,10 @@ class CounterService:
         if self._satisfaction is None or not await self._satisfaction.set_csat(consultation_id, participant, answer):
             raise CounterError("not_found", "no finished consultation of yours to answer for, or already answered")
 
+    def self_test_servers(self, booth_id: str) -> list[se.IceServerEntry]:
+        """The TURN servers a booth's self-test gathers against (it shows the clerk whether a relay answers)."""
+        return self._lookups.self_test_servers(booth_id, now=self._clock())
+
     async def link_quality(self, participant: str, summary: CallQuality) -> None:
         """One side's link-quality summary of its call so far, kept with the record (the latest one counts)."""
         fields = summary.model_dump(mode="json", exclude={"consultation_id"})

@@ -297,6 +297,7 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
         s = service
         self.route("consultation.request", ev.ConsultationRequest, self._request)
         self.route("triage.preview", ev.TriagePreview, self._preview)
+        self.route("selftest.servers", ev.SelfTestRequest, self._self_test)
         self.route(
             "csat.submit", ev.Satisfaction, lambda c, m: done(s.csat(c.participant, m.consultation_id, m.answer))
         )
@@ -357,6 +358,10 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
 
     async def _preview(self, conn: Connection[BoothRecord], m: ev.TriagePreview) -> Ack:
         return {"triage": await self.triage.preview(conn.identity.municipality_id, m.text)}
+
+    async def _self_test(self, conn: Connection[BoothRecord], m: ev.SelfTestRequest) -> Ack:
+        servers = self.service.self_test_servers(conn.identity.id)
+        return {"ice_servers": [server.model_dump(exclude_none=True) for server in servers]}
 
 
 class AccessLog(Protocol):

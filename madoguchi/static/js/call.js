@@ -225,13 +225,17 @@ export class Call {
     await this.offerNow(pc);
   }
 
-  async offerNow(pc) {
+  /**
+   * `watchAnswer` false: a renegotiation on a connected call (the packet time) whose answer may be slow on the
+   * starved link that asked for it; no answer in time must not rebuild a call whose media still flows.
+   */
+  async offerNow(pc, { watchAnswer = true } = {}) {
     try {
       this.makingOffer = true;
       await pc.setLocalDescription();
       if (this.closed) return;
       await this.sendDescription(pc);
-      this.armAnswerTimer(pc);
+      if (watchAnswer) this.armAnswerTimer(pc);
     } catch (err) {
       console.error("call: negotiation failed", err);
     } finally {
@@ -318,7 +322,7 @@ export class Call {
     const pc = this.pc;
     if (this.polite || this.closed || this.held || !pc || !this.remoteDescribed) return;
     if (this.sentPacketMs === this.audioPacketMs || this.makingOffer || pc.signalingState !== "stable") return;
-    this.offerNow(pc);
+    this.offerNow(pc, { watchAnswer: pc.connectionState !== "connected" });
   }
 
   /** Impolite side: an offer nobody answered is made again, on a fresh connection. */

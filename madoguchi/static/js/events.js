@@ -20,6 +20,7 @@ export const SEND = Object.freeze({
   HANDOFF_REQUEST: "handoff.request",
   OFFER_ACCEPT: "offer.accept",
   OFFER_DECLINE: "offer.decline",
+  SELFTEST_SERVERS: "selftest.servers",
   SIGNAL: "signal",
   SUGGESTION_CHOOSE: "suggestion.choose",
   TRIAGE_PREVIEW: "triage.preview",
