@@ -125,7 +125,7 @@ export class Call {
   /** Open the camera and microphone (or go receive-only) and build the peer connection; go. */
   async start() {
     this.begun = true;
-    if (!this.preparing) this.preparing = this.openAndBuild({ pool: false });
+    if (!this.preparing) this.preparing = this.openAndBuild({ pool: true }); // not prepared: overlap what we can
     await this.preparing;
     if (this.closed || !this.pc) return;
     this.held = false;
@@ -138,8 +138,12 @@ export class Call {
   }
 
   async openAndBuild({ pool }) {
+    // With a pool the connection is made before the camera opens: the TURN allocation (two round trips to the
+    // relay) runs while the camera starts, not after it.
+    const early = pool ? this.newPeerConnection({ pool }) : null;
     this.localStream = await openLocalMedia();
     if (this.closed) {
+      early?.close();
       this.stopLocalTracks();
       return;
     }
@@ -154,7 +158,12 @@ export class Call {
 
     this.hasLocalVideo = hasVideo;
     this.hasLocalAudio = hasAudio;
-    this.buildConnection({ pool });
+    this.buildConnection({ premade: early });
+  }
+
+  newPeerConnection({ pool = false } = {}) {
+    // A pool gathers (and allocates TURN) at once, before there is a description to gather for.
+    return new RTCPeerConnection({ iceServers: this.iceServers, iceCandidatePoolSize: pool ? 1 : 0 });
   }
 
   /**
@@ -178,7 +187,7 @@ export class Call {
   }
 
   /** A fresh RTCPeerConnection with the local tracks (also used to rebuild after the peer reloaded). */
-  buildConnection({ pool = false } = {}) {
+  buildConnection({ premade = null } = {}) {
     this.closeConnection();
     this.makingOffer = false;
     this.ignoreOffer = false;
@@ -188,8 +197,7 @@ export class Call {
     this.remoteDescribed = false;
     clearTimeout(this.answerTimer);
     clearTimeout(this.firstOfferTimer);
-    // A pool gathers (and allocates TURN) at once, before there is a description to gather for.
-    const pc = new RTCPeerConnection({ iceServers: this.iceServers, iceCandidatePoolSize: pool ? 1 : 0 });
+    const pc = premade ?? this.newPeerConnection();
     this.pc = pc;
     pc.onnegotiationneeded = () => this.negotiate(pc);
     pc.onicecandidate = ({ candidate }) => {
