@@ -24,6 +24,8 @@ Scenarios (all on this machine; the booth's "link" is made as stated):
 * ``udp-blocked``: the booth's Chromium in a network namespace with UDP dropped by nftables; TURN URLs list UDP
   and TCP as for every booth, nothing changed;
 * ``cap-512``, ``cap-128``, ``cap-48``: the booth's namespace link capped by ``tc tbf`` each way (kbit/s);
+* ``voice-48``: a call set up on a good link, then capped at 48 kbit/s; once both screens show voice (or chat), the
+  window measures whether the voice step holds;
 * ``cap-lifted``: the booth's link capped at 48 kbit/s mid-call until both screens show voice (or chat), then
   the cap lifted; seconds until both screens show a step up, and video;
 * ``blackout``: the booth's namespace link down for 10 s mid-call; time from link up until video decodes again on
@@ -71,7 +73,7 @@ from tests.links.impair import Impairment, ImpairmentProxy  # noqa: E402
 from tests.links.netns import BoothNetwork, booth_network, unavailable_reason  # noqa: E402
 from tests.support import make_settings, serve  # noqa: E402
 
-SCENARIOS = ("clean", "lossy", "udp-blocked", "cap-512", "cap-128", "cap-48", "cap-lifted", "blackout")
+SCENARIOS = ("clean", "lossy", "udp-blocked", "cap-512", "cap-128", "cap-48", "voice-48", "cap-lifted", "blackout")
 BLACKOUT_S = 10.0
 AFTER_BLACKOUT_WATCH_S = 30.0
 # Production's grace period (the tests' is 3 s): a starved or cut link can cost the signaling socket too.
@@ -267,6 +269,35 @@ async def cap_lifted(playwright: Playwright, work: Path, window_s: float, calls:
     return await _in_namespace(playwright, work, "cap-lifted", lambda net: None, run)
 
 
+async def voice_48(playwright: Playwright, work: Path, window_s: float, calls: int) -> dict[str, Any]:
+    """A call set up on a good link, then capped at 48 kbit/s: once both screens show voice (or chat), the
+    window measures whether the voice step holds (steps shown, concealment both ways)."""
+
+    async def run(net: BoothNetwork, booth: Page, agent: Page) -> dict[str, Any]:
+        pages = {"booth": booth, "agent": agent}
+        times = await place_call(booth, agent, timeout_ms=60_000)
+        net.cap_rate(48)
+        down_s = await wait_mode(pages, {"audio", "chat"}, 60.0)
+        at_booth, at_agent, ladder_booth, ladder_agent = await asyncio.gather(
+            measure(booth, window_s),
+            measure(agent, window_s),
+            time_in_modes(booth, window_s),
+            time_in_modes(agent, window_s),
+        )
+        row = _window_row("voice-48", times, at_booth, at_agent, {"cap_kbit": 48})
+        row["ladder"] = {"booth": ladder_booth, "agent": ladder_agent}
+        row["ladder_down_s_at_48"] = down_s
+        row["negotiations"] = {
+            side: await page.evaluate(
+                "() => window.__links.events.filter(([n]) => /^(local|remote) /.test(n)).map(([n]) => n)"
+            )
+            for side, page in pages.items()
+        }
+        return row
+
+    return await _in_namespace(playwright, work, "voice-48", lambda net: None, run)
+
+
 async def blackout(playwright: Playwright, work: Path, window_s: float, calls: int) -> dict[str, Any]:
     async def run(net: BoothNetwork, booth: Page, agent: Page) -> dict[str, Any]:
         times = await place_call(booth, agent, timeout_ms=60_000)
@@ -300,10 +331,11 @@ RUNNERS: dict[str, Callable[[Playwright, Path, float, int], Awaitable[dict[str, 
     "cap-512": capped(512),
     "cap-128": capped(128),
     "cap-48": capped(48),
+    "voice-48": voice_48,
     "cap-lifted": cap_lifted,
     "blackout": blackout,
 }
-NEEDS_ROOT = {"udp-blocked", "cap-512", "cap-128", "cap-48", "cap-lifted", "blackout"}
+NEEDS_ROOT = {"udp-blocked", "cap-512", "cap-128", "cap-48", "voice-48", "cap-lifted", "blackout"}
 
 
 async def run(only: list[str], windows: dict[str, float], calls: int) -> dict[str, Any]:

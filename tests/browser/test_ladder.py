@@ -163,3 +163,27 @@ async def test_stats_readings_become_a_sample(page: Page) -> None:
     assert second["freezes"] == 2
     assert second["sendBitrate"] == 40000 and second["receiveBitrate"] == 40000
     assert (second["width"], second["height"]) == (320, 180)
+
+
+async def test_a_stopped_senders_last_rtt_does_not_count_again(page: Page) -> None:
+    """Video stopped at the voice step keeps its last remote-inbound RTT (from the queue that made the call step
+    down); only RTTs measured since the last reading make the queue."""
+    script = """
+    const report = (pairRtt, pairCount, audioRtt, audioCount, videoRtt, videoCount) => new Map([
+      ["T", { id: "T", type: "transport", selectedCandidatePairId: "P" }],
+      ["P", { id: "P", type: "candidate-pair", currentRoundTripTime: pairRtt, responsesReceived: pairCount }],
+      ["RA", { id: "RA", type: "remote-inbound-rtp", kind: "audio", roundTripTime: audioRtt,
+               roundTripTimeMeasurements: audioCount }],
+      ["RV", { id: "RV", type: "remote-inbound-rtp", kind: "video", roundTripTime: videoRtt,
+               roundTripTimeMeasurements: videoCount }],
+    ]);
+    const [a, m1] = L.sampleStats(report(0.05, 1, 0.05, 1, 0.05, 1), null);
+    const [queued, m2] = L.sampleStats(report(0.05, 1, 0.4, 2, 1.6, 2), m1);  // the queue fills (video still sent)
+    const [voice, m3] = L.sampleStats(report(0.08, 2, 0.09, 3, 1.6, 2), m2);  // video stopped: its 1.6 s is old
+    const [nothing] = L.sampleStats(report(0.08, 2, 0.09, 3, 1.6, 2), m3);  // nothing new measured at all
+    return { a, queued, voice, nothing };
+    """
+    out = await run(page, script)
+    assert out["queued"]["rtt"] == pytest.approx(1.6) and out["queued"]["queue"] == pytest.approx(1.55)
+    assert out["voice"]["rtt"] == pytest.approx(0.09) and out["voice"]["queue"] == pytest.approx(0.04)
+    assert out["nothing"]["rtt"] is None and out["nothing"]["queue"] is None

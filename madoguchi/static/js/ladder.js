@@ -201,8 +201,20 @@ export function sampleStats(report, previous) {
     fps: null,
     jitter: null,
   };
+  // Only RTTs measured since the last reading count: a sender that stopped (video at the voice step) keeps its
+  // last remote-inbound RTT for good, and at 48 kbit/s that stale value (from the queue that made the call step
+  // down) sent the voice step on to chat. Counts missing from a browser's stats: taken as fresh.
+  memory.rttCounts = {};
+  const fresh = (id, count) => {
+    if (typeof count !== "number") return true;
+    memory.rttCounts[id] = count;
+    const before = previous?.rttCounts?.[id];
+    return before === undefined || count > before;
+  };
   const rtts = [];
-  if (pair && typeof pair.currentRoundTripTime === "number") rtts.push(pair.currentRoundTripTime);
+  if (pair && typeof pair.currentRoundTripTime === "number" && fresh(`pair:${pair.id}`, pair.responsesReceived)) {
+    rtts.push(pair.currentRoundTripTime);
+  }
   for (const r of all.values()) {
     if (r.type === "inbound-rtp") {
       memory.lost += r.packetsLost || 0;
@@ -222,7 +234,7 @@ export function sampleStats(report, previous) {
       memory.at = memory.at ?? r.timestamp;
     } else if (r.type === "remote-inbound-rtp") {
       memory.remoteLost += r.packetsLost || 0;
-      if (typeof r.roundTripTime === "number") rtts.push(r.roundTripTime);
+      if (typeof r.roundTripTime === "number" && fresh(r.id, r.roundTripTimeMeasurements)) rtts.push(r.roundTripTime);
     }
   }
   const rtt = rtts.length ? Math.max(...rtts) : null;
