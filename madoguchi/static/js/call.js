@@ -294,6 +294,7 @@ export class Call {
       this.armWatchdog(target);
       await this.flushHeldCandidates();
       if (description.type === "offer") {
+        this.setVideoDirection(target);
         await target.setLocalDescription();
         await this.sendDescription(target);
       } else {
@@ -330,7 +331,24 @@ export class Call {
     const pc = this.pc;
     if (this.polite || this.closed || this.held || !pc || !this.remoteDescribed) return;
     if (this.sentPacketMs === this.audioPacketMs || this.makingOffer || pc.signalingState !== "stable") return;
+    this.setVideoDirection(pc);
     this.offerNow(pc, { watchAnswer: pc.connectionState !== "connected" });
+  }
+
+  /**
+   * At the voice and chat steps (a packet time is asked) the video transceivers go `inactive` in the same
+   * renegotiation, so the video send stream is torn down with everything its pacer still held and the
+   * retransmissions asked of it: with only the track removed, a 48 kbit/s link kept carrying queued video for
+   * about 10 s after the step to voice. Set only while a description is being made (never in `stable`, where it
+   * would fire negotiationneeded on the polite side).
+   */
+  setVideoDirection(pc) {
+    const voiceOnly = this.audioPacketMs !== null;
+    for (const transceiver of pc.getTransceivers()) {
+      if (transceiver.receiver.track?.kind !== "video" || transceiver.stopped) continue;
+      const wanted = voiceOnly ? "inactive" : this.hasLocalVideo ? "sendrecv" : "recvonly";
+      if (transceiver.direction !== wanted) transceiver.direction = wanted;
+    }
   }
 
   /** Impolite side: an offer nobody answered is made again, on a fresh connection. */

@@ -283,11 +283,16 @@ export async function applyStep(pc, step, tracks) {
     if (!want || !track) continue;
     const nextTrack = want.send ? track : null;
     if (sender.track !== nextTrack) await sender.replaceTrack(nextTrack);
-    if (!want.send) continue;
     const params = sender.getParameters();
     if (!params.encodings || !params.encodings.length) continue; // not negotiated yet: the next tick applies it
-    params.encodings = params.encodings.map((encoding) => encodingFor(encoding, want));
-    await sender.setParameters(params);
+    // `active: false` as well as no track: the stream stops at once, with what its pacer still held and the
+    // retransmissions asked of it. With the track gone alone, a 48 kbit/s link kept carrying about 50 KB of
+    // queued video for 10 s after the step to voice, and the voice step fell on to chat on that backlog.
+    const before = JSON.stringify(params.encodings);
+    params.encodings = params.encodings.map((encoding) =>
+      want.send ? { ...encodingFor(encoding, want), active: true } : { ...encoding, active: false },
+    );
+    if (JSON.stringify(params.encodings) !== before) await sender.setParameters(params);
   }
 }
 
