@@ -66,6 +66,12 @@ export const MAX_UP_SAMPLES = 24;
  * without this a call falling from video lands in chat on the backlog alone (seen at 48 kbit/s).
  */
 export const SETTLE_SAMPLES = 1;
+/**
+ * Longer after a step down into voice: the video stops only once the renegotiation that makes it inactive has
+ * crossed the starved link both ways, and the queue drains after that (about 6 s at 48 kbit/s). Judged sooner,
+ * the voice step fell on to chat on the video's backlog and stayed there for ~14 s.
+ */
+export const SETTLE_INTO = Object.freeze({ audio: 3 });
 /** A step down within this many samples of a step up means the attempt failed: wait longer next time. */
 export const FAILED_UP_WITHIN = 5;
 export const SAMPLE_MS = 2000;
@@ -150,7 +156,7 @@ export class Ladder {
         this.step = STEPS[stepIndex(this.step) + 1];
         this.reason = crossed(judged, sample);
         this.bad = 0;
-        this.settling = SETTLE_SAMPLES;
+        this.settling = SETTLE_INTO[this.step] ?? SETTLE_SAMPLES;
         this.sinceUp = null;
       }
     } else if (verdict === "clean" && stepIndex(sentStep) <= stepIndex(this.step)) {
