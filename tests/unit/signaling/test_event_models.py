@@ -75,6 +75,13 @@ VALID: dict[type[BaseModel], dict[str, Any]] = {
 }
 
 
+def test_the_self_test_request_has_nothing_to_change() -> None:
+    event = SelfTestRequest.model_validate({})
+    with pytest.raises(ValidationError) as raised:
+        event.__setattr__("anything", 1)
+    assert raised.value.errors()[0]["type"] == "frozen_instance"
+
+
 @pytest.mark.parametrize(
     "change",
     [
@@ -105,7 +112,7 @@ def test_extra_fields_are_refused(model: type[BaseModel]) -> None:
     assert raised.value.errors()[0]["type"] == "extra_forbidden"
 
 
-@pytest.mark.parametrize("model", list(VALID), ids=lambda m: m.__name__)
+@pytest.mark.parametrize("model", [m for m in VALID if VALID[m]], ids=lambda m: m.__name__)
 def test_events_are_frozen(model: type[BaseModel]) -> None:
     event = model.model_validate(VALID[model])
     field = next(iter(VALID[model]))
