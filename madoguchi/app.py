@@ -113,6 +113,7 @@ def assemble_counter(
         chat_log=records,
         satisfaction=records,
         callbacks=callbacks,
+        quality=records,
         notifier=notifier,
         clock=clock,
         process_id=process_id,

@@ -24,6 +24,8 @@ Scenarios (all on this machine; the booth's "link" is made as stated):
 * ``udp-blocked``: the booth's Chromium in a network namespace with UDP dropped by nftables; TURN URLs list UDP
   and TCP as for every booth, nothing changed;
 * ``cap-512``, ``cap-128``, ``cap-48``: the booth's namespace link capped by ``tc tbf`` each way (kbit/s);
+* ``voice-48``: a call set up on a good link, then capped at 48 kbit/s; once both screens show voice (or chat), the
+  window measures whether the voice step holds;
 * ``cap-lifted``: the booth's link capped at 48 kbit/s mid-call until both screens show voice (or chat), then
   the cap lifted; seconds until both screens show a step up, and video;
 * ``blackout``: the booth's namespace link down for 10 s mid-call; time from link up until video decodes again on
@@ -71,7 +73,7 @@ from tests.links.impair import Impairment, ImpairmentProxy  # noqa: E402
 from tests.links.netns import BoothNetwork, booth_network, unavailable_reason  # noqa: E402
 from tests.support import make_settings, serve  # noqa: E402
 
-SCENARIOS = ("clean", "lossy", "udp-blocked", "cap-512", "cap-128", "cap-48", "cap-lifted", "blackout")
+SCENARIOS = ("clean", "lossy", "udp-blocked", "cap-512", "cap-128", "cap-48", "voice-48", "cap-lifted", "blackout")
 BLACKOUT_S = 10.0
 AFTER_BLACKOUT_WATCH_S = 30.0
 # Production's grace period (the tests' is 3 s): a starved or cut link can cost the signaling socket too.
@@ -90,6 +92,7 @@ def _window_row(name: str, times: Any, booth: Any, agent: Any, extra: dict[str, 
         "video_size": {"booth": booth.video_size, "agent": agent.video_size},
         "rtt_s": booth.rtt_s,
         "pair": booth.pair,
+        "timeline": times.timeline,
         **(extra or {}),
     }
 
@@ -130,9 +133,23 @@ async def clean(playwright: Playwright, work: Path, window_s: float, calls: int)
     row["accept_to_media_ms"] = round(statistics.median(media), 1)
     row["accept_to_audio_ms"] = round(statistics.median([r["accept_to_audio_ms"] for r in rows]), 1)
     row["connect_ms"] = round(statistics.median([r["connect_ms"] for r in rows]), 1)
+    row["timeline"] = _median_timeline([r["timeline"] for r in rows])
     row["in_page_reference_ms_all"] = references
     row["in_page_reference_ms"] = round(statistics.median(references), 1)
     return row
+
+
+def _median_timeline(timelines: list[dict[str, list[tuple[str, float]]]]) -> dict[str, list[tuple[str, float]]]:
+    """Per side, each setup step's median ms over the calls that reached it, in the order of those medians."""
+    out: dict[str, list[tuple[str, float]]] = {}
+    for side in ("booth", "agent"):
+        moments: dict[str, list[float]] = {}
+        for timeline in timelines:
+            for name, ms in timeline.get(side, []):
+                moments.setdefault(name, []).append(ms)
+        steps = [(name, round(statistics.median(ms), 1)) for name, ms in moments.items()]
+        out[side] = sorted(steps, key=lambda step: step[1])
+    return out
 
 
 async def lossy(playwright: Playwright, work: Path, window_s: float, calls: int) -> dict[str, Any]:
@@ -207,7 +224,18 @@ def capped(kbit: int) -> Callable[[Playwright, Path, float, int], Awaitable[dict
             # kiosk page alone (about 165 KB, unminified and uncompressed) takes longer than the 30 s allowed here.
             net.cap_rate(kbit)
             try:
-                return await _call_and_measure(f"cap-{kbit}", booth, agent, window_s, {"cap_kbit": kbit})
+                row = await _call_and_measure(f"cap-{kbit}", booth, agent, window_s, {"cap_kbit": kbit})
+                row["connections"] = {
+                    side: await page.evaluate("() => window.__links.pcs.map((pc) => pc.connectionState)")
+                    for side, page in (("booth", booth), ("agent", agent))
+                }
+                row["negotiations"] = {
+                    side: await page.evaluate(
+                        "() => window.__links.events.filter(([n]) => /^(local|remote) /.test(n)).map(([n]) => n)"
+                    )
+                    for side, page in (("booth", booth), ("agent", agent))
+                }
+                return row
             except Exception as exc:  # a call that never sets up is this scenario's result, not a crash
                 return {"scenario": f"cap-{kbit}", "cap_kbit": kbit, "error": f"{type(exc).__name__}: {exc}"[:300]}
 
@@ -239,6 +267,35 @@ async def cap_lifted(playwright: Playwright, work: Path, window_s: float, calls:
         return row
 
     return await _in_namespace(playwright, work, "cap-lifted", lambda net: None, run)
+
+
+async def voice_48(playwright: Playwright, work: Path, window_s: float, calls: int) -> dict[str, Any]:
+    """A call set up on a good link, then capped at 48 kbit/s: once both screens show voice (or chat), the
+    window measures whether the voice step holds (steps shown, concealment both ways)."""
+
+    async def run(net: BoothNetwork, booth: Page, agent: Page) -> dict[str, Any]:
+        pages = {"booth": booth, "agent": agent}
+        times = await place_call(booth, agent, timeout_ms=60_000)
+        net.cap_rate(48)
+        down_s = await wait_mode(pages, {"audio", "chat"}, 60.0)
+        at_booth, at_agent, ladder_booth, ladder_agent = await asyncio.gather(
+            measure(booth, window_s),
+            measure(agent, window_s),
+            time_in_modes(booth, window_s),
+            time_in_modes(agent, window_s),
+        )
+        row = _window_row("voice-48", times, at_booth, at_agent, {"cap_kbit": 48})
+        row["ladder"] = {"booth": ladder_booth, "agent": ladder_agent}
+        row["ladder_down_s_at_48"] = down_s
+        row["negotiations"] = {
+            side: await page.evaluate(
+                "() => window.__links.events.filter(([n]) => /^(local|remote) /.test(n)).map(([n]) => n)"
+            )
+            for side, page in pages.items()
+        }
+        return row
+
+    return await _in_namespace(playwright, work, "voice-48", lambda net: None, run)
 
 
 async def blackout(playwright: Playwright, work: Path, window_s: float, calls: int) -> dict[str, Any]:
@@ -274,10 +331,11 @@ RUNNERS: dict[str, Callable[[Playwright, Path, float, int], Awaitable[dict[str, 
     "cap-512": capped(512),
     "cap-128": capped(128),
     "cap-48": capped(48),
+    "voice-48": voice_48,
     "cap-lifted": cap_lifted,
     "blackout": blackout,
 }
-NEEDS_ROOT = {"udp-blocked", "cap-512", "cap-128", "cap-48", "cap-lifted", "blackout"}
+NEEDS_ROOT = {"udp-blocked", "cap-512", "cap-128", "cap-48", "voice-48", "cap-lifted", "blackout"}
 
 
 async def run(only: list[str], windows: dict[str, float], calls: int) -> dict[str, Any]:

@@ -8,14 +8,16 @@ Exit status: 0 every call succeeded, 1 at least one call failed, 2 bad arguments
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
+import time
 from typing import TYPE_CHECKING, Any
 
 from madoguchi.settings import Settings
 
 if TYPE_CHECKING:
-    from madoguchi.media.probe import CallResult
+    from madoguchi.media.probe import CallResult, ProbeTarget
 
 
 def _positive_int(text: str) -> int:
@@ -49,6 +51,23 @@ def _hold_seconds(text: str) -> float:
     value = _number_of_seconds(text)
     if not 0 <= value <= 60:
         raise argparse.ArgumentTypeError(f"must be between 0 and 60 seconds, got {text}")
+    return value
+
+
+def _period(text: str) -> float:
+    value = _number_of_seconds(text)
+    if not 10 <= value <= 86_400:
+        raise argparse.ArgumentTypeError(f"must be between 10 and 86400 seconds, got {text}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 1 <= value <= 65_535:
+        raise argparse.ArgumentTypeError(f"must be a port between 1 and 65535, got {value}")
     return value
 
 
@@ -96,6 +115,19 @@ def register(subparsers: Any) -> None:
         help='use only TURN candidates (checks the TURN server); each call reports "relay": true when relayed',
     )
     probe.add_argument("--json", action="store_true", help="print one JSON object per call (for machines)")
+    probe.add_argument(
+        "--every",
+        type=_period,
+        metavar="SECONDS",
+        help="keep running: a round of --count calls every SECONDS (10-86400), until stopped",
+    )
+    probe.add_argument(
+        "--metrics-port",
+        type=_port,
+        metavar="PORT",
+        help="with --every: serve the last round's results as Prometheus metrics on http://HOST:PORT/metrics",
+    )
+    probe.add_argument("--metrics-host", default="127.0.0.1", help="address for --metrics-port (default: 127.0.0.1)")
     probe.set_defaults(handler=probe_command)
 
 
@@ -118,9 +150,12 @@ def _human_line(index: int, result: CallResult) -> str:
 
 
 async def probe_command(args: argparse.Namespace, settings: Settings) -> int:
-    """``madoguchi probe``: run the calls, print them, and fail if any failed."""
-    from madoguchi.media.probe import ProbeTarget, run_probe  # aiortc is slow to import: only for probe
+    """``madoguchi probe``: run the calls, print them, and fail if any failed (with ``--every``: keep going)."""
+    from madoguchi.media.probe import ProbeTarget  # aiortc is slow to import: only for probe
 
+    if args.metrics_port is not None and args.every is None:
+        print("--metrics-port needs --every (a probe that keeps running)", file=sys.stderr)
+        return 2
     target = ProbeTarget(
         booth_server=args.booth_server or args.server,
         agent_server=args.agent_server or args.server,
@@ -131,15 +166,54 @@ async def probe_command(args: argparse.Namespace, settings: Settings) -> int:
         language=args.language,
         relay_only=args.relay_only,
     )
-    failures = 0
-    index = 0
+    if args.every is not None:
+        return await _keep_probing(target, args)
+    results = await _round(target, args, first_index=1)
+    failures = sum(0 if result.ok else 1 for result in results)
+    if failures and not args.json:
+        print(f"{failures} of {len(results)} calls failed", file=sys.stderr)
+    return 1 if failures else 0
+
+
+async def _round(target: ProbeTarget, args: argparse.Namespace, *, first_index: int) -> list[CallResult]:
+    """``--count`` calls, each printed as it ends."""
+    from madoguchi.media.probe import run_probe
+
+    results = []
     async for result in run_probe(
         target, args.count, timeout_s=args.timeout, hold_s=args.hold, compare_direct=args.compare_direct
     ):
-        index += 1
-        failures += 0 if result.ok else 1
+        results.append(result)
+        index = first_index + len(results) - 1
         line = json.dumps(result.to_json(), ensure_ascii=False) if args.json else _human_line(index, result)
         print(line, flush=True)
-    if failures and not args.json:
-        print(f"{failures} of {index} calls failed", file=sys.stderr)
-    return 1 if failures else 0
+    return results
+
+
+async def _keep_probing(target: ProbeTarget, args: argparse.Namespace) -> int:
+    """A round every ``--every`` seconds until stopped; the last round's results on ``--metrics-port``."""
+    from madoguchi.media.monitor import ProbeMonitor, serve_metrics
+
+    monitor = ProbeMonitor()
+    runner = None
+    if args.metrics_port is not None:
+        try:
+            runner = await serve_metrics(monitor, args.metrics_host, args.metrics_port)
+        except OSError as exc:
+            print(f"cannot serve metrics on {args.metrics_host}:{args.metrics_port}: {exc}", file=sys.stderr)
+            return 2
+    loop = asyncio.get_running_loop()
+    index = 1
+    try:
+        while True:
+            began = loop.time()
+            results = await _round(target, args, first_index=index)
+            index += len(results)
+            monitor.observe(results, now=time.time())
+            failures = sum(0 if result.ok else 1 for result in results)
+            if failures and not args.json:
+                print(f"{failures} of {len(results)} calls failed", file=sys.stderr, flush=True)
+            await asyncio.sleep(max(0.0, args.every - (loop.time() - began)))
+    finally:
+        if runner is not None:
+            await runner.cleanup()

@@ -114,7 +114,7 @@ def call_events(effects: Sequence[Effect], counter: Counter, facts: Facts) -> li
             case OfferMade(consultation_id=cid):
                 c = cases.get(cid)
                 if c is not None and c.state == State.OFFERED:
-                    out.append((c.resident, se.CallComing(consultation_id=cid, ringing=True)))
+                    out.append((c.resident, views.call_coming(c, facts)))
             case CallStarted(consultation_id=cid, agent_id=agent_id):
                 c = cases.get(cid)
                 if c is not None:

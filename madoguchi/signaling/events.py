@@ -180,6 +180,53 @@ class CallbackRequest(Event):
     phone: PhoneNumber
 
 
+Millis = Annotated[float, Field(ge=0, le=600_000)]
+Percent = Annotated[float, Field(ge=0, le=100)]
+Seconds = Annotated[float, Field(ge=0, le=86_400)]
+
+
+class RttSummary(Event):
+    min: Millis | None = None
+    median: Millis | None = None
+    max: Millis | None = None
+
+
+class LossSummary(Event):
+    median: Percent | None = None
+    max: Percent | None = None
+
+
+class JitterSummary(Event):
+    median: Millis | None = None
+
+
+class StepSeconds(Event):
+    """Seconds the call spent at each ladder step (``low_video`` is the step ``low-video``)."""
+
+    video: Seconds = 0.0
+    low_video: Seconds = 0.0
+    audio: Seconds = 0.0
+    chat: Seconds = 0.0
+
+
+class CallQuality(Event):
+    """One side's link quality over the call so far (``static/js/quality.js``); the latest one of each side is kept
+    with the consultation's record."""
+
+    consultation_id: ConsultationId
+    samples: Annotated[int, Field(ge=0, le=1_000_000)]
+    rtt_ms: RttSummary
+    loss_pct: LossSummary
+    jitter_ms: JitterSummary
+    freezes: Annotated[int, Field(ge=0, le=1_000_000)]
+    worst_step: MediaStep
+    seconds: StepSeconds
+
+
+class SelfTestRequest(Event):
+    """The kiosk's self-test asks for TURN servers of its own (no consultation: the clerk's check at the booth)."""
+
+
 class AgentStatusChange(Event):
     status: Literal["available", "away"]
 

@@ -17,7 +17,7 @@ from pydantic import JsonValue
 
 from madoguchi.signaling.counter import Counter
 from madoguchi.signaling.ports import BoothDirectory, ChatLog, RecordReader
-from madoguchi.signaling.server_events import ChatLine
+from madoguchi.signaling.server_events import ChatLine, IceServerEntry
 from madoguchi.signaling.turn import TurnIssuer
 from madoguchi.signaling.views import BoothName, Facts
 from madoguchi.storage.booths import BoothRecord
@@ -78,6 +78,10 @@ class Lookups:
             summaries={cid: await self.summary(counter, cid) for cid in summaries},
             chats={cid: await self.chat_lines(cid) for cid in chats},
         )
+
+    def self_test_servers(self, booth_id: str, *, now: float) -> list[IceServerEntry]:
+        """ICE servers for a booth's self-test: TURN credentials of their own (``selftest-<booth id>``)."""
+        return self._turn.ice_servers(f"selftest-{booth_id}", "resident", now=now)
 
     async def booth(self, booth_id: str) -> BoothRecord | None:
         booth = self._booth_cache.get(booth_id)

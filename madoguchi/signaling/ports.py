@@ -64,8 +64,17 @@ class CallbackBook(Protocol):
     async def discard(self, callback_id: str) -> None: ...
 
 
-class Records(RecordSink, RecordReader, ChatLog, Satisfaction, Protocol):
-    """All four, as ``ConsultationRecords`` provides them."""
+class QualityLog(Protocol):
+    """Where each side's link-quality summary of a call is kept, with its record. Real:
+    :class:`~madoguchi.storage.records.ConsultationRecords`."""
+
+    async def set_link_quality(self, consultation_id: str, participant: str, summary: dict[str, Any]) -> bool:
+        """Keep ``summary`` as ``participant``'s side's latest; False if they took no part in the case."""
+        ...
+
+
+class Records(RecordSink, RecordReader, ChatLog, Satisfaction, QualityLog, Protocol):
+    """All five, as ``ConsultationRecords`` provides them."""
 
 
 class BoothDirectory(Protocol):

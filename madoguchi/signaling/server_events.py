@@ -137,6 +137,9 @@ class Offer(CaseView, ServerEvent):
     expires_at: float | None
     transfer: TransferNote | None = None
     chat: list[ChatLine] | None = None
+    ice_servers: list[IceServerEntry] | None = None
+    """A booth call's TURN servers already while it rings: the console prepares its connection (camera, TURN
+    allocation) before the accept, so the call starts sooner (the same servers come again with ``call.start``)."""
 
 
 class OfferWithdrawn(ServerEvent):
@@ -158,6 +161,8 @@ class CallComing(ServerEvent):
     NAME = "call.coming"
     consultation_id: str
     ringing: bool
+    ice_servers: list[IceServerEntry] | None = None
+    """While a booth's call rings: its TURN servers, so the kiosk prepares its connection before the accept."""
 
 
 class VideoInvite(ServerEvent):

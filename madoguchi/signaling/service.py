@@ -35,10 +35,10 @@ from madoguchi.signaling import views
 from madoguchi.signaling.consultation import QUEUED_STATES, Channel, Consultation, Disposition, Role
 from madoguchi.signaling.counter import AgentStatus, Counter, CounterConfig, CounterError, PendingRecord
 from madoguchi.signaling.dispatch import Notifier, call_events, municipalities_touched, needs, view_events
-from madoguchi.signaling.events import IceCandidate, MediaState, MediaStep, SessionDescription
+from madoguchi.signaling.events import CallQuality, IceCandidate, MediaState, MediaStep, SessionDescription
 from madoguchi.signaling.lookups import Lookups
 from madoguchi.signaling.outbox import OutboxWriter
-from madoguchi.signaling.ports import CallbackBook, ChatLog, Satisfaction
+from madoguchi.signaling.ports import CallbackBook, ChatLog, QualityLog, Satisfaction
 from madoguchi.signaling.recording import utc
 from madoguchi.signaling.state import OverflowRule
 from madoguchi.signaling.store import LiveStore
@@ -128,9 +128,11 @@ class CounterService:
         wake: asyncio.Event,
         satisfaction: Satisfaction | None = None,
         callbacks: CallbackBook | None = None,
+        quality: QualityLog | None = None,
     ) -> None:
         self._satisfaction = satisfaction
         self._callbacks = callbacks
+        self._quality = quality
         self._store = store
         self._outbox = outbox
         self._lookups = lookups
@@ -455,6 +457,19 @@ class CounterService:
         if self._satisfaction is None or not await self._satisfaction.set_csat(consultation_id, participant, answer):
             raise CounterError("not_found", "no finished consultation of yours to answer for, or already answered")
 
+    def self_test_servers(self, booth_id: str) -> list[se.IceServerEntry]:
+        """The TURN servers a booth's self-test gathers against (it shows the clerk whether a relay answers)."""
+        return self._lookups.self_test_servers(booth_id, now=self._clock())
+
+    async def link_quality(self, participant: str, summary: CallQuality) -> None:
+        """One side's link-quality summary of its call so far, kept with the record (the latest one counts)."""
+        fields = summary.model_dump(mode="json", exclude={"consultation_id"})
+        kept = self._quality is not None and await self._quality.set_link_quality(
+            summary.consultation_id, participant, fields
+        )
+        if not kept:
+            raise CounterError("not_found", "no consultation of yours to report the link quality of")
+
     async def relay_signal(
         self,
         sender: str,
@@ -550,12 +565,14 @@ class CounterService:
         if not effects:
             return result
         self._wake.set()
-        await self._outbox.write_now(to_write)
         counter = await self._store.read()
-        # the people in a call first: their events need no database read, the views after them do
+        # The people in a call first, even before the records go to the database: their events need no database
+        # read, and the facts are durable already (the records are in the committed live state, the outbox). On
+        # an island link every wait between the agent's accept and call.start is part of the call's setup time.
         await self._notifier.deliver(
             call_events(effects, counter, await self._lookups.facts(counter, now=self._clock()))
         )
+        await self._outbox.write_now(to_write)
         wanted = needs(effects, counter)
         facts = await self._lookups.facts(counter, now=self._clock(), summaries=wanted.summaries, chats=wanted.chats)
         await self._notifier.deliver(view_events(effects, counter, facts))

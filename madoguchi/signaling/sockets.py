@@ -300,6 +300,7 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
         s = service
         self.route("consultation.request", ev.ConsultationRequest, self._request)
         self.route("triage.preview", ev.TriagePreview, self._preview)
+        self.route("selftest.servers", ev.SelfTestRequest, self._self_test)
         self.route(
             "csat.submit", ev.Satisfaction, lambda c, m: done(s.csat(c.participant, m.consultation_id, m.answer))
         )
@@ -320,6 +321,7 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
         )
         self.route("chat.send", ev.ChatSend, _chat(s))
         self.route("signal", ev.Signal, _signal(s))
+        self.route("call.quality", ev.CallQuality, lambda c, m: done(s.link_quality(c.participant, m)))
 
     async def authenticate(self, environ: Mapping[str, Any], auth: object) -> tuple[str, BoothRecord]:
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -365,6 +367,10 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
     async def _preview(self, conn: Connection[BoothRecord], m: ev.TriagePreview) -> Ack:
         return {"triage": await self.triage.preview(conn.identity.municipality_id, m.text)}
 
+    async def _self_test(self, conn: Connection[BoothRecord], m: ev.SelfTestRequest) -> Ack:
+        servers = self.service.self_test_servers(conn.identity.id)
+        return {"ice_servers": [server.model_dump(exclude_none=True) for server in servers]}
+
 
 class AccessLog(Protocol):
     """Where staff access to a resident's record is written (the audit log)."""
@@ -405,6 +411,7 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         )
         self.route("chat.send", ev.ChatSend, _chat(s))
         self.route("signal", ev.Signal, _signal(s))
+        self.route("call.quality", ev.CallQuality, lambda c, m: done(s.link_quality(c.participant, m)))
         self.route("consultation.join", ev.JoinCall, self._join)
         self.route(
             "consultation.leave",

@@ -18,6 +18,7 @@ from madoguchi.signaling.no_answer import no_answer
 from madoguchi.signaling.server_events import (
     AgentConsultation,
     AgentState,
+    CallComing,
     CallStart,
     CaseView,
     ChatLine,
@@ -85,7 +86,17 @@ def offer(c: Consultation, facts: Facts) -> Offer:
     }
     if c.transferred_by is not None:
         fields["chat"] = facts.chats.get(c.id, [])
+    if c.channel == Channel.BOOTH:
+        fields["ice_servers"] = facts.turn.ice_servers(c.id, Role.AGENT.value, now=facts.now)
     return Offer.model_validate(fields)
+
+
+def call_coming(c: Consultation, facts: Facts) -> CallComing:
+    """An agent's console rings with the case: a booth gets its TURN servers with it to prepare the call."""
+    if c.channel != Channel.BOOTH:
+        return CallComing(consultation_id=c.id, ringing=True)
+    ice_servers = facts.turn.ice_servers(c.id, Role.RESIDENT.value, now=facts.now)
+    return CallComing(consultation_id=c.id, ringing=True, ice_servers=ice_servers)
 
 
 def call_start(counter: Counter, c: Consultation, role: Role, facts: Facts) -> CallStart:

@@ -7,7 +7,7 @@ answered (``consultations.agent_id``), as before participants were recorded.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,10 +46,40 @@ EXPORT_FIELDS = (
     "disposition",
     "note",
     "csat",
+    "link_worst_step",
+    "link_rtt_ms_median",
+    "link_loss_pct_max",
+    "link_weak_s",
     "summary",
     "transcript",
 )
 """The keys of every export row dict, in the order CSV columns use."""
+
+
+LINK_STEPS: tuple[str, ...] = ("video", "low-video", "audio", "chat")
+"""The step-down ladder's steps, best first (``static/js/ladder.js``)."""
+
+
+def link_columns(quality: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The call's link in four columns, the worse of the two sides: the lowest ladder step reached, the median RTT,
+    the highest loss and the seconds spent below full video. All None for a case with no summary (chats)."""
+    sides = [side for side in (quality or {}).values() if isinstance(side, Mapping)]
+
+    def numbers(path: tuple[str, str]) -> list[float]:
+        found = [side.get(path[0], {}).get(path[1]) for side in sides]
+        return [float(value) for value in found if isinstance(value, int | float)]
+
+    steps = [side.get("worst_step") for side in sides if side.get("worst_step") in LINK_STEPS]
+    weak = [
+        sum(float(side.get("seconds", {}).get(key) or 0) for key in ("low_video", "audio", "chat")) for side in sides
+    ]
+    rtt, loss = numbers(("rtt_ms", "median")), numbers(("loss_pct", "max"))
+    return {
+        "link_worst_step": max(steps, key=LINK_STEPS.index) if steps else None,
+        "link_rtt_ms_median": max(rtt) if rtt else None,
+        "link_loss_pct_max": max(loss) if loss else None,
+        "link_weak_s": round(max(weak), 1) if weak else None,
+    }
 
 
 def _seconds(start: datetime | None, end: datetime | None) -> float | None:
@@ -148,6 +178,7 @@ def _export_row(
         "disposition": row.disposition,
         "note": row.note,
         "csat": row.csat,
+        **link_columns(row.link_quality),
         "summary": row.summary,
         "transcript": transcript,
     }

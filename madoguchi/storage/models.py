@@ -196,6 +196,8 @@ class Consultation(Base):
     csat: Mapped[str | None] = mapped_column(String(8))
     booking: Mapped[str | None] = mapped_column(String(8))
     """The booking code of a resident who booked and checked in; None for a walk-in."""
+    link_quality: Mapped[dict[str, Any] | None]
+    """Each side's latest link-quality summary of the call, by role: ``{"resident": {...}, "agent": {...}}``."""
     triage: Mapped[dict[str, Any] | None]
     summary: Mapped[dict[str, Any] | None]
     updated_at: Mapped[datetime]

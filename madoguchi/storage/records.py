@@ -103,6 +103,7 @@ class ConsultationRecord:
     summary: dict[str, Any] | None
     updated_at: datetime
     csat: str | None = None
+    link_quality: dict[str, Any] | None = None
 
     @property
     def finished(self) -> bool:
@@ -391,6 +392,22 @@ class ConsultationRecords:
                 .values(csat=answer)
             )
             return bool(getattr(result, "rowcount", 0))
+
+    async def set_link_quality(self, consultation_id: str, participant: str, summary: dict[str, Any]) -> bool:
+        """One side's latest link-quality summary of the call, kept under its role (``resident``, ``agent``);
+        only from someone who took part in the case. False when they did not (or the record is not written yet)."""
+        async with self._db.transaction() as session:
+            role = await session.scalar(
+                select(ConsultationParticipant.role).where(
+                    ConsultationParticipant.consultation_id == consultation_id,
+                    ConsultationParticipant.participant == participant,
+                )
+            )
+            row = None if role is None else await session.get(Consultation, consultation_id, with_for_update=True)
+            if row is None or role is None:
+                return False
+            row.link_quality = {**(row.link_quality or {}), str(role): summary}
+            return True
 
     async def get(self, consultation_id: str) -> ConsultationRecord | None:
         async with self._db.read() as session:

@@ -67,9 +67,15 @@ def feed(*samples: dict[str, Any], sent: str | None = None) -> list[list[Any]]:
 
 
 async def test_two_bad_samples_step_down_one_step_at_a_time(page: Page) -> None:
-    """The sample right after a change is not judged (the old step's queue is still draining)."""
-    steps = await run(page, FEED, feed(GOOD, STARVED, STARVED, STARVED, QUEUED, QUEUED, LOSSY, LOSSY, LOSSY))
-    assert steps == ["video", "video", "low-video", "low-video", "low-video", "audio", "audio", "audio", "chat"]
+    """The sample right after a change is not judged (the old step's queue is still draining); three after a step
+    down into voice (the renegotiation that stops the video crosses the starved link first)."""
+    steps = await run(
+        page, FEED, feed(GOOD, STARVED, STARVED, STARVED, QUEUED, QUEUED, LOSSY, LOSSY, LOSSY, LOSSY, LOSSY)
+    )
+    assert steps == [
+        *["video", "video", "low-video", "low-video", "low-video"],
+        *["audio", "audio", "audio", "audio", "audio", "chat"],
+    ]
 
 
 async def test_one_bad_sample_between_good_ones_changes_nothing(page: Page) -> None:
@@ -80,21 +86,21 @@ async def test_one_bad_sample_between_good_ones_changes_nothing(page: Page) -> N
 async def test_low_available_bitrate_does_not_count_against_audio(page: Page) -> None:
     """An audio-only sender is application-limited: its bitrate estimate says nothing about the link, so a low one
     neither pushes audio down to chat nor stops an attempt to go up once loss and queueing are clean."""
-    steps = await run(page, FEED, feed(*[QUEUED] * 5, STARVED, STARVED, STARVED, STARVED))
+    steps = await run(page, FEED, feed(*[QUEUED] * 5, *[STARVED] * 6))
     assert steps[4] == "audio"
-    assert steps[5:] == ["audio", "audio", "audio", "low-video"]
+    assert steps[5:] == ["audio"] * 5 + ["low-video"]  # three settling samples, then three clean: up one
 
 
 async def test_three_clean_samples_step_up_and_a_failed_attempt_doubles_the_wait(page: Page) -> None:
     down = [QUEUED] * 5  # video → low-video → audio
     g, q = GOOD, QUEUED
-    steps = await run(page, FEED, feed(*down, g, g, g, g, q, q, q, g, *[g] * 6, g, MEH, g))
+    steps = await run(page, FEED, feed(*down, g, g, g, g, g, g, q, q, q, g, g, g, *[g] * 6, g, MEH, g))
     after = steps[5:]
-    assert after[:4] == ["audio", "audio", "audio", "low-video"]  # one settling sample, then three clean: up one
-    assert after[4:7] == ["low-video", "low-video", "audio"]  # and down again at once: the attempt failed
-    assert after[7:13] == ["audio"] * 6  # so now it takes six clean ones (after the settling sample)
-    assert after[13] == "low-video"
-    assert after[14:] == ["low-video", "low-video", "low-video"]  # a sample that is not clean restarts the count
+    assert after[:6] == ["audio"] * 5 + ["low-video"]  # three settling samples into voice, three clean: up one
+    assert after[6:9] == ["low-video", "low-video", "audio"]  # and down again at once: the attempt failed
+    assert after[9:17] == ["audio"] * 8  # so now it takes six clean ones (after the three settling samples)
+    assert after[17] == "low-video"
+    assert after[18:] == ["low-video", "low-video", "low-video"]  # a sample that is not clean restarts the count
 
 
 async def test_clean_samples_while_the_other_side_holds_the_call_lower_do_not_lift_our_step(page: Page) -> None:
@@ -163,3 +169,27 @@ async def test_stats_readings_become_a_sample(page: Page) -> None:
     assert second["freezes"] == 2
     assert second["sendBitrate"] == 40000 and second["receiveBitrate"] == 40000
     assert (second["width"], second["height"]) == (320, 180)
+
+
+async def test_a_stopped_senders_last_rtt_does_not_count_again(page: Page) -> None:
+    """Video stopped at the voice step keeps its last remote-inbound RTT (from the queue that made the call step
+    down); only RTTs measured since the last reading make the queue."""
+    script = """
+    const report = (pairRtt, pairCount, audioRtt, audioCount, videoRtt, videoCount) => new Map([
+      ["T", { id: "T", type: "transport", selectedCandidatePairId: "P" }],
+      ["P", { id: "P", type: "candidate-pair", currentRoundTripTime: pairRtt, responsesReceived: pairCount }],
+      ["RA", { id: "RA", type: "remote-inbound-rtp", kind: "audio", roundTripTime: audioRtt,
+               roundTripTimeMeasurements: audioCount }],
+      ["RV", { id: "RV", type: "remote-inbound-rtp", kind: "video", roundTripTime: videoRtt,
+               roundTripTimeMeasurements: videoCount }],
+    ]);
+    const [a, m1] = L.sampleStats(report(0.05, 1, 0.05, 1, 0.05, 1), null);
+    const [queued, m2] = L.sampleStats(report(0.05, 1, 0.4, 2, 1.6, 2), m1);  // the queue fills (video still sent)
+    const [voice, m3] = L.sampleStats(report(0.08, 2, 0.09, 3, 1.6, 2), m2);  // video stopped: its 1.6 s is old
+    const [nothing] = L.sampleStats(report(0.08, 2, 0.09, 3, 1.6, 2), m3);  // nothing new measured at all
+    return { a, queued, voice, nothing };
+    """
+    out = await run(page, script)
+    assert out["queued"]["rtt"] == pytest.approx(1.6) and out["queued"]["queue"] == pytest.approx(1.55)
+    assert out["voice"]["rtt"] == pytest.approx(0.09) and out["voice"]["queue"] == pytest.approx(0.04)
+    assert out["nothing"]["rtt"] is None and out["nothing"]["queue"] is None

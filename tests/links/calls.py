@@ -35,7 +35,17 @@ INSTRUMENT = """
   const Native = window.RTCPeerConnection;
   if (!Native || window.__links) return;
   const options = %s;
-  const links = (window.__links = { pcs: [], connectedAt: [], createdAt: [] });
+  const links = (window.__links = { pcs: [], connectedAt: [], createdAt: [], events: [] });
+  // The call's setup steps in order, [name, Date.now()], for the bench's "where the time goes".
+  const mark = (name) => { if (links.events.length < 400) links.events.push([name, Date.now()]); };
+  const devices = navigator.mediaDevices;
+  if (devices && devices.getUserMedia) {
+    const gum = devices.getUserMedia.bind(devices);
+    devices.getUserMedia = (constraints) => {
+      mark("getUserMedia");
+      return gum(constraints).then((stream) => { mark("getUserMedia done"); return stream; });
+    };
+  }
   const rewrite = (url) => options.rewrite.reduce((u, [from, to]) => u.split(from).join(to), url);
   const adjust = (config) => {
     const copy = { ...(config || {}) };
@@ -52,11 +62,27 @@ INSTRUMENT = """
       const index = links.pcs.push(this) - 1;
       links.createdAt[index] = Date.now();
       links.connectedAt[index] = null;
+      mark("pc created");
+      this.addEventListener("icecandidate", (e) => {
+        if (e.candidate && e.candidate.candidate) mark("candidate " + (e.candidate.type || "?"));
+      });
+      this.addEventListener("iceconnectionstatechange", () => mark("ice " + this.iceConnectionState));
+      this.addEventListener("track", (e) => mark("track " + e.track.kind));
       this.addEventListener("connectionstatechange", () => {
+        mark("connection " + this.connectionState);
         if (this.connectionState === "connected" && links.connectedAt[index] === null) {
           links.connectedAt[index] = Date.now();
         }
       });
+    }
+    setLocalDescription(...args) {
+      mark("setLocalDescription");
+      const done = (r) => { mark("local " + this.localDescription?.type); return r; };
+      return super.setLocalDescription(...args).then(done);
+    }
+    setRemoteDescription(description, ...args) {
+      mark("remote " + (description && description.type));
+      return super.setRemoteDescription(description, ...args);
     }
   };
 })();
@@ -147,6 +173,8 @@ class CallTimes:
     """Until audio samples arrive on both sides."""
     connect_ms: dict[str, float | None] = field(default_factory=dict)
     """Until each side's RTCPeerConnection is ``connected``."""
+    timeline: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    """Each side's setup steps after the accept click, in order: (step, ms), the first of each name."""
 
 
 async def launch(
@@ -234,13 +262,20 @@ def _latest(moments: list[float | None], since: float) -> float | None:
     return round(max(m for m in moments if m is not None) - since, 1)
 
 
-async def place_call(booth: Page, agent: Page, *, timeout_ms: float = WAIT_MS) -> CallTimes:
-    """Resident asks, agent accepts; wait (up to ``timeout_ms``) for video and audio both ways and time them from
-    the accept click. A time is None when that media did not arrive on both sides in time."""
+RING_S = 1.0
+"""How long the offer rings before the agent's click: a person needs about a second to see it and press
+「応答」 (the pages prepare the call meanwhile, as they would for a person)."""
+
+
+async def place_call(booth: Page, agent: Page, *, timeout_ms: float = WAIT_MS, ring_s: float = RING_S) -> CallTimes:
+    """Resident asks, the offer rings ``ring_s``, the agent accepts; wait (up to ``timeout_ms``) for video and audio
+    both ways and time them from the accept click. A time is None when that media did not arrive on both sides in
+    time."""
     await booth.get_by_test_id("start-consultation").click()
     await booth.get_by_test_id(f"route-{ROUTE}").click()
     accept = agent.get_by_test_id("offer-accept")
     await expect(accept).to_be_visible(timeout=timeout_ms)
+    await asyncio.sleep(ring_s)
     accepted_at = time.time() * 1000
     await accept.click()
     video, audio = await asyncio.gather(
@@ -251,6 +286,12 @@ async def place_call(booth: Page, agent: Page, *, timeout_ms: float = WAIT_MS) -
     for side, page in (("booth", booth), ("agent", agent)):
         connected = await page.evaluate("() => window.__links.connectedAt.filter((t) => t !== null).pop() ?? null")
         times.connect_ms[side] = None if connected is None else round(float(connected) - accepted_at, 1)
+        events = await page.evaluate("() => window.__links.events")
+        seen: dict[str, float] = {}
+        for name, moment in events:
+            if moment >= accepted_at and name not in seen:
+                seen[name] = round(float(moment) - accepted_at, 1)
+        times.timeline[side] = list(seen.items())
     return times
 
 

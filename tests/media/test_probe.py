@@ -312,3 +312,53 @@ def test_probe_cli_exits_non_zero_when_the_server_is_unreachable(tmp_path: Path)
     assert done.returncode == 1
     assert "cannot reach the server" in done.stdout
     assert "Traceback" not in done.stderr
+
+
+def _metrics(port: int) -> str | None:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            body: bytes = response.read()
+            return body.decode()
+    except (urllib.error.URLError, ConnectionError):
+        return None
+
+
+def test_probe_every_keeps_running_and_serves_its_last_round_as_metrics(served: Served) -> None:
+    if served.booth_url != served.agent_url:
+        pytest.skip("one topology is enough for the monitor loop")
+    port = _free_port()
+    args = [MADOGUCHI, "probe", "--server", served.booth_url, f"--booth-token={served.booth['token']}"]
+    args += ["--agent-user", "probe-agent", "--agent-password", PASSWORD, "--json"]
+    args += ["--every", "10", "--metrics-port", str(port)]
+    process = subprocess.Popen(args, env=served.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        seen: list[str] = []
+        while time.monotonic() < deadline:
+            page = _metrics(port)
+            if page is not None and "madoguchi_probe_up 1.0" in page:
+                seen.append(page)
+                if 'madoguchi_probe_calls_total{result="ok"} 2.0' in page:
+                    break
+            assert process.poll() is None, process.communicate()
+            time.sleep(0.5)
+        assert seen, "no round succeeded within 60 s"
+        last = seen[-1]
+        assert 'madoguchi_probe_calls_total{result="ok"} 2.0' in last, "a second round came ~10 s after the first"
+        assert 'madoguchi_probe_calls_total{result="failed"} 0.0' in last
+        assert 'madoguchi_probe_last_ms{step="first_frame_ms"}' in last
+        assert "madoguchi_probe_last_run_timestamp_seconds" in last
+    finally:
+        process.terminate()
+        out, _ = process.communicate(timeout=30)
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert len(lines) >= 2 and all(line["ok"] for line in lines[:2])
+
+
+def test_probe_metrics_without_every_is_a_plain_mistake(tmp_path: Path) -> None:
+    env = {**os.environ, "MADOGUCHI_DATA_DIR": str(tmp_path)}
+    done = _probe_cli("http://127.0.0.1:9", "t", env, "--metrics-port", "9400")
+    assert done.returncode == 2
+    assert "--metrics-port needs --every" in done.stderr
+    bad = _probe_cli("http://127.0.0.1:9", "t", env, "--every", "5")
+    assert bad.returncode == 2 and "between 10 and 86400" in bad.stderr

@@ -14,6 +14,7 @@
 import { io } from "/static/vendor/socket.io.esm.min.js";
 import { Banner } from "./banner.js";
 import { CallScreen } from "./callscreen.js";
+import { SelfTest } from "./selftest.js";
 import { ChatPanel } from "./chat.js";
 import { Csat } from "./csat.js";
 import { RECEIVE, SEND } from "./events.js";
@@ -472,9 +473,13 @@ const chat = new ChatPanel({
   onError: (text) => banner.show(text),
 });
 
+// The clerk's check of camera, microphone, speaker and network (selftest.js): on start, then every few hours idle.
+const selfTest = new SelfTest({ socket, element: $("self-test-status"), idle: () => state.screen === "idle" });
+
 socket.on("connect", () => {
   setConnection("ready");
   if (state.screen === "call") callScreen.linkUp();
+  if (selfTest.due()) selfTest.run();
 });
 let revoked = false;
 socket.on("disconnect", (reason) => {
@@ -542,6 +547,8 @@ function onCallComing(message) {
     return;
   }
   c.offered = Boolean(message.ringing); // an agent's console is ringing with this resident's case
+  if (c.offered) callScreen.prepare(message); // camera and connection ready before the agent answers
+  else callScreen.unprepare(message.consultation_id);
   renderWaiting();
 }
 
@@ -607,6 +614,7 @@ $("hangup-no").addEventListener("click", closeHangUp);
 $("error-retry").addEventListener("click", () => window.location.reload());
 document.addEventListener("i18n:change", () => {
   renderWaiting();
+  selfTest.relabel();
   setConnection(document.querySelector('[data-testid="connection-status"]').dataset.state);
 });
 document.addEventListener("contextmenu", (event) => event.preventDefault());

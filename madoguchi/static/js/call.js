@@ -10,6 +10,7 @@
 
 import { SEND } from "./events.js";
 import { request } from "./net.js";
+import { withPacketTime } from "./sdp.js";
 
 const MEDIA_TIMEOUT_MS = 10000;
 // At call start both sides add tracks at once. Letting both offer ("glare") is legal under perfect negotiation,
@@ -98,14 +99,51 @@ export class Call {
     this.watchdog = null;
     this.iceRestarts = 0;
     this.earlySignals = []; // signals that came before start() built the connection
+    this.held = false; // prepared while the call rings: nothing is offered or answered until start()
+    this.negotiationPending = false; // negotiationneeded fired while held
+    this.preparing = null; // prepare()'s promise
+    this.begun = false; // start() was called: the call is on, not just prepared
+    this.audioPacketMs = null; // the voice packet time we ask the other side for (null: its default, 20 ms)
+    this.sentPacketMs = null; // the packet time named in the last description we sent
     this.heldCandidates = []; // candidates that came before a remote description
     this.signalChain = Promise.resolve(); // signals are applied one at a time, in arrival order
   }
 
-  /** Open the camera and microphone (or go receive-only) and build the peer connection. */
+  /**
+   * While the call still rings: open the camera and microphone and build the connection with a candidate pool
+   * (TURN allocated before the accept), but offer and answer nothing until start(). On an island every step done
+   * here is a round trip less after the accept.
+   */
+  prepare() {
+    if (!this.preparing) {
+      this.held = true;
+      this.preparing = this.openAndBuild({ pool: true });
+    }
+    return this.preparing;
+  }
+
+  /** Open the camera and microphone (or go receive-only) and build the peer connection; go. */
   async start() {
+    this.begun = true;
+    if (!this.preparing) this.preparing = this.openAndBuild({ pool: true }); // not prepared: overlap what we can
+    await this.preparing;
+    if (this.closed || !this.pc) return;
+    this.held = false;
+    if (this.negotiationPending) {
+      this.negotiationPending = false;
+      this.negotiate(this.pc);
+    }
+    const early = this.earlySignals.splice(0);
+    for (const message of early) this.handleSignal(message);
+  }
+
+  async openAndBuild({ pool }) {
+    // With a pool the connection is made before the camera opens: the TURN allocation (two round trips to the
+    // relay) runs while the camera starts, not after it.
+    const early = pool ? this.newPeerConnection({ pool }) : null;
     this.localStream = await openLocalMedia();
     if (this.closed) {
+      early?.close();
       this.stopLocalTracks();
       return;
     }
@@ -120,10 +158,12 @@ export class Call {
 
     this.hasLocalVideo = hasVideo;
     this.hasLocalAudio = hasAudio;
-    this.buildConnection();
+    this.buildConnection({ premade: early });
+  }
 
-    const early = this.earlySignals.splice(0);
-    for (const message of early) this.handleSignal(message);
+  newPeerConnection({ pool = false } = {}) {
+    // A pool gathers (and allocates TURN) at once, before there is a description to gather for.
+    return new RTCPeerConnection({ iceServers: this.iceServers, iceCandidatePoolSize: pool ? 1 : 0 });
   }
 
   /**
@@ -147,7 +187,7 @@ export class Call {
   }
 
   /** A fresh RTCPeerConnection with the local tracks (also used to rebuild after the peer reloaded). */
-  buildConnection() {
+  buildConnection({ premade = null } = {}) {
     this.closeConnection();
     this.makingOffer = false;
     this.ignoreOffer = false;
@@ -157,7 +197,7 @@ export class Call {
     this.remoteDescribed = false;
     clearTimeout(this.answerTimer);
     clearTimeout(this.firstOfferTimer);
-    const pc = new RTCPeerConnection({ iceServers: this.iceServers });
+    const pc = premade ?? this.newPeerConnection();
     this.pc = pc;
     pc.onnegotiationneeded = () => this.negotiate(pc);
     pc.onicecandidate = ({ candidate }) => {
@@ -179,6 +219,10 @@ export class Call {
 
   async negotiate(pc) {
     if (pc !== this.pc || this.closed) return;
+    if (this.held) {
+      this.negotiationPending = true;
+      return;
+    }
     if (this.polite && !this.remoteDescribed) {
       clearTimeout(this.firstOfferTimer);
       this.firstOfferTimer = setTimeout(() => {
@@ -189,13 +233,17 @@ export class Call {
     await this.offerNow(pc);
   }
 
-  async offerNow(pc) {
+  /**
+   * `watchAnswer` false: a renegotiation on a connected call (the packet time) whose answer may be slow on the
+   * starved link that asked for it; no answer in time must not rebuild a call whose media still flows.
+   */
+  async offerNow(pc, { watchAnswer = true } = {}) {
     try {
       this.makingOffer = true;
       await pc.setLocalDescription();
       if (this.closed) return;
-      await this.send({ description: { type: pc.localDescription.type, sdp: pc.localDescription.sdp } });
-      this.armAnswerTimer(pc);
+      await this.sendDescription(pc);
+      if (watchAnswer) this.armAnswerTimer(pc);
     } catch (err) {
       console.error("call: negotiation failed", err);
     } finally {
@@ -206,7 +254,7 @@ export class Call {
   /** Apply a relayed `signal` message ({description} or {candidate}); safe to call before start(). */
   handleSignal(message) {
     if (this.closed || message.consultation_id !== this.consultationId) return this.signalChain;
-    if (!this.pc) {
+    if (!this.pc || this.held) {
       if (this.earlySignals.length < MAX_EARLY_SIGNALS) this.earlySignals.push(message);
       return this.signalChain;
     }
@@ -246,8 +294,11 @@ export class Call {
       this.armWatchdog(target);
       await this.flushHeldCandidates();
       if (description.type === "offer") {
+        this.setVideoDirection(target);
         await target.setLocalDescription();
-        await this.send({ description: { type: target.localDescription.type, sdp: target.localDescription.sdp } });
+        await this.sendDescription(target);
+      } else {
+        this.askPacketTime(); // the packet time may have changed while this offer was out
       }
     } else if (candidate) {
       if (!pc.remoteDescription) {
@@ -255,6 +306,48 @@ export class Call {
         return;
       }
       await this.addCandidate(candidate);
+    }
+  }
+
+  /** Our local description, asking the other side for our voice packet time (sdp.js). */
+  sendDescription(pc) {
+    const { type, sdp } = pc.localDescription;
+    this.sentPacketMs = this.audioPacketMs;
+    return this.send({ description: { type, sdp: withPacketTime(sdp, this.audioPacketMs) } });
+  }
+
+  /**
+   * The ladder's voice step asks the other side for longer voice packets (`ms`), its video steps for the
+   * default (null). A description carries it, so the impolite side renegotiates; the polite side's next answer
+   * carries it.
+   */
+  setAudioPacketMs(ms) {
+    if (ms === this.audioPacketMs) return;
+    this.audioPacketMs = ms;
+    this.askPacketTime();
+  }
+
+  askPacketTime() {
+    const pc = this.pc;
+    if (this.polite || this.closed || this.held || !pc || !this.remoteDescribed) return;
+    if (this.sentPacketMs === this.audioPacketMs || this.makingOffer || pc.signalingState !== "stable") return;
+    this.setVideoDirection(pc);
+    this.offerNow(pc, { watchAnswer: pc.connectionState !== "connected" });
+  }
+
+  /**
+   * At the voice and chat steps (a packet time is asked) the video transceivers go `inactive` in the same
+   * renegotiation, so the video send stream is torn down with everything its pacer still held and the
+   * retransmissions asked of it: with only the track removed, a 48 kbit/s link kept carrying queued video for
+   * about 10 s after the step to voice. Set only while a description is being made (never in `stable`, where it
+   * would fire negotiationneeded on the polite side).
+   */
+  setVideoDirection(pc) {
+    const voiceOnly = this.audioPacketMs !== null;
+    for (const transceiver of pc.getTransceivers()) {
+      if (transceiver.receiver.track?.kind !== "video" || transceiver.stopped) continue;
+      const wanted = voiceOnly ? "inactive" : this.hasLocalVideo ? "sendrecv" : "recvonly";
+      if (transceiver.direction !== wanted) transceiver.direction = wanted;
     }
   }
 

@@ -61,9 +61,9 @@ export class CallScreen {
     this.forceButton?.addEventListener("click", () => this.force(this.forcedStep ? null : "audio"));
   }
 
-  /** A call that is running (not hung up). */
+  /** A call that is running (started, not hung up; a call only prepared while ringing is not live). */
   get live() {
-    return Boolean(this.call && !this.call.closed);
+    return Boolean(this.call && !this.call.closed && this.call.begun);
   }
 
   /**
@@ -72,12 +72,13 @@ export class CallScreen {
    */
   start(message, { reconnected = false } = {}) {
     const call = this.call;
-    if (call && call.consultationId === message.consultation_id && !call.closed) {
+    const prepared = call && call.consultationId === message.consultation_id && !call.closed && !call.begun;
+    if (call && !prepared && call.consultationId === message.consultation_id && !call.closed) {
       this.show();
       if (reconnected && call.resume({ own: true })) this.setNotice(CONNECTING);
       return;
     }
-    this.stop();
+    if (!prepared) this.stop();
     this.textOnly = this.textOnlyNotice !== null && message.media === false;
     this.onStart(message);
     this.setMuted(false);
@@ -87,7 +88,42 @@ export class CallScreen {
       return;
     }
     this.setNotice(CONNECTING);
-    this.call = new Call({
+    this.call = prepared ? call : this.newCall(message);
+    this.watch = new LinkWatch({
+      call: this.call,
+      stage: this.stage,
+      modeElement: this.modeElement,
+      qualityElement: this.qualityElement,
+    });
+    this.watch.start();
+    for (const signal of this.earlySignals.splice(0)) this.signal(signal);
+    this.call.start().catch((err) => {
+      console.error(`${this.label}: call could not start`, err);
+      this.setNotice("media.failed");
+    });
+  }
+
+  /**
+   * The call rings (the console's `offer`, the kiosk's `call.coming` with `ice_servers`): open the camera and
+   * microphone and build the connection now, so that after the accept only the offer and answer are left.
+   */
+  prepare(message) {
+    const id = message.consultation_id;
+    if (!Array.isArray(message.ice_servers) || this.live) return;
+    if (this.call && this.call.consultationId === id) return;
+    this.stop();
+    this.call = this.newCall(message);
+    this.call.prepare().catch((err) => console.warn(`${this.label}: could not prepare the call`, err));
+  }
+
+  /** The ringing stopped without an accept: close what prepare() opened (the camera goes off). */
+  unprepare(consultationId) {
+    const call = this.call;
+    if (call && !call.begun && (!consultationId || call.consultationId === consultationId)) this.stop();
+  }
+
+  newCall(message) {
+    return new Call({
       socket: this.socket,
       consultationId: message.consultation_id,
       polite: this.polite,
@@ -102,18 +138,6 @@ export class CallScreen {
           if (this.call?.muted) this.sendMediaState(true); // the other side may have reloaded and forgotten
         } else if (connection === "failed") this.setNotice("media.failed");
       },
-    });
-    this.watch = new LinkWatch({
-      call: this.call,
-      stage: this.stage,
-      modeElement: this.modeElement,
-      qualityElement: this.qualityElement,
-    });
-    this.watch.start();
-    for (const signal of this.earlySignals.splice(0)) this.signal(signal);
-    this.call.start().catch((err) => {
-      console.error(`${this.label}: call could not start`, err);
-      this.setNotice("media.failed");
     });
   }
 

@@ -184,6 +184,7 @@ const WITHDRAWN_KEYS = Object.freeze({
 
 function dropOffer() {
   if (state.offer) state.lastOfferId = state.offer.consultation_id; // its offer.withdrawn may come after the ack
+  callScreen.unprepare(state.offer?.consultation_id ?? null);
   state.offer = null;
   clearInterval(state.offerTimer);
   if (state.view === "offer") showView("idle");
@@ -198,7 +199,7 @@ async function acceptOffer() {
     await request(socket, SEND.OFFER_ACCEPT, { consultation_id: offer.consultation_id });
     state.offer = null;
     beginConsultation({ ...offer, id: offer.consultation_id });
-    callScreen.setNotice("media.connecting");
+    if (!callScreen.live) callScreen.setNotice("media.connecting"); // call.start (before this ack) said it already
     showView("call");
   } catch (err) {
     banner.show(errorText(err));
@@ -593,7 +594,9 @@ socket.on(RECEIVE.QUEUE_SNAPSHOT, (message) => {
   renderQueue();
 });
 socket.on(RECEIVE.OFFER, (message) => {
-  if (!state.consultation) showOffer(message);
+  if (state.consultation) return;
+  showOffer(message);
+  callScreen.prepare(message); // camera and connection ready while it rings
 });
 socket.on(RECEIVE.OFFER_WITHDRAWN, (message) => {
   const id = message.consultation_id;

@@ -24,29 +24,31 @@ export const STEPS = Object.freeze(["video", "low-video", "audio", "chat"]);
  * Per step: what the senders do, and when the step no longer holds (any one limit crossed is a bad sample).
  * aob: available outgoing bitrate (bit/s) below which video cannot be sent at this step (only while sending video);
  * loss: fraction of packets lost either way; queue: seconds of RTT above the lowest seen; freezes: this many
- * freezes of the video we receive within one sample (one now and then is what a lossy hop does to any video). Encoding values go to RTCRtpSender.setParameters (null: the browser's default).
+ * freezes of the video we receive within one sample (one now and then is what a lossy hop does to any video). Encoding values go to RTCRtpSender.setParameters (null: the browser's default);
+ * `packetMs` is the voice packet time asked of the other side (a renegotiation, sdp.js; null: 20 ms).
  * The loss limits are high on purpose: random loss of 5-10% (a lossy radio hop) is repaired by retransmission and
  * concealment, and sending less does not make it go away; congestion shows first in the queue and the estimate.
  */
 export const LADDER = Object.freeze({
   video: {
     video: { send: true, maxBitrate: null, scaleResolutionDownBy: 1, maxFramerate: null },
-    audio: { send: true, maxBitrate: null },
+    audio: { send: true, maxBitrate: null, packetMs: null },
     hold: { aob: 150_000, loss: 0.15, queue: 0.4, freezes: 2 },
   },
   "low-video": {
     video: { send: true, maxBitrate: 60_000, scaleResolutionDownBy: 4, maxFramerate: 10 },
-    audio: { send: true, maxBitrate: null },
+    audio: { send: true, maxBitrate: null, packetMs: null },
     hold: { aob: 60_000, loss: 0.2, queue: 0.6, freezes: 2 },
   },
   audio: {
     video: { send: false },
-    audio: { send: true, maxBitrate: 12_000 },
+    // 60 ms voice packets (sdp.js): at 20 ms the headers alone cost about 26 kbit/s each way
+    audio: { send: true, maxBitrate: 12_000, packetMs: 60 },
     hold: { aob: null, loss: 0.3, queue: 1.0, freezes: null },
   },
   chat: {
     video: { send: false },
-    audio: { send: false },
+    audio: { send: false, packetMs: 60 },
     hold: null, // the last step: nothing to fall to
   },
 });
@@ -64,6 +66,12 @@ export const MAX_UP_SAMPLES = 24;
  * without this a call falling from video lands in chat on the backlog alone (seen at 48 kbit/s).
  */
 export const SETTLE_SAMPLES = 1;
+/**
+ * Longer after a step down into voice: the video stops only once the renegotiation that makes it inactive has
+ * crossed the starved link both ways, and the queue drains after that (about 6 s at 48 kbit/s). Judged sooner,
+ * the voice step fell on to chat on the video's backlog and stayed there for ~14 s.
+ */
+export const SETTLE_INTO = Object.freeze({ audio: 3 });
 /** A step down within this many samples of a step up means the attempt failed: wait longer next time. */
 export const FAILED_UP_WITHIN = 5;
 export const SAMPLE_MS = 2000;
@@ -148,7 +156,7 @@ export class Ladder {
         this.step = STEPS[stepIndex(this.step) + 1];
         this.reason = crossed(judged, sample);
         this.bad = 0;
-        this.settling = SETTLE_SAMPLES;
+        this.settling = SETTLE_INTO[this.step] ?? SETTLE_SAMPLES;
         this.sinceUp = null;
       }
     } else if (verdict === "clean" && stepIndex(sentStep) <= stepIndex(this.step)) {
@@ -197,14 +205,28 @@ export function sampleStats(report, previous) {
     width: null,
     height: null,
     fps: null,
+    jitter: null,
+  };
+  // Only RTTs measured since the last reading count: a sender that stopped (video at the voice step) keeps its
+  // last remote-inbound RTT for good, and at 48 kbit/s that stale value (from the queue that made the call step
+  // down) sent the voice step on to chat. Counts missing from a browser's stats: taken as fresh.
+  memory.rttCounts = {};
+  const fresh = (id, count) => {
+    if (typeof count !== "number") return true;
+    memory.rttCounts[id] = count;
+    const before = previous?.rttCounts?.[id];
+    return before === undefined || count > before;
   };
   const rtts = [];
-  if (pair && typeof pair.currentRoundTripTime === "number") rtts.push(pair.currentRoundTripTime);
+  if (pair && typeof pair.currentRoundTripTime === "number" && fresh(`pair:${pair.id}`, pair.responsesReceived)) {
+    rtts.push(pair.currentRoundTripTime);
+  }
   for (const r of all.values()) {
     if (r.type === "inbound-rtp") {
       memory.lost += r.packetsLost || 0;
       memory.received += r.packetsReceived || 0;
       memory.bytesReceived += r.bytesReceived || 0;
+      if (r.kind === "audio" && typeof r.jitter === "number") memory.jitter = r.jitter;
       if (r.kind === "video") {
         memory.freezes += r.freezeCount || 0;
         memory.width = r.frameWidth ?? null;
@@ -218,7 +240,7 @@ export function sampleStats(report, previous) {
       memory.at = memory.at ?? r.timestamp;
     } else if (r.type === "remote-inbound-rtp") {
       memory.remoteLost += r.packetsLost || 0;
-      if (typeof r.roundTripTime === "number") rtts.push(r.roundTripTime);
+      if (typeof r.roundTripTime === "number" && fresh(r.id, r.roundTripTimeMeasurements)) rtts.push(r.roundTripTime);
     }
   }
   const rtt = rtts.length ? Math.max(...rtts) : null;
@@ -239,6 +261,7 @@ export function sampleStats(report, previous) {
     receiveBitrate: seconds > 0 ? Math.round((8 * delta("bytesReceived")) / seconds) : null,
     width: memory.width,
     height: memory.height,
+    jitter: memory.jitter,
   };
   return [sample, memory];
 }
@@ -266,11 +289,16 @@ export async function applyStep(pc, step, tracks) {
     if (!want || !track) continue;
     const nextTrack = want.send ? track : null;
     if (sender.track !== nextTrack) await sender.replaceTrack(nextTrack);
-    if (!want.send) continue;
     const params = sender.getParameters();
     if (!params.encodings || !params.encodings.length) continue; // not negotiated yet: the next tick applies it
-    params.encodings = params.encodings.map((encoding) => encodingFor(encoding, want));
-    await sender.setParameters(params);
+    // `active: false` as well as no track: the stream stops at once, with what its pacer still held and the
+    // retransmissions asked of it. With the track gone alone, a 48 kbit/s link kept carrying about 50 KB of
+    // queued video for 10 s after the step to voice, and the voice step fell on to chat on that backlog.
+    const before = JSON.stringify(params.encodings);
+    params.encodings = params.encodings.map((encoding) =>
+      want.send ? { ...encodingFor(encoding, want), active: true } : { ...encoding, active: false },
+    );
+    if (JSON.stringify(params.encodings) !== before) await sender.setParameters(params);
   }
 }
 

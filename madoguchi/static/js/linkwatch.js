@@ -6,8 +6,14 @@
 // The other side's proposal arrives as a `signal` {mode, forced}; we send ours when it changes and whenever the
 // connection (re)connects (the other side may have reloaded and forgotten it).
 
-import { Ladder, QUALITY, SAMPLE_MS, STEPS, applyStep, lowest, sampleStats } from "./ladder.js";
+import { LADDER, Ladder, QUALITY, SAMPLE_MS, STEPS, applyStep, lowest, sampleStats } from "./ladder.js";
+import { SEND } from "./events.js";
 import { t } from "./i18n.js";
+import { request } from "./net.js";
+import { QualitySummary } from "./quality.js";
+
+/** Samples between two `call.quality` reports (about 16 s at 2 s a sample); one more when the call stops. */
+const REPORT_EVERY_SAMPLES = 8;
 
 const MODE_TEXT = Object.freeze({
   video: "media.mode.video",
@@ -45,6 +51,8 @@ export class LinkWatch {
     this.busy = false;
     this.history = []; // [{step, at}] each change of the agreed step (for the quality summary and the bench)
     this.last = null; // the last sample
+    this.quality = new QualitySummary(); // for the record (call.quality)
+    this.unreported = 0; // samples since the last report
     this.render();
   }
 
@@ -54,8 +62,18 @@ export class LinkWatch {
   }
 
   stop() {
+    if (this.timer && this.quality.samples) this.report();
     clearInterval(this.timer);
     this.timer = null;
+  }
+
+  /** The link's summary so far, to the server for the consultation's record (the latest one counts). */
+  report() {
+    this.unreported = 0;
+    const payload = { consultation_id: this.call.consultationId, ...this.quality.summary(Date.now()) };
+    request(this.call.socket, SEND.CALL_QUALITY, payload).catch((err) =>
+      console.warn("linkwatch: quality not recorded", err.code || err),
+    );
   }
 
   /** Our own proposal, limited by what this side forces: what the other side is told. */
@@ -110,6 +128,9 @@ export class LinkWatch {
       this.memory = memory;
       this.last = sample;
       if (!first) {
+        this.quality.add(sample);
+        this.unreported += 1;
+        if (this.unreported >= REPORT_EVERY_SAMPLES) this.report();
         const before = this.ladder.step;
         this.ladder.observe(sample, this.sentStep);
         if (this.ladder.step !== before && this.modeElement) {
@@ -138,8 +159,10 @@ export class LinkWatch {
     const agreed = this.agreed;
     if (!this.history.length || this.history[this.history.length - 1].step !== agreed) {
       this.history.push({ step: agreed, at: Date.now() });
+      this.quality.step(agreed, Date.now());
     }
     this.apply(agreed);
+    this.call.setAudioPacketMs?.(LADDER[agreed].audio.packetMs ?? null);
     this.render();
   }
 

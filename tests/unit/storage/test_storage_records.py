@@ -248,6 +248,10 @@ async def test_export_row_has_every_field_with_iso_times_and_durations(scene: Sc
         "disposition": "resolved",
         "note": "郵送で対応",
         "csat": None,
+        "link_worst_step": None,
+        "link_rtt_ms_median": None,
+        "link_loss_pct_max": None,
+        "link_weak_s": None,
         "summary": {"topic": "住民票"},
         "transcript": [
             {"seq": 1, "sender": "resident", "text": "住民票がほしい", "at": "2024-06-03T00:30:50+00:00"},

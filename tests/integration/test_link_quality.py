@@ -1,0 +1,73 @@
+"""Each side's link-quality summary of a call is kept with the consultation's record and exported as ``link_*``
+columns, on the real server; only people who took part in the case can report one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support import LiveServer, agent_peer, booth_peer, ok, on_both_topologies
+
+pytestmark = on_both_topologies
+
+PASSWORD = "correct horse battery"
+
+
+def summary(cid: str, **changes: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "consultation_id": cid,
+        "samples": 30,
+        "rtt_ms": {"min": 280, "median": 310, "max": 1400},
+        "loss_pct": {"median": 1.0, "max": 6.5},
+        "jitter_ms": {"median": 12},
+        "freezes": 3,
+        "worst_step": "low-video",
+        "seconds": {"video": 40.0, "low_video": 12.5, "audio": 0, "chat": 0},
+    }
+    return {**base, **changes}
+
+
+async def test_both_sides_summaries_are_kept_and_exported_as_the_worse_of_the_two(live_server: LiveServer) -> None:
+    _, token, _ = await live_server.add_booth()
+    _, other_token, _ = await live_server.add_booth("ほかのブース")
+    await live_server.add_agent("aoki", PASSWORD)
+    agent = await agent_peer(live_server, "aoki", PASSWORD)
+    ok(await agent.call("agent.status", {"status": "available"}))
+    booth = await booth_peer(live_server, token)
+    other = await booth_peer(live_server, other_token)
+    cid = ok(await booth.call("consultation.request", {"route": "tax"}))["consultation_id"]
+    await agent.wait_for("offer", lambda o: o["consultation_id"] == cid)
+    ok(await agent.call("offer.accept", {"consultation_id": cid}))
+    await booth.wait_for("call.start")
+
+    ok(await booth.call("call.quality", summary(cid, seconds={"video": 10, "audio": 20.5}, worst_step="audio")))
+    ok(await booth.call("call.quality", summary(cid, worst_step="audio", seconds={"video": 40, "audio": 30})))
+    ok(await agent.call("call.quality", summary(cid, rtt_ms={"median": 350}, loss_pct={"max": 2.0})))
+    stranger = await other.call("call.quality", summary(cid))
+    assert stranger["error"]["code"] == "not_found", "only people in the case report its link"
+    bad = await booth.call("call.quality", summary(cid, worst_step="pigeon"))
+    assert bad["error"]["code"] == "invalid_payload"
+
+    [record] = [r for r in await live_server.export_records() if r["consultation_id"] == cid]
+    assert record["link_worst_step"] == "audio", "the worse side's lowest step"
+    assert record["link_rtt_ms_median"] == 350.0
+    assert record["link_loss_pct_max"] == 6.5
+    assert record["link_weak_s"] == 30.0, "the resident's latest summary replaced its first"
+    for peer in (booth, other, agent):
+        await peer.close()
+
+
+async def test_a_booth_call_rings_with_each_sides_turn_servers(live_server: LiveServer) -> None:
+    _, token, _ = await live_server.add_booth()
+    await live_server.add_agent("aoki", PASSWORD)
+    agent = await agent_peer(live_server, "aoki", PASSWORD)
+    ok(await agent.call("agent.status", {"status": "available"}))
+    booth = await booth_peer(live_server, token)
+    cid = ok(await booth.call("consultation.request", {"route": "tax"}))["consultation_id"]
+    offer = await agent.wait_for("offer", lambda o: o["consultation_id"] == cid)
+    coming = await booth.wait_for("call.coming", lambda m: m["ringing"])
+    ok(await agent.call("offer.accept", {"consultation_id": cid}))
+    start = await booth.wait_for("call.start")
+    # no TURN secret on this server: the configured servers alone, the same as call.start's
+    assert offer["ice_servers"] == coming["ice_servers"] == start["ice_servers"]
+    for peer in (booth, agent):
+        await peer.close()
