@@ -86,13 +86,34 @@ CUE_WORDS: tuple[str, ...] = (
 _CUE_RES = tuple(re.compile(r"[\s\-_・]*".join(re.escape(part) for part in re.split(r"\s+", cue))) for cue in CUE_WORDS)
 
 
+# Bidi controls (embeddings, overrides, isolates, marks) are dropped before anything else: none of the supported
+# languages is written right to left, and with an override the text shown (a number) is not the text stored.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_BIDI_TABLE = dict.fromkeys(map(ord, BIDI_CONTROLS))
+# Fillers that draw nothing but are letters to Unicode (Hangul fillers).
+_FILLERS = frozenset("\u115f\u1160\u3164\uffa0")
+
+
 @lru_cache(maxsize=8192)
 def digit_value(ch: str) -> int | None:
-    """The value of a digit in any script or width, or of a kanji numeral; ``None`` for anything else."""
+    """The value of a digit in any script or width (superscript, circled and parenthesised digits too), or of a
+    kanji numeral; ``None`` for anything else."""
     kanji = KANJI_DIGITS.get(ch)
     if kanji is not None:
         return kanji
-    return unicodedata.decimal(ch, None) if ch.isdecimal() else None
+    return unicodedata.decimal(ch, None) if ch.isdecimal() else unicodedata.digit(ch, None)
+
+
+@lru_cache(maxsize=8192)
+def _invisible(ch: str) -> bool:
+    """Drawn as nothing inside a number: zero-width and format characters, combining marks (accents, variation
+    selectors, the keycap), fillers. They neither end a run of digits nor count as a gap."""
+    return ch in _FILLERS or unicodedata.category(ch) in ("Cf", "Mn", "Me")
+
+
+@lru_cache(maxsize=8192)
+def _separator(ch: str) -> bool:
+    return ch in GROUP_SEPARATORS or unicodedata.category(ch) == "Zs"
 
 
 def digits_of(text: str) -> str:
@@ -223,7 +244,9 @@ def _runs(text: str, protected: list[bool], cue_ends: list[int]) -> list[_Run]:
             positions.append(index)
             digits.append(str(value))
             gap = ""
-        elif positions and ch in GROUP_SEPARATORS and len(gap) < MAX_GAP:
+        elif positions and _invisible(ch):
+            continue
+        elif positions and _separator(ch) and len(gap) < MAX_GAP:
             gap += ch
         else:
             if positions:
@@ -385,8 +408,9 @@ _STAGES: tuple[Callable[[str, list[str]], str], ...] = (
 
 
 def mask_pii(text: str) -> MaskResult:
-    """Replace every recognised personal number in ``text`` by its mask token."""
+    """Replace every recognised personal number in ``text`` by its mask token (bidi controls are dropped first)."""
     kinds: list[str] = []
+    text = text.translate(_BIDI_TABLE)
     for stage in _STAGES:
         text = stage(text, kinds)
     return MaskResult(text=text, kinds=tuple(kinds))
