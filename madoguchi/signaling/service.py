@@ -350,6 +350,8 @@ class CounterService:
             agent = c.state.agents.get(agent_id)
             if agent is None or not set(agent.municipality_ids) & set(allowed):
                 raise CounterError("not_found", "no such agent on duty in your municipalities")
+            if not set(agent.municipality_ids) <= set(allowed):  # the admin page's rule for joint staff
+                raise CounterError("forbidden", "this agent also serves another municipality; ask its supervisor")
             c.set_status(agent_id, status, now=self._clock())
 
         await self.run(op)
