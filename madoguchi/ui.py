@@ -144,6 +144,23 @@ async def _static_cache_headers(request: web.Request, response: web.StreamRespon
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
 
 
+API_CONTENT_SECURITY_POLICY: Final = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+"""For every response that is not one of our pages (JSON, redirects, aiohttp's error pages, static files)."""
+
+
+async def baseline_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """The headers every response gets unless it set its own (pages set the strict page CSP in
+    :func:`secure_page_headers`): nosniff, no framing, no referrer to other sites, and no caching of API answers
+    (a booking look-up carries a name)."""
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Content-Security-Policy", API_CONTENT_SECURITY_POLICY)
+    if request.path.startswith("/api/"):
+        headers.setdefault("Cache-Control", "no-store")
+
+
 async def render(
     request: web.Request,
     template_name: str,
