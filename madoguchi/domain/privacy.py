@@ -58,6 +58,7 @@ GROUP_SEPARATORS = frozenset(" \u3000\t\n\r\u00a0\u2009\u202f-‐‑‒–—―
 # The separators that end one number and start the next in a list ("090-…、03-…", one number a line).
 LIST_SEPARATORS = frozenset(",，、､\n\r/／")
 MAX_GAP = 3  # separator characters allowed between two digits of one number
+STRAY_DIGITS = 3  # a group this short beside a number (a room, a counter, a list mark) is not part of it
 CUE_WINDOW = 30  # a cue word counts for a number that starts at most this many characters after it
 # Words after which a mistyped 11-13 digit number is still taken for a 個人番号 (matched width- and case-blind).
 CUE_WORDS: tuple[str, ...] = (
@@ -274,20 +275,30 @@ def _kind(digits: str, *, plus: bool, cued: bool) -> str | None:
 def _boundaries(run: _Run) -> tuple[set[int], set[int]]:
     """Where one number may end and the next begin (``cuts``: at every gap, and anywhere inside 20 or more digits
     written without one), and where a stretch of numbers may end and other digits begin (``ends``: between list
-    items). So ``4111 1111 1111 1112`` is one mistyped card number, not a 個人番号 and four more digits."""
+    items, or beside a stray group of at most :data:`STRAY_DIGITS` digits). So ``4111 1111 1111 1112`` is one
+    mistyped card number, not a 個人番号 and four more digits, while in ``携帯2 090 1234 5678`` the stray ``2``
+    cannot hide the phone number after it."""
     n = len(run.digits)
     cuts, ends = {0, n}, {0, n}
+    gap_cuts = []
     start = 0
     for i in range(1, n + 1):
         gap = run.gaps[i - 1] if i < n else ""
         if gap:
             cuts.add(i)
+            gap_cuts.append(i)
             if any(ch in LIST_SEPARATORS for ch in gap):
                 ends.add(i)
         if gap or i == n:
             if i - start >= 20:
                 cuts.update(range(start, i))
             start = i
+    listed = sorted(ends)
+    for cut in gap_cuts:
+        before = max(e for e in listed if e <= cut)
+        after = min(e for e in listed if e >= cut)
+        if 0 < cut - before <= STRAY_DIGITS or 0 < after - cut <= STRAY_DIGITS:
+            ends.add(cut)
     return cuts, ends
 
 

@@ -99,3 +99,21 @@ def test_ordinary_text_with_joiners_and_list_markers_is_kept() -> None:
     assert mask_pii(steps).text == steps
     nepali = "नमस्ते\u200d म आउँछु"
     assert mask_pii(nepali).text == nepali
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("携帯2 090-1234-5678", "携帯2 "),
+        ("No.5 090 1234 5678", "No.5 "),
+        ("ブース２ 09012345678", "ブース２ "),
+        ("連絡先: 2 " + MY_NUMBER, "連絡先: 2 "),
+        ("123 " + CARD, "123 "),
+        (PHONE + " 5", " 5"),
+    ],
+)
+def test_a_stray_short_group_beside_a_number_does_not_hide_it(text: str, kept: str) -> None:
+    result = mask_pii(text)
+    assert result.masked_count == 1, result.text
+    assert kept.strip() in result.text
+    assert digits_of(result.text) == digits_of(kept)
