@@ -6,7 +6,7 @@ import asyncio
 
 from madoguchi import keys
 from madoguchi.storage.audit import AuditLog
-from tests.support import LiveServer, agent_peer, ok, resident_peer
+from tests.support import LiveServer, agent_peer, booth_peer, ok, resident_peer
 
 PASSWORD = "correct horse battery"
 
@@ -61,8 +61,6 @@ async def test_accepting_and_reopening_a_case_are_audited(live_server: LiveServe
 async def test_joining_a_running_call_is_audited_as_a_view(live_server: LiveServer) -> None:
     """An observer or interpreter sees and hears the resident from then on: access to the case like accepting it,
     so it is in the audit log too (red team, issue 9)."""
-    from tests.support import booth_peer
-
     _, token, _ = await live_server.add_booth("ブースA")
     agent_id = await live_server.add_agent("agent1", PASSWORD)
     observer_id = await live_server.add_agent("observer", PASSWORD)
