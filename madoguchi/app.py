@@ -17,7 +17,7 @@ import jinja2
 import socketio
 from aiohttp import web
 
-from madoguchi import keys, observability
+from madoguchi import keys, observability, ui
 from madoguchi.agent_console import callbacks as callback_api
 from madoguchi.agent_console import kb_search
 from madoguchi.agent_console import pages as console_pages
@@ -159,6 +159,7 @@ def create_app(settings: Settings, *, clock: Clock = time.time) -> web.Applicati
     app.cleanup_ctx.append(_chatbot(settings))
     app.cleanup_ctx.append(_bookings(settings, clock))
     app.cleanup_ctx.append(_counter(settings, sio, clock))
+    app.on_response_prepare.append(ui.baseline_headers)
     app.router.add_get("/healthz", healthz)
     observability.setup(app, sio)
     booth_pages.setup(app)

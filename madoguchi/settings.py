@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     resident_open_per_municipality: int = Field(
         default=200, ge=1, description="open web chats in one municipality at a time"
     )
+    resident_connections_per_address: int = Field(
+        default=50, ge=1, description="open /resident sockets from one client address at a time (per process)"
+    )
     metrics_port: int | None = Field(
         default=None,
         ge=0,

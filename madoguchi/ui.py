@@ -149,6 +149,23 @@ async def _static_cache_headers(request: web.Request, response: web.StreamRespon
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
 
 
+API_CONTENT_SECURITY_POLICY: Final = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+"""For every response that is not one of our pages (JSON, redirects, aiohttp's error pages, static files)."""
+
+
+async def baseline_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """The headers every response gets unless it set its own (pages set the strict page CSP in
+    :func:`secure_page_headers`): nosniff, no framing, no referrer to other sites, and no caching of API answers
+    (a booking look-up carries a name)."""
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Content-Security-Policy", API_CONTENT_SECURITY_POLICY)
+    if request.path.startswith("/api/"):
+        headers.setdefault("Cache-Control", "no-store")
+
+
 async def render(
     request: web.Request,
     template_name: str,
@@ -210,19 +227,34 @@ def secure_page_headers(response: web.StreamResponse) -> None:
 
 
 def client_address(request: web.Request) -> str:
-    """The client's address for throttling and the anonymous resident limits. Behind a reverse proxy listed in
-    ``MADOGUCHI_TRUSTED_PROXIES``, the nearest address in ``X-Forwarded-For`` that is not itself such a proxy;
-    otherwise the peer address (a header from anyone else is ignored: it would let a guesser pick a fresh address
-    for every try)."""
+    """The client's address (:func:`address_key`) for throttling and the anonymous resident limits. Behind a
+    reverse proxy listed in ``MADOGUCHI_TRUSTED_PROXIES``, the nearest address in ``X-Forwarded-For`` that is not
+    itself such a proxy; otherwise the peer address (a header from anyone else is ignored: it would let a guesser
+    pick a fresh address for every try)."""
     peer = request.remote or "unknown"
     trusted = request.app[keys.SETTINGS].trusted_proxies
     if not trusted or peer not in trusted:
-        return peer
+        return address_key(peer)
     hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",")]
     for hop in reversed(hops):
         if hop and hop not in trusted:
             try:
-                return str(ipaddress.ip_address(hop))
+                return address_key(str(ipaddress.ip_address(hop)))
             except ValueError:
-                return peer  # a malformed header: throttle the proxy's own address rather than trust it
-    return peer
+                return address_key(peer)  # a malformed header: throttle the proxy's own address, not trust it
+    return address_key(peer)
+
+
+def address_key(address: str) -> str:
+    """What the per-address limits count by: an IPv4 address as it is (also when written IPv4-mapped), an IPv6
+    address as its /64, the block one home or phone is given (counting single IPv6 addresses would hand a guesser
+    2^64 fresh addresses)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)

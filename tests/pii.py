@@ -1,8 +1,9 @@
 """Personal numbers written the ways people write them, and a search for them in whatever the server kept.
 
 ``Sample`` is one generated number: valid 個人番号, a mistyped one after a cue word, a phone number (domestic or
-``+81``) or a card number, each digit in ASCII, full width or kanji, with up to three separators of any kind
-between digits. ``Leaks`` looks for a sample's digits in stored strings, bytes and JSON documents.
+``+81``) or a card number, each digit in ASCII, full width, kanji, superscript or circled, with up to three
+separators of any kind (unusual spaces too) between digits and now and then a character drawn as nothing.
+``Leaks`` looks for a sample's digits in stored strings, bytes and JSON documents.
 """
 
 from __future__ import annotations
@@ -22,8 +23,17 @@ from madoguchi.domain.privacy import (
     reads_as_date_or_amount,
 )
 
-SCRIPTS = ("0123456789", "０１２３４５６７８９", "〇一二三四五六七八九", "零壱弐参四伍六七八九")
-SEPARATORS = sorted(GROUP_SEPARATORS)
+SCRIPTS = (
+    "0123456789",
+    "０１２３４５６７８９",
+    "〇一二三四五六七八九",
+    "零壱弐参四伍六七八九",
+    "⁰¹²³⁴⁵⁶⁷⁸⁹",  # superscript
+    "⓪①②③④⑤⑥⑦⑧⑨",  # circled
+)
+# the usual separators, other spaces, and characters drawn as nothing (zero-width, joiners, marks, soft hyphen)
+SEPARATORS = sorted(GROUP_SEPARATORS | {"\u2002", "\u2003", "\u205f"})
+INVISIBLE = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u0301", "\ufe0f")
 KINDS = ("my_number", "mistyped_my_number", "phone", "international_phone", "card")
 
 
@@ -49,6 +59,8 @@ def _write(rng: random.Random, digits: str) -> str:
         out = []
         for index, digit in enumerate(digits):
             out.append(rng.choice(SCRIPTS)[int(digit)])
+            if rng.random() < 0.2:
+                out.append(rng.choice(INVISIBLE))
             if index < len(digits) - 1 and rng.random() < 0.5:
                 out.append("".join(rng.choice(SEPARATORS) for _ in range(rng.randint(1, 3))))
         text = "".join(out).strip()

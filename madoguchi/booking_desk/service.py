@@ -44,7 +44,12 @@ ERRORS: Final[Mapping[str, str]] = {
 
 KANA: Final = re.compile(r"[\u30a1-\u30fa\u30fc\u30fb ]{1,40}")
 PHONE: Final = re.compile(r"\+?[0-9()\- ]{10,20}")
-EMAIL: Final = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}")
+# One mailbox, as a dot-atom: no comma, semicolon, angle bracket, quote, colon or comment that would let the
+# contact field name further recipients (or an internal list) in the booking e-mail's To header.
+EMAIL: Final = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+)
 
 
 class DeskError(Exception):
@@ -68,7 +73,7 @@ def contact(text: str | None) -> tuple[str | None, str | None]:
     value = unicodedata.normalize("NFKC", text or "").strip()
     if not value:
         return None, None
-    if EMAIL.fullmatch(value) and len(value) <= 254:
+    if EMAIL.fullmatch(value) and len(value) <= 254 and len(value.split("@", 1)[0]) <= 64:
         return None, value
     if PHONE.fullmatch(value) and sum(c.isdigit() for c in value) >= 10:
         return value, None

@@ -9,10 +9,31 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, Final, NoReturn
 
 import yaml
 from pydantic import ValidationError
+from yaml.composer import ComposerError
+
+MAX_TEXT: Final = 10_000
+"""The longest text one YAML value may hold (the Japanese tokenizer reads at most about 12,000 characters)."""
+
+
+class _StaffYamlLoader(yaml.SafeLoader):
+    """The safe loader without aliases (``*name``) and with a bound on each text.
+
+    Why: these files come from an admin's upload. An alias repeats a node without repeating its text, so a few
+    kilobytes of ``*a`` could stand for gigabytes of answers or keywords to normalise and index ("billion
+    laughs"); the hand-edited files never need one."""
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise ComposerError(None, None, "aliases (*name) are not allowed in these files", mark)
+        node: yaml.Node | None = super().compose_node(parent, index)
+        if isinstance(node, yaml.ScalarNode) and len(node.value) > MAX_TEXT:
+            raise ComposerError(None, None, f"a text longer than {MAX_TEXT} characters is too long", node.start_mark)
+        return node
 
 
 class KnowledgeBaseError(ValueError):
@@ -32,7 +53,7 @@ def compose(path: Path) -> tuple[yaml.Node, Any]:
     except UnicodeDecodeError as exc:
         raise KnowledgeBaseError(path, None, f"not UTF-8 text ({exc.reason})") from exc
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _StaffYamlLoader(text)
         try:
             node = loader.get_single_node()
             if node is None:

@@ -58,6 +58,7 @@ GROUP_SEPARATORS = frozenset(" \u3000\t\n\r\u00a0\u2009\u202f-‐‑‒–—―
 # The separators that end one number and start the next in a list ("090-…、03-…", one number a line).
 LIST_SEPARATORS = frozenset(",，、､\n\r/／")
 MAX_GAP = 3  # separator characters allowed between two digits of one number
+STRAY_DIGITS = 3  # a group this short beside a number (a room, a counter, a list mark) is not part of it
 CUE_WINDOW = 30  # a cue word counts for a number that starts at most this many characters after it
 # Words after which a mistyped 11-13 digit number is still taken for a 個人番号 (matched width- and case-blind).
 CUE_WORDS: tuple[str, ...] = (
@@ -86,13 +87,34 @@ CUE_WORDS: tuple[str, ...] = (
 _CUE_RES = tuple(re.compile(r"[\s\-_・]*".join(re.escape(part) for part in re.split(r"\s+", cue))) for cue in CUE_WORDS)
 
 
+# Bidi controls (embeddings, overrides, isolates, marks) are dropped before anything else: none of the supported
+# languages is written right to left, and with an override the text shown (a number) is not the text stored.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_BIDI_TABLE = dict.fromkeys(map(ord, BIDI_CONTROLS))
+# Fillers that draw nothing but are letters to Unicode (Hangul fillers).
+_FILLERS = frozenset("\u115f\u1160\u3164\uffa0")
+
+
 @lru_cache(maxsize=8192)
 def digit_value(ch: str) -> int | None:
-    """The value of a digit in any script or width, or of a kanji numeral; ``None`` for anything else."""
+    """The value of a digit in any script or width (superscript, circled and parenthesised digits too), or of a
+    kanji numeral; ``None`` for anything else."""
     kanji = KANJI_DIGITS.get(ch)
     if kanji is not None:
         return kanji
-    return unicodedata.decimal(ch, None) if ch.isdecimal() else None
+    return unicodedata.decimal(ch, None) if ch.isdecimal() else unicodedata.digit(ch, None)
+
+
+@lru_cache(maxsize=8192)
+def _invisible(ch: str) -> bool:
+    """Drawn as nothing inside a number: zero-width and format characters, combining marks (accents, variation
+    selectors, the keycap), fillers. They neither end a run of digits nor count as a gap."""
+    return ch in _FILLERS or unicodedata.category(ch) in ("Cf", "Mn", "Me")
+
+
+@lru_cache(maxsize=8192)
+def _separator(ch: str) -> bool:
+    return ch in GROUP_SEPARATORS or unicodedata.category(ch) == "Zs"
 
 
 def digits_of(text: str) -> str:
@@ -223,7 +245,9 @@ def _runs(text: str, protected: list[bool], cue_ends: list[int]) -> list[_Run]:
             positions.append(index)
             digits.append(str(value))
             gap = ""
-        elif positions and ch in GROUP_SEPARATORS and len(gap) < MAX_GAP:
+        elif positions and _invisible(ch):
+            continue
+        elif positions and _separator(ch) and len(gap) < MAX_GAP:
             gap += ch
         else:
             if positions:
@@ -251,20 +275,30 @@ def _kind(digits: str, *, plus: bool, cued: bool) -> str | None:
 def _boundaries(run: _Run) -> tuple[set[int], set[int]]:
     """Where one number may end and the next begin (``cuts``: at every gap, and anywhere inside 20 or more digits
     written without one), and where a stretch of numbers may end and other digits begin (``ends``: between list
-    items). So ``4111 1111 1111 1112`` is one mistyped card number, not a 個人番号 and four more digits."""
+    items, or beside a stray group of at most :data:`STRAY_DIGITS` digits). So ``4111 1111 1111 1112`` is one
+    mistyped card number, not a 個人番号 and four more digits, while in ``携帯2 090 1234 5678`` the stray ``2``
+    cannot hide the phone number after it."""
     n = len(run.digits)
     cuts, ends = {0, n}, {0, n}
+    gap_cuts = []
     start = 0
     for i in range(1, n + 1):
         gap = run.gaps[i - 1] if i < n else ""
         if gap:
             cuts.add(i)
+            gap_cuts.append(i)
             if any(ch in LIST_SEPARATORS for ch in gap):
                 ends.add(i)
         if gap or i == n:
             if i - start >= 20:
                 cuts.update(range(start, i))
             start = i
+    listed = sorted(ends)
+    for cut in gap_cuts:
+        before = max(e for e in listed if e <= cut)
+        after = min(e for e in listed if e >= cut)
+        if 0 < cut - before <= STRAY_DIGITS or 0 < after - cut <= STRAY_DIGITS:
+            ends.add(cut)
     return cuts, ends
 
 
@@ -385,8 +419,9 @@ _STAGES: tuple[Callable[[str, list[str]], str], ...] = (
 
 
 def mask_pii(text: str) -> MaskResult:
-    """Replace every recognised personal number in ``text`` by its mask token."""
+    """Replace every recognised personal number in ``text`` by its mask token (bidi controls are dropped first)."""
     kinds: list[str] = []
+    text = text.translate(_BIDI_TABLE)
     for stage in _STAGES:
         text = stage(text, kinds)
     return MaskResult(text=text, kinds=tuple(kinds))

@@ -104,6 +104,10 @@ class ResidentNamespace(RoleNamespace[Resident]):
             token = secrets.token_urlsafe(32)
         request = environ.get("aiohttp.request")
         source = ui.client_address(request) if isinstance(request, web.Request) else "unknown"
+        # counted without an await before the connection is registered, so simultaneous connects cannot overshoot
+        held = sum(1 for conn in self.connections.values() if conn.identity.source == source)
+        if held >= self.settings.resident_connections_per_address:
+            raise CounterError("source_limit", "too many chat windows are open from this address; close one first")
         return resident_participant(token), Resident(municipality, token, source)
 
     async def connected(self, sid: str, conn: Connection[Resident]) -> None:

@@ -32,7 +32,7 @@ from madoguchi.domain.routes import FALLBACK_ROUTE
 from madoguchi.settings import Settings
 from madoguchi.signaling import server_events as se
 from madoguchi.signaling import views
-from madoguchi.signaling.consultation import QUEUED_STATES, Channel, Consultation, Disposition, Role
+from madoguchi.signaling.consultation import QUEUED_STATES, Channel, Consultation, Disposition, Role, State
 from madoguchi.signaling.counter import AgentStatus, Counter, CounterConfig, CounterError, PendingRecord
 from madoguchi.signaling.dispatch import Notifier, call_events, municipalities_touched, needs, view_events
 from madoguchi.signaling.events import CallQuality, IceCandidate, MediaState, MediaStep, SessionDescription
@@ -437,6 +437,8 @@ class CounterService:
             agent = c.state.agents.get(agent_id)
             if agent is None or not set(agent.municipality_ids) & set(allowed):
                 raise CounterError("not_found", "no such agent on duty in your municipalities")
+            if not set(agent.municipality_ids) <= set(allowed):  # the admin page's rule for joint staff
+                raise CounterError("forbidden", "this agent also serves another municipality; ask its supervisor")
             c.set_status(agent_id, status, now=self._clock())
 
         await self.run(op)
@@ -453,7 +455,12 @@ class CounterService:
         )
 
     async def csat(self, participant: str, consultation_id: str, answer: str) -> None:
-        """The resident's one-tap answer, kept with the case's record; once, and only from its resident."""
+        """The resident's one-tap answer, kept with the case's record; once, only from its resident, and only once
+        the resident's part is over (an answer sent while it still waits or runs would stand for the finished case
+        and block the real one)."""
+        live = (await self._store.read()).state.consultations.get(consultation_id)
+        if live is not None and live.state in _NOT_YET_RATEABLE:
+            raise CounterError("not_found", "no finished consultation of yours to answer for, or already answered")
         if self._satisfaction is None or not await self._satisfaction.set_csat(consultation_id, participant, answer):
             raise CounterError("not_found", "no finished consultation of yours to answer for, or already answered")
 
@@ -599,6 +606,9 @@ class CounterService:
             return ask(await self._store.read_recent())
         except CounterError:
             return ask(await self._store.read())
+
+
+_NOT_YET_RATEABLE = frozenset({State.TRIAGE, State.WAITING, State.OFFERED, State.ACTIVE})
 
 
 def _in_scope(counter: Counter, allowed: Sequence[str], consultation_id: str) -> None:

@@ -439,6 +439,7 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
 
     async def _join(self, conn: Connection[StaffIdentity], m: ev.JoinCall) -> Ack:
         call = await self.service.join(conn.identity, m.consultation_id, Role(m.role))
+        await self._viewed(conn, m.consultation_id, "join")  # they see and hear the resident from now on
         return {"call": call.payload()}
 
     async def _accept(self, conn: Connection[StaffIdentity], m: ev.ConsultationRef) -> None:

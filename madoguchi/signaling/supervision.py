@@ -157,8 +157,8 @@ def supervisor_view(
             display_name=a.display_name,
             activity=counter.activity(a.id).value,
             since=agent_since(counter, a),
-            consultation_id=a.consultation_id,
-            consultation_route=_route_of(counter, a.consultation_id),
+            consultation_id=_own_case(counter, a.consultation_id, municipality_id),
+            consultation_route=_route_of(counter, _own_case(counter, a.consultation_id, municipality_id)),
             routes=list(a.routes),
             languages=list(a.languages),
         )
@@ -246,6 +246,13 @@ def alarms(
                     )
                 )
     return out
+
+
+def _own_case(counter: Routing, consultation_id: str | None, municipality_id: str) -> str | None:
+    """The case an agent is on, when it is this municipality's: an agent shared by two towns (共同運用) shows as
+    busy in both views, but one town never learns the other's case ids or routes."""
+    c = counter.state.consultations.get(consultation_id or "")
+    return c.id if c is not None and c.municipality_id == municipality_id else None
 
 
 def _route_of(counter: Routing, consultation_id: str | None) -> str | None:

@@ -24,6 +24,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from madoguchi.domain.privacy import mask_pii
 from madoguchi.storage.db import Database
 from madoguchi.storage.errors import (
     DuplicateUsername,
@@ -106,7 +107,7 @@ class Accounts:
         municipalities = _clean_list("municipality_ids", municipality_ids)
         route_list = _clean_list("routes", routes)
         language_list = _clean_list("languages", languages)
-        name = (display_name or "").strip() or username
+        name = mask_pii((display_name or "").strip()).text or username  # shown to residents: free text too
 
         password_hash = await asyncio.to_thread(self._hasher.hash, password)
         staff_id = new_id("u_")

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Select, select
 
+from madoguchi.domain.privacy import mask_pii
 from madoguchi.storage.accounts import hash_token, new_id
 from madoguchi.storage.db import Database
 from madoguchi.storage.errors import InvalidValue, UnknownBooth, UnknownMunicipality, UnknownPlace
@@ -43,7 +44,7 @@ def kiosk_url(booth_id: str, token: str) -> str:
 
 
 def _clean_name(name: str) -> str:
-    name = name.strip()
+    name = mask_pii(name.strip()).text  # admin-typed free text is masked like any other
     if not name:
         raise InvalidValue("booth name must not be empty")
     if len(name) > 200:
@@ -89,7 +90,7 @@ class Booths:
             municipality_id=municipality_id,
             place_id=place_id,
             name=name,
-            location=location.strip(),
+            location=mask_pii(location.strip()).text,
             token_hash=hash_token(token),
             created_at=now or datetime.now(UTC),
             revoked_at=None,

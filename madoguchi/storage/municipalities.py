@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from madoguchi.domain.privacy import mask_pii
 from madoguchi.storage.db import Database
 from madoguchi.storage.errors import DuplicateId, InvalidValue, UnknownMunicipality
 from madoguchi.storage.models import PLACE_KINDS, Municipality, Place
@@ -81,7 +82,7 @@ class Municipalities:
         record = PlaceRecord(
             id=_require_id("place id", place_id),
             municipality_id=municipality_id,
-            name=_require_text("place name", name),
+            name=mask_pii(_require_text("place name", name)).text,  # admin-typed free text is masked too
             kind=kind,
         )
         async with self._db.transaction() as session:

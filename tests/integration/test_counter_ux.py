@@ -123,3 +123,22 @@ async def test_the_residents_answer_is_stored_once_with_the_record(live_server: 
     assert record["csat"] == "good"
     for peer in (booth, other, agent):
         await peer.close()
+
+
+async def test_a_case_cannot_be_rated_before_it_ends(live_server: LiveServer) -> None:
+    """A satisfaction answer sent while the case still waits or runs would count as the finished case's answer
+    and then block the real one (red team, issue 9)."""
+    _, token, _ = await live_server.add_booth()
+    await live_server.add_agent("aoki", PASSWORD)
+    booth = await booth_peer(live_server, token)
+    cid = ok(await booth.call("consultation.request", {"route": "tax"}))["consultation_id"]
+    await asyncio.sleep(0.3)  # the record of the waiting case is written
+    early = await booth.call("csat.submit", {"consultation_id": cid, "answer": "bad"})
+    assert early["error"]["code"] == "not_found"
+    ok(await booth.call("consultation.cancel", {"consultation_id": cid}))
+    await booth.wait_for("consultation.closed")
+    await asyncio.sleep(0.3)
+    ok(await booth.call("csat.submit", {"consultation_id": cid, "answer": "good"}))
+    [record] = [r for r in await live_server.export_records() if r["consultation_id"] == cid]
+    assert record["csat"] == "good"
+    await booth.close()

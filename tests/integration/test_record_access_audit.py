@@ -6,7 +6,7 @@ import asyncio
 
 from madoguchi import keys
 from madoguchi.storage.audit import AuditLog
-from tests.support import LiveServer, agent_peer, ok, resident_peer
+from tests.support import LiveServer, agent_peer, booth_peer, ok, resident_peer
 
 PASSWORD = "correct horse battery"
 
@@ -55,4 +55,29 @@ async def test_accepting_and_reopening_a_case_are_audited(live_server: LiveServe
     ok(await idle.call("agent.status", {"status": "away"}))  # any write queued before it is done by now
     assert [via for *_, via in await views(live_server, 3, within=0.5)] == ["accept", "reconnect"]
     for peer in (idle, agent, home):
+        await peer.close()
+
+
+async def test_joining_a_running_call_is_audited_as_a_view(live_server: LiveServer) -> None:
+    """An observer or interpreter sees and hears the resident from then on: access to the case like accepting it,
+    so it is in the audit log too (red team, issue 9)."""
+    _, token, _ = await live_server.add_booth("ブースA")
+    agent_id = await live_server.add_agent("agent1", PASSWORD)
+    observer_id = await live_server.add_agent("observer", PASSWORD)
+    booth = await booth_peer(live_server, token)
+    agent = await agent_peer(live_server, "agent1", PASSWORD)
+    observer = await agent_peer(live_server, "observer", PASSWORD)
+    ok(await observer.call("agent.status", {"status": "away"}))
+    cid = ok(await booth.call("consultation.request", {"route": "tax"}))["consultation_id"]
+    ok(await agent.call("agent.status", {"status": "available"}))
+    await agent.wait_for("offer")
+    ok(await agent.call("offer.accept", {"consultation_id": cid}))
+    await booth.wait_for("call.start")
+    call = ok(await observer.call("consultation.join", {"consultation_id": cid, "role": "observer"}))["call"]
+    assert call["consultation_id"] == cid
+    assert await views(live_server, 2) == [
+        (f"staff:{agent_id}", cid, "accept"),
+        (f"staff:{observer_id}", cid, "join"),
+    ]
+    for peer in (booth, agent, observer):
         await peer.close()

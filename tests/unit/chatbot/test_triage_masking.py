@@ -11,6 +11,7 @@ from madoguchi.domain.privacy import (
     CUE_WORDS,
     MY_NUMBER_MASK,
     PHONE_MASK,
+    STRAY_DIGITS,
     digits_of,
     is_valid_my_number,
     luhn_valid,
@@ -78,8 +79,10 @@ def test_a_wrong_check_digit_is_left_alone(case: tuple[str, str]) -> None:
     _digits, text = case
     assume(not any(cue in text for cue in CUE_WORDS))  # after a cue word it is masked (test_masking_formats)
     result = mask_pii(text)
-    assert result.text == text
-    assert result.kinds == ()
+    if result.kinds:  # split as a stray group of at most 3 digits beside a phone number: masked on purpose
+        assert result.kinds == ("phone",) and 0 < len(digits_of(result.text)) <= STRAY_DIGITS, result.text
+    else:
+        assert result.text == text
 
 
 @pytest.mark.parametrize(
