@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from madoguchi import keys
 from madoguchi.domain.privacy import MY_NUMBER_MASK, my_number_check_digit
 from tests.browser.chromium import WAIT_MS, new_page, shot
 from tests.support import LiveServer, Peer
@@ -23,6 +24,16 @@ PHONE_VIEWPORT = {"width": 390, "height": 844}
 CONSOLE_VIEWPORT = {"width": 1440, "height": 900}
 PASSWORD = "sato-password-1"
 QUESTION = "住民票の写しがほしい"
+# Lines with a weak danger signal. The model is trained from the corpus at start, so which of them falls in the
+# "ask first" band moves when the corpus grows: the test takes the first one this server asks about.
+WEAK_DANGER = (
+    "水位が上がってきた気がする",
+    "なんだか川の水が多い気がする",
+    "川の水が増えてきたみたい",
+    "裏山から小石が落ちてくる気がする",
+    "となりの おばあちゃんを きのうから 見かけない",
+    "なんだか家の前の川が心配です",
+)
 RESIDENT_LINE = "よろしくお願いします"
 AGENT_LINE = "担当の佐藤です。郵送でも とれますよ"
 
@@ -302,7 +313,10 @@ async def test_the_danger_question_with_yes_and_no_buttons(live_server: LiveServ
         link = answer.get_by_test_id("answer-link")
         await expect(link).to_have_attribute("href", "https://www.town.shiomi.example/kotsu/ferry/")
 
-        await say(home, "水位が上がってきた気がする")
+        triage = live_server.app[keys.TRIAGES]["shiomi"]
+        asked = [text for text in WEAK_DANGER if (await triage.triage(text, lang="ja")).safety_check]
+        assert asked, "none of the weak-danger lines gets the danger question from this model"
+        await say(home, asked[0])
         question = lines(home, "bot").nth(1)  # the second bot line, also after the next one arrives
         await expect(question).to_contain_text("危ない 状態ですか", timeout=WAIT_MS)
         banner = home.get_by_test_id("urgent-banner")

@@ -202,7 +202,8 @@ export class ChatPanel {
       time.className = "chat-time";
       time.dataset.testid = "chat-time";
       time.dateTime = new Date(at * 1000).toISOString();
-      time.textContent = formatTime(at);
+      // Shown by CSS from data-time, so a line's text stays the sender and the words (what scripts read)
+      time.dataset.time = formatTime(at);
       item.append(time); // beside, not inside, the sender label (its text is replaced on a language change)
     }
     this.hooks.decorate(item, message);
