@@ -142,7 +142,9 @@ async def test_a_restart_quicker_than_the_process_timeout_keeps_queue_and_call(d
     """Killed and started again before the old processes' heartbeats are overdue: the new processes cannot tell
     the old ones are dead, so this is no full restart. The old connections are reaped later; everyone who came
     back by then keeps their place, and the running call goes on once both of its sides are back."""
-    deployment.heartbeat_interval_s = 4.0  # old processes look alive for 12 s after their last beat
+    # old processes look alive for 24 s after their last beat: room for two processes to start (each loads the
+    # triage model; ~12 s on a busy 2-core machine) before the old ones could be declared dead
+    deployment.heartbeat_interval_s = 8.0
     timeout = 3 * deployment.heartbeat_interval_s
     before = await one_call_and_three_waiting(deployment)
     loop = asyncio.get_running_loop()
