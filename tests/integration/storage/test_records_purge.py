@@ -122,6 +122,7 @@ async def test_purge_removes_only_records_past_their_towns_period(
         "consultation_events": 4,
         "chat_messages": 2,
         "consultation_participants": 0,
+        "callback_requests": 0,
     }
     assert "shiomi: kept 2 years" in dry.stdout and "ishinomori: kept 10 years" in dry.stdout
     assert await counts(database_url) == before  # nothing deleted, nothing audited
@@ -140,6 +141,7 @@ async def test_purge_removes_only_records_past_their_towns_period(
         "consultation_events": 4,
         "chat_messages": 2,
         "consultation_participants": 0,
+        "callback_requests": 0,
     }
     assert set(entry.detail["cutoffs"]) == {"shiomi", "ishinomori"}
     cutoff = datetime.fromisoformat(entry.detail["cutoffs"]["shiomi"])
