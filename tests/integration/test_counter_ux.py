@@ -21,7 +21,8 @@ async def test_the_booth_hears_the_console_ring_and_stop(live_server: LiveServer
     cid = ok(await booth.call("consultation.request", {"route": "tax"}))["consultation_id"]
     await agent.wait_for("offer", lambda o: o["consultation_id"] == cid)
     coming = await booth.wait_for("call.coming", lambda m: m["ringing"] is True)
-    assert coming == {"consultation_id": cid, "ringing": True}
+    assert (coming["consultation_id"], coming["ringing"]) == (cid, True)  # and the ICE servers to prepare with
+    assert coming["ice_servers"] == []
     ok(await agent.call("offer.decline", {"consultation_id": cid}))
     await booth.wait_for("call.coming", lambda m: m["ringing"] is False)
     withdrawn = await agent.wait_for("offer.withdrawn")
