@@ -24,14 +24,13 @@ from datetime import UTC, date, datetime
 from typing import Any, Final
 
 from aiohttp import web
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from madoguchi import keys
 from madoguchi.booking_desk import pages
-from madoguchi.booking_desk.api import DESK, STATUS, booking_json, same_site, slot_json
+from madoguchi.booking_desk.api import DESK, STATUS, BookingBody, booking_json, same_site, slot_json
 from madoguchi.booking_desk.service import BookingDesk, BookingRequest, DeskError, day_bounds
 from madoguchi.bookings.slots import local
-from madoguchi.domain.languages import LanguageCode
 from madoguchi.domain.sessions import SESSION_COOKIE
 from madoguchi.http_json import read_json
 from madoguchi.storage.accounts import StaffRecord
@@ -41,17 +40,9 @@ CSRF_HEADER: Final = "X-CSRF-Token"
 MAX_TOKEN: Final = 256
 
 
-class StaffBookingBody(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class StaffBookingBody(BookingBody):
+    """The resident's booking form, plus the case it was booked during (if any)."""
 
-    municipality: str | None = Field(default=None, max_length=64)
-    route: str = Field(max_length=64)
-    place: str = Field(max_length=80)
-    start: AwareDatetime
-    name_kana: str = Field(max_length=80)
-    contact: str | None = Field(default=None, max_length=254)
-    ferry: str | None = Field(default=None, max_length=80)
-    language: LanguageCode = "ja"
     consultation_id: str | None = Field(default=None, max_length=64)
 
 
