@@ -16,7 +16,7 @@ from sqlalchemy import select
 from madoguchi.storage.db import Database
 from madoguchi.storage.errors import InvalidValue
 from madoguchi.storage.models import AuditEntry
-from madoguchi.storage.records import json_data
+from madoguchi.storage.record_values import json_data
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,9 +15,7 @@ retries with the same ``client_id`` and gets the original line's ``seq`` back in
 
 from __future__ import annotations
 
-import math
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -36,7 +34,7 @@ from madoguchi.storage.errors import (
     UnknownConsultation,
     UnknownMunicipality,
 )
-from madoguchi.storage.exports import EXPORT_FIELDS, export_rows, iso
+from madoguchi.storage.exports import EXPORT_FIELDS, export_rows
 from madoguchi.storage.models import (
     CHANNELS,
     FINISHED_STATES,
@@ -48,6 +46,7 @@ from madoguchi.storage.models import (
     ConsultationParticipant,
     Municipality,
 )
+from madoguchi.storage.record_values import ChatLine, ConsultationEventRecord, ConsultationRecord, json_data, to_record
 from madoguchi.storage.updates import Creation, NewConsultation, ParticipantRow, RecordUpdate
 
 __all__ = ["EXPORT_FIELDS", "ChatLine", "ConsultationRecord", "ConsultationRecords", "NewConsultation"]
@@ -76,82 +75,6 @@ TRANSITION_COLUMNS = frozenset(
 
 _EXPORT_BATCH = 200
 _SEQ_RETRIES = 5
-
-
-@dataclass(frozen=True, slots=True)
-class ConsultationRecord:
-    id: str
-    municipality_id: str
-    channel: str
-    booth_id: str | None
-    resident_ref: str | None
-    route: str
-    language: str
-    urgent: bool
-    state: str
-    agent_id: str | None
-    requested_at: datetime
-    offered_at: datetime | None
-    answered_at: datetime | None
-    ended_at: datetime | None
-    wrapped_up_at: datetime | None
-    closed_at: datetime | None
-    end_reason: str | None
-    disposition: str | None
-    note: str | None
-    triage: dict[str, Any] | None
-    summary: dict[str, Any] | None
-    updated_at: datetime
-    csat: str | None = None
-    link_quality: dict[str, Any] | None = None
-
-    @property
-    def finished(self) -> bool:
-        return self.state in FINISHED_STATES
-
-
-@dataclass(frozen=True, slots=True)
-class ConsultationEventRecord:
-    id: int
-    consultation_id: str
-    at: datetime
-    kind: str
-    state: str
-    detail: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class ChatLine:
-    seq: int
-    sender: str
-    text: str
-    at: datetime
-    client_id: str | None
-    meta: dict[str, Any] | None = None
-
-
-_RECORD_FIELDS = tuple(f.name for f in fields(ConsultationRecord))
-
-
-def _to_record(row: Consultation) -> ConsultationRecord:
-    return ConsultationRecord(**{name: getattr(row, name) for name in _RECORD_FIELDS})
-
-
-def json_data(value: Any) -> Any:
-    """A JSON-safe copy of an event detail value: datetimes become ISO strings."""
-    if isinstance(value, datetime):
-        return iso(value)
-    if isinstance(value, Mapping):
-        return {str(k): json_data(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_data(v) for v in value]
-    if value is None or isinstance(value, str | int | bool):
-        return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise InvalidValue("event detail numbers must be finite")
-        return value
-    raise InvalidValue(f"event detail values must be JSON data or datetimes, got {type(value).__name__}")
 
 
 class ConsultationRecords:
@@ -289,7 +212,7 @@ class ConsultationRecords:
                 if row is None:
                     raise UnknownConsultation(consultation_id)
                 if key is not None and await _has_key(session, key):
-                    return _to_record(row)
+                    return to_record(row)
                 for name, value in columns.items():
                     setattr(row, name, value)
                 row.state = state
@@ -307,7 +230,7 @@ class ConsultationRecords:
                     )
                 )
                 await session.flush()
-                return _to_record(row)
+                return to_record(row)
         except IntegrityError:
             if key is not None and await self._key_stored(key):
                 found = await self.get(consultation_id)
@@ -412,7 +335,7 @@ class ConsultationRecords:
     async def get(self, consultation_id: str) -> ConsultationRecord | None:
         async with self._db.read() as session:
             row = await session.get(Consultation, consultation_id)
-        return None if row is None else _to_record(row)
+        return None if row is None else to_record(row)
 
     async def events(self, consultation_id: str) -> list[ConsultationEventRecord]:
         query = (
@@ -451,7 +374,7 @@ class ConsultationRecords:
         )
         async with self._db.read() as session:
             rows = (await session.scalars(query)).all()
-        return [_to_record(row) for row in rows]
+        return [to_record(row) for row in rows]
 
     async def counts_since(self, municipality_id: str, since: datetime) -> tuple[int, int, int]:
         """(received, answered, abandoned) since ``since`` for one municipality: the supervisor's "today". A web
