@@ -81,7 +81,7 @@ def write_town(root: Path) -> tuple[Path, list[str], list[str]]:
             {
                 "id": f"desk-{route.replace('_', '-')}",
                 "mode": "booth",
-                "places": places,
+                "places": list(places),  # a copy each: YAML aliases are refused in these files
                 "routes": [route],
                 "days": ["mon", "tue", "wed", "thu", "fri"],
                 "hours": ["9:00-12:00", "13:00-17:00"],
@@ -179,7 +179,8 @@ async def start_server(root: Path, env: dict[str, str]) -> tuple[asyncio.subproc
             MADOGUCHI, "serve", "--host", "127.0.0.1", "--port", "0",
             stdin=asyncio.subprocess.DEVNULL, stdout=log_file, stderr=asyncio.subprocess.STDOUT, env=env, cwd=root,
         )  # fmt: skip
-    deadline = time.monotonic() + 90
+    # the first start for this town trains its triage model (minutes on a loaded 2-core machine; cached after)
+    deadline = time.monotonic() + 900
     while (found := LISTENING.search(log_path.read_text(errors="replace"))) is None:
         if process.returncode is not None or time.monotonic() > deadline:
             raise SystemExit(f"the server did not start:\n{log_path.read_text(errors='replace')}")

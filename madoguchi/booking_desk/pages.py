@@ -1,4 +1,5 @@
-"""The booking page for phones: ``GET /book`` and ``GET /book/{municipality_id}``.
+"""The booking page for phones: ``GET /book`` and ``GET /book/{municipality_id}``, optionally ``?route=R`` (the
+topic chosen already, as the bot's booking button links it) and ``?lang=L``.
 
 Why the server embeds the choices: the page must show the town's own topics, places and the days each place
 is open before any request, on a slow island connection. Free times and the booking itself go through the
@@ -77,12 +78,17 @@ async def book_page(request: web.Request) -> web.StreamResponse:
             status=404,
             context={"heading_key": "book.title", "message_key": "book.error.unknown_town"},
         )
+    offered = options(desk, town)
+    # ?route=R: the topic a link chose (the bot's booking button); an unknown one is left for the page to say
+    wanted = request.query.get("route", "")
+    chosen = wanted if any(route["id"] == wanted for route in offered["routes"]) else ""
     return await ui.render(
         request,
         "book.html",
         language=language,
         context={
-            "options": options(desk, town),
+            "options": offered,
+            "chosen_route": chosen,
             "town_names": {code: town.name.in_language(code) for code in ui.SUPPORTED_LANGUAGES},
         },
     )

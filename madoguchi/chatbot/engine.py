@@ -24,6 +24,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from madoguchi.chatbot.booking_offer import BookingOffer, booking_offer
 from madoguchi.chatbot.easy_ja import EasyJapanese
 from madoguchi.chatbot.knowledge import Hotline, KbEntry, KnowledgeBase
 from madoguchi.chatbot.lexicon import Lexicon, LexiconName, bundled_lexicon
@@ -40,7 +41,7 @@ from madoguchi.domain.routes import FALLBACK_ROUTE, RouteId
 Action = Literal["answer", "clarify", "handoff", "safety_check"]
 Sender = Literal["resident", "bot", "agent", "system"]
 
-__all__ = ["EngineConfig", "HandoffSummary", "TriageEngine", "TriageResult", "Turn"]
+__all__ = ["BookingOffer", "EngineConfig", "HandoffSummary", "TriageEngine", "TriageResult", "Turn"]
 
 
 class Turn(BaseModel):
@@ -52,6 +53,7 @@ class Turn(BaseModel):
     text: str
     action: Action | None = None  # for bot turns: what the bot did
     entry_ids: tuple[str, ...] = ()
+    booking: bool = False  # for bot turns: it offered the booking page
 
 
 class Suggestion(BaseModel):
@@ -96,6 +98,7 @@ class TriageResult(BaseModel):
     hotlines: tuple[HotlineInfo, ...] = ()
     reasons: tuple[str, ...] = ()
     masked_kinds: tuple[str, ...] = ()
+    booking: BookingOffer | None = None  # the answer offers the booking page, with this topic chosen
 
 
 @dataclass(frozen=True)
@@ -210,6 +213,9 @@ class TriageEngine:
             links = tuple(LinkInfo(title=ln.title.in_language(language), url=ln.url) for ln in top_entry.links)
         suggestions = () if action in ("answer", "safety_check") or urgent else self._suggestions(ranked, language)
         hotlines = self._hotlines(checked.urgent_kinds, language) if urgent or checked.check else ()
+        booking = None
+        if action != "safety_check" and not urgent:  # also with a handoff: talk now, or book a time instead
+            booking = self.booking_for(folded, top_entry if answerable else None, history)
         return TriageResult(
             route=route,
             confidence=round(confidence, 4),
@@ -226,7 +232,27 @@ class TriageEngine:
             hotlines=hotlines,
             reasons=tuple(reasons),
             masked_kinds=masked.kinds,
+            booking=booking,
         )
+
+    def booking_for(self, folded: str, entry: KbEntry | None, history: Sequence[Turn]) -> BookingOffer | None:
+        """Whether the answer to ``folded`` (normalised; "" for a chosen suggestion) with ``entry`` offers the
+        booking page, and with which topic (:mod:`madoguchi.chatbot.booking_offer`)."""
+        return booking_offer(
+            plan=self.kb.municipality.booking,
+            lexicon=self.lexicon,
+            folded=folded,
+            entry=entry,
+            history=history,
+            topic=self._topic,
+        )
+
+    def _topic(self, folded: str) -> tuple[RouteId, bool, KbEntry | None]:
+        """A line's route on its own (no safety, no handoff), whether it is clear, and the entry it matched."""
+        scores = self._scorer.score(folded) if self._scorer is not None else None
+        ranked = self.retriever.search(folded, limit=12)
+        route, confidence, entry = self._decide_route(ranked, apply_rules(folded, self.lexicon), scores, [], folded)
+        return route, confidence >= self.config.answer_confidence, entry
 
     def answer_text(self, entry: KbEntry, language: str) -> str:
         """The entry's answer in ``language``; easy Japanese is written by staff or simplified by rule,
@@ -276,6 +302,7 @@ class TriageEngine:
                 "entry_ids": (),
                 "links": (),
                 "suggestions": (),
+                "booking": None,
                 "hotlines": self._hotlines(kinds, language),
                 "reasons": (*original.reasons, f"urgent:safety_yes ({reply_text[:20]})"),
             }

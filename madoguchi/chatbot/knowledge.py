@@ -94,6 +94,7 @@ class KbEntry(BaseModel):
     links: tuple[KbLink, ...] = ()
     handoff: bool = False
     schedule: bool = False  # a day or timetable: preferred when the resident asks "when / what time"
+    booking: bool = False  # about booking itself: its answer offers the booking page (chatbot/booking_offer.py)
 
     @model_validator(mode="after")
     def _has_something_to_match(self) -> KbEntry:

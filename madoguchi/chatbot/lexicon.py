@@ -57,6 +57,7 @@ class LexiconName(StrEnum):
     NOT_UNDERSTOOD = "not_understood"  # 「ちがう」 right after the bot spoke
     GENERIC_WORDS = "generic_words"  # whole words that are no topic (「please」「someone」)
     SCHEDULE = "schedule"  # "when / what day / timetable": prefer an entry marked as a schedule
+    BOOKING = "booking"  # asks to book or about booking: the bot's answer offers the booking page
     ANSWER_YES = "answer_yes"  # answers to the safety question
     ANSWER_NO = "answer_no"
     # Danger cues: no rule reads these; the learned danger model sees which cue lists (and which pairs of
@@ -206,6 +207,7 @@ CUE_LISTS: tuple[LexiconName, ...] = tuple(
         LexiconName.NOT_UNDERSTOOD,
         LexiconName.GENERIC_WORDS,
         LexiconName.SCHEDULE,
+        LexiconName.BOOKING,
     )
 )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from madoguchi.chatbot.engine import TriageResult, Turn
+from madoguchi.chatbot.engine import BookingOffer, TriageResult, Turn
 from madoguchi.chatbot.llm import Triage
 from madoguchi.domain.languages import fallback_chain
 from madoguchi.domain.privacy import mask_pii
@@ -134,6 +134,7 @@ class ResidentChat:
             raise CounterError("not_found", "no such topic") from None
         language = current.language
         links = [{"title": link.title.in_language(language), "url": link.url} for link in entry.links]
+        offer = engine.booking_for("", entry, await self._history(consultation_id))
         await self._counter.post(
             consultation_id,
             sender="resident",
@@ -147,8 +148,16 @@ class ResidentChat:
             text=engine.answer_text(entry, language),
             client_id=None,
             to=(participant,),
-            extra={"bot": {"action": "answer", "route": entry.route, "entry_ids": [entry.id], "links": links}},
-            meta={"action": "answer", "entry_ids": [entry.id]},
+            extra={
+                "bot": {
+                    "action": "answer",
+                    "route": entry.route,
+                    "entry_ids": [entry.id],
+                    "links": links,
+                    "booking": _booking(offer),
+                }
+            },
+            meta={"action": "answer", "entry_ids": [entry.id], "booking": offer is not None},
         )
 
     async def request_person(self, participant: str, *, municipality_id: str, consultation_id: str) -> dict[str, Any]:
@@ -198,6 +207,7 @@ class ResidentChat:
             "links": [link.model_dump(mode="json") for link in result.links],
             "suggestions": [s.model_dump(mode="json") for s in result.suggestions],
             "hotlines": [h.model_dump(mode="json") for h in result.hotlines],
+            "booking": _booking(result.booking),
         }
         await self._counter.post(
             cid,
@@ -206,7 +216,11 @@ class ResidentChat:
             client_id=None,
             to=(participant,),
             extra={"bot": bot},
-            meta={"action": result.action, "entry_ids": list(result.entry_ids)},
+            meta={
+                "action": result.action,
+                "entry_ids": list(result.entry_ids),
+                "booking": result.booking is not None,
+            },
         )
 
     async def _handoff(
@@ -234,9 +248,15 @@ class ResidentChat:
                     text=line.text,
                     action=meta.get("action"),
                     entry_ids=tuple(meta.get("entry_ids", ())),
+                    booking=meta.get("booking") is True,
                 )
             )
         return turns
+
+
+def _booking(offer: BookingOffer | None) -> dict[str, Any] | None:
+    """The bot line's booking button: the page opens with ``route`` chosen (None: the resident chooses)."""
+    return None if offer is None else {"route": None if offer.route is None else offer.route.value}
 
 
 def _triage_record(result: TriageResult) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from madoguchi.signaling.consultation import QUEUED_STATES, Channel, Consultatio
 from madoguchi.signaling.counter import AgentStatus, Counter, CounterConfig, CounterError, PendingRecord
 from madoguchi.signaling.dispatch import Notifier, call_events, municipalities_touched, needs, view_events
 from madoguchi.signaling.events import CallQuality, IceCandidate, MediaState, MediaStep, SessionDescription
+from madoguchi.signaling.held import HeldConnections
 from madoguchi.signaling.lookups import Lookups
 from madoguchi.signaling.outbox import OutboxWriter
 from madoguchi.signaling.ports import CallbackBook, ChatLog, QualityLog, Satisfaction
@@ -141,7 +142,7 @@ class CounterService:
         self._clock = clock
         self.process_id = process_id
         self._wake = wake
-        self._held: dict[str, set[str]] = {}  # participant -> connections open on this process
+        self._held = HeldConnections()
         self.listeners: list[ChangeListener] = []
 
     def _touch(self, municipality_ids: Iterable[str] | None) -> None:
@@ -152,7 +153,7 @@ class CounterService:
 
     def held(self) -> Mapping[str, Sequence[str]]:
         """The connections this process holds, per participant (the heartbeat states them)."""
-        return {participant: sorted(conns) for participant, conns in self._held.items()}
+        return self._held.snapshot()
 
     def connection_id(self, sid: str) -> str:
         """A connection's name across processes (Socket.IO sids are only unique within one process)."""
@@ -175,8 +176,8 @@ class CounterService:
         op = partial(
             Counter.connection_opened, participant=participant, connection_id=connection_id, process_id=self.process_id
         )
-        await self.run(partial(op, now=now))
-        self._held.setdefault(participant, set()).add(connection_id)
+        async with self._held.opening(participant, connection_id):
+            await self.run(partial(op, now=now))
         return await self.resident_view(participant)
 
     async def resident_view(self, participant: str) -> se.ResidentConsultation | None:
@@ -203,8 +204,8 @@ class CounterService:
             )
             c.connection_opened(staff.participant, connection_id, process_id=self.process_id, now=now)
 
-        await self.run(op)
-        self._held.setdefault(staff.participant, set()).add(connection_id)
+        async with self._held.opening(staff.participant, connection_id):
+            await self.run(op)
         counter = await self._store.read()
         current = counter.current_for_agent(staff.id)
         cases = () if current is None else (current.id,)
@@ -213,11 +214,7 @@ class CounterService:
 
     async def disconnected(self, participant: str, connection_id: str) -> None:
         """One connection closed; the participant's grace period starts only when it was their last anywhere."""
-        held = self._held.get(participant)
-        if held is not None:
-            held.discard(connection_id)
-            if not held:
-                del self._held[participant]
+        self._held.release(participant, connection_id)
         if Participant(participant).kind == "booth":
             self._touch(None)
         now = self._clock()

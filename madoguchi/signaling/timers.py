@@ -70,8 +70,7 @@ class Timers:
         """One round; returns when the next heartbeat and the next flush are due."""
         try:
             if self._clock() >= next_beat:
-                held = {participant: sorted(conns) for participant, conns in self._held().items()}
-                await self._run(partial(Counter.heartbeat, process_id=self._process_id, now=self._clock(), held=held))
+                await self.beat()
                 next_beat = self._clock() + self._interval
             counter = await self._store.read()
             deadline = counter.next_deadline(self._clock())
@@ -110,6 +109,18 @@ class Timers:
             log.exception("timer tick failed; retrying in a second")
             await asyncio.sleep(1.0)
         return next_beat, next_flush
+
+    async def beat(self) -> None:
+        """Prove this process alive and state the connections it holds. What it holds is read when the heartbeat is
+        applied to the live state, not before waiting for it: a copy taken earlier would close a connection opened
+        meanwhile, or reopen one closed meanwhile."""
+        now = self._clock()
+        held = self._held
+
+        def op(counter: Counter) -> None:
+            counter.heartbeat(process_id=self._process_id, now=now, held=held())
+
+        await self._run(op)
 
     def _flushed(self, task: asyncio.Task[int]) -> None:
         self._flushing = None

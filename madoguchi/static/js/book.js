@@ -373,6 +373,10 @@ document.addEventListener("i18n:change", () => {
 
 await initI18n();
 applyTranslations();
+// ?route=R: a link (the chat bot's booking button) chose the topic; the server marked it selected already
+const linkedRoute = new URLSearchParams(window.location.search).get("route");
+if (linkedRoute && options.routes.some((r) => r.id === linkedRoute)) $("book-route").value = linkedRoute;
+else if (linkedRoute) say(t("book.error.unknown_route"));
 refreshPlaces();
 function lookupFromAddress() {
   const fromHash = new URLSearchParams(window.location.hash.slice(1)).get("code");

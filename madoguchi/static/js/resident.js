@@ -16,7 +16,8 @@
 // - A bot line with urgent:true shows 110/119 and the hotlines at once (hotlines.js), and they stay until
 //   "start over". So does the bot's danger question (safety_check:true), which also offers はい/いいえ buttons.
 // - The bot's lines show their phone numbers as tel: links and the answer's knowledge-base links under them
-//   (the chat panel's decorate hook; still textContent and DOM nodes only).
+//   (the chat panel's decorate hook; still textContent and DOM nodes only). An answer about booking carries a
+//   button to /book with the topic the conversation named chosen there (?route=…, chatbot/booking_offer.py).
 
 import { io } from "/static/vendor/socket.io.esm.min.js";
 import { Banner } from "./banner.js";
@@ -246,7 +247,32 @@ function decorateLine(item, message) {
   if (!bot) return;
   if (Array.isArray(bot.links) && bot.links.length) item.append(linkList(bot.links));
   if (bot.safety_check === true) item.append(safetyButtons());
+  if (bot.booking && typeof bot.booking === "object") item.append(bookingButton(bot.booking));
   addSuggestions(item, bot);
+}
+
+/** The booking page, in the chat's language, with the topic the conversation named already chosen. */
+function bookingHref(booking) {
+  const query = new URLSearchParams({ lang: language() });
+  if (typeof booking.route === "string" && booking.route) query.set("route", booking.route);
+  return `/book/${encodeURIComponent(municipalityId)}?${query}`;
+}
+
+/** The bot's button to the booking page (it offers one when the resident asks about booking). */
+function bookingButton(booking) {
+  const row = document.createElement("div");
+  row.className = "bot-book-row";
+  const link = document.createElement("a");
+  link.className = "btn btn-primary bot-book";
+  link.dataset.testid = "bot-book";
+  link.dataset.i18n = "resident.book_link";
+  link.textContent = t("resident.book_link");
+  link.href = bookingHref(booking);
+  link.addEventListener("click", () => {
+    link.href = bookingHref(booking); // the language may have changed since the line came
+  });
+  row.append(link);
+  return row;
 }
 
 /** The bot's suggestions under its line, each a button that asks for that answer. */
