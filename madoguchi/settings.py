@@ -152,6 +152,12 @@ class Settings(BaseSettings):
         default=6.0, gt=0, description="anonymous bookings, moves and cancellations per client address"
     )
     booking_lookups_per_minute: float = Field(default=20.0, gt=0, description="booking code lookups per address")
+    booking_wrong_codes_per_minute: float = Field(
+        default=10.0,
+        gt=0,
+        description="wrong booking codes a minute across all addresses and booths (bursts of three minutes' worth); "
+        "when spent, code look-ups and check-ins pause until it refills",
+    )
     booking_reminder_hours: float = Field(default=24.0, gt=0, description="e-mail reminders this long before")
     booking_wait_horizon_minutes: float = Field(
         default=30.0, ge=0, description="bookings starting within this many minutes count in walk-ins' wait estimates"

@@ -343,7 +343,7 @@ async function requestConsultation(route, question = null) {
 }
 
 const CHECKIN_DIGITS = 8;
-const CHECKIN_REFUSALS = new Set(["unknown_code", "not_today", "not_changeable"]);
+const CHECKIN_REFUSALS = new Set(["unknown_code", "not_today", "not_changeable", "too_many_wrong_codes"]);
 
 function setCheckinCode(code) {
   state.checkinCode = code;
