@@ -107,6 +107,12 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = Field(
         default=None, description="when set, /metrics and /readyz need 'Authorization: Bearer <token>'"
     )
+    http_header_timeout_s: float = Field(
+        default=15.0,
+        gt=0,
+        description="a connection is closed when a request's headers are not all in within this many seconds of "
+        "its opening or of its previous answer (slow-header clients); also how long an idle keep-alive lasts",
+    )
 
     max_chat_length: int = Field(default=1000, gt=0)
     max_payload_bytes: int = Field(default=64 * 1024, gt=0)
