@@ -294,7 +294,7 @@ def _counter(
             settings=settings,
             clock=clock,
             observer=metrics,
-            checkin=BoothCheckIn(app[booking_api.DESK]),
+            checkin=BoothCheckIn(app[booking_api.DESK], app[booking_api.WRONG_CODES]),
         )
         sio.register_namespace(booth_namespace)
         sio.register_namespace(
@@ -305,7 +305,7 @@ def _counter(
                 settings=settings,
                 clock=clock,
                 observer=metrics,
-                checkin=BoothCheckIn(app[booking_api.DESK]),
+                checkin=BoothCheckIn(app[booking_api.DESK], app[booking_api.WRONG_CODES]),
             )
         )
         agent_namespace = AgentNamespace(

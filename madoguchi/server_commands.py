@@ -93,6 +93,15 @@ def freeze_startup_heap() -> None:
     gc.freeze()
 
 
+def app_runner(app: web.Application, settings: Settings) -> web.AppRunner:
+    """The runner ``serve`` listens with. aiohttp's keep-alive timer also runs from the moment a connection opens
+    and closes it while the request's headers are still incomplete, so ``http_header_timeout_s`` is the header
+    timeout a slow-header ("slowloris") client meets; a request whose headers are in (a WebSocket, a long poll,
+    an upload) is not cut by it. A proxy in front should still time out headers and bodies itself
+    (docs/operations.md, "Slow clients")."""
+    return web.AppRunner(app, handle_signals=False, keepalive_timeout=settings.http_header_timeout_s)
+
+
 async def run_server(
     settings: Settings, *, host: str, port: int, on_listening: Callable[[int], None] | None = None
 ) -> int:
@@ -106,7 +115,7 @@ async def run_server(
     if (warning := insecure_cookie_warning(host, settings)) is not None:
         log.warning("%s", warning)
     app = create_app(settings)
-    runner = web.AppRunner(app, handle_signals=False)
+    runner = app_runner(app, settings)
     await runner.setup()
     freeze_startup_heap()
     site = web.TCPSite(runner, host, port)
@@ -114,7 +123,7 @@ async def run_server(
     for address in runner.addresses:
         print(f"madoguchi listening on http://{address[0]}:{address[1]}", flush=True)
     metrics_app = app.get(METRICS_APP)
-    metrics_runner = None if metrics_app is None else web.AppRunner(metrics_app, handle_signals=False)
+    metrics_runner = None if metrics_app is None else app_runner(metrics_app, settings)
     try:
         if metrics_runner is not None:  # MADOGUCHI_METRICS_PORT: /metrics and /readyz only there
             await metrics_runner.setup()

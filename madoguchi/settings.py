@@ -107,6 +107,12 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = Field(
         default=None, description="when set, /metrics and /readyz need 'Authorization: Bearer <token>'"
     )
+    http_header_timeout_s: float = Field(
+        default=15.0,
+        gt=0,
+        description="a connection is closed when a request's headers are not all in within this many seconds of "
+        "its opening or of its previous answer (slow-header clients); also how long an idle keep-alive lasts",
+    )
 
     max_chat_length: int = Field(default=1000, gt=0)
     max_payload_bytes: int = Field(default=64 * 1024, gt=0)
@@ -152,6 +158,12 @@ class Settings(BaseSettings):
         default=6.0, gt=0, description="anonymous bookings, moves and cancellations per client address"
     )
     booking_lookups_per_minute: float = Field(default=20.0, gt=0, description="booking code lookups per address")
+    booking_wrong_codes_per_minute: float = Field(
+        default=10.0,
+        gt=0,
+        description="wrong booking codes a minute across all addresses and booths (bursts of three minutes' worth); "
+        "when spent, code look-ups and check-ins pause until it refills",
+    )
     booking_reminder_hours: float = Field(default=24.0, gt=0, description="e-mail reminders this long before")
     booking_wait_horizon_minutes: float = Field(
         default=30.0, ge=0, description="bookings starting within this many minutes count in walk-ins' wait estimates"

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from madoguchi.domain.pii_words import GROUP_SEPARATORS
 from madoguchi.domain.privacy import (
-    GROUP_SEPARATORS,
     digits_of,
     luhn_valid,
     my_number_check_digit,

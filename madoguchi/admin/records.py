@@ -47,7 +47,9 @@ async def records_export(args: argparse.Namespace, settings: Settings) -> int:
         records = ConsultationRecords(db)
         rows = records.export_rows(since=since, until=until, municipality_ids=args.municipality)
         if args.format == "csv":
-            options = ExportOptions(zone=zone if args.local_time else None, headers=args.headers, bom=args.excel)
+            options = ExportOptions(
+                zone=zone if args.local_time else None, headers=args.headers, bom=args.excel, formula_guard=args.excel
+            )
             counted = Counted(rows)
             async for chunk in csv_chunks(counted, options):
                 out.write(chunk)
@@ -132,7 +134,11 @@ def register(subparsers: Any) -> None:
     export.add_argument("--since", type=parse_time, help="requested at or after (ISO 8601; no offset = UTC)")
     export.add_argument("--until", type=parse_time, help="requested before (ISO 8601; no offset = UTC)")
     export.add_argument("--municipality", action="append", help="only this municipality (repeatable; default: all)")
-    export.add_argument("--excel", action="store_true", help="CSV with a UTF-8 BOM so Excel shows Japanese")
+    export.add_argument(
+        "--excel",
+        action="store_true",
+        help="CSV for Excel: a UTF-8 BOM so it shows Japanese, and a ' before text it would take as a formula",
+    )
     export.add_argument("--from", dest="first", type=parse_day, help="requested on or after this day (YYYY-MM-DD)")
     export.add_argument("--to", dest="last", type=parse_day, help="requested on or before this day (YYYY-MM-DD)")
     export.add_argument("--headers", choices=HEADER_CHOICES, default="keys", help="column names: keys or Japanese")

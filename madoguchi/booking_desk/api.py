@@ -11,6 +11,7 @@ Every refusal is ``{"error": {"code", "message"}}`` with a 4xx status from :data
 from __future__ import annotations
 
 import io
+import math
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import date
@@ -22,6 +23,7 @@ from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from madoguchi import keys, ui
+from madoguchi.booking_desk.guesses import TooManyWrongCodes, WrongCodes
 from madoguchi.booking_desk.service import ERRORS, BookingDesk, BookingRequest, DeskError, FoundSlot
 from madoguchi.bookings import codes
 from madoguchi.bookings.slots import local
@@ -50,6 +52,7 @@ STATUS: Final[dict[str, int]] = {
     "no_such_slot": 422,
     "no_ferry": 422,
     "rate_limited": 429,
+    "too_many_wrong_codes": 429,
 }
 MESSAGES: Final[dict[str, str]] = {
     **ERRORS,
@@ -95,10 +98,14 @@ class AddressLimits:
 
 
 LIMITS = web.AppKey("booking_limits", dict[str, AddressLimits])
+WRONG_CODES = web.AppKey("booking_wrong_codes", WrongCodes)
 
 
-def error(code: str, message: str | None = None) -> web.Response:
-    return web.json_response({"error": {"code": code, "message": message or MESSAGES[code]}}, status=STATUS[code])
+def error(code: str, message: str | None = None, *, retry_after: float | None = None) -> web.Response:
+    headers = {"Retry-After": str(max(1, math.ceil(retry_after)))} if retry_after is not None else None
+    return web.json_response(
+        {"error": {"code": code, "message": message or MESSAGES[code]}}, status=STATUS[code], headers=headers
+    )
 
 
 def same_site(request: web.Request) -> bool:
@@ -121,9 +128,11 @@ def guarded(kind: Literal["change", "lookup"]) -> Callable[[Handler], Handler]:
                 return error("cross_site")
             desk = request.app[DESK]
             if not request.app[LIMITS][kind].take(ui.client_address(request), desk.now().timestamp()):
-                return error("rate_limited")
+                return error("rate_limited", retry_after=60.0)
             try:
                 return await handler(request)
+            except TooManyWrongCodes as paused:
+                return error(paused.code, str(paused), retry_after=paused.retry_after)
             except DeskError as refused:
                 return error(refused.code, str(refused))
 
@@ -222,19 +231,30 @@ async def post_booking(request: web.Request) -> web.StreamResponse:
 def _code(request: web.Request) -> str:
     code = codes.normalise(request.match_info["code"])
     if not codes.well_formed(code):
-        raise DeskError("unknown_code")
+        raise DeskError("unknown_code")  # a typo: told apart by the check digit, spends no wrong-code token
     return code
+
+
+Lookup = Callable[[BookingDesk, str], Awaitable[BookingRecord]]
+
+
+async def _by_code(request: web.Request, lookup: Lookup) -> BookingRecord:
+    """The booking behind the request's code, under the brake on wrong codes (``booking_desk.guesses``)."""
+    code, desk = _code(request), request.app[DESK]
+    return await request.app[WRONG_CODES].look_up(
+        ui.client_address(request), desk.now().timestamp(), lambda: lookup(desk, code)
+    )
 
 
 @guarded("lookup")
 async def get_booking(request: web.Request) -> web.StreamResponse:
-    return web.json_response(booking_json(await request.app[DESK].get(_code(request))))
+    return web.json_response(booking_json(await _by_code(request, BookingDesk.get)))
 
 
 @guarded("lookup")
 async def get_calendar(request: web.Request) -> web.StreamResponse:
     desk = request.app[DESK]
-    record = await desk.get(_code(request))
+    record = await _by_code(request, BookingDesk.get)
     return web.Response(
         text=desk.calendar(record),
         content_type="text/calendar",
@@ -253,7 +273,7 @@ QR_PREFIX: Final = "madoguchi-booking:"
 @guarded("lookup")
 async def get_qr(request: web.Request) -> web.StreamResponse:
     """The booking's QR code (SVG) for the resident to hold to the booth's camera instead of typing the code."""
-    record = await request.app[DESK].get(_code(request))
+    record = await _by_code(request, BookingDesk.get)
     svg = io.BytesIO()
     segno.make(QR_PREFIX + record.code, error="m").save(svg, kind="svg", scale=6, border=4, xmldecl=False)
     return web.Response(
@@ -263,14 +283,15 @@ async def get_qr(request: web.Request) -> web.StreamResponse:
 
 @guarded("change")
 async def delete_booking(request: web.Request) -> web.StreamResponse:
-    return web.json_response(booking_json(await request.app[DESK].cancel(_code(request))))
+    return web.json_response(booking_json(await _by_code(request, BookingDesk.cancel)))
 
 
 @guarded("change")
 async def move_booking(request: web.Request) -> web.StreamResponse:
-    code = _code(request)
     body: MoveBody = await _body(request, MoveBody)
-    return web.json_response(booking_json(await request.app[DESK].move(code, body.start, body.place)))
+    return web.json_response(
+        booking_json(await _by_code(request, lambda desk, code: desk.move(code, body.start, body.place)))
+    )
 
 
 def setup(app: web.Application) -> None:
@@ -283,6 +304,7 @@ def setup(app: web.Application) -> None:
             settings.booking_lookups_per_minute, burst=max(5, int(settings.booking_lookups_per_minute))
         ),
     }
+    app[WRONG_CODES] = WrongCodes(per_minute=settings.booking_wrong_codes_per_minute)
     app.router.add_get("/api/slots", get_slots)
     app.router.add_post("/api/bookings", post_booking)
     app.router.add_get("/api/bookings/{code}", get_booking)

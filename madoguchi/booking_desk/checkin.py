@@ -8,6 +8,7 @@ insides.
 
 from __future__ import annotations
 
+from madoguchi.booking_desk.guesses import WrongCodes
 from madoguchi.booking_desk.service import BookingDesk, DeskError
 from madoguchi.bookings import codes
 from madoguchi.signaling.sockets import CheckedIn
@@ -15,15 +16,22 @@ from madoguchi.signaling.state import CounterError
 
 
 class BoothCheckIn:
-    def __init__(self, desk: BookingDesk) -> None:
+    def __init__(self, desk: BookingDesk, wrong_codes: WrongCodes) -> None:
         self._desk = desk
+        self._wrong_codes = wrong_codes
 
-    async def check_in(self, code: str, *, municipality_id: str, modes: frozenset[str] | None = None) -> CheckedIn:
+    async def check_in(
+        self, code: str, *, municipality_id: str, source: str, modes: frozenset[str] | None = None
+    ) -> CheckedIn:
         digits = codes.normalise(code)
         try:
             if not codes.well_formed(digits):
                 raise DeskError("unknown_code")
-            record, outcome = await self._desk.check_in(digits, municipality_id=municipality_id, modes=modes)
+            record, outcome = await self._wrong_codes.look_up(
+                source,
+                self._desk.now().timestamp(),
+                lambda: self._desk.check_in(digits, municipality_id=municipality_id, modes=modes),
+            )
         except DeskError as refused:
             raise CounterError(refused.code, str(refused)) from refused
         return CheckedIn(

@@ -6,10 +6,13 @@ what the triage stages, the transcript, the logs, Redis, the exports and any LLM
 text, so the writer's own wording is kept around the masked parts.
 
 Numbers are found the way people write them, not the way forms print them: digits in any width or script and in
-kanji (〇一二三…, 零壱弐参…), split by spaces, line breaks, hyphens, dots, 、, commas, slashes or parentheses
-(``090(1234)5678``, ``０３（１２３４）５６７８``, ``+81 90 …``). The digits of one such run are then judged as a
-whole, or, when the run is a list (split by 、, a comma, a slash or a line break) or longer than any one number,
-as consecutive parts:
+kanji (〇一二三…, 零壱弐参…), split by spaces, line breaks, hyphens, dots, 、, commas, slashes, brackets or
+parentheses (``090(1234)5678``, ``０３（１２３４）５６７８``, ``+81 90 …``), or by words said between the groups
+(「1234 の 5678 の 9018」, ``hyphen``, 「次は」; "and" only after a word such as 番号 or "number"). Between two
+digits of one number stand at most :data:`MAX_GAP` marks (a mark repeated, 「、、、、」, or any spaces and line
+breaks count once; a word counts as one) in at most :data:`MAX_GAP_CHARS` characters. The characters and words
+are tables in ``pii_words.py``. The digits of one such run are then judged as a whole, or, when the run is a list
+(split by 、, a comma, a slash or a line break) or longer than any one number, as consecutive parts:
 
 - 12 digits with the right check digit (the formula of the ministerial ordinance under the My Number Act) are a
   個人番号; 11 to 13 digits written shortly after a cue word (マイナンバー, 個人番号, my number, số định danh …)
@@ -30,6 +33,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from madoguchi.domain.pii_words import (
+    BIDI_CONTROLS,
+    CONNECTOR_WORDS,
+    COUNTER_WORDS,
+    CUE_WORDS,
+    FILLERS,
+    GROUP_SEPARATORS,
+    KANJI_DIGITS,
+    LIST_SEPARATORS,
+    NUMBER_CUE_WORDS,
+)
+
 MY_NUMBER_MASK = "［個人番号］"
 CARD_MASK = "［カード番号］"
 PHONE_MASK = "［電話番号］"
@@ -39,60 +54,22 @@ EMAIL_MASK = "［メールアドレス］"
 MASK_TOKENS: tuple[str, ...] = (MY_NUMBER_MASK, CARD_MASK, PHONE_MASK, POSTAL_MASK, ADDRESS_MASK, EMAIL_MASK)
 TOKEN_OF_KIND: dict[str, str] = {"my_number": MY_NUMBER_MASK, "card": CARD_MASK, "phone": PHONE_MASK}
 
-# Kanji numerals, with the circles drawn for 〇, and the formal 大字 of forms and banknotes.
-KANJI_DIGITS: dict[str, int] = {
-    **dict.fromkeys("〇○◯零", 0),
-    **dict.fromkeys("一壱壹", 1),
-    **dict.fromkeys("二弐貳", 2),
-    **dict.fromkeys("三参參", 3),
-    **dict.fromkeys("四肆", 4),
-    **dict.fromkeys("五伍", 5),
-    **dict.fromkeys("六陸", 6),
-    **dict.fromkeys("七漆", 7),
-    **dict.fromkeys("八捌", 8),
-    **dict.fromkeys("九玖", 9),
-}
-# What people put between digit groups: spaces and line breaks, hyphens and dashes of every width (and the
-# katakana long-vowel mark Japanese keyboards produce instead), dots, commas, slashes and parentheses.
-GROUP_SEPARATORS = frozenset(" \u3000\t\n\r\u00a0\u2009\u202f-‐‑‒–—―−－ー﹣ｰ.．・･,，、､/／()（）")
-# The separators that end one number and start the next in a list ("090-…、03-…", one number a line).
-LIST_SEPARATORS = frozenset(",，、､\n\r/／")
-MAX_GAP = 3  # separator characters allowed between two digits of one number
+MAX_GAP = 3  # separator marks allowed between two digits of one number (a repeated mark or any spaces count once)
+MAX_GAP_CHARS = 12  # characters allowed between two digits of one number, words included
 STRAY_DIGITS = 3  # a group this short beside a number (a room, a counter, a list mark) is not part of it
 CUE_WINDOW = 30  # a cue word counts for a number that starts at most this many characters after it
-# Words after which a mistyped 11-13 digit number is still taken for a 個人番号 (matched width- and case-blind).
-CUE_WORDS: tuple[str, ...] = (
-    "マイナンバー",
-    "まいなんばー",
-    "マイナンハ\u3099ー",  # half-width ﾏｲﾅﾝﾊﾞｰ, folded character by character
-    "マイナ番号",
-    "個人番号",
-    "こじんばんごう",
-    "my number",
-    "individual number",
-    "personal number",
-    "số định danh",
-    "so dinh danh",
-    "mã số cá nhân",
-    "我的号码",
-    "个人编号",
-    "個人編號",
-    "个人番号",
-    "마이넘버",
-    "개인번호",
-    "número pessoal",
-    "numero pessoal",
-)
-
-_CUE_RES = tuple(re.compile(r"[\s\-_・]*".join(re.escape(part) for part in re.split(r"\s+", cue))) for cue in CUE_WORDS)
 
 
-# Bidi controls (embeddings, overrides, isolates, marks) are dropped before anything else: none of the supported
-# languages is written right to left, and with an override the text shown (a number) is not the text stored.
-BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+def _cue_re(cue: str) -> re.Pattern[str]:
+    return re.compile(r"[\s\-_・]*".join(re.escape(part) for part in re.split(r"\s+", cue)))
+
+
+_CUE_RES = tuple(map(_cue_re, CUE_WORDS))
+_NUMBER_CUE_RES = tuple(map(_cue_re, NUMBER_CUE_WORDS))
+_CONNECTOR_RE = re.compile("|".join(re.escape(word) for word in sorted(CONNECTOR_WORDS, key=len, reverse=True)))
+
+
 _BIDI_TABLE = dict.fromkeys(map(ord, BIDI_CONTROLS))
-# Fillers that draw nothing but are letters to Unicode (Hangul fillers).
-_FILLERS = frozenset("\u115f\u1160\u3164\uffa0")
 
 
 @lru_cache(maxsize=8192)
@@ -109,7 +86,7 @@ def digit_value(ch: str) -> int | None:
 def _invisible(ch: str) -> bool:
     """Drawn as nothing inside a number: zero-width and format characters, combining marks (accents, variation
     selectors, the keycap), fillers. They neither end a run of digits nor count as a gap."""
-    return ch in _FILLERS or unicodedata.category(ch) in ("Cf", "Mn", "Me")
+    return ch in FILLERS or unicodedata.category(ch) in ("Cf", "Mn", "Me")
 
 
 @lru_cache(maxsize=8192)
@@ -194,6 +171,20 @@ _NOT_A_NUMBER_RE = re.compile(
 )
 
 
+# A full date or a clock time keeps its shape beside other numbers ("2024/05/02, 19名", "13:45 2025/12/23"): no
+# one groups a personal number 4-2-2 with slashes or puts a colon in it. Only digits glued to it by its own marks
+# ("2024/12/03/1234") make it part of something longer.
+_TIME = r"\d{1,2}:\d\d(?::\d\d)?"
+_SHAPE = f"(?:{_DATE}|{_TIME})"
+_SHAPE_RE = re.compile(f"(?<![\\d:])(?<!\\d[/\\-.:]){_SHAPE}(?:{_S}{{1,{MAX_GAP}}}{_SHAPE})*(?![/\\-.:]?\\d)")
+# A group of digits followed by a counter word (号室, 名, 円, 年 …) counts something; it is no part of a personal
+# number unless other digits stand just before it with only separators between (then it may be a last group).
+_COUNTED_RE = re.compile(
+    f"{_NOT_AFTER_A_DIGIT}\\d+(?=[ ]?(?:{'|'.join(map(re.escape, sorted(COUNTER_WORDS, key=len, reverse=True)))}))"
+)
+_PROTECTED_RES = (_NOT_A_NUMBER_RE, _SHAPE_RE, _COUNTED_RE)
+
+
 def reads_as_date_or_amount(text: str) -> bool:
     """Whether ``text`` as a whole is a date, an amount, or a list of them (so never a personal number)."""
     return _NOT_A_NUMBER_RE.fullmatch("".join(map(_fold, text))) is not None
@@ -213,12 +204,40 @@ class _Run:
     plus: bool  # written after "+" (an international phone number)
 
 
-def _runs(text: str, protected: list[bool], cue_ends: list[int]) -> list[_Run]:
+def _connectors(folded: str, number_cue_ends: list[int]) -> dict[int, int]:
+    """Where a connector word starts in the folded text → where it ends; a word that needs a number cue counts only
+    within :data:`CUE_WINDOW` characters after one (a gap word is no part of a number elsewhere)."""
+    found: dict[int, int] = {}
+    for m in _CONNECTOR_RE.finditer(folded):
+        if not CONNECTOR_WORDS[m.group()] or any(0 <= m.start() - end <= CUE_WINDOW for end in number_cue_ends):
+            found[m.start()] = m.end()
+    return found
+
+
+@dataclass
+class _Gap:
+    """What stands between two digits of one run so far: its text, and its marks (a separator mark repeated, or
+    any spaces and line breaks, count once; a connector word counts as one)."""
+
+    text: str = ""
+    marks: int = 0
+    last: str = ""
+
+    def take(self, piece: str, *, mark: bool) -> bool:
+        """Add ``piece``; ``False`` when the gap is then too wide for two digits of one number."""
+        if mark and piece != self.last:
+            self.marks += 1
+        self.last = piece if mark else ""
+        self.text += piece
+        return self.marks <= MAX_GAP and len(self.text) <= MAX_GAP_CHARS
+
+
+def _runs(text: str, protected: list[bool], cue_ends: list[int], connectors: dict[int, int]) -> list[_Run]:
     runs: list[_Run] = []
     positions: list[int] = []
     digits: list[str] = []
     gaps: list[str] = []
-    gap = ""
+    gap = _Gap()
 
     def close() -> None:
         if positions:
@@ -237,22 +256,26 @@ def _runs(text: str, protected: list[bool], cue_ends: list[int]) -> list[_Run]:
         digits.clear()
         gaps.clear()
 
-    for index, ch in enumerate(text):
+    index = 0
+    while index < len(text):
+        ch = text[index]
         value = None if protected[index] else digit_value(ch)
+        word_end = connectors.get(index)
         if value is not None:
             if positions:
-                gaps.append(gap)
+                gaps.append(gap.text)
             positions.append(index)
             digits.append(str(value))
-            gap = ""
+            gap = _Gap()
         elif positions and _invisible(ch):
+            pass
+        elif positions and word_end is not None and gap.take(text[index:word_end], mark=True):
+            index = word_end
             continue
-        elif positions and _separator(ch) and len(gap) < MAX_GAP:
-            gap += ch
-        else:
-            if positions:
-                close()
-            gap = ""
+        elif not (positions and _separator(ch) and gap.take(ch, mark=not ch.isspace())):
+            close()
+            gap = _Gap()
+        index += 1
     close()
     return runs
 
@@ -371,11 +394,12 @@ def _mask_numbers(text: str, kinds: list[str]) -> str:
     folded = "".join(map(_fold, text))
     cue_ends = [m.end() for pattern in _CUE_RES for m in pattern.finditer(folded)]
     protected = [False] * len(text)
-    for m in _NOT_A_NUMBER_RE.finditer(folded):
+    for m in (m for pattern in _PROTECTED_RES for m in pattern.finditer(folded)):
         if not any(0 <= m.start() - end <= CUE_WINDOW for end in cue_ends):
             protected[m.start() : m.end()] = [True] * (m.end() - m.start())
     spans: list[tuple[int, int, str]] = []
-    for run in _runs(text, protected, cue_ends):
+    number_cue_ends = [m.end() for pattern in _NUMBER_CUE_RES for m in pattern.finditer(folded)]
+    for run in _runs(text, protected, cue_ends, _connectors(folded, number_cue_ends)):
         for first, end, kind in _numbers(run):
             spans.append((*_span(text, run, first, end), kind))
     for start, stop, kind in reversed(spans):

@@ -156,7 +156,9 @@ class ResidentNamespace(RoleNamespace[Resident]):
         if self.checkin is None:
             raise CounterError("unknown_code", "this server takes no bookings")
         who = conn.identity
-        checked = await self.checkin.check_in(m.booking, municipality_id=who.municipality_id, modes=VIDEO_ONLY)
+        checked = await self.checkin.check_in(
+            m.booking, municipality_id=who.municipality_id, source=who.source, modes=VIDEO_ONLY
+        )
         ack = await self.service.open_booked_video(
             conn.participant,
             municipality_id=who.municipality_id,

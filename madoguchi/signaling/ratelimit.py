@@ -17,3 +17,12 @@ class TokenBucket:
             return False
         self._tokens -= 1.0
         return True
+
+    def give_back(self) -> None:
+        """Return the token the last :meth:`take` used (it turned out not to count)."""
+        self._tokens = min(self._burst, self._tokens + 1.0)
+
+    def wait(self, now: float) -> float:
+        """Seconds from ``now`` until :meth:`take` can succeed again (0 when it can now)."""
+        tokens = min(self._burst, self._tokens + (now - self._last) * self._rate)
+        return max(0.0, (1.0 - tokens) / self._rate)

@@ -276,9 +276,12 @@ class CheckedIn:
 
 class BookingCheckIn(Protocol):
     """What the booth (and the resident at home, for a video booking) needs from the bookings: check a code in
-    (raises :class:`CounterError` with a code); ``modes``: only bookings of these ways of meeting."""
+    (raises :class:`CounterError` with a code); ``source``: who typed it (a booth, a resident's address), whose
+    wrong codes count against them; ``modes``: only bookings of these ways of meeting."""
 
-    async def check_in(self, code: str, *, municipality_id: str, modes: frozenset[str] | None = None) -> CheckedIn: ...
+    async def check_in(
+        self, code: str, *, municipality_id: str, source: str, modes: frozenset[str] | None = None
+    ) -> CheckedIn: ...
 
 
 class BoothNamespace(RoleNamespace[BoothRecord]):
@@ -346,7 +349,9 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
         if m.booking is not None:
             if self.checkin is None:
                 raise CounterError("unknown_code", "this server takes no bookings")
-            checked = await self.checkin.check_in(m.booking, municipality_id=conn.identity.municipality_id)
+            checked = await self.checkin.check_in(
+                m.booking, municipality_id=conn.identity.municipality_id, source=str(conn.participant)
+            )
         if m.question:
             urgent, triage, summary = await self.triage.booth_question(conn.identity.municipality_id, m.question)
         route = checked.route if checked is not None else m.route.value if m.route is not None else ""

@@ -8,8 +8,10 @@ rows (:func:`~madoguchi.storage.exports.export_rows`), and both must agree cell 
   strings stay text and are nine hours off for a Japanese office;
 - optionally Japanese column names (:data:`HEADERS`);
 - no cell that starts with ``=``, ``+``, ``-`` or ``@`` taken as a formula: resident text reaches notes and
-  transcripts, and a formula there would run on the supervisor's PC. CSV cells of text get a leading ``'``;
-  XLSX cells are typed as text.
+  transcripts, and a formula there would run on the supervisor's PC. The full-width and small forms a Japanese
+  keyboard types (``＝ ＋ － ＠``, ``﹦ ﹢ ﹣ ﹫``, and ``−`` U+2212) count too, as do a leading tab, CR or line feed
+  and any spaces before such a character: Japanese Excel turns ``＝`` into ``=`` on input, and a spreadsheet may
+  trim the spaces. CSV cells of text get a leading ``'``; XLSX cells are typed as text.
 
 Without a zone the CSV cells are exactly the CLI's historical ones (UTC ISO 8601), so scripts reading
 ``records export --format csv`` keep working.
@@ -71,7 +73,9 @@ HEADER_CHOICES: Final = ("keys", *HEADERS)
 TIME_FIELDS: Final = frozenset(name for name in EXPORT_FIELDS if name.endswith("_at"))
 NUMBER_FIELDS: Final = frozenset({"waited_s", "handled_s"})
 XLSX_CELL_LIMIT: Final = 32_767
-_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_MARKS: Final = frozenset("=+-@＝＋－＠﹦﹢﹣﹫−")
+"""First characters that make a cell a formula in a spreadsheet, in every width."""
+CONTROL_STARTS: Final = frozenset("\t\r\n")
 _CSV_CHUNK: Final = 64 * 1024
 BOM: Final = "\ufeff"
 
@@ -108,13 +112,20 @@ def _text(name: str, value: Any) -> str:
     return str(value)
 
 
+def reads_as_formula(text: str) -> bool:
+    """Whether a spreadsheet could take ``text`` for a formula: it starts with a control character, or with a
+    formula mark after nothing but spaces (any width)."""
+    first = text.lstrip(" \u3000\u00a0")[:1]
+    return text[:1] in CONTROL_STARTS or first in FORMULA_MARKS or first in CONTROL_STARTS
+
+
 def csv_cell(name: str, value: Any, options: ExportOptions) -> str:
     if value is None:
         return ""
     if options.zone is not None and name in TIME_FIELDS:
         return local_time(value, options.zone).isoformat(sep=" ", timespec="seconds")
     text = _text(name, value)
-    if options.formula_guard and name not in NUMBER_FIELDS and text.startswith(_FORMULA_START):
+    if options.formula_guard and name not in NUMBER_FIELDS and reads_as_formula(text):
         return "'" + text
     return text
 

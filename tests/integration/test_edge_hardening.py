@@ -1,20 +1,25 @@
-"""Smaller edges: nested JSON is a 400, the data dir is private, an insecure ``serve`` says so, and the
-metrics endpoints can require a token. On the real server (in-process or a ``madoguchi serve`` process)."""
+"""Smaller edges: nested JSON is a 400, the data dir is private, an insecure ``serve`` says so, the
+metrics endpoints can require a token, and a slow-header client is cut off. On the real server (in-process or a
+``madoguchi serve`` process)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
 import stat
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
 import pytest
+from aiohttp import web
 
 from madoguchi import keys
+from madoguchi.server_commands import app_runner
 from madoguchi.storage.seed import CREDENTIALS_FILE, seed_demo
 from tests.support import http_get, make_settings, serve, serve_process
 
@@ -184,3 +189,37 @@ async def test_metrics_and_readiness_can_have_a_listener_of_their_own(tmp_path: 
                     assert resp.status == 200, url
             async with http.get(f"{metrics_url}/login") as resp:
                 assert resp.status == 404  # nothing else is served there
+
+
+# --- slow-header clients ----------------------------------------------------------------------------------------
+
+
+async def test_a_client_trickling_headers_is_cut_off_at_the_header_timeout(tmp_path: Path) -> None:
+    """``serve``'s runner (``app_runner``) closes a connection whose headers are not all in within
+    ``http_header_timeout_s``, however steadily it trickles them; a whole request on time is answered."""
+
+    async def hello(request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_get("/", hello)
+    runner = app_runner(app, make_settings(tmp_path, http_header_timeout_s=1.0))
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    port = runner.addresses[0][1]
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        started = time.monotonic()
+        writer.write(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        closed_after = None
+        for n in range(40):  # up to 4 s of one header line every 0.1 s
+            with contextlib.suppress(TimeoutError):
+                if await asyncio.wait_for(reader.read(1), 0.1) == b"":
+                    closed_after = time.monotonic() - started
+                    break
+            writer.write(b"X-Slow-%d: 1\r\n" % n)
+        writer.close()
+        assert closed_after is not None and 0.9 <= closed_after < 3.0, closed_after
+        assert (await http_get(f"http://127.0.0.1:{port}/"))[0] == 200
+    finally:
+        await runner.cleanup()

@@ -66,6 +66,7 @@ const noAnswer = new NoAnswerPanel($("no-answer"), {
 // ---------------------------------------------------------------------------------------------- screens
 
 function showScreen(name) {
+  if (state.fatal && name !== "error") return; // a revoked or refused device shows only why it cannot be used
   state.screen = name;
   if (name !== "call") $("hangup-confirm").hidden = true;
   document.body.dataset.screen = name;
@@ -163,6 +164,7 @@ function adoptConsultation(fields) {
 // ------------------------------------------------------------------------------------- ending and wiping
 
 function showThanks(reason = null) {
+  if (state.fatal) return resetToIdle(); // e.g. the call ended because this device was revoked: wipe, keep saying why
   const callback = reason === "callback"; // no call took place: say what happens next, ask nothing
   const body = $("thanks-body");
   body.dataset.i18n = callback ? "booth.thanks.callback" : "booth.thanks.body";
@@ -343,7 +345,7 @@ async function requestConsultation(route, question = null) {
 }
 
 const CHECKIN_DIGITS = 8;
-const CHECKIN_REFUSALS = new Set(["unknown_code", "not_today", "not_changeable"]);
+const CHECKIN_REFUSALS = new Set(["unknown_code", "not_today", "not_changeable", "too_many_wrong_codes"]);
 
 function setCheckinCode(code) {
   state.checkinCode = code;

@@ -57,7 +57,7 @@ export class ChatPanel {
    * @param {Record<string, string>} options.senderKeys  i18n key of the label of "resident" and "agent" (the
    *   bot and system notices are labelled alike on every page)
    * @param {() => string|null} options.consultationId
-   * @param {(text: string) => void} options.onError
+   * @param {(text: string, err?: Error) => void} options.onError
    * @param {(sender: string, me: string) => string[]} [options.lineClasses]  classes beside "chat-line"
    * @param {(item: HTMLLIElement, message: object) => void} [options.decorate]  extras under a recorded line
    * @param {(draft: {text: string, consultationId: string|null}) => object|null} [options.payload]  what a
@@ -106,7 +106,9 @@ export class ChatPanel {
       onAck: (item, ack) => this.acknowledged(item, ack),
       onReject: (item, err) => {
         item.element?.remove();
-        this.onError(errorText(err));
+        // the writer's words are not lost: back in the box to send again (unless they typed something since)
+        if (!this.input.value.trim() && typeof item.payload.text === "string") this.input.value = item.payload.text;
+        this.onError(errorText(err), err);
       },
     });
     form?.addEventListener("submit", (event) => {

@@ -530,8 +530,11 @@ chat = new ChatPanel({
   me: "resident",
   senderKeys: { resident: "resident.sender.me", agent: "resident.sender.agent" },
   consultationId: () => state.consultationId,
-  onError: (text) => {
+  onError: (text, err) => {
     banner.show(text);
+    // Nobody can take this line now (too many open from this connection): whatever it said, the numbers for
+    // life and safety (110, 119 and the town's) stay in reach.
+    if (err?.code === "source_limit") showUrgent(state.hotlines);
     renderControls();
   },
   lineClasses: (sender) => [`from-${sender}`],

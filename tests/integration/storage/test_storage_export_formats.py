@@ -59,6 +59,29 @@ async def test_csv_with_japanese_headers_and_local_times(admin: Cli, database_ur
     assert rows[0]["やりとり"] == '[1] resident: 住民票を, 2通\n[2] agent: はい "承知" しました'
 
 
+async def test_excel_csv_neutralises_formulas_in_every_width(admin: Cli, database_url: str) -> None:
+    """``--excel`` is the reports page's CSV: a note starting with a full-width ＝ gets the same ``'``."""
+    await write_consultations(database_url)
+    when = datetime(2024, 6, 3, 1, 0, tzinfo=UTC)
+    await add_chat_at(database_url, "f1", when)
+    db = await open_database(database_url)
+    try:
+        await ConsultationRecords(db).transition(
+            "f1", at=when, kind="wrap_up", state="closed", closed_at=when, note='＝HYPERLINK("http://x.example")'
+        )
+    finally:
+        await db.close()
+
+    excel = await admin("records", "export", "--format", "csv", "--excel")
+    plain = await admin("records", "export", "--format", "csv")
+
+    assert excel.status == 0, excel
+    rows = csv.DictReader(io.StringIO(excel.raw_stdout.decode("utf-8-sig"), newline=""))
+    assert {row["consultation_id"]: row["note"] for row in rows}["f1"] == '\'＝HYPERLINK("http://x.example")'
+    rows = csv.DictReader(io.StringIO(plain.stdout, newline=""))
+    assert {row["consultation_id"]: row["note"] for row in rows}["f1"] == '＝HYPERLINK("http://x.example")'  # as stored
+
+
 async def test_xlsx_opens_with_a_row_per_consultation(admin: Cli, database_url: str) -> None:
     await write_consultations(database_url)
 

@@ -11,11 +11,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from madoguchi.domain.pii_words import CUE_WORDS, GROUP_SEPARATORS, KANJI_DIGITS
 from madoguchi.domain.privacy import (
     CARD_MASK,
-    CUE_WORDS,
-    GROUP_SEPARATORS,
-    KANJI_DIGITS,
     MY_NUMBER_MASK,
     PHONE_MASK,
     POSTAL_MASK,

@@ -100,3 +100,46 @@ def test_xlsx_opens_with_dates_numbers_and_text() -> None:
     assert note_cell.data_type == "s"  # text, not a formula Excel would run
     assert dict(zip(header, rows[2], strict=True))["メモ"] == "@SUM(A1)"  # control character dropped
     assert len(rows) == 3
+
+
+FORMULAS = [
+    "=1+1",
+    "+1",
+    "-1",
+    "@SUM(A1)",
+    "\t=1",
+    "\r=1",
+    "\n=1",
+    '＝HYPERLINK("http://x.example")',  # full width, as a Japanese keyboard types it
+    "＋1",
+    "－1",
+    "＠SUM(A1)",
+    "﹦1",
+    "﹢1",
+    "﹣1",
+    "﹫SUM(A1)",
+    "−1",  # U+2212 minus sign
+    " =1",
+    "\u3000＝1",  # an ideographic space first
+    "  @SUM(A1)",
+]
+
+
+def test_every_formula_start_is_neutralised_in_csv_and_plain_text_is_not() -> None:
+    options = ExportOptions(formula_guard=True)
+    for text in FORMULAS:
+        assert csv_cell("note", text, options) == "'" + text, repr(text)
+    for text in ("住民票の写し", "1+1", "a=b", "［電話番号］", "（＝ 等しい）", "'quoted"):
+        assert csv_cell("note", text, options) == text
+    assert csv_cell("waited_s", -1.5, options) == "-1.5"  # numbers stay numbers
+
+
+def test_xlsx_types_full_width_formula_starts_as_text() -> None:
+    target = io.BytesIO()
+    write_xlsx([a_row(consultation_id=f"c{i}", note=text) for i, text in enumerate(FORMULAS)], target, zone=JST)
+    target.seek(0)
+    sheet = load_workbook(target).active
+    assert sheet is not None
+    header = [cell.value for cell in next(sheet.iter_rows(max_row=1))]
+    notes = [row[header.index("note")] for row in sheet.iter_rows(min_row=2)]
+    assert [cell.data_type for cell in notes] == ["s"] * len(FORMULAS)
