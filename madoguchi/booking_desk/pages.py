@@ -8,7 +8,7 @@ the fragment, ``/book#code=…``, and in API calls only).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -27,14 +27,19 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/book/{municipality_id}", book_page, name="book_municipality")
 
 
-def options(desk: BookingDesk, town: Municipality) -> dict[str, Any]:
-    """Topics, ways, places (with the days they are open, in the booking horizon) and ferry lines."""
+def options(desk: BookingDesk, town: Municipality, open_holidays: frozenset[date] = frozenset()) -> dict[str, Any]:
+    """Topics, ways, places (with the days they are open, in the booking horizon; national holidays are closed
+    unless in ``open_holidays``) and ferry lines."""
     plan = desk.plan(town)
     today = local(desk.now()).date()
     days = [today + timedelta(days=n) for n in range(plan.horizon_days + 1)]
     places: list[dict[str, Any]] = []
     for booking_desk in plan.desks:
-        open_days = [d.isoformat() for d in days if desk_open_on(booking_desk, d) and not plan.is_closed(d)]
+        open_days = [
+            d.isoformat()
+            for d in days
+            if desk_open_on(booking_desk, d) and not plan.is_closed(d, open_holidays=open_holidays)
+        ]
         for place in booking_desk.place_ids:
             found = next((p for p in town.places if p.id == place), None)
             places.append(
@@ -82,7 +87,7 @@ async def book_page(request: web.Request) -> web.StreamResponse:
         "book.html",
         language=language,
         context={
-            "options": options(desk, town),
+            "options": options(desk, town, await desk.open_holidays(town.id)),
             "town_names": {code: town.name.in_language(code) for code in ui.SUPPORTED_LANGUAGES},
         },
     )
