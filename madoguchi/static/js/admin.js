@@ -227,6 +227,7 @@ function splitList(text) {
 const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 const NEW_YEAR = "12-29..01-03";
 let hoursDates = [];
+let openHolidays = [];
 
 function hoursTown() {
   return $("hours-form").elements.municipality_id.value;
@@ -278,6 +279,25 @@ function renderDates() {
   );
 }
 
+// The coming national holidays (the server's list, names in Japanese as the law names them): closed unless
+// ticked; with "closed on national holidays" off they are ordinary days and the list is greyed.
+function renderHolidays(current) {
+  const national = $("hours-national").checked;
+  $("hours-holidays").classList.toggle("is-off", !national);
+  $("hours-holidays").replaceChildren(...(current.holidays || []).map((holiday) => {
+    const open = el("input", { type: "checkbox", testid: "hours-holiday-open", "data-date": holiday.date,
+      "aria-label": `${formatDay(holiday.date)} ${t("admin.hours.holiday_open")}` });
+    open.checked = openHolidays.includes(holiday.date);
+    open.disabled = !national;
+    open.addEventListener("change", () => {
+      openHolidays = open.checked ? [...openHolidays, holiday.date].sort() : openHolidays.filter((d) => d !== holiday.date);
+    });
+    return el("li", { testid: "hours-holiday", "data-date": holiday.date },
+      el("span", { text: `${formatDay(holiday.date)} ${holiday.name}` }),
+      el("label", { class: "hours-check" }, open, el("span", { text: t("admin.hours.holiday_open") })));
+  }));
+}
+
 function formatDay(iso) {
   const [y, m, d] = iso.split("-").map(Number);
   const weekday = WEEKDAYS[(new Date(Date.UTC(y, m - 1, d)).getUTCDay() + 6) % 7];
@@ -293,6 +313,9 @@ function renderHours() {
   $("hours-new-year").checked = spec.closed_yearly.includes(NEW_YEAR);
   hoursDates = [...spec.closed];
   renderDates();
+  $("hours-national").checked = spec.national_holidays !== false;
+  openHolidays = [...(spec.open_holidays || [])];
+  renderHolidays(current);
   const when = current.updated_at ? new Date(current.updated_at).toLocaleString(document.documentElement.lang || "ja") : "";
   $("hours-source").textContent = t(`admin.hours.source.${current.source}`, { when, who: current.updated_by || "" });
   $("hours-now").textContent = t(current.open_now ? "admin.hours.open_now" : "admin.hours.closed_now");
@@ -345,6 +368,8 @@ async function saveHours(event) {
     routes: current?.spec?.routes || {},
     closed: hoursDates,
     closed_yearly: $("hours-new-year").checked ? [NEW_YEAR, ...kept] : kept,
+    national_holidays: $("hours-national").checked,
+    open_holidays: openHolidays,
   };
   await run(() => api(`/api/admin/hours/${encodeURIComponent(town)}`, body), () => t("admin.hours.saved"));
 }
@@ -366,6 +391,7 @@ function wireHours() {
   $("hours-form").addEventListener("submit", saveHours);
   $("hours-form").elements.municipality_id.addEventListener("change", renderHours);
   $("hours-date-add").addEventListener("click", addHoursDate);
+  $("hours-national").addEventListener("change", () => renderHolidays(hoursOf(hoursTown())));
   $("hours-reset").addEventListener("click", () =>
     window.confirm(t("admin.hours.confirm_reset")) &&
     run(() => api(`/api/admin/hours/${encodeURIComponent(hoursTown())}/reset`, {}), () => t("admin.hours.reset_done")));
