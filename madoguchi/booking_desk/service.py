@@ -23,7 +23,7 @@ from madoguchi.bookings.checkin import Checkin, Due, check_in, due_soon, is_no_s
 from madoguchi.bookings.ferry import Sailing, Trip, affected, fitting, lines_for, next_fitting, trip
 from madoguchi.bookings.kpis import BookingKpis
 from madoguchi.bookings.plan import HOME, JST, BookingPlan, FerryLine
-from madoguchi.bookings.slots import REFUSALS, BookingRefused, Offer, find_slot, local, offers
+from madoguchi.bookings.slots import REFUSALS, BookingRefused, Offer, find_slot, local, offered_capacity, offers
 from madoguchi.chatbot.knowledge import Municipality
 from madoguchi.storage.bookings import BookingClosed, BookingRecord, Bookings, NewBooking, SlotFull, UnknownBooking
 from madoguchi.ui import translate
@@ -355,7 +355,9 @@ class BookingDesk:
         if last < first:
             raise DeskError("invalid", "the last day comes before the first")
         bookings, waits = await self.bookings.report_rows(town.id, day_bounds(first)[0], day_bounds(last)[1])
-        return kpis.compute(bookings, waits)
+        opened = await self.open_holidays(town.id)
+        offered = offered_capacity(self.plan(town), first, last, open_holidays=opened)
+        return kpis.compute(bookings, waits, offered)
 
     async def due(self, municipality_id: str) -> dict[str, int]:
         """Per route, the town's bookings an agent will serve ahead of a walk-in who joins now

@@ -135,6 +135,24 @@ def day_slots(
     return sorted(slots, key=lambda s: (s.start, s.place))
 
 
+def offered_capacity(
+    plan: BookingPlan, first: date, last: date, *, open_holidays: frozenset[date] = frozenset()
+) -> dict[str, int]:
+    """Per place, the capacity of every slot of ``first..last`` (both included) on the days the office opens:
+    what "slot utilisation" divides by. Past slots count (they were offered); closed days and holidays do not."""
+    offered: dict[str, int] = {}
+    day = first
+    while day <= last:
+        if not plan.is_closed(day, open_holidays=open_holidays):
+            for desk in plan.desks:
+                for place in desk.place_ids:
+                    size = sum(slot.capacity for slot in desk_slots(desk, place, day))
+                    if size:
+                        offered[place] = offered.get(place, 0) + size
+        day += timedelta(days=1)
+    return dict(sorted(offered.items()))
+
+
 def bookable_window(plan: BookingPlan, now: datetime) -> tuple[datetime, date]:
     """The earliest start one may book now, and the last day one may book."""
     earliest = local(now) + timedelta(minutes=plan.min_notice_minutes)
