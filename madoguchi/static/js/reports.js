@@ -154,6 +154,7 @@ function render(report) {
 // Bookings (予約): the same figures as `madoguchi bookings report` (GET /api/staff/bookings/report), for the
 // chosen days; route/place/booth/channel filters do not apply to them (a booking has no booth or channel yet).
 let lastBookings = null;
+let placeNames = {}; // place id -> { language: name }, from the booking options (the municipality file's places)
 
 function bookingParams() {
   const all = filterParams();
@@ -165,6 +166,8 @@ function bookingParams() {
 function placeName(place) {
   if (place === "*") return t("reports.bookings.all_places");
   if (place === "home") return t("book.mode.video");
+  const names = placeNames[place];
+  if (names) return names[language()] ?? names.ja ?? place;
   const option = form.elements.place?.querySelector(`option[value="${CSS.escape(place)}"]`);
   return option ? option.textContent : place;
 }
@@ -193,6 +196,10 @@ async function loadBookings() {
   const status = document.getElementById("bookings-status");
   document.getElementById("export-bookings-xlsx").href = `/api/staff/bookings/report.xlsx?${bookingParams()}`;
   try {
+    const town = bookingParams().get("municipality");
+    const options = await fetch(`/api/staff/bookings/options${town ? `?municipality=${encodeURIComponent(town)}` : ""}`,
+      { credentials: "same-origin" });
+    if (options.ok) placeNames = Object.fromEntries((await options.json()).places.map((p) => [p.id, p.names]));
     const response = await fetch(`/api/staff/bookings/report?${bookingParams()}`, { credentials: "same-origin" });
     const body = await response.json().catch(() => null);
     if (!response.ok) {

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from madoguchi.bookings.plan import HOME, JST, BookingPlan
-from madoguchi.bookings.slots import BookingRefused, SlotKey, day_slots, find_slot, offers
+from madoguchi.bookings.slots import BookingRefused, SlotKey, day_slots, find_slot, offered_capacity, offers
 
 PLAN = BookingPlan.model_validate(
     {
@@ -192,3 +192,11 @@ def test_a_national_holiday_is_closed_unless_opened() -> None:
     assert find_slot(PLAN, "tax", "honcho", start, before, open_holidays=frozenset({substitute})).start == start
     ignoring = PLAN.model_copy(update={"national_holidays": False})
     assert offers(ignoring, "tax", substitute, before, {}, place="honcho")
+
+
+def test_offered_capacity_counts_open_days_only() -> None:
+    # Mon 7 Dec: counter 3 slots before 10:00 (8:30, 9:00, 9:30) + 2 after 13:00 (13:00, 13:30), capacity 3;
+    # booths at post and island 2 slots of 1; Tue 8 Dec is a closed date; Sat 12 Dec the video desk, 1 slot of 2
+    offered = offered_capacity(PLAN, MONDAY, MONDAY + timedelta(days=6))
+    assert offered == {"home": 2, "honcho": 5 * 3 * 4, "island": 2 * 2, "post": 2 * 2}  # Mon, Wed, Thu, Fri
+    assert offered_capacity(PLAN, date(2026, 12, 8), date(2026, 12, 8)) == {}
