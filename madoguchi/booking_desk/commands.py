@@ -192,6 +192,12 @@ async def bookings_report(args: argparse.Namespace, settings: Settings) -> int:
         f" ({report.answered_booked} cases), walk-in {_or_dash(report.wait_median_walk_in_s, 's')}"
         f" ({report.answered_walk_in} cases)"
     )
+    for title, table in (("by topic", report.by_route), ("by place", report.by_place)):
+        for key, statuses in table.items():
+            print(f"  {title} {key}: " + ", ".join(f"{k} {v}" for k, v in statuses.items()))
+    for place, use in report.utilisation.items():
+        rate = "-" if use["rate"] is None else f"{use['rate']:.1%}"
+        print(f"  slots used {'all places' if place == '*' else place}: {use['booked']} of {use['offered']} ({rate})")
     return 0
 
 

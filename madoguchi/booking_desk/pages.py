@@ -9,7 +9,7 @@ the fragment, ``/book#code=…``, and in API calls only).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -28,14 +28,19 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/book/{municipality_id}", book_page, name="book_municipality")
 
 
-def options(desk: BookingDesk, town: Municipality) -> dict[str, Any]:
-    """Topics, ways, places (with the days they are open, in the booking horizon) and ferry lines."""
+def options(desk: BookingDesk, town: Municipality, open_holidays: frozenset[date] = frozenset()) -> dict[str, Any]:
+    """Topics, ways, places (with the days they are open, in the booking horizon; national holidays are closed
+    unless in ``open_holidays``) and ferry lines."""
     plan = desk.plan(town)
     today = local(desk.now()).date()
     days = [today + timedelta(days=n) for n in range(plan.horizon_days + 1)]
     places: list[dict[str, Any]] = []
     for booking_desk in plan.desks:
-        open_days = [d.isoformat() for d in days if desk_open_on(booking_desk, d) and not plan.is_closed(d)]
+        open_days = [
+            d.isoformat()
+            for d in days
+            if desk_open_on(booking_desk, d) and not plan.is_closed(d, open_holidays=open_holidays)
+        ]
         for place in booking_desk.place_ids:
             found = next((p for p in town.places if p.id == place), None)
             places.append(
@@ -78,7 +83,7 @@ async def book_page(request: web.Request) -> web.StreamResponse:
             status=404,
             context={"heading_key": "book.title", "message_key": "book.error.unknown_town"},
         )
-    offered = options(desk, town)
+    offered = options(desk, town, await desk.open_holidays(town.id))
     # ?route=R: the topic a link chose (the bot's booking button); an unknown one is left for the page to say
     wanted = request.query.get("route", "")
     chosen = wanted if any(route["id"] == wanted for route in offered["routes"]) else ""

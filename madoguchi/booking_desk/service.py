@@ -23,7 +23,7 @@ from madoguchi.bookings.checkin import Checkin, Due, check_in, due_soon, is_no_s
 from madoguchi.bookings.ferry import Sailing, Trip, affected, fitting, lines_for, next_fitting, trip
 from madoguchi.bookings.kpis import BookingKpis
 from madoguchi.bookings.plan import HOME, JST, BookingPlan, FerryLine
-from madoguchi.bookings.slots import REFUSALS, BookingRefused, Offer, find_slot, local, offers
+from madoguchi.bookings.slots import REFUSALS, BookingRefused, Offer, find_slot, local, offered_capacity, offers
 from madoguchi.chatbot.knowledge import Municipality
 from madoguchi.storage.bookings import BookingClosed, BookingRecord, Bookings, NewBooking, SlotFull, UnknownBooking
 from madoguchi.ui import translate
@@ -116,6 +116,7 @@ class BookingDesk:
         mailer: mail.Mailer | None = None,
         reminder_hours: float = 24.0,
         due_horizon_minutes: float = 30.0,
+        open_holidays: Callable[[str], Awaitable[frozenset[date]]] | None = None,
     ) -> None:
         self.towns = {mid: town for mid, town in towns.items() if town.booking is not None}
         self.bookings = bookings
@@ -123,6 +124,8 @@ class BookingDesk:
         self._mailer = mailer
         self._reminder = timedelta(hours=reminder_hours)
         self._due_horizon = timedelta(minutes=due_horizon_minutes)
+        self._open_holidays = open_holidays
+        """The national holidays a town opens on anyway (the admin's opening hours on /admin)."""
         self.on_due: Callable[[str, Mapping[str, int]], Awaitable[None]] | None = None
         """Told each town's bookings due soon per route (the counter, which counts them in walk-ins' waits)."""
 
@@ -147,6 +150,9 @@ class BookingDesk:
         assert town.booking is not None  # only towns with a plan are kept
         return town.booking
 
+    async def open_holidays(self, municipality_id: str) -> frozenset[date]:
+        return frozenset() if self._open_holidays is None else await self._open_holidays(municipality_id)
+
     def _line(self, town: Municipality, place: str, ferry: str | None) -> FerryLine | None:
         if ferry is None:
             return None
@@ -165,7 +171,8 @@ class BookingDesk:
         start, end = day_bounds(day)
         try:
             booked = await self.bookings.counts(town.id, start, end, place=place)
-            found = offers(plan, route, day, now, booked, place=place)
+            opened = await self.open_holidays(town.id)
+            found = offers(plan, route, day, now, booked, place=place, open_holidays=opened)
         except BookingRefused as refused:
             raise DeskError(refused.code) from refused
         if ferry is None:
@@ -197,7 +204,8 @@ class BookingDesk:
         phone, email = contact(request.contact)
         now = self.now()
         try:
-            slot = find_slot(self.plan(town), request.route, request.place, request.start, now)
+            opened = await self.open_holidays(town.id)
+            slot = find_slot(self.plan(town), request.route, request.place, request.start, now, open_holidays=opened)
         except BookingRefused as refused:
             raise DeskError(refused.code) from refused
         fit = await self._fit(town, request.place, request.ferry, slot.start, slot.end)
@@ -247,7 +255,8 @@ class BookingDesk:
         now = self.now()
         where = place or current.place
         try:
-            slot = find_slot(self.plan(town), current.route, where, start, now)
+            opened = await self.open_holidays(town.id)
+            slot = find_slot(self.plan(town), current.route, where, start, now, open_holidays=opened)
         except BookingRefused as refused:
             raise DeskError(refused.code) from refused
         fit = await self._fit(town, where, current.ferry_line, slot.start, slot.end)
@@ -347,7 +356,9 @@ class BookingDesk:
         if last < first:
             raise DeskError("invalid", "the last day comes before the first")
         bookings, waits = await self.bookings.report_rows(town.id, day_bounds(first)[0], day_bounds(last)[1])
-        return kpis.compute(bookings, waits)
+        opened = await self.open_holidays(town.id)
+        offered = offered_capacity(self.plan(town), first, last, open_holidays=opened)
+        return kpis.compute(bookings, waits, offered)
 
     async def due(self, municipality_id: str) -> dict[str, int]:
         """Per route, the town's bookings an agent will serve ahead of a walk-in who joins now

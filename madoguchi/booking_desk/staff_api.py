@@ -27,7 +27,7 @@ from aiohttp import web
 from pydantic import Field, ValidationError
 
 from madoguchi import keys
-from madoguchi.booking_desk import pages
+from madoguchi.booking_desk import pages, report_book
 from madoguchi.booking_desk.api import DESK, STATUS, BookingBody, booking_json, same_site, slot_json
 from madoguchi.booking_desk.service import BookingDesk, BookingRequest, DeskError, day_bounds
 from madoguchi.bookings.slots import local
@@ -122,7 +122,7 @@ def day_entry(record: Any) -> dict[str, Any]:
 async def get_options(request: web.Request, staff: StaffRecord) -> web.StreamResponse:
     desk = request.app[DESK]
     town = desk.town(town_of(desk, staff, request.query.get("municipality")))
-    return web.json_response(pages.options(desk, town))
+    return web.json_response(pages.options(desk, town, await desk.open_holidays(town.id)))
 
 
 @staff_only(changing=False)
@@ -198,9 +198,25 @@ async def get_report(request: web.Request, staff: StaffRecord) -> web.StreamResp
     return web.json_response({"from": first.isoformat(), "to": last.isoformat(), **report.as_dict()})
 
 
+@staff_only(changing=False)
+async def get_report_xlsx(request: web.Request, staff: StaffRecord) -> web.StreamResponse:
+    """The same figures as an Excel file (:mod:`madoguchi.booking_desk.report_book`)."""
+    desk = request.app[DESK]
+    municipality = town_of(desk, staff, request.query.get("municipality"))
+    first = _day(request.query.get("from"), desk)
+    last = _day(request.query.get("to"), desk)
+    report = await desk.report(municipality, first, last)
+    return web.Response(
+        body=report_book.workbook(report, first, last),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="bookings-{first}-{last}.xlsx"'},
+    )
+
+
 def setup(app: web.Application) -> None:
     app.router.add_get("/api/staff/bookings/options", get_options)
     app.router.add_get("/api/staff/bookings", get_day)
     app.router.add_post("/api/staff/bookings", post_booking)
     app.router.add_get("/api/staff/slots", get_slots)
     app.router.add_get("/api/staff/bookings/report", get_report)
+    app.router.add_get("/api/staff/bookings/report.xlsx", get_report_xlsx)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 DUE: frozenset[str] = frozenset({"checked_in", "done", "no_show"})
@@ -25,6 +25,8 @@ class BookingRow:
     booked_by: str
     start: datetime
     created_at: datetime
+    route: str = ""
+    place: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,13 @@ class BookingKpis:
     wait_median_walk_in_s: float | None
     answered_booked: int
     answered_walk_in: int
+    by_route: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Route → status → bookings."""
+    by_place: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Place (``home`` for video from home) → status → bookings."""
+    utilisation: dict[str, dict[str, float | int | None]] = field(default_factory=dict)
+    """Place → ``offered`` (slot capacity of the period's open days), ``booked`` (bookings not cancelled) and
+    ``rate`` (booked / offered, None when nothing was offered); the key ``*`` is every place together."""
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -62,6 +71,9 @@ class BookingKpis:
             "wait_median_walk_in_s": self.wait_median_walk_in_s,
             "answered_booked": self.answered_booked,
             "answered_walk_in": self.answered_walk_in,
+            "by_route": self.by_route,
+            "by_place": self.by_place,
+            "utilisation": self.utilisation,
         }
 
 
@@ -69,7 +81,30 @@ def _median(values: list[float]) -> float | None:
     return round(statistics.median(values), 1) if values else None
 
 
-def compute(bookings: Iterable[BookingRow], waits: Iterable[WaitRow]) -> BookingKpis:
+def _by(rows: list[BookingRow], key: str) -> dict[str, dict[str, int]]:
+    out: dict[str, Counter[str]] = {}
+    for row in rows:
+        out.setdefault(getattr(row, key), Counter())[row.status] += 1
+    return {k: dict(sorted(v.items())) for k, v in sorted(out.items())}
+
+
+def utilisation(rows: Iterable[BookingRow], offered: Mapping[str, int]) -> dict[str, dict[str, float | int | None]]:
+    """Booked capacity over offered capacity per place and for all (``*``): a booking takes one place of its slot
+    unless it was cancelled (a no-show still held the place)."""
+    held = Counter(r.place for r in rows if r.status != "cancelled")
+    places = sorted(set(offered) | set(held))
+    result: dict[str, dict[str, float | int | None]] = {}
+    for place in [*places, "*"]:
+        o = sum(offered.values()) if place == "*" else offered.get(place, 0)
+        b = sum(held.values()) if place == "*" else held[place]
+        result[place] = {"offered": o, "booked": b, "rate": round(b / o, 3) if o else None}
+    return result
+
+
+def compute(
+    bookings: Iterable[BookingRow], waits: Iterable[WaitRow], offered: Mapping[str, int] | None = None
+) -> BookingKpis:
+    """The figures; ``offered`` (place → slot capacity of the period) adds the utilisation."""
     rows = list(bookings)
     statuses = Counter(r.status for r in rows)
     due = sum(statuses[s] for s in DUE)
@@ -88,4 +123,7 @@ def compute(bookings: Iterable[BookingRow], waits: Iterable[WaitRow]) -> Booking
         wait_median_walk_in_s=_median(walk_in_waits),
         answered_booked=len(booked_waits),
         answered_walk_in=len(walk_in_waits),
+        by_route=_by(rows, "route"),
+        by_place=_by(rows, "place"),
+        utilisation={} if offered is None else utilisation(rows, offered),
     )

@@ -16,6 +16,8 @@ from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from madoguchi.domain.holidays import JAPAN, HolidayCalendar
+
 JST: Final = timezone(timedelta(hours=9), "JST")
 HOME: Final = "home"
 """The place of a booking for a video call from home: the resident's own phone, no place of the town."""
@@ -168,6 +170,7 @@ class BookingPlan(BaseModel):
     closed_every_year: tuple[Annotated[str, Field(pattern=r"^\d{2}-\d{2}$")], ...] = Field(
         default=(), description="MM-DD closed every year (年末年始)"
     )
+    national_holidays: bool = Field(default=True, description="closed on 祝日, 振替休日 and 国民の休日")
     checkin: CheckinRules = CheckinRules()
     desks: tuple[Desk, ...] = Field(min_length=1)
     ferries: tuple[FerryLine, ...] = ()
@@ -203,5 +206,11 @@ class BookingPlan(BaseModel):
     def route_ids(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(r for d in self.desks for r in d.routes))
 
-    def is_closed(self, day: date) -> bool:
-        return day in self.closed_dates or f"{day:%m-%d}" in self.closed_every_year
+    def is_closed(
+        self, day: date, *, open_holidays: frozenset[date] = frozenset(), calendar: HolidayCalendar = JAPAN
+    ) -> bool:
+        """A closed date, a yearly closed day, or a national holiday not in ``open_holidays`` (the holidays the
+        admin opened on /admin)."""
+        if day in self.closed_dates or f"{day:%m-%d}" in self.closed_every_year:
+            return True
+        return self.national_holidays and day not in open_holidays and calendar.name(day) is not None

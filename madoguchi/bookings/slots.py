@@ -106,9 +106,16 @@ def desk_slots(desk: Desk, place: str, day: date) -> Iterator[Slot]:
             start += step
 
 
-def day_slots(plan: BookingPlan, route: str, day: date, *, place: str | None = None) -> list[Slot]:
+def day_slots(
+    plan: BookingPlan,
+    route: str,
+    day: date,
+    *,
+    place: str | None = None,
+    open_holidays: frozenset[date] = frozenset(),
+) -> list[Slot]:
     """Every slot of ``route`` on ``day`` (at ``place`` if given), in time order; raises for an unknown
-    route or place and for a closed day."""
+    route or place and for a closed day (a national holiday is closed unless it is in ``open_holidays``)."""
     desks = [d for d in plan.desks if d.serves(route)]
     if not desks:
         raise BookingRefused("unknown_route")
@@ -116,7 +123,7 @@ def day_slots(plan: BookingPlan, route: str, day: date, *, place: str | None = N
         desks = [d for d in desks if place in d.place_ids]
         if not desks:
             raise BookingRefused("unknown_place")
-    if plan.is_closed(day) or not any(desk_open_on(d, day) for d in desks):
+    if plan.is_closed(day, open_holidays=open_holidays) or not any(desk_open_on(d, day) for d in desks):
         raise BookingRefused("closed_day")
     slots = [
         slot
@@ -126,6 +133,24 @@ def day_slots(plan: BookingPlan, route: str, day: date, *, place: str | None = N
         for slot in desk_slots(desk, where, day)
     ]
     return sorted(slots, key=lambda s: (s.start, s.place))
+
+
+def offered_capacity(
+    plan: BookingPlan, first: date, last: date, *, open_holidays: frozenset[date] = frozenset()
+) -> dict[str, int]:
+    """Per place, the capacity of every slot of ``first..last`` (both included) on the days the office opens:
+    what "slot utilisation" divides by. Past slots count (they were offered); closed days and holidays do not."""
+    offered: dict[str, int] = {}
+    day = first
+    while day <= last:
+        if not plan.is_closed(day, open_holidays=open_holidays):
+            for desk in plan.desks:
+                for place in desk.place_ids:
+                    size = sum(slot.capacity for slot in desk_slots(desk, place, day))
+                    if size:
+                        offered[place] = offered.get(place, 0) + size
+        day += timedelta(days=1)
+    return dict(sorted(offered.items()))
 
 
 def bookable_window(plan: BookingPlan, now: datetime) -> tuple[datetime, date]:
@@ -153,6 +178,7 @@ def offers(
     booked: Mapping[SlotKey, int],
     *,
     place: str | None = None,
+    open_holidays: frozenset[date] = frozenset(),
 ) -> list[Offer]:
     """The slots one can still book on ``day``, each with its free places (full ones included with 0, so a
     page can show them greyed; past and too-soon ones left out)."""
@@ -162,7 +188,7 @@ def offers(
     if day < local(now).date():
         raise BookingRefused("past_slot")
     result: list[Offer] = []
-    for slot in day_slots(plan, route, day, place=place):
+    for slot in day_slots(plan, route, day, place=place, open_holidays=open_holidays):
         try:
             check_time(plan, slot, now)
         except BookingRefused:
@@ -171,7 +197,15 @@ def offers(
     return result
 
 
-def find_slot(plan: BookingPlan, route: str, place: str, start: datetime, now: datetime) -> Slot:
+def find_slot(
+    plan: BookingPlan,
+    route: str,
+    place: str,
+    start: datetime,
+    now: datetime,
+    *,
+    open_holidays: frozenset[date] = frozenset(),
+) -> Slot:
     """The slot of ``route`` at ``place`` starting at ``start``, if one may book it now (capacity is the
     storage layer's to check, atomically)."""
     if plan.desk_for(route, place) is None:
@@ -179,7 +213,8 @@ def find_slot(plan: BookingPlan, route: str, place: str, start: datetime, now: d
     wanted = local(start)
     if wanted <= local(now):
         raise BookingRefused("past_slot")
-    slot = next((s for s in day_slots(plan, route, wanted.date(), place=place) if s.start == wanted), None)
+    slots = day_slots(plan, route, wanted.date(), place=place, open_holidays=open_holidays)
+    slot = next((s for s in slots if s.start == wanted), None)
     if slot is None:
         raise BookingRefused("no_such_slot")
     check_time(plan, slot, now)

@@ -9,7 +9,10 @@ midnight, plus dates the counter is closed. A route without its own schedule use
 (the key :data:`DEFAULT_ROUTE`); with neither, the counter counts as always open (nothing configured is never a
 reason to turn residents away).
 
-Closed days are single dates (a national holiday, a town event) and yearly spans such as 年末年始
+National holidays (祝日, with 振替休日 and 国民の休日) close the counter by default: the spec's
+``national_holidays`` (true unless the town says otherwise) and a :class:`~madoguchi.domain.holidays.HolidayCalendar`
+decide them, and ``open_holidays`` lists the holidays the admin opened anyway. Other closed days are single dates (a
+town event) and yearly spans such as 年末年始
 (``12-29..01-03``, which wraps over New Year). The same plain data (:class:`HoursSpec`) is written in the
 municipality file (``opening_hours:``, the default) and stored by the admin page (the override); both are read by
 :func:`hours_of` into :class:`OpeningHours`.
@@ -26,6 +29,7 @@ from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from madoguchi.domain.holidays import JAPAN, HolidayCalendar
 from madoguchi.domain.routes import ROUTE_IDS
 
 JST: Final = timezone(timedelta(hours=9), "JST")
@@ -57,10 +61,16 @@ class OpeningHours:
     holidays: frozenset[date] = frozenset()
     yearly: tuple[tuple[MonthDay, MonthDay], ...] = ()
     """Spans closed every year, ``((12, 29), (1, 3))`` = 29 December to 3 January, both included."""
+    calendar: HolidayCalendar | None = None
+    """Closed on this calendar's holidays (None: holidays are ordinary days)."""
+    open_holidays: frozenset[date] = frozenset()
+    """Holidays of ``calendar`` the counter opens on anyway (a closed date or span still wins)."""
 
     def closed_on(self, day: date) -> bool:
-        """A closed date or inside a yearly closed span."""
-        return day in self.holidays or any(_in_span(day, first, last) for first, last in self.yearly)
+        """A closed date, inside a yearly closed span, or a national holiday not opened."""
+        if day in self.holidays or any(_in_span(day, first, last) for first, last in self.yearly):
+            return True
+        return self.calendar is not None and day not in self.open_holidays and self.calendar.name(day) is not None
 
 
 def _in_span(day: date, first: MonthDay, last: MonthDay) -> bool:
@@ -128,12 +138,19 @@ def open_now(hours: OpeningHours, route: str | None, at: datetime) -> bool:
 def layered(base: OpeningHours, override: OpeningHours) -> OpeningHours:
     """The override's routes replace the base's route by route; holidays are the union of both."""
     return OpeningHours(
-        {**base.routes, **override.routes}, base.holidays | override.holidays, (*base.yearly, *override.yearly)
+        {**base.routes, **override.routes},
+        base.holidays | override.holidays,
+        (*base.yearly, *override.yearly),
+        override.calendar if override.calendar is not None else base.calendar,
+        base.open_holidays | override.open_holidays,
     )
 
 
-OFFICE_HOURS: Final = OpeningHours({DEFAULT_ROUTE: Schedule({day: ((8 * 60 + 30, 17 * 60 + 15),) for day in range(5)})})
-"""Weekdays 08:30-17:15: what the supervisor's booth alarm assumes for a town that configured no hours."""
+OFFICE_HOURS: Final = OpeningHours(
+    {DEFAULT_ROUTE: Schedule({day: ((8 * 60 + 30, 17 * 60 + 15),) for day in range(5)})}, calendar=JAPAN
+)
+"""Weekdays 08:30-17:15 but national holidays: what the supervisor's booth alarm assumes for a town that
+configured no hours."""
 
 
 def parse_span(text: str) -> tuple[MonthDay, MonthDay]:
@@ -162,7 +179,8 @@ class HoursSpec(BaseModel):
     """Opening hours as plain data: the municipality file's ``opening_hours:`` and the admin's stored version.
 
     ``weekly``: weekday → windows text (``"08:30-12:00,13:00-17:15"``, ``"closed"``); a weekday left out is closed.
-    ``routes``: a route's own week, for a desk with other hours. ``closed``: dates. ``closed_yearly``: spans."""
+    ``routes``: a route's own week, for a desk with other hours. ``closed``: dates. ``closed_yearly``: spans.
+    ``national_holidays``: closed on 祝日 (the default). ``open_holidays``: 祝日 the counter opens on anyway."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -170,6 +188,8 @@ class HoursSpec(BaseModel):
     routes: dict[str, WeekText] = Field(default_factory=dict)
     closed: Annotated[list[date], Field(max_length=400)] = Field(default_factory=list)
     closed_yearly: Annotated[list[str], Field(max_length=20)] = Field(default_factory=list)
+    national_holidays: bool = True
+    open_holidays: Annotated[list[date], Field(max_length=100)] = Field(default_factory=list)
 
     @field_validator("weekly")
     @classmethod
@@ -181,7 +201,7 @@ class HoursSpec(BaseModel):
     def _routes(cls, value: dict[str, WeekText]) -> dict[str, WeekText]:
         return {route: _canonical_week(week) for route, week in value.items()}
 
-    @field_validator("closed")
+    @field_validator("closed", "open_holidays")
     @classmethod
     def _dates(cls, value: list[date]) -> list[date]:
         return sorted(set(value))
@@ -210,8 +230,14 @@ def _canonical_week(week: Mapping[str, str]) -> WeekText:
     return {day: format_windows(schedule.weekly.get(i, ())) for i, day in enumerate(WEEKDAYS)}
 
 
-def hours_of(spec: HoursSpec) -> OpeningHours:
-    """The :class:`OpeningHours` a (validated) spec describes."""
+def hours_of(spec: HoursSpec, calendar: HolidayCalendar = JAPAN) -> OpeningHours:
+    """The :class:`OpeningHours` a (validated) spec describes; ``calendar`` says which days are national holidays."""
     routes = {DEFAULT_ROUTE: parse_schedule(spec.weekly)}
     routes.update({route: parse_schedule(week) for route, week in spec.routes.items()})
-    return OpeningHours(routes, frozenset(spec.closed), tuple(parse_span(text) for text in spec.closed_yearly))
+    return OpeningHours(
+        routes,
+        frozenset(spec.closed),
+        tuple(parse_span(text) for text in spec.closed_yearly),
+        calendar if spec.national_holidays else None,
+        frozenset(spec.open_holidays),
+    )

@@ -23,6 +23,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Final, Literal
 
+from madoguchi.domain.holidays import JAPAN
 from madoguchi.domain.opening_hours import DEFAULT_ROUTE, HoursError, OpeningHours, open_now, parse_schedule
 from madoguchi.signaling.consultation import Consultation, State
 from madoguchi.signaling.routing import Routing
@@ -33,11 +34,12 @@ REASONS: Final[tuple[NoAnswer, ...]] = ("closed", "nobody", "long_wait")
 
 
 def town_hours(days: dict[str, str] | None) -> OpeningHours | None:
-    """A town's weekly hours from the counter's config (weekday -> windows), or None when it names none."""
+    """A town's weekly hours from the counter's config (weekday -> windows), closed on national holidays, or None
+    when it names none."""
     if not days:
         return None
     try:
-        return OpeningHours({DEFAULT_ROUTE: parse_schedule(days)})
+        return OpeningHours({DEFAULT_ROUTE: parse_schedule(days)}, calendar=JAPAN)
     except HoursError:
         return None  # validated where the municipality file is read; a bad value here never blocks a resident
 

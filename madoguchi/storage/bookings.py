@@ -345,9 +345,15 @@ class Bookings:
     ) -> tuple[list[BookingRow], list[WaitRow]]:
         """For the booking KPIs: the bookings starting in [start, end), and every case requested then that a
         person answered, with whether it came with a booking and how long the resident waited."""
-        bookings = select(Booking.status, Booking.mode, Booking.booked_by, Booking.start_at, Booking.created_at).where(
-            Booking.municipality_id == municipality_id, Booking.start_at >= start, Booking.start_at < end
-        )
+        bookings = select(
+            Booking.status,
+            Booking.mode,
+            Booking.booked_by,
+            Booking.start_at,
+            Booking.created_at,
+            Booking.route,
+            Booking.place,
+        ).where(Booking.municipality_id == municipality_id, Booking.start_at >= start, Booking.start_at < end)
         waits = select(Consultation.booking, Consultation.requested_at, Consultation.answered_at).where(
             Consultation.municipality_id == municipality_id,
             Consultation.requested_at >= start,
@@ -356,8 +362,8 @@ class Bookings:
         )
         async with self._db.read() as session:
             booked = [
-                BookingRow(status, mode, by, _utc(at), _utc(created))
-                for status, mode, by, at, created in await session.execute(bookings)
+                BookingRow(status, mode, by, _utc(at), _utc(created), route, place)
+                for status, mode, by, at, created, route, place in await session.execute(bookings)
             ]
             answered = [
                 WaitRow(code is not None, (_utc(answered_at) - _utc(requested_at)).total_seconds())

@@ -106,3 +106,44 @@ async def test_admin_edits_the_opening_hours(
         assert problems == []
     finally:
         await context.close()
+
+
+async def test_admin_gives_one_desk_its_own_hours_and_opens_a_holiday_on_a_phone(
+    server: LiveServer, browser: Browser
+) -> None:
+    """On a phone: 税金 gets its own Monday, the usual week stays; the next national holiday is opened; the whole
+    page (every section, not only the hours) is no wider than the screen."""
+    context, page, problems = await new_page(browser, {"width": 390, "height": 844}, phone=True)
+    try:
+        await sign_in(page, server)
+        width = await page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert width[0] <= width[1], width
+        await expect(page.get_by_test_id("hours-own")).to_be_hidden()  # the usual week is every desk's
+        await page.get_by_test_id("hours-route").select_option("tax")
+        await expect(page.get_by_test_id("hours-own")).not_to_be_checked()
+        await expect(page.get_by_test_id("hours-opens1-mon")).to_be_disabled()  # the usual week, greyed
+        await page.get_by_test_id("hours-own").check()
+        await page.get_by_test_id("hours-closes1-mon").fill("12:00")
+        await page.get_by_test_id("hours-route").select_option("*")  # kept while another desk is shown
+        await expect(page.get_by_test_id("hours-closes1-mon")).to_have_value("17:15")
+        await page.get_by_test_id("hours-route").select_option("tax")
+        await expect(page.get_by_test_id("hours-closes1-mon")).to_have_value("12:00")
+        await expect(page.get_by_test_id("hours-national")).to_be_checked()
+        holiday = page.get_by_test_id("hours-holiday-open").first  # the next national holiday (real clock)
+        first = await holiday.get_attribute("data-date")
+        await holiday.scroll_into_view_if_needed()
+        await holiday.check()
+        await shot(page, "admin-hours-desk-holiday-phone")
+        await page.get_by_test_id("hours-save").click()
+        await expect(page.get_by_test_id("admin-notice")).to_contain_text("受付時間を 保存しました")
+        stored = await OpeningHoursStore(server.app[keys.DATABASE]).get("shiomi")
+        assert stored is not None
+        assert stored.spec.routes == {"tax": {**stored.spec.weekly, "mon": "08:30-12:00"}}
+        assert stored.spec.weekly["mon"] == "08:30-17:15"
+        assert [d.isoformat() for d in stored.spec.open_holidays] == [first]
+        assert stored.spec.national_holidays is True
+        # the page shows what is stored: the desk is marked as having its own hours
+        await expect(page.get_by_test_id("hours-route").locator('option[value="tax"]')).to_contain_text("別の 時間")
+        assert problems == []
+    finally:
+        await context.close()

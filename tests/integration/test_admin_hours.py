@@ -33,14 +33,18 @@ async def test_hours_are_stored_audited_and_scoped(live_server: LiveServer) -> N
         assert shiomi["source"] == "file"  # the sample municipality.yaml's opening_hours
         assert shiomi["spec"]["weekly"]["mon"] == "08:30-17:15" and shiomi["spec"]["weekly"]["sat"] == "closed"
         assert "12-29..01-03" in shiomi["spec"]["closed_yearly"]
+        assert shiomi["spec"]["national_holidays"] is True and shiomi["spec"]["open_holidays"] == []
+        assert shiomi["holidays"] and all(set(h) == {"date", "name"} for h in shiomi["holidays"])  # the coming year's
 
         body = {
             "weekly": {"mon": "8:30-12:00,13:00-17:15", "sat": "09:00-12:00"},
             "closed": ["2027-01-11", "2026-12-28"],
             "closed_yearly": ["12-29..01-03"],
+            "open_holidays": ["2027-01-11"],
         }
         status, saved = await admin.post("/api/admin/hours/shiomi", body)
         assert status == 200, saved
+        assert saved["hours"]["spec"]["open_holidays"] == ["2027-01-11"]
         assert saved["hours"]["source"] == "stored" and saved["hours"]["updated_by"] == "admin-a さん"
         assert saved["hours"]["spec"]["weekly"]["mon"] == "08:30-12:00,13:00-17:15"
         assert saved["hours"]["spec"]["weekly"]["tue"] == "closed"  # a weekday left out is closed

@@ -9,7 +9,7 @@ alarms and "open now" follow within seconds.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -17,7 +17,8 @@ from aiohttp import web
 from madoguchi import keys
 from madoguchi.agent_console import auth
 from madoguchi.agent_console.admin import guard
-from madoguchi.domain.opening_hours import OFFICE_HOURS, HoursSpec, hours_of, open_now
+from madoguchi.domain.holidays import JAPAN, holidays_between
+from madoguchi.domain.opening_hours import JST, OFFICE_HOURS, HoursSpec, hours_of, open_now
 from madoguchi.storage.accounts import StaffRecord
 from madoguchi.storage.opening_hours import OpeningHoursStore
 
@@ -35,7 +36,17 @@ async def hours_json(app: web.Application, municipality_id: str, now: datetime) 
         "updated_at": None if saved is None else saved.updated_at.isoformat(),
         "updated_by": None if saved is None else saved.updated_by,
         "open_now": open_now(hours, None, now),
+        "holidays": upcoming_holidays(now),
     }
+
+
+def upcoming_holidays(now: datetime) -> list[dict[str, str]]:
+    """The national holidays of the coming year (Japan time), for the admin to open one anyway."""
+    today = now.astimezone(JST).date()
+    return [
+        {"date": day.isoformat(), "name": name}
+        for day, name in holidays_between(JAPAN, today, today + timedelta(days=365))
+    ]
 
 
 def _town(request: web.Request, admin: StaffRecord) -> str:

@@ -227,6 +227,11 @@ function splitList(text) {
 const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 const NEW_YEAR = "12-29..01-03";
 let hoursDates = [];
+let openHolidays = [];
+// Per-desk weeks: "*" is every desk's usual week; a route key is a desk with its own hours. The week table edits
+// the one chosen in #hours-route; a desk without its own hours shows the usual week greyed.
+let hoursWeeks = { "*": {} };
+let hoursRoute = "*";
 
 function hoursTown() {
   return $("hours-form").elements.municipality_id.value;
@@ -246,7 +251,7 @@ function timeInput(day, which, value) {
     testid: `hours-${which}-${day}`, "aria-label": `${t(`admin.hours.weekday.${day}`)} ${t(`admin.hours.${which.replace(/[12]$/, "")}`)}` });
 }
 
-function dayRow(day, text) {
+function dayRow(day, text, inherited = false) {
   const windows = windowsOf(text);
   const closed = el("input", { type: "checkbox", testid: `hours-closed-${day}`, "aria-label": `${t(`admin.hours.weekday.${day}`)} ${t("admin.hours.closed")}` });
   closed.checked = windows.length === 0;
@@ -262,6 +267,7 @@ function dayRow(day, text) {
       timeInput(day, "opens2", second[0]), el("span", { text: "〜" }), timeInput(day, "closes2", second[1]))),
   );
   row.classList.toggle("is-closed", closed.checked);
+  if (inherited) for (const input of row.querySelectorAll("input")) input.disabled = true;
   closed.addEventListener("change", () => row.classList.toggle("is-closed", closed.checked));
   return row;
 }
@@ -278,6 +284,25 @@ function renderDates() {
   );
 }
 
+// The coming national holidays (the server's list, names in Japanese as the law names them): closed unless
+// ticked; with "closed on national holidays" off they are ordinary days and the list is greyed.
+function renderHolidays(current) {
+  const national = $("hours-national").checked;
+  $("hours-holidays").classList.toggle("is-off", !national);
+  $("hours-holidays").replaceChildren(...(current.holidays || []).map((holiday) => {
+    const open = el("input", { type: "checkbox", testid: "hours-holiday-open", "data-date": holiday.date,
+      "aria-label": `${formatDay(holiday.date)} ${t("admin.hours.holiday_open")}` });
+    open.checked = openHolidays.includes(holiday.date);
+    open.disabled = !national;
+    open.addEventListener("change", () => {
+      openHolidays = open.checked ? [...openHolidays, holiday.date].sort() : openHolidays.filter((d) => d !== holiday.date);
+    });
+    return el("li", { testid: "hours-holiday", "data-date": holiday.date },
+      el("span", { text: `${formatDay(holiday.date)} ${holiday.name}` }),
+      el("label", { class: "hours-check" }, open, el("span", { text: t("admin.hours.holiday_open") })));
+  }));
+}
+
 function formatDay(iso) {
   const [y, m, d] = iso.split("-").map(Number);
   const weekday = WEEKDAYS[(new Date(Date.UTC(y, m - 1, d)).getUTCDay() + 6) % 7];
@@ -289,23 +314,73 @@ function renderHours() {
   $("hours-error").hidden = true;
   if (!current) return;
   const spec = current.spec || { weekly: {}, routes: {}, closed: [], closed_yearly: [] };
-  $("hours-days").replaceChildren(...WEEKDAYS.map((day) => dayRow(day, spec.weekly[day])));
+  hoursWeeks = { "*": spec.weekly, ...(spec.routes || {}) };
+  hoursRoute = "*";
+  renderWeek();
   $("hours-new-year").checked = spec.closed_yearly.includes(NEW_YEAR);
   hoursDates = [...spec.closed];
   renderDates();
+  $("hours-national").checked = spec.national_holidays !== false;
+  openHolidays = [...(spec.open_holidays || [])];
+  renderHolidays(current);
   const when = current.updated_at ? new Date(current.updated_at).toLocaleString(document.documentElement.lang || "ja") : "";
   $("hours-source").textContent = t(`admin.hours.source.${current.source}`, { when, who: current.updated_by || "" });
   $("hours-now").textContent = t(current.open_now ? "admin.hours.open_now" : "admin.hours.closed_now");
   $("hours-now").classList.toggle("is-open", current.open_now);
 }
 
+function renderWeek() {
+  const own = hoursRoute in hoursWeeks;
+  $("hours-route").replaceChildren(...["*", ...data.routes].map((r) => option(r,
+    r === "*" ? t("admin.hours.route_default")
+      : r in hoursWeeks ? t("admin.hours.route_own_mark", { route: routeText(r) }) : routeText(r),
+    r === hoursRoute)));
+  $("hours-own-box").hidden = hoursRoute === "*";
+  $("hours-own").checked = own;
+  $("hours-week").classList.toggle("is-inherited", !own);
+  const week = hoursWeeks[hoursRoute] || hoursWeeks["*"];
+  $("hours-days").replaceChildren(...WEEKDAYS.map((day) => dayRow(day, week[day], !own)));
+}
+
+// Keep what the table shows for the desk being edited; false (and the problem shown) when it is not valid.
+function keepWeek() {
+  if (!(hoursRoute in hoursWeeks)) return true;
+  try {
+    hoursWeeks[hoursRoute] = weekFromForm();
+    $("hours-error").hidden = true;
+    return true;
+  } catch (err) {
+    if (!(err instanceof HoursProblem)) throw err;
+    $("hours-error").textContent = err.message;
+    $("hours-error").hidden = false;
+    return false;
+  }
+}
+
+function pickRoute() {
+  const wanted = $("hours-route").value;
+  if (!keepWeek()) {
+    $("hours-route").value = hoursRoute;
+    return;
+  }
+  hoursRoute = wanted;
+  renderWeek();
+}
+
+function toggleOwn() {
+  if ($("hours-own").checked) hoursWeeks[hoursRoute] = { ...hoursWeeks["*"] };
+  else delete hoursWeeks[hoursRoute];
+  renderWeek();
+}
+
 class HoursProblem extends Error {}
 
 function weekFromForm() {
   const weekly = {};
+  const desk = hoursRoute === "*" ? "" : `${routeText(hoursRoute)} `;
   for (const row of $("hours-days").querySelectorAll("tr[data-day]")) {
     const day = row.dataset.day;
-    const name = t(`admin.hours.weekday.${day}`);
+    const name = `${desk}${t(`admin.hours.weekday.${day}`)}`;
     if (row.querySelector('input[type="checkbox"]').checked) {
       weekly[day] = "closed";
       continue;
@@ -330,21 +405,16 @@ async function saveHours(event) {
   event.preventDefault();
   const town = hoursTown();
   const current = hoursOf(town);
-  let weekly;
-  try {
-    weekly = weekFromForm();
-  } catch (err) {
-    if (!(err instanceof HoursProblem)) throw err;
-    $("hours-error").textContent = err.message;
-    $("hours-error").hidden = false;
-    return;
-  }
+  if (!keepWeek()) return;
+  const { "*": weekly, ...routes } = hoursWeeks;
   const kept = (current?.spec?.closed_yearly || []).filter((span) => span !== NEW_YEAR);
   const body = {
     weekly,
-    routes: current?.spec?.routes || {},
+    routes,
     closed: hoursDates,
     closed_yearly: $("hours-new-year").checked ? [NEW_YEAR, ...kept] : kept,
+    national_holidays: $("hours-national").checked,
+    open_holidays: openHolidays,
   };
   await run(() => api(`/api/admin/hours/${encodeURIComponent(town)}`, body), () => t("admin.hours.saved"));
 }
@@ -366,6 +436,9 @@ function wireHours() {
   $("hours-form").addEventListener("submit", saveHours);
   $("hours-form").elements.municipality_id.addEventListener("change", renderHours);
   $("hours-date-add").addEventListener("click", addHoursDate);
+  $("hours-route").addEventListener("change", pickRoute);
+  $("hours-own").addEventListener("change", toggleOwn);
+  $("hours-national").addEventListener("change", () => renderHolidays(hoursOf(hoursTown())));
   $("hours-reset").addEventListener("click", () =>
     window.confirm(t("admin.hours.confirm_reset")) &&
     run(() => api(`/api/admin/hours/${encodeURIComponent(hoursTown())}/reset`, {}), () => t("admin.hours.reset_done")));

@@ -151,6 +151,69 @@ function render(report) {
   );
 }
 
+// Bookings (予約): the same figures as `madoguchi bookings report` (GET /api/staff/bookings/report), for the
+// chosen days; route/place/booth/channel filters do not apply to them (a booking has no booth or channel yet).
+let lastBookings = null;
+let placeNames = {}; // place id -> { language: name }, from the booking options (the municipality file's places)
+
+function bookingParams() {
+  const all = filterParams();
+  const params = new URLSearchParams({ from: all.get("from"), to: all.get("to") });
+  if (all.get("municipality")) params.set("municipality", all.get("municipality"));
+  return params;
+}
+
+function placeName(place) {
+  if (place === "*") return t("reports.bookings.all_places");
+  if (place === "home") return t("book.mode.video");
+  const names = placeNames[place];
+  if (names) return names[language()] ?? names.ja ?? place;
+  const option = form.elements.place?.querySelector(`option[value="${CSS.escape(place)}"]`);
+  return option ? option.textContent : place;
+}
+
+function bookingCells(statuses) {
+  const total = Object.values(statuses).reduce((a, b) => a + b, 0);
+  const came = (statuses.checked_in ?? 0) + (statuses.done ?? 0);
+  return [formatCount(total), formatCount(came), formatCount(statuses.no_show ?? 0), formatCount(statuses.cancelled ?? 0)];
+}
+
+function renderBookings(report) {
+  const head = ["total", "came", "no_show", "cancelled"].map((k) => t(`reports.bookings.${k}`));
+  fillTable("report-bookings-by-route", [t("reports.filter.route"), ...head],
+    Object.entries(report.by_route).map(([route, statuses]) => [routeName(route), ...bookingCells(statuses)]));
+  fillTable("report-bookings-by-place", [t("reports.bookings.place"), ...head],
+    Object.entries(report.by_place).map(([place, statuses]) => [placeName(place), ...bookingCells(statuses)]));
+  const use = Object.entries(report.utilisation);
+  fillTable("report-utilisation", ["place", "offered", "used", "rate"].map((k) => t(`reports.bookings.${k}`)),
+    use.map(([place, f]) => [placeName(place), formatCount(f.offered), formatCount(f.booked), formatRate(f.rate)]));
+  const places = use.filter(([place]) => place !== "*");
+  drawBar("chart-utilisation", places.map(([place]) => placeName(place)),
+    places.map(([, f]) => (f.rate === null ? 0 : Math.round(f.rate * 1000) / 10)), t("reports.bookings.rate"));
+}
+
+async function loadBookings() {
+  const status = document.getElementById("bookings-status");
+  document.getElementById("export-bookings-xlsx").href = `/api/staff/bookings/report.xlsx?${bookingParams()}`;
+  try {
+    const town = bookingParams().get("municipality");
+    const options = await fetch(`/api/staff/bookings/options${town ? `?municipality=${encodeURIComponent(town)}` : ""}`,
+      { credentials: "same-origin" });
+    if (options.ok) placeNames = Object.fromEntries((await options.json()).places.map((p) => [p.id, p.names]));
+    const response = await fetch(`/api/staff/bookings/report?${bookingParams()}`, { credentials: "same-origin" });
+    const body = await response.json().catch(() => null);
+    if (!response.ok) {
+      status.textContent = t("reports.bookings.unavailable", { reason: body?.error?.message ?? response.status });
+      return;
+    }
+    status.textContent = "";
+    lastBookings = body;
+    renderBookings(body);
+  } catch {
+    status.textContent = t("reports.offline");
+  }
+}
+
 function updateExportLinks() {
   const params = filterParams();
   if (document.getElementById("export-japanese-headers").checked) params.set("headers", "ja");
@@ -172,6 +235,7 @@ async function load() {
     }
     lastReport = body;
     render(body);
+    loadBookings();
     statusLine.textContent = t("reports.loaded", { from: body.from, to: body.to });
     statusLine.dataset.state = "ready";
   } catch {
@@ -191,7 +255,10 @@ async function main() {
   });
   form.addEventListener("change", updateExportLinks);
   document.getElementById("export-japanese-headers").addEventListener("change", updateExportLinks);
-  document.addEventListener("i18n:change", () => lastReport && render(lastReport));
+  document.addEventListener("i18n:change", () => {
+    if (lastReport) render(lastReport);
+    if (lastBookings) renderBookings(lastBookings);
+  });
   await load();
 }
 

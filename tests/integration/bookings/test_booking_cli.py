@@ -4,18 +4,23 @@ so the test books on the next open weekday at least two days from today."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import sys
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
+import aiohttp
+from openpyxl import load_workbook
+
 from madoguchi.bookings.plan import JST
-from madoguchi.bookings.slots import day_slots
+from madoguchi.bookings.slots import day_slots, offered_capacity
 from madoguchi.chatbot.knowledge import bundled_kb_dir, load_municipality
 from madoguchi.storage.bookings import Bookings, NewBooking
 from madoguchi.storage.db import open_database
 from madoguchi.storage.municipalities import Municipalities
+from tests.support import make_settings, serve
 
 MADOGUCHI = Path(sys.executable).with_name("madoguchi")
 TOWN = load_municipality(bundled_kb_dir() / "municipality.yaml")
@@ -123,7 +128,33 @@ async def test_report(tmp_path: Path) -> None:
     assert (report["from"], report["bookings"], report["booked_by_staff"]) == (day, 2, 1)
     assert report["by_status"] == {"booked": 1, "cancelled": 1}
     assert report["no_show_rate"] is None  # nobody's time came yet
+    assert report["by_route"] == {"tax": {"booked": 1, "cancelled": 1}}
+    assert report["by_place"] == {"honcho": {"booked": 1, "cancelled": 1}}
+    offered = offered_capacity(PLAN, start.date(), start.date())
+    assert report["utilisation"]["honcho"] == {
+        "offered": offered["honcho"],
+        "booked": 1,  # the cancelled one gave its place back
+        "rate": round(1 / offered["honcho"], 3),
+    }
+    assert report["utilisation"]["*"]["offered"] == sum(offered.values())
+    # the reports page's figures (GET /api/staff/bookings/report) are the CLI's, number for number
+    async with serve(make_settings(data_dir)) as live:
+        await live.add_agent("kakari", "correct horse battery")
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            login = {"username": "kakari", "password": "correct horse battery"}
+            async with http.post(f"{live.base_url}/api/login", json=login) as resp:
+                assert resp.status == 200
+            async with http.get(f"{live.base_url}/api/staff/bookings/report?from={day}&to={day}") as resp:
+                assert resp.status == 200
+                assert await resp.json() == report
+            async with http.get(f"{live.base_url}/api/staff/bookings/report.xlsx?from={day}&to={day}") as resp:
+                assert resp.status == 200 and resp.content_type.endswith("spreadsheetml.sheet")
+                book = load_workbook(io.BytesIO(await resp.read()))
+    rows = list(book["予約枠の使われ方"].iter_rows(values_only=True))
+    assert ("honcho", offered["honcho"], 1, round(1 / offered["honcho"], 3)) in rows
+    assert list(book["窓口別"].iter_rows(values_only=True))[1] == ("tax", 2, 1, 0, 0, 0, 1)
     status, out, err = await run(data_dir, "bookings", "report", "--from", day, "--to", day)
     assert status == 0 and "bookings " in out and "no-show rate: -" in out, err
+    assert "slots used honcho: 1 of" in out
     status, _, err = await run(data_dir, "bookings", "report", "--from", day, "--to", "2000-01-01")
     assert status == 2 and "the last day comes before the first" in err

@@ -43,3 +43,23 @@ def test_nothing_to_count_is_unknown_not_zero() -> None:
     assert kpis.bookings == 0
     assert (kpis.no_show_rate, kpis.lead_time_median_h, kpis.wait_median_booked_s) == (None, None, None)
     assert compute([row("booked"), row("cancelled")], []).no_show_rate is None
+
+
+def test_per_route_and_place_and_slot_utilisation() -> None:
+    start = datetime(2026, 12, 7, 9, tzinfo=JST)
+    rows = [
+        BookingRow("done", "counter", "resident", start, start - timedelta(days=1), "tax", "honcho"),
+        BookingRow("no_show", "counter", "resident", start, start - timedelta(days=1), "tax", "honcho"),
+        BookingRow("cancelled", "counter", "resident", start, start - timedelta(days=1), "tax", "honcho"),
+        BookingRow("booked", "video", "staff:u1", start, start - timedelta(days=1), "family_register", "home"),
+    ]
+    kpis = compute(rows, [], {"honcho": 10, "post": 4})
+    assert kpis.by_route == {"family_register": {"booked": 1}, "tax": {"cancelled": 1, "done": 1, "no_show": 1}}
+    assert kpis.by_place == {"home": {"booked": 1}, "honcho": {"cancelled": 1, "done": 1, "no_show": 1}}
+    assert kpis.utilisation == {
+        "home": {"offered": 0, "booked": 1, "rate": None},  # booked where nothing is offered now: no rate
+        "honcho": {"offered": 10, "booked": 2, "rate": 0.2},  # the no-show held its place, the cancelled did not
+        "post": {"offered": 4, "booked": 0, "rate": 0.0},
+        "*": {"offered": 14, "booked": 3, "rate": 0.214},
+    }
+    assert compute(rows, []).utilisation == {}

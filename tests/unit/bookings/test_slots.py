@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from madoguchi.bookings.plan import HOME, JST, BookingPlan
-from madoguchi.bookings.slots import BookingRefused, SlotKey, day_slots, find_slot, offers
+from madoguchi.bookings.slots import BookingRefused, SlotKey, day_slots, find_slot, offered_capacity, offers
 
 PLAN = BookingPlan.model_validate(
     {
@@ -176,3 +176,27 @@ def test_a_plan_that_books_one_route_twice_at_a_place_is_refused() -> None:
         BookingPlan.model_validate({"desks": [{**desk, "hours": ["10:00-9:00"]}]})
     with pytest.raises(ValidationError, match="video desk"):
         BookingPlan.model_validate({"desks": [{**desk, "mode": "video"}]})
+
+
+def test_a_national_holiday_is_closed_unless_opened() -> None:
+    substitute = date(2026, 5, 6)  # Wednesday, 振替休日 (not in the plan's closed_dates)
+    before = datetime(2026, 5, 1, 9, 0, tzinfo=JST)
+    with pytest.raises(BookingRefused) as refused:
+        offers(PLAN, "tax", substitute, before, {})
+    assert refused.value.code == "closed_day"
+    opened = offers(PLAN, "tax", substitute, before, {}, place="honcho", open_holidays=frozenset({substitute}))
+    assert [f"{o.slot.start:%H:%M}" for o in opened][:2] == ["08:30", "09:00"]
+    start = datetime(2026, 5, 6, 8, 30, tzinfo=JST)
+    with pytest.raises(BookingRefused):
+        find_slot(PLAN, "tax", "honcho", start, before)
+    assert find_slot(PLAN, "tax", "honcho", start, before, open_holidays=frozenset({substitute})).start == start
+    ignoring = PLAN.model_copy(update={"national_holidays": False})
+    assert offers(ignoring, "tax", substitute, before, {}, place="honcho")
+
+
+def test_offered_capacity_counts_open_days_only() -> None:
+    # Mon 7 Dec: counter 3 slots before 10:00 (8:30, 9:00, 9:30) + 2 after 13:00 (13:00, 13:30), capacity 3;
+    # booths at post and island 2 slots of 1; Tue 8 Dec is a closed date; Sat 12 Dec the video desk, 1 slot of 2
+    offered = offered_capacity(PLAN, MONDAY, MONDAY + timedelta(days=6))
+    assert offered == {"home": 2, "honcho": 5 * 3 * 4, "island": 2 * 2, "post": 2 * 2}  # Mon, Wed, Thu, Fri
+    assert offered_capacity(PLAN, date(2026, 12, 8), date(2026, 12, 8)) == {}

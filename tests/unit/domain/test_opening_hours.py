@@ -141,3 +141,31 @@ def test_a_route_with_its_own_week_and_the_town_default() -> None:
     assert open_now(hours, None, monday_10) and open_now(hours, "pension", monday_10)
     assert not open_now(hours, "tax", monday_10)
     assert open_now(hours, "tax", datetime(2026, 12, 7, 13, tzinfo=JST))
+
+
+class FakeCalendar:
+    """A calendar with one holiday: Tuesday 2026-12-08 (no such holiday exists; the Protocol is what is tested)."""
+
+    def name(self, day: date) -> str | None:
+        return "テストの日" if day == date(2026, 12, 8) else None
+
+
+def test_national_holidays_close_the_counter_unless_the_admin_opened_them() -> None:
+    week = {d: "08:30-17:15" for d in ("mon", "tue", "wed", "thu", "fri")}
+    default = hours_of(HoursSpec(weekly=week), FakeCalendar())
+    assert not open_now(default, None, jst(8, 10))  # the holiday, a weekday morning
+    assert open_now(default, None, jst(9, 10))  # the day after
+    opened = hours_of(HoursSpec(weekly=week, open_holidays=[date(2026, 12, 8)]), FakeCalendar())
+    assert open_now(opened, None, jst(8, 10))
+    ignored = hours_of(HoursSpec(weekly=week, national_holidays=False), FakeCalendar())
+    assert open_now(ignored, None, jst(8, 10))
+    # a closed date wins over "opened"
+    both = HoursSpec(weekly=week, closed=[date(2026, 12, 8)], open_holidays=[date(2026, 12, 8)])
+    assert not open_now(hours_of(both, FakeCalendar()), None, jst(8, 10))
+
+
+def test_the_real_calendar_closes_a_substitute_holiday_by_default() -> None:
+    week = {d: "08:30-17:15" for d in ("mon", "tue", "wed", "thu", "fri")}
+    substitute = datetime(2026, 5, 6, 10, tzinfo=JST)  # Wednesday, 振替休日 for Sunday 3 May
+    assert not open_now(hours_of(HoursSpec(weekly=week)), None, substitute)
+    assert HoursSpec.model_validate({"weekly": week}).national_holidays is True
