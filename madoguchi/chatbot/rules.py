@@ -44,6 +44,9 @@ ASK_WHEN_ALL: tuple[tuple[LexiconName, ...], ...] = (
     (L.FEAR, L.FAMILY_FIGHT),
     (L.FAMILY_FIGHT, L.CHILD),
     (L.FAMILY_FIGHT, L.INJURY),
+    (L.UNWELL, L.ELDER),
+    (L.UNWELL, L.ALONE),
+    (L.UNWELL, L.CANNOT_MOVE),
 )
 
 
