@@ -145,6 +145,7 @@ def test_not_understood_is_noticed() -> None:
         ("Bà tôi sống một mình, không đi được", "alone+cannot_move"),
         ("男朋友喝醉了就吵架，我很害怕", "fear+partner"),
         ("हजुरबुबाको जवाफ छैन", "no_contact+elder"),
+        ("Nanghihina at nagsusuka si lola", "unwell+elder"),
     ],
 )
 def test_danger_concepts_together_ask_the_question(text: str, row: str) -> None:
