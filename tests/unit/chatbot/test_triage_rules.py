@@ -136,7 +136,6 @@ def test_not_understood_is_noticed() -> None:
     assert not rules("住民票がほしい").not_understood
 
 
-
 @pytest.mark.parametrize(
     ("text", "row"),
     [
