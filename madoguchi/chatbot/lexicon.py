@@ -73,6 +73,8 @@ class LexiconName(StrEnum):
     FEAR = "fear"  # afraid, scared
     INJURY = "injury"  # bleeding, injured, broken bone, burn
     FAMILY_FIGHT = "family_fight"  # arguments, shouting, throwing things, drinking
+    UNWELL = "unwell"  # limp, slurred speech, short of breath, chest pain, heatstroke: a body in trouble now
+    DURATION = "duration"  # since this morning, for days: how long a worrying state has lasted
     PAST = "past"  # last week, yesterday: damage that is over (leans not urgent)
     PLANNING = "planning"  # in case of, to prepare, how would the town warn (leans not urgent)
 

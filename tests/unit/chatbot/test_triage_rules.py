@@ -134,3 +134,35 @@ def test_route_hints_follow_the_kind() -> None:
 def test_not_understood_is_noticed() -> None:
     assert rules("ちがう、そうじゃない").not_understood
     assert not rules("住民票がほしい").not_understood
+
+
+@pytest.mark.parametrize(
+    ("text", "row"),
+    [
+        ("Hindi nagrereply si tatay, mag-isa lang siya", "no_contact+elder"),
+        ("아이들이 며칠째 혼자 집에 있어요", "child+alone+duration"),
+        ("Bà tôi sống một mình, không đi được", "alone+cannot_move"),
+        ("男朋友喝醉了就吵架，我很害怕", "fear+partner"),
+        ("हजुरबुबाको जवाफ छैन", "no_contact+elder"),
+        ("Nanghihina at nagsusuka si lola", "unwell+elder"),
+    ],
+)
+def test_danger_concepts_together_ask_the_question(text: str, row: str) -> None:
+    """Cue lists that together mean "someone may be in danger now" make the bot ask, in any language."""
+    hits = rules(text)
+    assert hits.weak_danger and not hits.urgent
+    assert f"safety:concepts ({row})" in hits.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bà tôi sống một mình, không đi được, tuần trước đã sửa mái nhà",  # past
+        "아이들이 며칠째 혼자 집에 있을 경우에 어떻게 해요",  # planning
+        "Which evacuation center is nearest to my house?",  # one cue only
+        "祖母の介護保険の申請をしたい",
+    ],
+)
+def test_calm_lines_with_danger_words_do_not_ask(text: str) -> None:
+    hits = rules(text)
+    assert not hits.weak_danger and not hits.urgent
