@@ -283,6 +283,7 @@ def _counter(
             callbacks=app[keys.CALLBACKS],
         )
         service = parts.service
+        service.link_observers.append(metrics)  # per-booth link histograms from the calls' final summaries
         app[keys.COUNTER] = service
         app[booking_api.DESK].on_due = service.set_booked_soon  # booked time counts in walk-ins' estimates
         triages: dict[str, Triage] = app[keys.TRIAGES]

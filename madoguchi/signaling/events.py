@@ -211,7 +211,9 @@ class StepSeconds(Event):
 
 class CallQuality(Event):
     """One side's link quality over the call so far (``static/js/quality.js``); the latest one of each side is kept
-    with the consultation's record."""
+    with the consultation's record. ``concealment_pct``: audio samples the receiver made up over the call
+    (``concealedSamples / totalSamplesReceived``). ``final``: the call stopped; that summary is counted once in
+    the per-booth histograms of ``/metrics``."""
 
     consultation_id: ConsultationId
     samples: Annotated[int, Field(ge=0, le=1_000_000)]
@@ -219,8 +221,10 @@ class CallQuality(Event):
     loss_pct: LossSummary
     jitter_ms: JitterSummary
     freezes: Annotated[int, Field(ge=0, le=1_000_000)]
+    concealment_pct: Percent | None = None
     worst_step: MediaStep
     seconds: StepSeconds
+    final: bool = False
 
 
 class SelfTestRequest(Event):

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from madoguchi.storage.booths import BoothRecord
 from madoguchi.storage.callbacks import NewCallback
-from madoguchi.storage.records import ChatLine, ConsultationRecord
+from madoguchi.storage.records import ChatLine, ConsultationRecord, LinkQualityKept
 from madoguchi.storage.updates import RecordUpdate
 
 
@@ -68,9 +68,20 @@ class QualityLog(Protocol):
     """Where each side's link-quality summary of a call is kept, with its record. Real:
     :class:`~madoguchi.storage.records.ConsultationRecords`."""
 
-    async def set_link_quality(self, consultation_id: str, participant: str, summary: dict[str, Any]) -> bool:
-        """Keep ``summary`` as ``participant``'s side's latest; False if they took no part in the case."""
+    async def set_link_quality(
+        self, consultation_id: str, participant: str, summary: dict[str, Any]
+    ) -> LinkQualityKept | None:
+        """Keep ``summary`` as ``participant``'s side's latest; None if they took no part in the case."""
         ...
+
+
+class LinkObserver(Protocol):
+    """Hears each side's final link summary of a call, with the case's booth (from the record, so a label set
+    bounded by the booth directory). Real: :class:`~madoguchi.observability.Metrics`."""
+
+    def link_summary(
+        self, consultation_id: str, booth_id: str | None, role: str, summary: Mapping[str, Any]
+    ) -> None: ...
 
 
 class Records(RecordSink, RecordReader, ChatLog, Satisfaction, QualityLog, Protocol):

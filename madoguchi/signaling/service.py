@@ -38,7 +38,7 @@ from madoguchi.signaling.dispatch import Notifier, call_events, municipalities_t
 from madoguchi.signaling.events import CallQuality, IceCandidate, MediaState, MediaStep, SessionDescription
 from madoguchi.signaling.lookups import Lookups
 from madoguchi.signaling.outbox import OutboxWriter
-from madoguchi.signaling.ports import CallbackBook, ChatLog, QualityLog, Satisfaction
+from madoguchi.signaling.ports import CallbackBook, ChatLog, LinkObserver, QualityLog, Satisfaction
 from madoguchi.signaling.recording import utc
 from madoguchi.signaling.state import OverflowRule
 from madoguchi.signaling.store import LiveStore
@@ -143,6 +143,7 @@ class CounterService:
         self._wake = wake
         self._held: dict[str, set[str]] = {}  # participant -> connections open on this process
         self.listeners: list[ChangeListener] = []
+        self.link_observers: list[LinkObserver] = []  # per-booth link histograms (/metrics)
 
     def _touch(self, municipality_ids: Iterable[str] | None) -> None:
         for listener in self.listeners:
@@ -470,12 +471,17 @@ class CounterService:
 
     async def link_quality(self, participant: str, summary: CallQuality) -> None:
         """One side's link-quality summary of its call so far, kept with the record (the latest one counts)."""
-        fields = summary.model_dump(mode="json", exclude={"consultation_id"})
-        kept = self._quality is not None and await self._quality.set_link_quality(
-            summary.consultation_id, participant, fields
+        fields = summary.model_dump(mode="json", exclude={"consultation_id", "final"})
+        kept = (
+            None
+            if self._quality is None
+            else await self._quality.set_link_quality(summary.consultation_id, participant, fields)
         )
-        if not kept:
+        if kept is None:
             raise CounterError("not_found", "no consultation of yours to report the link quality of")
+        if summary.final:
+            for observer in self.link_observers:
+                observer.link_summary(summary.consultation_id, kept.booth_id, kept.role, fields)
 
     async def relay_signal(
         self,
