@@ -35,6 +35,7 @@ from madoguchi.chatbot.llm import Triage
 from madoguchi.chatbot.service import load_triages
 from madoguchi.domain.opening_hours import HoursSpec
 from madoguchi.llm_backend import OpenAiCompatibleBackend
+from madoguchi.media.echo import EchoPeers
 from madoguchi.reports import pages as report_pages
 from madoguchi.resident_chat import pages as chat_pages
 from madoguchi.resident_chat.conversation import ResidentChat
@@ -296,6 +297,7 @@ def _counter(
             clock=clock,
             observer=metrics,
             checkin=BoothCheckIn(app[booking_api.DESK]),
+            echo=(echo := EchoPeers()),
         )
         sio.register_namespace(booth_namespace)
         sio.register_namespace(
@@ -372,6 +374,7 @@ def _counter(
             except Exception as exc:  # other processes reap us by heartbeat anyway
                 log.warning("could not leave the live state cleanly: %s", exc)
         finally:  # close the connections even if the timers task died of an error
+            await echo.close()
             await stop_socket_manager(sio)
             await store.close()
 

@@ -231,6 +231,28 @@ class SelfTestRequest(Event):
     """The kiosk's self-test asks for TURN servers of its own (no consultation: the clerk's check at the booth)."""
 
 
+class SelfTestEcho(Event):
+    """The kiosk's self-test call: its offer, with every candidate gathered (no trickling), to the server's echo
+    peer, which answers and sends back the audio and the data-channel messages it receives."""
+
+    sdp: Annotated[str, StringConstraints(min_length=1, max_length=60_000)]
+
+
+CheckName = Literal["camera", "microphone", "speaker", "network"]
+
+
+class SelfTestReport(Event):
+    """What the kiosk's self-test found, for the supervisors' booth list: the verdict, the checks at that verdict,
+    and the network path (a relay candidate; the echo call's round trip, loss and whether its audio came back)."""
+
+    state: Literal["ok", "warn", "fail"]
+    items: Annotated[tuple[CheckName, ...], Field(max_length=4)] = ()
+    relay: bool | None = None
+    rtt_ms: Millis | None = None
+    loss_pct: Percent | None = None
+    audio: bool | None = None
+
+
 class AgentStatusChange(Event):
     status: Literal["available", "away"]
 

@@ -103,3 +103,14 @@ class CredentialLookup(Protocol):
     async def disabled_staff(self, staff_ids: Collection[str]) -> set[str]: ...
 
     async def booth_tokens(self, booth_ids: Collection[str]) -> dict[str, str | None]: ...
+
+
+class EchoPeer(Protocol):
+    """A server-side WebRTC peer for a booth's self-test call: it answers the kiosk's offer and sends back the
+    audio and data-channel messages it receives, for a few seconds. Real: :class:`~madoguchi.media.echo.EchoPeers`
+    (aiortc), plugged in by the composition root."""
+
+    async def answer(self, owner: str, offer_sdp: str) -> str:
+        """The answer to ``offer_sdp`` (every candidate in it); raises ``CounterError`` (``busy``) when too many
+        self-test calls run."""
+        ...

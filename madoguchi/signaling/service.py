@@ -35,12 +35,19 @@ from madoguchi.signaling import views
 from madoguchi.signaling.consultation import QUEUED_STATES, Channel, Consultation, Disposition, Role, State
 from madoguchi.signaling.counter import AgentStatus, Counter, CounterConfig, CounterError, PendingRecord
 from madoguchi.signaling.dispatch import Notifier, call_events, municipalities_touched, needs, view_events
-from madoguchi.signaling.events import CallQuality, IceCandidate, MediaState, MediaStep, SessionDescription
+from madoguchi.signaling.events import (
+    CallQuality,
+    IceCandidate,
+    MediaState,
+    MediaStep,
+    SelfTestReport,
+    SessionDescription,
+)
 from madoguchi.signaling.lookups import Lookups
 from madoguchi.signaling.outbox import OutboxWriter
 from madoguchi.signaling.ports import CallbackBook, ChatLog, LinkObserver, QualityLog, Satisfaction
 from madoguchi.signaling.recording import utc
-from madoguchi.signaling.state import OverflowRule
+from madoguchi.signaling.state import OverflowRule, SelfTestResult
 from madoguchi.signaling.store import LiveStore
 from madoguchi.storage.booths import BoothRecord
 from madoguchi.storage.callbacks import NewCallback
@@ -468,6 +475,12 @@ class CounterService:
     def self_test_servers(self, booth_id: str) -> list[se.IceServerEntry]:
         """The TURN servers a booth's self-test gathers against (it shows the clerk whether a relay answers)."""
         return self._lookups.self_test_servers(booth_id, now=self._clock())
+
+    async def note_self_test(self, booth: BoothRecord, report: SelfTestReport) -> None:
+        """A booth's self-test result, kept in the live state as its last one for the supervisors' booth list."""
+        result = SelfTestResult(at=self._clock(), **report.model_dump())
+        await self._store.transact(partial(Counter.note_self_test, booth_id=booth.id, result=result))
+        self._touch([booth.municipality_id])
 
     async def link_quality(self, participant: str, summary: CallQuality) -> None:
         """One side's link-quality summary of its call so far, kept with the record (the latest one counts)."""

@@ -26,6 +26,7 @@ from madoguchi.signaling import events as ev
 from madoguchi.signaling.consultation import Role
 from madoguchi.signaling.counter import CounterError
 from madoguchi.signaling.dispatch import Audience, Delivery, RouteAgents, Supervisors
+from madoguchi.signaling.ports import EchoPeer
 from madoguchi.signaling.ratelimit import TokenBucket
 from madoguchi.signaling.revocation import ENDS_RESIDENT_CASES, Credential, CredentialKind, Reason
 from madoguchi.signaling.server_events import AccessRevoked
@@ -292,15 +293,19 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
         clock: Clock,
         observer: EventObserver | None = None,
         checkin: BookingCheckIn | None = None,
+        echo: EchoPeer | None = None,
     ) -> None:
         super().__init__("/booth", service=service, settings=settings, clock=clock, observer=observer)
         self.booths = booths
         self.triage = triage
         self.checkin = checkin
+        self.echo = echo
         s = service
         self.route("consultation.request", ev.ConsultationRequest, self._request)
         self.route("triage.preview", ev.TriagePreview, self._preview)
         self.route("selftest.servers", ev.SelfTestRequest, self._self_test)
+        self.route("selftest.echo", ev.SelfTestEcho, self._echo)
+        self.route("selftest.report", ev.SelfTestReport, lambda c, m: done(s.note_self_test(c.identity, m)))
         self.route(
             "csat.submit", ev.Satisfaction, lambda c, m: done(s.csat(c.participant, m.consultation_id, m.answer))
         )
@@ -370,6 +375,11 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
     async def _self_test(self, conn: Connection[BoothRecord], m: ev.SelfTestRequest) -> Ack:
         servers = self.service.self_test_servers(conn.identity.id)
         return {"ice_servers": [server.model_dump(exclude_none=True) for server in servers]}
+
+    async def _echo(self, conn: Connection[BoothRecord], m: ev.SelfTestEcho) -> Ack:
+        if self.echo is None:
+            raise CounterError("unavailable", "this server runs no echo peer for self-tests")
+        return {"sdp": await self.echo.answer(conn.identity.id, m.sdp)}
 
 
 class AccessLog(Protocol):
