@@ -72,6 +72,8 @@ class EchoPeers:
 
         try:
             await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
+            if not pc.getTransceivers() and pc.sctp is None:
+                raise ValueError("it carries neither audio nor a data channel")
             await pc.setLocalDescription(await pc.createAnswer())
         except Exception as exc:  # a malformed offer: refuse it, keep nothing
             await self._close(owner, pc)
