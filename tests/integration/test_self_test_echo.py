@@ -29,9 +29,16 @@ async def echo_call(booth: Any) -> tuple[RTCPeerConnection, dict[str, float], as
     pc.on("track", lambda track: back.done() or back.set_result(track))
     sent: dict[str, float] = {}
     rtts: dict[str, float] = {}
-    opened = asyncio.Event()
+    opened, all_back = asyncio.Event(), asyncio.Event()
     channel.on("open", opened.set)
-    channel.on("message", lambda m: rtts.__setitem__(m, time.perf_counter() - sent[m]) if m in sent else None)
+
+    def on_message(message: str) -> None:
+        if message in sent:
+            rtts[message] = time.perf_counter() - sent[message]
+        if len(rtts) == PINGS:
+            all_back.set()
+
+    channel.on("message", on_message)
     await pc.setLocalDescription(await pc.createOffer())
     ack = ok(await booth.call("selftest.echo", {"sdp": pc.localDescription.sdp}))
     await pc.setRemoteDescription(RTCSessionDescription(sdp=ack["sdp"], type="answer"))
@@ -40,9 +47,7 @@ async def echo_call(booth: Any) -> tuple[RTCPeerConnection, dict[str, float], as
         sent[f"ping:{n}"] = time.perf_counter()
         channel.send(f"ping:{n}")
         await asyncio.sleep(0.02)
-    async with asyncio.timeout(5):
-        while len(rtts) < PINGS:
-            await asyncio.sleep(0.02)
+    await asyncio.wait_for(all_back.wait(), 5)
     return pc, rtts, back
 
 
