@@ -164,13 +164,17 @@ function waitFor(check, limitMs) {
   });
 }
 
+/**
+ * Whether the echoed audio arrives: its RTP packets, counted by the receiver. (Chromium decodes a remote track
+ * only for a page element that plays it, so `totalSamplesReceived` stays 0 here; packets are the honest measure.)
+ */
 async function receivedAudio(pc) {
   const report = await pc.getStats();
-  let samples = 0;
+  let packets = 0;
   report.forEach((r) => {
-    if (r.type === "inbound-rtp" && r.kind === "audio") samples += r.totalSamplesReceived || 0;
+    if (r.type === "inbound-rtp" && r.kind === "audio") packets += r.packetsReceived || 0;
   });
-  return samples > 0;
+  return packets > 0;
 }
 
 /** Ping over the open channel: the median round trip of the answers (ms) and the share that never came back (%). */
