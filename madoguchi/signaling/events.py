@@ -111,6 +111,14 @@ class SessionDescription(Event):
     sdp: Annotated[str, StringConstraints(max_length=60_000)] = ""
 
 
+class OfferAccept(Event):
+    """The agent answers an offer; ``description``: the console's WebRTC offer, made while it rang (sent on to the
+    resident's side right after ``call.start``)."""
+
+    consultation_id: ConsultationId
+    description: SessionDescription | None = None
+
+
 class IceCandidate(Event):
     candidate: Annotated[str, StringConstraints(max_length=1_000)]
     sdpMid: Annotated[str, StringConstraints(max_length=64)] | None = None

@@ -34,7 +34,7 @@ from madoguchi.signaling import server_events as se
 from madoguchi.signaling import views
 from madoguchi.signaling.consultation import QUEUED_STATES, Channel, Consultation, Disposition, Role, State
 from madoguchi.signaling.counter import AgentStatus, Counter, CounterConfig, CounterError, PendingRecord
-from madoguchi.signaling.dispatch import Notifier, call_events, municipalities_touched, needs, view_events
+from madoguchi.signaling.dispatch import Delivery, Notifier, call_events, municipalities_touched, needs, view_events
 from madoguchi.signaling.events import (
     CallQuality,
     IceCandidate,
@@ -385,8 +385,24 @@ class CounterService:
     async def set_status(self, staff: StaffIdentity, status: str) -> None:
         await self.run(partial(Counter.set_status, agent_id=staff.id, status=AgentStatus(status), now=self._clock()))
 
-    async def accept(self, staff: StaffIdentity, consultation_id: str) -> None:
-        await self.run(partial(Counter.accept, agent_id=staff.id, consultation_id=consultation_id, now=self._clock()))
+    async def accept(
+        self, staff: StaffIdentity, consultation_id: str, description: SessionDescription | None = None
+    ) -> None:
+        """The agent answers the offer. ``description``: the console's offer, made while it rang; it goes to the
+        resident's side right after ``call.start``, in the same delivery (a hop sooner than a separate signal)."""
+        offer = None
+        if description is not None:
+            if description.type != "offer":
+                raise CounterError("invalid_payload", "the accept carries an offer, not an answer")
+
+            def offer(counter: Counter) -> list[Delivery]:
+                relay = se.SignalRelay(
+                    consultation_id=consultation_id, sender=staff.participant, description=description
+                )
+                return [(receiver, relay) for receiver in counter.others_in_call(staff.participant, consultation_id)]
+
+        op = partial(Counter.accept, agent_id=staff.id, consultation_id=consultation_id, now=self._clock())
+        await self.run(op, with_call_start=offer)
 
     async def invite_video(self, staff: StaffIdentity, consultation_id: str) -> None:
         op = partial(Counter.invite_video, agent_id=staff.id, consultation_id=consultation_id)
@@ -575,9 +591,15 @@ class CounterService:
 
     # --- the pipeline ------------------------------------------------------------------------------------------
 
-    async def run(self, operation: Callable[[Counter], T], *, record: Mapping[str, JsonValue] | None = None) -> T:
+    async def run(
+        self,
+        operation: Callable[[Counter], T],
+        *,
+        record: Mapping[str, JsonValue] | None = None,
+        with_call_start: Callable[[Counter], list[Delivery]] | None = None,
+    ) -> T:
         """Apply (queueing the records), write the records, dispatch. ``record`` adds columns to the first state
-        change's durable record."""
+        change's durable record; ``with_call_start`` adds deliveries to the call events (sent first)."""
         extra = dict(record or {})
 
         def apply(counter: Counter) -> tuple[T, list[PendingRecord]]:
@@ -595,9 +617,8 @@ class CounterService:
         # The people in a call first, even before the records go to the database: their events need no database
         # read, and the facts are durable already (the records are in the committed live state, the outbox). On
         # an island link every wait between the agent's accept and call.start is part of the call's setup time.
-        await self._notifier.deliver(
-            call_events(effects, counter, await self._lookups.facts(counter, now=self._clock()))
-        )
+        first = call_events(effects, counter, await self._lookups.facts(counter, now=self._clock()))
+        await self._notifier.deliver([*first, *(with_call_start(counter) if with_call_start is not None else [])])
         await self._outbox.write_now(to_write)
         wanted = needs(effects, counter)
         facts = await self._lookups.facts(counter, now=self._clock(), summaries=wanted.summaries, chats=wanted.chats)

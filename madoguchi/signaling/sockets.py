@@ -405,7 +405,7 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         self._audits: set[asyncio.Task[None]] = set()  # record.view writes under way
         s = service
         self.route("agent.status", ev.AgentStatusChange, self._status)
-        self.route("offer.accept", ev.ConsultationRef, self._accept)
+        self.route("offer.accept", ev.OfferAccept, self._accept)
         self.route("offer.decline", ev.ConsultationRef, lambda c, m: done(s.decline(c.identity, m.consultation_id)))
         self.route("video.invite", ev.ConsultationRef, lambda c, m: done(s.invite_video(c.identity, m.consultation_id)))
         self.route(
@@ -452,8 +452,8 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         await self._viewed(conn, m.consultation_id, "join")  # they see and hear the resident from now on
         return {"call": call.payload()}
 
-    async def _accept(self, conn: Connection[StaffIdentity], m: ev.ConsultationRef) -> None:
-        await self.service.accept(conn.identity, m.consultation_id)
+    async def _accept(self, conn: Connection[StaffIdentity], m: ev.OfferAccept) -> None:
+        await self.service.accept(conn.identity, m.consultation_id, m.description)
         await self._viewed(conn, m.consultation_id, "accept")
 
     async def _viewed(self, conn: Connection[StaffIdentity], consultation_id: str, how: str) -> None:

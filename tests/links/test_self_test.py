@@ -11,7 +11,6 @@ import pytest
 from playwright.async_api import async_playwright, expect
 
 from madoguchi import observability
-
 from tests.browser.chromium import CHROMIUM, CHROMIUM_PRESENT
 from tests.links.calls import WAIT_MS, launch, open_page
 from tests.links.coturn import Coturn, free_port

@@ -24,6 +24,7 @@ from madoguchi.signaling.events import (
     JoinCall,
     LossSummary,
     MediaState,
+    OfferAccept,
     ResidentSay,
     RttSummary,
     Satisfaction,
@@ -65,6 +66,7 @@ VALID: dict[type[BaseModel], dict[str, Any]] = {
     SupervisorSetAway: {"agent_id": "s_1"},
     SelfTestRequest: {},
     SelfTestEcho: {"sdp": "v=0\r\n"},
+    OfferAccept: {"consultation_id": "c1", "description": {"type": "offer", "sdp": "v=0\r\n"}},
     SelfTestReport: {
         "state": "warn",
         "items": ["network"],
