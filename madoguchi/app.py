@@ -36,6 +36,7 @@ from madoguchi.chatbot.llm import Triage
 from madoguchi.chatbot.service import load_triages
 from madoguchi.domain.opening_hours import HoursSpec
 from madoguchi.llm_backend import OpenAiCompatibleBackend
+from madoguchi.media.echo import EchoPeers
 from madoguchi.reports import pages as report_pages
 from madoguchi.resident_chat import pages as chat_pages
 from madoguchi.resident_chat.conversation import ResidentChat
@@ -290,6 +291,7 @@ def _counter(
             callbacks=app[keys.CALLBACKS],
         )
         service = parts.service
+        service.link_observers.append(metrics)  # per-booth link histograms from the calls' final summaries
         app[keys.COUNTER] = service
         app[booking_api.DESK].on_due = service.set_booked_soon  # booked time counts in walk-ins' estimates
         triages: dict[str, Triage] = app[keys.TRIAGES]
@@ -302,6 +304,7 @@ def _counter(
             clock=clock,
             observer=metrics,
             checkin=BoothCheckIn(app[booking_api.DESK], app[booking_api.WRONG_CODES]),
+            echo=(echo := EchoPeers()),
         )
         sio.register_namespace(booth_namespace)
         sio.register_namespace(
@@ -378,6 +381,7 @@ def _counter(
             except Exception as exc:  # other processes reap us by heartbeat anyway
                 log.warning("could not leave the live state cleanly: %s", exc)
         finally:  # close the connections even if the timers task died of an error
+            await echo.close()
             await stop_socket_manager(sio)
             await store.close()
 

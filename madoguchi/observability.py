@@ -52,6 +52,15 @@ CHECK_TIMEOUT_S = 2.0
 NAMESPACES = tuple(NAMESPACE_OF_KIND.values())
 """The namespaces that exist (one per participant kind); metrics are kept for these only."""
 WAIT_BUCKETS_S = (5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0)
+LINK_RTT_BUCKETS_MS = (25.0, 50.0, 100.0, 200.0, 300.0, 500.0, 800.0, 1500.0)
+LINK_PERCENT_BUCKETS = (0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0)
+LINK_STEP_BUCKETS_S = (0.0, 10.0, 60.0, 300.0, 900.0, 1800.0)
+LINK_STEPS = {"video": "video", "low_video": "low-video", "audio": "audio", "chat": "chat"}
+"""The summary's ``seconds`` keys → the ladder's step names (``media-mode``'s ``data-state``)."""
+NO_BOOTH = "home"
+"""The ``booth`` label of a call with no booth (a resident's video from home); booth ids are ``B`` + hex."""
+LINK_SEEN_MAX = 4096
+"""Final summaries remembered per process, so a side that sends its final one twice is counted once."""
 
 
 @runtime_checkable
@@ -109,6 +118,39 @@ class Metrics:
             "State changes held in the live state's outbox, not yet confirmed written to the database",
             registry=r,
         )
+        # Per booth and side, one observation per call (its final summary, ``call.quality`` with ``final``). The
+        # booth label comes from the case's record (the booth directory), never from what a client sends, so the
+        # label set grows with the booths a town registers and nothing else.
+        link = ["booth", "side"]
+        self._link_rtt = Histogram(
+            "madoguchi_link_rtt_ms",
+            "Median round-trip time of a call's media path, per booth and side (ms)",
+            link,
+            buckets=LINK_RTT_BUCKETS_MS,
+            registry=r,
+        )
+        self._link_loss = Histogram(
+            "madoguchi_link_loss_percent",
+            "Median packet loss of a call, per booth and side (%)",
+            link,
+            buckets=LINK_PERCENT_BUCKETS,
+            registry=r,
+        )
+        self._link_concealment = Histogram(
+            "madoguchi_link_concealment_percent",
+            "Audio a side's receiver had to conceal over a call (concealedSamples / totalSamplesReceived, %)",
+            link,
+            buckets=LINK_PERCENT_BUCKETS,
+            registry=r,
+        )
+        self._link_step = Histogram(
+            "madoguchi_link_step_seconds",
+            "Seconds a call spent at each ladder step (video, low-video, audio, chat), per booth and side",
+            [*link, "step"],
+            buckets=LINK_STEP_BUCKETS_S,
+            registry=r,
+        )
+        self._link_seen: dict[tuple[str, str], None] = {}
         for namespace in NAMESPACES:
             self._connections.labels(namespace).set(0)
         # one child per (namespace, event): the label set is bounded (declared event names only), and
@@ -130,6 +172,31 @@ class Metrics:
 
     def error(self, code: str) -> None:
         self._errors.labels(code).inc()
+
+    # --- called by the service for each side's final link summary of a call ---------------------------------
+
+    def link_summary(self, consultation_id: str, booth_id: str | None, role: str, summary: Mapping[str, Any]) -> None:
+        """Count one side's final summary in the booth's histograms (once per case and side on this process)."""
+        key = (consultation_id, role)
+        if key in self._link_seen:
+            return
+        self._link_seen[key] = None
+        if len(self._link_seen) > LINK_SEEN_MAX:
+            del self._link_seen[next(iter(self._link_seen))]
+        labels = (booth_id or NO_BOOTH, role)
+        for histogram, value in (
+            (self._link_rtt, _number(summary, "rtt_ms", "median")),
+            (self._link_loss, _number(summary, "loss_pct", "median")),
+            (self._link_concealment, _number(summary, "concealment_pct")),
+        ):
+            if value is not None:
+                histogram.labels(*labels).observe(value)
+        seconds = summary.get("seconds")
+        if isinstance(seconds, Mapping):
+            for key_name, step in LINK_STEPS.items():
+                value = seconds.get(key_name)
+                if isinstance(value, int | float):
+                    self._link_step.labels(*labels, step).observe(float(value))
 
     # --- called for every committed transaction ----------------------------------------------------------------
 
@@ -174,6 +241,14 @@ class Metrics:
             for activity, count in activities.items():
                 self._agents.labels(activity).set(count)
         return generate_latest(self.registry)
+
+
+def _number(summary: Mapping[str, Any], *path: str) -> float | None:
+    """A number inside the summary (``rtt_ms`` → ``median``), or None when the side did not measure it."""
+    value: Any = summary
+    for name in path:
+        value = value.get(name) if isinstance(value, Mapping) else None
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def _error_code(ack: object) -> str | None:

@@ -57,6 +57,7 @@ from madoguchi.signaling.state import (
     CounterState,
     PendingRecord,
     QueuePosition,
+    SelfTestResult,
     record_key,
 )
 
@@ -409,6 +410,10 @@ class Counter(Presence):
         kept = {k: v for k, v in self.state.booked_soon.items() if not k.startswith(prefix)}
         self.state.booked_soon = {**kept, **after}
         self.effects.append(BookingsDue(municipality_id))
+
+    def note_self_test(self, booth_id: str, result: SelfTestResult) -> None:
+        """A booth's self-test result, replacing its last one (shown in the supervisors' booth list)."""
+        self.state.self_tests = {**self.state.self_tests, booth_id: result}
 
     # --- more participants ---------------------------------------------------------------------------------------
 

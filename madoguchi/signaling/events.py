@@ -111,6 +111,14 @@ class SessionDescription(Event):
     sdp: Annotated[str, StringConstraints(max_length=60_000)] = ""
 
 
+class OfferAccept(Event):
+    """The agent answers an offer; ``description``: the console's WebRTC offer, made while it rang (sent on to the
+    resident's side right after ``call.start``)."""
+
+    consultation_id: ConsultationId
+    description: SessionDescription | None = None
+
+
 class IceCandidate(Event):
     candidate: Annotated[str, StringConstraints(max_length=1_000)]
     sdpMid: Annotated[str, StringConstraints(max_length=64)] | None = None
@@ -211,7 +219,9 @@ class StepSeconds(Event):
 
 class CallQuality(Event):
     """One side's link quality over the call so far (``static/js/quality.js``); the latest one of each side is kept
-    with the consultation's record."""
+    with the consultation's record. ``concealment_pct``: audio samples the receiver made up over the call
+    (``concealedSamples / totalSamplesReceived``). ``final``: the call stopped; that summary is counted once in
+    the per-booth histograms of ``/metrics``."""
 
     consultation_id: ConsultationId
     samples: Annotated[int, Field(ge=0, le=1_000_000)]
@@ -219,12 +229,36 @@ class CallQuality(Event):
     loss_pct: LossSummary
     jitter_ms: JitterSummary
     freezes: Annotated[int, Field(ge=0, le=1_000_000)]
+    concealment_pct: Percent | None = None
     worst_step: MediaStep
     seconds: StepSeconds
+    final: bool = False
 
 
 class SelfTestRequest(Event):
     """The kiosk's self-test asks for TURN servers of its own (no consultation: the clerk's check at the booth)."""
+
+
+class SelfTestEcho(Event):
+    """The kiosk's self-test call: its offer, with every candidate gathered (no trickling), to the server's echo
+    peer, which answers and sends back the audio and the data-channel messages it receives."""
+
+    sdp: Annotated[str, StringConstraints(min_length=1, max_length=60_000)]
+
+
+CheckName = Literal["camera", "microphone", "speaker", "network"]
+
+
+class SelfTestReport(Event):
+    """What the kiosk's self-test found, for the supervisors' booth list: the verdict, the checks at that verdict,
+    and the network path (a relay candidate; the echo call's round trip, loss and whether its audio came back)."""
+
+    state: Literal["ok", "warn", "fail"]
+    items: Annotated[tuple[CheckName, ...], Field(max_length=4)] = ()
+    relay: bool | None = None
+    rtt_ms: Millis | None = None
+    loss_pct: Percent | None = None
+    audio: bool | None = None
 
 
 class AgentStatusChange(Event):

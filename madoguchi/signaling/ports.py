@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from madoguchi.storage.booths import BoothRecord
 from madoguchi.storage.callbacks import NewCallback
-from madoguchi.storage.records import ChatLine, ConsultationRecord
+from madoguchi.storage.record_values import ChatLine, ConsultationRecord, LinkQualityKept
 from madoguchi.storage.updates import RecordUpdate
 
 
@@ -68,9 +68,20 @@ class QualityLog(Protocol):
     """Where each side's link-quality summary of a call is kept, with its record. Real:
     :class:`~madoguchi.storage.records.ConsultationRecords`."""
 
-    async def set_link_quality(self, consultation_id: str, participant: str, summary: dict[str, Any]) -> bool:
-        """Keep ``summary`` as ``participant``'s side's latest; False if they took no part in the case."""
+    async def set_link_quality(
+        self, consultation_id: str, participant: str, summary: dict[str, Any]
+    ) -> LinkQualityKept | None:
+        """Keep ``summary`` as ``participant``'s side's latest; None if they took no part in the case."""
         ...
+
+
+class LinkObserver(Protocol):
+    """Hears each side's final link summary of a call, with the case's booth (from the record, so a label set
+    bounded by the booth directory). Real: :class:`~madoguchi.observability.Metrics`."""
+
+    def link_summary(
+        self, consultation_id: str, booth_id: str | None, role: str, summary: Mapping[str, Any]
+    ) -> None: ...
 
 
 class Records(RecordSink, RecordReader, ChatLog, Satisfaction, QualityLog, Protocol):
@@ -92,3 +103,14 @@ class CredentialLookup(Protocol):
     async def disabled_staff(self, staff_ids: Collection[str]) -> set[str]: ...
 
     async def booth_tokens(self, booth_ids: Collection[str]) -> dict[str, str | None]: ...
+
+
+class EchoPeer(Protocol):
+    """A server-side WebRTC peer for a booth's self-test call: it answers the kiosk's offer and sends back the
+    audio and data-channel messages it receives, for a few seconds. Real: :class:`~madoguchi.media.echo.EchoPeers`
+    (aiortc), plugged in by the composition root."""
+
+    async def answer(self, owner: str, offer_sdp: str) -> str:
+        """The answer to ``offer_sdp`` (every candidate in it); raises ``CounterError`` (``busy``) when too many
+        self-test calls run."""
+        ...

@@ -305,11 +305,24 @@ class SupervisorAgent(View):
     languages: list[str]
 
 
+class SupervisorSelfTest(View):
+    """A booth's last self-test: when (server epoch s), the verdict, the checks at it, and the network path."""
+
+    at: float
+    state: str
+    items: list[str]
+    relay: bool | None
+    rtt_ms: float | None
+    loss_pct: float | None
+    audio: bool | None
+
+
 class SupervisorBooth(View):
     booth_id: str
     name: str
     place: str | None
     online: bool
+    self_test: SupervisorSelfTest | None = None
 
 
 class SupervisorToday(View):

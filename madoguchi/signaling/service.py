@@ -34,14 +34,21 @@ from madoguchi.signaling import server_events as se
 from madoguchi.signaling import views
 from madoguchi.signaling.consultation import QUEUED_STATES, Channel, Consultation, Disposition, Role, State
 from madoguchi.signaling.counter import AgentStatus, Counter, CounterConfig, CounterError, PendingRecord
-from madoguchi.signaling.dispatch import Notifier, call_events, municipalities_touched, needs, view_events
-from madoguchi.signaling.events import CallQuality, IceCandidate, MediaState, MediaStep, SessionDescription
+from madoguchi.signaling.dispatch import Delivery, Notifier, call_events, municipalities_touched, needs, view_events
+from madoguchi.signaling.events import (
+    CallQuality,
+    IceCandidate,
+    MediaState,
+    MediaStep,
+    SelfTestReport,
+    SessionDescription,
+)
 from madoguchi.signaling.held import HeldConnections
 from madoguchi.signaling.lookups import Lookups
 from madoguchi.signaling.outbox import OutboxWriter
-from madoguchi.signaling.ports import CallbackBook, ChatLog, QualityLog, Satisfaction
+from madoguchi.signaling.ports import CallbackBook, ChatLog, LinkObserver, QualityLog, Satisfaction
 from madoguchi.signaling.recording import utc
-from madoguchi.signaling.state import OverflowRule
+from madoguchi.signaling.state import OverflowRule, SelfTestResult
 from madoguchi.signaling.store import LiveStore
 from madoguchi.storage.booths import BoothRecord
 from madoguchi.storage.callbacks import NewCallback
@@ -144,6 +151,7 @@ class CounterService:
         self._wake = wake
         self._held = HeldConnections()
         self.listeners: list[ChangeListener] = []
+        self.link_observers: list[LinkObserver] = []  # per-booth link histograms (/metrics)
 
     def _touch(self, municipality_ids: Iterable[str] | None) -> None:
         for listener in self.listeners:
@@ -374,8 +382,24 @@ class CounterService:
     async def set_status(self, staff: StaffIdentity, status: str) -> None:
         await self.run(partial(Counter.set_status, agent_id=staff.id, status=AgentStatus(status), now=self._clock()))
 
-    async def accept(self, staff: StaffIdentity, consultation_id: str) -> None:
-        await self.run(partial(Counter.accept, agent_id=staff.id, consultation_id=consultation_id, now=self._clock()))
+    async def accept(
+        self, staff: StaffIdentity, consultation_id: str, description: SessionDescription | None = None
+    ) -> None:
+        """The agent answers the offer. ``description``: the console's offer, made while it rang; it goes to the
+        resident's side right after ``call.start``, in the same delivery (a hop sooner than a separate signal)."""
+        offer = None
+        if description is not None:
+            if description.type != "offer":
+                raise CounterError("invalid_payload", "the accept carries an offer, not an answer")
+
+            def offer(counter: Counter) -> list[Delivery]:
+                relay = se.SignalRelay(
+                    consultation_id=consultation_id, sender=staff.participant, description=description
+                )
+                return [(receiver, relay) for receiver in counter.others_in_call(staff.participant, consultation_id)]
+
+        op = partial(Counter.accept, agent_id=staff.id, consultation_id=consultation_id, now=self._clock())
+        await self.run(op, with_call_start=offer)
 
     async def invite_video(self, staff: StaffIdentity, consultation_id: str) -> None:
         op = partial(Counter.invite_video, agent_id=staff.id, consultation_id=consultation_id)
@@ -465,14 +489,25 @@ class CounterService:
         """The TURN servers a booth's self-test gathers against (it shows the clerk whether a relay answers)."""
         return self._lookups.self_test_servers(booth_id, now=self._clock())
 
+    async def note_self_test(self, booth: BoothRecord, report: SelfTestReport) -> None:
+        """A booth's self-test result, kept in the live state as its last one for the supervisors' booth list."""
+        result = SelfTestResult(at=self._clock(), **report.model_dump())
+        await self._store.transact(partial(Counter.note_self_test, booth_id=booth.id, result=result))
+        self._touch([booth.municipality_id])
+
     async def link_quality(self, participant: str, summary: CallQuality) -> None:
         """One side's link-quality summary of its call so far, kept with the record (the latest one counts)."""
-        fields = summary.model_dump(mode="json", exclude={"consultation_id"})
-        kept = self._quality is not None and await self._quality.set_link_quality(
-            summary.consultation_id, participant, fields
+        fields = summary.model_dump(mode="json", exclude={"consultation_id", "final"})
+        kept = (
+            None
+            if self._quality is None
+            else await self._quality.set_link_quality(summary.consultation_id, participant, fields)
         )
-        if not kept:
+        if kept is None:
             raise CounterError("not_found", "no consultation of yours to report the link quality of")
+        if summary.final:
+            for observer in self.link_observers:
+                observer.link_summary(summary.consultation_id, kept.booth_id, kept.role, fields)
 
     async def relay_signal(
         self,
@@ -553,9 +588,15 @@ class CounterService:
 
     # --- the pipeline ------------------------------------------------------------------------------------------
 
-    async def run(self, operation: Callable[[Counter], T], *, record: Mapping[str, JsonValue] | None = None) -> T:
+    async def run(
+        self,
+        operation: Callable[[Counter], T],
+        *,
+        record: Mapping[str, JsonValue] | None = None,
+        with_call_start: Callable[[Counter], list[Delivery]] | None = None,
+    ) -> T:
         """Apply (queueing the records), write the records, dispatch. ``record`` adds columns to the first state
-        change's durable record."""
+        change's durable record; ``with_call_start`` adds deliveries to the call events (sent first)."""
         extra = dict(record or {})
 
         def apply(counter: Counter) -> tuple[T, list[PendingRecord]]:
@@ -573,9 +614,8 @@ class CounterService:
         # The people in a call first, even before the records go to the database: their events need no database
         # read, and the facts are durable already (the records are in the committed live state, the outbox). On
         # an island link every wait between the agent's accept and call.start is part of the call's setup time.
-        await self._notifier.deliver(
-            call_events(effects, counter, await self._lookups.facts(counter, now=self._clock()))
-        )
+        first = call_events(effects, counter, await self._lookups.facts(counter, now=self._clock()))
+        await self._notifier.deliver([*first, *(with_call_start(counter) if with_call_start is not None else [])])
         await self._outbox.write_now(to_write)
         wanted = needs(effects, counter)
         facts = await self._lookups.facts(counter, now=self._clock(), summaries=wanted.summaries, chats=wanted.chats)

@@ -26,6 +26,7 @@ from madoguchi.signaling import events as ev
 from madoguchi.signaling.consultation import Role
 from madoguchi.signaling.counter import CounterError
 from madoguchi.signaling.dispatch import Audience, Delivery, RouteAgents, Supervisors
+from madoguchi.signaling.ports import EchoPeer
 from madoguchi.signaling.ratelimit import TokenBucket
 from madoguchi.signaling.revocation import ENDS_RESIDENT_CASES, Credential, CredentialKind, Reason
 from madoguchi.signaling.server_events import AccessRevoked
@@ -295,15 +296,19 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
         clock: Clock,
         observer: EventObserver | None = None,
         checkin: BookingCheckIn | None = None,
+        echo: EchoPeer | None = None,
     ) -> None:
         super().__init__("/booth", service=service, settings=settings, clock=clock, observer=observer)
         self.booths = booths
         self.triage = triage
         self.checkin = checkin
+        self.echo = echo
         s = service
         self.route("consultation.request", ev.ConsultationRequest, self._request)
         self.route("triage.preview", ev.TriagePreview, self._preview)
         self.route("selftest.servers", ev.SelfTestRequest, self._self_test)
+        self.route("selftest.echo", ev.SelfTestEcho, self._echo)
+        self.route("selftest.report", ev.SelfTestReport, lambda c, m: done(s.note_self_test(c.identity, m)))
         self.route(
             "csat.submit", ev.Satisfaction, lambda c, m: done(s.csat(c.participant, m.consultation_id, m.answer))
         )
@@ -376,6 +381,11 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
         servers = self.service.self_test_servers(conn.identity.id)
         return {"ice_servers": [server.model_dump(exclude_none=True) for server in servers]}
 
+    async def _echo(self, conn: Connection[BoothRecord], m: ev.SelfTestEcho) -> Ack:
+        if self.echo is None:
+            raise CounterError("unavailable", "this server runs no echo peer for self-tests")
+        return {"sdp": await self.echo.answer(conn.identity.id, m.sdp)}
+
 
 class AccessLog(Protocol):
     """Where staff access to a resident's record is written (the audit log)."""
@@ -400,7 +410,7 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         self._audits: set[asyncio.Task[None]] = set()  # record.view writes under way
         s = service
         self.route("agent.status", ev.AgentStatusChange, self._status)
-        self.route("offer.accept", ev.ConsultationRef, self._accept)
+        self.route("offer.accept", ev.OfferAccept, self._accept)
         self.route("offer.decline", ev.ConsultationRef, lambda c, m: done(s.decline(c.identity, m.consultation_id)))
         self.route("video.invite", ev.ConsultationRef, lambda c, m: done(s.invite_video(c.identity, m.consultation_id)))
         self.route(
@@ -447,8 +457,8 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         await self._viewed(conn, m.consultation_id, "join")  # they see and hear the resident from now on
         return {"call": call.payload()}
 
-    async def _accept(self, conn: Connection[StaffIdentity], m: ev.ConsultationRef) -> None:
-        await self.service.accept(conn.identity, m.consultation_id)
+    async def _accept(self, conn: Connection[StaffIdentity], m: ev.OfferAccept) -> None:
+        await self.service.accept(conn.identity, m.consultation_id, m.description)
         await self._viewed(conn, m.consultation_id, "accept")
 
     async def _viewed(self, conn: Connection[StaffIdentity], consultation_id: str, how: str) -> None:

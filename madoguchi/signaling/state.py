@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -113,6 +113,22 @@ class CounterConfig(BaseModel):
         return None
 
 
+class SelfTestResult(BaseModel):
+    """A booth's last self-test as the kiosk reported it (``selftest.report``): when, the verdict, the checks at
+    that verdict, and the network path it measured (a relay candidate; the echo call's round trip, loss and
+    whether its audio came back). Never anything of a resident."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    at: float
+    state: Literal["ok", "warn", "fail"]
+    items: tuple[str, ...] = ()
+    relay: bool | None = None
+    rtt_ms: float | None = None
+    loss_pct: float | None = None
+    audio: bool | None = None
+
+
 class PendingRecord(BaseModel):
     """A consultation's state change the database has not confirmed yet: what the edge needs to write it.
 
@@ -170,6 +186,11 @@ class CounterState(BaseModel):
         default_factory=dict,
         description="'<municipality>:<route>' -> bookings due soon that an agent will serve ahead of walk-ins (not "
         "yet checked in); replaced whole by the booking sweep, counted in the walk-ins' wait estimate",
+    )
+    self_tests: dict[str, SelfTestResult] = Field(
+        default_factory=dict,
+        description="booth id -> its last self-test (the supervisors' booth list); entries are replaced, never changed "
+        "in place",
     )
     outbox: list[PendingRecord] = Field(
         default_factory=list,

@@ -50,6 +50,7 @@ def working_copy(state: CounterState) -> CounterState:
             "outbox": list(state.outbox),
             "source_opens": dict(state.source_opens),
             "booked_soon": dict(state.booked_soon),
+            "self_tests": dict(state.self_tests),
         }
     )
 

@@ -24,10 +24,11 @@ from madoguchi.signaling.server_events import (
     SupervisorAlert,
     SupervisorBooth,
     SupervisorCase,
+    SupervisorSelfTest,
     SupervisorSnapshot,
     SupervisorToday,
 )
-from madoguchi.signaling.state import Agent, AgentStatus
+from madoguchi.signaling.state import Agent, AgentStatus, SelfTestResult
 
 JST = timezone(timedelta(hours=9))
 
@@ -171,6 +172,7 @@ def supervisor_view(
             name=b.name,
             place=b.place,
             online=bool(counter.state.connections.get(Participant.booth(b.id))),
+            self_test=_self_test(counter.state.self_tests.get(b.id)),
         )
         for b in sorted(booths, key=lambda b: (b.place or "", b.name, b.id))
     ]
@@ -190,6 +192,20 @@ def supervisor_view(
         booths=booth_rows,
         today=figures,
         alerts=alarms(counter, municipality_id, now, booths=booths, rules=rules, is_stranded=is_stranded),
+    )
+
+
+def _self_test(result: SelfTestResult | None) -> SupervisorSelfTest | None:
+    if result is None:
+        return None
+    return SupervisorSelfTest(
+        at=result.at,
+        state=result.state,
+        items=list(result.items),
+        relay=result.relay,
+        rtt_ms=result.rtt_ms,
+        loss_pct=result.loss_pct,
+        audio=result.audio,
     )
 
 

@@ -18,6 +18,15 @@ from madoguchi.storage.models import FINISHED_STATES, Consultation
 
 
 @dataclass(frozen=True, slots=True)
+class LinkQualityKept:
+    """Whose summary was kept: the reporter's role in the case and the case's booth (None for a call from home;
+    the booth id comes from the directory, never from the reporter)."""
+
+    role: str
+    booth_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class ConsultationRecord:
     id: str
     municipality_id: str

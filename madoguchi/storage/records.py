@@ -46,7 +46,14 @@ from madoguchi.storage.models import (
     ConsultationParticipant,
     Municipality,
 )
-from madoguchi.storage.record_values import ChatLine, ConsultationEventRecord, ConsultationRecord, json_data, to_record
+from madoguchi.storage.record_values import (
+    ChatLine,
+    ConsultationEventRecord,
+    ConsultationRecord,
+    LinkQualityKept,
+    json_data,
+    to_record,
+)
 from madoguchi.storage.updates import Creation, NewConsultation, ParticipantRow, RecordUpdate
 
 __all__ = ["EXPORT_FIELDS", "ChatLine", "ConsultationRecord", "ConsultationRecords", "NewConsultation"]
@@ -316,9 +323,11 @@ class ConsultationRecords:
             )
             return bool(getattr(result, "rowcount", 0))
 
-    async def set_link_quality(self, consultation_id: str, participant: str, summary: dict[str, Any]) -> bool:
+    async def set_link_quality(
+        self, consultation_id: str, participant: str, summary: dict[str, Any]
+    ) -> LinkQualityKept | None:
         """One side's latest link-quality summary of the call, kept under its role (``resident``, ``agent``);
-        only from someone who took part in the case. False when they did not (or the record is not written yet)."""
+        only from someone who took part in the case. None when they did not (or the record is not written yet)."""
         async with self._db.transaction() as session:
             role = await session.scalar(
                 select(ConsultationParticipant.role).where(
@@ -328,9 +337,9 @@ class ConsultationRecords:
             )
             row = None if role is None else await session.get(Consultation, consultation_id, with_for_update=True)
             if row is None or role is None:
-                return False
+                return None
             row.link_quality = {**(row.link_quality or {}), str(role): summary}
-            return True
+            return LinkQualityKept(role=str(role), booth_id=row.booth_id)
 
     async def get(self, consultation_id: str) -> ConsultationRecord | None:
         async with self._db.read() as session:

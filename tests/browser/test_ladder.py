@@ -148,7 +148,7 @@ async def test_stats_readings_become_a_sample(page: Page) -> None:
       ["T", { id: "T", type: "transport", selectedCandidatePairId: "P" }],
       ["P", { id: "P", type: "candidate-pair", availableOutgoingBitrate: 300000, currentRoundTripTime: rtt }],
       ["A", { id: "A", type: "inbound-rtp", kind: "audio", packetsLost: inLost, packetsReceived: inGot,
-              bytesReceived: bytes, timestamp: t }],
+              bytesReceived: bytes, timestamp: t, concealedSamples: inLost * 960, totalSamplesReceived: t * 48 }],
       ["V", { id: "V", type: "inbound-rtp", kind: "video", packetsLost: 0, packetsReceived: 0, bytesReceived: 0,
               freezeCount: freezes, frameWidth: 320, frameHeight: 180, timestamp: t }],
       ["O", { id: "O", type: "outbound-rtp", kind: "audio", packetsSent: sent, bytesSent: bytes, timestamp: t }],
@@ -169,6 +169,8 @@ async def test_stats_readings_become_a_sample(page: Page) -> None:
     assert second["freezes"] == 2
     assert second["sendBitrate"] == 40000 and second["receiveBitrate"] == 40000
     assert (second["width"], second["height"]) == (320, 180)
+    assert (second["concealed"], second["audioSamples"]) == (9600, 96000), "audio samples made up and received"
+    assert (first["concealed"], first["audioSamples"]) == (0, 0), "the first reading has nothing to compare with"
 
 
 async def test_a_stopped_senders_last_rtt_does_not_count_again(page: Page) -> None:

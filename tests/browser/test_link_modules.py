@@ -104,7 +104,8 @@ async def test_the_quality_summary_of_a_call_that_fell_to_voice(page: Page) -> N
         const q = new M.QualitySummary();
         q.step("video", 0);
         const rtts = [0.3, 0.31, 0.32, 1.2];
-        rtts.forEach((rtt, i) => q.add({ rtt, loss: i === 3 ? 0.2 : 0.01, freezes: i === 3 ? 2 : 0, jitter: 0.02 }));
+        rtts.forEach((rtt, i) => q.add({ rtt, loss: i === 3 ? 0.2 : 0.01, freezes: i === 3 ? 2 : 0, jitter: 0.02,
+                                         concealed: i === 3 ? 4800 : 0, audioSamples: 96000 }));
         q.add({ rtt: null, loss: null, freezes: 0 });
         q.step("low-video", 10_000);
         q.step("audio", 14_000);
@@ -118,6 +119,7 @@ async def test_the_quality_summary_of_a_call_that_fell_to_voice(page: Page) -> N
         "loss_pct": {"median": 1.0, "max": 20.0},
         "jitter_ms": {"median": 20},
         "freezes": 2,
+        "concealment_pct": 1.3,  # 4,800 of 384,000 samples made up
         "worst_step": "audio",
         "seconds": {"video": 10.0, "low_video": 10.0, "audio": 30.0, "chat": 0.0},
     }
@@ -128,3 +130,4 @@ async def test_a_summary_before_any_sample_says_nothing_it_does_not_know(page: P
     assert out["rtt_ms"] == {"min": None, "median": None, "max": None}
     assert out["loss_pct"] == {"median": None, "max": None}
     assert (out["samples"], out["worst_step"]) == (0, "video")
+    assert out["concealment_pct"] is None, "no audio received: no concealment figure"

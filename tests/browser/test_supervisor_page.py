@@ -98,3 +98,47 @@ async def test_supervisor_offers_a_stranded_case_to_a_named_agent(server: LiveSe
         await booth.close()
         for ctx in (agent_ctx, sv_ctx, denied_ctx):
             await ctx.close()
+
+
+async def test_each_booth_shows_its_last_self_test(server: LiveServer, browser: Browser) -> None:
+    """The kiosk's self-test report (selftest.report) appears on the booth's card; a booth that never reported says
+    so. Screenshots at four sizes go to ``test-artifacts/``."""
+    _, token, _ = await server.add_booth("北港郵便局ブース")
+    _, weak_token, _ = await server.add_booth("南浜公民館ブース")
+    await server.add_booth("東崎出張所ブース")
+    await server.add_agent("boss", PASSWORD, role="supervisor")
+    booth, weak = await booth_peer(server, token), await booth_peer(server, weak_token)
+    report = {"state": "ok", "items": [], "relay": True, "rtt_ms": 42, "loss_pct": 0, "audio": True}
+    ok(await booth.call("selftest.report", report))
+    ok(
+        await weak.call(
+            "selftest.report",
+            {**report, "state": "warn", "items": ["network"], "rtt_ms": 1800, "loss_pct": 30, "audio": False},
+        )
+    )
+    context, sv, problems = await new_page(browser, {"width": 1920, "height": 1080})
+    try:
+        await login(sv, server, "boss")
+        await expect(sv).to_have_url(f"{server.base_url}/console", timeout=WAIT_MS)
+        await sv.goto(f"{server.base_url}/supervisor")
+        lines = sv.get_by_test_id("sv-booth-self-test")
+        await expect(lines).to_have_count(3, timeout=WAIT_MS)
+        states = {await line.get_attribute("data-state") for line in await lines.all()}
+        assert states == {"ok", "warn", "none"}
+        ok_line = sv.locator('[data-testid="sv-booth-self-test"][data-state="ok"]')
+        await expect(ok_line).to_contain_text("すべて 使えます")
+        await expect(ok_line).to_contain_text("往復 42 ミリ秒")
+        warn_line = sv.locator('[data-testid="sv-booth-self-test"][data-state="warn"]')
+        await expect(warn_line).to_contain_text("通信 を 確かめてください")
+        await expect(warn_line).to_contain_text("音が 戻ってきませんでした")
+        none_line = sv.locator('[data-testid="sv-booth-self-test"][data-state="none"]')
+        await expect(none_line).to_have_text("点検: まだ 結果が ありません")
+        for width, height in ((1920, 1080), (1366, 768), (1080, 1920), (390, 844)):
+            await sv.set_viewport_size({"width": width, "height": height})
+            await sv.get_by_test_id("sv-booths").scroll_into_view_if_needed()
+            await shot(sv, f"supervisor-self-test-{width}x{height}")
+        assert problems == []
+    finally:
+        await context.close()
+        for peer in (booth, weak):
+            await peer.close()

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.support import LiveServer, agent_peer, booth_peer, ok, on_both_topologies
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.support import LiveServer, agent_peer, booth_peer, http_get, ok, on_both_topologies
 
 pytestmark = on_both_topologies
 
@@ -69,5 +71,67 @@ async def test_a_booth_call_rings_with_each_sides_turn_servers(live_server: Live
     start = await booth.wait_for("call.start")
     # no TURN secret on this server: the configured servers alone, the same as call.start's
     assert offer["ice_servers"] == coming["ice_servers"] == start["ice_servers"]
+    for peer in (booth, agent):
+        await peer.close()
+
+
+async def link_samples(server: LiveServer) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """The ``madoguchi_link_*`` samples of every process of the server, summed over processes."""
+    found: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
+    for url in server.urls:
+        status, body = await http_get(f"{url}/metrics")
+        assert status == 200
+        for family in text_string_to_metric_families(body):
+            for sample in family.samples:
+                if sample.name.startswith("madoguchi_link_"):
+                    key = (sample.name, tuple(sorted(sample.labels.items())))
+                    found[key] = found.get(key, 0.0) + float(sample.value)
+    return found
+
+
+def value(samples: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: str, **labels: str) -> float:
+    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+async def test_final_summaries_fill_the_booths_link_histograms(live_server: LiveServer) -> None:
+    """One observation per call and side, labelled with the case's booth from the directory: a summary that is not
+    final is not counted, a final one sent twice counts once, and another booth's calls stay in its own series."""
+    booth_id, token, _ = await live_server.add_booth()
+    await live_server.add_agent("aoki", PASSWORD)
+    agent = await agent_peer(live_server, "aoki", PASSWORD)
+    ok(await agent.call("agent.status", {"status": "available"}))
+    booth = await booth_peer(live_server, token)
+    cid = ok(await booth.call("consultation.request", {"route": "tax"}))["consultation_id"]
+    await agent.wait_for("offer", lambda o: o["consultation_id"] == cid)
+    ok(await agent.call("offer.accept", {"consultation_id": cid}))
+    await booth.wait_for("call.start")
+
+    ok(await booth.call("call.quality", summary(cid)))  # the call still runs: nothing counted yet
+    assert not any(v for (name, _), v in (await link_samples(live_server)).items() if name.endswith("_count"))
+
+    steps = {"video": 40.0, "low_video": 12.5, "audio": 3.0, "chat": 0}
+    final = summary(cid, concealment_pct=4.2, seconds=steps, final=True)
+    ok(await booth.call("call.quality", final))
+    ok(await booth.call("call.quality", final))  # sent again (a retry): counted once
+    ok(await agent.call("call.quality", summary(cid, rtt_ms={"median": 650}, concealment_pct=0.8, final=True)))
+    forged = await agent.call("call.quality", summary(cid, final=True, booth_id="B_forged"))
+    assert forged["error"]["code"] == "invalid_payload", "the booth label is never the client's to choose"
+
+    got = await link_samples(live_server)
+    side = {"booth": booth_id, "side": "resident"}
+    assert value(got, "madoguchi_link_rtt_ms_count", **side) == 1
+    assert value(got, "madoguchi_link_rtt_ms_sum", **side) == 310
+    assert value(got, "madoguchi_link_rtt_ms_bucket", le="300.0", **side) == 0
+    assert value(got, "madoguchi_link_rtt_ms_bucket", le="500.0", **side) == 1
+    assert value(got, "madoguchi_link_loss_percent_sum", **side) == 1.0
+    assert value(got, "madoguchi_link_concealment_percent_sum", **side) == 4.2
+    assert value(got, "madoguchi_link_concealment_percent_bucket", le="5.0", **side) == 1
+    assert value(got, "madoguchi_link_step_seconds_sum", step="low-video", **side) == 12.5
+    assert value(got, "madoguchi_link_step_seconds_count", step="chat", **side) == 1
+    agent_side = {"booth": booth_id, "side": "agent"}
+    assert value(got, "madoguchi_link_rtt_ms_sum", **agent_side) == 650
+    assert value(got, "madoguchi_link_concealment_percent_sum", **agent_side) == 0.8
+    booths = {dict(labels)["booth"] for (_, labels) in got}
+    assert booths == {booth_id}, "only the directory's booth appears as a label"
     for peer in (booth, agent):
         await peer.close()

@@ -325,3 +325,31 @@ async def test_booth_reconnect_within_grace_keeps_place(live_server: LiveServer)
     assert state["consultation"]["consultation_id"] == cid
     assert state["consultation"]["state"] == "waiting" and state["consultation"]["position"] == 1
     await again.close()
+
+
+async def test_an_accept_that_carries_the_consoles_offer_delivers_it_right_after_call_start(
+    live_server: LiveServer,
+) -> None:
+    """The console makes its offer while the case rings; the accept carries it, and the booth gets it as a signal
+    from the agent just after call.start (one hop sooner than an offer sent after call.start). An accept carrying
+    an answer is refused and changes nothing."""
+    _, token, _ = await live_server.add_booth()
+    await live_server.add_agent("aoki", PASSWORD)
+    agent = await agent_peer(live_server, "aoki", PASSWORD)
+    ok(await agent.call("agent.status", {"status": "available"}))
+    booth = await booth_peer(live_server, token)
+    cid = ok(await booth.call("consultation.request", {"route": "tax"}))["consultation_id"]
+    await agent.wait_for("offer", lambda o: o["consultation_id"] == cid)
+    wrong = await agent.call(
+        "offer.accept", {"consultation_id": cid, "description": {"type": "answer", "sdp": "v=0\r\n"}}
+    )
+    assert wrong["error"]["code"] == "invalid_payload"
+    assert booth.last("call.start") is None, "a refused accept starts nothing"
+
+    offer = {"type": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"}
+    ok(await agent.call("offer.accept", {"consultation_id": cid, "description": offer}))
+    relayed = await booth.wait_for("signal", lambda s: s["consultation_id"] == cid)
+    assert relayed["description"] == offer and relayed["from"].startswith("agent:")
+    assert booth.last("call.start") is not None, "call.start came first"
+    for peer in (booth, agent):
+        await peer.close()

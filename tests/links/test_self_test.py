@@ -1,5 +1,6 @@
 """The kiosk's self-test (static/js/selftest.js) against a real coturn: with TURN reachable the clerk reads that all
-works and the status says a relay answered; with the TURN server gone the network check fails in plain words,
+works, the status says a relay answered and the echo call to the server's peer brought the tone back (the result
+is kept for the supervisors); with the TURN server gone the network check fails in plain words,
 while camera, microphone and speaker (Chromium's fake devices) still pass. Tapping the line runs it again."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import async_playwright, expect
 
+from madoguchi import observability
 from tests.browser.chromium import CHROMIUM, CHROMIUM_PRESENT
 from tests.links.calls import WAIT_MS, launch, open_page
 from tests.links.coturn import Coturn, free_port
@@ -22,7 +24,7 @@ async def test_the_self_test_finds_the_relay_and_says_all_works(tmp_path: Path, 
         pytest.fail(f"Chromium not found at {CHROMIUM}")
     settings = make_settings(tmp_path, turn_urls=coturn.urls("udp"), turn_secret=coturn.secret)
     async with serve(settings) as server, async_playwright() as playwright:
-        _, _, kiosk_path = await server.add_booth("島の郵便局ブース")
+        booth_id, _, kiosk_path = await server.add_booth("島の郵便局ブース")
         browser = await launch(playwright)
         try:
             page = await open_page(browser)
@@ -31,6 +33,14 @@ async def test_the_self_test_finds_the_relay_and_says_all_works(tmp_path: Path, 
             await expect(status).to_have_attribute("data-state", "ok", timeout=WAIT_MS)
             await expect(status).to_have_attribute("data-relay", "true")
             await expect(status).to_have_text("点検: カメラ・マイク・スピーカー・通信 すべて 使えます")
+            # the echo call to the server's peer connected and its tone came back; its round trip was measured
+            await expect(status).to_have_attribute("data-echo", "audio")
+            assert int(await status.get_attribute("data-rtt-ms") or "-1") >= 0
+            # and the server keeps the result for the supervisors' booth list
+            counter = await server.app[observability.LIVE_STORE].read()
+            kept = counter.state.self_tests[booth_id]
+            assert (kept.state, kept.relay, kept.audio) == ("ok", True, True), kept
+            assert kept.rtt_ms is not None and kept.loss_pct is not None and kept.loss_pct <= 20, kept
             await status.click()  # the clerk runs it again
             await expect(status).to_have_attribute("data-running", "true")
             await expect(status).not_to_have_attribute("data-running", "true", timeout=WAIT_MS)

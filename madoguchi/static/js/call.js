@@ -106,6 +106,8 @@ export class Call {
     this.audioPacketMs = null; // the voice packet time we ask the other side for (null: its default, 20 ms)
     this.sentPacketMs = null; // the packet time named in the last description we sent
     this.heldCandidates = []; // candidates that came before a remote description
+    this.earlyOfferSent = false; // the accept carried it: start() does not offer again
+    this.heldLocalCandidates = []; // our candidates found while held (the server relays nothing before the accept)
     this.signalChain = Promise.resolve(); // signals are applied one at a time, in arrival order
   }
 
@@ -117,9 +119,43 @@ export class Call {
   prepare() {
     if (!this.preparing) {
       this.held = true;
-      this.preparing = this.openAndBuild({ pool: true });
+      this.preparing = this.openAndBuild({ pool: true }).then(() => this.makeEarlyOffer());
     }
     return this.preparing;
+  }
+
+  /**
+   * The impolite side (the console) makes its offer while the call still rings, so that the accept carries it
+   * (`offer.accept` `description`, relayed to the booth right after `call.start`): the booth has the offer a whole
+   * hop sooner (call.start to the console, its offer back) than when the console offered after `call.start`.
+   */
+  async makeEarlyOffer() {
+    const pc = this.pc;
+    if (this.polite || !pc || this.closed || !this.held || pc.signalingState !== "stable") return;
+    try {
+      this.makingOffer = true;
+      await pc.setLocalDescription();
+    } catch (err) {
+      console.warn("call: no offer while ringing", err);
+      return;
+    } finally {
+      this.makingOffer = false;
+    }
+    if (pc === this.pc && !this.closed) this.negotiationPending = false;
+  }
+
+  /**
+   * The offer made while ringing, with every candidate found so far, for the accept to carry (once); null when
+   * there is none yet (the accept then goes without, and start() sends the offer as a signal).
+   */
+  takeEarlyOffer() {
+    const pc = this.pc;
+    if (this.polite || !pc || this.closed || !this.held || this.earlyOfferSent) return null;
+    if (pc.signalingState !== "have-local-offer" || !pc.localDescription) return null;
+    this.earlyOfferSent = true;
+    this.sentPacketMs = this.audioPacketMs;
+    const { type, sdp } = pc.localDescription;
+    return { type, sdp: withPacketTime(sdp, this.audioPacketMs) };
   }
 
   /** Open the camera and microphone (or go receive-only) and build the peer connection; go. */
@@ -129,10 +165,18 @@ export class Call {
     await this.preparing;
     if (this.closed || !this.pc) return;
     this.held = false;
-    if (this.negotiationPending) {
+    const pc = this.pc;
+    if (this.earlyOfferSent && pc.signalingState === "have-local-offer") {
       this.negotiationPending = false;
-      this.negotiate(this.pc);
+      this.armAnswerTimer(pc); // the accept carried our offer
+    } else if (!this.polite && pc.signalingState === "have-local-offer") {
+      this.negotiationPending = false;
+      this.sendDescription(pc).then(() => this.armAnswerTimer(pc)); // made while ringing, not carried: send it now
+    } else if (this.negotiationPending) {
+      this.negotiationPending = false;
+      this.negotiate(pc);
     }
+    for (const candidate of this.heldLocalCandidates.splice(0)) this.send({ candidate });
     const early = this.earlySignals.splice(0);
     for (const message of early) this.handleSignal(message);
   }
@@ -193,6 +237,8 @@ export class Call {
     this.ignoreOffer = false;
     this.isSettingRemoteAnswerPending = false;
     this.heldCandidates = [];
+    this.heldLocalCandidates = [];
+    this.earlyOfferSent = false;
     this.remoteStream = null;
     this.remoteDescribed = false;
     clearTimeout(this.answerTimer);
@@ -201,7 +247,9 @@ export class Call {
     this.pc = pc;
     pc.onnegotiationneeded = () => this.negotiate(pc);
     pc.onicecandidate = ({ candidate }) => {
-      if (candidate && candidate.candidate && pc === this.pc) this.send({ candidate: candidate.toJSON() });
+      if (!candidate || !candidate.candidate || pc !== this.pc) return;
+      if (this.held) this.heldLocalCandidates.push(candidate.toJSON()); // sent once the call starts
+      else this.send({ candidate: candidate.toJSON() });
     };
     pc.ontrack = (event) => this.showRemoteTrack(event);
     pc.onconnectionstatechange = () => {

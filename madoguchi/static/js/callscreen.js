@@ -116,6 +116,13 @@ export class CallScreen {
     this.call.prepare().catch((err) => console.warn(`${this.label}: could not prepare the call`, err));
   }
 
+  /** The offer the prepared call made while ringing, for the accept to carry (null: none yet; see call.js). */
+  takeEarlyOffer(consultationId) {
+    const call = this.call;
+    if (!call || call.consultationId !== consultationId || call.begun) return null;
+    return call.takeEarlyOffer();
+  }
+
   /** The ringing stopped without an accept: close what prepare() opened (the camera goes off). */
   unprepare(consultationId) {
     const call = this.call;

@@ -196,7 +196,9 @@ async function acceptOffer() {
   ringer.stop();
   for (const id of ["offer-accept", "offer-decline"]) $(id).disabled = true;
   try {
-    await request(socket, SEND.OFFER_ACCEPT, { consultation_id: offer.consultation_id });
+    // the offer made while it rang goes with the accept: the booth has it right after call.start
+    const description = callScreen.takeEarlyOffer(offer.consultation_id);
+    await request(socket, SEND.OFFER_ACCEPT, { consultation_id: offer.consultation_id, ...(description ? { description } : {}) });
     state.offer = null;
     beginConsultation({ ...offer, id: offer.consultation_id });
     if (!callScreen.live) callScreen.setNotice("media.connecting"); // call.start (before this ack) said it already

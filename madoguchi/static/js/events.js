@@ -22,6 +22,8 @@ export const SEND = Object.freeze({
   HANDOFF_REQUEST: "handoff.request",
   OFFER_ACCEPT: "offer.accept",
   OFFER_DECLINE: "offer.decline",
+  SELFTEST_ECHO: "selftest.echo",
+  SELFTEST_REPORT: "selftest.report",
   SELFTEST_SERVERS: "selftest.servers",
   SIGNAL: "signal",
   SUGGESTION_CHOOSE: "suggestion.choose",

@@ -206,6 +206,8 @@ export function sampleStats(report, previous) {
     height: null,
     fps: null,
     jitter: null,
+    concealed: 0, // audio samples the decoder had to make up (concealedSamples)
+    audioSamples: 0, // audio samples received (totalSamplesReceived)
   };
   // Only RTTs measured since the last reading count: a sender that stopped (video at the voice step) keeps its
   // last remote-inbound RTT for good, and at 48 kbit/s that stale value (from the queue that made the call step
@@ -227,6 +229,10 @@ export function sampleStats(report, previous) {
       memory.received += r.packetsReceived || 0;
       memory.bytesReceived += r.bytesReceived || 0;
       if (r.kind === "audio" && typeof r.jitter === "number") memory.jitter = r.jitter;
+      if (r.kind === "audio") {
+        memory.concealed += r.concealedSamples || 0;
+        memory.audioSamples += r.totalSamplesReceived || 0;
+      }
       if (r.kind === "video") {
         memory.freezes += r.freezeCount || 0;
         memory.width = r.frameWidth ?? null;
@@ -262,6 +268,9 @@ export function sampleStats(report, previous) {
     width: memory.width,
     height: memory.height,
     jitter: memory.jitter,
+    // audio samples made up and received since the last reading (the record's concealment, quality.js)
+    concealed: delta("concealed"),
+    audioSamples: delta("audioSamples"),
   };
   return [sample, memory];
 }

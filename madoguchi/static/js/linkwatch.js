@@ -62,15 +62,18 @@ export class LinkWatch {
   }
 
   stop() {
-    if (this.timer && this.quality.samples) this.report();
+    if (this.timer && this.quality.samples) this.report({ final: true });
     clearInterval(this.timer);
     this.timer = null;
   }
 
-  /** The link's summary so far, to the server for the consultation's record (the latest one counts). */
-  report() {
+  /**
+   * The link's summary so far, to the server for the consultation's record (the latest one counts); `final` when
+   * the call stops (the server counts that one in its per-booth histograms, `/metrics`).
+   */
+  report({ final = false } = {}) {
     this.unreported = 0;
-    const payload = { consultation_id: this.call.consultationId, ...this.quality.summary(Date.now()) };
+    const payload = { consultation_id: this.call.consultationId, ...this.quality.summary(Date.now()), final };
     request(this.call.socket, SEND.CALL_QUALITY, payload).catch((err) =>
       console.warn("linkwatch: quality not recorded", err.code || err),
     );

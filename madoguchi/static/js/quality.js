@@ -30,6 +30,8 @@ export class QualitySummary {
     this.rttMax = null;
     this.lossMax = null;
     this.freezes = 0;
+    this.concealed = 0; // audio samples concealed over the call
+    this.audioSamples = 0; // audio samples received over the call
     this.worst = STEPS[0];
     this.seconds = Object.fromEntries(STEPS.map((s) => [s, 0]));
     this.stepSince = null; // [step, at ms]
@@ -54,6 +56,8 @@ export class QualitySummary {
     }
     if (typeof sample.jitter === "number") keep(this.jitters, sample.jitter * 1000);
     this.freezes += Math.max(0, sample.freezes || 0);
+    this.concealed += Math.max(0, sample.concealed || 0);
+    this.audioSamples += Math.max(0, sample.audioSamples || 0);
   }
 
   /** The call's agreed step from `at` (ms) on. */
@@ -76,6 +80,8 @@ export class QualitySummary {
       },
       jitter_ms: { median: round(median(this.jitters)) },
       freezes: this.freezes,
+      // concealedSamples / totalSamplesReceived of the audio we received over the whole call, in %
+      concealment_pct: this.audioSamples > 0 ? round(Math.min(1, this.concealed / this.audioSamples) * 100, 1) : null,
       worst_step: this.worst,
       seconds: {
         video: round(seconds.video, 1),

@@ -7,8 +7,14 @@
 // the booth's own TURN credentials (`selftest.servers`): with TURN configured, a relay candidate must appear
 // (the path a closed municipal network allows); without it, any candidate will do.
 //
-// verdict() and describe() are pure (tables, no devices); runChecks() touches the devices; SelfTest runs them on
-// a timer and renders.
+// The same connection then makes a short echo call to the server (`selftest.echo`, an aiortc peer that sends back
+// what it gets): a tone (never the room's microphone) and ten pings on an unordered data channel without
+// retransmissions. Round trip and loss come from the pings, "audio came back" from the received audio's stats.
+// No echo connection is a network failure; audio that does not come back, 20% lost pings or a round trip over
+// 1.5 s is a warning. The result goes to the server (`selftest.report`) for the supervisors' booth list.
+//
+// verdict(), describe() and echoResult() are pure (tables, no devices); runChecks() touches the devices; SelfTest
+// runs them on a timer, renders and reports.
 
 import { SEND } from "./events.js";
 import { t } from "./i18n.js";
@@ -19,6 +25,10 @@ export const SELF_TEST_EVERY_MS = 4 * 60 * 60 * 1000;
 /** Gathering that has not finished by then is judged on what it found. */
 export const GATHER_MS = 6000;
 const LISTEN_MS = 600;
+/** The echo call: how long it may take to connect, how many pings and how far apart, how long to wait for them. */
+export const ECHO = Object.freeze({ connectMs: 6000, pings: 10, everyMs: 100, waitMs: 1500, audioMs: 3000 });
+/** An echo call past these is a warning for the clerk (the call would still work, badly). */
+export const ECHO_LIMITS = Object.freeze({ lossPct: 20, rttMs: 1500 });
 /** Peak sample level below which the microphone is called silent. */
 const SILENCE = 0.002;
 
@@ -55,6 +65,32 @@ export function networkResult({ turn, types }) {
   if (turn) return types.includes("relay") ? "ok" : "fail";
   return types.length ? "ok" : "fail";
 }
+
+/**
+ * The echo call's verdict: null when there was none to judge (the server runs no echo peer), "fail" when it did
+ * not connect, "warn" when the audio did not come back or the pings were too lost or too slow.
+ */
+export function echoResult(echo) {
+  if (!echo) return null;
+  if (!echo.connected) return "fail";
+  if (!echo.audio) return "warn";
+  if (echo.loss_pct === null || echo.loss_pct > ECHO_LIMITS.lossPct) return "warn";
+  if (echo.rtt_ms === null || echo.rtt_ms > ECHO_LIMITS.rttMs) return "warn";
+  return "ok";
+}
+
+/** The worse of two results (null: not judged). */
+function worse(a, b) {
+  if (b === null) return a;
+  return RANK[b] > RANK[a] ? b : a;
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
 
 async function openTrack(kind) {
   try {
@@ -103,13 +139,84 @@ async function checkSpeaker() {
   }
 }
 
-async function gather(iceServers, limitMs) {
+/** A quiet tone to send on the echo call (the room's microphone never leaves the booth for a test). */
+function tone() {
+  const context = new AudioContext();
+  context.resume().catch(() => {});
+  const oscillator = context.createOscillator();
+  const gain = context.createGain();
+  gain.gain.value = 0.05;
+  const destination = context.createMediaStreamDestination();
+  oscillator.connect(gain).connect(destination);
+  oscillator.start();
+  return { track: destination.stream.getAudioTracks()[0], close: () => context.close().catch(() => {}) };
+}
+
+function waitFor(check, limitMs) {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const poll = () => {
+      if (check()) resolve(true);
+      else if (performance.now() - started >= limitMs) resolve(false);
+      else setTimeout(poll, 50);
+    };
+    poll();
+  });
+}
+
+/**
+ * Whether the echoed audio arrives: its RTP packets, counted by the receiver. (Chromium decodes a remote track
+ * only for a page element that plays it, so `totalSamplesReceived` stays 0 here; packets are the honest measure.)
+ */
+async function receivedAudio(pc) {
+  const report = await pc.getStats();
+  let packets = 0;
+  report.forEach((r) => {
+    if (r.type === "inbound-rtp" && r.kind === "audio") packets += r.packetsReceived || 0;
+  });
+  return packets > 0;
+}
+
+/** Ping over the open channel: the median round trip of the answers (ms) and the share that never came back (%). */
+async function ping(channel) {
+  const sent = new Map();
+  const rtts = [];
+  channel.onmessage = ({ data }) => {
+    const at = sent.get(String(data));
+    if (at !== undefined) {
+      rtts.push(performance.now() - at);
+      sent.delete(String(data));
+    }
+  };
+  for (let n = 0; n < ECHO.pings; n += 1) {
+    const message = `ping:${n}`;
+    sent.set(message, performance.now());
+    channel.send(message);
+    await sleep(ECHO.everyMs);
+  }
+  await waitFor(() => rtts.length === ECHO.pings, ECHO.waitMs);
+  return {
+    rtt_ms: rtts.length ? Math.round(median(rtts)) : null,
+    loss_pct: Math.round((100 * (ECHO.pings - rtts.length)) / ECHO.pings),
+  };
+}
+
+/**
+ * Gather against the booth's ICE servers and, when `echo` is given (sdp → the server's answer sdp), make the echo
+ * call on the same connection. Resolves to {types, ms, echo: null | {connected, rtt_ms, loss_pct, audio}}.
+ */
+async function probeNetwork(iceServers, limitMs, echo) {
   const pc = new RTCPeerConnection({ iceServers });
   const types = new Set();
   const started = performance.now();
+  let sound = null;
   try {
-    pc.createDataChannel("selftest");
-    const done = new Promise((resolve) => {
+    const channel = pc.createDataChannel("selftest", { ordered: false, maxRetransmits: 0 });
+    if (echo) {
+      sound = tone();
+      pc.addTrack(sound.track, new MediaStream([sound.track]));
+    }
+    const gathered = new Promise((resolve) => {
       pc.onicecandidate = ({ candidate }) => {
         if (!candidate) resolve();
         else if (candidate.type) types.add(candidate.type);
@@ -117,29 +224,70 @@ async function gather(iceServers, limitMs) {
       setTimeout(resolve, limitMs);
     });
     await pc.setLocalDescription();
-    await done;
+    await gathered;
+    const ms = Math.round(performance.now() - started);
+    if (!echo) return { types: [...types], ms, echo: null };
+    let answer;
+    try {
+      answer = await echo(pc.localDescription.sdp);
+    } catch (err) {
+      if (err.code === "unavailable") return { types: [...types], ms, echo: null }; // no echo peer on this server
+      throw err;
+    }
+    await pc.setRemoteDescription({ type: "answer", sdp: answer });
+    const open = await waitFor(() => channel.readyState === "open", ECHO.connectMs);
+    if (!open) return { types: [...types], ms, echo: { connected: false, rtt_ms: null, loss_pct: null, audio: false } };
+    const pinged = await ping(channel);
+    let audio = await receivedAudio(pc);
+    const until = performance.now() + ECHO.audioMs;
+    while (!audio && performance.now() < until) {
+      await sleep(250);
+      audio = await receivedAudio(pc);
+    }
+    return { types: [...types], ms, echo: { connected: true, ...pinged, audio } };
   } finally {
     pc.close();
+    sound?.close();
   }
-  return { types: [...types], ms: Math.round(performance.now() - started) };
 }
 
-/** Run every check once; resolves to {camera, microphone, speaker, network, relay, gather_ms}. */
-export async function runChecks(iceServers, { gatherMs = GATHER_MS } = {}) {
+/**
+ * Run every check once; resolves to {camera, microphone, speaker, network, relay, gather_ms, echo}. `echo` (sdp →
+ * answer sdp) makes the echo call; without it the network is judged on gathering alone.
+ */
+export async function runChecks(iceServers, { gatherMs = GATHER_MS, echo = null } = {}) {
   const turn = iceServers.some((s) => [].concat(s.urls).some((url) => /^turns?:/.test(url)));
   const [camera, microphone, speaker, found] = await Promise.all([
     checkCamera(),
     checkMicrophone(),
     checkSpeaker(),
-    gather(iceServers, gatherMs).catch(() => ({ types: [], ms: null })),
+    probeNetwork(iceServers, gatherMs, echo).catch((err) => {
+      console.warn("selftest: network probe failed", err.code || err);
+      return { types: [], ms: null, echo: echo ? { connected: false, rtt_ms: null, loss_pct: null, audio: false } : null };
+    }),
   ]);
   return {
     camera,
     microphone,
     speaker,
-    network: networkResult({ turn, types: found.types }),
+    network: worse(networkResult({ turn, types: found.types }), echoResult(found.echo)),
     relay: turn ? found.types.includes("relay") : null,
     gather_ms: found.ms,
+    echo: found.echo,
+  };
+}
+
+/** What the server keeps for the supervisors' booth list (`selftest.report`). */
+export function reportOf(results) {
+  const { state, items } = describe(results);
+  const echo = results.echo || null;
+  return {
+    state,
+    items,
+    relay: results.relay ?? null,
+    rtt_ms: echo?.rtt_ms ?? null,
+    loss_pct: echo?.loss_pct ?? null,
+    audio: echo ? Boolean(echo.audio) : null,
   };
 }
 
@@ -178,7 +326,8 @@ export class SelfTest {
       } catch (err) {
         console.warn("selftest: the server did not answer", err.code || err); // the network fails, the rest is tested
       }
-      const results = await runChecks(servers ?? []);
+      const echo = servers === null ? null : async (sdp) => (await request(this.socket, SEND.SELFTEST_ECHO, { sdp })).sdp;
+      const results = await runChecks(servers ?? [], { echo });
       this.results = servers === null ? { ...results, network: "fail", relay: null } : results;
     } catch (err) {
       console.warn("selftest: could not run", err);
@@ -189,7 +338,13 @@ export class SelfTest {
       delete this.element.dataset.running;
     }
     this.element.dataset.relay = String(this.results.relay);
+    const echo = this.results.echo;
+    this.element.dataset.echo = echo ? (echo.connected ? (echo.audio ? "audio" : "connected") : "none") : "off";
+    this.element.dataset.rttMs = echo?.rtt_ms ?? "";
     this.show(describe(this.results));
+    request(this.socket, SEND.SELFTEST_REPORT, reportOf(this.results)).catch((err) =>
+      console.warn("selftest: result not reported", err.code || err),
+    );
   }
 
   show({ state, key, items }) {

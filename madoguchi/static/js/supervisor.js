@@ -10,7 +10,7 @@
 import { io } from "/static/vendor/socket.io.esm.min.js";
 import { Banner } from "./banner.js";
 import { RECEIVE, SEND } from "./events.js";
-import { formatClock, initI18n, t } from "./i18n.js";
+import { formatClock, initI18n, language, t } from "./i18n.js";
 import { errorText, nowSeconds, request } from "./net.js";
 import { Ringer } from "./ringer.js";
 
@@ -189,6 +189,32 @@ function renderAgents(entries) {
   $("sv-agents-empty").hidden = seen.size > 0;
 }
 
+/** A booth's last self-test in one line: when, the verdict and what to look at, and the echo call's numbers. */
+function selfTestLine(test) {
+  const line = el("div", { className: "self-test", testid: "sv-booth-self-test" });
+  if (!test) {
+    line.dataset.state = "none";
+    line.textContent = t("sv.booth.selftest.none");
+    return line;
+  }
+  line.dataset.state = test.state;
+  line.dataset.at = String(test.at);
+  const time = new Date(test.at * 1000).toLocaleString(language(), {
+    month: "numeric",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+  });
+  const items = (test.items || []).map((item) => t(`booth.selftest.${item}`)).join("・");
+  const parts = [t(`sv.booth.selftest.${test.state}`, { time, items })];
+  if (test.rtt_ms !== null && test.rtt_ms !== undefined) {
+    parts.push(t("sv.booth.selftest.echo", { rtt: Math.round(test.rtt_ms), loss: Math.round(test.loss_pct ?? 0) }));
+  }
+  if (test.audio === false) parts.push(t("sv.booth.selftest.no_audio"));
+  line.textContent = parts.join(" / ");
+  return line;
+}
+
 function renderBooths(entries) {
   const list = $("sv-booth-list");
   list.replaceChildren();
@@ -199,6 +225,7 @@ function renderBooths(entries) {
       const row = el("li", { className: "sv-booth", testid: "sv-booth", "data-booth-id": booth.booth_id, "data-online": String(booth.online) });
       row.append(el("div", { className: "name" }, [booth.name, booth.place].filter(Boolean).join(" / ")));
       row.append(el("div", { className: "status" }, t(booth.online ? "sv.booth.online" : "sv.booth.offline")));
+      row.append(selfTestLine(booth.self_test));
       list.append(row);
     }
   }

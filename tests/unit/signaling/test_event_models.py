@@ -24,9 +24,12 @@ from madoguchi.signaling.events import (
     JoinCall,
     LossSummary,
     MediaState,
+    OfferAccept,
     ResidentSay,
     RttSummary,
     Satisfaction,
+    SelfTestEcho,
+    SelfTestReport,
     SelfTestRequest,
     SessionDescription,
     Signal,
@@ -62,6 +65,16 @@ VALID: dict[type[BaseModel], dict[str, Any]] = {
     SupervisorMoveRoute: {"consultation_id": "c1", "route": "tax"},
     SupervisorSetAway: {"agent_id": "s_1"},
     SelfTestRequest: {},
+    SelfTestEcho: {"sdp": "v=0\r\n"},
+    OfferAccept: {"consultation_id": "c1", "description": {"type": "offer", "sdp": "v=0\r\n"}},
+    SelfTestReport: {
+        "state": "warn",
+        "items": ["network"],
+        "relay": True,
+        "rtt_ms": 320,
+        "loss_pct": 10,
+        "audio": True,
+    },
     RttSummary: {"min": 12, "median": 40.5, "max": 900},
     LossSummary: {"median": 0.5, "max": 12.5},
     JitterSummary: {"median": 8},
@@ -94,6 +107,8 @@ def test_the_self_test_request_has_nothing_to_change() -> None:
         {"loss_pct": {"median": 0.5, "max": 101}},
         {"rtt_ms": {"min": -5}},
         {"seconds": {"video": 90_000}},
+        {"concealment_pct": 120},
+        {"final": "perhaps"},
     ],
 )
 def test_a_quality_summary_out_of_range_is_refused(change: dict[str, Any]) -> None:
@@ -235,10 +250,11 @@ def test_ice_candidate_index_bounds() -> None:
             IceCandidate.model_validate({**VALID[IceCandidate], "sdpMLineIndex": index})
 
 
-# Protocol text relayed between the two peers of a call and never stored, logged or sent on: masking would break
-# it (an SDP's session id and ports are long digit runs).
+# Protocol text relayed between the two peers of a call (or given to the server's echo peer) and never stored,
+# logged or sent on: masking would break it (an SDP's session id and ports are long digit runs).
 NOT_FREE_TEXT = {
     (SessionDescription, "sdp"),
+    (SelfTestEcho, "sdp"),
     (IceCandidate, "candidate"),
     (IceCandidate, "sdpMid"),
     (IceCandidate, "usernameFragment"),
@@ -292,3 +308,18 @@ def test_a_mute_state_travels_alone_in_a_signal() -> None:
         )
     with pytest.raises(ValidationError):
         Signal.model_validate({"consultation_id": "c1", "media_state": {"muted": "loud"}})
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"state": "fine"}, {"items": ["toaster"]}, {"items": ["camera"] * 5}, {"loss_pct": 101}, {"rtt_ms": -1}],
+)
+def test_a_self_test_report_out_of_range_is_refused(change: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError):
+        SelfTestReport.model_validate({**VALID[SelfTestReport], **change})
+
+
+def test_an_echo_offer_must_be_there_and_not_huge() -> None:
+    for sdp in ("", "x" * 60_001):
+        with pytest.raises(ValidationError):
+            SelfTestEcho.model_validate({"sdp": sdp})

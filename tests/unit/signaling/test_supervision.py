@@ -11,7 +11,7 @@ import pytest
 from madoguchi.domain.opening_hours import OFFICE_HOURS, HoursSpec, hours_of
 from madoguchi.signaling.consultation import State
 from madoguchi.signaling.counter import AgentStatus, CaseMoved, CounterError, OfferMade
-from madoguchi.signaling.state import OverflowRule
+from madoguchi.signaling.state import OverflowRule, SelfTestResult
 from madoguchi.signaling.supervision import (
     BoothInfo,
     SupervisionRules,
@@ -114,6 +114,22 @@ def test_route_over_its_service_level_target(desk: Any) -> None:
     assert found[0].waited_s == 121.0 and found[0].target_s == 120.0
     # the default target applies to a route the settings do not name
     assert kinds(alarms(desk.counter, desk.TOWN, 121.0, rules=SupervisionRules(default_service_level_s=600))) == []
+
+
+def test_each_booth_shows_its_last_self_test(desk: Any) -> None:
+    """The kiosk's report, kept in the live state by the booth's id; a newer one replaces it; a booth that never
+    reported shows none."""
+    desk.counter.note_self_test("b1", SelfTestResult(at=50.0, state="fail", items=("network",), relay=False))
+    desk.counter.note_self_test(
+        "b1", SelfTestResult(at=90.0, state="warn", items=("network",), relay=True, rtt_ms=1800, loss_pct=0, audio=True)
+    )
+    booths = [BoothInfo("b1", "北港", None), BoothInfo("b2", "南浜", None)]
+    snap = supervisor_view(desk.counter, desk.TOWN, 100.0, booths=booths)
+    tests = {b.booth_id: b.self_test for b in snap.booths}
+    assert tests["b2"] is None
+    assert tests["b1"] is not None
+    assert (tests["b1"].at, tests["b1"].state, tests["b1"].items) == (90.0, "warn", ["network"])
+    assert (tests["b1"].relay, tests["b1"].rtt_ms, tests["b1"].audio) == (True, 1800, True)
 
 
 @pytest.mark.parametrize(
