@@ -21,13 +21,15 @@ SIZES = {
     "portrait": {"width": 1080, "height": 1920},
     "wide": {"width": 1366, "height": 768},
     "full-hd": {"width": 1920, "height": 1080},
+    "phone": {"width": 390, "height": 844},
 }
 
 # What does not fit: the page scrolls, or a visible block's content is wider than its box.
-PROBLEMS_JS = """() => {
+# A phone (390 wide) may scroll down, never sideways; and no button or field may cover another.
+PROBLEMS_JS = """(mayScrollDown) => {
   const out = [];
   const doc = document.documentElement;
-  if (doc.scrollHeight > innerHeight + 1) out.push(`page scrolls: ${doc.scrollHeight} > ${innerHeight}`);
+  if (!mayScrollDown && doc.scrollHeight > innerHeight + 1) out.push(`page scrolls: ${doc.scrollHeight} > ${innerHeight}`);
   if (doc.scrollWidth > innerWidth + 1) out.push(`page scrolls sideways: ${doc.scrollWidth} > ${innerWidth}`);
   for (const el of document.querySelectorAll('header *, main *, .no-answer *')) {
     if (!el.offsetParent && getComputedStyle(el).position !== 'fixed') continue;
@@ -36,6 +38,23 @@ PROBLEMS_JS = """() => {
     if (el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1) {
       out.push(`${el.tagName.toLowerCase()}#${el.id}.${el.className} [${(el.textContent||'').trim().slice(0,30)}] ` +
                `${el.scrollWidth} > ${el.clientWidth}`);
+    }
+  }
+  const controls = [...document.querySelectorAll('button, input, a.btn, .route-button')].filter((el) => {
+    const r = el.getBoundingClientRect();
+    return el.offsetParent && r.width > 0 && r.height > 0;
+  });
+  for (let i = 0; i < controls.length; i++) {
+    const a = controls[i].getBoundingClientRect();
+    for (let j = i + 1; j < controls.length; j++) {
+      if (controls[i].contains(controls[j]) || controls[j].contains(controls[i])) continue;
+      const b = controls[j].getBoundingClientRect();
+      const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+      const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+      if (w > 1 && h > 1) {
+        const name = (el) => el.dataset.testid || el.id || (el.textContent || '').trim().slice(0, 20);
+        out.push(`${name(controls[i])} overlaps ${name(controls[j])}`);
+      }
     }
   }
   return out;
@@ -50,10 +69,11 @@ async def server(tmp_path: Path) -> AsyncIterator[LiveServer]:
 
 async def in_every_language(page: Page, screen: str, tag: str) -> list[str]:
     found = []
+    may_scroll_down = SIZES[tag]["width"] < 600
     for code in SUPPORTED_LANGUAGES:
         await page.evaluate("(code) => import('/static/js/i18n.js').then((m) => m.setLanguage(code))", code)
         await page.wait_for_timeout(60)
-        found += [f"{screen} {code} {tag}: {p}" for p in await page.evaluate(PROBLEMS_JS)]
+        found += [f"{screen} {code} {tag}: {p}" for p in await page.evaluate(PROBLEMS_JS, may_scroll_down)]
         if code in ("ja", "en", "ne"):
             await shot(page, f"kiosk-{screen}-{code}-{tag}")
     await page.evaluate("() => import('/static/js/i18n.js').then((m) => m.setLanguage('ja'))")
