@@ -227,6 +227,10 @@ class SelfTestRequest(Event):
     """The kiosk's self-test asks for TURN servers of its own (no consultation: the clerk's check at the booth)."""
 
 
+class HoursRequest(Event):
+    """The kiosk asks for its town's opening hours and whether it is open now (its "closed now" notice)."""
+
+
 class AgentStatusChange(Event):
     status: Literal["available", "away"]
 

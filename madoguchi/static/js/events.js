@@ -23,6 +23,7 @@ export const SEND = Object.freeze({
   OFFER_ACCEPT: "offer.accept",
   OFFER_DECLINE: "offer.decline",
   SELFTEST_SERVERS: "selftest.servers",
+  HOURS_GET: "hours.get",
   SIGNAL: "signal",
   SUGGESTION_CHOOSE: "suggestion.choose",
   TRIAGE_PREVIEW: "triage.preview",
