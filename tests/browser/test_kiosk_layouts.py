@@ -5,11 +5,15 @@ call-back from the kiosk, and clock times in JST whatever the browser's time zon
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from madoguchi import keys
+from madoguchi.domain.opening_hours import WEEKDAYS, HoursSpec
+from madoguchi.storage.opening_hours import OpeningHoursStore
 from madoguchi.ui import SUPPORTED_LANGUAGES
 from tests.browser.chromium import WAIT_MS, new_page, shot
 from tests.support import LiveServer, serve
@@ -67,6 +71,15 @@ async def server(tmp_path: Path) -> AsyncIterator[LiveServer]:
         yield live
 
 
+async def close_all_week(server: LiveServer) -> None:
+    """Store hours that close the counter every day (as /admin or ``madoguchi hours set`` would)."""
+    spec = HoursSpec(weekly=dict.fromkeys(WEEKDAYS, "closed"))
+    await OpeningHoursStore(server.app[keys.DATABASE]).save(
+        "shiomi", spec, actor="test", by="test", at=datetime.now(UTC)
+    )
+    server.app[keys.HOURS].forget("shiomi")
+
+
 async def in_every_language(page: Page, screen: str, tag: str) -> list[str]:
     found = []
     may_scroll_down = SIZES[tag]["width"] < 600
@@ -83,6 +96,7 @@ async def in_every_language(page: Page, screen: str, tag: str) -> list[str]:
 @pytest.mark.parametrize("size", list(SIZES), ids=list(SIZES))
 async def test_every_kiosk_screen_fits_in_every_language(server: LiveServer, browser: Browser, size: str) -> None:
     _, _, kiosk_path = await server.add_booth("潮見港郵便局ブース")
+    await close_all_week(server)  # the idle screen's "closed now" notice is on: the most it ever shows
     context, page, errors = await new_page(browser, SIZES[size])
     problems: list[str] = []
     try:
@@ -91,6 +105,9 @@ async def test_every_kiosk_screen_fits_in_every_language(server: LiveServer, bro
             await expect(page.get_by_test_id("start-consultation")).to_be_enabled(timeout=WAIT_MS)
         except AssertionError:
             raise AssertionError(errors) from None
+        await expect(page.get_by_test_id("closed-now")).to_be_visible(timeout=WAIT_MS)
+        await expect(page.get_by_test_id("closed-now-hours")).to_contain_text("月〜日 お休み")
+        await expect(page.get_by_test_id("closed-now-phone")).to_have_text("0997-00-1234")
         problems += await in_every_language(page, "idle", size)
         await page.get_by_test_id("checkin-start").click()
         problems += await in_every_language(page, "checkin", size)
@@ -101,6 +118,7 @@ async def test_every_kiosk_screen_fits_in_every_language(server: LiveServer, bro
         # nobody is on duty: the booth says so at once and offers a call-back
         await expect(page.get_by_test_id("no-answer")).to_be_visible(timeout=WAIT_MS)
         await expect(page.get_by_test_id("office-phone")).to_have_text("0997-00-1234")
+        await expect(page.locator("#no-answer-hours")).to_contain_text("月〜日 お休み")  # the stored hours
         problems += await in_every_language(page, "no-answer", size)
         await page.get_by_test_id("callback-submit").click()
         await expect(page.get_by_test_id("callback-error")).to_be_visible()
