@@ -59,7 +59,9 @@ def town_hours(spec: HoursSpec | None, route: str | None, now: float) -> TownHou
     if spec is None:
         return None
     hours, at = hours_of(spec), datetime.fromtimestamp(now, tz=UTC)
-    return TownHours(weekly=week_of(spec, route), open_now=open_now(hours, route, at), closed_today=closed_day(hours, at))
+    return TownHours(
+        weekly=week_of(spec, route), open_now=open_now(hours, route, at), closed_today=closed_day(hours, at)
+    )
 
 
 def _no_answer(counter: Counter, c: Consultation, facts: Facts) -> dict[str, object]:

@@ -33,7 +33,9 @@ SIZES = {
 PROBLEMS_JS = """(mayScrollDown) => {
   const out = [];
   const doc = document.documentElement;
-  if (!mayScrollDown && doc.scrollHeight > innerHeight + 1) out.push(`page scrolls: ${doc.scrollHeight} > ${innerHeight}`);
+  if (!mayScrollDown && doc.scrollHeight > innerHeight + 1) {
+    out.push(`page scrolls: ${doc.scrollHeight} > ${innerHeight}`);
+  }
   if (doc.scrollWidth > innerWidth + 1) out.push(`page scrolls sideways: ${doc.scrollWidth} > ${innerWidth}`);
   for (const el of document.querySelectorAll('header *, main *, .no-answer *')) {
     if (!el.offsetParent && getComputedStyle(el).position !== 'fixed') continue;
