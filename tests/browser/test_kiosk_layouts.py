@@ -46,6 +46,18 @@ PROBLEMS_JS = """(mayScrollDown) => {
                `${el.scrollWidth} > ${el.clientWidth}`);
     }
   }
+  // an example text (placeholder) that does not fit its field is cut text too
+  const pen = document.createElement('canvas').getContext('2d');
+  for (const el of document.querySelectorAll('input[placeholder]')) {
+    if (!el.offsetParent || el.value || !el.placeholder) continue;
+    const shown = getComputedStyle(el, '::placeholder');
+    const box = getComputedStyle(el);
+    pen.font = `${shown.fontWeight} ${shown.fontSize} ${shown.fontFamily}`;
+    pen.letterSpacing = shown.letterSpacing === 'normal' ? '0px' : shown.letterSpacing;
+    const room = el.clientWidth - parseFloat(box.paddingLeft) - parseFloat(box.paddingRight);
+    const needs = pen.measureText(el.placeholder).width;
+    if (needs > room + 1) out.push(`placeholder of #${el.id} cut [${el.placeholder}] ${Math.round(needs)} > ${room}`);
+  }
   const controls = [...document.querySelectorAll('button, input, a.btn, .route-button')].filter((el) => {
     const r = el.getBoundingClientRect();
     return el.offsetParent && r.width > 0 && r.height > 0;
