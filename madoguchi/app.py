@@ -53,7 +53,7 @@ from madoguchi.signaling.live import (
 )
 from madoguchi.signaling.lookups import DatabaseHealth, Lookups
 from madoguchi.signaling.outbox import OutboxWriter
-from madoguchi.signaling.ports import BoothDirectory, CallbackBook, Records
+from madoguchi.signaling.ports import BoothDirectory, CallbackBook, HoursSource, Records
 from madoguchi.signaling.recovery import Recovery
 from madoguchi.signaling.redis_store import LiveStoreUnavailable
 from madoguchi.signaling.revocation_watch import RevocationWatch
@@ -102,12 +102,15 @@ def assemble_counter(
     notifier: Notifier,
     clock: Clock,
     callbacks: CallbackBook | None = None,
+    hours: HoursSource | None = None,
 ) -> CounterParts:
     process_id = "p" + secrets.token_hex(6)
     health = DatabaseHealth()
     wake = asyncio.Event()
     outbox = OutboxWriter(store=store, sink=records, health=health)
-    lookups = Lookups(records=records, chat_log=records, booths=booths, turn=TurnIssuer(settings), health=health)
+    lookups = Lookups(
+        records=records, chat_log=records, booths=booths, turn=TurnIssuer(settings), health=health, hours=hours
+    )
     service = CounterService(
         store=store,
         outbox=outbox,
@@ -225,9 +228,15 @@ def _chatbot(settings: Settings) -> Callable[[web.Application], AsyncIterator[No
 
 
 def file_hours(app: web.Application, municipality_id: str) -> HoursSpec | None:
-    """The municipality file's opening hours (read each time: an uploaded file replaces the town's triage)."""
+    """The municipality file's opening hours (read each time: an uploaded file replaces the town's triage):
+    ``opening_hours:``, else the older ``counter.hours:`` week; the admin's stored hours replace either."""
     triage = app[keys.TRIAGES].get(municipality_id)
-    return None if triage is None else triage.engine.kb.municipality.opening_hours
+    if triage is None:
+        return None
+    town = triage.engine.kb.municipality
+    if town.opening_hours is not None:
+        return town.opening_hours
+    return HoursSpec(weekly=town.counter.hours) if town.counter.hours else None
 
 
 def _bookings(settings: Settings, clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
@@ -275,8 +284,7 @@ def _counter(
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         towns = {m: t.engine.kb.municipality.counter for m, t in app[keys.TRIAGES].items()}
-        hours = {m: c.hours for m, c in towns.items()}
-        raw_store = await open_live_store(settings, counter_config(settings, town_overflow(towns), hours))
+        raw_store = await open_live_store(settings, counter_config(settings, town_overflow(towns)))
         app[observability.LIVE_STORE] = raw_store
         follow_changes(sio, raw_store)
         metrics = app[observability.METRICS]
@@ -289,6 +297,7 @@ def _counter(
             notifier=SocketNotifier(sio),
             clock=clock,
             callbacks=app[keys.CALLBACKS],
+            hours=app[keys.HOURS],
         )
         service = parts.service
         service.link_observers.append(metrics)  # per-booth link histograms from the calls' final summaries

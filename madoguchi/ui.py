@@ -96,7 +96,9 @@ PageTexts = Mapping[str, Mapping[str, str]]
 
 def municipality_texts(app: web.Application, municipality_id: str | None) -> PageTexts:
     """The route names of a municipality's file in every page language, and its phone number and hours
-    (``town.phone``, ``town.hours``: the "no one can answer" panel); nothing for an unknown one."""
+    (``town.phone``, ``town.hours``: the "no one can answer" panel; ``town.hours`` is the file's sentence, shown only
+    when the town has no opening hours as data — otherwise the panel shows the server's TownHours, the admin-editable
+    ones); nothing for an unknown one."""
     triage = app[keys.TRIAGES].get(municipality_id) if municipality_id else None
     if triage is None:
         return {}

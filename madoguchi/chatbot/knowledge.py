@@ -175,8 +175,8 @@ class CounterSettings(BaseModel):
     )
     hours: dict[str, str] = Field(
         default_factory=dict,
-        description="weekday (mon..sun) -> open windows such as '08:30-17:15' (JST); weekdays left out are closed;"
-        " none at all: the counter counts as always open. Outside them a resident nobody can answer is told so",
+        description="the older form of opening_hours.weekly: weekday (mon..sun) -> open windows such as '08:30-17:15'"
+        " (JST); used only when the town has no opening_hours (which, or the admin's stored hours, win)",
     )
 
     @field_validator("hours")

@@ -230,6 +230,16 @@ def _canonical_week(week: Mapping[str, str]) -> WeekText:
     return {day: format_windows(schedule.weekly.get(i, ())) for i, day in enumerate(WEEKDAYS)}
 
 
+def week_of(spec: HoursSpec, route: str | None) -> WeekText:
+    """The week ``route``'s counter keeps (its own, else the town's), weekday → windows text or ``closed``."""
+    return dict(spec.routes.get(route or DEFAULT_ROUTE) or spec.weekly)
+
+
+def closed_day(hours: OpeningHours, at: datetime) -> bool:
+    """Whether the (aware) time ``at`` falls on a closed date or in a yearly closed span, in Japan time."""
+    return hours.closed_on(at.astimezone(JST).date())
+
+
 def hours_of(spec: HoursSpec, calendar: HolidayCalendar = JAPAN) -> OpeningHours:
     """The :class:`OpeningHours` a (validated) spec describes; ``calendar`` says which days are national holidays."""
     routes = {DEFAULT_ROUTE: parse_schedule(spec.weekly)}

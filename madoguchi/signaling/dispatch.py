@@ -171,7 +171,7 @@ def view_events(effects: Sequence[Effect], counter: Counter, facts: Facts) -> li
 
 def queue_broadcast(counter: Counter, facts: Facts) -> list[Delivery]:
     """Every waiting resident's place in line, and every connected agent's view of the queue."""
-    out: list[Delivery] = [(c.resident, views.queue_position(counter, c, facts.now)) for c in counter.queue()]
+    out: list[Delivery] = [(c.resident, views.queue_position(counter, c, facts)) for c in counter.queue()]
     for agent in counter.state.agents.values():
         if agent.connected:
             out.append((Participant.agent(agent.id), views.queue_snapshot(counter, agent.id, facts)))

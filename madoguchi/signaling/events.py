@@ -261,6 +261,10 @@ class SelfTestReport(Event):
     audio: bool | None = None
 
 
+class HoursRequest(Event):
+    """The kiosk asks for its town's opening hours and whether it is open now (its "closed now" notice)."""
+
+
 class AgentStatusChange(Event):
     status: Literal["available", "away"]
 

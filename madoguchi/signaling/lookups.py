@@ -15,8 +15,10 @@ from typing import TypeVar
 
 from pydantic import JsonValue
 
+from madoguchi.domain.opening_hours import HoursSpec
+from madoguchi.signaling.consultation import State
 from madoguchi.signaling.counter import Counter
-from madoguchi.signaling.ports import BoothDirectory, ChatLog, RecordReader
+from madoguchi.signaling.ports import BoothDirectory, ChatLog, HoursSource, RecordReader
 from madoguchi.signaling.server_events import ChatLine, IceServerEntry
 from madoguchi.signaling.turn import TurnIssuer
 from madoguchi.signaling.views import BoothName, Facts
@@ -45,8 +47,10 @@ class Lookups:
         booths: BoothDirectory,
         turn: TurnIssuer,
         health: DatabaseHealth,
+        hours: HoursSource | None = None,
     ) -> None:
         self._records = records
+        self._hours = hours
         self._chat_log = chat_log
         self._booths = booths
         self._turn = turn
@@ -64,20 +68,32 @@ class Lookups:
         summaries: Collection[str] = (),
         chats: Collection[str] = (),
     ) -> Facts:
-        """Booth names of every case the counter holds, and the summaries and transcripts of the cases named."""
+        """Booth names of every case the counter holds, the opening hours of the towns where someone waits, and the
+        summaries and transcripts of the cases named."""
         booth_ids = {c.booth_id for c in counter.state.consultations.values() if c.booth_id is not None}
         booths: dict[str, BoothName] = {}
         for booth_id in booth_ids:
             booth = await self.booth(booth_id)
             if booth is not None:
                 booths[booth_id] = BoothName(booth.name, booth.place_name)
+        waiting = {c.municipality_id for c in counter.state.consultations.values() if c.state == State.WAITING}
+        hours = {m: spec for m in sorted(waiting) if (spec := await self.hours_spec(m)) is not None}
         return Facts(
             now=now,
+            hours=hours,
             turn=self._turn,
             booths=booths,
             summaries={cid: await self.summary(counter, cid) for cid in summaries},
             chats={cid: await self.chat_lines(cid) for cid in chats},
         )
+
+    async def hours_spec(self, municipality_id: str) -> HoursSpec | None:
+        """The town's opening hours in force; None when it configured none (or they cannot be read now)."""
+        source = self._hours
+        if source is None:
+            return None
+        found = await self._read(f"hours of {municipality_id}", lambda: source.spec(municipality_id))
+        return None if found is None else found[0]
 
     def self_test_servers(self, booth_id: str, *, now: float) -> list[IceServerEntry]:
         """ICE servers for a booth's self-test: TURN credentials of their own (``selftest-<booth id>``)."""

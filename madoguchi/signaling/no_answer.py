@@ -15,7 +15,9 @@ The reasons, first match wins:
 | ``long_wait`` | someone could, but the resident has waited ``no_answer_wait_s`` or longer |
 
 A case whose console is ringing has someone answering: no reason. Opening hours alone never turn a resident away
-while someone on duty can take the case (staff working late answer).
+while someone on duty can take the case (staff working late answer). The hours are the town's one set of opening
+hours (``opening_hours`` table, editable on /admin and with ``madoguchi hours``, else the municipality file's),
+passed in by the view builders, so an admin's change reaches the booth without a restart.
 """
 
 from __future__ import annotations
@@ -23,8 +25,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Final, Literal
 
-from madoguchi.domain.holidays import JAPAN
-from madoguchi.domain.opening_hours import DEFAULT_ROUTE, HoursError, OpeningHours, open_now, parse_schedule
+from madoguchi.domain.opening_hours import OpeningHours, open_now
 from madoguchi.signaling.consultation import Consultation, State
 from madoguchi.signaling.routing import Routing
 from madoguchi.signaling.supervision import stranded
@@ -33,23 +34,12 @@ NoAnswer = Literal["closed", "nobody", "long_wait"]
 REASONS: Final[tuple[NoAnswer, ...]] = ("closed", "nobody", "long_wait")
 
 
-def town_hours(days: dict[str, str] | None) -> OpeningHours | None:
-    """A town's weekly hours from the counter's config (weekday -> windows), closed on national holidays, or None
-    when it names none."""
-    if not days:
-        return None
-    try:
-        return OpeningHours({DEFAULT_ROUTE: parse_schedule(days)}, calendar=JAPAN)
-    except HoursError:
-        return None  # validated where the municipality file is read; a bad value here never blocks a resident
-
-
-def no_answer(counter: Routing, c: Consultation, now: float) -> NoAnswer | None:
-    """Why nobody can answer ``c`` now (see the module's table), or None while someone can."""
+def no_answer(counter: Routing, c: Consultation, now: float, hours: OpeningHours | None = None) -> NoAnswer | None:
+    """Why nobody can answer ``c`` now (see the module's table), or None while someone can. ``hours``: the town's
+    opening hours (the admin-editable ones, read beforehand); None: none configured, never ``closed``."""
     if c.state != State.WAITING:
         return None
     if stranded(counter, c, now):
-        hours = town_hours(counter.config.hours.get(c.municipality_id))
         if hours is not None and not open_now(hours, c.route, datetime.fromtimestamp(now, tz=UTC)):
             return "closed"
         return "nobody"

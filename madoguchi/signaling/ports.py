@@ -8,6 +8,7 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
+from madoguchi.domain.opening_hours import HoursSpec
 from madoguchi.storage.booths import BoothRecord
 from madoguchi.storage.callbacks import NewCallback
 from madoguchi.storage.record_values import ChatLine, ConsultationRecord, LinkQualityKept
@@ -18,6 +19,13 @@ class RecordSink(Protocol):
     """Writes one pending record (idempotent by its key). Real: ``storage.records.ConsultationRecords``."""
 
     async def apply(self, update: RecordUpdate) -> None: ...
+
+
+class HoursSource(Protocol):
+    """A town's opening hours in force: the admin's stored ones, else its file's. Real:
+    :class:`~madoguchi.storage.opening_hours.HoursBook` (a few seconds' cache, shared with /admin)."""
+
+    async def spec(self, municipality_id: str) -> tuple[HoursSpec | None, str]: ...
 
 
 class RecordReader(Protocol):

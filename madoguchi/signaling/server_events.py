@@ -101,6 +101,17 @@ class AgentConsultation(CaseView):
     talked_s: float | None = None
 
 
+class TownHours(View):
+    """A town's opening hours as the resident's screen shows them: the admin-editable hours (the ``opening_hours``
+    table, else the municipality file's), read through the one hours book every process shares."""
+
+    weekly: dict[str, str]
+    """``mon`` … ``sun`` → ``"08:30-12:00,13:00-17:15"`` or ``"closed"`` (the route's own week if it has one)."""
+    open_now: bool
+    closed_today: bool
+    """Today is a closed date or in a yearly closed span (年末年始)."""
+
+
 class ResidentConsultation(View):
     """The resident's open case, for a page or kiosk restoring its screen."""
 
@@ -116,6 +127,7 @@ class ResidentConsultation(View):
     waited_s: float | None = None
     no_answer: str | None = None
     no_answer_after_s: float | None = None
+    hours: TownHours | None = None
     call: CallStart | None = None
 
 
@@ -210,6 +222,8 @@ class QueuePosition(ServerEvent):
     """Why nobody can answer now (``closed``, ``nobody``, ``long_wait``: :mod:`~madoguchi.signaling.no_answer`)."""
     no_answer_after_s: float
     """After this long waiting (``waited_s`` counts towards it) the page offers the phone and a call-back."""
+    hours: TownHours | None = None
+    """The town's opening hours (none configured: left out), shown on the "no one can answer" panel."""
 
 
 class CallEnd(ServerEvent):

@@ -89,11 +89,10 @@ def new_consultation_id() -> str:
 def counter_config(
     settings: Settings,
     town_overflow: Mapping[str, Mapping[str, OverflowRule]] | None = None,
-    town_hours: Mapping[str, Mapping[str, str]] | None = None,
 ) -> CounterConfig:
     """The counter's rules from the settings; ``town_overflow`` (municipality -> route or '*' -> rule, from the
-    municipality files) comes before the settings' default overflow for every town; ``town_hours``
-    (municipality -> weekday -> windows) are the counters' opening hours."""
+    municipality files) comes before the settings' default overflow for every town. Opening hours are not part of
+    it: they can change while the server runs (/admin), so views read them (:class:`Lookups`)."""
     default = (
         {"*": {"*": OverflowRule(after_s=settings.overflow_after_s, any_with_language=True)}}
         if settings.overflow_after_s > 0
@@ -112,7 +111,6 @@ def counter_config(
         wrap_up_timeout_s=settings.wrap_up_timeout_s,
         overflow={**default, **{town: dict(rules) for town, rules in (town_overflow or {}).items()}},
         no_answer_wait_s=settings.no_answer_wait_s,
-        hours={town: dict(days) for town, days in (town_hours or {}).items() if days},
     )
 
 
@@ -197,6 +195,11 @@ class CounterService:
         c = open_cases[0]
         facts = await self._lookups.facts(counter, now=self._clock(), chats=(c.id,))
         return views.resident_consultation(counter, c, facts)
+
+    async def town_hours(self, municipality_id: str) -> se.TownHours | None:
+        """A town's opening hours now, as a booth shows them before anyone waits (None: none configured)."""
+        spec = await self._lookups.hours_spec(municipality_id)
+        return views.town_hours(spec, None, self._clock())
 
     async def agent_connected(self, staff: StaffIdentity, connection_id: str) -> tuple[se.AgentState, se.QueueSnapshot]:
         now = self._clock()

@@ -309,6 +309,7 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
         self.route("selftest.servers", ev.SelfTestRequest, self._self_test)
         self.route("selftest.echo", ev.SelfTestEcho, self._echo)
         self.route("selftest.report", ev.SelfTestReport, lambda c, m: done(s.note_self_test(c.identity, m)))
+        self.route("hours.get", ev.HoursRequest, self._hours)
         self.route(
             "csat.submit", ev.Satisfaction, lambda c, m: done(s.csat(c.participant, m.consultation_id, m.answer))
         )
@@ -376,6 +377,10 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
 
     async def _preview(self, conn: Connection[BoothRecord], m: ev.TriagePreview) -> Ack:
         return {"triage": await self.triage.preview(conn.identity.municipality_id, m.text)}
+
+    async def _hours(self, conn: Connection[BoothRecord], m: ev.HoursRequest) -> Ack:
+        hours = await self.service.town_hours(conn.identity.municipality_id)
+        return {"hours": None if hours is None else hours.payload()}
 
     async def _self_test(self, conn: Connection[BoothRecord], m: ev.SelfTestRequest) -> Ack:
         servers = self.service.self_test_servers(conn.identity.id)

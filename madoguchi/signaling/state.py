@@ -98,10 +98,6 @@ class CounterConfig(BaseModel):
     no_answer_wait_s: float = Field(
         default=900.0, gt=0, description="a resident who has waited this long is offered a call-back or the phone"
     )
-    hours: dict[str, dict[str, str]] = Field(
-        default_factory=dict,
-        description="municipality -> weekday (mon..sun) -> open windows ('08:30-17:15'); none: always open",
-    )
 
     def overflow_rule(self, municipality_id: str, route: str) -> OverflowRule | None:
         for town in (municipality_id, ALL_ROUTES):

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from pydantic import JsonValue
 
+from madoguchi.domain.opening_hours import HoursSpec, closed_day, hours_of, open_now, week_of
 from madoguchi.signaling.consultation import Channel, Consultation, Role, State
 from madoguchi.signaling.counter import Counter
 from madoguchi.signaling.no_answer import no_answer
@@ -28,6 +30,7 @@ from madoguchi.signaling.server_events import (
     QueuePosition,
     QueueSnapshot,
     ResidentConsultation,
+    TownHours,
 )
 from madoguchi.signaling.turn import TurnIssuer
 
@@ -47,6 +50,29 @@ class Facts:
     booths: Mapping[str, BoothName] = field(default_factory=dict)
     summaries: Mapping[str, JsonValue] = field(default_factory=dict)
     chats: Mapping[str, list[ChatLine]] = field(default_factory=dict)
+    hours: Mapping[str, HoursSpec] = field(default_factory=dict)
+    """Each waiting case's town's opening hours (a town with none configured is absent)."""
+
+
+def town_hours(spec: HoursSpec | None, route: str | None, now: float) -> TownHours | None:
+    """What a resident's screen shows of a town's hours (None: the town configured none)."""
+    if spec is None:
+        return None
+    hours, at = hours_of(spec), datetime.fromtimestamp(now, tz=UTC)
+    return TownHours(
+        weekly=week_of(spec, route), open_now=open_now(hours, route, at), closed_today=closed_day(hours, at)
+    )
+
+
+def _no_answer(counter: Counter, c: Consultation, facts: Facts) -> dict[str, object]:
+    spec = facts.hours.get(c.municipality_id)
+    fields: dict[str, object] = {
+        "no_answer": no_answer(counter, c, facts.now, None if spec is None else hours_of(spec)),
+        "no_answer_after_s": counter.config.no_answer_wait_s,
+    }
+    if spec is not None:
+        fields["hours"] = town_hours(spec, c.route, facts.now)
+    return fields
 
 
 def case_fields(c: Consultation, facts: Facts) -> dict[str, object]:
@@ -161,18 +187,19 @@ def queue_snapshot(counter: Counter, agent_id: str, facts: Facts) -> QueueSnapsh
     )
 
 
-def queue_position(counter: Counter, c: Consultation, now: float) -> QueuePosition:
+def queue_position(counter: Counter, c: Consultation, facts: Facts) -> QueuePosition:
     pos = counter.position(c.id)
-    return QueuePosition(
-        consultation_id=c.id,
-        position=pos.position,
-        wait_estimate_s=pos.wait_estimate_s,
-        agents_on_duty=pos.agents_on_duty,
-        requested_at=c.enqueued_at,
-        waited_s=round(max(0.0, now - c.enqueued_at), 1),
-        ringing=c.state == State.OFFERED,
-        no_answer=no_answer(counter, c, now),
-        no_answer_after_s=counter.config.no_answer_wait_s,
+    return QueuePosition.model_validate(
+        {
+            "consultation_id": c.id,
+            "position": pos.position,
+            "wait_estimate_s": pos.wait_estimate_s,
+            "agents_on_duty": pos.agents_on_duty,
+            "requested_at": c.enqueued_at,
+            "waited_s": round(max(0.0, facts.now - c.enqueued_at), 1),
+            "ringing": c.state == State.OFFERED,
+            **_no_answer(counter, c, facts),
+        }
     )
 
 
@@ -191,8 +218,7 @@ def resident_consultation(counter: Counter, c: Consultation, facts: Facts) -> Re
         fields["wait_estimate_s"] = pos.wait_estimate_s
         fields["requested_at"] = c.enqueued_at
         fields["waited_s"] = round(max(0.0, facts.now - c.enqueued_at), 1)
-        fields["no_answer"] = no_answer(counter, c, facts.now)
-        fields["no_answer_after_s"] = counter.config.no_answer_wait_s
+        fields.update(_no_answer(counter, c, facts))
     if c.state == State.ACTIVE:
         fields["call"] = call_start(counter, c, Role.RESIDENT, facts)
     return ResidentConsultation.model_validate(fields)

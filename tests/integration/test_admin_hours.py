@@ -9,7 +9,7 @@ from madoguchi import keys
 from madoguchi.storage.opening_hours import OpeningHoursStore
 from tests.integration.test_admin_web import PASSWORD, audit_actions, signed_in, two_towns
 from tests.integration.test_supervisor import supervisor_peer
-from tests.support import LiveServer
+from tests.support import LiveServer, booth_peer
 
 ALL_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -109,3 +109,37 @@ async def test_the_supervisors_booth_alarm_follows_the_stored_hours(live_server:
         state = (await admin.get("/api/admin/state"))[1]
         assert town_hours(state, "shiomi")["open_now"] is False
     await boss.close()
+
+
+async def test_the_booth_shows_the_hours_an_admin_set_without_a_restart(live_server: LiveServer) -> None:
+    """One source of opening hours: what /admin stores is what the booth's "closed now" notice (hours.get) and
+    its "no one can answer" panel (queue.position's ``no_answer`` and ``hours``) say, at once."""
+    await two_towns(live_server)
+    _, token, _ = await live_server.add_booth("汐見ブース", municipality="shiomi")
+    booth = await booth_peer(live_server, token)
+    try:
+        ack = await booth.call("hours.get", {})
+        assert ack["ok"] and ack["hours"]["weekly"]["mon"] == "08:30-17:15"  # the file's, before any change
+        assert ack["hours"]["weekly"]["sun"] == "closed"
+        async with signed_in(live_server, "admin-a") as admin:
+            status, _ = await admin.post("/api/admin/hours/shiomi", {"weekly": week("closed")})
+            assert status == 200
+            ack = await booth.call("hours.get", {})
+            assert ack["hours"]["open_now"] is False and set(ack["hours"]["weekly"].values()) == {"closed"}
+            waiting = await booth.call("consultation.request", {"route": "tax"})
+            assert waiting["ok"], waiting
+            first = waiting["consultation_id"]
+            shown = await booth.wait_for("queue.position", lambda m: m["consultation_id"] == first)
+            assert shown["no_answer"] == "closed" and shown["hours"]["weekly"]["mon"] == "closed"
+            assert (await booth.call("consultation.cancel", {"consultation_id": first}))["ok"]
+
+            status, _ = await admin.post("/api/admin/hours/shiomi", {"weekly": week("00:00-24:00")})
+            assert status == 200
+            ack = await booth.call("hours.get", {})
+            assert ack["hours"]["open_now"] is True and ack["hours"]["weekly"]["sat"] == "00:00-24:00"
+            waiting = await booth.call("consultation.request", {"route": "tax"})
+            second = waiting["consultation_id"]
+            shown = await booth.wait_for("queue.position", lambda m: m["consultation_id"] == second)
+            assert shown["no_answer"] == "nobody" and shown["hours"]["open_now"] is True  # open, nobody on duty
+    finally:
+        await booth.close()

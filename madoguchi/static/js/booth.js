@@ -1,8 +1,7 @@
 // The booth kiosk: idle → route choice → waiting → call → thank-you → idle.
 //
 // Why it is built this way:
-// - The device token arrives once in the URL fragment (#token=..., never sent to the server in a request
-//   line or a Referer), is kept in localStorage per booth and removed from the address bar, so a kiosk that
+// - The device token arrives once in the URL fragment and is kept per booth (devicetoken.js), so a kiosk that
 //   restarts opens straight into service.
 // - The server is the source of truth: after any reconnect, `booth.state` decides the screen and replays the
 //   chat (lines are rendered by seq, once). A dropped socket does not end the call: the screen says it is
@@ -10,9 +9,17 @@
 //   while the resident keeps their place in line or their call; unsent chat lines go out again (outbox.js).
 // - The call is the call screen shared with the console (callscreen.js); the booth is its polite side.
 // - Nothing of a resident survives the return to idle: chat lines, videos, drafts, the chosen language.
+// - Its parts live beside it, one job each: the waiting figures (boothwaiting.js), the free-text question
+//   (boothquestion.js), the check-in pad (boothcheckin.js), the "no one can answer" panel (noanswer.js) and the
+//   "closed now" notice (closednotice.js); this module holds the screens, the socket and the case.
 
 import { io } from "/static/vendor/socket.io.esm.min.js";
 import { Banner } from "./banner.js";
+import { CheckInPad } from "./boothcheckin.js";
+import { QuestionBox } from "./boothquestion.js";
+import { clearWaiting, renderWaiting as drawWaiting, sinceFromServer } from "./boothwaiting.js";
+import { ClosedNotice } from "./closednotice.js";
+import { takeToken } from "./devicetoken.js";
 import { CallScreen } from "./callscreen.js";
 import { SelfTest } from "./selftest.js";
 import { ChatPanel } from "./chat.js";
@@ -37,7 +44,6 @@ const $ = (id) => document.getElementById(id);
 const boothId = document.body.dataset.boothId;
 const THANKS_MS = Math.max(1000, Number(document.body.dataset.thanksSeconds || 8) * 1000);
 const ROUTES_IDLE_MS = 90_000; // a resident who walks away from the route choice
-const TOKEN_KEY = `madoguchi.booth.${boothId}.token`;
 const QUEUED = new Set(["waiting", "offered", "triage"]);
 const FINISHED = new Set(["wrap_up", "closed", "abandoned", "interrupted"]);
 const ALREADY_OVER = new Set(["not_found", "invalid_state"]); // refusals that mean the server ended it first
@@ -52,7 +58,6 @@ const state = {
   thanksTimer: null,
   routesTimer: null,
   requesting: false,
-  checkinCode: "",
   fatal: false,
   stateSocketId: null, // the socket connection whose booth.state was applied last
   early: new Map(), // event name → the last message for a consultation not adopted yet (it beat the request's ack)
@@ -117,42 +122,9 @@ function setConnection(status) {
 // ------------------------------------------------------------------------------------------------ waiting
 
 function renderWaiting() {
-  const c = state.consultation;
-  if (!c) return;
-  $("waiting-route").textContent = c.route ? t("booth.waiting.route", { route: t(`route.${c.route}`) }) : "";
-  const position = $("queue-position");
-  if (Number.isInteger(c.position) && c.position > 0) {
-    position.dataset.position = String(c.position);
-    position.textContent = t("booth.waiting.position", { position: c.position });
-    $("queue-ahead").textContent =
-      c.position === 1 ? t("booth.waiting.next") : t("booth.waiting.ahead", { count: c.position - 1 });
-  } else {
-    delete position.dataset.position;
-    position.textContent = "—";
-    $("queue-ahead").textContent = "";
-  }
-  const estimate = $("wait-estimate");
-  estimate.classList.toggle("unknown", c.waitEstimate == null);
-  if (c.waitEstimate == null) estimate.textContent = t("booth.waiting.estimate_unknown");
-  else if (c.waitEstimate < 60) estimate.textContent = t("booth.waiting.estimate_soon");
-  else estimate.textContent = t("booth.waiting.estimate", { minutes: Math.ceil(c.waitEstimate / 60) });
-  renderElapsed();
-  $("waiting-ringing").hidden = !c.offered;
-  noAnswer.render(Boolean(c.offered));
-}
-
-function renderElapsed() {
-  const c = state.consultation;
-  if (!c) return;
-  const minutes = Math.floor(Math.max(0, nowSeconds() - c.since) / 60);
-  $("waited").textContent = minutes < 1 ? t("booth.waiting.elapsed_short") : t("booth.waiting.elapsed", { minutes });
-}
-
-/** When the resident started waiting, on this kiosk's clock: from the server's `waited_s` (so a reload or a
- * reconnect keeps the time waited, and a kiosk clock that is off does not matter); undefined when not given. */
-function sinceFromServer(message) {
-  const waited = Number(message.waited_s);
-  return Number.isFinite(waited) && message.waited_s !== null ? nowSeconds() - Math.max(0, waited) : undefined;
+  if (!state.consultation) return;
+  drawWaiting(state.consultation);
+  noAnswer.render(Boolean(state.consultation.offered));
 }
 
 function adoptConsultation(fields) {
@@ -191,14 +163,9 @@ function resetToIdle() {
   banner.hide();
   callScreen.setNotice(null);
   $("peer-name").textContent = "";
-  $("waiting-route").textContent = "";
-  $("queue-position").textContent = "";
-  delete $("queue-position").dataset.position;
-  $("queue-ahead").textContent = "";
-  $("wait-estimate").textContent = "";
-  $("waited").textContent = "";
+  clearWaiting();
   for (const button of document.querySelectorAll(".route-button")) button.disabled = false;
-  setCheckinCode("");
+  checkin.set("");
   if (state.fatal) return;
   showScreen("idle");
   // the next resident starts in the booth's own language (Japanese), with the picker closed
@@ -235,85 +202,6 @@ function restore(view, { reconnected = false } = {}) {
   }
 }
 
-// ------------------------------------------------------------------------- the free-text question (start)
-
-function clearQuestion() {
-  $("question-input").value = "";
-  $("question-suggestions").replaceChildren();
-  $("question-suggestions").hidden = true;
-}
-
-/** The resident's own words: the server's triage offers the two or three likely topics as big buttons. */
-async function askQuestion() {
-  const text = $("question-input").value.trim();
-  if (!text || state.requesting) return;
-  $("question-submit").disabled = true;
-  try {
-    const { triage } = await request(socket, SEND.TRIAGE_PREVIEW, { text });
-    const routes = [];
-    for (const route of [triage.route, ...(triage.suggestions || []).map((s) => s.route)]) {
-      if (typeof route === "string" && !routes.includes(route) && routes.length < 3) routes.push(route);
-    }
-    if (triage.urgent && routes.length) return requestConsultation(routes[0], text); // danger: to the front
-    const box = $("question-suggestions");
-    box.replaceChildren(
-      ...routes.map((route) => {
-        const button = document.createElement("button");
-        button.type = "button";
-        button.className = "btn btn-large question-suggestion";
-        button.dataset.testid = "question-suggestion";
-        button.dataset.route = route;
-        button.textContent = t("booth.question.is_it", { topic: t(`route.${route}`) });
-        button.addEventListener("click", () => requestConsultation(route, text));
-        return button;
-      }),
-    );
-    if (!routes.length) box.textContent = t("booth.question.none");
-    box.hidden = false;
-    box.scrollIntoView?.({ block: "nearest" });
-  } catch (err) {
-    banner.show(errorText(err));
-  } finally {
-    $("question-submit").disabled = false;
-  }
-}
-
-// What the speech recogniser listens for in each page language (easy Japanese is spoken Japanese).
-const SPEECH_LANGUAGES = {
-  ja: "ja-JP",
-  "easy-ja": "ja-JP",
-  en: "en-US",
-  zh: "zh-CN",
-  ko: "ko-KR",
-  vi: "vi-VN",
-  pt: "pt-BR",
-  tl: "fil-PH",
-  ne: "ne-NP",
-};
-
-/** A big microphone button, only where the browser offers speech input; what it hears is asked at once. */
-function setUpMicrophone() {
-  const Recognition = window.SpeechRecognition || window.webkitSpeechRecognition;
-  if (!Recognition) return; // typing and the route buttons stay
-  const mic = $("question-mic");
-  mic.hidden = false;
-  mic.addEventListener("click", () => {
-    const recognition = new Recognition();
-    recognition.lang = SPEECH_LANGUAGES[language()] || "ja-JP";
-    recognition.interimResults = false;
-    recognition.addEventListener("result", (event) => {
-      const heard = event.results?.[0]?.[0]?.transcript || "";
-      if (!heard) return;
-      $("question-input").value = heard;
-      askQuestion();
-    });
-    recognition.addEventListener("end", () => mic.classList.remove("listening"));
-    mic.classList.add("listening");
-    $("question-input").placeholder = t("booth.question.listening");
-    recognition.start();
-  });
-}
-
 // ---------------------------------------------------------------------------------------------- actions
 
 async function requestConsultation(route, question = null) {
@@ -344,38 +232,16 @@ async function requestConsultation(route, question = null) {
   }
 }
 
-const CHECKIN_DIGITS = 8;
-const CHECKIN_REFUSALS = new Set(["unknown_code", "not_today", "not_changeable", "too_many_wrong_codes"]);
-
-function setCheckinCode(code) {
-  state.checkinCode = code;
-  $("checkin-code").textContent = code.replace(/(\d{4})(?=\d)/, "$1 ");
-  $("checkin-submit").disabled = code.length !== CHECKIN_DIGITS;
-}
-
-/** A booked resident's code: the server checks it in; within the window they go ahead of walk-ins. */
-async function checkIn() {
-  if (state.requesting || state.checkinCode.length !== CHECKIN_DIGITS) return;
-  state.requesting = true;
-  $("checkin-submit").disabled = true;
-  try {
-    const ack = await request(socket, SEND.CONSULTATION_REQUEST, { booking: state.checkinCode, language: language() });
-    setCheckinCode("");
-    adoptConsultation({
-      id: ack.consultation_id,
-      route: ack.booking.route,
-      position: ack.position,
-      waitEstimate: ack.wait_estimate_s ?? null,
-      since: nowSeconds(),
-    });
-    if (state.screen === "checkin") showScreen("waiting");
-    banner.show(t(`booth.checkin.${ack.booking.outcome}`));
-  } catch (err) {
-    banner.show(CHECKIN_REFUSALS.has(err.code) ? t(`booth.checkin.error.${err.code}`) : errorText(err));
-    setCheckinCode(state.checkinCode);
-  } finally {
-    state.requesting = false;
-  }
+/** A booked resident checked in (boothcheckin.js): they wait like anyone, ahead of walk-ins in their window. */
+function checkedIn(ack) {
+  adoptConsultation({
+    id: ack.consultation_id,
+    route: ack.booking.route,
+    position: ack.position,
+    waitEstimate: ack.wait_estimate_s ?? null,
+    since: nowSeconds(),
+  });
+  if (state.screen === "checkin") showScreen("waiting");
 }
 
 async function cancelWaiting() {
@@ -418,26 +284,7 @@ await initI18n();
 const initialLanguage = language() || DEFAULT_LANGUAGE;
 const picker = new LanguagePicker({ onError: (err) => console.error(err) });
 
-function takeToken() {
-  const fragment = new URLSearchParams(window.location.hash.slice(1));
-  const fromFragment = fragment.get("token");
-  if (fromFragment) {
-    try {
-      localStorage.setItem(TOKEN_KEY, fromFragment);
-    } catch (err) {
-      console.warn("booth: cannot store the device token", err);
-    }
-    history.replaceState(null, "", window.location.pathname + window.location.search);
-    return fromFragment;
-  }
-  try {
-    return localStorage.getItem(TOKEN_KEY);
-  } catch {
-    return null;
-  }
-}
-
-const token = takeToken();
+const token = takeToken(boothId);
 const socket = io("/booth", {
   auth: { token: token || "" },
   transports: ["websocket", "polling"],
@@ -460,6 +307,17 @@ const callScreen = new CallScreen({
 });
 
 const csat = new Csat({ socket, root: $("csat") });
+const closedNotice = new ClosedNotice($("closed-now"), socket); // outside the opening hours, said at idle
+const question = new QuestionBox({ socket, banner, busy: () => state.requesting, choose: requestConsultation });
+const checkin = new CheckInPad({
+  socket,
+  banner,
+  lock: {
+    begin: () => !state.requesting && (state.requesting = true),
+    end: () => (state.requesting = false),
+  },
+  checkedIn,
+});
 
 const chat = new ChatPanel({
   socket,
@@ -480,11 +338,13 @@ const selfTest = new SelfTest({ socket, element: $("self-test-status"), idle: ()
 
 socket.on("connect", () => {
   setConnection("ready");
+  closedNotice.start();
   if (state.screen === "call") callScreen.linkUp();
   if (selfTest.due()) selfTest.run();
 });
 let revoked = false;
 socket.on("disconnect", (reason) => {
+  closedNotice.stop();
   if (revoked) return;
   setConnection("offline");
   if (reason === "io server disconnect") setTimeout(() => socket.connect(), 2000); // e.g. server restart
@@ -582,30 +442,16 @@ socket.on(RECEIVE.CONSULTATION_CLOSED, (message) => {
 
 $("start").addEventListener("click", () => {
   banner.hide();
-  clearQuestion();
+  question.clear();
   showScreen("routes");
 });
-$("question-form").addEventListener("submit", (event) => {
-  event.preventDefault();
-  askQuestion();
-});
-setUpMicrophone();
 $("routes-back").addEventListener("click", resetToIdle);
 $("checkin-start").addEventListener("click", () => {
   banner.hide();
-  setCheckinCode("");
+  checkin.set("");
   showScreen("checkin");
 });
 $("checkin-back").addEventListener("click", resetToIdle);
-for (const key of document.querySelectorAll("#checkin-pad .numpad-key")) {
-  key.addEventListener("click", () => {
-    const code = state.checkinCode;
-    if (key.dataset.key === "clear") setCheckinCode("");
-    else if (key.dataset.key === "delete") setCheckinCode(code.slice(0, -1));
-    else if (code.length < CHECKIN_DIGITS) setCheckinCode(code + key.dataset.key);
-  });
-}
-$("checkin-submit").addEventListener("click", checkIn);
 for (const button of document.querySelectorAll(".route-button")) {
   button.addEventListener("click", () => requestConsultation(button.dataset.route));
 }

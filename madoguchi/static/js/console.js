@@ -7,14 +7,21 @@
 // A dropped link does not end a call: when the socket is back, or when the server says the resident's link is
 // back (peer.link), the console, as the impolite side, offers on a fresh peer connection (call.js resume());
 // the chat is replayed by seq and unsent lines go out again with their client_id (outbox.js).
+// Its parts live beside it, one job each: the queue (consolequeue.js), the handoff summary and transfer notes
+// (casedetails.js), the knowledge-base search (kbsearch.js), the language choice (consolelanguage.js); this
+// module holds the views, the socket and the case in hand.
 
 import { io } from "/static/vendor/socket.io.esm.min.js";
 import { Banner } from "./banner.js";
 import { CallScreen } from "./callscreen.js";
+import { renderHandoff, renderSummary, renderTransfer, transferText } from "./casedetails.js";
+import { languageName, placeText, routeName } from "./caselabels.js";
 import { ChatPanel } from "./chat.js";
 import { RECEIVE, SEND } from "./events.js";
-import { applyTranslations, formatClock, initI18n, language, setLanguage, t } from "./i18n.js";
-import { LanguagePicker } from "./langpicker.js";
+import { setUpConsoleLanguage } from "./consolelanguage.js";
+import { QueueList } from "./consolequeue.js";
+import { applyTranslations, formatClock, initI18n, t } from "./i18n.js";
+import { KbSearch } from "./kbsearch.js";
 import { errorText, nowSeconds, request } from "./net.js";
 import { Ringer } from "./ringer.js";
 import { StaffBooking } from "./staffbooking.js";
@@ -28,8 +35,6 @@ const state = {
   connected: false,
   offer: null, // the `offer` payload, plus receivedAt
   consultation: null, // {id, route, booth_name, place, language, urgent}
-  queue: [], // QueueItem payloads
-  queueReceivedAt: 0,
   offerTimer: null,
   lastOfferId: null, // the offer just answered or dropped, whose offer.withdrawn may still arrive
   stateSocketId: null, // the socket connection whose first agent.state was applied
@@ -38,6 +43,7 @@ const state = {
 const banner = new Banner($("banner"));
 
 const ringer = new Ringer();
+const queue = new QueueList();
 
 // ---------------------------------------------------------------------------------------------- helpers
 
@@ -48,24 +54,6 @@ function showView(name) {
   if (name === "offer") ringer.start();
   else ringer.stop();
   if (name !== "offer") clearInterval(state.offerTimer);
-}
-
-function routeName(route) {
-  return route ? t(`route.${route}`) : "";
-}
-
-function languageName(code) {
-  const key = `lang.${code}`;
-  const text = t(key);
-  return text === key ? code : text;
-}
-
-function placeText(item) {
-  if (item.channel === "chat") return t("console.channel.chat");
-  const booth = item.booth_name || "";
-  const place = item.place || "";
-  if (booth && place && booth !== place) return t("console.queue.place", { booth, place });
-  return booth || place;
 }
 
 function setStatus(status) {
@@ -81,52 +69,6 @@ function setStatus(status) {
   const lead = status === "available" ? "console.idle.available" : "console.idle.lead";
   $("idle-lead").dataset.i18n = lead;
   $("idle-lead").textContent = t(lead);
-}
-
-// ------------------------------------------------------------------------------------------------ queue
-
-function renderQueue() {
-  const list = $("queue-list");
-  const elapsed = nowSeconds() - state.queueReceivedAt;
-  const rows = state.queue.map((item) => {
-    const li = document.createElement("li");
-    li.className = "queue-item";
-    li.dataset.consultationId = item.consultation_id;
-    li.dataset.route = item.route;
-    if (item.urgent) li.classList.add("urgent");
-    const head = document.createElement("div");
-    head.className = "q-route";
-    if (item.urgent) {
-      const urgent = document.createElement("span");
-      urgent.className = "q-urgent";
-      urgent.textContent = t("console.queue.urgent");
-      head.append(urgent);
-    }
-    head.append(routeName(item.route));
-    if (item.source_count > 1) {
-      // several web chats from one connection: possibly a flood (only the first urgent one is put ahead)
-      const source = document.createElement("span");
-      source.className = "q-source";
-      source.dataset.testid = "queue-source-count";
-      source.textContent = t("console.queue.source_count", { count: item.source_count });
-      head.append(source);
-    }
-    const place = document.createElement("div");
-    place.className = "q-place";
-    place.textContent = placeText(item);
-    const meta = document.createElement("div");
-    meta.className = "q-meta";
-    const waited = document.createElement("span");
-    waited.className = "q-waited";
-    waited.dataset.testid = "queue-waited";
-    waited.textContent = t("console.queue.waited", { time: formatClock((item.waited_s || 0) + elapsed) });
-    meta.append(languageName(item.language || "ja"), " · ", waited);
-    li.append(head, place, meta);
-    return li;
-  });
-  list.replaceChildren(...rows);
-  $("queue-empty").hidden = rows.length > 0;
-  $("queue-count").textContent = rows.length ? t("console.queue.count", { count: rows.length }) : "";
 }
 
 // ------------------------------------------------------------------------------------------------ offer
@@ -156,19 +98,6 @@ function renderCountdown() {
   const left = Math.max(0, Math.ceil(offer.expires_at - nowSeconds()));
   $("offer-countdown").textContent = t("console.offer.countdown", { seconds: left });
   if (left <= 0) clearInterval(state.offerTimer);
-}
-
-/** The bot's handoff summary (already masked by the server), if the consultation came through the bot. */
-function renderSummary(element, summary) {
-  const need = summary && typeof summary.need === "string" ? summary.need : "";
-  element.hidden = !need;
-  element.replaceChildren();
-  if (!need) return;
-  const label = document.createElement("span");
-  label.className = "summary-label";
-  label.dataset.i18n = "console.summary.label";
-  label.textContent = t("console.summary.label");
-  element.append(label, need);
 }
 
 /** Why an offer stopped ringing (offer.withdrawn's reason) → what the agent reads. */
@@ -238,26 +167,6 @@ function beginConsultation(details) {
   renderCallDetails();
 }
 
-/** A case another agent transferred: their note and the transcript so far, in the offer. */
-function renderTransfer(offer) {
-  const transfer = offer.transfer && typeof offer.transfer === "object" ? offer.transfer : null;
-  $("offer-transfer").hidden = !transfer;
-  $("offer-transfer-note").textContent = transfer ? transferText(transfer) : "";
-  const lines = (Array.isArray(offer.chat) ? offer.chat : []).map((line) => {
-    const item = document.createElement("li");
-    item.dataset.sender = line.sender;
-    const who = { resident: "console.chat.resident", agent: "console.transfer.sender_agent" }[line.sender];
-    item.textContent = `${t(who || `chat.sender.${line.sender}`)}: ${line.text}`;
-    return item;
-  });
-  $("offer-chat-log").replaceChildren(...lines);
-}
-
-function transferText(transfer) {
-  const by = transfer.by || "";
-  return transfer.note ? t("console.transfer.from_note", { name: by, note: transfer.note }) : t("console.transfer.from", { name: by });
-}
-
 /** The call timer: from the server's talked_s, so a reload keeps it. */
 function renderTimer() {
   const c = state.consultation;
@@ -285,33 +194,6 @@ function renderCallDetails() {
   $("call-transfer-note").hidden = !transfer;
   $("call-transfer-note").textContent = transfer ? transferText(transfer) : "";
   renderTimer();
-}
-
-/** The bot's whole handoff summary beside the call: urgent flag, need (call-summary: what the resident wants now),
- * what else they asked, what the bot said, flags. */
-function renderHandoff(c) {
-  const summary = c?.summary && typeof c.summary === "object" ? c.summary : null;
-  const urgent = c?.urgent === true;
-  $("call-urgent").hidden = !urgent;
-  const details = [];
-  const add = (key, values) => {
-    const texts = (Array.isArray(values) ? values : [values]).filter((v) => typeof v === "string" && v);
-    if (!texts.length) return;
-    const term = document.createElement("dt");
-    term.dataset.i18n = key;
-    term.textContent = t(key);
-    const description = document.createElement("dd");
-    description.textContent = texts.join(" / "); // server text (masked), never HTML
-    details.push(term, description);
-  };
-  if (summary) {
-    add("console.summary.route", summary.route ? routeName(summary.route) : summary.route_name);
-    add("console.summary.also_asked", summary.also_asked);
-    add("console.summary.bot_said", summary.bot_said);
-    add("console.summary.flags", summary.flags);
-  }
-  $("handoff-details").replaceChildren(...details);
-  $("handoff-summary").hidden = !urgent && !summary;
 }
 
 /** Why the call ended (call.end's reason) → what the agent reads in wrap-up; their own hang-up says nothing. */
@@ -359,50 +241,6 @@ async function submitWrapUp(event) {
     error.hidden = false;
   } finally {
     $("wrapup-submit").disabled = false;
-  }
-}
-
-/** Forget the finished consultation: chat, transcript copy, form, details. */
-/** Knowledge-base search beside the chat: a tap on a result puts its answer into the chat input. */
-async function searchKb(event) {
-  event.preventDefault();
-  const q = $("kb-search").value.trim();
-  const empty = $("kb-empty");
-  $("kb-results").replaceChildren();
-  empty.hidden = true;
-  if (!q) return;
-  const lang = state.consultation?.language || "ja";
-  try {
-    const response = await fetch(`/api/kb/search?${new URLSearchParams({ q, lang })}`, { credentials: "same-origin" });
-    const body = await response.json();
-    if (!response.ok) throw new Error(body?.error?.message || String(response.status));
-    const items = body.results.map((hit) => {
-      const item = document.createElement("li");
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "kb-result";
-      button.setAttribute("data-testid", "kb-result");
-      const title = document.createElement("strong");
-      title.textContent = hit.title;
-      const answer = document.createElement("span");
-      answer.textContent = hit.answer;
-      button.append(title, answer);
-      button.addEventListener("click", () => {
-        $("chat-input").value = hit.answer;
-        $("chat-input").focus();
-      });
-      item.append(button);
-      return item;
-    });
-    $("kb-results").replaceChildren(...items);
-    if (!items.length) {
-      empty.textContent = t("console.kb.none");
-      empty.hidden = false;
-    }
-  } catch (err) {
-    empty.textContent = t("console.kb.failed");
-    empty.hidden = false;
-    console.warn("console: knowledge-base search failed", err.message);
   }
 }
 
@@ -505,29 +343,7 @@ async function changeStatus(status) {
 // ------------------------------------------------------------------------------------------------ socket
 
 await initI18n();
-// The agent's own choice of language, kept on this computer (staff consoles are personal desks; ?lang= wins).
-const LANGUAGE_KEY = "madoguchi.console.lang";
-const storedLanguage = (() => {
-  try {
-    return localStorage.getItem(LANGUAGE_KEY);
-  } catch {
-    return null;
-  }
-})();
-if (storedLanguage && storedLanguage !== language() && !new URLSearchParams(location.search).has("lang")) {
-  await setLanguage(storedLanguage).catch(() => null);
-}
-new LanguagePicker({
-  onChange: (code) => {
-    try {
-      localStorage.setItem(LANGUAGE_KEY, code);
-    } catch {
-      /* storage disabled: the choice lasts until the page reloads */
-    }
-  },
-  onError: () => banner.show(t("error.offline")),
-});
-
+await setUpConsoleLanguage(() => banner.show(t("error.offline")));
 const socket = io("/agent", { transports: ["websocket", "polling"], reconnectionDelayMax: 10000 });
 
 const callScreen = new CallScreen({
@@ -590,11 +406,7 @@ socket.on("connect_error", () => {
 });
 
 socket.on(RECEIVE.AGENT_STATE, applyAgentState);
-socket.on(RECEIVE.QUEUE_SNAPSHOT, (message) => {
-  state.queue = Array.isArray(message.items) ? message.items : [];
-  state.queueReceivedAt = nowSeconds();
-  renderQueue();
-});
+socket.on(RECEIVE.QUEUE_SNAPSHOT, (message) => queue.update(message));
 socket.on(RECEIVE.OFFER, (message) => {
   if (state.consultation) return;
   showOffer(message);
@@ -644,14 +456,14 @@ $("transfer").addEventListener("click", () => {
 });
 $("transfer-cancel").addEventListener("click", closeTransfer);
 $("transfer-form").addEventListener("submit", submitTransfer);
-$("kb-form").addEventListener("submit", searchKb);
+new KbSearch(() => state.consultation?.language || "ja");
 setInterval(() => state.view === "call" && renderTimer(), 1000);
 $("wrapup-form").addEventListener("submit", submitWrapUp);
 document.addEventListener("i18n:change", () => {
-  renderQueue();
+  queue.render();
   renderCallDetails();
 });
-setInterval(() => state.queue.length && renderQueue(), 1000);
+setInterval(() => queue.items.length && queue.render(), 1000);
 
 applyTranslations();
 new StaffBooking({ consultation: () => state.consultation }); // book for a resident, today's bookings

@@ -25,6 +25,7 @@ export const SEND = Object.freeze({
   SELFTEST_ECHO: "selftest.echo",
   SELFTEST_REPORT: "selftest.report",
   SELFTEST_SERVERS: "selftest.servers",
+  HOURS_GET: "hours.get",
   SIGNAL: "signal",
   SUGGESTION_CHOOSE: "suggestion.choose",
   TRIAGE_PREVIEW: "triage.preview",

@@ -3,13 +3,15 @@
 // Why its own module: both pages need it the same way, and both page scripts are long already. The server says
 // why nobody can answer (`no_answer` in queue.position and in the resident's view: "closed", "nobody",
 // "long_wait"; madoguchi/signaling/no_answer.py) and after how long a wait the resident should be offered
-// another way (`no_answer_after_s`); this module shows the reason in plain words, the town's phone number and
-// hours (page texts town.phone / town.hours from the municipality file), and a call-back form: the resident
+// another way (`no_answer_after_s`); this module shows the reason in plain words, the town's phone number (page
+// text town.phone) and opening hours (`hours` in the same messages: the admin-editable hours, townhours.js), and
+// a call-back form: the resident
 // leaves a phone number and the office calls back (callback.request). The kiosk gets big number keys, since a
 // booth has no keyboard. Waiting goes on meanwhile: if someone comes on duty the panel goes away by itself.
 
 import { hasText, t } from "./i18n.js";
 import { telHref } from "./hotlines.js";
+import { hoursText } from "./townhours.js";
 
 const HEADINGS = {
   closed: "no_answer.closed",
@@ -31,6 +33,7 @@ export class NoAnswerPanel {
     this.reason = null; // the server's reason
     this.afterS = null; // waiting past this offers the panel too (the server's no_answer_after_s)
     this.waitedAt = null; // {waited, at}: the server's waited_s and this page's clock when it came
+    this.hours = null; // the town's opening hours (the server's TownHours), when it has them
     this.sending = false;
     this.part("callback-form").addEventListener("submit", (event) => {
       event.preventDefault();
@@ -51,6 +54,7 @@ export class NoAnswerPanel {
   update(message) {
     if (!message) return;
     this.reason = typeof message.no_answer === "string" ? message.no_answer : null;
+    if ("hours" in message) this.hours = message.hours || null;
     const after = Number(message.no_answer_after_s);
     this.afterS = Number.isFinite(after) && after > 0 ? after : this.afterS;
     const waited = Number(message.waited_s);
@@ -80,14 +84,17 @@ export class NoAnswerPanel {
     if (reason === null) return;
     this.part("no-answer-heading").textContent = t(HEADINGS[reason]);
     const office = this.part("no-answer-office");
+    const hours = hoursText(this.hours);
     const known = hasText("town.phone");
-    office.hidden = !known;
+    office.hidden = !known && !hours;
+    const phone = this.part("no-answer-phone");
+    phone.hidden = !known;
+    phone.previousElementSibling.hidden = !known; // 「役場の 電話:」
     if (known) {
-      const phone = this.part("no-answer-phone");
       phone.textContent = t("town.phone");
       phone.href = telHref(t("town.phone"));
-      this.part("no-answer-hours").textContent = hasText("town.hours") ? t("town.hours") : "";
     }
+    this.part("no-answer-hours").textContent = hours;
     if (wasHidden) this.clearError();
   }
 
@@ -134,6 +141,7 @@ export class NoAnswerPanel {
     this.reason = null;
     this.afterS = null;
     this.waitedAt = null;
+    this.hours = null;
     this.part("callback-phone").value = "";
     this.clearError();
     this.root.hidden = true;

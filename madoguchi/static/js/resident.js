@@ -16,15 +16,18 @@
 // - A bot line with urgent:true shows 110/119 and the hotlines at once (hotlines.js), and they stay until
 //   "start over". So does the bot's danger question (safety_check:true), which also offers はい/いいえ buttons.
 // - The bot's lines show their phone numbers as tel: links and the answer's knowledge-base links under them
-//   (the chat panel's decorate hook; still textContent and DOM nodes only). An answer about booking carries a
-//   button to /book with the topic the conversation named chosen there (?route=…, chatbot/booking_offer.py).
+//   (the chat panel's decorate hook, botlines.js; still textContent and DOM nodes only); the page keeps the
+//   newest line in view (followscroll.js). An answer about booking carries a button to /book with the topic
+//   the conversation named chosen there (?route=…, chatbot/booking_offer.py).
 
 import { io } from "/static/vendor/socket.io.esm.min.js";
 import { Banner } from "./banner.js";
 import { ChatPanel } from "./chat.js";
 import { Csat } from "./csat.js";
 import { RECEIVE, SEND } from "./events.js";
-import { hotlineItems, telHref } from "./hotlines.js";
+import { botLineDecorator } from "./botlines.js";
+import { FollowNewest } from "./followscroll.js";
+import { hotlineItems } from "./hotlines.js";
 import { applyTranslations, firstKnownKey, initI18n, language, setLanguage, t } from "./i18n.js";
 import { LanguagePicker } from "./langpicker.js";
 import { errorText, request } from "./net.js";
@@ -55,7 +58,6 @@ const state = {
   urgent: false,
   hotlines: [],
   sending: false,
-  followNewest: true,
 };
 const banner = new Banner($("banner"), { defaultKind: "error" });
 const noAnswer = new NoAnswerPanel($("no-answer"), {
@@ -63,6 +65,8 @@ const noAnswer = new NoAnswerPanel($("no-answer"), {
   onError: (err) => banner.show(errorText(err)),
 });
 const memory = new TabMemory(municipalityId);
+const follow = new FollowNewest($("res-main"));
+const scrollToNewest = () => follow.toNewest();
 
 // -------------------------------------------------------------------------------------------- banner
 
@@ -173,84 +177,6 @@ function renderUrgent() {
   $("hotlines").replaceChildren(...(state.urgent ? hotlineItems(state.hotlines) : []));
 }
 
-// ------------------------------------------------------------------------------------------- the log
-
-// Phone numbers in the bot's answers (0997-00-1234, 0120-279-889, #8008, 110) become tel: links.
-const PHONE_RE = /(#\d{4}|0\d{1,4}-\d{1,4}-\d{3,4}|(?<![0-9-])(?:110|119|189|188)(?![0-9-]))/g;
-
-/** The text as text nodes, with each phone number as a tappable tel: link (never innerHTML). */
-function withPhoneLinks(text) {
-  const nodes = [];
-  let last = 0;
-  for (const match of text.matchAll(PHONE_RE)) {
-    if (match.index > last) nodes.push(document.createTextNode(text.slice(last, match.index)));
-    const link = document.createElement("a");
-    link.className = "phone-link";
-    link.href = telHref(match[0]);
-    link.textContent = match[0];
-    nodes.push(link);
-    last = match.index + match[0].length;
-  }
-  if (last < text.length) nodes.push(document.createTextNode(text.slice(last)));
-  return nodes;
-}
-
-/** The knowledge-base links of an answer (http(s) only). */
-function linkList(links) {
-  const list = document.createElement("ul");
-  list.className = "answer-links";
-  for (const link of links) {
-    if (!link || typeof link.url !== "string" || !/^https?:\/\//.test(link.url)) continue;
-    const li = document.createElement("li");
-    const a = document.createElement("a");
-    a.href = link.url;
-    a.target = "_blank";
-    a.rel = "noopener noreferrer";
-    a.dataset.testid = "answer-link";
-    a.textContent = String(link.title || link.url);
-    li.append(a);
-    list.append(li);
-  }
-  return list;
-}
-
-/** はい / いいえ under the bot's danger question; the answer goes as the resident's own line. */
-function safetyButtons() {
-  const row = document.createElement("div");
-  row.className = "safety-answers";
-  const buttons = ["yes", "no"].map((answer) => {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = answer === "yes" ? "btn btn-danger safety-answer" : "btn safety-answer";
-    button.dataset.testid = `safety-${answer}`;
-    button.dataset.i18n = `resident.safety.${answer}`;
-    button.textContent = t(`resident.safety.${answer}`);
-    return button;
-  });
-  for (const button of buttons) {
-    button.addEventListener("click", () => {
-      if (state.phase !== "bot") return;
-      for (const b of buttons) b.disabled = true;
-      chat.say(button.textContent);
-    });
-  }
-  row.append(...buttons);
-  return row;
-}
-
-/** The chat panel's decorate hook: what the bot's line carries besides its text. */
-function decorateLine(item, message) {
-  if (message.sender !== "bot") return;
-  const body = item.querySelector(".chat-text");
-  if (body) body.replaceChildren(...withPhoneLinks(String(message.text ?? "")));
-  const bot = message.bot;
-  if (!bot) return;
-  if (Array.isArray(bot.links) && bot.links.length) item.append(linkList(bot.links));
-  if (bot.safety_check === true) item.append(safetyButtons());
-  if (bot.booking && typeof bot.booking === "object") item.append(bookingButton(bot.booking));
-  addSuggestions(item, bot);
-}
-
 /** The booking page, in the chat's language, with the topic the conversation named already chosen. */
 function bookingHref(booking) {
   const query = new URLSearchParams({ lang: language() });
@@ -258,62 +184,7 @@ function bookingHref(booking) {
   return `/book/${encodeURIComponent(municipalityId)}?${query}`;
 }
 
-/** The bot's button to the booking page (it offers one when the resident asks about booking). */
-function bookingButton(booking) {
-  const row = document.createElement("div");
-  row.className = "bot-book-row";
-  const link = document.createElement("a");
-  link.className = "btn btn-primary bot-book";
-  link.dataset.testid = "bot-book";
-  link.dataset.i18n = "resident.book_link";
-  link.textContent = t("resident.book_link");
-  link.href = bookingHref(booking);
-  link.addEventListener("click", () => {
-    link.href = bookingHref(booking); // the language may have changed since the line came
-  });
-  row.append(link);
-  return row;
-}
-
-/** The bot's suggestions under its line, each a button that asks for that answer. */
-function addSuggestions(item, bot) {
-  if (!Array.isArray(bot.suggestions) || !bot.suggestions.length) return;
-  const choices = document.createElement("div");
-  choices.className = "suggestions";
-  for (const suggestion of bot.suggestions) {
-    if (!suggestion || typeof suggestion.entry_id !== "string") continue;
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "btn suggestion";
-    button.dataset.testid = "bot-suggestion";
-    button.dataset.entryId = suggestion.entry_id;
-    button.textContent = String(suggestion.title || "");
-    button.addEventListener("click", () => chooseSuggestion(suggestion.entry_id, button));
-    choices.append(button);
-  }
-  item.append(choices);
-}
-
-function scrollToNewest() {
-  const main = $("res-main");
-  main.scrollTop = main.scrollHeight;
-  state.followNewest = true;
-}
-
-/** Keep the newest line in view when the room above changes (banners, cards), unless the resident scrolled up. */
-function followNewestOnResize() {
-  const main = $("res-main");
-  let lastTop = main.scrollTop;
-  main.addEventListener("scroll", () => {
-    // Only a move up (the resident reading back) stops following; a box that shrank under us does not.
-    if (main.scrollHeight - main.scrollTop - main.clientHeight < 48) state.followNewest = true;
-    else if (main.scrollTop < lastTop - 4) state.followNewest = false;
-    lastTop = main.scrollTop;
-  });
-  if (typeof ResizeObserver === "function") {
-    new ResizeObserver(() => state.followNewest && (main.scrollTop = main.scrollHeight)).observe(main);
-  }
-}
+// ------------------------------------------------------------------------------------------- the log
 
 /** Forget the conversation's state (not its lines): the phase's details, the urgent numbers, the bot's extras. */
 function forgetConversation() {
@@ -538,7 +409,12 @@ chat = new ChatPanel({
     renderControls();
   },
   lineClasses: (sender) => [`from-${sender}`],
-  decorate: decorateLine,
+  decorate: botLineDecorator({
+    bookingHref: (booking) => bookingHref(booking),
+    canAnswer: () => state.phase === "bot",
+    say: (text) => chat.say(text),
+    choose: chooseSuggestion,
+  }),
   payload: ({ text }) => ({ text, language: language() }), // the first line opens the consultation
   provisional: false, // our words show once masked, as the server recorded them
   onAck: lineAcknowledged,
@@ -619,7 +495,6 @@ function townKey(code) {
   return `town${code.replace(/(^|-)([a-z])/g, (_whole, _dash, letter) => letter.toUpperCase())}`;
 }
 
-followNewestOnResize();
 applyTranslations();
 setConnection("connecting");
 render();

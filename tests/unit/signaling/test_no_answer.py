@@ -1,42 +1,68 @@
 """Whether anyone can answer a waiting resident, and why not: the rule the kiosk's and chat page's "no one can
-answer" panel shows (madoguchi/signaling/no_answer.py). Fake clock: plain floats."""
+answer" panel shows (madoguchi/signaling/no_answer.py), with the town's opening hours passed in (the one set an
+admin edits). Fake clock: plain floats."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
+from madoguchi.domain.opening_hours import HoursSpec, hours_of
 from madoguchi.signaling.consultation import State
 from madoguchi.signaling.counter import AgentStatus, CounterError
 from madoguchi.signaling.no_answer import no_answer
 from madoguchi.signaling.state import CounterConfig, OverflowRule
-from madoguchi.signaling.views import queue_position
+from madoguchi.signaling.turn import TurnIssuer
+from madoguchi.signaling.views import Facts, queue_position, town_hours
+from tests.support import make_settings
 from tests.unit.signaling.conftest import Desk
 
 # 2026-12-07 is a Monday: 01:00 UTC is 10:00 JST (open), 12:00 UTC is 21:00 JST (closed)
 MONDAY_10_JST = datetime(2026, 12, 7, 1, 0, tzinfo=UTC).timestamp()
 MONDAY_21_JST = datetime(2026, 12, 7, 12, 0, tzinfo=UTC).timestamp()
 WEEKDAYS = {day: "08:30-17:15" for day in ("mon", "tue", "wed", "thu", "fri")}
+SPEC = HoursSpec(weekly=WEEKDAYS, routes={"water_sewer": {"mon": "13:00-15:00"}}, closed=[date(2026, 12, 8)])
+HOURS = hours_of(SPEC)
 
 
 def desk(**config: object) -> Desk:
-    base = {"offer_timeout_s": 20.0, "no_answer_wait_s": 600.0, "hours": {Desk.TOWN: WEEKDAYS}}
+    base = {"offer_timeout_s": 20.0, "no_answer_wait_s": 600.0}
     return Desk(CounterConfig.model_validate({**base, **config}))
 
 
+def facts(tmp_path: Path, now: float, *, spec: HoursSpec | None = SPEC) -> Facts:
+    return Facts(now=now, turn=TurnIssuer(make_settings(tmp_path)), hours={} if spec is None else {Desk.TOWN: spec})
+
+
 @pytest.mark.parametrize(("now", "reason"), [(MONDAY_10_JST, "nobody"), (MONDAY_21_JST, "closed")])
-def test_nobody_on_duty_is_nobody_in_hours_and_closed_outside(now: float, reason: str) -> None:
+def test_nobody_on_duty_is_nobody_in_hours_and_closed_outside(tmp_path: Path, now: float, reason: str) -> None:
     d = desk()
     c = d.request("c1", now=now)
-    assert no_answer(d.counter, c, now) == reason
-    assert queue_position(d.counter, c, now).no_answer == reason
+    assert no_answer(d.counter, c, now, HOURS) == reason
+    shown = queue_position(d.counter, c, facts(tmp_path, now))
+    assert shown.no_answer == reason
+    assert shown.hours is not None and shown.hours.open_now is (reason == "nobody")
+    assert shown.hours.weekly["mon"] == "08:30-17:15" and shown.hours.weekly["sat"] == "closed"
 
 
-def test_a_town_without_hours_is_never_closed() -> None:
-    d = desk(hours={})
+def test_a_town_without_hours_is_never_closed(tmp_path: Path) -> None:
+    d = desk()
     c = d.request("c1", now=MONDAY_21_JST)
     assert no_answer(d.counter, c, MONDAY_21_JST) == "nobody"
+    shown = queue_position(d.counter, c, facts(tmp_path, MONDAY_21_JST, spec=None))
+    assert shown.no_answer == "nobody" and "hours" not in shown.payload()
+
+
+def test_a_route_with_its_own_week_and_a_closed_day_show_as_such() -> None:
+    tax = town_hours(SPEC, "water_sewer", MONDAY_10_JST)
+    assert tax is not None and tax.weekly["mon"] == "13:00-15:00" and tax.open_now is False
+    assert tax.weekly["tue"] == "closed"  # a route's own week: the days it names, no others
+    tuesday = MONDAY_10_JST + 86400  # 2026-12-08, a closed date
+    town = town_hours(SPEC, None, tuesday)
+    assert town is not None and town.closed_today is True and town.open_now is False
+    assert town_hours(None, None, tuesday) is None
 
 
 def test_an_agent_who_does_not_cover_the_topic_or_language_is_nobody() -> None:
@@ -59,14 +85,14 @@ def test_the_offices_overflow_rule_counts_once_its_time_has_come() -> None:
     assert no_answer(d.counter, c, MONDAY_10_JST + 301) is None, "after 5 min general_inquiry may take it"
 
 
-def test_someone_busy_on_duty_can_answer_until_the_wait_is_long() -> None:
+def test_someone_busy_on_duty_can_answer_until_the_wait_is_long(tmp_path: Path) -> None:
     d = desk()
     d.active_call("c0", "tanaka", now=MONDAY_10_JST)
     c = d.request("c1", now=MONDAY_10_JST, resident="booth:c1")
     assert c.state == State.WAITING
-    assert no_answer(d.counter, c, MONDAY_10_JST + 599) is None
-    assert no_answer(d.counter, c, MONDAY_10_JST + 600) == "long_wait"
-    assert queue_position(d.counter, c, MONDAY_10_JST).no_answer_after_s == 600.0
+    assert no_answer(d.counter, c, MONDAY_10_JST + 599, HOURS) is None
+    assert no_answer(d.counter, c, MONDAY_10_JST + 600, HOURS) == "long_wait"
+    assert queue_position(d.counter, c, facts(tmp_path, MONDAY_10_JST)).no_answer_after_s == 600.0
 
 
 def test_a_ringing_console_is_someone_answering() -> None:
@@ -74,7 +100,7 @@ def test_a_ringing_console_is_someone_answering() -> None:
     d.agent("tanaka", now=MONDAY_21_JST)
     c = d.request("c1", now=MONDAY_21_JST)
     assert c.state == State.OFFERED
-    assert no_answer(d.counter, c, MONDAY_21_JST + 900) is None, "staff working late answer: never 'closed'"
+    assert no_answer(d.counter, c, MONDAY_21_JST + 900, HOURS) is None, "staff working late answer: never 'closed'"
 
 
 def test_a_callback_closes_the_case_with_its_own_reason_only_while_waiting() -> None:

@@ -1,0 +1,49 @@
+// The kiosk's waiting screen: the place in line, the estimate and the time waited, in big figures. Pure drawing
+// from the booth's record of the case; the time waited comes from the server's `waited_s` (sinceFromServer), so
+// a reload or a reconnect keeps it and a kiosk clock that is off does not matter.
+
+import { t } from "./i18n.js";
+import { nowSeconds } from "./net.js";
+
+const $ = (id) => document.getElementById(id);
+
+/** When the resident started waiting, on this kiosk's clock, from the server's `waited_s`; undefined if absent. */
+export function sinceFromServer(message) {
+  const waited = Number(message.waited_s);
+  return Number.isFinite(waited) && message.waited_s !== null ? nowSeconds() - Math.max(0, waited) : undefined;
+}
+
+/** The figures of the case `c` ({route, position, waitEstimate, since, offered}); nothing when there is none. */
+export function renderWaiting(c) {
+  if (!c) return;
+  $("waiting-route").textContent = c.route ? t("booth.waiting.route", { route: t(`route.${c.route}`) }) : "";
+  const position = $("queue-position");
+  if (Number.isInteger(c.position) && c.position > 0) {
+    position.dataset.position = String(c.position);
+    position.textContent = t("booth.waiting.position", { position: c.position });
+    $("queue-ahead").textContent =
+      c.position === 1 ? t("booth.waiting.next") : t("booth.waiting.ahead", { count: c.position - 1 });
+  } else {
+    delete position.dataset.position;
+    position.textContent = "—";
+    $("queue-ahead").textContent = "";
+  }
+  const estimate = $("wait-estimate");
+  estimate.classList.toggle("unknown", c.waitEstimate == null);
+  if (c.waitEstimate == null) estimate.textContent = t("booth.waiting.estimate_unknown");
+  else if (c.waitEstimate < 60) estimate.textContent = t("booth.waiting.estimate_soon");
+  else estimate.textContent = t("booth.waiting.estimate", { minutes: Math.ceil(c.waitEstimate / 60) });
+  const minutes = Math.floor(Math.max(0, nowSeconds() - c.since) / 60);
+  $("waited").textContent = minutes < 1 ? t("booth.waiting.elapsed_short") : t("booth.waiting.elapsed", { minutes });
+  $("waiting-ringing").hidden = !c.offered;
+}
+
+/** Empty figures: nothing of the last resident stays on screen. */
+export function clearWaiting() {
+  $("waiting-route").textContent = "";
+  $("queue-position").textContent = "";
+  delete $("queue-position").dataset.position;
+  $("queue-ahead").textContent = "";
+  $("wait-estimate").textContent = "";
+  $("waited").textContent = "";
+}

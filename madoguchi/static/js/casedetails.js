@@ -1,0 +1,70 @@
+// What the console shows about the case in hand beyond the call itself: the bot's handoff summary (already masked
+// by the server), a transferred case's note and transcript, all as text nodes (server text, never HTML).
+
+import { routeName } from "./caselabels.js";
+import { t } from "./i18n.js";
+
+const $ = (id) => document.getElementById(id);
+
+/** The bot's handoff need, if the consultation came through the bot. */
+export function renderSummary(element, summary) {
+  const need = summary && typeof summary.need === "string" ? summary.need : "";
+  element.hidden = !need;
+  element.replaceChildren();
+  if (!need) return;
+  const label = document.createElement("span");
+  label.className = "summary-label";
+  label.dataset.i18n = "console.summary.label";
+  label.textContent = t("console.summary.label");
+  element.append(label, need);
+}
+
+/** 「○○さんから: note」: who transferred the case and why. */
+export function transferText(transfer) {
+  const by = transfer.by || "";
+  return transfer.note
+    ? t("console.transfer.from_note", { name: by, note: transfer.note })
+    : t("console.transfer.from", { name: by });
+}
+
+/** A case another agent transferred: their note and the transcript so far, in the offer. */
+export function renderTransfer(offer) {
+  const transfer = offer.transfer && typeof offer.transfer === "object" ? offer.transfer : null;
+  $("offer-transfer").hidden = !transfer;
+  $("offer-transfer-note").textContent = transfer ? transferText(transfer) : "";
+  const lines = (Array.isArray(offer.chat) ? offer.chat : []).map((line) => {
+    const item = document.createElement("li");
+    item.dataset.sender = line.sender;
+    const who = { resident: "console.chat.resident", agent: "console.transfer.sender_agent" }[line.sender];
+    item.textContent = `${t(who || `chat.sender.${line.sender}`)}: ${line.text}`;
+    return item;
+  });
+  $("offer-chat-log").replaceChildren(...lines);
+}
+
+/** The bot's whole handoff summary beside the call: urgent flag, need (call-summary: what the resident wants now),
+ * what else they asked, what the bot said, flags. */
+export function renderHandoff(c) {
+  const summary = c?.summary && typeof c.summary === "object" ? c.summary : null;
+  const urgent = c?.urgent === true;
+  $("call-urgent").hidden = !urgent;
+  const details = [];
+  const add = (key, values) => {
+    const texts = (Array.isArray(values) ? values : [values]).filter((v) => typeof v === "string" && v);
+    if (!texts.length) return;
+    const term = document.createElement("dt");
+    term.dataset.i18n = key;
+    term.textContent = t(key);
+    const description = document.createElement("dd");
+    description.textContent = texts.join(" / "); // server text (masked), never HTML
+    details.push(term, description);
+  };
+  if (summary) {
+    add("console.summary.route", summary.route ? routeName(summary.route) : summary.route_name);
+    add("console.summary.also_asked", summary.also_asked);
+    add("console.summary.bot_said", summary.bot_said);
+    add("console.summary.flags", summary.flags);
+  }
+  $("handoff-details").replaceChildren(...details);
+  $("handoff-summary").hidden = !urgent && !summary;
+}
