@@ -21,7 +21,7 @@ from madoguchi.chatbot.knowledge import KbEntry
 from madoguchi.chatbot.lexicon import Lexicon, LexiconName
 from madoguchi.chatbot.normalise import normalise
 from madoguchi.chatbot.rules import has_topic
-from madoguchi.domain.routes import RouteId
+from madoguchi.domain.routes import FALLBACK_ROUTE, RouteId
 
 EARLIER_LINES = 4
 """How many of the resident's earlier lines may name the topic (the latest clear one wins)."""
@@ -81,6 +81,7 @@ def _bookable_topic(folded: str, plan: BookingPlan, lexicon: Lexicon, topic: Top
     if not rest or (rest != folded.strip() and not has_topic(rest, lexicon)):  # 「予約したい」 minus 予約: no topic
         return None
     route, clear, entry = topic(rest)
-    if not clear or (entry is not None and entry.booking):
+    # the catch-all (その他・わからない) names no topic: the resident chooses rather than being booked for "other"
+    if not clear or route == FALLBACK_ROUTE or (entry is not None and entry.booking):
         return None
     return route if any(desk.serves(route.value) for desk in plan.desks) else None

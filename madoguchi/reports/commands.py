@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,7 +29,8 @@ def _day(text: str) -> date:
 
 async def reports_rollup(args: argparse.Namespace, settings: Settings) -> int:
     zone = ZoneInfo(settings.timezone)
-    last = args.to or (date.today() - timedelta(days=1))
+    # yesterday in the town's zone, not the machine's: at 00:30 JST a UTC server's "today" is still the day before
+    last = args.to or (datetime.now(zone).date() - timedelta(days=1))
     first = args.from_ or (last - timedelta(days=365))
     if last < first:
         print("madoguchi: error: --to is before --from", file=sys.stderr)
