@@ -77,7 +77,7 @@ class EchoPeers:
             await pc.setLocalDescription(await pc.createAnswer())
         except Exception as exc:  # a malformed offer: refuse it, keep nothing
             await self._close(owner, pc)
-            raise CounterError("invalid_payload", f"not an offer the echo peer can answer: {exc}"[:200]) from exc
+            raise CounterError("unusable_offer", f"not an offer the echo peer can answer: {exc}"[:200]) from exc
         closer = asyncio.create_task(self._close_later(owner, pc), name=f"echo-{owner}")
         self._closers.add(closer)
         closer.add_done_callback(self._closers.discard)

@@ -50,6 +50,9 @@ KNOWN_CODES = frozenset(
         "rate_limited",
         "payload_too_large",
         "limit_reached",
+        "too_many_wrong_codes",
+        "unusable_offer",
+        "busy",
     }
 )
 EXAMPLES_PER_EVENT = 50
