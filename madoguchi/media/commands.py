@@ -12,6 +12,7 @@ import asyncio
 import json
 import sys
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from madoguchi.settings import Settings
@@ -40,25 +41,21 @@ def _number_of_seconds(text: str) -> float:
     return value
 
 
-def _seconds(text: str) -> float:
-    value = _number_of_seconds(text)
-    if not 0 < value <= 600:
-        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 600 seconds, got {text}")
-    return value
+def _seconds_within(fits: Callable[[float], bool], wanted: str) -> Callable[[str], float]:
+    """An argparse type for a number of seconds that ``fits``; ``wanted`` says the range in the error."""
+
+    def parse(text: str) -> float:
+        value = _number_of_seconds(text)
+        if not fits(value):
+            raise argparse.ArgumentTypeError(f"must be {wanted}, got {text}")
+        return value
+
+    return parse
 
 
-def _hold_seconds(text: str) -> float:
-    value = _number_of_seconds(text)
-    if not 0 <= value <= 60:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 60 seconds, got {text}")
-    return value
-
-
-def _period(text: str) -> float:
-    value = _number_of_seconds(text)
-    if not 10 <= value <= 86_400:
-        raise argparse.ArgumentTypeError(f"must be between 10 and 86400 seconds, got {text}")
-    return value
+_seconds = _seconds_within(lambda v: 0 < v <= 600, "more than 0 and at most 600 seconds")
+_hold_seconds = _seconds_within(lambda v: 0 <= v <= 60, "between 0 and 60 seconds")
+_period = _seconds_within(lambda v: 10 <= v <= 86_400, "between 10 and 86400 seconds")
 
 
 def _port(text: str) -> int:
