@@ -63,3 +63,17 @@ async def running(data_dir: Path, *, start: float = MONDAY_8AM, **overrides: Any
             yield Api(f"http://{host}:{port}", http, clock, app)
     finally:
         await runner.cleanup()
+
+
+# 「予約したい」 in the nine languages of the chat (the bot → booking tests, unit and on the server)
+ASKS = {
+    "ja": "予約したい",
+    "easy-ja": "よやく を したい です",
+    "en": "Can I book an appointment?",
+    "zh": "我想预约",
+    "ko": "예약하고 싶어요",
+    "vi": "Tôi muốn đặt lịch hẹn.",
+    "pt": "Quero marcar um horário.",
+    "tl": "Gusto kong mag-book ng oras.",
+    "ne": "म समय बुक गर्न चाहन्छु।",
+}

@@ -8,19 +8,8 @@ from pathlib import Path
 
 import aiohttp
 
+from tests.bookings_support import ASKS
 from tests.support import Peer, make_settings, ok, resident_peer, serve
-
-ASKS = {
-    "ja": "予約したい",
-    "easy-ja": "よやく を したい です",
-    "en": "Can I book an appointment?",
-    "zh": "我想预约",
-    "ko": "예약하고 싶어요",
-    "vi": "Tôi muốn đặt lịch hẹn.",
-    "pt": "Quero marcar um horário.",
-    "tl": "Gusto kong mag-book ng oras.",
-    "ne": "म समय बुक गर्न चाहन्छु।",
-}
 
 
 async def bot_reply(home: Peer, text: str, client_id: str) -> dict[str, object]:

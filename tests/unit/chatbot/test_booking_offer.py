@@ -11,6 +11,7 @@ import pytest
 from madoguchi.chatbot.engine import BookingOffer, TriageEngine, Turn
 from madoguchi.chatbot.knowledge import load_knowledge_base
 from madoguchi.domain.routes import RouteId
+from tests.bookings_support import ASKS
 
 PLAN = """
 booking:
@@ -32,19 +33,6 @@ BOOKING_ENTRY = """
             examples: [予約したい, I want to book an appointment]
             booking: true
 """
-
-# 「予約したい」 in the nine languages of the chat
-ASKS = {
-    "ja": "予約したい",
-    "easy-ja": "よやく を したい です",
-    "en": "Can I book an appointment?",
-    "zh": "我想预约",
-    "ko": "예약하고 싶어요",
-    "vi": "Tôi muốn đặt lịch hẹn.",
-    "pt": "Quero marcar um horário.",
-    "tl": "Gusto kong mag-book ng oras.",
-    "ne": "म समय बुक गर्न चाहन्छु।",
-}
 
 
 @pytest.fixture
