@@ -243,6 +243,16 @@ async def agent_peer(server: LiveServer, username: str, password: str) -> Peer:
     return peer
 
 
+async def answered_booth_call(booth: Peer, agent: Peer, route: str = "tax") -> str:
+    """The booth asks for a person on ``route`` and the (available) agent accepts its offer; returns the
+    consultation id once the booth has ``call.start``."""
+    cid = ok(await booth.call("consultation.request", {"route": route}))["consultation_id"]
+    await agent.wait_for("offer", lambda o: o["consultation_id"] == cid)
+    ok(await agent.call("offer.accept", {"consultation_id": cid}))
+    await booth.wait_for("call.start")
+    return str(cid)
+
+
 def dumps(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, default=str)
 

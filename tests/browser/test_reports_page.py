@@ -15,7 +15,7 @@ from playwright.async_api import Browser, Page, expect
 
 from madoguchi.reports.kpis import JST
 from tests.browser.chromium import WAIT_MS, new_page, shot
-from tests.support import LiveServer, agent_peer, booth_peer, ok, serve
+from tests.support import LiveServer, agent_peer, answered_booth_call, booth_peer, ok, serve
 from tests.support import make_settings as settings_for_tests
 
 pytestmark = pytest.mark.browser
@@ -38,10 +38,7 @@ async def make_consultations(server: LiveServer) -> None:
     agent = await agent_peer(server, "sato", PASSWORD)
     try:
         ok(await agent.call("agent.status", {"status": "available"}))
-        cid = ok(await booth.call("consultation.request", {"route": "tax"}))["consultation_id"]
-        await agent.wait_for("offer", lambda o: o["consultation_id"] == cid)
-        ok(await agent.call("offer.accept", {"consultation_id": cid}))
-        await booth.wait_for("call.start")
+        cid = await answered_booth_call(booth, agent)
         ok(await agent.call("consultation.end", {"consultation_id": cid}))
         await agent.wait_for("agent.state", lambda s: s["status"] == "wrap_up")
         ok(await agent.call("wrapup.submit", {"consultation_id": cid, "disposition": "resolved", "note": "案内した"}))

@@ -8,7 +8,7 @@ from typing import Any
 
 import aiohttp
 
-from tests.support import LiveServer, agent_peer, booth_peer, login_cookie, ok, resident_peer
+from tests.support import LiveServer, agent_peer, answered_booth_call, booth_peer, login_cookie, ok, resident_peer
 
 PASSWORD = "correct horse battery"
 
@@ -97,10 +97,7 @@ async def test_someone_on_duty_means_no_panel_and_no_callback_from_a_call(live_s
     agent = await agent_peer(live_server, "aoki", PASSWORD)
     ok(await agent.call("agent.status", {"status": "available"}))
     booth = await booth_peer(live_server, token)
-    cid = ok(await booth.call("consultation.request", {"route": "tax"}))["consultation_id"]
-    await agent.wait_for("offer", lambda o: o["consultation_id"] == cid)
-    ok(await agent.call("offer.accept", {"consultation_id": cid}))
-    await booth.wait_for("call.start")
+    cid = await answered_booth_call(booth, agent)
     positions = booth.received["queue.position"]
     assert positions and all(p["no_answer"] is None for p in positions), positions
     refused = await booth.call("callback.request", {"consultation_id": cid, "phone": "09012345678"})

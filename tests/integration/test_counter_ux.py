@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.support import LiveServer, agent_peer, booth_peer, ok, on_both_topologies
+from tests.support import LiveServer, agent_peer, answered_booth_call, booth_peer, ok, on_both_topologies
 
 pytestmark = on_both_topologies
 
@@ -57,10 +57,7 @@ async def test_the_mute_state_reaches_the_other_side_only(live_server: LiveServe
     agent = await agent_peer(live_server, "aoki", PASSWORD)
     ok(await agent.call("agent.status", {"status": "available"}))
     booth = await booth_peer(live_server, token)
-    cid = ok(await booth.call("consultation.request", {"route": "tax"}))["consultation_id"]
-    await agent.wait_for("offer", lambda o: o["consultation_id"] == cid)
-    ok(await agent.call("offer.accept", {"consultation_id": cid}))
-    await booth.wait_for("call.start")
+    cid = await answered_booth_call(booth, agent)
     await booth.call("signal", {"consultation_id": cid, "media_state": {"muted": True}})
     relayed = await agent.wait_for("signal", lambda m: "media_state" in m)
     assert relayed["media_state"] == {"muted": True} and relayed["from"].startswith("booth:")
@@ -77,10 +74,7 @@ async def test_a_transfer_note_reaches_the_next_agent_masked(live_server: LiveSe
     first = await agent_peer(live_server, "aoki", PASSWORD)
     ok(await first.call("agent.status", {"status": "available"}))
     booth = await booth_peer(live_server, token)
-    cid = ok(await booth.call("consultation.request", {"route": "tax"}))["consultation_id"]
-    await first.wait_for("offer", lambda o: o["consultation_id"] == cid)
-    ok(await first.call("offer.accept", {"consultation_id": cid}))
-    await booth.wait_for("call.start")
+    cid = await answered_booth_call(booth, first)
     ok(await booth.call("chat.send", {"consultation_id": cid, "text": "介護の ことです", "client_id": "x1"}))
     await first.wait_for("chat.message")
     note = "介護保険の 申請。マイナンバーは 1234 5678 9018"
@@ -107,10 +101,7 @@ async def test_the_residents_answer_is_stored_once_with_the_record(live_server: 
     ok(await agent.call("agent.status", {"status": "available"}))
     booth = await booth_peer(live_server, token)
     other = await booth_peer(live_server, other_token)
-    cid = ok(await booth.call("consultation.request", {"route": "tax"}))["consultation_id"]
-    await agent.wait_for("offer", lambda o: o["consultation_id"] == cid)
-    ok(await agent.call("offer.accept", {"consultation_id": cid}))
-    await booth.wait_for("call.start")
+    cid = await answered_booth_call(booth, agent)
     ok(await booth.call("consultation.end", {"consultation_id": cid}))
     await booth.wait_for("consultation.closed")
     bad = await booth.call("csat.submit", {"consultation_id": cid, "answer": "great"})

@@ -7,7 +7,7 @@ from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.support import LiveServer, agent_peer, booth_peer, http_get, ok, on_both_topologies
+from tests.support import LiveServer, agent_peer, answered_booth_call, booth_peer, http_get, ok, on_both_topologies
 
 pytestmark = on_both_topologies
 
@@ -36,10 +36,7 @@ async def test_both_sides_summaries_are_kept_and_exported_as_the_worse_of_the_tw
     ok(await agent.call("agent.status", {"status": "available"}))
     booth = await booth_peer(live_server, token)
     other = await booth_peer(live_server, other_token)
-    cid = ok(await booth.call("consultation.request", {"route": "tax"}))["consultation_id"]
-    await agent.wait_for("offer", lambda o: o["consultation_id"] == cid)
-    ok(await agent.call("offer.accept", {"consultation_id": cid}))
-    await booth.wait_for("call.start")
+    cid = await answered_booth_call(booth, agent)
 
     ok(await booth.call("call.quality", summary(cid, seconds={"video": 10, "audio": 20.5}, worst_step="audio")))
     ok(await booth.call("call.quality", summary(cid, worst_step="audio", seconds={"video": 40, "audio": 30})))
@@ -101,10 +98,7 @@ async def test_final_summaries_fill_the_booths_link_histograms(live_server: Live
     agent = await agent_peer(live_server, "aoki", PASSWORD)
     ok(await agent.call("agent.status", {"status": "available"}))
     booth = await booth_peer(live_server, token)
-    cid = ok(await booth.call("consultation.request", {"route": "tax"}))["consultation_id"]
-    await agent.wait_for("offer", lambda o: o["consultation_id"] == cid)
-    ok(await agent.call("offer.accept", {"consultation_id": cid}))
-    await booth.wait_for("call.start")
+    cid = await answered_booth_call(booth, agent)
 
     ok(await booth.call("call.quality", summary(cid)))  # the call still runs: nothing counted yet
     assert not any(v for (name, _), v in (await link_samples(live_server)).items() if name.endswith("_count"))

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from madoguchi import keys
-from tests.support import TOPOLOGIES, LiveServer, Peer, agent_peer, booth_peer, ok, serve_topology
+from tests.support import TOPOLOGIES, LiveServer, Peer, agent_peer, answered_booth_call, booth_peer, ok, serve_topology
 
 PASSWORD = "correct horse battery"
 GRACE = 1.0
@@ -54,10 +54,7 @@ async def call_into_wrap_up(server: LiveServer, username: str) -> tuple[Peer, Pe
     booth = await booth_peer(server, token)
     agent = await agent_peer(server, username, PASSWORD)
     ok(await agent.call("agent.status", {"status": "available"}))
-    cid = ok(await booth.call("consultation.request", {"route": "tax"}))["consultation_id"]
-    await agent.wait_for("offer", lambda o: o["consultation_id"] == cid)
-    ok(await agent.call("offer.accept", {"consultation_id": cid}))
-    await booth.wait_for("call.start")
+    cid = await answered_booth_call(booth, agent)
     ok(await agent.call("consultation.end", {"consultation_id": cid}))
     await booth.wait_for("consultation.closed")
     await agent.wait_for("agent.state", lambda s: s["status"] == "wrap_up")
