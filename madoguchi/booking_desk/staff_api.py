@@ -30,6 +30,7 @@ from madoguchi import keys
 from madoguchi.booking_desk import pages, report_book
 from madoguchi.booking_desk.api import DESK, STATUS, BookingBody, booking_json, same_site, slot_json
 from madoguchi.booking_desk.service import BookingDesk, BookingRequest, DeskError, day_bounds
+from madoguchi.bookings.kpis import BookingKpis
 from madoguchi.bookings.slots import local
 from madoguchi.domain.sessions import SESSION_COOKIE
 from madoguchi.http_json import read_json
@@ -188,24 +189,25 @@ async def post_booking(request: web.Request, staff: StaffRecord) -> web.StreamRe
     return web.json_response(day_entry(record), status=201)
 
 
-@staff_only(changing=False)
-async def get_report(request: web.Request, staff: StaffRecord) -> web.StreamResponse:
+async def _report(request: web.Request, staff: StaffRecord) -> tuple[BookingKpis, date, date]:
+    """The booking figures of the request's town and ``from``..``to`` days (both pages of the report use it)."""
     desk = request.app[DESK]
     municipality = town_of(desk, staff, request.query.get("municipality"))
     first = _day(request.query.get("from"), desk)
     last = _day(request.query.get("to"), desk)
-    report = await desk.report(municipality, first, last)
+    return await desk.report(municipality, first, last), first, last
+
+
+@staff_only(changing=False)
+async def get_report(request: web.Request, staff: StaffRecord) -> web.StreamResponse:
+    report, first, last = await _report(request, staff)
     return web.json_response({"from": first.isoformat(), "to": last.isoformat(), **report.as_dict()})
 
 
 @staff_only(changing=False)
 async def get_report_xlsx(request: web.Request, staff: StaffRecord) -> web.StreamResponse:
     """The same figures as an Excel file (:mod:`madoguchi.booking_desk.report_book`)."""
-    desk = request.app[DESK]
-    municipality = town_of(desk, staff, request.query.get("municipality"))
-    first = _day(request.query.get("from"), desk)
-    last = _day(request.query.get("to"), desk)
-    report = await desk.report(municipality, first, last)
+    report, first, last = await _report(request, staff)
     return web.Response(
         body=report_book.workbook(report, first, last),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
