@@ -57,9 +57,10 @@ from madoguchi.signaling.ports import BoothDirectory, CallbackBook, HoursSource,
 from madoguchi.signaling.recovery import Recovery
 from madoguchi.signaling.redis_store import LiveStoreUnavailable
 from madoguchi.signaling.revocation_watch import RevocationWatch
+from madoguchi.signaling.rooms import SocketNotifier
 from madoguchi.signaling.service import Clock, CounterService, counter_config
 from madoguchi.signaling.socket_server import EdgeSocketServer
-from madoguchi.signaling.sockets import AgentNamespace, BoothNamespace, SocketNotifier
+from madoguchi.signaling.sockets import AgentNamespace, BoothNamespace
 from madoguchi.signaling.state import OverflowRule
 from madoguchi.signaling.store import LiveStore
 from madoguchi.signaling.supervision import SupervisionRules

@@ -41,7 +41,7 @@ from sqlalchemy import text
 from madoguchi import keys
 from madoguchi.signaling.consultation import TERMINAL_STATES, State, Trigger
 from madoguchi.signaling.counter import Counter, Effect, OfferMade, OfferWithdrawn, Transitioned
-from madoguchi.signaling.sockets import NAMESPACE_OF_KIND
+from madoguchi.signaling.rooms import NAMESPACE_OF_KIND
 from madoguchi.signaling.store import LiveStore
 from madoguchi.storage.db import Database
 

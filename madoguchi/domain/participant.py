@@ -6,7 +6,7 @@ its entry in the live state's connection map and the way a signal names its rece
 parsed ``kind`` and ``id``. Nothing outside this module splits a key or checks a prefix.
 
 A new kind of participant (a recording peer, say) is a new :class:`ParticipantKind` member here and a namespace
-in ``signaling/sockets.py``; what a participant *does* in a case is its role
+in ``signaling/rooms.py``; what a participant *does* in a case is its role
 (:class:`~madoguchi.signaling.consultation.Role`), not its kind: a member of staff joins one call as its agent
 and another as an observer, with the same key.
 """

@@ -3,7 +3,7 @@
 
 An audience is a named value: one participant (their every connection), the agents of a route in a
 municipality, or a municipality's supervisors. A new kind of listener is a new audience class here and a room in
-``signaling/sockets.py`` (``SocketNotifier``), not a new code path; a new effect is a new case in
+``signaling/rooms.py`` (``SocketNotifier``), not a new code path; a new effect is a new case in
 :func:`dispatch`. Delivery keeps the order of the pairs for each audience.
 """
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.cookies import SimpleCookie
@@ -19,16 +19,16 @@ from typing import Any, Generic, Protocol, TypeVar
 import socketio
 from pydantic import ValidationError
 
-from madoguchi.domain.participant import Participant, ParticipantKind
+from madoguchi.domain.participant import Participant
 from madoguchi.domain.sessions import SESSION_COOKIE
 from madoguchi.settings import Settings
 from madoguchi.signaling import events as ev
 from madoguchi.signaling.consultation import Role
 from madoguchi.signaling.counter import CounterError
-from madoguchi.signaling.dispatch import Audience, Delivery, RouteAgents, Supervisors
 from madoguchi.signaling.ports import EchoPeer
 from madoguchi.signaling.ratelimit import TokenBucket
 from madoguchi.signaling.revocation import ENDS_RESIDENT_CASES, Credential, CredentialKind, Reason
+from madoguchi.signaling.rooms import route_room
 from madoguchi.signaling.server_events import AccessRevoked
 from madoguchi.signaling.service import Clock, CounterService, StaffIdentity
 from madoguchi.storage.accounts import Accounts, hash_token
@@ -36,11 +36,6 @@ from madoguchi.storage.booths import BoothRecord, Booths
 
 log = logging.getLogger(__name__)
 
-NAMESPACE_OF_KIND = {
-    ParticipantKind.BOOTH: "/booth",
-    ParticipantKind.AGENT: "/agent",
-    ParticipantKind.RESIDENT: "/resident",
-}
 SUPERVISING_ROLES = frozenset({"supervisor", "admin"})
 
 Ack = dict[str, Any]
@@ -58,50 +53,6 @@ def _validation_message(exc: ValidationError) -> str:
         where = ".".join(str(p) for p in err["loc"]) or "payload"
         parts.append(f"{where}: {err['msg']}")
     return "; ".join(parts)
-
-
-def route_room(municipality_id: str, route: str) -> str:
-    return f"agents:{municipality_id}:{route}"
-
-
-def supervisors_room(municipality_id: str) -> str:
-    return f"supervisors:{municipality_id}"
-
-
-def rooms_of(audience: Audience) -> tuple[str, list[str]]:
-    """The namespace and rooms an audience listens in: a participant's own room; the agents of a route (those
-    serving every route too); a municipality's supervisors."""
-    match audience:
-        case Participant():
-            return NAMESPACE_OF_KIND[ParticipantKind(audience.kind)], [str(audience)]
-        case RouteAgents(municipality_id=m, route=route):
-            return "/agent", [route_room(m, route), route_room(m, "*")]
-        case Supervisors(municipality_id=m):
-            return "/supervisor", [supervisors_room(m)]
-
-
-class SocketNotifier:
-    """Delivers dispatched events to their audiences' rooms; each audience gets its events in order, different
-    audiences concurrently."""
-
-    def __init__(self, sio: socketio.AsyncServer) -> None:
-        self._sio = sio
-
-    async def deliver(self, deliveries: Sequence[Delivery]) -> None:
-        if len(deliveries) == 1:  # the relay's hot path: one signal to one participant
-            await self._in_order(deliveries)
-            return
-        queues: dict[Audience, list[Delivery]] = {}
-        for delivery in deliveries:
-            queues.setdefault(delivery[0], []).append(delivery)
-        await asyncio.gather(*(self._in_order(queue) for queue in queues.values()))
-
-    async def _in_order(self, queue: Sequence[Delivery]) -> None:
-        for audience, event in queue:
-            namespace, rooms = rooms_of(audience)
-            await self._sio.emit(
-                event.NAME, event.payload(), room=rooms[0] if len(rooms) == 1 else rooms, namespace=namespace
-            )
 
 
 @dataclass

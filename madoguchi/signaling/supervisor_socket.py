@@ -3,7 +3,7 @@
 Why a namespace of its own rather than more events on ``/agent``: watching is not being on duty. A supervisor's
 page connecting or closing must never put them on the counter or take them off it, so this namespace registers
 no presence; it authenticates with the same session cookie as ``/agent``, refuses agents, joins one room per
-municipality the person belongs to (see :func:`~madoguchi.signaling.sockets.supervisors_room`) and sends each
+municipality the person belongs to (see :func:`~madoguchi.signaling.rooms.supervisors_room`) and sends each
 municipality's snapshot at once. Every steering action is written to the audit log after it succeeded.
 """
 
@@ -17,6 +17,7 @@ from madoguchi.signaling import events as ev
 from madoguchi.signaling.counter import AgentStatus, CounterError
 from madoguchi.signaling.recording import utc
 from madoguchi.signaling.revocation import Credential
+from madoguchi.signaling.rooms import supervisors_room
 from madoguchi.signaling.service import Clock, CounterService, StaffIdentity
 from madoguchi.signaling.sockets import (
     SUPERVISING_ROLES,
@@ -26,7 +27,6 @@ from madoguchi.signaling.sockets import (
     RoleNamespace,
     session_credential,
     staff_identity,
-    supervisors_room,
 )
 from madoguchi.signaling.supervisor_feed import SupervisorFeed
 from madoguchi.storage.accounts import Accounts

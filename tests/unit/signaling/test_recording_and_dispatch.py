@@ -11,7 +11,7 @@ from madoguchi.signaling import server_events as se
 from madoguchi.signaling.consultation import INITIAL, Role, Trigger
 from madoguchi.signaling.dispatch import RouteAgents, Supervisors, dispatch
 from madoguchi.signaling.recording import COLUMNS, record_update
-from madoguchi.signaling.sockets import rooms_of
+from madoguchi.signaling.rooms import rooms_of
 from madoguchi.signaling.turn import TurnIssuer
 from madoguchi.signaling.views import BoothName, Facts
 from madoguchi.storage.updates import Creation, Transition

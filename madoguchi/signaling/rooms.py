@@ -1,0 +1,67 @@
+"""Where each audience listens, and the delivery of server events to it.
+
+An audience (:mod:`madoguchi.signaling.dispatch`) is a named thing; this module is the one place that knows the
+Socket.IO namespace and rooms it stands for, so a new audience is a new case in :func:`rooms_of`, not a new code
+path. :class:`SocketNotifier` is the :class:`~madoguchi.signaling.dispatch.Notifier` the service hands its
+``(audience, event)`` pairs to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import socketio
+
+from madoguchi.domain.participant import Participant, ParticipantKind
+from madoguchi.signaling.dispatch import Audience, Delivery, RouteAgents, Supervisors
+
+NAMESPACE_OF_KIND = {
+    ParticipantKind.BOOTH: "/booth",
+    ParticipantKind.AGENT: "/agent",
+    ParticipantKind.RESIDENT: "/resident",
+}
+
+
+def route_room(municipality_id: str, route: str) -> str:
+    return f"agents:{municipality_id}:{route}"
+
+
+def supervisors_room(municipality_id: str) -> str:
+    return f"supervisors:{municipality_id}"
+
+
+def rooms_of(audience: Audience) -> tuple[str, list[str]]:
+    """The namespace and rooms an audience listens in: a participant's own room; the agents of a route (those
+    serving every route too); a municipality's supervisors."""
+    match audience:
+        case Participant():
+            return NAMESPACE_OF_KIND[ParticipantKind(audience.kind)], [str(audience)]
+        case RouteAgents(municipality_id=m, route=route):
+            return "/agent", [route_room(m, route), route_room(m, "*")]
+        case Supervisors(municipality_id=m):
+            return "/supervisor", [supervisors_room(m)]
+
+
+class SocketNotifier:
+    """Delivers dispatched events to their audiences' rooms; each audience gets its events in order, different
+    audiences concurrently."""
+
+    def __init__(self, sio: socketio.AsyncServer) -> None:
+        self._sio = sio
+
+    async def deliver(self, deliveries: Sequence[Delivery]) -> None:
+        if len(deliveries) == 1:  # the relay's hot path: one signal to one participant
+            await self._in_order(deliveries)
+            return
+        queues: dict[Audience, list[Delivery]] = {}
+        for delivery in deliveries:
+            queues.setdefault(delivery[0], []).append(delivery)
+        await asyncio.gather(*(self._in_order(queue) for queue in queues.values()))
+
+    async def _in_order(self, queue: Sequence[Delivery]) -> None:
+        for audience, event in queue:
+            namespace, rooms = rooms_of(audience)
+            await self._sio.emit(
+                event.NAME, event.payload(), room=rooms[0] if len(rooms) == 1 else rooms, namespace=namespace
+            )
