@@ -13,14 +13,12 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.cookies import SimpleCookie
 from typing import Any, Generic, Protocol, TypeVar
 
 import socketio
 from pydantic import ValidationError
 
 from madoguchi.domain.participant import Participant
-from madoguchi.domain.sessions import SESSION_COOKIE
 from madoguchi.settings import Settings
 from madoguchi.signaling import events as ev
 from madoguchi.signaling.consultation import Role
@@ -31,12 +29,12 @@ from madoguchi.signaling.revocation import ENDS_RESIDENT_CASES, Credential, Cred
 from madoguchi.signaling.rooms import route_room
 from madoguchi.signaling.server_events import AccessRevoked
 from madoguchi.signaling.service import Clock, CounterService, StaffIdentity
+from madoguchi.signaling.staff_sessions import session_credential, staff_identity
 from madoguchi.storage.accounts import Accounts, hash_token
 from madoguchi.storage.booths import BoothRecord, Booths
 
 log = logging.getLogger(__name__)
 
-SUPERVISING_ROLES = frozenset({"supervisor", "admin"})
 
 Ack = dict[str, Any]
 E = TypeVar("E", bound=ev.Event)
@@ -443,38 +441,6 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
     async def _status(self, conn: Connection[StaffIdentity], m: ev.AgentStatusChange) -> Ack:
         await self.service.set_status(conn.identity, m.status)
         return {"status": m.status}
-
-
-def session_credential(environ: Mapping[str, Any], identity: StaffIdentity) -> Credential:
-    """The staff session a connection holds, for the revocation watch (every staff namespace re-checks it)."""
-    return Credential(CredentialKind.SESSION, identity.id, hash_token(_session_cookie(environ)))
-
-
-def _session_cookie(environ: Mapping[str, Any]) -> str:
-    cookie: SimpleCookie = SimpleCookie()
-    cookie.load(str(environ.get("HTTP_COOKIE", "")))
-    morsel = cookie.get(SESSION_COOKIE)
-    return "" if morsel is None else morsel.value
-
-
-async def staff_identity(accounts: Accounts, environ: Mapping[str, Any], now: float) -> StaffIdentity:
-    """The member of staff whose session cookie came with the handshake."""
-    token = _session_cookie(environ)
-    if not token:
-        raise CounterError("unauthorized", "please log in first")
-    found = await accounts.session(token, datetime.fromtimestamp(now, tz=UTC))
-    if found is None:
-        raise CounterError("unauthorized", "your session has expired; please log in again")
-    staff, _csrf = found
-    return StaffIdentity(
-        id=staff.id,
-        username=staff.username,
-        display_name=staff.display_name,
-        role=staff.role,
-        municipality_ids=tuple(staff.municipality_ids),
-        routes=tuple(staff.routes),
-        languages=tuple(staff.languages),
-    )
 
 
 async def done(aw: Awaitable[None]) -> None:

@@ -20,14 +20,12 @@ from madoguchi.signaling.revocation import Credential
 from madoguchi.signaling.rooms import supervisors_room
 from madoguchi.signaling.service import Clock, CounterService, StaffIdentity
 from madoguchi.signaling.sockets import (
-    SUPERVISING_ROLES,
     Ack,
     Connection,
     EventObserver,
     RoleNamespace,
-    session_credential,
-    staff_identity,
 )
+from madoguchi.signaling.staff_sessions import SUPERVISING_ROLES, session_credential, staff_identity
 from madoguchi.signaling.supervisor_feed import SupervisorFeed
 from madoguchi.storage.accounts import Accounts
 from madoguchi.storage.audit import AuditLog
