@@ -11,7 +11,7 @@ from __future__ import annotations
 from madoguchi.booking_desk.guesses import WrongCodes
 from madoguchi.booking_desk.service import BookingDesk, DeskError
 from madoguchi.bookings import codes
-from madoguchi.signaling.sockets import CheckedIn
+from madoguchi.signaling.booth_socket import CheckedIn
 from madoguchi.signaling.state import CounterError
 
 

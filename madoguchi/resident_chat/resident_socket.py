@@ -20,12 +20,12 @@ from madoguchi.domain.participant import Participant
 from madoguchi.resident_chat.conversation import ResidentChat
 from madoguchi.settings import Settings
 from madoguchi.signaling import events as ev
+from madoguchi.signaling.booth_socket import BookingCheckIn
 from madoguchi.signaling.consultation import State
 from madoguchi.signaling.counter import CounterError
 from madoguchi.signaling.service import Clock, CounterService
 from madoguchi.signaling.sockets import (
     Ack,
-    BookingCheckIn,
     Connection,
     EventObserver,
     RoleNamespace,

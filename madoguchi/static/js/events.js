@@ -1,6 +1,6 @@
 // The names of the Socket.IO events the pages send and receive, in one place.
 //
-// Why: an event name is a contract with the server (the namespaces in madoguchi/signaling/sockets.py and
+// Why: an event name is a contract with the server (the namespaces in madoguchi/signaling/*_socket.py and
 // madoguchi/resident_chat/resident_socket.py, explained in docs/protocol.md). Spelled out in every page script, a typo
 // is an event nobody handles and nothing says so; here a unit test (tests/unit/test_js_events.py) checks every
 // name against docs/protocol.md and the server's code, and that no page script spells an event name itself.

@@ -1,0 +1,164 @@
+"""The ``/booth`` namespace: a kiosk in a post office or community centre, authenticated by its device token.
+
+Besides its consultations a booth asks for a triage preview, checks in a booking, shows its town's opening hours
+and runs its self-test (TURN servers, an echo call, the result kept for the supervisors). What it needs from the
+chatbot and the bookings is declared here as Protocols (:class:`BoothTriage`, :class:`BookingCheckIn`), plugged in
+by the composition root.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from madoguchi.domain.participant import Participant
+from madoguchi.settings import Settings
+from madoguchi.signaling import events as ev
+from madoguchi.signaling.counter import CounterError
+from madoguchi.signaling.ports import EchoPeer
+from madoguchi.signaling.revocation import Credential, CredentialKind
+from madoguchi.signaling.service import Clock, CounterService
+from madoguchi.signaling.sockets import Ack, Connection, EventObserver, RoleNamespace, _chat, _signal, done
+from madoguchi.storage.accounts import hash_token
+from madoguchi.storage.booths import BoothRecord, Booths
+
+
+class BoothTriage(Protocol):
+    """What the booth needs from the chatbot: a preview for free text, and triage attached to a request."""
+
+    async def preview(self, municipality_id: str, text: str) -> dict[str, Any]: ...
+
+    async def booth_question(
+        self, municipality_id: str, question: str
+    ) -> tuple[bool, dict[str, Any], dict[str, Any]]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedIn:
+    """A booking checked in at a booth: its topic, whether it goes ahead of walk-ins, and why not if not."""
+
+    code: str
+    route: str
+    priority: bool
+    outcome: str
+    """``priority``, or ``early`` / ``late`` (then the resident joins as a walk-in)."""
+    mode: str = "booth"
+    """How the booking meets: ``booth``, ``counter`` or ``video`` (from home)."""
+
+
+class BookingCheckIn(Protocol):
+    """What the booth (and the resident at home, for a video booking) needs from the bookings: check a code in
+    (raises :class:`CounterError` with a code); ``source``: who typed it (a booth, a resident's address), whose
+    wrong codes count against them; ``modes``: only bookings of these ways of meeting."""
+
+    async def check_in(
+        self, code: str, *, municipality_id: str, source: str, modes: frozenset[str] | None = None
+    ) -> CheckedIn: ...
+
+
+class BoothNamespace(RoleNamespace[BoothRecord]):
+    def __init__(
+        self,
+        *,
+        booths: Booths,
+        triage: BoothTriage,
+        service: CounterService,
+        settings: Settings,
+        clock: Clock,
+        observer: EventObserver | None = None,
+        checkin: BookingCheckIn | None = None,
+        echo: EchoPeer | None = None,
+    ) -> None:
+        super().__init__("/booth", service=service, settings=settings, clock=clock, observer=observer)
+        self.booths = booths
+        self.triage = triage
+        self.checkin = checkin
+        self.echo = echo
+        s = service
+        self.route("consultation.request", ev.ConsultationRequest, self._request)
+        self.route("triage.preview", ev.TriagePreview, self._preview)
+        self.route("selftest.servers", ev.SelfTestRequest, self._self_test)
+        self.route("selftest.echo", ev.SelfTestEcho, self._echo)
+        self.route("selftest.report", ev.SelfTestReport, lambda c, m: done(s.note_self_test(c.identity, m)))
+        self.route("hours.get", ev.HoursRequest, self._hours)
+        self.route(
+            "csat.submit", ev.Satisfaction, lambda c, m: done(s.csat(c.participant, m.consultation_id, m.answer))
+        )
+        self.route(
+            "consultation.cancel",
+            ev.ConsultationRef,
+            lambda c, m: done(s.cancel(c.participant, m.consultation_id)),
+        )
+        self.route(
+            "consultation.end",
+            ev.ConsultationRef,
+            lambda c, m: done(s.end(c.participant, m.consultation_id)),
+        )
+        self.route(
+            "callback.request",
+            ev.CallbackRequest,
+            lambda c, m: done(s.request_callback(c.participant, m.consultation_id, m.phone)),
+        )
+        self.route("chat.send", ev.ChatSend, _chat(s))
+        self.route("signal", ev.Signal, _signal(s))
+        self.route("call.quality", ev.CallQuality, lambda c, m: done(s.link_quality(c.participant, m)))
+
+    async def authenticate(self, environ: Mapping[str, Any], auth: object) -> tuple[str, BoothRecord]:
+        token = auth.get("token") if isinstance(auth, dict) else None
+        if not isinstance(token, str) or not token or len(token) > 200:
+            raise CounterError("unauthorized", "a booth token is required")
+        booth = await self.booths.by_token(token)
+        if booth is None:
+            raise CounterError("unauthorized", "unknown or revoked booth token")
+        return Participant.booth(booth.id), booth
+
+    def credential(self, environ: Mapping[str, Any], auth: object, identity: BoothRecord) -> Credential | None:
+        token = auth.get("token") if isinstance(auth, dict) else None
+        return Credential(CredentialKind.BOOTH, identity.id, hash_token(str(token)))
+
+    async def connected(self, sid: str, conn: Connection[BoothRecord]) -> None:
+        state = await self.service.booth_connected(conn.identity, self.service.connection_id(sid))
+        await self.emit(state.NAME, state.payload(), to=sid)
+
+    async def _request(self, conn: Connection[BoothRecord], m: ev.ConsultationRequest) -> Ack:
+        urgent, triage, summary = False, None, None
+        checked: CheckedIn | None = None
+        if m.booking is not None:
+            if self.checkin is None:
+                raise CounterError("unknown_code", "this server takes no bookings")
+            checked = await self.checkin.check_in(
+                m.booking, municipality_id=conn.identity.municipality_id, source=str(conn.participant)
+            )
+        if m.question:
+            urgent, triage, summary = await self.triage.booth_question(conn.identity.municipality_id, m.question)
+        route = checked.route if checked is not None else m.route.value if m.route is not None else ""
+        ack = await self.service.request_from_booth(
+            conn.identity,
+            route=route,
+            language=m.language,
+            urgent=urgent,
+            triage=triage,
+            summary=summary,
+            priority=1 if checked is not None and checked.priority else 0,
+            booking=checked.code if checked is not None else None,
+        )
+        if checked is not None:
+            ack = {**ack, "booking": {"route": checked.route, "priority": checked.priority, "outcome": checked.outcome}}
+        return {**ack, "masked": m.masked_count}
+
+    async def _preview(self, conn: Connection[BoothRecord], m: ev.TriagePreview) -> Ack:
+        return {"triage": await self.triage.preview(conn.identity.municipality_id, m.text)}
+
+    async def _hours(self, conn: Connection[BoothRecord], m: ev.HoursRequest) -> Ack:
+        hours = await self.service.town_hours(conn.identity.municipality_id)
+        return {"hours": None if hours is None else hours.payload()}
+
+    async def _self_test(self, conn: Connection[BoothRecord], m: ev.SelfTestRequest) -> Ack:
+        servers = self.service.self_test_servers(conn.identity.id)
+        return {"ice_servers": [server.model_dump(exclude_none=True) for server in servers]}
+
+    async def _echo(self, conn: Connection[BoothRecord], m: ev.SelfTestEcho) -> Ack:
+        if self.echo is None:
+            raise CounterError("unavailable", "this server runs no echo peer for self-tests")
+        return {"sdp": await self.echo.answer(conn.identity.id, m.sdp)}
