@@ -43,6 +43,7 @@ from madoguchi.resident_chat.conversation import ResidentChat
 from madoguchi.resident_chat.resident_socket import ResidentNamespace
 from madoguchi.settings import Settings
 from madoguchi.signaling import background
+from madoguchi.signaling.agent_socket import AgentNamespace
 from madoguchi.signaling.booth_socket import BoothNamespace
 from madoguchi.signaling.dispatch import Notifier
 from madoguchi.signaling.live import (
@@ -61,7 +62,6 @@ from madoguchi.signaling.revocation_watch import RevocationWatch
 from madoguchi.signaling.rooms import SocketNotifier
 from madoguchi.signaling.service import Clock, CounterService, counter_config
 from madoguchi.signaling.socket_server import EdgeSocketServer
-from madoguchi.signaling.sockets import AgentNamespace
 from madoguchi.signaling.state import OverflowRule
 from madoguchi.signaling.store import LiveStore
 from madoguchi.signaling.supervision import SupervisionRules

@@ -8,11 +8,9 @@ handled in order (``async_handlers=False``), which keeps SDP and ICE candidates 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Generic, Protocol, TypeVar
 
 import socketio
@@ -20,15 +18,11 @@ from pydantic import ValidationError
 
 from madoguchi.settings import Settings
 from madoguchi.signaling import events as ev
-from madoguchi.signaling.consultation import Role
 from madoguchi.signaling.counter import CounterError
 from madoguchi.signaling.ratelimit import TokenBucket
 from madoguchi.signaling.revocation import ENDS_RESIDENT_CASES, Credential, Reason
-from madoguchi.signaling.rooms import route_room
 from madoguchi.signaling.server_events import AccessRevoked
-from madoguchi.signaling.service import Clock, CounterService, StaffIdentity
-from madoguchi.signaling.staff_sessions import session_credential, staff_identity
-from madoguchi.storage.accounts import Accounts
+from madoguchi.signaling.service import Clock, CounterService
 
 log = logging.getLogger(__name__)
 
@@ -196,108 +190,6 @@ class RoleNamespace(socketio.AsyncNamespace, Generic[I]):  # type: ignore[misc]
             log.exception("%s %s failed", self.namespace, event)
             return error_ack("internal", "the server could not complete this request")
         return {"ok": True, **(result or {})}
-
-
-class AccessLog(Protocol):
-    """Where staff access to a resident's record is written (the audit log)."""
-
-    async def write(self, actor: str, action: str, detail: Mapping[str, Any], at: datetime) -> None: ...
-
-
-class AgentNamespace(RoleNamespace[StaffIdentity]):
-    def __init__(
-        self,
-        *,
-        accounts: Accounts,
-        service: CounterService,
-        settings: Settings,
-        clock: Clock,
-        observer: EventObserver | None = None,
-        access_log: AccessLog | None = None,
-    ) -> None:
-        super().__init__("/agent", service=service, settings=settings, clock=clock, observer=observer)
-        self.accounts = accounts
-        self.access_log = access_log
-        self._audits: set[asyncio.Task[None]] = set()  # record.view writes under way
-        s = service
-        self.route("agent.status", ev.AgentStatusChange, self._status)
-        self.route("offer.accept", ev.OfferAccept, self._accept)
-        self.route("offer.decline", ev.ConsultationRef, lambda c, m: done(s.decline(c.identity, m.consultation_id)))
-        self.route("video.invite", ev.ConsultationRef, lambda c, m: done(s.invite_video(c.identity, m.consultation_id)))
-        self.route(
-            "consultation.end",
-            ev.ConsultationRef,
-            lambda c, m: done(s.end(c.participant, m.consultation_id)),
-        )
-        self.route("wrapup.submit", ev.WrapUp, self._wrap_up)
-        self.route(
-            "consultation.transfer",
-            ev.Transfer,
-            lambda c, m: done(s.transfer(c.identity, m.consultation_id, m.route.value, str(m.note))),
-        )
-        self.route("chat.send", ev.ChatSend, _chat(s))
-        self.route("signal", ev.Signal, _signal(s))
-        self.route("call.quality", ev.CallQuality, lambda c, m: done(s.link_quality(c.participant, m)))
-        self.route("consultation.join", ev.JoinCall, self._join)
-        self.route(
-            "consultation.leave",
-            ev.ConsultationRef,
-            lambda c, m: done(s.leave(c.participant, m.consultation_id)),
-        )
-
-    async def authenticate(self, environ: Mapping[str, Any], auth: object) -> tuple[str, StaffIdentity]:
-        identity = await staff_identity(self.accounts, environ, self.clock())
-        return identity.participant, identity
-
-    def credential(self, environ: Mapping[str, Any], auth: object, identity: StaffIdentity) -> Credential | None:
-        return session_credential(environ, identity)
-
-    async def connected(self, sid: str, conn: Connection[StaffIdentity]) -> None:
-        staff = conn.identity
-        rooms = [route_room(m, route) for m in staff.municipality_ids for route in staff.routes]
-        for room in rooms:
-            await self.enter_room(sid, room)
-        state, queue = await self.service.agent_connected(staff, self.service.connection_id(sid))
-        await self.emit(state.NAME, state.payload(), to=sid)
-        if state.consultation is not None:  # a reload or a second tab shows the transcript again
-            await self._viewed(conn, state.consultation.consultation_id, "reconnect")
-        await self.emit(queue.NAME, queue.payload(), to=sid)
-
-    async def _join(self, conn: Connection[StaffIdentity], m: ev.JoinCall) -> Ack:
-        call = await self.service.join(conn.identity, m.consultation_id, Role(m.role))
-        await self._viewed(conn, m.consultation_id, "join")  # they see and hear the resident from now on
-        return {"call": call.payload()}
-
-    async def _accept(self, conn: Connection[StaffIdentity], m: ev.OfferAccept) -> None:
-        await self.service.accept(conn.identity, m.consultation_id, m.description)
-        await self._viewed(conn, m.consultation_id, "accept")
-
-    async def _viewed(self, conn: Connection[StaffIdentity], consultation_id: str, how: str) -> None:
-        """Audit that a member of staff was shown a case's transcript and summary. In the background: the live
-        flow never waits for the database (an outage or a hang must not hold up a call), so a write that fails or
-        takes over 5 s is logged instead."""
-        if self.access_log is None:
-            return
-        detail = {"consultation_id": consultation_id, "via": how, "username": conn.identity.username}
-        at = datetime.fromtimestamp(self.clock(), tz=UTC)
-        write = self.access_log.write(f"staff:{conn.identity.id}", "record.view", detail, at)
-        task = asyncio.create_task(self._audit(write, consultation_id))
-        self._audits.add(task)
-        task.add_done_callback(self._audits.discard)
-
-    async def _audit(self, write: Awaitable[None], consultation_id: str) -> None:
-        try:
-            await asyncio.wait_for(write, 5.0)
-        except Exception as exc:  # any storage failure: the call goes on
-            log.warning("record.view of %s not audited (%s)", consultation_id, type(exc).__name__)
-
-    async def _wrap_up(self, conn: Connection[StaffIdentity], m: ev.WrapUp) -> Ack:
-        await self.service.wrap_up(conn.identity, m.consultation_id, m.disposition, m.note)
-        return {"masked": m.masked_count}
-
-    async def _status(self, conn: Connection[StaffIdentity], m: ev.AgentStatusChange) -> Ack:
-        await self.service.set_status(conn.identity, m.status)
-        return {"status": m.status}
 
 
 async def done(aw: Awaitable[None]) -> None:

@@ -11,6 +11,7 @@ import pytest
 from pydantic import BaseModel
 
 from madoguchi.signaling import events
+from madoguchi.signaling.agent_socket import AgentNamespace
 from madoguchi.signaling.booth_socket import BoothNamespace
 from madoguchi.signaling.server_events import (
     SERVER_EVENTS,
@@ -21,7 +22,6 @@ from madoguchi.signaling.server_events import (
     SupervisorCase,
     SupervisorToday,
 )
-from madoguchi.signaling.sockets import AgentNamespace
 from madoguchi.signaling.supervisor_socket import SupervisorNamespace
 from tests.support import make_settings
 
