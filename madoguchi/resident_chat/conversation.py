@@ -104,9 +104,9 @@ class ResidentChat:
         else:
             cid, state = current.id, current.state
         if state == State.ACTIVE:
-            seq = await self._counter.chat(participant, cid, masked.text, client_id)
+            seq = await self._counter.relay.chat(participant, cid, masked.text, client_id)
             return {"consultation_id": cid, "seq": seq, "masked": masked.masked}
-        seq, created = await self._counter.post(
+        seq, created = await self._counter.relay.post(
             cid, sender="resident", text=masked.text, client_id=client_id, to=(participant,)
         )
         ack = {"consultation_id": cid, "seq": seq, "masked": masked.masked}
@@ -135,14 +135,14 @@ class ResidentChat:
         language = current.language
         links = [{"title": link.title.in_language(language), "url": link.url} for link in entry.links]
         offer = engine.booking_for("", entry, await self._history(consultation_id))
-        await self._counter.post(
+        await self._counter.relay.post(
             consultation_id,
             sender="resident",
             text=entry.title.in_language(language),
             client_id=None,
             to=(participant,),
         )
-        await self._counter.post(
+        await self._counter.relay.post(
             consultation_id,
             sender="bot",
             text=engine.answer_text(entry, language),
@@ -174,7 +174,7 @@ class ResidentChat:
         text = need.text if need is not None else (resident_lines[-1] if resident_lines else "職員と話したい")
         result = await triage.triage(text, history=history)
         result = result.model_copy(update={"handoff": True, "action": "handoff"})
-        await self._counter.post(
+        await self._counter.relay.post(
             consultation_id,
             sender="bot",
             text=phrase("handoff", current.language),
@@ -209,7 +209,7 @@ class ResidentChat:
             "hotlines": [h.model_dump(mode="json") for h in result.hotlines],
             "booking": _booking(result.booking),
         }
-        await self._counter.post(
+        await self._counter.relay.post(
             cid,
             sender="bot",
             text=text,

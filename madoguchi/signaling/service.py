@@ -27,7 +27,6 @@ from typing import Protocol, TypeVar
 from pydantic import JsonValue
 
 from madoguchi.domain.participant import Participant
-from madoguchi.domain.privacy import mask_pii
 from madoguchi.domain.routes import FALLBACK_ROUTE
 from madoguchi.settings import Settings
 from madoguchi.signaling import server_events as se
@@ -37,9 +36,6 @@ from madoguchi.signaling.counter import AgentStatus, Counter, CounterConfig, Cou
 from madoguchi.signaling.dispatch import Delivery, Notifier, call_events, municipalities_touched, needs, view_events
 from madoguchi.signaling.events import (
     CallQuality,
-    IceCandidate,
-    MediaState,
-    MediaStep,
     SelfTestReport,
     SessionDescription,
 )
@@ -47,7 +43,7 @@ from madoguchi.signaling.held import HeldConnections
 from madoguchi.signaling.lookups import Lookups
 from madoguchi.signaling.outbox import OutboxWriter
 from madoguchi.signaling.ports import CallbackBook, ChatLog, LinkObserver, QualityLog, Satisfaction
-from madoguchi.signaling.recording import utc
+from madoguchi.signaling.relay import Relay
 from madoguchi.signaling.state import OverflowRule, SelfTestResult
 from madoguchi.signaling.store import LiveStore
 from madoguchi.storage.booths import BoothRecord
@@ -150,6 +146,7 @@ class CounterService:
         self._held = HeldConnections()
         self.listeners: list[ChangeListener] = []
         self.link_observers: list[LinkObserver] = []  # per-booth link histograms (/metrics)
+        self.relay = Relay(store=store, chat_log=chat_log, notifier=notifier, clock=clock)
 
     def _touch(self, municipality_ids: Iterable[str] | None) -> None:
         for listener in self.listeners:
@@ -512,83 +509,6 @@ class CounterService:
             for observer in self.link_observers:
                 observer.link_summary(summary.consultation_id, kept.booth_id, kept.role, fields)
 
-    async def relay_signal(
-        self,
-        sender: str,
-        consultation_id: str,
-        *,
-        to: str | None,
-        description: SessionDescription | None,
-        candidate: IceCandidate | None,
-        mode: MediaStep | None = None,
-        forced: bool | None = None,
-        media_state: MediaState | None = None,
-    ) -> None:
-        if media_state is not None and to is None:
-            receivers = await self._guard(lambda c: c.others_in_call(sender, consultation_id))
-            relay = se.SignalRelay(consultation_id=consultation_id, sender=Participant(sender), media_state=media_state)
-            await self._notifier.deliver([(receiver, relay) for receiver in receivers])
-            return
-        receiver = await self._guard(lambda c: c.receiver_of(sender, consultation_id, to))
-        parts = {
-            "description": description,
-            "candidate": candidate,
-            "mode": mode,
-            "forced": forced,
-            "media_state": media_state,
-        }
-        relay = se.SignalRelay(
-            consultation_id=consultation_id,
-            sender=Participant(sender),
-            **{name: value for name, value in parts.items() if value is not None},
-        )
-        await self._notifier.deliver([(receiver, relay)])
-
-    async def chat(self, participant: str, consultation_id: str, text: str, client_id: str) -> int:
-        """A chat line to everyone in an active consultation; text from the resident's side is masked."""
-        others = await self._guard(lambda c: c.others_in_call(participant, consultation_id))
-        sender = Participant(participant)
-        if not sender.is_staff:
-            text = mask_pii(text).text
-        seq, _created = await self.post(
-            consultation_id,
-            sender="agent" if sender.is_staff else "resident",
-            text=text,
-            client_id=client_id,
-            to=(sender, *others),
-        )
-        return seq
-
-    async def post(
-        self,
-        consultation_id: str,
-        *,
-        sender: str,
-        text: str,
-        client_id: str | None,
-        to: tuple[str, ...],
-        extra: Mapping[str, object] | None = None,
-        meta: Mapping[str, JsonValue] | None = None,
-    ) -> tuple[int, bool]:
-        """Store a chat line first, then deliver it; a retried ``client_id`` is stored and delivered once."""
-        now = self._clock()
-        seq, created = await self._chat_log.add_chat(
-            consultation_id, seq=None, sender=sender, text=text, at=utc(now), client_id=client_id, meta=meta
-        )
-        if created:
-            line = se.ChatLine.model_validate(
-                {
-                    "consultation_id": consultation_id,
-                    "seq": seq,
-                    "sender": sender,
-                    "text": text,
-                    "at": now,
-                    **(extra or {}),
-                }
-            )
-            await self._notifier.deliver([(Participant(p), line) for p in to])
-        return seq, created
-
     # --- the pipeline ------------------------------------------------------------------------------------------
 
     async def run(
@@ -636,16 +556,6 @@ class CounterService:
             raise CounterError("internal", "consultation vanished")
         pos = counter.position(consultation_id)
         return QueuePlace(pos.position, pos.wait_estimate_s)
-
-    async def _guard(self, ask: Callable[[Counter], T]) -> T:
-        """The relay's guard, answered from this process's recent copy of the counter (no Redis round trip per
-        message). A refusal is confirmed against the latest state first: the copy may not yet show the call
-        another process connected a moment ago. Relaying to a call that ended a moment ago is harmless: clients
-        ignore signals for a call they have left."""
-        try:
-            return ask(await self._store.read_recent())
-        except CounterError:
-            return ask(await self._store.read())
 
 
 _NOT_YET_RATEABLE = frozenset({State.TRIAGE, State.WAITING, State.OFFERED, State.ACTIVE})

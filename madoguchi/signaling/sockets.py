@@ -199,7 +199,7 @@ async def done(aw: Awaitable[None]) -> None:
 
 def _chat(service: CounterService) -> Callable[[Connection[Any], ev.ChatSend], Awaitable[Ack]]:
     async def handler(conn: Connection[Any], m: ev.ChatSend) -> Ack:
-        seq = await service.chat(conn.participant, m.consultation_id, m.text, m.client_id)
+        seq = await service.relay.chat(conn.participant, m.consultation_id, m.text, m.client_id)
         return {"seq": seq, "masked": m.masked_count}
 
     return handler
@@ -212,7 +212,7 @@ def relay_signals(service: CounterService) -> Callable[[Connection[Any], ev.Sign
 
 def _signal(service: CounterService) -> Callable[[Connection[Any], ev.Signal], Awaitable[None]]:
     async def handler(conn: Connection[Any], m: ev.Signal) -> None:
-        await service.relay_signal(
+        await service.relay.relay_signal(
             conn.participant,
             m.consultation_id,
             to=m.to,

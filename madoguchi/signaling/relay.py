@@ -1,0 +1,121 @@
+"""The relay: signals and chat lines between the people in one consultation, one message at a time.
+
+Nothing here changes the counter: a message is checked against the live state (is the sender in this call, who
+receives it) and delivered, so it takes none of :meth:`CounterService.run`'s steps (no transaction, no record, no
+dispatch). This is the hot path of a call (every ICE candidate passes here), which is why the guard reads this
+process's recent copy of the counter. Chat lines are stored before they are delivered (:meth:`Relay.post`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TypeVar
+
+from pydantic import JsonValue
+
+from madoguchi.domain.participant import Participant
+from madoguchi.domain.privacy import mask_pii
+from madoguchi.signaling import server_events as se
+from madoguchi.signaling.counter import Counter, CounterError
+from madoguchi.signaling.dispatch import Notifier
+from madoguchi.signaling.events import IceCandidate, MediaState, MediaStep, SessionDescription
+from madoguchi.signaling.ports import ChatLog
+from madoguchi.signaling.recording import utc
+from madoguchi.signaling.store import LiveStore
+
+T = TypeVar("T")
+
+
+class Relay:
+    def __init__(self, *, store: LiveStore, chat_log: ChatLog, notifier: Notifier, clock: Callable[[], float]) -> None:
+        self._store = store
+        self._chat_log = chat_log
+        self._notifier = notifier
+        self._clock = clock
+
+    async def relay_signal(
+        self,
+        sender: str,
+        consultation_id: str,
+        *,
+        to: str | None,
+        description: SessionDescription | None,
+        candidate: IceCandidate | None,
+        mode: MediaStep | None = None,
+        forced: bool | None = None,
+        media_state: MediaState | None = None,
+    ) -> None:
+        if media_state is not None and to is None:
+            receivers = await self._guard(lambda c: c.others_in_call(sender, consultation_id))
+            relay = se.SignalRelay(consultation_id=consultation_id, sender=Participant(sender), media_state=media_state)
+            await self._notifier.deliver([(receiver, relay) for receiver in receivers])
+            return
+        receiver = await self._guard(lambda c: c.receiver_of(sender, consultation_id, to))
+        parts = {
+            "description": description,
+            "candidate": candidate,
+            "mode": mode,
+            "forced": forced,
+            "media_state": media_state,
+        }
+        relay = se.SignalRelay(
+            consultation_id=consultation_id,
+            sender=Participant(sender),
+            **{name: value for name, value in parts.items() if value is not None},
+        )
+        await self._notifier.deliver([(receiver, relay)])
+
+    async def chat(self, participant: str, consultation_id: str, text: str, client_id: str) -> int:
+        """A chat line to everyone in an active consultation; text from the resident's side is masked."""
+        others = await self._guard(lambda c: c.others_in_call(participant, consultation_id))
+        sender = Participant(participant)
+        if not sender.is_staff:
+            text = mask_pii(text).text
+        seq, _created = await self.post(
+            consultation_id,
+            sender="agent" if sender.is_staff else "resident",
+            text=text,
+            client_id=client_id,
+            to=(sender, *others),
+        )
+        return seq
+
+    async def post(
+        self,
+        consultation_id: str,
+        *,
+        sender: str,
+        text: str,
+        client_id: str | None,
+        to: tuple[str, ...],
+        extra: Mapping[str, object] | None = None,
+        meta: Mapping[str, JsonValue] | None = None,
+    ) -> tuple[int, bool]:
+        """Store a chat line first, then deliver it; a retried ``client_id`` is stored and delivered once."""
+        now = self._clock()
+        seq, created = await self._chat_log.add_chat(
+            consultation_id, seq=None, sender=sender, text=text, at=utc(now), client_id=client_id, meta=meta
+        )
+        if created:
+            line = se.ChatLine.model_validate(
+                {
+                    "consultation_id": consultation_id,
+                    "seq": seq,
+                    "sender": sender,
+                    "text": text,
+                    "at": now,
+                    **(extra or {}),
+                }
+            )
+            await self._notifier.deliver([(Participant(p), line) for p in to])
+        return seq, created
+
+    async def _guard(self, ask: Callable[[Counter], T]) -> T:
+        """The relay's guard, answered from this process's recent copy of the counter (no Redis round trip per
+        message). A refusal is confirmed against the latest state first: the copy may not yet show the call
+        another process connected a moment ago. Relaying to a call that ended a moment ago is harmless: clients
+        ignore signals for a call they have left."""
+        try:
+            return ask(await self._store.read_recent())
+        except CounterError:
+            return ask(await self._store.read())
