@@ -302,7 +302,7 @@ def _counter(
             hours=app[keys.HOURS],
         )
         service = parts.service
-        service.link_observers.append(metrics)  # per-booth link histograms from the calls' final summaries
+        service.links.link_observers.append(metrics)  # per-booth link histograms from the calls' final summaries
         app[keys.COUNTER] = service
         app[booking_api.DESK].on_due = service.set_booked_soon  # booked time counts in walk-ins' estimates
         triages: dict[str, Triage] = app[keys.TRIAGES]

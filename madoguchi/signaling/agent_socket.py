@@ -64,7 +64,7 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         )
         self.route("chat.send", ev.ChatSend, _chat(s))
         self.route("signal", ev.Signal, _signal(s))
-        self.route("call.quality", ev.CallQuality, lambda c, m: done(s.link_quality(c.participant, m)))
+        self.route("call.quality", ev.CallQuality, lambda c, m: done(s.links.link_quality(c.participant, m)))
         self.route("consultation.join", ev.JoinCall, self._join)
         self.route(
             "consultation.leave",

@@ -80,7 +80,7 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
         self.route("triage.preview", ev.TriagePreview, self._preview)
         self.route("selftest.servers", ev.SelfTestRequest, self._self_test)
         self.route("selftest.echo", ev.SelfTestEcho, self._echo)
-        self.route("selftest.report", ev.SelfTestReport, lambda c, m: done(s.note_self_test(c.identity, m)))
+        self.route("selftest.report", ev.SelfTestReport, lambda c, m: done(s.links.note_self_test(c.identity, m)))
         self.route("hours.get", ev.HoursRequest, self._hours)
         self.route(
             "csat.submit", ev.Satisfaction, lambda c, m: done(s.csat(c.participant, m.consultation_id, m.answer))
@@ -102,7 +102,7 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
         )
         self.route("chat.send", ev.ChatSend, _chat(s))
         self.route("signal", ev.Signal, _signal(s))
-        self.route("call.quality", ev.CallQuality, lambda c, m: done(s.link_quality(c.participant, m)))
+        self.route("call.quality", ev.CallQuality, lambda c, m: done(s.links.link_quality(c.participant, m)))
 
     async def authenticate(self, environ: Mapping[str, Any], auth: object) -> tuple[str, BoothRecord]:
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -155,7 +155,7 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
         return {"hours": None if hours is None else hours.payload()}
 
     async def _self_test(self, conn: Connection[BoothRecord], m: ev.SelfTestRequest) -> Ack:
-        servers = self.service.self_test_servers(conn.identity.id)
+        servers = self.service.links.self_test_servers(conn.identity.id)
         return {"ice_servers": [server.model_dump(exclude_none=True) for server in servers]}
 
     async def _echo(self, conn: Connection[BoothRecord], m: ev.SelfTestEcho) -> Ack:

@@ -35,16 +35,15 @@ from madoguchi.signaling.consultation import QUEUED_STATES, Channel, Consultatio
 from madoguchi.signaling.counter import AgentStatus, Counter, CounterConfig, CounterError, PendingRecord
 from madoguchi.signaling.dispatch import Delivery, Notifier, call_events, municipalities_touched, needs, view_events
 from madoguchi.signaling.events import (
-    CallQuality,
-    SelfTestReport,
     SessionDescription,
 )
 from madoguchi.signaling.held import HeldConnections
+from madoguchi.signaling.link_reports import LinkReports
 from madoguchi.signaling.lookups import Lookups
 from madoguchi.signaling.outbox import OutboxWriter
-from madoguchi.signaling.ports import CallbackBook, ChatLog, LinkObserver, QualityLog, Satisfaction
+from madoguchi.signaling.ports import CallbackBook, ChatLog, QualityLog, Satisfaction
 from madoguchi.signaling.relay import Relay
-from madoguchi.signaling.state import OverflowRule, SelfTestResult
+from madoguchi.signaling.state import OverflowRule
 from madoguchi.signaling.store import LiveStore
 from madoguchi.storage.booths import BoothRecord
 from madoguchi.storage.callbacks import NewCallback
@@ -145,8 +144,8 @@ class CounterService:
         self._wake = wake
         self._held = HeldConnections()
         self.listeners: list[ChangeListener] = []
-        self.link_observers: list[LinkObserver] = []  # per-booth link histograms (/metrics)
         self.relay = Relay(store=store, chat_log=chat_log, notifier=notifier, clock=clock)
+        self.links = LinkReports(store=store, lookups=lookups, quality=quality, clock=clock, touch=self._touch)
 
     def _touch(self, municipality_ids: Iterable[str] | None) -> None:
         for listener in self.listeners:
@@ -484,30 +483,6 @@ class CounterService:
             raise CounterError("not_found", "no finished consultation of yours to answer for, or already answered")
         if self._satisfaction is None or not await self._satisfaction.set_csat(consultation_id, participant, answer):
             raise CounterError("not_found", "no finished consultation of yours to answer for, or already answered")
-
-    def self_test_servers(self, booth_id: str) -> list[se.IceServerEntry]:
-        """The TURN servers a booth's self-test gathers against (it shows the clerk whether a relay answers)."""
-        return self._lookups.self_test_servers(booth_id, now=self._clock())
-
-    async def note_self_test(self, booth: BoothRecord, report: SelfTestReport) -> None:
-        """A booth's self-test result, kept in the live state as its last one for the supervisors' booth list."""
-        result = SelfTestResult(at=self._clock(), **report.model_dump())
-        await self._store.transact(partial(Counter.note_self_test, booth_id=booth.id, result=result))
-        self._touch([booth.municipality_id])
-
-    async def link_quality(self, participant: str, summary: CallQuality) -> None:
-        """One side's link-quality summary of its call so far, kept with the record (the latest one counts)."""
-        fields = summary.model_dump(mode="json", exclude={"consultation_id", "final"})
-        kept = (
-            None
-            if self._quality is None
-            else await self._quality.set_link_quality(summary.consultation_id, participant, fields)
-        )
-        if kept is None:
-            raise CounterError("not_found", "no consultation of yours to report the link quality of")
-        if summary.final:
-            for observer in self.link_observers:
-                observer.link_summary(summary.consultation_id, kept.booth_id, kept.role, fields)
 
     # --- the pipeline ------------------------------------------------------------------------------------------
 
