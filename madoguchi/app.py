@@ -45,6 +45,7 @@ from madoguchi.settings import Settings
 from madoguchi.signaling import background
 from madoguchi.signaling.agent_socket import AgentNamespace
 from madoguchi.signaling.booth_socket import BoothNamespace
+from madoguchi.signaling.counter_settings import counter_config
 from madoguchi.signaling.dispatch import Notifier
 from madoguchi.signaling.live import (
     follow_changes,
@@ -60,7 +61,7 @@ from madoguchi.signaling.recovery import Recovery
 from madoguchi.signaling.redis_store import LiveStoreUnavailable
 from madoguchi.signaling.revocation_watch import RevocationWatch
 from madoguchi.signaling.rooms import SocketNotifier
-from madoguchi.signaling.service import Clock, CounterService, counter_config
+from madoguchi.signaling.service import Clock, CounterService
 from madoguchi.signaling.socket_server import EdgeSocketServer
 from madoguchi.signaling.state import OverflowRule
 from madoguchi.signaling.store import LiveStore

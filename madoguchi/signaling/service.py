@@ -28,11 +28,11 @@ from pydantic import JsonValue
 
 from madoguchi.domain.participant import Participant
 from madoguchi.domain.routes import FALLBACK_ROUTE
-from madoguchi.settings import Settings
 from madoguchi.signaling import server_events as se
 from madoguchi.signaling import views
 from madoguchi.signaling.consultation import QUEUED_STATES, Channel, Consultation, Disposition, Role, State
-from madoguchi.signaling.counter import AgentStatus, Counter, CounterConfig, CounterError, PendingRecord
+from madoguchi.signaling.counter import AgentStatus, Counter, CounterError, PendingRecord
+from madoguchi.signaling.counter_settings import counter_config as counter_config  # still importable from here
 from madoguchi.signaling.dispatch import Delivery, Notifier, call_events, municipalities_touched, needs, view_events
 from madoguchi.signaling.events import (
     SessionDescription,
@@ -43,7 +43,6 @@ from madoguchi.signaling.lookups import Lookups
 from madoguchi.signaling.outbox import OutboxWriter
 from madoguchi.signaling.ports import CallbackBook, ChatLog, QualityLog, Satisfaction
 from madoguchi.signaling.relay import Relay
-from madoguchi.signaling.state import OverflowRule
 from madoguchi.signaling.store import LiveStore
 from madoguchi.storage.booths import BoothRecord
 from madoguchi.storage.callbacks import NewCallback
@@ -79,34 +78,6 @@ class QueuePlace:
 
 def new_consultation_id() -> str:
     return "c_" + secrets.token_hex(10)
-
-
-def counter_config(
-    settings: Settings,
-    town_overflow: Mapping[str, Mapping[str, OverflowRule]] | None = None,
-) -> CounterConfig:
-    """The counter's rules from the settings; ``town_overflow`` (municipality -> route or '*' -> rule, from the
-    municipality files) comes before the settings' default overflow for every town. Opening hours are not part of
-    it: they can change while the server runs (/admin), so views read them (:class:`Lookups`)."""
-    default = (
-        {"*": {"*": OverflowRule(after_s=settings.overflow_after_s, any_with_language=True)}}
-        if settings.overflow_after_s > 0
-        else {}
-    )
-    return CounterConfig(
-        offer_timeout_s=settings.offer_timeout_s,
-        grace_period_s=settings.grace_period_s,
-        decline_cooldown_s=settings.decline_cooldown_s,
-        default_handle_time_s=settings.default_handle_time_s,
-        process_timeout_s=3 * settings.heartbeat_interval_s,
-        max_open_per_source=settings.resident_open_per_address,
-        max_opens_per_source=settings.resident_starts_per_address,
-        source_window_s=settings.resident_address_window_s,
-        max_open_chats_per_municipality=settings.resident_open_per_municipality,
-        wrap_up_timeout_s=settings.wrap_up_timeout_s,
-        overflow={**default, **{town: dict(rules) for town, rules in (town_overflow or {}).items()}},
-        no_answer_wait_s=settings.no_answer_wait_s,
-    )
 
 
 class ChangeListener(Protocol):

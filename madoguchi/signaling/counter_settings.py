@@ -1,0 +1,40 @@
+"""The counter's rules (:class:`~madoguchi.signaling.counter.CounterConfig`) from the deployment's settings and
+the municipality files: the one place a setting's name meets the pure core's field, so the core never reads
+settings and a new rule is one line here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from madoguchi.settings import Settings
+from madoguchi.signaling.counter import CounterConfig
+from madoguchi.signaling.state import OverflowRule
+
+
+def counter_config(
+    settings: Settings,
+    town_overflow: Mapping[str, Mapping[str, OverflowRule]] | None = None,
+) -> CounterConfig:
+    """The counter's rules from the settings; ``town_overflow`` (municipality -> route or '*' -> rule, from the
+    municipality files) comes before the settings' default overflow for every town. Opening hours are not part of
+    it: they can change while the server runs (/admin), so views read them (:class:`Lookups`)."""
+    default = (
+        {"*": {"*": OverflowRule(after_s=settings.overflow_after_s, any_with_language=True)}}
+        if settings.overflow_after_s > 0
+        else {}
+    )
+    return CounterConfig(
+        offer_timeout_s=settings.offer_timeout_s,
+        grace_period_s=settings.grace_period_s,
+        decline_cooldown_s=settings.decline_cooldown_s,
+        default_handle_time_s=settings.default_handle_time_s,
+        process_timeout_s=3 * settings.heartbeat_interval_s,
+        max_open_per_source=settings.resident_open_per_address,
+        max_opens_per_source=settings.resident_starts_per_address,
+        source_window_s=settings.resident_address_window_s,
+        max_open_chats_per_municipality=settings.resident_open_per_municipality,
+        wrap_up_timeout_s=settings.wrap_up_timeout_s,
+        overflow={**default, **{town: dict(rules) for town, rules in (town_overflow or {}).items()}},
+        no_answer_wait_s=settings.no_answer_wait_s,
+    )
