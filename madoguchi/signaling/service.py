@@ -43,6 +43,7 @@ from madoguchi.signaling.lookups import Lookups
 from madoguchi.signaling.outbox import OutboxWriter
 from madoguchi.signaling.ports import CallbackBook, ChatLog, QualityLog, Satisfaction
 from madoguchi.signaling.relay import Relay
+from madoguchi.signaling.steering import Steering
 from madoguchi.signaling.store import LiveStore
 from madoguchi.storage.booths import BoothRecord
 from madoguchi.storage.callbacks import NewCallback
@@ -116,6 +117,7 @@ class CounterService:
         self._held = HeldConnections()
         self.listeners: list[ChangeListener] = []
         self.relay = Relay(store=store, chat_log=chat_log, notifier=notifier, clock=clock)
+        self.steering = Steering(run=self.run, clock=clock)
         self.links = LinkReports(store=store, lookups=lookups, quality=quality, clock=clock, touch=self._touch)
 
     def _touch(self, municipality_ids: Iterable[str] | None) -> None:
@@ -405,35 +407,6 @@ class CounterService:
             partial(Counter.leave, consultation_id=consultation_id, participant=participant, now=self._clock())
         )
 
-    # --- supervisors -------------------------------------------------------------------------------------------
-
-    async def offer_to(self, allowed: Sequence[str], agent_id: str, consultation_id: str) -> None:
-        """A supervisor of ``allowed`` municipalities offers a waiting case to a named agent."""
-
-        def op(c: Counter) -> None:
-            _in_scope(c, allowed, consultation_id)
-            c.offer_to(agent_id, consultation_id, now=self._clock())
-
-        await self.run(op)
-
-    async def move_route(self, allowed: Sequence[str], consultation_id: str, route: str) -> None:
-        def op(c: Counter) -> None:
-            _in_scope(c, allowed, consultation_id)
-            c.move_route(consultation_id, route=route, now=self._clock())
-
-        await self.run(op)
-
-    async def set_agent_status(self, allowed: Sequence[str], agent_id: str, status: AgentStatus) -> None:
-        def op(c: Counter) -> None:
-            agent = c.state.agents.get(agent_id)
-            if agent is None or not set(agent.municipality_ids) & set(allowed):
-                raise CounterError("not_found", "no such agent on duty in your municipalities")
-            if not set(agent.municipality_ids) <= set(allowed):  # the admin page's rule for joint staff
-                raise CounterError("forbidden", "this agent also serves another municipality; ask its supervisor")
-            c.set_status(agent_id, status, now=self._clock())
-
-        await self.run(op)
-
     # --- both sides --------------------------------------------------------------------------------------------
 
     async def revoke_resident(self, participant: str) -> None:
@@ -505,10 +478,3 @@ class CounterService:
 
 
 _NOT_YET_RATEABLE = frozenset({State.TRIAGE, State.WAITING, State.OFFERED, State.ACTIVE})
-
-
-def _in_scope(counter: Counter, allowed: Sequence[str], consultation_id: str) -> None:
-    """Refuse a case outside the supervisor's municipalities as if it did not exist (no leak across towns)."""
-    c = counter.state.consultations.get(consultation_id)
-    if c is None or c.municipality_id not in allowed:
-        raise CounterError("not_found", "no such consultation")

@@ -77,16 +77,16 @@ class SupervisorNamespace(RoleNamespace[StaffIdentity]):
         await self.audit.write(f"staff:{conn.identity.id}", action, detail, utc(self.clock()))
 
     async def _assign(self, conn: Connection[StaffIdentity], m: ev.SupervisorAssign) -> Ack:
-        await self.service.offer_to(conn.identity.municipality_ids, m.agent_id, m.consultation_id)
+        await self.service.steering.offer_to(conn.identity.municipality_ids, m.agent_id, m.consultation_id)
         await self._audit(conn, "supervisor.assign", {"consultation_id": m.consultation_id, "agent_id": m.agent_id})
         return {}
 
     async def _move_route(self, conn: Connection[StaffIdentity], m: ev.SupervisorMoveRoute) -> Ack:
-        await self.service.move_route(conn.identity.municipality_ids, m.consultation_id, m.route.value)
+        await self.service.steering.move_route(conn.identity.municipality_ids, m.consultation_id, m.route.value)
         await self._audit(conn, "supervisor.move_route", {"consultation_id": m.consultation_id, "route": m.route.value})
         return {}
 
     async def _set_away(self, conn: Connection[StaffIdentity], m: ev.SupervisorSetAway) -> Ack:
-        await self.service.set_agent_status(conn.identity.municipality_ids, m.agent_id, AgentStatus.AWAY)
+        await self.service.steering.set_agent_status(conn.identity.municipality_ids, m.agent_id, AgentStatus.AWAY)
         await self._audit(conn, "supervisor.set_away", {"agent_id": m.agent_id})
         return {}
