@@ -18,7 +18,7 @@ from madoguchi.signaling.consultation import Role
 from madoguchi.signaling.revocation import Credential
 from madoguchi.signaling.rooms import route_room
 from madoguchi.signaling.service import Clock, CounterService, StaffIdentity
-from madoguchi.signaling.sockets import Ack, Connection, EventObserver, RoleNamespace, _chat, _signal, done
+from madoguchi.signaling.sockets import Ack, Connection, EventObserver, RoleNamespace, done, relay_signals, send_chat
 from madoguchi.signaling.staff_sessions import session_credential, staff_identity
 from madoguchi.storage.accounts import Accounts
 
@@ -62,8 +62,8 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
             ev.Transfer,
             lambda c, m: done(s.transfer(c.identity, m.consultation_id, m.route.value, str(m.note))),
         )
-        self.route("chat.send", ev.ChatSend, _chat(s))
-        self.route("signal", ev.Signal, _signal(s))
+        self.route("chat.send", ev.ChatSend, send_chat(s))
+        self.route("signal", ev.Signal, relay_signals(s))
         self.route("call.quality", ev.CallQuality, lambda c, m: done(s.links.link_quality(c.participant, m)))
         self.route("consultation.join", ev.JoinCall, self._join)
         self.route(

@@ -19,7 +19,7 @@ from madoguchi.signaling.counter import CounterError
 from madoguchi.signaling.ports import EchoPeer
 from madoguchi.signaling.revocation import Credential, CredentialKind
 from madoguchi.signaling.service import Clock, CounterService
-from madoguchi.signaling.sockets import Ack, Connection, EventObserver, RoleNamespace, _chat, _signal, done
+from madoguchi.signaling.sockets import Ack, Connection, EventObserver, RoleNamespace, done, relay_signals, send_chat
 from madoguchi.storage.accounts import hash_token
 from madoguchi.storage.booths import BoothRecord, Booths
 
@@ -100,8 +100,8 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
             ev.CallbackRequest,
             lambda c, m: done(s.request_callback(c.participant, m.consultation_id, m.phone)),
         )
-        self.route("chat.send", ev.ChatSend, _chat(s))
-        self.route("signal", ev.Signal, _signal(s))
+        self.route("chat.send", ev.ChatSend, send_chat(s))
+        self.route("signal", ev.Signal, relay_signals(s))
         self.route("call.quality", ev.CallQuality, lambda c, m: done(s.links.link_quality(c.participant, m)))
 
     async def authenticate(self, environ: Mapping[str, Any], auth: object) -> tuple[str, BoothRecord]:

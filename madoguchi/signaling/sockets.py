@@ -197,7 +197,9 @@ async def done(aw: Awaitable[None]) -> None:
     await aw
 
 
-def _chat(service: CounterService) -> Callable[[Connection[Any], ev.ChatSend], Awaitable[Ack]]:
+def send_chat(service: CounterService) -> Callable[[Connection[Any], ev.ChatSend], Awaitable[Ack]]:
+    """The ``chat.send`` handler the booth and the agent share (the resident at home chats through the bot)."""
+
     async def handler(conn: Connection[Any], m: ev.ChatSend) -> Ack:
         seq = await service.relay.chat(conn.participant, m.consultation_id, m.text, m.client_id)
         return {"seq": seq, "masked": m.masked_count}
