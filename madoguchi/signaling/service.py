@@ -10,8 +10,12 @@ the write the records stay in the outbox and the operation still tells and ackno
 truth for the live interaction. A process killed between (1) and (3) loses a notification, never a fact.
 
 Views are built in :mod:`~madoguchi.signaling.views`, records in :mod:`~madoguchi.signaling.recording`; timers,
-recovery and TURN credentials have modules of their own, wired in ``madoguchi/app.py``. This module knows
-nothing of Socket.IO: it hands ``(audience, event)`` pairs to a :class:`~madoguchi.signaling.dispatch.Notifier`.
+recovery and TURN credentials have modules of their own, wired in ``madoguchi/app.py``. What changes no case or
+belongs to one audience sits beside this module, built from the same parts and handed out with the service:
+the per-message relay of signals and chat lines (``service.relay``, :mod:`~madoguchi.signaling.relay`), booth
+self-tests and link-quality summaries (``service.links``, :mod:`~madoguchi.signaling.link_reports`) and the
+supervisors' steering (``service.steering``, :mod:`~madoguchi.signaling.steering`). This module knows nothing of
+Socket.IO: it hands ``(audience, event)`` pairs to a :class:`~madoguchi.signaling.dispatch.Notifier`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""Socket.IO edge: authenticate, validate one event model, call the counter service, answer with an ack.
+"""Socket.IO edge, the part every role shares: authenticate, validate one event model, call the counter service,
+answer with an ack. The namespaces themselves are one module per role (``booth_socket``, ``agent_socket``,
+``supervisor_socket``, ``resident_chat/resident_socket``); where server events go is :mod:`~madoguchi.signaling.rooms`.
 
 Handlers stay thin on purpose. Every client → server event is routed through :meth:`RoleNamespace.trigger_event`,
 which enforces the per-connection rate limit, parses the payload into the event's frozen model, and turns
