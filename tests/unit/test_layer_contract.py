@@ -63,6 +63,8 @@ def test_the_real_tree_keeps_every_contract() -> None:
         ("chatbot/scratch_bad.py", "from madoguchi.signaling import counter\n", "layers"),
         ("storage/scratch_bad.py", "from madoguchi.resident_chat import conversation\n", "layers"),
         ("booth/scratch_bad.py", "from madoguchi.agent_console import auth\n", "layers"),
+        # the module is replaced by the bad import: the operations must not reach the socket edge
+        ("signaling/steering.py", "from madoguchi.signaling import rooms\n", "operations-below-sockets"),
     ],
 )
 def test_a_bad_import_breaks_its_contract(tmp_path: Path, module: str, source: str, contract: str | None) -> None:
