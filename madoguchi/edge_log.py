@@ -145,6 +145,7 @@ class HttpParseErrorFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = _exception_of(record.exc_info)
+        details: tuple[object, ...]
         if isinstance(exc, HttpProcessingError):
             key, msg, details = "http-parse", "refused a malformed HTTP request from %s: %s (status %s)", (exc.code,)
         elif isinstance(exc, ConnectionResetError):

@@ -158,6 +158,12 @@ class Settings(BaseSettings):
         default=6.0, gt=0, description="anonymous bookings, moves and cancellations per client address"
     )
     booking_lookups_per_minute: float = Field(default=20.0, gt=0, description="booking code lookups per address")
+    booking_creates_per_address_per_day: int = Field(
+        default=5, gt=0, description="new anonymous bookings one client address may make a day (booking_desk.flood)"
+    )
+    booking_creates_per_hour: int = Field(
+        default=30, gt=0, description="new anonymous bookings from all addresses together an hour (bursts of that many)"
+    )
     booking_wrong_codes_per_minute: float = Field(
         default=10.0,
         gt=0,
