@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     resident_open_per_municipality: int = Field(
         default=200, ge=1, description="open web chats in one municipality at a time"
     )
+    resident_urgent_ahead_per_municipality: int = Field(
+        default=3, ge=0, description="urgent web chats of one town put ahead of later booth residents at a time"
+    )
     resident_connections_per_address: int = Field(
         default=50, ge=1, description="open /resident sockets from one client address at a time (per process)"
     )
