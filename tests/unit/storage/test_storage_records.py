@@ -173,7 +173,7 @@ async def test_chat_without_seq_takes_the_next_number(scene: Scene) -> None:
 
 
 async def test_a_number_sent_in_pieces_is_masked_in_every_stored_piece(scene: Scene) -> None:
-    """Session 6's outside attack: 「1234」「5678」「9018」 sent one by one (a bot line between) were stored in clear."""
+    """Session 6's outside attack: 「1234」「5678」「9018」 sent one by one (a bot line between) were kept in clear."""
     await scene.records.create(new(scene))
     pieces = [
         ("resident", "マイナンバーは 1234"),
