@@ -16,6 +16,7 @@ from madoguchi.domain.pii_words import GROUP_SEPARATORS, KANJI_DIGITS
 from madoguchi.domain.privacy import TOKEN_OF_KIND, mask_pii
 
 EARLIER_LINES = 3  # how many of the sender's previous lines a new line is read with
+PIECE_CHARS = 200  # a longer earlier line is a message of its own, not a piece (and keeps the reading cheap)
 
 _DIGIT = "[" + re.escape("".join(KANJI_DIGITS)) + r"\d]"
 _SEP = "[" + re.escape("".join(sorted(GROUP_SEPARATORS - {"\n", "\r"}))) + "]"
@@ -30,6 +31,8 @@ def mask_across_lines(earlier: Sequence[str], text: str) -> tuple[list[str], str
     if _DIGITS_RE.search(text) is None:
         return lines, text
     for start in range(len(lines) - 1, -1, -1):
+        if len(lines[start]) > PIECE_CHARS:
+            break
         window = [*lines[start:], text]
         kinds = [k for k in mask_pii("\n".join(window)).kinds if k in TOKEN_OF_KIND]
         if kinds:

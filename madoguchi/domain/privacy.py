@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -424,26 +425,21 @@ def _letter_digits(text: str) -> dict[int, int]:
     return {i: CONFUSABLE_DIGITS[text[i]] for i in chosen}
 
 
-def _groups_after_cue(runs: list[_Run], used: set[int], cue_end: int, *, cued: bool) -> tuple[int, int, str] | None:
+def _groups_after_cue(
+    runs: list[_Run], run_ends: list[int], used: set[int], cue_end: int, *, cued: bool
+) -> tuple[int, int, str] | None:
     """After a word that announces a number, the first runs with anything short between them whose digits together
     are a personal number (「…は1234で、その次が5678、最後は9018」): (first run, last run, kind), or ``None``."""
-    digits = ""
-    first: int | None = None
-    previous_end = cue_end
-    for index, run in enumerate(runs):
-        if run.positions[-1] < cue_end:
-            continue
-        limit = CUE_WINDOW if first is None else CUE_JOIN_CHARS
-        if index in used or run.positions[0] - previous_end > limit:
+    digits, first, previous_end = "", -1, cue_end
+    for index, run in enumerate(runs[bisect_left(run_ends, cue_end) :], start=bisect_left(run_ends, cue_end)):
+        if index in used or run.positions[0] - previous_end > (CUE_WINDOW if first < 0 else CUE_JOIN_CHARS):
             return None
-        first = index if first is None else first
-        digits += run.digits
-        previous_end = run.positions[-1] + 1
-        if len(digits) > 19:
-            return None
-        kind = _kind(digits, plus=False, cued=cued)
+        first, digits, previous_end = first if first >= 0 else index, digits + run.digits, run.positions[-1] + 1
+        kind = _kind(digits, plus=False, cued=cued) if 10 <= len(digits) <= 19 else None
         if kind is not None and index > first:
             return first, index, kind
+        if len(digits) > 19:
+            return None
     return None
 
 
@@ -466,8 +462,9 @@ def _mask_numbers(text: str, kinds: list[str]) -> str:
         for first, end, kind in _numbers(run):
             spans.append((*_span(text, run, first, end), kind))
             used.add(index)
+    run_ends = [run.positions[-1] for run in runs]
     for end in sorted(set(number_cue_ends)):
-        found = _groups_after_cue(runs, used, end, cued=end in cue_ends)
+        found = _groups_after_cue(runs, run_ends, used, end, cued=end in cue_ends)
         if found is not None:
             first_run, last_run, kind = found
             spans.append((runs[first_run].positions[0], runs[last_run].positions[-1] + 1, kind))
