@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     resident_open_per_municipality: int = Field(
         default=200, ge=1, description="open web chats in one municipality at a time"
     )
+    resident_urgent_ahead_per_municipality: int = Field(
+        default=3, ge=0, description="urgent web chats of one town put ahead of later booth residents at a time"
+    )
     resident_connections_per_address: int = Field(
         default=50, ge=1, description="open /resident sockets from one client address at a time (per process)"
     )
@@ -158,6 +161,12 @@ class Settings(BaseSettings):
         default=6.0, gt=0, description="anonymous bookings, moves and cancellations per client address"
     )
     booking_lookups_per_minute: float = Field(default=20.0, gt=0, description="booking code lookups per address")
+    booking_creates_per_address_per_day: int = Field(
+        default=5, gt=0, description="new anonymous bookings one client address may make a day (booking_desk.flood)"
+    )
+    booking_creates_per_hour: int = Field(
+        default=30, gt=0, description="new anonymous bookings from all addresses together an hour (bursts of that many)"
+    )
     booking_wrong_codes_per_minute: float = Field(
         default=10.0,
         gt=0,

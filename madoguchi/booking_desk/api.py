@@ -23,6 +23,8 @@ from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from madoguchi import keys, ui
+from madoguchi.booking_desk.flood import MESSAGE as TOO_MANY_BOOKINGS
+from madoguchi.booking_desk.flood import NewBookings, TooManyBookings
 from madoguchi.booking_desk.guesses import TooManyWrongCodes, WrongCodes
 from madoguchi.booking_desk.service import ERRORS, BookingDesk, BookingRequest, DeskError, FoundSlot
 from madoguchi.bookings import codes
@@ -53,11 +55,13 @@ STATUS: Final[dict[str, int]] = {
     "no_ferry": 422,
     "rate_limited": 429,
     "too_many_wrong_codes": 429,
+    "too_many_bookings": 429,
 }
 MESSAGES: Final[dict[str, str]] = {
     **ERRORS,
     "cross_site": "requests from other sites are refused",
     "rate_limited": "too many requests; wait a minute and try again",
+    "too_many_bookings": TOO_MANY_BOOKINGS,
 }
 MAX_ADDRESSES: Final = 10_000
 
@@ -99,6 +103,7 @@ class AddressLimits:
 
 LIMITS = web.AppKey("booking_limits", dict[str, AddressLimits])
 WRONG_CODES = web.AppKey("booking_wrong_codes", WrongCodes)
+NEW_BOOKINGS = web.AppKey("booking_new", NewBookings)
 
 
 def error(code: str, message: str | None = None, *, retry_after: float | None = None) -> web.Response:
@@ -131,7 +136,7 @@ def guarded(kind: Literal["change", "lookup"]) -> Callable[[Handler], Handler]:
                 return error("rate_limited", retry_after=60.0)
             try:
                 return await handler(request)
-            except TooManyWrongCodes as paused:
+            except (TooManyWrongCodes, TooManyBookings) as paused:
                 return error(paused.code, str(paused), retry_after=paused.retry_after)
             except DeskError as refused:
                 return error(refused.code, str(refused))
@@ -203,18 +208,13 @@ async def get_slots(request: web.Request) -> web.StreamResponse:
 @guarded("change")
 async def post_booking(request: web.Request) -> web.StreamResponse:
     body: BookingBody = await _body(request, BookingBody)
-    record = await request.app[DESK].book(
-        BookingRequest(
-            municipality_id=body.municipality,
-            route=body.route,
-            place=body.place,
-            start=body.start,
-            name_kana=body.name_kana,
-            contact=body.contact,
-            ferry=body.ferry,
-            language=body.language,
-        )
-    )
+    desk, brake, address = request.app[DESK], request.app[NEW_BOOKINGS], ui.client_address(request)
+    brake.take(address, desk.now().timestamp())  # booking_desk.flood: per address a day, everyone an hour
+    try:
+        record = await _book(desk, body)
+    except DeskError:
+        brake.give_back(address)
+        raise
     return web.json_response(
         {
             "code": record.code,
@@ -225,6 +225,21 @@ async def post_booking(request: web.Request) -> web.StreamResponse:
             "mode": record.mode,
         },
         status=201,
+    )
+
+
+async def _book(desk: BookingDesk, body: BookingBody) -> BookingRecord:
+    return await desk.book(
+        BookingRequest(
+            municipality_id=body.municipality,
+            route=body.route,
+            place=body.place,
+            start=body.start,
+            name_kana=body.name_kana,
+            contact=body.contact,
+            ferry=body.ferry,
+            language=body.language,
+        )
     )
 
 
@@ -305,6 +320,10 @@ def setup(app: web.Application) -> None:
         ),
     }
     app[WRONG_CODES] = WrongCodes(per_minute=settings.booking_wrong_codes_per_minute)
+    app[NEW_BOOKINGS] = NewBookings(
+        per_address_per_day=settings.booking_creates_per_address_per_day,
+        per_hour=settings.booking_creates_per_hour,
+    )
     app.router.add_get("/api/slots", get_slots)
     app.router.add_post("/api/bookings", post_booking)
     app.router.add_get("/api/bookings/{code}", get_booking)

@@ -22,19 +22,21 @@ KANJI_DIGITS: dict[str, int] = {
 }
 # What people put between digit groups: spaces and line breaks, hyphens and dashes of every width (and the
 # katakana long-vowel mark Japanese keyboards produce instead), dots and the full stop, commas, slashes, vertical
-# bars, underscores, tildes and wave dashes, apostrophes and quotes, parentheses and brackets of every kind.
-# Not the colon (times: 10:30), nor marks that give digits another meaning (+ # % = ¥ $ 〒 @).
+# bars, underscores, tildes and wave dashes, apostrophes and quotes, parentheses and brackets of every kind, bullets
+# (• ⋅ ∙ ‧), the line and paragraph separators and NEL that text pasted from other apps carries instead of a line
+# break, and the braille blank (drawn as a space). Not the colon (times: 10:30), nor marks that give digits another
+# meaning (+ # % = ¥ $ 〒 @).
 GROUP_SEPARATORS = frozenset(
-    " \u3000\t\n\r\u00a0\u2009\u202f"
+    " \u3000\t\n\r\u00a0\u2009\u202f\u2028\u2029\u0085\u000b\u000c\u2800"
     "-‐‑‒–—―−－ー﹣ｰ"
-    ".．・･·。｡"
+    ".．・･·。｡•‧∙⋅"
     ",，、､"
     "/／|｜\\＼_＿~～〜*＊"
     "'’‘＇\"“”＂"
     "()（）[]「」『』【】〔〕〈〉《》｢｣"
 )
 # The separators that end one number and start the next in a list ("090-…、03-…", one number a line).
-LIST_SEPARATORS = frozenset(",，、､\n\r/／。｡|｜")
+LIST_SEPARATORS = frozenset(",，、､\n\r\u2028\u2029\u0085/／。｡|｜")
 # Words people put between the digit groups of one number, as they would say it aloud (「〇九〇の一二三四の…」)
 # or spell the separator out. A word marked True joins groups only shortly after a word that announces a number
 # (NUMBER_CUE_WORDS): elsewhere "born 1985 and 2010 and 2012" are three years, not one number.
@@ -59,6 +61,10 @@ CONNECTOR_WORDS: dict[str, bool] = {
     "next": False,
     "と": False,
     "それから": False,
+    "その次は": False,
+    "その次が": False,
+    "で": False,  # 「1234で5678で9018」
+    "から": False,  # 「1234から5678…」; ranges of dates, times and amounts are protected before this
     "and": True,
     "e": True,  # Portuguese
     "và": True,  # Vietnamese
@@ -116,11 +122,15 @@ CUE_WORDS: tuple[str, ...] = (
     "まいなんばー",
     "マイナンハ\u3099ー",  # half-width ﾏｲﾅﾝﾊﾞｰ, folded character by character
     "マイナ番号",
+    "マイナカード",
+    "マイナ保険証",
     "個人番号",
     "こじんばんごう",
     "my number",
     "individual number",
     "personal number",
+    "my no.",
+    "my no:",
     "số định danh",
     "so dinh danh",
     "mã số cá nhân",
@@ -165,5 +175,8 @@ NUMBER_CUE_WORDS: tuple[str, ...] = (
 # Bidi controls (embeddings, overrides, isolates, marks) are dropped before anything else: none of the supported
 # languages is written right to left, and with an override the text shown (a number) is not the text stored.
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Letters typed for digits beside digits (「O9O-1234-5678」, 「090l2345678」): read as digits only when a digit stands
+# right next to them and no other letter does, so words (ROOM, No.1, iOS) keep their letters.
+CONFUSABLE_DIGITS: dict[str, int] = {**dict.fromkeys("OoＯｏ", 0), **dict.fromkeys("lIｌＩ", 1)}
 # Fillers that draw nothing but are letters to Unicode (Hangul fillers).
 FILLERS = frozenset("\u115f\u1160\u3164\uffa0")

@@ -8,7 +8,8 @@ text, so the writer's own wording is kept around the masked parts.
 Numbers are found the way people write them, not the way forms print them: digits in any width or script and in
 kanji (〇一二三…, 零壱弐参…), split by spaces, line breaks, hyphens, dots, 、, commas, slashes, brackets or
 parentheses (``090(1234)5678``, ``０３（１２３４）５６７８``, ``+81 90 …``), or by words said between the groups
-(「1234 の 5678 の 9018」, ``hyphen``, 「次は」; "and" only after a word such as 番号 or "number"). Between two
+(「1234 の 5678 の 9018」, ``hyphen``, 「次は」, 「で」; "and" only after a word such as 番号 or "number"), and letters
+typed for digits right beside digits (``O9O-1234-5678``, ``090l2345678``). Between two
 digits of one number stand at most :data:`MAX_GAP` marks (a mark repeated, 「、、、、」, or any spaces and line
 breaks count once; a word counts as one) in at most :data:`MAX_GAP_CHARS` characters. The characters and words
 are tables in ``pii_words.py``. The digits of one such run are then judged as a whole, or, when the run is a list
@@ -20,6 +21,10 @@ are tables in ``pii_words.py``. The digits of one such run are then judged as a 
 - 13 to 19 digits that pass the Luhn check are a card number;
 - 10 or 11 digits starting with 0 (not 00), or 8 to 15 digits after ``+``, are a phone number.
 
+After a word that announces a number (番号, 電話, マイナンバー …), digit groups with anything short between them
+are read as one number too (「マイナンバーは1234で、その次が5678、最後は9018です」), and a cue word just after a
+number counts like one before it (「123456789012 がマイナンバーです」).
+
 A 12-digit order or receipt number with a wrong check digit and no cue word is left alone, and so are dates
 (``2024/12/03``), amounts (``12,000円``, ``¥3,500``) and lists of them, years and short numbers. Postal codes,
 street numbers and e-mail addresses get their own tokens.
@@ -29,12 +34,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from madoguchi.domain.pii_patterns import ADDRESS_RE, EMAIL_RE, MARKED_POSTAL_RE, POSTAL_RE, pattern_stage
 from madoguchi.domain.pii_words import (
     BIDI_CONTROLS,
+    CONFUSABLE_DIGITS,
     CONNECTOR_WORDS,
     COUNTER_WORDS,
     CUE_WORDS,
@@ -58,6 +66,10 @@ MAX_GAP = 3  # separator marks allowed between two digits of one number (a repea
 MAX_GAP_CHARS = 12  # characters allowed between two digits of one number, words included
 STRAY_DIGITS = 3  # a group this short beside a number (a room, a counter, a list mark) is not part of it
 CUE_WINDOW = 30  # a cue word counts for a number that starts at most this many characters after it
+CUE_BEFORE = 12  # ... or for a number that ends at most this many characters before it (「…がマイナンバーです」)
+CUE_JOIN_CHARS = (
+    16  # after a cue word, digit groups this close together are read as one number, whatever stands between
+)
 
 
 def _cue_re(cue: str) -> re.Pattern[str]:
@@ -179,9 +191,9 @@ _SHAPE = f"(?:{_DATE}|{_TIME})"
 _SHAPE_RE = re.compile(f"(?<![\\d:])(?<!\\d[/\\-.:]){_SHAPE}(?:{_S}{{1,{MAX_GAP}}}{_SHAPE})*(?![/\\-.:]?\\d)")
 # A group of digits followed by a counter word (号室, 名, 円, 年 …) counts something; it is no part of a personal
 # number unless other digits stand just before it with only separators between (then it may be a last group).
-_COUNTED_RE = re.compile(
-    f"{_NOT_AFTER_A_DIGIT}\\d+(?=[ ]?(?:{'|'.join(map(re.escape, sorted(COUNTER_WORDS, key=len, reverse=True)))}))"
-)
+_COUNTERS = "|".join(map(re.escape, sorted(COUNTER_WORDS, key=len, reverse=True)))
+# (an amount or count of more than four digits never starts with 0: 「09012345678円」 is a phone number)
+_COUNTED_RE = re.compile(f"{_NOT_AFTER_A_DIGIT}(?:\\d{{1,4}}|[1-9]\\d*)(?!\\d)(?=[ ]?(?:{_COUNTERS}))")
 _PROTECTED_RES = (_NOT_A_NUMBER_RE, _SHAPE_RE, _COUNTED_RE)
 
 
@@ -232,7 +244,14 @@ class _Gap:
         return self.marks <= MAX_GAP and len(self.text) <= MAX_GAP_CHARS
 
 
-def _runs(text: str, protected: list[bool], cue_ends: list[int], connectors: dict[int, int]) -> list[_Run]:
+def _runs(
+    text: str,
+    protected: list[bool],
+    cues: tuple[list[int], list[int]],
+    connectors: dict[int, int],
+    letters: dict[int, int],
+) -> list[_Run]:
+    cue_ends, cue_starts = cues
     runs: list[_Run] = []
     positions: list[int] = []
     digits: list[str] = []
@@ -241,14 +260,15 @@ def _runs(text: str, protected: list[bool], cue_ends: list[int], connectors: dic
 
     def close() -> None:
         if positions:
-            start = positions[0]
+            start, last = positions[0], positions[-1]
             before = text[max(0, start - 3) : start].rstrip(" (（\u3000")
             runs.append(
                 _Run(
                     positions=tuple(positions),
                     digits="".join(digits),
                     gaps=tuple(gaps),
-                    cued=any(0 <= start - end <= CUE_WINDOW for end in cue_ends),
+                    cued=any(0 <= start - end <= CUE_WINDOW for end in cue_ends)
+                    or any(0 < begin - last <= CUE_BEFORE for begin in cue_starts),
                     plus=before.endswith(("+", "＋")),
                 )
             )
@@ -259,7 +279,7 @@ def _runs(text: str, protected: list[bool], cue_ends: list[int], connectors: dic
     index = 0
     while index < len(text):
         ch = text[index]
-        value = None if protected[index] else digit_value(ch)
+        value = None if protected[index] else letters.get(index, digit_value(ch))
         word_end = connectors.get(index)
         if value is not None:
             if positions:
@@ -290,6 +310,8 @@ def _kind(digits: str, *, plus: bool, cued: bool) -> str | None:
         return "card"
     if n in (10, 11) and digits[0] == "0" and digits[1] != "0":
         return "phone"
+    if 10 <= n <= 17 and digits.startswith("00") and digits[2] != "0":
+        return "phone"  # dialled abroad: 00 and the country code (0081 90 …)
     if cued and 11 <= n <= 13:
         return "my_number"
     return None
@@ -388,6 +410,39 @@ def _span(text: str, run: _Run, first: int, end: int) -> tuple[int, int]:
     return start, stop
 
 
+def _letter_digits(text: str) -> dict[int, int]:
+    """Letters typed for digits (``CONFUSABLE_DIGITS``) with a digit (or another such letter: ``OO``) right beside
+    them and no other letter."""
+    near = [[text[i] for i in (k - 1, k + 1) if 0 <= i < len(text)] for k in range(len(text))]
+    lone = [
+        i
+        for i, ch in enumerate(text)
+        if ch in CONFUSABLE_DIGITS
+        and not any(c.isalpha() and digit_value(c) is None and c not in CONFUSABLE_DIGITS for c in near[i])
+    ]
+    chosen = {i for i in lone if any(digit_value(c) is not None for c in near[i])}
+    chosen |= {i for i in lone if i - 1 in chosen or i + 1 in chosen}
+    return {i: CONFUSABLE_DIGITS[text[i]] for i in chosen}
+
+
+def _groups_after_cue(
+    runs: list[_Run], run_ends: list[int], used: set[int], cue_end: int, *, cued: bool
+) -> tuple[int, int, str] | None:
+    """After a word that announces a number, the first runs with anything short between them whose digits together
+    are a personal number (「…は1234で、その次が5678、最後は9018」): (first run, last run, kind), or ``None``."""
+    digits, first, previous_end = "", -1, cue_end
+    for index, run in enumerate(runs[bisect_left(run_ends, cue_end) :], start=bisect_left(run_ends, cue_end)):
+        if index in used or run.positions[0] - previous_end > (CUE_WINDOW if first < 0 else CUE_JOIN_CHARS):
+            return None
+        first, digits, previous_end = first if first >= 0 else index, digits + run.digits, run.positions[-1] + 1
+        kind = _kind(digits, plus=False, cued=cued) if 10 <= len(digits) <= 19 else None
+        if kind is not None and index > first:
+            return first, index, kind
+        if len(digits) > 19:
+            return None
+    return None
+
+
 def _mask_numbers(text: str, kinds: list[str]) -> str:
     if all(digit_value(ch) is None for ch in text):
         return text
@@ -398,47 +453,37 @@ def _mask_numbers(text: str, kinds: list[str]) -> str:
         if not any(0 <= m.start() - end <= CUE_WINDOW for end in cue_ends):
             protected[m.start() : m.end()] = [True] * (m.end() - m.start())
     spans: list[tuple[int, int, str]] = []
-    number_cue_ends = [m.end() for pattern in _NUMBER_CUE_RES for m in pattern.finditer(folded)]
-    for run in _runs(text, protected, cue_ends, _connectors(folded, number_cue_ends)):
+    number_cues = [m for pattern in _NUMBER_CUE_RES for m in pattern.finditer(folded)]
+    number_cue_ends = [m.end() for m in number_cues]
+    cue_starts = [m.start() for pattern in _CUE_RES for m in pattern.finditer(folded)]
+    runs = _runs(text, protected, (cue_ends, cue_starts), _connectors(folded, number_cue_ends), _letter_digits(text))
+    used: set[int] = set()
+    for index, run in enumerate(runs):
         for first, end, kind in _numbers(run):
             spans.append((*_span(text, run, first, end), kind))
+            used.add(index)
+    run_ends = [run.positions[-1] for run in runs]
+    for end in sorted(set(number_cue_ends)):
+        found = _groups_after_cue(runs, run_ends, used, end, cued=end in cue_ends)
+        if found is not None:
+            first_run, last_run, kind = found
+            spans.append((runs[first_run].positions[0], runs[last_run].positions[-1] + 1, kind))
+            used.update(range(first_run, last_run + 1))
+    spans.sort()
     for start, stop, kind in reversed(spans):
         text = text[:start] + TOKEN_OF_KIND[kind] + text[stop:]
     kinds.extend(kind for _start, _stop, kind in spans)
     return text
 
 
-# --- postal codes, street numbers, e-mail addresses ------------------------------------------------------------
-
-_D = "[0-9０-９]"
-_SEP = "[ \u3000\t\\-‐‑‒–—―−－ー.．・]"
-_NOT_AFTER_DIGIT = f"(?<!{_D})(?<!{_D}{_SEP})(?<!{_D}{_SEP}{_SEP})(?<!{_D}{_SEP}{_SEP}{_SEP})"
-_NOT_BEFORE_DIGIT = f"(?!{_SEP}{{0,3}}{_D})"
-_MARKED_POSTAL_RE = re.compile(f"〒{_SEP}?{_D}{{3}}{_SEP}?{_D}{{4}}")
-_POSTAL_RE = re.compile(f"{_NOT_AFTER_DIGIT}{_D}{{3}}[-‐－ー]{_D}{{4}}{_NOT_BEFORE_DIGIT}")
-_ADDRESS_RE = re.compile(
-    f"{_D}+丁目{_SEP}?{_D}+(?:番地?{_SEP}?{_D}*号?|{_SEP}{_D}+)?|{_D}+番地?{_SEP}?{_D}+号?|{_D}+番地"
-)
-_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
-
-
-def _pattern(kind: str, pattern: re.Pattern[str], token: str) -> Callable[[str, list[str]], str]:
-    def stage(text: str, kinds: list[str]) -> str:
-        def replace(match: re.Match[str]) -> str:
-            kinds.append(kind)
-            return token
-
-        return pattern.sub(replace, text)
-
-    return stage
-
+# --- postal codes, street numbers, e-mail addresses (``pii_patterns.py``) around the numbers ------------------
 
 _STAGES: tuple[Callable[[str, list[str]], str], ...] = (
-    _pattern("email", _EMAIL_RE, EMAIL_MASK),
-    _pattern("postal_code", _MARKED_POSTAL_RE, POSTAL_MASK),
+    pattern_stage("email", EMAIL_RE, EMAIL_MASK),
+    pattern_stage("postal_code", MARKED_POSTAL_RE, POSTAL_MASK),
     _mask_numbers,
-    _pattern("postal_code", _POSTAL_RE, POSTAL_MASK),
-    _pattern("address", _ADDRESS_RE, ADDRESS_MASK),
+    pattern_stage("postal_code", POSTAL_RE, POSTAL_MASK),
+    pattern_stage("address", ADDRESS_RE, ADDRESS_MASK),
 )
 
 

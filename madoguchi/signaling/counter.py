@@ -197,12 +197,22 @@ class Counter(Presence):
         return len(open_here) + 1
 
     def _urgent_taken(self, c: Consultation) -> bool:
-        """Whether ``c`` is urgent while an earlier urgent case from its source is already put ahead."""
+        """Whether ``c`` is an urgent web chat that may not be put ahead: an earlier urgent chat from its source is
+        already, or :attr:`CounterConfig.max_prioritised_chats_per_municipality` of its town's are (from as many
+        addresses: one home's IPv6 /56 is 256 of them). It stays urgent for the agents, in the web chats' band."""
         if not c.urgent or c.source is None:
             return False
-        return any(
-            o.id != c.id and o.is_open and o.source == c.source and o.prioritised
+        ahead = [
+            o
             for o in self.state.consultations.values()
+            if o.id != c.id
+            and o.is_open
+            and o.source is not None
+            and o.prioritised
+            and o.municipality_id == c.municipality_id
+        ]
+        return (
+            any(o.source == c.source for o in ahead) or len(ahead) >= self.config.max_prioritised_chats_per_municipality
         )
 
     def revoke_resident(self, resident: str, *, now: float) -> None:

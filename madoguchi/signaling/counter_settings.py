@@ -34,6 +34,7 @@ def counter_config(
         max_opens_per_source=settings.resident_starts_per_address,
         source_window_s=settings.resident_address_window_s,
         max_open_chats_per_municipality=settings.resident_open_per_municipality,
+        max_prioritised_chats_per_municipality=settings.resident_urgent_ahead_per_municipality,
         wrap_up_timeout_s=settings.wrap_up_timeout_s,
         overflow={**default, **{town: dict(rules) for town, rules in (town_overflow or {}).items()}},
         no_answer_wait_s=settings.no_answer_wait_s,

@@ -87,6 +87,9 @@ class CounterConfig(BaseModel):
     )
     source_window_s: float = Field(default=600.0, gt=0)
     max_open_chats_per_municipality: int = Field(default=200, ge=1, description="open web chats in one town")
+    max_prioritised_chats_per_municipality: int = Field(
+        default=3, ge=0, description="urgent web chats of one town put ahead of later booth residents at a time"
+    )
     process_timeout_s: float = Field(default=15.0, gt=0, description="a process silent this long is dead")
     wrap_up_timeout_s: float = Field(
         default=1800.0, gt=0, description="an offline agent's pending wrap-up is closed this long after their link went"

@@ -23,6 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from madoguchi.domain.pii_lines import EARLIER_LINES, mask_across_lines
 from madoguchi.storage.db import Database
 from madoguchi.storage.errors import (
     ChatSeqConflict,
@@ -279,6 +280,8 @@ class ConsultationRecords:
                     if await session.get(Consultation, consultation_id) is None:
                         raise UnknownConsultation(consultation_id)
                     line_seq = seq if seq is not None else await _max_seq(session, consultation_id) + 1
+                    if sender in TYPED_BY_PEOPLE:
+                        text = await _mask_pieces(session, consultation_id, sender, text)
                     session.add(
                         ChatMessage(
                             consultation_id=consultation_id,
@@ -419,6 +422,27 @@ async def _seq_of_client_id(session: AsyncSession, consultation_id: str, client_
             ChatMessage.consultation_id == consultation_id, ChatMessage.client_id == client_id
         )
     )
+
+
+TYPED_BY_PEOPLE = frozenset({"resident", "agent"})
+
+
+async def _mask_pieces(session: AsyncSession, consultation_id: str, sender: str, text: str) -> str:
+    """A number sent in pieces over the sender's last few lines is masked in every piece, the stored ones too
+    (``domain.pii_lines``); returns the new line's text to store."""
+    rows = (
+        await session.execute(
+            select(ChatMessage)
+            .where(ChatMessage.consultation_id == consultation_id, ChatMessage.sender == sender)
+            .order_by(ChatMessage.seq.desc())
+            .limit(EARLIER_LINES)
+        )
+    ).scalars()
+    earlier = list(reversed(list(rows)))
+    texts, text = mask_across_lines([row.text for row in earlier], text)
+    for row, masked in zip(earlier, texts, strict=True):
+        row.text = masked
+    return text
 
 
 async def _max_seq(session: AsyncSession, consultation_id: str) -> int:

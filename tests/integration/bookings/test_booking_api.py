@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 from madoguchi.bookings import codes
@@ -145,6 +146,35 @@ async def test_anonymous_changes_and_lookups_are_rate_limited(tmp_path: Path) ->
         assert lookups[:6] == [404] * 6 and set(lookups[6:]) == {429}, lookups
         status, body = await api.call("GET", f"/api/bookings/{codes.new_code()}")
         assert (status, body["error"]["code"]) == (429, "rate_limited")
+
+
+async def test_many_addresses_cannot_book_the_whole_day(tmp_path: Path) -> None:
+    """Session 6's outside attack: 13 addresses, 6 bookings each, took every free time of a day in 0.3 s. Now each
+    address gets a day's few bookings and all of them together an hour's worth; a refusal takes nothing."""
+    async with running(
+        tmp_path, booking_creates_per_address_per_day=2, booking_creates_per_hour=5, booking_requests_per_minute=600.0
+    ) as api:
+        results: list[tuple[str, int, str]] = []
+        for n in range(2, 6):  # 127.0.0.2 … 127.0.0.5: four hosts to the server
+            connector = aiohttp.TCPConnector(local_addr=(f"127.0.0.{n}", 0))
+            async with aiohttp.ClientSession(connector=connector) as http:
+                for hour in (9, 10, 11):
+                    body = {
+                        "route": "tax",
+                        "place": "honcho",
+                        "name_kana": "やまだ",
+                        "start": f"2026-12-08T{hour:02d}:00:00+09:00",
+                    }
+                    async with http.post(f"{api.base_url}/api/bookings", json=body) as resp:
+                        code = (await resp.json()).get("error", {}).get("code", "booked")
+                        results.append((f"127.0.0.{n}", resp.status, code))
+                        assert resp.status != 429 or int(resp.headers["Retry-After"]) > 0
+        booked = [r for r in results if r[1] == 201]
+        assert len(booked) == 5, results  # the hour's worth for everyone, at most 2 from any one address
+        assert all(sum(1 for r in booked if r[0] == a) <= 2 for a, _, _ in results)
+        assert {r[2] for r in results if r[1] != 201} <= {"too_many_bookings", "full"}
+        _, slots = await api.call("GET", "/api/slots?route=tax&date=2026-12-08&place=honcho")
+        assert sum(s["free"] for s in slots) > 0
 
 
 async def test_ferry_passengers_see_only_slots_that_fit_the_boats(api: Api) -> None:

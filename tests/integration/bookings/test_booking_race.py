@@ -99,6 +99,8 @@ async def two_servers(tmp_path: Path) -> AsyncIterator[tuple[list[str], str, Pat
                 MADOGUCHI_SECRET_KEY=secrets.token_hex(16),
                 MADOGUCHI_KB_DIR=str(kb_root),
                 MADOGUCHI_BOOKING_REQUESTS_PER_MINUTE="100000",
+                MADOGUCHI_BOOKING_CREATES_PER_ADDRESS_PER_DAY="100000",
+                MADOGUCHI_BOOKING_CREATES_PER_HOUR="100000",
                 PYTHONUNBUFFERED="1",
             )
             try:

@@ -81,6 +81,17 @@ AS_TYPED: list[tuple[str, str]] = [
     ("マイナンバー 1234 の 5678 の 9012", MY_NUMBER_MASK),
     ("番号は 1234 と 5678 と 9018 です", MY_NUMBER_MASK),
     ("số định danh: 1234 và 5678 và 9018", MY_NUMBER_MASK),
+    # session 6 (an outsider's pass over the running server): words between the groups after a cue word, a cue
+    # word after the number, other cue words, letters typed for digits
+    ("マイナンバーは1234で、その次が5678、最後は9018です", MY_NUMBER_MASK),
+    ("番号は1234から始まって5678、9018", MY_NUMBER_MASK),
+    ("1234で5678で9018", MY_NUMBER_MASK),
+    ("123456789012 がマイナンバーです", MY_NUMBER_MASK),  # wrong check digit, cue word after it
+    ("My No. 123456789012", MY_NUMBER_MASK),
+    ("マイナカードの番号 123456789012", MY_NUMBER_MASK),
+    ("一二三四五六七八九O一八", MY_NUMBER_MASK),
+    ("1234•5678•9018", MY_NUMBER_MASK),
+    ("1234\u20285678\u20289018", MY_NUMBER_MASK),  # LINE SEPARATOR, as pasted from another app
     # phones
     ("090-1234-5678", PHONE_MASK),
     ("09012345678", PHONE_MASK),
@@ -104,6 +115,13 @@ AS_TYPED: list[tuple[str, str]] = [
     ("携帯 090 ‐ 1234 ‐ 5678", PHONE_MASK),
     ("090    1234    5678", PHONE_MASK),
     ("電話は 090 と 1234 と 5678 です", PHONE_MASK),
+    ("電話は090で、1234で、5678です", PHONE_MASK),
+    ("O9O-1234-5678", PHONE_MASK),
+    ("o9o 1234 5678", PHONE_MASK),
+    ("090l2345678", PHONE_MASK),
+    ("0081-90-1234-5678", PHONE_MASK),
+    ("09012345678円", PHONE_MASK),  # an amount never starts with 0
+    ("090\u00851234\u00855678", PHONE_MASK),
     # cards
     ("4111 1111 1111 1111", CARD_MASK),
     ("4111-1111-1111-1111", CARD_MASK),
@@ -164,6 +182,17 @@ ORDINARY: list[str] = [
     "7468〜7884 の 2024年5月8日",
     "165と1187号室と2023年7月17日",
     "17:30 の 2024/06/20 2024年12月23日",
+    # letters next to digits stay letters in words; から and で between ordinary numbers
+    "ROOM 101 と No.1",
+    "iOS 17",
+    "O型 と A型",
+    "CO2 1000ppm",
+    "Windows 10 と Office 2021",
+    "10時から12時まで 3000円",
+    "電話は 9時から 17時まで、料金は 1200円",
+    "受付番号 1234 から 5678 まで",
+    "番号 0120 から 0999 まで",
+    "マイナンバーカードは 2026年 3月 に 更新、手数料 1000円",
 ]
 
 

@@ -93,3 +93,15 @@ def test_an_aiohttp_parse_error_is_one_line_without_the_bytes(captured: tuple[lo
     assert SECRET not in out
     assert out.count("refused a malformed HTTP request from 192.0.2.1: LineTooLong (status 400)") == 5
     assert "RuntimeError: handler bug" in out  # anything else passes unchanged
+
+
+def test_a_client_gone_mid_body_is_one_short_rate_limited_line(captured: tuple[logging.Logger, io.StringIO]) -> None:
+    """Session 6: a POST whose client closes before its Content-Length arrived was a whole traceback each time."""
+    logger, stream = captured
+    logger.addFilter(HttpParseErrorFilter())
+    for _ in range(300):
+        logger.error("Error handling request from %s", "192.0.2.1", exc_info=ConnectionResetError("Connection lost"))
+    out = stream.getvalue()
+    assert "Traceback" not in out
+    assert out.count("a client went away in the middle of its request from 192.0.2.1 (ConnectionResetError)") == 5
+    assert len(out) < 1000

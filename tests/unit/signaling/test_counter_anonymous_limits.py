@@ -105,6 +105,24 @@ def test_a_booth_resident_who_was_waiting_stays_ahead_of_a_chat_flood() -> None:
     assert sum(c.prioritised for c in counter.queue() if c.channel == Channel.CHAT) == 1
 
 
+def test_urgent_chats_from_many_addresses_put_only_a_few_ahead_of_a_later_booth_resident() -> None:
+    """Session 6's outside attack: 40 urgent chats from 40 addresses, then a booth resident came 41st."""
+    counter = make(max_prioritised_chats_per_municipality=3)
+    for n in range(40):
+        chat(counter, n, now=n / 10, urgent=True, source=f"2001:db8:0:{n:x}::/64")
+    booth(counter, "b1", now=10.0)
+    order = [c.id for c in counter.queue()]
+    assert order[:4] == ["chat0", "chat1", "chat2", "b1"]
+    assert all(c.urgent for c in counter.queue() if c.channel == Channel.CHAT)  # agents still see them urgent
+    counter.cancel("chat0", resident="resident:r0", now=11.0)
+    chat(counter, 99, now=12.0, urgent=True, source="203.0.113.1")  # a place among the few came free
+    assert [c.id for c in counter.queue()][:4] == ["chat1", "chat2", "b1", "chat99"]
+    other_town = make(max_prioritised_chats_per_municipality=0)
+    chat(other_town, 0, now=0.0, urgent=True)
+    booth(other_town, "b1", now=1.0)
+    assert [c.id for c in other_town.queue()] == ["b1", "chat0"]  # 0: no web chat ever goes ahead of a booth
+
+
 def test_an_urgent_booth_case_comes_first_and_an_urgent_chat_before_later_booths() -> None:
     counter = make()
     booth(counter, "b1", now=0.0)

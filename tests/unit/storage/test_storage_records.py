@@ -172,6 +172,28 @@ async def test_chat_without_seq_takes_the_next_number(scene: Scene) -> None:
     assert await scene.records.max_seq("c1") == 2
 
 
+async def test_a_number_sent_in_pieces_is_masked_in_every_stored_piece(scene: Scene) -> None:
+    """Session 6's outside attack: 「1234」「5678」「9018」 sent one by one (a bot line between) were kept in clear."""
+    await scene.records.create(new(scene))
+    pieces = [
+        ("resident", "マイナンバーは 1234"),
+        ("bot", "はい"),
+        ("resident", "5678"),
+        ("agent", "9018"),
+        ("resident", "9018"),
+    ]
+    for n, (sender, text) in enumerate(pieces, start=1):
+        await scene.records.add_chat("c1", seq=None, sender=sender, text=text, at=at(n))
+    stored = [(line.sender, line.text) for line in await scene.records.chat("c1")]
+    assert stored == [
+        ("resident", "マイナンバーは ［個人番号］"),
+        ("bot", "はい"),
+        ("resident", "［個人番号］"),
+        ("agent", "9018"),  # another sender's line is not part of it
+        ("resident", "［個人番号］"),
+    ]
+
+
 async def test_bad_chat_lines_are_refused(scene: Scene) -> None:
     await scene.records.create(new(scene))
     with pytest.raises(InvalidValue, match="sender"):
