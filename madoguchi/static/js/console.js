@@ -59,6 +59,8 @@ function showView(name) {
   if (name !== "offer") clearInterval(state.offerTimer);
 }
 
+const ON_DUTY = new Set(["available", "ringing", "busy", "wrap_up"]);
+
 function setStatus(status) {
   state.status = status;
   const box = $("agent-status");
@@ -66,7 +68,8 @@ function setStatus(status) {
   const key = `console.status.now.${status}`;
   $("agent-status-text").dataset.i18n = key;
   $("agent-status-text").textContent = t(key);
-  $("status-available").setAttribute("aria-pressed", String(status === "available"));
+  // the choice in force stays ticked while it rings, talks or wraps up: 受付する is what the agent chose
+  $("status-available").setAttribute("aria-pressed", String(ON_DUTY.has(status)));
   $("status-away").setAttribute("aria-pressed", String(status === "away"));
   for (const id of ["status-available", "status-away"]) $(id).disabled = !state.connected;
   const lead = status === "available" ? "console.idle.available" : "console.idle.lead";
