@@ -119,7 +119,9 @@ PROBLEMS_JS = r"""(mayScrollDown) => {
       if (tight) out.push(`route ${el.dataset.route} lines too tight`);
     }
   }
-  const controls = [...document.querySelectorAll('button, input, a.btn, .route-button')].filter((el) => {
+  // controls, and the call's picture, chat and link line (the picture once slid over the link line)
+  const blocks = 'button, input, a.btn, .route-button, .video-stage, .chat-panel, .link-status';
+  const controls = [...document.querySelectorAll(blocks)].filter((el) => {
     const r = el.getBoundingClientRect();
     return el.offsetParent && r.width > 0 && r.height > 0;
   });

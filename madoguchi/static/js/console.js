@@ -189,8 +189,9 @@ function renderTimer() {
     $("call-timer").textContent = "0:00";
     return;
   }
-  // while the resident's screen is gone the timer stands still (peerlost.js says so beside it)
-  $("call-timer").textContent = formatClock(Math.max(0, nowSeconds() - c.callSince - peerLost.stillFor()));
+  const talked = Math.max(0, nowSeconds() - c.callSince);
+  // while the resident's screen is gone the timer stands still at the moment it went (peerlost.js says so)
+  $("call-timer").textContent = formatClock(peerLost.lost ? peerLost.hold(talked) : talked);
 }
 
 function renderCallDetails() {
@@ -455,6 +456,7 @@ socket.on(RECEIVE.PEER_LINK, (message) => {
   // The resident's link is back: they rebuilt their connection, so we offer on a fresh one.
   callScreen.peerLink(message.connected);
   peerLost.update(message.connected);
+  renderTimer(); // held at this moment while the screen is gone
 });
 socket.on(RECEIVE.CALL_END, (message) => {
   if (message.consultation_id !== state.consultation?.id) return;

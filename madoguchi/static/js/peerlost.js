@@ -13,6 +13,7 @@ export class PeerLostNotice {
   constructor() {
     this.graceS = Math.max(0, Number(document.body.dataset.graceSeconds) || 0);
     this.lostAt = null; // this page's clock when the resident's link went down
+    this.held = null; // the call time shown meanwhile
     this.timer = null;
     document.addEventListener("i18n:change", () => this.render());
   }
@@ -33,14 +34,17 @@ export class PeerLostNotice {
   /** The call is over or back: nothing to say. */
   clear() {
     this.lostAt = null;
+    this.held = null;
     clearInterval(this.timer);
     this.timer = null;
     this.render();
   }
 
-  /** Seconds the call has stood still so far (0 when it has not). */
-  stillFor() {
-    return this.lostAt === null ? 0 : Math.max(0, nowSeconds() - this.lostAt);
+  /** The call time to show while the screen is gone: the first one asked for, kept (a later agent.state's
+   * talked_s counts on, the timer must not). */
+  hold(talked) {
+    if (this.held === null) this.held = talked;
+    return this.held;
   }
 
   render() {
