@@ -63,9 +63,11 @@ class LiveServer:
         if await munis.get(municipality_id) is None:
             await munis.add_municipality(municipality_id, name_ja=name or municipality_id, name_en=municipality_id)
 
-    async def add_booth(self, name: str = "テスト郵便局ブース", municipality: str = "shiomi") -> tuple[str, str, str]:
+    async def add_booth(
+        self, name: str = "テスト郵便局ブース", municipality: str = "shiomi", location: str = "テスト"
+    ) -> tuple[str, str, str]:
         await self.add_municipality(municipality)
-        booth, token = await self.app[keys.BOOTHS].add(name, municipality_id=municipality, location="テスト")
+        booth, token = await self.app[keys.BOOTHS].add(name, municipality_id=municipality, location=location)
         return booth.id, token, f"/booth/{booth.id}#token={token}"
 
     async def add_agent(

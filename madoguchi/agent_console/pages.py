@@ -175,6 +175,8 @@ async def console_page(request: web.Request) -> web.StreamResponse:
             "csrf_token": csrf_token,
             "dispositions": DISPOSITIONS,
             "routes": ROUTE_IDS,
+            # how long the server waits for a resident's lost link (the console says so while it waits)
+            "grace_seconds": round(request.app[keys.SETTINGS].grace_period_s),
         },
         # route names of the agent's (first) municipality; an agent serving several sees that town's names
         texts=ui.municipality_texts(request.app, next(iter(staff.municipality_ids), None)),

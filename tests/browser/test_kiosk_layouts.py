@@ -1,6 +1,10 @@
-"""Every kiosk screen in every UI language at the three kiosk sizes, in real Chromium: no element wider than its
-box, no scrolling; a screenshot of each (tests/browser/artifacts). Also the "no one can answer" panel with a
-call-back from the kiosk, and clock times in JST whatever the browser's time zone."""
+"""Every kiosk screen in every UI language at the three kiosk sizes and a phone, in real Chromium: no element wider
+than its box, no scrolling, no control covering another, no way out below the screen's edge, no text squeezed
+against its button's border, no one-line label broken, no emoji drawn as an icon (a box without an emoji font), the
+header's readiness agreeing with the self-test line; a screenshot of each (test-artifacts/). Also the "no one can
+answer" panel with a call-back from the kiosk (the place in line gives way to it; the topic and the time waited
+stay), and clock times in JST whatever the browser's time zone. One browser, one page and one walk through the
+screens serve every size: the viewport is resized at each screen."""
 
 from __future__ import annotations
 
@@ -30,7 +34,7 @@ SIZES = {
 
 # What does not fit: the page scrolls, or a visible block's content is wider than its box.
 # A phone (390 wide) may scroll down, never sideways; and no button or field may cover another.
-PROBLEMS_JS = """(mayScrollDown) => {
+PROBLEMS_JS = r"""(mayScrollDown) => {
   const out = [];
   const doc = document.documentElement;
   if (!mayScrollDown && doc.scrollHeight > innerHeight + 1) {
@@ -41,6 +45,8 @@ PROBLEMS_JS = """(mayScrollDown) => {
     if (!el.offsetParent && getComputedStyle(el).position !== 'fixed') continue;
     const style = getComputedStyle(el);
     if (['inline', 'contents', 'none'].includes(style.display)) continue;
+    // a label cut on purpose (text-overflow: ellipsis, its whole text in title) and visually hidden text are fine
+    if (style.textOverflow === 'ellipsis' || el.clientWidth <= 1) continue;
     if (el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1) {
       out.push(`${el.tagName.toLowerCase()}#${el.id}.${el.className} [${(el.textContent||'').trim().slice(0,30)}] ` +
                `${el.scrollWidth} > ${el.clientWidth}`);
@@ -58,7 +64,64 @@ PROBLEMS_JS = """(mayScrollDown) => {
     const needs = pen.measureText(el.placeholder).width;
     if (needs > room + 1) out.push(`placeholder of #${el.id} cut [${el.placeholder}] ${Math.round(needs)} > ${room}`);
   }
-  const controls = [...document.querySelectorAll('button, input, a.btn, .route-button')].filter((el) => {
+  // the kiosk's ways out must be on screen without scrolling (a phone hid 「やめる」 under the call-back keys)
+  const kiosk = document.body.classList.contains('kiosk');
+  for (const id of kiosk ? ['cancel-waiting', 'routes-back', 'checkin-back', 'mute', 'end-call'] : []) {
+    for (const el of document.querySelectorAll(`[data-testid="${id}"]`)) {
+      const r = el.getBoundingClientRect();
+      if (el.offsetParent && r.height > 0 && (r.bottom > innerHeight + 1 || r.top < 0)) {
+        out.push(`${id} off screen: ${Math.round(r.top)}..${Math.round(r.bottom)} of ${innerHeight}`);
+      }
+    }
+  }
+  // a phone's header is one compact bar (it took ~180 px of 844)
+  const bar = document.querySelector('header');
+  if (kiosk && bar && innerWidth < 600 && bar.getBoundingClientRect().height > 72) {
+    out.push(`header ${Math.round(bar.getBoundingClientRect().height)} px tall on a phone`);
+  }
+  // a one-line label (the booth's name) stays on one line: cut with … , never broken inside a word
+  for (const el of document.querySelectorAll('[data-one-line]')) {
+    if (!el.offsetParent || !el.textContent.trim()) continue;
+    const line = parseFloat(getComputedStyle(el).lineHeight) || parseFloat(getComputedStyle(el).fontSize) * 1.6;
+    if (el.getBoundingClientRect().height > line * 1.5) out.push(`#${el.id} wraps [${el.textContent.trim()}]`);
+  }
+  // no emoji as an icon: without an emoji font it is an empty box
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const host = node.parentElement;
+    if (!host || host.closest('script, style') || !host.getClientRects().length) continue;
+    const found = node.textContent.match(/\p{Extended_Pictographic}/u);
+    if (found) out.push(`emoji ${found[0]} in ${host.tagName.toLowerCase()} [${node.textContent.trim().slice(0, 20)}]`);
+  }
+  // the header's readiness and the clerk's self-test line say the same thing (readiness.js)
+  const conn = document.querySelector('[data-testid="connection-status"]');
+  const check = document.querySelector('[data-testid="self-test-status"]');
+  const checked = check && check.dataset.state;
+  if (conn && checked && conn.dataset.state === 'ready' && conn.dataset.check !== check.dataset.state) {
+    out.push(`header says check=${conn.dataset.check}, the self-test line says ${check.dataset.state}`);
+  }
+  // text squeezed against its button's border (two-line route descriptions at 1366×768)
+  const range = document.createRange();
+  for (const el of document.querySelectorAll('.route-button')) {
+    if (!el.offsetParent) continue;
+    const box = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    range.selectNodeContents(el);
+    const text = range.getBoundingClientRect();
+    const top = text.top - box.top - parseFloat(style.borderTopWidth);
+    const bottom = box.bottom - parseFloat(style.borderBottomWidth) - text.bottom;
+    if (Math.min(top, bottom) < 5) {
+      out.push(`route ${el.dataset.route} text ${Math.round(Math.min(top, bottom))} px from its border`);
+    }
+    for (const part of el.children) {
+      const ps = getComputedStyle(part);
+      const tight = parseFloat(ps.lineHeight) < parseFloat(ps.fontSize) * 1.2;
+      if (tight) out.push(`route ${el.dataset.route} lines too tight`);
+    }
+  }
+  // controls, and the call's picture, chat and link line (the picture once slid over the link line)
+  const blocks = 'button, input, a.btn, .route-button, .video-stage, .chat-panel, .link-status';
+  const controls = [...document.querySelectorAll(blocks)].filter((el) => {
     const r = el.getBoundingClientRect();
     return el.offsetParent && r.width > 0 && r.height > 0;
   });
@@ -94,24 +157,27 @@ async def close_all_week(server: LiveServer) -> None:
     server.app[keys.HOURS].forget("shiomi")
 
 
-async def in_every_language(page: Page, screen: str, tag: str) -> list[str]:
+async def in_every_language(page: Page, screen: str) -> list[str]:
+    """Sweep ``screen`` at every size in every language; the page ends at the first size, in Japanese."""
     found = []
-    may_scroll_down = SIZES[tag]["width"] < 600
-    for code in SUPPORTED_LANGUAGES:
-        await page.evaluate("(code) => import('/static/js/i18n.js').then((m) => m.setLanguage(code))", code)
-        await page.wait_for_timeout(60)
-        found += [f"{screen} {code} {tag}: {p}" for p in await page.evaluate(PROBLEMS_JS, may_scroll_down)]
-        if code in ("ja", "en", "ne"):
-            await shot(page, f"kiosk-{screen}-{code}-{tag}")
+    for tag, viewport in SIZES.items():
+        await page.set_viewport_size(viewport)
+        may_scroll_down = viewport["width"] < 600
+        for code in SUPPORTED_LANGUAGES:
+            await page.evaluate("(code) => import('/static/js/i18n.js').then((m) => m.setLanguage(code))", code)
+            await page.wait_for_timeout(40)
+            found += [f"{screen} {code} {tag}: {p}" for p in await page.evaluate(PROBLEMS_JS, may_scroll_down)]
+            if code in ("ja", "en", "ne"):
+                await shot(page, f"kiosk-{screen}-{code}-{tag}")
     await page.evaluate("() => import('/static/js/i18n.js').then((m) => m.setLanguage('ja'))")
+    await page.set_viewport_size(SIZES["portrait"])
     return found
 
 
-@pytest.mark.parametrize("size", list(SIZES), ids=list(SIZES))
-async def test_every_kiosk_screen_fits_in_every_language(server: LiveServer, browser: Browser, size: str) -> None:
-    _, _, kiosk_path = await server.add_booth("潮見港郵便局ブース")
+async def test_every_kiosk_screen_fits_in_every_language_at_every_size(server: LiveServer, browser: Browser) -> None:
+    _, _, kiosk_path = await server.add_booth("潮見港郵便局ブース", location="潮見港郵便局")
     await close_all_week(server)  # the idle screen's "closed now" notice is on: the most it ever shows
-    context, page, errors = await new_page(browser, SIZES[size])
+    context, page, errors = await new_page(browser, SIZES["portrait"])
     problems: list[str] = []
     try:
         await page.goto(server.base_url + kiosk_path)
@@ -119,21 +185,29 @@ async def test_every_kiosk_screen_fits_in_every_language(server: LiveServer, bro
             await expect(page.get_by_test_id("start-consultation")).to_be_enabled(timeout=WAIT_MS)
         except AssertionError:
             raise AssertionError(errors) from None
+        await expect(page.get_by_test_id("booth-place")).to_have_text("潮見港郵便局ブース")  # the place said once
         await expect(page.get_by_test_id("closed-now")).to_be_visible(timeout=WAIT_MS)
         await expect(page.get_by_test_id("closed-now-hours")).to_contain_text("月〜日 お休み")
         await expect(page.get_by_test_id("closed-now-phone")).to_have_text("0997-00-1234")
-        problems += await in_every_language(page, "idle", size)
+        problems += await in_every_language(page, "idle")
         await page.get_by_test_id("checkin-start").click()
-        problems += await in_every_language(page, "checkin", size)
+        problems += await in_every_language(page, "checkin")
         await page.get_by_test_id("checkin-back").click()
         await page.get_by_test_id("start-consultation").click()
-        problems += await in_every_language(page, "routes", size)
+        await page.evaluate("() => { document.getElementById('question-mic').hidden = false; }")  # as with speech input
+        problems += await in_every_language(page, "routes")
         await page.get_by_test_id("route-tax").click()
         # nobody is on duty: the booth says so at once and offers a call-back
         await expect(page.get_by_test_id("no-answer")).to_be_visible(timeout=WAIT_MS)
         await expect(page.get_by_test_id("office-phone")).to_have_text("0997-00-1234")
         await expect(page.locator("#no-answer-hours")).to_contain_text("月〜日 お休み")  # the stored hours
-        problems += await in_every_language(page, "no-answer", size)
+        # what is not true gives way (nobody can take the call: no "you are next"); what is true stays
+        for tag, viewport in SIZES.items():
+            await page.set_viewport_size(viewport)
+            await expect(page.get_by_test_id("queue-position"), tag).to_be_hidden()
+            await expect(page.get_by_test_id("waiting-route"), tag).to_have_text("ご用件：税金")
+            await expect(page.get_by_test_id("waited"), tag).to_be_visible()
+        problems += await in_every_language(page, "no-answer")
         await page.get_by_test_id("callback-submit").click()
         await expect(page.get_by_test_id("callback-error")).to_be_visible()
         for digit in "09012345678":
@@ -143,16 +217,41 @@ async def test_every_kiosk_screen_fits_in_every_language(server: LiveServer, bro
         await expect(page.get_by_test_id("thanks")).to_be_visible(timeout=WAIT_MS)
         await expect(page.locator("#thanks-body")).to_contain_text("折り返し")
         await expect(page.get_by_test_id("csat")).to_be_hidden()
-        problems += await in_every_language(page, "thanks-callback", size)
+        problems += await in_every_language(page, "thanks-callback")
         await page.goto(server.base_url + kiosk_path.split("#")[0] + "#")
         await page.evaluate("() => localStorage.clear()")
         await page.reload()
         await expect(page.get_by_test_id("kiosk-error")).to_be_visible(timeout=WAIT_MS)
-        problems += await in_every_language(page, "error", size)
+        problems += await in_every_language(page, "error")
     finally:
         await context.close()
     assert not problems, "\n".join(problems)
     assert not errors, errors
+
+
+async def pure_kiosk_helpers_hold(page: Page) -> None:
+    """readiness.js: connected and checked "warn" is not 「準備できています」; offline is offline whatever the check.
+    boothplace.js: the booth's name and place said once."""
+    said = await page.evaluate(
+        """() => import('/static/js/readiness.js').then(({ readiness }) => [
+             readiness('ready', null), readiness('ready', 'ok'), readiness('ready', 'warn'),
+             readiness('ready', 'fail'), readiness('offline', 'ok', 'booth.conn.reconnecting'),
+             readiness('connecting', 'ok')].map((r) => `${r.key}/${r.tone}`))"""
+    )
+    assert said == [
+        "booth.conn.ready/ready",
+        "booth.conn.ready/ready",
+        "booth.conn.check_warn/warn",
+        "booth.conn.check_fail/fail",
+        "booth.conn.reconnecting/fail",
+        "booth.conn.connecting/checking",
+    ], said
+    labels = await page.evaluate(
+        """() => import('/static/js/boothplace.js').then(({ placeLabel }) => [
+             placeLabel('汐見郵便局ブース', '汐見郵便局'), placeLabel('凪島', '凪島 公民館'),
+             placeLabel('ブース1', '汐見郵便局'), placeLabel('', '汐見郵便局'), placeLabel('ブース1', null)])"""
+    )
+    assert labels == ["汐見郵便局ブース", "凪島 公民館", "ブース1・汐見郵便局", "汐見郵便局", "ブース1"], labels
 
 
 async def test_times_show_in_japan_time_whatever_the_browsers_zone(server: LiveServer, browser: Browser) -> None:
@@ -179,5 +278,6 @@ async def test_times_show_in_japan_time_whatever_the_browsers_zone(server: LiveS
             iso,
         )
         await expect(first).to_have_attribute("data-time", expected)  # drawn by CSS: not in the line's text
+        await pure_kiosk_helpers_hold(page)
     finally:
         await context.close()

@@ -17,6 +17,7 @@ import { io } from "/static/vendor/socket.io.esm.min.js";
 import { Banner } from "./banner.js";
 import { CheckInPad } from "./boothcheckin.js";
 import { QuestionBox } from "./boothquestion.js";
+import { placeLabel } from "./boothplace.js";
 import { clearWaiting, renderWaiting as drawWaiting, sinceFromServer } from "./boothwaiting.js";
 import { ClosedNotice } from "./closednotice.js";
 import { takeToken } from "./devicetoken.js";
@@ -38,6 +39,7 @@ import { LanguagePicker } from "./langpicker.js";
 import { errorText, nowSeconds, request } from "./net.js";
 import { NoAnswerPanel } from "./noanswer.js";
 import { QrCheckIn } from "./qrcheckin.js";
+import { readiness } from "./readiness.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -60,6 +62,7 @@ const state = {
   requesting: false,
   fatal: false,
   stateSocketId: null, // the socket connection whose booth.state was applied last
+  check: null, // the last self-test's verdict (readiness.js): the header line agrees with the clerk's line
   early: new Map(), // event name → the last message for a consultation not adopted yet (it beat the request's ack)
 };
 const banner = new Banner($("banner"));
@@ -91,18 +94,23 @@ function showFatal(key) {
   showScreen("error");
 }
 
-function setConnection(status) {
+/** The header's line: the connection, then the last self-test (readiness.js), so it never says two things. */
+function renderReadiness() {
   const indicator = document.querySelector('[data-testid="connection-status"]');
-  indicator.dataset.state = status;
+  const status = indicator.dataset.state;
   const reconnecting = status === "offline" && socket.active;
-  const key = {
-    ready: "booth.conn.ready",
-    connecting: "booth.conn.connecting",
-    offline: reconnecting ? firstKnownKey(...CONN_RECONNECTING_KEYS) : "booth.conn.offline",
-    unauthorized: "booth.conn.unauthorized",
-  }[status];
+  const offlineKey = reconnecting ? firstKnownKey(...CONN_RECONNECTING_KEYS) : "booth.conn.offline";
+  const { key, tone } = readiness(status, state.check, offlineKey);
+  indicator.dataset.check = state.check || "";
+  indicator.dataset.tone = tone;
   $("conn-text").dataset.i18n = key;
   $("conn-text").textContent = t(key);
+}
+
+function setConnection(status) {
+  document.querySelector('[data-testid="connection-status"]').dataset.state = status;
+  const reconnecting = status === "offline" && socket.active;
+  renderReadiness();
   $("start").disabled = status !== "ready";
   $("checkin-start").disabled = status !== "ready";
   document.body.dataset.reconnecting = String(reconnecting && ["waiting", "call"].includes(state.screen));
@@ -334,7 +342,15 @@ const chat = new ChatPanel({
 });
 
 // The clerk's check of camera, microphone, speaker and network (selftest.js): on start, then every few hours idle.
-const selfTest = new SelfTest({ socket, element: $("self-test-status"), idle: () => state.screen === "idle" });
+const selfTest = new SelfTest({
+  socket,
+  element: $("self-test-status"),
+  idle: () => state.screen === "idle",
+  onResult: (verdict) => {
+    state.check = verdict;
+    renderReadiness();
+  },
+});
 
 socket.on("connect", () => {
   setConnection("ready");
@@ -374,8 +390,9 @@ socket.on(RECEIVE.BOOTH_STATE, (message) => {
     showFatal("booth.error.wrong_booth");
     return;
   }
-  $("booth-name").textContent = message.name || "";
-  $("booth-location").textContent = message.place || message.location || "";
+  const label = placeLabel(message.name, message.place || message.location);
+  $("booth-place").textContent = label;
+  $("booth-place").title = label; // the whole of it, when the line is cut
   // booth.state comes once per connection, before "connect" fires; a second one means the link came back.
   const reconnected = state.stateSocketId !== null && state.stateSocketId !== socket.id;
   state.stateSocketId = socket.id;

@@ -23,9 +23,11 @@ import { QueueList } from "./consolequeue.js";
 import { applyTranslations, formatClock, initI18n, t } from "./i18n.js";
 import { KbSearch } from "./kbsearch.js";
 import { errorText, nowSeconds, request } from "./net.js";
+import { PeerLostNotice } from "./peerlost.js";
 import { Ringer } from "./ringer.js";
 import { StaffBooking } from "./staffbooking.js";
 import { VideoInvite } from "./videoinvite.js";
+import { keepOnly, noteWaited, waitedFor } from "./waitclock.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -44,6 +46,7 @@ const banner = new Banner($("banner"));
 
 const ringer = new Ringer();
 const queue = new QueueList();
+const peerLost = new PeerLostNotice(); // the resident's screen went away during a call: say so, and what comes next
 
 // ---------------------------------------------------------------------------------------------- helpers
 
@@ -56,6 +59,8 @@ function showView(name) {
   if (name !== "offer") clearInterval(state.offerTimer);
 }
 
+const ON_DUTY = new Set(["available", "ringing", "busy", "wrap_up"]);
+
 function setStatus(status) {
   state.status = status;
   const box = $("agent-status");
@@ -63,7 +68,8 @@ function setStatus(status) {
   const key = `console.status.now.${status}`;
   $("agent-status-text").dataset.i18n = key;
   $("agent-status-text").textContent = t(key);
-  $("status-available").setAttribute("aria-pressed", String(status === "available"));
+  // the choice in force stays ticked while it rings, talks or wraps up: 受付する is what the agent chose
+  $("status-available").setAttribute("aria-pressed", String(ON_DUTY.has(status)));
   $("status-away").setAttribute("aria-pressed", String(status === "away"));
   for (const id of ["status-available", "status-away"]) $(id).disabled = !state.connected;
   const lead = status === "available" ? "console.idle.available" : "console.idle.lead";
@@ -80,9 +86,8 @@ function showOffer(offer) {
   $("offer-booking").hidden = !offer.booking;
   $("offer-booking").textContent = offer.booking ? t("console.offer.booking", { code: offer.booking }) : "";
   $("offer-place").textContent = placeText(offer);
-  $("offer-meta").textContent = `${languageName(offer.language || "ja")} · ${t("console.offer.waited", {
-    time: formatClock(offer.waited_s || 0),
-  })}`;
+  noteWaited(offer.consultation_id, offer.waited_s);
+  renderOfferWaited();
   renderSummary($("offer-summary"), offer.summary);
   renderTransfer(offer);
   for (const id of ["offer-accept", "offer-decline"]) $(id).disabled = false;
@@ -90,6 +95,16 @@ function showOffer(offer) {
   renderCountdown();
   clearInterval(state.offerTimer);
   state.offerTimer = setInterval(renderCountdown, 250);
+}
+
+/** The offer's language and time waited: the same clock as the queue's line for this resident (waitclock.js). */
+function renderOfferWaited() {
+  const offer = state.offer;
+  if (!offer) return;
+  const waited = document.createElement("span");
+  waited.dataset.testid = "offer-waited";
+  waited.textContent = t("console.offer.waited", { time: formatClock(waitedFor(offer.consultation_id)) });
+  $("offer-meta").replaceChildren(`${languageName(offer.language || "ja")} · `, waited);
 }
 
 function renderCountdown() {
@@ -174,7 +189,9 @@ function renderTimer() {
     $("call-timer").textContent = "0:00";
     return;
   }
-  $("call-timer").textContent = formatClock(Math.max(0, nowSeconds() - c.callSince));
+  const talked = Math.max(0, nowSeconds() - c.callSince);
+  // while the resident's screen is gone the timer stands still at the moment it went (peerlost.js says so)
+  $("call-timer").textContent = formatClock(peerLost.lost ? peerLost.hold(talked) : talked);
 }
 
 function renderCallDetails() {
@@ -203,6 +220,7 @@ const CALL_END_KEYS = Object.freeze({
 });
 
 function showWrapUp() {
+  peerLost.clear();
   callScreen.stop();
   callScreen.setNotice(null);
   $("wrapup-chat-log").replaceChildren(...chat.lines());
@@ -280,6 +298,7 @@ async function submitTransfer(event) {
 }
 
 function finishConsultation() {
+  peerLost.clear();
   closeTransfer();
   callScreen.stop();
   state.consultation = null;
@@ -406,7 +425,11 @@ socket.on("connect_error", () => {
 });
 
 socket.on(RECEIVE.AGENT_STATE, applyAgentState);
-socket.on(RECEIVE.QUEUE_SNAPSHOT, (message) => queue.update(message));
+socket.on(RECEIVE.QUEUE_SNAPSHOT, (message) => {
+  queue.update(message);
+  keepOnly(new Set([...queue.items.map((item) => item.consultation_id), state.offer?.consultation_id]));
+  renderOfferWaited();
+});
 socket.on(RECEIVE.OFFER, (message) => {
   if (state.consultation) return;
   showOffer(message);
@@ -432,7 +455,8 @@ socket.on(RECEIVE.PEER_LINK, (message) => {
   if (message.consultation_id !== state.consultation?.id) return;
   // The resident's link is back: they rebuilt their connection, so we offer on a fresh one.
   callScreen.peerLink(message.connected);
-  if (!message.connected && callScreen.textOnly) banner.show(t("media.peer_lost")); // no video to put it on
+  peerLost.update(message.connected);
+  renderTimer(); // held at this moment while the screen is gone
 });
 socket.on(RECEIVE.CALL_END, (message) => {
   if (message.consultation_id !== state.consultation?.id) return;
@@ -463,7 +487,11 @@ document.addEventListener("i18n:change", () => {
   queue.render();
   renderCallDetails();
 });
-setInterval(() => queue.items.length && queue.render(), 1000);
+// one tick for every figure of time waited, so the queue and the ringing offer turn over together
+setInterval(() => {
+  if (queue.items.length) queue.render();
+  if (state.view === "offer") renderOfferWaited();
+}, 1000);
 
 applyTranslations();
 new StaffBooking({ consultation: () => state.consultation }); // book for a resident, today's bookings

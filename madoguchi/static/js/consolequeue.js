@@ -1,35 +1,34 @@
 // The console's live queue (queue.snapshot): one line per waiting case, urgent ones marked, the time waited
-// ticking from the server's waited_s (so the agent's clock does not matter).
+// ticking from the server's waited_s (so the agent's clock does not matter), kept in waitclock.js so that the
+// ringing offer shows the same figure for the same resident.
 
 import { languageName, placeText, routeName } from "./caselabels.js";
 import { formatClock, t } from "./i18n.js";
-import { nowSeconds } from "./net.js";
+import { noteWaited, waitedFor } from "./waitclock.js";
 
 const $ = (id) => document.getElementById(id);
 
 export class QueueList {
   constructor() {
     this.items = []; // QueueItem payloads
-    this.receivedAt = 0;
   }
 
   /** A queue.snapshot arrived. */
   update(message) {
     this.items = Array.isArray(message.items) ? message.items : [];
-    this.receivedAt = nowSeconds();
+    for (const item of this.items) noteWaited(item.consultation_id, item.waited_s || 0);
     this.render();
   }
 
   render() {
-    const elapsed = nowSeconds() - this.receivedAt;
-    const rows = this.items.map((item) => row(item, elapsed));
+    const rows = this.items.map((item) => row(item));
     $("queue-list").replaceChildren(...rows);
     $("queue-empty").hidden = rows.length > 0;
     $("queue-count").textContent = rows.length ? t("console.queue.count", { count: rows.length }) : "";
   }
 }
 
-function row(item, elapsed) {
+function row(item) {
   const li = document.createElement("li");
   li.className = "queue-item";
   li.dataset.consultationId = item.consultation_id;
@@ -60,7 +59,7 @@ function row(item, elapsed) {
   const waited = document.createElement("span");
   waited.className = "q-waited";
   waited.dataset.testid = "queue-waited";
-  waited.textContent = t("console.queue.waited", { time: formatClock((item.waited_s || 0) + elapsed) });
+  waited.textContent = t("console.queue.waited", { time: formatClock(waitedFor(item.consultation_id)) });
   meta.append(languageName(item.language || "ja"), " · ", waited);
   li.append(head, place, meta);
   return li;

@@ -297,11 +297,14 @@ export class SelfTest {
    * @param {any} options.socket  the kiosk's socket (for `selftest.servers`)
    * @param {HTMLButtonElement} options.element  `self-test-status`
    * @param {() => boolean} options.idle  whether the kiosk stands idle (never test during a consultation)
+   * @param {(state: string) => void} [options.onResult]  each finished run's verdict ("ok" | "warn" | "fail"), for
+   *   the header's readiness line (readiness.js), so that the two never disagree
    */
-  constructor({ socket, element, idle }) {
+  constructor({ socket, element, idle, onResult = () => {} }) {
     this.socket = socket;
     this.element = element;
     this.idle = idle;
+    this.onResult = onResult;
     this.running = false;
     this.lastAt = null;
     this.results = null;
@@ -342,6 +345,7 @@ export class SelfTest {
     this.element.dataset.echo = echo ? (echo.connected ? (echo.audio ? "audio" : "connected") : "none") : "off";
     this.element.dataset.rttMs = echo?.rtt_ms ?? "";
     this.show(describe(this.results));
+    this.onResult(verdict(this.results));
     request(this.socket, SEND.SELFTEST_REPORT, reportOf(this.results)).catch((err) =>
       console.warn("selftest: result not reported", err.code || err),
     );
