@@ -86,14 +86,22 @@ Phrase = Annotated[
 ]
 
 
+# One row of the danger-concept table: lists that, all hit in one line, make the bot ask the danger question.
+ConceptRow = Annotated[tuple[LexiconName, ...], Field(min_length=2, max_length=4)]
+
+ANY_LANGUAGE = "any"  # a file whose content holds for every language (the concept table)
+
+
 class LexiconFile(BaseModel):
-    """One lexicon file: a language code and some of the named phrase lists."""
+    """One lexicon file: a language code, some of the named phrase lists and, optionally, rows of the
+    danger-concept table (``ask_when_all``; the bundled rows are in ``concepts.yaml``, ``language: any``)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[a-z]{2,4})?$|^any$")]
     safety_question: Annotated[str, Field(min_length=4, max_length=200)] | None = None
     phrases: dict[LexiconName, tuple[Phrase, ...]]
+    ask_when_all: tuple[ConceptRow, ...] = ()
 
 
 def _phrase_regex(phrase: str) -> str | None:
@@ -121,6 +129,8 @@ class Lexicon:
     phrases: dict[LexiconName, tuple[str, ...]]
     languages: tuple[str, ...]
     safety_questions: dict[str, str]  # language → 「いま、あなたや だれかが 危ない 状態ですか？」
+    # Danger concepts that together ask the danger question, in every language (see ``rules.concept_row``).
+    ask_when_all: tuple[tuple[LexiconName, ...], ...] = ()
 
     def safety_question(self, language: str) -> str:
         """The danger question in ``language``; English, then Japanese, when that language has none."""
@@ -183,9 +193,12 @@ def load_lexicon(paths: Sequence[Path]) -> Lexicon:
     merged: dict[LexiconName, list[str]] = {name: [] for name in LexiconName}
     languages: list[str] = []
     questions: dict[str, str] = {}
+    rows: list[tuple[LexiconName, ...]] = []
     for path in paths:
         loaded = load_lexicon_file(path)
-        languages.append(loaded.language)
+        if loaded.language != ANY_LANGUAGE:
+            languages.append(loaded.language)
+        rows.extend(row for row in loaded.ask_when_all if row not in rows)
         if loaded.safety_question:
             questions[loaded.language] = loaded.safety_question
         for name, phrases in loaded.phrases.items():
@@ -194,6 +207,7 @@ def load_lexicon(paths: Sequence[Path]) -> Lexicon:
         phrases={k: tuple(v) for k, v in merged.items()},
         languages=tuple(dict.fromkeys(languages)),
         safety_questions=questions,
+        ask_when_all=tuple(rows),
     )
 
 

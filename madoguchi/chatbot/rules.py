@@ -19,43 +19,13 @@ from madoguchi.domain.routes import RouteId
 
 L = LexiconName
 
-# Danger concepts that together are worth the danger question, in every language: a row asks when a line hits
-# every list in it (the words are each language file's cue lists) and no calming list. Built for the indirect
-# ways people say it — a parent not answering the phone since morning, children alone for days with nothing
-# to eat, the river rising and "which shelter is open", water coming in and a father who cannot walk, fear of
-# a partner who drinks and throws things — measured on the corpus training split only (bench/triage/SELECTION.md).
-ASK_WHEN_ALL: tuple[tuple[LexiconName, ...], ...] = (
-    (L.NO_CONTACT, L.ELDER),
-    (L.NO_CONTACT, L.CHILD),
-    (L.NO_CONTACT, L.ALONE),
-    (L.NO_CONTACT, L.DURATION),
-    (L.NO_CONTACT, L.TODAY),
-    (L.ALONE, L.CANNOT_MOVE),
-    (L.ALONE, L.NO_FOOD),
-    (L.ALONE, L.WATER_RISING),
-    (L.CHILD, L.ALONE, L.DURATION),
-    (L.CHILD, L.NO_FOOD),
-    (L.WATER_RISING, L.SHELTER_NOW),
-    (L.WATER_RISING, L.CANNOT_MOVE),
-    (L.WATER_RISING, L.ELDER),
-    (L.CANNOT_MOVE, L.DISASTER),
-    (L.CANNOT_MOVE, L.SHELTER_NOW),
-    (L.FEAR, L.PARTNER),
-    (L.FEAR, L.FAMILY_FIGHT),
-    (L.FAMILY_FIGHT, L.CHILD),
-    (L.FAMILY_FIGHT, L.INJURY),
-    (L.UNWELL, L.ELDER),
-    (L.UNWELL, L.ALONE),
-    (L.UNWELL, L.CANNOT_MOVE),
-)
-
-
 def concept_row(folded: str, lex: Lexicon) -> tuple[LexiconName, ...] | None:
-    """The first :data:`ASK_WHEN_ALL` row the line hits in full, unless it talks about planning, or about
-    past damage without saying how long a state has lasted (「昨日から」 is now, 「昨日の大雨で」 is over)."""
+    """The first row of the lexicons' concept table (``ask_when_all``, bundled in ``data/lexicons/concepts.yaml``)
+    the line hits in full, unless it talks about planning, or about past damage without saying how long a
+    state has lasted (「昨日から」 is now, 「昨日の大雨で」 is over)."""
     if lex.search(L.PLANNING, folded) or (lex.search(L.PAST, folded) and not lex.search(L.DURATION, folded)):
         return None
-    return next((row for row in ASK_WHEN_ALL if all(lex.search(name, folded) for name in row)), None)
+    return next((row for row in lex.ask_when_all if all(lex.search(name, folded) for name in row)), None)
 
 
 @dataclass(frozen=True)
