@@ -15,11 +15,12 @@ import json
 import pickle
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from madoguchi.chatbot.engine import TriageEngine
 from madoguchi.chatbot.knowledge import bundled_kb_dir, load_knowledge_base
-from madoguchi.chatbot.model import FastScorer, fold_for_model, train
+from madoguchi.chatbot.model import FastScorer, ModelConfig, fold_for_model, train
 from madoguchi.chatbot.model_store import TRAIN_FILE, read_examples
 from madoguchi.chatbot.training import writer_splits
 
@@ -30,9 +31,12 @@ def main() -> int:
     parser.add_argument("--writers", nargs="*")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/madoguchi-dev-models"))
     parser.add_argument("--dump", type=Path)
+    parser.add_argument("--set", nargs="*", default=[], help="ModelConfig fields, e.g. language_balance=0.5")
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     kb = load_knowledge_base(bundled_kb_dir())
+    overrides = {k: type(getattr(ModelConfig(), k))(v) for k, v in (item.split("=", 1) for item in args.set)}
+    config = replace(ModelConfig(), **overrides)
     totals: Counter[str] = Counter()
     by_lang: dict[str, Counter[str]] = {}
     dump = args.dump.open("w", encoding="utf-8") if args.dump else None
@@ -44,7 +48,7 @@ def main() -> int:
             model = pickle.loads(path.read_bytes())
         else:
             started = time.perf_counter()
-            model = train(fit, kb)
+            model = train(fit, kb, config)
             print(f"{writer}: trained in {time.perf_counter() - started:.0f} s", flush=True)
             path.write_bytes(pickle.dumps(model))
         engine = TriageEngine(kb, model=model)

@@ -76,6 +76,8 @@ class LexiconName(StrEnum):
     UNWELL = "unwell"  # limp, slurred speech, short of breath, chest pain, heatstroke: a body in trouble now
     DURATION = "duration"  # since this morning, for days: how long a worrying state has lasted
     PAST = "past"  # last week, yesterday: damage that is over (leans not urgent)
+    SINCE = "since"  # から, since, desde, 부터, देखि: beside a PAST word it says how long a state has lasted
+    RESOLVED = "resolved"  # found, safe now, nobody hurt, the doctor said it was fine: the danger is over
     PLANNING = "planning"  # in case of, to prepare, how would the town warn (leans not urgent)
 
 
@@ -120,6 +122,7 @@ def _phrase_regex(phrase: str) -> str | None:
 
 
 _NEVER = re.compile(r"(?!)")
+_SINCE_REACH = 6  # characters between a PAST word and its SINCE marker (「昨日の晩から」, "since yesterday morning")
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,20 @@ class Lexicon:
             folded = patterns[name].sub(" ", folded)
         return folded
 
+    def tells_of_the_past(self, folded: str) -> bool:
+        """A PAST word that is not part of a duration: 「先週の火事で」 is over, but 「昨日の晩から」,
+        "since yesterday morning" and 「हिजो बेलुकादेखि」 say how long something has been going on (a SINCE
+        marker within a few characters of the PAST word, or a DURATION phrase)."""
+        if self.search(LexiconName.DURATION, folded):
+            return False
+        patterns: dict[LexiconName, re.Pattern[str]] = getattr(self, "_patterns")  # noqa: B009
+        since = patterns[LexiconName.SINCE]
+        for match in patterns[LexiconName.PAST].finditer(folded):
+            start, end = match.span()
+            if not since.search(folded, max(0, start - _SINCE_REACH), min(len(folded), end + _SINCE_REACH)):
+                return True
+        return False
+
     def is_generic_word(self, word: str) -> bool:
         words: frozenset[str] = getattr(self, "_words")  # noqa: B009
         return word in words
@@ -185,7 +202,10 @@ def load_lexicon_file(path: Path) -> LexiconFile:
 
 
 def lexicon_files(directory: Path) -> list[Path]:
-    return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+    """The lexicon files of a folder and of its subfolders (the bundled ``team/`` additions, a town's own
+    grouping), the folder's own first."""
+    own = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+    return [*own, *sorted([*directory.glob("*/*.yaml"), *directory.glob("*/*.yml")])]
 
 
 def load_lexicon(paths: Sequence[Path]) -> Lexicon:
@@ -224,6 +244,8 @@ CUE_LISTS: tuple[LexiconName, ...] = tuple(
         LexiconName.GENERIC_WORDS,
         LexiconName.SCHEDULE,
         LexiconName.BOOKING,
+        LexiconName.SINCE,
+        LexiconName.PAST,  # replaced by ``cue:past`` only when the PAST word is no duration (tells_of_the_past)
     )
 )
 
@@ -233,6 +255,8 @@ def cue_tokens(folded: str) -> list[str]:
     (``cue:alone``, ``cue:alone+no_contact``): language-independent features for the learned model."""
     lexicon = bundled_lexicon()
     hits = [n.value for n in CUE_LISTS if lexicon.search(n, folded)]
+    if lexicon.tells_of_the_past(folded):
+        hits.append(LexiconName.PAST.value)
     pairs = [f"cue:{a}+{b}" for i, a in enumerate(hits) for b in hits[i + 1 :]]
     return [*(f"cue:{h}" for h in hits), *pairs]
 

@@ -19,11 +19,19 @@ from madoguchi.domain.routes import RouteId
 
 L = LexiconName
 
+# Urgent kinds that are events (someone collapsed, a fire or flood, a beating, a person went missing, an
+# eviction). Told in the past tense without a duration — 「先月しごと中にたおれた」, "two years ago, because of
+# DV", 「去年の台風で実家が流されて」 — the event is over and the line asks about its aftermath: the bot asks
+# the danger question instead of calling it urgent, and stays quiet when the line also says it is over
+# (found, safe now, nobody hurt). A fallen thing with nobody hurt (「木がたおれて けが人なし」) is no collapse.
+# Suicide and abuse words keep their verdict: a past attempt or a child's bruises still need a person now.
+_EVENT_KINDS = frozenset({"collapse", "disaster", "dv", "missing", "eviction"})
+
 def concept_row(folded: str, lex: Lexicon) -> tuple[LexiconName, ...] | None:
     """The first row of the lexicons' concept table (``ask_when_all``, bundled in ``data/lexicons/concepts.yaml``)
     the line hits in full, unless it talks about planning, or about past damage without saying how long a
     state has lasted (「昨日から」 is now, 「昨日の大雨で」 is over)."""
-    if lex.search(L.PLANNING, folded) or (lex.search(L.PAST, folded) and not lex.search(L.DURATION, folded)):
+    if lex.search(L.PLANNING, folded) or lex.tells_of_the_past(folded):
         return None
     return next((row for row in lex.ask_when_all if all(lex.search(name, folded) for name in row)), None)
 
@@ -105,6 +113,18 @@ def apply_rules(folded: str, lexicon: Lexicon | None = None) -> RuleHits:
             hit("disaster", RouteId.DISASTER_SAFETY, strong or m)
     if not urgent and (m := lex.search(L.HELP_HIDING, folded)) and lex.search(L.HIDING, folded):
         hit("dv", RouteId.LIVELIHOOD_SUPPORT, m)
+    if urgent and set(urgent) <= _EVENT_KINDS:
+        past = lex.tells_of_the_past(folded)
+        over = lex.search(L.RESOLVED, folded)
+        if over and (past or set(urgent) == {"collapse"}):
+            reasons[:] = [f"calm:{kind} is over ({over.group(0).strip()})" for kind in urgent]
+            urgent.clear()
+            hints.clear()
+        elif past:
+            weak.append(f"past {urgent[0]} ({reasons[0].split('(', 1)[-1].rstrip(')')})")
+            reasons.clear()
+            urgent.clear()
+            hints.clear()
     if not urgent and (m := lex.search(L.WEAK_DANGER, folded)):
         weak.append(f"weak ({m.group(0).strip()})")
     if not urgent and not weak and (row := concept_row(folded, lex)):

@@ -27,7 +27,7 @@ LANGUAGES = {"ja", "en", "zh", "ko", "vi", "pt", "tl", "ne"}
 
 
 def test_every_bundled_language_parses_and_asks_the_safety_question() -> None:
-    files = lexicon_files(LEXICON_DIR)
+    files = [p for p in lexicon_files(LEXICON_DIR) if p.parent == LEXICON_DIR]
     assert {path.stem for path in files} == LANGUAGES | {"concepts"}
     for path in (p for p in files if p.stem != "concepts"):
         loaded = load_lexicon_file(path)
@@ -128,9 +128,20 @@ ALONE_AND_SILENT = {
 }
 
 
+def test_the_team_additions_are_language_files_beside_the_main_ones() -> None:
+    team = [p for p in lexicon_files(LEXICON_DIR) if p.parent != LEXICON_DIR]
+    assert {p.parent.name for p in team} == {"team"} and {p.stem for p in team} == LANGUAGES
+    for path in team:
+        loaded = load_lexicon_file(path)
+        assert loaded.language == path.stem
+        assert path.read_text(encoding="utf-8").startswith("# Team additions")
+        for name in (LexiconName.SINCE, LexiconName.RESOLVED):  # the past-tense rule needs both in every language
+            assert loaded.phrases.get(name), f"team/{path.name}: {name} is empty"
+
+
 def test_every_language_file_names_every_danger_cue() -> None:
     in_table = {name for row in bundled_lexicon().ask_when_all for name in row}
-    for path in (p for p in lexicon_files(LEXICON_DIR) if p.stem != "concepts"):
+    for path in (p for p in lexicon_files(LEXICON_DIR) if p.stem != "concepts" and p.parent == LEXICON_DIR):
         loaded = load_lexicon_file(path)
         for name in (n for n in CUE_LISTS if n.name in _CUE_NAMES or n in in_table):
             assert loaded.phrases.get(name), f"{path.name}: the danger cue {name} is empty"
