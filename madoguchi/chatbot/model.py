@@ -68,7 +68,7 @@ class ModelConfig:
     max_false_handoff: float = 0.05  # handoff threshold: at most this share of no-handoff lines above it
     max_safety_rate: float = 0.04  # low threshold may not put more non-urgent lines than this into the question
     language_balance: float = 0.0  # route fit: a corpus line weighs (lines of the largest language / of its own) ** this
-    language_offsets: bool = True  # per-language shift of the danger score (FlagModel.offsets)
+    language_offsets: bool = False  # per-language shift of the danger score (measured, not chosen: SELECTION.md round 6)
     min_offset_lines: int = 60  # calm out-of-fold lines a language needs for its own offset
     rules_budget: bool = False  # the rules' own verdicts count against the two budgets (measured, not chosen)
     seed: int = 13
@@ -121,7 +121,7 @@ def script_word_tokens(folded: str) -> list[str]:
     return out
 
 
-def _vectoriser(config: ModelConfig) -> FeatureUnion:
+def _vectoriser(config: ModelConfig, texts: Sequence[str]) -> FeatureUnion:
     parts: list[tuple[str, Any]] = [
         (
             "chars",
@@ -142,7 +142,7 @@ def _vectoriser(config: ModelConfig) -> FeatureUnion:
         )
     if config.ja_words:
         parts.append(("ja_words", TfidfVectorizer(analyzer=ja_word_tokens, ngram_range=(1, 1), sublinear_tf=True)))
-    if config.script_words:
+    if config.script_words and any(_HANGUL_WORD_RE.search(t) or _DEVANAGARI_WORD_RE.search(t) for t in texts):
         parts.append(("script_words", TfidfVectorizer(analyzer=script_word_tokens, sublinear_tf=True)))
     weights: dict[str, float] = {}
     if config.cues:
@@ -346,7 +346,7 @@ def train(corpus: Sequence[Example], kb: KnowledgeBase, config: ModelConfig | No
     lexicon = lexicon_examples(cfg.lexicon_weight) if cfg.lexicon_weight > 0 else []
     examples = [*corpus, *kb_examples(kb, cfg.kb_weight), *lexicon]
     folded = [fold_for_model(e.text) for e in examples]
-    vectoriser = _vectoriser(cfg)
+    vectoriser = _vectoriser(cfg, folded)
     matrix = vectoriser.fit_transform(folded)
     weights = np.array([e.weight for e in examples])
     routed = np.array([i for i, e in enumerate(examples) if e.route])

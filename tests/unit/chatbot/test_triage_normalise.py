@@ -51,3 +51,20 @@ def test_distinct_words_stay_distinct() -> None:
 )
 def test_language_guess(text: str, language: str) -> None:
     assert detect_language(text) == language
+
+
+def test_the_folding_tables_are_data_with_file_and_line_errors(tmp_path: Path) -> None:
+    from madoguchi.chatbot.normalise import TABLES_FILE, load_tables
+    from madoguchi.chatbot.yaml_source import KnowledgeBaseError
+
+    tables = load_tables(TABLES_FILE)
+    assert tables.variants["なんぼ"] == "いくら" and "po" in tables.language_words["tl"]
+    broken = tmp_path / "normalise.yaml"
+    broken.write_text("variants:\n  なんぼ: いくら\nlanguage_words:\n  vi: [toi]\n  xx: [abc]\n", encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError) as caught:
+        load_tables(broken)
+    assert caught.value.line == 5 and "language_words" in str(caught.value)
+    broken.write_text("variants:\n  なんぼ: いくら\nlanguage_words:\n  vi: [Toi Oi]\n", encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError) as caught:
+        load_tables(broken)
+    assert caught.value.line == 4
