@@ -70,12 +70,21 @@ def main() -> int:
             by_lang.setdefault(e.lang, Counter()).update(c)
             if dump:
                 row = {
-                    "writer": writer, "lang": e.lang, "text": e.text, "route": e.route, "urgent": e.urgent,
-                    "handoff": e.handoff, "got_route": r.route.value, "got_urgent": r.urgent,
-                    "asked": r.safety_check, "score": scorer.score(fold_for_model(e.text)).urgent,
-                    "thresholds": model.info.get("urgent_thresholds"), "reasons": list(r.reasons),
+                    "writer": writer,
+                    "lang": e.lang,
+                    "text": e.text,
+                    "route": e.route,
+                    "urgent": e.urgent,
+                    "handoff": e.handoff,
+                    "got_route": r.route.value,
+                    "got_urgent": r.urgent,
+                    "asked": r.safety_check,
+                    "score": scorer.score(fold_for_model(e.text)).urgent,
+                    "thresholds": model.info.get("urgent_thresholds"),
+                    "reasons": list(r.reasons),
                 }
                 dump.write(json.dumps(row, ensure_ascii=False) + "\n")
+
     def line(name: str, c: Counter[str]) -> str:
         return (
             f"{name:8} n={c['n']:5} route={c['route_ok'] / max(c['n'], 1):.3f} caught={c['caught']}/{c['urgent']} "
@@ -83,6 +92,7 @@ def main() -> int:
             f"({100 * c['false_urgent'] / max(c['calm'], 1):.1f}%) asked={c['asked']} "
             f"({100 * c['asked'] / max(c['calm'], 1):.1f}%)"
         )
+
     print(line(args.tag, totals))
     for lang in sorted(by_lang):
         print(line(lang, by_lang[lang]))

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -67,8 +68,12 @@ class ModelConfig:
     max_false_urgent: float = 0.01  # high threshold: at most this share of non-urgent training lines above it
     max_false_handoff: float = 0.05  # handoff threshold: at most this share of no-handoff lines above it
     max_safety_rate: float = 0.04  # low threshold may not put more non-urgent lines than this into the question
-    language_balance: float = 0.0  # route fit: a corpus line weighs (lines of the largest language / of its own) ** this
-    language_offsets: bool = False  # per-language shift of the danger score (measured, not chosen: SELECTION.md round 6)
+    language_balance: float = (
+        0.0  # route fit: a corpus line weighs (lines of the largest language / of its own) ** this
+    )
+    language_offsets: bool = (
+        False  # per-language shift of the danger score (measured, not chosen: SELECTION.md round 6)
+    )
     min_offset_lines: int = 60  # calm out-of-fold lines a language needs for its own offset
     rules_budget: bool = False  # the rules' own verdicts count against the two budgets (measured, not chosen)
     seed: int = 13
@@ -117,7 +122,7 @@ def script_word_tokens(folded: str) -> list[str]:
         syllables = _AKSHARA_RE.findall(word)
         out.append("d:" + word)
         out.extend(f"ds:{''.join(syllables[:-cut])}" for cut in (1, 2) if len(syllables) - cut >= 2)
-        out.extend(f"da:{a}{b}" for a, b in zip(syllables, syllables[1:], strict=False))
+        out.extend(f"da:{a}{b}" for a, b in pairwise(syllables))
     return out
 
 

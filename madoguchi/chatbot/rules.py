@@ -27,6 +27,7 @@ L = LexiconName
 # Suicide and abuse words keep their verdict: a past attempt or a child's bruises still need a person now.
 _EVENT_KINDS = frozenset({"collapse", "disaster", "dv", "missing", "eviction"})
 
+
 def concept_row(folded: str, lex: Lexicon) -> tuple[LexiconName, ...] | None:
     """The first row of the lexicons' concept table (``ask_when_all``, bundled in ``data/lexicons/concepts.yaml``)
     the line hits in full, unless it talks about planning, or about past damage without saying how long a

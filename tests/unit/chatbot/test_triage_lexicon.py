@@ -60,7 +60,11 @@ def write(path: Path, body: str) -> Path:
         ("language: ja\nphrases:\n  suicide: [死にたい\n", 4, "not valid YAML"),
         ("language: ja\nphrase: {}\n", 1, "phrases: Field required"),
         ("- ja\n", 1, "must be a mapping"),
-        ("language: any\nphrases: {}\nask_when_all:\n  - [alone, no_food]\n  - [alone, hungry]\n", 5, "ask_when_all.1.1"),
+        (
+            "language: any\nphrases: {}\nask_when_all:\n  - [alone, no_food]\n  - [alone, hungry]\n",
+            5,
+            "ask_when_all.1.1",
+        ),
         ("language: any\nphrases: {}\nask_when_all:\n  - [alone]\n", 4, "at least 2"),
         ("language: any\nphrases: {}\nask_when_all: [alone, no_food]\n", 3, "ask_when_all.0"),
     ],

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from madoguchi.chatbot.normalise import detect_language, normalise
+from madoguchi.chatbot.normalise import TABLES_FILE, detect_language, load_tables, normalise
+from madoguchi.chatbot.yaml_source import KnowledgeBaseError
 
 
 @pytest.mark.parametrize(
@@ -54,9 +57,6 @@ def test_language_guess(text: str, language: str) -> None:
 
 
 def test_the_folding_tables_are_data_with_file_and_line_errors(tmp_path: Path) -> None:
-    from madoguchi.chatbot.normalise import TABLES_FILE, load_tables
-    from madoguchi.chatbot.yaml_source import KnowledgeBaseError
-
     tables = load_tables(TABLES_FILE)
     assert tables.variants["なんぼ"] == "いくら" and "po" in tables.language_words["tl"]
     broken = tmp_path / "normalise.yaml"
