@@ -3,7 +3,9 @@
 Residents write the same word many ways: full- and half-width, katakana or hiragana (マイナ/まいな), with or
 without long-vowel marks and small kana (サービス/さびす, ちょっと/ちょと), in dialect (ほかす = 捨てる,
 なんぼ = いくら) and with common slips (住民表). Matching works on one folded form so the knowledge base
-and the resident's words meet; the folded form is never shown to anyone.
+and the resident's words meet; the folded form is never shown to anyone. The word tables (dialect and typo
+variants, the words that tell Vietnamese, Portuguese and Tagalog apart) are data, ``data/normalise.yaml``, so
+adding a dialect word is an edit with a ``file:line`` check, not a code change.
 """
 
 from __future__ import annotations
