@@ -163,7 +163,7 @@ class TriageEngine:
                 return self._after_safety_answer(question, reply, masked.text, language)
         hits = apply_rules(folded, self.lexicon)
         scores = self._scorer.score(folded) if self._scorer is not None else None
-        checked = self._safety(hits, scores) if safety else _Safety(hits.urgent_kinds, False, ())
+        checked = self._safety(hits, scores, language) if safety else _Safety(hits.urgent_kinds, False, ())
         urgent = bool(checked.urgent_kinds)
         reasons: list[str] = [*hits.reasons, *checked.reasons]
 
@@ -263,13 +263,14 @@ class TriageEngine:
 
     # ---------------------------------------------------------------------------------- safety
 
-    def _safety(self, hits: RuleHits, scores: ModelScores | None) -> _Safety:
-        """Urgent kinds, and whether to ask: the lexicons, then the learned danger score, then doubt → ask."""
+    def _safety(self, hits: RuleHits, scores: ModelScores | None, language: str) -> _Safety:
+        """Urgent kinds, and whether to ask: the lexicons, then the learned danger score (on the scale common
+        to all languages), then doubt → ask."""
         if hits.urgent:
             return _Safety(hits.urgent_kinds, False, ())
         scorer = self.model.urgent if self.model is not None else None
         if scorer is not None and scores is not None and scores.urgent is not None:
-            score = scores.urgent
+            score = scorer.calibrated(scores.urgent, language)
             if score >= scorer.high:
                 return _Safety(("model",), False, (f"urgent:model (danger score {score:.2f})",))
             if score >= scorer.low:

@@ -76,6 +76,8 @@ class LexiconName(StrEnum):
     UNWELL = "unwell"  # limp, slurred speech, short of breath, chest pain, heatstroke: a body in trouble now
     DURATION = "duration"  # since this morning, for days: how long a worrying state has lasted
     PAST = "past"  # last week, yesterday: damage that is over (leans not urgent)
+    SINCE = "since"  # から, since, desde, 부터, देखि: beside a PAST word it says how long a state has lasted
+    RESOLVED = "resolved"  # found, safe now, nobody hurt, the doctor said it was fine: the danger is over
     PLANNING = "planning"  # in case of, to prepare, how would the town warn (leans not urgent)
 
 
@@ -86,14 +88,22 @@ Phrase = Annotated[
 ]
 
 
+# One row of the danger-concept table: lists that, all hit in one line, make the bot ask the danger question.
+ConceptRow = Annotated[tuple[LexiconName, ...], Field(min_length=2, max_length=4)]
+
+ANY_LANGUAGE = "any"  # a file whose content holds for every language (the concept table)
+
+
 class LexiconFile(BaseModel):
-    """One lexicon file: a language code and some of the named phrase lists."""
+    """One lexicon file: a language code, some of the named phrase lists and, optionally, rows of the
+    danger-concept table (``ask_when_all``; the bundled rows are in ``concepts.yaml``, ``language: any``)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[a-z]{2,4})?$|^any$")]
     safety_question: Annotated[str, Field(min_length=4, max_length=200)] | None = None
     phrases: dict[LexiconName, tuple[Phrase, ...]]
+    ask_when_all: tuple[ConceptRow, ...] = ()
 
 
 def _phrase_regex(phrase: str) -> str | None:
@@ -112,6 +122,7 @@ def _phrase_regex(phrase: str) -> str | None:
 
 
 _NEVER = re.compile(r"(?!)")
+_SINCE_REACH = 6  # characters between a PAST word and its SINCE marker (「昨日の晩から」, "since yesterday morning")
 
 
 @dataclass(frozen=True)
@@ -121,6 +132,8 @@ class Lexicon:
     phrases: dict[LexiconName, tuple[str, ...]]
     languages: tuple[str, ...]
     safety_questions: dict[str, str]  # language → 「いま、あなたや だれかが 危ない 状態ですか？」
+    # Danger concepts that together ask the danger question, in every language (see ``rules.concept_row``).
+    ask_when_all: tuple[tuple[LexiconName, ...], ...] = ()
 
     def safety_question(self, language: str) -> str:
         """The danger question in ``language``; English, then Japanese, when that language has none."""
@@ -149,6 +162,20 @@ class Lexicon:
             folded = patterns[name].sub(" ", folded)
         return folded
 
+    def tells_of_the_past(self, folded: str) -> bool:
+        """A PAST word that is not part of a duration: 「先週の火事で」 is over, but 「昨日の晩から」,
+        "since yesterday morning" and 「हिजो बेलुकादेखि」 say how long something has been going on (a SINCE
+        marker within a few characters of the PAST word, or a DURATION phrase)."""
+        if self.search(LexiconName.DURATION, folded):
+            return False
+        patterns: dict[LexiconName, re.Pattern[str]] = getattr(self, "_patterns")  # noqa: B009
+        since = patterns[LexiconName.SINCE]
+        for match in patterns[LexiconName.PAST].finditer(folded):
+            start, end = match.span()
+            if not since.search(folded, max(0, start - _SINCE_REACH), min(len(folded), end + _SINCE_REACH)):
+                return True
+        return False
+
     def is_generic_word(self, word: str) -> bool:
         words: frozenset[str] = getattr(self, "_words")  # noqa: B009
         return word in words
@@ -175,7 +202,10 @@ def load_lexicon_file(path: Path) -> LexiconFile:
 
 
 def lexicon_files(directory: Path) -> list[Path]:
-    return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+    """The lexicon files of a folder and of its subfolders (the bundled ``team/`` additions, a town's own
+    grouping), the folder's own first."""
+    own = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+    return [*own, *sorted([*directory.glob("*/*.yaml"), *directory.glob("*/*.yml")])]
 
 
 def load_lexicon(paths: Sequence[Path]) -> Lexicon:
@@ -183,9 +213,12 @@ def load_lexicon(paths: Sequence[Path]) -> Lexicon:
     merged: dict[LexiconName, list[str]] = {name: [] for name in LexiconName}
     languages: list[str] = []
     questions: dict[str, str] = {}
+    rows: list[tuple[LexiconName, ...]] = []
     for path in paths:
         loaded = load_lexicon_file(path)
-        languages.append(loaded.language)
+        if loaded.language != ANY_LANGUAGE:
+            languages.append(loaded.language)
+        rows.extend(row for row in loaded.ask_when_all if row not in rows)
         if loaded.safety_question:
             questions[loaded.language] = loaded.safety_question
         for name, phrases in loaded.phrases.items():
@@ -194,6 +227,7 @@ def load_lexicon(paths: Sequence[Path]) -> Lexicon:
         phrases={k: tuple(v) for k, v in merged.items()},
         languages=tuple(dict.fromkeys(languages)),
         safety_questions=questions,
+        ask_when_all=tuple(rows),
     )
 
 
@@ -210,6 +244,8 @@ CUE_LISTS: tuple[LexiconName, ...] = tuple(
         LexiconName.GENERIC_WORDS,
         LexiconName.SCHEDULE,
         LexiconName.BOOKING,
+        LexiconName.SINCE,
+        LexiconName.PAST,  # replaced by ``cue:past`` only when the PAST word is no duration (tells_of_the_past)
     )
 )
 
@@ -219,6 +255,8 @@ def cue_tokens(folded: str) -> list[str]:
     (``cue:alone``, ``cue:alone+no_contact``): language-independent features for the learned model."""
     lexicon = bundled_lexicon()
     hits = [n.value for n in CUE_LISTS if lexicon.search(n, folded)]
+    if lexicon.tells_of_the_past(folded):
+        hits.append(LexiconName.PAST.value)
     pairs = [f"cue:{a}+{b}" for i, a in enumerate(hits) for b in hits[i + 1 :]]
     return [*(f"cue:{h}" for h in hits), *pairs]
 

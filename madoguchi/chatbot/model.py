@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -33,7 +34,7 @@ from madoguchi.chatbot.normalise import normalise
 from madoguchi.chatbot.rules import apply_rules
 from madoguchi.domain.privacy import mask_pii
 
-MODEL_VERSION = "triage-model-3"
+MODEL_VERSION = "triage-model-4"
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class ModelConfig:
     char_ngrams: tuple[int, int] = (1, 4)
     word_ngrams: tuple[int, int] | None = (1, 2)  # latin words; None = characters only
     ja_words: bool = True  # SudachiPy dictionary forms of Japanese words (needs sudachipy + sudachidict-core)
+    script_words: bool = True  # Hangul and Devanagari words, their stems and Devanagari syllable pairs
     cues: bool = True  # which lexicon lists a line hits (and pairs of them): features shared by all languages
     cue_weight: float = 1.0  # the cue features' scale beside the (unit-length) character n-grams
     lexicon_weight: float = 0.0  # > 0: the danger lexicons' phrases are also danger examples (this much each)
@@ -66,6 +68,13 @@ class ModelConfig:
     max_false_urgent: float = 0.01  # high threshold: at most this share of non-urgent training lines above it
     max_false_handoff: float = 0.05  # handoff threshold: at most this share of no-handoff lines above it
     max_safety_rate: float = 0.04  # low threshold may not put more non-urgent lines than this into the question
+    language_balance: float = (
+        0.0  # route fit: a corpus line weighs (lines of the largest language / of its own) ** this
+    )
+    language_offsets: bool = (
+        False  # per-language shift of the danger score (measured, not chosen: SELECTION.md round 6)
+    )
+    min_offset_lines: int = 60  # calm out-of-fold lines a language needs for its own offset
     rules_budget: bool = False  # the rules' own verdicts count against the two budgets (measured, not chosen)
     seed: int = 13
 
@@ -91,7 +100,33 @@ def ja_word_tokens(text: str) -> list[str]:
     return [m.normalized_form() for m in tokenizer.tokenize(text, mode) if _JA_RE.search(m.surface())]
 
 
-def _vectoriser(config: ModelConfig) -> FeatureUnion:
+_HANGUL_WORD_RE = re.compile(r"[\uac00-\ud7af]+")
+_DEVANAGARI_WORD_RE = re.compile(r"[\u0900-\u097f\u200c\u200d]+")
+# One Devanagari syllable (akshara): consonants joined by virama, then a vowel sign and nasal marks; or a vowel.
+_AKSHARA_RE = re.compile(
+    r"(?:[\u0915-\u0939\u0958-\u095f]\u093c?\u094d[\u200c\u200d]?)*[\u0915-\u0939\u0958-\u095f]\u093c?"
+    r"[\u093e-\u094c\u0962\u0963]?[\u0900-\u0903\u094d]?|[\u0904-\u0914\u0960\u0961][\u0900-\u0903]?|."
+)
+
+
+def script_word_tokens(folded: str) -> list[str]:
+    """Words of the spaced scripts the other features cut badly: Korean words (and the word without its last
+    one or two syllables, where particles and endings sit: 주민표를 → 주민표), Nepali words in Devanagari (with
+    the same stems, counted in syllables, not code points: one syllable is two to four code points, so the
+    character n-grams see less than two of them) and pairs of Devanagari syllables. Empty for other scripts."""
+    out: list[str] = []
+    for word in _HANGUL_WORD_RE.findall(folded):
+        out.append("k:" + word)
+        out.extend(f"ks:{word[:-cut]}" for cut in (1, 2) if len(word) - cut >= 2)
+    for word in _DEVANAGARI_WORD_RE.findall(folded):
+        syllables = _AKSHARA_RE.findall(word)
+        out.append("d:" + word)
+        out.extend(f"ds:{''.join(syllables[:-cut])}" for cut in (1, 2) if len(syllables) - cut >= 2)
+        out.extend(f"da:{a}{b}" for a, b in pairwise(syllables))
+    return out
+
+
+def _vectoriser(config: ModelConfig, texts: Sequence[str]) -> FeatureUnion:
     parts: list[tuple[str, Any]] = [
         (
             "chars",
@@ -112,6 +147,8 @@ def _vectoriser(config: ModelConfig) -> FeatureUnion:
         )
     if config.ja_words:
         parts.append(("ja_words", TfidfVectorizer(analyzer=ja_word_tokens, ngram_range=(1, 1), sublinear_tf=True)))
+    if config.script_words and any(_HANGUL_WORD_RE.search(t) or _DEVANAGARI_WORD_RE.search(t) for t in texts):
+        parts.append(("script_words", TfidfVectorizer(analyzer=script_word_tokens, sublinear_tf=True)))
     weights: dict[str, float] = {}
     if config.cues:
         parts.append(("cues", TfidfVectorizer(analyzer=cue_tokens, sublinear_tf=True)))
@@ -126,9 +163,16 @@ class FlagModel:
     classifier: LinearSVC
     low: float
     high: float
+    # language → how much higher this language's calm lines score than all calm lines (out-of-fold medians);
+    # subtracted before the thresholds, so a language with few training lines is not asked about more often.
+    offsets: dict[str, float] = field(default_factory=dict)
 
     def score(self, features: Any) -> float:
         return float(self.classifier.decision_function(features)[0])
+
+    def calibrated(self, score: float, language: str) -> float:
+        """``score`` on the common scale the thresholds were chosen on."""
+        return score - self.offsets.get(language, 0.0)
 
 
 @dataclass(frozen=True)
@@ -225,6 +269,47 @@ def _flag_thresholds(
     return min(max(low, floor), high), high
 
 
+def _language_balance(examples: Sequence[Example], power: float) -> np.ndarray:
+    """Route-fit weight factors: a corpus line of a language with few lines counts more (knowledge-base
+    phrasings, which have no writer, keep 1), so the rare words of Korean or Nepali lines are not
+    regularised away beside the many Japanese lines."""
+    factors = np.ones(len(examples))
+    if power <= 0:
+        return factors
+    counts: dict[str, int] = {}
+    for e in examples:
+        if e.writer:
+            counts[e.lang] = counts.get(e.lang, 0) + 1
+    if not counts:
+        return factors
+    largest = max(counts.values())
+    for i, e in enumerate(examples):
+        if e.writer:
+            factors[i] = (largest / counts[e.lang]) ** power
+    return factors
+
+
+def _language_offsets(
+    oof: np.ndarray, labels: np.ndarray, languages: Sequence[str], config: ModelConfig
+) -> dict[str, float]:
+    """Per language, the median out-of-fold danger score of its calm lines minus that of all calm lines.
+    Char n-grams of a language with few lines (Korean, Vietnamese) sit closer to the margin, so its ordinary
+    questions scored higher and got the danger question more often than Japanese ones (SELECTION.md round 6)."""
+    if not config.language_offsets:
+        return {}
+    calm = ~labels & ~np.isnan(oof)
+    if not calm.any():
+        return {}
+    overall = float(np.median(oof[calm]))
+    names = np.array(languages)
+    out: dict[str, float] = {}
+    for language in sorted(set(languages)):
+        mine = calm & (names == language)
+        if int(mine.sum()) >= config.min_offset_lines:
+            out[language] = float(np.median(oof[mine])) - overall
+    return out
+
+
 def _folds(labels: np.ndarray, writers: Sequence[str], config: ModelConfig) -> list[tuple[np.ndarray, np.ndarray]]:
     """Out-of-fold splits: by writer when there are two or more (a fold's lines then come from someone the
     fold's model never read, as a resident's will), else stratified. Lines without a writer (the knowledge
@@ -266,13 +351,14 @@ def train(corpus: Sequence[Example], kb: KnowledgeBase, config: ModelConfig | No
     lexicon = lexicon_examples(cfg.lexicon_weight) if cfg.lexicon_weight > 0 else []
     examples = [*corpus, *kb_examples(kb, cfg.kb_weight), *lexicon]
     folded = [fold_for_model(e.text) for e in examples]
-    vectoriser = _vectoriser(cfg)
+    vectoriser = _vectoriser(cfg, folded)
     matrix = vectoriser.fit_transform(folded)
     weights = np.array([e.weight for e in examples])
     routed = np.array([i for i, e in enumerate(examples) if e.route])
     routes = np.array([examples[i].route for i in routed])
+    route_weights = weights * _language_balance(examples, cfg.language_balance)
     route_classifier = LinearSVC(C=cfg.route_c, random_state=cfg.seed)
-    route_classifier.fit(matrix[routed], routes, sample_weight=weights[routed])
+    route_classifier.fit(matrix[routed], routes, sample_weight=route_weights[routed])
 
     flagged = [i for i, e in enumerate(examples) if e.urgent is not None]
     urgent_model: FlagModel | None = None
@@ -290,6 +376,8 @@ def train(corpus: Sequence[Example], kb: KnowledgeBase, config: ModelConfig | No
         if urgent_labels.sum() >= cfg.folds:
             clf, oof = _fit_flag(sub, urgent_labels, sub_weights, [examples[i].writer for i in flagged], cfg)
             scored = ~np.isnan(oof)
+            offsets = _language_offsets(oof, urgent_labels, [examples[i].lang for i in flagged], cfg)
+            oof = oof - np.array([offsets.get(examples[i].lang, 0.0) for i in flagged])
             hits = [apply_rules(folded[i]) for i in flagged] if cfg.rules_budget else []
             ruled_urgent = np.array([h.urgent for h in hits]) if hits else None
             ruled_weak = np.array([h.weak_danger for h in hits]) if hits else None
@@ -300,8 +388,9 @@ def train(corpus: Sequence[Example], kb: KnowledgeBase, config: ModelConfig | No
                 None if ruled_urgent is None else ruled_urgent[scored],
                 None if ruled_weak is None else ruled_weak[scored],
             )
-            urgent_model = FlagModel(clf, low, high)
+            urgent_model = FlagModel(clf, low, high, offsets)
             info["urgent_thresholds"] = [round(low, 4), round(high, 4)]
+            info["urgent_offsets"] = {k: round(v, 3) for k, v in sorted(offsets.items())}
     # Handoff also learns from the knowledge base: its phrasings are questions the bot answers (or, for
     # entries marked handoff, questions that always need a person).
     labelled = [i for i, e in enumerate(examples) if e.handoff is not None and not e.urgent and e.route]

@@ -26,6 +26,7 @@ import sklearn
 
 from madoguchi.chatbot import lexicon as lexicon_module
 from madoguchi.chatbot import model as model_module
+from madoguchi.chatbot import normalise as normalise_module
 from madoguchi.chatbot.knowledge import KnowledgeBase
 from madoguchi.chatbot.model import MODEL_VERSION, Example, ModelConfig, TriageModel, train
 
@@ -68,7 +69,8 @@ def model_key(kb_dir: Path | None, kb: KnowledgeBase, corpus: Path | None, confi
     digest.update(Path(model_module.__file__ or "").read_bytes())  # the training code itself
     digest.update(Path(lexicon_module.__file__ or "").read_bytes())  # the cue features come from the lexicons
     for path in lexicon_module.lexicon_files(lexicon_module.LEXICON_DIR):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        digest.update(str(path.relative_to(lexicon_module.LEXICON_DIR)).encode() + b"\0" + path.read_bytes())
+    digest.update(normalise_module.TABLES_FILE.read_bytes())  # the folded text every feature is built from
     if corpus is not None and corpus.is_file():
         digest.update(corpus.read_bytes())
     if kb_dir is not None:

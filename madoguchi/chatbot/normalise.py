@@ -3,93 +3,50 @@
 Residents write the same word many ways: full- and half-width, katakana or hiragana (マイナ/まいな), with or
 without long-vowel marks and small kana (サービス/さびす, ちょっと/ちょと), in dialect (ほかす = 捨てる,
 なんぼ = いくら) and with common slips (住民表). Matching works on one folded form so the knowledge base
-and the resident's words meet; the folded form is never shown to anyone.
+and the resident's words meet; the folded form is never shown to anyone. The word tables (dialect and typo
+variants, the words that tell Vietnamese, Portuguese and Tagalog apart) are data, ``data/normalise.yaml``, so
+adding a dialect word is an edit with a ``file:line`` check, not a code change.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from madoguchi.chatbot.yaml_source import compose, raise_validation
 
 _KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
 _SMALL_TO_LARGE = str.maketrans("ぁぃぅぇぉゃゅょゎゕゖ", "あいうえおやゆよわかけ")
 _DROPPED = str.maketrans("", "", "ーっ〜~・'’\"「」『』（）()［］[]【】")
 _PUNCT_RE = re.compile(r"[、。，．,.!?！？:：;；/／\\|｜…‥\s]+")
 
-# Dialect, colloquial and typo variants → the standard form. Keys and values are in the folded form
-# (hiragana, no long-vowel marks, no small っ); applied longest first.
-_VARIANTS_RAW: dict[str, str] = {
-    # dialect verbs and question words
-    "ほかしたい": "すてたい",
-    "ほかす": "すてる",
-    "ほかして": "すてて",
-    "ほうりたい": "すてたい",
-    "うっちゃる": "すてる",
-    "なんぼ": "いくら",
-    "なんぼう": "いくら",
-    "いくらぐらい": "いくら",
-    "どげん": "どう",
-    "どがん": "どう",
-    "どない": "どう",
-    "どぎゃん": "どう",
-    "なんちゃ": "なにも",
-    "あかん": "だめ",
-    "いけん": "だめ",
-    "ばってん": "けど",
-    "やけど": "けど",
-    "じゃけど": "けど",
-    "しとる": "している",
-    "しよる": "している",
-    "しちょる": "している",
-    "しとう": "している",
-    "おらん": "いない",
-    "おらへん": "いない",
-    "おります": "います",
-    "いうた": "いった",
-    "わからん": "わからない",
-    "わからへん": "わからない",
-    "わがらね": "わからない",
-    "しらん": "しらない",
-    "でけへん": "できない",
-    "できん": "できない",
-    "でけん": "できない",
-    "きとる": "きている",
-    "きとう": "きている",
-    "きちょる": "きている",
-    "もろた": "もらった",
-    "もろうた": "もらった",
-    "もらいたか": "もらいたい",
-    "ほしか": "ほしい",
-    "ほしいんやけど": "ほしいけど",
-    # common slips and abbreviations
-    "住民表": "住民票",
-    "住民ひょう": "住民票",
-    "じゅうみんひょ": "住民票",
-    "印鑑証明書": "印鑑証明",
-    "いんかんしょうめい": "印鑑証明",
-    "まいなんば": "まいなんばー",
-    "まいなかど": "まいなんばーかど",
-    "まいな保険証": "まいなんばーかど保険証",
-    "こくほ": "国保",
-    "国民健康保健": "国民健康保険",
-    "健康保健": "健康保険",
-    "介護保健": "介護保険",
-    "子供": "子ども",
-    "こども": "子ども",
-    "年金手帖": "年金手帳",
-    "粗大ごみ": "そだいごみ",
-    "粗大ゴミ": "そだいごみ",
-    "ゴミ": "ごみ",
-    "塵": "ごみ",
-    "障がい": "障害",
-    "しょうがい": "障害",
-    "障碍": "障害",
-    "ふぇりー": "ふぇり",
-    "高速せん": "高速船",
-    "役所": "役場",
-    "やくば": "役場",
-    "町役場": "役場",
-}
+TABLES_FILE = Path(__file__).resolve().parent / "data" / "normalise.yaml"
+
+
+class NormaliseTables(BaseModel):
+    """``data/normalise.yaml``: variant → standard form, and the words that tell Latin-script languages apart."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    variants: dict[Annotated[str, Field(min_length=1)], Annotated[str, Field(min_length=1)]]
+    language_words: dict[Literal["vi", "pt", "tl"], tuple[Annotated[str, Field(pattern=r"^[a-z]+$")], ...]]
+
+
+def load_tables(path: Path = TABLES_FILE) -> NormaliseTables:
+    """The folding tables, validated; a mistake is :class:`KnowledgeBaseError` (``file:line: ...``)."""
+    node, data = compose(path)
+    try:
+        return NormaliseTables.model_validate(data)
+    except ValidationError as exc:
+        raise_validation(path, node, exc)
+
+
+_TABLES = load_tables()
+_VARIANTS_RAW: dict[str, str] = dict(_TABLES.variants)
 
 
 def _fold_kana(text: str) -> str:
@@ -139,72 +96,8 @@ _KANA_RE = re.compile(r"[\u3041-\u309f\u30a0-\u30ff\uff66-\uff9f]")
 _HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_RE = re.compile(r"[A-Za-zÀ-ỹ]")
 _VI_CHARS_RE = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.IGNORECASE)
-_VI_WORDS = frozenset(
-    [
-        "toi",
-        "khong",
-        "duoc",
-        "cua",
-        "co",
-        "la",
-        "lam",
-        "o",
-        "nguoi",
-        "chung",
-        "em",
-        "anh",
-        "chi",
-        "con",
-        "cho",
-        "gi",
-        "nao",
-        "dau",
-        "bao",
-        "nhieu",
-    ]
-)
-_PT_WORDS = frozenset(
-    [
-        "nao",
-        "voce",
-        "eu",
-        "meu",
-        "minha",
-        "para",
-        "com",
-        "uma",
-        "um",
-        "esta",
-        "estou",
-        "preciso",
-        "posso",
-        "como",
-        "onde",
-        "quero",
-        "fui",
-        "tenho",
-        "nosso",
-        "nossa",
-        "meus",
-        "minhas",
-        "filho",
-        "filha",
-        "marido",
-        "esposa",
-        "ajuda",
-        "obrigado",
-        "obrigada",
-        "alguem",
-        "pode",
-        "qual",
-        "quando",
-        "porque",
-        "por",
-        "favor",
-        "sim",
-        "tem",
-    ]
-)
+_VI_WORDS = frozenset(_TABLES.language_words.get("vi", ()))
+_PT_WORDS = frozenset(_TABLES.language_words.get("pt", ()))
 _PT_CHARS_RE = re.compile(r"[ãõç]|ção|ções", re.IGNORECASE)
 _ZH_HINT_RE = re.compile(r"[的吗呢我你他她们这那么没请该吧给让说问钱办证码还们儿个为时对会过]")
 _LONE_PARTICLE_RE = re.compile(
@@ -216,38 +109,7 @@ _EASY_JA_POLITE_RE = re.compile(
 
 
 _DEVANAGARI_RE = re.compile(r"[\u0900-\u097f]")
-_TL_WORDS = frozenset(
-    [
-        "ang",
-        "ng",
-        "mga",
-        "po",
-        "ako",
-        "ko",
-        "ba",
-        "paano",
-        "saan",
-        "kailan",
-        "hindi",
-        "gusto",
-        "yung",
-        "kasi",
-        "naman",
-        "lang",
-        "sa",
-        "na",
-        "ni",
-        "namin",
-        "kami",
-        "nila",
-        "siya",
-        "ano",
-        "may",
-        "wala",
-        "pwede",
-        "opo",
-    ]
-)
+_TL_WORDS = frozenset(_TABLES.language_words.get("tl", ()))
 
 
 def detect_language(text: str) -> str:

@@ -19,43 +19,22 @@ from madoguchi.domain.routes import RouteId
 
 L = LexiconName
 
-# Danger concepts that together are worth the danger question, in every language: a row asks when a line hits
-# every list in it (the words are each language file's cue lists) and no calming list. Built for the indirect
-# ways people say it — a parent not answering the phone since morning, children alone for days with nothing
-# to eat, the river rising and "which shelter is open", water coming in and a father who cannot walk, fear of
-# a partner who drinks and throws things — measured on the corpus training split only (bench/triage/SELECTION.md).
-ASK_WHEN_ALL: tuple[tuple[LexiconName, ...], ...] = (
-    (L.NO_CONTACT, L.ELDER),
-    (L.NO_CONTACT, L.CHILD),
-    (L.NO_CONTACT, L.ALONE),
-    (L.NO_CONTACT, L.DURATION),
-    (L.NO_CONTACT, L.TODAY),
-    (L.ALONE, L.CANNOT_MOVE),
-    (L.ALONE, L.NO_FOOD),
-    (L.ALONE, L.WATER_RISING),
-    (L.CHILD, L.ALONE, L.DURATION),
-    (L.CHILD, L.NO_FOOD),
-    (L.WATER_RISING, L.SHELTER_NOW),
-    (L.WATER_RISING, L.CANNOT_MOVE),
-    (L.WATER_RISING, L.ELDER),
-    (L.CANNOT_MOVE, L.DISASTER),
-    (L.CANNOT_MOVE, L.SHELTER_NOW),
-    (L.FEAR, L.PARTNER),
-    (L.FEAR, L.FAMILY_FIGHT),
-    (L.FAMILY_FIGHT, L.CHILD),
-    (L.FAMILY_FIGHT, L.INJURY),
-    (L.UNWELL, L.ELDER),
-    (L.UNWELL, L.ALONE),
-    (L.UNWELL, L.CANNOT_MOVE),
-)
+# Urgent kinds that are events (someone collapsed, a fire or flood, a beating, a person went missing, an
+# eviction). Told in the past tense without a duration — 「先月しごと中にたおれた」, "two years ago, because of
+# DV", 「去年の台風で実家が流されて」 — the event is over and the line asks about its aftermath: the bot asks
+# the danger question instead of calling it urgent, and stays quiet when the line also says it is over
+# (found, safe now, nobody hurt). A fallen thing with nobody hurt (「木がたおれて けが人なし」) is no collapse.
+# Suicide and abuse words keep their verdict: a past attempt or a child's bruises still need a person now.
+_EVENT_KINDS = frozenset({"collapse", "disaster", "dv", "missing", "eviction"})
 
 
 def concept_row(folded: str, lex: Lexicon) -> tuple[LexiconName, ...] | None:
-    """The first :data:`ASK_WHEN_ALL` row the line hits in full, unless it talks about planning, or about
-    past damage without saying how long a state has lasted (「昨日から」 is now, 「昨日の大雨で」 is over)."""
-    if lex.search(L.PLANNING, folded) or (lex.search(L.PAST, folded) and not lex.search(L.DURATION, folded)):
+    """The first row of the lexicons' concept table (``ask_when_all``, bundled in ``data/lexicons/concepts.yaml``)
+    the line hits in full, unless it talks about planning, or about past damage without saying how long a
+    state has lasted (「昨日から」 is now, 「昨日の大雨で」 is over)."""
+    if lex.search(L.PLANNING, folded) or lex.tells_of_the_past(folded):
         return None
-    return next((row for row in ASK_WHEN_ALL if all(lex.search(name, folded) for name in row)), None)
+    return next((row for row in lex.ask_when_all if all(lex.search(name, folded) for name in row)), None)
 
 
 @dataclass(frozen=True)
@@ -135,6 +114,18 @@ def apply_rules(folded: str, lexicon: Lexicon | None = None) -> RuleHits:
             hit("disaster", RouteId.DISASTER_SAFETY, strong or m)
     if not urgent and (m := lex.search(L.HELP_HIDING, folded)) and lex.search(L.HIDING, folded):
         hit("dv", RouteId.LIVELIHOOD_SUPPORT, m)
+    if urgent and set(urgent) <= _EVENT_KINDS:
+        past = lex.tells_of_the_past(folded)
+        over = lex.search(L.RESOLVED, folded)
+        if over and (past or set(urgent) == {"collapse"}):
+            reasons[:] = [f"calm:{kind} is over ({over.group(0).strip()})" for kind in urgent]
+            urgent.clear()
+            hints.clear()
+        elif past:
+            weak.append(f"past {urgent[0]} ({reasons[0].split('(', 1)[-1].rstrip(')')})")
+            reasons.clear()
+            urgent.clear()
+            hints.clear()
     if not urgent and (m := lex.search(L.WEAK_DANGER, folded)):
         weak.append(f"weak ({m.group(0).strip()})")
     if not urgent and not weak and (row := concept_row(folded, lex)):

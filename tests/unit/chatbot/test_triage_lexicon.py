@@ -27,9 +27,9 @@ LANGUAGES = {"ja", "en", "zh", "ko", "vi", "pt", "tl", "ne"}
 
 
 def test_every_bundled_language_parses_and_asks_the_safety_question() -> None:
-    files = lexicon_files(LEXICON_DIR)
-    assert {path.stem for path in files} == LANGUAGES
-    for path in files:
+    files = [p for p in lexicon_files(LEXICON_DIR) if p.parent == LEXICON_DIR]
+    assert {path.stem for path in files} == LANGUAGES | {"concepts"}
+    for path in (p for p in files if p.stem != "concepts"):
         loaded = load_lexicon_file(path)
         assert loaded.language == path.stem
         assert loaded.safety_question
@@ -60,6 +60,13 @@ def write(path: Path, body: str) -> Path:
         ("language: ja\nphrases:\n  suicide: [死にたい\n", 4, "not valid YAML"),
         ("language: ja\nphrase: {}\n", 1, "phrases: Field required"),
         ("- ja\n", 1, "must be a mapping"),
+        (
+            "language: any\nphrases: {}\nask_when_all:\n  - [alone, no_food]\n  - [alone, hungry]\n",
+            5,
+            "ask_when_all.1.1",
+        ),
+        ("language: any\nphrases: {}\nask_when_all:\n  - [alone]\n", 4, "at least 2"),
+        ("language: any\nphrases: {}\nask_when_all: [alone, no_food]\n", 3, "ask_when_all.0"),
     ],
 )
 def test_a_broken_lexicon_names_file_and_line(tmp_path: Path, body: str, line: int, message: str) -> None:
@@ -89,6 +96,20 @@ def test_a_municipality_adds_its_own_words(tmp_path: Path, kb_writer: Callable[.
     load_knowledge_base(kb_dir)  # the knowledge base itself is untouched by the extra folder
 
 
+def test_the_concept_table_is_data_and_a_town_adds_rows(tmp_path: Path, kb_writer: Callable[..., Path]) -> None:
+    bundled = load_lexicon_file(LEXICON_DIR / "concepts.yaml")
+    assert bundled.language == "any" and bundled.ask_when_all == bundled_lexicon().ask_when_all
+    assert (LexiconName.WATER_RISING, LexiconName.SHELTER_NOW) in bundled.ask_when_all
+    text = normalise("一人暮らしの父がけがをしたらしい")  # alone + injured: no bundled row
+    assert not apply_rules(text, bundled_lexicon()).weak_danger
+    kb_dir = kb_writer(tmp_path / "town")
+    write(kb_dir / "lexicons" / "local.yaml", "language: any\nphrases: {}\nask_when_all:\n  - [alone, injury]\n")
+    merged = municipality_lexicon(kb_dir)
+    assert apply_rules(text, merged).weak_danger and "any" not in merged.languages
+    assert len(merged.ask_when_all) == len(bundled.ask_when_all) + 1
+    assert not apply_rules(normalise("一人暮らしの父が先週けがをした"), merged).weak_danger  # past, over
+
+
 def test_hotline_topics_are_validated(tmp_path: Path, kb_writer: Callable[..., Path], municipality_yaml: str) -> None:
     broken = municipality_yaml.replace("    topics: [dv]", "    topics: [domestic]")
     kb_dir = kb_writer(tmp_path / "town", municipality=broken)
@@ -111,10 +132,22 @@ ALONE_AND_SILENT = {
 }
 
 
-def test_every_language_file_names_every_danger_cue() -> None:
-    for path in lexicon_files(LEXICON_DIR):
+def test_the_team_additions_are_language_files_beside_the_main_ones() -> None:
+    team = [p for p in lexicon_files(LEXICON_DIR) if p.parent != LEXICON_DIR]
+    assert {p.parent.name for p in team} == {"team"} and {p.stem for p in team} == LANGUAGES
+    for path in team:
         loaded = load_lexicon_file(path)
-        for name in (n for n in CUE_LISTS if n.name in _CUE_NAMES):
+        assert loaded.language == path.stem
+        assert path.read_text(encoding="utf-8").startswith("# Team additions")
+        for name in (LexiconName.SINCE, LexiconName.RESOLVED):  # the past-tense rule needs both in every language
+            assert loaded.phrases.get(name), f"team/{path.name}: {name} is empty"
+
+
+def test_every_language_file_names_every_danger_cue() -> None:
+    in_table = {name for row in bundled_lexicon().ask_when_all for name in row}
+    for path in (p for p in lexicon_files(LEXICON_DIR) if p.stem != "concepts" and p.parent == LEXICON_DIR):
+        loaded = load_lexicon_file(path)
+        for name in (n for n in CUE_LISTS if n.name in _CUE_NAMES or n in in_table):
             assert loaded.phrases.get(name), f"{path.name}: the danger cue {name} is empty"
 
 

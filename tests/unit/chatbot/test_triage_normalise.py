@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from madoguchi.chatbot.normalise import detect_language, normalise
+from madoguchi.chatbot.normalise import TABLES_FILE, detect_language, load_tables, normalise
+from madoguchi.chatbot.yaml_source import KnowledgeBaseError
 
 
 @pytest.mark.parametrize(
@@ -51,3 +54,17 @@ def test_distinct_words_stay_distinct() -> None:
 )
 def test_language_guess(text: str, language: str) -> None:
     assert detect_language(text) == language
+
+
+def test_the_folding_tables_are_data_with_file_and_line_errors(tmp_path: Path) -> None:
+    tables = load_tables(TABLES_FILE)
+    assert tables.variants["なんぼ"] == "いくら" and "po" in tables.language_words["tl"]
+    broken = tmp_path / "normalise.yaml"
+    broken.write_text("variants:\n  なんぼ: いくら\nlanguage_words:\n  vi: [toi]\n  xx: [abc]\n", encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError) as caught:
+        load_tables(broken)
+    assert caught.value.line == 5 and "language_words" in str(caught.value)
+    broken.write_text("variants:\n  なんぼ: いくら\nlanguage_words:\n  vi: [Toi Oi]\n", encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError) as caught:
+        load_tables(broken)
+    assert caught.value.line == 4

@@ -166,3 +166,25 @@ def test_danger_concepts_together_ask_the_question(text: str, row: str) -> None:
 def test_calm_lines_with_danger_words_do_not_ask(text: str) -> None:
     hits = rules(text)
     assert not hits.weak_danger and not hits.urgent
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        ("先週の火事で家が半分焼けて、今は親戚の家にいます", "ask"),  # an event told in the past: ask
+        ("Last year I had a DV restriction on my address; how do I renew it?", "ask"),
+        ("Tuần trước ông tôi đi lạc, may mà đã tìm thấy rồi. Có cách nào phòng lần sau?", "calm"),  # found
+        ("I fainted at work last month but the doctor said it was fine", "calm"),
+        ("みち の き たおれた けが なし", "calm"),  # a fallen thing, nobody hurt
+        ("昨日の晩から川が氾濫しています", "urgent"),  # a PAST word with a SINCE marker is a duration
+        ("祖母が先週から倒れたまま動けない", "urgent"),
+        ("先週から夫に殴られています", "urgent"),
+        ("先月死にたいと思って薬を飲んだ", "urgent"),  # suicide keeps its verdict in the past tense
+    ],
+)
+def test_an_event_told_in_the_past_is_asked_about_not_urgent(text: str, verdict: str) -> None:
+    hits = rules(text)
+    got = "urgent" if hits.urgent else "ask" if hits.weak_danger else "calm"
+    assert got == verdict, hits.reasons
+    if verdict != "urgent":
+        assert not hits.route_hints

@@ -209,3 +209,30 @@ def test_the_rules_own_false_alarms_use_up_the_thresholds_budgets() -> None:
     low_r, high_r = _flag_thresholds(scores, labels, config, ruled_urgent=ruled, ruled_weak=np.zeros(102, dtype=bool))
     assert high_r == pytest.approx(calm[-1], abs=1e-5) and high_r > high
     assert low_r == pytest.approx(calm[-5], abs=1e-5) and low_r > low
+
+
+def test_a_language_whose_calm_lines_score_high_is_shifted_back() -> None:
+    """Per-language offsets (measured, off by default: SELECTION.md round 6): the median out-of-fold danger
+    score of a language's calm lines minus that of all calm lines; a language with too few keeps the scale."""
+    from madoguchi.chatbot.model import _language_offsets
+
+    scores = np.array([0.5, -1.0, -0.9, -0.8, -0.3, -0.2, -0.1, 0.9])
+    labels = np.array([True, False, False, False, False, False, False, True])
+    languages = ["ja", "ja", "ja", "ja", "vi", "vi", "vi", "vi"]
+    offsets = _language_offsets(scores, labels, languages, ModelConfig(language_offsets=True, min_offset_lines=3))
+    assert offsets["vi"] == pytest.approx(-0.2 - (-0.55)) and offsets["ja"] == pytest.approx(-0.9 - (-0.55))
+    assert _language_offsets(scores, labels, languages, ModelConfig(language_offsets=True, min_offset_lines=4)) == {}
+    assert _language_offsets(scores, labels, languages, ModelConfig(min_offset_lines=3)) == {}  # off by default
+    flag = FlagModel(classifier=None, low=0.0, high=1.0, offsets=offsets)  # type: ignore[arg-type]
+    assert flag.calibrated(0.1, "vi") == pytest.approx(0.1 - offsets["vi"]) and flag.calibrated(0.1, "en") == 0.1
+
+
+def test_korean_and_nepali_words_are_features_with_their_stems() -> None:
+    from madoguchi.chatbot.model import script_word_tokens
+
+    korean = script_word_tokens("주민표를 떼고 싶어요")
+    assert {"k:주민표를", "ks:주민표", "ks:주민", "k:떼고"} <= set(korean) and "ks:떼" not in korean
+    nepali = script_word_tokens("जन्म दर्ता प्रमाणपत्र")
+    # syllables, not code points: प्र|मा|ण|प|त्र → stems of three and four syllables, pairs of syllables
+    assert {"d:प्रमाणपत्र", "ds:प्रमाणप", "ds:प्रमाण", "da:पत्र", "da:प्रमा"} <= set(nepali)
+    assert script_word_tokens("i want a copy 住民票") == []

@@ -1,0 +1,103 @@
+"""Dev measurements by writer on the corpus TRAINING split only (never the test split).
+
+For every writer, a model is trained on the other writers' training lines plus the knowledge base and scored
+on the held-out writer's training lines; each model is cached under ``--cache`` by a tag, so engine-side
+changes (gates, calibration) are measured without training again. ``--dump`` writes one JSON line per
+held-out line (text, labels, the engine's verdict, the danger score) for studying misses by category.
+
+    .venv/bin/python bench/triage/dev_writers.py --tag base [--writers batch_4 batch_5] [--dump out.jsonl]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import time
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+from madoguchi.chatbot.engine import TriageEngine
+from madoguchi.chatbot.knowledge import bundled_kb_dir, load_knowledge_base
+from madoguchi.chatbot.model import FastScorer, ModelConfig, fold_for_model, train
+from madoguchi.chatbot.model_store import TRAIN_FILE, read_examples
+from madoguchi.chatbot.training import writer_splits
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tag", required=True)
+    parser.add_argument("--writers", nargs="*")
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/madoguchi-dev-models"))
+    parser.add_argument("--dump", type=Path)
+    parser.add_argument("--set", nargs="*", default=[], help="ModelConfig fields, e.g. language_balance=0.5")
+    args = parser.parse_args()
+    args.cache.mkdir(parents=True, exist_ok=True)
+    kb = load_knowledge_base(bundled_kb_dir())
+    overrides = {k: type(getattr(ModelConfig(), k))(v) for k, v in (item.split("=", 1) for item in args.set)}
+    config = replace(ModelConfig(), **overrides)
+    totals: Counter[str] = Counter()
+    by_lang: dict[str, Counter[str]] = {}
+    dump = args.dump.open("w", encoding="utf-8") if args.dump else None
+    for writer, fit, held in writer_splits(read_examples(TRAIN_FILE)):
+        if args.writers and writer not in args.writers:
+            continue
+        path = args.cache / f"{args.tag}-{writer}.pickle"
+        if path.is_file():
+            model = pickle.loads(path.read_bytes())
+        else:
+            started = time.perf_counter()
+            model = train(fit, kb, config)
+            print(f"{writer}: trained in {time.perf_counter() - started:.0f} s", flush=True)
+            path.write_bytes(pickle.dumps(model))
+        engine = TriageEngine(kb, model=model)
+        scorer = FastScorer(model)
+        for e in held:
+            r = engine.triage(e.text)
+            c = Counter()
+            c["n"] += 1
+            c["route_ok"] += r.route.value == e.route
+            if e.urgent:
+                c["urgent"] += 1
+                c["caught"] += r.urgent or r.safety_check
+                c["at_once"] += r.urgent
+            else:
+                c["calm"] += 1
+                c["false_urgent"] += r.urgent
+                c["asked"] += r.safety_check
+            totals.update(c)
+            by_lang.setdefault(e.lang, Counter()).update(c)
+            if dump:
+                row = {
+                    "writer": writer,
+                    "lang": e.lang,
+                    "text": e.text,
+                    "route": e.route,
+                    "urgent": e.urgent,
+                    "handoff": e.handoff,
+                    "got_route": r.route.value,
+                    "got_urgent": r.urgent,
+                    "asked": r.safety_check,
+                    "score": scorer.score(fold_for_model(e.text)).urgent,
+                    "thresholds": model.info.get("urgent_thresholds"),
+                    "reasons": list(r.reasons),
+                }
+                dump.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+    def line(name: str, c: Counter[str]) -> str:
+        return (
+            f"{name:8} n={c['n']:5} route={c['route_ok'] / max(c['n'], 1):.3f} caught={c['caught']}/{c['urgent']} "
+            f"at_once={c['at_once']} false_urgent={c['false_urgent']}/{c['calm']} "
+            f"({100 * c['false_urgent'] / max(c['calm'], 1):.1f}%) asked={c['asked']} "
+            f"({100 * c['asked'] / max(c['calm'], 1):.1f}%)"
+        )
+
+    print(line(args.tag, totals))
+    for lang in sorted(by_lang):
+        print(line(lang, by_lang[lang]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
