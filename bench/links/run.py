@@ -493,7 +493,12 @@ def main() -> None:
     parser.add_argument(
         "--merge", action="store_true", help="keep the other scenarios' rows of results.json (each row has its date)"
     )
+    parser.add_argument(
+        "--jsonl", type=Path, default=None, help="also append every row (with --label, date, load) to this file"
+    )
+    parser.add_argument("--label", default="", help="names the code under test in --jsonl rows (e.g. before, after)")
     args = parser.parse_args()
+    load_before = os.getloadavg()
     only = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = [name for name in only if name not in RUNNERS]
     if unknown:
@@ -507,6 +512,14 @@ def main() -> None:
         kept = [fresh.pop(row["scenario"], row) for row in earlier["rows"]]
         report["rows"] = kept + list(fresh.values())
     print(table(report))
+    if args.jsonl is not None:
+        stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        load = {"start": [round(x, 2) for x in load_before], "end": [round(x, 2) for x in os.getloadavg()]}
+        with args.jsonl.open("a") as out:
+            for row in report["rows"]:
+                out.write(
+                    json.dumps({"label": args.label, "run": stamp, "load": load, **row}, ensure_ascii=False) + "\n"
+                )
     if not args.no_write:
         write_results(report)
 
