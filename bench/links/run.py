@@ -506,13 +506,7 @@ def main() -> None:
     if not (1 <= args.window <= 300 and 1 <= args.lossy_window <= 300 and 1 <= args.calls <= 50):
         parser.error("--window/--lossy-window must be 1-300 s, --calls 1-50")
     report = asyncio.run(run(only, {"default": args.window, "lossy": args.lossy_window}, args.calls))
-    if args.merge and (HERE / "results.json").exists():
-        earlier = json.loads((HERE / "results.json").read_text())
-        fresh = {row["scenario"]: row for row in report["rows"]}
-        kept = [fresh.pop(row["scenario"], row) for row in earlier["rows"]]
-        report["rows"] = kept + list(fresh.values())
-    print(table(report))
-    if args.jsonl is not None:
+    if args.jsonl is not None:  # this run's rows only, before --merge adds the kept ones
         stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         load = {"start": [round(x, 2) for x in load_before], "end": [round(x, 2) for x in os.getloadavg()]}
         with args.jsonl.open("a") as out:
@@ -520,6 +514,12 @@ def main() -> None:
                 out.write(
                     json.dumps({"label": args.label, "run": stamp, "load": load, **row}, ensure_ascii=False) + "\n"
                 )
+    if args.merge and (HERE / "results.json").exists():
+        earlier = json.loads((HERE / "results.json").read_text())
+        fresh = {row["scenario"]: row for row in report["rows"]}
+        kept = [fresh.pop(row["scenario"], row) for row in earlier["rows"]]
+        report["rows"] = kept + list(fresh.values())
+    print(table(report))
     if not args.no_write:
         write_results(report)
 
