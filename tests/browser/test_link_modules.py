@@ -91,6 +91,14 @@ async def test_the_packet_time_goes_into_the_audio_section_only_and_comes_out_ag
     assert "bad packet time 7" in out["refused"]
 
 
+async def test_the_console_answers_as_the_dtls_server_and_nothing_else_changes(page: Page) -> None:
+    answer = SDP.replace("a=mid:0", "a=mid:0\r\na=setup:active").replace("a=mid:1", "a=mid:1\r\na=setup:active")
+    out = await run(page, "sdp.js", "return [M.asDtlsServer(arg), M.asDtlsServer(M.asDtlsServer(arg))];", answer)
+    assert out[0] == answer.replace("a=setup:active", "a=setup:passive")
+    assert out[1] == out[0]
+    assert await run(page, "sdp.js", "return M.asDtlsServer(arg);", SDP) == SDP, "no setup line: left alone"
+
+
 async def test_a_call_without_opus_is_left_alone(page: Page) -> None:
     no_opus = SDP.replace("a=rtpmap:111 opus/48000/2", "a=rtpmap:111 PCMU/8000")
     assert await run(page, "sdp.js", "return M.withPacketTime(arg, 60);", no_opus) == no_opus
@@ -131,3 +139,102 @@ async def test_a_summary_before_any_sample_says_nothing_it_does_not_know(page: P
     assert out["loss_pct"] == {"median": None, "max": None}
     assert (out["samples"], out["worst_step"]) == (0, "video")
     assert out["concealment_pct"] is None, "no audio received: no concealment figure"
+
+
+# A socket that answers `selftest.servers` with one TURN login and records every request, as net.js sends them.
+FAKE_SOCKET = """
+  const sent = [];
+  const socket = { id: "s1", connected: true, timeout: () => ({ emitWithAck: async (event, payload) => {
+    sent.push([event, payload]);
+    if (event === "selftest.servers") return { ok: true, ice_servers: arg.servers };
+    return { ok: true };
+  } }) };
+"""
+
+
+async def test_the_warm_path_makes_one_pooled_connection_and_gives_it_away_once(page: Page) -> None:
+    servers = [
+        {"urls": ["turn:127.0.0.1:9?transport=udp"], "username": "4000000000:selftest-b1.resident", "credential": "x"}
+    ]
+    out = await run(
+        page,
+        "warmpath.js",
+        FAKE_SOCKET
+        + """
+        const made = [];
+        const Native = window.RTCPeerConnection;
+        window.RTCPeerConnection = class extends Native {
+          constructor(config) { super(config); made.push(config); }
+        };
+        const path = new M.WarmPath({ socket });
+        path.keep(true);
+        path.keep(true); // asked again while the login is on its way: still one
+        await new Promise((r) => setTimeout(r, 50));
+        const taken = path.take();
+        const again = path.take();
+        path.keep(false); // what the call took over is the call's: not closed here
+        path.keep(true);
+        await new Promise((r) => setTimeout(r, 50));
+        const second = path.pc;
+        path.keep(false);
+        window.RTCPeerConnection = Native;
+        return { made, sent: sent.map(([e]) => e), taken: taken?.signalingState, again, kept: taken?.connectionState,
+                 secondClosed: second?.signalingState };
+        """,
+        {"servers": servers},
+    )
+    assert out["sent"] == ["selftest.servers", "selftest.servers"]
+    assert [c["iceCandidatePoolSize"] for c in out["made"]] == [1, 1]
+    assert out["made"][0]["iceServers"] == servers
+    assert (out["taken"], out["again"], out["kept"]) == ("stable", None, "new")
+    assert out["secondClosed"] == "closed", "a warm connection nobody took is closed when the waiting ends"
+
+
+async def test_the_warm_path_is_made_again_well_before_its_login_expires(page: Page) -> None:
+    out = await run(
+        page,
+        "warmpath.js",
+        """
+        const at = (expiry) => [{ urls: "turn:h:3478", username: `${expiry}:selftest-b1.resident`, credential: "x" }];
+        const now = 1_000_000_000_000; // ms
+        return {
+          hour: M.refreshAfterMs(at(now / 1000 + 3600), now),
+          minute: M.refreshAfterMs(at(now / 1000 + 60), now),
+          gone: M.refreshAfterMs(at(now / 1000 - 5), now),
+          none: M.refreshAfterMs([{ urls: "turn:h:3478", username: "plain", credential: "x" }], now),
+          turn: M.hasTurn(at(1)),
+          stunOnly: M.hasTurn([{ urls: ["stun:h:3478"] }]),
+          noLogin: M.hasTurn([{ urls: "turn:h:3478" }]),
+        };
+        """,
+    )
+    assert out["hour"] == 600_000, "at most every 10 minutes"
+    assert out["minute"] == 30_000, "never more often than every 30 s"
+    assert out["gone"] == 30_000
+    assert out["none"] == 600_000
+    assert (out["turn"], out["stunOnly"], out["noLogin"]) == (True, False, False)
+
+
+async def test_a_booth_call_offers_first_while_it_rings_and_sends_nothing_before_it_starts(page: Page) -> None:
+    out = await run(
+        page,
+        "call.js",
+        FAKE_SOCKET
+        + """
+        const video = () => document.body.appendChild(document.createElement("video"));
+        const make = (polite, offersFirst) => new M.Call({ socket, consultationId: "c1", polite, offersFirst,
+          iceServers: [], localVideo: video(), remoteVideo: video() });
+        const booth = make(true, true), agent = make(false, false), home = make(true, undefined);
+        await Promise.all([booth.prepare(), agent.prepare(), home.prepare()]);
+        const ringing = [booth.pc.signalingState, agent.pc.signalingState, home.pc.signalingState, sent.length];
+        const carried = agent.takeEarlyOffer("c1");
+        await booth.start();
+        const started = sent.map(([e, p]) => [e, p.description?.type ?? (p.candidate ? "candidate" : null)]);
+        for (const c of [booth, agent, home]) c.close();
+        return { ringing, carried, started };
+        """,
+        {"servers": []},
+    )
+    assert out["ringing"] == ["have-local-offer", "stable", "stable", 0], "offered while ringing, nothing sent"
+    assert out["carried"] is None, "the console's accept carries no offer for a booth call"
+    assert out["started"][0] == ["signal", "offer"], "the booth's offer leaves when the call starts"

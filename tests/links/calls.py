@@ -174,7 +174,8 @@ class CallTimes:
     connect_ms: dict[str, float | None] = field(default_factory=dict)
     """Until each side's RTCPeerConnection is ``connected``."""
     timeline: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
-    """Each side's setup steps after the accept click, in order: (step, ms), the first of each name."""
+    """Each side's setup steps in order: (step, ms from the accept click), the first of each name; the steps taken
+    between the resident's request and the click are named ``ringing <step>`` (negative ms)."""
 
 
 async def launch(
@@ -272,6 +273,7 @@ async def place_call(booth: Page, agent: Page, *, timeout_ms: float = WAIT_MS, r
     both ways and time them from the accept click. A time is None when that media did not arrive on both sides in
     time."""
     await booth.get_by_test_id("start-consultation").click()
+    asked_at = time.time() * 1000
     await booth.get_by_test_id(f"route-{ROUTE}").click()
     accept = agent.get_by_test_id("offer-accept")
     await expect(accept).to_be_visible(timeout=timeout_ms)
@@ -289,8 +291,10 @@ async def place_call(booth: Page, agent: Page, *, timeout_ms: float = WAIT_MS, r
         events = await page.evaluate("() => window.__links.events")
         seen: dict[str, float] = {}
         for name, moment in events:
-            if moment >= accepted_at and name not in seen:
-                seen[name] = round(float(moment) - accepted_at, 1)
+            # before the click (while the resident waited and the call rang): "ringing <step>", negative ms
+            key = name if moment >= accepted_at else f"ringing {name}"
+            if moment >= asked_at and key not in seen:
+                seen[key] = round(float(moment) - accepted_at, 1)
         times.timeline[side] = list(seen.items())
     return times
 

@@ -23,6 +23,7 @@ import { ClosedNotice } from "./closednotice.js";
 import { takeToken } from "./devicetoken.js";
 import { CallScreen } from "./callscreen.js";
 import { SelfTest } from "./selftest.js";
+import { WarmPath } from "./warmpath.js";
 import { ChatPanel } from "./chat.js";
 import { Csat } from "./csat.js";
 import { RECEIVE, SEND } from "./events.js";
@@ -85,6 +86,12 @@ function showScreen(name) {
   if (name === "routes") state.routesTimer = setTimeout(() => state.screen === "routes" && resetToIdle(), ROUTES_IDLE_MS);
   if (name === "checkin") state.routesTimer = setTimeout(() => state.screen === "checkin" && resetToIdle(), ROUTES_IDLE_MS);
   renderWaiting();
+  keepPathWarm();
+}
+
+/** While a resident waits and no call is being prepared, the TURN allocation is made already (warmpath.js). */
+function keepPathWarm() {
+  warmPath.keep(state.screen === "waiting" && !callScreen.call && socket.connected);
 }
 
 function showFatal(key) {
@@ -300,9 +307,12 @@ const socket = io("/booth", {
   reconnectionDelayMax: 10000,
 });
 
+const warmPath = new WarmPath({ socket });
 const callScreen = new CallScreen({
   socket,
   polite: true,
+  takeWarm: () => warmPath.take(),
+  offersFirst: () => true, // its candidate pool (the slow TURN allocation on an island) serves only an offer
   label: "booth",
   banner,
   reconnectingKeys: RECONNECTING_CALL_KEYS,
@@ -429,6 +439,7 @@ function onCallComing(message) {
   if (c.offered) callScreen.prepare(message); // camera and connection ready before the agent answers
   else callScreen.unprepare(message.consultation_id);
   renderWaiting();
+  keepPathWarm(); // a ringing that stopped closed the connection it had taken over
 }
 
 const EARLY = { [RECEIVE.QUEUE_POSITION]: onQueuePosition, [RECEIVE.CALL_COMING]: onCallComing };
@@ -483,7 +494,11 @@ document.addEventListener("i18n:change", () => {
   setConnection(document.querySelector('[data-testid="connection-status"]').dataset.state);
 });
 document.addEventListener("contextmenu", (event) => event.preventDefault());
-setInterval(() => state.screen === "waiting" && renderWaiting(), 1000);
+setInterval(() => {
+  if (state.screen !== "waiting") return;
+  renderWaiting();
+  keepPathWarm(); // e.g. the link came back, or the agent's link was lost and the call went back in line
+}, 1000);
 
 applyTranslations();
 new QrCheckIn(); // check-in by the booking page's QR code held to the camera

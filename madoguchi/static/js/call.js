@@ -10,12 +10,12 @@
 
 import { SEND } from "./events.js";
 import { request } from "./net.js";
-import { withPacketTime } from "./sdp.js";
+import { asDtlsServer, withPacketTime } from "./sdp.js";
 
 const MEDIA_TIMEOUT_MS = 10000;
 // At call start both sides add tracks at once. Letting both offer ("glare") is legal under perfect negotiation,
 // but Chromium sometimes gathers no ICE candidates after the polite side's implicit rollback, and the call
-// stays silent. So the polite side leaves the first offer to the impolite side and only offers itself if none
+// stays silent. So one side leaves the first offer to the other (`offersFirst`) and only offers itself if none
 // arrives within this time (e.g. a peer that waits to be called).
 const POLITE_FIRST_OFFER_WAIT_MS = 1500;
 // A connection that has both descriptions but is still not connected after this long gets an ICE restart
@@ -63,16 +63,21 @@ export class Call {
    * @param {import("/static/vendor/socket.io.esm.min.js").Socket} options.socket
    * @param {string} options.consultationId
    * @param {boolean} options.polite  booth and resident: true; agent: false
+   * @param {boolean} [options.offersFirst]  who makes the call's first offer (default: the impolite side). A booth
+   *   call's first offer is the booth's: Chromium uses a candidate pool only for an offer (an answer gathers
+   *   afresh), and the booth's TURN allocation is the slow one on an island. Rebuilt connections go back to the
+   *   default (the impolite side offers).
    * @param {RTCIceServer[]} options.iceServers  from call.start (never a public default)
    * @param {HTMLVideoElement} options.localVideo
    * @param {HTMLVideoElement} options.remoteVideo
    * @param {(problem: "no_local_media") => void} [options.onMediaProblem]
    * @param {(state: RTCPeerConnectionState) => void} [options.onConnectionState]
    */
-  constructor({ socket, consultationId, polite, iceServers, localVideo, remoteVideo, onMediaProblem, onConnectionState }) {
+  constructor({ socket, consultationId, polite, offersFirst, iceServers, localVideo, remoteVideo, onMediaProblem, onConnectionState }) {
     this.socket = socket;
     this.consultationId = consultationId;
     this.polite = polite;
+    this.offersFirst = offersFirst ?? !polite;
     this.iceServers = Array.isArray(iceServers) ? iceServers : [];
     this.localVideo = localVideo;
     this.remoteVideo = remoteVideo;
@@ -114,24 +119,26 @@ export class Call {
   /**
    * While the call still rings: open the camera and microphone and build the connection with a candidate pool
    * (TURN allocated before the accept), but offer and answer nothing until start(). On an island every step done
-   * here is a round trip less after the accept.
+   * here is a round trip less after the accept. `premade`: a connection whose pool was made earlier (the kiosk's
+   * warm path while the resident waited, warmpath.js): its TURN allocation is ready already.
    */
-  prepare() {
+  prepare({ premade = null } = {}) {
     if (!this.preparing) {
       this.held = true;
-      this.preparing = this.openAndBuild({ pool: true }).then(() => this.makeEarlyOffer());
+      this.preparing = this.openAndBuild({ pool: true, premade }).then(() => this.makeEarlyOffer());
     }
     return this.preparing;
   }
 
   /**
-   * The impolite side (the console) makes its offer while the call still rings, so that the accept carries it
-   * (`offer.accept` `description`, relayed to the booth right after `call.start`): the booth has the offer a whole
-   * hop sooner (call.start to the console, its offer back) than when the console offered after `call.start`.
+   * The side that offers first makes its offer while the call still rings. The console's (a call from home) rides
+   * on the accept (`offer.accept` `description`, relayed right after `call.start`): the other side has the offer a
+   * whole hop sooner than when the console offered after `call.start`. The booth's leaves the moment `call.start`
+   * reaches it, with the relay candidate its pool allocated while the call rang (or the resident waited).
    */
   async makeEarlyOffer() {
     const pc = this.pc;
-    if (this.polite || !pc || this.closed || !this.held || pc.signalingState !== "stable") return;
+    if (!this.offersFirst || !pc || this.closed || !this.held || pc.signalingState !== "stable") return;
     try {
       this.makingOffer = true;
       await pc.setLocalDescription();
@@ -150,7 +157,7 @@ export class Call {
    */
   takeEarlyOffer() {
     const pc = this.pc;
-    if (this.polite || !pc || this.closed || !this.held || this.earlyOfferSent) return null;
+    if (!this.offersFirst || !pc || this.closed || !this.held || this.earlyOfferSent) return null;
     if (pc.signalingState !== "have-local-offer" || !pc.localDescription) return null;
     this.earlyOfferSent = true;
     this.sentPacketMs = this.audioPacketMs;
@@ -159,9 +166,9 @@ export class Call {
   }
 
   /** Open the camera and microphone (or go receive-only) and build the peer connection; go. */
-  async start() {
+  async start({ premade = null } = {}) {
     this.begun = true;
-    if (!this.preparing) this.preparing = this.openAndBuild({ pool: true }); // not prepared: overlap what we can
+    if (!this.preparing) this.preparing = this.openAndBuild({ pool: true, premade }); // not prepared: overlap what we can
     await this.preparing;
     if (this.closed || !this.pc) return;
     this.held = false;
@@ -169,7 +176,7 @@ export class Call {
     if (this.earlyOfferSent && pc.signalingState === "have-local-offer") {
       this.negotiationPending = false;
       this.armAnswerTimer(pc); // the accept carried our offer
-    } else if (!this.polite && pc.signalingState === "have-local-offer") {
+    } else if (this.offersFirst && pc.signalingState === "have-local-offer") {
       this.negotiationPending = false;
       this.sendDescription(pc).then(() => this.armAnswerTimer(pc)); // made while ringing, not carried: send it now
     } else if (this.negotiationPending) {
@@ -181,10 +188,10 @@ export class Call {
     for (const message of early) this.handleSignal(message);
   }
 
-  async openAndBuild({ pool }) {
+  async openAndBuild({ pool, premade = null }) {
     // With a pool the connection is made before the camera opens: the TURN allocation (two round trips to the
-    // relay) runs while the camera starts, not after it.
-    const early = pool ? this.newPeerConnection({ pool }) : null;
+    // relay) runs while the camera starts, not after it (or was made before the call rang: `premade`).
+    const early = pool ? (premade ?? this.newPeerConnection({ pool })) : null;
     this.localStream = await openLocalMedia();
     if (this.closed) {
       early?.close();
@@ -232,6 +239,7 @@ export class Call {
 
   /** A fresh RTCPeerConnection with the local tracks (also used to rebuild after the peer reloaded). */
   buildConnection({ premade = null } = {}) {
+    if (!premade) this.offersFirst = !this.polite; // a rebuild: the impolite side offers, as after any link loss
     this.closeConnection();
     this.makingOffer = false;
     this.ignoreOffer = false;
@@ -271,7 +279,7 @@ export class Call {
       this.negotiationPending = true;
       return;
     }
-    if (this.polite && !this.remoteDescribed) {
+    if (!this.offersFirst && !this.remoteDescribed) {
       clearTimeout(this.firstOfferTimer);
       this.firstOfferTimer = setTimeout(() => {
         if (!this.remoteDescribed && pc === this.pc && pc.signalingState === "stable") this.offerNow(pc);
@@ -343,7 +351,7 @@ export class Call {
       await this.flushHeldCandidates();
       if (description.type === "offer") {
         this.setVideoDirection(target);
-        await target.setLocalDescription();
+        await target.setLocalDescription(this.polite ? undefined : await this.serverAnswer(target));
         await this.sendDescription(target);
       } else {
         this.askPacketTime(); // the packet time may have changed while this offer was out
@@ -355,6 +363,12 @@ export class Call {
       }
       await this.addCandidate(candidate);
     }
+  }
+
+  /** The impolite side (the console) answers as the DTLS server: the booth starts the handshake (sdp.js). */
+  async serverAnswer(pc) {
+    const answer = await pc.createAnswer();
+    return { type: "answer", sdp: asDtlsServer(answer.sdp) };
   }
 
   /** Our local description, asking the other side for our voice packet time (sdp.js). */

@@ -4,7 +4,8 @@
 // Why one module: both pages start and stop a call the same way, buffer the signals that arrive before
 // call.start is handled, show the same notices over the video (connecting, reconnecting, the other side's link
 // lost, failed) and mute the same way; two copies drifted apart one fix at a time. What differs is small and
-// passed in: which side is polite (the booth answers, the agent offers), what the page does when a call starts
+// passed in: which side is polite (the booth; the agent restarts and rebuilds) and which makes the first offer (a
+// booth call's booth, call.js `offersFirst`), what the page does when a call starts
 // (it adopts the consultation and fills its own texts), how it shows its call screen, which notice says "we are
 // reconnecting", and the console's text-only consultations (a resident chatting from home: no media at all).
 //
@@ -32,8 +33,12 @@ export class CallScreen {
    * @param {() => void} options.show  switch the page to its call screen
    * @param {(message: object) => void} options.onStart  a new call: the page adopts its consultation
    * @param {string|null} [options.textOnlyNotice]  the notice for a call without media (call.start media: false)
+   * @param {(() => RTCPeerConnection|null)|null} [options.takeWarm]  the kiosk's warm connection (warmpath.js),
+   *   taken over by the next call it prepares or starts
+   * @param {((message: object) => boolean)|null} [options.offersFirst]  whether this side makes a call's first
+   *   offer, from its `offer` / `call.start` (default: the impolite side; a booth call's is the booth's, call.js)
    */
-  constructor({ socket, polite, label, banner, reconnectingKeys, show, onStart, textOnlyNotice = null }) {
+  constructor({ socket, polite, label, banner, reconnectingKeys, show, onStart, textOnlyNotice = null, takeWarm = null, offersFirst = null }) {
     this.socket = socket;
     this.polite = polite;
     this.label = label;
@@ -42,6 +47,8 @@ export class CallScreen {
     this.show = show;
     this.onStart = onStart;
     this.textOnlyNotice = textOnlyNotice;
+    this.takeWarm = takeWarm ?? (() => null);
+    this.offersFirst = offersFirst ?? (() => !polite);
     this.call = null;
     this.textOnly = false; // the current consultation has no media (chat only)
     this.earlySignals = []; // signals that came before their call.start was handled
@@ -97,7 +104,7 @@ export class CallScreen {
     });
     this.watch.start();
     for (const signal of this.earlySignals.splice(0)) this.signal(signal);
-    this.call.start().catch((err) => {
+    this.call.start({ premade: prepared ? null : this.takeWarm() }).catch((err) => {
       console.error(`${this.label}: call could not start`, err);
       this.setNotice("media.failed");
     });
@@ -113,7 +120,7 @@ export class CallScreen {
     if (this.call && this.call.consultationId === id) return;
     this.stop();
     this.call = this.newCall(message);
-    this.call.prepare().catch((err) => console.warn(`${this.label}: could not prepare the call`, err));
+    this.call.prepare({ premade: this.takeWarm() }).catch((err) => console.warn(`${this.label}: could not prepare the call`, err));
   }
 
   /** The offer the prepared call made while ringing, for the accept to carry (null: none yet; see call.js). */
@@ -134,6 +141,7 @@ export class CallScreen {
       socket: this.socket,
       consultationId: message.consultation_id,
       polite: this.polite,
+      offersFirst: this.offersFirst(message),
       iceServers: message.ice_servers,
       localVideo: this.localVideo,
       remoteVideo: this.remoteVideo,

@@ -372,6 +372,7 @@ const callScreen = new CallScreen({
   banner,
   reconnectingKeys: ["console.conn.offline"],
   textOnlyNotice: "console.call.text_only", // a resident chatting from home: no camera on either side
+  offersFirst: (message) => message.channel !== "booth", // a booth offers first (call.js: its pool serves only an offer)
   show: () => showView("call"),
   onStart: (message) => {
     beginConsultation({ id: message.consultation_id, peerName: message.peer?.display_name || "" });
