@@ -170,7 +170,8 @@ class BookingDesk:
         now = self.now()
         start, end = day_bounds(day)
         try:
-            booked = await self.bookings.counts(town.id, start, end, place=place)
+            desks = {d.id for d in plan.desks if d.serves(route)}
+            booked = await self.bookings.counts(town.id, start, end, place=place, desks=desks)
             opened = await self.open_holidays(town.id)
             found = offers(plan, route, day, now, booked, place=place, open_holidays=opened)
         except BookingRefused as refused:
