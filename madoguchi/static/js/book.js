@@ -72,8 +72,23 @@ async function api(method, path, body) {
     throw new Error(t("book.error.offline"));
   }
   const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(errorText(data?.error?.code ?? "invalid"));
+  if (!response.ok) {
+    const code = data?.error?.code ?? "invalid";
+    throw Object.assign(new Error(errorText(code)), { code });
+  }
   return data;
+}
+
+// Refusals that mean the chosen time is gone (taken meanwhile, passed while the page was open, a boat cancelled):
+// the page shows the day's times again, and the sentence stays up so the resident knows why.
+const TIME_GONE = new Set(["full", "past_slot", "too_late", "no_such_slot", "closed_day", "beyond_horizon", "no_ferry"]);
+
+// What the server takes as a contact (booking_desk.service): an e-mail address, or a phone number of 10+ digits.
+function contactLooksRight(text) {
+  if (!text) return true;
+  if (/^[^\s@,;<>"]+@[^\s@,;<>"]+\.[A-Za-z]{2,}$/.test(text)) return true;
+  const plain = text.normalize("NFKC");
+  return /^\+?[0-9()\- ]+$/.test(plain) && plain.replace(/[^0-9]/g, "").length >= 10;
 }
 
 // -- the form -----------------------------------------------------------------------------------------------
@@ -212,6 +227,12 @@ async function submit(event) {
     $("book-name-kana").focus();
     return;
   }
+  const contact = $("book-contact").value.trim();
+  if (!contactLooksRight(contact)) {
+    say(t("book.error.contact"));
+    $("book-contact").focus();
+    return;
+  }
   const button = $("book-submit");
   button.disabled = true;
   button.textContent = t("book.sending");
@@ -222,7 +243,7 @@ async function submit(event) {
     place: state.slot.place,
     start: state.slot.start,
     name_kana: name,
-    contact: $("book-contact").value.trim() || null,
+    contact: contact || null,
     language: language(),
   };
   if ($("book-ferry").checked && place?.ferries?.length) body.ferry = place.ferries[0];
@@ -236,8 +257,8 @@ async function submit(event) {
     await lookup(booked.code);
     $("done-card").scrollIntoView({ block: "start" });
   } catch (err) {
-    say(err.message);
-    loadSlots();
+    if (TIME_GONE.has(err.code)) await loadSlots(); // the time is gone: choose again (name and contact are kept)
+    say(err.message); // after loadSlots, which clears the banner when the times load
   } finally {
     button.disabled = false;
     button.textContent = t("book.submit");
@@ -338,6 +359,7 @@ async function move(booking, slot) {
     say(t("book.moved"), "info");
     $("manage-card").scrollIntoView({ block: "start" });
   } catch (err) {
+    if (state.moving && TIME_GONE.has(err.code)) await loadSlots();
     say(err.message);
   }
 }
