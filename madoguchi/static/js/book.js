@@ -6,6 +6,7 @@
 // to /api. The booking number stays in the address fragment (#code=…), which browsers never send to a server.
 
 import { applyTranslations, initI18n, language, t } from "./i18n.js";
+import { TIME_GONE, contactLooksRight, kanaNameLooksRight } from "./bookinput.js";
 import { LanguagePicker } from "./langpicker.js";
 
 const $ = (id) => document.getElementById(id);
@@ -77,18 +78,6 @@ async function api(method, path, body) {
     throw Object.assign(new Error(errorText(code)), { code });
   }
   return data;
-}
-
-// Refusals that mean the chosen time is gone (taken meanwhile, passed while the page was open, a boat cancelled):
-// the page shows the day's times again, and the sentence stays up so the resident knows why.
-const TIME_GONE = new Set(["full", "past_slot", "too_late", "no_such_slot", "closed_day", "beyond_horizon", "no_ferry"]);
-
-// What the server takes as a contact (booking_desk.service): an e-mail address, or a phone number of 10+ digits.
-function contactLooksRight(text) {
-  if (!text) return true;
-  if (/^[^\s@,;<>"]+@[^\s@,;<>"]+\.[A-Za-z]{2,}$/.test(text)) return true;
-  const plain = text.normalize("NFKC");
-  return /^\+?[0-9()\- ]+$/.test(plain) && plain.replace(/[^0-9]/g, "").length >= 10;
 }
 
 // -- the form -----------------------------------------------------------------------------------------------
@@ -222,7 +211,7 @@ async function submit(event) {
   event.preventDefault();
   if (!state.slot) return;
   const name = $("book-name-kana").value.trim();
-  if (!/^[\u3041-\u3096\u30a1-\u30fa\u30fc\u30fb\uff66-\uff9f\s]+$/.test(name)) {
+  if (!kanaNameLooksRight(name)) {
     say(t("book.error.name"));
     $("book-name-kana").focus();
     return;
