@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import io
+from datetime import date, datetime, timedelta
 
+from openpyxl import load_workbook
+
+from madoguchi.booking_desk.report_book import workbook
 from madoguchi.bookings.kpis import BookingRow, ReportFilter, WaitRow, compute
 from madoguchi.bookings.plan import JST
 
@@ -129,3 +133,19 @@ def test_channels_map_to_the_booking_modes_that_arrive_through_them() -> None:
     counter_only = [placed("done", "tax", "hall", mode="counter")]
     assert compute(counter_only, [], where=ReportFilter(channel="booth")).bookings == 0
     assert compute(counter_only, [], where=ReportFilter(channel="chat")).bookings == 0
+
+
+def test_the_workbook_says_which_filters_it_covers_and_has_the_four_figures() -> None:
+    report = compute(ROWS, WAITS, where=ReportFilter(route="tax", channel="booth"))
+    sheet = load_workbook(
+        io.BytesIO(workbook(report, date(2026, 12, 1), date(2026, 12, 31), {"route": "tax", "channel": "booth"}))
+    )["予約"]
+    rows = {r[0]: r[1] for r in sheet.iter_rows(values_only=True)}
+    assert (rows["絞り込み: 窓口"], rows["絞り込み: 受付の 方法"]) == ("tax", "booth")
+    assert "絞り込み: 場所" not in rows
+    assert (rows["予約の数"], rows["来なかった 割合"]) == (report.bookings, report.no_show_rate) == (2, 0.5)
+    assert rows["予約から 当日までの 時間（中央値・時間）"] == report.lead_time_median_h == 6.0
+    assert (rows["予約した 方の 待ち時間（中央値・秒）"], rows["予約なしの 方の 待ち時間（中央値・秒）"]) == (
+        30.0,
+        300.0,
+    )
