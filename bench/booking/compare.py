@@ -139,7 +139,7 @@ async def one_run(
     finally:
         process.terminate()
         await process.wait()
-    return {"variant": variant, "load_before": before, "load_after": load(), "runs": runs}
+    return {"variant": variant, "commit": commit(checkout), "load_before": before, "load_after": load(), "runs": runs}
 
 
 def label(run_: dict[str, Any]) -> str:
@@ -185,7 +185,8 @@ def write_section(result: dict[str, Any]) -> None:
     ) + " |", "|---|---|---|" + "---|" * (2 * len(rounds[0]["runs"]))]  # fmt: skip
     for n, r in enumerate(rounds, 1):
         cells_ = [f"{x[op]['p50']:.0f} / {x[op]['p95']:.0f}" for x in r["runs"] for op in ("search", "booking")]
-        lines.append(f"| {n} | {r['variant']} | {r['load_before']} → {r['load_after']} | " + " | ".join(cells_) + " |")
+        version = f"{r['variant']} `{r['commit']}`" if "commit" in r else r["variant"]
+        lines.append(f"| {n} | {version} | {r['load_before']} → {r['load_after']} | " + " | ".join(cells_) + " |")
     lines += ["", MARK_END]
     path = run.HERE / "RESULTS.md"
     current = path.read_text(encoding="utf-8")

@@ -60,6 +60,7 @@ PLACES = 20
 CLIENTS = 50
 TARGET_SEARCH_P95_MS = 50.0
 TARGET_BOOKING_P95_MS = 100.0
+COMPARE_SECTION = "<!-- compare:begin -->"
 KANA = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモ"
 
 
@@ -334,10 +335,14 @@ def write_results(result: dict[str, Any]) -> None:
         + " (a 409 `full` is a client that saw the slot free and lost the last place to another: the correct "
         "answer, timed like the rest).",
         "",
-        "What the numbers mean, and what would change them: [notes.md](notes.md).",
+        "What the numbers mean, and what would change them: [notes.md](notes.md). Two versions measured side by "
+        "side on the same data (`compare.py`): the section below.",
         "",
     ]
-    (HERE / "RESULTS.md").write_text("\n".join(lines), encoding="utf-8")
+    path = HERE / "RESULTS.md"
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    kept = old[old.index(COMPARE_SECTION) :] if COMPARE_SECTION in old else ""  # compare.py's section stays
+    path.write_text("\n".join(lines) + ("\n" + kept if kept else ""), encoding="utf-8")
 
 
 async def main() -> None:
