@@ -236,7 +236,8 @@ async def main() -> None:
             print(json.dumps(result), file=sys.stderr)
             rounds.append(result)
     out = {
-        "at": (earlier["at"] + " to " if earlier else "") + dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "at": (earlier["at"].split(" to ")[0] + " to " if earlier else "")
+        + dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "base_commit": commit(checkouts["base"]),
         "head_commit": commit(REPO),
         "bookings_in_db": written,
