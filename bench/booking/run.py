@@ -49,7 +49,7 @@ from madoguchi.bookings.codes import damm
 from madoguchi.bookings.plan import JST, BookingPlan
 from madoguchi.bookings.slots import BookingRefused, day_slots
 from madoguchi.chatbot.knowledge import bundled_kb_dir, load_municipality
-from madoguchi.storage.db import open_database
+from madoguchi.storage.db import Database, migrate, open_database
 from madoguchi.storage.municipalities import Municipalities
 from madoguchi.storage.testing import temporary_database_url
 
@@ -60,6 +60,7 @@ PLACES = 20
 CLIENTS = 50
 TARGET_SEARCH_P95_MS = 50.0
 TARGET_BOOKING_P95_MS = 100.0
+COMPARE_SECTION = "<!-- compare:begin -->"
 KANA = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモ"
 
 
@@ -101,11 +102,16 @@ def code_for(n: int) -> str:
     return body + str(damm(body))
 
 
-async def fill_year(database_url: str, plan: BookingPlan, places: list[str], routes: list[str], seed: int) -> int:
+async def fill_year(
+    database_url: str, plan: BookingPlan, places: list[str], routes: list[str], seed: int, revision: str = "head"
+) -> int:
+    """A year of bookings into the schema at ``database_url``, migrated first to ``revision`` (``compare.py``
+    fills at the older code's revision so both versions can start on a copy)."""
     rng = random.Random(seed)
     today = dt.datetime.now(JST).date()
     days = [today + dt.timedelta(days=n) for n in range(-335, 31)]
-    db = await open_database(database_url)
+    db = Database(database_url)
+    await migrate(db.engine, revision)
     now = dt.datetime.now(dt.UTC)
     written = 0
     try:
@@ -172,11 +178,14 @@ async def fill_year(database_url: str, plan: BookingPlan, places: list[str], rou
     return written
 
 
-async def start_server(root: Path, env: dict[str, str]) -> tuple[asyncio.subprocess.Process, str]:
+async def start_server(
+    root: Path, env: dict[str, str], command: tuple[str, ...] = (MADOGUCHI,)
+) -> tuple[asyncio.subprocess.Process, str]:
+    """``command serve`` on a free port, its log in ``root/server.log``; returns the process and its URL."""
     log_path = root / "server.log"
     with log_path.open("wb") as log_file:
         process = await asyncio.create_subprocess_exec(
-            MADOGUCHI, "serve", "--host", "127.0.0.1", "--port", "0",
+            *command, "serve", "--host", "127.0.0.1", "--port", "0",
             stdin=asyncio.subprocess.DEVNULL, stdout=log_file, stderr=asyncio.subprocess.STDOUT, env=env, cwd=root,
         )  # fmt: skip
     # the first start for this town trains its triage model (minutes on a loaded 2-core machine; cached after)
@@ -326,10 +335,14 @@ def write_results(result: dict[str, Any]) -> None:
         + " (a 409 `full` is a client that saw the slot free and lost the last place to another: the correct "
         "answer, timed like the rest).",
         "",
-        "What the numbers mean, and what would change them: [notes.md](notes.md).",
+        "What the numbers mean, and what would change them: [notes.md](notes.md). Two versions measured side by "
+        "side on the same data (`compare.py`): the section below.",
         "",
     ]
-    (HERE / "RESULTS.md").write_text("\n".join(lines), encoding="utf-8")
+    path = HERE / "RESULTS.md"
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    kept = old[old.index(COMPARE_SECTION) :] if COMPARE_SECTION in old else ""  # compare.py's section stays
+    path.write_text("\n".join(lines) + ("\n" + kept if kept else ""), encoding="utf-8")
 
 
 async def main() -> None:

@@ -180,7 +180,9 @@ async def bookings_report(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         await db.close()
     if args.json:
-        print(json.dumps({"from": first.isoformat(), "to": last.isoformat(), **report.as_dict()}, indent=1))
+        print(
+            json.dumps({"from": first.isoformat(), "to": last.isoformat(), "filters": {}, **report.as_dict()}, indent=1)
+        )
         return 0
     rate = "-" if report.no_show_rate is None else f"{report.no_show_rate:.1%}"
     print(f"bookings {first} to {last}: {report.bookings} ({report.booked_by_staff} booked by staff)")

@@ -9,6 +9,7 @@ resident's words, so no formula guard is needed beyond typing them.
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from datetime import date
 from typing import Final
 
@@ -25,12 +26,20 @@ STATUS_COLUMNS: Final = (
 )
 
 
-def workbook(report: BookingKpis, first: date, last: date) -> bytes:
+FILTER_LABELS: Final = (("route", "窓口"), ("place", "場所"), ("booth", "ブース"), ("channel", "受付の 方法"))
+
+
+def workbook(report: BookingKpis, first: date, last: date, filters: Mapping[str, str] | None = None) -> bytes:
+    """``filters`` (the report's, as ``ReportFilter.as_dict``) are written under the period, so a sheet passed on
+    says what it covers."""
     book = Workbook()
     summary = book.active
     assert summary is not None
     summary.title = "予約"
     summary.append(["期間", f"{first.isoformat()} 〜 {last.isoformat()}"])
+    for key, label in FILTER_LABELS:
+        if filters and key in filters:
+            summary.append([f"絞り込み: {label}", filters[key]])
     summary.append(["予約の数", report.bookings])
     summary.append(["職員が 代わりに 予約", report.booked_by_staff])
     summary.append(["来なかった 割合", report.no_show_rate])

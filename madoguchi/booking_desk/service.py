@@ -21,7 +21,7 @@ from madoguchi.booking_desk import ics, mail
 from madoguchi.bookings import kpis
 from madoguchi.bookings.checkin import Checkin, Due, check_in, due_soon, is_no_show
 from madoguchi.bookings.ferry import Sailing, Trip, affected, fitting, lines_for, next_fitting, trip
-from madoguchi.bookings.kpis import BookingKpis
+from madoguchi.bookings.kpis import BookingKpis, ReportFilter
 from madoguchi.bookings.plan import HOME, JST, BookingPlan, FerryLine
 from madoguchi.bookings.slots import REFUSALS, BookingRefused, Offer, find_slot, local, offered_capacity, offers
 from madoguchi.chatbot.knowledge import Municipality
@@ -170,7 +170,8 @@ class BookingDesk:
         now = self.now()
         start, end = day_bounds(day)
         try:
-            booked = await self.bookings.counts(town.id, start, end, place=place)
+            desks = {d.id for d in plan.desks if d.serves(route)}
+            booked = await self.bookings.counts(town.id, start, end, place=place, desks=desks)
             opened = await self.open_holidays(town.id)
             found = offers(plan, route, day, now, booked, place=place, open_holidays=opened)
         except BookingRefused as refused:
@@ -350,15 +351,27 @@ class BookingDesk:
             await self._mail(updated, "book.mail.sailing_cancelled", town)
         return told
 
-    async def report(self, municipality_id: str | None, first: date, last: date) -> BookingKpis:
-        """The booking KPIs of the days ``first`` to ``last`` (Japan time, both included)."""
+    async def report(
+        self, municipality_id: str | None, first: date, last: date, where: ReportFilter | None = None
+    ) -> BookingKpis:
+        """The booking KPIs of the days ``first`` to ``last`` (Japan time, both included), narrowed by the reports
+        page's filters (:mod:`madoguchi.bookings.kpis` says what each means for a booking)."""
         town = self.town(municipality_id)
+        where = where or ReportFilter()
         if last < first:
             raise DeskError("invalid", "the last day comes before the first")
+        if where.route is not None:
+            self._known_route(town, where.route)
+        plan = self.plan(town)
+        if where.place is not None and where.place not in {*plan.place_ids(), *(p.id for p in town.places), HOME}:
+            raise DeskError("unknown_place", f"there is no place {where.place!r} in this town")
+        if where.channel is not None and where.channel not in kpis.CHANNEL_MODES:
+            raise DeskError("invalid", f"'channel' must be one of {', '.join(kpis.CHANNEL_MODES)}")
         bookings, waits = await self.bookings.report_rows(town.id, day_bounds(first)[0], day_bounds(last)[1])
         opened = await self.open_holidays(town.id)
-        offered = offered_capacity(self.plan(town), first, last, open_holidays=opened)
-        return kpis.compute(bookings, waits, offered)
+        modes = None if where.channel is None else kpis.CHANNEL_MODES[where.channel]
+        offered = offered_capacity(plan, first, last, open_holidays=opened, route=where.route, modes=modes)
+        return kpis.compute(bookings, waits, offered, where)
 
     async def due(self, municipality_id: str) -> dict[str, int]:
         """Per route, the town's bookings an agent will serve ahead of a walk-in who joins now

@@ -11,7 +11,8 @@ token in ``X-CSRF-Token`` and no foreign ``Origin`` (the admin API's rule). Refu
 - ``GET /api/staff/bookings/options`` → the town's topics, places and open days (the phone page's choices)
 - ``GET /api/staff/bookings?date=YYYY-MM-DD`` → ``{"date", "bookings": [...]}`` (contacts masked)
 - ``GET /api/staff/slots?route=R&date=YYYY-MM-DD[&place=P][&ferry=F]`` → the free times, as ``/api/slots``
-- ``GET /api/staff/bookings/report?from=YYYY-MM-DD&to=YYYY-MM-DD`` → the booking KPIs (``bookings.kpis``)
+- ``GET /api/staff/bookings/report?from=YYYY-MM-DD&to=YYYY-MM-DD[&route=R][&place=P][&booth=B][&channel=C]``
+  → the booking KPIs (``bookings.kpis``), narrowed by the reports page's filters; ``report.xlsx`` the same as Excel
 - ``POST /api/staff/bookings`` ``{"route","place","start","name_kana"[,"contact"][,"ferry"][,"language"]
   [,"consultation_id"]}`` → ``201`` the booking
 """
@@ -19,6 +20,7 @@ token in ``X-CSRF-Token`` and no foreign ``Origin`` (the admin API's rule). Refu
 from __future__ import annotations
 
 import hmac
+import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Any, Final
@@ -30,14 +32,17 @@ from madoguchi import keys
 from madoguchi.booking_desk import pages, report_book
 from madoguchi.booking_desk.api import DESK, STATUS, BookingBody, booking_json, same_site, slot_json
 from madoguchi.booking_desk.service import BookingDesk, BookingRequest, DeskError, day_bounds
-from madoguchi.bookings.kpis import BookingKpis
+from madoguchi.bookings.kpis import BookingKpis, ReportFilter
 from madoguchi.bookings.slots import local
 from madoguchi.domain.sessions import SESSION_COOKIE
 from madoguchi.http_json import read_json
 from madoguchi.storage.accounts import StaffRecord
 from madoguchi.storage.audit import AuditLog
+from madoguchi.storage.booths import Booths
 
 CSRF_HEADER: Final = "X-CSRF-Token"
+FILTER_ID: Final = re.compile(r"[A-Za-z0-9_.:\-]{1,64}")
+"""A report filter's id, as the reports API takes them (``reports.params``)."""
 MAX_TOKEN: Final = 256
 
 
@@ -189,27 +194,57 @@ async def post_booking(request: web.Request, staff: StaffRecord) -> web.StreamRe
     return web.json_response(day_entry(record), status=201)
 
 
-async def _report(request: web.Request, staff: StaffRecord) -> tuple[BookingKpis, date, date]:
-    """The booking figures of the request's town and ``from``..``to`` days (both pages of the report use it)."""
+def _filter_id(request: web.Request, name: str) -> str | None:
+    raw = request.query.get(name, "").strip()
+    if not raw:
+        return None
+    if not FILTER_ID.fullmatch(raw):
+        raise DeskError("invalid", f"'{name}' must be an id of letters, digits, '-', '_', '.' or ':' (at most 64)")
+    return raw
+
+
+async def _where(request: web.Request, municipality: str) -> ReportFilter:
+    """The reports page's filters (``route``, ``place``, ``booth``, ``channel``); a booth stands for its place."""
+    booth_id = _filter_id(request, "booth")
+    booth_place = None
+    if booth_id is not None:
+        booth = await Booths(request.app[keys.DATABASE]).get(booth_id)
+        if booth is None or booth.municipality_id != municipality:
+            raise DeskError("invalid", f"there is no booth {booth_id!r} in this town")
+        booth_place = booth.place_id
+    return ReportFilter(
+        route=_filter_id(request, "route"),
+        place=_filter_id(request, "place"),
+        booth=booth_id,
+        booth_place=booth_place,
+        channel=_filter_id(request, "channel"),
+    )
+
+
+async def _report(request: web.Request, staff: StaffRecord) -> tuple[BookingKpis, date, date, ReportFilter]:
+    """The booking figures of the request's town, ``from``..``to`` days and filters (the JSON and the workbook)."""
     desk = request.app[DESK]
     municipality = town_of(desk, staff, request.query.get("municipality"))
     first = _day(request.query.get("from"), desk)
     last = _day(request.query.get("to"), desk)
-    return await desk.report(municipality, first, last), first, last
+    where = await _where(request, municipality)
+    return await desk.report(municipality, first, last, where), first, last, where
 
 
 @staff_only(changing=False)
 async def get_report(request: web.Request, staff: StaffRecord) -> web.StreamResponse:
-    report, first, last = await _report(request, staff)
-    return web.json_response({"from": first.isoformat(), "to": last.isoformat(), **report.as_dict()})
+    report, first, last, where = await _report(request, staff)
+    return web.json_response(
+        {"from": first.isoformat(), "to": last.isoformat(), "filters": where.as_dict(), **report.as_dict()}
+    )
 
 
 @staff_only(changing=False)
 async def get_report_xlsx(request: web.Request, staff: StaffRecord) -> web.StreamResponse:
     """The same figures as an Excel file (:mod:`madoguchi.booking_desk.report_book`)."""
-    report, first, last = await _report(request, staff)
+    report, first, last, where = await _report(request, staff)
     return web.Response(
-        body=report_book.workbook(report, first, last),
+        body=report_book.workbook(report, first, last, where.as_dict()),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="bookings-{first}-{last}.xlsx"'},
     )

@@ -3,7 +3,13 @@ waited against walk-ins.
 
 Why pure: the numbers are a few counts and medians over rows the edges read (bookings by their start, cases by
 when they were requested); computing them here keeps the rules (what counts as due, what a no-show rate divides
-by) in one tested place, with no clock but the rows' own times.
+by, what the reports page's filters mean for a booking) in one tested place, with no clock but the rows' own times.
+
+The filters are the reports page's (route, place, booth, channel; :class:`ReportFilter`). A case has all four.
+A booking has a route and a place but no booth or channel of its own, so: a booth filter keeps the bookings at the
+booth's place (the edge looks the place up), and a channel filter keeps the bookings made for it
+(:data:`CHANNEL_MODES`: ``booth`` → booked at a booth, ``chat`` → a video call from home; counter bookings belong to
+neither). The offered capacity (utilisation) is narrowed the same way by the edge, and to the kept places here.
 """
 
 from __future__ import annotations
@@ -13,9 +19,16 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Final
 
 DUE: frozenset[str] = frozenset({"checked_in", "done", "no_show"})
 """The statuses of a booking whose time came and was not cancelled: the no-show rate divides by these."""
+
+CHANNEL_MODES: Final[Mapping[str, frozenset[str]]] = {
+    "booth": frozenset({"booth"}),
+    "chat": frozenset({"video"}),
+}
+"""A report's channel → the booking modes that arrive through it (a booth check-in, a video call from home)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +48,48 @@ class WaitRow:
 
     booked: bool
     waited_s: float
+    route: str = ""
+    channel: str = ""
+    booth: str | None = None
+    place: str | None = None
+    """The place of the case's booth (None for a chat, or a booth placed nowhere)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFilter:
+    """The reports page's filters as they apply to bookings and to the waits (module docstring)."""
+
+    route: str | None = None
+    place: str | None = None
+    booth: str | None = None
+    booth_place: str | None = None
+    """The place the ``booth`` stands in, looked up by the edge (None: the booth is placed nowhere)."""
+    channel: str | None = None
+
+    def keeps_place(self, place: str) -> bool:
+        if self.place is not None and place != self.place:
+            return False
+        return self.booth is None or place == self.booth_place
+
+    def keeps_booking(self, row: BookingRow) -> bool:
+        if self.route is not None and row.route != self.route:
+            return False
+        if self.channel is not None and row.mode not in CHANNEL_MODES.get(self.channel, frozenset()):
+            return False
+        return self.keeps_place(row.place)
+
+    def keeps_wait(self, row: WaitRow) -> bool:
+        return (
+            (self.route is None or row.route == self.route)
+            and (self.channel is None or row.channel == self.channel)
+            and (self.booth is None or row.booth == self.booth)
+            and (self.place is None or row.place == self.place)
+        )
+
+    def as_dict(self) -> dict[str, str]:
+        """The filters in force, for the JSON and the workbook to say what they cover."""
+        chosen = {"route": self.route, "place": self.place, "booth": self.booth, "channel": self.channel}
+        return {k: v for k, v in chosen.items() if v is not None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,14 +157,21 @@ def utilisation(rows: Iterable[BookingRow], offered: Mapping[str, int]) -> dict[
 
 
 def compute(
-    bookings: Iterable[BookingRow], waits: Iterable[WaitRow], offered: Mapping[str, int] | None = None
+    bookings: Iterable[BookingRow],
+    waits: Iterable[WaitRow],
+    offered: Mapping[str, int] | None = None,
+    where: ReportFilter | None = None,
 ) -> BookingKpis:
-    """The figures; ``offered`` (place → slot capacity of the period) adds the utilisation."""
-    rows = list(bookings)
+    """The figures of the rows ``where`` keeps; ``offered`` (place → slot capacity of the period, already narrowed
+    to the filter's route and channel) adds the utilisation of the kept places."""
+    where = where or ReportFilter()
+    rows = [r for r in bookings if where.keeps_booking(r)]
+    if offered is not None:
+        offered = {place: size for place, size in offered.items() if where.keeps_place(place)}
     statuses = Counter(r.status for r in rows)
     due = sum(statuses[s] for s in DUE)
     lead = [(r.start - r.created_at).total_seconds() / 3600 for r in rows if r.start >= r.created_at]
-    answered = list(waits)
+    answered = [w for w in waits if where.keeps_wait(w)]
     booked_waits = [w.waited_s for w in answered if w.booked]
     walk_in_waits = [w.waited_s for w in answered if not w.booked]
     return BookingKpis(

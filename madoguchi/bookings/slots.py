@@ -136,15 +136,23 @@ def day_slots(
 
 
 def offered_capacity(
-    plan: BookingPlan, first: date, last: date, *, open_holidays: frozenset[date] = frozenset()
+    plan: BookingPlan,
+    first: date,
+    last: date,
+    *,
+    open_holidays: frozenset[date] = frozenset(),
+    route: str | None = None,
+    modes: frozenset[str] | None = None,
 ) -> dict[str, int]:
     """Per place, the capacity of every slot of ``first..last`` (both included) on the days the office opens:
-    what "slot utilisation" divides by. Past slots count (they were offered); closed days and holidays do not."""
+    what "slot utilisation" divides by. Past slots count (they were offered); closed days and holidays do not.
+    ``route`` and ``modes`` narrow it to the desks serving that route, of those modes (a report's filters)."""
+    desks = [d for d in plan.desks if (route is None or d.serves(route)) and (modes is None or d.mode in modes)]
     offered: dict[str, int] = {}
     day = first
     while day <= last:
         if not plan.is_closed(day, open_holidays=open_holidays):
-            for desk in plan.desks:
+            for desk in desks:
                 for place in desk.place_ids:
                     size = sum(slot.capacity for slot in desk_slots(desk, place, day))
                     if size:

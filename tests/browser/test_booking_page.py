@@ -30,7 +30,7 @@ async def choose(page: Page, *, route: str, mode: str, day: str, place: str | No
 
 
 async def test_book_move_and_cancel_on_a_phone(browser: Browser, tmp_path: Path) -> None:
-    async with running(tmp_path) as api:
+    async with running(tmp_path, booking_requests_per_minute=30) as api:
         context, page, problems = await new_page(browser, PHONE, phone=True)
         try:
             await page.goto(f"{api.base_url}/chat")
@@ -43,9 +43,26 @@ async def test_book_move_and_cancel_on_a_phone(browser: Browser, tmp_path: Path)
             await expect(first).to_contain_text("あと 2人")
             box = await first.bounding_box()
             assert box is not None and box["height"] >= 56 and box["width"] >= 150  # a thumb hits it
-            await page.get_by_test_id("book-slot").nth(1).click()
+            # a contact that is neither a phone number nor an e-mail address is explained before anything is sent
+            await first.click()
             await page.get_by_test_id("book-name-kana").fill("やまだ はなこ")
+            await page.get_by_test_id("book-contact").fill("090-12")
+            await page.get_by_test_id("book-submit").click()
+            banner = page.get_by_test_id("book-message")
+            await expect(banner).to_contain_text("電話番号（10けた以上）か メールアドレス")
+            # someone else takes the last places of 8:30 meanwhile: the sentence stays on screen, the times reload
+            for _ in range(2):
+                assert (await api.book(start="2026-12-08T08:30:00+09:00", name_kana="タナカ"))[0] == 201
             await page.get_by_test_id("book-contact").fill("hanako@example.jp")
+            await page.get_by_test_id("book-submit").click()
+            await expect(banner).to_have_text("その 時間は いっぱいに なりました。ほかの 時間を えらんで ください。")
+            await expect(first).to_contain_text("いっぱい", timeout=WAIT_MS)
+            where = await banner.bounding_box()
+            assert where is not None and 0 <= where["y"] < PHONE["height"] / 2  # at the top of the screen, not above it
+            await shot(page, "book-1-full")
+            assert all("409 (Conflict)" in p for p in problems), problems  # the refused booking, logged by Chromium
+            problems.clear()
+            await page.get_by_test_id("book-slot").nth(1).click()
             await shot(page, "book-1-chosen")
             await page.get_by_test_id("book-submit").click()
 

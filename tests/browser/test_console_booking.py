@@ -34,7 +34,9 @@ async def log_in(page: Page, base_url: str) -> None:
     await page.wait_for_url("**/console")
 
 
-async def book(page: Page, *, route: str, place: str, day: str, start: str, name: str) -> str:
+async def book(
+    page: Page, *, route: str, place: str, day: str, start: str, name: str, check_words: bool = False
+) -> str:
     if not await page.get_by_test_id("staff-booking").is_visible():
         await page.get_by_test_id("book-for-resident").click()
     await expect(page.get_by_test_id("staff-booking")).to_be_visible()
@@ -45,6 +47,13 @@ async def book(page: Page, *, route: str, place: str, day: str, start: str, name
         1, timeout=WAIT_MS
     )
     await page.get_by_test_id("staff-book-slot").select_option(start)
+    if check_words:  # a name not in kana, a contact that is no phone number: named before anything is sent
+        for typed, contact, says in (("suzuki", "", "カタカナ か ひらがな"), (name, "123", "電話番号（10けた以上）")):
+            await page.get_by_test_id("staff-book-name").fill(typed)
+            await page.get_by_test_id("staff-book-contact").fill(contact)
+            await page.get_by_test_id("staff-book-submit").click()
+            await expect(page.get_by_test_id("staff-book-error")).to_contain_text(says)
+        await page.get_by_test_id("staff-book-contact").fill("")
     await page.get_by_test_id("staff-book-name").fill(name)
     await page.get_by_test_id("staff-book-submit").click()
     await expect(page.get_by_test_id("staff-book-code")).to_have_text(re.compile(r"^\d{4} \d{4}$"), timeout=WAIT_MS)
@@ -73,6 +82,7 @@ async def test_agent_books_for_a_caller_and_sees_the_check_in(browser: Browser, 
                 place="nagishima-community-centre",
                 day="2026-12-07",
                 start="2026-12-07T09:00:00+09:00",
+                check_words=True,
                 name="すずき いちろう",
             )
             await expect(agent.get_by_test_id("staff-book-read")).to_contain_text("・".join(code))

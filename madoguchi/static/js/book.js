@@ -6,6 +6,7 @@
 // to /api. The booking number stays in the address fragment (#code=…), which browsers never send to a server.
 
 import { applyTranslations, initI18n, language, t } from "./i18n.js";
+import { TIME_GONE, contactLooksRight, kanaNameLooksRight } from "./bookinput.js";
 import { LanguagePicker } from "./langpicker.js";
 
 const $ = (id) => document.getElementById(id);
@@ -72,7 +73,10 @@ async function api(method, path, body) {
     throw new Error(t("book.error.offline"));
   }
   const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(errorText(data?.error?.code ?? "invalid"));
+  if (!response.ok) {
+    const code = data?.error?.code ?? "invalid";
+    throw Object.assign(new Error(errorText(code)), { code });
+  }
   return data;
 }
 
@@ -207,9 +211,15 @@ async function submit(event) {
   event.preventDefault();
   if (!state.slot) return;
   const name = $("book-name-kana").value.trim();
-  if (!/^[\u3041-\u3096\u30a1-\u30fa\u30fc\u30fb\uff66-\uff9f\s]+$/.test(name)) {
+  if (!kanaNameLooksRight(name)) {
     say(t("book.error.name"));
     $("book-name-kana").focus();
+    return;
+  }
+  const contact = $("book-contact").value.trim();
+  if (!contactLooksRight(contact)) {
+    say(t("book.error.contact"));
+    $("book-contact").focus();
     return;
   }
   const button = $("book-submit");
@@ -222,7 +232,7 @@ async function submit(event) {
     place: state.slot.place,
     start: state.slot.start,
     name_kana: name,
-    contact: $("book-contact").value.trim() || null,
+    contact: contact || null,
     language: language(),
   };
   if ($("book-ferry").checked && place?.ferries?.length) body.ferry = place.ferries[0];
@@ -236,8 +246,8 @@ async function submit(event) {
     await lookup(booked.code);
     $("done-card").scrollIntoView({ block: "start" });
   } catch (err) {
-    say(err.message);
-    loadSlots();
+    if (TIME_GONE.has(err.code)) await loadSlots(); // the time is gone: choose again (name and contact are kept)
+    say(err.message); // after loadSlots, which clears the banner when the times load
   } finally {
     button.disabled = false;
     button.textContent = t("book.submit");
@@ -338,6 +348,7 @@ async function move(booking, slot) {
     say(t("book.moved"), "info");
     $("manage-card").scrollIntoView({ block: "start" });
   } catch (err) {
+    if (state.moving && TIME_GONE.has(err.code)) await loadSlots();
     say(err.message);
   }
 }

@@ -7,6 +7,7 @@
 // a booking made during a call or chat carries its id, and the wrap-up is filled (「予約を とった」 and the code in
 // the note) so the agent does not type it twice. Nothing is inserted as HTML: rows are built with textContent.
 
+import { TIME_GONE, contactLooksRight, kanaNameLooksRight } from "./bookinput.js";
 import { language, t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -295,9 +296,17 @@ export class StaffBooking {
       $(missing).focus();
       return;
     }
+    const contact = $("staff-book-contact").value.trim();
+    const wrong = !kanaNameLooksRight(name) ? ["staff-book-name", "book.error.name"]
+      : !contactLooksRight(contact) ? ["staff-book-contact", "book.error.contact"] : null;
+    if (wrong) {
+      $("staff-book-error").textContent = t(wrong[1]);
+      $("staff-book-error").hidden = false;
+      $(wrong[0]).focus();
+      return;
+    }
     const c = this.consultation();
     const body = { route, place, start, name_kana: name, language: c?.language || "ja" };
-    const contact = $("staff-book-contact").value.trim();
     if (contact) body.contact = contact;
     if ($("staff-book-ferry").checked) body.ferry = $("staff-book-ferry").dataset.line;
     if (c?.id) body.consultation_id = c.id;
@@ -307,8 +316,8 @@ export class StaffBooking {
       booking = await api("/api/staff/bookings", body);
     } catch (err) {
       $("staff-book-submit").disabled = false;
+      if (TIME_GONE.has(err.code)) await this.loadSlots();
       this.showError(err);
-      if (err.code === "full") this.loadSlots();
       return;
     }
     this.done(booking, c);

@@ -151,6 +151,31 @@ async def test_the_report_for_staff(api: Api) -> None:
     )
     assert status == 200, report
     assert (report["from"], report["bookings"], report["booked_by_staff"]) == ("2026-12-01", 1, 1)
+    assert report["filters"] == {} and report["no_show_rate"] is None and report["lead_time_median_h"] is not None
+    # the reports page's filters narrow the figures (their meaning for a booking: bookings.kpis, unit-tested)
+    month = "/api/staff/bookings/report?from=2026-12-01&to=2026-12-31"
+    for query, expected in (
+        ("&route=tax", 1),
+        ("&route=elderly_care", 0),
+        ("&channel=booth", 0),  # booked at the counter: neither a booth nor a call from home
+        ("&place=honcho", 1),
+        ("&place=home", 0),
+        ("&route=tax&place=honcho&channel=chat", 0),
+    ):
+        status, narrowed = await api.call("GET", month + query, **as_staff(cookie))
+        assert status == 200, (query, narrowed)
+        assert narrowed["bookings"] == expected, query
+        assert narrowed["filters"] == dict(pair.split("=") for pair in query[1:].split("&"))
+    for query, code in (
+        ("&place=atlantis", "unknown_place"),
+        ("&route=nothing", "unknown_route"),
+        ("&channel=fax", "invalid"),
+        ("&booth=no-such-booth", "invalid"),
+        ("&route=a%20b", "invalid"),
+    ):
+        status, refused = await api.call("GET", month + query, **as_staff(cookie))
+        assert (status, refused["error"]["code"]) == (400, code), query
+        assert refused["error"]["message"]
     status, refused = await api.call(
         "GET", "/api/staff/bookings/report?from=2026-12-31&to=2026-12-01", **as_staff(cookie)
     )

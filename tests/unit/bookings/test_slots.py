@@ -200,3 +200,12 @@ def test_offered_capacity_counts_open_days_only() -> None:
     offered = offered_capacity(PLAN, MONDAY, MONDAY + timedelta(days=6))
     assert offered == {"home": 2, "honcho": 5 * 3 * 4, "island": 2 * 2, "post": 2 * 2}  # Mon, Wed, Thu, Fri
     assert offered_capacity(PLAN, date(2026, 12, 8), date(2026, 12, 8)) == {}
+
+
+def test_offered_capacity_of_one_route_or_some_modes_only() -> None:
+    """A report narrowed to a route or a channel divides by the capacity of the desks that serve it."""
+    week = (MONDAY, MONDAY + timedelta(days=6))
+    assert offered_capacity(PLAN, *week, route="welfare") == {"island": 4, "post": 4}  # only the booths serve all
+    assert offered_capacity(PLAN, *week, route="tax", modes=frozenset({"video"})) == {"home": 2}
+    assert offered_capacity(PLAN, *week, modes=frozenset({"booth"})) == {"island": 4, "post": 4}
+    assert offered_capacity(PLAN, *week, route="resident_records", modes=frozenset({"video"})) == {}

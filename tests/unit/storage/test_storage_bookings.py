@@ -107,3 +107,36 @@ def test_contacts_are_masked() -> None:
     assert mask_contact("090-1234-5678") == "***5678"
     assert mask_contact("12") == "***"
     assert mask_contact(None) is None
+
+
+async def test_a_code_already_in_use_is_skipped_and_another_drawn(
+    db: Database, town: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The booking insert skips a taken code (``ON CONFLICT DO NOTHING``) instead of looking each one up first;
+    the slot is counted once however many codes it took."""
+    bookings = Bookings(db)
+    first = await bookings.book(new(slot()), now=NOW)
+    drawn = iter([first.code, first.code, "12345671"])
+    monkeypatch.setattr("madoguchi.storage.bookings.new_code", lambda: next(drawn))
+    second = await bookings.book(new(slot()), now=NOW)
+    assert second.code == "12345671" and (await bookings.get("12345671")) == second
+    assert (await bookings.get(first.code)) == first
+    assert await bookings.counts("shiomi", START, START + timedelta(hours=1)) == {first.key: 2}
+
+
+async def test_counts_of_some_desks_only(db: Database, town: str) -> None:
+    """A slot search asks for its route's desks only (the primary key's prefix on PostgreSQL)."""
+    bookings = Bookings(db)
+    mine = await bookings.book(new(slot()), now=NOW)
+    other_desk = Slot("counter", "counter", "post", START, START + timedelta(minutes=30), 2)
+    theirs = await bookings.book(new(other_desk), now=NOW)
+    window = (START, START + timedelta(hours=1))
+    assert await bookings.counts("shiomi", *window) == {mine.key: 1, theirs.key: 1}
+    assert await bookings.counts("shiomi", *window, desks={"booths"}) == {mine.key: 1}
+    assert await bookings.counts("shiomi", *window, place="post", desks={"counter", "x"}) == {theirs.key: 1}
+    assert await bookings.counts("shiomi", *window, place="elsewhere", desks={"booths"}) == {}
+
+
+async def test_a_slot_of_no_capacity_is_full(db: Database, town: str) -> None:
+    with pytest.raises(SlotFull):
+        await Bookings(db).book(new(slot(capacity=0)), now=NOW)

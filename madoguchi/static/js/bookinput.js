@@ -1,0 +1,20 @@
+// What a booking form checks before sending, shared by the phone page (book.js) and the console (staffbooking.js),
+// so a resident or an agent reads why at once, in their words, instead of the server's generic "check the input".
+// The server checks the same again (booking_desk.service: kana(), contact()); these only mirror its rules.
+
+/** A name as the server takes it: hiragana, katakana (also half-width), the long-vowel mark, middle dot, spaces. */
+export function kanaNameLooksRight(text) {
+  return /^[\u3041-\u3096\u30a1-\u30fa\u30fc\u30fb\uff66-\uff9f\s\u3000]+$/.test(text);
+}
+
+/** Empty, an e-mail address, or a phone number of 10 digits or more. */
+export function contactLooksRight(text) {
+  if (!text) return true;
+  if (/^[^\s@,;<>"]+@[^\s@,;<>"]+\.[A-Za-z]{2,}$/.test(text)) return true;
+  const plain = text.normalize("NFKC");
+  return /^\+?[0-9()\- ]+$/.test(plain) && plain.replace(/[^0-9]/g, "").length >= 10;
+}
+
+/** Refusals that mean the chosen time is gone (taken meanwhile, passed while the page was open, a boat cancelled):
+ *  the form shows the day's times again, and the sentence stays up so the person knows why. */
+export const TIME_GONE = new Set(["full", "past_slot", "too_late", "no_such_slot", "closed_day", "beyond_horizon", "no_ferry"]);
