@@ -384,6 +384,8 @@ async def main() -> None:
                 MADOGUCHI_SECRET_KEY=secrets.token_hex(16),
                 MADOGUCHI_BOOKING_REQUESTS_PER_MINUTE="1000000",
                 MADOGUCHI_BOOKING_LOOKUPS_PER_MINUTE="1000000",
+                MADOGUCHI_BOOKING_CREATES_PER_ADDRESS_PER_DAY="1000000",  # one address books for 50 clients
+                MADOGUCHI_BOOKING_CREATES_PER_HOUR="1000000",
                 MADOGUCHI_LOG_LEVEL="WARNING",
                 PYTHONUNBUFFERED="1",
             )
