@@ -76,9 +76,11 @@ def test_every_valid_my_number_is_masked(case: tuple[str, str]) -> None:
 @settings(max_examples=400, deadline=None)
 @given(formatted_my_number(valid=False))
 def test_a_wrong_check_digit_is_left_alone(case: tuple[str, str]) -> None:
-    _digits, text = case
+    digits, text = case
     assume(not any(cue in text for cue in CUE_WORDS))  # after a cue word it is masked (test_masking_formats)
     result = mask_pii(text)
+    if digits.startswith("00") and result.kinds == ("phone",):
+        return  # 00 then a number is how a phone abroad is dialled (0081-90-…): masked as a phone on purpose
     if result.kinds:  # split as a stray group of at most 3 digits beside a phone number: masked on purpose
         assert result.kinds == ("phone",) and 0 < len(digits_of(result.text)) <= STRAY_DIGITS, result.text
     else:
