@@ -12,7 +12,6 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
 
 import jinja2
 import socketio
@@ -248,7 +247,7 @@ def _bookings(settings: Settings, clock: Clock) -> Callable[[web.Application], A
             mailer=SmtpMailer.from_settings(settings),
             reminder_hours=settings.booking_reminder_hours,
             due_horizon_minutes=settings.booking_wait_horizon_minutes,
-            open_holidays=lambda m: open_holidays(app, m),
+            town_hours=lambda m: app[keys.HOURS].hours(m),
         )
         app[booking_api.DESK] = desk
         sweeps = asyncio.create_task(desk.run_sweeps(), name="booking-sweeps")
@@ -256,11 +255,6 @@ def _bookings(settings: Settings, clock: Clock) -> Callable[[web.Application], A
         await background.stop(sweeps)
 
     return ctx
-
-
-async def open_holidays(app: web.Application, municipality_id: str) -> frozenset[date]:
-    """The national holidays a town opens on anyway (its opening hours, as the admin stored them)."""
-    return (await app[keys.HOURS].hours(municipality_id)).open_holidays
 
 
 def town_overflow(towns: Mapping[str, CounterSettings]) -> dict[str, dict[str, OverflowRule]]:

@@ -21,10 +21,11 @@ from madoguchi.booking_desk import ics, mail
 from madoguchi.bookings import kpis
 from madoguchi.bookings.checkin import Checkin, Due, check_in, due_soon, is_no_show
 from madoguchi.bookings.ferry import Sailing, Trip, affected, fitting, lines_for, next_fitting, trip
-from madoguchi.bookings.kpis import BookingKpis
+from madoguchi.bookings.kpis import EVERYTHING, BookingKpis, BookingScope
 from madoguchi.bookings.plan import HOME, JST, BookingPlan, FerryLine
 from madoguchi.bookings.slots import REFUSALS, BookingRefused, Offer, find_slot, local, offered_capacity, offers
 from madoguchi.chatbot.knowledge import Municipality
+from madoguchi.domain.opening_hours import OpeningHours
 from madoguchi.storage.bookings import BookingClosed, BookingRecord, Bookings, NewBooking, SlotFull, UnknownBooking
 from madoguchi.ui import translate
 
@@ -116,7 +117,7 @@ class BookingDesk:
         mailer: mail.Mailer | None = None,
         reminder_hours: float = 24.0,
         due_horizon_minutes: float = 30.0,
-        open_holidays: Callable[[str], Awaitable[frozenset[date]]] | None = None,
+        town_hours: Callable[[str], Awaitable[OpeningHours]] | None = None,
     ) -> None:
         self.towns = {mid: town for mid, town in towns.items() if town.booking is not None}
         self.bookings = bookings
@@ -124,8 +125,9 @@ class BookingDesk:
         self._mailer = mailer
         self._reminder = timedelta(hours=reminder_hours)
         self._due_horizon = timedelta(minutes=due_horizon_minutes)
-        self._open_holidays = open_holidays
-        """The national holidays a town opens on anyway (the admin's opening hours on /admin)."""
+        self._town_hours = town_hours
+        """The town's opening hours in force (the admin's on /admin, else its file's): the one calendar the alarms,
+        the booth's "closed now" and the reports use; bookings take its opened holidays and its closed days."""
         self.on_due: Callable[[str, Mapping[str, int]], Awaitable[None]] | None = None
         """Told each town's bookings due soon per route (the counter, which counts them in walk-ins' waits)."""
 
@@ -150,8 +152,13 @@ class BookingDesk:
         assert town.booking is not None  # only towns with a plan are kept
         return town.booking
 
+    async def hours(self, municipality_id: str) -> OpeningHours | None:
+        return None if self._town_hours is None else await self._town_hours(municipality_id)
+
     async def open_holidays(self, municipality_id: str) -> frozenset[date]:
-        return frozenset() if self._open_holidays is None else await self._open_holidays(municipality_id)
+        """The national holidays a town opens on anyway (the admin's opening hours on /admin)."""
+        hours = await self.hours(municipality_id)
+        return frozenset() if hours is None else hours.open_holidays
 
     def _line(self, town: Municipality, place: str, ferry: str | None) -> FerryLine | None:
         if ferry is None:
@@ -350,15 +357,19 @@ class BookingDesk:
             await self._mail(updated, "book.mail.sailing_cancelled", town)
         return told
 
-    async def report(self, municipality_id: str | None, first: date, last: date) -> BookingKpis:
-        """The booking KPIs of the days ``first`` to ``last`` (Japan time, both included)."""
+    async def report(
+        self, municipality_id: str | None, first: date, last: date, scope: BookingScope = EVERYTHING
+    ) -> BookingKpis:
+        """The booking KPIs of the days ``first`` to ``last`` (Japan time, both included) within ``scope`` (the
+        reports page's route, place and channel filters)."""
         town = self.town(municipality_id)
         if last < first:
             raise DeskError("invalid", "the last day comes before the first")
         bookings, waits = await self.bookings.report_rows(town.id, day_bounds(first)[0], day_bounds(last)[1])
-        opened = await self.open_holidays(town.id)
-        offered = offered_capacity(self.plan(town), first, last, open_holidays=opened)
-        return kpis.compute(bookings, waits, offered)
+        hours = await self.hours(town.id)
+        opened = frozenset() if hours is None else hours.open_holidays
+        offered = offered_capacity(self.plan(town), first, last, open_holidays=opened, scope=scope, hours=hours)
+        return kpis.compute(bookings, waits, offered, scope)
 
     async def due(self, municipality_id: str) -> dict[str, int]:
         """Per route, the town's bookings an agent will serve ahead of a walk-in who joins now

@@ -11,7 +11,8 @@ token in ``X-CSRF-Token`` and no foreign ``Origin`` (the admin API's rule). Refu
 - ``GET /api/staff/bookings/options`` → the town's topics, places and open days (the phone page's choices)
 - ``GET /api/staff/bookings?date=YYYY-MM-DD`` → ``{"date", "bookings": [...]}`` (contacts masked)
 - ``GET /api/staff/slots?route=R&date=YYYY-MM-DD[&place=P][&ferry=F]`` → the free times, as ``/api/slots``
-- ``GET /api/staff/bookings/report?from=YYYY-MM-DD&to=YYYY-MM-DD`` → the booking KPIs (``bookings.kpis``)
+- ``GET /api/staff/bookings/report?from=YYYY-MM-DD&to=YYYY-MM-DD[&route=R][&place=P][&channel=booth|chat]`` → the
+  booking KPIs (``bookings.kpis``) narrowed by the reports page's filters (``.xlsx`` the same as a workbook)
 - ``POST /api/staff/bookings`` ``{"route","place","start","name_kana"[,"contact"][,"ferry"][,"language"]
   [,"consultation_id"]}`` → ``201`` the booking
 """
@@ -19,7 +20,8 @@ token in ``X-CSRF-Token`` and no foreign ``Origin`` (the admin API's rule). Refu
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable
+import re
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
@@ -30,8 +32,9 @@ from madoguchi import keys
 from madoguchi.booking_desk import pages, report_book
 from madoguchi.booking_desk.api import DESK, STATUS, BookingBody, booking_json, same_site, slot_json
 from madoguchi.booking_desk.service import BookingDesk, BookingRequest, DeskError, day_bounds
-from madoguchi.bookings.kpis import BookingKpis
+from madoguchi.bookings.kpis import CHANNEL_MODES, BookingKpis, BookingScope
 from madoguchi.bookings.slots import local
+from madoguchi.domain.routes import ROUTE_IDS
 from madoguchi.domain.sessions import SESSION_COOKIE
 from madoguchi.http_json import read_json
 from madoguchi.storage.accounts import StaffRecord
@@ -39,6 +42,7 @@ from madoguchi.storage.audit import AuditLog
 
 CSRF_HEADER: Final = "X-CSRF-Token"
 MAX_TOKEN: Final = 256
+_PLACE: Final = re.compile(r"[A-Za-z0-9_.:\-]{1,80}")
 
 
 class StaffBookingBody(BookingBody):
@@ -189,13 +193,30 @@ async def post_booking(request: web.Request, staff: StaffRecord) -> web.StreamRe
     return web.json_response(day_entry(record), status=201)
 
 
+def report_scope(query: Mapping[str, str]) -> BookingScope:
+    """The reports page's ``route``, ``place`` and ``channel`` filters as a :class:`BookingScope` (empty = all);
+    a value the page never offers is refused with a sentence rather than read as "nothing"."""
+    route = query.get("route", "").strip() or None
+    place = query.get("place", "").strip() or None
+    channel = query.get("channel", "").strip() or None
+    if route is not None and route not in ROUTE_IDS:
+        raise DeskError("invalid", f"unknown route {route[:40]!r}; known routes: {', '.join(ROUTE_IDS)}")
+    if place is not None and not _PLACE.fullmatch(place):
+        raise DeskError("invalid", "place must be an id of letters, digits, '-', '_', '.' or ':' (at most 80)")
+    if channel is not None and channel not in CHANNEL_MODES:
+        raise DeskError("invalid", f"channel must be one of {', '.join(CHANNEL_MODES)}, got {channel[:20]!r}")
+    return BookingScope(route=route, place=place, channel=channel)
+
+
 async def _report(request: web.Request, staff: StaffRecord) -> tuple[BookingKpis, date, date]:
-    """The booking figures of the request's town and ``from``..``to`` days (both pages of the report use it)."""
+    """The booking figures of the request's town and ``from``..``to`` days, narrowed by the same route, place and
+    channel filters as the rest of the reports page (both forms of the report use it)."""
     desk = request.app[DESK]
     municipality = town_of(desk, staff, request.query.get("municipality"))
     first = _day(request.query.get("from"), desk)
     last = _day(request.query.get("to"), desk)
-    return await desk.report(municipality, first, last), first, last
+    scope = report_scope(request.query)
+    return await desk.report(municipality, first, last, scope), first, last
 
 
 @staff_only(changing=False)

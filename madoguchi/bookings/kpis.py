@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Final
 
 DUE: frozenset[str] = frozenset({"checked_in", "done", "no_show"})
 """The statuses of a booking whose time came and was not cancelled: the no-show rate divides by these."""
@@ -31,10 +32,57 @@ class BookingRow:
 
 @dataclass(frozen=True, slots=True)
 class WaitRow:
-    """One answered case: whether it came with a booking, and how long the resident waited for a person."""
+    """One answered case: whether it came with a booking, and how long the resident waited for a person; its
+    route, channel and the place of its booth (``""`` for a web chat) let the report's filters narrow it."""
 
     booked: bool
     waited_s: float
+    route: str = ""
+    channel: str = ""
+    place: str = ""
+
+
+CHANNEL_MODES: Final[Mapping[str, frozenset[str]]] = {
+    "booth": frozenset({"booth"}),
+    "chat": frozenset({"video"}),
+}
+"""Which ways of meeting a report's channel covers: a booth booking is met at a booth; a video booking from home
+joins from the web chat page. A booking at the main office counter is neither (it is met in person)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BookingScope:
+    """The reports page's route, place and channel filters, as they apply to bookings: the same three choices
+    narrow the consultations above the booking figures, so the booking figures must not count more than that.
+    ``None`` is "all"."""
+
+    route: str | None = None
+    place: str | None = None
+    channel: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.channel is not None and self.channel not in CHANNEL_MODES:
+            raise ValueError(f"channel must be one of {', '.join(CHANNEL_MODES)}, got {self.channel!r}")
+
+    def keeps_mode(self, mode: str) -> bool:
+        return self.channel is None or mode in CHANNEL_MODES[self.channel]
+
+    def keeps(self, row: BookingRow) -> bool:
+        return (
+            (self.route is None or row.route == self.route)
+            and (self.place is None or row.place == self.place)
+            and self.keeps_mode(row.mode)
+        )
+
+    def keeps_wait(self, row: WaitRow) -> bool:
+        return (
+            (self.route is None or row.route == self.route)
+            and (self.place is None or row.place == self.place)
+            and (self.channel is None or row.channel == self.channel)
+        )
+
+
+EVERYTHING: Final = BookingScope()
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,14 +150,20 @@ def utilisation(rows: Iterable[BookingRow], offered: Mapping[str, int]) -> dict[
 
 
 def compute(
-    bookings: Iterable[BookingRow], waits: Iterable[WaitRow], offered: Mapping[str, int] | None = None
+    bookings: Iterable[BookingRow],
+    waits: Iterable[WaitRow],
+    offered: Mapping[str, int] | None = None,
+    scope: BookingScope = EVERYTHING,
 ) -> BookingKpis:
-    """The figures; ``offered`` (place → slot capacity of the period) adds the utilisation."""
-    rows = list(bookings)
+    """The figures of the rows ``scope`` keeps; ``offered`` (place → slot capacity of the period, already for the
+    scope's desks) adds the utilisation, narrowed to the scope's place."""
+    rows = [r for r in bookings if scope.keeps(r)]
+    if offered is not None and scope.place is not None:
+        offered = {scope.place: offered.get(scope.place, 0)}
     statuses = Counter(r.status for r in rows)
     due = sum(statuses[s] for s in DUE)
     lead = [(r.start - r.created_at).total_seconds() / 3600 for r in rows if r.start >= r.created_at]
-    answered = list(waits)
+    answered = [w for w in waits if scope.keeps_wait(w)]
     booked_waits = [w.waited_s for w in answered if w.booked]
     walk_in_waits = [w.waited_s for w in answered if not w.booked]
     return BookingKpis(

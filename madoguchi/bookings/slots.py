@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Final, Literal
 
+from madoguchi.bookings.kpis import EVERYTHING, BookingScope
 from madoguchi.bookings.plan import JST, WEEKDAYS, BookingPlan, Desk, Mode
+from madoguchi.domain.opening_hours import OpeningHours
 
 Refusal = Literal[
     "unknown_route",
@@ -136,15 +138,27 @@ def day_slots(
 
 
 def offered_capacity(
-    plan: BookingPlan, first: date, last: date, *, open_holidays: frozenset[date] = frozenset()
+    plan: BookingPlan,
+    first: date,
+    last: date,
+    *,
+    open_holidays: frozenset[date] = frozenset(),
+    scope: BookingScope = EVERYTHING,
+    hours: OpeningHours | None = None,
 ) -> dict[str, int]:
     """Per place, the capacity of every slot of ``first..last`` (both included) on the days the office opens:
-    what "slot utilisation" divides by. Past slots count (they were offered); closed days and holidays do not."""
+    what "slot utilisation" divides by. Past slots count (they were offered); closed days and holidays do not.
+
+    ``scope`` keeps the desks serving its route and channel (a desk for every route serves any); ``hours`` is the
+    town's calendar the alarms and the booth's "closed now" use (the admin's closed dates, 年末年始): a day it
+    closes offers nothing either, so the two never disagree about which days the office was open."""
     offered: dict[str, int] = {}
+    desks = [d for d in plan.desks if (scope.route is None or d.serves(scope.route)) and scope.keeps_mode(d.mode)]
     day = first
     while day <= last:
-        if not plan.is_closed(day, open_holidays=open_holidays):
-            for desk in plan.desks:
+        closed = plan.is_closed(day, open_holidays=open_holidays) or (hours is not None and hours.closed_on(day))
+        if not closed:
+            for desk in desks:
                 for place in desk.place_ids:
                     size = sum(slot.capacity for slot in desk_slots(desk, place, day))
                     if size:

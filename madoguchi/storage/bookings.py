@@ -29,7 +29,7 @@ from madoguchi.bookings.kpis import BookingRow, WaitRow
 from madoguchi.bookings.slots import Slot, SlotKey, local
 from madoguchi.storage.db import Database
 from madoguchi.storage.errors import StorageError
-from madoguchi.storage.models import Booking, BookingSlot, Consultation, SailingCancellation
+from madoguchi.storage.models import Booking, BookingSlot, Booth, Consultation, SailingCancellation
 
 ACTIVE: Final = "booked"
 STATUS_CHANGES: Final[frozenset[tuple[str, str]]] = frozenset(
@@ -344,7 +344,8 @@ class Bookings:
         self, municipality_id: str, start: datetime, end: datetime
     ) -> tuple[list[BookingRow], list[WaitRow]]:
         """For the booking KPIs: the bookings starting in [start, end), and every case requested then that a
-        person answered, with whether it came with a booking and how long the resident waited."""
+        person answered, with whether it came with a booking, how long the resident waited, and its route, channel
+        and booth's place (what the report's filters narrow by)."""
         bookings = select(
             Booking.status,
             Booking.mode,
@@ -354,11 +355,22 @@ class Bookings:
             Booking.route,
             Booking.place,
         ).where(Booking.municipality_id == municipality_id, Booking.start_at >= start, Booking.start_at < end)
-        waits = select(Consultation.booking, Consultation.requested_at, Consultation.answered_at).where(
-            Consultation.municipality_id == municipality_id,
-            Consultation.requested_at >= start,
-            Consultation.requested_at < end,
-            Consultation.answered_at.is_not(None),
+        waits = (
+            select(
+                Consultation.booking,
+                Consultation.requested_at,
+                Consultation.answered_at,
+                Consultation.route,
+                Consultation.channel,
+                Booth.place_id,
+            )
+            .outerjoin(Booth, Consultation.booth_id == Booth.id)
+            .where(
+                Consultation.municipality_id == municipality_id,
+                Consultation.requested_at >= start,
+                Consultation.requested_at < end,
+                Consultation.answered_at.is_not(None),
+            )
         )
         async with self._db.read() as session:
             booked = [
@@ -366,8 +378,14 @@ class Bookings:
                 for status, mode, by, at, created, route, place in await session.execute(bookings)
             ]
             answered = [
-                WaitRow(code is not None, (_utc(answered_at) - _utc(requested_at)).total_seconds())
-                for code, requested_at, answered_at in await session.execute(waits)
+                WaitRow(
+                    code is not None,
+                    (_utc(answered_at) - _utc(requested_at)).total_seconds(),
+                    route,
+                    channel,
+                    place or "",
+                )
+                for code, requested_at, answered_at, route, channel, place in await session.execute(waits)
                 if answered_at is not None  # the query asks for answered cases only
             ]
         return booked, answered

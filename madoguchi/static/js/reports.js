@@ -152,14 +152,15 @@ function render(report) {
 }
 
 // Bookings (予約): the same figures as `madoguchi bookings report` (GET /api/staff/bookings/report), for the
-// chosen days; route/place/booth/channel filters do not apply to them (a booking has no booth or channel yet).
+// chosen days, route, place and channel (booth = booth bookings, web chat = video from home), as the figures above.
+// The booth filter does not narrow them: a booking names a place, not a booth (the page says so).
 let lastBookings = null;
 let placeNames = {}; // place id -> { language: name }, from the booking options (the municipality file's places)
 
 function bookingParams() {
   const all = filterParams();
   const params = new URLSearchParams({ from: all.get("from"), to: all.get("to") });
-  if (all.get("municipality")) params.set("municipality", all.get("municipality"));
+  for (const name of ["municipality", "route", "place", "channel"]) if (all.get(name)) params.set(name, all.get(name));
   return params;
 }
 

@@ -151,6 +151,13 @@ async def test_the_report_for_staff(api: Api) -> None:
     )
     assert status == 200, report
     assert (report["from"], report["bookings"], report["booked_by_staff"]) == ("2026-12-01", 1, 1)
+    days = "from=2026-12-01&to=2026-12-31"
+    for narrowed, expected in ((f"route={BODY['route']}", 1), ("route=water_sewer", 0), ("channel=booth", 0)):
+        status, report = await api.call("GET", f"/api/staff/bookings/report?{days}&{narrowed}", **as_staff(cookie))
+        assert status == 200, (narrowed, report)
+        assert report["bookings"] == expected, narrowed
+    status, refused = await api.call("GET", f"/api/staff/bookings/report?{days}&channel=phone", **as_staff(cookie))
+    assert (status, refused["error"]["code"]) == (400, "invalid") and "channel" in refused["error"]["message"]
     status, refused = await api.call(
         "GET", "/api/staff/bookings/report?from=2026-12-31&to=2026-12-01", **as_staff(cookie)
     )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from madoguchi.bookings.kpis import BookingRow, WaitRow, compute
+import pytest
+
+from madoguchi.bookings.kpis import BookingRow, BookingScope, WaitRow, compute
 from madoguchi.bookings.plan import JST
 
 MONDAY = datetime(2026, 12, 7, 9, 0, tzinfo=JST)
@@ -63,3 +65,39 @@ def test_per_route_and_place_and_slot_utilisation() -> None:
         "*": {"offered": 14, "booked": 3, "rate": 0.214},
     }
     assert compute(rows, []).utilisation == {}
+
+
+def test_the_reports_route_place_and_channel_filters_narrow_the_booking_figures() -> None:
+    start = datetime(2026, 12, 7, 9, tzinfo=JST)
+    made = start - timedelta(days=1)
+    rows = [
+        BookingRow("done", "counter", "resident", start, made, "tax", "honcho"),
+        BookingRow("done", "booth", "resident", start, made, "tax", "post"),
+        BookingRow("no_show", "booth", "resident", start, made, "pension", "post"),
+        BookingRow("booked", "video", "resident", start, made, "tax", "home"),
+    ]
+    waits = [
+        WaitRow(True, 30.0, "tax", "booth", "post"),
+        WaitRow(False, 300.0, "tax", "chat", ""),
+        WaitRow(False, 900.0, "pension", "booth", "post"),
+    ]
+    offered = {"honcho": 10, "post": 4, "home": 2}
+    tax = compute(rows, waits, offered, BookingScope(route="tax"))
+    assert (tax.bookings, tax.by_route) == (3, {"tax": {"booked": 1, "done": 2}})
+    assert (tax.answered_booked, tax.answered_walk_in, tax.wait_median_walk_in_s) == (1, 1, 300.0)
+    post = compute(rows, waits, offered, BookingScope(place="post"))
+    assert (post.bookings, post.answered_walk_in) == (2, 1)
+    assert post.utilisation == {
+        "post": {"offered": 4, "booked": 2, "rate": 0.5},
+        "*": {"offered": 4, "booked": 2, "rate": 0.5},
+    }
+    booths = compute(rows, waits, offered, BookingScope(channel="booth"))
+    assert booths.by_mode == {"booth": 2}  # the counter booking is met in person, the video one from the chat page
+    chats = compute(rows, waits, offered, BookingScope(route="tax", channel="chat"))
+    assert (chats.by_mode, chats.answered_walk_in, chats.answered_booked) == ({"video": 1}, 1, 0)
+    assert compute(rows, waits, offered).bookings == 4  # no filter: everything, as before
+
+
+def test_an_unknown_channel_is_refused() -> None:
+    with pytest.raises(ValueError, match="channel must be one of"):
+        BookingScope(channel="phone")

@@ -8,8 +8,10 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from pydantic import ValidationError
 
+from madoguchi.bookings.kpis import BookingScope
 from madoguchi.bookings.plan import HOME, JST, BookingPlan
 from madoguchi.bookings.slots import BookingRefused, SlotKey, day_slots, find_slot, offered_capacity, offers
+from madoguchi.domain.opening_hours import HoursSpec, hours_of
 
 PLAN = BookingPlan.model_validate(
     {
@@ -200,3 +202,18 @@ def test_offered_capacity_counts_open_days_only() -> None:
     offered = offered_capacity(PLAN, MONDAY, MONDAY + timedelta(days=6))
     assert offered == {"home": 2, "honcho": 5 * 3 * 4, "island": 2 * 2, "post": 2 * 2}  # Mon, Wed, Thu, Fri
     assert offered_capacity(PLAN, date(2026, 12, 8), date(2026, 12, 8)) == {}
+
+
+def test_offered_capacity_keeps_the_reports_route_and_channel() -> None:
+    week = (MONDAY, MONDAY + timedelta(days=6))
+    # the booth desk serves every route; the counter tax and resident records; the video desk tax only
+    assert offered_capacity(PLAN, *week, scope=BookingScope(route="water_sewer")) == {"island": 4, "post": 4}
+    assert offered_capacity(PLAN, *week, scope=BookingScope(channel="chat")) == {"home": 2}
+    assert offered_capacity(PLAN, *week, scope=BookingScope(route="tax", channel="booth")) == {"island": 4, "post": 4}
+
+
+def test_offered_capacity_follows_the_towns_opening_hours_calendar() -> None:
+    # the admin closed Wed 9 Dec on /admin (the alarms' calendar): the report offers nothing that day either
+    hours = hours_of(HoursSpec(weekly={"mon": "08:30-17:15"}, closed=[date(2026, 12, 9)], national_holidays=False))
+    offered = offered_capacity(PLAN, MONDAY, MONDAY + timedelta(days=6), hours=hours)
+    assert offered == {"home": 2, "honcho": 5 * 3 * 3, "island": 2, "post": 2}  # Mon, Thu, Fri (and Sat's video)
