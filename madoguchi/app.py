@@ -33,7 +33,7 @@ from madoguchi.booth import pages as booth_pages
 from madoguchi.chatbot.knowledge import CounterSettings
 from madoguchi.chatbot.llm import Triage
 from madoguchi.chatbot.service import load_triages
-from madoguchi.domain.opening_hours import HoursSpec
+from madoguchi.domain.opening_hours import HoursSpec, OpeningHours
 from madoguchi.llm_backend import OpenAiCompatibleBackend
 from madoguchi.media.echo import EchoPeers
 from madoguchi.reports import pages as report_pages
@@ -212,7 +212,11 @@ def _chatbot(settings: Settings) -> Callable[[web.Application], AsyncIterator[No
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         llm = OpenAiCompatibleBackend.from_settings(settings)
         app[keys.TRIAGES] = triages = await asyncio.to_thread(load_triages, settings, llm)
-        app[keys.HOURS] = HoursBook(OpeningHoursStore(app[keys.DATABASE]), lambda m: file_hours(app, m))
+        app[keys.HOURS] = HoursBook(
+            OpeningHoursStore(app[keys.DATABASE]),
+            lambda m: file_hours(app, m),
+            also_closed=lambda m: booking_closed_days(app, m),
+        )
         municipalities = Municipalities(app[keys.DATABASE])
         for triage in triages.values():
             known = triage.engine.kb.municipality
@@ -236,6 +240,14 @@ def file_hours(app: web.Application, municipality_id: str) -> HoursSpec | None:
     if town.opening_hours is not None:
         return town.opening_hours
     return HoursSpec(weekly=town.counter.hours) if town.counter.hours else None
+
+
+def booking_closed_days(app: web.Application, municipality_id: str) -> OpeningHours | None:
+    """The closed days the municipality file's booking plan names (``closed_dates``, ``closed_every_year``): the
+    counter is closed on them too, so the alarms and the booth agree with the bookings."""
+    triage = app[keys.TRIAGES].get(municipality_id)
+    plan = None if triage is None else triage.engine.kb.municipality.booking
+    return None if plan is None else plan.closed_hours()
 
 
 def _bookings(settings: Settings, clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:

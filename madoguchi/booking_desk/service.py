@@ -155,11 +155,6 @@ class BookingDesk:
     async def hours(self, municipality_id: str) -> OpeningHours | None:
         return None if self._town_hours is None else await self._town_hours(municipality_id)
 
-    async def open_holidays(self, municipality_id: str) -> frozenset[date]:
-        """The national holidays a town opens on anyway (the admin's opening hours on /admin)."""
-        hours = await self.hours(municipality_id)
-        return frozenset() if hours is None else hours.open_holidays
-
     def _line(self, town: Municipality, place: str, ferry: str | None) -> FerryLine | None:
         if ferry is None:
             return None
@@ -178,8 +173,8 @@ class BookingDesk:
         start, end = day_bounds(day)
         try:
             booked = await self.bookings.counts(town.id, start, end, place=place)
-            opened = await self.open_holidays(town.id)
-            found = offers(plan, route, day, now, booked, place=place, open_holidays=opened)
+            hours = await self.hours(town.id)
+            found = offers(plan, route, day, now, booked, place=place, hours=hours)
         except BookingRefused as refused:
             raise DeskError(refused.code) from refused
         if ferry is None:
@@ -211,8 +206,8 @@ class BookingDesk:
         phone, email = contact(request.contact)
         now = self.now()
         try:
-            opened = await self.open_holidays(town.id)
-            slot = find_slot(self.plan(town), request.route, request.place, request.start, now, open_holidays=opened)
+            hours = await self.hours(town.id)
+            slot = find_slot(self.plan(town), request.route, request.place, request.start, now, hours=hours)
         except BookingRefused as refused:
             raise DeskError(refused.code) from refused
         fit = await self._fit(town, request.place, request.ferry, slot.start, slot.end)
@@ -262,8 +257,8 @@ class BookingDesk:
         now = self.now()
         where = place or current.place
         try:
-            opened = await self.open_holidays(town.id)
-            slot = find_slot(self.plan(town), current.route, where, start, now, open_holidays=opened)
+            hours = await self.hours(town.id)
+            slot = find_slot(self.plan(town), current.route, where, start, now, hours=hours)
         except BookingRefused as refused:
             raise DeskError(refused.code) from refused
         fit = await self._fit(town, where, current.ferry_line, slot.start, slot.end)
@@ -366,9 +361,7 @@ class BookingDesk:
         if last < first:
             raise DeskError("invalid", "the last day comes before the first")
         bookings, waits = await self.bookings.report_rows(town.id, day_bounds(first)[0], day_bounds(last)[1])
-        hours = await self.hours(town.id)
-        opened = frozenset() if hours is None else hours.open_holidays
-        offered = offered_capacity(self.plan(town), first, last, open_holidays=opened, scope=scope, hours=hours)
+        offered = offered_capacity(self.plan(town), first, last, scope=scope, hours=await self.hours(town.id))
         return kpis.compute(bookings, waits, offered, scope)
 
     async def due(self, municipality_id: str) -> dict[str, int]:

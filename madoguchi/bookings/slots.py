@@ -115,6 +115,7 @@ def day_slots(
     *,
     place: str | None = None,
     open_holidays: frozenset[date] = frozenset(),
+    hours: OpeningHours | None = None,
 ) -> list[Slot]:
     """Every slot of ``route`` on ``day`` (at ``place`` if given), in time order; raises for an unknown
     route or place and for a closed day (a national holiday is closed unless it is in ``open_holidays``)."""
@@ -125,7 +126,7 @@ def day_slots(
         desks = [d for d in desks if place in d.place_ids]
         if not desks:
             raise BookingRefused("unknown_place")
-    if plan.is_closed(day, open_holidays=open_holidays) or not any(desk_open_on(d, day) for d in desks):
+    if plan.is_closed(day, open_holidays=open_holidays, hours=hours) or not any(desk_open_on(d, day) for d in desks):
         raise BookingRefused("closed_day")
     slots = [
         slot
@@ -156,8 +157,7 @@ def offered_capacity(
     desks = [d for d in plan.desks if (scope.route is None or d.serves(scope.route)) and scope.keeps_mode(d.mode)]
     day = first
     while day <= last:
-        closed = plan.is_closed(day, open_holidays=open_holidays) or (hours is not None and hours.closed_on(day))
-        if not closed:
+        if not plan.is_closed(day, open_holidays=open_holidays, hours=hours):
             for desk in desks:
                 for place in desk.place_ids:
                     size = sum(slot.capacity for slot in desk_slots(desk, place, day))
@@ -193,6 +193,7 @@ def offers(
     *,
     place: str | None = None,
     open_holidays: frozenset[date] = frozenset(),
+    hours: OpeningHours | None = None,
 ) -> list[Offer]:
     """The slots one can still book on ``day``, each with its free places (full ones included with 0, so a
     page can show them greyed; past and too-soon ones left out)."""
@@ -202,7 +203,7 @@ def offers(
     if day < local(now).date():
         raise BookingRefused("past_slot")
     result: list[Offer] = []
-    for slot in day_slots(plan, route, day, place=place, open_holidays=open_holidays):
+    for slot in day_slots(plan, route, day, place=place, open_holidays=open_holidays, hours=hours):
         try:
             check_time(plan, slot, now)
         except BookingRefused:
@@ -219,6 +220,7 @@ def find_slot(
     now: datetime,
     *,
     open_holidays: frozenset[date] = frozenset(),
+    hours: OpeningHours | None = None,
 ) -> Slot:
     """The slot of ``route`` at ``place`` starting at ``start``, if one may book it now (capacity is the
     storage layer's to check, atomically)."""
@@ -227,7 +229,7 @@ def find_slot(
     wanted = local(start)
     if wanted <= local(now):
         raise BookingRefused("past_slot")
-    slots = day_slots(plan, route, wanted.date(), place=place, open_holidays=open_holidays)
+    slots = day_slots(plan, route, wanted.date(), place=place, open_holidays=open_holidays, hours=hours)
     slot = next((s for s in slots if s.start == wanted), None)
     if slot is None:
         raise BookingRefused("no_such_slot")
