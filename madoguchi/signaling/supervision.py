@@ -136,7 +136,7 @@ def supervisor_view(
     is_stranded = StrandedCheck(counter, now)
     queue = [c for c in counter.queue() if c.municipality_id == municipality_id]
     positions: dict[str, int] = {}
-    cases = []
+    cases: list[SupervisorCase] = []
     for c in queue:
         key = c.route
         positions[key] = positions.get(key, 0) + 1
@@ -200,9 +200,7 @@ def supervisor_view(
         agents=agents,
         booths=booth_rows,
         today=figures,
-        alerts=alarms(
-            counter, municipality_id, now, booths=booths, rules=rules, is_stranded=is_stranded, queue=queue
-        ),
+        alerts=alarms(counter, municipality_id, now, booths=booths, rules=rules, is_stranded=is_stranded, queue=queue),
     )
 
 
