@@ -12,7 +12,6 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
 
 import jinja2
 import socketio
@@ -34,7 +33,7 @@ from madoguchi.booth import pages as booth_pages
 from madoguchi.chatbot.knowledge import CounterSettings
 from madoguchi.chatbot.llm import Triage
 from madoguchi.chatbot.service import load_triages
-from madoguchi.domain.opening_hours import HoursSpec
+from madoguchi.domain.opening_hours import HoursSpec, OpeningHours
 from madoguchi.llm_backend import OpenAiCompatibleBackend
 from madoguchi.media.echo import EchoPeers
 from madoguchi.reports import pages as report_pages
@@ -216,7 +215,11 @@ def _chatbot(settings: Settings) -> Callable[[web.Application], AsyncIterator[No
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         llm = OpenAiCompatibleBackend.from_settings(settings)
         app[keys.TRIAGES] = triages = await asyncio.to_thread(load_triages, settings, llm)
-        app[keys.HOURS] = HoursBook(OpeningHoursStore(app[keys.DATABASE]), lambda m: file_hours(app, m))
+        app[keys.HOURS] = HoursBook(
+            OpeningHoursStore(app[keys.DATABASE]),
+            lambda m: file_hours(app, m),
+            also_closed=lambda m: booking_closed_days(app, m),
+        )
         municipalities = Municipalities(app[keys.DATABASE])
         for triage in triages.values():
             known = triage.engine.kb.municipality
@@ -242,6 +245,14 @@ def file_hours(app: web.Application, municipality_id: str) -> HoursSpec | None:
     return HoursSpec(weekly=town.counter.hours) if town.counter.hours else None
 
 
+def booking_closed_days(app: web.Application, municipality_id: str) -> OpeningHours | None:
+    """The closed days the municipality file's booking plan names (``closed_dates``, ``closed_every_year``): the
+    counter is closed on them too, so the alarms and the booth agree with the bookings."""
+    triage = app[keys.TRIAGES].get(municipality_id)
+    plan = None if triage is None else triage.engine.kb.municipality.booking
+    return None if plan is None else plan.closed_hours()
+
+
 def _bookings(settings: Settings, clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         desk = BookingDesk(
@@ -251,7 +262,7 @@ def _bookings(settings: Settings, clock: Clock) -> Callable[[web.Application], A
             mailer=SmtpMailer.from_settings(settings),
             reminder_hours=settings.booking_reminder_hours,
             due_horizon_minutes=settings.booking_wait_horizon_minutes,
-            open_holidays=lambda m: open_holidays(app, m),
+            town_hours=lambda m: app[keys.HOURS].hours(m),
         )
         app[booking_api.DESK] = desk
         sweeps = asyncio.create_task(desk.run_sweeps(), name="booking-sweeps")
@@ -259,11 +270,6 @@ def _bookings(settings: Settings, clock: Clock) -> Callable[[web.Application], A
         await background.stop(sweeps)
 
     return ctx
-
-
-async def open_holidays(app: web.Application, municipality_id: str) -> frozenset[date]:
-    """The national holidays a town opens on anyway (its opening hours, as the admin stored them)."""
-    return (await app[keys.HOURS].hours(municipality_id)).open_holidays
 
 
 def town_overflow(towns: Mapping[str, CounterSettings]) -> dict[str, dict[str, OverflowRule]]:

@@ -4,8 +4,8 @@ Usage: python bench/supervisor/run.py [--agents 200] [--waiting 2000] [--reps 50
 
 What one update of the ``/supervisor`` view costs the process that sends it, measured on the pure parts: the
 view of the whole town with its alarms (``supervisor_view``: queue with positions, every agent, booths, alarms
-incl. stranded checks against every agent) and its JSON for the socket. The live store read from Redis and the
-Socket.IO emit are not included, nor the relay comparison the issue asks for (see RESULTS.md).
+incl. stranded checks against every agent) and its JSON for the socket. The live store read from Redis, the
+Socket.IO emit, the browser and the relay comparison are in ``e2e.py`` beside this file (see RESULTS.md).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ the fragment, ``/book#code=…``, and in API calls only).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -20,6 +20,7 @@ from madoguchi.booking_desk.service import BookingDesk, DeskError
 from madoguchi.bookings.plan import HOME
 from madoguchi.bookings.slots import desk_open_on, local
 from madoguchi.chatbot.knowledge import Municipality
+from madoguchi.domain.opening_hours import OpeningHours
 
 
 def setup(app: web.Application) -> None:
@@ -28,18 +29,16 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/book/{municipality_id}", book_page, name="book_municipality")
 
 
-def options(desk: BookingDesk, town: Municipality, open_holidays: frozenset[date] = frozenset()) -> dict[str, Any]:
+def options(desk: BookingDesk, town: Municipality, hours: OpeningHours | None = None) -> dict[str, Any]:
     """Topics, ways, places (with the days they are open, in the booking horizon; national holidays are closed
-    unless in ``open_holidays``) and ferry lines."""
+    unless the town's ``hours`` open them, and its closed days are closed) and ferry lines."""
     plan = desk.plan(town)
     today = local(desk.now()).date()
     days = [today + timedelta(days=n) for n in range(plan.horizon_days + 1)]
     places: list[dict[str, Any]] = []
     for booking_desk in plan.desks:
         open_days = [
-            d.isoformat()
-            for d in days
-            if desk_open_on(booking_desk, d) and not plan.is_closed(d, open_holidays=open_holidays)
+            d.isoformat() for d in days if desk_open_on(booking_desk, d) and not plan.is_closed(d, hours=hours)
         ]
         for place in booking_desk.place_ids:
             found = next((p for p in town.places if p.id == place), None)
@@ -83,7 +82,7 @@ async def book_page(request: web.Request) -> web.StreamResponse:
             status=404,
             context={"heading_key": "book.title", "message_key": "book.error.unknown_town"},
         )
-    offered = options(desk, town, await desk.open_holidays(town.id))
+    offered = options(desk, town, await desk.hours(town.id))
     # ?route=R: the topic a link chose (the bot's booking button); an unknown one is left for the page to say
     wanted = request.query.get("route", "")
     chosen = wanted if any(route["id"] == wanted for route in offered["routes"]) else ""

@@ -25,6 +25,7 @@ from madoguchi.bookings.kpis import BookingKpis, ReportFilter
 from madoguchi.bookings.plan import HOME, JST, BookingPlan, FerryLine
 from madoguchi.bookings.slots import REFUSALS, BookingRefused, Offer, find_slot, local, offered_capacity, offers
 from madoguchi.chatbot.knowledge import Municipality
+from madoguchi.domain.opening_hours import OpeningHours
 from madoguchi.storage.bookings import BookingClosed, BookingRecord, Bookings, NewBooking, SlotFull, UnknownBooking
 from madoguchi.ui import translate
 
@@ -116,7 +117,7 @@ class BookingDesk:
         mailer: mail.Mailer | None = None,
         reminder_hours: float = 24.0,
         due_horizon_minutes: float = 30.0,
-        open_holidays: Callable[[str], Awaitable[frozenset[date]]] | None = None,
+        town_hours: Callable[[str], Awaitable[OpeningHours]] | None = None,
     ) -> None:
         self.towns = {mid: town for mid, town in towns.items() if town.booking is not None}
         self.bookings = bookings
@@ -124,8 +125,9 @@ class BookingDesk:
         self._mailer = mailer
         self._reminder = timedelta(hours=reminder_hours)
         self._due_horizon = timedelta(minutes=due_horizon_minutes)
-        self._open_holidays = open_holidays
-        """The national holidays a town opens on anyway (the admin's opening hours on /admin)."""
+        self._town_hours = town_hours
+        """The town's opening hours in force (the admin's on /admin, else its file's): the one calendar the alarms,
+        the booth's "closed now" and the reports use; bookings take its opened holidays and its closed days."""
         self.on_due: Callable[[str, Mapping[str, int]], Awaitable[None]] | None = None
         """Told each town's bookings due soon per route (the counter, which counts them in walk-ins' waits)."""
 
@@ -150,8 +152,8 @@ class BookingDesk:
         assert town.booking is not None  # only towns with a plan are kept
         return town.booking
 
-    async def open_holidays(self, municipality_id: str) -> frozenset[date]:
-        return frozenset() if self._open_holidays is None else await self._open_holidays(municipality_id)
+    async def hours(self, municipality_id: str) -> OpeningHours | None:
+        return None if self._town_hours is None else await self._town_hours(municipality_id)
 
     def _line(self, town: Municipality, place: str, ferry: str | None) -> FerryLine | None:
         if ferry is None:
@@ -172,8 +174,8 @@ class BookingDesk:
         try:
             desks = {d.id for d in plan.desks if d.serves(route)}
             booked = await self.bookings.counts(town.id, start, end, place=place, desks=desks)
-            opened = await self.open_holidays(town.id)
-            found = offers(plan, route, day, now, booked, place=place, open_holidays=opened)
+            hours = await self.hours(town.id)
+            found = offers(plan, route, day, now, booked, place=place, hours=hours)
         except BookingRefused as refused:
             raise DeskError(refused.code) from refused
         if ferry is None:
@@ -205,8 +207,8 @@ class BookingDesk:
         phone, email = contact(request.contact)
         now = self.now()
         try:
-            opened = await self.open_holidays(town.id)
-            slot = find_slot(self.plan(town), request.route, request.place, request.start, now, open_holidays=opened)
+            hours = await self.hours(town.id)
+            slot = find_slot(self.plan(town), request.route, request.place, request.start, now, hours=hours)
         except BookingRefused as refused:
             raise DeskError(refused.code) from refused
         fit = await self._fit(town, request.place, request.ferry, slot.start, slot.end)
@@ -256,8 +258,8 @@ class BookingDesk:
         now = self.now()
         where = place or current.place
         try:
-            opened = await self.open_holidays(town.id)
-            slot = find_slot(self.plan(town), current.route, where, start, now, open_holidays=opened)
+            hours = await self.hours(town.id)
+            slot = find_slot(self.plan(town), current.route, where, start, now, hours=hours)
         except BookingRefused as refused:
             raise DeskError(refused.code) from refused
         fit = await self._fit(town, where, current.ferry_line, slot.start, slot.end)
@@ -368,9 +370,8 @@ class BookingDesk:
         if where.channel is not None and where.channel not in kpis.CHANNEL_MODES:
             raise DeskError("invalid", f"'channel' must be one of {', '.join(kpis.CHANNEL_MODES)}")
         bookings, waits = await self.bookings.report_rows(town.id, day_bounds(first)[0], day_bounds(last)[1])
-        opened = await self.open_holidays(town.id)
         modes = None if where.channel is None else kpis.CHANNEL_MODES[where.channel]
-        offered = offered_capacity(plan, first, last, open_holidays=opened, route=where.route, modes=modes)
+        offered = offered_capacity(plan, first, last, route=where.route, modes=modes, hours=await self.hours(town.id))
         return kpis.compute(bookings, waits, offered, where)
 
     async def due(self, municipality_id: str) -> dict[str, int]:

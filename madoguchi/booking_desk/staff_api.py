@@ -128,7 +128,7 @@ def day_entry(record: Any) -> dict[str, Any]:
 async def get_options(request: web.Request, staff: StaffRecord) -> web.StreamResponse:
     desk = request.app[DESK]
     town = desk.town(town_of(desk, staff, request.query.get("municipality")))
-    return web.json_response(pages.options(desk, town, await desk.open_holidays(town.id)))
+    return web.json_response(pages.options(desk, town, await desk.hours(town.id)))
 
 
 @staff_only(changing=False)

@@ -44,7 +44,8 @@ class BookingRow:
 
 @dataclass(frozen=True, slots=True)
 class WaitRow:
-    """One answered case: whether it came with a booking, and how long the resident waited for a person."""
+    """One answered case: whether it came with a booking, and how long the resident waited for a person; its
+    route, channel and the place of its booth (``""`` for a web chat) let the report's filters narrow it."""
 
     booked: bool
     waited_s: float

@@ -17,6 +17,7 @@ from typing import Annotated, Final, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from madoguchi.domain.holidays import JAPAN, HolidayCalendar
+from madoguchi.domain.opening_hours import OpeningHours
 
 JST: Final = timezone(timedelta(hours=9), "JST")
 HOME: Final = "home"
@@ -207,10 +208,31 @@ class BookingPlan(BaseModel):
         return tuple(dict.fromkeys(r for d in self.desks for r in d.routes))
 
     def is_closed(
-        self, day: date, *, open_holidays: frozenset[date] = frozenset(), calendar: HolidayCalendar = JAPAN
+        self,
+        day: date,
+        *,
+        open_holidays: frozenset[date] = frozenset(),
+        calendar: HolidayCalendar = JAPAN,
+        hours: OpeningHours | None = None,
     ) -> bool:
         """A closed date, a yearly closed day, or a national holiday not in ``open_holidays`` (the holidays the
-        admin opened on /admin)."""
+        admin opened on /admin).
+
+        ``hours`` is the town's opening hours in force (the calendar the supervisor's alarms, the wait messages and
+        the booth's "closed now" use): its closed dates and yearly spans close bookings too, its opened holidays
+        open them, and its holiday calendar is the one asked; so a day is never open for one and closed for the
+        other (:meth:`closed_hours` gives the other direction)."""
         if day in self.closed_dates or f"{day:%m-%d}" in self.closed_every_year:
             return True
+        if hours is not None:
+            if hours.closed_by_town(day):
+                return True
+            open_holidays = open_holidays | hours.open_holidays
+            calendar = hours.calendar or calendar
         return self.national_holidays and day not in open_holidays and calendar.name(day) is not None
+
+    def closed_hours(self) -> OpeningHours:
+        """The plan's own closed days as opening hours without a week (for :func:`~madoguchi.domain.opening_hours.
+        layered`): the counter's hours then close on them as well, e.g. a town's 年末年始 written only here."""
+        days = tuple(((int(md[:2]), int(md[3:])),) * 2 for md in self.closed_every_year)
+        return OpeningHours(holidays=frozenset(self.closed_dates), yearly=days)

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Final, Literal
 
 from madoguchi.bookings.plan import JST, WEEKDAYS, BookingPlan, Desk, Mode
+from madoguchi.domain.opening_hours import OpeningHours
 
 Refusal = Literal[
     "unknown_route",
@@ -113,6 +114,7 @@ def day_slots(
     *,
     place: str | None = None,
     open_holidays: frozenset[date] = frozenset(),
+    hours: OpeningHours | None = None,
 ) -> list[Slot]:
     """Every slot of ``route`` on ``day`` (at ``place`` if given), in time order; raises for an unknown
     route or place and for a closed day (a national holiday is closed unless it is in ``open_holidays``)."""
@@ -123,7 +125,7 @@ def day_slots(
         desks = [d for d in desks if place in d.place_ids]
         if not desks:
             raise BookingRefused("unknown_place")
-    if plan.is_closed(day, open_holidays=open_holidays) or not any(desk_open_on(d, day) for d in desks):
+    if plan.is_closed(day, open_holidays=open_holidays, hours=hours) or not any(desk_open_on(d, day) for d in desks):
         raise BookingRefused("closed_day")
     slots = [
         slot
@@ -143,15 +145,19 @@ def offered_capacity(
     open_holidays: frozenset[date] = frozenset(),
     route: str | None = None,
     modes: frozenset[str] | None = None,
+    hours: OpeningHours | None = None,
 ) -> dict[str, int]:
     """Per place, the capacity of every slot of ``first..last`` (both included) on the days the office opens:
     what "slot utilisation" divides by. Past slots count (they were offered); closed days and holidays do not.
-    ``route`` and ``modes`` narrow it to the desks serving that route, of those modes (a report's filters)."""
+
+    ``route`` and ``modes`` narrow it to the desks serving that route, of those modes (a report's filters);
+    ``hours`` is the town's calendar the alarms and the booth's "closed now" use (the admin's closed dates, 年末年始):
+    a day it closes offers nothing either, so the two never disagree about which days the office was open."""
     desks = [d for d in plan.desks if (route is None or d.serves(route)) and (modes is None or d.mode in modes)]
     offered: dict[str, int] = {}
     day = first
     while day <= last:
-        if not plan.is_closed(day, open_holidays=open_holidays):
+        if not plan.is_closed(day, open_holidays=open_holidays, hours=hours):
             for desk in desks:
                 for place in desk.place_ids:
                     size = sum(slot.capacity for slot in desk_slots(desk, place, day))
@@ -187,6 +193,7 @@ def offers(
     *,
     place: str | None = None,
     open_holidays: frozenset[date] = frozenset(),
+    hours: OpeningHours | None = None,
 ) -> list[Offer]:
     """The slots one can still book on ``day``, each with its free places (full ones included with 0, so a
     page can show them greyed; past and too-soon ones left out)."""
@@ -196,7 +203,7 @@ def offers(
     if day < local(now).date():
         raise BookingRefused("past_slot")
     result: list[Offer] = []
-    for slot in day_slots(plan, route, day, place=place, open_holidays=open_holidays):
+    for slot in day_slots(plan, route, day, place=place, open_holidays=open_holidays, hours=hours):
         try:
             check_time(plan, slot, now)
         except BookingRefused:
@@ -213,6 +220,7 @@ def find_slot(
     now: datetime,
     *,
     open_holidays: frozenset[date] = frozenset(),
+    hours: OpeningHours | None = None,
 ) -> Slot:
     """The slot of ``route`` at ``place`` starting at ``start``, if one may book it now (capacity is the
     storage layer's to check, atomically)."""
@@ -221,7 +229,7 @@ def find_slot(
     wanted = local(start)
     if wanted <= local(now):
         raise BookingRefused("past_slot")
-    slots = day_slots(plan, route, wanted.date(), place=place, open_holidays=open_holidays)
+    slots = day_slots(plan, route, wanted.date(), place=place, open_holidays=open_holidays, hours=hours)
     slot = next((s for s in slots if s.start == wanted), None)
     if slot is None:
         raise BookingRefused("no_such_slot")

@@ -68,9 +68,14 @@ class OpeningHours:
 
     def closed_on(self, day: date) -> bool:
         """A closed date, inside a yearly closed span, or a national holiday not opened."""
-        if day in self.holidays or any(_in_span(day, first, last) for first, last in self.yearly):
+        if self.closed_by_town(day):
             return True
         return self.calendar is not None and day not in self.open_holidays and self.calendar.name(day) is not None
+
+    def closed_by_town(self, day: date) -> bool:
+        """One of the town's own closed days (a date, or inside a yearly span such as 年末年始), whatever the
+        national calendar says: what the booking plan adds to its own closed days."""
+        return day in self.holidays or any(_in_span(day, first, last) for first, last in self.yearly)
 
 
 def _in_span(day: date, first: MonthDay, last: MonthDay) -> bool:

@@ -361,16 +361,20 @@ class SupervisorAlert(View):
     booth_id: str | None = None
     booth_name: str | None = None
     place: str | None = None
+    count: int | None = None
+    """How many cases the alarm stands for (stranded: one alarm per route and language, its oldest case named)."""
 
 
 class SupervisorSnapshot(ServerEvent):
     """One municipality's whole counter as its supervisors see it, sent after changes (coalesced) and every few
-    seconds (times move)."""
+    seconds (times move). ``queue`` is the head of the queue (urgent first, then the longest waiting; at most
+    :data:`~madoguchi.signaling.supervision.QUEUE_ROWS`), ``queue_total`` every case waiting or being offered."""
 
     NAME = "supervisor.snapshot"
     municipality_id: str
     now: float
     queue: list[SupervisorCase]
+    queue_total: int = 0
     agents: list[SupervisorAgent]
     booths: list[SupervisorBooth]
     today: SupervisorToday

@@ -35,6 +35,12 @@ JST = timezone(timedelta(hours=9))
 URGENT_WAIT_S = 60.0
 """An urgent case waiting longer than this raises an alarm."""
 
+QUEUE_ROWS = 100
+"""The snapshot lists this many cases from the head of the queue and counts the rest (``queue_total``). Why: a
+person acts on the cases at the head, and a town with 2,000 waiting made every snapshot 877 KB and every page
+redraw 50,000 elements, which put an update 1-3 s behind the change (``bench/supervisor/RESULTS.md``). Alarms
+still cover every case (stranded cases are grouped by route and language, so none hides behind the cut)."""
+
 
 @dataclass(frozen=True)
 class BoothInfo:
@@ -130,10 +136,12 @@ def supervisor_view(
     is_stranded = StrandedCheck(counter, now)
     queue = [c for c in counter.queue() if c.municipality_id == municipality_id]
     positions: dict[str, int] = {}
-    cases = []
+    cases: list[SupervisorCase] = []
     for c in queue:
         key = c.route
         positions[key] = positions.get(key, 0) + 1
+        if len(cases) >= QUEUE_ROWS:
+            continue  # counted (positions, queue_total), not listed
         booth = names.get(c.booth_id or "")
         cases.append(
             SupervisorCase(
@@ -188,10 +196,11 @@ def supervisor_view(
         municipality_id=municipality_id,
         now=now,
         queue=cases,
+        queue_total=len(queue),
         agents=agents,
         booths=booth_rows,
         today=figures,
-        alerts=alarms(counter, municipality_id, now, booths=booths, rules=rules, is_stranded=is_stranded),
+        alerts=alarms(counter, municipality_id, now, booths=booths, rules=rules, is_stranded=is_stranded, queue=queue),
     )
 
 
@@ -217,16 +226,27 @@ def alarms(
     booths: Sequence[BoothInfo] = (),
     rules: SupervisionRules | None = None,
     is_stranded: StrandedCheck | None = None,
+    queue: Sequence[Consultation] | None = None,
 ) -> list[SupervisorAlert]:
     """Every alarm for one municipality at ``now``, most serious first. Each names what to do
-    (``action`` is an i18n key the page shows in plain words)."""
+    (``action`` is an i18n key the page shows in plain words). ``queue``: the town's queue if the caller has it.
+
+    Stranded cases make one alarm per route and language (key ``stranded:<route>:<language>``), naming the one
+    waiting longest and how many: the remedy (an agent for that route and language) is the same for all of them,
+    and 1,500 alarms for one gap buried the other alarms and the page."""
     rules = rules or SupervisionRules()
     out: list[SupervisorAlert] = []
-    waiting = [c for c in counter.queue() if c.municipality_id == municipality_id and c.state in (State.WAITING,)]
+    town_queue = queue if queue is not None else [c for c in counter.queue() if c.municipality_id == municipality_id]
+    waiting = [c for c in town_queue if c.state == State.WAITING]
     is_stranded = is_stranded or StrandedCheck(counter, now)
+    groups: dict[tuple[str, str], list[Consultation]] = {}
     for c in waiting:
         if is_stranded(c):
-            out.append(_alert("stranded", c, now, action="sv.do.stranded"))
+            groups.setdefault((c.route, c.language), []).append(c)
+    for (route, language), cases in groups.items():
+        oldest = min(cases, key=lambda c: c.enqueued_at)
+        alert = _alert("stranded", oldest, now, action="sv.do.stranded")
+        out.append(alert.model_copy(update={"key": f"stranded:{route}:{language}", "count": len(cases)}))
     for c in waiting:
         if c.urgent and now - c.enqueued_at > URGENT_WAIT_S:
             out.append(_alert("urgent_waiting", c, now, action="sv.do.urgent_waiting"))

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import delete
 
-from madoguchi.domain.opening_hours import OFFICE_HOURS, HoursSpec, OpeningHours, hours_of
+from madoguchi.domain.holidays import JAPAN, HolidayCalendar
+from madoguchi.domain.opening_hours import OFFICE_HOURS, HoursSpec, OpeningHours, hours_of, layered
 from madoguchi.storage.db import Database
 from madoguchi.storage.models import AuditEntry, StoredOpeningHours
 
@@ -74,18 +75,25 @@ class OpeningHoursStore:
 
 class HoursBook:
     """A town's effective hours: the admin's stored ones, else its file's (``defaults``), else weekdays
-    08:30-17:15 (:data:`OFFICE_HOURS`, what the alarms assumed before hours were data)."""
+    08:30-17:15 (:data:`OFFICE_HOURS`, what the alarms assumed before hours were data); closed as well on the days
+    ``also_closed`` names (the town's booking plan's closed dates and 年末年始), with ``calendar``'s national
+    holidays. This is the one calendar: the alarms, the wait messages, the booth's "closed now", the bookings and
+    the reports' offered capacity all read it, so none of them calls a day open that another calls closed."""
 
     def __init__(
         self,
         store: OpeningHoursStore,
         defaults: Callable[[str], HoursSpec | None],
         *,
+        also_closed: Callable[[str], OpeningHours | None] = lambda _municipality_id: None,
+        calendar: HolidayCalendar = JAPAN,
         ttl_s: float = DEFAULT_TTL_S,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = store
         self._defaults = defaults
+        self._also_closed = also_closed
+        self._calendar = calendar
         self._ttl_s = ttl_s
         self._monotonic = monotonic
         self._cache: dict[str, tuple[float, SavedHours | None]] = {}
@@ -111,7 +119,9 @@ class HoursBook:
 
     async def hours(self, municipality_id: str) -> OpeningHours:
         spec, _ = await self.spec(municipality_id)
-        return OFFICE_HOURS if spec is None else hours_of(spec)
+        hours = replace(OFFICE_HOURS, calendar=self._calendar) if spec is None else hours_of(spec, self._calendar)
+        extra = self._also_closed(municipality_id)
+        return hours if extra is None else layered(hours, extra)
 
 
 def file_defaults(specs: Mapping[str, HoursSpec | None]) -> Callable[[str], HoursSpec | None]:

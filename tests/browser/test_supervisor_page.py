@@ -1,6 +1,6 @@
 """The supervisor's page in real Chromium: a stranded case shows with its alarm, the supervisor offers it to a
-named agent, and the agent accepts on the console. Screenshots at 1920×1080 and 1366×768 go to
-``test-artifacts/``."""
+named agent, and the agent accepts on the console. At 1920×1080, 1366×768, 1080×1920 and 390×844 nothing is cut
+or wider than the screen (the kiosk sweep's check); screenshots go to ``test-artifacts/``."""
 
 from __future__ import annotations
 
@@ -11,12 +11,14 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from tests.browser.chromium import WAIT_MS, new_page, shot
+from tests.browser.test_kiosk_layouts import PROBLEMS_JS
 from tests.support import LiveServer, booth_peer, ok, serve
 from tests.support import make_settings as settings_for_tests
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "correct horse battery"
+SIZES = ((1920, 1080), (1366, 768), (1080, 1920), (390, 844))
 
 
 @pytest.fixture
@@ -74,9 +76,13 @@ async def test_supervisor_offers_a_stranded_case_to_a_named_agent(server: LiveSe
         await expect(sv.get_by_test_id("sv-today-waiting")).to_have_text("1")
         await sv.get_by_test_id("sv-sound").click()  # silence
         await expect(sv.get_by_test_id("sv-sound")).to_have_attribute("aria-pressed", "true")
-        await shot(sv, "supervisor-1920x1080")
+        layout: list[str] = []
+        for width, height in SIZES:  # nothing cut or wider than the screen, the phone included
+            await sv.set_viewport_size({"width": width, "height": height})
+            layout += [f"{width}x{height}: {p}" for p in await sv.evaluate(PROBLEMS_JS, True)]
+            await shot(sv, f"supervisor-{width}x{height}")
+        assert layout == []
         await sv.set_viewport_size({"width": 1366, "height": 768})
-        await shot(sv, "supervisor-1366x768")
 
         # pressing without choosing says so in words and changes nothing
         await case.get_by_test_id("sv-assign").click()
@@ -133,9 +139,10 @@ async def test_each_booth_shows_its_last_self_test(server: LiveServer, browser: 
         await expect(warn_line).to_contain_text("音が 戻ってきませんでした")
         none_line = sv.locator('[data-testid="sv-booth-self-test"][data-state="none"]')
         await expect(none_line).to_have_text("点検: まだ 結果が ありません")
-        for width, height in ((1920, 1080), (1366, 768), (1080, 1920), (390, 844)):
+        for width, height in SIZES:
             await sv.set_viewport_size({"width": width, "height": height})
             await sv.get_by_test_id("sv-booths").scroll_into_view_if_needed()
+            assert await sv.evaluate(PROBLEMS_JS, True) == [], (width, height)
             await shot(sv, f"supervisor-self-test-{width}x{height}")
         assert problems == []
     finally:

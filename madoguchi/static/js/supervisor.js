@@ -3,7 +3,8 @@
 //
 // Why it is built this way: the server sends one whole `supervisor.snapshot` per municipality after any change
 // (coalesced) and every few seconds, so the page keeps the latest snapshot of each town and redraws from them —
-// no diffs to get wrong, and a reconnect simply brings fresh snapshots. The filter shows one town or all of them
+// no diffs to get wrong, and a reconnect simply brings fresh snapshots. A snapshot lists only the head of a big
+// queue (the server's QUEUE_ROWS) and counts the rest, so a redraw stays small however many wait. The filter shows one town or all of them
 // together. Waiting times tick locally between snapshots from the server's clock (`now`). A new alarm rings
 // (ringer.js) unless the supervisor silenced the sound.
 
@@ -65,7 +66,10 @@ function placeText(item) {
 
 function alertText(alert, entry) {
   const waited = alert.waited_s != null ? formatClock(alert.waited_s + (serverNow(entry) - entry.snapshot.now)) : "";
-  return t(`sv.alert.${alert.kind}`, {
+  const key = alert.kind === "stranded" && alert.count > 1 ? "sv.alert.stranded_many" : `sv.alert.${alert.kind}`;
+  return t(key, {
+    n: alert.count ?? 1,
+    language: alert.language ? languageName(alert.language) : "",
     route: routeName(alert.route),
     waited,
     target: alert.target_s != null ? formatClock(alert.target_s) : "",
@@ -94,12 +98,12 @@ function renderAlerts(entries) {
 }
 
 function agentOptions(entry) {
-  const select = el("select", { testid: "sv-assign-agent", "aria-label": t("sv.assign.choose") });
-  select.append(el("option", { value: "" }, t("sv.assign.choose")));
-  for (const agent of entry.snapshot.agents) {
-    if (agent.activity !== "available") continue;
-    select.append(el("option", { value: agent.agent_id }, agent.display_name));
-  }
+  // only agents free now can be offered a case; when there is none the list says so instead of an empty choice
+  const free = entry.snapshot.agents.filter((agent) => agent.activity === "available");
+  const prompt = free.length ? t("sv.assign.choose") : t("sv.assign.none");
+  const select = el("select", { testid: "sv-assign-agent", "aria-label": prompt });
+  select.append(el("option", { value: "" }, prompt));
+  for (const agent of free) select.append(el("option", { value: agent.agent_id }, agent.display_name));
   return select;
 }
 
@@ -145,7 +149,8 @@ function renderQueue(entries) {
       const actions = el("div", { className: "sv-actions" });
       const agents = agentOptions(entry);
       const assign = el("button", { type: "button", className: "btn btn-primary", testid: "sv-assign" }, t("sv.assign"));
-      assign.addEventListener("click", () => steer(SEND.SUPERVISOR_ASSIGN, agents.value, "sv.error.pick_agent",
+      const pickAgent = agents.options.length > 1 ? "sv.error.pick_agent" : "sv.assign.none";
+      assign.addEventListener("click", () => steer(SEND.SUPERVISOR_ASSIGN, agents.value, pickAgent,
         { consultation_id: item.consultation_id, agent_id: agents.value },
         t("sv.done.assign", { name: agentName(entry, agents.value) })));
       const routes = routeOptions(item.route);
@@ -157,8 +162,13 @@ function renderQueue(entries) {
     }
     list.append(row);
   }
-  $("sv-queue-empty").hidden = cases.length > 0;
-  $("sv-queue-count").textContent = cases.length ? t("sv.queue.count", { n: cases.length }) : "";
+  // a snapshot lists the head of its town's queue and counts the rest (queue_total): say how many are not shown
+  const total = entries.reduce((sum, entry) => sum + (entry.snapshot.queue_total ?? entry.snapshot.queue.length), 0);
+  $("sv-queue-empty").hidden = total > 0;
+  $("sv-queue-count").textContent = total ? t("sv.queue.count", { n: total }) : "";
+  const more = $("sv-queue-more");
+  more.hidden = total <= cases.length;
+  more.textContent = more.hidden ? "" : t("sv.queue.more", { n: total - cases.length, shown: cases.length });
 }
 
 function renderAgents(entries) {

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from madoguchi.bookings.plan import HOME, JST, BookingPlan
 from madoguchi.bookings.slots import BookingRefused, SlotKey, day_slots, find_slot, offered_capacity, offers
+from madoguchi.domain.opening_hours import HoursSpec, hours_of
 
 PLAN = BookingPlan.model_validate(
     {
@@ -209,3 +210,10 @@ def test_offered_capacity_of_one_route_or_some_modes_only() -> None:
     assert offered_capacity(PLAN, *week, route="tax", modes=frozenset({"video"})) == {"home": 2}
     assert offered_capacity(PLAN, *week, modes=frozenset({"booth"})) == {"island": 4, "post": 4}
     assert offered_capacity(PLAN, *week, route="resident_records", modes=frozenset({"video"})) == {}
+
+
+def test_offered_capacity_follows_the_towns_opening_hours_calendar() -> None:
+    # the admin closed Wed 9 Dec on /admin (the alarms' calendar): the report offers nothing that day either
+    hours = hours_of(HoursSpec(weekly={"mon": "08:30-17:15"}, closed=[date(2026, 12, 9)], national_holidays=False))
+    offered = offered_capacity(PLAN, MONDAY, MONDAY + timedelta(days=6), hours=hours)
+    assert offered == {"home": 2, "honcho": 5 * 3 * 3, "island": 2, "post": 2}  # Mon, Thu, Fri (and Sat's video)

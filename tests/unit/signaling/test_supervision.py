@@ -89,8 +89,8 @@ def test_a_case_no_on_duty_agent_covers_is_stranded(desk: Any) -> None:
     desk.agent("away_ferry", now=0.0, routes=("transport_ferry",), available=False)
     desk.request("ferry", now=1.0, route="transport_ferry")
     found = alarms(desk.counter, desk.TOWN, 2.0)
-    assert kinds(found) == [("stranded", "stranded:ferry")]
-    assert found[0].action == "sv.do.stranded"
+    assert kinds(found) == [("stranded", "stranded:transport_ferry:ja")]
+    assert (found[0].action, found[0].consultation_id, found[0].count) == ("sv.do.stranded", "ferry", 1)
     desk.counter.set_status("away_ferry", AgentStatus.AVAILABLE, now=3.0)  # takes it: offered now
     assert alarms(desk.counter, desk.TOWN, 4.0) == []
 
@@ -288,3 +288,28 @@ def test_the_grouped_stranded_check_agrees_with_asking_every_agent(desk: Any) ->
     answers = [(grouped(c), stranded(desk.counter, c, 250.0)) for c in desk.counter.queue()]
     assert len(answers) > 40 and all(a == b for a, b in answers)
     assert {a for a, _ in answers} == {True, False}  # both answers occur
+
+
+def test_stranded_cases_make_one_alarm_per_route_and_language_naming_the_longest_waiting(desk: Any) -> None:
+    desk.agent("tax_only", now=0.0, routes=("tax",))
+    for n in range(5):
+        desk.request(f"f{n}", now=1.0 + n, route="transport_ferry")
+    desk.request("en1", now=2.5, route="transport_ferry", language="en")
+    found = alarms(desk.counter, desk.TOWN, 100.0)
+    assert [(a.key, a.consultation_id, a.count, a.waited_s) for a in found] == [
+        ("stranded:transport_ferry:ja", "f0", 5, 99.0),
+        ("stranded:transport_ferry:en", "en1", 1, 97.5),
+    ]
+
+
+def test_a_long_queue_lists_its_head_and_counts_the_rest(desk: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import madoguchi.signaling.supervision as supervision
+
+    monkeypatch.setattr(supervision, "QUEUE_ROWS", 3)
+    for n in range(5):
+        desk.request(f"c{n}", now=1.0 + n, route="tax", urgent=n == 4)
+    snap = supervisor_view(desk.counter, desk.TOWN, 10.0)
+    assert [c.consultation_id for c in snap.queue] == ["c4", "c0", "c1"]  # urgent first, then the longest waiting
+    assert snap.queue_total == 5 and snap.today.waiting == 5
+    assert [c.position for c in snap.queue] == [1, 2, 3]
+    assert [a.count for a in snap.alerts if a.kind == "stranded"] == [5]  # none hidden behind the cut
