@@ -142,6 +142,7 @@ async def test_booth_calls_agent_end_to_end(server: LiveServer, browser: Browser
 
         # --- the agent ends and wraps up; the booth thanks the resident and forgets them
         await agent.get_by_test_id("end-call").click()
+        await agent.get_by_test_id("end-call-confirm").click()  # it asks once
         await expect(agent.get_by_test_id("wrapup-submit")).to_be_visible(timeout=WAIT_MS)
         await expect(booth.get_by_test_id("thanks")).to_be_visible(timeout=WAIT_MS)
         await expect(booth.get_by_test_id("thanks")).to_contain_text("ありがとうございました")

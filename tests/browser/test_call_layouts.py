@@ -5,8 +5,13 @@ booth may scroll down only on the phone, the console only below 800 px wide. In 
 hang-up sit in the upper part of the screen (a standing resident sees and reaches them). The console: the ringing
 offer and the queue show the same time waited, the status in force is ticked (not colour alone), the offer heading
 is large and solid, the knowledge-base field is as large as the chat's, and when the resident's screen goes away the
-console says so and what happens next, with the call timer standing still. One call serves every size (the
-viewports are resized), so the test costs one call setup; screenshots go to test-artifacts/."""
+console says so and what happens next, with the call timer standing still. On the desk's 1366×768 the call is
+usable, not crushed: the picture and the chat have room, 送る is whole, the resident-lost notice stays in view,
+and the transfer form opens beside the chat with a large route list while the picture stays on screen. While
+either side's media is (re)connecting or gone, neither screen says the link is good (``link-quality`` carries
+data-connecting="true" and reads "checking"; its data-state stays good|weak|bad for the scripts that read it).
+One call serves every size (the viewports are resized), so the test costs one call setup; screenshots go to
+test-artifacts/."""
 
 from __future__ import annotations
 
@@ -37,6 +42,54 @@ SMALL_CONTROLS_JS = """() => [...document.querySelectorAll('main input, main but
   .map((el) => `${el.dataset.testid || el.id} only ${Math.round(el.getBoundingClientRect().height)} px tall`)"""
 # the console has its queue beside the work area (an aside), the kiosk everything in header and main
 CONSOLE_PROBLEMS_JS = PROBLEMS_JS.replace("'header *, main *, .no-answer *'", "'header *, main *, aside *'")
+# call-back numbers and booking codes as the console shows them (numbers.js)
+NUMBERS_SHOWN = {
+    "09012345678": "090-1234-5678",
+    "+81 80 1234 5678": "080-1234-5678",
+    "0312345678": "03-1234-5678",
+    "0451234567": "045-123-4567",
+    "0120123456": "0120-123-456",
+    "0570-123-456": "0570-123-456",
+    "123": "123",
+    "+1 555 0100": "+1 555 0100",
+    "81918320": "8191 8320",
+}
+NUMBERS_JS = """() => import('/static/js/numbers.js').then((m) => Object.fromEntries(
+  ['09012345678', '+81 80 1234 5678', '0312345678', '0451234567', '0120123456', '0570-123-456', '123', '+1 555 0100']
+    .map((raw) => [raw, m.formatPhone(raw)]).concat([['81918320', m.formatBookingCode('81918320')]])))"""
+# where a console element is on screen: its box, and how much of it the viewport and every clipping ancestor show
+BOX_JS = """(testid) => {
+  const el = document.querySelector(`[data-testid="${testid}"]`);
+  if (!el || !el.offsetParent) return null;
+  const r = el.getBoundingClientRect();
+  let top = Math.max(r.top, 0), bottom = Math.min(r.bottom, innerHeight);
+  let left = Math.max(r.left, 0), right = Math.min(r.right, innerWidth);
+  for (let a = el.parentElement; a; a = a.parentElement) {
+    const style = getComputedStyle(a);
+    if (style.overflowX === 'visible' && style.overflowY === 'visible') continue;
+    const b = a.getBoundingClientRect();
+    top = Math.max(top, b.top); bottom = Math.min(bottom, b.bottom);
+    left = Math.max(left, b.left); right = Math.min(right, b.right);
+  }
+  const shown = Math.max(0, bottom - top) * Math.max(0, right - left);
+  return { height: r.height, width: r.width, shown: r.width * r.height ? shown / (r.width * r.height) : 0,
+           font: parseFloat(getComputedStyle(el).fontSize) };
+}"""
+
+
+async def seen(page: Page, testid: str) -> dict[str, float]:
+    found = await page.evaluate(BOX_JS, testid)
+    assert found is not None, f"{testid} is not shown"
+    return dict(found)
+
+
+async def assert_link_not_called_good(page: Page) -> None:
+    """The media is (re)connecting or the other side is gone: the link-quality pill gives no verdict."""
+    quality = page.get_by_test_id("link-quality")
+    await expect(quality).to_have_attribute("data-connecting", "true", timeout=WAIT_MS)
+    await expect(quality).to_have_attribute("data-state", re.compile("^(good|weak|bad)$"))  # the contract stays
+    await expect(quality).to_have_attribute("data-i18n", "link.quality.checking")
+    await expect(page.get_by_test_id("media-mode")).to_be_hidden()
 
 
 @pytest.fixture
@@ -75,6 +128,10 @@ async def test_the_call_screen_fits_in_every_language_on_both_sides(server: Live
         await agent.get_by_test_id("login-password").fill("sato-password-1")
         await agent.get_by_test_id("login-submit").click()
         await agent.wait_for_url("**/console")
+        # one source for the status words: away is 離席中 in the bar and in the idle view, never 待機中
+        await expect(agent.locator("#agent-status-text")).to_have_text("離席中")
+        await expect(agent.locator("#idle-heading")).to_have_text("離席中")
+        assert await agent.evaluate(NUMBERS_JS) == NUMBERS_SHOWN
         await agent.get_by_test_id("status-available").click()
         # the status in force is ticked, the other is not (not colour alone)
         await expect(agent.locator("#status-available .icon-check")).to_be_visible()
@@ -98,6 +155,37 @@ async def test_the_call_screen_fits_in_every_language_on_both_sides(server: Live
         await booth.get_by_test_id("chat-input").fill("マイナンバーカードの 暗証番号を わすれました")
         await booth.get_by_test_id("chat-send").click()
         await expect(agent.get_by_test_id("chat-log").locator("li")).to_have_count(1, timeout=WAIT_MS)
+        # the media flows: a verdict on the link on both sides
+        for page in (booth, agent):
+            await expect(page.get_by_test_id("link-quality")).to_have_attribute(
+                "data-connecting", "false", timeout=WAIT_MS
+            )
+            await expect(page.get_by_test_id("link-quality")).to_have_attribute(
+                "data-i18n", re.compile(r"good|weak|bad")
+            )
+        # 1366×768 at the desk: the picture and the chat have room, 送る and 通話を終える are whole
+        for testid, least in (("remote-video", 300), ("chat-log", 160), ("chat-send", 40), ("end-call", 40)):
+            shown = await seen(agent, testid)
+            assert shown["height"] >= least and shown["shown"] > 0.99, (testid, shown)
+        # the transfer form opens beside the chat: the picture stays on screen, the route list is large
+        await agent.get_by_test_id("transfer").click()
+        for testid, least in (("remote-video", 300), ("transfer-route", 48), ("transfer-submit", 48)):
+            shown = await seen(agent, testid)
+            assert shown["height"] >= least and shown["shown"] > 0.99, (testid, shown)
+        assert (await seen(agent, "transfer-route"))["font"] >= 18
+        await shot(agent, "console-transfer-wide")
+        await agent.get_by_test_id("transfer-cancel").click()
+        # ending asks once, and saying no keeps the call
+        await agent.get_by_test_id("end-call").click()
+        await expect(agent.get_by_test_id("end-call-confirm")).to_be_focused()
+        await shot(agent, "console-end-ask-wide")
+        await agent.keyboard.press("Escape")
+        await expect(agent.get_by_test_id("end-call-ask")).to_be_hidden()
+        await expect(agent.get_by_test_id("end-call")).to_be_focused()
+        await agent.get_by_test_id("end-call").click()
+        await agent.get_by_test_id("end-call-cancel").click()
+        await expect(agent.get_by_test_id("end-call-ask")).to_be_hidden()
+        await expect(agent.get_by_test_id("call-timer")).to_be_visible()
         for size, viewport in SIZES.items():
             narrow = viewport["width"] < 600
             await booth.set_viewport_size(viewport)
@@ -113,11 +201,25 @@ async def test_the_call_screen_fits_in_every_language_on_both_sides(server: Live
             assert box and box["y"] + box["height"] < 0.62 * SIZES["portrait"]["height"], (control, box)
         # the resident's screen goes away: the console says so and what happens next; the timer stands still
         await agent.set_viewport_size(SIZES["wide"])
+        # the agent's network drops for a moment: the booth says 「相手との 通信が 切れています」 and no verdict on
+        # the link beside it; both give one again once the media flows
+        await agent_ctx.set_offline(True)
+        await assert_link_not_called_good(booth)
+        await assert_link_not_called_good(agent)
+        await shot(booth, "booth-peer-lost-wide")
+        await agent_ctx.set_offline(False)
+        for page in (booth, agent):
+            quality = page.get_by_test_id("link-quality")
+            await expect(quality).to_have_attribute("data-connecting", "false", timeout=WAIT_MS)
         await booth_ctx.close()
         await expect(agent.get_by_test_id("peer-lost")).to_be_visible(timeout=WAIT_MS)
         await expect(agent.get_by_test_id("peer-lost-next")).to_contain_text("秒")
         await expect(agent.get_by_test_id("call-timer")).to_have_attribute("data-state", "paused")
         await expect(agent.get_by_test_id("call-timer-paused")).to_be_visible()
+        await assert_link_not_called_good(agent)
+        lost = await seen(agent, "peer-lost")  # in full view at the desk's 1366×768, above the picture
+        assert lost["shown"] > 0.99, lost
+        assert (await seen(agent, "remote-video"))["height"] >= 250
         stood = await agent.get_by_test_id("call-timer").inner_text()
         await agent.wait_for_timeout(1100)
         assert await agent.get_by_test_id("call-timer").inner_text() == stood

@@ -195,6 +195,7 @@ async def test_one_tap_satisfaction_after_the_call_is_stored(server: LiveServer,
         await agent.get_by_test_id("offer-accept").click(timeout=WAIT_MS)
         await expect(agent.get_by_test_id("end-call")).to_be_visible(timeout=WAIT_MS)
         await agent.get_by_test_id("end-call").click()
+        await agent.get_by_test_id("end-call-confirm").click()  # it asks once
         good = booth.get_by_test_id("csat-good")
         await expect(good).to_be_visible(timeout=WAIT_MS)
         for testid in ("csat-ok", "csat-bad", "csat-skip"):

@@ -154,8 +154,13 @@ async def test_resident_asks_then_talks_with_an_agent(live_server: LiveServer, b
         await shot(home, "resident-4-talking")
         await shot(agent, "resident-console-2-chat")
 
-        # --- the agent ends: the resident sees the end and can start over
+        # a chat is a chat, not a call: the badge and the heading say so alike (consolestatus.js)
+        await expect(agent.locator("#agent-status-text")).to_have_text("チャット中")
+        await expect(agent.locator("#call-heading")).to_have_text("チャット中")
+
+        # --- the agent ends (it asks once): the resident sees the end and can start over
         await agent.get_by_test_id("end-call").click()
+        await agent.get_by_test_id("end-call-confirm").click()
         await expect(home.get_by_test_id("chat-closed")).to_be_visible(timeout=WAIT_MS)
         await expect(home.get_by_test_id("chat-closed")).to_contain_text("ありがとうございました")
         await expect(home.get_by_test_id("chat-input")).to_be_hidden()

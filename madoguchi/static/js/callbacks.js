@@ -3,11 +3,12 @@
 // Why a module of its own, loaded beside console.js: a call-back is work of its own kind, not on the counter's
 // queue; the list comes from GET /api/callbacks (madoguchi/agent_console/callbacks.py), polled every 15 s, and
 // "called" (POST …/done with the session's CSRF token) deletes the number on the server. Times show in the
-// municipality's zone (clock.js).
+// municipality's zone (clock.js); numbers in their usual groups (numbers.js).
 
 import { formatDayTime } from "./clock.js";
 import { t } from "./i18n.js";
 import { telHref } from "./hotlines.js";
+import { formatPhone } from "./numbers.js";
 
 const POLL_MS = 15_000;
 const list = document.getElementById("callback-list");
@@ -29,7 +30,7 @@ function render() {
       phone.className = "callback-number";
       phone.dataset.testid = "callback-number";
       phone.href = telHref(item.phone || "");
-      phone.textContent = item.phone || "";
+      phone.textContent = formatPhone(item.phone || ""); // 090-1234-5678, read aloud in its groups
       const about = document.createElement("span");
       about.className = "callback-about";
       about.textContent = t("console.callbacks.item", {

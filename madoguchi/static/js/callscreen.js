@@ -101,6 +101,7 @@ export class CallScreen {
       stage: this.stage,
       modeElement: this.modeElement,
       qualityElement: this.qualityElement,
+      connecting: Boolean(this.noticeKey),
     });
     this.watch.start();
     for (const signal of this.earlySignals.splice(0)) this.signal(signal);
@@ -194,8 +195,12 @@ export class CallScreen {
     this.earlySignals = [];
   }
 
-  /** The notice over the video (an i18n key), or none. */
+  /**
+   * The notice over the video (an i18n key), or none. Every notice of a media call (connecting, reconnecting, the
+   * other side lost, failed) means the media is not flowing now, so the link-quality pill stops saying 「よい」.
+   */
   setNotice(key) {
+    this.watch?.setConnecting(Boolean(key));
     const notice = this.notice;
     notice.hidden = !key;
     notice.textContent = key ? t(key) : "";

@@ -17,12 +17,15 @@ import { CallScreen } from "./callscreen.js";
 import { renderHandoff, renderSummary, renderTransfer, transferText } from "./casedetails.js";
 import { languageName, placeText, routeName } from "./caselabels.js";
 import { ChatPanel } from "./chat.js";
+import { renderStatusTexts } from "./consolestatus.js";
+import { EndConfirm } from "./endconfirm.js";
 import { RECEIVE, SEND } from "./events.js";
 import { setUpConsoleLanguage } from "./consolelanguage.js";
 import { QueueList } from "./consolequeue.js";
 import { applyTranslations, formatClock, initI18n, t } from "./i18n.js";
 import { KbSearch } from "./kbsearch.js";
 import { errorText, nowSeconds, request } from "./net.js";
+import { formatBookingCode } from "./numbers.js";
 import { PeerLostNotice } from "./peerlost.js";
 import { Ringer } from "./ringer.js";
 import { StaffBooking } from "./staffbooking.js";
@@ -65,16 +68,11 @@ function setStatus(status) {
   state.status = status;
   const box = $("agent-status");
   box.dataset.status = status;
-  const key = `console.status.now.${status}`;
-  $("agent-status-text").dataset.i18n = key;
-  $("agent-status-text").textContent = t(key);
+  renderStatusTexts(status, t); // the badge, the idle view and the call heading from one table (consolestatus.js)
   // the choice in force stays ticked while it rings, talks or wraps up: 受付する is what the agent chose
   $("status-available").setAttribute("aria-pressed", String(ON_DUTY.has(status)));
   $("status-away").setAttribute("aria-pressed", String(status === "away"));
   for (const id of ["status-available", "status-away"]) $(id).disabled = !state.connected;
-  const lead = status === "available" ? "console.idle.available" : "console.idle.lead";
-  $("idle-lead").dataset.i18n = lead;
-  $("idle-lead").textContent = t(lead);
 }
 
 // ------------------------------------------------------------------------------------------------ offer
@@ -84,7 +82,7 @@ function showOffer(offer) {
   $("offer-route").textContent = routeName(offer.route);
   $("offer-urgent").hidden = !offer.urgent;
   $("offer-booking").hidden = !offer.booking;
-  $("offer-booking").textContent = offer.booking ? t("console.offer.booking", { code: offer.booking }) : "";
+  $("offer-booking").textContent = offer.booking ? t("console.offer.booking", { code: formatBookingCode(offer.booking) }) : "";
   $("offer-place").textContent = placeText(offer);
   noteWaited(offer.consultation_id, offer.waited_s);
   renderOfferWaited();
@@ -377,6 +375,8 @@ const callScreen = new CallScreen({
   onStart: (message) => {
     beginConsultation({ id: message.consultation_id, peerName: message.peer?.display_name || "" });
     $("call-view").dataset.media = message.media === false ? "false" : "true";
+    renderStatusTexts(state.status, t); // a chat without media is チャット中, not 通話中
+    endConfirm.close(); // a new call starts without the last one's question
   },
 });
 
@@ -474,7 +474,7 @@ $("status-available").addEventListener("click", () => changeStatus("available"))
 $("status-away").addEventListener("click", () => changeStatus("away"));
 $("offer-accept").addEventListener("click", acceptOffer);
 $("offer-decline").addEventListener("click", declineOffer);
-$("end-call").addEventListener("click", endCall);
+const endConfirm = new EndConfirm({ onConfirm: endCall }); // 通話を終える asks once (endconfirm.js)
 $("transfer").addEventListener("click", () => {
   $("transfer-form").hidden = false;
   $("transfer-route").focus();

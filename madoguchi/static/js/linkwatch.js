@@ -5,6 +5,12 @@
 // same thing in plain words, and a resident told 「声だけで お話ししています」 must not see the agent's video.
 // The other side's proposal arrives as a `signal` {mode, forced}; we send ours when it changes and whenever the
 // connection (re)connects (the other side may have reloaded and forgotten it).
+//
+// Why a "checking" look: while the media is (re)connecting or the other side's link is gone, the last sample says
+// nothing about now, and 「通信の ようす: よい」 beside 「相手との 通信が 切れています」 is a lie. The call screen
+// says when (setConnecting); the pill then reads 「たしかめています」 and carries data-connecting="true", while
+// data-state keeps the ladder's last word (good|weak|bad: the contract tests and the bench read), and the
+// media-mode line gives way to the notice on the video (hidden by CSS, its data-state kept the same way).
 
 import { LADDER, Ladder, QUALITY, SAMPLE_MS, STEPS, applyStep, lowest, sampleStats } from "./ladder.js";
 import { SEND } from "./events.js";
@@ -22,6 +28,7 @@ const MODE_TEXT = Object.freeze({
   chat: "media.mode.chat",
 });
 const FORCED_TEXT = "media.mode.audio_forced";
+const CHECKING_TEXT = "link.quality.checking";
 const QUALITY_TEXT = Object.freeze({ good: "link.quality.good", weak: "link.quality.weak", bad: "link.quality.bad" });
 
 export class LinkWatch {
@@ -32,8 +39,9 @@ export class LinkWatch {
    * @param {HTMLElement|null} options.modeElement  `media-mode`
    * @param {HTMLElement|null} options.qualityElement  `link-quality`
    * @param {number} [options.sampleMs]
+   * @param {boolean} [options.connecting]  the call starts (or resumes) before its media flows
    */
-  constructor({ call, stage, modeElement, qualityElement, sampleMs = SAMPLE_MS }) {
+  constructor({ call, stage, modeElement, qualityElement, sampleMs = SAMPLE_MS, connecting = true }) {
     this.call = call;
     this.stage = stage;
     this.modeElement = modeElement;
@@ -53,6 +61,7 @@ export class LinkWatch {
     this.last = null; // the last sample
     this.quality = new QualitySummary(); // for the record (call.quality)
     this.unreported = 0; // samples since the last report
+    this.connecting = connecting; // the media is not (yet, or no longer) flowing: nothing to say about the link
     this.render();
   }
 
@@ -110,6 +119,13 @@ export class LinkWatch {
     if (!STEPS.includes(mode)) return;
     this.remote = { step: mode, forced: Boolean(forced) };
     this.update();
+  }
+
+  /** The media is (re)connecting or the other side is gone (true), or flowing again (false). */
+  setConnecting(connecting) {
+    if (this.connecting === Boolean(connecting)) return;
+    this.connecting = Boolean(connecting);
+    this.render();
   }
 
   /** The connection (re)connected: tell the other side where we are, whatever it heard before. */
@@ -210,6 +226,7 @@ export class LinkWatch {
       this.modeElement.hidden = false;
       this.modeElement.dataset.state = agreed;
       this.modeElement.dataset.forced = String(this.isForced);
+      this.modeElement.dataset.connecting = String(this.connecting);
       if (this.modeElement.dataset.i18n !== key) {
         this.modeElement.dataset.i18n = key;
         this.modeElement.textContent = t(key);
@@ -218,7 +235,8 @@ export class LinkWatch {
     if (this.qualityElement) {
       this.qualityElement.hidden = false;
       this.qualityElement.dataset.state = quality;
-      const key = QUALITY_TEXT[quality];
+      this.qualityElement.dataset.connecting = String(this.connecting);
+      const key = this.connecting ? CHECKING_TEXT : QUALITY_TEXT[quality];
       if (this.qualityElement.dataset.i18n !== key) {
         this.qualityElement.dataset.i18n = key;
         this.qualityElement.textContent = t(key);

@@ -7,6 +7,7 @@
 // a booking made during a call or chat carries its id, and the wrap-up is filled (「予約を とった」 and the code in
 // the note) so the agent does not type it twice. Nothing is inserted as HTML: rows are built with textContent.
 
+import { formatBookingCode } from "./numbers.js";
 import { TIME_GONE, contactLooksRight, kanaNameLooksRight } from "./bookinput.js";
 import { language, t } from "./i18n.js";
 
@@ -62,10 +63,8 @@ function dayLabel(iso) {
     .format(new Date(Date.UTC(y, m - 1, d, 3)));
 }
 
-/** 12345678 → "1234 5678", as the kiosk shows the code. */
-export function codeDisplay(code) {
-  return `${code.slice(0, 4)} ${code.slice(4)}`;
-}
+/** 12345678 → "1234 5678", as the kiosk shows the code (numbers.js: one grouping for the whole console). */
+export const codeDisplay = formatBookingCode;
 
 function option(value, text) {
   const element = document.createElement("option");
