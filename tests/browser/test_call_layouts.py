@@ -25,7 +25,7 @@ from playwright.async_api import Browser, Page, expect
 from madoguchi.ui import SUPPORTED_LANGUAGES
 from tests.browser.chromium import WAIT_MS, new_page, shot
 from tests.browser.test_kiosk_layouts import PROBLEMS_JS
-from tests.support import LiveServer, serve
+from tests.support import LiveServer, booth_peer, ok, serve
 from tests.support import make_settings as settings_for_tests
 
 pytestmark = pytest.mark.browser
@@ -123,6 +123,12 @@ async def test_the_call_screen_fits_in_every_language_on_both_sides(server: Live
         await expect(booth.get_by_test_id("start-consultation")).to_be_enabled(timeout=WAIT_MS)
         await booth.get_by_test_id("start-consultation").click()
         await booth.get_by_test_id("route-mynumber_card").click()
+        # a resident nobody could answer left a number: the console shows it in its groups, in ink, not link blue
+        _, other_token, _ = await server.add_booth("本庁舎ブース")
+        other = await booth_peer(server, other_token)
+        asked = ok(await other.call("consultation.request", {"route": "tax"}))["consultation_id"]
+        ok(await other.call("callback.request", {"consultation_id": asked, "phone": "09012345678"}))
+        await other.close()
         await agent.goto(f"{server.base_url}/login")
         await agent.get_by_test_id("login-username").fill("sato")
         await agent.get_by_test_id("login-password").fill("sato-password-1")
@@ -132,6 +138,12 @@ async def test_the_call_screen_fits_in_every_language_on_both_sides(server: Live
         await expect(agent.locator("#agent-status-text")).to_have_text("離席中")
         await expect(agent.locator("#idle-heading")).to_have_text("離席中")
         assert await agent.evaluate(NUMBERS_JS) == NUMBERS_SHOWN
+        number = agent.get_by_test_id("callback-number")
+        await expect(number).to_have_text("090-1234-5678", timeout=WAIT_MS)
+        await expect(number).to_have_attribute("href", "tel:09012345678")
+        ink = await agent.evaluate("() => getComputedStyle(document.body).color")
+        assert await number.evaluate("(a) => getComputedStyle(a).color") == ink
+        await shot(agent, "console-idle-away-callback-wide")
         await agent.get_by_test_id("status-available").click()
         # the status in force is ticked, the other is not (not colour alone)
         await expect(agent.locator("#status-available .icon-check")).to_be_visible()
