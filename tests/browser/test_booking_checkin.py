@@ -76,7 +76,9 @@ async def test_book_on_a_phone_check_in_at_the_kiosk_and_go_first(browser: Brows
             await agent.wait_for_url("**/console")
             await agent.get_by_test_id("status-available").click()
             await expect(agent.get_by_test_id("offer")).to_be_visible(timeout=WAIT_MS)
-            await expect(agent.get_by_test_id("offer-booking")).to_have_text(f"予約 {code}")
+            await expect(agent.get_by_test_id("offer-booking")).to_have_text(
+                f"予約 {code[:4]} {code[4:]}"
+            )  # grouped (numbers.js)
             await expect(agent.get_by_test_id("offer")).to_contain_text("凪島公民館ブース")
             await shot(agent, "checkin-3-offer")
             assert earlier["position"] == 1  # the walk-in was first before the booking checked in

@@ -104,6 +104,7 @@ export class CallScreen {
       connecting: Boolean(this.noticeKey),
     });
     this.watch.start();
+    if (this.call.pc?.connectionState === "connected") this.setNotice(null); // a prepared call already flowing
     for (const signal of this.earlySignals.splice(0)) this.signal(signal);
     this.call.start({ premade: prepared ? null : this.takeWarm() }).catch((err) => {
       console.error(`${this.label}: call could not start`, err);
