@@ -98,6 +98,8 @@ async def test_the_call_screen_fits_in_every_language_on_both_sides(server: Live
         await booth.get_by_test_id("chat-input").fill("マイナンバーカードの 暗証番号を わすれました")
         await booth.get_by_test_id("chat-send").click()
         await expect(agent.get_by_test_id("chat-log").locator("li")).to_have_count(1, timeout=WAIT_MS)
+        await booth.get_by_test_id("mute").click()  # the fullest booth call screen: 「マイクが 切れています…」 too
+        await expect(booth.get_by_test_id("self-muted")).to_be_visible()
         for size, viewport in SIZES.items():
             narrow = viewport["width"] < 600
             await booth.set_viewport_size(viewport)
