@@ -94,7 +94,8 @@ PROBLEMS_JS = r"""(mayScrollDown) => {
     if (found) out.push(`emoji ${found[0]} in ${host.tagName.toLowerCase()} [${node.textContent.trim().slice(0, 20)}]`);
   }
   // the kiosk's header is one row at every size (a long readiness line pushed the language button to a second row)
-  const parts = kiosk && bar ? [...bar.children].filter((el) => el.offsetParent && el.getBoundingClientRect().height > 0) : [];
+  const shown = (el) => el.offsetParent && el.getBoundingClientRect().height > 0;
+  const parts = kiosk && bar ? [...bar.children].filter(shown) : [];
   if (parts.length) {
     const rects = parts.map((el) => el.getBoundingClientRect());
     if (Math.max(...rects.map((r) => r.top)) >= Math.min(...rects.map((r) => r.bottom))) {
