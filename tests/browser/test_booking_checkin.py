@@ -68,6 +68,12 @@ async def test_book_on_a_phone_check_in_at_the_kiosk_and_go_first(browser: Brows
             )
             await expect(kiosk.get_by_test_id("message")).to_contain_text("予約の 方は 先に")
             await shot(kiosk, "checkin-2-waiting")
+            # nobody is on duty yet: a checked-in resident is told so too, with the phone and a call-back, and
+            # 「1 番目 次が あなたの番です」 gives way to it (it stood beside 「いま 話せる 人が いません」)
+            await expect(kiosk.get_by_test_id("no-answer")).to_be_visible(timeout=WAIT_MS)
+            await expect(kiosk.get_by_test_id("queue-position")).to_be_hidden()
+            await expect(kiosk.get_by_test_id("callback-submit")).to_be_visible()
+            await shot(kiosk, "checkin-2b-no-answer")
 
             await agent.goto(f"{api.base_url}/login")
             await agent.get_by_test_id("login-username").fill("tanaka")

@@ -198,6 +198,8 @@ async def test_the_call_screen_fits_in_every_language_on_both_sides(server: Live
         await agent.get_by_test_id("end-call-cancel").click()
         await expect(agent.get_by_test_id("end-call-ask")).to_be_hidden()
         await expect(agent.get_by_test_id("call-timer")).to_be_visible()
+        await booth.get_by_test_id("mute").click()  # the fullest booth call screen: 「マイクが 切れています…」 too
+        await expect(booth.get_by_test_id("self-muted")).to_be_visible()
         for size, viewport in SIZES.items():
             narrow = viewport["width"] < 600
             await booth.set_viewport_size(viewport)

@@ -95,11 +95,18 @@ async def test_hang_up_asks_once_and_the_agent_is_told(server: LiveServer, brows
         # mute is shown on the other side
         remote_muted = agent.get_by_test_id("remote-muted")
         await expect(remote_muted).to_be_hidden()
+        self_muted = booth.get_by_test_id("self-muted")
+        await expect(self_muted).to_be_hidden()
         await booth.get_by_test_id("mute").click()
         await expect(remote_muted).to_be_visible(timeout=WAIT_MS)
+        # and on the resident's own screen, large: not only the button's changed label
+        await expect(self_muted).to_be_visible()
+        await expect(self_muted).to_have_text("マイクが 切れています。相手に 声は 聞こえません")
         await shot(agent, "ux-console-remote-muted")
+        await shot(booth, "ux-booth-self-muted-1080x1920")
         await booth.get_by_test_id("mute").click()
         await expect(remote_muted).to_be_hidden(timeout=WAIT_MS)
+        await expect(self_muted).to_be_hidden()
 
         # 「電話を切る」 asks; 「いいえ」 keeps the call
         await booth.get_by_test_id("end-call").click()
@@ -116,6 +123,9 @@ async def test_hang_up_asks_once_and_the_agent_is_told(server: LiveServer, brows
         await shot(booth, "ux-booth-hangup-confirm-1366x768")
         await booth.get_by_test_id("hangup-yes").click()
         await expect(booth.get_by_test_id("thanks")).to_be_visible(timeout=WAIT_MS)
+        # the satisfaction question also when the resident hung up (it was asked, then hidden by the ack)
+        await booth.wait_for_timeout(300)
+        await expect(booth.get_by_test_id("csat-good")).to_be_visible()
         await expect(agent.get_by_test_id("wrapup")).to_be_visible(timeout=WAIT_MS)
         await expect(agent.get_by_test_id("call-ended-reason")).to_have_text("住民の方が 通話を 終えました。")
         await shot(agent, "ux-console-resident-hung-up")

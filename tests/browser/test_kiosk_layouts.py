@@ -93,6 +93,41 @@ PROBLEMS_JS = r"""(mayScrollDown) => {
     const found = node.textContent.match(/\p{Extended_Pictographic}/u);
     if (found) out.push(`emoji ${found[0]} in ${host.tagName.toLowerCase()} [${node.textContent.trim().slice(0, 20)}]`);
   }
+  // the kiosk's header is one row at every size (a long readiness line pushed the language button to a second row)
+  const shown = (el) => el.offsetParent && el.getBoundingClientRect().height > 0;
+  const parts = kiosk && bar ? [...bar.children].filter(shown) : [];
+  if (parts.length) {
+    const rects = parts.map((el) => el.getBoundingClientRect());
+    if (Math.max(...rects.map((r) => r.top)) >= Math.min(...rects.map((r) => r.bottom))) {
+      out.push(`header on more than one row (${Math.round(bar.getBoundingClientRect().height)} px)`);
+    }
+  }
+  // 「下の ボタンに…」/"the button below": the start button is below the line that says so
+  const lead = document.getElementById('idle-lead');
+  const start = document.getElementById('start');
+  if (lead && start && lead.offsetParent && start.offsetParent &&
+      lead.getBoundingClientRect().bottom > start.getBoundingClientRect().top + 1) {
+    out.push('the idle line says "the button below" but sits under the start button');
+  }
+  // the clerk's self-test is a small corner control, not a line of words for the resident
+  const test = document.getElementById('self-test-status');
+  if (test && test.offsetParent) {
+    const r = test.getBoundingClientRect();
+    const size = `${Math.round(r.width)}x${Math.round(r.height)}`;
+    if (r.height > 64 || r.width > innerWidth * 0.5) out.push(`self-test control ${size} px`);
+    if (parseFloat(getComputedStyle(test).fontSize) > 18) out.push('self-test control in large type');
+  }
+  // number keys on the portrait kiosk: big, each label on one line (「ぜんぶ 消す」 wrapped inside its key)
+  const portraitKiosk = innerWidth > 600 && innerHeight > innerWidth;
+  for (const key of document.querySelectorAll('.numpad-key')) {
+    if (!key.offsetParent) continue;
+    const r = key.getBoundingClientRect();
+    if (portraitKiosk && r.height < 96) out.push(`key [${key.textContent.trim()}] ${Math.round(r.height)} px tall`);
+    const words = document.createRange();
+    words.selectNodeContents(key);
+    const lines = new Set([...words.getClientRects()].map((q) => Math.round(q.top)));
+    if (portraitKiosk && lines.size > 1) out.push(`key [${key.textContent.trim()}] on ${lines.size} lines`);
+  }
   // the header's readiness and the clerk's self-test line say the same thing (readiness.js)
   const conn = document.querySelector('[data-testid="connection-status"]');
   const check = document.querySelector('[data-testid="self-test-status"]');
@@ -142,6 +177,19 @@ PROBLEMS_JS = r"""(mayScrollDown) => {
 }"""
 
 
+# The header with its longest readiness line in the page's language (a self-test warning pushed the language button
+# to a second row at 1080 wide), and the clerk's self-test control as it looks with a finding.
+LONGEST_HEADER_JS = r"""() => import('/static/js/i18n.js').then(({ t }) => {
+  const keys = ['booth.conn.ready', 'booth.conn.connecting', 'booth.conn.offline', 'booth.conn.reconnecting',
+                'booth.conn.check_warn', 'booth.conn.check_fail'];
+  const text = document.getElementById('conn-text');
+  if (text) text.textContent = keys.map((k) => t(k)).reduce((a, b) => (b.length > a.length ? b : a));
+  const check = document.getElementById('self-test-status');
+  const names = `${t('booth.selftest.microphone')}・${t('booth.selftest.network')}`;
+  if (check && !check.hidden) check.dataset.short = `${t('booth.selftest.short')} ${names}`;
+})"""
+
+
 @pytest.fixture
 async def server(tmp_path: Path) -> AsyncIterator[LiveServer]:
     async with serve(settings_for_tests(tmp_path, thanks_screen_s=30.0)) as live:
@@ -166,6 +214,7 @@ async def in_every_language(page: Page, screen: str) -> list[str]:
         for code in SUPPORTED_LANGUAGES:
             await page.evaluate("(code) => import('/static/js/i18n.js').then((m) => m.setLanguage(code))", code)
             await page.wait_for_timeout(40)
+            await page.evaluate(LONGEST_HEADER_JS)
             found += [f"{screen} {code} {tag}: {p}" for p in await page.evaluate(PROBLEMS_JS, may_scroll_down)]
             if code in ("ja", "en", "ne"):
                 await shot(page, f"kiosk-{screen}-{code}-{tag}")

@@ -64,6 +64,6 @@ async def test_without_its_turn_server_the_booth_says_the_network_does_not_work(
             await expect(status).to_have_attribute("data-state", "fail", timeout=WAIT_MS)
             await expect(status).to_have_attribute("data-items", "network")
             await expect(status).to_have_attribute("data-relay", "false")
-            await expect(status).to_contain_text("通信 が 使えません")
+            await expect(status).to_contain_text("通信が 使えません")
         finally:
             await browser.close()

@@ -82,3 +82,15 @@ def test_a_key_written_twice_is_caught(tmp_path: Path) -> None:
     twice.write_text('{"a": "1", "b": "2", "a": "3"}', encoding="utf-8")
     with pytest.raises(AssertionError, match="more than once"):
         read(twice)
+
+
+@pytest.mark.parametrize("path", CATALOG_FILES, ids=lambda p: p.stem)
+def test_the_waiting_cards_say_different_things(path: Path) -> None:
+    """The two figure cards stand side by side: 「待ち時間の めやす」 and 「お待ちの時間」 read alike, and 「まもなく」
+    was both the estimate and the ringing line at once. Each card's label is its own, and the short estimate's words are
+    not in the ringing line (both can show together)."""
+    texts = read(path)
+    estimate, elapsed = str(texts["booth.waiting.estimate_label"]), str(texts["booth.waiting.elapsed_label"])
+    soon, ringing = str(texts["booth.waiting.estimate_soon"]), str(texts["booth.waiting.ringing"])
+    assert estimate != elapsed and estimate not in elapsed and elapsed not in estimate, (estimate, elapsed)
+    assert soon not in ringing and ringing not in soon, (soon, ringing)

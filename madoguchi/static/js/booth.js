@@ -57,7 +57,7 @@ const CONN_RECONNECTING_KEYS = ["booth.conn.reconnecting", "booth.conn.offline"]
 
 const state = {
   screen: "idle",
-  consultation: null, // {id, route, position, waitEstimate, agentsOnDuty, offered, since (epoch s), peerName}
+  consultation: null, // {id, route, position, waitEstimate, agentsOnDuty, offered, since (epoch s), peerName, talked}
   thanksTimer: null,
   routesTimer: null,
   requesting: false,
@@ -152,11 +152,16 @@ function adoptConsultation(fields) {
 
 function showThanks(reason = null) {
   if (state.fatal) return resetToIdle(); // e.g. the call ended because this device was revoked: wipe, keep saying why
+  // Already thanked: the resident's own hang-up is answered twice (consultation.closed, then the request's ack),
+  // and the second time there is no case left; asking again would hide the question just shown.
+  if (state.screen === "thanks" && !state.consultation) return;
   const callback = reason === "callback"; // no call took place: say what happens next, ask nothing
   const body = $("thanks-body");
   body.dataset.i18n = callback ? "booth.thanks.callback" : "booth.thanks.body";
   body.textContent = t(body.dataset.i18n);
-  csat.ask(callback ? null : (state.consultation?.id ?? null)); // the thanks screen's own timer returns to idle
+  // Asked after a call, whoever ended it; not when the resident never talked to anyone (nothing to rate).
+  const talked = Boolean(state.consultation?.talked);
+  csat.ask(callback || !talked ? null : state.consultation.id); // the thanks screen's own timer returns to idle
   callScreen.stop();
   state.consultation = null;
   chat.clear();
@@ -235,9 +240,7 @@ async function requestConsultation(route, question = null) {
       waitEstimate: ack.wait_estimate_s ?? null,
       since: nowSeconds(),
     });
-    // The server tells the line and the ringing console as soon as the case exists, which can be before the ack.
-    for (const [event, message] of state.early) if (message.consultation_id === ack.consultation_id) EARLY[event](message);
-    state.early.clear();
+    replayEarly(ack.consultation_id);
     if (state.screen === "routes") showScreen("waiting");
   } catch (err) {
     banner.show(errorText(err));
@@ -245,6 +248,15 @@ async function requestConsultation(route, question = null) {
     state.requesting = false;
     for (const button of buttons) button.disabled = false;
   }
+}
+
+/**
+ * The server tells the line (with "no one can answer") and the ringing console as soon as the case exists, which
+ * can be before the request's ack: those messages were kept (state.early) and count now.
+ */
+function replayEarly(consultationId) {
+  for (const [event, message] of state.early) if (message.consultation_id === consultationId) EARLY[event](message);
+  state.early.clear();
 }
 
 /** A booked resident checked in (boothcheckin.js): they wait like anyone, ahead of walk-ins in their window. */
@@ -256,6 +268,8 @@ function checkedIn(ack) {
     waitEstimate: ack.wait_estimate_s ?? null,
     since: nowSeconds(),
   });
+  // Like a walk-in: what came before the ack (the place in line, "no one can answer") is not lost.
+  replayEarly(ack.consultation_id);
   if (state.screen === "checkin") showScreen("waiting");
 }
 
@@ -318,7 +332,7 @@ const callScreen = new CallScreen({
   reconnectingKeys: RECONNECTING_CALL_KEYS,
   show: () => showScreen("call"),
   onStart: (message) => {
-    adoptConsultation({ id: message.consultation_id, peerName: message.peer?.display_name || "" });
+    adoptConsultation({ id: message.consultation_id, peerName: message.peer?.display_name || "", talked: true });
     const name = state.consultation.peerName;
     $("peer-name").textContent = name ? t("booth.call.with", { name }) : "";
   },

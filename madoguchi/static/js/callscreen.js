@@ -259,6 +259,8 @@ export class CallScreen {
     button.setAttribute("aria-pressed", String(isMuted));
     button.dataset.i18n = isMuted ? "media.unmute" : "media.mute";
     button.textContent = t(button.dataset.i18n);
+    const notice = document.getElementById("self-muted"); // the kiosk's large "your microphone is off"
+    if (notice) notice.hidden = !isMuted;
     if (this.live) this.sendMediaState(isMuted);
   }
 

@@ -1,5 +1,5 @@
-// The kiosk's self-test: camera, microphone, speaker and the network path, shown to the post-office clerk as one
-// plain line on the idle screen (`self-test-status`, data-state ok|warn|fail), on start and every few hours while
+// The kiosk's self-test: camera, microphone, speaker and the network path, shown to the post-office clerk as a
+// small dot and a short word in the idle screen's corner (its plain sentence read out and in the title, not drawn) (`self-test-status`, data-state ok|warn|fail), on start and every few hours while
 // the kiosk stands idle; the clerk taps the line to run it again. Never anything of a resident.
 //
 // Why: a booth whose camera died or whose network lost its TURN path fails the next resident who walks in, and
@@ -355,14 +355,22 @@ export class SelfTest {
     const element = this.element;
     element.hidden = false;
     if (state) element.dataset.state = state;
-    element.dataset.i18n = key;
+    element.dataset.key = key; // not data-i18n: the page's relabel would replace the drawn parts with bare text
     element.dataset.items = items.join(" ");
     const names = items.map((item) => t(NAME_KEYS[item])).join("・");
-    element.textContent = t(key, { items: names });
+    const sentence = t(key, { items: names });
+    // Drawn: a dot and a short word for the clerk (data-short, kiosk.css); the sentence is read out, not drawn.
+    const text = document.createElement("span");
+    text.className = "self-test-text";
+    text.textContent = sentence;
+    element.replaceChildren(text);
+    element.title = sentence;
+    element.dataset.short = [t("booth.selftest.short"), names].filter(Boolean).join(" ");
   }
 
   /** Re-render in the page's current language. */
   relabel() {
-    if (this.results && !this.running) this.show(describe(this.results));
+    if (this.running) this.show({ state: null, key: "booth.selftest.running", items: [] });
+    else if (this.results) this.show(describe(this.results));
   }
 }
