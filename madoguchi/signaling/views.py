@@ -198,6 +198,8 @@ def queue_position(counter: Counter, c: Consultation, facts: Facts) -> QueuePosi
             "requested_at": c.enqueued_at,
             "waited_s": round(max(0.0, facts.now - c.enqueued_at), 1),
             "ringing": c.state == State.OFFERED,
+            "route": c.route,
+            "transferred": c.transferred_by is not None,
             **_no_answer(counter, c, facts),
         }
     )
