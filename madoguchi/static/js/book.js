@@ -6,7 +6,7 @@
 // to /api. The booking number stays in the address fragment (#code=…), which browsers never send to a server.
 
 import { applyTranslations, initI18n, language, t } from "./i18n.js";
-import { TIME_GONE, contactLooksRight, kanaNameLooksRight } from "./bookinput.js";
+import { TIME_GONE, contactLooksRight, nameLooksRight } from "./bookinput.js";
 import { LanguagePicker } from "./langpicker.js";
 
 const $ = (id) => document.getElementById(id);
@@ -211,7 +211,7 @@ async function submit(event) {
   event.preventDefault();
   if (!state.slot) return;
   const name = $("book-name-kana").value.trim();
-  if (!kanaNameLooksRight(name)) {
+  if (!nameLooksRight(name)) {
     say(t("book.error.name"));
     $("book-name-kana").focus();
     return;
