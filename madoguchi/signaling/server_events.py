@@ -88,6 +88,9 @@ class CaseView(View):
 class QueueItem(CaseView):
     state: str
     waiting_since: float
+    resident_away: bool = False
+    """The resident's page or kiosk is gone (closed, or its link dropped) and the grace period runs: the case keeps
+    its place but is not offered, and leaves the queue when the grace period ends unless they come back."""
 
 
 class AgentConsultation(CaseView):

@@ -181,7 +181,14 @@ def queue_snapshot(counter: Counter, agent_id: str, facts: Facts) -> QueueSnapsh
         return QueueSnapshot(items=[])
     return QueueSnapshot(
         items=[
-            QueueItem.model_validate({**case_fields(c, facts), "state": c.state.value, "waiting_since": c.enqueued_at})
+            QueueItem.model_validate(
+                {
+                    **case_fields(c, facts),
+                    "state": c.state.value,
+                    "waiting_since": c.enqueued_at,
+                    "resident_away": c.resident_lost_at is not None,
+                }
+            )
             for c in counter.queue_for_agent(agent_id)
         ]
     )
