@@ -80,7 +80,9 @@ async def test_the_supervisors_today_counts_abandons_as_the_report_does(db: Data
     booth, _ = await Booths(db).add("ブース", municipality_id="shiomi")
     records = ConsultationRecords(db)
     for i, after in enumerate((3, 5, 9.5, 10, 45, 600)):  # three short (< 10 s), three who gave up on a wait
-        await booth_case(records, f"b{i}", municipality="shiomi", booth_id=booth.id, at=jst(2, 9, i), abandon_after=after)
+        await booth_case(
+            records, f"b{i}", municipality="shiomi", booth_id=booth.id, at=jst(2, 9, i), abandon_after=after
+        )
     await booth_case(records, "ok", municipality="shiomi", booth_id=booth.id, at=jst(2, 10, 0), wait=20, talk=60)
     await chat_case(records, "bot", municipality="shiomi", at=jst(2, 11, 0), handoff_after=None)
     since, until = day_bounds(date(2026, 11, 2), date(2026, 11, 2), JST)

@@ -79,4 +79,3 @@ def test_the_agent_who_sent_the_case_away_does_not_make_the_wait_look_short(desk
     desk.counter.transfer("a1", "c1", route="water_sewer", now=60.0)
     pos = desk.counter.position("c1")
     assert pos.agents_on_duty == 1 and pos.wait_estimate_s is not None and pos.wait_estimate_s > 0
-
