@@ -353,6 +353,7 @@ def _counter(
             clock=clock,
             hours=app[keys.HOURS].hours,
             rules=SupervisionRules(default_service_level_s=settings.service_level_s),
+            short_abandon_s=settings.short_abandon_s,
             town_rules={
                 m: SupervisionRules(
                     service_level_s={r.value: minutes * 60 for r, minutes in c.service_level_min.items()},

@@ -45,6 +45,10 @@ ERRORS: Final[Mapping[str, str]] = {
 """Every code a refusal can carry, with its one sentence."""
 
 KANA: Final = re.compile(r"[\u30a1-\u30fa\u30fc\u30fb ]{1,40}")
+_LATIN: Final = r"A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
+LATIN_NAME: Final = re.compile(rf"(?=.*[{_LATIN}])[{_LATIN} .'\-]{{1,40}}")
+"""A name in Latin letters (accents too) with spaces, hyphen, apostrophe, dot: a foreign resident's "Maria Santos".
+No digit anywhere, so a personal number or a phone number typed into the name field is still refused."""
 PHONE: Final = re.compile(r"\+?[0-9()\- ]{10,20}")
 # One mailbox, as a dot-atom: no comma, semicolon, angle bracket, quote, colon or comment that would let the
 # contact field name further recipients (or an internal list) in the booking e-mail's To header.
@@ -61,13 +65,19 @@ class DeskError(Exception):
 
 
 def kana(text: str) -> str:
-    """A name in kana as people type it (hiragana, half-width, either space), as full-width katakana."""
+    """A name as people type it: in kana (hiragana, half-width, either space), kept as full-width katakana, or in
+    Latin letters (full-width ones made plain), kept as typed. Why both: a foreign resident may not write their
+    name in kana, and refusing "Maria Santos" turned them away (#14); the staff read either aloud at the desk."""
     normal = unicodedata.normalize("NFKC", text).replace("\u3000", " ").strip()
     normal = re.sub(r" +", " ", normal)
     katakana = "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c for c in normal)
-    if not KANA.fullmatch(katakana):
-        raise DeskError("invalid", "write the name in kana (ひらがな or カタカナ), up to 40 characters")
-    return katakana
+    if KANA.fullmatch(katakana):
+        return katakana
+    if LATIN_NAME.fullmatch(normal):
+        return normal
+    raise DeskError(
+        "invalid", "write the name in kana (ひらがな or カタカナ) or Latin letters, no digits, up to 40 characters"
+    )
 
 
 def contact(text: str | None) -> tuple[str | None, str | None]:

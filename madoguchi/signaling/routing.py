@@ -142,7 +142,13 @@ class Routing:
             return QueuePosition(c.id, position, 0.0, len(on_duty))
         if not on_duty:
             return QueuePosition(c.id, position, None, 0)
-        free = sum(1 for a in on_duty if a.status == AgentStatus.AVAILABLE and a.consultation_id is None)
+        # An agent who just sent this case away (or declined it) is free but will not be rung with it: not "soon".
+        # (tick drops an entry of declined_until when its cooldown ends.)
+        free = sum(
+            1
+            for a in on_duty
+            if a.status == AgentStatus.AVAILABLE and a.consultation_id is None and a.id not in c.declined_until
+        )
         handle = self.state.handle_time_s.get(c.route, self.config.default_handle_time_s)
         booked = 0 if c.priority > 0 else self.state.booked_soon.get(f"{c.municipality_id}:{c.route}", 0)
         rounds = math.ceil(max(0, position + booked - free) / len(on_duty))

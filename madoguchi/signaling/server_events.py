@@ -88,6 +88,9 @@ class CaseView(View):
 class QueueItem(CaseView):
     state: str
     waiting_since: float
+    resident_away: bool = False
+    """The resident's page or kiosk is gone (closed, or its link dropped) and the grace period runs: the case keeps
+    its place but is not offered, and leaves the queue when the grace period ends unless they come back."""
 
 
 class AgentConsultation(CaseView):
@@ -224,6 +227,10 @@ class QueuePosition(ServerEvent):
     """After this long waiting (``waited_s`` counts towards it) the page offers the phone and a call-back."""
     hours: TownHours | None = None
     """The town's opening hours (none configured: left out), shown on the "no one can answer" panel."""
+    route: str | None = None
+    """The route the case waits on now: after a transfer it is the new one, and the waiting screen must say so."""
+    transferred: bool = False
+    """An agent sent the case to another route: the screen says the counter is being changed, not just "wait"."""
 
 
 class CallEnd(ServerEvent):

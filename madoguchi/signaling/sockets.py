@@ -145,6 +145,13 @@ class RoleNamespace(socketio.AsyncNamespace, Generic[I]):  # type: ignore[misc]
             self.connections[sid] = conn
             await self.enter_room(sid, participant)
             await self.connected(sid, conn)
+            if not self._transport_open(sid):
+                # python-socketio drops a disconnect that arrives while this handler runs (the sid is still
+                # pending), so nobody would ever close what connected() opened: the participant stayed connected
+                # in the live state for good (the heartbeat restates held connections), a booth gone mid-connect
+                # never lost its link and its call never ended (#13). Close it here instead.
+                await self._disconnect(sid)
+                return False
         except CounterError as exc:
             # e.g. a bad token, or the live store unreachable while restoring this participant's state.
             self.connections.pop(sid, None)
@@ -152,6 +159,12 @@ class RoleNamespace(socketio.AsyncNamespace, Generic[I]):  # type: ignore[misc]
             refusal = {"code": exc.code, "message": exc.message}
             raise socketio.exceptions.ConnectionRefusedError(exc.message, refusal) from None
         return True
+
+    def _transport_open(self, sid: str) -> bool:
+        """Whether the client's Engine.IO session behind ``sid`` is still there and open."""
+        eio_sid = self.server.manager.eio_sid_from_sid(sid, self.namespace)
+        session = self.server.eio.sockets.get(eio_sid) if eio_sid is not None else None
+        return session is not None and not session.closed
 
     async def _disconnect(self, sid: str) -> None:
         conn = self.connections.pop(sid, None)

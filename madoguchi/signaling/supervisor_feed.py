@@ -49,7 +49,9 @@ class SupervisorFeed:
         town_rules: Mapping[str, SupervisionRules] | None = None,
         interval: float = 0.25,
         refresh: float = 2.0,
+        short_abandon_s: float = 0.0,
     ) -> None:
+        self._short_abandon_s = short_abandon_s  # the reports' rule: who left sooner is not "待ちきれずに帰った"
         self._store = store
         self._notifier = notifier
         self._booths = booths
@@ -92,7 +94,9 @@ class SupervisorFeed:
         booths = [BoothInfo(b.id, b.name, b.place_name) for b in found if not b.revoked]
         try:
             async with asyncio.timeout(2.0):
-                received, answered, abandoned = await self._records.counts_since(municipality_id, jst_midnight(now))
+                received, answered, abandoned = await self._records.counts_since(
+                    municipality_id, jst_midnight(now), short_abandon_s=self._short_abandon_s
+                )
             today = TodayFigures(received, answered, abandoned)
         except Exception:
             log.warning("today's figures unavailable for %s", municipality_id, exc_info=True)

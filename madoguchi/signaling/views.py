@@ -181,7 +181,14 @@ def queue_snapshot(counter: Counter, agent_id: str, facts: Facts) -> QueueSnapsh
         return QueueSnapshot(items=[])
     return QueueSnapshot(
         items=[
-            QueueItem.model_validate({**case_fields(c, facts), "state": c.state.value, "waiting_since": c.enqueued_at})
+            QueueItem.model_validate(
+                {
+                    **case_fields(c, facts),
+                    "state": c.state.value,
+                    "waiting_since": c.enqueued_at,
+                    "resident_away": c.resident_lost_at is not None,
+                }
+            )
             for c in counter.queue_for_agent(agent_id)
         ]
     )
@@ -198,6 +205,8 @@ def queue_position(counter: Counter, c: Consultation, facts: Facts) -> QueuePosi
             "requested_at": c.enqueued_at,
             "waited_s": round(max(0.0, facts.now - c.enqueued_at), 1),
             "ringing": c.state == State.OFFERED,
+            "route": c.route,
+            "transferred": c.transferred_by is not None,
             **_no_answer(counter, c, facts),
         }
     )

@@ -55,6 +55,7 @@ from madoguchi.storage.record_values import (
     json_data,
     to_record,
 )
+from madoguchi.storage.today import counts_since as today_counts
 from madoguchi.storage.updates import Creation, NewConsultation, ParticipantRow, RecordUpdate
 
 __all__ = ["EXPORT_FIELDS", "ChatLine", "ConsultationRecord", "ConsultationRecords", "NewConsultation"]
@@ -388,18 +389,12 @@ class ConsultationRecords:
             rows = (await session.scalars(query)).all()
         return [to_record(row) for row in rows]
 
-    async def counts_since(self, municipality_id: str, since: datetime) -> tuple[int, int, int]:
-        """(received, answered, abandoned) since ``since`` for one municipality: the supervisor's "today". A web
-        chat counts once the bot handed it to a person (it has a summary); the bot's own chats do not."""
-        person = (Consultation.channel != "chat") | Consultation.summary.is_not(None)
-        query = select(
-            func.count(),
-            func.count(Consultation.answered_at),
-            func.count().filter(Consultation.state == "abandoned"),
-        ).where(Consultation.municipality_id == municipality_id, Consultation.requested_at >= since, person)
-        async with self._db.read() as session:
-            received, answered, abandoned = (await session.execute(query)).one()
-        return int(received), int(answered), int(abandoned)
+    async def counts_since(
+        self, municipality_id: str, since: datetime, *, short_abandon_s: float = 0.0
+    ) -> tuple[int, int, int]:
+        """(received, answered, abandoned) since ``since`` for one municipality: the supervisor's "today"
+        (:func:`madoguchi.storage.today.counts_since`: abandoned by the reports' rule)."""
+        return await today_counts(self._db, municipality_id, since, short_abandon_s=short_abandon_s)
 
     def export_rows(
         self,

@@ -48,8 +48,8 @@ async def test_book_on_a_phone_check_in_at_the_kiosk_and_go_first(browser: Brows
             )
             await phone.get_by_test_id("book-name-kana").fill("ヤマダ ハナコ")
             await phone.get_by_test_id("book-submit").click()
-            await expect(phone.get_by_test_id("book-code")).to_have_text(re.compile(r"^\d{8}$"), timeout=WAIT_MS)
-            code = (await phone.get_by_test_id("book-code").text_content()) or ""
+            await expect(phone.get_by_test_id("book-code")).to_have_text(re.compile(r"^\d{4} \d{4}$"), timeout=WAIT_MS)
+            code = ((await phone.get_by_test_id("book-code").text_content()) or "").replace(" ", "")
 
             api.clock.offset += 3600  # 8:50: ten minutes before the booking
 

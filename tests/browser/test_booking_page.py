@@ -67,8 +67,8 @@ async def test_book_move_and_cancel_on_a_phone(browser: Browser, tmp_path: Path)
             await page.get_by_test_id("book-submit").click()
 
             code_box = page.get_by_test_id("book-code")
-            await expect(code_box).to_have_text(re.compile(r"^\d{8}$"), timeout=WAIT_MS)
-            code = (await code_box.text_content()) or ""
+            await expect(code_box).to_have_text(re.compile(r"^\d{4} \d{4}$"), timeout=WAIT_MS)
+            code = ((await code_box.text_content()) or "").replace(" ", "")
             assert codes.well_formed(code)
             await expect(page.get_by_test_id("book-booking")).to_contain_text("9:00〜9:20")
             await expect(page.get_by_test_id("book-booking")).to_contain_text("ヤマダ ハナコ")
@@ -94,6 +94,11 @@ async def test_book_move_and_cancel_on_a_phone(browser: Browser, tmp_path: Path)
             await page.get_by_test_id("book-cancel").click()
             await expect(page.get_by_test_id("book-message")).to_have_text("予約を やめました。", timeout=WAIT_MS)
             await expect(page.get_by_test_id("book-cancel")).to_be_hidden()
+            # a cancelled booking is not dressed as a live one and offers no calendar entry (#14)
+            await expect(page.get_by_test_id("book-ics")).to_be_hidden()
+            status_line = page.locator("#booking-status")
+            await expect(status_line).to_have_attribute("data-status", "cancelled")
+            assert await status_line.evaluate("e => getComputedStyle(e).color") != "rgb(22, 121, 74)"  # not --ok
             status, stored = await api.call("GET", f"/api/bookings/{code}")
             assert stored["status"] == "cancelled"
             await shot(page, "book-3-cancelled")
@@ -117,8 +122,8 @@ async def test_a_cancelled_boat_shows_on_the_booking_page_with_times_to_move_to(
             await first.click()
             await page.get_by_test_id("book-name-kana").fill("シマ タロウ")
             await page.get_by_test_id("book-submit").click()
-            await expect(page.get_by_test_id("book-code")).to_have_text(re.compile(r"^\d{8}$"), timeout=WAIT_MS)
-            code = (await page.get_by_test_id("book-code").text_content()) or ""
+            await expect(page.get_by_test_id("book-code")).to_have_text(re.compile(r"^\d{4} \d{4}$"), timeout=WAIT_MS)
+            code = ((await page.get_by_test_id("book-code").text_content()) or "").replace(" ", "")
 
             told = await api.app[DESK].cancel_sailing(
                 "shiomi", Sailing("nagishima", date(2026, 12, 8), "in", time(8, 25))

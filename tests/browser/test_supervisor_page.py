@@ -5,7 +5,9 @@ or wider than the screen (the kiosk sweep's check); screenshots go to ``test-art
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.async_api import Browser, Page, expect
@@ -134,6 +136,8 @@ async def test_each_booth_shows_its_last_self_test(server: LiveServer, browser: 
         ok_line = sv.locator('[data-testid="sv-booth-self-test"][data-state="ok"]')
         await expect(ok_line).to_contain_text("すべて 使えます")
         await expect(ok_line).to_contain_text("往復 42 ミリ秒")
+        at = datetime.fromtimestamp(float(await ok_line.get_attribute("data-at") or 0), ZoneInfo("Asia/Tokyo"))
+        await expect(ok_line).to_contain_text(f"{at.month}/{at.day} {at:%H:%M}")  # the town's zone, not UTC (#11)
         warn_line = sv.locator('[data-testid="sv-booth-self-test"][data-state="warn"]')
         await expect(warn_line).to_contain_text("通信 を 確かめてください")
         await expect(warn_line).to_contain_text("音が 戻ってきませんでした")

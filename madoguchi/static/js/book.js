@@ -6,7 +6,7 @@
 // to /api. The booking number stays in the address fragment (#code=…), which browsers never send to a server.
 
 import { applyTranslations, initI18n, language, t } from "./i18n.js";
-import { TIME_GONE, contactLooksRight, kanaNameLooksRight } from "./bookinput.js";
+import { TIME_GONE, codeDisplay, contactLooksRight, nameLooksRight } from "./bookinput.js";
 import { LanguagePicker } from "./langpicker.js";
 
 const $ = (id) => document.getElementById(id);
@@ -211,7 +211,7 @@ async function submit(event) {
   event.preventDefault();
   if (!state.slot) return;
   const name = $("book-name-kana").value.trim();
-  if (!kanaNameLooksRight(name)) {
+  if (!nameLooksRight(name)) {
     say(t("book.error.name"));
     $("book-name-kana").focus();
     return;
@@ -241,7 +241,7 @@ async function submit(event) {
     say("");
     $("book-form").hidden = true;
     $("done-card").hidden = false;
-    $("book-code").textContent = booked.code;
+    $("book-code").textContent = codeDisplay(booked.code); // "8191 8320", as the console and the kiosk group it
     window.location.hash = `code=${booked.code}`;
     await lookup(booked.code);
     $("done-card").scrollIntoView({ block: "start" });
@@ -261,6 +261,7 @@ function showBooking(booking) {
   $("booking-view").hidden = false;
   $("book-lookup-code").value = booking.code;
   $("booking-status").textContent = t(`book.status.${booking.status}`);
+  $("booking-status").dataset.status = booking.status; // a cancelled one is not shown in the green of a live one
   $("booking-when").textContent = t("book.manage.when", {
     when: whenLabel(booking.start, booking.end),
     place: placeName(booking.place),
@@ -284,6 +285,7 @@ function showBooking(booking) {
   $("book-qr").alt = qr ? t("book.qr.alt", { code: booking.code }) : "";
   $("book-move").hidden = !active;
   $("book-cancel").hidden = !active;
+  $("book-ics").hidden = !active; // no calendar entry for a booking that was cancelled or is over
   showNotice(booking);
 }
 

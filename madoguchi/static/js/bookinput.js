@@ -2,9 +2,14 @@
 // so a resident or an agent reads why at once, in their words, instead of the server's generic "check the input".
 // The server checks the same again (booking_desk.service: kana(), contact()); these only mirror its rules.
 
-/** A name as the server takes it: hiragana, katakana (also half-width), the long-vowel mark, middle dot, spaces. */
-export function kanaNameLooksRight(text) {
-  return /^[\u3041-\u3096\u30a1-\u30fa\u30fc\u30fb\uff66-\uff9f\s\u3000]+$/.test(text);
+/** A name as the server takes it (booking_desk.service: kana()): in kana (hiragana, katakana also half-width, the
+ *  long-vowel mark, middle dot, spaces), or in Latin letters with spaces, hyphen, apostrophe, dot ("Maria Santos");
+ *  never a digit (a personal number typed in the wrong field); at most 40 characters. */
+export function nameLooksRight(text) {
+  const plain = text.normalize("NFKC").replace(/\u3000/g, " ").trim().replace(/ +/g, " ");
+  if (!plain || plain.length > 40) return false;
+  if (/^[\u3041-\u3096\u30a1-\u30fa\u30fc\u30fb ]+$/.test(plain)) return true;
+  return /[A-Za-z\u00c0-\u024f\u1e00-\u1eff]/.test(plain) && /^[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff .'\-]+$/.test(plain);
 }
 
 /** Empty, an e-mail address, or a phone number of 10 digits or more. */
@@ -18,3 +23,8 @@ export function contactLooksRight(text) {
 /** Refusals that mean the chosen time is gone (taken meanwhile, passed while the page was open, a boat cancelled):
  *  the form shows the day's times again, and the sentence stays up so the person knows why. */
 export const TIME_GONE = new Set(["full", "past_slot", "too_late", "no_such_slot", "closed_day", "beyond_horizon", "no_ferry"]);
+
+/** 12345678 → "1234 5678": the one way every page shows a booking code (phone page, console, kiosk). */
+export function codeDisplay(code) {
+  return `${String(code).slice(0, 4)} ${String(code).slice(4)}`;
+}

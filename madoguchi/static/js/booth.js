@@ -435,6 +435,7 @@ function onQueuePosition(message) {
     waitEstimate: message.wait_estimate_s ?? null,
     agentsOnDuty: message.agents_on_duty,
     offered: Boolean(message.ringing),
+    ...(message.route ? { route: message.route, transferred: Boolean(message.transferred) } : {}), // new desk
     ...(sinceFromServer(message) !== undefined ? { since: sinceFromServer(message) } : {}),
   });
   noAnswer.update(message);

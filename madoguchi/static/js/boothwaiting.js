@@ -13,7 +13,8 @@ export function sinceFromServer(message) {
   return Number.isFinite(waited) && message.waited_s !== null ? nowSeconds() - Math.max(0, waited) : undefined;
 }
 
-/** The figures of the case `c` ({route, position, waitEstimate, since, offered}); nothing when there is none. */
+/** The figures of the case `c` ({route, position, waitEstimate, since, offered, transferred}); nothing when there
+ * is none. `transferred`: an agent sent the case to another route (the server's `queue.position` says so). */
 export function renderWaiting(c) {
   if (!c) return;
   $("waiting-route").textContent = c.route ? t("booth.waiting.route", { route: t(`route.${c.route}`) }) : "";
@@ -36,6 +37,7 @@ export function renderWaiting(c) {
   const minutes = Math.floor(Math.max(0, nowSeconds() - c.since) / 60);
   $("waited").textContent = minutes < 1 ? t("booth.waiting.elapsed_short") : t("booth.waiting.elapsed", { minutes });
   $("waiting-ringing").hidden = !c.offered;
+  $("waiting-transferred").hidden = !c.transferred || Boolean(c.offered); // sent to another desk: say so
 }
 
 /** Empty figures: nothing of the last resident stays on screen. */
@@ -46,4 +48,5 @@ export function clearWaiting() {
   $("queue-ahead").textContent = "";
   $("wait-estimate").textContent = "";
   $("waited").textContent = "";
+  $("waiting-transferred").hidden = true;
 }

@@ -61,6 +61,14 @@ function row(item) {
   waited.dataset.testid = "queue-waited";
   waited.textContent = t("console.queue.waited", { time: formatClock(waitedFor(item.consultation_id)) });
   meta.append(languageName(item.language || "ja"), " · ", waited);
+  if (item.resident_away) {
+    // the resident's page is closed for now: not offered, and gone from the list when the grace period ends
+    const away = document.createElement("span");
+    away.className = "q-away";
+    away.dataset.testid = "queue-away";
+    away.textContent = t("console.queue.away");
+    meta.append(" · ", away);
+  }
   li.append(head, place, meta);
   return li;
 }

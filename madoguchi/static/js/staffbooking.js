@@ -8,7 +8,7 @@
 // the note) so the agent does not type it twice. Nothing is inserted as HTML: rows are built with textContent.
 
 import { formatBookingCode } from "./numbers.js";
-import { TIME_GONE, contactLooksRight, kanaNameLooksRight } from "./bookinput.js";
+import { TIME_GONE, contactLooksRight, nameLooksRight } from "./bookinput.js";
 import { language, t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -296,7 +296,7 @@ export class StaffBooking {
       return;
     }
     const contact = $("staff-book-contact").value.trim();
-    const wrong = !kanaNameLooksRight(name) ? ["staff-book-name", "book.error.name"]
+    const wrong = !nameLooksRight(name) ? ["staff-book-name", "book.error.name"]
       : !contactLooksRight(contact) ? ["staff-book-contact", "book.error.contact"] : null;
     if (wrong) {
       $("staff-book-error").textContent = t(wrong[1]);

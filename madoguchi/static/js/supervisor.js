@@ -10,8 +10,9 @@
 
 import { io } from "/static/vendor/socket.io.esm.min.js";
 import { Banner } from "./banner.js";
+import { formatDayTime } from "./clock.js";
 import { RECEIVE, SEND } from "./events.js";
-import { formatClock, initI18n, language, t } from "./i18n.js";
+import { formatClock, initI18n, t } from "./i18n.js";
 import { errorText, nowSeconds, request } from "./net.js";
 import { Ringer } from "./ringer.js";
 
@@ -209,12 +210,7 @@ function selfTestLine(test) {
   }
   line.dataset.state = test.state;
   line.dataset.at = String(test.at);
-  const time = new Date(test.at * 1000).toLocaleString(language(), {
-    month: "numeric",
-    day: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-  });
+  const time = formatDayTime(test.at); // the town's zone like every other time here, not the browser's
   const items = (test.items || []).map((item) => t(`booth.selftest.${item}`)).join("・");
   const parts = [t(`sv.booth.selftest.${test.state}`, { time, items })];
   if (test.rtt_ms !== null && test.rtt_ms !== undefined) {

@@ -70,3 +70,27 @@ async def test_rows_carry_the_handoff_and_stay_in_scope(db: Database) -> None:
     assert [row.id for row in at_post] == ["a1"]
     both = await read_rows(db, ReportFilter(since, until, ["shiomi", "nagi"], route="tax"))
     assert sorted(row.id for row in both) == ["a1", "b1"]
+
+
+async def test_the_supervisors_today_counts_abandons_as_the_report_does(db: Database) -> None:
+    """#11: the supervisor page said 途中で帰られた方 7 where /reports said 待ちきれずに帰った 3 (plus 3 short ones):
+    the same day's records give the same number both ways (short abandons left out, a bot-only chat too)."""
+    municipalities = Municipalities(db)
+    await municipalities.add_municipality("shiomi", name_ja="汐見", name_en="Shiomi")
+    booth, _ = await Booths(db).add("ブース", municipality_id="shiomi")
+    records = ConsultationRecords(db)
+    for i, after in enumerate((3, 5, 9.5, 10, 45, 600)):  # three short (< 10 s), three who gave up on a wait
+        await booth_case(
+            records, f"b{i}", municipality="shiomi", booth_id=booth.id, at=jst(2, 9, i), abandon_after=after
+        )
+    await booth_case(records, "ok", municipality="shiomi", booth_id=booth.id, at=jst(2, 10, 0), wait=20, talk=60)
+    await chat_case(records, "bot", municipality="shiomi", at=jst(2, 11, 0), handoff_after=None)
+    since, until = day_bounds(date(2026, 11, 2), date(2026, 11, 2), JST)
+    settings = KpiSettings(short_abandon_s=10.0)
+
+    figures = compute(await read_rows(db, ReportFilter(since, until, ["shiomi"])), settings)
+    received, answered, abandoned = await records.counts_since("shiomi", since, short_abandon_s=10.0)
+
+    assert (figures["abandoned"], figures["abandoned_short"]) == (3, 3)
+    assert abandoned == figures["abandoned"]
+    assert answered == figures["answered"] == 1 and received >= 7

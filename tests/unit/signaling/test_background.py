@@ -41,7 +41,9 @@ class NoBooths:
 
 
 class NoRecords:
-    async def counts_since(self, municipality_id: str, since: datetime) -> tuple[int, int, int]:
+    async def counts_since(
+        self, municipality_id: str, since: datetime, *, short_abandon_s: float = 0.0
+    ) -> tuple[int, int, int]:
         return 0, 0, 0
 
 

@@ -48,3 +48,34 @@ def test_an_offer_of_a_case_never_transferred_has_no_note(desk: Any, tmp_path: P
     facts = Facts(now=1.0, turn=TurnIssuer(make_settings(tmp_path)))
     [offer] = [e for a, e in dispatch(desk.take(), desk.counter, facts) if isinstance(e, se.Offer)]
     assert "transfer" not in offer.payload() and "chat" not in offer.payload()
+
+
+def test_the_waiting_booth_hears_the_new_route_and_why_it_waits_again(desk: Any, tmp_path: Path) -> None:
+    """The kiosk went back to "ご用件：ごみ・環境" after a transfer to water: its queue view must name the new route
+    and say it was transferred, and an agent of the new route must be rung in the same operation."""
+    desk.active_call("c1", "a1", now=0.0, route="waste_environment")
+    desk.agent("water", now=1.0, routes=("water_sewer",))
+    desk.take()
+    desk.counter.transfer("a1", "c1", route="water_sewer", now=60.0)
+    effects = desk.take()
+    facts = Facts(now=60.0, turn=TurnIssuer(make_settings(tmp_path)))
+    sent = dispatch(effects, desk.counter, facts)
+    [view] = [e for a, e in sent if a == "booth:c1" and isinstance(e, se.QueuePosition)]
+    assert view.route == "water_sewer" and view.transferred is True
+    assert [a for a, e in sent if isinstance(e, se.Offer)] == ["agent:water"]
+    assert any(isinstance(e, se.CallEnd) and e.reason == "transferred" for a, e in sent if a == "booth:c1")
+
+
+def test_a_case_never_transferred_says_so_to_the_booth(desk: Any, tmp_path: Path) -> None:
+    desk.request("c1", now=0.0, route="tax")
+    facts = Facts(now=1.0, turn=TurnIssuer(make_settings(tmp_path)))
+    [view] = [e for a, e in dispatch(desk.take(), desk.counter, facts) if isinstance(e, se.QueuePosition)]
+    assert view.route == "tax" and view.transferred is False
+
+
+def test_the_agent_who_sent_the_case_away_does_not_make_the_wait_look_short(desk: Any) -> None:
+    """After a transfer nobody of the new route is free, only the sender (in cooldown): the estimate is not 0."""
+    desk.active_call("c1", "a1", now=0.0, route="waste_environment")
+    desk.counter.transfer("a1", "c1", route="water_sewer", now=60.0)
+    pos = desk.counter.position("c1")
+    assert pos.agents_on_duty == 1 and pos.wait_estimate_s is not None and pos.wait_estimate_s > 0
