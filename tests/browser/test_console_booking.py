@@ -48,7 +48,7 @@ async def book(
     )
     await page.get_by_test_id("staff-book-slot").select_option(start)
     if check_words:  # a name not in kana, a contact that is no phone number: named before anything is sent
-        for typed, contact, says in (("suzuki", "", "カタカナ か ひらがな"), (name, "123", "電話番号（10けた以上）")):
+        for typed, contact, says in (("suzuki 2", "", "数字は 使えません"), (name, "123", "電話番号（10けた以上）")):
             await page.get_by_test_id("staff-book-name").fill(typed)
             await page.get_by_test_id("staff-book-contact").fill(contact)
             await page.get_by_test_id("staff-book-submit").click()
