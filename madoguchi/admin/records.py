@@ -20,6 +20,16 @@ from madoguchi.storage.retention import PurgePlan, purge, years_before
 from madoguchi.storage.spreadsheets import HEADER_CHOICES, Counted, ExportOptions, csv_chunks, export_window, write_xlsx
 
 
+_LINE_BREAKS_IN_STRINGS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
+"""Line breaks JSON leaves raw inside strings (it escapes only the control characters below U+0020), while line
+readers (Python's ``splitlines``, JavaScript before ES2019) split on them: escaped, one record stays one line."""
+
+
+def jsonl_line(row: dict[str, Any]) -> str:
+    """One record as one JSON line, whatever separators a resident typed (U+2028, NEL) in its text."""
+    return json.dumps(row, ensure_ascii=False).translate(_LINE_BREAKS_IN_STRINGS) + "\n"
+
+
 def parse_day(value: str) -> date:
     """A calendar day ``YYYY-MM-DD`` (in the report zone, ``MADOGUCHI_TIMEZONE``)."""
     try:
@@ -62,7 +72,7 @@ async def records_export(args: argparse.Namespace, settings: Settings) -> int:
             out.write(buffer.getvalue())
         else:
             async for row in rows:
-                out.write((json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8"))
+                out.write(jsonl_line(row).encode("utf-8"))
                 count += 1
         out.flush()
         detail = {
