@@ -19,7 +19,6 @@ from madoguchi.storage.records import ConsultationRecords
 from madoguchi.storage.retention import PurgePlan, purge, years_before
 from madoguchi.storage.spreadsheets import HEADER_CHOICES, Counted, ExportOptions, csv_chunks, export_window, write_xlsx
 
-
 _LINE_BREAKS_IN_STRINGS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
 """Line breaks JSON leaves raw inside strings (it escapes only the control characters below U+0020), while line
 readers (Python's ``splitlines``, JavaScript before ES2019) split on them: escaped, one record stays one line."""
