@@ -125,13 +125,15 @@ async def one_run(
     )
     command = (sys.executable, "-c", "from madoguchi.cli import main; main()")
     process, url = await run.start_server(root, env, command)
-    plan = load_municipality(kb_root / "shiomi" / "municipality.yaml").booking
+    town = load_municipality(kb_root / "shiomi" / "municipality.yaml")
+    plan = town.booking
+    town_hours = run.town_calendar(town)
     assert plan is not None
     today = dt.datetime.now(JST).date()
     open_days = [
         d.isoformat()
         for d in (today + dt.timedelta(days=n) for n in range(1, 31))
-        if d.weekday() < 5 and not plan.is_closed(d)
+        if d.weekday() < 5 and not plan.is_closed(d, hours=town_hours)
     ]
     before = load()
     try:
