@@ -51,8 +51,8 @@ def test_every_fallback_chain_ends_in_japanese_and_never_loops() -> None:
 
 
 def test_the_bot_phrases_follow_the_fallback_chain() -> None:
-    assert phrase("handoff", "zh") == PHRASES["en"]["handoff"]
-    assert phrase("handoff", "easy-ja") == PHRASES["ja"]["handoff"]
+    assert phrase("handoff", "zh") == PHRASES["zh"]["handoff"] != PHRASES["en"]["handoff"]
+    assert phrase("handoff", "easy-ja") == PHRASES["easy-ja"]["handoff"]
     assert phrase("handoff", "fr") == PHRASES["ja"]["handoff"]
 
 
@@ -87,3 +87,11 @@ def test_the_picker_names_each_language_in_its_own_script_with_an_html_tag() -> 
     ]
     assert language_tag("easy-ja") == "ja" and language_tag("zh") == "zh-Hans" and language_tag("ne") == "ne"
     assert language_name("xx") == "xx" and language_tag("xx") == "xx"
+
+
+def test_the_bot_speaks_every_page_language() -> None:
+    """Every page language has each of the bot's own lines (a Vietnamese resident was asked in English)."""
+    from madoguchi.ui import SUPPORTED_LANGUAGES
+
+    for language in SUPPORTED_LANGUAGES:
+        assert set(PHRASES.get(language, {})) == set(PHRASES["ja"]), language
