@@ -124,6 +124,8 @@ async def test_a_cancelled_boat_shows_on_the_booking_page_with_times_to_move_to(
             await page.get_by_test_id("book-submit").click()
             await expect(page.get_by_test_id("book-code")).to_have_text(re.compile(r"^\d{4} \d{4}$"), timeout=WAIT_MS)
             code = ((await page.get_by_test_id("book-code").text_content()) or "").replace(" ", "")
+            # a counter booking is told to give the code at the counter, not to enter it at a booth
+            await expect(page.get_by_test_id("book-done-keep")).to_contain_text("役場の 窓口で")
 
             told = await api.app[DESK].cancel_sailing(
                 "shiomi", Sailing("nagishima", date(2026, 12, 8), "in", time(8, 25))

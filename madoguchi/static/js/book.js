@@ -9,6 +9,8 @@ import { applyTranslations, initI18n, language, t } from "./i18n.js";
 import { TIME_GONE, codeDisplay, contactLooksRight, nameLooksRight } from "./bookinput.js";
 import { LanguagePicker } from "./langpicker.js";
 
+const DONE_KEEP = { booth: "book.done.keep", counter: "book.done.keep_counter", video: "book.done.keep_video" };
+
 const $ = (id) => document.getElementById(id);
 const options = JSON.parse($("book-options").textContent);
 const municipality = options.municipality;
@@ -242,6 +244,10 @@ async function submit(event) {
     $("book-form").hidden = true;
     $("done-card").hidden = false;
     $("book-code").textContent = codeDisplay(booked.code); // "8191 8320", as the console and the kiosk group it
+    // what to do with the code depends on the way: enter it at a booth, tell it at the counter, or start the call here
+    const keep = $("book-done-keep");
+    keep.dataset.i18n = DONE_KEEP[booked.mode] ?? "book.done.keep";
+    keep.textContent = t(keep.dataset.i18n);
     window.location.hash = `code=${booked.code}`;
     await lookup(booked.code);
     $("done-card").scrollIntoView({ block: "start" });
