@@ -35,7 +35,6 @@ from sqlalchemy.ext.asyncio import create_async_engine
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import run
 
-from madoguchi.bookings.plan import JST
 from madoguchi.chatbot.knowledge import load_municipality
 from madoguchi.storage.db import parse_database_url
 from madoguchi.storage.testing import POSTGRES_TEST_URL
@@ -109,32 +108,15 @@ async def one_run(
 ) -> dict[str, Any]:
     root = work / variant
     root.mkdir(exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MADOGUCHI_")}
-    env.update(
-        PYTHONPATH=str(checkout),
-        MADOGUCHI_DATA_DIR=str(root / "data"),
-        MADOGUCHI_DATABASE_URL=schema_url(SCHEMAS[variant]),
-        MADOGUCHI_KB_DIR=str(kb_root),
-        MADOGUCHI_SECRET_KEY="0" * 32,
-        MADOGUCHI_BOOKING_REQUESTS_PER_MINUTE="1000000",
-        MADOGUCHI_BOOKING_LOOKUPS_PER_MINUTE="1000000",
-        MADOGUCHI_BOOKING_CREATES_PER_ADDRESS_PER_DAY="1000000",  # one address books for 50 clients
-        MADOGUCHI_BOOKING_CREATES_PER_HOUR="1000000",
-        MADOGUCHI_LOG_LEVEL="WARNING",
-        PYTHONUNBUFFERED="1",
-    )
+    env = run.server_env(root, schema_url(SCHEMAS[variant]), kb_root, "0" * 32)
+    env["PYTHONPATH"] = str(checkout)
     command = (sys.executable, "-c", "from madoguchi.cli import main; main()")
     process, url = await run.start_server(root, env, command)
     town = load_municipality(kb_root / "shiomi" / "municipality.yaml")
     plan = town.booking
     town_hours = run.town_calendar(town)
     assert plan is not None
-    today = dt.datetime.now(JST).date()
-    open_days = [
-        d.isoformat()
-        for d in (today + dt.timedelta(days=n) for n in range(1, 31))
-        if d.weekday() < 5 and not plan.is_closed(d, hours=town_hours)
-    ]
+    open_days = run.weekdays_open(plan, town_hours)
     before = load()
     try:
         runs = [await run.drive(url, places, routes, open_days, 200, 100, args.seed + 7, 0.0, clients=1)]

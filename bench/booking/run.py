@@ -65,6 +65,32 @@ COMPARE_SECTION = "<!-- compare:begin -->"
 KANA = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモ"
 
 
+def server_env(root: Path, database_url: str, kb_root: Path, secret: str) -> dict[str, str]:
+    """The served process's environment: this machine's, without its MADOGUCHI_ settings, plus the benchmark's
+    (every request limit out of the way: all clients come from one address)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MADOGUCHI_")}
+    env.update(
+        MADOGUCHI_DATA_DIR=str(root / "data"),
+        MADOGUCHI_DATABASE_URL=database_url,
+        MADOGUCHI_KB_DIR=str(kb_root),
+        MADOGUCHI_SECRET_KEY=secret,
+        MADOGUCHI_BOOKING_REQUESTS_PER_MINUTE="1000000",
+        MADOGUCHI_BOOKING_LOOKUPS_PER_MINUTE="1000000",
+        MADOGUCHI_BOOKING_CREATES_PER_ADDRESS_PER_DAY="1000000",  # one address books for 50 clients
+        MADOGUCHI_BOOKING_CREATES_PER_HOUR="1000000",
+        MADOGUCHI_LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def weekdays_open(plan: BookingPlan, hours: OpeningHours) -> list[str]:
+    """The weekdays of the next 30 days the town's calendar opens: the days the clients ask about."""
+    today = dt.datetime.now(JST).date()
+    days = (today + dt.timedelta(days=n) for n in range(1, 31))
+    return [d.isoformat() for d in days if d.weekday() < 5 and not plan.is_closed(d, hours=hours)]
+
+
 def town_calendar(town: Municipality) -> OpeningHours:
     """The town's hours as the server reads them when none are stored (its file's, else office hours): the one
     calendar that closes booking days too (年末年始, closed dates), so the benchmark asks only for open days."""
@@ -386,27 +412,10 @@ async def main() -> None:
             began = time.perf_counter()
             written = await fill_year(database_url, plan, places, routes, args.seed)
             print(f"filled {written:,} bookings in {time.perf_counter() - began:.0f} s", file=sys.stderr)
-            env = {k: v for k, v in os.environ.items() if not k.startswith("MADOGUCHI_")}
-            env.update(
-                MADOGUCHI_DATA_DIR=str(root / "data"),
-                MADOGUCHI_DATABASE_URL=database_url,
-                MADOGUCHI_KB_DIR=str(kb_root),
-                MADOGUCHI_SECRET_KEY=secrets.token_hex(16),
-                MADOGUCHI_BOOKING_REQUESTS_PER_MINUTE="1000000",
-                MADOGUCHI_BOOKING_LOOKUPS_PER_MINUTE="1000000",
-                MADOGUCHI_BOOKING_CREATES_PER_ADDRESS_PER_DAY="1000000",  # one address books for 50 clients
-                MADOGUCHI_BOOKING_CREATES_PER_HOUR="1000000",
-                MADOGUCHI_LOG_LEVEL="WARNING",
-                PYTHONUNBUFFERED="1",
-            )
+            env = server_env(root, database_url, kb_root, secrets.token_hex(16))
             process, url = await start_server(root, env)
             try:
-                today = dt.datetime.now(JST).date()
-                open_days = [
-                    d.isoformat()
-                    for d in (today + dt.timedelta(days=n) for n in range(1, 31))
-                    if d.weekday() < 5 and not plan.is_closed(d, hours=town_hours)
-                ]
+                open_days = weekdays_open(plan, town_hours)
                 # one client alone first: the cost of a request without queueing behind others
                 runs = [await drive(url, places, routes, open_days, 200, 100, args.seed + 7, 0.0, clients=1)]
                 runs += [
