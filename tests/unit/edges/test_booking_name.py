@@ -5,7 +5,6 @@ server's on every case here."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -39,7 +38,6 @@ def test_digits_other_scripts_and_overlong_names_are_refused(typed: str) -> None
     assert refused.value.code == "invalid" and "Latin" in str(refused.value)
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_the_forms_check_agrees_with_the_server() -> None:
     cases = [*TAKEN, *REFUSED]
     script = (
