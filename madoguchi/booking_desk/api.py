@@ -78,6 +78,23 @@ class BookingBody(BaseModel):
     ferry: str | None = Field(default=None, max_length=80)
     language: LanguageCode = "ja"
 
+    def request(
+        self, municipality_id: str | None, *, booked_by: str = "resident", consultation_id: str | None = None
+    ) -> BookingRequest:
+        """The desk's request for this body (the resident's page and the staff console fill the same fields)."""
+        return BookingRequest(
+            municipality_id=municipality_id,
+            route=self.route,
+            place=self.place,
+            start=self.start,
+            name_kana=self.name_kana,
+            contact=self.contact,
+            ferry=self.ferry,
+            language=self.language,
+            booked_by=booked_by,
+            consultation_id=consultation_id,
+        )
+
 
 class MoveBody(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -229,18 +246,7 @@ async def post_booking(request: web.Request) -> web.StreamResponse:
 
 
 async def _book(desk: BookingDesk, body: BookingBody) -> BookingRecord:
-    return await desk.book(
-        BookingRequest(
-            municipality_id=body.municipality,
-            route=body.route,
-            place=body.place,
-            start=body.start,
-            name_kana=body.name_kana,
-            contact=body.contact,
-            ferry=body.ferry,
-            language=body.language,
-        )
-    )
+    return await desk.book(body.request(body.municipality))
 
 
 def _code(request: web.Request) -> str:

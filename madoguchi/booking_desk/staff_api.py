@@ -31,7 +31,7 @@ from pydantic import Field, ValidationError
 from madoguchi import keys
 from madoguchi.booking_desk import pages, report_book
 from madoguchi.booking_desk.api import DESK, STATUS, BookingBody, booking_json, same_site, slot_json
-from madoguchi.booking_desk.service import BookingDesk, BookingRequest, DeskError, day_bounds
+from madoguchi.booking_desk.service import BookingDesk, DeskError, day_bounds
 from madoguchi.bookings.kpis import BookingKpis, ReportFilter
 from madoguchi.bookings.slots import local
 from madoguchi.domain.sessions import SESSION_COOKIE
@@ -172,18 +172,7 @@ async def post_booking(request: web.Request, staff: StaffRecord) -> web.StreamRe
         raise DeskError("invalid", f"{where}: {first['msg']}" if where else str(first["msg"])) from None
     municipality = town_of(desk, staff, body.municipality)
     record = await desk.book(
-        BookingRequest(
-            municipality_id=municipality,
-            route=body.route,
-            place=body.place,
-            start=body.start,
-            name_kana=body.name_kana,
-            contact=body.contact,
-            ferry=body.ferry,
-            language=body.language,
-            booked_by=f"staff:{staff.id}",
-            consultation_id=body.consultation_id,
-        )
+        body.request(municipality, booked_by=f"staff:{staff.id}", consultation_id=body.consultation_id)
     )
     await AuditLog(request.app[keys.DATABASE]).write(
         f"staff:{staff.id}",
