@@ -6,7 +6,8 @@
 // to /api. The booking number stays in the address fragment (#code=…), which browsers never send to a server.
 
 import { applyTranslations, initI18n, language, t } from "./i18n.js";
-import { TIME_GONE, codeDisplay, contactLooksRight, nameLooksRight } from "./bookinput.js";
+import { TIME_GONE, contactLooksRight, nameLooksRight } from "./bookinput.js";
+import { formatBookingCode } from "./numbers.js";
 import { LanguagePicker } from "./langpicker.js";
 
 const DONE_KEEP = { booth: "book.done.keep", counter: "book.done.keep_counter", video: "book.done.keep_video" };
@@ -243,7 +244,7 @@ async function submit(event) {
     say("");
     $("book-form").hidden = true;
     $("done-card").hidden = false;
-    $("book-code").textContent = codeDisplay(booked.code); // "8191 8320", as the console and the kiosk group it
+    $("book-code").textContent = formatBookingCode(booked.code); // "8191 8320", as the console and the kiosk group it
     // what to do with the code depends on the way: enter it at a booth, tell it at the counter, or start the call here
     const keep = $("book-done-keep");
     keep.dataset.i18n = DONE_KEEP[booked.mode] ?? "book.done.keep";

@@ -23,8 +23,3 @@ export function contactLooksRight(text) {
 /** Refusals that mean the chosen time is gone (taken meanwhile, passed while the page was open, a boat cancelled):
  *  the form shows the day's times again, and the sentence stays up so the person knows why. */
 export const TIME_GONE = new Set(["full", "past_slot", "too_late", "no_such_slot", "closed_day", "beyond_horizon", "no_ferry"]);
-
-/** 12345678 → "1234 5678": the one way every page shows a booking code (phone page, console, kiosk). */
-export function codeDisplay(code) {
-  return `${String(code).slice(0, 4)} ${String(code).slice(4)}`;
-}

@@ -37,7 +37,8 @@ export function formatPhone(raw) {
   return row ? split(digits, row[1]) : text;
 }
 
-/** 81918320 → "8191 8320"; a code of another length unchanged. */
+/** 81918320 → "8191 8320": the one way every page shows a booking code (phone page, console, kiosk); a code of
+ *  another length unchanged. */
 export function formatBookingCode(code) {
   const text = String(code ?? "");
   return /^\d{8}$/.test(text) ? `${text.slice(0, 4)} ${text.slice(4)}` : text;

@@ -63,9 +63,6 @@ function dayLabel(iso) {
     .format(new Date(Date.UTC(y, m - 1, d, 3)));
 }
 
-/** 12345678 → "1234 5678", as the kiosk shows the code (numbers.js: one grouping for the whole console). */
-export const codeDisplay = formatBookingCode;
-
 function option(value, text) {
   const element = document.createElement("option");
   element.value = value;
@@ -158,7 +155,7 @@ export class StaffBooking {
       what.textContent = `${this.routeName(b.route)} ・ ${b.name_kana}`;
       const where = document.createElement("div");
       where.className = "b-where";
-      where.textContent = `${this.placeName(b.place)} ・ ${codeDisplay(b.code)}`;
+      where.textContent = `${this.placeName(b.place)} ・ ${formatBookingCode(b.code)}`;
       li.append(head, what, where);
       return li;
     });
@@ -326,7 +323,7 @@ export class StaffBooking {
     const when = `${dayLabel(booking.start.slice(0, 10))} ${hhmm(booking.start)}〜${hhmm(booking.end)}`;
     $("staff-book-form").hidden = true;
     $("staff-book-done").hidden = false;
-    $("staff-book-code").textContent = codeDisplay(booking.code);
+    $("staff-book-code").textContent = formatBookingCode(booking.code);
     $("staff-book-when").textContent = `${when}　${this.placeName(booking.place)}　${this.routeName(booking.route)}`;
     $("staff-book-read").textContent = t("console.booking.read", { digits: booking.code.split("").join("・") });
     if (c?.id) this.fillWrapUp(booking, when);
