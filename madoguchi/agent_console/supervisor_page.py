@@ -12,8 +12,7 @@ from madoguchi import ui
 from madoguchi.agent_console import auth
 from madoguchi.domain.languages import DEFAULT_LANGUAGE
 from madoguchi.domain.routes import ROUTE_IDS
-
-SUPERVISING_ROLES = frozenset({"supervisor", "admin"})
+from madoguchi.signaling.staff_sessions import SUPERVISING_ROLES
 
 
 def setup(app: web.Application) -> None:
