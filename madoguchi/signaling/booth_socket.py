@@ -102,6 +102,11 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
         )
         self.route("chat.send", ev.ChatSend, send_chat(s))
         self.route("signal", ev.Signal, relay_signals(s))
+        self.route(
+            "ringing.offer",
+            ev.RingingOffer,
+            lambda c, m: done(s.relay.ringing_offer(c.participant, m.consultation_id, m.description)),
+        )
         self.route("call.quality", ev.CallQuality, lambda c, m: done(s.links.link_quality(c.participant, m)))
 
     async def authenticate(self, environ: Mapping[str, Any], auth: object) -> tuple[str, BoothRecord]:

@@ -112,11 +112,33 @@ class SessionDescription(Event):
 
 
 class OfferAccept(Event):
-    """The agent answers an offer; ``description``: the console's WebRTC offer, made while it rang (sent on to the
-    resident's side right after ``call.start``)."""
+    """The agent answers an offer; ``description``: what the console made while it rang. Its WebRTC offer (a call
+    from home) goes on to the resident's side right after ``call.start``; its answer to the booth's
+    :class:`RingingOffer` goes in the booth's ``call.start`` (``answer``)."""
 
     consultation_id: ConsultationId
     description: SessionDescription | None = None
+
+    @model_validator(mode="after")
+    def _offer_or_answer(self) -> Self:
+        if self.description is not None and self.description.type not in ("offer", "answer"):
+            raise ValueError("the accept carries an offer or an answer")
+        return self
+
+
+class RingingOffer(Event):
+    """The booth's WebRTC offer, made while an agent's console rings with its case (its ICE candidates inside):
+    relayed to that console alone, which answers while it rings; the answer rides on the accept. Refused once the
+    case no longer rings; then the booth sends its offer after ``call.start`` as before."""
+
+    consultation_id: ConsultationId
+    description: SessionDescription
+
+    @model_validator(mode="after")
+    def _an_offer(self) -> Self:
+        if self.description.type != "offer":
+            raise ValueError("a ringing offer is an offer")
+        return self
 
 
 class IceCandidate(Event):

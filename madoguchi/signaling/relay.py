@@ -17,7 +17,7 @@ from madoguchi.domain.participant import Participant
 from madoguchi.domain.privacy import mask_pii
 from madoguchi.signaling import server_events as se
 from madoguchi.signaling.counter import Counter, CounterError
-from madoguchi.signaling.dispatch import Notifier
+from madoguchi.signaling.dispatch import Delivery, Notifier
 from madoguchi.signaling.events import IceCandidate, MediaState, MediaStep, SessionDescription
 from madoguchi.signaling.ports import ChatLog
 from madoguchi.signaling.recording import utc
@@ -64,6 +64,12 @@ class Relay:
             **{name: value for name, value in parts.items() if value is not None},
         )
         await self._notifier.deliver([(receiver, relay)])
+
+    async def ringing_offer(self, sender: str, consultation_id: str, description: SessionDescription) -> None:
+        """The booth's offer made while an agent's console rings with its case: to that console alone."""
+        console = await self._guard(lambda c: c.ringing_console(sender, consultation_id))
+        relay = se.RingingOfferRelay(consultation_id=consultation_id, description=description)
+        await self._notifier.deliver([(console, relay)])
 
     async def chat(self, participant: str, consultation_id: str, text: str, client_id: str) -> int:
         """A chat line to everyone in an active consultation; text from the resident's side is masked."""
@@ -119,3 +125,21 @@ class Relay:
             return ask(await self._store.read_recent())
         except CounterError:
             return ask(await self._store.read())
+
+
+def carried(
+    sender: Participant, consultation_id: str, description: SessionDescription, counter: Counter, calls: list[Delivery]
+) -> list[Delivery]:
+    """The call events of an accept that carried what the console made while it rang: its answer to the booth's
+    ringing offer goes in the booth's ``call.start`` itself (the booth sets it at once instead of offering); its
+    own offer (a call from home) is relayed right after ``call.start``, in the same delivery."""
+    others = counter.others_in_call(sender, consultation_id)
+    if description.type == "answer":
+        return [
+            (who, event.model_copy(update={"answer": description}))
+            if who in others and isinstance(event, se.CallStart) and event.consultation_id == consultation_id
+            else (who, event)
+            for who, event in calls
+        ]
+    relay = se.SignalRelay(consultation_id=consultation_id, sender=sender, description=description)
+    return [*calls, *((receiver, relay) for receiver in others)]

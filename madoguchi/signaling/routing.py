@@ -218,6 +218,18 @@ class Routing:
             raise CounterError("invalid_state", f"consultation is {c.state.value}")
         return [p.participant for p in c.present() if p.participant != participant]
 
+    def ringing_console(self, resident: str, consultation_id: str) -> Participant:
+        """The guard of an offer made while the call rings: the agent whose console rings with this resident's
+        own case. Refuses anyone else's case, and a case that does not ring (accepted, withdrawn, back in line)."""
+        c = self.state.consultations.get(consultation_id)
+        if c is None:
+            raise CounterError("not_found", "no such consultation")
+        if c.resident != resident:
+            raise CounterError("forbidden", "not this resident's consultation")
+        if c.state != State.OFFERED or c.offered_to is None:
+            raise CounterError("invalid_state", f"consultation is {c.state.value}, not ringing")
+        return agent_participant(c.offered_to)
+
     def open_for_resident(self, resident: str) -> list[Consultation]:
         """Cases the resident still takes part in. A case in wrap-up is the agent's alone: the resident was
         released when the call ended, so it neither blocks the booth's next resident nor reacts to the booth's

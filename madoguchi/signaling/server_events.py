@@ -67,6 +67,9 @@ class CallStart(ServerEvent):
     polite: bool
     ice_servers: list[IceServerEntry]
     peer: Peer
+    answer: SessionDescription | None = None
+    """The booth's only: the console's answer to the offer the booth made while the call rang (``ringing.offer``),
+    carried by the accept. The booth sets it at once; without it the booth sends its offer now."""
 
 
 class CaseView(View):
@@ -265,6 +268,15 @@ class ParticipantLeft(ServerEvent):
     consultation_id: str
     participant: Participant
     reason: str
+
+
+class RingingOfferRelay(ServerEvent):
+    """To the console that rings: the booth's offer for this case, made while it rings (see
+    :class:`~madoguchi.signaling.events.RingingOffer`). The console answers it before the accept."""
+
+    NAME = "ringing.offer"
+    consultation_id: str
+    description: SessionDescription
 
 
 class SignalRelay(ServerEvent):

@@ -46,7 +46,7 @@ from madoguchi.signaling.link_reports import LinkReports
 from madoguchi.signaling.lookups import Lookups
 from madoguchi.signaling.outbox import OutboxWriter
 from madoguchi.signaling.ports import CallbackBook, ChatLog, QualityLog, Satisfaction
-from madoguchi.signaling.relay import Relay
+from madoguchi.signaling.relay import Relay, carried
 from madoguchi.signaling.steering import Steering
 from madoguchi.signaling.store import LiveStore
 from madoguchi.storage.booths import BoothRecord
@@ -361,21 +361,11 @@ class CounterService:
     async def accept(
         self, staff: StaffIdentity, consultation_id: str, description: SessionDescription | None = None
     ) -> None:
-        """The agent answers the offer. ``description``: the console's offer, made while it rang; it goes to the
-        resident's side right after ``call.start``, in the same delivery (a hop sooner than a separate signal)."""
-        offer = None
-        if description is not None:
-            if description.type != "offer":
-                raise CounterError("invalid_payload", "the accept carries an offer, not an answer")
-
-            def offer(counter: Counter) -> list[Delivery]:
-                relay = se.SignalRelay(
-                    consultation_id=consultation_id, sender=staff.participant, description=description
-                )
-                return [(receiver, relay) for receiver in counter.others_in_call(staff.participant, consultation_id)]
-
+        """The agent answers the offer. ``description``: what the console made while it rang, sent with
+        ``call.start`` in the same delivery (:func:`~madoguchi.signaling.relay.carried`)."""
+        carry = None if description is None else partial(carried, staff.participant, consultation_id, description)
         op = partial(Counter.accept, agent_id=staff.id, consultation_id=consultation_id, now=self._clock())
-        await self.run(op, with_call_start=offer)
+        await self.run(op, with_call_start=carry)
 
     async def invite_video(self, staff: StaffIdentity, consultation_id: str) -> None:
         op = partial(Counter.invite_video, agent_id=staff.id, consultation_id=consultation_id)
@@ -439,10 +429,10 @@ class CounterService:
         operation: Callable[[Counter], T],
         *,
         record: Mapping[str, JsonValue] | None = None,
-        with_call_start: Callable[[Counter], list[Delivery]] | None = None,
+        with_call_start: Callable[[Counter, list[Delivery]], list[Delivery]] | None = None,
     ) -> T:
         """Apply (queueing the records), write the records, dispatch. ``record`` adds columns to the first state
-        change's durable record; ``with_call_start`` adds deliveries to the call events (sent first)."""
+        change's durable record; ``with_call_start`` amends the call events (sent first), e.g. adds to them."""
         extra = dict(record or {})
 
         def apply(counter: Counter) -> tuple[T, list[PendingRecord]]:
@@ -461,7 +451,7 @@ class CounterService:
         # read, and the facts are durable already (the records are in the committed live state, the outbox). On
         # an island link every wait between the agent's accept and call.start is part of the call's setup time.
         first = call_events(effects, counter, await self._lookups.facts(counter, now=self._clock()))
-        await self._notifier.deliver([*first, *(with_call_start(counter) if with_call_start is not None else [])])
+        await self._notifier.deliver(first if with_call_start is None else with_call_start(counter, first))
         await self._outbox.write_now(to_write)
         wanted = needs(effects, counter)
         facts = await self._lookups.facts(counter, now=self._clock(), summaries=wanted.summaries, chats=wanted.chats)

@@ -215,7 +215,7 @@ async def test_the_warm_path_is_made_again_well_before_its_login_expires(page: P
     assert (out["turn"], out["stunOnly"], out["noLogin"]) == (True, False, False)
 
 
-async def test_a_booth_call_offers_first_while_it_rings_and_sends_nothing_before_it_starts(page: Page) -> None:
+async def test_a_booth_call_offers_first_while_it_rings_and_sends_only_that_offer_before_it_starts(page: Page) -> None:
     out = await run(
         page,
         "call.js",
@@ -226,15 +226,60 @@ async def test_a_booth_call_offers_first_while_it_rings_and_sends_nothing_before
           iceServers: [], localVideo: video(), remoteVideo: video() });
         const booth = make(true, true), agent = make(false, false), home = make(true, undefined);
         await Promise.all([booth.prepare(), agent.prepare(), home.prepare()]);
-        const ringing = [booth.pc.signalingState, agent.pc.signalingState, home.pc.signalingState, sent.length];
-        const carried = agent.takeEarlyOffer("c1");
-        await booth.start();
-        const started = sent.map(([e, p]) => [e, p.description?.type ?? (p.candidate ? "candidate" : null)]);
+        await new Promise((r) => setTimeout(r, 300)); // gathering (host candidates only here)
+        const ringing = [booth.pc.signalingState, agent.pc.signalingState, home.pc.signalingState];
+        const early = sent.map(([e, p]) => [e, p.description?.type ?? null]);
+        const carried = await agent.takeEarlyOffer("c1");
+        await booth.start(); // call.start without an answer: the console had no ringing offer
+        const kind = ([e, p]) => [e, p.description?.type ?? (p.candidate ? "candidate" : null)];
+        const started = sent.slice(early.length).map(kind);
         for (const c of [booth, agent, home]) c.close();
-        return { ringing, carried, started };
+        return { ringing, early, carried, started };
         """,
         {"servers": []},
     )
-    assert out["ringing"] == ["have-local-offer", "stable", "stable", 0], "offered while ringing, nothing sent"
-    assert out["carried"] is None, "the console's accept carries no offer for a booth call"
-    assert out["started"][0] == ["signal", "offer"], "the booth's offer leaves when the call starts"
+    assert out["ringing"] == ["have-local-offer", "stable", "stable"], "the booth offered while ringing"
+    assert out["early"] == [["ringing.offer", "offer"]], "only the booth's offer, to the ringing console"
+    assert out["carried"] is None, "the console had no ringing offer to answer: its accept carries nothing"
+    assert out["started"][0] == ["signal", "offer"], "no answer in call.start: the booth's offer leaves as a signal"
+
+
+async def test_the_console_answers_the_ringing_offer_and_the_booth_sets_that_answer_with_call_start(
+    page: Page,
+) -> None:
+    out = await run(
+        page,
+        "call.js",
+        FAKE_SOCKET
+        + """
+        const video = () => document.body.appendChild(document.createElement("video"));
+        const make = (polite, offersFirst) => new M.Call({ socket, consultationId: "c1", polite, offersFirst,
+          iceServers: [], localVideo: video(), remoteVideo: video() });
+        const booth = make(true, true), agent = make(false, false);
+        await Promise.all([booth.prepare(), agent.prepare()]);
+        const offered = () => sent.some(([e]) => e === "ringing.offer");
+        for (let i = 0; i < 50 && !offered(); i++) await new Promise((r) => setTimeout(r, 20));
+        const ringingOffer = sent.find(([e]) => e === "ringing.offer")?.[1];
+        agent.answerWhileRinging(ringingOffer.description);
+        await agent.ringingAnswerReady(5000);
+        const beforeAccept = sent.length;
+        const carried = await agent.takeEarlyOffer("c1");
+        const again = await agent.takeEarlyOffer("c1");
+        await agent.start();
+        await booth.start({ answer: carried });
+        await booth.signalChain;
+        const kind = ([e, p]) => [e, p.description?.type ?? (p.candidate ? "candidate" : null)];
+        const afterStart = sent.slice(beforeAccept).map(kind);
+        const states = [booth.pc.signalingState, agent.pc.signalingState, booth.pc.remoteDescription?.type];
+        for (const c of [booth, agent]) c.close();
+        return { carried: carried && { type: carried.type, passive: /a=setup:passive/.test(carried.sdp) }, again,
+                 afterStart, states, beforeAccept };
+        """,
+        {"servers": []},
+    )
+    assert out["carried"] == {"type": "answer", "passive": True}, "the accept carries the answer, as DTLS server"
+    assert out["again"] is None, "carried once"
+    assert out["beforeAccept"] == 1, "while ringing only the booth's offer was sent; the console's answer waited"
+    assert ["signal", "offer"] not in out["afterStart"], "the booth set the answer: no offer after call.start"
+    assert ["signal", "answer"] not in out["afterStart"]
+    assert out["states"] == ["stable", "stable", "answer"]

@@ -332,7 +332,7 @@ async def test_an_accept_that_carries_the_consoles_offer_delivers_it_right_after
 ) -> None:
     """The console makes its offer while the case rings; the accept carries it, and the booth gets it as a signal
     from the agent just after call.start (one hop sooner than an offer sent after call.start). An accept carrying
-    an answer is refused and changes nothing."""
+    anything but an offer or an answer is refused and changes nothing."""
     _, token, _ = await live_server.add_booth()
     await live_server.add_agent("aoki", PASSWORD)
     agent = await agent_peer(live_server, "aoki", PASSWORD)
@@ -340,9 +340,7 @@ async def test_an_accept_that_carries_the_consoles_offer_delivers_it_right_after
     booth = await booth_peer(live_server, token)
     cid = ok(await booth.call("consultation.request", {"route": "tax"}))["consultation_id"]
     await agent.wait_for("offer", lambda o: o["consultation_id"] == cid)
-    wrong = await agent.call(
-        "offer.accept", {"consultation_id": cid, "description": {"type": "answer", "sdp": "v=0\r\n"}}
-    )
+    wrong = await agent.call("offer.accept", {"consultation_id": cid, "description": {"type": "rollback", "sdp": ""}})
     assert wrong["error"]["code"] == "invalid_payload"
     assert booth.last("call.start") is None, "a refused accept starts nothing"
 
@@ -352,4 +350,42 @@ async def test_an_accept_that_carries_the_consoles_offer_delivers_it_right_after
     assert relayed["description"] == offer and relayed["from"].startswith("agent:")
     assert booth.last("call.start") is not None, "call.start came first"
     for peer in (booth, agent):
+        await peer.close()
+
+
+async def test_the_booths_ringing_offer_reaches_the_ringing_console_and_the_answer_comes_back_in_call_start(
+    live_server: LiveServer,
+) -> None:
+    """The booth offers while the console rings (``ringing.offer``): that console alone gets it, nobody else may send
+    one for the case, and the console's answer, carried by the accept, is in the booth's call.start (not the
+    agent's). Once the case no longer rings, a ringing offer is refused (the booth then offers after call.start)."""
+    _, token, _ = await live_server.add_booth()
+    _, other_token, _ = await live_server.add_booth("別のブース")
+    await live_server.add_agent("aoki", PASSWORD)
+    agent = await agent_peer(live_server, "aoki", PASSWORD)
+    ok(await agent.call("agent.status", {"status": "available"}))
+    booth = await booth_peer(live_server, token)
+    other = await booth_peer(live_server, other_token)
+    cid = ok(await booth.call("consultation.request", {"route": "tax"}))["consultation_id"]
+    await booth.wait_for("call.coming", lambda m: m["consultation_id"] == cid and m["ringing"])
+    await agent.wait_for("offer", lambda o: o["consultation_id"] == cid)
+
+    offer = {"type": "offer", "sdp": "v=0\r\no=- 7 2 IN IP4 127.0.0.1\r\n"}
+    assert error_code(await other.call("ringing.offer", {"consultation_id": cid, "description": offer})) == "forbidden"
+    bad = await booth.call("ringing.offer", {"consultation_id": cid, "description": {"type": "answer", "sdp": ""}})
+    assert error_code(bad) == "invalid_payload"
+    ok(await booth.call("ringing.offer", {"consultation_id": cid, "description": offer}))
+    ringing = await agent.wait_for("ringing.offer", lambda m: m["consultation_id"] == cid)
+    assert ringing["description"] == offer
+    assert len(agent.received["ringing.offer"]) == 1, "only the booth's own offer reached the console"
+
+    answer = {"type": "answer", "sdp": "v=0\r\no=- 8 2 IN IP4 127.0.0.1\r\na=setup:passive\r\n"}
+    ok(await agent.call("offer.accept", {"consultation_id": cid, "description": answer}))
+    start = await booth.wait_for("call.start", lambda m: m["consultation_id"] == cid)
+    assert start["answer"] == answer, "the booth sets the answer with call.start"
+    assert "answer" not in await agent.wait_for("call.start", lambda m: m["consultation_id"] == cid)
+    assert not booth.received["signal"], "the answer is not relayed a second time"
+    late = await booth.call("ringing.offer", {"consultation_id": cid, "description": offer})
+    assert error_code(late) == "invalid_state", "after the accept the offer goes as a signal"
+    for peer in (booth, other, agent):
         await peer.close()

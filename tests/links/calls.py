@@ -401,24 +401,52 @@ async def watch_video(pages: dict[str, Page], seconds: float, poll_s: float = 0.
     return report
 
 
-async def wait_video_again(pages: dict[str, Page], within_s: float, poll_s: float = 0.1) -> dict[str, float | None]:
-    """Seconds until each page's remote video advances again (three polls in a row), or None if not within."""
-    began = time.monotonic()
-    last: dict[str, Any] = dict.fromkeys(pages)
-    streak = dict.fromkeys(pages, 0)
+VIDEO_CLOCK = """(everyMs) => {  // samples the remote video in the page itself: [Date.now(), currentTime, frames]
+  if (window.__videoClock) return;
+  const samples = (window.__videoClock = []);
+  setInterval(() => {
+    const v = document.querySelector('[data-testid="remote-video"]');
+    const on = v && v.srcObject;
+    samples.push([Date.now(), on ? v.currentTime : null, on ? v.getVideoPlaybackQuality().totalVideoFrames : null]);
+    if (samples.length > 4000) samples.splice(0, 2000);
+  }, everyMs);
+}"""
+
+VIDEO_BACK = """([since, streak]) => {  // ms from `since` to the first of `streak` samples in a row that advanced
+  const all = window.__videoClock || [];
+  let run = 0, first = null;
+  for (let i = 1; i < all.length; i++) {
+    const [at, time, frames] = all[i], [, lastTime, lastFrames] = all[i - 1];
+    if (at < since) continue;
+    const moving = time !== null && lastTime !== null && time > lastTime && frames > lastFrames;
+    run = moving ? run + 1 : 0;
+    if (run === 1) first = at;
+    if (run >= streak) return first - since;
+  }
+  return null;
+}"""
+
+
+async def start_video_clock(pages: dict[str, Page], every_ms: int = 50) -> None:
+    """Each page samples its remote video itself every ``every_ms`` (page clock), for :func:`wait_video_again`."""
+    for page in pages.values():
+        await page.evaluate(VIDEO_CLOCK, every_ms)
+
+
+async def wait_video_again(pages: dict[str, Page], *, since_ms: float, within_s: float) -> dict[str, float | None]:
+    """Seconds from ``since_ms`` (wall clock, ms) until each page's remote video advanced again (three of the page's
+    own samples in a row, :func:`start_video_clock`), or None if not within ``within_s`` of ``since_ms``. The time
+    is the page's own first advancing sample, so how long the harness takes to ask (pages polled one after another
+    from here, slow under load) is not part of it."""
     back: dict[str, float | None] = dict.fromkeys(pages)
-    while time.monotonic() - began < within_s and None in back.values():
+    while None in back.values():
         for side, page in pages.items():
-            if back[side] is not None:
-                continue
-            now = await page.evaluate(PLAYHEAD)
-            moving = now is not None and last[side] is not None and now[0] > last[side][0] and now[1] > last[side][1]
-            streak[side] = streak[side] + 1 if moving else 0
-            last[side] = now
-            if streak[side] >= 3:
-                back[side] = round(time.monotonic() - began - 2 * poll_s, 2)
-        await asyncio.sleep(poll_s)
-    return back
+            if back[side] is None and (ms := await page.evaluate(VIDEO_BACK, [since_ms, 3])) is not None:
+                back[side] = round(float(ms) / 1000, 2)
+        if time.time() * 1000 - since_ms > within_s * 1000:
+            break
+        await asyncio.sleep(0.2)
+    return {side: None if s is None or s > within_s else s for side, s in back.items()}
 
 
 MODES = """() => ['media-mode', 'link-quality'].map((id) => {

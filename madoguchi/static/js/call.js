@@ -30,6 +30,27 @@ const POLITE_RESUME_OFFER_WAIT_MS = 3000;
 // again on a fresh connection after this long, a bounded number of times.
 const ANSWER_WAIT_MS = 5000;
 const MAX_UNANSWERED_OFFERS = 6;
+// The booth's offer made while the console rings goes to that console once it names a relay candidate (the one
+// the console's TURN must let through) or its gathering is complete, or after this long with what it has.
+const RINGING_OFFER_GATHER_MS = 1500;
+
+/** Resolves once `pc`'s offer names a relay candidate or its gathering is complete, or after `ms`. */
+function gatheredEnough(pc, ms) {
+  const enough = () => pc.iceGatheringState === "complete" || / typ relay /.test(pc.localDescription?.sdp ?? "");
+  if (enough()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      pc.removeEventListener("icecandidate", check);
+      pc.removeEventListener("icegatheringstatechange", check);
+      resolve();
+    };
+    const check = () => enough() && done();
+    const timer = setTimeout(done, ms);
+    pc.addEventListener("icecandidate", check);
+    pc.addEventListener("icegatheringstatechange", check);
+  });
+}
 
 function withTimeout(promise, ms, what) {
   let timer;
@@ -112,6 +133,9 @@ export class Call {
     this.sentPacketMs = null; // the packet time named in the last description we sent
     this.heldCandidates = []; // candidates that came before a remote description
     this.earlyOfferSent = false; // the accept carried it: start() does not offer again
+    this.ringingOfferSent = false; // booth: its offer went to the ringing console (ringing.offer)
+    this.ringingAnswer = null; // console: the promise of its answer to the booth's ringing offer
+    this.answeredWhileRinging = false; // console: that answer is our local description
     this.heldLocalCandidates = []; // our candidates found while held (the server relays nothing before the accept)
     this.signalChain = Promise.resolve(); // signals are applied one at a time, in arrival order
   }
@@ -131,7 +155,8 @@ export class Call {
   }
 
   /**
-   * The side that offers first makes its offer while the call still rings. The console's (a call from home) rides
+   * The side that offers first makes its offer while the call still rings. A booth's goes to the ringing console at
+   * once (`ringing.offer`), which answers while it rings; its answer comes back inside the booth's `call.start`. The console's (a call from home) rides
    * on the accept (`offer.accept` `description`, relayed right after `call.start`): the other side has the offer a
    * whole hop sooner than when the console offered after `call.start`. The booth's leaves the moment `call.start`
    * reaches it, with the relay candidate its pool allocated while the call rang (or the resident waited).
@@ -149,31 +174,96 @@ export class Call {
       this.makingOffer = false;
     }
     if (pc === this.pc && !this.closed) this.negotiationPending = false;
+    if (this.polite && pc === this.pc) this.sendRingingOffer(pc);
   }
 
   /**
-   * The offer made while ringing, with every candidate found so far, for the accept to carry (once); null when
-   * there is none yet (the accept then goes without, and start() sends the offer as a signal).
+   * Booth: the offer made while ringing, with its candidates, to the console that rings (the server refuses it once
+   * the case no longer rings; then start() sends the offer after call.start, as without this).
+   */
+  async sendRingingOffer(pc) {
+    await gatheredEnough(pc, RINGING_OFFER_GATHER_MS);
+    if (pc !== this.pc || this.closed || !this.held || pc.signalingState !== "have-local-offer") return;
+    const { type, sdp } = pc.localDescription;
+    try {
+      const description = { type, sdp: withPacketTime(sdp, this.audioPacketMs) };
+      await request(this.socket, SEND.RINGING_OFFER, { consultation_id: this.consultationId, description });
+      if (pc === this.pc) this.ringingOfferSent = true;
+    } catch (err) {
+      console.warn("call: ringing offer not taken", err.code || err);
+    }
+  }
+
+  /**
+   * Console: the booth's offer while the call rings (`ringing.offer`). Answer it now (as the DTLS server), so the
+   * accept carries the answer and the booth sets it with `call.start`: no offer/answer round trip after the accept.
+   * Nothing flows before the accept: the booth has no answer, and it is the DTLS client.
+   */
+  answerWhileRinging(description) {
+    if (this.begun || this.closed) return;
+    const previous = this.ringingAnswer ?? Promise.resolve();
+    this.ringingAnswer = previous
+      .then(() => this.answerHeldOffer(description))
+      .catch((err) => console.warn("call: could not answer while ringing", err));
+  }
+
+  async answerHeldOffer(description) {
+    await this.preparing;
+    if (this.begun || this.closed || !this.held || !this.pc) return;
+    // a booth that rang again sends a new offer (a new connection of its own): answer it on a fresh one
+    if (this.pc.remoteDescription) this.buildConnection({ premade: this.newPeerConnection() });
+    const pc = this.pc;
+    await pc.setRemoteDescription(description);
+    this.remoteDescribed = true;
+    this.setVideoDirection(pc);
+    await pc.setLocalDescription(await this.serverAnswer(pc));
+    if (pc !== this.pc) return;
+    this.negotiationPending = false; // the answer covers our tracks
+    this.answeredWhileRinging = true;
+  }
+
+  /** Console: the answer being made while ringing, given at most `ms` to finish (the click waits for no more). */
+  async ringingAnswerReady(ms) {
+    if (!this.ringingAnswer) return;
+    let timer;
+    await Promise.race([this.ringingAnswer, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+    clearTimeout(timer);
+  }
+
+  /**
+   * The offer made while ringing, or the answer to the booth's ringing offer, with every candidate found so far, for
+   * the accept to carry (once); null when there is none yet (the accept then goes without, and the offer is sent
+   * as a signal after call.start).
    */
   takeEarlyOffer() {
     const pc = this.pc;
-    if (!this.offersFirst || !pc || this.closed || !this.held || this.earlyOfferSent) return null;
-    if (pc.signalingState !== "have-local-offer" || !pc.localDescription) return null;
+    if (!pc || this.closed || !this.held || this.earlyOfferSent || !pc.localDescription) return null;
+    const ours = this.offersFirst ? pc.signalingState === "have-local-offer" : this.answeredWhileRinging;
+    if (!ours || (!this.offersFirst && pc.signalingState !== "stable")) return null;
     this.earlyOfferSent = true;
     this.sentPacketMs = this.audioPacketMs;
     const { type, sdp } = pc.localDescription;
     return { type, sdp: withPacketTime(sdp, this.audioPacketMs) };
   }
 
-  /** Open the camera and microphone (or go receive-only) and build the peer connection; go. */
-  async start({ premade = null } = {}) {
+  /**
+   * Open the camera and microphone (or go receive-only) and build the peer connection; go. `answer` (booth): the
+   * console's answer to our ringing offer, from call.start: set at once instead of sending the offer.
+   */
+  async start({ premade = null, answer = null } = {}) {
     this.begun = true;
     if (!this.preparing) this.preparing = this.openAndBuild({ pool: true, premade }); // not prepared: overlap what we can
     await this.preparing;
     if (this.closed || !this.pc) return;
     this.held = false;
     const pc = this.pc;
-    if (this.earlyOfferSent && pc.signalingState === "have-local-offer") {
+    if (answer && this.ringingOfferSent && pc.signalingState === "have-local-offer") {
+      this.negotiationPending = false;
+      this.earlySignals.unshift({ consultation_id: this.consultationId, description: answer }); // applied below
+    } else if (this.earlyOfferSent && this.answeredWhileRinging) {
+      this.negotiationPending = false;
+      this.armWatchdog(pc); // the accept carried our answer to the booth's ringing offer
+    } else if (this.earlyOfferSent && pc.signalingState === "have-local-offer") {
       this.negotiationPending = false;
       this.armAnswerTimer(pc); // the accept carried our offer
     } else if (this.offersFirst && pc.signalingState === "have-local-offer") {
@@ -247,6 +337,8 @@ export class Call {
     this.heldCandidates = [];
     this.heldLocalCandidates = [];
     this.earlyOfferSent = false;
+    this.ringingOfferSent = false;
+    this.answeredWhileRinging = false;
     this.remoteStream = null;
     this.remoteDescribed = false;
     clearTimeout(this.answerTimer);
@@ -435,7 +527,7 @@ export class Call {
   }
 
   restartIce(pc) {
-    if (this.polite || this.closed || pc !== this.pc || this.iceRestarts >= MAX_ICE_RESTARTS) return;
+    if (this.polite || this.closed || this.held || pc !== this.pc || this.iceRestarts >= MAX_ICE_RESTARTS) return;
     this.iceRestarts += 1;
     console.warn(`call: not connected (${pc.connectionState}); ICE restart ${this.iceRestarts}`);
     pc.restartIce(); // fires negotiationneeded: a new offer with fresh ICE credentials

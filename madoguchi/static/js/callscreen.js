@@ -21,6 +21,8 @@ import { request } from "./net.js";
 
 const MAX_EARLY_SIGNALS = 200;
 const CONNECTING = "media.connecting";
+// The accept waits at most this long for an answer to the booth's ringing offer that is still being made.
+const RINGING_ANSWER_WAIT_MS = 1000;
 
 export class CallScreen {
   /**
@@ -52,6 +54,7 @@ export class CallScreen {
     this.call = null;
     this.textOnly = false; // the current consultation has no media (chat only)
     this.earlySignals = []; // signals that came before their call.start was handled
+    this.ringingOffer = null; // console: a booth's ringing offer that came before its call was prepared
     this.notice = document.getElementById("call-notice");
     this.muteButton = document.getElementById("mute");
     this.endButton = document.getElementById("end-call");
@@ -106,7 +109,7 @@ export class CallScreen {
     this.watch.start();
     if (this.call.pc?.connectionState === "connected") this.setNotice(null); // a prepared call already flowing
     for (const signal of this.earlySignals.splice(0)) this.signal(signal);
-    this.call.start({ premade: prepared ? null : this.takeWarm() }).catch((err) => {
+    this.call.start({ premade: prepared ? null : this.takeWarm(), answer: message.answer ?? null }).catch((err) => {
       console.error(`${this.label}: call could not start`, err);
       this.setNotice("media.failed");
     });
@@ -123,12 +126,30 @@ export class CallScreen {
     this.stop();
     this.call = this.newCall(message);
     this.call.prepare({ premade: this.takeWarm() }).catch((err) => console.warn(`${this.label}: could not prepare the call`, err));
+    const early = this.ringingOffer;
+    this.ringingOffer = null;
+    if (early?.consultation_id === id) this.call.answerWhileRinging(early.description);
   }
 
-  /** The offer the prepared call made while ringing, for the accept to carry (null: none yet; see call.js). */
-  takeEarlyOffer(consultationId) {
+  /** Console: the booth's offer while the call rings (`ringing.offer`): the prepared call answers it now. */
+  ringing(message) {
+    const call = this.call;
+    if (call && call.consultationId === message.consultation_id && !call.closed) {
+      if (!call.begun) call.answerWhileRinging(message.description); // after the accept: the booth sends it again
+    } else {
+      this.ringingOffer = message; // the ringing (our `offer`) is still being handled
+    }
+  }
+
+  /**
+   * What the prepared call made while ringing, for the accept to carry (null: nothing yet; see call.js): our offer,
+   * or our answer to the booth's ringing offer (waited for a moment if it is being made).
+   */
+  async takeEarlyOffer(consultationId) {
     const call = this.call;
     if (!call || call.consultationId !== consultationId || call.begun) return null;
+    await call.ringingAnswerReady(RINGING_ANSWER_WAIT_MS);
+    if (this.call !== call || call.begun) return null;
     return call.takeEarlyOffer();
   }
 

@@ -138,8 +138,9 @@ async function acceptOffer() {
   ringer.stop();
   for (const id of ["offer-accept", "offer-decline"]) $(id).disabled = true;
   try {
-    // the offer made while it rang goes with the accept: the booth has it right after call.start
-    const description = callScreen.takeEarlyOffer(offer.consultation_id);
+    // what was made while it rang goes with the accept: our offer (the other side has it right after call.start),
+    // or our answer to the booth's ringing offer (inside the booth's call.start)
+    const description = await callScreen.takeEarlyOffer(offer.consultation_id);
     await request(socket, SEND.OFFER_ACCEPT, { consultation_id: offer.consultation_id, ...(description ? { description } : {}) });
     state.offer = null;
     beginConsultation({ ...offer, id: offer.consultation_id });
@@ -436,6 +437,7 @@ socket.on(RECEIVE.OFFER, (message) => {
   showOffer(message);
   callScreen.prepare(message); // camera and connection ready while it rings
 });
+socket.on(RECEIVE.RINGING_OFFER, (message) => callScreen.ringing(message));
 socket.on(RECEIVE.OFFER_WITHDRAWN, (message) => {
   const id = message.consultation_id;
   if (state.offer?.consultation_id !== id && state.lastOfferId !== id) return;
