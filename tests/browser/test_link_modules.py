@@ -283,3 +283,25 @@ async def test_the_console_answers_the_ringing_offer_and_the_booth_sets_that_ans
     assert ["signal", "offer"] not in out["afterStart"], "the booth set the answer: no offer after call.start"
     assert ["signal", "answer"] not in out["afterStart"]
     assert out["states"] == ["stable", "stable", "answer"]
+
+
+async def test_a_carried_answer_that_does_not_fit_sends_the_booths_offer_after_all(page: Page) -> None:
+    out = await run(
+        page,
+        "call.js",
+        FAKE_SOCKET
+        + """
+        const video = () => document.body.appendChild(document.createElement("video"));
+        const booth = new M.Call({ socket, consultationId: "c1", polite: true, offersFirst: true,
+          iceServers: [], localVideo: video(), remoteVideo: video() });
+        await booth.prepare();
+        const before = sent.length;
+        await booth.start({ answer: { type: "answer", sdp: "v=0\\r\\n" } });
+        await booth.signalChain;
+        const after = sent.slice(before).map(([e, p]) => [e, p.description?.type ?? null]);
+        booth.close();
+        return { after };
+        """,
+        {"servers": []},
+    )
+    assert ["signal", "offer"] in out["after"], "the old path: the offer goes as a signal"

@@ -412,16 +412,20 @@ VIDEO_CLOCK = """(everyMs) => {  // samples the remote video in the page itself:
   }, everyMs);
 }"""
 
-VIDEO_BACK = """([since, streak]) => {  // ms from `since` to the first of `streak` samples in a row that advanced
+VIDEO_BACK = """([since, spanMs]) => {
+  // ms from `since` to the first sample from which the video kept advancing for `spanMs`: at each sample, both
+  // currentTime and the frame count grew over the last `spanMs` (so 5 fps after a step down still counts)
   const all = window.__videoClock || [];
-  let run = 0, first = null;
+  let first = null, j = 0;
   for (let i = 1; i < all.length; i++) {
-    const [at, time, frames] = all[i], [, lastTime, lastFrames] = all[i - 1];
+    const [at, time, frames] = all[i];
+    while (j < i - 1 && all[j + 1][0] <= at - spanMs) j++;
+    const [, lastTime, lastFrames] = all[j];
     if (at < since) continue;
     const moving = time !== null && lastTime !== null && time > lastTime && frames > lastFrames;
-    run = moving ? run + 1 : 0;
-    if (run === 1) first = at;
-    if (run >= streak) return first - since;
+    if (!moving) first = null;
+    else if (first === null) first = at;
+    else if (at - first >= spanMs) return first - since;
   }
   return null;
 }"""
@@ -434,14 +438,14 @@ async def start_video_clock(pages: dict[str, Page], every_ms: int = 50) -> None:
 
 
 async def wait_video_again(pages: dict[str, Page], *, since_ms: float, within_s: float) -> dict[str, float | None]:
-    """Seconds from ``since_ms`` (wall clock, ms) until each page's remote video advanced again (three of the page's
-    own samples in a row, :func:`start_video_clock`), or None if not within ``within_s`` of ``since_ms``. The time
-    is the page's own first advancing sample, so how long the harness takes to ask (pages polled one after another
-    from here, slow under load) is not part of it."""
+    """Seconds from ``since_ms`` (wall clock, ms) until each page's remote video advanced again and kept advancing for
+    0.2 s (the page's own samples, :func:`start_video_clock`), or None if not within ``within_s`` of ``since_ms``.
+    The time is the page's own first advancing sample, so how long the harness takes to ask (pages polled one after
+    another from here, slow under load) is not part of it."""
     back: dict[str, float | None] = dict.fromkeys(pages)
     while None in back.values():
         for side, page in pages.items():
-            if back[side] is None and (ms := await page.evaluate(VIDEO_BACK, [since_ms, 3])) is not None:
+            if back[side] is None and (ms := await page.evaluate(VIDEO_BACK, [since_ms, 200])) is not None:
                 back[side] = round(float(ms) / 1000, 2)
         if time.time() * 1000 - since_ms > within_s * 1000:
             break

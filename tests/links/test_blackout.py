@@ -2,8 +2,9 @@
 returning, and the chat said during the call is still there.
 
 The 5 s run from the moment the link is back (``link_up()`` returned) to each page's own first sample of its remote
-video advancing again (three in a row, sampled in the page every 50 ms): the harness's own delays (polling two pages
-one after another through Playwright, slow on a loaded machine) are not counted; the call's are, whole.
+video advancing again and still advancing 0.2 s later (sampled in the page every 50 ms): the harness's own delays
+(polling two pages one after another through Playwright, slow on a loaded machine) are not counted; the call's are,
+whole.
 
 The booth is real Chromium inside a network namespace; the blackout is its veth link set down (every packet,
 signaling and media, lost) and up again. Nobody clicks anything.
@@ -47,6 +48,11 @@ async def test_a_ten_second_blackout_heals_by_itself(
             async with call_pages(server, booth_browser, agent_browser) as (booth, agent):
                 times = await place_call(booth, agent)
                 assert times.accept_to_media_ms is not None, times
+                # set up the short way: the console answered the booth's ringing offer before the click, and the
+                # booth took the answer from call.start (no offer after the click)
+                agent_steps, booth_steps = dict(times.timeline["agent"]), dict(times.timeline["booth"])
+                assert "ringing remote offer" in agent_steps and "remote offer" not in agent_steps, times.timeline
+                assert "remote answer" in booth_steps and "ringing remote answer" not in booth_steps, times.timeline
                 await booth.get_by_test_id("chat-input").fill(LINE)
                 await booth.get_by_test_id("chat-send").click()
                 await expect(agent.get_by_test_id("chat-log")).to_contain_text(LINE, timeout=WAIT_MS)

@@ -133,7 +133,6 @@ export class Call {
     this.sentPacketMs = null; // the packet time named in the last description we sent
     this.heldCandidates = []; // candidates that came before a remote description
     this.earlyOfferSent = false; // the accept carried it: start() does not offer again
-    this.ringingOfferSent = false; // booth: its offer went to the ringing console (ringing.offer)
     this.ringingAnswer = null; // console: the promise of its answer to the booth's ringing offer
     this.answeredWhileRinging = false; // console: that answer is our local description
     this.heldLocalCandidates = []; // our candidates found while held (the server relays nothing before the accept)
@@ -188,7 +187,6 @@ export class Call {
     try {
       const description = { type, sdp: withPacketTime(sdp, this.audioPacketMs) };
       await request(this.socket, SEND.RINGING_OFFER, { consultation_id: this.consultationId, description });
-      if (pc === this.pc) this.ringingOfferSent = true;
     } catch (err) {
       console.warn("call: ringing offer not taken", err.code || err);
     }
@@ -257,9 +255,9 @@ export class Call {
     if (this.closed || !this.pc) return;
     this.held = false;
     const pc = this.pc;
-    if (answer && this.ringingOfferSent && pc.signalingState === "have-local-offer") {
+    if (answer && pc.signalingState === "have-local-offer") {
       this.negotiationPending = false;
-      this.earlySignals.unshift({ consultation_id: this.consultationId, description: answer }); // applied below
+      this.takeCarriedAnswer(pc, answer); // before the signals that came with or after call.start
     } else if (this.earlyOfferSent && this.answeredWhileRinging) {
       this.negotiationPending = false;
       this.armWatchdog(pc); // the accept carried our answer to the booth's ringing offer
@@ -276,6 +274,21 @@ export class Call {
     for (const candidate of this.heldLocalCandidates.splice(0)) this.send({ candidate });
     const early = this.earlySignals.splice(0);
     for (const message of early) this.handleSignal(message);
+  }
+
+  /**
+   * Booth: set the console's answer to our ringing offer (from call.start). Should it not apply, the offer goes as a
+   * signal after all (the console takes it as a new offer and answers again): the old path, a hop later.
+   */
+  takeCarriedAnswer(pc, answer) {
+    this.signalChain = this.signalChain.then(async () => {
+      try {
+        await this.applySignal({ description: answer });
+      } catch (err) {
+        console.warn("call: the carried answer does not fit; sending the offer", err);
+        if (pc === this.pc && !this.closed && pc.signalingState === "have-local-offer") await this.sendDescription(pc);
+      }
+    });
   }
 
   async openAndBuild({ pool, premade = null }) {
@@ -337,7 +350,6 @@ export class Call {
     this.heldCandidates = [];
     this.heldLocalCandidates = [];
     this.earlyOfferSent = false;
-    this.ringingOfferSent = false;
     this.answeredWhileRinging = false;
     this.remoteStream = null;
     this.remoteDescribed = false;
