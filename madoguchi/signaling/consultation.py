@@ -262,6 +262,10 @@ class Consultation(BaseModel):
         default=None, description="the note of the agent who transferred the case, for the next one (masked)"
     )
     transferred_by: str | None = Field(default=None, description="the display name of that agent")
+    sent_away_by: str | None = Field(
+        default=None,
+        description="the agent who last transferred the case away; not offered it again until someone takes it",
+    )
     transitions: int = Field(
         default=0, description="state changes so far; with the id it names each change's durable record, once"
     )

@@ -54,6 +54,7 @@ const state = {
   offered: false,
   peerName: "",
   peerLost: false,
+  backInLine: null, // why a call went back to the queue: "agent_link_lost" or "transferred" (call.end's reason)
   closedReason: null,
   urgent: false,
   hotlines: [],
@@ -139,6 +140,22 @@ function renderWaiting() {
   if (seconds == null) estimate.textContent = t("resident.waiting.estimate_unknown");
   else if (seconds < 60) estimate.textContent = t("resident.waiting.estimate_soon");
   else estimate.textContent = t("resident.waiting.estimate", { minutes: Math.round(seconds / 60) });
+  renderBackInLine();
+}
+
+/** Why the resident waits again after a call; never a promise of a call while nobody can answer. */
+function renderBackInLine() {
+  const back = $("back-in-line");
+  const nobody = !noAnswer.root.hidden || state.offered;
+  const lines =
+    state.backInLine === "agent_link_lost"
+      ? [t("resident.waiting.call_lost"), ...(nobody ? [] : [t("resident.waiting.call_lost_next")])]
+      : state.backInLine === "transferred" && !nobody
+        ? [t("resident.waiting.transferred")]
+        : [];
+  back.hidden = lines.length === 0;
+  back.dataset.reason = lines.length ? state.backInLine : "";
+  back.textContent = lines.join(" ");
 }
 
 function renderTalking() {
@@ -194,6 +211,7 @@ function forgetConversation() {
   state.offered = false;
   state.peerName = "";
   state.peerLost = false;
+  state.backInLine = null;
   state.closedReason = null;
   state.urgent = false;
   state.hotlines = [];
@@ -368,7 +386,19 @@ function onCallStart(message) {
   if (message.consultation_id !== state.consultationId) return;
   state.peerName = message.peer?.display_name || "";
   state.peerLost = false;
+  state.backInLine = null;
   setPhase("talking");
+}
+
+/** The call ended without the consultation closing: the agent's link stayed down, or they transferred it. The
+ * resident waits again (queue.position brings the place and the wait), told why. */
+function onCallEnd(message) {
+  if (message.consultation_id !== state.consultationId) return;
+  if (message.reason !== "agent_link_lost" && message.reason !== "transferred") return;
+  state.backInLine = message.reason;
+  state.peerLost = false;
+  state.offered = false;
+  setPhase("waiting");
 }
 
 function onClosed(message) {
@@ -447,6 +477,7 @@ startBookedVideo({ socket, banner, language }); // opened from the booking page 
 socket.on(RECEIVE.CHAT_MESSAGE, onChatMessage);
 socket.on(RECEIVE.QUEUE_POSITION, onQueuePosition);
 socket.on(RECEIVE.CALL_START, onCallStart);
+socket.on(RECEIVE.CALL_END, onCallEnd);
 socket.on(RECEIVE.CALL_COMING, (message) => {
   if (message.consultation_id !== state.consultationId || state.phase !== "waiting") return;
   state.offered = Boolean(message.ringing);
