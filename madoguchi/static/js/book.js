@@ -121,7 +121,7 @@ function showError(text, { code = null, near = "submit" } = {}) {
   banner.dataset.kind = "error";
   banner.classList.add("book-banner-summary");
   banner.hidden = false;
-  box.scrollIntoView?.({ block: "nearest" });
+  box.scrollIntoView?.({ block: "nearest" }); // scroll-margin (book.css) keeps it clear of the sticky bar
 }
 
 function errorText(code) {
