@@ -1,4 +1,5 @@
-"""Back in line after a call, told truthfully on the kiosk (real Chromium; the agents are Socket.IO clients):
+"""Back in line after a call, told truthfully on the kiosk and the chat page (real Chromium; the agents are
+Socket.IO clients):
 
 - the agent's link stays down past the grace period: the kiosk says the call was cut and, while someone can
   answer, that it connects the resident again, with the place in line and the time waited from the server (the
@@ -142,5 +143,41 @@ async def test_a_transfer_nobody_can_answer_says_so_at_once(
     finally:
         await agent.close()
         await other.close()
+        await context.close()
+    assert not [p for p in problems if "favicon" not in p], problems
+
+
+async def test_the_chat_page_says_the_call_was_cut_too(server: LiveServer, browser: Browser) -> None:
+    """A resident at home: the page went on saying 「職員と つながりました」 after the agent's link was gone."""
+    await server.add_agent("sato", "sato-password-1")
+    await server.add_agent("kato", "kato-password-1")
+    context, home, problems = await new_page(browser, {"width": 390, "height": 844}, phone=True)
+    agent = await agent_peer(server, "sato", "sato-password-1")
+    try:
+        await home.goto(f"{server.base_url}/chat")
+        await home.get_by_test_id("handoff-request").click()
+        await expect(home.get_by_test_id("queue-position")).to_be_visible(timeout=WAIT_MS)
+        ok(await agent.call("agent.status", {"status": "available"}))
+        offer = await agent.wait_for("offer")
+        ok(await agent.call("offer.accept", {"consultation_id": offer["consultation_id"]}))
+        await expect(home.get_by_test_id("talking")).to_be_visible(timeout=WAIT_MS)
+        await agent.close()
+
+        lost = home.get_by_test_id("call-lost")
+        await expect(lost).to_be_visible(timeout=WAIT_MS)
+        await expect(home.get_by_test_id("talking")).to_be_hidden()
+        await expect(lost).to_have_text("職員との 通信が 切れました。")  # nobody on duty: no promise
+        await expect(home.get_by_test_id("no-answer")).to_be_visible()
+        await shot(home, "chat-call-lost-nobody")
+        other = await agent_peer(server, "kato", "kato-password-1")
+        try:
+            ok(await other.call("agent.status", {"status": "available"}))
+            again = await other.wait_for("offer")
+            ok(await other.call("offer.decline", {"consultation_id": again["consultation_id"]}))
+            await expect(lost).to_contain_text("もう一度 おつなぎします。", timeout=WAIT_MS)
+            await expect(home.get_by_test_id("no-answer")).to_be_hidden()
+        finally:
+            await other.close()
+    finally:
         await context.close()
     assert not [p for p in problems if "favicon" not in p], problems
