@@ -117,6 +117,7 @@ function renderWaiting() {
     return;
   }
   noAnswer.render(state.offered);
+  const nobody = !noAnswer.root.hidden; // nobody can answer now: 「次が あなたの番です」 is no promise to make
   const position = state.position;
   const place = $("queue-place");
   const ahead = $("queue-ahead");
@@ -128,7 +129,7 @@ function renderWaiting() {
     card.dataset.position = String(position);
     place.textContent = t("resident.waiting.position", { position });
     ahead.textContent =
-      position === 1 ? t("resident.waiting.next") : t("resident.waiting.ahead", { count: position - 1 });
+      position > 1 ? t("resident.waiting.ahead", { count: position - 1 }) : nobody ? "" : t("resident.waiting.next");
   } else {
     delete card.dataset.position;
     place.textContent = "";
