@@ -285,6 +285,7 @@ class Counter(Presence):
         c.offered_to = None
         c.answered_at = now
         c.sent_away_by = None
+        c.call_lost = False
         c.join(agent_participant(agent_id), Role.AGENT, now)
         self._fire(c, Trigger.ACCEPT, now, agent_id=agent_id)
         agent.consultation_id = c.id
@@ -342,6 +343,7 @@ class Counter(Presence):
         # The agent sent it away on purpose: it is not theirs to answer (nor to count as someone who can) until
         # someone else has taken it; a supervisor may still offer it to them.
         c.sent_away_by = agent_id
+        c.call_lost = False
         c.transfer_note = note
         c.transferred_by = agent.display_name
         self._fire(c, Trigger.TRANSFER, now, from_route=previous_route, route=route, note=note)

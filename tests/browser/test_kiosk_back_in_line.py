@@ -45,7 +45,7 @@ async def clock() -> ShiftedClock:
 @pytest.fixture
 async def server(tmp_path: Path, clock: ShiftedClock) -> AsyncIterator[LiveServer]:
     # a long heartbeat: a clock shifted by minutes must not make this process look dead
-    settings = settings_for_tests(tmp_path, grace_period_s=1.0, heartbeat_interval_s=200.0)
+    settings = settings_for_tests(tmp_path, grace_period_s=3.0, heartbeat_interval_s=200.0)
     async with serve(settings, clock=clock) as live:
         yield live
 
@@ -85,6 +85,9 @@ async def test_a_call_cut_by_the_agents_lost_link_is_said_and_the_wait_counts(
         await expect(booth.get_by_test_id("no-answer")).to_be_visible()
         await expect(booth.get_by_test_id("call-lost-next")).to_be_hidden()
         await shot(booth, "kiosk-call-lost-nobody")
+        await booth.reload()  # the server says so: a reload keeps it
+        await expect(lost).to_be_visible(timeout=WAIT_MS)
+        await expect(booth.get_by_test_id("waited")).to_have_text("3 分")
 
         # someone comes on duty: rung at once (no promise while it rings), declines, and is still on duty: now
         # the kiosk says it connects the resident again, with the place in line

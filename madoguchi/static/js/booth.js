@@ -209,6 +209,7 @@ function restore(view, { reconnected = false } = {}) {
     ...(since ? { since } : {}),
     ...(view.position !== undefined ? { position: view.position } : {}),
     ...(view.wait_estimate_s !== undefined ? { waitEstimate: view.wait_estimate_s } : {}),
+    ...(QUEUED.has(phase) ? { lost: Boolean(view.call_lost) } : {}), // the call was cut: said after a reload too
     offered: phase === "offered",
   });
   noAnswer.update(view);
@@ -441,8 +442,11 @@ function onQueuePosition(message) {
     waitEstimate: message.wait_estimate_s ?? null,
     agentsOnDuty: message.agents_on_duty,
     offered: Boolean(message.ringing),
+    ...(message.call_lost !== undefined ? { lost: Boolean(message.call_lost) } : {}),
     // a new desk; the server's flag stays on after the transfer, but a later cut call is not "the right desk"
-    ...(message.route ? { route: message.route, transferred: Boolean(message.transferred) && !c.lost } : {}),
+    ...(message.route
+      ? { route: message.route, transferred: Boolean(message.transferred) && !message.call_lost && !c.lost }
+      : {}),
     ...(sinceFromServer(message) !== undefined ? { since: sinceFromServer(message) } : {}),
   });
   noAnswer.update(message);

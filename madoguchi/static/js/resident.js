@@ -355,6 +355,7 @@ function applyResidentState(message) {
   if (view.urgent) showUrgent(extras.hotlines);
   state.offered = view.state === "offered";
   if (WAITING_STATES.has(view.state)) {
+    if (view.call_lost) state.backInLine = "agent_link_lost"; // the call was cut: said after a reload too
     state.position = view.position ?? null;
     state.waitEstimate = view.wait_estimate_s ?? null;
     noAnswer.update(view);
@@ -379,6 +380,7 @@ function onChatMessage(message) {
 function onQueuePosition(message) {
   if (message.consultation_id !== state.consultationId) return;
   state.offered = Boolean(message.ringing);
+  if (message.call_lost) state.backInLine = "agent_link_lost";
   noAnswer.update(message);
   queued(message.position, message.wait_estimate_s ?? null);
 }

@@ -194,8 +194,12 @@ def test_agent_lost_past_grace_while_active_sends_the_case_to_the_front_of_the_q
     effects = desk.take()
     assert desk.transitions(effects) == [("c1", "active", "agent_gone", "waiting")]
     assert CallEnded("c1", "booth:c1", "a1", "agent_link_lost") in effects
+    assert c.call_lost is True, "the resident's screen says the call was cut, after a reload too"
     desk.agent("a2", now=40.0)
     assert desk.c("c1").agent_id == "a2"
+    assert c.call_lost is True, "still only ringing"
+    desk.counter.accept("a2", "c1", now=41.0)
+    assert c.call_lost is False
 
 
 def test_idle_agent_lost_past_grace_is_removed(desk: Any) -> None:
