@@ -262,6 +262,13 @@ class Consultation(BaseModel):
         default=None, description="the note of the agent who transferred the case, for the next one (masked)"
     )
     transferred_by: str | None = Field(default=None, description="the display name of that agent")
+    call_lost: bool = Field(
+        default=False, description="back in line because the agent's link stayed down during the call; until answered"
+    )
+    sent_away_by: str | None = Field(
+        default=None,
+        description="the agent who last transferred the case away; not offered it again until someone takes it",
+    )
     transitions: int = Field(
         default=0, description="state changes so far; with the id it names each change's durable record, once"
     )

@@ -284,6 +284,8 @@ class Counter(Presence):
         c.offer_expires_at = None
         c.offered_to = None
         c.answered_at = now
+        c.sent_away_by = None
+        c.call_lost = False
         c.join(agent_participant(agent_id), Role.AGENT, now)
         self._fire(c, Trigger.ACCEPT, now, agent_id=agent_id)
         agent.consultation_id = c.id
@@ -338,8 +340,10 @@ class Counter(Presence):
         self._extras_leave(c, now, "transferred")
         c.agent_lost_at = None  # that agent's link is no longer this case's concern
         c.answered_at = None
-        # The agent sent it away on purpose: do not ring them with it again straight away.
-        c.declined_until[agent_id] = now + self.config.decline_cooldown_s
+        # The agent sent it away on purpose: it is not theirs to answer (nor to count as someone who can) until
+        # someone else has taken it; a supervisor may still offer it to them.
+        c.sent_away_by = agent_id
+        c.call_lost = False
         c.transfer_note = note
         c.transferred_by = agent.display_name
         self._fire(c, Trigger.TRANSFER, now, from_route=previous_route, route=route, note=note)
@@ -381,6 +385,7 @@ class Counter(Presence):
             return
         previous = c.route
         c.route = route
+        c.sent_away_by = None  # the supervisor's choice: anyone of the route may take it again
         self.effects.append(CaseMoved(c.id, previous, route))
         self._dispatch(now)
 

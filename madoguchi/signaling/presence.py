@@ -226,6 +226,7 @@ class Presence(Routing):
         self._extras_leave(c, now, "agent_link_lost")
         c.agent_lost_at = None
         c.answered_at = None
+        c.call_lost = True  # the resident's screen says the call was cut, after a reload too
         self._fire(c, Trigger.AGENT_GONE, now, agent_id=agent_id, reason="agent_link_lost")
         agent = self.state.agents.get(agent_id)
         if agent is not None:

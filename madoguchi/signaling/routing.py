@@ -4,7 +4,10 @@ Routing rules:
 
 * A consultation can go to an agent who is ``available``, connected, not already ringing or busy, serves the
   consultation's municipality, route (or ``*``) and language (easy Japanese: any Japanese speaker;
-  ``madoguchi.domain.languages.served_by``), and did not decline it within the cooldown.
+  ``madoguchi.domain.languages.served_by``), and did not decline it within the cooldown. The agent who
+  transferred a case away (``sent_away_by``) is not offered it, and does not count as someone who can answer it
+  (the resident's wait estimate, "no one can answer"), until someone else has taken it; a supervisor may still
+  offer it to them.
 * Queue order: urgent first, then priority, then time of entering the queue (kept when a case comes back).
 * Among matching agents the longest idle gets the offer; an offer that runs out sets that agent ``away`` (and
   the withdrawal says so: ``away``), a declined one keeps the case from them for ``decline_cooldown_s`` (the
@@ -136,7 +139,7 @@ class Routing:
             and other.queue_key() < c.queue_key()
         ]
         position = len(ahead) + 1
-        matching = [a for a in self.state.agents.values() if a.connected and a.serves(c)]
+        matching = [a for a in self.state.agents.values() if a.connected and a.serves(c) and a.id != c.sent_away_by]
         on_duty = [a for a in matching if a.status == AgentStatus.AVAILABLE or a.consultation_id is not None]
         if c.state == State.OFFERED:
             return QueuePosition(c.id, position, 0.0, len(on_duty))
@@ -155,7 +158,10 @@ class Routing:
         return QueuePosition(c.id, position, float(round(rounds * handle)), len(on_duty))
 
     def may_take(self, agent: Agent, c: Consultation, now: float) -> bool:
-        """The agent serves the case, or the case has waited past its overflow time and the agent fits the rule."""
+        """The agent serves the case, or the case has waited past its overflow time and the agent fits the rule;
+        never the agent who transferred it away (until someone else has taken it)."""
+        if agent.id == c.sent_away_by:
+            return False
         if agent.serves(c):
             return True
         rule = self.config.overflow_rule(c.municipality_id, c.route)

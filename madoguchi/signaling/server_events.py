@@ -134,6 +134,8 @@ class ResidentConsultation(View):
     no_answer: str | None = None
     no_answer_after_s: float | None = None
     hours: TownHours | None = None
+    call_lost: bool = False
+    """Back in line because the agent's link stayed down during the call (as in ``queue.position``)."""
     call: CallStart | None = None
 
 
@@ -234,6 +236,9 @@ class QueuePosition(ServerEvent):
     """The route the case waits on now: after a transfer it is the new one, and the waiting screen must say so."""
     transferred: bool = False
     """An agent sent the case to another route: the screen says the counter is being changed, not just "wait"."""
+    call_lost: bool = False
+    """The call was cut (the agent's link stayed down past the grace period) and the case is back in line, until
+    someone answers it: the screen says so, after a reload too."""
 
 
 class CallEnd(ServerEvent):

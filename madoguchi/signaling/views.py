@@ -207,6 +207,7 @@ def queue_position(counter: Counter, c: Consultation, facts: Facts) -> QueuePosi
             "ringing": c.state == State.OFFERED,
             "route": c.route,
             "transferred": c.transferred_by is not None,
+            "call_lost": c.call_lost,
             **_no_answer(counter, c, facts),
         }
     )
@@ -227,6 +228,7 @@ def resident_consultation(counter: Counter, c: Consultation, facts: Facts) -> Re
         fields["wait_estimate_s"] = pos.wait_estimate_s
         fields["requested_at"] = c.enqueued_at
         fields["waited_s"] = round(max(0.0, facts.now - c.enqueued_at), 1)
+        fields["call_lost"] = c.call_lost
         fields.update(_no_answer(counter, c, facts))
     if c.state == State.ACTIVE:
         fields["call"] = call_start(counter, c, Role.RESIDENT, facts)

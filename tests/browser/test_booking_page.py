@@ -48,17 +48,30 @@ async def test_book_move_and_cancel_on_a_phone(browser: Browser, tmp_path: Path)
             await page.get_by_test_id("book-name-kana").fill("やまだ はなこ")
             await page.get_by_test_id("book-contact").fill("090-12")
             await page.get_by_test_id("book-submit").click()
-            banner = page.get_by_test_id("book-message")
+            # said next to the field in question (not in a banner far above it), and the field is marked
+            contact_error = page.locator('[data-testid="book-field-error"][data-field="contact"]')
+            await expect(contact_error).to_contain_text("電話番号（10けた以上）か メールアドレス")
+            await expect(contact_error).to_be_in_viewport()
+            await expect(page.get_by_test_id("book-contact")).to_have_attribute("aria-invalid", "true")
+            await expect(page.get_by_test_id("book-contact")).to_have_attribute("aria-describedby", "error-contact")
+            banner = page.get_by_test_id("book-message")  # the summary for screen readers: the same words, once
             await expect(banner).to_contain_text("電話番号（10けた以上）か メールアドレス")
-            # someone else takes the last places of 8:30 meanwhile: the sentence stays on screen, the times reload
+            box = await banner.bounding_box()
+            assert box is not None and box["width"] <= 1 and box["height"] <= 1, box  # not a banner on screen
+            await shot(page, "book-1-contact")
+            # someone else takes the last places of 8:30 meanwhile: the sentence stands at the times, which reload
             for _ in range(2):
                 assert (await api.book(start="2026-12-08T08:30:00+09:00", name_kana="タナカ"))[0] == 201
             await page.get_by_test_id("book-contact").fill("hanako@example.jp")
             await page.get_by_test_id("book-submit").click()
-            await expect(banner).to_have_text("その 時間は いっぱいに なりました。ほかの 時間を えらんで ください。")
+            slot_error = page.locator('[data-testid="book-field-error"][data-field="slot"]')
+            full = "その 時間は いっぱいに なりました。ほかの 時間を えらんで ください。"
+            await expect(slot_error).to_have_text(full)
             await expect(first).to_contain_text("いっぱい", timeout=WAIT_MS)
-            where = await banner.bounding_box()
-            assert where is not None and 0 <= where["y"] < PHONE["height"] / 2  # at the top of the screen, not above it
+            await expect(slot_error).to_have_text(full)  # the times loaded again and the words stayed
+            await expect(slot_error).to_be_in_viewport()
+            await expect(contact_error).to_be_hidden()  # one error at a time: the contact was fixed
+            await expect(banner).to_have_text(full)
             await shot(page, "book-1-full")
             assert all("409 (Conflict)" in p for p in problems), problems  # the refused booking, logged by Chromium
             problems.clear()

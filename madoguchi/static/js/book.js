@@ -49,12 +49,79 @@ function routeName(id) {
 }
 
 // -- messages ---------------------------------------------------------------------------------------------
+//
+// A notice (moved, cancelled, how to move) is the banner under the bar. An error is said next to the field it is
+// about (showError), where the resident is looking and can fix it, and the banner keeps only a summary for screen
+// readers (visually hidden, announced once); a sticky banner at the top was far from the field on a phone.
 
-function say(text, kind = "error") {
+// The field each refusal is about; any other (offline, too many tries) goes beside what was pressed.
+const FIELD_OF_ERROR = Object.freeze({
+  unknown_route: "route",
+  unknown_place: "place",
+  unknown_ferry: "place",
+  closed_day: "day",
+  beyond_horizon: "day",
+  full: "slot",
+  past_slot: "slot",
+  too_late: "slot",
+  no_such_slot: "slot",
+  no_ferry: "slot",
+  name: "name",
+  contact: "contact",
+  unknown_code: "code",
+  too_many_wrong_codes: "code",
+  not_changeable: "manage",
+});
+// The control a field's message describes (aria-describedby, aria-invalid); none for the slot list and buttons.
+const CONTROL_OF_FIELD = Object.freeze({
+  route: "book-route",
+  place: "book-place",
+  day: "book-day",
+  name: "book-name-kana",
+  contact: "book-contact",
+  code: "book-lookup-code",
+});
+
+function say(text, kind = "info") {
+  clearFieldErrors();
   const banner = $("banner");
   banner.textContent = text;
   banner.dataset.kind = kind;
+  banner.classList.toggle("book-banner-summary", kind === "error");
   banner.hidden = !text;
+}
+
+function clearFieldErrors() {
+  for (const box of document.querySelectorAll(".book-field-error")) {
+    box.hidden = true;
+    box.textContent = "";
+    const control = $(CONTROL_OF_FIELD[box.dataset.field] ?? "");
+    control?.removeAttribute("aria-invalid");
+    control?.removeAttribute("aria-describedby");
+  }
+}
+
+/**
+ * An error in plain words next to its field: `code` picks the field (FIELD_OF_ERROR), else `near` (the part the
+ * resident just used). The field comes into view; the banner keeps the same words for screen readers only.
+ */
+function showError(text, { code = null, near = "submit" } = {}) {
+  say("");
+  const field = FIELD_OF_ERROR[code] ?? near;
+  const box = $(`error-${field}`);
+  box.textContent = text;
+  box.hidden = false;
+  const control = $(CONTROL_OF_FIELD[field] ?? "");
+  if (control) {
+    control.setAttribute("aria-invalid", "true");
+    control.setAttribute("aria-describedby", box.id);
+  }
+  const banner = $("banner");
+  banner.textContent = text;
+  banner.dataset.kind = "error";
+  banner.classList.add("book-banner-summary");
+  banner.hidden = false;
+  box.scrollIntoView?.({ block: "nearest" }); // scroll-margin (book.css) keeps it clear of the sticky bar
 }
 
 function errorText(code) {
@@ -138,7 +205,8 @@ function refreshDays() {
 
 let slotRequest = 0;
 
-async function loadSlots() {
+/** The free times of the chosen place and day; `keepError`: a refusal just said (the time is gone) stays. */
+async function loadSlots({ keepError = false } = {}) {
   const place = currentPlace();
   const day = $("book-day").value;
   const route = state.moving ? state.moving.route : $("book-route").value;
@@ -157,11 +225,11 @@ async function loadSlots() {
     if (request !== slotRequest) return;
     renderSlots($("book-slots"), slots, (slot, button) => chooseSlot(slot, button));
     $("slot-hint").textContent = slots.some((s) => s.free > 0) ? "" : t("book.slot.none");
-    say("");
+    if (!keepError) say("");
   } catch (err) {
     if (request !== slotRequest) return;
     $("slot-hint").textContent = "";
-    say(err.message);
+    showError(err.message, { code: err.code, near: "slot" });
   }
 }
 
@@ -215,13 +283,13 @@ async function submit(event) {
   if (!state.slot) return;
   const name = $("book-name-kana").value.trim();
   if (!nameLooksRight(name)) {
-    say(t("book.error.name"));
+    showError(t("book.error.name"), { code: "name" });
     $("book-name-kana").focus();
     return;
   }
   const contact = $("book-contact").value.trim();
   if (!contactLooksRight(contact)) {
-    say(t("book.error.contact"));
+    showError(t("book.error.contact"), { code: "contact" });
     $("book-contact").focus();
     return;
   }
@@ -253,8 +321,9 @@ async function submit(event) {
     await lookup(booked.code);
     $("done-card").scrollIntoView({ block: "start" });
   } catch (err) {
-    if (TIME_GONE.has(err.code)) await loadSlots(); // the time is gone: choose again (name and contact are kept)
-    say(err.message); // after loadSlots, which clears the banner when the times load
+    showError(err.message, { code: err.code });
+    // the time is gone: the times load again beside the words, to choose another (name and contact are kept)
+    if (TIME_GONE.has(err.code)) await loadSlots({ keepError: true });
   } finally {
     button.disabled = false;
     button.textContent = t("book.submit");
@@ -317,7 +386,7 @@ async function lookup(code) {
     say("");
   } catch (err) {
     $("booking-view").hidden = true;
-    say(err.message);
+    showError(err.message, { code: err.code, near: "code" });
   }
 }
 
@@ -328,7 +397,7 @@ async function cancel() {
     showBooking(await api("DELETE", `/api/bookings/${booking.code}`));
     say(t("book.cancelled"), "info");
   } catch (err) {
-    say(err.message);
+    showError(err.message, { code: err.code, near: "manage" });
   }
 }
 
@@ -357,8 +426,9 @@ async function move(booking, slot) {
     say(t("book.moved"), "info");
     $("manage-card").scrollIntoView({ block: "start" });
   } catch (err) {
-    if (state.moving && TIME_GONE.has(err.code)) await loadSlots();
-    say(err.message);
+    // moving: beside the times to choose from again; from the boat notice: beside the booking's buttons
+    showError(err.message, { code: state.moving ? err.code : null, near: state.moving ? "slot" : "manage" });
+    if (state.moving && TIME_GONE.has(err.code)) await loadSlots({ keepError: true });
   }
 }
 
@@ -380,7 +450,7 @@ $("lookup-form").addEventListener("submit", (event) => {
 });
 $("book-cancel").addEventListener("click", cancel);
 $("book-move").addEventListener("click", startMove);
-new LanguagePicker({ onError: () => say(t("book.error.offline")) });
+new LanguagePicker({ onError: () => showError(t("book.error.offline"), { near: "route" }) });
 document.addEventListener("i18n:change", () => {
   const lang = language();
   $("town-name").textContent = document.body.dataset[`town${lang[0].toUpperCase()}${lang.slice(1)}`] || "";
@@ -396,7 +466,7 @@ applyTranslations();
 // ?route=R: a link (the chat bot's booking button) chose the topic; the server marked it selected already
 const linkedRoute = new URLSearchParams(window.location.search).get("route");
 if (linkedRoute && options.routes.some((r) => r.id === linkedRoute)) $("book-route").value = linkedRoute;
-else if (linkedRoute) say(t("book.error.unknown_route"));
+else if (linkedRoute) showError(t("book.error.unknown_route"), { code: "unknown_route" });
 refreshPlaces();
 function lookupFromAddress() {
   const fromHash = new URLSearchParams(window.location.hash.slice(1)).get("code");

@@ -138,8 +138,8 @@ function setConnection(status) {
 
 function renderWaiting() {
   if (!state.consultation) return;
-  drawWaiting(state.consultation);
   noAnswer.render(Boolean(state.consultation.offered));
+  drawWaiting(state.consultation, { noAnswer: !noAnswer.root.hidden });
 }
 
 function adoptConsultation(fields) {
@@ -209,6 +209,7 @@ function restore(view, { reconnected = false } = {}) {
     ...(since ? { since } : {}),
     ...(view.position !== undefined ? { position: view.position } : {}),
     ...(view.wait_estimate_s !== undefined ? { waitEstimate: view.wait_estimate_s } : {}),
+    ...(QUEUED.has(phase) ? { lost: Boolean(view.call_lost) } : {}), // the call was cut: said after a reload too
     offered: phase === "offered",
   });
   noAnswer.update(view);
@@ -332,7 +333,13 @@ const callScreen = new CallScreen({
   reconnectingKeys: RECONNECTING_CALL_KEYS,
   show: () => showScreen("call"),
   onStart: (message) => {
-    adoptConsultation({ id: message.consultation_id, peerName: message.peer?.display_name || "", talked: true });
+    adoptConsultation({
+      id: message.consultation_id,
+      peerName: message.peer?.display_name || "",
+      talked: true,
+      lost: false,
+      transferred: false,
+    });
     const name = state.consultation.peerName;
     $("peer-name").textContent = name ? t("booth.call.with", { name }) : "";
   },
@@ -435,11 +442,17 @@ function onQueuePosition(message) {
     waitEstimate: message.wait_estimate_s ?? null,
     agentsOnDuty: message.agents_on_duty,
     offered: Boolean(message.ringing),
-    ...(message.route ? { route: message.route, transferred: Boolean(message.transferred) } : {}), // new desk
+    ...(message.call_lost !== undefined ? { lost: Boolean(message.call_lost) } : {}),
+    // a new desk; the server's flag stays on after the transfer, but a later cut call is not "the right desk"
+    ...(message.route
+      ? { route: message.route, transferred: Boolean(message.transferred) && !message.call_lost && !c.lost }
+      : {}),
     ...(sinceFromServer(message) !== undefined ? { since: sinceFromServer(message) } : {}),
   });
   noAnswer.update(message);
-  if (state.screen === "call" && !callScreen.call) showScreen("waiting"); // the agent's link was lost: back in line
+  // Back in line (the agent's link was lost, or a transfer): a call that is only being prepared for the next
+  // ringing console does not keep the resident on the call screen.
+  if (state.screen === "call" && !callScreen.live) showScreen("waiting");
   else if (state.screen === "routes") showScreen("waiting");
   else renderWaiting();
 }
@@ -473,9 +486,17 @@ socket.on(RECEIVE.PEER_LINK, (message) => {
   callScreen.peerLink(message.connected);
 });
 
+// Why the call ended, for the waiting screen that follows (queue.position brings the place and the wait).
+const BACK_IN_LINE = Object.freeze({
+  agent_link_lost: { lost: true, transferred: false },
+  transferred: { lost: false, transferred: true },
+});
+
 socket.on(RECEIVE.CALL_END, (message) => {
   if (message.consultation_id !== state.consultation?.id) return;
   callScreen.stop();
+  const back = BACK_IN_LINE[message.reason];
+  if (back) adoptConsultation({ id: message.consultation_id, ...back, offered: false });
 });
 
 socket.on(RECEIVE.CONSULTATION_CLOSED, (message) => {

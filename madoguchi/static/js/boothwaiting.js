@@ -13,9 +13,11 @@ export function sinceFromServer(message) {
   return Number.isFinite(waited) && message.waited_s !== null ? nowSeconds() - Math.max(0, waited) : undefined;
 }
 
-/** The figures of the case `c` ({route, position, waitEstimate, since, offered, transferred}); nothing when there
- * is none. `transferred`: an agent sent the case to another route (the server's `queue.position` says so). */
-export function renderWaiting(c) {
+/** The figures of the case `c` ({route, position, waitEstimate, since, offered, transferred, lost}); nothing when
+ * there is none. `transferred`: an agent sent the case to another route (the server's `queue.position` says so);
+ * `lost`: the call was cut because the agent's link stayed down, and the case is back in line. `noAnswer`: the
+ * "no one can answer" panel shows, so nothing here may promise a call ("we will connect you", "the right desk"). */
+export function renderWaiting(c, { noAnswer = false } = {}) {
   if (!c) return;
   $("waiting-route").textContent = c.route ? t("booth.waiting.route", { route: t(`route.${c.route}`) }) : "";
   const position = $("queue-position");
@@ -37,7 +39,10 @@ export function renderWaiting(c) {
   const minutes = Math.floor(Math.max(0, nowSeconds() - c.since) / 60);
   $("waited").textContent = minutes < 1 ? t("booth.waiting.elapsed_short") : t("booth.waiting.elapsed", { minutes });
   $("waiting-ringing").hidden = !c.offered;
-  $("waiting-transferred").hidden = !c.transferred || Boolean(c.offered); // sent to another desk: say so
+  // sent to another desk: say so, unless nobody there can answer (the panel says that, and what to do instead)
+  $("waiting-transferred").hidden = !c.transferred || Boolean(c.lost) || Boolean(c.offered) || noAnswer;
+  $("waiting-lost").hidden = !c.lost;
+  $("waiting-lost-next").hidden = noAnswer || Boolean(c.offered); // "we connect you again" only while it is true
 }
 
 /** Empty figures: nothing of the last resident stays on screen. */
@@ -49,4 +54,5 @@ export function clearWaiting() {
   $("wait-estimate").textContent = "";
   $("waited").textContent = "";
   $("waiting-transferred").hidden = true;
+  $("waiting-lost").hidden = true;
 }

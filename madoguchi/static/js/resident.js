@@ -54,6 +54,7 @@ const state = {
   offered: false,
   peerName: "",
   peerLost: false,
+  backInLine: null, // why a call went back to the queue: "agent_link_lost" or "transferred" (call.end's reason)
   closedReason: null,
   urgent: false,
   hotlines: [],
@@ -116,6 +117,7 @@ function renderWaiting() {
     return;
   }
   noAnswer.render(state.offered);
+  const nobody = !noAnswer.root.hidden; // nobody can answer now: 「次が あなたの番です」 is no promise to make
   const position = state.position;
   const place = $("queue-place");
   const ahead = $("queue-ahead");
@@ -127,7 +129,7 @@ function renderWaiting() {
     card.dataset.position = String(position);
     place.textContent = t("resident.waiting.position", { position });
     ahead.textContent =
-      position === 1 ? t("resident.waiting.next") : t("resident.waiting.ahead", { count: position - 1 });
+      position > 1 ? t("resident.waiting.ahead", { count: position - 1 }) : nobody ? "" : t("resident.waiting.next");
   } else {
     delete card.dataset.position;
     place.textContent = "";
@@ -139,6 +141,22 @@ function renderWaiting() {
   if (seconds == null) estimate.textContent = t("resident.waiting.estimate_unknown");
   else if (seconds < 60) estimate.textContent = t("resident.waiting.estimate_soon");
   else estimate.textContent = t("resident.waiting.estimate", { minutes: Math.round(seconds / 60) });
+  renderBackInLine();
+}
+
+/** Why the resident waits again after a call; never a promise of a call while nobody can answer. */
+function renderBackInLine() {
+  const back = $("back-in-line");
+  const nobody = !noAnswer.root.hidden || state.offered;
+  const lines =
+    state.backInLine === "agent_link_lost"
+      ? [t("resident.waiting.call_lost"), ...(nobody ? [] : [t("resident.waiting.call_lost_next")])]
+      : state.backInLine === "transferred" && !nobody
+        ? [t("resident.waiting.transferred")]
+        : [];
+  back.hidden = lines.length === 0;
+  back.dataset.reason = lines.length ? state.backInLine : "";
+  back.textContent = lines.join(" ");
 }
 
 function renderTalking() {
@@ -194,6 +212,7 @@ function forgetConversation() {
   state.offered = false;
   state.peerName = "";
   state.peerLost = false;
+  state.backInLine = null;
   state.closedReason = null;
   state.urgent = false;
   state.hotlines = [];
@@ -336,6 +355,7 @@ function applyResidentState(message) {
   if (view.urgent) showUrgent(extras.hotlines);
   state.offered = view.state === "offered";
   if (WAITING_STATES.has(view.state)) {
+    if (view.call_lost) state.backInLine = "agent_link_lost"; // the call was cut: said after a reload too
     state.position = view.position ?? null;
     state.waitEstimate = view.wait_estimate_s ?? null;
     noAnswer.update(view);
@@ -360,6 +380,7 @@ function onChatMessage(message) {
 function onQueuePosition(message) {
   if (message.consultation_id !== state.consultationId) return;
   state.offered = Boolean(message.ringing);
+  if (message.call_lost) state.backInLine = "agent_link_lost";
   noAnswer.update(message);
   queued(message.position, message.wait_estimate_s ?? null);
 }
@@ -368,7 +389,19 @@ function onCallStart(message) {
   if (message.consultation_id !== state.consultationId) return;
   state.peerName = message.peer?.display_name || "";
   state.peerLost = false;
+  state.backInLine = null;
   setPhase("talking");
+}
+
+/** The call ended without the consultation closing: the agent's link stayed down, or they transferred it. The
+ * resident waits again (queue.position brings the place and the wait), told why. */
+function onCallEnd(message) {
+  if (message.consultation_id !== state.consultationId) return;
+  if (message.reason !== "agent_link_lost" && message.reason !== "transferred") return;
+  state.backInLine = message.reason;
+  state.peerLost = false;
+  state.offered = false;
+  setPhase("waiting");
 }
 
 function onClosed(message) {
@@ -447,6 +480,7 @@ startBookedVideo({ socket, banner, language }); // opened from the booking page 
 socket.on(RECEIVE.CHAT_MESSAGE, onChatMessage);
 socket.on(RECEIVE.QUEUE_POSITION, onQueuePosition);
 socket.on(RECEIVE.CALL_START, onCallStart);
+socket.on(RECEIVE.CALL_END, onCallEnd);
 socket.on(RECEIVE.CALL_COMING, (message) => {
   if (message.consultation_id !== state.consultationId || state.phase !== "waiting") return;
   state.offered = Boolean(message.ringing);

@@ -237,12 +237,16 @@ def test_activity_follows_the_agents_case(desk: Any) -> None:
     assert desk.counter.current_for_agent("ghost") is None
 
 
-def test_transfer_does_not_ring_the_same_agent_again_at_once(desk: Any) -> None:
+def test_transfer_never_rings_the_agent_who_sent_it_away_until_someone_else_took_it(desk: Any) -> None:
+    """They sent it away on purpose (the resident was told 「すぐ です」 and rung back to them before): the case
+    waits for the new route, or for a supervisor who offers it to them by name."""
     desk.active_call("c1", "a1", now=0.0)
     desk.counter.transfer("a1", "c1", route="tax", now=5.0)
     assert desk.c("c1").state.value == "waiting"
     assert desk.counter.state.agents["a1"].consultation_id is None
-    desk.counter.tick(6.0)
-    assert desk.c("c1").state.value == "waiting"
-    desk.counter.tick(5.0 + desk.counter.config.decline_cooldown_s)
-    assert desk.c("c1").state.value == "offered" and desk.c("c1").agent_id == "a1"
+    desk.counter.tick(5.0 + desk.counter.config.decline_cooldown_s + 1)
+    assert desk.c("c1").state.value == "waiting" and desk.c("c1").sent_away_by == "a1"
+    desk.agent("a2", now=100.0)
+    assert desk.c("c1").state.value == "offered" and desk.c("c1").agent_id == "a2"
+    desk.counter.accept("a2", "c1", now=101.0)
+    assert desk.c("c1").sent_away_by is None, "taken by someone else: a1 may answer it again later"

@@ -194,8 +194,12 @@ def test_agent_lost_past_grace_while_active_sends_the_case_to_the_front_of_the_q
     effects = desk.take()
     assert desk.transitions(effects) == [("c1", "active", "agent_gone", "waiting")]
     assert CallEnded("c1", "booth:c1", "a1", "agent_link_lost") in effects
+    assert c.call_lost is True, "the resident's screen says the call was cut, after a reload too"
     desk.agent("a2", now=40.0)
     assert desk.c("c1").agent_id == "a2"
+    assert c.call_lost is True, "still only ringing"
+    desk.counter.accept("a2", "c1", now=41.0)
+    assert c.call_lost is False
 
 
 def test_idle_agent_lost_past_grace_is_removed(desk: Any) -> None:
@@ -264,9 +268,9 @@ def test_transfer_while_the_agents_link_is_down_leaves_no_stale_grace_period(des
     assert desk.c("c1").agent_lost_at is None
     desk.counter.tick(1.0 + GRACE)
     assert "a1" not in desk.counter.state.agents
-    # what is left is the transferring agent's cooldown on that case, in the future: not a stale deadline
-    cooldown_end = 2.0 + desk.counter.config.decline_cooldown_s
-    assert desk.counter.next_deadline() == cooldown_end > 1.0 + GRACE
+    # nothing is left to fire: no stale deadline (the sender is kept from the case by sent_away_by, no timer)
+    assert desk.counter.next_deadline() is None
+    assert desk.c("c1").sent_away_by == "a1"
 
 
 def test_a_reaped_process_restores_the_connections_it_still_holds(desk: Any) -> None:

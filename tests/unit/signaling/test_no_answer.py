@@ -85,6 +85,43 @@ def test_the_offices_overflow_rule_counts_once_its_time_has_come() -> None:
     assert no_answer(d.counter, c, MONDAY_10_JST + 301) is None, "after 5 min general_inquiry may take it"
 
 
+def test_a_transfer_to_a_topic_nobody_on_duty_covers_is_nobody_at_once(tmp_path: Path) -> None:
+    """The sender covers every topic but sent the case away: nobody can answer it, said at once, not
+    「次が あなたの番です」 and 「すぐ です」 until the sender is rung with it again."""
+    d = desk()
+    d.active_call("c1", "tanaka", now=MONDAY_10_JST, route="tax")
+    d.agent("suzuki", now=MONDAY_10_JST, routes=("tax",))  # on duty, but not for elderly care
+    d.counter.transfer("tanaka", "c1", route="elderly_care", now=MONDAY_10_JST + 60)
+    c = d.counter.state.consultations["c1"]
+    assert c.state == State.WAITING
+    shown = queue_position(d.counter, c, facts(tmp_path, MONDAY_10_JST + 61))
+    assert shown.no_answer == "nobody" and shown.wait_estimate_s is None and shown.transferred is True
+    d.counter.tick(MONDAY_10_JST + 3600)
+    assert c.state == State.WAITING, "the sender is not rung with it again"
+
+
+@pytest.mark.parametrize(("after_s", "taken"), [(120.0, True), (3600.0, False)])
+def test_after_a_transfer_the_overflow_rule_counts_as_at_first_queueing(after_s: float, taken: bool) -> None:
+    """The office's overflow (elderly care to general inquiry after ``after_s`` of waiting, counted from when the
+    resident first queued): past it, a general-inquiry agent takes the transferred case; before it, nobody."""
+    rule = OverflowRule(after_s=after_s, to_route="general_inquiry")
+    d = desk(overflow={Desk.TOWN: {"elderly_care": rule}})
+    d.agent("tanaka", now=MONDAY_10_JST, routes=("tax",), available=False)
+    c = d.request("c1", now=MONDAY_10_JST, route="tax")
+    d.counter.set_status("tanaka", AgentStatus.AVAILABLE, now=MONDAY_10_JST + 100)
+    d.counter.accept("tanaka", "c1", now=MONDAY_10_JST + 101)
+    d.agent("yamada", now=MONDAY_10_JST + 110, routes=("general_inquiry",))
+    d.counter.transfer("tanaka", "c1", route="elderly_care", now=MONDAY_10_JST + 200)
+    if taken:
+        assert c.state == State.OFFERED and c.agent_id == "yamada"
+        assert no_answer(d.counter, c, MONDAY_10_JST + 201) is None
+    else:
+        assert c.state == State.WAITING
+        assert no_answer(d.counter, c, MONDAY_10_JST + 201) == "nobody"
+        d.counter.tick(MONDAY_10_JST + after_s)
+        assert c.state == State.OFFERED and c.agent_id == "yamada", "the same rule, at the same time, as before"
+
+
 def test_someone_busy_on_duty_can_answer_until_the_wait_is_long(tmp_path: Path) -> None:
     d = desk()
     d.active_call("c0", "tanaka", now=MONDAY_10_JST)
