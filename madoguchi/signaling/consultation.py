@@ -262,6 +262,12 @@ class Consultation(BaseModel):
         default=None, description="the note of the agent who transferred the case, for the next one (masked)"
     )
     transferred_by: str | None = Field(default=None, description="the display name of that agent")
+    transferred_by_id: str | None = Field(default=None, description="that agent's id (the offer says 'you sent it')")
+    not_back_to: list[str] = Field(
+        default_factory=list,
+        description="agents who transferred the case away: it is not offered to them again by itself (a supervisor "
+        "still may); one who was told nobody else can take it and sent it anyway is not listed",
+    )
     transitions: int = Field(
         default=0, description="state changes so far; with the id it names each change's durable record, once"
     )

@@ -325,8 +325,11 @@ class Counter(Presence):
         self.effects.append(AgentChanged(agent_id))
         self._dispatch(now)
 
-    def transfer(self, agent_id: str, consultation_id: str, *, route: str, now: float, note: str = "") -> None:
-        """Send an active case back to the queue on ``route``; ``note`` (masked) is shown to the next agent."""
+    def transfer(
+        self, agent_id: str, consultation_id: str, *, route: str, now: float, note: str = "", back_to_me: bool = False
+    ) -> None:
+        """Send an active case back to the queue on ``route``; ``note`` (masked) is shown to the next agent. It is
+        not offered back to this agent unless ``back_to_me`` (the console told them nobody else can take it)."""
         agent = self._agent(agent_id)
         c = self._consultation(consultation_id)
         if c.agent_id != agent_id or c.state != State.ACTIVE:
@@ -342,6 +345,9 @@ class Counter(Presence):
         c.declined_until[agent_id] = now + self.config.decline_cooldown_s
         c.transfer_note = note
         c.transferred_by = agent.display_name
+        c.transferred_by_id = agent_id
+        if not back_to_me and agent_id not in c.not_back_to:
+            c.not_back_to.append(agent_id)
         self._fire(c, Trigger.TRANSFER, now, from_route=previous_route, route=route, note=note)
         agent.consultation_id = None
         agent.idle_since = now

@@ -9,6 +9,8 @@ Routing rules:
 * Among matching agents the longest idle gets the offer; an offer that runs out sets that agent ``away`` (and
   the withdrawal says so: ``away``), a declined one keeps the case from them for ``decline_cooldown_s`` (the
   withdrawal carries ``cooldown_s``).
+* A transferred case is not offered back to the agent who sent it away (``not_back_to``), unless they sent it
+  knowing nobody else can take it (``back_to_me``: it comes back after the cooldown, the offer says so).
 * A resident whose link is down keeps their place but is not offered until they are back.
 * Overflow (:class:`~madoguchi.signaling.state.OverflowRule`, per municipality and route): once a case has waited
   ``after_s``, agents of a fallback route, or any agent of the municipality with the case's language, may take it
@@ -147,7 +149,10 @@ class Routing:
         free = sum(
             1
             for a in on_duty
-            if a.status == AgentStatus.AVAILABLE and a.consultation_id is None and a.id not in c.declined_until
+            if a.status == AgentStatus.AVAILABLE
+            and a.consultation_id is None
+            and a.id not in c.declined_until
+            and a.id not in c.not_back_to
         )
         handle = self.state.handle_time_s.get(c.route, self.config.default_handle_time_s)
         booked = 0 if c.priority > 0 else self.state.booked_soon.get(f"{c.municipality_id}:{c.route}", 0)
@@ -155,7 +160,10 @@ class Routing:
         return QueuePosition(c.id, position, float(round(rounds * handle)), len(on_duty))
 
     def may_take(self, agent: Agent, c: Consultation, now: float) -> bool:
-        """The agent serves the case, or the case has waited past its overflow time and the agent fits the rule."""
+        """The agent serves the case, or the case has waited past its overflow time and the agent fits the rule;
+        never an agent who transferred the case away (:attr:`Consultation.not_back_to`)."""
+        if agent.id in c.not_back_to:
+            return False
         if agent.serves(c):
             return True
         rule = self.config.overflow_rule(c.municipality_id, c.route)

@@ -142,6 +142,17 @@ class TransferNote(View):
 
     note: str
     by: str
+    by_you: bool = False
+    """It rings the agent who sent it (nobody else could take it): the console says so instead of their name."""
+
+
+class TransferRoute(View):
+    """One route of the transfer form (``transfer.options`` ack): the others on duty now who would be rung with the
+    case there, and the staff who could ever take it (``None``: the accounts could not be read)."""
+
+    route: str
+    on_duty: int
+    staff: int | None
 
 
 class Offer(CaseView, ServerEvent):

@@ -392,9 +392,11 @@ class CounterService:
         op = partial(Counter.wrap_up, agent_id=staff.id, consultation_id=consultation_id, disposition=disposition)
         await self.run(partial(op, note=note, now=self._clock()))
 
-    async def transfer(self, staff: StaffIdentity, consultation_id: str, route: str, note: str = "") -> None:
+    async def transfer(
+        self, staff: StaffIdentity, consultation_id: str, route: str, note: str = "", *, back_to_me: bool = False
+    ) -> None:
         op = partial(Counter.transfer, agent_id=staff.id, consultation_id=consultation_id, route=route, note=note)
-        await self.run(partial(op, now=self._clock()))
+        await self.run(partial(op, back_to_me=back_to_me, now=self._clock()))
 
     async def join(self, staff: StaffIdentity, consultation_id: str, role: Role) -> se.CallStart:
         """A member of staff joins a running call; returns the call as they see it (their ICE servers)."""

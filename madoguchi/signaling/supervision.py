@@ -86,19 +86,19 @@ def stranded(counter: Routing, c: Consultation, now: float) -> bool:
 
 class StrandedCheck:
     """:func:`stranded` for many cases at one moment. The answer depends only on the case's town, route and
-    language and on whether its overflow time has passed (``Agent.serves`` and ``Routing.may_take`` read nothing
-    else of it), so it is worked out once per such group: 2,000 waiting cases and 200 agents are a few dozen
-    groups instead of 400,000 agent checks per update (``bench/supervisor``)."""
+    language, on whether its overflow time has passed and on who sent it away (``Agent.serves`` and
+    ``Routing.may_take`` read nothing else of it), so it is worked out once per such group: 2,000 waiting cases
+    and 200 agents are a few dozen groups instead of 400,000 agent checks per update (``bench/supervisor``)."""
 
     def __init__(self, counter: Routing, now: float) -> None:
         self._counter = counter
         self._now = now
-        self._known: dict[tuple[str, str, str, bool], bool] = {}
+        self._known: dict[tuple[str, str, str, bool, tuple[str, ...]], bool] = {}
 
     def __call__(self, c: Consultation) -> bool:
         rule = self._counter.config.overflow_rule(c.municipality_id, c.route)
         overflowed = rule is not None and self._now >= c.enqueued_at + rule.after_s
-        key = (c.municipality_id, c.route, c.language, overflowed)
+        key = (c.municipality_id, c.route, c.language, overflowed, tuple(c.not_back_to))
         found = self._known.get(key)
         if found is None:
             found = self._known[key] = stranded(self._counter, c, self._now)

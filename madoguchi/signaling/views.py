@@ -100,7 +100,10 @@ def transfer_fields(c: Consultation) -> dict[str, object]:
     """The note of a transferred case, for the agent who gets it next (nothing when it was not transferred)."""
     if c.transferred_by is None:
         return {}
-    return {"transfer": {"note": c.transfer_note or "", "by": c.transferred_by}}
+    note: dict[str, object] = {"note": c.transfer_note or "", "by": c.transferred_by}
+    if c.transferred_by_id is not None and c.agent_id == c.transferred_by_id:
+        note["by_you"] = True  # it rings the one who sent it (they were told nobody else can take it)
+    return {"transfer": note}
 
 
 def offer(c: Consultation, facts: Facts) -> Offer:

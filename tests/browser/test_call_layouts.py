@@ -56,7 +56,8 @@ NUMBERS_SHOWN = {
     "81918320": "8191 8320",
 }
 NUMBERS_JS = """() => import('/static/js/numbers.js').then((m) => Object.fromEntries(
-  ['09012345678', '+81 80 1234 5678', '0312345678', '0451234567', '0996912345', '0120123456', '0570-123-456', '123', '+1 555 0100']
+  ['09012345678', '+81 80 1234 5678', '0312345678', '0451234567', '0996912345', '0120123456', '0570-123-456',
+   '123', '+1 555 0100']
     .map((raw) => [raw, m.formatPhone(raw)]).concat([['81918320', m.formatBookingCode('81918320')]])))"""
 # where a console element is on screen: its box, and how much of it the viewport and every clipping ancestor show
 BOX_JS = """(testid) => {

@@ -36,10 +36,12 @@ SHOWN = {
 
 
 def test_every_area_code_shape_is_grouped_as_the_national_table_says() -> None:
+    bundle = json.dumps(str(STATIC / "vendor" / "libphonenumber-min.js"))
+    module = json.dumps((STATIC / "js" / "numbers.js").as_uri())
     script = (
         "import { createRequire } from 'node:module';"
-        f"globalThis.libphonenumber = createRequire(import.meta.url)({json.dumps(str(STATIC / 'vendor' / 'libphonenumber-min.js'))});"
-        f"const m = await import({json.dumps((STATIC / 'js' / 'numbers.js').as_uri())});"
+        f"globalThis.libphonenumber = createRequire(import.meta.url)({bundle});"
+        f"const m = await import({module});"
         f"console.log(JSON.stringify({json.dumps(list(SHOWN))}.map((raw) => m.formatPhone(raw))));"
     )
     out = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True, check=True)
