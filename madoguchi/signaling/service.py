@@ -196,6 +196,14 @@ class CounterService:
         facts = await self._lookups.facts(counter, now=self._clock(), summaries=cases, chats=cases)
         return views.agent_state(counter, staff.id, facts), views.queue_snapshot(counter, staff.id, facts)
 
+    async def watcher_connected(self, participant: str, connection_id: str) -> None:
+        """A supervisor's page connected: held like any connection (heartbeats, restarts), nothing else."""
+        op = partial(
+            Counter.connection_opened, participant=participant, connection_id=connection_id, process_id=self.process_id
+        )
+        async with self._held.opening(participant, connection_id):
+            await self.run(partial(op, now=self._clock()))
+
     async def disconnected(self, participant: str, connection_id: str) -> None:
         """One connection closed; the participant's grace period starts only when it was their last anywhere."""
         self._held.release(participant, connection_id)

@@ -28,7 +28,7 @@ from madoguchi.signaling.server_events import (
     SupervisorSnapshot,
     SupervisorToday,
 )
-from madoguchi.signaling.state import Agent, AgentStatus, SelfTestResult
+from madoguchi.signaling.state import Agent, AgentActivity, AgentStatus, SelfTestResult
 
 JST = timezone(timedelta(hours=9))
 
@@ -105,6 +105,15 @@ class StrandedCheck:
         return found
 
 
+def _activity(counter: Routing, agent: Agent) -> str:
+    """The agent's activity; one whose console is closed while their supervisor page is open is watching (見ています),
+    not 未接続: they are at their desk, just not taking cases."""
+    activity = counter.activity(agent.id).value
+    if activity == AgentActivity.OFFLINE and Participant.supervisor(agent.id) in counter.state.connections:
+        return "watching"
+    return activity
+
+
 def agent_since(counter: Routing, agent: Agent) -> float:
     """When the agent's current state began, as near as the counter knows."""
     if not agent.connected and agent.lost_at is not None:
@@ -164,7 +173,7 @@ def supervisor_view(
         SupervisorAgent(
             agent_id=a.id,
             display_name=a.display_name,
-            activity=counter.activity(a.id).value,
+            activity=_activity(counter, a),
             since=agent_since(counter, a),
             consultation_id=_own_case(counter, a.consultation_id, municipality_id),
             consultation_route=_route_of(counter, _own_case(counter, a.consultation_id, municipality_id)),

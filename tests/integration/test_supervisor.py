@@ -165,3 +165,20 @@ async def test_offer_to_a_named_agent_move_and_set_away_are_audited(live_server:
     ]
     for peer in (agent, boss, booth):
         await peer.close()
+
+
+async def test_a_supervisor_who_left_the_console_for_this_page_is_watching_not_gone(live_server: LiveServer) -> None:
+    """The tester's supervisor was listed among the staff as 未接続 while watching /supervisor."""
+    await live_server.add_agent("boss", PASSWORD, role="supervisor")
+    console = await agent_peer(live_server, "boss", PASSWORD)  # a supervisor lands on the console first
+    await console.close()
+    watcher = await supervisor_peer(live_server, "boss")
+
+    def boss_is(activity: str) -> Any:
+        return lambda snap: [a["activity"] for a in snap["agents"] if a["display_name"] == "boss さん"] == [activity]
+
+    await watcher.wait_for("supervisor.snapshot", boss_is("watching"))
+    await watcher.close()
+    other = await supervisor_peer(live_server, "boss")
+    await other.wait_for("supervisor.snapshot", boss_is("watching"))
+    await other.close()
