@@ -102,6 +102,9 @@ class AgentConsultation(CaseView):
     call: CallStart | None = None
     transfer: TransferNote | None = None
     talked_s: float | None = None
+    resident_away_s: float | None = None
+    """How long the resident's screen has been gone (their grace period runs), else absent: a console reloaded
+    meanwhile says so at once, with the time left."""
 
 
 class TownHours(View):

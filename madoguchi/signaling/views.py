@@ -154,6 +154,9 @@ def agent_consultation(counter: Counter, c: Consultation, facts: Facts) -> Agent
         "chat": facts.chats.get(c.id, []),
         **transfer_fields(c),
     }
+    if c.state == State.ACTIVE and c.resident_lost_at is not None:
+        # a reload must not hide that the resident's screen is gone, nor restart the time left
+        fields["resident_away_s"] = round(max(0.0, facts.now - c.resident_lost_at), 1)
     if c.answered_at is not None:
         fields["talked_s"] = round(max(0.0, (c.ended_at or facts.now) - c.answered_at), 1)
     if c.state == State.ACTIVE:

@@ -7,17 +7,24 @@
 * N4 — the transfer form says beside each route who could take the case (いま 2人 / いま 0人 / あなただけ, and in
   whole under the list: いま 受けられる人: 2人… / いま だれも いません…),
   and warns before sending a case into a route only this agent covers;
-* N9 — while the resident's screen is gone the badge says 中断中, not 通話中.
+* N9 — while the resident's screen is gone the badge says 中断中, not 通話中, and the notice speaks of the chat;
+* a console reloaded meanwhile shows at once the case, that the resident's screen is gone and the time left (it
+  showed only 「つないでいます」 until the grace period ended).
 Screenshots at the four sizes go to test-artifacts/."""
 
 from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Page, expect
 
 from tests.browser.chromium import WAIT_MS, new_page, shot
 from tests.browser.test_call_layouts import BOX_JS, CONSOLE_PROBLEMS_JS, SIZES
-from tests.support import LiveServer
+from tests.support import LiveServer, serve
+from tests.support import make_settings as settings_for_tests
 
 pytestmark = pytest.mark.browser
 
@@ -54,6 +61,13 @@ CUT_JS = """(id) => {
 }"""
 
 
+@pytest.fixture
+async def server(tmp_path: Path) -> AsyncIterator[LiveServer]:
+    # a grace period long enough that the reload below happens while the resident's screen is still awaited
+    async with serve(settings_for_tests(tmp_path, grace_period_s=60.0)) as live:
+        yield live
+
+
 async def text_chat(home: Page, agent: Page, server: LiveServer) -> None:
     await home.goto(server.base_url + "/chat")
     await expect(home.get_by_test_id("connection-status")).to_have_attribute("data-state", "ready", timeout=WAIT_MS)
@@ -75,7 +89,8 @@ async def text_chat(home: Page, agent: Page, server: LiveServer) -> None:
     await expect(agent.get_by_test_id("chat-log")).to_contain_text(LINES[-1], timeout=WAIT_MS)
 
 
-async def test_a_text_chat_fits_the_desk_and_tells_the_truth(live_server: LiveServer, browser: Browser) -> None:
+async def test_a_text_chat_fits_the_desk_and_tells_the_truth(server: LiveServer, browser: Browser) -> None:
+    live_server = server
     await live_server.add_agent("sato", PASSWORD)
     await live_server.add_agent("baba", "baba-password-1", routes=("tax",))  # never signs in
     home_ctx, home, home_problems = await new_page(browser, SIZES["phone"], phone=True)
@@ -137,7 +152,21 @@ async def test_a_text_chat_fits_the_desk_and_tells_the_truth(live_server: LiveSe
         await expect(agent.locator("#agent-status-text")).to_have_text("中断中")
         await expect(agent.get_by_test_id("agent-status")).to_have_attribute("data-paused", "true")
         await expect(agent.get_by_test_id("agent-status")).to_have_attribute("data-status", "busy")
+        await expect(agent.get_by_test_id("peer-lost-next")).to_contain_text("チャットは 自動で 終わり")
         await shot(agent, "console-paused-wide")
+        # a reload meanwhile: the case, the resident's screen gone and the time left, at once
+        await agent.wait_for_timeout(2500)  # some of the grace period has gone by
+        await agent.reload()
+        await expect(agent.get_by_test_id("peer-lost")).to_be_visible(timeout=WAIT_MS)
+        await expect(agent.get_by_test_id("call-details")).to_contain_text("住民票")
+        await expect(agent.locator("#agent-status-text")).to_have_text("中断中")
+        left = await agent.get_by_test_id("peer-lost-next").inner_text()
+        seconds = re.search(r"あと (\d+) 秒", left)
+        assert seconds and int(seconds.group(1)) <= 58, f"the time left started over: {left}"
+        for size, viewport in SIZES.items():
+            await agent.set_viewport_size(viewport)
+            await agent.wait_for_timeout(100)
+            await shot(agent, f"console-reloaded-paused-{size}")
         assert agent_problems == [], agent_problems
         assert home_problems == [], home_problems
     finally:

@@ -289,8 +289,17 @@ function applyAgentState(message) {
     beginConsultation({ ...view, id });
     for (const line of view.chat || []) chat.receive(line, id);
     if (view.state === "active") {
+      const reloaded = !state.consultation?.shown; // this page has not shown this call yet: it was reloaded
+      state.consultation.shown = true;
       if (view.call) callScreen.start(view.call, { reconnected }); // the same call, its media renegotiated
       else showView("call");
+      // after a reload, say what is going on rather than only 「つないでいます」: the case is in the heading, the
+      // resident's screen gone or there (peerlost.js), and that the picture is being joined again
+      peerLost.update(view.resident_away_s == null, Number(view.resident_away_s) || 0);
+      renderStatusTexts(state.status, t);
+      if (reloaded && view.call && callScreen.noticeKey === "media.connecting") {
+        callScreen.setNotice("console.call.rejoining");
+      }
     } else if (view.state === "wrap_up") {
       if (state.view !== "wrapup") showWrapUp();
     }
@@ -341,6 +350,7 @@ const callScreen = new CallScreen({
   show: () => showView("call"),
   onStart: (message) => {
     beginConsultation({ id: message.consultation_id, peerName: message.peer?.display_name || "" });
+    state.consultation.shown = true; // this page shows the call from its start (not a reload)
     $("call-view").dataset.media = message.media === false ? "false" : "true";
     renderStatusTexts(state.status, t); // a chat without media is チャット中, not 通話中
     endConfirm.close(); // a new call starts without the last one's question
