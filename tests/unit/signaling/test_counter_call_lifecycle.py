@@ -238,8 +238,9 @@ def test_activity_follows_the_agents_case(desk: Any) -> None:
 
 
 def test_transfer_does_not_ring_the_same_agent_again_at_once(desk: Any) -> None:
+    """Not at once, and (test_transfer_back.py) not ever unless he sent it knowing nobody else can take it."""
     desk.active_call("c1", "a1", now=0.0)
-    desk.counter.transfer("a1", "c1", route="tax", now=5.0)
+    desk.counter.transfer("a1", "c1", route="tax", now=5.0, back_to_me=True)
     assert desk.c("c1").state.value == "waiting"
     assert desk.counter.state.agents["a1"].consultation_id is None
     desk.counter.tick(6.0)
