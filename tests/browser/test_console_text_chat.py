@@ -171,3 +171,49 @@ async def test_a_text_chat_fits_the_desk_and_tells_the_truth(server: LiveServer,
         assert home_problems == [], home_problems
     finally:
         await agent_ctx.close()
+
+
+# every notice the console's call view shows, in order, from the moment the page loads
+NOTICES_INIT = """new MutationObserver(() => {
+  const el = document.querySelector('[data-testid="call-notice"]');
+  const key = el && !el.hidden ? el.dataset.i18n : null;
+  window.__notices = window.__notices || [];
+  if (key && window.__notices[window.__notices.length - 1] !== key) window.__notices.push(key);
+}).observe(document, { subtree: true, attributes: true, childList: true });"""
+
+
+async def test_a_console_reloaded_during_a_booth_call_says_it_is_joining_again(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    """It showed only 「つないでいます」: now the case is in the heading and the notice says the page was reloaded and
+    the resident is being joined again, until the picture flows."""
+    _, _, kiosk_path = await live_server.add_booth("潮見港郵便局ブース")
+    await live_server.add_agent("sato", PASSWORD)
+    booth_ctx, booth, booth_problems = await new_page(browser, SIZES["wide"])
+    agent_ctx, agent, agent_problems = await new_page(browser, SIZES["wide"])
+    try:
+        await booth.goto(live_server.base_url + kiosk_path)
+        await expect(booth.get_by_test_id("start-consultation")).to_be_enabled(timeout=WAIT_MS)
+        await booth.get_by_test_id("start-consultation").click()
+        await booth.get_by_test_id("route-mynumber_card").click()
+        await agent.goto(f"{live_server.base_url}/login")
+        await agent.get_by_test_id("login-username").fill("sato")
+        await agent.get_by_test_id("login-password").fill(PASSWORD)
+        await agent.get_by_test_id("login-submit").click()
+        await agent.wait_for_url("**/console")
+        await agent.get_by_test_id("status-available").click()
+        await agent.get_by_test_id("offer-accept").click(timeout=WAIT_MS)
+        await expect(booth.get_by_test_id("remote-video")).to_be_visible(timeout=WAIT_MS)
+        await agent.add_init_script(NOTICES_INIT)
+        await agent.reload()
+        await expect(agent.get_by_test_id("call-details")).to_contain_text("マイナンバーカード", timeout=WAIT_MS)
+        await expect(agent.get_by_test_id("link-quality")).to_have_attribute(
+            "data-connecting", "false", timeout=WAIT_MS
+        )
+        notices = await agent.evaluate("() => window.__notices || []")
+        assert "console.call.rejoining" in notices, notices
+        await shot(agent, "console-reloaded-call-wide")
+        assert agent_problems == [] and booth_problems == [], agent_problems + booth_problems
+    finally:
+        await booth_ctx.close()
+        await agent_ctx.close()
