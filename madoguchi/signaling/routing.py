@@ -138,7 +138,8 @@ class Routing:
             and other.queue_key() < c.queue_key()
         ]
         position = len(ahead) + 1
-        matching = [a for a in self.state.agents.values() if a.connected and a.serves(c)]
+        # one who transferred the case away will not take it back: not counted as on duty for it
+        matching = [a for a in self.state.agents.values() if a.connected and a.serves(c) and a.id not in c.not_back_to]
         on_duty = [a for a in matching if a.status == AgentStatus.AVAILABLE or a.consultation_id is not None]
         if c.state == State.OFFERED:
             return QueuePosition(c.id, position, 0.0, len(on_duty))

@@ -30,6 +30,15 @@ def test_the_sender_is_not_rung_with_the_case_again_but_another_agent_is(desk: A
     assert offers(desk) == [("a2", "c1")]
 
 
+def test_the_resident_is_not_told_the_sender_is_on_duty_for_them(desk: Any) -> None:
+    """Only the sender covers the new route: the wait is unknown and nobody is on duty for it (the booth shows its
+    "no one can answer" panel), not an estimate counting the one who will never be rung."""
+    desk.active_call("c1", "a1", now=0.0, route="tax")
+    desk.counter.transfer("a1", "c1", route="water_sewer", now=60.0)
+    pos = desk.counter.position("c1")
+    assert pos.agents_on_duty == 0 and pos.wait_estimate_s is None
+
+
 def test_a_sender_told_nobody_else_can_take_it_gets_it_back_marked_as_theirs(desk: Any) -> None:
     desk.active_call("c1", "a1", now=0.0, route="tax")
     desk.counter.transfer("a1", "c1", route="water_sewer", now=60.0, back_to_me=True)

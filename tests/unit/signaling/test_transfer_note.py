@@ -74,8 +74,9 @@ def test_a_case_never_transferred_says_so_to_the_booth(desk: Any, tmp_path: Path
 
 
 def test_the_agent_who_sent_the_case_away_does_not_make_the_wait_look_short(desk: Any) -> None:
-    """After a transfer nobody of the new route is free, only the sender (in cooldown): the estimate is not 0."""
+    """After a transfer nobody of the new route is free, only the sender (in cooldown): the estimate is not 0; and
+    one who sent it away for good is not counted at all (test_transfer_back.py: he is never offered it back)."""
     desk.active_call("c1", "a1", now=0.0, route="waste_environment")
-    desk.counter.transfer("a1", "c1", route="water_sewer", now=60.0)
+    desk.counter.transfer("a1", "c1", route="water_sewer", now=60.0, back_to_me=True)
     pos = desk.counter.position("c1")
     assert pos.agents_on_duty == 1 and pos.wait_estimate_s is not None and pos.wait_estimate_s > 0
