@@ -25,6 +25,9 @@ class ParticipantKind(StrEnum):
     BOOTH = "booth"
     RESIDENT = "resident"
     AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    """A member of staff watching /supervisor: held like any connection, so every process's supervisor view can
+    tell one who is watching from an agent who is gone; never in a call, never rung (not a staff kind)."""
 
 
 STAFF_KINDS = frozenset({ParticipantKind.AGENT})
@@ -53,6 +56,10 @@ class Participant(str):
     @classmethod
     def agent(cls, staff_id: str) -> Self:
         return cls.of(ParticipantKind.AGENT, staff_id)
+
+    @classmethod
+    def supervisor(cls, staff_id: str) -> Self:
+        return cls.of(ParticipantKind.SUPERVISOR, staff_id)
 
     @classmethod
     def booth(cls, booth_id: str) -> Self:

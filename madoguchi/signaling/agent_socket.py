@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from madoguchi.domain.routes import ROUTE_IDS
 from madoguchi.settings import Settings
 from madoguchi.signaling import events as ev
 from madoguchi.signaling.consultation import Role
@@ -20,6 +21,7 @@ from madoguchi.signaling.rooms import route_room
 from madoguchi.signaling.service import Clock, CounterService, StaffIdentity
 from madoguchi.signaling.sockets import Ack, Connection, EventObserver, RoleNamespace, done, relay_signals, send_chat
 from madoguchi.signaling.staff_sessions import session_credential, staff_identity
+from madoguchi.signaling.staffing import StaffMember, transfer_options
 from madoguchi.storage.accounts import Accounts
 
 log = logging.getLogger(__name__)
@@ -60,8 +62,11 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         self.route(
             "consultation.transfer",
             ev.Transfer,
-            lambda c, m: done(s.transfer(c.identity, m.consultation_id, m.route.value, str(m.note))),
+            lambda c, m: done(
+                s.transfer(c.identity, m.consultation_id, m.route.value, str(m.note), back_to_me=m.back_to_me)
+            ),
         )
+        self.route("transfer.options", ev.ConsultationRef, self._transfer_options)
         self.route("chat.send", ev.ChatSend, send_chat(s))
         self.route("signal", ev.Signal, relay_signals(s))
         self.route("call.quality", ev.CallQuality, lambda c, m: done(s.links.link_quality(c.participant, m)))
@@ -117,6 +122,25 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
             await asyncio.wait_for(write, 5.0)
         except Exception as exc:  # any storage failure: the call goes on
             log.warning("record.view of %s not audited (%s)", consultation_id, type(exc).__name__)
+
+    async def _transfer_options(self, conn: Connection[StaffIdentity], m: ev.ConsultationRef) -> Ack:
+        """Beside every route of the transfer form: who is on duty there now, and whether anyone else ever could
+        take the case (staffing.py). The accounts are read with a short limit: without them, only the first."""
+        staff: list[StaffMember] | None
+        try:
+            async with asyncio.timeout(2.0):
+                found = await self.accounts.list()
+            staff = [
+                StaffMember(r.id, tuple(r.municipality_ids), tuple(r.routes), tuple(r.languages))
+                for r, disabled in found
+                if not disabled
+            ]
+        except Exception as exc:  # the database is away: the form still shows who is on duty
+            log.warning("transfer options without the staff list (%s)", type(exc).__name__)
+            staff = None
+        me, cid = conn.identity.id, m.consultation_id
+        rows = await self.service.run(lambda counter: transfer_options(counter, me, cid, ROUTE_IDS, staff))
+        return {"routes": [row.payload() for row in rows]}
 
     async def _wrap_up(self, conn: Connection[StaffIdentity], m: ev.WrapUp) -> Ack:
         await self.service.wrap_up(conn.identity, m.consultation_id, m.disposition, m.note)

@@ -265,9 +265,11 @@ class Consultation(BaseModel):
     call_lost: bool = Field(
         default=False, description="back in line because the agent's link stayed down during the call; until answered"
     )
-    sent_away_by: str | None = Field(
-        default=None,
-        description="the agent who last transferred the case away; not offered it again until someone takes it",
+    transferred_by_id: str | None = Field(default=None, description="that agent's id (the offer says 'you sent it')")
+    not_back_to: list[str] = Field(
+        default_factory=list,
+        description="agents who transferred the case away: it is not offered to them again by itself (a supervisor "
+        "still may); one who was told nobody else can take it and sent it anyway is not listed",
     )
     transitions: int = Field(
         default=0, description="state changes so far; with the id it names each change's durable record, once"

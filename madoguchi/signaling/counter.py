@@ -284,7 +284,7 @@ class Counter(Presence):
         c.offer_expires_at = None
         c.offered_to = None
         c.answered_at = now
-        c.sent_away_by = None
+        c.not_back_to.clear()  # someone else took it: whoever sent it away may answer it again later
         c.call_lost = False
         c.join(agent_participant(agent_id), Role.AGENT, now)
         self._fire(c, Trigger.ACCEPT, now, agent_id=agent_id)
@@ -327,8 +327,11 @@ class Counter(Presence):
         self.effects.append(AgentChanged(agent_id))
         self._dispatch(now)
 
-    def transfer(self, agent_id: str, consultation_id: str, *, route: str, now: float, note: str = "") -> None:
-        """Send an active case back to the queue on ``route``; ``note`` (masked) is shown to the next agent."""
+    def transfer(
+        self, agent_id: str, consultation_id: str, *, route: str, now: float, note: str = "", back_to_me: bool = False
+    ) -> None:
+        """Send an active case back to the queue on ``route``; ``note`` (masked) is shown to the next agent. It is
+        not offered back to this agent unless ``back_to_me`` (the console told them nobody else can take it)."""
         agent = self._agent(agent_id)
         c = self._consultation(consultation_id)
         if c.agent_id != agent_id or c.state != State.ACTIVE:
@@ -341,11 +344,14 @@ class Counter(Presence):
         c.agent_lost_at = None  # that agent's link is no longer this case's concern
         c.answered_at = None
         # The agent sent it away on purpose: it is not theirs to answer (nor to count as someone who can) until
-        # someone else has taken it; a supervisor may still offer it to them.
-        c.sent_away_by = agent_id
+        # someone else has taken it, unless they were told nobody else can and sent it anyway (back_to_me); a
+        # supervisor may still offer it to them.
         c.call_lost = False
         c.transfer_note = note
         c.transferred_by = agent.display_name
+        c.transferred_by_id = agent_id
+        if not back_to_me and agent_id not in c.not_back_to:
+            c.not_back_to.append(agent_id)
         self._fire(c, Trigger.TRANSFER, now, from_route=previous_route, route=route, note=note)
         agent.consultation_id = None
         agent.idle_since = now
@@ -385,7 +391,7 @@ class Counter(Presence):
             return
         previous = c.route
         c.route = route
-        c.sent_away_by = None  # the supervisor's choice: anyone of the route may take it again
+        c.not_back_to.clear()  # the supervisor's choice: anyone of the route may take it again
         self.effects.append(CaseMoved(c.id, previous, route))
         self._dispatch(now)
 

@@ -303,6 +303,8 @@ class Transfer(Event):
     consultation_id: ConsultationId
     route: RouteId
     note: Note = ""
+    back_to_me: bool = False
+    """The agent was told nobody else can take the case on that route and sends it anyway: it may ring them again."""
 
 
 class JoinCall(Event):

@@ -5,9 +5,10 @@ Routing rules:
 * A consultation can go to an agent who is ``available``, connected, not already ringing or busy, serves the
   consultation's municipality, route (or ``*``) and language (easy Japanese: any Japanese speaker;
   ``madoguchi.domain.languages.served_by``), and did not decline it within the cooldown. The agent who
-  transferred a case away (``sent_away_by``) is not offered it, and does not count as someone who can answer it
-  (the resident's wait estimate, "no one can answer"), until someone else has taken it; a supervisor may still
-  offer it to them.
+  transferred a case away (``not_back_to``) is not offered it, and does not count as someone who can answer it
+  (the resident's wait estimate, "no one can answer"), until someone else has taken it, unless they sent it
+  knowing nobody else can take it (``back_to_me``: it comes back after the cooldown, the offer says so); a
+  supervisor may still offer it to them.
 * Queue order: urgent first, then priority, then time of entering the queue (kept when a case comes back).
 * Among matching agents the longest idle gets the offer; an offer that runs out sets that agent ``away`` (and
   the withdrawal says so: ``away``), a declined one keeps the case from them for ``decline_cooldown_s`` (the
@@ -139,7 +140,8 @@ class Routing:
             and other.queue_key() < c.queue_key()
         ]
         position = len(ahead) + 1
-        matching = [a for a in self.state.agents.values() if a.connected and a.serves(c) and a.id != c.sent_away_by]
+        # one who transferred the case away will not take it back: not counted as on duty for it
+        matching = [a for a in self.state.agents.values() if a.connected and a.serves(c) and a.id not in c.not_back_to]
         on_duty = [a for a in matching if a.status == AgentStatus.AVAILABLE or a.consultation_id is not None]
         if c.state == State.OFFERED:
             return QueuePosition(c.id, position, 0.0, len(on_duty))
@@ -150,7 +152,10 @@ class Routing:
         free = sum(
             1
             for a in on_duty
-            if a.status == AgentStatus.AVAILABLE and a.consultation_id is None and a.id not in c.declined_until
+            if a.status == AgentStatus.AVAILABLE
+            and a.consultation_id is None
+            and a.id not in c.declined_until
+            and a.id not in c.not_back_to
         )
         handle = self.state.handle_time_s.get(c.route, self.config.default_handle_time_s)
         booked = 0 if c.priority > 0 else self.state.booked_soon.get(f"{c.municipality_id}:{c.route}", 0)
@@ -159,8 +164,8 @@ class Routing:
 
     def may_take(self, agent: Agent, c: Consultation, now: float) -> bool:
         """The agent serves the case, or the case has waited past its overflow time and the agent fits the rule;
-        never the agent who transferred it away (until someone else has taken it)."""
-        if agent.id == c.sent_away_by:
+        never an agent who transferred the case away (:attr:`Consultation.not_back_to`)."""
+        if agent.id in c.not_back_to:
             return False
         if agent.serves(c):
             return True

@@ -105,6 +105,9 @@ class AgentConsultation(CaseView):
     call: CallStart | None = None
     transfer: TransferNote | None = None
     talked_s: float | None = None
+    resident_away_s: float | None = None
+    """How long the resident's screen has been gone (their grace period runs), else absent: a console reloaded
+    meanwhile says so at once, with the time left."""
 
 
 class TownHours(View):
@@ -147,6 +150,17 @@ class TransferNote(View):
 
     note: str
     by: str
+    by_you: bool = False
+    """It rings the agent who sent it (nobody else could take it): the console says so instead of their name."""
+
+
+class TransferRoute(View):
+    """One route of the transfer form (``transfer.options`` ack): the others on duty now who would be rung with the
+    case there, and the staff who could ever take it (``None``: the accounts could not be read)."""
+
+    route: str
+    on_duty: int
+    staff: int | None
 
 
 class Offer(CaseView, ServerEvent):

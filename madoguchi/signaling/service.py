@@ -196,6 +196,14 @@ class CounterService:
         facts = await self._lookups.facts(counter, now=self._clock(), summaries=cases, chats=cases)
         return views.agent_state(counter, staff.id, facts), views.queue_snapshot(counter, staff.id, facts)
 
+    async def watcher_connected(self, participant: str, connection_id: str) -> None:
+        """A supervisor's page connected: held like any connection (heartbeats, restarts), nothing else."""
+        op = partial(
+            Counter.connection_opened, participant=participant, connection_id=connection_id, process_id=self.process_id
+        )
+        async with self._held.opening(participant, connection_id):
+            await self.run(partial(op, now=self._clock()))
+
     async def disconnected(self, participant: str, connection_id: str) -> None:
         """One connection closed; the participant's grace period starts only when it was their last anywhere."""
         self._held.release(participant, connection_id)
@@ -382,9 +390,11 @@ class CounterService:
         op = partial(Counter.wrap_up, agent_id=staff.id, consultation_id=consultation_id, disposition=disposition)
         await self.run(partial(op, note=note, now=self._clock()))
 
-    async def transfer(self, staff: StaffIdentity, consultation_id: str, route: str, note: str = "") -> None:
+    async def transfer(
+        self, staff: StaffIdentity, consultation_id: str, route: str, note: str = "", *, back_to_me: bool = False
+    ) -> None:
         op = partial(Counter.transfer, agent_id=staff.id, consultation_id=consultation_id, route=route, note=note)
-        await self.run(partial(op, now=self._clock()))
+        await self.run(partial(op, back_to_me=back_to_me, now=self._clock()))
 
     async def join(self, staff: StaffIdentity, consultation_id: str, role: Role) -> se.CallStart:
         """A member of staff joins a running call; returns the call as they see it (their ICE servers)."""

@@ -28,7 +28,7 @@ from madoguchi.signaling.server_events import (
     SupervisorSnapshot,
     SupervisorToday,
 )
-from madoguchi.signaling.state import Agent, AgentStatus, SelfTestResult
+from madoguchi.signaling.state import Agent, AgentActivity, AgentStatus, SelfTestResult
 
 JST = timezone(timedelta(hours=9))
 
@@ -93,16 +93,25 @@ class StrandedCheck:
     def __init__(self, counter: Routing, now: float) -> None:
         self._counter = counter
         self._now = now
-        self._known: dict[tuple[str, str, str, bool, str], bool] = {}
+        self._known: dict[tuple[str, str, str, bool, tuple[str, ...]], bool] = {}
 
     def __call__(self, c: Consultation) -> bool:
         rule = self._counter.config.overflow_rule(c.municipality_id, c.route)
         overflowed = rule is not None and self._now >= c.enqueued_at + rule.after_s
-        key = (c.municipality_id, c.route, c.language, overflowed, c.sent_away_by or "")
+        key = (c.municipality_id, c.route, c.language, overflowed, tuple(c.not_back_to))
         found = self._known.get(key)
         if found is None:
             found = self._known[key] = stranded(self._counter, c, self._now)
         return found
+
+
+def _activity(counter: Routing, agent: Agent) -> str:
+    """The agent's activity; one whose console is closed while their supervisor page is open is watching (見ています),
+    not 未接続: they are at their desk, just not taking cases."""
+    activity = counter.activity(agent.id).value
+    if activity == AgentActivity.OFFLINE and Participant.supervisor(agent.id) in counter.state.connections:
+        return "watching"
+    return activity
 
 
 def agent_since(counter: Routing, agent: Agent) -> float:
@@ -164,7 +173,7 @@ def supervisor_view(
         SupervisorAgent(
             agent_id=a.id,
             display_name=a.display_name,
-            activity=counter.activity(a.id).value,
+            activity=_activity(counter, a),
             since=agent_since(counter, a),
             consultation_id=_own_case(counter, a.consultation_id, municipality_id),
             consultation_route=_route_of(counter, _own_case(counter, a.consultation_id, municipality_id)),

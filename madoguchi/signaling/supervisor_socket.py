@@ -1,17 +1,20 @@
 """The ``/supervisor`` namespace: a supervisor's or admin's live view of their municipalities, and their steering.
 
 Why a namespace of its own rather than more events on ``/agent``: watching is not being on duty. A supervisor's
-page connecting or closing must never put them on the counter or take them off it, so this namespace registers
-no presence; it authenticates with the same session cookie as ``/agent``, refuses agents, joins one room per
+page connecting or closing must never put them on the counter or take them off it: its connection is held in the
+live state only as a ``supervisor:`` participant (so the staff list can say who is watching rather than 未接続),
+never as an agent; it authenticates with the same session cookie as ``/agent``, refuses agents, joins one room per
 municipality the person belongs to (see :func:`~madoguchi.signaling.rooms.supervisors_room`) and sends each
 municipality's snapshot at once. Every steering action is written to the audit log after it succeeded.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
+from madoguchi.domain.participant import Participant
 from madoguchi.settings import Settings
 from madoguchi.signaling import events as ev
 from madoguchi.signaling.counter import AgentStatus, CounterError
@@ -29,6 +32,8 @@ from madoguchi.signaling.staff_sessions import SUPERVISING_ROLES, session_creden
 from madoguchi.signaling.supervisor_feed import SupervisorFeed
 from madoguchi.storage.accounts import Accounts
 from madoguchi.storage.audit import AuditLog
+
+log = logging.getLogger(__name__)
 
 
 class SupervisorNamespace(RoleNamespace[StaffIdentity]):
@@ -55,7 +60,7 @@ class SupervisorNamespace(RoleNamespace[StaffIdentity]):
         identity = await staff_identity(self.accounts, environ, self.clock())
         if identity.role not in SUPERVISING_ROLES:
             raise CounterError("forbidden", "only supervisors and admins can watch the counter")
-        return f"supervisor:{identity.id}", identity
+        return Participant.supervisor(identity.id), identity
 
     def credential(self, environ: Mapping[str, Any], auth: object, identity: StaffIdentity) -> Credential | None:
         return session_credential(environ, identity)
@@ -63,6 +68,8 @@ class SupervisorNamespace(RoleNamespace[StaffIdentity]):
     async def connected(self, sid: str, conn: Connection[StaffIdentity]) -> None:
         for m in conn.identity.municipality_ids:
             await self.enter_room(sid, supervisors_room(m))
+        # held in the live state like any connection: the staff list shows this person as watching, not 未接続
+        await self.service.watcher_connected(conn.participant, self.service.connection_id(sid))
         self.feed.watch(conn.identity.municipality_ids)
         for m in conn.identity.municipality_ids:
             snap = await self.feed.snapshot(m)
@@ -72,6 +79,11 @@ class SupervisorNamespace(RoleNamespace[StaffIdentity]):
         conn = self.connections.pop(sid, None)
         if conn is not None:
             self.feed.unwatch(conn.identity.municipality_ids)
+            try:
+                await self.service.disconnected(conn.participant, self.service.connection_id(sid))
+            except Exception:  # the live store is away: the heartbeat states the connections held later
+                log.warning("supervisor %s disconnect not recorded", conn.identity.id, exc_info=True)
+            self.feed.touch(conn.identity.municipality_ids)
 
     async def _audit(self, conn: Connection[StaffIdentity], action: str, detail: dict[str, Any]) -> None:
         await self.audit.write(f"staff:{conn.identity.id}", action, detail, utc(self.clock()))

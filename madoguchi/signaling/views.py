@@ -100,7 +100,10 @@ def transfer_fields(c: Consultation) -> dict[str, object]:
     """The note of a transferred case, for the agent who gets it next (nothing when it was not transferred)."""
     if c.transferred_by is None:
         return {}
-    return {"transfer": {"note": c.transfer_note or "", "by": c.transferred_by}}
+    note: dict[str, object] = {"note": c.transfer_note or "", "by": c.transferred_by}
+    if c.transferred_by_id is not None and c.agent_id == c.transferred_by_id:
+        note["by_you"] = True  # it rings the one who sent it (they were told nobody else can take it)
+    return {"transfer": note}
 
 
 def offer(c: Consultation, facts: Facts) -> Offer:
@@ -151,6 +154,9 @@ def agent_consultation(counter: Counter, c: Consultation, facts: Facts) -> Agent
         "chat": facts.chats.get(c.id, []),
         **transfer_fields(c),
     }
+    if c.state == State.ACTIVE and c.resident_lost_at is not None:
+        # a reload must not hide that the resident's screen is gone, nor restart the time left
+        fields["resident_away_s"] = round(max(0.0, facts.now - c.resident_lost_at), 1)
     if c.answered_at is not None:
         fields["talked_s"] = round(max(0.0, (c.ended_at or facts.now) - c.answered_at), 1)
     if c.state == State.ACTIVE:

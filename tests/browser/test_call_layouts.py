@@ -48,6 +48,7 @@ NUMBERS_SHOWN = {
     "+81 80 1234 5678": "080-1234-5678",
     "0312345678": "03-1234-5678",
     "0451234567": "045-123-4567",
+    "0996912345": "09969-1-2345",  # a 5-digit area code, from the vendored libphonenumber-js table
     "0120123456": "0120-123-456",
     "0570-123-456": "0570-123-456",
     "123": "123",
@@ -55,7 +56,8 @@ NUMBERS_SHOWN = {
     "81918320": "8191 8320",
 }
 NUMBERS_JS = """() => import('/static/js/numbers.js').then((m) => Object.fromEntries(
-  ['09012345678', '+81 80 1234 5678', '0312345678', '0451234567', '0120123456', '0570-123-456', '123', '+1 555 0100']
+  ['09012345678', '+81 80 1234 5678', '0312345678', '0451234567', '0996912345', '0120123456', '0570-123-456',
+   '123', '+1 555 0100']
     .map((raw) => [raw, m.formatPhone(raw)]).concat([['81918320', m.formatBookingCode('81918320')]])))"""
 # where a console element is on screen: its box, and how much of it the viewport and every clipping ancestor show
 BOX_JS = """(testid) => {

@@ -4,6 +4,7 @@ or wider than the screen (the kiosk sweep's check); screenshots go to ``test-art
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -25,7 +26,8 @@ SIZES = ((1920, 1080), (1366, 768), (1080, 1920), (390, 844))
 
 @pytest.fixture
 async def server(tmp_path: Path) -> AsyncIterator[LiveServer]:
-    async with serve(settings_for_tests(tmp_path, offer_timeout_s=30.0)) as live:
+    # a long grace: the supervisor who left the console stays listed (as watching) while the page is checked
+    async with serve(settings_for_tests(tmp_path, offer_timeout_s=30.0, grace_period_s=60.0)) as live:
         yield live
 
 
@@ -62,9 +64,16 @@ async def test_supervisor_offers_a_stranded_case_to_a_named_agent(server: LiveSe
         await expect(agent.get_by_test_id("agent-status")).to_have_attribute("data-status", "available")
 
         await login(sv, server, "boss")
+        await expect(sv.get_by_test_id("status-available")).to_be_enabled(timeout=WAIT_MS)  # on the console first
         await sv.goto(f"{server.base_url}/supervisor")
         tanaka_row = sv.get_by_test_id("sv-agent").filter(has_text="tanaka")
         await expect(tanaka_row).to_contain_text("受付中", timeout=WAIT_MS)
+        # time in a state in words (「0:06 前から」 read as a clock time), and the supervisor who came here from the
+        # console is watching, not 未接続
+        await expect(tanaka_row.locator(".since")).to_have_text(re.compile(r"^(\d+秒|\d+分\d+秒) 前から$"))
+        boss_row = sv.get_by_test_id("sv-agent").filter(has_text="boss")
+        await expect(boss_row).to_have_attribute("data-activity", "watching", timeout=WAIT_MS)
+        await expect(boss_row).to_contain_text("この画面を 見ています")
         await expect(sv.get_by_test_id("sv-booth")).to_have_count(2)
 
         # a resident asks for バス・船, which nobody on duty covers

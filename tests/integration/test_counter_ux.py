@@ -134,3 +134,24 @@ async def test_a_case_cannot_be_rated_before_it_ends(live_server: LiveServer) ->
     [record] = [r for r in await live_server.export_records() if r["consultation_id"] == cid]
     assert record["csat"] == "good"
     await booth.close()
+
+
+async def test_the_transfer_form_hears_who_could_take_the_case_on_each_route(live_server: LiveServer) -> None:
+    _, token, _ = await live_server.add_booth()
+    await live_server.add_agent("aoki", PASSWORD)
+    await live_server.add_agent("baba", PASSWORD, routes=("elderly_care",))
+    await live_server.add_agent("chiba", PASSWORD, routes=("water_sewer",))  # never signs in
+    first = await agent_peer(live_server, "aoki", PASSWORD)
+    ok(await first.call("agent.status", {"status": "available"}))
+    booth = await booth_peer(live_server, token)
+    cid = await answered_booth_call(booth, first)
+    second = await agent_peer(live_server, "baba", PASSWORD)
+    ok(await second.call("agent.status", {"status": "available"}))
+    routes = {r["route"]: r for r in ok(await first.call("transfer.options", {"consultation_id": cid}))["routes"]}
+    assert routes["elderly_care"] == {"route": "elderly_care", "on_duty": 1, "staff": 1}
+    assert routes["water_sewer"] == {"route": "water_sewer", "on_duty": 0, "staff": 1}
+    assert routes["tax"] == {"route": "tax", "on_duty": 0, "staff": 0}, "only aoki covers tax: nobody else ever"
+    refused = await second.call("transfer.options", {"consultation_id": cid})
+    assert refused["error"]["code"] == "invalid_state", "only the agent in the call asks"
+    for peer in (booth, first, second):
+        await peer.close()

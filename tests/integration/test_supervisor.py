@@ -4,6 +4,7 @@ never appear in another's view, and the steering actions with their audit lines.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -12,7 +13,17 @@ import socketio
 
 from madoguchi import keys
 from madoguchi.storage.audit import AuditLog
-from tests.support import LiveServer, Peer, agent_peer, booth_peer, login_cookie, ok, on_both_topologies
+from tests.support import (
+    LiveServer,
+    Peer,
+    agent_peer,
+    booth_peer,
+    login_cookie,
+    make_settings,
+    ok,
+    on_both_topologies,
+    serve,
+)
 
 PASSWORD = "correct horse battery"
 
@@ -165,3 +176,26 @@ async def test_offer_to_a_named_agent_move_and_set_away_are_audited(live_server:
     ]
     for peer in (agent, boss, booth):
         await peer.close()
+
+
+async def test_a_supervisor_who_left_the_console_for_this_page_is_watching_not_gone(tmp_path: Path) -> None:
+    """The tester's supervisor was listed among the staff as 未接続 while watching /supervisor (during the grace
+    period of the console they had just left; a long grace here so the check cannot race it)."""
+    async with serve(make_settings(tmp_path, grace_period_s=60.0)) as live_server:
+        await live_server.add_agent("boss", PASSWORD, role="supervisor")
+        console = await agent_peer(live_server, "boss", PASSWORD)  # a supervisor lands on the console first
+        await console.close()
+        watcher = await supervisor_peer(live_server, "boss")
+
+        def boss_is(activity: str) -> Any:
+            return lambda snap: (
+                [a["activity"] for a in snap["agents"] if a["display_name"] == "boss さん"] == [activity]
+            )
+
+        await watcher.wait_for("supervisor.snapshot", boss_is("watching"))
+        await watcher.close()
+        console = await agent_peer(live_server, "boss", PASSWORD)  # back on the console: away, not watching
+        other = await supervisor_peer(live_server, "boss")
+        await other.wait_for("supervisor.snapshot", boss_is("away"))
+        for peer in (console, other):
+            await peer.close()

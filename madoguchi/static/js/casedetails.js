@@ -22,6 +22,10 @@ export function renderSummary(element, summary) {
 /** 「○○さんから: note」: who transferred the case and why. */
 export function transferText(transfer) {
   const by = transfer.by || "";
+  if (transfer.by_you) {
+    // it rings the one who sent it: nobody else could take it (transferform.js told him so before)
+    return transfer.note ? t("console.transfer.from_you_note", { note: transfer.note }) : t("console.transfer.from_you");
+  }
   return transfer.note
     ? t("console.transfer.from_note", { name: by, note: transfer.note })
     : t("console.transfer.from", { name: by });

@@ -8,7 +8,7 @@
 // back (peer.link), the console, as the impolite side, offers on a fresh peer connection (call.js resume());
 // the chat is replayed by seq and unsent lines go out again with their client_id (outbox.js).
 // Its parts live beside it, one job each: the queue (consolequeue.js), the handoff summary and transfer notes
-// (casedetails.js), the knowledge-base search (kbsearch.js), the language choice (consolelanguage.js); this
+// (casedetails.js), the transfer form (transferform.js), the knowledge-base search (kbsearch.js), the language choice (consolelanguage.js); this
 // module holds the views, the socket and the case in hand.
 
 import { io } from "/static/vendor/socket.io.esm.min.js";
@@ -29,6 +29,7 @@ import { formatBookingCode } from "./numbers.js";
 import { PeerLostNotice } from "./peerlost.js";
 import { Ringer } from "./ringer.js";
 import { StaffBooking } from "./staffbooking.js";
+import { TransferForm } from "./transferform.js";
 import { VideoInvite } from "./videoinvite.js";
 import { keepOnly, noteWaited, waitedFor } from "./waitclock.js";
 
@@ -220,6 +221,7 @@ const CALL_END_KEYS = Object.freeze({
 
 function showWrapUp() {
   peerLost.clear();
+  renderStatusTexts(state.status, t);
   callScreen.stop();
   callScreen.setNotice(null);
   $("wrapup-chat-log").replaceChildren(...chat.lines());
@@ -261,44 +263,9 @@ async function submitWrapUp(event) {
   }
 }
 
-function closeTransfer() {
-  $("transfer-form").hidden = true;
-  $("transfer-form").reset();
-  $("transfer-error").hidden = true;
-}
-
-async function submitTransfer(event) {
-  event.preventDefault();
-  const c = state.consultation;
-  const route = $("transfer-route").value;
-  const error = $("transfer-error");
-  if (!c) return;
-  if (!route) {
-    error.textContent = t("console.transfer.choose_route");
-    error.hidden = false;
-    return;
-  }
-  $("transfer-submit").disabled = true;
-  try {
-    await request(socket, SEND.CONSULTATION_TRANSFER, {
-      consultation_id: c.id,
-      route,
-      note: $("transfer-note").value,
-    });
-    closeTransfer();
-    finishConsultation();
-    banner.show(t("console.transfer.done", { route: routeName(route) }));
-  } catch (err) {
-    error.textContent = errorText(err);
-    error.hidden = false;
-  } finally {
-    $("transfer-submit").disabled = false;
-  }
-}
-
 function finishConsultation() {
   peerLost.clear();
-  closeTransfer();
+  transferForm.close();
   callScreen.stop();
   state.consultation = null;
   callScreen.forgetSignals();
@@ -323,8 +290,17 @@ function applyAgentState(message) {
     beginConsultation({ ...view, id });
     for (const line of view.chat || []) chat.receive(line, id);
     if (view.state === "active") {
+      const reloaded = !state.consultation?.shown; // this page has not shown this call yet: it was reloaded
+      state.consultation.shown = true;
       if (view.call) callScreen.start(view.call, { reconnected }); // the same call, its media renegotiated
       else showView("call");
+      // after a reload, say what is going on rather than only 「つないでいます」: the case is in the heading, the
+      // resident's screen gone or there (peerlost.js), and that the picture is being joined again
+      peerLost.update(view.resident_away_s == null, Number(view.resident_away_s) || 0);
+      renderStatusTexts(state.status, t);
+      if (reloaded && view.call && callScreen.noticeKey === "media.connecting") {
+        callScreen.setNotice("console.call.rejoining");
+      }
     } else if (view.state === "wrap_up") {
       if (state.view !== "wrapup") showWrapUp();
     }
@@ -375,6 +351,7 @@ const callScreen = new CallScreen({
   show: () => showView("call"),
   onStart: (message) => {
     beginConsultation({ id: message.consultation_id, peerName: message.peer?.display_name || "" });
+    state.consultation.shown = true; // this page shows the call from its start (not a reload)
     $("call-view").dataset.media = message.media === false ? "false" : "true";
     renderStatusTexts(state.status, t); // a chat without media is チャット中, not 通話中
     endConfirm.close(); // a new call starts without the last one's question
@@ -459,6 +436,7 @@ socket.on(RECEIVE.PEER_LINK, (message) => {
   // The resident's link is back: they rebuilt their connection, so we offer on a fresh one.
   callScreen.peerLink(message.connected);
   peerLost.update(message.connected);
+  renderStatusTexts(state.status, t); // the badge says 中断中 while the screen is gone
   renderTimer(); // held at this moment while the screen is gone
 });
 socket.on(RECEIVE.CALL_END, (message) => {
@@ -477,12 +455,14 @@ $("status-away").addEventListener("click", () => changeStatus("away"));
 $("offer-accept").addEventListener("click", acceptOffer);
 $("offer-decline").addEventListener("click", declineOffer);
 const endConfirm = new EndConfirm({ onConfirm: endCall }); // 通話を終える asks once (endconfirm.js)
-$("transfer").addEventListener("click", () => {
-  $("transfer-form").hidden = false;
-  $("transfer-route").focus();
+const transferForm = new TransferForm({
+  socket,
+  consultation: () => state.consultation,
+  onDone: (route) => {
+    finishConsultation();
+    banner.show(t("console.transfer.done", { route: routeName(route) }));
+  },
 });
-$("transfer-cancel").addEventListener("click", closeTransfer);
-$("transfer-form").addEventListener("submit", submitTransfer);
 new KbSearch(() => state.consultation?.language || "ja");
 setInterval(() => state.view === "call" && renderTimer(), 1000);
 $("wrapup-form").addEventListener("submit", submitWrapUp);

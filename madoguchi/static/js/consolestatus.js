@@ -6,6 +6,9 @@
 // own word, the lead says what the agent can do from that state, and a consultation without media (call.start
 // media: false, the call view's data-media="false") is 「チャット中」 in the badge and the heading alike.
 // data-status on the badge stays the server's status (busy), only its words change.
+// While the resident's screen is gone (peerlost.js: the peer-lost notice is shown, the timer stands still) the badge
+// says 中断中 (data-paused="true"), not 通話中; and a text chat's end button and question speak of the chat
+// (チャットを終える), not of a call.
 
 const $ = (id) => document.getElementById(id);
 
@@ -19,9 +22,17 @@ const STATUS_TEXT = Object.freeze({
   wrap_up: { now: "console.status.now.wrap_up", lead: "console.idle.available" },
 });
 const CHATTING = "console.status.now.chatting";
+const PAUSED = "console.status.now.paused";
+/** The end button, its question and its yes: a call's words, or a text chat's. */
+const END_TEXT = Object.freeze({
+  call: { button: "console.call.end", ask: "console.call.end_confirm", yes: "console.call.end_yes" },
+  chat: { button: "console.chat.end", ask: "console.chat.end_confirm", yes: "console.chat.end_yes" },
+});
 
-/** The word for `status`; a busy agent in a consultation without media is chatting, not in a call. */
-export function statusKey(status, textOnly = false) {
+/** The word for `status`; a busy agent in a consultation without media is chatting, not in a call; one whose
+ *  resident's screen went away is paused. */
+export function statusKey(status, textOnly = false, paused = false) {
+  if (status === "busy" && paused) return PAUSED;
   if (status === "busy" && textOnly) return CHATTING;
   return (STATUS_TEXT[status] ?? STATUS_TEXT.away).now;
 }
@@ -35,9 +46,16 @@ function put(element, key, t) {
 /** Write every status text of the page from one status (and whether the consultation in hand has media). */
 export function renderStatusTexts(status, t) {
   const textOnly = $("call-view")?.dataset.media === "false";
+  const paused = status === "busy" && $("peer-lost")?.hidden === false;
   const row = STATUS_TEXT[status] ?? STATUS_TEXT.away;
-  put($("agent-status-text"), statusKey(status, textOnly), t);
+  const badge = $("agent-status");
+  if (badge) badge.dataset.paused = String(paused);
+  put($("agent-status-text"), statusKey(status, textOnly, paused), t);
   put($("idle-heading"), row.now, t);
   put($("idle-lead"), row.lead, t);
   put($("call-heading"), textOnly ? CHATTING : STATUS_TEXT.busy.now, t);
+  const end = END_TEXT[textOnly ? "chat" : "call"];
+  put($("end-call"), end.button, t);
+  put($("end-confirm-question"), end.ask, t);
+  put($("end-call-confirm"), end.yes, t);
 }

@@ -17,6 +17,7 @@ export const SEND = Object.freeze({
   CONSULTATION_CANCEL: "consultation.cancel",
   CONSULTATION_END: "consultation.end",
   CONSULTATION_TRANSFER: "consultation.transfer",
+  TRANSFER_OPTIONS: "transfer.options",
   CSAT_SUBMIT: "csat.submit",
   CONSULTATION_REQUEST: "consultation.request",
   HANDOFF_REQUEST: "handoff.request",

@@ -22,10 +22,11 @@ export class PeerLostNotice {
     return this.lostAt !== null;
   }
 
-  /** peer.link: the resident's link went down (false) or came back (true). */
-  update(connected) {
+  /** peer.link: the resident's link went down (false) or came back (true); `awayFor` seconds ago (a reloaded
+   *  console hears it from agent.state's resident_away_s, so the time left does not start over). */
+  update(connected, awayFor = 0) {
     if (connected) return this.clear();
-    if (this.lostAt === null) this.lostAt = nowSeconds();
+    if (this.lostAt === null) this.lostAt = nowSeconds() - Math.max(0, awayFor);
     clearInterval(this.timer);
     this.timer = setInterval(() => this.render(), 500);
     this.render();
@@ -54,7 +55,10 @@ export class PeerLostNotice {
     $("call-timer-paused").hidden = this.lostAt === null;
     if (this.lostAt === null) return;
     const left = Math.ceil(this.lostAt + this.graceS - nowSeconds());
+    const chat = $("call-view")?.dataset.media === "false" ? "_chat" : ""; // a text chat is not a call
     $("peer-lost-next").textContent =
-      this.graceS > 0 && left > 0 ? t("console.peer_lost.next", { seconds: left }) : t("console.peer_lost.soon");
+      this.graceS > 0 && left > 0
+        ? t(`console.peer_lost.next${chat}`, { seconds: left })
+        : t(`console.peer_lost.soon${chat}`);
   }
 }

@@ -172,6 +172,16 @@ function renderQueue(entries) {
   more.textContent = more.hidden ? "" : t("sv.queue.more", { n: total - cases.length, shown: cases.length });
 }
 
+/** How long an agent has been in their state, in words: 「6秒 前から」, 「3分12秒 前から」, 「1時間5分 前から」
+ *  (「0:06 前から」 read as a clock time). */
+function sinceText(seconds) {
+  const total = Math.max(0, Math.floor(seconds));
+  const [h, m, s] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
+  if (h > 0) return t("sv.agent.since_h", { h, m });
+  if (m > 0) return t("sv.agent.since_m", { m, s });
+  return t("sv.agent.since_s", { s });
+}
+
 function renderAgents(entries) {
   const list = $("sv-agent-list");
   list.replaceChildren();
@@ -183,7 +193,7 @@ function renderAgents(entries) {
       const row = el("li", { className: "sv-agent", testid: "sv-agent", "data-agent-id": agent.agent_id, "data-activity": agent.activity });
       row.append(el("span", { className: "name" }, agent.display_name));
       const label = el("span", { className: "sv-state", "data-activity": agent.activity }, t(`sv.agent.${agent.activity}`));
-      const since = el("span", { className: "since" }, t("sv.agent.since", { time: formatClock(serverNow(entry) - agent.since) }));
+      const since = el("span", { className: "since" }, sinceText(serverNow(entry) - agent.since));
       row.append(label, since);
       if (agent.activity === "available" || agent.activity === "ringing") {
         const away = el("button", { type: "button", className: "btn btn-secondary", testid: "sv-set-away" }, t("sv.set_away"));
@@ -229,7 +239,9 @@ function renderBooths(entries) {
     for (const booth of entry.snapshot.booths) {
       count += 1;
       const row = el("li", { className: "sv-booth", testid: "sv-booth", "data-booth-id": booth.booth_id, "data-online": String(booth.online) });
-      row.append(el("div", { className: "name" }, [booth.name, booth.place].filter(Boolean).join(" / ")));
+      // the name on a line of its own, the place under it: 「潮見港郵便局ブース / 潮見港」 broke mid-word on a card
+      row.append(el("div", { className: "name" }, booth.name));
+      if (booth.place) row.append(el("div", { className: "place" }, booth.place));
       row.append(el("div", { className: "status" }, t(booth.online ? "sv.booth.online" : "sv.booth.offline")));
       row.append(selfTestLine(booth.self_test));
       list.append(row);

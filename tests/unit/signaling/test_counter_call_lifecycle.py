@@ -245,8 +245,8 @@ def test_transfer_never_rings_the_agent_who_sent_it_away_until_someone_else_took
     assert desk.c("c1").state.value == "waiting"
     assert desk.counter.state.agents["a1"].consultation_id is None
     desk.counter.tick(5.0 + desk.counter.config.decline_cooldown_s + 1)
-    assert desk.c("c1").state.value == "waiting" and desk.c("c1").sent_away_by == "a1"
+    assert desk.c("c1").state.value == "waiting" and desk.c("c1").not_back_to == ["a1"]
     desk.agent("a2", now=100.0)
     assert desk.c("c1").state.value == "offered" and desk.c("c1").agent_id == "a2"
     desk.counter.accept("a2", "c1", now=101.0)
-    assert desk.c("c1").sent_away_by is None, "taken by someone else: a1 may answer it again later"
+    assert desk.c("c1").not_back_to == [], "taken by someone else: a1 may answer it again later"

@@ -319,7 +319,7 @@ def check(world: World) -> None:
                 and agent.consultation_id is None
                 and agent.serves(c)
                 and c.declined_until.get(agent.id, float("-inf")) <= now
-                and agent.id != c.sent_away_by  # they transferred it away: not theirs until someone took it
+                and agent.id not in c.not_back_to  # he transferred it away: never offered it back by itself
             )
             assert not eligible, f"{agent.id} is free for waiting {c.id} but was not offered it"
 

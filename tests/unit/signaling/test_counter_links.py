@@ -268,9 +268,9 @@ def test_transfer_while_the_agents_link_is_down_leaves_no_stale_grace_period(des
     assert desk.c("c1").agent_lost_at is None
     desk.counter.tick(1.0 + GRACE)
     assert "a1" not in desk.counter.state.agents
-    # nothing is left to fire: no stale deadline (the sender is kept from the case by sent_away_by, no timer)
+    # nothing is left to fire: no stale deadline (the sender is kept from the case by not_back_to, no timer)
     assert desk.counter.next_deadline() is None
-    assert desk.c("c1").sent_away_by == "a1"
+    assert desk.c("c1").not_back_to == ["a1"]
 
 
 def test_a_reaped_process_restores_the_connections_it_still_holds(desk: Any) -> None:
