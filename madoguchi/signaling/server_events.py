@@ -437,6 +437,7 @@ SERVER_EVENTS: tuple[type[ServerEvent], ...] = (
     OfferWithdrawn,
     CallComing,
     CallStart,
+    RingingOfferRelay,
     VideoInvite,
     VideoAnswer,
     CallEnd,

@@ -26,6 +26,7 @@ from madoguchi.signaling.events import (
     LossSummary,
     MediaState,
     OfferAccept,
+    RingingOffer,
     ResidentSay,
     RttSummary,
     Satisfaction,
@@ -68,6 +69,7 @@ VALID: dict[type[BaseModel], dict[str, Any]] = {
     SelfTestRequest: {},
     SelfTestEcho: {"sdp": "v=0\r\n"},
     OfferAccept: {"consultation_id": "c1", "description": {"type": "offer", "sdp": "v=0\r\n"}},
+    RingingOffer: {"consultation_id": "c1", "description": {"type": "offer", "sdp": "v=0\r\n"}},
     SelfTestReport: {
         "state": "warn",
         "items": ["network"],
@@ -140,6 +142,11 @@ def test_events_are_frozen(model: type[BaseModel]) -> None:
     with pytest.raises(ValidationError) as raised:
         setattr(event, field, getattr(event, field))
     assert raised.value.errors()[0]["type"] == "frozen_instance"
+
+
+def test_a_ringing_offer_is_an_offer() -> None:
+    with pytest.raises(ValidationError):
+        RingingOffer.model_validate({"consultation_id": "c1", "description": {"type": "answer", "sdp": "v=0"}})
 
 
 def test_signal_carries_exactly_one_of_description_or_candidate() -> None:
