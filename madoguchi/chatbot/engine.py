@@ -114,6 +114,7 @@ class EngineConfig:
     model_weight: float = 0.9  # with a trained model: its share of the route vote (retrieval has the rest)
     schedule_margin: float = 0.25  # a schedule entry wins a "when" question if it scores this share of the best
     title_score: float = 10.0  # the handoff summary names an entry only when retrieval scored it this high
+    past_event_needs_model: bool = False  # a past-tense event asks only if the danger score reaches the question
 
 
 # Urgent kinds whose department is clear; for the others the knowledge base decides more.
@@ -274,8 +275,10 @@ class TriageEngine:
             score = scorer.calibrated(scores.urgent, language)
             if score >= scorer.high:
                 return _Safety(("model",), False, (f"urgent:model (danger score {score:.2f})",))
-            if score >= scorer.low:
+            if score >= scorer.low_for(language):
                 return _Safety((), True, (f"safety:model (danger score {score:.2f})",))
+            if hits.past_event and self.config.past_event_needs_model:  # an event that is over, and a calm score
+                return _Safety((), False, (f"calm:past event (danger score {score:.2f})",))
         return _Safety((), hits.weak_danger, ())
 
     def _yes_or_no(self, folded: str) -> Literal["yes", "no"] | None:
