@@ -114,7 +114,7 @@ class EngineConfig:
     model_weight: float = 0.9  # with a trained model: its share of the route vote (retrieval has the rest)
     schedule_margin: float = 0.25  # a schedule entry wins a "when" question if it scores this share of the best
     title_score: float = 10.0  # the handoff summary names an entry only when retrieval scored it this high
-    past_event_needs_model: bool = False  # a past-tense event asks only if the danger score reaches the question
+    past_event_needs_model: bool = True  # a past-tense event asks only if the danger score reaches the question
 
 
 # Urgent kinds whose department is clear; for the others the knowledge base decides more.

@@ -34,7 +34,7 @@ from madoguchi.chatbot.normalise import normalise
 from madoguchi.chatbot.rules import apply_rules
 from madoguchi.domain.privacy import mask_pii
 
-MODEL_VERSION = "triage-model-4"
+MODEL_VERSION = "triage-model-5"
 
 
 @dataclass(frozen=True)
