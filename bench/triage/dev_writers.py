@@ -6,6 +6,10 @@ changes (gates, calibration) are measured without training again. ``--dump`` wri
 held-out line (text, labels, the engine's verdict, the danger score) for studying misses by category.
 
     .venv/bin/python bench/triage/dev_writers.py --tag base [--writers batch_4 batch_5] [--dump out.jsonl]
+        [--set language_lows=true] [--engine past_event_needs_model=true] [--no-lows]
+
+``--engine`` sets :class:`EngineConfig` fields (measured on the same cached models); ``--no-lows`` scores a
+model trained with ``language_lows`` as if it had one question threshold for all languages.
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ import time
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
-from madoguchi.chatbot.engine import TriageEngine
+from madoguchi.chatbot.engine import EngineConfig, TriageEngine
 from madoguchi.chatbot.knowledge import bundled_kb_dir, load_knowledge_base
 from madoguchi.chatbot.model import FastScorer, ModelConfig, fold_for_model, train
 from madoguchi.chatbot.model_store import TRAIN_FILE, read_examples
@@ -32,12 +37,15 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/madoguchi-dev-models"))
     parser.add_argument("--dump", type=Path)
     parser.add_argument("--set", nargs="*", default=[], help="ModelConfig fields, e.g. language_balance=0.5")
+    parser.add_argument("--engine", nargs="*", default=[], help="EngineConfig fields, e.g. title_score=8")
+    parser.add_argument("--no-lows", action="store_true", help="ignore the model's per-language question thresholds")
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     kb = load_knowledge_base(bundled_kb_dir())
-    overrides = {k: type(getattr(ModelConfig(), k))(v) for k, v in (item.split("=", 1) for item in args.set)}
-    config = replace(ModelConfig(), **overrides)
+    config = replace(ModelConfig(), **_overrides(ModelConfig(), args.set))
+    engine_config = replace(EngineConfig(), **_overrides(EngineConfig(), args.engine))
     totals: Counter[str] = Counter()
+    by_writer: dict[str, Counter[str]] = {}
     by_lang: dict[str, Counter[str]] = {}
     dump = args.dump.open("w", encoding="utf-8") if args.dump else None
     for writer, fit, held in writer_splits(read_examples(TRAIN_FILE)):
@@ -51,7 +59,11 @@ def main() -> int:
             model = train(fit, kb, config)
             print(f"{writer}: trained in {time.perf_counter() - started:.0f} s", flush=True)
             path.write_bytes(pickle.dumps(model))
-        engine = TriageEngine(kb, model=model)
+        if model.urgent is not None and not hasattr(model.urgent, "lows"):  # pickled before the field existed
+            object.__setattr__(model.urgent, "lows", {})
+        if args.no_lows and model.urgent is not None:
+            model = replace(model, urgent=replace(model.urgent, lows={}))
+        engine = TriageEngine(kb, engine_config, model=model)
         scorer = FastScorer(model)
         for e in held:
             r = engine.triage(e.text)
@@ -68,6 +80,7 @@ def main() -> int:
                 c["asked"] += r.safety_check
             totals.update(c)
             by_lang.setdefault(e.lang, Counter()).update(c)
+            by_writer.setdefault(writer, Counter()).update(c)
             if dump:
                 row = {
                     "writer": writer,
@@ -96,7 +109,18 @@ def main() -> int:
     print(line(args.tag, totals))
     for lang in sorted(by_lang):
         print(line(lang, by_lang[lang]))
+    for name in sorted(by_writer):
+        print(line(name, by_writer[name]))
     return 0
+
+
+def _overrides(defaults: Any, items: list[str]) -> dict[str, Any]:
+    """``name=value`` pairs typed like the default's field (``true``/``false`` for booleans)."""
+    out: dict[str, Any] = {}
+    for name, value in (item.split("=", 1) for item in items):
+        kind = type(getattr(defaults, name))
+        out[name] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value)
+    return out
 
 
 if __name__ == "__main__":

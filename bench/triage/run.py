@@ -1,9 +1,9 @@
 """Triage benchmark: route accuracy, urgent and handoff recall, false alarms, the danger-question rate,
 latency and model cost, without an LLM.
 
-Sets: the corpus test split (``bench/data/triage_corpus/test.jsonl``, written by six independent writers,
-never used for tuning), leave-one-writer-out over the whole corpus (train on five writers' lines, test on the
-sixth: the harder, honest number), the project's own set (``bench/data/triage_eval.jsonl``) and, when
+Sets: the corpus test split (``bench/data/triage_corpus/test.jsonl``, written by independent writers, never
+used for tuning; also shown writer by writer), leave-one-writer-out over the whole corpus (train on the other
+writers' lines, test on one: the harder number), the project's own set (``bench/data/triage_eval.jsonl``) and, when
 present, the shared dev sample (read at run time, evaluation only, never copied into the repo). Engines:
 "before" (the engine at ``--before`` commit, run from a ``git archive`` copy), "lexicons + retrieval" (this
 engine without the trained model) and "trained model" (the default). Writes bench/triage/RESULTS.md.
@@ -273,8 +273,8 @@ def main() -> int:
         f"{model.info['features']} features; trained in {train_seconds:.1f} s wall-clock; loaded from its cache "
         f"file in {load_seconds * 1000:.0f} ms ({len(blob) / 1e6:.1f} MB); an engine with it starts in "
         f"{engine_seconds * 1000:.0f} ms (building the weight tables). Danger thresholds (SVM margin, low = ask, "
-        f"high = urgent) {model.info.get('urgent_thresholds')}, handoff threshold "
-        f"{model.info.get('handoff_threshold')}.",
+        f"high = urgent) {model.info.get('urgent_thresholds')}, per-language question thresholds "
+        f"{model.info.get('urgent_language_lows') or 'none'}, handoff threshold {model.info.get('handoff_threshold')}.",
         "",
         "*urgent recall (with question)* counts an urgent line as caught when the bot made it urgent or asked the "
         "danger question (the target is 1.0); *urgent at once* only the first. *false urgent* and *question on "
@@ -291,13 +291,24 @@ def main() -> int:
             text.append(_before_row(set_name, rows, before[set_name]))
         for engine_name in engines:
             text.append(_row(set_name, engine_name, reports[(set_name, engine_name)]))
+    test_writers = [
+        str(json.loads(line).get("writer", ""))
+        for line in TEST.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    for writer in sorted(set(test_writers)):
+        index = [i for i, w in enumerate(test_writers) if w == writer]
+        rows = [sets["corpus test split"][i] for i in index]
+        sub = score(rows, [outcomes["corpus test split"][i] for i in index], [])
+        text.append(_row(f"corpus test split: {writer}", "trained model", sub, latency=False))
     text.append(_row("corpus training split (fitted on it)", "trained model", train_report, latency=False))
     text += [
         "",
         "## Leave one writer out",
         "",
-        "The model trained on the other five writers' lines (both splits) plus the knowledge base and the "
-        "lexicons, with its thresholds chosen on those lines alone, tested on all lines of the held-out writer; "
+        f"The model trained on the other {len(writers) - 1} writers' lines (both splits) plus the knowledge base "
+        "and the lexicons, with its thresholds chosen on those lines alone, tested on all lines of the held-out "
+        "writer; "
         '"lexicons + retrieval" has no training and is shown for the same lines. This is the closest the project '
         "gets to residents it never read. Writers' languages: "
         + "; ".join(f"{w} {langs}" for w, langs in writer_languages.items())
@@ -309,7 +320,7 @@ def main() -> int:
     for writer, trained, plain, _info in lowo:
         text.append(_row(f"held out: {writer}", "trained model", trained, latency=False))
         text.append(_row(f"held out: {writer}", "lexicons + retrieval", plain, latency=False))
-    text.append(_row("all six, pooled", "trained model", pooled, latency=False))
+    text.append(_row(f"all {len(writers)}, pooled", "trained model", pooled, latency=False))
     text += [
         "",
         "Thresholds each leave-one-writer-out model chose on its own training lines: "

@@ -32,7 +32,7 @@ from madoguchi.chatbot.model import FastScorer, ModelScores, TriageModel
 from madoguchi.chatbot.normalise import detect_language, normalise
 from madoguchi.chatbot.retrieval import RETRIEVERS, Retriever, ScoredEntry, route_scores, softmax
 from madoguchi.chatbot.rules import RuleHits, apply_rules, has_topic, without_handoff_phrases
-from madoguchi.chatbot.summary import HandoffSummary, LineTopic, build_summary
+from madoguchi.chatbot.summary import HandoffSummary, LineTopic, build_summary, matched_title
 from madoguchi.domain.languages import LANGUAGE_CODES as LANGUAGE_VALUES
 from madoguchi.domain.languages import LanguageCode as Language
 from madoguchi.domain.privacy import mask_pii
@@ -113,6 +113,8 @@ class EngineConfig:
     failed_turns_for_handoff: int = 2
     model_weight: float = 0.9  # with a trained model: its share of the route vote (retrieval has the rest)
     schedule_margin: float = 0.25  # a schedule entry wins a "when" question if it scores this share of the best
+    title_score: float = 10.0  # the handoff summary names an entry only when retrieval scored it this high
+    past_event_needs_model: bool = True  # a past-tense event asks only if the danger score reaches the question
 
 
 # Urgent kinds whose department is clear; for the others the knowledge base decides more.
@@ -273,8 +275,10 @@ class TriageEngine:
             score = scorer.calibrated(scores.urgent, language)
             if score >= scorer.high:
                 return _Safety(("model",), False, (f"urgent:model (danger score {score:.2f})",))
-            if score >= scorer.low:
+            if score >= scorer.low_for(language):
                 return _Safety((), True, (f"safety:model (danger score {score:.2f})",))
+            if hits.past_event and self.config.past_event_needs_model:  # an event that is over, and a calm score
+                return _Safety((), False, (f"calm:past event (danger score {score:.2f})",))
         return _Safety((), hits.weak_danger, ())
 
     def _yes_or_no(self, folded: str) -> Literal["yes", "no"] | None:
@@ -408,9 +412,17 @@ class TriageEngine:
     def line_topic(self, text: str) -> LineTopic:
         """Where one resident line points on its own, and whether that is clear enough to call it a need."""
         result = self.triage(text, safety=False)
-        title = self.kb.entry(result.entry_ids[0]).title.ja if result.entry_ids else None
         clear = result.urgent or result.confidence >= self.config.answer_confidence
-        return LineTopic(text=result.masked_text, route=result.route, title=title, clear=clear)
+        return LineTopic(text=result.masked_text, route=result.route, title=self._title(result), clear=clear)
+
+    def _title(self, result: TriageResult) -> str | None:
+        """The title of the entry the line matched, when the knowledge base really matched it (else the summary
+        names the route and quotes the resident: :func:`~madoguchi.chatbot.summary.matched_title`)."""
+        if not result.entry_ids:
+            return None
+        topic = without_handoff_phrases(normalise(result.masked_text), self.lexicon)
+        ranked = self.retriever.search(topic, limit=12)
+        return matched_title(ranked, result.entry_ids[0], strong_score=self.config.title_score)
 
     def current_need(self, history: Sequence[Turn]) -> LineTopic | None:
         """The resident's last clear question in the conversation (what they want now), if any."""
@@ -431,11 +443,10 @@ class TriageEngine:
         if lines and mask_pii(lines[-1]).text == result.masked_text:
             lines = lines[:-1]  # the line this result is about: already triaged
         topics = [self.line_topic(text) for text in lines]
-        here_title = self.kb.entry(result.entry_ids[0]).title.ja if result.entry_ids else None
         here = LineTopic(
             text=result.masked_text,
             route=result.route,
-            title=here_title,
+            title=self._title(result),
             clear=result.urgent or result.confidence >= self.config.answer_confidence,
         )
         current = here

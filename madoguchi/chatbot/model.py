@@ -34,7 +34,7 @@ from madoguchi.chatbot.normalise import normalise
 from madoguchi.chatbot.rules import apply_rules
 from madoguchi.domain.privacy import mask_pii
 
-MODEL_VERSION = "triage-model-4"
+MODEL_VERSION = "triage-model-5"
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,7 @@ class ModelConfig:
         False  # per-language shift of the danger score (measured, not chosen: SELECTION.md round 6)
     )
     min_offset_lines: int = 60  # calm out-of-fold lines a language needs for its own offset
+    language_lows: bool = False  # per-language question threshold: each language asks at most max_safety_rate
     rules_budget: bool = False  # the rules' own verdicts count against the two budgets (measured, not chosen)
     seed: int = 13
 
@@ -166,6 +167,11 @@ class FlagModel:
     # language → how much higher this language's calm lines score than all calm lines (out-of-fold medians);
     # subtracted before the thresholds, so a language with few training lines is not asked about more often.
     offsets: dict[str, float] = field(default_factory=dict)
+    # language → its own, higher question threshold (``ModelConfig.language_lows``)
+    lows: dict[str, float] = field(default_factory=dict)
+
+    def low_for(self, language: str) -> float:
+        return max(self.low, self.lows.get(language, self.low))
 
     def score(self, features: Any) -> float:
         return float(self.classifier.decision_function(features)[0])
@@ -310,6 +316,22 @@ def _language_offsets(
     return out
 
 
+def _language_lows(
+    oof: np.ndarray, labels: np.ndarray, languages: np.ndarray, low: float, config: ModelConfig
+) -> dict[str, float]:
+    """Per language, the question threshold above which at most ``max_safety_rate`` of its calm out-of-fold
+    lines lie, where that is above the common one: Korean and Vietnamese calm lines score higher than Japanese
+    ones, so one threshold asks them more often (SELECTION.md round 6). Only raises, never lowers."""
+    out: dict[str, float] = {}
+    for language in sorted(set(languages.tolist())):
+        calm = np.sort(oof[~labels & (languages == language)])[::-1]
+        if len(calm) >= config.min_offset_lines:
+            own = float(calm[int(config.max_safety_rate * len(calm))]) + 1e-6
+            if own > low:
+                out[language] = own
+    return out
+
+
 def _folds(labels: np.ndarray, writers: Sequence[str], config: ModelConfig) -> list[tuple[np.ndarray, np.ndarray]]:
     """Out-of-fold splits: by writer when there are two or more (a fold's lines then come from someone the
     fold's model never read, as a resident's will), else stratified. Lines without a writer (the knowledge
@@ -388,8 +410,11 @@ def train(corpus: Sequence[Example], kb: KnowledgeBase, config: ModelConfig | No
                 None if ruled_urgent is None else ruled_urgent[scored],
                 None if ruled_weak is None else ruled_weak[scored],
             )
-            urgent_model = FlagModel(clf, low, high, offsets)
+            names = np.array([examples[i].lang for i in flagged])[scored]
+            lows = _language_lows(oof[scored], urgent_labels[scored], names, low, cfg) if cfg.language_lows else {}
+            urgent_model = FlagModel(clf, low, high, offsets, lows)
             info["urgent_thresholds"] = [round(low, 4), round(high, 4)]
+            info["urgent_language_lows"] = {k: round(v, 4) for k, v in sorted(lows.items())}
             info["urgent_offsets"] = {k: round(v, 3) for k, v in sorted(offsets.items())}
     # Handoff also learns from the knowledge base: its phrasings are questions the bot answers (or, for
     # entries marked handoff, questions that always need a person).

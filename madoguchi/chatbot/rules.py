@@ -45,6 +45,7 @@ class RuleHits:
     handoff_kinds: tuple[str, ...] = ()  # asks_person, complaint, individual_case
     not_understood: bool = False
     weak_danger: bool = False  # a danger word without what makes it urgent: worth asking
+    past_event: bool = False  # ... and that word is only an urgent event told in the past tense
     route_hints: tuple[RouteId, ...] = ()
     reasons: tuple[str, ...] = field(default=())
 
@@ -147,6 +148,7 @@ def apply_rules(folded: str, lexicon: Lexicon | None = None) -> RuleHits:
         handoff_kinds=tuple(handoff),
         not_understood=bool(lex.search(L.NOT_UNDERSTOOD, folded)),
         weak_danger=bool(weak) and not urgent,
+        past_event=len(weak) == 1 and weak[0].startswith("past ") and not urgent,
         route_hints=tuple(dict.fromkeys(hints)),
         reasons=tuple(reasons),
     )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict
 
 from madoguchi.chatbot.knowledge import KnowledgeBase
+from madoguchi.chatbot.retrieval import ScoredEntry, route_scores
 from madoguchi.domain.privacy import MASK_TOKENS
 from madoguchi.domain.routes import RouteId
 
@@ -71,6 +72,24 @@ def one_line(text: str, limit: int = 90) -> str:
 
 def _topic_label(kb: KnowledgeBase, topic: LineTopic) -> str:
     return topic.title or kb.municipality.route_name(topic.route)
+
+
+def matched_title(ranked: Sequence[ScoredEntry], entry_id: str, *, strong_score: float) -> str | None:
+    """The entry's title as the name of the resident's need, only when the knowledge base itself points at it:
+    the entry scored at least ``strong_score`` for the line and its route is the one retrieval ranks first.
+
+    The route can come from the learned model while retrieval found nothing close: "talk to a person about my
+    tax bill" is the tax route, but the tax entry retrieval matched best was 「確定申告を手伝ってほしい」 (on the
+    word "tax" alone; the best match overall was the water bill). Naming that entry would tell the agent the
+    resident asked about something they did not; the summary then names the route and quotes the resident."""
+    by_route = route_scores(ranked)
+    if not by_route:
+        return None
+    top_route = max(by_route, key=lambda r: by_route[r])
+    item = next((i for i in ranked if i.entry.id == entry_id), None)
+    if item is None or item.score < strong_score or item.entry.route.value != top_route:
+        return None
+    return item.entry.title.ja
 
 
 def build_summary(
