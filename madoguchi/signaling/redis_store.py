@@ -146,10 +146,10 @@ def state_of(texts: dict[str, str]) -> CounterState:
 
 async def stored_state(client: Redis, prefix: str) -> dict[str, Any]:
     """The counter document stored under ``prefix`` as plain JSON (for tests' failure messages and tools)."""
-    texts = await client.hgetall(f"{validate_prefix(prefix)}:counter")  # type: ignore[misc]
-    texts = {
-        (k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
-        for k, v in texts.items()
+    stored = await cast(Awaitable[dict[Any, Any]], client.hgetall(f"{validate_prefix(prefix)}:counter"))
+    texts: dict[str, str] = {
+        (k.decode() if isinstance(k, bytes) else str(k)): (v.decode() if isinstance(v, bytes) else str(v))
+        for k, v in stored.items()
     }
     texts.pop("version", None)
     return json.loads(state_of(texts).model_dump_json()) if texts else {}
