@@ -1,17 +1,23 @@
 """Live state in Redis, shared by several server processes, with the same all-or-nothing promise as memory.
 
-Why one JSON document and optimistic concurrency: routing decisions look at every waiting case and every agent
+Why optimistic concurrency over the whole state: routing decisions look at every waiting case and every agent
 at once (see :mod:`madoguchi.signaling.counter`), so the unit of atomicity is the whole :class:`CounterState`.
-It is stored under one hash with a random version token. :meth:`RedisStore.transact` reads state and token, runs
-the pure operation on a private copy, and writes back with a Lua compare-and-set that succeeds only if the token
-is still the one it read. When another process got there first the operation is simply run again on the newer
-state (the counter is pure, so re-running is always safe); after a bounded number of attempts with jittered
-back-off the caller gets a clear :class:`LiveStoreBusy`. Only the effects of the attempt that was written are
-returned, so every effect happens exactly once across all processes.
+It is stored in one hash with a random version token, one field per case (``c:<id>``), agent (``a:<id>``) and
+participant's connections (``n:<participant>``), and ``doc`` for the small rest (outbox, handling times…), so
+an operation writes only what it changed. :meth:`RedisStore.transact` reads state and token, runs the pure
+operation on a private copy, and writes the changed fields back with a Lua compare-and-set that succeeds only if
+the token is still the one it read, logging the names of the fields it wrote (the last :data:`LOG_KEPT` writes).
+When another process got there first the operation is simply run again on the newer state (the counter is pure,
+so re-running is always safe); after a bounded number of attempts with jittered back-off the caller gets a clear
+:class:`LiveStoreBusy`. Only the effects of the attempt that was written are returned, so every effect happens
+exactly once across all processes. A state written by an older release (the whole document in the ``state``
+field) is read as it is and replaced by fields on the next write; all processes sharing a prefix must run the
+same layout (stop them all to upgrade).
 
 A random token rather than a counter makes the cache below immune to the key being deleted and rebuilt (a
 counter would start again at the same numbers). Reads are cheap: a small Lua script returns only the token when
-it matches the one this process already parsed, and the state text only when it changed.
+it matches the one this process already parsed, only the fields written since when the log still reaches back
+to it, and everything otherwise.
 
 Hot paths (relaying every WebRTC signal and chat line) should not pay even that round trip, which was most of
 what madoguchi added to a cross-process relay. So the compare-and-set also publishes the new token on a change
