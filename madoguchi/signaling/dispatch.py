@@ -57,7 +57,16 @@ class Supervisors:
     municipality_id: str
 
 
-Audience = Participant | RouteAgents | Supervisors
+@dataclass(frozen=True)
+class AgentsSeeing:
+    """Agents who see the same queue (the same towns, routes and languages): one event for all of them, built and
+    published once (a queue of thousands sent to each agent apart would be built and carried through Redis once per
+    agent). Delivered after the other audiences' events of the same dispatch."""
+
+    agent_ids: tuple[str, ...]
+
+
+Audience = Participant | RouteAgents | Supervisors | AgentsSeeing
 Delivery = tuple[Audience, se.ServerEvent]
 
 
@@ -241,9 +250,13 @@ def queue_broadcast(
             old, new = before.rows.get(cid), after.rows.get(cid)
             if old != new:
                 changed.extend(row for row in (old, new) if row is not None)
+    seeing: dict[tuple[object, ...], list[str]] = {}
     for agent in counter.state.agents.values():
         if agent.connected and (everyone or agent.id in agents_told or any(_concerns(agent, r) for r in changed)):
-            out.append((Participant.agent(agent.id), views.queue_snapshot(counter, agent.id, facts)))
+            seeing.setdefault((agent.municipality_ids, agent.routes, agent.languages), []).append(agent.id)
+    for ids in seeing.values():
+        audience: Audience = Participant.agent(ids[0]) if len(ids) == 1 else AgentsSeeing(tuple(ids))
+        out.append((audience, views.queue_snapshot(counter, ids[0], facts)))
     return out
 
 
