@@ -8,7 +8,8 @@ from typing import Any
 
 from madoguchi.domain.participant import Participant
 from madoguchi.signaling import server_events as se
-from madoguchi.signaling.dispatch import queue_places, view_events
+from madoguchi.signaling.dispatch import AgentsSeeing, queue_places, view_events
+from madoguchi.signaling.rooms import rooms_of
 from madoguchi.signaling.turn import TurnIssuer
 from madoguchi.signaling.views import Facts
 from tests.support import make_settings
@@ -59,3 +60,19 @@ def test_the_head_leaving_tells_everyone_behind_it_in_its_line(desk: Any, tmp_pa
     desk.counter.cancel("w0", resident="booth:w0", now=10.0)
     residents, _agents = told(desk, tmp_path, before, now=10.0)
     assert residents == {"booth:w1", "booth:w2"}
+
+
+def test_agents_who_see_the_same_queue_get_one_event_for_all(desk: Any, tmp_path: Path) -> None:
+    desk.active_call("c0", "a1", now=0.0, resident="booth:x", route="tax")
+    desk.agent("a2", now=0.0, available=False)
+    desk.agent("a3", now=0.0, available=False)
+    desk.agent("roads", now=0.0, routes=("housing_roads",), available=False)
+    desk.take()
+    before = queue_places(desk.counter)
+    desk.request("new", now=10.0, route="tax")
+    facts = Facts(now=10.0, turn=TurnIssuer(make_settings(tmp_path)))
+    out = view_events(desk.take(), desk.counter, facts, before=before)
+    snapshots = [(who, event) for who, event in out if isinstance(event, se.QueueSnapshot)]
+    assert [who for who, _ in snapshots] == [AgentsSeeing(("a1", "a2", "a3"))]
+    assert [item.consultation_id for item in snapshots[0][1].items] == ["new"]
+    assert rooms_of(AgentsSeeing(("a1", "a2"))) == ("/agent", ["agent:a1", "agent:a2"])
