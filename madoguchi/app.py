@@ -234,23 +234,15 @@ def _chatbot(settings: Settings) -> Callable[[web.Application], AsyncIterator[No
 
 
 def file_hours(app: web.Application, municipality_id: str) -> HoursSpec | None:
-    """The municipality file's opening hours (read each time: an uploaded file replaces the town's triage):
-    ``opening_hours:``, else the older ``counter.hours:`` week; the admin's stored hours replace either."""
+    """The municipality file's opening hours (read each time: an uploaded file replaces the town's triage)."""
     triage = app[keys.TRIAGES].get(municipality_id)
-    if triage is None:
-        return None
-    town = triage.engine.kb.municipality
-    if town.opening_hours is not None:
-        return town.opening_hours
-    return HoursSpec(weekly=town.counter.hours) if town.counter.hours else None
+    return None if triage is None else triage.engine.kb.municipality.file_hours()
 
 
 def booking_closed_days(app: web.Application, municipality_id: str) -> OpeningHours | None:
-    """The closed days the municipality file's booking plan names (``closed_dates``, ``closed_every_year``): the
-    counter is closed on them too, so the alarms and the booth agree with the bookings."""
+    """The closed days the municipality file's booking plan names (see :meth:`Municipality.booking_closed_days`)."""
     triage = app[keys.TRIAGES].get(municipality_id)
-    plan = None if triage is None else triage.engine.kb.municipality.booking
-    return None if plan is None else plan.closed_hours()
+    return None if triage is None else triage.engine.kb.municipality.booking_closed_days()
 
 
 def _bookings(settings: Settings, clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:

@@ -104,8 +104,9 @@ async def open_booth(http: aiohttp.ClientSession, url: str, token: str) -> Conne
     return booth
 
 
-async def fill_queue(http: aiohttp.ClientSession, url: str, tokens: list[str]) -> list[Connection]:
-    """Each booth asks for a person on its route and language, 5 at a time, each retried twice if its socket drops."""
+async def fill_queue(http: aiohttp.ClientSession, url: str, tokens: list[str], batch: int = 5) -> list[Connection]:
+    """Each booth asks for a person on its route and language, ``batch`` at a time, each retried twice if its socket
+    drops."""
     booths: list[Connection] = []
 
     async def one(n: int, token: str) -> None:
@@ -131,11 +132,11 @@ async def fill_queue(http: aiohttp.ClientSession, url: str, tokens: list[str]) -
                 say(f"  booth {n} failed ({type(exc).__name__}: {exc}); again")
                 await asyncio.sleep(1.0)
 
-    for start in range(0, len(tokens), 5):
+    for start in range(0, len(tokens), batch):
         t0 = time.monotonic()
-        await asyncio.gather(*(one(start + i, t) for i, t in enumerate(tokens[start : start + 5])))
-        if start % 100 == 0:
-            say(f"  {start + 5} waiting ({time.monotonic() - t0:.2f} s for the last 5)")
+        await asyncio.gather(*(one(start + i, t) for i, t in enumerate(tokens[start : start + batch])))
+        if start % 100 < batch:
+            say(f"  {start + batch} waiting ({time.monotonic() - t0:.2f} s for the last {batch})")
     return booths
 
 
@@ -324,7 +325,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                     say(f"{args.waiting} booths on A ask for a person")
                     t0 = time.monotonic()
                     booths += await fill_queue(
-                        http, a.url, fixtures.booth_tokens[args.agents : args.agents + args.waiting]
+                        http, a.url, fixtures.booth_tokens[args.agents : args.agents + args.waiting], args.fill_batch
                     )
                     result["fill_s"] = round(time.monotonic() - t0, 1)
                     changer = Changer(await open_booth(http, a.url, fixtures.booth_tokens[-1]))
@@ -413,6 +414,7 @@ def main() -> int:
     parser.add_argument("--pairs", type=int, default=16, help="of the agents, how many are in calls (the relay)")
     parser.add_argument("--waiting", type=int, default=2000)
     parser.add_argument("--changes", type=int, default=30)
+    parser.add_argument("--fill-batch", type=int, default=5, help="booths asking for a person at once while filling")
     parser.add_argument("--gap-s", type=float, default=1.0, help="pause between two measured changes")
     parser.add_argument("--relay-reps", type=int, default=2)
     parser.add_argument("--budget-s", type=float, default=480.0)

@@ -26,13 +26,16 @@ from madoguchi.booking_desk.mail import SmtpMailer
 from madoguchi.booking_desk.service import BookingDesk, DeskError, day_bounds
 from madoguchi.bookings import codes
 from madoguchi.bookings.ferry import DIRECTIONS, Sailing
+from madoguchi.bookings.kpis import ReportFilter
 from madoguchi.bookings.slots import local
 from madoguchi.chatbot.knowledge import Municipality, bundled_kb_dir, load_municipality
 from madoguchi.settings import Settings
 from madoguchi.storage.audit import AuditLog
 from madoguchi.storage.bookings import BookingRecord, Bookings
+from madoguchi.storage.booths import Booths
 from madoguchi.storage.db import Database, open_database
 from madoguchi.storage.errors import StorageError
+from madoguchi.storage.opening_hours import HoursBook, OpeningHoursStore
 
 Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
 
@@ -68,17 +71,39 @@ def load_towns(settings: Settings) -> dict[str, Municipality]:
 
 
 async def _desk(settings: Settings) -> tuple[BookingDesk, Database]:
+    """The desk as the server builds it, with the town's opening hours in force (the admin's stored ones, else its
+    file's, closed too on its booking plan's closed days): the calendar /reports and the bookings use."""
     if settings.database_url is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = await open_database(settings.effective_database_url)
+    towns = load_towns(settings)
+    hours = HoursBook(
+        OpeningHoursStore(db),
+        lambda m: None if m not in towns else towns[m].file_hours(),
+        also_closed=lambda m: None if m not in towns else towns[m].booking_closed_days(),
+    )
     desk = BookingDesk(
-        towns=load_towns(settings),
+        towns=towns,
         bookings=Bookings(db),
         clock=wall.time,
         mailer=SmtpMailer.from_settings(settings),
         reminder_hours=settings.booking_reminder_hours,
+        town_hours=hours.hours,
     )
     return desk, db
+
+
+async def _where(args: argparse.Namespace, db: Database, municipality: str) -> ReportFilter:
+    """The report's filters, as /reports takes them: a booth stands for its place."""
+    booth_place = None
+    if args.booth is not None:
+        booth = await Booths(db).get(args.booth)
+        if booth is None or booth.municipality_id != municipality:
+            raise DeskError("invalid", f"there is no booth {args.booth!r} in this town")
+        booth_place = booth.place_id
+    return ReportFilter(
+        route=args.route, place=args.place, booth=args.booth, booth_place=booth_place, channel=args.channel
+    )
 
 
 def _actor() -> str:
@@ -176,13 +201,14 @@ async def bookings_report(args: argparse.Namespace, settings: Settings) -> int:
         today = local(desk.now()).date()
         first = date.fromisoformat(args.date_from) if args.date_from else today.replace(day=1)
         last = date.fromisoformat(args.date_to) if args.date_to else today
-        report = await desk.report(args.municipality, first, last)
+        municipality = desk.town(args.municipality).id
+        where = await _where(args, db, municipality)
+        report = await desk.report(municipality, first, last, where)
     finally:
         await db.close()
     if args.json:
-        print(
-            json.dumps({"from": first.isoformat(), "to": last.isoformat(), "filters": {}, **report.as_dict()}, indent=1)
-        )
+        body = {"from": first.isoformat(), "to": last.isoformat(), "filters": where.as_dict(), **report.as_dict()}
+        print(json.dumps(body, indent=1))
         return 0
     rate = "-" if report.no_show_rate is None else f"{report.no_show_rate:.1%}"
     print(f"bookings {first} to {last}: {report.bookings} ({report.booked_by_staff} booked by staff)")
@@ -239,5 +265,9 @@ def register(subparsers: Any) -> None:
     report.add_argument("--from", dest="date_from", help="first day, YYYY-MM-DD (default: the 1st of this month)")
     report.add_argument("--to", dest="date_to", help="last day, YYYY-MM-DD (default: today)")
     report.add_argument("--municipality", help="municipality id (default: the only one with bookings)")
+    report.add_argument("--route", help="only this topic (route id)")
+    report.add_argument("--place", help="only this place (place id)")
+    report.add_argument("--booth", help="only this booth's place (booth id)")
+    report.add_argument("--channel", choices=("booth", "chat"), help="only bookings of this way of coming")
     report.add_argument("--json", action="store_true")
     report.set_defaults(handler=bookings_report)

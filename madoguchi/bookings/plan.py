@@ -211,11 +211,10 @@ class BookingPlan(BaseModel):
         self,
         day: date,
         *,
-        open_holidays: frozenset[date] = frozenset(),
         calendar: HolidayCalendar = JAPAN,
         hours: OpeningHours | None = None,
     ) -> bool:
-        """A closed date, a yearly closed day, or a national holiday not in ``open_holidays`` (the holidays the
+        """A closed date, a yearly closed day, or a national holiday not opened by ``hours`` (the holidays the
         admin opened on /admin).
 
         ``hours`` is the town's opening hours in force (the calendar the supervisor's alarms, the wait messages and
@@ -224,12 +223,13 @@ class BookingPlan(BaseModel):
         other (:meth:`closed_hours` gives the other direction)."""
         if day in self.closed_dates or f"{day:%m-%d}" in self.closed_every_year:
             return True
+        opened: frozenset[date] = frozenset()
         if hours is not None:
             if hours.closed_by_town(day):
                 return True
-            open_holidays = open_holidays | hours.open_holidays
+            opened = hours.open_holidays
             calendar = hours.calendar or calendar
-        return self.national_holidays and day not in open_holidays and calendar.name(day) is not None
+        return self.national_holidays and day not in opened and calendar.name(day) is not None
 
     def closed_hours(self) -> OpeningHours:
         """The plan's own closed days as opening hours without a week (for :func:`~madoguchi.domain.opening_hours.

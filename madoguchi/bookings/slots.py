@@ -113,11 +113,10 @@ def day_slots(
     day: date,
     *,
     place: str | None = None,
-    open_holidays: frozenset[date] = frozenset(),
     hours: OpeningHours | None = None,
 ) -> list[Slot]:
     """Every slot of ``route`` on ``day`` (at ``place`` if given), in time order; raises for an unknown
-    route or place and for a closed day (a national holiday is closed unless it is in ``open_holidays``)."""
+    route or place and for a closed day (a national holiday is closed unless the town's ``hours`` open it)."""
     desks = [d for d in plan.desks if d.serves(route)]
     if not desks:
         raise BookingRefused("unknown_route")
@@ -125,7 +124,7 @@ def day_slots(
         desks = [d for d in desks if place in d.place_ids]
         if not desks:
             raise BookingRefused("unknown_place")
-    if plan.is_closed(day, open_holidays=open_holidays, hours=hours) or not any(desk_open_on(d, day) for d in desks):
+    if plan.is_closed(day, hours=hours) or not any(desk_open_on(d, day) for d in desks):
         raise BookingRefused("closed_day")
     slots = [
         slot
@@ -142,7 +141,6 @@ def offered_capacity(
     first: date,
     last: date,
     *,
-    open_holidays: frozenset[date] = frozenset(),
     route: str | None = None,
     modes: frozenset[str] | None = None,
     hours: OpeningHours | None = None,
@@ -157,7 +155,7 @@ def offered_capacity(
     offered: dict[str, int] = {}
     day = first
     while day <= last:
-        if not plan.is_closed(day, open_holidays=open_holidays, hours=hours):
+        if not plan.is_closed(day, hours=hours):
             for desk in desks:
                 for place in desk.place_ids:
                     size = sum(slot.capacity for slot in desk_slots(desk, place, day))
@@ -192,7 +190,6 @@ def offers(
     booked: Mapping[SlotKey, int],
     *,
     place: str | None = None,
-    open_holidays: frozenset[date] = frozenset(),
     hours: OpeningHours | None = None,
 ) -> list[Offer]:
     """The slots one can still book on ``day``, each with its free places (full ones included with 0, so a
@@ -203,7 +200,7 @@ def offers(
     if day < local(now).date():
         raise BookingRefused("past_slot")
     result: list[Offer] = []
-    for slot in day_slots(plan, route, day, place=place, open_holidays=open_holidays, hours=hours):
+    for slot in day_slots(plan, route, day, place=place, hours=hours):
         try:
             check_time(plan, slot, now)
         except BookingRefused:
@@ -219,7 +216,6 @@ def find_slot(
     start: datetime,
     now: datetime,
     *,
-    open_holidays: frozenset[date] = frozenset(),
     hours: OpeningHours | None = None,
 ) -> Slot:
     """The slot of ``route`` at ``place`` starting at ``start``, if one may book it now (capacity is the
@@ -229,7 +225,7 @@ def find_slot(
     wanted = local(start)
     if wanted <= local(now):
         raise BookingRefused("past_slot")
-    slots = day_slots(plan, route, wanted.date(), place=place, open_holidays=open_holidays, hours=hours)
+    slots = day_slots(plan, route, wanted.date(), place=place, hours=hours)
     slot = next((s for s in slots if s.start == wanted), None)
     if slot is None:
         raise BookingRefused("no_such_slot")

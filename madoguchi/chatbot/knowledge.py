@@ -20,7 +20,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from madoguchi.bookings.plan import HOME, BookingPlan
 from madoguchi.chatbot.yaml_source import KnowledgeBaseError as KnowledgeBaseError  # re-exported: callers catch it here
 from madoguchi.chatbot.yaml_source import child, compose, line_of, raise_validation
-from madoguchi.domain.opening_hours import HoursError, HoursSpec, parse_schedule
+from madoguchi.domain.opening_hours import HoursError, HoursSpec, OpeningHours, parse_schedule
 from madoguchi.domain.routes import ROUTE_IDS, RouteId
 
 DEFAULT_MUNICIPALITY = "shiomi"
@@ -254,6 +254,18 @@ class Municipality(BaseModel):
 
     def hotline(self, hotline_id: str) -> Hotline | None:
         return next((h for h in self.hotlines if h.id == hotline_id), None)
+
+    def file_hours(self) -> HoursSpec | None:
+        """The file's opening hours: ``opening_hours:``, else the older ``counter.hours:`` week (the admin's
+        stored hours replace either: :class:`~madoguchi.storage.opening_hours.HoursBook`)."""
+        if self.opening_hours is not None:
+            return self.opening_hours
+        return HoursSpec(weekly=self.counter.hours) if self.counter.hours else None
+
+    def booking_closed_days(self) -> OpeningHours | None:
+        """The closed days the booking plan names (``closed_dates``, ``closed_every_year``): the counter is closed
+        on them too, so the alarms and the booth agree with the bookings."""
+        return None if self.booking is None else self.booking.closed_hours()
 
     @field_validator("routes")
     @classmethod

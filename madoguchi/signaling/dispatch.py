@@ -9,15 +9,18 @@ municipality, or a municipality's supervisors. A new kind of listener is a new a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from madoguchi.domain.languages import served_by
 from madoguchi.domain.participant import Participant
 from madoguchi.signaling import server_events as se
 from madoguchi.signaling import views
-from madoguchi.signaling.consultation import QUEUED_STATES, Role, State
+from madoguchi.signaling.consultation import QUEUED_STATES, Consultation, Role, State
 from madoguchi.signaling.counter import (
+    ALL_ROUTES,
+    Agent,
     AgentChanged,
     BookingsDue,
     CallEnded,
@@ -30,6 +33,7 @@ from madoguchi.signaling.counter import (
     ParticipantJoined,
     ParticipantLeft,
     PeerLink,
+    QueuePosition,
     ResidentReleased,
     Transitioned,
     VideoAnswered,
@@ -53,7 +57,16 @@ class Supervisors:
     municipality_id: str
 
 
-Audience = Participant | RouteAgents | Supervisors
+@dataclass(frozen=True)
+class AgentsSeeing:
+    """Agents who see the same queue (the same towns, routes and languages): one event for all of them, built and
+    published once (a queue of thousands sent to each agent apart would be built and carried through Redis once per
+    agent). Delivered after the other audiences' events of the same dispatch."""
+
+    agent_ids: tuple[str, ...]
+
+
+Audience = Participant | RouteAgents | Supervisors | AgentsSeeing
 Delivery = tuple[Audience, se.ServerEvent]
 
 
@@ -145,8 +158,11 @@ def call_events(effects: Sequence[Effect], counter: Counter, facts: Facts) -> li
     return out
 
 
-def view_events(effects: Sequence[Effect], counter: Counter, facts: Facts) -> list[Delivery]:
-    """Offers, each changed agent's state and, after any change, the queue as each audience sees it."""
+def view_events(
+    effects: Sequence[Effect], counter: Counter, facts: Facts, *, before: QueuePlaces | None = None
+) -> list[Delivery]:
+    """Offers, each changed agent's state and, after any change, the queue as each audience sees it: with
+    ``before`` (:func:`queue_places` taken before the operation), only to those whose view of it changed."""
     out: list[Delivery] = []
     agents_changed: list[str] = []
     queue_changed = False
@@ -165,17 +181,92 @@ def view_events(effects: Sequence[Effect], counter: Counter, facts: Facts) -> li
     for agent_id in agents_changed:
         out.append((Participant.agent(agent_id), views.agent_state(counter, agent_id, facts)))
     if queue_changed:
-        out.extend(queue_broadcast(counter, facts))
+        out.extend(queue_broadcast(counter, facts, before=before, agents_told=frozenset(agents_changed)))
     return out
 
 
-def queue_broadcast(counter: Counter, facts: Facts) -> list[Delivery]:
-    """Every waiting resident's place in line, and every connected agent's view of the queue."""
-    out: list[Delivery] = [(c.resident, views.queue_position(counter, c, facts)) for c in counter.queue()]
+@dataclass(frozen=True)
+class QueuePlaces:
+    """What the queue shows, taken before an operation so that only what it changed is sent: each queued case's
+    place as its resident sees it, each open case's row as agents see it, and who is on duty (a change of the
+    roster changes what "nobody can answer" means for cases of any route: then everyone hears)."""
+
+    shown: Mapping[str, tuple[object, ...]]
+    rows: Mapping[str, tuple[object, ...]]
+    on_duty: frozenset[str]
+
+
+def _shown(c: Consultation, place: QueuePosition) -> tuple[object, ...]:
+    return (place.position, place.wait_estimate_s, place.agents_on_duty, c.state, c.route, c.transferred_by)
+
+
+def _row(c: Consultation) -> tuple[object, ...]:
+    """What an agent's queue shows of a case, and whom it concerns (town, route, language first)."""
+    return (
+        c.municipality_id,
+        c.route,
+        c.language,
+        c.state,
+        c.urgent,
+        c.prioritised,
+        c.source_count,
+        c.booth_id,
+        c.booking,
+        c.resident_lost_at is not None,
+    )
+
+
+def queue_places(counter: Counter) -> QueuePlaces:
+    return _places(counter, counter.positions())
+
+
+def _places(counter: Counter, places: Mapping[str, QueuePosition]) -> QueuePlaces:
+    cases = counter.state.consultations
+    return QueuePlaces(
+        shown={cid: _shown(cases[cid], place) for cid, place in places.items()},
+        rows={cid: _row(cases[cid]) for cid in places},
+        on_duty=counter.on_duty(),
+    )
+
+
+def queue_broadcast(
+    counter: Counter, facts: Facts, *, before: QueuePlaces | None = None, agents_told: frozenset[str] = frozenset()
+) -> list[Delivery]:
+    """Waiting residents' places in line and connected agents' views of the queue: all of them without
+    ``before``; with it, a resident only when their place, estimate or the like changed (a case appended at the
+    end moves nobody ahead of it) and an agent only when a case they may take came, went or changed (and the
+    agents in ``agents_told``, whose own state changed)."""
+    places = counter.positions()
+    after = _places(counter, places)
+    everyone = before is None or before.on_duty != after.on_duty
+    out: list[Delivery] = [
+        (c.resident, views.queue_position(counter, c, facts, place=places[c.id]))
+        for c in counter.queue()
+        if everyone or before is None or before.shown.get(c.id) != after.shown[c.id]
+    ]
+    changed: list[tuple[object, ...]] = []
+    if before is not None:
+        for cid in before.rows.keys() | after.rows.keys():
+            old, new = before.rows.get(cid), after.rows.get(cid)
+            if old != new:
+                changed.extend(row for row in (old, new) if row is not None)
+    seeing: dict[tuple[object, ...], list[str]] = {}
     for agent in counter.state.agents.values():
-        if agent.connected:
-            out.append((Participant.agent(agent.id), views.queue_snapshot(counter, agent.id, facts)))
+        if agent.connected and (everyone or agent.id in agents_told or any(_concerns(agent, r) for r in changed)):
+            seeing.setdefault((agent.municipality_ids, agent.routes, agent.languages), []).append(agent.id)
+    for ids in seeing.values():
+        audience: Audience = Participant.agent(ids[0]) if len(ids) == 1 else AgentsSeeing(tuple(ids))
+        out.append((audience, views.queue_snapshot(counter, ids[0], facts)))
     return out
+
+
+def _concerns(agent: Agent, row: tuple[object, ...]) -> bool:
+    municipality, route, language = (str(x) for x in row[:3])
+    return (
+        municipality in agent.municipality_ids
+        and (ALL_ROUTES in agent.routes or route in agent.routes)
+        and served_by(language, agent.languages)
+    )
 
 
 def municipalities_touched(effects: Sequence[Effect], counter: Counter) -> set[str]:

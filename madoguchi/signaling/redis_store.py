@@ -1,17 +1,23 @@
 """Live state in Redis, shared by several server processes, with the same all-or-nothing promise as memory.
 
-Why one JSON document and optimistic concurrency: routing decisions look at every waiting case and every agent
+Why optimistic concurrency over the whole state: routing decisions look at every waiting case and every agent
 at once (see :mod:`madoguchi.signaling.counter`), so the unit of atomicity is the whole :class:`CounterState`.
-It is stored under one hash with a random version token. :meth:`RedisStore.transact` reads state and token, runs
-the pure operation on a private copy, and writes back with a Lua compare-and-set that succeeds only if the token
-is still the one it read. When another process got there first the operation is simply run again on the newer
-state (the counter is pure, so re-running is always safe); after a bounded number of attempts with jittered
-back-off the caller gets a clear :class:`LiveStoreBusy`. Only the effects of the attempt that was written are
-returned, so every effect happens exactly once across all processes.
+It is stored in one hash with a random version token, one field per case (``c:<id>``), agent (``a:<id>``) and
+participant's connections (``n:<participant>``), and ``doc`` for the small rest (outbox, handling times…), so
+an operation writes only what it changed. :meth:`RedisStore.transact` reads state and token, runs the pure
+operation on a private copy, and writes the changed fields back with a Lua compare-and-set that succeeds only if
+the token is still the one it read, logging the names of the fields it wrote (the last :data:`LOG_KEPT` writes).
+When another process got there first the operation is simply run again on the newer state (the counter is pure,
+so re-running is always safe); after a bounded number of attempts with jittered back-off the caller gets a clear
+:class:`LiveStoreBusy`. Only the effects of the attempt that was written are returned, so every effect happens
+exactly once across all processes. A state written by an older release (the whole document in the ``state``
+field) is read as it is and replaced by fields on the next write; all processes sharing a prefix must run the
+same layout (stop them all to upgrade).
 
 A random token rather than a counter makes the cache below immune to the key being deleted and rebuilt (a
 counter would start again at the same numbers). Reads are cheap: a small Lua script returns only the token when
-it matches the one this process already parsed, and the state text only when it changed.
+it matches the one this process already parsed, only the fields written since when the log still reaches back
+to it, and everything otherwise.
 
 Hot paths (relaying every WebRTC signal and chat line) should not pay even that round trip, which was most of
 what madoguchi added to a cross-process relay. So the compare-and-set also publishes the new token on a change
@@ -34,6 +40,7 @@ gets an error ack instead of a stack trace), and nothing is written.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import re
@@ -55,29 +62,103 @@ T = TypeVar("T")
 
 PREFIX_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
-# KEYS[1] = state hash; ARGV[1] = the token the caller already has ("" for none).
-# Returns {token} when unchanged, {token, state} when changed, {} when there is no state yet.
+# KEYS[1] = state hash, KEYS[2] = change log; ARGV[1] = the token the caller already has ("" for none).
+# Returns {} when there is no state yet, {token} when unchanged, {token, "delta", field, text, ...} with the fields
+# written since the caller's token ("" = deleted) when the log still reaches back to it, else {token, "all", field,
+# text, ...} with every field.
 _FETCH = """
 local token = redis.call('HGET', KEYS[1], 'version')
 if not token then return {} end
 if token == ARGV[1] then return {token} end
-return {token, redis.call('HGET', KEYS[1], 'state')}
+if ARGV[1] ~= '' then
+  local want, fields, seen, found = token, {}, {}, false
+  for _, raw in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
+    local entry = cjson.decode(raw)
+    if entry['to'] ~= want then break end
+    for _, f in ipairs(entry['f']) do
+      if not seen[f] then seen[f] = true; table.insert(fields, f) end
+    end
+    if entry['from'] == ARGV[1] then found = true; break end
+    want = entry['from']
+  end
+  if found then
+    local out = {token, 'delta'}
+    for _, f in ipairs(fields) do
+      table.insert(out, f)
+      table.insert(out, redis.call('HGET', KEYS[1], f) or '')
+    end
+    return out
+  end
+end
+local out = {token, 'all'}
+for _, v in ipairs(redis.call('HGETALL', KEYS[1])) do table.insert(out, v) end
+return out
 """
 
-# KEYS[1] = state hash; ARGV = expected token ("" = no state yet), new token, new state, change channel.
+# KEYS[1] = state hash, KEYS[2] = change log; ARGV = expected token ("" = no state yet), new token, change channel,
+# log entry, number of fields set (n), n field/text pairs, then the fields to delete.
 _COMPARE_AND_SET = """
 local token = redis.call('HGET', KEYS[1], 'version') or ''
 if token ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'version', ARGV[2], 'state', ARGV[3])
-redis.call('PUBLISH', ARGV[4], ARGV[2])
+redis.call('HSET', KEYS[1], 'version', ARGV[2])
+local n = tonumber(ARGV[5])
+for i = 6, 5 + 2 * n, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+for i = 6 + 2 * n, #ARGV do redis.call('HDEL', KEYS[1], ARGV[i]) end
+redis.call('LPUSH', KEYS[2], ARGV[4])
+redis.call('LTRIM', KEYS[2], 0, LOG_KEPT - 1)
+redis.call('PUBLISH', ARGV[3], ARGV[2])
 return 1
 """
+
+LOG_KEPT = 64
+"""Writes remembered in the change log: a process that missed fewer than this many reads only what they changed."""
+_COMPARE_AND_SET = _COMPARE_AND_SET.replace("LOG_KEPT", str(LOG_KEPT))
 
 RECENT_MAX_AGE_S = 1.0
 """How old this process's copy may be before :meth:`RedisStore.read_recent` asks Redis even without a notice."""
 OWN_TOKENS_KEPT = 16
 
-_EMPTY_STATE_TEXT = CounterState().model_dump_json()
+LEGACY_FIELD = "state"
+"""The whole document in one field, as releases before the per-entry layout stored it; read, and replaced by
+entries on the next write."""
+_ENTRY_KINDS = {"c:": "consultations", "a:": "agents", "n:": "connections"}
+_DOC = "doc"
+
+
+def entry_texts(state: CounterState) -> dict[str, str]:
+    """The hash fields of a state: one per consultation (``c:<id>``), agent (``a:<id>``) and participant's
+    connections (``n:<participant>``), and ``doc`` for the rest (small: the outbox, handling times, processes…)."""
+    texts = {_DOC: state.model_dump_json(exclude={"consultations", "agents", "connections"})}
+    texts.update((f"c:{k}", c.model_dump_json()) for k, c in state.consultations.items())
+    texts.update((f"a:{k}", a.model_dump_json()) for k, a in state.agents.items())
+    texts.update((f"n:{k}", json.dumps(list(v))) for k, v in state.connections.items())
+    return texts
+
+
+def state_of(texts: dict[str, str]) -> CounterState:
+    """The state stored as ``texts`` (either layout), validated in one pass over one assembled document."""
+    if LEGACY_FIELD in texts:
+        return CounterState.model_validate_json(texts[LEGACY_FIELD])
+    parts: dict[str, list[str]] = {name: [] for name in _ENTRY_KINDS.values()}
+    for field, text in texts.items():
+        kind = _ENTRY_KINDS.get(field[:2])
+        if kind is not None:
+            parts[kind].append(f"{json.dumps(field[2:])}:{text}")
+    doc = texts.get(_DOC, "{}").strip()
+    body = ",".join(f'"{name}":{{{",".join(items)}}}' for name, items in parts.items())
+    joined = doc[:-1] + ("," if doc[1:-1].strip() else "") + body + "}"
+    return CounterState.model_validate_json(joined)
+
+
+async def stored_state(client: Redis, prefix: str) -> dict[str, Any]:
+    """The counter document stored under ``prefix`` as plain JSON (for tests' failure messages and tools)."""
+    stored = await cast(Awaitable[dict[Any, Any]], client.hgetall(f"{validate_prefix(prefix)}:counter"))
+    texts: dict[str, str] = {
+        (k.decode() if isinstance(k, bytes) else str(k)): (v.decode() if isinstance(v, bytes) else str(v))
+        for k, v in stored.items()
+    }
+    texts.pop("version", None)
+    return json.loads(state_of(texts).model_dump_json()) if texts else {}
 
 
 class LiveStoreUnavailable(CounterError):
@@ -98,8 +179,11 @@ class LiveStoreBusy(CounterError):
 
 @dataclass
 class _Snapshot:
+    """What this process holds of the stored state: the token, each field's text as stored, and the parsed state
+    (made on first use; never changed: transactions work on a copy)."""
+
     token: str
-    text: str
+    texts: dict[str, str]
     parsed: CounterState | None = None
 
 
@@ -153,11 +237,12 @@ class RedisStore:
         self._config = config
         self.prefix = validate_prefix(prefix)
         self.state_key = f"{self.prefix}:counter"
+        self.log_key = f"{self.prefix}:counter:log"
         self._max_attempts = max_attempts
         self._backoff_cap_s = backoff_cap_s
         self.changes_channel = f"{self.prefix}:counter:changes"
         self._lock = asyncio.Lock()
-        self._snapshot = _Snapshot(token="", text=_EMPTY_STATE_TEXT)
+        self._snapshot = _Snapshot(token="", texts={})
         self._fetch = client.register_script(_FETCH)
         self._compare_and_set = client.register_script(_COMPARE_AND_SET)
         # The copy is current while subscribed and no notice of someone else's write arrived since it was taken.
@@ -168,6 +253,8 @@ class RedisStore:
         """How many times an operation had to be re-run because another process wrote first."""
         self.fetches = 0
         """Round trips made to read the state (not counting transactions)."""
+        self.fields_written = 0
+        """Hash fields written or deleted by this store's transactions (what the per-entry layout saves)."""
 
     @classmethod
     def from_url(cls, url: str, config: CounterConfig, *, prefix: str = "madoguchi") -> RedisStore:
@@ -184,21 +271,25 @@ class RedisStore:
         async with self._lock:
             for attempt in range(1, self._max_attempts + 1):
                 snapshot = await self._current()
-                counter = Counter(CounterState.model_validate_json(snapshot.text), self._config)
+                # a private copy parsed from the stored texts: far cheaper than a deep copy of the parsed state
+                counter = Counter(state_of(snapshot.texts), self._config)
                 result = operation(counter)  # may raise: then nothing is written
-                new_text = counter.state.model_dump_json()
-                if not counter.effects and new_text == snapshot.text:
+                new_texts = entry_texts(counter.state)
+                written_fields = {f: t for f, t in new_texts.items() if snapshot.texts.get(f) != t}
+                gone = [f for f in snapshot.texts if f not in new_texts]
+                if not counter.effects and not written_fields and not gone:
                     return result, []
                 new_token = secrets.token_hex(12)
                 self._own_tokens.append(new_token)  # its notice may arrive before the reply
                 self._mark_current()
-                written = await self._call(
-                    self._compare_and_set(
-                        keys=[self.state_key], args=[snapshot.token, new_token, new_text, self.changes_channel]
-                    )
-                )
+                entry = json.dumps({"from": snapshot.token, "to": new_token, "f": [*written_fields, *gone]})
+                args = [snapshot.token, new_token, self.changes_channel, entry, str(len(written_fields))]
+                for field, text in written_fields.items():
+                    args += [field, text]
+                written = await self._call(self._compare_and_set(keys=[self.state_key, self.log_key], args=args + gone))
                 if written == 1:
-                    self._snapshot = _Snapshot(new_token, new_text, counter.state)
+                    self.fields_written += len(written_fields) + len(gone)
+                    self._snapshot = _Snapshot(new_token, new_texts, counter.state)
                     return result, counter.effects
                 self._current_since = None
                 self.conflicts += 1
@@ -229,9 +320,13 @@ class RedisStore:
     # --- internals ---------------------------------------------------------------------------------------------
 
     def _counter_of(self, snapshot: _Snapshot) -> Counter:
+        return Counter(self._parsed(snapshot), self._config)
+
+    @staticmethod
+    def _parsed(snapshot: _Snapshot) -> CounterState:
         if snapshot.parsed is None:
-            snapshot.parsed = CounterState.model_validate_json(snapshot.text)
-        return Counter(snapshot.parsed, self._config)
+            snapshot.parsed = state_of(snapshot.texts)
+        return snapshot.parsed
 
     def _mark_current(self) -> None:
         """About to learn the latest state from Redis: a notice arriving while we wait clears this again."""
@@ -243,17 +338,27 @@ class RedisStore:
         self.fetches += 1
         self._mark_current()
         try:
-            reply = await self._call(self._fetch(keys=[self.state_key], args=[known.token]))
+            reply = await self._call(self._fetch(keys=[self.state_key, self.log_key], args=[known.token]))
         except BaseException:
             self._current_since = None
             raise
         fields = [str(x) for x in cast(list[Any], reply)]
         if not fields:
-            snapshot = _Snapshot(token="", text=_EMPTY_STATE_TEXT)
+            snapshot = _Snapshot(token="", texts={})
         elif len(fields) == 1 and fields[0] == known.token:
             return known
-        elif len(fields) == 2:
-            snapshot = _Snapshot(token=fields[0], text=fields[1])
+        elif len(fields) >= 2 and fields[1] == "delta" and len(fields) % 2 == 0:
+            texts = dict(known.texts)
+            for field, text in zip(fields[2::2], fields[3::2], strict=True):
+                if text:
+                    texts[field] = text
+                else:
+                    texts.pop(field, None)
+            snapshot = _Snapshot(token=fields[0], texts=texts)
+        elif len(fields) >= 2 and fields[1] == "all" and len(fields) % 2 == 0:
+            texts = dict(zip(fields[2::2], fields[3::2], strict=True))
+            texts.pop("version", None)
+            snapshot = _Snapshot(token=fields[0], texts=texts)
         else:
             raise LiveStoreUnavailable(f"unexpected reply from the fetch script: {len(fields)} fields")
         self._snapshot = snapshot

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import socketio
 
 from madoguchi.domain.participant import Participant, ParticipantKind
-from madoguchi.signaling.dispatch import Audience, Delivery, RouteAgents, Supervisors
+from madoguchi.signaling.dispatch import AgentsSeeing, Audience, Delivery, RouteAgents, Supervisors
 
 NAMESPACE_OF_KIND = {
     ParticipantKind.BOOTH: "/booth",
@@ -41,6 +41,8 @@ def rooms_of(audience: Audience) -> tuple[str, list[str]]:
             return "/agent", [route_room(m, route), route_room(m, "*")]
         case Supervisors(municipality_id=m):
             return "/supervisor", [supervisors_room(m)]
+        case AgentsSeeing(agent_ids=ids):
+            return "/agent", [str(Participant.agent(agent_id)) for agent_id in ids]
 
 
 class SocketNotifier:
@@ -55,9 +57,14 @@ class SocketNotifier:
             await self._in_order(deliveries)
             return
         queues: dict[Audience, list[Delivery]] = {}
+        shared: list[Delivery] = []  # to several agents at once: after each one's own events
         for delivery in deliveries:
-            queues.setdefault(delivery[0], []).append(delivery)
+            if isinstance(delivery[0], AgentsSeeing):
+                shared.append(delivery)
+            else:
+                queues.setdefault(delivery[0], []).append(delivery)
         await asyncio.gather(*(self._in_order(queue) for queue in queues.values()))
+        await self._in_order(shared)
 
     async def _in_order(self, queue: Sequence[Delivery]) -> None:
         for audience, event in queue:

@@ -132,17 +132,48 @@ class Routing:
         (:attr:`CounterState.booked_soon`): they will go first when they check in.
         """
         c = self._consultation(consultation_id)
-        ahead = [
-            other
+        ahead = sum(
+            1
             for other in self.queue()
             if other.municipality_id == c.municipality_id
             and other.route == c.route
             and other.queue_key() < c.queue_key()
-        ]
-        position = len(ahead) + 1
-        # one who transferred the case away will not take it back: not counted as on duty for it
-        matching = [a for a in self.state.agents.values() if a.connected and a.serves(c) and a.id not in c.not_back_to]
-        on_duty = [a for a in matching if a.status == AgentStatus.AVAILABLE or a.consultation_id is not None]
+        )
+        return self._place(c, ahead + 1, {})
+
+    def positions(self) -> dict[str, QueuePosition]:
+        """Every queued case's :meth:`position`, in one pass over the sorted queue (a resident's place is their
+        index among the cases of their town and route), the agents on duty looked up once per town, route and
+        language: what a change costs grows with the queue, not with its square."""
+        out: dict[str, QueuePosition] = {}
+        seen: dict[tuple[str, str], int] = {}
+        duty: dict[tuple[str, str, str], list[Agent]] = {}
+        for c in self.queue():
+            group = (c.municipality_id, c.route)
+            seen[group] = seen.get(group, 0) + 1
+            out[c.id] = self._place(c, seen[group], duty)
+        return out
+
+    def on_duty(self) -> frozenset[str]:
+        """The agents connected and available or busy with a case (those a wait estimate counts)."""
+        return frozenset(
+            a.id
+            for a in self.state.agents.values()
+            if a.connected and (a.status == AgentStatus.AVAILABLE or a.consultation_id is not None)
+        )
+
+    def _place(self, c: Consultation, position: int, duty: dict[tuple[str, str, str], list[Agent]]) -> QueuePosition:
+        key = (c.municipality_id, c.route, c.language)
+        on_duty = duty.get(key)
+        if on_duty is None:
+            on_duty = [
+                a
+                for a in self.state.agents.values()
+                if a.connected and a.serves(c) and (a.status == AgentStatus.AVAILABLE or a.consultation_id is not None)
+            ]
+            duty[key] = on_duty
+        if c.not_back_to:  # one who transferred the case away will not take it back: not counted as on duty for it
+            on_duty = [a for a in on_duty if a.id not in c.not_back_to]
         if c.state == State.OFFERED:
             return QueuePosition(c.id, position, 0.0, len(on_duty))
         if not on_duty:

@@ -37,7 +37,16 @@ from madoguchi.signaling import views
 from madoguchi.signaling.consultation import QUEUED_STATES, Channel, Consultation, Disposition, Role, State
 from madoguchi.signaling.counter import AgentStatus, Counter, CounterError, PendingRecord
 from madoguchi.signaling.counter_settings import counter_config as counter_config  # still importable from here
-from madoguchi.signaling.dispatch import Delivery, Notifier, call_events, municipalities_touched, needs, view_events
+from madoguchi.signaling.dispatch import (
+    Delivery,
+    Notifier,
+    QueuePlaces,
+    call_events,
+    municipalities_touched,
+    needs,
+    queue_places,
+    view_events,
+)
 from madoguchi.signaling.events import (
     SessionDescription,
 )
@@ -445,14 +454,15 @@ class CounterService:
         change's durable record; ``with_call_start`` amends the call events (sent first), e.g. adds to them."""
         extra = dict(record or {})
 
-        def apply(counter: Counter) -> tuple[T, list[PendingRecord]]:
+        def apply(counter: Counter) -> tuple[T, list[PendingRecord], QueuePlaces]:
+            before = queue_places(counter)  # what the queue showed: only what the operation changes is sent
             result = operation(counter)
             counter.annotate_first_record(extra)
             touched = {e.consultation_id for e in counter.staged}
             # this operation's records, after any of the same cases still pending from earlier (order matters)
-            return result, counter.pending_records(touched) if touched else []
+            return result, counter.pending_records(touched) if touched else [], before
 
-        (result, to_write), effects = await self._store.transact(apply)
+        (result, to_write, before), effects = await self._store.transact(apply)
         if not effects:
             return result
         self._wake.set()
@@ -465,7 +475,7 @@ class CounterService:
         await self._outbox.write_now(to_write)
         wanted = needs(effects, counter)
         facts = await self._lookups.facts(counter, now=self._clock(), summaries=wanted.summaries, chats=wanted.chats)
-        await self._notifier.deliver(view_events(effects, counter, facts))
+        await self._notifier.deliver(view_events(effects, counter, facts, before=before))
         self._touch(municipalities_touched(effects, counter))
         return result
 

@@ -16,6 +16,7 @@ from pydantic import JsonValue
 from madoguchi.domain.opening_hours import HoursSpec, closed_day, hours_of, open_now, week_of
 from madoguchi.signaling.consultation import Channel, Consultation, Role, State
 from madoguchi.signaling.counter import Counter
+from madoguchi.signaling.counter import QueuePosition as QueuePlace
 from madoguchi.signaling.no_answer import no_answer
 from madoguchi.signaling.server_events import (
     AgentConsultation,
@@ -200,8 +201,12 @@ def queue_snapshot(counter: Counter, agent_id: str, facts: Facts) -> QueueSnapsh
     )
 
 
-def queue_position(counter: Counter, c: Consultation, facts: Facts) -> QueuePosition:
-    pos = counter.position(c.id)
+def queue_position(
+    counter: Counter, c: Consultation, facts: Facts, *, place: QueuePlace | None = None
+) -> QueuePosition:
+    """A resident's place in line; ``place``: their :meth:`Counter.position` when already known (from
+    :meth:`Counter.positions`)."""
+    pos = counter.position(c.id) if place is None else place
     return QueuePosition.model_validate(
         {
             "consultation_id": c.id,

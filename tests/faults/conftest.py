@@ -29,6 +29,7 @@ import aiohttp
 import pytest
 from redis.asyncio import Redis
 
+from madoguchi.signaling.redis_store import stored_state
 from madoguchi.storage.accounts import Accounts
 from madoguchi.storage.booths import Booths
 from madoguchi.storage.db import Database, open_database
@@ -222,10 +223,9 @@ class Deployment:
         """The shared counter document in Redis (for failure messages; tests assert on what clients see)."""
         client: Redis = Redis.from_url(REDIS_TEST_URL, decode_responses=True)
         try:
-            text = await client.hget(f"{self.redis_prefix}:counter", "state")
+            return await stored_state(client, self.redis_prefix)
         finally:
             await client.aclose()
-        return dict(json.loads(text)) if text else {}
 
     # --- clients -------------------------------------------------------------------------------------------
 

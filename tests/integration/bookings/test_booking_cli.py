@@ -20,6 +20,7 @@ from madoguchi.chatbot.knowledge import bundled_kb_dir, load_municipality
 from madoguchi.storage.bookings import Bookings, NewBooking
 from madoguchi.storage.db import open_database
 from madoguchi.storage.municipalities import Municipalities
+from madoguchi.storage.opening_hours import OpeningHoursStore
 from tests.support import make_settings, serve
 
 MADOGUCHI = Path(sys.executable).with_name("madoguchi")
@@ -158,3 +159,39 @@ async def test_report(tmp_path: Path) -> None:
     assert "slots used honcho: 1 of" in out
     status, _, err = await run(data_dir, "bookings", "report", "--from", day, "--to", "2000-01-01")
     assert status == 2 and "the last day comes before the first" in err
+
+
+async def test_report_uses_the_towns_stored_hours_and_the_reports_filters(tmp_path: Path) -> None:
+    """The CLI's report is /reports': the admin's closed day offers nothing, and route/place/channel narrow it."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    db = await open_database(f"sqlite+aiosqlite:///{(data_dir / 'madoguchi.db').resolve()}")
+    start = next_open_day()
+    day = start.date().isoformat()
+    try:
+        await Municipalities(db).ensure_municipality("shiomi", name_ja="汐見町", name_en="Shiomi")
+        [slot] = [s for s in day_slots(PLAN, "tax", start.date(), place="honcho") if s.start == start]
+        await Bookings(db).book(NewBooking("shiomi", "tax", slot, "ヤマダ ハナコ"), now=datetime.now(UTC))
+        spec = TOWN.file_hours()
+        assert spec is not None
+        closed = spec.model_copy(update={"closed": [*spec.closed, start.date()]})
+        await OpeningHoursStore(db).save("shiomi", closed, actor="test", by="管理者", at=datetime.now(UTC))
+    finally:
+        await db.close()
+    status, out, err = await run(data_dir, "bookings", "report", "--from", day, "--to", day, "--json")
+    assert status == 0, err
+    report = json.loads(out)
+    assert report["bookings"] == 1 and report["filters"] == {}
+    assert report["utilisation"]["*"]["offered"] == 0  # the admin closed that day on /admin: no slot was offered
+    status, out, err = await run(
+        data_dir, "bookings", "report", "--from", day, "--to", day, "--route", "tax", "--place", "honcho", "--json"
+    )
+    assert status == 0, err
+    report = json.loads(out)
+    assert report["bookings"] == 1 and report["filters"] == {"route": "tax", "place": "honcho"}
+    for narrowing in (["--route", "resident_records"], ["--channel", "booth"]):
+        status, out, err = await run(data_dir, "bookings", "report", "--from", day, "--to", day, *narrowing, "--json")
+        assert status == 0, err
+        assert json.loads(out)["bookings"] == 0, narrowing
+    status, _, err = await run(data_dir, "bookings", "report", "--from", day, "--to", day, "--booth", "nowhere")
+    assert status == 2 and "no booth 'nowhere'" in err

@@ -179,18 +179,23 @@ def test_a_plan_that_books_one_route_twice_at_a_place_is_refused() -> None:
         BookingPlan.model_validate({"desks": [{**desk, "mode": "video"}]})
 
 
-def test_a_national_holiday_is_closed_unless_opened() -> None:
+def test_a_national_holiday_is_closed_unless_the_towns_hours_open_it() -> None:
     substitute = date(2026, 5, 6)  # Wednesday, 振替休日 (not in the plan's closed_dates)
     before = datetime(2026, 5, 1, 9, 0, tzinfo=JST)
-    with pytest.raises(BookingRefused) as refused:
-        offers(PLAN, "tax", substitute, before, {})
-    assert refused.value.code == "closed_day"
-    opened = offers(PLAN, "tax", substitute, before, {}, place="honcho", open_holidays=frozenset({substitute}))
-    assert [f"{o.slot.start:%H:%M}" for o in opened][:2] == ["08:30", "09:00"]
+    week = {"mon": "08:30-17:15", "wed": "08:30-17:15"}
+    closed = hours_of(HoursSpec(weekly=week))
+    opened = hours_of(HoursSpec(weekly=week, open_holidays=[substitute]))  # the admin opened it on /admin
+    for hours in (None, closed):
+        with pytest.raises(BookingRefused) as refused:
+            offers(PLAN, "tax", substitute, before, {}, hours=hours)
+        assert refused.value.code == "closed_day"
+    offered = offers(PLAN, "tax", substitute, before, {}, place="honcho", hours=opened)
+    assert [f"{o.slot.start:%H:%M}" for o in offered][:2] == ["08:30", "09:00"]
     start = datetime(2026, 5, 6, 8, 30, tzinfo=JST)
     with pytest.raises(BookingRefused):
-        find_slot(PLAN, "tax", "honcho", start, before)
-    assert find_slot(PLAN, "tax", "honcho", start, before, open_holidays=frozenset({substitute})).start == start
+        find_slot(PLAN, "tax", "honcho", start, before, hours=closed)
+    assert find_slot(PLAN, "tax", "honcho", start, before, hours=opened).start == start
+    assert PLAN.is_closed(substitute, hours=closed) and not PLAN.is_closed(substitute, hours=opened)
     ignoring = PLAN.model_copy(update={"national_holidays": False})
     assert offers(ignoring, "tax", substitute, before, {}, place="honcho")
 

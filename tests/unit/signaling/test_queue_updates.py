@@ -1,0 +1,78 @@
+"""Queue updates go only to those whose view a change moved: positions computed in one pass agree with one at a
+time, a case appended at the end tells nobody ahead of it, a case leaving the head tells those behind it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from madoguchi.domain.participant import Participant
+from madoguchi.signaling import server_events as se
+from madoguchi.signaling.dispatch import AgentsSeeing, queue_places, view_events
+from madoguchi.signaling.rooms import rooms_of
+from madoguchi.signaling.turn import TurnIssuer
+from madoguchi.signaling.views import Facts
+from tests.support import make_settings
+
+
+def told(desk: Any, tmp_path: Path, before: Any, now: float) -> tuple[set[str], set[str]]:
+    """(residents told their place, agents sent the queue) by the effects since ``before`` was taken."""
+    out = view_events(
+        desk.take(), desk.counter, Facts(now=now, turn=TurnIssuer(make_settings(tmp_path))), before=before
+    )
+    residents = {str(who) for who, event in out if isinstance(event, se.QueuePosition)}
+    agents = {str(who) for who, event in out if isinstance(event, se.QueueSnapshot)}
+    return residents, agents
+
+
+def test_positions_in_one_pass_agree_with_one_at_a_time(desk: Any) -> None:
+    desk.active_call("c0", "a1", now=0.0, resident="booth:x")
+    for n, (route, urgent) in enumerate([("tax", False), ("housing_roads", False), ("tax", True), ("tax", False)]):
+        desk.request(f"w{n}", now=float(n + 1), route=route, urgent=urgent)
+    desk.request("far", now=9.0, route="tax", town=desk.OTHER_TOWN)
+    every = desk.counter.positions()
+    assert set(every) == {c.id for c in desk.counter.queue()}
+    assert every == {cid: desk.counter.position(cid) for cid in every}
+
+
+def test_a_new_case_at_the_end_tells_only_its_resident_and_the_agents_who_may_take_it(
+    desk: Any, tmp_path: Path
+) -> None:
+    desk.active_call("c0", "a1", now=0.0, resident="booth:x", route="tax")
+    desk.agent("roads", now=0.0, routes=("housing_roads",), available=False)
+    for n in range(3):
+        desk.request(f"w{n}", now=float(n + 1), route="tax")
+    desk.take()
+    before = queue_places(desk.counter)
+    desk.request("new", now=10.0, route="tax")
+    residents, agents = told(desk, tmp_path, before, now=10.0)
+    assert residents == {"booth:new"}
+    assert agents == {str(Participant.agent("a1"))}  # "roads" may not take a tax case
+
+
+def test_the_head_leaving_tells_everyone_behind_it_in_its_line(desk: Any, tmp_path: Path) -> None:
+    desk.active_call("c0", "a1", now=0.0, resident="booth:x", route="tax")
+    for n in range(3):
+        desk.request(f"w{n}", now=float(n + 1), route="tax")
+    desk.request("roads", now=5.0, route="housing_roads")
+    desk.take()
+    before = queue_places(desk.counter)
+    desk.counter.cancel("w0", resident="booth:w0", now=10.0)
+    residents, _agents = told(desk, tmp_path, before, now=10.0)
+    assert residents == {"booth:w1", "booth:w2"}
+
+
+def test_agents_who_see_the_same_queue_get_one_event_for_all(desk: Any, tmp_path: Path) -> None:
+    desk.active_call("c0", "a1", now=0.0, resident="booth:x", route="tax")
+    desk.agent("a2", now=0.0, available=False)
+    desk.agent("a3", now=0.0, available=False)
+    desk.agent("roads", now=0.0, routes=("housing_roads",), available=False)
+    desk.take()
+    before = queue_places(desk.counter)
+    desk.request("new", now=10.0, route="tax")
+    facts = Facts(now=10.0, turn=TurnIssuer(make_settings(tmp_path)))
+    out = view_events(desk.take(), desk.counter, facts, before=before)
+    snapshots = [(who, event) for who, event in out if isinstance(event, se.QueueSnapshot)]
+    assert [who for who, _ in snapshots] == [AgentsSeeing(("a1", "a2", "a3"))]
+    assert [item.consultation_id for item in snapshots[0][1].items] == ["new"]
+    assert rooms_of(AgentsSeeing(("a1", "a2"))) == ("/agent", ["agent:a1", "agent:a2"])
