@@ -214,7 +214,8 @@ class TriageEngine:
             entry_ids = (top_entry.id,)
             links = tuple(LinkInfo(title=ln.title.in_language(language), url=ln.url) for ln in top_entry.links)
         suggestions = () if action in ("answer", "safety_check") or urgent else self._suggestions(ranked, language)
-        hotlines = self._hotlines(checked.urgent_kinds, language) if urgent or checked.check else ()
+        kinds = (*checked.urgent_kinds, *hits.topics)
+        hotlines = self._hotlines(kinds, language) if urgent or checked.check else ()
         booking = None
         if action != "safety_check" and not urgent:  # also with a handoff: talk now, or book a time instead
             booking = self.booking_for(folded, top_entry if answerable else None, history)
@@ -298,6 +299,7 @@ class TriageEngine:
         if reply == "no":
             return original.model_copy(update={"reasons": (*original.reasons, "safety:answered no")})
         kinds = tuple(r.split(" ", 1)[0].removeprefix("urgent:") for r in original.reasons if r.startswith("urgent:"))
+        kinds += apply_rules(normalise(mask_pii(question).text), self.lexicon).topics
         return original.model_copy(
             update={
                 "urgent": True,

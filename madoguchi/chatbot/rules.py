@@ -37,6 +37,23 @@ def concept_row(folded: str, lex: Lexicon) -> tuple[LexiconName, ...] | None:
     return next((row for row in lex.ask_when_all if all(lex.search(name, folded) for name in row)), None)
 
 
+# Hotline topics a line points to by the concepts it names, whatever made it urgent (a lexicon kind, the learned
+# danger score, a "yes" to the danger question): every language's cue lists, so 「夫が こわくて」, "my husband
+# scares me" and "chồng tôi ... sợ" all bring the DV hotline (municipality.yaml hotlines[].topics).
+TOPIC_ROWS: tuple[tuple[str, tuple[LexiconName, ...]], ...] = (
+    ("dv", (L.PARTNER, L.FEAR)),
+    ("dv", (L.PARTNER, L.VIOLENCE)),
+    ("dv", (L.PARTNER, L.FAMILY_FIGHT)),
+    ("dv", (L.PARTNER, L.ABUSE)),
+    ("dv", (L.PARTNER, L.HIDING)),
+)
+
+
+def topic_kinds(folded: str, lex: Lexicon) -> tuple[str, ...]:
+    """The hotline topics of :data:`TOPIC_ROWS` whose concepts all occur in ``folded``."""
+    return tuple(dict.fromkeys(kind for kind, row in TOPIC_ROWS if all(lex.search(name, folded) for name in row)))
+
+
 @dataclass(frozen=True)
 class RuleHits:
     """What the explicit rules found in one utterance."""
@@ -48,6 +65,7 @@ class RuleHits:
     past_event: bool = False  # ... and that word is only an urgent event told in the past tense
     route_hints: tuple[RouteId, ...] = ()
     reasons: tuple[str, ...] = field(default=())
+    topics: tuple[str, ...] = ()  # hotline topics besides the urgent kinds (TOPIC_ROWS)
 
     @property
     def urgent(self) -> bool:
@@ -73,13 +91,16 @@ def apply_rules(folded: str, lexicon: Lexicon | None = None) -> RuleHits:
 
     child = lex.search(L.CHILD, folded)
     elder = lex.search(L.ELDER, folded)
+    partner = lex.search(L.PARTNER, folded)
     if m := lex.search(L.ABUSE, folded):
-        if child or not elder:
+        if partner and not child:  # 「夫が こわくて 家に帰りたくない」 is a partner's violence, not a child's
+            hit("dv", RouteId.LIVELIHOOD_SUPPORT, m)
+        elif child or not elder:
             hit("child_abuse", RouteId.CHILD_FAMILY, m)
         else:
             hit("elder_abuse", RouteId.ELDERLY_CARE, m)
     if (m := lex.search(L.VIOLENCE, folded)) and "child_abuse" not in urgent and "elder_abuse" not in urgent:
-        if child and not lex.search(L.PARTNER, folded):
+        if child and not partner:
             hit("child_abuse", RouteId.CHILD_FAMILY, m)
         else:
             hit("dv", RouteId.LIVELIHOOD_SUPPORT, m)
@@ -151,6 +172,7 @@ def apply_rules(folded: str, lexicon: Lexicon | None = None) -> RuleHits:
         past_event=len(weak) == 1 and weak[0].startswith("past ") and not urgent,
         route_hints=tuple(dict.fromkeys(hints)),
         reasons=tuple(reasons),
+        topics=topic_kinds(folded, lex),
     )
 
 

@@ -17,6 +17,11 @@ Routing rules:
 * Overflow (:class:`~madoguchi.signaling.state.OverflowRule`, per municipality and route): once a case has waited
   ``after_s``, agents of a fallback route, or any agent of the municipality with the case's language, may take it
   too (:meth:`Routing.may_take`). The resident's wait estimate still counts only the agents who serve the route.
+* Urgent cases (:meth:`~madoguchi.signaling.state.Agent.takes_urgent`): an urgent case must reach a person, so
+  any agent of its municipality may take it at once, whatever its route and language; an agent who serves it
+  (route and language) still gets the offer first when one is free. The offer carries the case's language, and
+  the agent can use 110/119, an interpreter line or easy Japanese. Non-urgent cases keep the language rule (and
+  the overflow rules above).
 
 Records to write (the transactional outbox): every state change a consultation goes through must reach the
 database, but the database can be down for a while (a PostgreSQL failover takes 10-60 s) when the live state has
@@ -121,7 +126,7 @@ class Routing:
 
     def queue_for_agent(self, agent_id: str) -> list[Consultation]:
         agent = self._agent(agent_id)
-        return [c for c in self.queue() if agent.serves(c)]
+        return [c for c in self.queue() if agent.serves(c) or agent.takes_urgent(c)]
 
     def position(self, consultation_id: str) -> QueuePosition:
         """Place in line among cases the same agents would take, and an honest estimate of the wait.
@@ -147,7 +152,7 @@ class Routing:
         language: what a change costs grows with the queue, not with its square."""
         out: dict[str, QueuePosition] = {}
         seen: dict[tuple[str, str], int] = {}
-        duty: dict[tuple[str, str, str], list[Agent]] = {}
+        duty: dict[tuple[str, str, str, bool], list[Agent]] = {}
         for c in self.queue():
             group = (c.municipality_id, c.route)
             seen[group] = seen.get(group, 0) + 1
@@ -162,14 +167,16 @@ class Routing:
             if a.connected and (a.status == AgentStatus.AVAILABLE or a.consultation_id is not None)
         )
 
-    def _place(self, c: Consultation, position: int, duty: dict[tuple[str, str, str], list[Agent]]) -> QueuePosition:
-        key = (c.municipality_id, c.route, c.language)
+    def _place(self, c: Consultation, position: int, duty: dict[tuple[str, str, str, bool], list[Agent]]) -> QueuePosition:
+        key = (c.municipality_id, c.route, c.language, c.urgent)
         on_duty = duty.get(key)
         if on_duty is None:
             on_duty = [
                 a
                 for a in self.state.agents.values()
-                if a.connected and a.serves(c) and (a.status == AgentStatus.AVAILABLE or a.consultation_id is not None)
+                if a.connected
+                and (a.serves(c) or a.takes_urgent(c))
+                and (a.status == AgentStatus.AVAILABLE or a.consultation_id is not None)
             ]
             duty[key] = on_duty
         if c.not_back_to:  # one who transferred the case away will not take it back: not counted as on duty for it
@@ -198,7 +205,7 @@ class Routing:
         never an agent who transferred the case away (:attr:`Consultation.not_back_to`)."""
         if agent.id in c.not_back_to:
             return False
-        if agent.serves(c):
+        if agent.serves(c) or agent.takes_urgent(c):
             return True
         rule = self.config.overflow_rule(c.municipality_id, c.route)
         if rule is None or now < c.enqueued_at + rule.after_s:
@@ -331,7 +338,8 @@ class Routing:
             ]
             if not candidates:
                 continue
-            agent = min(candidates, key=lambda a: (a.idle_since, a.id))
+            # one who serves the case (route and language) first: an urgent case goes to anyone only when they are not free
+            agent = min(candidates, key=lambda a: (not a.serves(c), a.idle_since, a.id))
             free.remove(agent)
             c.offered_to = agent.id
             c.offer_expires_at = now + self.config.offer_timeout_s

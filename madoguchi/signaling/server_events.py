@@ -399,6 +399,8 @@ class SupervisorAlert(View):
     booth_id: str | None = None
     booth_name: str | None = None
     place: str | None = None
+    reason: str | None = None
+    """stranded: ``language`` when agents of the route are on duty but none speaks the case's language."""
     count: int | None = None
     """How many cases the alarm stands for (stranded: one alarm per route and language, its oldest case named)."""
 

@@ -60,6 +60,11 @@ class Agent(BaseModel):
             and served_by(c.language, self.languages)
         )
 
+    def takes_urgent(self, c: Consultation) -> bool:
+        """An urgent case must reach a person: any agent of its town may take it, whatever its route and language
+        (they can call 110/119, use an interpreter line or easy Japanese; the offer names the language)."""
+        return c.urgent and c.municipality_id in self.municipality_ids
+
 
 class OverflowRule(BaseModel):
     """After ``after_s`` of waiting, a case may also go to agents of ``to_route`` or (``any_with_language``) to

@@ -28,7 +28,7 @@ from madoguchi.signaling.server_events import (
     SupervisorSnapshot,
     SupervisorToday,
 )
-from madoguchi.signaling.state import Agent, AgentActivity, AgentStatus, SelfTestResult
+from madoguchi.signaling.state import ALL_ROUTES, Agent, AgentActivity, AgentStatus, SelfTestResult
 
 JST = timezone(timedelta(hours=9))
 
@@ -84,6 +84,18 @@ def stranded(counter: Routing, c: Consultation, now: float) -> bool:
     return not any(on_duty(a) and counter.may_take(a, c, now) for a in counter.state.agents.values())
 
 
+def language_gap(counter: Routing, c: Consultation) -> bool:
+    """The case is stranded because of its language: an on-duty agent of its town serves its route, but none of
+    them speaks its language (the supervisor needs a speaker or an interpreter, not another route)."""
+    return any(
+        on_duty(a)
+        and c.municipality_id in a.municipality_ids
+        and (ALL_ROUTES in a.routes or c.route in a.routes)
+        and a.id not in c.not_back_to
+        for a in counter.state.agents.values()
+    )
+
+
 class StrandedCheck:
     """:func:`stranded` for many cases at one moment. The answer depends only on the case's town, route and
     language, on whether its overflow time has passed and on who sent it away (``Agent.serves`` and
@@ -93,12 +105,12 @@ class StrandedCheck:
     def __init__(self, counter: Routing, now: float) -> None:
         self._counter = counter
         self._now = now
-        self._known: dict[tuple[str, str, str, bool, tuple[str, ...]], bool] = {}
+        self._known: dict[tuple[str, str, str, bool, tuple[str, ...], bool], bool] = {}
 
     def __call__(self, c: Consultation) -> bool:
         rule = self._counter.config.overflow_rule(c.municipality_id, c.route)
         overflowed = rule is not None and self._now >= c.enqueued_at + rule.after_s
-        key = (c.municipality_id, c.route, c.language, overflowed, tuple(c.not_back_to))
+        key = (c.municipality_id, c.route, c.language, overflowed, tuple(c.not_back_to), c.urgent)
         found = self._known.get(key)
         if found is None:
             found = self._known[key] = stranded(self._counter, c, self._now)
@@ -240,6 +252,10 @@ def alarms(
     """Every alarm for one municipality at ``now``, most serious first. Each names what to do
     (``action`` is an i18n key the page shows in plain words). ``queue``: the town's queue if the caller has it.
 
+    A stranded alarm says ``reason="language"`` when agents of the route are on duty but none speaks the case's
+    language (:func:`language_gap`): the remedy is a speaker or an interpreter, not another route. (Urgent cases
+    are never stranded while anyone of the town is on duty: ``Agent.takes_urgent``.)
+
     Stranded cases make one alarm per route and language (key ``stranded:<route>:<language>``), naming the one
     waiting longest and how many: the remedy (an agent for that route and language) is the same for all of them,
     and 1,500 alarms for one gap buried the other alarms and the page."""
@@ -254,8 +270,10 @@ def alarms(
             groups.setdefault((c.route, c.language), []).append(c)
     for (route, language), cases in groups.items():
         oldest = min(cases, key=lambda c: c.enqueued_at)
-        alert = _alert("stranded", oldest, now, action="sv.do.stranded")
-        out.append(alert.model_copy(update={"key": f"stranded:{route}:{language}", "count": len(cases)}))
+        gap = language_gap(counter, oldest)
+        alert = _alert("stranded", oldest, now, action="sv.do.stranded_language" if gap else "sv.do.stranded")
+        update = {"key": f"stranded:{route}:{language}", "count": len(cases), "reason": "language" if gap else None}
+        out.append(alert.model_copy(update=update))
     for c in waiting:
         if c.urgent and now - c.enqueued_at > URGENT_WAIT_S:
             out.append(_alert("urgent_waiting", c, now, action="sv.do.urgent_waiting"))

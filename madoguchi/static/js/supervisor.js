@@ -67,7 +67,13 @@ function placeText(item) {
 
 function alertText(alert, entry) {
   const waited = alert.waited_s != null ? formatClock(alert.waited_s + (serverNow(entry) - entry.snapshot.now)) : "";
-  const key = alert.kind === "stranded" && alert.count > 1 ? "sv.alert.stranded_many" : `sv.alert.${alert.kind}`;
+  // stranded for want of a speaker of the language: say so (the remedy is a speaker or an interpreter)
+  const key =
+    alert.kind === "stranded" && alert.reason === "language"
+      ? "sv.alert.stranded_language"
+      : alert.kind === "stranded" && alert.count > 1
+        ? "sv.alert.stranded_many"
+        : `sv.alert.${alert.kind}`;
   return t(key, {
     n: alert.count ?? 1,
     language: alert.language ? languageName(alert.language) : "",
@@ -88,7 +94,7 @@ function renderAlerts(entries) {
       const item = el("li", { className: "sv-alert", testid: "sv-alert", "data-kind": alert.kind, "data-key": alert.key });
       if (MULTI) item.append(el("span", { className: "town" }, entry.snapshot.municipality_id));
       item.append(el("p", { className: "what" }, alertText(alert, entry)));
-      item.append(el("p", { className: "todo" }, t(alert.action)));
+      item.append(el("p", { className: "todo" }, t(alert.action, { language: alert.language ? languageName(alert.language) : "" })));
       list.append(item);
     }
   }

@@ -1,0 +1,56 @@
+"""DV words in every language bring the DV hotline (municipality.yaml hotlines[].topics: [dv]), whatever made the
+line urgent or worth the danger question: a lexicon kind, the learned score, or a "yes" to the question."""
+
+from __future__ import annotations
+
+import pytest
+
+from madoguchi.chatbot.engine import TriageEngine, Turn
+from madoguchi.chatbot.lexicon import bundled_lexicon
+from madoguchi.chatbot.normalise import normalise
+from madoguchi.chatbot.rules import apply_rules, topic_kinds
+
+AFRAID_OF_A_PARTNER = [
+    ("ja", "夫が最近こわくて、家に帰りたくないです"),
+    ("en", "My husband scares me lately, I do not want to go home"),
+    ("vi", "Chồng tôi dạo này rất đáng sợ, tôi không muốn về nhà"),
+    ("zh", "我丈夫最近很可怕，我不想回家"),
+    ("ko", "남편이 요즘 무서워서 집에 가고 싶지 않아요"),
+    ("pt", "Meu marido anda me assustando, não quero voltar para casa"),
+    ("tl", "Natatakot ako sa asawa ko, ayaw kong umuwi"),
+    ("ne", "मेरो श्रीमान देखि डर लाग्छ, घर जान मन छैन"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), AFRAID_OF_A_PARTNER)
+def test_fear_of_a_partner_names_the_dv_topic_in_every_language(lang: str, text: str) -> None:
+    assert topic_kinds(normalise(text), bundled_lexicon()) == ("dv",), lang
+
+
+@pytest.mark.parametrize(("lang", "text"), AFRAID_OF_A_PARTNER)
+def test_fear_of_a_partner_shows_the_dv_hotline(tiny_engine: TriageEngine, lang: str, text: str) -> None:
+    result = tiny_engine.triage(text, lang=lang)
+    assert result.urgent or result.safety_check, lang
+    assert "#8008" in [h.number for h in result.hotlines], (lang, result.reasons)
+
+
+def test_not_wanting_to_go_home_because_of_a_husband_is_dv_not_child_abuse() -> None:
+    hits = apply_rules(normalise("夫が最近こわくて、家に帰りたくないです"))
+    assert hits.urgent_kinds == ("dv",)
+    child = apply_rules(normalise("子どもが 家に帰りたくないと 言っています"))
+    assert child.urgent_kinds == ("child_abuse",) and child.topics == ()
+
+
+def test_a_yes_to_the_danger_question_keeps_the_dv_hotline(tiny_engine: TriageEngine) -> None:
+    first = tiny_engine.triage("My husband scares me lately", lang="en")
+    history = [
+        Turn(sender="resident", text=first.masked_text),
+        Turn(sender="bot", text=first.answer or "", action=first.action),
+    ]
+    result = tiny_engine.triage("yes", history=history, lang="en")
+    assert result.urgent and "#8008" in [h.number for h in result.hotlines]
+
+
+def test_a_partner_without_danger_is_no_dv_topic() -> None:
+    assert topic_kinds(normalise("夫の 転入届を 出したいです"), bundled_lexicon()) == ()
+    assert topic_kinds(normalise("My wife needs a residence certificate"), bundled_lexicon()) == ()
