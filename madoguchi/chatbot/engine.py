@@ -32,7 +32,7 @@ from madoguchi.chatbot.model import FastScorer, ModelScores, TriageModel
 from madoguchi.chatbot.normalise import detect_language, normalise
 from madoguchi.chatbot.retrieval import RETRIEVERS, Retriever, ScoredEntry, route_scores, softmax
 from madoguchi.chatbot.rules import RuleHits, apply_rules, has_topic, without_handoff_phrases
-from madoguchi.chatbot.summary import HandoffSummary, LineTopic, build_summary, matched_title
+from madoguchi.chatbot.summary import HandoffSummary, LineTopic, build_summary, matched_title, written_language
 from madoguchi.domain.languages import LANGUAGE_CODES as LANGUAGE_VALUES
 from madoguchi.domain.languages import LanguageCode as Language
 from madoguchi.domain.privacy import mask_pii
@@ -173,7 +173,8 @@ class TriageEngine:
         no_topic = bool(hits.handoff_kinds) and not urgent and not has_topic(topic, self.lexicon)
         ranked: list[ScoredEntry] = [] if no_topic else self.retriever.search(topic, limit=12)
         route, confidence, top_entry = self._decide_route(ranked, hits, scores, reasons, topic)
-        if (no_topic or (confidence < self.config.answer_confidence and hits.handoff)) and history:
+        # the last clear need wins, the urgent one always: an urgent line keeps its own route
+        if (no_topic or (confidence < self.config.answer_confidence and hits.handoff)) and history and not urgent:
             earlier = self._last_clear(history)
             if earlier is not None:
                 route = earlier.route
@@ -465,7 +466,7 @@ class TriageEngine:
             reasons=result.reasons,
             masked_kinds=result.masked_kinds,
             masked_text=result.masked_text,
-            language=result.language,
+            language=written_language([*lines, result.masked_text], result.language),
             current=current,
             earlier=earlier,
             bot_lines=bot_lines,

@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict
 
 from madoguchi.chatbot.knowledge import KnowledgeBase
+from madoguchi.chatbot.lexicon import bundled_lexicon
+from madoguchi.chatbot.normalise import detect_language, normalise
 from madoguchi.chatbot.retrieval import ScoredEntry, route_scores
+from madoguchi.chatbot.rules import topic_kinds
 from madoguchi.domain.privacy import MASK_TOKENS
 from madoguchi.domain.routes import RouteId
 
@@ -65,6 +68,60 @@ FLAG_NAMES = {
 }
 
 
+# The urgent topic in Japanese, first in the summary box: from the lexicon's urgent kinds, the hotline topics
+# (rules.TOPIC_ROWS) and the danger concepts that asked the question (a "yes" or the learned score made it urgent).
+URGENT_TOPICS = {
+    "dv": "DV",
+    "child_abuse": "児童虐待の疑い",
+    "elder_abuse": "高齢者虐待の疑い",
+    "suicide": "自殺念慮",
+    "collapse": "急病・倒れている",
+    "missing": "行方不明",
+    "eviction": "住まいを失う",
+    "disaster": "災害発生中",
+    "no_contact": "安否確認",
+    "unwell": "急病",
+    "water_rising": "災害発生中",
+    "cannot_move": "避難に手助けが必要",
+    "no_food": "食べ物がない（放置の疑い）",
+    "family_fight": "家庭内の暴力",
+}
+
+# Languages other than Japanese, named in Japanese for the agent (「ベトナム語で 書かれています」).
+JA_LANGUAGE_NAMES = {
+    "en": "英語",
+    "zh": "中国語",
+    "ko": "韓国語",
+    "vi": "ベトナム語",
+    "pt": "ポルトガル語",
+    "tl": "タガログ語",
+    "ne": "ネパール語",
+}
+
+WRITTEN_MIN_LETTERS = 6
+"""A line shorter than this ("ok", "yes", 「はい」) says too little to tell the language the resident writes in."""
+
+
+def written_language(lines: Sequence[str], fallback: str) -> str:
+    """The language the resident writes in: the detected language of their last line long enough to tell
+    (:data:`WRITTEN_MIN_LETTERS` letters), else ``fallback`` (the page's language)."""
+    for line in reversed(lines):
+        if len(re.findall(r"\w", line)) >= WRITTEN_MIN_LETTERS:
+            return detect_language(line)
+    return fallback
+
+
+def urgent_topics(reasons: Sequence[str], text: str) -> list[str]:
+    """The urgent topics in Japanese (:data:`URGENT_TOPICS`), most specific first, without repeats."""
+    kinds = [r.split(" ", 1)[0].removeprefix("urgent:") for r in reasons if r.startswith("urgent:")]
+    kinds += topic_kinds(normalise(text), bundled_lexicon())
+    for reason in reasons:
+        if reason.startswith("safety:concepts ("):
+            kinds += reason.removeprefix("safety:concepts (").rstrip(")").split("+")
+    names = [URGENT_TOPICS[k] for k in kinds if k in URGENT_TOPICS]
+    return list(dict.fromkeys(names))
+
+
 def one_line(text: str, limit: int = 90) -> str:
     flat = re.sub(r"\s+", " ", text).strip()
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
@@ -107,8 +164,16 @@ def build_summary(
 ) -> HandoffSummary:
     """``current`` is the resident's present need (the last clear line), ``earlier`` the other resident lines
     (oldest first), ``bot_lines`` (text, action, entry ids) what the bot said."""
-    prefix = f"「{_topic_label(kb, current)}」について: " if current.clear or current.title else ""
-    need = one_line(prefix + current.text)
+    urgent_head = ""
+    if urgent:
+        topics = urgent_topics(reasons, current.text)
+        urgent_head = "【" + "・".join([FLAG_NAMES["urgent"], *topics]) + "】"
+    label = _topic_label(kb, current) if current.clear or current.title else ""
+    written = JA_LANGUAGE_NAMES.get(language)
+    prefix = (
+        urgent_head + (f"「{label}」について" if label else "") + (f"（{written}で 書かれています）" if written else "")
+    )
+    need = one_line(prefix + (": " if prefix else "") + current.text, 140 if written else 90)
     also: list[str] = []
     for topic in reversed(earlier):
         if not topic.clear or topic.text == current.text:
@@ -134,6 +199,7 @@ def build_summary(
     flags: list[str] = []
     if urgent:
         flags.append(FLAG_NAMES["urgent"])
+        flags.extend(t for t in urgent_topics(reasons, current.text) if t not in flags)
     for reason in reasons:
         kind = reason.split(" ", 1)[0].split(":", 1)
         if len(kind) == 2 and kind[0] in ("urgent", "handoff"):

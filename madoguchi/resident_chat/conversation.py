@@ -291,6 +291,7 @@ class ResidentChat:
             urgent=result.urgent,
             summary=summary.model_dump(mode="json"),
             triage=_triage_record(result),
+            language=summary.language,
         )
 
     async def _history(self, cid: str) -> list[Turn]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from madoguchi.domain.languages import served_by
 from madoguchi.domain.participant import Participant
 from madoguchi.signaling.consultation import (
     JOINING_ROLES,
@@ -149,9 +150,15 @@ class Counter(Presence):
         self._dispatch(now)
         return c
 
-    def handoff(self, consultation_id: str, *, resident: str, route: str, urgent: bool, now: float) -> None:
-        """The bot hands a chat to a person: the case joins the queue now."""
+    def handoff(
+        self, consultation_id: str, *, resident: str, route: str, urgent: bool, now: float, language: str | None = None
+    ) -> None:
+        """The bot hands a chat to a person: the case joins the queue now. ``language``: the one the resident
+        writes in (detected); it replaces the page's language when a speaker of that one would not serve it
+        (an English chat on the Japanese page is an English case; easy Japanese on the Japanese page stays)."""
         c = self._owned_by_resident(consultation_id, resident)
+        if language is not None and not served_by(language, (c.language,)):
+            c.language = language
         c.route = route
         c.urgent = c.urgent or urgent
         c.urgent_demoted = self._urgent_taken(c)

@@ -167,7 +167,9 @@ class Routing:
             if a.connected and (a.status == AgentStatus.AVAILABLE or a.consultation_id is not None)
         )
 
-    def _place(self, c: Consultation, position: int, duty: dict[tuple[str, str, str, bool], list[Agent]]) -> QueuePosition:
+    def _place(
+        self, c: Consultation, position: int, duty: dict[tuple[str, str, str, bool], list[Agent]]
+    ) -> QueuePosition:
         key = (c.municipality_id, c.route, c.language, c.urgent)
         on_duty = duty.get(key)
         if on_duty is None:
@@ -338,7 +340,7 @@ class Routing:
             ]
             if not candidates:
                 continue
-            # one who serves the case (route and language) first: an urgent case goes to anyone only when they are not free
+            # one who serves the case (route and language) first: an urgent case goes to others only when none is free
             agent = min(candidates, key=lambda a: (not a.serves(c), a.idle_since, a.id))
             free.remove(agent)
             c.offered_to = agent.id

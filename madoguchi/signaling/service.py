@@ -321,11 +321,13 @@ class CounterService:
         urgent: bool,
         summary: dict[str, JsonValue],
         triage: dict[str, JsonValue],
+        language: str | None = None,
     ) -> dict[str, JsonValue]:
-        """The bot hands the resident to a person: queue them with the summary staff will read (ack fields)."""
+        """The bot hands the resident to a person: queue them with the summary staff will read (ack fields);
+        ``language``: the one the resident writes in (``Counter.handoff``)."""
         now = self._clock()
         op = partial(Counter.handoff, consultation_id=consultation_id, resident=participant, route=route)
-        op = partial(op, urgent=urgent, now=now)
+        op = partial(op, urgent=urgent, now=now, language=language)
         await self.run(op, record={"summary": summary, "triage": triage})
         place = await self._place(consultation_id)
         return {"position": place.position, "wait_estimate_s": place.wait_estimate_s}

@@ -19,9 +19,13 @@ export function telHref(number) {
   return `tel:${dialable.replace(/#/g, "%23")}`;
 }
 
-/** One <li> per hotline ({name, number, when}), emergency numbers first. */
+/** One <li> per hotline ({name, number, when}), emergency numbers first. 110 and 119 are named from the page's
+ * catalog (resident.hotline.*, in all nine languages), not the town's file, which may name them only in ja/en. */
 export function hotlineItems(hotlines) {
-  const lines = [...hotlines];
+  const lines = hotlines.map((h) => {
+    const fallback = FALLBACK_HOTLINES.find((f) => f.number === String(h.number));
+    return fallback ? { ...h, name: t(fallback.nameKey) } : h;
+  });
   for (const fallback of FALLBACK_HOTLINES) {
     if (!lines.some((h) => String(h.number) === fallback.number)) {
       lines.unshift({ ...fallback, name: t(fallback.nameKey) });

@@ -3,12 +3,17 @@ line urgent or worth the danger question: a lexicon kind, the learned score, or 
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from madoguchi.chatbot.engine import TriageEngine, Turn
+from madoguchi.chatbot.knowledge import bundled_kb_dir, load_knowledge_base
 from madoguchi.chatbot.lexicon import bundled_lexicon
 from madoguchi.chatbot.normalise import normalise
 from madoguchi.chatbot.rules import apply_rules, topic_kinds
+from madoguchi.domain.languages import LANGUAGE_CODES
 
 AFRAID_OF_A_PARTNER = [
     ("ja", "夫が最近こわくて、家に帰りたくないです"),
@@ -54,3 +59,18 @@ def test_a_yes_to_the_danger_question_keeps_the_dv_hotline(tiny_engine: TriageEn
 def test_a_partner_without_danger_is_no_dv_topic() -> None:
     assert topic_kinds(normalise("夫の 転入届を 出したいです"), bundled_lexicon()) == ()
     assert topic_kinds(normalise("My wife needs a residence certificate"), bundled_lexicon()) == ()
+
+
+CATALOGS = Path(__file__).resolve().parents[3] / "madoguchi" / "static" / "i18n"
+
+
+def test_110_119_and_the_dv_line_are_named_in_every_residents_language() -> None:
+    english = json.loads((CATALOGS / "en.json").read_text(encoding="utf-8"))
+    town = load_knowledge_base(bundled_kb_dir()).municipality
+    for lang in [code for code in LANGUAGE_CODES if code not in ("ja", "easy-ja", "en")]:
+        catalog = json.loads((CATALOGS / f"{lang}.json").read_text(encoding="utf-8"))
+        for key in ("resident.hotline.police", "resident.hotline.fire"):
+            assert catalog[key].strip() and catalog[key] != english[key], (lang, key)
+        for number in ("110", "119", "#8008"):
+            hotline = next(h for h in town.hotlines if h.number == number)
+            assert hotline.name.has(lang), (lang, number)  # not the English fallback

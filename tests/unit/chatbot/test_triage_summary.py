@@ -12,7 +12,7 @@ import pytest
 from madoguchi.chatbot.engine import TriageEngine, Turn
 from madoguchi.chatbot.knowledge import load_knowledge_base
 from madoguchi.chatbot.model import ModelScores
-from madoguchi.chatbot.summary import matched_title
+from madoguchi.chatbot.summary import JA_LANGUAGE_NAMES, matched_title
 from madoguchi.domain.routes import RouteId
 
 TAX = """
@@ -71,7 +71,10 @@ def test_a_weak_entry_match_is_not_named_the_route_and_the_words_are(engine: Tri
     assert result.route == RouteId.TAX and result.handoff
     summary = engine.summarise([Turn(sender="resident", text=text)], result)
     route_name = engine.kb.municipality.route_name(RouteId.TAX)
-    assert summary.need.startswith(f"「{route_name}」について: ")
+    written = JA_LANGUAGE_NAMES.get(summary.language)  # other languages: 「中国語で 書かれています」 too
+    assert summary.need.startswith(
+        f"「{route_name}」について" + (f"（{written}で 書かれています）" if written else "") + ": "
+    )
     assert "確定申告" not in summary.need and "水道" not in summary.need
     assert text.split()[0] in summary.need  # the resident's own words
 

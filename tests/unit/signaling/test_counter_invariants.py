@@ -301,7 +301,9 @@ def check(world: World) -> None:
             assert c.wrap_up_expires_at is not None, f"{c.id}: offline agent's wrap-up has no deadline"
         if c.state == State.OFFERED:
             agent = state.agents[c.agent_id or ""]
-            assert agent.connected and agent.status == AgentStatus.AVAILABLE and (agent.serves(c) or agent.takes_urgent(c))
+            assert (
+                agent.connected and agent.status == AgentStatus.AVAILABLE and (agent.serves(c) or agent.takes_urgent(c))
+            )
             assert c.offer_expires_at is not None and c.resident_lost_at is None
         else:
             assert c.offer_expires_at is None

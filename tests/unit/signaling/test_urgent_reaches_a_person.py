@@ -65,3 +65,13 @@ def test_with_nobody_of_the_town_on_duty_an_urgent_case_is_still_stranded(desk: 
     assert no_answer(desk.counter, desk.c("grandma"), 2.0) == "nobody"
     desk.counter.set_status("away", AgentStatus.AVAILABLE, now=3.0)
     assert desk.c("grandma").agent_id == "away"
+
+
+def test_handoff_takes_the_language_the_resident_writes_in_over_the_page_language(desk: Any) -> None:
+    desk.agent("ja_only", now=0.0, languages=("ja",))
+    desk.request("english", now=1.0, to_person=False, resident="chat:r1", language="ja")
+    desk.counter.handoff("english", resident="chat:r1", route="tax", urgent=False, now=2.0, language="en")
+    assert desk.c("english").language == "en" and desk.c("english").state == State.WAITING
+    desk.request("easy", now=3.0, to_person=False, resident="chat:r2", language="ja")
+    desk.counter.handoff("easy", resident="chat:r2", route="tax", urgent=False, now=4.0, language="easy-ja")
+    assert desk.c("easy").language == "ja" and desk.c("easy").agent_id == "ja_only"  # a ja speaker serves it
