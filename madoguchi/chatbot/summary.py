@@ -209,7 +209,7 @@ def build_summary(
     if masked_kinds or any(token in masked_text for token in MASK_TOKENS):  # here, or already at the edge
         flags.append("個人番号など伏せ字あり")
     if language not in ("ja", "easy-ja"):
-        flags.append(f"言語: {language}")
+        flags.append(f"言語: {JA_LANGUAGE_NAMES.get(language, language)}")
     return HandoffSummary(
         route=route,
         route_name=kb.municipality.route_name(route),

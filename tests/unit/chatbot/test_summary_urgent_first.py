@@ -41,7 +41,7 @@ def test_a_vietnamese_urgent_chat_gets_japanese_the_agent_can_act_on(tiny_engine
     summary = tiny_engine.summarise([Turn(sender="resident", text=text)], result)
     assert summary.need.startswith("【緊急・DV】「")
     assert "（ベトナム語で 書かれています）: Chồng tôi" in summary.need
-    assert summary.language == "vi"
+    assert summary.language == "vi" and "言語: ベトナム語" in summary.flags
 
 
 def test_written_language_follows_the_last_line_long_enough_to_tell() -> None:
