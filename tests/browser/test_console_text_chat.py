@@ -93,6 +93,8 @@ async def test_a_text_chat_fits_the_desk_and_tells_the_truth(server: LiveServer,
     live_server = server
     await live_server.add_agent("sato", PASSWORD)
     await live_server.add_agent("baba", "baba-password-1", routes=("tax",))  # never signs in
+    # the office's supervisor covers every route but is not at a console: not someone to hand the case to
+    await live_server.add_agent("miki", "miki-password-1", role="supervisor")
     home_ctx, home, home_problems = await new_page(browser, SIZES["phone"], phone=True)
     agent_ctx, agent, agent_problems = await new_page(browser, SIZES["wide"])
     try:

@@ -183,6 +183,18 @@ async def test_timer_kb_search_and_transfer_with_a_note(server: LiveServer, brow
         await shot(second, "ux-console-offer-transferred")
         await second.get_by_test_id("offer-accept").click()
         await expect(second.get_by_test_id("call-transfer-note")).to_contain_text("書類は 持参済み", timeout=WAIT_MS)
+        # sato's line is sato's, not the receiving agent's own (it said 「あなた」), in the offer and in the call
+        offered = second.get_by_test_id("offer-chat-log").locator('li[data-sender="agent"]').first
+        await expect(offered).to_have_attribute("data-author", "previous")
+        theirs = second.get_by_test_id("chat-log").locator('li[data-sender="agent"]').first
+        await expect(theirs).to_contain_text(answer[:10], timeout=WAIT_MS)
+        await expect(theirs).to_have_attribute("data-author", "previous")
+        await expect(theirs.locator(".chat-sender")).to_have_text("前の 職員")
+        await expect(theirs).not_to_have_class(re.compile(r"\bmine\b"))
+        await second.get_by_test_id("chat-input").fill("加藤です。引き継ぎました")
+        await second.get_by_test_id("chat-send").click()
+        ours = second.get_by_test_id("chat-log").locator('li[data-author="me"]')
+        await expect(ours.locator(".chat-sender")).to_have_text("あなた", timeout=WAIT_MS)
         await expect(booth.get_by_test_id("end-call")).to_be_visible(timeout=WAIT_MS)
     finally:
         for ctx in (booth_ctx, agent_ctx, next_ctx):
