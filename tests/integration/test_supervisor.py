@@ -199,3 +199,22 @@ async def test_a_supervisor_who_left_the_console_for_this_page_is_watching_not_g
         await other.wait_for("supervisor.snapshot", boss_is("away"))
         for peer in (console, other):
             await peer.close()
+
+
+async def test_a_supervisor_stays_listed_as_watching_after_the_consoles_grace_ran_out(tmp_path: Path) -> None:
+    """fix7b: the supervisor was 「この画面を 見ています」 only for the left console's grace period, then vanished from
+    the staff list while still watching: listed for as long as the /supervisor connection lives (no time in state)."""
+    async with serve(make_settings(tmp_path, grace_period_s=0.2)) as live_server:
+        await live_server.add_agent("boss", PASSWORD, role="supervisor")
+        console = await agent_peer(live_server, "boss", PASSWORD)
+        await console.close()
+        watcher = await supervisor_peer(live_server, "boss")
+        listed = await watcher.wait_for(
+            "supervisor.snapshot",
+            lambda snap: (
+                [(a["activity"], a["since"]) for a in snap["agents"] if a["display_name"] == "boss さん"]
+                == [("watching", None)]
+            ),
+        )
+        assert listed["agents"][0]["routes"] == []
+        await watcher.close()
