@@ -65,7 +65,7 @@ from madoguchi.signaling.socket_server import EdgeSocketServer
 from madoguchi.signaling.state import OverflowRule
 from madoguchi.signaling.store import LiveStore
 from madoguchi.signaling.supervision import SupervisionRules
-from madoguchi.signaling.supervisor_feed import SupervisorFeed
+from madoguchi.signaling.supervisor_feed import SupervisorFeed, watcher_of
 from madoguchi.signaling.supervisor_socket import SupervisorNamespace
 from madoguchi.signaling.timers import Timers
 from madoguchi.signaling.turn import TurnIssuer
@@ -346,6 +346,7 @@ def _counter(
             hours=app[keys.HOURS].hours,
             rules=SupervisionRules(default_service_level_s=settings.service_level_s),
             short_abandon_s=settings.short_abandon_s,
+            staff=lambda staff_id: watcher_of(app[keys.ACCOUNTS], staff_id),
             town_rules={
                 m: SupervisionRules(
                     service_level_s={r.value: minutes * 60 for r, minutes in c.service_level_min.items()},

@@ -131,7 +131,7 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
             async with asyncio.timeout(2.0):
                 found = await self.accounts.list()
             staff = [
-                StaffMember(r.id, tuple(r.municipality_ids), tuple(r.routes), tuple(r.languages))
+                StaffMember(r.id, tuple(r.municipality_ids), tuple(r.routes), tuple(r.languages), r.role)
                 for r, disabled in found
                 if not disabled
             ]

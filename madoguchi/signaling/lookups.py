@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import TypeVar
 
 from pydantic import JsonValue
@@ -129,6 +129,7 @@ class Lookups:
                 sender=line.sender,
                 text=line.text,
                 at=line.at.timestamp(),
+                agent_id=_agent_of(line.meta),
             )
             for line in lines or []
         ]
@@ -142,3 +143,9 @@ class Lookups:
         except Exception as exc:
             log.warning("%s unreadable (%s: %s); the view goes without", what, type(exc).__name__, exc)
             return None
+
+
+def _agent_of(meta: Mapping[str, object] | None) -> str | None:
+    """The member of staff who wrote a stored line (relay.chat keeps it in the line's meta)."""
+    agent = (meta or {}).get("agent_id")
+    return agent if isinstance(agent, str) else None

@@ -83,6 +83,9 @@ class Relay:
             text=text,
             client_id=client_id,
             to=(sender, *others),
+            # who of the staff wrote it: a transfer's receiving agent must not read the previous agent's lines as his
+            extra={"agent_id": sender.id} if sender.is_staff else None,
+            meta={"agent_id": sender.id} if sender.is_staff else None,
         )
         return seq
 

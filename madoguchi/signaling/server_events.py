@@ -48,7 +48,9 @@ class Peer(View):
 
 
 class ChatLine(ServerEvent):
-    """A chat line (also echoed to its sender); bot lines carry ``bot`` (see docs/protocol.md)."""
+    """A chat line (also echoed to its sender); bot lines carry ``bot`` (see docs/protocol.md). A staff line carries
+    ``agent_id``, the member of staff who wrote it: after a transfer the receiving console labels the previous
+    agent's lines as theirs, not as its own."""
 
     NAME = "chat.message"
     consultation_id: str
@@ -57,6 +59,7 @@ class ChatLine(ServerEvent):
     text: str
     at: float
     bot: JsonValue = None
+    agent_id: str | None = None
 
 
 class CallStart(ServerEvent):
@@ -350,7 +353,7 @@ class SupervisorAgent(View):
     agent_id: str
     display_name: str
     activity: str
-    since: float
+    since: float | None  # None: a watcher not on the counter (when their page connected is not kept)
     consultation_id: str | None
     consultation_route: str | None
     routes: list[str]
@@ -378,9 +381,15 @@ class SupervisorBooth(View):
 
 
 class SupervisorToday(View):
+    """Today's figures; received = answered + callbacks + abandoned + short_abandoned + in_hand (those of today
+    still waiting, ringing or choosing a topic). ``waiting``: the queue now (waiting or ringing), whenever it came."""
+
     received: int
     answered: int
     abandoned: int
+    short_abandoned: int = 0
+    callbacks: int = 0
+    in_hand: int = 0
     waiting: int
     longest_wait_s: float
 

@@ -4,7 +4,10 @@ Why: an agent who transfers a case into a route nobody is on sends the resident 
 into a route only they cover got the case back labelled "handed over from" themselves. So the form says, per
 route, how many others are on duty now (connected, available or already on a case: they will be rung) and how many
 members of staff could ever take it (accounts of the case's town with the route and the resident's language, the
-agent excluded; ``None`` when the accounts could not be read). When that is none, the console tells the agent
+agent excluded; ``None`` when the accounts could not be read). Only agents count as "could ever take it": a
+supervisor's or admin's account usually covers every route but takes cases only while on their console, so it is
+counted when on duty, never as a standing 「だれか」 (the form said 「いま 0人」 where only the agent covered the
+route, counting the office's supervisor). When that is none, the console tells the agent
 before the transfer that the case will come back to them (``Transfer.back_to_me``). Pure.
 """
 
@@ -28,6 +31,7 @@ class StaffMember:
     municipality_ids: tuple[str, ...]
     routes: tuple[str, ...]
     languages: tuple[str, ...]
+    role: str = "agent"
 
 
 def _covers(routes: Iterable[str], route: str) -> bool:
@@ -56,7 +60,10 @@ def transfer_options(
         able = [
             s
             for s in staff
-            if s.id != agent_id and c.municipality_id in s.municipality_ids and served_by(c.language, s.languages)
+            if s.id != agent_id
+            and s.role == "agent"
+            and c.municipality_id in s.municipality_ids
+            and served_by(c.language, s.languages)
         ]
     return [
         TransferRoute(

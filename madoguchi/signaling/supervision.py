@@ -66,12 +66,35 @@ class SupervisionRules:
 
 
 @dataclass(frozen=True)
+class Watcher:
+    """A supervisor or admin account (read by the edge): listed as watching while their /supervisor page is
+    connected, though not on the counter as an agent (their console closed, or never opened)."""
+
+    id: str
+    name: str
+    municipality_ids: tuple[str, ...]
+
+
+def watching_ids(counter: Routing) -> set[str]:
+    """Staff ids with a live /supervisor connection and no place on the counter as an agent."""
+    ids = {
+        Participant(p).id
+        for p, conns in counter.state.connections.items()
+        if conns and Participant(p).kind == "supervisor"
+    }
+    return ids - set(counter.state.agents)
+
+
+@dataclass(frozen=True)
 class TodayFigures:
-    """Counts read from the records since midnight JST (the edge reads them)."""
+    """Counts read from the records since midnight JST (the edge reads them; ``storage/today.py`` says what each
+    counts: received = answered + call-backs + abandoned + short abandons + those still in hand)."""
 
     received: int = 0
     answered: int = 0
     abandoned: int = 0
+    short_abandoned: int = 0
+    callbacks: int = 0
 
 
 def on_duty(agent: Agent) -> bool:
@@ -149,6 +172,7 @@ def supervisor_view(
     booths: Sequence[BoothInfo] = (),
     today: TodayFigures | None = None,
     rules: SupervisionRules | None = None,
+    watchers: Sequence[Watcher] = (),
 ) -> SupervisorSnapshot:
     """One municipality's whole counter: its queue, its agents, its booths, today's figures and its alarms."""
     rules = rules or SupervisionRules()
@@ -195,6 +219,24 @@ def supervisor_view(
         for a in sorted(counter.state.agents.values(), key=lambda a: (a.display_name, a.id))
         if municipality_id in a.municipality_ids
     ]
+    # a supervisor whose console is closed is listed as watching for as long as their /supervisor page is connected
+    # (they were dropped with the console's grace period, while still watching)
+    live = watching_ids(counter)
+    agents += [
+        SupervisorAgent(
+            agent_id=w.id,
+            display_name=w.name,
+            activity="watching",
+            since=None,
+            consultation_id=None,
+            consultation_route=None,
+            routes=[],
+            languages=[],
+        )
+        for w in watchers
+        if w.id in live and municipality_id in w.municipality_ids
+    ]
+    agents.sort(key=lambda a: (a.display_name, a.agent_id))
     booth_rows = [
         SupervisorBooth(
             booth_id=b.id,
@@ -210,6 +252,9 @@ def supervisor_view(
         received=today.received,
         answered=today.answered,
         abandoned=today.abandoned,
+        short_abandoned=today.short_abandoned,
+        callbacks=today.callbacks,
+        in_hand=max(0, today.received - today.answered - today.callbacks - today.abandoned - today.short_abandoned),
         waiting=sum(1 for c in queue if c.state == State.WAITING),
         longest_wait_s=round(longest, 1),
     )

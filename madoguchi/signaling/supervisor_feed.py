@@ -22,8 +22,18 @@ from madoguchi.signaling.background import cancel_requested
 from madoguchi.signaling.dispatch import Notifier, Supervisors
 from madoguchi.signaling.server_events import SupervisorSnapshot
 from madoguchi.signaling.service import Clock
+from madoguchi.signaling.staff_sessions import SUPERVISING_ROLES
 from madoguchi.signaling.store import LiveStore
-from madoguchi.signaling.supervision import JST, BoothInfo, SupervisionRules, TodayFigures, supervisor_view
+from madoguchi.signaling.supervision import (
+    JST,
+    BoothInfo,
+    SupervisionRules,
+    TodayFigures,
+    Watcher,
+    supervisor_view,
+    watching_ids,
+)
+from madoguchi.storage.accounts import Accounts
 from madoguchi.storage.booths import Booths
 from madoguchi.storage.records import ConsultationRecords
 
@@ -33,6 +43,14 @@ log = logging.getLogger(__name__)
 def jst_midnight(now: float) -> datetime:
     local = datetime.fromtimestamp(now, tz=UTC).astimezone(JST)
     return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
+async def watcher_of(accounts: Accounts, staff_id: str) -> Watcher | None:
+    """A supervisor's or admin's name and towns, to list them as watching (``None``: no such account)."""
+    found = await accounts.get(staff_id)
+    if found is None or found.role not in SUPERVISING_ROLES:
+        return None
+    return Watcher(found.id, found.display_name, tuple(found.municipality_ids))
 
 
 class SupervisorFeed:
@@ -50,7 +68,10 @@ class SupervisorFeed:
         interval: float = 0.25,
         refresh: float = 2.0,
         short_abandon_s: float = 0.0,
+        staff: Callable[[str], Awaitable[Watcher | None]] | None = None,
     ) -> None:
+        self._staff = staff  # a watching supervisor's name and towns (accounts), read once per person
+        self._watchers: dict[str, Watcher | None] = {}
         self._short_abandon_s = short_abandon_s  # the reports' rule: who left sooner is not "待ちきれずに帰った"
         self._store = store
         self._notifier = notifier
@@ -94,16 +115,37 @@ class SupervisorFeed:
         booths = [BoothInfo(b.id, b.name, b.place_name) for b in found if not b.revoked]
         try:
             async with asyncio.timeout(2.0):
-                received, answered, abandoned = await self._records.counts_since(
+                counts = await self._records.counts_since(
                     municipality_id, jst_midnight(now), short_abandon_s=self._short_abandon_s
                 )
-            today = TodayFigures(received, answered, abandoned)
+            today = TodayFigures(*counts)
         except Exception:
             log.warning("today's figures unavailable for %s", municipality_id, exc_info=True)
             today = TodayFigures()
         return supervisor_view(
-            counter, municipality_id, now, booths=booths, today=today, rules=await self._rules_of(municipality_id)
+            counter,
+            municipality_id,
+            now,
+            booths=booths,
+            today=today,
+            rules=await self._rules_of(municipality_id),
+            watchers=await self._watchers_of(watching_ids(counter)),
         )
+
+    async def _watchers_of(self, ids: Iterable[str]) -> list[Watcher]:
+        found: list[Watcher] = []
+        for staff_id in sorted(ids):
+            if staff_id not in self._watchers and self._staff is not None:
+                try:
+                    async with asyncio.timeout(2.0):
+                        self._watchers[staff_id] = await self._staff(staff_id)
+                except Exception:
+                    log.warning("watching supervisor %s not read", staff_id, exc_info=True)
+                    continue
+            watcher = self._watchers.get(staff_id)
+            if watcher is not None:
+                found.append(watcher)
+        return found
 
     async def _rules_of(self, municipality_id: str) -> SupervisionRules:
         """The town's rules with its opening hours in force (stored by an admin, else its file's)."""

@@ -55,6 +55,7 @@ from madoguchi.storage.record_values import (
     json_data,
     to_record,
 )
+from madoguchi.storage.today import TodayCounts
 from madoguchi.storage.today import counts_since as today_counts
 from madoguchi.storage.updates import Creation, NewConsultation, ParticipantRow, RecordUpdate
 
@@ -389,11 +390,9 @@ class ConsultationRecords:
             rows = (await session.scalars(query)).all()
         return [to_record(row) for row in rows]
 
-    async def counts_since(
-        self, municipality_id: str, since: datetime, *, short_abandon_s: float = 0.0
-    ) -> tuple[int, int, int]:
-        """(received, answered, abandoned) since ``since`` for one municipality: the supervisor's "today"
-        (:func:`madoguchi.storage.today.counts_since`: abandoned by the reports' rule)."""
+    async def counts_since(self, municipality_id: str, since: datetime, *, short_abandon_s: float = 0.0) -> TodayCounts:
+        """(received, answered, abandoned, short abandons, call-backs) since ``since`` for one municipality: the
+        supervisor's "today" (:func:`madoguchi.storage.today.counts_since`: abandoned by the reports' rule)."""
         return await today_counts(self._db, municipality_id, since, short_abandon_s=short_abandon_s)
 
     def export_rows(

@@ -167,7 +167,13 @@ async def test_timer_kb_search_and_transfer_with_a_note(server: LiveServer, brow
         await agent.get_by_test_id("chat-send").click()
         await expect(booth.get_by_test_id("chat-log")).to_contain_text(answer[:10], timeout=WAIT_MS)
 
+        await agent.set_viewport_size({"width": 1366, "height": 768})
         await agent.get_by_test_id("transfer").click()
+        # fix7b: at the desk's 1366×768 the open form lies over the picture; the chat keeps its column (it shrank
+        # to about a message and a half)
+        log_box = await agent.get_by_test_id("chat-log").bounding_box()
+        assert log_box and log_box["height"] >= 300, log_box
+        await agent.set_viewport_size(CONSOLE_VIEWPORT)
         await agent.get_by_test_id("transfer-route").select_option("elderly_care")
         await agent.get_by_test_id("transfer-note").fill("介護保険の 申請について。書類は 持参済み")
         await shot(agent, "ux-console-transfer-form")
@@ -183,6 +189,18 @@ async def test_timer_kb_search_and_transfer_with_a_note(server: LiveServer, brow
         await shot(second, "ux-console-offer-transferred")
         await second.get_by_test_id("offer-accept").click()
         await expect(second.get_by_test_id("call-transfer-note")).to_contain_text("書類は 持参済み", timeout=WAIT_MS)
+        # sato's line is sato's, not the receiving agent's own (it said 「あなた」), in the offer and in the call
+        offered = second.get_by_test_id("offer-chat-log").locator('li[data-sender="agent"]').first
+        await expect(offered).to_have_attribute("data-author", "previous")
+        theirs = second.get_by_test_id("chat-log").locator('li[data-sender="agent"]').first
+        await expect(theirs).to_contain_text(answer[:10], timeout=WAIT_MS)
+        await expect(theirs).to_have_attribute("data-author", "previous")
+        await expect(theirs.locator(".chat-sender")).to_have_text("前の 職員")
+        await expect(theirs).not_to_have_class(re.compile(r"\bmine\b"))
+        await second.get_by_test_id("chat-input").fill("加藤です。引き継ぎました")
+        await second.get_by_test_id("chat-send").click()
+        ours = second.get_by_test_id("chat-log").locator('li[data-author="me"]')
+        await expect(ours.locator(".chat-sender")).to_have_text("あなた", timeout=WAIT_MS)
         await expect(booth.get_by_test_id("end-call")).to_be_visible(timeout=WAIT_MS)
     finally:
         for ctx in (booth_ctx, agent_ctx, next_ctx):

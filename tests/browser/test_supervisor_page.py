@@ -85,6 +85,10 @@ async def test_supervisor_offers_a_stranded_case_to_a_named_agent(server: LiveSe
         await expect(alert).to_contain_text("担当できる職員が いません")
         await expect(alert).to_contain_text("「この職員に 回す」")
         await expect(sv.get_by_test_id("sv-today-waiting")).to_have_text("1")
+        # fix7b: times in words (「待ち 1:04」 read as an hour or a minute), and the figures say how they add up
+        await expect(case.locator(".waited")).to_have_text(re.compile(r"^待ち \d+(分\d+)?秒$"))
+        await expect(sv.get_by_test_id("sv-today-longest")).to_have_text(re.compile(r"^\d+(分\d+)?秒$"))
+        await expect(sv.get_by_test_id("sv-today-sum")).to_contain_text("折り返し 0")
         await sv.get_by_test_id("sv-sound").click()  # silence
         await expect(sv.get_by_test_id("sv-sound")).to_have_attribute("aria-pressed", "true")
         layout: list[str] = []

@@ -101,7 +101,8 @@ async def test_a_change_shows_within_a_second_and_towns_stay_apart(live_server: 
     both = await supervisor_peer(live_server, "joint")
     first = await boss.wait_for("supervisor.snapshot")
     assert first["municipality_id"] == "shiomi"
-    assert [a["display_name"] for a in first["agents"]] == ["tax_only さん"]
+    # the supervisor watching this page is listed too (fix7b), as watching
+    assert [a["display_name"] for a in first["agents"] if a["activity"] != "watching"] == ["tax_only さん"]
     assert {b["name"] for b in first["booths"]} == {"北港ブース"}
     await both.wait_for("supervisor.snapshot", lambda s: s["municipality_id"] == "yamabe")
 
@@ -160,10 +161,13 @@ async def test_offer_to_a_named_agent_move_and_set_away_are_audited(live_server:
     busy = await boss.wait_for(
         "supervisor.snapshot", lambda s: any(a["activity"] == "busy" for a in s["agents"]) and not s["queue"]
     )
-    assert busy["agents"][0]["consultation_id"] == cid
+    assert [a["consultation_id"] for a in busy["agents"] if a["agent_id"] == tanaka] == [cid]
     ok(await agent.call("consultation.end", {"consultation_id": cid}))
     ok(await agent.call("wrapup.submit", {"consultation_id": cid, "disposition": "resolved", "note": ""}))
-    await boss.wait_for("supervisor.snapshot", lambda s: s["agents"][0]["activity"] == "available")
+    await boss.wait_for(
+        "supervisor.snapshot",
+        lambda s: [a["activity"] for a in s["agents"] if a["agent_id"] == tanaka] == ["available"],
+    )
     ok(await boss.call("supervisor.set_away", {"agent_id": tanaka}))
     assert (await agent.wait_for("agent.state", lambda s: s["status"] == "away"))["status"] == "away"
 
@@ -199,3 +203,22 @@ async def test_a_supervisor_who_left_the_console_for_this_page_is_watching_not_g
         await other.wait_for("supervisor.snapshot", boss_is("away"))
         for peer in (console, other):
             await peer.close()
+
+
+async def test_a_supervisor_stays_listed_as_watching_after_the_consoles_grace_ran_out(tmp_path: Path) -> None:
+    """fix7b: the supervisor was 「この画面を 見ています」 only for the left console's grace period, then vanished from
+    the staff list while still watching: listed for as long as the /supervisor connection lives (no time in state)."""
+    async with serve(make_settings(tmp_path, grace_period_s=0.2)) as live_server:
+        await live_server.add_agent("boss", PASSWORD, role="supervisor")
+        console = await agent_peer(live_server, "boss", PASSWORD)
+        await console.close()
+        watcher = await supervisor_peer(live_server, "boss")
+        listed = await watcher.wait_for(
+            "supervisor.snapshot",
+            lambda snap: (
+                [(a["activity"], a["since"]) for a in snap["agents"] if a["display_name"] == "boss さん"]
+                == [("watching", None)]
+            ),
+        )
+        assert listed["agents"][0]["routes"] == []
+        await watcher.close()

@@ -32,14 +32,18 @@ export function transferText(transfer) {
 }
 
 /** A case another agent transferred: their note and the transcript so far, in the offer. */
-export function renderTransfer(offer) {
+export function renderTransfer(offer, myId = null) {
   const transfer = offer.transfer && typeof offer.transfer === "object" ? offer.transfer : null;
   $("offer-transfer").hidden = !transfer;
   $("offer-transfer-note").textContent = transfer ? transferText(transfer) : "";
   const lines = (Array.isArray(offer.chat) ? offer.chat : []).map((line) => {
     const item = document.createElement("li");
     item.dataset.sender = line.sender;
-    const who = { resident: "console.chat.resident", agent: "console.transfer.sender_agent" }[line.sender];
+    // the agent's own lines when a case he sent comes back to him; another agent's otherwise (chat.message agent_id)
+    const mine = line.sender === "agent" && myId && line.agent_id === myId;
+    if (line.sender === "agent") item.dataset.author = mine ? "me" : "previous";
+    const agent = mine ? "console.chat.me" : "console.transfer.sender_agent";
+    const who = { resident: "console.chat.resident", agent }[line.sender];
     item.textContent = `${t(who || `chat.sender.${line.sender}`)}: ${line.text}`;
     return item;
   });

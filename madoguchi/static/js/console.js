@@ -45,6 +45,7 @@ const state = {
   lastOfferId: null, // the offer just answered or dropped, whose offer.withdrawn may still arrive
   stateSocketId: null, // the socket connection whose first agent.state was applied
   revoked: false, // access.revoked came: the login is over, do not reconnect
+  agentId: null, // this agent's staff id (agent.state): a line another agent wrote is labelled as theirs
 };
 const banner = new Banner($("banner"));
 
@@ -88,7 +89,7 @@ function showOffer(offer) {
   noteWaited(offer.consultation_id, offer.waited_s);
   renderOfferWaited();
   renderSummary($("offer-summary"), offer.summary);
-  renderTransfer(offer);
+  renderTransfer(offer, state.agentId);
   for (const id of ["offer-accept", "offer-decline"]) $(id).disabled = false;
   showView("offer");
   renderCountdown();
@@ -283,6 +284,7 @@ function applyAgentState(message) {
   // agent.state comes first on every connection (before "connect" fires), then on every change.
   const reconnected = state.stateSocketId !== null && state.stateSocketId !== socket.id;
   state.stateSocketId = socket.id;
+  if (message.agent_id) state.agentId = message.agent_id;
   if (message.status) setStatus(activityOf(message));
   const view = message.consultation;
   if (view) {
@@ -369,9 +371,22 @@ const chat = new ChatPanel({
     agent: "console.chat.me",
   },
   consultationId: () => state.consultation?.id ?? null,
+  decorate: (item, message) => labelAuthor(item, message),
   onError: (text) => banner.show(text),
   onMasked: () => banner.show(t("console.masked_note")),
 });
+
+/** A staff line another agent wrote (before a transfer) is 「前の 職員」, not 「あなた」 (chat.message's agent_id). */
+function labelAuthor(item, message) {
+  if (message.sender !== "agent") return;
+  const mine = !message.agent_id || !state.agentId || message.agent_id === state.agentId;
+  item.dataset.author = mine ? "me" : "previous";
+  if (mine) return;
+  item.classList.remove("mine");
+  const label = item.querySelector(".chat-sender");
+  label.dataset.i18n = "console.transfer.sender_agent";
+  label.textContent = t("console.transfer.sender_agent");
+}
 
 socket.on("connect", () => {
   state.connected = true;

@@ -12,7 +12,7 @@ import { io } from "/static/vendor/socket.io.esm.min.js";
 import { Banner } from "./banner.js";
 import { formatDayTime } from "./clock.js";
 import { RECEIVE, SEND } from "./events.js";
-import { formatClock, initI18n, t } from "./i18n.js";
+import { initI18n, t } from "./i18n.js";
 import { errorText, nowSeconds, request } from "./net.js";
 import { Ringer } from "./ringer.js";
 
@@ -66,7 +66,7 @@ function placeText(item) {
 }
 
 function alertText(alert, entry) {
-  const waited = alert.waited_s != null ? formatClock(alert.waited_s + (serverNow(entry) - entry.snapshot.now)) : "";
+  const waited = alert.waited_s != null ? durationText(alert.waited_s + (serverNow(entry) - entry.snapshot.now)) : "";
   // stranded for want of a speaker of the language: say so (the remedy is a speaker or an interpreter)
   const key =
     alert.kind === "stranded" && alert.reason === "language"
@@ -79,7 +79,7 @@ function alertText(alert, entry) {
     language: alert.language ? languageName(alert.language) : "",
     route: routeName(alert.route),
     waited,
-    target: alert.target_s != null ? formatClock(alert.target_s) : "",
+    target: alert.target_s != null ? durationText(alert.target_s) : "",
     booth: [alert.booth_name, alert.place].filter(Boolean).join(" / "),
   });
 }
@@ -144,7 +144,7 @@ function renderQueue(entries) {
     if (item.urgent) head.append(el("span", { className: "badge badge-urgent" }, t("sv.case.urgent")));
     if (item.stranded) head.append(el("span", { className: "badge badge-stranded" }, t("sv.case.stranded")));
     const waited = el("div", { className: "waited", "data-since": String(item.waiting_since), "data-offset": String(entry.offset) });
-    waited.textContent = t("sv.case.waited", { time: formatClock(serverNow(entry) - item.waiting_since) });
+    waited.textContent = t("sv.case.waited", { time: durationText(serverNow(entry) - item.waiting_since) });
     const status = item.state === "offered"
       ? t("sv.case.offered", { name: agentName(entry, item.offered_to) })
       : t("sv.case.waiting");
@@ -178,6 +178,15 @@ function renderQueue(entries) {
   more.textContent = more.hidden ? "" : t("sv.queue.more", { n: total - cases.length, shown: cases.length });
 }
 
+/** A length of time in words: 「6秒」, 「1分4秒」, 「1時間5分」 (「1:04」 read as an hour or a minute). */
+function durationText(seconds) {
+  const total = Math.max(0, Math.floor(seconds));
+  const [h, m, s] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
+  if (h > 0) return t("sv.duration.h", { h, m });
+  if (m > 0) return t("sv.duration.m", { m, s });
+  return t("sv.duration.s", { s });
+}
+
 /** How long an agent has been in their state, in words: 「6秒 前から」, 「3分12秒 前から」, 「1時間5分 前から」
  *  (「0:06 前から」 read as a clock time). */
 function sinceText(seconds) {
@@ -199,8 +208,9 @@ function renderAgents(entries) {
       const row = el("li", { className: "sv-agent", testid: "sv-agent", "data-agent-id": agent.agent_id, "data-activity": agent.activity });
       row.append(el("span", { className: "name" }, agent.display_name));
       const label = el("span", { className: "sv-state", "data-activity": agent.activity }, t(`sv.agent.${agent.activity}`));
-      const since = el("span", { className: "since" }, sinceText(serverNow(entry) - agent.since));
-      row.append(label, since);
+      row.append(label);
+      // a supervisor listed only for their open /supervisor page has no time in state (since: null)
+      if (agent.since != null) row.append(el("span", { className: "since" }, sinceText(serverNow(entry) - agent.since)));
       if (agent.activity === "available" || agent.activity === "ringing") {
         const away = el("button", { type: "button", className: "btn btn-secondary", testid: "sv-set-away" }, t("sv.set_away"));
         away.addEventListener("click", () => steer(SEND.SUPERVISOR_SET_AWAY, agent.agent_id, null,
@@ -258,12 +268,15 @@ function renderBooths(entries) {
 
 function renderToday(entries) {
   const sum = (key) => entries.reduce((total, entry) => total + entry.snapshot.today[key], 0);
-  $("sv-today-received").textContent = String(sum("received"));
-  $("sv-today-answered").textContent = String(sum("answered"));
-  $("sv-today-abandoned").textContent = String(sum("abandoned"));
-  $("sv-today-waiting").textContent = String(sum("waiting"));
+  const figures = {};
+  for (const key of ["received", "answered", "callbacks", "abandoned", "short_abandoned", "in_hand", "waiting"]) {
+    figures[key] = sum(key) || 0;
+    if (key !== "in_hand") $(`sv-today-${key}`).textContent = String(figures[key]);
+  }
+  // what each figure counts, and that they add up (call-back requests were counted nowhere)
+  $("sv-today-sum").textContent = t("sv.today.sum", { ...figures, short: figures.short_abandoned });
   const longest = Math.max(0, ...entries.map((e) => e.snapshot.today.longest_wait_s + (e.snapshot.today.waiting ? serverNow(e) - e.snapshot.now : 0)));
-  $("sv-today-longest").textContent = formatClock(longest);
+  $("sv-today-longest").textContent = durationText(longest);
 }
 
 function render() {
@@ -280,7 +293,7 @@ function tick() {
   const entries = shown();
   for (const node of document.querySelectorAll(".sv-case .waited")) {
     const now = nowSeconds() + Number(node.dataset.offset);
-    node.textContent = t("sv.case.waited", { time: formatClock(now - Number(node.dataset.since)) });
+    node.textContent = t("sv.case.waited", { time: durationText(now - Number(node.dataset.since)) });
   }
   if (entries.length) renderToday(entries);
 }

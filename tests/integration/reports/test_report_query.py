@@ -89,8 +89,20 @@ async def test_the_supervisors_today_counts_abandons_as_the_report_does(db: Data
     settings = KpiSettings(short_abandon_s=10.0)
 
     figures = compute(await read_rows(db, ReportFilter(since, until, ["shiomi"])), settings)
-    received, answered, abandoned = await records.counts_since("shiomi", since, short_abandon_s=10.0)
+    received, answered, abandoned, short, callbacks = await records.counts_since("shiomi", since, short_abandon_s=10.0)
 
     assert (figures["abandoned"], figures["abandoned_short"]) == (3, 3)
     assert abandoned == figures["abandoned"]
     assert answered == figures["answered"] == 1 and received >= 7
+    assert (short, callbacks) == (3, 0)
+    # fix7b: a call-back request is its own figure, neither answered nor left; the figures add up
+    for i, after in enumerate((2, 30)):
+        await booth_case(records, f"cb{i}", municipality="shiomi", booth_id=booth.id, at=jst(2, 12, i))
+        gone = jst(2, 12, i) + timedelta(seconds=after)
+        await records.transition(
+            f"cb{i}", at=gone, kind="cancel", state="abandoned", closed_at=gone, end_reason="callback"
+        )
+    await booth_case(records, "still", municipality="shiomi", booth_id=booth.id, at=jst(2, 13, 0))  # waiting
+    counts = await records.counts_since("shiomi", since, short_abandon_s=10.0)
+    assert counts[1:] == (1, 3, 3, 2)
+    assert counts.received == sum(counts[1:]) + 1  # + the one still waiting

@@ -16,6 +16,7 @@ from madoguchi.signaling.supervision import (
     BoothInfo,
     SupervisionRules,
     TodayFigures,
+    Watcher,
     alarms,
     supervisor_view,
 )
@@ -31,6 +32,26 @@ def kinds(found: list[Any]) -> list[tuple[str, str]]:
 
 
 # --- the view ------------------------------------------------------------------------------------------------
+
+
+def test_a_supervisor_is_listed_as_watching_for_as_long_as_their_page_is_connected(desk: Any) -> None:
+    """fix7b: a supervisor whose console closed was listed 「この画面を 見ています」 for the console's grace period,
+    then dropped while still watching; and today's figures add up, call-back requests their own figure."""
+    miki = Watcher("miki", "監督 美紀", (desk.TOWN,))
+    other = Watcher("nagi", "凪 監督", ("elsewhere",))
+    for w in (miki, other):
+        desk.counter.connection_opened(f"supervisor:{w.id}", f"p:{w.id}", process_id="p", now=1.0)
+    snap = supervisor_view(
+        desk.counter,
+        desk.TOWN,
+        100.0,
+        watchers=[miki, other],
+        today=TodayFigures(received=9, answered=4, abandoned=1, short_abandoned=1, callbacks=3),
+    )
+    assert [(a.agent_id, a.activity, a.since) for a in snap.agents] == [("miki", "watching", None)]
+    assert (snap.today.callbacks, snap.today.short_abandoned, snap.today.in_hand) == (3, 1, 0)
+    desk.counter.connection_closed("supervisor:miki", "p:miki", now=101.0)
+    assert supervisor_view(desk.counter, desk.TOWN, 102.0, watchers=[miki]).agents == []
 
 
 def test_view_lists_the_towns_queue_agents_booths_and_figures(desk: Any) -> None:

@@ -60,6 +60,8 @@ def test_the_form_counts_the_others_on_duty_and_the_staff_who_ever_could(desk: A
         StaffMember("a3", (desk.TOWN,), ("water_sewer", "tax"), ("ja",)),
         StaffMember("b1", (desk.OTHER_TOWN,), ("*",), ("ja",)),  # another town's
         StaffMember("e1", (desk.TOWN,), ("elderly_care",), ("en",)),  # not the resident's language
+        StaffMember("s1", (desk.TOWN,), ("*",), ("ja",), "supervisor"),  # takes cases only when on duty
+        StaffMember("d1", (desk.TOWN,), ("*",), ("ja",), "admin"),
     ]
     rows = transfer_options(desk.counter, "a1", "c1", ["water_sewer", "tax", "elderly_care"], staff)
     assert [(r.route, r.on_duty, r.staff) for r in rows] == [
