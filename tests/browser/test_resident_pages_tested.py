@@ -55,6 +55,7 @@ async def test_phone_waiting_is_compact_and_in_the_browsers_language(live_server
         assert layout["composerBottom"] <= layout["height"], layout
         assert layout["conversation"] >= layout["height"] * 0.25, layout
         assert layout["tel110"], layout
+        await expect(page.get_by_test_id("office-phone")).to_be_visible()  # the town's phone, one tap away
     finally:
         await context.close()
     assert not [p for p in problems if "favicon" not in p], problems
