@@ -52,6 +52,7 @@ async def _render_chat(request: web.Request, municipality_id: str | None) -> web
         request,
         "chat.html",
         language=language,
+        texts=ui.municipality_texts(request.app, municipality_id),  # the town's phone and hours on the no-answer panel
         context={
             "municipality_id": municipality_id,
             "town_names": {code: name.in_language(code) for code in ui.SUPPORTED_LANGUAGES},

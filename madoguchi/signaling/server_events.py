@@ -142,6 +142,8 @@ class ResidentConsultation(View):
     hours: TownHours | None = None
     call_lost: bool = False
     """Back in line because the agent's link stayed down during the call (as in ``queue.position``)."""
+    transferred: bool = False
+    """Waiting again because an agent sent the case to another route (as in ``queue.position``)."""
     call: CallStart | None = None
 
 

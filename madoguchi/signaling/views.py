@@ -240,6 +240,7 @@ def resident_consultation(counter: Counter, c: Consultation, facts: Facts) -> Re
         fields["requested_at"] = c.enqueued_at
         fields["waited_s"] = round(max(0.0, facts.now - c.enqueued_at), 1)
         fields["call_lost"] = c.call_lost
+        fields["transferred"] = c.transferred_by is not None
         fields.update(_no_answer(counter, c, facts))
     if c.state == State.ACTIVE:
         fields["call"] = call_start(counter, c, Role.RESIDENT, facts)

@@ -210,6 +210,7 @@ function restore(view, { reconnected = false } = {}) {
     ...(view.position !== undefined ? { position: view.position } : {}),
     ...(view.wait_estimate_s !== undefined ? { waitEstimate: view.wait_estimate_s } : {}),
     ...(QUEUED.has(phase) ? { lost: Boolean(view.call_lost) } : {}), // the call was cut: said after a reload too
+    ...(QUEUED.has(phase) ? { transferred: Boolean(view.transferred) && !view.call_lost } : {}), // and a transfer
     offered: phase === "offered",
   });
   noAnswer.update(view);

@@ -39,8 +39,11 @@ export function renderWaiting(c, { noAnswer = false } = {}) {
   const minutes = Math.floor(Math.max(0, nowSeconds() - c.since) / 60);
   $("waited").textContent = minutes < 1 ? t("booth.waiting.elapsed_short") : t("booth.waiting.elapsed", { minutes });
   $("waiting-ringing").hidden = !c.offered;
-  // sent to another desk: say so, unless nobody there can answer (the panel says that, and what to do instead)
-  $("waiting-transferred").hidden = !c.transferred || Boolean(c.lost) || Boolean(c.offered) || noAnswer;
+  // 「順番を お待ちください」 is no instruction beside "nobody can answer": the panel's heading says what is true
+  $("waiting-heading").hidden = noAnswer;
+  // sent to another desk: say so until someone answers (while the new desk rings too), unless nobody there can
+  // answer (the panel says that, and what to do instead)
+  $("waiting-transferred").hidden = !c.transferred || Boolean(c.lost) || noAnswer;
   $("waiting-lost").hidden = !c.lost;
   $("waiting-lost-next").hidden = noAnswer || Boolean(c.offered); // "we connect you again" only while it is true
 }
@@ -55,4 +58,5 @@ export function clearWaiting() {
   $("waited").textContent = "";
   $("waiting-transferred").hidden = true;
   $("waiting-lost").hidden = true;
+  $("waiting-heading").hidden = false;
 }

@@ -59,6 +59,20 @@ async function fetchCatalog(lang) {
   return catalog;
 }
 
+// Browser language tags → page languages, beyond the tag's first part ("en-GB" → en, "pt-BR" → pt): Filipino is
+// served by the Tagalog catalog; Chinese is written in simplified characters (zh-Hans).
+const BROWSER_ALIASES = { fil: "tl" };
+
+/** The first of the browser's languages (navigator.languages, most wanted first) that the pages offer, or null. */
+export function browserLanguage(wanted = navigator.languages || [navigator.language]) {
+  for (const tag of wanted || []) {
+    const base = String(tag || "").toLowerCase().split("-")[0];
+    const code = BROWSER_ALIASES[base] || base;
+    if (SUPPORTED_LANGUAGES.includes(code)) return code;
+  }
+  return null;
+}
+
 /** The current language code ("ja", "easy-ja", "en", …). */
 export function language() {
   return current;

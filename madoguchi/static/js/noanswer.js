@@ -11,6 +11,7 @@
 
 import { hasText, t } from "./i18n.js";
 import { telHref } from "./hotlines.js";
+import { formatPhoneAsTyped } from "./numbers.js";
 import { hoursText } from "./townhours.js";
 
 const HEADINGS = {
@@ -100,9 +101,12 @@ export class NoAnswerPanel {
 
   press(key) {
     const input = this.part("callback-phone");
-    if (key === "clear") input.value = "";
-    else if (key === "delete") input.value = input.value.slice(0, -1);
-    else if (input.value.replace(/\D/g, "").length < MAX_DIGITS) input.value += key;
+    // the keys edit the digits; the box shows them grouped as staff read numbers (numbers.js), as they are typed
+    let digits = input.value.replace(/\D/g, "");
+    if (key === "clear") digits = "";
+    else if (key === "delete") digits = digits.slice(0, -1);
+    else if (digits.length < MAX_DIGITS) digits += key;
+    input.value = formatPhoneAsTyped(digits);
     this.clearError();
   }
 
@@ -143,6 +147,8 @@ export class NoAnswerPanel {
     this.waitedAt = null;
     this.hours = null;
     this.part("callback-phone").value = "";
+    const more = this.part("callback-more"); // the chat page's folded form starts folded again
+    if (more) more.open = false;
     this.clearError();
     this.root.hidden = true;
     document.body.dataset.noAnswer = "";

@@ -26,6 +26,18 @@ export function formatPhone(raw) {
   return parsed?.country === "JP" && parsed.isValid() ? parsed.formatNational() : text;
 }
 
+/** Digits as they are typed on the kiosk's keys, grouped the same way so far: "099691" → "09969-1",
+ *  "0996912345" → "09969-1-2345"; anything that is not digits (or a leading +) unchanged. */
+export function formatPhoneAsTyped(raw) {
+  const text = String(raw ?? "");
+  if (!/^\+?\d+$/.test(text)) return text;
+  try {
+    return new globalThis.libphonenumber.AsYouType("JP").input(text) || text;
+  } catch {
+    return text;
+  }
+}
+
 /** 81918320 → "8191 8320": the one way every page shows a booking code (phone page, console, kiosk); a code of
  *  another length unchanged. */
 export function formatBookingCode(code) {

@@ -11,7 +11,8 @@ const CONNECTION_KEYS = Object.freeze({
 });
 const CHECK_KEYS = Object.freeze({
   ok: "booth.conn.ready",
-  warn: "booth.conn.check_warn",
+  // usable with a warning: the same words as "ready" (two wordings read as two states); the dot shows the warning
+  warn: "booth.conn.ready",
   fail: "booth.conn.check_fail",
 });
 

@@ -28,7 +28,7 @@ import { RECEIVE, SEND } from "./events.js";
 import { botLineDecorator } from "./botlines.js";
 import { FollowNewest } from "./followscroll.js";
 import { hotlineItems } from "./hotlines.js";
-import { applyTranslations, firstKnownKey, initI18n, language, setLanguage, t } from "./i18n.js";
+import { applyTranslations, browserLanguage, firstKnownKey, initI18n, language, setLanguage, t } from "./i18n.js";
 import { LanguagePicker } from "./langpicker.js";
 import { errorText, request } from "./net.js";
 import { NoAnswerPanel } from "./noanswer.js";
@@ -189,6 +189,13 @@ function showUrgent(hotlines) {
   renderUrgent();
   $("urgent-banner").scrollIntoView?.({ block: "nearest" });
 }
+
+$("urgent-toggle").addEventListener("click", () => {
+  const toggle = $("urgent-toggle");
+  const open = toggle.getAttribute("aria-expanded") !== "true";
+  toggle.setAttribute("aria-expanded", String(open));
+  $("urgent-banner").dataset.expanded = String(open); // chat.css shows the "when to call" lines on a phone
+});
 
 function renderUrgent() {
   $("urgent-banner").hidden = !state.urgent;
@@ -415,7 +422,9 @@ function onClosed(message) {
 // ------------------------------------------------------------------------------------------- start-up
 
 await initI18n();
-const storedLanguage = memory.get("lang");
+// The resident's own choice (this tab) first; on a first visit without ?lang=, the browser's first language that
+// the page offers (a phone set to English opens in English; Japanese when none of them is offered).
+const storedLanguage = memory.get("lang") || browserLanguage();
 if (storedLanguage && storedLanguage !== language() && !new URLSearchParams(location.search).has("lang")) {
   await setLanguage(storedLanguage).catch(() => null);
 }
