@@ -71,14 +71,10 @@ FLAG_NAMES = {
 # The urgent topic in Japanese, first in the summary box: from the lexicon's urgent kinds, the hotline topics
 # (rules.TOPIC_ROWS) and the danger concepts that asked the question (a "yes" or the learned score made it urgent).
 URGENT_TOPICS = {
-    "dv": "DV",
-    "child_abuse": "児童虐待の疑い",
-    "elder_abuse": "高齢者虐待の疑い",
-    "suicide": "自殺念慮",
-    "collapse": "急病・倒れている",
-    "missing": "行方不明",
-    "eviction": "住まいを失う",
-    "disaster": "災害発生中",
+    **{
+        kind: FLAG_NAMES[kind]
+        for kind in ("dv", "child_abuse", "elder_abuse", "suicide", "collapse", "missing", "eviction", "disaster")
+    },
     "no_contact": "安否確認",
     "unwell": "急病",
     "water_rising": "災害発生中",
