@@ -13,13 +13,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from madoguchi.domain.languages import served_by
 from madoguchi.domain.participant import Participant
 from madoguchi.signaling import server_events as se
 from madoguchi.signaling import views
 from madoguchi.signaling.consultation import QUEUED_STATES, Consultation, Role, State
 from madoguchi.signaling.counter import (
-    ALL_ROUTES,
     Agent,
     AgentChanged,
     BookingsDue,
@@ -261,12 +259,9 @@ def queue_broadcast(
 
 
 def _concerns(agent: Agent, row: tuple[object, ...]) -> bool:
+    """The case of this row is in the agent's queue (:meth:`Agent.sees`, as :meth:`Routing.queue_for_agent`)."""
     municipality, route, language = (str(x) for x in row[:3])
-    return (
-        municipality in agent.municipality_ids
-        and (ALL_ROUTES in agent.routes or route in agent.routes)
-        and served_by(language, agent.languages)
-    )
+    return agent.sees(municipality, route, language, urgent=bool(row[4]))
 
 
 def municipalities_touched(effects: Sequence[Effect], counter: Counter) -> set[str]:

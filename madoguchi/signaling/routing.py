@@ -126,7 +126,7 @@ class Routing:
 
     def queue_for_agent(self, agent_id: str) -> list[Consultation]:
         agent = self._agent(agent_id)
-        return [c for c in self.queue() if agent.serves(c) or agent.takes_urgent(c)]
+        return [c for c in self.queue() if agent.sees(c.municipality_id, c.route, c.language, urgent=c.urgent)]
 
     def position(self, consultation_id: str) -> QueuePosition:
         """Place in line among cases the same agents would take, and an honest estimate of the wait.
@@ -192,10 +192,7 @@ class Routing:
         free = sum(
             1
             for a in on_duty
-            if a.status == AgentStatus.AVAILABLE
-            and a.consultation_id is None
-            and a.id not in c.declined_until
-            and a.id not in c.not_back_to
+            if a.status == AgentStatus.AVAILABLE and a.consultation_id is None and a.id not in c.declined_until
         )
         handle = self.state.handle_time_s.get(c.route, self.config.default_handle_time_s)
         booked = 0 if c.priority > 0 else self.state.booked_soon.get(f"{c.municipality_id}:{c.route}", 0)

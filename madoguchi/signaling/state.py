@@ -54,16 +54,19 @@ class Agent(BaseModel):
     consultation_id: str | None = None
 
     def serves(self, c: Consultation) -> bool:
-        return (
-            c.municipality_id in self.municipality_ids
-            and (ALL_ROUTES in self.routes or c.route in self.routes)
-            and served_by(c.language, self.languages)
-        )
+        return self.sees(c.municipality_id, c.route, c.language, urgent=False)
 
     def takes_urgent(self, c: Consultation) -> bool:
         """An urgent case must reach a person: any agent of its town may take it, whatever its route and language
         (they can call 110/119, use an interpreter line or easy Japanese; the offer names the language)."""
         return c.urgent and c.municipality_id in self.municipality_ids
+
+    def sees(self, municipality_id: str, route: str, language: str, *, urgent: bool) -> bool:
+        """A case of this kind is in this agent's queue: one they serve (town, route, language) or, when urgent,
+        any of their towns (:meth:`takes_urgent`)."""
+        return municipality_id in self.municipality_ids and (
+            urgent or ((ALL_ROUTES in self.routes or route in self.routes) and served_by(language, self.languages))
+        )
 
 
 class OverflowRule(BaseModel):

@@ -76,3 +76,17 @@ def test_agents_who_see_the_same_queue_get_one_event_for_all(desk: Any, tmp_path
     assert [who for who, _ in snapshots] == [AgentsSeeing(("a1", "a2", "a3"))]
     assert [item.consultation_id for item in snapshots[0][1].items] == ["new"]
     assert rooms_of(AgentsSeeing(("a1", "a2"))) == ("/agent", ["agent:a1", "agent:a2"])
+
+
+def test_an_urgent_case_tells_every_agent_of_its_town_whose_queue_shows_it(desk: Any, tmp_path: Path) -> None:
+    """An urgent case is in the queue of any agent of its town (Agent.takes_urgent), whatever the route and
+    language: the agents who see it are sent the queue, not only those who serve its route and language."""
+    desk.active_call("c0", "a1", now=0.0, resident="booth:x", route="tax")
+    desk.agent("roads", now=0.0, routes=("housing_roads",), available=False)
+    desk.agent("far", now=0.0, towns=(desk.OTHER_TOWN,), available=False)
+    desk.take()
+    before = queue_places(desk.counter)
+    desk.request("sos", now=10.0, route="tax", language="vi", urgent=True)
+    _, agents = told(desk, tmp_path, before, now=10.0)
+    assert agents == {str(Participant.agent("a1")), str(Participant.agent("roads"))}
+    assert [c.id for c in desk.counter.queue_for_agent("roads")] == ["sos"]
