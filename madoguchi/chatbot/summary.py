@@ -160,10 +160,8 @@ def build_summary(
 ) -> HandoffSummary:
     """``current`` is the resident's present need (the last clear line), ``earlier`` the other resident lines
     (oldest first), ``bot_lines`` (text, action, entry ids) what the bot said."""
-    urgent_head = ""
-    if urgent:
-        topics = urgent_topics(reasons, current.text)
-        urgent_head = "【" + "・".join([FLAG_NAMES["urgent"], *topics]) + "】"
+    topics = urgent_topics(reasons, current.text) if urgent else []
+    urgent_head = "【" + "・".join([FLAG_NAMES["urgent"], *topics]) + "】" if urgent else ""
     label = _topic_label(kb, current) if current.clear or current.title else ""
     written = JA_LANGUAGE_NAMES.get(language)
     prefix = (
@@ -195,7 +193,7 @@ def build_summary(
     flags: list[str] = []
     if urgent:
         flags.append(FLAG_NAMES["urgent"])
-        flags.extend(t for t in urgent_topics(reasons, current.text) if t not in flags)
+        flags.extend(t for t in topics if t not in flags)
     for reason in reasons:
         kind = reason.split(" ", 1)[0].split(":", 1)
         if len(kind) == 2 and kind[0] in ("urgent", "handoff"):
