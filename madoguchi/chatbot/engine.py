@@ -31,7 +31,7 @@ from madoguchi.chatbot.lexicon import Lexicon, LexiconName, bundled_lexicon
 from madoguchi.chatbot.model import FastScorer, ModelScores, TriageModel
 from madoguchi.chatbot.normalise import detect_language, normalise
 from madoguchi.chatbot.retrieval import RETRIEVERS, Retriever, ScoredEntry, route_scores, softmax
-from madoguchi.chatbot.rules import RuleHits, apply_rules, has_topic, without_handoff_phrases
+from madoguchi.chatbot.rules import RuleHits, apply_rules, has_topic, topic_kinds, without_handoff_phrases
 from madoguchi.chatbot.summary import HandoffSummary, LineTopic, build_summary, matched_title, written_language
 from madoguchi.domain.languages import LANGUAGE_CODES as LANGUAGE_VALUES
 from madoguchi.domain.languages import LanguageCode as Language
@@ -300,7 +300,7 @@ class TriageEngine:
         if reply == "no":
             return original.model_copy(update={"reasons": (*original.reasons, "safety:answered no")})
         kinds = tuple(r.split(" ", 1)[0].removeprefix("urgent:") for r in original.reasons if r.startswith("urgent:"))
-        kinds += apply_rules(normalise(mask_pii(question).text), self.lexicon).topics
+        kinds += topic_kinds(normalise(mask_pii(question).text), self.lexicon)
         return original.model_copy(
             update={
                 "urgent": True,
