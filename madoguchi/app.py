@@ -16,8 +16,9 @@ from dataclasses import dataclass
 import jinja2
 import socketio
 from aiohttp import web
+from argon2 import PasswordHasher
 
-from madoguchi import keys, observability, ui
+from madoguchi import http_json, keys, observability, ui
 from madoguchi.agent_console import callbacks as callback_api
 from madoguchi.agent_console import kb_search
 from madoguchi.agent_console import pages as console_pages
@@ -30,9 +31,9 @@ from madoguchi.booking_desk.checkin import BoothCheckIn
 from madoguchi.booking_desk.mail import SmtpMailer
 from madoguchi.booking_desk.service import BookingDesk
 from madoguchi.booth import pages as booth_pages
-from madoguchi.chatbot.knowledge import CounterSettings
+from madoguchi.chatbot.knowledge import CounterSettings, Municipality
 from madoguchi.chatbot.llm import Triage
-from madoguchi.chatbot.service import load_triages
+from madoguchi.chatbot.service import EngineCache, load_triages
 from madoguchi.domain.opening_hours import HoursSpec, OpeningHours
 from madoguchi.llm_backend import OpenAiCompatibleBackend
 from madoguchi.media.echo import EchoPeers
@@ -54,18 +55,21 @@ from madoguchi.signaling.live import (
     stop_socket_manager,
 )
 from madoguchi.signaling.lookups import DatabaseHealth, Lookups
+from madoguchi.signaling.no_answer_refresh import NoAnswerRefresh
 from madoguchi.signaling.outbox import OutboxWriter
 from madoguchi.signaling.ports import BoothDirectory, CallbackBook, HoursSource, Records
+from madoguchi.signaling.ratelimit import Rate
 from madoguchi.signaling.recovery import Recovery
 from madoguchi.signaling.redis_store import LiveStoreUnavailable
 from madoguchi.signaling.revocation_watch import RevocationWatch
 from madoguchi.signaling.rooms import SocketNotifier
 from madoguchi.signaling.service import Clock, CounterService
+from madoguchi.signaling.shared_limits import open_limits
 from madoguchi.signaling.socket_server import EdgeSocketServer
 from madoguchi.signaling.state import OverflowRule
 from madoguchi.signaling.store import LiveStore
 from madoguchi.signaling.supervision import SupervisionRules
-from madoguchi.signaling.supervisor_feed import SupervisorFeed, watcher_of
+from madoguchi.signaling.supervisor_feed import SupervisorFeed, roster_of, watcher_of
 from madoguchi.signaling.supervisor_socket import SupervisorNamespace
 from madoguchi.signaling.timers import Timers
 from madoguchi.signaling.turn import TurnIssuer
@@ -75,7 +79,7 @@ from madoguchi.storage.bookings import Bookings
 from madoguchi.storage.booths import Booths
 from madoguchi.storage.callbacks import Callbacks
 from madoguchi.storage.credentials import Credentials
-from madoguchi.storage.db import open_database
+from madoguchi.storage.db import Database, open_database
 from madoguchi.storage.municipalities import Municipalities
 from madoguchi.storage.opening_hours import HoursBook, OpeningHoursStore
 from madoguchi.storage.private_files import private_dir
@@ -88,11 +92,13 @@ SOCKETS = web.AppKey("sockets", socketio.AsyncServer)
 
 @dataclass(frozen=True)
 class CounterParts:
-    """The counter's middle, wired: the operations, the timer loop and the start/stop sweeps."""
+    """The counter's middle, wired: the operations, the timer loop, the start/stop sweeps and the re-sending of
+    reasons that only the clock changes."""
 
     service: CounterService
     timers: Timers
     recovery: Recovery
+    no_answers: NoAnswerRefresh
 
 
 def assemble_counter(
@@ -139,11 +145,21 @@ def assemble_counter(
     recovery = Recovery(
         store=store, outbox=outbox, records=records, sink=records, run=service.run, process_id=process_id, clock=clock
     )
-    return CounterParts(service, timers, recovery)
+    no_answers = NoAnswerRefresh(store=store, lookups=lookups, notifier=notifier, held=service.held, clock=clock)
+    return CounterParts(service, timers, recovery, no_answers)
 
 
-def create_app(settings: Settings, *, clock: Clock = time.time) -> web.Application:
-    app = web.Application(client_max_size=settings.max_payload_bytes)
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock = time.time,
+    password_hasher: PasswordHasher | None = None,
+    engines: EngineCache | None = None,
+) -> web.Application:
+    """The application for ``settings``. The keywords are for a process that starts many apps (the test suite):
+    ``password_hasher`` replaces Argon2's real costs (a cheap one checks the same behaviour), ``engines`` shares
+    triage engines built from the same knowledge base files between apps. ``madoguchi serve`` passes neither."""
+    app = web.Application(client_max_size=settings.max_payload_bytes, middlewares=[http_json.oversize_as_json])
     app[keys.SETTINGS] = settings
     app[keys.TEMPLATES] = jinja2.Environment(
         loader=jinja2.PackageLoader("madoguchi", "templates"),
@@ -161,9 +177,10 @@ def create_app(settings: Settings, *, clock: Clock = time.time) -> web.Applicati
     )
     sio.attach(app)
     app[SOCKETS] = sio
-    app.cleanup_ctx.append(_storage(settings))
+    app.cleanup_ctx.append(_storage(settings, password_hasher))
+    app.cleanup_ctx.append(_rate_limits(settings))
     app.cleanup_ctx.append(_login_guard(settings, clock))
-    app.cleanup_ctx.append(_chatbot(settings))
+    app.cleanup_ctx.append(_chatbot(settings, engines))
     app.cleanup_ctx.append(_bookings(settings, clock))
     app.cleanup_ctx.append(_counter(settings, sio, clock))
     app.on_response_prepare.append(ui.baseline_headers)
@@ -186,13 +203,15 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def _storage(settings: Settings) -> Callable[[web.Application], AsyncIterator[None]]:
+def _storage(
+    settings: Settings, password_hasher: PasswordHasher | None
+) -> Callable[[web.Application], AsyncIterator[None]]:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         if settings.database_url is None:
             private_dir(settings.data_dir)
         db = await open_database(settings.effective_database_url)
         app[keys.DATABASE] = db
-        app[keys.ACCOUNTS] = Accounts(db)
+        app[keys.ACCOUNTS] = Accounts(db, hasher=password_hasher)
         app[keys.BOOTHS] = Booths(db)
         app[keys.RECORDS] = ConsultationRecords(db)
         app[keys.CALLBACKS] = Callbacks(db)
@@ -204,22 +223,29 @@ def _storage(settings: Settings) -> Callable[[web.Application], AsyncIterator[No
 
 def _login_guard(settings: Settings, clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        app[LOGIN_GUARD] = guard = LoginGuard(open_attempt_store(settings), clock)
+        per_minute = settings.login_attempts_per_address_per_minute
+        attempts = app[keys.RATE_LIMITS].keyed("login_attempts", Rate(per_minute, max(1, per_minute // 2)))
+        app[LOGIN_GUARD] = guard = LoginGuard(open_attempt_store(settings), clock, attempts=attempts)
         yield
         await guard.close()
 
     return ctx
 
 
-def _chatbot(settings: Settings) -> Callable[[web.Application], AsyncIterator[None]]:
+def _rate_limits(settings: Settings) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        app[keys.RATE_LIMITS] = limits = open_limits(settings)
+        yield
+        await limits.close()
+
+    return ctx
+
+
+def _chatbot(settings: Settings, engines: EngineCache | None) -> Callable[[web.Application], AsyncIterator[None]]:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         llm = OpenAiCompatibleBackend.from_settings(settings)
-        app[keys.TRIAGES] = triages = await asyncio.to_thread(load_triages, settings, llm)
-        app[keys.HOURS] = HoursBook(
-            OpeningHoursStore(app[keys.DATABASE]),
-            lambda m: file_hours(app, m),
-            also_closed=lambda m: booking_closed_days(app, m),
-        )
+        app[keys.TRIAGES] = triages = await asyncio.to_thread(load_triages, settings, llm, engines=engines)
+        app[keys.HOURS] = town_hours(app[keys.DATABASE], lambda m: town_file(app, m))
         municipalities = Municipalities(app[keys.DATABASE])
         for triage in triages.values():
             known = triage.engine.kb.municipality
@@ -233,16 +259,25 @@ def _chatbot(settings: Settings) -> Callable[[web.Application], AsyncIterator[No
     return ctx
 
 
-def file_hours(app: web.Application, municipality_id: str) -> HoursSpec | None:
-    """The municipality file's opening hours (read each time: an uploaded file replaces the town's triage)."""
+def town_file(app: web.Application, municipality_id: str) -> Municipality | None:
+    """The municipality file as loaded now (read each time: an uploaded file replaces the town's triage)."""
     triage = app[keys.TRIAGES].get(municipality_id)
-    return None if triage is None else triage.engine.kb.municipality.file_hours()
+    return None if triage is None else triage.engine.kb.municipality
 
 
-def booking_closed_days(app: web.Application, municipality_id: str) -> OpeningHours | None:
-    """The closed days the municipality file's booking plan names (see :meth:`Municipality.booking_closed_days`)."""
-    triage = app[keys.TRIAGES].get(municipality_id)
-    return None if triage is None else triage.engine.kb.municipality.booking_closed_days()
+def town_hours(db: Database, town: Callable[[str], Municipality | None]) -> HoursBook:
+    """The town calendar, built here only (the server and ``madoguchi bookings`` both call this): the admin's stored
+    hours, else the municipality file's, closed too on its booking plan's closed days."""
+
+    def defaults(municipality_id: str) -> HoursSpec | None:
+        found = town(municipality_id)
+        return None if found is None else found.file_hours()
+
+    def also_closed(municipality_id: str) -> OpeningHours | None:
+        found = town(municipality_id)
+        return None if found is None else found.booking_closed_days()
+
+    return HoursBook(OpeningHoursStore(db), defaults, also_closed=also_closed)
 
 
 def _bookings(settings: Settings, clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
@@ -287,7 +322,6 @@ def _counter(
         towns = {m: t.engine.kb.municipality.counter for m, t in app[keys.TRIAGES].items()}
         raw_store = await open_live_store(settings, counter_config(settings, town_overflow(towns)))
         app[observability.LIVE_STORE] = raw_store
-        follow_changes(sio, raw_store)
         metrics = app[observability.METRICS]
         store: LiveStore = observability.MeteredStore(raw_store, metrics)
         parts = assemble_counter(
@@ -326,6 +360,7 @@ def _counter(
                 clock=clock,
                 observer=metrics,
                 checkin=BoothCheckIn(app[booking_api.DESK], app[booking_api.WRONG_CODES]),
+                limits=app[keys.RATE_LIMITS],
             )
         )
         agent_namespace = AgentNamespace(
@@ -337,9 +372,9 @@ def _counter(
             access_log=AuditLog(app[keys.DATABASE]),
         )
         sio.register_namespace(agent_namespace)
-        feed = SupervisorFeed(
+        feed = SupervisorFeed(  # builds for this process's watchers only, told of other processes' changes
             store=store,
-            notifier=SocketNotifier(sio),
+            notifier=SocketNotifier(sio, local=True),
             booths=app[keys.BOOTHS],
             records=app[keys.RECORDS],
             clock=clock,
@@ -347,6 +382,7 @@ def _counter(
             rules=SupervisionRules(default_service_level_s=settings.service_level_s),
             short_abandon_s=settings.short_abandon_s,
             staff=lambda staff_id: watcher_of(app[keys.ACCOUNTS], staff_id),
+            roster=lambda municipality_id: roster_of(app[keys.ACCOUNTS], municipality_id),
             town_rules={
                 m: SupervisionRules(
                     service_level_s={r.value: minutes * 60 for r, minutes in c.service_level_min.items()},
@@ -356,6 +392,8 @@ def _counter(
             },
         )
         service.listeners.append(feed)
+        follow_changes(sio, raw_store, feed)
+        service.listeners.append(parts.no_answers)
         supervisor_namespace = SupervisorNamespace(
             accounts=app[keys.ACCOUNTS],
             audit=AuditLog(app[keys.DATABASE]),
@@ -382,12 +420,14 @@ def _counter(
         timers = asyncio.create_task(parts.timers.run_forever(), name="counter-timers")
         feeding = asyncio.create_task(feed.run_forever(), name="supervisor-feed")
         revocations = asyncio.create_task(watch.run_forever(), name="revocation-watch")
+        no_answers = asyncio.create_task(parts.no_answers.run_forever(), name="no-answer-refresh")
         yield
         app[booking_api.DESK].on_due = None  # the counter is going; the booking sweeps may still run a moment
         try:
             await background.stop(feeding)
             await background.stop(timers)
             await background.stop(revocations)
+            await background.stop(no_answers)
             try:
                 await parts.recovery.leave()
             except Exception as exc:  # other processes reap us by heartbeat anyway

@@ -15,6 +15,7 @@ which owns the process's logging); :class:`ShortLog` is what the socket edge cal
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import time
 import traceback
@@ -24,6 +25,7 @@ from typing import Any, Final
 
 from aiohttp.http_exceptions import HttpProcessingError
 
+from madoguchi.domain.privacy import mask_pii
 from madoguchi.signaling.ratelimit import TokenBucket
 
 LINES_PER_KEY: Final = 5
@@ -178,3 +180,31 @@ def guard_http_log(logger: logging.Logger | None = None) -> None:
     target = logger or logging.getLogger("aiohttp.server")
     if not any(isinstance(f, HttpParseErrorFilter) for f in target.filters):
         target.addFilter(HttpParseErrorFilter())
+
+
+class MaskingFormatter(logging.Formatter):
+    """Every line the server writes, its traceback included, with personal numbers masked (``mask_pii``): the last
+    guard for a number that reached a log line by a path nobody thought of (an exception naming a value, a
+    library's debug line). What the code logs on purpose never holds one; this catches the rest."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        # The project's own identifiers (a case ``c_`` + hex, a staff, booth or call-back id, a process id, a UUID)
+        # are kept as they are: their hex digits can look like a phone number, and an operator searches logs by them.
+        pieces = _IDENTIFIER.split(line)
+        return "".join(piece if index % 2 else mask_pii(piece).text for index, piece in enumerate(pieces))
+
+
+_IDENTIFIER: Final = re.compile(
+    r"(\b(?:[a-z]{1,3}_[0-9a-f]{8,32}|p[0-9a-f]{12}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b)"
+)
+"""The shapes of the identifiers Madoguchi makes (``secrets.token_hex`` with a short prefix, ``uuid4``)."""
+
+
+def mask_log_lines(logger: logging.Logger | None = None) -> None:
+    """Give every handler of ``logger`` (the root logger) a :class:`MaskingFormatter` with its own format."""
+    for handler in (logger or logging.getLogger()).handlers:
+        if not isinstance(handler.formatter, MaskingFormatter):
+            current = handler.formatter
+            fmt = current._fmt if current is not None else None
+            handler.setFormatter(MaskingFormatter(fmt))

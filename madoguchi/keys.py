@@ -8,6 +8,7 @@ from aiohttp import web
 from madoguchi.chatbot.llm import Triage
 from madoguchi.settings import Settings
 from madoguchi.signaling.service import CounterService
+from madoguchi.signaling.shared_limits import Limits
 from madoguchi.storage.accounts import Accounts
 from madoguchi.storage.booths import Booths
 from madoguchi.storage.callbacks import Callbacks
@@ -26,3 +27,5 @@ COUNTER = web.AppKey("counter", CounterService)
 TRIAGES = web.AppKey[dict[str, Triage]]("triages")
 HOURS = web.AppKey("hours", HoursBook)
 """Each town's opening hours in force: the admin's stored ones, else the municipality file's."""
+RATE_LIMITS = web.AppKey("rate_limits", Limits)
+"""Where keyed rate limits live (Redis for every process, else this one); see ``signaling/shared_limits.py``."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from madoguchi.edge_log import guard_http_log
+from madoguchi.edge_log import guard_http_log, mask_log_lines
 from madoguchi.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -112,6 +112,7 @@ async def run_server(
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     guard_http_log()  # a header over aiohttp's limits is logged without its bytes (madoguchi.edge_log)
+    mask_log_lines()  # and no line, traceback included, holds a personal number
     if (warning := insecure_cookie_warning(host, settings)) is not None:
         log.warning("%s", warning)
     app = create_app(settings)

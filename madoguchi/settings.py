@@ -62,10 +62,24 @@ class Settings(BaseSettings):
         description="after this long waiting, any agent of the town who speaks the case's language may take it "
         "(0: never); a municipality file's counter.overflow overrides it per route",
     )
+    interpreter_after_s: float = Field(
+        default=300.0,
+        ge=0,
+        description="after this long waiting for a speaker of the resident's language, agents of the route who do not "
+        "speak it are offered the case too, with an interpreter (at once when no speaker on duty may take it); "
+        "0: never (language-strict routing)",
+    )
     service_level_s: float = Field(
         default=600.0, gt=0, description="a route whose longest wait is above this raises a supervisor's alarm"
     )
     thanks_screen_s: float = Field(default=8.0, ge=0)
+    page_connect_timeout_s: float = Field(
+        default=8.0,
+        gt=0,
+        le=60,
+        description="a kiosk or console page drops a connection attempt (handshake, then the namespace's answer) "
+        "that takes longer and tries again",
+    )
     wrap_up_timeout_s: float = Field(
         default=1800.0,
         gt=0,
@@ -100,6 +114,25 @@ class Settings(BaseSettings):
     )
     resident_connections_per_address: int = Field(
         default=50, ge=1, description="open /resident sockets from one client address at a time (per process)"
+    )
+    resident_lines_per_minute: int = Field(
+        default=20,
+        ge=1,
+        description="chat lines one /resident connection may send a minute (half of it at once); checked before "
+        "the line is read or masked, so a flood is refused cheaply (rate_limited)",
+    )
+    resident_lines_per_address_per_minute: int = Field(
+        default=120,
+        ge=1,
+        description="chat lines all /resident connections of one client address may send a minute, together (in "
+        "Redis for all processes when it is set, else per process; half of it at once)",
+    )
+    login_attempts_per_address_per_minute: int = Field(
+        default=60,
+        ge=1,
+        description="staff login attempts (right or wrong) one client address may make a minute, half of it at once; "
+        "checked before the password is, so a burst of simultaneous guesses cannot make the server hash them all "
+        "(429 too_many_attempts, like the throttle on failures)",
     )
     metrics_port: int | None = Field(
         default=None,

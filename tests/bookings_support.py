@@ -14,9 +14,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from madoguchi.app import create_app
 from madoguchi.bookings.plan import JST
-from tests.support import make_settings
+from tests.support import app_for_tests, database_from_template, make_settings
 
 MONDAY_8AM = datetime(2026, 12, 7, 8, 0, tzinfo=JST).timestamp()
 
@@ -54,7 +53,9 @@ async def running(data_dir: Path, *, start: float = MONDAY_8AM, **overrides: Any
     clock = ShiftedClock(start)
     overrides.setdefault("booking_creates_per_address_per_day", 1000)  # booking_desk.flood: its own tests set it
     overrides.setdefault("booking_creates_per_hour", 1000)
-    app = create_app(make_settings(data_dir, **overrides), clock=clock)
+    settings = make_settings(data_dir, **overrides)
+    await database_from_template(settings)
+    app = app_for_tests(settings, clock=clock)
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -2,7 +2,10 @@
 
 ``Sample`` is one generated number: valid 個人番号, a mistyped one after a cue word, a phone number (domestic or
 ``+81``) or a card number, each digit in ASCII, full width, kanji, superscript or circled, with up to three
-separators of any kind (unusual spaces too) between digits and now and then a character drawn as nothing.
+separators of any kind (unusual spaces too) between digits and now and then a character drawn as nothing; or a
+number a word makes personal (住民票コード, a bank account, ゆうちょ's 記号・番号 as two groups or as one of 13
+digits, 基礎年金番号, a licence number) after its word, in any script with at most one mark between digits (what
+the anchored stage reads as one group). ``masks`` is how many mask tokens the sample becomes.
 ``Leaks`` looks for a sample's digits in stored strings, bytes and JSON documents.
 """
 
@@ -34,7 +37,27 @@ SCRIPTS = (
 # the usual separators, other spaces, and characters drawn as nothing (zero-width, joiners, marks, soft hyphen)
 SEPARATORS = sorted(GROUP_SEPARATORS | {"\u2002", "\u2003", "\u205f"})
 INVISIBLE = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u0301", "\ufe0f")
-KINDS = ("my_number", "mistyped_my_number", "phone", "international_phone", "card")
+KINDS = (
+    "my_number",
+    "mistyped_my_number",
+    "phone",
+    "international_phone",
+    "card",
+    "resident_code",
+    "bank_account",
+    "yucho_account",
+    "pension_number",
+    "licence_number",
+)
+# the anchored kinds: (cue words, digit counts of the groups written after them)
+ANCHORED: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {
+    "resident_code": (("住民票コード", "住民票コードは"), (11,)),
+    "bank_account": (("口座番号", "普通預金", "○○銀行 本店 普通", "account number"), (7,)),
+    "yucho_account": (("ゆうちょ",), (13,)),
+    "pension_number": (("基礎年金番号", "年金番号は", "pension number"), (10,)),
+    "licence_number": (("運転免許証の番号", "免許証", "license number"), (12,)),
+}
+GROUP_MARKS = (" ", "-", "‐", "−", "ー", "・", "－")  # at most one between two digits of one group
 
 
 @dataclass(frozen=True)
@@ -42,6 +65,7 @@ class Sample:
     kind: str
     digits: str  # ASCII, what must never be found again
     written: str  # as typed, cue word and "+" included
+    masks: int = 1  # mask tokens it becomes (ゆうちょ's 記号 and 番号 are two)
 
     def needles(self) -> list[bytes]:
         """Byte strings that would betray the number in a file: the digits, the typed form, its JSON escapes."""
@@ -68,7 +92,30 @@ def _write(rng: random.Random, digits: str) -> str:
             return text
 
 
+def _group(rng: random.Random, digits: str) -> str:
+    """One digit group as the anchored stage reads it: any script, at most one mark between two digits."""
+    while True:
+        out = []
+        for index, digit in enumerate(digits):
+            out.append(rng.choice(SCRIPTS)[int(digit)])
+            if index < len(digits) - 1 and rng.random() < 0.25:
+                out.append(rng.choice(GROUP_MARKS))
+        text = "".join(out)
+        if not reads_as_date_or_amount(text):
+            return text
+
+
+def _anchored(rng: random.Random, kind: str) -> Sample:
+    cues, (count,) = ANCHORED[kind]
+    digits = rng.choice("123456789") + _digits(rng, count - 1)
+    if kind == "yucho_account" and rng.random() < 0.5:  # 記号 5 digits and 番号 8 digits, two groups
+        return Sample(kind, digits, f"ゆうちょ 記号{_group(rng, digits[:5])} 番号{_group(rng, digits[5:])}", masks=2)
+    return Sample(kind, digits, f"{rng.choice(cues)} {_group(rng, digits)}")
+
+
 def sample(rng: random.Random, kind: str) -> Sample:
+    if kind in ANCHORED:
+        return _anchored(rng, kind)
     if kind in ("my_number", "mistyped_my_number"):
         first = _digits(rng, 11)
         check = my_number_check_digit(first)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import os
 import re
 import secrets
 import signal
 import sys
+import tempfile
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,12 +27,54 @@ from aiohttp import web
 
 from madoguchi import keys
 from madoguchi.app import create_app
+from madoguchi.chatbot.service import EngineCache
 from madoguchi.settings import Settings
 from madoguchi.signaling.redis_store import delete_prefix
+from madoguchi.storage.db import open_database
+from madoguchi.storage.errors import DuplicateBoothName
 from madoguchi.storage.municipalities import Municipalities
-from madoguchi.storage.testing import temporary_database_url
+from madoguchi.storage.testing import fast_password_hasher, temporary_database_url
 
 REDIS_TEST_URL = os.environ.get("MADOGUCHI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+ENGINES = EngineCache()
+"""Triage engines shared by every app this test process starts on the same knowledge base files (building one
+takes about a second); an app whose test uploads a knowledge base gets its own new engine, as in production."""
+
+
+def app_for_tests(settings: Settings, *, clock: Callable[[], float] = time.time) -> web.Application:
+    """``create_app`` as the tests start it: cheap Argon2 costs (the tests check behaviour, not cost; an account
+    made elsewhere with the real costs still logs in) and :data:`ENGINES`."""
+    return create_app(settings, clock=clock, password_hasher=fast_password_hasher(), engines=ENGINES)
+
+
+_SQLITE_TEMPLATE: list[tuple[tempfile.TemporaryDirectory[str], bytes]] = []
+
+
+async def _sqlite_template() -> bytes:
+    """An empty SQLite database at the latest schema: migrated for real once in this process (a second a server
+    start on a busy machine, a tenth on a quiet one), its bytes kept."""
+    if not _SQLITE_TEMPLATE:
+        folder = tempfile.TemporaryDirectory(prefix="madoguchi-template-")
+        path = Path(folder.name) / "madoguchi.db"
+        database = await open_database(f"sqlite+aiosqlite:///{path}")
+        await database.close()  # the last connection checkpoints the WAL into the file
+        _SQLITE_TEMPLATE.append((folder, path.read_bytes()))
+    return _SQLITE_TEMPLATE[0][1]
+
+
+async def database_from_template(settings: Settings) -> None:
+    """Start an SQLite server whose data dir exists but has no database yet from a copy of the migrated template
+    (0600, as the server makes it); the server still checks the schema with Alembic (at head: nothing to do). A
+    data dir that does not exist yet is left alone, so a first start on nothing is still tested for real."""
+    target = settings.data_dir / "madoguchi.db"
+    if settings.database_url is not None or not settings.data_dir.is_dir() or target.exists():
+        return
+    data = await _sqlite_template()
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+
 
 Topology = Literal["one", "two"]
 TOPOLOGIES: tuple[Topology, ...] = ("one", "two")
@@ -64,11 +108,21 @@ class LiveServer:
             await munis.add_municipality(municipality_id, name_ja=name or municipality_id, name_en=municipality_id)
 
     async def add_booth(
-        self, name: str = "テスト郵便局ブース", municipality: str = "shiomi", location: str = "テスト"
+        self, name: str | None = None, municipality: str = "shiomi", location: str = "テスト"
     ) -> tuple[str, str, str]:
+        """A booth; without a name the first is テスト郵便局ブース and the next テスト郵便局ブース2, 3… (a town refuses
+        two active booths of one name)."""
         await self.add_municipality(municipality)
-        booth, token = await self.app[keys.BOOTHS].add(name, municipality_id=municipality, location=location)
-        return booth.id, token, f"/booth/{booth.id}#token={token}"
+        booths = self.app[keys.BOOTHS]
+        for number in itertools.count(1):
+            try:
+                chosen = name or ("テスト郵便局ブース" if number == 1 else f"テスト郵便局ブース{number}")
+                booth, token = await booths.add(chosen, municipality_id=municipality, location=location)
+                return booth.id, token, f"/booth/{booth.id}#token={token}"
+            except DuplicateBoothName:
+                if name is not None:
+                    raise
+        raise AssertionError("unreachable")
 
     async def add_agent(
         self,
@@ -112,7 +166,8 @@ def make_settings(data_dir: Any, **overrides: Any) -> Settings:
 async def serve(
     settings: Settings, *, clock: Callable[[], float] = time.time, host: str = "127.0.0.1"
 ) -> AsyncIterator[LiveServer]:
-    app = create_app(settings, clock=clock)
+    await database_from_template(settings)
+    app = app_for_tests(settings, clock=clock)
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, host, 0)
@@ -126,6 +181,26 @@ async def serve(
 
 async def delete_redis_keys(prefix: str) -> None:
     await delete_prefix(REDIS_TEST_URL, prefix)
+
+
+def completion(content: str | None) -> web.Response:
+    """An OpenAI-compatible chat completion whose one choice says ``content``."""
+    return web.json_response({"choices": [{"index": 0, "message": {"role": "assistant", "content": content}}]})
+
+
+@asynccontextmanager
+async def llm_stub(completions: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> AsyncIterator[str]:
+    """An OpenAI-compatible LLM server on a free local port whose ``POST /v1/chat/completions`` is ``completions``;
+    yields the base URL to give ``MADOGUCHI_LLM_BASE_URL`` (``http://127.0.0.1:<port>/v1``)."""
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", completions)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}/v1"
+    finally:
+        await runner.cleanup()
 
 
 @asynccontextmanager

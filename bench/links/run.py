@@ -61,6 +61,7 @@ from tests.browser.chromium import CHROMIUM  # noqa: E402
 from tests.links.calls import (  # noqa: E402
     PageNetwork,
     call_pages,
+    full_picture_ms,
     in_page_reference,
     launch,
     measure,
@@ -79,6 +80,9 @@ BLACKOUT_S = 10.0
 AFTER_BLACKOUT_WATCH_S = 30.0
 # Production's grace period (the tests' is 3 s): a starved or cut link can cost the signaling socket too.
 PRODUCTION_GRACE_S = 30.0
+# How long each call waits (from the accept, beside its window) for the camera's full 1280x720 on both sides.
+FULL_PICTURE_WAIT_S = 8.0
+TRACE = os.environ.get("LINKS_TRACE") == "1"  # clean: first packets and frames in the timeline (costs page work)
 
 
 def _window_row(name: str, times: Any, booth: Any, agent: Any, extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -102,15 +106,15 @@ async def _call_and_measure(
     name: str, booth: Page, agent: Page, window_s: float, extra: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     times = await place_call(booth, agent, timeout_ms=60_000)
-    at_booth, at_agent, ladder_booth, ladder_agent = await asyncio.gather(
+    at_booth, at_agent, ladder_booth, ladder_agent, full = await asyncio.gather(
         measure(booth, window_s),
         measure(agent, window_s),
         time_in_modes(booth, window_s),
         time_in_modes(agent, window_s),
+        full_picture_ms({"booth": booth, "agent": agent}, times.accepted_at, FULL_PICTURE_WAIT_S),
     )
-    return _window_row(
-        name, times, at_booth, at_agent, {**(extra or {}), "ladder": {"booth": ladder_booth, "agent": ladder_agent}}
-    )
+    extra = {**(extra or {}), "ladder": {"booth": ladder_booth, "agent": ladder_agent}, "full_picture_ms": full}
+    return _window_row(name, times, at_booth, at_agent, extra)
 
 
 async def clean(playwright: Playwright, work: Path, window_s: float, calls: int) -> dict[str, Any]:
@@ -123,7 +127,11 @@ async def clean(playwright: Playwright, work: Path, window_s: float, calls: int)
                 await ref_page.goto(server.base_url + "/login")
                 references.append(await in_page_reference(ref_page))
                 await ref_page.close()
-                async with call_pages(server, browser, browser) as (booth, agent):
+                traced = PageNetwork(trace=TRACE)
+                async with call_pages(server, browser, browser, booth_network=traced, agent_network=traced) as (
+                    booth,
+                    agent,
+                ):
                     rows.append(await _call_and_measure("clean", booth, agent, window_s if index == 0 else 1.0))
     finally:
         await browser.close()
@@ -135,9 +143,19 @@ async def clean(playwright: Playwright, work: Path, window_s: float, calls: int)
     row["accept_to_audio_ms"] = round(statistics.median([r["accept_to_audio_ms"] for r in rows]), 1)
     row["connect_ms"] = round(statistics.median([r["connect_ms"] for r in rows]), 1)
     row["timeline"] = _median_timeline([r["timeline"] for r in rows])
+    fulls = [_later(r["full_picture_ms"]) for r in rows]
+    row["full_picture_ms_all"] = fulls
+    reached = [ms for ms in fulls if ms is not None]
+    row["full_picture_ms"] = round(statistics.median(reached), 1) if len(reached) > len(rows) / 2 else None
     row["in_page_reference_ms_all"] = references
     row["in_page_reference_ms"] = round(statistics.median(references), 1)
     return row
+
+
+def _later(per_side: dict[str, float | None]) -> float | None:
+    """The later of both sides' times, None when a side has none."""
+    values = list(per_side.values())
+    return None if not values or None in values else max(v for v in values if v is not None)
 
 
 def _median_timeline(timelines: list[dict[str, list[tuple[str, float]]]]) -> dict[str, list[tuple[str, float]]]:

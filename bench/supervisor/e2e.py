@@ -195,10 +195,49 @@ class Changer:
         return case, False, sent
 
 
-async def measure_updates(page: Any, changer: Changer, waiting: int, count: int, gap_s: float) -> list[float]:
+FRAMES_JS = """() => {
+  // when each supervisor frame reaches the page's WebSocket (before socket.io and the page see it), with the waiting
+  // figure it carries: the part of an update's latency spent before the page (building, Redis, Socket.IO, network)
+  window.__frames = [];
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (e) => {
+        if (typeof e.data !== 'string' || !e.data.startsWith('42/supervisor,')) return;
+        const at = performance.timeOrigin + performance.now();
+        const m = /"waiting":(\\d+)/.exec(e.data);
+        window.__frames.push([at, m ? Number(m[1]) : null]);
+      });
+    }
+  };
+}"""
+
+
+def note_frame(frame: Any, sizes: list[int]) -> None:
+    """A supervisor update's size, as the page received it."""
+    if isinstance(frame, str) and "supervisor." in frame[:40]:
+        sizes.append(len(frame))
+
+
+def server_parts(sent: list[tuple[float, int]], arrivals: list[tuple[float, int | None]]) -> list[float | None]:
+    """For each change (wall ms sent, waiting count expected): ms until the first frame with that count reached the
+    browser's socket (None: none seen)."""
+    out: list[float | None] = []
+    for at, expected in sent:
+        seen = [t for t, w in arrivals if t >= at and w == expected]
+        out.append(round(min(seen) - at, 1) if seen else None)
+    return out
+
+
+async def measure_updates(
+    page: Any, changer: Changer, waiting: int, count: int, gap_s: float
+) -> tuple[list[float], list[tuple[float, int]]]:
     """``count`` changes; for each, ms from just before the booth's event to the page showing the new number of
-    waiting cases (the snapshot lists only the head of a long queue, so the figure is what every change moves)."""
+    waiting cases (the snapshot lists only the head of a long queue, so the figure is what every change moves);
+    also each change's (wall ms sent, waiting count expected)."""
     latencies: list[float] = []
+    sent_at: list[tuple[float, int]] = []
     for n in range(count):
         shown = await page.evaluate("() => document.getElementById('sv-today-waiting').textContent")
         now_waiting = int(shown) if shown.isdigit() else waiting  # a dropped booth's case may have left meanwhile
@@ -206,6 +245,7 @@ async def measure_updates(page: Any, changer: Changer, waiting: int, count: int,
         key = f"{n}:{expected}"
         await page.evaluate("([k, t]) => window.__watch(k, t)", [key, expected])
         await changer.change()
+        sent_at.append((changer.sent, int(expected)))
         seen = None
         deadline = time.monotonic() + 15
         while seen is None and time.monotonic() < deadline:
@@ -214,7 +254,7 @@ async def measure_updates(page: Any, changer: Changer, waiting: int, count: int,
                 await asyncio.sleep(0.02)
         latencies.append(float("inf") if seen is None else seen - changer.sent)
         await asyncio.sleep(gap_s)
-    return latencies
+    return latencies, sent_at
 
 
 async def relay_windows(
@@ -267,12 +307,13 @@ async def waiting_shown(page: Any, count: int, *, within_s: float, at_least: boo
     """Poll (the page's CSP forbids wait_for_function's string evaluation) until the page's waiting figure shows
     ``count`` (or more)."""
     deadline = time.monotonic() + within_s
+    text = ""
     while time.monotonic() < deadline:
         text = await page.evaluate("() => document.getElementById('sv-today-waiting')?.textContent ?? ''")
         if text.isdigit() and (int(text) >= count if at_least else int(text) == count):
             return
         await asyncio.sleep(0.1)
-    raise TimeoutError(f"the supervisor page did not show {count} waiting within {within_s:g} s")
+    raise TimeoutError(f"the supervisor page did not show {count} waiting within {within_s:g} s (it shows {text!r})")
 
 
 ROWS_JS = "() => document.querySelectorAll('[data-testid=sv-case]').length"
@@ -337,22 +378,16 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                             await context.add_cookies([{"name": "madoguchi_session", "value": cookie, "url": b.url}])
                             page = await context.new_page()
                             frames: list[int] = []  # sizes of the supervisor.snapshot frames the page receives
-                            page.on(
-                                "websocket",
-                                lambda ws: ws.on(
-                                    "framereceived",
-                                    lambda f: (
-                                        frames.append(len(f))
-                                        if isinstance(f, str) and "supervisor.snapshot" in f[:40]
-                                        else None
-                                    ),
-                                ),
-                            )
+                            page.on("websocket", lambda ws: ws.on("framereceived", lambda f: note_frame(f, frames)))
+                            await page.add_init_script(f"({FRAMES_JS})()")
                             sv_url = f"{b.url}/supervisor"
                             t0 = time.monotonic()
                             await page.goto(sv_url)
-                            await waiting_shown(page, args.waiting, within_s=120, at_least=True)
+                            # a booth whose socket dropped during the fill may have left the queue meanwhile
+                            await waiting_shown(page, int(args.waiting * 0.97), within_s=120, at_least=True)
                             result["first_paint_s"] = round(time.monotonic() - t0, 2)
+                            shown = await page.evaluate("() => document.getElementById('sv-today-waiting').textContent")
+                            result["waiting_shown"] = int(shown) if shown.isdigit() else None
                             result["rows"] = await page.evaluate(ROWS_JS)
                             result["alerts"] = await page.evaluate(ALERTS_JS)
                             result["dom_nodes"] = await page.evaluate("() => document.getElementsByTagName('*').length")
@@ -360,7 +395,16 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                             say(f"page shows {result['rows']} cases, {result['alerts']} alarms; {args.changes} changes")
                             pids = {"server_a": a.pid, "server_b": b.pid}
                             cpu = load.CpuMeter(pids)
-                            latencies = await measure_updates(page, changer, args.waiting, args.changes, args.gap_s)
+                            await page.evaluate("() => { window.__frames = []; }")
+                            latencies, sent_at = await measure_updates(
+                                page, changer, args.waiting, args.changes, args.gap_s
+                            )
+                            arrivals = [(float(t), w) for t, w in await page.evaluate("() => window.__frames")]
+                            result["update_server_ms"] = server_parts(sent_at, arrivals)
+                            finite_server = [x for x in result["update_server_ms"] if x is not None]
+                            result["update_server_median_ms"] = (
+                                round(statistics.median(finite_server), 1) if finite_server else None
+                            )
                             result["update_cpu_pct"] = cpu.percent()
                             result["snapshot_frames"] = len(frames)
                             result["snapshot_kb_median"] = (

@@ -7,7 +7,11 @@ way a server does (``build_engine``: the user's cache, else trained now and cach
 model main already cached. The corpus test split is only *reported* here; run this once, after every choice was
 made on the training split.
 
-    .venv/bin/python bench/triage/before_after.py --before f21550a [--sets test own dev probe]
+    .venv/bin/python bench/triage/before_after.py --before f21550a [--sets test own dev probe heldout_9 heldout_15]
+
+A fresh writers' batch that nobody has read is scored with ``--file NAME=PATH`` (per writer and per language),
+and with ``--before-only`` only the old side runs: the measurement of an unchanged model on unseen lines, taken
+before the batch is appended to the corpus. Only counts are printed, never a line of the file.
 """
 
 from __future__ import annotations
@@ -27,6 +31,11 @@ SETS = {
     "own": ("own eval set", ROOT / "bench" / "data" / "triage_eval.jsonl"),
     "dev": ("shared dev sample", Path("/work/shared/triage_dev.jsonl")),
     "probe": ("probe set (seen, not independent)", ROOT / "bench" / "data" / "triage_probe" / "probe.jsonl"),
+    "heldout_9": ("heldout_9 (seen)", ROOT / "bench" / "data" / "triage_heldout" / "heldout_9.jsonl"),
+    # Held out: only ever reported, never looked at line by line, never used for a choice.
+    "heldout_15": ("heldout_15 (held out)", ROOT / "bench" / "data" / "triage_heldout" / "heldout_15.jsonl"),
+    "heldout_19": ("heldout_19 (held out)", ROOT / "bench" / "data" / "triage_heldout" / "heldout_19.jsonl"),
+    "heldout_20": ("heldout_20 (held out)", ROOT / "bench" / "data" / "triage_heldout" / "heldout_20.jsonl"),
 }
 LANGUAGES = ("ja", "easy-ja", "en", "zh", "ko", "vi", "pt", "tl", "ne")
 _SCRIPT = """
@@ -94,8 +103,14 @@ def arrow(before: list[str], after: list[str]) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", required=True, help="commit of the engine and model to compare with")
-    parser.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
+    parser.add_argument("--sets", nargs="*", default=list(SETS), choices=list(SETS))
+    parser.add_argument("--file", nargs="*", default=[], metavar="NAME=PATH", help="more labelled sets, unread")
+    parser.add_argument("--before-only", action="store_true", help="score the --before side only")
     args = parser.parse_args()
+    sets = {key: SETS[key] for key in args.sets}
+    for spec in args.file:
+        name, _, path = spec.partition("=")
+        sets[f"file:{name}"] = (name, Path(path))
     header = [
         "| set | part | n | route acc | urgent caught (with question) | urgent at once | false urgent "
         "| question on non-urgent | handoff recall |",
@@ -107,16 +122,16 @@ def main() -> int:
             ["git", "-C", str(ROOT), "archive", args.before, "madoguchi"], check=True, capture_output=True
         )
         subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
-        for key in args.sets:
-            name, path = SETS[key]
+        for key, (name, path) in sets.items():
             if not path.is_file():
                 continue
             lines = path.read_text(encoding="utf-8").splitlines()
             rows: list[Row] = [json.loads(line) for line in lines if line.strip()]
-            old, new = predict(Path(tmp), rows), predict(ROOT, rows)
+            old = predict(Path(tmp), rows)
+            new = old if args.before_only else predict(ROOT, rows)
             print(f"{name}: done", file=sys.stderr)
             parts: list[tuple[str, list[int]]] = [("all", list(range(len(rows))))]
-            if key == "test":
+            if key == "test" or key.startswith("file:"):
                 writers = sorted({str(r.get("writer", "")) for r in rows})
                 parts += [(f"writer {w}", [i for i, r in enumerate(rows) if r.get("writer") == w]) for w in writers]
             parts += [(f"language {lang}", [i for i, r in enumerate(rows) if r["lang"] == lang]) for lang in LANGUAGES]

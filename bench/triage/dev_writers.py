@@ -39,6 +39,12 @@ def main() -> int:
     parser.add_argument("--set", nargs="*", default=[], help="ModelConfig fields, e.g. language_balance=0.5")
     parser.add_argument("--engine", nargs="*", default=[], help="EngineConfig fields, e.g. title_score=8")
     parser.add_argument("--no-lows", action="store_true", help="ignore the model's per-language question thresholds")
+    parser.add_argument("--no-highs", action="store_true", help="ignore the model's per-language urgent thresholds")
+    parser.add_argument(
+        "--unkept-lows",
+        action="store_true",
+        help="with language_low_keep: use the per-language thresholds computed without the urgent-line guard",
+    )
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     kb = load_knowledge_base(bundled_kb_dir())
@@ -61,8 +67,15 @@ def main() -> int:
             path.write_bytes(pickle.dumps(model))
         if model.urgent is not None and not hasattr(model.urgent, "lows"):  # pickled before the field existed
             object.__setattr__(model.urgent, "lows", {})
+        if model.urgent is not None and not hasattr(model.urgent, "highs"):
+            object.__setattr__(model.urgent, "highs", {})
+        if args.no_highs and model.urgent is not None:
+            model = replace(model, urgent=replace(model.urgent, highs={}))
         if args.no_lows and model.urgent is not None:
             model = replace(model, urgent=replace(model.urgent, lows={}))
+        if args.unkept_lows and model.urgent is not None:
+            unkept = {k: float(v) for k, v in model.info.get("urgent_language_lows_unkept", {}).items()}
+            model = replace(model, urgent=replace(model.urgent, lows=unkept))
         engine = TriageEngine(kb, engine_config, model=model)
         scorer = FastScorer(model)
         for e in held:

@@ -4,45 +4,60 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from madoguchi.admin.common import actor, nested, now, open_db, print_table, resolve_municipality, user_errors
 from madoguchi.settings import Settings
 from madoguchi.storage.audit import AuditLog
-from madoguchi.storage.booths import Booths, kiosk_url
+from madoguchi.storage.booths import BoothRecord, Booths, audit_detail, kiosk_url
+from madoguchi.storage.db import Database
 
 
-@user_errors
-async def booth_add(args: argparse.Namespace, settings: Settings) -> int:
+@asynccontextmanager
+async def _booths(settings: Settings) -> AsyncIterator[tuple[Database, Booths]]:
+    """The database for one command, closed whatever happens."""
     db = await open_db(settings)
     try:
-        municipality_id = await resolve_municipality(db, args.municipality)
-        booth, token = await Booths(db).add(
-            args.name, municipality_id=municipality_id, location=args.location, place_id=args.place
-        )
-        await AuditLog(db).write(
-            actor(), "booth.add", {"booth_id": booth.id, "name": booth.name, "place_id": booth.place_id}, now()
-        )
+        yield db, Booths(db)
     finally:
         await db.close()
+
+
+async def _audit(db: Database, action: str, booth: BoothRecord) -> None:
+    """Every change is written down the way the admin page writes it (:func:`audit_detail`)."""
+    await AuditLog(db).write(actor(), action, audit_detail(action, booth), now())
+
+
+def _print_kiosk(args: argparse.Namespace, booth: BoothRecord, token: str, headline: str) -> None:
+    """A new token is shown once: as one JSON line with ``--json``, else as a sentence and the kiosk page."""
     url = kiosk_url(booth.id, token)
     if args.json:
         print(json.dumps({"booth_id": booth.id, "token": token, "url": url}, ensure_ascii=False))
     else:
-        print(f"added booth {booth.name} ({booth.id}) in {municipality_id}")
+        print(headline)
         print(f"kiosk page (open it on the booth's screen; keep it secret): {url}")
+
+
+@user_errors
+async def booth_add(args: argparse.Namespace, settings: Settings) -> int:
+    async with _booths(settings) as (db, booths):
+        municipality_id = await resolve_municipality(db, args.municipality)
+        booth, token = await booths.add(
+            args.name, municipality_id=municipality_id, location=args.location, place_id=args.place
+        )
+        await _audit(db, "booth.add", booth)
+    _print_kiosk(args, booth, token, f"added booth {booth.name} ({booth.id}) in {municipality_id}")
     return 0
 
 
 @user_errors
 async def booth_list(args: argparse.Namespace, settings: Settings) -> int:
-    db = await open_db(settings)
-    try:
-        booths = await Booths(db).list(args.municipality)
-    finally:
-        await db.close()
+    async with _booths(settings) as (_, booths):
+        listed = await booths.list(args.municipality)
     rows = [["BOOTH_ID", "NAME", "MUNICIPALITY", "PLACE", "LOCATION", "STATUS"]]
-    for booth in booths:
+    for booth in listed:
         status = f"revoked {booth.revoked_at:%Y-%m-%d}" if booth.revoked_at else "active"
         rows.append(
             [booth.id, booth.name, booth.municipality_id, booth.place_name or "-", booth.location or "-", status]
@@ -53,24 +68,18 @@ async def booth_list(args: argparse.Namespace, settings: Settings) -> int:
 
 @user_errors
 async def booth_revoke(args: argparse.Namespace, settings: Settings) -> int:
-    db = await open_db(settings)
-    try:
-        booth = await Booths(db).revoke(args.booth_id)
-        await AuditLog(db).write(actor(), "booth.revoke", {"booth_id": booth.id}, now())
-    finally:
-        await db.close()
+    async with _booths(settings) as (db, booths):
+        booth = await booths.revoke(args.booth_id)
+        await _audit(db, "booth.revoke", booth)
     print(f"revoked booth {booth.name} ({booth.id}): its token is refused from now on")
     return 0
 
 
 @user_errors
 async def booth_rename(args: argparse.Namespace, settings: Settings) -> int:
-    db = await open_db(settings)
-    try:
-        booth = await Booths(db).rename(args.booth_id, args.name)
-        await AuditLog(db).write(actor(), "booth.rename", {"booth_id": booth.id, "name": booth.name}, now())
-    finally:
-        await db.close()
+    async with _booths(settings) as (db, booths):
+        booth = await booths.rename(args.booth_id, args.name)
+        await _audit(db, "booth.rename", booth)
     print(f"booth {booth.id} is now called {booth.name}")
     return 0
 
@@ -78,30 +87,21 @@ async def booth_rename(args: argparse.Namespace, settings: Settings) -> int:
 @user_errors
 async def booth_move(args: argparse.Namespace, settings: Settings) -> int:
     place_id = None if args.place in ("", "none") else args.place
-    db = await open_db(settings)
-    try:
-        booth = await Booths(db).move(args.booth_id, place_id)
-        await AuditLog(db).write(actor(), "booth.move", {"booth_id": booth.id, "place_id": booth.place_id}, now())
-    finally:
-        await db.close()
+    async with _booths(settings) as (db, booths):
+        booth = await booths.move(args.booth_id, place_id)
+        await _audit(db, "booth.move", booth)
     print(f"booth {booth.name} ({booth.id}) is now at {booth.place_name or 'no place'}")
     return 0
 
 
 @user_errors
 async def booth_rotate(args: argparse.Namespace, settings: Settings) -> int:
-    db = await open_db(settings)
-    try:
-        booth, token = await Booths(db).rotate_token(args.booth_id)
-        await AuditLog(db).write(actor(), "booth.rotate_token", {"booth_id": booth.id}, now())
-    finally:
-        await db.close()
-    url = kiosk_url(booth.id, token)
-    if args.json:
-        print(json.dumps({"booth_id": booth.id, "token": token, "url": url}, ensure_ascii=False))
-    else:
-        print(f"new token for booth {booth.name} ({booth.id}); the old kiosk URL is refused from now on")
-        print(f"kiosk page (open it on the booth's screen; keep it secret): {url}")
+    async with _booths(settings) as (db, booths):
+        booth, token = await booths.rotate_token(args.booth_id)
+        await _audit(db, "booth.rotate_token", booth)
+    _print_kiosk(
+        args, booth, token, f"new token for booth {booth.name} ({booth.id}); the old kiosk URL is refused from now on"
+    )
     return 0
 
 

@@ -1,6 +1,9 @@
 """``madoguchi hours``: a town's opening hours from the command line (the same stored hours as /admin).
 
 ``hours set`` reads YAML or JSON (the municipality file's ``opening_hours:`` shape) from a file or stdin.
+A change (``set``, or ``reset`` back to the file's hours) that would close a booked time is checked by the rule
+/admin uses (:func:`~madoguchi.storage.opening_hours.bookings_closed_by`): refused with exit status 2, naming
+each booking, until run again with ``--confirm``; the bookings are kept, for the office to call each resident.
 """
 
 from __future__ import annotations
@@ -16,9 +19,12 @@ import yaml
 from pydantic import ValidationError
 
 from madoguchi.admin.common import UsageError, actor, nested, now, open_db, resolve_municipality, user_errors
-from madoguchi.domain.opening_hours import HoursSpec
+from madoguchi.chatbot.knowledge import KnowledgeBaseError, load_municipalities
+from madoguchi.domain.opening_hours import JST, HoursSpec, OpeningHours, hours_in_force
 from madoguchi.settings import Settings
-from madoguchi.storage.opening_hours import OpeningHoursStore
+from madoguchi.storage.bookings import BookingRecord
+from madoguchi.storage.db import Database
+from madoguchi.storage.opening_hours import OpeningHoursStore, bookings_closed_by
 
 
 def _spec(text: str) -> HoursSpec:
@@ -51,6 +57,37 @@ async def hours_show(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _listed(bookings: list[BookingRecord]) -> str:
+    return "\n".join(f"  {b.code}  {b.start.astimezone(JST):%Y-%m-%d %H:%M}  {b.route}  {b.place}" for b in bookings)
+
+
+async def _checked(db: Database, municipality_id: str, hours: OpeningHours, confirmed: bool) -> list[BookingRecord]:
+    """The bookings ``hours`` would close; a :class:`UsageError` naming them unless ``--confirm`` was given."""
+    closed = await bookings_closed_by(db, municipality_id, hours, now())
+    if closed and not confirmed:
+        raise UsageError(
+            f"{len(closed)} booking(s) fall on hours this change closes; nothing was changed.\n{_listed(closed)}\n"
+            "Run again with --confirm to change the hours anyway (the bookings are kept: call each resident)."
+        )
+    return closed
+
+
+def _kept(municipality_id: str, closed: list[BookingRecord]) -> None:
+    if closed:
+        print(f"{municipality_id}: {len(closed)} booking(s) now fall on closed hours; call each resident:")
+        print(_listed(closed))
+
+
+def _file_hours(settings: Settings, municipality_id: str) -> OpeningHours:
+    """The hours the town keeps once the stored ones are removed: its file's (``MADOGUCHI_KB_DIR``), else the
+    office default, as the server's :class:`~madoguchi.storage.opening_hours.HoursBook` has them."""
+    try:
+        town = load_municipalities(settings.kb_dir).get(municipality_id)
+    except KnowledgeBaseError as error:
+        raise UsageError(str(error)) from None
+    return hours_in_force(None if town is None else town.file_hours())
+
+
 @user_errors
 async def hours_set(args: argparse.Namespace, settings: Settings) -> int:
     source = sys.stdin.read if args.file == "-" else Path(args.file).read_text
@@ -59,10 +96,12 @@ async def hours_set(args: argparse.Namespace, settings: Settings) -> int:
     db = await open_db(settings)
     try:
         municipality_id = await resolve_municipality(db, args.municipality)
+        closed = await _checked(db, municipality_id, hours_in_force(spec), args.confirm)
         await OpeningHoursStore(db).save(municipality_id, spec, actor=actor(), by=actor(), at=now())
     finally:
         await db.close()
     print(f"stored opening hours for {municipality_id} (servers use them within a few seconds)")
+    _kept(municipality_id, closed)
     return 0
 
 
@@ -71,11 +110,19 @@ async def hours_reset(args: argparse.Namespace, settings: Settings) -> int:
     db = await open_db(settings)
     try:
         municipality_id = await resolve_municipality(db, args.municipality)
-        cleared = await OpeningHoursStore(db).clear(municipality_id, actor=actor(), at=now())
+        store = OpeningHoursStore(db)
+        closed: list[BookingRecord] = []
+        if await store.get(municipality_id) is not None:
+            closed = await _checked(db, municipality_id, _file_hours(settings, municipality_id), args.confirm)
+        cleared = await store.clear(municipality_id, actor=actor(), at=now())
     finally:
         await db.close()
     print(f"{municipality_id}: " + ("back to the municipality file's hours" if cleared else "nothing was stored"))
+    _kept(municipality_id, closed)
     return 0
+
+
+CONFIRM_HELP = "change the hours even though bookings fall on hours it closes (they are kept and listed)"
 
 
 def register(subparsers: Any) -> None:
@@ -87,7 +134,9 @@ def register(subparsers: Any) -> None:
     put = hours.add_parser("set", help="store hours read from a YAML/JSON file ('-': stdin)")
     put.add_argument("file")
     put.add_argument("--municipality", help="municipality id (default: the only one there is)")
+    put.add_argument("--confirm", action="store_true", help=CONFIRM_HELP)
     put.set_defaults(handler=hours_set)
     back = hours.add_parser("reset", help="remove the stored hours: the municipality file's apply again")
     back.add_argument("--municipality", help="municipality id (default: the only one there is)")
+    back.add_argument("--confirm", action="store_true", help=CONFIRM_HELP)
     back.set_defaults(handler=hours_reset)

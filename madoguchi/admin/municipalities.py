@@ -8,6 +8,7 @@ from typing import Any
 from madoguchi.admin.common import actor, nested, now, open_db, print_table, resolve_municipality, user_errors
 from madoguchi.settings import Settings
 from madoguchi.storage.audit import AuditLog
+from madoguchi.storage.errors import InvalidValue, UnknownPlace
 from madoguchi.storage.models import PLACE_KINDS
 from madoguchi.storage.municipalities import Municipalities
 
@@ -47,12 +48,54 @@ async def place_add(args: argparse.Namespace, settings: Settings) -> int:
     try:
         municipality_id = await resolve_municipality(db, args.municipality)
         record = await Municipalities(db).add_place(
-            args.place_id, municipality_id=municipality_id, name=args.name, kind=args.kind
+            args.place_id,
+            municipality_id=municipality_id,
+            name=args.name,
+            kind=args.kind,
+            names=_names(args.name_in),
+            reading=args.reading,
         )
-        await AuditLog(db).write(actor(), "place.add", {"place_id": record.id}, now())
+        detail = {"place_id": record.id, "names": record.names, "reading": record.reading}
+        await AuditLog(db).write(actor(), "place.add", detail, now())
     finally:
         await db.close()
     print(f"added {record.kind} {record.id} ({record.name}) in {municipality_id}")
+    return 0
+
+
+def _names(pairs: list[str] | None) -> dict[str, str]:
+    """``--name-in en="Shiomi Post Office"`` (repeated) as ``{"en": ...}``."""
+    names: dict[str, str] = {}
+    for pair in pairs or []:
+        language, sep, text = pair.partition("=")
+        if not sep:
+            raise InvalidValue(f"--name-in takes LANG=NAME, got {pair!r}")
+        names[language.strip()] = text
+    return names
+
+
+@user_errors
+async def place_names(args: argparse.Namespace, settings: Settings) -> int:
+    """Replace a place's names in the other languages and its reading (what is not given is cleared)."""
+    db = await open_db(settings)
+    try:
+        municipalities = Municipalities(db)
+        before = await municipalities.get_place(args.place_id)
+        if before is None:
+            raise UnknownPlace(args.place_id)
+        record = await municipalities.set_place_names(
+            args.place_id, name=args.name, names=_names(args.name_in), reading=args.reading
+        )
+        detail = {
+            "place_id": record.id,
+            "before": {"name": before.name, "names": before.names, "reading": before.reading},
+            "after": {"name": record.name, "names": record.names, "reading": record.reading},
+        }
+        await AuditLog(db).write(actor(), "place.rename", detail, now())
+    finally:
+        await db.close()
+    shown = ", ".join(f"{language}: {text}" for language, text in record.names.items()) or "-"
+    print(f"{record.id}: {record.name} ({record.reading or '-'}); {shown}")
     return 0
 
 
@@ -72,4 +115,20 @@ def register(subparsers: Any) -> None:
     add.add_argument("--name", required=True)
     add.add_argument("--kind", required=True, choices=PLACE_KINDS)
     add.add_argument("--municipality", help="municipality id (default: the only one there is)")
+    _name_options(add)
     add.set_defaults(handler=place_add)
+    names = places.add_parser("names", help="set a place's names in other languages and its romaji reading")
+    names.add_argument("place_id")
+    names.add_argument("--name", help="a new Japanese name (default: keep it)")
+    _name_options(names)
+    names.set_defaults(handler=place_names)
+
+
+def _name_options(parser: Any) -> None:
+    parser.add_argument(
+        "--name-in",
+        action="append",
+        metavar="LANG=NAME",
+        help="the name in another page language, e.g. en='Shiomi Post Office' (repeat per language)",
+    )
+    parser.add_argument("--reading", default="", help="the Japanese name's reading in romaji, e.g. 'Shiomi Yubinkyoku'")

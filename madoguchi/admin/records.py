@@ -12,8 +12,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from madoguchi.admin.common import UsageError, actor, nested, now, open_db, parse_time, print_table, user_errors
+from madoguchi.domain.routes import ROUTE_IDS
 from madoguchi.settings import Settings
 from madoguchi.storage.audit import AuditLog
+from madoguchi.storage.db import Database
 from madoguchi.storage.municipalities import Municipalities
 from madoguchi.storage.records import ConsultationRecords
 from madoguchi.storage.retention import PurgePlan, purge, years_before
@@ -37,10 +39,29 @@ def parse_day(value: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date: {value!r} (write it as 2024-06-01)") from None
 
 
+def _route_names(headers: str) -> dict[str, dict[str, str]] | None:
+    """With Japanese headers, the routes' usual Japanese names (the CLI reads no town's own names)."""
+    if headers == "keys":
+        return None
+    from madoguchi import ui  # the web side's catalogs: only when asked for, so the CLI starts fast (cli.py)
+
+    catalog = ui.load_catalog(headers)
+    return {"*": {route: catalog.get(f"route.{route}", route) for route in ROUTE_IDS}}
+
+
+async def _town_names(db: Database, headers: str) -> dict[str, str] | None:
+    """With Japanese headers, each town's Japanese name (汐見町 for ``shiomi``)."""
+    if headers == "keys":
+        return None
+    return {town.id: town.name_ja for town in await Municipalities(db).list()}
+
+
 @user_errors
 async def records_export(args: argparse.Namespace, settings: Settings) -> int:
     if args.excel and args.format != "csv":
         raise UsageError("--excel only applies to --format csv")
+    if args.raw_formulas and args.format != "csv":
+        raise UsageError("--raw-formulas only applies to --format csv")
     if args.local_time and args.format != "csv":
         raise UsageError("--local-time only applies to --format csv (xlsx always has local times)")
     if args.format == "xlsx" and sys.stdout.isatty():
@@ -54,10 +75,18 @@ async def records_export(args: argparse.Namespace, settings: Settings) -> int:
     count = 0
     try:
         records = ConsultationRecords(db)
-        rows = records.export_rows(since=since, until=until, municipality_ids=args.municipality)
+        rows = records.export_rows(
+            since=since, until=until, municipality_ids=args.municipality, short_abandon_s=settings.short_abandon_s
+        )
         if args.format == "csv":
             options = ExportOptions(
-                zone=zone if args.local_time else None, headers=args.headers, bom=args.excel, formula_guard=args.excel
+                zone=zone if args.local_time else None,
+                headers=args.headers,
+                bom=args.excel,
+                # resident text reaches notes and transcripts: a CSV opened anywhere must not run it as a formula
+                formula_guard=not args.raw_formulas,
+                route_names=_route_names(args.headers),
+                municipality_names=await _town_names(db, args.headers),
             )
             counted = Counted(rows)
             async for chunk in csv_chunks(counted, options):
@@ -67,7 +96,14 @@ async def records_export(args: argparse.Namespace, settings: Settings) -> int:
             collected = [row async for row in rows]
             count = len(collected)
             buffer = io.BytesIO()
-            write_xlsx(collected, buffer, zone=zone, headers=args.headers)
+            write_xlsx(
+                collected,
+                buffer,
+                zone=zone,
+                headers=args.headers,
+                route_names=_route_names(args.headers),
+                municipality_names=await _town_names(db, args.headers),
+            )
             out.write(buffer.getvalue())
         else:
             async for row in rows:
@@ -146,7 +182,12 @@ def register(subparsers: Any) -> None:
     export.add_argument(
         "--excel",
         action="store_true",
-        help="CSV for Excel: a UTF-8 BOM so it shows Japanese, and a ' before text it would take as a formula",
+        help="CSV for Excel: a UTF-8 BOM so it shows Japanese",
+    )
+    export.add_argument(
+        "--raw-formulas",
+        action="store_true",
+        help="CSV cells exactly as stored, even text a spreadsheet would take as a formula (default: a ' before it)",
     )
     export.add_argument("--from", dest="first", type=parse_day, help="requested on or after this day (YYYY-MM-DD)")
     export.add_argument("--to", dest="last", type=parse_day, help="requested on or before this day (YYYY-MM-DD)")

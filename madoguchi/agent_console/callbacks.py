@@ -1,10 +1,12 @@
 """``GET /api/callbacks`` and ``POST /api/callbacks/{id}/done``: the call-back requests as the console's own work.
 
 Why HTTP and not the agent socket: a call-back is not on the counter (nobody is waiting on a line), it is a list
-staff of the municipality work through, at their pace; the console polls it and marks one done. Only staff
-sessions of the request's municipality see it; marking done needs the session's CSRF token (``X-CSRF-Token``)
-and deletes the number in the same statement. Showing the numbers and marking one done are written to the audit
-log (``callback.list``, ``callback.done``), as looking at a record is.
+staff of the municipality work through, at their pace; the console polls it and marks one done. An agent sees
+and marks done only the requests of the routes they serve (a phone number is shown to whoever will call it, no
+one else); supervisors and admins see all of their municipalities'. Marking done needs the session's CSRF token
+(``X-CSRF-Token``) and deletes the number in the same statement; another route's request is refused with a 403
+(``callback.done_refused`` in the audit log), an unknown or finished one with a 404. Showing the numbers and
+marking one done are written to the audit log (``callback.list``, ``callback.done``), as looking at a record is.
 """
 
 from __future__ import annotations
@@ -18,11 +20,21 @@ from aiohttp import web
 from madoguchi import keys
 from madoguchi.agent_console import auth
 from madoguchi.http_json import json_error
+from madoguchi.storage.accounts import StaffRecord
 from madoguchi.storage.audit import AuditLog
 from madoguchi.storage.callbacks import CallbackRecord
 
 CSRF_HEADER: Final = "X-CSRF-Token"
 CALLBACK_ID: Final = re.compile(r"cb_[0-9a-f]{16}")
+ALL_ROUTES_ROLES: Final = frozenset({"supervisor", "admin"})
+"""Roles that work every route's call-backs of their municipalities; an agent works those of their own routes."""
+
+
+def may_work(staff: StaffRecord, record: CallbackRecord) -> bool:
+    """Whether ``staff`` may see the request's number and mark it done."""
+    return record.municipality_id in staff.municipality_ids and (
+        staff.role in ALL_ROUTES_ROLES or staff.serves_route(record.route)
+    )
 
 
 def setup(app: web.Application) -> None:
@@ -49,7 +61,7 @@ async def list_callbacks(request: web.Request) -> web.Response:
     if found is None:
         return json_error(401, "unauthorized", "log in as staff to see call-back requests")
     staff, _csrf = found
-    pending = await request.app[keys.CALLBACKS].pending(staff.municipality_ids)
+    pending = [r for r in await request.app[keys.CALLBACKS].pending(staff.municipality_ids) if may_work(staff, r)]
     names: dict[str, str] = {}
     for record in pending:
         if record.booth_id and record.booth_id not in names:
@@ -74,6 +86,14 @@ async def callback_done(request: web.Request) -> web.Response:
     if not CALLBACK_ID.fullmatch(callback_id):
         return json_error(404, "not_found", "no such call-back request")
     now = datetime.now(UTC)
+    asked = await request.app[keys.CALLBACKS].get(callback_id)
+    if asked is None or asked.done_at is not None or asked.municipality_id not in staff.municipality_ids:
+        return json_error(404, "not_found", "no pending call-back request of your municipality with that id")
+    if not may_work(staff, asked):
+        await AuditLog(request.app[keys.DATABASE]).write(
+            f"staff:{staff.id}", "callback.done_refused", {"callback": callback_id, "route": asked.route}, now
+        )
+        return json_error(403, "forbidden", "this call-back request is for the staff of another topic")
     record = await request.app[keys.CALLBACKS].done(
         callback_id, municipality_ids=staff.municipality_ids, by=f"staff:{staff.id}", now=now
     )

@@ -14,8 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from madoguchi import keys
 from madoguchi.agent_console import auth
+from madoguchi.chatbot.knowledge import LocalizedText
 from madoguchi.chatbot.normalise import normalise
-from madoguchi.domain.privacy import mask_pii
+from madoguchi.domain.privacy import mask_pii, without_mask_tokens
 from madoguchi.http_json import json_error
 
 MAX_QUERY: Final = 200
@@ -30,6 +31,16 @@ class KbQuery(BaseModel):
     lang: Annotated[str, StringConstraints(pattern=r"^(ja|easy-ja|en|zh|ko|vi|pt|tl|ne)$")] = "ja"
     limit: Annotated[int, Field(ge=1, le=20)] = 5
     municipality: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+
+
+def answer_language(text: LocalizedText, language: str) -> str:
+    """The language ``text.in_language(language)`` answers in: the asked one when the entry has it, else the one
+    it falls back to (easy Japanese to Japanese, the others to English, then Japanese). The console says so when it
+    is not the chat's language, rather than slipping English into a Vietnamese chat unannounced."""
+    for candidate in (language, "ja") if language in ("ja", "easy-ja") else (language, "en", "ja"):
+        if getattr(text, candidate.replace("-", "_"), None):
+            return candidate
+    return "ja"
 
 
 def setup(app: web.Application) -> None:
@@ -53,7 +64,7 @@ async def kb_search(request: web.Request) -> web.Response:
     triage = request.app[keys.TRIAGES].get(municipality)
     if triage is None:
         return json_error(404, "not_found", "no knowledge base for this municipality")
-    folded = normalise(mask_pii(query.q).text)
+    folded = normalise(without_mask_tokens(mask_pii(query.q).text))
     ranked = triage.engine.retriever.search(folded, limit=query.limit)
     results = [
         {
@@ -61,6 +72,7 @@ async def kb_search(request: web.Request) -> web.Response:
             "route": hit.entry.route,
             "title": hit.entry.title.in_language(query.lang),
             "answer": hit.entry.answer.in_language(query.lang),
+            "answer_language": answer_language(hit.entry.answer, query.lang),
             "score": round(hit.score, 3),
         }
         for hit in ranked

@@ -16,6 +16,7 @@ from aiohttp import web
 from madoguchi.agent_console import throttle
 from madoguchi.agent_console.attempts import AttemptStore
 from madoguchi.agent_console.throttle import Scope
+from madoguchi.signaling.ratelimit import KeyedLimit
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -27,14 +28,21 @@ class LoginGuardUnavailable(Exception):
 
 
 class LoginGuard:
-    def __init__(self, store: AttemptStore, clock: Callable[[], float]) -> None:
+    def __init__(self, store: AttemptStore, clock: Callable[[], float], *, attempts: KeyedLimit | None = None) -> None:
         self.store = store
         self.clock = clock
+        self.attempts = attempts
+        """Every attempt of an address, right or wrong (the throttle counts failures only, after the password was
+        checked: a burst of simultaneous guesses all passed it and each cost a password hash)."""
 
     async def wait_s(self, account: str, address: str) -> float:
         """Seconds this attempt must still wait (0: go ahead and check the password)."""
         keys = throttle.keys(account, address)
         now = self.clock()
+        if self.attempts is not None:
+            spent = await self._call(self.attempts.take(address, now))
+            if spent > 0:
+                return spent
         found = await self._call(self.store.read(list(keys.values()), now))
         tallies = {scope: found[key] for scope, key in keys.items() if key in found}
         return throttle.wait_s(tallies, now)

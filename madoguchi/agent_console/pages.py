@@ -18,6 +18,7 @@ from madoguchi.agent_console.admin import page as admin_page
 from madoguchi.agent_console.login_guard import LOGIN_GUARD, LoginGuardUnavailable
 from madoguchi.domain.languages import DEFAULT_LANGUAGE
 from madoguchi.domain.routes import ROUTE_IDS
+from madoguchi.domain.staff_pages import landing_for, pages_for
 from madoguchi.http_json import json_error, read_json
 from madoguchi.signaling.consultation import Disposition
 
@@ -81,8 +82,9 @@ async def _login_form(
 
 async def login_page(request: web.Request) -> web.StreamResponse:
     language = ui.pick_language(request)
-    if await auth.current_staff(request) is not None:
-        raise web.HTTPSeeOther(_with_lang("/console", language))
+    signed_in = await auth.current_staff(request)
+    if signed_in is not None:
+        raise web.HTTPSeeOther(_with_lang(landing_for(signed_in.role), language))
     return await _login_form(request, language=language)
 
 
@@ -138,7 +140,8 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     except LoginGuardUnavailable:
         return await _login_form(request, language=language, status=503, error_key="login.error.unavailable")
     token, _csrf = await accounts.create_session(staff.id, request.app[keys.SETTINGS].session_ttl_s, auth.now_utc())
-    response = web.HTTPSeeOther(_with_lang("/console", language))
+    # each role lands on its own work (domain.staff_pages): a supervisor on the live view, others on the console
+    response = web.HTTPSeeOther(_with_lang(landing_for(staff.role), language))
     auth.set_session_cookie(request, response, token)
     response.del_cookie(auth.LOGIN_CSRF_COOKIE, path="/login")
     raise response
@@ -172,11 +175,14 @@ async def console_page(request: web.Request) -> web.StreamResponse:
         language=language,
         context={
             "staff_name": staff.display_name,
+            "staff_pages": pages_for(staff.role),
             "csrf_token": csrf_token,
             "dispositions": DISPOSITIONS,
             "routes": ROUTE_IDS,
             # how long the server waits for a resident's lost link (the console says so while it waits)
             "grace_seconds": round(request.app[keys.SETTINGS].grace_period_s),
+            # how long one connection attempt may take before the page tries again (net.js)
+            "connect_timeout_ms": round(request.app[keys.SETTINGS].page_connect_timeout_s * 1000),
         },
         # route names of the agent's (first) municipality; an agent serving several sees that town's names
         texts=ui.municipality_texts(request.app, next(iter(staff.municipality_ids), None)),

@@ -6,12 +6,15 @@ says in plain words that it is for supervisors, not a bare 403.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from aiohttp import web
 
-from madoguchi import ui
+from madoguchi import keys, ui
 from madoguchi.agent_console import auth
 from madoguchi.domain.languages import DEFAULT_LANGUAGE
 from madoguchi.domain.routes import ROUTE_IDS
+from madoguchi.domain.staff_pages import pages_for
 from madoguchi.signaling.staff_sessions import SUPERVISING_ROLES
 
 
@@ -39,9 +42,20 @@ async def supervisor_page(request: web.Request) -> web.StreamResponse:
         language=language,
         context={
             "staff_name": staff.display_name,
+            "staff_pages": pages_for(staff.role),
             "csrf_token": csrf_token,
             "municipality_ids": list(staff.municipality_ids),
+            "town_names": _town_names(request.app, staff.municipality_ids, language),
             "routes": list(ROUTE_IDS),
         },
         texts=ui.municipality_texts(request.app, next(iter(staff.municipality_ids), None)),
     )
+
+
+def _town_names(app: web.Application, municipality_ids: Iterable[str], language: str) -> dict[str, str]:
+    """The town filter shows 汐見町, not the code ``shiomi`` (a town without a knowledge base: its code)."""
+    names: dict[str, str] = {}
+    for m in municipality_ids:
+        triage = app[keys.TRIAGES].get(m)
+        names[m] = m if triage is None else triage.engine.kb.municipality.name.in_language(language)
+    return names

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date
 from typing import Any, Final, Literal
 from urllib.parse import urlsplit
@@ -30,7 +29,7 @@ from madoguchi.booking_desk.service import ERRORS, BookingDesk, BookingRequest, 
 from madoguchi.bookings import codes
 from madoguchi.bookings.slots import local
 from madoguchi.domain.languages import LanguageCode
-from madoguchi.signaling.ratelimit import TokenBucket
+from madoguchi.signaling.ratelimit import KeyedLimit, Rate
 from madoguchi.storage.bookings import BookingRecord
 
 DESK = web.AppKey("booking_desk", BookingDesk)
@@ -63,7 +62,6 @@ MESSAGES: Final[dict[str, str]] = {
     "rate_limited": "too many requests; wait a minute and try again",
     "too_many_bookings": TOO_MANY_BOOKINGS,
 }
-MAX_ADDRESSES: Final = 10_000
 
 
 class BookingBody(BaseModel):
@@ -103,22 +101,9 @@ class MoveBody(BaseModel):
     place: str | None = Field(default=None, max_length=80)
 
 
-class AddressLimits:
-    """One token bucket per client address and kind, the oldest forgotten past :data:`MAX_ADDRESSES`."""
-
-    def __init__(self, per_minute: float, burst: int) -> None:
-        self._rate, self._burst = per_minute / 60.0, burst
-        self._buckets: OrderedDict[str, TokenBucket] = OrderedDict()
-
-    def take(self, address: str, now: float) -> bool:
-        bucket = self._buckets.pop(address, None) or TokenBucket(rate=self._rate, burst=self._burst, now=now)
-        self._buckets[address] = bucket
-        while len(self._buckets) > MAX_ADDRESSES:
-            self._buckets.popitem(last=False)
-        return bucket.take(now)
-
-
-LIMITS = web.AppKey("booking_limits", dict[str, AddressLimits])
+LIMITS = web.AppKey("booking_limits", dict[str, KeyedLimit])
+"""Per client address: ``change`` (bookings, moves, cancellations) and ``lookup`` (code look-ups); shared by every
+process when the deployment has Redis (``keys.RATE_LIMITS``)."""
 WRONG_CODES = web.AppKey("booking_wrong_codes", WrongCodes)
 NEW_BOOKINGS = web.AppKey("booking_new", NewBookings)
 
@@ -149,8 +134,9 @@ def guarded(kind: Literal["change", "lookup"]) -> Callable[[Handler], Handler]:
             if kind == "change" and not same_site(request):
                 return error("cross_site")
             desk = request.app[DESK]
-            if not request.app[LIMITS][kind].take(ui.client_address(request), desk.now().timestamp()):
-                return error("rate_limited", retry_after=60.0)
+            wait = await request.app[LIMITS][kind].take(ui.client_address(request), desk.now().timestamp())
+            if wait > 0:
+                return error("rate_limited", retry_after=wait)
             try:
                 return await handler(request)
             except (TooManyWrongCodes, TooManyBookings) as paused:
@@ -315,16 +301,19 @@ async def move_booking(request: web.Request) -> web.StreamResponse:
     )
 
 
+async def _limits(app: web.Application) -> AsyncIterator[None]:
+    settings, limits = app[keys.SETTINGS], app[keys.RATE_LIMITS]
+    change, lookup = settings.booking_requests_per_minute, settings.booking_lookups_per_minute
+    app[LIMITS] = {
+        "change": limits.keyed("booking_change", Rate(change, burst=max(3, int(change)))),
+        "lookup": limits.keyed("booking_lookup", Rate(lookup, burst=max(5, int(lookup)))),
+    }
+    yield
+
+
 def setup(app: web.Application) -> None:
     settings = app[keys.SETTINGS]
-    app[LIMITS] = {
-        "change": AddressLimits(
-            settings.booking_requests_per_minute, burst=max(3, int(settings.booking_requests_per_minute))
-        ),
-        "lookup": AddressLimits(
-            settings.booking_lookups_per_minute, burst=max(5, int(settings.booking_lookups_per_minute))
-        ),
-    }
+    app.cleanup_ctx.append(_limits)
     app[WRONG_CODES] = WrongCodes(per_minute=settings.booking_wrong_codes_per_minute)
     app[NEW_BOOKINGS] = NewBookings(
         per_address_per_day=settings.booking_creates_per_address_per_day,

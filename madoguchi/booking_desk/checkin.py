@@ -33,11 +33,12 @@ class BoothCheckIn:
                 lambda: self._desk.check_in(digits, municipality_id=municipality_id, modes=modes),
             )
         except DeskError as refused:
-            raise CounterError(refused.code, str(refused)) from refused
+            raise CounterError(refused.code, str(refused), dict(refused.facts or {}) or None) from refused
         return CheckedIn(
             code=record.code,
             route=record.route,
             priority=outcome.priority,
             outcome=outcome.outcome,
             mode=record.mode,
+            language=record.language,
         )

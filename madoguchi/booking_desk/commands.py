@@ -9,6 +9,7 @@ stderr and exit with status 2, like the other admin commands.
 from __future__ import annotations
 
 import argparse
+import functools
 import getpass
 import json
 import sys
@@ -16,7 +17,6 @@ import time as wall
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time
 from functools import wraps
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
@@ -28,16 +28,17 @@ from madoguchi.bookings import codes
 from madoguchi.bookings.ferry import DIRECTIONS, Sailing
 from madoguchi.bookings.kpis import ReportFilter
 from madoguchi.bookings.slots import local
-from madoguchi.chatbot.knowledge import Municipality, bundled_kb_dir, load_municipality
+from madoguchi.chatbot.knowledge import Municipality, load_municipalities
 from madoguchi.settings import Settings
 from madoguchi.storage.audit import AuditLog
 from madoguchi.storage.bookings import BookingRecord, Bookings
 from madoguchi.storage.booths import Booths
 from madoguchi.storage.db import Database, open_database
 from madoguchi.storage.errors import StorageError
-from madoguchi.storage.opening_hours import HoursBook, OpeningHoursStore
+from madoguchi.storage.opening_hours import HoursBook
 
-Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+Handler = Callable[..., Awaitable[int]]
+"""``(args, settings, *, hours)``: a command's handler."""
 
 
 def _fail(message: str) -> int:
@@ -47,9 +48,9 @@ def _fail(message: str) -> int:
 
 def _refusals(handler: Handler) -> Handler:
     @wraps(handler)
-    async def run(args: argparse.Namespace, settings: Settings) -> int:
+    async def run(args: argparse.Namespace, settings: Settings, **kwargs: Any) -> int:
         try:
-            return await handler(args, settings)
+            return await handler(args, settings, **kwargs)
         except (DeskError, StorageError, ValueError) as error:
             return _fail(str(error))
         except (DBAPIError, OSError) as error:
@@ -61,27 +62,22 @@ def _refusals(handler: Handler) -> Handler:
 
 def load_towns(settings: Settings) -> dict[str, Municipality]:
     """Every municipality file under ``MADOGUCHI_KB_DIR`` (default: the bundled sample), as the server loads them."""
-    root: Path = settings.kb_dir or bundled_kb_dir().parent
-    towns = (
-        load_municipality(d / "municipality.yaml")
-        for d in sorted(root.iterdir())
-        if (d / "municipality.yaml").is_file()
-    )
-    return {town.id: town for town in towns}
+    return load_municipalities(settings.kb_dir)
 
 
-async def _desk(settings: Settings) -> tuple[BookingDesk, Database]:
+HoursFactory = Callable[[Database, Callable[[str], Municipality | None]], HoursBook]
+"""Builds the town calendar from the database and a municipality lookup: the composition root's one factory, so
+``madoguchi bookings`` and the server never disagree on which day is open."""
+
+
+async def _desk(settings: Settings, hours_book: HoursFactory) -> tuple[BookingDesk, Database]:
     """The desk as the server builds it, with the town's opening hours in force (the admin's stored ones, else its
     file's, closed too on its booking plan's closed days): the calendar /reports and the bookings use."""
     if settings.database_url is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = await open_database(settings.effective_database_url)
     towns = load_towns(settings)
-    hours = HoursBook(
-        OpeningHoursStore(db),
-        lambda m: None if m not in towns else towns[m].file_hours(),
-        also_closed=lambda m: None if m not in towns else towns[m].booking_closed_days(),
-    )
+    hours = hours_book(db, towns.get)
     desk = BookingDesk(
         towns=towns,
         bookings=Bookings(db),
@@ -137,8 +133,8 @@ def _print(records: list[BookingRecord], as_json: bool) -> None:
 
 
 @_refusals
-async def bookings_list(args: argparse.Namespace, settings: Settings) -> int:
-    desk, db = await _desk(settings)
+async def bookings_list(args: argparse.Namespace, settings: Settings, *, hours: HoursFactory) -> int:
+    desk, db = await _desk(settings, hours)
     try:
         day = date.fromisoformat(args.date) if args.date else local(desk.now()).date()
         start, end = day_bounds(day)
@@ -150,9 +146,9 @@ async def bookings_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 @_refusals
-async def bookings_cancel(args: argparse.Namespace, settings: Settings) -> int:
+async def bookings_cancel(args: argparse.Namespace, settings: Settings, *, hours: HoursFactory) -> int:
     code = codes.normalise(args.code)
-    desk, db = await _desk(settings)
+    desk, db = await _desk(settings, hours)
     try:
         record = await desk.cancel(code)
         await AuditLog(db).write(_actor(), "booking.cancel", {"code": code}, desk.now())
@@ -163,9 +159,9 @@ async def bookings_cancel(args: argparse.Namespace, settings: Settings) -> int:
 
 
 @_refusals
-async def bookings_cancel_sailing(args: argparse.Namespace, settings: Settings) -> int:
+async def bookings_cancel_sailing(args: argparse.Namespace, settings: Settings, *, hours: HoursFactory) -> int:
     sailing = Sailing(args.line, date.fromisoformat(args.date), args.direction, time.fromisoformat(args.time.zfill(5)))
-    desk, db = await _desk(settings)
+    desk, db = await _desk(settings, hours)
     try:
         told = await desk.cancel_sailing(args.municipality, sailing)
         await AuditLog(db).write(
@@ -195,8 +191,8 @@ async def bookings_cancel_sailing(args: argparse.Namespace, settings: Settings) 
 
 
 @_refusals
-async def bookings_report(args: argparse.Namespace, settings: Settings) -> int:
-    desk, db = await _desk(settings)
+async def bookings_report(args: argparse.Namespace, settings: Settings, *, hours: HoursFactory) -> int:
+    desk, db = await _desk(settings, hours)
     try:
         today = local(desk.now()).date()
         first = date.fromisoformat(args.date_from) if args.date_from else today.replace(day=1)
@@ -233,8 +229,9 @@ def _or_dash(value: float | None, unit: str) -> str:
     return "-" if value is None else f"{value:g} {unit}"
 
 
-def register(subparsers: Any) -> None:
-    """Add ``bookings list``, ``cancel``, ``cancel-sailing`` and ``report`` to ``madoguchi``."""
+def register(subparsers: Any, *, hours: HoursFactory) -> None:
+    """Add ``bookings list``, ``cancel``, ``cancel-sailing`` and ``report`` to ``madoguchi``; ``hours`` builds the
+    town calendar (the composition root's factory, the same the server uses)."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "bookings", help="booked times (予約)", description="booked times (予約)"
     )
@@ -243,10 +240,10 @@ def register(subparsers: Any) -> None:
     listing.add_argument("--date", help="YYYY-MM-DD in Japan time (default: today)")
     listing.add_argument("--municipality", help="only this municipality")
     listing.add_argument("--json", action="store_true", help="JSON instead of a table")
-    listing.set_defaults(handler=bookings_list)
+    listing.set_defaults(handler=functools.partial(bookings_list, hours=hours))
     cancel = commands.add_parser("cancel", help="cancel a booking by its code")
     cancel.add_argument("code")
-    cancel.set_defaults(handler=bookings_cancel)
+    cancel.set_defaults(handler=functools.partial(bookings_cancel, hours=hours))
     sailing = commands.add_parser(
         "cancel-sailing", help="mark a boat cancelled; tell the bookings that relied on it and offer other times"
     )
@@ -258,7 +255,7 @@ def register(subparsers: Any) -> None:
     )
     sailing.add_argument("--municipality", help="municipality id (default: the only one with bookings)")
     sailing.add_argument("--json", action="store_true")
-    sailing.set_defaults(handler=bookings_cancel_sailing)
+    sailing.set_defaults(handler=functools.partial(bookings_cancel_sailing, hours=hours))
     report = commands.add_parser(
         "report", help="volume, no-shows, lead time and the wait of booked against walk-in residents"
     )
@@ -270,4 +267,4 @@ def register(subparsers: Any) -> None:
     report.add_argument("--booth", help="only this booth's place (booth id)")
     report.add_argument("--channel", choices=("booth", "chat"), help="only bookings of this way of coming")
     report.add_argument("--json", action="store_true")
-    report.set_defaults(handler=bookings_report)
+    report.set_defaults(handler=functools.partial(bookings_report, hours=hours))

@@ -3,93 +3,34 @@
 Why one service: the phone page, the staff console and the CLI must refuse and accept exactly the same
 bookings. Every operation reads the clock once, asks the pure core (``madoguchi.bookings``) whether the time
 may be booked, and lets the storage layer take the place atomically. Refusals are :class:`DeskError` with a
-code from :data:`ERRORS`, which the HTTP edge turns into a 4xx with a sentence.
+code from :data:`~madoguchi.booking_desk.refusals.ERRORS`, which the HTTP edge turns into a 4xx with a sentence.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
-import unicodedata
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Final
 
 from madoguchi.booking_desk import ics, mail
+from madoguchi.booking_desk.form_fields import contact, kana
+from madoguchi.booking_desk.refusals import ERRORS as ERRORS  # where the edges have always found them
+from madoguchi.booking_desk.refusals import DeskError as DeskError
 from madoguchi.bookings import kpis
 from madoguchi.bookings.checkin import Checkin, Due, check_in, due_soon, is_no_show
 from madoguchi.bookings.ferry import Sailing, Trip, affected, fitting, lines_for, next_fitting, trip
 from madoguchi.bookings.kpis import BookingKpis, ReportFilter
 from madoguchi.bookings.plan import HOME, JST, BookingPlan, FerryLine
-from madoguchi.bookings.slots import REFUSALS, BookingRefused, Offer, find_slot, local, offered_capacity, offers
+from madoguchi.bookings.slots import BookingRefused, Offer, find_slot, local, offered_capacity, offers
 from madoguchi.chatbot.knowledge import Municipality
+from madoguchi.domain.date_range import BadDates, check_day, check_period
 from madoguchi.domain.opening_hours import OpeningHours
 from madoguchi.storage.bookings import BookingClosed, BookingRecord, Bookings, NewBooking, SlotFull, UnknownBooking
 from madoguchi.ui import translate
 
 log = logging.getLogger(__name__)
-
-ERRORS: Final[Mapping[str, str]] = {
-    **{str(code): text for code, text in REFUSALS.items()},
-    "unknown_town": "this town takes no bookings",
-    "unknown_code": "there is no booking with that code",
-    "not_changeable": "this booking can no longer be changed",
-    "unknown_ferry": "there is no such ferry line for this place",
-    "invalid": "the request is not valid",
-    "not_today": "this booking is for another day",
-    "wrong_way": "this booking is not a video call from home: come to the place you booked",
-    "too_many_wrong_codes": "too many wrong booking codes were tried; code look-ups are paused, try again in a minute",
-}
-"""Every code a refusal can carry, with its one sentence."""
-
-KANA: Final = re.compile(r"[\u30a1-\u30fa\u30fc\u30fb ]{1,40}")
-_LATIN: Final = r"A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
-LATIN_NAME: Final = re.compile(rf"(?=.*[{_LATIN}])[{_LATIN} .'\-]{{1,40}}")
-"""A name in Latin letters (accents too) with spaces, hyphen, apostrophe, dot: a foreign resident's "Maria Santos".
-No digit anywhere, so a personal number or a phone number typed into the name field is still refused."""
-PHONE: Final = re.compile(r"\+?[0-9()\- ]{10,20}")
-# One mailbox, as a dot-atom: no comma, semicolon, angle bracket, quote, colon or comment that would let the
-# contact field name further recipients (or an internal list) in the booking e-mail's To header.
-EMAIL: Final = re.compile(
-    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-]+)*"
-    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
-)
-
-
-class DeskError(Exception):
-    def __init__(self, code: str, detail: str | None = None) -> None:
-        super().__init__(detail or ERRORS[code])
-        self.code = code
-
-
-def kana(text: str) -> str:
-    """A name as people type it: in kana (hiragana, half-width, either space), kept as full-width katakana, or in
-    Latin letters (full-width ones made plain), kept as typed. Why both: a foreign resident may not write their
-    name in kana, and refusing "Maria Santos" turned them away (#14); the staff read either aloud at the desk."""
-    normal = unicodedata.normalize("NFKC", text).replace("\u3000", " ").strip()
-    normal = re.sub(r" +", " ", normal)
-    katakana = "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c for c in normal)
-    if KANA.fullmatch(katakana):
-        return katakana
-    if LATIN_NAME.fullmatch(normal):
-        return normal
-    raise DeskError(
-        "invalid", "write the name in kana (ひらがな or カタカナ) or Latin letters, no digits, up to 40 characters"
-    )
-
-
-def contact(text: str | None) -> tuple[str | None, str | None]:
-    """(phone, e-mail) from the one optional contact field."""
-    value = unicodedata.normalize("NFKC", text or "").strip()
-    if not value:
-        return None, None
-    if EMAIL.fullmatch(value) and len(value) <= 254 and len(value.split("@", 1)[0]) <= 64:
-        return None, value
-    if PHONE.fullmatch(value) and sum(c.isdigit() for c in value) >= 10:
-        return value, None
-    raise DeskError("invalid", "the contact must be a phone number or an e-mail address")
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +119,10 @@ class BookingDesk:
     ) -> list[FoundSlot]:
         town = self.town(municipality_id)
         self._known_route(town, route)
+        try:
+            check_day(day)  # a year far away is nobody's booking (and 9999-12-31 has no day after it)
+        except BadDates as bad:
+            raise DeskError("invalid", str(bad)) from None
         plan = self.plan(town)
         now = self.now()
         start, end = day_bounds(day)
@@ -302,8 +247,8 @@ class BookingDesk:
         if modes is not None and record.mode not in modes:
             raise DeskError("wrong_way")
         now = self.now()
-        if local(record.start).date() != local(now).date():
-            raise DeskError("not_today")
+        if local(record.start).date() != local(now).date():  # the kiosk names the day booked, in large print
+            raise DeskError("not_today", facts={"start": record.start.isoformat(), "end": record.end.isoformat()})
         outcome = check_in(self.plan(town).checkin, record.start, now)
         try:
             checked = await self.bookings.set_status(code, "checked_in", now=now)
@@ -367,11 +312,15 @@ class BookingDesk:
         self, municipality_id: str | None, first: date, last: date, where: ReportFilter | None = None
     ) -> BookingKpis:
         """The booking KPIs of the days ``first`` to ``last`` (Japan time, both included), narrowed by the reports
-        page's filters (:mod:`madoguchi.bookings.kpis` says what each means for a booking)."""
+        page's filters (:mod:`madoguchi.bookings.kpis` says what each means for a booking). The period follows
+        the reports' rule (:func:`madoguchi.domain.date_range.check_period`: at most a year, this century), and
+        the counting runs in a worker thread, so a year's figures never hold up the server's other requests."""
         town = self.town(municipality_id)
         where = where or ReportFilter()
-        if last < first:
-            raise DeskError("invalid", "the last day comes before the first")
+        try:
+            check_period(first, last)
+        except BadDates as bad:
+            raise DeskError("invalid", str(bad)) from None
         if where.route is not None:
             self._known_route(town, where.route)
         plan = self.plan(town)
@@ -381,8 +330,11 @@ class BookingDesk:
             raise DeskError("invalid", f"'channel' must be one of {', '.join(kpis.CHANNEL_MODES)}")
         bookings, waits = await self.bookings.report_rows(town.id, day_bounds(first)[0], day_bounds(last)[1])
         modes = None if where.channel is None else kpis.CHANNEL_MODES[where.channel]
-        offered = offered_capacity(plan, first, last, route=where.route, modes=modes, hours=await self.hours(town.id))
-        return kpis.compute(bookings, waits, offered, where)
+        hours = await self.hours(town.id)
+        offered = await asyncio.to_thread(
+            offered_capacity, plan, first, last, route=where.route, modes=modes, hours=hours
+        )
+        return await asyncio.to_thread(kpis.compute, bookings, waits, offered, where)
 
     async def due(self, municipality_id: str) -> dict[str, int]:
         """Per route, the town's bookings an agent will serve ahead of a walk-in who joins now

@@ -10,15 +10,22 @@ token in ``X-CSRF-Token`` and no foreign ``Origin`` (the admin API's rule). Refu
 
 - ``GET /api/staff/bookings/options`` → the town's topics, places and open days (the phone page's choices)
 - ``GET /api/staff/bookings?date=YYYY-MM-DD`` → ``{"date", "bookings": [...]}`` (contacts masked)
-- ``GET /api/staff/slots?route=R&date=YYYY-MM-DD[&place=P][&ferry=F]`` → the free times, as ``/api/slots``
+- ``GET /api/staff/slots?route=R&date=YYYY-MM-DD[&place=P][&ferry=F]`` → the free times, as ``/api/slots``, within
+  the public lookup budget (``MADOGUCHI_BOOKING_LOOKUPS_PER_MINUTE``) per staff member, not per address
 - ``GET /api/staff/bookings/report?from=YYYY-MM-DD&to=YYYY-MM-DD[&route=R][&place=P][&booth=B][&channel=C]``
-  → the booking KPIs (``bookings.kpis``), narrowed by the reports page's filters; ``report.xlsx`` the same as Excel
+  → the booking KPIs (``bookings.kpis``), narrowed by the reports page's filters; ``report.xlsx`` the same as Excel.
+  Supervisors and admins only (the reports page's rule; an agent gets a 403), at most 366 days of this century
+  (:mod:`madoguchi.domain.date_range`, the reports API's rule), counted off the event loop
 - ``POST /api/staff/bookings`` ``{"route","place","start","name_kana"[,"contact"][,"ferry"][,"language"]
-  [,"consultation_id"]}`` → ``201`` the booking
+  [,"consultation_id"]}`` → ``201`` the booking; a ``consultation_id`` must be the caller's own case (another
+  agent's is a 403 ``not_your_case``, an unknown one a 404 ``unknown_consultation``)
+
+Every date is a day between 2000 and 2099 (a 400 ``invalid`` otherwise).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import re
 from collections.abc import Awaitable, Callable
@@ -30,10 +37,11 @@ from pydantic import Field, ValidationError
 
 from madoguchi import keys
 from madoguchi.booking_desk import pages, report_book
-from madoguchi.booking_desk.api import DESK, STATUS, BookingBody, booking_json, same_site, slot_json
+from madoguchi.booking_desk.api import DESK, LIMITS, STATUS, BookingBody, booking_json, error, same_site, slot_json
 from madoguchi.booking_desk.service import BookingDesk, DeskError, day_bounds
 from madoguchi.bookings.kpis import BookingKpis, ReportFilter
 from madoguchi.bookings.slots import local
+from madoguchi.domain.date_range import BadDates, check_day
 from madoguchi.domain.sessions import SESSION_COOKIE
 from madoguchi.http_json import read_json
 from madoguchi.storage.accounts import StaffRecord
@@ -44,6 +52,8 @@ CSRF_HEADER: Final = "X-CSRF-Token"
 FILTER_ID: Final = re.compile(r"[A-Za-z0-9_.:\-]{1,64}")
 """A report filter's id, as the reports API takes them (``reports.params``)."""
 MAX_TOKEN: Final = 256
+REPORT_ROLES: Final = frozenset({"supervisor", "admin"})
+"""Who may see the booking figures (the reports page's rule); the day's list and booking are every agent's work."""
 
 
 class StaffBookingBody(BookingBody):
@@ -108,13 +118,15 @@ def town_of(desk: BookingDesk, staff: StaffRecord, requested: str | None) -> str
     raise DeskError("unknown_town")
 
 
-def _day(text: str | None, desk: BookingDesk) -> date:
+def _day(text: str | None, desk: BookingDesk, name: str = "date") -> date:
     if not text:
         return local(desk.now()).date()
     try:
-        return date.fromisoformat(text)
+        return check_day(date.fromisoformat(text), name)
+    except BadDates as bad:
+        raise DeskError("invalid", str(bad)) from None
     except ValueError:
-        raise DeskError("invalid", "date must be YYYY-MM-DD") from None
+        raise DeskError("invalid", f"'{name}' must be a date as YYYY-MM-DD") from None
 
 
 def day_entry(record: Any) -> dict[str, Any]:
@@ -128,7 +140,7 @@ def day_entry(record: Any) -> dict[str, Any]:
 async def get_options(request: web.Request, staff: StaffRecord) -> web.StreamResponse:
     desk = request.app[DESK]
     town = desk.town(town_of(desk, staff, request.query.get("municipality")))
-    return web.json_response(pages.options(desk, town, await desk.hours(town.id)))
+    return web.json_response(await pages.offered(desk, town))
 
 
 @staff_only(changing=False)
@@ -144,6 +156,10 @@ async def get_day(request: web.Request, staff: StaffRecord) -> web.StreamRespons
 @staff_only(changing=False)
 async def get_slots(request: web.Request, staff: StaffRecord) -> web.StreamResponse:
     desk = request.app[DESK]
+    # the public lookup budget, per staff member rather than per address (a town hall's agents share one)
+    wait = await request.app[LIMITS]["lookup"].take(f"staff:{staff.id}", desk.now().timestamp())
+    if wait > 0:
+        return error("rate_limited", retry_after=wait)
     query = request.query
     municipality = town_of(desk, staff, query.get("municipality"))
     route = query.get("route", "")
@@ -171,6 +187,10 @@ async def post_booking(request: web.Request, staff: StaffRecord) -> web.StreamRe
         where = ".".join(str(p) for p in first["loc"])
         raise DeskError("invalid", f"{where}: {first['msg']}" if where else str(first["msg"])) from None
     municipality = town_of(desk, staff, body.municipality)
+    if body.consultation_id is not None:
+        refused = await _not_own_case(request, staff, body.consultation_id)
+        if refused is not None:
+            return refused
     record = await desk.book(
         body.request(municipality, booked_by=f"staff:{staff.id}", consultation_id=body.consultation_id)
     )
@@ -181,6 +201,29 @@ async def post_booking(request: web.Request, staff: StaffRecord) -> web.StreamRe
         desk.now(),
     )
     return web.json_response(day_entry(record), status=201)
+
+
+async def _not_own_case(request: web.Request, staff: StaffRecord, consultation_id: str) -> web.Response | None:
+    """None when the case is the caller's (they are its agent), else the refusal: a booking names the case it was
+    made in, so it may only name one's own (another agent's case, or one that does not exist, is refused)."""
+    record = await request.app[keys.RECORDS].get(consultation_id)
+    if record is None or record.municipality_id not in staff.municipality_ids:
+        return web.json_response(
+            {"error": {"code": "unknown_consultation", "message": "there is no such case in your municipality"}},
+            status=404,
+        )
+    if record.agent_id != staff.id:
+        return web.json_response(
+            {"error": {"code": "not_your_case", "message": "this case is another agent's: book in your own, or none"}},
+            status=403,
+        )
+    return None
+
+
+def _forbidden_report() -> web.Response:
+    return web.json_response(
+        {"error": {"code": "forbidden", "message": "the booking report is for supervisors and admins"}}, status=403
+    )
 
 
 def _filter_id(request: web.Request, name: str) -> str | None:
@@ -214,14 +257,16 @@ async def _report(request: web.Request, staff: StaffRecord) -> tuple[BookingKpis
     """The booking figures of the request's town, ``from``..``to`` days and filters (the JSON and the workbook)."""
     desk = request.app[DESK]
     municipality = town_of(desk, staff, request.query.get("municipality"))
-    first = _day(request.query.get("from"), desk)
-    last = _day(request.query.get("to"), desk)
+    first = _day(request.query.get("from"), desk, "from")
+    last = _day(request.query.get("to"), desk, "to")
     where = await _where(request, municipality)
     return await desk.report(municipality, first, last, where), first, last, where
 
 
 @staff_only(changing=False)
 async def get_report(request: web.Request, staff: StaffRecord) -> web.StreamResponse:
+    if staff.role not in REPORT_ROLES:
+        return _forbidden_report()
     report, first, last, where = await _report(request, staff)
     return web.json_response(
         {"from": first.isoformat(), "to": last.isoformat(), "filters": where.as_dict(), **report.as_dict()}
@@ -230,10 +275,12 @@ async def get_report(request: web.Request, staff: StaffRecord) -> web.StreamResp
 
 @staff_only(changing=False)
 async def get_report_xlsx(request: web.Request, staff: StaffRecord) -> web.StreamResponse:
-    """The same figures as an Excel file (:mod:`madoguchi.booking_desk.report_book`)."""
+    """The same figures as an Excel file (:mod:`madoguchi.booking_desk.report_book`), written in a worker thread."""
+    if staff.role not in REPORT_ROLES:
+        return _forbidden_report()
     report, first, last, where = await _report(request, staff)
     return web.Response(
-        body=report_book.workbook(report, first, last, where.as_dict()),
+        body=await asyncio.to_thread(report_book.workbook, report, first, last, where.as_dict()),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="bookings-{first}-{last}.xlsx"'},
     )

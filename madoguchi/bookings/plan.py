@@ -17,6 +17,7 @@ from typing import Annotated, Final, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from madoguchi.domain.holidays import JAPAN, HolidayCalendar
+from madoguchi.domain.languages import fallback_chain
 from madoguchi.domain.opening_hours import OpeningHours
 
 JST: Final = timezone(timedelta(hours=9), "JST")
@@ -157,7 +158,17 @@ class FerryLine(BaseModel):
         return times
 
     def label(self, language: str) -> str:
-        return self.name.get(language) or self.name.get("ja") or next(iter(self.name.values()))
+        """The line's name in ``language`` or the first of its fallbacks (Vietnamese → English → Japanese)."""
+        return _in_language(self.name, language)
+
+    def home_in(self, language: str) -> str:
+        """Where its residents come from, in ``language`` or a fallback: a Vietnamese page said 「Tôi đi tàu từ
+        凪島」 when the file named the island only in Japanese and English."""
+        return _in_language(self.home, language)
+
+
+def _in_language(texts: dict[str, str], language: str) -> str:
+    return next((texts[code] for code in fallback_chain(language) if texts.get(code)), next(iter(texts.values())))
 
 
 class BookingPlan(BaseModel):

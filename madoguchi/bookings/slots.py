@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Final, Literal
 
 from madoguchi.bookings.plan import JST, WEEKDAYS, BookingPlan, Desk, Mode
-from madoguchi.domain.opening_hours import OpeningHours
+from madoguchi.domain.opening_hours import OpeningHours, open_through
 
 Refusal = Literal[
     "unknown_route",
@@ -116,7 +116,12 @@ def day_slots(
     hours: OpeningHours | None = None,
 ) -> list[Slot]:
     """Every slot of ``route`` on ``day`` (at ``place`` if given), in time order; raises for an unknown
-    route or place and for a closed day (a national holiday is closed unless the town's ``hours`` open it)."""
+    route or place and for a closed day (a national holiday is closed unless the town's ``hours`` open it).
+
+    With the town's ``hours`` (the calendar /admin and ``madoguchi hours`` keep), only slots the route's counter
+    is open for from start to end are kept (:func:`~madoguchi.domain.opening_hours.open_through`, the same rule
+    that names the bookings a change of hours closes); a day whose hours keep none (a weekday the hours close)
+    is a closed day."""
     desks = [d for d in plan.desks if d.serves(route)]
     if not desks:
         raise BookingRefused("unknown_route")
@@ -132,8 +137,55 @@ def day_slots(
         for where in desk.place_ids
         if place is None or where == place
         for slot in desk_slots(desk, where, day)
+        if kept_open(hours, route, slot)
     ]
+    if not slots:
+        raise BookingRefused("closed_day")
     return sorted(slots, key=lambda s: (s.start, s.place))
+
+
+def kept_open(hours: OpeningHours | None, route: str | None, slot: Slot) -> bool:
+    """Whether the town's ``hours`` keep ``route``'s counter (None: the town's default) open for the whole slot
+    (no hours given: the plan alone decides)."""
+    return hours is None or open_through(hours, route, slot.start, slot.end)
+
+
+def open_days(
+    plan: BookingPlan,
+    desk: Desk,
+    place: str,
+    days: Iterator[date] | list[date],
+    *,
+    route: str | None = None,
+    hours: OpeningHours | None = None,
+    now: datetime | None = None,
+    booked: Mapping[SlotKey, int] | None = None,
+) -> list[date]:
+    """The days of ``days`` on which ``desk`` offers at least one slot at ``place`` for ``route`` (None: by the
+    town's default hours): what the booking pages list, by the rule :func:`day_slots` offers slots by.
+
+    With ``now``, a slot counts only while one may still book it (:func:`check_time`: not begun, not within the
+    minimum notice, inside the horizon); with ``booked``, only while it has a free place. So today at 15:05, with
+    the last slot at 15:30 and an hour's notice, today is not listed: a day is offered only if it has a time the
+    resident can actually take, never to say 「空いている時間は ありません」 once chosen."""
+    return [
+        day
+        for day in days
+        if not plan.is_closed(day, hours=hours)
+        and any(
+            kept_open(hours, route, slot) and _bookable(plan, slot, now, booked)
+            for slot in desk_slots(desk, place, day)
+        )
+    ]
+
+
+def _bookable(plan: BookingPlan, slot: Slot, now: datetime | None, booked: Mapping[SlotKey, int] | None) -> bool:
+    if now is not None:
+        try:
+            check_time(plan, slot, now)
+        except BookingRefused:
+            return False
+    return booked is None or slot.capacity - booked.get(slot.key, 0) > 0
 
 
 def offered_capacity(
@@ -158,7 +210,7 @@ def offered_capacity(
         if not plan.is_closed(day, hours=hours):
             for desk in desks:
                 for place in desk.place_ids:
-                    size = sum(slot.capacity for slot in desk_slots(desk, place, day))
+                    size = sum(slot.capacity for slot in desk_slots(desk, place, day) if kept_open(hours, route, slot))
                     if size:
                         offered[place] = offered.get(place, 0) + size
         day += timedelta(days=1)

@@ -28,13 +28,17 @@ async def kiosk_page(request: web.Request) -> web.StreamResponse:
     language = ui.pick_language(request)
     booth_id = request.match_info["booth_id"]
     booth = await request.app[keys.BOOTHS].get(booth_id) if BOOTH_ID_PATTERN.fullmatch(booth_id) else None
-    if booth is None:
+    if booth is None or booth.revoked:
+        # a revoked booth's kiosk must not look ready (it could never connect): say it is no longer in use (410)
         return await ui.render(
             request,
             "message.html",
             language=language,
-            status=404,
-            context={"heading_key": "booth.error.heading", "message_key": "booth.error.unknown_booth"},
+            status=404 if booth is None else 410,
+            context={
+                "heading_key": "booth.error.heading",
+                "message_key": "booth.error.unknown_booth" if booth is None else "booth.error.revoked_booth",
+            },
         )
     return await ui.render(
         request,
@@ -44,6 +48,7 @@ async def kiosk_page(request: web.Request) -> web.StreamResponse:
             "booth_id": booth.id,
             "routes": ROUTE_IDS,
             "thanks_seconds": request.app[keys.SETTINGS].thanks_screen_s,
+            "connect_timeout_ms": round(request.app[keys.SETTINGS].page_connect_timeout_s * 1000),
         },
         texts=ui.municipality_texts(request.app, booth.municipality_id),
     )

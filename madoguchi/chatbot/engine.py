@@ -28,14 +28,15 @@ from madoguchi.chatbot.booking_offer import BookingOffer, booking_offer
 from madoguchi.chatbot.easy_ja import EasyJapanese
 from madoguchi.chatbot.knowledge import Hotline, KbEntry, KnowledgeBase
 from madoguchi.chatbot.lexicon import Lexicon, LexiconName, bundled_lexicon
-from madoguchi.chatbot.model import FastScorer, ModelScores, TriageModel
+from madoguchi.chatbot.model import FastScorer, ModelScores, TriageModel, fold_for_model
 from madoguchi.chatbot.normalise import detect_language, normalise
 from madoguchi.chatbot.retrieval import RETRIEVERS, Retriever, ScoredEntry, route_scores, softmax
 from madoguchi.chatbot.rules import RuleHits, apply_rules, has_topic, topic_kinds, without_handoff_phrases
 from madoguchi.chatbot.summary import HandoffSummary, LineTopic, build_summary, matched_title, written_language
 from madoguchi.domain.languages import LANGUAGE_CODES as LANGUAGE_VALUES
+from madoguchi.domain.languages import PAGE_LANGUAGES
 from madoguchi.domain.languages import LanguageCode as Language
-from madoguchi.domain.privacy import mask_pii
+from madoguchi.domain.privacy import mask_pii, without_mask_tokens
 from madoguchi.domain.routes import FALLBACK_ROUTE, RouteId
 
 Action = Literal["answer", "clarify", "handoff", "safety_check"]
@@ -65,12 +66,18 @@ class Suggestion(BaseModel):
 
 
 class HotlineInfo(BaseModel):
+    """A hotline as the resident's page shows it: ``name`` and ``when`` in the bot's language, and ``names`` and
+    ``whens`` in every page language, so the page says them in the language the resident switches to afterwards
+    (the line stayed in the language of the moment it came)."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str
     name: str
     number: str
     when: str
+    names: dict[str, str] = Field(default_factory=dict)
+    whens: dict[str, str] = Field(default_factory=dict)
 
 
 class LinkInfo(BaseModel):
@@ -99,6 +106,9 @@ class TriageResult(BaseModel):
     reasons: tuple[str, ...] = ()
     masked_kinds: tuple[str, ...] = ()
     booking: BookingOffer | None = None  # the answer offers the booking page, with this topic chosen
+    # The matched entry's title when retrieval itself points at it (the summary's name for the need): found
+    # from the same search as the answer, so a summary does not search again for every line. Not in the JSON.
+    title: str | None = Field(default=None, exclude=True)
 
 
 @dataclass(frozen=True)
@@ -114,7 +124,9 @@ class EngineConfig:
     model_weight: float = 0.9  # with a trained model: its share of the route vote (retrieval has the rest)
     schedule_margin: float = 0.25  # a schedule entry wins a "when" question if it scores this share of the best
     title_score: float = 10.0  # the handoff summary names an entry only when retrieval scored it this high
-    past_event_needs_model: bool = True  # a past-tense event asks only if the danger score reaches the question
+    past_event_needs_model: bool = (
+        True  # a past-tense event (or a general question) asks only if the danger score reaches the question
+    )
 
 
 # Urgent kinds whose department is clear; for the others the knowledge base decides more.
@@ -156,8 +168,9 @@ class TriageEngine:
         self, text: str, *, lang: str | None = None, history: Sequence[Turn] = (), safety: bool = True
     ) -> TriageResult:
         masked = mask_pii(text)
-        folded = normalise(masked.text)
-        language: Language = _as_language(lang) or _as_language(detect_language(masked.text)) or "ja"
+        plain = without_mask_tokens(masked.text)
+        folded = normalise(plain)
+        language: Language = _as_language(lang) or _as_language(detect_language(plain)) or "ja"
         question = _pending_safety_question(history)
         if question is not None and safety:
             reply = self._yes_or_no(folded)
@@ -215,6 +228,9 @@ class TriageEngine:
             entry_ids = (top_entry.id,)
             links = tuple(LinkInfo(title=ln.title.in_language(language), url=ln.url) for ln in top_entry.links)
         suggestions = () if action in ("answer", "safety_check") or urgent else self._suggestions(ranked, language)
+        title = None
+        if entry_ids:
+            title = matched_title(ranked, entry_ids[0], strong_score=self.config.title_score)
         kinds = (*checked.urgent_kinds, *hits.topics)
         hotlines = self._hotlines(kinds, language) if urgent or checked.check else ()
         booking = None
@@ -237,6 +253,7 @@ class TriageEngine:
             reasons=tuple(reasons),
             masked_kinds=masked.kinds,
             booking=booking,
+            title=title,
         )
 
     def booking_for(self, folded: str, entry: KbEntry | None, history: Sequence[Turn]) -> BookingOffer | None:
@@ -275,7 +292,7 @@ class TriageEngine:
         scorer = self.model.urgent if self.model is not None else None
         if scorer is not None and scores is not None and scores.urgent is not None:
             score = scorer.calibrated(scores.urgent, language)
-            if score >= scorer.high:
+            if score >= scorer.high_for(language):
                 return _Safety(("model",), False, (f"urgent:model (danger score {score:.2f})",))
             if score >= scorer.low_for(language):
                 return _Safety((), True, (f"safety:model (danger score {score:.2f})",))
@@ -300,7 +317,7 @@ class TriageEngine:
         if reply == "no":
             return original.model_copy(update={"reasons": (*original.reasons, "safety:answered no")})
         kinds = tuple(r.split(" ", 1)[0].removeprefix("urgent:") for r in original.reasons if r.startswith("urgent:"))
-        kinds += topic_kinds(normalise(mask_pii(question).text), self.lexicon)
+        kinds += topic_kinds(fold_for_model(question), self.lexicon)
         return original.model_copy(
             update={
                 "urgent": True,
@@ -399,10 +416,13 @@ class TriageEngine:
         chosen: list[HotlineInfo] = []
         for number, (hid, ja, en) in _EMERGENCY.items():
             found = next((h for h in hotlines if h.number == number), None)
+            names = {code: ja if code in ("ja", "easy-ja") else en for code in PAGE_LANGUAGES}
             chosen.append(
                 _hotline_info(found, language)
                 if found
-                else HotlineInfo(id=hid, name=ja if language in ("ja", "easy-ja") else en, number=number, when="")
+                else HotlineInfo(
+                    id=hid, name=ja if language in ("ja", "easy-ja") else en, number=number, when="", names=names
+                )
             )
         for kind in ("always", *kinds):  # declared in municipality.yaml (hotlines[].topics)
             for hotline in hotlines:
@@ -416,16 +436,15 @@ class TriageEngine:
         """Where one resident line points on its own, and whether that is clear enough to call it a need."""
         result = self.triage(text, safety=False)
         clear = result.urgent or result.confidence >= self.config.answer_confidence
-        return LineTopic(text=result.masked_text, route=result.route, title=self._title(result), clear=clear)
+        return LineTopic(text=result.masked_text, route=result.route, title=result.title, clear=clear)
 
-    def _title(self, result: TriageResult) -> str | None:
-        """The title of the entry the line matched, when the knowledge base really matched it (else the summary
-        names the route and quotes the resident: :func:`~madoguchi.chatbot.summary.matched_title`)."""
-        if not result.entry_ids:
-            return None
-        topic = without_handoff_phrases(normalise(result.masked_text), self.lexicon)
+    def entry_title(self, masked_text: str, entry_id: str) -> str | None:
+        """The title of ``entry_id`` as the name of the line's need, when the knowledge base really matched it
+        (else the summary names the route and quotes the resident: :func:`~madoguchi.chatbot.summary.
+        matched_title`). For a result whose entry was chosen outside :meth:`triage` (the LLM's route)."""
+        topic = without_handoff_phrases(normalise(without_mask_tokens(masked_text)), self.lexicon)
         ranked = self.retriever.search(topic, limit=12)
-        return matched_title(ranked, result.entry_ids[0], strong_score=self.config.title_score)
+        return matched_title(ranked, entry_id, strong_score=self.config.title_score)
 
     def current_need(self, history: Sequence[Turn]) -> LineTopic | None:
         """The resident's last clear question in the conversation (what they want now), if any."""
@@ -449,7 +468,7 @@ class TriageEngine:
         here = LineTopic(
             text=result.masked_text,
             route=result.route,
-            title=self._title(result),
+            title=result.title,
             clear=result.urgent or result.confidence >= self.config.answer_confidence,
         )
         current = here
@@ -484,7 +503,12 @@ def _pending_safety_question(history: Sequence[Turn]) -> str | None:
 
 def _hotline_info(hotline: Hotline, language: str) -> HotlineInfo:
     return HotlineInfo(
-        id=hotline.id, name=hotline.name.in_language(language), number=hotline.number, when=hotline.when_text(language)
+        id=hotline.id,
+        name=hotline.name.in_language(language),
+        number=hotline.number,
+        when=hotline.when_text(language),
+        names={code: hotline.name.in_language(code) for code in PAGE_LANGUAGES},
+        whens={code: hotline.when_text(code) for code in PAGE_LANGUAGES},
     )
 
 

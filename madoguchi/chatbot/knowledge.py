@@ -20,7 +20,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from madoguchi.bookings.plan import HOME, BookingPlan
 from madoguchi.chatbot.yaml_source import KnowledgeBaseError as KnowledgeBaseError  # re-exported: callers catch it here
 from madoguchi.chatbot.yaml_source import child, compose, line_of, raise_validation
+from madoguchi.domain.languages import PAGE_LANGUAGES
 from madoguchi.domain.opening_hours import HoursError, HoursSpec, OpeningHours, parse_schedule
+from madoguchi.domain.place_names import place_name_in
 from madoguchi.domain.routes import ROUTE_IDS, RouteId
 
 DEFAULT_MUNICIPALITY = "shiomi"
@@ -66,6 +68,14 @@ class LocalizedText(BaseModel):
 
     def all_texts(self) -> list[str]:
         return [t for t in (self.ja, self.en, self.easy_ja, self.zh, self.ko, self.vi, self.pt, self.tl, self.ne) if t]
+
+    def matching_texts(self) -> list[str]:
+        """The texts retrieval reads of a long answer: Japanese, English and easy Japanese (what every entry was
+        written in), and the translations whose script no other language of the index shares (Korean, Nepali).
+        A Chinese answer's characters would match Japanese questions (证明书 folds to 証明書) and Vietnamese,
+        Portuguese or Tagalog words English ones, so the translations a town adds would quietly re-rank the
+        entries for everyone else; those languages are matched by titles, keywords and examples instead."""
+        return [t for t in (self.ja, self.en, self.easy_ja, self.ko, self.ne) if t]
 
     def _raw(self, language: str) -> str | None:
         attr = "easy_ja" if language == "easy-ja" else language
@@ -139,10 +149,18 @@ class Place(BaseModel):
     id: EntryId
     kind: Annotated[str, Field(pattern=r"^[a-z_]+$")]
     name: LocalizedText
+    reading: Annotated[str, Field(max_length=200)] = ""
+    """The Japanese name's reading in romaji, shown beside it in a language the file gives no name in."""
     island: LocalizedText | None = None
     address: LocalizedText | str | None = None
     hours: LocalizedText | str | None = None
     booth: bool = False
+
+    def name_in(self, language: str) -> str:
+        """The name as a resident reading ``language`` sees it: its own, else the Japanese one (as on the sign)
+        with the reading (``madoguchi.domain.place_names``), not the English one."""
+        own: dict[str, str] = {code: self.name.in_language(code) for code in PAGE_LANGUAGES if self.name.has(code)}
+        return place_name_in(self.name.ja.strip(), own, self.reading, language)
 
 
 class OverflowSetting(BaseModel):
@@ -362,6 +380,18 @@ def load_knowledge_base(directory: Path) -> KnowledgeBase:
             seen[entry.id] = (path, line)
             entries.append(entry)
     return KnowledgeBase(municipality=municipality, entries=tuple(entries))
+
+
+def load_municipalities(kb_dir: Path | None) -> dict[str, Municipality]:
+    """Every municipality file under ``kb_dir`` (``MADOGUCHI_KB_DIR``; None: the bundled sample), by id, as the server
+    loads them: a folder is a municipality when it has a ``municipality.yaml``."""
+    root = kb_dir or DATA_DIR
+    towns = (
+        load_municipality(d / "municipality.yaml")
+        for d in sorted(root.iterdir())
+        if (d / "municipality.yaml").is_file()
+    )
+    return {town.id: town for town in towns}
 
 
 def bundled_kb_dir(municipality_id: str = DEFAULT_MUNICIPALITY) -> Path:

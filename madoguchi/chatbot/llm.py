@@ -199,7 +199,7 @@ class Triage:
         reasons = (*result.reasons, f"llm:route {route.value}")
         entry = next((s for s in result.suggestions if s.route == route), None)
         if entry is None:
-            return result.model_copy(update={"route": route, "reasons": reasons})
+            return result.model_copy(update={"route": route, "reasons": reasons, "title": None})
         kb_entry = self.engine.kb.entry(entry.entry_id)
         return result.model_copy(
             update={
@@ -208,6 +208,7 @@ class Triage:
                 "action": "handoff" if result.handoff else "answer",
                 "answer": kb_entry.answer.in_language(result.language),
                 "entry_ids": (kb_entry.id,),
+                "title": self.engine.entry_title(result.masked_text, kb_entry.id),
                 "suggestions": (),
                 "reasons": reasons,
             }

@@ -28,13 +28,14 @@ from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
+from madoguchi.chatbot.calibration import flag_thresholds, language_highs, language_lows, language_offsets
 from madoguchi.chatbot.knowledge import KnowledgeBase
 from madoguchi.chatbot.lexicon import LexiconName, bundled_lexicon, cue_tokens
 from madoguchi.chatbot.normalise import normalise
 from madoguchi.chatbot.rules import apply_rules
-from madoguchi.domain.privacy import mask_pii
+from madoguchi.domain.privacy import mask_pii, without_mask_tokens
 
-MODEL_VERSION = "triage-model-5"
+MODEL_VERSION = "triage-model-9"
 
 
 @dataclass(frozen=True)
@@ -75,14 +76,16 @@ class ModelConfig:
         False  # per-language shift of the danger score (measured, not chosen: SELECTION.md round 6)
     )
     min_offset_lines: int = 60  # calm out-of-fold lines a language needs for its own offset
-    language_lows: bool = False  # per-language question threshold: each language asks at most max_safety_rate
+    language_lows: bool = True  # per-language question threshold: each language asks at most max_safety_rate
+    language_low_keep: bool = True  # ... but never above an urgent training line only the model's question caught
     rules_budget: bool = False  # the rules' own verdicts count against the two budgets (measured, not chosen)
+    language_highs: bool = False  # per-language urgent threshold (measured, not chosen: SELECTION.md round 10)
     seed: int = 13
 
 
 def fold_for_model(text: str) -> str:
-    """What the model sees: masked, normalised text."""
-    return normalise(mask_pii(text).text)
+    """What the model sees: masked, normalised text without the mask tokens (a number says nothing of the topic)."""
+    return normalise(without_mask_tokens(mask_pii(text).text))
 
 
 _JA_RE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
@@ -169,9 +172,14 @@ class FlagModel:
     offsets: dict[str, float] = field(default_factory=dict)
     # language → its own, higher question threshold (``ModelConfig.language_lows``)
     lows: dict[str, float] = field(default_factory=dict)
+    # language → its own, higher urgent-at-once threshold (``ModelConfig.language_highs``)
+    highs: dict[str, float] = field(default_factory=dict)
 
     def low_for(self, language: str) -> float:
         return max(self.low, self.lows.get(language, self.low))
+
+    def high_for(self, language: str) -> float:
+        return max(self.high, self.highs.get(language, self.high))
 
     def score(self, features: Any) -> float:
         return float(self.classifier.decision_function(features)[0])
@@ -243,38 +251,6 @@ def lexicon_examples(weight: float) -> list[Example]:
     ]
 
 
-def _flag_thresholds(
-    scores: np.ndarray,
-    labels: np.ndarray,
-    config: ModelConfig,
-    ruled_urgent: np.ndarray | None = None,
-    ruled_weak: np.ndarray | None = None,
-) -> tuple[float, float]:
-    """(low, high) from out-of-fold scores. With the rules' verdicts on the same lines (``rules_budget``),
-    the budgets are for what the engine does in the end: non-urgent lines the lexicon rules already make
-    urgent (or ask about) use up ``max_false_urgent`` (``max_safety_rate``) first, and the model gets the rest."""
-    ruled_urgent = np.zeros(len(labels), dtype=bool) if ruled_urgent is None else ruled_urgent
-    ruled_weak = np.zeros(len(labels), dtype=bool) if ruled_weak is None else ruled_weak
-    calm = ~labels
-    positives = scores[labels]
-    n_calm = int(calm.sum())
-    if len(positives) == 0 or n_calm == 0:
-        return float("inf"), float("inf")
-    free = np.sort(scores[calm & ~ruled_urgent])[::-1]
-    allowed_false = int(config.max_false_urgent * n_calm) - int((calm & ruled_urgent).sum())
-    high = float(free[min(max(allowed_false, 0), len(free) - 1)]) + 1e-6 if len(free) else float("inf")
-    high = max(high, 0.0)
-    quiet = np.sort(scores[calm & ~ruled_urgent & ~ruled_weak])[::-1]
-    allowed_flags = int((config.max_false_urgent + config.max_safety_rate) * n_calm) - int(
-        (calm & (ruled_urgent | ruled_weak)).sum()
-    )
-    if not config.rules_budget:
-        allowed_flags = int(config.max_safety_rate * n_calm)
-    floor = float(quiet[min(max(allowed_flags, 0), len(quiet) - 1)]) + 1e-6 if len(quiet) else high
-    low = min(float(positives.min()), high)
-    return min(max(low, floor), high), high
-
-
 def _language_balance(examples: Sequence[Example], power: float) -> np.ndarray:
     """Route-fit weight factors: a corpus line of a language with few lines counts more (knowledge-base
     phrasings, which have no writer, keep 1), so the rare words of Korean or Nepali lines are not
@@ -293,43 +269,6 @@ def _language_balance(examples: Sequence[Example], power: float) -> np.ndarray:
         if e.writer:
             factors[i] = (largest / counts[e.lang]) ** power
     return factors
-
-
-def _language_offsets(
-    oof: np.ndarray, labels: np.ndarray, languages: Sequence[str], config: ModelConfig
-) -> dict[str, float]:
-    """Per language, the median out-of-fold danger score of its calm lines minus that of all calm lines.
-    Char n-grams of a language with few lines (Korean, Vietnamese) sit closer to the margin, so its ordinary
-    questions scored higher and got the danger question more often than Japanese ones (SELECTION.md round 6)."""
-    if not config.language_offsets:
-        return {}
-    calm = ~labels & ~np.isnan(oof)
-    if not calm.any():
-        return {}
-    overall = float(np.median(oof[calm]))
-    names = np.array(languages)
-    out: dict[str, float] = {}
-    for language in sorted(set(languages)):
-        mine = calm & (names == language)
-        if int(mine.sum()) >= config.min_offset_lines:
-            out[language] = float(np.median(oof[mine])) - overall
-    return out
-
-
-def _language_lows(
-    oof: np.ndarray, labels: np.ndarray, languages: np.ndarray, low: float, config: ModelConfig
-) -> dict[str, float]:
-    """Per language, the question threshold above which at most ``max_safety_rate`` of its calm out-of-fold
-    lines lie, where that is above the common one: Korean and Vietnamese calm lines score higher than Japanese
-    ones, so one threshold asks them more often (SELECTION.md round 6). Only raises, never lowers."""
-    out: dict[str, float] = {}
-    for language in sorted(set(languages.tolist())):
-        calm = np.sort(oof[~labels & (languages == language)])[::-1]
-        if len(calm) >= config.min_offset_lines:
-            own = float(calm[int(config.max_safety_rate * len(calm))]) + 1e-6
-            if own > low:
-                out[language] = own
-    return out
 
 
 def _folds(labels: np.ndarray, writers: Sequence[str], config: ModelConfig) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -398,12 +337,12 @@ def train(corpus: Sequence[Example], kb: KnowledgeBase, config: ModelConfig | No
         if urgent_labels.sum() >= cfg.folds:
             clf, oof = _fit_flag(sub, urgent_labels, sub_weights, [examples[i].writer for i in flagged], cfg)
             scored = ~np.isnan(oof)
-            offsets = _language_offsets(oof, urgent_labels, [examples[i].lang for i in flagged], cfg)
+            offsets = language_offsets(oof, urgent_labels, [examples[i].lang for i in flagged], cfg)
             oof = oof - np.array([offsets.get(examples[i].lang, 0.0) for i in flagged])
             hits = [apply_rules(folded[i]) for i in flagged] if cfg.rules_budget else []
             ruled_urgent = np.array([h.urgent for h in hits]) if hits else None
             ruled_weak = np.array([h.weak_danger for h in hits]) if hits else None
-            low, high = _flag_thresholds(
+            low, high = flag_thresholds(
                 oof[scored],
                 urgent_labels[scored],
                 cfg,
@@ -411,9 +350,23 @@ def train(corpus: Sequence[Example], kb: KnowledgeBase, config: ModelConfig | No
                 None if ruled_weak is None else ruled_weak[scored],
             )
             names = np.array([examples[i].lang for i in flagged])[scored]
-            lows = _language_lows(oof[scored], urgent_labels[scored], names, low, cfg) if cfg.language_lows else {}
-            urgent_model = FlagModel(clf, low, high, offsets, lows)
+            lows: dict[str, float] = {}
+            if cfg.language_lows:
+                needs_model = None
+                if cfg.language_low_keep:
+                    ruled = [apply_rules(folded[i]) if examples[i].urgent else None for i in flagged]
+                    needs_model = np.array(
+                        [h is not None and not h.urgent and (not h.weak_danger or h.past_event) for h in ruled]
+                    )
+                    needs_model = needs_model[scored]
+                lows = language_lows(oof[scored], urgent_labels[scored], names, low, cfg, needs_model)
+                if needs_model is not None:  # for measuring both from one model (bench/triage/dev_writers.py)
+                    plain = language_lows(oof[scored], urgent_labels[scored], names, low, cfg)
+                    info["urgent_language_lows_unkept"] = {k: round(v, 4) for k, v in sorted(plain.items())}
+            highs = language_highs(oof[scored], urgent_labels[scored], names, high, cfg) if cfg.language_highs else {}
+            urgent_model = FlagModel(clf, low, high, offsets, lows, highs)
             info["urgent_thresholds"] = [round(low, 4), round(high, 4)]
+            info["urgent_language_highs"] = {k: round(v, 4) for k, v in sorted(highs.items())}
             info["urgent_language_lows"] = {k: round(v, 4) for k, v in sorted(lows.items())}
             info["urgent_offsets"] = {k: round(v, 3) for k, v in sorted(offsets.items())}
     # Handoff also learns from the knowledge base: its phrasings are questions the bot answers (or, for

@@ -63,7 +63,8 @@ def read_examples(path: Path) -> list[Example]:
     return examples
 
 
-def model_key(kb_dir: Path | None, kb: KnowledgeBase, corpus: Path | None, config: ModelConfig) -> str:
+def model_key(kb_dir: Path | None, kb: KnowledgeBase | None, corpus: Path | None, config: ModelConfig) -> str:
+    """The cache key of the model trained from these inputs (``kb`` is read only when there is no ``kb_dir``)."""
     digest = hashlib.sha256()
     digest.update(f"{MODEL_VERSION}|{sklearn.__version__}|{json.dumps(asdict(config), sort_keys=True)}".encode())
     digest.update(Path(model_module.__file__ or "").read_bytes())  # the training code itself
@@ -76,8 +77,10 @@ def model_key(kb_dir: Path | None, kb: KnowledgeBase, corpus: Path | None, confi
     if kb_dir is not None:
         for path in sorted(p for p in kb_dir.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml")):
             digest.update(str(path.relative_to(kb_dir)).encode() + b"\0" + path.read_bytes())
-    else:
+    elif kb is not None:
         digest.update(repr(kb).encode())
+    else:
+        raise ValueError("a model key needs the knowledge base or its folder")
     return digest.hexdigest()[:24]
 
 

@@ -21,7 +21,6 @@ from typing import Protocol
 
 from madoguchi.chatbot.knowledge import KbEntry, KnowledgeBase
 from madoguchi.chatbot.normalise import normalise
-from madoguchi.domain.privacy import MASK_TOKENS
 
 # A few simplified-Chinese characters → the Japanese form, so a Chinese question meets Japanese entries.
 _ZH_TO_JA = str.maketrans(
@@ -100,6 +99,9 @@ _ZH_TO_JA = str.maketrans(
 )
 _RUN_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+|[a-z0-9]+")
 _HAN_RE = re.compile(r"[\u3400-\u9fff]")
+_DEVANAGARI_RE = re.compile(r"[\u0900-\u097f]+")
+"""A Nepali word (letters with their vowel signs): matched whole and by its character trigrams, since postpositions
+are written onto the word (फोहोरको, करमा) where Latin text has a space."""
 _LATIN_STOP = frozenset(
     [
         "a",
@@ -220,7 +222,6 @@ _LATIN_STOP = frozenset(
         "anh",
     ]
 )
-_MASK_RE = re.compile("|".join(re.escape(normalise(t)) for t in MASK_TOKENS))
 
 
 def _stem(word: str) -> str:
@@ -231,9 +232,10 @@ def _stem(word: str) -> str:
 
 
 def features(folded: str) -> list[str]:
-    """Matching features of folded text: CJK/kana/hangul bigrams and trigrams (plus single kanji), latin
-    words, their crude stems and word bigrams."""
-    folded = _MASK_RE.sub(" ", folded).translate(_ZH_TO_JA)
+    """Matching features of folded text: CJK/kana/hangul bigrams and trigrams (plus single kanji), Nepali words and
+    their trigrams, latin words, their crude stems and word bigrams. Masked text comes without its mask tokens
+    (``privacy.without_mask_tokens``, before folding), so a resident's own word 電話番号 or 個人番号 counts."""
+    folded = folded.translate(_ZH_TO_JA)
     out: list[str] = []
     for run in _RUN_RE.findall(folded):
         if run[0].isascii():
@@ -241,6 +243,9 @@ def features(folded: str) -> list[str]:
         out.extend(ch for ch in run if _HAN_RE.match(ch))
         out.extend(run[i : i + 2] for i in range(len(run) - 1))
         out.extend(run[i : i + 3] for i in range(len(run) - 2))
+    for word in _DEVANAGARI_RE.findall(folded):
+        out.append("w:" + word)
+        out.extend("d:" + word[i : i + 3] for i in range(len(word) - 2))
     words = [w for w in re.findall(r"[a-z0-9]+", folded) if w not in _LATIN_STOP and (len(w) > 1 or w.isdigit())]
     for index, word in enumerate(words):
         stem = _stem(word)
@@ -306,7 +311,7 @@ class Bm25Retriever:
                 (entry.title.all_texts(), weights.title),
                 (entry.keywords, weights.keywords),
                 (entry.examples, weights.examples),
-                (entry.answer.all_texts(), weights.answer),
+                (entry.answer.matching_texts(), weights.answer),
             ):
                 for text in texts:
                     for feature in features(normalise(text)):

@@ -26,6 +26,10 @@ L = LexiconName
 # (found, safe now, nobody hurt). A fallen thing with nobody hurt (「木がたおれて けが人なし」) is no collapse.
 # Suicide and abuse words keep their verdict: a past attempt or a child's bruises still need a person now.
 _EVENT_KINDS = frozenset({"collapse", "disaster", "dv", "missing", "eviction"})
+# 「見つからない」, "can't find my", हराए, nawawala, sumiu: a person gone missing, or a card, wallet, key or pet
+# lost. With a LOST_THING word this close to the missing phrase it is the thing: no danger signal of its own (the
+# learned score still weighs the line), and only the question when a child or an old person is named too.
+_THING_REACH = 20
 
 
 def concept_row(folded: str, lex: Lexicon) -> tuple[LexiconName, ...] | None:
@@ -62,7 +66,9 @@ class RuleHits:
     handoff_kinds: tuple[str, ...] = ()  # asks_person, complaint, individual_case
     not_understood: bool = False
     weak_danger: bool = False  # a danger word without what makes it urgent: worth asking
-    past_event: bool = False  # ... and that word is only an urgent event told in the past tense
+    past_event: bool = (
+        False  # ... and that word is only an urgent event told in the past tense, or as a general question
+    )
     route_hints: tuple[RouteId, ...] = ()
     reasons: tuple[str, ...] = field(default=())
     topics: tuple[str, ...] = ()  # hotline topics besides the urgent kinds (TOPIC_ROWS)
@@ -74,6 +80,11 @@ class RuleHits:
     @property
     def handoff(self) -> bool:
         return self.urgent or bool(self.handoff_kinds)
+
+
+_KEPT_WHEN_CALLED_GENERAL: frozenset[str] = frozenset({"suicide", "dv", "child_abuse", "elder_abuse"})
+"""Urgent kinds that a 'general question' or 'not urgent' phrase never clears: the resident tells of violence or
+of wanting to die, and that is how such lines are often softened."""
 
 
 def apply_rules(folded: str, lexicon: Lexicon | None = None) -> RuleHits:
@@ -116,7 +127,11 @@ def apply_rules(folded: str, lexicon: Lexicon | None = None) -> RuleHits:
     missing = lex.search(L.MISSING, folded)
     if missing and folded[missing.end() : missing.end() + 1] == "ら":  # 「いなくなったら」 is a worry about later
         missing = None
-    if (m := missing) and (elder or child):
+    thing = lex.near(L.LOST_THING, folded, missing, _THING_REACH) if missing else None
+    if missing and thing:
+        if elder or child:
+            weak.append(f"missing ({missing.group(0).strip()}, or a lost {thing.group(0).strip()})")
+    elif (m := missing) and (elder or child):
         hit("missing", RouteId.CHILD_FAMILY if child and not elder else RouteId.ELDERLY_CARE, m)
     elif missing:
         weak.append(f"missing ({missing.group(0).strip()})")
@@ -148,6 +163,21 @@ def apply_rules(folded: str, lexicon: Lexicon | None = None) -> RuleHits:
             reasons.clear()
             urgent.clear()
             hints.clear()
+    feels = lex.search(L.FEAR, folded) or lex.search(L.INJURY, folded) or lex.search(L.HELP_HIDING, folded)
+    kept = not _KEPT_WHEN_CALLED_GENERAL.isdisjoint(urgent)
+    if urgent and not kept and not feels and (general := lex.search(L.GENERAL_QUESTION, folded)):
+        # "a general question: if someone were abused by a partner, which hotline?", 「急ぎではないのですが」: the
+        # resident says the line is a question about the topic, not a danger now — unless the line also tells of fear,
+        # an injury or a cry for help ("not an emergency, but he hit me again and I'm scared"), and never for
+        # suicidal words (「急ぎではないけど、もう消えたい」 is said that way). Like a past event
+        # it is not urgent by the rules; the learned danger score decides between urgent and the danger question —
+        # never a plain answer (「急ぎではないけど、母が倒れて起きない」 must at least be asked). Violence and abuse
+        # keep their verdict however they are introduced ("not urgent, but my husband hits me every night": the
+        # review of session 10 found such lines answered with no hotline).
+        weak.append(f"general {urgent[0]} ({general.group(0).strip()})")
+        reasons.clear()
+        urgent.clear()
+        hints.clear()
     if not urgent and (m := lex.search(L.WEAK_DANGER, folded)):
         weak.append(f"weak ({m.group(0).strip()})")
     if not urgent and not weak and (row := concept_row(folded, lex)):

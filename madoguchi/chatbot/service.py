@@ -9,13 +9,17 @@ their own knowledge base directly.
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 from madoguchi.chatbot.engine import EngineConfig, TriageEngine
 from madoguchi.chatbot.knowledge import DEFAULT_MUNICIPALITY, bundled_kb_dir, load_knowledge_base
 from madoguchi.chatbot.lexicon import municipality_lexicon
 from madoguchi.chatbot.llm import LlmBackend, Triage
-from madoguchi.chatbot.model_store import load_or_train
+from madoguchi.chatbot.model import ModelConfig
+from madoguchi.chatbot.model_store import TRAIN_FILE, load_or_train, model_key
 from madoguchi.settings import Settings
 
 
@@ -50,13 +54,62 @@ def model_cache(settings: Settings) -> Path:
     return settings.data_dir / "models"
 
 
-def load_triages(settings: Settings, llm: LlmBackend | None) -> dict[str, Triage]:
+class EngineCache:
+    """Engines already built in this process, by what they are built from: the knowledge base folder's every file
+    (names and bytes) and the triage model's key (training code, lexicons, corpus, settings).
+
+    Building an engine reads the YAML files and fills the retrieval and model weight tables, about a second on a
+    busy 2-core machine; a process that starts many apps on the same folder (the test suite starts hundreds)
+    builds each one once. An engine is never changed after it is built, so apps may share one; an admin's upload
+    builds a new engine for that app alone and does not touch this cache, and a folder whose files changed has
+    another key. Production does not use one (one app per process: nothing to share, and an old engine kept here
+    after an upload would only hold memory). At most ``keep`` engines are kept, the least recently used go first.
+    """
+
+    def __init__(self, keep: int = 4) -> None:
+        self.keep = keep
+        self._engines: OrderedDict[str, TriageEngine] = OrderedDict()
+        self._lock = threading.Lock()
+        self.built = 0  # engines this cache had to build (for its tests)
+
+    @staticmethod
+    def key(directory: Path) -> str:
+        digest = hashlib.sha256()
+        for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+            data = path.read_bytes()
+            digest.update(f"{path.relative_to(directory).as_posix()}\0{len(data)}\0".encode())
+            digest.update(data)
+        # the files alone do not name the model: training code, lexicons and corpus are part of its key
+        digest.update(model_key(directory, None, TRAIN_FILE, ModelConfig()).encode())
+        return digest.hexdigest()
+
+    def engine(self, directory: Path, *, model_cache: Path | None) -> TriageEngine:
+        key = self.key(directory)
+        with self._lock:  # two apps starting at once build the engine once
+            engine = self._engines.get(key)
+            if engine is None:
+                engine = build_engine(directory, model_cache=model_cache)
+                self.built += 1
+                self._engines[key] = engine
+                while len(self._engines) > self.keep:
+                    self._engines.popitem(last=False)
+            self._engines.move_to_end(key)
+            return engine
+
+
+def load_triages(
+    settings: Settings, llm: LlmBackend | None, *, engines: EngineCache | None = None
+) -> dict[str, Triage]:
     """One triage per municipality knowledge base under ``MADOGUCHI_KB_DIR`` (default: the bundled sample),
-    sharing one LLM backend. A folder is a municipality when it has a ``municipality.yaml``."""
+    sharing one LLM backend. A folder is a municipality when it has a ``municipality.yaml``. With ``engines``
+    an engine already built from the same files is used again (see :class:`EngineCache`)."""
     root = settings.kb_dir or bundled_kb_dir().parent
     triages: dict[str, Triage] = {}
     for directory in sorted(d for d in root.iterdir() if (d / "municipality.yaml").is_file()):
-        engine = build_engine(directory, model_cache=model_cache(settings))
+        if engines is None:
+            engine = build_engine(directory, model_cache=model_cache(settings))
+        else:
+            engine = engines.engine(directory, model_cache=model_cache(settings))
         triages[engine.kb.municipality.id] = Triage(engine, llm)
     if not triages:
         raise RuntimeError(f"no knowledge base (a folder with municipality.yaml) under {root}")

@@ -19,7 +19,8 @@ from madoguchi.chatbot.lexicon import bundled_lexicon
 from madoguchi.chatbot.normalise import detect_language, normalise
 from madoguchi.chatbot.retrieval import ScoredEntry, route_scores
 from madoguchi.chatbot.rules import topic_kinds
-from madoguchi.domain.privacy import MASK_TOKENS
+from madoguchi.domain.languages import JA_NAMES
+from madoguchi.domain.privacy import MASK_TOKENS, without_mask_tokens
 from madoguchi.domain.routes import RouteId
 
 
@@ -84,15 +85,7 @@ URGENT_TOPICS = {
 }
 
 # Languages other than Japanese, named in Japanese for the agent (「ベトナム語で 書かれています」).
-JA_LANGUAGE_NAMES = {
-    "en": "英語",
-    "zh": "中国語",
-    "ko": "韓国語",
-    "vi": "ベトナム語",
-    "pt": "ポルトガル語",
-    "tl": "タガログ語",
-    "ne": "ネパール語",
-}
+JA_LANGUAGE_NAMES = {code: name for code, name in JA_NAMES.items() if code not in ("ja", "easy-ja")}
 
 WRITTEN_MIN_LETTERS = 6
 """A line shorter than this ("ok", "yes", 「はい」) says too little to tell the language the resident writes in."""
@@ -101,7 +94,7 @@ WRITTEN_MIN_LETTERS = 6
 def written_language(lines: Sequence[str], fallback: str) -> str:
     """The language the resident writes in: the detected language of their last line long enough to tell
     (:data:`WRITTEN_MIN_LETTERS` letters), else ``fallback`` (the page's language)."""
-    for line in reversed(lines):
+    for line in map(without_mask_tokens, reversed(lines)):
         if len(re.findall(r"\w", line)) >= WRITTEN_MIN_LETTERS:
             return detect_language(line)
     return fallback

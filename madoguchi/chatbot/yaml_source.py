@@ -19,18 +19,33 @@ MAX_TEXT: Final = 10_000
 """The longest text one YAML value may hold (the Japanese tokenizer reads at most about 12,000 characters)."""
 
 
+MAX_DEPTH: Final = 50
+"""The deepest nesting of lists and mappings one file may have (the files need about six)."""
+
+
 class _StaffYamlLoader(yaml.SafeLoader):
-    """The safe loader without aliases (``*name``) and with a bound on each text.
+    """The safe loader without aliases (``*name``), with a bound on each text and on the nesting.
 
     Why: these files come from an admin's upload. An alias repeats a node without repeating its text, so a few
     kilobytes of ``*a`` could stand for gigabytes of answers or keywords to normalise and index ("billion
-    laughs"); the hand-edited files never need one."""
+    laughs"); the hand-edited files never need one. PyYAML composes and constructs nested nodes by recursion, so
+    5,000 ``[`` in a row ran Python out of stack (a 500 with a RecursionError, session 21): a file nested deeper
+    than :data:`MAX_DEPTH` is refused with its line before that."""
+
+    _depth = 0
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
             mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
             raise ComposerError(None, None, "aliases (*name) are not allowed in these files", mark)
-        node: yaml.Node | None = super().compose_node(parent, index)
+        if self._depth >= MAX_DEPTH:
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise ComposerError(None, None, f"nested more than {MAX_DEPTH} levels deep", mark)
+        self._depth += 1
+        try:
+            node: yaml.Node | None = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
         if isinstance(node, yaml.ScalarNode) and len(node.value) > MAX_TEXT:
             raise ComposerError(None, None, f"a text longer than {MAX_TEXT} characters is too long", node.start_mark)
         return node

@@ -32,6 +32,7 @@ LanguageCode = Literal["ja", "easy-ja", "en", "zh", "ko", "vi", "pt", "tl", "ne"
 class Language:
     code: LanguageCode
     name: str  # in the language itself
+    name_ja: str  # in Japanese, for staff (the summary's 「ベトナム語で 書かれています」, the export's 言語 column)
     fallback: LanguageCode | None  # whose text stands in when this language has none
     pages: bool = False  # the pages are offered in it (it has a UI catalog)
     spoken: LanguageCode | None = None  # staff who speak this language serve it (None: the language itself)
@@ -39,15 +40,15 @@ class Language:
 
 
 LANGUAGES: Final[tuple[Language, ...]] = (
-    Language("ja", "日本語", None, pages=True),
-    Language("easy-ja", "やさしい日本語", "ja", pages=True, spoken="ja", tag="ja"),
-    Language("en", "English", "ja", pages=True),
-    Language("zh", "简体中文", "en", pages=True, tag="zh-Hans"),
-    Language("ko", "한국어", "en", pages=True),
-    Language("vi", "Tiếng Việt", "en", pages=True),
-    Language("pt", "Português", "en", pages=True, tag="pt-BR"),
-    Language("tl", "Tagalog", "en", pages=True),
-    Language("ne", "नेपाली", "en", pages=True),
+    Language("ja", "日本語", "日本語", None, pages=True),
+    Language("easy-ja", "やさしい日本語", "やさしい日本語", "ja", pages=True, spoken="ja", tag="ja"),
+    Language("en", "English", "英語", "ja", pages=True),
+    Language("zh", "简体中文", "中国語", "en", pages=True, tag="zh-Hans"),
+    Language("ko", "한국어", "韓国語", "en", pages=True),
+    Language("vi", "Tiếng Việt", "ベトナム語", "en", pages=True),
+    Language("pt", "Português", "ポルトガル語", "en", pages=True, tag="pt-BR"),
+    Language("tl", "Tagalog", "タガログ語", "en", pages=True),
+    Language("ne", "नेपाली", "ネパール語", "en", pages=True),
 )
 
 DEFAULT_LANGUAGE: Final[LanguageCode] = "ja"
@@ -58,6 +59,8 @@ LANGUAGE_CODES: Final[tuple[LanguageCode, ...]] = tuple(language.code for langua
 PAGE_LANGUAGES: Final[tuple[LanguageCode, ...]] = tuple(language.code for language in LANGUAGES if language.pages)
 
 _BY_CODE: Final[dict[str, Language]] = {language.code: language for language in LANGUAGES}
+JA_NAMES: Final[dict[str, str]] = {language.code: language.name_ja for language in LANGUAGES}
+"""Every language named in Japanese, for staff."""
 
 
 def fallback_chain(code: str) -> tuple[LanguageCode, ...]:

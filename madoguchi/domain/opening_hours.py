@@ -23,7 +23,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Annotated, Final
 
@@ -126,11 +126,16 @@ def parse_holiday(text: str) -> date:
         raise HoursError(f"{text!r} is not a date like 2026-12-29") from None
 
 
-def open_now(hours: OpeningHours, route: str | None, at: datetime) -> bool:
-    """Whether ``route``'s counter (None: the municipality's default) is open at the aware time ``at``."""
+def _schedule(hours: OpeningHours, route: str | None, at: datetime) -> Schedule | None:
+    """``route``'s week (None: the municipality's default), or None when neither has one; ``at`` must be aware."""
     if at.tzinfo is None:
         raise ValueError("at must be timezone-aware")
-    schedule = hours.routes.get(route or DEFAULT_ROUTE) or hours.routes.get(DEFAULT_ROUTE)
+    return hours.routes.get(route or DEFAULT_ROUTE) or hours.routes.get(DEFAULT_ROUTE)
+
+
+def open_now(hours: OpeningHours, route: str | None, at: datetime) -> bool:
+    """Whether ``route``'s counter (None: the municipality's default) is open at the aware time ``at``."""
+    schedule = _schedule(hours, route, at)
     if schedule is None:
         return True
     local = at.astimezone(JST)
@@ -138,6 +143,51 @@ def open_now(hours: OpeningHours, route: str | None, at: datetime) -> bool:
         return False
     minute = local.hour * 60 + local.minute
     return any(start <= minute < end for start, end in schedule.weekly.get(local.weekday(), ()))
+
+
+def open_through(hours: OpeningHours, route: str | None, start: datetime, end: datetime) -> bool:
+    """Whether ``route``'s counter (None: the municipality's default) is open for the whole of the aware times
+    ``start`` to ``end``: one open window of an open day holds both. The one rule for a booked time: the booking
+    page offers only such slots, and a change of hours that makes a booked time fail it names that booking first
+    (/admin and ``madoguchi hours``), so the office never offers or keeps a time it will not open for unnoticed.
+    A route without a schedule is always open (as :func:`open_now`)."""
+    schedule = _schedule(hours, route, start)
+    if schedule is None:
+        return True
+    if end.tzinfo is None:
+        raise ValueError("end must be timezone-aware")
+    first, last = start.astimezone(JST), end.astimezone(JST)
+    if last <= first:
+        raise ValueError("end must come after start")
+    if hours.closed_on(first.date()):
+        return False
+    opens = first.hour * 60 + first.minute
+    # a time ending at the next midnight ends at minute 1440 of its day; later than that it spans two days
+    span = last - datetime(first.year, first.month, first.day, tzinfo=JST)
+    closes = -(-span // timedelta(minutes=1))  # whole minutes, rounded up
+    if closes > 1440:
+        return False
+    return any(start_m <= opens and closes <= end_m for start_m, end_m in schedule.weekly.get(first.weekday(), ()))
+
+
+def next_boundary(hours: OpeningHours, route: str | None, at: datetime) -> datetime | None:
+    """The first moment after the aware time ``at`` at which :func:`open_now` for ``route`` may turn: a window's
+    start or end, or a local midnight (a closed day begins or ends). None when the route has no schedule (always
+    open). Why: a waiting resident's "closed" notice changes with the clock alone, and the edge must know when to
+    look again (:func:`madoguchi.signaling.no_answer.next_reason_change`)."""
+    schedule = _schedule(hours, route, at)
+    if schedule is None:
+        return None
+    local = at.astimezone(JST)
+    for offset in range(2):
+        day = local.date() + timedelta(days=offset)
+        midnight = datetime(day.year, day.month, day.day, tzinfo=JST)
+        minutes = sorted({0, *(m for window in schedule.weekly.get(day.weekday(), ()) for m in window if m < 1440)})
+        for minute in minutes:
+            moment = midnight + timedelta(minutes=minute)
+            if moment > local:
+                return moment
+    return None  # unreachable: tomorrow's midnight is always after ``at``
 
 
 def layered(base: OpeningHours, override: OpeningHours) -> OpeningHours:
@@ -256,3 +306,10 @@ def hours_of(spec: HoursSpec, calendar: HolidayCalendar = JAPAN) -> OpeningHours
         calendar if spec.national_holidays else None,
         frozenset(spec.open_holidays),
     )
+
+
+def hours_in_force(spec: HoursSpec | None, calendar: HolidayCalendar = JAPAN) -> OpeningHours:
+    """The hours a town keeps under ``spec`` (the admin's or its file's); with none, :data:`OFFICE_HOURS` (weekdays
+    08:30-17:15 but ``calendar``'s holidays): what the server goes by, and what a change of hours is checked
+    against before it is stored."""
+    return replace(OFFICE_HOURS, calendar=calendar) if spec is None else hours_of(spec, calendar)

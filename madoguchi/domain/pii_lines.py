@@ -2,9 +2,18 @@
 
 Each line is masked on its own at the edge (``privacy.mask_pii``), and no piece alone is a number. People on a
 phone often send short lines, so the transcript would hold the whole number in pieces (session 6's outside attack
-stored a 個人番号 that way). Where a line is stored, the sender's few previous lines are read with it: when those
-lines and the new one, read together one a line, hold a personal number, the digits of every line it touches are
-masked, the earlier lines' too. Pure: the caller reads and writes the lines.
+stored a 個人番号 that way). Where a line is stored, the sender's previous lines are read with it, two ways:
+
+1. as written: the last :data:`EARLIER_LINES` lines and the new one, read together one a line (cue words, phone
+   numbers and card numbers as ``mask_pii`` finds them in one text);
+2. as pieces, whatever lines stand between (session 21: 「9876 5432」, 「ちなみに」, 「わたしの」, 「番号の」,
+   「つづき」, 「1093」): among the sender's last :data:`PIECE_LINES` lines (the caller gives only those of the last
+   :data:`PIECE_WINDOW_S` seconds), the lines that are pieces (:func:`piece_digits`), taken in order up to the new
+   one, whose digits make exactly twelve with the right check digit, are a 個人番号. Lines without digits do not
+   break the chain; a piece that does not fit does (so a date or a count between them is never taken in).
+
+When either finds a number, the digits of every line it touches are masked, the earlier lines' too (digits only,
+the words around stay). Pure: the caller reads and writes the lines.
 """
 
 from __future__ import annotations
@@ -12,31 +21,98 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from madoguchi.domain.pii_words import GROUP_SEPARATORS, KANJI_DIGITS
-from madoguchi.domain.privacy import TOKEN_OF_KIND, mask_pii
+from madoguchi.domain.pii_digits import digits_of, my_number_check_digit
+from madoguchi.domain.pii_runs import holds_date_amount_or_count
+from madoguchi.domain.pii_words import GROUP_SEPARATORS, KANJI_DIGITS, PLUS_SIGNS
+from madoguchi.domain.privacy import MY_NUMBER_MASK, TOKEN_OF_KIND, mask_pii
 
-EARLIER_LINES = 3  # how many of the sender's previous lines a new line is read with
+EARLIER_LINES = 3  # how many of the sender's previous lines a new line is read with as written
+PIECE_LINES = 10  # how many of the sender's previous lines the pieces of a 個人番号 are looked for in
+PIECE_WINDOW_S = 600.0  # ... written at most this long before the new line (the caller reads only those)
 PIECE_CHARS = 200  # a longer earlier line is a message of its own, not a piece (and keeps the reading cheap)
+PIECE_WORDS = 8  # a piece holds at most this many characters besides its digits and separators (「ちなみに 1093」)
+MY_NUMBER_DIGITS = 12
 
 _DIGIT = "[" + re.escape("".join(KANJI_DIGITS)) + r"\d]"
-_SEP = "[" + re.escape("".join(sorted(GROUP_SEPARATORS - {"\n", "\r"}))) + "]"
+_SEP = "[" + re.escape("".join(sorted((GROUP_SEPARATORS | PLUS_SIGNS) - {"\n", "\r"}))) + "]"
 _DIGITS_RE = re.compile(f"{_DIGIT}+(?:{_SEP}{{0,3}}{_DIGIT}+)*")
+_SEPARATORS = GROUP_SEPARATORS | PLUS_SIGNS
 
 
 def mask_across_lines(earlier: Sequence[str], text: str) -> tuple[list[str], str]:
-    """``earlier``: the sender's previous lines, oldest first, each masked on its own; ``text``: the new line,
-    masked on its own. Returns them with a number that spans lines masked in each line it touches (the fewest
-    lines that hold it; digits only, the words around stay)."""
+    """``earlier``: the sender's previous lines, oldest first, each masked on its own (at most
+    :data:`PIECE_LINES` are read); ``text``: the new line, masked on its own. Returns them with a number that spans
+    lines masked in each line it touches (the fewest lines that hold it)."""
     lines = list(earlier)
     if _DIGITS_RE.search(text) is None:
         return lines, text
-    for start in range(len(lines) - 1, -1, -1):
+    found = _as_written(lines, text) or _as_pieces(lines, text)
+    if found is None:
+        return lines, text
+    touched, token = found
+    masked = [_DIGITS_RE.sub(token, line) if i in touched else line for i, line in enumerate(lines)]
+    return masked, _DIGITS_RE.sub(token, text)
+
+
+def _as_written(lines: list[str], text: str) -> tuple[set[int], str] | None:
+    """The last few lines and the new one read as one text: the earlier lines it touches and the token."""
+    for start in range(len(lines) - 1, max(-1, len(lines) - 1 - EARLIER_LINES), -1):
         if len(lines[start]) > PIECE_CHARS:
             break
         window = [*lines[start:], text]
         kinds = [k for k in mask_pii("\n".join(window)).kinds if k in TOKEN_OF_KIND]
         if kinds:
-            token = TOKEN_OF_KIND[kinds[0]]
-            masked = [_DIGITS_RE.sub(token, line) for line in window]
-            return [*lines[:start], *masked[:-1]], masked[-1]
-    return lines, text
+            return set(range(start, len(lines))), TOKEN_OF_KIND[kinds[0]]
+    return None
+
+
+def _as_pieces(lines: list[str], text: str) -> tuple[set[int], str] | None:
+    """Pieces among the last :data:`PIECE_LINES` lines whose digits, in order up to the new line's, make a 個人番号
+    with the right check digit: the earlier lines they are in and the token."""
+    digits = piece_digits(text)
+    if digits is None:
+        return None
+    touched: set[int] = set()
+    for index in range(len(lines) - 1, max(-1, len(lines) - 1 - PIECE_LINES), -1):
+        if len(digits) >= MY_NUMBER_DIGITS or len(lines[index]) > PIECE_CHARS:
+            break
+        piece = piece_digits(lines[index])
+        if piece is None:
+            if _DIGITS_RE.search(lines[index]) is not None:
+                break  # digits that are no piece (a date, a count, a long message): the chain ends here
+            continue  # words between the pieces (「ちなみに」, 「わたしの」)
+        digits = piece + digits
+        touched.add(index)
+    if touched and is_my_number(digits) and not _numbered_series([lines[i] for i in touched] + [text]):
+        return touched, MY_NUMBER_MASK
+    return None
+
+
+def _numbered_series(pieces: list[str]) -> bool:
+    """Pieces that all carry the same words (「職員004」, 「職員005」, 「職員006」…; "msg 01", "msg 02") are lines
+    numbered one after the other, not one number sent in parts: a number in parts comes bare (「9876 5432」,
+    「1093」) or with words that differ (「ちなみに 1093」). The review of session 10 found a kiosk's numbered test
+    lines masked; a real chat that numbers its lines is no rarer."""
+    words = {_words_of(piece) for piece in pieces}
+    return len(words) == 1 and "" not in words
+
+
+def _words_of(line: str) -> str:
+    """What a line holds besides its digit groups, separators and spaces (「ちなみに」 of 「ちなみに 1093」)."""
+    return "".join(ch for ch in _DIGITS_RE.sub("", line) if ch not in _SEPARATORS and not ch.isspace())
+
+
+def piece_digits(line: str) -> str | None:
+    """The digits of a line that may be a piece of a number sent over several lines, or None: a piece is digits
+    (any script, kanji numerals included) with separators and at most :data:`PIECE_WORDS` other characters,
+    and no date, time, amount or counted thing (「12月8日」, 「301号室」, 「3名」)."""
+    groups = _DIGITS_RE.findall(line)
+    if not groups or len(line) > PIECE_CHARS or holds_date_amount_or_count(line):
+        return None
+    if len(_words_of(line)) > PIECE_WORDS:
+        return None
+    return "".join(digits_of(group) for group in groups)
+
+
+def is_my_number(digits: str) -> bool:
+    return len(digits) == MY_NUMBER_DIGITS and my_number_check_digit(digits[:11]) == int(digits[11])

@@ -34,7 +34,11 @@ GROUP_SEPARATORS = frozenset(
     "/／|｜\\＼_＿~～〜*＊"
     "'’‘＇\"“”＂"
     "()（）[]「」『』【】〔〕〈〉《》｢｣"
+    "xXｘＸ×"  # 「9876x5432x1093」 (session 21)
 )
+# A "+" glued right after a digit joins groups like a hyphen (「9876+5432+1093」, session 21); after a space or a
+# mark it starts a number dialled abroad (「03-1234-5678 +81 3 …」), so it is not one of GROUP_SEPARATORS.
+PLUS_SIGNS = frozenset("+＋﹢")
 # The separators that end one number and start the next in a list ("090-…、03-…", one number a line).
 LIST_SEPARATORS = frozenset(",，、､\n\r\u2028\u2029\u0085/／。｡|｜")
 # Words people put between the digit groups of one number, as they would say it aloud (「〇九〇の一二三四の…」)
@@ -180,3 +184,94 @@ BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u206
 CONFUSABLE_DIGITS: dict[str, int] = {**dict.fromkeys("OoＯｏ", 0), **dict.fromkeys("lIｌＩ", 1)}
 # Fillers that draw nothing but are letters to Unicode (Hangul fillers).
 FILLERS = frozenset("\u115f\u1160\u3164\uffa0")
+
+# Numbers that only a word before them makes personal: alone, their shapes are ordinary numbers (a date, an amount,
+# a booking code), so a group of digits is masked only when it stands at most ANCHOR_GAP characters after one of the
+# words (or after an earlier group of the same chain: 「ゆうちょ 記号12345 番号12345671」) and has one of the listed
+# digit counts. A group is digits with at most one space, hyphen, dash or ・ between them, in any width (not commas
+# or slashes: 「口座から1,234,567円」 is an amount, and digits followed by 円 are never taken). Words are matched width-
+# and case-blind. (kind, words, digit counts); the kinds' tokens are in privacy.py.
+ANCHORED_NUMBERS: tuple[tuple[str, tuple[str, ...], frozenset[int]], ...] = (
+    # 住民票コード: 11 digits, printed on the 住民票 (「住民票コード 1234-5678-901」)
+    ("resident_code", ("住民票コード", "住民票のコード", "住民票番号", "じゅうみんひょうこーど"), frozenset({11})),
+    # bank accounts: 7 digits (「口座 普通1234567」, 「○○銀行 渋谷支店 普通預金 7654321」)
+    (
+        "bank_account",
+        (
+            "口座",
+            "普通預金",
+            "当座預金",
+            "貯蓄預金",
+            "普通",
+            "当座",
+            "支店",
+            "銀行",
+            "信用金庫",
+            "bank account",
+            "account number",
+            "account no",
+            "tài khoản",  # vi
+            "账号",  # zh
+            "账户",
+            "帳號",
+            "계좌",  # ko
+            "conta bancária",  # pt
+            "número da conta",
+            "numero da conta",
+            "khata number",  # ne (romanised) and Devanagari
+            "खाता",
+        ),
+        frozenset({7}),
+    ),
+    # ゆうちょ銀行: 記号 5 digits and 番号 8 digits (「ゆうちょ 記号12345 番号12345671」)
+    # (also written as one number, 「ゆうちょ 12345-12345671」)
+    ("bank_account", ("ゆうちょ", "郵便貯金", "記号番号", "通帳記号"), frozenset({5, 8, 13})),
+    # 基礎年金番号: 10 digits, written 4-6 (「1234-567890」)
+    (
+        "pension_number",
+        (
+            "基礎年金番号",
+            "年金番号",
+            "年金手帳",
+            "ねんきんばんごう",
+            "pension number",
+            "lương hưu",  # vi
+            "养老金",  # zh
+            "年金号",
+            "연금번호",  # ko
+            "연금 번호",
+            "número da pensão",  # pt
+            "numero da pensao",
+            "पेन्सन",  # ne
+        ),
+        frozenset({10}),
+    ),
+    # 運転免許証の番号: 12 digits
+    (
+        "licence_number",
+        (
+            "運転免許",
+            "免許証",
+            "免許番号",
+            "免許",
+            "めんきょしょう",
+            "driver's license",
+            "driving licence",
+            "license number",
+            "bằng lái",  # vi
+            "驾照",  # zh
+            "驾驶证",
+            "駕照",
+            "운전면허",  # ko
+            "면허",
+            "carteira de motorista",  # pt
+            "habilitação",
+            "cnh",
+            "lisensya",  # tl
+            "लाइसेन्स",  # ne
+        ),
+        frozenset({12}),
+    ),
+)
+ANCHOR_GAP = 16
+ANCHOR_CHAIN = 4  # at most this many digit groups are read after one word

@@ -15,20 +15,14 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from madoguchi.cli_types import whole_number_within
 from madoguchi.settings import Settings
 
 if TYPE_CHECKING:
     from madoguchi.media.probe import CallResult, ProbeTarget
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 1 <= value <= 10_000:
-        raise argparse.ArgumentTypeError(f"must be between 1 and 10000, got {value}")
-    return value
+_positive_int = whole_number_within(1, 10_000, what="a whole number", wanted="between 1 and 10000")
 
 
 def _number_of_seconds(text: str) -> float:
@@ -58,14 +52,7 @@ _hold_seconds = _seconds_within(lambda v: 0 <= v <= 60, "between 0 and 60 second
 _period = _seconds_within(lambda v: 10 <= v <= 86_400, "between 10 and 86400 seconds")
 
 
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 1 <= value <= 65_535:
-        raise argparse.ArgumentTypeError(f"must be a port between 1 and 65535, got {value}")
-    return value
+_port = whole_number_within(1, 65_535, what="a port number", wanted="a port between 1 and 65535")
 
 
 def _server_url(text: str) -> str:

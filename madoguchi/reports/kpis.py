@@ -12,7 +12,10 @@ Definitions (every duration in seconds):
 - **answered**: queued and taken by a person (``answered_at``). **abandoned**: queued, never answered, and the
   resident left (state ``abandoned``). Abandons that waited less than ``short_abandon_s`` are **short abandons**:
   counted apart (``abandoned_short``) and left out of ``abandoned``, the abandon rate, the waits and the service
-  level — a resident who pressed the wrong button and left at once did not give up on a wait.
+  level — a resident who pressed the wrong button and left at once did not give up on a wait. **callbacks**:
+  queued, never answered, and the resident left a number for a call-back instead (end reason ``callback``):
+  neither answered nor abandoned, however long they waited. These outcomes are one rule with the supervisor's
+  「今日」 figures: ``madoguchi/domain/outcomes.py``.
 - **abandon_rate** = abandoned / (answered + abandoned).
 - **asa_s** (average speed of answer) = mean wait of the answered.
 - **wait_p50_s / wait_p90_s**: nearest-rank percentiles of the waits of everyone who waited for a person
@@ -40,6 +43,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
+from madoguchi.domain.outcomes import CALLBACK_END_REASON
+
 JST: Final = ZoneInfo("Asia/Tokyo")
 DEFAULT_SHORT_ABANDON_S: Final = 10.0
 DEFAULT_TARGET_S: Final = 120.0
@@ -66,6 +71,7 @@ class ConsultationRow:
     place_id: str | None = None
     agent_id: str | None = None
     satisfaction: float | None = None
+    end_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +111,7 @@ class Columns:
     wrapped_up_at: Sequence[float | None]
     closed_at: Sequence[float | None]
     satisfaction: Sequence[float | None]
+    end_reason: Sequence[str]
 
 
 def _epoch(value: datetime | None) -> float | None:
@@ -127,6 +134,7 @@ def columns_of(rows: Iterable[ConsultationRow]) -> Columns:
         wrapped_up_at=[_epoch(r.wrapped_up_at) for r in listed],
         closed_at=[_epoch(r.closed_at) for r in listed],
         satisfaction=[r.satisfaction for r in listed],
+        end_reason=[r.end_reason or _NO_KEY for r in listed],
     )
 
 
@@ -160,6 +168,7 @@ TALLY_FIELDS: Final = (
     "answered",
     "abandoned",
     "short",
+    "callbacks",
     "interrupted",
     "within",
     "handled",
@@ -203,7 +212,9 @@ class _Derived:
         self.size = len(state)
         self.queued = ~np.isnan(queued_at)
         self.answered = self.queued & ~np.isnan(answered_at)
-        abandoned = self.queued & ~self.answered & (state == "abandoned")
+        # the outcomes of madoguchi/domain/outcomes.py (the supervisor's figures use the same rule), as columns
+        self.callback = self.queued & ~self.answered & (np.array(c.end_reason, dtype=object) == CALLBACK_END_REASON)
+        abandoned = self.queued & ~self.answered & ~self.callback & (state == "abandoned")
         with np.errstate(invalid="ignore"):
             answer_wait = np.where(self.answered, _micros(answered_at - queued_at), 0)
             abandon_wait = np.where(abandoned, _micros(closed_at - queued_at), 0)
@@ -236,6 +247,7 @@ class _Derived:
             self.answered,
             self.abandoned,
             self.short,
+            self.callback,
             self.interrupted,
             self.within,
             self.handled,
@@ -397,6 +409,7 @@ def _figures_of(tally: Tally) -> dict[str, Any]:
         "answered": c["answered"],
         "abandoned": c["abandoned"],
         "abandoned_short": c["short"],
+        "callbacks": c["callbacks"],
         "interrupted": c["interrupted"],
         "abandon_rate": _ratio(c["abandoned"], decided),
         "asa_s": _rounded(_mean(c["answer_wait_us"] / _US, c["answered"])),

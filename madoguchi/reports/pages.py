@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -22,12 +22,14 @@ from madoguchi import keys, ui
 from madoguchi.domain.languages import DEFAULT_LANGUAGE
 from madoguchi.domain.routes import ROUTE_IDS
 from madoguchi.domain.sessions import SESSION_COOKIE
+from madoguchi.domain.staff_pages import pages_for
 from madoguchi.reports.kpis import KpiSettings, compute, day_bounds, finish
 from madoguchi.reports.params import BadReportRequest, ReportRequest, parse_report_request
 from madoguchi.reports.query import ReportFilter, booths_in_place, names, read_columns
 from madoguchi.reports.rollups import report_summary
 from madoguchi.storage.accounts import StaffRecord
 from madoguchi.storage.audit import AuditLog
+from madoguchi.storage.municipalities import Municipalities
 from madoguchi.storage.spreadsheets import Counted, ExportOptions, csv_chunks, write_xlsx
 
 REPORT_ROLES: Final = frozenset({"supervisor", "admin"})
@@ -51,8 +53,9 @@ async def _staff(request: web.Request) -> StaffRecord | None:
     return None if found is None else found[0]
 
 
-def _json_error(status: int, code: str, message: str) -> web.Response:
-    response = web.json_response({"error": {"code": code, "message": message}}, status=status)
+def _json_error(status: int, code: str, message: str, **more: str | None) -> web.Response:
+    error = {"code": code, "message": message, **{k: v for k, v in more.items() if v is not None}}
+    response = web.json_response({"error": error}, status=status)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -75,7 +78,7 @@ def _parse(request: web.Request, staff: StaffRecord) -> ReportRequest:
     try:
         return parse_report_request(request.query, staff.municipality_ids)
     except BadReportRequest as exc:
-        raise _Refused(_json_error(400, "invalid_request", str(exc))) from None
+        raise _Refused(_json_error(400, "invalid_request", str(exc), reason=exc.reason, field=exc.field)) from None
 
 
 def report_zone(app: web.Application, municipality_ids: tuple[str, ...]) -> ZoneInfo:
@@ -171,7 +174,10 @@ async def _export_rows(request: web.Request, report: ReportRequest, zone: ZoneIn
     if report.place_id is not None:
         booths_at_place = await booths_in_place(request.app[keys.DATABASE], report.municipality_ids, report.place_id)
     rows = request.app[keys.RECORDS].export_rows(
-        since=where.since, until=where.until, municipality_ids=list(report.municipality_ids)
+        since=where.since,
+        until=where.until,
+        municipality_ids=list(report.municipality_ids),
+        short_abandon_s=request.app[keys.SETTINGS].short_abandon_s,
     )
     async for row in rows:
         if (
@@ -200,12 +206,36 @@ async def api_csv(request: web.Request) -> web.StreamResponse:
     )
     await response.prepare(request)
     rows = Counted(_export_rows(request, report, zone))
-    options = ExportOptions(zone=zone, headers=report.headers, bom=True, formula_guard=True)
+    options = ExportOptions(
+        zone=zone,
+        headers=report.headers,
+        bom=True,
+        formula_guard=True,
+        route_names=_route_names(request.app, report.municipality_ids),
+        municipality_names=await _town_names(request.app, report.municipality_ids),
+    )
     async for chunk in csv_chunks(rows, options):
         await response.write(chunk)
     await _audit(request, staff, "csv", report, rows.count)
     await response.write_eof()
     return response
+
+
+def _route_names(app: web.Application, municipality_ids: Iterable[str]) -> dict[str, dict[str, str]]:
+    """Each town's own Japanese route names (an export with Japanese headers shows 介護・お年寄り, not the code)."""
+    names: dict[str, dict[str, str]] = {}
+    for m in municipality_ids:
+        triage = app[keys.TRIAGES].get(m)
+        if triage is not None:
+            town = triage.engine.kb.municipality
+            names[m] = {route: town.route_name(route, "ja") for route in ROUTE_IDS}
+    return names
+
+
+async def _town_names(app: web.Application, municipality_ids: Iterable[str]) -> dict[str, str]:
+    """Each town's Japanese name (an export with Japanese headers shows 汐見町, not ``shiomi``)."""
+    wanted = set(municipality_ids)
+    return {town.id: town.name_ja for town in await Municipalities(app[keys.DATABASE]).list() if town.id in wanted}
 
 
 async def api_xlsx(request: web.Request) -> web.StreamResponse:
@@ -216,8 +246,12 @@ async def api_xlsx(request: web.Request) -> web.StreamResponse:
         return refused.response
     zone = report_zone(request.app, report.municipality_ids)
     rows = [row async for row in _export_rows(request, report, zone)]
+    routes = _route_names(request.app, report.municipality_ids)
+    towns = await _town_names(request.app, report.municipality_ids)
     with tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024) as target:
-        await asyncio.to_thread(write_xlsx, rows, target, zone=zone, headers=report.headers)
+        await asyncio.to_thread(
+            write_xlsx, rows, target, zone=zone, headers=report.headers, route_names=routes, municipality_names=towns
+        )
         target.seek(0)
         body = await asyncio.to_thread(target.read)
     await _audit(request, staff, "xlsx", report, len(rows))
@@ -254,6 +288,7 @@ async def reports_page(request: web.Request) -> web.StreamResponse:
         language=language,
         context={
             "staff_name": staff.display_name,
+            "staff_pages": pages_for(staff.role),
             "today": today.isoformat(),
             "timezone": zone.key,
             "routes": ROUTE_IDS,

@@ -12,17 +12,20 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
+from madoguchi.domain.date_range import MAX_DAYS as MAX_DAYS  # the longest period, re-exported for callers
+from madoguchi.domain.date_range import BadDates, check_period
 from madoguchi.domain.routes import ROUTE_IDS
 from madoguchi.storage.models import CHANNELS
 from madoguchi.storage.spreadsheets import HEADER_CHOICES
 
-MAX_DAYS: Final = 366
 _ID: Final = re.compile(r"[A-Za-z0-9_.:\-]{1,64}")
 _DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-class BadReportRequest(ValueError):
-    """A filter the report cannot use; the message says which and why, in plain words."""
+BadReportRequest = BadDates
+"""A filter the report cannot use; the message says which and why, in plain words (for the API). ``reason``
+and ``field`` let the page say it in its own language beside the input (``reports.error.<reason>``). The same
+class as the shared date rule's (:mod:`madoguchi.domain.date_range`), so a bad period reads the same anywhere."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +43,17 @@ class ReportRequest:
 def _date(query: Mapping[str, str], name: str) -> date:
     raw = query.get(name, "").strip()
     if not raw:
-        raise BadReportRequest(f"'{name}' is missing: give a date as YYYY-MM-DD (Japan time)")
+        raise BadReportRequest(
+            f"'{name}' is missing: give a date as YYYY-MM-DD (Japan time)", reason="date_missing", field=name
+        )
     if not _DATE.fullmatch(raw):
-        raise BadReportRequest(f"'{name}' must be a date as YYYY-MM-DD, got {raw[:40]!r}")
+        raise BadReportRequest(
+            f"'{name}' must be a date as YYYY-MM-DD, got {raw[:40]!r}", reason="date_invalid", field=name
+        )
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise BadReportRequest(f"'{name}' is not a real date: {raw!r}") from None
+        raise BadReportRequest(f"'{name}' is not a real date: {raw!r}", reason="date_invalid", field=name) from None
 
 
 def _optional_id(query: Mapping[str, str], name: str) -> str | None:
@@ -63,11 +70,7 @@ def parse_report_request(query: Mapping[str, str], allowed: Collection[str]) -> 
 
     ``municipality`` narrows to one of them (asking for another is refused, not silently emptied)."""
     first, last = _date(query, "from"), _date(query, "to")
-    if last < first:
-        raise BadReportRequest("'to' is before 'from': the range would be empty")
-    days = (last - first).days + 1
-    if days > MAX_DAYS:
-        raise BadReportRequest(f"the range is {days} days; ask for at most {MAX_DAYS} at once")
+    check_period(first, last)
     route = _optional_id(query, "route")
     if route is not None and route not in ROUTE_IDS:
         raise BadReportRequest(f"unknown route {route!r}; known routes: {', '.join(ROUTE_IDS)}")

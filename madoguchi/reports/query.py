@@ -82,6 +82,7 @@ def report_query(where: ReportFilter) -> Select[Any]:
             Booth.place_id,
             Consultation.agent_id,
             _satisfaction_column(),
+            Consultation.end_reason,
         ),
         where,
     )
@@ -112,6 +113,7 @@ def columns_query(where: ReportFilter, dialect: str) -> Select[Any]:
         _epoch(Consultation.wrapped_up_at, dialect),
         _epoch(Consultation.closed_at, dialect),
         cast(_satisfaction_column(), Float),
+        func.coalesce(Consultation.end_reason, no_key),
     ]
     return _filtered(select(*columns), where)
 
@@ -152,6 +154,7 @@ def _rows(raw: Any) -> Iterator[ConsultationRow]:
             place_id=values[12],
             agent_id=values[13],
             satisfaction=None if rating is None else float(rating),
+            end_reason=values[15],
         )
 
 
@@ -177,7 +180,7 @@ async def read_columns(db: Database, where: ReportFilter) -> Columns:
 
 
 def empty_columns() -> Columns:
-    return Columns(*([] for _ in range(13)))
+    return Columns(*([] for _ in Columns.__dataclass_fields__))
 
 
 async def columns_in(session: AsyncSession, where: ReportFilter, dialect: str) -> Columns:

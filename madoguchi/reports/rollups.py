@@ -54,7 +54,7 @@ from madoguchi.reports.query import ReportFilter, columns_in
 from madoguchi.storage.db import Database
 from madoguchi.storage.models import Booth, ReportRollup, ReportRollupChange
 
-FORMAT: Final = 2
+FORMAT: Final = 3
 """Bumped when the stored shape or a KPI definition changes: it is part of :func:`settings_key`, so stored days of
 another format are never read, only rebuilt."""
 _MAX_RUN_DAYS: Final = 31

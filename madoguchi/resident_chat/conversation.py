@@ -7,8 +7,11 @@ shown, queued or sent to an LLM.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
+
+from pydantic import JsonValue
 
 from madoguchi.chatbot.engine import BookingOffer, TriageResult, Turn
 from madoguchi.chatbot.llm import Triage
@@ -24,80 +27,206 @@ PHRASES: dict[str, dict[str, str]] = {
         "clarify": "どの手続きのことでしょうか。近いものを選んでください。"
         "ちがう場合は、もう少しくわしく書いてください。",
         "handoff": "担当の職員におつなぎします。このまま少しお待ちください。",
-        "urgent": "命や安全にかかわる場合は、すぐに 110（警察）か 119（救急・消防）に電話してください。"
-        "職員にもすぐにおつなぎします。",
+        "emergency": "命や安全にかかわる場合は、すぐに 110（警察）か 119（救急・消防）に電話してください。",
+        "urgent": "職員にもすぐにおつなぎします。",
+        "handoff_nobody": "いま、お答えできる職員がいません。役場に電話するか、"
+        "この画面の 電話番号の 欄に 番号を 残してください。あとで職員からお電話します。",
+        "handoff_closed": "いまは受付時間外のため、職員はお答えできません。受付時間をご確認いただくか、"
+        "この画面の 電話番号の 欄に 番号を 残してください。あとで職員からお電話します。",
+        "urgent_nobody": "上の相談窓口の番号にも電話できます。いま、このチャットにお答えできる職員はいません。",
+        "urgent_closed": "上の相談窓口の番号にも電話できます。"
+        "いまは受付時間外のため、このチャットに職員はお答えできません。",
         "no_answer": "すみません、うまくお答えできませんでした。職員と話す場合は「職員と話す」を押してください。",
     },
     "en": {
         "clarify": "Which of these is closest to your question? If none fits, please tell me a little more.",
         "handoff": "I am connecting you to a member of staff. Please wait a moment.",
-        "urgent": "If anyone is in danger, call 110 (police) or 119 (ambulance/fire) now. "
-        "We are connecting you to staff right away.",
+        "emergency": "If anyone is in danger, call 110 (police) or 119 (ambulance/fire) now.",
+        "urgent": "We are connecting you to staff right away.",
+        "handoff_nobody": "No staff member can answer right now. Please call the town office, or leave"
+        " your phone number in the call-back box on this screen and staff will call you back.",
+        "handoff_closed": "The office is closed now, so no staff member can answer. Please check the"
+        " opening hours, or leave your phone number in the call-back box on this screen and staff will call you back.",
+        "urgent_nobody": "You can also call the helplines shown above. No staff member can answer this chat right now.",
+        "urgent_closed": "You can also call the helplines shown above. The office is closed, so no staff "
+        "member can answer this chat now.",
         "no_answer": "Sorry, I could not answer that. Press 'Talk to staff' to talk to a person.",
     },
     "easy-ja": {
         "clarify": "どの てつづき ですか。ちかい ものを えらんで ください。ちがう ときは、もう すこし くわしく"
         " かいて ください。",
         "handoff": "役場の 人に つなぎます。すこし まって ください。",
-        "urgent": "いのちや あんぜんに かかわる ときは、すぐに 110（けいさつ）か 119（きゅうきゅう・しょうぼう）に"
-        " でんわ して ください。役場の 人にも すぐに つなぎます。",
+        "emergency": "いのちや あんぜんに かかわる ときは、すぐに 110（けいさつ）か 119（きゅうきゅう・しょうぼう）に "
+        "でんわ して ください。",
+        "urgent": "役場の 人にも すぐに つなぎます。",
+        "handoff_nobody": "いま、こたえられる 役場の 人が いません。役場に でんわ するか、この がめんの"
+        " でんわばんごうの ところに ばんごうを かいて ください。あとで 役場から でんわ します。",
+        "handoff_closed": "いまは 役場が しまって います。役場の 人は こたえられません。あいて いる 時間を"
+        " みるか、この がめんの でんわばんごうの ところに ばんごうを かいて ください。あとで 役場から でんわ"
+        " します。",
+        "urgent_nobody": "うえに ある そうだんの ばんごうにも でんわ できます。いま、この チャットに こたえられる "
+        "役場の 人は いません。",
+        "urgent_closed": "うえに ある そうだんの ばんごうにも でんわ できます。いまは 役場が しまって いるので、"
+        "この チャットに 役場の 人は こたえられません。",
         "no_answer": "ごめんなさい。うまく こたえられませんでした。人と 話す ときは「役場の 人と 話す」を おして"
         " ください。",
     },
     "zh": {
         "clarify": "您想问的是哪一项手续？请选择最接近的一项。如果都不是，请再详细写一些。",
         "handoff": "正在为您转接负责的工作人员。请稍等。",
-        "urgent": "如果有生命或安全危险，请立即拨打 110（警察）或 119（急救・消防）。我们也会马上为您转接工作人员。",
+        "emergency": "如果有生命或安全危险，请立即拨打 110（警察）或 119（急救・消防）。",
+        "urgent": "我们也会马上为您转接工作人员。",
+        "handoff_nobody": "现在没有可以回答的工作人员。请给町政府打电话，或者在本页的回电栏里留下您的电话号码，"
+        "工作人员之后会给您回电。",
+        "handoff_closed": "现在是办公时间以外，工作人员无法回答。请确认办公时间，"
+        "或者在本页的回电栏里留下您的电话号码，工作人员之后会给您回电。",
+        "urgent_nobody": "也可以拨打上方显示的咨询电话。现在没有工作人员可以回答这个聊天。",
+        "urgent_closed": "也可以拨打上方显示的咨询电话。现在是办公时间以外，工作人员无法回答这个聊天。",
         "no_answer": "对不起，我没能回答这个问题。如需和工作人员交谈，请按「与工作人员交谈」。",
     },
     "ko": {
         "clarify": "어떤 절차에 관한 질문인가요? 가장 가까운 것을 골라 주세요. "
         "맞는 것이 없으면 조금 더 자세히 적어 주세요.",
         "handoff": "담당 직원에게 연결해 드리겠습니다. 잠시만 기다려 주세요.",
-        "urgent": "생명이나 안전이 위험한 경우에는 지금 바로 110(경찰) 또는 119(구급·소방)에 전화하세요. "
-        "직원에게도 바로 연결해 드리겠습니다.",
+        "emergency": "생명이나 안전이 위험한 경우에는 지금 바로 110(경찰) 또는 119(구급·소방)에 전화하세요.",
+        "urgent": "직원에게도 바로 연결해 드리겠습니다.",
+        "handoff_nobody": "지금은 답변할 수 있는 직원이 없습니다. 사무소에 전화하시거나,"
+        " 이 화면의 전화번호 칸에 전화번호를 남겨 주시면 나중에 직원이 전화드리겠습니다.",
+        "handoff_closed": "지금은 업무 시간이 아니어서 직원이 답변할 수 없습니다. 업무 시간을"
+        " 확인하시거나, 이 화면의 전화번호 칸에 전화번호를 남겨 주시면 나중에 직원이 전화드리겠습니다.",
+        "urgent_nobody": "위에 보이는 상담 전화번호로도 전화할 수 있습니다. 지금은 이 채팅에 답변할 수 있는 "
+        "직원이 없습니다.",
+        "urgent_closed": "위에 보이는 상담 전화번호로도 전화할 수 있습니다. 지금은 업무 시간이 아니어서 "
+        "이 채팅에 직원이 답변할 수 없습니다.",
         "no_answer": "죄송합니다. 답변을 드리지 못했습니다. 직원과 이야기하려면 '직원과 이야기하기'를 누르세요.",
     },
     "vi": {
         "clarify": "Câu hỏi của bạn gần với mục nào dưới đây nhất? Nếu không có mục nào phù hợp, "
         "vui lòng viết thêm một chút.",
         "handoff": "Chúng tôi đang kết nối bạn với nhân viên phụ trách. Vui lòng chờ một chút.",
-        "urgent": "Nếu có ai đang gặp nguy hiểm, hãy gọi ngay 110 (cảnh sát) hoặc 119 (cấp cứu/cứu hỏa). "
-        "Chúng tôi cũng đang kết nối bạn với nhân viên ngay.",
+        "emergency": "Nếu có ai đang gặp nguy hiểm, hãy gọi ngay 110 (cảnh sát) hoặc 119 (cấp cứu/cứu hỏa).",
+        "urgent": "Chúng tôi cũng đang kết nối bạn với nhân viên ngay.",
+        "handoff_nobody": "Hiện không có nhân viên nào có thể trả lời. Vui lòng gọi điện cho văn phòng,"
+        " hoặc để lại số điện thoại ở ô gọi lại trên màn hình này, nhân viên sẽ gọi lại cho bạn.",
+        "handoff_closed": "Bây giờ là ngoài giờ làm việc nên nhân viên không thể trả lời. Vui lòng xem giờ"
+        " làm việc, hoặc để lại số điện thoại ở ô gọi lại trên màn hình này, nhân viên sẽ gọi lại cho bạn.",
+        "urgent_nobody": "Bạn cũng có thể gọi các số tư vấn ở phía trên. Hiện không có nhân viên nào có "
+        "thể trả lời cuộc trò chuyện này.",
+        "urgent_closed": "Bạn cũng có thể gọi các số tư vấn ở phía trên. Bây giờ là ngoài giờ làm việc nên "
+        "nhân viên không thể trả lời cuộc trò chuyện này.",
         "no_answer": "Xin lỗi, tôi không trả lời được câu này. Để nói chuyện với người thật, "
         "hãy bấm 'Nói chuyện với nhân viên'.",
     },
     "pt": {
         "clarify": "Qual destes está mais próximo da sua pergunta? Se nenhum servir, escreva um pouco mais.",
         "handoff": "Estou ligando você a um funcionário responsável. Aguarde um momento, por favor.",
-        "urgent": "Se alguém estiver em perigo, ligue agora para 110 (polícia) ou 119 (ambulância/bombeiros). "
-        "Também estamos ligando você a um funcionário imediatamente.",
+        "emergency": "Se alguém estiver em perigo, ligue agora para 110 (polícia) ou 119 (ambulância/bombeiros).",
+        "urgent": "Também estamos ligando você a um funcionário imediatamente.",
+        "handoff_nobody": "Nenhum funcionário pode responder agora. Ligue para a prefeitura ou deixe seu"
+        " número de telefone no campo de retorno desta tela e um funcionário ligará de volta.",
+        "handoff_closed": "A prefeitura está fechada agora, então nenhum funcionário pode responder. Veja"
+        " o horário de atendimento ou deixe seu número de telefone no campo de retorno desta tela e um"
+        " funcionário ligará de volta.",
+        "urgent_nobody": "Você também pode ligar para os números de apoio mostrados acima. Nenhum funcionário "
+        "pode responder a este chat agora.",
+        "urgent_closed": "Você também pode ligar para os números de apoio mostrados acima. A prefeitura "
+        "está fechada agora, então nenhum funcionário pode responder a este chat.",
         "no_answer": "Desculpe, não consegui responder. "
         "Para falar com uma pessoa, toque em 'Falar com um funcionário'.",
     },
     "tl": {
         "clarify": "Alin dito ang pinakamalapit sa tanong mo? Kung wala, pakisulat nang kaunti pang detalye.",
         "handoff": "Ikinokonekta ka namin sa kawaning may hawak nito. Pakihintay sandali.",
-        "urgent": "Kung may nasa panganib, tumawag agad sa 110 (pulis) o 119 (ambulansya/bumbero). "
-        "Ikinokonekta ka rin namin agad sa kawani.",
+        "emergency": "Kung may nasa panganib, tumawag agad sa 110 (pulis) o 119 (ambulansya/bumbero).",
+        "urgent": "Ikinokonekta ka rin namin agad sa kawani.",
+        "handoff_nobody": "Walang kawaning makakasagot ngayon. Pakitawagan ang munisipyo, o iwan"
+        " sa kahon ng callback sa screen na ito ang numero ng telepono mo at tatawagan ka ng kawani.",
+        "handoff_closed": "Sarado na ang opisina ngayon kaya walang kawaning makakasagot. Tingnan ang oras"
+        " ng opisina, o iwan sa kahon ng callback sa screen na ito ang numero ng telepono mo at tatawagan ka ng"
+        " kawani.",
+        "urgent_nobody": "Puwede mo ring tawagan ang mga numerong nakalista sa itaas. Walang kawaning makakasagot "
+        "sa chat na ito ngayon.",
+        "urgent_closed": "Puwede mo ring tawagan ang mga numerong nakalista sa itaas. Sarado ang opisina "
+        "ngayon kaya walang kawaning makakasagot sa chat na ito.",
         "no_answer": "Paumanhin, hindi ko ito nasagot. "
         "Para makausap ang isang tao, pindutin ang 'Kausapin ang kawani'.",
     },
     "ne": {
         "clarify": "तपाईंको प्रश्न यीमध्ये कुनसँग सबैभन्दा मिल्छ? कुनै पनि नमिले, अलि बढी लेखिदिनुहोस्।",
         "handoff": "हामी तपाईंलाई सम्बन्धित कर्मचारीसँग जोड्दैछौं। कृपया केही समय पर्खनुहोस्।",
-        "urgent": "कसैको ज्यान वा सुरक्षा खतरामा छ भने अहिले नै 110 (प्रहरी) वा 119 (एम्बुलेन्स/दमकल) मा फोन गर्नुहोस्। "
-        "हामी तपाईंलाई तुरुन्तै कर्मचारीसँग पनि जोड्दैछौं।",
+        "emergency": "कसैको ज्यान वा सुरक्षा खतरामा छ भने अहिले नै 110 (प्रहरी) वा 119 (एम्बुलेन्स/दमकल) मा फोन गर्नुहोस्।",
+        "urgent": "हामी तपाईंलाई तुरुन्तै कर्मचारीसँग पनि जोड्दैछौं।",
+        "handoff_nobody": "अहिले जवाफ दिन सक्ने कर्मचारी कोही हुनुहुन्न। कृपया कार्यालयमा फोन गर्नुहोस्,"
+        " वा यही स्क्रिनको फोन नम्बर राख्ने ठाउँमा आफ्नो फोन नम्बर छोड्नुहोस्, कर्मचारीले पछि फोन गर्नुहुनेछ।",
+        "handoff_closed": "अहिले कार्यालय समयभन्दा बाहिर भएकाले कर्मचारीले जवाफ दिन सक्नुहुन्न। कृपया"
+        " कार्यालय समय हेर्नुहोस्, वा यही स्क्रिनको फोन नम्बर राख्ने ठाउँमा आफ्नो फोन नम्बर छोड्नुहोस्, कर्मचारीले पछि फोन"
+        " गर्नुहुनेछ।",
+        "urgent_nobody": "माथि देखाइएका परामर्श नम्बरहरूमा पनि फोन गर्न सक्नुहुन्छ। अहिले यो च्याटमा जवाफ "
+        "दिन सक्ने कर्मचारी कोही हुनुहुन्न।",
+        "urgent_closed": "माथि देखाइएका परामर्श नम्बरहरूमा पनि फोन गर्न सक्नुहुन्छ। अहिले कार्यालय समयभन्दा "
+        "बाहिर भएकाले यो च्याटमा कर्मचारीले जवाफ दिन सक्नुहुन्न।",
         "no_answer": "माफ गर्नुहोस्, म यसको उत्तर दिन सकिनँ। मानिससँग कुरा गर्न 'कर्मचारीसँग कुरा गर्ने' थिच्नुहोस्।",
     },
 }
 """The bot's own lines in every page language (``madoguchi.ui.SUPPORTED_LANGUAGES``; a test keeps them complete):
 a resident who writes Vietnamese must not be asked in English. Unlisted languages follow their fallbacks."""
 
+log = logging.getLogger(__name__)
+
 
 def phrase(key: str, language: str) -> str:
     """In ``language`` or the first of its fallbacks (madoguchi.domain.languages) that has the phrases."""
     return PHRASES[next((code for code in fallback_chain(language) if code in PHRASES), "ja")][key]
+
+
+_HANDOFF_LINES: dict[tuple[bool, str | None], str] = {
+    (False, None): "handoff",
+    (False, "nobody"): "handoff_nobody",
+    (False, "closed"): "handoff_closed",
+    (True, None): "urgent",
+    (True, "nobody"): "urgent_nobody",
+    (True, "closed"): "urgent_closed",
+}
+"""The bot's line after a handoff, by urgency and the waiting panel's reason (madoguchi.signaling.no_answer):
+"connecting you" only while someone can answer; otherwise it says so and points to the hotlines (urgent) or the
+call-back form and hours, as the panel beside it does. A long wait is no reason yet at the moment of handoff."""
+
+
+SOFT_HANDOFF_REASONS: Final = frozenset({"handoff:learned"})
+"""Handoff reasons that are a guess, not the resident's wish nor the town's rule: the learned model's score (it
+flags about one in twenty plain questions, ``ModelConfig.max_false_handoff``). A guess alone never takes the
+bot's sure answer away: 「住民票が ほしい」 was queued for a person (and told "nobody can answer" after hours)
+while the knowledge base had the 300-yen answer. The resident still has 「職員と話す」 under it."""
+
+
+_DANGER_REASONS: Final = ("safety:", "calm:", "urgent:")
+
+
+def answer_first(result: TriageResult) -> TriageResult:
+    """The chat's action for a triage result: a handoff whose only reasons are guesses
+    (:data:`SOFT_HANDOFF_REASONS`) becomes the answer when the bot has one; every other result stays."""
+    reasons = {reason.split(" ", 1)[0] for reason in result.reasons if reason.startswith("handoff:")}
+    guessed = bool(reasons) and reasons <= SOFT_HANDOFF_REASONS
+    # A line that touched danger at all (a danger word calmed by the rules or the score, the danger question, a
+    # hotline) keeps its person: the answer-first shortcut is for plain questions only (session 10's review).
+    danger = result.safety_check or bool(result.hotlines) or any(r.startswith(_DANGER_REASONS) for r in result.reasons)
+    if result.action != "handoff" or result.urgent or danger or not result.answer or not guessed:
+        return result
+    return result.model_copy(update={"action": "answer", "handoff": False, "suggestions": ()})
+
+
+def answer_before_handoff(result: TriageResult) -> bool:
+    """Whether a handoff that stands says its answer first: only for an entry the town marked ``handoff`` (an
+    individual case: the answer, then a person). A resident who asked for a person gets the person, not what the
+    knowledge base happened to match in their words."""
+    entry_rule = any(reason.startswith("handoff:entry") for reason in result.reasons)
+    return result.action == "handoff" and bool(result.answer) and not result.urgent and entry_rule
+
+
+def handoff_line(*, urgent: bool, no_answer: JsonValue) -> str:
+    """The phrase key for the bot's handoff line (``no_answer``: the ack's reason, None while someone can)."""
+    reason = no_answer if no_answer in ("nobody", "closed") else None
+    return _HANDOFF_LINES[(urgent, reason if isinstance(reason, str) else None)]
 
 
 class ResidentChat:
@@ -119,8 +248,9 @@ class ResidentChat:
             raise CounterError("not_found", f"no knowledge base for municipality {municipality_id!r}") from None
 
     async def preview(self, municipality_id: str, text: str) -> dict[str, Any]:
-        """Triage a booth resident's free text without opening anything (they pick the route next)."""
-        result = await self.triage_for(municipality_id).triage(text)
+        """Triage a booth resident's free text without opening anything (they pick the route next); like the chat,
+        a learned guess that a person is needed never hides a sure answer (:func:`answer_first`)."""
+        result = answer_first(await self.triage_for(municipality_id).triage(text))
         return {
             "route": result.route.value,
             "urgent": result.urgent,
@@ -166,14 +296,25 @@ class ResidentChat:
         seq, created = await self._counter.relay.post(
             cid, sender="resident", text=masked.text, client_id=client_id, to=(participant,)
         )
-        ack = {"consultation_id": cid, "seq": seq, "masked": masked.masked}
+        ack: dict[str, Any] = {"consultation_id": cid, "seq": seq, "masked": masked.masked}
         if not created or state != State.TRIAGE:
             return ack
         history = await self._history(cid)
-        result = await triage.triage(masked.text, history=history[:-1])
-        await self._reply(participant, cid, result)
-        if result.action == "handoff":
-            ack.update(await self._handoff(triage, participant, cid, result, history))
+        result = answer_first(await triage.triage(masked.text, history=history[:-1]))
+        if result.action != "handoff":
+            await self._reply(participant, cid, result)
+            return ack
+        if answer_before_handoff(result):  # a topic that always needs a person: its answer first, then the queue
+            await self._reply(
+                participant, cid, result.model_copy(update={"action": "answer", "suggestions": (), "booking": None})
+            )
+        if result.urgent:  # 110/119 and the hotlines at once: the handoff's summary may wait for the LLM
+            await self._emergency(participant, cid, result)
+        ack.update(await self._handoff(triage, participant, cid, result, history))  # queued first: the line
+        try:  # says whether anyone can answer; once queued, the ack (their place) must reach the page whatever
+            await self._reply(participant, cid, result, no_answer=ack.get("no_answer"))
+        except CounterError as exc:  # the store away a moment: the resident waits, the panel says the same
+            log.warning("the bot's handoff line for %s was not posted: %s", cid, exc.code)
         return ack
 
     async def choose(self, participant: str, *, municipality_id: str, consultation_id: str, entry_id: str) -> None:
@@ -231,38 +372,70 @@ class ResidentChat:
         text = need.text if need is not None else (resident_lines[-1] if resident_lines else "職員と話したい")
         result = await triage.triage(text, history=history)
         result = result.model_copy(update={"handoff": True, "action": "handoff"})
-        await self._counter.relay.post(
-            consultation_id,
-            sender="bot",
-            text=phrase("handoff", current.language),
-            client_id=None,
-            to=(participant,),
-            extra={"bot": {"action": "handoff", "route": result.route.value}},
-            meta={"action": "handoff"},
-        )
-        return await self._handoff(triage, participant, consultation_id, result, history)
+        ack = await self._handoff(triage, participant, consultation_id, result, history)
+        try:  # queued: an error now would show a banner and a second press would be refused as already waiting
+            await self._counter.relay.post(
+                consultation_id,
+                sender="bot",
+                text=phrase(handoff_line(urgent=False, no_answer=ack.get("no_answer")), current.language),
+                client_id=None,
+                to=(participant,),
+                extra={"bot": {"action": "handoff", "route": result.route.value}},
+                meta={"action": "handoff"},
+            )
+        except CounterError as exc:
+            log.warning("the bot's handoff line for %s was not posted: %s", consultation_id, exc.code)
+        return ack
 
-    async def _reply(self, participant: str, cid: str, result: TriageResult) -> None:
+    async def _emergency(self, participant: str, cid: str, result: TriageResult) -> None:
+        """The first line of an urgent case, before anything that can wait (the handoff summary may ask the LLM
+        for up to its timeout): call 110/119 now, with the hotlines. The line after the handoff says the rest."""
+        bot = {
+            "action": "emergency",
+            "route": result.route.value,
+            "urgent": True,
+            "safety_check": False,
+            "hotlines": [h.model_dump(mode="json") for h in result.hotlines],
+        }
+        try:
+            await self._counter.relay.post(
+                cid,
+                sender="bot",
+                text=phrase("emergency", result.language),
+                client_id=None,
+                to=(participant,),
+                extra={"bot": bot},
+                meta={"action": "emergency"},
+            )
+        except CounterError as exc:  # the store away a moment: queueing the case comes first
+            log.warning("the bot's emergency line for %s was not posted: %s", cid, exc.code)
+
+    async def _reply(self, participant: str, cid: str, result: TriageResult, *, no_answer: JsonValue = None) -> None:
+        """The bot's line; ``no_answer``: the waiting panel's reason after a handoff (the line says the same).
+        After an urgent handoff it is the second line: the emergency numbers went first (:meth:`_emergency`)."""
         if result.urgent:
-            text = phrase("urgent", result.language)
+            text = phrase(handoff_line(urgent=True, no_answer=no_answer), result.language)
         elif result.safety_check and result.answer:
             text = result.answer  # the danger question, in the resident's language
         elif result.action == "handoff":
-            text = phrase("handoff", result.language)
+            text = phrase(handoff_line(urgent=False, no_answer=no_answer), result.language)
         elif result.action == "answer" and result.answer:
             text = result.answer
         elif result.suggestions:
             text = phrase("clarify", result.language)
         else:
             text = phrase("no_answer", result.language)
+        # after a handoff the bot no longer answers: its line carries no buttons to choose an answer by, and the
+        # links went with the answer line before it
+        handed = result.action == "handoff"
         bot = {
             "action": result.action,
             "route": result.route.value,
             "urgent": result.urgent,
             "safety_check": result.safety_check,
             "entry_ids": list(result.entry_ids),
-            "links": [link.model_dump(mode="json") for link in result.links],
-            "suggestions": [s.model_dump(mode="json") for s in result.suggestions],
+            "links": [] if handed and result.answer else [link.model_dump(mode="json") for link in result.links],
+            "suggestions": [] if handed else [s.model_dump(mode="json") for s in result.suggestions],
             "hotlines": [h.model_dump(mode="json") for h in result.hotlines],
             "booking": _booking(result.booking),
         }

@@ -20,20 +20,26 @@ from madoguchi.domain.participant import Participant
 from madoguchi.resident_chat.conversation import ResidentChat
 from madoguchi.settings import Settings
 from madoguchi.signaling import events as ev
+from madoguchi.signaling import server_events as se
 from madoguchi.signaling.booth_socket import BookingCheckIn
 from madoguchi.signaling.consultation import State
 from madoguchi.signaling.counter import CounterError
+from madoguchi.signaling.ratelimit import Rate
 from madoguchi.signaling.service import Clock, CounterService
+from madoguchi.signaling.shared_limits import Limits
 from madoguchi.signaling.sockets import (
     Ack,
     Connection,
     EventObserver,
     RoleNamespace,
     done,
+    error_ack,
     relay_signals,
 )
 
 VIDEO_ONLY = frozenset({"video"})
+LINE_EVENTS = frozenset({"chat.send"})
+"""Events that carry a chat line: each is masked, stored and triaged, so each counts against the line limits."""
 _TOKEN = re.compile(r"^[A-Za-z0-9_\-]{32,128}$")
 
 
@@ -60,11 +66,18 @@ class ResidentNamespace(RoleNamespace[Resident]):
         clock: Clock,
         observer: EventObserver | None = None,
         checkin: BookingCheckIn | None = None,
+        limits: Limits | None = None,
     ) -> None:
         super().__init__("/resident", service=service, settings=settings, clock=clock, observer=observer)
         self.chat = chat
         self.municipalities = municipalities
         self.checkin = checkin
+        per_conn, per_address = settings.resident_lines_per_minute, settings.resident_lines_per_address_per_minute
+        # before a line is read: one flooding address must not make the event loop mask its lines for everyone;
+        # shared by every process when the deployment has Redis (a balancer must not double a flooder's allowance)
+        limits = limits or Limits(None, settings.redis_prefix)
+        self.lines = limits.keyed("resident_lines", Rate(per_conn, max(1, per_conn // 2)))
+        self.address_lines = limits.keyed("resident_address_lines", Rate(per_address, max(1, per_address // 2)))
         s = service
         self.route("chat.send", ev.ResidentSay, self._say)
         self.route("suggestion.choose", ev.SuggestionChoice, self._choose)
@@ -78,7 +91,12 @@ class ResidentNamespace(RoleNamespace[Resident]):
         self.route(
             "callback.request",
             ev.CallbackRequest,
-            lambda c, m: done(s.request_callback(c.participant, m.consultation_id, m.phone)),
+            self._callback,
+        )
+        self.route(
+            "callback.withdraw",
+            ev.CallbackRef,
+            lambda c, m: done(s.withdraw_callback(c.participant, m.callback_id)),
         )
         self.route("consultation.end", ev.ConsultationRef, self._end)
         self.route(
@@ -93,6 +111,7 @@ class ResidentNamespace(RoleNamespace[Resident]):
         )
         self.route("signal", ev.Signal, relay_signals(s))
         self.route("booking.start", ev.BookedVideo, self._booked_video)
+        self.route("hours.get", ev.HoursRequest, self._hours)
 
     async def authenticate(self, environ: Mapping[str, Any], auth: object) -> tuple[str, Resident]:
         data = auth if isinstance(auth, dict) else {}
@@ -110,14 +129,37 @@ class ResidentNamespace(RoleNamespace[Resident]):
             raise CounterError("source_limit", "too many chat windows are open from this address; close one first")
         return resident_participant(token), Resident(municipality, token, source)
 
+    async def _hours(self, conn: Connection[Resident], m: ev.HoursRequest) -> Ack:
+        """The town's opening hours, as the booth asks them: the chat's start page says "closed now" as the kiosk."""
+        hours = await self.service.town_hours(conn.identity.municipality_id)
+        return {"hours": None if hours is None else hours.payload()}
+
     async def connected(self, sid: str, conn: Connection[Resident]) -> None:
         view = await self.service.resident_connected(conn.participant, self.service.connection_id(sid))
-        state = {
-            "resume_token": conn.identity.resume_token,
-            "municipality_id": conn.identity.municipality_id,
-            "consultation": view.payload() if view is not None else None,
-        }
-        await self.emit("resident.state", state, to=sid)
+        state = se.ResidentState(
+            resume_token=conn.identity.resume_token,
+            municipality_id=conn.identity.municipality_id,
+            consultation=view,
+            # nothing open: a call-back they asked for still stands after a reload, and the page says so
+            callback=await self.service.pending_callback(conn.participant) if view is None else None,
+        )
+        await self.emit(se.ResidentState.NAME, state.payload(), to=sid)
+
+    async def admit(self, conn: Connection[Resident], event: str) -> Ack | None:
+        """Chat lines over the per-connection or per-address limit are refused before they are read or masked
+        (``rate_limited``; the page keeps the line and sends it again, see outbox.js)."""
+        if event not in LINE_EVENTS:
+            return None
+        now = self.clock()
+        for buckets, key, whose in (
+            (self.lines, conn.participant, "this chat"),
+            (self.address_lines, conn.identity.source, "your network address"),
+        ):
+            waited = await buckets.take(key, now)
+            if waited > 0:
+                wait = max(1, round(waited))
+                return error_ack("rate_limited", f"too many messages from {whose}; wait {wait} s and send again")
+        return None
 
     async def _say(self, conn: Connection[Resident], m: ev.ResidentSay) -> Ack:
         ack = await self.chat.say(
@@ -142,6 +184,11 @@ class ResidentNamespace(RoleNamespace[Resident]):
         return await self.chat.request_person(
             conn.participant, municipality_id=conn.identity.municipality_id, consultation_id=m.consultation_id
         )
+
+    async def _callback(self, conn: Connection[Resident], m: ev.CallbackRequest) -> Ack:
+        """The request is kept: the ack names it, so the page can show it (and withdraw it) at once."""
+        asked = await self.service.request_callback(conn.participant, m.consultation_id, m.phone)
+        return {"callback": asked.payload()}
 
     async def _end(self, conn: Connection[Resident], m: ev.ConsultationRef) -> None:
         current = await self.service.open_consultation(conn.participant)

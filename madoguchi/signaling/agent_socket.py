@@ -16,12 +16,13 @@ from madoguchi.domain.routes import ROUTE_IDS
 from madoguchi.settings import Settings
 from madoguchi.signaling import events as ev
 from madoguchi.signaling.consultation import Role
-from madoguchi.signaling.revocation import Credential
+from madoguchi.signaling.counter import CounterError
+from madoguchi.signaling.revocation import ENDS_STAFF_CASES, Credential, Reason
 from madoguchi.signaling.rooms import route_room
 from madoguchi.signaling.service import Clock, CounterService, StaffIdentity
 from madoguchi.signaling.sockets import Ack, Connection, EventObserver, RoleNamespace, done, relay_signals, send_chat
 from madoguchi.signaling.staff_sessions import session_credential, staff_identity
-from madoguchi.signaling.staffing import StaffMember, transfer_options
+from madoguchi.signaling.staffing import StaffMember, interpreter_options, transfer_options
 from madoguchi.storage.accounts import Accounts
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,9 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         self.route("signal", ev.Signal, relay_signals(s))
         self.route("call.quality", ev.CallQuality, lambda c, m: done(s.links.link_quality(c.participant, m)))
         self.route("consultation.join", ev.JoinCall, self._join)
+        self.route("interpreter.invite", ev.InviteInterpreter, self._invite_interpreter)
+        self.route("interpreter.options", ev.ConsultationRef, self._interpreter_options)
+        self.route("interpreter.decline", ev.DeclineInterpreter, self._decline_interpreter)
         self.route(
             "consultation.leave",
             ev.ConsultationRef,
@@ -84,6 +88,10 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
     def credential(self, environ: Mapping[str, Any], auth: object, identity: StaffIdentity) -> Credential | None:
         return session_credential(environ, identity)
 
+    async def access_ended(self, conn: Connection[StaffIdentity], reason: Reason) -> None:
+        """They leave every call they joined; a disabled account's own case goes back in line at once."""
+        await self.service.staff_access_ended(conn.identity.id, disabled=reason in ENDS_STAFF_CASES)
+
     async def connected(self, sid: str, conn: Connection[StaffIdentity]) -> None:
         staff = conn.identity
         rooms = [route_room(m, route) for m in staff.municipality_ids for route in staff.routes]
@@ -96,9 +104,28 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         await self.emit(queue.NAME, queue.payload(), to=sid)
 
     async def _join(self, conn: Connection[StaffIdentity], m: ev.JoinCall) -> Ack:
-        call = await self.service.join(conn.identity, m.consultation_id, Role(m.role))
+        try:
+            call = await self.service.join(conn.identity, m.consultation_id, Role(m.role))
+        except CounterError as exc:  # a refused join is a try at someone's record: audited too
+            why = {"role": m.role, "code": exc.code, "reason": exc.message}
+            self._audit_later(conn, "call.join_refused", m.consultation_id, why)
+            raise
         await self._viewed(conn, m.consultation_id, "join")  # they see and hear the resident from now on
         return {"call": call.payload()}
+
+    async def _invite_interpreter(self, conn: Connection[StaffIdentity], m: ev.InviteInterpreter) -> Ack:
+        expires_at = await self.service.invite_interpreter(conn.identity, m.consultation_id, m.staff_id)
+        self._audit_later(conn, "call.interpreter_invite", m.consultation_id, {"staff_id": m.staff_id})
+        return {"expires_at": expires_at}
+
+    async def _decline_interpreter(self, conn: Connection[StaffIdentity], m: ev.DeclineInterpreter) -> None:
+        await self.service.decline_interpreter(conn.identity, m.consultation_id)
+
+    async def _interpreter_options(self, conn: Connection[StaffIdentity], m: ev.ConsultationRef) -> Ack:
+        """Whom the call's agent may invite to interpret (staffing.py): on duty, speaking the resident's language."""
+        me, cid, now = conn.identity.id, m.consultation_id, self.clock()
+        rows = await self.service.run(lambda counter: interpreter_options(counter, me, cid, now))
+        return {"staff": [row.payload() for row in rows]}
 
     async def _accept(self, conn: Connection[StaffIdentity], m: ev.OfferAccept) -> None:
         await self.service.accept(conn.identity, m.consultation_id, m.description)
@@ -108,11 +135,17 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         """Audit that a member of staff was shown a case's transcript and summary. In the background: the live
         flow never waits for the database (an outage or a hang must not hold up a call), so a write that fails or
         takes over 5 s is logged instead."""
+        self._audit_later(conn, "record.view", consultation_id, {"via": how})
+
+    def _audit_later(
+        self, conn: Connection[StaffIdentity], action: str, consultation_id: str, detail: Mapping[str, Any]
+    ) -> None:
+        """Write one audit entry about a case in the background (see :meth:`_viewed`)."""
         if self.access_log is None:
             return
-        detail = {"consultation_id": consultation_id, "via": how, "username": conn.identity.username}
+        full = {"consultation_id": consultation_id, **detail, "username": conn.identity.username}
         at = datetime.fromtimestamp(self.clock(), tz=UTC)
-        write = self.access_log.write(f"staff:{conn.identity.id}", "record.view", detail, at)
+        write = self.access_log.write(f"staff:{conn.identity.id}", action, full, at)
         task = asyncio.create_task(self._audit(write, consultation_id))
         self._audits.add(task)
         task.add_done_callback(self._audits.discard)
@@ -121,7 +154,7 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         try:
             await asyncio.wait_for(write, 5.0)
         except Exception as exc:  # any storage failure: the call goes on
-            log.warning("record.view of %s not audited (%s)", consultation_id, type(exc).__name__)
+            log.warning("an access to %s not audited (%s)", consultation_id, type(exc).__name__)
 
     async def _transfer_options(self, conn: Connection[StaffIdentity], m: ev.ConsultationRef) -> Ack:
         """Beside every route of the transfer form: who is on duty there now, and whether anyone else ever could

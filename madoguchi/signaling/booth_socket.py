@@ -8,9 +8,11 @@ by the composition root.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from pydantic import JsonValue
 
 from madoguchi.domain.participant import Participant
 from madoguchi.settings import Settings
@@ -45,6 +47,8 @@ class CheckedIn:
     """``priority``, or ``early`` / ``late`` (then the resident joins as a walk-in)."""
     mode: str = "booth"
     """How the booking meets: ``booth``, ``counter`` or ``video`` (from home)."""
+    language: str = "ja"
+    """The language the resident booked in: the consultation's, unless they chose another on the kiosk."""
 
 
 class BookingCheckIn(Protocol):
@@ -98,7 +102,7 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
         self.route(
             "callback.request",
             ev.CallbackRequest,
-            lambda c, m: done(s.request_callback(c.participant, m.consultation_id, m.phone)),
+            lambda c, m: _asked(s.request_callback(c.participant, m.consultation_id, m.phone)),
         )
         self.route("chat.send", ev.ChatSend, send_chat(s))
         self.route("signal", ev.Signal, relay_signals(s))
@@ -138,10 +142,13 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
         if m.question:
             urgent, triage, summary = await self.triage.booth_question(conn.identity.municipality_id, m.question)
         route = checked.route if checked is not None else m.route.value if m.route is not None else ""
+        # a booking made in Vietnamese reached the agent as 日本語 (the kiosk's default): the booking's language
+        # wins unless the resident picked a language on the kiosk itself (Japanese included)
+        language = checked.language if checked is not None and not m.language_chosen else m.language
         ack = await self.service.request_from_booth(
             conn.identity,
             route=route,
-            language=m.language,
+            language=language,
             urgent=urgent,
             triage=triage,
             summary=summary,
@@ -149,7 +156,8 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
             booking=checked.code if checked is not None else None,
         )
         if checked is not None:
-            ack = {**ack, "booking": {"route": checked.route, "priority": checked.priority, "outcome": checked.outcome}}
+            said: dict[str, JsonValue] = {"route": checked.route, "priority": checked.priority}
+            ack = {**ack, "booking": {**said, "outcome": checked.outcome, "language": language}}
         return {**ack, "masked": m.masked_count}
 
     async def _preview(self, conn: Connection[BoothRecord], m: ev.TriagePreview) -> Ack:
@@ -167,3 +175,8 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
         if self.echo is None:
             raise CounterError("unavailable", "this server runs no echo peer for self-tests")
         return {"sdp": await self.echo.answer(conn.identity.id, m.sdp)}
+
+
+async def _asked(aw: Awaitable[object]) -> None:
+    """A call-back asked for at the booth: its ack carries nothing (the kiosk returns to idle)."""
+    await aw

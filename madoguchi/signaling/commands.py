@@ -13,18 +13,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from madoguchi.cli_types import whole_number_within
 from madoguchi.settings import Settings
 from madoguchi.signaling.coturn import CoturnOptions, TurnConfigError, render_turnserver_conf
 
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 1024 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"must be between 1024 and 65535, got {value}")
-    return value
+_port = whole_number_within(1024, 65535, what="a port number", wanted="between 1024 and 65535")
+"""coturn's relay ports: the unprivileged ones."""
 
 
 def register(subparsers: Any) -> None:

@@ -24,6 +24,7 @@ Transition table (state --trigger--> next state)::
     active    --resident_gone-------> wrap_up     resident's link stayed down past the grace period
     active    --agent_gone----------> waiting     agent's link stayed down: back to the queue, same place
     active    --transfer------------> waiting     agent sent it to another route
+    waiting   --move----------------> waiting     a supervisor moved it to another route (same place in time)
     wrap_up   --wrap_up-------------> closed      agent filed disposition and note
     wrap_up   --wrap_up_timeout-----> closed      agent stayed offline past the wrap-up timeout; closed as ``other``
     active    --interrupt-----------> interrupted the whole server went down mid-call; nobody can rejoin it
@@ -42,7 +43,8 @@ itself: it starts a grace period (``resident_lost_at`` / ``agent_lost_at``) and 
 Who takes part is :attr:`Consultation.participants`: one :class:`Party` per participant and stint (role,
 participant, joined and left times). The resident's side is there from the start; the agent joins when they
 accept (an offer only rings: :attr:`Consultation.offered_to`) and leaves when the case goes back to the queue;
-further members of staff (an observer, an interpreter) join and leave a running call. ``join`` and ``leave`` are
+further members of staff (an observer, an interpreter) join and leave a running call; an interpreter who is not a
+supervisor comes only by invitation (:attr:`Consultation.interpreter_invites`). ``join`` and ``leave`` are
 triggers like the others so that each is recorded once, with its own key, but they do not move the state.
 Documents stored before participants existed (``resident`` and ``agent_id`` fields) are upgraded on reading by
 :func:`upgrade_consultation`.
@@ -50,6 +52,7 @@ Documents stored before participants existed (``resident`` and ``agent_id`` fiel
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -87,6 +90,7 @@ class Trigger(StrEnum):
     INTERRUPT = "interrupt"
     JOIN = "join"
     LEAVE = "leave"
+    MOVE = "move"
 
 
 class Role(StrEnum):
@@ -100,6 +104,30 @@ class Role(StrEnum):
 
 JOINING_ROLES = frozenset({Role.OBSERVER, Role.INTERPRETER})
 """Roles a member of staff may join a running call in (the resident and the agent arrive by the queue)."""
+
+
+@dataclass(frozen=True)
+class StaffRights:
+    """What a member of staff's account lets them be in a case, as it is now: the towns they serve and whether they
+    supervise (a supervisor or an admin). Read from the session on every connect, so a changed account is judged
+    by its new rights (its sessions end with the change)."""
+
+    municipality_ids: frozenset[str]
+    supervises: bool
+
+
+NEEDS_SUPERVISING: dict[Role, bool] = {Role.AGENT: False, Role.OBSERVER: True, Role.INTERPRETER: False}
+"""The parts a member of staff can hold in a case, and whether each needs a supervising account. Every part needs
+the case's town among theirs. (An interpreter who is not a supervisor also needed an invitation to join, used up
+by the join: nothing to re-check afterwards.)"""
+
+
+def may_hold(rights: StaffRights | None, municipality_id: str, role: Role) -> bool:
+    """Whether an account with ``rights`` (None: none at all, e.g. disabled) may hold ``role`` in a case of
+    ``municipality_id``: the one rule a join is judged by and every part already held is re-checked by."""
+    if rights is None or role not in NEEDS_SUPERVISING:
+        return False
+    return municipality_id in rights.municipality_ids and (rights.supervises or not NEEDS_SUPERVISING[role])
 
 
 class Channel(StrEnum):
@@ -127,6 +155,7 @@ TRANSITIONS: dict[State, dict[Trigger, State]] = {
     },
     State.WAITING: {
         Trigger.OFFER: State.OFFERED,
+        Trigger.MOVE: State.WAITING,
         Trigger.CANCEL: State.ABANDONED,
         Trigger.RESIDENT_GONE: State.ABANDONED,
     },
@@ -244,6 +273,11 @@ class Consultation(BaseModel):
         default=False, description="a resident at home talks by video (accepted the agent's invitation)"
     )
     video_invited: bool = Field(default=False, description="the agent invited the resident to video; unanswered")
+    interpreter_invites: dict[str, float] = Field(
+        default_factory=dict,
+        description="staff ids the call's agent or a supervisor invited to interpret this call, with when each "
+        "invitation expires; a join uses its invitation up (one invitation, one call, one join)",
+    )
     state: State
     created_at: float
     enqueued_at: float = Field(description="queue order; kept when a case returns to the queue")
@@ -266,6 +300,11 @@ class Consultation(BaseModel):
         default=False, description="back in line because the agent's link stayed down during the call; until answered"
     )
     transferred_by_id: str | None = Field(default=None, description="that agent's id (the offer says 'you sent it')")
+    moved_by_staff: bool = Field(
+        default=False,
+        description="a supervisor moved the waiting case to another route; until answered (the "
+        "resident's screen says staff changed the desk, not just a new route name)",
+    )
     not_back_to: list[str] = Field(
         default_factory=list,
         description="agents who transferred the case away: it is not offered to them again by itself (a supervisor "

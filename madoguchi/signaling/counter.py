@@ -14,7 +14,7 @@ member of staff joining a running call as a third (fourth…) participant and le
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from madoguchi.domain.languages import served_by
 from madoguchi.domain.participant import Participant
@@ -26,8 +26,10 @@ from madoguchi.signaling.consultation import (
     Disposition,
     Party,
     Role,
+    StaffRights,
     State,
     Trigger,
+    may_hold,
 )
 from madoguchi.signaling.effects import (
     AgentChanged,
@@ -36,6 +38,8 @@ from madoguchi.signaling.effects import (
     CallStarted,
     CaseMoved,
     Effect,
+    InterpreterDeclined,
+    InterpreterInvited,
     OfferMade,
     OfferWithdrawn,
     ParticipantJoined,
@@ -77,6 +81,8 @@ __all__ = [
     "CounterError",
     "CounterState",
     "Effect",
+    "InterpreterDeclined",
+    "InterpreterInvited",
     "OfferMade",
     "OfferWithdrawn",
     "ParticipantJoined",
@@ -91,6 +97,10 @@ __all__ = [
     "agent_participant",
     "record_key",
 ]
+
+
+STAFF_PARTS = frozenset({Role.AGENT, *JOINING_ROLES})
+"""Every part a member of staff can hold in a case."""
 
 
 class Counter(Presence):
@@ -293,6 +303,7 @@ class Counter(Presence):
         c.answered_at = now
         c.not_back_to.clear()  # someone else took it: whoever sent it away may answer it again later
         c.call_lost = False
+        c.moved_by_staff = False
         c.join(agent_participant(agent_id), Role.AGENT, now)
         self._fire(c, Trigger.ACCEPT, now, agent_id=agent_id)
         agent.consultation_id = c.id
@@ -399,6 +410,9 @@ class Counter(Presence):
         previous = c.route
         c.route = route
         c.not_back_to.clear()  # the supervisor's choice: anyone of the route may take it again
+        c.moved_by_staff = True
+        # recorded like a transfer (an event with both routes, the route column updated), without a new state
+        self._fire(c, Trigger.MOVE, now, from_route=previous, route=route, by="supervisor")
         self.effects.append(CaseMoved(c.id, previous, route))
         self._dispatch(now)
 
@@ -445,8 +459,52 @@ class Counter(Presence):
 
     # --- more participants ---------------------------------------------------------------------------------------
 
-    def join(self, consultation_id: str, *, participant: str, role: Role, now: float) -> None:
-        """A member of staff on duty for the case's municipality joins its running call (observer, interpreter)."""
+    def invite_interpreter(
+        self,
+        consultation_id: str,
+        *,
+        inviter: str,
+        inviter_municipalities: Sequence[str],
+        staff_id: str,
+        now: float,
+        supervises: bool = False,
+    ) -> float:
+        """The call's agent, or a supervisor or an admin of its municipality (``supervises``), invites a member of
+        staff on duty there to interpret this one call; returns when the invitation expires. A new invitation to
+        the same person replaces theirs; expired ones are dropped."""
+        c = self._consultation(consultation_id)
+        if c.municipality_id not in inviter_municipalities:
+            raise CounterError("forbidden", "not a consultation of your municipality")
+        if c.state != State.ACTIVE:
+            raise CounterError("invalid_state", f"consultation is {c.state.value}")
+        if not supervises and (c.agent_id != inviter or c.party_of(Participant.agent(inviter)) is None):
+            raise CounterError("forbidden", "only the call's agent or a supervisor may invite an interpreter")
+        guest = self.state.agents.get(staff_id)
+        if guest is None or c.municipality_id not in guest.municipality_ids:
+            raise CounterError("not_found", "that member of staff is not on duty for this municipality")
+        if c.party_of(Participant.agent(staff_id)) is not None:
+            raise CounterError("invalid_state", "already in this consultation")
+        expires_at = now + self.config.interpreter_invite_s
+        kept = {k: v for k, v in c.interpreter_invites.items() if v > now and k != staff_id}
+        c.interpreter_invites = {**kept, staff_id: expires_at}
+        self.effects.append(InterpreterInvited(c.id, staff_id, inviter, expires_at))
+        return expires_at
+
+    def decline_interpreter(self, consultation_id: str, *, staff_id: str, now: float) -> None:
+        """The member of staff invited to interpret this call declines (ことわる): their invitation ends, and the
+        call's others are told (``InterpreterDeclined``). Only the invitee may, while the invitation runs."""
+        c = self._consultation(consultation_id)
+        expires_at = c.interpreter_invites.get(staff_id)
+        if expires_at is None or expires_at <= now:
+            raise CounterError("not_invited", "no invitation of yours to interpret this call is open")
+        c.interpreter_invites = {k: v for k, v in c.interpreter_invites.items() if k != staff_id}
+        self.effects.append(InterpreterDeclined(c.id, staff_id))
+
+    def join(self, consultation_id: str, *, participant: str, role: Role, now: float, supervises: bool = False) -> None:
+        """A member of staff on duty for the case's municipality joins its running call: as an observer only a
+        supervisor or an admin (``supervises``); as an interpreter they too, or anyone of the town whom the call's
+        agent or a supervisor invited to this call (:meth:`invite_interpreter`; the join uses the invitation up).
+        Anyone else could otherwise listen in on any call of their town (sessions 8 and 9's outside attacks)."""
         who = Participant(participant)
         c = self._consultation(consultation_id)
         if role not in JOINING_ROLES:
@@ -461,6 +519,17 @@ class Counter(Presence):
             raise CounterError("invalid_state", "already in this consultation")
         if c.state != State.ACTIVE:
             raise CounterError("invalid_state", f"consultation is {c.state.value}")
+        if not may_hold(StaffRights(frozenset(agent.municipality_ids), supervises), c.municipality_id, role):
+            raise CounterError("forbidden", f"only a supervisor or an admin may join a call as {role.value}")
+        if role == Role.INTERPRETER and not supervises:
+            expires_at = c.interpreter_invites.get(staff_id)
+            if expires_at is None:
+                raise CounterError(
+                    "not_invited", "an interpreter joins a call only when its agent or a supervisor invites them"
+                )
+            if expires_at <= now:
+                raise CounterError("invitation_expired", "the invitation to this call has expired; ask for a new one")
+            c.interpreter_invites = {k: v for k, v in c.interpreter_invites.items() if k != staff_id}
         c.join(who, role, now)
         self._fire(c, Trigger.JOIN, now, participant=str(who), role=role.value)
         self.effects.append(ParticipantJoined(c.id, who, role))
@@ -478,3 +547,57 @@ class Counter(Presence):
         party.left_at = now
         self._fire(c, Trigger.LEAVE, now, participant=str(party.participant), role=party.role.value)
         self.effects.append(ParticipantLeft(c.id, party.participant, "left"))
+
+    # --- rights that changed ------------------------------------------------------------------------------------
+
+    def restate_rights(
+        self,
+        staff_id: str,
+        rights: StaffRights | None,
+        *,
+        now: float,
+        parts: frozenset[Role] = STAFF_PARTS,
+        reason: str = "access_changed",
+    ) -> None:
+        """Hold the member of staff to ``rights`` (None: none at all): each part among ``parts`` they hold in a case
+        that :func:`~madoguchi.signaling.consultation.may_hold` no longer allows ends, the others in the call hear
+        ``participant.left`` (``reason``). A call they joined (observer, interpreter) goes on without them; the
+        agent's own call goes back in line in its place and a ringing offer goes to the next agent, as when the
+        agent's link stays down past the grace period (:meth:`_agent_gone_from_call`); a wrap-up stays theirs
+        and closes by itself once their link has been down for ``wrap_up_timeout_s``.
+
+        Called on every staff connect with the account's rights of now, and when a socket's access is revoked
+        (``access_ended``)."""
+        who = agent_participant(staff_id)
+        for c in list(self.state.consultations.values()):
+            if c.state == State.OFFERED and c.offered_to == staff_id:
+                agent = self.state.agents.get(staff_id)
+                if agent is not None and Role.AGENT in parts and not may_hold(rights, c.municipality_id, Role.AGENT):
+                    self._return_offer(c, agent, Trigger.AGENT_GONE, now, reason="agent_link_lost", cooldown=False)
+                continue
+            party = c.party_of(who)
+            if party is None or party.role not in parts or may_hold(rights, c.municipality_id, party.role):
+                continue
+            if party.role == Role.AGENT:
+                if c.state == State.ACTIVE:
+                    self._agent_gone_from_call(c, now)
+                continue
+            if c.state == State.ACTIVE:  # joined parts are held only in a running call
+                party.left_at = now
+                self._fire(c, Trigger.LEAVE, now, participant=str(who), role=party.role.value, reason=reason)
+                self.effects.append(ParticipantLeft(c.id, who, reason))
+        agent = self.state.agents.get(staff_id)
+        if rights is None and Role.AGENT in parts and agent is not None and agent.status != AgentStatus.AWAY:
+            agent.status = AgentStatus.AWAY  # no rights at all: nothing rings them while their socket closes
+            self.effects.append(AgentChanged(staff_id))
+        self._dispatch(now)
+
+    def access_ended(self, staff_id: str, *, disabled: bool, now: float) -> None:
+        """A console socket of this member of staff lost its credential (``access.revoked``: logout, a password
+        reset, a change of role or routes, the account disabled). They leave every call they joined: the socket that
+        followed it is closed, and whether they may join again is for their new rights to say. Their own case
+        waits out the link's grace period like any dropped console (they may log in again and carry on, and their
+        reconnect is judged by :meth:`restate_rights`) — unless the account is disabled or gone: then nobody can
+        come back, and the case goes back in line at once."""
+        parts = STAFF_PARTS if disabled else JOINING_ROLES
+        self.restate_rights(staff_id, None, now=now, parts=parts, reason="access_revoked")

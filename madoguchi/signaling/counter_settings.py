@@ -38,4 +38,5 @@ def counter_config(
         wrap_up_timeout_s=settings.wrap_up_timeout_s,
         overflow={**default, **{town: dict(rules) for town, rules in (town_overflow or {}).items()}},
         no_answer_wait_s=settings.no_answer_wait_s,
+        interpreter_after_s=settings.interpreter_after_s or None,
     )

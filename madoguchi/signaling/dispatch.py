@@ -26,6 +26,8 @@ from madoguchi.signaling.counter import (
     CaseMoved,
     Counter,
     Effect,
+    InterpreterDeclined,
+    InterpreterInvited,
     OfferMade,
     OfferWithdrawn,
     ParticipantJoined,
@@ -147,6 +149,23 @@ def call_events(effects: Sequence[Effect], counter: Counter, facts: Facts) -> li
             case ParticipantJoined(consultation_id=cid, participant=who, role=role):
                 joined = se.ParticipantJoined(consultation_id=cid, participant=Participant(who), role=role)
                 out.extend((other, joined) for other in _others(counter, cid, who))
+            case InterpreterInvited(consultation_id=cid, staff_id=guest, by=by, expires_at=expires_at):
+                c = cases.get(cid)
+                inviter = counter.state.agents.get(by)
+                invite = se.InterpreterInvite(
+                    consultation_id=cid,
+                    by=by,
+                    expires_at=expires_at,
+                    by_name=inviter.display_name if inviter else "",
+                    language=c.language if c else "ja",
+                    route=c.route if c else "",
+                )
+                out.append((Participant.agent(guest), invite))
+                if c is not None:  # the resident's screen says an interpreter is being called
+                    out.append((c.resident, se.InterpreterCalled(consultation_id=cid, expires_at=expires_at)))
+            case InterpreterDeclined(consultation_id=cid, staff_id=guest):
+                declined = se.InterpreterDeclined(consultation_id=cid, staff_id=guest)
+                out.extend((other, declined) for other in _others(counter, cid, str(Participant.agent(guest))))
             case ParticipantLeft(consultation_id=cid, participant=who, reason=reason):
                 out.append((Participant(who), se.CallEnd(consultation_id=cid, reason=reason)))
                 c = cases.get(cid)
@@ -175,7 +194,7 @@ def view_events(
             case OfferMade(agent_id=agent_id, consultation_id=cid):
                 c = counter.state.consultations.get(cid)
                 if c is not None and c.state == State.OFFERED and c.agent_id == agent_id:
-                    out.append((Participant.agent(agent_id), views.offer(c, facts)))
+                    out.append((Participant.agent(agent_id), views.offer(counter, c, facts)))
     for agent_id in agents_changed:
         out.append((Participant.agent(agent_id), views.agent_state(counter, agent_id, facts)))
     if queue_changed:
@@ -248,10 +267,27 @@ def queue_broadcast(
             old, new = before.rows.get(cid), after.rows.get(cid)
             if old != new:
                 changed.extend(row for row in (old, new) if row is not None)
+    told = [
+        agent
+        for agent in counter.state.agents.values()
+        if agent.connected and (everyone or agent.id in agents_told or any(_concerns(agent, r) for r in changed))
+    ]
+    return out + _snapshots(counter, facts, told)
+
+
+def queue_to_town(counter: Counter, facts: Facts, municipality_id: str) -> list[Delivery]:
+    """The queue as it stands, to every connected agent of ``municipality_id``: a change their console shows
+    beside the queue (a call-back withdrawn) that the counter's state does not hold."""
+    town = [a for a in counter.state.agents.values() if a.connected and municipality_id in a.municipality_ids]
+    return _snapshots(counter, facts, town)
+
+
+def _snapshots(counter: Counter, facts: Facts, agents: Sequence[Agent]) -> list[Delivery]:
+    """One ``queue.snapshot`` per group of agents who see the same queue."""
     seeing: dict[tuple[object, ...], list[str]] = {}
-    for agent in counter.state.agents.values():
-        if agent.connected and (everyone or agent.id in agents_told or any(_concerns(agent, r) for r in changed)):
-            seeing.setdefault((agent.municipality_ids, agent.routes, agent.languages), []).append(agent.id)
+    for agent in agents:
+        seeing.setdefault((agent.municipality_ids, agent.routes, agent.languages), []).append(agent.id)
+    out: list[Delivery] = []
     for ids in seeing.values():
         audience: Audience = Participant.agent(ids[0]) if len(ids) == 1 else AgentsSeeing(tuple(ids))
         out.append((audience, views.queue_snapshot(counter, ids[0], facts)))

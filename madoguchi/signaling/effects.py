@@ -90,6 +90,24 @@ class ParticipantJoined:
 
 
 @dataclass(frozen=True)
+class InterpreterInvited:
+    """The call's agent or a supervisor (``by``, a staff id) invited a member of staff to interpret the call."""
+
+    consultation_id: str
+    staff_id: str
+    by: str
+    expires_at: float
+
+
+@dataclass(frozen=True)
+class InterpreterDeclined:
+    """The member of staff ``staff_id`` declined the invitation to interpret the call (ことわる)."""
+
+    consultation_id: str
+    staff_id: str
+
+
+@dataclass(frozen=True)
 class ParticipantLeft:
     """A participant who had joined a call is out of it: they left, or the call ended under them."""
 
@@ -141,6 +159,8 @@ Effect = (
     | PeerLink
     | AgentChanged
     | ParticipantJoined
+    | InterpreterInvited
+    | InterpreterDeclined
     | ParticipantLeft
     | CaseMoved
     | BookingsDue

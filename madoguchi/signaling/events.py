@@ -66,6 +66,7 @@ class ConsultationRequest(Event):
     language: Language = "ja"
     question: FreeText | None = None  # free text typed at the booth; the server triages it
     booking: BookingCode | None = None  # a booking code: the server checks it in and takes the route from it
+    language_chosen: bool = False  # the resident picked ``language`` on the kiosk: it wins over the booking's own
 
     @model_validator(mode="after")
     def _route_or_booking(self) -> Self:
@@ -210,6 +211,12 @@ class CallbackRequest(Event):
     phone: PhoneNumber
 
 
+class CallbackRef(Event):
+    """The resident withdraws the call-back they asked for (``resident.state``'s ``callback.id``)."""
+
+    callback_id: Annotated[str, Field(pattern=r"^cb_[0-9a-f]{16}$")]
+
+
 Millis = Annotated[float, Field(ge=0, le=600_000)]
 Percent = Annotated[float, Field(ge=0, le=100)]
 Seconds = Annotated[float, Field(ge=0, le=86_400)]
@@ -308,13 +315,28 @@ class Transfer(Event):
 
 
 class JoinCall(Event):
-    """A member of staff joins a running call as a further participant (not offered in the console yet)."""
+    """A member of staff joins a running call as a further participant (not offered in the console yet); an
+    interpreter who is not a supervisor needs an :class:`InviteInterpreter` for that call first."""
 
     consultation_id: ConsultationId
     role: Literal["observer", "interpreter"]
 
 
 StaffId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+
+
+class InviteInterpreter(Event):
+    """The call's agent or a supervisor invites a member of staff (``staff_id``) to interpret one running call."""
+
+    consultation_id: ConsultationId
+    staff_id: StaffId
+
+
+class DeclineInterpreter(Event):
+    """The invitee declines an invitation to interpret a running call (ことわる): the invitation ends, and the
+    call's agent and resident are told that nobody comes."""
+
+    consultation_id: ConsultationId
 
 
 class SupervisorAssign(Event):

@@ -61,3 +61,4 @@ class LinkReports:
         if summary.final:
             for observer in self.link_observers:
                 observer.link_summary(summary.consultation_id, kept.booth_id, kept.role, fields)
+            self._touch(None)  # the supervisors' booth list shows the booth's last call's link

@@ -152,12 +152,33 @@ def _text(value: object) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def follow_changes(sio: socketio.AsyncServer, store: LiveStore) -> None:
+class Followers:
+    """Several followers of one channel, told in order: the live store first (its copy is marked old before anyone
+    who hears of the change reads it), then the others (the supervisors' feed)."""
+
+    def __init__(self, *followers: ChangeFollower) -> None:
+        self.followers = followers
+
+    def changes_subscribed(self) -> None:
+        for follower in self.followers:
+            follower.changes_subscribed()
+
+    def changes_unsubscribed(self) -> None:
+        for follower in self.followers:
+            follower.changes_unsubscribed()
+
+    def changed(self, token: str) -> None:
+        for follower in self.followers:
+            follower.changed(token)
+
+
+def follow_changes(sio: socketio.AsyncServer, store: LiveStore, *also: ChangeFollower) -> None:
     """Carry the live store's change notices on the socket manager's subscription (see
-    :mod:`madoguchi.signaling.redis_store` for why the order matters). Nothing to do for in-process state."""
+    :mod:`madoguchi.signaling.redis_store` for why the order matters), to the store and then to ``also``. Nothing to
+    do for in-process state (every change is made, and heard of, in this process)."""
     manager = sio.manager
     if isinstance(manager, RedisSocketManager) and isinstance(store, RedisStore):
-        manager.follow(store.changes_channel, store)
+        manager.follow(store.changes_channel, Followers(store, *also) if also else store)
 
 
 async def _close_quietly(client: Any) -> None:

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from madoguchi.domain.opening_hours import HoursSpec
 from madoguchi.storage.booths import BoothRecord
-from madoguchi.storage.callbacks import NewCallback
+from madoguchi.storage.callbacks import CallbackRecord, NewCallback
 from madoguchi.storage.record_values import ChatLine, ConsultationRecord, LinkQualityKept
 from madoguchi.storage.updates import RecordUpdate
 
@@ -70,6 +70,10 @@ class CallbackBook(Protocol):
     async def add(self, new: NewCallback, *, now: datetime) -> str: ...
 
     async def discard(self, callback_id: str) -> None: ...
+
+    async def pending_of(self, resident_ref: str) -> CallbackRecord | None: ...
+
+    async def withdraw(self, callback_id: str, *, resident_ref: str, now: datetime) -> bool: ...
 
 
 class QualityLog(Protocol):

@@ -80,6 +80,7 @@ COLUMNS: dict[Trigger, Columns] = {
     Trigger.INTERRUPT: _closed,
     Trigger.JOIN: _none,
     Trigger.LEAVE: _none,
+    Trigger.MOVE: _rerouted,  # a supervisor's move: the record files the case under the route it ends on
 }
 """Columns each trigger sets on the consultation row (``INITIAL`` triggers create the row instead)."""
 

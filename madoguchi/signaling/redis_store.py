@@ -50,12 +50,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
+from pydantic import TypeAdapter
 from redis import exceptions as redis_errors
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 
+from madoguchi.signaling.consultation import Consultation
 from madoguchi.signaling.counter import Counter, CounterConfig, CounterError, CounterState, Effect
+from madoguchi.signaling.state import Agent
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -148,6 +151,58 @@ def state_of(texts: dict[str, str]) -> CounterState:
     body = ",".join(f'"{name}":{{{",".join(items)}}}' for name, items in parts.items())
     joined = doc[:-1] + ("," if doc[1:-1].strip() else "") + body + "}"
     return CounterState.model_validate_json(joined)
+
+
+_ENTRY_ADAPTERS: dict[str, TypeAdapter[Any]] = {
+    "c:": TypeAdapter(Consultation),
+    "a:": TypeAdapter(Agent),
+    "n:": TypeAdapter(tuple[str, ...]),
+}
+_DOC_FIELDS = tuple(name for name in CounterState.model_fields if name not in _ENTRY_KINDS.values())
+
+
+def decode_entry(field: str, text: str) -> Any:
+    """One stored entry (``c:``, ``a:`` or ``n:`` field) as the state holds it."""
+    return _ENTRY_ADAPTERS[field[:2]].validate_json(text)
+
+
+def assemble(texts: dict[str, str], known: tuple[dict[str, str], CounterState] | None) -> CounterState:
+    """The state stored as ``texts`` (the per-entry layout), re-using the entries of ``known`` (texts and the state
+    parsed from them) whose text did not change: after a write elsewhere only what it wrote is parsed, instead of
+    the whole state (~190 ms at 2,000 waiting on this machine). The objects re-used are shared, so nothing may change
+    them in place: readers never do, and :meth:`RedisStore.transact` repairs what an operation changed."""
+    old_texts, old = known if known is not None else ({}, None)
+    doc_text = texts.get(_DOC, "{}")
+    if old is not None and old_texts.get(_DOC) == doc_text:
+        state = private_copy(old, entries=False)
+    else:
+        state = CounterState.model_validate_json(doc_text)
+    for field, text in texts.items():
+        kind = _ENTRY_KINDS.get(field[:2])
+        if kind is None:
+            continue
+        key = field[2:]
+        entries: dict[str, Any] = getattr(state, kind)
+        if old is not None and old_texts.get(field) == text:
+            entries[key] = getattr(old, kind)[key]
+        else:
+            entries[key] = decode_entry(field, text)
+    return state
+
+
+def private_copy(state: CounterState, *, entries: bool = True) -> CounterState:
+    """A state whose maps and lists are this copy's own while the entries in them are ``state``'s (shared): adding,
+    replacing or removing an entry does not touch ``state``; changing one in place does (see
+    :meth:`RedisStore.transact`). The other parts' values are replaced, never changed in place (their field
+    descriptions), so a shallow copy of each is private. Without ``entries``: the three entry maps start empty."""
+    parts: dict[str, Any] = {}
+    for name in CounterState.model_fields:
+        value = getattr(state, name)
+        if name in _DOC_FIELDS:
+            parts[name] = value.copy() if isinstance(value, dict | list) else value
+        else:
+            parts[name] = dict(value) if entries else {}
+    return CounterState.model_construct(**parts)
 
 
 async def stored_state(client: Redis, prefix: str) -> dict[str, Any]:
@@ -243,6 +298,7 @@ class RedisStore:
         self.changes_channel = f"{self.prefix}:counter:changes"
         self._lock = asyncio.Lock()
         self._snapshot = _Snapshot(token="", texts={})
+        self._decoded: _Snapshot | None = None  # the last snapshot parsed: its entries are re-used by the next
         self._fetch = client.register_script(_FETCH)
         self._compare_and_set = client.register_script(_COMPARE_AND_SET)
         # The copy is current while subscribed and no notice of someone else's write arrived since it was taken.
@@ -271,12 +327,20 @@ class RedisStore:
         async with self._lock:
             for attempt in range(1, self._max_attempts + 1):
                 snapshot = await self._current()
-                # a private copy parsed from the stored texts: far cheaper than a deep copy of the parsed state
-                counter = Counter(state_of(snapshot.texts), self._config)
-                result = operation(counter)  # may raise: then nothing is written
+                counter = Counter(self._private(snapshot), self._config)
+                try:
+                    result = operation(counter)  # may raise: then nothing is written
+                except BaseException:  # a refusal, usually: what it changed before raising is put back
+                    if snapshot.parsed is not None:
+                        now_texts = entry_texts(snapshot.parsed)
+                        self._repair(
+                            snapshot, counter.state, {f for f, t in now_texts.items() if snapshot.texts.get(f) != t}
+                        )
+                    raise
                 new_texts = entry_texts(counter.state)
                 written_fields = {f: t for f, t in new_texts.items() if snapshot.texts.get(f) != t}
                 gone = [f for f in snapshot.texts if f not in new_texts]
+                self._repair(snapshot, counter.state, {*written_fields, *gone})
                 if not counter.effects and not written_fields and not gone:
                     return result, []
                 new_token = secrets.token_hex(12)
@@ -289,7 +353,7 @@ class RedisStore:
                 written = await self._call(self._compare_and_set(keys=[self.state_key, self.log_key], args=args + gone))
                 if written == 1:
                     self.fields_written += len(written_fields) + len(gone)
-                    self._snapshot = _Snapshot(new_token, new_texts, counter.state)
+                    self._snapshot = self._decoded = _Snapshot(new_token, new_texts, counter.state)
                     return result, counter.effects
                 self._current_since = None
                 self.conflicts += 1
@@ -322,11 +386,49 @@ class RedisStore:
     def _counter_of(self, snapshot: _Snapshot) -> Counter:
         return Counter(self._parsed(snapshot), self._config)
 
-    @staticmethod
-    def _parsed(snapshot: _Snapshot) -> CounterState:
+    def _parsed(self, snapshot: _Snapshot) -> CounterState:
+        """The state of ``snapshot``, parsed once; only the entries changed since the last state this process
+        parsed are parsed again (:func:`assemble`)."""
         if snapshot.parsed is None:
-            snapshot.parsed = state_of(snapshot.texts)
+            if LEGACY_FIELD in snapshot.texts:
+                snapshot.parsed = state_of(snapshot.texts)
+            else:
+                known = self._decoded
+                snapshot.parsed = assemble(
+                    snapshot.texts, (known.texts, known.parsed) if known and known.parsed else None
+                )
+            self._decoded = snapshot
         return snapshot.parsed
+
+    def _private(self, snapshot: _Snapshot) -> CounterState:
+        """A transaction's working copy: before, the whole state parsed from its texts (~190 ms at 2,000 waiting);
+        now the parsed state's maps copied, its entries shared (:func:`private_copy`, repaired by :meth:`_repair`)."""
+        if LEGACY_FIELD in snapshot.texts:
+            return state_of(snapshot.texts)
+        return private_copy(self._parsed(snapshot))
+
+    def _repair(self, snapshot: _Snapshot, private: CounterState, suspects: set[str]) -> None:
+        """Undo in ``snapshot``'s parsed state what an operation changed in place through its private copy: the
+        entries written or removed (``suspects``) and those it replaced by another object. Each such entry is put
+        back to its stored text *in place* (a reader may hold the object itself: an earlier read stays a stable
+        snapshot), and the private copy keeps the changed value in an object of its own. Done before any await,
+        so no reader ever sees a change that was not written."""
+        shared = snapshot.parsed
+        if shared is None or LEGACY_FIELD in snapshot.texts:
+            return
+        for prefix, kind in (("c:", "consultations"), ("a:", "agents")):  # connections are tuples: never changed
+            mine: dict[str, Any] = getattr(private, kind)
+            theirs: dict[str, Any] = getattr(shared, kind)
+            for key, value in theirs.items():
+                field = prefix + key
+                own = mine.get(key) is value
+                if field not in suspects and own:
+                    continue
+                if own:
+                    mine[key] = value.model_copy()  # the new value, in its own object (nested parts move with it)
+                stored = decode_entry(field, snapshot.texts[field])
+                value.__dict__.update(stored.__dict__)
+                object.__setattr__(value, "__pydantic_fields_set__", set(stored.__pydantic_fields_set__))
 
     def _mark_current(self) -> None:
         """About to learn the latest state from Redis: a notice arriving while we wait clears this again."""

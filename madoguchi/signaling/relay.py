@@ -8,8 +8,10 @@ process's recent copy of the counter. Chat lines are stored before they are deli
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TypeVar
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine, Mapping
+from typing import Any, TypeVar
 
 from pydantic import JsonValue
 
@@ -22,8 +24,14 @@ from madoguchi.signaling.events import IceCandidate, MediaState, MediaStep, Sess
 from madoguchi.signaling.ports import ChatLog
 from madoguchi.signaling.recording import utc
 from madoguchi.signaling.store import LiveStore
+from madoguchi.storage.errors import StorageError, UnknownConsultation
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+CHAT_WRITE_TIMEOUT_S = 3.0
+"""How long a chat line's write may take before the writer hears ``unavailable`` (below the pages' 5 s ack wait)."""
+_UNAVAILABLE = "the records are briefly unavailable; your message is kept and sent again in a moment"
 
 
 class Relay:
@@ -32,6 +40,7 @@ class Relay:
         self._chat_log = chat_log
         self._notifier = notifier
         self._clock = clock
+        self._abandoned: set[asyncio.Future[tuple[int, bool]]] = set()
 
     async def relay_signal(
         self,
@@ -73,7 +82,7 @@ class Relay:
 
     async def chat(self, participant: str, consultation_id: str, text: str, client_id: str) -> int:
         """A chat line to everyone in an active consultation; text from the resident's side is masked."""
-        others = await self._guard(lambda c: c.others_in_call(participant, consultation_id))
+        others = await self._guard(lambda c: c.writers_audience(participant, consultation_id))
         sender = Participant(participant)
         if not sender.is_staff:
             text = mask_pii(text).text
@@ -102,8 +111,10 @@ class Relay:
     ) -> tuple[int, bool]:
         """Store a chat line first, then deliver it; a retried ``client_id`` is stored and delivered once."""
         now = self._clock()
-        seq, created = await self._chat_log.add_chat(
-            consultation_id, seq=None, sender=sender, text=text, at=utc(now), client_id=client_id, meta=meta
+        seq, created = await self._store_line(
+            self._chat_log.add_chat(
+                consultation_id, seq=None, sender=sender, text=text, at=utc(now), client_id=client_id, meta=meta
+            )
         )
         if created:
             line = se.ChatLine.model_validate(
@@ -118,6 +129,31 @@ class Relay:
             )
             await self._notifier.deliver([(Participant(p), line) for p in to])
         return seq, created
+
+    async def _store_line(self, write: Coroutine[Any, Any, tuple[int, bool]]) -> tuple[int, bool]:
+        """The line's write, within :data:`CHAT_WRITE_TIMEOUT_S`. While the database is away (down, locked, or a
+        new case's record still waiting in the live state's outbox: ``UnknownConsultation``) the writer gets
+        ``unavailable`` at once instead of no answer: the page keeps the line and sends it again with the same
+        client id, so it is stored once, when the database is back (session 8's outside attack lost a resident's
+        first line this way)."""
+        task = asyncio.ensure_future(write)
+        done, _ = await asyncio.wait({task}, timeout=CHAT_WRITE_TIMEOUT_S)
+        if not done:
+            task.cancel()  # cut short; its clean-up may take longer, and nobody waits for it
+            self._abandoned.add(task)
+            task.add_done_callback(self._abandoned.discard)
+            log.warning("chat line not stored: the database did not answer within %.0f s", CHAT_WRITE_TIMEOUT_S)
+            raise CounterError("unavailable", _UNAVAILABLE)
+        try:
+            return task.result()
+        except UnknownConsultation:
+            log.warning("chat line not stored yet: its consultation's record still waits for the database")
+            raise CounterError("unavailable", _UNAVAILABLE) from None
+        except StorageError:
+            raise
+        except Exception as exc:
+            log.warning("chat line not stored: %s: %s", type(exc).__name__, exc)
+            raise CounterError("unavailable", _UNAVAILABLE) from None
 
     async def _guard(self, ask: Callable[[Counter], T]) -> T:
         """The relay's guard, answered from this process's recent copy of the counter (no Redis round trip per

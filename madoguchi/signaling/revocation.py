@@ -87,3 +87,8 @@ def reason_to_end(credential: Credential, standing: Standing, now: float) -> Rea
 ENDS_RESIDENT_CASES = frozenset({Reason.BOOTH_REVOKED, Reason.TOKEN_ROTATED})
 """Reasons after which the booth's own cases end at once (a call ends with ``end_reason`` ``revoked``) instead of
 waiting out the grace period for a device that will not come back with that credential."""
+
+ENDS_STAFF_CASES = frozenset({Reason.ACCOUNT_DISABLED})
+"""Reasons after which the member of staff's own case goes back in line at once instead of waiting out the grace
+period (nobody can come back on a disabled account). Whatever the reason, they leave every call they joined
+(``Counter.access_ended``)."""

@@ -47,10 +47,12 @@ def rooms_of(audience: Audience) -> tuple[str, list[str]]:
 
 class SocketNotifier:
     """Delivers dispatched events to their audiences' rooms; each audience gets its events in order, different
-    audiences concurrently."""
+    audiences concurrently. ``local``: to this process's sockets only, not through the cross-process manager (the
+    supervisors' feed builds on every process that has watchers, for its own sockets)."""
 
-    def __init__(self, sio: socketio.AsyncServer) -> None:
+    def __init__(self, sio: socketio.AsyncServer, *, local: bool = False) -> None:
         self._sio = sio
+        self._local = local
 
     async def deliver(self, deliveries: Sequence[Delivery]) -> None:
         if len(deliveries) == 1:  # the relay's hot path: one signal to one participant
@@ -70,5 +72,9 @@ class SocketNotifier:
         for audience, event in queue:
             namespace, rooms = rooms_of(audience)
             await self._sio.emit(
-                event.NAME, event.payload(), room=rooms[0] if len(rooms) == 1 else rooms, namespace=namespace
+                event.NAME,
+                event.payload(),
+                room=rooms[0] if len(rooms) == 1 else rooms,
+                namespace=namespace,
+                ignore_queue=self._local,
             )

@@ -17,6 +17,12 @@ Routing rules:
 * Overflow (:class:`~madoguchi.signaling.state.OverflowRule`, per municipality and route): once a case has waited
   ``after_s``, agents of a fallback route, or any agent of the municipality with the case's language, may take it
   too (:meth:`Routing.may_take`). The resident's wait estimate still counts only the agents who serve the route.
+* Interpreter overflow (:attr:`CounterConfig.interpreter_after_s`, :meth:`Routing.through_interpreter`): a
+  resident who chose a language nobody on duty for the case speaks would wait for ever, so agents of the case's
+  town and route who do not speak it may take it too: once it has waited ``interpreter_after_s`` for a speaker, or
+  at once when no speaker on duty may take it (:meth:`Routing.speaker_on_duty`). Speakers still get the offer
+  first (:meth:`Routing.offer_rank`); the offer says the agent does not speak the language (``interpreter``) and
+  the console offers to invite an interpreter. The wait estimate counts those agents while no speaker is on duty.
 * Urgent cases (:meth:`~madoguchi.signaling.state.Agent.takes_urgent`): an urgent case must reach a person, so
   any agent of its municipality may take it at once, whatever its route and language; an agent who serves it
   (route and language) still gets the offer first when one is free. The offer carries the case's language, and
@@ -43,11 +49,13 @@ import math
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from madoguchi.domain.languages import served_by
 from madoguchi.domain.participant import Participant
 from madoguchi.signaling.consultation import (
     JOINING_ROLES,
     QUEUED_STATES,
     Consultation,
+    Role,
     State,
     TransitionError,
     Trigger,
@@ -161,11 +169,7 @@ class Routing:
 
     def on_duty(self) -> frozenset[str]:
         """The agents connected and available or busy with a case (those a wait estimate counts)."""
-        return frozenset(
-            a.id
-            for a in self.state.agents.values()
-            if a.connected and (a.status == AgentStatus.AVAILABLE or a.consultation_id is not None)
-        )
+        return frozenset(a.id for a in self.state.agents.values() if a.on_duty)
 
     def _place(
         self, c: Consultation, position: int, duty: dict[tuple[str, str, str, bool], list[Agent]]
@@ -173,13 +177,10 @@ class Routing:
         key = (c.municipality_id, c.route, c.language, c.urgent)
         on_duty = duty.get(key)
         if on_duty is None:
-            on_duty = [
-                a
-                for a in self.state.agents.values()
-                if a.connected
-                and (a.serves(c) or a.takes_urgent(c))
-                and (a.status == AgentStatus.AVAILABLE or a.consultation_id is not None)
-            ]
+            on_duty = [a for a in self.state.agents.values() if a.on_duty and (a.serves(c) or a.takes_urgent(c))]
+            if not on_duty and self.config.interpreter_after_s is not None and not c.urgent:
+                # nobody speaks the language: the route's agents take the case at once, with an interpreter
+                on_duty = [a for a in self.state.agents.values() if a.on_duty and a.covers(c)]
             duty[key] = on_duty
         if c.not_back_to:  # one who transferred the case away will not take it back: not counted as on duty for it
             on_duty = [a for a in on_duty if a.id not in c.not_back_to]
@@ -200,10 +201,41 @@ class Routing:
         return QueuePosition(c.id, position, float(round(rounds * handle)), len(on_duty))
 
     def may_take(self, agent: Agent, c: Consultation, now: float) -> bool:
-        """The agent serves the case, or the case has waited past its overflow time and the agent fits the rule;
-        never an agent who transferred the case away (:attr:`Consultation.not_back_to`)."""
+        """The agent serves the case, or the case has waited past its overflow time and the agent fits the rule,
+        or the agent may take it through an interpreter (:meth:`through_interpreter`); never an agent who
+        transferred the case away (:attr:`Consultation.not_back_to`)."""
         if agent.id in c.not_back_to:
             return False
+        return self._may_take_speaking(agent, c, now) or self.through_interpreter(agent, c, now)
+
+    def through_interpreter(self, agent: Agent, c: Consultation, now: float) -> bool:
+        """Interpreter overflow: the agent covers the case's town and route but does not speak its language, and
+        the case has waited ``interpreter_after_s`` for a speaker, or no speaker on duty may take it at all.
+        Urgent cases need none of this (anyone of the town takes them at once)."""
+        wait = self.config.interpreter_after_s
+        if wait is None or c.urgent or agent.id in c.not_back_to:
+            return False
+        if not agent.covers(c) or served_by(c.language, agent.languages):
+            return False
+        return now >= c.enqueued_at + wait or not self.speaker_on_duty(c, now)
+
+    def speaker_on_duty(self, c: Consultation, now: float) -> bool:
+        """Someone on duty who speaks the case's language may take it (its route, or an overflow rule)."""
+        return any(
+            a.on_duty and a.id not in c.not_back_to and self._may_take_speaking(a, c, now)
+            for a in self.state.agents.values()
+        )
+
+    @staticmethod
+    def offer_rank(agent: Agent, c: Consultation) -> int:
+        """Who among the free agents who may take a case is rung first: one who serves it (route and language),
+        then one who speaks its language (an overflow rule), then the others (urgent, or through an interpreter)."""
+        if agent.serves(c):
+            return 0
+        return 1 if served_by(c.language, agent.languages) else 2
+
+    def _may_take_speaking(self, agent: Agent, c: Consultation, now: float) -> bool:
+        """:meth:`may_take` without the interpreter overflow."""
         if agent.serves(c) or agent.takes_urgent(c):
             return True
         rule = self.config.overflow_rule(c.municipality_id, c.route)
@@ -213,15 +245,25 @@ class Routing:
             return False
         return rule.any_with_language or (rule.to_route is not None and rule.to_route in agent.routes)
 
-    def overflow_deadlines(self, now: float) -> list[float]:
-        """When waiting cases reach their overflow time, those still ahead of ``now``."""
+    def overflow_moments(self, c: Consultation) -> list[float]:
+        """When ``c`` reaches its overflow times (the office's rule, the interpreter overflow)."""
         out = []
-        for c in self.state.consultations.values():
-            if c.state == State.WAITING:
-                rule = self.config.overflow_rule(c.municipality_id, c.route)
-                if rule is not None and c.enqueued_at + rule.after_s > now:
-                    out.append(c.enqueued_at + rule.after_s)
+        rule = self.config.overflow_rule(c.municipality_id, c.route)
+        if rule is not None:
+            out.append(c.enqueued_at + rule.after_s)
+        if self.config.interpreter_after_s is not None and not c.urgent:
+            out.append(c.enqueued_at + self.config.interpreter_after_s)
         return out
+
+    def overflow_deadlines(self, now: float) -> list[float]:
+        """When waiting cases reach their overflow times, those still ahead of ``now``."""
+        return [
+            at
+            for c in self.state.consultations.values()
+            if c.state == State.WAITING
+            for at in self.overflow_moments(c)
+            if at > now
+        ]
 
     def activity(self, agent_id: str) -> AgentActivity:
         agent = self._agent(agent_id)
@@ -265,6 +307,14 @@ class Routing:
         if c.state != State.ACTIVE:
             raise CounterError("invalid_state", f"consultation is {c.state.value}")
         return [p.participant for p in c.present() if p.participant != participant]
+
+    def writers_audience(self, participant: str, consultation_id: str) -> list[Participant]:
+        """:meth:`others_in_call`, for a chat line: an observer watches and does not write (``read_only``)."""
+        others = self.others_in_call(participant, consultation_id)
+        party = self.state.consultations[consultation_id].party_of(participant)
+        if party is not None and party.role == Role.OBSERVER:
+            raise CounterError("read_only", "an observer follows the call and cannot write in its chat")
+        return others
 
     def ringing_console(self, resident: str, consultation_id: str) -> Participant:
         """The guard of an offer made while the call rings: the agent whose console rings with this resident's
@@ -337,8 +387,9 @@ class Routing:
             ]
             if not candidates:
                 continue
-            # one who serves the case (route and language) first: an urgent case goes to others only when none is free
-            agent = min(candidates, key=lambda a: (not a.serves(c), a.idle_since, a.id))
+            # one who serves the case (route and language) first, then one who speaks its language: an urgent case,
+            # or one offered through an interpreter, goes to others only when none of those is free
+            agent = min(candidates, key=lambda a: (self.offer_rank(a, c), a.idle_since, a.id))
             free.remove(agent)
             c.offered_to = agent.id
             c.offer_expires_at = now + self.config.offer_timeout_s

@@ -108,6 +108,9 @@ class AgentConsultation(CaseView):
     call: CallStart | None = None
     transfer: TransferNote | None = None
     talked_s: float | None = None
+    interpreter: bool = False
+    """The agent does not speak the resident's language (an interpreter overflow or an urgent case): the console
+    names the language plainly and offers to invite an interpreter."""
     resident_away_s: float | None = None
     """How long the resident's screen has been gone (their grace period runs), else absent: a console reloaded
     meanwhile says so at once, with the time left."""
@@ -144,6 +147,8 @@ class ResidentConsultation(View):
     """Back in line because the agent's link stayed down during the call (as in ``queue.position``)."""
     transferred: bool = False
     """Waiting again because an agent sent the case to another route (as in ``queue.position``)."""
+    moved: bool = False
+    """A supervisor moved the waiting case to another route (as in ``queue.position``)."""
     call: CallStart | None = None
 
 
@@ -176,6 +181,9 @@ class Offer(CaseView, ServerEvent):
     expires_at: float | None
     transfer: TransferNote | None = None
     chat: list[ChatLine] | None = None
+    interpreter: bool = False
+    """The agent does not speak the resident's language (offered through the interpreter overflow, or an urgent
+    case): the console says so plainly and offers to invite an interpreter once the call runs."""
     ice_servers: list[IceServerEntry] | None = None
     """A booth call's TURN servers already while it rings: the console prepares its connection (camera, TURN
     allocation) before the accept, so the call starts sooner (the same servers come again with ``call.start``)."""
@@ -255,6 +263,9 @@ class QueuePosition(ServerEvent):
     """The route the case waits on now: after a transfer it is the new one, and the waiting screen must say so."""
     transferred: bool = False
     """An agent sent the case to another route: the screen says the counter is being changed, not just "wait"."""
+    moved: bool = False
+    """A supervisor moved the waiting case to another route (until answered): the screen says staff changed the
+    desk, so a new route name is no surprise."""
     call_lost: bool = False
     """The call was cut (the agent's link stayed down past the grace period) and the case is back in line, until
     someone answers it: the screen says so, after a reload too."""
@@ -285,6 +296,49 @@ class ParticipantJoined(ServerEvent):
     consultation_id: str
     participant: Participant
     role: Role
+
+
+class InterpreterInvite(ServerEvent):
+    """The receiver is invited to interpret a running call (``by``: the inviting staff id, ``by_name`` their name
+    when they are on the counter); join it with ``consultation.join`` as ``interpreter`` before ``expires_at`` (Unix
+    seconds). ``language`` and ``route``: the resident's language and the call's topic, for the invitation's text."""
+
+    NAME = "interpreter.invite"
+    consultation_id: str
+    by: str
+    expires_at: float
+    by_name: str = ""
+    language: str = "ja"
+    route: str = ""
+
+
+class InterpreterCalled(ServerEvent):
+    """To the resident's side of a call: staff asked an interpreter to join (until ``expires_at``); the screen says
+    so in the resident's language, and ``participant.joined`` follows when they come."""
+
+    NAME = "interpreter.called"
+    consultation_id: str
+    expires_at: float
+
+
+class InterpreterDeclined(ServerEvent):
+    """To the others in a call: the member of staff invited to interpret it (``staff_id``) declined. The console
+    says they did not come and another may be called; the resident's screen stops saying one is being called."""
+
+    NAME = "interpreter.declined"
+    consultation_id: str
+    staff_id: str
+
+
+class InterpreterOption(View):
+    """One member of staff the call's agent may invite to interpret (``interpreter.options`` ack): on the counter
+    for the case's town, speaking the resident's language; ``activity`` as a supervisor sees it; ``invited_until``
+    while an invitation to them runs."""
+
+    staff_id: str
+    name: str
+    activity: str
+    invited_until: float | None = None
 
 
 class ParticipantLeft(ServerEvent):
@@ -322,7 +376,18 @@ class BoothState(ServerEvent):
     name: str
     location: str
     place: str | None
+    place_names: dict[str, str] = {}
+    """``place`` in each page language (the kiosk's header follows the resident's language; empty: no place)."""
     consultation: ResidentConsultation | None
+
+
+class PendingCallback(View):
+    """A call-back the resident asked for that staff have not made yet (the page shows it after a reload)."""
+
+    id: str
+    requested_at: float
+    phone_end: str
+    """The number's last four digits, so the resident sees which number will ring (the whole number is staff's)."""
 
 
 class ResidentState(ServerEvent):
@@ -330,6 +395,7 @@ class ResidentState(ServerEvent):
     resume_token: str
     municipality_id: str
     consultation: ResidentConsultation | None
+    callback: PendingCallback | None = None
 
 
 # --- the supervisor's view (namespace /supervisor) --------------------------------------------------------------
@@ -360,6 +426,9 @@ class SupervisorAgent(View):
     consultation_route: str | None
     routes: list[str]
     languages: list[str]
+    wrap_up_since: float | None = None
+    """When the call of the agent's case ended, while its record (wrap-up) is not sent yet (server epoch s): the
+    view says 記録が まだです (the call ended N minutes ago), not 対応中, also when the agent has gone offline."""
 
 
 class SupervisorSelfTest(View):
@@ -374,12 +443,25 @@ class SupervisorSelfTest(View):
     audio: bool | None
 
 
+class SupervisorLastCall(View):
+    """The link quality of a booth's last call with a measured link (the booth's own summary, else the agent's):
+    when it was asked for (server epoch s), the median round trip and loss, picture freezes, the lowest media step."""
+
+    at: float
+    rtt_ms: float | None
+    loss_pct: float | None
+    freezes: int | None
+    worst_step: str | None
+
+
 class SupervisorBooth(View):
     booth_id: str
     name: str
     place: str | None
     online: bool
     self_test: SupervisorSelfTest | None = None
+    last_seen: float | None = None
+    last_call: SupervisorLastCall | None = None
 
 
 class SupervisorToday(View):
@@ -459,6 +541,9 @@ SERVER_EVENTS: tuple[type[ServerEvent], ...] = (
     ChatLine,
     SignalRelay,
     ParticipantJoined,
+    InterpreterCalled,
+    InterpreterInvite,
+    InterpreterDeclined,
     ParticipantLeft,
     SupervisorSnapshot,
     AccessRevoked,

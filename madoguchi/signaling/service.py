@@ -21,6 +21,7 @@ Socket.IO: it hands ``(audience, event)`` pairs to a :class:`~madoguchi.signalin
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,11 +31,20 @@ from typing import Protocol, TypeVar
 
 from pydantic import JsonValue
 
+from madoguchi.domain.opening_hours import hours_of
 from madoguchi.domain.participant import Participant
 from madoguchi.domain.routes import FALLBACK_ROUTE
 from madoguchi.signaling import server_events as se
 from madoguchi.signaling import views
-from madoguchi.signaling.consultation import QUEUED_STATES, Channel, Consultation, Disposition, Role, State
+from madoguchi.signaling.consultation import (
+    QUEUED_STATES,
+    Channel,
+    Consultation,
+    Disposition,
+    Role,
+    StaffRights,
+    State,
+)
 from madoguchi.signaling.counter import AgentStatus, Counter, CounterError, PendingRecord
 from madoguchi.signaling.counter_settings import counter_config as counter_config  # still importable from here
 from madoguchi.signaling.dispatch import (
@@ -45,6 +55,7 @@ from madoguchi.signaling.dispatch import (
     municipalities_touched,
     needs,
     queue_places,
+    queue_to_town,
     view_events,
 )
 from madoguchi.signaling.events import (
@@ -53,6 +64,7 @@ from madoguchi.signaling.events import (
 from madoguchi.signaling.held import HeldConnections
 from madoguchi.signaling.link_reports import LinkReports
 from madoguchi.signaling.lookups import Lookups
+from madoguchi.signaling.no_answer import no_answer
 from madoguchi.signaling.outbox import OutboxWriter
 from madoguchi.signaling.ports import CallbackBook, ChatLog, QualityLog, Satisfaction
 from madoguchi.signaling.relay import Relay, carried
@@ -64,9 +76,15 @@ from madoguchi.storage.errors import StorageError
 
 T = TypeVar("T")
 
+log = logging.getLogger(__name__)
+
 
 class Clock(Protocol):
     def __call__(self) -> float: ...
+
+
+SUPERVISING_ROLES = frozenset({"supervisor", "admin"})
+"""Staff roles that watch over the counter: the supervisor page, observing any call of their towns."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +100,11 @@ class StaffIdentity:
     @property
     def participant(self) -> Participant:
         return Participant.agent(self.id)
+
+    @property
+    def rights(self) -> StaffRights:
+        """What the account lets them be in a case (read with the session, so as the account is now)."""
+        return StaffRights(frozenset(self.municipality_ids), self.role in SUPERVISING_ROLES)
 
 
 @dataclass(frozen=True)
@@ -155,6 +178,7 @@ class CounterService:
             name=booth.name,
             location=booth.location,
             place=booth.place_name,
+            place_names=booth.place_names,
             consultation=await self.resident_connected(Participant.booth(booth.id), connection_id),
         )
 
@@ -195,6 +219,10 @@ class CounterService:
                 languages=staff.languages,
                 now=now,
             )
+            # every part they still hold is judged by the account as it is now (a role or town taken away while
+            # they were offline, or a revocation that could not reach the live state); after agent_online, so that
+            # a case they lose is not offered back to them by their old towns
+            c.restate_rights(staff.id, staff.rights, now=now)
             c.connection_opened(staff.participant, connection_id, process_id=self.process_id, now=now)
 
         async with self._held.opening(staff.participant, connection_id):
@@ -324,20 +352,22 @@ class CounterService:
         language: str | None = None,
     ) -> dict[str, JsonValue]:
         """The bot hands the resident to a person: queue them with the summary staff will read (ack fields);
-        ``language``: the one the resident writes in (``Counter.handoff``)."""
+        ``language``: the one the resident writes in (``Counter.handoff``). ``no_answer`` is the waiting panel's
+        reason at this moment, so the bot's line can say the same thing (no "connecting you" while nobody can)."""
         now = self._clock()
         op = partial(Counter.handoff, consultation_id=consultation_id, resident=participant, route=route)
         op = partial(op, urgent=urgent, now=now, language=language)
         await self.run(op, record={"summary": summary, "triage": triage})
         place = await self._place(consultation_id)
-        return {"position": place.position, "wait_estimate_s": place.wait_estimate_s}
+        reason = await self._no_answer(consultation_id)
+        return {"position": place.position, "wait_estimate_s": place.wait_estimate_s, "no_answer": reason}
 
     async def cancel(self, participant: str, consultation_id: str) -> None:
         await self.run(
             partial(Counter.cancel, consultation_id=consultation_id, resident=participant, now=self._clock())
         )
 
-    async def request_callback(self, participant: str, consultation_id: str, phone: str) -> None:
+    async def request_callback(self, participant: str, consultation_id: str, phone: str) -> se.PendingCallback:
         """A waiting resident nobody can answer leaves a number: keep the request, then close the case (end reason
         ``callback``). The request is kept first, so a resident who is told "done" is sure to be called."""
         if self._callbacks is None:
@@ -367,6 +397,41 @@ class CounterService:
         except BaseException:
             await self._callbacks.discard(callback_id)
             raise
+        digits = "".join(ch for ch in phone if ch.isdigit())
+        return se.PendingCallback(id=callback_id, requested_at=self._clock(), phone_end=digits[-4:])
+
+    async def pending_callback(self, participant: str) -> se.PendingCallback | None:
+        """The call-back the home resident ``participant`` asked for and staff have not made yet, as their page
+        shows it after a reload (``resident.state``'s ``callback``): when, and the number's last four digits."""
+        if self._callbacks is None:
+            return None
+        try:
+            found = await self._callbacks.pending_of(str(participant))
+        except StorageError as exc:  # the page opens anyway; the request stands on the server
+            log.warning("could not read the pending call-back of a resident: %s", exc)
+            return None
+        if found is None:
+            return None
+        digits = "".join(ch for ch in found.phone or "" if ch.isdigit())
+        return se.PendingCallback(id=found.id, requested_at=found.requested_at.timestamp(), phone_end=digits[-4:])
+
+    async def withdraw_callback(self, participant: str, callback_id: str) -> None:
+        """The resident no longer wants the call: off the staff's list, the number deleted."""
+        if self._callbacks is None:
+            raise CounterError("unavailable", "call-back requests are not kept on this server")
+        now = datetime.fromtimestamp(self._clock(), tz=UTC)
+        try:
+            mine = await self._callbacks.pending_of(str(participant))
+            withdrawn = await self._callbacks.withdraw(callback_id, resident_ref=str(participant), now=now)
+        except StorageError as exc:
+            raise CounterError("unavailable", str(exc)) from None
+        if not withdrawn:
+            raise CounterError("not_found", "no call-back request of yours is waiting (staff may have called already)")
+        if mine is not None and mine.id == callback_id:
+            # the consoles' call-back lists look again at once, as when a request comes (``queue:changed``)
+            counter = await self._store.read()
+            facts = await self._lookups.facts(counter, now=self._clock())
+            await self._notifier.deliver(queue_to_town(counter, facts, mine.municipality_id))
 
     async def open_consultation(self, participant: str) -> Consultation | None:
         found = (await self._store.read()).open_for_resident(participant)
@@ -411,16 +476,37 @@ class CounterService:
         """A member of staff joins a running call; returns the call as they see it (their ICE servers)."""
         now = self._clock()
         op = partial(Counter.join, consultation_id=consultation_id, participant=staff.participant, role=role)
-        await self.run(partial(op, now=now))
+        await self.run(partial(op, now=now, supervises=staff.role in SUPERVISING_ROLES))
         counter = await self._store.read()
         c = counter.state.consultations[consultation_id]
         facts = await self._lookups.facts(counter, now=self._clock())
         return views.call_start(counter, c, role, facts)
 
+    async def invite_interpreter(self, staff: StaffIdentity, consultation_id: str, staff_id: str) -> float:
+        """The call's agent or a supervisor invites a member of staff to interpret one call; returns its expiry."""
+        op = partial(
+            Counter.invite_interpreter,
+            consultation_id=consultation_id,
+            inviter=staff.id,
+            inviter_municipalities=tuple(staff.municipality_ids),
+            staff_id=staff_id,
+        )
+        expires_at: float = await self.run(partial(op, now=self._clock(), supervises=staff.role in SUPERVISING_ROLES))
+        return expires_at
+
+    async def decline_interpreter(self, staff: StaffIdentity, consultation_id: str) -> None:
+        """The invitee declines an invitation to interpret a call (ことわる); only their own invitation."""
+        op = partial(Counter.decline_interpreter, consultation_id=consultation_id, staff_id=staff.id)
+        await self.run(partial(op, now=self._clock()))
+
     async def leave(self, participant: str, consultation_id: str) -> None:
         await self.run(
             partial(Counter.leave, consultation_id=consultation_id, participant=participant, now=self._clock())
         )
+
+    async def staff_access_ended(self, staff_id: str, *, disabled: bool) -> None:
+        """A console socket's credential was taken away (``Counter.access_ended``)."""
+        await self.run(partial(Counter.access_ended, staff_id=staff_id, disabled=disabled, now=self._clock()))
 
     # --- both sides --------------------------------------------------------------------------------------------
 
@@ -484,6 +570,16 @@ class CounterService:
     async def set_booked_soon(self, municipality_id: str, counts: Mapping[str, int]) -> None:
         """The booking sweep's count of bookings due soon per route (walk-ins' estimates count them)."""
         await self.run(partial(Counter.set_booked_soon, municipality_id=municipality_id, counts=dict(counts)))
+
+    async def _no_answer(self, consultation_id: str) -> str | None:
+        """The rule the waiting panel shows (:func:`~madoguchi.signaling.no_answer.no_answer`), with the town's
+        hours in force, for one case now."""
+        counter = await self._store.read()
+        c = counter.state.consultations.get(consultation_id)
+        if c is None:
+            return None
+        spec = await self._lookups.hours_spec(c.municipality_id)
+        return no_answer(counter, c, self._clock(), None if spec is None else hours_of(spec))
 
     async def _place(self, consultation_id: str) -> QueuePlace:
         counter = await self._store.read()

@@ -34,8 +34,11 @@ E = TypeVar("E", bound=ev.Event)
 I = TypeVar("I")  # noqa: E741 (identity of the connected party)
 
 
-def error_ack(code: str, message: str) -> Ack:
-    return {"error": {"code": code, "message": message}}
+def error_ack(code: str, message: str, details: dict[str, Any] | None = None) -> Ack:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        error["details"] = details
+    return {"error": error}
 
 
 def _validation_message(exc: ValidationError) -> str:
@@ -104,12 +107,17 @@ class RoleNamespace(socketio.AsyncNamespace, Generic[I]):  # type: ignore[misc]
             return
         event = AccessRevoked(reason=reason.value)
         await self.emit(event.NAME, event.payload(), to=sid)
-        if reason in ENDS_RESIDENT_CASES:
-            try:
-                await self.service.revoke_resident(conn.participant)
-            except CounterError as exc:
-                log.warning("could not end the cases of revoked %s: %s", conn.participant, exc.message)
+        try:
+            await self.access_ended(conn, reason)
+        except CounterError as exc:  # the live store away: the next connect re-checks what they hold
+            log.warning("could not end the cases of revoked %s: %s", conn.participant, exc.message)
         await self.disconnect(sid)
+
+    async def access_ended(self, conn: Connection[I], reason: Reason) -> None:
+        """Hook: what the connection's participant holds in cases that its lost credential ends (a booth's
+        cases when the booth was revoked; staff namespaces: see ``agent_socket``)."""
+        if reason in ENDS_RESIDENT_CASES:
+            await self.service.revoke_resident(conn.participant)
 
     def charge(self, sid: str) -> bool:
         """Take one event from ``sid``'s rate limit for a packet that could not be decoded (see
@@ -119,6 +127,11 @@ class RoleNamespace(socketio.AsyncNamespace, Generic[I]):  # type: ignore[misc]
 
     async def connected(self, sid: str, conn: Connection[I]) -> None:
         """Hook: the connection is registered and in its participant's room."""
+
+    async def admit(self, conn: Connection[I], event: str) -> Ack | None:
+        """Hook: a refusal for ``event`` before its payload is read (parsing masks free text, the dearest step of
+        an event), or None to go on. A namespace limits its costly events here."""
+        return None
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
         if event in ("connect", "disconnect") and self.server.manager.is_connected(args[0], self.namespace):
@@ -191,6 +204,9 @@ class RoleNamespace(socketio.AsyncNamespace, Generic[I]):  # type: ignore[misc]
         route = self.routes.get(event)
         if route is None:
             return error_ack("unknown_event", f"unknown event {event!r}")
+        refusal = await self.admit(conn, event)
+        if refusal is not None:
+            return refusal
         if not isinstance(payload, dict):
             return error_ack("invalid_payload", "payload must be an object")
         try:
@@ -200,7 +216,7 @@ class RoleNamespace(socketio.AsyncNamespace, Generic[I]):  # type: ignore[misc]
         try:
             result = await route.handler(conn, message)
         except CounterError as exc:
-            return error_ack(exc.code, exc.message)
+            return error_ack(exc.code, exc.message, exc.details)
         except Exception:
             log.exception("%s %s failed", self.namespace, event)
             return error_ack("internal", "the server could not complete this request")

@@ -13,10 +13,9 @@ from typing import Any
 from madoguchi.domain.sessions import SESSION_COOKIE
 from madoguchi.signaling.counter import CounterError
 from madoguchi.signaling.revocation import Credential, CredentialKind
+from madoguchi.signaling.service import SUPERVISING_ROLES as SUPERVISING_ROLES
 from madoguchi.signaling.service import StaffIdentity
 from madoguchi.storage.accounts import Accounts, hash_token
-
-SUPERVISING_ROLES = frozenset({"supervisor", "admin"})
 
 
 def session_credential(environ: Mapping[str, Any], identity: StaffIdentity) -> Credential:

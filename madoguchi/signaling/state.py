@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 from madoguchi.domain.languages import served_by
 from madoguchi.signaling.consultation import Consultation, State, Trigger
@@ -65,8 +65,20 @@ class Agent(BaseModel):
         """A case of this kind is in this agent's queue: one they serve (town, route, language) or, when urgent,
         any of their towns (:meth:`takes_urgent`)."""
         return municipality_id in self.municipality_ids and (
-            urgent or ((ALL_ROUTES in self.routes or route in self.routes) and served_by(language, self.languages))
+            urgent or (self.covers_route(route) and served_by(language, self.languages))
         )
+
+    def covers_route(self, route: str) -> bool:
+        return ALL_ROUTES in self.routes or route in self.routes
+
+    def covers(self, c: Consultation) -> bool:
+        """The case's town and route are this agent's, whatever its language (an interpreter may bridge that)."""
+        return c.municipality_id in self.municipality_ids and self.covers_route(c.route)
+
+    @property
+    def on_duty(self) -> bool:
+        """Connected and either available or already handling a case: someone who will take an offer soon."""
+        return self.connected and (self.status == AgentStatus.AVAILABLE or self.consultation_id is not None)
 
 
 class OverflowRule(BaseModel):
@@ -99,6 +111,9 @@ class CounterConfig(BaseModel):
         default=3, ge=0, description="urgent web chats of one town put ahead of later booth residents at a time"
     )
     process_timeout_s: float = Field(default=15.0, gt=0, description="a process silent this long is dead")
+    interpreter_invite_s: float = Field(
+        default=300.0, gt=0, description="how long an invitation to interpret a call may be used"
+    )
     wrap_up_timeout_s: float = Field(
         default=1800.0, gt=0, description="an offline agent's pending wrap-up is closed this long after their link went"
     )
@@ -108,6 +123,13 @@ class CounterConfig(BaseModel):
     )
     no_answer_wait_s: float = Field(
         default=900.0, gt=0, description="a resident who has waited this long is offered a call-back or the phone"
+    )
+    interpreter_after_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="after this long waiting for a speaker of the resident's language, agents of the route who do "
+        "not speak it may take the case (with an interpreter); at once when no speaker on duty may take it. "
+        "None: never (language-strict)",
     )
 
     def overflow_rule(self, municipality_id: str, route: str) -> OverflowRule | None:
@@ -214,10 +236,12 @@ class CounterState(BaseModel):
 class CounterError(Exception):
     """A refused operation, with a code the socket layer sends back in its error ack."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, details: dict[str, JsonValue] | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.details = details
+        """What the page needs to say more than the code (a booking of another day: its start), or None."""
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 from madoguchi.domain.opening_hours import OFFICE_HOURS, OpeningHours, open_now
 from madoguchi.domain.participant import Participant
@@ -24,11 +25,12 @@ from madoguchi.signaling.server_events import (
     SupervisorAlert,
     SupervisorBooth,
     SupervisorCase,
+    SupervisorLastCall,
     SupervisorSelfTest,
     SupervisorSnapshot,
     SupervisorToday,
 )
-from madoguchi.signaling.state import ALL_ROUTES, Agent, AgentActivity, AgentStatus, SelfTestResult
+from madoguchi.signaling.state import Agent, AgentActivity, SelfTestResult
 
 JST = timezone(timedelta(hours=9))
 
@@ -44,11 +46,14 @@ still cover every case (stranded cases are grouped by route and language, so non
 
 @dataclass(frozen=True)
 class BoothInfo:
-    """A booth as the directory knows it (read by the edge beforehand)."""
+    """A booth as the directory knows it (read by the edge beforehand), with what the edge remembers of its link:
+    ``last_seen`` (when a snapshot last found it connected, server epoch s) and its last call's link quality."""
 
     id: str
     name: str
     place: str | None
+    last_seen: float | None = None
+    last_call: SupervisorLastCall | None = None
 
 
 @dataclass(frozen=True)
@@ -67,8 +72,9 @@ class SupervisionRules:
 
 @dataclass(frozen=True)
 class Watcher:
-    """A supervisor or admin account (read by the edge): listed as watching while their /supervisor page is
-    connected, though not on the counter as an agent (their console closed, or never opened)."""
+    """A staff account (read by the edge). A supervisor or admin is listed as watching while their /supervisor page
+    is connected, though not on the counter as an agent (their console closed, or never opened); the town's staff
+    (its roster) are listed as 未接続 while neither."""
 
     id: str
     name: str
@@ -97,42 +103,30 @@ class TodayFigures:
     callbacks: int = 0
 
 
-def on_duty(agent: Agent) -> bool:
-    """Connected and either available or already handling a case: someone who will take an offer soon."""
-    return agent.connected and (agent.status == AgentStatus.AVAILABLE or agent.consultation_id is not None)
-
-
 def stranded(counter: Routing, c: Consultation, now: float) -> bool:
     """No on-duty agent may take this case now (its route, language and municipality; overflow counted)."""
-    return not any(on_duty(a) and counter.may_take(a, c, now) for a in counter.state.agents.values())
+    return not any(a.on_duty and counter.may_take(a, c, now) for a in counter.state.agents.values())
 
 
 def language_gap(counter: Routing, c: Consultation) -> bool:
     """The case is stranded because of its language: an on-duty agent of its town serves its route, but none of
     them speaks its language (the supervisor needs a speaker or an interpreter, not another route)."""
-    return any(
-        on_duty(a)
-        and c.municipality_id in a.municipality_ids
-        and (ALL_ROUTES in a.routes or c.route in a.routes)
-        and a.id not in c.not_back_to
-        for a in counter.state.agents.values()
-    )
+    return any(a.on_duty and a.covers(c) and a.id not in c.not_back_to for a in counter.state.agents.values())
 
 
 class StrandedCheck:
     """:func:`stranded` for many cases at one moment. The answer depends only on the case's town, route and
-    language, on whether its overflow time has passed and on who sent it away (``Agent.serves`` and
+    language, on whether its overflow times have passed and on who sent it away (``Agent.serves`` and
     ``Routing.may_take`` read nothing else of it), so it is worked out once per such group: 2,000 waiting cases
     and 200 agents are a few dozen groups instead of 400,000 agent checks per update (``bench/supervisor``)."""
 
     def __init__(self, counter: Routing, now: float) -> None:
         self._counter = counter
         self._now = now
-        self._known: dict[tuple[str, str, str, bool, tuple[str, ...], bool], bool] = {}
+        self._known: dict[tuple[str, str, str, tuple[bool, ...], tuple[str, ...], bool], bool] = {}
 
     def __call__(self, c: Consultation) -> bool:
-        rule = self._counter.config.overflow_rule(c.municipality_id, c.route)
-        overflowed = rule is not None and self._now >= c.enqueued_at + rule.after_s
+        overflowed = tuple(self._now >= at for at in self._counter.overflow_moments(c))
         key = (c.municipality_id, c.route, c.language, overflowed, tuple(c.not_back_to), c.urgent)
         found = self._known.get(key)
         if found is None:
@@ -173,8 +167,10 @@ def supervisor_view(
     today: TodayFigures | None = None,
     rules: SupervisionRules | None = None,
     watchers: Sequence[Watcher] = (),
+    roster: Sequence[Watcher] = (),
 ) -> SupervisorSnapshot:
-    """One municipality's whole counter: its queue, its agents, its booths, today's figures and its alarms."""
+    """One municipality's whole counter: its queue, its agents (``roster``: its staff accounts, listed as 未接続
+    when not on the counter), its booths, today's figures and its alarms."""
     rules = rules or SupervisionRules()
     today = today or TodayFigures()
     names = {b.id: b for b in booths}
@@ -215,6 +211,7 @@ def supervisor_view(
             consultation_route=_route_of(counter, _own_case(counter, a.consultation_id, municipality_id)),
             routes=list(a.routes),
             languages=list(a.languages),
+            wrap_up_since=_wrap_up_since(counter, _own_case(counter, a.consultation_id, municipality_id)),
         )
         for a in sorted(counter.state.agents.values(), key=lambda a: (a.display_name, a.id))
         if municipality_id in a.municipality_ids
@@ -236,18 +233,28 @@ def supervisor_view(
         for w in watchers
         if w.id in live and municipality_id in w.municipality_ids
     ]
-    agents.sort(key=lambda a: (a.display_name, a.agent_id))
-    booth_rows = [
-        SupervisorBooth(
-            booth_id=b.id,
-            name=b.name,
-            place=b.place,
-            online=bool(counter.state.connections.get(Participant.booth(b.id))),
-            self_test=_self_test(counter.state.self_tests.get(b.id)),
+    # every member of the town's staff by name (#11), the ones not on the counter now as 未接続 (offline): a town with
+    # one agent logged in out of five must see the four who are not, not a list that looks complete
+    listed = {a.agent_id for a in agents}
+    agents += [
+        SupervisorAgent(
+            agent_id=m.id,
+            display_name=m.name,
+            activity=AgentActivity.OFFLINE.value,
+            since=None,
+            consultation_id=None,
+            consultation_route=None,
+            routes=[],
+            languages=[],
         )
-        for b in sorted(booths, key=lambda b: (b.place or "", b.name, b.id))
+        for m in roster
+        if m.id not in listed and municipality_id in m.municipality_ids
     ]
-    longest = max((now - c.enqueued_at for c in queue if c.state == State.WAITING), default=0.0)
+    agents.sort(key=lambda a: (a.display_name, a.agent_id))
+    booth_rows = [_booth_row(counter, b, now) for b in sorted(booths, key=lambda b: (b.place or "", b.name, b.id))]
+    # one definition of "waiting now" for the tile and the list: every case in the queue, a ringing one too (a
+    # transferred case ringing at a desk showed in the list as 呼び出し中 but not in いま 待っている方: 1 against 2)
+    longest = max((now - c.enqueued_at for c in queue), default=0.0)
     figures = SupervisorToday(
         received=today.received,
         answered=today.answered,
@@ -255,7 +262,7 @@ def supervisor_view(
         short_abandoned=today.short_abandoned,
         callbacks=today.callbacks,
         in_hand=max(0, today.received - today.answered - today.callbacks - today.abandoned - today.short_abandoned),
-        waiting=sum(1 for c in queue if c.state == State.WAITING),
+        waiting=len(queue),
         longest_wait_s=round(longest, 1),
     )
     return SupervisorSnapshot(
@@ -267,6 +274,38 @@ def supervisor_view(
         booths=booth_rows,
         today=figures,
         alerts=alarms(counter, municipality_id, now, booths=booths, rules=rules, is_stranded=is_stranded, queue=queue),
+    )
+
+
+def last_call(at: datetime, sides: Mapping[str, Any]) -> SupervisorLastCall:
+    """A call's link quality as the booth list shows it: the booth's own summary (role ``resident``), else the
+    agent's (``quality.js`` summaries: ``rtt_ms``/``loss_pct`` medians, ``freezes``, ``worst_step``)."""
+    side: Mapping[str, Any] = sides.get("resident") or sides.get("agent") or {}
+
+    def median(key: str) -> float | None:
+        found = (side.get(key) or {}).get("median")
+        return None if found is None else float(found)
+
+    freezes = side.get("freezes")
+    return SupervisorLastCall(
+        at=at.timestamp(),
+        rtt_ms=median("rtt_ms"),
+        loss_pct=median("loss_pct"),
+        freezes=None if freezes is None else int(freezes),
+        worst_step=side.get("worst_step"),
+    )
+
+
+def _booth_row(counter: Routing, booth: BoothInfo, now: float) -> SupervisorBooth:
+    online = bool(counter.state.connections.get(Participant.booth(booth.id)))
+    return SupervisorBooth(
+        booth_id=booth.id,
+        name=booth.name,
+        place=booth.place,
+        online=online,
+        self_test=_self_test(counter.state.self_tests.get(booth.id)),
+        last_seen=now if online else booth.last_seen,
+        last_call=booth.last_call,
     )
 
 
@@ -366,6 +405,12 @@ def _own_case(counter: Routing, consultation_id: str | None, municipality_id: st
 def _route_of(counter: Routing, consultation_id: str | None) -> str | None:
     c = counter.state.consultations.get(consultation_id or "")
     return c.route if c is not None else None
+
+
+def _wrap_up_since(counter: Routing, consultation_id: str | None) -> float | None:
+    """When the case's call ended, while its record is still to be written (wrap-up); None otherwise."""
+    c = counter.state.consultations.get(consultation_id or "")
+    return c.ended_at if c is not None and c.state == State.WRAP_UP else None
 
 
 def _alert(kind: str, c: Consultation, now: float, *, action: str) -> SupervisorAlert:

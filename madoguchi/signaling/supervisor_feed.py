@@ -6,6 +6,17 @@ per operation would grow with the traffic; marking the municipality and flushing
 delay under a second and the cost bounded. Municipalities watched by a supervisor on this process are also
 refreshed every ``refresh`` seconds, because waiting times and time-based alarms move without any operation.
 The view and the alarms themselves are pure (:mod:`madoguchi.signaling.supervision`).
+
+Where a snapshot is built: on the process whose sockets watch the municipality, and sent to those sockets only
+(the notifier given is a local one). A change made on another process reaches this one as the live store's change
+notice (:meth:`changed`, carried on the socket manager's Redis subscription beside the store's own follower) and
+marks every municipality watched here. So a process nobody watches from (the one holding the booths, say) spends
+nothing on supervisors, and a snapshot of a long queue is not carried through Redis to every process.
+
+What a snapshot waits for: the live state only. The database's parts are kept a little while: the town's booth list
+(:data:`BOOTH_LIST_TTL_S`; admins change it rarely) and today's counts (:data:`TODAY_TTL_S`: a stale count is
+used at once and re-read behind it; when the re-read differs, the town is marked again), so a busy or slow
+database never delays a change's update.
 """
 
 from __future__ import annotations
@@ -15,12 +26,13 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Final, TypeVar
 
 from madoguchi.domain.opening_hours import OpeningHours
 from madoguchi.signaling.background import cancel_requested
 from madoguchi.signaling.dispatch import Notifier, Supervisors
-from madoguchi.signaling.server_events import SupervisorSnapshot
+from madoguchi.signaling.server_events import SupervisorLastCall, SupervisorSnapshot
 from madoguchi.signaling.service import Clock
 from madoguchi.signaling.staff_sessions import SUPERVISING_ROLES
 from madoguchi.signaling.store import LiveStore
@@ -30,6 +42,7 @@ from madoguchi.signaling.supervision import (
     SupervisionRules,
     TodayFigures,
     Watcher,
+    last_call,
     supervisor_view,
     watching_ids,
 )
@@ -38,6 +51,11 @@ from madoguchi.storage.booths import Booths
 from madoguchi.storage.records import ConsultationRecords
 
 log = logging.getLogger(__name__)
+
+BOOTH_LIST_TTL_S = 2.0
+"""How long a town's booth list (names, places; read from the database) is used before it is read again."""
+TODAY_TTL_S = 1.0
+"""How old today's counts may be before a snapshot has them re-read (behind it: the snapshot does not wait)."""
 
 
 def jst_midnight(now: float) -> datetime:
@@ -51,6 +69,49 @@ async def watcher_of(accounts: Accounts, staff_id: str) -> Watcher | None:
     if found is None or found.role not in SUPERVISING_ROLES:
         return None
     return Watcher(found.id, found.display_name, tuple(found.municipality_ids))
+
+
+ROSTER_ROLES: Final = frozenset({"agent", "supervisor"})
+"""The accounts listed on /supervisor by name even while not connected (未接続): who may take cases."""
+ROSTER_TTL_S: Final = 30.0
+"""How long a town's roster is kept before the accounts are read again (an added or disabled account shows
+within this; the snapshot itself is rebuilt every couple of seconds)."""
+
+
+LAST_CALL_WITHIN: Final = timedelta(days=30)
+"""How far back a booth's last call with a measured link is looked for (older is no news about the link now)."""
+
+
+async def roster_of(accounts: Accounts, municipality_id: str) -> list[Watcher]:
+    """The town's enabled agents and supervisors, to list the ones not on the counter as 未接続."""
+    members = await accounts.members_of(municipality_id, ROSTER_ROLES)
+    return [Watcher(staff_id, name, (municipality_id,)) for staff_id, name in members]
+
+
+_T = TypeVar("_T")
+
+
+async def _kept_read(
+    kept: dict[str, tuple[float, _T]],
+    municipality_id: str,
+    now: float,
+    read: Callable[[], Awaitable[_T]],
+    empty: _T,
+    what: str,
+) -> _T:
+    """A town's database part of the view, read again once :data:`ROSTER_TTL_S` old, within 2 s; when the read
+    fails the last one read stands (``empty`` before any)."""
+    found = kept.get(municipality_id)
+    if found is not None and now - found[0] < ROSTER_TTL_S:
+        return found[1]
+    try:
+        async with asyncio.timeout(2.0):
+            value = await read()
+    except Exception:
+        log.warning("%s of %s not read", what, municipality_id, exc_info=True)
+        return empty if found is None else found[1]
+    kept[municipality_id] = (now, value)
+    return value
 
 
 class SupervisorFeed:
@@ -69,8 +130,15 @@ class SupervisorFeed:
         refresh: float = 2.0,
         short_abandon_s: float = 0.0,
         staff: Callable[[str], Awaitable[Watcher | None]] | None = None,
+        roster: Callable[[str], Awaitable[list[Watcher]]] | None = None,
+        timer: Callable[[], float] | None = None,
     ) -> None:
+        self._timer = timer  # time spent, for the database parts' freshness (default: the event loop's clock)
         self._staff = staff  # a watching supervisor's name and towns (accounts), read once per person
+        self._roster = roster  # a town's staff accounts, read at most every ROSTER_TTL_S
+        self._rosters: dict[str, tuple[float, list[Watcher]]] = {}
+        self._last_calls: dict[str, tuple[float, dict[str, SupervisorLastCall]]] = {}
+        self._last_seen: dict[str, float] = {}  # booth -> when a snapshot of this process last found it connected
         self._watchers: dict[str, Watcher | None] = {}
         self._short_abandon_s = short_abandon_s  # the reports' rule: who left sooner is not "待ちきれずに帰った"
         self._store = store
@@ -87,6 +155,9 @@ class SupervisorFeed:
         self._all_dirty = False
         self._watched: dict[str, int] = {}
         self._wake = asyncio.Event()
+        self._booth_lists: dict[str, tuple[float, list[BoothInfo]]] = {}
+        self._today: dict[str, tuple[float, datetime, TodayFigures]] = {}
+        self._today_reads: dict[str, asyncio.Task[None]] = {}
 
     def watch(self, municipality_ids: Iterable[str]) -> None:
         for m in municipality_ids:
@@ -101,28 +172,45 @@ class SupervisorFeed:
                 self._watched.pop(m, None)
 
     def touch(self, municipality_ids: Iterable[str] | None) -> None:
-        """Mark municipalities changed (``None``: every watched one, e.g. a booth's link changed)."""
+        """Mark municipalities changed (``None``: every watched one — a call's final link quality came in, so the
+        booths' last calls are read again too)."""
         if municipality_ids is None:
-            self._all_dirty = True
+            self._last_calls.clear()
+            self._rebuild_all()
         else:
             self._dirty.update(municipality_ids)
+            self._wake.set()
+
+    def _rebuild_all(self) -> None:
+        """Every watched town is rebuilt, coalesced; what was read from the database stays within its time."""
+        self._all_dirty = True
         self._wake.set()
+
+    # --- change notices from other processes (a ChangeFollower beside the live store's) ---------------------------
+
+    def changes_subscribed(self) -> None:
+        """Notices flow (again): what changed while they did not is unknown, so every watched town is rebuilt."""
+        self._rebuild_all()
+
+    def changes_unsubscribed(self) -> None:
+        """Nothing to do: the refresh every ``refresh`` seconds goes on meanwhile."""
+
+    def changed(self, token: str) -> None:
+        """The live state changed (on any process): every municipality watched here is rebuilt, coalesced."""
+        if self._watched:
+            self._rebuild_all()  # not touch(None): a live change is no news of a link, and re-reading every
+            # booth's last call on each one put a database read back on the path perf8 had cleared
+
+    # --- building ---------------------------------------------------------------------------------------------
 
     async def snapshot(self, municipality_id: str) -> SupervisorSnapshot:
         counter = await self._store.read()
         now = self._clock()
-        found = await self._booths.list(municipality_id)
-        booths = [BoothInfo(b.id, b.name, b.place_name) for b in found if not b.revoked]
-        try:
-            async with asyncio.timeout(2.0):
-                counts = await self._records.counts_since(
-                    municipality_id, jst_midnight(now), short_abandon_s=self._short_abandon_s
-                )
-            today = TodayFigures(*counts)
-        except Exception:
-            log.warning("today's figures unavailable for %s", municipality_id, exc_info=True)
-            today = TodayFigures()
-        return supervisor_view(
+        listed = await self._booth_list(municipality_id)
+        calls = await self._last_calls_of(municipality_id, [b.id for b in listed], now)
+        booths = [replace(b, last_seen=self._last_seen.get(b.id), last_call=calls.get(b.id)) for b in listed]
+        today = await self._today_of(municipality_id, now)
+        view = supervisor_view(
             counter,
             municipality_id,
             now,
@@ -130,7 +218,76 @@ class SupervisorFeed:
             today=today,
             rules=await self._rules_of(municipality_id),
             watchers=await self._watchers_of(watching_ids(counter)),
+            roster=await self._roster_of(municipality_id, now),
         )
+        for booth in view.booths:
+            if booth.online:
+                self._last_seen[booth.booth_id] = now
+        return view
+
+    async def _last_calls_of(
+        self, municipality_id: str, booth_ids: list[str], now: float
+    ) -> dict[str, SupervisorLastCall]:
+        """Each booth's last call's link quality (the records), read at most every ROSTER_TTL_S per town."""
+
+        async def read() -> dict[str, SupervisorLastCall]:
+            since = datetime.fromtimestamp(now, tz=UTC) - LAST_CALL_WITHIN
+            found = await self._records.last_link_quality(booth_ids, since)
+            return {booth_id: last_call(at, sides) for booth_id, (at, sides) in found.items()}
+
+        return await _kept_read(self._last_calls, municipality_id, now, read, {}, "booths' last call quality")
+
+    async def _roster_of(self, municipality_id: str, now: float) -> list[Watcher]:
+        roster = self._roster
+        if roster is None:
+            return []
+        return await _kept_read(
+            self._rosters, municipality_id, now, lambda: roster(municipality_id), [], "staff roster"
+        )
+
+    async def _booth_list(self, municipality_id: str) -> list[BoothInfo]:
+        """The town's booths, read again once :data:`BOOTH_LIST_TTL_S` old (time spent, not the counter's clock)."""
+        read_at = self._elapsed()
+        kept = self._booth_lists.get(municipality_id)
+        if kept is not None and read_at - kept[0] < BOOTH_LIST_TTL_S:
+            return kept[1]
+        found = await self._booths.list(municipality_id)
+        booths = [BoothInfo(b.id, b.name, b.place_name) for b in found if not b.revoked]
+        self._booth_lists[municipality_id] = (read_at, booths)
+        return booths
+
+    async def _today_of(self, municipality_id: str, now: float) -> TodayFigures:
+        """Today's counts: read at once the first time (and after midnight), else the last ones read, re-read behind
+        the snapshot once they are :data:`TODAY_TTL_S` old (the town is marked again when they changed)."""
+        since = jst_midnight(now)
+        kept = self._today.get(municipality_id)
+        if kept is None or kept[1] != since:
+            await self._read_today(municipality_id, since)
+            kept = self._today.get(municipality_id)
+            return kept[2] if kept is not None and kept[1] == since else TodayFigures()
+        age = self._elapsed() - kept[0]
+        if age >= TODAY_TTL_S and municipality_id not in self._today_reads:
+            task = asyncio.create_task(self._read_today(municipality_id, since, touch=True))
+            self._today_reads[municipality_id] = task
+            task.add_done_callback(lambda _t: self._today_reads.pop(municipality_id, None))
+        return kept[2]
+
+    async def _read_today(self, municipality_id: str, since: datetime, *, touch: bool = False) -> None:
+        read_at = self._elapsed()
+        try:
+            async with asyncio.timeout(2.0):
+                counts = await self._records.counts_since(municipality_id, since, short_abandon_s=self._short_abandon_s)
+        except Exception:
+            log.warning("today's figures unavailable for %s", municipality_id, exc_info=True)
+            return
+        figures = TodayFigures(*counts)
+        before = self._today.get(municipality_id)
+        self._today[municipality_id] = (read_at, since, figures)
+        if touch and (before is None or before[2] != figures):
+            self.touch([municipality_id])
+
+    def _elapsed(self) -> float:
+        return self._timer() if self._timer is not None else asyncio.get_running_loop().time()
 
     async def _watchers_of(self, ids: Iterable[str]) -> list[Watcher]:
         found: list[Watcher] = []
@@ -160,15 +317,24 @@ class SupervisorFeed:
             return rules
 
     async def flush(self) -> None:
+        """Send a fresh snapshot of each marked municipality that someone on this process watches (the others are
+        built by the processes whose sockets watch them: they hear of the change by its notice)."""
         wanted = set(self._dirty)
         if self._all_dirty:
             wanted |= set(self._watched)
         self._dirty.clear()
         self._all_dirty = False
-        for m in sorted(wanted):
+        for m in sorted(wanted & set(self._watched)):
             await self._notifier.deliver([(Supervisors(m), await self.snapshot(m))])
 
     async def run_forever(self) -> None:
+        try:
+            await self._run()
+        finally:
+            for task in list(self._today_reads.values()):
+                task.cancel()
+
+    async def _run(self) -> None:
         last_refresh = self._clock()
         while True:
             # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation that arrives as
@@ -189,4 +355,4 @@ class SupervisorFeed:
             await asyncio.sleep(self._interval)
 
 
-__all__ = ["SupervisorFeed", "jst_midnight"]
+__all__ = ["BOOTH_LIST_TTL_S", "TODAY_TTL_S", "SupervisorFeed", "jst_midnight"]

@@ -49,6 +49,9 @@ class Timers:
         self._clock = clock
         self._wake = wake
         self._flushing: asyncio.Task[int] | None = None
+        self._checked: float | None = None
+        """When the last round looked for due deadlines: overflow moments after it are looked at next round, so
+        one that falls between two rounds (during a heartbeat or a tick) is still due, not skipped."""
 
     async def run_forever(self) -> None:
         """Nothing may end this loop but cancellation: a failed read or tick (the live store is unreachable for a
@@ -72,8 +75,9 @@ class Timers:
             if self._clock() >= next_beat:
                 await self.beat()
                 next_beat = self._clock() + self._interval
+            since = self._clock() if self._checked is None else self._checked
             counter = await self._store.read()
-            deadline = counter.next_deadline(self._clock())
+            deadline = counter.next_deadline(since)
             now = self._clock()
             delay = min(1.0, max(0.0, next_beat - now))
             if deadline is not None:
@@ -84,11 +88,15 @@ class Timers:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(delay):
                     await self._wake.wait()
-            # a change may have brought a deadline forward: look again, and only tick when one is due
+            # a change may have brought a deadline forward: look again, and only tick when one is due. Overflow
+            # moments count from when the last round looked (``since``): one reached while this round slept, beat
+            # or ticked is due, not past.
             latest = await self._store.read()
-            due = latest.next_deadline(self._clock())
-            if due is not None and due <= self._clock():
-                await self._run(partial(Counter.tick, now=self._clock()))
+            due = latest.next_deadline(since)
+            checked = self._clock()
+            if due is not None and due <= checked:
+                await self._run(partial(Counter.tick, now=checked))
+            self._checked = checked
             oldest = latest.state.outbox[0].at if latest.state.outbox else None
             # only records older than a round: younger ones are normally being written by their operation
             if (

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from pydantic import JsonValue
 
+from madoguchi.domain.languages import served_by
 from madoguchi.domain.opening_hours import HoursSpec, closed_day, hours_of, open_now, week_of
 from madoguchi.signaling.consultation import Channel, Consultation, Role, State
 from madoguchi.signaling.counter import Counter
@@ -107,11 +108,18 @@ def transfer_fields(c: Consultation) -> dict[str, object]:
     return {"transfer": note}
 
 
-def offer(c: Consultation, facts: Facts) -> Offer:
+def needs_interpreter(counter: Counter, c: Consultation) -> bool:
+    """The case's agent does not speak the resident's language (they need an interpreter or easy Japanese)."""
+    agent = counter.state.agents.get(c.agent_id or "")
+    return agent is not None and not served_by(c.language, agent.languages)
+
+
+def offer(counter: Counter, c: Consultation, facts: Facts) -> Offer:
     fields: dict[str, object] = {
         **case_fields(c, facts),
         "summary": facts.summaries.get(c.id),
         "expires_at": c.offer_expires_at,
+        "interpreter": needs_interpreter(counter, c),
         **transfer_fields(c),
     }
     if c.transferred_by is not None:
@@ -153,6 +161,7 @@ def agent_consultation(counter: Counter, c: Consultation, facts: Facts) -> Agent
         "summary": facts.summaries.get(c.id),
         "state": c.state.value,
         "chat": facts.chats.get(c.id, []),
+        "interpreter": needs_interpreter(counter, c),
         **transfer_fields(c),
     }
     if c.state == State.ACTIVE and c.resident_lost_at is not None:
@@ -171,7 +180,7 @@ def agent_state(counter: Counter, agent_id: str, facts: Facts) -> AgentState:
     held = None
     ringing = None
     if current is not None and current.state == State.OFFERED:
-        ringing = offer(current, facts)
+        ringing = offer(counter, current, facts)
     elif current is not None:
         held = agent_consultation(counter, current, facts)
     return AgentState(
@@ -218,6 +227,7 @@ def queue_position(
             "ringing": c.state == State.OFFERED,
             "route": c.route,
             "transferred": c.transferred_by is not None,
+            "moved": c.moved_by_staff,
             "call_lost": c.call_lost,
             **_no_answer(counter, c, facts),
         }
@@ -241,6 +251,7 @@ def resident_consultation(counter: Counter, c: Consultation, facts: Facts) -> Re
         fields["waited_s"] = round(max(0.0, facts.now - c.enqueued_at), 1)
         fields["call_lost"] = c.call_lost
         fields["transferred"] = c.transferred_by is not None
+        fields["moved"] = c.moved_by_staff
         fields.update(_no_answer(counter, c, facts))
     if c.state == State.ACTIVE:
         fields["call"] = call_start(counter, c, Role.RESIDENT, facts)

@@ -158,6 +158,22 @@ class Accounts:
             rows = (await session.scalars(select(Staff).order_by(Staff.username))).all()
             return [(await _record(session, staff), staff.disabled) for staff in rows]
 
+    async def members_of(self, municipality_id: str, roles: Iterable[str]) -> builtins.list[tuple[str, str]]:
+        """``(id, display name)`` of the town's enabled accounts of these roles, in one query (the supervisors' staff
+        list reads it every half minute; :meth:`list` asks once per account)."""
+        query = (
+            select(Staff.id, Staff.display_name)
+            .join(StaffMunicipality, StaffMunicipality.staff_id == Staff.id)
+            .where(
+                StaffMunicipality.municipality_id == municipality_id,
+                Staff.disabled.is_(False),
+                Staff.role.in_(builtins.list(roles)),
+            )
+            .order_by(Staff.display_name, Staff.id)
+        )
+        async with self._db.read() as session:
+            return [(row.id, row.display_name) for row in await session.execute(query)]
+
     async def set_disabled(self, username: str, disabled: bool) -> None:
         """Lock (or unlock) an account; a locked account cannot log in and its sessions stop working."""
         async with self._db.transaction() as session:

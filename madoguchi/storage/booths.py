@@ -9,15 +9,24 @@ from __future__ import annotations
 
 import builtins
 import secrets
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from madoguchi.domain.place_names import place_names_in_every_language
 from madoguchi.domain.privacy import mask_pii
 from madoguchi.storage.accounts import hash_token, new_id
 from madoguchi.storage.db import Database
-from madoguchi.storage.errors import InvalidValue, UnknownBooth, UnknownMunicipality, UnknownPlace
+from madoguchi.storage.errors import (
+    DuplicateBoothName,
+    InvalidValue,
+    UnknownBooth,
+    UnknownMunicipality,
+    UnknownPlace,
+)
 from madoguchi.storage.models import Booth, Municipality, Place
 
 
@@ -31,6 +40,8 @@ class BoothRecord:
     location: str
     created_at: datetime
     revoked_at: datetime | None
+    place_names: dict[str, str] = field(default_factory=dict)
+    """The place's name in each page language (``madoguchi.domain.place_names``); empty without a place."""
 
     @property
     def revoked(self) -> bool:
@@ -43,6 +54,22 @@ def kiosk_url(booth_id: str, token: str) -> str:
     return f"/booth/{booth_id}#token={token}"
 
 
+AUDITED_FIELDS: dict[str, tuple[str, ...]] = {
+    "booth.add": ("name", "place_id"),
+    "booth.rename": ("name",),
+    "booth.move": ("place_id",),
+    "booth.revoke": (),
+    "booth.rotate_token": (),
+}
+"""What the audit log keeps of each booth change besides the booth's id: the fields the change set. One table,
+so ``madoguchi booth`` and the admin page write the same entry for the same change."""
+
+
+def audit_detail(action: str, booth: BoothRecord) -> dict[str, object]:
+    """The audit entry's detail for ``action`` (a key of :data:`AUDITED_FIELDS`) done to ``booth``."""
+    return {"booth_id": booth.id, **{name: getattr(booth, name) for name in AUDITED_FIELDS[action]}}
+
+
 def _clean_name(name: str) -> str:
     name = mask_pii(name.strip()).text  # admin-typed free text is masked like any other
     if not name:
@@ -52,20 +79,38 @@ def _clean_name(name: str) -> str:
     return name
 
 
-def _query() -> Select[Booth, str]:  # Place.name is None for a booth without a place
-    return select(Booth, Place.name).outerjoin(Place, Booth.place_id == Place.id)
+def _same_name(name: str) -> str:
+    """A booth name as people read it: full- and half-width alike, case and spaces ignored (「汐見 ブース」 and
+    「汐見ブース」 make the same alarm)."""
+    return "".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
-def _record(booth: Booth, place_name: str | None) -> BoothRecord:
+async def _refuse_duplicate(session: AsyncSession, name: str, municipality_id: str, booth_id: str | None) -> None:
+    """Refuse a name another booth of the municipality (not revoked) already has (:class:`DuplicateBoothName`)."""
+    others = await session.scalars(
+        select(Booth.name).where(
+            Booth.municipality_id == municipality_id, Booth.revoked_at.is_(None), Booth.id != (booth_id or "")
+        )
+    )
+    if any(_same_name(other) == _same_name(name) for other in others):
+        raise DuplicateBoothName(name, municipality_id)
+
+
+def _query() -> Select[Booth, Place]:  # Place is None for a booth without a place
+    return select(Booth, Place).outerjoin(Place, Booth.place_id == Place.id)
+
+
+def _record(booth: Booth, place: Place | None) -> BoothRecord:
     return BoothRecord(
         id=booth.id,
         municipality_id=booth.municipality_id,
         place_id=booth.place_id,
-        place_name=place_name,
+        place_name=None if place is None else place.name,
         name=booth.name,
         location=booth.location,
         created_at=booth.created_at,
         revoked_at=booth.revoked_at,
+        place_names={} if place is None else place_names_in_every_language(place.name, place.names, place.reading),
     )
 
 
@@ -95,17 +140,17 @@ class Booths:
             created_at=now or datetime.now(UTC),
             revoked_at=None,
         )
-        place_name: str | None = None
+        place: Place | None = None
         async with self._db.transaction() as session:
             if await session.get(Municipality, municipality_id) is None:
                 raise UnknownMunicipality(municipality_id)
+            await _refuse_duplicate(session, name, municipality_id, None)
             if place_id is not None:
                 place = await session.get(Place, place_id)
                 if place is None or place.municipality_id != municipality_id:
                     raise UnknownPlace(place_id, municipality_id)
-                place_name = place.name
             session.add(booth)
-        return _record(booth, place_name), token
+        return _record(booth, place), token
 
     async def by_token(self, token: str) -> BoothRecord | None:
         """The booth this device token belongs to, or None if the token is unknown or the booth revoked."""
@@ -126,7 +171,7 @@ class Booths:
             query = query.where(Booth.municipality_id == municipality_id)
         async with self._db.read() as session:
             rows = (await session.execute(query)).all()
-        return [_record(booth, place_name) for booth, place_name in rows]
+        return [_record(booth, place) for booth, place in rows]
 
     async def revoke(self, booth_id: str, *, now: datetime | None = None) -> BoothRecord:
         """Refuse the booth's token from now on (revoking twice keeps the first time)."""
@@ -137,7 +182,7 @@ class Booths:
             if booth.revoked_at is None:
                 booth.revoked_at = now or datetime.now(UTC)
             place = None if booth.place_id is None else await session.get(Place, booth.place_id)
-            return _record(booth, None if place is None else place.name)
+            return _record(booth, place)
 
     async def rename(self, booth_id: str, name: str) -> BoothRecord:
         name = _clean_name(name)
@@ -145,9 +190,10 @@ class Booths:
             booth = await session.get(Booth, booth_id)
             if booth is None:
                 raise UnknownBooth(booth_id)
+            await _refuse_duplicate(session, name, booth.municipality_id, booth.id)
             booth.name = name
             place = None if booth.place_id is None else await session.get(Place, booth.place_id)
-            return _record(booth, None if place is None else place.name)
+            return _record(booth, place)
 
     async def move(self, booth_id: str, place_id: str | None) -> BoothRecord:
         """Put the booth in another place of its own municipality (None: no place)."""
@@ -159,7 +205,7 @@ class Booths:
             if place_id is not None and (place is None or place.municipality_id != booth.municipality_id):
                 raise UnknownPlace(place_id, booth.municipality_id)
             booth.place_id = place_id
-            return _record(booth, None if place is None else place.name)
+            return _record(booth, place)
 
     async def rotate_token(self, booth_id: str) -> tuple[BoothRecord, str]:
         """A new device token (shown this once); the old one is refused from now on. A revoked booth stays
@@ -174,4 +220,4 @@ class Booths:
                 raise InvalidValue(f"booth {booth_id} is revoked; add a new booth instead")
             booth.token_hash = hash_token(token)
             place = None if booth.place_id is None else await session.get(Place, booth.place_id)
-            return _record(booth, None if place is None else place.name), token
+            return _record(booth, place), token

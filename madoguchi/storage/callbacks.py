@@ -12,13 +12,17 @@ import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from madoguchi.storage.db import Database
 from madoguchi.storage.errors import StorageError
-from madoguchi.storage.models import CallbackRequest
+from madoguchi.storage.models import CallbackRequest, Consultation
+
+WITHDRAWN_BY: Final = "resident"
+"""``done_by`` of a request the resident withdrew from the chat page (the number is deleted as when staff called)."""
 
 
 class CallbackNotStored(StorageError):
@@ -112,6 +116,36 @@ class Callbacks:
                 .order_by(CallbackRequest.requested_at)
             )
             return [_record(row) for row in rows]
+
+    async def pending_of(self, resident_ref: str) -> CallbackRecord | None:
+        """The newest request not done yet that the resident ``resident_ref`` (``resident:<hash>``, the case's
+        ``resident_ref``) left from the home chat: their page shows it after a reload, with a way to withdraw it."""
+        async with self._db.read() as session:
+            row = await session.scalar(
+                select(CallbackRequest)
+                .join(Consultation, Consultation.id == CallbackRequest.consultation_id)
+                .where(Consultation.resident_ref == resident_ref, CallbackRequest.done_at.is_(None))
+                .order_by(CallbackRequest.requested_at.desc())
+                .limit(1)
+            )
+            return None if row is None else _record(row)
+
+    async def withdraw(self, callback_id: str, *, resident_ref: str, now: datetime) -> bool:
+        """The resident no longer wants the call: done by them (:data:`WITHDRAWN_BY`), the number deleted, off the
+        staff's list; False when it is not theirs or not pending."""
+        mine = select(Consultation.id).where(Consultation.resident_ref == resident_ref).scalar_subquery()
+        async with self._db.transaction() as session:
+            result = await session.execute(
+                update(CallbackRequest)
+                .where(
+                    CallbackRequest.id == callback_id,
+                    CallbackRequest.consultation_id.in_(mine),
+                    CallbackRequest.done_at.is_(None),
+                )
+                .values(done_at=now, done_by=WITHDRAWN_BY, phone=None)
+                .execution_options(synchronize_session=False)
+            )
+            return bool(getattr(result, "rowcount", 0))
 
     async def get(self, callback_id: str) -> CallbackRecord | None:
         async with self._db.read() as session:

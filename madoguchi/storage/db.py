@@ -78,6 +78,11 @@ def _is_sqlite_memory(url: URL) -> bool:
     return not url.database or url.database == ":memory:" or url.query.get("mode") == "memory"
 
 
+HIDE_PARAMETERS = True
+"""A failed statement's error (logged, or in a traceback) does not show its parameters: they are residents' words
+and the numbers kept on purpose (a call-back's phone, a booking's contact)."""
+
+
 def create_engine(url: str) -> AsyncEngine:
     """An async engine for ``url`` with the per-database settings described in the module docstring.
 
@@ -91,7 +96,10 @@ def create_engine(url: str) -> AsyncEngine:
 
 
 def _create_sqlite_engine(url: URL) -> AsyncEngine:
-    options: dict[str, Any] = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
+    options: dict[str, Any] = {
+        "connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        "hide_parameters": HIDE_PARAMETERS,
+    }
     if _is_sqlite_memory(url):
         options["poolclass"] = StaticPool  # one shared connection, or every session sees an empty database
     elif url.database:
@@ -171,6 +179,7 @@ def _create_postgresql_engine(url: URL) -> AsyncEngine:
         pool_size=POSTGRES_POOL_SIZE,
         max_overflow=POSTGRES_MAX_OVERFLOW,
         connect_args=connect_args,
+        hide_parameters=HIDE_PARAMETERS,
     )
 
 

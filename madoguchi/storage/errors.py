@@ -39,6 +39,16 @@ class InvalidValue(StorageError):
     """A value outside its allowed set (role, place kind, channel, sender...) or an empty required text."""
 
 
+class DuplicateBoothName(StorageError):
+    """Another booth of the municipality (not revoked) has this name: two alarms reading 「汐見郵便局ブース 通信が
+    切れています」 could not be told apart, nor two rows of the records."""
+
+    def __init__(self, name: str, municipality_id: str) -> None:
+        super().__init__(f"a booth named {name!r} already exists in municipality {municipality_id!r}")
+        self.name = name
+        self.municipality_id = municipality_id
+
+
 class UnknownUser(StorageError):
     def __init__(self, who: str) -> None:
         super().__init__(f"there is no user {who!r}")

@@ -2,7 +2,11 @@
 
 Read in batches, each its own short transaction, so exporting years of records neither holds a transaction open
 nor loads everything into memory. The columns are :data:`EXPORT_FIELDS`; ``agent_username`` is the agent who
-answered (``consultations.agent_id``), as before participants were recorded.
+answered (``consultations.agent_id``), as before participants were recorded. ``outcome`` is how the reports and the
+supervisor's 「今日」 figures count the case (:func:`madoguchi.domain.outcomes.outcome`: answered, callback,
+abandoned, short_abandoned, in_hand; empty for a web chat that never asked for a person), so a sheet counted in
+Excel agrees with /reports: a call-back request is state ``abandoned`` (the resident stopped waiting) but outcome
+``callback``, never an abandon.
 """
 
 from __future__ import annotations
@@ -11,10 +15,11 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
+from madoguchi.domain.outcomes import outcome
 from madoguchi.storage.db import Database
-from madoguchi.storage.models import Booth, ChatMessage, Consultation, Place, Staff
+from madoguchi.storage.models import Booth, ChatMessage, Consultation, ConsultationEvent, Place, Staff
 
 
 def iso(value: datetime | None) -> str | None:
@@ -33,6 +38,7 @@ EXPORT_FIELDS = (
     "language",
     "urgent",
     "state",
+    "outcome",
     "agent_username",
     "requested_at",
     "offered_at",
@@ -95,8 +101,10 @@ async def export_rows(
     municipality_ids: Sequence[str] | None = None,
     *,
     batch: int = 200,
+    short_abandon_s: float = 10.0,
 ) -> AsyncIterator[dict[str, Any]]:
-    """One dict per consultation requested in ``[since, until)``, oldest first, keys :data:`EXPORT_FIELDS`.
+    """One dict per consultation requested in ``[since, until)``, oldest first, keys :data:`EXPORT_FIELDS`;
+    ``short_abandon_s`` is the reports' threshold (setting ``short_abandon_s``) the ``outcome`` column uses.
 
     Reads in batches (each its own short transaction), so exporting years of records neither holds a
     transaction open nor loads everything into memory.
@@ -104,7 +112,7 @@ async def export_rows(
     after: tuple[datetime, str] | None = None
     while True:
         query = (
-            select(Consultation, Booth.name, Place.name, Staff.username)
+            select(Consultation, Booth.name, Place.name, Staff.username, _queued_at())
             .outerjoin(Booth, Consultation.booth_id == Booth.id)
             .outerjoin(Place, Booth.place_id == Place.id)
             .outerjoin(Staff, Consultation.agent_id == Staff.id)
@@ -138,12 +146,41 @@ async def export_rows(
                     transcripts[line.consultation_id].append(
                         {"seq": line.seq, "sender": line.sender, "text": line.text, "at": iso(line.at)}
                     )
-        for consultation, booth_name, place_name, agent_username in rows:
-            yield _export_row(consultation, booth_name, place_name, agent_username, transcripts[consultation.id])
+        for consultation, booth_name, place_name, agent_username, queued_at in rows:
+            row = _export_row(consultation, booth_name, place_name, agent_username, transcripts[consultation.id])
+            row["outcome"] = _outcome(consultation, queued_at, short_abandon_s)
+            yield row
         if len(rows) < batch:
             return
         last = rows[-1][0]
         after = (last.requested_at, last.id)
+
+
+def _queued_at() -> Any:
+    """When the case asked for a person (the reports' rule): a booth at its request, a web chat at its first
+    handoff (NULL: the bot finished it, or it is still with the bot)."""
+    first_handoff = (
+        select(func.min(ConsultationEvent.at))
+        .where(ConsultationEvent.consultation_id == Consultation.id, ConsultationEvent.kind == "handoff")
+        .scalar_subquery()
+    )
+    return case((Consultation.channel == "booth", Consultation.requested_at), else_=first_handoff)
+
+
+def _outcome(row: Consultation, queued_at: datetime | None, short_abandon_s: float) -> str | None:
+    """The case's outcome as the reports count it; None for a case that never asked for a person."""
+    if queued_at is None:
+        return None
+    if queued_at.tzinfo is None:
+        queued_at = queued_at.replace(tzinfo=UTC)
+    waited = None if row.closed_at is None else (row.closed_at - queued_at).total_seconds()
+    return outcome(
+        answered=row.answered_at is not None,
+        state=row.state,
+        end_reason=row.end_reason,
+        waited_s=waited,
+        short_abandon_s=short_abandon_s,
+    ).value
 
 
 def _export_row(
@@ -165,6 +202,7 @@ def _export_row(
         "language": row.language,
         "urgent": row.urgent,
         "state": row.state,
+        "outcome": None,
         "agent_username": agent_username,
         "requested_at": iso(row.requested_at),
         "offered_at": iso(row.offered_at),

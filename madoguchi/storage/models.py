@@ -117,7 +117,12 @@ class Place(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     municipality_id: Mapped[str] = mapped_column(ForeignKey("municipalities.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
+    """The Japanese name, as on the sign; the fallback for every language without its own."""
     kind: Mapped[str] = mapped_column(String(32))
+    names: Mapped[dict[str, Any] | None] = mapped_column(JSONValue, default=None)
+    """The name in other page languages (``{"en": "Shiomi Post Office", ...}``); None or absent: none given."""
+    reading: Mapped[str | None] = mapped_column(String(200), default=None)
+    """The Japanese name's reading in romaji (``Shiomi Yūbinkyoku``), shown beside it where no name is given."""
 
 
 class Booth(Base):

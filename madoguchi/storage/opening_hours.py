@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from sqlalchemy import delete
 
 from madoguchi.domain.holidays import JAPAN, HolidayCalendar
-from madoguchi.domain.opening_hours import OFFICE_HOURS, HoursSpec, OpeningHours, hours_of, layered
+from madoguchi.domain.opening_hours import HoursSpec, OpeningHours, hours_in_force, layered, open_through
+from madoguchi.storage.bookings import BookingRecord, Bookings
 from madoguchi.storage.db import Database
 from madoguchi.storage.models import AuditEntry, StoredOpeningHours
 
 DEFAULT_TTL_S: Final = 5.0
+BOOKINGS_AHEAD: Final = timedelta(days=400)
+"""How far ahead a change of hours is checked against the bookings (a booking plan books at most months ahead)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +101,14 @@ class HoursBook:
         self._monotonic = monotonic
         self._cache: dict[str, tuple[float, SavedHours | None]] = {}
 
+    def file_hours(self, municipality_id: str) -> OpeningHours:
+        """The hours the town keeps once the stored ones are removed (its file's, else the office default)."""
+        return hours_in_force(self._defaults(municipality_id), self._calendar)
+
+    def hours_of(self, spec: HoursSpec) -> OpeningHours:
+        """The hours ``spec`` would give the town, with this book's holiday calendar (to check a change first)."""
+        return hours_in_force(spec, self._calendar)
+
     def forget(self, municipality_id: str) -> None:
         self._cache.pop(municipality_id, None)
 
@@ -119,10 +130,22 @@ class HoursBook:
 
     async def hours(self, municipality_id: str) -> OpeningHours:
         spec, _ = await self.spec(municipality_id)
-        hours = replace(OFFICE_HOURS, calendar=self._calendar) if spec is None else hours_of(spec, self._calendar)
+        hours = hours_in_force(spec, self._calendar)
         extra = self._also_closed(municipality_id)
         return hours if extra is None else layered(hours, extra)
 
 
 def file_defaults(specs: Mapping[str, HoursSpec | None]) -> Callable[[str], HoursSpec | None]:
     return lambda municipality_id: specs.get(municipality_id)
+
+
+async def bookings_closed_by(
+    db: Database, municipality_id: str, hours: OpeningHours, now: datetime
+) -> list[BookingRecord]:
+    """The town's bookings still to come (``booked``) whose time ``hours`` would not keep open
+    (:func:`~madoguchi.domain.opening_hours.open_through`, the rule the booking page offers slots by): a change of
+    hours that closes a booked time must name those bookings before it is stored (/admin: 409 until confirmed;
+    ``madoguchi hours set|reset``: exit 2 until ``--confirm``). The bookings are kept, for the office to call each
+    resident; a booking already outside the current hours is named again."""
+    ahead = await Bookings(db).between(now, now + BOOKINGS_AHEAD, municipality_id=municipality_id, statuses=("booked",))
+    return [b for b in ahead if not open_through(hours, b.route, b.start, b.end)]

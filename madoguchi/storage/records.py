@@ -16,14 +16,14 @@ retries with the same ``client_id`` and gets the original line's ``seq`` back in
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from madoguchi.domain.pii_lines import EARLIER_LINES, mask_across_lines
+from madoguchi.domain.pii_lines import PIECE_LINES, PIECE_WINDOW_S, mask_across_lines
 from madoguchi.storage.db import Database
 from madoguchi.storage.errors import (
     ChatSeqConflict,
@@ -279,11 +279,17 @@ class ConsultationRecords:
                         existing = await _seq_of_client_id(session, consultation_id, client_id)
                         if existing is not None:
                             return existing, False
-                    if await session.get(Consultation, consultation_id) is None:
+                    # The case's row is locked (FOR NO KEY UPDATE on PostgreSQL; SQLite's IMMEDIATE transaction
+                    # already serialises writers) so that concurrent writers of one case take their numbers one
+                    # after the other instead of racing for max+1: a booth resending twenty lines through one
+                    # process while the agent writes through another made one writer lose every retry (CI stop 18).
+                    # NO KEY UPDATE, not UPDATE: it does not block other tables' foreign-key checks on the row.
+                    locked = await session.get(Consultation, consultation_id, with_for_update={"key_share": True})
+                    if locked is None:
                         raise UnknownConsultation(consultation_id)
                     line_seq = seq if seq is not None else await _max_seq(session, consultation_id) + 1
                     if sender in TYPED_BY_PEOPLE:
-                        text = await _mask_pieces(session, consultation_id, sender, text)
+                        text = await _mask_pieces(session, consultation_id, sender, text, at)
                     session.add(
                         ChatMessage(
                             consultation_id=consultation_id,
@@ -390,6 +396,31 @@ class ConsultationRecords:
             rows = (await session.scalars(query)).all()
         return [to_record(row) for row in rows]
 
+    async def last_link_quality(
+        self, booth_ids: Sequence[str], since: datetime
+    ) -> dict[str, tuple[datetime, dict[str, Any]]]:
+        """Per booth, its latest call since ``since`` with a link-quality summary kept (``set_link_quality``): when
+        it was asked for and the summaries by role. One small query per booth on its index (a town has a few), for
+        the supervisors' booth list, which reads it at most every half minute."""
+        found: dict[str, tuple[datetime, dict[str, Any]]] = {}
+        async with self._db.read() as session:
+            for booth_id in booth_ids:
+                row = (
+                    await session.execute(
+                        select(Consultation.requested_at, Consultation.link_quality)
+                        .where(
+                            Consultation.booth_id == booth_id,
+                            Consultation.requested_at >= since,
+                            Consultation.link_quality.is_not(None),
+                        )
+                        .order_by(Consultation.requested_at.desc())
+                        .limit(1)
+                    )
+                ).first()
+                if row is not None and row.link_quality:
+                    found[booth_id] = (row.requested_at, dict(row.link_quality))
+        return found
+
     async def counts_since(self, municipality_id: str, since: datetime, *, short_abandon_s: float = 0.0) -> TodayCounts:
         """(received, answered, abandoned, short abandons, call-backs) since ``since`` for one municipality: the
         supervisor's "today" (:func:`madoguchi.storage.today.counts_since`: abandoned by the reports' rule)."""
@@ -400,9 +431,13 @@ class ConsultationRecords:
         since: datetime | None = None,
         until: datetime | None = None,
         municipality_ids: Sequence[str] | None = None,
+        *,
+        short_abandon_s: float = 10.0,
     ) -> AsyncIterator[dict[str, Any]]:
         """One dict per consultation requested in ``[since, until)``, oldest first (see :mod:`.exports`)."""
-        return export_rows(self._db, since, until, municipality_ids, batch=_EXPORT_BATCH)
+        return export_rows(
+            self._db, since, until, municipality_ids, batch=_EXPORT_BATCH, short_abandon_s=short_abandon_s
+        )
 
 
 async def _has_key(session: AsyncSession, key: str) -> bool:
@@ -421,15 +456,20 @@ async def _seq_of_client_id(session: AsyncSession, consultation_id: str, client_
 TYPED_BY_PEOPLE = frozenset({"resident", "agent"})
 
 
-async def _mask_pieces(session: AsyncSession, consultation_id: str, sender: str, text: str) -> str:
-    """A number sent in pieces over the sender's last few lines is masked in every piece, the stored ones too
-    (``domain.pii_lines``); returns the new line's text to store."""
+async def _mask_pieces(session: AsyncSession, consultation_id: str, sender: str, text: str, at: datetime) -> str:
+    """A number sent in pieces over the sender's last lines (at most ``PIECE_LINES``, of the last
+    ``PIECE_WINDOW_S`` seconds) is masked in every piece, the stored ones too (``domain.pii_lines``); returns the
+    new line's text to store."""
     rows = (
         await session.execute(
             select(ChatMessage)
-            .where(ChatMessage.consultation_id == consultation_id, ChatMessage.sender == sender)
+            .where(
+                ChatMessage.consultation_id == consultation_id,
+                ChatMessage.sender == sender,
+                ChatMessage.at >= at - timedelta(seconds=PIECE_WINDOW_S),
+            )
             .order_by(ChatMessage.seq.desc())
-            .limit(EARLIER_LINES)
+            .limit(PIECE_LINES)
         )
     ).scalars()
     earlier = list(reversed(list(rows)))

@@ -29,10 +29,56 @@ DEMO_MUNICIPALITY = "shiomi"
 
 log = logging.getLogger(__name__)
 
-_PLACES = (
-    ("honcho", "本庁", "main_office"),
-    ("shiomi-post-office", "汐見郵便局", "post_office"),
-    ("nagishima-community-centre", "凪島公民館", "community_centre"),
+# id, Japanese name, kind, romaji reading, the name in the other page languages (the kiosk header shows these)
+_PLACES: tuple[tuple[str, str, str, str, dict[str, str]], ...] = (
+    (
+        "honcho",
+        "本庁",
+        "main_office",
+        "Honchō",
+        {
+            "easy-ja": "役場（やくば）",
+            "en": "Shiomi Town Hall",
+            "zh": "汐见町政府（本厅）",
+            "ko": "시오미초 청사(본청)",
+            "vi": "Tòa thị chính Shiomi",
+            "pt": "Prefeitura de Shiomi",
+            "tl": "Munisipyo ng Shiomi",
+            "ne": "शिओमी नगरपालिका कार्यालय",
+        },
+    ),
+    (
+        "shiomi-post-office",
+        "汐見郵便局",
+        "post_office",
+        "Shiomi Yūbinkyoku",
+        {
+            "easy-ja": "汐見郵便局（しおみ ゆうびんきょく）",
+            "en": "Shiomi Post Office",
+            "zh": "汐见邮局",
+            "ko": "시오미 우체국",
+            "vi": "Bưu điện Shiomi",
+            "pt": "Correios de Shiomi",
+            "tl": "Post Office ng Shiomi",
+            "ne": "शिओमी हुलाक कार्यालय",
+        },
+    ),
+    (
+        "nagishima-community-centre",
+        "凪島公民館",
+        "community_centre",
+        "Nagishima Kōminkan",
+        {
+            "easy-ja": "凪島公民館（なぎしま こうみんかん）",
+            "en": "Nagishima Community Centre",
+            "zh": "凪岛公民馆",
+            "ko": "나기시마 공민관",
+            "vi": "Nhà văn hóa Nagishima",
+            "pt": "Centro Comunitário de Nagishima",
+            "tl": "Community Center ng Nagishima",
+            "ne": "नागिशिमा सामुदायिक भवन",
+        },
+    ),
 )
 _BOOTHS = (
     ("汐見郵便局ブース", "shiomi-post-office", "汐見郵便局 窓口の横"),
@@ -137,9 +183,11 @@ async def seed_demo(db: Database, data_dir: Path) -> DemoCredentials:
     municipalities = Municipalities(db)
     if await municipalities.get(DEMO_MUNICIPALITY) is None:
         await municipalities.add_municipality(DEMO_MUNICIPALITY, name_ja="汐見町", name_en="Shiomi Town")
-    for place_id, name, kind in _PLACES:
+    for place_id, name, kind, reading, names in _PLACES:
         if await municipalities.get_place(place_id) is None:
-            await municipalities.add_place(place_id, municipality_id=DEMO_MUNICIPALITY, name=name, kind=kind)
+            await municipalities.add_place(
+                place_id, municipality_id=DEMO_MUNICIPALITY, name=name, kind=kind, names=names, reading=reading
+            )
 
     booths = Booths(db)
     existing_booths = {b.name: b for b in await booths.list(DEMO_MUNICIPALITY) if not b.revoked}

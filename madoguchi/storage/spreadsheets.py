@@ -22,7 +22,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import IO, Any, Final, TypeVar
@@ -31,6 +31,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from madoguchi.domain.languages import JA_NAMES
 from madoguchi.storage.errors import InvalidValue
 from madoguchi.storage.exports import EXPORT_FIELDS
 
@@ -46,6 +47,7 @@ HEADERS: Final[Mapping[str, Mapping[str, str]]] = {
         "language": "言語",
         "urgent": "緊急",
         "state": "状態",
+        "outcome": "集計の区分",
         "agent_username": "担当職員",
         "requested_at": "受付日時",
         "offered_at": "呼出日時",
@@ -69,6 +71,83 @@ HEADERS: Final[Mapping[str, Mapping[str, str]]] = {
 }
 """Column names by language; ``keys`` (the field names themselves) is always available."""
 
+VALUE_NAMES: Final[Mapping[str, Mapping[str, Mapping[str, str]]]] = {
+    "ja": {
+        "channel": {"booth": "ブース", "chat": "ウェブのチャット"},
+        "state": {
+            "triage": "自動案内中",
+            "waiting": "順番待ち",
+            "offered": "呼出中",
+            "active": "応対中",
+            "wrap_up": "記録の入力中",
+            "closed": "完了",
+            "abandoned": "途中で終了",  # said by how it is counted: STATE_BY_OUTCOME
+            "interrupted": "中断（サーバー停止）",
+        },
+        "outcome": {
+            "answered": "職員が応対",
+            "callback": "折り返し電話の依頼",
+            "abandoned": "待ちきれずに帰った",
+            "short_abandoned": "すぐに帰った",
+            "in_hand": "受付中・中断",
+        },
+        "end_reason": {
+            "hung_up_by_resident": "住民が切った",
+            "hung_up_by_agent": "職員が切った",
+            "resident_link_lost": "住民の通信が切れた",
+            "agent_link_lost": "職員の通信が切れた",
+            "cancelled": "住民が待つのをやめた",
+            "callback": "折り返し電話の依頼",
+            "revoked": "ブースの登録取り消し",
+            "interrupted": "サーバー停止で中断",
+            "wrap_up_timeout": "記録が入力されないまま終了",
+            "transferred": "ほかの窓口へ回した",
+        },
+        "disposition": {
+            "resolved": "解決した",
+            "referred": "ほかの窓口を案内した",
+            "follow_up": "後日対応する",
+            "booked": "予約をとった",
+            "dropped": "途中で切れた",
+            "other": "そのほか",
+        },
+        "link_worst_step": {"video": "映像", "low-video": "小さい映像", "audio": "声だけ", "chat": "文字だけ"},
+        "language": JA_NAMES,
+        "urgent": {"true": "はい", "false": "いいえ"},
+        "csat": {"good": "よかった", "ok": "ふつう", "bad": "よくなかった", "skip": "答えなかった"},
+    },
+}
+"""With Japanese column names, the values people read are Japanese too (codes are for scripts: ``keys``). The
+route column takes the town's own route names (``ExportOptions.route_names``), the municipality column the town's
+name (``ExportOptions.municipality_names``); a code without a name stays. Keys are the codes as a ``keys`` CSV
+writes them (``true``/``false`` for a yes/no). The language names are the catalog's ``lang.*`` (a unit test)."""
+
+STATE_BY_OUTCOME: Final[Mapping[str, Mapping[str, Mapping[str, str]]]] = {
+    "ja": {
+        "abandoned": {
+            "answered": "応対のあと途中で終了",
+            "callback": "折り返し電話の依頼で終了",
+            "abandoned": "待ちきれずに終了",
+            "short_abandoned": "すぐに終了",
+            "": "自動案内だけで終了",
+        },
+    },
+}
+"""A state that ends a case without a call (``abandoned``: the resident's side closed it while no one was talking
+to them) is said by the row's ``outcome`` — the reports' one rule, :func:`madoguchi.domain.outcomes.outcome` — so
+状態 and 集計の区分 tell the page's story: a call-back request, a case answered and then passed on, or a cancel
+within seconds is not 「待ちきれずに終了」 (ux7). ``""``: a web chat that never asked for a person."""
+
+SENDER_NAMES: Final[Mapping[str, Mapping[str, str]]] = {
+    "ja": {"resident": "住民", "agent": "職員", "bot": "自動案内", "system": "お知らせ"},
+}
+"""Who said each line of the やりとり column (``keys`` keeps ``resident:``, ``agent:``)."""
+
+SUMMARY_LABELS: Final[Mapping[str, Mapping[str, str]]] = {
+    "ja": {"need": "用件", "flags": "注意", "also_asked": "ほかに聞いたこと", "bot_said": "自動案内の答え"},
+}
+"""The handoff summary as lines a person reads (route and language have their own columns)."""
+
 HEADER_CHOICES: Final = ("keys", *HEADERS)
 TIME_FIELDS: Final = frozenset(name for name in EXPORT_FIELDS if name.endswith("_at"))
 NUMBER_FIELDS: Final = frozenset({"waited_s", "handled_s"})
@@ -88,6 +167,11 @@ class ExportOptions:
     bom: bool = False
     formula_guard: bool = False
     """Prefix text cells that Excel would take as a formula with ``'`` (CSV for Excel)."""
+    route_names: Mapping[str, Mapping[str, str]] | None = None
+    """Each town's route names (municipality id → route id → name; ``*``: any other town), used with Japanese
+    headers."""
+    municipality_names: Mapping[str, str] | None = None
+    """Each town's name (municipality id → 汐見町), used with Japanese headers."""
 
 
 def header_row(headers: str) -> list[str]:
@@ -100,6 +184,68 @@ def header_row(headers: str) -> list[str]:
 def local_time(value: str, zone: tzinfo) -> datetime:
     """An export row's ISO time as a naive wall-clock time in ``zone`` (what Excel shows as a date)."""
     return datetime.fromisoformat(value).astimezone(zone).replace(tzinfo=None)
+
+
+def _route(value: Any, row: Mapping[str, Any], options: ExportOptions) -> Any:
+    routes = options.route_names or {}
+    return (routes.get(str(row.get("municipality_id"))) or routes.get("*", {})).get(value, value)
+
+
+def _town(value: Any, row: Mapping[str, Any], options: ExportOptions) -> Any:
+    return (options.municipality_names or {}).get(value, value)
+
+
+def _state(value: Any, row: Mapping[str, Any], options: ExportOptions) -> Any:
+    by_outcome = STATE_BY_OUTCOME[options.headers].get(value)
+    named = VALUE_NAMES[options.headers]["state"].get(value, value)
+    return named if by_outcome is None else by_outcome.get(row.get("outcome") or "", named)
+
+
+def _summary(value: Any, row: Mapping[str, Any], options: ExportOptions) -> Any:
+    if not isinstance(value, Mapping):
+        return value
+    lines = []
+    for key, label in SUMMARY_LABELS[options.headers].items():
+        part = value.get(key)
+        text = "、".join(str(v) for v in part) if isinstance(part, list | tuple) else str(part or "")
+        if text:
+            lines.append(f"{label}: {text}")
+    return "\n".join(lines)
+
+
+def _transcript(value: Any, row: Mapping[str, Any], options: ExportOptions) -> Any:
+    senders = SENDER_NAMES[options.headers]
+    return [{**line, "sender": senders.get(line["sender"], line["sender"])} for line in value]
+
+
+_NAMED_BY: Final[Mapping[str, Callable[[Any, Mapping[str, Any], ExportOptions], Any]]] = {
+    "route": _route,
+    "municipality_id": _town,
+    "state": _state,
+    "summary": _summary,
+    "transcript": _transcript,
+}
+"""Columns whose readable value needs more than :data:`VALUE_NAMES` (the town's names, the row's outcome)."""
+
+
+def display_value(name: str, value: Any, row: Mapping[str, Any], options: ExportOptions) -> Any:
+    """The value people read under ``options.headers``: codes stay codes under ``keys`` (scripts read them);
+    under a language, every code by name (:data:`VALUE_NAMES`, :data:`STATE_BY_OUTCOME`, the town's names), the
+    summary as lines and the transcript's speakers in words."""
+    if options.headers not in VALUE_NAMES or value is None:
+        return value
+    named_by = _NAMED_BY.get(name)
+    if named_by is not None:
+        return named_by(value, row, options)
+    table = VALUE_NAMES[options.headers].get(name)
+    if table is None:
+        return value
+    code = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    return table.get(code, value)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _text(name: str, value: Any) -> str:
@@ -125,7 +271,8 @@ def csv_cell(name: str, value: Any, options: ExportOptions) -> str:
     if options.zone is not None and name in TIME_FIELDS:
         return local_time(value, options.zone).isoformat(sep=" ", timespec="seconds")
     text = _text(name, value)
-    if options.formula_guard and name not in NUMBER_FIELDS and reads_as_formula(text):
+    # a number is a number (a negative one is no formula): only text gets the guard
+    if options.formula_guard and name not in NUMBER_FIELDS and not _number(value) and reads_as_formula(text):
         return "'" + text
     return text
 
@@ -138,7 +285,8 @@ async def csv_chunks(rows: AsyncIterator[Mapping[str, Any]], options: ExportOpti
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header_row(options.headers))
     async for row in rows:
-        writer.writerow([csv_cell(name, row[name], options) for name in EXPORT_FIELDS])
+        shown = (display_value(name, row[name], row, options) for name in EXPORT_FIELDS)
+        writer.writerow([csv_cell(name, value, options) for name, value in zip(EXPORT_FIELDS, shown, strict=True)])
         if buffer.tell() > _CSV_CHUNK:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
@@ -151,16 +299,26 @@ def _xlsx_value(name: str, value: Any, zone: tzinfo) -> Any:
         return None
     if name in TIME_FIELDS:
         return local_time(value, zone)
-    if name in NUMBER_FIELDS or isinstance(value, bool):
-        return value
+    if name in NUMBER_FIELDS or isinstance(value, bool) or _number(value):
+        return value  # a figure stays a figure Excel can add up
     text = ILLEGAL_CHARACTERS_RE.sub("", _text(name, value))
     if len(text) > XLSX_CELL_LIMIT:
         text = text[: XLSX_CELL_LIMIT - 1] + "…"
     return text
 
 
-def write_xlsx(rows: Sequence[Mapping[str, Any]], target: IO[bytes], *, zone: tzinfo, headers: str = "keys") -> None:
-    """One sheet, one row per consultation, times as Excel dates in ``zone``; text cells are typed as text."""
+def write_xlsx(
+    rows: Sequence[Mapping[str, Any]],
+    target: IO[bytes],
+    *,
+    zone: tzinfo,
+    headers: str = "keys",
+    route_names: Mapping[str, Mapping[str, str]] | None = None,
+    municipality_names: Mapping[str, str] | None = None,
+) -> None:
+    """One sheet, one row per consultation, times as Excel dates in ``zone``; text cells are typed as text,
+    figures as numbers; with Japanese headers, values by name (:func:`display_value`)."""
+    options = ExportOptions(headers=headers, route_names=route_names, municipality_names=municipality_names)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("consultations")
     sheet.freeze_panes = "A2"
@@ -168,7 +326,7 @@ def write_xlsx(rows: Sequence[Mapping[str, Any]], target: IO[bytes], *, zone: tz
     for row in rows:
         cells: list[Any] = []
         for name in EXPORT_FIELDS:
-            value = _xlsx_value(name, row[name], zone)
+            value = _xlsx_value(name, display_value(name, row[name], row, options), zone)
             cell = WriteOnlyCell(sheet, value=value)
             if isinstance(value, datetime):
                 cell.number_format = "yyyy-mm-dd hh:mm:ss"

@@ -5,17 +5,20 @@ Why its own module: "abandoned" must be the reports' number for the same day (``
 abandons. The rule is written here in the records' terms because the storage layer may not import the reports.
 The figures add up: received = answered + call-back requests + abandoned + short abandons + still in hand (waiting,
 ringing or choosing a topic). A call-back request (end reason ``callback``) is counted as such, never as a resident
-who left (the page said 7 received, 4 answered, 0 left: the three call-back requests were nowhere); /reports,
-which knows no call-backs yet, counts one made after a long wait as abandoned.
+who left (the page said 7 received, 4 answered, 0 left: the three call-back requests were nowhere). Each
+consultation's outcome is :func:`madoguchi.domain.outcomes.outcome`, the rule the reports' KPIs compute too (they
+counted a call-back made after a long wait as abandoned, the supervisor page as 折り返し).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import case, func, select, type_coerce
 
+from madoguchi.domain.outcomes import Outcome, outcome
 from madoguchi.storage.db import Database
 from madoguchi.storage.models import Consultation, ConsultationEvent, UTCDateTime
 
@@ -44,10 +47,6 @@ async def counts_since(
         .exists()
     )
     person = (Consultation.channel != "chat") | handed_over
-    callback = (Consultation.end_reason == "callback") & Consultation.answered_at.is_(None)
-    query = select(func.count(), func.count(Consultation.answered_at), func.count(case((callback, 1)))).where(
-        Consultation.municipality_id == municipality_id, Consultation.requested_at >= since, person
-    )
     first_handoff = (
         select(func.min(ConsultationEvent.at))
         .where(ConsultationEvent.consultation_id == Consultation.id, ConsultationEvent.kind == "handoff")
@@ -56,19 +55,29 @@ async def counts_since(
     queued_at = type_coerce(
         case((Consultation.channel == "booth", Consultation.requested_at), else_=first_handoff), UTCDateTime()
     )
-    left = select(queued_at, Consultation.closed_at).where(
-        Consultation.municipality_id == municipality_id,
-        Consultation.requested_at >= since,
-        Consultation.state == "abandoned",
-        Consultation.answered_at.is_(None),
-        person,
-        ~callback,
-    )
+    query = select(
+        Consultation.answered_at.is_not(None),
+        Consultation.state,
+        Consultation.end_reason,
+        queued_at,
+        Consultation.closed_at,
+    ).where(Consultation.municipality_id == municipality_id, Consultation.requested_at >= since, person)
     async with db.read() as session:
-        received, answered, callbacks = (await session.execute(query)).one()
-        waits = (await session.execute(left)).all()
-    waited = [
-        (closed - queued).total_seconds() for queued, closed in waits if queued is not None and closed is not None
-    ]
-    abandoned = sum(1 for seconds in waited if seconds >= short_abandon_s)
-    return TodayCounts(int(received), int(answered), abandoned, len(waited) - abandoned, int(callbacks))
+        rows = (await session.execute(query)).all()
+    tally = Counter(
+        outcome(
+            answered=bool(answered),
+            state=state,
+            end_reason=end_reason,
+            waited_s=None if queued is None or closed is None else (closed - queued).total_seconds(),
+            short_abandon_s=short_abandon_s,
+        )
+        for answered, state, end_reason, queued, closed in rows
+    )
+    return TodayCounts(
+        len(rows),
+        tally[Outcome.ANSWERED],
+        tally[Outcome.ABANDONED],
+        tally[Outcome.SHORT_ABANDONED],
+        tally[Outcome.CALLBACK],
+    )

@@ -4,15 +4,18 @@ boat's notice, cancel. Screenshots go to ``test-artifacts/``."""
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from madoguchi import keys
 from madoguchi.booking_desk.api import DESK
 from madoguchi.bookings import codes
 from madoguchi.bookings.ferry import Sailing
+from madoguchi.domain.opening_hours import HoursSpec
+from madoguchi.storage.opening_hours import OpeningHoursStore
 from tests.bookings_support import running
 from tests.browser.chromium import WAIT_MS, new_page, shot
 
@@ -35,7 +38,7 @@ async def test_book_move_and_cancel_on_a_phone(browser: Browser, tmp_path: Path)
         try:
             await page.goto(f"{api.base_url}/chat")
             await page.get_by_test_id("book-link").click()
-            await page.wait_for_url("**/book/shiomi")
+            await page.wait_for_url("**/book/shiomi?lang=ja")  # in the chat's language (re-tester: vi → Japanese)
             await expect(page.locator("h1")).to_have_text("窓口の 予約")
             await choose(page, route="tax", mode="counter", day="2026-12-08")
             first = page.get_by_test_id("book-slot").first
@@ -97,14 +100,42 @@ async def test_book_move_and_cancel_on_a_phone(browser: Browser, tmp_path: Path)
             await page.get_by_test_id("book-move").click()
             await page.get_by_test_id("book-day").select_option("2026-12-09")
             await expect(page.get_by_test_id("book-slot").first).to_be_visible(timeout=WAIT_MS)
-            await page.locator('[data-testid="book-slot"][data-start="2026-12-09T13:00:00+09:00"]').click()
+            later = page.locator('[data-testid="book-slot"][data-start="2026-12-09T13:00:00+09:00"]')
+            # moving asks once, in the page, naming the new time (a tap on a time used to move it at once)
+            await later.click()
+            ask = page.get_by_test_id("book-confirm")
+            await expect(ask).to_be_visible()
+            await expect(page.get_by_test_id("book-confirm-question")).to_contain_text("13:00〜13:20")
+            await shot(page, "book-2b-move-confirm")
+            await page.get_by_test_id("book-confirm-no").click()
+            await expect(ask).to_be_hidden()
+            status, stored = await api.call("GET", f"/api/bookings/{code}")
+            assert stored["start"] == "2026-12-08T09:00:00+09:00", "いいえ moves nothing"
+            # one time tapped, then another before answering: only the last is asked about and moved to (the
+            # first question's はい used to stay wired up, and one はい sent both moves)
+            moves: list[str] = []
+            page.on(
+                "request", lambda r: moves.append(r.url) if r.method == "POST" and r.url.endswith("/move") else None
+            )
+            await page.get_by_test_id("book-slot").first.click()
+            await expect(page.get_by_test_id("book-confirm-question")).to_contain_text("8:30")
+            await later.focus()  # the box covers the times, but not from the keyboard (or a screen reader)
+            await page.keyboard.press("Enter")
+            await expect(page.get_by_test_id("book-confirm-question")).to_contain_text("13:00〜13:20")
+            await page.get_by_test_id("book-confirm-yes").click()
             await expect(page.get_by_test_id("book-message")).to_have_text("時間を 変えました。", timeout=WAIT_MS)
             await expect(page.get_by_test_id("book-booking")).to_contain_text("13:00〜13:20")
             status, stored = await api.call("GET", f"/api/bookings/{code}")
             assert (stored["code"], stored["start"]) == (code, "2026-12-09T13:00:00+09:00")
+            assert len(moves) == 1, moves
 
-            page.once("dialog", lambda dialog: dialog.accept())
+            page.once("dialog", lambda dialog: pytest.fail(f"the browser's own pop-up: {dialog.message}"))
             await page.get_by_test_id("book-cancel").click()
+            await expect(page.get_by_test_id("book-confirm-question")).to_have_text("本当に 予約を やめますか？")
+            for button in ("book-confirm-yes", "book-confirm-no"):
+                box = await page.get_by_test_id(button).bounding_box()
+                assert box is not None and box["height"] >= 56, (button, box)  # large はい / いいえ
+            await page.get_by_test_id("book-confirm-yes").click()
             await expect(page.get_by_test_id("book-message")).to_have_text("予約を やめました。", timeout=WAIT_MS)
             await expect(page.get_by_test_id("book-cancel")).to_be_hidden()
             # a cancelled booking is not dressed as a live one and offers no calendar entry (#14)
@@ -151,8 +182,40 @@ async def test_a_cancelled_boat_shows_on_the_booking_page_with_times_to_move_to(
             await expect(notice.get_by_test_id("book-slot")).to_have_count(3)
             await shot(page, "book-4-ferry-cancelled")
             await notice.get_by_test_id("book-slot").first.click()
+            await page.get_by_test_id("book-confirm-yes").click()
             await expect(page.get_by_test_id("book-message")).to_have_text("時間を 変えました。", timeout=WAIT_MS)
             await expect(notice).to_be_hidden()
+            assert problems == []
+        finally:
+            await context.close()
+
+
+async def test_days_the_towns_hours_close_are_not_offered_on_the_phone(browser: Browser, tmp_path: Path) -> None:
+    """Session 8: the admin's hours close Wednesdays and give tax (税金) a week of its own, Mondays only; the desks
+    still open every weekday. The day list offers no Wednesday, tax offers Mondays only, and every day offered
+    has times (no day that answers 「その日は お休み」)."""
+    weekdays = dict.fromkeys(("mon", "tue", "thu", "fri"), "08:30-17:15")
+    async with running(tmp_path) as api:
+        spec = HoursSpec(weekly={**weekdays, "wed": "closed"}, routes={"tax": {"mon": "08:30-17:15"}})
+        await OpeningHoursStore(api.app[keys.DATABASE]).save("shiomi", spec, actor="t", by="t", at=datetime.now(UTC))
+        api.app[keys.HOURS].forget("shiomi")
+        context, page, problems = await new_page(browser, PHONE, phone=True)
+        try:
+            await page.goto(f"{api.base_url}/book")
+            await page.get_by_test_id("book-route").select_option("resident_records")
+            await page.locator('[data-testid="book-mode"] input[value="counter"]').check()
+            days = page.get_by_test_id("book-day").locator("option:not([value=''])")
+            await expect(days.first).to_be_attached(timeout=WAIT_MS)
+            offered = [date.fromisoformat(d) for d in await days.evaluate_all("os => os.map(o => o.value)")]
+            assert offered and all(d.weekday() in (0, 1, 3, 4) for d in offered), offered
+            assert date(2026, 12, 9) not in offered and date(2026, 12, 10) in offered  # Wed no, Thu yes
+            await page.get_by_test_id("book-route").select_option("tax")
+            await expect(days.first).to_be_attached(timeout=WAIT_MS)
+            tax_days = [date.fromisoformat(d) for d in await days.evaluate_all("os => os.map(o => o.value)")]
+            assert tax_days and {d.weekday() for d in tax_days} == {0}, tax_days
+            await page.get_by_test_id("book-day").select_option(tax_days[1].isoformat())  # today's first times passed
+            await expect(page.get_by_test_id("book-slot").first).to_contain_text("8:30", timeout=WAIT_MS)
+            await shot(page, "book-hours-closed-days")
             assert problems == []
         finally:
             await context.close()

@@ -48,6 +48,13 @@ async def test_a_typed_question_offers_topics_and_reaches_the_agent(server: Live
         assert 1 <= await topics.count() <= 3
         await expect(topics.first).to_have_text("「住民票・印鑑」の ことですか？")
         await expect(topics.first).to_have_attribute("data-route", "resident_records")
+        # ux7 item 9: the bot is sure (the phone chat answers it), so the booth shows the answer too
+        await expect(booth.get_by_test_id("question-answer")).to_contain_text("町民課")
+        # and a language switch re-words the topic buttons already on screen
+        await booth.evaluate("() => import('/static/js/i18n.js').then((m) => m.setLanguage('en'))")
+        await expect(topics.first).not_to_have_text("「住民票・印鑑」の ことですか？")
+        await booth.evaluate("() => import('/static/js/i18n.js').then((m) => m.setLanguage('ja'))")
+        await expect(topics.first).to_have_text("「住民票・印鑑」の ことですか？")
         await shot(booth, "booth-question-1-topics")
         await topics.first.click()
         position = booth.get_by_test_id("queue-position")

@@ -97,10 +97,12 @@ async def test_agent_books_for_a_caller_and_sees_the_check_in(browser: Browser, 
             api.clock.offset += 3600  # 8:50: the resident is at the booth
             booth = await booth_peer(server, booth_token)
             ok(await booth.call("consultation.request", {"booking": code}))
-            await agent.reload()
+            # ux6: no reload: the queue's booked case updates today's list, and the queue item says it is booked
+            await expect(agent.get_by_test_id("queue-booking")).to_have_text("予約あり 9:00〜9:30", timeout=WAIT_MS)
             await expect(item).to_have_attribute("data-status", "checked_in", timeout=WAIT_MS)
             await expect(item.get_by_test_id("bookings-today-status")).to_have_text("受付済み")
             await shot(agent, "console-booking-2-today")
+            await agent.reload()  # the booking form starts afresh for the layout shots below
             for size, name in (({"width": 1080, "height": 1920}, "tall"), ({"width": 390, "height": 844}, "phone")):
                 await agent.set_viewport_size(size)
                 await agent.get_by_test_id("book-for-resident").click()

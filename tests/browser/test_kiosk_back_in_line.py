@@ -21,7 +21,7 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from tests.browser.chromium import WAIT_MS, new_page, shot
-from tests.support import LiveServer, Peer, agent_peer, ok, serve
+from tests.support import LiveServer, Peer, agent_peer, login_cookie, ok, serve
 from tests.support import make_settings as settings_for_tests
 
 pytestmark = pytest.mark.browser
@@ -182,5 +182,34 @@ async def test_the_chat_page_says_the_call_was_cut_too(server: LiveServer, brows
         finally:
             await other.close()
     finally:
+        await context.close()
+    assert not [p for p in problems if "favicon" not in p], problems
+
+
+async def test_a_supervisors_move_is_said_in_plain_words(server: LiveServer, browser: Browser) -> None:
+    """ux6: after a supervisor moved the case the kiosk showed 「ご用件：税金」 and nothing else: now it says staff
+    changed the desk and the place in line is kept."""
+    _booth_id, _token, kiosk_path = await server.add_booth("潮見港郵便局ブース")
+    await server.add_agent("boss", "boss-password-1", role="supervisor")
+    context, booth, problems = await new_page(browser, PORTRAIT)
+    boss = Peer(server.agent_url, "/supervisor")
+    cookie = await login_cookie(server.agent_url, "boss", "boss-password-1")
+    await boss.connect(headers={"Cookie": f"madoguchi_session={cookie}"})
+    try:
+        await booth.goto(server.base_url + kiosk_path)
+        await booth.get_by_test_id("start-consultation").click()
+        await booth.get_by_test_id("route-child_family").click()
+        await expect(booth.get_by_test_id("waiting-route")).to_contain_text("子育て", timeout=WAIT_MS)
+        await expect(booth.get_by_test_id("waiting-moved")).to_be_hidden()
+        snapshot = await boss.wait_for("supervisor.snapshot", lambda s: bool(s["queue"]))
+        cid = snapshot["queue"][0]["consultation_id"]
+        ok(await boss.call("supervisor.move_route", {"consultation_id": cid, "route": "tax"}))
+        await expect(booth.get_by_test_id("waiting-route")).to_contain_text("税金", timeout=WAIT_MS)
+        await expect(booth.get_by_test_id("waiting-moved")).to_have_text(
+            "係の者が 窓口を 変えました。順番は そのままです"
+        )
+        await shot(booth, "kiosk-moved-by-supervisor")
+    finally:
+        await boss.close()
         await context.close()
     assert not [p for p in problems if "favicon" not in p], problems

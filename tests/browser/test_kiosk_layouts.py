@@ -93,9 +93,10 @@ PROBLEMS_JS = r"""(mayScrollDown) => {
     const found = node.textContent.match(/\p{Extended_Pictographic}/u);
     if (found) out.push(`emoji ${found[0]} in ${host.tagName.toLowerCase()} [${node.textContent.trim().slice(0, 20)}]`);
   }
-  // the kiosk's header is one row at every size (a long readiness line pushed the language button to a second row)
+  // the kiosk's header is one row at every size (a long readiness line pushed the language button to a second row);
+  // the booth's name may have a row of its own under it (a portrait kiosk: test_kiosk_header.py)
   const shown = (el) => el.offsetParent && el.getBoundingClientRect().height > 0;
-  const parts = kiosk && bar ? [...bar.children].filter(shown) : [];
+  const parts = kiosk && bar ? [...bar.children].filter(shown).filter((el) => el.id !== 'booth-place') : [];
   if (parts.length) {
     const rects = parts.map((el) => el.getBoundingClientRect());
     if (Math.max(...rects.map((r) => r.top)) >= Math.min(...rects.map((r) => r.bottom))) {
@@ -117,8 +118,19 @@ PROBLEMS_JS = r"""(mayScrollDown) => {
     if (r.height > 64 || r.width > innerWidth * 0.5) out.push(`self-test control ${size} px`);
     if (parseFloat(getComputedStyle(test).fontSize) > 18) out.push('self-test control in large type');
   }
-  // number keys on the portrait kiosk: big, each label on one line (「ぜんぶ 消す」 wrapped inside its key)
+  // number keys on the portrait kiosk: big, each label on one line (「ぜんぶ 消す」 wrapped inside its key); on
+  // any kiosk (not a phone) the check-in keys at least 64 px tall and on one line (ux7 item 11: 54–56 px at 1366×768)
   const portraitKiosk = innerWidth > 600 && innerHeight > innerWidth;
+  const kioskSized = innerWidth > 600;
+  for (const key of document.querySelectorAll('.screen-checkin .numpad-key')) {
+    if (!key.offsetParent || !kioskSized) continue;
+    const r = key.getBoundingClientRect();
+    if (r.height < 63.5) out.push(`check-in key [${key.textContent.trim()}] ${Math.round(r.height)} px tall`);
+    const words = document.createRange();
+    words.selectNodeContents(key);
+    const lines = new Set([...words.getClientRects()].map((q) => Math.round(q.top)));
+    if (lines.size > 1) out.push(`check-in key [${key.textContent.trim()}] on ${lines.size} lines`);
+  }
   for (const key of document.querySelectorAll('.numpad-key')) {
     if (!key.offsetParent) continue;
     const r = key.getBoundingClientRect();
@@ -177,11 +189,13 @@ PROBLEMS_JS = r"""(mayScrollDown) => {
 }"""
 
 
+NEXT_FRAME_JS = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
 # The header with its longest readiness line in the page's language (a self-test warning pushed the language button
 # to a second row at 1080 wide), and the clerk's self-test control as it looks with a finding.
 LONGEST_HEADER_JS = r"""() => import('/static/js/i18n.js').then(({ t }) => {
   const keys = ['booth.conn.ready', 'booth.conn.connecting', 'booth.conn.offline', 'booth.conn.reconnecting',
-                'booth.conn.check_warn', 'booth.conn.check_fail'];
+                'booth.conn.check_fail'];
   const text = document.getElementById('conn-text');
   if (text) text.textContent = keys.map((k) => t(k)).reduce((a, b) => (b.length > a.length ? b : a));
   const check = document.getElementById('self-test-status');
@@ -215,6 +229,7 @@ async def in_every_language(page: Page, screen: str) -> list[str]:
             await page.evaluate("(code) => import('/static/js/i18n.js').then((m) => m.setLanguage(code))", code)
             await page.wait_for_timeout(40)
             await page.evaluate(LONGEST_HEADER_JS)
+            await page.evaluate(NEXT_FRAME_JS)  # what reacts to a size change (the booth's name) has reacted
             found += [f"{screen} {code} {tag}: {p}" for p in await page.evaluate(PROBLEMS_JS, may_scroll_down)]
             if code in ("ja", "en", "ne"):
                 await shot(page, f"kiosk-{screen}-{code}-{tag}")
@@ -238,6 +253,8 @@ async def test_every_kiosk_screen_fits_in_every_language_at_every_size(server: L
         await expect(page.get_by_test_id("closed-now")).to_be_visible(timeout=WAIT_MS)
         await expect(page.get_by_test_id("closed-now-hours")).to_contain_text("月〜日 お休み")
         await expect(page.get_by_test_id("closed-now-phone")).to_have_text("0997-00-1234")
+        # a kiosk cannot dial: the number is large plain text, not a tel: link (ux7 item 12)
+        assert await page.get_by_test_id("closed-now-phone").get_attribute("href") is None
         problems += await in_every_language(page, "idle")
         await page.get_by_test_id("checkin-start").click()
         problems += await in_every_language(page, "checkin")
@@ -249,6 +266,7 @@ async def test_every_kiosk_screen_fits_in_every_language_at_every_size(server: L
         # nobody is on duty: the booth says so at once and offers a call-back
         await expect(page.get_by_test_id("no-answer")).to_be_visible(timeout=WAIT_MS)
         await expect(page.get_by_test_id("office-phone")).to_have_text("0997-00-1234")
+        assert await page.get_by_test_id("office-phone").get_attribute("href") is None
         await expect(page.locator("#no-answer-hours")).to_contain_text("月〜日 お休み")  # the stored hours
         # what is not true gives way (nobody can take the call: no "you are next"); what is true stays
         for tag, viewport in SIZES.items():
@@ -279,8 +297,9 @@ async def test_every_kiosk_screen_fits_in_every_language_at_every_size(server: L
 
 
 async def pure_kiosk_helpers_hold(page: Page) -> None:
-    """readiness.js: connected and checked "warn" says the same words as "ok" (one wording; the dot shows the
-    warning); offline is offline whatever the check.
+    """readiness.js: connected and checked "warn" says the same calm 「準備できています」 with a yellow dot (uxtest
+    item 1: 「使えます・点検を ご確認ください」 seconds after start worried residents; the finding is the clerk's corner
+    dot and the supervisors' card); offline is offline whatever the check.
     boothplace.js: the booth's name and place said once."""
     said = await page.evaluate(
         """() => import('/static/js/readiness.js').then(({ readiness }) => [

@@ -305,3 +305,66 @@ async def test_a_carried_answer_that_does_not_fit_sends_the_booths_offer_after_a
         {"servers": []},
     )
     assert ["signal", "offer"] in out["after"], "the old path: the offer goes as a signal"
+
+
+async def test_a_call_starts_its_picture_at_640x360_and_the_video_step_lifts_it_only_when_told(page: Page) -> None:
+    """A 1280x720 camera: the prepared call's video sender starts at half size (Chromium's encoder would
+    drop a 1280x720 first frame at its start bitrate), the video step keeps that until the link showed it carries
+    the full picture, and the lower steps scale from the camera's size as before."""
+    out = await run(
+        page,
+        "call.js",
+        FAKE_SOCKET
+        + """
+        const L = await import("/static/js/ladder.js");
+        // this blank page is no secure context (no getUserMedia): a 1280x720 canvas and a tone stand in for the camera
+        const canvas = Object.assign(document.createElement("canvas"), { width: 1280, height: 720 });
+        canvas.getContext("2d").fillRect(0, 0, 10, 10);
+        const tone = new AudioContext().createMediaStreamDestination().stream.getAudioTracks()[0];
+        const stream = new MediaStream([canvas.captureStream(20).getVideoTracks()[0], tone]);
+        Object.defineProperty(navigator, "mediaDevices", { value: { getUserMedia: async () => stream } });
+        const video = () => document.body.appendChild(document.createElement("video"));
+        const call = new M.Call({ socket, consultationId: "c1", polite: true, offersFirst: true, iceServers: [],
+          localVideo: video(), remoteVideo: video() });
+        await call.prepare();
+        const sender = call.pc.getSenders().find((s) => s.track?.kind === "video");
+        const scale = () => sender.getParameters().encodings[0].scaleResolutionDownBy;
+        const tracks = Object.fromEntries(call.localStream.getTracks().map((t) => [t.kind, t]));
+        const camera = call.localStream.getVideoTracks()[0].getSettings();
+        const started = scale();
+        await L.applyStep(call.pc, "video", tracks, { fullPicture: false });
+        const kept = scale();
+        await L.applyStep(call.pc, "video", tracks, { fullPicture: true });
+        const full = scale();
+        await L.applyStep(call.pc, "low-video", tracks, { fullPicture: true });
+        const low = scale();
+        call.close();
+        return { camera: [camera.width, camera.height], started, kept, full, low,
+          scales: [L.startScale(1280, 720), L.startScale(720, 1280), L.startScale(640, 480), L.startScale(0, 0)],
+          fits: [1_500_000, 1_499_999, null].map((aob) => L.fullPictureFits({ aob })) };
+        """,
+        {"servers": []},
+    )
+    assert out["camera"] == [1280, 720]
+    assert (out["started"], out["kept"], out["full"], out["low"]) == (2, 2, 1, 4)
+    assert out["scales"] == [2, 2, 4 / 3, 1], "the shorter side to 360 lines; a small camera is left alone"
+    assert out["fits"] == [True, False, False]
+
+
+async def test_the_console_names_the_chat_step_in_its_own_words_and_the_kiosk_in_the_residents(page: Page) -> None:
+    out = await run(
+        page,
+        "linkwatch.js",
+        """
+        const make = (modeTexts) => {
+          const el = () => document.body.appendChild(document.createElement("span"));
+          const watch = new M.LinkWatch({ call: { pc: null }, stage: el(), modeElement: el(), qualityElement: el(),
+            modeTexts });
+          watch.receive("chat", false); // the other side's link fell to chat
+          return [watch.modeElement.dataset.state, watch.modeElement.dataset.i18n];
+        };
+        return { console: make({ chat: "media.mode.chat_staff" }), kiosk: make(undefined) };
+        """,
+    )
+    assert out["console"] == ["chat", "media.mode.chat_staff"]
+    assert out["kiosk"] == ["chat", "media.mode.chat"]

@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,8 @@ async def server(tmp_path: Path) -> AsyncIterator[LiveServer]:
 
 
 async def make_consultations(server: LiveServer) -> None:
-    """One answered, talked and wrapped-up booth call, and one resident who gave up waiting."""
+    """One answered, talked and wrapped-up booth call, one resident who gave up waiting, and one who left a number
+    for a call-back instead (counted as a call-back request, never as an abandon)."""
     _, token, _ = await server.add_booth("汐見港ブース")
     await server.add_agent("sato", PASSWORD)
     booth = await booth_peer(server, token)
@@ -47,6 +49,10 @@ async def make_consultations(server: LiveServer) -> None:
         await booth.wait_for("consultation.closed")
         second = ok(await booth.call("consultation.request", {"route": "resident_records"}))["consultation_id"]
         ok(await booth.call("consultation.cancel", {"consultation_id": second}))
+        await booth.wait_for("consultation.closed", lambda c: c["consultation_id"] == second)
+        third = ok(await booth.call("consultation.request", {"route": "tax"}))["consultation_id"]
+        ok(await booth.call("callback.request", {"consultation_id": third, "phone": "09012345678"}))
+        await booth.wait_for("consultation.closed", lambda c: c["consultation_id"] == third)
     finally:
         await booth.close()
         await agent.close()
@@ -57,7 +63,7 @@ async def login(page: Page, server: LiveServer, username: str) -> None:
     await page.get_by_test_id("login-username").fill(username)
     await page.get_by_test_id("login-password").fill(PASSWORD)
     await page.get_by_test_id("login-submit").click()
-    await page.wait_for_url("**/console")
+    await page.wait_for_url(re.compile(r".*/(console|supervisor)$"))  # a supervisor lands on the live view
 
 
 async def test_supervisor_reads_todays_figures_and_downloads_the_csv(server: LiveServer, browser: Browser) -> None:
@@ -70,9 +76,12 @@ async def test_supervisor_reads_todays_figures_and_downloads_the_csv(server: Liv
         await page.goto(f"{server.base_url}/reports")
         await expect(page.get_by_test_id("report-status")).to_have_attribute("data-state", "ready", timeout=WAIT_MS)
 
-        await expect(page.get_by_test_id("kpi-volume").locator(".kpi-value")).to_have_text("2")
+        await expect(page.get_by_test_id("kpi-volume").locator(".kpi-value")).to_have_text("3")
         await expect(page.get_by_test_id("kpi-answered").locator(".kpi-value")).to_have_text("1")
         await expect(page.get_by_test_id("kpi-abandoned").locator(".kpi-value")).not_to_have_text("—")
+        callbacks = page.get_by_test_id("kpi-callbacks")
+        await expect(callbacks.locator(".kpi-label")).to_have_text("折り返し電話の依頼")
+        await expect(callbacks.locator(".kpi-value")).to_have_text("1")
         await expect(page.get_by_test_id("kpi-service-level").locator(".kpi-value")).to_contain_text("%")
         await expect(page.get_by_test_id("kpi-aht").locator(".kpi-value")).to_contain_text("秒")
         await expect(page.get_by_test_id("kpi-bot-containment").locator(".kpi-value")).to_have_text("—")  # no chats
@@ -80,14 +89,19 @@ async def test_supervisor_reads_todays_figures_and_downloads_the_csv(server: Liv
             "() => { const c = Chart.getChart('chart-hourly'); return c ? c.data.datasets[0].data : null; }"
         )
         assert hourly is not None and len(hourly) == 24
-        assert hourly[hour_now] == 2 or (hour_now > 0 and hourly[hour_now - 1] + hourly[hour_now] == 2)
+        assert hourly[hour_now] == 3 or (hour_now > 0 and hourly[hour_now - 1] + hourly[hour_now] == 3)
         drawn = (
             await page.get_by_test_id("report-chart-hourly")
             .locator("canvas")
             .evaluate("canvas => canvas.width > 0 && canvas.height > 0")
         )
         assert drawn
-        await expect(page.get_by_test_id("report-by-route")).to_contain_text("税金")
+        by_route = page.get_by_test_id("report-by-route")
+        await expect(by_route).to_contain_text("税金")
+        await expect(by_route.locator("thead")).to_contain_text("折り返し電話の依頼")
+        tax_row = await by_route.locator("tbody tr", has_text="税金").locator("td").all_inner_texts()
+        assert tax_row[:5] == ["税金", "2", "1", "0", "1"], tax_row  # volume, answered, abandoned, call-backs
+        await expect(page.get_by_test_id("report-by-agent").locator("thead")).not_to_contain_text("折り返し")
         await expect(page.get_by_test_id("report-by-agent")).to_contain_text("sato さん")
         await shot(page, "reports-supervisor")
 
@@ -97,11 +111,50 @@ async def test_supervisor_reads_todays_figures_and_downloads_the_csv(server: Liv
         data = await asyncio.to_thread(Path(await download.path()).read_bytes)
         assert data.startswith(b"\xef\xbb\xbf")
         rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
-        assert len(rows) == 2
-        assert {row["担当窓口"] for row in rows} == {"tax", "resident_records"}
-        assert {row["状態"] for row in rows} == {"closed", "abandoned"}
+        assert len(rows) == 3
+        assert {row["担当窓口"] for row in rows} == {"税金", "住民票・印鑑"}  # ux6: names under Japanese headers
+        # ux7: 状態 and 集計の区分 tell the page's story (a call-back is no "gave up", nor is a cancel within seconds)
+        assert sorted((row["状態"], row["集計の区分"]) for row in rows) == sorted(
+            [("完了", "職員が応対"), ("折り返し電話の依頼で終了", "折り返し電話の依頼"), ("すぐに終了", "すぐに帰った")]
+        )
+        assert {(row["自治体"], row["言語"], row["緊急"]) for row in rows} == {("汐見町", "日本語", "いいえ")}
         today = datetime.now(JST).date().isoformat()
         assert all(row["受付日時"].startswith(today) for row in rows), rows  # Japan time
+
+        # ux7: "from" after "to" takes the old figures away and says what to do, in the status line too
+        tomorrow = datetime.now(JST).date() + timedelta(days=1)
+        await page.get_by_test_id("report-from").fill(tomorrow.isoformat())
+        await page.get_by_test_id("report-show").click()
+        await expect(page.get_by_test_id("report-filter-error")).to_contain_text("それより後の日付を選んでください")
+        status = page.get_by_test_id("report-status")
+        await expect(status).to_have_attribute("data-state", "error")
+        await expect(status).to_contain_text("同じ日か、それより後の日付を選んでください")
+        for tile in ("kpi-volume", "kpi-answered", "kpi-callbacks", "kpi-aht"):
+            await expect(page.get_by_test_id(tile).locator(".kpi-value")).to_have_text("—")
+        await expect(page.get_by_test_id("report-extra")).to_have_text("")
+        await expect(page.get_by_test_id("report-by-route").locator("tbody tr")).to_have_count(0)
+        assert await page.evaluate("() => Chart.getChart('chart-hourly') === undefined")
+        # session 8: the downloads follow the figures on screen; none shown, no address and a sentence why
+        for link in ("report-export-csv", "report-export-xlsx", "report-export-bookings-xlsx"):
+            await expect(page.get_by_test_id(link)).not_to_have_attribute("href", re.compile("."))
+            await expect(page.get_by_test_id(link)).to_have_attribute("aria-disabled", "true")
+        await expect(page.get_by_test_id("report-export-note")).to_contain_text("いまは ダウンロードできません")
+        await shot(page, "reports-range-reversed")
+
+        # a right range shown again: the links carry it; a filter changed but not shown leaves them alone
+        await page.get_by_test_id("report-from").fill(today)
+        await page.get_by_test_id("report-show").click()
+        await expect(status).to_have_attribute("data-state", "ready", timeout=WAIT_MS)
+        csv_link = page.get_by_test_id("report-export-csv")
+        await expect(csv_link).to_have_attribute("href", re.compile(rf"from={today}&to={today}&.*headers=ja"))
+        await expect(csv_link).not_to_have_attribute("aria-disabled", "true")
+        await expect(page.get_by_test_id("report-export-note")).to_contain_text(f"{today} から {today} まで")
+        await page.get_by_test_id("report-from").fill(tomorrow.isoformat())
+        await page.get_by_test_id("report-route").select_option("tax")
+        await expect(csv_link).to_have_attribute("href", re.compile(rf"from={today}&to={today}&.*headers=ja"))
+        await expect(csv_link).not_to_have_attribute("href", re.compile("route="))
+        bookings_link = page.get_by_test_id("report-export-bookings-xlsx")
+        await expect(bookings_link).to_have_attribute("href", re.compile(rf"from={today}&to={today}"))
         assert problems == []
     finally:
         await context.close()

@@ -13,6 +13,7 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from tests.browser.chromium import WAIT_MS, new_page, shot
+from tests.browser.test_kiosk_layouts import close_all_week
 from tests.support import LiveServer, agent_peer, ok
 
 pytestmark = pytest.mark.browser
@@ -25,12 +26,20 @@ LAYOUT = """() => {
   const rect = (el) => el.getBoundingClientRect();
   const tel110 = document.querySelector('#urgent-banner a[href="tel:110"]');
   const r110 = tel110 && rect(tel110);
+  const panel = document.getElementById('no-answer');
+  const inside = (el) => { const r = rect(el), p = rect(panel);
+    return r.height > 0 && r.top >= p.top && r.bottom <= p.bottom && r.bottom <= innerHeight; };
   return {
     scroll: document.documentElement.scrollHeight - innerHeight,
     composerBottom: rect(document.getElementById('composer')).bottom,
     conversation: rect(document.getElementById('res-main')).height,
     tel110: r110 && r110.height > 0 && r110.top >= 0 && r110.bottom <= innerHeight,
     height: innerHeight,
+    // the no-answer panel whole: no hidden scroll, the town's phone and the call-back button inside its box
+    panelHidden: panel.scrollHeight - panel.clientHeight,
+    phoneInside: inside(document.getElementById('no-answer-phone')),
+    callbackInside: inside(document.querySelector('#callback-more summary')),
+    place: document.getElementById('queue-place').textContent + document.getElementById('queue-ahead').textContent,
   };
 }"""
 
@@ -46,16 +55,29 @@ async def urgent_and_nobody_answers(page: Page, server: LiveServer) -> None:
 
 
 async def test_phone_waiting_is_compact_and_in_the_browsers_language(live_server: LiveServer, browser: Browser) -> None:
+    await close_all_week(live_server)  # closed now: the start page says so, as the kiosk does (ux7 item 8)
     context, page, problems = await new_page(browser, PHONE, phone=True)
     try:
+        await page.goto(live_server.base_url + "/chat")
+        await expect(page.get_by_test_id("closed-now")).to_be_visible(timeout=WAIT_MS)
+        await expect(page.get_by_test_id("closed-now-hours")).to_contain_text("月〜日 お休み")
+        await expect(page.get_by_test_id("closed-now-phone")).to_have_attribute("href", "tel:0997001234")
+        await shot(page, "phone-closed-start-ja")
         await urgent_and_nobody_answers(page, live_server)
+        await expect(page.get_by_test_id("closed-now")).to_be_hidden()  # waiting: the no-answer panel says it
         layout = await page.evaluate(LAYOUT)
         await shot(page, "phone-urgent-waiting-ja")
         assert layout["scroll"] <= 0, layout
         assert layout["composerBottom"] <= layout["height"], layout
         assert layout["conversation"] >= layout["height"] * 0.25, layout
         assert layout["tel110"], layout
+        # ux7 item 3: the panel was a 148 px box scrolling without a cue, the phone cut, the call-back button out
+        # of sight, and the card said "No. 1" beside "nobody can answer"
+        assert layout["panelHidden"] <= 1, layout
+        assert layout["phoneInside"] and layout["callbackInside"], layout
+        assert layout["place"] == "", layout
         await expect(page.get_by_test_id("office-phone")).to_be_visible()  # the town's phone, one tap away
+        await expect(page.get_by_test_id("office-phone")).to_have_attribute("href", "tel:0997001234")
     finally:
         await context.close()
     assert not [p for p in problems if "favicon" not in p], problems

@@ -40,7 +40,7 @@ async def login(page: Page, server: LiveServer, username: str) -> None:
 
 async def test_supervisor_offers_a_stranded_case_to_a_named_agent(server: LiveServer, browser: Browser) -> None:
     _, token, _ = await server.add_booth("北港郵便局ブース")
-    await server.add_booth("南浜公民館ブース")
+    _, second_token, _ = await server.add_booth("南浜公民館ブース")
     await server.add_agent("tanaka", PASSWORD, routes=("tax",))
     await server.add_agent("sato", PASSWORD, routes=("tax",))
     await server.add_agent("boss", PASSWORD, role="supervisor")
@@ -53,6 +53,7 @@ async def test_supervisor_offers_a_stranded_case_to_a_named_agent(server: LiveSe
         # an agent who opens /supervisor is told, in words, that it is not for them
         await login(denied, server, "sato")
         await expect(denied.get_by_test_id("status-available")).to_be_visible(timeout=WAIT_MS)
+        await expect(denied.get_by_test_id("staff-nav")).to_have_count(0)  # an agent has the console only
         response = await denied.goto(f"{server.base_url}/supervisor")
         assert response is not None and response.status == 403
         await expect(denied.get_by_test_id("page-message")).to_contain_text("監督者")
@@ -63,9 +64,18 @@ async def test_supervisor_offers_a_stranded_case_to_a_named_agent(server: LiveSe
         await available.click()
         await expect(agent.get_by_test_id("agent-status")).to_have_attribute("data-status", "available")
 
+        # office8b: a supervisor lands on the live view; the top bar leads to the pages the role may open (not
+        # /admin), the console among them, and back
         await login(sv, server, "boss")
+        await sv.wait_for_url("**/supervisor", timeout=WAIT_MS)
+        nav = sv.get_by_test_id("staff-nav")
+        await expect(nav.locator("a")).to_have_text(["受付画面", "見守り", "集計"])
+        await expect(sv.get_by_test_id("nav-supervisor")).to_have_attribute("aria-current", "page")
+        await sv.get_by_test_id("nav-console").click()
         await expect(sv.get_by_test_id("status-available")).to_be_enabled(timeout=WAIT_MS)  # on the console first
-        await sv.goto(f"{server.base_url}/supervisor")
+        await expect(sv.get_by_test_id("nav-admin")).to_have_count(0)
+        await sv.get_by_test_id("nav-supervisor").click()
+        await sv.wait_for_url("**/supervisor", timeout=WAIT_MS)
         tanaka_row = sv.get_by_test_id("sv-agent").filter(has_text="tanaka")
         await expect(tanaka_row).to_contain_text("受付中", timeout=WAIT_MS)
         # time in a state in words (「0:06 前から」 read as a clock time), and the supervisor who came here from the
@@ -113,6 +123,32 @@ async def test_supervisor_offers_a_stranded_case_to_a_named_agent(server: LiveSe
         await expect(case).to_have_count(0)
         await expect(sv.locator('[data-testid="sv-alert"][data-kind="stranded"]')).to_have_count(0)
         await shot(sv, "supervisor-after-assign-1366x768")
+
+        # office8b: with tanaka on a call and sato not taking cases, nobody is free: 「この職員に 回す」 is greyed and a
+        # sentence says why (the tester could press it for nothing)
+        second = await booth_peer(server, second_token)
+        try:
+            other = ok(await second.call("consultation.request", {"route": "tax"}))["consultation_id"]
+            waiting = sv.locator(f'[data-testid="sv-case"][data-consultation-id="{other}"]')
+            await expect(waiting.get_by_test_id("sv-assign")).to_be_disabled(timeout=WAIT_MS)
+            await expect(waiting.get_by_test_id("sv-assign-why")).to_have_text(
+                "手の空いている職員が いないので、いまは 回せません。職員が 受付中に なると 選べます。"
+            )
+            for width, height in SIZES:
+                await sv.set_viewport_size({"width": width, "height": height})
+                await waiting.scroll_into_view_if_needed()
+                assert await sv.evaluate(PROBLEMS_JS, True) == [], (width, height)
+                await shot(sv, f"supervisor-nobody-free-{width}x{height}")
+            await sv.set_viewport_size({"width": 1366, "height": 768})
+            # the call ends and the record is not sent: the row says so and since when, not 対応中
+            ok(await booth.call("consultation.end", {"consultation_id": cid}))
+            await expect(tanaka_row.get_by_test_id("sv-agent-wrap-up")).to_have_text(
+                re.compile(r"^記録を まだ 書いています: バス・船（通話は (\d+秒|\d+分\d+秒) 前に 終わりました）$"),
+                timeout=WAIT_MS,
+            )
+            await shot(sv, "supervisor-wrap-up-1366x768")
+        finally:
+            await second.close()
         assert not [p for p in sv_problems if "favicon" not in p], sv_problems
         assert not [p for p in agent_problems if "pageerror" in p], agent_problems
     finally:
@@ -140,8 +176,7 @@ async def test_each_booth_shows_its_last_self_test(server: LiveServer, browser: 
     context, sv, problems = await new_page(browser, {"width": 1920, "height": 1080})
     try:
         await login(sv, server, "boss")
-        await expect(sv).to_have_url(f"{server.base_url}/console", timeout=WAIT_MS)
-        await sv.goto(f"{server.base_url}/supervisor")
+        await expect(sv).to_have_url(f"{server.base_url}/supervisor", timeout=WAIT_MS)  # a supervisor lands here
         lines = sv.get_by_test_id("sv-booth-self-test")
         await expect(lines).to_have_count(3, timeout=WAIT_MS)
         states = {await line.get_attribute("data-state") for line in await lines.all()}
@@ -152,7 +187,7 @@ async def test_each_booth_shows_its_last_self_test(server: LiveServer, browser: 
         at = datetime.fromtimestamp(float(await ok_line.get_attribute("data-at") or 0), ZoneInfo("Asia/Tokyo"))
         await expect(ok_line).to_contain_text(f"{at.month}/{at.day} {at:%H:%M}")  # the town's zone, not UTC (#11)
         warn_line = sv.locator('[data-testid="sv-booth-self-test"][data-state="warn"]')
-        await expect(warn_line).to_contain_text("通信 を 確かめてください")
+        await expect(warn_line).to_contain_text("通信を 確かめてください")
         await expect(warn_line).to_contain_text("音が 戻ってきませんでした")
         none_line = sv.locator('[data-testid="sv-booth-self-test"][data-state="none"]')
         await expect(none_line).to_have_text("点検: まだ 結果が ありません")

@@ -86,6 +86,8 @@ class Deployment:
     redis_prefix: str
     secret_key: str
     heartbeat_interval_s: float = HEARTBEAT_INTERVAL_S
+    env: dict[str, str] = field(default_factory=dict)
+    """More ``MADOGUCHI_*`` settings for every process this deployment starts."""
     processes: list[ServerProcess] = field(default_factory=list)
     _db: Database | None = None
     _peers: list[Peer] = field(default_factory=list)
@@ -106,6 +108,7 @@ class Deployment:
             MADOGUCHI_LOG_LEVEL="INFO",
             PYTHONUNBUFFERED="1",
         )
+        env.update(self.env)
         return env
 
     async def start(

@@ -3,9 +3,13 @@ audited and CSRF-checked, other towns are out of reach, and the supervisor's boo
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from madoguchi import keys
+from madoguchi.bookings.plan import JST
+from madoguchi.bookings.slots import Slot, day_slots
+from madoguchi.storage.bookings import Bookings, NewBooking
 from madoguchi.storage.opening_hours import OpeningHoursStore
 from tests.integration.test_admin_web import PASSWORD, audit_actions, signed_in, two_towns
 from tests.integration.test_supervisor import supervisor_peer
@@ -143,3 +147,58 @@ async def test_the_booth_shows_the_hours_an_admin_set_without_a_restart(live_ser
             assert shown["no_answer"] == "nobody" and shown["hours"]["open_now"] is True  # open, nobody on duty
     finally:
         await booth.close()
+
+
+async def test_closing_a_day_with_bookings_names_them_first(live_server: LiveServer) -> None:
+    """ux7 item 8: closing a day that has bookings is refused until the admin has seen them (409 naming each), and
+    confirmed it keeps them and names them again, for the office to call each resident."""
+    await two_towns(live_server)
+    town = live_server.app[keys.TRIAGES]["shiomi"].engine.kb.municipality
+    assert town.booking is not None
+    day = datetime.now(JST).date() + timedelta(days=14)
+    while day.weekday() != 1:  # a Tuesday two weeks or more ahead: open, bookable
+        day += timedelta(days=1)
+    slot = next(s for s in day_slots(town.booking, "tax", day, place="shiomi-post-office"))
+    booked = await Bookings(live_server.app[keys.DATABASE]).book(
+        NewBooking("shiomi", "tax", slot, "ヤマダ ハナコ", language="vi"), now=datetime.now(UTC)
+    )
+    async with signed_in(live_server, "admin-a") as admin:
+        body = {"weekly": week("08:30-17:15"), "closed": [day.isoformat()]}
+        status, refused = await admin.post("/api/admin/hours/shiomi", body)
+        assert status == 409 and refused["error"]["code"] == "bookings_on_closed_days", refused
+        assert [b["code"] for b in refused["bookings"]] == [booked.code]
+        assert refused["bookings"][0]["route"] == "tax"
+        assert await OpeningHoursStore(live_server.app[keys.DATABASE]).get("shiomi") is None  # nothing stored
+        status, saved = await admin.post("/api/admin/hours/shiomi?confirm=1", body)
+        assert status == 200, saved
+        assert [b["code"] for b in saved["bookings_on_closed_days"]] == [booked.code]
+        # another day closed: no booking on it, saved at once
+        status, saved = await admin.post("/api/admin/hours/shiomi", {**body, "closed": ["2030-01-08"]})
+        assert status == 200 and saved["bookings_on_closed_days"] == [], saved
+
+
+async def test_back_to_the_file_is_checked_against_the_bookings_too(live_server: LiveServer) -> None:
+    """The stored hours open Saturdays and a Saturday is booked; going back to the file's weekdays would close
+    it: the reset is refused (409 naming it) until confirmed, like any change (the CLI's rule, one function)."""
+    await two_towns(live_server)
+    saturday = datetime.now(JST).date() + timedelta(days=7)
+    while saturday.weekday() != 5:
+        saturday += timedelta(days=1)
+    start = datetime(saturday.year, saturday.month, saturday.day, 10, tzinfo=JST)
+    slot = Slot("honcho-counter", "counter", "honcho", start, start + timedelta(minutes=20), 2)
+    async with signed_in(live_server, "admin-a") as admin:
+        status, _ = await admin.post("/api/admin/hours/shiomi", {"weekly": {"sat": "09:00-12:00"}})
+        assert status == 200
+        booked = await Bookings(live_server.app[keys.DATABASE]).book(
+            NewBooking("shiomi", "tax", slot, "ヤマダ ハナコ"), now=datetime.now(UTC)
+        )
+        status, refused = await admin.post("/api/admin/hours/shiomi/reset", {})
+        assert status == 409 and refused["error"]["code"] == "bookings_on_closed_days", refused
+        assert [b["code"] for b in refused["bookings"]] == [booked.code]
+        assert await OpeningHoursStore(live_server.app[keys.DATABASE]).get("shiomi") is not None  # still stored
+        status, back = await admin.post("/api/admin/hours/shiomi/reset?confirm=1", {})
+        assert status == 200 and back["reset"] is True and back["hours"]["source"] == "file", back
+        assert [b["code"] for b in back["bookings_on_closed_days"]] == [booked.code]
+        # nothing stored any more: nothing to check, nothing to reset
+        status, again = await admin.post("/api/admin/hours/shiomi/reset", {})
+        assert status == 200 and again["reset"] is False and again["bookings_on_closed_days"] == []

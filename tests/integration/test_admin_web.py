@@ -152,6 +152,13 @@ async def test_every_booth_action_works_and_is_audited(live_server: LiveServer) 
         peer = await booth_peer(live_server, token)  # the new kiosk URL really opens the booth
         await peer.close()
 
+        # ux7 item 7: a second booth of the same name (full-width, spaced alike) is refused beside the name field
+        for same in ("新しいブース", " 新しい ブース "):
+            status, body = await admin.post("/api/admin/booths", {"name": same, "municipality_id": "shiomi"})
+            assert status == 409 and body["error"]["code"] == "duplicate_name", body
+            assert body["error"]["field"] == "name"
+        status, body = await admin.post(f"/api/admin/booths/{booth_id}/rename", {"name": "A町ブース"})
+        assert status == 409 and body["error"]["code"] == "duplicate_name", body
         status, renamed = await admin.post(f"/api/admin/booths/{booth_id}/rename", {"name": "改名ブース"})
         assert status == 200 and renamed["booth"]["name"] == "改名ブース"
         status, moved = await admin.post(f"/api/admin/booths/{booth_id}/move", {"place_id": None})
@@ -181,6 +188,40 @@ async def test_every_booth_action_works_and_is_audited(live_server: LiveServer) 
         (actor, "place.add"),
     ]
     assert all("token" not in str(detail) for _, _, detail in await audit_actions(live_server))
+
+
+async def test_a_place_named_in_other_languages_reaches_the_kiosk_and_is_audited(live_server: LiveServer) -> None:
+    ids = await two_towns(live_server)
+    await Municipalities(live_server.app[keys.DATABASE]).add_place(
+        "a-post", municipality_id="shiomi", name="A局", kind="post_office"
+    )
+    _, token = await live_server.app[keys.BOOTHS].add("A局ブース", municipality_id="shiomi", place_id="a-post")
+    names = {"en": "A Post Office", "vi": "Bưu điện A", "zh": ""}
+    async with signed_in(live_server, "admin-a") as admin:
+        status, body = await admin.post(
+            "/api/admin/places/a-post/names", {"name": "A郵便局", "names": names, "reading": "A Yūbinkyoku"}
+        )
+        assert status == 200 and body["place"]["names"] == {"en": "A Post Office", "vi": "Bưu điện A"}
+        _, state = await admin.get("/api/admin/state")
+        assert [p["reading"] for p in state["places"]] == ["A Yūbinkyoku"]
+        refused = [
+            await admin.post("/api/admin/places/b-post/names", {"name": "乗っ取り"}),  # town B's place
+            await admin.post("/api/admin/places/a-post/names", {"name": "x", "names": {"fr": "Poste"}}),
+            await admin.post("/api/admin/places/a-post/names", {"name": " "}),
+        ]
+        assert [status for status, _ in refused] == [404, 400, 400]
+        assert "fr" in refused[1][1]["error"]["message"]
+    kiosk = await booth_peer(live_server, token)
+    try:
+        shown = (await kiosk.wait_for("booth.state"))["place_names"]
+    finally:
+        await kiosk.close()
+    assert shown["ja"] == "A郵便局" and shown["en"] == "A Post Office" and shown["vi"] == "Bưu điện A"
+    assert shown["zh"] == "A郵便局 (A Yūbinkyoku)" and shown["easy-ja"] == "A郵便局"  # no name: Japanese + reading
+    [(actor, action, detail)] = await audit_actions(live_server)
+    assert (actor, action) == (f"staff:{ids['admin_a']}", "place.rename")
+    assert detail["before"] == {"name": "A局", "names": {}, "reading": ""}
+    assert detail["after"]["names"]["vi"] == "Bưu điện A"
 
 
 async def test_every_staff_action_works_and_is_audited(live_server: LiveServer) -> None:
@@ -280,6 +321,12 @@ async def test_bad_input_is_a_400_with_a_message_and_changes_nothing(
             },
         )
         assert status == 400 and "username" in answer["error"]["message"]
+        status, answer = await admin.post(
+            "/api/admin/staff",
+            {"username": "nolang", "role": "agent", "municipality_id": "shiomi", "routes": ["*"], "languages": []},
+        )
+        # ux6: the field is named, so the page says its sentence beside the language boxes, not at the top
+        assert status == 400 and answer["error"]["field"] == "languages"
         async with admin.http.post(
             f"{live_server.base_url}/api/admin/booths", data="not json", headers={"X-CSRF-Token": admin.csrf}
         ) as resp:

@@ -118,3 +118,87 @@ async def test_the_chat_page_gets_the_reason_and_can_leave_a_number(live_server:
     closed = await resident.wait_for("consultation.closed")
     assert closed["reason"] == "callback"
     await resident.close()
+
+
+async def test_an_agent_sees_and_marks_done_only_the_callbacks_of_their_routes(live_server: LiveServer) -> None:
+    """Outside attack F2: a phone number is shown only to who will call it. An agent of other routes neither sees
+    the request nor can mark it done (a 403 in words, audited); a supervisor of the town sees and does it."""
+    from sqlalchemy import select
+
+    from madoguchi import keys
+    from madoguchi.storage.models import AuditEntry
+
+    _, token, _ = await live_server.add_booth()
+    booth = await booth_peer(live_server, token)
+    cid = ok(await booth.call("consultation.request", {"route": "livelihood_support"}))["consultation_id"]
+    await booth.wait_for("queue.position")
+    ok(await booth.call("callback.request", {"consultation_id": cid, "phone": "08099998888"}))
+    [pending] = await live_server.app[keys.CALLBACKS].pending(["shiomi"])
+
+    await live_server.add_agent("zeimu", PASSWORD, routes=("tax",))
+    cookie = await login_cookie(live_server.base_url, "zeimu", PASSWORD)
+    status, body = await api(live_server, "GET", "/api/callbacks", cookie)
+    assert (status, body) == (200, {"callbacks": []}), "not this agent's route: not shown"
+    csrf = await console_csrf(live_server, cookie)
+    status, body = await api(live_server, "POST", f"/api/callbacks/{pending.id}/done", cookie, csrf)
+    assert (status, body["error"]["code"]) == (403, "forbidden") and body["error"]["message"], body
+    kept = await live_server.app[keys.CALLBACKS].get(pending.id)
+    assert kept is not None and kept.done_at is None and kept.phone == "08099998888", "nothing deleted"
+    async with live_server.app[keys.DATABASE].read() as session:
+        actions = [a.action for a in await session.scalars(select(AuditEntry))]
+    assert "callback.done_refused" in actions
+
+    await live_server.add_agent("kacho", PASSWORD, role="supervisor", routes=("tax",))
+    boss = await login_cookie(live_server.base_url, "kacho", PASSWORD)
+    status, body = await api(live_server, "GET", "/api/callbacks", boss)
+    assert [item["id"] for item in body["callbacks"]] == [pending.id]
+    status, body = await api(
+        live_server, "POST", f"/api/callbacks/{pending.id}/done", boss, await console_csrf(live_server, boss)
+    )
+    assert status == 200 and body["ok"] is True
+    await booth.close()
+
+
+async def test_a_home_callback_stands_after_a_reload_and_the_resident_can_withdraw_it(live_server: LiveServer) -> None:
+    """The chat page showed a fresh greeting after a reload, as if no call-back had been asked for: the server says
+    it stands (``resident.state``'s ``callback``) until staff make it or the resident withdraws it."""
+    resident = await resident_peer(live_server)
+    token = (await resident.wait_for("resident.state"))["resume_token"]
+    said = ok(await resident.call("chat.send", {"text": "人と話したい", "client_id": "c1", "language": "ne"}))
+    cid = said["consultation_id"]
+    if "position" not in said:
+        ok(await resident.call("handoff.request", {"consultation_id": cid}))
+    await resident.wait_for("queue.position")
+    asked = ok(await resident.call("callback.request", {"consultation_id": cid, "phone": "090-1234-5678"}))
+    assert asked["callback"]["phone_end"] == "5678" and asked["callback"]["id"].startswith("cb_")
+    await resident.wait_for("consultation.closed")
+    await resident.close()
+
+    again = await resident_peer(live_server, resume=token)
+    state = await again.wait_for("resident.state")
+    assert state["consultation"] is None
+    assert state["callback"]["id"] == asked["callback"]["id"] and state["callback"]["phone_end"] == "5678"
+    stranger = await resident_peer(live_server)
+    assert (await stranger.wait_for("resident.state"))["callback"] is None
+    refused = await stranger.call("callback.withdraw", {"callback_id": asked["callback"]["id"]})
+    assert refused["error"]["code"] == "not_found"
+
+    await live_server.add_agent("aoki", PASSWORD, role="supervisor")
+    cookie = await login_cookie(live_server.base_url, "aoki", PASSWORD)
+    _, listed = await api(live_server, "GET", "/api/callbacks", cookie)
+    assert [item["id"] for item in listed["callbacks"]] == [asked["callback"]["id"]]
+    console = await agent_peer(live_server, "aoki", PASSWORD)
+    await console.wait_for("queue.snapshot")
+    seen = len(console.received["queue.snapshot"])
+    ok(await again.call("callback.withdraw", {"callback_id": asked["callback"]["id"]}))
+    # the console's call-back list looks again at a queue.snapshot ("queue:changed"): at once, not at its 15 s poll
+    await console.wait_for("queue.snapshot", lambda _: len(console.received["queue.snapshot"]) > seen, within=3)
+    await console.close()
+    _, listed = await api(live_server, "GET", "/api/callbacks", cookie)
+    assert listed["callbacks"] == [], "withdrawn: off the staff's list, the number gone"
+    twice = await again.call("callback.withdraw", {"callback_id": asked["callback"]["id"]})
+    assert twice["error"]["code"] == "not_found"
+    third = await resident_peer(live_server, resume=token)
+    assert (await third.wait_for("resident.state"))["callback"] is None
+    for peer in (again, stranger, third):
+        await peer.close()

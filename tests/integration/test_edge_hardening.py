@@ -76,6 +76,34 @@ async def test_a_body_that_is_not_json_or_not_utf8_is_a_400(tmp_path: Path) -> N
             ) as resp:
                 assert resp.status == 400
                 assert expected in (await resp.json())["error"]["message"]
+        # over MADOGUCHI_MAX_PAYLOAD_BYTES: the same JSON shape, not aiohttp's plain text (session 8)
+        body = ('{"username": "' + "a" * 100_000 + '", "password": "x"}').encode()
+        async with http.post(
+            f"{server.base_url}/api/login", data=body, headers={"Content-Type": "application/json"}
+        ) as resp:
+            assert resp.status == 413
+            answer = await resp.json()
+        assert answer["error"]["code"] == "payload_too_large" and "bytes" in answer["error"]["message"]
+
+
+async def test_every_api_path_answers_an_oversize_body_with_the_json_error(tmp_path: Path) -> None:
+    """Session 21: ``POST /api/bookings`` answered a body over the limit with aiohttp's plain text; every /api/ path
+    answers with ``{"error": {"code", "message"}}`` (one middleware), whatever reads the body."""
+    async with serve(make_settings(tmp_path)) as server, aiohttp.ClientSession() as http:
+        body = ('{"note": "' + "a" * 100_000 + '"}').encode()
+        for method, path in (
+            ("POST", "/api/bookings"),
+            ("POST", "/api/bookings/ABCD-1234/move"),
+            ("POST", "/api/login"),
+        ):
+            async with http.request(
+                method, f"{server.base_url}{path}", data=body, headers={"Content-Type": "application/json"}
+            ) as resp:
+                assert resp.status == 413, (path, await resp.text())
+                assert resp.content_type == "application/json", (path, await resp.text())
+                answer = await resp.json()
+            assert answer["error"]["code"] == "payload_too_large", path
+            assert str(server.settings.max_payload_bytes) in answer["error"]["message"], path
 
 
 # --- files -------------------------------------------------------------------------------------------------------

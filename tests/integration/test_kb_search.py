@@ -32,6 +32,15 @@ async def test_staff_find_answers_by_the_bots_own_retrieval(live_server: LiveSer
     status, english = await get(live_server, "q=住民票の写し&lang=en&limit=1", cookie)
     assert status == 200 and len(english["results"]) == 1
     assert english["results"][0]["answer"] != top["answer"], "the answer in the case's language"
+    assert top["answer_language"] == "ja" and english["results"][0]["answer_language"] == "en"
+    # the sample town's entries answer in Vietnamese too (session 9's translations)
+    status, vietnamese = await get(live_server, "q=住民票の写し&lang=vi&limit=1", cookie)
+    assert status == 200 and vietnamese["results"][0]["answer_language"] == "vi", vietnamese
+    assert vietnamese["results"][0]["answer"] != english["results"][0]["answer"]
+    # ux7 item 4: an entry without the case's language says which one it gives (easy Japanese → Japanese)
+    status, easy = await get(live_server, "q=住民票の写し&lang=easy-ja&limit=1", cookie)
+    assert status == 200 and easy["results"][0]["answer_language"] == "ja", easy
+    assert easy["results"][0]["answer"] == top["answer"]
 
 
 async def test_no_session_is_401(live_server: LiveServer) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.integration.test_supervisor import supervisor_peer
 from tests.support import LiveServer, agent_peer, answered_booth_call, booth_peer, http_get, ok, on_both_topologies
 
 pytestmark = on_both_topologies
@@ -128,4 +129,42 @@ async def test_final_summaries_fill_the_booths_link_histograms(live_server: Live
     booths = {dict(labels)["booth"] for (_, labels) in got}
     assert booths == {booth_id}, "only the directory's booth appears as a label"
     for peer in (booth, agent):
+        await peer.close()
+
+
+async def test_the_supervisors_booth_list_shows_the_last_calls_link_and_when_it_was_last_seen(
+    live_server: LiveServer,
+) -> None:
+    """#11: the booths with "last heartbeat, last call's link quality". Before any call: no last call; after the
+    booth's final summary the snapshot carries it (the booth's side); once the booth goes, it is offline with the
+    moment it was last seen connected."""
+    booth_id, token, _ = await live_server.add_booth()
+    await live_server.add_agent("aoki", PASSWORD)
+    await live_server.add_agent("boss", PASSWORD, role="supervisor")
+    agent = await agent_peer(live_server, "aoki", PASSWORD)
+    ok(await agent.call("agent.status", {"status": "available"}))
+    booth = await booth_peer(live_server, token)
+    boss = await supervisor_peer(live_server, "boss")
+
+    def card(snapshot: dict[str, Any]) -> dict[str, Any]:
+        (found,) = [b for b in snapshot["booths"] if b["booth_id"] == booth_id]
+        return found
+
+    first = card(await boss.wait_for("supervisor.snapshot", lambda s: card(s)["online"]))
+    assert first["last_call"] is None and first["last_seen"] is not None
+    cid = await answered_booth_call(booth, agent)
+    # the booth's first: both are kept before the agent's process (the supervisor's, with two) reads them again
+    ok(await booth.call("call.quality", summary(cid, loss_pct={"median": 2.5}, final=True)))
+    ok(await agent.call("call.quality", summary(cid, rtt_ms={"median": 650}, final=True)))
+    shown = card(await boss.wait_for("supervisor.snapshot", lambda s: card(s)["last_call"] is not None, within=4.0))
+    assert shown["last_call"]["rtt_ms"] == 310.0 and shown["last_call"]["loss_pct"] == 2.5  # the booth's side
+    assert shown["last_call"]["freezes"] == 3 and shown["last_call"]["worst_step"] == "low-video"
+    seen_online = shown["last_seen"]
+    await booth.close()
+    offline = await boss.wait_for("supervisor.snapshot", lambda s: not card(s)["online"], within=40.0)
+    gone = card(offline)
+    # when this process's snapshots last found it connected (each process keeps its own: a little apart with two)
+    assert gone["last_seen"] is not None and seen_online - 5 <= gone["last_seen"] <= offline["now"]
+    assert gone["last_call"] == shown["last_call"]
+    for peer in (agent, boss):
         await peer.close()

@@ -31,6 +31,7 @@ from madoguchi.domain.privacy import my_number_check_digit
 from madoguchi.domain.routes import ROUTE_IDS, RouteId
 from madoguchi.llm_backend import OpenAiCompatibleBackend
 from madoguchi.settings import Settings
+from tests.support import completion, llm_stub
 
 MY_NUMBER = "12345678901" + str(my_number_check_digit("12345678901"))
 PHONE = "090-1234-5678"
@@ -79,7 +80,7 @@ class FakeLlm:
 
 
 @pytest.fixture
-async def llm_server(unused_tcp_port_factory: Any = None) -> AsyncIterator[tuple[str, FakeLlm]]:
+async def llm_server() -> AsyncIterator[tuple[str, FakeLlm]]:
     fake = FakeLlm()
 
     async def completions(request: web.Request) -> web.StreamResponse:
@@ -92,20 +93,10 @@ async def llm_server(unused_tcp_port_factory: Any = None) -> AsyncIterator[tuple
             return web.json_response({"error": "boom"}, status=fake.status)
         if fake.raw_body is not None:
             return web.Response(text=fake.raw_body, content_type="application/json")
-        content = fake.reply(body)
-        return web.json_response({"choices": [{"index": 0, "message": {"role": "assistant", "content": content}}]})
+        return completion(fake.reply(body))
 
-    app = web.Application()
-    app.router.add_post("/v1/chat/completions", completions)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield f"http://127.0.0.1:{port}/v1", fake
-    finally:
-        await runner.cleanup()
+    async with llm_stub(completions) as url:
+        yield url, fake
 
 
 @pytest.fixture

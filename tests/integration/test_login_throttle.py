@@ -7,6 +7,7 @@ Client addresses are told apart with ``X-Forwarded-For`` from a trusted proxy (1
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import AsyncIterator
@@ -215,3 +216,17 @@ async def test_the_login_form_says_how_long_to_wait(server: LiveServer, clock: C
     assert status == 429, page
     assert 'data-i18n="login.error.throttled"' in page
     assert re.search(r"\d+秒 待ってから", page), page
+
+
+async def test_a_burst_of_simultaneous_guesses_is_refused_before_any_password_is_checked(
+    server: LiveServer, clock: Clock
+) -> None:
+    """Session 9's outside attack: the throttle counts failures after the password was checked, so 80 guesses sent
+    at once all passed it and each cost a password hash. Every attempt of an address now counts first."""
+    answers = await asyncio.gather(*(api_login(server.base_url, f"user{n}", WRONG, "10.4.4.4") for n in range(80)))
+    statuses = sorted(a.status for a in answers)
+    burst = server.settings.login_attempts_per_address_per_minute // 2
+    assert statuses.count(401) <= burst and statuses.count(429) >= 80 - burst, statuses
+    refused = next(a for a in answers if a.status == 429)
+    assert refused.body["error"]["code"] == "too_many_attempts" and refused.retry_after is not None
+    assert (await api_login(server.base_url, "sato", PASSWORD, "10.5.5.5")).status == 200, "other addresses go on"

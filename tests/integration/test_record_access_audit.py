@@ -63,7 +63,7 @@ async def test_joining_a_running_call_is_audited_as_a_view(live_server: LiveServ
     so it is in the audit log too (red team, issue 9)."""
     _, token, _ = await live_server.add_booth("ブースA")
     agent_id = await live_server.add_agent("agent1", PASSWORD)
-    observer_id = await live_server.add_agent("observer", PASSWORD)
+    observer_id = await live_server.add_agent("observer", PASSWORD, role="supervisor")  # only they observe
     booth = await booth_peer(live_server, token)
     agent = await agent_peer(live_server, "agent1", PASSWORD)
     observer = await agent_peer(live_server, "observer", PASSWORD)

@@ -146,3 +146,29 @@ async def test_a_weak_danger_signal_asks_first_and_yes_makes_it_urgent(live_serv
     assert offer["urgent"] is True and "川の水" in offer["summary"]["need"]
     for peer in (home, agent):
         await peer.close()
+
+
+async def test_the_kiosks_example_question_is_answered_in_the_chat(live_server: LiveServer) -> None:
+    """「住民票が ほしい」 (the kiosk's own example) was queued for a person on the learned model's guess alone, and
+    the 300-yen answer never showed; the chat answers it and queues nobody (the resident may still ask)."""
+    home = await resident_peer(live_server)
+    await home.wait_for("resident.state")
+    ack = ok(await home.call("chat.send", {"text": "住民票が ほしい", "client_id": "j-1"}))
+    bot = await home.wait_for("chat.message", lambda m: m["sender"] == "bot")
+    assert "300円" in bot["text"] and bot["bot"]["action"] == "answer"
+    assert bot["bot"]["links"] and not bot["bot"]["suggestions"]
+    assert "position" not in ack and not home.received["queue.position"]
+    queued = ok(await home.call("handoff.request", {"consultation_id": ack["consultation_id"]}))
+    assert queued["position"] == 1
+    await home.close()
+
+
+async def test_the_kiosks_example_question_is_answered_at_the_kiosk_too(live_server: LiveServer) -> None:
+    """The re-tester typed 「住民票が ほしい」 at the kiosk and got three 「…の ことですか？」 guesses while the chat
+    answered it: the booth's preview takes the same answer-first rule."""
+    _, token, _ = await live_server.add_booth()
+    booth = Peer(live_server.booth_url, "/booth")
+    await booth.connect(auth={"token": token})
+    preview = ok(await booth.call("triage.preview", {"text": "住民票が ほしい"}))["triage"]
+    assert preview["action"] == "answer" and "300円" in preview["answer"]
+    await booth.close()

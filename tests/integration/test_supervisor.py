@@ -70,6 +70,7 @@ async def test_an_agent_gets_a_plain_403_page_and_a_refused_socket(live_server: 
         page = await resp.text()
         for testid in ("sv-queue", "sv-agents", "sv-alerts", "sv-booths", "sv-today"):
             assert f'data-testid="{testid}"' in page
+        assert '<option value="shiomi">汐見町</option>' in page  # ux6: the town's name, not its code
     peer = Peer(live_server.agent_url, "/supervisor")
     with pytest.raises(socketio.exceptions.ConnectionError):
         await peer.connect(headers={"Cookie": f"madoguchi_session={cookie}"})
@@ -84,6 +85,8 @@ async def test_a_change_shows_within_a_second_and_towns_stay_apart(live_server: 
     _, yamabe_token, _ = await live_server.add_booth("山辺ブース", municipality="yamabe")
     await live_server.add_agent("tax_only", PASSWORD, routes=("tax",))
     await live_server.add_agent("yamabe_agent", PASSWORD, municipality="yamabe", routes=("tax",))
+    await live_server.add_agent("yamabe_absent", PASSWORD, municipality="yamabe", routes=("tax",))
+    await live_server.add_agent("absent", PASSWORD, routes=("tax",))  # never logs in: 未接続
     await live_server.add_agent("boss", PASSWORD, role="supervisor")
     await live_server.app[keys.ACCOUNTS].add_user(
         "joint",
@@ -102,7 +105,11 @@ async def test_a_change_shows_within_a_second_and_towns_stay_apart(live_server: 
     first = await boss.wait_for("supervisor.snapshot")
     assert first["municipality_id"] == "shiomi"
     # the supervisor watching this page is listed too (fix7b), as watching
-    assert [a["display_name"] for a in first["agents"] if a["activity"] != "watching"] == ["tax_only さん"]
+    assert [a["display_name"] for a in first["agents"] if a["activity"] not in ("watching", "offline")] == [
+        "tax_only さん"
+    ]
+    # the town's staff not on the counter are listed by name as 未接続 (#11); yamabe's are not theirs
+    assert [a["display_name"] for a in first["agents"] if a["activity"] == "offline"] == ["absent さん"]
     assert {b["name"] for b in first["booths"]} == {"北港ブース"}
     await both.wait_for("supervisor.snapshot", lambda s: s["municipality_id"] == "yamabe")
 
@@ -126,7 +133,7 @@ async def test_a_change_shows_within_a_second_and_towns_stay_apart(live_server: 
     for snapshot in boss.received["supervisor.snapshot"]:
         assert snapshot["municipality_id"] == "shiomi"
         assert all(c["consultation_id"] != theirs for c in snapshot["queue"])
-        assert all(a["display_name"] != "yamabe_agent さん" for a in snapshot["agents"])
+        assert all(a["display_name"] not in ("yamabe_agent さん", "yamabe_absent さん") for a in snapshot["agents"])
         assert all(a.get("consultation_id") != theirs for a in snapshot["alerts"])
     # and a shiomi supervisor cannot steer a yamabe case: it does not exist for them
     assert error_code(await boss.call("supervisor.move_route", {"consultation_id": theirs, "route": "tax"})) == (

@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import Browser, Page, Playwright, expect
+from playwright.async_api import Browser, BrowserContext, Page, Playwright, expect
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
+from tests.links import netns
 from tests.support import LiveServer
 
 WAIT_MS = 20_000
@@ -46,6 +47,27 @@ INSTRUMENT = """
       return gum(constraints).then((stream) => { mark("getUserMedia done"); return stream; });
     };
   }
+  // With `trace`: the first packets and frames each way after connected, from getStats every 20 ms for 2 s
+  // (costs the page some work: only for finding where the time goes, not for the timed runs).
+  const trace = (pc) => {
+    const seen = new Set();
+    const began = Date.now();
+    const timer = setInterval(async () => {
+      if (Date.now() - began > 2000 || pc.connectionState === "closed") return clearInterval(timer);
+      (await pc.getStats()).forEach((r) => {
+        const firsts = {
+          "outbound-rtp": [["packetsSent", "sent"], ["framesEncoded", "encoded"]],
+          "inbound-rtp": [
+            ["packetsReceived", "received"], ["framesDecoded", "decoded"], ["totalSamplesReceived", "played"],
+          ],
+        }[r.type] || [];
+        for (const [key, word] of firsts) {
+          const name = `${word} ${r.kind}`;
+          if (r[key] > 0 && !seen.has(name)) { seen.add(name); mark(name); }
+        }
+      });
+    }, 20);
+  };
   const rewrite = (url) => options.rewrite.reduce((u, [from, to]) => u.split(from).join(to), url);
   const adjust = (config) => {
     const copy = { ...(config || {}) };
@@ -70,6 +92,7 @@ INSTRUMENT = """
       this.addEventListener("track", (e) => mark("track " + e.track.kind));
       this.addEventListener("connectionstatechange", () => {
         mark("connection " + this.connectionState);
+        if (options.trace && this.connectionState === "connected") trace(this);
         if (this.connectionState === "connected" && links.connectedAt[index] === null) {
           links.connectedAt[index] = Date.now();
         }
@@ -121,21 +144,37 @@ async () => {
 }
 """
 
-REMOTE_PLAYING = """() => {
-  const v = document.querySelector('[data-testid="remote-video"]');
-  return v && v.videoWidth > 0 && v.currentTime > 0 ? Date.now() : false;
-}"""
-
-AUDIO_FLOWING = """async () => {  // a time once audio samples arrive, else false (polled from Python: it is async)
+# Started in each page just before the agent's click: the first moments of remote video playing (checked every
+# animation frame, as the in-page reference does) and of audio samples arriving (getStats every 20 ms), taken in
+# the page itself, so that how long the harness takes to ask (Python round trips, slow under load) is not timed.
+# The agent's page also notes its own click on 「応答」 (a capturing listener): the times run from there.
+WATCH_MEDIA = """() => {
   const links = window.__links;
-  const pc = links && links.pcs.filter((p) => p.connectionState !== "closed").pop();
-  if (!pc) return false;
-  let samples = 0;
-  (await pc.getStats()).forEach((r) => {
-    if (r.type === "inbound-rtp" && r.kind === "audio") samples = r.totalSamplesReceived || 0;
-  });
-  return samples > 0 ? Date.now() : false;
+  if (links.media) return;
+  const media = (links.media = { videoAt: null, audioAt: null, clickAt: null });
+  document.addEventListener("click", (e) => {
+    if (media.clickAt === null && e.target.closest?.('[data-testid="offer-accept"]')) media.clickAt = Date.now();
+  }, true);
+  const video = () => {
+    const v = document.querySelector('[data-testid="remote-video"]');
+    if (v && v.videoWidth > 0 && v.currentTime > 0) media.videoAt = Date.now();
+    else requestAnimationFrame(video);
+  };
+  video();
+  const audio = setInterval(async () => {
+    const pc = links.pcs.filter((p) => p.connectionState !== "closed").pop();
+    if (!pc) return;
+    let samples = 0;
+    (await pc.getStats()).forEach((r) => {
+      if (r.type === "inbound-rtp" && r.kind === "audio") samples = r.totalSamplesReceived || 0;
+    });
+    if (samples > 0 && media.audioAt === null) {
+      media.audioAt = Date.now();
+      clearInterval(audio);
+    }
+  }, 20);
 }"""
+MEDIA_MOMENTS = """() => window.__links.media"""
 
 # Two peers in one page, camera and microphone start included: what call setup costs with no network at all.
 IN_PAGE_REFERENCE = """async () => {
@@ -167,6 +206,8 @@ IN_PAGE_REFERENCE = """async () => {
 class CallTimes:
     """One call, in ms from the agent's click on accept."""
 
+    accepted_at: float = 0.0
+    """The click (as the agent's page saw it), wall clock ms."""
     accept_to_media_ms: float | None = None
     """Until remote video plays on both sides (the later of the two)."""
     accept_to_audio_ms: float | None = None
@@ -179,13 +220,21 @@ class CallTimes:
 
 
 async def launch(
-    playwright: Playwright, *, executable: Path | str = CHROMIUM, origins: tuple[str, ...] = ()
+    playwright: Playwright,
+    *,
+    executable: Path | str = CHROMIUM,
+    origins: tuple[str, ...] = (),
+    trusted_keys: tuple[str, ...] = (),
 ) -> Browser:
     """Chromium with the browser tests' flags; ``origins`` are plain-http server URLs treated as secure (a server
-    on a veth address is not ``localhost``, and getUserMedia needs a secure context)."""
+    on a veth address is not ``localhost``, and getUserMedia needs a secure context). ``trusted_keys`` are the
+    SPKI hashes (:func:`tests.links.coturn.spki_hash`) of test certificates this browser trusts, e.g. coturn's for
+    ``turns:``: Chromium checks a TURN server's certificate as it checks a web site's."""
     args = list(CHROMIUM_ARGS)
     if origins:
         args.append("--unsafely-treat-insecure-origin-as-secure=" + ",".join(origins))
+    if trusted_keys:
+        args.append("--ignore-certificate-errors-spki-list=" + ",".join(trusted_keys))
     return await playwright.chromium.launch(executable_path=str(executable), args=args, headless=True)
 
 
@@ -196,13 +245,89 @@ class PageNetwork:
 
     relay_only: bool = False
     rewrite: tuple[tuple[str, str], ...] = ()
+    trace: bool = False
+    """Record the first packets and frames each way after connected (getStats every 20 ms for 2 s)."""
+
+
+PAGE_LOG_LINES = 200
+
+
+def _keep(log: list[str], line: str) -> None:
+    if len(log) < PAGE_LOG_LINES:
+        log.append(f"{time.strftime('%H:%M:%S')}.{int(time.time() * 1000) % 1000:03d} {line}")
+
+
+def _watch(page: Page) -> list[str]:
+    """Everything a failure needs to be read afterwards, in order, time-stamped: the page's console messages and
+    errors, requests that failed or came back 4xx/5xx, and its WebSockets (opened, closed, errors, frame counts)."""
+    log: list[str] = []
+    page.on("console", lambda m: _keep(log, f"console.{m.type}: {m.text}"))
+    page.on("pageerror", lambda e: _keep(log, f"pageerror: {e}"))
+    page.on("requestfailed", lambda r: _keep(log, f"request failed: {r.method} {r.url} {r.failure}"))
+    page.on("response", lambda r: _keep(log, f"response {r.status}: {r.url}") if r.status >= 400 else None)
+
+    def websocket(ws: Any) -> None:
+        frames = {"sent": 0, "received": 0}
+        _keep(log, f"websocket opening: {ws.url}")
+
+        def frame(way: str) -> None:
+            frames[way] += 1
+            if frames[way] <= 3:
+                _keep(log, f"websocket frame {way} #{frames[way]}: {ws.url}")
+
+        ws.on("framesent", lambda _: frame("sent"))
+        ws.on("framereceived", lambda _: frame("received"))
+        ws.on("socketerror", lambda e: _keep(log, f"websocket error: {e}"))
+        ws.on("close", lambda _: _keep(log, f"websocket closed after {frames}: {ws.url}"))
+
+    page.on("websocket", websocket)
+    return log
+
+
+PAGE_LOGS: dict[Page, list[str]] = {}
 
 
 async def open_page(browser: Browser, network: PageNetwork = PageNetwork()) -> Page:
     context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
-    options = {"relayOnly": network.relay_only, "rewrite": [list(pair) for pair in network.rewrite]}
+    options = {
+        "relayOnly": network.relay_only,
+        "rewrite": [list(pair) for pair in network.rewrite],
+        "trace": network.trace,
+    }
     await context.add_init_script(INSTRUMENT % json.dumps(options))
-    return await context.new_page()
+    page = await context.new_page()
+    PAGE_LOGS[page] = _watch(page)
+
+    def forget(_: BrowserContext) -> None:
+        PAGE_LOGS.pop(page, None)
+
+    context.on("close", forget)
+    return page
+
+
+CONNECTION = """() => {
+  const e = document.querySelector('[data-testid="connection-status"]');
+  return e ? { state: e.dataset.state, check: e.dataset.check, text: e.textContent.trim() } : null;
+}"""
+
+
+async def kiosk_ready(booth: Page, timeout_ms: float = WAIT_MS) -> None:
+    """Wait for the kiosk's 「相談をはじめる」 to be enabled (its /booth socket connected); if it is not, fail with
+    what the page said meanwhile and where its connection stands."""
+    began = time.monotonic()
+    try:
+        await expect(booth.get_by_test_id("start-consultation")).to_be_enabled(timeout=timeout_ms)
+    except AssertionError as exc:
+        try:
+            connection = await booth.evaluate(CONNECTION)
+        except Exception as inner:  # the page itself may be what is broken
+            connection = f"unreadable: {inner}"
+        lines = "\n".join(PAGE_LOGS.get(booth, [])) or "(nothing)"
+        networks = "".join(f"\n{network.describe()}" for network in netns.OPEN)
+        raise AssertionError(
+            f"the kiosk's start button stayed disabled for {time.monotonic() - began:.1f} s; "
+            f"connection-status: {connection}\nthe booth page meanwhile:\n{lines}{networks}"
+        ) from exc
 
 
 @asynccontextmanager
@@ -223,7 +348,7 @@ async def call_pages(
     agent = await open_page(agent_browser, agent_network)
     try:
         await booth.goto(url + kiosk_path)
-        await expect(booth.get_by_test_id("start-consultation")).to_be_enabled(timeout=WAIT_MS)
+        await kiosk_ready(booth)
         await agent.goto(f"{url}/login")
         await agent.get_by_test_id("login-username").fill("links-agent")
         await agent.get_by_test_id("login-password").fill(AGENT_PASSWORD)
@@ -236,25 +361,36 @@ async def call_pages(
         await agent.context.close()
 
 
-async def _moment(page: Page, script: str, timeout_ms: float) -> float | None:
-    """When (page ``Date.now()``) ``script`` first returned a time, or None if it did not within the timeout."""
-    try:
-        handle = await page.wait_for_function(script, timeout=timeout_ms, polling="raf")
-    except PlaywrightTimeoutError:
-        return None
-    value = await handle.json_value()
-    return float(value)
-
-
-async def _polled_moment(page: Page, script: str, timeout_ms: float, poll_s: float = 0.02) -> float | None:
-    """The same for an async ``script`` (``wait_for_function`` would take its promise for a truthy answer)."""
+async def _media_moments(page: Page, timeout_ms: float) -> dict[str, Any]:
+    """The page's media watch (WATCH_MEDIA) once it saw both video and audio, or as it stands at the timeout."""
     deadline = time.monotonic() + timeout_ms / 1000
-    while time.monotonic() < deadline:
-        value = await page.evaluate(script)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-        await asyncio.sleep(poll_s)
-    return None
+    while True:
+        moments: dict[str, Any] = await page.evaluate(MEDIA_MOMENTS)
+        if (moments["videoAt"] is not None and moments["audioAt"] is not None) or time.monotonic() > deadline:
+            return moments
+        await asyncio.sleep(0.05)
+
+
+FULL_PICTURE = """(lines) => {  // a time once the remote video is at least `lines` tall, else false
+  const v = document.querySelector('[data-testid="remote-video"]');
+  return v && v.currentTime > 0 && Math.min(v.videoWidth, v.videoHeight) >= lines ? Date.now() : false;
+}"""
+
+
+async def full_picture_ms(pages: dict[str, Page], since_ms: float, within_s: float, lines: int = 720) -> dict[str, Any]:
+    """Per page, ms from ``since_ms`` (wall clock) until its remote video is ``lines`` tall (the fake camera's full
+    1280x720), or None if not within ``within_s`` of ``since_ms``."""
+    left_ms = max(1.0, since_ms + within_s * 1000 - time.time() * 1000)
+
+    async def one(page: Page) -> float | None:
+        try:
+            handle = await page.wait_for_function(FULL_PICTURE, arg=lines, timeout=left_ms, polling=50)
+        except PlaywrightTimeoutError:
+            return None
+        return round(float(await handle.json_value()) - since_ms, 1)
+
+    values = await asyncio.gather(*(one(page) for page in pages.values()))
+    return dict(zip(pages, values, strict=True))
 
 
 def _latest(moments: list[float | None], since: float) -> float | None:
@@ -278,13 +414,19 @@ async def place_call(booth: Page, agent: Page, *, timeout_ms: float = WAIT_MS, r
     accept = agent.get_by_test_id("offer-accept")
     await expect(accept).to_be_visible(timeout=timeout_ms)
     await asyncio.sleep(ring_s)
-    accepted_at = time.time() * 1000
+    for page in (booth, agent):
+        await page.evaluate(WATCH_MEDIA)
+    clicked_here = time.time() * 1000
     await accept.click()
-    video, audio = await asyncio.gather(
-        asyncio.gather(*(_moment(p, REMOTE_PLAYING, timeout_ms) for p in (booth, agent))),
-        asyncio.gather(*(_polled_moment(p, AUDIO_FLOWING, timeout_ms) for p in (booth, agent))),
+    seen = await asyncio.gather(*(_media_moments(p, timeout_ms) for p in (booth, agent)))
+    video = [side["videoAt"] for side in seen]
+    audio = [side["audioAt"] for side in seen]
+    accepted_at = float(seen[1]["clickAt"] or clicked_here)  # the page's own click; the harness's if it saw none
+    times = CallTimes(
+        accepted_at=accepted_at,
+        accept_to_media_ms=_latest(video, accepted_at),
+        accept_to_audio_ms=_latest(audio, accepted_at),
     )
-    times = CallTimes(accept_to_media_ms=_latest(video, accepted_at), accept_to_audio_ms=_latest(audio, accepted_at))
     for side, page in (("booth", booth), ("agent", agent)):
         connected = await page.evaluate("() => window.__links.connectedAt.filter((t) => t !== null).pop() ?? null")
         times.connect_ms[side] = None if connected is None else round(float(connected) - accepted_at, 1)
@@ -296,6 +438,10 @@ async def place_call(booth: Page, agent: Page, *, timeout_ms: float = WAIT_MS, r
             if moment >= asked_at and key not in seen:
                 seen[key] = round(float(moment) - accepted_at, 1)
         times.timeline[side] = list(seen.items())
+    for index, side in enumerate(("booth", "agent")):  # when this side's remote media arrived (what is timed above)
+        for name, moment in (("remote video playing", video[index]), ("remote audio samples", audio[index])):
+            if moment is not None:
+                times.timeline[side].append((name, round(moment - accepted_at, 1)))
     return times
 
 

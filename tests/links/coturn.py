@@ -8,7 +8,9 @@ file and the issued logins agree. Each instance gets free ports, its own tempora
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import secrets
 import shutil
 import socket
@@ -34,6 +36,8 @@ class Coturn:
     conf: Path
     log: Path
     tls_port: int | None = None
+    cert: Path | None = None
+    """The TLS listener's certificate (self-signed, for :attr:`host` as an IP SAN)."""
 
     def urls(self, *transports: str, host: str | None = None) -> list[str]:
         """TURN URLs for ``transports`` (``udp``, ``tcp``, ``tls``), as MADOGUCHI_TURN_URLS would list them."""
@@ -94,6 +98,18 @@ def self_signed_certificate(directory: Path, ip: str) -> tuple[Path, Path]:
     return cert, key
 
 
+def spki_hash(cert: Path) -> str:
+    """The base64 SHA-256 of ``cert``'s public key (what Chromium's ``--ignore-certificate-errors-spki-list``
+    takes: that one key is trusted, for that browser only)."""
+    pem = subprocess.run(
+        ["openssl", "x509", "-in", str(cert), "-pubkey", "-noout"], check=True, capture_output=True, timeout=30
+    ).stdout
+    der = subprocess.run(
+        ["openssl", "pkey", "-pubin", "-outform", "der"], input=pem, check=True, capture_output=True, timeout=30
+    ).stdout
+    return base64.b64encode(hashlib.sha256(der).digest()).decode()
+
+
 @contextlib.contextmanager
 def run_coturn(
     directory: Path,
@@ -143,7 +159,7 @@ def run_coturn(
         )
     try:
         _wait_listening(process, host, port, log)
-        yield Coturn(host=host, port=port, secret=secret, conf=conf, log=log, tls_port=tls_port)
+        yield Coturn(host=host, port=port, secret=secret, conf=conf, log=log, tls_port=tls_port, cert=cert)
     finally:
         process.terminate()
         try:

@@ -97,6 +97,10 @@ class BoothNetwork:
             "    iif lo accept; meta l4proto udp counter drop; }\n"
             "}\n"
         )
+        self._nft(script)
+
+    def _nft(self, script: str) -> None:
+        """Load an nftables script inside the namespace."""
         done = subprocess.run(
             ["ip", "netns", "exec", self.name, "nft", "-f", "-"],
             input=script,
@@ -107,6 +111,18 @@ class BoothNetwork:
         )
         if done.returncode != 0:
             raise NetnsError(f"nft in {self.name} failed: {done.stderr.strip()}")
+
+    def block_tcp_port(self, port: int) -> None:
+        """Drop TCP to and from ``port`` on the host (e.g. plain TURN over TCP, so that only TURN over TLS is left)."""
+        script = (
+            "table inet madoguchi_links_tcp {\n"
+            "  chain out { type filter hook output priority 0; policy accept;\n"
+            f"    oif lo accept; tcp dport {port} counter drop; }}\n"
+            "  chain in { type filter hook input priority 0; policy accept;\n"
+            f"    iif lo accept; tcp sport {port} counter drop; }}\n"
+            "}\n"
+        )
+        self._nft(script)
 
     def udp_dropped(self) -> int:
         """Packets the UDP rules dropped so far (both directions)."""
@@ -136,12 +152,39 @@ class BoothNetwork:
         self.exec("ip", "link", "set", self.ns_dev, "up")
         self.exec("ip", "route", "replace", "default", "via", self.host_ip)
 
+    def describe(self) -> str:
+        """Where the link stands, for a failure message: both ends' addresses and queues, the namespace's routes
+        and nftables rules, and which device the host reaches the namespace through (another namespace's veth there
+        would mean two networks took the same /30)."""
+        views = {
+            "host route to the booth": ["ip", "route", "get", self.ns_ip],
+            "host end": ["ip", "-br", "addr", "show", "dev", self.host_dev],
+            "host end queue": ["tc", "qdisc", "show", "dev", self.host_dev],
+            "namespace addresses": ["ip", "netns", "exec", self.name, "ip", "-br", "addr"],
+            "namespace routes": ["ip", "netns", "exec", self.name, "ip", "route"],
+            "namespace queue": ["ip", "netns", "exec", self.name, "tc", "qdisc", "show", "dev", self.ns_dev],
+            "namespace rules": ["ip", "netns", "exec", self.name, "nft", "list", "ruleset"],
+        }
+        lines = [f"network namespace {self.name} ({self.host_ip} on the host, {self.ns_ip} inside):"]
+        for what, args in views.items():
+            try:
+                done = _run(args, check=False)
+                said = (done.stdout + done.stderr).strip().replace("\n", "\n    ") or "(nothing)"
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                said = f"unreadable: {exc}"
+            lines.append(f"  {what}: {said}")
+        return "\n".join(lines)
+
     def wrapper(self, directory: Path, program: str) -> Path:
         """An executable that runs ``program`` inside the namespace with the arguments it is given."""
         path = directory / f"{Path(program).name}-in-{self.name}"
         path.write_text(f'#!/bin/sh\nexec ip netns exec {self.name} {program} "$@"\n')
         path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
         return path
+
+
+OPEN: list[BoothNetwork] = []
+"""The namespaces this process has now (:func:`booth_network`), described when a kiosk inside one is not ready."""
 
 
 @contextlib.contextmanager
@@ -153,14 +196,24 @@ def booth_network() -> Iterator[BoothNetwork]:
     network = BoothNetwork(name=f"mdg{tag}", host_dev=f"mdg{tag}h", ns_dev=f"mdg{tag}n", host_ip=host_ip, ns_ip=ns_ip)
     try:
         _run(["ip", "netns", "add", network.name])
+        # IPv4 only: an IPv6 link-local address finishing its duplicate check a second or two after the link comes
+        # up is an address change, and Chromium's network-change notifier then fails every request in flight with
+        # ERR_NETWORK_CHANGED — the kiosk's modules did not load and its start button stayed grey (CI stop 18's
+        # "the booth's socket never connected", caught by the diagnostics in session 10).
+        for scope in ("all", "default"):
+            network.exec("sysctl", "-q", "-w", f"net.ipv6.conf.{scope}.disable_ipv6=1")
         _run(["ip", "link", "add", network.host_dev, "type", "veth", "peer", "name", network.ns_dev])
+        _run(["sysctl", "-q", "-w", f"net.ipv6.conf.{network.host_dev}.disable_ipv6=1"])
         _run(["ip", "link", "set", network.ns_dev, "netns", network.name])
         _run(["ip", "addr", "add", f"{host_ip}/30", "dev", network.host_dev])
         _run(["ip", "link", "set", network.host_dev, "up"])
         network.exec("ip", "addr", "add", f"{ns_ip}/30", "dev", network.ns_dev)
         network.exec("ip", "link", "set", "lo", "up")
         network.link_up()
+        OPEN.append(network)
         yield network
     finally:
+        if network in OPEN:
+            OPEN.remove(network)
         _run(["ip", "link", "del", network.host_dev], check=False)  # takes its peer with it
         _run(["ip", "netns", "del", network.name], check=False)

@@ -13,12 +13,13 @@ measures 60 s (see bench/links/RESULTS.md).
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from tests.browser.chromium import CHROMIUM, CHROMIUM_PRESENT
-from tests.links.calls import PageNetwork, call_pages, launch, measure, place_call
+from tests.links.calls import PageNetwork, Window, call_pages, launch, measure, place_call
 from tests.links.coturn import Coturn
 from tests.links.impair import Impairment, ImpairmentProxy
 from tests.support import make_settings, serve
@@ -26,6 +27,28 @@ from tests.support import make_settings, serve
 pytestmark = [pytest.mark.links, pytest.mark.browser]
 
 WINDOW_S = 15.0
+FULL_WINDOW_S = 60.0  # the issue's window; measured only when the first 15 s are over the limit
+LIMIT = 0.10
+
+
+def joined(first: Window, then: Window) -> Window:
+    """Two back-to-back windows as one: audio samples arrive at a steady rate, so concealment weighs by time."""
+    seconds = first.seconds + then.seconds
+    concealment = None
+    if first.concealment is not None and then.concealment is not None:
+        concealment = (first.concealment * first.seconds + then.concealment * then.seconds) / seconds
+    fps = None
+    if first.video_fps is not None and then.video_fps is not None:
+        fps = (first.video_fps * first.seconds + then.video_fps * then.seconds) / seconds
+    return replace(
+        then,
+        seconds=seconds,
+        concealment=concealment,
+        video_fps=fps,
+        audio_packets_lost=first.audio_packets_lost + then.audio_packets_lost,
+    )
+
+
 ISLAND = Impairment(delay_s=0.150, loss=0.05)
 
 
@@ -49,6 +72,13 @@ async def test_a_call_over_300_ms_and_5_percent_loss_keeps_its_voice(
                 ) as (booth, agent):
                     times = await place_call(booth, agent, timeout_ms=30_000)
                     at_booth, at_agent = await asyncio.gather(measure(booth, WINDOW_S), measure(agent, WINDOW_S))
+                    if max(w.concealment or 0.0 for w in (at_booth, at_agent)) > LIMIT:
+                        # the issue's bound is over 60 s: one bad 15 s stretch (seen once in a full run, 12.8 %
+                        # where the same call usually conceals 4-6 %) is judged over the whole minute
+                        more_booth, more_agent = await asyncio.gather(
+                            measure(booth, FULL_WINDOW_S - WINDOW_S), measure(agent, FULL_WINDOW_S - WINDOW_S)
+                        )
+                        at_booth, at_agent = joined(at_booth, more_booth), joined(at_agent, more_agent)
             finally:
                 await browser.close()
     finally:
@@ -58,7 +88,7 @@ async def test_a_call_over_300_ms_and_5_percent_loss_keeps_its_voice(
     for side, window in (("booth", at_booth), ("agent", at_agent)):
         assert window.pair is not None and window.pair["local"] == "relay", (side, window)
         assert window.concealment is not None, (side, window)
-        assert window.concealment <= 0.10, f"{side} concealed {window.concealment:.1%} of its audio: {window}"
+        assert window.concealment <= LIMIT, f"{side} concealed {window.concealment:.1%} of its audio: {window}"
         assert window.video_fps is not None and window.video_fps > 0, (side, window)
     # the bad hop was really on the path: its RTT and its losses show
     assert at_booth.rtt_s is not None and at_booth.rtt_s >= 0.28, at_booth

@@ -1,10 +1,11 @@
 """The step-down ladder on a capped link: a booth at 128 kbit/s steps down to small video or voice, at 48 kbit/s to
-voice (or chat), back up to video when the cap is lifted, and the agent's 「声だけに する」 puts both sides on voice.
+voice (or chat), back up to video when the cap is lifted, and the agent's 「声だけに する」 puts both sides on voice,
+its 「文字だけに する」 on writing only (the kiosk offering a call back), 「映像に もどす」 back on video.
 
 The booth is real Chromium in a network namespace whose veth link is capped by ``tc tbf`` both ways; the console is
 Chromium on the host. Both screens are read through their ``media-mode`` and ``link-quality`` elements only: they
 must say the same thing. One call goes through every phase (about two minutes), nobody clicks except the agent's
-force button.
+force buttons.
 """
 
 from __future__ import annotations
@@ -72,7 +73,17 @@ async def test_the_ladder_steps_down_on_a_capped_link_and_back_up_and_the_agent_
                 await expect(mode).to_have_attribute("data-forced", "true")
                 await expect(mode).to_have_text("いまは 声だけで お話ししています")
                 await expect(booth.get_by_test_id("link-quality")).to_have_attribute("data-state", "good")
-                await force.click()
+                # from voice straight to writing only: the kiosk offers a call back, the console says to offer it
+                text_only = agent.get_by_test_id("force-chat")
+                await text_only.click()
+                await expect(text_only).to_have_attribute("aria-pressed", "true")
+                await expect(force).to_have_attribute("aria-pressed", "false")
+                took["forced chat"] = await wait_mode(pages, {"chat"}, 10.0)
+                assert took["forced chat"] is not None, [await modes(p) for p in pages.values()]
+                await expect(mode).to_have_attribute("data-forced", "true")
+                await expect(mode).to_contain_text("いまは 文字で お話ししています。お電話で 折り返すことも")
+                await expect(agent.get_by_test_id("media-mode")).to_contain_text("折り返しを おすすめして")
+                await text_only.click()
                 took["released"] = await wait_mode(pages, {"video"}, 10.0)
                 assert took["released"] is not None, [await modes(p) for p in pages.values()]
                 await expect(booth.get_by_test_id("remote-video")).to_have_attribute(

@@ -30,7 +30,7 @@ from madoguchi.media.peer import BoothPeer
 from madoguchi.media.probe import CallResult, ProbeTarget, run_probe
 from madoguchi.storage.db import parse_database_url
 from madoguchi.storage.testing import POSTGRES_TEST_URL
-from tests.support import REDIS_TEST_URL, LiveServer, delete_redis_keys, on_both_topologies
+from tests.support import LISTENING_LINE, REDIS_TEST_URL, LiveServer, delete_redis_keys, on_both_topologies
 
 pytestmark = pytest.mark.media
 
@@ -183,28 +183,43 @@ async def _drop_schema(name: str) -> None:
         await engine.dispose()
 
 
-def _start_serving(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [MADOGUCHI, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    return process, f"http://127.0.0.1:{port}"
+SERVE_START_S = 120.0
+"""How long one ``madoguchi serve`` may take to answer ``/healthz``: imports and the knowledge base are CPU work,
+and two processes starting together on a loaded 2-core machine (load 13-15) took 54-104 s."""
 
 
-def _wait_healthy(process: subprocess.Popen[bytes], base_url: str) -> None:
-    deadline = time.monotonic() + 30
+def _start_serving(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    """``madoguchi serve`` on a port it picks itself (``--port 0``; a port chosen here stayed free for the whole
+    start, a minute under load, for any other program to take), its stdout and stderr in ``log_path`` (with
+    Python's traceback of a native crash)."""
+    with log_path.open("wb") as log:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(
+            [MADOGUCHI, "serve", "--host", "127.0.0.1", "--port", "0"],
+            env={**env, "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"},
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def _wait_healthy(process: subprocess.Popen[bytes], log_path: Path, within_s: float = SERVE_START_S) -> str:
+    """The process's URL once it answers ``/healthz``; if it exits or stays silent, fail with its exit code and
+    everything it printed."""
+    deadline = time.monotonic() + within_s
+    url = None
     while True:
-        assert process.poll() is None, "madoguchi serve exited early"
-        try:
-            with urllib.request.urlopen(base_url + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        assert time.monotonic() < deadline, "madoguchi serve did not become healthy in 30 s"
+        log = log_path.read_text(errors="replace")
+        assert process.poll() is None, f"madoguchi serve exited early with {process.returncode}:\n{log}"
+        if url is None and (found := LISTENING_LINE.search(log)) is not None:
+            url = found.group(1)
+        if url is not None:
+            try:
+                with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return url
+            except (urllib.error.URLError, OSError):
+                pass
+        assert time.monotonic() < deadline, f"madoguchi serve did not become healthy in {within_s:.0f} s:\n{log}"
         time.sleep(0.1)
 
 
@@ -215,6 +230,11 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=5)
+
+
+on_served = pytest.mark.timeout(3 * SERVE_START_S)
+"""For the tests on ``served``: the first of each topology pays for the fixture's start, five Python processes (three
+CLI commands, two servers): at load 12 with two busy loops beside it, 113 s once and cut by pytest's 120 s twice."""
 
 
 @pytest.fixture(scope="module", params=[pytest.param("one"), pytest.param("two", marks=pytest.mark.postgres)])
@@ -241,13 +261,9 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         _run(["municipality", "add", "probeville", "--name-ja", "プローブ町", "--name-en", "Probeville"], env)
         booth = json.loads(_run(["booth", "add", "プローブ用ブース", "--json"], env))
         _run(["user", "add", "probe-agent", "--role", "agent", "--password-stdin", "--routes", "all"], env, PASSWORD)
-        urls = []
-        for _ in range(processes):
-            process, url = _start_serving(env)
-            running.append(process)
-            urls.append(url)
-        for process, url in zip(running, urls, strict=True):
-            _wait_healthy(process, url)
+        logs = [data_dir.parent / f"serve-{n}.log" for n in range(processes)]
+        running.extend(_start_serving(env, log) for log in logs)
+        urls = [_wait_healthy(process, log) for process, log in zip(running, logs, strict=True)]
         yield Served(booth_url=urls[0], agent_url=urls[-1], env=env, booth=booth)
     finally:
         for process in running:
@@ -267,6 +283,7 @@ def _probe_cli(
     return subprocess.run(args, env=env, capture_output=True, text=True, timeout=90, check=False)
 
 
+@on_served
 def test_probe_cli_runs_calls_against_a_served_process_and_prints_json_lines(served: Served) -> None:
     done = _probe_cli(
         served.booth_url,
@@ -295,6 +312,7 @@ def test_probe_cli_runs_calls_against_a_served_process_and_prints_json_lines(ser
         assert rows[line["consultation_id"]]["disposition"] == "resolved"
 
 
+@on_served
 def test_probe_cli_exits_non_zero_with_a_plain_message_when_credentials_are_wrong(served: Served) -> None:
     done = _probe_cli(served.booth_url, "wrong-token", served.env, "--json", agent_url=served.agent_url)
 
@@ -323,6 +341,7 @@ def _metrics(port: int) -> str | None:
         return None
 
 
+@on_served
 def test_probe_every_keeps_running_and_serves_its_last_round_as_metrics(served: Served) -> None:
     if served.booth_url != served.agent_url:
         pytest.skip("one topology is enough for the monitor loop")

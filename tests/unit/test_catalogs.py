@@ -94,3 +94,31 @@ def test_the_waiting_cards_say_different_things(path: Path) -> None:
     soon, ringing = str(texts["booth.waiting.estimate_soon"]), str(texts["booth.waiting.ringing"])
     assert estimate != elapsed and estimate not in elapsed and elapsed not in estimate, (estimate, elapsed)
     assert soon not in ringing and ringing not in soon, (soon, ringing)
+
+
+def test_the_supervisors_selftest_lines_join_the_particle_to_the_word() -> None:
+    """ux6: 「通信 を 確かめてください」 read as a stray space; the item names are words the particle belongs to."""
+    for language in ("ja", "easy-ja"):
+        catalog = ui.load_catalog(language)
+        for key in ("sv.booth.selftest.warn", "sv.booth.selftest.fail"):
+            assert "{items} " not in catalog[key], (language, key)
+
+
+def test_the_japanese_catalog_names_each_language_as_the_staff_table_does() -> None:
+    """The console names a case's language from ``lang.<code>`` (caselabels.js; the call-back list said the picker's
+    「नेपाली」): on a Japanese console that is :attr:`Language.name_ja`, the one table the summary and export use."""
+    from madoguchi.domain.languages import JA_NAMES
+
+    japanese = read(ui.I18N_DIR / f"{DEFAULT_LANGUAGE}.json")
+    assert {code: japanese.get(f"lang.{code}") for code in JA_NAMES} == JA_NAMES
+
+
+@pytest.mark.parametrize("path", CATALOG_FILES, ids=[path.stem for path in CATALOG_FILES])
+def test_the_kiosk_headers_readiness_never_speaks_of_the_check(path: Path) -> None:
+    """uxtest item 1: seconds after start the resident's header turned to 「使えます・点検を ご確認ください」. The
+    self-test's finding is the clerk's (the corner dot) and the supervisors'; every readiness line a resident can
+    read (booth.conn.*) stays clear of the check's word, in every language."""
+    catalog = read(path)
+    word = str(catalog["booth.selftest.short"]).casefold()
+    said = {key: str(text) for key, text in catalog.items() if key.startswith("booth.conn.")}
+    assert said and not [key for key, text in said.items() if word in text.casefold()], (word, said)

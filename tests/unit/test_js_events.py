@@ -18,6 +18,8 @@ JS = ROOT / "madoguchi" / "static" / "js"
 EVENTS_JS = JS / "events.js"
 PROTOCOL = ROOT / "docs" / "protocol.md"
 SOCKET_IO_OWN = {"connect", "disconnect", "connect_error"}  # the client library's events, not the protocol's
+# The Manager's (``socket.io.on(...)``): its transport opening and reconnecting, not the protocol's either.
+SOCKET_IO_OWN |= {"open", "close", "error", "reconnect", "reconnect_attempt", "reconnect_error", "reconnect_failed"}
 
 GROUP = re.compile(r"export const (\w+) = Object\.freeze\(\{(.*?)\}\);", re.S)
 ENTRY = re.compile(r'^\s*([A-Z_]+): "([a-z_.]+)",\s*$', re.M)

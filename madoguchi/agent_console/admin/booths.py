@@ -6,7 +6,8 @@ here with segno, so the kiosk's tablet can open it with its camera and no addres
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Awaitable
+from typing import Annotated, Any, TypeVar
 
 import segno
 from aiohttp import web
@@ -14,11 +15,12 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from madoguchi import keys
 from madoguchi.agent_console.admin import guard
+from madoguchi.domain.place_names import MAX_NAME
 from madoguchi.storage.accounts import StaffRecord
-from madoguchi.storage.booths import BoothRecord, kiosk_url
-from madoguchi.storage.errors import StorageError
+from madoguchi.storage.booths import BoothRecord, audit_detail, kiosk_url
+from madoguchi.storage.errors import DuplicateBoothName, StorageError
 from madoguchi.storage.models import PLACE_KINDS
-from madoguchi.storage.municipalities import Municipalities
+from madoguchi.storage.municipalities import Municipalities, PlaceRecord
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 PlaceId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -42,12 +44,38 @@ class Move(BaseModel):
     place_id: PlaceId | None
 
 
+LocalName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_NAME)]
+
+
 class NewPlace(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     place_id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
     municipality_id: PlaceId
     name: Text
     kind: str
+    names: dict[str, LocalName] = {}
+    reading: LocalName = ""
+
+
+class PlaceNames(BaseModel):
+    """A place's names: the Japanese one (as on the sign), the other page languages' ("" or absent: none, the
+    Japanese one with its reading stands in) and its reading in romaji."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    name: Text
+    names: dict[str, LocalName] = {}
+    reading: LocalName = ""
+
+
+def place_json(place: PlaceRecord) -> dict[str, Any]:
+    return {
+        "id": place.id,
+        "municipality_id": place.municipality_id,
+        "name": place.name,
+        "kind": place.kind,
+        "names": place.names,
+        "reading": place.reading,
+    }
 
 
 def booth_json(booth: BoothRecord) -> dict[str, Any]:
@@ -76,23 +104,35 @@ async def _own_booth(request: web.Request, staff: StaffRecord) -> BoothRecord:
     return booth
 
 
-def _storage(error: StorageError) -> web.HTTPException:
-    return guard.refuse(400, "invalid_value", str(error))
+T = TypeVar("T")
+
+
+async def _stored(change: Awaitable[T]) -> T:
+    """A change storage refuses is a 4xx with storage's sentence: a name another booth of the town has is a 409 beside
+    the name field; a name too long or a place of another town a 400."""
+    try:
+        return await change
+    except DuplicateBoothName as error:  # the page says so beside the name field
+        raise guard.refuse(409, "duplicate_name", str(error), field="name") from None
+    except StorageError as error:
+        raise guard.refuse(400, "invalid_value", str(error)) from None
+
+
+async def _audit_booth(request: web.Request, staff: StaffRecord, action: str, booth: BoothRecord) -> None:
+    """The same audit entry ``madoguchi booth`` writes for the same change (:func:`audit_detail`)."""
+    await guard.audit(request, staff, action, audit_detail(action, booth))
 
 
 async def add_booth(request: web.Request) -> web.StreamResponse:
     staff = await guard.admin(request, changing=True)
     new = await guard.body(request, NewBooth)
     guard.require_scope(staff, new.municipality_id, "municipality")
-    try:
-        booth, token = await request.app[keys.BOOTHS].add(
+    booth, token = await _stored(
+        request.app[keys.BOOTHS].add(
             new.name, municipality_id=new.municipality_id, location=new.location, place_id=new.place_id
         )
-    except StorageError as error:
-        raise _storage(error) from None
-    await guard.audit(
-        request, staff, "booth.add", {"booth_id": booth.id, "name": booth.name, "place_id": booth.place_id}
     )
+    await _audit_booth(request, staff, "booth.add", booth)
     return web.json_response(kiosk_link(request, booth, token), status=201)
 
 
@@ -100,11 +140,8 @@ async def rename_booth(request: web.Request) -> web.StreamResponse:
     staff = await guard.admin(request, changing=True)
     change = await guard.body(request, Rename)
     booth = await _own_booth(request, staff)
-    try:
-        booth = await request.app[keys.BOOTHS].rename(booth.id, change.name)
-    except StorageError as error:
-        raise _storage(error) from None
-    await guard.audit(request, staff, "booth.rename", {"booth_id": booth.id, "name": booth.name})
+    booth = await _stored(request.app[keys.BOOTHS].rename(booth.id, change.name))
+    await _audit_booth(request, staff, "booth.rename", booth)
     return web.json_response({"booth": booth_json(booth)})
 
 
@@ -112,11 +149,8 @@ async def move_booth(request: web.Request) -> web.StreamResponse:
     staff = await guard.admin(request, changing=True)
     change = await guard.body(request, Move)
     booth = await _own_booth(request, staff)
-    try:
-        booth = await request.app[keys.BOOTHS].move(booth.id, change.place_id)
-    except StorageError as error:
-        raise _storage(error) from None
-    await guard.audit(request, staff, "booth.move", {"booth_id": booth.id, "place_id": booth.place_id})
+    booth = await _stored(request.app[keys.BOOTHS].move(booth.id, change.place_id))
+    await _audit_booth(request, staff, "booth.move", booth)
     return web.json_response({"booth": booth_json(booth)})
 
 
@@ -124,18 +158,15 @@ async def revoke_booth(request: web.Request) -> web.StreamResponse:
     staff = await guard.admin(request, changing=True)
     booth = await _own_booth(request, staff)
     booth = await request.app[keys.BOOTHS].revoke(booth.id)
-    await guard.audit(request, staff, "booth.revoke", {"booth_id": booth.id})
+    await _audit_booth(request, staff, "booth.revoke", booth)
     return web.json_response({"booth": booth_json(booth)})
 
 
 async def rotate_booth(request: web.Request) -> web.StreamResponse:
     staff = await guard.admin(request, changing=True)
     booth = await _own_booth(request, staff)
-    try:
-        booth, token = await request.app[keys.BOOTHS].rotate_token(booth.id)
-    except StorageError as error:
-        raise _storage(error) from None
-    await guard.audit(request, staff, "booth.rotate_token", {"booth_id": booth.id})
+    booth, token = await _stored(request.app[keys.BOOTHS].rotate_token(booth.id))
+    await _audit_booth(request, staff, "booth.rotate_token", booth)
     return web.json_response(kiosk_link(request, booth, token))
 
 
@@ -145,19 +176,53 @@ async def add_place(request: web.Request) -> web.StreamResponse:
     guard.require_scope(staff, new.municipality_id, "municipality")
     if new.kind not in PLACE_KINDS:
         raise guard.refuse(400, "invalid_value", f"kind must be one of {', '.join(PLACE_KINDS)}")
-    try:
-        place = await Municipalities(request.app[keys.DATABASE]).add_place(
-            new.place_id, municipality_id=new.municipality_id, name=new.name, kind=new.kind
+    place = await _stored(
+        Municipalities(request.app[keys.DATABASE]).add_place(
+            new.place_id,
+            municipality_id=new.municipality_id,
+            name=new.name,
+            kind=new.kind,
+            names=new.names,
+            reading=new.reading,
         )
-    except StorageError as error:
-        raise _storage(error) from None
+    )
     await guard.audit(
         request,
         staff,
         "place.add",
-        {"place_id": place.id, "municipality_id": place.municipality_id, "name": place.name},
+        {"place_id": place.id, "municipality_id": place.municipality_id, "name": place.name, **_names(place)},
     )
-    return web.json_response({"place": {"id": place.id, "name": place.name, "kind": place.kind}}, status=201)
+    return web.json_response({"place": place_json(place)}, status=201)
+
+
+def _names(place: PlaceRecord) -> dict[str, Any]:
+    """What the audit log keeps of a place's names (who renamed what to what, in every language)."""
+    return {"names": place.names, "reading": place.reading}
+
+
+async def rename_place(request: web.Request) -> web.StreamResponse:
+    """Set a place's names in every language at once (the form shows them all), audited with before and after."""
+    staff = await guard.admin(request, changing=True)
+    change = await guard.body(request, PlaceNames)
+    municipalities = Municipalities(request.app[keys.DATABASE])
+    before = await municipalities.get_place(request.match_info["place_id"])
+    if before is None:
+        raise guard.refuse(404, "not_found", "there is no place with that id in your municipalities")
+    guard.require_scope(staff, before.municipality_id, "place")
+    place = await _stored(
+        municipalities.set_place_names(before.id, name=change.name, names=change.names, reading=change.reading)
+    )
+    await guard.audit(
+        request,
+        staff,
+        "place.rename",
+        {
+            "place_id": place.id,
+            "before": {"name": before.name, **_names(before)},
+            "after": {"name": place.name, **_names(place)},
+        },
+    )
+    return web.json_response({"place": place_json(place)})
 
 
 def setup(app: web.Application) -> None:
@@ -167,3 +232,4 @@ def setup(app: web.Application) -> None:
     app.router.add_post("/api/admin/booths/{booth_id}/revoke", revoke_booth)
     app.router.add_post("/api/admin/booths/{booth_id}/rotate", rotate_booth)
     app.router.add_post("/api/admin/places", add_place)
+    app.router.add_post("/api/admin/places/{place_id}/names", rename_place)

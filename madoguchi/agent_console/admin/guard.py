@@ -25,8 +25,12 @@ ADMIN_ROLE: Final = "admin"
 Body = TypeVar("Body", bound=BaseModel)
 
 
-def refuse(status: int, code: str, message: str) -> web.HTTPException:
-    """An HTTP error with the project's JSON error body, to ``raise``."""
+def refuse(
+    status: int, code: str, message: str, *, field: str | None = None, details: Mapping[str, object] | None = None
+) -> web.HTTPException:
+    """An HTTP error with the project's JSON error body, to ``raise``; ``field``: the input it is about (the page
+    puts its plain sentence beside that input, not the English detail at the top); ``details``: what the page
+    needs to say more (the bookings a change of hours would close), beside ``error`` in the body."""
     kinds: Mapping[int, type[web.HTTPException]] = {
         400: web.HTTPBadRequest,
         401: web.HTTPUnauthorized,
@@ -34,9 +38,11 @@ def refuse(status: int, code: str, message: str) -> web.HTTPException:
         404: web.HTTPNotFound,
         409: web.HTTPConflict,
     }
-    return kinds[status](
-        text=json.dumps({"error": {"code": code, "message": message}}), content_type="application/json"
-    )
+    error: dict[str, str] = {"code": code, "message": message}
+    if field is not None:
+        error["field"] = field
+    body = {"error": error, **(details or {})}
+    return kinds[status](text=json.dumps(body, ensure_ascii=False), content_type="application/json")
 
 
 async def admin(request: web.Request, *, changing: bool) -> StaffRecord:
@@ -59,8 +65,10 @@ async def body(request: web.Request, model: type[Body]) -> Body:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        where = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors()[:3])
-        raise refuse(400, "invalid_payload", where) from None
+        errors = exc.errors()
+        where = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in errors[:3])
+        field = str(errors[0]["loc"][0]) if errors and errors[0]["loc"] else None
+        raise refuse(400, "invalid_payload", where, field=field) from None
 
 
 async def audit(request: web.Request, staff: StaffRecord, action: str, detail: Mapping[str, Any]) -> None:

@@ -18,9 +18,16 @@ from madoguchi import keys
 from madoguchi.agent_console import auth
 from madoguchi.agent_console.admin import guard
 from madoguchi.domain.holidays import JAPAN, holidays_between
-from madoguchi.domain.opening_hours import JST, OFFICE_HOURS, HoursSpec, hours_of, open_now
+from madoguchi.domain.opening_hours import JST, HoursSpec, OpeningHours, hours_in_force, open_now
 from madoguchi.storage.accounts import StaffRecord
-from madoguchi.storage.opening_hours import OpeningHoursStore
+from madoguchi.storage.bookings import BookingRecord
+from madoguchi.storage.opening_hours import OpeningHoursStore, bookings_closed_by
+
+
+def _booking_json(booking: BookingRecord) -> dict[str, str]:
+    """What the admin is shown of a booking the new hours close: enough to find and call them (the console and
+    `madoguchi bookings list` show the rest), no contact details."""
+    return {"code": booking.code, "start": booking.start.isoformat(), "route": booking.route, "place": booking.place}
 
 
 async def hours_json(app: web.Application, municipality_id: str, now: datetime) -> dict[str, Any]:
@@ -28,7 +35,7 @@ async def hours_json(app: web.Application, municipality_id: str, now: datetime) 
     book = app[keys.HOURS]
     spec, source = await book.spec(municipality_id)
     saved = await book.saved(municipality_id) if source == "stored" else None
-    hours = OFFICE_HOURS if spec is None else hours_of(spec)
+    hours = hours_in_force(spec)
     return {
         "municipality_id": municipality_id,
         "spec": None if spec is None else spec.model_dump(mode="json"),
@@ -55,26 +62,45 @@ def _town(request: web.Request, admin: StaffRecord) -> str:
     return municipality_id
 
 
+async def _closing_checked(request: web.Request, municipality_id: str, hours: OpeningHours) -> list[dict[str, str]]:
+    """The bookings ``hours`` would close (the rule ``madoguchi hours`` applies too:
+    :func:`~madoguchi.storage.opening_hours.bookings_closed_by`); refused (409, naming them) until the admin
+    confirms (``?confirm=1``) having seen them. They are kept, not cancelled, and the answer names them again so
+    the office can call each resident."""
+    db = request.app[keys.DATABASE]
+    closed = [_booking_json(b) for b in await bookings_closed_by(db, municipality_id, hours, datetime.now(UTC))]
+    if closed and request.query.get("confirm") != "1":
+        message = f"{len(closed)} booking(s) fall on hours these changes close; send again with ?confirm=1"
+        raise guard.refuse(409, "bookings_on_closed_days", message, details={"bookings": closed})
+    return closed
+
+
 async def save(request: web.Request) -> web.StreamResponse:
     admin = await guard.admin(request, changing=True)
     municipality_id = _town(request, admin)
     spec = await guard.body(request, HoursSpec)
+    closed = await _closing_checked(request, municipality_id, request.app[keys.HOURS].hours_of(spec))
     await OpeningHoursStore(request.app[keys.DATABASE]).save(
         municipality_id, spec, actor=f"staff:{admin.id}", by=admin.display_name, at=auth.now_utc()
     )
     request.app[keys.HOURS].forget(municipality_id)
-    return web.json_response({"hours": await hours_json(request.app, municipality_id, datetime.now(UTC))})
+    hours = await hours_json(request.app, municipality_id, datetime.now(UTC))
+    return web.json_response({"hours": hours, "bookings_on_closed_days": closed})
 
 
 async def reset(request: web.Request) -> web.StreamResponse:
+    """Back to the municipality file's hours: checked against the bookings like any other change (the file's hours
+    may close a day the stored ones opened)."""
     admin = await guard.admin(request, changing=True)
     municipality_id = _town(request, admin)
-    cleared = await OpeningHoursStore(request.app[keys.DATABASE]).clear(
-        municipality_id, actor=f"staff:{admin.id}", at=auth.now_utc()
-    )
-    request.app[keys.HOURS].forget(municipality_id)
-    body = {"reset": cleared, "hours": await hours_json(request.app, municipality_id, datetime.now(UTC))}
-    return web.json_response(body)
+    book, store = request.app[keys.HOURS], OpeningHoursStore(request.app[keys.DATABASE])
+    closed: list[dict[str, str]] = []
+    if await store.get(municipality_id) is not None:
+        closed = await _closing_checked(request, municipality_id, book.file_hours(municipality_id))
+    cleared = await store.clear(municipality_id, actor=f"staff:{admin.id}", at=auth.now_utc())
+    book.forget(municipality_id)
+    hours = await hours_json(request.app, municipality_id, datetime.now(UTC))
+    return web.json_response({"reset": cleared, "hours": hours, "bookings_on_closed_days": closed})
 
 
 def setup(app: web.Application) -> None:

@@ -13,8 +13,10 @@ from aiohttp import web
 from madoguchi import keys, ui
 from madoguchi.agent_console import auth
 from madoguchi.agent_console.admin import booths, guard, hours, knowledge, staff
-from madoguchi.domain.languages import DEFAULT_LANGUAGE, LANGUAGE_CODES
+from madoguchi.domain.languages import DEFAULT_LANGUAGE, LANGUAGE_CODES, language_name
+from madoguchi.domain.place_names import OTHER_LANGUAGES
 from madoguchi.domain.routes import ROUTE_IDS
+from madoguchi.domain.staff_pages import pages_for
 from madoguchi.storage.models import PLACE_KINDS, ROLES
 from madoguchi.storage.municipalities import Municipalities
 
@@ -37,7 +39,7 @@ async def admin_page(request: web.Request) -> web.StreamResponse:
         request,
         "admin.html",
         language=language,
-        context={"staff_name": who.display_name, "csrf_token": csrf_token},
+        context={"staff_name": who.display_name, "staff_pages": pages_for(who.role), "csrf_token": csrf_token},
         texts=ui.municipality_texts(request.app, next(iter(who.municipality_ids), None)),
     )
 
@@ -53,9 +55,7 @@ async def state(request: web.Request) -> web.StreamResponse:
         {
             "me": admin.username,
             "municipalities": [{"id": m.id, "name_ja": m.name_ja, "name_en": m.name_en} for m in towns],
-            "places": [
-                {"id": p.id, "municipality_id": p.municipality_id, "name": p.name, "kind": p.kind} for p in places
-            ],
+            "places": [booths.place_json(p) for p in places],
             "booths": [booths.booth_json(b) for b in all_booths if guard.in_scope(admin, b.municipality_id)],
             "staff": [
                 staff.staff_json(admin, person, disabled)
@@ -67,6 +67,7 @@ async def state(request: web.Request) -> web.StreamResponse:
             "roles": list(ROLES),
             "place_kinds": list(PLACE_KINDS),
             "languages": list(LANGUAGE_CODES),
+            "place_languages": [{"code": code, "name": language_name(code)} for code in OTHER_LANGUAGES],
         },
         headers={"Cache-Control": "no-store"},
     )

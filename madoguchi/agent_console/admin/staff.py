@@ -11,7 +11,7 @@ import secrets
 from typing import Annotated, Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from madoguchi import keys
 from madoguchi.agent_console.admin import guard
@@ -22,6 +22,10 @@ from madoguchi.storage.errors import DuplicateUsername, StorageError
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,8}(-[a-z0-9]{2,8})*$")]
 Password = Annotated[str, StringConstraints(min_length=MIN_PASSWORD_LENGTH, max_length=1024)]
+Routes = Annotated[tuple[str, ...], Field(min_length=1)]
+Languages = Annotated[tuple[Language, ...], Field(min_length=1)]
+"""At least one of each: a person with no route or no language could never be offered a case (the page's
+checkboxes send what is ticked; the refusal names the field, and the page says it beside the boxes)."""
 
 
 class NewStaff(BaseModel):
@@ -30,16 +34,16 @@ class NewStaff(BaseModel):
     display_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
     role: str
     municipality_id: Short
-    routes: tuple[str, ...]
-    languages: tuple[Language, ...]
+    routes: Routes
+    languages: Languages
     password: Password | None = None
 
 
 class StaffChange(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     role: str | None = None
-    routes: tuple[str, ...] | None = None
-    languages: tuple[Language, ...] | None = None
+    routes: Routes | None = None
+    languages: Languages | None = None
 
 
 class Disable(BaseModel):
@@ -76,7 +80,8 @@ def staff_json(admin: StaffRecord, target: StaffRecord, disabled: bool) -> dict[
 def check_routes(routes: tuple[str, ...]) -> None:
     unknown = [r for r in routes if r != ALL_ROUTES and r not in ROUTE_IDS]
     if unknown or not routes:
-        raise guard.refuse(400, "invalid_value", f"unknown route id(s): {', '.join(unknown) or '(none given)'}")
+        detail = f"unknown route id(s): {', '.join(unknown) or '(none given)'}"
+        raise guard.refuse(400, "invalid_value", detail, field="routes")
 
 
 def one_time_password() -> str:

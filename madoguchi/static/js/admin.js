@@ -6,6 +6,7 @@
 // and is shown as a sentence from the catalog (admin.error.<code>), with the server's detail for bad input.
 // Nothing is inserted as HTML: rows are built with textContent.
 
+import { formatDayTime } from "./clock.js";
 import { applyTranslations, initI18n, t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -13,10 +14,12 @@ const CSRF = document.querySelector('meta[name="csrf-token"]')?.content || "";
 let data = null;
 
 class AdminError extends Error {
-  constructor(code, detail) {
+  constructor(code, detail, field = null, payload = {}) {
     super(detail || code);
     this.code = code;
     this.detail = detail;
+    this.field = field; // the input the server refused (its sentence goes beside it)
+    this.payload = payload; // the rest of the body (the bookings a change of hours would close)
   }
 }
 
@@ -34,7 +37,9 @@ async function api(path, body, contentType = "application/json") {
     throw new AdminError("network");
   }
   const payload = await response.json().catch(() => ({}));
-  if (!response.ok) throw new AdminError(payload?.error?.code || "network", payload?.error?.message || "");
+  if (!response.ok) {
+    throw new AdminError(payload?.error?.code || "network", payload?.error?.message || "", payload?.error?.field || null, payload);
+  }
   return payload;
 }
 
@@ -54,6 +59,28 @@ function showError(err) {
   $("admin-notice").hidden = true;
 }
 
+/** A refused input: a plain sentence in the page language right beside it (not the server's English detail at
+ * the top of the page). `near` is the form or table row the change came from. */
+function showFieldError(err, near) {
+  const input = err.field ? near.querySelector(`[name="${err.field}"], [data-field="${err.field}"]`) : null;
+  if (!input && !["invalid_value", "invalid_payload"].includes(err.code)) return false;
+  // the refusal's own sentence when it has one (duplicate_name: a second 「汐見郵便局ブース」), else the field's
+  const own = `admin.field_error.${err.code}`;
+  const key = t(own) !== own ? own : `admin.field_error.${err.field}`;
+  const text = !input ? t("admin.field_error.form") : t(key) !== key ? t(key) : t("admin.field_error.other");
+  const box = el("p", { class: "field-error", role: "alert", testid: "admin-field-error", text });
+  box.title = err.detail || ""; // the server's words, for whoever supports the office
+  // beside the input; a refusal naming no input goes at the end of the form or row it came from
+  (input ? input.closest("label, fieldset, td") || input : near.querySelector("td:last-child") || near).append(box);
+  input?.focus?.();
+  $("admin-notice").hidden = true;
+  return true;
+}
+
+function clearFieldErrors(near) {
+  for (const old of near.querySelectorAll(".field-error")) old.remove();
+}
+
 function notice(text) {
   $("admin-error").hidden = true;
   const box = $("admin-notice");
@@ -61,16 +88,57 @@ function notice(text) {
   box.hidden = false;
 }
 
-async function run(action, done) {
+async function run(action, done, near = null) {
+  if (near) clearFieldErrors(near);
   try {
     const result = await action();
     notice(done ? done(result) : t("admin.done"));
     await reload();
     return result;
   } catch (err) {
-    showError(err instanceof AdminError ? err : new AdminError("network"));
+    const refused = err instanceof AdminError ? err : new AdminError("network");
+    if (near && showFieldError(refused, near)) {
+      $("admin-error").hidden = true;
+      return null;
+    }
+    showError(refused);
     return null;
   }
+}
+
+/** Checkboxes that show every choice at a glance (a multi-select showed three rows and hid the rest). */
+function checkGroup(field, values, chosen, text) {
+  const box = el("fieldset", { class: "check-group", "data-field": field, testid: `admin-${field}-choices` });
+  for (const value of values) {
+    const input = el("input", { type: "checkbox", value });
+    input.checked = input.defaultChecked = chosen.includes(value);
+    box.append(el("label", { class: "check" }, input, el("span", { text: text(value) })));
+  }
+  if (values.includes("*")) everyDeskAlone(box);
+  return box;
+}
+
+// "*" (every desk) and single desks exclude each other: ticking 税金 under 「すべての窓口」 saved ["*", "tax"], an
+// agent of every desk while the form seemed to say one
+function everyDeskAlone(box) {
+  if (box.dataset.everyDeskAlone) return;
+  box.dataset.everyDeskAlone = "1";
+  box.addEventListener("change", (event) => {
+    const changed = event.target;
+    if (!changed.checked) return;
+    for (const input of box.querySelectorAll("input")) {
+      if (input !== changed && (changed.value === "*" || input.value === "*")) input.checked = false;
+    }
+  });
+}
+
+function checkedValues(box) {
+  return [...box.querySelectorAll("input:checked")].map((input) => input.value);
+}
+
+function languageText(code) {
+  const key = `lang.${code}`;
+  return t(key) !== key ? t(key) : code;
 }
 
 function el(tag, props = {}, ...children) {
@@ -116,10 +184,16 @@ function fillSelects() {
     const keep = select.value;
     select.replaceChildren(...data.place_kinds.map((k) => option(k, t(`admin.kind.${k}`), k === keep)));
   }
-  for (const select of document.querySelectorAll('select[data-role="routes"]')) {
-    const keep = new Set([...select.selectedOptions].map((o) => o.value));
-    if (!keep.size) keep.add("*");
-    select.replaceChildren(...["*", ...data.routes].map((r) => option(r, routeText(r), keep.has(r))));
+  for (const [role, values, first, text] of [
+    ["routes", ["*", ...data.routes], ["*"], routeText],
+    ["languages", data.languages, ["ja"], languageText],
+  ]) {
+    for (const slot of document.querySelectorAll(`fieldset[data-role="${role}"]`)) {
+      const keep = slot.querySelector("input") ? checkedValues(slot) : first;
+      const legend = slot.querySelector("legend");
+      slot.replaceChildren(...[legend].filter(Boolean), ...checkGroup(role, values, keep, text).childNodes);
+      if (role === "routes") everyDeskAlone(slot);
+    }
   }
   const boothForm = $("booth-add");
   const placeSelect = boothForm.querySelector('select[data-role="place"]');
@@ -137,14 +211,15 @@ function showKiosk(result) {
 }
 
 function boothRow(booth) {
-  const nameInput = el("input", { value: booth.name, maxlength: "200", "aria-label": t("admin.field.name") });
+  const nameInput = el("input", { name: "name", value: booth.name, maxlength: "200", "aria-label": t("admin.field.name") });
   const placeSelect = el("select", { "aria-label": t("admin.field.place") }, ...placeOptions(booth.municipality_id, booth.place_id));
   const base = `/api/admin/booths/${encodeURIComponent(booth.id)}`;
   const actions = booth.revoked
     ? []
     : [
         el("button", { type: "button", class: "btn btn-secondary", text: t("admin.action.rename"),
-          onclick: () => run(() => api(`${base}/rename`, { name: nameInput.value })) }),
+          // a name another booth of the town has: the sentence goes beside this row's name field
+          onclick: () => run(() => api(`${base}/rename`, { name: nameInput.value }), undefined, row) }),
         el("button", { type: "button", class: "btn btn-secondary", text: t("admin.action.move"),
           onclick: () => run(() => api(`${base}/move`, { place_id: placeSelect.value || null })) }),
         el("button", { type: "button", class: "btn btn-secondary", testid: "admin-booth-rotate", text: t("admin.action.rotate"),
@@ -152,14 +227,17 @@ function boothRow(booth) {
         el("button", { type: "button", class: "btn btn-danger", testid: "admin-booth-revoke", text: t("admin.action.revoke"),
           onclick: () => window.confirm(t("admin.confirm.revoke")) && run(() => api(`${base}/revoke`, {})) }),
       ];
-  return el(
+  const row = el(
     "tr",
     { testid: "admin-booth", "data-booth-id": booth.id },
     el("td", {}, booth.revoked ? el("span", { text: booth.name }) : nameInput),
     el("td", {}, booth.revoked ? el("span", { text: booth.place_name || "-" }) : placeSelect),
+    // the exact spot inside the place (「2階 ロビー」): the list shows what was typed when the booth was added
+    el("td", { class: "booth-location", testid: "admin-booth-location", text: booth.location || "-" }),
     el("td", { class: "nowrap", text: booth.revoked ? t("admin.booth.revoked") : t("admin.booth.active") }),
     el("td", { class: "row-actions" }, ...actions),
   );
+  return row;
 }
 
 function staffRow(person) {
@@ -173,24 +251,25 @@ function staffRow(person) {
       name,
       el("td", { text: t(`admin.role.${person.role}`) }),
       el("td", { text: person.routes.map(routeText).join("、") }),
-      el("td", { text: person.languages.join(", ") }),
+      el("td", { text: person.languages.map(languageText).join("、") }),
       status,
       el("td", { class: "muted", text: person.username === data.me ? "" : t("admin.staff.not_changeable") }),
     );
   }
   const role = el("select", { "aria-label": t("admin.field.role") }, ...data.roles.map((r) => option(r, t(`admin.role.${r}`), r === person.role)));
-  const routes = el("select", { multiple: "", size: "3", "aria-label": t("admin.field.routes") },
-    ...["*", ...data.routes].map((r) => option(r, routeText(r), person.routes.includes(r))));
-  const languages = el("input", { value: person.languages.join(","), maxlength: "100", "aria-label": t("admin.field.languages") });
+  const routes = checkGroup("routes", ["*", ...data.routes], person.routes, routeText);
+  routes.setAttribute("aria-label", t("admin.field.routes"));
+  const languages = checkGroup("languages", data.languages, person.languages, languageText);
+  languages.setAttribute("aria-label", t("admin.field.languages"));
   const password = el("input", { type: "password", autocomplete: "new-password", placeholder: t("admin.field.password_optional"),
     "aria-label": t("admin.field.password_optional") });
   const save = () => api(`${base}/update`, {
     role: role.value,
-    routes: [...routes.selectedOptions].map((o) => o.value),
-    languages: splitList(languages.value),
+    routes: checkedValues(routes),
+    languages: checkedValues(languages),
   });
   const reset = () => api(`${base}/password`, password.value ? { password: password.value } : {});
-  return el(
+  const row = el(
     "tr",
     { testid: "admin-staff-row", "data-username": person.username },
     name,
@@ -201,22 +280,19 @@ function staffRow(person) {
     el(
       "td",
       { class: "row-actions" },
-      el("button", { type: "button", class: "btn btn-secondary", text: t("admin.action.save"), onclick: () => run(save) }),
+      el("button", { type: "button", class: "btn btn-secondary", text: t("admin.action.save"), onclick: () => run(save, null, row) }),
       el("button", { type: "button", class: "btn btn-secondary", text: person.disabled ? t("admin.action.enable") : t("admin.action.disable"),
         onclick: () => run(() => api(`${base}/disable`, { disabled: !person.disabled })) }),
       password,
       el("button", { type: "button", class: "btn btn-secondary", text: t("admin.action.reset_password"),
-        onclick: () => run(reset, (r) => passwordNotice(person, r.password)) }),
+        onclick: () => run(reset, (r) => passwordNotice(person, r.password), row) }),
     ),
   );
+  return row;
 }
 
 function passwordNotice(person, password) {
   return password ? t("admin.password.shown", { name: person.display_name, password }) : t("admin.done");
-}
-
-function splitList(text) {
-  return text.split(/[,、\s]+/).map((s) => s.trim()).filter(Boolean);
 }
 
 
@@ -416,7 +492,35 @@ async function saveHours(event) {
     national_holidays: $("hours-national").checked,
     open_holidays: openHolidays,
   };
-  await run(() => api(`/api/admin/hours/${encodeURIComponent(town)}`, body), () => t("admin.hours.saved"));
+  const path = `/api/admin/hours/${encodeURIComponent(town)}`;
+  await run(
+    () => confirmingBookings(path, body),
+    (saved) => {
+      const kept = saved?.bookings_on_closed_days || [];
+      return kept.length
+        ? t("admin.hours.saved_with_bookings", { count: kept.length, list: listedBookings(kept).join("、") })
+        : t("admin.hours.saved");
+    },
+  );
+}
+
+function listedBookings(bookings) {
+  return bookings.map((b) => `${formatDayTime(Date.parse(b.start) / 1000)} ${t(`route.${b.route}`)} ${b.code}`);
+}
+
+/** A change of hours (saving, or back to the file's) that closes a time with bookings on it: the server names
+ * them first (409); the admin confirms having seen them, the bookings stay, and the notice names them again to
+ * phone each resident. `madoguchi hours set|reset` refuses the same way until --confirm. */
+async function confirmingBookings(path, body) {
+  try {
+    return await api(path, body);
+  } catch (err) {
+    const bookings = err?.payload?.bookings;
+    if (err?.code !== "bookings_on_closed_days" || !Array.isArray(bookings)) throw err;
+    const ask = t("admin.hours.confirm_bookings", { count: bookings.length, list: listedBookings(bookings).join("\n") });
+    if (!window.confirm(ask)) throw err;
+    return api(`${path}?confirm=1`, body);
+  }
 }
 
 function addHoursDate() {
@@ -441,7 +545,15 @@ function wireHours() {
   $("hours-national").addEventListener("change", () => renderHolidays(hoursOf(hoursTown())));
   $("hours-reset").addEventListener("click", () =>
     window.confirm(t("admin.hours.confirm_reset")) &&
-    run(() => api(`/api/admin/hours/${encodeURIComponent(hoursTown())}/reset`, {}), () => t("admin.hours.reset_done")));
+    run(
+      () => confirmingBookings(`/api/admin/hours/${encodeURIComponent(hoursTown())}/reset`, {}),
+      (back) => {
+        const kept = back?.bookings_on_closed_days || [];
+        return kept.length
+          ? t("admin.hours.reset_with_bookings", { count: kept.length, list: listedBookings(kept).join("、") })
+          : t("admin.hours.reset_done");
+      },
+    ));
 }
 
 function render() {
@@ -449,9 +561,32 @@ function render() {
   renderHours();
   $("booth-rows").replaceChildren(...data.booths.map(boothRow));
   $("staff-rows").replaceChildren(...data.staff.map(staffRow));
-  $("place-rows").replaceChildren(
-    ...data.places.map((p) => el("li", { text: `${p.name} (${p.id}) — ${t(`admin.kind.${p.kind}`)}` })),
-  );
+  $("place-rows").replaceChildren(...data.places.map(placeRow));
+}
+
+// A place's row: its Japanese name, and under "names in other languages" one field per page language plus the
+// romaji reading, saved together (a language left empty shows the Japanese name with the reading).
+function placeRow(place) {
+  const field = (label, name, value, lang) => el("label", {},
+    el("span", { text: label, ...(lang ? { lang } : {}) }),
+    el("input", { name, value: value || "", maxlength: "200", "data-testid": `place-name-${place.id}-${name}` }));
+  const form = el("form", { class: "admin-form place-names", "data-testid": `place-names-${place.id}` },
+    field(t("admin.field.name"), "ja", place.name),
+    field(t("admin.field.reading"), "reading", place.reading),
+    ...data.place_languages.map((l) => field(l.name, l.code, place.names?.[l.code], l.code)),
+    el("p", { class: "admin-hint", text: t("admin.places.names_hint") }),
+    el("button", { type: "submit", class: "btn btn-primary", text: t("admin.places.save"), testid: `place-save-${place.id}` }));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const v = formValues(form);
+    const names = Object.fromEntries(data.place_languages.map((l) => [l.code, v[l.code] || ""]));
+    const body = { name: v.ja, names, reading: v.reading || "" };
+    run(() => api(`/api/admin/places/${encodeURIComponent(place.id)}/names`, body),
+      (r) => t("admin.places.saved", { name: r.place.name }));
+  });
+  return el("li", {},
+    el("span", { text: `${place.name} (${place.id}) — ${t(`admin.kind.${place.kind}`)}` }),
+    el("details", {}, el("summary", { text: t("admin.places.names") }), form));
 }
 
 async function reload() {
@@ -473,6 +608,7 @@ function wireForms() {
     const result = await run(
       () => api("/api/admin/booths", { name: v.name, municipality_id: v.municipality_id, place_id: v.place_id || null, location: v.location }),
       showKiosk,
+      event.target,
     );
     if (result) event.target.elements.name.value = "";
   });
@@ -485,16 +621,16 @@ function wireForms() {
       display_name: v.display_name,
       role: v.role,
       municipality_id: v.municipality_id,
-      routes: [...form.elements.routes.selectedOptions].map((o) => o.value),
-      languages: splitList(v.languages),
+      routes: checkedValues(form.querySelector('[data-role="routes"]')),
+      languages: checkedValues(form.querySelector('[data-role="languages"]')),
     };
     if (v.password) body.password = v.password;
-    const result = await run(() => api("/api/admin/staff", body), (r) => passwordNotice(r.staff, r.password));
+    const result = await run(() => api("/api/admin/staff", body), (r) => passwordNotice(r.staff, r.password), form);
     if (result) form.reset();
   });
   $("place-add").addEventListener("submit", async (event) => {
     event.preventDefault();
-    const result = await run(() => api("/api/admin/places", formValues(event.target)));
+    const result = await run(() => api("/api/admin/places", formValues(event.target)), null, event.target);
     if (result) event.target.reset();
   });
   $("kb-upload").addEventListener("submit", async (event) => {
@@ -506,7 +642,16 @@ function wireForms() {
     const path = `/api/admin/kb/${encodeURIComponent(form.elements.municipality_id.value)}${target.query}`;
     const report = $("kb-report");
     report.hidden = true;
-    const result = await run(() => api(path, file, target.type), (r) => t("admin.kb.done", { entries: r.entries }));
+    // checking a knowledge base takes seconds: say so, and one press is one upload
+    const submit = form.querySelector('[data-testid="admin-kb-submit"]');
+    submit.disabled = true;
+    notice(t("admin.kb.checking"));
+    let result;
+    try {
+      result = await run(() => api(path, file, target.type), (r) => t("admin.kb.done", { entries: r.entries }));
+    } finally {
+      submit.disabled = false;
+    }
     if (!result) {
       report.textContent = $("admin-error").textContent;
       report.hidden = false;

@@ -106,7 +106,7 @@ function clearFieldErrors() {
  * resident just used). The field comes into view; the banner keeps the same words for screen readers only.
  */
 function showError(text, { code = null, near = "submit" } = {}) {
-  say("");
+  say(text, "error"); // clears the other fields' errors; the banner is the summary for screen readers
   const field = FIELD_OF_ERROR[code] ?? near;
   const box = $(`error-${field}`);
   box.textContent = text;
@@ -116,11 +116,6 @@ function showError(text, { code = null, near = "submit" } = {}) {
     control.setAttribute("aria-invalid", "true");
     control.setAttribute("aria-describedby", box.id);
   }
-  const banner = $("banner");
-  banner.textContent = text;
-  banner.dataset.kind = "error";
-  banner.classList.add("book-banner-summary");
-  banner.hidden = false;
   box.scrollIntoView?.({ block: "nearest" }); // scroll-margin (book.css) keeps it clear of the sticky bar
 }
 
@@ -198,7 +193,10 @@ function refreshDays() {
   $("ferry-set").hidden = !ferry;
   if (ferry) $("ferry-text").textContent = t("book.ferry.check", { home: nameOf(ferry.homes) });
   else $("book-ferry").checked = false;
-  fillSelect($("book-day"), (place?.days ?? []).map((d) => [d, dateLabel(d)]), $("book-day").value);
+  // a topic with hours of its own has its own open days (route_days); the others follow the town's hours
+  const route = state.moving ? state.moving.route : $("book-route").value;
+  const days = place ? (place.route_days?.[route] ?? place.days) : [];
+  fillSelect($("book-day"), days.map((d) => [d, dateLabel(d)]), $("book-day").value);
   $("day-set").hidden = !place;
   loadSlots();
 }
@@ -390,15 +388,64 @@ async function lookup(code) {
   }
 }
 
+let settleQuestion = null; // the open question's answer(yes): one question at a time
+let busy = false; // a move or a cancellation is being sent: no second one meanwhile
+
+/** Ask once, in the page, before a change that cannot be taken back by a tap: the question and large
+ * はい / いいえ (the same for moving and cancelling). Resolves true for はい. A new question (another time tapped)
+ * settles the open one as いいえ: only the last time asked about can be moved to. */
+function confirmAction(question) {
+  settleQuestion?.(false);
+  const panel = $("book-confirm");
+  $("book-confirm-question").textContent = question;
+  panel.hidden = false;
+  $("book-confirm-no").focus();
+  return new Promise((resolve) => {
+    const answer = (yes) => {
+      $("book-confirm-yes").removeEventListener("click", onYes);
+      $("book-confirm-no").removeEventListener("click", onNo);
+      if (settleQuestion === answer) {
+        settleQuestion = null;
+        panel.hidden = true;
+      }
+      resolve(yes);
+    };
+    const onYes = () => answer(true);
+    const onNo = () => answer(false);
+    settleQuestion = answer;
+    $("book-confirm-yes").addEventListener("click", onYes);
+    $("book-confirm-no").addEventListener("click", onNo);
+  });
+}
+
+/** Send one change with the page's buttons locked (no second tap sends a second move), then unlock them. */
+async function locked(work) {
+  busy = true;
+  const buttons = [$("book-confirm-yes"), $("book-confirm-no"), $("book-cancel"), $("book-move")];
+  buttons.push(...document.querySelectorAll(".book-slot"));
+  const was = buttons.map((button) => button.disabled);
+  for (const button of buttons) button.disabled = true;
+  try {
+    return await work();
+  } finally {
+    busy = false;
+    buttons.forEach((button, i) => {
+      button.disabled = was[i];
+    });
+  }
+}
+
 async function cancel() {
   const booking = state.booking;
-  if (!booking || !window.confirm(t("book.cancel.confirm"))) return;
-  try {
-    showBooking(await api("DELETE", `/api/bookings/${booking.code}`));
-    say(t("book.cancelled"), "info");
-  } catch (err) {
-    showError(err.message, { code: err.code, near: "manage" });
-  }
+  if (busy || !booking || !(await confirmAction(t("book.cancel.confirm")))) return;
+  await locked(async () => {
+    try {
+      showBooking(await api("DELETE", `/api/bookings/${booking.code}`));
+      say(t("book.cancelled"), "info");
+    } catch (err) {
+      showError(err.message, { code: err.code, near: "manage" });
+    }
+  });
 }
 
 function startMove() {
@@ -418,18 +465,29 @@ function startMove() {
 }
 
 async function move(booking, slot) {
-  try {
-    const moved = await api("POST", `/api/bookings/${booking.code}/move`, { start: slot.start, place: slot.place });
-    state.moving = null;
-    $("book-form").hidden = true;
-    showBooking(moved);
-    say(t("book.moved"), "info");
-    $("manage-card").scrollIntoView({ block: "start" });
-  } catch (err) {
-    // moving: beside the times to choose from again; from the boat notice: beside the booking's buttons
-    showError(err.message, { code: state.moving ? err.code : null, near: state.moving ? "slot" : "manage" });
-    if (state.moving && TIME_GONE.has(err.code)) await loadSlots({ keepError: true });
+  if (busy) return;
+  const question = t("book.move.confirm", { when: whenLabel(slot.start, slot.end), place: placeName(slot.place) });
+  if (!(await confirmAction(question))) {
+    if (settleQuestion !== null) return; // another time was tapped: its question is open, and it looks chosen
+    for (const chosen of document.querySelectorAll('.book-slot[aria-pressed="true"]')) {
+      chosen.setAttribute("aria-pressed", "false"); // not moved: no time looks chosen
+    }
+    return;
   }
+  await locked(async () => {
+    try {
+      const moved = await api("POST", `/api/bookings/${booking.code}/move`, { start: slot.start, place: slot.place });
+      state.moving = null;
+      $("book-form").hidden = true;
+      showBooking(moved);
+      say(t("book.moved"), "info");
+      $("manage-card").scrollIntoView({ block: "start" });
+    } catch (err) {
+      // moving: beside the times to choose from again; from the boat notice: beside the booking's buttons
+      showError(err.message, { code: state.moving ? err.code : null, near: state.moving ? "slot" : "manage" });
+      if (state.moving && TIME_GONE.has(err.code)) await loadSlots({ keepError: true });
+    }
+  });
 }
 
 function moveTo(slot) {

@@ -1,8 +1,8 @@
 // What a booking form checks before sending, shared by the phone page (book.js) and the console (staffbooking.js),
 // so a resident or an agent reads why at once, in their words, instead of the server's generic "check the input".
-// The server checks the same again (booking_desk.service: kana(), contact()); these only mirror its rules.
+// The server checks the same again (booking_desk.form_fields: kana(), contact()); these only mirror its rules.
 
-/** A name as the server takes it (booking_desk.service: kana()): in kana (hiragana, katakana also half-width, the
+/** A name as the server takes it (booking_desk.form_fields: kana()): in kana (hiragana, katakana also half-width, the
  *  long-vowel mark, middle dot, spaces), or in Latin letters with spaces, hyphen, apostrophe, dot ("Maria Santos");
  *  never a digit (a personal number typed in the wrong field); at most 40 characters. */
 export function nameLooksRight(text) {

@@ -17,7 +17,7 @@ import { io } from "/static/vendor/socket.io.esm.min.js";
 import { Banner } from "./banner.js";
 import { CheckInPad } from "./boothcheckin.js";
 import { QuestionBox } from "./boothquestion.js";
-import { placeLabel } from "./boothplace.js";
+import { fitPlace, placeLabelLanguage, placeLabelsIn } from "./boothplace.js";
 import { clearWaiting, renderWaiting as drawWaiting, sinceFromServer } from "./boothwaiting.js";
 import { ClosedNotice } from "./closednotice.js";
 import { takeToken } from "./devicetoken.js";
@@ -36,8 +36,9 @@ import {
   setLanguage,
   t,
 } from "./i18n.js";
+import { InterpreterNote } from "./interpreternote.js";
 import { LanguagePicker } from "./langpicker.js";
-import { errorText, nowSeconds, request } from "./net.js";
+import { errorText, nowSeconds, request, socketOptions, watchConnect } from "./net.js";
 import { NoAnswerPanel } from "./noanswer.js";
 import { QrCheckIn } from "./qrcheckin.js";
 import { readiness } from "./readiness.js";
@@ -57,11 +58,13 @@ const CONN_RECONNECTING_KEYS = ["booth.conn.reconnecting", "booth.conn.offline"]
 
 const state = {
   screen: "idle",
+  booth: null, // booth.state's name, place and place_names (the header follows the language)
   consultation: null, // {id, route, position, waitEstimate, agentsOnDuty, offered, since (epoch s), peerName, talked}
   thanksTimer: null,
   routesTimer: null,
   requesting: false,
   fatal: false,
+  languageChosen: false, // this resident picked a language on the kiosk (a booking's own language then yields to it)
   stateSocketId: null, // the socket connection whose booth.state was applied last
   check: null, // the last self-test's verdict (readiness.js): the header line agrees with the clerk's line
   early: new Map(), // event name → the last message for a consultation not adopted yet (it beat the request's ack)
@@ -186,6 +189,7 @@ function resetToIdle() {
   clearWaiting();
   for (const button of document.querySelectorAll(".route-button")) button.disabled = false;
   checkin.set("");
+  state.languageChosen = false;
   if (state.fatal) return;
   showScreen("idle");
   // the next resident starts in the booth's own language (Japanese), with the picker closed
@@ -211,6 +215,7 @@ function restore(view, { reconnected = false } = {}) {
     ...(view.wait_estimate_s !== undefined ? { waitEstimate: view.wait_estimate_s } : {}),
     ...(QUEUED.has(phase) ? { lost: Boolean(view.call_lost) } : {}), // the call was cut: said after a reload too
     ...(QUEUED.has(phase) ? { transferred: Boolean(view.transferred) && !view.call_lost } : {}), // and a transfer
+    ...(QUEUED.has(phase) ? { moved: Boolean(view.moved) } : {}), // or a supervisor's move to another desk
     offered: phase === "offered",
   });
   noAnswer.update(view);
@@ -313,15 +318,13 @@ async function endCall() {
 
 await initI18n();
 const initialLanguage = language() || DEFAULT_LANGUAGE;
-const picker = new LanguagePicker({ onError: (err) => console.error(err) });
+const picker = new LanguagePicker({
+  onChange: () => (state.languageChosen = true),
+  onError: (err) => console.error(err),
+});
 
 const token = takeToken(boothId);
-const socket = io("/booth", {
-  auth: { token: token || "" },
-  transports: ["websocket", "polling"],
-  autoConnect: false,
-  reconnectionDelayMax: 10000,
-});
+const socket = watchConnect(io("/booth", socketOptions({ auth: { token: token || "" }, autoConnect: false })));
 
 const warmPath = new WarmPath({ socket });
 const callScreen = new CallScreen({
@@ -357,6 +360,7 @@ const checkin = new CheckInPad({
     end: () => (state.requesting = false),
   },
   checkedIn,
+  languageChosen: () => state.languageChosen,
 });
 
 const chat = new ChatPanel({
@@ -422,14 +426,28 @@ socket.on(RECEIVE.BOOTH_STATE, (message) => {
     showFatal("booth.error.wrong_booth");
     return;
   }
-  const label = placeLabel(message.name, message.place || message.location);
-  $("booth-place").textContent = label;
-  $("booth-place").title = label; // the whole of it, when the line is cut
+  state.booth = message;
+  renderPlace();
   // booth.state comes once per connection, before "connect" fires; a second one means the link came back.
   const reconnected = state.stateSocketId !== null && state.stateSocketId !== socket.id;
   state.stateSocketId = socket.id;
   restore(message.consultation, { reconnected });
 });
+
+/** The booth's place in the header, in the page's language (boothplace.js). */
+let placeWidth = 0; // the name's width when it was last fitted
+function renderPlace() {
+  if (!state.booth) return;
+  const el = $("booth-place");
+  el.lang = placeLabelLanguage(state.booth, language()); // a Japanese name breaks between its phrases on any page
+  fitPlace(el, placeLabelsIn(state.booth, language())); // whole: two lines, smaller, or the name alone
+  placeWidth = el.clientWidth;
+}
+// the room beside the name changes with the readiness line, a language's button words, the kiosk turning: fit again
+// (only when its width moved: the fitting itself changes its height, not its width)
+new ResizeObserver(() => {
+  if (Math.abs($("booth-place").clientWidth - placeWidth) > 1) renderPlace();
+}).observe($("booth-place"));
 
 function onQueuePosition(message) {
   const c = state.consultation;
@@ -446,7 +464,11 @@ function onQueuePosition(message) {
     ...(message.call_lost !== undefined ? { lost: Boolean(message.call_lost) } : {}),
     // a new desk; the server's flag stays on after the transfer, but a later cut call is not "the right desk"
     ...(message.route
-      ? { route: message.route, transferred: Boolean(message.transferred) && !message.call_lost && !c.lost }
+      ? {
+          route: message.route,
+          transferred: Boolean(message.transferred) && !message.call_lost && !c.lost,
+          moved: Boolean(message.moved),
+        }
       : {}),
     ...(sinceFromServer(message) !== undefined ? { since: sinceFromServer(message) } : {}),
   });
@@ -480,6 +502,7 @@ socket.on(RECEIVE.CALL_START, (message) => callScreen.start(message));
 socket.on(RECEIVE.SIGNAL, (message) => callScreen.signal(message));
 
 socket.on(RECEIVE.CHAT_MESSAGE, (message) => chat.receive(message, state.consultation?.id));
+new InterpreterNote({ socket, consultation: () => state.consultation }); // 通訳の 人を よんでいます / 入りました
 
 socket.on(RECEIVE.PEER_LINK, (message) => {
   if (message.consultation_id !== state.consultation?.id) return;
@@ -529,6 +552,7 @@ document.addEventListener("i18n:change", () => {
   renderWaiting();
   selfTest.relabel();
   setConnection(document.querySelector('[data-testid="connection-status"]').dataset.state);
+  renderPlace(); // last: the header's other words (readiness, buttons) have their new widths
 });
 document.addEventListener("contextmenu", (event) => event.preventDefault());
 setInterval(() => {

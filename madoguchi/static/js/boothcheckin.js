@@ -3,8 +3,9 @@
 // the booking's window, the resident goes ahead of walk-ins. Why its own module: the pad's state (the digits so
 // far) and its refusals in plain words are nothing the rest of the booth needs.
 
+import { timeZone } from "./clock.js";
 import { SEND } from "./events.js";
-import { language, t } from "./i18n.js";
+import { language, setLanguage, t } from "./i18n.js";
 import { errorText, request } from "./net.js";
 
 const $ = (id) => document.getElementById(id);
@@ -20,8 +21,9 @@ export class CheckInPad {
    * @param {{begin: () => boolean, end: () => void}} options.lock one request at a time across the booth
    * @param {(ack: object) => void} options.checkedIn the server took the booking: the resident waits
    */
-  constructor({ socket, banner, lock, checkedIn }) {
+  constructor({ socket, banner, lock, checkedIn, languageChosen = () => false }) {
     this.socket = socket;
+    this.languageChosen = languageChosen;
     this.banner = banner;
     this.lock = lock;
     this.checkedIn = checkedIn;
@@ -30,6 +32,27 @@ export class CheckInPad {
       key.addEventListener("click", () => this.press(key.dataset.key));
     }
     $("checkin-submit").addEventListener("click", () => this.submit());
+    $("checkin-refusal-ok").addEventListener("click", () => this.hideRefusal());
+  }
+
+  /** A refused code, over the pad in large print: which day and time was booked when it is another day, and what
+   * to do; 「わかりました」 goes back to the pad (the digits stay to check). */
+  showRefusal(err) {
+    const start = err.code === "not_today" ? Date.parse(err.details?.start ?? "") : NaN;
+    const text = Number.isFinite(start)
+      ? t("booth.checkin.not_today.when", { when: bookedWhen(start) })
+      : CHECKIN_REFUSALS.has(err.code)
+        ? t(`booth.checkin.error.${err.code}`)
+        : errorText(err);
+    $("checkin-refusal-text").textContent = text;
+    $("checkin-refusal-do").textContent = Number.isFinite(start) ? t("booth.checkin.not_today.do") : "";
+    $("checkin-refusal-do").hidden = !Number.isFinite(start);
+    $("checkin-refusal").hidden = false;
+    $("checkin-refusal-ok").focus();
+  }
+
+  hideRefusal() {
+    $("checkin-refusal").hidden = true;
   }
 
   press(key) {
@@ -39,6 +62,7 @@ export class CheckInPad {
   }
 
   set(code) {
+    if (code === "") this.hideRefusal(); // a new resident, or the screen left: no old refusal stays
     this.code = code;
     $("checkin-code").textContent = code.replace(/(\d{4})(?=\d)/, "$1 ");
     $("checkin-submit").disabled = code.length !== CHECKIN_DIGITS;
@@ -49,15 +73,38 @@ export class CheckInPad {
     if (this.code.length !== CHECKIN_DIGITS || !this.lock.begin()) return;
     $("checkin-submit").disabled = true;
     try {
-      const ack = await request(this.socket, SEND.CONSULTATION_REQUEST, { booking: this.code, language: language() });
+      const ack = await request(this.socket, SEND.CONSULTATION_REQUEST, {
+        booking: this.code,
+        language: language(),
+        language_chosen: this.languageChosen(),
+      });
       this.set("");
+      // booked in Vietnamese, the kiosk still in Japanese: the screen speaks the booking's language, as the agent
+      // is told to (the consultation carries it)
+      const booked = ack.booking?.language;
+      if (booked && booked !== language()) await setLanguage(booked).catch(() => {});
       this.checkedIn(ack);
       this.banner.show(t(`booth.checkin.${ack.booking.outcome}`));
     } catch (err) {
-      this.banner.show(CHECKIN_REFUSALS.has(err.code) ? t(`booth.checkin.error.${err.code}`) : errorText(err));
+      if (CHECKIN_REFUSALS.has(err.code)) this.showRefusal(err);
+      else this.banner.show(errorText(err)); // offline, busy: the banner, as everywhere on the kiosk
       this.set(this.code);
     } finally {
       this.lock.end();
     }
   }
+}
+
+/** 「12月9日(水) 10:00」 in the kiosk's language and the town's zone. */
+function bookedWhen(epochMs) {
+  const locale = language() === "easy-ja" ? "ja-JP" : language();
+  return new Intl.DateTimeFormat(locale, {
+    month: "long",
+    day: "numeric",
+    weekday: "short",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+    timeZone: timeZone(),
+  }).format(new Date(epochMs));
 }

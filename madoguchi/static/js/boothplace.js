@@ -1,6 +1,9 @@
 // The booth's name and place in the kiosk's header, said once: 「汐見郵便局ブース」 with the place 「汐見郵便局」
-// is one name, not 「汐見郵便局ブース 汐見郵便局」. Pure; booth.js puts the result in `booth-place`, whose CSS keeps
-// it on one line (cut with … rather than broken inside a word).
+// is one name, not 「汐見郵便局ブース 汐見郵便局」. The labels are pure; booth.js puts one in `booth-place` and
+// fitPlace() makes it fit whole: the booth's name is what tells the resident they are at the right counter, so it
+// is never cut with … (a portrait kiosk showed 「汐見町役場 凪島出張所 ふれあいセ…」). It takes two lines (broken
+// between phrases), then a smaller size down to the CSS floor (--place-min), then gives up the place before the
+// name; only a name too long for all that takes a third line.
 
 /** Text without spaces and in one width, for comparing (「汐見 郵便局」 and 「汐見郵便局」 are the same place). */
 const plain = (text) => String(text || "").normalize("NFKC").replace(/\s+/g, "");
@@ -13,4 +16,81 @@ export function placeLabel(name, place) {
   if (plain(n).includes(plain(p))) return n;
   if (plain(p).includes(plain(n))) return p;
   return `${n}・${p}`;
+}
+
+/**
+ * The header's label in the page's language. Japanese pages (and a booth without a place) keep the booth's name
+ * and place said once (placeLabel); any other language shows the place as the admin named it in that language,
+ * or its Japanese name with the romaji reading (the server's `place_names`), since the booth's own name is
+ * Japanese staff wording and the place is what the resident finds on the sign.
+ * @param {{name?: string, place?: string|null, location?: string, place_names?: Object<string, string>}} booth
+ * @param {string} lang
+ */
+export function placeLabelIn(booth, lang) {
+  const local = booth.place_names?.[lang];
+  if (lang === "ja" || !booth.place || !local) return placeLabel(booth.name, booth.place || booth.location);
+  return local;
+}
+
+/** The language of the label placeLabelIn() gives: the page's when it is the place's own name in that language,
+ * else Japanese (the booth's name), so that the browser breaks it between Japanese phrases. */
+export function placeLabelLanguage(booth, lang) {
+  return lang !== "ja" && booth.place && booth.place_names?.[lang] ? lang : "ja";
+}
+
+/** Shorter labels to fall back on when the whole one does not fit: the booth's name alone (the key information). */
+export function placeLabelsIn(booth, lang) {
+  const whole = placeLabelIn(booth, lang);
+  const name = String(booth.name || "").trim();
+  return name && name !== whole && whole.startsWith(name) ? [whole, name] : [whole];
+}
+
+/** Whether ``el``'s text shows whole within ``lines`` lines of its box. */
+function fits(el, lines) {
+  const style = getComputedStyle(el);
+  const line = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.25;
+  // lines counted with rounding: a glyph's ink may reach a pixel or two past its line box, which is not a line
+  return el.scrollWidth <= el.clientWidth + 1 && Math.round(el.scrollHeight / line) <= lines;
+}
+
+/** The first of ``labels`` that fits in ``lines`` lines at a size from the CSS size down to --place-min (or ``floor``,
+ * when larger); true if one did. */
+function fitAny(el, labels, floor = 0, most = 2) {
+  el.style.fontSize = "";
+  const lines = Math.min(most, parseFloat(getComputedStyle(el).getPropertyValue("--place-lines")) || most);
+  const largest = parseFloat(getComputedStyle(el).fontSize);
+  const smallest = Math.max(floor, parseFloat(getComputedStyle(el).getPropertyValue("--place-min")) || largest);
+  for (const label of labels) {
+    el.textContent = label;
+    for (let size = largest; size >= smallest; size -= 1) {
+      el.style.fontSize = `${size}px`;
+      if (fits(el, lines)) return true;
+    }
+  }
+  el.style.fontSize = `${smallest}px`;
+  return false;
+}
+
+/**
+ * Put the first of ``labels`` that fits whole into ``el``: beside the header's other parts (two lines at most, the
+ * size stepping down from the CSS size to --place-min), else — where the CSS allows it (--place-own-row: a
+ * portrait kiosk, which has height to spare) — on a row of its own under them, larger. What fits nowhere: the name
+ * alone at the floor, on a third line; on a phone, whose header must stay one compact bar, one line
+ * (--place-lines: 1), cut with … when even the name does not fit. The whole first label stays in ``title``.
+ */
+export function fitPlace(el, labels) {
+  const bar = el.parentElement;
+  el.title = labels[0] || "";
+  delete bar.dataset.placeRow;
+  if (getComputedStyle(el).getPropertyValue("--place-own-row").trim() === "1") {
+    // a portrait kiosk: the whole label beside the other parts if it is as large there as on its own row, else
+    // a row of its own (larger, the whole width) rather than a small label squeezed beside the buttons
+    bar.dataset.placeRow = "own";
+    const ownFloor = parseFloat(getComputedStyle(el).getPropertyValue("--place-min")) || 0;
+    delete bar.dataset.placeRow;
+    if (fitAny(el, labels.slice(0, 1), ownFloor)) return;
+    bar.dataset.placeRow = "own";
+    if (fitAny(el, labels, 0, 1)) return; // one line of its own keeps the screens below their room
+  }
+  if (fitAny(el, labels)) return;
 }

@@ -35,6 +35,15 @@ export class QuestionBox {
     this.banner = banner;
     this.busy = busy;
     this.choose = choose;
+    // the topic buttons already on screen speak the new language too (「ごみ・環境」の ことですか？ stayed in
+    // Japanese on a Nepali screen); the bot's answer stays in the words it was given in
+    document.addEventListener("i18n:change", () => {
+      for (const button of document.querySelectorAll('[data-testid="question-suggestion"]')) {
+        button.textContent = t("booth.question.is_it", { topic: t(`route.${button.dataset.route}`) });
+      }
+      const others = document.querySelector('[data-testid="question-other-topics"]');
+      if (others) others.textContent = t("booth.question.other_topics");
+    });
     $("question-form").addEventListener("submit", (event) => {
       event.preventDefault();
       this.ask();
@@ -46,6 +55,16 @@ export class QuestionBox {
     $("question-input").value = "";
     $("question-suggestions").replaceChildren();
     $("question-suggestions").hidden = true;
+    this.showAnswer(false);
+  }
+
+  /** While the bot's answer is on screen the route buttons give way to it (ほかの ご用件から えらぶ brings them
+   * back): the answer is read whole at the kiosk's body size, with the topic buttons right under it, not pushed
+   * below the screen's edge by sixteen route buttons (1366×768) or shrunk into a box that scrolls. */
+  showAnswer(on) {
+    const screen = document.querySelector(".screen-routes");
+    if (on) screen.dataset.answered = "true";
+    else delete screen.dataset.answered;
   }
 
   /** The resident's own words: the server's triage offers the two or three likely topics as big buttons. */
@@ -61,18 +80,42 @@ export class QuestionBox {
       }
       if (triage.urgent && routes.length) return this.choose(routes[0], text); // danger: to the front
       const box = $("question-suggestions");
-      box.replaceChildren(
-        ...routes.map((route) => {
-          const button = document.createElement("button");
-          button.type = "button";
-          button.className = "btn btn-large question-suggestion";
-          button.dataset.testid = "question-suggestion";
-          button.dataset.route = route;
-          button.textContent = t("booth.question.is_it", { topic: t(`route.${route}`) });
-          button.addEventListener("click", () => this.choose(route, text));
-          return button;
-        }),
-      );
+      // the bot is sure of an answer (the phone chat would give it): the booth shows it too, in large plain text,
+      // and the topic buttons stay under it for whoever still wants a person (only 「…のことですか？」 before)
+      const answer = triage.action === "answer" && typeof triage.answer === "string" ? triage.answer.trim() : "";
+      const said = [];
+      if (answer) {
+        const text = document.createElement("p");
+        text.className = "question-answer";
+        text.dataset.testid = "question-answer";
+        text.textContent = answer;
+        said.push(text);
+      }
+      const choices = routes.map((route) => {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "btn btn-large question-suggestion";
+        button.dataset.testid = "question-suggestion";
+        button.dataset.route = route;
+        button.textContent = t("booth.question.is_it", { topic: t(`route.${route}`) });
+        button.addEventListener("click", () => this.choose(route, text));
+        return button;
+      });
+      if (answer) {
+        const others = document.createElement("button");
+        others.type = "button";
+        others.className = "btn btn-secondary btn-large question-other-topics";
+        others.dataset.testid = "question-other-topics";
+        others.dataset.i18n = "booth.question.other_topics";
+        others.textContent = t("booth.question.other_topics");
+        others.addEventListener("click", () => this.clear());
+        choices.push(others);
+      }
+      const row = document.createElement("div");
+      row.className = "question-choices";
+      row.append(...choices);
+      box.replaceChildren(...said, row);
+      this.showAnswer(Boolean(answer));
       if (!routes.length) box.textContent = t("booth.question.none");
       box.hidden = false;
       box.scrollIntoView?.({ block: "nearest" });

@@ -13,7 +13,8 @@ export function sinceFromServer(message) {
   return Number.isFinite(waited) && message.waited_s !== null ? nowSeconds() - Math.max(0, waited) : undefined;
 }
 
-/** The figures of the case `c` ({route, position, waitEstimate, since, offered, transferred, lost}); nothing when
+/** The figures of the case `c` ({route, position, waitEstimate, since, offered, transferred, moved,
+ * lost}); nothing when
  * there is none. `transferred`: an agent sent the case to another route (the server's `queue.position` says so);
  * `lost`: the call was cut because the agent's link stayed down, and the case is back in line. `noAnswer`: the
  * "no one can answer" panel shows, so nothing here may promise a call ("we will connect you", "the right desk"). */
@@ -44,6 +45,9 @@ export function renderWaiting(c, { noAnswer = false } = {}) {
   // sent to another desk: say so until someone answers (while the new desk rings too), unless nobody there can
   // answer (the panel says that, and what to do instead)
   $("waiting-transferred").hidden = !c.transferred || Boolean(c.lost) || noAnswer;
+  // a supervisor moved the case: 「ご用件：税金」 alone would be a riddle; say staff changed the desk (a fact, so
+  // also beside "nobody can answer"), and that the place in line is kept
+  $("waiting-moved").hidden = !c.moved || Boolean(c.transferred);
   $("waiting-lost").hidden = !c.lost;
   $("waiting-lost-next").hidden = noAnswer || Boolean(c.offered); // "we connect you again" only while it is true
 }
@@ -57,6 +61,7 @@ export function clearWaiting() {
   $("wait-estimate").textContent = "";
   $("waited").textContent = "";
   $("waiting-transferred").hidden = true;
+  $("waiting-moved").hidden = true;
   $("waiting-lost").hidden = true;
   $("waiting-heading").hidden = false;
 }

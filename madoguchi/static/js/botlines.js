@@ -2,7 +2,7 @@
 // links, the answer's knowledge-base links, はい/いいえ under the danger question, and its suggestions as buttons.
 // Everything is text nodes and DOM elements (never innerHTML); the texts are the town's own, never the resident's.
 
-import { telHref } from "./hotlines.js";
+import { setDial } from "./hotlines.js";
 import { t } from "./i18n.js";
 
 // Phone numbers in the bot's answers (0997-00-1234, 0120-279-889, #8008, 110) become tel: links.
@@ -16,7 +16,7 @@ export function withPhoneLinks(text) {
     if (match.index > last) nodes.push(document.createTextNode(text.slice(last, match.index)));
     const link = document.createElement("a");
     link.className = "phone-link";
-    link.href = telHref(match[0]);
+    setDial(link, match[0]);
     link.textContent = match[0];
     nodes.push(link);
     last = match.index + match[0].length;

@@ -10,6 +10,7 @@
 
 import { SEND } from "./events.js";
 import { request } from "./net.js";
+import { startSmall } from "./ladder.js";
 import { asDtlsServer, withPacketTime } from "./sdp.js";
 
 const MEDIA_TIMEOUT_MS = 10000;
@@ -137,6 +138,7 @@ export class Call {
     this.answeredWhileRinging = false; // console: that answer is our local description
     this.heldLocalCandidates = []; // our candidates found while held (the server relays nothing before the accept)
     this.signalChain = Promise.resolve(); // signals are applied one at a time, in arrival order
+    this.scaling = Promise.resolve(); // the start scale being put on the current connection's video sender
   }
 
   /**
@@ -313,6 +315,7 @@ export class Call {
     this.hasLocalVideo = hasVideo;
     this.hasLocalAudio = hasAudio;
     this.buildConnection({ premade: early });
+    await this.scaling; // the start scale is on the video sender before anything is offered or answered
   }
 
   newPeerConnection({ pool = false } = {}) {
@@ -369,9 +372,16 @@ export class Call {
       this.onConnectionState(pc.connectionState);
       if (pc.connectionState === "failed") this.restartIce(pc);
     };
+    const scaling = [];
     if (this.localStream) {
-      for (const track of this.localStream.getTracks()) pc.addTrack(track, this.localStream);
+      for (const track of this.localStream.getTracks()) {
+        const sender = pc.addTrack(track, this.localStream);
+        // the first frames at 640x360, not the camera's 1280x720: they go at once (ladder.js startSmall); the
+        // call's LinkWatch lifts the picture to full once the link shows it can carry it
+        if (track.kind === "video") scaling.push(startSmall(sender, track).catch((err) => console.warn("call: start scale", err)));
+      }
     }
+    this.scaling = Promise.all(scaling);
     if (!this.hasLocalAudio) pc.addTransceiver("audio", { direction: "recvonly" });
     if (!this.hasLocalVideo) pc.addTransceiver("video", { direction: "recvonly" });
     return pc;
@@ -455,7 +465,13 @@ export class Call {
       await this.flushHeldCandidates();
       if (description.type === "offer") {
         this.setVideoDirection(target);
-        await target.setLocalDescription(this.polite ? undefined : await this.serverAnswer(target));
+        const answer = this.polite ? undefined : await this.serverAnswer(target);
+        if (target.signalingState !== "have-remote-offer") {
+          // the offer was settled while the answer was being made (a newer description came in): nothing to answer
+          console.warn("call: offer already settled; no answer sent", target.signalingState);
+          return;
+        }
+        await target.setLocalDescription(answer);
         await this.sendDescription(target);
       } else {
         this.askPacketTime(); // the packet time may have changed while this offer was out

@@ -39,8 +39,10 @@ export class CallScreen {
    *   taken over by the next call it prepares or starts
    * @param {((message: object) => boolean)|null} [options.offersFirst]  whether this side makes a call's first
    *   offer, from its `offer` / `call.start` (default: the impolite side; a booth call's is the booth's, call.js)
+   * @param {Record<string, string>} [options.modeTexts]  this page's own words for some ladder steps (linkwatch.js)
    */
-  constructor({ socket, polite, label, banner, reconnectingKeys, show, onStart, textOnlyNotice = null, takeWarm = null, offersFirst = null }) {
+  constructor({ socket, polite, label, banner, reconnectingKeys, show, onStart, textOnlyNotice = null, takeWarm = null, offersFirst = null, modeTexts = {} }) {
+    this.modeTexts = modeTexts;
     this.socket = socket;
     this.polite = polite;
     this.label = label;
@@ -67,8 +69,12 @@ export class CallScreen {
     this.forcedStep = null; // the step this side forces (console: force-audio-only) during this call
     this.remoteMuted = document.getElementById("remote-muted");
     this.muteButton.addEventListener("click", () => this.setMuted(!(this.call && this.call.muted)));
-    this.forceButton = document.getElementById("force-audio-only"); // the console's only
-    this.forceButton?.addEventListener("click", () => this.force(this.forcedStep ? null : "audio"));
+    // the console's only: one button per step the agent may force; pressing the pressed one goes back to video
+    this.forceButtons = [...document.querySelectorAll("[data-force-step]")];
+    for (const button of this.forceButtons) {
+      const step = button.dataset.forceStep;
+      button.addEventListener("click", () => this.force(this.forcedStep === step ? null : step));
+    }
   }
 
   /** A call that is running (started, not hung up; a call only prepared while ringing is not live). */
@@ -105,6 +111,7 @@ export class CallScreen {
       modeElement: this.modeElement,
       qualityElement: this.qualityElement,
       connecting: Boolean(this.noticeKey),
+      modeTexts: this.modeTexts,
     });
     this.watch.start();
     if (this.call.pc?.connectionState === "connected") this.setNotice(null); // a prepared call already flowing
@@ -186,6 +193,7 @@ export class CallScreen {
     this.force(null);
     for (const element of [this.modeElement, this.qualityElement]) if (element) element.hidden = true;
     delete this.stage.dataset.mode;
+    delete this.stage.dataset.fullPicture;
     if (this.call) this.call.close();
     this.call = null;
     this.localVideo.srcObject = null;
@@ -257,15 +265,19 @@ export class CallScreen {
     else this.setNotice(this.polite && this.call?.pc?.connectionState !== "connected" ? CONNECTING : null);
   }
 
-  /** Force the call down to `step` ("audio"), or release it (null); the other side is told. */
+  /**
+   * Force the call down to `step` ("low-video", "audio" or "chat"), or release it (null); the other side is told.
+   * The pressed button says how to go back (「映像に もどす」), the others what they do.
+   */
   force(step) {
     this.forcedStep = step;
     this.watch?.force(step);
-    const button = this.forceButton;
-    if (!button) return;
-    button.setAttribute("aria-pressed", String(Boolean(step)));
-    button.dataset.i18n = step ? "console.call.force_release" : "console.call.force_audio_only";
-    button.textContent = t(button.dataset.i18n);
+    for (const button of this.forceButtons) {
+      const pressed = button.dataset.forceStep === step;
+      button.setAttribute("aria-pressed", String(pressed));
+      button.dataset.i18n = pressed ? "console.call.force_release" : button.dataset.forceLabel;
+      button.textContent = t(button.dataset.i18n);
+    }
   }
 
   /** The step the call runs at now (video when there is no call). */

@@ -31,6 +31,16 @@ export function transferText(transfer) {
     : t("console.transfer.from", { name: by });
 }
 
+/**
+ * Whether a chat line is the viewing agent's own: a staff line that names them (chat.message's agent_id). One rule
+ * for the call's chat and a transfer offer's transcript, which used to disagree: a staff line that names nobody
+ * (recorded before lines carried their author) is not claimed as 「あなた」, since after a transfer it may well be
+ * the previous agent's.
+ */
+export function isOwnLine(line, myId) {
+  return line?.sender === "agent" && Boolean(myId) && line.agent_id === myId;
+}
+
 /** A case another agent transferred: their note and the transcript so far, in the offer. */
 export function renderTransfer(offer, myId = null) {
   const transfer = offer.transfer && typeof offer.transfer === "object" ? offer.transfer : null;
@@ -39,8 +49,8 @@ export function renderTransfer(offer, myId = null) {
   const lines = (Array.isArray(offer.chat) ? offer.chat : []).map((line) => {
     const item = document.createElement("li");
     item.dataset.sender = line.sender;
-    // the agent's own lines when a case he sent comes back to him; another agent's otherwise (chat.message agent_id)
-    const mine = line.sender === "agent" && myId && line.agent_id === myId;
+    // the agent's own lines when a case he sent comes back to him; another agent's otherwise
+    const mine = isOwnLine(line, myId);
     if (line.sender === "agent") item.dataset.author = mine ? "me" : "previous";
     const agent = mine ? "console.chat.me" : "console.transfer.sender_agent";
     const who = { resident: "console.chat.resident", agent }[line.sender];
@@ -68,7 +78,10 @@ export function renderHandoff(c) {
     details.push(term, description);
   };
   if (summary) {
-    add("console.summary.route", summary.route ? routeName(summary.route) : summary.route_name);
+    // the case's route now, not the bot's: after a transfer the heading said 税金 beside 「窓口 マイナンバーカード」
+    // (uxtest item 2); the bot's choice stays in its own words (need, bot_said)
+    const route = typeof c.route === "string" && c.route ? c.route : summary.route;
+    add("console.summary.route", route ? routeName(route) : summary.route_name);
     add("console.summary.also_asked", summary.also_asked);
     add("console.summary.bot_said", summary.bot_said);
     add("console.summary.flags", summary.flags);

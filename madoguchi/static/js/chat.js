@@ -110,11 +110,22 @@ export class ChatPanel {
         if (!this.input.value.trim() && typeof item.payload.text === "string") this.input.value = item.payload.text;
         this.onError(errorText(err), err);
       },
+      // still sending (the records are briefly away, or too fast): say so; the line stays pending and goes again
+      onDelay: (_item, err) => this.onError(errorText(err), err),
     });
     form?.addEventListener("submit", (event) => {
       event.preventDefault();
       this.send();
     });
+    // a box of lines (the console's): Enter sends as the one-line field does, Shift+Enter breaks the line, and
+    // Enter that confirms a Japanese conversion only confirms it
+    if (input.tagName === "TEXTAREA") {
+      input.addEventListener("keydown", (event) => {
+        if (event.key !== "Enter" || event.shiftKey || event.isComposing || event.keyCode === 229) return;
+        event.preventDefault();
+        form ? form.requestSubmit() : this.send();
+      });
+    }
   }
 
   /** Queue what is in the input; it goes now, or as soon as the link is back. */

@@ -9,7 +9,7 @@
 import { SEND } from "./events.js";
 import { hasText, t } from "./i18n.js";
 import { request } from "./net.js";
-import { telHref } from "./hotlines.js";
+import { setDial } from "./hotlines.js";
 import { hoursText } from "./townhours.js";
 
 const EVERY_MS = 60_000;
@@ -66,6 +66,6 @@ export class ClosedNotice {
     const known = hasText("town.phone");
     this.part("office").hidden = !known;
     phone.textContent = known ? t("town.phone") : "";
-    if (known) phone.href = telHref(t("town.phone"));
+    if (known) setDial(phone, t("town.phone")); // plain large text on the kiosk, tel: on a phone
   }
 }

@@ -14,7 +14,7 @@
 import { io } from "/static/vendor/socket.io.esm.min.js";
 import { Banner } from "./banner.js";
 import { CallScreen } from "./callscreen.js";
-import { renderHandoff, renderSummary, renderTransfer, transferText } from "./casedetails.js";
+import { isOwnLine, renderHandoff, renderSummary, renderTransfer, transferText } from "./casedetails.js";
 import { languageName, placeText, routeName } from "./caselabels.js";
 import { ChatPanel } from "./chat.js";
 import { renderStatusTexts } from "./consolestatus.js";
@@ -23,8 +23,9 @@ import { RECEIVE, SEND } from "./events.js";
 import { setUpConsoleLanguage } from "./consolelanguage.js";
 import { QueueList } from "./consolequeue.js";
 import { applyTranslations, formatClock, initI18n, t } from "./i18n.js";
+import { InterpreterCall, InterpreterDesk } from "./interpreter.js";
 import { KbSearch } from "./kbsearch.js";
-import { errorText, nowSeconds, request } from "./net.js";
+import { errorText, nowSeconds, request, socketOptions, watchConnect } from "./net.js";
 import { formatBookingCode } from "./numbers.js";
 import { PeerLostNotice } from "./peerlost.js";
 import { Ringer } from "./ringer.js";
@@ -86,6 +87,7 @@ function showOffer(offer) {
   $("offer-booking").hidden = !offer.booking;
   $("offer-booking").textContent = offer.booking ? t("console.offer.booking", { code: formatBookingCode(offer.booking) }) : "";
   $("offer-place").textContent = placeText(offer);
+  renderOfferInterpreter(offer);
   noteWaited(offer.consultation_id, offer.waited_s);
   renderOfferWaited();
   renderSummary($("offer-summary"), offer.summary);
@@ -95,6 +97,14 @@ function showOffer(offer) {
   renderCountdown();
   clearInterval(state.offerTimer);
   state.offerTimer = setInterval(renderCountdown, 250);
+}
+
+/** The resident speaks a language this agent does not (interpreter overflow, urgent case): said in words, with
+ * the way to an interpreter, not only as the language's name in the meta line. */
+function renderOfferInterpreter(offer) {
+  const line = $("offer-interpreter");
+  line.hidden = !offer?.interpreter;
+  line.textContent = offer?.interpreter ? t("console.offer.interpreter", { language: languageName(offer.language || "ja") }) : "";
 }
 
 /** The offer's language and time waited: the same clock as the queue's line for this resident (waitclock.js). */
@@ -208,6 +218,7 @@ function renderCallDetails() {
   $("wrapup-details").textContent = text;
   renderSummary($("call-summary"), c?.summary);
   renderHandoff(c);
+  interpreterCall.follow();
   const transfer = c?.transfer && typeof c.transfer === "object" ? c.transfer : null;
   $("call-transfer-note").hidden = !transfer;
   $("call-transfer-note").textContent = transfer ? transferText(transfer) : "";
@@ -340,7 +351,9 @@ async function changeStatus(status) {
 
 await initI18n();
 await setUpConsoleLanguage(() => banner.show(t("error.offline")));
-const socket = io("/agent", { transports: ["websocket", "polling"], reconnectionDelayMax: 10000 });
+const socket = watchConnect(io("/agent", socketOptions()));
+// the agent calls an interpreter in (通訳を よぶ); the need line follows the case in hand (interpreter.js)
+const interpreterCall = new InterpreterCall({ socket, consultation: () => state.consultation });
 
 const callScreen = new CallScreen({
   socket,
@@ -350,6 +363,8 @@ const callScreen = new CallScreen({
   reconnectingKeys: ["console.conn.offline"],
   textOnlyNotice: "console.call.text_only", // a resident chatting from home: no camera on either side
   offersFirst: (message) => message.channel !== "booth", // a booth offers first (call.js: its pool serves only an offer)
+  // the chat step tells the agent to offer a call back by phone, forced or not
+  modeTexts: { chat: "media.mode.chat_staff", "forced:chat": "media.mode.chat_forced_staff" },
   show: () => showView("call"),
   onStart: (message) => {
     beginConsultation({ id: message.consultation_id, peerName: message.peer?.display_name || "" });
@@ -379,13 +394,15 @@ const chat = new ChatPanel({
 /** A staff line another agent wrote (before a transfer) is 「前の 職員」, not 「あなた」 (chat.message's agent_id). */
 function labelAuthor(item, message) {
   if (message.sender !== "agent") return;
-  const mine = !message.agent_id || !state.agentId || message.agent_id === state.agentId;
-  item.dataset.author = mine ? "me" : "previous";
+  const mine = isOwnLine(message, state.agentId);
+  const interpreter = !mine && interpreterCall.isInterpreter(message.agent_id); // one this agent called in
+  item.dataset.author = mine ? "me" : interpreter ? "interpreter" : "previous";
   if (mine) return;
   item.classList.remove("mine");
   const label = item.querySelector(".chat-sender");
-  label.dataset.i18n = "console.transfer.sender_agent";
-  label.textContent = t("console.transfer.sender_agent");
+  const key = interpreter ? "console.interpreter.sender" : "console.transfer.sender_agent";
+  label.dataset.i18n = key;
+  label.textContent = t(key);
 }
 
 socket.on("connect", () => {
@@ -421,8 +438,11 @@ socket.on("connect_error", () => {
 socket.on(RECEIVE.AGENT_STATE, applyAgentState);
 socket.on(RECEIVE.QUEUE_SNAPSHOT, (message) => {
   queue.update(message);
+  // a booked resident checked in at a kiosk: today's bookings say 受付済み now, not at the next poll
+  staffBooking.noticeCheckIns(queue.items.map((item) => item.booking).filter(Boolean));
   keepOnly(new Set([...queue.items.map((item) => item.consultation_id), state.offer?.consultation_id]));
   renderOfferWaited();
+  document.dispatchEvent(new CustomEvent("queue:changed")); // a case that left may be a call-back (callbacks.js)
 });
 socket.on(RECEIVE.OFFER, (message) => {
   if (state.consultation) return;
@@ -484,6 +504,7 @@ $("wrapup-form").addEventListener("submit", submitWrapUp);
 document.addEventListener("i18n:change", () => {
   queue.render();
   renderCallDetails();
+  if (state.offer) renderOfferInterpreter(state.offer);
 });
 // one tick for every figure of time waited, so the queue and the ringing offer turn over together
 setInterval(() => {
@@ -492,7 +513,9 @@ setInterval(() => {
 }, 1000);
 
 applyTranslations();
-new StaffBooking({ consultation: () => state.consultation }); // book for a resident, today's bookings
+const staffBooking = new StaffBooking({ consultation: () => state.consultation }); // book for a resident, today's bookings
+queue.bookingTime = (code) => staffBooking.timeOf(code); // a queued booked resident shows their time
 new VideoInvite({ socket, consultation: () => state.consultation }); // a web chat becomes a video call
+new InterpreterDesk({ socket, banner }); // asked to interpret another agent's call: join its chat
 showView("idle");
 setStatus("offline");

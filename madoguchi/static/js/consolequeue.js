@@ -11,6 +11,8 @@ const $ = (id) => document.getElementById(id);
 export class QueueList {
   constructor() {
     this.items = []; // QueueItem payloads
+    this.bookingTime = () => null; // a booking code → its time today (console.js wires today's bookings in)
+    document.addEventListener("bookings:change", () => this.items.length && this.render());
   }
 
   /** A queue.snapshot arrived. */
@@ -21,14 +23,14 @@ export class QueueList {
   }
 
   render() {
-    const rows = this.items.map((item) => row(item));
+    const rows = this.items.map((item) => row(item, this.bookingTime));
     $("queue-list").replaceChildren(...rows);
     $("queue-empty").hidden = rows.length > 0;
     $("queue-count").textContent = rows.length ? t("console.queue.count", { count: rows.length }) : "";
   }
 }
 
-function row(item) {
+function row(item, bookingTime) {
   const li = document.createElement("li");
   li.className = "queue-item";
   li.dataset.consultationId = item.consultation_id;
@@ -50,6 +52,15 @@ function row(item) {
     source.dataset.testid = "queue-source-count";
     source.textContent = t("console.queue.source_count", { count: item.source_count });
     head.append(source);
+  }
+  if (item.booking) {
+    // checked in with a booking at a kiosk: the agent sees it is the booked resident, and for which time
+    const booked = document.createElement("span");
+    booked.className = "q-booking";
+    booked.dataset.testid = "queue-booking";
+    const time = bookingTime(item.booking);
+    booked.textContent = time ? t("console.queue.booking", { time }) : t("console.queue.booking_no_time");
+    head.append(booked);
   }
   const place = document.createElement("div");
   place.className = "q-place";

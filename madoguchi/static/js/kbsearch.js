@@ -26,7 +26,7 @@ export class KbSearch {
       const response = await fetch(`/api/kb/search?${query}`, { credentials: "same-origin" });
       const body = await response.json();
       if (!response.ok) throw new Error(body?.error?.message || String(response.status));
-      const items = body.results.map(result);
+      const items = body.results.map((hit) => result(hit, query.get("lang")));
       $("kb-results").replaceChildren(...items);
       if (!items.length) {
         empty.textContent = t("console.kb.none");
@@ -40,7 +40,9 @@ export class KbSearch {
   }
 }
 
-function result(hit) {
+/** One hit: its title and answer; a tap puts the answer, paragraphs and all, into the chat box. When the entry has
+ * no text in the chat's language, the hit says which language goes in instead. */
+function result(hit, language) {
   const item = document.createElement("li");
   const button = document.createElement("button");
   button.type = "button";
@@ -51,6 +53,14 @@ function result(hit) {
   const answer = document.createElement("span");
   answer.textContent = hit.answer;
   button.append(title, answer);
+  const other = hit.answer_language && hit.answer_language !== language;
+  if (other) {
+    const note = document.createElement("em");
+    note.className = "kb-other-language";
+    note.setAttribute("data-testid", "kb-other-language");
+    note.textContent = t("console.kb.other_language", { language: t(`lang.${hit.answer_language}`) });
+    button.append(note);
+  }
   button.addEventListener("click", () => {
     $("chat-input").value = hit.answer;
     $("chat-input").focus();

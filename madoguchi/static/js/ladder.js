@@ -78,6 +78,99 @@ export const SAMPLE_MS = 2000;
 /** Loss over fewer packets than this (either way, per sample) is noise, not a measurement. */
 export const MIN_LOSS_PACKETS = 40;
 
+/**
+ * A call's first video frames go out at most this many lines (the camera's shorter side scaled down by the sender,
+ * `startScale`), and the full picture follows once the link shows for a while that it can carry it (`FullPictureGate`).
+ * Why: Chromium's encoder starts at its 300 kbit/s start bitrate, and a 1280x720 first frame is more than that
+ * allows: it drops the first frames and asks the camera for less, step by step (measured: the first remote frame
+ * ~130 ms later than at 640x360, on loopback, and the picture then stays 320x180 for ~6 s and reaches 960x540
+ * only after ~14 s). Started at 640x360 the first frame goes at once, and lifted to full once the estimate allows,
+ * the picture is 1280x720 within a second of the lift.
+ */
+export const START_LINES = 360;
+/** `scaleResolutionDownBy` for a call's first frames from a camera of `width`x`height` (1: already small). */
+export function startScale(width, height) {
+  const lines = Math.min(width || 0, height || 0);
+  return lines > START_LINES ? lines / START_LINES : 1;
+}
+
+/** What the camera's full 1280x720 picture at 20 fps needs (bit/s), about: VP8 sends it readably from ~1 Mbit/s. */
+export const FULL_PICTURE_NEED = 1_000_000;
+/**
+ * When the full picture is let out: the estimate at least `headroom` times the need (1.5 Mbit/s) in `samples` looks in
+ * a row spanning at least `spanMs`, each look neither losing nor queueing (the ladder's CLEAN limits).
+ * Why sustained: at a 512 kbit/s cap (tbf, 4 KiB burst) Chromium's first probes reported ~1 Mbit/s for a moment;
+ * one such look (session 8's rule) let out 1280x720 on a link that cannot carry it, the queue filled and the call
+ * fell to small video after 10-12 s (bench/links, session 9). On loopback the estimate is 1.5 Mbit/s or more from
+ * its first seconds (bench/links, session 10: 1 Mbit/s held over a second still let the 512 kbit/s link's sender out,
+ * at 1.5 Mbit/s it stayed at 640x360).
+ * `lookMs`: how often the estimate is looked at in the first `lookForMs` after the media connected (after that,
+ * only the ladder's 2 s samples count).
+ */
+export const FULL_PICTURE = Object.freeze({ headroom: 1.5, samples: 3, spanMs: 1000, lookMs: 500, lookForMs: 12_000 });
+
+/**
+ * A sample says the link can carry the camera's full picture, with headroom, and is neither losing nor queueing.
+ * (Freezes of the video we receive are not counted here: under CPU load they come from the decoder, not the link.)
+ */
+export function fullPictureFits(sample) {
+  const over = (value, limit) => typeof value === "number" && value > limit;
+  return (
+    typeof sample.aob === "number" &&
+    sample.aob >= FULL_PICTURE_NEED * FULL_PICTURE.headroom &&
+    !over(sample.loss, CLEAN.loss) &&
+    !over(sample.queue, CLEAN.queue)
+  );
+}
+
+/**
+ * Whether the video step may send the camera's full picture, moved by samples with their time. Pure: the clock is
+ * passed in (`now`, ms). Any sample that does not fit starts the count again; once open it stays open until
+ * `close()` (the call left the video step, or the connection was rebuilt).
+ */
+export class FullPictureGate {
+  constructor() {
+    this.open = false;
+    this.run = 0; // fitting samples in a row
+    this.since = null; // when the first of them was taken
+  }
+
+  /** One sample taken at `now`; returns whether the full picture may go out. */
+  observe(sample, now) {
+    if (this.open) return true;
+    if (!fullPictureFits(sample)) {
+      this.run = 0;
+      this.since = null;
+      return false;
+    }
+    this.run += 1;
+    if (this.since === null) this.since = now;
+    this.open = this.run >= FULL_PICTURE.samples && now - this.since >= FULL_PICTURE.spanMs;
+    return this.open;
+  }
+
+  close() {
+    this.open = false;
+    this.run = 0;
+    this.since = null;
+  }
+}
+
+/**
+ * Put the start scale on a video sender before its first frame (right after addTrack, before any description): the
+ * encoder is configured from these parameters when the call's media starts. Resolves false when the browser has no
+ * encodings to set yet (then the first frames go at the camera's size, as before).
+ */
+export async function startSmall(sender, track) {
+  const { width, height } = track.getSettings?.() ?? {};
+  const scale = startScale(width, height);
+  const params = sender.getParameters();
+  if (scale <= 1 || !params.encodings?.length) return false;
+  params.encodings = params.encodings.map((encoding) => ({ ...encoding, scaleResolutionDownBy: scale }));
+  await sender.setParameters(params);
+  return true;
+}
+
 /** How the link looks from a step the ladder settled on: the `link-quality` indicator. */
 export const QUALITY = Object.freeze({ video: "good", "low-video": "weak", audio: "bad", chat: "bad" });
 
@@ -287,15 +380,21 @@ function encodingFor(encoding, wanted) {
 
 /**
  * Put `step` on the connection's senders: the camera or microphone track in or out (replaceTrack, no
- * renegotiation) and the encoding limits. `tracks` are the local tracks by kind. Resolves when done.
+ * renegotiation) and the encoding limits. `tracks` are the local tracks by kind. `fullPicture` false: the video
+ * step keeps the start scale (a connection whose link has not yet shown it carries more). Resolves when done.
  */
-export async function applyStep(pc, step, tracks) {
+export async function applyStep(pc, step, tracks, { fullPicture = true } = {}) {
   const plan = LADDER[step];
   for (const sender of pc.getSenders()) {
     const kind = sender.track?.kind ?? transceiverKind(pc, sender);
-    const want = plan[kind];
+    let want = plan[kind];
     const track = tracks[kind];
     if (!want || !track) continue;
+    if (kind === "video" && want.scaleResolutionDownBy === 1 && !fullPicture) {
+      // the video step before the link showed it can carry the full picture: the start scale (startSmall)
+      const { width, height } = track.getSettings?.() ?? {};
+      want = { ...want, scaleResolutionDownBy: startScale(width, height) };
+    }
     const nextTrack = want.send ? track : null;
     if (sender.track !== nextTrack) await sender.replaceTrack(nextTrack);
     const params = sender.getParameters();

@@ -12,7 +12,18 @@
 // data-state keeps the ladder's last word (good|weak|bad: the contract tests and the bench read), and the
 // media-mode line gives way to the notice on the video (hidden by CSS, its data-state kept the same way).
 
-import { LADDER, Ladder, QUALITY, SAMPLE_MS, STEPS, applyStep, lowest, sampleStats } from "./ladder.js";
+import {
+  FULL_PICTURE,
+  FullPictureGate,
+  LADDER,
+  Ladder,
+  QUALITY,
+  SAMPLE_MS,
+  STEPS,
+  applyStep,
+  lowest,
+  sampleStats,
+} from "./ladder.js";
 import { SEND } from "./events.js";
 import { t } from "./i18n.js";
 import { request } from "./net.js";
@@ -26,8 +37,11 @@ const MODE_TEXT = Object.freeze({
   "low-video": "media.mode.low_video",
   audio: "media.mode.audio",
   chat: "media.mode.chat",
+  // the agent chose the step (console: force-low-video, force-audio-only, force-chat), not the link
+  "forced:low-video": "media.mode.low_video_forced",
+  "forced:audio": "media.mode.audio_forced",
+  "forced:chat": "media.mode.chat_forced",
 });
-const FORCED_TEXT = "media.mode.audio_forced";
 const CHECKING_TEXT = "link.quality.checking";
 const QUALITY_TEXT = Object.freeze({ good: "link.quality.good", weak: "link.quality.weak", bad: "link.quality.bad" });
 
@@ -40,19 +54,28 @@ export class LinkWatch {
    * @param {HTMLElement|null} options.qualityElement  `link-quality`
    * @param {number} [options.sampleMs]
    * @param {boolean} [options.connecting]  the call starts (or resumes) before its media flows
+   * @param {Record<string, string>} [options.modeTexts]  this page's own words for some steps (the console's chat
+   *   step tells the agent what to offer, where the kiosk's tells the resident what they can ask for)
    */
-  constructor({ call, stage, modeElement, qualityElement, sampleMs = SAMPLE_MS, connecting = true }) {
+  constructor({ call, stage, modeElement, qualityElement, sampleMs = SAMPLE_MS, connecting = true, modeTexts = {} }) {
     this.call = call;
+    this.modeTexts = { ...MODE_TEXT, ...modeTexts };
     this.stage = stage;
     this.modeElement = modeElement;
     this.qualityElement = qualityElement;
     this.sampleMs = sampleMs;
     this.ladder = new Ladder();
     this.remote = { step: STEPS[0], forced: false };
-    this.forced = null; // a step this side forces (the agent's force-audio-only), or null
+    this.forced = null; // a step this side forces (the agent's force buttons: low-video, audio, chat), or null
     this.memory = null;
     this.pc = null; // the connection the memory and the applied step belong to
-    this.applied = null; // the step last put on this.pc's senders
+    this.applied = null; // the step last put on this.pc's senders (with ":full" once the picture is full)
+    this.fullPicture = false; // this.pc's link showed it carries the camera's full picture (ladder.js startScale)
+    this.fullPictureAt = null; // when (ms) the full picture was let out on this.pc (stage data-full-picture)
+    this.gate = new FullPictureGate(); // when the link has shown that for long enough (ladder.js FULL_PICTURE)
+    this.lookTimer = null; // looks at the estimate between samples, for a while after the media connected
+    this.lookMemory = null; // those looks' own getStats memory (the ladder's samples are not touched)
+    this.lookUntil = 0;
     this.sentStep = STEPS[0];
     this.announced = null;
     this.timer = null;
@@ -73,6 +96,7 @@ export class LinkWatch {
   stop() {
     if (this.timer && this.quality.samples) this.report({ final: true });
     clearInterval(this.timer);
+    this.stopLooking();
     this.timer = null;
   }
 
@@ -108,7 +132,7 @@ export class LinkWatch {
     return this.agreed !== this.linkStep;
   }
 
-  /** The agent forces a step (e.g. "audio"), or releases it (null). */
+  /** The agent forces a step ("low-video", "audio" or "chat"), or releases it (null). */
   force(step) {
     this.forced = step;
     this.update();
@@ -132,6 +156,57 @@ export class LinkWatch {
   connected() {
     this.announced = null;
     this.update();
+    // Chromium probes the link within its first second: look every FULL_PICTURE.lookMs for a while, so a link that
+    // carries the full picture shows it within about a second instead of after three 2 s samples.
+    this.stopLooking();
+    this.lookMemory = null;
+    this.lookUntil = Date.now() + FULL_PICTURE.lookForMs;
+    this.lookTimer = setInterval(() => this.lookForFullPicture(), FULL_PICTURE.lookMs);
+  }
+
+  stopLooking() {
+    clearInterval(this.lookTimer);
+    this.lookTimer = null;
+  }
+
+  /** One look at the estimate between samples, with its own memory (the ladder's samples are not touched). */
+  async lookForFullPicture() {
+    const pc = this.call.pc;
+    if (this.fullPicture || Date.now() > this.lookUntil) return this.stopLooking();
+    if (this.busy || !this.timer || !pc || pc !== this.pc || pc.connectionState !== "connected") return;
+    try {
+      const first = this.lookMemory === null;
+      const [sample, memory] = sampleStats(await pc.getStats(), this.lookMemory);
+      if (pc !== this.pc) return;
+      this.lookMemory = memory;
+      if (!first) this.considerFullPicture(sample, Date.now()); // the first look has no loss or queue to judge
+    } catch (err) {
+      console.warn("linkwatch: no look at the estimate", err);
+    }
+  }
+
+  /**
+   * A sample towards the full picture: it counts only while the call sends the video step and our ladder saw no bad
+   * sample since (a link already losing or queueing is not given more to carry). Lets it out once the gate opens.
+   */
+  considerFullPicture(sample, now) {
+    if (this.fullPicture) return;
+    const sendingVideo = this.agreed === STEPS[0] && this.sentStep === STEPS[0] && this.ladder.bad === 0;
+    if (this.gate.observe(sendingVideo ? sample : { aob: null }, now)) {
+      this.letFullPicture();
+      this.update();
+    }
+  }
+
+  /**
+   * The call started at 640x360 (call.js, ladder.js startSmall); the estimate says the link carries more: the video
+   * step sends the camera's full picture from now on (the encoder still scales down by itself should the link turn
+   * out to carry less, and the ladder keeps watching).
+   */
+  letFullPicture() {
+    this.fullPicture = true;
+    this.fullPictureAt = Date.now();
+    this.stage.dataset.fullPicture = String(this.fullPictureAt);
   }
 
   async tick() {
@@ -157,6 +232,7 @@ export class LinkWatch {
           const down = STEPS.indexOf(this.ladder.step) > STEPS.indexOf(before);
           this.modeElement.dataset.reason = down ? this.ladder.reason.join(" ") : "up";
         }
+        this.considerFullPicture(sample, Date.now());
       }
       this.update();
     } catch (err) {
@@ -176,6 +252,13 @@ export class LinkWatch {
       this.call.send({ mode: proposal, forced });
     }
     const agreed = this.agreed;
+    if (this.fullPicture && this.linkStep !== STEPS[0]) {
+      // The link could not hold the video step: back at it, the picture starts at 640x360 again and the link must
+      // show once more, for a while, that it carries the full one (a step forced by the agent keeps it).
+      this.fullPicture = false;
+      this.gate.close();
+      delete this.stage.dataset.fullPicture;
+    }
     if (!this.history.length || this.history[this.history.length - 1].step !== agreed) {
       this.history.push({ step: agreed, at: Date.now() });
       this.quality.step(agreed, Date.now());
@@ -192,15 +275,21 @@ export class LinkWatch {
       this.pc = pc;
       this.memory = null;
       this.applied = null;
+      this.fullPicture = false; // a new connection starts small again (call.js) until its link shows more
+      this.gate.close();
+      this.lookMemory = null;
+      delete this.stage.dataset.fullPicture;
     }
-    if (!pc || this.applied === step) return;
+    const fullPicture = this.fullPicture;
+    const key = fullPicture ? `${step}:full` : step;
+    if (!pc || this.applied === key) return;
     const tracks = {};
     for (const track of this.call.localStream?.getTracks() ?? []) tracks[track.kind] = track;
     const target = step;
-    applyStep(pc, target, tracks)
+    applyStep(pc, target, tracks, { fullPicture })
       .then(() => {
         if (pc === this.call.pc) {
-          this.applied = target;
+          this.applied = key;
           this.sentStep = target;
         }
       })
@@ -222,7 +311,7 @@ export class LinkWatch {
     const quality = QUALITY[this.linkStep];
     this.stage.dataset.mode = agreed;
     if (this.modeElement) {
-      const key = agreed !== "video" && this.isForced ? FORCED_TEXT : MODE_TEXT[agreed];
+      const key = this.modeTexts[agreed !== "video" && this.isForced ? `forced:${agreed}` : agreed];
       this.modeElement.hidden = false;
       this.modeElement.dataset.state = agreed;
       this.modeElement.dataset.forced = String(this.isForced);

@@ -10,7 +10,7 @@
 // booth has no keyboard. Waiting goes on meanwhile: if someone comes on duty the panel goes away by itself.
 
 import { hasText, t } from "./i18n.js";
-import { telHref } from "./hotlines.js";
+import { setDial } from "./hotlines.js";
 import { formatPhoneAsTyped } from "./numbers.js";
 import { hoursText } from "./townhours.js";
 
@@ -44,6 +44,11 @@ export class NoAnswerPanel {
       key.addEventListener("click", () => this.press(key.dataset.callbackKey));
     }
     this.part("callback-phone").addEventListener("input", () => this.clearError());
+    // The chat page's folded form: opened, its button is brought into view inside the panel (which scrolls under
+    // its sticky heading on a phone), so the resident sees both why and where to type.
+    this.part("callback-more")?.addEventListener("toggle", (event) => {
+      if (event.target.open) this.part("callback-submit").scrollIntoView({ block: "nearest" });
+    });
     document.addEventListener("i18n:change", () => this.render());
   }
 
@@ -93,7 +98,7 @@ export class NoAnswerPanel {
     phone.previousElementSibling.hidden = !known; // 「役場の 電話:」
     if (known) {
       phone.textContent = t("town.phone");
-      phone.href = telHref(t("town.phone"));
+      setDial(phone, t("town.phone")); // plain large text on the kiosk, tel: on a phone
     }
     this.part("no-answer-hours").textContent = hours;
     if (wasHidden) this.clearError();

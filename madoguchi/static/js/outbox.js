@@ -15,7 +15,8 @@ const RETRY_AFTER_TIMEOUT_MS = 1000;
 // reconnects and the state replay fills any gap.
 const TIMEOUTS_BEFORE_RECONNECT = 3;
 const MAX_ITEMS = 100;
-const RETRYABLE = new Set(["offline", "timeout", "rate_limited"]);
+// "unavailable": the database is briefly away; the line is kept here and sent again (the server stores it once)
+const RETRYABLE = new Set(["offline", "timeout", "rate_limited", "unavailable"]);
 
 export class Outbox {
   /**
@@ -25,13 +26,15 @@ export class Outbox {
    * @param {(item: object, ack: object) => void} options.onAck  the server has the line (ack.seq)
    * @param {(item: object, err: Error) => void} options.onReject  the server refused it; it is dropped
    * @param {() => void} [options.onChange]  the set of pending lines changed
+   * @param {(item: object, err: Error) => void} [options.onDelay]  the server asked to wait; the line is kept
    */
-  constructor({ socket, event = SEND.CHAT_SEND, onAck, onReject, onChange }) {
+  constructor({ socket, event = SEND.CHAT_SEND, onAck, onReject, onChange, onDelay }) {
     this.socket = socket;
     this.event = event;
     this.onAck = onAck;
     this.onReject = onReject;
     this.onChange = onChange || (() => {});
+    this.onDelay = onDelay || (() => {});
     this.items = [];
     this.pumping = false;
     this.timeoutsInARow = 0;
@@ -79,6 +82,7 @@ export class Outbox {
           continue;
         }
         if (err.code === "offline") return; // the next "connect" starts again
+        if (err.code === "unavailable" || err.code === "rate_limited") this.onDelay(item, err); // say why it waits
         if (err.code === "timeout") this.timeoutsInARow += 1;
         if (this.timeoutsInARow >= TIMEOUTS_BEFORE_RECONNECT) {
           this.timeoutsInARow = 0;

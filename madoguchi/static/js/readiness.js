@@ -11,7 +11,9 @@ const CONNECTION_KEYS = Object.freeze({
 });
 const CHECK_KEYS = Object.freeze({
   ok: "booth.conn.ready",
-  // usable with a warning: the same words as "ready" (two wordings read as two states); the dot shows the warning
+  // usable with a finding: the same calm 「準備できています」 (the dot turns yellow). The header is the resident's:
+  // no 「点検」 there (a kiosk switching to 「使えます・点検を ご確認ください」 seconds after start worried residents);
+  // the finding itself is the clerk's corner dot (`self-test-status`) and the supervisors' booth card.
   warn: "booth.conn.ready",
   fail: "booth.conn.check_fail",
 });

@@ -1,5 +1,6 @@
 // The reports page: read the filters, ask /api/reports/kpis, fill the tiles, tables and charts, and point the
-// export links at the same filters.
+// export links at the filters of the figures on screen (never at a range the page refused, nor at a filter
+// changed but not yet shown): with no figures on screen the links are off and a sentence says why.
 //
 // Why the figures come from the API rather than the first paint: the same JSON serves other tools, and
 // changing a filter must not reload the page. Charts use the vendored Chart.js (window.Chart, loaded by a
@@ -12,6 +13,7 @@ const statusLine = document.getElementById("report-status");
 const extraLine = document.getElementById("report-extra");
 const charts = new Map();
 let lastReport = null;
+let shownFilters = null; // the filters of the figures on screen (URLSearchParams), null while none are
 
 function isoDaysBefore(isoDate, days) {
   const [y, m, d] = isoDate.split("-").map(Number);
@@ -26,7 +28,9 @@ function filterParams() {
 }
 
 function formatCount(value) {
-  return value === null || value === undefined ? "—" : Number(value).toLocaleString(language());
+  // "easy-ja" is no locale tag: toLocaleString would throw and the page would say the server is unreachable
+  const locale = language() === "easy-ja" ? "ja-JP" : language();
+  return value === null || value === undefined ? "—" : Number(value).toLocaleString(locale);
 }
 
 function formatRate(value) {
@@ -45,6 +49,7 @@ const TILES = [
   ["kpi-volume", "volume", formatCount],
   ["kpi-answered", "answered", formatCount],
   ["kpi-abandoned", "abandoned", formatCount],
+  ["kpi-callbacks", "callbacks", formatCount],
   ["kpi-abandon-rate", "abandon_rate", formatRate],
   ["kpi-asa", "asa_s", formatDuration],
   ["kpi-wait-p90", "wait_p90_s", formatDuration],
@@ -130,24 +135,32 @@ function render(report) {
     booths.map(([, figures]) => figures.volume),
     unit,
   );
-  const head = ["volume", "answered", "abandoned", "asa", "service_level", "aht"].map((k) => t(`reports.kpi.${k}`));
-  const cells = (figures) => [
-    formatCount(figures.volume),
-    formatCount(figures.answered),
-    formatCount(figures.abandoned),
-    formatDuration(figures.asa_s),
-    formatRate(figures.service_level),
-    formatDuration(figures.aht_s),
-  ];
-  fillTable(
-    "report-by-route",
-    [t("reports.filter.route"), ...head],
-    Object.entries(report.by_route).map(([route, figures]) => [routeName(route), ...cells(figures)]),
-  );
-  fillTable(
+  // A call-back request is the route's (nobody answered it), never an agent's: the agent table leaves it out.
+  const columns = (withCallbacks) =>
+    [
+      ["volume", (f) => formatCount(f.volume)],
+      ["answered", (f) => formatCount(f.answered)],
+      ["abandoned", (f) => formatCount(f.abandoned)],
+      ...(withCallbacks ? [["callbacks", (f) => formatCount(f.callbacks)]] : []),
+      ["asa", (f) => formatDuration(f.asa_s)],
+      ["service_level", (f) => formatRate(f.service_level)],
+      ["aht", (f) => formatDuration(f.aht_s)],
+    ];
+  const table = (testid, first, entries, name, withCallbacks) => {
+    const cols = columns(withCallbacks);
+    fillTable(
+      testid,
+      [first, ...cols.map(([key]) => t(`reports.kpi.${key}`))],
+      entries.map(([id, figures]) => [name(id), ...cols.map(([, cell]) => cell(figures))]),
+    );
+  };
+  table("report-by-route", t("reports.filter.route"), Object.entries(report.by_route), routeName, true);
+  table(
     "report-by-agent",
-    [t("reports.table.agent"), ...head],
-    Object.entries(report.by_agent).map(([id, figures]) => [report.names.agents[id] ?? id, ...cells(figures)]),
+    t("reports.table.agent"),
+    Object.entries(report.by_agent),
+    (id) => report.names.agents[id] ?? id,
+    false,
   );
 }
 
@@ -159,8 +172,7 @@ let lastBookings = null;
 let placeNames = {}; // place id -> { language: name }, from the booking options (the municipality file's places)
 const BOOKING_FILTERS = ["municipality", "route", "place", "booth", "channel"];
 
-function bookingParams() {
-  const all = filterParams();
+function bookingParams(all) {
   const params = new URLSearchParams({ from: all.get("from"), to: all.get("to") });
   for (const name of BOOKING_FILTERS) if (all.get(name)) params.set(name, all.get(name));
   return params;
@@ -209,15 +221,14 @@ function renderBookings(report) {
     places.map(([, f]) => (f.rate === null ? 0 : Math.round(f.rate * 1000) / 10)), t("reports.bookings.rate"));
 }
 
-async function loadBookings() {
+async function loadBookings(filters) {
   const status = document.getElementById("bookings-status");
-  document.getElementById("export-bookings-xlsx").href = `/api/staff/bookings/report.xlsx?${bookingParams()}`;
   try {
-    const town = bookingParams().get("municipality");
+    const town = bookingParams(filters).get("municipality");
     const options = await fetch(`/api/staff/bookings/options${town ? `?municipality=${encodeURIComponent(town)}` : ""}`,
       { credentials: "same-origin" });
     if (options.ok) placeNames = Object.fromEntries((await options.json()).places.map((p) => [p.id, p.names]));
-    const response = await fetch(`/api/staff/bookings/report?${bookingParams()}`, { credentials: "same-origin" });
+    const response = await fetch(`/api/staff/bookings/report?${bookingParams(filters)}`, { credentials: "same-origin" });
     const body = await response.json().catch(() => null);
     if (!response.ok) {
       status.textContent = t("reports.bookings.unavailable", { reason: body?.error?.message ?? response.status });
@@ -231,34 +242,114 @@ async function loadBookings() {
   }
 }
 
+const EXPORT_LINKS = ["export-csv", "export-xlsx", "export-bookings-xlsx"];
+
+/** The downloads follow the figures on screen: their filters (and the header choice), or, with no figures shown
+ * (a refused range, an error, no connection), no address at all and a plain sentence saying what to do. */
 function updateExportLinks() {
-  const params = filterParams();
+  const note = document.getElementById("export-note");
+  if (!shownFilters) {
+    for (const id of EXPORT_LINKS) {
+      const link = document.getElementById(id);
+      link.removeAttribute("href");
+      link.setAttribute("aria-disabled", "true");
+    }
+    note.textContent = t("reports.export.unavailable");
+    note.dataset.state = "off";
+    return;
+  }
+  const params = new URLSearchParams(shownFilters);
   if (document.getElementById("export-japanese-headers").checked) params.set("headers", "ja");
-  document.getElementById("export-csv").href = `/api/reports/consultations.csv?${params}`;
-  document.getElementById("export-xlsx").href = `/api/reports/consultations.xlsx?${params}`;
-  document.getElementById("export-bookings-xlsx").href = `/api/staff/bookings/report.xlsx?${bookingParams()}`;
+  const addresses = {
+    "export-csv": `/api/reports/consultations.csv?${params}`,
+    "export-xlsx": `/api/reports/consultations.xlsx?${params}`,
+    "export-bookings-xlsx": `/api/staff/bookings/report.xlsx?${bookingParams(shownFilters)}`,
+  };
+  for (const id of EXPORT_LINKS) {
+    const link = document.getElementById(id);
+    link.href = addresses[id];
+    link.removeAttribute("aria-disabled");
+  }
+  note.textContent = t("reports.export.for_shown", { from: shownFilters.get("from"), to: shownFilters.get("to") });
+  note.dataset.state = "on";
+}
+
+/** A refused filter: a plain sentence in the page language beside the input (`field`), not the server's English
+ * detail in the status line. Returns whether it found the input. */
+function showFilterError(reason, field) {
+  clearFilterError();
+  const input = field ? form.elements.namedItem(field) : null;
+  if (!input || !input.closest) return false;
+  const key = `reports.error.${reason}`;
+  const box = document.createElement("p");
+  box.className = "filter-error";
+  box.dataset.testid = "report-filter-error";
+  box.setAttribute("role", "alert");
+  box.textContent = t(key) !== key ? t(key) : t("reports.error.other");
+  input.setAttribute("aria-invalid", "true");
+  (input.closest("label") || input).append(box);
+  refused(box.textContent);
+  return true;
+}
+
+const TABLES = ["report-by-route", "report-by-agent", "report-utilisation", "report-bookings-by-route", "report-bookings-by-place"];
+
+/** The figures on screen no longer answer the filters (a refused filter, an error, no connection): take them all
+ * away — tiles back to "—", charts and tables emptied — so nobody reads the old days' figures as the new ones
+ * (ux7), and say in the status line what to do. */
+function refused(sentence) {
+  lastReport = null;
+  lastBookings = null;
+  shownFilters = null;
+  updateExportLinks();
+  for (const [id] of [...TILES, ...BOOKING_TILES]) document.getElementById(id).textContent = "—";
+  extraLine.textContent = "";
+  for (const chart of charts.values()) chart.destroy();
+  charts.clear();
+  for (const testid of TABLES) {
+    const table = document.querySelector(`[data-testid="${testid}"]`);
+    table.tHead.replaceChildren();
+    table.tBodies[0].replaceChildren();
+  }
+  document.getElementById("bookings-status").textContent = "";
+  statusLine.textContent = sentence;
+  statusLine.dataset.state = "error";
+}
+
+function clearFilterError() {
+  for (const old of form.querySelectorAll(".filter-error")) old.remove();
+  for (const bad of form.querySelectorAll('[aria-invalid="true"]')) bad.removeAttribute("aria-invalid");
 }
 
 async function load() {
-  updateExportLinks();
+  const from = form.elements.namedItem("from")?.value;
+  const to = form.elements.namedItem("to")?.value;
+  if (from && to && to < from) {
+    showFilterError("range_reversed", "to"); // said at once, no round trip for a range that cannot be
+    return;
+  }
+  clearFilterError();
   statusLine.textContent = t("reports.loading");
   statusLine.dataset.state = "loading";
+  const asked = filterParams();
   try {
-    const response = await fetch(`/api/reports/kpis?${filterParams()}`, { credentials: "same-origin" });
+    const response = await fetch(`/api/reports/kpis?${asked}`, { credentials: "same-origin" });
     const body = await response.json().catch(() => null);
     if (!response.ok) {
-      statusLine.textContent = t("reports.error", { reason: body?.error?.message ?? response.status });
-      statusLine.dataset.state = "error";
+      if (showFilterError(body?.error?.reason || "other", body?.error?.field)) return;
+      const key = `reports.error.${body?.error?.reason}`;
+      refused(t(key) !== key ? t(key) : t("reports.error", { reason: body?.error?.message ?? response.status }));
       return;
     }
     lastReport = body;
+    shownFilters = asked;
+    updateExportLinks();
     render(body);
-    loadBookings();
+    loadBookings(asked);
     statusLine.textContent = t("reports.loaded", { from: body.from, to: body.to });
     statusLine.dataset.state = "ready";
   } catch {
-    statusLine.textContent = t("reports.offline");
-    statusLine.dataset.state = "error";
+    refused(t("reports.offline"));
   }
 }
 
@@ -271,9 +362,10 @@ async function main() {
     event.preventDefault();
     load();
   });
-  form.addEventListener("change", updateExportLinks);
   document.getElementById("export-japanese-headers").addEventListener("change", updateExportLinks);
+  updateExportLinks();
   document.addEventListener("i18n:change", () => {
+    updateExportLinks();
     if (lastReport) render(lastReport);
     if (lastBookings) renderBookings(lastBookings);
   });

@@ -23,11 +23,14 @@
 import { io } from "/static/vendor/socket.io.esm.min.js";
 import { Banner } from "./banner.js";
 import { ChatPanel } from "./chat.js";
+import { formatDayTime } from "./clock.js";
+import { ClosedNotice } from "./closednotice.js";
 import { Csat } from "./csat.js";
 import { RECEIVE, SEND } from "./events.js";
 import { botLineDecorator } from "./botlines.js";
 import { FollowNewest } from "./followscroll.js";
 import { hotlineItems } from "./hotlines.js";
+import { InterpreterNote } from "./interpreternote.js";
 import { applyTranslations, browserLanguage, firstKnownKey, initI18n, language, setLanguage, t } from "./i18n.js";
 import { LanguagePicker } from "./langpicker.js";
 import { errorText, request } from "./net.js";
@@ -59,10 +62,16 @@ const state = {
   urgent: false,
   hotlines: [],
   sending: false,
+  callback: null, // the call-back asked for that staff have not made yet ({id, requested_at, phone_end}; the server's)
 };
 const banner = new Banner($("banner"), { defaultKind: "error" });
 const noAnswer = new NoAnswerPanel($("no-answer"), {
-  send: (phone) => request(socket, SEND.CALLBACK_REQUEST, { consultation_id: state.consultationId, phone }),
+  send: async (phone) => {
+    const ack = await request(socket, SEND.CALLBACK_REQUEST, { consultation_id: state.consultationId, phone });
+    state.callback = ack.callback ?? null; // shown in the closed card, with a way to withdraw it
+    render(); // consultation.closed may have come before this ack
+    return ack;
+  },
   onError: (err) => banner.show(errorText(err)),
 });
 const memory = new TabMemory(municipalityId);
@@ -118,7 +127,10 @@ function renderWaiting() {
   }
   noAnswer.render(state.offered);
   const nobody = !noAnswer.root.hidden; // nobody can answer now: 「次が あなたの番です」 is no promise to make
-  const position = state.position;
+  // nobody on duty (or closed): "No. 2, 1 person ahead" beside "nobody can answer" would tell two truths; the
+  // place in line stays kept (someone coming on duty takes the line in order) but is not shown as a promise
+  const noPlace = nobody && ["nobody", "closed"].includes(noAnswer.root.dataset.reason);
+  const position = noPlace ? null : state.position;
   const place = $("queue-place");
   const ahead = $("queue-ahead");
   if (state.offered) {
@@ -170,8 +182,11 @@ function renderTalking() {
 
 function renderClosed() {
   $("closed-card").hidden = state.phase !== "closed";
+  renderCallback();
   const key =
-    state.closedReason === "callback"
+    state.closedReason === "callback_withdrawn"
+      ? "resident.callback.withdrawn"
+      : state.closedReason === "callback"
       ? "resident.closed.callback"
       : state.closedReason === "cancelled"
       ? "resident.closed.cancelled"
@@ -179,6 +194,40 @@ function renderClosed() {
         ? "resident.closed.lost"
         : "resident.closed.done";
   $("closed-text").textContent = t(key);
+  $("closed-text").hidden = Boolean(state.callback); // the standing call-back's own line says it, with when and whom
+}
+
+/** The call-back asked for, while staff have not made it: when, the number's last digits, and a way to withdraw
+ * it (asked once, in the page: はい / いいえ). It comes from the server (resident.state), so a reload keeps it. */
+function renderCallback() {
+  const callback = state.phase === "closed" ? state.callback : null;
+  $("callback-standing").hidden = !callback;
+  if (!callback) {
+    $("callback-withdraw-ask").hidden = true;
+    return;
+  }
+  $("callback-standing-text").textContent = t("resident.callback.standing", {
+    when: formatDayTime(callback.requested_at),
+    digits: callback.phone_end || "",
+  });
+  $("callback-withdraw").hidden = !$("callback-withdraw-ask").hidden;
+}
+
+async function withdrawCallback(button) {
+  const callback = state.callback;
+  if (!callback) return;
+  button.disabled = true;
+  try {
+    await request(socket, SEND.CALLBACK_WITHDRAW, { callback_id: callback.id });
+    state.callback = null;
+    state.closedReason = "callback_withdrawn";
+    $("callback-withdraw-ask").hidden = true;
+    render();
+  } catch (err) {
+    banner.show(errorText(err));
+  } finally {
+    button.disabled = false;
+  }
 }
 
 // -------------------------------------------------------------------------------------- urgent banner
@@ -340,6 +389,13 @@ function updateCount() {
 function applyResidentState(message) {
   if (typeof message.resume_token === "string") memory.set("resume", message.resume_token);
   const view = message.consultation;
+  state.callback = !view && message.callback ? message.callback : null;
+  if (!view && state.callback) {
+    // nothing open, but the call-back asked for stands (a reload after the confirmation): say so
+    if (state.consultationId === null) state.closedReason = "callback";
+    setPhase("closed");
+    return;
+  }
   if (!view) {
     // Nothing open on the server: a conversation we were showing ended while the link was down. Lines typed
     // for it meanwhile are not sent (they would start a new conversation nobody asked for).
@@ -362,7 +418,9 @@ function applyResidentState(message) {
   if (view.urgent) showUrgent(extras.hotlines);
   state.offered = view.state === "offered";
   if (WAITING_STATES.has(view.state)) {
-    if (view.call_lost) state.backInLine = "agent_link_lost"; // the call was cut: said after a reload too
+    // Why the resident waits again is said after a reload too: the call was cut, or an agent transferred it.
+    if (view.call_lost) state.backInLine = "agent_link_lost";
+    else if (view.transferred) state.backInLine = "transferred";
     state.position = view.position ?? null;
     state.waitEstimate = view.wait_estimate_s ?? null;
     noAnswer.update(view);
@@ -388,6 +446,7 @@ function onQueuePosition(message) {
   if (message.consultation_id !== state.consultationId) return;
   state.offered = Boolean(message.ringing);
   if (message.call_lost) state.backInLine = "agent_link_lost";
+  else if (message.transferred && state.backInLine === null) state.backInLine = "transferred";
   noAnswer.update(message);
   queued(message.position, message.wait_estimate_s ?? null);
 }
@@ -467,11 +526,16 @@ chat = new ChatPanel({
   scroll: scrollToNewest,
 });
 
+// outside the opening hours the start page says so, as the kiosk does (hours.get, every minute while connected)
+const closedNotice = new ClosedNotice($("closed-now"), socket);
+
 socket.on("connect", () => {
   banner.hide();
   setConnection("ready");
+  closedNotice.start();
 });
 socket.on("disconnect", () => {
+  closedNotice.stop();
   setConnection("offline");
   // Waiting in line: say in plain words that the place is kept while the link is restored.
   const keys = state.phase === "waiting" ? RECONNECTING_WAITING_KEYS : ["error.offline"];
@@ -501,6 +565,7 @@ socket.on(RECEIVE.PEER_LINK, (message) => {
   renderTalking();
 });
 socket.on(RECEIVE.CONSULTATION_CLOSED, onClosed);
+new InterpreterNote({ socket, consultation: () => (state.consultationId ? { id: state.consultationId } : null) });
 
 $("chat-form").addEventListener("submit", (event) => {
   event.preventDefault();
@@ -517,6 +582,16 @@ $("chat-input").addEventListener("input", updateCount);
 $("handoff-request").addEventListener("click", askForPerson);
 $("cancel-waiting").addEventListener("click", () => leave($("cancel-waiting"), SEND.CONSULTATION_CANCEL));
 $("chat-end").addEventListener("click", () => leave($("chat-end"), SEND.CONSULTATION_END));
+$("callback-withdraw").addEventListener("click", () => {
+  $("callback-withdraw-ask").hidden = false;
+  renderCallback();
+  $("callback-withdraw-no").focus();
+});
+$("callback-withdraw-no").addEventListener("click", () => {
+  $("callback-withdraw-ask").hidden = true;
+  renderCallback();
+});
+$("callback-withdraw-yes").addEventListener("click", () => withdrawCallback($("callback-withdraw-yes")));
 $("chat-restart").addEventListener("click", () => {
   csat.reset();
   startOver();
@@ -527,11 +602,21 @@ new LanguagePicker({
   onChange: (code) => memory.set("lang", code),
   onError: () => banner.show(t("error.offline")),
 });
+/** The page's own links to booking (the "nobody can answer" panel's, the footer's) open in the chat's language,
+ * as the bot's booking button does: a Vietnamese resident landed on a Japanese booking page. */
+function localiseBookLinks() {
+  for (const link of document.querySelectorAll('[data-testid="no-answer-book"], [data-testid="book-link"]')) {
+    link.href = bookingHref({});
+  }
+}
+
 document.addEventListener("i18n:change", () => {
   $("town-name").textContent = document.body.dataset[townKey(language())] || "";
+  localiseBookLinks();
   render();
   updateCount();
 });
+localiseBookLinks();
 
 /** The dataset key of the town's name in a language: data-town-easy-ja → townEasyJa. */
 function townKey(code) {

@@ -132,6 +132,23 @@ export class StaffBooking {
     return nameOf(this.options?.places.find((p) => p.id === id)?.names) || id;
   }
 
+  /** The codes of queued cases that came with a booking: one still listed 未受付 has just checked in. */
+  noticeCheckIns(codes) {
+    const booked = new Set((this.bookings || []).filter((b) => b.status === "booked").map((b) => b.code));
+    if (codes.some((code) => booked.has(code)) && !this.refreshing) {
+      this.refreshing = true;
+      this.refresh().finally(() => {
+        this.refreshing = false;
+      });
+    }
+  }
+
+  /** 「10:00〜10:30」 of today's booking with this code, or null (not today's, or not loaded yet). */
+  timeOf(code) {
+    const b = (this.bookings || []).find((x) => x.code === code);
+    return b ? `${hhmm(b.start)}〜${hhmm(b.end)}` : null;
+  }
+
   renderToday() {
     const shown = this.bookings.filter((b) => b.status !== "cancelled");
     const rows = shown.map((b) => {
@@ -163,6 +180,7 @@ export class StaffBooking {
     $("bookings-today-empty").hidden = rows.length > 0;
     const waiting = shown.filter((b) => b.status === "booked").length;
     $("bookings-today-count").textContent = rows.length ? t("console.booking.today_count", { count: rows.length, waiting }) : "";
+    document.dispatchEvent(new CustomEvent("bookings:change")); // the queue shows booked residents' times
   }
 
   // -- the form -----------------------------------------------------------------------------------------------
@@ -238,7 +256,9 @@ export class StaffBooking {
     $("staff-book-ferry").dataset.line = ferry ? ferry.id : "";
     if (ferry) $("staff-book-ferry-text").textContent = t("book.ferry.check", { home: nameOf(ferry.homes) });
     const select = $("staff-book-day");
-    select.replaceChildren(option("", t("book.choose")), ...(place ? place.days : []).map((d) => option(d, dayLabel(d))));
+    // a topic with hours of its own has its own open days (route_days); the others follow the town's hours
+    const days = place ? (place.route_days?.[$("staff-book-route").value] ?? place.days) : [];
+    select.replaceChildren(option("", t("book.choose")), ...days.map((d) => option(d, dayLabel(d))));
     this.loadSlots();
   }
 

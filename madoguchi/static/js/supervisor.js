@@ -3,7 +3,8 @@
 //
 // Why it is built this way: the server sends one whole `supervisor.snapshot` per municipality after any change
 // (coalesced) and every few seconds, so the page keeps the latest snapshot of each town and redraws from them —
-// no diffs to get wrong, and a reconnect simply brings fresh snapshots. A snapshot lists only the head of a big
+// no diffs to get wrong, and a reconnect simply brings fresh snapshots; only the parts (alarms, queue, staff,
+// booths, today) whose content changed are redrawn. A snapshot lists only the head of a big
 // queue (the server's QUEUE_ROWS) and counts the rest, so a redraw stays small however many wait. The filter shows one town or all of them
 // together. Waiting times tick locally between snapshots from the server's clock (`now`). A new alarm rings
 // (ringer.js) unless the supervisor silenced the sound.
@@ -160,11 +161,19 @@ function renderQueue(entries) {
       assign.addEventListener("click", () => steer(SEND.SUPERVISOR_ASSIGN, agents.value, pickAgent,
         { consultation_id: item.consultation_id, agent_id: agents.value },
         t("sv.done.assign", { name: agentName(entry, agents.value) })));
+      // nobody free: the button cannot do anything, so it is greyed and a sentence beside it says why
+      const nobody = agents.options.length <= 1;
+      assign.disabled = nobody;
+      agents.disabled = nobody;
+      const why = el("p", { className: "sv-why", testid: "sv-assign-why", id: `sv-why-${item.consultation_id}` },
+        t("sv.assign.why_none"));
+      why.hidden = !nobody;
+      if (nobody) assign.setAttribute("aria-describedby", why.id);
       const routes = routeOptions(item.route);
       const move = el("button", { type: "button", className: "btn btn-secondary", testid: "sv-move-route" }, t("sv.move"));
       move.addEventListener("click", () => steer(SEND.SUPERVISOR_MOVE_ROUTE, routes.value, "sv.error.pick_route",
         { consultation_id: item.consultation_id, route: routes.value }, t("sv.done.move")));
-      actions.append(agents, assign, routes, move);
+      actions.append(agents, assign, routes, move, why);
       row.append(actions);
     }
     list.append(row);
@@ -187,14 +196,10 @@ function durationText(seconds) {
   return t("sv.duration.s", { s });
 }
 
-/** How long an agent has been in their state, in words: 「6秒 前から」, 「3分12秒 前から」, 「1時間5分 前から」
- *  (「0:06 前から」 read as a clock time). */
+/** How long an agent has been in their state, in words: 「6秒 前から」, 「3分12秒 前から」 (「0:06 前から」 read as a
+ *  clock time): the same duration words as the waits, in the catalog's frame for "since". */
 function sinceText(seconds) {
-  const total = Math.max(0, Math.floor(seconds));
-  const [h, m, s] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
-  if (h > 0) return t("sv.agent.since_h", { h, m });
-  if (m > 0) return t("sv.agent.since_m", { m, s });
-  return t("sv.agent.since_s", { s });
+  return t("sv.agent.since", { time: durationText(seconds) });
 }
 
 function renderAgents(entries) {
@@ -210,20 +215,49 @@ function renderAgents(entries) {
       const label = el("span", { className: "sv-state", "data-activity": agent.activity }, t(`sv.agent.${agent.activity}`));
       row.append(label);
       // a supervisor listed only for their open /supervisor page has no time in state (since: null)
-      if (agent.since != null) row.append(el("span", { className: "since" }, sinceText(serverNow(entry) - agent.since)));
+      if (agent.since != null) {
+        const since = el("span", { className: "since", "data-since": String(agent.since), "data-offset": String(entry.offset) });
+        since.textContent = sinceText(serverNow(entry) - agent.since);
+        row.append(since);
+      }
       if (agent.activity === "available" || agent.activity === "ringing") {
         const away = el("button", { type: "button", className: "btn btn-secondary", testid: "sv-set-away" }, t("sv.set_away"));
         away.addEventListener("click", () => steer(SEND.SUPERVISOR_SET_AWAY, agent.agent_id, null,
           { agent_id: agent.agent_id }, t("sv.done.away", { name: agent.display_name })));
         row.append(away);
       }
-      if (agent.consultation_route) {
+      // a call that ended but whose record (wrap-up) is not sent is not 対応中: say so, and since when the call ended
+      if (agent.consultation_route && agent.wrap_up_since != null) {
+        row.append(el("span", { className: "case", testid: "sv-agent-wrap-up" }, t("sv.agent.case_wrap_up", {
+          route: routeName(agent.consultation_route), time: durationText(serverNow(entry) - agent.wrap_up_since) })));
+      } else if (agent.consultation_route) {
         row.append(el("span", { className: "case" }, t("sv.agent.case", { route: routeName(agent.consultation_route) })));
       }
       list.append(row);
     }
   }
   $("sv-agents-empty").hidden = seen.size > 0;
+}
+
+/** The link quality of a booth's last call in one line: when, the round trip and loss, freezes, how far the picture
+ * had to step down (sv.booth.last_call.*). */
+function lastCallLine(call) {
+  const line = el("div", { className: "self-test", testid: "sv-booth-last-call" });
+  if (!call) {
+    line.dataset.state = "none";
+    line.textContent = t("sv.booth.last_call.none");
+    return line;
+  }
+  line.dataset.state = "seen";
+  const parts = [t("sv.booth.last_call", { time: formatDayTime(call.at) })];
+  if (call.rtt_ms !== null && call.rtt_ms !== undefined) {
+    parts.push(t("sv.booth.selftest.echo", { rtt: Math.round(call.rtt_ms), loss: Math.round(call.loss_pct ?? 0) }));
+  }
+  if (call.freezes) parts.push(t("sv.booth.last_call.freezes", { count: call.freezes }));
+  const step = { "low-video": "low_video", audio: "audio", chat: "chat" }[call.worst_step];
+  if (step) parts.push(t(`sv.booth.last_call.step.${step}`));
+  line.textContent = parts.join(" / ");
+  return line;
 }
 
 /** A booth's last self-test in one line: when, the verdict and what to look at, and the echo call's numbers. */
@@ -259,7 +293,13 @@ function renderBooths(entries) {
       row.append(el("div", { className: "name" }, booth.name));
       if (booth.place) row.append(el("div", { className: "place" }, booth.place));
       row.append(el("div", { className: "status" }, t(booth.online ? "sv.booth.online" : "sv.booth.offline")));
+      // an offline booth: when it was last seen connected (while this page's server has known it), so a booth
+      // that dropped a minute ago reads differently from one that has been dark since yesterday
+      if (!booth.online && booth.last_seen != null) {
+        row.append(el("div", { className: "self-test", testid: "sv-booth-last-seen" }, t("sv.booth.last_seen", { time: formatDayTime(booth.last_seen) })));
+      }
       row.append(selfTestLine(booth.self_test));
+      row.append(lastCallLine(booth.last_call));
       list.append(row);
     }
   }
@@ -288,12 +328,17 @@ function render() {
   renderBooths(entries);
 }
 
-/** Only the clocks move between snapshots: waiting times, time in state, the longest wait. */
+/** Only the clocks move between snapshots (and in parts a snapshot did not redraw): waiting times, time in state,
+ *  the longest wait. */
 function tick() {
   const entries = shown();
   for (const node of document.querySelectorAll(".sv-case .waited")) {
     const now = nowSeconds() + Number(node.dataset.offset);
     node.textContent = t("sv.case.waited", { time: durationText(now - Number(node.dataset.since)) });
+  }
+  for (const node of document.querySelectorAll(".sv-agent .since")) {
+    const now = nowSeconds() + Number(node.dataset.offset);
+    node.textContent = sinceText(now - Number(node.dataset.since));
   }
   if (entries.length) renderToday(entries);
 }
@@ -312,9 +357,24 @@ async function steer(event, chosen, missingKey, payload, doneText) {
   }
 }
 
+// Each part of the page and what of a snapshot it shows, in the order render() draws them.
+const PARTS = [
+  [(s) => s.alerts, renderAlerts],
+  [(s) => s.today, renderToday],
+  [(s) => [s.queue, s.queue_total, s.agents], renderQueue], // its offer-to list names the staff
+  [(s) => s.agents, renderAgents],
+  [(s) => s.booths, renderBooths],
+];
+
 function applySnapshot(snapshot) {
+  const before = state.snapshots.get(snapshot.municipality_id);
   state.snapshots.set(snapshot.municipality_id, { snapshot, offset: snapshot.now - nowSeconds() });
-  render();
+  const entries = shown();
+  // redraw only the parts this snapshot changed: a long list of booths or staff that did not move is not rebuilt
+  // (thousands of elements) for every change elsewhere
+  for (const [part, draw] of PARTS) {
+    if (!before || JSON.stringify(part(before.snapshot)) !== JSON.stringify(part(snapshot))) draw(entries);
+  }
 }
 
 await initI18n();

@@ -16,10 +16,16 @@ import { errorText, request } from "./net.js";
 
 const $ = (id) => document.getElementById(id);
 
+/** Whether, by the server's transfer.options row, nobody but this agent could ever take the case on the route:
+ * said under the list, and then the case is sent with back_to_me (one reading of the row for both). */
+function nobodyElse(row) {
+  return Boolean(row) && row.staff === 0 && row.on_duty === 0;
+}
+
 /** One route's figures → [the short words beside the route, the sentence under the list when chosen, warn?]. */
 function staffingOf(row) {
   if (!row) return null;
-  if (row.staff === 0 && row.on_duty === 0) {
+  if (nobodyElse(row)) {
     return ["console.transfer.staff_none", "console.transfer.back_to_you", true];
   }
   if (row.on_duty > 0) return ["console.transfer.on_duty", "console.transfer.will_ring", false];
@@ -105,7 +111,7 @@ export class TransferForm {
       error.hidden = false;
       return;
     }
-    const row = this.rows.get(route);
+    const backToMe = nobodyElse(this.rows.get(route));
     $("transfer-submit").disabled = true;
     try {
       await request(this.socket, SEND.CONSULTATION_TRANSFER, {
@@ -113,7 +119,7 @@ export class TransferForm {
         route,
         note: $("transfer-note").value,
         // the agent was told under the list that it comes back to him: nobody else could ever take it there
-        back_to_me: Boolean(row && row.staff === 0 && row.on_duty === 0),
+        back_to_me: backToMe,
       });
       this.close();
       this.onDone(route);

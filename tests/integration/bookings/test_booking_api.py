@@ -3,7 +3,10 @@ Monday 7 December 2026, 08:00 JST (``tests.bookings_support``)."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +14,7 @@ import aiohttp
 import pytest
 
 from madoguchi.bookings import codes
+from madoguchi.bookings.plan import JST
 from tests.bookings_support import Api, running
 
 
@@ -199,3 +203,34 @@ async def test_the_book_page_and_the_chat_link(api: Api) -> None:
     assert status == 200 and 'href="/book/shiomi"' in chat
     status, _ = await api.call("GET", "/book/nowhere")
     assert status == 404
+
+
+def page_days(page: str) -> dict[str, list[str]]:
+    """Each place's days as /book embeds them for the page's day menu."""
+    found = re.search(r'<script type="application/json" id="book-options">(.*?)</script>', page, re.S)
+    assert found is not None
+    return {place["id"]: place["days"] for place in json.loads(found.group(1))["places"]}
+
+
+async def test_the_book_page_offers_no_day_without_a_time_left_to_take(tmp_path: Path) -> None:
+    """office8b (outside UX tester): at 15:05 /book listed today and then said no time was free. Today is offered
+    while a slot can still be booked (not begun, an hour's notice), a day whose slots are all taken is not."""
+    async with running(tmp_path, booking_lookups_per_minute=600.0, booking_requests_per_minute=600.0) as api:
+        _, morning = await api.call("GET", "/book/shiomi")
+        assert page_days(morning)["shiomi-post-office"][:2] == ["2026-12-07", "2026-12-08"]  # 08:00: today is open
+        # every booth time on Tuesday at the post office (capacity 1): 9:00-12:00 and 13:00-16:00, each 30 min
+        for hour in (9, 10, 11, 13, 14, 15):
+            for minute in (0, 30):
+                start = f"2026-12-08T{hour:02d}:{minute:02d}:00+09:00"
+                status, body = await api.book(start=start, place="shiomi-post-office")
+                assert status == 201, body
+        _, full = await api.call("GET", "/book/shiomi")
+        assert "2026-12-08" not in page_days(full)["shiomi-post-office"]
+        assert "2026-12-08" in page_days(full)["nagishima-community-centre"]  # the same desk elsewhere: free
+        assert "2026-12-08" in page_days(full)["honcho"]
+    afternoon = datetime(2026, 12, 7, 15, 5, tzinfo=JST).timestamp()
+    async with running(tmp_path / "late", start=afternoon) as api:
+        _, late = await api.call("GET", "/book/shiomi")
+        days = page_days(late)
+        assert days["shiomi-post-office"][0] == "2026-12-08"  # the last booth time, 15:30, is within the hour's notice
+        assert days["honcho"][0] == "2026-12-07"  # the counter's 16:30 still can be booked

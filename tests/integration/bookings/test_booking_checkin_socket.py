@@ -19,12 +19,13 @@ NINE = datetime(2026, 12, 7, 9, 0, tzinfo=JST)
 TEN_TO_NINE = datetime(2026, 12, 7, 8, 50, tzinfo=JST).timestamp()
 
 
-async def booked_at_nine(api: Api, route: str = "tax", place: str = "shiomi-post-office") -> str:
+async def booked_at_nine(api: Api, route: str = "tax", place: str = "shiomi-post-office", language: str = "ja") -> str:
     town = api.app[keys.TRIAGES]["shiomi"].engine.kb.municipality
     assert town.booking is not None
     [slot] = [s for s in day_slots(town.booking, route, NINE.date(), place=place) if s.start.time() == time(9)]
     record = await Bookings(api.app[keys.DATABASE]).book(
-        NewBooking("shiomi", route, slot, "ヤマダ ハナコ"), now=datetime.fromtimestamp(api.clock(), JST)
+        NewBooking("shiomi", route, slot, "ヤマダ ハナコ", language=language),
+        now=datetime.fromtimestamp(api.clock(), JST),
     )
     return record.code
 
@@ -36,24 +37,26 @@ def live(api: Api) -> LiveServer:
 async def test_a_checked_in_booking_is_offered_before_an_earlier_walk_in(tmp_path: Path) -> None:
     # staff sessions are stamped with the wall clock: a long TTL keeps them valid on the server's shifted clock
     async with running(tmp_path, start=TEN_TO_NINE, session_ttl_s=365 * 86400) as api:
-        code = await booked_at_nine(api, route="tax")
+        code = await booked_at_nine(api, route="tax", language="vi")  # booked in Vietnamese
         server = live(api)
         _, walk_in_token, _ = await server.add_booth("汐見郵便局ブース")
         _, booked_token, _ = await server.add_booth("凪島公民館ブース")
-        await server.add_agent("tanaka", "correct horse battery")
+        await server.add_agent("tanaka", "correct horse battery", languages=("ja", "en", "vi"))
         walk_in = await booth_peer(server, walk_in_token)
         booked = await booth_peer(server, booked_token)
         agent = await agent_peer(server, "tanaka", "correct horse battery")
         try:
             first = ok(await walk_in.call("consultation.request", {"route": "tax"}))
-            second = ok(await booked.call("consultation.request", {"booking": code}))
-            assert second["booking"] == {"route": "tax", "priority": True, "outcome": "priority"}
+            # the kiosk still shows Japanese (its default): the booking's language goes to the agent (ux7 item 5)
+            second = ok(await booked.call("consultation.request", {"booking": code, "language": "ja"}))
+            assert second["booking"] == {"route": "tax", "priority": True, "outcome": "priority", "language": "vi"}
             assert second["position"] == 1  # ahead of the walk-in who asked first
 
             ok(await agent.call("agent.status", {"status": "available"}))
             offer = await agent.wait_for("offer")
             assert offer["consultation_id"] == second["consultation_id"] != first["consultation_id"]
             assert offer["booking"] == code and offer["route"] == "tax"
+            assert offer["language"] == "vi", offer
 
             again = await booked.call("consultation.request", {"booking": code})
             assert again["error"]["code"] == "not_changeable"
@@ -71,14 +74,16 @@ async def test_a_checked_in_booking_is_offered_before_an_earlier_walk_in(tmp_pat
 async def test_too_late_joins_as_a_walk_in_and_is_told(tmp_path: Path) -> None:
     late = datetime(2026, 12, 7, 9, 15, tzinfo=JST).timestamp()
     async with running(tmp_path, start=TEN_TO_NINE) as api:
-        code = await booked_at_nine(api)
+        code = await booked_at_nine(api, language="vi")
         api.clock.offset += late - TEN_TO_NINE  # the resident arrives at 9:15, five minutes past the window
         server = live(api)
         _, token, _ = await server.add_booth()
         booth = await booth_peer(server, token)
         try:
-            ack = ok(await booth.call("consultation.request", {"booking": code}))
-            assert ack["booking"] == {"route": "tax", "priority": False, "outcome": "late"}
+            # booked in Vietnamese, but the resident picked Japanese on the kiosk: their choice wins
+            request = {"booking": code, "language": "ja", "language_chosen": True}
+            ack = ok(await booth.call("consultation.request", request))
+            assert ack["booking"] == {"route": "tax", "priority": False, "outcome": "late", "language": "ja"}
         finally:
             await booth.close()
 

@@ -3,7 +3,9 @@ bookings; the server's clock starts Monday 7 December 2026, 08:00 JST (``tests.b
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from madoguchi import keys
 from madoguchi.booking_desk.api import DESK
 from madoguchi.storage.models import AuditEntry
 from tests.bookings_support import Api, running
+from tests.report_cases import booth_case
 from tests.support import LiveServer
 
 
@@ -24,10 +27,12 @@ async def api(tmp_path: Path) -> AsyncIterator[Api]:
         yield api
 
 
-async def staff_session(api: Api, username: str = "tanaka", municipality: str = "shiomi") -> tuple[str, str]:
-    """(session cookie, CSRF token) of a fresh agent."""
+async def staff_session(
+    api: Api, username: str = "tanaka", municipality: str = "shiomi", role: str = "agent"
+) -> tuple[str, str]:
+    """(session cookie, CSRF token) of a fresh agent (or supervisor, admin)."""
     server = LiveServer(app=api.app, base_url=api.base_url, settings=api.app[keys.SETTINGS])
-    await server.add_agent(username, "correct horse battery", municipality=municipality)
+    await server.add_agent(username, "correct horse battery", municipality=municipality, role=role)
     async with (
         aiohttp.ClientSession() as http,
         http.post(
@@ -83,13 +88,40 @@ async def _record(api: Api, code: str) -> Any:
     return await api.app[DESK].get(code)
 
 
+async def _case(api: Api, cid: str, agent_cookie: str) -> None:
+    """A booth call on ``cid`` answered by the agent of ``agent_cookie`` and still going."""
+    found = await api.app[keys.ACCOUNTS].session(agent_cookie, datetime.now(UTC))
+    assert found is not None
+    booth, _ = await api.app[keys.BOOTHS].add("テストブース", municipality_id="shiomi", location="テスト")
+    at = datetime.fromtimestamp(api.clock(), UTC)
+    await booth_case(
+        api.app[keys.RECORDS], cid, municipality="shiomi", booth_id=booth.id, at=at, wait=5, agent_id=found[0].id
+    )
+
+
 async def test_a_booking_during_a_call_remembers_the_consultation(api: Api) -> None:
     cookie, csrf = await staff_session(api)
+    await _case(api, "c_mine", cookie)
     status, made = await api.call(
-        "POST", "/api/staff/bookings", json={**BODY, "consultation_id": "c_123"}, **as_staff(cookie, csrf)
+        "POST", "/api/staff/bookings", json={**BODY, "consultation_id": "c_mine"}, **as_staff(cookie, csrf)
     )
     assert status == 201, made
-    assert (await _record(api, made["code"])).consultation_id == "c_123"
+    assert (await _record(api, made["code"])).consultation_id == "c_mine"
+
+
+async def test_a_booking_names_only_the_agents_own_case(api: Api) -> None:
+    """Outside attack F3: another agent's case, or one that does not exist, is refused in plain words."""
+    cookie, csrf = await staff_session(api)
+    other, _ = await staff_session(api, "sato")
+    await _case(api, "c_theirs", other)
+    for cid, status, code in (("c_theirs", 403, "not_your_case"), ("c_nothing", 404, "unknown_consultation")):
+        got, answer = await api.call(
+            "POST", "/api/staff/bookings", json={**BODY, "consultation_id": cid}, **as_staff(cookie, csrf)
+        )
+        assert (got, answer["error"]["code"]) == (status, code), answer
+        assert answer["error"]["message"]
+    status, day = await api.call("GET", "/api/staff/bookings?date=2026-12-07", **as_staff(cookie))
+    assert day["bookings"] == [], "nothing was booked"
 
 
 async def test_slots_and_options_for_staff(api: Api) -> None:
@@ -109,6 +141,10 @@ REFUSED: list[tuple[str, str, dict[str, Any], int, str]] = [
     ("POST", "/api/staff/bookings", {**BODY, "extra": 1}, 400, "invalid"),
     ("GET", "/api/staff/bookings?date=tomorrow", {}, 400, "invalid"),
     ("GET", "/api/staff/slots?route=tax", {}, 400, "invalid"),
+    # outside attack F5: a year nobody books in is a 400 with a sentence, not a 500
+    ("GET", "/api/staff/slots?route=tax&date=9999-12-31", {}, 400, "invalid"),
+    ("GET", "/api/staff/slots?route=tax&date=0001-01-01", {}, 400, "invalid"),
+    ("GET", "/api/staff/bookings?date=9999-12-31", {}, 400, "invalid"),
 ]
 
 
@@ -144,8 +180,9 @@ async def test_only_staff_and_only_from_the_console(api: Api) -> None:
 
 
 async def test_the_report_for_staff(api: Api) -> None:
-    cookie, csrf = await staff_session(api)
-    assert (await api.call("POST", "/api/staff/bookings", json=BODY, **as_staff(cookie, csrf)))[0] == 201
+    agent, csrf = await staff_session(api)
+    assert (await api.call("POST", "/api/staff/bookings", json=BODY, **as_staff(agent, csrf)))[0] == 201
+    cookie, _ = await staff_session(api, "suzuki", role="supervisor")
     status, report = await api.call(
         "GET", "/api/staff/bookings/report?from=2026-12-01&to=2026-12-31", **as_staff(cookie)
     )
@@ -182,3 +219,59 @@ async def test_the_report_for_staff(api: Api) -> None:
     assert (status, refused["error"]["code"]) == (400, "invalid")
     status, refused = await api.call("GET", "/api/staff/bookings/report")
     assert status == 401
+
+
+async def test_the_report_is_for_supervisors_and_admins(api: Api) -> None:
+    """Outside attack F4: the day's list is an agent's work, the figures are not (docs/reports.md)."""
+    agent, _ = await staff_session(api)
+    for path in ("/api/staff/bookings/report", "/api/staff/bookings/report.xlsx"):
+        status, refused = await api.call("GET", f"{path}?from=2026-12-01&to=2026-12-07", **as_staff(agent))
+        assert (status, refused["error"]["code"]) == (403, "forbidden"), path
+        assert "supervisors" in refused["error"]["message"]
+    assert (await api.call("GET", "/api/staff/bookings?date=2026-12-07", **as_staff(agent)))[0] == 200
+    admin, _ = await staff_session(api, "kato", role="admin")
+    path = "/api/staff/bookings/report.xlsx?from=2026-12-01&to=2026-12-07"
+    async with api.http.get(f"{api.base_url}{path}", **as_staff(admin)) as resp:
+        assert resp.status == 200 and (await resp.read()).startswith(b"PK"), "an Excel file (a zip)"
+
+
+async def test_the_report_takes_the_reports_period_rule(api: Api) -> None:
+    """Outside attack F1: the reports API's rule (at most 366 days, this century), a 400 with a sentence; a
+    whole year is answered, and quickly."""
+    cookie, _ = await staff_session(api, "suzuki", role="supervisor")
+    for path in ("/api/staff/bookings/report", "/api/staff/bookings/report.xlsx"):
+        for query, words in (
+            ("from=2000-01-01&to=2026-12-31", "at most 366"),
+            ("from=0001-01-01&to=9999-12-31", "between 2000-01-01 and 2099-12-31"),
+            ("from=1000-01-01&to=1000-12-31", "between 2000-01-01 and 2099-12-31"),
+            ("from=2026-12-31&to=2026-12-01", "before"),
+        ):
+            status, refused = await api.call("GET", f"{path}?{query}", **as_staff(cookie))
+            assert (status, refused["error"]["code"]) == (400, "invalid"), (path, query, refused)
+            assert words in refused["error"]["message"], (path, query, refused)
+    started = time.monotonic()
+    status, year = await api.call("GET", "/api/staff/bookings/report?from=2026-01-01&to=2026-12-31", **as_staff(cookie))
+    assert status == 200 and year["from"] == "2026-01-01", year
+    assert time.monotonic() - started < 5
+
+
+async def test_a_far_day_on_the_phone_page_is_a_400(api: Api) -> None:
+    """Outside attack F5: the anonymous free-times lookup refuses a year nobody books in, in words."""
+    for day in ("9999-12-31", "0001-01-01", "2100-01-01"):
+        status, refused = await api.call("GET", f"/api/slots?route=tax&date={day}")
+        assert (status, refused["error"]["code"]) == (400, "invalid"), refused
+        assert "between 2000-01-01 and 2099-12-31" in refused["error"]["message"]
+
+
+async def test_staff_free_times_are_rate_limited_per_staff_member(tmp_path: Path) -> None:
+    """Outside attack F5: /api/staff/slots has the phone page's lookup budget, per staff member (a town hall's
+    agents share one address, so one agent's burst must not stop another's)."""
+    async with running(tmp_path, booking_lookups_per_minute=5.0) as small:
+        first, _ = await staff_session(small)
+        second, _ = await staff_session(small, "sato")
+        path = "/api/staff/slots?route=tax&date=2026-12-08&place=honcho"
+        statuses = [(await small.call("GET", path, **as_staff(first)))[0] for _ in range(6)]
+        assert statuses == [200] * 5 + [429], statuses
+        status, refused = await small.call("GET", path, **as_staff(first))
+        assert (status, refused["error"]["code"]) == (429, "rate_limited") and refused["error"]["message"]
+        assert (await small.call("GET", path, **as_staff(second)))[0] == 200

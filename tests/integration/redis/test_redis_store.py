@@ -274,3 +274,31 @@ async def test_unreachable_redis_is_a_clear_error_and_changes_nothing(redis_pref
 def test_bad_prefix_is_refused(prefix: str) -> None:
     with pytest.raises(ValueError, match="prefix"):
         RedisStore(connect_redis(REDIS_TEST_URL), CounterConfig(), prefix=prefix)
+
+
+async def test_an_entry_held_by_a_reader_stays_as_read_when_a_transaction_fails(
+    make_store: MakeStore, redis_client: Redis
+) -> None:
+    """Transactions share the parsed entries they do not change (no whole-state parse per transaction): what one
+    changed in place and then did not write is put back, in the very object a reader may hold."""
+    store, other = make_store(), make_store()
+    await store.transact(lambda c: _open(c, "c1", 0.0))
+    held = (await store.read()).state.consultations["c1"]
+    await other.transact(lambda c: _open(c, "c2", 1.0))  # store's next attempt first meets an older state
+
+    attempts = 0
+    writes: list[asyncio.Task[object]] = []
+
+    def touch_then_conflict(counter: Counter) -> None:
+        nonlocal attempts
+        attempts += 1
+        counter.state.consultations["c1"].priority = attempts
+        if attempts == 1:  # meanwhile another process writes (this attempt's compare-and-set may then fail)
+            writes.append(asyncio.get_running_loop().create_task(other.transact(lambda c: _open(c, "c3", 2.0))))
+
+    await store.transact(touch_then_conflict)
+    await writes[0]
+    assert held.priority == 0, "the object a reader held is the state it read"
+    assert (await store.read()).state.consultations["c1"].priority == attempts
+    assert (await other.read()).state.consultations["c1"].priority == attempts
+    assert set((await other.read()).state.consultations) == {"c1", "c2", "c3"}

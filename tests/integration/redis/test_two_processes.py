@@ -8,6 +8,7 @@ like two ``madoguchi serve`` processes behind a load balancer.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests.integration.redis.conftest import REDIS_TEST_URL, redis_settings
-from tests.support import LiveServer, agent_peer, booth_peer, ok, serve
+from tests.support import LiveServer, Peer, agent_peer, booth_peer, login_cookie, ok, serve
 
 pytestmark = pytest.mark.postgres
 
@@ -165,3 +166,29 @@ async def test_offer_timeout_fires_once_although_every_process_runs_timers(
         assert record["state"] == "waiting"
         await booth.close()
         await agent.close()
+
+
+async def test_a_change_on_one_process_reaches_a_supervisor_on_the_other_within_a_second(
+    two_servers: list[LiveServer],
+) -> None:
+    """The supervisors' feed builds on the process whose sockets watch (far); the change is made on near, and far
+    hears of it by the live store's change notice."""
+    near, far = two_servers
+    _, token, _ = await near.add_booth("汐見郵便局ブース")
+    await near.add_agent("boss", PASSWORD, role="supervisor")
+    cookie = await login_cookie(far.agent_url, "boss", PASSWORD)
+    boss = Peer(far.agent_url, "/supervisor")
+    await boss.connect(headers={"Cookie": f"madoguchi_session={cookie}"})
+    await boss.wait_for("supervisor.snapshot")
+    booth = await booth_peer(near, token)
+    await booth.wait_for("booth.state")
+    started = time.monotonic()
+    cid = ok(await booth.call("consultation.request", {"route": "tax"}))["consultation_id"]
+    shown = await boss.wait_for(
+        "supervisor.snapshot", lambda s: [c["consultation_id"] for c in s["queue"]] == [cid], within=1.0
+    )
+    assert time.monotonic() - started < 1.0 and shown["today"]["waiting"] == 1
+    ok(await booth.call("consultation.cancel", {"consultation_id": cid}))
+    await boss.wait_for("supervisor.snapshot", lambda s: s["queue"] == [] and s["today"]["waiting"] == 0, within=1.0)
+    await booth.close()
+    await boss.close()

@@ -211,6 +211,7 @@ async def test_csv_export_for_excel_is_scoped_and_audited(town: Town) -> None:
     assert by_id["a3"]["受付日時"] == "2026-11-02 23:50:00"  # Japan time, the way Excel reads dates
     assert by_id["a4"]["受付日時"] == "2026-11-03 00:10:00"
     assert by_id["a1"]["ブース名"] == "汐見郵便局ブース"
+    assert {row["自治体"] for row in rows} == {"汐見町"}  # ux7: the town's name under Japanese headers
     entries = await AuditLog(town.server.app[keys.DATABASE]).recent()
     [export] = [e for e in entries if e.action == "records.export"]
     assert export.actor == "staff:sup-a"

@@ -154,6 +154,12 @@ async def test_booth_rename_move_and_rotate_token(admin: Cli, database_url: str)
     booth_id = json.loads(first.stdout)["booth_id"]
     old_token = json.loads(first.stdout)["token"]
 
+    # ux7 item 7: the same name twice in one municipality is refused (another town may have it)
+    assert_user_error(await admin("booth", "add", "港ブース", "--municipality", "shiomi"), "already exists")
+    assert (await admin("booth", "add", "港ブース", "--municipality", "nagi")).status == 0
+    other = json.loads((await admin("booth", "add", "桟橋ブース", "--municipality", "shiomi", "--json")).stdout)
+    assert_user_error(await admin("booth", "rename", other["booth_id"], "港ブース"), "already exists")
+    assert (await admin("booth", "rename", booth_id, "港ブース")).status == 0  # its own name again
     assert (await admin("booth", "rename", booth_id, "港の新ブース")).status == 0
     assert (await admin("booth", "move", booth_id, "shiomi-post")).status == 0
     rotated = await admin("booth", "rotate-token", booth_id, "--json")

@@ -56,11 +56,13 @@ async def test_csv_with_japanese_headers_and_local_times(admin: Cli, database_ur
     rows = list(csv.DictReader(io.StringIO(result.raw_stdout.decode("utf-8-sig"), newline="")))
     assert rows[0]["相談ID"] == "c1"
     assert rows[0]["受付日時"] == "2024-06-03 09:30:00"
-    assert rows[0]["やりとり"] == '[1] resident: 住民票を, 2通\n[2] agent: はい "承知" しました'
+    assert rows[0]["やりとり"] == '[1] 住民: 住民票を, 2通\n[2] 職員: はい "承知" しました'  # ux7: words, not codes
+    assert (rows[0]["自治体"], rows[0]["言語"]) == ("汐見町", "日本語")
 
 
 async def test_excel_csv_neutralises_formulas_in_every_width(admin: Cli, database_url: str) -> None:
-    """``--excel`` is the reports page's CSV: a note starting with a full-width ＝ gets the same ``'``."""
+    """Every CSV (``--excel`` is the reports page's) puts a ``'`` before a note starting with a full-width ＝;
+    ``--raw-formulas`` keeps it as stored."""
     await write_consultations(database_url)
     when = datetime(2024, 6, 3, 1, 0, tzinfo=UTC)
     await add_chat_at(database_url, "f1", when)
@@ -74,11 +76,14 @@ async def test_excel_csv_neutralises_formulas_in_every_width(admin: Cli, databas
 
     excel = await admin("records", "export", "--format", "csv", "--excel")
     plain = await admin("records", "export", "--format", "csv")
+    raw = await admin("records", "export", "--format", "csv", "--raw-formulas")
 
     assert excel.status == 0, excel
     rows = csv.DictReader(io.StringIO(excel.raw_stdout.decode("utf-8-sig"), newline=""))
     assert {row["consultation_id"]: row["note"] for row in rows}["f1"] == '\'＝HYPERLINK("http://x.example")'
-    rows = csv.DictReader(io.StringIO(plain.stdout, newline=""))
+    rows = csv.DictReader(io.StringIO(plain.stdout, newline=""))  # guarded without --excel too (session 8)
+    assert {row["consultation_id"]: row["note"] for row in rows}["f1"] == '\'＝HYPERLINK("http://x.example")'
+    rows = csv.DictReader(io.StringIO(raw.stdout, newline=""))
     assert {row["consultation_id"]: row["note"] for row in rows}["f1"] == '＝HYPERLINK("http://x.example")'  # as stored
 
 
@@ -98,6 +103,7 @@ async def test_xlsx_opens_with_a_row_per_consultation(admin: Cli, database_url: 
     assert first["受付日時"] == datetime(2024, 6, 3, 9, 30)  # an Excel date in Japan time
     assert first["待ち時間（秒）"] == 20.0
     assert first["ブース名"] == "汐見郵便局ブース"
+    assert first["自治体"] == "汐見町"  # ux7: the town's name, not its id
 
 
 async def test_export_format_mistakes(admin: Cli) -> None:

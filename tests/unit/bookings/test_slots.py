@@ -9,7 +9,15 @@ import pytest
 from pydantic import ValidationError
 
 from madoguchi.bookings.plan import HOME, JST, BookingPlan
-from madoguchi.bookings.slots import BookingRefused, SlotKey, day_slots, find_slot, offered_capacity, offers
+from madoguchi.bookings.slots import (
+    BookingRefused,
+    SlotKey,
+    day_slots,
+    find_slot,
+    offered_capacity,
+    offers,
+    open_days,
+)
 from madoguchi.domain.opening_hours import HoursSpec, hours_of
 
 PLAN = BookingPlan.model_validate(
@@ -219,6 +227,73 @@ def test_offered_capacity_of_one_route_or_some_modes_only() -> None:
 
 def test_offered_capacity_follows_the_towns_opening_hours_calendar() -> None:
     # the admin closed Wed 9 Dec on /admin (the alarms' calendar): the report offers nothing that day either
-    hours = hours_of(HoursSpec(weekly={"mon": "08:30-17:15"}, closed=[date(2026, 12, 9)], national_holidays=False))
+    week = {**dict.fromkeys(("mon", "tue", "wed", "thu", "fri"), "08:30-17:15"), "sat": "10:00-11:00"}
+    hours = hours_of(HoursSpec(weekly=week, closed=[date(2026, 12, 9)], national_holidays=False))
     offered = offered_capacity(PLAN, MONDAY, MONDAY + timedelta(days=6), hours=hours)
     assert offered == {"home": 2, "honcho": 5 * 3 * 3, "island": 2, "post": 2}  # Mon, Thu, Fri (and Sat's video)
+    # the hours close Saturdays and keep Thursdays to the mornings: Sat's video and Thu's afternoon go too
+    shorter = hours_of(HoursSpec(weekly={**week, "thu": "08:30-12:00", "sat": "closed"}, national_holidays=False))
+    offered = offered_capacity(PLAN, MONDAY, MONDAY + timedelta(days=6), hours=shorter)
+    assert offered == {"honcho": 5 * 3 * 3 + 3 * 3, "island": 4, "post": 4}
+
+
+WEEKDAYS_OPEN = {**dict.fromkeys(("mon", "tue", "wed", "thu", "fri"), "08:30-17:15")}
+
+
+def test_a_weekday_the_towns_hours_close_offers_no_slot() -> None:
+    """Gap of session 8: the desk opens on Wednesdays, the town's hours (/admin, ``madoguchi hours``) close them;
+    no slot may be offered, found or listed that day, as for a holiday."""
+    hours = hours_of(HoursSpec(weekly={**WEEKDAYS_OPEN, "wed": "closed"}))
+    wednesday = MONDAY + timedelta(days=2)
+    for route, place in (("tax", "honcho"), ("welfare", "post")):
+        assert day_slots(PLAN, route, wednesday, place=place)  # the plan alone opens it
+        with pytest.raises(BookingRefused) as refused:
+            offers(PLAN, route, wednesday, SUNDAY_EVENING, {}, place=place, hours=hours)
+        assert refused.value.code == "closed_day"
+        with pytest.raises(BookingRefused) as refused:
+            find_slot(
+                PLAN, route, place, day_slots(PLAN, route, wednesday, place=place)[0].start, SUNDAY_EVENING, hours=hours
+            )
+        assert refused.value.code == "closed_day"
+    week = [MONDAY + timedelta(days=n) for n in range(7)]
+    desk = PLAN.desks[0]
+    assert open_days(PLAN, desk, "honcho", week) == [MONDAY + timedelta(days=n) for n in (0, 2, 3, 4)]  # 8th closed
+    assert open_days(PLAN, desk, "honcho", week, hours=hours) == [MONDAY + timedelta(days=n) for n in (0, 3, 4)]
+
+
+def test_only_slots_inside_the_hours_are_offered_and_a_route_may_keep_its_own() -> None:
+    """A slot must fit one open window of the route's hours from start to end (the rule that names bookings a
+    change of hours closes): the town closes at 13:40, so 13:00-13:20 stays and 13:30-13:50 goes; the tax desk's
+    own week (``routes``) opens only Mondays' mornings."""
+    hours = hours_of(
+        HoursSpec(weekly=dict.fromkeys(WEEKDAYS_OPEN, "08:30-13:40"), routes={"tax": {"mon": "08:00-12:00"}})
+    )
+    kept = day_slots(PLAN, "resident_records", MONDAY, place="honcho", hours=hours)
+    assert starts(kept)[-2:] == ["honcho 09:30-09:50", "honcho 13:00-13:20"]
+    assert (
+        starts(day_slots(PLAN, "tax", MONDAY, place="honcho", hours=hours))
+        == starts(day_slots(PLAN, "tax", MONDAY, place="honcho"))[:3]
+    )
+    thursday = MONDAY + timedelta(days=3)
+    with pytest.raises(BookingRefused):
+        day_slots(PLAN, "tax", thursday, place="honcho", hours=hours)
+    assert day_slots(PLAN, "resident_records", thursday, place="honcho", hours=hours)
+    week = [MONDAY + timedelta(days=n) for n in range(7)]
+    assert open_days(PLAN, PLAN.desks[0], "honcho", week, route="tax", hours=hours) == [MONDAY]
+
+
+def test_a_day_is_listed_only_while_it_has_a_time_one_can_still_book() -> None:
+    """office8b (outside UX tester): /book listed today at 15:05 and then said 「空いている時間は ありません」. With
+    ``now``, a day whose slots are all past or within the notice is not listed; with ``booked``, a full day is not."""
+    desk = PLAN.desks[0]  # Mondays 8:30, 9:00, 9:30, 13:00, 13:30 (20 min), an hour's notice, 3 places each
+    week = [MONDAY + timedelta(days=n) for n in range(7)]
+    wednesday = MONDAY + timedelta(days=2)
+    assert open_days(PLAN, desk, "honcho", week, now=datetime(2026, 12, 7, 12, 25, tzinfo=JST))[0] == MONDAY  # 13:30
+    late = datetime(2026, 12, 7, 12, 35, tzinfo=JST)  # 13:30 is within the hour's notice now
+    assert open_days(PLAN, desk, "honcho", week, now=late)[0] == wednesday
+    wednesdays = day_slots(PLAN, "tax", wednesday, place="honcho")
+    full = {slot.key: slot.capacity for slot in wednesdays}
+    assert wednesday not in open_days(PLAN, desk, "honcho", week, now=late, booked=full)
+    one_left = {**full, wednesdays[-1].key: wednesdays[-1].capacity - 1}
+    assert wednesday in open_days(PLAN, desk, "honcho", week, now=late, booked=one_left)
+    assert wednesday in open_days(PLAN, desk, "honcho", week, booked={})  # nothing taken: as before

@@ -13,7 +13,7 @@ from madoguchi.chatbot.knowledge import bundled_kb_dir, load_knowledge_base
 from madoguchi.chatbot.lexicon import bundled_lexicon
 from madoguchi.chatbot.normalise import normalise
 from madoguchi.chatbot.rules import apply_rules, topic_kinds
-from madoguchi.domain.languages import LANGUAGE_CODES
+from madoguchi.domain.languages import LANGUAGE_CODES, PAGE_LANGUAGES
 
 AFRAID_OF_A_PARTNER = [
     ("ja", "夫が最近こわくて、家に帰りたくないです"),
@@ -74,3 +74,17 @@ def test_110_119_and_the_dv_line_are_named_in_every_residents_language() -> None
         for number in ("110", "119", "#8008"):
             hotline = next(h for h in town.hotlines if h.number == number)
             assert hotline.name.has(lang), (lang, number)  # not the English fallback
+
+
+def test_every_hotline_carries_its_name_and_when_in_every_page_language(tiny_engine: TriageEngine) -> None:
+    """The page names the numbers again in the language the resident switches to (hotlines.js reads ``names``)."""
+    result = tiny_engine.triage("夫が最近こわくて、家に帰りたくないです", lang="ja")
+    town = tiny_engine.kb.municipality
+    assert result.hotlines
+    for info in result.hotlines:
+        assert set(info.names) == set(PAGE_LANGUAGES), info.number
+        hotline = next((h for h in town.hotlines if h.number == info.number), None)
+        if hotline is None:
+            continue
+        assert info.names["ne"] == hotline.name.in_language("ne")
+        assert info.whens["vi"] == hotline.when_text("vi") and info.name == info.names["ja"]

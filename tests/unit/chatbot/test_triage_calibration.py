@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from madoguchi.chatbot.calibration import language_lows
 from madoguchi.chatbot.engine import EngineConfig, TriageEngine
 from madoguchi.chatbot.knowledge import KnowledgeBase
 from madoguchi.chatbot.model import (
@@ -13,7 +14,6 @@ from madoguchi.chatbot.model import (
     FastScorer,
     FlagModel,
     ModelConfig,
-    _language_lows,
     fold_for_model,
     train,
 )
@@ -30,11 +30,11 @@ def test_a_language_that_would_be_asked_too_often_gets_its_own_higher_question_t
     labels = np.array([False] * 100 + [True, True])
     languages = np.array(["ja"] * 50 + ["vi"] * 50 + ["ja", "vi"])
     config = ModelConfig(max_safety_rate=0.04, min_offset_lines=20)
-    lows = _language_lows(scores, labels, languages, 0.0, config)
+    lows = language_lows(scores, labels, languages, 0.0, config)
     assert set(lows) == {"vi"}  # Japanese already asks less than 4 %: its threshold is not lowered
     asked = int((vi >= lows["vi"]).sum())
     assert asked == 2 and lows["vi"] > 0.0  # 4 % of 50
-    assert _language_lows(scores, labels, languages, 0.0, ModelConfig(min_offset_lines=51)) == {}
+    assert language_lows(scores, labels, languages, 0.0, ModelConfig(min_offset_lines=51)) == {}
     flag = FlagModel(classifier=None, low=0.0, high=1.0, lows=lows)  # type: ignore[arg-type]
     assert flag.low_for("vi") == lows["vi"] and flag.low_for("ja") == 0.0 and flag.low_for("ko") == 0.0
 
@@ -75,3 +75,35 @@ def test_a_past_event_asks_only_when_the_danger_score_reaches_the_question(
     result = engine.triage(PAST_EVENT)
     assert not result.urgent
     assert ("ask" if result.safety_check else "none") == expected, result.reasons
+
+
+def test_a_raised_question_threshold_stays_below_the_urgent_lines_only_the_model_catches() -> None:
+    vi_calm = np.linspace(-1.0, 0.45, 50)  # the top ten are above the common threshold 0.0
+    scores = np.concatenate([vi_calm, [0.2, 0.9, np.nan]])  # two urgent lines; a lexicon phrase has no score
+    labels = np.array([False] * 50 + [True, True, False])
+    languages = np.array(["vi"] * 53)
+    config = ModelConfig(max_safety_rate=0.04, min_offset_lines=20)
+    plain = language_lows(scores, labels, languages, 0.0, config)["vi"]
+    assert plain > 0.2  # would lose the urgent line at 0.2
+    needs_model = np.array([False] * 50 + [True, True, False])
+    kept = language_lows(scores, labels, languages, 0.0, config, needs_model)["vi"]
+    assert 0.0 < kept < 0.2  # raised, but the urgent line at 0.2 is still asked about
+    ruled = np.array([False] * 50 + [False, True, False])  # the rules already catch the line at 0.2
+    assert language_lows(scores, labels, languages, 0.0, config, ruled)["vi"] == plain
+
+
+def test_a_language_made_urgent_too_often_gets_its_own_higher_urgent_threshold() -> None:
+    from madoguchi.chatbot.calibration import language_highs
+
+    ja = np.linspace(-2.0, 0.0, 100)  # calm Japanese lines, all below the common urgent threshold (0.5)
+    en = np.linspace(-1.0, 0.9, 100)  # calm English lines: the top 21 are above it
+    scores = np.concatenate([ja, en, [1.0, 1.0]])
+    labels = np.array([False] * 200 + [True, True])
+    languages = np.array(["ja"] * 100 + ["en"] * 100 + ["ja", "en"])
+    config = ModelConfig(max_false_urgent=0.02, min_offset_lines=20)
+    highs = language_highs(scores, labels, languages, 0.5, config)
+    assert set(highs) == {"en"} and highs["en"] > 0.5  # only raised, and only where needed
+    assert int((en >= highs["en"]).sum()) == 2  # 2 % of 100
+    flag = FlagModel(classifier=None, low=0.0, high=0.5, highs=highs)  # type: ignore[arg-type]
+    assert flag.high_for("en") == highs["en"] and flag.high_for("ja") == 0.5 and flag.high_for("ko") == 0.5
+    assert flag.low_for("en") == 0.0  # a line between the two thresholds is asked the danger question

@@ -35,6 +35,21 @@ def test_pii_is_masked_before_anything_else(tiny_engine: TriageEngine) -> None:
     assert "9018" not in result.model_dump_json()
 
 
+def test_a_masked_number_does_not_make_a_line_japanese(tiny_engine: TriageEngine) -> None:
+    # The token standing in for the number is Japanese words: the outside tester's Vietnamese tax question got a
+    # Japanese answer about My Number cards.
+    result = tiny_engine.triage("Số My Number của tôi là 1234 5678 9018, tôi muốn hỏi về thuế cư trú")
+    assert MY_NUMBER_MASK in result.masked_text
+    assert result.language == "vi"
+
+
+def test_the_model_never_sees_a_mask_token() -> None:
+    from madoguchi.chatbot.model import fold_for_model
+
+    folded = fold_for_model("Số của tôi là 1234 5678 9018, thuế cư trú")
+    assert "個人番号" not in folded and "9018" not in folded
+
+
 def test_an_unknown_question_goes_to_general_inquiry(tiny_engine: TriageEngine) -> None:
     result = tiny_engine.triage("zzz qqq")
     assert result.route == RouteId.GENERAL_INQUIRY and result.action == "clarify" and result.confidence == 0.0

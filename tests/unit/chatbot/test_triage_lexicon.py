@@ -173,3 +173,12 @@ def test_the_same_situation_gives_the_same_cues_in_every_language(language: str)
     assert "cue:alone+no_contact" in tokens, tokens
     calm = cue_tokens(normalise("住民票を一通ください"))
     assert not [t for t in calm if t.removeprefix("cue:").upper() in _CUE_NAMES], calm
+
+
+def test_a_lexicon_remembers_recent_searches_without_mixing_lines_up() -> None:
+    lexicon = bundled_lexicon()
+    lines = [f"{i} 母が朝から電話に出ない" if i % 2 else f"{i} 住民票がほしい" for i in range(80)]
+    for _ in range(2):  # more lines than it remembers, twice: every answer is the pattern's own
+        for line in lines:
+            folded = normalise(line)
+            assert bool(lexicon.search(LexiconName.NO_CONTACT, folded)) == ("電話" in line)

@@ -118,3 +118,14 @@ def test_address_and_postal_code_are_masked() -> None:
     result = mask_pii("〒891-1234 汐見町1丁目2番3号に住んでいます")
     assert "891" not in result.text and "2番3号" not in result.text
     assert "汐見町" in result.text
+
+
+def test_retrieval_keeps_a_residents_own_number_words_and_drops_only_the_mask_tokens() -> None:
+    """One helper takes the mask tokens out (``without_mask_tokens``, before folding); retrieval used to strip
+    their folded forms again, which also removed the words 電話番号 and 個人番号 a resident (or an entry) wrote."""
+    from madoguchi.chatbot.normalise import normalise
+    from madoguchi.chatbot.retrieval import features
+    from madoguchi.domain.privacy import PHONE_MASK, without_mask_tokens
+
+    assert "電話" in features(normalise("役場の電話番号を教えて"))
+    assert "電話" not in features(normalise(without_mask_tokens(f"ごみの日を知りたい {PHONE_MASK}")))

@@ -188,3 +188,76 @@ def test_an_event_told_in_the_past_is_asked_about_not_urgent(text: str, verdict:
     assert got == verdict, hits.reasons
     if verdict != "urgent":
         assert not hits.route_hints
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "माइनम्बर कार्ड हराएँ, फेरि बनाउन कहाँ जाने?",  # हराउनु: a person went missing, or a thing was lost
+        "मेरो पर्स हरायो",
+        "Nawawala ang wallet ko kahapon sa bus",
+        "I can't find my residence card anywhere",
+        "財布が見つからない",
+        "meu cartão do banco sumiu",
+        "うちの猫が帰ってこない",
+    ],
+)
+def test_a_lost_thing_is_no_missing_person(text: str) -> None:
+    hits = rules(text)
+    assert not hits.urgent and not hits.weak_danger
+
+
+@pytest.mark.parametrize(
+    ("text", "urgent"),
+    [
+        ("हजुरआमा बिहानदेखि हराउनुभयो", True),  # the honorific form of "went missing"
+        ("Nawawala ang lola ko", True),
+        ("meu pai sumiu", True),
+        ("子どもの自転車が見つからない", False),  # a child and a lost thing: the question, not urgent at once
+    ],
+)
+def test_a_missing_person_stays_a_danger_signal(text: str, urgent: bool) -> None:
+    hits = rules(text)
+    assert hits.urgent == urgent and (hits.urgent or hits.weak_danger)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "急ぎではないのですが、母が倒れて起きません",
+        "Not urgent, but my grandmother collapsed and is not waking up",
+    ],
+)
+def test_a_general_question_phrase_lowers_an_event_to_the_danger_question_at_most(text: str) -> None:
+    hits = rules(text)
+    assert not hits.urgent
+    assert hits.weak_danger and not hits.past_event  # asked, unless the danger score makes it urgent; never calm
+
+
+def test_a_finished_event_leaves_the_verdict_to_the_learned_score() -> None:
+    hits = rules(
+        "My dad wandered off last winter and the police found him. Is there a GPS tag for people with dementia?"
+    )
+    assert not hits.urgent
+    assert not hits.weak_danger or hits.past_event
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not urgent, my partner beats me. how to apply for child allowance alone?",
+        "not urgent, but my husband hits me every night",
+        "not urgent, my neighbour's child is beaten by his father every night",
+        "Hindi urgent, pero sinasaktan ako ng asawa ko",
+        "急ぎではないのですが、虐待の相談はどこにすればいいですか",
+        "General question: if someone was being abused by their partner, what hotline would the town recommend?",
+    ],
+)
+def test_violence_and_abuse_stay_urgent_however_softened(text: str) -> None:
+    assert rules(text).urgent  # the review of session 10: 'not urgent' had cleared DV to a plain answer
+
+
+def test_not_an_emergency_said_with_fear_or_an_injury_stays_urgent() -> None:
+    assert rules("It's not an emergency but my husband hit me again and I'm scared").urgent
+    assert rules("急ぎではないけど、夫に殴られて血が出ている").urgent
+    assert rules("急ぎではないけど、もう死にたい").urgent  # suicidal words keep their verdict, said calmly too

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from madoguchi.chatbot.calibration import flag_thresholds
 from madoguchi.chatbot.engine import TriageEngine, Turn
 from madoguchi.chatbot.knowledge import KnowledgeBase, load_knowledge_base
 from madoguchi.chatbot.model import (
@@ -17,7 +18,6 @@ from madoguchi.chatbot.model import (
     FastScorer,
     FlagModel,
     ModelConfig,
-    _flag_thresholds,
     _folds,
     fold_for_model,
     train,
@@ -201,12 +201,12 @@ def test_the_rules_own_false_alarms_use_up_the_thresholds_budgets() -> None:
     scores = np.concatenate([calm, [-1.0, 2.0]])  # one urgent line scores low: the question must reach it
     labels = np.array([False] * 100 + [True, True])
     config = ModelConfig(max_false_urgent=0.02, max_safety_rate=0.04, rules_budget=True)
-    low, high = _flag_thresholds(scores, labels, config)
+    low, high = flag_thresholds(scores, labels, config)
     assert high == pytest.approx(calm[-3], abs=1e-5)  # 2 % of 100: two calm lines above it
     assert low == pytest.approx(calm[-7], abs=1e-5)  # 6 % flagged in all, urgent or asked
     ruled = np.zeros(102, dtype=bool)
     ruled[:2] = True  # the lexicons already make two calm lines urgent: the model may add none
-    low_r, high_r = _flag_thresholds(scores, labels, config, ruled_urgent=ruled, ruled_weak=np.zeros(102, dtype=bool))
+    low_r, high_r = flag_thresholds(scores, labels, config, ruled_urgent=ruled, ruled_weak=np.zeros(102, dtype=bool))
     assert high_r == pytest.approx(calm[-1], abs=1e-5) and high_r > high
     assert low_r == pytest.approx(calm[-5], abs=1e-5) and low_r > low
 
@@ -214,15 +214,15 @@ def test_the_rules_own_false_alarms_use_up_the_thresholds_budgets() -> None:
 def test_a_language_whose_calm_lines_score_high_is_shifted_back() -> None:
     """Per-language offsets (measured, off by default: SELECTION.md round 6): the median out-of-fold danger
     score of a language's calm lines minus that of all calm lines; a language with too few keeps the scale."""
-    from madoguchi.chatbot.model import _language_offsets
+    from madoguchi.chatbot.calibration import language_offsets
 
     scores = np.array([0.5, -1.0, -0.9, -0.8, -0.3, -0.2, -0.1, 0.9])
     labels = np.array([True, False, False, False, False, False, False, True])
     languages = ["ja", "ja", "ja", "ja", "vi", "vi", "vi", "vi"]
-    offsets = _language_offsets(scores, labels, languages, ModelConfig(language_offsets=True, min_offset_lines=3))
+    offsets = language_offsets(scores, labels, languages, ModelConfig(language_offsets=True, min_offset_lines=3))
     assert offsets["vi"] == pytest.approx(-0.2 - (-0.55)) and offsets["ja"] == pytest.approx(-0.9 - (-0.55))
-    assert _language_offsets(scores, labels, languages, ModelConfig(language_offsets=True, min_offset_lines=4)) == {}
-    assert _language_offsets(scores, labels, languages, ModelConfig(min_offset_lines=3)) == {}  # off by default
+    assert language_offsets(scores, labels, languages, ModelConfig(language_offsets=True, min_offset_lines=4)) == {}
+    assert language_offsets(scores, labels, languages, ModelConfig(min_offset_lines=3)) == {}  # off by default
     flag = FlagModel(classifier=None, low=0.0, high=1.0, offsets=offsets)  # type: ignore[arg-type]
     assert flag.calibrated(0.1, "vi") == pytest.approx(0.1 - offsets["vi"]) and flag.calibrated(0.1, "en") == 0.1
 

@@ -3,6 +3,7 @@ matched the line, else the route and the resident's own words (never a neighbour
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -12,6 +13,7 @@ import pytest
 from madoguchi.chatbot.engine import TriageEngine, Turn
 from madoguchi.chatbot.knowledge import load_knowledge_base
 from madoguchi.chatbot.model import ModelScores
+from madoguchi.chatbot.retrieval import ScoredEntry
 from madoguchi.chatbot.summary import JA_LANGUAGE_NAMES, matched_title
 from madoguchi.domain.routes import RouteId
 
@@ -105,3 +107,22 @@ def test_matched_title_needs_the_score_and_retrievals_own_route(engine: TriageEn
     assert matched_title(strong, "kakutei", strong_score=10.0) == "確定申告を手伝ってほしい"
     assert matched_title(strong, "kakutei", strong_score=strong[0].score + 1) is None
     assert matched_title([], "kakutei", strong_score=0.0) is None
+
+
+def test_the_summary_takes_each_lines_title_from_its_triage_without_searching_again(
+    engine: TriageEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    transcript = [Turn(sender="resident", text="確定申告を手伝ってほしい"), Turn(sender="bot", text="?")]
+    result = engine.triage("my tax bill is strange", history=transcript)
+    assert engine.triage("確定申告を手伝ってほしい").title == "確定申告を手伝ってほしい"
+    assert "title" not in json.loads(result.model_dump_json())  # the CLI's JSON keeps its keys
+    searches: list[str] = []
+    search = engine.retriever.search
+
+    def counted(text: str, limit: int) -> list[ScoredEntry]:
+        searches.append(text)
+        return search(text, limit=limit)
+
+    monkeypatch.setattr(engine.retriever, "search", counted)
+    engine.summarise([*transcript, Turn(sender="resident", text="my tax bill is strange")], result)
+    assert len(searches) == 1  # the one earlier line, triaged once; no second search for its title

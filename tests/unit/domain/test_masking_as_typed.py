@@ -272,7 +272,9 @@ def test_list_separators_are_group_separators() -> None:
 
 PLAIN_CONNECTORS = sorted(w for w, needs_cue in CONNECTOR_WORDS.items() if not needs_cue)
 WIDE_GAPS = st.one_of(
-    st.builds(lambda mark, n: mark * n, st.sampled_from(sorted(GROUP_SEPARATORS)), st.integers(1, 6)),
+    # not the list marks (、 , / 。 | line breaks): by design they end one number and start the next
+    # (「090-…、03-…」), so 「0312\t\t\t\t345,678」 is a number and a list item, covered by the list tests
+    st.builds(lambda mark, n: mark * n, st.sampled_from(sorted(GROUP_SEPARATORS - LIST_SEPARATORS)), st.integers(1, 6)),
     st.builds(lambda word, pad: pad + word + pad, st.sampled_from(PLAIN_CONNECTORS), st.sampled_from(["", " ", "　"])),
 )
 

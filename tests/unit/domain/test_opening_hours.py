@@ -13,9 +13,11 @@ from madoguchi.domain.opening_hours import (
     HoursSpec,
     OpeningHours,
     format_windows,
+    hours_in_force,
     hours_of,
     layered,
     open_now,
+    open_through,
     parse_holiday,
     parse_schedule,
     parse_windows,
@@ -169,3 +171,42 @@ def test_the_real_calendar_closes_a_substitute_holiday_by_default() -> None:
     substitute = datetime(2026, 5, 6, 10, tzinfo=JST)  # Wednesday, 振替休日 for Sunday 3 May
     assert not open_now(hours_of(HoursSpec(weekly=week)), None, substitute)
     assert HoursSpec.model_validate({"weekly": week}).national_holidays is True
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        (jst(7, 8, 30), jst(7, 9, 0), True),  # Monday, from opening
+        (jst(7, 16, 45), jst(7, 17, 15), True),  # ends at closing time: inside
+        (jst(7, 17, 0), jst(7, 17, 20), False),  # starts open, runs past closing
+        (jst(7, 8, 0), jst(7, 8, 40), False),  # starts before opening
+        (jst(12, 10), jst(12, 11), False),  # Saturday: the hours close it
+        (jst(29, 10), jst(29, 11), False),  # a closed date
+    ],
+)
+def test_open_through_needs_one_window_for_the_whole_time(start: datetime, end: datetime, expected: bool) -> None:
+    assert open_through(TOWN, None, start, end) is expected
+
+
+def test_open_through_does_not_span_a_break() -> None:
+    split = OpeningHours({DEFAULT_ROUTE: parse_schedule({"mon": "08:30-12:00,13:00-17:15"})})
+    assert open_through(split, None, jst(7, 11, 30), jst(7, 12, 0))
+    assert not open_through(split, None, jst(7, 11, 50), jst(7, 12, 10))  # runs into the lunch break
+    assert not open_through(split, None, jst(7, 11, 50), jst(7, 13, 10))  # and out of it
+
+
+def test_open_through_follows_the_routes_own_week_and_midnight() -> None:
+    hours = hours_of(HoursSpec(weekly={"mon": "20:00-24:00"}, routes={"tax": {"tue": "09:00-10:00"}}))
+    assert open_through(hours, "resident_records", jst(7, 23, 30), jst(8, 0, 0))  # ends at midnight: minute 1440
+    assert not open_through(hours, "resident_records", jst(7, 23, 30), jst(8, 0, 1))  # into Tuesday
+    assert not open_through(hours, "tax", jst(7, 21), jst(7, 22)) and open_through(hours, "tax", jst(8, 9), jst(8, 10))
+    assert open_through(OpeningHours(), "tax", jst(12, 3), jst(12, 4))  # nothing configured: always open
+    with pytest.raises(ValueError, match="after start"):
+        open_through(hours, None, jst(7, 21), jst(7, 21))
+
+
+def test_hours_in_force_is_the_office_default_without_a_spec() -> None:
+    default = hours_in_force(None)
+    assert open_now(default, None, jst(7, 9)) and not open_now(default, None, jst(12, 9))  # Mon open, Sat closed
+    assert not open_now(default, None, jst(23, 9, month=11))  # 勤労感謝の日, a Monday: the national calendar
+    assert open_now(hours_in_force(HoursSpec(weekly={"sat": "09:00-10:00"})), None, jst(12, 9, 30))

@@ -9,7 +9,8 @@ from email.utils import getaddresses
 import pytest
 
 from madoguchi.booking_desk import mail
-from madoguchi.booking_desk.service import DeskError, contact
+from madoguchi.booking_desk.form_fields import contact
+from madoguchi.booking_desk.refusals import DeskError
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from madoguchi.booking_desk.service import DeskError, kana
+from madoguchi.booking_desk.form_fields import kana
+from madoguchi.booking_desk.refusals import DeskError
 
 JS = Path(__file__).resolve().parents[3] / "madoguchi" / "static" / "js" / "bookinput.js"
 

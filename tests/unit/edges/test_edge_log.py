@@ -9,7 +9,14 @@ from collections.abc import Iterator
 import pytest
 from aiohttp.http_exceptions import LineTooLong
 
-from madoguchi.edge_log import HttpParseErrorFilter, LibraryLogger, LogBudget, ShortLog
+from madoguchi.edge_log import (
+    HttpParseErrorFilter,
+    LibraryLogger,
+    LogBudget,
+    MaskingFormatter,
+    ShortLog,
+    mask_log_lines,
+)
 
 SECRET = "madoguchi_session=TOPSECRET"
 
@@ -105,3 +112,46 @@ def test_a_client_gone_mid_body_is_one_short_rate_limited_line(captured: tuple[l
     assert "Traceback" not in out
     assert out.count("a client went away in the middle of its request from 192.0.2.1 (ConnectionResetError)") == 5
     assert len(out) < 1000
+
+
+def test_every_log_line_and_traceback_has_its_personal_numbers_masked() -> None:
+    """The last guard (session 9): a number that reached a log line by an unforeseen path (an exception naming a
+    value) is masked in the line the server writes, traceback included; addresses and times stay readable."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("test_edge_log.masking")
+    logger.addHandler(handler)
+    logger.propagate = False
+    mask_log_lines(logger)
+    mask_log_lines(logger)  # once is enough; a second call changes nothing
+    try:
+        try:
+            raise ValueError("bad value '090-1234-5678'")
+        except ValueError:
+            logger.exception("call-back for 電話 0312345678 from 192.168.100.200 failed")
+    finally:
+        logger.removeHandler(handler)
+    written = stream.getvalue()
+    assert "ERROR test_edge_log.masking: call-back for 電話 ［電話番号］ from 192.168.100.200 failed" in written
+    assert "ValueError: bad value '［電話番号］'" in written
+    assert "1234" not in written and "0312345678" not in written
+    assert isinstance(handler.formatter, MaskingFormatter)
+
+
+@pytest.mark.parametrize(
+    "ident",
+    [
+        "c_3eb8c012345678901234",  # a case whose hex part has a phone-number-like run of digits
+        "cb_0000123456789012",
+        "s_9012345678901234",
+        "p123456789012",
+        "12345678-9012-4345-8678-901234567890",
+    ],
+)
+def test_masked_log_lines_keep_the_projects_own_identifiers(ident: str) -> None:
+    """An operator searches the log by a case or staff id; masking must not turn its digits into ［電話番号］, while a
+    number beside it is still masked."""
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, f"case {ident} call-back 09012345678", None, None)
+    line = MaskingFormatter("%(message)s").format(record)
+    assert line == f"case {ident} call-back ［電話番号］"

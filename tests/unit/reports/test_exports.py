@@ -4,15 +4,31 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import AsyncIterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
 
+import madoguchi
+from madoguchi.domain.languages import LANGUAGE_CODES
+from madoguchi.domain.outcomes import Outcome
 from madoguchi.reports.kpis import JST
 from madoguchi.storage.exports import EXPORT_FIELDS
-from madoguchi.storage.spreadsheets import HEADERS, ExportOptions, csv_cell, csv_chunks, header_row, write_xlsx
+from madoguchi.storage.models import SENDERS
+from madoguchi.storage.spreadsheets import (
+    HEADERS,
+    SENDER_NAMES,
+    STATE_BY_OUTCOME,
+    VALUE_NAMES,
+    ExportOptions,
+    csv_cell,
+    csv_chunks,
+    header_row,
+    write_xlsx,
+)
 
 
 def a_row(**changes: Any) -> dict[str, Any]:
@@ -29,7 +45,7 @@ def a_row(**changes: Any) -> dict[str, Any]:
         answered_at="2026-11-30T15:11:30.250000+00:00",
         waited_s=90.25,
         note='=HYPERLINK("http://x.example")',
-        summary={"text": "住民票"},
+        summary={"need": "住民票がほしい", "flags": ["職員との会話を希望"], "route": "tax", "bot_said": []},
         transcript=[{"seq": 1, "sender": "resident", "text": "-1+2"}],
     )
     row.update(changes)
@@ -76,8 +92,8 @@ async def test_excel_csv_has_a_bom_japanese_headers_and_no_formulas() -> None:
     assert cells["応答日時"] == "2026-12-01 00:11:30"
     assert cells["待ち時間（秒）"] == "90.25"
     assert cells["メモ"] == '\'=HYPERLINK("http://x.example")'
-    assert cells["やりとり"] == "[1] resident: -1+2"  # the transcript starts with its "[1]", not the text
-    assert cells["要約"] == '{"text": "住民票"}'
+    assert cells["やりとり"] == "[1] 住民: -1+2"  # the transcript starts with its "[1]", not the text
+    assert cells["要約"] == "用件: 住民票がほしい\n注意: 職員との会話を希望"  # read by people, not JSON
 
 
 def test_xlsx_opens_with_dates_numbers_and_text() -> None:
@@ -94,7 +110,7 @@ def test_xlsx_opens_with_dates_numbers_and_text() -> None:
     first = dict(zip(header, rows[1], strict=True))
     assert first["受付日時"] == datetime(2026, 12, 1, 0, 10)
     assert first["待ち時間（秒）"] == 90.25
-    assert first["緊急"] is False
+    assert first["緊急"] == "いいえ"  # ux7: a yes/no in words under Japanese headers (a bool under keys)
     assert first["メモ"] == '=HYPERLINK("http://x.example")'
     note_cell = next(iter(sheet.iter_rows(min_row=2, max_row=2)))[header.index("メモ")]
     assert note_cell.data_type == "s"  # text, not a formula Excel would run
@@ -143,3 +159,128 @@ def test_xlsx_types_full_width_formula_starts_as_text() -> None:
     header = [cell.value for cell in next(sheet.iter_rows(max_row=1))]
     notes = [row[header.index("note")] for row in sheet.iter_rows(min_row=2)]
     assert [cell.data_type for cell in notes] == ["s"] * len(FORMULAS)
+
+
+async def test_japanese_headers_name_the_values_and_keys_keep_the_codes() -> None:
+    """ux6: under Japanese headers the cells said booth, closed, hung_up_by_resident, resolved and the summary was
+    JSON; link figures were text ('32.0'). Codes stay for ``keys`` (scripts read them)."""
+    row = a_row(end_reason="hung_up_by_resident", disposition="resolved", route="elderly_care", link_rtt_ms_median=-1.5)
+    names = {"shiomi": {"elderly_care": "介護・お年寄り"}}
+    ja = ExportOptions(zone=JST, headers="ja", bom=True, formula_guard=True, route_names=names)
+    [header, cells] = list(csv.reader(io.StringIO(b"".join([c async for c in csv_chunks(_rows(row), ja)]).decode())))
+    by_name = dict(zip(header, cells, strict=True))
+    assert [by_name[h] for h in ("受付方法", "状態", "終了理由", "結果", "担当窓口")] == [
+        "ブース",
+        "完了",
+        "住民が切った",
+        "解決した",
+        "介護・お年寄り",
+    ]
+    assert by_name["回線の往復時間（ミリ秒・中央値）"] == "-1.5"  # a number, no text guard
+    keys = ExportOptions(formula_guard=True)
+    [_, plain] = list(csv.reader(io.StringIO(b"".join([c async for c in csv_chunks(_rows(row), keys)]).decode())))
+    assert plain[EXPORT_FIELDS.index("end_reason")] == "hung_up_by_resident"
+    assert plain[EXPORT_FIELDS.index("route")] == "elderly_care"
+    target = io.BytesIO()
+    write_xlsx([row], target, zone=JST, headers="ja", route_names=names)
+    target.seek(0)
+    sheet = load_workbook(target).active
+    assert sheet is not None
+    [xheader, xrow] = list(sheet.iter_rows(values_only=True))
+    xcells = dict(zip(xheader, xrow, strict=True))
+    assert xcells["回線の往復時間（ミリ秒・中央値）"] == -1.5 and xcells["状態"] == "完了"
+
+
+UX7_ROWS = [
+    # (state, outcome, end_reason, language, urgent) of the outside tester's nine cases (/reports: 3 answered,
+    # 3 gave up, 2 left at once, 1 call-back); their 状態 said 待ちきれずに終了 seven times
+    ("abandoned", "short_abandoned", "cancelled", "ja", False),  # cancelled after 7 s
+    ("abandoned", "short_abandoned", "cancelled", "ja", False),  # after 6 s
+    ("closed", "answered", "hung_up_by_resident", "ja", False),
+    ("abandoned", "abandoned", "resident_link_lost", "ne", True),  # a chat handed over, waited 42 s
+    ("abandoned", "abandoned", "resident_link_lost", "vi", True),
+    ("abandoned", "answered", "resident_link_lost", "ja", False),  # answered, passed on, then the link dropped
+    ("abandoned", "abandoned", "resident_link_lost", "vi", False),
+    ("closed", "answered", "hung_up_by_resident", "vi", False),
+    ("abandoned", "callback", "callback", "ja", False),  # left a number after 246 s
+]
+UX7_SAID = [
+    ("すぐに終了", "すぐに帰った", "日本語", "いいえ"),
+    ("すぐに終了", "すぐに帰った", "日本語", "いいえ"),
+    ("完了", "職員が応対", "日本語", "いいえ"),
+    ("待ちきれずに終了", "待ちきれずに帰った", "ネパール語", "はい"),
+    ("待ちきれずに終了", "待ちきれずに帰った", "ベトナム語", "はい"),
+    ("応対のあと途中で終了", "職員が応対", "日本語", "いいえ"),
+    ("待ちきれずに終了", "待ちきれずに帰った", "ベトナム語", "いいえ"),
+    ("完了", "職員が応対", "ベトナム語", "いいえ"),
+    ("折り返し電話の依頼で終了", "折り返し電話の依頼", "日本語", "いいえ"),
+]
+TRANSCRIPT = [
+    {"seq": 1, "sender": "resident", "text": "固定資産税の 払い方を 知りたいです"},
+    {"seq": 2, "sender": "bot", "text": "口座振替が 便利です。"},
+    {"seq": 3, "sender": "agent", "text": "はい、口座振替が 便利です。"},
+]
+
+
+def ux7_rows() -> list[dict[str, Any]]:
+    return [
+        a_row(
+            consultation_id=f"c{n}",
+            state=state,
+            outcome=outcome,
+            end_reason=reason,
+            language=language,
+            urgent=urgent,
+            transcript=TRANSCRIPT,
+        )
+        for n, (state, outcome, reason, language, urgent) in enumerate(UX7_ROWS)
+    ]
+
+
+async def test_japanese_headers_say_every_row_as_the_page_counts_it_and_keys_keep_the_codes() -> None:
+    """ux7: 状態 said 待ちきれずに終了 for a call-back, a case answered then passed on and two 7-second cancels, so
+    the sheet disagreed with /reports; language, yes/no, town and the transcript's speakers were codes."""
+    towns = {"shiomi": "汐見町"}
+    ja = ExportOptions(zone=JST, headers="ja", bom=True, formula_guard=True, municipality_names=towns)
+    data = b"".join([chunk async for chunk in csv_chunks(_rows(*ux7_rows()), ja)])
+    [header, *cells] = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    shown = [dict(zip(header, row, strict=True)) for row in cells]
+    columns = ("状態", "集計の区分", "言語", "緊急")
+    assert [tuple(row[c] for c in columns) for row in shown] == UX7_SAID
+    assert {row["自治体"] for row in shown} == {"汐見町"}
+    assert shown[0]["やりとり"].split("\n") == [
+        "[1] 住民: 固定資産税の 払い方を 知りたいです",
+        "[2] 自動案内: 口座振替が 便利です。",
+        "[3] 職員: はい、口座振替が 便利です。",
+    ]
+
+    target = io.BytesIO()
+    write_xlsx(ux7_rows(), target, zone=JST, headers="ja", municipality_names=towns)
+    target.seek(0)
+    sheet = load_workbook(target).active
+    assert sheet is not None
+    [xheader, *xrows] = list(sheet.iter_rows(values_only=True))
+    xshown = [dict(zip(xheader, row, strict=True)) for row in xrows]
+    assert [tuple(row[c] for c in columns) for row in xshown] == UX7_SAID
+    assert xshown[0]["自治体"] == "汐見町" and str(xshown[0]["やりとり"]).startswith("[1] 住民: ")
+
+    keys = ExportOptions(formula_guard=True, municipality_names=towns)  # scripts read the codes, as before
+    data = b"".join([chunk async for chunk in csv_chunks(_rows(*ux7_rows()), keys)])
+    [_, *plain] = list(csv.reader(io.StringIO(data.decode())))
+    at = EXPORT_FIELDS.index
+    assert [(row[at("state")], row[at("outcome")], row[at("language")], row[at("urgent")]) for row in plain] == [
+        (state, outcome, language, "true" if urgent else "false") for state, outcome, _, language, urgent in UX7_ROWS
+    ]
+    assert {row[at("municipality_id")] for row in plain} == {"shiomi"}
+    assert plain[0][at("transcript")].startswith("[1] resident: ") and "\n[3] agent: " in plain[0][at("transcript")]
+
+
+def test_every_outcome_has_a_state_wording_and_every_language_its_catalog_name() -> None:
+    """A new outcome cannot fall back to a wording that calls it something else; the language names are the
+    Japanese catalog's own (``lang.*``)."""
+    catalog = json.loads((Path(madoguchi.__file__).parent / "static/i18n/ja.json").read_text(encoding="utf-8"))
+    for language, by_state in STATE_BY_OUTCOME.items():
+        assert set(by_state["abandoned"]) == {""} | {o.value for o in Outcome} - {"in_hand"}, language
+        assert set(VALUE_NAMES[language]["outcome"]) == {o.value for o in Outcome}, language
+        assert set(SENDER_NAMES[language]) == set(SENDERS), language
+    assert VALUE_NAMES["ja"]["language"] == {code: catalog[f"lang.{code}"] for code in LANGUAGE_CODES}

@@ -53,3 +53,14 @@ def test_a_whole_leap_year_is_allowed() -> None:
     report = parse_report_request({"from": "2028-01-01", "to": "2028-12-31"}, ALLOWED)
 
     assert (report.last - report.first).days + 1 == MAX_DAYS
+
+
+def test_a_reversed_range_names_its_reason_and_field_for_the_page() -> None:
+    """ux6: the page showed 「表示できませんでした: 'to' is before 'from'…」; it now says it in its language beside
+    the 「まで」 field, from the reason and the field."""
+    with pytest.raises(BadReportRequest) as refused:
+        parse_report_request({"from": "2026-11-02", "to": "2026-11-01"}, {"shiomi"})
+    assert (refused.value.reason, refused.value.field) == ("range_reversed", "to")
+    with pytest.raises(BadReportRequest) as missing:
+        parse_report_request({"to": "2026-11-01"}, {"shiomi"})
+    assert (missing.value.reason, missing.value.field) == ("date_missing", "from")

@@ -59,6 +59,7 @@ async def test_the_supervisor_feed_ends_although_its_emit_swallowed_the_cancella
         interval=0.0,
     )
     task = asyncio.create_task(feed.run_forever())
+    feed.watch(["town"])  # the feed builds only what this process's sockets watch
     feed.touch(["town"])
     await notifier.delivered.wait()
     task.cancel()  # lands inside the emit, which swallows it

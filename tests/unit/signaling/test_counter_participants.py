@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from madoguchi.domain.participant import Participant
-from madoguchi.signaling.consultation import Consultation, Role, State
+from madoguchi.signaling.consultation import Consultation, Role, StaffRights, State
 from madoguchi.signaling.counter import (
     CounterError,
     CounterState,
@@ -16,14 +16,24 @@ from madoguchi.signaling.counter import (
     ParticipantLeft,
     PeerLink,
 )
+from madoguchi.signaling.effects import InterpreterDeclined, InterpreterInvited
 
 
 def three_party(desk: Any) -> Consultation:
     desk.active_call("c1", "a1", now=0.0)
     desk.agent("s1", now=1.0, available=False)
     desk.take()
+    invite(desk, "c1", "s1", now=1.5)
+    desk.take()
     desk.counter.join("c1", participant="agent:s1", role=Role.INTERPRETER, now=2.0)
     return desk.c("c1")
+
+
+def invite(desk: Any, cid: str, guest: str, *, now: float, by: str = "a1", supervises: bool = False) -> float:
+    expires: float = desk.counter.invite_interpreter(
+        cid, inviter=by, inviter_municipalities=(desk.TOWN,), staff_id=guest, now=now, supervises=supervises
+    )
+    return expires
 
 
 def test_a_member_of_staff_joins_a_running_call_as_a_third_participant(desk: Any) -> None:
@@ -110,6 +120,16 @@ def test_joining_is_refused_to_non_staff_other_towns_twice_and_outside_a_call(de
         with pytest.raises(CounterError) as raised:
             desk.counter.join("c1", now=2.0, **kwargs)
         assert raised.value.code == code, kwargs
+    # session 8: an agent does not observe; session 9: an interpreter needs an invitation (a supervisor may do both)
+    desk.agent("other_route", now=1.0, routes=("resident_records",), available=False)
+    for kwargs, code in (
+        (dict(participant="agent:s1", role=Role.OBSERVER), "forbidden"),
+        (dict(participant="agent:s1", role=Role.INTERPRETER), "not_invited"),  # serves the route, uninvited
+        (dict(participant="agent:other_route", role=Role.INTERPRETER), "not_invited"),
+    ):
+        with pytest.raises(CounterError) as raised:
+            desk.counter.join("c1", now=2.0, **kwargs)
+        assert raised.value.code == code, kwargs
     desk.request("c2", now=3.0)
     with pytest.raises(CounterError) as raised:
         desk.counter.join("c2", participant="agent:s1", role=Role.OBSERVER, now=3.0)
@@ -173,3 +193,122 @@ def test_a_participant_is_parsed_and_formatted_in_one_place() -> None:
     for bad in ("", "agent", "agent:", ":x", "Agent:x", "agent: x"):
         with pytest.raises(ValueError, match="not a participant"):
             Participant(bad)
+
+
+def refused(desk: Any, call: Any, **kwargs: Any) -> str:
+    with pytest.raises(CounterError) as raised:
+        call(**kwargs)
+    assert raised.value.message
+    return str(raised.value.code)
+
+
+def test_an_interpreter_comes_by_one_invitation_to_one_call_before_it_expires(desk: Any) -> None:
+    """Session 9's outside attack: any agent of a route joined every call of it as "interpreter", uninvited."""
+    desk.active_call("c1", "a1", now=0.0)
+    desk.active_call("c2", "a2", now=0.0)
+    desk.agent("s1", now=1.0, available=False)
+    desk.agent("far", now=1.0, towns=("uguisu",), available=False)
+    desk.take()
+    join = desk.counter.join
+    assert invite(desk, "c1", "s1", now=10.0) == 310.0  # interpreter_invite_s, 300 by default
+    assert InterpreterInvited("c1", "s1", "a1", 310.0) in desk.take()
+    assert refused(desk, join, consultation_id="c2", participant="agent:s1", role=Role.INTERPRETER, now=11.0) == (
+        "not_invited"
+    ), "an invitation is for its call only"
+    join("c1", participant="agent:s1", role=Role.INTERPRETER, now=11.0)
+    desk.counter.leave("c1", participant="agent:s1", now=12.0)
+    assert refused(desk, join, consultation_id="c1", participant="agent:s1", role=Role.INTERPRETER, now=13.0) == (
+        "not_invited"
+    ), "a join uses the invitation up"
+    invite(desk, "c1", "s1", now=20.0)
+    assert refused(desk, join, consultation_id="c1", participant="agent:s1", role=Role.INTERPRETER, now=320.0) == (
+        "invitation_expired"
+    )
+    # who may invite: the call's own agent, or a supervisor of the town; the guest must be on duty there
+    ask = desk.counter.invite_interpreter
+    base = dict(consultation_id="c1", inviter_municipalities=(desk.TOWN,), now=400.0)
+    assert refused(desk, ask, **base, inviter="a2", staff_id="s1") == "forbidden", "another call's agent"
+    assert refused(desk, ask, **base, inviter="s1", staff_id="s1") == "forbidden"
+    assert (
+        refused(
+            desk, ask, **{**base, "inviter_municipalities": ("uguisu",)}, inviter="x", staff_id="s1", supervises=True
+        )
+        == "forbidden"
+    )
+    assert refused(desk, ask, **base, inviter="a1", staff_id="far") == "not_found", "staff of another town"
+    assert refused(desk, ask, **base, inviter="a1", staff_id="nobody") == "not_found"
+    assert refused(desk, ask, **base, inviter="a1", staff_id="a1") == "invalid_state", "already in this call"
+    invite(desk, "c1", "s1", now=400.0, by="chief", supervises=True)
+    join("c1", participant="agent:s1", role=Role.INTERPRETER, now=401.0)
+    assert [p.participant for p in desk.c("c1").present()][-1] == "agent:s1"
+    assert desk.c("c1").interpreter_invites == {}
+    desk.request("c3", now=402.0)
+    assert refused(desk, ask, **{**base, "consultation_id": "c3"}, inviter="a1", staff_id="s1") == "invalid_state"
+    # a supervisor interprets without an invitation, as they may observe
+    desk.agent("boss", now=1.0, available=False)
+    join("c2", participant="agent:boss", role=Role.INTERPRETER, now=403.0, supervises=True)
+
+
+def test_only_the_invitee_declines_and_the_invitation_ends(desk: Any) -> None:
+    """ことわる used to stay on the invitee's screen: the resident heard 「よんでいます」 until the call ended."""
+    desk.active_call("c1", "a1", now=0.0)
+    desk.agent("s1", now=1.0, available=False)
+    desk.agent("s2", now=1.0, available=False)
+    desk.take()
+    invite(desk, "c1", "s1", now=10.0)
+    invite(desk, "c1", "s2", now=10.0)
+    desk.take()
+    decline = desk.counter.decline_interpreter
+    assert refused(desk, decline, consultation_id="c1", staff_id="a1", now=11.0) == "not_invited", "not theirs"
+    assert refused(desk, decline, consultation_id="nope", staff_id="s1", now=11.0) == "not_found"
+    decline("c1", staff_id="s1", now=11.0)
+    assert desk.take() == [InterpreterDeclined("c1", "s1")]
+    assert set(desk.c("c1").interpreter_invites) == {"s2"}, "the other invitation stands"
+    assert refused(desk, decline, consultation_id="c1", staff_id="s1", now=12.0) == "not_invited", "once"
+    assert (
+        refused(desk, desk.counter.join, consultation_id="c1", participant="agent:s1", role=Role.INTERPRETER, now=13.0)
+        == "not_invited"
+    ), "declined: no join on it afterwards"
+    assert refused(desk, decline, consultation_id="c1", staff_id="s2", now=311.0) == "not_invited", "expired"
+
+
+def test_rights_taken_away_end_the_parts_they_no_longer_allow(desk: Any) -> None:
+    """Session 21: a supervisor observing a call was demoted and stayed in it. The parts a member of staff holds are
+    re-judged by ``may_hold`` with the account's rights of now (on every connect, and when access is revoked)."""
+    desk.active_call("c1", "a1", now=0.0)
+    desk.agent("s1", now=1.0, available=False)
+    desk.counter.join("c1", participant="agent:s1", role=Role.OBSERVER, now=2.0, supervises=True)
+    desk.take()
+    supervisor, agent = StaffRights(frozenset({desk.TOWN}), True), StaffRights(frozenset({desk.TOWN}), False)
+    desk.counter.restate_rights("s1", supervisor, now=3.0)
+    desk.counter.restate_rights("a1", agent, now=3.0)
+    assert desk.take() == [] and len(desk.c("c1").present()) == 3, "rights that still allow the parts change nothing"
+    desk.counter.restate_rights("s1", agent, now=4.0)
+    assert ParticipantLeft("c1", "agent:s1", "access_changed") in desk.take()
+    assert desk.c("c1").party_of("agent:s1") is None and desk.c("c1").state == State.ACTIVE
+    with pytest.raises(CounterError) as raised:
+        desk.counter.others_in_call("agent:s1", "c1")  # chat and signals check the part: it is gone
+    assert raised.value.code == "forbidden"
+    desk.agent("a1", now=5.0, towns=("uguisu",))  # moved to another town: their console reconnects
+    desk.counter.restate_rights("a1", StaffRights(frozenset({"uguisu"}), False), now=5.0)
+    c = desk.c("c1")
+    assert c.state == State.WAITING and c.call_lost and c.agent_id is None and desk.a("a1").consultation_id is None
+
+
+def test_revoked_access_ends_joined_parts_and_a_disabled_agents_case_at_once(desk: Any) -> None:
+    desk.active_call("c1", "a1", now=0.0)
+    desk.agent("s1", now=1.0, available=False)
+    desk.counter.join("c1", participant="agent:s1", role=Role.OBSERVER, now=2.0, supervises=True)
+    desk.take()
+    desk.counter.access_ended("s1", disabled=False, now=3.0)  # a logout, a new role, a password reset
+    assert ParticipantLeft("c1", "agent:s1", "access_revoked") in desk.take()
+    desk.counter.access_ended("a1", disabled=False, now=3.0)
+    assert desk.c("c1").state == State.ACTIVE, "the agent's own call waits out the grace period: they may come back"
+    desk.counter.access_ended("a1", disabled=True, now=4.0)
+    assert desk.c("c1").state == State.WAITING, "nobody comes back on a disabled account"
+    desk.request("c2", now=5.0)
+    desk.agent("a2", now=5.0)
+    ringing = [c for c in (desk.c("c1"), desk.c("c2")) if c.state == State.OFFERED]
+    assert [c.agent_id for c in ringing] == ["a2"]
+    desk.counter.access_ended("a2", disabled=True, now=6.0)
+    assert all(desk.c(cid).agent_id != "a2" for cid in ("c1", "c2")), "a ringing offer goes to the next agent"

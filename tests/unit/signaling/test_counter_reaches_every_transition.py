@@ -68,6 +68,11 @@ def _waiting_resident_gone(d: Any) -> None:
     d.counter.tick(1.0 + GRACE)
 
 
+def _move(d: Any) -> None:
+    _waiting(d)
+    d.counter.move_route("c1", route="housing_roads", now=1.0)
+
+
 def _offered(d: Any) -> None:
     d.agent("a1", now=0.0)
     d.request("c1", now=1.0)
@@ -129,6 +134,7 @@ def _transfer(d: Any) -> None:
 def _join(d: Any) -> None:
     _active(d)
     d.agent("s1", now=4.0, available=False)
+    d.counter.invite_interpreter("c1", inviter="a1", inviter_municipalities=(d.TOWN,), staff_id="s1", now=4.5)
     d.counter.join("c1", participant="agent:s1", role=Role.INTERPRETER, now=5.0)
 
 
@@ -172,6 +178,7 @@ SCENARIOS: dict[tuple[State | None, Trigger], Callable[[Any], None]] = {
     (State.WAITING, Trigger.OFFER): _offer,
     (State.WAITING, Trigger.CANCEL): _waiting_cancel,
     (State.WAITING, Trigger.RESIDENT_GONE): _waiting_resident_gone,
+    (State.WAITING, Trigger.MOVE): _move,
     (State.OFFERED, Trigger.ACCEPT): _accept,
     (State.OFFERED, Trigger.DECLINE): _decline,
     (State.OFFERED, Trigger.OFFER_TIMEOUT): _offer_timeout,

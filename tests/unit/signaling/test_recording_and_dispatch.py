@@ -64,7 +64,7 @@ def test_a_third_participant_hears_of_links_and_others_hear_of_them(desk: Any, t
     desk.active_call("c1", "a1", now=0.0)
     desk.agent("s1", now=1.0, available=False)
     desk.take()
-    desk.counter.join("c1", participant="agent:s1", role=Role.OBSERVER, now=2.0)
+    desk.counter.join("c1", participant="agent:s1", role=Role.OBSERVER, now=2.0, supervises=True)
     out = dispatch(desk.take(), desk.counter, facts(tmp_path, 2.0))
     joined = [(str(a), e.participant) for a, e in out if isinstance(e, se.ParticipantJoined)]
     assert joined == [("booth:c1", "agent:s1"), ("agent:a1", "agent:s1")]

@@ -11,6 +11,8 @@ import pytest
 from madoguchi.domain.opening_hours import OFFICE_HOURS, HoursSpec, hours_of
 from madoguchi.signaling.consultation import State
 from madoguchi.signaling.counter import AgentStatus, CaseMoved, CounterError, OfferMade
+from madoguchi.signaling.recording import record_update
+from madoguchi.signaling.server_events import SupervisorLastCall
 from madoguchi.signaling.state import OverflowRule, SelfTestResult
 from madoguchi.signaling.supervision import (
     BoothInfo,
@@ -18,8 +20,10 @@ from madoguchi.signaling.supervision import (
     TodayFigures,
     Watcher,
     alarms,
+    last_call,
     supervisor_view,
 )
+from madoguchi.storage.updates import Transition
 
 # 2026-12-07 is a Monday; 01:00 UTC is 10:00 JST (open), 12:00 UTC is 21:00 JST (closed)
 MONDAY_10_JST = datetime(2026, 12, 7, 1, 0, tzinfo=UTC).timestamp()
@@ -54,6 +58,53 @@ def test_a_supervisor_is_listed_as_watching_for_as_long_as_their_page_is_connect
     assert supervisor_view(desk.counter, desk.TOWN, 102.0, watchers=[miki]).agents == []
 
 
+def test_the_towns_staff_not_on_the_counter_are_listed_as_not_connected(desk: Any) -> None:
+    """#11 "every agent by name with state … 未接続": the town's staff who never opened the console (or left it past
+    the grace period) are listed 未接続 from the roster, without a time in state; one on the counter is listed by
+    the counter's state, once; another town's staff never."""
+    desk.agent("tanaka", now=0.0, routes=("tax",))
+    roster = [
+        Watcher("tanaka", "田中", (desk.TOWN,)),
+        Watcher("sato", "佐藤", (desk.TOWN,)),
+        Watcher("nagi", "凪", ("elsewhere",)),
+    ]
+    miki = Watcher("miki", "監督 美紀", (desk.TOWN,))
+    desk.counter.connection_opened("supervisor:miki", "p:miki", process_id="p", now=1.0)
+    snap = supervisor_view(desk.counter, desk.TOWN, 100.0, watchers=[miki], roster=[*roster, miki])
+    assert sorted((a.agent_id, a.activity, a.since is None) for a in snap.agents) == [
+        ("miki", "watching", True),
+        ("sato", "offline", True),
+        ("tanaka", "available", False),
+    ]
+
+
+def test_a_booth_card_says_when_it_was_last_seen_and_its_last_calls_link(desk: Any) -> None:
+    """#11 "the booths (online/offline, last heartbeat, last call's link quality)": a connected booth is seen now;
+    an offline one keeps the moment the edge last saw it; the last call's link passes through as read."""
+    call = SupervisorLastCall(at=50.0, rtt_ms=310.0, loss_pct=1.0, freezes=3, worst_step="low-video")
+    desk.counter.connection_opened("booth:b1", "p:1", process_id="p", now=30.0)
+    booths = [BoothInfo("b1", "北港", None, last_seen=90.0), BoothInfo("b2", "南浜", None, 80.0, call)]
+    rows = {b.booth_id: b for b in supervisor_view(desk.counter, desk.TOWN, 100.0, booths=booths).booths}
+    assert (rows["b1"].online, rows["b1"].last_seen, rows["b1"].last_call) == (True, 100.0, None)
+    assert (rows["b2"].online, rows["b2"].last_seen, rows["b2"].last_call) == (False, 80.0, call)
+
+
+def test_the_last_calls_link_is_the_booths_side_else_the_agents() -> None:
+    at = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
+    booth_side = {"rtt_ms": {"median": 310}, "loss_pct": {"median": 1.5}, "freezes": 2, "worst_step": "audio"}
+    agent_side = {"rtt_ms": {"median": 650}, "loss_pct": {"median": None}, "freezes": 0, "worst_step": "video"}
+    both = last_call(at, {"agent": agent_side, "resident": booth_side})
+    assert (both.at, both.rtt_ms, both.loss_pct, both.freezes, both.worst_step) == (
+        at.timestamp(),
+        310.0,
+        1.5,
+        2,
+        "audio",
+    )
+    only_agent = last_call(at, {"agent": agent_side})
+    assert (only_agent.rtt_ms, only_agent.loss_pct, only_agent.freezes) == (650.0, None, 0)
+
+
 def test_view_lists_the_towns_queue_agents_booths_and_figures(desk: Any) -> None:
     desk.agent("tanaka", now=0.0, routes=("tax",))
     desk.agent("sato", now=0.0, routes=("tax",), available=False)
@@ -78,7 +129,8 @@ def test_view_lists_the_towns_queue_agents_booths_and_figures(desk: Any) -> None
     assert agents["sato"].activity == "away"
     assert {b.booth_id: b.online for b in snap.booths} == {"b1": True, "b2": False}
     assert snap.today.received == 7 and snap.today.answered == 5 and snap.today.abandoned == 1
-    assert snap.today.waiting == 2 and snap.today.longest_wait_s == 80.0
+    # the tile counts what the list lists, the ringing c1 too (ux7 item 6: the tile said 1 while the list said 2)
+    assert snap.today.waiting == len(snap.queue) == 3 and snap.today.longest_wait_s == 90.0
 
 
 def test_agent_time_in_state_follows_what_they_do(desk: Any) -> None:
@@ -86,6 +138,21 @@ def test_agent_time_in_state_follows_what_they_do(desk: Any) -> None:
     desk.counter.end("c1", participant="booth:c1", now=80.0)
     snap = supervisor_view(desk.counter, desk.TOWN, 100.0)
     assert [(a.activity, a.since) for a in snap.agents] == [("wrap_up", 80.0)]
+
+
+def test_an_agent_whose_record_is_not_sent_is_shown_writing_it_since_the_call_ended(desk: Any) -> None:
+    """office8b (outside UX tester): 7 minutes after the call ended, with the record never sent, the view said
+    「対応中: 税金」; the agent's row now carries when the call ended (wrap_up_since) while the case is in wrap-up,
+    also once the agent's console is gone, and nothing once the record is sent or while the call is on."""
+    desk.active_call("c1", "tanaka", now=50.0)
+    assert [a.wrap_up_since for a in supervisor_view(desk.counter, desk.TOWN, 60.0).agents] == [None]  # on the call
+    desk.counter.end("c1", participant="booth:c1", now=80.0)
+    (writing,) = supervisor_view(desk.counter, desk.TOWN, 500.0).agents
+    assert (writing.consultation_route, writing.wrap_up_since) == ("tax", 80.0)
+    assert writing.payload()["wrap_up_since"] == 80.0
+    desk.wrap_up("tanaka", "c1", now=520.0)
+    (done,) = supervisor_view(desk.counter, desk.TOWN, 530.0).agents
+    assert (done.consultation_route, done.wrap_up_since) == (None, None)
 
 
 def test_another_towns_cases_and_agents_never_appear(desk: Any) -> None:
@@ -237,6 +304,20 @@ def test_move_route_keeps_the_place_in_time_and_routes_anew(desk: Any) -> None:
     desk.counter.end("c0", participant="booth:c0", now=9.5)
     desk.wrap_up("tax_only", "c0", now=10.0)
     assert desk.c("ferry").agent_id == "tax_only"  # offered as soon as the agent is free
+
+
+def test_a_moved_case_is_recorded_under_its_new_route_and_its_screen_says_staff_moved_it(desk: Any) -> None:
+    """ux6: the report filed a moved case under its first route (a move wrote no record), and the kiosk showed
+    the new route with no word why."""
+    desk.request("ferry", now=1.0, route="transport_ferry")
+    desk.take()
+    desk.counter.staged.clear()
+    desk.counter.move_route("ferry", route="tax", now=9.0)
+    update = record_update(desk.counter.staged[-1])
+    assert isinstance(update, Transition)
+    assert (update.kind, update.columns["route"], update.state) == ("move", "tax", "waiting")
+    assert update.detail == {"from_route": "transport_ferry", "route": "tax", "by": "supervisor"}
+    assert desk.c("ferry").moved_by_staff is True
 
 
 # --- overflow ------------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from madoguchi.storage.errors import (
     UnknownConsultation,
 )
 from madoguchi.storage.records import EXPORT_FIELDS, ConsultationRecords, NewConsultation
+from madoguchi.storage.spreadsheets import ExportOptions, display_value
 
 T0 = datetime(2024, 6, 3, 0, 30, tzinfo=UTC)
 
@@ -238,6 +239,59 @@ async def _full_case(scene: Scene) -> None:
     )
 
 
+async def test_export_outcome_counts_each_case_as_the_reports_do(scene: Scene) -> None:
+    """A call-back request is state ``abandoned`` but outcome ``callback``; a short abandon is apart; a web chat
+    that never asked for a person has no outcome; one handed over waits from its handoff."""
+    r = scene.records
+    await r.create(new(scene, "cb"))
+    await r.transition("cb", at=at(300), kind="cancel", state="abandoned", closed_at=at(300), end_reason="callback")
+    await r.create(new(scene, "quick", requested_at=at(1)))
+    await r.transition("quick", at=at(4), kind="cancel", state="abandoned", closed_at=at(4), end_reason="cancelled")
+    await r.create(new(scene, "gave_up", requested_at=at(2)))
+    await r.transition("gave_up", at=at(90), kind="cancel", state="abandoned", closed_at=at(90), end_reason="cancelled")
+    chat = {"channel": "chat", "booth_id": None}
+    await r.create(new(scene, "bot_only", requested_at=at(3), state="triage", **chat))
+    await r.transition("bot_only", at=at(200), kind="close", state="abandoned", closed_at=at(200))
+    await r.create(new(scene, "handed", requested_at=at(4), state="triage", **chat))
+    await r.transition("handed", at=at(195), kind="handoff", state="waiting")
+    await r.transition(
+        "handed", at=at(200), kind="cancel", state="abandoned", closed_at=at(200), end_reason="cancelled"
+    )
+    await r.create(new(scene, "waiting", requested_at=at(5)))
+    # ux7: answered, passed on to another route, and the resident's link dropped while waiting there
+    await r.create(new(scene, "passed_on", requested_at=at(6)))
+    await r.transition("passed_on", at=at(20), kind="accept", state="active", answered_at=at(20))
+    await r.transition("passed_on", at=at(40), kind="transfer", state="waiting", offered_at=at(40))
+    gone = {"closed_at": at(60), "end_reason": "resident_link_lost"}
+    await r.transition("passed_on", at=at(60), kind="resident_gone", state="abandoned", **gone)
+
+    rows = [row async for row in r.export_rows(short_abandon_s=10.0)]
+
+    assert {row["consultation_id"]: row["outcome"] for row in rows} == {
+        "cb": "callback",
+        "quick": "short_abandoned",
+        "gave_up": "abandoned",
+        "bot_only": None,
+        "handed": "short_abandoned",  # 5 s from its handoff, though 196 s from the start of the chat
+        "waiting": "in_hand",
+        "passed_on": "answered",
+    }
+    # ux7: with Japanese headers 状態 tells the same story as 集計の区分 (the page's count), not 7 × 待ちきれずに終了
+    ja = ExportOptions(headers="ja")
+    assert {
+        row["consultation_id"]: tuple(display_value(name, row[name], row, ja) for name in ("state", "outcome"))
+        for row in rows
+    } == {
+        "cb": ("折り返し電話の依頼で終了", "折り返し電話の依頼"),
+        "quick": ("すぐに終了", "すぐに帰った"),
+        "gave_up": ("待ちきれずに終了", "待ちきれずに帰った"),
+        "bot_only": ("自動案内だけで終了", None),
+        "handed": ("すぐに終了", "すぐに帰った"),
+        "waiting": ("順番待ち", "受付中・中断"),
+        "passed_on": ("応対のあと途中で終了", "職員が応対"),
+    }
+
+
 async def test_export_row_has_every_field_with_iso_times_and_durations(scene: Scene) -> None:
     await _full_case(scene)
 
@@ -257,6 +311,7 @@ async def test_export_row_has_every_field_with_iso_times_and_durations(scene: Sc
         "language": "ja",
         "urgent": True,
         "state": "closed",
+        "outcome": "answered",
         "agent_username": "agent1",
         "requested_at": "2024-06-03T00:30:00+00:00",
         "offered_at": "2024-06-03T00:30:30+00:00",

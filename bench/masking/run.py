@@ -1,0 +1,120 @@
+"""Worst-case cost of personal-number masking (``madoguchi.domain.privacy.mask_pii``) on 1,000-character texts.
+
+Every free text a socket event carries is masked while it is parsed, before any limit can refuse it, so the
+slowest text of the longest allowed size is what one flooding client can make the event loop pay per event
+(session 8's outside attack: a 1,000-digit chat line cost ~0.2 s even when refused). Shapes: long digit runs in
+every width and script, digits split by each kind of separator, letters typed for digits, cue words repeated.
+
+    python bench/masking/run.py                      # this tree
+    python bench/masking/run.py --before 581b17c     # and the privacy.py of that commit, side by side
+
+Median of ``--repeat`` runs per text, in milliseconds of this process's CPU (other work on the machine counts
+less); results.json keeps the numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+SHAPES: dict[str, str] = {
+    "kana (no digits)": "あ" * 1000,
+    "1000 digits": "1" * 1000,
+    "full-width digits": "１" * 1000,
+    "mixed width 1１": "1１" * 500,
+    "kanji 一": "一" * 1000,
+    "circled ①": "①" * 1000,
+    "+ and 999 digits": "+" + "1" * 999,
+    "O9O letters": ("O9O" * 334)[:1000],
+    "1 space": "1 " * 500,
+    "1 hyphen": "1-" * 500,
+    "1、": "1、" * 500,
+    "1,": "1," * 500,
+    "1/": "1/" * 500,
+    "1 newline": "1\n" * 500,
+    "12-": ("12-" * 334)[:1000],
+    "12の": ("12の" * 334)[:1000],
+    "番号1 repeated": ("番号1" * 334)[:1000],
+    "cue + 1 space": ("マイナンバー" + "1 " * 497)[:1000],
+    "電話 12の": ("電話" + "12の" * 333)[:1000],
+    "dots 1.2.3.4.": ("1.2.3.4." * 125)[:1000],
+    "paren (1)(2)": ("(1)(2)(3)" * 120)[:1000],
+    "口座 普通 repeated": ("口座 普通1234567 " * 60)[:1000],
+    "dates": ("2024/12/03 " * 100)[:1000],
+}
+
+
+def load_privacy(commit: str | None) -> ModuleType:
+    if commit is None:
+        from madoguchi.domain import privacy
+
+        return privacy
+    source = subprocess.run(
+        ["git", "-C", str(ROOT), "show", f"{commit}:madoguchi/domain/privacy.py"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    path = Path(tempfile.mkdtemp()) / f"privacy_{commit}.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location(f"privacy_{commit}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def measure(mask: Callable[[str], Any], repeat: int) -> dict[str, float]:
+    out = {}
+    for name, text in SHAPES.items():
+        times = []
+        for _ in range(repeat):
+            t0 = time.process_time()
+            mask(text)
+            times.append((time.process_time() - t0) * 1000)
+        out[name] = round(statistics.median(times), 2)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--before", help="a commit whose privacy.py to measure beside this tree's")
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--json", type=Path, default=Path(__file__).with_name("results.json"))
+    args = parser.parse_args()
+    after = measure(load_privacy(None).mask_pii, args.repeat)
+    before = measure(load_privacy(args.before).mask_pii, args.repeat) if args.before else None
+    print(f"{'shape':24s} {'before ms':>10s} {'after ms':>10s} {'ratio':>7s}")
+    for name, ms in after.items():
+        b = before[name] if before else float("nan")
+        ratio = b / ms if before and ms else float("nan")
+        print(f"{name:24s} {b:10.2f} {ms:10.2f} {ratio:7.1f}")
+    worst_after = max(after.values())
+    worst_before = max(before.values()) if before else None
+    print("worst:", worst_before, "->", worst_after, "ms")
+    args.json.write_text(
+        json.dumps(
+            {"repeat": args.repeat, "before_commit": args.before, "before": before, "after": after},
+            ensure_ascii=False,
+            indent=1,
+        )
+        + "\n"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""Digits as people write them, one character at a time: the value of a digit in any script or width, kanji
+numerals included; what is drawn as nothing or separates groups; the width- and case-blind fold every stage reads;
+and the check digits of a 個人番号 and of a card number. Split from ``privacy.py``."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from madoguchi.domain.pii_words import FILLERS, GROUP_SEPARATORS, KANJI_DIGITS
+
+
+@lru_cache(maxsize=8192)
+def digit_value(ch: str) -> int | None:
+    """The value of a digit in any script or width (superscript, circled and parenthesised digits too), or of a
+    kanji numeral; ``None`` for anything else."""
+    kanji = KANJI_DIGITS.get(ch)
+    if kanji is not None:
+        return kanji
+    return unicodedata.decimal(ch, None) if ch.isdecimal() else unicodedata.digit(ch, None)
+
+
+@lru_cache(maxsize=8192)
+def invisible(ch: str) -> bool:
+    """Drawn as nothing inside a number: zero-width and format characters, combining marks (accents, variation
+    selectors, the keycap), fillers. They neither end a run of digits nor count as a gap."""
+    return ch in FILLERS or unicodedata.category(ch) in ("Cf", "Mn", "Me")
+
+
+@lru_cache(maxsize=8192)
+def separator(ch: str) -> bool:
+    return ch in GROUP_SEPARATORS or unicodedata.category(ch) == "Zs"
+
+
+def digits_of(text: str) -> str:
+    """Every digit in ``text`` (any width or script, kanji numerals included) as ASCII digits."""
+    return "".join(str(v) for v in map(digit_value, text) if v is not None)
+
+
+@lru_cache(maxsize=8192)
+def fold(ch: str) -> str:
+    """One character, width- and case-blind, still one character (positions in the folded text stay valid)."""
+    value = digit_value(ch)
+    if value is not None:
+        return str(value)
+    folded = unicodedata.normalize("NFKC", ch).casefold()
+    return folded if len(folded) == 1 else ch
+
+
+LUHN_DOUBLE = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # a digit doubled, its two digits summed
+
+
+def my_number_check_digit(first_eleven: str) -> int:
+    """Check digit of a 個人番号 from its first eleven digits.
+
+    Pn is the n-th digit counted from the right (the check digit itself excluded), Qn = n + 1 for
+    1 ≤ n ≤ 6 and n − 5 for 7 ≤ n ≤ 11; r = Σ Pn·Qn mod 11; the check digit is 0 when r ≤ 1, else 11 − r.
+    """
+    if len(first_eleven) != 11 or not first_eleven.isdigit() or not first_eleven.isascii():
+        raise ValueError("need exactly eleven ASCII digits")
+    total = 0
+    for n, ch in enumerate(reversed(first_eleven), start=1):
+        q = n + 1 if n <= 6 else n - 5
+        total += int(ch) * q
+    remainder = total % 11
+    return 0 if remainder <= 1 else 11 - remainder
+
+
+def is_valid_my_number(text: str) -> bool:
+    digits = digits_of(text)
+    return len(digits) == 12 and my_number_check_digit(digits[:11]) == int(digits[11])
+
+
+def luhn_valid(digits: str) -> bool:
+    if not digits.isdigit() or not digits.isascii():
+        return False
+    values = [ord(ch) - 48 for ch in reversed(digits)]  # every second digit from the right is doubled
+    return (sum(values[0::2]) + sum(LUHN_DOUBLE[v] for v in values[1::2])) % 10 == 0
+
+
+def cue_re(cue: str) -> re.Pattern[str]:
+    """A cue word as a pattern over the folded text: its words apart by any spaces, hyphens or 「・」, or together."""
+    return re.compile(r"[\s\-_・]*".join(re.escape(part) for part in re.split(r"\s+", cue)))

@@ -1,0 +1,435 @@
+"""The run reader: numbers people write their own way (個人番号, card and phone numbers).
+
+Digits close enough together are read as one run (:func:`_runs`: separators, gap words, letters typed for
+digits, characters drawn as nothing), dates, times, amounts and counted things are kept out of runs first, and
+each run is judged as a whole or as consecutive parts (:func:`_numbers`); after a word that announces a number,
+groups with anything short between them count as one (:func:`_groups_after_cue`). :func:`mask_numbers` is the
+stage ``privacy.mask_pii`` runs; the rules it follows are in ``privacy.py``'s docstring. Split from there.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass
+from functools import lru_cache
+
+from madoguchi.domain.pii_digits import LUHN_DOUBLE as _LUHN_DOUBLE
+from madoguchi.domain.pii_digits import cue_re as _cue_re
+from madoguchi.domain.pii_digits import digit_value, luhn_valid, my_number_check_digit
+from madoguchi.domain.pii_digits import fold as _fold
+from madoguchi.domain.pii_digits import invisible as _invisible
+from madoguchi.domain.pii_digits import separator as _separator
+from madoguchi.domain.pii_tokens import TOKEN_OF_KIND
+from madoguchi.domain.pii_words import (
+    CONFUSABLE_DIGITS,
+    CONNECTOR_WORDS,
+    COUNTER_WORDS,
+    CUE_WORDS,
+    GROUP_SEPARATORS,
+    LIST_SEPARATORS,
+    NUMBER_CUE_WORDS,
+    PLUS_SIGNS,
+)
+
+MAX_GAP = 3  # separator marks allowed between two digits of one number (a repeated mark or any spaces count once)
+MAX_GAP_CHARS = 12  # characters allowed between two digits of one number, words included
+STRAY_DIGITS = 3  # a group this short beside a number (a room, a counter, a list mark) is not part of it
+CUE_WINDOW = 30  # a cue word counts for a number that starts at most this many characters after it
+CUE_BEFORE = 12  # ... or for a number that ends at most this many characters before it (「…がマイナンバーです」)
+CUE_JOIN_CHARS = (
+    16  # after a cue word, digit groups this close together are read as one number, whatever stands between
+)
+
+
+_CUE_RES = tuple(map(_cue_re, CUE_WORDS))
+_NUMBER_CUE_RES = tuple(map(_cue_re, NUMBER_CUE_WORDS))
+_CONNECTOR_RE = re.compile("|".join(re.escape(word) for word in sorted(CONNECTOR_WORDS, key=len, reverse=True)))
+
+
+# --- what is not a personal number: dates and amounts, alone or in lists ---------------------------------------
+
+_S = "[" + re.escape("".join(sorted({_fold(c) for c in GROUP_SEPARATORS}))) + "]"
+_NOT_AFTER_A_DIGIT = f"(?<!\\d)(?<!\\d{_S})(?<!\\d{_S}{_S})(?<!\\d{_S}{_S}{_S})"
+_NOT_BEFORE_A_DIGIT = f"(?!{_S}{{0,{MAX_GAP}}}\\d)"
+_DATE = r"(?:19|20)\d\d[/\-.](?:0?[1-9]|1[0-2])[/\-.](?:0?[1-9]|[12]\d|3[01])(?:[ t]\d{1,2}:\d\d)?"
+_AMOUNT = r"[¥$]?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?:円|万円|yen)?|[¥$]\d{1,9}(?:\.\d+)?|\d{1,9}万?円"
+_DATE_OR_AMOUNT = f"(?:{_DATE}|{_AMOUNT})"
+_NOT_A_NUMBER_RE = re.compile(
+    f"{_NOT_AFTER_A_DIGIT}{_DATE_OR_AMOUNT}(?:{_S}{{1,{MAX_GAP}}}{_DATE_OR_AMOUNT})*{_NOT_BEFORE_A_DIGIT}"
+)
+
+
+# A full date or a clock time keeps its shape beside other numbers ("2024/05/02, 19名", "13:45 2025/12/23"): no
+# one groups a personal number 4-2-2 with slashes or puts a colon in it. Only digits glued to it by its own marks
+# ("2024/12/03/1234") make it part of something longer.
+_TIME = r"\d{1,2}:\d\d(?::\d\d)?"
+_SHAPE = f"(?:{_DATE}|{_TIME})"
+_SHAPE_RE = re.compile(f"(?<![\\d:])(?<!\\d[/\\-.:]){_SHAPE}(?:{_S}{{1,{MAX_GAP}}}{_SHAPE})*(?![/\\-.:]?\\d)")
+# A group of digits followed by a counter word (号室, 名, 円, 年 …) counts something; it is no part of a personal
+# number unless other digits stand just before it with only separators between (then it may be a last group).
+_COUNTERS = "|".join(map(re.escape, sorted(COUNTER_WORDS, key=len, reverse=True)))
+# (an amount or count of more than four digits never starts with 0: 「09012345678円」 is a phone number)
+_COUNTED_RE = re.compile(f"{_NOT_AFTER_A_DIGIT}(?:\\d{{1,4}}|[1-9]\\d*)(?!\\d)(?=[ ]?(?:{_COUNTERS}))")
+_PROTECTED_RES = (_NOT_A_NUMBER_RE, _SHAPE_RE, _COUNTED_RE)
+
+
+def reads_as_date_or_amount(text: str) -> bool:
+    """Whether ``text`` as a whole is a date, an amount, or a list of them (so never a personal number)."""
+    return _NOT_A_NUMBER_RE.fullmatch("".join(map(_fold, text))) is not None
+
+
+def holds_date_amount_or_count(text: str) -> bool:
+    """Whether ``text`` holds a date, a clock time, an amount or a counted thing (「301号室」, 「3名」) anywhere: its
+    digits say what they are, so they are no piece of a personal number sent over several lines."""
+    folded = "".join(map(_fold, text))
+    return any(pattern.search(folded) is not None for pattern in _PROTECTED_RES)
+
+
+# --- personal numbers ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Run:
+    """Digits close enough together to be one written number, or several written as a list."""
+
+    positions: tuple[int, ...]  # where each digit stands in the text
+    digits: str
+    gaps: tuple[str, ...]  # gaps[i]: the separators between digit i and digit i + 1
+    cued: bool  # starts shortly after a cue word
+    plus: bool  # written after "+" (an international phone number)
+
+
+def _within(sorted_positions: list[int], low: int, high: int) -> bool:
+    """Whether any of ``sorted_positions`` lies in [low, high]: by bisection, so that a text full of cue words and
+    digits costs cues × log, not cues × runs."""
+    at = bisect_left(sorted_positions, low)
+    return at < len(sorted_positions) and sorted_positions[at] <= high
+
+
+def _connectors(folded: str, number_cue_ends: list[int]) -> dict[int, int]:
+    """Where a connector word starts in the folded text → where it ends; a word that needs a number cue counts only
+    within :data:`CUE_WINDOW` characters after one (a gap word is no part of a number elsewhere)."""
+    found: dict[int, int] = {}
+    for m in _CONNECTOR_RE.finditer(folded):
+        if not CONNECTOR_WORDS[m.group()] or _within(number_cue_ends, m.start() - CUE_WINDOW, m.start()):
+            found[m.start()] = m.end()
+    return found
+
+
+@dataclass
+class _Gap:
+    """What stands between two digits of one run so far: its text, and its marks (a separator mark repeated, or
+    any spaces and line breaks, count once; a connector word counts as one)."""
+
+    text: str = ""
+    marks: int = 0
+    last: str = ""
+
+    def take(self, piece: str, *, mark: bool) -> bool:
+        """Add ``piece``; ``False`` when the gap is then too wide for two digits of one number."""
+        if mark and piece != self.last:
+            self.marks += 1
+        self.last = piece if mark else ""
+        self.text += piece
+        return self.marks <= MAX_GAP and len(self.text) <= MAX_GAP_CHARS
+
+
+def _runs(
+    text: str,
+    protected: list[bool],
+    cues: tuple[list[int], list[int]],
+    connectors: dict[int, int],
+    letters: dict[int, int],
+) -> list[_Run]:
+    cue_ends, cue_starts = cues
+    runs: list[_Run] = []
+    positions: list[int] = []
+    digits: list[str] = []
+    gaps: list[str] = []
+    gap = _Gap()
+
+    def close() -> None:
+        if positions:
+            start, last = positions[0], positions[-1]
+            before = text[max(0, start - 3) : start].rstrip(" (（\u3000")
+            runs.append(
+                _Run(
+                    positions=tuple(positions),
+                    digits="".join(digits),
+                    gaps=tuple(gaps),
+                    cued=_within(cue_ends, start - CUE_WINDOW, start)
+                    or _within(cue_starts, last + 1, last + CUE_BEFORE),
+                    plus=before.endswith(("+", "＋")),
+                )
+            )
+        positions.clear()
+        digits.clear()
+        gaps.clear()
+
+    index = 0
+    while index < len(text):
+        ch = text[index]
+        value = None if protected[index] else letters.get(index, digit_value(ch))
+        word_end = connectors.get(index)
+        if value is not None:
+            if positions:
+                gaps.append(gap.text)
+            positions.append(index)
+            digits.append(str(value))
+            gap = _Gap()
+        elif positions and _invisible(ch):
+            pass
+        elif positions and word_end is not None and gap.take(text[index:word_end], mark=True):
+            index = word_end
+            continue
+        elif not (positions and (_separator(ch) or _glued_plus(ch, gap)) and gap.take(ch, mark=not ch.isspace())):
+            close()
+            gap = _Gap()
+        index += 1
+    close()
+    return runs
+
+
+def _glued_plus(ch: str, gap: _Gap) -> bool:
+    """A "+" joins two groups only right after a digit (「9876+5432+1093」, repeated too); after a space or a mark it
+    starts a number dialled abroad (「03-1234-5678 +81 3 …」), which must stay a number of its own."""
+    return ch in PLUS_SIGNS and all(c in PLUS_SIGNS for c in gap.text)
+
+
+@lru_cache(maxsize=4096)  # a text that repeats one cue and number reads the same digits at every cue
+def _kind(digits: str, *, plus: bool, cued: bool) -> str | None:
+    n = len(digits)
+    if plus:
+        return "phone" if 8 <= n <= 15 else None
+    if n == 12 and my_number_check_digit(digits[:11]) == int(digits[11]):
+        return "my_number"
+    if 13 <= n <= 19 and luhn_valid(digits):
+        return "card"
+    if n in (10, 11) and digits[0] == "0" and digits[1] != "0":
+        return "phone"
+    if 10 <= n <= 17 and digits.startswith("00") and digits[2] != "0":
+        return "phone"  # dialled abroad: 00 and the country code (0081 90 …)
+    if cued and 11 <= n <= 13:
+        return "my_number"
+    return None
+
+
+class _Digits:
+    """One run's digits read once, so that :func:`_kind` of any stretch costs the same whatever its length: the
+    Luhn sums come from prefix sums (which digits are doubled depends only on where the stretch ends), the check
+    digit from a fixed table. A run of 1,000 digits has some 12,000 stretches to judge; with a slice, a string and
+    a Luhn loop each, that took a fifth of a second of the event loop (session 8's outside attack)."""
+
+    def __init__(self, digits: str) -> None:
+        self.values = values = [ord(ch) - 48 for ch in digits]
+        # even[p]: Luhn sum of digits [0, p) with the odd positions doubled; odd[p]: the even positions doubled
+        even, odd = [0], [0]
+        for k, v in enumerate(values):
+            doubled = _LUHN_DOUBLE[v]
+            even.append(even[-1] + (doubled if k % 2 else v))
+            odd.append(odd[-1] + (v if k % 2 else doubled))
+        self.even, self.odd = even, odd
+        # plain[p]: sum of digits [0, p); placed[p]: sum of position × digit over [0, p) (the check digit's weights
+        # fall by one a position in two stretches, so a window's weighted sum is two differences of these)
+        plain, placed = [0], [0]
+        for k, v in enumerate(values):
+            plain.append(plain[-1] + v)
+            placed.append(placed[-1] + k * v)
+        self.plain, self.placed = plain, placed
+
+    def _falling(self, a: int, b: int, top: int) -> int:
+        """Σ (top − k)·digit_k for k in [a, b)."""
+        return top * (self.plain[b] - self.plain[a]) - (self.placed[b] - self.placed[a])
+
+    def ending_at(self, i: int, cuts: set[int], *, plus: bool, cued: bool) -> list[tuple[int, str]]:
+        """Every personal number that ends before digit ``i`` and starts at a cut: (start, kind), the same as
+        :func:`_kind` of each stretch (``plus`` for the stretch from digit 0), judged in one loop without building
+        any stretch."""
+        values = self.values
+        # counted from the right, the second, fourth … digits are doubled: those of the other parity than i - 1
+        sums = self.even if (i - 1) % 2 == 0 else self.odd
+        end_sum = sums[i]
+        found: list[tuple[int, str]] = []
+        for j in range(max(0, i - 19), i - 7):
+            if j not in cuts:
+                continue
+            n = i - j
+            if plus and j == 0:
+                if n <= 15:
+                    found.append((j, "phone"))
+                continue
+            if n < 10:
+                continue
+            if n == 12:
+                # weights 6 5 4 3 2 on the first five digits, 7 6 5 4 3 2 on the next six (my_number_check_digit)
+                total = (self._falling(j, j + 5, j + 6) + self._falling(j + 5, j + 11, j + 12)) % 11
+                if (0 if total <= 1 else 11 - total) == values[j + 11]:
+                    found.append((j, "my_number"))
+                    continue
+            elif n >= 13 and (end_sum - sums[j]) % 10 == 0:
+                found.append((j, "card"))
+                continue
+            if values[j] == 0 and (
+                (n <= 11 and values[j + 1] != 0) or (n <= 17 and values[j + 1] == 0 and values[j + 2] != 0)
+            ):
+                found.append((j, "phone"))  # 0 and not 00: at home; 00 and the country code: dialled abroad
+            elif cued and 11 <= n <= 13:
+                found.append((j, "my_number"))
+        return found
+
+
+def _boundaries(run: _Run) -> tuple[set[int], set[int]]:
+    """Where one number may end and the next begin (``cuts``: at every gap, and anywhere inside 20 or more digits
+    written without one), and where a stretch of numbers may end and other digits begin (``ends``: between list
+    items, or beside a stray group of at most :data:`STRAY_DIGITS` digits). So ``4111 1111 1111 1112`` is one
+    mistyped card number, not a 個人番号 and four more digits, while in ``携帯2 090 1234 5678`` the stray ``2``
+    cannot hide the phone number after it."""
+    n = len(run.digits)
+    cuts, ends = {0, n}, {0, n}
+    gap_cuts = []
+    start = 0
+    for i in range(1, n + 1):
+        gap = run.gaps[i - 1] if i < n else ""
+        if gap:
+            cuts.add(i)
+            gap_cuts.append(i)
+            if any(ch in LIST_SEPARATORS for ch in gap):
+                ends.add(i)
+        if gap or i == n:
+            if i - start >= 20:
+                cuts.update(range(start, i))
+            start = i
+    listed = sorted(ends)
+    for cut in gap_cuts:
+        at = bisect_left(listed, cut)  # the nearest list ends on either side (by bisection: a run may be long)
+        after = listed[at]
+        before = after if after == cut else listed[at - 1]
+        if 0 < cut - before <= STRAY_DIGITS or 0 < after - cut <= STRAY_DIGITS:
+            ends.add(cut)
+    return cuts, ends
+
+
+def _numbers(run: _Run) -> list[tuple[int, int, str]]:
+    """The personal numbers in a run as (first digit, end digit, kind): as many digits as possible, in as few
+    numbers as possible (a whole run that is one number stays one). Numbers side by side form a stretch that
+    starts and ends between list items."""
+    n = len(run.digits)
+    cuts, ends = _boundaries(run)
+    read = _Digits(run.digits)
+    Score = tuple[int, int]  # (digits masked, -numbers)
+    nothing: Score = (-1, 0)
+    free: list[Score] = [(0, 0)] + [nothing] * n  # best for digits [0, i) with no stretch open at i
+    open_: list[Score] = [nothing] * (n + 1)  # best with a stretch whose last number ends at i
+    free_from: list[int | None] = [None] * (n + 1)  # None: digit i - 1 kept; i: the stretch ending at i closes
+    open_from: list[tuple[int, str, bool] | None] = [None] * (n + 1)  # (number start, kind, starts the stretch)
+    for i in range(1, n + 1):
+        if i in cuts:
+            for j, kind in read.ending_at(i, cuts, plus=run.plus, cued=run.cued):
+                for before, starts in ((free[j], True), (open_[j], False)):
+                    if before == nothing or (starts and j not in ends):
+                        continue
+                    candidate = (before[0] + i - j, before[1] - 1)
+                    if candidate > open_[i]:
+                        open_[i], open_from[i] = candidate, (j, kind, starts)
+        free[i], free_from[i] = free[i - 1], None
+        if i in ends and open_[i] > free[i]:
+            free[i], free_from[i] = open_[i], i
+    found: list[tuple[int, int, str]] = []
+    i, in_stretch = n, False
+    while i > 0:
+        if not in_stretch:
+            if free_from[i] is None:
+                i -= 1
+                continue
+            in_stretch = True
+        step = open_from[i]
+        assert step is not None
+        j, kind, starts = step
+        found.append((j, i, kind))
+        i, in_stretch = j, not starts
+    return found[::-1]
+
+
+def _span(text: str, run: _Run, first: int, end: int) -> tuple[int, int]:
+    """The characters a number covers, with its "+" and a parenthesis it opens or closes."""
+    start, stop = run.positions[first], run.positions[end - 1] + 1
+    if run.plus and first == 0:
+        while start > 0 and text[start - 1] in " (（\u3000":
+            start -= 1
+        start -= 1  # the "+"
+        if start > 0 and text[start - 1] in "(（":
+            start -= 1
+    inside = text[start:stop]
+    opened = sum(inside.count(p) for p in "(（") - sum(inside.count(p) for p in ")）")
+    if opened > 0 and stop < len(text) and text[stop] in ")）":
+        stop += 1
+    elif opened < 0 and start > 0 and text[start - 1] in "(（":
+        start -= 1
+    return start, stop
+
+
+def _letter_digits(text: str) -> dict[int, int]:
+    """Letters typed for digits (``CONFUSABLE_DIGITS``) with a digit (or another such letter: ``OO``) right beside
+    them and no other letter."""
+    near = [[text[i] for i in (k - 1, k + 1) if 0 <= i < len(text)] for k in range(len(text))]
+    lone = [
+        i
+        for i, ch in enumerate(text)
+        if ch in CONFUSABLE_DIGITS
+        and not any(c.isalpha() and digit_value(c) is None and c not in CONFUSABLE_DIGITS for c in near[i])
+    ]
+    chosen = {i for i in lone if any(digit_value(c) is not None for c in near[i])}
+    chosen |= {i for i in lone if i - 1 in chosen or i + 1 in chosen}
+    return {i: CONFUSABLE_DIGITS[text[i]] for i in chosen}
+
+
+def _groups_after_cue(
+    runs: list[_Run], run_ends: list[int], used: set[int], cue_end: int, *, cued: bool
+) -> tuple[int, int, str] | None:
+    """After a word that announces a number, the first runs with anything short between them whose digits together
+    are a personal number (「…は1234で、その次が5678、最後は9018」): (first run, last run, kind), or ``None``."""
+    digits, first, previous_end = "", -1, cue_end
+    for index, run in enumerate(runs[bisect_left(run_ends, cue_end) :], start=bisect_left(run_ends, cue_end)):
+        if index in used or run.positions[0] - previous_end > (CUE_WINDOW if first < 0 else CUE_JOIN_CHARS):
+            return None
+        first, digits, previous_end = first if first >= 0 else index, digits + run.digits, run.positions[-1] + 1
+        kind = _kind(digits, plus=False, cued=cued) if 10 <= len(digits) <= 19 else None
+        if kind is not None and index > first:
+            return first, index, kind
+        if len(digits) > 19:
+            return None
+    return None
+
+
+def mask_numbers(text: str, kinds: list[str]) -> str:
+    if all(digit_value(ch) is None for ch in text):
+        return text
+    folded = "".join(map(_fold, text))
+    cue_ends = sorted(m.end() for pattern in _CUE_RES for m in pattern.finditer(folded))
+    protected = [False] * len(text)
+    for m in (m for pattern in _PROTECTED_RES for m in pattern.finditer(folded)):
+        if not _within(cue_ends, m.start() - CUE_WINDOW, m.start()):
+            protected[m.start() : m.end()] = [True] * (m.end() - m.start())
+    spans: list[tuple[int, int, str]] = []
+    number_cues = [m for pattern in _NUMBER_CUE_RES for m in pattern.finditer(folded)]
+    number_cue_ends = sorted(m.end() for m in number_cues)
+    cue_starts = sorted(m.start() for pattern in _CUE_RES for m in pattern.finditer(folded))
+    runs = _runs(text, protected, (cue_ends, cue_starts), _connectors(folded, number_cue_ends), _letter_digits(text))
+    used: set[int] = set()
+    for index, run in enumerate(runs):
+        for first, end, kind in _numbers(run):
+            spans.append((*_span(text, run, first, end), kind))
+            used.add(index)
+    run_ends = [run.positions[-1] for run in runs]
+    for end in sorted(set(number_cue_ends)):
+        found = _groups_after_cue(runs, run_ends, used, end, cued=end in cue_ends)
+        if found is not None:
+            first_run, last_run, kind = found
+            spans.append((runs[first_run].positions[0], runs[last_run].positions[-1] + 1, kind))
+            used.update(range(first_run, last_run + 1))
+    spans.sort()
+    for start, stop, kind in reversed(spans):
+        text = text[:start] + TOKEN_OF_KIND[kind] + text[stop:]
+    kinds.extend(kind for _start, _stop, kind in spans)
+    return text

@@ -1,0 +1,55 @@
+"""The phone chat after a transfer: the resident is told why they wait again, and still after a reload (the
+server's view says ``transferred``; the page used to forget it)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import Browser, expect
+
+from tests.browser.chromium import WAIT_MS, new_page, shot
+from tests.support import LiveServer, agent_peer, booth_peer, ok
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+
+
+async def test_the_transfer_line_survives_a_reload(live_server: LiveServer, browser: Browser) -> None:
+    await live_server.add_agent("sato", "sato-password-1")
+    await live_server.add_agent("kato", "kato-password-1", routes=("tax",))
+    _booth_id, token, _path = await live_server.add_booth()
+    context, home, problems = await new_page(browser, PHONE, phone=True)
+    sato = await agent_peer(live_server, "sato", "sato-password-1")
+    kato = await agent_peer(live_server, "kato", "kato-password-1")
+    kiosk = await booth_peer(live_server, token)
+    try:
+        # kato takes a booth's tax case: on duty for tax, but busy, so a transferred case waits without ringing
+        await kiosk.wait_for("booth.state")
+        ok(await kato.call("agent.status", {"status": "available"}))
+        ok(await kiosk.call("consultation.request", {"route": "tax"}))
+        taken = await kato.wait_for("offer")
+        ok(await kato.call("offer.accept", {"consultation_id": str(taken["consultation_id"])}))
+        await home.goto(live_server.base_url + "/chat")
+        await expect(home.get_by_test_id("connection-status")).to_have_attribute("data-state", "ready", timeout=WAIT_MS)
+        await home.get_by_test_id("chat-input").fill("住民票の写しがほしい")
+        await home.get_by_test_id("chat-send").click()
+        await expect(home.get_by_test_id("handoff-request")).to_be_visible(timeout=WAIT_MS)
+        await home.get_by_test_id("handoff-request").click()
+        ok(await sato.call("agent.status", {"status": "available"}))
+        offer = await sato.wait_for("offer")
+        cid = str(offer["consultation_id"])
+        ok(await sato.call("offer.accept", {"consultation_id": cid}))
+        await expect(home.locator("#talking-card")).to_be_visible(timeout=WAIT_MS)
+        ok(await sato.call("consultation.transfer", {"consultation_id": cid, "route": "tax", "note": "税の件"}))
+        back = home.locator("#back-in-line")
+        await expect(back).to_have_attribute("data-reason", "transferred", timeout=WAIT_MS)
+        await home.reload()
+        await expect(back).to_have_attribute("data-reason", "transferred", timeout=WAIT_MS)
+        await expect(back).to_be_visible()
+        await shot(home, "chat-transferred-after-reload")
+    finally:
+        await kiosk.close()
+        await kato.close()
+        await sato.close()
+        await context.close()
+    assert not [p for p in problems if "favicon" not in p], problems

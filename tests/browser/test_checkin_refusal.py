@@ -1,0 +1,70 @@
+"""A booking code of another day at the kiosk, in real Chromium at the three kiosk sizes: said over the pad in
+large print, naming the day and time booked and what to do (a thin strip at the top said only "not today")."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, expect
+
+from madoguchi import keys
+from tests.bookings_support import running
+from tests.browser.chromium import WAIT_MS, new_page
+from tests.support import LiveServer
+
+pytestmark = pytest.mark.browser
+
+KIOSKS = {
+    "portrait": {"width": 1080, "height": 1920},
+    "wide": {"width": 1366, "height": 768},
+    "full": {"width": 1920, "height": 1080},
+}
+SHOTS = Path("/work/shots/chat8")
+
+
+def shot_path(name: str) -> str:
+    """Where a screenshot for a person to look at goes (made here, outside the event loop's functions)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return str(SHOTS / f"{name}.png")
+
+
+async def test_a_code_of_another_day_names_the_day_in_large_print(browser: Browser, tmp_path: Path) -> None:
+    async with running(tmp_path) as api:  # Monday 7 December, 8:00
+        server = LiveServer(app=api.app, base_url=api.base_url, settings=api.app[keys.SETTINGS])
+        _, _, kiosk_path = await server.add_booth("汐見郵便局ブース")
+        status, booked = await api.book(place="shiomi-post-office", start="2026-12-08T09:00:00+09:00")
+        assert status == 201, booked
+        code = booked["code"]
+        for name, viewport in KIOSKS.items():
+            context, kiosk, problems = await new_page(browser, viewport)
+            try:
+                await kiosk.goto(api.base_url + kiosk_path)
+                await kiosk.get_by_test_id("checkin-start").click(timeout=WAIT_MS)
+                for digit in code:
+                    await kiosk.get_by_test_id(f"checkin-digit-{digit}").click()
+                await kiosk.get_by_test_id("checkin-submit").click()
+                refusal = kiosk.get_by_test_id("checkin-refusal")
+                await expect(refusal).to_be_visible(timeout=WAIT_MS)
+                text = kiosk.get_by_test_id("checkin-refusal-text")
+                await expect(text).to_contain_text(re.compile(r"12月8日.*火.*9:00"))
+                await expect(refusal).to_contain_text("予約した 日の 時間に")
+                size = await text.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+                assert size >= 36, size  # read at arm's length, not a strip
+                box = await refusal.bounding_box()
+                assert box is not None and box["height"] >= viewport["height"] * 0.5, box
+                ok_box = await kiosk.get_by_test_id("checkin-refusal-ok").bounding_box()
+                assert ok_box is not None and ok_box["height"] >= 64, ok_box
+                overflow = await kiosk.evaluate(
+                    "() => document.documentElement.scrollWidth > innerWidth"
+                    " || document.body.scrollHeight > innerHeight"
+                )
+                assert not overflow, name
+                await kiosk.screenshot(path=shot_path(f"k_{name}_checkin_not_today"))
+                await kiosk.get_by_test_id("checkin-refusal-ok").click()
+                await expect(refusal).to_be_hidden()
+                await expect(kiosk.get_by_test_id("checkin-submit")).to_be_visible()
+                assert [p for p in problems if "favicon" not in p] == [], problems
+            finally:
+                await context.close()

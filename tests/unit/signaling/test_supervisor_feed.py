@@ -1,0 +1,188 @@
+"""The supervisors' feed builds only what this process's sockets watch (other processes' changes reach it as change
+notices), and a snapshot never waits for the database's parts once it has them: the booth list is kept a while and
+today's counts are re-read behind the snapshot, the town marked again when they moved."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from madoguchi.signaling.dispatch import Delivery, Notifier, Supervisors
+from madoguchi.signaling.live import Followers
+from madoguchi.signaling.server_events import SupervisorSnapshot
+from madoguchi.signaling.state import CounterConfig
+from madoguchi.signaling.store import MemoryStore
+from madoguchi.signaling.supervisor_feed import BOOTH_LIST_TTL_S, TODAY_TTL_S, SupervisorFeed
+from madoguchi.storage.booths import Booths
+from madoguchi.storage.records import ConsultationRecords
+
+NOW = 1_000_000.0
+
+
+class Kept:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, SupervisorSnapshot]] = []
+
+    async def deliver(self, deliveries: Sequence[Delivery]) -> None:
+        for audience, event in deliveries:
+            assert isinstance(audience, Supervisors) and isinstance(event, SupervisorSnapshot)
+            self.sent.append((audience.municipality_id, event))
+
+
+class CountedBooths:
+    def __init__(self) -> None:
+        self.reads = 0
+
+    async def list(self, municipality_id: str | None = None) -> list[Any]:
+        self.reads += 1
+        return []
+
+
+class SlowCounts:
+    """Today's counts as the test sets them; each read waits until the test lets it finish."""
+
+    def __init__(self) -> None:
+        self.figures = (3, 1, 0)
+        self.reads = 0
+        self.gate = asyncio.Event()
+        self.gate.set()
+
+    async def counts_since(
+        self, municipality_id: str, since: datetime, *, short_abandon_s: float = 0.0
+    ) -> tuple[int, int, int]:
+        self.reads += 1
+        await self.gate.wait()
+        return self.figures
+
+
+class Clocks:
+    def __init__(self) -> None:
+        self.elapsed = 0.0
+
+
+def make_feed(
+    counts: SlowCounts | None = None, booths: CountedBooths | None = None
+) -> tuple[SupervisorFeed, Kept, Clocks]:
+    kept, clocks = Kept(), Clocks()
+    feed = SupervisorFeed(
+        store=MemoryStore(CounterConfig()),
+        notifier=cast(Notifier, kept),
+        booths=cast(Booths, booths or CountedBooths()),
+        records=cast(ConsultationRecords, counts or SlowCounts()),
+        clock=lambda: NOW,
+        timer=lambda: clocks.elapsed,
+    )
+    return feed, kept, clocks
+
+
+async def test_only_towns_watched_on_this_process_are_built() -> None:
+    feed, kept, _ = make_feed()
+    feed.touch(["shiomi", "yamabe"])
+    await feed.flush()
+    assert kept.sent == []  # nobody here watches: the processes whose sockets watch them build them
+    feed.watch(["shiomi"])
+    feed.touch(["shiomi", "yamabe"])
+    await feed.flush()
+    assert [m for m, _ in kept.sent] == ["shiomi"]
+    feed.unwatch(["shiomi"])
+    feed.touch(["shiomi"])
+    await feed.flush()
+    assert len(kept.sent) == 1
+
+
+async def test_a_change_elsewhere_marks_every_town_watched_here() -> None:
+    feed, kept, _ = make_feed()
+    feed.changed("token-1")  # nothing watched: nothing to do
+    await feed.flush()
+    assert kept.sent == []
+    feed.watch(["shiomi", "yamabe"])
+    feed.changed("token-2")
+    await feed.flush()
+    assert sorted(m for m, _ in kept.sent) == ["shiomi", "yamabe"]
+    kept.sent.clear()
+    feed.changes_subscribed()  # back on the subscription: what changed meanwhile is unknown
+    await feed.flush()
+    assert sorted(m for m, _ in kept.sent) == ["shiomi", "yamabe"]
+
+
+async def test_the_booth_list_is_read_again_only_once_it_is_old() -> None:
+    booths = CountedBooths()
+    feed, _, clocks = make_feed(booths=booths)
+    await feed.snapshot("shiomi")
+    clocks.elapsed += BOOTH_LIST_TTL_S / 2
+    await feed.snapshot("shiomi")
+    assert booths.reads == 1
+    clocks.elapsed += BOOTH_LIST_TTL_S
+    await feed.snapshot("shiomi")
+    assert booths.reads == 2
+
+
+async def test_todays_counts_are_reread_behind_the_snapshot_and_the_town_marked_when_they_moved() -> None:
+    counts = SlowCounts()
+    feed, kept, clocks = make_feed(counts=counts)
+    feed.watch(["shiomi"])
+    first = await feed.snapshot("shiomi")  # the first time it waits for them
+    assert (first.today.received, first.today.answered) == (3, 1) and counts.reads == 1
+    clocks.elapsed += TODAY_TTL_S / 2
+    await feed.snapshot("shiomi")
+    assert counts.reads == 1  # fresh enough
+    clocks.elapsed += TODAY_TTL_S
+    counts.gate.clear()  # the database is slow now
+    counts.figures = (4, 1, 0)
+    stale = await feed.snapshot("shiomi")  # does not wait: the last counts, a re-read started behind it
+    assert stale.today.received == 3
+    await asyncio.sleep(0)
+    assert counts.reads == 2
+    await feed.snapshot("shiomi")
+    assert counts.reads == 2  # one re-read at a time
+    counts.gate.set()
+    for _ in range(5):
+        await asyncio.sleep(0)
+    await feed.flush()  # the re-read found new counts: the town was marked, its snapshot goes out with them
+    assert [(m, s.today.received) for m, s in kept.sent] == [("shiomi", 4)]
+
+
+async def test_the_same_counts_mark_nothing() -> None:
+    counts = SlowCounts()
+    feed, kept, clocks = make_feed(counts=counts)
+    feed.watch(["shiomi"])
+    await feed.snapshot("shiomi")
+    clocks.elapsed += TODAY_TTL_S * 2
+    await feed.snapshot("shiomi")
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert counts.reads == 2
+    await feed.flush()
+    assert kept.sent == []
+
+
+class Heard:
+    def __init__(self, name: str, log: list[str]) -> None:
+        self.name, self.log = name, log
+
+    def changes_subscribed(self) -> None:
+        self.log.append(f"{self.name}:subscribed")
+
+    def changes_unsubscribed(self) -> None:
+        self.log.append(f"{self.name}:unsubscribed")
+
+    def changed(self, token: str) -> None:
+        self.log.append(f"{self.name}:{token}")
+
+
+def test_a_notice_reaches_the_store_before_the_feed() -> None:
+    log: list[str] = []
+    both = Followers(Heard("store", log), Heard("feed", log))
+    both.changes_subscribed()
+    both.changed("t1")
+    both.changes_unsubscribed()
+    assert log == [
+        "store:subscribed",
+        "feed:subscribed",
+        "store:t1",
+        "feed:t1",
+        "store:unsubscribed",
+        "feed:unsubscribed",
+    ]
