@@ -11,7 +11,19 @@ from aiohttp import web
 
 from madoguchi.chatbot.llm import SUMMARY_SYSTEM
 from madoguchi.resident_chat.conversation import PHRASES, handoff_line
-from tests.support import LiveServer, agent_peer, completion, llm_stub, ok, resident_peer, serve_topology
+from tests.support import (
+    OFFICE_MORNING,
+    LiveServer,
+    agent_peer,
+    completion,
+    llm_stub,
+    make_settings,
+    office_hours_clock,
+    ok,
+    resident_peer,
+    serve,
+    serve_topology,
+)
 
 PASSWORD = "correct horse battery"
 
@@ -34,8 +46,14 @@ async def test_an_urgent_vietnamese_chat_is_offered_to_a_japanese_english_agent(
     await agent.close()
 
 
-async def test_with_nobody_on_duty_the_bot_says_so_instead_of_connecting(live_server: LiveServer) -> None:
-    """The bot's line and the waiting panel tell the same truth: nobody on duty, no "connecting you"."""
+async def test_with_nobody_on_duty_the_bot_says_so_instead_of_connecting(tmp_path: Path) -> None:
+    """The bot's line and the waiting panel tell the same truth: nobody on duty, no "connecting you". The server's
+    clock is a weekday morning (outside the town's hours the truth is 「受付時間外」, another test's)."""
+    async with serve(make_settings(tmp_path), clock=office_hours_clock()) as server:
+        await _nobody_on_duty_in_vietnamese(server)
+
+
+async def _nobody_on_duty_in_vietnamese(live_server: LiveServer) -> None:
     home = await resident_peer(live_server)
     ack = ok(await home.call("chat.send", {"text": "Tôi không muốn sống nữa", "client_id": "v-2", "language": "vi"}))
     first = await home.wait_for("chat.message", lambda m: m["sender"] == "bot" and m["bot"]["urgent"])
@@ -47,13 +65,29 @@ async def test_with_nobody_on_duty_the_bot_says_so_instead_of_connecting(live_se
     await home.close()
 
 
-async def test_talk_to_staff_with_nobody_on_duty_is_told_plainly(live_server: LiveServer) -> None:
+async def test_talk_to_staff_with_nobody_on_duty_is_told_plainly(tmp_path: Path) -> None:
+    async with serve(make_settings(tmp_path), clock=office_hours_clock()) as server:
+        await _talk_to_staff_with_nobody_on_duty(server)
+
+
+async def _talk_to_staff_with_nobody_on_duty(live_server: LiveServer) -> None:
     home = await resident_peer(live_server)
     ack = ok(await home.call("chat.send", {"text": "住民票がほしい", "client_id": "j-1"}))
     ok(await home.call("handoff.request", {"consultation_id": ack["consultation_id"]}))
     bot = await home.wait_for("chat.message", lambda m: m["sender"] == "bot" and m["bot"]["action"] == "handoff")
     assert bot["text"] == PHRASES["ja"]["handoff_nobody"]
     await home.close()
+
+
+async def test_talk_to_staff_on_a_sunday_is_told_the_counter_is_closed(tmp_path: Path) -> None:
+    sunday_morning = office_hours_clock(OFFICE_MORNING - 24 * 3600)
+    async with serve(make_settings(tmp_path), clock=sunday_morning) as server:
+        home = await resident_peer(server)
+        ack = ok(await home.call("chat.send", {"text": "住民票がほしい", "client_id": "j-1"}))
+        ok(await home.call("handoff.request", {"consultation_id": ack["consultation_id"]}))
+        bot = await home.wait_for("chat.message", lambda m: m["sender"] == "bot" and m["bot"]["action"] == "handoff")
+        assert bot["text"] == PHRASES["ja"]["handoff_closed"]
+        await home.close()
 
 
 def test_the_handoff_line_follows_the_panel_reason() -> None:
