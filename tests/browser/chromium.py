@@ -41,6 +41,12 @@ async def new_page(
     return context, page, problems
 
 
+def shot_path(name: str) -> str:
+    """Where a screenshot for a person to look at goes (``test-artifacts/``, made here, outside the event loop)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return str(ARTIFACTS / f"{name}.png")
+
+
 async def shot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     await page.screenshot(path=str(ARTIFACTS / f"{name}.png"))

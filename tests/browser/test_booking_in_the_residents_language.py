@@ -1,5 +1,5 @@
 """The booking page names the island in the resident's language and asks once before moving or cancelling, at
-the four sizes (390x844, 1366x768, 1920x1080, 1080x1920; screenshots in /work/shots/chat8/)."""
+the four sizes (390x844, 1366x768, 1920x1080, 1080x1920; screenshots in test-artifacts/)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from tests.bookings_support import running
-from tests.browser.chromium import WAIT_MS, new_page
+from tests.browser.chromium import WAIT_MS, new_page, shot_path
 
 pytestmark = pytest.mark.browser
 
@@ -19,13 +19,6 @@ SIZES = {
     "full": {"width": 1920, "height": 1080},
     "portrait": {"width": 1080, "height": 1920},
 }
-SHOTS = Path("/work/shots/chat8")
-
-
-def shot_path(name: str) -> str:
-    """Where a screenshot for a person to look at goes (made here, outside the event loop's functions)."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    return str(SHOTS / f"{name}.png")
 
 
 @pytest.mark.parametrize("size", list(SIZES))

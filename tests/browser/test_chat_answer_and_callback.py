@@ -1,16 +1,14 @@
 """The phone chat after the outside tester's round, in real Chromium: the kiosk's example question is answered
 (no queue, no pale buttons), a call-back asked for stands after a reload (from the server) and can be withdrawn,
 the no-answer panel's phone is a thumb-sized target, and staff see the call-back's language in Japanese.
-Screenshots at 390x844, 1366x768, 1920x1080 and 1080x1920 go to /work/shots/chat8/."""
+Screenshots at 390x844, 1366x768, 1920x1080 and 1080x1920 go to test-artifacts/."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from tests.browser.chromium import WAIT_MS, new_page
+from tests.browser.chromium import WAIT_MS, new_page, shot_path
 from tests.support import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -21,13 +19,6 @@ SIZES = {
     "full": {"width": 1920, "height": 1080},
     "portrait": {"width": 1080, "height": 1920},
 }
-SHOTS = Path("/work/shots/chat8")
-
-
-def shot_path(name: str) -> str:
-    """Where a screenshot for a person to look at goes (made here, outside the event loop's functions)."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    return str(SHOTS / f"{name}.png")
 
 
 PASSWORD = "correct horse battery"

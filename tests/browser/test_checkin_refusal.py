@@ -11,7 +11,7 @@ from playwright.async_api import Browser, expect
 
 from madoguchi import keys
 from tests.bookings_support import running
-from tests.browser.chromium import WAIT_MS, new_page
+from tests.browser.chromium import WAIT_MS, new_page, shot_path
 from tests.support import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -21,13 +21,6 @@ KIOSKS = {
     "wide": {"width": 1366, "height": 768},
     "full": {"width": 1920, "height": 1080},
 }
-SHOTS = Path("/work/shots/chat8")
-
-
-def shot_path(name: str) -> str:
-    """Where a screenshot for a person to look at goes (made here, outside the event loop's functions)."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    return str(SHOTS / f"{name}.png")
 
 
 async def test_a_code_of_another_day_names_the_day_in_large_print(browser: Browser, tmp_path: Path) -> None:
