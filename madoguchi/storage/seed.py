@@ -124,11 +124,11 @@ class DemoCredentials(BaseModel):
         """Plain text for the console on start-up (these are secrets: print them only to the operator)."""
         out = [f"Demo municipality: {self.municipality_id}", "Staff accounts (username / password / role):"]
         for account in self.accounts:
-            password = account.password or "(unknown: set one with `madoguchi user password`)"
+            password = account.password or "(unknown or changed since: set one with `madoguchi user password`)"
             out.append(f"  {account.username} / {password} / {account.role}")
         out.append("Booth kiosk pages (open on the booth's screen):")
         for booth in self.booths:
-            url = booth.url or "(token unknown: add a new booth with `madoguchi booth add`)"
+            url = booth.url or "(token unknown or rotated since: rotate it with `madoguchi booth rotate` or /admin)"
             out.append(f"  {booth.name}: {base_url.rstrip('/') + url if booth.url else url}")
         root = base_url.rstrip("/")
         out.append(f"Agent console (log in as agent1): {root}/login")
@@ -143,6 +143,11 @@ def print_demo_credentials(credentials: DemoCredentials, *, base_url: str = "", 
     for line in credentials.lines(base_url):
         print(line, file=out)
     out.flush()
+
+
+async def _token_rotated(booths: Booths, booth_id: str, token: str) -> bool:
+    found = await booths.by_token(token)
+    return found is None or found.id != booth_id
 
 
 def _load(path: Path) -> DemoCredentials | None:
@@ -202,6 +207,8 @@ async def seed_demo(db: Database, data_dir: Path) -> DemoCredentials:
         else:
             known = known_booths.get(booth.id)
             token = known.token if known else None
+            if token is not None and await _token_rotated(booths, booth.id, token):
+                token = None  # rotated since (admin or `madoguchi booth rotate`): the file's token no longer opens it
         demo_booths.append(
             DemoBooth(
                 booth_id=booth.id,
@@ -230,6 +237,8 @@ async def seed_demo(db: Database, data_dir: Path) -> DemoCredentials:
             )
         else:
             password = known_passwords.get(username)
+            if password is not None and await accounts.authenticate(username, password) is None:
+                password = None  # reset or disabled since: printing the first one would send people to a dead login
         demo_accounts.append(DemoAccount(username=username, role=role, display_name=display_name, password=password))
 
     credentials = DemoCredentials(

@@ -91,3 +91,24 @@ async def test_printed_credentials_hold_full_kiosk_links(db: Database, tmp_path:
         assert f"http://localhost:8080/booth/{booth.booth_id}#token={booth.token}" in output
     for account in credentials.accounts:
         assert f"{account.username} / {account.password}" in output
+
+
+async def test_a_password_reset_or_token_rotated_since_is_not_printed_stale(db: Database, tmp_path: Path) -> None:
+    """An admin changed agent1's password and rotated one booth's token after the first start: the next start
+    must not print the first password and kiosk link, which no longer open anything."""
+    first = await seed_demo(db, tmp_path)
+    await Accounts(db).set_password("agent1", "a-new-password-from-admin")
+    rotated = first.booths[0]
+    await Booths(db).rotate_token(rotated.booth_id)
+
+    again = await seed_demo(db, tmp_path)
+
+    passwords = {a.username: a.password for a in again.accounts}
+    assert passwords["agent1"] is None
+    assert passwords["agent2"] == {a.username: a.password for a in first.accounts}["agent2"]
+    tokens = {b.booth_id: b.token for b in again.booths}
+    assert tokens[rotated.booth_id] is None
+    assert tokens[first.booths[1].booth_id] == first.booths[1].token
+    text = io.StringIO()
+    print_demo_credentials(again, base_url="http://localhost:8080", file=text)
+    assert "changed since" in text.getvalue() and "rotated since" in text.getvalue()
