@@ -44,6 +44,7 @@ from madoguchi.resident_chat.resident_socket import ResidentNamespace
 from madoguchi.settings import Settings
 from madoguchi.signaling import background
 from madoguchi.signaling.agent_socket import AgentNamespace
+from madoguchi.signaling.booth_sightings import BoothSightings
 from madoguchi.signaling.booth_socket import BoothNamespace
 from madoguchi.signaling.counter_settings import counter_config
 from madoguchi.signaling.dispatch import Notifier
@@ -421,6 +422,8 @@ def _counter(
         feeding = asyncio.create_task(feed.run_forever(), name="supervisor-feed")
         revocations = asyncio.create_task(watch.run_forever(), name="revocation-watch")
         no_answers = asyncio.create_task(parts.no_answers.run_forever(), name="no-answer-refresh")
+        sightings = BoothSightings(held=lambda: service.held().keys(), write=app[keys.BOOTHS].mark_seen, clock=clock)
+        sighting = asyncio.create_task(sightings.run_forever(), name="booth-sightings")
         yield
         app[booking_api.DESK].on_due = None  # the counter is going; the booking sweeps may still run a moment
         try:
@@ -428,6 +431,11 @@ def _counter(
             await background.stop(timers)
             await background.stop(revocations)
             await background.stop(no_answers)
+            await background.stop(sighting)
+            try:
+                await sightings.close()
+            except Exception as exc:  # the time stored stays at most a minute behind
+                log.warning("booths' last-seen times not written at shutdown: %s", exc)
             try:
                 await parts.recovery.leave()
             except Exception as exc:  # other processes reap us by heartbeat anyway
