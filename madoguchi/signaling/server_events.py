@@ -322,12 +322,17 @@ class InterpreterCalled(ServerEvent):
 
 
 class InterpreterDeclined(ServerEvent):
-    """To the others in a call: the member of staff invited to interpret it (``staff_id``) declined. The console
-    says they did not come and another may be called; the resident's screen stops saying one is being called."""
+    """To the others in a call and to the one who invited (``by``; a supervisor need not be in the call): the member
+    of staff invited to interpret it (``staff_id``, named ``name``) declined. The console says so by name and that
+    another may be called; the resident's screen stops saying one is being called unless another invitation is
+    still open (``still_until``: when the last open one expires, Unix seconds; null: none)."""
 
     NAME = "interpreter.declined"
     consultation_id: str
     staff_id: str
+    name: str = ""
+    by: str | None = None
+    still_until: float | None = None
 
 
 class InterpreterOption(View):
