@@ -346,6 +346,18 @@ class InterpreterOption(View):
     invited_until: float | None = None
 
 
+class PhoneInterpretationLine(View):
+    """The town's telephone interpretation service (its municipality file's ``phone_interpretation``), in the
+    ``interpreter.options`` ack beside the staff: ``name`` and ``hours`` in every page language, ``number`` as
+    written, ``tel`` for the ``tel:`` link, ``languages`` the BCP 47 tags it interprets."""
+
+    name: dict[str, str]
+    number: str
+    tel: str
+    hours: dict[str, str]
+    languages: list[str]
+
+
 class ParticipantLeft(ServerEvent):
     NAME = "participant.left"
     consultation_id: str

@@ -79,6 +79,20 @@ async def test_the_agent_calls_in_a_nepali_speaker_and_every_side_is_told(
         await expect(option).to_have_count(1, timeout=WAIT_MS)
         await expect(agent.get_by_test_id("interpreter-options")).to_contain_text("rai さん")
         await expect(agent.get_by_test_id("interpreter-options")).to_contain_text(JA["console.status.now.away"])
+        # the town's telephone interpretation service (the sample file's fictional one), a tel: link
+        phone = agent.get_by_test_id("interpreter-phone")
+        await expect(phone).to_be_visible()
+        await expect(agent.get_by_test_id("interpreter-phone-name")).to_contain_text("しおみ多言語電話通訳センター")
+        call = agent.get_by_test_id("interpreter-phone-call")
+        await expect(call).to_have_attribute("href", "tel:0997005678")
+        await expect(call).to_have_text(JA["console.interpreter.phone_call"].format(number="0997-00-5678"))
+        await expect(agent.get_by_test_id("interpreter-phone-languages")).to_contain_text("ネパール語")
+        await expect(agent.get_by_test_id("interpreter-phone-languages")).to_contain_text(
+            "タイ語"
+        )  # named by the browser
+        await call.scroll_into_view_if_needed()
+        box = await call.bounding_box()
+        assert box is not None and box["height"] >= 44 and box["x"] + box["width"] <= desk["width"]
         await shot(agent, f"interpreter-list-{desk['width']}x{desk['height']}")
         await option.click()
         status = agent.get_by_test_id("interpreter-status")

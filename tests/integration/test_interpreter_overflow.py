@@ -34,6 +34,11 @@ async def test_with_no_nepali_speaker_on_duty_the_route_agent_is_offered_at_once
         ok(await agent.call("offer.accept", {"consultation_id": ack["consultation_id"]}))
         state = await agent.wait_for("agent.state", lambda s: s.get("consultation") is not None)
         assert state["consultation"]["interpreter"] is True
+        # the panel's list comes with the town's telephone interpretation service (the sample file's example)
+        options = ok(await agent.call("interpreter.options", {"consultation_id": ack["consultation_id"]}))
+        line = options["phone_line"]
+        assert line["number"] == "0997-00-5678" and line["tel"] == "0997005678"
+        assert "架空" in line["name"]["ja"] and set(line["hours"]) >= {"ja", "ne"} and "ne" in line["languages"]
         for peer in (booth, agent, other):
             await peer.close()
 

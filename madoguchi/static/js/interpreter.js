@@ -12,7 +12,7 @@
 
 import { languageName, routeName } from "./caselabels.js";
 import { RECEIVE, SEND } from "./events.js";
-import { t } from "./i18n.js";
+import { language as uiLanguage, t } from "./i18n.js";
 import { errorText, newClientId, nowSeconds, request } from "./net.js";
 
 const $ = (id) => document.getElementById(id);
@@ -26,6 +26,18 @@ const ACTIVITY_KEYS = Object.freeze({
   wrap_up: "console.status.now.wrap_up",
 });
 
+/** A language's name for the console: the catalogs' (lang.<code>), else the browser's Intl.DisplayNames in the
+ * console's language, else the tag itself. */
+function spokenName(code, lang) {
+  const named = languageName(code);
+  if (named !== code) return named;
+  try {
+    return new Intl.DisplayNames([lang === "easy-ja" ? "ja" : lang], { type: "language" }).of(code) || code;
+  } catch {
+    return code;
+  }
+}
+
 /** The agent's side: the need line, the 通訳を よぶ button, the list and each invitation's state (two may be out:
  * each is followed apart, so one who declines does not hide the other still being asked). */
 export class InterpreterCall {
@@ -37,6 +49,7 @@ export class InterpreterCall {
     this.me = me;
     this.banner = banner;
     this.rows = [];
+    this.phoneLine = null; // the town's telephone interpretation service (interpreter.options' phone_line) or null
     // staffId -> {staffId, name, expiresAt, state: "invited"|"joined"|"left"|"expired"|"declined", consultationId, timer}
     this.invitations = new Map();
     $("interpreter-invite").addEventListener("click", () => this.open());
@@ -84,8 +97,10 @@ export class InterpreterCall {
     try {
       const ack = await request(this.socket, SEND.INTERPRETER_OPTIONS, { consultation_id: c.id });
       this.rows = ack.staff || [];
+      this.phoneLine = ack.phone_line || null;
     } catch (err) {
       this.rows = [];
+      this.phoneLine = null;
       this.say(errorText(err));
     }
     this.render();
@@ -140,6 +155,24 @@ export class InterpreterCall {
     }
   }
 
+  /** The town's telephone interpretation service: its name, a tel: link with the number, its hours and languages
+   * (in the console's language; a language the catalogs do not name is named by the browser). */
+  renderPhone() {
+    const line = this.phoneLine;
+    $("interpreter-phone").hidden = !line;
+    if (!line) return;
+    const lang = uiLanguage();
+    const pick = (texts) => texts?.[lang] || texts?.ja || "";
+    $("interpreter-phone-name").textContent = pick(line.name);
+    const call = $("interpreter-phone-call");
+    call.href = `tel:${line.tel}`;
+    call.textContent = t("console.interpreter.phone_call", { number: line.number });
+    $("interpreter-phone-hours").textContent = t("console.interpreter.phone_hours", { hours: pick(line.hours) });
+    const names = (line.languages || []).map((code) => spokenName(code, lang));
+    const separator = ["ja", "easy-ja", "zh"].includes(lang) ? "、" : ", ";
+    $("interpreter-phone-languages").textContent = t("console.interpreter.phone_languages", { languages: names.join(separator) });
+  }
+
   say(text) {
     const status = $("interpreter-status");
     status.hidden = !text;
@@ -180,6 +213,7 @@ export class InterpreterCall {
     );
     $("interpreter-none").hidden = this.rows.length > 0;
     $("interpreter-none").textContent = t("console.interpreter.none", { language });
+    this.renderPhone();
     // each invitation's state in its own sentence, the newest last; data-state: the newest one's
     const all = [...this.invitations.values()];
     const status = $("interpreter-status");
