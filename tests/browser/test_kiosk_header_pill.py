@@ -53,7 +53,8 @@ MEASURE_JS = r"""() => {
     sideways: doc.scrollWidth > innerWidth + 1,
     barWider: bar.scrollWidth > bar.clientWidth + 1 || Math.max(...rects.map((r) => r.right)) > innerWidth + 1,
     place: place.textContent.trim(),
-    placeCut: place.scrollWidth > place.clientWidth + 1 || ps.textOverflow === 'ellipsis' && place.scrollWidth > place.clientWidth,
+    placeCut: place.scrollWidth > place.clientWidth + 1
+      || (ps.textOverflow === 'ellipsis' && place.scrollWidth > place.clientWidth),
     oneRow: Math.max(...rects.map((r) => r.top)) < Math.min(...rects.map((r) => r.bottom)),
     ownRow: pr.top >= Math.max(...rects.map((r) => r.bottom)) - 1,
     barHeight: Math.round(bar.getBoundingClientRect().height),
@@ -66,7 +67,8 @@ MEASURE_JS = r"""() => {
 LONGEST_PILL_JS = r"""() => import('/static/js/i18n.js').then(({ t }) => {
   const keys = ['booth.conn.ready', 'booth.conn.connecting', 'booth.conn.offline', 'booth.conn.reconnecting',
                 'booth.conn.check_fail'];
-  document.getElementById('conn-text').textContent = keys.map((k) => t(k)).reduce((a, b) => (b.length > a.length ? b : a));
+  const longest = keys.map((k) => t(k)).reduce((a, b) => (b.length > a.length ? b : a));
+  document.getElementById('conn-text').textContent = longest;
 })"""
 
 
