@@ -22,6 +22,7 @@ pytestmark = pytest.mark.browser
 SIZES = {
     "portrait": {"width": 1080, "height": 1920},
     "wide": {"width": 1366, "height": 768},
+    "full-hd": {"width": 1920, "height": 1080},
     "phone": {"width": 390, "height": 844},
 }
 NAMES = {
