@@ -34,6 +34,7 @@ from madoguchi.booth import pages as booth_pages
 from madoguchi.chatbot.knowledge import CounterSettings, Municipality
 from madoguchi.chatbot.llm import Triage
 from madoguchi.chatbot.service import EngineCache, load_triages
+from madoguchi.domain.languages import PAGE_LANGUAGES
 from madoguchi.domain.opening_hours import HoursSpec, OpeningHours
 from madoguchi.llm_backend import OpenAiCompatibleBackend
 from madoguchi.media.echo import EchoPeers
@@ -43,7 +44,9 @@ from madoguchi.resident_chat.conversation import ResidentChat
 from madoguchi.resident_chat.resident_socket import ResidentNamespace
 from madoguchi.settings import Settings
 from madoguchi.signaling import background
+from madoguchi.signaling import server_events as se
 from madoguchi.signaling.agent_socket import AgentNamespace
+from madoguchi.signaling.booth_sightings import BoothSightings
 from madoguchi.signaling.booth_socket import BoothNamespace
 from madoguchi.signaling.counter_settings import counter_config
 from madoguchi.signaling.dispatch import Notifier
@@ -265,6 +268,20 @@ def town_file(app: web.Application, municipality_id: str) -> Municipality | None
     return None if triage is None else triage.engine.kb.municipality
 
 
+def phone_line(town: Municipality | None) -> se.PhoneInterpretationLine | None:
+    """The town's telephone interpretation service as the console's interpreter panel shows it (None: none named)."""
+    found = None if town is None else town.phone_interpretation
+    if found is None:
+        return None
+    return se.PhoneInterpretationLine(
+        name={language: found.name.in_language(language) for language in PAGE_LANGUAGES},
+        number=found.number,
+        tel=found.tel(),
+        hours={language: found.hours_text(language) for language in PAGE_LANGUAGES},
+        languages=list(found.languages),
+    )
+
+
 def town_hours(db: Database, town: Callable[[str], Municipality | None]) -> HoursBook:
     """The town calendar, built here only (the server and ``madoguchi bookings`` both call this): the admin's stored
     hours, else the municipality file's, closed too on its booking plan's closed days."""
@@ -370,6 +387,7 @@ def _counter(
             clock=clock,
             observer=metrics,
             access_log=AuditLog(app[keys.DATABASE]),
+            phone_line=lambda municipality_id: phone_line(town_file(app, municipality_id)),
         )
         sio.register_namespace(agent_namespace)
         feed = SupervisorFeed(  # builds for this process's watchers only, told of other processes' changes
@@ -421,6 +439,8 @@ def _counter(
         feeding = asyncio.create_task(feed.run_forever(), name="supervisor-feed")
         revocations = asyncio.create_task(watch.run_forever(), name="revocation-watch")
         no_answers = asyncio.create_task(parts.no_answers.run_forever(), name="no-answer-refresh")
+        sightings = BoothSightings(held=lambda: service.held().keys(), write=app[keys.BOOTHS].mark_seen, clock=clock)
+        sighting = asyncio.create_task(sightings.run_forever(), name="booth-sightings")
         yield
         app[booking_api.DESK].on_due = None  # the counter is going; the booking sweeps may still run a moment
         try:
@@ -428,6 +448,11 @@ def _counter(
             await background.stop(timers)
             await background.stop(revocations)
             await background.stop(no_answers)
+            await background.stop(sighting)
+            try:
+                await sightings.close()
+            except Exception as exc:  # the time stored stays at most a minute behind
+                log.warning("booths' last-seen times not written at shutdown: %s", exc)
             try:
                 await parts.recovery.leave()
             except Exception as exc:  # other processes reap us by heartbeat anyway

@@ -2,8 +2,9 @@
 
 ``hours set`` reads YAML or JSON (the municipality file's ``opening_hours:`` shape) from a file or stdin.
 A change (``set``, or ``reset`` back to the file's hours) that would close a booked time is checked by the rule
-/admin uses (:func:`~madoguchi.storage.opening_hours.bookings_closed_by`): refused with exit status 2, naming
-each booking, until run again with ``--confirm``; the bookings are kept, for the office to call each resident.
+/admin uses (:func:`~madoguchi.storage.opening_hours.bookings_closed_by`), in the change's own transaction: refused
+with exit status 2, naming each booking, until run again with ``--confirm``; the bookings are kept, for the office
+to call each resident.
 """
 
 from __future__ import annotations
@@ -23,8 +24,7 @@ from madoguchi.chatbot.knowledge import KnowledgeBaseError, load_municipalities
 from madoguchi.domain.opening_hours import JST, HoursSpec, OpeningHours, hours_in_force
 from madoguchi.settings import Settings
 from madoguchi.storage.bookings import BookingRecord
-from madoguchi.storage.db import Database
-from madoguchi.storage.opening_hours import OpeningHoursStore, bookings_closed_by
+from madoguchi.storage.opening_hours import BookingsOnClosedDays, OpeningHoursStore
 
 
 def _spec(text: str) -> HoursSpec:
@@ -61,15 +61,12 @@ def _listed(bookings: list[BookingRecord]) -> str:
     return "\n".join(f"  {b.code}  {b.start.astimezone(JST):%Y-%m-%d %H:%M}  {b.route}  {b.place}" for b in bookings)
 
 
-async def _checked(db: Database, municipality_id: str, hours: OpeningHours, confirmed: bool) -> list[BookingRecord]:
-    """The bookings ``hours`` would close; a :class:`UsageError` naming them unless ``--confirm`` was given."""
-    closed = await bookings_closed_by(db, municipality_id, hours, now())
-    if closed and not confirmed:
-        raise UsageError(
-            f"{len(closed)} booking(s) fall on hours this change closes; nothing was changed.\n{_listed(closed)}\n"
-            "Run again with --confirm to change the hours anyway (the bookings are kept: call each resident)."
-        )
-    return closed
+def _refusal(closed: list[BookingRecord]) -> UsageError:
+    """The bookings a change would close, named; nothing was changed until ``--confirm``."""
+    return UsageError(
+        f"{len(closed)} booking(s) fall on hours this change closes; nothing was changed.\n{_listed(closed)}\n"
+        "Run again with --confirm to change the hours anyway (the bookings are kept: call each resident)."
+    )
 
 
 def _kept(municipality_id: str, closed: list[BookingRecord]) -> None:
@@ -96,8 +93,18 @@ async def hours_set(args: argparse.Namespace, settings: Settings) -> int:
     db = await open_db(settings)
     try:
         municipality_id = await resolve_municipality(db, args.municipality)
-        closed = await _checked(db, municipality_id, hours_in_force(spec), args.confirm)
-        await OpeningHoursStore(db).save(municipality_id, spec, actor=actor(), by=actor(), at=now())
+        try:  # checked against the bookings in the save's own transaction
+            closed = await OpeningHoursStore(db).save(
+                municipality_id,
+                spec,
+                actor=actor(),
+                by=actor(),
+                at=now(),
+                check=hours_in_force(spec),
+                confirmed=args.confirm,
+            )
+        except BookingsOnClosedDays as refused:
+            raise _refusal(refused.bookings) from None
     finally:
         await db.close()
     print(f"stored opening hours for {municipality_id} (servers use them within a few seconds)")
@@ -110,11 +117,16 @@ async def hours_reset(args: argparse.Namespace, settings: Settings) -> int:
     db = await open_db(settings)
     try:
         municipality_id = await resolve_municipality(db, args.municipality)
-        store = OpeningHoursStore(db)
-        closed: list[BookingRecord] = []
-        if await store.get(municipality_id) is not None:
-            closed = await _checked(db, municipality_id, _file_hours(settings, municipality_id), args.confirm)
-        cleared = await store.clear(municipality_id, actor=actor(), at=now())
+        try:
+            cleared, closed = await OpeningHoursStore(db).clear(
+                municipality_id,
+                actor=actor(),
+                at=now(),
+                check=_file_hours(settings, municipality_id),
+                confirmed=args.confirm,
+            )
+        except BookingsOnClosedDays as refused:
+            raise _refusal(refused.bookings) from None
     finally:
         await db.close()
     print(f"{municipality_id}: " + ("back to the municipality file's hours" if cleared else "nothing was stored"))

@@ -141,6 +141,39 @@ class Hotline(BaseModel):
         return self.when
 
 
+LanguageTag = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]
+"""A language as a BCP 47 tag (``en``, ``zh``, ``pt-BR``, ``easy-ja`` is not one: a person interprets languages)."""
+
+
+class PhoneInterpretation(BaseModel):
+    """The telephone interpretation service the town uses (電話通訳): the agent of a call with a resident whose
+    language nobody on duty speaks can call it (the console's interpreter panel shows it with a tel: link)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: LocalizedText
+    number: Annotated[str, Field(pattern=r"^\+?[0-9()\-‐ ]{3,20}$")]
+    hours: LocalizedText | str
+    languages: tuple[LanguageTag, ...] = Field(min_length=1)
+    """The languages it interprets, as tags (``en``, ``vi``, ``th``…); the console names them in its language."""
+
+    @field_validator("languages")
+    @classmethod
+    def _each_once(cls, languages: tuple[str, ...]) -> tuple[str, ...]:
+        twice = sorted({code for code in languages if languages.count(code) > 1})
+        if twice:
+            raise ValueError(f"a language is listed twice: {', '.join(twice)}")
+        return languages
+
+    def tel(self) -> str:
+        """The number for a ``tel:`` link: its digits (and a leading +)."""
+        digits = "".join(ch for ch in self.number if ch.isdigit())
+        return ("+" if self.number.strip().startswith("+") else "") + digits
+
+    def hours_text(self, language: str) -> str:
+        return self.hours.in_language(language) if isinstance(self.hours, LocalizedText) else self.hours
+
+
 class Place(BaseModel):
     """A counter: the main office, or a remote-counter booth in a post office or community centre."""
 
@@ -229,6 +262,8 @@ class Municipality(BaseModel):
     routes: dict[RouteId, LocalizedText]
     places: tuple[Place, ...] = ()
     hotlines: tuple[Hotline, ...] = ()
+    phone_interpretation: PhoneInterpretation | None = None
+    """Optional: the telephone interpretation service the town uses (name, number, hours, languages)."""
     # years finished records are kept (madoguchi records purge); None: MADOGUCHI_RETENTION_YEARS
     retention_years: Annotated[int, Field(ge=1, le=100)] | None = None
     timezone: str | None = Field(

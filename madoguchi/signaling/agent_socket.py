@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from madoguchi.domain.routes import ROUTE_IDS
 from madoguchi.settings import Settings
 from madoguchi.signaling import events as ev
+from madoguchi.signaling import server_events as se
 from madoguchi.signaling.consultation import Role
-from madoguchi.signaling.counter import CounterError
+from madoguchi.signaling.counter import Counter, CounterError
 from madoguchi.signaling.revocation import ENDS_STAFF_CASES, Credential, Reason
 from madoguchi.signaling.rooms import route_room
 from madoguchi.signaling.service import Clock, CounterService, StaffIdentity
@@ -44,10 +45,12 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         clock: Clock,
         observer: EventObserver | None = None,
         access_log: AccessLog | None = None,
+        phone_line: Callable[[str], se.PhoneInterpretationLine | None] | None = None,
     ) -> None:
         super().__init__("/agent", service=service, settings=settings, clock=clock, observer=observer)
         self.accounts = accounts
         self.access_log = access_log
+        self._phone_line = phone_line  # a town's telephone interpretation service (its municipality file)
         self._audits: set[asyncio.Task[None]] = set()  # record.view writes under way
         s = service
         self.route("agent.status", ev.AgentStatusChange, self._status)
@@ -122,10 +125,17 @@ class AgentNamespace(RoleNamespace[StaffIdentity]):
         await self.service.decline_interpreter(conn.identity, m.consultation_id)
 
     async def _interpreter_options(self, conn: Connection[StaffIdentity], m: ev.ConsultationRef) -> Ack:
-        """Whom the call's agent may invite to interpret (staffing.py): on duty, speaking the resident's language."""
+        """Whom the call's agent may invite to interpret (staffing.py): on duty, speaking the resident's language;
+        and the case's town's telephone interpretation service, when its file names one (``phone_line``)."""
         me, cid, now = conn.identity.id, m.consultation_id, self.clock()
-        rows = await self.service.run(lambda counter: interpreter_options(counter, me, cid, now))
-        return {"staff": [row.payload() for row in rows]}
+
+        def options(counter: Counter) -> tuple[list[se.InterpreterOption], str]:
+            rows = interpreter_options(counter, me, cid, now)  # refuses a case that is not theirs
+            return rows, counter.state.consultations[cid].municipality_id
+
+        rows, town = await self.service.run(options)
+        line = None if self._phone_line is None else self._phone_line(town)
+        return {"staff": [row.payload() for row in rows], "phone_line": None if line is None else line.payload()}
 
     async def _accept(self, conn: Connection[StaffIdentity], m: ev.OfferAccept) -> None:
         await self.service.accept(conn.identity, m.consultation_id, m.description)

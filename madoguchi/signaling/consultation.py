@@ -278,6 +278,16 @@ class Consultation(BaseModel):
         description="staff ids the call's agent or a supervisor invited to interpret this call, with when each "
         "invitation expires; a join uses its invitation up (one invitation, one call, one join)",
     )
+    interpreter_inviters: dict[str, str] = Field(
+        default_factory=dict,
+        description="for each open invitation in interpreter_invites, the staff id who sent it (told when the "
+        "invitee declines, even a supervisor who is not in the call)",
+    )
+    interpreter_due: bool = Field(
+        default=False,
+        description="waiting, it has waited interpreter_after_s for a speaker: agents of its route who do not speak "
+        "its language may take it now (set by the timer tick, so their queue lists are sent again)",
+    )
     state: State
     created_at: float
     enqueued_at: float = Field(description="queue order; kept when a case returns to the queue")

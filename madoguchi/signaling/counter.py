@@ -39,6 +39,7 @@ from madoguchi.signaling.effects import (
     CaseMoved,
     Effect,
     InterpreterDeclined,
+    InterpreterDue,
     InterpreterInvited,
     OfferMade,
     OfferWithdrawn,
@@ -82,6 +83,7 @@ __all__ = [
     "CounterState",
     "Effect",
     "InterpreterDeclined",
+    "InterpreterDue",
     "InterpreterInvited",
     "OfferMade",
     "OfferWithdrawn",
@@ -487,18 +489,23 @@ class Counter(Presence):
         expires_at = now + self.config.interpreter_invite_s
         kept = {k: v for k, v in c.interpreter_invites.items() if v > now and k != staff_id}
         c.interpreter_invites = {**kept, staff_id: expires_at}
+        c.interpreter_inviters = {**{k: v for k, v in c.interpreter_inviters.items() if k in kept}, staff_id: inviter}
         self.effects.append(InterpreterInvited(c.id, staff_id, inviter, expires_at))
         return expires_at
 
     def decline_interpreter(self, consultation_id: str, *, staff_id: str, now: float) -> None:
-        """The member of staff invited to interpret this call declines (ことわる): their invitation ends, and the
-        call's others are told (``InterpreterDeclined``). Only the invitee may, while the invitation runs."""
+        """The member of staff invited to interpret this call declines (ことわる): their invitation ends (only
+        theirs: another one still open stays), and the call's others and the one who invited them are told
+        (``InterpreterDeclined``). Only the invitee may, while the invitation runs."""
         c = self._consultation(consultation_id)
         expires_at = c.interpreter_invites.get(staff_id)
         if expires_at is None or expires_at <= now:
             raise CounterError("not_invited", "no invitation of yours to interpret this call is open")
-        c.interpreter_invites = {k: v for k, v in c.interpreter_invites.items() if k != staff_id}
-        self.effects.append(InterpreterDeclined(c.id, staff_id))
+        c.interpreter_invites = {k: v for k, v in c.interpreter_invites.items() if k != staff_id and v > now}
+        inviter = c.interpreter_inviters.get(staff_id)
+        c.interpreter_inviters = {k: v for k, v in c.interpreter_inviters.items() if k in c.interpreter_invites}
+        still_until = max(c.interpreter_invites.values(), default=None)
+        self.effects.append(InterpreterDeclined(c.id, staff_id, by=inviter, still_until=still_until))
 
     def join(self, consultation_id: str, *, participant: str, role: Role, now: float, supervises: bool = False) -> None:
         """A member of staff on duty for the case's municipality joins its running call: as an observer only a
@@ -530,6 +537,7 @@ class Counter(Presence):
             if expires_at <= now:
                 raise CounterError("invitation_expired", "the invitation to this call has expired; ask for a new one")
             c.interpreter_invites = {k: v for k, v in c.interpreter_invites.items() if k != staff_id}
+            c.interpreter_inviters = {k: v for k, v in c.interpreter_inviters.items() if k != staff_id}
         c.join(who, role, now)
         self._fire(c, Trigger.JOIN, now, participant=str(who), role=role.value)
         self.effects.append(ParticipantJoined(c.id, who, role))

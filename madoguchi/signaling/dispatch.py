@@ -27,6 +27,7 @@ from madoguchi.signaling.counter import (
     Counter,
     Effect,
     InterpreterDeclined,
+    InterpreterDue,
     InterpreterInvited,
     OfferMade,
     OfferWithdrawn,
@@ -163,9 +164,19 @@ def call_events(effects: Sequence[Effect], counter: Counter, facts: Facts) -> li
                 out.append((Participant.agent(guest), invite))
                 if c is not None:  # the resident's screen says an interpreter is being called
                     out.append((c.resident, se.InterpreterCalled(consultation_id=cid, expires_at=expires_at)))
-            case InterpreterDeclined(consultation_id=cid, staff_id=guest):
-                declined = se.InterpreterDeclined(consultation_id=cid, staff_id=guest)
-                out.extend((other, declined) for other in _others(counter, cid, str(Participant.agent(guest))))
+            case InterpreterDeclined(consultation_id=cid, staff_id=guest, by=by, still_until=still_until):
+                guest_agent = counter.state.agents.get(guest)
+                declined = se.InterpreterDeclined(
+                    consultation_id=cid,
+                    staff_id=guest,
+                    name=guest_agent.display_name if guest_agent else "",
+                    by=by,
+                    still_until=still_until,
+                )
+                told = _others(counter, cid, str(Participant.agent(guest)))
+                if by is not None and Participant.agent(by) not in told:  # a supervisor who invited from outside
+                    told.append(Participant.agent(by))
+                out.extend((other, declined) for other in told)
             case ParticipantLeft(consultation_id=cid, participant=who, reason=reason):
                 out.append((Participant(who), se.CallEnd(consultation_id=cid, reason=reason)))
                 c = cases.get(cid)
@@ -185,7 +196,7 @@ def view_events(
     queue_changed = False
     for effect in effects:
         match effect:
-            case Transitioned() | CaseMoved() | BookingsDue():
+            case Transitioned() | CaseMoved() | BookingsDue() | InterpreterDue():
                 queue_changed = True
             case AgentChanged(agent_id=agent_id):
                 if agent_id not in agents_changed:
@@ -217,8 +228,9 @@ def _shown(c: Consultation, place: QueuePosition) -> tuple[object, ...]:
     return (place.position, place.wait_estimate_s, place.agents_on_duty, c.state, c.route, c.transferred_by)
 
 
-def _row(c: Consultation) -> tuple[object, ...]:
-    """What an agent's queue shows of a case, and whom it concerns (town, route, language first)."""
+def _row(c: Consultation, interpreted: bool) -> tuple[object, ...]:
+    """What an agent's queue shows of a case, and whom it concerns (town, route, language first; last, whether
+    agents of its route who do not speak its language may see it: the interpreter overflow is on)."""
     return (
         c.municipality_id,
         c.route,
@@ -230,6 +242,8 @@ def _row(c: Consultation) -> tuple[object, ...]:
         c.booth_id,
         c.booking,
         c.resident_lost_at is not None,
+        c.interpreter_due,
+        interpreted and not c.urgent,
     )
 
 
@@ -241,7 +255,7 @@ def _places(counter: Counter, places: Mapping[str, QueuePosition]) -> QueuePlace
     cases = counter.state.consultations
     return QueuePlaces(
         shown={cid: _shown(cases[cid], place) for cid, place in places.items()},
-        rows={cid: _row(cases[cid]) for cid in places},
+        rows={cid: _row(cases[cid], counter.config.interpreter_after_s is not None) for cid in places},
         on_duty=counter.on_duty(),
     )
 
@@ -295,9 +309,13 @@ def _snapshots(counter: Counter, facts: Facts, agents: Sequence[Agent]) -> list[
 
 
 def _concerns(agent: Agent, row: tuple[object, ...]) -> bool:
-    """The case of this row is in the agent's queue (:meth:`Agent.sees`, as :meth:`Routing.queue_for_agent`)."""
+    """The case of this row is in the agent's queue (:meth:`Agent.sees`, as :meth:`Routing.queue_for_agent`), or may
+    be through an interpreter (the overflow is on and the agent covers its town and route: told, whatever the
+    language; their list says whether it is theirs yet)."""
     municipality, route, language = (str(x) for x in row[:3])
-    return agent.sees(municipality, route, language, urgent=bool(row[4]))
+    if agent.sees(municipality, route, language, urgent=bool(row[4])):
+        return True
+    return bool(row[-1]) and municipality in agent.municipality_ids and agent.covers_route(route)
 
 
 def municipalities_touched(effects: Sequence[Effect], counter: Counter) -> set[str]:
@@ -313,7 +331,12 @@ def municipalities_touched(effects: Sequence[Effect], counter: Counter) -> set[s
                 agent = counter.state.agents.get(agent_id)
                 if agent is not None:
                     found.update(agent.municipality_ids)
-            case CaseMoved(consultation_id=cid) | OfferMade(consultation_id=cid) | PeerLink(consultation_id=cid):
+            case (
+                CaseMoved(consultation_id=cid)
+                | OfferMade(consultation_id=cid)
+                | PeerLink(consultation_id=cid)
+                | InterpreterDue(consultation_id=cid)
+            ):
                 case_now = cases.get(cid)
                 if case_now is not None:
                     found.add(case_now.municipality_id)

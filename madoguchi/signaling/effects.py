@@ -101,10 +101,14 @@ class InterpreterInvited:
 
 @dataclass(frozen=True)
 class InterpreterDeclined:
-    """The member of staff ``staff_id`` declined the invitation to interpret the call (ことわる)."""
+    """The member of staff ``staff_id`` declined the invitation to interpret the call (ことわる); ``by`` invited
+    them (None for an invitation stored before inviters were kept); ``still_until``: when the last invitation
+    still open for this call expires (None: no other is open)."""
 
     consultation_id: str
     staff_id: str
+    by: str | None = None
+    still_until: float | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,14 @@ class VideoAnswered:
 
 
 @dataclass(frozen=True)
+class InterpreterDue:
+    """A waiting case has waited ``interpreter_after_s`` for a speaker: agents of its route who do not speak its
+    language may take it now (their queue lists are sent again; a free one is rung by the same tick)."""
+
+    consultation_id: str
+
+
+@dataclass(frozen=True)
 class BookingsDue:
     """The bookings due soon in a municipality changed: its waiting residents' estimates are told again."""
 
@@ -163,6 +175,7 @@ Effect = (
     | InterpreterDeclined
     | ParticipantLeft
     | CaseMoved
+    | InterpreterDue
     | BookingsDue
     | VideoInvited
     | VideoAnswered

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 
 from madoguchi.domain.participant import Participant
 from madoguchi.signaling.consultation import Consultation, Disposition, State, Trigger
-from madoguchi.signaling.effects import AgentChanged, CallEnded, ResidentReleased
+from madoguchi.signaling.effects import AgentChanged, CallEnded, InterpreterDue, ResidentReleased
 from madoguchi.signaling.routing import Routing
 from madoguchi.signaling.state import Agent, AgentStatus
 
@@ -85,6 +85,7 @@ class Presence(Routing):
             for agent_id, until in list(c.declined_until.items()):
                 if until <= now:
                     del c.declined_until[agent_id]
+        self._interpreter_due(now)
         for agent in list(self.state.agents.values()):
             if not agent.connected and agent.lost_at is not None and agent.lost_at + grace <= now:
                 self._agent_offline(agent, now)
@@ -93,6 +94,17 @@ class Presence(Routing):
             if c.wrap_up_expires_at is not None and c.wrap_up_expires_at <= now:
                 self._wrap_up_timed_out(c, now)
         self._dispatch(now)
+
+    def _interpreter_due(self, now: float) -> None:
+        """Waiting cases whose interpreter overflow time has come are marked once (``InterpreterDue``): the route's
+        agents who do not speak the language list them from now on, busy or not."""
+        wait = self.config.interpreter_after_s
+        if wait is None:
+            return
+        for c in self.state.consultations.values():
+            if c.state == State.WAITING and not c.urgent and not c.interpreter_due and now >= c.enqueued_at + wait:
+                c.interpreter_due = True
+                self.effects.append(InterpreterDue(c.id))
 
     def next_deadline(self, now: float | None = None) -> float | None:
         """When :meth:`tick` next has something to do (the edge sleeps until then); with ``now``, overflow

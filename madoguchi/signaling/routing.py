@@ -132,9 +132,17 @@ class Routing:
         waiting = [c for c in self.state.consultations.values() if c.state in QUEUED_STATES]
         return sorted(waiting, key=Consultation.queue_key)
 
-    def queue_for_agent(self, agent_id: str) -> list[Consultation]:
+    def queue_for_agent(self, agent_id: str, now: float | None = None) -> list[Consultation]:
+        """The cases in this agent's queue list: the ones they serve (:meth:`Agent.sees`) and, with ``now``, the ones
+        they may take through an interpreter by then (:meth:`through_interpreter`): offered to them when free, so
+        listed too (a busy agent's list left them out, and the case they would be rung with next was invisible)."""
         agent = self._agent(agent_id)
-        return [c for c in self.queue() if agent.sees(c.municipality_id, c.route, c.language, urgent=c.urgent)]
+        return [
+            c
+            for c in self.queue()
+            if agent.sees(c.municipality_id, c.route, c.language, urgent=c.urgent)
+            or (now is not None and self.through_interpreter(agent, c, now))
+        ]
 
     def position(self, consultation_id: str) -> QueuePosition:
         """Place in line among cases the same agents would take, and an honest estimate of the wait.

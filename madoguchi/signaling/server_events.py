@@ -322,12 +322,17 @@ class InterpreterCalled(ServerEvent):
 
 
 class InterpreterDeclined(ServerEvent):
-    """To the others in a call: the member of staff invited to interpret it (``staff_id``) declined. The console
-    says they did not come and another may be called; the resident's screen stops saying one is being called."""
+    """To the others in a call and to the one who invited (``by``; a supervisor need not be in the call): the member
+    of staff invited to interpret it (``staff_id``, named ``name``) declined. The console says so by name and that
+    another may be called; the resident's screen stops saying one is being called unless another invitation is
+    still open (``still_until``: when the last open one expires, Unix seconds; null: none)."""
 
     NAME = "interpreter.declined"
     consultation_id: str
     staff_id: str
+    name: str = ""
+    by: str | None = None
+    still_until: float | None = None
 
 
 class InterpreterOption(View):
@@ -339,6 +344,18 @@ class InterpreterOption(View):
     name: str
     activity: str
     invited_until: float | None = None
+
+
+class PhoneInterpretationLine(View):
+    """The town's telephone interpretation service (its municipality file's ``phone_interpretation``), in the
+    ``interpreter.options`` ack beside the staff: ``name`` and ``hours`` in every page language, ``number`` as
+    written, ``tel`` for the ``tel:`` link, ``languages`` the BCP 47 tags it interprets."""
+
+    name: dict[str, str]
+    number: str
+    tel: str
+    hours: dict[str, str]
+    languages: list[str]
 
 
 class ParticipantLeft(ServerEvent):

@@ -208,7 +208,7 @@ class SupervisorFeed:
         now = self._clock()
         listed = await self._booth_list(municipality_id)
         calls = await self._last_calls_of(municipality_id, [b.id for b in listed], now)
-        booths = [replace(b, last_seen=self._last_seen.get(b.id), last_call=calls.get(b.id)) for b in listed]
+        booths = [replace(b, last_seen=self._seen_last(b), last_call=calls.get(b.id)) for b in listed]
         today = await self._today_of(municipality_id, now)
         view = supervisor_view(
             counter,
@@ -224,6 +224,12 @@ class SupervisorFeed:
             if booth.online:
                 self._last_seen[booth.booth_id] = now
         return view
+
+    def _seen_last(self, booth: BoothInfo) -> float | None:
+        """The later of the database's time (any process, before a restart; at most a minute behind) and this
+        process's own snapshots' (exact while it watched)."""
+        times = [t for t in (booth.last_seen, self._last_seen.get(booth.id)) if t is not None]
+        return max(times) if times else None
 
     async def _last_calls_of(
         self, municipality_id: str, booth_ids: list[str], now: float
@@ -252,7 +258,11 @@ class SupervisorFeed:
         if kept is not None and read_at - kept[0] < BOOTH_LIST_TTL_S:
             return kept[1]
         found = await self._booths.list(municipality_id)
-        booths = [BoothInfo(b.id, b.name, b.place_name) for b in found if not b.revoked]
+        booths = [
+            BoothInfo(b.id, b.name, b.place_name, None if b.last_seen_at is None else b.last_seen_at.timestamp())
+            for b in found
+            if not b.revoked
+        ]
         self._booth_lists[municipality_id] = (read_at, booths)
         return booths
 

@@ -205,7 +205,7 @@ def queue_snapshot(counter: Counter, agent_id: str, facts: Facts) -> QueueSnapsh
                     "resident_away": c.resident_lost_at is not None,
                 }
             )
-            for c in counter.queue_for_agent(agent_id)
+            for c in counter.queue_for_agent(agent_id, facts.now)
         ]
     )
 

@@ -133,6 +133,11 @@ class BookingRecord:
         )
 
 
+def booking_record(row: Booking) -> BookingRecord:
+    """A stored row as the rest of the server sees it (contact details masked in ``repr``)."""
+    return _record(row)
+
+
 def _record(row: Booking) -> BookingRecord:
     return BookingRecord(
         code=row.code,

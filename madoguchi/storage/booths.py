@@ -10,10 +10,11 @@ from __future__ import annotations
 import builtins
 import secrets
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from madoguchi.domain.place_names import place_names_in_every_language
@@ -42,6 +43,8 @@ class BoothRecord:
     revoked_at: datetime | None
     place_names: dict[str, str] = field(default_factory=dict)
     """The place's name in each page language (``madoguchi.domain.place_names``); empty without a place."""
+    last_seen_at: datetime | None = None
+    """When a server process last found it connected (:meth:`Booths.mark_seen`), None before it ever was."""
 
     @property
     def revoked(self) -> bool:
@@ -111,6 +114,7 @@ def _record(booth: Booth, place: Place | None) -> BoothRecord:
         created_at=booth.created_at,
         revoked_at=booth.revoked_at,
         place_names={} if place is None else place_names_in_every_language(place.name, place.names, place.reading),
+        last_seen_at=booth.last_seen_at,
     )
 
 
@@ -172,6 +176,19 @@ class Booths:
         async with self._db.read() as session:
             rows = (await session.execute(query)).all()
         return [_record(booth, place) for booth, place in rows]
+
+    async def mark_seen(self, seen: Mapping[str, datetime]) -> None:
+        """Booths last found connected at these times (``booth id -> when``); a time older than the one stored
+        is ignored (another process saw it later). Unknown booths are skipped."""
+        if not seen:
+            return
+        async with self._db.transaction() as session:
+            for booth_id, at in sorted(seen.items()):
+                await session.execute(
+                    update(Booth)
+                    .where(Booth.id == booth_id, or_(Booth.last_seen_at.is_(None), Booth.last_seen_at < at))
+                    .values(last_seen_at=at)
+                )
 
     async def revoke(self, booth_id: str, *, now: datetime | None = None) -> BoothRecord:
         """Refuse the booth's token from now on (revoking twice keeps the first time)."""

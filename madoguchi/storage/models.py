@@ -136,6 +136,9 @@ class Booth(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]
+    """When a server process last found the booth connected (written at most once a minute per booth, and when
+    it leaves: ``signaling/booth_sightings.py``); the supervisors' booth list shows it after a restart."""
 
 
 class Staff(Base):

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from madoguchi.domain.holidays import JAPAN, HolidayCalendar
 from madoguchi.domain.opening_hours import HoursSpec, OpeningHours, hours_in_force, layered, open_through
-from madoguchi.storage.bookings import BookingRecord, Bookings
+from madoguchi.storage.bookings import ACTIVE, BookingRecord, booking_record
 from madoguchi.storage.db import Database
-from madoguchi.storage.models import AuditEntry, StoredOpeningHours
+from madoguchi.storage.models import AuditEntry, Booking, Municipality, StoredOpeningHours
 
 DEFAULT_TTL_S: Final = 5.0
 BOOKINGS_AHEAD: Final = timedelta(days=400)
@@ -47,10 +48,24 @@ class OpeningHoursStore:
             return None
         return SavedHours(HoursSpec.model_validate(row.spec), row.updated_at, row.updated_by)
 
-    async def save(self, municipality_id: str, spec: HoursSpec, *, actor: str, by: str, at: datetime) -> None:
-        """Store ``spec``; ``actor`` goes to the audit log, ``by`` (a person's name) is shown on the page."""
+    async def save(
+        self,
+        municipality_id: str,
+        spec: HoursSpec,
+        *,
+        actor: str,
+        by: str,
+        at: datetime,
+        check: OpeningHours | None = None,
+        confirmed: bool = False,
+    ) -> list[BookingRecord]:
+        """Store ``spec``; ``actor`` goes to the audit log, ``by`` (a person's name) is shown on the page. With
+        ``check`` (the hours ``spec`` puts in force), the bookings those hours would close are looked up in the
+        same transaction as the write (:func:`_closed_in`): unless ``confirmed``, any such booking refuses the
+        change (:class:`BookingsOnClosedDays`, nothing stored); confirmed, they are returned, to be named."""
         data: dict[str, Any] = spec.model_dump(mode="json")
         async with self._db.transaction() as session:
+            closed = [] if check is None else await _closed_in(session, municipality_id, check, at, confirmed)
             row = await session.get(StoredOpeningHours, municipality_id)
             before = None if row is None else row.spec
             if row is None:
@@ -61,19 +76,77 @@ class OpeningHoursStore:
                 row.spec, row.updated_at, row.updated_by = data, at, by
             detail = {"municipality_id": municipality_id, "before": before, "after": data}
             session.add(AuditEntry(at=at, actor=actor, action="hours.update", detail=detail))
+        return closed
 
-    async def clear(self, municipality_id: str, *, actor: str, at: datetime) -> bool:
-        """Back to the municipality file's hours; False when nothing was stored."""
+    async def clear(
+        self,
+        municipality_id: str,
+        *,
+        actor: str,
+        at: datetime,
+        check: OpeningHours | None = None,
+        confirmed: bool = False,
+    ) -> tuple[bool, list[BookingRecord]]:
+        """Back to the municipality file's hours (``check``: those hours, checked against the bookings in the same
+        transaction, as :meth:`save`); False when nothing was stored (nothing checked then)."""
         async with self._db.transaction() as session:
             row = await session.get(StoredOpeningHours, municipality_id)
             if row is None:
-                return False
+                return False, []
+            closed = [] if check is None else await _closed_in(session, municipality_id, check, at, confirmed)
             detail = {"municipality_id": municipality_id, "before": row.spec, "after": None}
             await session.execute(
                 delete(StoredOpeningHours).where(StoredOpeningHours.municipality_id == municipality_id)
             )
             session.add(AuditEntry(at=at, actor=actor, action="hours.reset", detail=detail))
-        return True
+        return True, closed
+
+
+class BookingsOnClosedDays(Exception):
+    """A change of hours would close booked times and was not confirmed: nothing was stored."""
+
+    def __init__(self, bookings: list[BookingRecord]) -> None:
+        super().__init__(f"{len(bookings)} booking(s) fall on hours this change closes")
+        self.bookings = bookings
+
+
+async def _closed_in(
+    session: AsyncSession, municipality_id: str, hours: OpeningHours, now: datetime, confirmed: bool
+) -> list[BookingRecord]:
+    """:func:`bookings_closed_by`, refused (:class:`BookingsOnClosedDays`) unless ``confirmed``."""
+    closed = await bookings_closed_by(session, municipality_id, hours, now)
+    if closed and not confirmed:
+        raise BookingsOnClosedDays(closed)
+    return closed
+
+
+async def bookings_closed_by(
+    session: AsyncSession, municipality_id: str, hours: OpeningHours, now: datetime
+) -> list[BookingRecord]:
+    """The town's bookings still to come (``booked``) whose time ``hours`` would not keep open
+    (:func:`~madoguchi.domain.opening_hours.open_through`, the rule the booking page offers slots by): a change of
+    hours that closes a booked time must name those bookings before it is stored (/admin: 409 until confirmed;
+    ``madoguchi hours set|reset``: exit 2 until ``--confirm``). The bookings are kept, for the office to call each
+    resident; a booking already outside the current hours is named again.
+
+    Read inside the change's own transaction (``session``), so no booking made meanwhile is missed (it was a
+    separate read before the save, and a booking made in between was stranded silently). On PostgreSQL the town's
+    row is locked first (``FOR UPDATE``): a booking being written holds a ``KEY SHARE`` lock on it until it commits
+    (its foreign key, and its slot counter's), so this waits for such a booking and then sees it, and a booking
+    begun after this waits for the change. On SQLite the transaction is ``IMMEDIATE``: writers take turns."""
+    await session.execute(select(Municipality.id).where(Municipality.id == municipality_id).with_for_update())
+    query = (
+        select(Booking)
+        .where(
+            Booking.municipality_id == municipality_id,
+            Booking.status == ACTIVE,
+            Booking.start_at >= now,
+            Booking.start_at < now + BOOKINGS_AHEAD,
+        )
+        .order_by(Booking.start_at, Booking.place, Booking.code)
+    )
+    ahead = [booking_record(row) for row in await session.scalars(query)]
+    return [b for b in ahead if not open_through(hours, b.route, b.start, b.end)]
 
 
 class HoursBook:
@@ -137,15 +210,3 @@ class HoursBook:
 
 def file_defaults(specs: Mapping[str, HoursSpec | None]) -> Callable[[str], HoursSpec | None]:
     return lambda municipality_id: specs.get(municipality_id)
-
-
-async def bookings_closed_by(
-    db: Database, municipality_id: str, hours: OpeningHours, now: datetime
-) -> list[BookingRecord]:
-    """The town's bookings still to come (``booked``) whose time ``hours`` would not keep open
-    (:func:`~madoguchi.domain.opening_hours.open_through`, the rule the booking page offers slots by): a change of
-    hours that closes a booked time must name those bookings before it is stored (/admin: 409 until confirmed;
-    ``madoguchi hours set|reset``: exit 2 until ``--confirm``). The bookings are kept, for the office to call each
-    resident; a booking already outside the current hours is named again."""
-    ahead = await Bookings(db).between(now, now + BOOKINGS_AHEAD, municipality_id=municipality_id, statuses=("booked",))
-    return [b for b in ahead if not open_through(hours, b.route, b.start, b.end)]

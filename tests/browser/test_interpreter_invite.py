@@ -79,6 +79,20 @@ async def test_the_agent_calls_in_a_nepali_speaker_and_every_side_is_told(
         await expect(option).to_have_count(1, timeout=WAIT_MS)
         await expect(agent.get_by_test_id("interpreter-options")).to_contain_text("rai さん")
         await expect(agent.get_by_test_id("interpreter-options")).to_contain_text(JA["console.status.now.away"])
+        # the town's telephone interpretation service (the sample file's fictional one), a tel: link
+        phone = agent.get_by_test_id("interpreter-phone")
+        await expect(phone).to_be_visible()
+        await expect(agent.get_by_test_id("interpreter-phone-name")).to_contain_text("しおみ多言語電話通訳センター")
+        call = agent.get_by_test_id("interpreter-phone-call")
+        await expect(call).to_have_attribute("href", "tel:0997005678")
+        await expect(call).to_have_text(JA["console.interpreter.phone_call"].format(number="0997-00-5678"))
+        await expect(agent.get_by_test_id("interpreter-phone-languages")).to_contain_text("ネパール語")
+        await expect(agent.get_by_test_id("interpreter-phone-languages")).to_contain_text(
+            "タイ語"
+        )  # named by the browser
+        await call.scroll_into_view_if_needed()
+        box = await call.bounding_box()
+        assert box is not None and box["height"] >= 44 and box["x"] + box["width"] <= desk["width"]
         await shot(agent, f"interpreter-list-{desk['width']}x{desk['height']}")
         await option.click()
         status = agent.get_by_test_id("interpreter-status")
@@ -142,7 +156,8 @@ async def call_in_rai(server: LiveServer, pages: list[tuple[object, Page, list[s
     await booth.get_by_test_id("route-resident_records").click()
     await agent.get_by_test_id("offer-accept").click(timeout=WAIT_MS)
     await agent.get_by_test_id("interpreter-invite").click()
-    await agent.get_by_test_id("interpreter-option").click(timeout=WAIT_MS)
+    rai = agent.locator("li.interpreter-option", has_text="rai さん").get_by_test_id("interpreter-option")
+    await rai.click(timeout=WAIT_MS)
     await expect(booth.get_by_test_id("interpreter-note")).to_have_text(NE["media.interpreter.called"], timeout=WAIT_MS)
 
 
@@ -160,8 +175,8 @@ async def test_the_invitee_declines_and_the_agent_and_the_kiosk_are_told(server:
         await guest.get_by_test_id("interpreter-dismiss").click()
         await expect(guest.get_by_test_id("interpreter-invited")).to_be_hidden()
         status = agent.get_by_test_id("interpreter-status")
-        await expect(status).to_have_attribute("data-state", "expired", timeout=WAIT_MS)
-        await expect(status).to_have_text(JA["console.interpreter.expired"].format(name="rai さん"))
+        await expect(status).to_have_attribute("data-state", "declined", timeout=WAIT_MS)
+        await expect(status).to_have_text(JA["console.interpreter.declined"].format(name="rai さん"))
         await expect(booth.get_by_test_id("interpreter-note")).to_be_hidden(timeout=WAIT_MS)
         await shot(agent, "interpreter-declined-1366x768")
         await shot(booth, "interpreter-declined-kiosk-1080x1920")
@@ -189,3 +204,44 @@ async def test_the_kiosk_stops_saying_an_interpreter_is_called_when_the_invitati
         finally:
             for context, _, _ in pages:
                 await context.close()
+
+
+async def test_with_two_asked_one_declining_leaves_the_other_invitation_said_on_every_side(
+    server: LiveServer, browser: Browser
+) -> None:
+    """Two invitations out, one ことわる cleared the kiosk's 「よんでいます」 for both and the console's state said
+    only the last one. Each is followed apart now: the kiosk keeps saying one is being called, and the console
+    says rai declined and gurung is still asked, each by name."""
+    pages = [
+        await new_page(browser, {"width": 1080, "height": 1920}),
+        await new_page(browser, {"width": 1366, "height": 768}),
+        await new_page(browser, {"width": 1366, "height": 768}),
+        await new_page(browser, {"width": 390, "height": 844}),
+    ]
+    (_, booth, _), (_, agent, _), (_, guest, _), (_, other, _) = pages
+    try:
+        await server.add_agent("gurung", "gurung-password-1", languages=("ne",))
+        await login(other, server, "gurung", "gurung-password-1")
+        await call_in_rai(server, pages[:3])
+        await agent.get_by_test_id("interpreter-invite").click()
+        gurung = agent.locator("li.interpreter-option", has_text="gurung さん").get_by_test_id("interpreter-option")
+        await gurung.click(timeout=WAIT_MS)
+        await expect(other.get_by_test_id("interpreter-invited")).to_be_visible(timeout=WAIT_MS)
+        await expect(guest.get_by_test_id("interpreter-invited")).to_be_visible(timeout=WAIT_MS)
+        await guest.get_by_test_id("interpreter-dismiss").click()
+        status = agent.get_by_test_id("interpreter-status")
+        await expect(status).to_contain_text(
+            JA["console.interpreter.declined"].format(name="rai さん"), timeout=WAIT_MS
+        )
+        await expect(status).to_contain_text(JA["console.interpreter.invited"].format(name="gurung さん"))
+        note = booth.get_by_test_id("interpreter-note")
+        await booth.wait_for_timeout(1000)  # the decline has reached the kiosk too (the console said it)
+        await expect(note).to_have_text(NE["media.interpreter.called"])  # gurung is still being asked
+        await shot(agent, "interpreter-two-asked-one-declined-1366x768")
+        await shot(booth, "interpreter-two-asked-one-declined-kiosk-1080x1920")
+        await other.get_by_test_id("interpreter-join").click()
+        await expect(note).to_have_text(NE["media.interpreter.joined"], timeout=WAIT_MS)
+        await expect(status).to_contain_text(JA["console.interpreter.joined"].format(name="gurung さん"))
+    finally:
+        for context, _, _ in pages:
+            await context.close()

@@ -3,8 +3,11 @@ audited and CSRF-checked, other towns are out of reach, and the supervisor's boo
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import pytest
 
 from madoguchi import keys
 from madoguchi.bookings.plan import JST
@@ -13,7 +16,7 @@ from madoguchi.storage.bookings import Bookings, NewBooking
 from madoguchi.storage.opening_hours import OpeningHoursStore
 from tests.integration.test_admin_web import PASSWORD, audit_actions, signed_in, two_towns
 from tests.integration.test_supervisor import supervisor_peer
-from tests.support import LiveServer, booth_peer
+from tests.support import LiveServer, booth_peer, on_both_topologies
 
 ALL_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -202,3 +205,44 @@ async def test_back_to_the_file_is_checked_against_the_bookings_too(live_server:
         # nothing stored any more: nothing to check, nothing to reset
         status, again = await admin.post("/api/admin/hours/shiomi/reset", {})
         assert status == 200 and again["reset"] is False and again["bookings_on_closed_days"] == []
+
+
+@on_both_topologies
+async def test_a_booking_made_while_the_hours_are_saved_is_named_not_stranded(
+    live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check (which bookings the new hours close) and the save were two steps: a booking made between them was
+    stranded on a closed day with nobody told. Now the check is made in the save's own transaction: a booking
+    still being written when the admin saves is waited for and named (409), and nothing is stored."""
+    await two_towns(live_server)
+    town = live_server.app[keys.TRIAGES]["shiomi"].engine.kb.municipality
+    assert town.booking is not None
+    day = datetime.now(JST).date() + timedelta(days=14)
+    while day.weekday() != 1:  # a Tuesday two weeks or more ahead: open, bookable
+        day += timedelta(days=1)
+    slot = next(s for s in day_slots(town.booking, "tax", day, place="shiomi-post-office"))
+    db = live_server.app[keys.DATABASE]
+    written, release = asyncio.Event(), asyncio.Event()
+    insert = Bookings._insert_with_new_code
+
+    async def held_open(self: Bookings, session: Any, values: dict[str, Any]) -> str:
+        code = await insert(self, session, values)
+        written.set()  # the booking's rows are written, its transaction not committed yet
+        await release.wait()
+        return code
+
+    async with signed_in(live_server, "admin-a") as admin:  # signed in first (a login writes too)
+        monkeypatch.setattr(Bookings, "_insert_with_new_code", held_open)
+        booking = asyncio.create_task(
+            Bookings(db).book(NewBooking("shiomi", "tax", slot, "ヤマダ ハナコ"), now=datetime.now(UTC))
+        )
+        await asyncio.wait_for(written.wait(), 10)
+        body = {"weekly": week("08:30-17:15"), "closed": [day.isoformat()]}
+        saving = asyncio.create_task(admin.post("/api/admin/hours/shiomi", body))
+        await asyncio.sleep(1.0)  # the save is under way (before: already checked, finding nothing)
+        release.set()
+        booked = await booking
+        status, refused = await saving
+        assert status == 409 and refused["error"]["code"] == "bookings_on_closed_days", refused
+        assert [b["code"] for b in refused["bookings"]] == [booked.code]
+        assert await OpeningHoursStore(db).get("shiomi") is None  # nothing stored

@@ -34,6 +34,11 @@ async def test_with_no_nepali_speaker_on_duty_the_route_agent_is_offered_at_once
         ok(await agent.call("offer.accept", {"consultation_id": ack["consultation_id"]}))
         state = await agent.wait_for("agent.state", lambda s: s.get("consultation") is not None)
         assert state["consultation"]["interpreter"] is True
+        # the panel's list comes with the town's telephone interpretation service (the sample file's example)
+        options = ok(await agent.call("interpreter.options", {"consultation_id": ack["consultation_id"]}))
+        line = options["phone_line"]
+        assert line["number"] == "0997-00-5678" and line["tel"] == "0997005678"
+        assert "架空" in line["name"]["ja"] and set(line["hours"]) >= {"ja", "ne"} and "ne" in line["languages"]
         for peer in (booth, agent, other):
             await peer.close()
 
@@ -93,4 +98,34 @@ async def test_a_nepali_chat_handed_to_staff_is_not_told_nobody_can_answer(tmp_p
         offer = await agent.wait_for("offer", lambda o: o["consultation_id"] == ack["consultation_id"])
         assert offer["language"] == "ne" and offer["interpreter"] is True
         for peer in (home, agent):
+            await peer.close()
+
+
+async def test_a_busy_agent_sees_the_case_in_their_queue_once_it_overflowed_to_them(tmp_path: Path) -> None:
+    """The case an agent would take through an interpreter was missing from their queue list: busy in a call, they
+    could not see the Nepali resident waiting for them next. It is listed from its overflow time on (pushed then)."""
+    async with serve_topology("one", tmp_path, interpreter_after_s=2.0) as server:
+        await server.add_agent("speaker", PASSWORD, routes=("tax",), languages=("ja", "ne"))
+        await server.add_agent("sato", PASSWORD, routes=("tax",), languages=("ja",))
+        tokens = [(await server.add_booth())[1] for _ in range(3)]
+        speaker = await agent_peer(server, "speaker", PASSWORD)
+        ok(await speaker.call("agent.status", {"status": "available"}))
+        first = await booth_peer(server, tokens[0])
+        await answered_booth_call(first, speaker)  # the Nepali speaker is busy
+        agent = await agent_peer(server, "sato", PASSWORD)
+        ok(await agent.call("agent.status", {"status": "available"}))
+        second = await booth_peer(server, tokens[1])
+        await answered_booth_call(second, agent)  # and so is sato
+        booth = await booth_peer(server, tokens[2])
+        ack = ok(await booth.call("consultation.request", {"route": "tax", "language": "ne", "language_chosen": True}))
+        cid = ack["consultation_id"]
+
+        def listed(snapshot: dict[str, object]) -> bool:
+            return any(i["consultation_id"] == cid for i in snapshot["items"])  # type: ignore[attr-defined]
+
+        shown = await agent.wait_for("queue.snapshot", listed, within=8.0)
+        (item,) = [i for i in shown["items"] if i["consultation_id"] == cid]
+        assert item["language"] == "ne"
+        assert any(listed(s) for s in speaker.received["queue.snapshot"])  # the speaker saw it from the start
+        for peer in (first, second, booth, speaker, agent):
             await peer.close()

@@ -9,7 +9,7 @@ import asyncio
 
 from madoguchi import keys
 from madoguchi.storage.audit import AuditLog
-from tests.support import LiveServer, agent_peer, booth_peer, ok
+from tests.support import LiveServer, agent_peer, booth_peer, ok, on_both_topologies
 
 PASSWORD = "correct horse battery"
 
@@ -73,7 +73,7 @@ async def test_the_invitee_declines_and_the_agent_and_the_resident_are_told(live
     """ことわる is a server event: the invitation ends, the agent hears nobody comes, the kiosk stops saying one is
     being called; nobody else may decline it."""
     _, token, _ = await live_server.add_booth()
-    await live_server.add_agent("agent1", PASSWORD)
+    agent_id = await live_server.add_agent("agent1", PASSWORD)
     welfare_id = await live_server.add_agent("welfare", PASSWORD, routes=("livelihood_support",))
     await live_server.add_agent("records", PASSWORD, routes=("resident_records",))
     booth = await booth_peer(live_server, token)
@@ -94,7 +94,13 @@ async def test_the_invitee_declines_and_the_agent_and_the_resident_are_told(live
     assert code(refused) == "not_invited" and refused["error"]["message"], "only the invitee declines"
     assert code(await welfare.call("interpreter.decline", {})) == "invalid_payload"
     ok(await welfare.call("interpreter.decline", {"consultation_id": cid}))
-    told = {"consultation_id": cid, "staff_id": welfare_id}
+    told = {
+        "consultation_id": cid,
+        "staff_id": welfare_id,
+        "name": "welfare さん",
+        "by": agent_id,
+        "still_until": None,
+    }
     assert await agent.wait_for("interpreter.declined") == told
     assert await booth.wait_for("interpreter.declined") == told
     assert code(await welfare.call("consultation.join", {"consultation_id": cid, "role": "interpreter"})) == (
@@ -115,3 +121,39 @@ async def audited(server: LiveServer, action: str, count: int) -> list[tuple[str
             break
         await asyncio.sleep(0.05)
     return found
+
+
+@on_both_topologies
+async def test_a_supervisor_who_invited_is_told_who_declined_and_the_other_invitation_stays_open(
+    live_server: LiveServer,
+) -> None:
+    """The supervisor who invited from outside the call heard nothing when the invitee declined, and one decline of
+    two invitations told the kiosk nobody was being called any more."""
+    _, token, _ = await live_server.add_booth()
+    await live_server.add_agent("agent1", PASSWORD)
+    welfare_id = await live_server.add_agent("welfare", PASSWORD, routes=("livelihood_support",))
+    records_id = await live_server.add_agent("records", PASSWORD, routes=("resident_records",))
+    chief_id = await live_server.add_agent("chief", PASSWORD, role="supervisor")
+    booth = await booth_peer(live_server, token)
+    agent = await agent_peer(live_server, "agent1", PASSWORD)
+    welfare, records, chief = [await agent_peer(live_server, n, PASSWORD) for n in ("welfare", "records", "chief")]
+    for peer in (welfare, records, chief):
+        ok(await peer.call("agent.status", {"status": "away"}))
+    cid = ok(await booth.call("consultation.request", {"route": "livelihood_support"}))["consultation_id"]
+    ok(await agent.call("agent.status", {"status": "available"}))
+    await agent.wait_for("offer")
+    ok(await agent.call("offer.accept", {"consultation_id": cid}))
+    await booth.wait_for("call.start")
+    ok(await chief.call("interpreter.invite", {"consultation_id": cid, "staff_id": welfare_id}))
+    second = ok(await agent.call("interpreter.invite", {"consultation_id": cid, "staff_id": records_id}))
+    await welfare.wait_for("interpreter.invite")
+    await records.wait_for("interpreter.invite")
+    ok(await welfare.call("interpreter.decline", {"consultation_id": cid}))
+    told = await chief.wait_for("interpreter.declined")  # the supervisor is not in the call
+    assert told["name"] == "welfare さん" and told["by"] == chief_id and told["staff_id"] == welfare_id
+    on_kiosk = await booth.wait_for("interpreter.declined")
+    assert on_kiosk["still_until"] == second["expires_at"]  # records is still being asked
+    ok(await records.call("consultation.join", {"consultation_id": cid, "role": "interpreter"}))  # still open
+    await booth.wait_for("participant.joined")
+    for peer in (booth, agent, welfare, records, chief):
+        await peer.close()

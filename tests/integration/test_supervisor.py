@@ -3,6 +3,7 @@ never appear in another's view, and the steering actions with their audit lines.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 from typing import Any
@@ -229,3 +230,54 @@ async def test_a_supervisor_stays_listed_as_watching_after_the_consoles_grace_ra
         )
         assert listed["agents"][0]["routes"] == []
         await watcher.close()
+
+
+async def test_a_booths_last_seen_time_survives_a_restart(tmp_path: Path) -> None:
+    """#11: the booth list said 未接続 with no time after a deploy (the time was kept in one process's memory).
+    It is in the database now: the next process says when the booth was last connected."""
+    settings = make_settings(tmp_path)
+    async with serve(settings) as first:
+        booth_id, token, _ = await first.add_booth()
+        await first.add_agent("boss", PASSWORD, role="supervisor")
+        booth = await booth_peer(first, token)
+        connected_at = time.time()
+        deadline = time.monotonic() + 15.0
+        while (found := await first.app[keys.BOOTHS].get(booth_id)) is not None and found.last_seen_at is None:
+            assert time.monotonic() < deadline, "the booth's last-seen time was never written"
+            await asyncio.sleep(0.2)
+        await booth.close()
+    async with serve(settings) as second:
+        boss = await supervisor_peer(second, "boss")
+        snapshot = await boss.wait_for(
+            "supervisor.snapshot", lambda s: any(b["booth_id"] == booth_id for b in s["booths"])
+        )
+        (card,) = [b for b in snapshot["booths"] if b["booth_id"] == booth_id]
+        assert card["online"] is False
+        assert card["last_seen"] is not None and connected_at - 1 <= card["last_seen"] <= time.time()
+        await boss.close()
+
+
+@on_both_topologies
+async def test_a_supervisor_who_comes_after_the_booth_left_is_told_when_it_was_last_seen(
+    live_server: LiveServer,
+) -> None:
+    """Each process knew only what its own snapshots had seen: a supervisor who opened the page after the booth went
+    (or on another process) saw it offline with no time. The time is read from the database now."""
+    booth_id, token, _ = await live_server.add_booth()
+    await live_server.add_agent("boss", PASSWORD, role="supervisor")
+    booth = await booth_peer(live_server, token)
+    connected_at = time.time()
+    deadline = time.monotonic() + 15.0
+    while (found := await live_server.app[keys.BOOTHS].get(booth_id)) is not None and found.last_seen_at is None:
+        assert time.monotonic() < deadline, "the booth's last-seen time was never written"
+        await asyncio.sleep(0.2)
+    await booth.close()
+    boss = await supervisor_peer(live_server, "boss")  # on the staff's process with two
+    snapshot = await boss.wait_for(
+        "supervisor.snapshot",
+        lambda s: any(b["booth_id"] == booth_id and not b["online"] for b in s["booths"]),
+        within=10.0,
+    )
+    (card,) = [b for b in snapshot["booths"] if b["booth_id"] == booth_id]
+    assert card["last_seen"] is not None and connected_at - 1 <= card["last_seen"] <= time.time()
+    await boss.close()

@@ -18,10 +18,10 @@ from madoguchi import keys
 from madoguchi.agent_console import auth
 from madoguchi.agent_console.admin import guard
 from madoguchi.domain.holidays import JAPAN, holidays_between
-from madoguchi.domain.opening_hours import JST, HoursSpec, OpeningHours, hours_in_force, open_now
+from madoguchi.domain.opening_hours import JST, HoursSpec, hours_in_force, open_now
 from madoguchi.storage.accounts import StaffRecord
 from madoguchi.storage.bookings import BookingRecord
-from madoguchi.storage.opening_hours import OpeningHoursStore, bookings_closed_by
+from madoguchi.storage.opening_hours import BookingsOnClosedDays, OpeningHoursStore
 
 
 def _booking_json(booking: BookingRecord) -> dict[str, str]:
@@ -62,45 +62,59 @@ def _town(request: web.Request, admin: StaffRecord) -> str:
     return municipality_id
 
 
-async def _closing_checked(request: web.Request, municipality_id: str, hours: OpeningHours) -> list[dict[str, str]]:
-    """The bookings ``hours`` would close (the rule ``madoguchi hours`` applies too:
-    :func:`~madoguchi.storage.opening_hours.bookings_closed_by`); refused (409, naming them) until the admin
-    confirms (``?confirm=1``) having seen them. They are kept, not cancelled, and the answer names them again so
-    the office can call each resident."""
-    db = request.app[keys.DATABASE]
-    closed = [_booking_json(b) for b in await bookings_closed_by(db, municipality_id, hours, datetime.now(UTC))]
-    if closed and request.query.get("confirm") != "1":
-        message = f"{len(closed)} booking(s) fall on hours these changes close; send again with ?confirm=1"
-        raise guard.refuse(409, "bookings_on_closed_days", message, details={"bookings": closed})
-    return closed
+def _refused(closed: list[BookingRecord]) -> web.HTTPException:
+    """The bookings a change would close, named (409) until the admin confirms (``?confirm=1``) having seen them.
+    They are kept, not cancelled, and a confirmed change names them again so the office can call each resident.
+    The check is made in the change's own transaction (:meth:`OpeningHoursStore.save`), so a booking made while
+    the admin looked is named too, never stranded silently."""
+    message = f"{len(closed)} booking(s) fall on hours these changes close; send again with ?confirm=1"
+    return guard.refuse(
+        409, "bookings_on_closed_days", message, details={"bookings": [_booking_json(b) for b in closed]}
+    )
 
 
 async def save(request: web.Request) -> web.StreamResponse:
     admin = await guard.admin(request, changing=True)
     municipality_id = _town(request, admin)
     spec = await guard.body(request, HoursSpec)
-    closed = await _closing_checked(request, municipality_id, request.app[keys.HOURS].hours_of(spec))
-    await OpeningHoursStore(request.app[keys.DATABASE]).save(
-        municipality_id, spec, actor=f"staff:{admin.id}", by=admin.display_name, at=auth.now_utc()
-    )
+    try:
+        closed = await OpeningHoursStore(request.app[keys.DATABASE]).save(
+            municipality_id,
+            spec,
+            actor=f"staff:{admin.id}",
+            by=admin.display_name,
+            at=auth.now_utc(),
+            check=request.app[keys.HOURS].hours_of(spec),
+            confirmed=request.query.get("confirm") == "1",
+        )
+    except BookingsOnClosedDays as refused:
+        raise _refused(refused.bookings) from None
     request.app[keys.HOURS].forget(municipality_id)
     hours = await hours_json(request.app, municipality_id, datetime.now(UTC))
-    return web.json_response({"hours": hours, "bookings_on_closed_days": closed})
+    return web.json_response({"hours": hours, "bookings_on_closed_days": [_booking_json(b) for b in closed]})
 
 
 async def reset(request: web.Request) -> web.StreamResponse:
     """Back to the municipality file's hours: checked against the bookings like any other change (the file's hours
-    may close a day the stored ones opened)."""
+    may close a day the stored ones opened), in the same transaction as the reset."""
     admin = await guard.admin(request, changing=True)
     municipality_id = _town(request, admin)
     book, store = request.app[keys.HOURS], OpeningHoursStore(request.app[keys.DATABASE])
-    closed: list[dict[str, str]] = []
-    if await store.get(municipality_id) is not None:
-        closed = await _closing_checked(request, municipality_id, book.file_hours(municipality_id))
-    cleared = await store.clear(municipality_id, actor=f"staff:{admin.id}", at=auth.now_utc())
+    try:
+        cleared, closed = await store.clear(
+            municipality_id,
+            actor=f"staff:{admin.id}",
+            at=auth.now_utc(),
+            check=book.file_hours(municipality_id),
+            confirmed=request.query.get("confirm") == "1",
+        )
+    except BookingsOnClosedDays as refused:
+        raise _refused(refused.bookings) from None
     book.forget(municipality_id)
     hours = await hours_json(request.app, municipality_id, datetime.now(UTC))
-    return web.json_response({"reset": cleared, "hours": hours, "bookings_on_closed_days": closed})
+    return web.json_response(
+        {"reset": cleared, "hours": hours, "bookings_on_closed_days": [_booking_json(b) for b in closed]}
+    )
 
 
 def setup(app: web.Application) -> None:

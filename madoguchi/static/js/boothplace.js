@@ -83,14 +83,10 @@ export function fitPlace(el, labels) {
   el.title = labels[0] || "";
   delete bar.dataset.placeRow;
   if (getComputedStyle(el).getPropertyValue("--place-own-row").trim() === "1") {
-    // a portrait kiosk: the whole label beside the other parts if it is as large there as on its own row, else
-    // a row of its own (larger, the whole width) rather than a small label squeezed beside the buttons
+    // a portrait kiosk: the CSS gives the name a row of its own under the other parts (kiosk.css, office9: beside
+    // them it squeezed the readiness pill to 「準備できてい…」); one line there keeps the screens below their room
     bar.dataset.placeRow = "own";
-    const ownFloor = parseFloat(getComputedStyle(el).getPropertyValue("--place-min")) || 0;
-    delete bar.dataset.placeRow;
-    if (fitAny(el, labels.slice(0, 1), ownFloor)) return;
-    bar.dataset.placeRow = "own";
-    if (fitAny(el, labels, 0, 1)) return; // one line of its own keeps the screens below their room
+    if (fitAny(el, labels, 0, 1)) return;
   }
   if (fitAny(el, labels)) return;
 }

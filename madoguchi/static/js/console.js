@@ -353,7 +353,7 @@ await initI18n();
 await setUpConsoleLanguage(() => banner.show(t("error.offline")));
 const socket = watchConnect(io("/agent", socketOptions()));
 // the agent calls an interpreter in (通訳を よぶ); the need line follows the case in hand (interpreter.js)
-const interpreterCall = new InterpreterCall({ socket, consultation: () => state.consultation });
+const interpreterCall = new InterpreterCall({ socket, consultation: () => state.consultation, me: () => state.agentId, banner });
 
 const callScreen = new CallScreen({
   socket,

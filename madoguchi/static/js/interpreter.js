@@ -12,7 +12,7 @@
 
 import { languageName, routeName } from "./caselabels.js";
 import { RECEIVE, SEND } from "./events.js";
-import { t } from "./i18n.js";
+import { language as uiLanguage, t } from "./i18n.js";
 import { errorText, newClientId, nowSeconds, request } from "./net.js";
 
 const $ = (id) => document.getElementById(id);
@@ -26,15 +26,32 @@ const ACTIVITY_KEYS = Object.freeze({
   wrap_up: "console.status.now.wrap_up",
 });
 
-/** The agent's side: the need line, the 通訳を よぶ button, the list and the invitation's state. */
+/** A language's name for the console: the catalogs' (lang.<code>), else the browser's Intl.DisplayNames in the
+ * console's language, else the tag itself. */
+function spokenName(code, lang) {
+  const named = languageName(code);
+  if (named !== code) return named;
+  try {
+    return new Intl.DisplayNames([lang === "easy-ja" ? "ja" : lang], { type: "language" }).of(code) || code;
+  } catch {
+    return code;
+  }
+}
+
+/** The agent's side: the need line, the 通訳を よぶ button, the list and each invitation's state (two may be out:
+ * each is followed apart, so one who declines does not hide the other still being asked). */
 export class InterpreterCall {
-  /** socket; consultation() the case in hand ({id, language, interpreter, ...}) or null. */
-  constructor({ socket, consultation }) {
+  /** socket; consultation() the case in hand ({id, language, interpreter, ...}) or null; me() this agent's staff
+   * id; banner: where a decline of an invitation this agent sent for a call not in hand is said. */
+  constructor({ socket, consultation, me = () => null, banner = null }) {
     this.socket = socket;
     this.consultation = consultation;
+    this.me = me;
+    this.banner = banner;
     this.rows = [];
-    this.invited = null; // {staffId, name, expiresAt, state: "invited"|"joined"|"left"|"expired", consultationId}
-    this.timer = null;
+    this.phoneLine = null; // the town's telephone interpretation service (interpreter.options' phone_line) or null
+    // staffId -> {staffId, name, expiresAt, state: "invited"|"joined"|"left"|"expired"|"declined", consultationId, timer}
+    this.invitations = new Map();
     $("interpreter-invite").addEventListener("click", () => this.open());
     $("interpreter-close").addEventListener("click", () => this.close());
     socket.on(RECEIVE.PARTICIPANT_JOINED, (message) => this.changed(message, "joined"));
@@ -43,19 +60,31 @@ export class InterpreterCall {
     document.addEventListener("i18n:change", () => this.render());
   }
 
-  /** The invitee said ことわる: they will not come, another may be called (as when the invitation runs out). */
+  /** The invitee said ことわる: said by name (they will not come, another may be called). An invitation this agent
+   * sent for a call they are not in (a supervisor's) is said in the banner. */
   declined(message) {
-    const invited = this.invited;
-    if (!invited || invited.state !== "invited") return;
-    if (message.consultation_id !== invited.consultationId || message.staff_id !== invited.staffId) return;
-    clearTimeout(this.timer);
-    this.expire();
+    const invited = this.invitations.get(message.staff_id);
+    if (invited && invited.consultationId === message.consultation_id && invited.state === "invited") {
+      clearTimeout(invited.timer);
+      invited.state = "declined";
+      if (message.name) invited.name = message.name;
+      this.render();
+      return;
+    }
+    if (message.by && message.by === this.me() && this.banner) {
+      this.banner.show(t("console.interpreter.declined", { name: message.name || message.staff_id }));
+    }
   }
 
-  /** A new case in the call view (or none): the need line follows it; an old invitation's state goes. */
+  /** A new case in the call view (or none): the need line follows it; an old case's invitations go. */
   follow() {
     const c = this.consultation();
-    if (this.invited && this.invited.consultationId !== c?.id) this.invited = null;
+    for (const [staffId, invited] of this.invitations) {
+      if (invited.consultationId !== c?.id) {
+        clearTimeout(invited.timer);
+        this.invitations.delete(staffId);
+      }
+    }
     if (!c) this.close();
     this.render();
   }
@@ -68,8 +97,10 @@ export class InterpreterCall {
     try {
       const ack = await request(this.socket, SEND.INTERPRETER_OPTIONS, { consultation_id: c.id });
       this.rows = ack.staff || [];
+      this.phoneLine = ack.phone_line || null;
     } catch (err) {
       this.rows = [];
+      this.phoneLine = null;
       this.say(errorText(err));
     }
     this.render();
@@ -86,10 +117,13 @@ export class InterpreterCall {
     if (!c) return;
     try {
       const ack = await request(this.socket, SEND.INTERPRETER_INVITE, { consultation_id: c.id, staff_id: row.staff_id });
-      this.invited = { staffId: row.staff_id, name: row.name, expiresAt: Number(ack.expires_at), state: "invited", consultationId: c.id };
-      clearTimeout(this.timer);
-      const left = Math.max(0, this.invited.expiresAt - nowSeconds());
-      this.timer = setTimeout(() => this.expire(), left * 1000 + 500);
+      const before = this.invitations.get(row.staff_id);
+      if (before) clearTimeout(before.timer);
+      const invited = { staffId: row.staff_id, name: row.name, expiresAt: Number(ack.expires_at), state: "invited", consultationId: c.id };
+      const left = Math.max(0, invited.expiresAt - nowSeconds());
+      invited.timer = setTimeout(() => this.expire(row.staff_id), left * 1000 + 500);
+      this.invitations.delete(row.staff_id); // the newest last
+      this.invitations.set(row.staff_id, invited);
       this.close();
     } catch (err) {
       this.say(errorText(err));
@@ -98,23 +132,45 @@ export class InterpreterCall {
     this.render();
   }
 
-  expire() {
-    if (this.invited?.state === "invited") this.invited.state = "expired";
+  expire(staffId) {
+    const invited = this.invitations.get(staffId);
+    if (invited?.state === "invited") invited.state = "expired";
     this.render();
   }
 
-  /** Whether a chat line's writer is the interpreter called in to this call (console.js labels their lines). */
+  /** Whether a chat line's writer is an interpreter called in to this call (console.js labels their lines). */
   isInterpreter(agentId) {
-    return Boolean(agentId) && this.invited?.staffId === agentId && this.invited.state !== "invited";
+    const invited = agentId ? this.invitations.get(agentId) : null;
+    return Boolean(invited) && invited.state !== "invited" && invited.state !== "declined";
   }
 
   changed(message, how) {
-    const invited = this.invited;
-    if (!invited || message.consultation_id !== invited.consultationId) return;
-    if (message.participant !== `agent:${invited.staffId}`) return;
-    if (how === "joined" && message.role !== "interpreter") return;
-    invited.state = how;
-    this.render();
+    for (const invited of this.invitations.values()) {
+      if (message.consultation_id !== invited.consultationId) continue;
+      if (message.participant !== `agent:${invited.staffId}`) continue;
+      if (how === "joined" && message.role !== "interpreter") return;
+      invited.state = how;
+      this.render();
+      return;
+    }
+  }
+
+  /** The town's telephone interpretation service: its name, a tel: link with the number, its hours and languages
+   * (in the console's language; a language the catalogs do not name is named by the browser). */
+  renderPhone() {
+    const line = this.phoneLine;
+    $("interpreter-phone").hidden = !line;
+    if (!line) return;
+    const lang = uiLanguage();
+    const pick = (texts) => texts?.[lang] || texts?.ja || "";
+    $("interpreter-phone-name").textContent = pick(line.name);
+    const call = $("interpreter-phone-call");
+    call.href = `tel:${line.tel}`;
+    call.textContent = t("console.interpreter.phone_call", { number: line.number });
+    $("interpreter-phone-hours").textContent = t("console.interpreter.phone_hours", { hours: pick(line.hours) });
+    const names = (line.languages || []).map((code) => spokenName(code, lang));
+    const separator = ["ja", "easy-ja", "zh"].includes(lang) ? "、" : ", ";
+    $("interpreter-phone-languages").textContent = t("console.interpreter.phone_languages", { languages: names.join(separator) });
   }
 
   say(text) {
@@ -157,11 +213,13 @@ export class InterpreterCall {
     );
     $("interpreter-none").hidden = this.rows.length > 0;
     $("interpreter-none").textContent = t("console.interpreter.none", { language });
-    const invited = this.invited;
+    this.renderPhone();
+    // each invitation's state in its own sentence, the newest last; data-state: the newest one's
+    const all = [...this.invitations.values()];
     const status = $("interpreter-status");
-    if (invited) {
-      status.dataset.state = invited.state;
-      this.say(t(`console.interpreter.${invited.state}`, { name: invited.name }));
+    if (all.length) {
+      status.dataset.state = all[all.length - 1].state;
+      this.say(all.map((invited) => t(`console.interpreter.${invited.state}`, { name: invited.name })).join("\n"));
     } else if (status.dataset.state) {
       delete status.dataset.state;
       this.say("");

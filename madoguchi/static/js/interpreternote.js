@@ -22,8 +22,9 @@ export class InterpreterNote {
     const ours = (message) => message.consultation_id === this.consultation()?.id;
     this.timer = null;
     socket.on(RECEIVE.INTERPRETER_CALLED, (message) => ours(message) && this.called(message));
-    // the invitee said ことわる: nobody is being called any more
-    socket.on(RECEIVE.INTERPRETER_DECLINED, (message) => ours(message) && this.state === "called" && this.clear());
+    // the invitee said ことわる: nobody is being called any more, unless another invitation is still open
+    // (still_until: when the last open one expires); then 「よんでいます」 stays until that one runs out
+    socket.on(RECEIVE.INTERPRETER_DECLINED, (message) => ours(message) && this.state === "called" && this.declined(message));
     socket.on(RECEIVE.PARTICIPANT_JOINED, (message) => {
       if (!ours(message) || message.role !== "interpreter") return;
       this.interpreter = message.participant;
@@ -42,6 +43,12 @@ export class InterpreterNote {
     this.show("called");
     const left = Math.max(0, Number(message.expires_at) - nowSeconds());
     this.timer = setTimeout(() => this.state === "called" && this.clear(), left * 1000);
+  }
+
+  declined(message) {
+    const until = Number(message.still_until);
+    if (message.still_until != null && until > nowSeconds()) this.called({ expires_at: until });
+    else this.clear();
   }
 
   show(state) {

@@ -138,3 +138,42 @@ def test_the_bundled_knowledge_base_loads_and_covers_every_route() -> None:
     kb = load_knowledge_base(bundled_kb_dir())
     assert {e.route.value for e in kb.entries} == set(ROUTE_IDS)
     assert len(kb.entries) >= 150
+
+
+PHONE_LINE = """phone_interpretation:
+  name: {ja: テスト電話通訳, en: Test phone interpreting}
+  number: 03-0000-0000
+  hours: {ja: 平日 9時から17時, en: Weekdays 9-17}
+  languages: [en, vi, th, pt-BR]
+"""
+
+
+def test_a_phone_interpretation_service_is_optional_and_checked(
+    tmp_path: Path, kb_writer: WriteKb, municipality_yaml: str
+) -> None:
+    """The municipality file may name the telephone interpretation service the town uses (shown with a tel: link
+    in the console's interpreter panel); a mistake in it names the line like any other."""
+    assert load_knowledge_base(kb_writer(tmp_path / "none")).municipality.phone_interpretation is None
+    kb = load_knowledge_base(kb_writer(tmp_path / "one", municipality=municipality_yaml + "\n" + PHONE_LINE))
+    line = kb.municipality.phone_interpretation
+    assert line is not None and line.tel() == "0300000000" and line.languages == ("en", "vi", "th", "pt-BR")
+    assert line.name.in_language("vi") == "Test phone interpreting" and line.hours_text("ja") == "平日 9時から17時"
+    for old, new, says in [
+        ("number: 03-0000-0000", "number: call us", "number"),
+        ("languages: [en, vi, th, pt-BR]", "languages: []", "languages"),
+        ("languages: [en, vi, th, pt-BR]", "languages: [en, vi, en]", "listed twice: en"),
+        ("languages: [en, vi, th, pt-BR]", "languages: [English]", "languages"),
+        ("  hours: {ja: 平日 9時から17時, en: Weekdays 9-17}\n", "", "hours"),
+    ]:
+        broken = municipality_yaml + "\n" + PHONE_LINE.replace(old, new)
+        folder = kb_writer(tmp_path / f"bad{abs(hash(new))}", municipality=broken)
+        with pytest.raises(KnowledgeBaseError, match=says) as caught:
+            load_knowledge_base(folder)
+        assert caught.value.path.name == "municipality.yaml" and caught.value.line is not None
+
+
+def test_the_sample_town_names_an_example_phone_interpretation_service() -> None:
+    line = load_knowledge_base(bundled_kb_dir()).municipality.phone_interpretation
+    assert line is not None
+    assert "架空" in line.name.ja and "fictional" in line.name.in_language("en")  # plainly an example
+    assert {"en", "zh", "ko", "vi", "pt", "tl", "ne"} <= set(line.languages)

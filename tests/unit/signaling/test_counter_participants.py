@@ -262,7 +262,7 @@ def test_only_the_invitee_declines_and_the_invitation_ends(desk: Any) -> None:
     assert refused(desk, decline, consultation_id="c1", staff_id="a1", now=11.0) == "not_invited", "not theirs"
     assert refused(desk, decline, consultation_id="nope", staff_id="s1", now=11.0) == "not_found"
     decline("c1", staff_id="s1", now=11.0)
-    assert desk.take() == [InterpreterDeclined("c1", "s1")]
+    assert desk.take() == [InterpreterDeclined("c1", "s1", by="a1", still_until=310.0)]  # s2 still asked
     assert set(desk.c("c1").interpreter_invites) == {"s2"}, "the other invitation stands"
     assert refused(desk, decline, consultation_id="c1", staff_id="s1", now=12.0) == "not_invited", "once"
     assert (

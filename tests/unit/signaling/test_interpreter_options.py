@@ -103,3 +103,33 @@ def test_the_transfer_form_counts_who_the_interpreter_overflow_would_ring(make_d
     strict.c("c1").language = "ne"
     strict.agent("ja_welfare", now=0.0, routes=("welfare",), languages=("ja",))
     assert [r.on_duty for r in transfer_options(strict.counter, "a1", "c1", ["welfare"], None)] == [0]
+
+
+def test_a_supervisor_who_invited_from_outside_the_call_is_told_by_name_and_each_invitation_stands_apart(
+    desk: Any, tmp_path: Path
+) -> None:
+    """The supervisor who invited was not told of a decline (only the call's others were), and with two invitations
+    out one decline told the resident's screen nobody was being called any more."""
+    _nepali_call(desk)
+    desk.agent("boss", now=0.0, available=False)
+    desk.agent("ne1", now=0.0, languages=("ne",))
+    desk.agent("ne2", now=0.0, languages=("ne",))
+    desk.counter.invite_interpreter(
+        "c1", inviter="boss", inviter_municipalities=(desk.TOWN,), staff_id="ne1", now=5.0, supervises=True
+    )
+    second = desk.counter.invite_interpreter(
+        "c1", inviter="a1", inviter_municipalities=(desk.TOWN,), staff_id="ne2", now=6.0
+    )
+    desk.take()
+    facts = Facts(now=7.0, turn=TurnIssuer(make_settings(tmp_path)))
+    desk.counter.decline_interpreter("c1", staff_id="ne1", now=7.0)
+    out = dispatch(desk.take(), desk.counter, facts)
+    told = {str(who): e for who, e in out if isinstance(e, se.InterpreterDeclined)}
+    assert set(told) == {"agent:boss", "agent:a1", "booth:c1"}  # the inviter too, though not in the call
+    assert told["agent:boss"].name == "Agent ne1" and told["agent:boss"].by == "boss"
+    assert told["booth:c1"].still_until == second  # ne2 is still being asked: the resident's note stays
+    desk.counter.decline_interpreter("c1", staff_id="ne2", now=8.0)
+    out = dispatch(desk.take(), desk.counter, facts)
+    told = {str(who): e for who, e in out if isinstance(e, se.InterpreterDeclined)}
+    assert set(told) == {"agent:a1", "booth:c1"} and told["booth:c1"].still_until is None  # none open now
+    assert desk.c("c1").interpreter_inviters == {}

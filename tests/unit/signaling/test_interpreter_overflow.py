@@ -6,13 +6,20 @@ needs an interpreter; "nobody can answer" is not claimed while the overflow reac
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from madoguchi.domain.participant import Participant
+from madoguchi.signaling import server_events as se
 from madoguchi.signaling.consultation import State
 from madoguchi.signaling.counter import CounterConfig
+from madoguchi.signaling.dispatch import queue_places, view_events
 from madoguchi.signaling.no_answer import next_reason_change, no_answer
 from madoguchi.signaling.state import OverflowRule
 from madoguchi.signaling.supervision import alarms
+from madoguchi.signaling.turn import TurnIssuer
+from madoguchi.signaling.views import Facts
+from tests.support import make_settings
 
 WAIT = 120.0
 
@@ -148,3 +155,42 @@ def test_the_config_refuses_a_non_positive_wait() -> None:
         assert "interpreter_after_s" in str(exc)
     else:
         raise AssertionError("a zero wait must be refused (None turns the overflow off)")
+
+
+def test_a_busy_agent_lists_the_case_once_its_interpreter_overflow_comes_and_is_sent_their_list(
+    make_desk: Callable[..., Any], tmp_path: Path
+) -> None:
+    """A case that overflowed to the interpreter path did not appear in the agent's queue list: a busy agent could
+    not see the case they would be rung with next. Their list shows it from its overflow time, and the tick that
+    reaches that time sends them the list again (no other change had to happen)."""
+    desk = _desk(make_desk)
+    desk.agent("ne_tax", now=0.0, languages=("ja", "ne"))
+    desk.active_call("c0", "ne_tax", now=0.0, language="ne")  # the only speaker, busy
+    desk.agent("ja_tax", now=0.0, languages=("ja",))
+    desk.active_call("c1", "ja_tax", now=0.0)  # busy too
+    desk.agent("ja_welfare", now=0.0, routes=("welfare",), languages=("ja",), available=False)
+    desk.request("nepali", now=10.0, language="ne")
+    listed = [c.id for c in desk.counter.queue_for_agent("ja_tax", 10.0 + WAIT - 1)]
+    assert "nepali" not in listed  # a speaker is on duty and the wait is not over: not theirs yet
+    desk.take()
+    before = queue_places(desk.counter)
+    desk.counter.tick(10.0 + WAIT)
+    assert desk.c("nepali").state == State.WAITING and desk.c("nepali").interpreter_due
+    out = view_events(
+        desk.take(), desk.counter, Facts(now=10.0 + WAIT, turn=TurnIssuer(make_settings(tmp_path))), before=before
+    )
+    sent = {str(who): event for who, event in out if isinstance(event, se.QueueSnapshot)}
+    shown = sent[str(Participant.agent("ja_tax"))]
+    assert [i.consultation_id for i in shown.items] == ["nepali"]
+    assert str(Participant.agent("ja_welfare")) not in sent  # another route's agent is not concerned
+    desk.counter.tick(10.0 + WAIT + 1)
+    assert desk.take() == []  # marked once
+
+
+def test_with_no_speaker_on_duty_the_route_agents_list_shows_the_case_at_once(make_desk: Callable[..., Any]) -> None:
+    desk = _desk(make_desk)
+    desk.agent("ja_tax", now=0.0, languages=("ja",))
+    desk.active_call("c1", "ja_tax", now=0.0)
+    desk.request("nepali", now=10.0, language="ne")
+    assert [c.id for c in desk.counter.queue_for_agent("ja_tax", 11.0)] == ["nepali"]
+    assert desk.counter.queue_for_agent("ja_tax") == []  # without a time: only the cases they serve
