@@ -90,6 +90,13 @@ async def test_admin_adds_a_booth_and_opens_its_kiosk(server: LiveServer, browse
         link = page.get_by_test_id("admin-kiosk-link")
         await expect(link).to_be_visible(timeout=WAIT_MS)
         await expect(page.get_by_test_id("admin-booth")).to_have_count(1)
+        # console9: the page was opened at 127.0.0.1, so the link names this computer: said in words, since a tablet
+        # that scans it would open itself; the form is empty again for the next booth
+        await expect(page.get_by_test_id("admin-kiosk-local")).to_be_visible()
+        await expect(page.get_by_test_id("admin-kiosk-local")).to_contain_text("タブレットでは 開けません")
+        await expect(form.locator('select[name="place_id"]')).to_have_value("")
+        await expect(form.locator('input[name="location"]')).to_have_value("")
+        await expect(page.get_by_test_id("admin-booth-name")).to_have_value("")
         # office8b: the booth list shows where exactly the booth stands, and its place menu is not cut (汐見郵便)
         await expect(page.get_by_test_id("admin-booth-location")).to_have_text("1階 窓口の となり")
         place_menu = page.get_by_test_id("admin-booth").locator("select")

@@ -205,6 +205,7 @@ function showKiosk(result) {
   $("kiosk-qr").src = result.qr;
   $("kiosk-link").href = result.url;
   $("kiosk-link").textContent = result.url;
+  $("kiosk-local").hidden = !result.local;
   $("kiosk-result").hidden = false;
   $("kiosk-result").scrollIntoView({ block: "nearest" });
   return t("admin.kiosk.ready", { name: result.booth.name });
@@ -610,7 +611,12 @@ function wireForms() {
       showKiosk,
       event.target,
     );
-    if (result) event.target.elements.name.value = "";
+    if (result) {
+      // the next booth starts from empty fields: its place and spot are rarely this one's
+      event.target.elements.name.value = "";
+      event.target.elements.place_id.value = "";
+      event.target.elements.location.value = "";
+    }
   });
   $("staff-add").addEventListener("submit", async (event) => {
     event.preventDefault();
