@@ -43,6 +43,40 @@ FITS_JS = """s => {
 }"""
 
 
+# what of the staff table a person cannot see without scrolling inside it: a desk or language box that scrolls or
+# cuts a choice, a password field narrower than its hint, a table wider than its section
+STAFF_CUT_JS = """() => {
+  const out = [];
+  const inside = (a, b) => a.left >= b.left - 1 && a.right <= b.right + 1 && a.top >= b.top - 1 && a.bottom <= b.bottom + 1;
+  for (const row of document.querySelectorAll('[data-testid="admin-staff-row"]')) {
+    const who = row.dataset.username;
+    for (const group of row.querySelectorAll('.check-group')) {
+      if (group.scrollHeight > group.clientHeight + 1) out.push(`${who}: ${group.dataset.field} scrolls`);
+      const box = group.getBoundingClientRect();
+      for (const label of group.querySelectorAll('label')) {
+        const text = label.textContent.trim();
+        if (!inside(label.getBoundingClientRect(), box)) out.push(`${who}: ${text} outside its box`);
+        if (label.scrollWidth > label.clientWidth + 1) out.push(`${who}: ${text} cut`);
+      }
+    }
+    const password = row.querySelector('input[type="password"]');
+    if (password) {
+      const style = getComputedStyle(password);
+      const pen = document.createElement('canvas').getContext('2d');
+      pen.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+      const room = password.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+      if (pen.measureText(password.placeholder).width > room) out.push(`${who}: the password hint is cut`);
+    }
+  }
+  const table = document.querySelector('.staff-table');
+  if (table.scrollWidth > table.parentElement.clientWidth + 1) {
+    const widths = [...table.querySelectorAll('[data-testid="admin-staff-row"]')[1].children].map((td) => Math.round(td.getBoundingClientRect().width));
+    out.push(`the staff table is ${table.scrollWidth} px wide in ${table.parentElement.clientWidth} px: ${widths}`);
+  }
+  return out;
+}"""
+
+
 async def test_admin_adds_a_booth_and_opens_its_kiosk(server: LiveServer, browser: Browser) -> None:
     context, page, problems = await new_page(browser, {"width": 1920, "height": 1080})
     try:
@@ -80,6 +114,18 @@ async def test_admin_adds_a_booth_and_opens_its_kiosk(server: LiveServer, browse
         assert await page.locator('[data-username="nguyen"] [data-field="routes"] input:checked').evaluate_all(
             "boxes => boxes.map(b => b.value)"
         ) == ["tax"]
+
+        # console9: at a desk every person's desks and languages are all shown (at 1366 the desks were a small box
+        # that scrolled: 健康・検診, 防災, バス・船 cut, その他 hidden) and the password hint is not cut
+        for width, height in ((1366, 768), (1920, 1080)):
+            await page.set_viewport_size({"width": width, "height": height})
+            hidden = await page.evaluate(STAFF_CUT_JS)
+            assert hidden == [], f"{width}x{height}: {hidden}"
+            await page.get_by_test_id("admin-staff").scroll_into_view_if_needed()
+            await page.get_by_test_id("admin-staff").screenshot(
+                path=str(ARTIFACTS / f"admin-staff-{width}x{height}.png")
+            )
+        await page.set_viewport_size({"width": 1920, "height": 1080})
 
         form = page.get_by_test_id("admin-booth-add")
         await page.get_by_test_id("admin-booth-name").fill("汐見郵便局ブース")
