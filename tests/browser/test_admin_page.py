@@ -47,7 +47,8 @@ FITS_JS = """s => {
 # cuts a choice, a password field narrower than its hint, a table wider than its section
 STAFF_CUT_JS = """() => {
   const out = [];
-  const inside = (a, b) => a.left >= b.left - 1 && a.right <= b.right + 1 && a.top >= b.top - 1 && a.bottom <= b.bottom + 1;
+  const inside = (a, b) =>
+    a.left >= b.left - 1 && a.right <= b.right + 1 && a.top >= b.top - 1 && a.bottom <= b.bottom + 1;
   for (const row of document.querySelectorAll('[data-testid="admin-staff-row"]')) {
     const who = row.dataset.username;
     for (const group of row.querySelectorAll('.check-group')) {
@@ -70,7 +71,8 @@ STAFF_CUT_JS = """() => {
   }
   const table = document.querySelector('.staff-table');
   if (table.scrollWidth > table.parentElement.clientWidth + 1) {
-    const widths = [...table.querySelectorAll('[data-testid="admin-staff-row"]')[1].children].map((td) => Math.round(td.getBoundingClientRect().width));
+    const cells = [...table.querySelectorAll('[data-testid="admin-staff-row"]')].pop().children;
+    const widths = [...cells].map((td) => Math.round(td.getBoundingClientRect().width));
     out.push(`the staff table is ${table.scrollWidth} px wide in ${table.parentElement.clientWidth} px: ${widths}`);
   }
   return out;
