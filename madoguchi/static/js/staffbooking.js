@@ -62,6 +62,8 @@ function hhmm(iso) {
 function dayLabel(iso, lang = language()) {
   const [y, m, d] = iso.split("-").map(Number);
   const locale = lang === "easy-ja" ? "ja-JP" : lang;
+  // a browser without this language's dates would write them in its own (Japanese): the plain date instead
+  if (!Intl.DateTimeFormat.supportedLocalesOf([locale]).length) return iso;
   return new Intl.DateTimeFormat(locale, { month: "long", day: "numeric", weekday: "short", timeZone: "Asia/Tokyo" })
     .format(new Date(Date.UTC(y, m - 1, d, 3)));
 }
