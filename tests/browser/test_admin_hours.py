@@ -126,6 +126,11 @@ async def test_admin_edits_the_opening_hours(
             if choice == "hours-ask-cancel":
                 await ask.screenshot(path=str(ARTIFACTS / f"admin-hours-ask-{name}.png"))
                 await shot(page, f"admin-hours-ask-page-{name}")
+                if not phone:  # the desk's other size too
+                    await page.set_viewport_size({"width": 1920, "height": 1080})
+                    await ask.scroll_into_view_if_needed()
+                    await shot(page, "admin-hours-ask-page-1920")
+                    await page.set_viewport_size(viewport)
             await page.get_by_test_id(choice).click()
             await expect(ask).to_be_hidden()
             if choice == "hours-ask-cancel":

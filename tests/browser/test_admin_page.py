@@ -9,6 +9,8 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from madoguchi import keys
+from madoguchi.chatbot.knowledge import bundled_kb_dir
+from madoguchi.server_commands import demo_kb
 from madoguchi.storage.municipalities import Municipalities
 from tests.browser.chromium import ARTIFACTS, WAIT_MS, new_page, shot
 from tests.support import LiveServer, serve
@@ -196,3 +198,46 @@ async def test_an_agent_gets_a_plain_403_page(server: LiveServer, browser: Brows
         await shot(page, "admin-403")
     finally:
         await context.close()
+
+
+async def test_the_demo_takes_a_knowledge_base_upload_and_reports_a_mistake_by_line(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """`madoguchi demo` refused every upload with 「MADOGUCHI_KB_DIR が設定されていません」: on the demo's copy of
+    the sample a mistake is reported as file:line beside the form; where uploads are really off (no copy, no
+    setting) the page says so in plain words, naming no setting."""
+    sample = (bundled_kb_dir("shiomi") / "kb" / "tax.yaml").read_text(encoding="utf-8")
+    broken = sample.replace("route: tax", "route: taxes").encode()
+    for name, settings in (
+        ("demo", demo_kb(settings_for_tests(tmp_path))),
+        ("off", settings_for_tests(tmp_path / "off")),
+    ):
+        async with serve(settings) as live:
+            await live.add_agent("kanri", PASSWORD, role="admin")
+            context, page, problems = await new_page(browser, {"width": 1366, "height": 768})
+            try:
+                await page.goto(f"{live.base_url}/login")
+                await page.get_by_test_id("login-username").fill("kanri")
+                await page.get_by_test_id("login-password").fill(PASSWORD)
+                await page.get_by_test_id("login-submit").click()
+                await page.wait_for_url("**/console")
+                await page.goto(f"{live.base_url}/admin")
+                await expect(page.get_by_test_id("admin-staff-row")).to_have_count(1, timeout=WAIT_MS)
+                await page.get_by_test_id("admin-kb-file").set_input_files(
+                    files=[{"name": "tax.yaml", "mimeType": "application/x-yaml", "buffer": broken}]
+                )
+                await page.get_by_test_id("admin-kb-submit").click()
+                report = page.get_by_test_id("admin-kb-report")
+                await expect(report).to_be_visible(timeout=WAIT_MS)
+                if name == "demo":
+                    await expect(report).to_contain_text("kb/tax.yaml:1:")
+                else:
+                    await expect(report).to_contain_text("この サーバーでは 知識ベースの アップロードが できません")
+                assert "MADOGUCHI_" not in (await report.inner_text())
+                for width, height in ((1366, 768), (1920, 1080)):
+                    await page.set_viewport_size({"width": width, "height": height})
+                    await report.scroll_into_view_if_needed()
+                    await shot(page, f"admin-kb-{name}-{width}x{height}")
+                assert all("status of 4" in p for p in problems), problems  # the refusal itself only
+            finally:
+                await context.close()
