@@ -59,6 +59,7 @@ async def demo_command(args: argparse.Namespace, settings: Settings) -> int:
     def announce(bound_port: int) -> None:
         shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
         print_demo_credentials(credentials, base_url=f"http://{shown}:{bound_port}")
+        print(f"Knowledge base (uploads on /admin change this copy of the sample): {settings.kb_dir}", flush=True)
 
     return await run_server(settings, host=host, port=port, on_listening=announce)
 
@@ -86,7 +87,6 @@ def demo_kb(settings: Settings) -> Settings:
         for town in sorted(p.parent for p in DATA_DIR.glob("*/municipality.yaml")):
             shutil.copytree(town, staging / town.name)
         staging.rename(target)  # a start stopped half-way leaves no half copy to be taken for the real one
-    log.info("demo: knowledge base in %s (uploads from the admin page change this copy)", target)
     return settings.model_copy(update={"kb_dir": target})
 
 

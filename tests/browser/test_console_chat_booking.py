@@ -122,6 +122,13 @@ async def test_a_nepali_chat_gets_a_japanese_gist_and_its_booking_in_nepali(brow
                 await agent.wait_for_timeout(100)
                 assert await agent.evaluate(OVERLAP_JS, ["staff-booking", UNDER]) == [], size
                 await shot(agent, f"console-chat-booking-sent-{size}")
+            for size, viewport in (
+                ("portrait", {"width": 1080, "height": 1920}),
+                ("phone", {"width": 390, "height": 844}),
+            ):
+                await agent.set_viewport_size(viewport)
+                await agent.wait_for_timeout(100)
+                await shot(agent, f"console-chat-booking-sent-{size}")
             await home.get_by_test_id("chat-log").evaluate("log => log.lastElementChild?.scrollIntoView()")
             await shot(home, "console-chat-booking-resident-phone")
             assert not [p for p in agent_problems if "favicon" not in p], agent_problems
