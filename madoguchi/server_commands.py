@@ -47,6 +47,7 @@ async def demo_command(args: argparse.Namespace, settings: Settings) -> int:
     from madoguchi.storage.seed import print_demo_credentials, seed_demo
 
     private_dir(settings.data_dir)
+    settings = demo_kb(settings)
     db = await open_database(settings.effective_database_url)
     try:
         credentials = await seed_demo(db, settings.data_dir)
@@ -58,8 +59,35 @@ async def demo_command(args: argparse.Namespace, settings: Settings) -> int:
     def announce(bound_port: int) -> None:
         shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
         print_demo_credentials(credentials, base_url=f"http://{shown}:{bound_port}")
+        print(f"Knowledge base (uploads on /admin change this copy of the sample): {settings.kb_dir}", flush=True)
 
     return await run_server(settings, host=host, port=port, on_listening=announce)
+
+
+DEMO_KB_FOLDER = "kb"
+"""The demo's writable knowledge base: ``<MADOGUCHI_DATA_DIR>/kb/``, copied once from the bundled sample."""
+
+
+def demo_kb(settings: Settings) -> Settings:
+    """The demo works end to end, the admin page's knowledge-base upload included: without ``MADOGUCHI_KB_DIR`` it
+    answers from a writable copy of the bundled sample under the data dir (made on the first start and kept, so an
+    upload survives a restart; delete the folder to start again from the sample). The sample itself is never
+    written. A ``MADOGUCHI_KB_DIR`` that is set is used as it is."""
+    if settings.kb_dir is not None:
+        return settings
+    import shutil
+
+    from madoguchi.chatbot.knowledge import DATA_DIR
+
+    target = settings.data_dir / DEMO_KB_FOLDER
+    if not target.is_dir():
+        staging = settings.data_dir / f".{DEMO_KB_FOLDER}-copying"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        for town in sorted(p.parent for p in DATA_DIR.glob("*/municipality.yaml")):
+            shutil.copytree(town, staging / town.name)
+        staging.rename(target)  # a start stopped half-way leaves no half copy to be taken for the real one
+    return settings.model_copy(update={"kb_dir": target})
 
 
 def insecure_cookie_warning(host: str, settings: Settings) -> str | None:

@@ -8,6 +8,7 @@ servers, TURN and the LLM are off until someone configures them.
 from __future__ import annotations
 
 import ipaddress
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -95,6 +96,12 @@ class Settings(BaseSettings):
     )
     session_ttl_s: int = Field(default=12 * 3600, gt=0)
     cookie_secure: bool = False
+    public_url: str | None = Field(
+        default=None,
+        description="the address residents' devices and booth tablets reach this server at (https://madoguchi.example"
+        ".jp); links and QR codes made for another device (a new booth's kiosk link) start with it; default: the "
+        "address the admin's browser used",
+    )
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description="JSON list of reverse-proxy addresses whose X-Forwarded-For names the client (login throttle)",
@@ -220,6 +227,18 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Asia/Tokyo") from None
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", value):
+            raise ValueError(
+                f"public_url must be an http:// or https:// address such as https://madoguchi.example.jp, not {value!r}"
+            )
         return value
 
     @field_validator("service_level_targets")

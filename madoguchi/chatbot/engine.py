@@ -446,6 +446,14 @@ class TriageEngine:
         ranked = self.retriever.search(topic, limit=12)
         return matched_title(ranked, entry_id, strong_score=self.config.title_score)
 
+    def nearest_titles(self, masked_text: str, route: RouteId, limit: int = 3) -> list[str]:
+        """The Japanese titles of the entries on ``route`` the knowledge base finds nearest one line, best first
+        (a guess, not a match: the gist of a case written in another language names them as the bot's guess)."""
+        topic = without_handoff_phrases(normalise(without_mask_tokens(masked_text)), self.lexicon)
+        ranked = self.retriever.search(topic, limit=12)
+        titles = [i.entry.title.ja for i in ranked if i.score > 0 and i.entry.route == route]
+        return list(dict.fromkeys(titles))[:limit]
+
     def current_need(self, history: Sequence[Turn]) -> LineTopic | None:
         """The resident's last clear question in the conversation (what they want now), if any."""
         return self._last_clear(history)
@@ -478,14 +486,17 @@ class TriageEngine:
         if current is not here:
             earlier.append(here)
         bot_lines = [(t.text, t.action, t.entry_ids) for t in transcript if t.sender == "bot"]
+        written = written_language([*lines, result.masked_text], result.language)
+        foreign = written not in ("ja", "easy-ja")  # the Japanese gist's likely topics: one more search
         return build_summary(
             self.kb,
+            nearest=self.nearest_titles(current.text, result.route) if foreign else (),
             route=result.route,
             urgent=result.urgent,
             reasons=result.reasons,
             masked_kinds=result.masked_kinds,
             masked_text=result.masked_text,
-            language=written_language([*lines, result.masked_text], result.language),
+            language=written,
             current=current,
             earlier=earlier,
             bot_lines=bot_lines,

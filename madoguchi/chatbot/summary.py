@@ -36,6 +36,9 @@ class HandoffSummary(BaseModel):
     flags: tuple[str, ...]
     language: str
     also_asked: tuple[str, ...] = ()
+    gist: str = ""
+    """For a resident writing in another language: the bot's guess in Japanese (the route, the knowledge-base
+    entries it matched or found nearest, the flags), so an agent who reads only Japanese knows what the case is."""
 
 
 @dataclass(frozen=True)
@@ -150,9 +153,11 @@ def build_summary(
     current: LineTopic,
     earlier: Sequence[LineTopic],
     bot_lines: Sequence[tuple[str, str | None, tuple[str, ...]]],
+    nearest: Sequence[str] = (),
 ) -> HandoffSummary:
     """``current`` is the resident's present need (the last clear line), ``earlier`` the other resident lines
-    (oldest first), ``bot_lines`` (text, action, entry ids) what the bot said."""
+    (oldest first), ``bot_lines`` (text, action, entry ids) what the bot said, ``nearest`` the Japanese titles of
+    the entries the knowledge base finds nearest the current line (the gist of a case in another language)."""
     topics = urgent_topics(reasons, current.text) if urgent else []
     urgent_head = "【" + "・".join([FLAG_NAMES["urgent"], *topics]) + "】" if urgent else ""
     label = _topic_label(kb, current) if current.clear or current.title else ""
@@ -197,9 +202,21 @@ def build_summary(
         flags.append("個人番号など伏せ字あり")
     if language not in ("ja", "easy-ja"):
         flags.append(f"言語: {JA_LANGUAGE_NAMES.get(language, language)}")
+    route_name = kb.municipality.route_name(route)
+    gist = ""
+    if written:
+        answered = [kb.entry(i).title.ja for _t, _a, ids in bot_lines for i in ids if i in known]
+        titles = list(dict.fromkeys([*([current.title] if current.title else []), *answered, *nearest]))[:3]
+        gist = one_line(
+            f"「{route_name}」の 用件"
+            + (f"。近い 案内: {'、'.join(titles)}" if titles else "")
+            + (f"。注意: {'・'.join(f for f in flags if not f.startswith('言語:'))}" if len(flags) > 1 else ""),
+            160,
+        )
     return HandoffSummary(
         route=route,
-        route_name=kb.municipality.route_name(route),
+        route_name=route_name,
+        gist=gist,
         need=need,
         bot_said=tuple(bot_said[-5:]),
         flags=tuple(flags),

@@ -9,6 +9,8 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from madoguchi import keys
+from madoguchi.chatbot.knowledge import bundled_kb_dir
+from madoguchi.server_commands import demo_kb
 from madoguchi.storage.municipalities import Municipalities
 from tests.browser.chromium import ARTIFACTS, WAIT_MS, new_page, shot
 from tests.support import LiveServer, serve
@@ -40,6 +42,42 @@ FITS_JS = """s => {
   pen.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
   const text = pen.measureText(s.options[s.selectedIndex].text).width;
   return s.clientWidth - parseFloat(style.paddingLeft) - 20 - text >= 12;
+}"""
+
+
+# what of the staff table a person cannot see without scrolling inside it: a desk or language box that scrolls or
+# cuts a choice, a password field narrower than its hint, a table wider than its section
+STAFF_CUT_JS = """() => {
+  const out = [];
+  const inside = (a, b) =>
+    a.left >= b.left - 1 && a.right <= b.right + 1 && a.top >= b.top - 1 && a.bottom <= b.bottom + 1;
+  for (const row of document.querySelectorAll('[data-testid="admin-staff-row"]')) {
+    const who = row.dataset.username;
+    for (const group of row.querySelectorAll('.check-group')) {
+      if (group.scrollHeight > group.clientHeight + 1) out.push(`${who}: ${group.dataset.field} scrolls`);
+      const box = group.getBoundingClientRect();
+      for (const label of group.querySelectorAll('label')) {
+        const text = label.textContent.trim();
+        if (!inside(label.getBoundingClientRect(), box)) out.push(`${who}: ${text} outside its box`);
+        if (label.scrollWidth > label.clientWidth + 1) out.push(`${who}: ${text} cut`);
+      }
+    }
+    const password = row.querySelector('input[type="password"]');
+    if (password) {
+      const style = getComputedStyle(password);
+      const pen = document.createElement('canvas').getContext('2d');
+      pen.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+      const room = password.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+      if (pen.measureText(password.placeholder).width > room) out.push(`${who}: the password hint is cut`);
+    }
+  }
+  const table = document.querySelector('.staff-table');
+  if (table.scrollWidth > table.parentElement.clientWidth + 1) {
+    const cells = [...table.querySelectorAll('[data-testid="admin-staff-row"]')].pop().children;
+    const widths = [...cells].map((td) => Math.round(td.getBoundingClientRect().width));
+    out.push(`the staff table is ${table.scrollWidth} px wide in ${table.parentElement.clientWidth} px: ${widths}`);
+  }
+  return out;
 }"""
 
 
@@ -81,6 +119,18 @@ async def test_admin_adds_a_booth_and_opens_its_kiosk(server: LiveServer, browse
             "boxes => boxes.map(b => b.value)"
         ) == ["tax"]
 
+        # console9: at a desk every person's desks and languages are all shown (at 1366 the desks were a small box
+        # that scrolled: 健康・検診, 防災, バス・船 cut, その他 hidden) and the password hint is not cut
+        for width, height in ((1366, 768), (1920, 1080)):
+            await page.set_viewport_size({"width": width, "height": height})
+            hidden = await page.evaluate(STAFF_CUT_JS)
+            assert hidden == [], f"{width}x{height}: {hidden}"
+            await page.get_by_test_id("admin-staff").scroll_into_view_if_needed()
+            await page.get_by_test_id("admin-staff").screenshot(
+                path=str(ARTIFACTS / f"admin-staff-{width}x{height}.png")
+            )
+        await page.set_viewport_size({"width": 1920, "height": 1080})
+
         form = page.get_by_test_id("admin-booth-add")
         await page.get_by_test_id("admin-booth-name").fill("汐見郵便局ブース")
         await form.locator('select[name="place_id"]').select_option("shiomi-post")
@@ -90,6 +140,13 @@ async def test_admin_adds_a_booth_and_opens_its_kiosk(server: LiveServer, browse
         link = page.get_by_test_id("admin-kiosk-link")
         await expect(link).to_be_visible(timeout=WAIT_MS)
         await expect(page.get_by_test_id("admin-booth")).to_have_count(1)
+        # console9: the page was opened at 127.0.0.1, so the link names this computer: said in words, since a tablet
+        # that scans it would open itself; the form is empty again for the next booth
+        await expect(page.get_by_test_id("admin-kiosk-local")).to_be_visible()
+        await expect(page.get_by_test_id("admin-kiosk-local")).to_contain_text("タブレットでは 開けません")
+        await expect(form.locator('select[name="place_id"]')).to_have_value("")
+        await expect(form.locator('input[name="location"]')).to_have_value("")
+        await expect(page.get_by_test_id("admin-booth-name")).to_have_value("")
         # office8b: the booth list shows where exactly the booth stands, and its place menu is not cut (汐見郵便)
         await expect(page.get_by_test_id("admin-booth-location")).to_have_text("1階 窓口の となり")
         place_menu = page.get_by_test_id("admin-booth").locator("select")
@@ -141,3 +198,46 @@ async def test_an_agent_gets_a_plain_403_page(server: LiveServer, browser: Brows
         await shot(page, "admin-403")
     finally:
         await context.close()
+
+
+async def test_the_demo_takes_a_knowledge_base_upload_and_reports_a_mistake_by_line(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """`madoguchi demo` refused every upload with 「MADOGUCHI_KB_DIR が設定されていません」: on the demo's copy of
+    the sample a mistake is reported as file:line beside the form; where uploads are really off (no copy, no
+    setting) the page says so in plain words, naming no setting."""
+    sample = (bundled_kb_dir("shiomi") / "kb" / "tax.yaml").read_text(encoding="utf-8")
+    broken = sample.replace("route: tax", "route: taxes").encode()
+    for name, settings in (
+        ("demo", demo_kb(settings_for_tests(tmp_path))),
+        ("off", settings_for_tests(tmp_path / "off")),
+    ):
+        async with serve(settings) as live:
+            await live.add_agent("kanri", PASSWORD, role="admin")
+            context, page, problems = await new_page(browser, {"width": 1366, "height": 768})
+            try:
+                await page.goto(f"{live.base_url}/login")
+                await page.get_by_test_id("login-username").fill("kanri")
+                await page.get_by_test_id("login-password").fill(PASSWORD)
+                await page.get_by_test_id("login-submit").click()
+                await page.wait_for_url("**/console")
+                await page.goto(f"{live.base_url}/admin")
+                await expect(page.get_by_test_id("admin-staff-row")).to_have_count(1, timeout=WAIT_MS)
+                await page.get_by_test_id("admin-kb-file").set_input_files(
+                    files=[{"name": "tax.yaml", "mimeType": "application/x-yaml", "buffer": broken}]
+                )
+                await page.get_by_test_id("admin-kb-submit").click()
+                report = page.get_by_test_id("admin-kb-report")
+                await expect(report).to_be_visible(timeout=WAIT_MS)
+                if name == "demo":
+                    await expect(report).to_contain_text("kb/tax.yaml:1:")
+                else:
+                    await expect(report).to_contain_text("この サーバーでは 知識ベースの アップロードが できません")
+                assert "MADOGUCHI_" not in (await report.inner_text())
+                for width, height in ((1366, 768), (1920, 1080)):
+                    await page.set_viewport_size({"width": width, "height": height})
+                    await report.scroll_into_view_if_needed()
+                    await shot(page, f"admin-kb-{name}-{width}x{height}")
+                assert all("status of 4" in p for p in problems), problems  # the refusal itself only
+            finally:
+                await context.close()

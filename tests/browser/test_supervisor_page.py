@@ -41,6 +41,7 @@ async def login(page: Page, server: LiveServer, username: str) -> None:
 async def test_supervisor_offers_a_stranded_case_to_a_named_agent(server: LiveServer, browser: Browser) -> None:
     _, token, _ = await server.add_booth("北港郵便局ブース")
     _, second_token, _ = await server.add_booth("南浜公民館ブース")
+    _, third_token, _ = await server.add_booth("東崎出張所ブース")
     await server.add_agent("tanaka", PASSWORD, routes=("tax",))
     await server.add_agent("sato", PASSWORD, routes=("tax",))
     await server.add_agent("boss", PASSWORD, role="supervisor")
@@ -84,7 +85,7 @@ async def test_supervisor_offers_a_stranded_case_to_a_named_agent(server: LiveSe
         boss_row = sv.get_by_test_id("sv-agent").filter(has_text="boss")
         await expect(boss_row).to_have_attribute("data-activity", "watching", timeout=WAIT_MS)
         await expect(boss_row).to_contain_text("この画面を 見ています")
-        await expect(sv.get_by_test_id("sv-booth")).to_have_count(2)
+        await expect(sv.get_by_test_id("sv-booth")).to_have_count(3)
 
         # a resident asks for バス・船, which nobody on duty covers
         cid = ok(await booth.call("consultation.request", {"route": "transport_ferry"}))["consultation_id"]
@@ -93,7 +94,8 @@ async def test_supervisor_offers_a_stranded_case_to_a_named_agent(server: LiveSe
         await expect(case).to_contain_text("バス・船")
         alert = sv.locator('[data-testid="sv-alert"][data-kind="stranded"]')
         await expect(alert).to_contain_text("担当できる職員が いません")
-        await expect(alert).to_contain_text("「この職員に 回す」")
+        await expect(alert).to_contain_text("「この職員に 回す」")  # tanaka is free: pick him
+        await expect(alert.get_by_test_id("sv-alert-todo")).to_have_attribute("data-advice", "sv.do.stranded")
         await expect(sv.get_by_test_id("sv-today-waiting")).to_have_text("1")
         # fix7b: times in words (「待ち 1:04」 read as an hour or a minute), and the figures say how they add up
         await expect(case.locator(".waited")).to_have_text(re.compile(r"^待ち \d+(分\d+)?秒$"))
@@ -134,6 +136,25 @@ async def test_supervisor_offers_a_stranded_case_to_a_named_agent(server: LiveSe
             await expect(waiting.get_by_test_id("sv-assign-why")).to_have_text(
                 "手の空いている職員が いないので、いまは 回せません。職員が 受付中に なると 選べます。"
             )
+            # console9: a stranded case now, with nobody free: the alarm no longer says to pick someone and press the
+            # greyed button; it says nobody can take it and what to do instead
+            third = await booth_peer(server, third_token)
+            try:
+                ok(await third.call("consultation.request", {"route": "transport_ferry"}))
+                alarm = sv.locator('[data-testid="sv-alert"][data-kind="stranded"]')
+                todo = alarm.get_by_test_id("sv-alert-todo")
+                await expect(todo).to_have_attribute("data-advice", "sv.do.stranded_nobody", timeout=WAIT_MS)
+                await expect(todo).to_contain_text("いま 受けられる職員が いません（「この職員に 回す」は 使えません）")
+                await expect(todo).to_contain_text("受付可に してもらう")
+                await expect(todo).to_contain_text("窓口を 変える")
+                await expect(todo).to_contain_text("折り返しの 電話")
+                for width, height in SIZES:
+                    await sv.set_viewport_size({"width": width, "height": height})
+                    await alarm.scroll_into_view_if_needed()
+                    await shot(sv, f"supervisor-alarm-nobody-free-{width}x{height}")
+                await sv.set_viewport_size({"width": 1366, "height": 768})
+            finally:
+                await third.close()
             for width, height in SIZES:
                 await sv.set_viewport_size({"width": width, "height": height})
                 await waiting.scroll_into_view_if_needed()

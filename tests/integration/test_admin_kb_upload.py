@@ -14,6 +14,7 @@ import pytest
 
 from madoguchi import keys
 from madoguchi.chatbot.knowledge import bundled_kb_dir
+from madoguchi.server_commands import demo_kb
 from madoguchi.storage.audit import AuditLog
 from tests.support import ENGINES, LiveServer, make_settings, serve
 
@@ -152,3 +153,29 @@ async def test_uploads_are_scoped_named_and_need_a_writable_folder(kb_server: Li
         await bundled.add_agent("admin-a", PASSWORD, role="admin", municipality="shiomi")
         status, body = await upload(bundled, "admin-a", text, file="kb/tax.yaml")
         assert status == 409 and "MADOGUCHI_KB_DIR" in str(body["error"])
+
+
+async def test_the_demo_uploads_into_a_copy_of_the_sample_under_the_data_dir(tmp_path: Path) -> None:
+    """`madoguchi demo` refused every upload (「MADOGUCHI_KB_DIR が設定されていません」): it now answers from a writable
+    copy of the sample under the data dir, so a mistake gets its file:line report and a good file is taken, while
+    the bundled sample is never written. A second start keeps the copy (and what was uploaded); a set
+    MADOGUCHI_KB_DIR is left as it is."""
+    sample = (bundled_kb_dir("shiomi") / "kb" / "tax.yaml").read_text(encoding="utf-8")
+    settings = demo_kb(make_settings(tmp_path))
+    assert settings.kb_dir == tmp_path / "kb" and (tmp_path / "kb" / "shiomi" / "municipality.yaml").is_file()
+    async with serve(settings) as demo:
+        await demo.add_agent("admin-a", PASSWORD, role="admin", municipality="shiomi")
+        broken = sample.replace("route: tax", "route: taxes").encode()
+        status, body = await upload(demo, "admin-a", broken, file="kb/tax.yaml")
+        assert status == 400 and str(body["error"]).count("kb/tax.yaml:1:") == 1, body
+        status, body = await upload(demo, "admin-a", sample.replace(OLD, NEW).encode(), file="kb/tax.yaml")
+        assert status == 200, body
+        assert NEW in answers(demo)
+    assert (bundled_kb_dir("shiomi") / "kb" / "tax.yaml").read_text(encoding="utf-8") == sample
+    assert demo_kb(make_settings(tmp_path)).kb_dir == tmp_path / "kb"
+    assert NEW in (tmp_path / "kb" / "shiomi" / "kb" / "tax.yaml").read_text(encoding="utf-8")
+    own = make_settings(tmp_path, kb_dir=tmp_path / "own")
+    assert demo_kb(own) is own
+    # where uploads really are off, the page says so in plain words, naming no setting
+    for path in (Path(__file__).parents[2] / "madoguchi" / "static" / "i18n").glob("*.json"):
+        assert "MADOGUCHI_" not in path.read_text(encoding="utf-8"), path.name

@@ -12,7 +12,7 @@ import pytest
 from madoguchi import keys
 from madoguchi.storage.audit import AuditLog
 from madoguchi.storage.municipalities import Municipalities
-from tests.support import LiveServer, booth_peer
+from tests.support import LiveServer, booth_peer, make_settings, serve
 
 PASSWORD = "correct horse battery"
 
@@ -351,3 +351,37 @@ async def test_changes_without_the_csrf_token_or_from_another_site_are_refused(l
     booth = await live_server.app[keys.BOOTHS].get(ids["booth_a"])
     assert booth is not None and not booth.revoked
     assert [action for _, action, _ in await audit_actions(live_server)] == ["booth.rename"]
+
+
+async def test_a_kiosk_link_is_made_for_the_tablet_not_for_this_computer(tmp_path: Any) -> None:
+    """The new booth's link pointed at http://localhost:8611/…, so a tablet that scanned it opened itself: it starts
+    with MADOGUCHI_PUBLIC_URL when that is set, else with the address the admin's browser used (the Host header),
+    and says when that address is this computer itself (the page then warns in words). A rotated token's link is
+    made the same way; a public URL that is no http(s) address is refused at start."""
+    public = "https://madoguchi.example.jp"
+    async with serve(make_settings(tmp_path, public_url=public + "/")) as server:
+        await server.add_agent("admin-a", PASSWORD, role="admin", municipality="shiomi")
+        async with signed_in(server, "admin-a") as admin:
+            status, added = await admin.post("/api/admin/booths", {"name": "港ブース", "municipality_id": "shiomi"})
+            assert status == 201, added
+            booth_id = added["booth"]["id"]
+            assert added["url"].startswith(f"{public}/booth/{booth_id}#token=") and added["local"] is False
+            status, rotated = await admin.post(f"/api/admin/booths/{booth_id}/rotate", {})
+            assert status == 200 and rotated["url"].startswith(f"{public}/booth/") and rotated["local"] is False
+    async with serve(make_settings(tmp_path / "other")) as server:
+        await server.add_agent("admin-a", PASSWORD, role="admin", municipality="shiomi")
+        async with signed_in(server, "admin-a") as admin:
+            port = server.base_url.rsplit(":", 1)[1]
+            for host, local in (
+                (f"192.168.10.5:{port}", False),
+                (f"localhost:{port}", True),
+                (f"127.0.0.1:{port}", True),
+            ):
+                status, added = await admin.post(
+                    "/api/admin/booths", {"name": f"ブース {host}", "municipality_id": "shiomi"}, Host=host
+                )
+                assert status == 201, added
+                assert added["url"].startswith(f"http://{host}/booth/") and added["local"] is local, (host, added)
+    for wrong in ("madoguchi.example.jp", "ftp://x.example.jp", "https://x.example.jp/?a=1"):
+        with pytest.raises(ValueError):
+            make_settings(tmp_path, public_url=wrong)

@@ -12,6 +12,7 @@ from typing import Annotated, Any, TypeVar
 import segno
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, StringConstraints
+from yarl import URL
 
 from madoguchi import keys
 from madoguchi.agent_console.admin import guard
@@ -90,10 +91,19 @@ def booth_json(booth: BoothRecord) -> dict[str, Any]:
     }
 
 
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "::"})
+
+
 def kiosk_link(request: web.Request, booth: BoothRecord, token: str) -> dict[str, Any]:
-    url = f"{request.url.origin()}{kiosk_url(booth.id, token)}"
+    """The kiosk's link and QR code, at ``MADOGUCHI_PUBLIC_URL`` when it is set, else at the address the admin's
+    browser used (the request's Host). ``local`` says the link names this computer itself (localhost,
+    127.0.0.1): a tablet that scans it opens itself, so the page warns in words."""
+    base = request.app[keys.SETTINGS].public_url or str(request.url.origin())
+    url = f"{base}{kiosk_url(booth.id, token)}"
+    host = (URL(url).host or "").strip("[]").lower()
+    local = host in LOOPBACK_HOSTS or host.endswith(".localhost") or host.startswith("127.")
     qr = segno.make(url, error="m").svg_data_uri(scale=5, border=4)
-    return {"booth": booth_json(booth), "url": url, "qr": qr}
+    return {"booth": booth_json(booth), "url": url, "qr": qr, "local": local}
 
 
 async def _own_booth(request: web.Request, staff: StaffRecord) -> BoothRecord:

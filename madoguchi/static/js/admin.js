@@ -7,6 +7,7 @@
 // Nothing is inserted as HTML: rows are built with textContent.
 
 import { formatDayTime } from "./clock.js";
+import { formatBookingCode } from "./numbers.js";
 import { applyTranslations, initI18n, t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -50,11 +51,15 @@ function kbTarget(file) {
   return { type: "application/x-yaml", query: `?file=${encodeURIComponent(name)}` };
 }
 
-function showError(err) {
-  const box = $("admin-error");
+function errorSentence(err) {
   const key = `admin.error.${err.code}`;
   const known = t(key) !== key;
-  box.textContent = known ? t(key, { detail: err.detail || "" }) : t("admin.error.invalid_value", { detail: err.detail || err.code });
+  return known ? t(key, { detail: err.detail || "" }) : t("admin.error.invalid_value", { detail: err.detail || err.code });
+}
+
+function showError(err) {
+  const box = $("admin-error");
+  box.textContent = errorSentence(err);
   box.hidden = false;
   $("admin-notice").hidden = true;
 }
@@ -205,6 +210,7 @@ function showKiosk(result) {
   $("kiosk-qr").src = result.qr;
   $("kiosk-link").href = result.url;
   $("kiosk-link").textContent = result.url;
+  $("kiosk-local").hidden = !result.local;
   $("kiosk-result").hidden = false;
   $("kiosk-result").scrollIntoView({ block: "nearest" });
   return t("admin.kiosk.ready", { name: result.booth.name });
@@ -493,34 +499,100 @@ async function saveHours(event) {
     open_holidays: openHolidays,
   };
   const path = `/api/admin/hours/${encodeURIComponent(town)}`;
-  await run(
-    () => confirmingBookings(path, body),
-    (saved) => {
-      const kept = saved?.bookings_on_closed_days || [];
-      return kept.length
-        ? t("admin.hours.saved_with_bookings", { count: kept.length, list: listedBookings(kept).join("、") })
-        : t("admin.hours.saved");
-    },
-  );
+  await changeHours(path, body, town, (kept) =>
+    kept.length
+      ? t("admin.hours.saved_with_bookings", { count: kept.length, list: listedBookings(kept).join("、") })
+      : t("admin.hours.saved"));
 }
 
 function listedBookings(bookings) {
-  return bookings.map((b) => `${formatDayTime(Date.parse(b.start) / 1000)} ${t(`route.${b.route}`)} ${b.code}`);
+  return bookings.map((b) => `${formatDayTime(Date.parse(b.start) / 1000)} ${t(`route.${b.route}`)} ${formatBookingCode(b.code)}`);
+}
+
+/** What happened to the hours, beside the save button (it was said 4,000 px above it, at the top of the page). */
+function hoursSay(text, { error = false } = {}) {
+  $("hours-notice").hidden = error;
+  $("hours-error").hidden = !error;
+  const box = error ? $("hours-error") : $("hours-notice");
+  box.textContent = text;
+  box.scrollIntoView({ block: "nearest" });
 }
 
 /** A change of hours (saving, or back to the file's) that closes a time with bookings on it: the server names
- * them first (409); the admin confirms having seen them, the bookings stay, and the notice names them again to
- * phone each resident. `madoguchi hours set|reset` refuses the same way until --confirm. */
-async function confirmingBookings(path, body) {
+ * them first (409, nothing stored); the panel beside the button lists each booking (day and time, desk, the name
+ * as booked, the contact, the number) and asks 「このまま 保存する」 or 「やめる」; the bookings stay either way,
+ * and the notice names them again to phone each resident. `madoguchi hours set|reset` refuses the same way until
+ * --confirm. */
+async function changeHours(path, body, town, doneText) {
+  $("hours-notice").hidden = true;
+  $("hours-error").hidden = true;
+  let result;
   try {
-    return await api(path, body);
+    result = await api(path, body);
   } catch (err) {
     const bookings = err?.payload?.bookings;
-    if (err?.code !== "bookings_on_closed_days" || !Array.isArray(bookings)) throw err;
-    const ask = t("admin.hours.confirm_bookings", { count: bookings.length, list: listedBookings(bookings).join("\n") });
-    if (!window.confirm(ask)) throw err;
-    return api(`${path}?confirm=1`, body);
+    if (err?.code !== "bookings_on_closed_days" || !Array.isArray(bookings)) {
+      hoursSay(errorSentence(err instanceof AdminError ? err : new AdminError("network")), { error: true });
+      return null;
+    }
+    if (!(await askAboutBookings(bookings, town))) {
+      hoursSay(t("admin.hours.ask.not_saved"));
+      return null;
+    }
+    try {
+      result = await api(`${path}?confirm=1`, body);
+    } catch (again) {
+      hoursSay(errorSentence(again instanceof AdminError ? again : new AdminError("network")), { error: true });
+      return null;
+    }
   }
+  await reload().catch(() => null);
+  hoursSay(doneText(result?.bookings_on_closed_days || []));
+  return result;
+}
+
+/** The name as booked and the contact of each booking, from the day's list the console reads (null: unknown). */
+async function bookingDetails(bookings, town) {
+  const days = [...new Set(bookings.map((b) => b.start.slice(0, 10)))];
+  const found = new Map();
+  await Promise.all(days.map(async (day) => {
+    try {
+      const response = await fetch(`/api/staff/bookings?date=${day}&municipality=${encodeURIComponent(town)}`,
+        { credentials: "same-origin" });
+      if (!response.ok) return;
+      for (const b of (await response.json()).bookings || []) found.set(b.code, b);
+    } catch {
+      // the list stays without names: the numbers still find each booking
+    }
+  }));
+  return found;
+}
+
+let answerAsk = null;
+
+async function askAboutBookings(bookings, town) {
+  const details = await bookingDetails(bookings, town);
+  $("hours-ask-text").textContent = t("admin.hours.ask.text", { count: bookings.length });
+  $("hours-ask-rows").replaceChildren(...bookings.map((b) => {
+    const more = details.get(b.code);
+    const place = data.places.find((p) => p.id === b.place)?.name;
+    return el("tr", { testid: "hours-ask-booking", "data-code": b.code },
+      el("td", { text: formatDayTime(Date.parse(b.start) / 1000) }),
+      el("td", { text: [routeText(b.route), place].filter(Boolean).join(" / ") }),
+      el("td", { text: more?.name_kana || "-" }),
+      el("td", { text: more?.contact || t("admin.hours.ask.no_contact") }),
+      el("td", { text: formatBookingCode(b.code) }));
+  }));
+  $("hours-ask").hidden = false;
+  $("hours-ask").scrollIntoView({ block: "nearest" });
+  $("hours-ask-save").focus();
+  return new Promise((resolve) => {
+    answerAsk = (yes) => {
+      answerAsk = null;
+      $("hours-ask").hidden = true;
+      resolve(yes);
+    };
+  });
 }
 
 function addHoursDate() {
@@ -545,15 +617,15 @@ function wireHours() {
   $("hours-national").addEventListener("change", () => renderHolidays(hoursOf(hoursTown())));
   $("hours-reset").addEventListener("click", () =>
     window.confirm(t("admin.hours.confirm_reset")) &&
-    run(
-      () => confirmingBookings(`/api/admin/hours/${encodeURIComponent(hoursTown())}/reset`, {}),
-      (back) => {
-        const kept = back?.bookings_on_closed_days || [];
-        return kept.length
-          ? t("admin.hours.reset_with_bookings", { count: kept.length, list: listedBookings(kept).join("、") })
-          : t("admin.hours.reset_done");
-      },
-    ));
+    changeHours(`/api/admin/hours/${encodeURIComponent(hoursTown())}/reset`, {}, hoursTown(), (kept) =>
+      kept.length
+        ? t("admin.hours.reset_with_bookings", { count: kept.length, list: listedBookings(kept).join("、") })
+        : t("admin.hours.reset_done")));
+  $("hours-ask-save").addEventListener("click", () => answerAsk?.(true));
+  $("hours-ask-cancel").addEventListener("click", () => answerAsk?.(false));
+  $("hours-ask").addEventListener("keydown", (event) => {
+    if (event.key === "Escape") answerAsk?.(false);
+  });
 }
 
 function render() {
@@ -610,7 +682,12 @@ function wireForms() {
       showKiosk,
       event.target,
     );
-    if (result) event.target.elements.name.value = "";
+    if (result) {
+      // the next booth starts from empty fields: its place and spot are rarely this one's
+      event.target.elements.name.value = "";
+      event.target.elements.place_id.value = "";
+      event.target.elements.location.value = "";
+    }
   });
   $("staff-add").addEventListener("submit", async (event) => {
     event.preventDefault();

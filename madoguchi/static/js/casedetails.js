@@ -16,7 +16,21 @@ export function renderSummary(element, summary) {
   label.className = "summary-label";
   label.dataset.i18n = "console.summary.label";
   label.textContent = t("console.summary.label");
-  element.append(label, need);
+  const gist = typeof summary.gist === "string" ? summary.gist : "";
+  if (!gist) {
+    element.append(label, need);
+    return;
+  }
+  // a resident writing in another language: the bot's guess in Japanese first, labelled as a guess, then their words
+  const guessLabel = document.createElement("span");
+  guessLabel.className = "summary-label";
+  guessLabel.dataset.i18n = "console.summary.gist";
+  guessLabel.textContent = t("console.summary.gist");
+  const guess = document.createElement("span");
+  guess.className = "summary-gist";
+  guess.dataset.testid = "summary-gist";
+  guess.textContent = gist;
+  element.append(guessLabel, guess, label, need);
 }
 
 /** 「○○さんから: note」: who transferred the case and why. */

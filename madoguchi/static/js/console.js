@@ -513,7 +513,10 @@ setInterval(() => {
 }, 1000);
 
 applyTranslations();
-const staffBooking = new StaffBooking({ consultation: () => state.consultation }); // book for a resident, today's bookings
+const staffBooking = new StaffBooking({
+  consultation: () => state.consultation,
+  sendToChat: (text) => chat.say(text), // 「チャットに 送る」: the booking to the resident, as a line of the agent's
+}); // book for a resident, today's bookings
 queue.bookingTime = (code) => staffBooking.timeOf(code); // a queued booked resident shows their time
 new VideoInvite({ socket, consultation: () => state.consultation }); // a web chat becomes a video call
 new InterpreterDesk({ socket, banner }); // asked to interpret another agent's call: join its chat

@@ -98,6 +98,18 @@ export function t(key, params = {}) {
   return text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
 }
 
+/** A t() for another language than the page's (a line sent to a resident in the resident's language), falling back
+ * to Japanese, then to the key; loads that language's catalog once. */
+export async function translatorFor(lang) {
+  const wanted = SUPPORTED_LANGUAGES.includes(lang) ? lang : DEFAULT_LANGUAGE;
+  const catalog = await fetchCatalog(wanted);
+  const fallback = wanted === DEFAULT_LANGUAGE ? catalog : await fetchCatalog(DEFAULT_LANGUAGE).catch(() => ({}));
+  return (key, params = {}) => {
+    const text = catalog[key] ?? fallback[key] ?? key;
+    return text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
+  };
+}
+
 /** Whether the catalogs have a text for key (current language or Japanese). */
 export function hasText(key) {
   return (catalogs.get(current)?.[key] ?? catalogs.get(DEFAULT_LANGUAGE)?.[key]) !== undefined;

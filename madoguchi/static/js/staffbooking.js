@@ -9,7 +9,7 @@
 
 import { formatBookingCode } from "./numbers.js";
 import { TIME_GONE, contactLooksRight, nameLooksRight } from "./bookinput.js";
-import { language, t } from "./i18n.js";
+import { language, t, translatorFor } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const REFRESH_MS = 30000;
@@ -48,17 +48,22 @@ function errorText(err) {
   return text === key ? t("book.error.invalid") : text;
 }
 
-function nameOf(names) {
-  return (names && (names[language()] || names.ja || Object.values(names)[0])) || "";
+function nameOf(names, lang = language()) {
+  return (names && (names[lang] || names.ja || Object.values(names)[0])) || "";
 }
+
+// How the resident checks in, by the booking's way (the phone page's own words after booking: book.js)
+const DONE_KEEP = { booth: "book.done.keep", counter: "book.done.keep_counter", video: "book.done.keep_video" };
 
 function hhmm(iso) {
   return iso.slice(11, 16).replace(/^0/, "");
 }
 
-function dayLabel(iso) {
+function dayLabel(iso, lang = language()) {
   const [y, m, d] = iso.split("-").map(Number);
-  const locale = language() === "easy-ja" ? "ja-JP" : language();
+  const locale = lang === "easy-ja" ? "ja-JP" : lang;
+  // a browser without this language's dates would write them in its own (Japanese): the plain date instead
+  if (!Intl.DateTimeFormat.supportedLocalesOf([locale]).length) return iso;
   return new Intl.DateTimeFormat(locale, { month: "long", day: "numeric", weekday: "short", timeZone: "Asia/Tokyo" })
     .format(new Date(Date.UTC(y, m - 1, d, 3)));
 }
@@ -74,15 +79,23 @@ export class StaffBooking {
   /**
    * @param {object} options
    * @param {() => object|null} options.consultation  the current consultation ({id, route, ...}) or null
+   * @param {(text: string) => object|null} [options.sendToChat]  queue a line to the current case's chat (null:
+   *   not sent)
    */
-  constructor({ consultation }) {
+  constructor({ consultation, sendToChat = () => null }) {
     this.consultation = consultation;
+    this.sendToChat = sendToChat;
+    this.booked = null; // {booking, consultationId} of the booking on the done screen
     this.options = null;
     this.bookings = [];
     this.slotRequest = 0;
     $("book-for-resident").addEventListener("click", () => (this.isOpen ? this.close() : this.open()));
     $("staff-book-close").addEventListener("click", () => this.close());
     $("staff-book-again").addEventListener("click", () => this.reset());
+    $("staff-book-send-chat").addEventListener("click", () => this.sendBooking());
+    window.addEventListener("resize", () => this.dock());
+    // a case starts or ends while the panel is open: it moves with it
+    new MutationObserver(() => this.dock()).observe(document.body, { attributes: true, attributeFilter: ["data-view"] });
     $("staff-book-route").addEventListener("change", () => this.fillPlaces());
     $("staff-book-place").addEventListener("change", () => this.fillDays());
     $("staff-book-ferry").addEventListener("change", () => this.loadSlots());
@@ -188,6 +201,7 @@ export class StaffBooking {
   async open() {
     $("staff-booking").hidden = false;
     $("book-for-resident").setAttribute("aria-expanded", "true");
+    this.dock();
     this.reset();
     try {
       await this.loadOptions();
@@ -205,9 +219,20 @@ export class StaffBooking {
   close() {
     $("staff-booking").hidden = true;
     $("book-for-resident").setAttribute("aria-expanded", "false");
+    this.dock();
+  }
+
+  /** In a case the panel takes the queue's column, under the bar, so the call or chat beside it stays whole. */
+  dock() {
+    const docked = this.isOpen && ["call", "wrapup", "offer"].includes(document.body.dataset.view);
+    document.body.dataset.bookingDocked = docked ? "true" : "false";
+    const bar = document.querySelector(".console-bar");
+    $("staff-booking").style.top = docked && bar ? `${Math.round(bar.getBoundingClientRect().bottom) + 16}px` : "";
   }
 
   reset() {
+    this.booked = null;
+    $("staff-book-chat").hidden = true;
     $("staff-book-form").reset();
     $("staff-book-form").hidden = false;
     $("staff-book-done").hidden = true;
@@ -346,8 +371,54 @@ export class StaffBooking {
     $("staff-book-code").textContent = formatBookingCode(booking.code);
     $("staff-book-when").textContent = `${when}　${this.placeName(booking.place)}　${this.routeName(booking.route)}`;
     $("staff-book-read").textContent = t("console.booking.read", { digits: booking.code.split("").join("・") });
+    this.booked = c?.id ? { booking, consultationId: c.id, language: c.language || "ja" } : null;
+    $("staff-book-chat").hidden = !this.booked;
+    $("staff-book-chat-status").hidden = true;
+    $("staff-book-send-chat").disabled = false;
+    const doneText = $("staff-book-done").querySelector("[data-i18n]");
+    doneText.dataset.i18n = this.booked ? "console.booking.done_chat" : "console.booking.done";
+    doneText.textContent = t(doneText.dataset.i18n);
     if (c?.id) this.fillWrapUp(booking, when);
     this.refresh();
+  }
+
+  /** The booking, in the resident's language (the catalogs' words, not the agent's), to the case's chat. */
+  async sendBooking() {
+    const booked = this.booked;
+    const status = $("staff-book-chat-status");
+    const current = this.consultation();
+    if (!booked || current?.id !== booked.consultationId) {
+      status.textContent = t("console.booking.chat_gone");
+      status.dataset.state = "error";
+      status.hidden = false;
+      return;
+    }
+    $("staff-book-send-chat").disabled = true;
+    let text;
+    try {
+      text = await this.bookingLines(booked.booking, booked.language);
+    } catch {
+      text = null;
+    }
+    const sent = text ? this.sendToChat(text) : null;
+    status.textContent = t(sent ? "console.booking.chat_sent" : "console.booking.chat_failed");
+    status.dataset.state = sent ? "sent" : "error";
+    status.hidden = false;
+    $("staff-book-send-chat").disabled = Boolean(sent);
+  }
+
+  async bookingLines(booking, lang) {
+    const tr = await translatorFor(lang);
+    const route = nameOf(this.options?.routes.find((r) => r.id === booking.route)?.names, lang) || tr(`route.${booking.route}`);
+    const place = nameOf(this.options?.places.find((p) => p.id === booking.place)?.names, lang) || booking.place;
+    const when = `${dayLabel(booking.start.slice(0, 10), lang)} ${hhmm(booking.start)}〜${hhmm(booking.end)}`;
+    const town = this.options?.municipality;
+    const url = `${window.location.origin}/book${town ? `/${encodeURIComponent(town)}` : ""}#code=${booking.code}`;
+    return [
+      tr("console.booking.chat.booked", { route, when, place, code: formatBookingCode(booking.code) }),
+      tr(DONE_KEEP[booking.mode] ?? "book.done.keep"),
+      tr("console.booking.chat.change", { url }),
+    ].join("\n");
   }
 
   /** The case's wrap-up says 「予約を とった」 and carries the code, unless the agent already chose otherwise. */

@@ -85,6 +85,20 @@ function alertText(alert, entry) {
   });
 }
 
+// The advice that says to pick a staff member and press 「この職員に 回す」, when nobody is free to pick (the button
+// is greyed): what can be done instead (get someone set 受付可, move the route, promise a call back)
+const NOBODY_FREE_ADVICE = {
+  "sv.do.stranded": "sv.do.stranded_nobody",
+  "sv.do.stranded_language": "sv.do.stranded_language_nobody",
+  "sv.do.urgent_waiting": "sv.do.urgent_waiting_nobody",
+  "sv.do.over_target": "sv.do.over_target_nobody",
+};
+
+function adviceKey(alert, entry) {
+  const free = entry.snapshot.agents.some((agent) => agent.activity === "available");
+  return (!free && NOBODY_FREE_ADVICE[alert.action]) || alert.action;
+}
+
 function renderAlerts(entries) {
   const list = $("sv-alert-list");
   list.replaceChildren();
@@ -95,7 +109,10 @@ function renderAlerts(entries) {
       const item = el("li", { className: "sv-alert", testid: "sv-alert", "data-kind": alert.kind, "data-key": alert.key });
       if (MULTI) item.append(el("span", { className: "town" }, entry.snapshot.municipality_id));
       item.append(el("p", { className: "what" }, alertText(alert, entry)));
-      item.append(el("p", { className: "todo" }, t(alert.action, { language: alert.language ? languageName(alert.language) : "" })));
+      const advice = adviceKey(alert, entry);
+      const todo = el("p", { className: "todo", testid: "sv-alert-todo", "data-advice": advice });
+      todo.textContent = t(advice, { language: alert.language ? languageName(alert.language) : "" });
+      item.append(todo);
       list.append(item);
     }
   }
@@ -359,7 +376,8 @@ async function steer(event, chosen, missingKey, payload, doneText) {
 
 // Each part of the page and what of a snapshot it shows, in the order render() draws them.
 const PARTS = [
-  [(s) => s.alerts, renderAlerts],
+  // the advice follows whether anyone is free to hand a case to
+  [(s) => [s.alerts, s.agents.some((agent) => agent.activity === "available")], renderAlerts],
   [(s) => s.today, renderToday],
   [(s) => [s.queue, s.queue_total, s.agents], renderQueue], // its offer-to list names the staff
   [(s) => s.agents, renderAgents],

@@ -124,5 +124,32 @@ def test_the_summary_takes_each_lines_title_from_its_triage_without_searching_ag
         return search(text, limit=limit)
 
     monkeypatch.setattr(engine.retriever, "search", counted)
-    engine.summarise([*transcript, Turn(sender="resident", text="my tax bill is strange")], result)
-    assert len(searches) == 1  # the one earlier line, triaged once; no second search for its title
+    summary = engine.summarise([*transcript, Turn(sender="resident", text="my tax bill is strange")], result)
+    # the one earlier line, triaged once (no second search for its title), and, the case being written in English,
+    # the current line's nearest entries for the Japanese gist
+    assert len(searches) == 2 and summary.gist
+    japanese = engine.triage("確定申告を手伝ってほしい")
+    searches.clear()
+    engine.summarise([Turn(sender="resident", text="確定申告を手伝ってほしい")], japanese)
+    assert searches == []  # a case in Japanese needs no gist
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("मलाई करको बिलको बारेमा कर्मचारीसँग कुरा गर्न मन छ, tax return", "ネパール語"),
+        ("tôi muốn nói chuyện với nhân viên về khai thuế", "ベトナム語"),
+    ],
+)
+def test_a_case_in_another_language_has_a_japanese_gist_labelled_as_a_guess(
+    engine: TriageEngine, text: str, language: str
+) -> None:
+    """A Japanese-only agent read only the resident's Nepali words: the gist names the route in Japanese, the
+    entries the knowledge base found nearest, and the flags (the language is in the flags already)."""
+    result = engine.triage(text)
+    summary = engine.summarise([Turn(sender="resident", text=text)], result)
+    route_name = engine.kb.municipality.route_name(RouteId.TAX)
+    assert summary.gist.startswith(f"「{route_name}」の 用件。近い 案内: 確定申告を手伝ってほしい")
+    assert "水道" not in summary.gist  # only entries on the case's route
+    assert f"言語: {language}" in summary.flags and "言語" not in summary.gist
+    assert text.split()[0] in summary.need  # the resident's own words stay
