@@ -12,6 +12,7 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import jinja2
 import socketio
@@ -64,6 +65,7 @@ from madoguchi.signaling.redis_store import LiveStoreUnavailable
 from madoguchi.signaling.revocation_watch import RevocationWatch
 from madoguchi.signaling.rooms import SocketNotifier
 from madoguchi.signaling.service import Clock, CounterService
+from madoguchi.signaling.session_door import DoorLimits
 from madoguchi.signaling.shared_limits import open_limits
 from madoguchi.signaling.socket_server import EdgeSocketServer
 from madoguchi.signaling.state import OverflowRule
@@ -174,6 +176,12 @@ def create_app(
         ping_timeout=5,
         client_manager=socket_manager(settings),
         max_http_buffer_size=settings.max_payload_bytes,
+        door=DoorLimits(
+            per_address=settings.socket_unjoined_per_address,
+            total=settings.socket_unjoined_total,
+            join_within_s=settings.socket_join_timeout_s,
+        ),
+        address_of=_environ_address,
     )
     sio.attach(app)
     app[SOCKETS] = sio
@@ -196,6 +204,12 @@ def create_app(
     booking_pages.setup(app)
     booking_staff_api.setup(app)
     return app
+
+
+def _environ_address(environ: dict[str, Any]) -> str:
+    """The client address of a Socket.IO request (``ui.client_address``: trusted proxies honoured)."""
+    request = environ.get("aiohttp.request")
+    return ui.client_address(request) if isinstance(request, web.Request) else "unknown"
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -115,6 +115,22 @@ class Settings(BaseSettings):
     resident_connections_per_address: int = Field(
         default=50, ge=1, description="open /resident sockets from one client address at a time (per process)"
     )
+    socket_unjoined_per_address: int = Field(
+        default=30,
+        ge=1,
+        description="Engine.IO sessions one client address may hold in no Socket.IO namespace at once (per process); "
+        "the next is refused 429 until one joins or closes",
+    )
+    socket_unjoined_total: int = Field(
+        default=1000,
+        ge=1,
+        description="Engine.IO sessions all addresses may hold in no namespace at once (per process)",
+    )
+    socket_join_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="a session still in no namespace this long after opening (or leaving its last) is closed",
+    )
     resident_lines_per_minute: int = Field(
         default=20,
         ge=1,
