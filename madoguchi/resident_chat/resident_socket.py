@@ -170,7 +170,12 @@ class ResidentNamespace(RoleNamespace[Resident]):
             language=m.language,
             source=conn.identity.source,
         )
-        return {**ack, "masked": bool(ack.get("masked")) or m.masked_count > 0}  # the edge masked already
+        # the edge masked already; a 個人番号 among them gets the page's sentence about personal numbers
+        return {
+            **ack,
+            "masked": bool(ack.get("masked")) or m.masked_count > 0,
+            "personal_number": "my_number" in m.masked_kinds,
+        }
 
     async def _choose(self, conn: Connection[Resident], m: ev.SuggestionChoice) -> None:
         await self.chat.choose(
