@@ -40,6 +40,7 @@ from madoguchi.llm_backend import OpenAiCompatibleBackend
 from madoguchi.media.echo import EchoPeers
 from madoguchi.reports import pages as report_pages
 from madoguchi.resident_chat import pages as chat_pages
+from madoguchi.resident_chat.browser_id import BROWSER_IDS
 from madoguchi.resident_chat.conversation import ResidentChat
 from madoguchi.resident_chat.resident_socket import ResidentNamespace
 from madoguchi.settings import Settings
@@ -375,6 +376,7 @@ def _counter(
                 observer=metrics,
                 checkin=BoothCheckIn(app[booking_api.DESK], app[booking_api.WRONG_CODES]),
                 limits=app[keys.RATE_LIMITS],
+                browser_ids=app[BROWSER_IDS],
             )
         )
         agent_namespace = AgentNamespace(

@@ -99,11 +99,23 @@ class Settings(BaseSettings):
         default_factory=list,
         description="JSON list of reverse-proxy addresses whose X-Forwarded-For names the client (login throttle)",
     )
+    resident_open_per_browser: int = Field(
+        default=3,
+        ge=1,
+        description="open web chats (/resident) from one browser at a time (the chat page's signed id; a connection "
+        "without one counts as its client address)",
+    )
+    resident_starts_per_browser: int = Field(
+        default=10, ge=1, description="web chats one browser may start per resident_address_window_s"
+    )
     resident_open_per_address: int = Field(
-        default=3, ge=1, description="open web chats (/resident) from one client address at a time"
+        default=30,
+        ge=1,
+        description="open web chats from one client address at a time, all its browsers together (many residents "
+        "share one address behind a NAT)",
     )
     resident_starts_per_address: int = Field(
-        default=10, ge=1, description="web chats one client address may start per resident_address_window_s"
+        default=100, ge=1, description="web chats one client address may start per resident_address_window_s"
     )
     resident_address_window_s: float = Field(default=600.0, gt=0)
     resident_open_per_municipality: int = Field(

@@ -81,6 +81,11 @@ def reads_as_date_or_amount(text: str) -> bool:
     return _NOT_A_NUMBER_RE.fullmatch("".join(map(_fold, text))) is not None
 
 
+def date_amount_count_spans(folded: str) -> list[tuple[int, int]]:
+    """Where the folded text holds a date, a clock time, an amount or a counted thing (spans, possibly overlapping)."""
+    return [m.span() for pattern in _PROTECTED_RES for m in pattern.finditer(folded)]
+
+
 def holds_date_amount_or_count(text: str) -> bool:
     """Whether ``text`` holds a date, a clock time, an amount or a counted thing (「301号室」, 「3名」) anywhere: its
     digits say what they are, so they are no piece of a personal number sent over several lines."""

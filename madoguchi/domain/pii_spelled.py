@@ -17,6 +17,7 @@ import re
 
 from madoguchi.domain.pii_digits import digit_value
 from madoguchi.domain.pii_digits import fold as _fold
+from madoguchi.domain.pii_runs import date_amount_count_spans
 from madoguchi.domain.pii_tokens import MY_NUMBER_MASK
 from madoguchi.domain.pii_words import GROUP_SEPARATORS, SPELLED_DIGITS_GLUED, SPELLED_DIGITS_WORDS
 
@@ -79,7 +80,12 @@ def _checks(values: list[int], i: int) -> bool:
 
 
 def _runs(folded: str) -> list[list[tuple[int, int, int, bool]]]:
-    """Spelled words and digits with only a few separators between: (start, end, digit, is a word) each."""
+    """Spelled words and digits with only a few separators between: (start, end, digit, is a word) each. A digit of
+    a date, a time, an amount or a counted thing ends a run, and so does a word with no other word beside it: 「3日
+    に 5人」, "at 10 one more" hold a word between digits, not a spelled number."""
+    protected = [False] * len(folded)
+    for start, end in date_amount_count_spans(folded):
+        protected[start:end] = [True] * (end - start)
     runs: list[list[tuple[int, int, int, bool]]] = []
     run: list[tuple[int, int, int, bool]] = []
     for m in _TOKEN_RE.finditer(folded):
@@ -88,10 +94,26 @@ def _runs(folded: str) -> list[list[tuple[int, int, int, bool]]]:
             runs.append(run)
             run = []
         if m.group("digit") is not None:
+            if protected[m.start()]:
+                runs.append(run)
+                run = []
+                continue
             value = digit_value(m.group())
             run.append((m.start(), m.end(), 0 if value is None else value, False))
         else:
             run.append((m.start(), m.end(), _VALUES[m.group()], True))
-    if run:
-        runs.append(run)
-    return runs
+    runs.append(run)
+    return [piece for run in runs for piece in _without_lone_words(run) if len(piece) >= MY_NUMBER_DIGITS]
+
+
+def _without_lone_words(run: list[tuple[int, int, int, bool]]) -> list[list[tuple[int, int, int, bool]]]:
+    """The run split at every word whose neighbours in it are not words (the word itself left out)."""
+    pieces: list[list[tuple[int, int, int, bool]]] = [[]]
+    for k, token in enumerate(run):
+        word = token[3]
+        beside = (k > 0 and run[k - 1][3]) or (k + 1 < len(run) and run[k + 1][3])
+        if word and not beside:
+            pieces.append([])
+        else:
+            pieces[-1].append(token)
+    return pieces

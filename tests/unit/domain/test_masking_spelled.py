@@ -14,18 +14,18 @@ MY = "123456789018"
 WRONG = "123456789012"  # twelve digits, the wrong check digit
 assert is_valid_my_number(MY) and not is_valid_my_number(WRONG)
 
-EN = "zero one two three four five six seven eight nine".split()
+EN = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 JA = ["ゼロ", "いち", "に", "さん", "よん", "ご", "ろく", "なな", "はち", "きゅう"]
 KANJI = "〇一二三四五六七八九"
 FW = "０１２３４５６７８９"
 WORDS = {
     "en": EN,
     "ja": JA,
-    "pt": "zero um dois três quatro cinco seis sete oito nove".split(),
-    "vi": "không một hai ba bốn năm sáu bảy tám chín".split(),
-    "tl": "sero isa dalawa tatlo apat lima anim pito walo siyam".split(),
+    "pt": ["zero", "um", "dois", "três", "quatro", "cinco", "seis", "sete", "oito", "nove"],
+    "vi": ["không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín"],
+    "tl": ["sero", "isa", "dalawa", "tatlo", "apat", "lima", "anim", "pito", "walo", "siyam"],
     "ko": list("공일이삼사오육칠팔구"),
-    "ne": "शून्य एक दुई तीन चार पाँच छ सात आठ नौ".split(),
+    "ne": ["शून्य", "एक", "दुई", "तीन", "चार", "पाँच", "छ", "सात", "आठ", "नौ"],
 }
 
 
@@ -84,6 +84,12 @@ KEPT = [
     "이사 가요. 오일 뒤에",
     "full-width １２３４ and ５６７８ only",
     "ｐａｇｅ １２ of ３４",
+    # a kana word between digits is a particle, not a digit (「に」 is 2, 「ご」 5, 「し」 4, 「く」 9 when spelled)
+    "2024/12/03 に 12,000円",
+    "2024年12月3日に 12,000円を 払いました",
+    "午後3時に 2人 と 5人、10時に 4人",
+    "1234 に 5678 に 9012 ご 3456",
+    "3 し 4 く 5 ご 6 に 7 に 8 に 9 に 0 に 1",
 ]
 
 
