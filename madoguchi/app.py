@@ -183,6 +183,10 @@ def create_app(
             join_within_s=settings.socket_join_timeout_s,
         ),
         address_of=_environ_address,
+        connects_per_address=Rate(
+            settings.socket_connects_per_address_per_minute,
+            max(1, settings.socket_connects_per_address_per_minute // 2),
+        ),
     )
     sio.attach(app)
     app[SOCKETS] = sio

@@ -143,6 +143,12 @@ class Settings(BaseSettings):
         gt=0,
         description="a session still in no namespace this long after opening (or leaving its last) is closed",
     )
+    socket_connects_per_address_per_minute: int = Field(
+        default=120,
+        ge=1,
+        description="Socket.IO namespace connects one client address may make a minute (half of it at once, per "
+        "process); past it the connect is refused rate_limited and its session closed",
+    )
     resident_lines_per_minute: int = Field(
         default=20,
         ge=1,

@@ -42,6 +42,7 @@ VIDEO_ONLY = frozenset({"video"})
 LINE_EVENTS = frozenset({"chat.send"})
 """Events that carry a chat line: each is masked, stored and triaged, so each counts against the line limits."""
 _TOKEN = re.compile(r"^[A-Za-z0-9_\-]{32,128}$")
+_MUNICIPALITY = re.compile(r"[a-z0-9_\-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,12 @@ class ResidentNamespace(RoleNamespace[Resident]):
         data = auth if isinstance(auth, dict) else {}
         municipality = data.get("municipality") or self.municipalities[0]
         if municipality not in self.municipalities:
-            raise CounterError("not_found", f"unknown municipality {municipality!r}")
+            # named back only when it looks like a municipality id: the answer does not echo whatever was sent
+            # (session 11: 5,000 characters came back in the connect error)
+            named = (
+                f" {municipality!r}" if isinstance(municipality, str) and _MUNICIPALITY.fullmatch(municipality) else ""
+            )
+            raise CounterError("not_found", f"unknown municipality{named}")
         token = data.get("resume")
         if not isinstance(token, str) or not _TOKEN.fullmatch(token):
             token = secrets.token_urlsafe(32)

@@ -24,6 +24,10 @@ Here:
   ping timeout is one clear (rate-limited) line in the log. Every lane's task is ended when the web app shuts
   down (:meth:`EdgeEngineServer.close_lanes`: queued messages dropped, the running handler cancelled and awaited),
   so none is left pending ("Task was destroyed but it is pending").
+- :class:`EdgeSocketServer` limits namespace CONNECTs: :data:`CONNECTS_PER_SESSION` per Engine.IO session
+  (a page connects once per session) and a rate per client address; past either the CONNECT is answered with a
+  ``rate_limited`` connect error and the session is closed (session 11's outside pass: one WebSocket sent 500
+  CONNECT/DISCONNECT pairs for ``/resident`` in 3 s, each a counter operation and a ``resident.state``).
 - :class:`EdgeEngineServer` also bounds the Engine.IO sessions that are in no namespace
   (:mod:`madoguchi.signaling.session_door`): a new one past the limits of its client address or of the process
   is refused ``429`` before anything is made for it, and one that joins no namespace in time is closed by a sweep
@@ -47,6 +51,7 @@ from engineio.async_drivers.aiohttp import WebSocket
 from socketio import packet as sio_packet
 
 from madoguchi.edge_log import LibraryLogger, ShortLog
+from madoguchi.signaling.ratelimit import MemoryKeyedLimit, Rate
 from madoguchi.signaling.session_door import DoorLimits, PerAddressLog, Refusal, SessionDoor
 
 log = logging.getLogger(__name__)
@@ -138,6 +143,10 @@ REFUSED: Final[dict[Refusal, str]] = {
 """The sentence of a ``429`` refusal of a new Engine.IO session, by what refused it."""
 
 RETRY_AFTER_S: Final = 5
+
+CONNECTS_PER_SESSION: Final = Rate(per_minute=6, burst=8)
+"""Namespace CONNECTs one Engine.IO session may send: a page joins one or two namespaces once (the JS client
+opens a new session to reconnect), so eight at once and one every ten seconds after is far above any real client."""
 
 LANE_CLOSE_S: Final = 5.0
 """How long shutting down waits for one lane's handler to end after cancelling it."""
@@ -307,6 +316,23 @@ class EdgeEngineServer(engineio.AsyncServer):  # type: ignore[misc]
         }[refused]
         log.warning("refused a new connection from %s: " + why + more, address, limit)
 
+    def door_line_raw(self, address: str, message: str) -> None:
+        """One line per address per minute (shared with the door's), ``message`` naming the address by ``%s``."""
+        left_out = self._door_log.note(address, time.monotonic())
+        if left_out is not None:
+            more = f"; {left_out} more refused or closed since the last line about it" if left_out else ""
+            log.warning(message + more, address)
+
+    async def close_session(self, sid: str) -> None:
+        """Close a session now, without waiting for a long poll to take its close packet."""
+        socket = self.sockets.get(sid)
+        self._forget(sid)
+        if socket is None:
+            return
+        await socket.close(wait=False, reason=self.reason.SERVER_DISCONNECT)
+        self.sockets.pop(sid, None)
+        await socket.queue.put(None)  # ends a WebSocket's writer now (a long poll gets the close packet)
+
     def _forget(self, sid: str) -> None:
         self._addresses.pop(sid, None)
         if self.door is not None:
@@ -338,13 +364,7 @@ class EdgeEngineServer(engineio.AsyncServer):  # type: ignore[misc]
 
     async def _close_unjoined(self, sid: str) -> None:
         self.unjoined_closed += 1
-        socket = self.sockets.get(sid)
-        self._forget(sid)
-        if socket is None:
-            return
-        await socket.close(wait=False, reason=self.reason.SERVER_DISCONNECT)
-        self.sockets.pop(sid, None)
-        await socket.queue.put(None)  # ends a WebSocket's writer now (a long poll gets the close packet)
+        await self.close_session(sid)
 
     def joined(self, sid: str) -> None:
         """The session is in a namespace now: its place at the door is free."""
@@ -435,10 +455,12 @@ class EdgeSocketServer(socketio.AsyncServer):  # type: ignore[misc]
         *,
         door: DoorLimits | None = None,
         address_of: Callable[[dict[str, Any]], str] | None = None,
+        connects_per_address: Rate | None = None,
         **kwargs: Any,
     ) -> None:
         """``door``: the limits on sessions in no namespace (none when ``None``); ``address_of``: the client address
-        of a request's environ they count by (default the TCP peer)."""
+        of a request's environ they count by (default the TCP peer); ``connects_per_address``: namespace CONNECTs
+        one client address may send (none when ``None``; each session has :data:`CONNECTS_PER_SESSION` anyway)."""
         self.refusals = ShortLog(logging.getLogger("madoguchi.sockets"))
         library_log = LibraryLogger(self.refusals)
         super().__init__(serializer=StrictPacket, logger=library_log, engineio_logger=library_log, **kwargs)
@@ -446,6 +468,9 @@ class EdgeSocketServer(socketio.AsyncServer):  # type: ignore[misc]
         self.eio.door = None if door is None else SessionDoor(door)
         self.eio.address_of = address_of or _remote
         self.eio.in_namespace = self.in_namespace
+        self._session_connects = MemoryKeyedLimit(CONNECTS_PER_SESSION)
+        self._address_connects = None if connects_per_address is None else MemoryKeyedLimit(connects_per_address)
+        self.connects_refused = 0
 
     def in_namespace(self, eio_sid: str) -> bool:
         """Whether the Engine.IO session is in some namespace (connected, or connecting: its CONNECT is being
@@ -453,6 +478,9 @@ class EdgeSocketServer(socketio.AsyncServer):  # type: ignore[misc]
         return any(self.manager.sid_from_eio_sid(eio_sid, namespace) for namespace in self.manager.get_namespaces())
 
     async def _handle_connect(self, eio_sid: str, namespace: str | None, data: object) -> None:
+        if not self._connect_allowed(eio_sid):
+            await self._refuse_connect(eio_sid, namespace or "/")
+            return
         await super()._handle_connect(eio_sid, namespace, data)
         if self.in_namespace(eio_sid):
             self.eio.joined(eio_sid)
@@ -469,7 +497,31 @@ class EdgeSocketServer(socketio.AsyncServer):  # type: ignore[misc]
 
         app.on_shutdown.append(close_lanes)
 
+    def _connect_allowed(self, eio_sid: str) -> bool:
+        now = time.monotonic()
+        if self._session_connects.take_now(eio_sid, now) > 0:
+            return False
+        if self._address_connects is None:
+            return True
+        return self._address_connects.take_now(self.eio.address_of(self.environ.get(eio_sid, {})), now) <= 0
+
+    async def _refuse_connect(self, eio_sid: str, namespace: str) -> None:
+        """Answer the CONNECT with ``rate_limited`` and close the session (its client churns or floods)."""
+        self.connects_refused += 1
+        address = self.eio.address_of(self.environ.get(eio_sid, {}))
+        self.eio.door_line_raw(address, "closed a connection from %s: too many namespace connects")
+        message = "too many connects; wait a few seconds and reload"
+        error = {"message": message, "data": {"code": "rate_limited", "message": message}}
+        await self._send_packet(eio_sid, self.packet_class(sio_packet.CONNECT_ERROR, data=error, namespace=namespace))
+        await self.eio.close_session(eio_sid)
+
+    async def _handle_eio_disconnect(self, eio_sid: str, reason: object) -> None:
+        await super()._handle_eio_disconnect(eio_sid, reason)
+        self._session_connects.forget(eio_sid)
+
     async def _handle_eio_message(self, eio_sid: str, data: object) -> None:
+        if eio_sid not in self.eio.sockets:
+            return  # closed by this server (a refused connect) with messages still queued behind: none is handled
         try:
             await super()._handle_eio_message(eio_sid, data)
         except MalformedPacket as exc:
