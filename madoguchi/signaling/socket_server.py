@@ -25,9 +25,10 @@ Here:
   down (:meth:`EdgeEngineServer.close_lanes`: queued messages dropped, the running handler cancelled and awaited),
   so none is left pending ("Task was destroyed but it is pending").
 - :class:`EdgeSocketServer` limits namespace CONNECTs: :data:`CONNECTS_PER_SESSION` per Engine.IO session
-  (a page connects once per session) and a rate per client address; past either the CONNECT is answered with a
-  ``rate_limited`` connect error and the session is closed (session 11's outside pass: one WebSocket sent 500
-  CONNECT/DISCONNECT pairs for ``/resident`` in 3 s, each a counter operation and a ``resident.state``).
+  (a page connects once per session) and a rate per client address; past either the session is closed (no
+  connect error: the pages would take it for a refused login and stop; a closed session they reconnect).
+  Session 11's outside pass sent 500 CONNECT/DISCONNECT pairs for ``/resident`` on one WebSocket in 3 s, each a
+  counter operation and a ``resident.state``.
 - :class:`EdgeEngineServer` also bounds the Engine.IO sessions that are in no namespace
   (:mod:`madoguchi.signaling.session_door`): a new one past the limits of its client address or of the process
   is refused ``429`` before anything is made for it, and one that joins no namespace in time is closed by a sweep
@@ -506,13 +507,12 @@ class EdgeSocketServer(socketio.AsyncServer):  # type: ignore[misc]
         return self._address_connects.take_now(self.eio.address_of(self.environ.get(eio_sid, {})), now) <= 0
 
     async def _refuse_connect(self, eio_sid: str, namespace: str) -> None:
-        """Answer the CONNECT with ``rate_limited`` and close the session (its client churns or floods)."""
+        """Close the session of a CONNECT past its limits (its client churns or floods). No connect error is sent:
+        the pages take one as "this device or login is refused" and stop (booth.js shows its fatal screen), while a
+        closed session is a dropped link, which they reconnect after a pause, in a new session."""
         self.connects_refused += 1
         address = self.eio.address_of(self.environ.get(eio_sid, {}))
-        self.eio.door_line_raw(address, "closed a connection from %s: too many namespace connects")
-        message = "too many connects; wait a few seconds and reload"
-        error = {"message": message, "data": {"code": "rate_limited", "message": message}}
-        await self._send_packet(eio_sid, self.packet_class(sio_packet.CONNECT_ERROR, data=error, namespace=namespace))
+        self.eio.door_line_raw(address, f"closed a connection from %s: too many namespace connects ({namespace})")
         await self.eio.close_session(eio_sid)
 
     async def _handle_eio_disconnect(self, eio_sid: str, reason: object) -> None:
