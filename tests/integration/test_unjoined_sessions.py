@@ -112,6 +112,11 @@ async def test_a_flood_of_sessions_from_one_address_is_capped_and_closed(
         assert door(live).total == 0 and door(live).held(FLOODER) == 0
         assert all(peer.sio.connected for peer in peers)
         assert len(edge(live).environ) == len(peers)  # nothing kept of the closed sessions
+        async with http.get(f"{live.base_url}/metrics") as resp:
+            scraped = await resp.text()
+        assert 'madoguchi_socket_edge{what="door_refused"} 270.0' in scraped
+        assert 'madoguchi_socket_edge{what="unjoined_closed"} 30.0' in scraped
+        assert 'madoguchi_socket_edge{what="unjoined"} 0.0' in scraped
         # the flooder may start again (places are free), bounded the same
         assert (await open_polling(http, live.base_url, FLOODER))[0] == 200
         for peer in peers:
