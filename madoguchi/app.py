@@ -12,6 +12,7 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import jinja2
 import socketio
@@ -40,6 +41,7 @@ from madoguchi.llm_backend import OpenAiCompatibleBackend
 from madoguchi.media.echo import EchoPeers
 from madoguchi.reports import pages as report_pages
 from madoguchi.resident_chat import pages as chat_pages
+from madoguchi.resident_chat.browser_id import BROWSER_IDS
 from madoguchi.resident_chat.conversation import ResidentChat
 from madoguchi.resident_chat.resident_socket import ResidentNamespace
 from madoguchi.settings import Settings
@@ -67,6 +69,7 @@ from madoguchi.signaling.redis_store import LiveStoreUnavailable
 from madoguchi.signaling.revocation_watch import RevocationWatch
 from madoguchi.signaling.rooms import SocketNotifier
 from madoguchi.signaling.service import Clock, CounterService
+from madoguchi.signaling.session_door import DoorLimits
 from madoguchi.signaling.shared_limits import open_limits
 from madoguchi.signaling.socket_server import EdgeSocketServer
 from madoguchi.signaling.state import OverflowRule
@@ -177,6 +180,16 @@ def create_app(
         ping_timeout=5,
         client_manager=socket_manager(settings),
         max_http_buffer_size=settings.max_payload_bytes,
+        door=DoorLimits(
+            per_address=settings.socket_unjoined_per_address,
+            total=settings.socket_unjoined_total,
+            join_within_s=settings.socket_join_timeout_s,
+        ),
+        address_of=_environ_address,
+        connects_per_address=Rate(
+            settings.socket_connects_per_address_per_minute,
+            max(1, settings.socket_connects_per_address_per_minute // 2),
+        ),
     )
     sio.attach(app)
     app[SOCKETS] = sio
@@ -199,6 +212,12 @@ def create_app(
     booking_pages.setup(app)
     booking_staff_api.setup(app)
     return app
+
+
+def _environ_address(environ: dict[str, Any]) -> str:
+    """The client address of a Socket.IO request (``ui.client_address``: trusted proxies honoured)."""
+    request = environ.get("aiohttp.request")
+    return ui.client_address(request) if isinstance(request, web.Request) else "unknown"
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -378,6 +397,7 @@ def _counter(
                 observer=metrics,
                 checkin=BoothCheckIn(app[booking_api.DESK], app[booking_api.WRONG_CODES]),
                 limits=app[keys.RATE_LIMITS],
+                browser_ids=app[BROWSER_IDS],
             )
         )
         agent_namespace = AgentNamespace(

@@ -42,6 +42,7 @@ from madoguchi import keys
 from madoguchi.signaling.consultation import TERMINAL_STATES, State, Trigger
 from madoguchi.signaling.counter import Counter, Effect, OfferMade, OfferWithdrawn, Transitioned
 from madoguchi.signaling.rooms import NAMESPACE_OF_KIND
+from madoguchi.signaling.socket_server import EdgeSocketServer
 from madoguchi.signaling.store import LiveStore
 from madoguchi.storage.db import Database
 
@@ -86,6 +87,14 @@ class Metrics:
         r = self.registry
         self._connections = Gauge(
             "madoguchi_socket_connections", "Socket.IO connections on this process", ["namespace"], registry=r
+        )
+        self._edge = Gauge(
+            "madoguchi_socket_edge",
+            "Engine.IO sessions on this process (sessions, unjoined: in no namespace now) and, since it started, "
+            "sessions refused at the door (door_refused), closed for joining nothing in time (unjoined_closed) and "
+            "closed for too many namespace connects (connects_refused)",
+            ["what"],
+            registry=r,
         )
         self._events = PromCounter(
             "madoguchi_socket_events", "Client events handled by this process", ["namespace", "event"], registry=r
@@ -220,10 +229,14 @@ class Metrics:
 
     # --- scrape ------------------------------------------------------------------------------------------------
 
-    def render(self, *, counter: Counter | None, connections: Mapping[str, int]) -> bytes:
+    def render(
+        self, *, counter: Counter | None, connections: Mapping[str, int], edge: Mapping[str, int] | None = None
+    ) -> bytes:
         """Prometheus text; ``counter`` is ``None`` when the live state could not be read."""
         for namespace, count in connections.items():
             self._connections.labels(namespace).set(count)
+        for what, count in (edge or {}).items():
+            self._edge.labels(what).set(count)
         self._queue.clear()
         self._open.clear()
         self._agents.clear()
@@ -307,7 +320,7 @@ def setup(app: web.Application, sio: socketio.AsyncServer) -> Metrics:
                 counter = await asyncio.wait_for(store.read(), CHECK_TIMEOUT_S)
             except Exception as exc:  # a scrape must still show this process's own numbers
                 log.warning("metrics: live state unreadable: %s", exc)
-        body = metrics.render(counter=counter, connections=socket_connections(sio))
+        body = metrics.render(counter=counter, connections=socket_connections(sio), edge=socket_edge(sio))
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def readyz_endpoint(request: web.Request) -> web.Response:
@@ -342,6 +355,20 @@ def _unauthorised(request: web.Request, token: SecretStr | None) -> web.Response
         status=401,
         headers={"WWW-Authenticate": 'Bearer realm="madoguchi-metrics"'},
     )
+
+
+def socket_edge(sio: socketio.AsyncServer) -> dict[str, int]:
+    """The door's numbers (``signaling/session_door.py``) when ``sio`` is the edge server, else none."""
+    if not isinstance(sio, EdgeSocketServer):
+        return {}
+    eio = sio.eio
+    return {
+        "sessions": len(eio.sockets),
+        "unjoined": 0 if eio.door is None else eio.door.total,
+        "door_refused": eio.door_refused,
+        "unjoined_closed": eio.unjoined_closed,
+        "connects_refused": sio.connects_refused,
+    }
 
 
 def socket_connections(sio: socketio.AsyncServer) -> dict[str, int]:

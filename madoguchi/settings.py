@@ -106,11 +106,23 @@ class Settings(BaseSettings):
         default_factory=list,
         description="JSON list of reverse-proxy addresses whose X-Forwarded-For names the client (login throttle)",
     )
+    resident_open_per_browser: int = Field(
+        default=3,
+        ge=1,
+        description="open web chats (/resident) from one browser at a time (the chat page's signed id; a connection "
+        "without one counts as its client address)",
+    )
+    resident_starts_per_browser: int = Field(
+        default=10, ge=1, description="web chats one browser may start per resident_address_window_s"
+    )
     resident_open_per_address: int = Field(
-        default=3, ge=1, description="open web chats (/resident) from one client address at a time"
+        default=30,
+        ge=1,
+        description="open web chats from one client address at a time, all its browsers together (many residents "
+        "share one address behind a NAT)",
     )
     resident_starts_per_address: int = Field(
-        default=10, ge=1, description="web chats one client address may start per resident_address_window_s"
+        default=100, ge=1, description="web chats one client address may start per resident_address_window_s"
     )
     resident_address_window_s: float = Field(default=600.0, gt=0)
     resident_open_per_municipality: int = Field(
@@ -121,6 +133,28 @@ class Settings(BaseSettings):
     )
     resident_connections_per_address: int = Field(
         default=50, ge=1, description="open /resident sockets from one client address at a time (per process)"
+    )
+    socket_unjoined_per_address: int = Field(
+        default=30,
+        ge=1,
+        description="Engine.IO sessions one client address may hold in no Socket.IO namespace at once (per process); "
+        "the next is refused 429 until one joins or closes",
+    )
+    socket_unjoined_total: int = Field(
+        default=1000,
+        ge=1,
+        description="Engine.IO sessions all addresses may hold in no namespace at once (per process)",
+    )
+    socket_join_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="a session still in no namespace this long after opening (or leaving its last) is closed",
+    )
+    socket_connects_per_address_per_minute: int = Field(
+        default=120,
+        ge=1,
+        description="Socket.IO namespace connects one client address may make a minute (half of it at once, per "
+        "process); past it the connect is refused rate_limited and its session closed",
     )
     resident_lines_per_minute: int = Field(
         default=20,

@@ -36,6 +36,7 @@ DESK = web.AppKey("booking_desk", BookingDesk)
 
 STATUS: Final[dict[str, int]] = {
     "invalid": 400,
+    "personal_number": 400,
     "unknown_route": 400,
     "unknown_place": 400,
     "unknown_ferry": 400,

@@ -11,6 +11,7 @@ import unicodedata
 from typing import Final
 
 from madoguchi.booking_desk.refusals import DeskError
+from madoguchi.domain.privacy import holds_personal_number
 
 KANA: Final = re.compile(r"[\u30a1-\u30fa\u30fc\u30fb ]{1,40}")
 _LATIN: Final = r"A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
@@ -49,6 +50,8 @@ def contact(text: str | None) -> tuple[str | None, str | None]:
         return None, None
     if EMAIL.fullmatch(value) and len(value) <= 254 and len(value.split("@", 1)[0]) <= 64:
         return None, value
+    if holds_personal_number(value):
+        raise DeskError("personal_number")  # its sentence names no digit: nothing to log or echo
     if PHONE.fullmatch(value) and sum(c.isdigit() for c in value) >= 10:
         return value, None
     raise DeskError("invalid", "the contact must be a phone number or an e-mail address")

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from madoguchi.bookings.slots import REFUSALS
+from madoguchi.domain.privacy import PERSONAL_NUMBER_REFUSAL
 
 ERRORS: Final[Mapping[str, str]] = {
     **{str(code): text for code, text in REFUSALS.items()},
@@ -15,6 +16,7 @@ ERRORS: Final[Mapping[str, str]] = {
     "not_changeable": "this booking can no longer be changed",
     "unknown_ferry": "there is no such ferry line for this place",
     "invalid": "the request is not valid",
+    "personal_number": PERSONAL_NUMBER_REFUSAL,
     "not_today": "this booking is for another day",
     "wrong_way": "this booking is not a video call from home: come to the place you booked",
     "too_many_wrong_codes": "too many wrong booking codes were tried; code look-ups are paused, try again in a minute",

@@ -69,14 +69,21 @@ _SHAPE_RE = re.compile(f"(?<![\\d:])(?<!\\d[/\\-.:]){_SHAPE}(?:{_S}{{1,{MAX_GAP}
 # A group of digits followed by a counter word (号室, 名, 円, 年 …) counts something; it is no part of a personal
 # number unless other digits stand just before it with only separators between (then it may be a last group).
 _COUNTERS = "|".join(map(re.escape, sorted(COUNTER_WORDS, key=len, reverse=True)))
-# (an amount or count of more than four digits never starts with 0: 「09012345678円」 is a phone number)
-_COUNTED_RE = re.compile(f"{_NOT_AFTER_A_DIGIT}(?:\\d{{1,4}}|[1-9]\\d*)(?!\\d)(?=[ ]?(?:{_COUNTERS}))")
+# (an amount or count of more than four digits never starts with 0: 「09012345678円」 is a phone number; and it has
+# at most eleven: nobody counts a trillion of anything at a town counter, while a counter kanji also starts many
+# a word written right after a number — 「123456789018 本人確認済」, 「…名前」, 「…回答」 kept a 個人番号, session 11)
+_COUNTED_RE = re.compile(f"{_NOT_AFTER_A_DIGIT}(?:\\d{{1,4}}|[1-9]\\d{{4,10}})(?!\\d)(?=[ ]?(?:{_COUNTERS}))")
 _PROTECTED_RES = (_NOT_A_NUMBER_RE, _SHAPE_RE, _COUNTED_RE)
 
 
 def reads_as_date_or_amount(text: str) -> bool:
     """Whether ``text`` as a whole is a date, an amount, or a list of them (so never a personal number)."""
     return _NOT_A_NUMBER_RE.fullmatch("".join(map(_fold, text))) is not None
+
+
+def date_amount_count_spans(folded: str) -> list[tuple[int, int]]:
+    """Where the folded text holds a date, a clock time, an amount or a counted thing (spans, possibly overlapping)."""
+    return [m.span() for pattern in _PROTECTED_RES for m in pattern.finditer(folded)]
 
 
 def holds_date_amount_or_count(text: str) -> bool:

@@ -275,3 +275,65 @@ ANCHORED_NUMBERS: tuple[tuple[str, tuple[str, ...], frozenset[int]], ...] = (
 )
 ANCHOR_GAP = 16
 ANCHOR_CHAIN = 4  # at most this many digit groups are read after one word
+
+# Digits spelled out as words, as someone reads a number aloud into a text box (「いち に さん …」, "one two three …",
+# "um dois três …"): each word is one digit. Only a 個人番号 is read from them (twelve in a row, the right check
+# digit; ``pii_spelled.py``), so a word that is also an ordinary word ("one", "hai", 「に」) costs nothing: twelve such
+# words in a row with the right check digit are not ordinary text. Latin-script and Devanagari words count only as
+# whole words; kana and hangul ones also written together (「いちにさん」).
+SPELLED_DIGITS_WORDS: dict[str, int] = {
+    # English
+    **{w: v for v, w in enumerate(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"])},
+    "oh": 0,
+    "nought": 0,
+    # Portuguese
+    **{w: v for v, w in enumerate(["zero", "um", "dois", "três", "quatro", "cinco", "seis", "sete", "oito", "nove"])},
+    "tres": 3,
+    "uma": 1,
+    "duas": 2,
+    # Tagalog, and the Spanish numbers Filipinos read phone numbers with
+    **{w: v for v, w in enumerate(["sero", "isa", "dalawa", "tatlo", "apat", "lima", "anim", "pito", "walo", "siyam"])},
+    **{
+        w: v
+        for v, w in enumerate(["zero", "uno", "dos", "tres", "kuwatro", "singko", "sais", "siyete", "otso", "nuwebe"])
+    },
+    "cuatro": 4,
+    "cinco": 5,
+    "seis": 6,
+    "siete": 7,
+    "ocho": 8,
+    "nueve": 9,
+    # Vietnamese, with and without its marks
+    **{w: v for v, w in enumerate(["không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín"])},
+    **{w: v for v, w in enumerate(["khong", "mot", "hai", "ba", "bon", "nam", "sau", "bay", "tam", "chin"])},
+    "linh": 0,
+    "lẻ": 0,
+    # Nepali
+    **{w: v for v, w in enumerate(["शून्य", "एक", "दुई", "तीन", "चार", "पाँच", "छ", "सात", "आठ", "नौ"])},
+    "सुन्य": 0,
+    "पांच": 5,
+}
+SPELLED_DIGITS_GLUED: dict[str, int] = {
+    # Japanese readings, hiragana and katakana
+    **dict.fromkeys(("ぜろ", "ゼロ", "れい", "レイ", "まる", "マル"), 0),
+    **dict.fromkeys(("いち", "イチ"), 1),
+    **dict.fromkeys(("に", "ニ"), 2),
+    **dict.fromkeys(("さん", "サン"), 3),
+    **dict.fromkeys(("よん", "ヨン", "し", "シ"), 4),
+    **dict.fromkeys(("ご", "ゴ"), 5),
+    **dict.fromkeys(("ろく", "ロク"), 6),
+    **dict.fromkeys(("なな", "ナナ", "しち", "シチ"), 7),
+    **dict.fromkeys(("はち", "ハチ"), 8),
+    **dict.fromkeys(("きゅう", "キュウ", "きゅー", "キュー", "く", "ク"), 9),
+    # Korean (Sino-Korean, as numbers are read)
+    **dict.fromkeys(("공", "영"), 0),
+    "일": 1,
+    "이": 2,
+    "삼": 3,
+    "사": 4,
+    "오": 5,
+    "육": 6,
+    "칠": 7,
+    "팔": 8,
+    "구": 9,
+}

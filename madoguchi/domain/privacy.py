@@ -53,6 +53,7 @@ from madoguchi.domain.pii_runs import (
     mask_numbers,
     reads_as_date_or_amount,
 )
+from madoguchi.domain.pii_spelled import mask_spelled
 from madoguchi.domain.pii_tokens import (
     ACCOUNT_MASK,
     ADDRESS_MASK,
@@ -87,6 +88,7 @@ __all__ = [
     "MAX_GAP_CHARS",
     "MY_NUMBER_MASK",
     "PENSION_MASK",
+    "PERSONAL_NUMBER_REFUSAL",
     "PHONE_MASK",
     "POSTAL_MASK",
     "RESIDENT_CODE_MASK",
@@ -95,6 +97,7 @@ __all__ = [
     "MaskResult",
     "digit_value",
     "digits_of",
+    "holds_personal_number",
     "is_valid_my_number",
     "luhn_valid",
     "mask_pii",
@@ -125,9 +128,29 @@ _STAGES: tuple[Callable[[str, list[str]], str], ...] = (
     pattern_stage("postal_code", MARKED_POSTAL_RE, POSTAL_MASK),
     mask_anchored,
     mask_numbers,
+    mask_spelled,  # after the run reader: digits it masked are not taken into a spelled run
     pattern_stage("postal_code", POSTAL_RE, POSTAL_MASK),
     pattern_stage("address", ADDRESS_RE, ADDRESS_MASK),
 )
+
+
+PERSONAL_NUMBER_REFUSAL = "this is a 個人番号 (My Number), not a phone number: please do not write it here"
+"""What a field that takes a phone number (a call-back, a booking's contact) answers when given a 個人番号: it
+names no digits, so neither the answer nor a log line that quotes it holds the number."""
+
+
+def holds_personal_number(text: str) -> bool:
+    """Whether a phone number as typed is a 個人番号: its digits (any width or script) are twelve with the right
+    check digit, however they are grouped or prefixed (「+123456789018」, 「1234 5678 9018」), or they are ``+81`` and
+    such twelve (no Japanese phone number has twelve digits after the country code), or the masker reads one in it
+    (a cue word, 「マイナンバー 1234…」). A real number written ``+81 90 …`` is twelve digits too and may pass the check
+    by chance (about one in eleven): the refusal asks for the number from its 0, as the form's example shows."""
+    digits = digits_of(text)
+    if len(digits) == 12 and is_valid_my_number(digits):
+        return True
+    if text.lstrip()[:1] in ("+", "＋") and digits.startswith("81") and is_valid_my_number(digits[2:]):
+        return True
+    return "my_number" in mask_pii(text).kinds
 
 
 def mask_pii(text: str) -> MaskResult:

@@ -279,13 +279,14 @@ class ResidentChat:
         client_id: str,
         language: str,
         source: str | None = None,
+        browser: str | None = None,
     ) -> dict[str, Any]:
         triage = self.triage_for(municipality_id)
         masked = mask_pii(text)
         current = await self._counter.open_consultation(participant)
         if current is None:
             cid = await self._counter.open_chat(
-                participant, municipality_id=municipality_id, language=language, source=source
+                participant, municipality_id=municipality_id, language=language, source=source, browser=browser
             )
             state = State.TRIAGE
         else:

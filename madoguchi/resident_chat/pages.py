@@ -14,6 +14,7 @@ from typing import Final
 from aiohttp import web
 
 from madoguchi import keys, ui
+from madoguchi.resident_chat.browser_id import BROWSER_IDS, BrowserIds
 
 MUNICIPALITY_ID_PATTERN: Final = re.compile(r"[a-z0-9_\-]{1,64}")
 MAX_MESSAGE_CHARS: Final = 1000  # the limit of ``ResidentSay.text`` in madoguchi.signaling.events
@@ -21,6 +22,8 @@ MAX_MESSAGE_CHARS: Final = 1000  # the limit of ``ResidentSay.text`` in madoguch
 
 def setup(app: web.Application) -> None:
     ui.setup_static(app)
+    if BROWSER_IDS not in app:
+        app[BROWSER_IDS] = BrowserIds(app[keys.SETTINGS].secret_key)
     app.router.add_get("/chat", default_chat_page, name="resident_chat")
     app.router.add_get("/chat/{municipality_id}", chat_page, name="resident_chat_municipality")
 
@@ -48,7 +51,7 @@ async def _render_chat(request: web.Request, municipality_id: str | None) -> web
             context={"heading_key": "resident.error.heading", "message_key": "resident.error.unknown_town"},
         )
     name = triage.engine.kb.municipality.name
-    return await ui.render(
+    response = await ui.render(
         request,
         "chat.html",
         language=language,
@@ -59,3 +62,6 @@ async def _render_chat(request: web.Request, municipality_id: str | None) -> web
             "max_chars": MAX_MESSAGE_CHARS,
         },
     )
+    # what the anonymous chat limits count this browser by (browser_id.py)
+    request.app[BROWSER_IDS].give(request, response, secure=request.app[keys.SETTINGS].cookie_secure)
+    return response

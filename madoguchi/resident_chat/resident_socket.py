@@ -17,6 +17,7 @@ from aiohttp import web
 
 from madoguchi import ui
 from madoguchi.domain.participant import Participant
+from madoguchi.resident_chat.browser_id import BrowserIds
 from madoguchi.resident_chat.conversation import ResidentChat
 from madoguchi.settings import Settings
 from madoguchi.signaling import events as ev
@@ -41,6 +42,7 @@ VIDEO_ONLY = frozenset({"video"})
 LINE_EVENTS = frozenset({"chat.send"})
 """Events that carry a chat line: each is masked, stored and triaged, so each counts against the line limits."""
 _TOKEN = re.compile(r"^[A-Za-z0-9_\-]{32,128}$")
+_MUNICIPALITY = re.compile(r"[a-z0-9_\-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,9 @@ class Resident:
     resume_token: str
     source: str = "unknown"
     """The client address the anonymous limits count by (``ui.client_address``: trusted proxies honoured)."""
+    browser: str | None = None
+    """The browser the per-browser limits count by: the chat page's signed id (``browser_id.py``), or, without a
+    valid one, ``address:<source>`` (counted like one browser per address)."""
 
 
 def resident_participant(resume_token: str) -> Participant:
@@ -67,11 +72,13 @@ class ResidentNamespace(RoleNamespace[Resident]):
         observer: EventObserver | None = None,
         checkin: BookingCheckIn | None = None,
         limits: Limits | None = None,
+        browser_ids: BrowserIds | None = None,
     ) -> None:
         super().__init__("/resident", service=service, settings=settings, clock=clock, observer=observer)
         self.chat = chat
         self.municipalities = municipalities
         self.checkin = checkin
+        self.browser_ids = browser_ids or BrowserIds(settings.secret_key)
         per_conn, per_address = settings.resident_lines_per_minute, settings.resident_lines_per_address_per_minute
         # before a line is read: one flooding address must not make the event loop mask its lines for everyone;
         # shared by every process when the deployment has Redis (a balancer must not double a flooder's allowance)
@@ -117,17 +124,23 @@ class ResidentNamespace(RoleNamespace[Resident]):
         data = auth if isinstance(auth, dict) else {}
         municipality = data.get("municipality") or self.municipalities[0]
         if municipality not in self.municipalities:
-            raise CounterError("not_found", f"unknown municipality {municipality!r}")
+            # named back only when it looks like a municipality id: the answer does not echo whatever was sent
+            # (session 11: 5,000 characters came back in the connect error)
+            named = (
+                f" {municipality!r}" if isinstance(municipality, str) and _MUNICIPALITY.fullmatch(municipality) else ""
+            )
+            raise CounterError("not_found", f"unknown municipality{named}")
         token = data.get("resume")
         if not isinstance(token, str) or not _TOKEN.fullmatch(token):
             token = secrets.token_urlsafe(32)
         request = environ.get("aiohttp.request")
         source = ui.client_address(request) if isinstance(request, web.Request) else "unknown"
+        browser = self.browser_ids.of_request(request) if isinstance(request, web.Request) else None
         # counted without an await before the connection is registered, so simultaneous connects cannot overshoot
         held = sum(1 for conn in self.connections.values() if conn.identity.source == source)
         if held >= self.settings.resident_connections_per_address:
             raise CounterError("source_limit", "too many chat windows are open from this address; close one first")
-        return resident_participant(token), Resident(municipality, token, source)
+        return resident_participant(token), Resident(municipality, token, source, browser or f"address:{source}")
 
     async def _hours(self, conn: Connection[Resident], m: ev.HoursRequest) -> Ack:
         """The town's opening hours, as the booth asks them: the chat's start page says "closed now" as the kiosk."""
@@ -169,8 +182,14 @@ class ResidentNamespace(RoleNamespace[Resident]):
             client_id=m.client_id,
             language=m.language,
             source=conn.identity.source,
+            browser=conn.identity.browser,
         )
-        return {**ack, "masked": bool(ack.get("masked")) or m.masked_count > 0}  # the edge masked already
+        # the edge masked already; a 個人番号 among them gets the page's sentence about personal numbers
+        return {
+            **ack,
+            "masked": bool(ack.get("masked")) or m.masked_count > 0,
+            "personal_number": "my_number" in m.masked_kinds,
+        }
 
     async def _choose(self, conn: Connection[Resident], m: ev.SuggestionChoice) -> None:
         await self.chat.choose(
@@ -214,6 +233,7 @@ class ResidentNamespace(RoleNamespace[Resident]):
             priority=1 if checked.priority else 0,
             booking=checked.code,
             source=who.source,
+            browser=who.browser,
         )
         view = await self.service.resident_view(conn.participant)
         return {

@@ -266,6 +266,10 @@ class Consultation(BaseModel):
         description="urgent, but another urgent case from the same anonymous source was first: not put ahead",
     )
     source: str | None = Field(default=None, description="an anonymous resident's client address (web chat)")
+    browser: str | None = Field(
+        default=None,
+        description="the browser an anonymous resident chats from (the chat page's signed id, or address:<source>)",
+    )
     source_count: int = Field(default=1, description="open cases from the same source when this one started")
     priority: int = 0
     booking: str | None = Field(default=None, description="the booking code a checked-in resident came with")

@@ -102,6 +102,8 @@ __all__ = [
 
 
 STAFF_PARTS = frozenset({Role.AGENT, *JOINING_ROLES})
+BROWSER_KEY = "browser:"
+"""What a browser's starts are kept under in ``source_opens`` (beside the addresses' own, which never start so)."""
 """Every part a member of staff can hold in a case."""
 
 
@@ -127,16 +129,18 @@ class Counter(Presence):
         booking: str | None = None,
         source: str | None = None,
         video: bool = False,
+        browser: str | None = None,
     ) -> Consultation:
         """Start a case: straight to the queue (``to_person``) or to the bot first (chat triage). ``source`` is an
-        anonymous resident's client address: its limits are checked (:meth:`_admit_source`)."""
+        anonymous resident's client address and ``browser`` their browser's id: their limits are checked
+        (:meth:`_admit_source`)."""
         if consultation_id in self.state.consultations:
             raise CounterError("invalid_state", "consultation already exists")
         if len(self.open_for_resident(resident)) >= self.config.max_open_per_resident:
             raise CounterError("limit_reached", "this resident already has an open consultation")
         source_count = 1
         if source is not None:
-            source_count = self._admit_source(source, municipality_id, now)
+            source_count = self._admit_source(source, browser, municipality_id, now)
         trigger = Trigger.REQUEST if to_person else Trigger.OPEN_CHAT
         c = Consultation(
             id=consultation_id,
@@ -151,6 +155,7 @@ class Counter(Presence):
             booking=booking,
             video=video,
             source=source,
+            browser=browser,
             source_count=source_count,
             state=State.WAITING if to_person else State.TRIAGE,
             created_at=now,
@@ -190,16 +195,23 @@ class Counter(Presence):
         self.effects.append(ResidentReleased(c.id, c.resident, reason))
         self._dispatch(now)
 
-    def _admit_source(self, source: str, municipality_id: str, now: float) -> int:
-        """Refuse a web chat past the anonymous limits (per address: open now and started in the window; per
-        town: open now); else count it. Returns how many cases from ``source`` are open with this one."""
+    def _admit_source(self, source: str, browser: str | None, municipality_id: str, now: float) -> int:
+        """Refuse a web chat past the anonymous limits (per browser and, much higher, per address: open now and
+        started in the window; per town: open now); else count it. Returns how many cases from ``source`` are open
+        with this one."""
         cfg = self.config
-        recent = [t for t in self.state.source_opens.get(source, []) if t > now - cfg.source_window_s]
-        open_here = [c for c in self.state.consultations.values() if c.is_open and c.source == source]
-        if len(open_here) >= cfg.max_open_per_source:
-            raise CounterError("source_limit", "too many conversations are open from this connection; please wait")
-        if len(recent) >= cfg.max_opens_per_source:
-            raise CounterError("source_limit", "too many conversations were started from this connection; try later")
+        since = now - cfg.source_window_s
+        open_from = [c for c in self.state.consultations.values() if c.is_open and c.source == source]
+        limits = [(source, open_from, cfg.max_open_per_source, cfg.max_opens_per_source, "from this connection")]
+        if browser is not None:
+            in_browser = [c for c in self.state.consultations.values() if c.is_open and c.browser == browser]
+            key = BROWSER_KEY + browser
+            limits.insert(0, (key, in_browser, cfg.max_open_per_browser, cfg.max_opens_per_browser, "in this browser"))
+        for key, open_now, max_open, max_starts, where in limits:
+            if len(open_now) >= max_open:
+                raise CounterError("source_limit", f"too many conversations are open {where}; please wait")
+            if len([t for t in self.state.source_opens.get(key, []) if t > since]) >= max_starts:
+                raise CounterError("source_limit", f"too many conversations were started {where}; try later")
         town = [
             c
             for c in self.state.consultations.values()
@@ -208,12 +220,13 @@ class Counter(Presence):
         if len(town) >= cfg.max_open_chats_per_municipality:
             raise CounterError("busy", "the counter is very busy; please try again a little later")
         self.state.source_opens = {
-            s: [t for t in times if t > now - cfg.source_window_s]
+            s: [t for t in times if t > since]
             for s, times in self.state.source_opens.items()
-            if any(t > now - cfg.source_window_s for t in times)
+            if any(t > since for t in times)
         }
-        self.state.source_opens[source] = [*recent, now]
-        return len(open_here) + 1
+        for key, *_rest in limits:
+            self.state.source_opens[key] = [*self.state.source_opens.get(key, []), now]
+        return len(open_from) + 1
 
     def _urgent_taken(self, c: Consultation) -> bool:
         """Whether ``c`` is an urgent web chat that may not be put ahead: an earlier urgent chat from its source is

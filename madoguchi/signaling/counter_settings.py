@@ -32,6 +32,8 @@ def counter_config(
         process_timeout_s=3 * settings.heartbeat_interval_s,
         max_open_per_source=settings.resident_open_per_address,
         max_opens_per_source=settings.resident_starts_per_address,
+        max_open_per_browser=settings.resident_open_per_browser,
+        max_opens_per_browser=settings.resident_starts_per_browser,
         source_window_s=settings.resident_address_window_s,
         max_open_chats_per_municipality=settings.resident_open_per_municipality,
         max_prioritised_chats_per_municipality=settings.resident_urgent_ahead_per_municipality,

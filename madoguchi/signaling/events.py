@@ -15,9 +15,10 @@ import unicodedata
 from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
 from madoguchi.domain.participant import Participant
-from madoguchi.domain.privacy import mask_pii
+from madoguchi.domain.privacy import PERSONAL_NUMBER_REFUSAL, holds_personal_number, mask_pii
 from madoguchi.domain.routes import RouteId
 from madoguchi.signaling.consultation import Disposition
 
@@ -30,16 +31,18 @@ class Masked(str):
     """Free text after masking, remembering how many personal numbers were replaced by a token."""
 
     masked_count: int
+    kinds: tuple[str, ...]
 
-    def __new__(cls, text: str, masked_count: int) -> Masked:
+    def __new__(cls, text: str, masked_count: int, kinds: tuple[str, ...] = ()) -> Masked:
         value = super().__new__(cls, text)
         value.masked_count = masked_count
+        value.kinds = kinds
         return value
 
 
 def _mask(text: str) -> str:
     result = mask_pii(text)
-    return Masked(result.text, result.masked_count)
+    return Masked(result.text, result.masked_count, result.kinds)
 
 
 class Event(BaseModel):
@@ -49,6 +52,11 @@ class Event(BaseModel):
     def masked_count(self) -> int:
         """How many personal numbers the free-text fields of this event had masked."""
         return sum(v.masked_count for v in self.__dict__.values() if isinstance(v, Masked))
+
+    @property
+    def masked_kinds(self) -> frozenset[str]:
+        """What the masked numbers were (``my_number``, ``phone`` …)."""
+        return frozenset(k for v in self.__dict__.values() if isinstance(v, Masked) for k in v.kinds)
 
 
 FreeText = Annotated[
@@ -193,7 +201,10 @@ class Satisfaction(Event):
 
 
 def _phone(text: str) -> str:
-    """A phone number as people write it (hyphens, spaces, brackets, full-width digits) → its digits."""
+    """A phone number as people write it (hyphens, spaces, brackets, full-width digits) → its digits. A 個人番号 is
+    refused first, with a sentence that names no digit (code ``personal_number``, see ``sockets.py``)."""
+    if holds_personal_number(text):
+        raise PydanticCustomError(PERSONAL_NUMBER, PERSONAL_NUMBER_REFUSAL)
     digits = unicodedata.normalize("NFKC", text).strip()
     digits = re.sub(r"[\s\-‐－()（）]", "", digits)
     if not re.fullmatch(r"0[0-9]{9,10}|\+[0-9]{10,15}", digits):
@@ -201,6 +212,8 @@ def _phone(text: str) -> str:
     return digits
 
 
+PERSONAL_NUMBER = "personal_number"
+"""The error code (and pydantic error type) of a phone number that is a 個人番号."""
 PhoneNumber = Annotated[str, StringConstraints(min_length=1, max_length=40), AfterValidator(_phone)]
 
 

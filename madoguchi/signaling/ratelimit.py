@@ -92,6 +92,10 @@ class MemoryKeyedLimit:
     def __len__(self) -> int:
         return len(self._buckets)
 
+    def forget(self, key: str) -> None:
+        """Drop ``key``'s bucket (its owner is gone)."""
+        self._buckets.pop(key, None)
+
     def _forget(self, now: float) -> None:
         for key in [key for key, bucket in self._buckets.items() if bucket.full(now)]:
             del self._buckets[key]

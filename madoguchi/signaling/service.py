@@ -297,6 +297,7 @@ class CounterService:
         priority: int,
         booking: str,
         source: str | None = None,
+        browser: str | None = None,
     ) -> dict[str, JsonValue]:
         """A resident at home starts their booked video call: a case straight in the queue, on video from the
         start (``call.start`` with media when an agent accepts), ahead of walk-ins within the check-in window."""
@@ -313,6 +314,7 @@ class CounterService:
             booking=booking,
             video=True,
             source=source,
+            browser=browser,
             now=self._clock(),
         )
         await self.run(op)
@@ -320,10 +322,16 @@ class CounterService:
         return {"consultation_id": cid, "position": place.position, "wait_estimate_s": place.wait_estimate_s}
 
     async def open_chat(
-        self, participant: str, *, municipality_id: str, language: str, source: str | None = None
+        self,
+        participant: str,
+        *,
+        municipality_id: str,
+        language: str,
+        source: str | None = None,
+        browser: str | None = None,
     ) -> str:
         """A resident at home starts talking to the bot: a consultation in triage, not yet queued. ``source`` (the
-        client address) is what the anonymous limits count by."""
+        client address) and ``browser`` (the browser's id) are what the anonymous limits count by."""
         cid = new_consultation_id()
         op = partial(
             Counter.open,
@@ -336,6 +344,7 @@ class CounterService:
             now=self._clock(),
             to_person=False,
             source=source,
+            browser=browser,
         )
         await self.run(op)
         return cid

@@ -24,12 +24,22 @@ Here:
   ping timeout is one clear (rate-limited) line in the log. Every lane's task is ended when the web app shuts
   down (:meth:`EdgeEngineServer.close_lanes`: queued messages dropped, the running handler cancelled and awaited),
   so none is left pending ("Task was destroyed but it is pending").
+- :class:`EdgeSocketServer` limits namespace CONNECTs: :data:`CONNECTS_PER_SESSION` per Engine.IO session
+  (a page connects once per session) and a rate per client address; past either the session is closed (no
+  connect error: the pages would take it for a refused login and stop; a closed session they reconnect).
+  Session 11's outside pass sent 500 CONNECT/DISCONNECT pairs for ``/resident`` on one WebSocket in 3 s, each a
+  counter operation and a ``resident.state``.
+- :class:`EdgeEngineServer` also bounds the Engine.IO sessions that are in no namespace
+  (:mod:`madoguchi.signaling.session_door`): a new one past the limits of its client address or of the process
+  is refused ``429`` before anything is made for it, and one that joins no namespace in time is closed by a sweep
+  every :data:`SWEEP_S`; both are logged once per address per minute.
 """
 
 from __future__ import annotations
 
 import asyncio
 import binascii
+import json
 import logging
 import time
 from collections import deque
@@ -42,6 +52,8 @@ from engineio.async_drivers.aiohttp import WebSocket
 from socketio import packet as sio_packet
 
 from madoguchi.edge_log import LibraryLogger, ShortLog
+from madoguchi.signaling.ratelimit import MemoryKeyedLimit, Rate
+from madoguchi.signaling.session_door import DoorLimits, PerAddressLog, Refusal, SessionDoor
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +133,21 @@ class GuardedWebSocket(WebSocket):  # type: ignore[misc]
 LANE_DEPTH: Final = 32
 """Messages of one connection waiting behind its running handler before its reader stops reading (back-pressure
 on a client that sends faster than it is served; its rate limit refuses such floods long before)."""
+
+SWEEP_S: Final = 1.0
+"""How often sessions outside every namespace are checked against their time (at most this late)."""
+
+REFUSED: Final[dict[Refusal, str]] = {
+    "address": "too many connections from your network address are still starting; wait a few seconds and try again",
+    "total": "the server is handling too many new connections; wait a few seconds and try again",
+}
+"""The sentence of a ``429`` refusal of a new Engine.IO session, by what refused it."""
+
+RETRY_AFTER_S: Final = 5
+
+CONNECTS_PER_SESSION: Final = Rate(per_minute=6, burst=8)
+"""Namespace CONNECTs one Engine.IO session may send: a page joins one or two namespaces once (the JS client
+opens a new session to reconnect), so eight at once and one every ten seconds after is far above any real client."""
 
 LANE_CLOSE_S: Final = 5.0
 """How long shutting down waits for one lane's handler to end after cancelling it."""
@@ -217,24 +244,147 @@ class EdgeEngineServer(engineio.AsyncServer):  # type: ignore[misc]
         self.ping_timeouts = 0
         """Sockets this server closed because a ping's answer had not been read in time (see the module doc)."""
         self._closing = False
+        self.door: SessionDoor | None = None
+        """The limits on sessions in no namespace (set by :class:`EdgeSocketServer`; ``None``: no limits)."""
+        self.address_of: Callable[[dict[str, Any]], str] = _remote
+        """The client address the door counts by, from a request's environ (trusted proxies honoured)."""
+        self.in_namespace: Callable[[str], bool] = lambda sid: True
+        """Whether an Engine.IO session is in some namespace (set by :class:`EdgeSocketServer`)."""
+        self.unjoined_closed = 0
+        """Sessions closed because they were in no namespace for too long."""
+        self.door_refused = 0
+        """New sessions refused because too many were in no namespace."""
+        self._addresses: dict[str, str] = {}  # session → client address, for sessions the door knows
+        self._door_log = PerAddressLog()
+        self._sweeper: asyncio.Task[None] | None = None
 
     async def close_lanes(self) -> None:
         """Shutting down: refuse new messages, drop the queued ones and end every lane's task (cancelled, then
         awaited), so none is left pending when the loop closes. Run on the web app's shutdown
         (:meth:`EdgeSocketServer.attach`), before the counter and the stores it uses are closed."""
         self._closing = True
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            await asyncio.wait([self._sweeper], timeout=LANE_CLOSE_S)
+            self._sweeper = None
         lanes = list(self._lanes.values())
         ended = await asyncio.gather(*(lane.close() for lane in lanes))
         stuck = ended.count(False)
         if stuck:
             log.warning("%d connection handler(s) did not end within %g s of being cancelled", stuck, LANE_CLOSE_S)
 
+    async def _handle_connect(self, environ: dict[str, Any], transport: str, jsonp_index: int | None = None) -> Any:
+        """A new session takes a place at the door first (module doc); refused, nothing is made for it."""
+        door = self.door
+        if door is None:
+            return await super()._handle_connect(environ, transport, jsonp_index)
+        address = self.address_of(environ)
+        refused = door.reserve(address)
+        if refused is not None:
+            self.door_refused += 1
+            self._door_line(address, refused)
+            return {
+                "status": "429 TOO MANY REQUESTS",
+                "headers": [("Content-Type", "text/plain; charset=UTF-8"), ("Retry-After", str(RETRY_AFTER_S))],
+                "response": json.dumps(REFUSED[refused]).encode(),
+            }
+        ticket = environ[_TICKET] = _Ticket(address)
+        if self._sweeper is None and not self._closing:
+            self._sweeper = asyncio.create_task(self._sweep_forever())
+        try:
+            return await super()._handle_connect(environ, transport, jsonp_index)
+        finally:
+            if ticket.session is None:
+                door.release(address)  # no session was made (or the application refused it)
+            elif ticket.session not in self.sockets:
+                self._forget(ticket.session)  # refused by the application, or a WebSocket that has ended
+
+    def _door_line(self, address: str, refused: Refusal | None) -> None:
+        """One line per address per minute for a refused session (``refused``: why) or one closed for joining
+        nothing in time (``None``)."""
+        left_out = self._door_log.note(address, time.monotonic())
+        door = self.door
+        if left_out is None or door is None:
+            return
+        more = f"; {left_out} more refused or closed since the last line about it" if left_out else ""
+        if refused is None:
+            message = "closed a connection from %s that joined no namespace within %g s"
+            log.warning(message + more, address, door.limits.join_within_s)
+            return
+        why, limit = {
+            "address": ("this address already has %d connections in no namespace", door.limits.per_address),
+            "total": ("the process already has %d connections in no namespace", door.limits.total),
+        }[refused]
+        log.warning("refused a new connection from %s: " + why + more, address, limit)
+
+    def door_line_raw(self, address: str, message: str) -> None:
+        """One line per address per minute (shared with the door's), ``message`` naming the address by ``%s``."""
+        left_out = self._door_log.note(address, time.monotonic())
+        if left_out is not None:
+            more = f"; {left_out} more refused or closed since the last line about it" if left_out else ""
+            log.warning(message + more, address)
+
+    async def close_session(self, sid: str) -> None:
+        """Close a session now, without waiting for a long poll to take its close packet."""
+        socket = self.sockets.get(sid)
+        self._forget(sid)
+        if socket is None:
+            return
+        await socket.close(wait=False, reason=self.reason.SERVER_DISCONNECT)
+        self.sockets.pop(sid, None)
+        await socket.queue.put(None)  # ends a WebSocket's writer now (a long poll gets the close packet)
+
+    def _forget(self, sid: str) -> None:
+        self._addresses.pop(sid, None)
+        if self.door is not None:
+            self.door.settle(sid)
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_S)
+            try:
+                await self.sweep()
+            except Exception:
+                log.exception("the sweep of connections in no namespace failed")
+
+    async def sweep(self, now: float | None = None) -> None:
+        """Sessions that left their last namespace take a place again (or are closed when there is none), and those
+        outside every namespace past their time are closed."""
+        door = self.door
+        if door is None:
+            return
+        now = time.monotonic() if now is None else now
+        for sid, socket in list(self.sockets.items()):
+            if socket.closing or socket.closed or door.is_pending(sid) or sid not in self._addresses:
+                continue
+            if not self.in_namespace(sid) and door.pend(sid, self._addresses[sid], now) is not None:
+                await self._close_unjoined(sid)
+        for sid, address in door.overdue(now):
+            self._door_line(address, None)
+            await self._close_unjoined(sid)
+
+    async def _close_unjoined(self, sid: str) -> None:
+        self.unjoined_closed += 1
+        await self.close_session(sid)
+
+    def joined(self, sid: str) -> None:
+        """The session is in a namespace now: its place at the door is free."""
+        if self.door is not None:
+            self.door.settle(sid)
+
     async def _trigger_event(self, event: str, *args: Any, **kwargs: Any) -> Any:
         """Messages (and a disconnect behind them) go to the connection's lane; everything else as before."""
+        if event == "connect" and self.door is not None:
+            ticket = args[1].get(_TICKET) if len(args) > 1 and isinstance(args[1], dict) else None
+            if isinstance(ticket, _Ticket):
+                ticket.session = args[0]
+                self._addresses[args[0]] = ticket.address
+                self.door.bind(args[0], ticket.address, time.monotonic())
         if event not in ("message", "disconnect") or kwargs.get("run_async"):
             return await super()._trigger_event(event, *args, **kwargs)
         sid = args[0]
         if event == "disconnect":
+            self._forget(sid)
             self._note_disconnect(sid, args[1] if len(args) > 1 else None)
             lane = self._lanes.get(sid)
             if lane is None or not lane.busy:
@@ -282,16 +432,59 @@ class EdgeEngineServer(engineio.AsyncServer):  # type: ignore[misc]
         )
 
 
+_TICKET: Final = "madoguchi.door"
+"""Where a new session's request environ carries its :class:`_Ticket` from the door to the connect event."""
+
+
+class _Ticket:
+    """A place taken at the door for a session python-engineio is making."""
+
+    __slots__ = ("address", "session")
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self.session: str | None = None
+
+
 class EdgeSocketServer(socketio.AsyncServer):  # type: ignore[misc]
     """python-socketio's server with malformed packets refused at the door (module docstring)."""
 
     eio: EdgeEngineServer
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        door: DoorLimits | None = None,
+        address_of: Callable[[dict[str, Any]], str] | None = None,
+        connects_per_address: Rate | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``door``: the limits on sessions in no namespace (none when ``None``); ``address_of``: the client address
+        of a request's environ they count by (default the TCP peer); ``connects_per_address``: namespace CONNECTs
+        one client address may send (none when ``None``; each session has :data:`CONNECTS_PER_SESSION` anyway)."""
         self.refusals = ShortLog(logging.getLogger("madoguchi.sockets"))
         library_log = LibraryLogger(self.refusals)
         super().__init__(serializer=StrictPacket, logger=library_log, engineio_logger=library_log, **kwargs)
         self.eio.remote_of = lambda eio_sid: _remote(self.environ.get(eio_sid, {}))
+        self.eio.door = None if door is None else SessionDoor(door)
+        self.eio.address_of = address_of or _remote
+        self.eio.in_namespace = self.in_namespace
+        self._session_connects = MemoryKeyedLimit(CONNECTS_PER_SESSION)
+        self._address_connects = None if connects_per_address is None else MemoryKeyedLimit(connects_per_address)
+        self.connects_refused = 0
+
+    def in_namespace(self, eio_sid: str) -> bool:
+        """Whether the Engine.IO session is in some namespace (connected, or connecting: its CONNECT is being
+        authenticated)."""
+        return any(self.manager.sid_from_eio_sid(eio_sid, namespace) for namespace in self.manager.get_namespaces())
+
+    async def _handle_connect(self, eio_sid: str, namespace: str | None, data: object) -> None:
+        if not self._connect_allowed(eio_sid):
+            await self._refuse_connect(eio_sid, namespace or "/")
+            return
+        await super()._handle_connect(eio_sid, namespace, data)
+        if self.in_namespace(eio_sid):
+            self.eio.joined(eio_sid)
 
     def _engineio_server_class(self) -> type[EdgeEngineServer]:
         return EdgeEngineServer
@@ -305,7 +498,30 @@ class EdgeSocketServer(socketio.AsyncServer):  # type: ignore[misc]
 
         app.on_shutdown.append(close_lanes)
 
+    def _connect_allowed(self, eio_sid: str) -> bool:
+        now = time.monotonic()
+        if self._session_connects.take_now(eio_sid, now) > 0:
+            return False
+        if self._address_connects is None:
+            return True
+        return self._address_connects.take_now(self.eio.address_of(self.environ.get(eio_sid, {})), now) <= 0
+
+    async def _refuse_connect(self, eio_sid: str, namespace: str) -> None:
+        """Close the session of a CONNECT past its limits (its client churns or floods). No connect error is sent:
+        the pages take one as "this device or login is refused" and stop (booth.js shows its fatal screen), while a
+        closed session is a dropped link, which they reconnect after a pause, in a new session."""
+        self.connects_refused += 1
+        address = self.eio.address_of(self.environ.get(eio_sid, {}))
+        self.eio.door_line_raw(address, f"closed a connection from %s: too many namespace connects ({namespace})")
+        await self.eio.close_session(eio_sid)
+
+    async def _handle_eio_disconnect(self, eio_sid: str, reason: object) -> None:
+        await super()._handle_eio_disconnect(eio_sid, reason)
+        self._session_connects.forget(eio_sid)
+
     async def _handle_eio_message(self, eio_sid: str, data: object) -> None:
+        if eio_sid not in self.eio.sockets:
+            return  # closed by this server (a refused connect) with messages still queued behind: none is handled
         try:
             await super()._handle_eio_message(eio_sid, data)
         except MalformedPacket as exc:

@@ -18,6 +18,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import socketio
 from pydantic import ValidationError
 
+from madoguchi.domain.privacy import PERSONAL_NUMBER_REFUSAL
 from madoguchi.settings import Settings
 from madoguchi.signaling import events as ev
 from madoguchi.signaling.counter import CounterError
@@ -212,6 +213,8 @@ class RoleNamespace(socketio.AsyncNamespace, Generic[I]):  # type: ignore[misc]
         try:
             message = route.model.model_validate(payload)
         except ValidationError as exc:
+            if any(err["type"] == ev.PERSONAL_NUMBER for err in exc.errors()):
+                return error_ack(ev.PERSONAL_NUMBER, PERSONAL_NUMBER_REFUSAL)  # names no digit (events._phone)
             return error_ack("invalid_payload", _validation_message(exc))
         try:
             result = await route.handler(conn, message)

@@ -105,6 +105,10 @@ class CounterConfig(BaseModel):
     max_opens_per_source: int = Field(
         default=10, ge=1, description="web chats one client address may start per source_window_s"
     )
+    max_open_per_browser: int = Field(default=3, ge=1, description="open web chats from one browser")
+    max_opens_per_browser: int = Field(
+        default=10, ge=1, description="web chats one browser may start per source_window_s"
+    )
     source_window_s: float = Field(default=600.0, gt=0)
     max_open_chats_per_municipality: int = Field(default=200, ge=1, description="open web chats in one town")
     max_prioritised_chats_per_municipality: int = Field(
@@ -208,8 +212,8 @@ class CounterState(BaseModel):
     processes: dict[str, float] = Field(default_factory=dict, description="server process -> last heartbeat")
     source_opens: dict[str, list[float]] = Field(
         default_factory=dict,
-        description="anonymous source -> when it started web chats, within the window; entries are replaced, never "
-        "changed in place",
+        description="anonymous source (a client address, or browser:<id>) -> when it started web chats, within the "
+        "window; entries are replaced, never changed in place",
     )
     booked_soon: dict[str, int] = Field(
         default_factory=dict,

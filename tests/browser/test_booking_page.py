@@ -24,6 +24,13 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 
 
+def shot_dir() -> Path:
+    """Screenshots for a person to look at (session 11's personal-number refusal)."""
+    folder = Path("/work/shots/guard9")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 async def choose(page: Page, *, route: str, mode: str, day: str, place: str | None = None) -> None:
     await page.get_by_test_id("book-route").select_option(route)
     await page.locator(f'[data-testid="book-mode"] input[value="{mode}"]').check()
@@ -62,6 +69,11 @@ async def test_book_move_and_cancel_on_a_phone(browser: Browser, tmp_path: Path)
             box = await banner.bounding_box()
             assert box is not None and box["width"] <= 1 and box["height"] <= 1, box  # not a banner on screen
             await shot(page, "book-1-contact")
+            # a 個人番号 typed as the contact: the chat's sentence about personal numbers, beside the field, unsent
+            await page.get_by_test_id("book-contact").fill("+1234 5678 9018")
+            await page.get_by_test_id("book-submit").click()
+            await expect(contact_error).to_have_text("個人番号（マイナンバー）は 書かないでください。")
+            await page.screenshot(path=str(shot_dir() / "book_phone_contact_personal_number.png"))
             # someone else takes the last places of 8:30 meanwhile: the sentence stands at the times, which reload
             for _ in range(2):
                 assert (await api.book(start="2026-12-08T08:30:00+09:00", name_kana="タナカ"))[0] == 201

@@ -15,8 +15,8 @@ from tests.support import LiveServer, make_settings, ok, resident_peer, serve
 
 pytestmark = pytest.mark.browser
 REFUSED = (
-    "いま 同じ 回線（同じ 場所の インターネット）から 開かれている 相談が 多すぎるため、受け付けられませんでした。"
-    "少し 待ってから もう一度 お試しください。"
+    "いま この 端末、または 同じ 回線（同じ 場所の インターネット）から 開かれている 相談が 多すぎるため、"
+    "受け付けられませんでした。ほかの 画面の 相談を 終えるか、少し 待ってから もう一度 お試しください。"
 )
 
 

@@ -3,6 +3,7 @@ work of its own (``/api/callbacks``) until they mark it done, which deletes the 
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -202,3 +203,19 @@ async def test_a_home_callback_stands_after_a_reload_and_the_resident_can_withdr
     assert (await third.wait_for("resident.state"))["callback"] is None
     for peer in (again, stranger, third):
         await peer.close()
+
+
+async def test_a_personal_number_left_as_the_callback_number_is_refused_without_its_digits(
+    live_server: LiveServer, caplog: Any
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    _, token, _ = await live_server.add_booth()
+    booth = await booth_peer(live_server, token)
+    cid = ok(await booth.call("consultation.request", {"route": "tax"}))["consultation_id"]
+    for typed in ("+123456789018", "1234 5678 9018", "＋１２３４５６７８９０１８"):
+        refused = await booth.call("callback.request", {"consultation_id": cid, "phone": typed})
+        assert refused["error"]["code"] == "personal_number", refused
+        assert not any(ch.isdigit() for ch in refused["error"]["message"])
+    assert not any("5678" in r.getMessage() or "９０１８" in r.getMessage() for r in caplog.records)
+    ok(await booth.call("callback.request", {"consultation_id": cid, "phone": "+81 90 1234 5678"}))
+    await booth.close()

@@ -6,7 +6,7 @@
 // to /api. The booking number stays in the address fragment (#code=…), which browsers never send to a server.
 
 import { applyTranslations, initI18n, language, t } from "./i18n.js";
-import { TIME_GONE, contactLooksRight, nameLooksRight } from "./bookinput.js";
+import { TIME_GONE, contactLooksRight, holdsPersonalNumber, nameLooksRight } from "./bookinput.js";
 import { formatBookingCode } from "./numbers.js";
 import { LanguagePicker } from "./langpicker.js";
 
@@ -120,6 +120,7 @@ function showError(text, { code = null, near = "submit" } = {}) {
 }
 
 function errorText(code) {
+  if (code === "personal_number") return t("privacy.personal_number");
   const key = `book.error.${code}`;
   const text = t(key);
   return text === key ? t("book.error.invalid") : text;
@@ -286,6 +287,11 @@ async function submit(event) {
     return;
   }
   const contact = $("book-contact").value.trim();
+  if (holdsPersonalNumber(contact)) {
+    showError(t("privacy.personal_number"), { code: "contact" }); // not sent: the chat's sentence, no digits
+    $("book-contact").focus();
+    return;
+  }
   if (!contactLooksRight(contact)) {
     showError(t("book.error.contact"), { code: "contact" });
     $("book-contact").focus();

@@ -12,6 +12,24 @@ export function nameLooksRight(text) {
   return /[A-Za-z\u00c0-\u024f\u1e00-\u1eff]/.test(plain) && /^[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff .'\-]+$/.test(plain);
 }
 
+/** Whether a phone number as typed is a 個人番号 (domain.privacy: holds_personal_number, less its cue-word reading):
+ *  twelve digits (any width) with the right check digit, however grouped or prefixed, or "+81" and such twelve. The
+ *  forms refuse it with the chat's sentence about personal numbers before anything is sent. */
+export function holdsPersonalNumber(text) {
+  const plain = text.normalize("NFKC").trim();
+  const digits = plain.replace(/[^0-9]/g, "");
+  if (digits.length === 12 && myNumberValid(digits)) return true;
+  return plain.startsWith("+") && digits.startsWith("81") && digits.length === 14 && myNumberValid(digits.slice(2));
+}
+
+function myNumberValid(digits) {
+  // Pn is the n-th digit from the right (the check digit excluded), Qn = n + 1 up to 6, then n - 5 (privacy.py)
+  let total = 0;
+  for (let n = 1; n <= 11; n += 1) total += Number(digits[11 - n]) * (n <= 6 ? n + 1 : n - 5);
+  const remainder = total % 11;
+  return (remainder <= 1 ? 0 : 11 - remainder) === Number(digits[11]);
+}
+
 /** Empty, an e-mail address, or a phone number of 10 digits or more. */
 export function contactLooksRight(text) {
   if (!text) return true;

@@ -104,6 +104,7 @@ const KNOWN_CODES = new Set([
 /** Plain words for any error (never the raw code). */
 export function errorText(err) {
   const code = err && err.code;
+  if (code === "personal_number") return t("privacy.personal_number"); // the forms' and the chat's one sentence
   return t(KNOWN_CODES.has(code) ? `error.${code}` : "error.unknown");
 }
 

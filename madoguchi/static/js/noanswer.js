@@ -12,6 +12,7 @@
 import { hasText, t } from "./i18n.js";
 import { setDial } from "./hotlines.js";
 import { formatPhoneAsTyped } from "./numbers.js";
+import { holdsPersonalNumber } from "./bookinput.js";
 import { hoursText } from "./townhours.js";
 
 const HEADINGS = {
@@ -115,6 +116,13 @@ export class NoAnswerPanel {
     this.clearError();
   }
 
+  showError(text) {
+    const error = this.part("callback-error");
+    error.textContent = text;
+    error.hidden = false;
+    this.part("callback-phone").focus();
+  }
+
   clearError() {
     const error = this.part("callback-error");
     error.hidden = true;
@@ -125,6 +133,10 @@ export class NoAnswerPanel {
     const input = this.part("callback-phone");
     const digits = input.value.normalize("NFKC").replace(/[\s\-‐()]/g, "");
     const error = this.part("callback-error");
+    if (holdsPersonalNumber(input.value)) {
+      this.showError(t("privacy.personal_number")); // the chat's sentence; nothing is sent
+      return;
+    }
     if (!/^(0\d{9,10}|\+\d{10,15})$/.test(digits)) {
       error.textContent = t("no_answer.callback_invalid");
       error.hidden = false;
@@ -138,7 +150,8 @@ export class NoAnswerPanel {
     try {
       await this.send(digits); // the server closes the case (reason "callback"); the page says what happens next
     } catch (err) {
-      this.onError(err);
+      if (err?.code === "personal_number") this.showError(t("privacy.personal_number"));
+      else this.onError(err);
     } finally {
       this.sending = false;
       button.disabled = false;

@@ -310,7 +310,8 @@ function send() {
 function lineAcknowledged(item, ack) {
   // The recorded (masked) line comes as chat.message or in the replay; the pending one is gone already.
   if (typeof ack.consultation_id === "string") adoptConsultation(ack.consultation_id);
-  if (ack.masked) banner.show(t("resident.masked_note"), { kind: "info" });
+  if (ack.personal_number) banner.show(`${t("privacy.personal_number")} ${t("resident.masked_note")}`, { kind: "info" });
+  else if (ack.masked) banner.show(t("resident.masked_note"), { kind: "info" });
   if (Number.isInteger(ack.position)) queued(ack.position, ack.wait_estimate_s ?? null);
   renderControls();
 }

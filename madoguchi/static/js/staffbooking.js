@@ -8,7 +8,7 @@
 // the note) so the agent does not type it twice. Nothing is inserted as HTML: rows are built with textContent.
 
 import { formatBookingCode } from "./numbers.js";
-import { TIME_GONE, contactLooksRight, nameLooksRight } from "./bookinput.js";
+import { TIME_GONE, contactLooksRight, holdsPersonalNumber, nameLooksRight } from "./bookinput.js";
 import { language, t, translatorFor } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -41,7 +41,11 @@ async function api(path, body) {
 
 /** Plain words for a refusal: the phone page's sentence for a desk refusal, else the console's own. */
 function errorText(err) {
-  const own = { csrf: "console.booking.error.reload", unauthorized: "error.unauthorized" }[err.code];
+  const own = {
+    csrf: "console.booking.error.reload",
+    unauthorized: "error.unauthorized",
+    personal_number: "privacy.personal_number",
+  }[err.code];
   if (own) return t(own);
   const key = `book.error.${err.code}`;
   const text = t(key);
@@ -339,6 +343,7 @@ export class StaffBooking {
     }
     const contact = $("staff-book-contact").value.trim();
     const wrong = !nameLooksRight(name) ? ["staff-book-name", "book.error.name"]
+      : holdsPersonalNumber(contact) ? ["staff-book-contact", "privacy.personal_number"]
       : !contactLooksRight(contact) ? ["staff-book-contact", "book.error.contact"] : null;
     if (wrong) {
       $("staff-book-error").textContent = t(wrong[1]);

@@ -1,0 +1,68 @@
+"""A per-browser id for the anonymous chat limits: a signed cookie the chat page gives each browser.
+
+Residents are anonymous, and many share one address (a post office's Wi-Fi, a carrier's NAT), so counting their
+chats by address refused real residents once three of them chatted at once. The chat page (``GET /chat``) gives
+each browser a random id signed with the deployment's key (``madoguchi_browser``: ``<id>.<HMAC>``, HttpOnly,
+SameSite=Lax, kept 180 days); the ``/resident`` socket reads it back from its handshake and the counter counts a
+browser's chats by it (``MADOGUCHI_RESIDENT_OPEN_PER_BROWSER`` …), under a much higher ceiling per address. A
+connection without a valid id (cookies off, a script) is counted as its address, with the per-browser limits: so
+whoever skips the cookie to look new every time gets the old strict limit, and whoever fetches the page for a
+fresh id every time meets the address ceiling. The id names nobody: it is random and stored only as the key of
+the count (docs/operations.md, "Anonymous web chats").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from typing import Final
+
+from aiohttp import web
+from pydantic import SecretStr
+
+COOKIE: Final = "madoguchi_browser"
+MAX_AGE_S: Final = 180 * 24 * 3600
+_ID_CHARS: Final = 22  # token_urlsafe(16)
+_MAC_CHARS: Final = 32
+
+
+class BrowserIds:
+    """Issues and checks signed browser ids. Several processes must share ``MADOGUCHI_SECRET_KEY`` (as for the login
+    form); without it each process signs with its own key, and an id from another process counts as none."""
+
+    def __init__(self, secret_key: SecretStr | None) -> None:
+        self._key = (
+            hashlib.sha256(b"madoguchi-browser-id:" + secret_key.get_secret_value().encode()).digest()
+            if secret_key is not None
+            else secrets.token_bytes(32)
+        )
+
+    def _mac(self, browser: str) -> str:
+        return hmac.new(self._key, browser.encode(), hashlib.sha256).hexdigest()[:_MAC_CHARS]
+
+    def issue(self) -> str:
+        browser = secrets.token_urlsafe(16)
+        return f"{browser}.{self._mac(browser)}"
+
+    def verify(self, value: object) -> str | None:
+        """The browser id in a cookie's value, or ``None`` when it is missing, malformed or not signed by us."""
+        if not isinstance(value, str) or len(value) != _ID_CHARS + 1 + _MAC_CHARS:
+            return None
+        browser, _dot, mac = value.partition(".")
+        if len(browser) != _ID_CHARS or not hmac.compare_digest(mac.encode(), self._mac(browser).encode()):
+            return None
+        return browser
+
+    def of_request(self, request: web.Request) -> str | None:
+        return self.verify(request.cookies.get(COOKIE))
+
+    def give(self, request: web.Request, response: web.StreamResponse, *, secure: bool) -> None:
+        """Set a new id on ``response`` unless the request carries a valid one."""
+        if self.of_request(request) is None:
+            response.set_cookie(
+                COOKIE, self.issue(), max_age=MAX_AGE_S, path="/", httponly=True, samesite="Lax", secure=secure
+            )
+
+
+BROWSER_IDS: Final = web.AppKey("browser_ids", BrowserIds)
