@@ -53,6 +53,7 @@ from madoguchi.domain.pii_runs import (
     mask_numbers,
     reads_as_date_or_amount,
 )
+from madoguchi.domain.pii_symbols import mask_symbol_joined
 from madoguchi.domain.pii_tokens import (
     ACCOUNT_MASK,
     ADDRESS_MASK,
@@ -125,6 +126,7 @@ _STAGES: tuple[Callable[[str, list[str]], str], ...] = (
     pattern_stage("postal_code", MARKED_POSTAL_RE, POSTAL_MASK),
     mask_anchored,
     mask_numbers,
+    mask_symbol_joined,
     pattern_stage("postal_code", POSTAL_RE, POSTAL_MASK),
     pattern_stage("address", ADDRESS_RE, ADDRESS_MASK),
 )
