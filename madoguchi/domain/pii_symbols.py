@@ -89,8 +89,8 @@ def mask_symbol_joined(text: str, kinds: list[str]) -> str:
             own = own or joins[last][1]
             last += 1
         if count == MY_NUMBER_DIGITS and own:
-            digits = "".join(group[2] for group in groups[first : last + 1])
-            if my_number_check_digit(digits[:11]) == int(digits[11]):
+            number = "".join(group[2] for group in groups[first : last + 1])
+            if my_number_check_digit(number[:11]) == int(number[11]):
                 found = (groups[first][0], groups[last][1])
         if found is None:
             first += 1
