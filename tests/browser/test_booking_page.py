@@ -53,12 +53,12 @@ async def test_book_move_and_cancel_on_a_phone(browser: Browser, tmp_path: Path)
             await page.get_by_test_id("book-submit").click()
             # said next to the field in question (not in a banner far above it), and the field is marked
             contact_error = page.locator('[data-testid="book-field-error"][data-field="contact"]')
-            await expect(contact_error).to_contain_text("電話番号（10けた以上）か メールアドレス")
+            await expect(contact_error).to_contain_text("電話番号（10けたか 11けた）か メールアドレス")
             await expect(contact_error).to_be_in_viewport()
             await expect(page.get_by_test_id("book-contact")).to_have_attribute("aria-invalid", "true")
             await expect(page.get_by_test_id("book-contact")).to_have_attribute("aria-describedby", "error-contact")
             banner = page.get_by_test_id("book-message")  # the summary for screen readers: the same words, once
-            await expect(banner).to_contain_text("電話番号（10けた以上）か メールアドレス")
+            await expect(banner).to_contain_text("電話番号（10けたか 11けた）か メールアドレス")
             box = await banner.bounding_box()
             assert box is not None and box["width"] <= 1 and box["height"] <= 1, box  # not a banner on screen
             await shot(page, "book-1-contact")
