@@ -14,7 +14,9 @@ typed for digits right beside digits (``O9O-1234-5678``, ``090l2345678``). Betwe
 digits of one number stand at most :data:`MAX_GAP` marks (a mark repeated, 「、、、、」, or any spaces and line
 breaks count once; a word counts as one) in at most :data:`MAX_GAP_CHARS` characters. The characters and words
 are tables in ``pii_words.py``. The digits of one such run are then judged as a whole, or, when the run is a list
-(split by 、, a comma, a slash or a line break) or longer than any one number, as consecutive parts:
+(split by 、, a comma, a slash or a line break) or longer than any one number, as consecutive parts. A 個人番号 is
+also found whatever punctuation or symbols (at most three) stand between its groups, ``1234:5678:9018``,
+``1234→5678→9018``, when its check digit is right (``pii_symbols.py``, after the run reader):
 
 - 12 digits with the right check digit (the formula of the ministerial ordinance under the My Number Act) are a
   個人番号; 11 to 13 digits written shortly after a cue word (マイナンバー, 個人番号, my number, số định danh …)
@@ -31,8 +33,9 @@ A 12-digit order or receipt number with a wrong check digit and no cue word is l
 street numbers and e-mail addresses get their own tokens.
 
 The stages live in their own modules, each with one job: the mask tokens (``pii_tokens.py``), digits and check
-digits (``pii_digits.py``), the anchored-number stage (``pii_anchored.py``), the run reader (``pii_runs.py``) and
-the fixed-shape patterns (``pii_patterns.py``); this module chains them and keeps the names callers import.
+digits (``pii_digits.py``), the anchored-number stage (``pii_anchored.py``), the run reader (``pii_runs.py``), the
+symbol-joined 個人番号 (``pii_symbols.py``) and the fixed-shape patterns (``pii_patterns.py``); this module chains
+them and keeps the names callers import.
 """
 
 from __future__ import annotations
