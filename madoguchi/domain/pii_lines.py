@@ -88,6 +88,9 @@ def _as_written(lines: list[str], text: str) -> tuple[set[int], str] | None:
     return None
 
 
+_Reading = tuple[tuple[str, ...], int, bool]  # digit groups as read, the first line's index, corrected once
+
+
 def _as_pieces(lines: list[str], text: str) -> tuple[set[int], str] | None:
     """Pieces among the last :data:`PIECE_LINES` lines whose digits, in order up to the new line's, make a 個人番号
     with the right check digit: the earlier lines they are in and the token. A piece of one group as long as the
@@ -109,12 +112,12 @@ def _as_pieces(lines: list[str], text: str) -> tuple[set[int], str] | None:
         chain.append((index, groups))
         count += sum(map(len, groups))
     chain.reverse()
-    # readings so far: (groups as read, first line index); each reading ends with the piece just read
-    readings: list[tuple[tuple[str, ...], int]] = []
+    # readings so far: (groups as read, first line index, corrected); each ends with the piece just read
+    readings: list[_Reading] = []
     for index, groups in chain:
         readings = _next_readings(readings, groups, index)
     touched: set[int] = set()
-    for groups, first in _next_readings(readings, new, len(lines)):
+    for groups, first, _fixed in _next_readings(readings, new, len(lines)):
         digits = "".join(groups)
         if first < len(lines) and is_my_number(digits):
             touched = set(_piece_lines(chain, first))
@@ -123,16 +126,23 @@ def _as_pieces(lines: list[str], text: str) -> tuple[set[int], str] | None:
     return None
 
 
-def _next_readings(
-    readings: list[tuple[tuple[str, ...], int]], piece: tuple[str, ...], index: int
-) -> list[tuple[tuple[str, ...], int]]:
+def _next_readings(readings: list[_Reading], piece: tuple[str, ...], index: int) -> list[_Reading]:
     """The readings after one more piece: it starts a number, follows one, or (one group as long as the last group
-    read) replaces that group; readings past twelve digits are dropped."""
-    following = [(read + piece, first) for read, first in readings]
+    read, once a reading) replaces that group; readings past twelve digits are dropped, and so are repeats."""
+    following = [(read + piece, first, fixed) for read, first, fixed in readings]
     if len(piece) == 1:
-        following += [(read[:-1] + piece, first) for read, first in readings if len(read[-1]) == len(piece[0])]
-    following.append((piece, index))
-    return [(read, first) for read, first in following if len("".join(read)) <= MY_NUMBER_DIGITS]
+        following += [
+            (read[:-1] + piece, first, True)
+            for read, first, fixed in readings
+            if not fixed and len(read[-1]) == len(piece[0])
+        ]
+    following.append((piece, index, False))
+    kept: dict[tuple[str, int, int, bool], _Reading] = {}
+    for reading in following:
+        read, first, fixed = reading
+        if len("".join(read)) <= MY_NUMBER_DIGITS:
+            kept.setdefault(("".join(read), len(read[-1]), first, fixed), reading)
+    return list(kept.values())
 
 
 def _piece_lines(chain: list[tuple[int, tuple[str, ...]]], first: int) -> list[int]:
