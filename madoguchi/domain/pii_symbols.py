@@ -19,9 +19,12 @@ Cost: one pass over the text and, per group, at most twelve groups ahead (a grou
 from __future__ import annotations
 
 import unicodedata
+from bisect import bisect_left
 from functools import lru_cache
+from itertools import accumulate
+from operator import mul
 
-from madoguchi.domain.pii_digits import digit_value, my_number_check_digit
+from madoguchi.domain.pii_digits import digit_value
 from madoguchi.domain.pii_digits import fold as _fold
 from madoguchi.domain.pii_digits import invisible as _invisible
 from madoguchi.domain.pii_runs import MAX_GAP_CHARS, protected_digits
@@ -30,6 +33,14 @@ from madoguchi.domain.pii_words import GROUP_SEPARATORS
 
 SYMBOL_RUN = 3  # at most this many symbols between two groups of one number (spaces and line breaks besides)
 MY_NUMBER_DIGITS = 12
+
+
+_WEIGHTS = (6, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2)  # of the first eleven digits, left to right (my_number_check_digit)
+
+
+def _check_digit_right(values: list[int], begin: int) -> bool:
+    remainder = sum(map(mul, _WEIGHTS, values[begin : begin + 11])) % 11
+    return (0 if remainder <= 1 else 11 - remainder) == values[begin + 11]
 
 
 @lru_cache(maxsize=8192)
@@ -43,6 +54,7 @@ def _space(ch: str) -> bool:
     return ch.isspace() or _invisible(ch) or unicodedata.category(ch) == "Zs"
 
 
+@lru_cache(maxsize=4096)  # an attack repeats one gap
 def _gap_joins(gap: str) -> tuple[bool, bool]:
     """(whether ``gap`` joins two groups, whether it holds a symbol the run reader does not join by)."""
     if not gap or len(gap) > MAX_GAP_CHARS:
@@ -55,7 +67,10 @@ def _gap_joins(gap: str) -> tuple[bool, bool]:
 
 def mask_symbol_joined(text: str, kinds: list[str]) -> str:
     """Mask every 個人番号 written as digit groups joined by symbols (the rules are in the module docstring)."""
-    if not any(symbol(ch) and ch not in GROUP_SEPARATORS for ch in text):
+    chars = set(text)  # each character judged once: a long text repeats few
+    if not any(symbol(ch) and ch not in GROUP_SEPARATORS for ch in chars) or all(
+        digit_value(ch) is None for ch in chars
+    ):
         return text
     protected = protected_digits("".join(map(_fold, text)))
     groups: list[tuple[int, int, str]] = []  # (start, end, digits) of each group of unprotected digits
@@ -65,38 +80,40 @@ def mask_symbol_joined(text: str, kinds: list[str]) -> str:
         if value is None:
             index += 1
             continue
-        start, digits = index, [str(value)]
+        start, found = index, [str(value)]
         index += 1
         while index < len(text):
             value = None if protected[index] else digit_value(text[index])
             if value is not None:
-                digits.append(str(value))
+                found.append(str(value))
             elif not _invisible(text[index]):
                 break
             index += 1
-        groups.append((start, index, "".join(digits)))
-    # joins[k]: how group k joins group k + 1 (joined at all, by a symbol of this stage's own)
+        groups.append((start, index, "".join(found)))
+    # joins[k]: how group k joins group k + 1; prefix counts of the gaps that do not join and of the gaps with a
+    # symbol of this stage's own, and where each group's digits end, so that each group is judged as the first of
+    # a number by one bisection and one check digit, whatever the text (a 1,000-character line of 「1:」 too)
     joins = [_gap_joins(text[groups[k][1] : groups[k + 1][0]]) for k in range(len(groups) - 1)]
+    broken = [0, *accumulate(not joined for joined, _own in joins)]
+    owned = [0, *accumulate(own for _joined, own in joins)]
+    ends = list(accumulate(len(group[2]) for group in groups))
+    values = [ord(ch) - 48 for group in groups for ch in group[2]]
     spans: list[tuple[int, int]] = []
     first = 0
     while first < len(groups):
-        count, own, last = 0, False, first
-        found = None
-        while last < len(groups):
-            count += len(groups[last][2])
-            if count >= MY_NUMBER_DIGITS or last == len(groups) - 1 or not joins[last][0]:
-                break
-            own = own or joins[last][1]
-            last += 1
-        if count == MY_NUMBER_DIGITS and own:
-            number = "".join(group[2] for group in groups[first : last + 1])
-            if my_number_check_digit(number[:11]) == int(number[11]):
-                found = (groups[first][0], groups[last][1])
-        if found is None:
+        begin = ends[first] - len(groups[first][2])
+        last = bisect_left(ends, begin + MY_NUMBER_DIGITS, first)
+        if (
+            last < len(groups)
+            and ends[last] == begin + MY_NUMBER_DIGITS
+            and broken[last] == broken[first]
+            and owned[last] > owned[first]
+            and _check_digit_right(values, begin)
+        ):
+            spans.append((groups[first][0], groups[last][1]))
+            first = last + 1
+        else:
             first += 1
-            continue
-        spans.append(found)
-        first = last + 1
     for start, stop in reversed(spans):
         text = text[:start] + MY_NUMBER_MASK + text[stop:]
     kinds.extend("my_number" for _span in spans)
