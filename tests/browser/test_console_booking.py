@@ -57,6 +57,7 @@ async def book(
             await page.get_by_test_id("staff-book-contact").fill(contact)
             await page.get_by_test_id("staff-book-submit").click()
             await expect(page.get_by_test_id("staff-book-error")).to_contain_text(says)
+        await shot(page, "console-booking-0-my-number")
         await page.get_by_test_id("staff-book-contact").fill("")
     await page.get_by_test_id("staff-book-name").fill(name)
     await page.get_by_test_id("staff-book-submit").click()
