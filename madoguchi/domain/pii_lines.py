@@ -19,6 +19,7 @@ the words around stay). Pure: the caller reads and writes the lines.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
 from madoguchi.domain.pii_digits import digits_of, my_number_check_digit
@@ -32,11 +33,32 @@ PIECE_WINDOW_S = 600.0  # ... written at most this long before the new line (the
 PIECE_CHARS = 200  # a longer earlier line is a message of its own, not a piece (and keeps the reading cheap)
 PIECE_WORDS = 8  # a piece holds at most this many characters besides its digits and separators (「ちなみに 1093」)
 MY_NUMBER_DIGITS = 12
+MAX_GROUP = 4  # a correction may bring one group more than twelve digits back (「1234 5678 9017」 then 「9018」)
+# Endings and joining words a person types after a piece (「1234です」, 「5678だよ」, 「9018と」, "1234 and"): they
+# say nothing about what the digits are, so pieces that carry only these are no numbered series.
+PIECE_ENDINGS: tuple[str, ...] = (
+    "でした",
+    "です",
+    "だよ",
+    "だね",
+    "ですね",
+    "ですよ",
+    "よ",
+    "ね",
+    "だ",
+    "と",
+    "で",
+    "の",
+    "and",
+    "then",
+)
 
 _DIGIT = "[" + re.escape("".join(KANJI_DIGITS)) + r"\d]"
 _SEP = "[" + re.escape("".join(sorted((GROUP_SEPARATORS | PLUS_SIGNS) - {"\n", "\r"}))) + "]"
 _DIGITS_RE = re.compile(f"{_DIGIT}+(?:{_SEP}{{0,3}}{_DIGIT}+)*")
+_GROUP_RE = re.compile(f"{_DIGIT}+")
 _SEPARATORS = GROUP_SEPARATORS | PLUS_SIGNS
+_ENDINGS_RE = re.compile("|".join(map(re.escape, sorted(PIECE_ENDINGS, key=len, reverse=True))))
 
 
 def mask_across_lines(earlier: Sequence[str], text: str) -> tuple[list[str], str]:
@@ -66,35 +88,82 @@ def _as_written(lines: list[str], text: str) -> tuple[set[int], str] | None:
     return None
 
 
+_Reading = tuple[tuple[str, ...], int, bool]  # digit groups as read, the first line's index, corrected once
+
+
 def _as_pieces(lines: list[str], text: str) -> tuple[set[int], str] | None:
     """Pieces among the last :data:`PIECE_LINES` lines whose digits, in order up to the new line's, make a 個人番号
-    with the right check digit: the earlier lines they are in and the token."""
-    digits = piece_digits(text)
-    if digits is None:
+    with the right check digit: the earlier lines they are in and the token. A piece of one group as long as the
+    last group before it may stand for that group instead (a correction: 「番号は 1234 5678」, 「9017」, 「9018」, or
+    「1234 5678 9017」 then 「9018」); both readings are tried, and the corrected group's line is masked too."""
+    new = piece_groups(text)
+    if new is None:
         return None
-    touched: set[int] = set()
+    chain: list[tuple[int, tuple[str, ...]]] = []  # (line index, groups), newest first
+    count = sum(map(len, new))
     for index in range(len(lines) - 1, max(-1, len(lines) - 1 - PIECE_LINES), -1):
-        if len(digits) >= MY_NUMBER_DIGITS or len(lines[index]) > PIECE_CHARS:
+        if count >= MY_NUMBER_DIGITS + MAX_GROUP or len(lines[index]) > PIECE_CHARS:
             break
-        piece = piece_digits(lines[index])
-        if piece is None:
+        groups = piece_groups(lines[index])
+        if groups is None:
             if _DIGITS_RE.search(lines[index]) is not None:
                 break  # digits that are no piece (a date, a count, a long message): the chain ends here
             continue  # words between the pieces (「ちなみに」, 「わたしの」)
-        digits = piece + digits
-        touched.add(index)
-    if touched and is_my_number(digits) and not _numbered_series([lines[i] for i in touched] + [text]):
-        return touched, MY_NUMBER_MASK
+        chain.append((index, groups))
+        count += sum(map(len, groups))
+    chain.reverse()
+    # readings so far: (groups as read, first line index, corrected); each ends with the piece just read
+    readings: list[_Reading] = []
+    for index, groups in chain:
+        readings = _next_readings(readings, groups, index)
+    touched: set[int] = set()
+    for groups, first, _fixed in _next_readings(readings, new, len(lines)):
+        digits = "".join(groups)
+        if first < len(lines) and is_my_number(digits):
+            touched = set(_piece_lines(chain, first))
+            if not _numbered_series([lines[i] for i in touched] + [text]):
+                return touched, MY_NUMBER_MASK
     return None
+
+
+def _next_readings(readings: list[_Reading], piece: tuple[str, ...], index: int) -> list[_Reading]:
+    """The readings after one more piece: it starts a number, follows one, or (one group as long as the last group
+    read, once a reading) replaces that group; readings past twelve digits are dropped, and so are repeats."""
+    following = [(read + piece, first, fixed) for read, first, fixed in readings]
+    if len(piece) == 1:
+        following += [
+            (read[:-1] + piece, first, True)
+            for read, first, fixed in readings
+            if not fixed and len(read[-1]) == len(piece[0])
+        ]
+    following.append((piece, index, False))
+    kept: dict[tuple[str, int, int, bool], _Reading] = {}
+    for reading in following:
+        read, first, fixed = reading
+        if len("".join(read)) <= MY_NUMBER_DIGITS:
+            kept.setdefault(("".join(read), len(read[-1]), first, fixed), reading)
+    return list(kept.values())
+
+
+def _piece_lines(chain: list[tuple[int, tuple[str, ...]]], first: int) -> list[int]:
+    return [index for index, _groups in chain if index >= first]
 
 
 def _numbered_series(pieces: list[str]) -> bool:
     """Pieces that all carry the same words (「職員004」, 「職員005」, 「職員006」…; "msg 01", "msg 02") are lines
     numbered one after the other, not one number sent in parts: a number in parts comes bare (「9876 5432」,
     「1093」) or with words that differ (「ちなみに 1093」). The review of session 10 found a kiosk's numbered test
-    lines masked; a real chat that numbers its lines is no rarer."""
-    words = {_words_of(piece) for piece in pieces}
+    lines masked; a real chat that numbers its lines is no rarer. Words a person ends or joins a piece with
+    (「1234です」, 「5678だよ」, 「9018と」: :data:`PIECE_ENDINGS`) and punctuation are no such words: three lines
+    「1234です」, 「5678です」, 「9018です」 are one number (session 11's outside attack)."""
+    words = {_label_of(piece) for piece in pieces}
     return len(words) == 1 and "" not in words
+
+
+def _label_of(line: str) -> str:
+    """A piece's words without the endings and joining words people type after each piece, nor punctuation."""
+    words = "".join(ch for ch in _words_of(line) if not unicodedata.category(ch).startswith(("P", "S")))
+    return _ENDINGS_RE.sub("", words)
 
 
 def _words_of(line: str) -> str:
@@ -102,16 +171,22 @@ def _words_of(line: str) -> str:
     return "".join(ch for ch in _DIGITS_RE.sub("", line) if ch not in _SEPARATORS and not ch.isspace())
 
 
-def piece_digits(line: str) -> str | None:
-    """The digits of a line that may be a piece of a number sent over several lines, or None: a piece is digits
-    (any script, kanji numerals included) with separators and at most :data:`PIECE_WORDS` other characters,
+def piece_groups(line: str) -> tuple[str, ...] | None:
+    """The digit groups of a line that may be a piece of a number sent over several lines, or None: a piece is
+    digits (any script, kanji numerals included) with separators and at most :data:`PIECE_WORDS` other characters,
     and no date, time, amount or counted thing (「12月8日」, 「301号室」, 「3名」)."""
     groups = _DIGITS_RE.findall(line)
     if not groups or len(line) > PIECE_CHARS or holds_date_amount_or_count(line):
         return None
     if len(_words_of(line)) > PIECE_WORDS:
         return None
-    return "".join(digits_of(group) for group in groups)
+    return tuple(digits_of(group) for run in groups for group in _GROUP_RE.findall(run))
+
+
+def piece_digits(line: str) -> str | None:
+    """The digits of a line that may be a piece (:func:`piece_groups`), or None."""
+    groups = piece_groups(line)
+    return None if groups is None else "".join(groups)
 
 
 def is_my_number(digits: str) -> bool:

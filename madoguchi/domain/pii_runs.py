@@ -409,15 +409,22 @@ def _groups_after_cue(
     return None
 
 
+def protected_digits(folded: str, cue_ends: list[int] | None = None) -> list[bool]:
+    """Which characters of the folded text belong to a date, a clock time, an amount or a counted thing (so are no
+    digits of a personal number), except those shortly after a cue word (``cue_ends``: where cue words end)."""
+    protected = [False] * len(folded)
+    for m in (m for pattern in _PROTECTED_RES for m in pattern.finditer(folded)):
+        if not cue_ends or not _within(cue_ends, m.start() - CUE_WINDOW, m.start()):
+            protected[m.start() : m.end()] = [True] * (m.end() - m.start())
+    return protected
+
+
 def mask_numbers(text: str, kinds: list[str]) -> str:
     if all(digit_value(ch) is None for ch in text):
         return text
     folded = "".join(map(_fold, text))
     cue_ends = sorted(m.end() for pattern in _CUE_RES for m in pattern.finditer(folded))
-    protected = [False] * len(text)
-    for m in (m for pattern in _PROTECTED_RES for m in pattern.finditer(folded)):
-        if not _within(cue_ends, m.start() - CUE_WINDOW, m.start()):
-            protected[m.start() : m.end()] = [True] * (m.end() - m.start())
+    protected = protected_digits(folded, cue_ends)
     spans: list[tuple[int, int, str]] = []
     number_cues = [m for pattern in _NUMBER_CUE_RES for m in pattern.finditer(folded)]
     number_cue_ends = sorted(m.end() for m in number_cues)

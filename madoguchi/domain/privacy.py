@@ -14,7 +14,9 @@ typed for digits right beside digits (``O9O-1234-5678``, ``090l2345678``). Betwe
 digits of one number stand at most :data:`MAX_GAP` marks (a mark repeated, 「、、、、」, or any spaces and line
 breaks count once; a word counts as one) in at most :data:`MAX_GAP_CHARS` characters. The characters and words
 are tables in ``pii_words.py``. The digits of one such run are then judged as a whole, or, when the run is a list
-(split by 、, a comma, a slash or a line break) or longer than any one number, as consecutive parts:
+(split by 、, a comma, a slash or a line break) or longer than any one number, as consecutive parts. A 個人番号 is
+also found whatever punctuation or symbols (at most three) stand between its groups, ``1234:5678:9018``,
+``1234→5678→9018``, when its check digit is right (``pii_symbols.py``, after the run reader):
 
 - 12 digits with the right check digit (the formula of the ministerial ordinance under the My Number Act) are a
   個人番号; 11 to 13 digits written shortly after a cue word (マイナンバー, 個人番号, my number, số định danh …)
@@ -31,8 +33,9 @@ A 12-digit order or receipt number with a wrong check digit and no cue word is l
 street numbers and e-mail addresses get their own tokens.
 
 The stages live in their own modules, each with one job: the mask tokens (``pii_tokens.py``), digits and check
-digits (``pii_digits.py``), the anchored-number stage (``pii_anchored.py``), the run reader (``pii_runs.py``) and
-the fixed-shape patterns (``pii_patterns.py``); this module chains them and keeps the names callers import.
+digits (``pii_digits.py``), the anchored-number stage (``pii_anchored.py``), the run reader (``pii_runs.py``), the
+symbol-joined 個人番号 (``pii_symbols.py``) and the fixed-shape patterns (``pii_patterns.py``); this module chains
+them and keeps the names callers import.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ from madoguchi.domain.pii_runs import (
     reads_as_date_or_amount,
 )
 from madoguchi.domain.pii_spelled import mask_spelled
+from madoguchi.domain.pii_symbols import mask_symbol_joined
 from madoguchi.domain.pii_tokens import (
     ACCOUNT_MASK,
     ADDRESS_MASK,
@@ -129,6 +133,7 @@ _STAGES: tuple[Callable[[str, list[str]], str], ...] = (
     mask_anchored,
     mask_numbers,
     mask_spelled,  # after the run reader: digits it masked are not taken into a spelled run
+    mask_symbol_joined,
     pattern_stage("postal_code", POSTAL_RE, POSTAL_MASK),
     pattern_stage("address", ADDRESS_RE, ADDRESS_MASK),
 )
@@ -143,12 +148,16 @@ def holds_personal_number(text: str) -> bool:
     """Whether a phone number as typed is a 個人番号: its digits (any width or script) are twelve with the right
     check digit, however they are grouped or prefixed (「+123456789018」, 「1234 5678 9018」), or they are ``+81`` and
     such twelve (no Japanese phone number has twelve digits after the country code), or the masker reads one in it
-    (a cue word, 「マイナンバー 1234…」). A real number written ``+81 90 …`` is twelve digits too and may pass the check
-    by chance (about one in eleven): the refusal asks for the number from its 0, as the form's example shows."""
+    (a cue word, 「マイナンバー 1234…」). A real number written ``+81 90 1234 5678`` is twelve digits too and passes the
+    check by chance one time in eleven: ``+81`` and ten digits not starting with 0 is read as the phone it looks like
+    (a 個人番号 would have to start with 81 and be typed after a '+' to pass as one)."""
     digits = digits_of(text)
+    plus = text.lstrip()[:1] in ("+", "＋")
+    if plus and digits.startswith("81") and len(digits) == 12 and digits[2] != "0":
+        return False
     if len(digits) == 12 and is_valid_my_number(digits):
         return True
-    if text.lstrip()[:1] in ("+", "＋") and digits.startswith("81") and is_valid_my_number(digits[2:]):
+    if plus and digits.startswith("81") and is_valid_my_number(digits[2:]):
         return True
     return "my_number" in mask_pii(text).kinds
 

@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from pydantic_core import PydanticCustomError
 
 from madoguchi.domain.participant import Participant
+from madoguchi.domain.pii_fields import MY_NUMBER_REFUSAL, holds_my_number
 from madoguchi.domain.privacy import PERSONAL_NUMBER_REFUSAL, holds_personal_number, mask_pii
 from madoguchi.domain.routes import RouteId
 from madoguchi.signaling.consultation import Disposition
@@ -63,7 +64,24 @@ FreeText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000), AfterValidator(_mask)
 ]
 Note = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_mask)]
-ClientId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+_GENERATED_KEY = re.compile(r"(?=.*[a-f])[0-9a-f]{16,64}")
+
+
+def _no_personal_number(client_id: str) -> str:
+    """A client id holding a 個人番号 is refused (session 11: ``123456789018`` was stored as one), except a random
+    key of 16 or more lowercase hex digits with a letter (what the pages and ``media/peer.py`` make): one in a
+    thousand such keys holds twelve digits with a right check digit by chance, and refusing it would lose a
+    resident's line."""
+    if not _GENERATED_KEY.fullmatch(client_id) and holds_my_number(client_id):
+        raise ValueError(MY_NUMBER_REFUSAL)
+    return client_id
+
+
+ClientId = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$"),
+    AfterValidator(_no_personal_number),
+]
 
 
 BookingCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{8}$")]

@@ -31,6 +31,7 @@ from madoguchi.storage.errors import (
     InvalidValue,
     UnknownMunicipality,
     UnknownUser,
+    refuse_personal_number,
 )
 from madoguchi.storage.models import ROLES, Municipality, Staff, StaffMunicipality, WebSession
 
@@ -95,6 +96,8 @@ class Accounts:
         display_name: str | None = None,
         now: datetime | None = None,
     ) -> StaffRecord:
+        refuse_personal_number("the username", username)
+        refuse_personal_number("the display name", display_name or "")
         if not _USERNAME_PATTERN.fullmatch(username):
             raise InvalidValue(
                 f"username must be 1..64 letters, digits, '.', '_' or '-' (starting with a letter or digit), "

@@ -27,6 +27,7 @@ from madoguchi.storage.errors import (
     UnknownBooth,
     UnknownMunicipality,
     UnknownPlace,
+    refuse_personal_number,
 )
 from madoguchi.storage.models import Booth, Municipality, Place
 
@@ -74,6 +75,7 @@ def audit_detail(action: str, booth: BoothRecord) -> dict[str, object]:
 
 
 def _clean_name(name: str) -> str:
+    refuse_personal_number("the booth name", name)
     name = mask_pii(name.strip()).text  # admin-typed free text is masked like any other
     if not name:
         raise InvalidValue("booth name must not be empty")

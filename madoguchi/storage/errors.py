@@ -6,6 +6,8 @@ the server can log or map to an error code.
 
 from __future__ import annotations
 
+from madoguchi.domain.pii_fields import MY_NUMBER_REFUSAL, holds_my_number
+
 
 class StorageError(Exception):
     """Base class: a request the storage layer refused (bad input or a missing row), not a crash."""
@@ -37,6 +39,13 @@ class DuplicateId(StorageError):
 
 class InvalidValue(StorageError):
     """A value outside its allowed set (role, place kind, channel, sender...) or an empty required text."""
+
+
+def refuse_personal_number(what: str, value: str) -> None:
+    """Refuse a name or an id that holds a 個人番号 in any form (``domain.pii_fields``), without repeating it: a
+    username, display name, booth or place name is listed in exports and shown to residents (session 11)."""
+    if holds_my_number(value):
+        raise InvalidValue(f"{what}: {MY_NUMBER_REFUSAL}")
 
 
 class DuplicateBoothName(StorageError):

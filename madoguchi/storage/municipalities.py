@@ -18,7 +18,13 @@ from sqlalchemy.exc import IntegrityError
 from madoguchi.domain.place_names import MAX_NAME, OTHER_LANGUAGES
 from madoguchi.domain.privacy import mask_pii
 from madoguchi.storage.db import Database
-from madoguchi.storage.errors import DuplicateId, InvalidValue, UnknownMunicipality, UnknownPlace
+from madoguchi.storage.errors import (
+    DuplicateId,
+    InvalidValue,
+    UnknownMunicipality,
+    UnknownPlace,
+    refuse_personal_number,
+)
 from madoguchi.storage.models import PLACE_KINDS, Municipality, Place
 
 
@@ -52,11 +58,13 @@ def clean_place_names(names: Mapping[str, str] | None, reading: str | None) -> t
     for language, text in (names or {}).items():
         if language not in OTHER_LANGUAGES:
             raise InvalidValue(f"place names are for {', '.join(OTHER_LANGUAGES)}, got {language!r}")
+        refuse_personal_number(f"the {language} place name", str(text))
         text = mask_pii(str(text).strip()).text
         if len(text) > MAX_NAME:
             raise InvalidValue(f"the {language} place name must be at most {MAX_NAME} characters")
         if text:
             cleaned[language] = text
+    refuse_personal_number("the reading", reading or "")
     reading = mask_pii((reading or "").strip()).text
     if len(reading) > MAX_NAME:
         raise InvalidValue(f"the reading must be at most {MAX_NAME} characters")
@@ -64,6 +72,7 @@ def clean_place_names(names: Mapping[str, str] | None, reading: str | None) -> t
 
 
 def _require_text(what: str, value: str) -> str:
+    refuse_personal_number(what, value)
     value = value.strip()
     if not value:
         raise InvalidValue(f"{what} must not be empty")
@@ -74,6 +83,7 @@ _ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def _require_id(what: str, value: str) -> str:
+    refuse_personal_number(what, value)
     if not _ID_PATTERN.fullmatch(value):
         raise InvalidValue(f"{what} must be 1..64 letters, digits, '-' or '_', got {value!r}")
     return value

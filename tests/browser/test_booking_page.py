@@ -60,12 +60,12 @@ async def test_book_move_and_cancel_on_a_phone(browser: Browser, tmp_path: Path)
             await page.get_by_test_id("book-submit").click()
             # said next to the field in question (not in a banner far above it), and the field is marked
             contact_error = page.locator('[data-testid="book-field-error"][data-field="contact"]')
-            await expect(contact_error).to_contain_text("電話番号（10けた以上）か メールアドレス")
+            await expect(contact_error).to_contain_text("電話番号（10けたか 11けた）か メールアドレス")
             await expect(contact_error).to_be_in_viewport()
             await expect(page.get_by_test_id("book-contact")).to_have_attribute("aria-invalid", "true")
             await expect(page.get_by_test_id("book-contact")).to_have_attribute("aria-describedby", "error-contact")
             banner = page.get_by_test_id("book-message")  # the summary for screen readers: the same words, once
-            await expect(banner).to_contain_text("電話番号（10けた以上）か メールアドレス")
+            await expect(banner).to_contain_text("電話番号（10けたか 11けた）か メールアドレス")
             box = await banner.bounding_box()
             assert box is not None and box["width"] <= 1 and box["height"] <= 1, box  # not a banner on screen
             await shot(page, "book-1-contact")
@@ -231,3 +231,48 @@ async def test_days_the_towns_hours_close_are_not_offered_on_the_phone(browser: 
             assert problems == []
         finally:
             await context.close()
+
+
+SIZES = {
+    "phone": {"width": 390, "height": 844},
+    "laptop": {"width": 1366, "height": 768},
+    "desktop": {"width": 1920, "height": 1080},
+    "tall": {"width": 1080, "height": 1920},
+}
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+async def test_a_personal_number_as_contact_is_named_under_the_field(
+    browser: Browser, tmp_path: Path, lang: str
+) -> None:
+    """Session 11: a 個人番号 typed as the contact is refused on the page, with its own sentence under the field,
+    before anything is sent (the server refuses it too); a foreign phone number gets the phone sentence."""
+    says = {
+        "ja": ("マイナンバー（個人番号）の ようです", "0から始まる 電話番号"),
+        "en": ("looks like a My Number", "Japanese phone number"),
+    }[lang]
+    async with running(tmp_path, booking_requests_per_minute=30) as api:
+        for size_name, size in SIZES.items():
+            context, page, problems = await new_page(browser, size, phone=size_name == "phone")
+            sent: list[str] = []
+            page.on("request", lambda r, sent=sent: sent.append(r.url) if r.method == "POST" else None)
+            try:
+                await page.goto(f"{api.base_url}/book/shiomi?lang={lang}")
+                await choose(page, route="tax", mode="counter", day="2026-12-08")
+                first = page.get_by_test_id("book-slot").first
+                await expect(first).to_contain_text("8:30", timeout=WAIT_MS)
+                await first.click()
+                await page.get_by_test_id("book-name-kana").fill("やまだ はなこ")
+                contact_error = page.locator('[data-testid="book-field-error"][data-field="contact"]')
+                await page.get_by_test_id("book-contact").fill("+1 202 555 0100")
+                await page.get_by_test_id("book-submit").click()
+                await expect(contact_error).to_contain_text(says[1])
+                await page.get_by_test_id("book-contact").fill("１２３４−５６７８−９０１８")
+                await page.get_by_test_id("book-submit").click()
+                await expect(contact_error).to_contain_text(says[0])
+                await expect(contact_error).to_be_in_viewport()
+                assert "9018" not in (await contact_error.text_content() or "")
+                await shot(page, f"book-my-number-{lang}-{size_name}")
+                assert sent == [] and problems == []
+            finally:
+                await context.close()

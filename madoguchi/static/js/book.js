@@ -6,7 +6,7 @@
 // to /api. The booking number stays in the address fragment (#code=…), which browsers never send to a server.
 
 import { applyTranslations, initI18n, language, t } from "./i18n.js";
-import { TIME_GONE, contactLooksRight, holdsPersonalNumber, nameLooksRight } from "./bookinput.js";
+import { CONTACT_ERROR, TIME_GONE, contactProblem, nameLooksRight } from "./bookinput.js";
 import { formatBookingCode } from "./numbers.js";
 import { LanguagePicker } from "./langpicker.js";
 
@@ -287,13 +287,9 @@ async function submit(event) {
     return;
   }
   const contact = $("book-contact").value.trim();
-  if (holdsPersonalNumber(contact)) {
-    showError(t("privacy.personal_number"), { code: "contact" }); // not sent: the chat's sentence, no digits
-    $("book-contact").focus();
-    return;
-  }
-  if (!contactLooksRight(contact)) {
-    showError(t("book.error.contact"), { code: "contact" });
+  const problem = contactProblem(contact);
+  if (problem) {
+    showError(t(CONTACT_ERROR[problem]), { code: "contact" });
     $("book-contact").focus();
     return;
   }

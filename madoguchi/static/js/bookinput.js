@@ -12,14 +12,24 @@ export function nameLooksRight(text) {
   return /[A-Za-z\u00c0-\u024f\u1e00-\u1eff]/.test(plain) && /^[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff .'\-]+$/.test(plain);
 }
 
+/** Whether the text's digits (any width) are the twelve of a 個人番号 with the right check digit
+ *  (domain.pii_digits: my_number_check_digit; the server also reads cue words and symbols, domain.pii_fields). */
+export function looksLikeMyNumber(text) {
+  const digits = text.normalize("NFKC").replace(/[^0-9]/g, "");
+  return digits.length === 12 && myNumberValid(digits);
+}
+
 /** Whether a phone number as typed is a 個人番号 (domain.privacy: holds_personal_number, less its cue-word reading):
- *  twelve digits (any width) with the right check digit, however grouped or prefixed, or "+81" and such twelve. The
- *  forms refuse it with the chat's sentence about personal numbers before anything is sent. */
+ *  twelve digits (any width) with the right check digit, however grouped or prefixed, or "+81" and such twelve; but
+ *  "+81" and ten digits not starting with 0 is the mobile number it looks like (its twelve digits pass the check one
+ *  time in eleven). The forms refuse a 個人番号 with the chat's sentence before anything is sent. */
 export function holdsPersonalNumber(text) {
   const plain = text.normalize("NFKC").trim();
   const digits = plain.replace(/[^0-9]/g, "");
+  const plus = plain.startsWith("+");
+  if (plus && digits.startsWith("81") && digits.length === 12 && digits[2] !== "0") return false;
   if (digits.length === 12 && myNumberValid(digits)) return true;
-  return plain.startsWith("+") && digits.startsWith("81") && digits.length === 14 && myNumberValid(digits.slice(2));
+  return plus && digits.startsWith("81") && digits.length === 14 && myNumberValid(digits.slice(2));
 }
 
 function myNumberValid(digits) {
@@ -30,13 +40,35 @@ function myNumberValid(digits) {
   return (remainder <= 1 ? 0 : 11 - remainder) === Number(digits[11]);
 }
 
-/** Empty, an e-mail address, or a phone number of 10 digits or more. */
-export function contactLooksRight(text) {
-  if (!text) return true;
-  if (/^[^\s@,;<>"]+@[^\s@,;<>"]+\.[A-Za-z]{2,}$/.test(text)) return true;
-  const plain = text.normalize("NFKC");
-  return /^\+?[0-9()\- ]+$/.test(plain) && plain.replace(/[^0-9]/g, "").length >= 10;
+/** A Japanese phone number (booking_desk.form_fields: japanese_phone()): 10 or 11 digits starting with 0 (not 00),
+ *  or +81 and 9 or 10 digits without the 0; spaces, hyphens and parentheses between. */
+export function japanesePhone(text) {
+  const plain = text.normalize("NFKC").replace(/[‐‑‒–—―−ー]/g, "-");
+  if (!/^\+?[0-9()\- ]{10,20}$/.test(plain)) return false;
+  const digits = plain.replace(/[^0-9]/g, "");
+  if (plain.startsWith("+")) return digits.startsWith("81") && (digits.length === 11 || digits.length === 12) && digits[2] !== "0";
+  return (digits.length === 10 || digits.length === 11) && digits[0] === "0" && digits[1] !== "0";
 }
+
+/** What is wrong with a contact (booking_desk.form_fields: contact()): null when it is empty, a Japanese phone
+ *  number or an e-mail address; "my_number" for a 個人番号 (its own sentence, the number never repeated); else
+ *  "contact". The phone is read first, as on the server: a real "+81 90 …" is never taken for a 個人番号. */
+export function contactProblem(text) {
+  const plain = text.normalize("NFKC").trim();
+  if (!plain) return null;
+  if (japanesePhone(plain)) return null;
+  if (looksLikeMyNumber(plain) || holdsPersonalNumber(plain)) return "my_number";
+  if (/^[^\s@,;<>"]+@[^\s@,;<>"]+\.[A-Za-z]{2,}$/.test(plain)) return null;
+  return "contact";
+}
+
+/** Empty, an e-mail address, or a Japanese phone number (and no 個人番号). */
+export function contactLooksRight(text) {
+  return contactProblem(text) === null;
+}
+
+/** The catalog key of the sentence for a contact's problem. */
+export const CONTACT_ERROR = Object.freeze({ contact: "book.error.contact", my_number: "book.error.contact_my_number" });
 
 /** Refusals that mean the chosen time is gone (taken meanwhile, passed while the page was open, a boat cancelled):
  *  the form shows the day's times again, and the sentence stays up so the person knows why. */

@@ -8,7 +8,7 @@
 // the note) so the agent does not type it twice. Nothing is inserted as HTML: rows are built with textContent.
 
 import { formatBookingCode } from "./numbers.js";
-import { TIME_GONE, contactLooksRight, holdsPersonalNumber, nameLooksRight } from "./bookinput.js";
+import { CONTACT_ERROR, TIME_GONE, contactProblem, nameLooksRight } from "./bookinput.js";
 import { language, t, translatorFor } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -342,9 +342,9 @@ export class StaffBooking {
       return;
     }
     const contact = $("staff-book-contact").value.trim();
+    const contactWrong = contactProblem(contact);
     const wrong = !nameLooksRight(name) ? ["staff-book-name", "book.error.name"]
-      : holdsPersonalNumber(contact) ? ["staff-book-contact", "privacy.personal_number"]
-      : !contactLooksRight(contact) ? ["staff-book-contact", "book.error.contact"] : null;
+      : contactWrong ? ["staff-book-contact", CONTACT_ERROR[contactWrong]] : null;
     if (wrong) {
       $("staff-book-error").textContent = t(wrong[1]);
       $("staff-book-error").hidden = false;

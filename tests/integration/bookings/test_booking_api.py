@@ -234,3 +234,23 @@ async def test_the_book_page_offers_no_day_without_a_time_left_to_take(tmp_path:
         days = page_days(late)
         assert days["shiomi-post-office"][0] == "2026-12-08"  # the last booth time, 15:30, is within the hour's notice
         assert days["honcho"][0] == "2026-12-07"  # the counter's 16:30 still can be booked
+
+
+async def test_a_personal_number_is_no_contact(api: Api) -> None:
+    """Session 11's outside attack: ``1234-5678-9018`` (a valid 個人番号) was taken as a contact (201) and stored.
+    Refused with a sentence that does not repeat it, in any form, and nothing is booked; a foreign or short number is
+    refused too, a Japanese phone number is taken."""
+    start = "2026-12-08T09:00:00+09:00"
+    for typed in ("1234-5678-9018", "１２３４５６７８９０１８", "123456789018@example.jp"):
+        status, body = await api.book(start=start, contact=typed)
+        assert (status, body["error"]["code"]) == (400, "invalid"), body
+        assert "personal number" in body["error"]["message"] and "5678" not in json.dumps(body)
+    for typed in ("+1 202 555 0100", "12345678901", "090-12"):
+        status, body = await api.book(start=start, contact=typed)
+        assert (status, body["error"]["code"]) == (400, "invalid") and "Japanese phone" in body["error"]["message"]
+    _, slots = await api.call("GET", "/api/slots?route=tax&date=2026-12-08&place=honcho")
+    assert all(s["free"] == 2 for s in slots)
+    status, made = await api.book(start=start, contact="０９０ー１２３４ー５６７８")
+    assert status == 201, made
+    status, found = await api.call("GET", f"/api/bookings/{made['code']}")
+    assert (status, found["contact"]) == (200, "***5678")

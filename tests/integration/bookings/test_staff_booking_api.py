@@ -275,3 +275,13 @@ async def test_staff_free_times_are_rate_limited_per_staff_member(tmp_path: Path
         status, refused = await small.call("GET", path, **as_staff(first))
         assert (status, refused["error"]["code"]) == (429, "rate_limited") and refused["error"]["message"]
         assert (await small.call("GET", path, **as_staff(second)))[0] == 200
+
+
+async def test_the_console_cannot_book_with_a_personal_number_as_contact(api: Api) -> None:
+    cookie, csrf = await staff_session(api)
+    status, body = await api.call(
+        "POST", "/api/staff/bookings", json={**BODY, "contact": "1234 5678 9018"}, **as_staff(cookie, csrf)
+    )
+    assert (status, body["error"]["code"]) == (400, "invalid") and "personal number" in body["error"]["message"]
+    status, day = await api.call("GET", "/api/staff/bookings?date=2026-12-07", **as_staff(cookie))
+    assert status == 200 and day["bookings"] == []

@@ -102,3 +102,41 @@ def test_numbered_lines_are_no_number_in_parts() -> None:
     # bare pieces, or pieces with different words, are still one number
     assert written(["003", "004", "005", "006"]) == [MY_NUMBER_MASK] * 4
     assert written(["番号は 003", "004", "つづき 005", "006"])[-1] == MY_NUMBER_MASK
+
+
+def test_pieces_each_ended_with_a_word_are_one_number() -> None:
+    """Session 11's outside attack: 「1234です」, 「5678です」, 「9018です」 were taken for a numbered series (the same
+    words on every line) and stored whole. です, だよ, と, 、 end or join a piece; they are no label."""
+    for ending in ("です", "だよ", "です。", "と", "、", "だね", " です"):
+        lines = [f"1234{ending}", f"5678{ending}", f"9018{ending}"]
+        assert written(lines) == [f"{MY_NUMBER_MASK}{ending}"] * 3, lines
+    assert written(["1234と", "5678と", "9018です"]) == [f"{MY_NUMBER_MASK}と"] * 2 + [f"{MY_NUMBER_MASK}です"]
+
+
+def test_a_corrected_last_group_is_read_in_place_of_the_one_it_corrects() -> None:
+    """「番号は 1234 5678」, 「9017」, then 「9018」: the resident retyped the last group. Every line is masked, the
+    mistyped group's too (eleven of its twelve digits are the number)."""
+    assert written(["番号は 1234 5678", "9017", "9018"]) == [f"番号は {MY_NUMBER_MASK}", MY_NUMBER_MASK, MY_NUMBER_MASK]
+    assert written(["1234 5678 9017", "9018"]) == [MY_NUMBER_MASK, MY_NUMBER_MASK]
+    assert written(["1234", "5678", "9017", "まちがえました", "9018です"]) == [
+        MY_NUMBER_MASK,
+        MY_NUMBER_MASK,
+        MY_NUMBER_MASK,
+        "まちがえました",
+        f"{MY_NUMBER_MASK}です",
+    ]
+    # a correction of another length is no correction, and a wrong check digit stays wrong
+    for lines in (["1234 5678 9017", "901"], ["1234 5678 9017", "9019"], ["1234です", "5678です", "9017です"]):
+        assert written(lines) == lines, lines
+
+
+def test_lists_times_amounts_and_series_stay_as_written() -> None:
+    for lines in (
+        ["1.", "2.", "3."],
+        ["1. 申請書", "2. 本人確認書類", "3. 印鑑"],
+        ["10:30です", "11:00です", "12:00です"],
+        ["300円です", "400円です", "500円です"],
+        ["職員003です", "職員004です", "職員005です", "職員006です"],
+        [f"職員{n:03d}" for n in range(3, 7)],
+    ):
+        assert written(lines) == lines, lines
