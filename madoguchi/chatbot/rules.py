@@ -173,13 +173,13 @@ def apply_rules(folded: str, lexicon: Lexicon | None = None) -> RuleHits:
     if not urgent and (m := lex.search(L.HELP_HIDING, folded)) and lex.search(L.HIDING, folded):
         hit("dv", RouteId.LIVELIHOOD_SUPPORT, m)
     if m := lex.search(L.HOUSEHOLD_DANGER, folded):
-        # a gas smell, a CO alarm, charcoal in a closed room: urgent when someone is unwell, cannot get out or
-        # cannot be reached, or the line says it is now; asked about otherwise; a question about preparing, a
+        # a gas smell, a CO alarm, charcoal in a closed room: urgent when someone is unwell (a headache beside a
+        # gas smell), cannot get out or cannot be reached; asked about otherwise; a question about preparing, a
         # story or a leak already fixed goes to the learned score (the past tense too, below)
-        now = lex.search(L.UNWELL, folded) or lex.search(L.DISASTER_EXPLICIT_NOW, folded)
+        unwell = lex.search(L.UNWELL, folded)
         calm = next((c for name in _ABOUT_IT if (c := lex.search(name, folded))), None)
-        people = (L.UNWELL, L.NO_CONTACT, L.CANNOT_MOVE, L.ALONE, L.COLLAPSE, L.FELL_DOWN, L.DISASTER_EXPLICIT_NOW)
-        if calm and not now:
+        people = (L.UNWELL, L.NO_CONTACT, L.CANNOT_MOVE, L.COLLAPSE, L.FELL_DOWN)
+        if calm and not unwell:
             gated.append(f"calm household ({m.group(0).strip()}, {calm.group(0).strip()})")
         elif any(lex.search(name, folded) for name in people):
             hit("household", RouteId.DISASTER_SAFETY, m)

@@ -66,7 +66,7 @@ FAREWELL_MOVE = {
     "tl": "Salamat sa lahat, uuwi na sa Pilipinas next month, paano ang pension",
     "ne": "सबैलाई धन्यवाद, अर्को महिना नेपाल फर्किँदैछु, पेन्सन कसरी",
 }
-# A gas smell with a headache (someone unwell, or "now"): urgent at once.
+# A gas smell with a headache (someone unwell): urgent at once.
 GAS = {
     "ja": "台所でガスのにおいがして頭が痛い",
     "easy-ja": "だいどころ で ガス の におい が します。 あたま が いたい",
@@ -79,7 +79,7 @@ GAS = {
     "ne": "भान्सामा ग्याँसको गन्ध आउँछ, टाउको दुख्यो",
 }
 # Charcoal, a stove or a carbon monoxide alarm in a closed room: asked about at least (urgent with someone
-# unwell, unreachable or unable to get out, or "now").
+# unwell, unreachable or unable to get out).
 CLOSED_ROOM = {
     "ja": "閉め切った部屋でストーブをつけていて、家族がふらふらしている",
     "easy-ja": "へや で すみ を もやして います",
@@ -217,7 +217,7 @@ def test_charcoal_a_stove_or_a_co_alarm_in_a_closed_room_is_caught(language: str
 
 def test_a_household_danger_alone_asks_and_with_someone_in_trouble_is_urgent() -> None:
     assert verdict(rules("I smell gas in the kitchen")) == "ask"
-    assert rules("The CO alarm is going off in our apartment").urgent  # sounding now
+    assert verdict(rules("The CO alarm is going off in our apartment")) == "ask"
     assert rules("My grandmother lives alone and her flat smells of gas, she does not answer").urgent
     assert verdict(rules("The gas company fixed the leak, who pays?")) == "calm"  # over: no signal of its own
 
