@@ -308,3 +308,27 @@ def test_a_learned_urgent_score_beside_a_story_or_the_past_asks_instead(tiny_kb:
     scorer = FlagModel(model.urgent.classifier, 9.0, 10.0)  # the model quiet: the rules alone
     engine = TriageEngine(tiny_kb, model=replace(model, urgent=scorer))
     assert engine.triage("ニュースで見たけど、夫に殴られている").urgent  # violence keeps its verdict
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nóng muốn chết luôn á, ký túc xá không có điều hòa",  # "hot enough to die": asked, never cleared
+        "Got a letter in red and I nearly had a heart attack. How do I return it?",
+    ],
+)
+def test_a_figure_of_speech_around_a_danger_word_lowers_it_to_the_question(text: str) -> None:
+    hits = rules(text)
+    assert verdict(hits) == "ask" and hits.reasons[0].startswith("safety:idiom"), hits.reasons
+
+
+def test_the_plain_danger_word_outside_the_figure_of_speech_stays_urgent() -> None:
+    assert rules("Tôi muốn chết").urgent_kinds == ("suicide",)
+    assert rules("My father had a heart attack").urgent_kinds == ("collapse",)
+
+
+def test_a_stalker_is_not_a_bus_or_a_service() -> None:
+    # ストーカー folds to すとか, which 「バスとか」「サービスとか」 contain: the list names the stalking itself
+    assert verdict(rules("あの精神の手帳持ってたらバスとか安くなるんやったっけ")) == "calm"
+    assert verdict(rules("これから使えるサービスとか知りたい")) == "calm"
+    assert rules("元彼にストーカーされています").urgent_kinds == ("dv",)
