@@ -124,6 +124,7 @@ class EngineConfig:
     model_weight: float = 0.9  # with a trained model: its share of the route vote (retrieval has the rest)
     schedule_margin: float = 0.25  # a schedule entry wins a "when" question if it scores this share of the best
     title_score: float = 10.0  # the handoff summary names an entry only when retrieval scored it this high
+    calm_context_asks: bool = True  # a learned "urgent" beside a past/plan/story/idiom cue asks instead
     past_event_needs_model: bool = (
         True  # a past-tense event (or a general question) asks only if the danger score reaches the question
     )
@@ -292,6 +293,10 @@ class TriageEngine:
         scorer = self.model.urgent if self.model is not None else None
         if scorer is not None and scores is not None and scores.urgent is not None:
             score = scorer.calibrated(scores.urgent, language)
+            if score >= scorer.high_for(language) and hits.calm_context and self.config.calm_context_asks:
+                # a past event, a plan, a story or a figure of speech: the mirror images of a danger line that the
+                # score cannot tell apart ("the flood last week", "what if there is a fire"): asked, not urgent
+                return _Safety((), True, (f"safety:model (danger score {score:.2f}; told as past, plan or story)",))
             if score >= scorer.high_for(language):
                 return _Safety(("model",), False, (f"urgent:model (danger score {score:.2f})",))
             if score >= scorer.low_for(language):

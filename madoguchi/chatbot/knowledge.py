@@ -122,7 +122,7 @@ class _KbFileHeader(BaseModel):
 
 # What a hotline is for: shown at once with every urgent case ("always") or with that kind of danger.
 HotlineTopic = Literal[
-    "always", "dv", "child_abuse", "elder_abuse", "suicide", "collapse", "missing", "eviction", "disaster"
+    "always", "dv", "child_abuse", "elder_abuse", "suicide", "collapse", "missing", "eviction", "disaster", "household"
 ]
 
 

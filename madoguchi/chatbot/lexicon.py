@@ -81,6 +81,21 @@ class LexiconName(StrEnum):
     RESOLVED = "resolved"  # found, safe now, nobody hurt, the doctor said it was fine: the danger is over
     PLANNING = "planning"  # in case of, to prepare, how would the town warn (leans not urgent)
     GENERAL_QUESTION = "general_question"  # "a general question", "not urgent", 「参考までに」: asks about, is not in
+    # Indirect farewells (issue #10, session 11): thanks or sorry for everything, "look after my cat", giving one's
+    # things away, "this is my last message". Alone the bot asks; with a hopeless word, no contact or a person
+    # alone, it is suicidal. A farewell beside a move (転出, going home to my country, leaving a job) is a move.
+    FAREWELL = "farewell"
+    FAREWELL_NOT = "farewell_not"
+    # Dangers in the home that are not a disaster outside: a gas smell or leak, a carbon monoxide alarm, charcoal,
+    # a stove or a generator burning in a closed room. Urgent now; told in the past, or as a question about
+    # preparing, the learned score decides between the question and an answer.
+    HOUSEHOLD_DANGER = "household_danger"
+    HEAT = "heat"  # a very hot room, no air conditioner in a heatwave (with an unwell or frail person: ask)
+    # Mirror images of danger words: figures of speech ("this heat is killing me", 「死ぬほど忙しい」, 累死了) and
+    # someone else's story (the news, a film, a dream). A danger word inside a figure of speech, or a learned
+    # danger score beside a story, is lowered to the danger question at most, never cleared.
+    IDIOM = "idiom"
+    STORY = "story"
 
 
 Phrase = Annotated[
@@ -108,6 +123,9 @@ class LexiconFile(BaseModel):
     ask_when_all: tuple[ConceptRow, ...] = ()
 
 
+_JA_PAIR = re.compile(r"([\u3040-\u30ff\u4e00-\u9fff])(?=[\u3040-\u30ff\u4e00-\u9fff])")
+
+
 def _phrase_regex(phrase: str) -> str | None:
     """A phrase as a regex over folded text. Latin phrases match whole words; a trailing ``*`` lets the last
     word continue (``escond*`` matches escondida); spaces match any run of spaces, or none."""
@@ -116,6 +134,9 @@ def _phrase_regex(phrase: str) -> str | None:
     if not folded:
         return None
     escaped = re.escape(folded).replace("\\ ", "\\s*")
+    # Japanese written with spaces between words (やさしい日本語, voice input): 「でんわに でない」 also matches
+    # 「でんわ に でない」 — an optional space between two kana or kanji of the phrase
+    escaped = _JA_PAIR.sub(r"\1 ?", escaped)
     if folded[0].isascii() and folded[0].isalnum():
         escaped = r"(?<![a-z0-9])" + escaped
     if not prefix and folded[-1].isascii() and folded[-1].isalnum():
@@ -171,6 +192,11 @@ class Lexicon:
             patterns: dict[LexiconName, re.Pattern[str]] = getattr(self, "_patterns")  # noqa: B009
             found[name] = patterns[name].search(folded)
         return found[name]
+
+    def spans(self, name: LexiconName, folded: str) -> list[tuple[int, int]]:
+        """Where every phrase of list ``name`` occurs in ``folded`` (not remembered: few lists are asked this)."""
+        patterns: dict[LexiconName, re.Pattern[str]] = getattr(self, "_patterns")  # noqa: B009
+        return [m.span() for m in patterns[name].finditer(folded)]
 
     def near(self, name: LexiconName, folded: str, match: re.Match[str], reach: int) -> re.Match[str] | None:
         """A phrase of list ``name`` within ``reach`` characters of ``match`` (before or after it)."""

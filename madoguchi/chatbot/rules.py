@@ -25,7 +25,7 @@ L = LexiconName
 # the danger question instead of calling it urgent, and stays quiet when the line also says it is over
 # (found, safe now, nobody hurt). A fallen thing with nobody hurt (「木がたおれて けが人なし」) is no collapse.
 # Suicide and abuse words keep their verdict: a past attempt or a child's bruises still need a person now.
-_EVENT_KINDS = frozenset({"collapse", "disaster", "dv", "missing", "eviction"})
+_EVENT_KINDS = frozenset({"collapse", "disaster", "dv", "missing", "eviction", "household"})
 # 「見つからない」, "can't find my", हराए, nawawala, sumiu: a person gone missing, or a card, wallet, key or pet
 # lost. With a LOST_THING word this close to the missing phrase it is the thing: no danger signal of its own (the
 # learned score still weighs the line), and only the question when a child or an old person is named too.
@@ -62,7 +62,8 @@ def topic_kinds(folded: str, lex: Lexicon) -> tuple[str, ...]:
 class RuleHits:
     """What the explicit rules found in one utterance."""
 
-    urgent_kinds: tuple[str, ...] = ()  # dv, child_abuse, elder_abuse, suicide, collapse, missing, eviction, disaster
+    # dv, child_abuse, elder_abuse, suicide, collapse, missing, eviction, disaster, household
+    urgent_kinds: tuple[str, ...] = ()
     handoff_kinds: tuple[str, ...] = ()  # asks_person, complaint, individual_case
     not_understood: bool = False
     weak_danger: bool = False  # a danger word without what makes it urgent: worth asking
@@ -72,6 +73,9 @@ class RuleHits:
     route_hints: tuple[RouteId, ...] = ()
     reasons: tuple[str, ...] = field(default=())
     topics: tuple[str, ...] = ()  # hotline topics besides the urgent kinds (TOPIC_ROWS)
+    # The line tells of the past, a plan, a general question, a story or a figure of speech: a learned danger
+    # score high enough for "urgent at once" asks the danger question instead (engine._safety)
+    calm_context: bool = False
 
     @property
     def urgent(self) -> bool:
@@ -87,6 +91,12 @@ _KEPT_WHEN_CALLED_GENERAL: frozenset[str] = frozenset({"suicide", "dv", "child_a
 of wanting to die, and that is how such lines are often softened."""
 
 
+# Lists that say a household danger is asked about, told as a story, or over.
+_ABOUT_IT = (L.PLANNING, L.GENERAL_QUESTION, L.STORY, L.RESOLVED)
+# Lists that say the line is about a danger, not in one (with ``Lexicon.tells_of_the_past``).
+_CALM_CONTEXT = (L.PLANNING, L.GENERAL_QUESTION, L.STORY, L.IDIOM)
+
+
 def apply_rules(folded: str, lexicon: Lexicon | None = None) -> RuleHits:
     """Run every rule on ``folded`` (the output of :func:`normalise` on masked text)."""
     lex = lexicon or bundled_lexicon()
@@ -94,11 +104,16 @@ def apply_rules(folded: str, lexicon: Lexicon | None = None) -> RuleHits:
     hints: list[RouteId] = []
     reasons: list[str] = []
     weak: list[str] = []
+    gated: list[str] = []  # weak signals the engine asks about only when the learned score reaches the question
+
+    spans: list[tuple[int, int]] = []
 
     def hit(kind: str, route: RouteId, match: re.Match[str] | None) -> None:
         urgent.append(kind)
         hints.append(route)
         reasons.append(f"urgent:{kind} ({match.group(0).strip() if match else ''})")
+        if match:
+            spans.append(match.span())
 
     child = lex.search(L.CHILD, folded)
     elder = lex.search(L.ELDER, folded)
@@ -117,6 +132,12 @@ def apply_rules(folded: str, lexicon: Lexicon | None = None) -> RuleHits:
             hit("dv", RouteId.LIVELIHOOD_SUPPORT, m)
     if (m := lex.search(L.SUICIDE, folded)) and not lex.search(L.SUICIDE_NOT, folded):
         hit("suicide", RouteId.HEALTH_CHECKUPS, m)
+    hopeless = lex.search(L.HOPELESS, folded)
+    if "suicide" not in urgent and (m := lex.search(L.FAREWELL, folded)):
+        if hopeless or lex.search(L.NO_CONTACT, folded):  # "thanks for everything" and no answer since
+            hit("suicide", RouteId.HEALTH_CHECKUPS, m)
+        elif not lex.search(L.FAREWELL_NOT, folded):  # 「今までお世話になりました、来月帰国します」 is a move
+            weak.append(f"farewell ({m.group(0).strip()})")
     collapse = lex.search(L.COLLAPSE, folded)
     if collapse and lex.search(L.COLLAPSE_NOT, folded):
         collapse = None
@@ -151,6 +172,28 @@ def apply_rules(folded: str, lexicon: Lexicon | None = None) -> RuleHits:
             hit("disaster", RouteId.DISASTER_SAFETY, strong or m)
     if not urgent and (m := lex.search(L.HELP_HIDING, folded)) and lex.search(L.HIDING, folded):
         hit("dv", RouteId.LIVELIHOOD_SUPPORT, m)
+    if m := lex.search(L.HOUSEHOLD_DANGER, folded):
+        # a gas smell, a CO alarm, charcoal in a closed room: urgent when someone is unwell (a headache beside a
+        # gas smell), cannot get out or cannot be reached; asked about otherwise; a question about preparing, a
+        # story or a leak already fixed goes to the learned score (the past tense too, below)
+        unwell = lex.search(L.UNWELL, folded)
+        calm = next((c for name in _ABOUT_IT if (c := lex.search(name, folded))), None)
+        people = (L.UNWELL, L.NO_CONTACT, L.CANNOT_MOVE, L.COLLAPSE, L.FELL_DOWN)
+        if calm and not unwell:
+            gated.append(f"calm household ({m.group(0).strip()}, {calm.group(0).strip()})")
+        elif any(lex.search(name, folded) for name in people):
+            hit("household", RouteId.DISASTER_SAFETY, m)
+        elif lex.tells_of_the_past(folded):
+            gated.append(f"past household ({m.group(0).strip()})")
+        else:
+            weak.append(f"household ({m.group(0).strip()})")
+    idioms = lex.spans(L.IDIOM, folded) if urgent else []
+    if idioms and all(any(a <= s and e <= b for a, b in idioms) for s, e in spans):
+        # every danger word is part of a figure of speech: 「死ぬほど忙しい」, "this heat is killing me"
+        weak.append(f"idiom {urgent[0]} ({reasons[0].split('(', 1)[-1].rstrip(')')})")
+        reasons.clear()
+        urgent.clear()
+        hints.clear()
     if urgent and set(urgent) <= _EVENT_KINDS:
         past = lex.tells_of_the_past(folded)
         over = lex.search(L.RESOLVED, folded)
@@ -159,7 +202,7 @@ def apply_rules(folded: str, lexicon: Lexicon | None = None) -> RuleHits:
             urgent.clear()
             hints.clear()
         elif past:
-            weak.append(f"past {urgent[0]} ({reasons[0].split('(', 1)[-1].rstrip(')')})")
+            gated.append(f"past {urgent[0]} ({reasons[0].split('(', 1)[-1].rstrip(')')})")
             reasons.clear()
             urgent.clear()
             hints.clear()
@@ -178,6 +221,7 @@ def apply_rules(folded: str, lexicon: Lexicon | None = None) -> RuleHits:
         reasons.clear()
         urgent.clear()
         hints.clear()
+    weak[:0] = gated
     if not urgent and (m := lex.search(L.WEAK_DANGER, folded)):
         weak.append(f"weak ({m.group(0).strip()})")
     if not urgent and not weak and (row := concept_row(folded, lex)):
@@ -199,10 +243,11 @@ def apply_rules(folded: str, lexicon: Lexicon | None = None) -> RuleHits:
         handoff_kinds=tuple(handoff),
         not_understood=bool(lex.search(L.NOT_UNDERSTOOD, folded)),
         weak_danger=bool(weak) and not urgent,
-        past_event=len(weak) == 1 and weak[0].startswith("past ") and not urgent,
+        past_event=bool(weak) and len(weak) == len(gated) and not urgent,
         route_hints=tuple(dict.fromkeys(hints)),
         reasons=tuple(reasons),
         topics=topic_kinds(folded, lex),
+        calm_context=bool(lex.tells_of_the_past(folded) or any(lex.search(name, folded) for name in _CALM_CONTEXT)),
     )
 
 

@@ -61,6 +61,7 @@ FLAG_NAMES = {
     "missing": "行方不明",
     "eviction": "住まいを失う",
     "disaster": "災害発生中",
+    "household": "ガス・一酸化炭素など家の中の危険",
     "model": "危険の兆候（学習モデル）",
     "safety_yes": "「危ない」と回答",
     "asks_person": "職員との会話を希望",
@@ -77,7 +78,17 @@ FLAG_NAMES = {
 URGENT_TOPICS = {
     **{
         kind: FLAG_NAMES[kind]
-        for kind in ("dv", "child_abuse", "elder_abuse", "suicide", "collapse", "missing", "eviction", "disaster")
+        for kind in (
+            "dv",
+            "child_abuse",
+            "elder_abuse",
+            "suicide",
+            "collapse",
+            "missing",
+            "eviction",
+            "disaster",
+            "household",
+        )
     },
     "no_contact": "安否確認",
     "unwell": "急病",
