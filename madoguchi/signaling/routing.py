@@ -444,7 +444,7 @@ class Routing:
         self._fire(c, trigger, now, reason=reason)
         agent_id = c.agent_id or ""
         self.effects.append(CallEnded(c.id, c.resident, agent_id, reason))
-        self.effects.append(ResidentReleased(c.id, c.resident, reason))
+        self.effects.append(ResidentReleased(c.id, c.resident, reason, rate=True))  # a person answered
         self.effects.append(AgentChanged(agent_id))
 
     def _learn_handle_time(self, route: str, seconds: float) -> None:
