@@ -37,6 +37,7 @@ import {
   t,
 } from "./i18n.js";
 import { formatDayTime } from "./clock.js";
+import { weekText } from "./townhours.js";
 import { InterpreterNote } from "./interpreternote.js";
 import { LanguagePicker } from "./langpicker.js";
 import { errorText, nowSeconds, request, socketOptions, watchConnect } from "./net.js";
@@ -167,10 +168,10 @@ function renderThanksBody() {
   const taken = body.dataset.callback === "true" ? state.callbackTaken : null;
   if (taken && taken.phone_end) {
     delete body.dataset.i18n; // the words carry the time and the digits: re-rendered on i18n:change below
-    body.textContent = t("resident.callback.standing", {
-      when: formatDayTime(taken.requested_at),
-      digits: taken.phone_end,
-    });
+    const said = t("resident.callback.standing", { when: formatDayTime(taken.requested_at), digits: taken.phone_end });
+    // and when the town calls: in its opening hours (a number left at 18:30 is not called tonight)
+    const weekly = noAnswer.hours?.weekly;
+    body.textContent = weekly ? `${said}\n${t("booth.thanks.callback_when", { week: weekText(weekly) })}` : said;
   } else {
     body.dataset.i18n = body.dataset.callback === "true" ? "booth.thanks.callback" : "booth.thanks.body";
     body.textContent = t(body.dataset.i18n);
