@@ -85,7 +85,8 @@ async def test_the_chat_names_the_new_counter_also_while_its_console_rings(
         await expect(home.locator("#talking-card")).to_be_visible(timeout=WAIT_MS)
         ok(await sato.call("consultation.transfer", {"consultation_id": cid, "route": "tax", "note": "税の件"}))
         back = home.locator("#back-in-line")
-        await expect(back).to_have_text("担当の 窓口を 「税金」に かえています。そのまま お待ちください。", timeout=WAIT_MS)
+        named = "担当の 窓口を 「税金」に かえています。そのまま お待ちください。"
+        await expect(back).to_have_text(named, timeout=WAIT_MS)
         for code in ("easy-ja", "en", "zh", "ko", "vi", "pt", "tl", "ne"):
             await home.evaluate("(c) => import('/static/js/i18n.js').then((m) => m.setLanguage(c))", code)
             tax = await home.evaluate("() => import('/static/js/i18n.js').then((m) => m.t('route.tax'))")

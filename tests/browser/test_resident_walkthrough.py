@@ -95,7 +95,7 @@ async def test_after_the_bots_answer_the_kiosk_offers_done_a_person_or_other_top
         await talk.click()
         await expect(page.locator("body")).to_have_attribute("data-screen", "waiting", timeout=WAIT_MS)
         await expect(page.get_by_test_id("waiting-route")).to_contain_text(
-            (await page.evaluate("(r) => import('/static/js/i18n.js').then((m) => m.t(`route.${r}`))", route))
+            await page.evaluate("(r) => import('/static/js/i18n.js').then((m) => m.t(`route.${r}`))", route)
         )
         assert problems == []
     finally:
