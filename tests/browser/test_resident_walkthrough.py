@@ -102,12 +102,12 @@ async def test_after_the_bots_answer_the_kiosk_offers_done_a_person_or_other_top
         await context.close()
 
 
-@pytest.mark.parametrize("size", list(KIOSK_SIZES))
+@pytest.mark.parametrize("size", [*KIOSK_SIZES, "phone"])
 async def test_the_call_back_keys_are_large_and_the_thanks_repeats_the_number(
     live_server: LiveServer, browser: Browser, size: str
 ) -> None:
     _, _, kiosk_path = await live_server.add_booth("汐見郵便局ブース", location="汐見郵便局")
-    viewport = KIOSK_SIZES[size]
+    viewport = KIOSK_SIZES.get(size, PHONE)  # a phone-sized kiosk view may scroll down (docs/ui.md)
     context, page, problems = await new_page(browser, viewport)
     try:
         await page.goto(live_server.base_url + kiosk_path)
@@ -130,8 +130,10 @@ async def test_the_call_back_keys_are_large_and_the_thanks_repeats_the_number(
             )
             small = [k for k in m["keys"] if min(k["h"], k["w"]) < 72]
             assert not small, (size, code, small)
-            assert not m["scrolls"], (size, code, m)
-            assert max(k["bottom"] for k in m["keys"]) <= viewport["height"] and m["submit"] <= viewport["height"], m
+            if size != "phone":
+                assert not m["scrolls"], (size, code, m)
+                assert max(k["bottom"] for k in m["keys"]) <= viewport["height"], m
+                assert m["submit"] <= viewport["height"], m
         await set_language(page, "ja")
         await shot(page, f"walk-kiosk-keypad-{size}")
         for key in "09012345678":
