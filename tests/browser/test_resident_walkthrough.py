@@ -12,6 +12,7 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 from prometheus_client.parser import text_string_to_metric_families
 
+from madoguchi import keys
 from madoguchi.ui import SUPPORTED_LANGUAGES
 from tests.bookings_support import running
 from tests.browser.chromium import WAIT_MS, new_page, shot
@@ -216,3 +217,34 @@ async def test_the_chat_does_not_ask_how_it_went_after_a_wait_nobody_answered(
         assert problems == []
     finally:
         await context.close()
+
+
+async def test_the_kiosks_check_in_names_the_booked_day_in_every_language(browser: Browser, tmp_path: Path) -> None:
+    async with running(tmp_path) as api:  # Monday 7 December, 8:00
+        server = LiveServer(app=api.app, base_url=api.base_url, settings=api.app[keys.SETTINGS])
+        _, _, kiosk_path = await server.add_booth("汐見郵便局ブース")
+        status, booked = await api.book(place="shiomi-post-office", start="2026-12-08T09:00:00+09:00")
+        assert status == 201, booked
+        context, kiosk, problems = await new_page(browser, KIOSK_SIZES["wide"])
+        try:
+            await kiosk.goto(api.base_url + kiosk_path)
+            await kiosk.get_by_test_id("checkin-start").click(timeout=WAIT_MS)
+            for code in SUPPORTED_LANGUAGES:
+                await set_language(kiosk, code)
+                for digit in booked["code"]:
+                    await kiosk.get_by_test_id(f"checkin-digit-{digit}").click()
+                await kiosk.get_by_test_id("checkin-submit").click()
+                text = kiosk.get_by_test_id("checkin-refusal-text")
+                await expect(text).to_be_visible(timeout=WAIT_MS)
+                said = await text.text_content() or ""
+                assert "09:00" in said and "8" in said and not ROOT_FORMAT.search(said), (code, said)
+                if code == "ne":
+                    assert "डिसेम्बर" in said and "मङ्गल" in said, said  # Tuesday 8 December, from the catalog
+                    for size in ("wide", "portrait"):
+                        await kiosk.set_viewport_size(KIOSK_SIZES[size])
+                        await shot(kiosk, f"walk-kiosk-checkin-day-{size}-ne")
+                    await kiosk.set_viewport_size(KIOSK_SIZES["wide"])
+                await kiosk.get_by_test_id("checkin-refusal-ok").click()
+            assert [p for p in problems if "favicon" not in p] == [], problems
+        finally:
+            await context.close()
