@@ -26,6 +26,7 @@ KIOSK_SIZES = {
     "full-hd": {"width": 1920, "height": 1080},
 }
 PHONE = {"width": 390, "height": 844}
+NEPALI_MONTHS = "जनवरी|फेब्रुअरी|मार्च|अप्रिल|मे|जुन|जुलाई|अगस्ट|सेप्टेम्बर|अक्टोबर|नोभेम्बर|डिसेम्बर"
 ROOT_FORMAT = re.compile(r"\bM\d")  # 「M12 8, Tue」: a locale the browser has no date data for
 
 
@@ -143,11 +144,12 @@ async def test_the_call_back_keys_are_large_and_the_thanks_repeats_the_number(
         await expect(page.locator("body")).to_have_attribute("data-screen", "thanks", timeout=WAIT_MS)
         thanks = page.locator("#thanks-body")
         await expect(thanks).to_contain_text("下4けた 5678")
-        await expect(thanks).to_contain_text(re.compile(r"\d{1,2}/\d{1,2} \d\d:\d\d"))  # when it was taken
+        await expect(thanks).to_contain_text(re.compile(r"\d{1,2}月\d{1,2}日\(.\) \d\d:\d\d"))  # when it was taken
         await expect(thanks).to_contain_text("役場の 受付時間（")  # and when the town calls back
         await expect(page.get_by_test_id("csat")).to_be_hidden()  # nothing to rate
         await set_language(page, "ne")
         await expect(thanks).to_contain_text("5678")
+        await expect(thanks).to_contain_text(re.compile(NEPALI_MONTHS))  # the day in words, from the catalog
         await shot(page, f"walk-kiosk-callback-thanks-{size}-ne")
         assert problems == []
     finally:

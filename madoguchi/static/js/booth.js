@@ -36,7 +36,8 @@ import {
   setLanguage,
   t,
 } from "./i18n.js";
-import { formatDayTime } from "./clock.js";
+import { timeZone } from "./clock.js";
+import { formatDayAndTime } from "./dates.js";
 import { weekText } from "./townhours.js";
 import { InterpreterNote } from "./interpreternote.js";
 import { LanguagePicker } from "./langpicker.js";
@@ -168,7 +169,9 @@ function renderThanksBody() {
   const taken = body.dataset.callback === "true" ? state.callbackTaken : null;
   if (taken && taken.phone_end) {
     delete body.dataset.i18n; // the words carry the time and the digits: re-rendered on i18n:change below
-    const said = t("resident.callback.standing", { when: formatDayTime(taken.requested_at), digits: taken.phone_end });
+    // the day in words, in the resident's language: 「12/7」 reads as 7 December in Japan and 12 July in Brazil
+    const when = formatDayAndTime(new Date(taken.requested_at * 1000), { timeZone: timeZone() });
+    const said = t("resident.callback.standing", { when, digits: taken.phone_end });
     // and when the town calls: in its opening hours (a number left at 18:30 is not called tonight)
     const weekly = noAnswer.hours?.weekly;
     body.textContent = weekly ? `${said}\n${t("booth.thanks.callback_when", { week: weekText(weekly) })}` : said;

@@ -23,7 +23,8 @@
 import { io } from "/static/vendor/socket.io.esm.min.js";
 import { Banner } from "./banner.js";
 import { ChatPanel } from "./chat.js";
-import { formatDayTime } from "./clock.js";
+import { timeZone } from "./clock.js";
+import { formatDayAndTime } from "./dates.js";
 import { ClosedNotice } from "./closednotice.js";
 import { Csat } from "./csat.js";
 import { RECEIVE, SEND } from "./events.js";
@@ -214,7 +215,7 @@ function renderCallback() {
     return;
   }
   $("callback-standing-text").textContent = t("resident.callback.standing", {
-    when: formatDayTime(callback.requested_at),
+    when: formatDayAndTime(new Date(callback.requested_at * 1000), { timeZone: timeZone() }), // in words (dates.js)
     digits: callback.phone_end || "",
   });
   $("callback-withdraw").hidden = !$("callback-withdraw-ask").hidden;
