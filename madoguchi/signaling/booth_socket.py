@@ -17,6 +17,7 @@ from pydantic import JsonValue
 from madoguchi.domain.participant import Participant
 from madoguchi.settings import Settings
 from madoguchi.signaling import events as ev
+from madoguchi.signaling import server_events as se
 from madoguchi.signaling.counter import CounterError
 from madoguchi.signaling.ports import EchoPeer
 from madoguchi.signaling.revocation import Credential, CredentialKind
@@ -82,6 +83,7 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
         s = service
         self.route("consultation.request", ev.ConsultationRequest, self._request)
         self.route("triage.preview", ev.TriagePreview, self._preview)
+        self.route("question.answered", ev.QuestionAnswered, self._answered)
         self.route("selftest.servers", ev.SelfTestRequest, self._self_test)
         self.route("selftest.echo", ev.SelfTestEcho, self._echo)
         self.route("selftest.report", ev.SelfTestReport, lambda c, m: done(s.links.note_self_test(c.identity, m)))
@@ -163,6 +165,9 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
     async def _preview(self, conn: Connection[BoothRecord], m: ev.TriagePreview) -> Ack:
         return {"triage": await self.triage.preview(conn.identity.municipality_id, m.text)}
 
+    async def _answered(self, conn: Connection[BoothRecord], m: ev.QuestionAnswered) -> None:
+        """The kiosk's bot answer was enough (「わかりました（おわる）」): nothing to store, the ack counts it."""
+
     async def _hours(self, conn: Connection[BoothRecord], m: ev.HoursRequest) -> Ack:
         hours = await self.service.town_hours(conn.identity.municipality_id)
         return {"hours": None if hours is None else hours.payload()}
@@ -177,6 +182,8 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
         return {"sdp": await self.echo.answer(conn.identity.id, m.sdp)}
 
 
-async def _asked(aw: Awaitable[object]) -> None:
-    """A call-back asked for at the booth: its ack carries nothing (the kiosk returns to idle)."""
-    await aw
+async def _asked(aw: Awaitable[se.PendingCallback]) -> Ack:
+    """A call-back asked for at the booth: the kiosk's thank-you says when it was taken and the number's last four
+    digits, as the chat does (the id stays on the server: a kiosk is shared, nobody withdraws it there)."""
+    asked = await aw
+    return {"callback": {"requested_at": asked.requested_at, "phone_end": asked.phone_end}}

@@ -189,10 +189,14 @@ class Counter(Presence):
         c = self._owned_by_resident(consultation_id, resident)
         if reason == "callback" and c.state not in QUEUED_STATES:
             raise CounterError("invalid_state", "a call-back can be asked for only while waiting for a person")
+        # asked how it went: a chat the bot finished (never waited for a person), or a case a person once answered
+        # (a call cut, back in line, then given up); never a call-back or a wait that reached nobody
+        talked = any(p.role == Role.AGENT for p in c.participants)
+        rate = reason != "callback" and (c.state == State.TRIAGE or talked)
         self._withdraw_offer(c, "cancelled")
         c.end_reason = reason
         self._fire(c, Trigger.CANCEL, now, reason=reason)
-        self.effects.append(ResidentReleased(c.id, c.resident, reason))
+        self.effects.append(ResidentReleased(c.id, c.resident, reason, rate=rate))
         self._dispatch(now)
 
     def _admit_source(self, source: str, browser: str | None, municipality_id: str, now: float) -> int:

@@ -143,8 +143,9 @@ def call_events(effects: Sequence[Effect], counter: Counter, facts: Facts) -> li
                 out.append((Participant(resident), se.VideoInvite(consultation_id=cid)))
             case VideoAnswered(consultation_id=cid, agent_id=agent_id, accepted=accepted):
                 out.append((Participant.agent(agent_id), se.VideoAnswer(consultation_id=cid, accepted=accepted)))
-            case ResidentReleased(consultation_id=cid, resident=resident, reason=reason):
-                out.append((Participant(resident), se.ConsultationClosed(consultation_id=cid, reason=reason)))
+            case ResidentReleased(consultation_id=cid, resident=resident, reason=reason, rate=rate):
+                closed = se.ConsultationClosed(consultation_id=cid, reason=reason, ask_satisfaction=rate)
+                out.append((Participant(resident), closed))
             case PeerLink(consultation_id=cid, notify=notify, connected=connected):
                 out.append((Participant(notify), se.PeerLink(consultation_id=cid, connected=connected)))
             case ParticipantJoined(consultation_id=cid, participant=who, role=role):

@@ -61,11 +61,14 @@ class CallEnded:
 
 @dataclass(frozen=True)
 class ResidentReleased:
-    """The resident's part is over (thank-you screen); the case itself may still be in wrap-up."""
+    """The resident's part is over (thank-you screen); the case itself may still be in wrap-up. ``rate``: the
+    resident is asked how it went — after a call or chat with a person, or a chat the bot alone finished; never
+    after a call-back request or a wait that reached nobody (nothing to rate)."""
 
     consultation_id: str
     resident: str
     reason: str
+    rate: bool = False
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,13 @@ class TriagePreview(Event):
     text: FreeText
 
 
+class QuestionAnswered(Event):
+    """The resident read the bot's answer at the kiosk and tapped 「わかりました（おわる）」: done without a person.
+    Nothing is stored; the ack counts it (``madoguchi_socket_events{event="question.answered"}``)."""
+
+    route: RouteId
+
+
 class ResidentSay(Event):
     text: FreeText
     client_id: ClientId

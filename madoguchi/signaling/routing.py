@@ -83,6 +83,10 @@ from madoguchi.signaling.state import (
     record_key,
 )
 
+_NOT_ASKED = frozenset({"revoked", "resident_link_lost"})
+"""Call ends after which the resident is not asked how it went: their screen is gone (consultation.closed's
+``ask_satisfaction``)."""
+
 
 def agent_participant(agent_id: str) -> Participant:
     return Participant.agent(agent_id)
@@ -452,7 +456,9 @@ class Routing:
         self._fire(c, trigger, now, reason=reason)
         agent_id = c.agent_id or ""
         self.effects.append(CallEnded(c.id, c.resident, agent_id, reason))
-        self.effects.append(ResidentReleased(c.id, c.resident, reason))
+        # a person answered: asked how it went, unless the resident's screen is gone (a lost link, a revoked device)
+        rate = reason not in _NOT_ASKED
+        self.effects.append(ResidentReleased(c.id, c.resident, reason, rate=rate))
         self.effects.append(AgentChanged(agent_id))
 
     def _learn_handle_time(self, route: str, seconds: float) -> None:

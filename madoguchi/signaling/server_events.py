@@ -281,6 +281,9 @@ class ConsultationClosed(ServerEvent):
     NAME = "consultation.closed"
     consultation_id: str
     reason: str
+    ask_satisfaction: bool = False
+    """Ask the resident how it went (the one-tap question): the server decides, one rule for the kiosk and the
+    chat — after a person answered (or a chat the bot finished), never after a call-back or an unanswered wait."""
 
 
 class PeerLink(ServerEvent):

@@ -5,6 +5,8 @@ Screenshots at 390x844, 1366x768, 1920x1080 and 1080x1920 go to test-artifacts/.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.async_api import Browser, Page, expect
 
@@ -22,6 +24,7 @@ SIZES = {
 
 
 PASSWORD = "correct horse battery"
+NEPALI_MONTHS = "जनवरी|फेब्रुअरी|मार्च|अप्रिल|मे|जुन|जुलाई|अगस्ट|सेप्टेम्बर|अक्टोबर|नोभेम्बर|डिसेम्बर"
 
 
 async def snap(page: Page, name: str) -> None:
@@ -78,6 +81,8 @@ async def test_a_callback_stands_after_a_reload_and_can_be_withdrawn(live_server
         standing = page.get_by_test_id("callback-standing")
         await expect(standing).to_be_visible(timeout=WAIT_MS)
         await expect(standing).to_contain_text("5678")
+        # when it was taken, in Nepali words (Debian's Chromium has no Nepali dates; 「12/7」 read day-first is July)
+        await expect(standing).to_contain_text(re.compile(NEPALI_MONTHS))
 
         await page.reload()  # a fresh greeting used to stand here, as if nothing had been asked
         await expect(standing).to_be_visible(timeout=WAIT_MS)

@@ -34,6 +34,9 @@ QUESTIONS = {
     "ja": "住民票の写しを 1枚 とりたいです",
 }
 
+# after an answer: 「わかりました（おわる）」, 「職員と 話す（<窓口>）」, 「ほかの ご用件から えらぶ」 (kiosk9 item 1)
+CHOICES = ["question-done", "question-talk", "question-other-topics"]
+
 MEASURE_JS = r"""() => {
   const answer = document.querySelector('[data-testid="question-answer"]');
   const body = parseFloat(getComputedStyle(document.body).fontSize);
@@ -43,9 +46,10 @@ MEASURE_JS = r"""() => {
     innerScroll: answer.scrollHeight > answer.clientHeight + 1,
     pageScrolls: doc.scrollHeight > innerHeight + 1, sideways: doc.scrollWidth > innerWidth + 1,
     answerBottom: Math.round(answer.getBoundingClientRect().bottom),
-    topics: [...document.querySelectorAll('[data-testid="question-suggestion"]')].map((b) => {
+    topics: [...document.querySelectorAll('.question-choices button')].map((b) => {
       const r = b.getBoundingClientRect();
-      return { bottom: Math.round(r.bottom), cut: b.scrollWidth > b.clientWidth + 1 };
+      return { testid: b.dataset.testid, bottom: Math.round(r.bottom), height: Math.round(r.height),
+               cut: b.scrollWidth > b.clientWidth + 1 || b.scrollHeight > b.clientHeight + 1 };
     }),
     back: Math.round(document.querySelector('[data-testid="routes-back"]').getBoundingClientRect().top),
   };
@@ -86,6 +90,10 @@ async def test_the_bots_answer_is_large_and_whole_in_every_language(server: Live
                         problems.append(f"{where}: not whole ({m})")
                     if tag != "phone" and m["pageScrolls"]:
                         problems.append(f"{where}: the page scrolls ({m})")
+                    if [t["testid"] for t in m["topics"]] != CHOICES:
+                        problems.append(f"{where}: the choices after an answer are not done/talk/other ({m})")
+                    if any(t["height"] < (52 if tag == "phone" else 64) for t in m["topics"]):
+                        problems.append(f"{where}: a choice is under the touch target ({m})")
                     if tag != "phone" and any(t["bottom"] > viewport["height"] for t in m["topics"]):
                         problems.append(f"{where}: a topic button is below the screen ({m})")
                     if code in ("ja", asked):

@@ -70,7 +70,7 @@ async def test_the_summary_stays_readable_beside_the_form_and_follows_the_transf
         await booth.get_by_test_id("start-consultation").click()
         await booth.get_by_test_id("question-input").fill(QUESTION)
         await booth.get_by_test_id("question-submit").click()
-        topic = booth.get_by_test_id("question-suggestion").first
+        topic = booth.get_by_test_id("question-talk")  # the bot answers it: 「職員と 話す（住民票・印鑑）」
         await expect(topic).to_have_attribute("data-route", "resident_records", timeout=WAIT_MS)
         await topic.click()
         await expect(booth.locator("body")).to_have_attribute("data-screen", "waiting", timeout=WAIT_MS)

@@ -45,7 +45,7 @@ async def test_nobody_on_duty_is_said_at_once_and_a_callback_reaches_the_office(
 
     ok(await booth.call("callback.request", {"consultation_id": cid, "phone": "０９０-１２３４-５６７８"}))
     closed = await booth.wait_for("consultation.closed")
-    assert closed == {"consultation_id": cid, "reason": "callback"}
+    assert closed == {"consultation_id": cid, "reason": "callback", "ask_satisfaction": False}
     again = await booth.call("callback.request", {"consultation_id": cid, "phone": "09012345678"})
     assert again["error"]["code"] in ("not_found", "invalid_state")
 

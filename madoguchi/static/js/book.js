@@ -8,6 +8,7 @@
 import { applyTranslations, initI18n, language, t } from "./i18n.js";
 import { CONTACT_ERROR, TIME_GONE, contactProblem, nameLooksRight } from "./bookinput.js";
 import { formatBookingCode } from "./numbers.js";
+import { formatDay } from "./dates.js";
 import { LanguagePicker } from "./langpicker.js";
 
 const DONE_KEEP = { booth: "book.done.keep", counter: "book.done.keep_counter", video: "book.done.keep_video" };
@@ -24,10 +25,7 @@ function nameOf(names) {
 
 function dateLabel(iso) {
   const [y, m, d] = iso.split("-").map(Number);
-  const day = new Date(Date.UTC(y, m - 1, d, 3));
-  const locale = language() === "easy-ja" ? "ja-JP" : language();
-  return new Intl.DateTimeFormat(locale, { month: "long", day: "numeric", weekday: "short", timeZone: "Asia/Tokyo" })
-    .format(day);
+  return formatDay(new Date(Date.UTC(y, m - 1, d, 3)), { timeZone: "Asia/Tokyo" }); // noon in Japan: that day
 }
 
 function clock(isoDateTime) {

@@ -36,6 +36,9 @@ import {
   setLanguage,
   t,
 } from "./i18n.js";
+import { timeZone } from "./clock.js";
+import { formatDayAndTime } from "./dates.js";
+import { weekText } from "./townhours.js";
 import { InterpreterNote } from "./interpreternote.js";
 import { LanguagePicker } from "./langpicker.js";
 import { errorText, nowSeconds, request, socketOptions, watchConnect } from "./net.js";
@@ -68,10 +71,16 @@ const state = {
   stateSocketId: null, // the socket connection whose booth.state was applied last
   check: null, // the last self-test's verdict (readiness.js): the header line agrees with the clerk's line
   early: new Map(), // event name → the last message for a consultation not adopted yet (it beat the request's ack)
+  callbackTaken: null, // the call-back just asked for ({requested_at, phone_end}, the server's ack): the thanks says it
 };
 const banner = new Banner($("banner"));
 const noAnswer = new NoAnswerPanel($("no-answer"), {
-  send: (phone) => request(socket, SEND.CALLBACK_REQUEST, { consultation_id: state.consultation?.id, phone }),
+  send: async (phone) => {
+    const ack = await request(socket, SEND.CALLBACK_REQUEST, { consultation_id: state.consultation?.id, phone });
+    state.callbackTaken = ack.callback ?? null;
+    renderThanksBody(); // consultation.closed may have come before this ack
+    return ack;
+  },
   onError: (err) => banner.show(errorText(err)),
 });
 
@@ -153,18 +162,38 @@ function adoptConsultation(fields) {
 
 // ------------------------------------------------------------------------------------- ending and wiping
 
-function showThanks(reason = null) {
+/** The thank-you's line: after a call-back request, when it was taken and the number's last four digits, as the
+ * chat's confirmation says them (an 80-year-old checks it is their number); otherwise the plain thanks. */
+function renderThanksBody() {
+  const body = $("thanks-body");
+  const taken = body.dataset.callback === "true" ? state.callbackTaken : null;
+  if (taken && taken.phone_end) {
+    delete body.dataset.i18n; // the words carry the time and the digits: re-rendered on i18n:change below
+    // the day in words, in the resident's language: 「12/7」 reads as 7 December in Japan and 12 July in Brazil
+    const when = formatDayAndTime(new Date(taken.requested_at * 1000), { timeZone: timeZone() });
+    const said = t("resident.callback.standing", { when, digits: taken.phone_end });
+    // and when the town calls: in its opening hours (a number left at 18:30 is not called tonight)
+    const weekly = noAnswer.hours?.weekly;
+    body.textContent = weekly ? `${said}\n${t("booth.thanks.callback_when", { week: weekText(weekly) })}` : said;
+  } else {
+    body.dataset.i18n = body.dataset.callback === "true" ? "booth.thanks.callback" : "booth.thanks.body";
+    body.textContent = t(body.dataset.i18n);
+  }
+}
+
+/** `rate`: the server's word (consultation.closed's ask_satisfaction) whether to ask how it went; when the thanks
+ * comes from the page itself (its own hang-up's ack came first), whether the resident talked to someone. */
+function showThanks(reason = null, rate = undefined) {
   if (state.fatal) return resetToIdle(); // e.g. the call ended because this device was revoked: wipe, keep saying why
   // Already thanked: the resident's own hang-up is answered twice (consultation.closed, then the request's ack),
   // and the second time there is no case left; asking again would hide the question just shown.
   if (state.screen === "thanks" && !state.consultation) return;
   const callback = reason === "callback"; // no call took place: say what happens next, ask nothing
-  const body = $("thanks-body");
-  body.dataset.i18n = callback ? "booth.thanks.callback" : "booth.thanks.body";
-  body.textContent = t(body.dataset.i18n);
+  $("thanks-body").dataset.callback = String(callback);
+  renderThanksBody();
   // Asked after a call, whoever ended it; not when the resident never talked to anyone (nothing to rate).
-  const talked = Boolean(state.consultation?.talked);
-  csat.ask(callback || !talked ? null : state.consultation.id); // the thanks screen's own timer returns to idle
+  const ask = typeof rate === "boolean" ? rate : Boolean(state.consultation?.talked);
+  csat.ask(callback || !ask ? null : state.consultation.id); // the thanks screen's own timer returns to idle
   callScreen.stop();
   state.consultation = null;
   chat.clear();
@@ -190,6 +219,9 @@ function resetToIdle() {
   for (const button of document.querySelectorAll(".route-button")) button.disabled = false;
   checkin.set("");
   state.languageChosen = false;
+  state.callbackTaken = null;
+  $("thanks-body").dataset.callback = "false";
+  question.clear(); // the typed question and the bot's answer go with the resident
   if (state.fatal) return;
   showScreen("idle");
   // the next resident starts in the booth's own language (Japanese), with the picker closed
@@ -351,7 +383,13 @@ const callScreen = new CallScreen({
 
 const csat = new Csat({ socket, root: $("csat") });
 const closedNotice = new ClosedNotice($("closed-now"), socket); // outside the opening hours, said at idle
-const question = new QuestionBox({ socket, banner, busy: () => state.requesting, choose: requestConsultation });
+const question = new QuestionBox({
+  socket,
+  banner,
+  busy: () => state.requesting,
+  choose: requestConsultation,
+  finish: () => resetToIdle(),
+});
 const checkin = new CheckInPad({
   socket,
   banner,
@@ -525,7 +563,7 @@ socket.on(RECEIVE.CALL_END, (message) => {
 
 socket.on(RECEIVE.CONSULTATION_CLOSED, (message) => {
   if (!state.consultation || message.consultation_id !== state.consultation.id) return;
-  showThanks(message.reason);
+  showThanks(message.reason, message.ask_satisfaction === true);
 });
 
 $("start").addEventListener("click", () => {
@@ -550,6 +588,7 @@ $("hangup-no").addEventListener("click", closeHangUp);
 $("error-retry").addEventListener("click", () => window.location.reload());
 document.addEventListener("i18n:change", () => {
   renderWaiting();
+  if (state.screen === "thanks") renderThanksBody();
   selfTest.relabel();
   setConnection(document.querySelector('[data-testid="connection-status"]').dataset.state);
   renderPlace(); // last: the header's other words (readiness, buttons) have their new widths

@@ -4,6 +4,7 @@
 // far) and its refusals in plain words are nothing the rest of the booth needs.
 
 import { timeZone } from "./clock.js";
+import { formatDayAndTime } from "./dates.js";
 import { SEND } from "./events.js";
 import { language, setLanguage, t } from "./i18n.js";
 import { errorText, request } from "./net.js";
@@ -97,14 +98,5 @@ export class CheckInPad {
 
 /** 「12月9日(水) 10:00」 in the kiosk's language and the town's zone. */
 function bookedWhen(epochMs) {
-  const locale = language() === "easy-ja" ? "ja-JP" : language();
-  return new Intl.DateTimeFormat(locale, {
-    month: "long",
-    day: "numeric",
-    weekday: "short",
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-    timeZone: timeZone(),
-  }).format(new Date(epochMs));
+  return formatDayAndTime(new Date(epochMs), { timeZone: timeZone() });
 }

@@ -29,20 +29,27 @@ export class QuestionBox {
    * @param {{show: (text: string) => void}} options.banner
    * @param {() => boolean} options.busy a request is under way: ask nothing
    * @param {(route: string, question: string) => void} options.choose the resident chose a topic
+   * @param {() => void} options.finish the bot's answer was enough: back to the start screen
    */
-  constructor({ socket, banner, busy, choose }) {
+  constructor({ socket, banner, busy, choose, finish }) {
     this.socket = socket;
     this.banner = banner;
     this.busy = busy;
     this.choose = choose;
+    this.finish = finish;
     // the topic buttons already on screen speak the new language too (「ごみ・環境」の ことですか？ stayed in
     // Japanese on a Nepali screen); the bot's answer stays in the words it was given in
     document.addEventListener("i18n:change", () => {
       for (const button of document.querySelectorAll('[data-testid="question-suggestion"]')) {
         button.textContent = t("booth.question.is_it", { topic: t(`route.${button.dataset.route}`) });
       }
-      const others = document.querySelector('[data-testid="question-other-topics"]');
-      if (others) others.textContent = t("booth.question.other_topics");
+      for (const button of document.querySelectorAll('[data-testid="question-talk"]')) {
+        button.textContent = t("booth.question.talk", { topic: t(`route.${button.dataset.route}`) });
+      }
+      for (const key of ["done", "other_topics"]) {
+        const button = document.querySelector(`.question-choices [data-i18n="booth.question.${key}"]`);
+        if (button) button.textContent = t(`booth.question.${key}`);
+      }
     });
     $("question-form").addEventListener("submit", (event) => {
       event.preventDefault();
@@ -81,7 +88,7 @@ export class QuestionBox {
       if (triage.urgent && routes.length) return this.choose(routes[0], text); // danger: to the front
       const box = $("question-suggestions");
       // the bot is sure of an answer (the phone chat would give it): the booth shows it too, in large plain text,
-      // and the topic buttons stay under it for whoever still wants a person (only 「…のことですか？」 before)
+      // and under it the three plain choices (afterAnswer) for whoever is done, or still wants a person
       const answer = triage.action === "answer" && typeof triage.answer === "string" ? triage.answer.trim() : "";
       const said = [];
       if (answer) {
@@ -91,32 +98,16 @@ export class QuestionBox {
         text.textContent = answer;
         said.push(text);
       }
-      const choices = routes.map((route) => {
-        const button = document.createElement("button");
-        button.type = "button";
-        button.className = "btn btn-large question-suggestion";
-        button.dataset.testid = "question-suggestion";
-        button.dataset.route = route;
-        button.textContent = t("booth.question.is_it", { topic: t(`route.${route}`) });
-        button.addEventListener("click", () => this.choose(route, text));
-        return button;
-      });
-      if (answer) {
-        const others = document.createElement("button");
-        others.type = "button";
-        others.className = "btn btn-secondary btn-large question-other-topics";
-        others.dataset.testid = "question-other-topics";
-        others.dataset.i18n = "booth.question.other_topics";
-        others.textContent = t("booth.question.other_topics");
-        others.addEventListener("click", () => this.clear());
-        choices.push(others);
-      }
+      // Before an answer: 「「ごみ・環境」の ことですか？」 per likely topic (a tap queues for it). After one, three
+      // plain choices, never a question that queues: 「わかりました（おわる）」 (done, back to the start), 「職員と
+      // 話す（ごみ・環境）」 (queues for that counter), 「ほかの ご用件から えらぶ」 (the route buttons again).
+      const choices = answer ? this.afterAnswer(routes[0], text) : routes.map((route) => this.suggestion(route, text));
       const row = document.createElement("div");
       row.className = "question-choices";
       row.append(...choices);
       box.replaceChildren(...said, row);
       this.showAnswer(Boolean(answer));
-      if (!routes.length) box.textContent = t("booth.question.none");
+      if (!routes.length && !answer) box.textContent = t("booth.question.none");
       box.hidden = false;
       box.scrollIntoView?.({ block: "nearest" });
     } catch (err) {
@@ -124,6 +115,53 @@ export class QuestionBox {
     } finally {
       $("question-submit").disabled = false;
     }
+  }
+
+  /** 「「ごみ・環境」の ことですか？」: a likely topic before the bot is sure; a tap asks for a person of it. */
+  suggestion(route, question) {
+    const button = this.button("btn btn-large question-suggestion", "question-suggestion");
+    button.dataset.route = route;
+    button.textContent = t("booth.question.is_it", { topic: t(`route.${route}`) });
+    button.addEventListener("click", () => this.choose(route, question));
+    return button;
+  }
+
+  /** The choices under the bot's answer, in the order an 80-year-old reads them: done, a person, other topics. */
+  afterAnswer(route, question) {
+    const done = this.button("btn btn-primary btn-large question-done", "question-done", "booth.question.done");
+    done.addEventListener("click", () => {
+      // counted as finished by the bot (nothing stored); the kiosk goes back to its start whatever the answer
+      if (route) request(this.socket, SEND.QUESTION_ANSWERED, { route }).catch(() => {});
+      this.finish();
+    });
+    const choices = [done];
+    if (route) {
+      const talk = this.button("btn btn-large question-suggestion question-talk", "question-talk");
+      talk.dataset.route = route;
+      talk.textContent = t("booth.question.talk", { topic: t(`route.${route}`) });
+      talk.addEventListener("click", () => this.choose(route, question));
+      choices.push(talk);
+    }
+    const others = this.button(
+      "btn btn-secondary btn-large question-other-topics",
+      "question-other-topics",
+      "booth.question.other_topics",
+    );
+    others.addEventListener("click", () => this.clear());
+    choices.push(others);
+    return choices;
+  }
+
+  button(className, testid, key = null) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = className;
+    button.dataset.testid = testid;
+    if (key) {
+      button.dataset.i18n = key;
+      button.textContent = t(key);
+    }
+    return button;
   }
 
   /** A big microphone button, only where the browser offers speech input; what it hears is asked at once. */

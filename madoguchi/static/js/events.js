@@ -34,6 +34,7 @@ export const SEND = Object.freeze({
   SELFTEST_REPORT: "selftest.report",
   SELFTEST_SERVERS: "selftest.servers",
   HOURS_GET: "hours.get",
+  QUESTION_ANSWERED: "question.answered",
   SIGNAL: "signal",
   SUGGESTION_CHOOSE: "suggestion.choose",
   TRIAGE_PREVIEW: "triage.preview",

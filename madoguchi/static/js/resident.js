@@ -23,7 +23,8 @@
 import { io } from "/static/vendor/socket.io.esm.min.js";
 import { Banner } from "./banner.js";
 import { ChatPanel } from "./chat.js";
-import { formatDayTime } from "./clock.js";
+import { timeZone } from "./clock.js";
+import { formatDayAndTime } from "./dates.js";
 import { ClosedNotice } from "./closednotice.js";
 import { Csat } from "./csat.js";
 import { RECEIVE, SEND } from "./events.js";
@@ -55,6 +56,7 @@ const state = {
   position: null,
   waitEstimate: null,
   offered: false,
+  route: null, // the route the case waits on now (queue.position's, the resident's view's): named after a transfer
   peerName: "",
   peerLost: false,
   backInLine: null, // why a call went back to the queue: "agent_link_lost" or "transferred" (call.end's reason)
@@ -159,12 +161,18 @@ function renderWaiting() {
 /** Why the resident waits again after a call; never a promise of a call while nobody can answer. */
 function renderBackInLine() {
   const back = $("back-in-line");
-  const nobody = !noAnswer.root.hidden || state.offered;
+  const noOne = !noAnswer.root.hidden; // nobody can answer: the no-answer panel alone says what is true
+  const nobody = noOne || state.offered;
+  // after a transfer, the new counter by name, as the kiosk says it — also while its console rings, beside
+  // 「まもなく つながります」 (that line alone left the resident wondering why the person they talked to was gone)
+  const transferred = state.route
+    ? t("resident.waiting.transferred_to", { route: t(`route.${state.route}`) })
+    : t("resident.waiting.transferred");
   const lines =
     state.backInLine === "agent_link_lost"
       ? [t("resident.waiting.call_lost"), ...(nobody ? [] : [t("resident.waiting.call_lost_next")])]
-      : state.backInLine === "transferred" && !nobody
-        ? [t("resident.waiting.transferred")]
+      : state.backInLine === "transferred" && !noOne
+        ? [transferred]
         : [];
   back.hidden = lines.length === 0;
   back.dataset.reason = lines.length ? state.backInLine : "";
@@ -207,7 +215,7 @@ function renderCallback() {
     return;
   }
   $("callback-standing-text").textContent = t("resident.callback.standing", {
-    when: formatDayTime(callback.requested_at),
+    when: formatDayAndTime(new Date(callback.requested_at * 1000), { timeZone: timeZone() }), // in words (dates.js)
     digits: callback.phone_end || "",
   });
   $("callback-withdraw").hidden = !$("callback-withdraw-ask").hidden;
@@ -266,6 +274,7 @@ function forgetConversation() {
   state.position = null;
   state.waitEstimate = null;
   state.offered = false;
+  state.route = null;
   state.peerName = "";
   state.peerLost = false;
   state.backInLine = null;
@@ -422,6 +431,7 @@ function applyResidentState(message) {
     // Why the resident waits again is said after a reload too: the call was cut, or an agent transferred it.
     if (view.call_lost) state.backInLine = "agent_link_lost";
     else if (view.transferred) state.backInLine = "transferred";
+    if (typeof view.route === "string" && view.route) state.route = view.route;
     state.position = view.position ?? null;
     state.waitEstimate = view.wait_estimate_s ?? null;
     noAnswer.update(view);
@@ -448,6 +458,7 @@ function onQueuePosition(message) {
   state.offered = Boolean(message.ringing);
   if (message.call_lost) state.backInLine = "agent_link_lost";
   else if (message.transferred && state.backInLine === null) state.backInLine = "transferred";
+  if (typeof message.route === "string" && message.route) state.route = message.route;
   noAnswer.update(message);
   queued(message.position, message.wait_estimate_s ?? null);
 }
@@ -474,7 +485,9 @@ function onCallEnd(message) {
 function onClosed(message) {
   if (message.consultation_id !== state.consultationId) return;
   state.closedReason = message.reason || null;
-  if (message.reason !== "callback") csat?.ask(message.consultation_id); // hidden again after a while
+  // the server's one rule with the kiosk: asked after a person answered (or a chat the bot finished), never after a
+  // call-back or a wait that reached nobody (「今日の相談は どうでしたか」 to someone nobody answered)
+  if (message.ask_satisfaction === true) csat?.ask(message.consultation_id); // hidden again after a while
   setPhase("closed");
   scrollToNewest();
 }

@@ -91,7 +91,7 @@ def test_end_by_either_side_goes_to_wrap_up(desk: Any, participant: str, by: str
     effects = desk.take()
     assert desk.transitions(effects) == [("c1", "active", "end", "wrap_up")]
     assert CallEnded("c1", "booth:c1", "a1", reason) in effects
-    assert ResidentReleased("c1", "booth:c1", reason) in effects
+    assert ResidentReleased("c1", "booth:c1", reason, rate=True) in effects  # a call took place: asked how it went
     assert AgentChanged("a1") in effects
     assert desk.held_by("a1") == "c1"
     assert desk.counter.activity("a1") == AgentActivity.WRAP_UP
@@ -250,3 +250,28 @@ def test_transfer_never_rings_the_agent_who_sent_it_away_until_someone_else_took
     assert desk.c("c1").state.value == "offered" and desk.c("c1").agent_id == "a2"
     desk.counter.accept("a2", "c1", now=101.0)
     assert desk.c("c1").not_back_to == [], "taken by someone else: a1 may answer it again later"
+
+
+def test_satisfaction_is_asked_after_a_person_or_the_bot_never_after_an_unanswered_wait(desk: Any) -> None:
+    """consultation.closed's ask_satisfaction (kiosk9): one rule for the kiosk and the chat, in the pure core."""
+    desk.request("c1", now=1.0)  # a booth wait nobody answered
+    desk.take()
+    desk.counter.cancel("c1", resident="booth:c1", now=5.0)
+    assert ResidentReleased("c1", "booth:c1", "cancelled", rate=False) in desk.take()
+    desk.request("c2", now=6.0)  # a call-back request
+    desk.take()
+    desk.counter.cancel("c2", resident="booth:c2", now=7.0, reason="callback")
+    assert ResidentReleased("c2", "booth:c2", "callback", rate=False) in desk.take()
+    desk.request("c3", now=8.0, resident="resident:r3", to_person=False)  # a chat the bot finished
+    desk.take()
+    desk.counter.cancel("c3", resident="resident:r3", now=9.0)
+    assert ResidentReleased("c3", "resident:r3", "cancelled", rate=True) in desk.take()
+    desk.request("c4", now=10.0, resident="resident:r4", to_person=False)  # handed to a person, given up
+    desk.counter.handoff("c4", resident="resident:r4", route="tax", urgent=False, now=11.0)
+    desk.take()
+    desk.counter.cancel("c4", resident="resident:r4", now=12.0)
+    assert ResidentReleased("c4", "resident:r4", "cancelled", rate=False) in desk.take()
+    desk.active_call("c5", "a1", now=13.0)  # a call, whoever ends it
+    desk.take()
+    desk.counter.end("c5", participant="booth:c5", now=20.0)
+    assert ResidentReleased("c5", "booth:c5", "hung_up_by_resident", rate=True) in desk.take()

@@ -1,0 +1,83 @@
+// Days and times in the resident's language (the booking page, the kiosk's bookings and check-in).
+//
+// Why not Intl alone: a browser without a language's date data (Debian's Chromium has none for Nepali) falls back
+// to a root format and shows 「M12 8, Tue」. Whether the browser can format a language is asked once
+// (Intl.DateTimeFormat.supportedLocalesOf); where it cannot, the day is put together from the catalog's month and
+// weekday words (`date.months`, `date.weekdays`, `date.day`), so every one of the nine languages reads right.
+
+import { language, t } from "./i18n.js";
+
+// page language → the locale asked of Intl (easy Japanese is written as Japanese; Tagalog's data is Filipino's)
+const LOCALES = Object.freeze({ "easy-ja": "ja-JP", tl: "fil" });
+
+const known = new Map();
+
+/** The locale Intl formats `lang` in, or null when this browser has no date data for it. */
+export function intlLocale(lang = language()) {
+  const locale = LOCALES[lang] || lang;
+  if (!known.has(locale)) {
+    let ok = false;
+    try {
+      ok = Intl.DateTimeFormat.supportedLocalesOf([locale], { localeMatcher: "lookup" }).length > 0;
+    } catch {
+      ok = false;
+    }
+    known.set(locale, ok);
+  }
+  return known.get(locale) ? locale : null;
+}
+
+/** The calendar day, weekday and clock of `date` in `timeZone`, as numbers (the words come from elsewhere). */
+function fields(date, timeZone) {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    year: "numeric",
+    month: "numeric",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+    timeZone,
+  }).formatToParts(date);
+  const part = (type) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  const [year, month, day] = [part("year"), part("month"), part("day")];
+  const weekday = new Date(Date.UTC(year, month - 1, day)).getUTCDay(); // 0 = Sunday
+  return { month, day, weekday, hour: part("hour"), minute: part("minute") };
+}
+
+function word(key, index) {
+  const words = t(key).split("|");
+  return words[index] ?? String(index + 1);
+}
+
+/** 「12月9日(水)」: month in words, day, short weekday, in the page's language and `timeZone`. */
+export function formatDay(date, { timeZone = "Asia/Tokyo" } = {}) {
+  const locale = intlLocale();
+  if (locale) {
+    return new Intl.DateTimeFormat(locale, { month: "long", day: "numeric", weekday: "short", timeZone }).format(date);
+  }
+  const f = fields(date, timeZone);
+  return t("date.day", {
+    month: word("date.months", f.month - 1),
+    day: f.day,
+    weekday: word("date.weekdays", f.weekday),
+  });
+}
+
+/** 「12月9日(水) 10:00」: the day as formatDay says it and the 24-hour clock. */
+export function formatDayAndTime(date, { timeZone = "Asia/Tokyo" } = {}) {
+  const locale = intlLocale();
+  if (locale) {
+    return new Intl.DateTimeFormat(locale, {
+      month: "long",
+      day: "numeric",
+      weekday: "short",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+      timeZone,
+    }).format(date);
+  }
+  const f = fields(date, timeZone);
+  const clock = `${String(f.hour).padStart(2, "0")}:${String(f.minute).padStart(2, "0")}`;
+  return `${formatDay(date, { timeZone })} ${clock}`;
+}
