@@ -63,6 +63,7 @@ from madoguchi.signaling.state import (
     PendingRecord,
     QueuePosition,
     SelfTestResult,
+    SetAsideRecord,
     record_key,
 )
 
@@ -91,6 +92,7 @@ __all__ = [
     "PendingRecord",
     "QueuePosition",
     "ResidentReleased",
+    "SetAsideRecord",
     "Transitioned",
     "VideoAnswered",
     "VideoInvited",
