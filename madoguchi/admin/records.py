@@ -7,7 +7,7 @@ import argparse
 import io
 import json
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -171,6 +171,48 @@ async def records_purge(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@user_errors
+async def records_set_aside(args: argparse.Namespace, settings: Settings) -> int:
+    """``madoguchi records set-aside``: the records the database refused for their values, kept in the live state
+    (``docs/operations.md``, "Records set aside"). Needs the Redis live state; an in-process one lives in the
+    server's memory (then ``GET /api/admin/records/set-aside``)."""
+    if settings.redis_url is None:
+        raise UsageError(
+            "the live state is in the server's memory (no MADOGUCHI_REDIS_URL): ask the running server, "
+            "GET /api/admin/records/set-aside as an admin"
+        )
+    from madoguchi.signaling.redis_store import connect_redis, stored_state  # only for this command (cli.py)
+
+    client = connect_redis(settings.redis_url)
+    try:
+        items = (await stored_state(client, settings.redis_prefix)).get("set_aside", [])
+    finally:
+        await client.aclose()
+    if args.json:
+        for item in items:
+            sys.stdout.write(jsonl_line(_set_aside_row(item)))
+        return 0
+    if not items:
+        print("no records set aside")
+        return 0
+    rows = [_set_aside_row(item) for item in items]
+    print_table([list(rows[0]), *[[str(v) for v in row.values()] for row in rows]])
+    return 0
+
+
+def _set_aside_row(item: dict[str, Any]) -> dict[str, Any]:
+    """One set-aside record without the case's free text: which change of which case, when, and the refusal."""
+    record = item["record"]
+    return {
+        "key": record["key"],
+        "consultation_id": record["consultation"]["id"],
+        "municipality": record["consultation"]["municipality_id"],
+        "trigger": record["trigger"],
+        "set_aside_at": datetime.fromtimestamp(item["at"], UTC).isoformat(timespec="seconds"),
+        "error": item["error"],
+    }
+
+
 def register(subparsers: Any) -> None:
     """Add ``records`` to ``madoguchi``."""
     records = nested(subparsers, "records", "consultation records")
@@ -206,3 +248,8 @@ def register(subparsers: Any) -> None:
     )
     purge_.add_argument("--dry-run", action="store_true", help="count what would be deleted, delete nothing")
     purge_.set_defaults(handler=records_purge)
+    set_aside = records.add_parser(
+        "set-aside", help="records the database refused for their values, set aside in the live state (Redis)"
+    )
+    set_aside.add_argument("--json", action="store_true", help="one JSON line each instead of a table")
+    set_aside.set_defaults(handler=records_set_aside)

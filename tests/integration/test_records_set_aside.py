@@ -12,7 +12,9 @@ On PostgreSQL (in-process live state, Redis, two processes on Redis), with a NUL
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -26,6 +28,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
 from madoguchi import keys
+from madoguchi.admin.records import records_set_aside
 from madoguchi.settings import Settings
 from madoguchi.signaling import events
 from madoguchi.storage.db import Database
@@ -102,6 +105,7 @@ async def test_a_record_the_database_refuses_is_set_aside_and_the_records_behind
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
     backend: Backend,
     live_state: str,
     bad_note: str,
@@ -160,6 +164,12 @@ async def test_a_record_the_database_refuses_is_set_aside_and_the_records_behind
                     listed = (await resp.json())["records"]
                 assert [(r["consultation_id"], r["trigger"]) for r in listed] == [(bad, "wrap_up")]
                 assert listed[0]["error"] and "メモ" not in listed[0]["error"]
+                if live_state != "memory":  # the operator's command reads the Redis live state
+                    capsys.readouterr()
+                    assert await records_set_aside(argparse.Namespace(json=True), settings) == 0
+                    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+                    assert [(r["consultation_id"], r["trigger"]) for r in lines] == [(bad, "wrap_up")]
+                    assert lines[0]["error"] == listed[0]["error"]
                 for peer in (booth_a, booth_b, agent):
                     await peer.close()
 
