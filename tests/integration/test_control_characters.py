@@ -175,3 +175,21 @@ async def test_queries_paths_forms_and_bodies_elsewhere_are_checked_before_any_h
         async with http.post(f"{base}/login", data={"username": "a\x00", "password": "x"}) as resp:
             assert resp.status == 400
             assert "form.username" in await resp.text()
+
+
+async def test_emoji_and_format_characters_are_text_all_the_way_to_postgresql(server: LiveServer) -> None:
+    """What the rule lets through must be stored: emoji (a ZWJ family, astral code points) in a booth's name and
+    a question, a right-to-left override, a zero-width space, a 200-character name at its column's limit."""
+    prefix = "🌊しおみ郵便局👨\u200d👩\u200d👧"
+    name = prefix + "あ" * (200 - len(prefix))
+    assert len(name) == 200
+    _, token, _ = await server.add_booth(name=name, location="港\u202e前\u200b🏣")
+    booth = await booth_peer(server, token)
+    try:
+        question = "税金の相談🙇\u200d♀️ \u202eについて"
+        cid = ok(await booth.call("consultation.request", {"route": "tax", "question": question}))["consultation_id"]
+    finally:
+        await booth.close()
+    rows = await server.export_records()
+    (row,) = [r for r in rows if r.get("id") == cid or r.get("consultation_id") == cid]
+    assert row["state"] == "waiting"
