@@ -30,5 +30,6 @@ def refused_for_good(exc: BaseException) -> bool:
             return True
         code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
         return isinstance(code, str) and code[:2] in DATA_ERROR_CLASSES
-    # Raised while SQLAlchemy built the statement from the values (not by the database): the same every time.
-    return isinstance(exc, sa_exc.StatementError)
+    # Raised while SQLAlchemy built the statement from the values (not by the database): the same every time;
+    # unless what it wraps is the network's (a connection lost on the way).
+    return isinstance(exc, sa_exc.StatementError) and not isinstance(exc.orig, OSError)

@@ -50,6 +50,7 @@ def test_errors_about_the_values_are_refused_for_good(error: BaseException) -> N
         ConnectionRefusedError(111, "refused"),
         TimeoutError(),
         OSError("network unreachable"),
+        sa_exc.StatementError("lost on the way", "UPDATE ...", {}, ConnectionResetError(104, "reset by peer")),
     ],
 )
 def test_errors_that_may_pass_later_are_retried(error: BaseException) -> None:
