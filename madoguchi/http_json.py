@@ -63,9 +63,9 @@ FORM_TYPE = "application/x-www-form-urlencoded"
 
 
 def _first(pairs: Iterable[tuple[str, object]], kind: str) -> tuple[str, str] | None:
-    """The first refused (name, value) pair of a path, query or form, named ``<kind> <name>``."""
+    """The first refused (name, value) pair of a path, query or form, named ``<kind>.<name>``."""
     for name, value in pairs:
-        found = find_unsafe({name: value} if isinstance(value, str) else name, f"{kind}")
+        found = find_unsafe({name: value} if isinstance(value, str) else name, kind)
         if found is not None:
             return found
     return None
