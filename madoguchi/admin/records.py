@@ -8,7 +8,7 @@ import io
 import json
 import sys
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from madoguchi.admin.common import UsageError, actor, nested, now, open_db, parse_time, print_table, user_errors
@@ -20,6 +20,9 @@ from madoguchi.storage.municipalities import Municipalities
 from madoguchi.storage.records import ConsultationRecords
 from madoguchi.storage.retention import PurgePlan, purge, years_before
 from madoguchi.storage.spreadsheets import HEADER_CHOICES, Counted, ExportOptions, csv_chunks, export_window, write_xlsx
+
+if TYPE_CHECKING:
+    from madoguchi.signaling.state import SetAsideRecord
 
 _LINE_BREAKS_IN_STRINGS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
 """Line breaks JSON leaves raw inside strings (it escapes only the control characters below U+0020), while line
@@ -181,13 +184,18 @@ async def records_set_aside(args: argparse.Namespace, settings: Settings) -> int
             "the live state is in the server's memory (no MADOGUCHI_REDIS_URL): ask the running server, "
             "GET /api/admin/records/set-aside as an admin"
         )
-    from madoguchi.signaling.redis_store import connect_redis, stored_state  # only for this command (cli.py)
+    from madoguchi.signaling.counter_settings import counter_config  # only for this command (cli.py)
+    from madoguchi.signaling.redis_store import RedisStore
 
-    client = connect_redis(settings.redis_url)
+    store = RedisStore.from_url(settings.redis_url, counter_config(settings), prefix=settings.redis_prefix)
     try:
-        items = (await stored_state(client, settings.redis_prefix)).get("set_aside", [])
+        items = (await store.read()).state.set_aside
+        if args.clear and items:
+            shown = {item.record.key for item in items}
+            cleared, _ = await store.transact(lambda counter: counter.clear_set_aside(shown))
+            print(f"cleared {cleared} set-aside record(s)", file=sys.stderr)
     finally:
-        await client.aclose()
+        await store.close()
     if args.json:
         for item in items:
             sys.stdout.write(jsonl_line(_set_aside_row(item)))
@@ -200,16 +208,15 @@ async def records_set_aside(args: argparse.Namespace, settings: Settings) -> int
     return 0
 
 
-def _set_aside_row(item: dict[str, Any]) -> dict[str, Any]:
+def _set_aside_row(item: SetAsideRecord) -> dict[str, Any]:
     """One set-aside record without the case's free text: which change of which case, when, and the refusal."""
-    record = item["record"]
     return {
-        "key": record["key"],
-        "consultation_id": record["consultation"]["id"],
-        "municipality": record["consultation"]["municipality_id"],
-        "trigger": record["trigger"],
-        "set_aside_at": datetime.fromtimestamp(item["at"], UTC).isoformat(timespec="seconds"),
-        "error": item["error"],
+        "key": item.record.key,
+        "consultation_id": item.record.consultation_id,
+        "municipality": item.record.consultation.municipality_id,
+        "trigger": item.record.trigger.value,
+        "set_aside_at": datetime.fromtimestamp(item.at, UTC).isoformat(timespec="seconds"),
+        "error": item.error,
     }
 
 
@@ -252,4 +259,7 @@ def register(subparsers: Any) -> None:
         "set-aside", help="records the database refused for their values, set aside in the live state (Redis)"
     )
     set_aside.add_argument("--json", action="store_true", help="one JSON line each instead of a table")
+    set_aside.add_argument(
+        "--clear", action="store_true", help="then forget the records shown (copy them first: they are not kept)"
+    )
     set_aside.set_defaults(handler=records_set_aside)

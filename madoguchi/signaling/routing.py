@@ -132,6 +132,15 @@ class Routing:
             self.state.set_aside = [*self.state.set_aside, *moved][-SET_ASIDE_KEPT:]
         return moved
 
+    def clear_set_aside(self, keys: Collection[str]) -> int:
+        """Forget the set-aside records whose keys are given (an operator has dealt with them); returns how many.
+        Only by key: records set aside meanwhile stay."""
+        kept = [s for s in self.state.set_aside if s.record.key not in keys]
+        removed = len(self.state.set_aside) - len(kept)
+        if removed:
+            self.state.set_aside = kept
+        return removed
+
     def pending_records(self, consultation_ids: Collection[str] | None = None) -> list[PendingRecord]:
         """Pending records, oldest first; only those of ``consultation_ids`` when given."""
         if consultation_ids is None:

@@ -129,3 +129,11 @@ def test_the_set_aside_list_keeps_the_newest(desk: Any, monkeypatch: pytest.Monk
     for n, key in enumerate(keys):
         desk.counter.set_aside_records({key: f"error {n}"}, at=float(n))
     assert [m.record.key for m in desk.counter.state.set_aside] == keys[-2:]
+
+
+def test_clearing_set_aside_records_is_by_key(desk: Any) -> None:
+    desk.active_call("c1", "a1", now=10.0)
+    keys = [e.key for e in desk.counter.state.outbox]
+    desk.counter.set_aside_records({keys[0]: "e0", keys[1]: "e1"}, at=50.0)
+    assert desk.counter.clear_set_aside({keys[0], "other:0"}) == 1
+    assert [s.record.key for s in desk.counter.state.set_aside] == [keys[1]]
