@@ -193,3 +193,31 @@ async def test_a_record_the_database_refuses_is_set_aside_and_the_records_behind
     finally:
         if live_state != "memory":
             await delete_redis_keys(prefix)
+
+
+@pytest.mark.postgres
+async def test_a_chat_line_the_database_refuses_is_invalid_not_retried_for_ever(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chat line is stored before it is delivered; refused for its values it was ``unavailable``, which the
+    page sends again and again. Now ``invalid_payload``, and the next line goes through."""
+    monkeypatch.setattr(events, "find_unsafe", lambda data: None)  # the edge's check off: a value it missed
+    async with (
+        temporary_database_url("postgresql", tmp_path) as url,
+        serve(make_settings(tmp_path, database_url=url)) as server,
+    ):
+        _, token, _ = await server.add_booth()
+        await server.add_agent("agent1", PASSWORD)
+        booth = await booth_peer(server, token)
+        agent = await agent_peer(server, "agent1", PASSWORD)
+        try:
+            ok(await agent.call("agent.status", {"status": "available"}))
+            cid = await answered_booth_call(booth, agent)
+            ack = await booth.call("chat.send", {"consultation_id": cid, "text": "a\x00b", "client_id": "b-1"})
+            assert ack["error"]["code"] == "invalid_payload", ack
+            ok(await booth.call("chat.send", {"consultation_id": cid, "text": "こんにちは", "client_id": "b-2"}))
+            status, ready = await get(f"{server.base_url}/readyz")
+            assert status == 200, ready
+        finally:
+            await booth.close()
+            await agent.close()
