@@ -121,7 +121,7 @@ def assemble_counter(
     process_id = "p" + secrets.token_hex(6)
     health = DatabaseHealth()
     wake = asyncio.Event()
-    outbox = OutboxWriter(store=store, sink=records, health=health)
+    outbox = OutboxWriter(store=store, sink=records, health=health, clock=clock)
     lookups = Lookups(
         records=records, chat_log=records, booths=booths, turn=TurnIssuer(settings), health=health, hours=hours
     )
@@ -165,7 +165,10 @@ def create_app(
     """The application for ``settings``. The keywords are for a process that starts many apps (the test suite):
     ``password_hasher`` replaces Argon2's real costs (a cheap one checks the same behaviour), ``engines`` shares
     triage engines built from the same knowledge base files between apps. ``madoguchi serve`` passes neither."""
-    app = web.Application(client_max_size=settings.max_payload_bytes, middlewares=[http_json.oversize_as_json])
+    app = web.Application(
+        client_max_size=settings.max_payload_bytes,
+        middlewares=[http_json.oversize_as_json, http_json.refuse_unsafe_text],
+    )
     app[keys.SETTINGS] = settings
     app[keys.TEMPLATES] = jinja2.Environment(
         loader=jinja2.PackageLoader("madoguchi", "templates"),

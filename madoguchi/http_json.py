@@ -1,4 +1,5 @@
-"""Reading JSON request bodies one way everywhere: every body that cannot be read is a 400 with a message.
+"""Reading JSON request bodies one way everywhere: every body that cannot be read is a 400 with a message; no text
+with a control character gets past the edge (:func:`refuse_unsafe_text`).
 
 ``json.loads`` raises ``RecursionError`` (not ``ValueError``) on deeply nested input such as ``[[[[...]]]]``;
 left alone that became a 500 and a traceback in the log for a few kilobytes any client can send.
@@ -7,10 +8,12 @@ left alone that became a 500 and a traceback in the log for a few kilobytes any 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
+
+from madoguchi.domain.safe_text import find_unsafe, unsafe_message
 
 API_PREFIX = "/api/"
 
@@ -54,3 +57,49 @@ async def oversize_as_json(request: web.Request, handler: Handler) -> web.Stream
             raise
         limit = request.app._client_max_size  # the limit the app was made with (MADOGUCHI_MAX_PAYLOAD_BYTES)
         return json_error(413, "payload_too_large", f"the body is larger than {limit} bytes")
+
+
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+def _first(pairs: Iterable[tuple[str, object]], kind: str) -> tuple[str, str] | None:
+    """The first refused (name, value) pair of a path, query or form, named ``<kind>.<name>``."""
+    for name, value in pairs:
+        found = find_unsafe({name: value} if isinstance(value, str) else name, kind)
+        if found is not None:
+            return found
+    return None
+
+
+async def _unsafe_text(request: web.Request) -> tuple[str, str] | None:
+    """The first field of the request (path parameter, query, JSON body or form) whose text breaks the rule of
+    :mod:`madoguchi.domain.safe_text`, as (where, character)."""
+    found = _first(request.match_info.items(), "path") or _first(request.query.items(), "query")
+    if found is not None:
+        return found
+    if not request.body_exists:
+        return None
+    if request.content_type == "application/json":
+        try:
+            document = json.loads(await request.text())  # read once; the handler's read gets the same bytes
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            return None  # the handler's own read answers that one (read_json)
+        return find_unsafe(document)
+    if request.content_type == FORM_TYPE:
+        return _first((await request.post()).items(), "form")
+    return None  # uploads (a knowledge-base file, a ZIP) are checked by their own readers
+
+
+@web.middleware
+async def refuse_unsafe_text(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every HTTP request's texts, before any handler reads them: a NUL or another control character, or a lone
+    surrogate from a JSON escape, anywhere in its path parameters, query, JSON body (keys too) or form is a 400
+    naming the field; nothing reaches a handler, a database query or a record (``docs/protocol.md``, "Text")."""
+    found = await _unsafe_text(request)
+    if found is None:
+        return await handler(request)
+    where, character = found
+    message = unsafe_message(where, character)
+    if request.path.startswith(API_PREFIX) or request.content_type == "application/json":
+        return json_error(400, "invalid_payload", message)
+    return web.Response(status=400, text=f"入力に使えない文字が含まれています。 {message}")

@@ -127,6 +127,12 @@ class Metrics:
             "State changes held in the live state's outbox, not yet confirmed written to the database",
             registry=r,
         )
+        self._records_set_aside = Gauge(
+            "madoguchi_records_set_aside",
+            "Records the database refused for their values, set aside instead of blocking the outbox (see "
+            "GET /api/admin/records/set-aside)",
+            registry=r,
+        )
         # Per booth and side, one observation per call (its final summary, ``call.quality`` with ``final``). The
         # booth label comes from the case's record (the booth directory), never from what a client sends, so the
         # label set grows with the booths a town registers and nothing else.
@@ -243,6 +249,7 @@ class Metrics:
         self._live_state_up.set(0 if counter is None else 1)
         if counter is not None:
             self._records_pending.set(len(counter.state.outbox))
+            self._records_set_aside.set(len(counter.state.set_aside))
             queued = Tally((c.municipality_id, c.route) for c in counter.queue())
             for (municipality, route), count in queued.items():
                 self._queue.labels(municipality, route).set(count)

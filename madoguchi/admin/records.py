@@ -7,8 +7,8 @@ import argparse
 import io
 import json
 import sys
-from datetime import date
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from madoguchi.admin.common import UsageError, actor, nested, now, open_db, parse_time, print_table, user_errors
@@ -20,6 +20,9 @@ from madoguchi.storage.municipalities import Municipalities
 from madoguchi.storage.records import ConsultationRecords
 from madoguchi.storage.retention import PurgePlan, purge, years_before
 from madoguchi.storage.spreadsheets import HEADER_CHOICES, Counted, ExportOptions, csv_chunks, export_window, write_xlsx
+
+if TYPE_CHECKING:
+    from madoguchi.signaling.state import SetAsideRecord
 
 _LINE_BREAKS_IN_STRINGS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
 """Line breaks JSON leaves raw inside strings (it escapes only the control characters below U+0020), while line
@@ -171,6 +174,52 @@ async def records_purge(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@user_errors
+async def records_set_aside(args: argparse.Namespace, settings: Settings) -> int:
+    """``madoguchi records set-aside``: the records the database refused for their values, kept in the live state
+    (``docs/operations.md``, "Records set aside"). Needs the Redis live state; an in-process one lives in the
+    server's memory (then ``GET /api/admin/records/set-aside``)."""
+    if settings.redis_url is None:
+        raise UsageError(
+            "the live state is in the server's memory (no MADOGUCHI_REDIS_URL): ask the running server, "
+            "GET /api/admin/records/set-aside as an admin"
+        )
+    from madoguchi.signaling.counter_settings import counter_config  # only for this command (cli.py)
+    from madoguchi.signaling.redis_store import RedisStore
+
+    store = RedisStore.from_url(settings.redis_url, counter_config(settings), prefix=settings.redis_prefix)
+    try:
+        items = (await store.read()).state.set_aside
+        if args.clear and items:
+            shown = {item.record.key for item in items}
+            cleared, _ = await store.transact(lambda counter: counter.clear_set_aside(shown))
+            print(f"cleared {cleared} set-aside record(s)", file=sys.stderr)
+    finally:
+        await store.close()
+    if args.json:
+        for item in items:
+            sys.stdout.write(jsonl_line(_set_aside_row(item)))
+        return 0
+    if not items:
+        print("no records set aside")
+        return 0
+    rows = [_set_aside_row(item) for item in items]
+    print_table([list(rows[0]), *[[str(v) for v in row.values()] for row in rows]])
+    return 0
+
+
+def _set_aside_row(item: SetAsideRecord) -> dict[str, Any]:
+    """One set-aside record without the case's free text: which change of which case, when, and the refusal."""
+    return {
+        "key": item.record.key,
+        "consultation_id": item.record.consultation_id,
+        "municipality": item.record.consultation.municipality_id,
+        "trigger": item.record.trigger.value,
+        "set_aside_at": datetime.fromtimestamp(item.at, UTC).isoformat(timespec="seconds"),
+        "error": item.error,
+    }
+
+
 def register(subparsers: Any) -> None:
     """Add ``records`` to ``madoguchi``."""
     records = nested(subparsers, "records", "consultation records")
@@ -206,3 +255,11 @@ def register(subparsers: Any) -> None:
     )
     purge_.add_argument("--dry-run", action="store_true", help="count what would be deleted, delete nothing")
     purge_.set_defaults(handler=records_purge)
+    set_aside = records.add_parser(
+        "set-aside", help="records the database refused for their values, set aside in the live state (Redis)"
+    )
+    set_aside.add_argument("--json", action="store_true", help="one JSON line each instead of a table")
+    set_aside.add_argument(
+        "--clear", action="store_true", help="then forget the records shown (copy them first: they are not kept)"
+    )
+    set_aside.set_defaults(handler=records_set_aside)

@@ -15,6 +15,8 @@ import yaml
 from pydantic import ValidationError
 from yaml.composer import ComposerError
 
+from madoguchi.domain.safe_text import find_unsafe, unsafe_message
+
 MAX_TEXT: Final = 10_000
 """The longest text one YAML value may hold (the Japanese tokenizer reads at most about 12,000 characters)."""
 
@@ -80,6 +82,13 @@ def compose(path: Path) -> tuple[yaml.Node, Any]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         raise KnowledgeBaseError(path, line, f"not valid YAML: {exc.problem or exc.context}") from exc
+    found = find_unsafe(data)
+    if found is not None:
+        # a "\0" or "\x1b" escape: a NUL in an answer would be refused by PostgreSQL in every chat line that
+        # quotes it (the edge's rule, docs/protocol.md "Text")
+        where, character = found
+        parts = [int(p) if p.isdigit() else p for p in where.split(".")]
+        raise KnowledgeBaseError(path, line_of(node, parts), unsafe_message(where, character))
     return node, data
 
 

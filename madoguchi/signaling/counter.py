@@ -64,6 +64,7 @@ from madoguchi.signaling.state import (
     PendingRecord,
     QueuePosition,
     SelfTestResult,
+    SetAsideRecord,
     record_key,
 )
 
@@ -93,6 +94,7 @@ __all__ = [
     "PendingRecord",
     "QueuePosition",
     "ResidentReleased",
+    "SetAsideRecord",
     "Transitioned",
     "VideoAnswered",
     "VideoInvited",

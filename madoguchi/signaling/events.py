@@ -21,6 +21,7 @@ from madoguchi.domain.participant import Participant
 from madoguchi.domain.pii_fields import MY_NUMBER_REFUSAL, holds_my_number
 from madoguchi.domain.privacy import PERSONAL_NUMBER_REFUSAL, holds_personal_number, mask_pii
 from madoguchi.domain.routes import RouteId
+from madoguchi.domain.safe_text import find_unsafe, unsafe_message
 from madoguchi.signaling.consultation import Disposition
 
 ConsultationId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
@@ -48,6 +49,16 @@ def _mask(text: str) -> str:
 
 class Event(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_control_characters(cls, data: object) -> object:
+        """Every text of every event, whatever its field: no NUL or other control character, no lone surrogate
+        (:mod:`madoguchi.domain.safe_text`); refused before any field is read, naming the field."""
+        found = find_unsafe(data) if isinstance(data, dict) else None
+        if found is not None:
+            raise PydanticCustomError("control_character", unsafe_message(*found))
+        return data
 
     @property
     def masked_count(self) -> int:

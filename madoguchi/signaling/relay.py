@@ -25,6 +25,7 @@ from madoguchi.signaling.ports import ChatLog
 from madoguchi.signaling.recording import utc
 from madoguchi.signaling.store import LiveStore
 from madoguchi.storage.errors import StorageError, UnknownConsultation
+from madoguchi.storage.refusals import refused_for_good
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -152,6 +153,11 @@ class Relay:
         except StorageError:
             raise
         except Exception as exc:
+            if refused_for_good(exc):
+                # refused for its values: sent again it would be refused again, for ever (the page retries
+                # ``unavailable``); the edge's text rule should have caught it (docs/protocol.md, "Text")
+                log.error("chat line refused by the database for its values: %s", type(exc).__name__)
+                raise CounterError("invalid_payload", "the database cannot store this line as it is") from None
             log.warning("chat line not stored: %s: %s", type(exc).__name__, exc)
             raise CounterError("unavailable", _UNAVAILABLE) from None
 

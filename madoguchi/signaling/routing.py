@@ -72,6 +72,7 @@ from madoguchi.signaling.effects import (
     Transitioned,
 )
 from madoguchi.signaling.state import (
+    SET_ASIDE_KEPT,
     Agent,
     AgentActivity,
     AgentStatus,
@@ -80,6 +81,7 @@ from madoguchi.signaling.state import (
     CounterState,
     PendingRecord,
     QueuePosition,
+    SetAsideRecord,
     record_key,
 )
 
@@ -122,6 +124,25 @@ class Routing:
         removed = len(self.state.outbox) - len(kept)
         if removed:
             self.state.outbox = kept
+        return removed
+
+    def set_aside_records(self, refused: Mapping[str, str], at: float) -> list[SetAsideRecord]:
+        """Move the pending records whose keys are given out of the outbox into :attr:`CounterState.set_aside`,
+        each with its refusal (``refused``: key -> error); returns those moved. Beyond :data:`SET_ASIDE_KEPT` the
+        oldest set-aside records are dropped."""
+        moved = [SetAsideRecord(record=e, error=refused[e.key], at=at) for e in self.state.outbox if e.key in refused]
+        if moved:
+            self.state.outbox = [e for e in self.state.outbox if e.key not in refused]
+            self.state.set_aside = [*self.state.set_aside, *moved][-SET_ASIDE_KEPT:]
+        return moved
+
+    def clear_set_aside(self, keys: Collection[str]) -> int:
+        """Forget the set-aside records whose keys are given (an operator has dealt with them); returns how many.
+        Only by key: records set aside meanwhile stay."""
+        kept = [s for s in self.state.set_aside if s.record.key not in keys]
+        removed = len(self.state.set_aside) - len(kept)
+        if removed:
+            self.state.set_aside = kept
         return removed
 
     def pending_records(self, consultation_ids: Collection[str] | None = None) -> list[PendingRecord]:

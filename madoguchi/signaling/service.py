@@ -45,7 +45,7 @@ from madoguchi.signaling.consultation import (
     StaffRights,
     State,
 )
-from madoguchi.signaling.counter import AgentStatus, Counter, CounterError, PendingRecord
+from madoguchi.signaling.counter import AgentStatus, Counter, CounterError, PendingRecord, SetAsideRecord
 from madoguchi.signaling.counter_settings import counter_config as counter_config  # still importable from here
 from madoguchi.signaling.dispatch import (
     Delivery,
@@ -191,6 +191,10 @@ class CounterService:
         async with self._held.opening(participant, connection_id):
             await self.run(partial(op, now=now))
         return await self.resident_view(participant)
+
+    async def set_aside_records(self) -> list[SetAsideRecord]:
+        """Records the database refused for their values, oldest first (:mod:`madoguchi.signaling.outbox`)."""
+        return list((await self._store.read()).state.set_aside)
 
     async def resident_view(self, participant: str) -> se.ResidentConsultation | None:
         """The resident's open case as their page restores it (``resident.state``'s ``consultation``)."""

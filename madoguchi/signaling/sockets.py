@@ -45,6 +45,9 @@ def error_ack(code: str, message: str, details: dict[str, Any] | None = None) ->
 def _validation_message(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors()[:3]:
+        if err["type"] == "control_character":  # the message names the field itself (safe_text.unsafe_message)
+            parts.append(err["msg"])
+            continue
         where = ".".join(str(p) for p in err["loc"]) or "payload"
         parts.append(f"{where}: {err['msg']}")
     return "; ".join(parts)

@@ -184,6 +184,23 @@ class PendingRecord(BaseModel):
         return self.consultation.id
 
 
+class SetAsideRecord(BaseModel):
+    """A pending record the database refused for its values (a data error, a value too long, a constraint): it can
+    never be written as it is, so it left the outbox instead of blocking every record behind it. Kept in the live
+    state with the refusal for an operator (``/metrics`` ``madoguchi_records_set_aside``, ``GET
+    /api/admin/records/set-aside``, ``docs/operations.md``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    record: PendingRecord
+    error: str = Field(description="the database's refusal, one line")
+    at: float = Field(description="when it was set aside")
+
+
+SET_ASIDE_KEPT = 500
+"""How many set-aside records the live state keeps, newest last; an older one beyond that is dropped (logged)."""
+
+
 def record_key(c: Consultation) -> str:
     """The key of the record of ``c``'s latest change (its ``transitions`` count is that change's number)."""
     return f"{c.id}:{c.transitions}"
@@ -229,6 +246,11 @@ class CounterState(BaseModel):
         default_factory=list,
         description="state changes not yet confirmed written to the database, oldest first; entries are replaced, "
         "never changed in place, so a store can copy this list shallowly",
+    )
+    set_aside: list[SetAsideRecord] = Field(
+        default_factory=list,
+        description="records the database refused for their values, oldest first (at most SET_ASIDE_KEPT); entries "
+        "are replaced, never changed in place",
     )
 
     @model_validator(mode="before")

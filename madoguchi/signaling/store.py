@@ -48,6 +48,7 @@ def working_copy(state: CounterState) -> CounterState:
             "connections": dict(state.connections),
             "processes": dict(state.processes),
             "outbox": list(state.outbox),
+            "set_aside": list(state.set_aside),
             "source_opens": dict(state.source_opens),
             "booked_soon": dict(state.booked_soon),
             "self_tests": dict(state.self_tests),

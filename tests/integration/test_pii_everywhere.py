@@ -90,7 +90,7 @@ async def test_no_personal_number_is_kept_anywhere(
     rng = random.Random()
     seed = rng.randrange(2**32)
     rng.seed(seed)
-    numbers = iter(samples(rng, 18))
+    numbers = iter(samples(rng, 18, sendable=True))
     typed: list[Sample] = []
 
     def take(n: int) -> list[Sample]:

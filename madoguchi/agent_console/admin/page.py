@@ -73,9 +73,36 @@ async def state(request: web.Request) -> web.StreamResponse:
     )
 
 
+async def set_aside(request: web.Request) -> web.StreamResponse:
+    """The records the database refused for their values (``docs/operations.md``, "Records set aside"), of the
+    admin's towns, oldest first: which case and change, when, and the refusal; never the case's free text."""
+    admin = await guard.admin(request, changing=False)
+    items = await request.app[keys.COUNTER].set_aside_records()
+    return web.json_response(
+        {
+            "records": [
+                {
+                    "key": item.record.key,
+                    "consultation_id": item.record.consultation_id,
+                    "municipality": item.record.consultation.municipality_id,
+                    "channel": str(item.record.consultation.channel),
+                    "trigger": item.record.trigger.value,
+                    "at": datetime.fromtimestamp(item.record.at, UTC).isoformat(),
+                    "set_aside_at": datetime.fromtimestamp(item.at, UTC).isoformat(),
+                    "error": item.error,
+                }
+                for item in items
+                if guard.in_scope(admin, item.record.consultation.municipality_id)
+            ]
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
 def setup(app: web.Application) -> None:
     app.router.add_get("/admin", admin_page, name="admin")
     app.router.add_get("/api/admin/state", state)
+    app.router.add_get("/api/admin/records/set-aside", set_aside)
     booths.setup(app)
     staff.setup(app)
     knowledge.setup(app)

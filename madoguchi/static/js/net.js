@@ -4,6 +4,7 @@
 // on a lost ack or show a raw error code to a resident. request() sends with a timeout and turns both an
 // error ack and a timeout into a RequestError; errorText() turns any of them into plain words.
 
+import { cleanPayload } from "./cleantext.js";
 import { t } from "./i18n.js";
 
 export const ACK_TIMEOUT_MS = 5000;
@@ -75,7 +76,7 @@ export async function request(socket, event, payload, timeoutMs = ACK_TIMEOUT_MS
   if (!socket.connected) throw new RequestError("offline", "not connected");
   let ack;
   try {
-    ack = await socket.timeout(timeoutMs).emitWithAck(event, payload);
+    ack = await socket.timeout(timeoutMs).emitWithAck(event, cleanPayload(payload));
   } catch {
     throw new RequestError("timeout", `${event}: no acknowledgement within ${timeoutMs} ms`);
   }

@@ -106,3 +106,34 @@ async def test_a_failed_operation_queues_nothing_and_a_committed_one_everything(
 
     await store.transact(lambda c: open_booth_case(c, "c1", 1.0))
     assert [e.key for e in (await store.read()).state.outbox] == ["c1:0"]
+
+
+def test_set_aside_moves_refused_records_out_of_the_outbox_with_their_error(desk: Any) -> None:
+    desk.active_call("c1", "a1", now=10.0)
+    outbox = list(desk.counter.state.outbox)
+    moved = desk.counter.set_aside_records({outbox[1].key: "DBAPIError: value too long"}, at=50.0)
+    assert [(m.record, m.error, m.at) for m in moved] == [(outbox[1], "DBAPIError: value too long", 50.0)]
+    assert desk.counter.state.outbox == [outbox[0], *outbox[2:]]
+    assert desk.counter.state.set_aside == moved
+    # a key no longer pending (another process moved or wrote it) moves nothing
+    assert desk.counter.set_aside_records({outbox[1].key: "again"}, at=60.0) == []
+    assert len(desk.counter.state.set_aside) == 1
+
+
+def test_the_set_aside_list_keeps_the_newest(desk: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from madoguchi.signaling import routing
+
+    monkeypatch.setattr(routing, "SET_ASIDE_KEPT", 2)
+    desk.active_call("c1", "a1", now=10.0)
+    keys = [e.key for e in desk.counter.state.outbox]
+    for n, key in enumerate(keys):
+        desk.counter.set_aside_records({key: f"error {n}"}, at=float(n))
+    assert [m.record.key for m in desk.counter.state.set_aside] == keys[-2:]
+
+
+def test_clearing_set_aside_records_is_by_key(desk: Any) -> None:
+    desk.active_call("c1", "a1", now=10.0)
+    keys = [e.key for e in desk.counter.state.outbox]
+    desk.counter.set_aside_records({keys[0]: "e0", keys[1]: "e1"}, at=50.0)
+    assert desk.counter.clear_set_aside({keys[0], "other:0"}) == 1
+    assert [s.record.key for s in desk.counter.state.set_aside] == [keys[1]]
