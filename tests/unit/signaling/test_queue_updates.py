@@ -8,6 +8,7 @@ from typing import Any
 
 from madoguchi.domain.participant import Participant
 from madoguchi.signaling import server_events as se
+from madoguchi.signaling import views
 from madoguchi.signaling.dispatch import AgentsSeeing, queue_places, view_events
 from madoguchi.signaling.rooms import rooms_of
 from madoguchi.signaling.turn import TurnIssuer
@@ -90,3 +91,37 @@ def test_an_urgent_case_tells_every_agent_of_its_town_whose_queue_shows_it(desk:
     _, agents = told(desk, tmp_path, before, now=10.0)
     assert agents == {str(Participant.agent("a1")), str(Participant.agent("roads"))}
     assert [c.id for c in desk.counter.queue_for_agent("roads")] == ["sos"]
+
+
+def test_an_agents_snapshot_lists_the_head_of_their_queue_and_counts_the_rest(desk: Any, tmp_path: Path) -> None:
+    """A change sends the snapshot to every agent who may take the case: with the whole queue in it, O(queue ×
+    agents) bytes per change. It lists the head (the order cases are served: urgent first) and counts them all."""
+    desk.active_call("c0", "a1", now=0.0, resident="booth:x", route="tax")
+    waiting = views.AGENT_QUEUE_ITEMS + 7
+    for n in range(waiting):
+        desk.request(f"w{n:03d}", now=float(n + 1), route="tax")
+    desk.request("sos", now=500.0, route="tax", urgent=True)
+    desk.request("roads", now=501.0, route="housing_roads", language="vi")  # not in a1's queue (ja, every route)
+    facts = Facts(now=600.0, turn=TurnIssuer(make_settings(tmp_path)))
+    snapshot = views.queue_snapshot(desk.counter, "a1", facts)
+    expected = [c.id for c in desk.counter.queue_for_agent("a1")]
+    assert snapshot.total == waiting + 1 == len(expected)
+    assert [i.consultation_id for i in snapshot.items] == expected[: views.AGENT_QUEUE_ITEMS]
+    assert snapshot.items[0].consultation_id == "sos" and snapshot.items[-1].consultation_id == "w028"
+    desk.take()
+    before = queue_places(desk.counter)
+    desk.request("late", now=700.0, route="tax")  # at the end, past the head: the count changes
+    out = view_events(desk.take(), desk.counter, Facts(now=700.0, turn=facts.turn), before=before)
+    [sent] = [event for _who, event in out if isinstance(event, se.QueueSnapshot)]
+    assert sent.total == waiting + 2 and len(sent.items) == views.AGENT_QUEUE_ITEMS
+    assert "late" not in {i.consultation_id for i in sent.items}
+
+
+def test_a_short_queue_is_listed_whole(desk: Any, tmp_path: Path) -> None:
+    desk.agent("a1", now=0.0, available=False)
+    for n in range(3):
+        desk.request(f"w{n}", now=float(n + 1), route="tax")
+    facts = Facts(now=10.0, turn=TurnIssuer(make_settings(tmp_path)))
+    snapshot = views.queue_snapshot(desk.counter, "a1", facts)
+    assert [i.consultation_id for i in snapshot.items] == ["w0", "w1", "w2"] and snapshot.total == 3
+    assert views.queue_snapshot(desk.counter, "nobody", facts).total == 0
