@@ -125,3 +125,21 @@ def test_a_short_queue_is_listed_whole(desk: Any, tmp_path: Path) -> None:
     snapshot = views.queue_snapshot(desk.counter, "a1", facts)
     assert [i.consultation_id for i in snapshot.items] == ["w0", "w1", "w2"] and snapshot.total == 3
     assert views.queue_snapshot(desk.counter, "nobody", facts).total == 0
+
+
+def test_an_agent_who_declined_a_case_is_not_counted_free_for_it_in_the_estimate(desk: Any) -> None:
+    """positions() counts the free agents once per group; a case one of them declined (its cooldown runs) counts
+    them without that agent, the others keep the group's count."""
+    desk.agent("a1", now=0.0)
+    desk.agent("a2", now=0.0)
+    desk.request("w0", now=1.0, route="tax")
+    desk.request("w1", now=2.0, route="tax")
+    desk.counter.decline(desk.c("w0").agent_id, "w0", now=3.0)  # back in line, not rung on that agent again
+    decliner = next(a for a in ("a1", "a2") if a in desk.c("w0").declined_until)
+    holder = desk.c("w1").agent_id
+    assert holder is not None and holder != decliner and desk.c("w0").state.value == "waiting"
+    handle = desk.config.default_handle_time_s
+    place = desk.counter.positions()["w0"]
+    assert (place.position, place.wait_estimate_s) == (1, handle)  # the one free agent declined it: a round
+    desk.counter.tick(3.0 + desk.config.decline_cooldown_s)  # the cooldown ends: offered to them at once
+    assert desk.c("w0").state.value == "offered"
