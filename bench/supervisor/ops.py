@@ -143,7 +143,12 @@ async def measure(waiting: int, reps: int, agents: int, in_calls: int, settings:
         for i in range(agents):
             aid = f"a{i:03d}"
             counter.agent_online(
-                agent_id=aid, display_name=f"職員{i}", municipality_ids=(TOWN,), routes=("*",), languages=("ja",), now=now
+                agent_id=aid,
+                display_name=f"職員{i}",
+                municipality_ids=(TOWN,),
+                routes=("*",),
+                languages=("ja",),
+                now=now,
             )
             counter.connection_opened(f"agent:{aid}", f"conn-{aid}", process_id="bench", now=now)
             counter.set_status(aid, AgentStatus.AVAILABLE, now=now)
@@ -209,9 +214,9 @@ async def measure(waiting: int, reps: int, agents: int, in_calls: int, settings:
         for r in range(reps):
             now += 1.0
             cid = f"n{r:05d}"
-            await step("new", lambda c, cid=cid: _open(c, cid, 0, now, language="ja"))
+            await step("new", lambda c, cid=cid, at=now: _open(c, cid, 0, at, language="ja"))
             now += 1.0
-            await step("cancel", lambda c, cid=cid: c.cancel(cid, resident=f"booth:{cid}", now=now))
+            await step("cancel", lambda c, cid=cid, at=now: c.cancel(cid, resident=f"booth:{cid}", now=at))
         # the overflow moment of every waiting case passed: the timers' one tick
         now = T0 + 601.0
         await step("tick", lambda c: c.tick(now))
