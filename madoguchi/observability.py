@@ -278,6 +278,10 @@ class MeteredStore:
     async def read_recent(self) -> Counter:
         return await self.inner.read_recent()
 
+    @property
+    def version(self) -> str:
+        return self.inner.version
+
     async def close(self) -> None:
         await self.inner.close()
 

@@ -319,6 +319,12 @@ class RedisStore:
     # --- LiveStore ---------------------------------------------------------------------------------------------
 
     @property
+    def version(self) -> str:
+        """The token of the state last fetched or written (what :meth:`read` returned, or what the operation of a
+        running :meth:`transact` works on)."""
+        return self._snapshot.token
+
+    @property
     def listening(self) -> bool:
         """True while this store is subscribed to other processes' change notices."""
         return self._listening

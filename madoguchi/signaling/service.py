@@ -54,6 +54,7 @@ from madoguchi.signaling.dispatch import (
     call_events,
     municipalities_touched,
     needs,
+    queue_changed,
     queue_places,
     queue_to_town,
     view_events,
@@ -151,6 +152,8 @@ class CounterService:
         self.process_id = process_id
         self._wake = wake
         self._held = HeldConnections()
+        self._places: tuple[str, QueuePlaces | None] = ("", None)
+        """The queue's places as the last dispatch read them, and the store's version they belong to."""
         self.listeners: list[ChangeListener] = []
         self.relay = Relay(store=store, chat_log=chat_log, notifier=notifier, clock=clock)
         self.steering = Steering(run=self.run, clock=clock)
@@ -543,7 +546,10 @@ class CounterService:
         extra = dict(record or {})
 
         def apply(counter: Counter) -> tuple[T, list[PendingRecord], QueuePlaces]:
-            before = queue_places(counter)  # what the queue showed: only what the operation changes is sent
+            # what the queue showed: only what the operation changes is sent (kept from the last dispatch when
+            # this operation runs on the state that dispatch read: O(queue) of work once per change, not twice)
+            kept_version, kept = self._places
+            before = kept if kept is not None and kept_version == self._store.version else queue_places(counter)
             result = operation(counter)
             counter.annotate_first_record(extra)
             touched = {e.consultation_id for e in counter.staged}
@@ -555,6 +561,11 @@ class CounterService:
             return result
         self._wake.set()
         counter = await self._store.read()
+        version = self._store.version  # of ``counter``: nothing awaited since the read
+        after = None
+        if queue_changed(effects):
+            after = queue_places(counter)
+            self._places = (version, after)
         # The people in a call first, even before the records go to the database: their events need no database
         # read, and the facts are durable already (the records are in the committed live state, the outbox). On
         # an island link every wait between the agent's accept and call.start is part of the call's setup time.
@@ -563,7 +574,7 @@ class CounterService:
         await self._outbox.write_now(to_write)
         wanted = needs(effects, counter)
         facts = await self._lookups.facts(counter, now=self._clock(), summaries=wanted.summaries, chats=wanted.chats)
-        await self._notifier.deliver(view_events(effects, counter, facts, before=before))
+        await self._notifier.deliver(view_events(effects, counter, facts, before=before, after=after))
         self._touch(municipalities_touched(effects, counter))
         return result
 
