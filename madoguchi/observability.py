@@ -282,6 +282,10 @@ class MeteredStore:
     def version(self) -> str:
         return self.inner.version
 
+    @property
+    def next_version(self) -> str:
+        return self.inner.next_version
+
     async def close(self) -> None:
         await self.inner.close()
 

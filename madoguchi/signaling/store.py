@@ -42,6 +42,12 @@ class LiveStore(Protocol):
         worked out from a state (:func:`~madoguchi.signaling.dispatch.queue_places`) for the next operation."""
         ...
 
+    @property
+    def next_version(self) -> str:
+        """Inside the operation :meth:`transact` runs: the version its state will have once written (a version never
+        seen when the attempt is re-run or writes nothing)."""
+        ...
+
 
 def working_copy(state: CounterState) -> CounterState:
     """A copy the operation may change freely, made in time proportional to the cases and agents, not to the
@@ -74,6 +80,10 @@ class MemoryStore:
     @property
     def version(self) -> str:
         return str(self._writes)
+
+    @property
+    def next_version(self) -> str:
+        return str(self._writes + 1)
 
     async def transact(self, operation: Callable[[Counter], T]) -> tuple[T, list[Effect]]:
         async with self._lock:

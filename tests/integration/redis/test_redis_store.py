@@ -329,5 +329,21 @@ async def test_memory_store_version_moves_with_every_write() -> None:
     store = MemoryStore(CounterConfig())
     before = store.version
     seen: list[str] = []
+    await store.transact(lambda c: seen.extend([store.version, store.next_version]))
+    assert seen[0] == before and store.version == seen[1] != before
+
+
+async def test_next_version_is_the_version_an_operation_writes(make_store: MakeStore) -> None:
+    """The service works out the queue's places of the state an operation writes inside the operation, keyed by the
+    version it will have: the next operation, running on that state, finds them even before the dispatch ran."""
+    store = make_store()
+    seen: list[str] = []
+
+    def op(c: Counter) -> None:
+        seen.append(store.next_version)
+        _agent(c, "a1", 0.0)
+
+    await store.transact(op)
+    assert seen[0] == store.version == await _version(store._client, store)
     await store.transact(lambda c: seen.append(store.version))
-    assert seen == [before] and store.version != before
+    assert seen[1] == seen[0]
