@@ -298,6 +298,14 @@ class MeteredStore:
     async def read_recent(self) -> Counter:
         return await self.inner.read_recent()
 
+    @property
+    def version(self) -> str:
+        return self.inner.version
+
+    @property
+    def next_version(self) -> str:
+        return self.inner.next_version
+
     async def close(self) -> None:
         await self.inner.close()
 

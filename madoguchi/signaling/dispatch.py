@@ -188,30 +188,38 @@ def call_events(effects: Sequence[Effect], counter: Counter, facts: Facts) -> li
 
 
 def view_events(
-    effects: Sequence[Effect], counter: Counter, facts: Facts, *, before: QueuePlaces | None = None
+    effects: Sequence[Effect],
+    counter: Counter,
+    facts: Facts,
+    *,
+    before: QueuePlaces | None = None,
+    after: QueuePlaces | None = None,
 ) -> list[Delivery]:
     """Offers, each changed agent's state and, after any change, the queue as each audience sees it: with
-    ``before`` (:func:`queue_places` taken before the operation), only to those whose view of it changed."""
+    ``before`` (:func:`queue_places` taken before the operation), only to those whose view of it changed;
+    ``after``: :func:`queue_places` of ``counter`` when the caller has it already."""
     out: list[Delivery] = []
     agents_changed: list[str] = []
-    queue_changed = False
     for effect in effects:
         match effect:
-            case Transitioned() | CaseMoved() | BookingsDue() | InterpreterDue():
-                queue_changed = True
             case AgentChanged(agent_id=agent_id):
                 if agent_id not in agents_changed:
                     agents_changed.append(agent_id)
-                queue_changed = True
             case OfferMade(agent_id=agent_id, consultation_id=cid):
                 c = counter.state.consultations.get(cid)
                 if c is not None and c.state == State.OFFERED and c.agent_id == agent_id:
                     out.append((Participant.agent(agent_id), views.offer(counter, c, facts)))
     for agent_id in agents_changed:
         out.append((Participant.agent(agent_id), views.agent_state(counter, agent_id, facts)))
-    if queue_changed:
-        out.extend(queue_broadcast(counter, facts, before=before, agents_told=frozenset(agents_changed)))
+    if queue_changed(effects):
+        told = frozenset(agents_changed)
+        out.extend(queue_broadcast(counter, facts, before=before, after=after, agents_told=told))
     return out
+
+
+def queue_changed(effects: Sequence[Effect]) -> bool:
+    """The effects may have changed the queue or who serves it: :func:`view_events` sends the queue's views."""
+    return any(isinstance(e, Transitioned | CaseMoved | BookingsDue | InterpreterDue | AgentChanged) for e in effects)
 
 
 @dataclass(frozen=True)
@@ -223,6 +231,8 @@ class QueuePlaces:
     shown: Mapping[str, tuple[object, ...]]
     rows: Mapping[str, tuple[object, ...]]
     on_duty: frozenset[str]
+    places: Mapping[str, QueuePosition]
+    """:meth:`Counter.positions` they were taken from."""
 
 
 def _shown(c: Consultation, place: QueuePosition) -> tuple[object, ...]:
@@ -258,18 +268,25 @@ def _places(counter: Counter, places: Mapping[str, QueuePosition]) -> QueuePlace
         shown={cid: _shown(cases[cid], place) for cid, place in places.items()},
         rows={cid: _row(cases[cid], counter.config.interpreter_after_s is not None) for cid in places},
         on_duty=counter.on_duty(),
+        places=places,
     )
 
 
 def queue_broadcast(
-    counter: Counter, facts: Facts, *, before: QueuePlaces | None = None, agents_told: frozenset[str] = frozenset()
+    counter: Counter,
+    facts: Facts,
+    *,
+    before: QueuePlaces | None = None,
+    after: QueuePlaces | None = None,
+    agents_told: frozenset[str] = frozenset(),
 ) -> list[Delivery]:
     """Waiting residents' places in line and connected agents' views of the queue: all of them without
     ``before``; with it, a resident only when their place, estimate or the like changed (a case appended at the
     end moves nobody ahead of it) and an agent only when a case they may take came, went or changed (and the
     agents in ``agents_told``, whose own state changed)."""
-    places = counter.positions()
-    after = _places(counter, places)
+    if after is None:
+        after = queue_places(counter)
+    places = after.places
     everyone = before is None or before.on_duty != after.on_duty
     out: list[Delivery] = [
         (c.resident, views.queue_position(counter, c, facts, place=places[c.id]))

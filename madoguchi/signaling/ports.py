@@ -105,6 +105,10 @@ class BoothDirectory(Protocol):
 
     async def get(self, booth_id: str) -> BoothRecord | None: ...
 
+    async def many(self, booth_ids: Collection[str]) -> dict[str, BoothRecord]:
+        """The booths among ``booth_ids`` that exist (one query, not one per booth)."""
+        ...
+
 
 class CredentialLookup(Protocol):
     """What the database says now about credentials open sockets hold. Real:

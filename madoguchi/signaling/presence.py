@@ -24,8 +24,12 @@ from madoguchi.signaling.state import Agent, AgentStatus
 
 
 class Presence(Routing):
-    def link_lost(self, participant: str, *, now: float) -> None:
-        """The participant's last connection went away: start their grace period."""
+    def link_lost(
+        self, participant: str, *, now: float, open_cases: Mapping[str, list[Consultation]] | None = None
+    ) -> None:
+        """The participant's last connection went away: start their grace period. ``open_cases``: every resident's
+        open cases, found once by a caller losing many participants at once (:meth:`_reap_dead_processes`), instead
+        of a scan of every case per participant."""
         staff_id = Participant(participant).agent_id()
         if staff_id is not None:
             agent = self.state.agents.get(staff_id)
@@ -43,8 +47,9 @@ class Presence(Routing):
             self.effects.append(AgentChanged(agent.id))
             self._dispatch(now)
             return
-        for c in self.open_for_resident(participant):
-            if c.resident_lost_at is None:
+        mine = self.open_for_resident(participant) if open_cases is None else open_cases.get(participant, [])
+        for c in mine:
+            if c.resident_lost_at is None and c.is_open and c.state != State.WRAP_UP:
                 c.resident_lost_at = now
                 if c.state == State.ACTIVE and c.agent_id is not None:
                     self._tell_others(c, c.resident, connected=False)
@@ -176,6 +181,12 @@ class Presence(Routing):
             return
         for process_id in dead:
             del self.state.processes[process_id]
+        # every resident's open cases, found once: a dead process may have held a thousand booths, and a scan of
+        # every case for each of them took seconds of one transaction with 2,000 waiting
+        open_cases: dict[str, list[Consultation]] = {}
+        for c in self.state.consultations.values():
+            if c.is_open and c.state != State.WRAP_UP:
+                open_cases.setdefault(c.resident, []).append(c)
         for participant, held in list(self.state.connections.items()):
             alive = tuple(conn for conn in held if conn.split(":", 1)[0] not in dead)
             if alive == held:
@@ -184,7 +195,7 @@ class Presence(Routing):
                 self.state.connections[participant] = alive
                 continue
             del self.state.connections[participant]
-            self.link_lost(participant, now=now)
+            self.link_lost(participant, now=now, open_cases=open_cases)
 
     def recover_after_restart(self, process_id: str, *, now: float) -> bool:
         """A process starts. If no other process is alive, the whole server went down: every connection is

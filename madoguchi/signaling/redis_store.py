@@ -298,6 +298,7 @@ class RedisStore:
         self.changes_channel = f"{self.prefix}:counter:changes"
         self._lock = asyncio.Lock()
         self._snapshot = _Snapshot(token="", texts={})
+        self._next_token = ""
         self._decoded: _Snapshot | None = None  # the last snapshot parsed: its entries are re-used by the next
         self._fetch = client.register_script(_FETCH)
         self._compare_and_set = client.register_script(_COMPARE_AND_SET)
@@ -319,6 +320,17 @@ class RedisStore:
     # --- LiveStore ---------------------------------------------------------------------------------------------
 
     @property
+    def version(self) -> str:
+        """The token of the state last fetched or written (what :meth:`read` returned, or what the operation of a
+        running :meth:`transact` works on)."""
+        return self._snapshot.token
+
+    @property
+    def next_version(self) -> str:
+        """The token the running transaction's operation will write if it writes (read inside the operation)."""
+        return self._next_token
+
+    @property
     def listening(self) -> bool:
         """True while this store is subscribed to other processes' change notices."""
         return self._listening
@@ -328,6 +340,7 @@ class RedisStore:
             for attempt in range(1, self._max_attempts + 1):
                 snapshot = await self._current()
                 counter = Counter(self._private(snapshot), self._config)
+                new_token = self._next_token = secrets.token_hex(12)
                 try:
                     result = operation(counter)  # may raise: then nothing is written
                 except BaseException:  # a refusal, usually: what it changed before raising is put back
@@ -343,7 +356,6 @@ class RedisStore:
                 self._repair(snapshot, counter.state, {*written_fields, *gone})
                 if not counter.effects and not written_fields and not gone:
                     return result, []
-                new_token = secrets.token_hex(12)
                 self._own_tokens.append(new_token)  # its notice may arrive before the reply
                 self._mark_current()
                 entry = json.dumps({"from": snapshot.token, "to": new_token, "f": [*written_fields, *gone]})

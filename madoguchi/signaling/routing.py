@@ -193,7 +193,7 @@ class Routing:
         language: what a change costs grows with the queue, not with its square."""
         out: dict[str, QueuePosition] = {}
         seen: dict[tuple[str, str], int] = {}
-        duty: dict[tuple[str, str, str, bool], list[Agent]] = {}
+        duty: dict[tuple[str, str, str, bool], tuple[list[Agent], int]] = {}
         for c in self.queue():
             group = (c.municipality_id, c.route)
             seen[group] = seen.get(group, 0) + 1
@@ -205,16 +205,19 @@ class Routing:
         return frozenset(a.id for a in self.state.agents.values() if a.on_duty)
 
     def _place(
-        self, c: Consultation, position: int, duty: dict[tuple[str, str, str, bool], list[Agent]]
+        self, c: Consultation, position: int, duty: dict[tuple[str, str, str, bool], tuple[list[Agent], int]]
     ) -> QueuePosition:
+        """``duty``: the agents on duty for each town, route, language and urgency, and how many of them are free,
+        found once per group (:meth:`positions`) instead of once per case."""
         key = (c.municipality_id, c.route, c.language, c.urgent)
-        on_duty = duty.get(key)
-        if on_duty is None:
-            on_duty = [a for a in self.state.agents.values() if a.on_duty and (a.serves(c) or a.takes_urgent(c))]
-            if not on_duty and self.config.interpreter_after_s is not None and not c.urgent:
+        found = duty.get(key)
+        if found is None:
+            agents = [a for a in self.state.agents.values() if a.on_duty and (a.serves(c) or a.takes_urgent(c))]
+            if not agents and self.config.interpreter_after_s is not None and not c.urgent:
                 # nobody speaks the language: the route's agents take the case at once, with an interpreter
-                on_duty = [a for a in self.state.agents.values() if a.on_duty and a.covers(c)]
-            duty[key] = on_duty
+                agents = [a for a in self.state.agents.values() if a.on_duty and a.covers(c)]
+            found = duty[key] = (agents, sum(1 for a in agents if _free(a)))
+        on_duty, free = found
         if c.not_back_to:  # one who transferred the case away will not take it back: not counted as on duty for it
             on_duty = [a for a in on_duty if a.id not in c.not_back_to]
         if c.state == State.OFFERED:
@@ -223,11 +226,8 @@ class Routing:
             return QueuePosition(c.id, position, None, 0)
         # An agent who just sent this case away (or declined it) is free but will not be rung with it: not "soon".
         # (tick drops an entry of declined_until when its cooldown ends.)
-        free = sum(
-            1
-            for a in on_duty
-            if a.status == AgentStatus.AVAILABLE and a.consultation_id is None and a.id not in c.declined_until
-        )
+        if c.not_back_to or c.declined_until:
+            free = sum(1 for a in on_duty if _free(a) and a.id not in c.declined_until)
         handle = self.state.handle_time_s.get(c.route, self.config.default_handle_time_s)
         booked = 0 if c.priority > 0 else self.state.booked_soon.get(f"{c.municipality_id}:{c.route}", 0)
         rounds = math.ceil(max(0, position + booked - free) / len(on_duty))
@@ -289,14 +289,18 @@ class Routing:
         return out
 
     def overflow_deadlines(self, now: float) -> list[float]:
-        """When waiting cases reach their overflow times, those still ahead of ``now``."""
-        return [
-            at
-            for c in self.state.consultations.values()
-            if c.state == State.WAITING
-            for at in self.overflow_moments(c)
-            if at > now
-        ]
+        """When the timers must tick for waiting cases reaching their overflow times, those still ahead of ``now``:
+        each moment rounded up to a multiple of :data:`OVERFLOW_TICK_S`, so that the cases coming due within those
+        seconds are taken in one tick, not one tick (a whole transaction) each."""
+        return sorted(
+            {
+                tick
+                for c in self.state.consultations.values()
+                if c.state == State.WAITING
+                for at in self.overflow_moments(c)
+                if (tick := math.ceil(at / OVERFLOW_TICK_S) * OVERFLOW_TICK_S) > now
+            }
+        )
 
     def activity(self, agent_id: str) -> AgentActivity:
         agent = self._agent(agent_id)
@@ -517,3 +521,15 @@ class Routing:
             if party.role in JOINING_ROLES:
                 party.left_at = now
                 self.effects.append(ParticipantLeft(c.id, party.participant, reason))
+
+
+OVERFLOW_TICK_S = 2.0
+"""Overflow moments within these seconds (on a grid from the epoch) are taken in one timer tick: a case overflows at
+most this much after its moment when nothing else happens meanwhile (any operation before then takes it at once).
+With 2,000 waiting each tick is a transaction over the whole queue, and cases that came in a stream came due in
+one as well: one tick each, several a second."""
+
+
+def _free(agent: Agent) -> bool:
+    """Available and holding no case: would be rung at once."""
+    return agent.status == AgentStatus.AVAILABLE and agent.consultation_id is None

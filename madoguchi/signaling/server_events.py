@@ -239,6 +239,10 @@ class AgentState(ServerEvent):
 class QueueSnapshot(ServerEvent):
     NAME = "queue.snapshot"
     items: list[QueueItem]
+    """The head of the queue the agent may take, in the order cases are served (at most
+    :data:`~madoguchi.signaling.views.AGENT_QUEUE_ITEMS`)."""
+    total: int
+    """Every case in that queue, listed or not."""
 
 
 class QueuePosition(ServerEvent):

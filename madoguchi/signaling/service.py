@@ -54,6 +54,7 @@ from madoguchi.signaling.dispatch import (
     call_events,
     municipalities_touched,
     needs,
+    queue_changed,
     queue_places,
     queue_to_town,
     view_events,
@@ -151,6 +152,8 @@ class CounterService:
         self.process_id = process_id
         self._wake = wake
         self._held = HeldConnections()
+        self._places: dict[str, QueuePlaces] = {}
+        """The queue's places in the last few states this process wrote or read, by the store's version."""
         self.listeners: list[ChangeListener] = []
         self.relay = Relay(store=store, chat_log=chat_log, notifier=notifier, clock=clock)
         self.steering = Steering(run=self.run, clock=clock)
@@ -556,8 +559,12 @@ class CounterService:
         extra = dict(record or {})
 
         def apply(counter: Counter) -> tuple[T, list[PendingRecord], QueuePlaces]:
-            before = queue_places(counter)  # what the queue showed: only what the operation changes is sent
+            # what the queue showed: only what the operation changes is sent. Worked out by the operation that
+            # wrote this state (below), so O(queue) of work once per operation, not twice, even while operations
+            # interleave (a dispatch still awaiting while the next operation runs)
+            before = self._places.get(self._store.version) or queue_places(counter)
             result = operation(counter)
+            self._keep_places(self._store.next_version, queue_places(counter))
             counter.annotate_first_record(extra)
             touched = {e.consultation_id for e in counter.staged}
             # this operation's records, after any of the same cases still pending from earlier (order matters)
@@ -568,6 +575,11 @@ class CounterService:
             return result
         self._wake.set()
         counter = await self._store.read()
+        version = self._store.version  # of ``counter``: nothing awaited since the read
+        after = self._places.get(version)
+        if after is None and queue_changed(effects):
+            after = queue_places(counter)
+            self._keep_places(version, after)
         # The people in a call first, even before the records go to the database: their events need no database
         # read, and the facts are durable already (the records are in the committed live state, the outbox). On
         # an island link every wait between the agent's accept and call.start is part of the call's setup time.
@@ -576,9 +588,14 @@ class CounterService:
         await self._outbox.write_now(to_write)
         wanted = needs(effects, counter)
         facts = await self._lookups.facts(counter, now=self._clock(), summaries=wanted.summaries, chats=wanted.chats)
-        await self._notifier.deliver(view_events(effects, counter, facts, before=before))
+        await self._notifier.deliver(view_events(effects, counter, facts, before=before, after=after))
         self._touch(municipalities_touched(effects, counter))
         return result
+
+    def _keep_places(self, version: str, places: QueuePlaces) -> None:
+        self._places[version] = places
+        while len(self._places) > PLACES_KEPT:
+            del self._places[next(iter(self._places))]
 
     async def set_booked_soon(self, municipality_id: str, counts: Mapping[str, int]) -> None:
         """The booking sweep's count of bookings due soon per route (walk-ins' estimates count them)."""
@@ -601,5 +618,8 @@ class CounterService:
         pos = counter.position(consultation_id)
         return QueuePlace(pos.position, pos.wait_estimate_s)
 
+
+PLACES_KEPT = 4
+"""States whose queue places a process keeps (by version) for the operation that runs on one of them next."""
 
 _NOT_YET_RATEABLE = frozenset({State.TRIAGE, State.WAITING, State.OFFERED, State.ACTIVE})

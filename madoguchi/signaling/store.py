@@ -35,6 +35,19 @@ class LiveStore(Protocol):
 
     async def close(self) -> None: ...
 
+    @property
+    def version(self) -> str:
+        """Names the state this process last read or ran an operation on (read it right after :meth:`read`, or in
+        the operation :meth:`transact` runs): two equal versions are the same state. Lets a caller keep what it
+        worked out from a state (:func:`~madoguchi.signaling.dispatch.queue_places`) for the next operation."""
+        ...
+
+    @property
+    def next_version(self) -> str:
+        """Inside the operation :meth:`transact` runs: the version its state will have once written (a version never
+        seen when the attempt is re-run or writes nothing)."""
+        ...
+
 
 def working_copy(state: CounterState) -> CounterState:
     """A copy the operation may change freely, made in time proportional to the cases and agents, not to the
@@ -63,12 +76,22 @@ class MemoryStore:
         self._config = config
         self._state = state or CounterState()
         self._lock = asyncio.Lock()
+        self._writes = 0
+
+    @property
+    def version(self) -> str:
+        return str(self._writes)
+
+    @property
+    def next_version(self) -> str:
+        return str(self._writes + 1)
 
     async def transact(self, operation: Callable[[Counter], T]) -> tuple[T, list[Effect]]:
         async with self._lock:
             counter = Counter(working_copy(self._state), self._config)
             result = operation(counter)
             self._state = counter.state
+            self._writes += 1
             return result, counter.effects
 
     async def read(self) -> Counter:

@@ -192,10 +192,22 @@ def agent_state(counter: Counter, agent_id: str, facts: Facts) -> AgentState:
     )
 
 
-def queue_snapshot(counter: Counter, agent_id: str, facts: Facts) -> QueueSnapshot:
+AGENT_QUEUE_ITEMS = 30
+"""An agent's ``queue.snapshot`` lists this many cases from the head of the queue they may take and counts the rest
+(``total``). Why: every change to a case an agent may take sends the snapshot to each agent who may take it, so with
+the whole queue in it a change cost O(queue × agents) bytes: 27 MB of socket writes per change with 200 agents and
+2,000 waiting (``bench/supervisor/RESULTS.md``, session 11). An agent does not pick from the queue (offers ring in
+the order cases are served), and the console shows the head and the count."""
+
+
+def queue_snapshot(counter: Counter, agent_id: str, facts: Facts, *, limit: int = AGENT_QUEUE_ITEMS) -> QueueSnapshot:
+    """The head of the queue the agent may take (``limit`` cases, in the order they are served) and how many wait in
+    it in all (``total``)."""
     if agent_id not in counter.state.agents:
-        return QueueSnapshot(items=[])
+        return QueueSnapshot(items=[], total=0)
+    queue = counter.queue_for_agent(agent_id, facts.now)
     return QueueSnapshot(
+        total=len(queue),
         items=[
             QueueItem.model_validate(
                 {
@@ -205,8 +217,8 @@ def queue_snapshot(counter: Counter, agent_id: str, facts: Facts) -> QueueSnapsh
                     "resident_away": c.resident_lost_at is not None,
                 }
             )
-            for c in counter.queue_for_agent(agent_id, facts.now)
-        ]
+            for c in queue[:limit]
+        ],
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 import secrets
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -120,6 +120,10 @@ def _record(booth: Booth, place: Place | None) -> BoothRecord:
     )
 
 
+MANY_CHUNK = 1000
+"""Ids per query in :meth:`Booths.many` (each is a bound parameter; databases cap how many one statement takes)."""
+
+
 class Booths:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -170,6 +174,17 @@ class Booths:
         async with self._db.read() as session:
             row = (await session.execute(_query().where(Booth.id == booth_id))).first()
         return None if row is None else _record(row[0], row[1])
+
+    async def many(self, booth_ids: Collection[str]) -> dict[str, BoothRecord]:
+        """The booths among ``booth_ids`` that exist, by id, read in one query per :data:`MANY_CHUNK` ids."""
+        wanted = sorted(set(booth_ids))
+        found: dict[str, BoothRecord] = {}
+        async with self._db.read() as session:
+            for start in range(0, len(wanted), MANY_CHUNK):
+                chunk = wanted[start : start + MANY_CHUNK]
+                for booth, place in (await session.execute(_query().where(Booth.id.in_(chunk)))).all():
+                    found[booth.id] = _record(booth, place)
+        return found
 
     async def list(self, municipality_id: str | None = None) -> builtins.list[BoothRecord]:
         query = _query().order_by(Booth.municipality_id, Booth.created_at, Booth.id)

@@ -1,6 +1,8 @@
 // The console's live queue (queue.snapshot): one line per waiting case, urgent ones marked, the time waited
 // ticking from the server's waited_s (so the agent's clock does not matter), kept in waitclock.js so that the
-// ringing offer shows the same figure for the same resident.
+// ringing offer shows the same figure for the same resident. A snapshot lists the head of the queue (the cases
+// served first, at most views.AGENT_QUEUE_ITEMS) and counts them all (total): the count is the whole queue, and a
+// line under the list says how many more wait.
 
 import { languageName, placeText, routeName } from "./caselabels.js";
 import { formatClock, t } from "./i18n.js";
@@ -11,6 +13,7 @@ const $ = (id) => document.getElementById(id);
 export class QueueList {
   constructor() {
     this.items = []; // QueueItem payloads
+    this.total = 0; // every case in the queue, listed or not
     this.bookingTime = () => null; // a booking code → its time today (console.js wires today's bookings in)
     document.addEventListener("bookings:change", () => this.items.length && this.render());
   }
@@ -18,6 +21,7 @@ export class QueueList {
   /** A queue.snapshot arrived. */
   update(message) {
     this.items = Array.isArray(message.items) ? message.items : [];
+    this.total = Math.max(Number.isInteger(message.total) ? message.total : 0, this.items.length);
     for (const item of this.items) noteWaited(item.consultation_id, item.waited_s || 0);
     this.render();
   }
@@ -26,7 +30,11 @@ export class QueueList {
     const rows = this.items.map((item) => row(item, this.bookingTime));
     $("queue-list").replaceChildren(...rows);
     $("queue-empty").hidden = rows.length > 0;
-    $("queue-count").textContent = rows.length ? t("console.queue.count", { count: rows.length }) : "";
+    const total = Math.max(this.total, rows.length);
+    $("queue-count").textContent = total ? t("console.queue.count", { count: total }) : "";
+    const more = $("queue-more");
+    more.hidden = total <= rows.length;
+    more.textContent = more.hidden ? "" : t("console.queue.more", { n: total - rows.length, shown: rows.length });
   }
 }
 

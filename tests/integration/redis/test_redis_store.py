@@ -302,3 +302,48 @@ async def test_an_entry_held_by_a_reader_stays_as_read_when_a_transaction_fails(
     assert (await store.read()).state.consultations["c1"].priority == attempts
     assert (await other.read()).state.consultations["c1"].priority == attempts
     assert set((await other.read()).state.consultations) == {"c1", "c2", "c3"}
+
+
+async def test_version_names_the_state_read_and_the_state_an_operation_runs_on(make_store: MakeStore) -> None:
+    """What a process worked out from a state may be kept for the next operation only while the version is the same
+    (the service keeps the queue's places so): a write by another process changes it, and an operation sees the
+    version of the state it runs on."""
+    first, second = make_store(), make_store()
+    await first.transact(lambda c: _agent(c, "a1", 0.0))
+    await first.read()
+    read_version = first.version
+    assert read_version and read_version == await _version(first._client, first)
+    seen: list[str] = []
+    await first.transact(lambda c: seen.append(first.version))
+    assert seen == [read_version]  # nothing changed: the operation ran on the state read
+    await second.transact(lambda c: _open(c, "c1", 1.0))
+    await first.transact(lambda c: seen.append(first.version))
+    assert seen[-1] != read_version and seen[-1] == await _version(first._client, first)
+    await first.read()
+    assert first.version == seen[-1]
+
+
+async def test_memory_store_version_moves_with_every_write() -> None:
+    from madoguchi.signaling.store import MemoryStore
+
+    store = MemoryStore(CounterConfig())
+    before = store.version
+    seen: list[str] = []
+    await store.transact(lambda c: seen.extend([store.version, store.next_version]))
+    assert seen[0] == before and store.version == seen[1] != before
+
+
+async def test_next_version_is_the_version_an_operation_writes(make_store: MakeStore) -> None:
+    """The service works out the queue's places of the state an operation writes inside the operation, keyed by the
+    version it will have: the next operation, running on that state, finds them even before the dispatch ran."""
+    store = make_store()
+    seen: list[str] = []
+
+    def op(c: Counter) -> None:
+        seen.append(store.next_version)
+        _agent(c, "a1", 0.0)
+
+    await store.transact(op)
+    assert seen[0] == store.version == await _version(store._client, store)
+    await store.transact(lambda c: seen.append(store.version))
+    assert seen[1] == seen[0]

@@ -420,3 +420,24 @@ def test_connections_across_processes_and_dead_process_reaping(desk: Any) -> Non
     desk.counter.connection_opened(resident, "p1:s2", process_id="p1", now=20.0)
     assert desk.c("c1").resident_lost_at is None
     assert desk.counter.state.connections == {resident: ("p1:s2",)}
+
+
+def test_a_dead_process_takes_all_its_booths_links_at_once_and_only_theirs(desk: Any) -> None:
+    """The cases of every resident the dead process held are found in one pass (a scan of every case per resident
+    took seconds with 2,000 waiting): each of its residents' open cases starts its grace period, a ringing one goes
+    back to the queue, the others' cases are untouched."""
+    desk.agent("a1", now=0.0)
+    for n in range(6):
+        desk.request(f"c{n}", now=float(n))
+    rung = desk.c("c0")
+    assert rung.state == State.OFFERED and rung.agent_id == "a1"
+    for n in range(6):
+        process = "p1" if n % 2 == 0 else "p2"
+        desk.counter.connection_opened(desk.c(f"c{n}").resident, f"{process}:s{n}", process_id=process, now=10.0)
+    desk.counter.heartbeat("p2", now=20.0)
+    timeout = desk.counter.config.process_timeout_s
+    desk.counter.tick(10.0 + timeout)  # p1 went silent
+    lost = {f"c{n}": desk.c(f"c{n}").resident_lost_at for n in range(6)}
+    assert lost == {f"c{n}": (10.0 + timeout if n % 2 == 0 else None) for n in range(6)}
+    assert desk.c("c0").state == State.WAITING  # its resident is gone for now: not ringing the agent any more
+    assert desk.c("c1").state == State.OFFERED and desk.c("c1").agent_id == "a1"  # the next one still there is

@@ -194,3 +194,26 @@ def test_with_no_speaker_on_duty_the_route_agents_list_shows_the_case_at_once(ma
     desk.request("nepali", now=10.0, language="ne")
     assert [c.id for c in desk.counter.queue_for_agent("ja_tax", 11.0)] == ["nepali"]
     assert desk.counter.queue_for_agent("ja_tax") == []  # without a time: only the cases they serve
+
+
+def test_cases_coming_due_within_one_overflow_tick_are_taken_in_one(make_desk: Callable[..., Any]) -> None:
+    """With thousands waiting, one timer tick per case coming due was a transaction over the whole queue per case:
+    the moments are grouped on a grid of OVERFLOW_TICK_S (none is early, none later than that)."""
+    from madoguchi.signaling.routing import OVERFLOW_TICK_S
+
+    desk = _desk(make_desk)
+    desk.agent("ne_tax", now=0.0, languages=("ja", "ne"))
+    desk.active_call("c0", "ne_tax", now=0.0)  # the speaker is busy: the Nepali cases wait for them
+    for n, at in enumerate((10.1, 10.6, 11.3, 11.9)):
+        desk.request(f"ne{n}", now=at, language="ne")
+    desk.request("later", now=12.4, language="ne")
+    for n in range(3):
+        desk.agent(f"ja{n}", now=0.0, languages=("ja",))
+    grid = 12.0 + WAIT - (12.0 + WAIT) % OVERFLOW_TICK_S  # the first multiple of the grid at or after 11.9 + WAIT
+    assert grid >= 11.9 + WAIT and grid - OVERFLOW_TICK_S < 10.1 + WAIT
+    assert desk.counter.overflow_deadlines(0.0) == [grid, grid + OVERFLOW_TICK_S]
+    assert desk.counter.next_deadline(20.0) == grid
+    desk.counter.tick(grid)
+    assert [desk.c(f"ne{n}").state for n in range(4)] == [State.OFFERED, State.OFFERED, State.OFFERED, State.WAITING]
+    assert desk.c("later").state == State.WAITING  # its moment is in the next tick
+    assert desk.counter.overflow_deadlines(grid) == [grid + OVERFLOW_TICK_S]

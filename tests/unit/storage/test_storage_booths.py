@@ -50,6 +50,24 @@ async def test_every_booth_gets_its_own_token(db: Database, town: str) -> None:
     assert first.place_name is None
 
 
+async def test_many_booths_are_read_in_chunks_and_unknown_ids_are_left_out(
+    db: Database, town: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import madoguchi.storage.booths as booths_module
+
+    monkeypatch.setattr(booths_module, "MANY_CHUNK", 2)  # three queries for five ids
+    booths = Booths(db)
+    added = [
+        (await booths.add(f"ブース{n}", municipality_id=town, place_id="post" if n % 2 else None))[0] for n in range(4)
+    ]
+
+    found = await booths.many([b.id for b in added] + ["b_nobody"])
+
+    assert found == {b.id: b for b in added}
+    assert found[added[1].id].place_name == "汐見郵便局" and found[added[0].id].place_name is None
+    assert await booths.many([]) == {}
+
+
 async def test_revoked_booth_token_is_refused(db: Database, town: str) -> None:
     booths = Booths(db)
     booth, token = await booths.add("汐見郵便局ブース", municipality_id=town, place_id="post")
