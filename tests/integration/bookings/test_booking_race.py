@@ -65,6 +65,11 @@ def next_open_day(kb_root: Path) -> datetime:
             day += timedelta(days=1)
 
 
+START_S = 120.0
+"""A first start trains the triage model for this test's town (its own knowledge base): seconds on a quiet machine,
+over a minute on a loaded one."""
+
+
 async def start_server(name: str, root: Path, env: dict[str, str]) -> tuple[asyncio.subprocess.Process, str, Path]:
     data_dir = root / name
     data_dir.mkdir()
@@ -76,11 +81,17 @@ async def start_server(name: str, root: Path, env: dict[str, str]) -> tuple[asyn
             env={**env, "MADOGUCHI_DATA_DIR": str(data_dir)}, cwd=str(data_dir),
         )  # fmt: skip
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + 60
-    while (found := LISTENING.search(log_path.read_text(errors="replace"))) is None:
-        assert process.returncode is None, log_path.read_text(errors="replace")
-        assert loop.time() < deadline, f"{name} did not start:\n{log_path.read_text(errors='replace')}"
-        await asyncio.sleep(0.05)
+    deadline = loop.time() + START_S
+    try:
+        while (found := LISTENING.search(log_path.read_text(errors="replace"))) is None:
+            assert process.returncode is None, log_path.read_text(errors="replace")
+            assert loop.time() < deadline, f"{name} did not start:\n{log_path.read_text(errors='replace')}"
+            await asyncio.sleep(0.05)
+    except BaseException:  # not left running behind the test (a later test would fail on its ResourceWarning)
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        raise
     return process, found.group(1), log_path
 
 
