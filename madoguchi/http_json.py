@@ -80,8 +80,8 @@ async def _unsafe_text(request: web.Request) -> tuple[str, str] | None:
     if not request.body_exists:
         return None
     if request.content_type == "application/json":
-        try:
-            document = json.loads(await request.text())  # read once; the handler's read gets the same bytes
+        try:  # the bytes as UTF-8, however the charset is declared (another charset is refused before this)
+            document = json.loads((await request.read()).decode("utf-8"))  # the handler's read gets the same bytes
         except (UnicodeDecodeError, ValueError, RecursionError):
             return None  # the handler's own read answers that one (read_json)
         return find_unsafe(document)
@@ -90,11 +90,19 @@ async def _unsafe_text(request: web.Request) -> tuple[str, str] | None:
     return None  # uploads (a knowledge-base file, a ZIP) are checked by their own readers
 
 
+def _utf8(charset: str | None) -> bool:
+    return charset is None or charset.strip().lower().replace("_", "-") in ("utf-8", "utf8")
+
+
 @web.middleware
 async def refuse_unsafe_text(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every HTTP request's texts, before any handler reads them: a NUL or another control character, or a lone
     surrogate from a JSON escape, anywhere in its path parameters, query, JSON body (keys too) or form is a 400
-    naming the field; nothing reaches a handler, a database query or a record (``docs/protocol.md``, "Text")."""
+    naming the field; nothing reaches a handler, a database query or a record (``docs/protocol.md``, "Text"). JSON
+    declared in another charset than UTF-8 is a 400 too: the rule reads UTF-8 bytes, and a handler must not read
+    the same body otherwise (``charset=utf-16`` carried a NUL past it; an unknown charset was a 500)."""
+    if request.body_exists and request.content_type == "application/json" and not _utf8(request.charset):
+        return json_error(400, "invalid_payload", "send JSON as UTF-8 (Content-Type: application/json; charset=utf-8)")
     found = await _unsafe_text(request)
     if found is None:
         return await handler(request)

@@ -145,19 +145,17 @@ names no digits, so neither the answer nor a log line that quotes it holds the n
 
 
 def holds_personal_number(text: str) -> bool:
-    """Whether a phone number as typed is a 個人番号: its digits (any width or script) are twelve with the right
-    check digit, however they are grouped or prefixed (「+123456789018」, 「1234 5678 9018」), or they are ``+81`` and
-    such twelve (no Japanese phone number has twelve digits after the country code), or the masker reads one in it
-    (a cue word, 「マイナンバー 1234…」). A real number written ``+81 90 1234 5678`` is twelve digits too and passes the
-    check by chance one time in eleven: ``+81`` and ten digits not starting with 0 is read as the phone it looks like
-    (a 個人番号 would have to start with 81 and be typed after a '+' to pass as one)."""
+    """Whether a phone number as typed is a 個人番号: without a ``+``, its digits (any width or script) are twelve
+    with the right check digit, however they are grouped (「1234 5678 9018」); with a ``+``, they are ``81`` and such
+    twelve (no Japanese phone number has twelve digits after the country code); or the masker reads one in it (a
+    cue word, 「マイナンバー 1234…」). A number dialled from abroad (``+82 10 …``, ``+63 9 …``, ``+81 90 1234 5678``)
+    is not read as twelve digits: one in eleven of them would pass the check by chance, and refusing a resident's
+    real phone number is worse than taking a 個人番号 someone typed after a ``+`` on purpose."""
     digits = digits_of(text)
-    plus = text.lstrip()[:1] in ("+", "＋")
-    if plus and digits.startswith("81") and len(digits) == 12 and digits[2] != "0":
-        return False
-    if len(digits) == 12 and is_valid_my_number(digits):
-        return True
-    if plus and digits.startswith("81") and is_valid_my_number(digits[2:]):
+    if text.lstrip()[:1] in ("+", "＋"):
+        if digits.startswith("81") and len(digits) == 14 and is_valid_my_number(digits[2:]):
+            return True
+    elif len(digits) == 12 and is_valid_my_number(digits):
         return True
     return "my_number" in mask_pii(text).kinds
 

@@ -193,3 +193,31 @@ async def test_emoji_and_format_characters_are_text_all_the_way_to_postgresql(se
     rows = await server.export_records()
     (row,) = [r for r in rows if r.get("id") == cid or r.get("consultation_id") == cid]
     assert row["state"] == "waiting"
+
+
+@pytest.mark.parametrize("charset", ["utf-16", "bogus", "latin-1"])
+async def test_json_in_another_charset_is_a_400_never_read_past_the_rule(server: LiveServer, charset: str) -> None:
+    """The review's finding: ``charset=utf-16`` carried a NUL past the rule (the rule decoded by the declared charset,
+    the booking desk parsed the bytes), and an unknown charset was a 500 on every JSON endpoint."""
+    body = json.dumps({"username": "a\u0000b", "password": "x"}).encode("utf-16" if charset == "utf-16" else "utf-8")
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{server.base_url}/api/login",
+            data=body,
+            headers={"Content-Type": f"application/json; charset={charset}", "Origin": server.base_url},
+        ) as resp,
+    ):
+        assert resp.status == 400
+        answer = await resp.json()
+    assert answer["error"]["code"] == "invalid_payload" and "UTF-8" in answer["error"]["message"]
+
+
+async def test_json_declared_utf_8_in_any_spelling_is_read(server: LiveServer) -> None:
+    await server.add_agent("agent1", PASSWORD)
+    body = json.dumps({"username": "agent1", "password": PASSWORD}).encode()
+    async with aiohttp.ClientSession() as http:
+        for charset in ("utf-8", "UTF-8", "utf8"):
+            headers = {"Content-Type": f"application/json; charset={charset}", "Origin": server.base_url}
+            async with http.post(f"{server.base_url}/api/login", data=body, headers=headers) as resp:
+                assert resp.status == 200, (charset, await resp.text())

@@ -20,16 +20,14 @@ export function looksLikeMyNumber(text) {
 }
 
 /** Whether a phone number as typed is a 個人番号 (domain.privacy: holds_personal_number, less its cue-word reading):
- *  twelve digits (any width) with the right check digit, however grouped or prefixed, or "+81" and such twelve; but
- *  "+81" and ten digits not starting with 0 is the mobile number it looks like (its twelve digits pass the check one
- *  time in eleven). The forms refuse a 個人番号 with the chat's sentence before anything is sent. */
+ *  without a "+", twelve digits (any width) with the right check digit, however grouped; with a "+", "+81" and such
+ *  twelve. A number dialled from abroad ("+82 10 …", "+81 90 1234 5678") is not read as twelve digits: one in eleven
+ *  would pass the check by chance. The forms refuse a 個人番号 with the chat's sentence before anything is sent. */
 export function holdsPersonalNumber(text) {
   const plain = text.normalize("NFKC").trim();
   const digits = plain.replace(/[^0-9]/g, "");
-  const plus = plain.startsWith("+");
-  if (plus && digits.startsWith("81") && digits.length === 12 && digits[2] !== "0") return false;
-  if (digits.length === 12 && myNumberValid(digits)) return true;
-  return plus && digits.startsWith("81") && digits.length === 14 && myNumberValid(digits.slice(2));
+  if (plain.startsWith("+")) return digits.startsWith("81") && digits.length === 14 && myNumberValid(digits.slice(2));
+  return digits.length === 12 && myNumberValid(digits);
 }
 
 function myNumberValid(digits) {
