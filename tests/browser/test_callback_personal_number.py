@@ -52,7 +52,7 @@ async def test_a_personal_number_as_the_callback_number_is_refused_beside_the_bo
         await page.get_by_test_id("handoff-request").click()
         await expect(page.get_by_test_id("no-answer")).to_be_visible(timeout=WAIT_MS)
         await page.locator("#callback-more summary").click()
-        await page.get_by_test_id("callback-phone").fill("+1234 5678 9018")
+        await page.get_by_test_id("callback-phone").fill("1234 5678 9018")
         await page.get_by_test_id("callback-submit").click()
         error = page.get_by_test_id("callback-error")
         await expect(error).to_have_text(SENTENCE, timeout=WAIT_MS)

@@ -212,7 +212,7 @@ async def test_a_personal_number_left_as_the_callback_number_is_refused_without_
     _, token, _ = await live_server.add_booth()
     booth = await booth_peer(live_server, token)
     cid = ok(await booth.call("consultation.request", {"route": "tax"}))["consultation_id"]
-    for typed in ("+123456789018", "1234 5678 9018", "＋１２３４５６７８９０１８"):
+    for typed in ("+81 123456789018", "1234 5678 9018", "＋８１１２３４５６７８９０１８"):
         refused = await booth.call("callback.request", {"consultation_id": cid, "phone": typed})
         assert refused["error"]["code"] == "personal_number", refused
         assert not any(ch.isdigit() for ch in refused["error"]["message"])
