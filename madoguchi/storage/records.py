@@ -16,7 +16,6 @@ retries with the same ``client_id`` and gets the original line's ``seq`` back in
 from __future__ import annotations
 
 import hashlib
-
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
