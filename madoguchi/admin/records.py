@@ -190,15 +190,18 @@ async def records_set_aside(args: argparse.Namespace, settings: Settings) -> int
     store = RedisStore.from_url(settings.redis_url, counter_config(settings), prefix=settings.redis_prefix)
     try:
         items = (await store.read()).state.set_aside
-        if args.clear and items:
-            shown = {item.record.key for item in items}
+        shown = {item.record.key for item in items}
+        if args.retry and items:
+            retried, _ = await store.transact(lambda counter: counter.retry_set_aside(shown))
+            print(f"put {retried} set-aside record(s) back at the end of the outbox", file=sys.stderr)
+        elif args.clear and items:
             cleared, _ = await store.transact(lambda counter: counter.clear_set_aside(shown))
             print(f"cleared {cleared} set-aside record(s)", file=sys.stderr)
     finally:
         await store.close()
     if args.json:
-        for item in items:
-            sys.stdout.write(jsonl_line(_set_aside_row(item)))
+        for item in items:  # the whole record, its case's free text too: a copy an operator can keep
+            sys.stdout.write(jsonl_line(item.model_dump(mode="json")))
         return 0
     if not items:
         print("no records set aside")
@@ -258,8 +261,18 @@ def register(subparsers: Any) -> None:
     set_aside = records.add_parser(
         "set-aside", help="records the database refused for their values, set aside in the live state (Redis)"
     )
-    set_aside.add_argument("--json", action="store_true", help="one JSON line each instead of a table")
     set_aside.add_argument(
-        "--clear", action="store_true", help="then forget the records shown (copy them first: they are not kept)"
+        "--json",
+        action="store_true",
+        help="one JSON line each, the whole record (residents' words too): a copy to keep, instead of a table",
+    )
+    then = set_aside.add_mutually_exclusive_group()
+    then.add_argument(
+        "--clear", action="store_true", help="then forget the records shown (copy them first with --json)"
+    )
+    then.add_argument(
+        "--retry",
+        action="store_true",
+        help="then put the records shown back at the end of the outbox (after fixing the cause, e.g. a migration)",
     )
     set_aside.set_defaults(handler=records_set_aside)

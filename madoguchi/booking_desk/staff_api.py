@@ -8,7 +8,8 @@ during a call or chat, that consultation's id; it is written to the audit log. A
 token in ``X-CSRF-Token`` and no foreign ``Origin`` (the admin API's rule). Refusals are
 ``{"error": {"code", "message"}}`` with the resident API's status for a desk refusal.
 
-- ``GET /api/staff/bookings/options`` → the town's topics, places and open days (the phone page's choices)
+- ``GET /api/staff/bookings/options`` → the town's topics, places and open days (the phone page's choices) and
+  ``public_url`` (``MADOGUCHI_PUBLIC_URL`` or null)
 - ``GET /api/staff/bookings?date=YYYY-MM-DD`` → ``{"date", "bookings": [...]}`` (contacts masked)
 - ``GET /api/staff/slots?route=R&date=YYYY-MM-DD[&place=P][&ferry=F]`` → the free times, as ``/api/slots``, within
   the public lookup budget (``MADOGUCHI_BOOKING_LOOKUPS_PER_MINUTE``) per staff member, not per address
@@ -140,7 +141,10 @@ def day_entry(record: Any) -> dict[str, Any]:
 async def get_options(request: web.Request, staff: StaffRecord) -> web.StreamResponse:
     desk = request.app[DESK]
     town = desk.town(town_of(desk, staff, request.query.get("municipality")))
-    return web.json_response(await pages.offered(desk, town))
+    # the address residents reach (MADOGUCHI_PUBLIC_URL), for the booking link the console sends to the chat: the
+    # console's own address may be an internal one a resident cannot open; None = the page's own origin
+    public_url = request.config_dict[keys.SETTINGS].public_url
+    return web.json_response({**await pages.offered(desk, town), "public_url": public_url})
 
 
 @staff_only(changing=False)

@@ -145,6 +145,18 @@ class Routing:
             self.state.set_aside = kept
         return removed
 
+    def retry_set_aside(self, keys: Collection[str]) -> int:
+        """Put the set-aside records whose keys are given back at the end of the outbox (an operator fixed the
+        cause, e.g. applied a migration); returns how many. Only by key: records set aside meanwhile stay; a key
+        already pending again is not queued twice."""
+        pending = {e.key for e in self.state.outbox}
+        back = [s.record for s in self.state.set_aside if s.record.key in keys]
+        if not back:
+            return 0
+        self.state.set_aside = [s for s in self.state.set_aside if s.record.key not in keys]
+        self.state.outbox = [*self.state.outbox, *(r for r in back if r.key not in pending)]
+        return len(back)
+
     def pending_records(self, consultation_ids: Collection[str] | None = None) -> list[PendingRecord]:
         """Pending records, oldest first; only those of ``consultation_ids`` when given."""
         if consultation_ids is None:

@@ -15,6 +15,7 @@ retries with the same ``client_id`` and gets the original line's ``seq`` back in
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -270,13 +271,15 @@ class ConsultationRecords:
         """
         if sender not in SENDERS:
             raise InvalidValue(f"sender must be one of {', '.join(SENDERS)}, got {sender!r}")
+        raw_client_id = client_id
+        client_id = client_key(consultation_id, client_id) if client_id is not None else None
         if seq is not None and seq < 1:
             raise InvalidValue("chat seq numbers start at 1")
         for _attempt in range(_SEQ_RETRIES):
             try:
                 async with self._db.transaction() as session:
                     if client_id is not None:
-                        existing = await _seq_of_client_id(session, consultation_id, client_id)
+                        existing = await _seq_of_client_id(session, consultation_id, client_id, raw_client_id)
                         if existing is not None:
                             return existing, False
                     # The case's row is locked (FOR NO KEY UPDATE on PostgreSQL; SQLite's IMMEDIATE transaction
@@ -306,7 +309,7 @@ class ConsultationRecords:
                 # Another writer got there first: the same client_id (a concurrent retry) or the same seq.
                 if client_id is not None:
                     async with self._db.read() as session:
-                        existing = await _seq_of_client_id(session, consultation_id, client_id)
+                        existing = await _seq_of_client_id(session, consultation_id, client_id, raw_client_id)
                     if existing is not None:
                         return existing, False
                 if seq is not None:
@@ -445,11 +448,24 @@ async def _has_key(session: AsyncSession, key: str) -> bool:
     return found is not None
 
 
-async def _seq_of_client_id(session: AsyncSession, consultation_id: str, client_id: str) -> int | None:
+def client_key(consultation_id: str, client_id: str) -> str:
+    """What ``chat_messages.client_id`` holds for a line's ``client_id``: 32 hex digits of its SHA-256 (with the
+    case's id), never the id itself. It is an idempotency key, only equality matters; a client id of 16+ hex digits
+    is let through the 個人番号 check (``events._no_personal_number``) and could hold one (``123456789018abcd``)."""
+    return hashlib.sha256(f"{consultation_id}\x00{client_id}".encode()).hexdigest()[:32]
+
+
+async def _seq_of_client_id(
+    session: AsyncSession, consultation_id: str, client_id: str, raw_client_id: str | None
+) -> int | None:
+    """The seq of the line stored under ``client_id`` (the hash); rows stored before session 11's fix hold the raw
+    id, so a retry across the upgrade still finds its line (those only matter for minutes)."""
+    ids = [client_id] if raw_client_id is None else [client_id, raw_client_id]
     return await session.scalar(
-        select(ChatMessage.seq).where(
-            ChatMessage.consultation_id == consultation_id, ChatMessage.client_id == client_id
-        )
+        select(ChatMessage.seq)
+        .where(ChatMessage.consultation_id == consultation_id, ChatMessage.client_id.in_(ids))
+        .order_by(ChatMessage.seq)
+        .limit(1)
     )
 
 

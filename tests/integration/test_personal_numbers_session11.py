@@ -11,6 +11,7 @@ from pathlib import Path
 
 from madoguchi import keys
 from madoguchi.domain.privacy import MY_NUMBER_MASK
+from madoguchi.storage.records import client_key
 from tests.integration.test_admin_web import PASSWORD, signed_in
 from tests.integration.test_pii_everywhere import search_database
 from tests.pii import Leaks, Sample
@@ -50,7 +51,8 @@ async def resident_lines(server: LiveServer, lines: list[str], prefix: str) -> t
     assert cid is not None
     stored = await server.app[keys.RECORDS].chat(cid)
     assert MY_NUMBER not in [line.client_id for line in stored]
-    return cid, [line.text for line in stored if line.client_id is not None and line.client_id.startswith(prefix)]
+    mine = {client_key(cid, f"{prefix}-{n}") for n in range(len(lines))}
+    return cid, [line.text for line in stored if line.client_id in mine]
 
 
 async def test_pieces_corrections_and_colons_are_stored_masked(tmp_path: Path) -> None:

@@ -166,11 +166,15 @@ async def test_a_record_the_database_refuses_is_set_aside_and_the_records_behind
                 assert listed[0]["error"] and "メモ" not in listed[0]["error"]
                 if live_state != "memory":  # the operator's command reads the Redis live state
                     capsys.readouterr()
-                    assert await records_set_aside(argparse.Namespace(json=True, clear=False), settings) == 0
+                    dump = argparse.Namespace(json=True, clear=False, retry=False)
+                    assert await records_set_aside(dump, settings) == 0
                     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-                    assert [(r["consultation_id"], r["trigger"]) for r in lines] == [(bad, "wrap_up")]
+                    got = [(r["record"]["consultation"]["id"], r["record"]["trigger"]) for r in lines]
+                    assert got == [(bad, "wrap_up")]
                     assert lines[0]["error"] == listed[0]["error"]
-                    assert await records_set_aside(argparse.Namespace(json=True, clear=True), settings) == 0
+                    assert "メモ" in json.dumps(lines[0]["record"], ensure_ascii=False)  # a full copy: the words too
+                    clear = argparse.Namespace(json=True, clear=True, retry=False)
+                    assert await records_set_aside(clear, settings) == 0
                     assert "cleared 1 set-aside record(s)" in capsys.readouterr().err
                     assert await metric(agent_side, "madoguchi_records_set_aside") == 0
                 for peer in (booth_a, booth_b, agent):

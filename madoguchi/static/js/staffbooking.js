@@ -418,7 +418,8 @@ export class StaffBooking {
     const place = nameOf(this.options?.places.find((p) => p.id === booking.place)?.names, lang) || booking.place;
     const when = `${dayLabel(booking.start.slice(0, 10), lang)} ${hhmm(booking.start)}〜${hhmm(booking.end)}`;
     const town = this.options?.municipality;
-    const url = `${window.location.origin}/book${town ? `/${encodeURIComponent(town)}` : ""}#code=${booking.code}`;
+    const base = this.options?.public_url || window.location.origin; // residents' address, not the console's
+    const url = `${base}/book${town ? `/${encodeURIComponent(town)}` : ""}#code=${booking.code}`;
     return [
       tr("console.booking.chat.booked", { route, when, place, code: formatBookingCode(booking.code) }),
       tr(DONE_KEEP[booking.mode] ?? "book.done.keep"),

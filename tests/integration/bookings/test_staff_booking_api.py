@@ -132,6 +132,17 @@ async def test_slots_and_options_for_staff(api: Api) -> None:
     status, slots = await api.call("GET", "/api/staff/slots?route=tax&date=2026-12-08&place=honcho", **as_staff(cookie))
     assert status == 200 and slots[0]["start"] == "2026-12-08T08:30:00+09:00"
 
+    assert options["public_url"] is None  # none set: the console falls back to its own address
+
+
+async def test_options_carry_the_public_url_for_the_booking_link(tmp_path: Path) -> None:
+    """Session 11 review: the booking link sent to the chat was built from the console's own address, which may be
+    an internal one; the console now takes MADOGUCHI_PUBLIC_URL from here (staffbooking.js bookingLines)."""
+    async with running(tmp_path, public_url="https://madoguchi.example.jp/") as api:
+        cookie, _ = await staff_session(api)
+        status, options = await api.call("GET", "/api/staff/bookings/options", **as_staff(cookie))
+        assert (status, options["public_url"]) == (200, "https://madoguchi.example.jp")
+
 
 REFUSED: list[tuple[str, str, dict[str, Any], int, str]] = [
     ("POST", "/api/staff/bookings", {**BODY, "start": "2026-12-07T07:00:00+09:00"}, 422, "past_slot"),

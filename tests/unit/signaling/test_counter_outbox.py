@@ -137,3 +137,15 @@ def test_clearing_set_aside_records_is_by_key(desk: Any) -> None:
     desk.counter.set_aside_records({keys[0]: "e0", keys[1]: "e1"}, at=50.0)
     assert desk.counter.clear_set_aside({keys[0], "other:0"}) == 1
     assert [s.record.key for s in desk.counter.state.set_aside] == [keys[1]]
+
+
+def test_retrying_set_aside_records_puts_them_back_at_the_end_of_the_outbox_by_key(desk: Any) -> None:
+    """Before, nothing ever wrote a set-aside record again: ``madoguchi records set-aside --retry`` does."""
+    desk.active_call("c1", "a1", now=10.0)
+    outbox = list(desk.counter.state.outbox)
+    desk.counter.set_aside_records({outbox[0].key: "e0", outbox[1].key: "e1"}, at=50.0)
+    assert desk.counter.retry_set_aside({outbox[0].key, "other:0"}) == 1
+    assert desk.counter.state.outbox == [*outbox[2:], outbox[0]]  # at the end, as it was
+    assert [s.record.key for s in desk.counter.state.set_aside] == [outbox[1].key]
+    assert desk.counter.retry_set_aside({outbox[0].key}) == 0  # no longer set aside: nothing queued twice
+    assert desk.counter.state.outbox == [*outbox[2:], outbox[0]]

@@ -20,7 +20,8 @@ from madoguchi.storage.errors import (
     UnknownColumn,
     UnknownConsultation,
 )
-from madoguchi.storage.records import EXPORT_FIELDS, ConsultationRecords, NewConsultation
+from madoguchi.storage.models import ChatMessage
+from madoguchi.storage.records import EXPORT_FIELDS, ConsultationRecords, NewConsultation, client_key
 from madoguchi.storage.spreadsheets import ExportOptions, display_value
 
 T0 = datetime(2024, 6, 3, 0, 30, tzinfo=UTC)
@@ -147,12 +148,32 @@ async def test_chat_retry_with_the_same_client_id_is_stored_once(scene: Scene) -
     assert (first, retry, second) == ((1, True), (1, False), (2, True))
     lines = await scene.records.chat("c1")
     assert [(line.seq, line.sender, line.text, line.client_id) for line in lines] == [
-        (1, "resident", "こんにちは", "k1"),
-        (2, "agent", "どうされましたか", "k2"),
+        (1, "resident", "こんにちは", client_key("c1", "k1")),
+        (2, "agent", "どうされましたか", client_key("c1", "k2")),
     ]
     assert lines[0].at == at(10)
     assert [line.seq for line in await scene.records.chat("c1", after_seq=1)] == [2]
     assert await scene.records.max_seq("c1") == 2
+
+
+async def test_a_client_id_is_stored_as_its_hash_and_still_dedupes(scene: Scene, db: Database) -> None:
+    """Session 11 review: a client id of 16+ hex digits skips the 個人番号 check, so ``123456789018abcd`` was
+    stored as it was. Now only a hash of it is; a retry (another process, after a reload) still finds the line, and
+    a line stored before the fix under the raw id too."""
+    await scene.records.create(new(scene))
+    hexed = "123456789018abcd"
+    assert await scene.records.add_chat("c1", seq=None, sender="resident", text="a", at=at(1), client_id=hexed) == (
+        1,
+        True,
+    )
+    again = ConsultationRecords(db)  # another process: nothing kept in memory
+    assert await again.add_chat("c1", seq=None, sender="resident", text="a", at=at(2), client_id=hexed) == (1, False)
+    async with db.transaction() as session:  # a line stored before the fix, under the raw id
+        session.add(ChatMessage(consultation_id="c1", seq=2, sender="resident", text="b", at=at(3), client_id="old-1"))
+    assert await again.add_chat("c1", seq=None, sender="resident", text="b", at=at(4), client_id="old-1") == (2, False)
+    stored = [line.client_id for line in await scene.records.chat("c1")]
+    assert stored == [client_key("c1", hexed), "old-1"]
+    assert all("123456789018" not in (value or "") for value in stored)
 
 
 async def test_chat_seq_taken_by_another_line_is_a_conflict(scene: Scene) -> None:
