@@ -17,18 +17,11 @@ from madoguchi.bookings.ferry import Sailing
 from madoguchi.domain.opening_hours import HoursSpec
 from madoguchi.storage.opening_hours import OpeningHoursStore
 from tests.bookings_support import running
-from tests.browser.chromium import WAIT_MS, new_page, shot
+from tests.browser.chromium import WAIT_MS, new_page, shot, shot_path
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
-
-
-def shot_dir() -> Path:
-    """Screenshots for a person to look at (session 11's personal-number refusal)."""
-    folder = Path("/work/shots/guard9")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 async def choose(page: Page, *, route: str, mode: str, day: str, place: str | None = None) -> None:
@@ -69,11 +62,14 @@ async def test_book_move_and_cancel_on_a_phone(browser: Browser, tmp_path: Path)
             box = await banner.bounding_box()
             assert box is not None and box["width"] <= 1 and box["height"] <= 1, box  # not a banner on screen
             await shot(page, "book-1-contact")
-            # a 個人番号 typed as the contact: the chat's sentence about personal numbers, beside the field, unsent
+            # a 個人番号 typed as the contact: a sentence that says so and what to write instead, beside it, unsent
             await page.get_by_test_id("book-contact").fill("+1234 5678 9018")
             await page.get_by_test_id("book-submit").click()
-            await expect(contact_error).to_have_text("個人番号（マイナンバー）は 書かないでください。")
-            await page.screenshot(path=str(shot_dir() / "book_phone_contact_personal_number.png"))
+            await expect(contact_error).to_have_text(
+                "これは マイナンバー（個人番号）の ようです。ここには 書かないで ください。"
+                "電話番号か メールアドレスを 書いて ください。"
+            )
+            await page.screenshot(path=shot_path("book_phone_contact_personal_number"))
             # someone else takes the last places of 8:30 meanwhile: the sentence stands at the times, which reload
             for _ in range(2):
                 assert (await api.book(start="2026-12-08T08:30:00+09:00", name_kana="タナカ"))[0] == 201

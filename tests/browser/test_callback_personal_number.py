@@ -1,16 +1,14 @@
 """A 個人番号 typed as the call-back number, in real Chromium (session 11): the panel refuses it beside the box with
 the chat's sentence about personal numbers, sends nothing, keeps the case waiting; a phone number then goes through.
 The chat's own masked note for a 個人番号 uses the same sentence. Screenshots at the four sizes go to
-/work/shots/guard9/."""
+test-artifacts/."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from tests.browser.chromium import WAIT_MS, new_page
+from tests.browser.chromium import WAIT_MS, new_page, shot_path
 from tests.support import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -21,13 +19,7 @@ SIZES = {
     "full": {"width": 1920, "height": 1080},
     "portrait": {"width": 1080, "height": 1920},
 }
-SHOTS = Path("/work/shots/guard9")
 SENTENCE = "個人番号（マイナンバー）は 書かないでください。"
-
-
-def shot_path(name: str) -> str:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    return str(SHOTS / f"{name}.png")
 
 
 async def snap(page: Page, name: str) -> None:

@@ -516,6 +516,7 @@ applyTranslations();
 const staffBooking = new StaffBooking({
   consultation: () => state.consultation,
   sendToChat: (text) => chat.say(text), // 「チャットに 送る」: the booking to the resident, as a line of the agent's
+  chatOpen: () => state.view === "call", // after the case ended (the resident's link lost, wrap-up) nobody reads it
 }); // book for a resident, today's bookings
 queue.bookingTime = (code) => staffBooking.timeOf(code); // a queued booked resident shows their time
 new VideoInvite({ socket, consultation: () => state.consultation }); // a web chat becomes a video call

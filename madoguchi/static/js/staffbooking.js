@@ -86,9 +86,10 @@ export class StaffBooking {
    * @param {(text: string) => object|null} [options.sendToChat]  queue a line to the current case's chat (null:
    *   not sent)
    */
-  constructor({ consultation, sendToChat = () => null }) {
+  constructor({ consultation, sendToChat = () => null, chatOpen = () => true }) {
     this.consultation = consultation;
     this.sendToChat = sendToChat;
+    this.chatOpen = chatOpen; // false once the case has ended (wrap-up): nobody would read the line
     this.booked = null; // {booking, consultationId} of the booking on the done screen
     this.options = null;
     this.bookings = [];
@@ -392,7 +393,7 @@ export class StaffBooking {
     const booked = this.booked;
     const status = $("staff-book-chat-status");
     const current = this.consultation();
-    if (!booked || current?.id !== booked.consultationId) {
+    if (!booked || current?.id !== booked.consultationId || !this.chatOpen()) {
       status.textContent = t("console.booking.chat_gone");
       status.dataset.state = "error";
       status.hidden = false;

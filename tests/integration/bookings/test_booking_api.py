@@ -243,8 +243,8 @@ async def test_a_personal_number_is_no_contact(api: Api) -> None:
     start = "2026-12-08T09:00:00+09:00"
     for typed in ("1234-5678-9018", "１２３４５６７８９０１８", "123456789018@example.jp"):
         status, body = await api.book(start=start, contact=typed)
-        assert (status, body["error"]["code"]) == (400, "invalid"), body
-        assert "personal number" in body["error"]["message"] and "5678" not in json.dumps(body)
+        assert (status, body["error"]["code"]) == (400, "personal_number"), body
+        assert "個人番号" in body["error"]["message"] and "5678" not in json.dumps(body)
     for typed in ("+1 202 555 0100", "12345678901", "090-12"):
         status, body = await api.book(start=start, contact=typed)
         assert (status, body["error"]["code"]) == (400, "invalid") and "Japanese phone" in body["error"]["message"]

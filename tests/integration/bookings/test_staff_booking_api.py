@@ -293,6 +293,6 @@ async def test_the_console_cannot_book_with_a_personal_number_as_contact(api: Ap
     status, body = await api.call(
         "POST", "/api/staff/bookings", json={**BODY, "contact": "1234 5678 9018"}, **as_staff(cookie, csrf)
     )
-    assert (status, body["error"]["code"]) == (400, "invalid") and "personal number" in body["error"]["message"]
+    assert (status, body["error"]["code"]) == (400, "personal_number") and "個人番号" in body["error"]["message"]
     status, day = await api.call("GET", "/api/staff/bookings?date=2026-12-07", **as_staff(cookie))
     assert status == 200 and day["bookings"] == []
