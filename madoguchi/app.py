@@ -329,6 +329,7 @@ def _bookings(settings: Settings, clock: Clock) -> Callable[[web.Application], A
             reminder_hours=settings.booking_reminder_hours,
             due_horizon_minutes=settings.booking_wait_horizon_minutes,
             town_hours=lambda m: app[keys.HOURS].hours(m),
+            locked_hours=lambda session, m: app[keys.HOURS].hours_locked(session, m),
         )
         app[booking_api.DESK] = desk
         sweeps = asyncio.create_task(desk.run_sweeps(), name="booking-sweeps")
