@@ -51,11 +51,13 @@ class OpeningHoursStore:
     @staticmethod
     async def locked_in(session: AsyncSession, municipality_id: str) -> SavedHours | None:
         """The stored hours read fresh inside a writer's own transaction (``session``), after locking the town's
-        row (``FOR UPDATE`` on PostgreSQL, as :meth:`save` does through :func:`bookings_closed_by`; SQLite's
-        ``IMMEDIATE`` transaction already makes writers take turns): a booking checked against these hours
-        cannot be committed after a change of hours that would have closed its time (it waits for the change,
-        then reads it), nor can the change miss the booking (it waits for the booking)."""
-        await session.execute(select(Municipality.id).where(Municipality.id == municipality_id).with_for_update())
+        row (``FOR SHARE`` on PostgreSQL: against :meth:`save`'s ``FOR UPDATE`` through :func:`bookings_closed_by`,
+        while bookings of one town still go side by side; SQLite's ``IMMEDIATE`` transaction already makes writers
+        take turns): a booking checked against these hours cannot be committed after a change of hours that would
+        have closed its time (it waits for the change, then reads it, its next statement seeing the commit), nor
+        can the change miss the booking (it waits for the booking)."""
+        town = select(Municipality.id).where(Municipality.id == municipality_id)
+        await session.execute(town.with_for_update(read=True))
         row = await session.get(StoredOpeningHours, municipality_id, populate_existing=True)
         if row is None:
             return None
