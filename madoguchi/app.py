@@ -199,6 +199,7 @@ def create_app(
     app.cleanup_ctx.append(_storage(settings, password_hasher))
     app.cleanup_ctx.append(_rate_limits(settings))
     app.cleanup_ctx.append(_login_guard(settings, clock))
+    app.cleanup_ctx.append(_browser_id_issues(settings, clock))
     app.cleanup_ctx.append(_chatbot(settings, engines))
     app.cleanup_ctx.append(_bookings(settings, clock))
     app.cleanup_ctx.append(_counter(settings, sio, clock))
@@ -253,6 +254,17 @@ def _login_guard(settings: Settings, clock: Clock) -> Callable[[web.Application]
         app[LOGIN_GUARD] = guard = LoginGuard(open_attempt_store(settings), clock, attempts=attempts)
         yield
         await guard.close()
+
+    return ctx
+
+
+def _browser_id_issues(settings: Settings, clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
+    """The chat page's new browser ids per address (``resident_chat/browser_id.py``), in the shared limits."""
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        per_hour = settings.resident_browser_ids_per_address_per_hour
+        app[BROWSER_IDS].limit_issues(app[keys.RATE_LIMITS].keyed("browser_ids", Rate(per_hour / 60, per_hour)), clock)
+        yield
 
     return ctx
 
@@ -329,6 +341,7 @@ def _bookings(settings: Settings, clock: Clock) -> Callable[[web.Application], A
             reminder_hours=settings.booking_reminder_hours,
             due_horizon_minutes=settings.booking_wait_horizon_minutes,
             town_hours=lambda m: app[keys.HOURS].hours(m),
+            locked_hours=lambda session, m: app[keys.HOURS].hours_locked(session, m),
         )
         app[booking_api.DESK] = desk
         sweeps = asyncio.create_task(desk.run_sweeps(), name="booking-sweeps")

@@ -125,6 +125,13 @@ class Settings(BaseSettings):
         default=100, ge=1, description="web chats one client address may start per resident_address_window_s"
     )
     resident_address_window_s: float = Field(default=600.0, gt=0)
+    resident_browser_ids_per_address_per_hour: int = Field(
+        default=20,
+        ge=1,
+        description="new browser ids the chat page gives one client address an hour (that many at once, refilled "
+        "over the hour; shared through Redis when configured); past it a new browser gets none and is counted as "
+        "its address, with the per-browser limits",
+    )
     resident_open_per_municipality: int = Field(
         default=200, ge=1, description="open web chats in one municipality at a time"
     )

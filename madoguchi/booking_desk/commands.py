@@ -85,6 +85,7 @@ async def _desk(settings: Settings, hours_book: HoursFactory) -> tuple[BookingDe
         mailer=SmtpMailer.from_settings(settings),
         reminder_hours=settings.booking_reminder_hours,
         town_hours=hours.hours,
+        locked_hours=hours.hours_locked,
     )
     return desk, db
 

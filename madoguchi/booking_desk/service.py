@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from madoguchi.booking_desk import ics, mail
 from madoguchi.booking_desk.form_fields import contact, kana
@@ -30,7 +31,14 @@ from madoguchi.domain.opening_hours import OpeningHours
 from madoguchi.storage.bookings import BookingClosed, BookingRecord, Bookings, NewBooking, SlotFull, UnknownBooking
 from madoguchi.ui import translate
 
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
 log = logging.getLogger(__name__)
+
+LockedHours = Callable[["AsyncSession", str], Awaitable[OpeningHours]]
+"""A town's hours read fresh inside the booking's own write transaction, its row locked first
+(:meth:`~madoguchi.storage.opening_hours.HoursBook.hours_locked`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +77,7 @@ class BookingDesk:
         reminder_hours: float = 24.0,
         due_horizon_minutes: float = 30.0,
         town_hours: Callable[[str], Awaitable[OpeningHours]] | None = None,
+        locked_hours: LockedHours | None = None,
     ) -> None:
         self.towns = {mid: town for mid, town in towns.items() if town.booking is not None}
         self.bookings = bookings
@@ -79,6 +88,10 @@ class BookingDesk:
         self._town_hours = town_hours
         """The town's opening hours in force (the admin's on /admin, else its file's): the one calendar the alarms,
         the booth's "closed now" and the reports use; bookings take its opened holidays and its closed days."""
+        self._locked_hours = locked_hours
+        """The same hours read again inside the write's transaction, the town's row locked: ``town_hours`` may be
+        up to a few seconds old on this process (its cache), and an admin's change may commit between the check
+        and the insert; the slot is checked again against these before it is taken (:meth:`_recheck`)."""
         self.on_due: Callable[[str, Mapping[str, int]], Awaitable[None]] | None = None
         """Told each town's bookings due soon per route (the counter, which counts them in walk-ins' waits)."""
 
@@ -105,6 +118,20 @@ class BookingDesk:
 
     async def hours(self, municipality_id: str) -> OpeningHours | None:
         return None if self._town_hours is None else await self._town_hours(municipality_id)
+
+    def _recheck(
+        self, town: Municipality, route: str, place: str, start: datetime, now: datetime
+    ) -> Callable[[AsyncSession], Awaitable[None]] | None:
+        """The slot checked again, inside the write's transaction, against the hours stored at that moment (town
+        row locked): refused with the same code as the first check (:class:`BookingRefused`)."""
+        locked = self._locked_hours
+        if locked is None:
+            return None
+
+        async def recheck(session: AsyncSession) -> None:
+            find_slot(self.plan(town), route, place, start, now, hours=await locked(session, town.id))
+
+        return recheck
 
     def _line(self, town: Municipality, place: str, ferry: str | None) -> FerryLine | None:
         if ferry is None:
@@ -184,7 +211,10 @@ class BookingDesk:
                     consultation_id=request.consultation_id,
                 ),
                 now=now,
+                recheck=self._recheck(town, request.route, request.place, request.start, now),
             )
+        except BookingRefused as refused:  # the hours changed meanwhile (an admin's save just committed)
+            raise DeskError(refused.code) from refused
         except SlotFull as full:
             raise DeskError("full") from full
         await self._mail(record, "book.mail.booked", town)
@@ -225,7 +255,10 @@ class BookingDesk:
                 now=now,
                 ferry_arrive=fit.arrive.at if fit else None,
                 ferry_leave=fit.leave.at if fit else None,
+                recheck=self._recheck(town, current.route, where, start, now),
             )
+        except BookingRefused as refused:
+            raise DeskError(refused.code) from refused
         except SlotFull as full:
             raise DeskError("full") from full
         except BookingClosed as closed:

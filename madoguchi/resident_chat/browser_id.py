@@ -7,8 +7,12 @@ SameSite=Lax, kept 180 days); the ``/resident`` socket reads it back from its ha
 browser's chats by it (``MADOGUCHI_RESIDENT_OPEN_PER_BROWSER`` …), under a much higher ceiling per address. A
 connection without a valid id (cookies off, a script) is counted as its address, with the per-browser limits: so
 whoever skips the cookie to look new every time gets the old strict limit, and whoever fetches the page for a
-fresh id every time meets the address ceiling. The id names nobody: it is random and stored only as the key of
-the count (docs/operations.md, "Anonymous web chats").
+fresh id every time meets the address ceiling. The page gives one address at most
+``MADOGUCHI_RESIDENT_BROWSER_IDS_PER_ADDRESS_PER_HOUR`` new ids (a token bucket: that many at once, refilled over
+the hour; in Redis when the deployment has it, so every process counts the same ids): past it the page sets no
+cookie, and the connection is counted as its address with the per-browser limits (3 open / 10 started), so a
+script fetching the page again for each chat gets 20 ids an hour (by default), not one per chat. The id names
+nobody: it is random and stored only as the key of the count (docs/operations.md, "Anonymous web chats").
 """
 
 from __future__ import annotations
@@ -16,10 +20,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from typing import Final
 
 from aiohttp import web
 from pydantic import SecretStr
+
+from madoguchi import ui
+from madoguchi.signaling.ratelimit import KeyedLimit
 
 COOKIE: Final = "madoguchi_browser"
 MAX_AGE_S: Final = 180 * 24 * 3600
@@ -37,6 +45,13 @@ class BrowserIds:
             if secret_key is not None
             else secrets.token_bytes(32)
         )
+        self._issues: KeyedLimit | None = None
+        self._clock: Callable[[], float] | None = None
+
+    def limit_issues(self, issues: KeyedLimit, clock: Callable[[], float]) -> None:
+        """Give each client address at most ``issues``' allowance of new ids (keyed by address; the composition
+        root passes the deployment's shared limit once it is open)."""
+        self._issues, self._clock = issues, clock
 
     def _mac(self, browser: str) -> str:
         return hmac.new(self._key, browser.encode(), hashlib.sha256).hexdigest()[:_MAC_CHARS]
@@ -57,12 +72,18 @@ class BrowserIds:
     def of_request(self, request: web.Request) -> str | None:
         return self.verify(request.cookies.get(COOKIE))
 
-    def give(self, request: web.Request, response: web.StreamResponse, *, secure: bool) -> None:
-        """Set a new id on ``response`` unless the request carries a valid one."""
-        if self.of_request(request) is None:
-            response.set_cookie(
-                COOKIE, self.issue(), max_age=MAX_AGE_S, path="/", httponly=True, samesite="Lax", secure=secure
-            )
+    async def give(self, request: web.Request, response: web.StreamResponse, *, secure: bool) -> bool:
+        """Set a new id on ``response`` unless the request carries a valid one or its address has had its new ids
+        for now (then the browser goes on without one: counted as its address). True when one was set."""
+        if self.of_request(request) is not None:
+            return False
+        issues, clock = self._issues, self._clock
+        if issues is not None and clock is not None and await issues.take(ui.client_address(request), clock()) > 0:
+            return False
+        response.set_cookie(
+            COOKIE, self.issue(), max_age=MAX_AGE_S, path="/", httponly=True, samesite="Lax", secure=secure
+        )
+        return True
 
 
 BROWSER_IDS: Final = web.AppKey("browser_ids", BrowserIds)

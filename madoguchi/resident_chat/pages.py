@@ -63,5 +63,5 @@ async def _render_chat(request: web.Request, municipality_id: str | None) -> web
         },
     )
     # what the anonymous chat limits count this browser by (browser_id.py)
-    request.app[BROWSER_IDS].give(request, response, secure=request.app[keys.SETTINGS].cookie_secure)
+    await request.app[BROWSER_IDS].give(request, response, secure=request.app[keys.SETTINGS].cookie_secure)
     return response

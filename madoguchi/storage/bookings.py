@@ -13,7 +13,7 @@ Contact details (phone, e-mail) are for reminders only: :class:`BookingRecord` m
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any, Final
@@ -233,7 +233,15 @@ class Bookings:
             if stored.first() is not None:
                 return code
 
-    async def book(self, new: NewBooking, *, now: datetime) -> BookingRecord:
+    async def book(
+        self,
+        new: NewBooking,
+        *,
+        now: datetime,
+        recheck: Callable[[AsyncSession], Awaitable[None]] | None = None,
+    ) -> BookingRecord:
+        """Count and store ``new``; ``recheck`` runs first in the same transaction (the desk locks the town's row
+        and checks the slot against the hours stored now; it raises to refuse, and nothing is stored)."""
         values: dict[str, Any] = {
             "municipality_id": new.municipality_id,
             "route": new.route,
@@ -256,6 +264,8 @@ class Bookings:
             "updated_at": now,
         }
         async with self._db.transaction() as session:
+            if recheck is not None:
+                await recheck(session)
             await self._take(session, new.municipality_id, new.slot)
             code = await self._insert_with_new_code(session, values)
         return _record(Booking(code=code, **values, notice=None, reminded_at=None))
@@ -290,9 +300,13 @@ class Bookings:
         now: datetime,
         ferry_arrive: time | None = None,
         ferry_leave: time | None = None,
+        recheck: Callable[[AsyncSession], Awaitable[None]] | None = None,
     ) -> BookingRecord:
-        """The same code at another time: the new place is taken before the old one is given back."""
+        """The same code at another time: the new place is taken before the old one is given back (``recheck``:
+        as :meth:`book`, first in the transaction)."""
         async with self._db.transaction() as session:
+            if recheck is not None:
+                await recheck(session)
             row = await session.get(Booking, code, with_for_update=True)
             if row is None:
                 raise UnknownBooking

@@ -48,6 +48,21 @@ class OpeningHoursStore:
             return None
         return SavedHours(HoursSpec.model_validate(row.spec), row.updated_at, row.updated_by)
 
+    @staticmethod
+    async def locked_in(session: AsyncSession, municipality_id: str) -> SavedHours | None:
+        """The stored hours read fresh inside a writer's own transaction (``session``), after locking the town's
+        row (``FOR SHARE`` on PostgreSQL: against :meth:`save`'s ``FOR UPDATE`` through :func:`bookings_closed_by`,
+        while bookings of one town still go side by side; SQLite's ``IMMEDIATE`` transaction already makes writers
+        take turns): a booking checked against these hours cannot be committed after a change of hours that would
+        have closed its time (it waits for the change, then reads it, its next statement seeing the commit), nor
+        can the change miss the booking (it waits for the booking)."""
+        town = select(Municipality.id).where(Municipality.id == municipality_id)
+        await session.execute(town.with_for_update(read=True))
+        row = await session.get(StoredOpeningHours, municipality_id, populate_existing=True)
+        if row is None:
+            return None
+        return SavedHours(HoursSpec.model_validate(row.spec), row.updated_at, row.updated_by)
+
     async def save(
         self,
         municipality_id: str,
@@ -203,6 +218,17 @@ class HoursBook:
 
     async def hours(self, municipality_id: str) -> OpeningHours:
         spec, _ = await self.spec(municipality_id)
+        return self._in_force(municipality_id, spec)
+
+    async def hours_locked(self, session: AsyncSession, municipality_id: str) -> OpeningHours:
+        """:meth:`hours`, but read fresh (never from the cache) inside a writer's transaction with the town's row
+        locked (:meth:`OpeningHoursStore.locked_in`): what a booking is checked against again just before it is
+        inserted, so an admin's change committed meanwhile (on any process) is the one it meets."""
+        saved = await OpeningHoursStore.locked_in(session, municipality_id)
+        spec = saved.spec if saved is not None else self._defaults(municipality_id)
+        return self._in_force(municipality_id, spec)
+
+    def _in_force(self, municipality_id: str, spec: HoursSpec | None) -> OpeningHours:
         hours = hours_in_force(spec, self._calendar)
         extra = self._also_closed(municipality_id)
         return hours if extra is None else layered(hours, extra)

@@ -10,8 +10,11 @@ from typing import Any
 import pytest
 
 from madoguchi import keys
+from madoguchi.booking_desk.api import DESK
+from madoguchi.booking_desk.service import BookingDesk, BookingRequest, DeskError, day_bounds
 from madoguchi.bookings.plan import JST
 from madoguchi.bookings.slots import Slot, day_slots
+from madoguchi.storage import opening_hours
 from madoguchi.storage.bookings import Bookings, NewBooking
 from madoguchi.storage.opening_hours import OpeningHoursStore
 from tests.integration.test_admin_web import PASSWORD, audit_actions, signed_in, two_towns
@@ -246,3 +249,94 @@ async def test_a_booking_made_while_the_hours_are_saved_is_named_not_stranded(
         assert status == 409 and refused["error"]["code"] == "bookings_on_closed_days", refused
         assert [b["code"] for b in refused["bookings"]] == [booked.code]
         assert await OpeningHoursStore(db).get("shiomi") is None  # nothing stored
+
+
+@on_both_topologies
+async def test_a_booking_checked_before_the_hours_change_is_refused_when_it_is_written(
+    live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other half of the race: a booking checked against the old hours (read before its own transaction, and
+    cached for a few seconds on every process) was inserted after the admin's save that closed its day had
+    committed, stranded with nobody told. Now the booking's write transaction locks the town's row, reads the
+    stored hours fresh and checks the slot again: refused with the day's own code, nothing stored."""
+    await two_towns(live_server)
+    town = live_server.app[keys.TRIAGES]["shiomi"].engine.kb.municipality
+    assert town.booking is not None
+    day = datetime.now(JST).date() + timedelta(days=14)
+    while day.weekday() != 1:  # a Tuesday two weeks or more ahead: open, bookable
+        day += timedelta(days=1)
+    slot = next(s for s in day_slots(town.booking, "tax", day, place="shiomi-post-office"))
+    desk = live_server.app[DESK]
+    db = live_server.app[keys.DATABASE]
+    checked, release = asyncio.Event(), asyncio.Event()
+    fit = BookingDesk._fit
+
+    async def held(self: BookingDesk, *args: Any) -> Any:
+        checked.set()  # the slot was checked against the hours in force (the old ones), nothing written yet
+        await release.wait()
+        return await fit(self, *args)
+
+    request = BookingRequest("shiomi", "tax", "shiomi-post-office", slot.start, "ヤマダ ハナコ")
+    async with signed_in(live_server, "admin-a") as admin:
+        monkeypatch.setattr(BookingDesk, "_fit", held)
+        booking = asyncio.create_task(desk.book(request))
+        await asyncio.wait_for(checked.wait(), 10)
+        body = {"weekly": week("08:30-17:15"), "closed": [day.isoformat()]}
+        status, saved = await admin.post("/api/admin/hours/shiomi", body)
+        assert status == 200 and saved["bookings_on_closed_days"] == [], saved  # nothing booked on it yet
+        release.set()
+        with pytest.raises(DeskError) as refused:
+            await booking
+        assert refused.value.code == "closed_day"
+        start, end = day_bounds(day)
+        assert await Bookings(db).counts("shiomi", start, end) == {}  # no place taken, no booking stored
+
+
+@on_both_topologies
+async def test_a_booking_written_while_the_hours_are_being_saved_waits_and_meets_the_new_hours(
+    live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The booking's second check is not a read that may pass before the admin's save commits: its transaction
+    takes the town's row (PostgreSQL ``FOR SHARE`` against the save's ``FOR UPDATE``; SQLite: writers take turns),
+    so while a save is under way the booking waits, then reads the hours the save stored, and is refused."""
+    await two_towns(live_server)
+    town = live_server.app[keys.TRIAGES]["shiomi"].engine.kb.municipality
+    assert town.booking is not None
+    day = datetime.now(JST).date() + timedelta(days=14)
+    while day.weekday() != 1:  # a Tuesday two weeks or more ahead: open, bookable
+        day += timedelta(days=1)
+    slot = next(s for s in day_slots(town.booking, "tax", day, place="shiomi-post-office"))
+    desk = live_server.app[DESK]
+    checked, release, locked, commit = asyncio.Event(), asyncio.Event(), asyncio.Event(), asyncio.Event()
+    fit = BookingDesk._fit
+    closed_in = opening_hours._closed_in
+
+    async def held(self: BookingDesk, *args: Any) -> Any:
+        checked.set()
+        await release.wait()
+        return await fit(self, *args)
+
+    async def save_held_open(*args: Any) -> Any:
+        found = await closed_in(*args)
+        locked.set()  # the save holds the town's row, not committed yet
+        await commit.wait()
+        return found
+
+    request = BookingRequest("shiomi", "tax", "shiomi-post-office", slot.start, "ヤマダ ハナコ")
+    async with signed_in(live_server, "admin-a") as admin:
+        monkeypatch.setattr(BookingDesk, "_fit", held)
+        monkeypatch.setattr(opening_hours, "_closed_in", save_held_open)
+        booking = asyncio.create_task(desk.book(request))
+        await asyncio.wait_for(checked.wait(), 10)  # checked against the old hours
+        body = {"weekly": week("08:30-17:15"), "closed": [day.isoformat()]}
+        saving = asyncio.create_task(admin.post("/api/admin/hours/shiomi", body))
+        await asyncio.wait_for(locked.wait(), 10)
+        release.set()
+        await asyncio.sleep(0.5)
+        assert not booking.done()  # waiting for the save
+        commit.set()
+        status, saved = await saving
+        assert status == 200 and saved["bookings_on_closed_days"] == [], saved
+        with pytest.raises(DeskError) as refused:
+            await booking
+        assert refused.value.code == "closed_day"

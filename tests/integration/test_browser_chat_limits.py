@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 
 from madoguchi.resident_chat.browser_id import COOKIE
-from tests.support import Peer, make_settings, serve
+from tests.support import LiveServer, Peer, make_settings, on_both_topologies, serve
 
 PROXY = ["127.0.0.1"]
 SHARED = "203.0.113.5"  # one post office's Wi-Fi
@@ -87,3 +87,29 @@ async def test_a_browser_keeps_its_id(tmp_path: Path) -> None:
         http.cookie_jar.update_cookies({COOKIE: first})
         async with http.get(f"{live.base_url}/chat") as resp:
             assert COOKIE not in resp.cookies  # a valid id is not replaced
+
+
+@on_both_topologies
+async def test_one_address_gets_a_bounded_number_of_new_browser_ids(live_server: LiveServer) -> None:
+    """Reviewer, session 11: a script fetched ``GET /chat`` for a fresh id as often as it liked, so the address
+    ceiling (30 open) was the real limit, tenfold the old 3, and seven addresses filled a town's 200 chats. One
+    address now gets 20 new ids an hour (shared by the processes: the page is asked of both in turn); past that the
+    page sets no cookie and the script's chats count as its address, three at most. Before: 25 ids of 25."""
+    per_hour = live_server.settings.resident_browser_ids_per_address_per_hour
+    assert per_hour == 20
+    urls = [live_server.booth_url, live_server.agent_url]
+    given: list[str] = []
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http:
+        for n in range(per_hour + 5):  # bounded: five past the allowance
+            async with http.get(f"{urls[n % 2]}/chat") as resp:
+                assert resp.status == 200  # the page itself is never refused
+                if COOKIE in resp.cookies:
+                    given.append(resp.cookies[COOKIE].value)
+    assert len(given) == per_hour and len(set(given)) == per_hour
+    address = "127.0.0.1"  # no trusted proxy here: every request comes from the test's own address
+    async with residents() as peers:
+        # a browser given an id before keeps using it; one that got none is counted as the address: three chats
+        assert "error" not in await chat(live_server.booth_url, address, given[0], peers, 0)
+        scripted = [await chat(live_server.booth_url, address, None, peers, 1 + n) for n in range(4)]
+        assert ["error" in ack for ack in scripted] == [False, False, False, True], scripted
+        assert scripted[3]["error"]["code"] == "source_limit"
