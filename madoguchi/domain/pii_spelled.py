@@ -58,6 +58,9 @@ def mask_spelled(text: str, kinds: list[str]) -> str:
             if words[next_word] >= i + MY_NUMBER_DIGITS:
                 i = words[next_word] - MY_NUMBER_DIGITS + 1  # no word in this window: the run reader's digits
                 continue
+            if _glued_among_digits(folded, run[i : i + MY_NUMBER_DIGITS]):
+                i += 1
+                continue
             if _checks(values, i):
                 spans.append((run[i][0], run[i + MY_NUMBER_DIGITS - 1][1]))
                 i += MY_NUMBER_DIGITS
@@ -67,6 +70,22 @@ def mask_spelled(text: str, kinds: list[str]) -> str:
         text = text[:start] + MY_NUMBER_MASK + text[end:]
     kinds.extend("my_number" for _span in spans)
     return text
+
+
+_GLUED_SET = frozenset(_folded(w) for w in SPELLED_DIGITS_GLUED)
+
+
+def _glued_among_digits(folded: str, window: list[tuple[int, int, int, bool]]) -> bool:
+    """A kana glued to its neighbours (「く」, 「し」, 「に」) read as a digit beside digits written as digits: nobody
+    spells part of a number that way, while ordinary words after a written number hold such kana (「…1よろしく」 read
+    「し」「く」 as 4 and 9, and eleven written digits with them passed the check one time in eleven)."""
+    has_digit = has_glued = False
+    for start, end, _digit, word in window:
+        if not word:
+            has_digit = True
+        elif folded[start:end] in _GLUED_SET:
+            has_glued = True
+    return has_digit and has_glued
 
 
 _WEIGHTS = tuple(n + 1 if n <= 6 else n - 5 for n in range(11, 0, -1))

@@ -128,3 +128,10 @@ def test_staff_notes_and_chat_lines_are_masked_at_the_edge() -> None:
         {"consultation_id": "c1", "text": "一二三四 五六七八 九〇一八 です", "client_id": "x"}
     )
     assert line.text == MY_NUMBER_MASK + " です"
+
+
+def test_kana_after_written_digits_do_not_complete_a_number() -> None:
+    """CI's property test found 「000000000001くく」 masked: eleven written digits and 「く」 as 9 passed the check.
+    Glued kana beside written digits are ordinary words (「…よろしく」), not a spelled part of a number."""
+    for text in ("000000000001くく", "00000000001よろしく", "1234 5678 901 しく"):
+        assert mask_pii(text).kinds == (), text
