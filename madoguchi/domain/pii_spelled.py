@@ -58,7 +58,7 @@ def mask_spelled(text: str, kinds: list[str]) -> str:
             if words[next_word] >= i + MY_NUMBER_DIGITS:
                 i = words[next_word] - MY_NUMBER_DIGITS + 1  # no word in this window: the run reader's digits
                 continue
-            if _glued_among_digits(folded, run[i : i + MY_NUMBER_DIGITS]):
+            if _glued_among_digits(text, folded, run[i : i + MY_NUMBER_DIGITS]):
                 i += 1
                 continue
             if _checks(values, i):
@@ -75,17 +75,25 @@ def mask_spelled(text: str, kinds: list[str]) -> str:
 _GLUED_SET = frozenset(_folded(w) for w in SPELLED_DIGITS_GLUED)
 
 
-def _glued_among_digits(folded: str, window: list[tuple[int, int, int, bool]]) -> bool:
-    """A kana glued to its neighbours (「く」, 「し」, 「に」) read as a digit beside digits written as digits: nobody
-    spells part of a number that way, while ordinary words after a written number hold such kana (「…1よろしく」 read
-    「し」「く」 as 4 and 9, and eleven written digits with them passed the check one time in eleven)."""
-    has_digit = has_glued = False
+MIN_WORDS_AMONG_DIGITS = 6
+"""A run that mixes written digits with spelled words is a number only when at least half of it is words."""
+
+
+def _glued_among_digits(text: str, folded: str, window: list[tuple[int, int, int, bool]]) -> bool:
+    """Whether twelve tokens that hold digits written as digits (``0``-``9`` of any width; kanji numerals count as
+    spelled) are no spelled number: a kana glued to its neighbours (「く」, 「し」, 「に」) among them, or fewer than
+    :data:`MIN_WORDS_AMONG_DIGITS` spelled ones. Ordinary words after a written number hold such kana and short words
+    (「…1よろしく」 read 「し」「く」 as 4 and 9; "… ba ba" as 3 3), and eleven or ten written digits with them pass the
+    check one time in eleven (CI's property test found 「000000000001くく」); nobody spells one or two digits of a
+    number and writes the rest as digits."""
+    written = spelled = glued = 0
     for start, end, _digit, word in window:
-        if not word:
-            has_digit = True
-        elif folded[start:end] in _GLUED_SET:
-            has_glued = True
-    return has_digit and has_glued
+        if not word and text[start].isdigit():
+            written += 1
+            continue
+        spelled += 1
+        glued += word and folded[start:end] in _GLUED_SET
+    return written > 0 and (glued > 0 or spelled < MIN_WORDS_AMONG_DIGITS)
 
 
 _WEIGHTS = tuple(n + 1 if n <= 6 else n - 5 for n in range(11, 0, -1))

@@ -133,5 +133,11 @@ def test_staff_notes_and_chat_lines_are_masked_at_the_edge() -> None:
 def test_kana_after_written_digits_do_not_complete_a_number() -> None:
     """CI's property test found 「000000000001くく」 masked: eleven written digits and 「く」 as 9 passed the check.
     Glued kana beside written digits are ordinary words (「…よろしく」), not a spelled part of a number."""
-    for text in ("000000000001くく", "00000000001よろしく", "1234 5678 901 しく"):
+    for text in (
+        "000000000001くく",
+        "00000000001よろしく",
+        "1234 5678 901 しく",
+        "0000000008 ba ba",
+        "00000000021ba ba",
+    ):
         assert mask_pii(text).kinds == (), text
