@@ -58,7 +58,7 @@ def mask_spelled(text: str, kinds: list[str]) -> str:
             if words[next_word] >= i + MY_NUMBER_DIGITS:
                 i = words[next_word] - MY_NUMBER_DIGITS + 1  # no word in this window: the run reader's digits
                 continue
-            if _glued_among_digits(text, folded, run[i : i + MY_NUMBER_DIGITS]):
+            if _not_spelled_among_written(text, folded, run[i : i + MY_NUMBER_DIGITS]):
                 i += 1
                 continue
             if _checks(values, i):
@@ -79,7 +79,7 @@ MIN_WORDS_AMONG_DIGITS = 6
 """A run that mixes written digits with spelled words is a number only when at least half of it is words."""
 
 
-def _glued_among_digits(text: str, folded: str, window: list[tuple[int, int, int, bool]]) -> bool:
+def _not_spelled_among_written(text: str, folded: str, window: list[tuple[int, int, int, bool]]) -> bool:
     """Whether twelve tokens that hold digits written as digits (``0``-``9`` of any width; kanji numerals count as
     spelled) are no spelled number: a kana glued to its neighbours (「く」, 「し」, 「に」) among them, or fewer than
     :data:`MIN_WORDS_AMONG_DIGITS` spelled ones. Ordinary words after a written number hold such kana and short words

@@ -67,27 +67,23 @@ async def _nobody_on_duty_in_vietnamese(live_server: LiveServer) -> None:
 
 async def test_talk_to_staff_with_nobody_on_duty_is_told_plainly(tmp_path: Path) -> None:
     async with serve(make_settings(tmp_path), clock=office_hours_clock()) as server:
-        await _talk_to_staff_with_nobody_on_duty(server)
-
-
-async def _talk_to_staff_with_nobody_on_duty(live_server: LiveServer) -> None:
-    home = await resident_peer(live_server)
-    ack = ok(await home.call("chat.send", {"text": "住民票がほしい", "client_id": "j-1"}))
-    ok(await home.call("handoff.request", {"consultation_id": ack["consultation_id"]}))
-    bot = await home.wait_for("chat.message", lambda m: m["sender"] == "bot" and m["bot"]["action"] == "handoff")
-    assert bot["text"] == PHRASES["ja"]["handoff_nobody"]
-    await home.close()
+        assert await _handoff_line_to_talk_to_staff(server) == PHRASES["ja"]["handoff_nobody"]
 
 
 async def test_talk_to_staff_on_a_sunday_is_told_the_counter_is_closed(tmp_path: Path) -> None:
     sunday_morning = office_hours_clock(OFFICE_MORNING - 24 * 3600)
     async with serve(make_settings(tmp_path), clock=sunday_morning) as server:
-        home = await resident_peer(server)
-        ack = ok(await home.call("chat.send", {"text": "住民票がほしい", "client_id": "j-1"}))
-        ok(await home.call("handoff.request", {"consultation_id": ack["consultation_id"]}))
-        bot = await home.wait_for("chat.message", lambda m: m["sender"] == "bot" and m["bot"]["action"] == "handoff")
-        assert bot["text"] == PHRASES["ja"]["handoff_closed"]
-        await home.close()
+        assert await _handoff_line_to_talk_to_staff(server) == PHRASES["ja"]["handoff_closed"]
+
+
+async def _handoff_line_to_talk_to_staff(live_server: LiveServer) -> str:
+    """The bot's line after a resident asks a question and then to talk to staff, nobody being on duty."""
+    home = await resident_peer(live_server)
+    ack = ok(await home.call("chat.send", {"text": "住民票がほしい", "client_id": "j-1"}))
+    ok(await home.call("handoff.request", {"consultation_id": ack["consultation_id"]}))
+    bot = await home.wait_for("chat.message", lambda m: m["sender"] == "bot" and m["bot"]["action"] == "handoff")
+    await home.close()
+    return str(bot["text"])
 
 
 def test_the_handoff_line_follows_the_panel_reason() -> None:
