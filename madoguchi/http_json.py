@@ -22,10 +22,16 @@ def json_error(status: int, code: str, message: str, headers: Mapping[str, str] 
     return web.json_response({"error": {"code": code, "message": message}}, status=status, headers=headers)
 
 
+PARSED_JSON = web.RequestKey("parsed_json", object)
+"""The body as :func:`refuse_unsafe_text` parsed it to check its texts, so a handler does not parse it again."""
+
+
 async def read_json(request: web.Request) -> object:
     """The parsed body; raises ``HTTPBadRequest`` (a JSON error body) when it is not JSON we can read."""
     if request.content_type != "application/json":
         raise _bad("send a JSON body with Content-Type: application/json")
+    if PARSED_JSON in request:
+        return request[PARSED_JSON]
     try:
         text = await request.text()  # over the limit: HTTPRequestEntityTooLarge, answered by oversize_as_json
     except UnicodeDecodeError:
@@ -81,9 +87,10 @@ async def _unsafe_text(request: web.Request) -> tuple[str, str] | None:
         return None
     if request.content_type == "application/json":
         try:  # the bytes as UTF-8, however the charset is declared (another charset is refused before this)
-            document = json.loads((await request.read()).decode("utf-8"))  # the handler's read gets the same bytes
+            document = json.loads((await request.read()).decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError):
             return None  # the handler's own read answers that one (read_json)
+        request[PARSED_JSON] = document  # read_json hands the handler this, not a second parse
         return find_unsafe(document)
     if request.content_type == FORM_TYPE:
         return _first((await request.post()).items(), "form")
