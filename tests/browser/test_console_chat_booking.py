@@ -58,7 +58,10 @@ async def test_a_nepali_chat_gets_a_japanese_gist_and_its_booking_in_nepali(brow
             )
             await home.get_by_test_id("chat-input").fill(NEPALI)
             await home.get_by_test_id("chat-send").click()
-            await home.get_by_test_id("handoff-request").click(timeout=WAIT_MS)
+            # the line asks for a person itself: the bot queues the chat without the button (clicking the button
+            # raced the bot's reply, which hides it — CI's Chromium lost that race)
+            await expect(home.get_by_test_id("queue-position")).to_be_visible(timeout=WAIT_MS)
+            await expect(home.get_by_test_id("handoff-request")).to_be_hidden()
             await agent.goto(f"{api.base_url}/login")
             await agent.get_by_test_id("login-username").fill("tanaka")
             await agent.get_by_test_id("login-password").fill(PASSWORD)
