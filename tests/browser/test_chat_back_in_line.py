@@ -4,14 +4,38 @@ server's view says ``transferred``; the page used to forget it)."""
 from __future__ import annotations
 
 import pytest
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Page, expect
 
 from tests.browser.chromium import WAIT_MS, new_page, shot
-from tests.support import LiveServer, agent_peer, booth_peer, ok
+from tests.support import LiveServer, Peer, agent_peer, booth_peer, ok
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
+
+
+async def _transfer_a_chat_to_a_busy_desk(
+    live_server: LiveServer, home: Page, sato: Peer, kato: Peer, kiosk: Peer
+) -> tuple[str, str]:
+    """kato (tax) takes a booth's case, so he is busy; a phone chat reaches sato, who transfers it to tax: the chat
+    waits again without ringing. Returns the booth's case and the chat's case."""
+    await kiosk.wait_for("booth.state")
+    ok(await kato.call("agent.status", {"status": "available"}))
+    booth_case = str(ok(await kiosk.call("consultation.request", {"route": "tax"}))["consultation_id"])
+    await kato.wait_for("offer")
+    ok(await kato.call("offer.accept", {"consultation_id": booth_case}))
+    await home.goto(live_server.base_url + "/chat")
+    await expect(home.get_by_test_id("connection-status")).to_have_attribute("data-state", "ready", timeout=WAIT_MS)
+    await home.get_by_test_id("chat-input").fill("住民票の写しがほしい")
+    await home.get_by_test_id("chat-send").click()
+    await expect(home.get_by_test_id("handoff-request")).to_be_visible(timeout=WAIT_MS)
+    await home.get_by_test_id("handoff-request").click()
+    ok(await sato.call("agent.status", {"status": "available"}))
+    cid = str((await sato.wait_for("offer"))["consultation_id"])
+    ok(await sato.call("offer.accept", {"consultation_id": cid}))
+    await expect(home.locator("#talking-card")).to_be_visible(timeout=WAIT_MS)
+    ok(await sato.call("consultation.transfer", {"consultation_id": cid, "route": "tax", "note": "税の件"}))
+    return booth_case, cid
 
 
 async def test_the_transfer_line_survives_a_reload(live_server: LiveServer, browser: Browser) -> None:
@@ -23,24 +47,7 @@ async def test_the_transfer_line_survives_a_reload(live_server: LiveServer, brow
     kato = await agent_peer(live_server, "kato", "kato-password-1")
     kiosk = await booth_peer(live_server, token)
     try:
-        # kato takes a booth's tax case: on duty for tax, but busy, so a transferred case waits without ringing
-        await kiosk.wait_for("booth.state")
-        ok(await kato.call("agent.status", {"status": "available"}))
-        ok(await kiosk.call("consultation.request", {"route": "tax"}))
-        taken = await kato.wait_for("offer")
-        ok(await kato.call("offer.accept", {"consultation_id": str(taken["consultation_id"])}))
-        await home.goto(live_server.base_url + "/chat")
-        await expect(home.get_by_test_id("connection-status")).to_have_attribute("data-state", "ready", timeout=WAIT_MS)
-        await home.get_by_test_id("chat-input").fill("住民票の写しがほしい")
-        await home.get_by_test_id("chat-send").click()
-        await expect(home.get_by_test_id("handoff-request")).to_be_visible(timeout=WAIT_MS)
-        await home.get_by_test_id("handoff-request").click()
-        ok(await sato.call("agent.status", {"status": "available"}))
-        offer = await sato.wait_for("offer")
-        cid = str(offer["consultation_id"])
-        ok(await sato.call("offer.accept", {"consultation_id": cid}))
-        await expect(home.locator("#talking-card")).to_be_visible(timeout=WAIT_MS)
-        ok(await sato.call("consultation.transfer", {"consultation_id": cid, "route": "tax", "note": "税の件"}))
+        await _transfer_a_chat_to_a_busy_desk(live_server, home, sato, kato, kiosk)
         back = home.locator("#back-in-line")
         await expect(back).to_have_attribute("data-reason", "transferred", timeout=WAIT_MS)
         await home.reload()
@@ -68,22 +75,7 @@ async def test_the_chat_names_the_new_counter_also_while_its_console_rings(
     kato = await agent_peer(live_server, "kato", "kato-password-1")
     kiosk = await booth_peer(live_server, token)
     try:
-        await kiosk.wait_for("booth.state")
-        ok(await kato.call("agent.status", {"status": "available"}))
-        booth_case = str(ok(await kiosk.call("consultation.request", {"route": "tax"}))["consultation_id"])
-        await kato.wait_for("offer")
-        ok(await kato.call("offer.accept", {"consultation_id": booth_case}))
-        await home.goto(live_server.base_url + "/chat")
-        await expect(home.get_by_test_id("connection-status")).to_have_attribute("data-state", "ready", timeout=WAIT_MS)
-        await home.get_by_test_id("chat-input").fill("住民票の写しがほしい")
-        await home.get_by_test_id("chat-send").click()
-        await expect(home.get_by_test_id("handoff-request")).to_be_visible(timeout=WAIT_MS)
-        await home.get_by_test_id("handoff-request").click()
-        ok(await sato.call("agent.status", {"status": "available"}))
-        cid = str((await sato.wait_for("offer"))["consultation_id"])
-        ok(await sato.call("offer.accept", {"consultation_id": cid}))
-        await expect(home.locator("#talking-card")).to_be_visible(timeout=WAIT_MS)
-        ok(await sato.call("consultation.transfer", {"consultation_id": cid, "route": "tax", "note": "税の件"}))
+        booth_case, cid = await _transfer_a_chat_to_a_busy_desk(live_server, home, sato, kato, kiosk)
         back = home.locator("#back-in-line")
         named = "担当の 窓口を 「税金」に かえています。そのまま お待ちください。"
         await expect(back).to_have_text(named, timeout=WAIT_MS)
