@@ -18,7 +18,7 @@ import re
 from madoguchi.domain.pii_digits import digit_value
 from madoguchi.domain.pii_digits import fold as _fold
 from madoguchi.domain.pii_runs import date_amount_count_spans
-from madoguchi.domain.pii_tokens import MY_NUMBER_MASK
+from madoguchi.domain.pii_tokens import mask_spans
 from madoguchi.domain.pii_words import GROUP_SEPARATORS, SPELLED_DIGITS_GLUED, SPELLED_DIGITS_WORDS
 
 MAX_SEPARATORS = 3  # separator characters between two words (or digits) of one run
@@ -66,10 +66,7 @@ def mask_spelled(text: str, kinds: list[str]) -> str:
                 i += MY_NUMBER_DIGITS
             else:
                 i += 1
-    for start, end in reversed(spans):
-        text = text[:start] + MY_NUMBER_MASK + text[end:]
-    kinds.extend("my_number" for _span in spans)
-    return text
+    return mask_spans(text, spans, "my_number", kinds)
 
 
 _GLUED_SET = frozenset(_folded(w) for w in SPELLED_DIGITS_GLUED)

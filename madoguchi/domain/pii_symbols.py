@@ -28,7 +28,7 @@ from madoguchi.domain.pii_digits import digit_value
 from madoguchi.domain.pii_digits import fold as _fold
 from madoguchi.domain.pii_digits import invisible as _invisible
 from madoguchi.domain.pii_runs import MAX_GAP_CHARS, protected_digits
-from madoguchi.domain.pii_tokens import MY_NUMBER_MASK
+from madoguchi.domain.pii_tokens import mask_spans
 from madoguchi.domain.pii_words import GROUP_SEPARATORS
 
 SYMBOL_RUN = 3  # at most this many symbols between two groups of one number (spaces and line breaks besides)
@@ -114,7 +114,4 @@ def mask_symbol_joined(text: str, kinds: list[str]) -> str:
             first = last + 1
         else:
             first += 1
-    for start, stop in reversed(spans):
-        text = text[:start] + MY_NUMBER_MASK + text[stop:]
-    kinds.extend("my_number" for _span in spans)
-    return text
+    return mask_spans(text, spans, "my_number", kinds)

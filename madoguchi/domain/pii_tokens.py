@@ -44,3 +44,13 @@ def without_mask_tokens(text: str) -> str:
     words standing in for a number, and would make a Vietnamese line look Japanese and pull it to the My Number
     desk (「Số My Number của tôi là ［個人番号］, … thuế cư trú」 is a tax question)."""
     return _MASK_TOKEN_RE.sub(" ", text)
+
+
+def mask_spans(text: str, spans: list[tuple[int, int]], kind: str, kinds: list[str]) -> str:
+    """``text`` with each of ``spans`` (sorted, not overlapping) replaced by the token of ``kind``, which is
+    recorded in ``kinds`` once per span: the last step of every stage that finds numbers by position."""
+    token = TOKEN_OF_KIND[kind]
+    for start, end in reversed(spans):
+        text = text[:start] + token + text[end:]
+    kinds.extend(kind for _span in spans)
+    return text
