@@ -29,7 +29,7 @@ from madoguchi.chatbot.easy_ja import EasyJapanese
 from madoguchi.chatbot.knowledge import Hotline, KbEntry, KnowledgeBase
 from madoguchi.chatbot.lexicon import Lexicon, LexiconName, bundled_lexicon
 from madoguchi.chatbot.model import FastScorer, ModelScores, TriageModel, fold_for_model
-from madoguchi.chatbot.normalise import detect_language, normalise
+from madoguchi.chatbot.normalise import detect_language, normalise, normalise_sentences
 from madoguchi.chatbot.retrieval import RETRIEVERS, Retriever, ScoredEntry, route_scores, softmax
 from madoguchi.chatbot.rules import RuleHits, apply_rules, has_topic, topic_kinds, without_handoff_phrases
 from madoguchi.chatbot.summary import HandoffSummary, LineTopic, build_summary, matched_title, written_language
@@ -177,7 +177,7 @@ class TriageEngine:
             reply = self._yes_or_no(folded)
             if reply is not None:
                 return self._after_safety_answer(question, reply, masked.text, language)
-        hits = apply_rules(folded, self.lexicon)
+        hits = apply_rules(normalise_sentences(plain), self.lexicon)
         scores = self._scorer.score(folded) if self._scorer is not None else None
         checked = self._safety(hits, scores, language) if safety else _Safety(hits.urgent_kinds, False, ())
         urgent = bool(checked.urgent_kinds)

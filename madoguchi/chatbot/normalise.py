@@ -89,6 +89,20 @@ def normalise(text: str) -> str:
     return _PUNCT_RE.sub(" ", text).strip()
 
 
+_SENTENCE_END_RE = re.compile(r"(?<=[。！？!?．])|(?<=\.)(?=\s|$)")
+SENTENCE_BREAK = " | "
+"""Between two sentences in :func:`normalise_sentences`: no phrase pattern crosses it (a space does)."""
+
+
+def normalise_sentences(text: str) -> str:
+    """:func:`normalise` sentence by sentence, the sentences joined by :data:`SENTENCE_BREAK`, for the phrase
+    rules: the folded text loses punctuation and Vietnamese accents, so 「…chuyển đến đây. Tôi cần…」 ("I just
+    moved here. I need…") read as the phrase "đẩy tôi" (pushed me) across the full stop — a newcomer's
+    question made urgent. A phrase is said inside one sentence."""
+    parts = (normalise(part) for part in _SENTENCE_END_RE.split(text))
+    return SENTENCE_BREAK.join(part for part in parts if part)
+
+
 # --------------------------------------------------------------------------------------- language guess
 
 _HANGUL_RE = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
