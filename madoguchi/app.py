@@ -399,7 +399,7 @@ def _counter(
             settings=settings,
             clock=clock,
             observer=metrics,
-            checkin=BoothCheckIn(app[booking_api.DESK], app[booking_api.WRONG_CODES]),
+            checkin=BoothCheckIn(app[booking_api.DESK], app[booking_api.BOOTH_WRONG_CODES]),
             echo=(echo := EchoPeers()),
         )
         sio.register_namespace(booth_namespace)

@@ -249,10 +249,11 @@ class Settings(BaseSettings):
         default=30, gt=0, description="new anonymous bookings from all addresses together an hour (bursts of that many)"
     )
     booking_wrong_codes_per_minute: float = Field(
-        default=10.0,
+        default=120.0,
         gt=0,
-        description="wrong booking codes a minute across all addresses and booths (bursts of three minutes' worth); "
-        "when spent, code look-ups and check-ins pause until it refills",
+        description="the backstop: wrong booking codes a minute across all addresses (and, separately, all booths), "
+        "bursts of three minutes' worth; each address (5 a minute) and each /24 or IPv6 /48 (10 a minute) has its own "
+        "budget first (booking_desk.guesses); when the backstop is spent, code look-ups pause until it refills",
     )
     booking_reminder_hours: float = Field(default=24.0, gt=0, description="e-mail reminders this long before")
     booking_wait_horizon_minutes: float = Field(

@@ -19,7 +19,7 @@ from madoguchi.agent_console.login_guard import LOGIN_GUARD, LoginGuardUnavailab
 from madoguchi.domain.languages import DEFAULT_LANGUAGE
 from madoguchi.domain.routes import ROUTE_IDS
 from madoguchi.domain.staff_pages import landing_for, pages_for
-from madoguchi.http_json import json_error, read_json
+from madoguchi.http_json import FormUnreadable, json_error, read_form, read_json
 from madoguchi.signaling.consultation import Disposition
 
 MAX_USERNAME: Final = 128
@@ -93,8 +93,8 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     if not auth.same_origin(request):
         return await _login_form(request, language=language, status=400, error_key="login.error.expired")
     try:
-        form = await request.post()
-    except (ValueError, web.HTTPException):
+        form = await read_form(request)
+    except (FormUnreadable, ValueError, web.HTTPException):
         return await _login_form(request, language=language, status=400, error_key="login.error.bad_request")
     username = form.get("username")
     password = form.get("password")
@@ -152,7 +152,10 @@ async def logout(request: web.Request) -> web.StreamResponse:
     found = await auth.current_session(request)
     if found is not None:
         _staff, csrf_token = found
-        form = await request.post()
+        try:
+            form = await read_form(request)
+        except FormUnreadable as unreadable:
+            raise web.HTTPBadRequest(text=unreadable.message, content_type="text/plain") from None
         if not auth.same_origin(request) or not auth.csrf_matches(csrf_token, form.get(auth.CSRF_FIELD)):
             raise web.HTTPForbidden(text=ui.translate(language, "login.error.expired"), content_type="text/plain")
         token = auth.session_token(request)

@@ -106,6 +106,9 @@ LIMITS = web.AppKey("booking_limits", dict[str, KeyedLimit])
 """Per client address: ``change`` (bookings, moves, cancellations) and ``lookup`` (code look-ups); shared by every
 process when the deployment has Redis (``keys.RATE_LIMITS``)."""
 WRONG_CODES = web.AppKey("booking_wrong_codes", WrongCodes)
+"""The brake on wrong codes from anonymous sources: the web API and the resident chat (client addresses)."""
+BOOTH_WRONG_CODES = web.AppKey("booth_wrong_codes", WrongCodes)
+"""The booths' own brake on wrong codes: an authenticated booth is never paused by anonymous guesses."""
 NEW_BOOKINGS = web.AppKey("booking_new", NewBookings)
 
 
@@ -316,6 +319,7 @@ def setup(app: web.Application) -> None:
     settings = app[keys.SETTINGS]
     app.cleanup_ctx.append(_limits)
     app[WRONG_CODES] = WrongCodes(per_minute=settings.booking_wrong_codes_per_minute)
+    app[BOOTH_WRONG_CODES] = WrongCodes(per_minute=settings.booking_wrong_codes_per_minute)
     app[NEW_BOOKINGS] = NewBookings(
         per_address_per_day=settings.booking_creates_per_address_per_day,
         per_hour=settings.booking_creates_per_hour,

@@ -1,21 +1,33 @@
-"""A brake on guessing booking codes: wrong codes per source, and across all sources together.
+"""A brake on guessing booking codes: wrong codes per source, per network prefix, and a backstop for everyone.
 
-Why both: a booking code is the only key to a booking (a name, a time, the power to cancel it). Each address
-already has a lookup budget (``booking_desk.api``), but guessing from very many addresses, or from a booth's
-socket (a stolen kiosk token sends as fast as the socket allows), gets around any per-address limit. So every
-well-formed code that turns out wrong spends a token of its source's bucket *and* of one bucket for the whole
-process; when either is empty, code lookups are refused (``too_many_wrong_codes``, 429 with ``Retry-After``)
-until it refills. A code that is found gives its tokens back, and a mistyped code (the Damm check digit fails)
-never gets here, so honest residents hardly spend any.
+Why: a booking code is the only key to a booking (a name, a time, the power to cancel it). Each address already has
+a lookup budget (``booking_desk.api``), but guessing from very many addresses, or from a booth's socket (a stolen
+kiosk token sends as fast as the socket allows), gets around any per-address limit. So every well-formed code that
+turns out wrong spends a token of three buckets, and when any is empty code lookups from that source are refused
+(``too_many_wrong_codes``, 429 with ``Retry-After``) until it refills:
 
-The trade-off: while someone floods wrong codes from many addresses, real residents' code lookups and check-ins
-are refused too (they can still consult without the code, and staff can still look bookings up). When the flood
-stops, the shared bucket refills at ``booking_wrong_codes_per_minute``: a resident is let in again within
-60 / that many seconds (6 s at the default 10). With several processes each has its own shared bucket.
+- its **source** (a client address, an IPv6 address counted as its /64 by ``ui.address_key``; a booth): 5 a minute,
+  bursts of 10;
+- its **network** (:func:`network_of`: the IPv4 /24, the IPv6 /48 around the /64): 10 a minute, bursts of 20, so
+  the addresses of one network (a hosting provider's, a home's IPv6 prefix) add up to one guesser's budget;
+- the **backstop** for every source of this brake together (``booking_wrong_codes_per_minute``, bursts of three
+  minutes' worth): sized far above what a few networks can spend, so a few sources never pause the town; it only
+  caps the whole process's guessing when very many networks guess at once.
+
+A code that is found gives its tokens back, and a mistyped code (the Damm check digit fails) never gets here, so
+honest residents hardly spend any. Booths check in through a brake of their own (``BOOTH_WRONG_CODES``): an
+authenticated booth is never paused by anonymous web guesses, and a stolen kiosk token is held by its own bucket.
+
+Session 12's outside pass: with one bucket of 10 a minute (bursts of 30) shared by everyone, 10 wrong codes from each
+of three addresses paused every code lookup, cancellation, move and booth check-in in the town. The trade-off now:
+a flood from very many networks at once can still empty the backstop (and then pauses web lookups for everyone, not
+booths), and a guesser pauses the lookups of its own network's neighbours. With several processes each has its own
+buckets. Why guessing is hopeless anyway: docs/operations.md, "Booking codes".
 """
 
 from __future__ import annotations
 
+import ipaddress
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Final, TypeVar
@@ -25,6 +37,9 @@ from madoguchi.signaling.ratelimit import TokenBucket
 
 MAX_SOURCES: Final = 10_000
 EACH_PER_MINUTE: Final = 5.0  # wrong codes a minute from one address or booth (bursts of 10)
+NETWORK_PER_MINUTE: Final = 10.0  # wrong codes a minute from one /24 or IPv6 /48 together (bursts of 20)
+IPV4_NETWORK: Final = 24
+IPV6_NETWORK: Final = 48
 T = TypeVar("T")
 
 
@@ -34,34 +49,67 @@ class TooManyWrongCodes(DeskError):
         self.retry_after = retry_after
 
 
+def network_of(source: str) -> str:
+    """The network a source's wrong codes also count against: an IPv4 address's /24, an IPv6 address's (or /64's)
+    /48; any other source (a booth) is its own network."""
+    try:
+        network = ipaddress.ip_network(source, strict=False)
+    except ValueError:
+        return source
+    prefix = IPV4_NETWORK if network.version == 4 else IPV6_NETWORK
+    return str(network.supernet(new_prefix=prefix)) if network.prefixlen > prefix else str(network)
+
+
+class _Buckets:
+    """One token bucket per key, the least recently used forgotten past :data:`MAX_SOURCES`."""
+
+    def __init__(self, per_minute: float, burst: int) -> None:
+        self._rate, self._burst = per_minute / 60.0, burst
+        self._buckets: OrderedDict[str, TokenBucket] = OrderedDict()
+
+    def of(self, key: str, now: float) -> TokenBucket:
+        bucket = self._buckets.pop(key, None) or TokenBucket(rate=self._rate, burst=self._burst, now=now)
+        self._buckets[key] = bucket
+        while len(self._buckets) > MAX_SOURCES:
+            self._buckets.popitem(last=False)
+        return bucket
+
+
 class WrongCodes:
-    """Token buckets of wrong booking codes: one per source (address or booth), one for all of them."""
+    """Token buckets of wrong booking codes: one per source, one per network (:func:`network_of`), one for all."""
 
-    def __init__(self, *, per_minute: float, each_per_minute: float = EACH_PER_MINUTE) -> None:
+    def __init__(
+        self,
+        *,
+        per_minute: float,
+        each_per_minute: float = EACH_PER_MINUTE,
+        network_per_minute: float = NETWORK_PER_MINUTE,
+    ) -> None:
         self._all_rate, self._all_burst = per_minute / 60.0, max(1, round(per_minute * 3))
-        self._each_rate, self._each_burst = each_per_minute / 60.0, max(1, round(each_per_minute * 2))
         self._all: TokenBucket | None = None  # started on first use, on the desk's clock
-        self._sources: OrderedDict[str, TokenBucket] = OrderedDict()
+        self._sources = _Buckets(each_per_minute, max(1, round(each_per_minute * 2)))
+        self._networks = _Buckets(network_per_minute, max(1, round(network_per_minute * 2)))
 
-    def _buckets(self, source: str, now: float) -> tuple[TokenBucket, TokenBucket]:
+    def _buckets(self, source: str, now: float) -> tuple[TokenBucket, ...]:
         if self._all is None:
             self._all = TokenBucket(rate=self._all_rate, burst=self._all_burst, now=now)
-        mine = self._sources.pop(source, None) or TokenBucket(rate=self._each_rate, burst=self._each_burst, now=now)
-        self._sources[source] = mine
-        while len(self._sources) > MAX_SOURCES:
-            self._sources.popitem(last=False)
-        return mine, self._all
+        mine = self._sources.of(source, now)
+        network = network_of(source)
+        if network == source:
+            return mine, self._all
+        return mine, self._networks.of(network, now), self._all
 
     async def look_up(self, source: str, now: float, lookup: Callable[[], Awaitable[T]]) -> T:
-        """Run ``lookup`` (a desk call with a well-formed code) if both buckets allow one more wrong code; its
-        ``unknown_code`` refusal spends the tokens, anything else gives them back. Raises
+        """Run ``lookup`` (a desk call with a well-formed code) if every bucket of ``source`` allows one more wrong
+        code; its ``unknown_code`` refusal spends the tokens, anything else gives them back. Raises
         :class:`TooManyWrongCodes` with the seconds to wait when a bucket is empty."""
-        mine, everyone = self._buckets(source, now)
-        if not mine.take(now):
-            raise TooManyWrongCodes(mine.wait(now))
-        if not everyone.take(now):
-            mine.give_back()
-            raise TooManyWrongCodes(everyone.wait(now))
+        taken: list[TokenBucket] = []
+        for bucket in self._buckets(source, now):
+            if not bucket.take(now):
+                for spent in taken:
+                    spent.give_back()
+                raise TooManyWrongCodes(bucket.wait(now))
+            taken.append(bucket)
         wrong = False
         try:
             result = await lookup()
@@ -70,6 +118,6 @@ class WrongCodes:
             raise
         finally:
             if not wrong:
-                mine.give_back()
-                everyone.give_back()
+                for spent in taken:
+                    spent.give_back()
         return result

@@ -2,7 +2,8 @@
 
 Seven random digits and a Damm check digit. Why Damm: it catches every single mistyped digit and every swap
 of two neighbours, so a typo is told apart from a wrong code without a database lookup (and without spending
-the caller's lookup budget). Ten million codes, looked up under a rate limit, are not worth guessing.
+the caller's lookup budget). Ten million codes: the guess odds under the limits of ``booking_desk.guesses`` are in
+docs/bookings.md, "Guessing codes" (slow, but longer codes are what would make guessing hopeless).
 """
 
 from __future__ import annotations

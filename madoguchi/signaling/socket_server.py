@@ -465,6 +465,12 @@ class EdgeSocketServer(socketio.AsyncServer):  # type: ignore[misc]
         self.refusals = ShortLog(logging.getLogger("madoguchi.sockets"))
         library_log = LibraryLogger(self.refusals)
         super().__init__(serializer=StrictPacket, logger=library_log, engineio_logger=library_log, **kwargs)
+        # python-socketio accepts a CONNECT to the namespaces in ``namespaces`` besides those with handlers, and
+        # ``namespaces=None`` or ``[]`` both mean ``['/']``: the default namespace, which the app does not serve,
+        # took every CONNECT and counted as joined, so one address held unlimited idle sessions past the door
+        # (session 12). No list: only a namespace with a handler (``register_namespace``) accepts a CONNECT; any
+        # other gets a CONNECT_ERROR and its session stays at the door.
+        self.namespaces: list[str] = []
         self.eio.remote_of = lambda eio_sid: _remote(self.environ.get(eio_sid, {}))
         self.eio.door = None if door is None else SessionDoor(door)
         self.eio.address_of = address_of or _remote
@@ -473,10 +479,18 @@ class EdgeSocketServer(socketio.AsyncServer):  # type: ignore[misc]
         self._address_connects = None if connects_per_address is None else MemoryKeyedLimit(connects_per_address)
         self.connects_refused = 0
 
+    def serves(self, namespace: str) -> bool:
+        """Whether the app serves ``namespace`` (a handler is registered for it)."""
+        return namespace in self.namespace_handlers or namespace in self.handlers
+
     def in_namespace(self, eio_sid: str) -> bool:
-        """Whether the Engine.IO session is in some namespace (connected, or connecting: its CONNECT is being
-        authenticated)."""
-        return any(self.manager.sid_from_eio_sid(eio_sid, namespace) for namespace in self.manager.get_namespaces())
+        """Whether the Engine.IO session is in some namespace the app serves (connected, or connecting: its CONNECT
+        is being authenticated). Only a served namespace frees the session's place at the door."""
+        return any(
+            self.manager.sid_from_eio_sid(eio_sid, namespace)
+            for namespace in self.manager.get_namespaces()
+            if self.serves(namespace)
+        )
 
     async def _handle_connect(self, eio_sid: str, namespace: str | None, data: object) -> None:
         if not self._connect_allowed(eio_sid):

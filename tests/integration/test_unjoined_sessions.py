@@ -14,6 +14,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+import socketio
 
 from madoguchi.app import SOCKETS
 from tests.support import LiveServer, Peer, agent_peer, make_settings, serve
@@ -126,6 +127,47 @@ async def test_a_flood_of_sessions_from_one_address_is_capped_and_closed(
     refused_lines = [line for line in lines if "refused a new connection" in line]
     assert len(refused_lines) == 1, lines  # once per address per minute, not per attempt
     assert "no namespace" in refused_lines[0]
+
+
+async def test_the_default_namespace_is_not_served_so_connecting_to_it_holds_no_session(tmp_path: Path) -> None:
+    """Session 12's outside pass: ``AsyncClient().connect(B, namespaces=["/"])`` 150 times from one address left 142
+    sessions connected and /metrics said unjoined 0. python-socketio accepted "/" (no handler there) and it counted as
+    joined, so neither the per-address cap nor the join time touched them. Now "/" is refused like any namespace the
+    app does not serve, and a session that only asked for one is at the door: capped, then closed in time."""
+    settings = make_settings(tmp_path, trusted_proxies=PROXY, socket_unjoined_per_address=5, socket_join_timeout_s=1.0)
+    async with serve(settings) as live, aiohttp.ClientSession() as http, websockets(http) as opened:
+        headers = {"X-Forwarded-For": FLOODER}
+        for _ in range(12):  # real python-socketio clients, as the attacker ran them
+            client = socketio.AsyncClient(reconnection=False)
+            with pytest.raises(socketio.exceptions.ConnectionError):
+                await client.connect(
+                    live.base_url, namespaces=["/"], transports=["websocket"], headers=headers, wait_timeout=5
+                )
+            assert not client.connected
+            await client.disconnect()
+        # a raw client that stays after the refusal (the library's client leaves): refused "/" and "/nope", it is
+        # unjoined, so the address's cap holds and the join time closes it
+        statuses = []
+        for namespace in ("", "/nope,", "", "", "", "", ""):
+            status = await open_websocket(http, live.base_url, FLOODER, opened)
+            statuses.append(status)
+            if status != 101:
+                continue
+            await opened[-1].send_str(f"40{namespace}")
+            answer = await opened[-1].receive(timeout=5)
+            assert answer.data.startswith("44"), answer.data  # CONNECT_ERROR, not CONNECT
+        assert statuses == [101] * 5 + [429] * 2
+        assert door(live).held(FLOODER) == 5
+        async with http.get(f"{live.base_url}/metrics") as resp:
+            assert 'madoguchi_socket_edge{what="unjoined"} 5.0' in await resp.text()
+        await until(lambda: sessions(live) == 0)
+        assert door(live).total == 0
+        # the address still reaches what the app serves
+        resident = Peer(live.base_url, "/resident")
+        await resident.connect(headers=headers)
+        assert resident.sio.connected
+        assert door(live).total == 0  # joined a served namespace: no place held
+        await resident.close()
 
 
 async def test_all_addresses_together_are_capped(tmp_path: Path) -> None:
