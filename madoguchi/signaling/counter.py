@@ -24,6 +24,7 @@ from madoguchi.signaling.consultation import (
     Channel,
     Consultation,
     Disposition,
+    InterpreterInvite,
     Party,
     Role,
     StaffRights,
@@ -506,9 +507,8 @@ class Counter(Presence):
         if c.party_of(Participant.agent(staff_id)) is not None:
             raise CounterError("invalid_state", "already in this consultation")
         expires_at = now + self.config.interpreter_invite_s
-        kept = {k: v for k, v in c.interpreter_invites.items() if v > now and k != staff_id}
-        c.interpreter_invites = {**kept, staff_id: expires_at}
-        c.interpreter_inviters = {**{k: v for k, v in c.interpreter_inviters.items() if k in kept}, staff_id: inviter}
+        kept = {k: v for k, v in c.interpreter_invites.items() if v.expires_at > now and k != staff_id}
+        c.interpreter_invites = {**kept, staff_id: InterpreterInvite(expires_at=expires_at, by=inviter)}
         self.effects.append(InterpreterInvited(c.id, staff_id, inviter, expires_at))
         return expires_at
 
@@ -517,14 +517,14 @@ class Counter(Presence):
         theirs: another one still open stays), and the call's others and the one who invited them are told
         (``InterpreterDeclined``). Only the invitee may, while the invitation runs."""
         c = self._consultation(consultation_id)
-        expires_at = c.interpreter_invites.get(staff_id)
-        if expires_at is None or expires_at <= now:
+        invite = c.interpreter_invites.get(staff_id)
+        if invite is None or invite.expires_at <= now:
             raise CounterError("not_invited", "no invitation of yours to interpret this call is open")
-        c.interpreter_invites = {k: v for k, v in c.interpreter_invites.items() if k != staff_id and v > now}
-        inviter = c.interpreter_inviters.get(staff_id)
-        c.interpreter_inviters = {k: v for k, v in c.interpreter_inviters.items() if k in c.interpreter_invites}
-        still_until = max(c.interpreter_invites.values(), default=None)
-        self.effects.append(InterpreterDeclined(c.id, staff_id, by=inviter, still_until=still_until))
+        c.interpreter_invites = {
+            k: v for k, v in c.interpreter_invites.items() if k != staff_id and v.expires_at > now
+        }
+        still_until = max((v.expires_at for v in c.interpreter_invites.values()), default=None)
+        self.effects.append(InterpreterDeclined(c.id, staff_id, by=invite.by, still_until=still_until))
 
     def join(self, consultation_id: str, *, participant: str, role: Role, now: float, supervises: bool = False) -> None:
         """A member of staff on duty for the case's municipality joins its running call: as an observer only a
@@ -548,15 +548,14 @@ class Counter(Presence):
         if not may_hold(StaffRights(frozenset(agent.municipality_ids), supervises), c.municipality_id, role):
             raise CounterError("forbidden", f"only a supervisor or an admin may join a call as {role.value}")
         if role == Role.INTERPRETER and not supervises:
-            expires_at = c.interpreter_invites.get(staff_id)
-            if expires_at is None:
+            invite = c.interpreter_invites.get(staff_id)
+            if invite is None:
                 raise CounterError(
                     "not_invited", "an interpreter joins a call only when its agent or a supervisor invites them"
                 )
-            if expires_at <= now:
+            if invite.expires_at <= now:
                 raise CounterError("invitation_expired", "the invitation to this call has expired; ask for a new one")
             c.interpreter_invites = {k: v for k, v in c.interpreter_invites.items() if k != staff_id}
-            c.interpreter_inviters = {k: v for k, v in c.interpreter_inviters.items() if k != staff_id}
         c.join(who, role, now)
         self._fire(c, Trigger.JOIN, now, participant=str(who), role=role.value)
         self.effects.append(ParticipantJoined(c.id, who, role))
