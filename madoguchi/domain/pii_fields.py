@@ -30,8 +30,4 @@ def holds_any_personal_number(text: str) -> bool:
     with the right check digit, or ``+81`` and such twelve, or the masker finds one in it. A booking's contact
     (a phone number or an e-mail address) is checked so: a field that is both an identifier and a phone number."""
     digits = digits_of(text)
-    return (
-        is_valid_my_number(digits)
-        or plus_81_my_number(text, digits)
-        or "my_number" in mask_pii(text).kinds
-    )
+    return is_valid_my_number(digits) or plus_81_my_number(text, digits) or "my_number" in mask_pii(text).kinds

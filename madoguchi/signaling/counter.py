@@ -520,9 +520,7 @@ class Counter(Presence):
         invite = c.interpreter_invites.get(staff_id)
         if invite is None or invite.expires_at <= now:
             raise CounterError("not_invited", "no invitation of yours to interpret this call is open")
-        c.interpreter_invites = {
-            k: v for k, v in c.interpreter_invites.items() if k != staff_id and v.expires_at > now
-        }
+        c.interpreter_invites = {k: v for k, v in c.interpreter_invites.items() if k != staff_id and v.expires_at > now}
         still_until = max((v.expires_at for v in c.interpreter_invites.values()), default=None)
         self.effects.append(InterpreterDeclined(c.id, staff_id, by=invite.by, still_until=still_until))
 
