@@ -92,7 +92,10 @@ class Settings(BaseSettings):
     )
 
     secret_key: SecretStr | None = Field(
-        default=None, description="shared by all processes of one deployment; signs the login form's CSRF cookie"
+        default=None,
+        description="shared by all processes of one deployment; signs the login form's CSRF cookie and the chat "
+        "page's browser ids, and keys the hashes the database keeps of chat client ids (unset: a key made once and "
+        "kept in data_dir/keys/at-rest.key)",
     )
     session_ttl_s: int = Field(default=12 * 3600, gt=0)
     cookie_secure: bool = False

@@ -88,7 +88,9 @@ def test_the_forms_check_agrees_with_the_server() -> None:
     assert json.loads(out.stdout) == expected
 
 
-@pytest.mark.parametrize("text", [*EMAILS, *NOT_PHONES, *MY_NUMBERS, "+81 1234 5678 9018", "マイナンバー 1234 5678 9018"])
+@pytest.mark.parametrize(
+    "text", [*EMAILS, *NOT_PHONES, *MY_NUMBERS, "+81 1234 5678 9018", "マイナンバー 1234 5678 9018"]
+)
 def test_a_contact_is_checked_for_a_personal_number_in_one_pass(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """One check, one masking pass: the contact was read by two twin checks that each masked it (two passes for
     twelve digits with a wrong check digit); the answer is the same as both together."""
