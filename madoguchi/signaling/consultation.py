@@ -300,6 +300,11 @@ class Consultation(BaseModel):
         description="the browser an anonymous resident chats from (the chat page's signed id, or address:<source>)",
     )
     source_count: int = Field(default=1, description="open cases from the same source when this one started")
+    resident_active_at: float | None = Field(
+        default=None,
+        description="an anonymous resident's last line to the bot (kept at most every CHAT_TOUCH_S; None: since "
+        "created_at): a bot-only chat idle the longest is the first a new chat may take the place of",
+    )
     priority: int = 0
     booking: str | None = Field(default=None, description="the booking code a checked-in resident came with")
     video: bool = Field(

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 
 from madoguchi.domain.languages import served_by
 from madoguchi.domain.participant import Participant
+from madoguchi.signaling.chat_pool import EVICTED, open_limit_per_source, room_for_one, town_chats
 from madoguchi.signaling.consultation import (
     JOINING_ROLES,
     QUEUED_STATES,
@@ -204,12 +205,15 @@ class Counter(Presence):
 
     def _admit_source(self, source: str, browser: str | None, municipality_id: str, now: float) -> int:
         """Refuse a web chat past the anonymous limits (per browser and, much higher, per address: open now and
-        started in the window; per town: open now); else count it. Returns how many cases from ``source`` are open
-        with this one."""
+        started in the window, lower while the town's chats are under pressure; per town: open now, where a
+        bot-only chat may make room, :mod:`.chat_pool`); else count it. Returns how many cases from ``source``
+        are open with this one."""
         cfg = self.config
         since = now - cfg.source_window_s
+        town = town_chats(self.state.consultations.values(), municipality_id)
         open_from = [c for c in self.state.consultations.values() if c.is_open and c.source == source]
-        limits = [(source, open_from, cfg.max_open_per_source, cfg.max_opens_per_source, "from this connection")]
+        per_source = open_limit_per_source(len(town), cfg)
+        limits = [(source, open_from, per_source, cfg.max_opens_per_source, "from this connection")]
         if browser is not None:
             in_browser = [c for c in self.state.consultations.values() if c.is_open and c.browser == browser]
             key = BROWSER_KEY + browser
@@ -219,13 +223,11 @@ class Counter(Presence):
                 raise CounterError("source_limit", f"too many conversations are open {where}; please wait")
             if len([t for t in self.state.source_opens.get(key, []) if t > since]) >= max_starts:
                 raise CounterError("source_limit", f"too many conversations were started {where}; try later")
-        town = [
-            c
-            for c in self.state.consultations.values()
-            if c.is_open and c.source is not None and c.municipality_id == municipality_id
-        ]
         if len(town) >= cfg.max_open_chats_per_municipality:
-            raise CounterError("busy", "the counter is very busy; please try again a little later")
+            room = room_for_one(town, cfg, now)
+            if room is None:
+                raise CounterError("busy", "the counter is very busy; please try again a little later")
+            self._evict(room, now)
         self.state.source_opens = {
             s: [t for t in times if t > since]
             for s, times in self.state.source_opens.items()
@@ -234,6 +236,19 @@ class Counter(Presence):
         for key, *_rest in limits:
             self.state.source_opens[key] = [*self.state.source_opens.get(key, []), now]
         return len(open_from) + 1
+
+    def _evict(self, c: Consultation, now: float) -> None:
+        """End a bot-only web chat to make room at the town's ceiling (:func:`.chat_pool.room_for_one`); its
+        resident is told (``evicted``) and not asked how it went."""
+        c.end_reason = EVICTED
+        self._fire(c, Trigger.CANCEL, now, reason=EVICTED)
+        self.effects.append(ResidentReleased(c.id, c.resident, EVICTED, rate=False))
+
+    def touch_chat(self, consultation_id: str, *, resident: str, now: float) -> None:
+        """The resident wrote to the bot: their chat is not idle (:attr:`Consultation.resident_active_at`)."""
+        c = self._owned_by_resident(consultation_id, resident)
+        if c.state == State.TRIAGE:
+            c.resident_active_at = now
 
     def _urgent_taken(self, c: Consultation) -> bool:
         """Whether ``c`` is an urgent web chat that may not be put ahead: an earlier urgent chat from its source is
