@@ -297,7 +297,8 @@ class Consultation(BaseModel):
     source: str | None = Field(default=None, description="an anonymous resident's client address (web chat)")
     browser: str | None = Field(
         default=None,
-        description="the browser an anonymous resident chats from (the chat page's signed id, or address:<source>)",
+        description="the browser an anonymous resident chats from (a keyed hash of the chat page's signed id, never "
+        "the id; or address:<source>)",
     )
     source_count: int = Field(default=1, description="open cases from the same source when this one started")
     resident_active_at: float | None = Field(
