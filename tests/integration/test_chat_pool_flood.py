@@ -63,3 +63,33 @@ async def test_a_flood_from_seven_addresses_leaves_a_chat_for_a_resident(tmp_pat
     finally:
         for peer in peers:
             await peer.close()
+
+
+async def test_a_resident_who_keeps_writing_keeps_their_chat_and_the_silent_one_makes_room(tmp_path: Path) -> None:
+    """At the ceiling the longest idle bot chat makes room: a resident's line to the bot counts as activity (noted
+    in the live state at most every 30 s), so the one who wrote is kept and the one who fell silent is ended."""
+    settings = make_settings(tmp_path, trusted_proxies=PROXY, resident_open_per_municipality=2)
+    office = office_hours_clock()
+    skew = [0.0]
+    peers: list[Peer] = []
+    try:
+        async with serve(settings, clock=lambda: office() + skew[0]) as live:
+            writing = await chat(live.base_url, "198.51.100.1", peers, 1)
+            silent = await chat(live.base_url, "198.51.100.2", peers, 2)
+            assert "error" not in writing and "error" not in silent
+            skew[0] += 100.0  # both 100 s old: neither idle for MADOGUCHI_RESIDENT_IDLE_EVICT_S (120) yet
+            again = await peers[0].call("chat.send", {"text": "戸籍の 写しは？", "client_id": "c-1b", "language": "ja"})
+            assert again["consultation_id"] == writing["consultation_id"]
+            skew[0] += 30.0  # the silent chat is 130 s idle, the writing one 30 s
+            newcomer = await chat(live.base_url, "203.0.113.8", peers, 3)
+            assert "error" not in newcomer, newcomer
+            closed = await peers[1].wait_for("consultation.closed")
+            assert closed == {
+                "consultation_id": silent["consultation_id"],
+                "reason": "evicted",
+                "ask_satisfaction": False,
+            }
+            assert "consultation.closed" not in peers[0].received
+    finally:
+        for peer in peers:
+            await peer.close()
