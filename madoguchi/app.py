@@ -86,6 +86,7 @@ from madoguchi.storage.booths import Booths
 from madoguchi.storage.callbacks import Callbacks
 from madoguchi.storage.credentials import Credentials
 from madoguchi.storage.db import Database, open_database
+from madoguchi.storage.kept_keys import deployment_key
 from madoguchi.storage.municipalities import Municipalities
 from madoguchi.storage.opening_hours import HoursBook, OpeningHoursStore
 from madoguchi.storage.private_files import private_dir
@@ -239,7 +240,9 @@ def _storage(
         app[keys.DATABASE] = db
         app[keys.ACCOUNTS] = Accounts(db, hasher=password_hasher)
         app[keys.BOOTHS] = Booths(db)
-        app[keys.RECORDS] = ConsultationRecords(db)
+        app[keys.RECORDS] = ConsultationRecords(
+            db, line_key=deployment_key(settings.secret_key, settings.data_dir, "chat-client-id")
+        )
         app[keys.CALLBACKS] = Callbacks(db)
         yield
         await db.close()

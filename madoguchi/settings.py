@@ -92,7 +92,10 @@ class Settings(BaseSettings):
     )
 
     secret_key: SecretStr | None = Field(
-        default=None, description="shared by all processes of one deployment; signs the login form's CSRF cookie"
+        default=None,
+        description="shared by all processes of one deployment; signs the login form's CSRF cookie and the chat "
+        "page's browser ids, and keys the hashes the database keeps of chat client ids (unset: a key made once and "
+        "kept in data_dir/keys/at-rest.key)",
     )
     session_ttl_s: int = Field(default=12 * 3600, gt=0)
     cookie_secure: bool = False
@@ -134,6 +137,26 @@ class Settings(BaseSettings):
     )
     resident_open_per_municipality: int = Field(
         default=200, ge=1, description="open web chats in one municipality at a time"
+    )
+    resident_pressure_share: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="a town's open web chats are under pressure from this share of resident_open_per_municipality "
+        "(then each client address gets resident_open_per_address_under_pressure)",
+    )
+    resident_open_per_address_under_pressure: int = Field(
+        default=5,
+        ge=1,
+        description="open web chats from one client address while its town's are under pressure (a flood from a "
+        "few addresses cannot fill the town)",
+    )
+    resident_idle_evict_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="at resident_open_per_municipality, a new web chat ends a chat with the bot whose resident "
+        "wrote nothing for this long (longest idle first, after those of addresses over their share); chats "
+        "waiting for or with a person are never ended",
     )
     resident_urgent_ahead_per_municipality: int = Field(
         default=3, ge=0, description="urgent web chats of one town put ahead of later booth residents at a time"

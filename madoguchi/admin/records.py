@@ -177,17 +177,39 @@ async def records_purge(args: argparse.Namespace, settings: Settings) -> int:
 @user_errors
 async def records_set_aside(args: argparse.Namespace, settings: Settings) -> int:
     """``madoguchi records set-aside``: the records the database refused for their values, kept in the live state
-    (``docs/operations.md``, "Records set aside"). Needs the Redis live state; an in-process one lives in the
-    server's memory (then ``GET /api/admin/records/set-aside``)."""
+    (``docs/operations.md``, "Records set aside"): in Redis, or, with the in-process live state, in the file the
+    server keeps them in (``<data_dir>/set-aside.jsonl``), read only: the running server owns that list, so
+    ``--retry`` and ``--clear`` need Redis (or a stopped server and the file moved away)."""
     if settings.redis_url is None:
-        raise UsageError(
-            "the live state is in the server's memory (no MADOGUCHI_REDIS_URL): ask the running server, "
-            "GET /api/admin/records/set-aside as an admin"
-        )
+        if args.retry or args.clear:
+            raise UsageError(
+                "the live state is in the server's memory (no MADOGUCHI_REDIS_URL): --retry and --clear work on "
+                "Redis only; the list is shown from the server's file, "
+                f"{settings.data_dir / 'set-aside.jsonl'} (or GET /api/admin/records/set-aside as an admin)"
+            )
+        from madoguchi.signaling.set_aside_file import FILE_NAME, SetAsideFile  # only for this command (cli.py)
+
+        items = SetAsideFile(settings.data_dir / FILE_NAME).load()
+    else:
+        items = await _redis_set_aside(args, settings, settings.redis_url)
+    if args.json:
+        for item in items:  # the whole record, its case's free text too: a copy an operator can keep
+            sys.stdout.write(jsonl_line(item.model_dump(mode="json")))
+        return 0
+    if not items:
+        print("no records set aside")
+        return 0
+    rows = [_set_aside_row(item) for item in items]
+    print_table([list(rows[0]), *[[str(v) for v in row.values()] for row in rows]])
+    return 0
+
+
+async def _redis_set_aside(args: argparse.Namespace, settings: Settings, redis_url: str) -> list[SetAsideRecord]:
+    """The set-aside list in the Redis live state, then ``--retry`` or ``--clear`` those read."""
     from madoguchi.signaling.counter_settings import counter_config  # only for this command (cli.py)
     from madoguchi.signaling.redis_store import RedisStore
 
-    store = RedisStore.from_url(settings.redis_url, counter_config(settings), prefix=settings.redis_prefix)
+    store = RedisStore.from_url(redis_url, counter_config(settings), prefix=settings.redis_prefix)
     try:
         items = (await store.read()).state.set_aside
         shown = {item.record.key for item in items}
@@ -199,16 +221,7 @@ async def records_set_aside(args: argparse.Namespace, settings: Settings) -> int
             print(f"cleared {cleared} set-aside record(s)", file=sys.stderr)
     finally:
         await store.close()
-    if args.json:
-        for item in items:  # the whole record, its case's free text too: a copy an operator can keep
-            sys.stdout.write(jsonl_line(item.model_dump(mode="json")))
-        return 0
-    if not items:
-        print("no records set aside")
-        return 0
-    rows = [_set_aside_row(item) for item in items]
-    print_table([list(rows[0]), *[[str(v) for v in row.values()] for row in rows]])
-    return 0
+    return items
 
 
 def _set_aside_row(item: SetAsideRecord) -> dict[str, Any]:

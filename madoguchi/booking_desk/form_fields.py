@@ -11,8 +11,7 @@ import unicodedata
 from typing import Final
 
 from madoguchi.booking_desk.refusals import DeskError
-from madoguchi.domain.pii_fields import holds_my_number
-from madoguchi.domain.privacy import holds_personal_number
+from madoguchi.domain.pii_fields import holds_any_personal_number
 
 KANA: Final = re.compile(r"[\u30a1-\u30fa\u30fc\u30fb ]{1,40}")
 _LATIN: Final = r"A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
@@ -74,7 +73,7 @@ def contact(text: str | None) -> tuple[str | None, str | None]:
     phone = value.translate(_HYPHEN)
     if japanese_phone(phone):  # first: a real ``+81 90 …`` is twelve digits that pass the check one time in eleven
         return phone, None
-    if holds_personal_number(value) or holds_my_number(value):
+    if holds_any_personal_number(value):
         raise DeskError("personal_number")  # its sentence names no digit: nothing to log or echo
     if EMAIL.fullmatch(value) and len(value) <= 254 and len(value.split("@", 1)[0]) <= 64:
         return None, value

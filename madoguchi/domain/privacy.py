@@ -106,6 +106,7 @@ __all__ = [
     "luhn_valid",
     "mask_pii",
     "my_number_check_digit",
+    "plus_81_my_number",
     "reads_as_date_or_amount",
     "without_mask_tokens",
 ]
@@ -153,11 +154,22 @@ def holds_personal_number(text: str) -> bool:
     real phone number is worse than taking a 個人番号 someone typed after a ``+`` on purpose."""
     digits = digits_of(text)
     if text.lstrip()[:1] in ("+", "＋"):
-        if digits.startswith("81") and len(digits) == 14 and is_valid_my_number(digits[2:]):
+        if plus_81_my_number(text, digits):
             return True
     elif len(digits) == 12 and is_valid_my_number(digits):
         return True
     return "my_number" in mask_pii(text).kinds
+
+
+def plus_81_my_number(text: str, digits: str) -> bool:
+    """``+81`` (``text`` starts with a plus) and then twelve digits (``digits``: all of ``text``'s) with the right
+    check digit: no Japanese phone number has twelve digits after the country code."""
+    return (
+        text.lstrip()[:1] in ("+", "＋")
+        and digits.startswith("81")
+        and len(digits) == 14
+        and is_valid_my_number(digits[2:])
+    )
 
 
 def mask_pii(text: str) -> MaskResult:

@@ -12,7 +12,9 @@ fresh id every time meets the address ceiling. The page gives one address at mos
 the hour; in Redis when the deployment has it, so every process counts the same ids): past it the page sets no
 cookie, and the connection is counted as its address with the per-browser limits (3 open / 10 started), so a
 script fetching the page again for each chat gets 20 ids an hour (by default), not one per chat. The id names
-nobody: it is random and stored only as the key of the count (docs/operations.md, "Anonymous web chats").
+nobody: it is random, and the live state (Redis) keeps only a keyed hash of it as the key of the count
+(:meth:`BrowserIds.counted_as`), never the cookie's id: a copy of the live state cannot be matched to a browser's
+cookie (docs/operations.md, "Anonymous web chats").
 """
 
 from __future__ import annotations
@@ -71,6 +73,14 @@ class BrowserIds:
 
     def of_request(self, request: web.Request) -> str | None:
         return self.verify(request.cookies.get(COOKIE))
+
+    def counted_as(self, request: web.Request) -> str | None:
+        """What the limits count the request's browser as (kept in the live state): 32 hex digits of a keyed hash
+        of its valid id, never the id; None without a valid one."""
+        browser = self.of_request(request)
+        if browser is None:
+            return None
+        return hmac.new(self._key, b"counted:" + browser.encode(), hashlib.sha256).hexdigest()[:_MAC_CHARS]
 
     async def give(self, request: web.Request, response: web.StreamResponse, *, secure: bool) -> bool:
         """Set a new id on ``response`` unless the request carries a valid one or its address has had its new ids

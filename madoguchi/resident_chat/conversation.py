@@ -300,6 +300,11 @@ class ResidentChat:
         ack: dict[str, Any] = {"consultation_id": cid, "seq": seq, "masked": masked.masked}
         if not created or state != State.TRIAGE:
             return ack
+        if current is not None:  # a chat just opened is as fresh as can be
+            try:
+                await self._counter.touch_chat(participant, current)
+            except CounterError as exc:  # ended meanwhile, or the store away a moment: only the idle order misses it
+                log.info("the activity of chat %s was not noted: %s", cid, exc.code)
         history = await self._history(cid)
         result = answer_first(await triage.triage(masked.text, history=history[:-1]))
         if result.action != "handoff":

@@ -52,8 +52,9 @@ class Resident:
     source: str = "unknown"
     """The client address the anonymous limits count by (``ui.client_address``: trusted proxies honoured)."""
     browser: str | None = None
-    """The browser the per-browser limits count by: the chat page's signed id (``browser_id.py``), or, without a
-    valid one, ``address:<source>`` (counted like one browser per address)."""
+    """The browser the per-browser limits count by: a keyed hash of the chat page's signed id
+    (``BrowserIds.counted_as``), or, without a valid one, ``address:<source>`` (counted like one browser per
+    address)."""
 
 
 def resident_participant(resume_token: str) -> Participant:
@@ -135,7 +136,7 @@ class ResidentNamespace(RoleNamespace[Resident]):
             token = secrets.token_urlsafe(32)
         request = environ.get("aiohttp.request")
         source = ui.client_address(request) if isinstance(request, web.Request) else "unknown"
-        browser = self.browser_ids.of_request(request) if isinstance(request, web.Request) else None
+        browser = self.browser_ids.counted_as(request) if isinstance(request, web.Request) else None
         # counted without an await before the connection is registered, so simultaneous connects cannot overshoot
         held = sum(1 for conn in self.connections.values() if conn.identity.source == source)
         if held >= self.settings.resident_connections_per_address:

@@ -213,10 +213,39 @@ class Party(BaseModel):
         return self.left_at is None
 
 
+class InterpreterInvite(BaseModel):
+    """One open invitation to interpret a call: until when it runs and who sent it (one record, so the time and
+    the sender cannot drift apart as two parallel dicts did)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    expires_at: float
+    by: str | None = Field(default=None, description="the staff id who sent it (None: stored before senders were)")
+
+
+def _upgrade_invites(doc: dict[str, Any]) -> dict[str, Any]:
+    """Until session 12 an invitation was two parallel dicts, ``interpreter_invites`` (staff id: expiry) and
+    ``interpreter_inviters`` (staff id: sender); a stored case in that shape becomes one record per invitation
+    (an expiry without a sender has ``by`` None)."""
+    if "interpreter_inviters" not in doc and not any(
+        isinstance(v, int | float) for v in (doc.get("interpreter_invites") or {}).values()
+    ):
+        return doc
+    doc = dict(doc)
+    inviters = doc.pop("interpreter_inviters", None) or {}
+    doc["interpreter_invites"] = {
+        staff_id: {"expires_at": value, "by": inviters.get(staff_id)} if isinstance(value, int | float) else value
+        for staff_id, value in (doc.get("interpreter_invites") or {}).items()
+    }
+    return doc
+
+
 def upgrade_consultation(doc: dict[str, Any]) -> dict[str, Any]:
     """A stored consultation in today's shape. Before participants existed a case named its ``resident`` and its
     ``agent_id`` (ringing or holding the case); both become :attr:`Consultation.participants` /
-    :attr:`Consultation.offered_to`. Also lets code and tests build a case with ``resident=...``."""
+    :attr:`Consultation.offered_to`. Also lets code and tests build a case with ``resident=...``. Invitations to
+    interpret stored as two dicts become one (:func:`_upgrade_invites`)."""
+    doc = _upgrade_invites(doc)
     if "resident" not in doc and "agent_id" not in doc:
         return doc
     doc = dict(doc)
@@ -268,24 +297,26 @@ class Consultation(BaseModel):
     source: str | None = Field(default=None, description="an anonymous resident's client address (web chat)")
     browser: str | None = Field(
         default=None,
-        description="the browser an anonymous resident chats from (the chat page's signed id, or address:<source>)",
+        description="the browser an anonymous resident chats from (a keyed hash of the chat page's signed id, never "
+        "the id; or address:<source>)",
     )
     source_count: int = Field(default=1, description="open cases from the same source when this one started")
+    resident_active_at: float | None = Field(
+        default=None,
+        description="an anonymous resident's last line to the bot (kept at most every CHAT_TOUCH_S; None: since "
+        "created_at): a bot-only chat idle the longest is the first a new chat may take the place of",
+    )
     priority: int = 0
     booking: str | None = Field(default=None, description="the booking code a checked-in resident came with")
     video: bool = Field(
         default=False, description="a resident at home talks by video (accepted the agent's invitation)"
     )
     video_invited: bool = Field(default=False, description="the agent invited the resident to video; unanswered")
-    interpreter_invites: dict[str, float] = Field(
+    interpreter_invites: dict[str, InterpreterInvite] = Field(
         default_factory=dict,
-        description="staff ids the call's agent or a supervisor invited to interpret this call, with when each "
-        "invitation expires; a join uses its invitation up (one invitation, one call, one join)",
-    )
-    interpreter_inviters: dict[str, str] = Field(
-        default_factory=dict,
-        description="for each open invitation in interpreter_invites, the staff id who sent it (told when the "
-        "invitee declines, even a supervisor who is not in the call)",
+        description="staff ids the call's agent or a supervisor invited to interpret this call, each with when the "
+        "invitation expires and who sent it (told when the invitee declines, even a supervisor who is not in the "
+        "call); a join uses its invitation up (one invitation, one call, one join)",
     )
     interpreter_due: bool = Field(
         default=False,

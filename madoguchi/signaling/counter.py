@@ -18,12 +18,14 @@ from collections.abc import Mapping, Sequence
 
 from madoguchi.domain.languages import served_by
 from madoguchi.domain.participant import Participant
+from madoguchi.signaling.chat_pool import EVICTED, open_limit_per_source, room_for_one, town_chats
 from madoguchi.signaling.consultation import (
     JOINING_ROLES,
     QUEUED_STATES,
     Channel,
     Consultation,
     Disposition,
+    InterpreterInvite,
     Party,
     Role,
     StaffRights,
@@ -203,12 +205,15 @@ class Counter(Presence):
 
     def _admit_source(self, source: str, browser: str | None, municipality_id: str, now: float) -> int:
         """Refuse a web chat past the anonymous limits (per browser and, much higher, per address: open now and
-        started in the window; per town: open now); else count it. Returns how many cases from ``source`` are open
-        with this one."""
+        started in the window, lower while the town's chats are under pressure; per town: open now, where a
+        bot-only chat may make room, :mod:`.chat_pool`); else count it. Returns how many cases from ``source``
+        are open with this one."""
         cfg = self.config
         since = now - cfg.source_window_s
+        town = town_chats(self.state.consultations.values(), municipality_id)
         open_from = [c for c in self.state.consultations.values() if c.is_open and c.source == source]
-        limits = [(source, open_from, cfg.max_open_per_source, cfg.max_opens_per_source, "from this connection")]
+        per_source = open_limit_per_source(len(town), cfg)
+        limits = [(source, open_from, per_source, cfg.max_opens_per_source, "from this connection")]
         if browser is not None:
             in_browser = [c for c in self.state.consultations.values() if c.is_open and c.browser == browser]
             key = BROWSER_KEY + browser
@@ -218,13 +223,11 @@ class Counter(Presence):
                 raise CounterError("source_limit", f"too many conversations are open {where}; please wait")
             if len([t for t in self.state.source_opens.get(key, []) if t > since]) >= max_starts:
                 raise CounterError("source_limit", f"too many conversations were started {where}; try later")
-        town = [
-            c
-            for c in self.state.consultations.values()
-            if c.is_open and c.source is not None and c.municipality_id == municipality_id
-        ]
         if len(town) >= cfg.max_open_chats_per_municipality:
-            raise CounterError("busy", "the counter is very busy; please try again a little later")
+            room = room_for_one(town, cfg, now)
+            if room is None:
+                raise CounterError("busy", "the counter is very busy; please try again a little later")
+            self._evict(room, now)
         self.state.source_opens = {
             s: [t for t in times if t > since]
             for s, times in self.state.source_opens.items()
@@ -233,6 +236,19 @@ class Counter(Presence):
         for key, *_rest in limits:
             self.state.source_opens[key] = [*self.state.source_opens.get(key, []), now]
         return len(open_from) + 1
+
+    def _evict(self, c: Consultation, now: float) -> None:
+        """End a bot-only web chat to make room at the town's ceiling (:func:`.chat_pool.room_for_one`); its
+        resident is told (``evicted``) and not asked how it went."""
+        c.end_reason = EVICTED
+        self._fire(c, Trigger.CANCEL, now, reason=EVICTED)
+        self.effects.append(ResidentReleased(c.id, c.resident, EVICTED, rate=False))
+
+    def touch_chat(self, consultation_id: str, *, resident: str, now: float) -> None:
+        """The resident wrote to the bot: their chat is not idle (:attr:`Consultation.resident_active_at`)."""
+        c = self._owned_by_resident(consultation_id, resident)
+        if c.state == State.TRIAGE:
+            c.resident_active_at = now
 
     def _urgent_taken(self, c: Consultation) -> bool:
         """Whether ``c`` is an urgent web chat that may not be put ahead: an earlier urgent chat from its source is
@@ -506,9 +522,8 @@ class Counter(Presence):
         if c.party_of(Participant.agent(staff_id)) is not None:
             raise CounterError("invalid_state", "already in this consultation")
         expires_at = now + self.config.interpreter_invite_s
-        kept = {k: v for k, v in c.interpreter_invites.items() if v > now and k != staff_id}
-        c.interpreter_invites = {**kept, staff_id: expires_at}
-        c.interpreter_inviters = {**{k: v for k, v in c.interpreter_inviters.items() if k in kept}, staff_id: inviter}
+        kept = {k: v for k, v in c.interpreter_invites.items() if v.expires_at > now and k != staff_id}
+        c.interpreter_invites = {**kept, staff_id: InterpreterInvite(expires_at=expires_at, by=inviter)}
         self.effects.append(InterpreterInvited(c.id, staff_id, inviter, expires_at))
         return expires_at
 
@@ -517,14 +532,12 @@ class Counter(Presence):
         theirs: another one still open stays), and the call's others and the one who invited them are told
         (``InterpreterDeclined``). Only the invitee may, while the invitation runs."""
         c = self._consultation(consultation_id)
-        expires_at = c.interpreter_invites.get(staff_id)
-        if expires_at is None or expires_at <= now:
+        invite = c.interpreter_invites.get(staff_id)
+        if invite is None or invite.expires_at <= now:
             raise CounterError("not_invited", "no invitation of yours to interpret this call is open")
-        c.interpreter_invites = {k: v for k, v in c.interpreter_invites.items() if k != staff_id and v > now}
-        inviter = c.interpreter_inviters.get(staff_id)
-        c.interpreter_inviters = {k: v for k, v in c.interpreter_inviters.items() if k in c.interpreter_invites}
-        still_until = max(c.interpreter_invites.values(), default=None)
-        self.effects.append(InterpreterDeclined(c.id, staff_id, by=inviter, still_until=still_until))
+        c.interpreter_invites = {k: v for k, v in c.interpreter_invites.items() if k != staff_id and v.expires_at > now}
+        still_until = max((v.expires_at for v in c.interpreter_invites.values()), default=None)
+        self.effects.append(InterpreterDeclined(c.id, staff_id, by=invite.by, still_until=still_until))
 
     def join(self, consultation_id: str, *, participant: str, role: Role, now: float, supervises: bool = False) -> None:
         """A member of staff on duty for the case's municipality joins its running call: as an observer only a
@@ -548,15 +561,14 @@ class Counter(Presence):
         if not may_hold(StaffRights(frozenset(agent.municipality_ids), supervises), c.municipality_id, role):
             raise CounterError("forbidden", f"only a supervisor or an admin may join a call as {role.value}")
         if role == Role.INTERPRETER and not supervises:
-            expires_at = c.interpreter_invites.get(staff_id)
-            if expires_at is None:
+            invite = c.interpreter_invites.get(staff_id)
+            if invite is None:
                 raise CounterError(
                     "not_invited", "an interpreter joins a call only when its agent or a supervisor invites them"
                 )
-            if expires_at <= now:
+            if invite.expires_at <= now:
                 raise CounterError("invitation_expired", "the invitation to this call has expired; ask for a new one")
             c.interpreter_invites = {k: v for k, v in c.interpreter_invites.items() if k != staff_id}
-            c.interpreter_inviters = {k: v for k, v in c.interpreter_inviters.items() if k != staff_id}
         c.join(who, role, now)
         self._fire(c, Trigger.JOIN, now, participant=str(who), role=role.value)
         self.effects.append(ParticipantJoined(c.id, who, role))

@@ -30,6 +30,8 @@ from socketio.async_pubsub_manager import AsyncPubSubManager
 from madoguchi.settings import Settings
 from madoguchi.signaling.counter import CounterConfig
 from madoguchi.signaling.redis_store import RedisStore, validate_prefix
+from madoguchi.signaling.set_aside_file import FILE_NAME as SET_ASIDE_FILE
+from madoguchi.signaling.set_aside_file import SetAsideFile
 from madoguchi.signaling.store import LiveStore, MemoryStore
 
 log = logging.getLogger(__name__)
@@ -50,7 +52,7 @@ async def open_live_store(settings: Settings, config: CounterConfig) -> LiveStor
     """The store for this deployment. Opening never touches the network: a Redis that is down at start makes
     the process not ready (``/readyz``), not dead."""
     if settings.redis_url is None:
-        return MemoryStore(config)
+        return MemoryStore(config, set_aside=SetAsideFile(settings.data_dir / SET_ASIDE_FILE))
     return RedisStore.from_url(settings.redis_url, config, prefix=redis_prefix(settings))
 
 

@@ -36,6 +36,7 @@ from madoguchi.domain.participant import Participant
 from madoguchi.domain.routes import FALLBACK_ROUTE
 from madoguchi.signaling import server_events as se
 from madoguchi.signaling import views
+from madoguchi.signaling.chat_pool import CHAT_TOUCH_S, idle_since
 from madoguchi.signaling.consultation import (
     QUEUED_STATES,
     Channel,
@@ -452,6 +453,14 @@ class CounterService:
     async def open_consultation(self, participant: str) -> Consultation | None:
         found = (await self._store.read()).open_for_resident(participant)
         return found[0] if found else None
+
+    async def touch_chat(self, participant: str, chat: Consultation) -> None:
+        """The resident of ``chat`` (as read just now) wrote to the bot: keep it from looking idle when a flood
+        fills the town's chats (:mod:`.chat_pool`). Written at most every ``CHAT_TOUCH_S`` per chat."""
+        now = self._clock()
+        if chat.state != State.TRIAGE or now - idle_since(chat) < CHAT_TOUCH_S:
+            return
+        await self.run(partial(Counter.touch_chat, consultation_id=chat.id, resident=participant, now=now))
 
     # --- staff -------------------------------------------------------------------------------------------------
 

@@ -60,6 +60,9 @@ class Connection(Generic[I]):
     bucket: TokenBucket
     credential: Credential | None = None
     """What it was let in with, re-checked while it is open (:mod:`madoguchi.signaling.revocation`)."""
+    revoked: bool = False
+    """Its credential was found taken away: no event of it is served any more, while :meth:`RoleNamespace.revoke`
+    ends what it held and closes it."""
 
 
 @dataclass(frozen=True)
@@ -107,8 +110,11 @@ class RoleNamespace(socketio.AsyncNamespace, Generic[I]):  # type: ignore[misc]
     async def revoke(self, sid: str, reason: Reason) -> None:
         """The connection's credential was taken away: say why (``access.revoked``), end what it must, close it."""
         conn = self.connections.get(sid)
-        if conn is None:
+        if conn is None or conn.revoked:
             return
+        # first: the awaits below (the event, ending its cases, the close) let its next packets in meanwhile, and a
+        # revoked booth opened a case or a disabled agent accepted one between being told and being closed
+        conn.revoked = True
         event = AccessRevoked(reason=reason.value)
         await self.emit(event.NAME, event.payload(), to=sid)
         try:
@@ -203,6 +209,8 @@ class RoleNamespace(socketio.AsyncNamespace, Generic[I]):  # type: ignore[misc]
         conn = self.connections.get(sid)
         if conn is None:
             return error_ack("unauthorized", "not connected")
+        if conn.revoked:
+            return error_ack("unauthorized", "access to this connection was taken away")
         if not conn.bucket.take(self.clock()):
             return error_ack("rate_limited", "too many events; slow down")
         route = self.routes.get(event)

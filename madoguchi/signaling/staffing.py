@@ -116,7 +116,7 @@ def interpreter_options(counter: Routing, agent_id: str, consultation_id: str, n
             staff_id=a.id,
             name=a.display_name,
             activity=activity.value,
-            invited_until=invited if invited is not None and invited > now else None,
+            invited_until=invited.expires_at if invited is not None and invited.expires_at > now else None,
         )
         rows.append((INVITE_ORDER.get(activity, 9), a.display_name, option))
     return [option for _, _, option in sorted(rows, key=lambda row: (row[0], row[1]))]

@@ -111,6 +111,21 @@ class CounterConfig(BaseModel):
     )
     source_window_s: float = Field(default=600.0, gt=0)
     max_open_chats_per_municipality: int = Field(default=200, ge=1, description="open web chats in one town")
+    chat_pressure_share: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="a town's web chats are under pressure from this share of max_open_chats_per_municipality open",
+    )
+    max_open_per_source_under_pressure: int = Field(
+        default=5, ge=1, description="open web chats from one client address while its town's are under pressure"
+    )
+    chat_idle_evict_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="at the town's ceiling, a new web chat ends a bot-only chat whose resident wrote nothing for "
+        "this long (the longest idle first)",
+    )
     max_prioritised_chats_per_municipality: int = Field(
         default=3, ge=0, description="urgent web chats of one town put ahead of later booth residents at a time"
     )

@@ -10,12 +10,14 @@ re-running it is always safe.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Sequence
 from typing import Protocol, TypeVar
 
-from madoguchi.signaling.counter import Counter, CounterConfig, CounterState, Effect
+from madoguchi.signaling.counter import Counter, CounterConfig, CounterState, Effect, SetAsideRecord
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class LiveStore(Protocol):
@@ -69,12 +71,30 @@ def working_copy(state: CounterState) -> CounterState:
     )
 
 
-class MemoryStore:
-    """One process, one event loop: a lock and a copy-on-write state."""
+class SetAsideKeeper(Protocol):
+    """Where an in-process store keeps its set-aside records across a restart
+    (:class:`~madoguchi.signaling.set_aside_file.SetAsideFile`)."""
 
-    def __init__(self, config: CounterConfig, state: CounterState | None = None) -> None:
+    def load(self) -> list[SetAsideRecord]: ...
+
+    def save(self, items: Sequence[SetAsideRecord]) -> None: ...
+
+
+class MemoryStore:
+    """One process, one event loop: a lock and a copy-on-write state. With ``set_aside`` the records the outbox set
+    aside are read from it at start and saved to it (before the operation returns) whenever they change: the rest
+    of the live state is this process's alone and ends with it, those are not (``docs/operations.md``)."""
+
+    def __init__(
+        self, config: CounterConfig, state: CounterState | None = None, *, set_aside: SetAsideKeeper | None = None
+    ) -> None:
         self._config = config
         self._state = state or CounterState()
+        self._set_aside = set_aside
+        if set_aside is not None:
+            kept = set_aside.load()
+            if kept:
+                self._state = self._state.model_copy(update={"set_aside": [*kept, *self._state.set_aside]})
         self._lock = asyncio.Lock()
         self._writes = 0
 
@@ -90,8 +110,14 @@ class MemoryStore:
         async with self._lock:
             counter = Counter(working_copy(self._state), self._config)
             result = operation(counter)
+            before = self._state.set_aside
             self._state = counter.state
             self._writes += 1
+            if self._set_aside is not None and counter.state.set_aside != before:
+                try:
+                    await asyncio.to_thread(self._set_aside.save, list(counter.state.set_aside))
+                except OSError:  # a full or read-only disk: the list is still served from memory
+                    log.exception("the set-aside records could not be saved; they are kept in memory only")
             return result, counter.effects
 
     async def read(self) -> Counter:

@@ -15,10 +15,10 @@ retries with the same ``client_id`` and gets the original line's ``seq`` back in
 
 from __future__ import annotations
 
-import hashlib
+import secrets
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -37,6 +37,7 @@ from madoguchi.storage.errors import (
     UnknownMunicipality,
 )
 from madoguchi.storage.exports import EXPORT_FIELDS, export_rows
+from madoguchi.storage.kept_keys import keyed_hash
 from madoguchi.storage.models import (
     CHANNELS,
     FINISHED_STATES,
@@ -88,9 +89,26 @@ _EXPORT_BATCH = 200
 _SEQ_RETRIES = 5
 
 
+_PROCESS_LINE_KEY: Final = secrets.token_bytes(32)
+"""The chat lines' ``client_id`` key of a :class:`ConsultationRecords` given none (tools and tests that store no
+line a client retries across processes); the server passes the deployment's (:mod:`.kept_keys`)."""
+
+
 class ConsultationRecords:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, line_key: bytes | None = None) -> None:
+        """``line_key``: the HMAC key of the chat lines' ``client_id`` as stored (:meth:`client_key`); every
+        process of a deployment must pass the same one (``kept_keys.deployment_key(…, "chat-client-id")``)."""
         self._db = db
+        self._line_key = _PROCESS_LINE_KEY if line_key is None else line_key
+
+    def client_key(self, consultation_id: str, client_id: str) -> str:
+        """What ``chat_messages.client_id`` holds for a line's ``client_id``: 32 hex digits of its HMAC-SHA256
+        under the deployment's key (with the case's id), never the id itself and never a bare hash. It is an
+        idempotency key, only equality matters. Why keyed: a client id of 16+ hex digits is let through the
+        個人番号 check (``events._no_personal_number``) and could hold one (``123456789018abcd``); a bare SHA-256
+        of it (session 11) was undone by trying the 10^12 numbers, and linked the same id across cases and
+        deployments. Rows stored before session 12 (raw ids, bare hashes) were cleared by migration 0014."""
+        return keyed_hash(self._line_key, consultation_id, client_id)
 
     # -- writes ------------------------------------------------------------------------------------------
 
@@ -271,15 +289,14 @@ class ConsultationRecords:
         """
         if sender not in SENDERS:
             raise InvalidValue(f"sender must be one of {', '.join(SENDERS)}, got {sender!r}")
-        raw_client_id = client_id
-        client_id = client_key(consultation_id, client_id) if client_id is not None else None
+        client_id = self.client_key(consultation_id, client_id) if client_id is not None else None
         if seq is not None and seq < 1:
             raise InvalidValue("chat seq numbers start at 1")
         for _attempt in range(_SEQ_RETRIES):
             try:
                 async with self._db.transaction() as session:
                     if client_id is not None:
-                        existing = await _seq_of_client_id(session, consultation_id, client_id, raw_client_id)
+                        existing = await _seq_of_client_id(session, consultation_id, client_id)
                         if existing is not None:
                             return existing, False
                     # The case's row is locked (FOR NO KEY UPDATE on PostgreSQL; SQLite's IMMEDIATE transaction
@@ -309,7 +326,7 @@ class ConsultationRecords:
                 # Another writer got there first: the same client_id (a concurrent retry) or the same seq.
                 if client_id is not None:
                     async with self._db.read() as session:
-                        existing = await _seq_of_client_id(session, consultation_id, client_id, raw_client_id)
+                        existing = await _seq_of_client_id(session, consultation_id, client_id)
                     if existing is not None:
                         return existing, False
                 if seq is not None:
@@ -448,22 +465,11 @@ async def _has_key(session: AsyncSession, key: str) -> bool:
     return found is not None
 
 
-def client_key(consultation_id: str, client_id: str) -> str:
-    """What ``chat_messages.client_id`` holds for a line's ``client_id``: 32 hex digits of its SHA-256 (with the
-    case's id), never the id itself. It is an idempotency key, only equality matters; a client id of 16+ hex digits
-    is let through the 個人番号 check (``events._no_personal_number``) and could hold one (``123456789018abcd``)."""
-    return hashlib.sha256(f"{consultation_id}\x00{client_id}".encode()).hexdigest()[:32]
-
-
-async def _seq_of_client_id(
-    session: AsyncSession, consultation_id: str, client_id: str, raw_client_id: str | None
-) -> int | None:
-    """The seq of the line stored under ``client_id`` (the hash); rows stored before session 11's fix hold the raw
-    id, so a retry across the upgrade still finds its line (those only matter for minutes)."""
-    ids = [client_id] if raw_client_id is None else [client_id, raw_client_id]
+async def _seq_of_client_id(session: AsyncSession, consultation_id: str, client_id: str) -> int | None:
+    """The seq of the line stored under ``client_id`` (its keyed hash)."""
     return await session.scalar(
         select(ChatMessage.seq)
-        .where(ChatMessage.consultation_id == consultation_id, ChatMessage.client_id.in_(ids))
+        .where(ChatMessage.consultation_id == consultation_id, ChatMessage.client_id == client_id)
         .order_by(ChatMessage.seq)
         .limit(1)
     )

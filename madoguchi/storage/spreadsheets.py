@@ -100,6 +100,7 @@ VALUE_NAMES: Final[Mapping[str, Mapping[str, Mapping[str, str]]]] = {
             "callback": "折り返し電話の依頼",
             "revoked": "ブースの登録取り消し",
             "interrupted": "サーバー停止で中断",
+            "evicted": "混雑のため終了（ボットとの相談中）",
             "wrap_up_timeout": "記録が入力されないまま終了",
             "transferred": "ほかの窓口へ回した",
         },

@@ -11,6 +11,7 @@ from typing import Any
 
 import aiohttp
 
+from madoguchi import keys
 from madoguchi.resident_chat.browser_id import COOKIE
 from tests.support import LiveServer, Peer, make_settings, on_both_topologies, serve
 
@@ -113,3 +114,18 @@ async def test_one_address_gets_a_bounded_number_of_new_browser_ids(live_server:
         scripted = [await chat(live_server.booth_url, address, None, peers, 1 + n) for n in range(4)]
         assert ["error" in ack for ack in scripted] == [False, False, False, True], scripted
         assert scripted[3]["error"]["code"] == "source_limit"
+
+
+async def test_the_live_state_keeps_no_browser_id(tmp_path: Path) -> None:
+    """Session 12: the live state (Redis in a deployment) held each chat's browser id as the cookie carries it, so a
+    copy of it matched chats to browsers' cookies. Now a keyed hash of it, the same for one browser's chats."""
+    settings = make_settings(tmp_path, trusted_proxies=PROXY)
+    async with serve(settings) as live, aiohttp.ClientSession() as http, residents() as peers:
+        cookie = await browser_id(http, live.base_url, SHARED)
+        acks = [await chat(live.base_url, SHARED, cookie, peers, n) for n in range(2)]
+        counter = await live.app[keys.COUNTER]._store.read()
+        stored = {counter.state.consultations[ack["consultation_id"]].browser for ack in acks}
+        (browser,) = stored  # one browser, counted as one
+        assert browser is not None and len(browser) == 32
+        assert browser not in cookie and cookie.split(".")[0] not in browser
+        assert not any(cookie.split(".")[0] in key for key in counter.state.source_opens)

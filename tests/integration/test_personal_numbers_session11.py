@@ -11,7 +11,6 @@ from pathlib import Path
 
 from madoguchi import keys
 from madoguchi.domain.privacy import MY_NUMBER_MASK
-from madoguchi.storage.records import client_key
 from tests.integration.test_admin_web import PASSWORD, signed_in
 from tests.integration.test_pii_everywhere import search_database
 from tests.pii import Leaks, Sample
@@ -49,9 +48,10 @@ async def resident_lines(server: LiveServer, lines: list[str], prefix: str) -> t
     assert not any(group in json.dumps(refused) for group in GROUPS)
     await home.close()
     assert cid is not None
-    stored = await server.app[keys.RECORDS].chat(cid)
+    records = server.app[keys.RECORDS]
+    stored = await records.chat(cid)
     assert MY_NUMBER not in [line.client_id for line in stored]
-    mine = {client_key(cid, f"{prefix}-{n}") for n in range(len(lines))}
+    mine = {records.client_key(cid, f"{prefix}-{n}") for n in range(len(lines))}
     return cid, [line.text for line in stored if line.client_id in mine]
 
 

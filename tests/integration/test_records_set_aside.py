@@ -180,6 +180,24 @@ async def test_a_record_the_database_refuses_is_set_aside_and_the_records_behind
                 for peer in (booth_a, booth_b, agent):
                     await peer.close()
 
+            if live_state == "memory":  # session 12: the in-process list was forgotten by a restart
+                async with serve(settings) as again:
+                    cookie = await login_cookie(again.base_url, "admin1", PASSWORD)
+                    async with (
+                        aiohttp.ClientSession(cookies={"madoguchi_session": cookie}) as http,
+                        http.get(f"{again.base_url}/api/admin/records/set-aside") as resp,
+                    ):
+                        assert resp.status == 200
+                        assert (await resp.json())["records"] == listed
+                    assert await metric(again, "madoguchi_records_set_aside") == 1
+                capsys.readouterr()
+                assert await records_set_aside(argparse.Namespace(json=True, clear=False, retry=False), settings) == 0
+                lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+                assert [(r["record"]["consultation"]["id"], r["error"]) for r in lines] == [(bad, listed[0]["error"])]
+                clear = argparse.Namespace(json=True, clear=True, retry=False)
+                assert await records_set_aside(clear, settings) == 2
+                assert "Redis only" in capsys.readouterr().err
+
             db = Database(url)
             try:
                 records = ConsultationRecords(db)
@@ -191,6 +209,8 @@ async def test_a_record_the_database_refuses_is_set_aside_and_the_records_behind
                     ("offer", "offered"),
                     ("accept", "active"),
                     ("end", "wrap_up"),
+                    # the restart (in-process live state) found the case unfinished: its wrap-up is set aside
+                    *([("interrupt", "interrupted")] if live_state == "memory" else []),
                 ]
             finally:
                 await db.close()

@@ -16,6 +16,7 @@ import pytest
 import socketio
 
 from madoguchi import keys
+from madoguchi.domain.participant import Participant
 from tests.support import LiveServer, Peer, agent_peer, booth_peer, login_cookie, make_settings, ok, serve
 from tests.support import on_both_topologies as both
 
@@ -169,3 +170,32 @@ async def test_a_call_on_a_revoked_booth_ends_for_the_agent_with_the_reason(live
     assert record["consultation_id"] == cid and record["end_reason"] == "revoked"
     assert record["ended_at"]
     await agent.close()
+
+
+async def test_a_revoked_booth_is_served_nothing_while_its_revocation_runs(
+    live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Session 12: between ``access.revoked`` and the close, the namespace ends what the credential held (awaits on
+    the live state); the socket's packets kept being served meanwhile, and a revoked kiosk opened a new case."""
+    from madoguchi.signaling.service import CounterService
+
+    release = asyncio.Event()
+    real = CounterService.revoke_resident
+
+    async def slow(self: CounterService, participant: str) -> None:
+        await release.wait()  # the live state slow to answer: the revocation is still running
+        await real(self, participant)
+
+    monkeypatch.setattr(CounterService, "revoke_resident", slow)
+    booth_id, token, _ = await live_server.add_booth()
+    kiosk = await booth_peer(live_server, token)
+    await kiosk.wait_for("booth.state")
+    await live_server.app[keys.BOOTHS].revoke(booth_id)
+    await kiosk.wait_for("access.revoked", within=WITHIN_S)
+    try:
+        refused = await kiosk.call("consultation.request", {"route": "tax"})
+        assert refused["error"]["code"] == "unauthorized", refused
+        assert await live_server.app[keys.COUNTER].resident_view(str(Participant.booth(booth_id))) is None
+    finally:
+        release.set()
+    await revoked(kiosk, "booth_revoked")

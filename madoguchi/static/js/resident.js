@@ -32,7 +32,16 @@ import { botLineDecorator } from "./botlines.js";
 import { FollowNewest } from "./followscroll.js";
 import { hotlineItems } from "./hotlines.js";
 import { InterpreterNote } from "./interpreternote.js";
-import { applyTranslations, browserLanguage, firstKnownKey, initI18n, language, setLanguage, t } from "./i18n.js";
+import {
+  applyTranslations,
+  browserLanguage,
+  firstKnownKey,
+  hasText,
+  initI18n,
+  language,
+  setLanguage,
+  t,
+} from "./i18n.js";
 import { LanguagePicker } from "./langpicker.js";
 import { errorText, request } from "./net.js";
 import { NoAnswerPanel } from "./noanswer.js";
@@ -188,20 +197,34 @@ function renderTalking() {
   $("peer-notice").textContent = state.peerLost ? t("media.peer_lost") : "";
 }
 
+/** Why the chat closed, in words (any other reason: the plain thank-you). */
+const CLOSED_TEXT = {
+  callback_withdrawn: "resident.callback.withdrawn",
+  callback: "resident.closed.callback",
+  cancelled: "resident.closed.cancelled",
+  resident_link_lost: "resident.closed.lost",
+  evicted: "resident.closed.evicted", // the town's chats were full: this one made room (signaling/chat_pool.py)
+};
+
+/** Reasons whose sentence ends with the town's phone number: the resident was turned away by a full counter. */
+const WITH_PHONE = new Set(["evicted", "busy", "source_limit"]);
+
+/** 「お急ぎの ときは、<the town's number> に お電話ください。」, or "" when the town's file has no number. */
+function callTown() {
+  return hasText("town.phone") ? t("resident.call_town", { phone: t("town.phone") }) : "";
+}
+
+/** ``text`` and, when ``reason`` turned the resident away, the town's number after it. */
+function withPhone(text, reason) {
+  const call = WITH_PHONE.has(reason) ? callTown() : "";
+  return call ? `${text} ${call}` : text;
+}
+
 function renderClosed() {
   $("closed-card").hidden = state.phase !== "closed";
   renderCallback();
-  const key =
-    state.closedReason === "callback_withdrawn"
-      ? "resident.callback.withdrawn"
-      : state.closedReason === "callback"
-      ? "resident.closed.callback"
-      : state.closedReason === "cancelled"
-      ? "resident.closed.cancelled"
-      : state.closedReason === "resident_link_lost"
-        ? "resident.closed.lost"
-        : "resident.closed.done";
-  $("closed-text").textContent = t(key);
+  const key = CLOSED_TEXT[state.closedReason] ?? "resident.closed.done";
+  $("closed-text").textContent = withPhone(t(key), state.closedReason);
   $("closed-text").hidden = Boolean(state.callback); // the standing call-back's own line says it, with when and whom
 }
 
@@ -517,7 +540,7 @@ chat = new ChatPanel({
   senderKeys: { resident: "resident.sender.me", agent: "resident.sender.agent" },
   consultationId: () => state.consultationId,
   onError: (text, err) => {
-    banner.show(text);
+    banner.show(withPhone(text, err?.code)); // refused by a full counter: the town's number to call instead
     // Nobody can take this line now (too many open from this connection): whatever it said, the numbers for
     // life and safety (110, 119 and the town's) stay in reach.
     if (err?.code === "source_limit") showUrgent(state.hotlines);

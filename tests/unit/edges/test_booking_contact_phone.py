@@ -86,3 +86,31 @@ def test_the_forms_check_agrees_with_the_server() -> None:
     expected = [None] * (len(PHONES) + len(EMAILS) + 1) + ["contact"] * len(NOT_PHONES)
     expected += ["my_number"] * len(MY_NUMBERS)
     assert json.loads(out.stdout) == expected
+
+
+@pytest.mark.parametrize(
+    "text", [*EMAILS, *NOT_PHONES, *MY_NUMBERS, "+81 1234 5678 9018", "マイナンバー 1234 5678 9018"]
+)
+def test_a_contact_is_checked_for_a_personal_number_in_one_pass(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One check, one masking pass: the contact was read by two twin checks that each masked it (two passes for
+    twelve digits with a wrong check digit); the answer is the same as both together."""
+    from madoguchi.domain import pii_fields, privacy
+
+    passes: list[str] = []
+    real = privacy.mask_pii
+
+    def counted(value: str) -> privacy.MaskResult:
+        passes.append(value)
+        return real(value)
+
+    monkeypatch.setattr(privacy, "mask_pii", counted)
+    monkeypatch.setattr(pii_fields, "mask_pii", counted)
+    either = privacy.holds_personal_number(text) or pii_fields.holds_my_number(text)
+    passes.clear()
+    try:
+        contact(text)
+        refused = None
+    except DeskError as error:
+        refused = error.code
+    assert len(passes) <= 1
+    assert (refused == "personal_number") == either

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from madoguchi.domain.participant import Participant
 from madoguchi.signaling.consultation import Consultation, Role, StaffRights, State
@@ -312,3 +313,22 @@ def test_revoked_access_ends_joined_parts_and_a_disabled_agents_case_at_once(des
     assert [c.agent_id for c in ringing] == ["a2"]
     desk.counter.access_ended("a2", disabled=True, now=6.0)
     assert all(desk.c(cid).agent_id != "a2" for cid in ("c1", "c2")), "a ringing offer goes to the next agent"
+
+
+def test_an_invitation_is_one_record_of_when_and_who(desk: Any) -> None:
+    """The invitation's expiry and its sender were two parallel dicts that every change had to keep in step; now
+    one frozen record per invitee, and a case stored in the old shape (Redis across an upgrade) reads as one."""
+    desk.active_call("c1", "a1", now=0.0)
+    desk.agent("s1", now=1.0, available=False)
+    desk.take()
+    invite(desk, "c1", "s1", now=10.0)
+    stored = desk.c("c1").interpreter_invites["s1"]
+    assert (stored.expires_at, stored.by) == (310.0, "a1")
+    with pytest.raises(ValidationError):
+        stored.by = "someone else"  # type: ignore[misc]
+    assert "interpreter_inviters" not in desk.c("c1").model_dump()
+    old = desk.c("c1").model_dump(mode="json")
+    old["interpreter_invites"] = {"s1": 310.0, "s2": 200.0}
+    old["interpreter_inviters"] = {"s1": "chief"}
+    upgraded = Consultation.model_validate(old).interpreter_invites
+    assert {k: (v.expires_at, v.by) for k, v in upgraded.items()} == {"s1": (310.0, "chief"), "s2": (200.0, None)}

@@ -132,4 +132,4 @@ def test_a_supervisor_who_invited_from_outside_the_call_is_told_by_name_and_each
     out = dispatch(desk.take(), desk.counter, facts)
     told = {str(who): e for who, e in out if isinstance(e, se.InterpreterDeclined)}
     assert set(told) == {"agent:a1", "booth:c1"} and told["booth:c1"].still_until is None  # none open now
-    assert desk.c("c1").interpreter_inviters == {}
+    assert desk.c("c1").interpreter_invites == {}

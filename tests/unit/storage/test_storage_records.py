@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text as sql
 
 from madoguchi.storage import records as records_module
 from madoguchi.storage.accounts import Accounts
 from madoguchi.storage.audit import AuditLog
 from madoguchi.storage.booths import Booths
-from madoguchi.storage.db import Database
+from madoguchi.storage.db import Database, current_revision
 from madoguchi.storage.errors import (
     ChatSeqConflict,
     DuplicateConsultation,
@@ -21,7 +24,7 @@ from madoguchi.storage.errors import (
     UnknownConsultation,
 )
 from madoguchi.storage.models import ChatMessage
-from madoguchi.storage.records import EXPORT_FIELDS, ConsultationRecords, NewConsultation, client_key
+from madoguchi.storage.records import EXPORT_FIELDS, ConsultationRecords, NewConsultation
 from madoguchi.storage.spreadsheets import ExportOptions, display_value
 
 T0 = datetime(2024, 6, 3, 0, 30, tzinfo=UTC)
@@ -148,32 +151,49 @@ async def test_chat_retry_with_the_same_client_id_is_stored_once(scene: Scene) -
     assert (first, retry, second) == ((1, True), (1, False), (2, True))
     lines = await scene.records.chat("c1")
     assert [(line.seq, line.sender, line.text, line.client_id) for line in lines] == [
-        (1, "resident", "こんにちは", client_key("c1", "k1")),
-        (2, "agent", "どうされましたか", client_key("c1", "k2")),
+        (1, "resident", "こんにちは", scene.records.client_key("c1", "k1")),
+        (2, "agent", "どうされましたか", scene.records.client_key("c1", "k2")),
     ]
     assert lines[0].at == at(10)
     assert [line.seq for line in await scene.records.chat("c1", after_seq=1)] == [2]
     assert await scene.records.max_seq("c1") == 2
 
 
-async def test_a_client_id_is_stored_as_its_hash_and_still_dedupes(scene: Scene, db: Database) -> None:
+async def test_a_client_id_is_stored_as_its_keyed_hash_and_still_dedupes(scene: Scene, db: Database) -> None:
     """Session 11 review: a client id of 16+ hex digits skips the 個人番号 check, so ``123456789018abcd`` was
-    stored as it was. Now only a hash of it is; a retry (another process, after a reload) still finds the line, and
-    a line stored before the fix under the raw id too."""
-    await scene.records.create(new(scene))
+    stored as it was; then as a bare SHA-256 with the case's id, which anyone with the database undoes by trying
+    the 10^12 numbers. Now an HMAC under the deployment's key: another process with the same key still finds the
+    line on a retry; the same id under another key (another deployment) stores something else."""
+    key = b"k" * 32
+    records = ConsultationRecords(db, line_key=key)
+    await records.create(new(scene))
     hexed = "123456789018abcd"
-    assert await scene.records.add_chat("c1", seq=None, sender="resident", text="a", at=at(1), client_id=hexed) == (
-        1,
-        True,
-    )
-    again = ConsultationRecords(db)  # another process: nothing kept in memory
+    assert await records.add_chat("c1", seq=None, sender="resident", text="a", at=at(1), client_id=hexed) == (1, True)
+    again = ConsultationRecords(db, line_key=key)  # another process: nothing kept in memory
     assert await again.add_chat("c1", seq=None, sender="resident", text="a", at=at(2), client_id=hexed) == (1, False)
-    async with db.transaction() as session:  # a line stored before the fix, under the raw id
-        session.add(ChatMessage(consultation_id="c1", seq=2, sender="resident", text="b", at=at(3), client_id="old-1"))
-    assert await again.add_chat("c1", seq=None, sender="resident", text="b", at=at(4), client_id="old-1") == (2, False)
-    stored = [line.client_id for line in await scene.records.chat("c1")]
-    assert stored == [client_key("c1", hexed), "old-1"]
-    assert all("123456789018" not in (value or "") for value in stored)
+    (stored,) = [line.client_id for line in await records.chat("c1")]
+    assert stored is not None and len(stored) == 32 and "123456789018" not in stored
+    bare = hashlib.sha256(f"c1\x00{hexed}".encode()).hexdigest()[:32]
+    assert stored != bare, "a bare hash: found again by trying every number"
+    assert stored == hmac.new(key, f"c1\x00{hexed}".encode(), hashlib.sha256).hexdigest()[:32]
+    other = ConsultationRecords(db, line_key=b"o" * 32)
+    assert other.client_key("c1", hexed) != stored
+    assert await other.add_chat("c1", seq=None, sender="resident", text="a", at=at(3), client_id=hexed) == (2, True)
+
+
+async def test_the_upgrade_clears_client_ids_stored_unkeyed(scene: Scene, db: Database) -> None:
+    """Rows written before the keyed hash (raw ids, bare hashes) stop matching: migration 0014 empties them."""
+    await scene.records.create(new(scene))
+    async with db.transaction() as session:
+        for seq, client_id in ((1, "123456789018abcd"), (2, "0" * 32), (3, None)):
+            session.add(
+                ChatMessage(consultation_id="c1", seq=seq, sender="resident", text="a", at=at(seq), client_id=client_id)
+            )
+    async with db.transaction() as session:  # as a database still at 0013 would be
+        await session.execute(sql("UPDATE alembic_version SET version_num = '0013_office9_booth_last_seen'"))
+    await db.migrate()
+    assert [(line.seq, line.client_id) for line in await scene.records.chat("c1")] == [(1, None), (2, None), (3, None)]
+    assert await current_revision(db.engine) == "0014_trust10_chat_client_keys"
 
 
 async def test_chat_seq_taken_by_another_line_is_a_conflict(scene: Scene) -> None:

@@ -1,0 +1,122 @@
+"""A town's web chats under a flood (session 12): the per-browser and per-address caps multiplied, so seven
+addresses filled the town's 200 open chats and every resident after them was refused. Now a smaller share per
+address under pressure, and at the ceiling a new chat takes the place of a bot-only chat (an over-share address's
+first, then an idle one), never one waiting for or with a person. Time is passed in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from madoguchi.signaling.chat_pool import EVICTED
+from madoguchi.signaling.consultation import Channel, State
+from madoguchi.signaling.counter import (
+    Counter,
+    CounterConfig,
+    CounterError,
+    CounterState,
+    ResidentReleased,
+    Transitioned,
+)
+
+TOWN = "setouchi"
+TOWN_SIZED = {"max_open_chats_per_municipality": 200, "max_open_per_source": 30, "max_opens_per_source": 100}
+
+
+def make(**config: Any) -> Counter:
+    return Counter(CounterState(), CounterConfig(**{**TOWN_SIZED, **config}))
+
+
+def bot_chat(counter: Counter, cid: str, *, source: str, now: float, to_person: bool = False) -> str:
+    counter.open(
+        consultation_id=cid,
+        municipality_id=TOWN,
+        channel=Channel.CHAT,
+        resident=f"resident:{cid}",
+        route="tax",
+        now=now,
+        to_person=to_person,
+        source=source,
+    )
+    return cid
+
+
+def flood(counter: Counter, addresses: int, *, now: float) -> int:
+    """Each address opens bot chats until refused; returns how many are open."""
+    opened = 0
+    for a in range(addresses):
+        for n in range(100):
+            try:
+                bot_chat(counter, f"f{a}-{n}", source=f"198.51.100.{a}", now=now)
+            except CounterError as refused:
+                assert refused.code == "source_limit"
+                break
+            opened += 1
+    return opened
+
+
+def test_seven_addresses_no_longer_fill_a_town_and_a_fresh_resident_gets_a_chat() -> None:
+    counter = make()
+    opened = flood(counter, 7, now=0.0)
+    assert opened <= 100 + 7 * 5  # before: 200 (7 x 30 = 210, the town's ceiling the only bound)
+    bot_chat(counter, "resident", source="203.0.113.9", now=1.0)
+    assert counter.state.consultations["resident"].state == State.TRIAGE
+
+
+def test_under_pressure_each_address_gets_a_smaller_share() -> None:
+    counter = make(max_open_chats_per_municipality=20, max_open_per_source_under_pressure=2)
+    for n in range(9):  # 9 of 20: not yet under pressure (half)
+        bot_chat(counter, f"a{n}", source="a", now=0.0)
+    bot_chat(counter, "a9", source="a", now=0.0)  # the 10th: under pressure from now on
+    bot_chat(counter, "b0", source="b", now=0.0)
+    bot_chat(counter, "b1", source="b", now=0.0)
+    with pytest.raises(CounterError) as refused:
+        bot_chat(counter, "b2", source="b", now=0.0)
+    assert refused.value.code == "source_limit" and "connection" in refused.value.message
+    with pytest.raises(CounterError):
+        bot_chat(counter, "a10", source="a", now=0.0)
+
+
+def test_at_the_ceiling_a_chat_of_an_address_over_its_share_makes_room_the_longest_idle_first() -> None:
+    counter = make(max_open_chats_per_municipality=6, max_open_per_source_under_pressure=2)
+    for n in range(3):
+        bot_chat(counter, f"a{n}", source="a", now=float(n))  # before the pressure: "a" holds 3, over its 2
+    counter.touch_chat("a0", resident="resident:a0", now=50.0)  # a0 wrote again: a1 is the longest idle
+    bot_chat(counter, "b0", source="b", now=10.0)
+    bot_chat(counter, "c0", source="c", now=10.0)
+    bot_chat(counter, "d0", source="d", now=10.0)  # 6: the ceiling
+    counter.effects.clear()
+    bot_chat(counter, "e0", source="e", now=60.0)
+    assert "a1" not in counter.state.consultations  # ended (an ended case leaves the live state)
+    assert ResidentReleased("a1", "resident:a1", EVICTED, rate=False) in counter.effects
+    (ended,) = [e for e in counter.effects if isinstance(e, Transitioned) and e.consultation.id == "a1"]
+    assert (ended.consultation.state, ended.consultation.end_reason) == (State.ABANDONED, EVICTED)
+    assert counter.state.consultations["e0"].state == State.TRIAGE
+
+
+def test_a_chat_waiting_for_or_with_a_person_is_never_ended_and_a_busy_town_says_so() -> None:
+    counter = make(max_open_chats_per_municipality=3, chat_idle_evict_s=120.0)
+    bot_chat(counter, "w", source="a", now=0.0, to_person=True)  # waiting in the queue
+    bot_chat(counter, "h", source="b", now=0.0)
+    counter.handoff("h", resident="resident:h", route="tax", urgent=False, now=1.0)
+    bot_chat(counter, "t", source="c", now=0.0)  # with the bot, writing
+    counter.touch_chat("t", resident="resident:t", now=100.0)
+    with pytest.raises(CounterError) as refused:
+        bot_chat(counter, "new", source="d", now=200.0)  # t wrote 100 s ago: not idle yet
+    assert refused.value.code == "busy"
+    assert "new" not in counter.state.consultations
+    bot_chat(counter, "new", source="d", now=220.0)  # now t is idle: it makes room, nothing else does
+    assert set(counter.state.consultations) == {"w", "h", "new"}
+    bot_chat(counter, "next", source="e", now=10_000.0)  # hours later: "new" is idle, w and h still never
+    assert {c.id for c in counter.state.consultations.values() if c.is_open} == {"w", "h", "next"}
+
+
+def test_a_touch_counts_only_in_the_bot_chat() -> None:
+    counter = make()
+    bot_chat(counter, "x", source="a", now=0.0)
+    counter.touch_chat("x", resident="resident:x", now=5.0)
+    assert counter.state.consultations["x"].resident_active_at == 5.0
+    with pytest.raises(CounterError) as refused:
+        counter.touch_chat("x", resident="resident:someone-else", now=6.0)
+    assert refused.value.code == "forbidden"
