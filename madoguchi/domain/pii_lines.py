@@ -185,7 +185,8 @@ def _numbered_series(pieces: list[str]) -> bool:
 
 def _label_of(line: str) -> str:
     """A piece's words without the endings and joining words people type after each piece, nor punctuation."""
-    words = "".join(ch for ch in _words_of(_without_descriptions(line)) if not unicodedata.category(ch).startswith(("P", "S")))
+    own = _words_of(_without_descriptions(line))
+    words = "".join(ch for ch in own if not unicodedata.category(ch).startswith(("P", "S")))
     return _ENDINGS_RE.sub("", words)
 
 

@@ -456,7 +456,7 @@ def _groups_after_cue(
                 return first, index, kind
             else:
                 return found
-        if len(digits) > 13 and found is not None or len(digits) > 19:
+        if (len(digits) > 13 and found is not None) or len(digits) > 19:
             return found
     return found
 

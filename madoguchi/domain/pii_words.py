@@ -120,13 +120,13 @@ COUNTER_WORDS: tuple[str, ...] = (
     "people",
     "persons",
 )
-# Words that say how a number is given in parts (「最初の4桁は1234、次の4桁は5678」, "next 4 digits 5678", 「2つ目は5678」):
-# the one or two digits just before one of DIGIT_COUNT_WORDS, or just after one of POSITION_WORDS (and not followed by
-# more digits), count the digits of a group or say which group it is. They are no digits of the number, after a cue
-# word too, so they neither break the number's run nor make it one digit too long (session 12's outside attack:
-# 「マイナンバーの最初の4桁は1234、…最後の4桁は9018」 kept 「9018」, the 4s were read as digits). Matched on the
-# width- and case-blind text (kanji numerals read as digits: 「四桁」, 「二つ目」); a word ending in a Latin letter only as
-# a whole word ("4 digits", "2nd", not "4 street").
+# Words that say how a number is given in parts (「最初の4桁は1234、次の4桁は5678」, "next 4 digits 5678",
+# 「2つ目は5678」): the one or two digits just before one of DIGIT_COUNT_WORDS, or just after one of POSITION_WORDS
+# (and followed by a word, not by more digits), count the digits of a group or say which group it is. They are no
+# digits of the number, after a cue word too, so they neither break the number's run nor make it one digit too long
+# (session 12's outside attack: 「マイナンバーの最初の4桁は1234、…最後の4桁は9018」 kept 「9018」, the 4s were read as
+# digits). Matched on the width- and case-blind text (kanji numerals read as digits: 「四桁」, 「二つ目」); a word that
+# starts or ends in a Latin letter only as a whole word ("4 digits", "2nd", not "4 street").
 DIGIT_COUNT_WORDS: tuple[str, ...] = (
     # ja
     "桁",

@@ -1,5 +1,5 @@
-"""A 個人番号 given in parts with words that say how it goes on (「次の4桁は」, "next 4 digits", 「2つ目は」): the digits
-that count or number the groups are no digits of the number (session 12's outside attack)."""
+"""A 個人番号 given in parts with words that say how it goes on (「次の4桁は」, "next 4 digits", 「2つ目は」): the
+digits that count or number the groups are no digits of the number (session 12's outside attack)."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ ONE_LINE: list[str] = [
     f"número pessoal: os primeiros 4 dígitos são {A}, os próximos 4 dígitos {B}, os últimos 4 dígitos {C}",
     f"my number: unang 4 na numero {A}, susunod na 4 na numero {B}, huling 4 na numero {C}",
     f"my number पहिलो ४ अंक {A}, अर्को ४ अंक {B}, अन्तिम ४ अंक {C}",
-    f"मेरो my number पहिलो ४ अंक १२३४, अर्को ४ अंक ५६७८, अन्तिम ४ अंक ९०१८",
+    "मेरो my number पहिलो ४ अंक १२३४, अर्को ४ अंक ५६७८, अन्तिम ४ अंक ९०१८",
 ]
 
 
@@ -142,7 +142,7 @@ def described_number(draw: st.DrawFn) -> tuple[str, str]:
     counts = draw(st.lists(st.sampled_from(["4", "四", "４", "2", "3"]), min_size=2, max_size=2))
     cue = draw(st.sampled_from(["マイナンバーは", "番号は ", "my number is ", "개인번호 ", "número pessoal "]))
     joins = [
-        draw(st.sampled_from(["、次の", ", next ", "。", " ", "，"])) + count + (" " if w[0].isascii() else "") + w + " "
+        draw(st.sampled_from(["、次の", ", next ", "。", " ", "，"])) + count + (" " * w[0].isascii()) + w + " "
         for count, w in zip(counts, words, strict=True)
     ]
     return digits, f"{cue}{digits[:4]}{joins[0]}{digits[4:8]}{joins[1]}{digits[8:]}"
