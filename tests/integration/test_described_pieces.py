@@ -6,6 +6,7 @@ attack: the 「4」 of 「4桁」 broke the pieces, and the CSV export showed 12
 from __future__ import annotations
 
 import csv
+import json
 import io
 from pathlib import Path
 from typing import Any
@@ -108,3 +109,22 @@ async def test_three_described_pieces_leave_no_number_on_screen_in_the_transcrip
     assert transcript_cells and all(MY_NUMBER_MASK in cell for cell in transcript_cells), transcript_cells
     no_group_in(transcript_cells)
     assert MY not in result.stdout
+
+
+async def test_described_pieces_told_to_the_bot_are_masked_in_the_record_and_the_ack_says_so(
+    live_server: LiveServer,
+) -> None:
+    home = await resident_peer(live_server)
+    await home.wait_for("resident.state")
+    acks = []
+    for n, text in enumerate(LINES):
+        acks.append(ok(await home.call("chat.send", {"text": text, "client_id": f"b-{n}", "language": "ja"})))
+    cid = acks[0]["consultation_id"]
+    assert [ack["masked"] for ack in acks] == [False, False, True]
+    redact = await home.wait_for("chat.redact", lambda r: r["consultation_id"] == cid)
+    assert sorted(line["seq"] for line in redact["lines"]) == [acks[0]["seq"], acks[1]["seq"]]
+    await home.close()
+    [row] = [row for row in await live_server.export_records() if row["consultation_id"] == cid]
+    exported = json.dumps(row, ensure_ascii=False)
+    assert MY_NUMBER_MASK in exported
+    no_group_in([exported])
