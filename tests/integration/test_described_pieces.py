@@ -6,8 +6,8 @@ attack: the 「4」 of 「4桁」 broke the pieces, and the CSV export showed 12
 from __future__ import annotations
 
 import csv
-import json
 import io
+import json
 from pathlib import Path
 from typing import Any
 
