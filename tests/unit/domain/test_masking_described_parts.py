@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from madoguchi.domain.pii_lines import mask_across_lines
-from madoguchi.domain.pii_words import DIGIT_COUNT_WORDS, POSITION_WORDS
+from madoguchi.domain.pii_runs import describing_spans
+from madoguchi.domain.pii_words import CONNECTOR_WORDS, DIGIT_COUNT_WORDS, GROUP_SEPARATORS, POSITION_WORDS
 from madoguchi.domain.privacy import MY_NUMBER_MASK, digits_of, mask_pii, my_number_check_digit
 
 MY = "123456789018"
@@ -169,3 +170,19 @@ def test_counts_and_ordinals_beside_ordinary_numbers_are_never_a_personal_number
 ) -> None:
     text = "、".join(f"{v}{word}の{v * 37}{counter}" for v in values)
     assert "my_number" not in mask_pii(text).kinds, text
+
+
+@pytest.mark.parametrize("pad", ["", " ", "\u3000"])
+@pytest.mark.parametrize("word", sorted(CONNECTOR_WORDS))
+def test_no_connector_word_between_groups_reads_as_a_description(word: str, pad: str) -> None:
+    # 「0つぎは000…」: つ is a count word (「4つ目」), but here 「つぎは」 joins two groups of one number
+    for before in ("1", "12", "123"):
+        for after in ("1", "12", "1234"):
+            text = f"{before}{pad}{word}{pad}{after}"
+            assert describing_spans(text) == [], text
+
+
+@pytest.mark.parametrize("mark", sorted(GROUP_SEPARATORS))
+def test_no_separator_between_groups_reads_as_a_description(mark: str) -> None:
+    for n in (1, 2, 3):
+        assert describing_spans(f"12{mark * n}34") == []
