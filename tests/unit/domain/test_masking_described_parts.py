@@ -186,3 +186,30 @@ def test_no_connector_word_between_groups_reads_as_a_description(word: str, pad:
 def test_no_separator_between_groups_reads_as_a_description(mark: str) -> None:
     for n in (1, 2, 3):
         assert describing_spans(f"12{mark * n}34") == []
+
+
+@st.composite
+def ordinary_booking_lines(draw: st.DrawFn) -> str:
+    """A line with a date, a time, a head count, an amount, a booking code, a phone number and counts or ordinals."""
+    digits = st.text(alphabet="0123456789", min_size=1, max_size=1)
+    code = draw(st.text(alphabet="0123456789", min_size=4, max_size=6))
+    phone = "0" + draw(st.sampled_from("123456789")) + "".join(draw(digits) for _ in range(8))
+    parts = [
+        f"{draw(st.integers(2024, 2030))}年{draw(st.integers(1, 12))}月{draw(st.integers(1, 28))}日",
+        f"{draw(st.integers(8, 17))}:{draw(st.sampled_from(['00', '15', '30', '45']))}",
+        f"{draw(st.integers(1, 9))}名",
+        f"{draw(st.integers(1, 99)) * 100:,}円",
+        f"予約コード {code}",
+        f"{draw(st.integers(2, 4))}つ目の窓口",
+        f"暗証番号は{draw(st.sampled_from(['4', '四', '6']))}桁",
+        f"最後の{draw(st.integers(2, 4))}桁",
+        f"電話 {phone[:3]}-{phone[3:7]}-{phone[7:]}",
+        f"{draw(st.integers(1, 3))}番目",
+    ]
+    return "、".join(draw(st.permutations(parts)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(ordinary_booking_lines())
+def test_ordinary_lines_with_counts_and_ordinals_hold_no_personal_number(text: str) -> None:
+    assert "my_number" not in mask_pii(text).kinds, text
