@@ -61,6 +61,10 @@ SHAPES: dict[str, str] = {
     "times 12:30": ("12:30 " * 167)[:1000],
     "my numbers 1234=5678=9018=": ("1234=5678=9018=" * 67)[:1000],
     "1━1━━1━━━": ("1━1━━1━━━" * 112)[:1000],
+    # session 12: counts and ordinals that describe the groups (DIGIT_COUNT_WORDS, POSITION_WORDS)
+    "次の4桁は1234、": ("次の4桁は1234、" * 100)[:1000],
+    "next 4 digits 1234, ": ("next 4 digits 1234, " * 50)[:1000],
+    "マイナンバー 2つ目は12": ("マイナンバー 2つ目は12 " * 67)[:1000],
 }
 
 

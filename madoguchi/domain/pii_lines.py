@@ -23,7 +23,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from madoguchi.domain.pii_digits import digits_of, my_number_check_digit
-from madoguchi.domain.pii_runs import holds_date_amount_or_count
+from madoguchi.domain.pii_runs import describing_spans, holds_date_amount_or_count
 from madoguchi.domain.pii_words import GROUP_SEPARATORS, KANJI_DIGITS, PLUS_SIGNS
 from madoguchi.domain.privacy import MY_NUMBER_MASK, TOKEN_OF_KIND, mask_pii
 
@@ -72,8 +72,31 @@ def mask_across_lines(earlier: Sequence[str], text: str) -> tuple[list[str], str
     if found is None:
         return lines, text
     touched, token = found
-    masked = [_DIGITS_RE.sub(token, line) if i in touched else line for i, line in enumerate(lines)]
-    return masked, _DIGITS_RE.sub(token, text)
+    masked = [_mask_digits(line, token) if i in touched else line for i, line in enumerate(lines)]
+    return masked, _mask_digits(text, token)
+
+
+def _mask_digits(line: str, token: str) -> str:
+    """The line's digits masked, except those that say how the number is given (「次の4桁は」, "last 4 digits")."""
+    kept = sorted({(start, end) for _p, _q, start, end in describing_spans(line)})
+    out, at = [], 0
+    for start, end in kept:
+        if start >= at:
+            out += [_DIGITS_RE.sub(token, line[at:start]), line[start:end]]
+            at = end
+    return "".join([*out, _DIGITS_RE.sub(token, line[at:])])
+
+
+def _without_descriptions(line: str) -> str:
+    """The line without the phrases that say how a number is given (「次の4桁は5678」 → 「は5678」): their digits are
+    no piece, and their words are no words of the piece (so "last 4 digits 9018" is a piece as 「9018」 is)."""
+    spans = sorted((start, end) for start, end, _p, _q in describing_spans(line))
+    out, at = [], 0
+    for start, end in spans:
+        if end > at:
+            out.append(line[at : max(at, start)] + " ")
+            at = end
+    return "".join([*out, line[at:]])
 
 
 def _as_written(lines: list[str], text: str) -> tuple[set[int], str] | None:
@@ -106,7 +129,7 @@ def _as_pieces(lines: list[str], text: str) -> tuple[set[int], str] | None:
             break
         groups = piece_groups(lines[index])
         if groups is None:
-            if _DIGITS_RE.search(lines[index]) is not None:
+            if _DIGITS_RE.search(_without_descriptions(lines[index])) is not None:
                 break  # digits that are no piece (a date, a count, a long message): the chain ends here
             continue  # words between the pieces (「ちなみに」, 「わたしの」)
         chain.append((index, groups))
@@ -162,7 +185,8 @@ def _numbered_series(pieces: list[str]) -> bool:
 
 def _label_of(line: str) -> str:
     """A piece's words without the endings and joining words people type after each piece, nor punctuation."""
-    words = "".join(ch for ch in _words_of(line) if not unicodedata.category(ch).startswith(("P", "S")))
+    own = _words_of(_without_descriptions(line))
+    words = "".join(ch for ch in own if not unicodedata.category(ch).startswith(("P", "S")))
     return _ENDINGS_RE.sub("", words)
 
 
@@ -175,8 +199,11 @@ def piece_groups(line: str) -> tuple[str, ...] | None:
     """The digit groups of a line that may be a piece of a number sent over several lines, or None: a piece is
     digits (any script, kanji numerals included) with separators and at most :data:`PIECE_WORDS` other characters,
     and no date, time, amount or counted thing (「12月8日」, 「301号室」, 「3名」)."""
+    if len(line) > PIECE_CHARS:
+        return None
+    line = _without_descriptions(line)
     groups = _DIGITS_RE.findall(line)
-    if not groups or len(line) > PIECE_CHARS or holds_date_amount_or_count(line):
+    if not groups or holds_date_amount_or_count(line):
         return None
     if len(_words_of(line)) > PIECE_WORDS:
         return None

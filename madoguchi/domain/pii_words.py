@@ -120,6 +120,122 @@ COUNTER_WORDS: tuple[str, ...] = (
     "people",
     "persons",
 )
+# Words that say how a number is given in parts (「最初の4桁は1234、次の4桁は5678」, "next 4 digits 5678",
+# 「2つ目は5678」): the one or two digits just before one of DIGIT_COUNT_WORDS, or just after one of POSITION_WORDS
+# (and followed by a word, not by more digits), count the digits of a group or say which group it is. They are no
+# digits of the number, after a cue word too, so they neither break the number's run nor make it one digit too long
+# (session 12's outside attack: 「マイナンバーの最初の4桁は1234、…最後の4桁は9018」 kept 「9018」, the 4s were read as
+# digits). Matched on the width- and case-blind text (kanji numerals read as digits: 「四桁」, 「二つ目」); a word that
+# starts or ends in a Latin letter only as a whole word ("4 digits", "2nd", not "4 street").
+DIGIT_COUNT_WORDS: tuple[str, ...] = (
+    # ja
+    "桁",
+    "けた",
+    "ケタ",
+    "つ目",
+    "つめ",
+    "つ",
+    "番目",
+    "個目",
+    "組目",
+    "文字",
+    "ブロック",
+    # en
+    "digits",
+    "digit",
+    "numbers",
+    "st",
+    "nd",
+    "rd",
+    "th",
+    # zh
+    "位",
+    "组",
+    "組",
+    "段",
+    # ko
+    "자리",
+    "번째",
+    "째",
+    # vi
+    "chữ số",
+    "chu so",
+    "số",
+    "so",
+    # pt
+    "dígitos",
+    "digitos",
+    "dígito",
+    "digito",
+    "números",
+    "numeros",
+    # tl
+    "na numero",
+    "na digit",
+    "numero",
+    # ne
+    "अंक",
+    "अङ्क",
+    "ओटा",
+    "वटा",
+)
+POSITION_WORDS: tuple[str, ...] = (
+    # ja
+    "最初の",
+    "はじめの",
+    "初めの",
+    "次の",
+    "つぎの",
+    "真ん中の",
+    "まんなかの",
+    "最後の",
+    "さいごの",
+    "残りの",
+    "のこりの",
+    "第",
+    # en
+    "first",
+    "next",
+    "middle",
+    "last",
+    "final",
+    "remaining",
+    # zh
+    "前",
+    "中间",
+    "中間",
+    "后",
+    "後",
+    "最后",
+    # ko
+    "앞",
+    "다음",
+    "중간",
+    "마지막",
+    "뒤",
+    # vi
+    "đầu",
+    "tiếp theo",
+    "cuối",
+    "thứ",
+    # pt
+    "primeiros",
+    "próximos",
+    "proximos",
+    "últimos",
+    "ultimos",
+    # tl
+    "unang",
+    "susunod na",
+    "huling",
+    "ika-",
+    # ne
+    "पहिलो",
+    "पहिले",
+    "अर्को",
+    "अन्तिम",
+    "पछिल्लो",
+)
 # Words after which a mistyped 11-13 digit number is still taken for a 個人番号 (matched width- and case-blind).
 CUE_WORDS: tuple[str, ...] = (
     "マイナンバー",

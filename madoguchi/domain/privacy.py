@@ -26,7 +26,9 @@ also found whatever punctuation or symbols (at most three) stand between its gro
 
 After a word that announces a number (番号, 電話, マイナンバー …), digit groups with anything short between them
 are read as one number too (「マイナンバーは1234で、その次が5678、最後は9018です」), and a cue word just after a
-number counts like one before it (「123456789012 がマイナンバーです」).
+number counts like one before it (「123456789012 がマイナンバーです」). Digits that say how a number is given, a
+digit count or an ordinal (「次の4桁は」, 「2つ目は」, "next 4 digits"; ``DIGIT_COUNT_WORDS``, ``POSITION_WORDS``),
+are no digits of it.
 
 A 12-digit order or receipt number with a wrong check digit and no cue word is left alone, and so are dates
 (``2024/12/03``), amounts (``12,000円``, ``¥3,500``) and lists of them, years and short numbers. Postal codes,

@@ -306,7 +306,10 @@ class ResidentChat:
             except CounterError as exc:  # ended meanwhile, or the store away a moment: only the idle order misses it
                 log.info("the activity of chat %s was not noted: %s", cid, exc.code)
         history = await self._history(cid)
-        result = answer_first(await triage.triage(masked.text, history=history[:-1]))
+        # the line as stored: masked further when it completed a number sent in pieces over the resident's lines
+        said = history[-1].text if history and history[-1].sender == "resident" else masked.text
+        ack["masked"] = masked.masked or said != masked.text
+        result = answer_first(await triage.triage(said, history=history[:-1]))
         if result.action != "handoff":
             await self._reply(participant, cid, result)
             return ack

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from madoguchi.domain.opening_hours import HoursSpec
 from madoguchi.storage.booths import BoothRecord
 from madoguchi.storage.callbacks import CallbackRecord, NewCallback
-from madoguchi.storage.record_values import ChatLine, ConsultationRecord, LinkQualityKept
+from madoguchi.storage.record_values import ChatLine, ConsultationRecord, LinkQualityKept, StoredChat
 from madoguchi.storage.updates import RecordUpdate
 
 
@@ -50,6 +50,20 @@ class ChatLog(Protocol):
         client_id: str | None = None,
         meta: Mapping[str, Any] | None = None,
     ) -> tuple[int, bool]: ...
+
+    async def add_chat_line(
+        self,
+        consultation_id: str,
+        *,
+        seq: int | None,
+        sender: str,
+        text: str,
+        at: datetime,
+        client_id: str | None = None,
+        meta: Mapping[str, Any] | None = None,
+    ) -> StoredChat:
+        """As ``add_chat``, with the text as stored and the earlier lines the new one masked (pii_lines)."""
+        ...
 
     async def chat(self, consultation_id: str, after_seq: int = 0) -> list[ChatLine]: ...
 

@@ -25,6 +25,7 @@ from madoguchi.signaling.ports import ChatLog
 from madoguchi.signaling.recording import utc
 from madoguchi.signaling.store import LiveStore
 from madoguchi.storage.errors import StorageError, UnknownConsultation
+from madoguchi.storage.record_values import StoredChat
 from madoguchi.storage.refusals import refused_for_good
 
 T = TypeVar("T")
@@ -41,7 +42,7 @@ class Relay:
         self._chat_log = chat_log
         self._notifier = notifier
         self._clock = clock
-        self._abandoned: set[asyncio.Future[tuple[int, bool]]] = set()
+        self._abandoned: set[asyncio.Future[StoredChat]] = set()
 
     async def relay_signal(
         self,
@@ -110,28 +111,37 @@ class Relay:
         extra: Mapping[str, object] | None = None,
         meta: Mapping[str, JsonValue] | None = None,
     ) -> tuple[int, bool]:
-        """Store a chat line first, then deliver it; a retried ``client_id`` is stored and delivered once."""
+        """Store a chat line first, then deliver it as stored; a retried ``client_id`` is stored and delivered once.
+        When the line completed a number sent in pieces over the sender's earlier lines (masked where stored), the
+        screens that showed those lines get them masked (``chat.redact``) right after the line."""
         now = self._clock()
-        seq, created = await self._store_line(
-            self._chat_log.add_chat(
+        stored = await self._store_line(
+            self._chat_log.add_chat_line(
                 consultation_id, seq=None, sender=sender, text=text, at=utc(now), client_id=client_id, meta=meta
             )
         )
-        if created:
+        if stored.created:
             line = se.ChatLine.model_validate(
                 {
                     "consultation_id": consultation_id,
-                    "seq": seq,
+                    "seq": stored.seq,
                     "sender": sender,
-                    "text": text,
+                    "text": stored.text,
                     "at": now,
                     **(extra or {}),
                 }
             )
-            await self._notifier.deliver([(Participant(p), line) for p in to])
-        return seq, created
+            deliveries: list[Delivery] = [(Participant(p), line) for p in to]
+            if stored.redacted:
+                redact = se.ChatRedacted(
+                    consultation_id=consultation_id,
+                    lines=tuple(se.RedactedLine(seq=seq, text=masked) for seq, masked in stored.redacted),
+                )
+                deliveries += [(Participant(p), redact) for p in to]
+            await self._notifier.deliver(deliveries)
+        return stored.seq, stored.created
 
-    async def _store_line(self, write: Coroutine[Any, Any, tuple[int, bool]]) -> tuple[int, bool]:
+    async def _store_line(self, write: Coroutine[Any, Any, StoredChat]) -> StoredChat:
         """The line's write, within :data:`CHAT_WRITE_TIMEOUT_S`. While the database is away (down, locked, or a
         new case's record still waiting in the live state's outbox: ``UnknownConsultation``) the writer gets
         ``unavailable`` at once instead of no answer: the page keeps the line and sends it again with the same

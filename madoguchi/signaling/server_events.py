@@ -62,6 +62,23 @@ class ChatLine(ServerEvent):
     agent_id: str | None = None
 
 
+class RedactedLine(View):
+    """One earlier chat line as it is stored now (its digits masked)."""
+
+    seq: int
+    text: str
+
+
+class ChatRedacted(ServerEvent):
+    """Earlier chat lines masked after they were shown: a line that completed a 個人番号 sent in pieces over several
+    lines masked the pieces already stored (``domain/pii_lines.py``), and the screens that show them replace their
+    text by ``lines``' (see docs/protocol.md, "Personal numbers")."""
+
+    NAME = "chat.redact"
+    consultation_id: str
+    lines: tuple[RedactedLine, ...]
+
+
 class CallStart(ServerEvent):
     NAME = "call.start"
     consultation_id: str
@@ -563,6 +580,7 @@ SERVER_EVENTS: tuple[type[ServerEvent], ...] = (
     ConsultationClosed,
     PeerLink,
     ChatLine,
+    ChatRedacted,
     SignalRelay,
     ParticipantJoined,
     InterpreterCalled,

@@ -100,3 +100,14 @@ def json_data(value: Any) -> Any:
             raise InvalidValue("event detail numbers must be finite")
         return value
     raise InvalidValue(f"event detail values must be JSON data or datetimes, got {type(value).__name__}")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredChat:
+    """What :meth:`~madoguchi.storage.records.ConsultationRecords.add_chat_line` stored: the line's seq, whether it
+    is new (not a retry), its text as stored, and the earlier lines it masked (seq, text as stored now)."""
+
+    seq: int
+    created: bool
+    text: str
+    redacted: tuple[tuple[int, str], ...] = ()

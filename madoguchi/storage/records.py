@@ -54,6 +54,7 @@ from madoguchi.storage.record_values import (
     ConsultationEventRecord,
     ConsultationRecord,
     LinkQualityKept,
+    StoredChat,
     json_data,
     to_record,
 )
@@ -287,6 +288,25 @@ class ConsultationRecords:
         A retry with a ``client_id`` already stored returns the original line's seq and ``created=False``.
         ``seq=None`` takes the next free number (the server normally assigns seqs itself).
         """
+        stored = await self.add_chat_line(
+            consultation_id, seq=seq, sender=sender, text=text, at=at, client_id=client_id, meta=meta
+        )
+        return stored.seq, stored.created
+
+    async def add_chat_line(
+        self,
+        consultation_id: str,
+        *,
+        seq: int | None,
+        sender: str,
+        text: str,
+        at: datetime,
+        client_id: str | None = None,
+        meta: Mapping[str, Any] | None = None,
+    ) -> StoredChat:
+        """Store one chat line as :meth:`add_chat` does; returns what was stored: the seq, whether it was new, the
+        text as stored (a number it completes over the sender's earlier lines is masked) and the earlier lines
+        masked by it (seq, text as stored now), for the screens that showed them."""
         if sender not in SENDERS:
             raise InvalidValue(f"sender must be one of {', '.join(SENDERS)}, got {sender!r}")
         client_id = self.client_key(consultation_id, client_id) if client_id is not None else None
@@ -298,7 +318,7 @@ class ConsultationRecords:
                     if client_id is not None:
                         existing = await _seq_of_client_id(session, consultation_id, client_id)
                         if existing is not None:
-                            return existing, False
+                            return StoredChat(existing, False, text)
                     # The case's row is locked (FOR NO KEY UPDATE on PostgreSQL; SQLite's IMMEDIATE transaction
                     # already serialises writers) so that concurrent writers of one case take their numbers one
                     # after the other instead of racing for max+1: a booth resending twenty lines through one
@@ -308,8 +328,9 @@ class ConsultationRecords:
                     if locked is None:
                         raise UnknownConsultation(consultation_id)
                     line_seq = seq if seq is not None else await _max_seq(session, consultation_id) + 1
+                    redacted: tuple[tuple[int, str], ...] = ()
                     if sender in TYPED_BY_PEOPLE:
-                        text = await _mask_pieces(session, consultation_id, sender, text, at)
+                        text, redacted = await _mask_pieces(session, consultation_id, sender, text, at)
                     session.add(
                         ChatMessage(
                             consultation_id=consultation_id,
@@ -321,14 +342,14 @@ class ConsultationRecords:
                             meta=json_data(dict(meta)) if meta else None,
                         )
                     )
-                return line_seq, True
+                return StoredChat(line_seq, True, text, redacted)
             except IntegrityError:
                 # Another writer got there first: the same client_id (a concurrent retry) or the same seq.
                 if client_id is not None:
                     async with self._db.read() as session:
                         existing = await _seq_of_client_id(session, consultation_id, client_id)
                     if existing is not None:
-                        return existing, False
+                        return StoredChat(existing, False, text)
                 if seq is not None:
                     raise ChatSeqConflict(consultation_id, seq) from None
         raise StorageError(f"could not find a free chat seq for consultation {consultation_id!r}")
@@ -478,10 +499,12 @@ async def _seq_of_client_id(session: AsyncSession, consultation_id: str, client_
 TYPED_BY_PEOPLE = frozenset({"resident", "agent"})
 
 
-async def _mask_pieces(session: AsyncSession, consultation_id: str, sender: str, text: str, at: datetime) -> str:
+async def _mask_pieces(
+    session: AsyncSession, consultation_id: str, sender: str, text: str, at: datetime
+) -> tuple[str, tuple[tuple[int, str], ...]]:
     """A number sent in pieces over the sender's last lines (at most ``PIECE_LINES``, of the last
     ``PIECE_WINDOW_S`` seconds) is masked in every piece, the stored ones too (``domain.pii_lines``); returns the
-    new line's text to store."""
+    new line's text to store and the stored lines it changed (seq, new text)."""
     rows = (
         await session.execute(
             select(ChatMessage)
@@ -496,9 +519,12 @@ async def _mask_pieces(session: AsyncSession, consultation_id: str, sender: str,
     ).scalars()
     earlier = list(reversed(list(rows)))
     texts, text = mask_across_lines([row.text for row in earlier], text)
+    changed: list[tuple[int, str]] = []
     for row, masked in zip(earlier, texts, strict=True):
-        row.text = masked
-    return text
+        if masked != row.text:
+            row.text = masked
+            changed.append((row.seq, masked))
+    return text, tuple(changed)
 
 
 async def _max_seq(session: AsyncSession, consultation_id: str) -> int:

@@ -540,6 +540,7 @@ socket.on(RECEIVE.CALL_START, (message) => callScreen.start(message));
 socket.on(RECEIVE.SIGNAL, (message) => callScreen.signal(message));
 
 socket.on(RECEIVE.CHAT_MESSAGE, (message) => chat.receive(message, state.consultation?.id));
+socket.on(RECEIVE.CHAT_REDACT, (message) => chat.redact(message, state.consultation?.id));
 new InterpreterNote({ socket, consultation: () => state.consultation }); // 通訳の 人を よんでいます / 入りました
 
 socket.on(RECEIVE.PEER_LINK, (message) => {

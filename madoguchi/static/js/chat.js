@@ -228,6 +228,17 @@ export class ChatPanel {
     this.hooks.scroll();
   }
 
+  /** `chat.redact`: earlier lines masked after they were shown (a number sent in pieces) take their stored text. */
+  redact(message, currentConsultationId) {
+    if (!currentConsultationId || message.consultation_id !== currentConsultationId) return;
+    for (const line of Array.isArray(message.lines) ? message.lines : []) {
+      const seq = Number(line?.seq);
+      if (!Number.isInteger(seq)) continue;
+      const shown = this.log.querySelector(`li[data-seq="${seq}"] .chat-text`);
+      if (shown) shown.textContent = String(line.text ?? "");
+    }
+  }
+
   lineElement(sender, text) {
     const item = document.createElement("li");
     item.className = "chat-line";

@@ -466,6 +466,7 @@ socket.on(RECEIVE.OFFER_WITHDRAWN, (message) => {
 socket.on(RECEIVE.CALL_START, (message) => callScreen.start(message));
 socket.on(RECEIVE.SIGNAL, (message) => callScreen.signal(message));
 socket.on(RECEIVE.CHAT_MESSAGE, (message) => chat.receive(message, state.consultation?.id));
+socket.on(RECEIVE.CHAT_REDACT, (message) => chat.redact(message, state.consultation?.id));
 socket.on(RECEIVE.PEER_LINK, (message) => {
   if (message.consultation_id !== state.consultation?.id) return;
   // The resident's link is back: they rebuilt their connection, so we offer on a fresh one.

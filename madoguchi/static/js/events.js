@@ -56,6 +56,7 @@ export const RECEIVE = Object.freeze({
   CALL_END: "call.end",
   CALL_START: "call.start",
   CHAT_MESSAGE: "chat.message",
+  CHAT_REDACT: "chat.redact",
   CONSULTATION_CLOSED: "consultation.closed",
   INTERPRETER_CALLED: "interpreter.called",
   INTERPRETER_DECLINED: "interpreter.declined",

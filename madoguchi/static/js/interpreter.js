@@ -236,6 +236,7 @@ export class InterpreterDesk {
     this.joined = null; // the consultation id interpreted now
     socket.on(RECEIVE.INTERPRETER_INVITE, (message) => this.invited(message));
     socket.on(RECEIVE.CHAT_MESSAGE, (message) => this.line(message));
+    socket.on(RECEIVE.CHAT_REDACT, (message) => this.redact(message));
     socket.on(RECEIVE.CALL_END, (message) => this.ended(message));
     $("interpreter-join").addEventListener("click", () => this.join());
     $("interpreter-dismiss").addEventListener("click", () => this.decline());
@@ -305,6 +306,7 @@ export class InterpreterDesk {
     if (!this.joined || message.consultation_id !== this.joined) return;
     const item = document.createElement("li");
     item.className = `chat-line from-${message.sender}`;
+    item.dataset.seq = String(message.seq);
     const who = document.createElement("span");
     who.className = "chat-sender";
     // three take part: the resident, the agent who asked (by name) and this interpreter
@@ -318,6 +320,15 @@ export class InterpreterDesk {
     item.append(who, text);
     $("interpreter-chat-log").append(item);
     item.scrollIntoView({ block: "nearest" });
+  }
+
+  /** `chat.redact`: earlier lines masked after they were shown take their stored text. */
+  redact(message) {
+    if (!this.joined || message.consultation_id !== this.joined) return;
+    for (const line of Array.isArray(message.lines) ? message.lines : []) {
+      const shown = $("interpreter-chat-log").querySelector(`li[data-seq="${Number(line?.seq)}"] .chat-text`);
+      if (shown) shown.textContent = String(line.text ?? "");
+    }
   }
 
   async send(event) {

@@ -588,6 +588,7 @@ socket.on(RECEIVE.RESIDENT_STATE, applyResidentState);
 new ResidentVideo({ socket, banner }); // the agent's invitation to video, and the video call on the phone
 startBookedVideo({ socket, banner, language }); // opened from the booking page at the booked time
 socket.on(RECEIVE.CHAT_MESSAGE, onChatMessage);
+socket.on(RECEIVE.CHAT_REDACT, (message) => chat.redact(message, state.consultationId));
 socket.on(RECEIVE.QUEUE_POSITION, onQueuePosition);
 socket.on(RECEIVE.CALL_START, onCallStart);
 socket.on(RECEIVE.CALL_END, onCallEnd);
