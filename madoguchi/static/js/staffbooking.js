@@ -207,6 +207,8 @@ export class StaffBooking {
     $("staff-booking").hidden = false;
     $("book-for-resident").setAttribute("aria-expanded", "true");
     this.dock();
+    // one column (a phone): the panel is above the queue, under the bar; bring it into sight
+    $("staff-booking").scrollIntoView({ block: "nearest" });
     this.reset();
     try {
       await this.loadOptions();
@@ -227,12 +229,13 @@ export class StaffBooking {
     this.dock();
   }
 
-  /** In a case the panel takes the queue's column, under the bar, so the call or chat beside it stays whole. */
+  /** The panel is a column of the page's grid (staffbooking.css), never a layer over it: beside the work area and
+   * the queue; in a case on a desk screen narrower than 1700 px it takes the queue's column under the queue's
+   * heading and count. `data-booking-open` / `data-booking-docked` on the body choose the grid. */
   dock() {
     const docked = this.isOpen && ["call", "wrapup", "offer"].includes(document.body.dataset.view);
+    document.body.dataset.bookingOpen = this.isOpen ? "true" : "false";
     document.body.dataset.bookingDocked = docked ? "true" : "false";
-    const bar = document.querySelector(".console-bar");
-    $("staff-booking").style.top = docked && bar ? `${Math.round(bar.getBoundingClientRect().bottom) + 16}px` : "";
   }
 
   reset() {
