@@ -51,7 +51,17 @@ function kbTarget(file) {
   return { type: "application/x-yaml", query: `?file=${encodeURIComponent(name)}` };
 }
 
+/** A refused knowledge-base upload in the page's language: what sort of mistake (the YAML's shape, a field, the
+ * file's name, the zip), where (file:line), and that nothing was replaced; the loader's English is shown apart. */
+function kbSentence(problem) {
+  const where = !problem.file ? "" : problem.line ? t("admin.kb.where_line", { file: problem.file, line: problem.line })
+    : t("admin.kb.where_file", { file: problem.file });
+  const key = `admin.kb.problem.${problem.kind}`;
+  return `${t("admin.kb.not_replaced")} ${t(t(key) !== key ? key : "admin.kb.problem.content", { where })}`;
+}
+
 function errorSentence(err) {
+  if (err.code === "kb_invalid" && err.payload?.problem) return kbSentence(err.payload.problem);
   const key = `admin.error.${err.code}`;
   const known = t(key) !== key;
   return known ? t(key, { detail: err.detail || "" }) : t("admin.error.invalid_value", { detail: err.detail || err.code });
@@ -60,6 +70,8 @@ function errorSentence(err) {
 function showError(err) {
   const box = $("admin-error");
   box.textContent = errorSentence(err);
+  // the server's English words, for a report that shows them apart (the knowledge-base upload's)
+  box.dataset.detail = err.code === "kb_invalid" && err.payload?.problem ? err.detail || "" : "";
   box.hidden = false;
   $("admin-notice").hidden = true;
 }
@@ -720,7 +732,10 @@ function wireForms() {
       submit.disabled = false;
     }
     if (!result) {
-      report.textContent = $("admin-error").textContent;
+      $("kb-report-text").textContent = $("admin-error").textContent;
+      const detail = $("admin-error").dataset.detail || "";
+      $("kb-report-detail").textContent = t("admin.kb.detail", { detail });
+      $("kb-report-detail").hidden = !detail;
       report.hidden = false;
     }
   });
