@@ -3,7 +3,8 @@ language at the three kiosk sizes, is never cut (no …, nothing clipped) — it
 size, down to 18 px, or on a portrait kiosk a row of its own under the other parts; the brand, the readiness and
 the language buttons stay on one row; the screens below still fit without scrolling (the route screen, the
 tallest). A phone's header keeps a name that fits on one line beside the readiness and the language buttons, else
-puts it on its own row under them, one or two lines, never cut (tidy10: it was one line cut to 「汐見町役…」), the bar at most 120 px high.
+puts it on its own row under them, one or two lines, never cut (tidy10: it was one line cut to 「汐見町役…」),
+the bar at most 120 px high.
 Screenshots in test-artifacts/ (kiosk-header-*)."""
 
 from __future__ import annotations
