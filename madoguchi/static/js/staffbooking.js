@@ -236,6 +236,21 @@ export class StaffBooking {
     const docked = this.isOpen && ["call", "wrapup", "offer"].includes(document.body.dataset.view);
     document.body.dataset.bookingOpen = this.isOpen ? "true" : "false";
     document.body.dataset.bookingDocked = docked ? "true" : "false";
+    // the case ended with its booking on the panel (the resident left, wrap-up): 「チャットに 送る」 is refused at
+    // once, in words, before anyone presses it (the server refuses a line to an ended chat too)
+    if (this.isOpen && this.booked && !$("staff-book-chat").hidden && !this.chatOpen()) this.chatGone();
+  }
+
+  chatGone() {
+    const status = $("staff-book-chat-status");
+    status.textContent = t("console.booking.chat_gone");
+    status.dataset.state = "error";
+    status.hidden = false;
+    $("staff-book-send-chat").disabled = true;
+    // and the line above no longer offers the chat (「「チャットに 送る」を 押すと…」 stayed after the case ended)
+    const doneText = $("staff-book-done").querySelector("[data-i18n]");
+    doneText.dataset.i18n = "console.booking.done";
+    doneText.textContent = t(doneText.dataset.i18n);
   }
 
   reset() {
@@ -397,9 +412,7 @@ export class StaffBooking {
     const status = $("staff-book-chat-status");
     const current = this.consultation();
     if (!booked || current?.id !== booked.consultationId || !this.chatOpen()) {
-      status.textContent = t("console.booking.chat_gone");
-      status.dataset.state = "error";
-      status.hidden = false;
+      this.chatGone();
       return;
     }
     $("staff-book-send-chat").disabled = true;
