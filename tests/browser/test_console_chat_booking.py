@@ -143,7 +143,8 @@ async def test_a_nepali_chat_gets_a_japanese_gist_and_its_booking_in_nepali(brow
 async def test_sending_a_booking_to_a_chat_that_has_ended_is_refused_in_words(browser: Browser, tmp_path: Path) -> None:
     """tidy10: 「チャットに 送る」 after the resident left (the case in wrap-up) was fixed on the server only: in the
     browser the panel says at once in a sentence that the case has ended and how to tell the number instead, the
-    button can no longer be pressed, and nothing reaches the resident's closed chat. Looked at at the four sizes (console-chat-booking-ended-*)."""
+    button can no longer be pressed, and nothing reaches the resident's closed chat. Looked at at the four sizes
+    (console-chat-booking-ended-*)."""
     async with running(tmp_path, start=START, session_ttl_s=365 * 86400) as api:
         server = LiveServer(app=api.app, base_url=api.base_url, settings=api.app[keys.SETTINGS])
         await server.add_agent("tanaka", PASSWORD, languages=("ja",))
