@@ -142,7 +142,7 @@ def test_the_vietnamese_text_names_the_town_office_one_way() -> None:
 
 
 def test_the_kiosk_calls_itself_a_screen_not_a_terminal() -> None:
-    """tidy10: 「この端末は いま 使えません」: 端末 is office jargon; an 80-year-old at the kiosk reads 「この 画面」."""
+    """tidy10: 「この端末は いま 使えません」: 端末 is office jargon; an 80-year-old reads 「この 画面」."""
     japanese = read(ui.I18N_DIR / "ja.json")
     jargon = sorted(key for key, text in japanese.items() if key.startswith("booth.") and "端末" in str(text))
     assert jargon == [], jargon
