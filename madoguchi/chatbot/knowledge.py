@@ -397,12 +397,12 @@ def load_knowledge_base(directory: Path) -> KnowledgeBase:
     :class:`KnowledgeBaseError` on the first problem."""
     municipality_path = directory / "municipality.yaml"
     if not municipality_path.is_file():
-        raise KnowledgeBaseError(municipality_path, None, "missing: every municipality needs this file")
+        raise KnowledgeBaseError(municipality_path, None, "missing: every municipality needs this file", kind="missing")
     municipality = load_municipality(municipality_path)
     kb_dir = directory / "kb"
     files = sorted([*kb_dir.glob("*.yaml"), *kb_dir.glob("*.yml")])
     if not files:
-        raise KnowledgeBaseError(kb_dir, None, "no knowledge-base files (kb/<route_id>.yaml)")
+        raise KnowledgeBaseError(kb_dir, None, "no knowledge-base files (kb/<route_id>.yaml)", kind="missing")
     seen: dict[str, tuple[Path, int]] = {}
     entries: list[KbEntry] = []
     for path in files:

@@ -54,12 +54,16 @@ class _StaffYamlLoader(yaml.SafeLoader):
 
 
 class KnowledgeBaseError(ValueError):
-    """A knowledge-base file is wrong; ``str()`` reads ``path:line: what is wrong``."""
+    """A knowledge-base file is wrong; ``str()`` reads ``path:line: what is wrong``. ``kind`` says what sort of
+    mistake for a sentence in the reader's language (/admin's upload report): ``yaml`` (not YAML: indentation,
+    ``:``, quotes), ``encoding`` (not UTF-8), ``empty``, ``missing`` (a file the folder needs), ``content`` (a
+    field or value the loader refuses); ``message`` stays the English detail for whoever supports the office."""
 
-    def __init__(self, path: Path, line: int | None, message: str) -> None:
+    def __init__(self, path: Path, line: int | None, message: str, *, kind: str = "content") -> None:
         self.path = path
         self.line = line
         self.message = message
+        self.kind = kind
         where = f"{path}:{line}" if line is not None else str(path)
         super().__init__(f"{where}: {message}")
 
@@ -68,20 +72,20 @@ def compose(path: Path) -> tuple[yaml.Node, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise KnowledgeBaseError(path, None, f"not UTF-8 text ({exc.reason})") from exc
+        raise KnowledgeBaseError(path, None, f"not UTF-8 text ({exc.reason})", kind="encoding") from exc
     try:
         loader = _StaffYamlLoader(text)
         try:
             node = loader.get_single_node()
             if node is None:
-                raise KnowledgeBaseError(path, 1, "the file is empty")
+                raise KnowledgeBaseError(path, 1, "the file is empty", kind="empty")
             data = loader.construct_document(node)
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        raise KnowledgeBaseError(path, line, f"not valid YAML: {exc.problem or exc.context}") from exc
+        raise KnowledgeBaseError(path, line, f"not valid YAML: {exc.problem or exc.context}", kind="yaml") from exc
     found = find_unsafe(data)
     if found is not None:
         # a "\0" or "\x1b" escape: a NUL in an answer would be refused by PostgreSQL in every chat line that

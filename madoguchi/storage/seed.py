@@ -41,7 +41,7 @@ _PLACES: tuple[tuple[str, str, str, str, dict[str, str]], ...] = (
             "en": "Shiomi Town Hall",
             "zh": "汐见町政府（本厅）",
             "ko": "시오미초 청사(본청)",
-            "vi": "Tòa thị chính Shiomi",
+            "vi": "Ủy ban thị trấn Shiomi",
             "pt": "Prefeitura de Shiomi",
             "tl": "Munisipyo ng Shiomi",
             "ne": "शिओमी नगरपालिका कार्यालय",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -208,6 +209,7 @@ async def test_the_demo_takes_a_knowledge_base_upload_and_reports_a_mistake_by_l
     setting) the page says so in plain words, naming no setting."""
     sample = (bundled_kb_dir("shiomi") / "kb" / "tax.yaml").read_text(encoding="utf-8")
     broken = sample.replace("route: tax", "route: taxes").encode()
+    unparsable = sample.replace("  - id: ", "  - id: [broken\n    title: ", 1).encode()
     for name, settings in (
         ("demo", demo_kb(settings_for_tests(tmp_path))),
         ("off", settings_for_tests(tmp_path / "off")),
@@ -230,7 +232,27 @@ async def test_the_demo_takes_a_knowledge_base_upload_and_reports_a_mistake_by_l
                 report = page.get_by_test_id("admin-kb-report")
                 await expect(report).to_be_visible(timeout=WAIT_MS)
                 if name == "demo":
-                    await expect(report).to_contain_text("kb/tax.yaml:1:")
+                    # tidy10: a Japanese sentence with file:line first, the loader's English apart and secondary
+                    text = page.get_by_test_id("admin-kb-report-text")
+                    await expect(text).to_contain_text("誤りが あるため、何も 入れ替えていません。")
+                    await expect(text).to_contain_text("kb/tax.yaml:1（1行目） の 項目の 名前か 値に 誤りが あります")
+                    detail = page.get_by_test_id("admin-kb-report-detail")
+                    await expect(detail).to_contain_text("くわしい 内容（システム担当の 方へ・英語）: kb/tax.yaml:1:")
+                    # a YAML parser's message (it was the whole report, in English)
+                    await page.get_by_test_id("admin-kb-file").set_input_files(
+                        files=[{"name": "tax.yaml", "mimeType": "application/x-yaml", "buffer": unparsable}]
+                    )
+                    await page.get_by_test_id("admin-kb-submit").click()
+                    await expect(text).to_contain_text(
+                        re.compile(r"kb/tax\.yaml:(\d+)（\1行目） の 書き方が YAMLの 形に なっていません"),
+                        timeout=WAIT_MS,
+                    )
+                    await expect(text).to_contain_text("字下げ")
+                    said = (await text.inner_text()).replace("kb/tax.yaml", "").replace("YAML", "")
+                    assert not re.search(r"[A-Za-z]{4,}", said), said  # none of the parser's English words
+                    await expect(detail).to_contain_text("not valid YAML")
+                    size = await detail.evaluate("d => parseFloat(getComputedStyle(d).fontSize)")
+                    assert size < await text.evaluate("t => parseFloat(getComputedStyle(t).fontSize)")
                 else:
                     await expect(report).to_contain_text("この サーバーでは 知識ベースの アップロードが できません")
                 assert "MADOGUCHI_" not in (await report.inner_text())

@@ -141,3 +141,75 @@ async def test_a_nepali_chat_gets_a_japanese_gist_and_its_booking_in_nepali(brow
         finally:
             await agent_ctx.close()
             await home_ctx.close()
+
+
+async def test_sending_a_booking_to_a_chat_that_has_ended_is_refused_in_words(browser: Browser, tmp_path: Path) -> None:
+    """tidy10: 「チャットに 送る」 after the resident left (the case in wrap-up) was fixed on the server only: in the
+    browser the panel says at once in a sentence that the case has ended and how to tell the number instead, the
+    button can no longer be pressed, and nothing reaches the resident's closed chat. Looked at at the four sizes
+    (console-chat-booking-ended-*)."""
+    async with running(tmp_path, start=START, session_ttl_s=365 * 86400) as api:
+        server = LiveServer(app=api.app, base_url=api.base_url, settings=api.app[keys.SETTINGS])
+        await server.add_agent("tanaka", PASSWORD, languages=("ja",))
+        home_ctx, home, home_problems = await new_page(browser, {"width": 390, "height": 844}, phone=True)
+        agent_ctx, agent, agent_problems = await new_page(browser, SIZES["wide"])
+        try:
+            await home.goto(f"{api.base_url}/chat")
+            await expect(home.get_by_test_id("connection-status")).to_have_attribute(
+                "data-state", "ready", timeout=WAIT_MS
+            )
+            await home.get_by_test_id("chat-input").fill("住民票の写しがほしいです。職員と話したい")
+            await home.get_by_test_id("chat-send").click()
+            await home.get_by_test_id("handoff-request").click(timeout=WAIT_MS)
+            await agent.goto(f"{api.base_url}/login")
+            await agent.get_by_test_id("login-username").fill("tanaka")
+            await agent.get_by_test_id("login-password").fill(PASSWORD)
+            await agent.get_by_test_id("login-submit").click()
+            await agent.wait_for_url("**/console")
+            await agent.get_by_test_id("status-available").click()
+            await agent.get_by_test_id("offer-accept").click(timeout=WAIT_MS)
+            await expect(home.get_by_test_id("talking")).to_be_visible(timeout=WAIT_MS)
+            code = await book(
+                agent,
+                route="resident_records",
+                place="honcho",
+                day="2026-12-10",
+                start="2026-12-10T10:00:00+09:00",
+                name="ヤマダ ハナコ",
+            )
+            send = agent.get_by_test_id("staff-book-send-chat")
+            await expect(send).to_be_visible()
+
+            # the resident leaves before the agent sends it: the console goes to the wrap-up
+            await home.get_by_test_id("chat-end").click()
+            confirm = home.get_by_test_id("chat-end-confirm")
+            if await confirm.count():
+                await confirm.click()
+            await expect(agent.get_by_test_id("wrapup")).to_be_visible(timeout=WAIT_MS)
+            await expect(agent.get_by_test_id("staff-booking")).to_be_visible()  # the number still to read out
+            # said at once, before anyone presses it, and the button can no longer be pressed
+            await expect(send).to_be_disabled()
+            status = agent.get_by_test_id("staff-book-chat-status")
+            await expect(status).to_have_text(
+                "この 予約の 相談は もう 終わって います。予約番号は 電話か メールで 伝えて ください。"
+            )
+            await expect(status).to_have_attribute("data-state", "error")
+            await expect(agent.get_by_test_id("staff-book-done")).not_to_contain_text("を 押すと")
+            await expect(agent.get_by_test_id("staff-book-code")).to_have_text(f"{code[:4]} {code[4:]}")
+            for size, viewport in (
+                *SIZES.items(),
+                ("portrait", {"width": 1080, "height": 1920}),
+                ("phone", {"width": 390, "height": 844}),
+            ):
+                await agent.set_viewport_size(viewport)
+                await status.scroll_into_view_if_needed()
+                await expect(status).to_be_visible()
+                await shot(agent, f"console-chat-booking-ended-{size}")
+            # nothing reached the resident's ended chat
+            await home.wait_for_timeout(300)
+            assert code[:4] not in await home.get_by_test_id("chat-log").inner_text()
+            assert not [p for p in agent_problems if "favicon" not in p], agent_problems
+            assert not [p for p in home_problems if "favicon" not in p], home_problems
+        finally:
+            await agent_ctx.close()
+            await home_ctx.close()

@@ -41,6 +41,11 @@ PROBLEMS_JS = r"""(mayScrollDown) => {
     out.push(`page scrolls: ${doc.scrollHeight} > ${innerHeight}`);
   }
   if (doc.scrollWidth > innerWidth + 1) out.push(`page scrolls sideways: ${doc.scrollWidth} > ${innerWidth}`);
+  // a telephone number is read on one line (tidy10: 「0997-00-」 / 「1234」 on a Vietnamese phone)
+  for (const el of document.querySelectorAll('[data-testid="closed-now-phone"], [data-testid="office-phone"]')) {
+    const lines = new Set([...el.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+    if (el.offsetParent && lines.size > 1) out.push(`${el.dataset.testid} broken over ${lines.size} lines`);
+  }
   for (const el of document.querySelectorAll('header *, main *, .no-answer *')) {
     if (!el.offsetParent && getComputedStyle(el).position !== 'fixed') continue;
     const style = getComputedStyle(el);
@@ -74,9 +79,10 @@ PROBLEMS_JS = r"""(mayScrollDown) => {
       }
     }
   }
-  // a phone's header is one compact bar (it took ~180 px of 844)
+  // a phone's header stays compact (it took ~180 px of 844): the pill and language buttons, and under them the
+  // booth's name on a row of its own, one or two lines (tidy10: one line cut it to 「汐見町役…」)
   const bar = document.querySelector('header');
-  if (kiosk && bar && innerWidth < 600 && bar.getBoundingClientRect().height > 72) {
+  if (kiosk && bar && innerWidth < 600 && bar.getBoundingClientRect().height > 120) {
     out.push(`header ${Math.round(bar.getBoundingClientRect().height)} px tall on a phone`);
   }
   // a one-line label (the booth's name) stays on one line: cut with … , never broken inside a word

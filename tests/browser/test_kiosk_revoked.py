@@ -14,7 +14,7 @@ from tests.integration.test_revocation import run_cli
 from tests.support import LiveServer, agent_peer, make_settings, ok, serve
 
 pytestmark = pytest.mark.browser
-REVOKED = "この 端末は 使えなく なりました。係の 人に お知らせください。"
+REVOKED = "この 画面は 使えなく なりました。係の 人に お知らせください。"  # tidy10: 「端末」 is not an everyday word
 
 
 @pytest.fixture

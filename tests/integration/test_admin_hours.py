@@ -166,7 +166,8 @@ async def test_closing_a_day_with_bookings_names_them_first(live_server: LiveSer
         day += timedelta(days=1)
     slot = next(s for s in day_slots(town.booking, "tax", day, place="shiomi-post-office"))
     booked = await Bookings(live_server.app[keys.DATABASE]).book(
-        NewBooking("shiomi", "tax", slot, "ヤマダ ハナコ", language="vi"), now=datetime.now(UTC)
+        NewBooking("shiomi", "tax", slot, "ヤマダ ハナコ", language="vi", phone="090-1234-5678"),
+        now=datetime.now(UTC),
     )
     async with signed_in(live_server, "admin-a") as admin:
         body = {"weekly": week("08:30-17:15"), "closed": [day.isoformat()]}
@@ -174,10 +175,20 @@ async def test_closing_a_day_with_bookings_names_them_first(live_server: LiveSer
         assert status == 409 and refused["error"]["code"] == "bookings_on_closed_days", refused
         assert [b["code"] for b in refused["bookings"]] == [booked.code]
         assert refused["bookings"][0]["route"] == "tax"
+        # tidy10: the admin told to phone each resident is given the number whole, and the name as booked; the
+        # day's list stays masked, and the audit log names the bookings whose contacts were shown, not the numbers
+        assert refused["bookings"][0]["phone"] == "090-1234-5678" and refused["bookings"][0]["email"] is None
+        assert refused["bookings"][0]["name_kana"] == "ヤマダ ハナコ"
+        status, listed = await admin.get(f"/api/staff/bookings?date={day.isoformat()}&municipality=shiomi")
+        assert status == 200 and [b["contact"] for b in listed["bookings"]] == ["***5678"], listed
+        shown = [d for _, action, d in await audit_actions(live_server) if action == "booking.contacts_shown"]
+        assert shown == [{"bookings": [booked.code], "why": "hours"}], shown
+        assert "5678" not in str(await audit_actions(live_server))
         assert await OpeningHoursStore(live_server.app[keys.DATABASE]).get("shiomi") is None  # nothing stored
         status, saved = await admin.post("/api/admin/hours/shiomi?confirm=1", body)
         assert status == 200, saved
         assert [b["code"] for b in saved["bookings_on_closed_days"]] == [booked.code]
+        assert saved["bookings_on_closed_days"][0]["phone"] == "090-1234-5678"
         # another day closed: no booking on it, saved at once
         status, saved = await admin.post("/api/admin/hours/shiomi", {**body, "closed": ["2030-01-08"]})
         assert status == 200 and saved["bookings_on_closed_days"] == [], saved

@@ -114,6 +114,10 @@ async def test_an_invalid_file_is_reported_by_file_and_line_and_changes_nothing(
     assert status == 400, body
     error = body["error"]
     assert isinstance(error, dict) and error["code"] == "kb_invalid" and str(error["message"]).startswith(report)
+    # tidy10: what sort of mistake and where, for the page's sentence in the admin's language
+    problem = body["problem"]
+    assert isinstance(problem, dict) and problem["file"] == "kb/tax.yaml" and isinstance(problem["line"], int)
+    assert problem["kind"] == ("yaml" if "not valid YAML" in report else "content"), problem
     assert tax_yaml(kb_server).read_text(encoding="utf-8") == original
     assert kb_server.app[keys.TRIAGES]["shiomi"] is before and NEW not in answers(kb_server)
     actions = [e.action for e in await AuditLog(kb_server.app[keys.DATABASE]).recent()]

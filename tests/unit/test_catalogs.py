@@ -122,3 +122,27 @@ def test_the_kiosk_headers_readiness_never_speaks_of_the_check(path: Path) -> No
     word = str(catalog["booth.selftest.short"]).casefold()
     said = {key: str(text) for key, text in catalog.items() if key.startswith("booth.conn.")}
     assert said and not [key for key, text in said.items() if word in text.casefold()], (word, said)
+
+
+def test_the_vietnamese_text_names_the_town_office_one_way() -> None:
+    """tidy10: the Vietnamese text said 「ủy ban thị trấn」 (the town's office, as Vietnam's own town committee:
+    the word a Vietnamese resident of a Japanese town knows, matching 町政府, 마을 사무소, munisipyo) in most places
+    and 「tòa thị chính」 (a city hall) in others: one word for 役場 in the catalog, the sample knowledge base and
+    the seeded place names."""
+    root = ui.I18N_DIR.parents[1]
+    texts = {
+        "vi.json": (ui.I18N_DIR / "vi.json").read_text(encoding="utf-8"),
+        "storage/seed.py": (root / "storage" / "seed.py").read_text(encoding="utf-8"),
+    }
+    for path in sorted((root / "chatbot" / "data" / "shiomi").rglob("*.yaml")):
+        texts[str(path.relative_to(root))] = path.read_text(encoding="utf-8")
+    mixed = [name for name, text in texts.items() if "tòa thị chính" in text.lower()]
+    assert mixed == [], mixed
+    assert "ủy ban thị trấn" in texts["vi.json"].lower()
+
+
+def test_the_kiosk_calls_itself_a_screen_not_a_terminal() -> None:
+    """tidy10: 「この端末は いま 使えません」: 端末 is office jargon; an 80-year-old reads 「この 画面」."""
+    japanese = read(ui.I18N_DIR / "ja.json")
+    jargon = sorted(key for key, text in japanese.items() if key.startswith("booth.") and "端末" in str(text))
+    assert jargon == [], jargon

@@ -24,10 +24,28 @@ from madoguchi.storage.bookings import BookingRecord
 from madoguchi.storage.opening_hours import BookingsOnClosedDays, OpeningHoursStore
 
 
-def _booking_json(booking: BookingRecord) -> dict[str, str]:
-    """What the admin is shown of a booking the new hours close: enough to find and call them (the console and
-    `madoguchi bookings list` show the rest), no contact details."""
-    return {"code": booking.code, "start": booking.start.isoformat(), "route": booking.route, "place": booking.place}
+def _booking_json(booking: BookingRecord) -> dict[str, str | None]:
+    """What the admin is shown of a booking the new hours close: enough to find and call the resident. The page
+    tells the admin to phone each one, so the contact is given whole (``phone``, ``email``: the day's list
+    ``/api/staff/bookings`` masks them, as records, logs and exports do); showing them is audited
+    (:func:`_shown`) with the booking numbers only."""
+    return {
+        "code": booking.code,
+        "start": booking.start.isoformat(),
+        "route": booking.route,
+        "place": booking.place,
+        "name_kana": booking.name_kana,
+        "phone": booking.phone,
+        "email": booking.email,
+    }
+
+
+async def _shown(request: web.Request, admin: StaffRecord, closed: list[BookingRecord]) -> None:
+    """``booking.contacts_shown`` in the audit log (the booking numbers, never the contacts), as the call-back
+    list's ``callback.list`` is: who was shown whose number, for the town's records."""
+    if closed:
+        detail = {"bookings": [b.code for b in closed], "why": "hours"}
+        await guard.audit(request, admin, "booking.contacts_shown", detail)
 
 
 async def hours_json(app: web.Application, municipality_id: str, now: datetime) -> dict[str, Any]:
@@ -62,12 +80,13 @@ def _town(request: web.Request, admin: StaffRecord) -> str:
     return municipality_id
 
 
-def _refused(closed: list[BookingRecord]) -> web.HTTPException:
+async def _refused(request: web.Request, admin: StaffRecord, closed: list[BookingRecord]) -> web.HTTPException:
     """The bookings a change would close, named (409) until the admin confirms (``?confirm=1``) having seen them.
     They are kept, not cancelled, and a confirmed change names them again so the office can call each resident.
     The check is made in the change's own transaction (:meth:`OpeningHoursStore.save`), so a booking made while
     the admin looked is named too, never stranded silently."""
     message = f"{len(closed)} booking(s) fall on hours these changes close; send again with ?confirm=1"
+    await _shown(request, admin, closed)
     return guard.refuse(
         409, "bookings_on_closed_days", message, details={"bookings": [_booking_json(b) for b in closed]}
     )
@@ -88,8 +107,9 @@ async def save(request: web.Request) -> web.StreamResponse:
             confirmed=request.query.get("confirm") == "1",
         )
     except BookingsOnClosedDays as refused:
-        raise _refused(refused.bookings) from None
+        raise await _refused(request, admin, refused.bookings) from None
     request.app[keys.HOURS].forget(municipality_id)
+    await _shown(request, admin, closed)
     hours = await hours_json(request.app, municipality_id, datetime.now(UTC))
     return web.json_response({"hours": hours, "bookings_on_closed_days": [_booking_json(b) for b in closed]})
 
@@ -109,8 +129,9 @@ async def reset(request: web.Request) -> web.StreamResponse:
             confirmed=request.query.get("confirm") == "1",
         )
     except BookingsOnClosedDays as refused:
-        raise _refused(refused.bookings) from None
+        raise await _refused(request, admin, refused.bookings) from None
     book.forget(municipality_id)
+    await _shown(request, admin, closed)
     hours = await hours_json(request.app, municipality_id, datetime.now(UTC))
     return web.json_response(
         {"reset": cleared, "hours": hours, "bookings_on_closed_days": [_booking_json(b) for b in closed]}

@@ -38,12 +38,27 @@ ZIP_TYPES: Final = frozenset({"application/zip", "application/x-zip-compressed"}
 
 
 class UploadRefused(Exception):
-    """The upload cannot be applied; the message is the validation report's one line."""
+    """The upload cannot be applied; the message is the validation report's one line (English, the detail for
+    whoever supports the office). ``kind``, ``file`` and ``line`` let the page say it in the admin's language
+    (``admin.kb.problem.<kind>`` with ``file:line``): a knowledge-base error's kind (``yaml``, ``encoding``,
+    ``empty``, ``missing``, ``content``), or ``name`` (the file's name), ``zip`` (not a zip, too large, damaged,
+    not one municipality folder), ``town`` (another town's folder)."""
+
+    def __init__(self, message: str, *, kind: str, file: str | None = None, line: int | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.file = file
+        self.line = line
+
+    def problem(self) -> dict[str, str | int | None]:
+        return {"kind": self.kind, "file": self.file, "line": self.line}
 
 
 def _apply_file(staging: Path, name: str, data: bytes) -> None:
     if not FILE_NAME.fullmatch(name):
-        raise UploadRefused(f"{name or '(no name)'}: name the file municipality.yaml or kb/<route_id>.yaml")
+        raise UploadRefused(
+            f"{name or '(no name)'}: name the file municipality.yaml or kb/<route_id>.yaml", kind="name", file=name
+        )
     target = staging / name
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
@@ -54,16 +69,18 @@ def _apply_zip(staging: Path, data: bytes) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise UploadRefused("the upload is not a zip file") from None
+        raise UploadRefused("the upload is not a zip file", kind="zip") from None
     with archive:
         members = [m for m in archive.infolist() if not m.is_dir()]
         if len(members) > MAX_ZIP_FILES or sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
-            raise UploadRefused("the zip is too large")
+            raise UploadRefused("the zip is too large", kind="zip")
         tops = [
             PurePosixPath(m.filename).parent for m in members if PurePosixPath(m.filename).name == "municipality.yaml"
         ]
         if len(tops) != 1:
-            raise UploadRefused("the zip must hold exactly one municipality.yaml (the municipality's folder)")
+            raise UploadRefused(
+                "the zip must hold exactly one municipality.yaml (the municipality's folder)", kind="zip"
+            )
         shutil.rmtree(staging)
         staging.mkdir()
         for member in members:
@@ -88,10 +105,12 @@ def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
             while chunk := stream.read(READ_CHUNK):
                 total += len(chunk)
                 if total > MAX_UNZIPPED_BYTES:
-                    raise UploadRefused("the zip is too large when unpacked")
+                    raise UploadRefused("the zip is too large when unpacked", kind="zip")
                 chunks.append(chunk)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as damaged:
-        raise UploadRefused(f"{member.filename}: the zip file is damaged and cannot be read ({damaged})") from None
+        raise UploadRefused(
+            f"{member.filename}: the zip file is damaged and cannot be read ({damaged})", kind="zip"
+        ) from None
     return b"".join(chunks)
 
 
@@ -107,9 +126,15 @@ def stage_and_load(live: Path, staging: Path, municipality_id: str, name: str | 
     except KnowledgeBaseError as error:
         where = error.path.relative_to(staging) if error.path.is_relative_to(staging) else error.path.name
         line = f":{error.line}" if error.line is not None else ""
-        raise UploadRefused(f"{where}{line}: {error.message}") from None
+        raise UploadRefused(
+            f"{where}{line}: {error.message}", kind=error.kind, file=str(where), line=error.line
+        ) from None
     if engine.kb.municipality.id != municipality_id:
-        raise UploadRefused(f"municipality.yaml: id is '{engine.kb.municipality.id}', expected '{municipality_id}'")
+        raise UploadRefused(
+            f"municipality.yaml: id is '{engine.kb.municipality.id}', expected '{municipality_id}'",
+            kind="town",
+            file="municipality.yaml",
+        )
     return engine
 
 
@@ -161,7 +186,12 @@ async def upload(request: web.Request) -> web.StreamResponse:
             request, admin, "kb.upload_refused", {"municipality_id": municipality_id, "error": str(refused)}
         )
         return web.json_response(
-            {"error": {"code": "kb_invalid", "message": str(refused)}, "report": [str(refused)]}, status=400
+            {
+                "error": {"code": "kb_invalid", "message": str(refused)},
+                "report": [str(refused)],
+                "problem": refused.problem(),
+            },
+            status=400,
         )
     finally:
         await asyncio.to_thread(shutil.rmtree, staging, True)

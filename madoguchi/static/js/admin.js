@@ -51,7 +51,17 @@ function kbTarget(file) {
   return { type: "application/x-yaml", query: `?file=${encodeURIComponent(name)}` };
 }
 
+/** A refused knowledge-base upload in the page's language: what sort of mistake (the YAML's shape, a field, the
+ * file's name, the zip), where (file:line), and that nothing was replaced; the loader's English is shown apart. */
+function kbSentence(problem) {
+  const where = !problem.file ? "" : problem.line ? t("admin.kb.where_line", { file: problem.file, line: problem.line })
+    : t("admin.kb.where_file", { file: problem.file });
+  const key = `admin.kb.problem.${problem.kind}`;
+  return `${t("admin.kb.not_replaced")} ${t(t(key) !== key ? key : "admin.kb.problem.content", { where })}`;
+}
+
 function errorSentence(err) {
+  if (err.code === "kb_invalid" && err.payload?.problem) return kbSentence(err.payload.problem);
   const key = `admin.error.${err.code}`;
   const known = t(key) !== key;
   return known ? t(key, { detail: err.detail || "" }) : t("admin.error.invalid_value", { detail: err.detail || err.code });
@@ -60,6 +70,8 @@ function errorSentence(err) {
 function showError(err) {
   const box = $("admin-error");
   box.textContent = errorSentence(err);
+  // the server's English words, for a report that shows them apart (the knowledge-base upload's)
+  box.dataset.detail = err.code === "kb_invalid" && err.payload?.problem ? err.detail || "" : "";
   box.hidden = false;
   $("admin-notice").hidden = true;
 }
@@ -499,14 +511,15 @@ async function saveHours(event) {
     open_holidays: openHolidays,
   };
   const path = `/api/admin/hours/${encodeURIComponent(town)}`;
-  await changeHours(path, body, town, (kept) =>
+  await changeHours(path, body, (kept) =>
     kept.length
       ? t("admin.hours.saved_with_bookings", { count: kept.length, list: listedBookings(kept).join("、") })
       : t("admin.hours.saved"));
 }
 
 function listedBookings(bookings) {
-  return bookings.map((b) => `${formatDayTime(Date.parse(b.start) / 1000)} ${t(`route.${b.route}`)} ${formatBookingCode(b.code)}`);
+  return bookings.map((b) => [formatDayTime(Date.parse(b.start) / 1000), t(`route.${b.route}`), b.name_kana,
+    contactOf(b), formatBookingCode(b.code)].filter(Boolean).join(" "));
 }
 
 /** What happened to the hours, beside the save button (it was said 4,000 px above it, at the top of the page). */
@@ -523,7 +536,7 @@ function hoursSay(text, { error = false } = {}) {
  * as booked, the contact, the number) and asks 「このまま 保存する」 or 「やめる」; the bookings stay either way,
  * and the notice names them again to phone each resident. `madoguchi hours set|reset` refuses the same way until
  * --confirm. */
-async function changeHours(path, body, town, doneText) {
+async function changeHours(path, body, doneText) {
   $("hours-notice").hidden = true;
   $("hours-error").hidden = true;
   let result;
@@ -535,7 +548,7 @@ async function changeHours(path, body, town, doneText) {
       hoursSay(errorSentence(err instanceof AdminError ? err : new AdminError("network")), { error: true });
       return null;
     }
-    if (!(await askAboutBookings(bookings, town))) {
+    if (!(await askAboutBookings(bookings))) {
       hoursSay(t("admin.hours.ask.not_saved"));
       return null;
     }
@@ -551,37 +564,26 @@ async function changeHours(path, body, town, doneText) {
   return result;
 }
 
-/** The name as booked and the contact of each booking, from the day's list the console reads (null: unknown). */
-async function bookingDetails(bookings, town) {
-  const days = [...new Set(bookings.map((b) => b.start.slice(0, 10)))];
-  const found = new Map();
-  await Promise.all(days.map(async (day) => {
-    try {
-      const response = await fetch(`/api/staff/bookings?date=${day}&municipality=${encodeURIComponent(town)}`,
-        { credentials: "same-origin" });
-      if (!response.ok) return;
-      for (const b of (await response.json()).bookings || []) found.set(b.code, b);
-    } catch {
-      // the list stays without names: the numbers still find each booking
-    }
-  }));
-  return found;
+/** The number to phone (or the address to write to) for a booking the new hours close: the hours API gives it
+ * whole to the admin it tells to phone each resident (the day's list and the records mask it); none: said so. */
+function contactOf(booking) {
+  return booking.phone || booking.email || t("admin.hours.ask.no_contact");
 }
 
 let answerAsk = null;
 
-async function askAboutBookings(bookings, town) {
-  const details = await bookingDetails(bookings, town);
+async function askAboutBookings(bookings) {
   $("hours-ask-text").textContent = t("admin.hours.ask.text", { count: bookings.length });
   $("hours-ask-rows").replaceChildren(...bookings.map((b) => {
-    const more = details.get(b.code);
     const place = data.places.find((p) => p.id === b.place)?.name;
+    // data-label: each cell's heading, shown beside it on a phone, where the row is a card (admin.css)
     return el("tr", { testid: "hours-ask-booking", "data-code": b.code },
-      el("td", { text: formatDayTime(Date.parse(b.start) / 1000) }),
-      el("td", { text: [routeText(b.route), place].filter(Boolean).join(" / ") }),
-      el("td", { text: more?.name_kana || "-" }),
-      el("td", { text: more?.contact || t("admin.hours.ask.no_contact") }),
-      el("td", { text: formatBookingCode(b.code) }));
+      el("td", { "data-label": t("admin.hours.ask.when"), text: formatDayTime(Date.parse(b.start) / 1000) }),
+      el("td", { "data-label": t("admin.hours.ask.route"), text: [routeText(b.route), place].filter(Boolean).join(" / ") }),
+      el("td", { "data-label": t("admin.hours.ask.name"), text: b.name_kana || "-" }),
+      el("td", { "data-label": t("admin.hours.ask.contact"), testid: "hours-ask-contact", class: "hours-ask-keep",
+        text: contactOf(b) }),
+      el("td", { "data-label": t("admin.hours.ask.code"), class: "hours-ask-keep", text: formatBookingCode(b.code) }));
   }));
   $("hours-ask").hidden = false;
   $("hours-ask").scrollIntoView({ block: "nearest" });
@@ -617,7 +619,7 @@ function wireHours() {
   $("hours-national").addEventListener("change", () => renderHolidays(hoursOf(hoursTown())));
   $("hours-reset").addEventListener("click", () =>
     window.confirm(t("admin.hours.confirm_reset")) &&
-    changeHours(`/api/admin/hours/${encodeURIComponent(hoursTown())}/reset`, {}, hoursTown(), (kept) =>
+    changeHours(`/api/admin/hours/${encodeURIComponent(hoursTown())}/reset`, {}, (kept) =>
       kept.length
         ? t("admin.hours.reset_with_bookings", { count: kept.length, list: listedBookings(kept).join("、") })
         : t("admin.hours.reset_done")));
@@ -730,7 +732,10 @@ function wireForms() {
       submit.disabled = false;
     }
     if (!result) {
-      report.textContent = $("admin-error").textContent;
+      $("kb-report-text").textContent = $("admin-error").textContent;
+      const detail = $("admin-error").dataset.detail || "";
+      $("kb-report-detail").textContent = t("admin.kb.detail", { detail });
+      $("kb-report-detail").hidden = !detail;
       report.hidden = false;
     }
   });

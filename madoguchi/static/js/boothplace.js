@@ -74,19 +74,25 @@ function fitAny(el, labels, floor = 0, most = 2) {
 /**
  * Put the first of ``labels`` that fits whole into ``el``: beside the header's other parts (two lines at most, the
  * size stepping down from the CSS size to --place-min), else — where the CSS allows it (--place-own-row: a
- * portrait kiosk, which has height to spare) — on a row of its own under them, larger. What fits nowhere: the name
- * alone at the floor, on a third line; on a phone, whose header must stay one compact bar, one line
- * (--place-lines: 1), cut with … when even the name does not fit. The whole first label stays in ``title``.
+ * portrait kiosk, which has height to spare; a phone, --place-own-row: wrap, when the whole label is not one line
+ * beside them) — on a row of its own under them, one line there, else two. What fits nowhere: the name alone at the floor, on a third line, never
+ * cut with … (a phone showed 「汐見町役…」 until tidy10). The whole first label stays in ``title``.
  */
 export function fitPlace(el, labels) {
   const bar = el.parentElement;
   el.title = labels[0] || "";
   delete bar.dataset.placeRow;
   if (getComputedStyle(el).getPropertyValue("--place-own-row").trim() === "1") {
-    // a portrait kiosk: the CSS gives the name a row of its own under the other parts (kiosk.css, office9: beside
-    // them it squeezed the readiness pill to 「準備できてい…」); one line there keeps the screens below their room
+    // a portrait kiosk or a phone: the CSS gives the name a row of its own under the other parts (kiosk.css,
+    // office9: beside them it squeezed the readiness pill to 「準備できてい…」); one line there keeps the screens
+    // below their room, two when one does not hold it
     bar.dataset.placeRow = "own";
     if (fitAny(el, labels, 0, 1)) return;
+  }
+  if (getComputedStyle(el).getPropertyValue("--place-own-row").trim() === "wrap") {
+    // a phone: beside the other parts when the whole label fits on one line there, else a row of its own
+    if (fitAny(el, labels.slice(0, 1), 0, 1)) return;
+    bar.dataset.placeRow = "own";
   }
   if (fitAny(el, labels)) return;
 }

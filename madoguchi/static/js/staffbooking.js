@@ -207,6 +207,8 @@ export class StaffBooking {
     $("staff-booking").hidden = false;
     $("book-for-resident").setAttribute("aria-expanded", "true");
     this.dock();
+    // one column (a phone): the panel is above the queue, under the bar; bring it into sight
+    $("staff-booking").scrollIntoView({ block: "nearest" });
     this.reset();
     try {
       await this.loadOptions();
@@ -227,12 +229,28 @@ export class StaffBooking {
     this.dock();
   }
 
-  /** In a case the panel takes the queue's column, under the bar, so the call or chat beside it stays whole. */
+  /** The panel is a column of the page's grid (staffbooking.css), never a layer over it: beside the work area and
+   * the queue; in a case on a desk screen narrower than 1700 px it takes the queue's column under the queue's
+   * heading and count. `data-booking-open` / `data-booking-docked` on the body choose the grid. */
   dock() {
     const docked = this.isOpen && ["call", "wrapup", "offer"].includes(document.body.dataset.view);
+    document.body.dataset.bookingOpen = this.isOpen ? "true" : "false";
     document.body.dataset.bookingDocked = docked ? "true" : "false";
-    const bar = document.querySelector(".console-bar");
-    $("staff-booking").style.top = docked && bar ? `${Math.round(bar.getBoundingClientRect().bottom) + 16}px` : "";
+    // the case ended with its booking on the panel (the resident left, wrap-up): 「チャットに 送る」 is refused at
+    // once, in words, before anyone presses it (the server refuses a line to an ended chat too)
+    if (this.isOpen && this.booked && !$("staff-book-chat").hidden && !this.chatOpen()) this.chatGone();
+  }
+
+  chatGone() {
+    const status = $("staff-book-chat-status");
+    status.textContent = t("console.booking.chat_gone");
+    status.dataset.state = "error";
+    status.hidden = false;
+    $("staff-book-send-chat").disabled = true;
+    // and the line above no longer offers the chat (「「チャットに 送る」を 押すと…」 stayed after the case ended)
+    const doneText = $("staff-book-done").querySelector("[data-i18n]");
+    doneText.dataset.i18n = "console.booking.done";
+    doneText.textContent = t(doneText.dataset.i18n);
   }
 
   reset() {
@@ -394,9 +412,7 @@ export class StaffBooking {
     const status = $("staff-book-chat-status");
     const current = this.consultation();
     if (!booked || current?.id !== booked.consultationId || !this.chatOpen()) {
-      status.textContent = t("console.booking.chat_gone");
-      status.dataset.state = "error";
-      status.hidden = false;
+      this.chatGone();
       return;
     }
     $("staff-book-send-chat").disabled = true;
