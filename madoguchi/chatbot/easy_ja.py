@@ -52,6 +52,11 @@ _AFTER_WORD_RE = re.compile(rf"{_CLOSE}(?=[\u4e00-\u9fff\u30a0-\u30ff0-9０-９A
 # A gloss at the end of a replacement: 「あなたの ことが わかる カード（マイナンバーカード など）」.
 _GLOSS_RE = re.compile(r"^(?P<word>.+?)[（(](?P<gloss>[^（）()]+)[）)]$")
 _GLOSS_FILLER = frozenset({"など", "等"})
+# Between two sentences of one line: no line break there (WORD JOINER), so that where the line wraps the second
+# sentence does not start a line of its own and read as standing alone (「証明書は 郵便でお届けします。」 under
+# 「…リモート まどぐちでも もうしこめます。」 read as if every copy were posted).
+_SENTENCE_JOIN_RE = re.compile(r"(?<=[。！？])(?=\S)")
+JOINER = "\u2060"
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,7 @@ class EasyJapanese:
         line = _BEFORE_WORD_RE.sub(" " + _OPEN, line)
         line = _AFTER_WORD_RE.sub(_CLOSE + " ", line)
         line = line.replace(_OPEN, "").replace(_CLOSE, "")
-        return re.sub(r" {2,}", " ", line).strip()
+        return _SENTENCE_JOIN_RE.sub(JOINER, re.sub(r" {2,}", " ", line).strip())
 
 
 def _unsaid(plain: str, line: str) -> str:

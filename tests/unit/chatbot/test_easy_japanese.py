@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from madoguchi.chatbot.easy_ja import EasyJapanese
+from madoguchi.chatbot.easy_ja import JOINER, EasyJapanese
 from madoguchi.chatbot.knowledge import DATA_DIR, load_knowledge_base
 
 _WORD_RE = re.compile(r"[\u30a0-\u30ff]{4,}|[\u4e00-\u9fff]{3,}")
@@ -34,7 +34,8 @@ def test_a_gloss_the_sentence_already_says_is_left_out() -> None:
 def test_the_entrys_lines_stay_its_lines() -> None:
     easy = EasyJapanese.bundled().render(JUMINHYO).splitlines()
     assert len(easy) == 6, easy
-    assert easy[-1] == "汐見郵便局と 凪島公民館の リモート まどぐちでも もうしこめます。証明書は 郵便でお届けします。"
+    # and where the line wraps, not between its two sentences (the joiner): the second never starts a line alone
+    assert easy[-1] == f"汐見郵便局と 凪島公民館の リモート まどぐちでも もうしこめます。{JOINER}証明書は 郵便でお届けします。"
 
 
 def test_a_replaced_word_is_a_word_of_its_own() -> None:
