@@ -126,6 +126,17 @@ _DEVANAGARI_RE = re.compile(r"[\u0900-\u097f]")
 _TL_WORDS = frozenset(_TABLES.language_words.get("tl", ()))
 
 
+def answer_language(text: str, chosen: str) -> str:
+    """The language to answer ``text`` in when the resident chose ``chosen`` (a kiosk's page language): the one the
+    text is written in, except that ordinary or easy Japanese is the resident's choice, never a guess from how the
+    words were typed (「住民票を とりたいのですが、どうすれば いいですか」, spaced by the kiosk's keyboard, read as
+    easy Japanese and got a machine-simplified answer on an ordinary-Japanese page: ux12 item 2)."""
+    written = detect_language(text)
+    if written in ("ja", "easy-ja"):
+        return "easy-ja" if chosen == "easy-ja" else "ja"
+    return written
+
+
 def detect_language(text: str) -> str:
     """ja | easy-ja | en | zh | ko | vi | pt | tl | ne — a guess good enough to pick the answer language."""
     if _HANGUL_RE.search(text):

@@ -15,6 +15,7 @@ from pydantic import JsonValue
 
 from madoguchi.chatbot.engine import BookingOffer, TriageResult, Turn
 from madoguchi.chatbot.llm import Triage
+from madoguchi.chatbot.normalise import answer_language
 from madoguchi.domain.languages import fallback_chain
 from madoguchi.domain.privacy import mask_pii
 from madoguchi.signaling.consultation import State
@@ -247,10 +248,12 @@ class ResidentChat:
         except KeyError:
             raise CounterError("not_found", f"no knowledge base for municipality {municipality_id!r}") from None
 
-    async def preview(self, municipality_id: str, text: str) -> dict[str, Any]:
+    async def preview(self, municipality_id: str, text: str, language: str | None = None) -> dict[str, Any]:
         """Triage a booth resident's free text without opening anything (they pick the route next); like the chat,
-        a learned guess that a person is needed never hides a sure answer (:func:`answer_first`)."""
-        result = answer_first(await self.triage_for(municipality_id).triage(text))
+        a learned guess that a person is needed never hides a sure answer (:func:`answer_first`). ``language``, the
+        kiosk page's, decides between ordinary and easy Japanese (:func:`answer_language`)."""
+        lang = answer_language(text, language) if language else None
+        result = answer_first(await self.triage_for(municipality_id).triage(text, lang=lang))
         return {
             "route": result.route.value,
             "urgent": result.urgent,

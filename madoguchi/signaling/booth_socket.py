@@ -30,7 +30,7 @@ from madoguchi.storage.booths import BoothRecord, Booths
 class BoothTriage(Protocol):
     """What the booth needs from the chatbot: a preview for free text, and triage attached to a request."""
 
-    async def preview(self, municipality_id: str, text: str) -> dict[str, Any]: ...
+    async def preview(self, municipality_id: str, text: str, language: str | None = None) -> dict[str, Any]: ...
 
     async def booth_question(
         self, municipality_id: str, question: str
@@ -163,7 +163,7 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
         return {**ack, "masked": m.masked_count}
 
     async def _preview(self, conn: Connection[BoothRecord], m: ev.TriagePreview) -> Ack:
-        return {"triage": await self.triage.preview(conn.identity.municipality_id, m.text)}
+        return {"triage": await self.triage.preview(conn.identity.municipality_id, m.text, m.language)}
 
     async def _answered(self, conn: Connection[BoothRecord], m: ev.QuestionAnswered) -> None:
         """The kiosk's bot answer was enough (「わかりました（おわる）」): nothing to store, the ack counts it."""

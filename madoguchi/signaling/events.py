@@ -120,7 +120,11 @@ class BookedVideo(Event):
 
 
 class TriagePreview(Event):
+    """The kiosk's typed question. ``language``: the page's language (the resident's choice); between ordinary and
+    easy Japanese it decides, never the way the words were typed (chatbot.normalise.answer_language)."""
+
     text: FreeText
+    language: Language | None = None
 
 
 class QuestionAnswered(Event):

@@ -172,3 +172,25 @@ async def test_the_kiosks_example_question_is_answered_at_the_kiosk_too(live_ser
     preview = ok(await booth.call("triage.preview", {"text": "住民票が ほしい"}))["triage"]
     assert preview["action"] == "answer" and "300円" in preview["answer"]
     await booth.close()
+
+
+async def test_the_kiosks_page_language_decides_between_ordinary_and_easy_japanese(live_server: LiveServer) -> None:
+    """ux12 item 2: typed with a kiosk keyboard's spaces, 「住民票を とりたいのですが、どうすれば いいですか」 read as
+    easy Japanese and an ordinary-Japanese page showed the machine rendering. The page's language decides: the
+    entry's own text on a Japanese page, the rendering on an easy-Japanese one; without a language, as before."""
+    from madoguchi.chatbot.knowledge import bundled_kb_dir, load_knowledge_base
+
+    own = next(e for e in load_knowledge_base(bundled_kb_dir()).entries if e.id == "juminhyo-copy").answer.ja.strip()
+    spaced = "住民票を とりたいのですが、どうすれば いいですか"
+    _, token, _ = await live_server.add_booth()
+    booth = Peer(live_server.booth_url, "/booth")
+    await booth.connect(auth={"token": token})
+    ordinary = ok(await booth.call("triage.preview", {"text": spaced, "language": "ja"}))["triage"]
+    assert ordinary["action"] == "answer" and ordinary["answer"] == own, ordinary["answer"]
+    easy = ok(await booth.call("triage.preview", {"text": spaced, "language": "easy-ja"}))["triage"]
+    assert easy["answer"] != own and "もうしこめます" in easy["answer"], easy["answer"]
+    unsaid = ok(await booth.call("triage.preview", {"text": spaced}))["triage"]
+    assert unsaid["answer"] == easy["answer"]  # an older kiosk page: the guess from the words, unchanged
+    refused = await booth.call("triage.preview", {"text": spaced, "language": "日本語"})
+    assert "ok" not in refused and refused["error"]["code"] == "invalid_payload", refused
+    await booth.close()

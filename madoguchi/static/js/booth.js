@@ -26,6 +26,7 @@ import { SelfTest } from "./selftest.js";
 import { WarmPath } from "./warmpath.js";
 import { ChatPanel } from "./chat.js";
 import { Csat } from "./csat.js";
+import { FollowNewest } from "./followscroll.js";
 import { RECEIVE, SEND } from "./events.js";
 import {
   DEFAULT_LANGUAGE,
@@ -88,6 +89,7 @@ const noAnswer = new NoAnswerPanel($("no-answer"), {
 
 function showScreen(name) {
   if (state.fatal && name !== "error") return; // a revoked or refused device shows only why it cannot be used
+  if (name !== state.screen) closeCheckPanel(); // the clerk's panel does not stay over a resident's next screen
   state.screen = name;
   if (name !== "call") $("hangup-confirm").hidden = true;
   document.body.dataset.screen = name;
@@ -124,6 +126,20 @@ function renderReadiness() {
   indicator.dataset.tone = tone;
   $("conn-text").dataset.i18n = key;
   $("conn-text").textContent = t(key);
+}
+
+/** The check panel (the clerk's, opened from the readiness pill): the self-test's words, and a way to run it again. */
+function openCheckPanel() {
+  selfTest.offerRerun();
+  $("check-panel").hidden = false;
+  $("connection-status").setAttribute("aria-expanded", "true");
+  $("check-close").focus();
+}
+
+function closeCheckPanel() {
+  if ($("check-panel").hidden) return;
+  $("check-panel").hidden = true;
+  $("connection-status").setAttribute("aria-expanded", "false");
 }
 
 function setConnection(status) {
@@ -401,9 +417,12 @@ const checkin = new CheckInPad({
   languageChosen: () => state.languageChosen,
 });
 
+// the newest line stays in view also when the log's box changes (the call screen appears, a notice takes room)
+const followChat = new FollowNewest($("chat-log"));
 const chat = new ChatPanel({
   socket,
   log: $("chat-log"),
+  scroll: () => followChat.toNewest(),
   form: $("chat-form"),
   input: $("chat-input"),
   me: "resident",
@@ -419,6 +438,9 @@ const chat = new ChatPanel({
 const selfTest = new SelfTest({
   socket,
   element: $("self-test-status"),
+  details: $("self-test-details"),
+  rerun: $("check-rerun"),
+  later: $("check-later"),
   idle: () => state.screen === "idle",
   onResult: (verdict) => {
     state.check = verdict;
@@ -587,6 +609,10 @@ $("end-call").addEventListener("click", askHangUp);
 $("hangup-yes").addEventListener("click", endCall);
 $("hangup-no").addEventListener("click", closeHangUp);
 $("error-retry").addEventListener("click", () => window.location.reload());
+$("connection-status").addEventListener("click", openCheckPanel);
+$("check-close").addEventListener("click", closeCheckPanel);
+$("check-panel").addEventListener("click", (event) => event.target === $("check-panel") && closeCheckPanel());
+document.addEventListener("keydown", (event) => event.key === "Escape" && closeCheckPanel());
 document.addEventListener("i18n:change", () => {
   renderWaiting();
   if (state.screen === "thanks") renderThanksBody();

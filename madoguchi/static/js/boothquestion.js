@@ -80,7 +80,8 @@ export class QuestionBox {
     if (!text || this.busy()) return;
     $("question-submit").disabled = true;
     try {
-      const { triage } = await request(this.socket, SEND.TRIAGE_PREVIEW, { text });
+      // the page's language: the resident chose ordinary or easy Japanese, the way they typed does not decide
+      const { triage } = await request(this.socket, SEND.TRIAGE_PREVIEW, { text, language: language() });
       const routes = [];
       for (const route of [triage.route, ...(triage.suggestions || []).map((s) => s.route)]) {
         if (typeof route === "string" && !routes.includes(route) && routes.length < 3) routes.push(route);

@@ -1,7 +1,8 @@
-// Whether the kiosk is ready, in one place: the header's connection line and the clerk's self-test line must never
-// disagree (「準備できています」 above 「点検: 通信 を 確かめてください」 was both at once). The connection decides
-// first (a kiosk that cannot reach the server is not ready, whatever its camera does); once connected, the last
-// self-test decides. Pure; booth.js renders the result into `connection-status` (data-state keeps the socket's
+// Whether the kiosk is ready, in one place: the header's readiness pill and the clerk's self-test must never
+// disagree (「準備できています」 with a yellow dot while the self-test had found that no sound came back, and the
+// supervisors read 「通信を 確かめてください」: ux12). The connection decides first (a kiosk that cannot reach the
+// server is not ready, whatever its camera does); once connected, the last self-test decides, in true plain words:
+// ready, check needed, not ready. A tap on the pill opens the check's own words (booth.js, the check panel). Pure; booth.js renders the result into `connection-status` (data-state keeps the socket's
 // state for scripts and tests, data-check the self-test's, data-tone what the dot shows).
 
 const CONNECTION_KEYS = Object.freeze({
@@ -11,11 +12,9 @@ const CONNECTION_KEYS = Object.freeze({
 });
 const CHECK_KEYS = Object.freeze({
   ok: "booth.conn.ready",
-  // usable with a finding: the same calm 「準備できています」 (the dot turns yellow). The header is the resident's:
-  // no 「点検」 there (a kiosk switching to 「使えます・点検を ご確認ください」 seconds after start worried residents);
-  // the finding itself is the clerk's corner dot (`self-test-status`) and the supervisors' booth card.
-  warn: "booth.conn.ready",
-  fail: "booth.conn.check_fail",
+  // usable with a finding: 「確認が 必要です」 — not 「準備できています」, which the clerk beside the booth believed
+  warn: "booth.conn.check_warn",
+  fail: "booth.conn.check_fail", // 「準備が できていません」
 });
 
 /**

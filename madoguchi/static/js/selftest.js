@@ -1,6 +1,8 @@
-// The kiosk's self-test: camera, microphone, speaker and the network path, shown to the post-office clerk as a
-// small dot and a short word in the idle screen's corner (its plain sentence read out and in the title, not drawn) (`self-test-status`, data-state ok|warn|fail), on start and every few hours while
-// the kiosk stands idle; the clerk taps the line to run it again. Never anything of a resident.
+// The kiosk's self-test: camera, microphone, speaker and the network path, on start and every few hours while the
+// kiosk stands idle. The header's readiness pill says the verdict in words (readiness.js: 「確認が 必要です」); a tap
+// on it opens the check panel for the post-office clerk: the sentence (`self-test-status`, data-state ok|warn|fail),
+// what the echo call found (`self-test-details`, 「音が 戻ってきませんでした」, the words the supervisors read) and
+// 「もう一度 点検する」 (`check-rerun`). Never anything of a resident; no tooltip (a touch screen never shows one).
 //
 // Why: a booth whose camera died or whose network lost its TURN path fails the next resident who walks in, and
 // on an island nobody from the town hall is there to notice. The network check gathers ICE candidates against
@@ -277,6 +279,20 @@ export async function runChecks(iceServers, { gatherMs = GATHER_MS, echo = null 
   };
 }
 
+/**
+ * What the echo call found, as [i18n key, params] lines for the clerk (the supervisors' booth card says the same):
+ * the round trip and the loss when it connected, and that the sound did not come back.
+ */
+export function echoDetails(echo) {
+  if (!echo || !echo.connected) return [];
+  const lines = [];
+  if (echo.rtt_ms !== null && echo.rtt_ms !== undefined) {
+    lines.push(["booth.selftest.echo", { rtt: echo.rtt_ms, loss: echo.loss_pct ?? 100 }]);
+  }
+  if (!echo.audio) lines.push(["booth.selftest.no_audio", {}]);
+  return lines;
+}
+
 /** What the server keeps for the supervisors' booth list (`selftest.report`). */
 export function reportOf(results) {
   const { state, items } = describe(results);
@@ -295,21 +311,35 @@ export class SelfTest {
   /**
    * @param {object} options
    * @param {any} options.socket  the kiosk's socket (for `selftest.servers`)
-   * @param {HTMLButtonElement} options.element  `self-test-status`
+   * @param {HTMLElement} options.element  `self-test-status`: the sentence, in the check panel
+   * @param {HTMLElement} options.details  `self-test-details`: what the echo call found, a line each
+   * @param {HTMLButtonElement} options.rerun  `check-rerun`: the clerk checks again
+   * @param {HTMLElement} options.later  said instead of the rerun button during a consultation
    * @param {() => boolean} options.idle  whether the kiosk stands idle (never test during a consultation)
    * @param {(state: string) => void} [options.onResult]  each finished run's verdict ("ok" | "warn" | "fail"), for
    *   the header's readiness line (readiness.js), so that the two never disagree
    */
-  constructor({ socket, element, idle, onResult = () => {} }) {
+  constructor({ socket, element, details, rerun, later, idle, onResult = () => {} }) {
     this.socket = socket;
     this.element = element;
+    this.details = details;
+    this.rerunButton = rerun;
+    this.later = later;
     this.idle = idle;
     this.onResult = onResult;
     this.running = false;
     this.lastAt = null;
     this.results = null;
     this.timer = setInterval(() => this.due() && this.run(), 60_000);
-    element.addEventListener("click", () => this.run());
+    rerun.addEventListener("click", () => this.run());
+  }
+
+  /** The rerun button while the kiosk stands idle; during a consultation a line saying when instead. */
+  offerRerun() {
+    const idle = this.idle();
+    this.rerunButton.hidden = !idle;
+    this.rerunButton.disabled = this.running;
+    this.later.hidden = idle;
   }
 
   due(now = Date.now()) {
@@ -320,6 +350,7 @@ export class SelfTest {
     if (this.running || !this.idle()) return;
     this.running = true;
     this.element.dataset.running = "true";
+    this.offerRerun();
     this.show({ state: this.element.dataset.state ?? null, key: "booth.selftest.running", items: [] });
     try {
       let servers = null;
@@ -339,6 +370,7 @@ export class SelfTest {
       this.running = false;
       this.lastAt = Date.now();
       delete this.element.dataset.running;
+      this.offerRerun();
     }
     this.element.dataset.relay = String(this.results.relay);
     const echo = this.results.echo;
@@ -353,19 +385,21 @@ export class SelfTest {
 
   show({ state, key, items }) {
     const element = this.element;
-    element.hidden = false;
     if (state) element.dataset.state = state;
-    element.dataset.key = key; // not data-i18n: the page's relabel would replace the drawn parts with bare text
+    element.dataset.key = key; // not data-i18n: relabel() words it again with its items
     element.dataset.items = items.join(" ");
     const names = items.map((item) => t(NAME_KEYS[item])).join("・");
-    const sentence = t(key, { items: names });
-    // Drawn: a dot and a short word for the clerk (data-short, kiosk.css); the sentence is read out, not drawn.
-    const text = document.createElement("span");
-    text.className = "self-test-text";
-    text.textContent = sentence;
-    element.replaceChildren(text);
-    element.title = sentence;
-    element.dataset.short = [t("booth.selftest.short"), names].filter(Boolean).join(" ");
+    element.textContent = t(key, { items: names });
+    const found = key === "booth.selftest.running" ? [] : echoDetails(this.results?.echo);
+    this.details.replaceChildren(
+      ...found.map(([line, params]) => {
+        const item = document.createElement("li");
+        item.textContent = t(line, params);
+        return item;
+      }),
+    );
+    this.details.hidden = !found.length;
+    this.offerRerun();
   }
 
   /** Re-render in the page's current language. */

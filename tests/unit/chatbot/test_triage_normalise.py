@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from madoguchi.chatbot.normalise import TABLES_FILE, detect_language, load_tables, normalise
+from madoguchi.chatbot.normalise import TABLES_FILE, answer_language, detect_language, load_tables, normalise
 from madoguchi.chatbot.yaml_source import KnowledgeBaseError
 
 
@@ -68,3 +68,18 @@ def test_the_folding_tables_are_data_with_file_and_line_errors(tmp_path: Path) -
     with pytest.raises(KnowledgeBaseError) as caught:
         load_tables(broken)
     assert caught.value.line == 4
+
+
+@pytest.mark.parametrize(
+    ("text", "chosen", "expected"),
+    [
+        # spaced by a kiosk's keyboard, polite: detect_language calls it easy Japanese; the page's choice decides
+        ("住民票を とりたいのですが、どうすれば いいですか", "ja", "ja"),
+        ("住民票を とりたいのですが、どうすれば いいですか", "easy-ja", "easy-ja"),
+        ("住民票の写しがほしい", "easy-ja", "easy-ja"),
+        ("ごみ を すてる ひ は いつ ですか", "en", "ja"),  # easy Japanese only when chosen
+        ("I want a copy of my residence certificate", "ja", "en"),  # another language: the one it is written in
+    ],
+)
+def test_the_answer_language_is_the_residents_choice_of_japanese(text: str, chosen: str, expected: str) -> None:
+    assert answer_language(text, chosen) == expected
