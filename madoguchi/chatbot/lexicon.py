@@ -124,6 +124,7 @@ class LexiconFile(BaseModel):
 
 
 _JA_RE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+_KANJI_RE = re.compile(r"[\u4e00-\u9fff]")
 _JA_PAIR = re.compile(r"([\u3040-\u30ff\u4e00-\u9fff])(?=[\u3040-\u30ff\u4e00-\u9fff])")
 
 
@@ -147,16 +148,32 @@ def polite_negative(folded: str) -> str | None:
     return core[:-1] + core[-1].translate(_A_TO_I) + "ません"
 
 
+def dialect_negative(folded: str) -> str | None:
+    """「起き上がれない」 → 「起き上がれん」, 「動けない」 → 「動けん」: the negative of western and Kyushu Japanese
+    (鹿児島, 関西), said by many of the town's old residents. Not for two kana (「いない」 → 「いん」 would be inside
+    every 「〜いんです」), not after て (「食べてん」 is "I ate" in 関西弁), and not "there is no" or an adjective's
+    く."""
+    stem = folded.removesuffix("ない")
+    core = stem.rstrip()
+    if stem == folded or core != stem or not all(_JA_RE.match(c) for c in core[-2:]):
+        return None
+    if len(core) < 3 and not _KANJI_RE.search(core):  # 動けん, 歩けん; not いん, でん
+        return None
+    if core.endswith((*_NO_SUCH, "てい")) or core[-1] in "くて":  # 食べていない is 食べとらん, not 食べていん
+        return None
+    return core + "ん"
+
+
 def _phrase_regex(phrase: str) -> str | None:
     """A phrase as a regex over folded text. Latin phrases match whole words; a trailing ``*`` lets the last
     word continue (``escond*`` matches escondida); spaces match any run of spaces, or none; a Japanese plain
-    negative also matches its polite form (:func:`polite_negative`)."""
+    negative also matches its polite and dialect forms (:func:`polite_negative`, :func:`dialect_negative`)."""
     prefix = phrase.endswith("*")
     folded = normalise(phrase.removesuffix("*"))
     if not folded:
         return None
-    polite = None if prefix else polite_negative(folded)
-    escaped = _ja_regex(folded) if polite is None else f"(?:{_ja_regex(folded)}|{_ja_regex(polite)})"
+    forms = [folded] if prefix else [folded, *(f for f in (polite_negative(folded), dialect_negative(folded)) if f)]
+    escaped = _ja_regex(folded) if len(forms) == 1 else "(?:" + "|".join(_ja_regex(f) for f in forms) + ")"
     if folded[0].isascii() and folded[0].isalnum():
         escaped = r"(?<![a-z0-9])" + escaped
     if not prefix and folded[-1].isascii() and folded[-1].isalnum():

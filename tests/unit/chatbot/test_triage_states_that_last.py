@@ -1,14 +1,14 @@
 """Session 12's danger-stage behaviours: Japanese polite negatives match the plain-form phrases (「電話に出ません」 is
-「電話に出ない」), a PAST word with its SINCE marker is a duration for the concept table (「おとといから」), a state
-that lasts or is happening now asks (a child or a partner short of breath, nothing to eat for days, no contact
-beside frightened words), and the name of a condition alone ("had a stroke") is no emergency while "is having a
-stroke" is."""
+「電話に出ない」, and 「起き上がれん」 in Kyushu dialect is 「起き上がれない」), a PAST word with its SINCE marker is a
+duration for the concept table (「おとといから」), a state that lasts or is happening now asks (a child or a partner
+short of breath, nothing to eat for days, no contact beside frightened words), and the name of a condition alone
+("had a stroke") is no emergency while "is having a stroke" is."""
 
 from __future__ import annotations
 
 import pytest
 
-from madoguchi.chatbot.lexicon import LexiconName, bundled_lexicon, polite_negative
+from madoguchi.chatbot.lexicon import LexiconName, bundled_lexicon, dialect_negative, polite_negative
 from madoguchi.chatbot.normalise import normalise
 from madoguchi.chatbot.rules import RuleHits, apply_rules
 from madoguchi.domain.privacy import mask_pii
@@ -46,6 +46,30 @@ def test_a_plain_japanese_negative_has_its_polite_form(plain: str, polite: str) 
 @pytest.mark.parametrize("phrase", ["ない", "not answering", "電話しても", "no food"])
 def test_a_phrase_that_is_no_japanese_negative_has_no_polite_form(phrase: str) -> None:
     assert polite_negative(phrase) is None
+
+
+@pytest.mark.parametrize(
+    ("plain", "dialect"),
+    [
+        ("起き上がれない", "起き上がれん"),
+        ("つながらない", "つながらん"),
+        ("動けない", "動けん"),
+        ("うごけない", "うごけん"),
+        ("電話にでない", "電話にでん"),
+        ("いない", None),  # 「いん」 is inside every 「〜いんです」
+        ("でない", None),
+        ("食べていない", None),  # 関西弁 「食べてん」 is "I ate"
+        ("返事がない", None),
+        ("生きていたくない", None),
+    ],
+)
+def test_a_plain_japanese_negative_has_its_western_dialect_form(plain: str, dialect: str | None) -> None:
+    assert dialect_negative(plain) == dialect
+
+
+def test_a_grandmother_who_cannot_get_up_said_in_kyushu_dialect_is_urgent() -> None:
+    hits = rules("ばあちゃんが 台所で 起き上がれんごとなっとる")
+    assert hits.urgent, hits.reasons
 
 
 def test_the_lists_match_the_polite_form_of_their_phrases() -> None:
