@@ -9,7 +9,8 @@ held-out line (text, labels, the engine's verdict, the danger score) for studyin
         [--set language_lows=true] [--engine past_event_needs_model=true] [--no-lows]
 
 ``--engine`` sets :class:`EngineConfig` fields (measured on the same cached models); ``--no-lows`` scores a
-model trained with ``language_lows`` as if it had one question threshold for all languages.
+model trained with ``language_lows`` as if it had one question threshold for all languages; ``--highs`` scores a
+model trained without ``language_highs`` with the per-language urgent thresholds it computed anyway.
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ def main() -> int:
     parser.add_argument("--no-lows", action="store_true", help="ignore the model's per-language question thresholds")
     parser.add_argument("--no-highs", action="store_true", help="ignore the model's per-language urgent thresholds")
     parser.add_argument(
+        "--highs",
+        action="store_true",
+        help="use the per-language urgent thresholds the model computed but was not told to use",
+    )
+    parser.add_argument(
         "--unkept-lows",
         action="store_true",
         help="with language_low_keep: use the per-language thresholds computed without the urgent-line guard",
@@ -71,6 +77,9 @@ def main() -> int:
             object.__setattr__(model.urgent, "highs", {})
         if args.no_highs and model.urgent is not None:
             model = replace(model, urgent=replace(model.urgent, highs={}))
+        if args.highs and model.urgent is not None:
+            candidate = {k: float(v) for k, v in model.info.get("urgent_language_highs_candidate", {}).items()}
+            model = replace(model, urgent=replace(model.urgent, highs=candidate))
         if args.no_lows and model.urgent is not None:
             model = replace(model, urgent=replace(model.urgent, lows={}))
         if args.unkept_lows and model.urgent is not None:

@@ -123,25 +123,69 @@ class LexiconFile(BaseModel):
     ask_when_all: tuple[ConceptRow, ...] = ()
 
 
+_JA_RE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+_KANJI_RE = re.compile(r"[\u4e00-\u9fff]")
 _JA_PAIR = re.compile(r"([\u3040-\u30ff\u4e00-\u9fff])(?=[\u3040-\u30ff\u4e00-\u9fff])")
+
+
+# The polite form of a plain Japanese negative: the a-row kana before ない moves to the i-row (つながらない →
+# つながりません, つかない → つきません); an adjective's く and "there is no" (返事がない) take ありません.
+_A_TO_I = str.maketrans("かがさたなばまらわこ", "きぎしちにびみりいき")  # こない (来る) → きません
+_NO_SUCH = ("が", "は", "も")
+
+
+def polite_negative(folded: str) -> str | None:
+    """「電話にでない」 → 「電話にでません」, 「連絡がつかない」 → 「連絡がつきません」, 「返事がない」 → 「返事が
+    ありません」, 「生きていたくない」 → 「生きていたくありません」: residents write to the town politely, and
+    every plain negative of the lists (no contact, no food, cannot move) is also said that way. ``None`` for a
+    phrase that is no Japanese negative."""
+    stem = folded.removesuffix("ない")
+    core = stem.rstrip()  # 「ごはん が ない」, written with spaces between words
+    if stem == folded or not core or not _JA_RE.match(core[-1]):
+        return None
+    if core.endswith(_NO_SUCH) or core[-1] == "く":
+        return stem + "ありません"
+    return core[:-1] + core[-1].translate(_A_TO_I) + "ません"
+
+
+def dialect_negative(folded: str) -> str | None:
+    """「起き上がれない」 → 「起き上がれん」, 「動けない」 → 「動けん」: the negative of western and Kyushu Japanese
+    (鹿児島, 関西), said by many of the town's old residents. Not for two kana (「いない」 → 「いん」 would be inside
+    every 「〜いんです」), not after て (「食べてん」 is "I ate" in 関西弁), and not "there is no" or an adjective's
+    く."""
+    stem = folded.removesuffix("ない")
+    core = stem.rstrip()
+    if stem == folded or core != stem or not all(_JA_RE.match(c) for c in core[-2:]):
+        return None
+    if len(core) < 3 and not _KANJI_RE.search(core):  # 動けん, 歩けん; not いん, でん
+        return None
+    if core.endswith((*_NO_SUCH, "てい")) or core[-1] in "くて":  # 食べていない is 食べとらん, not 食べていん
+        return None
+    return core + "ん"
 
 
 def _phrase_regex(phrase: str) -> str | None:
     """A phrase as a regex over folded text. Latin phrases match whole words; a trailing ``*`` lets the last
-    word continue (``escond*`` matches escondida); spaces match any run of spaces, or none."""
+    word continue (``escond*`` matches escondida); spaces match any run of spaces, or none; a Japanese plain
+    negative also matches its polite and dialect forms (:func:`polite_negative`, :func:`dialect_negative`)."""
     prefix = phrase.endswith("*")
     folded = normalise(phrase.removesuffix("*"))
     if not folded:
         return None
-    escaped = re.escape(folded).replace("\\ ", "\\s*")
-    # Japanese written with spaces between words (やさしい日本語, voice input): 「でんわに でない」 also matches
-    # 「でんわ に でない」 — an optional space between two kana or kanji of the phrase
-    escaped = _JA_PAIR.sub(r"\1 ?", escaped)
+    forms = [folded] if prefix else [folded, *(f for f in (polite_negative(folded), dialect_negative(folded)) if f)]
+    escaped = _ja_regex(folded) if len(forms) == 1 else "(?:" + "|".join(_ja_regex(f) for f in forms) + ")"
     if folded[0].isascii() and folded[0].isalnum():
         escaped = r"(?<![a-z0-9])" + escaped
     if not prefix and folded[-1].isascii() and folded[-1].isalnum():
         escaped += r"(?![a-z0-9])"
     return escaped
+
+
+def _ja_regex(folded: str) -> str:
+    """``folded`` escaped, spaces matching any run of spaces or none; Japanese written with spaces between words
+    (やさしい日本語, voice input): 「でんわに でない」 also matches 「でんわ に でない」 — an optional space between
+    two kana or kanji of the phrase."""
+    return _JA_PAIR.sub(r"\1 ?", re.escape(folded).replace("\\ ", "\\s*"))
 
 
 _NEVER = re.compile(r"(?!)")
@@ -224,6 +268,25 @@ class Lexicon:
                 return True
         return False
 
+    def tells_how_long(self, folded: str) -> bool:
+        """A DURATION phrase, or a PAST word with its SINCE marker (「おとといから」, "since last Tuesday",
+        「हिजोदेखि」): how long a worrying state has lasted, also when the lists name only the day it began."""
+        if self.search(LexiconName.DURATION, folded):
+            return True
+        patterns: dict[LexiconName, re.Pattern[str]] = getattr(self, "_patterns")  # noqa: B009
+        since = patterns[LexiconName.SINCE]
+        return any(
+            since.search(folded, max(0, m.start() - _SINCE_REACH), min(len(folded), m.end() + _SINCE_REACH))
+            for m in patterns[LexiconName.PAST].finditer(folded)
+        )
+
+    def hits(self, name: LexiconName, folded: str) -> bool:
+        """Whether ``folded`` names the concept of list ``name``; a duration is also a PAST word with its SINCE
+        marker (:meth:`tells_how_long`)."""
+        if name is LexiconName.DURATION:
+            return self.tells_how_long(folded)
+        return self.search(name, folded) is not None
+
     def is_generic_word(self, word: str) -> bool:
         words: frozenset[str] = getattr(self, "_words")  # noqa: B009
         return word in words
@@ -302,7 +365,7 @@ def cue_tokens(folded: str) -> list[str]:
     """The bundled lexicons' lists that ``folded`` hits, and every pair of them, as feature tokens
     (``cue:alone``, ``cue:alone+no_contact``): language-independent features for the learned model."""
     lexicon = bundled_lexicon()
-    hits = [n.value for n in CUE_LISTS if lexicon.search(n, folded)]
+    hits = [n.value for n in CUE_LISTS if lexicon.hits(n, folded)]
     if lexicon.tells_of_the_past(folded):
         hits.append(LexiconName.PAST.value)
     pairs = [f"cue:{a}+{b}" for i, a in enumerate(hits) for b in hits[i + 1 :]]

@@ -35,7 +35,7 @@ from madoguchi.chatbot.normalise import normalise
 from madoguchi.chatbot.rules import apply_rules
 from madoguchi.domain.privacy import mask_pii, without_mask_tokens
 
-MODEL_VERSION = "triage-model-10"
+MODEL_VERSION = "triage-model-11"
 
 
 @dataclass(frozen=True)
@@ -363,7 +363,10 @@ def train(corpus: Sequence[Example], kb: KnowledgeBase, config: ModelConfig | No
                 if needs_model is not None:  # for measuring both from one model (bench/triage/dev_writers.py)
                     plain = language_lows(oof[scored], urgent_labels[scored], names, low, cfg)
                     info["urgent_language_lows_unkept"] = {k: round(v, 4) for k, v in sorted(plain.items())}
-            highs = language_highs(oof[scored], urgent_labels[scored], names, high, cfg) if cfg.language_highs else {}
+            candidate = language_highs(oof[scored], urgent_labels[scored], names, high, cfg)
+            highs = candidate if cfg.language_highs else {}
+            # for measuring both from one model (bench/triage/dev_writers.py --highs)
+            info["urgent_language_highs_candidate"] = {k: round(v, 4) for k, v in sorted(candidate.items())}
             urgent_model = FlagModel(clf, low, high, offsets, lows, highs)
             info["urgent_thresholds"] = [round(low, 4), round(high, 4)]
             info["urgent_language_highs"] = {k: round(v, 4) for k, v in sorted(highs.items())}

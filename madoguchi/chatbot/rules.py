@@ -35,10 +35,10 @@ _THING_REACH = 20
 def concept_row(folded: str, lex: Lexicon) -> tuple[LexiconName, ...] | None:
     """The first row of the lexicons' concept table (``ask_when_all``, bundled in ``data/lexicons/concepts.yaml``)
     the line hits in full, unless it talks about planning, or about past damage without saying how long a
-    state has lasted (「昨日から」 is now, 「昨日の大雨で」 is over)."""
+    state has lasted (「昨日から」 is now, 「昨日の大雨で」 is over; 「おとといから」 is a duration too)."""
     if lex.search(L.PLANNING, folded) or lex.tells_of_the_past(folded):
         return None
-    return next((row for row in lex.ask_when_all if all(lex.search(name, folded) for name in row)), None)
+    return next((row for row in lex.ask_when_all if all(lex.hits(name, folded) for name in row)), None)
 
 
 # Hotline topics a line points to by the concepts it names, whatever made it urgent (a lexicon kind, the learned
