@@ -378,6 +378,10 @@ class CounterService:
         reason = await self._no_answer(consultation_id)
         return {"position": place.position, "wait_estimate_s": place.wait_estimate_s, "no_answer": reason}
 
+    async def bot_answered(self, participant: str, consultation_id: str, route: str) -> None:
+        """The bot answered on ``route``: a chat it finishes is filed under that topic (``Counter.bot_answered``)."""
+        await self.run(partial(Counter.bot_answered, consultation_id=consultation_id, resident=participant, route=route))
+
     async def cancel(self, participant: str, consultation_id: str) -> None:
         await self.run(
             partial(Counter.cancel, consultation_id=consultation_id, resident=participant, now=self._clock())
