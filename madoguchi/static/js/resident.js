@@ -26,6 +26,8 @@ import { ChatPanel } from "./chat.js";
 import { timeZone } from "./clock.js";
 import { formatDayAndTime } from "./dates.js";
 import { ClosedNotice } from "./closednotice.js";
+import { keepParticlesJoined } from "./easyphrases.js";
+import { weekText } from "./townhours.js";
 import { Csat } from "./csat.js";
 import { RECEIVE, SEND } from "./events.js";
 import { botLineDecorator } from "./botlines.js";
@@ -49,6 +51,7 @@ const RECONNECTING_WAITING_KEYS = ["resident.reconnecting.waiting", "error.offli
 let socket = null; // created after the catalog is loaded, below
 let csat = null; // the question after a chat, made with the socket
 let chat = null; // the conversation (created with the socket)
+let closedNotice = null; // "closed now" on the start page; it also knows the town's hours (created with the socket)
 
 const state = {
   phase: "start", // start | bot | waiting | talking | closed
@@ -129,6 +132,9 @@ function renderWaiting() {
   }
   noAnswer.render(state.offered);
   const nobody = !noAnswer.root.hidden; // nobody can answer now: 「次が あなたの番です」 is no promise to make
+  // 「役場の 人を 待って います」 above 「いまは 窓口が しまっています」 said two things at once (ux12): the
+  // panel's heading says what is true, as on the kiosk; the card keeps only the way to stop waiting
+  $("waiting-heading").hidden = nobody;
   // nobody on duty (or closed): "No. 2, 1 person ahead" beside "nobody can answer" would tell two truths; the
   // place in line stays kept (someone coming on duty takes the line in order) but is not shown as a promise
   const noPlace = nobody && ["nobody", "closed"].includes(noAnswer.root.dataset.reason);
@@ -218,6 +224,11 @@ function renderCallback() {
     when: formatDayAndTime(new Date(callback.requested_at * 1000), { timeZone: timeZone() }), // in words (dates.js)
     digits: callback.phone_end || "",
   });
+  // and when the town calls: in its opening hours, as the kiosk says (a number left after hours is not called
+  // tonight). The hours come with the wait (no-answer panel) or, after a reload, from hours.get.
+  const weekly = noAnswer.hours?.weekly || closedNotice?.hours?.weekly;
+  $("callback-when").hidden = !weekly;
+  $("callback-when").textContent = weekly ? t("resident.callback.when", { week: weekText(weekly) }) : "";
   $("callback-withdraw").hidden = !$("callback-withdraw-ask").hidden;
 }
 
@@ -495,6 +506,8 @@ function onClosed(message) {
 // ------------------------------------------------------------------------------------------- start-up
 
 await initI18n();
+// easy Japanese: 「送る」を stays on one line (the page's own texts; chat.css breaks them only between phrases)
+keepParticlesJoined(".res-intro, .closed-now, .status-card, .no-answer, .closed-card, .composer, .urgent-banner h2, .res-banner");
 // The resident's own choice (this tab) first; on a first visit without ?lang=, the browser's first language that
 // the page offers (a phone set to English opens in English; Japanese when none of them is offered).
 const storedLanguage = memory.get("lang") || browserLanguage();
@@ -541,7 +554,7 @@ chat = new ChatPanel({
 });
 
 // outside the opening hours the start page says so, as the kiosk does (hours.get, every minute while connected)
-const closedNotice = new ClosedNotice($("closed-now"), socket);
+closedNotice = new ClosedNotice($("closed-now"), socket, { onHours: () => renderCallback() });
 
 socket.on("connect", () => {
   banner.hide();
