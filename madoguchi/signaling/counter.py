@@ -286,6 +286,7 @@ class Counter(Presence):
         routes: tuple[str, ...],
         languages: tuple[str, ...],
         now: float,
+        latin_name: str = "",
     ) -> Agent:
         """An agent's console connected: register them, or restore them if they were in their grace period."""
         agent = self.state.agents.get(agent_id)
@@ -296,6 +297,7 @@ class Counter(Presence):
                 municipality_ids=municipality_ids,
                 routes=routes,
                 languages=languages,
+                latin_name=latin_name,
                 idle_since=now,
             )
             self.state.agents[agent_id] = agent
@@ -304,6 +306,7 @@ class Counter(Presence):
             agent.municipality_ids = municipality_ids
             agent.routes = routes
             agent.languages = languages
+            agent.latin_name = latin_name
             self._agent_link_restored(agent, now)
         self.effects.append(AgentChanged(agent_id))
         self._dispatch(now)

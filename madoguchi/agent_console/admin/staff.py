@@ -32,6 +32,7 @@ class NewStaff(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     username: Short
     display_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    latin_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
     role: str
     municipality_id: Short
     routes: Routes
@@ -44,6 +45,7 @@ class StaffChange(BaseModel):
     role: str | None = None
     routes: Routes | None = None
     languages: Languages | None = None
+    latin_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
 
 
 class Disable(BaseModel):
@@ -68,6 +70,7 @@ def staff_json(admin: StaffRecord, target: StaffRecord, disabled: bool) -> dict[
     return {
         "username": target.username,
         "display_name": target.display_name,
+        "latin_name": target.latin_name,
         "role": target.role,
         "municipality_ids": list(target.municipality_ids),
         "routes": list(target.routes),
@@ -116,6 +119,7 @@ async def add_staff(request: web.Request) -> web.StreamResponse:
             routes=list(new.routes),
             languages=list(new.languages),
             display_name=new.display_name,
+            latin_name=new.latin_name,
         )
     except DuplicateUsername as error:
         raise guard.refuse(409, "duplicate", str(error)) from None
@@ -143,6 +147,7 @@ async def change_staff(request: web.Request) -> web.StreamResponse:
             role=change.role,
             routes=None if change.routes is None else list(change.routes),
             languages=None if change.languages is None else list(change.languages),
+            latin_name=change.latin_name,
         )
     except StorageError as error:
         raise guard.refuse(400, "invalid_value", str(error)) from None

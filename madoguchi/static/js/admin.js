@@ -249,7 +249,14 @@ function boothRow(booth) {
 function staffRow(person) {
   const base = `/api/admin/staff/${encodeURIComponent(person.username)}`;
   const status = el("td", { class: "nowrap", text: person.disabled ? t("admin.staff.disabled") : t("admin.staff.active") });
-  const name = el("td", {}, el("strong", { text: person.display_name }), el("br"), el("span", { text: person.username }));
+  const name = el(
+    "td",
+    {},
+    el("strong", { text: person.display_name }),
+    ...(person.latin_name ? [el("br"), el("span", { text: person.latin_name, lang: "en" })] : []), // what residents read
+    el("br"),
+    el("span", { text: person.username }),
+  );
   if (!person.changeable) {
     return el(
       "tr",
@@ -696,6 +703,7 @@ function wireForms() {
     const body = {
       username: v.username,
       display_name: v.display_name,
+      latin_name: v.latin_name || "",
       role: v.role,
       municipality_id: v.municipality_id,
       routes: checkedValues(form.querySelector('[data-role="routes"]')),

@@ -60,7 +60,7 @@ const state = {
   waitEstimate: null,
   offered: false,
   route: null, // the route the case waits on now (queue.position's, the resident's view's): named after a transfer
-  peerName: "",
+  peer: null, // who the resident talks with: the server's call.start peer ({display_name, latin_name, interpreter})
   peerLost: false,
   backInLine: null, // why a call went back to the queue: "agent_link_lost" or "transferred" (call.end's reason)
   closedReason: null,
@@ -187,11 +187,26 @@ function renderBackInLine() {
 
 function renderTalking() {
   $("talking-card").hidden = state.phase !== "talking";
-  $("talking-text").textContent = state.peerName
-    ? t("resident.talking.with", { name: state.peerName })
-    : t("resident.talking.with_anyone");
+  const name = peerName(state.peer);
+  $("talking-text").textContent = name ? t("resident.talking.with", { name }) : t("resident.talking.with_anyone");
+  // the agent does not speak the resident's language: their lines come in Japanese (no machine translation
+  // here); say so in the resident's language, and that an interpreter can be called (interpreter-note says when)
+  $("staff-language").hidden = !(state.phase === "talking" && state.peer?.interpreter === true);
   $("peer-notice").hidden = !state.peerLost;
   $("peer-notice").textContent = state.peerLost ? t("media.peer_lost") : "";
+}
+
+const LATIN = /^[\p{Script=Latin}\p{Zs}.'-]+$/u;
+
+/** The agent's name as the resident can read it: their own name on a Japanese page; on any other, the name in
+ * Latin letters staff gave (Staff.latin_name), or the display name if it is in Latin letters already; else none,
+ * and the card says "a staff member" in the resident's language (「窓口 二葉」 meant nothing to a Vietnamese reader). */
+function peerName(peer) {
+  if (!peer) return "";
+  const own = peer.display_name || "";
+  if (language() === "ja" || language() === "easy-ja") return own;
+  if (peer.latin_name) return peer.latin_name;
+  return LATIN.test(own) ? own : "";
 }
 
 function renderClosed() {
@@ -286,7 +301,7 @@ function forgetConversation() {
   state.waitEstimate = null;
   state.offered = false;
   state.route = null;
-  state.peerName = "";
+  state.peer = null;
   state.peerLost = false;
   state.backInLine = null;
   state.closedReason = null;
@@ -448,7 +463,7 @@ function applyResidentState(message) {
     noAnswer.update(view);
     setPhase("waiting");
   } else if (view.state === "active") {
-    state.peerName = view.call?.peer?.display_name || "";
+    state.peer = view.call?.peer || null;
     setPhase("talking");
   } else {
     setPhase("bot");
@@ -476,7 +491,7 @@ function onQueuePosition(message) {
 
 function onCallStart(message) {
   if (message.consultation_id !== state.consultationId) return;
-  state.peerName = message.peer?.display_name || "";
+  state.peer = message.peer || null;
   state.peerLost = false;
   state.backInLine = null;
   setPhase("talking");
