@@ -62,7 +62,7 @@ class StaffRecord:
 _LATIN_PUNCTUATION = frozenset(" .'-")
 
 
-def _latin_name(text: str) -> str:
+def clean_latin_name(text: str) -> str:
     """A staff member's name in Latin letters (any Latin letter, with Vietnamese or Portuguese marks; spaces,
     . ' -; up to 100), shown to residents who do not read Japanese; "" clears it. Anything else is refused: it is
     what a Vietnamese resident reads."""
@@ -117,7 +117,7 @@ class Accounts:
     ) -> StaffRecord:
         refuse_personal_number("the username", username)
         refuse_personal_number("the display name", display_name or "")
-        latin = _latin_name(latin_name)
+        latin = clean_latin_name(latin_name)
         if not _USERNAME_PATTERN.fullmatch(username):
             raise InvalidValue(
                 f"username must be 1..64 letters, digits, '.', '_' or '-' (starting with a letter or digit), "
@@ -220,7 +220,7 @@ class Accounts:
     ) -> StaffRecord:
         """Change what a staff member does (None keeps a field); a new role or routes apply from their next
         login or reconnect, so their open sessions end. A new Latin name shows from their next call."""
-        latin = None if latin_name is None else _latin_name(latin_name)
+        latin = None if latin_name is None else clean_latin_name(latin_name)
         if role is not None and role not in ROLES:
             raise InvalidValue(f"role must be one of {', '.join(ROLES)}, got {role!r}")
         route_list = None if routes is None else _clean_list("routes", routes)

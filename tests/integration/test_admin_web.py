@@ -400,6 +400,6 @@ async def test_a_staff_members_name_in_latin_letters_is_given_changed_and_checke
         status, changed = await admin.post("/api/admin/staff/futaba/update", {"latin_name": "Futaba Madoguchi"})
         assert status == 200 and changed["staff"]["latin_name"] == "Futaba Madoguchi"
         status, refused = await admin.post("/api/admin/staff/futaba/update", {"latin_name": "二葉"})
-        assert status == 400 and refused["error"]["message"]
+        assert status == 400 and refused["error"]["message"] and refused["error"]["field"] == "latin_name"
     user = await live_server.app[keys.ACCOUNTS].by_username("futaba")
     assert user is not None and user.latin_name == "Futaba Madoguchi"
