@@ -45,11 +45,17 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/api/reports/consultations.xlsx", api_xlsx)
 
 
-async def _staff(request: web.Request) -> StaffRecord | None:
+async def _session(request: web.Request) -> tuple[StaffRecord, str] | None:
+    """The signed-in member of staff and their session's CSRF token (the page's ログアウト form posts it)."""
     token = request.cookies.get(SESSION_COOKIE, "")
     if not token or len(token) > _MAX_TOKEN_LENGTH:
         return None
-    found = await request.app[keys.ACCOUNTS].session(token, datetime.now(UTC))
+    found: tuple[StaffRecord, str] | None = await request.app[keys.ACCOUNTS].session(token, datetime.now(UTC))
+    return found
+
+
+async def _staff(request: web.Request) -> StaffRecord | None:
+    found = await _session(request)
     return None if found is None else found[0]
 
 
@@ -267,9 +273,10 @@ async def api_xlsx(request: web.Request) -> web.StreamResponse:
 
 async def reports_page(request: web.Request) -> web.StreamResponse:
     language = ui.pick_language(request)
-    staff = await _staff(request)
-    if staff is None:
+    found = await _session(request)
+    if found is None:
         raise web.HTTPFound("/login" if language == DEFAULT_LANGUAGE else f"/login?lang={language}")
+    staff, csrf_token = found
     if staff.role not in REPORT_ROLES:
         return await ui.render(
             request,
@@ -289,6 +296,7 @@ async def reports_page(request: web.Request) -> web.StreamResponse:
         context={
             "staff_name": staff.display_name,
             "staff_pages": pages_for(staff.role),
+            "csrf_token": csrf_token,  # the ログアウト form, as on the console, supervisor and admin pages
             "today": today.isoformat(),
             "timezone": zone.key,
             "routes": ROUTE_IDS,

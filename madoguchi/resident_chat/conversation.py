@@ -315,6 +315,8 @@ class ResidentChat:
         result = answer_first(await triage.triage(said, history=history[:-1]))
         if result.action != "handoff":
             await self._reply(participant, cid, result)
+            if result.action == "answer" and result.answer:
+                await self._file_under(participant, cid, result.route.value)
             return ack
         if answer_before_handoff(result):  # a topic that always needs a person: its answer first, then the queue
             await self._reply(
@@ -369,6 +371,16 @@ class ResidentChat:
             },
             meta={"action": "answer", "entry_ids": [entry.id], "booking": offer is not None},
         )
+        await self._file_under(participant, consultation_id, entry.route)
+
+    async def _file_under(self, participant: str, cid: str, route: str) -> None:
+        """The bot answered on ``route``: a chat it finishes is counted under that topic in the record, the
+        reports and the exports (not under the 「その他・わからない」 a chat opens on). The answer is on screen
+        already: a store away a moment costs the filing, never the resident an error."""
+        try:
+            await self._counter.bot_answered(participant, cid, route)
+        except CounterError as exc:
+            log.warning("the bot's route for %s was not kept: %s", cid, exc.code)
 
     async def request_person(self, participant: str, *, municipality_id: str, consultation_id: str) -> dict[str, Any]:
         """「職員と話す」: queue the resident on the route the conversation points to."""

@@ -187,6 +187,15 @@ class Counter(Presence):
         self._fire(c, Trigger.HANDOFF, now, route=route, urgent=c.urgent)
         self._dispatch(now)
 
+    def bot_answered(self, consultation_id: str, *, resident: str, route: str) -> None:
+        """The bot answered the resident on ``route`` (a chat still with the bot): the case is filed under that
+        topic, so a chat the bot finished is counted under what it answered, not under 「その他・わからない」
+        (the route a chat opens on). Written to the record when the chat closes (``recording._closed``); a
+        handoff later sets the route again. Nothing else changes: no event, no effect."""
+        c = self._owned_by_resident(consultation_id, resident)
+        if c.state == State.TRIAGE:
+            c.route = route
+
     def cancel(self, consultation_id: str, *, resident: str, now: float, reason: str = "cancelled") -> None:
         """The resident stops waiting: ``cancelled``, or ``callback`` (they left a number for the office to call
         back, only while waiting for a person)."""
@@ -293,6 +302,7 @@ class Counter(Presence):
         routes: tuple[str, ...],
         languages: tuple[str, ...],
         now: float,
+        latin_name: str = "",
     ) -> Agent:
         """An agent's console connected: register them, or restore them if they were in their grace period."""
         agent = self.state.agents.get(agent_id)
@@ -303,6 +313,7 @@ class Counter(Presence):
                 municipality_ids=municipality_ids,
                 routes=routes,
                 languages=languages,
+                latin_name=latin_name,
                 idle_since=now,
             )
             self.state.agents[agent_id] = agent
@@ -311,6 +322,7 @@ class Counter(Presence):
             agent.municipality_ids = municipality_ids
             agent.routes = routes
             agent.languages = languages
+            agent.latin_name = latin_name
             self._agent_link_restored(agent, now)
         self.effects.append(AgentChanged(agent_id))
         self._dispatch(now)

@@ -33,7 +33,12 @@ def _ended(e: PendingRecord, at: datetime) -> dict[str, object]:
 
 
 def _closed(e: PendingRecord, at: datetime) -> dict[str, object]:
-    return {"closed_at": at, "end_reason": e.consultation.end_reason}
+    """A chat the bot finished (closed from triage) is filed under the topic the bot answered last
+    (``Counter.bot_answered``); it was created under the route a chat opens on."""
+    columns: dict[str, object] = {"closed_at": at, "end_reason": e.consultation.end_reason}
+    if e.previous == State.TRIAGE:
+        columns["route"] = e.consultation.route
+    return columns
 
 
 def _resident_gone(e: PendingRecord, at: datetime) -> dict[str, object]:

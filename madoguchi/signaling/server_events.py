@@ -44,7 +44,13 @@ class IceServerEntry(View):
 
 
 class Peer(View):
+    """Who the receiver talks with. To a resident: the agent's name, their name in Latin letters (``""`` when
+    none was given) and ``interpreter``: the agent does not speak the resident's language (they write in
+    Japanese; the resident's screen says so, in the resident's language)."""
+
     display_name: str
+    latin_name: str = ""
+    interpreter: bool = False
 
 
 class ChatLine(ServerEvent):

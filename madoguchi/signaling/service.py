@@ -98,6 +98,7 @@ class StaffIdentity:
     municipality_ids: tuple[str, ...]
     routes: tuple[str, ...]
     languages: tuple[str, ...]
+    latin_name: str = ""
 
     @property
     def participant(self) -> Participant:
@@ -225,6 +226,7 @@ class CounterService:
                 municipality_ids=staff.municipality_ids,
                 routes=staff.routes,
                 languages=staff.languages,
+                latin_name=staff.latin_name,
                 now=now,
             )
             # every part they still hold is judged by the account as it is now (a role or town taken away while
@@ -378,6 +380,11 @@ class CounterService:
         place = await self._place(consultation_id)
         reason = await self._no_answer(consultation_id)
         return {"position": place.position, "wait_estimate_s": place.wait_estimate_s, "no_answer": reason}
+
+    async def bot_answered(self, participant: str, consultation_id: str, route: str) -> None:
+        """The bot answered on ``route``: a chat it finishes is filed under that topic (``Counter.bot_answered``)."""
+        op = partial(Counter.bot_answered, consultation_id=consultation_id, resident=participant, route=route)
+        await self.run(op)
 
     async def cancel(self, participant: str, consultation_id: str) -> None:
         await self.run(

@@ -47,4 +47,5 @@ async def staff_identity(accounts: Accounts, environ: Mapping[str, Any], now: fl
         municipality_ids=tuple(staff.municipality_ids),
         routes=tuple(staff.routes),
         languages=tuple(staff.languages),
+        latin_name=staff.latin_name,
     )

@@ -47,6 +47,7 @@ class Agent(BaseModel):
     municipality_ids: tuple[str, ...]
     routes: tuple[str, ...]
     languages: tuple[str, ...]
+    latin_name: str = ""  # the name residents who do not read Japanese see (Staff.latin_name)
     status: AgentStatus = AgentStatus.AWAY
     connected: bool = True
     lost_at: float | None = None

@@ -139,19 +139,23 @@ def call_coming(c: Consultation, facts: Facts) -> CallComing:
 
 def call_start(counter: Counter, c: Consultation, role: Role, facts: Facts) -> CallStart:
     """The call as one participant sees it: the resident's side is polite, staff are not."""
+    peer = Peer(display_name="")
     if role == Role.RESIDENT:
         agent = counter.state.agents.get(c.agent_id or "")
-        peer_name = agent.display_name if agent else ""
+        if agent is not None:
+            peer = Peer(
+                display_name=agent.display_name, latin_name=agent.latin_name, interpreter=needs_interpreter(counter, c)
+            )
     else:
         booth = facts.booths.get(c.booth_id or "")
-        peer_name = booth.name if booth else ""
+        peer = Peer(display_name=booth.name if booth else "")
     return CallStart(
         consultation_id=c.id,
         channel=c.channel.value,
         media=c.channel == Channel.BOOTH or c.video,
         polite=role == Role.RESIDENT,
         ice_servers=facts.turn.ice_servers(c.id, role.value, now=facts.now),
-        peer=Peer(display_name=peer_name),
+        peer=peer,
     )
 
 

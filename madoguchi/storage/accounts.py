@@ -15,6 +15,7 @@ import builtins
 import hashlib
 import re
 import secrets
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -51,9 +52,26 @@ class StaffRecord:
     municipality_ids: tuple[str, ...]
     routes: tuple[str, ...]
     languages: tuple[str, ...]
+    latin_name: str = ""
+    """The name in Latin letters for residents who do not read Japanese ("" when none was given)."""
 
     def serves_route(self, route: str) -> bool:
         return ALL_ROUTES in self.routes or route in self.routes
+
+
+_LATIN_PUNCTUATION = frozenset(" .'-")
+
+
+def clean_latin_name(text: str) -> str:
+    """A staff member's name in Latin letters (any Latin letter, with Vietnamese or Portuguese marks; spaces,
+    . ' -; up to 100), shown to residents who do not read Japanese; "" clears it. Anything else is refused: it is
+    what a Vietnamese resident reads."""
+    name = " ".join(unicodedata.normalize("NFC", text).split())
+    letters = [c for c in name if c not in _LATIN_PUNCTUATION]
+    latin = all(unicodedata.name(c, "").startswith("LATIN ") for c in letters)
+    if name and (not latin or not letters or len(name) > 100):
+        raise InvalidValue("the name in Latin letters may use only letters, spaces, '.', \"'\" and '-' (up to 100)")
+    return name
 
 
 def hash_token(token: str) -> str:
@@ -94,10 +112,12 @@ class Accounts:
         routes: Sequence[str],
         languages: Sequence[str],
         display_name: str | None = None,
+        latin_name: str = "",
         now: datetime | None = None,
     ) -> StaffRecord:
         refuse_personal_number("the username", username)
         refuse_personal_number("the display name", display_name or "")
+        latin = clean_latin_name(latin_name)
         if not _USERNAME_PATTERN.fullmatch(username):
             raise InvalidValue(
                 f"username must be 1..64 letters, digits, '.', '_' or '-' (starting with a letter or digit), "
@@ -125,6 +145,7 @@ class Accounts:
                     id=staff_id,
                     username=username,
                     display_name=name,
+                    latin_name=latin,
                     password_hash=password_hash,
                     role=role,
                     routes=route_list,
@@ -143,6 +164,7 @@ class Accounts:
             municipality_ids=tuple(sorted(municipalities)),
             routes=tuple(route_list),
             languages=tuple(language_list),
+            latin_name=latin,
         )
 
     async def get(self, staff_id: str) -> StaffRecord | None:
@@ -194,9 +216,11 @@ class Accounts:
         role: str | None = None,
         routes: Sequence[str] | None = None,
         languages: Sequence[str] | None = None,
+        latin_name: str | None = None,
     ) -> StaffRecord:
         """Change what a staff member does (None keeps a field); a new role or routes apply from their next
-        login or reconnect, so their open sessions end."""
+        login or reconnect, so their open sessions end. A new Latin name shows from their next call."""
+        latin = None if latin_name is None else clean_latin_name(latin_name)
         if role is not None and role not in ROLES:
             raise InvalidValue(f"role must be one of {', '.join(ROLES)}, got {role!r}")
         route_list = None if routes is None else _clean_list("routes", routes)
@@ -211,6 +235,8 @@ class Accounts:
                 staff.routes = route_list
             if language_list is not None:
                 staff.languages = language_list
+            if latin is not None:
+                staff.latin_name = latin
             if role is not None or route_list is not None:
                 await session.execute(delete(WebSession).where(WebSession.staff_id == staff.id))
             await session.flush()
@@ -325,4 +351,5 @@ async def _record(session: AsyncSession, staff: Staff) -> StaffRecord:
         municipality_ids=tuple(municipality_ids),
         routes=tuple(staff.routes),
         languages=tuple(staff.languages),
+        latin_name=staff.latin_name or "",
     )

@@ -148,6 +148,9 @@ class Staff(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
+    latin_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    """The name in Latin letters, for residents who cannot read the display name's kanji ("Futaba Madoguchi");
+    empty: they read "a staff member" in their language instead (0014)."""
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
     routes: Mapped[list[str]]

@@ -263,3 +263,44 @@ async def test_the_demo_takes_a_knowledge_base_upload_and_reports_a_mistake_by_l
                 assert all("status of 4" in p for p in problems), problems  # the refusal itself only
             finally:
                 await context.close()
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+async def test_an_admin_gives_a_staff_member_a_name_in_latin_letters(
+    server: LiveServer, browser: Browser, size: tuple[int, int]
+) -> None:
+    """UX round 12: a Vietnamese resident read 「窓口 二葉」. The admin writes the name residents on a non-Japanese
+    page read, beside the person's role; saved, it is there after a reload; a name in kanji is refused beside it."""
+    width, height = size
+    context, page, problems = await new_page(browser, {"width": width, "height": height})
+    try:
+        await page.goto(f"{server.base_url}/login")
+        await page.get_by_test_id("login-username").fill("kanri")
+        await page.get_by_test_id("login-password").fill(PASSWORD)
+        await page.get_by_test_id("login-submit").click()
+        await page.wait_for_url("**/console")
+        await page.goto(f"{server.base_url}/admin")
+        row = page.locator('[data-testid="admin-staff-row"][data-username="tanaka"]')
+        latin = row.get_by_test_id("admin-staff-row-latin-name")
+        await expect(latin).to_be_visible(timeout=WAIT_MS)
+        await latin.fill("田中")
+        await row.get_by_role("button", name="保存").click()
+        await expect(row.get_by_test_id("admin-field-error")).to_have_text(
+            "名前は ローマ字で 書いてください（例: Futaba Madoguchi）。"
+        )
+        assert all("400" in p for p in problems), problems  # the refused save, logged by Chromium
+        problems.clear()
+        await latin.fill("Hanako Tanaka")
+        await row.get_by_role("button", name="保存").click()
+        await expect(page.get_by_test_id("admin-notice")).to_be_visible()
+        await page.reload()
+        await expect(latin).to_have_value("Hanako Tanaka", timeout=WAIT_MS)
+        hidden = await page.evaluate(STAFF_CUT_JS)
+        assert hidden == [], hidden
+        await row.scroll_into_view_if_needed()
+        await row.screenshot(path=str(ARTIFACTS / f"admin-staff-latin-{width}x{height}.png"))
+        user = await server.app[keys.ACCOUNTS].by_username("tanaka")
+        assert user is not None and user.latin_name == "Hanako Tanaka"
+        assert problems == []
+    finally:
+        await context.close()

@@ -3,6 +3,7 @@ boat's notice, cancel. Screenshots go to ``test-artifacts/``."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -272,3 +273,47 @@ async def test_a_personal_number_as_contact_is_named_under_the_field(
                 assert sent == [] and problems == []
             finally:
                 await context.close()
+
+
+def _catalog(lang: str) -> dict[str, str]:
+    path = Path(__file__).resolve().parents[2] / "madoguchi" / "static" / "i18n" / f"{lang}.json"
+    texts: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+    return texts
+
+
+@pytest.mark.parametrize("size_name", ["phone", "wide"])
+@pytest.mark.parametrize("lang", ["ja", "easy-ja", "en", "vi", "ne"])
+async def test_an_empty_name_is_asked_for_and_the_booked_summary_keeps_its_parts_apart(
+    browser: Browser, tmp_path: Path, lang: str, size_name: str
+) -> None:
+    """UX round 12: an empty name got "…without numbers" (a mistake nobody made), and the booking read "…remote
+    counter Residence records and seals" as one run. An empty field says it is needed; when, place and topic
+    are a line each."""
+    texts = _catalog(lang)
+    size = {"phone": PHONE, "wide": {"width": 1366, "height": 768}}[size_name]
+    async with running(tmp_path, booking_requests_per_minute=30) as api:
+        context, page, problems = await new_page(browser, size, phone=size_name == "phone")
+        try:
+            await page.goto(f"{api.base_url}/book/shiomi?lang={lang}")
+            await choose(page, route="resident_records", mode="counter", day="2026-12-08")
+            first = page.get_by_test_id("book-slot").first
+            await expect(first).to_contain_text("8:30", timeout=WAIT_MS)
+            await first.click()
+            await page.get_by_test_id("book-submit").click()
+            name_error = page.locator('[data-testid="book-field-error"][data-field="name"]')
+            await expect(name_error).to_have_text(texts["book.error.name_missing"])
+            await expect(name_error).to_be_in_viewport()
+            await shot(page, f"book-empty-name-{lang}-{size_name}")
+            await page.get_by_test_id("book-name-kana").fill("Nguyen Van An")
+            await page.get_by_test_id("book-submit").click()
+            await expect(page.get_by_test_id("book-code")).to_have_text(re.compile(r"^\d{4} \d{4}$"), timeout=WAIT_MS)
+            when = page.locator("#booking-when")
+            await expect(when).to_be_visible()
+            lines = [line.strip() for line in (await when.inner_text()).splitlines() if line.strip()]
+            assert len(lines) == 3, lines  # when / place / topic, not one run of words
+            assert lines[2] == texts["route.resident_records"], lines
+            await when.scroll_into_view_if_needed()
+            await shot(page, f"book-booked-summary-{lang}-{size_name}")
+            assert problems == []
+        finally:
+            await context.close()

@@ -174,3 +174,31 @@ async def test_an_agent_is_refused_in_plain_words(server: LiveServer, browser: B
         assert [p for p in problems if "status of 403" not in p] == []  # the refusal itself is logged
     finally:
         await context.close()
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+@pytest.mark.parametrize("size", [(390, 844), (1366, 768)])
+async def test_the_reports_page_signs_out_on_a_shared_pc(
+    server: LiveServer, browser: Browser, size: tuple[int, int], lang: str
+) -> None:
+    """The console, supervisor and admin pages had ログアウト; /reports had none (UX round 12), so whoever read the
+    figures on a shared PC left the session open. The same form, with the session's CSRF token."""
+    await server.add_agent("kacho", PASSWORD, role="supervisor")
+    width, height = size
+    context, page, problems = await new_page(browser, {"width": width, "height": height}, phone=width < 500)
+    try:
+        await login(page, server, "kacho")
+        await page.goto(f"{server.base_url}/reports?lang={lang}")
+        logout = page.get_by_test_id("logout")
+        await expect(logout).to_be_visible(timeout=WAIT_MS)
+        await expect(logout).to_have_text("ログアウト" if lang == "ja" else "Log out")
+        box = await logout.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= width, box  # on screen, not past the right edge
+        await shot(page, f"reports_logout_{lang}_{width}x{height}")
+        await logout.click()
+        await page.wait_for_url(re.compile(r"/login"))
+        await page.goto(f"{server.base_url}/reports")
+        await page.wait_for_url(re.compile(r"/login"))  # the session is gone
+        assert problems == []
+    finally:
+        await context.close()

@@ -385,3 +385,21 @@ async def test_a_kiosk_link_is_made_for_the_tablet_not_for_this_computer(tmp_pat
     for wrong in ("madoguchi.example.jp", "ftp://x.example.jp", "https://x.example.jp/?a=1"):
         with pytest.raises(ValueError):
             make_settings(tmp_path, public_url=wrong)
+
+
+async def test_a_staff_members_name_in_latin_letters_is_given_changed_and_checked(live_server: LiveServer) -> None:
+    """UX round 12: a Vietnamese resident read 「窓口 二葉」. An admin gives the name residents on a non-Japanese
+    page read; a name that is not in Latin letters is a 400 with a message, and nothing changes."""
+    await two_towns(live_server)
+    async with signed_in(live_server, "admin-a") as admin:
+        fields = {"role": "agent", "municipality_id": "shiomi", "routes": ["*"], "languages": ["ja"]}
+        status, added = await admin.post(
+            "/api/admin/staff", {"username": "futaba", "display_name": "窓口 二葉", "latin_name": "Futaba", **fields}
+        )
+        assert status == 201 and added["staff"]["latin_name"] == "Futaba"
+        status, changed = await admin.post("/api/admin/staff/futaba/update", {"latin_name": "Futaba Madoguchi"})
+        assert status == 200 and changed["staff"]["latin_name"] == "Futaba Madoguchi"
+        status, refused = await admin.post("/api/admin/staff/futaba/update", {"latin_name": "二葉"})
+        assert status == 400 and refused["error"]["message"] and refused["error"]["field"] == "latin_name"
+    user = await live_server.app[keys.ACCOUNTS].by_username("futaba")
+    assert user is not None and user.latin_name == "Futaba Madoguchi"

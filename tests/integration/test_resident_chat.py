@@ -194,3 +194,20 @@ async def test_the_kiosks_page_language_decides_between_ordinary_and_easy_japane
     refused = await booth.call("triage.preview", {"text": spaced, "language": "日本語"})
     assert "ok" not in refused and refused["error"]["code"] == "invalid_payload", refused
     await booth.close()
+
+
+async def test_a_chat_the_bot_finished_is_filed_under_the_topic_it_answered(live_server: LiveServer) -> None:
+    """/reports counted every chat the bot answered under 「その他・わからない」 (UX round 12): the record kept the
+    route a chat opens on. The topic the bot answered is the record's route, so records, exports and the
+    reports' KPIs agree with what the resident read."""
+    home = await resident_peer(live_server)
+    await home.wait_for("resident.state")
+    ack = ok(await home.call("chat.send", {"text": "住民票の写しがほしい", "client_id": "r-1"}))
+    cid = ack["consultation_id"]
+    bot = await home.wait_for("chat.message", lambda m: m["sender"] == "bot")
+    assert bot["bot"]["action"] == "answer" and bot["bot"]["route"] == "resident_records"
+    ok(await home.call("consultation.end", {"consultation_id": cid}))
+    await home.wait_for("consultation.closed")
+    [record] = await live_server.export_records()
+    assert record["state"] == "abandoned" and record["route"] == "resident_records"
+    await home.close()

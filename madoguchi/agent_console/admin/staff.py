@@ -16,8 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from madoguchi import keys
 from madoguchi.agent_console.admin import guard
 from madoguchi.domain.routes import ROUTE_IDS
-from madoguchi.storage.accounts import ALL_ROUTES, MIN_PASSWORD_LENGTH, StaffRecord
-from madoguchi.storage.errors import DuplicateUsername, StorageError
+from madoguchi.storage.accounts import ALL_ROUTES, MIN_PASSWORD_LENGTH, StaffRecord, clean_latin_name
+from madoguchi.storage.errors import DuplicateUsername, InvalidValue, StorageError
 
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,8}(-[a-z0-9]{2,8})*$")]
@@ -32,6 +32,7 @@ class NewStaff(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     username: Short
     display_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    latin_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
     role: str
     municipality_id: Short
     routes: Routes
@@ -44,6 +45,7 @@ class StaffChange(BaseModel):
     role: str | None = None
     routes: Routes | None = None
     languages: Languages | None = None
+    latin_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
 
 
 class Disable(BaseModel):
@@ -68,6 +70,7 @@ def staff_json(admin: StaffRecord, target: StaffRecord, disabled: bool) -> dict[
     return {
         "username": target.username,
         "display_name": target.display_name,
+        "latin_name": target.latin_name,
         "role": target.role,
         "municipality_ids": list(target.municipality_ids),
         "routes": list(target.routes),
@@ -90,6 +93,14 @@ def one_time_password() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(12))
 
 
+def check_latin_name(name: str | None) -> None:
+    """Refused beside its field: the name residents read must be in Latin letters."""
+    try:
+        clean_latin_name(name or "")
+    except InvalidValue as error:
+        raise guard.refuse(400, "invalid_value", str(error), field="latin_name") from None
+
+
 async def _target(request: web.Request, admin: StaffRecord) -> StaffRecord:
     target = await request.app[keys.ACCOUNTS].by_username(request.match_info["username"])
     if target is None or not visible(admin, target):
@@ -106,6 +117,7 @@ async def add_staff(request: web.Request) -> web.StreamResponse:
     new = await guard.body(request, NewStaff)
     guard.require_scope(admin, new.municipality_id, "municipality")
     check_routes(new.routes)
+    check_latin_name(new.latin_name)
     password = new.password or one_time_password()
     try:
         user = await request.app[keys.ACCOUNTS].add_user(
@@ -116,6 +128,7 @@ async def add_staff(request: web.Request) -> web.StreamResponse:
             routes=list(new.routes),
             languages=list(new.languages),
             display_name=new.display_name,
+            latin_name=new.latin_name,
         )
     except DuplicateUsername as error:
         raise guard.refuse(409, "duplicate", str(error)) from None
@@ -137,12 +150,14 @@ async def change_staff(request: web.Request) -> web.StreamResponse:
     target = await _target(request, admin)
     if change.routes is not None:
         check_routes(change.routes)
+    check_latin_name(change.latin_name)
     try:
         user = await request.app[keys.ACCOUNTS].update(
             target.username,
             role=change.role,
             routes=None if change.routes is None else list(change.routes),
             languages=None if change.languages is None else list(change.languages),
+            latin_name=change.latin_name,
         )
     except StorageError as error:
         raise guard.refuse(400, "invalid_value", str(error)) from None

@@ -261,7 +261,15 @@ function boothRow(booth) {
 function staffRow(person) {
   const base = `/api/admin/staff/${encodeURIComponent(person.username)}`;
   const status = el("td", { class: "nowrap", text: person.disabled ? t("admin.staff.disabled") : t("admin.staff.active") });
-  const name = el("td", {}, el("strong", { text: person.display_name }), el("br"), el("span", { text: person.username }));
+  const name = el(
+    "td",
+    {},
+    el("strong", { text: person.display_name }),
+    // what residents on a non-Japanese page read (a row that can be changed has it in a field beside the role)
+    ...(person.latin_name && !person.changeable ? [el("br"), el("span", { text: person.latin_name, lang: "en" })] : []),
+    el("br"),
+    el("span", { text: person.username }),
+  );
   if (!person.changeable) {
     return el(
       "tr",
@@ -281,17 +289,23 @@ function staffRow(person) {
   languages.setAttribute("aria-label", t("admin.field.languages"));
   const password = el("input", { type: "password", autocomplete: "new-password", placeholder: t("admin.field.password_optional"),
     "aria-label": t("admin.field.password_optional") });
+  // the name residents on a non-Japanese page read (「窓口 二葉」 meant nothing to a Vietnamese resident)
+  const latin = el("input", { class: "latin-name", name: "latin_name", lang: "en", maxlength: "100", autocomplete: "off",
+    placeholder: t("admin.field.latin_name"), "aria-label": t("admin.field.latin_name"),
+    title: t("admin.field.latin_name"), testid: "admin-staff-row-latin-name" });
+  latin.value = person.latin_name || "";
   const save = () => api(`${base}/update`, {
     role: role.value,
     routes: checkedValues(routes),
     languages: checkedValues(languages),
+    latin_name: latin.value.trim(),
   });
   const reset = () => api(`${base}/password`, password.value ? { password: password.value } : {});
   const row = el(
     "tr",
     { testid: "admin-staff-row", "data-username": person.username },
     name,
-    el("td", {}, role),
+    el("td", {}, role, latin),
     el("td", {}, routes),
     el("td", {}, languages),
     status,
@@ -698,6 +712,7 @@ function wireForms() {
     const body = {
       username: v.username,
       display_name: v.display_name,
+      latin_name: v.latin_name || "",
       role: v.role,
       municipality_id: v.municipality_id,
       routes: checkedValues(form.querySelector('[data-role="routes"]')),

@@ -280,7 +280,8 @@ async function submit(event) {
   if (!state.slot) return;
   const name = $("book-name-kana").value.trim();
   if (!nameLooksRight(name)) {
-    showError(t("book.error.name"), { code: "name" });
+    // an empty field is asked for, not blamed for numbers nobody typed (ux12)
+    showError(t(name ? "book.error.name" : "book.error.name_missing"), { code: "name" });
     $("book-name-kana").focus();
     return;
   }

@@ -18,10 +18,12 @@ export class ClosedNotice {
   /**
    * @param {HTMLElement} root the notice (its parts are found by data-part inside it)
    * @param {import("/static/vendor/socket.io.esm.min.js").Socket} socket the booth's socket
+   * @param {{onHours?: () => void}} [options] told after each answer (the resident chat's call-back says the hours)
    */
-  constructor(root, socket) {
+  constructor(root, socket, { onHours = null } = {}) {
     this.root = root;
     this.socket = socket;
+    this.onHours = onHours;
     this.hours = null;
     this.timer = null;
     document.addEventListener("i18n:change", () => this.render());
@@ -53,6 +55,7 @@ export class ClosedNotice {
       return; // keep what was shown: a brief outage is no reason to change the notice
     }
     this.render();
+    this.onHours?.();
   }
 
   /** Closed now: the heading, what it means, the hours and the phone; open (or no hours): hidden. */

@@ -26,6 +26,8 @@ import { ChatPanel } from "./chat.js";
 import { timeZone } from "./clock.js";
 import { formatDayAndTime } from "./dates.js";
 import { ClosedNotice } from "./closednotice.js";
+import { keepParticlesJoined } from "./easyphrases.js";
+import { weekText } from "./townhours.js";
 import { Csat } from "./csat.js";
 import { RECEIVE, SEND } from "./events.js";
 import { botLineDecorator } from "./botlines.js";
@@ -58,6 +60,7 @@ const RECONNECTING_WAITING_KEYS = ["resident.reconnecting.waiting", "error.offli
 let socket = null; // created after the catalog is loaded, below
 let csat = null; // the question after a chat, made with the socket
 let chat = null; // the conversation (created with the socket)
+let closedNotice = null; // "closed now" on the start page; it also knows the town's hours (created with the socket)
 
 const state = {
   phase: "start", // start | bot | waiting | talking | closed
@@ -66,7 +69,7 @@ const state = {
   waitEstimate: null,
   offered: false,
   route: null, // the route the case waits on now (queue.position's, the resident's view's): named after a transfer
-  peerName: "",
+  peer: null, // who the resident talks with: the server's call.start peer ({display_name, latin_name, interpreter})
   peerLost: false,
   backInLine: null, // why a call went back to the queue: "agent_link_lost" or "transferred" (call.end's reason)
   closedReason: null,
@@ -138,6 +141,9 @@ function renderWaiting() {
   }
   noAnswer.render(state.offered);
   const nobody = !noAnswer.root.hidden; // nobody can answer now: 「次が あなたの番です」 is no promise to make
+  // 「役場の 人を 待って います」 above 「いまは 窓口が しまっています」 said two things at once (ux12): the
+  // panel's heading says what is true, as on the kiosk; the card keeps only the way to stop waiting
+  $("waiting-heading").hidden = nobody;
   // nobody on duty (or closed): "No. 2, 1 person ahead" beside "nobody can answer" would tell two truths; the
   // place in line stays kept (someone coming on duty takes the line in order) but is not shown as a promise
   const noPlace = nobody && ["nobody", "closed"].includes(noAnswer.root.dataset.reason);
@@ -190,9 +196,11 @@ function renderBackInLine() {
 
 function renderTalking() {
   $("talking-card").hidden = state.phase !== "talking";
-  $("talking-text").textContent = state.peerName
-    ? t("resident.talking.with", { name: state.peerName })
-    : t("resident.talking.with_anyone");
+  const name = peerName(state.peer);
+  $("talking-text").textContent = name ? t("resident.talking.with", { name }) : t("resident.talking.with_anyone");
+  // the agent does not speak the resident's language: their lines come in Japanese (no machine translation
+  // here); say so in the resident's language, and that an interpreter can be called (interpreter-note says when)
+  $("staff-language").hidden = !(state.phase === "talking" && state.peer?.interpreter === true);
   $("peer-notice").hidden = !state.peerLost;
   $("peer-notice").textContent = state.peerLost ? t("media.peer_lost") : "";
 }
@@ -220,6 +228,19 @@ function withPhone(text, reason) {
   return call ? `${text} ${call}` : text;
 }
 
+const LATIN = /^[\p{Script=Latin}\p{Zs}.'-]+$/u;
+
+/** The agent's name as the resident can read it: their own name on a Japanese page; on any other, the name in
+ * Latin letters staff gave (Staff.latin_name), or the display name if it is in Latin letters already; else none,
+ * and the card says "a staff member" in the resident's language (「窓口 二葉」 meant nothing to a Vietnamese reader). */
+function peerName(peer) {
+  if (!peer) return "";
+  const own = peer.display_name || "";
+  if (language() === "ja" || language() === "easy-ja") return own;
+  if (peer.latin_name) return peer.latin_name;
+  return LATIN.test(own) ? own : "";
+}
+
 function renderClosed() {
   $("closed-card").hidden = state.phase !== "closed";
   renderCallback();
@@ -241,6 +262,11 @@ function renderCallback() {
     when: formatDayAndTime(new Date(callback.requested_at * 1000), { timeZone: timeZone() }), // in words (dates.js)
     digits: callback.phone_end || "",
   });
+  // and when the town calls: in its opening hours, as the kiosk says (a number left after hours is not called
+  // tonight). The hours come with the wait (no-answer panel) or, after a reload, from hours.get.
+  const weekly = noAnswer.hours?.weekly || closedNotice?.hours?.weekly;
+  $("callback-when").hidden = !weekly;
+  $("callback-when").textContent = weekly ? t("resident.callback.when", { week: weekText(weekly) }) : "";
   $("callback-withdraw").hidden = !$("callback-withdraw-ask").hidden;
 }
 
@@ -298,7 +324,7 @@ function forgetConversation() {
   state.waitEstimate = null;
   state.offered = false;
   state.route = null;
-  state.peerName = "";
+  state.peer = null;
   state.peerLost = false;
   state.backInLine = null;
   state.closedReason = null;
@@ -460,7 +486,7 @@ function applyResidentState(message) {
     noAnswer.update(view);
     setPhase("waiting");
   } else if (view.state === "active") {
-    state.peerName = view.call?.peer?.display_name || "";
+    state.peer = view.call?.peer || null;
     setPhase("talking");
   } else {
     setPhase("bot");
@@ -488,7 +514,7 @@ function onQueuePosition(message) {
 
 function onCallStart(message) {
   if (message.consultation_id !== state.consultationId) return;
-  state.peerName = message.peer?.display_name || "";
+  state.peer = message.peer || null;
   state.peerLost = false;
   state.backInLine = null;
   setPhase("talking");
@@ -518,6 +544,8 @@ function onClosed(message) {
 // ------------------------------------------------------------------------------------------- start-up
 
 await initI18n();
+// easy Japanese: 「送る」を stays on one line (the page's own texts; chat.css breaks them only between phrases)
+keepParticlesJoined(".res-intro, .closed-now, .status-card, .no-answer, .closed-card, .composer, .urgent-banner h2, .res-banner");
 // The resident's own choice (this tab) first; on a first visit without ?lang=, the browser's first language that
 // the page offers (a phone set to English opens in English; Japanese when none of them is offered).
 const storedLanguage = memory.get("lang") || browserLanguage();
@@ -564,7 +592,7 @@ chat = new ChatPanel({
 });
 
 // outside the opening hours the start page says so, as the kiosk does (hours.get, every minute while connected)
-const closedNotice = new ClosedNotice($("closed-now"), socket);
+closedNotice = new ClosedNotice($("closed-now"), socket, { onHours: () => renderCallback() });
 
 socket.on("connect", () => {
   banner.hide();

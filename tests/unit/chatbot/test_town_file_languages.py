@@ -66,3 +66,20 @@ def test_the_sample_town_calls_each_place_by_one_name_in_every_language() -> Non
         if name in text
     }
     assert named == set(_ONE_NAME)
+
+
+# A fee that is "free of charge" is no fee: 「Lệ phí miễn phí」 ("the fee is free") read as a slip to a Vietnamese
+# resident (UX round 12, the seal-registration answer). Say what is free instead (「Đăng ký miễn phí」).
+_VI_AWKWARD = ("Lệ phí miễn phí", "Phí miễn phí", "Lệ phí là miễn phí")
+
+
+def test_no_vietnamese_answer_of_the_sample_town_says_the_fee_is_free_of_charge() -> None:
+    kb = load_knowledge_base(DATA_DIR / "shiomi")
+    wrong = [
+        f"{entry.id}: {phrase!r}"
+        for entry in kb.entries
+        if entry.answer.vi
+        for phrase in _VI_AWKWARD
+        if phrase.casefold() in entry.answer.vi.casefold()
+    ]
+    assert wrong == []

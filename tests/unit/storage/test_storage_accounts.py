@@ -191,3 +191,19 @@ async def test_weak_stored_hashes_are_upgraded_on_login(db: Database, town: str)
         stored = await session.scalar(select(Staff.password_hash))
     assert stored is not None and "m=2048,t=2" in stored
     assert await stronger.authenticate("tanaka", PASSWORD) is not None
+
+
+async def test_a_name_in_latin_letters_is_kept_changed_and_checked(db: Database, town: str, accounts: Accounts) -> None:
+    """What a resident who does not read Japanese sees of the agent (UX round 12, migration 0014): given, changed,
+    cleared; anything but letters, spaces, '.', "'" and '-' is refused (it is shown to residents)."""
+    user = await _agent(accounts, latin_name="  Hanako   Tanaka ")
+    assert user.latin_name == "Hanako Tanaka"
+    assert (await accounts.get(user.id)) == user
+    assert (await accounts.update("tanaka", latin_name="Nguyễn Thị Lan")).latin_name == "Nguyễn Thị Lan"
+    assert (await accounts.update("tanaka", languages=["ja"])).latin_name == "Nguyễn Thị Lan"  # None keeps it
+    assert (await accounts.update("tanaka", latin_name="")).latin_name == ""
+    for bad in ("田中 花子", "Hanako 090-1234-5678", "<b>Hanako</b>"):
+        with pytest.raises(InvalidValue):
+            await accounts.update("tanaka", latin_name=bad)
+    with pytest.raises(InvalidValue):
+        await _agent(accounts, "sato", latin_name="佐藤")
