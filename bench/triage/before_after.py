@@ -36,6 +36,10 @@ SETS = {
     "heldout_15": ("heldout_15 (held out)", ROOT / "bench" / "data" / "triage_heldout" / "heldout_15.jsonl"),
     "heldout_19": ("heldout_19 (held out)", ROOT / "bench" / "data" / "triage_heldout" / "heldout_19.jsonl"),
     "heldout_20": ("heldout_20 (held out)", ROOT / "bench" / "data" / "triage_heldout" / "heldout_20.jsonl"),
+    **{
+        name: (f"{name} (held out)", ROOT / "bench" / "data" / "triage_heldout" / f"{name}.jsonl")
+        for name in ("heldout_21", "heldout_22", "heldout_27", "heldout_28")
+    },
 }
 LANGUAGES = ("ja", "easy-ja", "en", "zh", "ko", "vi", "pt", "tl", "ne")
 _SCRIPT = """
