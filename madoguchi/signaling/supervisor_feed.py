@@ -32,7 +32,12 @@ from typing import Final, TypeVar
 from madoguchi.domain.opening_hours import OpeningHours
 from madoguchi.signaling.background import cancel_requested
 from madoguchi.signaling.dispatch import Notifier, Supervisors
-from madoguchi.signaling.server_events import SupervisorLastCall, SupervisorSnapshot
+from madoguchi.signaling.server_events import (
+    SupervisorBoothPage,
+    SupervisorDelta,
+    SupervisorLastCall,
+    SupervisorSnapshot,
+)
 from madoguchi.signaling.service import Clock
 from madoguchi.signaling.staff_sessions import SUPERVISING_ROLES
 from madoguchi.signaling.store import LiveStore
@@ -42,10 +47,13 @@ from madoguchi.signaling.supervision import (
     SupervisionRules,
     TodayFigures,
     Watcher,
+    booth_online,
+    booth_page,
     last_call,
     supervisor_view,
     watching_ids,
 )
+from madoguchi.signaling.supervisor_delta import supervisor_delta
 from madoguchi.storage.accounts import Accounts
 from madoguchi.storage.booths import Booths
 from madoguchi.storage.records import ConsultationRecords
@@ -55,6 +63,9 @@ log = logging.getLogger(__name__)
 BOOTH_LIST_TTL_S = 2.0
 """How long a town's booth list (names, places; read from the database) is used before it is read again."""
 TODAY_TTL_S = 1.0
+MAX_REST_S = 0.5
+"""The longest pause after a flush (a flush that took longer than :attr:`SupervisorFeed._interval` is followed by a
+pause as long, up to this): the updates' delay stays under a second."""
 """How old today's counts may be before a snapshot has them re-read (behind it: the snapshot does not wait)."""
 
 
@@ -158,6 +169,8 @@ class SupervisorFeed:
         self._booth_lists: dict[str, tuple[float, list[BoothInfo]]] = {}
         self._today: dict[str, tuple[float, datetime, TodayFigures]] = {}
         self._today_reads: dict[str, asyncio.Task[None]] = {}
+        self._sent: dict[str, SupervisorSnapshot] = {}  # town -> the view last sent (with its version)
+        self._versions: dict[str, int] = {}  # town -> the last version given (never reused while the process runs)
 
     def watch(self, municipality_ids: Iterable[str]) -> None:
         for m in municipality_ids:
@@ -170,6 +183,7 @@ class SupervisorFeed:
                 self._watched[m] = left
             else:
                 self._watched.pop(m, None)
+                self._sent.pop(m, None)  # nobody holds it here now; the next watcher gets a whole view
 
     def touch(self, municipality_ids: Iterable[str] | None) -> None:
         """Mark municipalities changed (``None``: every watched one — a call's final link quality came in, so the
@@ -220,10 +234,54 @@ class SupervisorFeed:
             watchers=await self._watchers_of(watching_ids(counter)),
             roster=await self._roster_of(municipality_id, now),
         )
-        for booth in view.booths:
-            if booth.online:
-                self._last_seen[booth.booth_id] = now
+        for booth in listed:
+            if booth_online(counter, booth.id):
+                self._last_seen[booth.id] = now
         return view
+
+    async def booth_page(self, municipality_id: str, offset: int, limit: int) -> SupervisorBoothPage:
+        """A page of the town's booth list in the view's order (``supervisor.booths``)."""
+        counter = await self._store.read()
+        now = self._clock()
+        listed = await self._booth_list(municipality_id)
+        calls = await self._last_calls_of(municipality_id, [b.id for b in listed], now)
+        booths = [replace(b, last_seen=self._seen_last(b), last_call=calls.get(b.id)) for b in listed]
+        rules = await self._rules_of(municipality_id)
+        total, rows = booth_page(counter, booths, now, rules.hours, offset, limit)
+        return SupervisorBoothPage(municipality_id=municipality_id, offset=offset, total=total, booths=rows)
+
+    async def current(self, municipality_id: str) -> SupervisorSnapshot:
+        """The town's whole view as this process last sent it, with its version (built now if none was): what a page
+        joining (or asking to resync) gets, so that the next ``supervisor.delta`` applies on top of it."""
+        kept = self._sent.get(municipality_id)
+        if kept is not None:
+            return kept
+        built = await self.snapshot(municipality_id)
+        kept = self._sent.get(municipality_id)  # a flush may have kept one meanwhile: the deltas go from that one
+        if kept is not None:
+            return kept
+        return self._keep(municipality_id, built)
+
+    def _keep(self, municipality_id: str, view: SupervisorSnapshot) -> SupervisorSnapshot:
+        self._versions[municipality_id] = version = self._versions.get(municipality_id, 0) + 1
+        kept = view.model_copy(update={"version": version})
+        self._sent[municipality_id] = kept
+        return kept
+
+    async def update(self, municipality_id: str) -> SupervisorSnapshot | SupervisorDelta | None:
+        """The town's view built again, as what to send its watchers: the delta from the view last sent (``None``:
+        only time moved), or the whole view when none was sent yet. Nothing is awaited between reading the kept
+        view and keeping the new one, so two updates never send deltas from one base."""
+        built = await self.snapshot(municipality_id)
+        kept = self._sent.get(municipality_id)
+        if kept is None:
+            return self._keep(municipality_id, built)
+        version = self._versions.get(municipality_id, 0) + 1
+        delta = supervisor_delta(kept, built, base=kept.version, version=version)
+        if delta is None:
+            return None
+        self._keep(municipality_id, built)
+        return delta
 
     def _seen_last(self, booth: BoothInfo) -> float | None:
         """The later of the database's time (any process, before a restart; at most a minute behind) and this
@@ -335,7 +393,9 @@ class SupervisorFeed:
         self._dirty.clear()
         self._all_dirty = False
         for m in sorted(wanted & set(self._watched)):
-            await self._notifier.deliver([(Supervisors(m), await self.snapshot(m))])
+            message = await self.update(m)
+            if message is not None:
+                await self._notifier.deliver([(Supervisors(m), message)])
 
     async def run_forever(self) -> None:
         try:
@@ -356,13 +416,16 @@ class SupervisorFeed:
             if self._clock() - last_refresh >= self._refresh:
                 self._all_dirty = True
                 last_refresh = self._clock()
+            started = self._elapsed()
             try:
                 await self.flush()
             except Exception:
                 log.exception("supervisor feed flush failed")
             if cancel_requested():  # an emit through Redis may have swallowed it
                 raise asyncio.CancelledError
-            await asyncio.sleep(self._interval)
+            # the flush runs on the loop that relays calls: after a long one, rest as long (at most half the loop's
+            # time goes to the supervisors however busy the town), and changes meanwhile coalesce into one update
+            await asyncio.sleep(max(self._interval, min(self._elapsed() - started, MAX_REST_S)))
 
 
-__all__ = ["BOOTH_LIST_TTL_S", "TODAY_TTL_S", "SupervisorFeed", "jst_midnight"]
+__all__ = ["BOOTH_LIST_TTL_S", "MAX_REST_S", "TODAY_TTL_S", "SupervisorFeed", "jst_midnight"]
