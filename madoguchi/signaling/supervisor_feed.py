@@ -1,5 +1,8 @@
-"""The supervisors' live feed: after counter changes, each touched municipality's snapshot is rebuilt and sent to
-its supervisors, coalesced so a busy town costs at most a few snapshots a second.
+"""The supervisors' live feed: after counter changes, each touched municipality's view is rebuilt, coalesced so a
+busy town costs at most a few builds a second, and what changed since the view last sent goes to its supervisors
+(``supervisor.delta``, :mod:`madoguchi.signaling.supervisor_delta`); a page joining or resyncing gets that last
+view whole, with its version (:meth:`SupervisorFeed.current`). Why deltas: at 2,000 waiting the whole view was
+452 KB, sent at every change by the process that also relays calls (``bench/supervisor/RESULTS.md``).
 
 Why coalesce at the edge: a snapshot covers a whole municipality (queue, agents, booths, alarms), so building one
 per operation would grow with the traffic; marking the municipality and flushing every ``interval`` keeps the
