@@ -75,7 +75,9 @@ async def test_the_page_stays_right_through_deltas_and_keeps_a_rows_select(
         await expect(sv.get_by_test_id("sv-booth")).to_have_count(3, timeout=WAIT_MS)
         await expect(sv.get_by_test_id("sv-booth").first).to_have_attribute("data-online", "false")
         more = sv.get_by_test_id("sv-booths-more")
-        await expect(more).to_have_text("ほかに 2台 あります（うち 4台 接続中）。見てほしい ブースから 3台を 表示しています。")
+        await expect(more).to_have_text(
+            "ほかに 2台 あります（うち 4台 接続中）。見てほしい ブースから 3台を 表示しています。"
+        )
 
         # ferry: nobody covers it, so nobody is rung and the case waits (tanaka is away and sato covers tax only)
         first = ok(await booths[0].call("consultation.request", {"route": "transport_ferry"}))["consultation_id"]
