@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -32,13 +33,28 @@ class Kept:
             self.sent.append((audience.municipality_id, event))
 
 
+@dataclass(frozen=True)
+class FakeBooth:
+    id: str
+    name: str = "ブース"
+    place_name: str | None = None
+    last_seen_at: datetime | None = None
+    revoked: bool = False
+
+
 class CountedBooths:
+    """The town's booths as the test sets them; each read waits until the test lets it finish."""
+
     def __init__(self) -> None:
         self.reads = 0
+        self.listed: list[FakeBooth] = []
+        self.gate = asyncio.Event()
+        self.gate.set()
 
     async def list(self, municipality_id: str | None = None) -> list[Any]:
         self.reads += 1
-        return []
+        await self.gate.wait()
+        return list(self.listed)
 
 
 class SlowCounts:
@@ -153,16 +169,31 @@ async def test_a_joining_page_gets_the_view_last_sent_and_then_deltas_on_top_of_
     assert (await feed.current("shiomi")).version == 3  # versions are never reused while the process runs
 
 
-async def test_the_booth_list_is_read_again_only_once_it_is_old() -> None:
+async def test_the_booth_list_is_read_again_only_once_it_is_old_and_behind_the_view() -> None:
     booths = CountedBooths()
-    feed, _, clocks = make_feed(booths=booths)
-    await feed.snapshot("shiomi")
+    feed, kept, clocks = make_feed(booths=booths)
+    feed.watch(["shiomi"])
+    await feed.current("shiomi")  # the first time it waits for the list
+    assert booths.reads == 1
     clocks.elapsed += BOOTH_LIST_TTL_S / 2
     await feed.snapshot("shiomi")
     assert booths.reads == 1
     clocks.elapsed += BOOTH_LIST_TTL_S
-    await feed.snapshot("shiomi")
+    booths.gate.clear()  # the database is slow now
+    booths.listed = [FakeBooth("b1")]
+    view = await feed.snapshot("shiomi")  # does not wait: the last list, a re-read started behind it
+    assert view.booths == [] and booths.reads == 1
+    await asyncio.sleep(0)
     assert booths.reads == 2
+    await feed.snapshot("shiomi")
+    assert booths.reads == 2  # one re-read at a time
+    booths.gate.set()
+    for _ in range(5):
+        await asyncio.sleep(0)
+    await feed.flush()  # the re-read found another list: the town was marked, the booth goes out
+    [(_, delta)] = kept.sent
+    assert isinstance(delta, SupervisorDelta) and delta.booths is not None
+    assert [b.booth_id for b in delta.booths.upserts] == ["b1"] and delta.booths.total == 1
 
 
 async def test_todays_counts_are_reread_behind_the_snapshot_and_the_town_marked_when_they_moved() -> None:
