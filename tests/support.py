@@ -30,6 +30,8 @@ from madoguchi.app import create_app
 from madoguchi.chatbot.service import EngineCache
 from madoguchi.settings import Settings
 from madoguchi.signaling.redis_store import delete_prefix
+from madoguchi.signaling.server_events import SupervisorDelta, SupervisorSnapshot
+from madoguchi.signaling.supervisor_delta import apply_delta
 from madoguchi.storage.db import open_database
 from madoguchi.storage.errors import DuplicateBoothName
 from madoguchi.storage.municipalities import Municipalities
@@ -270,10 +272,51 @@ class Peer:
         self.received: dict[str, list[Any]] = defaultdict(list)
         self._changed = asyncio.Condition()
         self.sio.on("*", self._on_any, namespace=namespace)
+        # /supervisor: each town's view as a page holds it (whole on joining, then supervisor.delta on top of it);
+        # every view reached is also kept under "supervisor.snapshot", so a test waits for what a page would show
+        self._views: dict[str, dict[str, Any]] = {}
+        self._resyncing: dict[str, list[dict[str, Any]]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def _on_any(self, event: str, data: Any = None) -> None:
         async with self._changed:
             self.received[event].append(data)
+            if event == "supervisor.snapshot":
+                self._views[data["municipality_id"]] = data
+            elif event == "supervisor.delta":
+                self._follow(data)
+            self._changed.notify_all()
+
+    def _follow(self, delta: dict[str, Any]) -> None:
+        """A delta applied like the page does (``supervisor.js``): on the view at its base, else the whole view is
+        asked for again (``supervisor.resync``) and the deltas meanwhile are applied on top of it."""
+        town = delta["municipality_id"]
+        if town in self._resyncing:
+            self._resyncing[town].append(delta)
+            return
+        held = self._views.get(town)
+        if held is None:
+            return  # the whole view comes on joining
+        if held.get("version") != delta["base"]:
+            self._resyncing[town] = []
+            task = asyncio.create_task(self._resync(town))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            return
+        view = apply_delta(SupervisorSnapshot.model_validate(held), SupervisorDelta.model_validate(delta)).payload()
+        self._views[town] = view
+        self.received["supervisor.snapshot"].append(view)
+
+    async def _resync(self, town: str) -> None:
+        ack = await self.call("supervisor.resync", {"municipality_id": town})
+        async with self._changed:
+            waiting = self._resyncing.pop(town, [])
+            self.received["supervisor.resync"].append(ack)
+            self._views[town] = ack["snapshot"]
+            self.received["supervisor.snapshot"].append(ack["snapshot"])
+            for delta in waiting:
+                if delta["version"] > self._views[town]["version"]:
+                    self._follow(delta)
             self._changed.notify_all()
 
     async def connect(self, *, auth: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> None:
@@ -298,6 +341,21 @@ class Peer:
                     for item in self.received[event]:
                         if predicate(item):
                             return item
+                    await self._changed.wait()
+
+        return await asyncio.wait_for(find(), within)
+
+    async def wait_view(
+        self, municipality_id: str, predicate: Callable[[Any], bool], *, within: float = 5.0
+    ) -> dict[str, Any]:
+        """/supervisor: until the town's view as the page holds it now (not any view seen before) passes."""
+
+        async def find() -> dict[str, Any]:
+            async with self._changed:
+                while True:
+                    view = self._views.get(municipality_id)
+                    if view is not None and predicate(view):
+                        return view
                     await self._changed.wait()
 
         return await asyncio.wait_for(find(), within)

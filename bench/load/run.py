@@ -244,6 +244,13 @@ def madoguchi_env(data_dir: Path, **settings: str) -> dict[str, str]:
         # the per-connection token bucket (30/s, burst 60 by default) would otherwise be what the relay test measures
         MADOGUCHI_EVENTS_PER_SECOND="1000000",
         MADOGUCHI_EVENT_BURST="1000000",
+        # every client here is 127.0.0.1: the per-address limits on connects (120 a minute, since 9c1fae5) and on
+        # sessions in no namespace would refuse the 200 agents and 2,000 booths of one address
+        MADOGUCHI_SOCKET_CONNECTS_PER_ADDRESS_PER_MINUTE="1000000",
+        MADOGUCHI_SOCKET_UNJOINED_PER_ADDRESS="100000",
+        # on a loaded machine (load 12-17, session 12) a server took more than the default 10 s to let a new socket
+        # into its namespace, closed it, and the fill gave up: the bench measures the updates, not that guard
+        MADOGUCHI_SOCKET_JOIN_TIMEOUT_S="120",
         PYTHONUNBUFFERED="1",
     )
     env.update({f"MADOGUCHI_{k.upper()}": v for k, v in settings.items()})

@@ -214,10 +214,15 @@ FRAMES_JS = """() => {
 }"""
 
 
+frame_kinds: dict[str, int] = {}  # supervisor frames by event name (snapshot: a whole view; delta: what changed)
+
+
 def note_frame(frame: Any, sizes: list[int]) -> None:
     """A supervisor update's size, as the page received it."""
     if isinstance(frame, str) and "supervisor." in frame[:40]:
         sizes.append(len(frame))
+        name = frame.split('"', 2)[1] if frame.count('"') >= 2 else "?"
+        frame_kinds[name] = frame_kinds.get(name, 0) + 1
 
 
 def server_parts(sent: list[tuple[float, int]], arrivals: list[tuple[float, int | None]]) -> list[float | None]:
@@ -410,6 +415,11 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                             result["snapshot_kb_median"] = (
                                 round(statistics.median(frames) / 1024, 1) if frames else None
                             )
+                            # since session 12 a page gets the whole view once (on joining) and deltas after it:
+                            # the first frame is the whole view, the median the deltas
+                            result["frame_kb_first"] = round(frames[0] / 1024, 1) if frames else None
+                            result["frame_kb_max"] = round(max(frames) / 1024, 1) if frames else None
+                            result["frame_kinds"] = dict(sorted(frame_kinds.items()))
                             result["update_ms"] = [round(x, 1) for x in latencies]
                             finite = [x for x in latencies if x != float("inf")]
                             result["update_median_ms"] = round(statistics.median(finite), 1) if finite else None

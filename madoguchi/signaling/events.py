@@ -406,3 +406,21 @@ class SupervisorMoveRoute(Event):
 
 class SupervisorSetAway(Event):
     agent_id: StaffId
+
+
+MunicipalityId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+
+
+class SupervisorResync(Event):
+    """The page's copy of a town's view is not the version a ``supervisor.delta`` applies to (it missed one): the
+    server sends that town's whole ``supervisor.snapshot`` again, to this page only."""
+
+    municipality_id: MunicipalityId
+
+
+class SupervisorBooths(Event):
+    """A page of a town's booth list beyond what the view carries (the view lists those needing attention first)."""
+
+    municipality_id: MunicipalityId
+    offset: int = Field(default=0, ge=0, le=100_000)
+    limit: int = Field(default=100, ge=1, le=200)

@@ -559,6 +559,63 @@ class SupervisorSnapshot(ServerEvent):
     booths: list[SupervisorBooth]
     today: SupervisorToday
     alerts: list[SupervisorAlert]
+    booths_total: int | None = None
+    """Every booth of the town; ``booths`` lists those needing attention first and at most
+    :data:`~madoguchi.signaling.supervision.BOOTH_ROWS` (the rest: ``supervisor.booths``, a page at a time)."""
+    booths_online: int | None = None
+    version: int = 0
+    """The feed's version of this town's view on the sending process: a ``supervisor.delta`` whose ``base`` is this
+    version applies on top of it."""
+
+
+class SupervisorQueueChange(View):
+    """The queue's rows that changed since the base version: added or changed (whole rows), gone (ids), the count."""
+
+    upserts: list[SupervisorCase]
+    removed: list[str]
+    total: int
+
+
+class SupervisorAgentsChange(View):
+    upserts: list[SupervisorAgent]
+    removed: list[str]
+
+
+class SupervisorBoothsChange(View):
+    """The listed booths that changed; ``order``: the ids listed now, in the view's order (needing attention first:
+    a page cannot work that out from the rows)."""
+
+    upserts: list[SupervisorBooth]
+    removed: list[str]
+    order: list[str]
+    total: int
+    online: int
+
+
+class SupervisorDelta(ServerEvent):
+    """What changed in one town's view since version ``base`` (the page holds it: a snapshot's or the last delta's
+    ``version``); a part left out did not change. A page holding another version asks for the whole view again
+    (``supervisor.resync``). ``alerts`` and ``today`` come whole when they changed (they are small)."""
+
+    NAME = "supervisor.delta"
+    municipality_id: str
+    version: int
+    base: int
+    now: float
+    queue: SupervisorQueueChange | None = None
+    agents: SupervisorAgentsChange | None = None
+    booths: SupervisorBoothsChange | None = None
+    today: SupervisorToday | None = None
+    alerts: list[SupervisorAlert] | None = None
+
+
+class SupervisorBoothPage(View):
+    """A page of a town's booth list in the view's order (``supervisor.booths``' ack)."""
+
+    municipality_id: str
+    offset: int
+    total: int
+    booths: list[SupervisorBooth]
 
 
 class AccessRevoked(ServerEvent):
@@ -594,6 +651,7 @@ SERVER_EVENTS: tuple[type[ServerEvent], ...] = (
     InterpreterDeclined,
     ParticipantLeft,
     SupervisorSnapshot,
+    SupervisorDelta,
     AccessRevoked,
 )
 """Every server → client event; the protocol test walks this list."""

@@ -11,10 +11,11 @@ municipality, so nothing of town B can appear in town A's view or alarms.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
+from functools import lru_cache
+from typing import Any, Final
 
 from madoguchi.domain.opening_hours import OFFICE_HOURS, OpeningHours, open_now
 from madoguchi.domain.participant import Participant
@@ -42,6 +43,21 @@ QUEUE_ROWS = 100
 person acts on the cases at the head, and a town with 2,000 waiting made every snapshot 877 KB and every page
 redraw 50,000 elements, which put an update 1-3 s behind the change (``bench/supervisor/RESULTS.md``). Alarms
 still cover every case (stranded cases are grouped by route and language, so none hides behind the cut)."""
+
+
+BOOTH_ROWS = 60
+"""The snapshot lists at most this many booths, those needing attention first (:func:`ordered_booths`), and counts
+them all (``booths_total``, ``booths_online``); the rest come a page at a time on request (``supervisor.booths``).
+Why: the bench's town at 2,000 waiting has 2,201 booths, and listing each in every snapshot made it 452 KB and the
+page 14,619 elements (``bench/supervisor/RESULTS.md``, session 11). A town with up to this many booths sees all."""
+
+POOR_LINK: Final[tuple[tuple[str, Callable[[SupervisorLastCall], bool]], ...]] = (
+    ("loss", lambda c: (c.loss_pct or 0.0) >= 5.0),
+    ("rtt", lambda c: (c.rtt_ms or 0.0) >= 400.0),
+    ("freezes", lambda c: (c.freezes or 0) > 0),
+    ("step", lambda c: c.worst_step in {"audio", "chat"}),
+)
+"""When a booth's last call had a poor link (any of these): its booth is listed among those needing attention."""
 
 
 @dataclass(frozen=True)
@@ -251,7 +267,8 @@ def supervisor_view(
         if m.id not in listed and municipality_id in m.municipality_ids
     ]
     agents.sort(key=lambda a: (a.display_name, a.agent_id))
-    booth_rows = [_booth_row(counter, b, now) for b in sorted(booths, key=lambda b: (b.place or "", b.name, b.id))]
+    ordered = ordered_booths(counter, booths, now, rules.hours)
+    booth_rows = [_booth_row(counter, b, now) for b, _ in ordered[:BOOTH_ROWS]]
     # one definition of "waiting now" for the tile and the list: every case in the queue, a ringing one too (a
     # transferred case ringing at a desk showed in the list as 呼び出し中 but not in いま 待っている方: 1 against 2)
     longest = max((now - c.enqueued_at for c in queue), default=0.0)
@@ -272,9 +289,54 @@ def supervisor_view(
         queue_total=len(queue),
         agents=agents,
         booths=booth_rows,
+        booths_total=len(ordered),
+        booths_online=sum(1 for _, online in ordered if online),
         today=figures,
         alerts=alarms(counter, municipality_id, now, booths=booths, rules=rules, is_stranded=is_stranded, queue=queue),
     )
+
+
+@lru_cache(maxsize=16_384)
+def booth_key(booth_id: str) -> str:
+    """A booth's participant key, kept: a view of a town with 2,201 booths asked for each twice (its row's order and
+    the offline alarm), and building and checking the key was a fifth of the view's time (``bench/supervisor/
+    delta.py``, session 12)."""
+    return Participant.booth(booth_id)
+
+
+def booth_online(counter: Routing, booth_id: str) -> bool:
+    return bool(counter.state.connections.get(booth_key(booth_id)))
+
+
+def booth_attention(counter: Routing, booth: BoothInfo, online: bool, is_open: bool) -> int:
+    """How much a booth needs a look, lower first: 0 offline while the town is open (an alarm), 1 its last self-test
+    not ok or its last call's link poor (:data:`POOR_LINK`), 2 offline while closed, 3 nothing to see."""
+    if not online and is_open:
+        return 0
+    test = counter.state.self_tests.get(booth.id)
+    call = booth.last_call
+    if (test is not None and test.state != "ok") or (call is not None and any(rule(call) for _, rule in POOR_LINK)):
+        return 1
+    return 2 if not online else 3
+
+
+def ordered_booths(
+    counter: Routing, booths: Sequence[BoothInfo], now: float, hours: OpeningHours
+) -> list[tuple[BoothInfo, bool]]:
+    """The town's booths in the view's order, each with whether it is online: those needing attention first
+    (:func:`booth_attention`), then by place and name. Cheap: no row is built (the caller builds the ones it sends)."""
+    is_open = open_now(hours, None, datetime.fromtimestamp(now, tz=UTC))
+    marked = [(b, booth_online(counter, b.id)) for b in booths]
+    marked.sort(key=lambda m: (booth_attention(counter, m[0], m[1], is_open), m[0].place or "", m[0].name, m[0].id))
+    return marked
+
+
+def booth_page(
+    counter: Routing, booths: Sequence[BoothInfo], now: float, hours: OpeningHours, offset: int, limit: int
+) -> tuple[int, list[SupervisorBooth]]:
+    """A page of the town's booth list in the view's order (``supervisor.booths``): the total and the rows."""
+    ordered = ordered_booths(counter, booths, now, hours)
+    return len(ordered), [_booth_row(counter, b, now) for b, _ in ordered[offset : offset + limit]]
 
 
 def last_call(at: datetime, sides: Mapping[str, Any]) -> SupervisorLastCall:
@@ -297,7 +359,7 @@ def last_call(at: datetime, sides: Mapping[str, Any]) -> SupervisorLastCall:
 
 
 def _booth_row(counter: Routing, booth: BoothInfo, now: float) -> SupervisorBooth:
-    online = bool(counter.state.connections.get(Participant.booth(booth.id)))
+    online = booth_online(counter, booth.id)
     return SupervisorBooth(
         booth_id=booth.id,
         name=booth.name,
@@ -381,7 +443,7 @@ def alarms(
             )
     if open_now(rules.hours, None, datetime.fromtimestamp(now, tz=UTC)):
         for b in sorted(booths, key=lambda b: b.id):
-            if not counter.state.connections.get(Participant.booth(b.id)):
+            if not booth_online(counter, b.id):
                 out.append(
                     SupervisorAlert(
                         kind="booth_offline",

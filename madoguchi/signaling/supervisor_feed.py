@@ -1,5 +1,8 @@
-"""The supervisors' live feed: after counter changes, each touched municipality's snapshot is rebuilt and sent to
-its supervisors, coalesced so a busy town costs at most a few snapshots a second.
+"""The supervisors' live feed: after counter changes, each touched municipality's view is rebuilt, coalesced so a
+busy town costs at most a few builds a second, and what changed since the view last sent goes to its supervisors
+(``supervisor.delta``, :mod:`madoguchi.signaling.supervisor_delta`); a page joining or resyncing gets that last
+view whole, with its version (:meth:`SupervisorFeed.current`). Why deltas: at 2,000 waiting the whole view was
+452 KB, sent at every change by the process that also relays calls (``bench/supervisor/RESULTS.md``).
 
 Why coalesce at the edge: a snapshot covers a whole municipality (queue, agents, booths, alarms), so building one
 per operation would grow with the traffic; marking the municipality and flushing every ``interval`` keeps the
@@ -13,10 +16,11 @@ notice (:meth:`changed`, carried on the socket manager's Redis subscription besi
 marks every municipality watched here. So a process nobody watches from (the one holding the booths, say) spends
 nothing on supervisors, and a snapshot of a long queue is not carried through Redis to every process.
 
-What a snapshot waits for: the live state only. The database's parts are kept a little while: the town's booth list
-(:data:`BOOTH_LIST_TTL_S`; admins change it rarely) and today's counts (:data:`TODAY_TTL_S`: a stale count is
-used at once and re-read behind it; when the re-read differs, the town is marked again), so a busy or slow
-database never delays a change's update.
+What a snapshot waits for: the live state only (after a town's first view). The database's parts are kept a little
+while and, once old, used at once and re-read behind the view — the town's booth list (:data:`BOOTH_LIST_TTL_S`),
+its rules with the opening hours (:data:`RULES_TTL_S`) and today's counts (:data:`TODAY_TTL_S`); when a re-read
+differs, the town is marked again — so a busy or slow database never delays a change's update. (The staff roster
+and the booths' last calls are read at most every 30 s, within 2 s.)
 """
 
 from __future__ import annotations
@@ -24,15 +28,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 from madoguchi.domain.opening_hours import OpeningHours
 from madoguchi.signaling.background import cancel_requested
 from madoguchi.signaling.dispatch import Notifier, Supervisors
-from madoguchi.signaling.server_events import SupervisorLastCall, SupervisorSnapshot
+from madoguchi.signaling.server_events import (
+    SupervisorBoothPage,
+    SupervisorDelta,
+    SupervisorLastCall,
+    SupervisorSnapshot,
+)
 from madoguchi.signaling.service import Clock
 from madoguchi.signaling.staff_sessions import SUPERVISING_ROLES
 from madoguchi.signaling.store import LiveStore
@@ -42,10 +51,13 @@ from madoguchi.signaling.supervision import (
     SupervisionRules,
     TodayFigures,
     Watcher,
+    booth_online,
+    booth_page,
     last_call,
     supervisor_view,
     watching_ids,
 )
+from madoguchi.signaling.supervisor_delta import supervisor_delta
 from madoguchi.storage.accounts import Accounts
 from madoguchi.storage.booths import Booths
 from madoguchi.storage.records import ConsultationRecords
@@ -55,6 +67,11 @@ log = logging.getLogger(__name__)
 BOOTH_LIST_TTL_S = 2.0
 """How long a town's booth list (names, places; read from the database) is used before it is read again."""
 TODAY_TTL_S = 1.0
+RULES_TTL_S = 1.0
+"""How old a town's rules (its opening hours, as an admin stored them) may be before they are re-read behind."""
+MAX_REST_S = 0.5
+"""The longest pause after a flush (a flush that took longer than :attr:`SupervisorFeed._interval` is followed by a
+pause as long, up to this): the updates' delay stays under a second."""
 """How old today's counts may be before a snapshot has them re-read (behind it: the snapshot does not wait)."""
 
 
@@ -156,8 +173,12 @@ class SupervisorFeed:
         self._watched: dict[str, int] = {}
         self._wake = asyncio.Event()
         self._booth_lists: dict[str, tuple[float, list[BoothInfo]]] = {}
+        self._rules_kept: dict[str, tuple[float, SupervisionRules]] = {}
+        self._rereads: dict[tuple[str, str], asyncio.Task[None]] = {}  # (what, town) -> its re-read behind the view
         self._today: dict[str, tuple[float, datetime, TodayFigures]] = {}
         self._today_reads: dict[str, asyncio.Task[None]] = {}
+        self._sent: dict[str, SupervisorSnapshot] = {}  # town -> the view last sent (with its version)
+        self._versions: dict[str, int] = {}  # town -> the last version given (never reused while the process runs)
 
     def watch(self, municipality_ids: Iterable[str]) -> None:
         for m in municipality_ids:
@@ -170,6 +191,7 @@ class SupervisorFeed:
                 self._watched[m] = left
             else:
                 self._watched.pop(m, None)
+                self._sent.pop(m, None)  # nobody holds it here now; the next watcher gets a whole view
 
     def touch(self, municipality_ids: Iterable[str] | None) -> None:
         """Mark municipalities changed (``None``: every watched one — a call's final link quality came in, so the
@@ -220,10 +242,54 @@ class SupervisorFeed:
             watchers=await self._watchers_of(watching_ids(counter)),
             roster=await self._roster_of(municipality_id, now),
         )
-        for booth in view.booths:
-            if booth.online:
-                self._last_seen[booth.booth_id] = now
+        for booth in listed:
+            if booth_online(counter, booth.id):
+                self._last_seen[booth.id] = now
         return view
+
+    async def booth_page(self, municipality_id: str, offset: int, limit: int) -> SupervisorBoothPage:
+        """A page of the town's booth list in the view's order (``supervisor.booths``)."""
+        counter = await self._store.read()
+        now = self._clock()
+        listed = await self._booth_list(municipality_id)
+        calls = await self._last_calls_of(municipality_id, [b.id for b in listed], now)
+        booths = [replace(b, last_seen=self._seen_last(b), last_call=calls.get(b.id)) for b in listed]
+        rules = await self._rules_of(municipality_id)
+        total, rows = booth_page(counter, booths, now, rules.hours, offset, limit)
+        return SupervisorBoothPage(municipality_id=municipality_id, offset=offset, total=total, booths=rows)
+
+    async def current(self, municipality_id: str) -> SupervisorSnapshot:
+        """The town's whole view as this process last sent it, with its version (built now if none was): what a page
+        joining (or asking to resync) gets, so that the next ``supervisor.delta`` applies on top of it."""
+        kept = self._sent.get(municipality_id)
+        if kept is not None:
+            return kept
+        built = await self.snapshot(municipality_id)
+        kept = self._sent.get(municipality_id)  # a flush may have kept one meanwhile: the deltas go from that one
+        if kept is not None:
+            return kept
+        return self._keep(municipality_id, built)
+
+    def _keep(self, municipality_id: str, view: SupervisorSnapshot) -> SupervisorSnapshot:
+        self._versions[municipality_id] = version = self._versions.get(municipality_id, 0) + 1
+        kept = view.model_copy(update={"version": version})
+        self._sent[municipality_id] = kept
+        return kept
+
+    async def update(self, municipality_id: str) -> SupervisorSnapshot | SupervisorDelta | None:
+        """The town's view built again, as what to send its watchers: the delta from the view last sent (``None``:
+        only time moved), or the whole view when none was sent yet. Nothing is awaited between reading the kept
+        view and keeping the new one, so two updates never send deltas from one base."""
+        built = await self.snapshot(municipality_id)
+        kept = self._sent.get(municipality_id)
+        if kept is None:
+            return self._keep(municipality_id, built)
+        version = self._versions.get(municipality_id, 0) + 1
+        delta = supervisor_delta(kept, built, base=kept.version, version=version)
+        if delta is None:
+            return None
+        self._keep(municipality_id, built)
+        return delta
 
     def _seen_last(self, booth: BoothInfo) -> float | None:
         """The later of the database's time (any process, before a restart; at most a minute behind) and this
@@ -252,19 +318,47 @@ class SupervisorFeed:
         )
 
     async def _booth_list(self, municipality_id: str) -> list[BoothInfo]:
-        """The town's booths, read again once :data:`BOOTH_LIST_TTL_S` old (time spent, not the counter's clock)."""
-        read_at = self._elapsed()
+        """The town's booths: read at once the first time, else the last list read, re-read behind the view once
+        :data:`BOOTH_LIST_TTL_S` old (time spent, not the counter's clock; the town is marked again when it changed).
+        Why behind: at 2,201 booths the read took the database's time on every other update (session 12)."""
         kept = self._booth_lists.get(municipality_id)
-        if kept is not None and read_at - kept[0] < BOOTH_LIST_TTL_S:
-            return kept[1]
+        if kept is None:
+            read_at = self._elapsed()
+            booths = await self._read_booths(municipality_id)
+            self._booth_lists[municipality_id] = (read_at, booths)
+            return booths
+        if self._elapsed() - kept[0] >= BOOTH_LIST_TTL_S:
+            self._behind(("booths", municipality_id), lambda: self._reread_booths(municipality_id))
+        return kept[1]
+
+    async def _read_booths(self, municipality_id: str) -> list[BoothInfo]:
         found = await self._booths.list(municipality_id)
-        booths = [
+        return [
             BoothInfo(b.id, b.name, b.place_name, None if b.last_seen_at is None else b.last_seen_at.timestamp())
             for b in found
             if not b.revoked
         ]
+
+    async def _reread_booths(self, municipality_id: str) -> None:
+        read_at = self._elapsed()
+        try:
+            async with asyncio.timeout(2.0):
+                booths = await self._read_booths(municipality_id)
+        except Exception:
+            log.warning("booth list of %s not read", municipality_id, exc_info=True)
+            return
+        before = self._booth_lists.get(municipality_id)
         self._booth_lists[municipality_id] = (read_at, booths)
-        return booths
+        if before is None or before[1] != booths:
+            self.touch([municipality_id])
+
+    def _behind(self, key: tuple[str, str], read: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Run a re-read behind the view, one at a time per ``key``."""
+        if key in self._rereads:
+            return
+        task = asyncio.create_task(read())
+        self._rereads[key] = task
+        task.add_done_callback(lambda _t: self._rereads.pop(key, None))
 
     async def _today_of(self, municipality_id: str, now: float) -> TodayFigures:
         """Today's counts: read at once the first time (and after midnight), else the last ones read, re-read behind
@@ -315,7 +409,28 @@ class SupervisorFeed:
         return found
 
     async def _rules_of(self, municipality_id: str) -> SupervisionRules:
-        """The town's rules with its opening hours in force (stored by an admin, else its file's)."""
+        """The town's rules with its opening hours in force (stored by an admin, else its file's): read at once the
+        first time, else the last read, re-read behind the view once :data:`RULES_TTL_S` old (the town marked again
+        when they changed), so the database never delays an update."""
+        kept = self._rules_kept.get(municipality_id)
+        if kept is None:
+            read_at = self._elapsed()
+            rules = await self._read_rules(municipality_id)
+            self._rules_kept[municipality_id] = (read_at, rules)
+            return rules
+        if self._elapsed() - kept[0] >= RULES_TTL_S:
+            self._behind(("rules", municipality_id), lambda: self._reread_rules(municipality_id))
+        return kept[1]
+
+    async def _reread_rules(self, municipality_id: str) -> None:
+        read_at = self._elapsed()
+        rules = await self._read_rules(municipality_id)
+        before = self._rules_kept.get(municipality_id)
+        self._rules_kept[municipality_id] = (read_at, rules)
+        if before is None or before[1] != rules:
+            self.touch([municipality_id])
+
+    async def _read_rules(self, municipality_id: str) -> SupervisionRules:
         rules = self._town_rules.get(municipality_id, self._rules)
         if self._hours is None:
             return rules
@@ -335,13 +450,15 @@ class SupervisorFeed:
         self._dirty.clear()
         self._all_dirty = False
         for m in sorted(wanted & set(self._watched)):
-            await self._notifier.deliver([(Supervisors(m), await self.snapshot(m))])
+            message = await self.update(m)
+            if message is not None:
+                await self._notifier.deliver([(Supervisors(m), message)])
 
     async def run_forever(self) -> None:
         try:
             await self._run()
         finally:
-            for task in list(self._today_reads.values()):
+            for task in [*self._today_reads.values(), *self._rereads.values()]:
                 task.cancel()
 
     async def _run(self) -> None:
@@ -356,13 +473,16 @@ class SupervisorFeed:
             if self._clock() - last_refresh >= self._refresh:
                 self._all_dirty = True
                 last_refresh = self._clock()
+            started = self._elapsed()
             try:
                 await self.flush()
             except Exception:
                 log.exception("supervisor feed flush failed")
             if cancel_requested():  # an emit through Redis may have swallowed it
                 raise asyncio.CancelledError
-            await asyncio.sleep(self._interval)
+            # the flush runs on the loop that relays calls: after a long one, rest as long (at most half the loop's
+            # time goes to the supervisors however busy the town), and changes meanwhile coalesce into one update
+            await asyncio.sleep(max(self._interval, min(self._elapsed() - started, MAX_REST_S)))
 
 
-__all__ = ["BOOTH_LIST_TTL_S", "TODAY_TTL_S", "SupervisorFeed", "jst_midnight"]
+__all__ = ["BOOTH_LIST_TTL_S", "MAX_REST_S", "RULES_TTL_S", "TODAY_TTL_S", "SupervisorFeed", "jst_midnight"]

@@ -55,6 +55,8 @@ class SupervisorNamespace(RoleNamespace[StaffIdentity]):
         self.route("supervisor.assign", ev.SupervisorAssign, self._assign)
         self.route("supervisor.move_route", ev.SupervisorMoveRoute, self._move_route)
         self.route("supervisor.set_away", ev.SupervisorSetAway, self._set_away)
+        self.route("supervisor.resync", ev.SupervisorResync, self._resync)
+        self.route("supervisor.booths", ev.SupervisorBooths, self._booths)
 
     async def authenticate(self, environ: Mapping[str, Any], auth: object) -> tuple[str, StaffIdentity]:
         identity = await staff_identity(self.accounts, environ, self.clock())
@@ -72,8 +74,18 @@ class SupervisorNamespace(RoleNamespace[StaffIdentity]):
         await self.service.watcher_connected(conn.participant, self.service.connection_id(sid))
         self.feed.watch(conn.identity.municipality_ids)
         for m in conn.identity.municipality_ids:
-            snap = await self.feed.snapshot(m)
-            await self.emit(snap.NAME, snap.payload(), to=sid)
+            await self._send_whole(sid, m)
+
+    async def _send_whole(self, sid: str, municipality_id: str) -> None:
+        """The town's whole view as the feed last sent it (its version: the next delta applies on top of it)."""
+        snap = await self.feed.current(municipality_id)
+        await self.emit(snap.NAME, snap.payload(), to=sid)
+
+    @staticmethod
+    def _own_town(conn: Connection[StaffIdentity], municipality_id: str) -> str:
+        if municipality_id not in conn.identity.municipality_ids:
+            raise CounterError("not_found", "no such municipality among yours")
+        return municipality_id
 
     async def _disconnect(self, sid: str) -> None:
         conn = self.connections.pop(sid, None)
@@ -97,6 +109,14 @@ class SupervisorNamespace(RoleNamespace[StaffIdentity]):
         await self.service.steering.move_route(conn.identity.municipality_ids, m.consultation_id, m.route.value)
         await self._audit(conn, "supervisor.move_route", {"consultation_id": m.consultation_id, "route": m.route.value})
         return {}
+
+    async def _resync(self, conn: Connection[StaffIdentity], m: ev.SupervisorResync) -> Ack:
+        snap = await self.feed.current(self._own_town(conn, m.municipality_id))
+        return {"snapshot": snap.payload()}
+
+    async def _booths(self, conn: Connection[StaffIdentity], m: ev.SupervisorBooths) -> Ack:
+        page = await self.feed.booth_page(self._own_town(conn, m.municipality_id), m.offset, m.limit)
+        return page.payload()
 
     async def _set_away(self, conn: Connection[StaffIdentity], m: ev.SupervisorSetAway) -> Ack:
         await self.service.steering.set_agent_status(conn.identity.municipality_ids, m.agent_id, AgentStatus.AWAY)

@@ -129,8 +129,9 @@ async def test_a_change_shows_within_a_second_and_towns_stay_apart(live_server: 
     theirs = ok(await yamabe_booth.call("consultation.request", {"route": "transport_ferry"}))["consultation_id"]
     await both.wait_for("supervisor.snapshot", has_case(theirs), within=1.0)
     await both.wait_for("supervisor.snapshot", has_case(cid), within=1.0)
-    # the shiomi supervisor keeps getting snapshots (every 2 s at least), none with yamabe's case or people
-    await boss.wait_for("supervisor.snapshot", lambda s: s["now"] > seen["now"] + 1.5, within=4.0)
+    # the shiomi supervisor keeps getting updates of shiomi, none with yamabe's case or people
+    ok(await agent.call("agent.status", {"status": "away"}))
+    await boss.wait_for("supervisor.snapshot", lambda s: any(a["activity"] == "away" for a in s["agents"]), within=2.0)
     for snapshot in boss.received["supervisor.snapshot"]:
         assert snapshot["municipality_id"] == "shiomi"
         assert all(c["consultation_id"] != theirs for c in snapshot["queue"])
@@ -281,3 +282,38 @@ async def test_a_supervisor_who_comes_after_the_booth_left_is_told_when_it_was_l
     (card,) = [b for b in snapshot["booths"] if b["booth_id"] == booth_id]
     assert card["last_seen"] is not None and connected_at - 1 <= card["last_seen"] <= time.time()
     await boss.close()
+
+
+async def test_a_page_gets_the_whole_view_on_joining_then_only_what_changed(live_server: LiveServer) -> None:
+    """#11 perf: join → the whole view with its version; a change → a supervisor.delta on that version with the one
+    row that changed (not the booths, not the staff); resync → the whole view at the latest version; the booths
+    beyond the view's a page at a time; another town's are not_found."""
+    _, token, _ = await live_server.add_booth("北港ブース", municipality="shiomi")
+    for n in range(3):
+        await live_server.add_booth(f"南浜ブース{n}", municipality="shiomi")
+    await live_server.add_agent("boss", PASSWORD, role="supervisor")
+    boss = await supervisor_peer(live_server, "boss")
+    whole = await boss.wait_for("supervisor.snapshot")
+    assert whole["version"] >= 1 and (whole["booths_total"], whole["booths_online"]) == (4, 0)
+    booth = await booth_peer(live_server, token)
+    cid = ok(await booth.call("consultation.request", {"route": "tax"}))["consultation_id"]
+    delta = await boss.wait_for(
+        "supervisor.delta", lambda d: any(c["consultation_id"] == cid for c in d.get("queue", {}).get("upserts", []))
+    )
+    assert delta["municipality_id"] == "shiomi" and delta["version"] > delta["base"] >= whole["version"]
+    assert delta["queue"]["removed"] == [] and len(delta["queue"]["upserts"]) == 1 and delta["queue"]["total"] == 1
+    assert "agents" not in delta  # nobody's state moved
+    # every delta applied in order on top of the whole view (the test peer does what the page does)
+    assert boss.received["supervisor.resync"] == []
+    view = await boss.wait_for("supervisor.snapshot", has_case(cid))
+    assert view["booths_online"] == 1
+    resynced = ok(await boss.call("supervisor.resync", {"municipality_id": "shiomi"}))["snapshot"]
+    assert resynced["version"] >= delta["version"] and [c["consultation_id"] for c in resynced["queue"]] == [cid]
+    page = ok(await boss.call("supervisor.booths", {"municipality_id": "shiomi", "offset": 1, "limit": 2}))
+    assert (page["offset"], page["total"], len(page["booths"])) == (1, 4, 2)
+    assert error_code(await boss.call("supervisor.resync", {"municipality_id": "yamabe"})) == "not_found"
+    assert error_code(await boss.call("supervisor.booths", {"municipality_id": "shiomi", "limit": 0})) == (
+        "invalid_payload"
+    )
+    for peer in (boss, booth):
+        await peer.close()

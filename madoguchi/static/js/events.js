@@ -42,7 +42,9 @@ export const SEND = Object.freeze({
   VIDEO_DECLINE: "video.decline",
   VIDEO_INVITE: "video.invite",
   SUPERVISOR_ASSIGN: "supervisor.assign",
+  SUPERVISOR_BOOTHS: "supervisor.booths",
   SUPERVISOR_MOVE_ROUTE: "supervisor.move_route",
+  SUPERVISOR_RESYNC: "supervisor.resync",
   SUPERVISOR_SET_AWAY: "supervisor.set_away",
   WRAPUP_SUBMIT: "wrapup.submit",
 });
@@ -71,6 +73,7 @@ export const RECEIVE = Object.freeze({
   RESIDENT_STATE: "resident.state",
   RINGING_OFFER: "ringing.offer",
   SIGNAL: "signal",
+  SUPERVISOR_DELTA: "supervisor.delta",
   SUPERVISOR_SNAPSHOT: "supervisor.snapshot",
   VIDEO_ANSWER: "video.answer",
   VIDEO_INVITE: "video.invite",

@@ -1,13 +1,17 @@
 // The supervisor's page: every case waiting, every staff member, the booths, today's figures and the alarms of
 // the municipalities the supervisor belongs to, live over the /supervisor socket; and three steering actions.
 //
-// Why it is built this way: the server sends one whole `supervisor.snapshot` per municipality after any change
-// (coalesced) and every few seconds, so the page keeps the latest snapshot of each town and redraws from them —
-// no diffs to get wrong, and a reconnect simply brings fresh snapshots; only the parts (alarms, queue, staff,
-// booths, today) whose content changed are redrawn. A snapshot lists only the head of a big
-// queue (the server's QUEUE_ROWS) and counts the rest, so a redraw stays small however many wait. The filter shows one town or all of them
-// together. Waiting times tick locally between snapshots from the server's clock (`now`). A new alarm rings
-// (ringer.js) unless the supervisor silenced the sound.
+// Why it is built this way: on joining, the server sends each town's whole view (`supervisor.snapshot`, with a
+// version); after changes (coalesced) it sends only what changed (`supervisor.delta`: queue rows, staff and booths
+// added, changed or gone by id, today's figures and the alarms whole when they changed) on top of the version the
+// page holds. A delta on any other version (one was missed) makes the page ask for the whole view again
+// (`supervisor.resync`). The lists are redrawn row by row, keyed by id: a row whose content did not change keeps
+// its elements, and a changed row keeps its <select>s (their choice, focus and an open list) and has only its
+// options brought up to date, so a supervisor choosing a staff member is never interrupted by an update elsewhere.
+// A view lists only the head of a big queue (QUEUE_ROWS) and the booths needing attention first (BOOTH_ROWS) and
+// counts the rest; the other booths come a page at a time on request. The filter shows one town or all of them
+// together. Waiting times tick locally from the server's clock (`now`). A new alarm rings (ringer.js) unless the
+// supervisor silenced the sound.
 
 import { io } from "/static/vendor/socket.io.esm.min.js";
 import { Banner } from "./banner.js";
@@ -22,7 +26,11 @@ const ROUTES = (document.body.dataset.routes || "").split(" ").filter(Boolean);
 const MULTI = (document.body.dataset.municipalities || "").split(" ").filter(Boolean).length > 1;
 
 const state = {
-  snapshots: new Map(), // municipality id -> {snapshot, offset}
+  // municipality id -> {snapshot (the view as of its version), offset (server clock - ours), alertsNow and todayNow
+  // (the server's now when the alarms and today's figures last came: their waits count from then)}
+  snapshots: new Map(),
+  resyncing: new Map(), // municipality id -> deltas that came while its whole view was asked for again
+  extraBooths: new Map(), // municipality id -> booths beyond the view's, fetched on request (supervisor.booths)
   filter: "",
   silenced: false,
   seenAlerts: new Set(),
@@ -67,7 +75,7 @@ function placeText(item) {
 }
 
 function alertText(alert, entry) {
-  const waited = alert.waited_s != null ? durationText(alert.waited_s + (serverNow(entry) - entry.snapshot.now)) : "";
+  const waited = alert.waited_s != null ? durationText(alert.waited_s + (serverNow(entry) - entry.alertsNow)) : "";
   // stranded for want of a speaker of the language: say so (the remedy is a speaker or an interpreter)
   const key =
     alert.kind === "stranded" && alert.reason === "language"
@@ -108,7 +116,7 @@ function renderAlerts(entries) {
       keys.add(`${entry.snapshot.municipality_id}:${alert.key}`);
       const item = el("li", { className: "sv-alert", testid: "sv-alert", "data-kind": alert.kind, "data-key": alert.key });
       if (MULTI) item.append(el("span", { className: "town" }, entry.snapshot.municipality_id));
-      item.append(el("p", { className: "what" }, alertText(alert, entry)));
+      item.append(el("p", { className: "what", "data-municipality": entry.snapshot.municipality_id, "data-key": alert.key }, alertText(alert, entry)));
       const advice = adviceKey(alert, entry);
       const todo = el("p", { className: "todo", testid: "sv-alert-todo", "data-advice": advice });
       todo.textContent = t(advice, { language: alert.language ? languageName(alert.language) : "" });
@@ -122,21 +130,139 @@ function renderAlerts(entries) {
   if (fresh && !state.silenced) ringer.burst();
 }
 
-function agentOptions(entry) {
-  // only agents free now can be offered a case; when there is none the list says so instead of an empty choice
+/** The staff a waiting case can be offered to now (only agents free now), as [value, text] options. */
+function agentChoices(entry) {
   const free = entry.snapshot.agents.filter((agent) => agent.activity === "available");
   const prompt = free.length ? t("sv.assign.choose") : t("sv.assign.none");
-  const select = el("select", { testid: "sv-assign-agent", "aria-label": prompt });
-  select.append(el("option", { value: "" }, prompt));
-  for (const agent of free) select.append(el("option", { value: agent.agent_id }, agent.display_name));
-  return select;
+  return { prompt, options: [["", prompt], ...free.map((agent) => [agent.agent_id, agent.display_name])] };
 }
 
-function routeOptions(current) {
-  const select = el("select", { testid: "sv-move-route-select", "aria-label": t("sv.move.choose") });
-  select.append(el("option", { value: "" }, t("sv.move.choose")));
-  for (const route of ROUTES) if (route !== current) select.append(el("option", { value: route }, routeName(route)));
-  return select;
+function routeChoices(current) {
+  const prompt = t("sv.move.choose");
+  return { prompt, options: [["", prompt], ...ROUTES.filter((route) => route !== current).map((route) => [route, routeName(route)])] };
+}
+
+/** A <select>'s options brought to `options` in place: the element stays (an open list, focus and the choice are
+ *  kept: a whole redraw used to lose a row's select), its chosen value too while it is still offered. */
+function syncOptions(select, options) {
+  const now = [...select.options].map((option) => [option.value, option.textContent]);
+  if (JSON.stringify(now) === JSON.stringify(options)) return;
+  const chosen = select.value;
+  options.forEach(([value, text], i) => {
+    let option = select.options[i];
+    if (!option) option = select.appendChild(el("option"));
+    if (option.value !== value) option.value = value;
+    if (option.textContent !== text) option.textContent = text;
+  });
+  while (select.options.length > options.length) select.lastElementChild.remove();
+  select.value = options.some(([value]) => value === chosen) ? chosen : "";
+}
+
+/** The latest view of a town (for a click: the row's handlers outlive the delta that drew them). */
+function entryOf(municipalityId) {
+  return state.snapshots.get(municipalityId);
+}
+
+/** Rows brought to `items` keyed by `key`, in order: a row whose `signature` did not change is left alone, a changed
+ *  one is filled again by `fill` (in place: the same <li>), a new one made; rows of keys gone are removed. A row is
+ *  moved only when it is out of place (moving an element closes its open <select> and drops its focus). */
+const signatures = new WeakMap();
+function reconcile(list, items, key, signature, fill, make) {
+  const rows = new Map([...list.children].map((row) => [row.dataset.key, row]));
+  const wanted = new Set(items.map(key));
+  for (const [k, row] of rows) if (!wanted.has(k)) row.remove();
+  let at = list.firstElementChild;
+  for (const item of items) {
+    const k = key(item);
+    const sig = signature(item);
+    let row = rows.get(k);
+    if (!row) {
+      row = make(item);
+      row.dataset.key = k;
+    }
+    if (signatures.get(row) !== sig) {
+      fill(row, item);
+      signatures.set(row, sig);
+    }
+    if (row === at) at = at.nextElementSibling;
+    else list.insertBefore(row, at);
+  }
+}
+
+/** A row that holds the focus (a button, a select) gets it back after its content was drawn again. */
+function keepingFocus(row, draw) {
+  const focused = row.contains(document.activeElement) ? document.activeElement.dataset.testid : null;
+  draw();
+  if (focused && !row.contains(document.activeElement)) row.querySelector(`[data-testid="${focused}"]`)?.focus();
+}
+
+function caseActions(row) {
+  const m = row.dataset.municipality;
+  const id = row.dataset.consultationId;
+  const actions = el("div", { className: "sv-actions" });
+  const agents = el("select", { testid: "sv-assign-agent" });
+  const assign = el("button", { type: "button", className: "btn btn-primary", testid: "sv-assign" }, t("sv.assign"));
+  assign.addEventListener("click", () => {
+    const entry = entryOf(m);
+    const pickAgent = agents.options.length > 1 ? "sv.error.pick_agent" : "sv.assign.none";
+    steer(SEND.SUPERVISOR_ASSIGN, agents.value, pickAgent, { consultation_id: id, agent_id: agents.value },
+      t("sv.done.assign", { name: entry ? agentName(entry, agents.value) : "" }));
+  });
+  const why = el("p", { className: "sv-why", testid: "sv-assign-why", id: `sv-why-${id}` }, t("sv.assign.why_none"));
+  const routes = el("select", { testid: "sv-move-route-select" });
+  const move = el("button", { type: "button", className: "btn btn-secondary", testid: "sv-move-route" }, t("sv.move"));
+  move.addEventListener("click", () => steer(SEND.SUPERVISOR_MOVE_ROUTE, routes.value, "sv.error.pick_route",
+    { consultation_id: id, route: routes.value }, t("sv.done.move")));
+  actions.append(agents, assign, routes, move, why);
+  return actions;
+}
+
+function syncActions(actions, item, entry) {
+  const [agents, assign, routes, , why] = actions.children;
+  const choice = agentChoices(entry);
+  syncOptions(agents, choice.options);
+  agents.setAttribute("aria-label", choice.prompt);
+  // nobody free: the button cannot do anything, so it is greyed and a sentence beside it says why
+  const nobody = choice.options.length <= 1;
+  assign.disabled = nobody;
+  agents.disabled = nobody;
+  why.hidden = !nobody;
+  if (nobody) assign.setAttribute("aria-describedby", why.id);
+  else assign.removeAttribute("aria-describedby");
+  const route = routeChoices(item.route);
+  syncOptions(routes, route.options);
+  routes.setAttribute("aria-label", route.prompt);
+}
+
+function fillCaseRow(row, item, entry) {
+  Object.assign(row.dataset, {
+    municipality: entry.snapshot.municipality_id,
+    consultationId: item.consultation_id,
+    stranded: String(item.stranded),
+    urgent: String(item.urgent),
+    state: item.state,
+  });
+  const head = el("div", { className: "head" }, `${routeName(item.route)} · ${languageName(item.language)}`);
+  if (item.urgent) head.append(el("span", { className: "badge badge-urgent" }, t("sv.case.urgent")));
+  if (item.stranded) head.append(el("span", { className: "badge badge-stranded" }, t("sv.case.stranded")));
+  const waited = el("div", { className: "waited", "data-since": String(item.waiting_since) });
+  waited.textContent = t("sv.case.waited", { time: durationText(serverNow(entry) - item.waiting_since) });
+  const status = item.state === "offered"
+    ? t("sv.case.offered", { name: agentName(entry, item.offered_to) })
+    : t("sv.case.waiting");
+  const meta = el("div", { className: "meta" },
+    [placeText(item), t("sv.case.position", { n: item.position }), status, MULTI ? entry.snapshot.municipality_id : ""]
+      .filter(Boolean).join(" · "));
+  // the texts are drawn again; the actions (and their selects) stay the same elements
+  let actions = row.querySelector(":scope > .sv-actions");
+  for (const child of [...row.children]) if (child !== actions) child.remove();
+  row.prepend(head, waited, meta);
+  if (item.state === "waiting") {
+    if (!actions) row.append((actions = caseActions(row)));
+    syncActions(actions, item, entry);
+  } else if (actions) {
+    actions.remove();
+  }
 }
 
 function agentName(entry, agentId) {
@@ -146,56 +272,18 @@ function agentName(entry, agentId) {
 
 function renderQueue(entries) {
   const list = $("sv-queue-list");
-  list.replaceChildren();
   const cases = entries.flatMap((entry) => entry.snapshot.queue.map((item) => ({ item, entry })));
   cases.sort((a, b) => Number(b.item.urgent) - Number(a.item.urgent) || a.item.waiting_since - b.item.waiting_since);
-  for (const { item, entry } of cases) {
-    const row = el("li", {
-      className: "sv-case",
-      testid: "sv-case",
-      "data-consultation-id": item.consultation_id,
-      "data-stranded": String(item.stranded),
-      "data-urgent": String(item.urgent),
-      "data-state": item.state,
-    });
-    const head = el("div", { className: "head" }, `${routeName(item.route)} · ${languageName(item.language)}`);
-    if (item.urgent) head.append(el("span", { className: "badge badge-urgent" }, t("sv.case.urgent")));
-    if (item.stranded) head.append(el("span", { className: "badge badge-stranded" }, t("sv.case.stranded")));
-    const waited = el("div", { className: "waited", "data-since": String(item.waiting_since), "data-offset": String(entry.offset) });
-    waited.textContent = t("sv.case.waited", { time: durationText(serverNow(entry) - item.waiting_since) });
-    const status = item.state === "offered"
-      ? t("sv.case.offered", { name: agentName(entry, item.offered_to) })
-      : t("sv.case.waiting");
-    const meta = el("div", { className: "meta" },
-      [placeText(item), t("sv.case.position", { n: item.position }), status, MULTI ? entry.snapshot.municipality_id : ""]
-        .filter(Boolean).join(" · "));
-    row.append(head, waited, meta);
-    if (item.state === "waiting") {
-      const actions = el("div", { className: "sv-actions" });
-      const agents = agentOptions(entry);
-      const assign = el("button", { type: "button", className: "btn btn-primary", testid: "sv-assign" }, t("sv.assign"));
-      const pickAgent = agents.options.length > 1 ? "sv.error.pick_agent" : "sv.assign.none";
-      assign.addEventListener("click", () => steer(SEND.SUPERVISOR_ASSIGN, agents.value, pickAgent,
-        { consultation_id: item.consultation_id, agent_id: agents.value },
-        t("sv.done.assign", { name: agentName(entry, agents.value) })));
-      // nobody free: the button cannot do anything, so it is greyed and a sentence beside it says why
-      const nobody = agents.options.length <= 1;
-      assign.disabled = nobody;
-      agents.disabled = nobody;
-      const why = el("p", { className: "sv-why", testid: "sv-assign-why", id: `sv-why-${item.consultation_id}` },
-        t("sv.assign.why_none"));
-      why.hidden = !nobody;
-      if (nobody) assign.setAttribute("aria-describedby", why.id);
-      const routes = routeOptions(item.route);
-      const move = el("button", { type: "button", className: "btn btn-secondary", testid: "sv-move-route" }, t("sv.move"));
-      move.addEventListener("click", () => steer(SEND.SUPERVISOR_MOVE_ROUTE, routes.value, "sv.error.pick_route",
-        { consultation_id: item.consultation_id, route: routes.value }, t("sv.done.move")));
-      actions.append(agents, assign, routes, move, why);
-      row.append(actions);
-    }
-    list.append(row);
-  }
-  // a snapshot lists the head of its town's queue and counts the rest (queue_total): say how many are not shown
+  reconcile(
+    list,
+    cases,
+    ({ item }) => item.consultation_id,
+    // what the row shows: the case (not its waited_s: the clock), and the staff its offer-to list names
+    ({ item, entry }) => JSON.stringify([{ ...item, waited_s: 0 }, agentChoices(entry).options, agentName(entry, item.offered_to)]),
+    (row, { item, entry }) => fillCaseRow(row, item, entry),
+    () => el("li", { className: "sv-case", testid: "sv-case" }),
+  );
+  // a view lists the head of its town's queue and counts the rest (queue_total): say how many are not shown
   const total = entries.reduce((sum, entry) => sum + (entry.snapshot.queue_total ?? entry.snapshot.queue.length), 0);
   $("sv-queue-empty").hidden = total > 0;
   $("sv-queue-count").textContent = total ? t("sv.queue.count", { n: total }) : "";
@@ -219,40 +307,52 @@ function sinceText(seconds) {
   return t("sv.agent.since", { time: durationText(seconds) });
 }
 
+function fillAgentRow(row, agent, entry) {
+  Object.assign(row.dataset, { agentId: agent.agent_id, activity: agent.activity });
+  keepingFocus(row, () => {
+    row.replaceChildren();
+    row.append(el("span", { className: "name" }, agent.display_name));
+    row.append(el("span", { className: "sv-state", "data-activity": agent.activity }, t(`sv.agent.${agent.activity}`)));
+    // a supervisor listed only for their open /supervisor page has no time in state (since: null)
+    if (agent.since != null) {
+      const since = el("span", { className: "since", "data-since": String(agent.since), "data-municipality": entry.snapshot.municipality_id });
+      since.textContent = sinceText(serverNow(entry) - agent.since);
+      row.append(since);
+    }
+    if (agent.activity === "available" || agent.activity === "ringing") {
+      const away = el("button", { type: "button", className: "btn btn-secondary", testid: "sv-set-away" }, t("sv.set_away"));
+      away.addEventListener("click", () => steer(SEND.SUPERVISOR_SET_AWAY, agent.agent_id, null,
+        { agent_id: agent.agent_id }, t("sv.done.away", { name: agent.display_name })));
+      row.append(away);
+    }
+    // a call that ended but whose record (wrap-up) is not sent is not 対応中: say so, and since when the call ended
+    if (agent.consultation_route && agent.wrap_up_since != null) {
+      row.append(el("span", { className: "case", testid: "sv-agent-wrap-up" }, t("sv.agent.case_wrap_up", {
+        route: routeName(agent.consultation_route), time: durationText(serverNow(entry) - agent.wrap_up_since) })));
+    } else if (agent.consultation_route) {
+      row.append(el("span", { className: "case" }, t("sv.agent.case", { route: routeName(agent.consultation_route) })));
+    }
+  });
+}
+
 function renderAgents(entries) {
-  const list = $("sv-agent-list");
-  list.replaceChildren();
   const seen = new Set();
+  const agents = [];
   for (const entry of entries) {
     for (const agent of entry.snapshot.agents) {
       if (seen.has(agent.agent_id)) continue; // an agent of two towns is listed once
       seen.add(agent.agent_id);
-      const row = el("li", { className: "sv-agent", testid: "sv-agent", "data-agent-id": agent.agent_id, "data-activity": agent.activity });
-      row.append(el("span", { className: "name" }, agent.display_name));
-      const label = el("span", { className: "sv-state", "data-activity": agent.activity }, t(`sv.agent.${agent.activity}`));
-      row.append(label);
-      // a supervisor listed only for their open /supervisor page has no time in state (since: null)
-      if (agent.since != null) {
-        const since = el("span", { className: "since", "data-since": String(agent.since), "data-offset": String(entry.offset) });
-        since.textContent = sinceText(serverNow(entry) - agent.since);
-        row.append(since);
-      }
-      if (agent.activity === "available" || agent.activity === "ringing") {
-        const away = el("button", { type: "button", className: "btn btn-secondary", testid: "sv-set-away" }, t("sv.set_away"));
-        away.addEventListener("click", () => steer(SEND.SUPERVISOR_SET_AWAY, agent.agent_id, null,
-          { agent_id: agent.agent_id }, t("sv.done.away", { name: agent.display_name })));
-        row.append(away);
-      }
-      // a call that ended but whose record (wrap-up) is not sent is not 対応中: say so, and since when the call ended
-      if (agent.consultation_route && agent.wrap_up_since != null) {
-        row.append(el("span", { className: "case", testid: "sv-agent-wrap-up" }, t("sv.agent.case_wrap_up", {
-          route: routeName(agent.consultation_route), time: durationText(serverNow(entry) - agent.wrap_up_since) })));
-      } else if (agent.consultation_route) {
-        row.append(el("span", { className: "case" }, t("sv.agent.case", { route: routeName(agent.consultation_route) })));
-      }
-      list.append(row);
+      agents.push({ agent, entry });
     }
   }
+  reconcile(
+    $("sv-agent-list"),
+    agents,
+    ({ agent }) => agent.agent_id,
+    ({ agent }) => JSON.stringify(agent),
+    (row, { agent, entry }) => fillAgentRow(row, agent, entry),
+    () => el("li", { className: "sv-agent", testid: "sv-agent" }),
+  );
   $("sv-agents-empty").hidden = seen.size > 0;
 }
 
@@ -298,29 +398,66 @@ function selfTestLine(test) {
   return line;
 }
 
+function fillBoothRow(row, booth) {
+  Object.assign(row.dataset, { boothId: booth.booth_id, online: String(booth.online) });
+  row.replaceChildren();
+  // the name on a line of its own, the place under it: 「潮見港郵便局ブース / 潮見港」 broke mid-word on a card
+  row.append(el("div", { className: "name" }, booth.name));
+  if (booth.place) row.append(el("div", { className: "place" }, booth.place));
+  row.append(el("div", { className: "status" }, t(booth.online ? "sv.booth.online" : "sv.booth.offline")));
+  // an offline booth: when it was last seen connected (while this page's server has known it), so a booth
+  // that dropped a minute ago reads differently from one that has been dark since yesterday
+  if (!booth.online && booth.last_seen != null) {
+    row.append(el("div", { className: "self-test", testid: "sv-booth-last-seen" }, t("sv.booth.last_seen", { time: formatDayTime(booth.last_seen) })));
+  }
+  row.append(selfTestLine(booth.self_test));
+  row.append(lastCallLine(booth.last_call));
+}
+
+/** What a booth row shows (an online booth's last_seen is the view's now: not shown, not a change). */
+function boothSignature(booth) {
+  return JSON.stringify(booth.online ? { ...booth, last_seen: null } : booth);
+}
+
+function boothRows(list, booths) {
+  reconcile(list, booths, (booth) => booth.booth_id, boothSignature, fillBoothRow,
+    () => el("li", { className: "sv-booth", testid: "sv-booth" }));
+}
+
 function renderBooths(entries) {
-  const list = $("sv-booth-list");
-  list.replaceChildren();
-  let count = 0;
-  for (const entry of entries) {
-    for (const booth of entry.snapshot.booths) {
-      count += 1;
-      const row = el("li", { className: "sv-booth", testid: "sv-booth", "data-booth-id": booth.booth_id, "data-online": String(booth.online) });
-      // the name on a line of its own, the place under it: 「潮見港郵便局ブース / 潮見港」 broke mid-word on a card
-      row.append(el("div", { className: "name" }, booth.name));
-      if (booth.place) row.append(el("div", { className: "place" }, booth.place));
-      row.append(el("div", { className: "status" }, t(booth.online ? "sv.booth.online" : "sv.booth.offline")));
-      // an offline booth: when it was last seen connected (while this page's server has known it), so a booth
-      // that dropped a minute ago reads differently from one that has been dark since yesterday
-      if (!booth.online && booth.last_seen != null) {
-        row.append(el("div", { className: "self-test", testid: "sv-booth-last-seen" }, t("sv.booth.last_seen", { time: formatDayTime(booth.last_seen) })));
-      }
-      row.append(selfTestLine(booth.self_test));
-      row.append(lastCallLine(booth.last_call));
-      list.append(row);
+  const listed = entries.flatMap((entry) => entry.snapshot.booths);
+  boothRows($("sv-booth-list"), listed);
+  // the booths fetched on request (ほかの ブースも 見る), but not those the view lists now
+  const ids = new Set(listed.map((booth) => booth.booth_id));
+  const extra = entries.flatMap((entry) => state.extraBooths.get(entry.snapshot.municipality_id) || []);
+  boothRows($("sv-booth-extra"), extra.filter((booth) => !ids.has(booth.booth_id)));
+  // a big town's view lists the booths needing attention first and counts them all: say how many are not shown
+  const total = entries.reduce((sum, entry) => sum + (entry.snapshot.booths_total ?? entry.snapshot.booths.length), 0);
+  const online = entries.reduce((sum, entry) => sum + (entry.snapshot.booths_online ?? entry.snapshot.booths.filter((b) => b.online).length), 0);
+  const shownCount = listed.length + extra.length;
+  const more = $("sv-booths-more");
+  more.hidden = total <= listed.length;
+  more.textContent = more.hidden ? "" : t("sv.booths.more", { n: total - listed.length, online, shown: listed.length });
+  $("sv-booths-show-more").hidden = total <= shownCount;
+  $("sv-booths-empty").hidden = total > 0;
+}
+
+/** The next page of each shown town's booths beyond those listed and fetched (supervisor.booths). */
+async function moreBooths() {
+  for (const entry of shown()) {
+    const m = entry.snapshot.municipality_id;
+    const fetched = state.extraBooths.get(m) || [];
+    const offset = entry.snapshot.booths.length + fetched.length;
+    if (offset >= (entry.snapshot.booths_total ?? 0)) continue;
+    try {
+      const page = await request(socket, SEND.SUPERVISOR_BOOTHS, { municipality_id: m, offset, limit: 100 });
+      state.extraBooths.set(m, [...fetched, ...page.booths]);
+    } catch (err) {
+      banner.show(errorText(err), { kind: "error" });
+      return;
     }
   }
-  $("sv-booths-empty").hidden = count > 0;
+  renderBooths(shown());
 }
 
 function renderToday(entries) {
@@ -332,7 +469,7 @@ function renderToday(entries) {
   }
   // what each figure counts, and that they add up (call-back requests were counted nowhere)
   $("sv-today-sum").textContent = t("sv.today.sum", { ...figures, short: figures.short_abandoned });
-  const longest = Math.max(0, ...entries.map((e) => e.snapshot.today.longest_wait_s + (e.snapshot.today.waiting ? serverNow(e) - e.snapshot.now : 0)));
+  const longest = Math.max(0, ...entries.map((e) => e.snapshot.today.longest_wait_s + (e.snapshot.today.waiting ? serverNow(e) - e.todayNow : 0)));
   $("sv-today-longest").textContent = durationText(longest);
 }
 
@@ -345,17 +482,27 @@ function render() {
   renderBooths(entries);
 }
 
-/** Only the clocks move between snapshots (and in parts a snapshot did not redraw): waiting times, time in state,
- *  the longest wait. */
+/** Everything drawn again from nothing (the language changed: every row's words). */
+function redrawAll() {
+  for (const id of ["sv-queue-list", "sv-agent-list", "sv-booth-list", "sv-booth-extra"]) $(id).replaceChildren();
+  render();
+}
+
+/** Only the clocks move between updates: waiting times, time in state, the alarms' waits, the longest wait. */
 function tick() {
   const entries = shown();
   for (const node of document.querySelectorAll(".sv-case .waited")) {
-    const now = nowSeconds() + Number(node.dataset.offset);
-    node.textContent = t("sv.case.waited", { time: durationText(now - Number(node.dataset.since)) });
+    const entry = entryOf(node.parentElement.dataset.municipality);
+    if (entry) node.textContent = t("sv.case.waited", { time: durationText(serverNow(entry) - Number(node.dataset.since)) });
   }
   for (const node of document.querySelectorAll(".sv-agent .since")) {
-    const now = nowSeconds() + Number(node.dataset.offset);
-    node.textContent = sinceText(now - Number(node.dataset.since));
+    const entry = entryOf(node.dataset.municipality);
+    if (entry) node.textContent = sinceText(serverNow(entry) - Number(node.dataset.since));
+  }
+  for (const node of document.querySelectorAll("#sv-alert-list .what")) {
+    const entry = entryOf(node.dataset.municipality);
+    const alert = entry && entry.snapshot.alerts.find((a) => a.key === node.dataset.key);
+    if (alert) node.textContent = alertText(alert, entry);
   }
   if (entries.length) renderToday(entries);
 }
@@ -374,24 +521,83 @@ async function steer(event, chosen, missingKey, payload, doneText) {
   }
 }
 
-// Each part of the page and what of a snapshot it shows, in the order render() draws them.
-const PARTS = [
-  // the advice follows whether anyone is free to hand a case to
-  [(s) => [s.alerts, s.agents.some((agent) => agent.activity === "available")], renderAlerts],
-  [(s) => s.today, renderToday],
-  [(s) => [s.queue, s.queue_total, s.agents], renderQueue], // its offer-to list names the staff
-  [(s) => s.agents, renderAgents],
-  [(s) => s.booths, renderBooths],
-];
-
+/** A town's whole view (on joining, or the resync's answer): kept with its version, and every part drawn (rows
+ *  that did not change keep their elements). Deltas that came while it was asked for are applied on top. */
 function applySnapshot(snapshot) {
-  const before = state.snapshots.get(snapshot.municipality_id);
-  state.snapshots.set(snapshot.municipality_id, { snapshot, offset: snapshot.now - nowSeconds() });
+  const m = snapshot.municipality_id;
+  state.snapshots.set(m, { snapshot, offset: snapshot.now - nowSeconds(), alertsNow: snapshot.now, todayNow: snapshot.now });
+  const waiting = state.resyncing.get(m) || [];
+  state.resyncing.delete(m);
+  render();
+  for (const delta of waiting) if (delta.version > state.snapshots.get(m).snapshot.version) applyDelta(delta);
+}
+
+/** Rows merged by id: changed ones replaced where they were, new ones after, gone ones dropped. */
+function merged(rows, upserts, removed, key) {
+  const gone = new Set(removed);
+  const changed = new Map(upserts.map((row) => [key(row), row]));
+  const kept = rows.filter((row) => !gone.has(key(row))).map((row) => {
+    const next = changed.get(key(row));
+    changed.delete(key(row));
+    return next || row;
+  });
+  return [...kept, ...changed.values()];
+}
+
+const byName = (a, b) => (a.display_name < b.display_name ? -1 : a.display_name > b.display_name ? 1 : a.agent_id < b.agent_id ? -1 : a.agent_id > b.agent_id ? 1 : 0);
+
+/** What changed in a town's view since the version the page holds: merged into it, and only those parts drawn
+ *  (the alarms' advice and the queue's offer-to lists follow the staff too). A delta on another version (one was
+ *  missed) asks for the whole view again; deltas meanwhile wait for it. */
+function applyDelta(delta) {
+  const m = delta.municipality_id;
+  if (state.resyncing.has(m)) {
+    state.resyncing.get(m).push(delta);
+    return;
+  }
+  const entry = state.snapshots.get(m);
+  if (!entry) return; // the whole view comes on joining
+  if (entry.snapshot.version !== delta.base) {
+    resync(m);
+    return;
+  }
+  const view = { ...entry.snapshot, version: delta.version, now: delta.now };
+  if (delta.queue) {
+    view.queue = merged(view.queue, delta.queue.upserts, delta.queue.removed, (c) => c.consultation_id);
+    view.queue_total = delta.queue.total;
+  }
+  if (delta.agents) view.agents = merged(view.agents, delta.agents.upserts, delta.agents.removed, (a) => a.agent_id).sort(byName);
+  if (delta.booths) {
+    const rows = new Map(merged(view.booths, delta.booths.upserts, delta.booths.removed, (b) => b.booth_id).map((b) => [b.booth_id, b]));
+    view.booths = delta.booths.order.map((id) => rows.get(id)).filter(Boolean);
+    view.booths_total = delta.booths.total;
+    view.booths_online = delta.booths.online;
+  }
+  if (delta.today) view.today = delta.today;
+  if (delta.alerts) view.alerts = delta.alerts;
+  state.snapshots.set(m, {
+    snapshot: view,
+    offset: delta.now - nowSeconds(),
+    alertsNow: delta.alerts ? delta.now : entry.alertsNow,
+    todayNow: delta.today ? delta.now : entry.todayNow,
+  });
+  if (state.filter && state.filter !== m) return; // not shown now: drawn when the filter shows it
   const entries = shown();
-  // redraw only the parts this snapshot changed: a long list of booths or staff that did not move is not rebuilt
-  // (thousands of elements) for every change elsewhere
-  for (const [part, draw] of PARTS) {
-    if (!before || JSON.stringify(part(before.snapshot)) !== JSON.stringify(part(snapshot))) draw(entries);
+  if (delta.alerts || delta.agents) renderAlerts(entries);
+  if (delta.today) renderToday(entries);
+  if (delta.queue || delta.agents) renderQueue(entries);
+  if (delta.agents) renderAgents(entries);
+  if (delta.booths) renderBooths(entries);
+}
+
+async function resync(m) {
+  if (state.resyncing.has(m)) return;
+  state.resyncing.set(m, []);
+  try {
+    const ack = await request(socket, SEND.SUPERVISOR_RESYNC, { municipality_id: m });
+    applySnapshot(ack.snapshot);
+  } catch {
+    state.resyncing.delete(m); // the next delta asks again; a reconnect brings whole views
   }
 }
 
@@ -400,7 +606,10 @@ banner.show(t("sv.connecting"), { sticky: true });
 
 const socket = io("/supervisor", { transports: ["websocket", "polling"], reconnectionDelayMax: 10000 });
 socket.on("connect", () => banner.hide());
-socket.on("disconnect", () => banner.show(t("sv.offline"), { kind: "error", sticky: true }));
+socket.on("disconnect", () => {
+  state.resyncing.clear(); // a reconnect brings each town's whole view
+  banner.show(t("sv.offline"), { kind: "error", sticky: true });
+});
 socket.on("connect_error", (err) => {
   if (err && err.data && (err.data.code === "forbidden" || err.data.code === "unauthorized")) {
     socket.disconnect();
@@ -410,11 +619,13 @@ socket.on("connect_error", (err) => {
   }
 });
 socket.on(RECEIVE.SUPERVISOR_SNAPSHOT, applySnapshot);
+socket.on(RECEIVE.SUPERVISOR_DELTA, applyDelta);
 
 $("sv-filter").addEventListener("change", (e) => {
   state.filter = e.target.value;
   render();
 });
+$("sv-booths-show-more").addEventListener("click", moreBooths);
 $("sv-sound").addEventListener("click", () => {
   state.silenced = !state.silenced;
   const button = $("sv-sound");
@@ -424,5 +635,5 @@ $("sv-sound").addEventListener("click", () => {
   if (!state.silenced) ringer.unlock();
 });
 document.addEventListener("click", () => ringer.unlock(), { once: true });
-document.addEventListener("i18n:change", render);
+document.addEventListener("i18n:change", redrawAll);
 setInterval(tick, 1000);

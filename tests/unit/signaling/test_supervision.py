@@ -20,6 +20,7 @@ from madoguchi.signaling.supervision import (
     TodayFigures,
     Watcher,
     alarms,
+    booth_page,
     last_call,
     supervisor_view,
 )
@@ -415,3 +416,37 @@ def test_a_long_queue_lists_its_head_and_counts_the_rest(desk: Any, monkeypatch:
     assert snap.queue_total == 5 and snap.today.waiting == 5
     assert [c.position for c in snap.queue] == [1, 2, 3]
     assert [a.count for a in snap.alerts if a.kind == "stranded"] == [5]  # none hidden behind the cut
+
+
+def test_a_big_towns_view_lists_the_booths_needing_attention_first_and_counts_them_all(
+    desk: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """#11 perf: 2,201 booths in every view made it 452 KB. The view lists BOOTH_ROWS of them: offline while open
+    first (an alarm), then a failing self-test or a poor last call, then the rest by place and name; the counts
+    cover every booth, and the others come a page at a time (``booth_page``)."""
+    import madoguchi.signaling.supervision as supervision
+
+    monkeypatch.setattr(supervision, "BOOTH_ROWS", 3)
+    poor = SupervisorLastCall(at=1.0, rtt_ms=120.0, loss_pct=8.0, freezes=0, worst_step="video")
+    fine = SupervisorLastCall(at=1.0, rtt_ms=120.0, loss_pct=0.0, freezes=0, worst_step="video")
+    booths = [
+        BoothInfo("a-fine", "A", "北港", last_call=fine),
+        BoothInfo("b-poor", "B", "北港", last_call=poor),
+        BoothInfo("c-test", "C", "北港"),
+        BoothInfo("d-off", "D", "北港"),
+        BoothInfo("e-fine", "E", "北港"),
+    ]
+    for b in booths:
+        if b.id != "d-off":
+            desk.counter.connection_opened(f"booth:{b.id}", f"p:{b.id}", process_id="p", now=MONDAY_10_JST)
+    desk.counter.note_self_test("c-test", SelfTestResult(at=1.0, state="fail", items=("camera",)))
+    rules = SupervisionRules(hours=OFFICE_HOURS)
+    snap = supervisor_view(desk.counter, desk.TOWN, MONDAY_10_JST, booths=booths, rules=rules)
+    assert [b.booth_id for b in snap.booths] == ["d-off", "b-poor", "c-test"]
+    assert (snap.booths_total, snap.booths_online) == (5, 4)
+    assert [a.key for a in snap.alerts] == ["booth_offline:d-off"]  # alarms still cover every booth
+    # closed: an offline booth needs no look before the troubled ones
+    closed = supervisor_view(desk.counter, desk.TOWN, MONDAY_21_JST, booths=booths, rules=rules)
+    assert [b.booth_id for b in closed.booths] == ["b-poor", "c-test", "d-off"]
+    total, page = booth_page(desk.counter, booths, MONDAY_10_JST, OFFICE_HOURS, 3, 100)
+    assert total == 5 and [b.booth_id for b in page] == ["a-fine", "e-fine"]

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
+from madoguchi.signaling.consultation import Channel
 from madoguchi.signaling.dispatch import Delivery, Notifier, Supervisors
 from madoguchi.signaling.live import Followers
-from madoguchi.signaling.server_events import SupervisorSnapshot
+from madoguchi.signaling.server_events import SupervisorDelta, SupervisorSnapshot
 from madoguchi.signaling.state import CounterConfig
 from madoguchi.signaling.store import MemoryStore
 from madoguchi.signaling.supervisor_feed import BOOTH_LIST_TTL_S, TODAY_TTL_S, SupervisorFeed
@@ -23,21 +25,36 @@ NOW = 1_000_000.0
 
 class Kept:
     def __init__(self) -> None:
-        self.sent: list[tuple[str, SupervisorSnapshot]] = []
+        self.sent: list[tuple[str, SupervisorSnapshot | SupervisorDelta]] = []
 
     async def deliver(self, deliveries: Sequence[Delivery]) -> None:
         for audience, event in deliveries:
-            assert isinstance(audience, Supervisors) and isinstance(event, SupervisorSnapshot)
+            assert isinstance(audience, Supervisors) and isinstance(event, SupervisorSnapshot | SupervisorDelta)
             self.sent.append((audience.municipality_id, event))
 
 
+@dataclass(frozen=True)
+class FakeBooth:
+    id: str
+    name: str = "ブース"
+    place_name: str | None = None
+    last_seen_at: datetime | None = None
+    revoked: bool = False
+
+
 class CountedBooths:
+    """The town's booths as the test sets them; each read waits until the test lets it finish."""
+
     def __init__(self) -> None:
         self.reads = 0
+        self.listed: list[FakeBooth] = []
+        self.gate = asyncio.Event()
+        self.gate.set()
 
     async def list(self, municipality_id: str | None = None) -> list[Any]:
         self.reads += 1
-        return []
+        await self.gate.wait()
+        return list(self.listed)
 
 
 class SlowCounts:
@@ -104,19 +121,79 @@ async def test_a_change_elsewhere_marks_every_town_watched_here() -> None:
     kept.sent.clear()
     feed.changes_subscribed()  # back on the subscription: what changed meanwhile is unknown
     await feed.flush()
+    assert kept.sent == []  # both rebuilt: nothing had changed, so nothing is sent
+    await open_case(feed, "shiomi")
+    await open_case(feed, "yamabe")
+    feed.changes_subscribed()
+    await feed.flush()
     assert sorted(m for m, _ in kept.sent) == ["shiomi", "yamabe"]
 
 
-async def test_the_booth_list_is_read_again_only_once_it_is_old() -> None:
+async def open_case(feed: SupervisorFeed, town: str, cid: str | None = None) -> None:
+    store = feed._store  # the test drives the live state the feed reads
+    await store.transact(
+        lambda c: c.open(
+            consultation_id=cid or f"case-{town}",
+            municipality_id=town,
+            channel=Channel.BOOTH,
+            resident=f"booth:{cid or town}",
+            booth_id=cid or town,
+            route="tax",
+            language="ja",
+            urgent=False,
+            to_person=True,
+            now=NOW,
+        )
+    )
+
+
+async def test_a_joining_page_gets_the_view_last_sent_and_then_deltas_on_top_of_it() -> None:
+    feed, kept, _ = make_feed()
+    feed.watch(["shiomi"])
+    joined = await feed.current("shiomi")  # the first watcher: built now, version 1
+    assert joined.version == 1 and await feed.current("shiomi") is joined  # a second page gets the same
+    await feed.flush()
+    assert kept.sent == []  # nothing changed since
+    await open_case(feed, "shiomi", "c1")
+    feed.touch(["shiomi"])
+    await feed.flush()
+    [(town, delta)] = kept.sent
+    assert town == "shiomi" and isinstance(delta, SupervisorDelta)
+    assert (delta.base, delta.version) == (1, 2)
+    assert delta.queue is not None and [c.consultation_id for c in delta.queue.upserts] == ["c1"]
+    assert delta.booths is None and delta.agents is None
+    rejoined = await feed.current("shiomi")  # a page joining now (or resyncing) gets version 2
+    assert rejoined.version == 2 and [c.consultation_id for c in rejoined.queue] == ["c1"]
+    feed.unwatch(["shiomi"])  # nobody watches here: the kept view goes; the next watcher gets a new one
+    feed.watch(["shiomi"])
+    assert (await feed.current("shiomi")).version == 3  # versions are never reused while the process runs
+
+
+async def test_the_booth_list_is_read_again_only_once_it_is_old_and_behind_the_view() -> None:
     booths = CountedBooths()
-    feed, _, clocks = make_feed(booths=booths)
-    await feed.snapshot("shiomi")
+    feed, kept, clocks = make_feed(booths=booths)
+    feed.watch(["shiomi"])
+    await feed.current("shiomi")  # the first time it waits for the list
+    assert booths.reads == 1
     clocks.elapsed += BOOTH_LIST_TTL_S / 2
     await feed.snapshot("shiomi")
     assert booths.reads == 1
     clocks.elapsed += BOOTH_LIST_TTL_S
-    await feed.snapshot("shiomi")
+    booths.gate.clear()  # the database is slow now
+    booths.listed = [FakeBooth("b1")]
+    view = await feed.snapshot("shiomi")  # does not wait: the last list, a re-read started behind it
+    assert view.booths == [] and booths.reads == 1
+    await asyncio.sleep(0)
     assert booths.reads == 2
+    await feed.snapshot("shiomi")
+    assert booths.reads == 2  # one re-read at a time
+    booths.gate.set()
+    for _ in range(5):
+        await asyncio.sleep(0)
+    await feed.flush()  # the re-read found another list: the town was marked, the booth goes out
+    [(_, delta)] = kept.sent
+    assert isinstance(delta, SupervisorDelta) and delta.booths is not None
+    assert [b.booth_id for b in delta.booths.upserts] == ["b1"] and delta.booths.total == 1
 
 
 async def test_todays_counts_are_reread_behind_the_snapshot_and_the_town_marked_when_they_moved() -> None:
