@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from madoguchi.domain.pii_digits import digits_of, my_number_check_digit
 from madoguchi.domain.pii_runs import describing_spans, holds_date_amount_or_count
@@ -218,3 +219,50 @@ def piece_digits(line: str) -> str | None:
 
 def is_my_number(digits: str) -> bool:
     return len(digits) == MY_NUMBER_DIGITS and my_number_check_digit(digits[:11]) == int(digits[11])
+
+
+MASK_TOKENS_OF_LINES = tuple(sorted(set(TOKEN_OF_KIND.values())))
+
+
+def masked_pieces(changes: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """The digit groups a cross-line masking took out of lines: ``changes`` holds each changed line before and
+    after (:func:`mask_across_lines`); returns each group with the token that stands for it now. Groups the masked
+    line still holds (「次の4桁は」) are none."""
+    found: dict[str, str] = {}
+    for before, after in changes:
+        tokens = [t for t in MASK_TOKENS_OF_LINES if after.count(t) > before.count(t)]
+        if not tokens:
+            continue
+        kept = set(_GROUP_RE.findall(after))
+        for group in _GROUP_RE.findall(before):
+            if group not in kept:
+                found.setdefault(group, tokens[0])
+    return found
+
+
+def mask_groups_in(text: str, groups: dict[str, str]) -> str:
+    """``text`` with each of ``groups`` (:func:`masked_pieces`) standing alone as digits (not part of a longer run)
+    replaced by its token: a summary written from the lines before they were masked (the handoff's ``need``)."""
+    for group in sorted(groups, key=len, reverse=True):
+        text = re.sub(f"(?<!{_DIGIT}){re.escape(group)}(?!{_DIGIT})", groups[group], text)
+    return text
+
+
+SUMMARY_TEXTS = ("need", "also_asked", "gist")
+"""The handoff summary's fields written from the resident's lines (a piece of a number may stand in them)."""
+TRIAGE_TEXTS = ("masked_text",)
+
+
+def mask_record_texts(record: Mapping[str, Any] | None, fields: Sequence[str], groups: dict[str, str]) -> Any:
+    """``record`` (a summary or triage) with ``groups`` masked in its resident-written ``fields`` (strings, or
+    lists of them); the same object when nothing changed."""
+    if not record:
+        return record
+    out = dict(record)
+    for field in fields:
+        value = out.get(field)
+        if isinstance(value, str):
+            out[field] = mask_groups_in(value, groups)
+        elif isinstance(value, list | tuple):
+            out[field] = [mask_groups_in(v, groups) if isinstance(v, str) else v for v in value]
+    return record if out == dict(record) else out

@@ -294,14 +294,19 @@ class ResidentChat:
             state = State.TRIAGE
         else:
             cid, state = current.id, current.state
+        # the ack says masked when the line as stored was masked further: it completed a number sent in pieces
         if state == State.ACTIVE:
-            seq = await self._counter.relay.chat(participant, cid, masked.text, client_id)
-            return {"consultation_id": cid, "seq": seq, "masked": masked.masked}
-        seq, created = await self._counter.relay.post(
+            stored = await self._counter.relay.chat_line(participant, cid, masked.text, client_id)
+            return {"consultation_id": cid, "seq": stored.seq, "masked": masked.masked or stored.text != masked.text}
+        stored = await self._counter.relay.post_line(
             cid, sender="resident", text=masked.text, client_id=client_id, to=(participant,)
         )
-        ack: dict[str, Any] = {"consultation_id": cid, "seq": seq, "masked": masked.masked}
-        if not created or state != State.TRIAGE:
+        ack: dict[str, Any] = {
+            "consultation_id": cid,
+            "seq": stored.seq,
+            "masked": masked.masked or stored.text != masked.text,
+        }
+        if not stored.created or state != State.TRIAGE:
             return ack
         if current is not None:  # a chat just opened is as fresh as can be
             try:

@@ -18,11 +18,13 @@ from pydantic import JsonValue
 from madoguchi.domain.participant import Participant
 from madoguchi.domain.privacy import mask_pii
 from madoguchi.signaling import server_events as se
+from madoguchi.signaling.consultation import State
 from madoguchi.signaling.counter import Counter, CounterError
 from madoguchi.signaling.dispatch import Delivery, Notifier
 from madoguchi.signaling.events import IceCandidate, MediaState, MediaStep, SessionDescription
 from madoguchi.signaling.ports import ChatLog
 from madoguchi.signaling.recording import utc
+from madoguchi.signaling.routing import agent_participant
 from madoguchi.signaling.store import LiveStore
 from madoguchi.storage.errors import StorageError, UnknownConsultation
 from madoguchi.storage.record_values import StoredChat
@@ -84,11 +86,15 @@ class Relay:
 
     async def chat(self, participant: str, consultation_id: str, text: str, client_id: str) -> int:
         """A chat line to everyone in an active consultation; text from the resident's side is masked."""
+        return (await self.chat_line(participant, consultation_id, text, client_id)).seq
+
+    async def chat_line(self, participant: str, consultation_id: str, text: str, client_id: str) -> StoredChat:
+        """As :meth:`chat`; returns what was stored (its text masked further when it completed a number)."""
         others = await self._guard(lambda c: c.writers_audience(participant, consultation_id))
         sender = Participant(participant)
         if not sender.is_staff:
             text = mask_pii(text).text
-        seq, _created = await self.post(
+        return await self.post_line(
             consultation_id,
             sender="agent" if sender.is_staff else "resident",
             text=text,
@@ -98,7 +104,6 @@ class Relay:
             extra={"agent_id": sender.id} if sender.is_staff else None,
             meta={"agent_id": sender.id} if sender.is_staff else None,
         )
-        return seq
 
     async def post(
         self,
@@ -113,13 +118,33 @@ class Relay:
     ) -> tuple[int, bool]:
         """Store a chat line first, then deliver it as stored; a retried ``client_id`` is stored and delivered once.
         When the line completed a number sent in pieces over the sender's earlier lines (masked where stored), the
-        screens that showed those lines get them masked (``chat.redact``) right after the line."""
+        screens that showed those lines get them masked (``chat.redact``) right after the line, with the case's
+        handoff summary when its pieces were masked in it too."""
+        stored = await self.post_line(
+            consultation_id, sender=sender, text=text, client_id=client_id, to=to, extra=extra, meta=meta
+        )
+        return stored.seq, stored.created
+
+    async def post_line(
+        self,
+        consultation_id: str,
+        *,
+        sender: str,
+        text: str,
+        client_id: str | None,
+        to: tuple[str, ...],
+        extra: Mapping[str, object] | None = None,
+        meta: Mapping[str, JsonValue] | None = None,
+    ) -> StoredChat:
+        """As :meth:`post`; returns what was stored."""
         now = self._clock()
         stored = await self._store_line(
             self._chat_log.add_chat_line(
                 consultation_id, seq=None, sender=sender, text=text, at=utc(now), client_id=client_id, meta=meta
             )
         )
+        if stored.masked_groups:
+            await self._mask_pending(consultation_id, stored.masked_groups)
         if stored.created:
             line = se.ChatLine.model_validate(
                 {
@@ -136,10 +161,30 @@ class Relay:
                 redact = se.ChatRedacted(
                     consultation_id=consultation_id,
                     lines=tuple(se.RedactedLine(seq=seq, text=masked) for seq, masked in stored.redacted),
+                    summary=stored.summary,
                 )
                 deliveries += [(Participant(p), redact) for p in to]
+                if stored.summary is not None:  # the console that rings with the case shows the summary too
+                    deliveries += [(agent, redact) for agent in await self._ringing(consultation_id, to)]
             await self._notifier.deliver(deliveries)
-        return stored.seq, stored.created
+        return stored
+
+    async def _mask_pending(self, consultation_id: str, groups: Mapping[str, str]) -> None:
+        """The pieces masked in the case's records still in the outbox too (``Counter.mask_pending_texts``)."""
+        counter = await self._store.read()  # rare (a number completed), and a pending record must not be missed
+        if not counter.pending_records({consultation_id}):
+            return
+        changed, _effects = await self._store.transact(lambda c: c.mask_pending_texts(consultation_id, groups))
+        if changed:
+            log.info("masked a number sent in pieces in %d pending record(s) of %s", changed, consultation_id)
+
+    async def _ringing(self, consultation_id: str, told: tuple[str, ...]) -> list[Participant]:
+        """The agent whose console rings with the case now (its offer card shows the summary), unless told."""
+        c = (await self._store.read()).state.consultations.get(consultation_id)
+        if c is None or c.state != State.OFFERED or c.offered_to is None:
+            return []
+        agent = agent_participant(c.offered_to)
+        return [] if agent in told else [agent]
 
     async def _store_line(self, write: Coroutine[Any, Any, StoredChat]) -> StoredChat:
         """The line's write, within :data:`CHAT_WRITE_TIMEOUT_S`. While the database is away (down, locked, or a

@@ -51,6 +51,7 @@ from typing import Any
 
 from madoguchi.domain.languages import served_by
 from madoguchi.domain.participant import Participant
+from madoguchi.domain.pii_lines import SUMMARY_TEXTS, TRIAGE_TEXTS, mask_record_texts
 from madoguchi.signaling.consultation import (
     JOINING_ROLES,
     QUEUED_STATES,
@@ -162,6 +163,23 @@ class Routing:
         if consultation_ids is None:
             return list(self.state.outbox)
         return [e for e in self.state.outbox if e.consultation_id in consultation_ids]
+
+    def mask_pending_texts(self, consultation_id: str, groups: Mapping[str, str]) -> int:
+        """A number completed over chat lines masked in the summary and triage of the case's pending records too
+        (written at the handoff from the lines before; still in the outbox while the database was away), so the
+        record written later does not bring the pieces back. Returns how many records changed."""
+        changed = 0
+        for i, entry in enumerate(self.state.outbox):
+            if entry.consultation_id != consultation_id:
+                continue
+            extra = dict(entry.extra)
+            for key, fields in (("summary", SUMMARY_TEXTS), ("triage", TRIAGE_TEXTS)):
+                if isinstance(extra.get(key), dict):
+                    extra[key] = mask_record_texts(extra[key], fields, dict(groups))
+            if extra != entry.extra:
+                self.state.outbox[i] = entry.model_copy(update={"extra": extra})
+                changed += 1
+        return changed
 
     # --- queries ---------------------------------------------------------------------------------------------
 

@@ -83,6 +83,9 @@ class ChatRedacted(ServerEvent):
     NAME = "chat.redact"
     consultation_id: str
     lines: tuple[RedactedLine, ...]
+    summary: JsonValue = None
+    """The case's handoff summary with the pieces masked in it too (it was written from the lines before they were
+    masked), for the screens that show it; None when it did not change."""
 
 
 class CallStart(ServerEvent):

@@ -105,9 +105,13 @@ def json_data(value: Any) -> Any:
 @dataclass(frozen=True, slots=True)
 class StoredChat:
     """What :meth:`~madoguchi.storage.records.ConsultationRecords.add_chat_line` stored: the line's seq, whether it
-    is new (not a retry), its text as stored, and the earlier lines it masked (seq, text as stored now)."""
+    is new (not a retry), its text as stored, the earlier lines it masked (seq, text as stored now), and the case's
+    handoff summary as stored now when the number's pieces were masked in it too (else None)."""
 
     seq: int
     created: bool
     text: str
     redacted: tuple[tuple[int, str], ...] = ()
+    summary: dict[str, Any] | None = None
+    masked_groups: Mapping[str, str] = field(default_factory=dict)
+    """The digit groups the line's cross-line masking took out, with their tokens (``pii_lines.masked_pieces``)."""

@@ -24,7 +24,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from madoguchi.domain.pii_lines import PIECE_LINES, PIECE_WINDOW_S, mask_across_lines
+from madoguchi.domain.pii_lines import (
+    PIECE_LINES,
+    PIECE_WINDOW_S,
+    SUMMARY_TEXTS,
+    TRIAGE_TEXTS,
+    mask_across_lines,
+    mask_record_texts,
+    masked_pieces,
+)
 from madoguchi.storage.db import Database
 from madoguchi.storage.errors import (
     ChatSeqConflict,
@@ -329,8 +337,12 @@ class ConsultationRecords:
                         raise UnknownConsultation(consultation_id)
                     line_seq = seq if seq is not None else await _max_seq(session, consultation_id) + 1
                     redacted: tuple[tuple[int, str], ...] = ()
+                    summary: dict[str, Any] | None = None
+                    groups: dict[str, str] = {}
                     if sender in TYPED_BY_PEOPLE:
-                        text, redacted = await _mask_pieces(session, consultation_id, sender, text, at)
+                        text, redacted, groups = await _mask_pieces(session, consultation_id, sender, text, at)
+                        if groups:
+                            summary = _mask_record_texts(locked, groups)
                     session.add(
                         ChatMessage(
                             consultation_id=consultation_id,
@@ -342,7 +354,7 @@ class ConsultationRecords:
                             meta=json_data(dict(meta)) if meta else None,
                         )
                     )
-                return StoredChat(line_seq, True, text, redacted)
+                return StoredChat(line_seq, True, text, redacted, summary, groups)
             except IntegrityError:
                 # Another writer got there first: the same client_id (a concurrent retry) or the same seq.
                 if client_id is not None:
@@ -501,10 +513,11 @@ TYPED_BY_PEOPLE = frozenset({"resident", "agent"})
 
 async def _mask_pieces(
     session: AsyncSession, consultation_id: str, sender: str, text: str, at: datetime
-) -> tuple[str, tuple[tuple[int, str], ...]]:
+) -> tuple[str, tuple[tuple[int, str], ...], dict[str, str]]:
     """A number sent in pieces over the sender's last lines (at most ``PIECE_LINES``, of the last
     ``PIECE_WINDOW_S`` seconds) is masked in every piece, the stored ones too (``domain.pii_lines``); returns the
-    new line's text to store and the stored lines it changed (seq, new text)."""
+    new line's text to store, the stored lines it changed (seq, new text) and the digit groups it masked with
+    their tokens (:func:`~madoguchi.domain.pii_lines.masked_pieces`)."""
     rows = (
         await session.execute(
             select(ChatMessage)
@@ -518,13 +531,29 @@ async def _mask_pieces(
         )
     ).scalars()
     earlier = list(reversed(list(rows)))
-    texts, text = mask_across_lines([row.text for row in earlier], text)
+    texts, masked_text = mask_across_lines([row.text for row in earlier], text)
     changed: list[tuple[int, str]] = []
+    pairs: list[tuple[str, str]] = [(text, masked_text)] if masked_text != text else []
     for row, masked in zip(earlier, texts, strict=True):
         if masked != row.text:
+            pairs.append((row.text, masked))
             row.text = masked
             changed.append((row.seq, masked))
-    return text, tuple(changed)
+    return masked_text, tuple(changed), masked_pieces(pairs)
+
+
+def _mask_record_texts(row: Consultation, groups: dict[str, str]) -> dict[str, Any] | None:
+    """A number completed over chat lines masked in the case's stored summary and triage too: they were written
+    at the handoff from the lines as they were then (a piece before the handoff, the rest while waiting). Returns
+    the summary when it changed."""
+    triage = mask_record_texts(row.triage, TRIAGE_TEXTS, groups)
+    if triage is not row.triage:
+        row.triage = triage
+    summary = mask_record_texts(row.summary, SUMMARY_TEXTS, groups)
+    if summary is row.summary:
+        return None
+    row.summary = summary
+    return dict(summary)
 
 
 async def _max_seq(session: AsyncSession, consultation_id: str) -> int:

@@ -49,3 +49,36 @@ async def test_the_console_masks_the_pieces_it_already_showed(live_server: LiveS
     finally:
         await context.close()
         await home.close()
+
+
+async def test_the_offer_card_and_the_call_summary_mask_pieces_sent_while_the_case_rings(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    """The handoff summary was written from 「…マイナンバーは1234」 before the number was complete; 「5678」 and
+    「9018」 sent while the console rings bring ``chat.redact`` with the summary masked (session 12 review)."""
+    await live_server.add_agent("sato", PASSWORD)
+    home = await resident_peer(live_server)
+    context, agent, problems = await new_page(browser, CONSOLE_VIEWPORT)
+    try:
+        await agent.goto(f"{live_server.base_url}/login")
+        await agent.get_by_test_id("login-username").fill("sato")
+        await agent.get_by_test_id("login-password").fill(PASSWORD)
+        await agent.get_by_test_id("login-submit").click()
+        await agent.get_by_test_id("status-available").click()
+        ok(await home.call("chat.send", {"text": "職員と話したいです。マイナンバーは1234", "client_id": "s-0"}))
+        summary = agent.get_by_test_id("offer-summary")
+        await expect(summary).to_contain_text("1234", timeout=WAIT_MS)  # the piece as written, not yet a number
+        ok(await home.call("chat.send", {"text": "5678", "client_id": "s-1"}))
+        assert ok(await home.call("chat.send", {"text": "9018", "client_id": "s-2"}))["masked"] is True
+        await expect(summary).to_contain_text(f"マイナンバーは{MY_NUMBER_MASK}", timeout=WAIT_MS)
+        assert "1234" not in await summary.inner_text()
+        await shot(agent, "console-offer-summary-redacted")
+        await agent.get_by_test_id("offer-accept").click(timeout=WAIT_MS)
+        await home.wait_for("call.start")
+        call_summary = agent.get_by_test_id("call-summary")
+        await expect(call_summary).to_contain_text(f"マイナンバーは{MY_NUMBER_MASK}", timeout=WAIT_MS)
+        assert "1234" not in await call_summary.inner_text()
+        assert not [p for p in problems if "favicon" not in p], problems
+    finally:
+        await context.close()
+        await home.close()

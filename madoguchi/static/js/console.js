@@ -466,7 +466,19 @@ socket.on(RECEIVE.OFFER_WITHDRAWN, (message) => {
 socket.on(RECEIVE.CALL_START, (message) => callScreen.start(message));
 socket.on(RECEIVE.SIGNAL, (message) => callScreen.signal(message));
 socket.on(RECEIVE.CHAT_MESSAGE, (message) => chat.receive(message, state.consultation?.id));
-socket.on(RECEIVE.CHAT_REDACT, (message) => chat.redact(message, state.consultation?.id));
+socket.on(RECEIVE.CHAT_REDACT, (message) => {
+  chat.redact(message, state.consultation?.id);
+  // the pieces of the number were in the handoff summary too: the offer card and the call's summary show it masked
+  if (!message.summary || typeof message.summary !== "object") return;
+  if (state.offer?.consultation_id === message.consultation_id) {
+    state.offer = { ...state.offer, summary: message.summary };
+    renderSummary($("offer-summary"), message.summary);
+  }
+  if (state.consultation?.id === message.consultation_id) {
+    state.consultation = { ...state.consultation, summary: message.summary };
+    renderSummary($("call-summary"), message.summary);
+  }
+});
 socket.on(RECEIVE.PEER_LINK, (message) => {
   if (message.consultation_id !== state.consultation?.id) return;
   // The resident's link is back: they rebuilt their connection, so we offer on a fresh one.

@@ -149,3 +149,22 @@ def test_retrying_set_aside_records_puts_them_back_at_the_end_of_the_outbox_by_k
     assert [s.record.key for s in desk.counter.state.set_aside] == [outbox[1].key]
     assert desk.counter.retry_set_aside({outbox[0].key}) == 0  # no longer set aside: nothing queued twice
     assert desk.counter.state.outbox == [*outbox[2:], outbox[0]]
+
+
+def test_a_number_completed_over_chat_lines_is_masked_in_the_pending_summary_and_triage(desk: Any) -> None:
+    """The handoff's summary, still in the outbox, was written from a piece before the number was complete: the
+    record written later must not bring the piece back (session 12 review)."""
+    desk.request("c2", now=1.0)
+    need = {"need": "マイナンバーは1234", "bot_said": ["代表 0997-00-1234"], "route": "general_inquiry"}
+    desk.counter.annotate_first_record({"summary": need, "triage": {"masked_text": "マイナンバーは1234"}})
+    desk.request("c1", now=2.0)
+    first = desk.counter.state.outbox[0]
+    assert first.consultation_id == "c2" and first.extra["summary"]["need"] == "マイナンバーは1234"
+
+    assert desk.counter.mask_pending_texts("c2", {"1234": "［個人番号］"}) == 1
+    masked = desk.counter.state.outbox[0]
+    assert masked.key == first.key
+    assert masked.extra["summary"] == {**need, "need": "マイナンバーは［個人番号］"}
+    assert masked.extra["triage"] == {"masked_text": "マイナンバーは［個人番号］"}
+    assert desk.counter.mask_pending_texts("c2", {"1234": "［個人番号］"}) == 0
+    assert desk.counter.mask_pending_texts("c1", {"1234": "［個人番号］"}) == 0
