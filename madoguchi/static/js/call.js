@@ -408,6 +408,10 @@ export class Call {
    * starved link that asked for it; no answer in time must not rebuild a call whose media still flows.
    */
   async offerNow(pc, { watchAnswer = true } = {}) {
+    // Only from stable: in have-remote-offer the implicit setLocalDescription() would answer the offer itself, racing
+    // the answer applySignal is making (its own then failed "in wrong state: stable", CI session 12); once the
+    // offer is settled the connection is stable again and fires negotiationneeded anew if still needed.
+    if (pc.signalingState !== "stable") return;
     try {
       this.makingOffer = true;
       await pc.setLocalDescription();
