@@ -13,9 +13,9 @@ ended. Now, per town:
   holding more than their share under pressure (the flood's, opened before the pressure began), the longest idle
   first; then any, the longest idle first. A chat waiting for a person or with one is never ended: a resident who
   reached the queue keeps their place; nor is one that touched danger (the bot's "are you safe?" question, a
-  hotline, an urgent or danger reason: :attr:`Consultation.danger`). When none may be ended, the new chat is refused ``busy``;
-  the page says so in the resident's language with the town's phone number. An ended chat's resident is told
-  (``consultation.closed``, reason ``evicted``) with the same number, and may start again.
+  hotline, an urgent or danger reason: :attr:`Consultation.danger`). When none may be ended, the new chat is
+  refused ``busy``; the page says so in the resident's language with the town's phone number. An ended chat's
+  resident is told (``consultation.closed``, reason ``evicted``) with the same number, and may start again.
 
 Pure: the counter passes the cases and the time.
 """

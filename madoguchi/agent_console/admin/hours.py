@@ -40,9 +40,7 @@ def _booking_json(booking: BookingRecord) -> dict[str, str | None]:
     }
 
 
-async def _shown(
-    request: web.Request, admin: StaffRecord, closed: list[BookingRecord], *, confirmed: bool
-) -> None:
+async def _shown(request: web.Request, admin: StaffRecord, closed: list[BookingRecord], *, confirmed: bool) -> None:
     """``booking.contacts_shown`` in the audit log (the booking numbers, never the contacts), as the call-back
     list's ``callback.list`` is: who was shown whose number, for the town's records; ``confirmed``: whether the
     change was made (``false``: the 409 that asks the admin to confirm it)."""
