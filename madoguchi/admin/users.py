@@ -40,6 +40,7 @@ async def user_add(args: argparse.Namespace, settings: Settings) -> int:
             routes=routes,
             languages=languages,
             display_name=args.display_name,
+            latin_name=args.latin_name,
         )
         await AuditLog(db).write(
             actor(),
@@ -97,7 +98,9 @@ async def user_set(args: argparse.Namespace, settings: Settings) -> int:
     languages = None if args.languages is None else parse_languages(args.languages)
     db = await open_db(settings)
     try:
-        user = await Accounts(db).update(args.username, role=args.role, routes=routes, languages=languages)
+        user = await Accounts(db).update(
+            args.username, role=args.role, routes=routes, languages=languages, latin_name=args.latin_name
+        )
         await AuditLog(db).write(
             actor(),
             "user.update",
@@ -106,6 +109,7 @@ async def user_set(args: argparse.Namespace, settings: Settings) -> int:
                 "role": user.role,
                 "routes": list(user.routes),
                 "languages": list(user.languages),
+                "latin_name": user.latin_name,
             },
             now(),
         )
@@ -131,6 +135,9 @@ def _set_disabled(disabled: bool) -> Handler:
     return run
 
 
+LATIN_HELP = "the name in Latin letters residents on a non-Japanese page read (e.g. 'Futaba Madoguchi')"
+
+
 def register(subparsers: Any) -> None:
     """Add ``user`` to ``madoguchi``."""
     users = nested(subparsers, "user", "staff accounts")
@@ -142,6 +149,7 @@ def register(subparsers: Any) -> None:
     add.add_argument("--languages", default="ja", help="language codes separated by commas (default: ja)")
     add.add_argument("--municipality", help="municipality id (default: the only one there is)")
     add.add_argument("--display-name", help="name shown to residents and colleagues (default: the username)")
+    add.add_argument("--latin-name", default="", help=LATIN_HELP)
     add.set_defaults(handler=user_add)
     users.add_parser("list", help="list staff accounts (no secrets)").set_defaults(handler=user_list)
     password = users.add_parser("password", help="set a new password (ends the user's sessions)")
@@ -152,9 +160,12 @@ def register(subparsers: Any) -> None:
         toggle = users.add_parser(name, help=f"{name} an account")
         toggle.add_argument("username")
         toggle.set_defaults(handler=_set_disabled(disabled))
-    change = users.add_parser("set", help="change a user's role, routes or languages (ends their sessions)")
+    change = users.add_parser(
+        "set", help="change a user's role, routes, languages or name in Latin letters (ends their sessions)"
+    )
     change.add_argument("username")
     change.add_argument("--role", choices=ROLES)
     change.add_argument("--routes", help="'all' or route ids separated by commas")
     change.add_argument("--languages", help="language codes separated by commas")
+    change.add_argument("--latin-name", help=LATIN_HELP + "; '' clears it")
     change.set_defaults(handler=user_set)

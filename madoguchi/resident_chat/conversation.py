@@ -203,6 +203,13 @@ while the knowledge base had the 300-yen answer. The resident still has 「職�
 _DANGER_REASONS: Final = ("safety:", "calm:", "urgent:")
 
 
+def touched_danger(result: TriageResult) -> bool:
+    """A line that touched danger at all: the danger question asked, a hotline shown, urgent, or a danger word
+    (calmed by the rules or the score)."""
+    hot = result.urgent or result.safety_check or bool(result.hotlines)
+    return hot or any(r.startswith(_DANGER_REASONS) for r in result.reasons)
+
+
 def answer_first(result: TriageResult) -> TriageResult:
     """The chat's action for a triage result: a handoff whose only reasons are guesses
     (:data:`SOFT_HANDOFF_REASONS`) becomes the answer when the bot has one; every other result stays."""
@@ -210,7 +217,7 @@ def answer_first(result: TriageResult) -> TriageResult:
     guessed = bool(reasons) and reasons <= SOFT_HANDOFF_REASONS
     # A line that touched danger at all (a danger word calmed by the rules or the score, the danger question, a
     # hotline) keeps its person: the answer-first shortcut is for plain questions only (session 10's review).
-    danger = result.safety_check or bool(result.hotlines) or any(r.startswith(_DANGER_REASONS) for r in result.reasons)
+    danger = touched_danger(result)
     if result.action != "handoff" or result.urgent or danger or not result.answer or not guessed:
         return result
     return result.model_copy(update={"action": "answer", "handoff": False, "suggestions": ()})
@@ -318,6 +325,8 @@ class ResidentChat:
         said = history[-1].text if history and history[-1].sender == "resident" else masked.text
         ack["masked"] = masked.masked or said != masked.text
         result = answer_first(await triage.triage(said, history=history[:-1]))
+        if touched_danger(result):  # never ended to make room in a flood (chat_pool), whatever comes next
+            await self._mark_danger(participant, cid)
         if result.action != "handoff":
             await self._reply(participant, cid, result)
             if result.action == "answer" and result.answer:
@@ -335,6 +344,15 @@ class ResidentChat:
         except CounterError as exc:  # the store away a moment: the resident waits, the panel says the same
             log.warning("the bot's handoff line for %s was not posted: %s", cid, exc.code)
         return ack
+
+    async def _mark_danger(self, participant: str, cid: str) -> None:
+        chat = await self._counter.open_consultation(participant)
+        if chat is None or chat.id != cid or chat.danger:
+            return
+        try:
+            await self._counter.touch_chat(participant, chat, danger=True)
+        except CounterError as exc:  # ended meanwhile, or the store away a moment
+            log.warning("chat %s touched danger but was not marked: %s", cid, exc.code)
 
     async def choose(self, participant: str, *, municipality_id: str, consultation_id: str, entry_id: str) -> None:
         """The resident pressed one of the bot's suggestion buttons: answer with that entry."""

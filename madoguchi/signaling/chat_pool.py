@@ -8,12 +8,14 @@ ended. Now, per town:
   client address may hold at most ``max_open_per_source_under_pressure`` (5) instead of 30: seven addresses hold
   at most 100 + 7 × 5, and a flood needs about twenty addresses to reach the ceiling, not seven.
 - **Room at the ceiling.** At the ceiling a new chat takes the place of one *bot-only* chat (state ``triage``):
-  first those of addresses holding more than their share under pressure (the flood's, opened before the
-  pressure began), the longest idle first; then any bot-only chat whose resident wrote nothing for
-  ``chat_idle_evict_s``, the longest idle first. A chat waiting for a person or with one is never ended: a
-  resident who reached the queue keeps their place. When none may be ended, the new chat is refused ``busy``;
-  the page says so in the resident's language with the town's phone number. An ended chat's resident is told
-  (``consultation.closed``, reason ``evicted``) with the same number, and may start again.
+  only one whose resident wrote nothing for ``chat_idle_evict_s`` (many homes share one carrier-NAT IPv4
+  address: an address over its share is no reason to cut a resident mid-sentence): first those of addresses
+  holding more than their share under pressure (the flood's, opened before the pressure began), the longest idle
+  first; then any, the longest idle first. A chat waiting for a person or with one is never ended: a resident who
+  reached the queue keeps their place; nor is one that touched danger (the bot's "are you safe?" question, a
+  hotline, an urgent or danger reason: :attr:`Consultation.danger`). When none may be ended, the new chat is
+  refused ``busy``; the page says so in the resident's language with the town's phone number. An ended chat's
+  resident is told (``consultation.closed``, reason ``evicted``) with the same number, and may start again.
 
 Pure: the counter passes the cases and the time.
 """
@@ -56,14 +58,17 @@ def idle_since(c: Consultation) -> float:
 
 
 def room_for_one(chats: list[Consultation], config: CounterConfig, now: float) -> Consultation | None:
-    """The bot-only chat a new one takes the place of at the ceiling, or ``None`` when none may be ended: first
-    one of an address over its share under pressure, then one idle ``chat_idle_evict_s``; the longest idle first
-    in each. Never a chat waiting for a person or with one."""
+    """The bot-only chat a new one takes the place of at the ceiling, or ``None`` when none may be ended: of the
+    chats idle ``chat_idle_evict_s``, first one of an address over its share under pressure, then any; the longest
+    idle first in each. Never a chat waiting for a person or with one, never one that touched danger
+    (:attr:`Consultation.danger`: the "are you safe?" question pending, a hotline, an urgent or danger reason), and
+    never one whose resident wrote within ``chat_idle_evict_s``, over its address's share or not (residents behind
+    one carrier-NAT IPv4 address share it: they are not cut mid-sentence)."""
     share = config.max_open_per_source_under_pressure
     held = Tally(c.source for c in chats)
     with_bot = sorted((c for c in chats if c.state == State.TRIAGE), key=lambda c: (idle_since(c), c.id))
-    over_share = [c for c in with_bot if held[c.source] > share]
+    idle = [c for c in with_bot if not c.danger and now - idle_since(c) >= config.chat_idle_evict_s]
+    over_share = [c for c in idle if held[c.source] > share]
     if over_share:
         return over_share[0]
-    idle = [c for c in with_bot if now - idle_since(c) >= config.chat_idle_evict_s]
     return idle[0] if idle else None

@@ -306,6 +306,11 @@ class Consultation(BaseModel):
         description="an anonymous resident's last line to the bot (kept at most every CHAT_TOUCH_S; None: since "
         "created_at): a bot-only chat idle the longest is the first a new chat may take the place of",
     )
+    danger: bool = Field(
+        default=False,
+        description="an anonymous chat whose resident's line touched danger with the bot (the safety question "
+        "pending, a hotline, an urgent or danger reason): never ended to make room in a flood (chat_pool)",
+    )
     priority: int = 0
     booking: str | None = Field(default=None, description="the booking code a checked-in resident came with")
     video: bool = Field(

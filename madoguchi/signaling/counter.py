@@ -253,11 +253,13 @@ class Counter(Presence):
         self._fire(c, Trigger.CANCEL, now, reason=EVICTED)
         self.effects.append(ResidentReleased(c.id, c.resident, EVICTED, rate=False))
 
-    def touch_chat(self, consultation_id: str, *, resident: str, now: float) -> None:
-        """The resident wrote to the bot: their chat is not idle (:attr:`Consultation.resident_active_at`)."""
+    def touch_chat(self, consultation_id: str, *, resident: str, now: float, danger: bool = False) -> None:
+        """The resident wrote to the bot: their chat is not idle (:attr:`Consultation.resident_active_at`); with
+        ``danger``, their line touched danger and the chat is never ended to make room (:attr:`Consultation.danger`)."""
         c = self._owned_by_resident(consultation_id, resident)
         if c.state == State.TRIAGE:
             c.resident_active_at = now
+            c.danger = c.danger or danger
 
     def _urgent_taken(self, c: Consultation) -> bool:
         """Whether ``c`` is an urgent web chat that may not be put ahead: an earlier urgent chat from its source is

@@ -461,13 +461,17 @@ class CounterService:
         found = (await self._store.read()).open_for_resident(participant)
         return found[0] if found else None
 
-    async def touch_chat(self, participant: str, chat: Consultation) -> None:
+    async def touch_chat(self, participant: str, chat: Consultation, *, danger: bool = False) -> None:
         """The resident of ``chat`` (as read just now) wrote to the bot: keep it from looking idle when a flood
-        fills the town's chats (:mod:`.chat_pool`). Written at most every ``CHAT_TOUCH_S`` per chat."""
+        fills the town's chats (:mod:`.chat_pool`). Written at most every ``CHAT_TOUCH_S`` per chat, and at once
+        when the line touched ``danger`` (the chat is then never ended to make room)."""
         now = self._clock()
-        if chat.state != State.TRIAGE or now - idle_since(chat) < CHAT_TOUCH_S:
+        if chat.state != State.TRIAGE:
             return
-        await self.run(partial(Counter.touch_chat, consultation_id=chat.id, resident=participant, now=now))
+        if now - idle_since(chat) < CHAT_TOUCH_S and (chat.danger or not danger):
+            return
+        op = partial(Counter.touch_chat, consultation_id=chat.id, resident=participant, now=now, danger=danger)
+        await self.run(op)
 
     # --- staff -------------------------------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from typing import Final
 from pydantic import ValidationError
 
 from madoguchi.signaling.state import SetAsideRecord
-from madoguchi.storage.private_files import FILE_MODE, private_dir
+from madoguchi.storage.private_files import FILE_MODE, private_dir, write_new_private_file
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +55,7 @@ class SetAsideFile:
                 bad += 1
         if bad:
             copy = self.path.with_name(f"{self.path.name}.damaged-{secrets.token_hex(4)}")
-            copy.write_bytes(self.path.read_bytes())
-            copy.chmod(FILE_MODE)
+            write_new_private_file(copy, self.path.read_bytes())  # residents' words: 0600 from the start
             log.error("%d set-aside record(s) in %s could not be read; the file was copied to %s", bad, self.path, copy)
         return kept
 

@@ -75,6 +75,23 @@ pause as long, up to this): the updates' delay stays under a second."""
 """How old today's counts may be before a snapshot has them re-read (behind it: the snapshot does not wait)."""
 
 
+def _aged(view: SupervisorSnapshot, now: float) -> SupervisorSnapshot:
+    """``view`` as it stands at ``now`` with nothing else changed: its clock and the waits counted from it moved on
+    (what a page holding it has done meanwhile; as :func:`~madoguchi.signaling.supervisor_delta.apply_delta` ages
+    what a delta does not resend), its version kept."""
+    aged = now - view.now
+    if aged <= 0:
+        return view
+    update: dict[str, Any] = {"now": now}
+    update["queue"] = [c.model_copy(update={"waited_s": c.waited_s + aged}) for c in view.queue]
+    update["alerts"] = [
+        a if a.waited_s is None else a.model_copy(update={"waited_s": a.waited_s + aged}) for a in view.alerts
+    ]
+    if view.today.waiting:
+        update["today"] = view.today.model_copy(update={"longest_wait_s": view.today.longest_wait_s + aged})
+    return view.model_copy(update=update)
+
+
 def jst_midnight(now: float) -> datetime:
     local = datetime.fromtimestamp(now, tz=UTC).astimezone(JST)
     return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
@@ -260,14 +277,16 @@ class SupervisorFeed:
 
     async def current(self, municipality_id: str) -> SupervisorSnapshot:
         """The town's whole view as this process last sent it, with its version (built now if none was): what a page
-        joining (or asking to resync) gets, so that the next ``supervisor.delta`` applies on top of it."""
+        joining (or asking to resync) gets, so that the next ``supervisor.delta`` applies on top of it. When only
+        time moved since, nothing was sent: the kept view is aged to the clock (its ``now`` and the waits that count
+        on, as :func:`apply_delta` ages what a delta does not resend), at the same version."""
         kept = self._sent.get(municipality_id)
         if kept is not None:
-            return kept
+            return _aged(kept, self._clock())
         built = await self.snapshot(municipality_id)
         kept = self._sent.get(municipality_id)  # a flush may have kept one meanwhile: the deltas go from that one
         if kept is not None:
-            return kept
+            return _aged(kept, self._clock())
         return self._keep(municipality_id, built)
 
     def _keep(self, municipality_id: str, view: SupervisorSnapshot) -> SupervisorSnapshot:
@@ -423,23 +442,33 @@ class SupervisorFeed:
         return kept[1]
 
     async def _reread_rules(self, municipality_id: str) -> None:
+        """As :meth:`_reread_booths`: a read that fails or times out is logged and the last rules are kept (the
+        file's hours never replace an admin's stored ones because the database was away)."""
         read_at = self._elapsed()
-        rules = await self._read_rules(municipality_id)
+        try:
+            async with asyncio.timeout(2.0):
+                rules = await self._stored_rules(municipality_id)
+        except Exception:
+            log.warning("opening hours of %s not read again", municipality_id, exc_info=True)
+            return
         before = self._rules_kept.get(municipality_id)
         self._rules_kept[municipality_id] = (read_at, rules)
         if before is None or before[1] != rules:
             self.touch([municipality_id])
 
     async def _read_rules(self, municipality_id: str) -> SupervisionRules:
+        try:
+            async with asyncio.timeout(2.0):
+                return await self._stored_rules(municipality_id)
+        except Exception:
+            log.warning("opening hours unavailable for %s", municipality_id, exc_info=True)
+            return self._town_rules.get(municipality_id, self._rules)
+
+    async def _stored_rules(self, municipality_id: str) -> SupervisionRules:
         rules = self._town_rules.get(municipality_id, self._rules)
         if self._hours is None:
             return rules
-        try:
-            async with asyncio.timeout(2.0):
-                return replace(rules, hours=await self._hours(municipality_id))
-        except Exception:
-            log.warning("opening hours unavailable for %s", municipality_id, exc_info=True)
-            return rules
+        return replace(rules, hours=await self._hours(municipality_id))
 
     async def flush(self) -> None:
         """Send a fresh snapshot of each marked municipality that someone on this process watches (the others are

@@ -150,7 +150,7 @@ class Staff(Base):
     display_name: Mapped[str] = mapped_column(String(200))
     latin_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     """The name in Latin letters, for residents who cannot read the display name's kanji ("Futaba Madoguchi");
-    empty: they read "a staff member" in their language instead (0014)."""
+    empty: they read "a staff member" in their language instead (migration 0015_chat10_staff_latin_name)."""
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
     routes: Mapped[list[str]]

@@ -39,3 +39,22 @@ def private_file(path: Path) -> Path:
     finally:
         os.close(fd)
     return path
+
+
+def write_new_private_file(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path``, a file that must not exist yet, created with mode 0600 from the start: never a
+    moment readable by others (a copy made with the default mode and restricted afterwards was, and stayed so if
+    the process stopped in between)."""
+    path = path.expanduser()
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    try:
+        os.fchmod(descriptor, FILE_MODE)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view) :]
+    except BaseException:
+        os.close(descriptor)
+        path.unlink(missing_ok=True)
+        raise
+    os.close(descriptor)
+    return path

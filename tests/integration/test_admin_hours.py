@@ -182,13 +182,15 @@ async def test_closing_a_day_with_bookings_names_them_first(live_server: LiveSer
         status, listed = await admin.get(f"/api/staff/bookings?date={day.isoformat()}&municipality=shiomi")
         assert status == 200 and [b["contact"] for b in listed["bookings"]] == ["***5678"], listed
         shown = [d for _, action, d in await audit_actions(live_server) if action == "booking.contacts_shown"]
-        assert shown == [{"bookings": [booked.code], "why": "hours"}], shown
+        assert shown == [{"bookings": [booked.code], "why": "hours", "confirmed": False}], shown  # not made
         assert "5678" not in str(await audit_actions(live_server))
         assert await OpeningHoursStore(live_server.app[keys.DATABASE]).get("shiomi") is None  # nothing stored
         status, saved = await admin.post("/api/admin/hours/shiomi?confirm=1", body)
         assert status == 200, saved
         assert [b["code"] for b in saved["bookings_on_closed_days"]] == [booked.code]
         assert saved["bookings_on_closed_days"][0]["phone"] == "090-1234-5678"
+        shown = [d for _, action, d in await audit_actions(live_server) if action == "booking.contacts_shown"]
+        assert [d["confirmed"] for d in shown] == [False, True], shown  # the audit says the change was made
         # another day closed: no booking on it, saved at once
         status, saved = await admin.post("/api/admin/hours/shiomi", {**body, "closed": ["2030-01-08"]})
         assert status == 200 and saved["bookings_on_closed_days"] == [], saved

@@ -403,3 +403,5 @@ async def test_a_staff_members_name_in_latin_letters_is_given_changed_and_checke
         assert status == 400 and refused["error"]["message"] and refused["error"]["field"] == "latin_name"
     user = await live_server.app[keys.ACCOUNTS].by_username("futaba")
     assert user is not None and user.latin_name == "Futaba Madoguchi"
+    updates = [d for _, action, d in await audit_actions(live_server) if action == "user.update"]
+    assert [d["latin_name"] for d in updates] == ["Futaba Madoguchi"]  # the audit says what residents now read

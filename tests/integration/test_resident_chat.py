@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from madoguchi import keys
 from madoguchi.domain.privacy import my_number_check_digit
 from tests.support import LiveServer, Peer, agent_peer, ok, on_both_topologies, resident_peer
 
@@ -133,6 +134,8 @@ async def test_a_weak_danger_signal_asks_first_and_yes_makes_it_urgent(live_serv
     assert question["text"] == "いま、あなたや だれかが 危ない 状態ですか？"
     assert {"110", "119"} <= {h["number"] for h in question["bot"]["hotlines"]}
     assert "position" not in ack  # nobody is queued for a question
+    counter = await live_server.app[keys.COUNTER]._store.read()
+    assert counter.state.consultations[ack["consultation_id"]].danger  # never ended to make room in a flood
 
     ack = ok(await home.call("chat.send", {"text": "はい", "client_id": "s-2"}))
     bot = await home.wait_for("chat.message", lambda m: m["sender"] == "bot" and m["seq"] > question["seq"])

@@ -40,11 +40,12 @@ def _booking_json(booking: BookingRecord) -> dict[str, str | None]:
     }
 
 
-async def _shown(request: web.Request, admin: StaffRecord, closed: list[BookingRecord]) -> None:
+async def _shown(request: web.Request, admin: StaffRecord, closed: list[BookingRecord], *, confirmed: bool) -> None:
     """``booking.contacts_shown`` in the audit log (the booking numbers, never the contacts), as the call-back
-    list's ``callback.list`` is: who was shown whose number, for the town's records."""
+    list's ``callback.list`` is: who was shown whose number, for the town's records; ``confirmed``: whether the
+    change was made (``false``: the 409 that asks the admin to confirm it)."""
     if closed:
-        detail = {"bookings": [b.code for b in closed], "why": "hours"}
+        detail = {"bookings": [b.code for b in closed], "why": "hours", "confirmed": confirmed}
         await guard.audit(request, admin, "booking.contacts_shown", detail)
 
 
@@ -86,7 +87,7 @@ async def _refused(request: web.Request, admin: StaffRecord, closed: list[Bookin
     The check is made in the change's own transaction (:meth:`OpeningHoursStore.save`), so a booking made while
     the admin looked is named too, never stranded silently."""
     message = f"{len(closed)} booking(s) fall on hours these changes close; send again with ?confirm=1"
-    await _shown(request, admin, closed)
+    await _shown(request, admin, closed, confirmed=False)
     return guard.refuse(
         409, "bookings_on_closed_days", message, details={"bookings": [_booking_json(b) for b in closed]}
     )
@@ -109,7 +110,7 @@ async def save(request: web.Request) -> web.StreamResponse:
     except BookingsOnClosedDays as refused:
         raise await _refused(request, admin, refused.bookings) from None
     request.app[keys.HOURS].forget(municipality_id)
-    await _shown(request, admin, closed)
+    await _shown(request, admin, closed, confirmed=True)
     hours = await hours_json(request.app, municipality_id, datetime.now(UTC))
     return web.json_response({"hours": hours, "bookings_on_closed_days": [_booking_json(b) for b in closed]})
 
@@ -131,7 +132,7 @@ async def reset(request: web.Request) -> web.StreamResponse:
     except BookingsOnClosedDays as refused:
         raise await _refused(request, admin, refused.bookings) from None
     book.forget(municipality_id)
-    await _shown(request, admin, closed)
+    await _shown(request, admin, closed, confirmed=True)
     hours = await hours_json(request.app, municipality_id, datetime.now(UTC))
     return web.json_response(
         {"reset": cleared, "hours": hours, "bookings_on_closed_days": [_booking_json(b) for b in closed]}

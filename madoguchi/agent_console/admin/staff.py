@@ -165,7 +165,13 @@ async def change_staff(request: web.Request) -> web.StreamResponse:
         request,
         admin,
         "user.update",
-        {"username": user.username, "role": user.role, "routes": list(user.routes), "languages": list(user.languages)},
+        {
+            "username": user.username,
+            "role": user.role,
+            "routes": list(user.routes),
+            "languages": list(user.languages),
+            "latin_name": user.latin_name,
+        },
     )
     return web.json_response({"staff": staff_json(admin, user, False)})
 

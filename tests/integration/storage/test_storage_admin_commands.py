@@ -7,6 +7,7 @@ import json
 import pytest
 
 from madoguchi.storage.accounts import Accounts
+from madoguchi.storage.audit import AuditLog
 from madoguchi.storage.booths import Booths
 from madoguchi.storage.db import Database
 from madoguchi.storage.testing import fast_password_hasher
@@ -195,3 +196,37 @@ async def test_user_set_changes_role_routes_and_languages(admin: Cli, database_u
     assert user is not None and (user.role, user.routes, user.languages) == ("supervisor", ("tax",), ("ja", "vi"))
     assert_user_error(await admin("user", "set", "tanaka", "--routes", "fishing"), "fishing")
     assert_user_error(await admin("user", "set", "nobody", "--role", "agent"), "nobody")
+
+
+async def test_user_add_and_set_take_a_name_in_latin_letters(admin: Cli, database_url: str) -> None:
+    """Issue #11: the CLI covers what the admin page does, the name residents on a non-Japanese page read too."""
+    await add_town(database_url)
+    added = await admin(*ADD_AGENT, "--display-name", "窓口 二葉", "--latin-name", " Futaba ", stdin="long-enough\n")
+    assert added.status == 0, added
+    assert (await _latin_name(database_url)) == "Futaba"
+    changed = await admin("user", "set", "tanaka", "--latin-name", "Futaba Madoguchi")
+    assert changed.status == 0, changed
+    assert (await _latin_name(database_url)) == "Futaba Madoguchi"
+    assert_user_error(await admin("user", "set", "tanaka", "--latin-name", "二葉"), "Latin")
+    assert (await _latin_name(database_url)) == "Futaba Madoguchi"  # nothing changed
+    assert (await admin("user", "set", "tanaka", "--role", "supervisor")).status == 0  # left out: kept
+    assert (await _latin_name(database_url)) == "Futaba Madoguchi"
+    assert (await admin("user", "set", "tanaka", "--latin-name", "")).status == 0  # cleared
+    assert (await _latin_name(database_url)) == ""
+    db = Database(database_url)
+    try:
+        entries = await AuditLog(db).recent()
+    finally:
+        await db.close()
+    updates = [e.detail for e in reversed(entries) if e.action == "user.update"]
+    assert [d["latin_name"] for d in updates] == ["Futaba Madoguchi", "Futaba Madoguchi", ""]
+
+
+async def _latin_name(database_url: str) -> str:
+    db = Database(database_url)
+    try:
+        user = await Accounts(db).by_username("tanaka")
+    finally:
+        await db.close()
+    assert user is not None
+    return user.latin_name

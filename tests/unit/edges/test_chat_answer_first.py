@@ -6,7 +6,7 @@ import pytest
 
 from madoguchi.chatbot.engine import LinkInfo, Suggestion, TriageResult
 from madoguchi.domain.routes import RouteId
-from madoguchi.resident_chat.conversation import answer_before_handoff, answer_first
+from madoguchi.resident_chat.conversation import answer_before_handoff, answer_first, touched_danger
 
 
 def result(
@@ -77,3 +77,9 @@ def test_a_line_that_touched_danger_keeps_its_person(extra: dict[str, object]) -
     reasons = extra.pop("reasons")
     assert isinstance(reasons, tuple)
     assert answer_first(result(*reasons, **extra)).action == "handoff"  # session 10's review
+    assert touched_danger(result(*reasons, **extra))  # and its chat is never ended to make room in a flood
+
+
+def test_a_plain_line_did_not_touch_danger() -> None:
+    assert not touched_danger(result("handoff:learned (score 0.11)"))
+    assert touched_danger(result(urgent=True))

@@ -83,11 +83,11 @@ def test_at_the_ceiling_a_chat_of_an_address_over_its_share_makes_room_the_longe
     for n in range(3):
         bot_chat(counter, f"a{n}", source="a", now=float(n))  # before the pressure: "a" holds 3, over its 2
     counter.touch_chat("a0", resident="resident:a0", now=50.0)  # a0 wrote again: a1 is the longest idle
-    bot_chat(counter, "b0", source="b", now=10.0)
+    bot_chat(counter, "b0", source="b", now=0.0)  # idle longer than a1, but its address is within its share
     bot_chat(counter, "c0", source="c", now=10.0)
     bot_chat(counter, "d0", source="d", now=10.0)  # 6: the ceiling
     counter.effects.clear()
-    bot_chat(counter, "e0", source="e", now=60.0)
+    bot_chat(counter, "e0", source="e", now=200.0)  # every chat idle the 120 s
     assert "a1" not in counter.state.consultations  # ended (an ended case leaves the live state)
     assert ResidentReleased("a1", "resident:a1", EVICTED, rate=False) in counter.effects
     (ended,) = [e for e in counter.effects if isinstance(e, Transitioned) and e.consultation.id == "a1"]
@@ -110,6 +110,43 @@ def test_a_chat_waiting_for_or_with_a_person_is_never_ended_and_a_busy_town_says
     assert set(counter.state.consultations) == {"w", "h", "new"}
     bot_chat(counter, "next", source="e", now=10_000.0)  # hours later: "new" is idle, w and h still never
     assert {c.id for c in counter.state.consultations.values() if c.is_open} == {"w", "h", "next"}
+
+
+def test_a_chat_over_its_share_is_not_ended_while_its_resident_writes() -> None:
+    """Homes behind one carrier-NAT IPv4 address share it: being over the share is no reason to cut a resident who
+    wrote a moment ago."""
+    counter = make(max_open_chats_per_municipality=6, max_open_per_source_under_pressure=1, chat_idle_evict_s=120.0)
+    for n in range(3):
+        bot_chat(counter, f"nat{n}", source="100.64.0.1", now=0.0)  # before the pressure: over its share of 1
+    for other in "bcd":
+        bot_chat(counter, f"{other}0", source=other, now=0.0)  # 6: the ceiling
+    for n in range(3):
+        counter.touch_chat(f"nat{n}", resident=f"resident:nat{n}", now=90.0)
+    with pytest.raises(CounterError) as refused:
+        bot_chat(counter, "new", source="e", now=100.0)  # b0, c0, d0 silent 100 s: not yet idle (120)
+    assert refused.value.code == "busy"  # before: nat0 (over its address's share) was ended mid-sentence
+    assert set(counter.state.consultations) == {"nat0", "nat1", "nat2", "b0", "c0", "d0"}
+    bot_chat(counter, "new", source="e", now=150.0)  # b0 idle 150 s: it makes room, not the writing residents
+    assert set(counter.state.consultations) == {"nat0", "nat1", "nat2", "c0", "d0", "new"}
+    bot_chat(counter, "next", source="f", now=215.0)  # nat0..2 idle 125 s now: over the share, they go first
+    assert "nat0" not in counter.state.consultations and "next" in counter.state.consultations
+
+
+def test_a_chat_that_touched_danger_is_never_ended_to_make_room() -> None:
+    counter = make(max_open_chats_per_municipality=2, chat_idle_evict_s=120.0)
+    bot_chat(counter, "asked", source="a", now=0.0)
+    counter.touch_chat("asked", resident="resident:asked", now=1.0, danger=True)  # the bot asked "are you safe?"
+    bot_chat(counter, "plain", source="b", now=0.0)
+    counter.touch_chat("plain", resident="resident:plain", now=2.0)  # a plain line: not marked
+    assert counter.state.consultations["asked"].danger and not counter.state.consultations["plain"].danger
+    bot_chat(counter, "new", source="c", now=10_000.0)  # hours of silence: the plain one makes room
+    assert "plain" not in counter.state.consultations and "asked" in counter.state.consultations
+    counter.touch_chat("asked", resident="resident:asked", now=10_001.0)  # a later plain line keeps the mark
+    counter.touch_chat("new", resident="resident:new", now=19_950.0)  # "new" writes; "asked" silent for hours
+    with pytest.raises(CounterError) as refused:
+        bot_chat(counter, "later", source="d", now=20_000.0)
+    assert refused.value.code == "busy"  # the town's phone number is on the page; "asked" keeps its chat
+    assert "asked" in counter.state.consultations and counter.state.consultations["asked"].danger
 
 
 def test_a_touch_counts_only_in_the_bot_chat() -> None:

@@ -63,6 +63,25 @@ def test_a_damaged_line_is_copied_aside_and_the_others_kept(tmp_path: Path, capl
     (copy,) = [p for p in tmp_path.iterdir() if p.name.startswith("set-aside.jsonl.damaged-")]
     assert "{not json" in copy.read_text()
     assert "could not be read" in caplog.text
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+
+
+def test_the_damaged_copy_is_private_from_its_creation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The copy holds residents' words: made 0600 at once, not with the default mode and restricted after (the
+    process stopping in between left it readable; here the restricting step never comes, and umask is 0)."""
+    path = tmp_path / "set-aside.jsonl"
+    counter = Counter(CounterState(), CounterConfig())
+    _set_aside_one(counter)
+    SetAsideFile(path).save(counter.state.set_aside)
+    path.write_text(path.read_text() + "{not json\n")
+    monkeypatch.setattr(Path, "chmod", lambda self, mode: None)
+    previous = os.umask(0)
+    try:
+        SetAsideFile(path).load()
+    finally:
+        os.umask(previous)
+    (copy,) = [p for p in tmp_path.iterdir() if p.name.startswith("set-aside.jsonl.damaged-")]
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600
 
 
 async def test_a_disk_that_refuses_the_write_leaves_the_list_in_memory(

@@ -7,16 +7,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 
+from madoguchi.domain.opening_hours import OpeningHours
 from madoguchi.signaling.consultation import Channel
 from madoguchi.signaling.dispatch import Delivery, Notifier, Supervisors
 from madoguchi.signaling.live import Followers
 from madoguchi.signaling.server_events import SupervisorDelta, SupervisorSnapshot
 from madoguchi.signaling.state import CounterConfig
 from madoguchi.signaling.store import MemoryStore
-from madoguchi.signaling.supervisor_feed import BOOTH_LIST_TTL_S, TODAY_TTL_S, SupervisorFeed
+from madoguchi.signaling.supervisor_delta import apply_delta
+from madoguchi.signaling.supervisor_feed import BOOTH_LIST_TTL_S, RULES_TTL_S, TODAY_TTL_S, SupervisorFeed
 from madoguchi.storage.booths import Booths
 from madoguchi.storage.records import ConsultationRecords
 
@@ -77,6 +79,7 @@ class SlowCounts:
 class Clocks:
     def __init__(self) -> None:
         self.elapsed = 0.0
+        self.now = NOW
 
 
 def make_feed(
@@ -88,7 +91,7 @@ def make_feed(
         notifier=cast(Notifier, kept),
         booths=cast(Booths, booths or CountedBooths()),
         records=cast(ConsultationRecords, counts or SlowCounts()),
-        clock=lambda: NOW,
+        clock=lambda: clocks.now,
         timer=lambda: clocks.elapsed,
     )
     return feed, kept, clocks
@@ -167,6 +170,32 @@ async def test_a_joining_page_gets_the_view_last_sent_and_then_deltas_on_top_of_
     feed.unwatch(["shiomi"])  # nobody watches here: the kept view goes; the next watcher gets a new one
     feed.watch(["shiomi"])
     assert (await feed.current("shiomi")).version == 3  # versions are never reused while the process runs
+
+
+async def test_a_page_joining_after_only_time_moved_gets_the_view_aged_to_the_clock_at_the_same_version() -> None:
+    feed, kept, clocks = make_feed()
+    feed.watch(["shiomi"])
+    await open_case(feed, "shiomi", "c1")
+    first = await feed.current("shiomi")
+    assert first.version == 1 and first.now == NOW and first.queue[0].waited_s == 0
+    clocks.now += 600  # ten minutes of nothing but time: nothing is sent
+    feed.touch(["shiomi"])
+    await feed.flush()
+    assert kept.sent == []
+    joined = await feed.current("shiomi")  # a page joining (or resyncing) now: its clock must not be ten minutes old
+    assert joined.version == 1 and joined.now == NOW + 600
+    assert [c.waited_s for c in joined.queue] == [600]
+    assert joined.today.waiting and joined.today.longest_wait_s == first.today.longest_wait_s + 600
+    fresh = await feed.snapshot("shiomi")
+    assert joined.model_copy(update={"version": 0}) == fresh.model_copy(update={"version": 0})
+    await open_case(feed, "shiomi", "c2")  # the next delta still applies on top of what the page got
+    clocks.now += 30
+    feed.touch(["shiomi"])
+    await feed.flush()
+    [(_, delta)] = kept.sent
+    assert isinstance(delta, SupervisorDelta) and delta.base == 1
+    after = await feed.snapshot("shiomi")
+    assert apply_delta(joined, delta).model_copy(update={"version": 0}) == after.model_copy(update={"version": 0})
 
 
 async def test_the_booth_list_is_read_again_only_once_it_is_old_and_behind_the_view() -> None:
@@ -263,3 +292,32 @@ def test_a_notice_reaches_the_store_before_the_feed() -> None:
         "store:unsubscribed",
         "feed:unsubscribed",
     ]
+
+
+async def test_a_failing_reread_of_the_hours_keeps_the_last_rules() -> None:
+    stored = OpeningHours(holidays=frozenset({date(2026, 12, 31)}))  # an admin's hours, unlike the file's default
+    failing = False
+
+    async def hours(municipality_id: str) -> OpeningHours:
+        if failing:
+            raise ConnectionError("database away")
+        return stored
+
+    kept, clocks = Kept(), Clocks()
+    feed = SupervisorFeed(
+        store=MemoryStore(CounterConfig()),
+        notifier=cast(Notifier, kept),
+        booths=cast(Booths, CountedBooths()),
+        records=cast(ConsultationRecords, SlowCounts()),
+        clock=lambda: clocks.now,
+        timer=lambda: clocks.elapsed,
+        hours=hours,
+    )
+    assert (await feed._rules_of("shiomi")).hours == stored
+    failing = True
+    clocks.elapsed += RULES_TTL_S * 2
+    assert (await feed._rules_of("shiomi")).hours == stored  # the last ones, while the re-read runs behind
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not feed._rereads  # the re-read ended (and failed)
+    assert (await feed._rules_of("shiomi")).hours == stored  # kept: not the file's default hours

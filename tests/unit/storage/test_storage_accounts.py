@@ -194,8 +194,9 @@ async def test_weak_stored_hashes_are_upgraded_on_login(db: Database, town: str)
 
 
 async def test_a_name_in_latin_letters_is_kept_changed_and_checked(db: Database, town: str, accounts: Accounts) -> None:
-    """What a resident who does not read Japanese sees of the agent (UX round 12, migration 0014): given, changed,
-    cleared; anything but letters, spaces, '.', "'" and '-' is refused (it is shown to residents)."""
+    """What a resident who does not read Japanese sees of the agent (UX round 12, migration
+    0015_chat10_staff_latin_name): given, changed, cleared; anything but letters, spaces, '.', "'" and '-' is
+    refused (it is shown to residents)."""
     user = await _agent(accounts, latin_name="  Hanako   Tanaka ")
     assert user.latin_name == "Hanako Tanaka"
     assert (await accounts.get(user.id)) == user
