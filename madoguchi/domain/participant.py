@@ -93,3 +93,10 @@ class Participant(str):
         return core_schema.no_info_after_validator_function(
             cls, core_schema.str_schema(), serialization=core_schema.plain_serializer_function_ser_schema(str)
         )
+
+
+def is_of_kind(key: str, kind: ParticipantKind) -> bool:
+    """``key`` (a participant's key, as the live state's connection map holds them) is of ``kind``, without parsing
+    it: a supervisor view of a town with 2,201 booths connected asked each key's kind, and parsing them was a tenth
+    of the view (``bench/supervisor/delta.py``, session 12)."""
+    return key.startswith(kind.value) and key[len(kind.value) : len(kind.value) + 1] == ":"
