@@ -464,26 +464,35 @@ def alarms(
     rules = rules or SupervisionRules()
     out: list[SupervisorAlert] = []
     town_queue = queue if queue is not None else [c for c in counter.queue() if c.municipality_id == municipality_id]
-    waiting = [c for c in town_queue if c.state == State.WAITING]
     is_stranded = is_stranded or StrandedCheck(counter, now)
-    groups: dict[tuple[str, str], list[Consultation]] = {}
-    for c in waiting:
-        if is_stranded(c):
-            groups.setdefault((c.route, c.language), []).append(c)
-    for (route, language), cases in groups.items():
-        oldest = min(cases, key=lambda c: c.enqueued_at)
-        gap = language_gap(counter, oldest)
-        alert = _alert("stranded", oldest, now, action="sv.do.stranded_language" if gap else "sv.do.stranded")
-        update = {"key": f"stranded:{route}:{language}", "count": len(cases), "reason": "language" if gap else None}
-        out.append(alert.model_copy(update=update))
-    for c in waiting:
-        if c.urgent and now - c.enqueued_at > URGENT_WAIT_S:
-            out.append(_alert("urgent_waiting", c, now, action="sv.do.urgent_waiting"))
+    # one pass over the waiting cases: the stranded ones by route and language (each group's first longest waiting
+    # and how many), the urgent ones waiting too long, each route's longest waiting
+    groups: dict[tuple[str, str], tuple[Consultation, int]] = {}
+    urgent_late: list[Consultation] = []
     longest_by_route: dict[str, Consultation] = {}
-    for c in waiting:
+    waiting_state = State.WAITING
+    for c in town_queue:
+        if c.state != waiting_state:
+            continue
+        if is_stranded(c):
+            group = (c.route, c.language)
+            found = groups.get(group)
+            if found is None:
+                groups[group] = (c, 1)
+            else:
+                oldest, count = found
+                groups[group] = (c if c.enqueued_at < oldest.enqueued_at else oldest, count + 1)
+        if c.urgent and now - c.enqueued_at > URGENT_WAIT_S:
+            urgent_late.append(c)
         first = longest_by_route.get(c.route)
         if first is None or c.enqueued_at < first.enqueued_at:
             longest_by_route[c.route] = c
+    for (route, language), (oldest, count) in groups.items():
+        gap = language_gap(counter, oldest)
+        alert = _alert("stranded", oldest, now, action="sv.do.stranded_language" if gap else "sv.do.stranded")
+        update = {"key": f"stranded:{route}:{language}", "count": count, "reason": "language" if gap else None}
+        out.append(alert.model_copy(update=update))
+    out += [_alert("urgent_waiting", c, now, action="sv.do.urgent_waiting") for c in urgent_late]
     for route, c in sorted(longest_by_route.items()):
         target = rules.target_s(route)
         if now - c.enqueued_at > target:
