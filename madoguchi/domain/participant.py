@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Any, Self
+from typing import Any, Final, Self
 
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
@@ -93,3 +93,13 @@ class Participant(str):
         return core_schema.no_info_after_validator_function(
             cls, core_schema.str_schema(), serialization=core_schema.plain_serializer_function_ser_schema(str)
         )
+
+
+def is_of_kind(key: str, kind: ParticipantKind) -> bool:
+    """``key`` (a participant's key, as the live state's connection map holds them) is of ``kind``, without parsing
+    it: a supervisor view of a town with 2,201 booths connected asked each key's kind, and parsing them was a tenth
+    of the view (``bench/supervisor/delta.py``, session 12)."""
+    return key.startswith(_PREFIXES[kind])
+
+
+_PREFIXES: Final = {kind: f"{kind.value}:" for kind in ParticipantKind}

@@ -310,13 +310,15 @@ class Routing:
 
     def overflow_moments(self, c: Consultation) -> list[float]:
         """When ``c`` reaches its overflow times (the office's rule, the interpreter overflow)."""
-        out = []
-        rule = self.config.overflow_rule(c.municipality_id, c.route)
-        if rule is not None:
-            out.append(c.enqueued_at + rule.after_s)
-        if self.config.interpreter_after_s is not None and not c.urgent:
-            out.append(c.enqueued_at + self.config.interpreter_after_s)
-        return out
+        return [c.enqueued_at + wait for wait in self.overflow_waits(c.municipality_id, c.route, urgent=c.urgent)]
+
+    def overflow_waits(self, municipality_id: str, route: str, *, urgent: bool) -> tuple[float, ...]:
+        """How long a case of this town and route waits before each of its overflow times (:meth:`overflow_moments`
+        adds them to its ``enqueued_at``): the same for every such case, so a caller asking about many cases works
+        them out once per kind (:class:`~madoguchi.signaling.supervision.StrandedCheck`)."""
+        rule = self.config.overflow_rule(municipality_id, route)
+        interpreter = self.config.interpreter_after_s if not urgent else None
+        return tuple(wait for wait in (None if rule is None else rule.after_s, interpreter) if wait is not None)
 
     def overflow_deadlines(self, now: float) -> list[float]:
         """When the timers must tick for waiting cases reaching their overflow times, those still ahead of ``now``:

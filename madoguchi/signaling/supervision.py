@@ -15,10 +15,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from madoguchi.domain.opening_hours import OFFICE_HOURS, OpeningHours, open_now
-from madoguchi.domain.participant import Participant
+from madoguchi.domain.participant import Participant, ParticipantKind, is_of_kind
 from madoguchi.signaling.consultation import Consultation, State
 from madoguchi.signaling.routing import Routing
 from madoguchi.signaling.server_events import (
@@ -102,7 +102,7 @@ def watching_ids(counter: Routing) -> set[str]:
     ids = {
         Participant(p).id
         for p, conns in counter.state.connections.items()
-        if conns and Participant(p).kind == "supervisor"
+        if conns and is_of_kind(p, ParticipantKind.SUPERVISOR)
     }
     return ids - set(counter.state.agents)
 
@@ -130,23 +130,68 @@ def language_gap(counter: Routing, c: Consultation) -> bool:
     return any(a.on_duty and a.covers(c) and a.id not in c.not_back_to for a in counter.state.agents.values())
 
 
+_GroupKey = tuple[str, str, str, tuple[bool, ...], tuple[str, ...], bool]
+_Staffing = tuple[tuple[str, bool, tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...]
+
+
+@dataclass
+class _Coverage:
+    """What :class:`StrandedCheck` worked out for one staffing: the counter's rules (held, compared by identity) and
+    each group's answer."""
+
+    config: object
+    known: dict[_GroupKey, bool] = field(default_factory=dict)
+
+
 class StrandedCheck:
     """:func:`stranded` for many cases at one moment. The answer depends only on the case's town, route and
     language, on whether its overflow times have passed and on who sent it away (``Agent.serves`` and
     ``Routing.may_take`` read nothing else of it), so it is worked out once per such group: 2,000 waiting cases
-    and 200 agents are a few dozen groups instead of 400,000 agent checks per update (``bench/supervisor``)."""
+    and 200 agents are a few dozen groups instead of 400,000 agent checks per update (``bench/supervisor``).
+
+    Nor does it depend on anything else of the counter than its rules (``config``) and, of each agent, the id,
+    whether on duty, towns, routes and languages (the *staffing*): the answers are kept across checks for the last
+    :data:`COVERAGE_KEPT` staffings, so a view built after a change that moved no agent on or off duty (a case came
+    or went) asks no agent again (a stranded group asked all 200 agents each time; ``bench/supervisor/delta.py``,
+    session 12 perf11)."""
+
+    COVERAGE_KEPT: ClassVar[int] = 4
+    _kept: ClassVar[dict[tuple[int, _Staffing], _Coverage]] = {}
 
     def __init__(self, counter: Routing, now: float) -> None:
         self._counter = counter
         self._now = now
-        self._known: dict[tuple[str, str, str, tuple[bool, ...], tuple[str, ...], bool], bool] = {}
+        self._waits: dict[tuple[str, str, bool], tuple[float, ...]] = {}
+        staffing: _Staffing = tuple(
+            (a.id, a.on_duty, a.municipality_ids, a.routes, a.languages) for a in counter.state.agents.values()
+        )
+        key = (id(counter.config), staffing)
+        kept = StrandedCheck._kept.get(key)
+        if kept is None or kept.config is not counter.config:
+            while len(StrandedCheck._kept) >= StrandedCheck.COVERAGE_KEPT:
+                del StrandedCheck._kept[next(iter(StrandedCheck._kept))]  # the oldest
+            kept = StrandedCheck._kept[key] = _Coverage(counter.config)
+        self._known = kept.known
+
+    @classmethod
+    def forget(cls) -> None:
+        """Drop the answers kept across checks (tests compare a build with them against one without)."""
+        cls._kept.clear()
 
     def __call__(self, c: Consultation) -> bool:
-        overflowed = tuple(self._now >= at for at in self._counter.overflow_moments(c))
-        key = (c.municipality_id, c.route, c.language, overflowed, tuple(c.not_back_to), c.urgent)
+        # the overflow waits once per town, route and urgency, not the rule looked up per case (the key was most of
+        # a view's stranded checks at 2,000 waiting, bench/supervisor/delta.py session 12 perf11)
+        kind = (c.municipality_id, c.route, c.urgent)
+        waits = self._waits.get(kind)
+        if waits is None:
+            waits = self._waits[kind] = self._counter.overflow_waits(c.municipality_id, c.route, urgent=c.urgent)
+        now = self._now
+        overflowed = tuple([now >= c.enqueued_at + wait for wait in waits]) if waits else ()
+        away = tuple(c.not_back_to) if c.not_back_to else ()
+        key = (c.municipality_id, c.route, c.language, overflowed, away, c.urgent)
         found = self._known.get(key)
         if found is None:
-            found = self._known[key] = stranded(self._counter, c, self._now)
+            found = self._known[key] = stranded(self._counter, c, now)
         return found
 
 
@@ -292,7 +337,16 @@ def supervisor_view(
         booths_total=len(ordered),
         booths_online=sum(1 for _, online in ordered if online),
         today=figures,
-        alerts=alarms(counter, municipality_id, now, booths=booths, rules=rules, is_stranded=is_stranded, queue=queue),
+        alerts=alarms(
+            counter,
+            municipality_id,
+            now,
+            booths=booths,
+            rules=rules,
+            is_stranded=is_stranded,
+            queue=queue,
+            offline=[b for b, online in ordered if not online],
+        ),
     )
 
 
@@ -394,9 +448,11 @@ def alarms(
     rules: SupervisionRules | None = None,
     is_stranded: StrandedCheck | None = None,
     queue: Sequence[Consultation] | None = None,
+    offline: Sequence[BoothInfo] | None = None,
 ) -> list[SupervisorAlert]:
     """Every alarm for one municipality at ``now``, most serious first. Each names what to do
-    (``action`` is an i18n key the page shows in plain words). ``queue``: the town's queue if the caller has it.
+    (``action`` is an i18n key the page shows in plain words). ``queue``: the town's queue if the caller has it;
+    ``offline``: those of ``booths`` not online, if the caller has worked them out (the view has, ordering them).
 
     A stranded alarm says ``reason="language"`` when agents of the route are on duty but none speaks the case's
     language (:func:`language_gap`): the remedy is a speaker or an interpreter, not another route. (Urgent cases
@@ -408,26 +464,35 @@ def alarms(
     rules = rules or SupervisionRules()
     out: list[SupervisorAlert] = []
     town_queue = queue if queue is not None else [c for c in counter.queue() if c.municipality_id == municipality_id]
-    waiting = [c for c in town_queue if c.state == State.WAITING]
     is_stranded = is_stranded or StrandedCheck(counter, now)
-    groups: dict[tuple[str, str], list[Consultation]] = {}
-    for c in waiting:
-        if is_stranded(c):
-            groups.setdefault((c.route, c.language), []).append(c)
-    for (route, language), cases in groups.items():
-        oldest = min(cases, key=lambda c: c.enqueued_at)
-        gap = language_gap(counter, oldest)
-        alert = _alert("stranded", oldest, now, action="sv.do.stranded_language" if gap else "sv.do.stranded")
-        update = {"key": f"stranded:{route}:{language}", "count": len(cases), "reason": "language" if gap else None}
-        out.append(alert.model_copy(update=update))
-    for c in waiting:
-        if c.urgent and now - c.enqueued_at > URGENT_WAIT_S:
-            out.append(_alert("urgent_waiting", c, now, action="sv.do.urgent_waiting"))
+    # one pass over the waiting cases: the stranded ones by route and language (each group's first longest waiting
+    # and how many), the urgent ones waiting too long, each route's longest waiting
+    groups: dict[tuple[str, str], tuple[Consultation, int]] = {}
+    urgent_late: list[Consultation] = []
     longest_by_route: dict[str, Consultation] = {}
-    for c in waiting:
+    waiting_state = State.WAITING
+    for c in town_queue:
+        if c.state != waiting_state:
+            continue
+        if is_stranded(c):
+            group = (c.route, c.language)
+            found = groups.get(group)
+            if found is None:
+                groups[group] = (c, 1)
+            else:
+                oldest, count = found
+                groups[group] = (c if c.enqueued_at < oldest.enqueued_at else oldest, count + 1)
+        if c.urgent and now - c.enqueued_at > URGENT_WAIT_S:
+            urgent_late.append(c)
         first = longest_by_route.get(c.route)
         if first is None or c.enqueued_at < first.enqueued_at:
             longest_by_route[c.route] = c
+    for (route, language), (oldest, count) in groups.items():
+        gap = language_gap(counter, oldest)
+        alert = _alert("stranded", oldest, now, action="sv.do.stranded_language" if gap else "sv.do.stranded")
+        update = {"key": f"stranded:{route}:{language}", "count": count, "reason": "language" if gap else None}
+        out.append(alert.model_copy(update=update))
+    out += [_alert("urgent_waiting", c, now, action="sv.do.urgent_waiting") for c in urgent_late]
     for route, c in sorted(longest_by_route.items()):
         target = rules.target_s(route)
         if now - c.enqueued_at > target:
@@ -442,18 +507,18 @@ def alarms(
                 )
             )
     if open_now(rules.hours, None, datetime.fromtimestamp(now, tz=UTC)):
-        for b in sorted(booths, key=lambda b: b.id):
-            if not booth_online(counter, b.id):
-                out.append(
-                    SupervisorAlert(
-                        kind="booth_offline",
-                        key=f"booth_offline:{b.id}",
-                        booth_id=b.id,
-                        booth_name=b.name,
-                        place=b.place,
-                        action="sv.do.booth_offline",
-                    )
+        down = offline if offline is not None else [b for b in booths if not booth_online(counter, b.id)]
+        for b in sorted(down, key=lambda b: b.id):
+            out.append(
+                SupervisorAlert(
+                    kind="booth_offline",
+                    key=f"booth_offline:{b.id}",
+                    booth_id=b.id,
+                    booth_name=b.name,
+                    place=b.place,
+                    action="sv.do.booth_offline",
                 )
+            )
     return out
 
 

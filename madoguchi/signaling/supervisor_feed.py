@@ -247,7 +247,7 @@ class SupervisorFeed:
         now = self._clock()
         listed = await self._booth_list(municipality_id)
         calls = await self._last_calls_of(municipality_id, [b.id for b in listed], now)
-        booths = [replace(b, last_seen=self._seen_last(b), last_call=calls.get(b.id)) for b in listed]
+        booths = self._with_link(listed, calls)
         today = await self._today_of(municipality_id, now)
         view = supervisor_view(
             counter,
@@ -270,7 +270,7 @@ class SupervisorFeed:
         now = self._clock()
         listed = await self._booth_list(municipality_id)
         calls = await self._last_calls_of(municipality_id, [b.id for b in listed], now)
-        booths = [replace(b, last_seen=self._seen_last(b), last_call=calls.get(b.id)) for b in listed]
+        booths = self._with_link(listed, calls)
         rules = await self._rules_of(municipality_id)
         total, rows = booth_page(counter, booths, now, rules.hours, offset, limit)
         return SupervisorBoothPage(municipality_id=municipality_id, offset=offset, total=total, booths=rows)
@@ -313,8 +313,13 @@ class SupervisorFeed:
     def _seen_last(self, booth: BoothInfo) -> float | None:
         """The later of the database's time (any process, before a restart; at most a minute behind) and this
         process's own snapshots' (exact while it watched)."""
-        times = [t for t in (booth.last_seen, self._last_seen.get(booth.id)) if t is not None]
-        return max(times) if times else None
+        mine, stored = self._last_seen.get(booth.id), booth.last_seen
+        return stored if mine is None else mine if stored is None or mine > stored else stored
+
+    def _with_link(self, listed: list[BoothInfo], calls: Mapping[str, SupervisorLastCall]) -> list[BoothInfo]:
+        """The town's booths with when each was last seen (:meth:`_seen_last`) and its last call. Made directly, not
+        by ``dataclasses.replace``: at 2,201 booths that took 4-5 ms of every update (session 12, perf11)."""
+        return [BoothInfo(b.id, b.name, b.place, self._seen_last(b), calls.get(b.id)) for b in listed]
 
     async def _last_calls_of(
         self, municipality_id: str, booth_ids: list[str], now: float

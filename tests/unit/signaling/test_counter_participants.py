@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from madoguchi.domain.participant import Participant
+from madoguchi.domain.participant import Participant, ParticipantKind, is_of_kind
 from madoguchi.signaling.consultation import Consultation, Role, StaffRights, State
 from madoguchi.signaling.counter import (
     CounterError,
@@ -194,6 +194,10 @@ def test_a_participant_is_parsed_and_formatted_in_one_place() -> None:
     for bad in ("", "agent", "agent:", ":x", "Agent:x", "agent: x"):
         with pytest.raises(ValueError, match="not a participant"):
             Participant(bad)
+    # a key's kind without parsing it agrees with the parsed kind (supervision lists watchers this way)
+    for key in ("supervisor:u_1", "supervisors:u_1", "agent:supervisor", "booth:supervisor:x", "supervisor:b:1"):
+        for kind in ParticipantKind:
+            assert is_of_kind(key, kind) == (Participant(key).kind == kind.value), (key, kind)
 
 
 def refused(desk: Any, call: Any, **kwargs: Any) -> str:

@@ -450,3 +450,100 @@ def test_a_big_towns_view_lists_the_booths_needing_attention_first_and_counts_th
     assert [b.booth_id for b in closed.booths] == ["b-poor", "c-test", "d-off"]
     total, page = booth_page(desk.counter, booths, MONDAY_10_JST, OFFICE_HOURS, 3, 100)
     assert total == 5 and [b.booth_id for b in page] == ["a-fine", "e-fine"]
+
+
+def test_the_view_built_with_kept_answers_equals_the_view_built_afresh_over_a_random_walk(desk: Any) -> None:
+    """perf11: the stranded answers kept across views (per staffing and rules) and the offline booths taken from the
+    booth order never change the view. A seeded walk of changes — cases come, go, are taken and ended, agents come,
+    go away and back, booths drop and return, the overflow rules change, time passes — and after each the view is
+    built twice: with what earlier views kept, and with nothing kept; each case's stranded flag is also asked of
+    every agent (:func:`stranded`) and the booth alarms of :func:`alarms` left to find the offline booths itself."""
+    import contextlib
+    import random
+
+    from madoguchi.signaling.counter import CounterError
+    from madoguchi.signaling.supervision import StrandedCheck, stranded
+
+    rng = random.Random(11)
+    routes = ["tax", "pension", "welfare", "transport_ferry"]
+    languages = ["ja", "en", "vi"]
+    booths = [BoothInfo(f"k{i}", f"ブース{i}", f"郵便局{i % 3}") for i in range(8)]
+    rules = SupervisionRules(hours=hours_of(HoursSpec(weekly=dict.fromkeys(("mon", "sat"), "00:00-24:00"))))
+    for i in range(4):
+        desk.agent(f"a{i}", now=0.0, routes=(routes[i],), languages=("ja",))
+    for booth in booths[::2]:
+        desk.counter.connection_opened(f"booth:{booth.id}", f"p:{booth.id}", process_id="p", now=0.0)
+    now, made, changes = MONDAY_10_JST, 0, {"stranded": 0, "not": 0, "offline": 0}
+
+    def step() -> None:
+        nonlocal made
+        counter = desk.counter
+        waiting = [c for c in counter.queue() if c.state == State.WAITING]
+        offered = [c for c in counter.state.consultations.values() if c.state == State.OFFERED]
+        active = [c for c in counter.state.consultations.values() if c.state == State.ACTIVE]
+        agents = list(counter.state.agents)
+        pick = rng.randrange(9)
+        if pick <= 2:
+            made += 1
+            urgent = rng.random() < 0.1
+            desk.request(f"c{made}", now=now, route=rng.choice(routes), language=rng.choice(languages), urgent=urgent)
+        elif pick == 3 and waiting:
+            c = rng.choice(waiting)
+            counter.cancel(c.id, resident=str(c.resident), now=now)
+        elif pick == 4 and offered:
+            c = rng.choice(offered)
+            counter.accept(c.offered_to or "", c.id, now=now)
+        elif pick == 5 and active:
+            c = rng.choice(active)
+            if rng.random() < 0.5:
+                counter.end(c.id, participant=str(c.resident), now=now)
+            else:  # back to the queue on another route, never offered back to this agent (not_back_to)
+                counter.transfer(c.agent_id or "", c.id, route=rng.choice(routes), now=now)
+        elif pick == 6:
+            agent = rng.choice(agents)
+            status = rng.choice([AgentStatus.AVAILABLE, AgentStatus.AWAY])
+            counter.set_status(agent, status, now=now)
+        elif pick == 7:
+            agent_id = f"a{len(agents)}"
+            desk.agent(
+                agent_id,
+                now=now,
+                routes=tuple(rng.sample(routes, rng.randint(1, 2))),
+                languages=tuple(rng.sample(languages, rng.randint(1, 2))),
+                available=rng.random() < 0.5,
+            )
+        else:
+            booth = rng.choice(booths)
+            key = f"booth:{booth.id}"
+            if counter.state.connections.get(key):
+                counter.connection_closed(key, f"p:{booth.id}", now=now)
+            else:
+                counter.connection_opened(key, f"p:{booth.id}", process_id="p", now=now)
+        if rng.random() < 0.1:  # the rules change (a new config, as a settings reload makes)
+            after = rng.choice([10.0, 40.0])
+            rule = OverflowRule(after_s=after, any_with_language=rng.random() < 0.5, to_route=rng.choice(routes))
+            update: dict[str, Any] = {"overflow": {desk.TOWN: {rng.choice(routes): rule}}}
+            update["interpreter_after_s"] = rng.choice([None, 30.0])
+            counter.config = counter.config.model_copy(update=update)
+
+    for _ in range(300):
+        now += rng.choice([0.5, 3.0, 20.0])
+        with contextlib.suppress(CounterError):  # a change the counter refuses (an agent busy...): the walk goes on
+            step()
+        desk.counter.effects.clear()
+        kept = supervisor_view(desk.counter, desk.TOWN, now, booths=booths, rules=rules)
+        StrandedCheck.forget()
+        afresh = supervisor_view(desk.counter, desk.TOWN, now, booths=booths, rules=rules)
+        assert kept == afresh
+        queue = {c.id: c for c in desk.counter.queue()}
+        for row in kept.queue:
+            assert row.stranded == stranded(desk.counter, queue[row.consultation_id], now)
+            changes["stranded" if row.stranded else "not"] += 1
+        offline = [a for a in kept.alerts if a.kind == "booth_offline"]
+        by_itself = alarms(desk.counter, desk.TOWN, now, booths=booths, rules=rules)
+        assert offline == [a for a in by_itself if a.kind == "booth_offline"]
+        changes["offline"] += len(offline)
+        assert kept.alerts == by_itself
+        supervisor_view(desk.counter, desk.TOWN, now, booths=booths, rules=rules)  # keeps answers for the next step
+    # both answers were compared many times, and booth alarms too (the town is open all the walk)
+    assert changes["stranded"] > 50 and changes["not"] > 50 and changes["offline"] > 50
