@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Page, expect
 
 from madoguchi import keys
 from madoguchi.bookings.plan import JST
@@ -43,6 +43,26 @@ OVERLAP_JS = """([panel, ids]) => {
 }"""
 
 
+async def a_person_answers(home: Page, agent: Page, base_url: str, path: str, line: str) -> None:
+    """The resident writes ``line``, which asks for a person itself: the bot queues the chat without the button
+    (clicking the button raced the bot's reply, which hides it — CI's Chromium lost that race); tanaka signs in and
+    answers."""
+    await home.goto(f"{base_url}{path}")
+    await expect(home.get_by_test_id("connection-status")).to_have_attribute("data-state", "ready", timeout=WAIT_MS)
+    await home.get_by_test_id("chat-input").fill(line)
+    await home.get_by_test_id("chat-send").click()
+    await expect(home.get_by_test_id("queue-position")).to_be_visible(timeout=WAIT_MS)
+    await expect(home.get_by_test_id("handoff-request")).to_be_hidden()
+    await agent.goto(f"{base_url}/login")
+    await agent.get_by_test_id("login-username").fill("tanaka")
+    await agent.get_by_test_id("login-password").fill(PASSWORD)
+    await agent.get_by_test_id("login-submit").click()
+    await agent.wait_for_url("**/console")
+    await agent.get_by_test_id("status-available").click()
+    await agent.get_by_test_id("offer-accept").click(timeout=WAIT_MS)
+    await expect(home.get_by_test_id("talking")).to_be_visible(timeout=WAIT_MS)
+
+
 async def test_a_nepali_chat_gets_a_japanese_gist_and_its_booking_in_nepali(browser: Browser, tmp_path: Path) -> None:
     # the console is reached on its own address; the link sent to the resident must be the public one
     public = "https://madoguchi.example.jp"
@@ -52,24 +72,7 @@ async def test_a_nepali_chat_gets_a_japanese_gist_and_its_booking_in_nepali(brow
         home_ctx, home, home_problems = await new_page(browser, {"width": 390, "height": 844}, phone=True)
         agent_ctx, agent, agent_problems = await new_page(browser, SIZES["wide"])
         try:
-            await home.goto(f"{api.base_url}/chat?lang=ne")
-            await expect(home.get_by_test_id("connection-status")).to_have_attribute(
-                "data-state", "ready", timeout=WAIT_MS
-            )
-            await home.get_by_test_id("chat-input").fill(NEPALI)
-            await home.get_by_test_id("chat-send").click()
-            # the line asks for a person itself: the bot queues the chat without the button (clicking the button
-            # raced the bot's reply, which hides it — CI's Chromium lost that race)
-            await expect(home.get_by_test_id("queue-position")).to_be_visible(timeout=WAIT_MS)
-            await expect(home.get_by_test_id("handoff-request")).to_be_hidden()
-            await agent.goto(f"{api.base_url}/login")
-            await agent.get_by_test_id("login-username").fill("tanaka")
-            await agent.get_by_test_id("login-password").fill(PASSWORD)
-            await agent.get_by_test_id("login-submit").click()
-            await agent.wait_for_url("**/console")
-            await agent.get_by_test_id("status-available").click()
-            await agent.get_by_test_id("offer-accept").click(timeout=WAIT_MS)
-            await expect(home.get_by_test_id("talking")).to_be_visible(timeout=WAIT_MS)
+            await a_person_answers(home, agent, api.base_url, "/chat?lang=ne", NEPALI)
 
             # the Japanese gist, labelled as the bot's guess, before the resident's own words
             summary = agent.get_by_test_id("call-summary")
@@ -154,22 +157,7 @@ async def test_sending_a_booking_to_a_chat_that_has_ended_is_refused_in_words(br
         home_ctx, home, home_problems = await new_page(browser, {"width": 390, "height": 844}, phone=True)
         agent_ctx, agent, agent_problems = await new_page(browser, SIZES["wide"])
         try:
-            await home.goto(f"{api.base_url}/chat")
-            await expect(home.get_by_test_id("connection-status")).to_have_attribute(
-                "data-state", "ready", timeout=WAIT_MS
-            )
-            await home.get_by_test_id("chat-input").fill("住民票の写しがほしいです。職員と話したい")
-            await home.get_by_test_id("chat-send").click()
-            # the line asks for a person itself: the bot queues it (the button its reply hides is no way in)
-            await expect(home.get_by_test_id("queue-position")).to_be_visible(timeout=WAIT_MS)
-            await agent.goto(f"{api.base_url}/login")
-            await agent.get_by_test_id("login-username").fill("tanaka")
-            await agent.get_by_test_id("login-password").fill(PASSWORD)
-            await agent.get_by_test_id("login-submit").click()
-            await agent.wait_for_url("**/console")
-            await agent.get_by_test_id("status-available").click()
-            await agent.get_by_test_id("offer-accept").click(timeout=WAIT_MS)
-            await expect(home.get_by_test_id("talking")).to_be_visible(timeout=WAIT_MS)
+            await a_person_answers(home, agent, api.base_url, "/chat", "住民票の写しがほしいです。職員と話したい")
             code = await book(
                 agent,
                 route="resident_records",
