@@ -50,3 +50,12 @@ def shot_path(name: str) -> str:
 async def shot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     await page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+async def sign_in(page: Page, base_url: str, username: str, password: str) -> None:
+    """A member of staff signs in on the login page and lands on the console."""
+    await page.goto(f"{base_url}/login")
+    await page.get_by_test_id("login-username").fill(username)
+    await page.get_by_test_id("login-password").fill(password)
+    await page.get_by_test_id("login-submit").click()
+    await page.wait_for_url("**/console")

@@ -21,7 +21,7 @@ from playwright.async_api import Browser, Page, expect
 from madoguchi import keys
 from madoguchi.bookings.plan import JST
 from tests.bookings_support import running
-from tests.browser.chromium import WAIT_MS, new_page, shot
+from tests.browser.chromium import WAIT_MS, new_page, shot, sign_in
 from tests.browser.test_console_booking import book
 from tests.support import LiveServer
 
@@ -53,11 +53,7 @@ async def a_person_answers(home: Page, agent: Page, base_url: str, path: str, li
     await home.get_by_test_id("chat-send").click()
     await expect(home.get_by_test_id("queue-position")).to_be_visible(timeout=WAIT_MS)
     await expect(home.get_by_test_id("handoff-request")).to_be_hidden()
-    await agent.goto(f"{base_url}/login")
-    await agent.get_by_test_id("login-username").fill("tanaka")
-    await agent.get_by_test_id("login-password").fill(PASSWORD)
-    await agent.get_by_test_id("login-submit").click()
-    await agent.wait_for_url("**/console")
+    await sign_in(agent, base_url, "tanaka", PASSWORD)
     await agent.get_by_test_id("status-available").click()
     await agent.get_by_test_id("offer-accept").click(timeout=WAIT_MS)
     await expect(home.get_by_test_id("talking")).to_be_visible(timeout=WAIT_MS)

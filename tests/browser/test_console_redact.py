@@ -10,7 +10,7 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from madoguchi.domain.privacy import MY_NUMBER_MASK
-from tests.browser.chromium import WAIT_MS, new_page, shot
+from tests.browser.chromium import WAIT_MS, new_page, shot, sign_in
 from tests.support import LiveServer, ok, resident_peer
 
 pytestmark = pytest.mark.browser
@@ -25,10 +25,7 @@ async def test_the_console_masks_the_pieces_it_already_showed(live_server: LiveS
     home = await resident_peer(live_server)
     context, agent, problems = await new_page(browser, CONSOLE_VIEWPORT)
     try:
-        await agent.goto(f"{live_server.base_url}/login")
-        await agent.get_by_test_id("login-username").fill("sato")
-        await agent.get_by_test_id("login-password").fill(PASSWORD)
-        await agent.get_by_test_id("login-submit").click()
+        await sign_in(agent, live_server.base_url, "sato", PASSWORD)
         await agent.get_by_test_id("status-available").click()
         ok(await home.call("chat.send", {"text": "職員と話したい。税金のことです", "client_id": "r-0"}))
         await agent.get_by_test_id("offer-accept").click(timeout=WAIT_MS)
@@ -60,10 +57,7 @@ async def test_the_offer_card_and_the_call_summary_mask_pieces_sent_while_the_ca
     home = await resident_peer(live_server)
     context, agent, problems = await new_page(browser, CONSOLE_VIEWPORT)
     try:
-        await agent.goto(f"{live_server.base_url}/login")
-        await agent.get_by_test_id("login-username").fill("sato")
-        await agent.get_by_test_id("login-password").fill(PASSWORD)
-        await agent.get_by_test_id("login-submit").click()
+        await sign_in(agent, live_server.base_url, "sato", PASSWORD)
         await agent.get_by_test_id("status-available").click()
         ok(await home.call("chat.send", {"text": "職員と話したいです。マイナンバーは1234", "client_id": "s-0"}))
         summary = agent.get_by_test_id("offer-summary")
