@@ -4,7 +4,7 @@ audited and CSRF-checked, other towns are out of reach, and the supervisor's boo
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -22,6 +22,16 @@ from tests.integration.test_supervisor import supervisor_peer
 from tests.support import LiveServer, booth_peer, on_both_topologies
 
 ALL_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def a_bookable_tuesday(live_server: LiveServer) -> tuple[date, Slot]:
+    """A Tuesday two weeks or more ahead (open, bookable) and its first tax slot at the post office."""
+    town = live_server.app[keys.TRIAGES]["shiomi"].engine.kb.municipality
+    assert town.booking is not None
+    day = datetime.now(JST).date() + timedelta(days=14)
+    while day.weekday() != 1:
+        day += timedelta(days=1)
+    return day, next(s for s in day_slots(town.booking, "tax", day, place="shiomi-post-office"))
 
 
 def week(text: str) -> dict[str, str]:
@@ -159,12 +169,7 @@ async def test_closing_a_day_with_bookings_names_them_first(live_server: LiveSer
     """ux7 item 8: closing a day that has bookings is refused until the admin has seen them (409 naming each), and
     confirmed it keeps them and names them again, for the office to call each resident."""
     await two_towns(live_server)
-    town = live_server.app[keys.TRIAGES]["shiomi"].engine.kb.municipality
-    assert town.booking is not None
-    day = datetime.now(JST).date() + timedelta(days=14)
-    while day.weekday() != 1:  # a Tuesday two weeks or more ahead: open, bookable
-        day += timedelta(days=1)
-    slot = next(s for s in day_slots(town.booking, "tax", day, place="shiomi-post-office"))
+    day, slot = a_bookable_tuesday(live_server)
     booked = await Bookings(live_server.app[keys.DATABASE]).book(
         NewBooking("shiomi", "tax", slot, "ヤマダ ハナコ", language="vi", phone="090-1234-5678"),
         now=datetime.now(UTC),
@@ -231,12 +236,7 @@ async def test_a_booking_made_while_the_hours_are_saved_is_named_not_stranded(
     stranded on a closed day with nobody told. Now the check is made in the save's own transaction: a booking
     still being written when the admin saves is waited for and named (409), and nothing is stored."""
     await two_towns(live_server)
-    town = live_server.app[keys.TRIAGES]["shiomi"].engine.kb.municipality
-    assert town.booking is not None
-    day = datetime.now(JST).date() + timedelta(days=14)
-    while day.weekday() != 1:  # a Tuesday two weeks or more ahead: open, bookable
-        day += timedelta(days=1)
-    slot = next(s for s in day_slots(town.booking, "tax", day, place="shiomi-post-office"))
+    day, slot = a_bookable_tuesday(live_server)
     db = live_server.app[keys.DATABASE]
     written, release = asyncio.Event(), asyncio.Event()
     insert = Bookings._insert_with_new_code
@@ -273,12 +273,7 @@ async def test_a_booking_checked_before_the_hours_change_is_refused_when_it_is_w
     committed, stranded with nobody told. Now the booking's write transaction locks the town's row, reads the
     stored hours fresh and checks the slot again: refused with the day's own code, nothing stored."""
     await two_towns(live_server)
-    town = live_server.app[keys.TRIAGES]["shiomi"].engine.kb.municipality
-    assert town.booking is not None
-    day = datetime.now(JST).date() + timedelta(days=14)
-    while day.weekday() != 1:  # a Tuesday two weeks or more ahead: open, bookable
-        day += timedelta(days=1)
-    slot = next(s for s in day_slots(town.booking, "tax", day, place="shiomi-post-office"))
+    day, slot = a_bookable_tuesday(live_server)
     desk = live_server.app[DESK]
     db = live_server.app[keys.DATABASE]
     checked, release = asyncio.Event(), asyncio.Event()
@@ -313,12 +308,7 @@ async def test_a_booking_written_while_the_hours_are_being_saved_waits_and_meets
     takes the town's row (PostgreSQL ``FOR SHARE`` against the save's ``FOR UPDATE``; SQLite: writers take turns),
     so while a save is under way the booking waits, then reads the hours the save stored, and is refused."""
     await two_towns(live_server)
-    town = live_server.app[keys.TRIAGES]["shiomi"].engine.kb.municipality
-    assert town.booking is not None
-    day = datetime.now(JST).date() + timedelta(days=14)
-    while day.weekday() != 1:  # a Tuesday two weeks or more ahead: open, bookable
-        day += timedelta(days=1)
-    slot = next(s for s in day_slots(town.booking, "tax", day, place="shiomi-post-office"))
+    day, slot = a_bookable_tuesday(live_server)
     desk = live_server.app[DESK]
     checked, release, locked, commit = asyncio.Event(), asyncio.Event(), asyncio.Event(), asyncio.Event()
     fit = BookingDesk._fit
