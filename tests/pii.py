@@ -34,10 +34,26 @@ SCRIPTS = (
     "零壱弐参四伍六七八九",
     "⁰¹²³⁴⁵⁶⁷⁸⁹",  # superscript
     "⓪①②③④⑤⑥⑦⑧⑨",  # circled
+    "٠١٢٣٤٥٦٧٨٩",  # Arabic-Indic
+    "०१२३४५६७८९",  # Devanagari
+    "𝟎𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖𝟗",  # mathematical bold
 )
 # the usual separators, other spaces, and characters drawn as nothing (zero-width, joiners, marks, soft hyphen)
-SEPARATORS = sorted(GROUP_SEPARATORS | {"\u2002", "\u2003", "\u205f"})
-INVISIBLE = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u0301", "\ufe0f")
+# (dashes, brackets and commas of other kinds: a figure dash, a two-em dash, a small comma, a fraction slash)
+SEPARATORS = sorted(GROUP_SEPARATORS | {"\u2002", "\u2003", "\u205f", "\u2012", "\u2e3a", "\ufe50", "\u2044", "\u2985"})
+INVISIBLE = (
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u2060",
+    "\ufeff",
+    "\u00ad",
+    "\u0301",
+    "\ufe0f",
+    "\u180e",
+    "\U000e0101",
+    "\u20e3",
+)
 KINDS = (
     "my_number",
     "mistyped_my_number",

@@ -8,7 +8,25 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from madoguchi.domain.pii_words import FILLERS, GROUP_SEPARATORS, KANJI_DIGITS
+from madoguchi.domain.pii_words import (
+    EXTRA_COMMAS,
+    EXTRA_DOTS,
+    EXTRA_SLASHES,
+    FILLERS,
+    GROUP_SEPARATORS,
+    KANJI_DIGITS,
+    PLUS_SIGNS,
+)
+
+# Punctuation of these kinds stands between digit groups like its usual form (a dash of any Unicode kind like a
+# hyphen, any bracket like a parenthesis, any quote like an apostrophe), and the folded text every stage's patterns
+# read spells it that way: 「2024‒12‒03」 is a date and 「090⸺1234⸺5678」 a phone number however the dash is drawn.
+_SEPARATOR_CATEGORIES = {"Pd": "-", "Ps": "(", "Pe": ")", "Pi": "'", "Pf": "'", "Zs": " ", "Zl": "\n", "Zp": "\n"}
+_EXTRA_FOLDS = {
+    **dict.fromkeys(EXTRA_COMMAS, ","),
+    **dict.fromkeys(EXTRA_DOTS, "."),
+    **dict.fromkeys(EXTRA_SLASHES, "/"),
+}
 
 
 @lru_cache(maxsize=8192)
@@ -30,7 +48,39 @@ def invisible(ch: str) -> bool:
 
 @lru_cache(maxsize=8192)
 def separator(ch: str) -> bool:
-    return ch in GROUP_SEPARATORS or unicodedata.category(ch) == "Zs"
+    """Stands between digit groups: ``GROUP_SEPARATORS``, and any space, dash, bracket or quote, and the commas,
+    dots and slashes of other scripts (``EXTRA_COMMAS``, ``EXTRA_DOTS``, ``EXTRA_SLASHES``)."""
+    return ch in GROUP_SEPARATORS or ch in _EXTRA_FOLDS or unicodedata.category(ch) in _SEPARATOR_CATEGORIES
+
+
+def drop_hidden_in_numbers(text: str) -> str:
+    """``text`` without the characters drawn as nothing (:func:`invisible`: format characters, variation selectors,
+    combining marks) that stand among digits and separators, i.e. whose nearest drawn neighbour on either side is a
+    digit, a separator or a plus sign. What they hide is then read as it is shown (「6,659\u00ad22」 is no amount
+    followed by other digits but 665922); elsewhere (a joiner inside an emoji or a Devanagari word, an accent on a
+    letter) they stay."""
+    hidden = [invisible(ch) for ch in text]
+    if not any(hidden):
+        return text
+
+    def numeric(ch: str) -> bool:
+        return digit_value(ch) is not None or separator(ch) or ch in PLUS_SIGNS
+
+    drawn_before = [False] * len(text)
+    last = False
+    for i, ch in enumerate(text):
+        drawn_before[i] = last
+        if not hidden[i]:
+            last = numeric(ch)
+    kept: list[str] = []
+    last = False
+    for i in range(len(text) - 1, -1, -1):
+        if not hidden[i]:
+            last = numeric(text[i])
+            kept.append(text[i])
+        elif not (last or drawn_before[i]):
+            kept.append(text[i])
+    return "".join(reversed(kept))
 
 
 def digits_of(text: str) -> str:
@@ -45,7 +95,11 @@ def fold(ch: str) -> str:
     if value is not None:
         return str(value)
     folded = unicodedata.normalize("NFKC", ch).casefold()
-    return folded if len(folded) == 1 else ch
+    if len(folded) != 1:
+        folded = ch
+    if folded in GROUP_SEPARATORS:
+        return folded
+    return _EXTRA_FOLDS.get(folded) or _SEPARATOR_CATEGORIES.get(unicodedata.category(folded), folded)
 
 
 LUHN_DOUBLE = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # a digit doubled, its two digits summed

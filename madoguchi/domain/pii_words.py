@@ -36,6 +36,12 @@ GROUP_SEPARATORS = frozenset(
     "()（）[]「」『』【】〔〕〈〉《》｢｣"
     "xXｘＸ×"  # 「9876x5432x1093」 (session 21)
 )
+# Commas, dots and slashes of other scripts and of mathematics, also separators (``pii_digits.separator``; any
+# space, dash, bracket or quote of Unicode is one too): pasted from a PDF or typed on another keyboard, they read
+# like the usual ones, and the folded text spells them so (「1234﹐5678」 reads 「1234,5678」).
+EXTRA_COMMAS = frozenset("\ufe50\ufe51\u060c\u066b\u066c\u2e34\u2e41\u201a\u3001\u055d\u07f8\ua60d\ua6f5")
+EXTRA_DOTS = frozenset("\u2024\u2025\u2026\u2e31\u2e33\u00b7\u0387\u16eb\u2027\u30fb\ufe52\u06d4\u0964")
+EXTRA_SLASHES = frozenset("\u2044\u2215\u29f8\u29f5\u2216\u29f9\u27cb\u27cd\u2571\u2572")
 # A "+" glued right after a digit joins groups like a hyphen (「9876+5432+1093」, session 21); after a space or a
 # mark it starts a number dialled abroad (「03-1234-5678 +81 3 …」), so it is not one of GROUP_SEPARATORS.
 PLUS_SIGNS = frozenset("+＋﹢")

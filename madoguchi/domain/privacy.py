@@ -6,9 +6,12 @@ what the triage stages, the transcript, the logs, Redis, the exports and any LLM
 text, so the writer's own wording is kept around the masked parts.
 
 Numbers are found the way people write them, not the way forms print them: digits in any width or script and in
-kanji (〇一二三…, 零壱弐参…), split by spaces, line breaks, hyphens, dots, 、, commas, slashes, brackets or
-parentheses (``090(1234)5678``, ``０３（１２３４）５６７８``, ``+81 90 …``), a ``+`` or an ``x`` glued between groups
-(``9876+5432+1093``; a ``+`` after a space starts a number dialled abroad), or by words said between the groups
+kanji (〇一二三…, 零壱弐参…), split by spaces, line breaks, hyphens and dashes of any kind, dots, 、, commas,
+slashes, brackets, quotes or parentheses of any script (``pii_digits.separator``; ``090(1234)5678``,
+``０３（１２３４）５６７８``, ``+81 90 …``), with characters drawn as nothing among them (a word joiner, a soft
+hyphen, a variation selector: :func:`mask_pii` reads the text without them too), a ``+`` or an ``x`` glued
+between groups (``9876+5432+1093``; a ``+`` after a space starts a number dialled abroad), or by words said between
+the groups
 (「1234 の 5678 の 9018」, ``hyphen``, 「次は」, 「で」; "and" only after a word such as 番号 or "number"), and letters
 typed for digits right beside digits (``O9O-1234-5678``, ``090l2345678``). Between two
 digits of one number stand at most :data:`MAX_GAP` marks (a mark repeated, 「、、、、」, or any spaces and line
@@ -46,7 +49,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from madoguchi.domain.pii_anchored import mask_anchored
-from madoguchi.domain.pii_digits import digit_value, digits_of, is_valid_my_number, luhn_valid, my_number_check_digit
+from madoguchi.domain.pii_digits import (
+    digit_value,
+    digits_of,
+    drop_hidden_in_numbers,
+    is_valid_my_number,
+    luhn_valid,
+    my_number_check_digit,
+)
 from madoguchi.domain.pii_patterns import ADDRESS_RE, EMAIL_RE, MARKED_POSTAL_RE, POSTAL_RE, pattern_stage
 from madoguchi.domain.pii_runs import (
     CUE_BEFORE,
@@ -175,9 +185,23 @@ def plus_81_my_number(text: str, digits: str) -> bool:
 
 
 def mask_pii(text: str) -> MaskResult:
-    """Replace every recognised personal number in ``text`` by its mask token (bidi controls are dropped first)."""
-    kinds: list[str] = []
+    """Replace every recognised personal number in ``text`` by its mask token (bidi controls are dropped first).
+
+    Characters drawn as nothing among digits (a word joiner, a soft hyphen, a variation selector, an accent on a
+    digit: ``pii_digits.drop_hidden_in_numbers``) hide nothing: the text is also masked without them, and when that
+    leaves fewer digits, that is the result. Otherwise the text keeps them (a keycap emoji 「1️⃣」 stays one)."""
     text = text.translate(_BIDI_TABLE)
+    result = _mask(text)
+    shown = drop_hidden_in_numbers(text)
+    if shown != text:
+        bare = _mask(shown)
+        if len(digits_of(bare.text)) < len(digits_of(result.text)):
+            return bare
+    return result
+
+
+def _mask(text: str) -> MaskResult:
+    kinds: list[str] = []
     for stage in _STAGES:
         text = stage(text, kinds)
     return MaskResult(text=text, kinds=tuple(kinds))
