@@ -254,7 +254,8 @@ def _login_guard(settings: Settings, clock: Clock) -> Callable[[web.Application]
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         per_minute = settings.login_attempts_per_address_per_minute
         attempts = app[keys.RATE_LIMITS].keyed("login_attempts", Rate(per_minute, max(1, per_minute // 2)))
-        app[LOGIN_GUARD] = guard = LoginGuard(open_attempt_store(settings), clock, attempts=attempts)
+        key = deployment_key(settings.secret_key, settings.data_dir, "login-throttle")
+        app[LOGIN_GUARD] = guard = LoginGuard(open_attempt_store(settings), clock, key=key, attempts=attempts)
         yield
         await guard.close()
 

@@ -28,19 +28,24 @@ class LoginGuardUnavailable(Exception):
 
 
 class LoginGuard:
-    def __init__(self, store: AttemptStore, clock: Callable[[], float], *, attempts: KeyedLimit | None = None) -> None:
+    def __init__(
+        self, store: AttemptStore, clock: Callable[[], float], *, key: bytes, attempts: KeyedLimit | None = None
+    ) -> None:
         self.store = store
         self.clock = clock
+        self.key = key
+        """The deployment's ``login-throttle`` key (``kept_keys.deployment_key``): what the store's keys are HMACs
+        under, so a copy of the store does not say which usernames and addresses were tried."""
         self.attempts = attempts
         """Every attempt of an address, right or wrong (the throttle counts failures only, after the password was
         checked: a burst of simultaneous guesses all passed it and each cost a password hash)."""
 
     async def wait_s(self, account: str, address: str) -> float:
         """Seconds this attempt must still wait (0: go ahead and check the password)."""
-        keys = throttle.keys(account, address)
+        keys = throttle.keys(account, address, key=self.key)
         now = self.clock()
         if self.attempts is not None:
-            spent = await self._call(self.attempts.take(address, now))
+            spent = await self._call(self.attempts.take(throttle.address_key(address, key=self.key), now))
             if spent > 0:
                 return spent
         found = await self._call(self.store.read(list(keys.values()), now))
@@ -48,13 +53,13 @@ class LoginGuard:
         return throttle.wait_s(tallies, now)
 
     async def failed(self, account: str, address: str) -> None:
-        keys = throttle.keys(account, address)
+        keys = throttle.keys(account, address, key=self.key)
         now = self.clock()
         for scope in throttle.FAILURE_SCOPES:
             await self._call(self.store.add(keys[scope], now, throttle.lifetime_s(scope)))
 
     async def succeeded(self, account: str, address: str) -> None:
-        keys = throttle.keys(account, address)
+        keys = throttle.keys(account, address, key=self.key)
         await self._call(self.store.clear([keys[scope] for scope in throttle.CLEARED_ON_SUCCESS]))
         await self._call(self.store.add(keys[Scope.KNOWN], self.clock(), throttle.lifetime_s(Scope.KNOWN)))
 

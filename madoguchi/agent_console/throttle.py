@@ -18,6 +18,7 @@ Pure: time is passed in; the counts come from an :class:`~madoguchi.agent_consol
 from __future__ import annotations
 
 import hashlib
+import hmac
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -93,11 +94,13 @@ def normal_account(username: str) -> str:
     return username.strip().casefold()
 
 
-def keys(account: str, address: str) -> dict[Scope, str]:
-    """Store keys for one attempt. Hashed, so the store never holds a username or an address in clear."""
+def keys(account: str, address: str, *, key: bytes) -> dict[Scope, str]:
+    """Store keys for one attempt. Keyed hashes (HMAC-SHA256 under ``key``, the deployment's ``login-throttle``
+    key), so the store never holds a username or an address in clear, and a copy of it (a Redis dump) cannot be
+    undone by hashing the likely usernames and addresses to see which were tried: a bare SHA-256 could."""
 
     def digest(*parts: str) -> str:
-        return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
+        return hmac.new(key, "\x00".join(parts).encode(), hashlib.sha256).hexdigest()[:32]
 
     account = normal_account(account)
     return {
@@ -106,6 +109,11 @@ def keys(account: str, address: str) -> dict[Scope, str]:
         Scope.ACCOUNT: f"account:{digest(account)}",
         Scope.KNOWN: f"known:{digest(account, address)}",
     }
+
+
+def address_key(address: str, *, key: bytes) -> str:
+    """The key of an address's attempt bucket (every attempt, right or wrong), keyed like :func:`keys`."""
+    return hmac.new(key, b"attempts\x00" + address.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def lifetime_s(scope: Scope) -> float:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 
 from redis.asyncio import Redis
 
 from madoguchi.agent_console.attempts import RedisAttemptStore
+from madoguchi.agent_console.login_guard import LoginGuard
 from madoguchi.agent_console.throttle import Tally
 from madoguchi.signaling.redis_store import connect_redis
 from tests.integration.redis.conftest import REDIS_TEST_URL
@@ -49,3 +51,17 @@ async def test_a_nonce_is_used_once_across_processes(redis_prefix: str) -> None:
     finally:
         await first.close()
         await second.close()
+
+
+async def test_a_redis_dump_does_not_say_which_usernames_were_tried(redis_prefix: str, redis_client: Redis) -> None:
+    store = RedisAttemptStore(connect_redis(REDIS_TEST_URL), redis_prefix)
+    guard = LoginGuard(store, time.time, key=b"k" * 32)
+    try:
+        await guard.failed("sato", "192.0.2.7")
+        dumped = " ".join(await redis_client.keys(f"{redis_prefix}:*"))
+        assert dumped.count(":login:") == 3
+        guessed = ["sato", "192.0.2.7", "sato\x00192.0.2.7"]  # a guesser hashes likely names and addresses
+        assert not any(hashlib.sha256(g.encode()).hexdigest()[:32] in dumped for g in guessed)
+        assert "sato" not in dumped and "192.0.2.7" not in dumped
+    finally:
+        await guard.close()

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from madoguchi.agent_console import throttle
 from madoguchi.agent_console.attempts import MemoryAttemptStore
+from madoguchi.agent_console.login_guard import LoginGuard
 from madoguchi.agent_console.throttle import RULES, Scope, Tally
+from madoguchi.signaling.ratelimit import MemoryKeyedLimit, Rate
 
 NOW = 1_000_000.0
 
@@ -55,12 +59,46 @@ def test_retry_after_is_whole_seconds_and_never_zero() -> None:
     assert [throttle.retry_after(w) for w in (0.01, 1.0, 1.2, 59.99)] == [1, 1, 2, 60]
 
 
+KEY = b"k" * 32
+
+
 def test_keys_hide_the_username_and_address_and_ignore_case() -> None:
-    keys = throttle.keys("Sato ", "192.0.2.7")
-    assert keys == throttle.keys("sato", "192.0.2.7")
+    keys = throttle.keys("Sato ", "192.0.2.7", key=KEY)
+    assert keys == throttle.keys("sato", "192.0.2.7", key=KEY)
     assert not any("sato" in key or "192.0.2.7" in key for key in keys.values())
-    assert keys[Scope.ACCOUNT] == throttle.keys("sato", "198.51.100.1")[Scope.ACCOUNT]
-    assert keys[Scope.PAIR] != throttle.keys("sato", "198.51.100.1")[Scope.PAIR]
+    assert keys[Scope.ACCOUNT] == throttle.keys("sato", "198.51.100.1", key=KEY)[Scope.ACCOUNT]
+    assert keys[Scope.PAIR] != throttle.keys("sato", "198.51.100.1", key=KEY)[Scope.PAIR]
+
+
+def bare_digests(*values: str) -> set[str]:
+    """What the keys were before session 13 (SHA-256, no key): anyone could recompute them from a guessed name."""
+    return {hashlib.sha256(value.encode()).hexdigest()[:32] for value in values} | {
+        hashlib.sha256("\x00".join(values).encode()).hexdigest()[:32]
+    }
+
+
+def test_keys_are_keyed_so_a_copy_of_the_store_cannot_be_checked_against_guessed_usernames() -> None:
+    keys = throttle.keys("sato", "192.0.2.7", key=KEY)
+    digests = {key.split(":", 1)[1] for key in keys.values()}
+    assert not digests & bare_digests("sato", "192.0.2.7")
+    other = throttle.keys("sato", "192.0.2.7", key=b"o" * 32)
+    assert not {key.split(":", 1)[1] for key in other.values()} & digests  # another deployment, other keys
+    assert throttle.address_key("192.0.2.7", key=KEY) not in digests | bare_digests("192.0.2.7")
+
+
+async def test_the_login_guard_stores_only_keyed_hashes() -> None:
+    store, attempts = MemoryAttemptStore(), MemoryKeyedLimit(Rate(60, 30))
+    guard = LoginGuard(store, lambda: NOW, key=KEY, attempts=attempts)
+    assert await guard.wait_s("sato", "192.0.2.7") == 0.0
+    await guard.failed("sato", "192.0.2.7")
+    await guard.succeeded("suzuki", "192.0.2.7")
+    stored = [*store._tallies, *attempts._buckets]
+    # pair and account of the failure (the success cleared the address), known of the success, the address bucket
+    assert len(stored) == 4
+    assert not any(
+        value in key for key in stored for value in ("sato", "suzuki", "192.0.2.7", *bare_digests("sato", "192.0.2.7"))
+    )
+    assert await guard.wait_s("sato", "192.0.2.7") == 0.0  # the same keys are found again: one failure is free
 
 
 async def test_the_memory_store_counts_expires_and_uses_nonces_once() -> None:
