@@ -151,6 +151,12 @@ class Settings(BaseSettings):
         description="open web chats from one client address while its town's are under pressure (a flood from a "
         "few addresses cannot fill the town)",
     )
+    resident_open_per_network_under_pressure: int = Field(
+        default=10,
+        ge=1,
+        description="open web chats from one IPv6 /48 while its town's are under pressure (one allocation's 65,536 "
+        "/64s, each counted as an address, cannot fill the town)",
+    )
     resident_idle_evict_s: float = Field(
         default=120.0,
         gt=0,

@@ -8,8 +8,9 @@ turns out wrong spends a token of three buckets, and when any is empty code look
 
 - its **source** (a client address, an IPv6 address counted as its /64 by ``ui.address_key``; a booth): 5 a minute,
   bursts of 10;
-- its **network** (:func:`network_of`: the IPv4 /24, the IPv6 /48 around the /64): 10 a minute, bursts of 20, so
-  the addresses of one network (a hosting provider's, a home's IPv6 prefix) add up to one guesser's budget;
+- its **network** (``domain.networks.network_of``: the IPv4 /24, the IPv6 /48 around the /64): 10 a minute,
+  bursts of 20, so the addresses of one network (a hosting provider's, a home's IPv6 prefix) add up to one
+  guesser's budget;
 - the **backstop** for every source of this brake together (``booking_wrong_codes_per_minute``, bursts of three
   minutes' worth): sized far above what a few networks can spend, so a few sources never pause the town; it only
   caps the whole process's guessing when very many networks guess at once.
@@ -27,19 +28,17 @@ buckets. Why guessing is hopeless anyway: docs/operations.md, "Booking codes".
 
 from __future__ import annotations
 
-import ipaddress
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Final, TypeVar
 
 from madoguchi.booking_desk.service import DeskError
+from madoguchi.domain.networks import network_of
 from madoguchi.signaling.ratelimit import TokenBucket
 
 MAX_SOURCES: Final = 10_000
 EACH_PER_MINUTE: Final = 5.0  # wrong codes a minute from one address or booth (bursts of 10)
 NETWORK_PER_MINUTE: Final = 10.0  # wrong codes a minute from one /24 or IPv6 /48 together (bursts of 20)
-IPV4_NETWORK: Final = 24
-IPV6_NETWORK: Final = 48
 T = TypeVar("T")
 
 
@@ -47,17 +46,6 @@ class TooManyWrongCodes(DeskError):
     def __init__(self, retry_after: float) -> None:
         super().__init__("too_many_wrong_codes")
         self.retry_after = retry_after
-
-
-def network_of(source: str) -> str:
-    """The network a source's wrong codes also count against: an IPv4 address's /24, an IPv6 address's (or /64's)
-    /48; any other source (a booth) is its own network."""
-    try:
-        network = ipaddress.ip_network(source, strict=False)
-    except ValueError:
-        return source
-    prefix = IPV4_NETWORK if network.version == 4 else IPV6_NETWORK
-    return str(network.supernet(new_prefix=prefix)) if network.prefixlen > prefix else str(network)
 
 
 class _Buckets:

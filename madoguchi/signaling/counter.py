@@ -18,7 +18,14 @@ from collections.abc import Mapping, Sequence
 
 from madoguchi.domain.languages import served_by
 from madoguchi.domain.participant import Participant
-from madoguchi.signaling.chat_pool import EVICTED, open_limit_per_source, room_for_one, town_chats
+from madoguchi.signaling.chat_pool import (
+    EVICTED,
+    open_in_network,
+    open_limit_per_source,
+    room_for_one,
+    town_chats,
+    under_pressure,
+)
 from madoguchi.signaling.consultation import (
     JOINING_ROLES,
     QUEUED_STATES,
@@ -232,6 +239,9 @@ class Counter(Presence):
                 raise CounterError("source_limit", f"too many conversations are open {where}; please wait")
             if len([t for t in self.state.source_opens.get(key, []) if t > since]) >= max_starts:
                 raise CounterError("source_limit", f"too many conversations were started {where}; try later")
+        network = open_in_network(town, source) if under_pressure(len(town), cfg) else None
+        if network is not None and network[1] >= cfg.max_open_per_network_under_pressure:
+            raise CounterError("source_limit", "too many conversations are open from this network; please wait")
         if len(town) >= cfg.max_open_chats_per_municipality:
             room = room_for_one(town, cfg, now)
             if room is None:

@@ -38,6 +38,7 @@ def counter_config(
         max_open_chats_per_municipality=settings.resident_open_per_municipality,
         chat_pressure_share=settings.resident_pressure_share,
         max_open_per_source_under_pressure=settings.resident_open_per_address_under_pressure,
+        max_open_per_network_under_pressure=settings.resident_open_per_network_under_pressure,
         chat_idle_evict_s=settings.resident_idle_evict_s,
         max_prioritised_chats_per_municipality=settings.resident_urgent_ahead_per_municipality,
         wrap_up_timeout_s=settings.wrap_up_timeout_s,

@@ -121,6 +121,11 @@ class CounterConfig(BaseModel):
     max_open_per_source_under_pressure: int = Field(
         default=5, ge=1, description="open web chats from one client address while its town's are under pressure"
     )
+    max_open_per_network_under_pressure: int = Field(
+        default=10,
+        ge=1,
+        description="open web chats from one IPv6 /48 (domain.networks) while its town's are under pressure",
+    )
     chat_idle_evict_s: float = Field(
         default=120.0,
         gt=0,

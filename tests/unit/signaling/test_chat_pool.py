@@ -157,3 +157,46 @@ def test_a_touch_counts_only_in_the_bot_chat() -> None:
     with pytest.raises(CounterError) as refused:
         counter.touch_chat("x", resident="resident:someone-else", now=6.0)
     assert refused.value.code == "forbidden"
+
+
+def test_one_ipv6_allocation_cannot_take_the_pool_with_its_many_slash_64s() -> None:
+    """Each IPv6 /64 counts as one address (ui.address_key), and one /48 holds 65,536 of them: before session 13 a
+    flood from one allocation, a chat a /64, filled the town; now under pressure its /48 together holds at most 10."""
+    counter = make()
+    opened = 0
+    for n in range(200):
+        try:
+            bot_chat(counter, f"v6-{n}", source=f"2001:db8:1:{n:x}::/64", now=0.0)
+        except CounterError as refused:
+            assert refused.code == "source_limit" and "network" in refused.message
+            break
+        opened += 1
+    # one chat a /64 until the town is under pressure (100 of 200); then the /48 already holds over its 10
+    assert opened == 100
+    with pytest.raises(CounterError) as refused:
+        bot_chat(counter, "v6-next", source="2001:db8:1:ffff::/64", now=0.0)
+    assert refused.value.code == "source_limit"
+    bot_chat(counter, "neighbour", source="2001:db8:2:1::/64", now=0.0)  # another /48: a chat as usual
+    bot_chat(counter, "v4", source="203.0.113.9", now=0.0)
+    assert counter.state.consultations["neighbour"].state == State.TRIAGE
+
+
+def test_ipv4_addresses_of_one_slash_24_are_not_held_together() -> None:
+    """A carrier's NAT pool puts many homes in one IPv4 /24: only the IPv6 /48 is one allocation."""
+    counter = make(max_open_chats_per_municipality=20, max_open_per_network_under_pressure=2)
+    for n in range(14):
+        bot_chat(counter, f"c{n}", source=f"100.64.0.{n}", now=0.0)
+    assert len(counter.state.consultations) == 14
+
+
+def test_at_the_ceiling_a_chat_of_an_ipv6_network_over_its_share_makes_room_first() -> None:
+    counter = make(
+        max_open_chats_per_municipality=6, max_open_per_source_under_pressure=2, max_open_per_network_under_pressure=2
+    )
+    for n in range(3):  # before the pressure: one /48 holds 3 (over its 2), one chat a /64
+        bot_chat(counter, f"v{n}", source=f"2001:db8:1:{n}::/64", now=10.0)
+    bot_chat(counter, "b0", source="b", now=0.0)  # idle longer, but within its share
+    bot_chat(counter, "c0", source="c", now=0.0)
+    bot_chat(counter, "d0", source="d", now=0.0)  # 6: the ceiling
+    bot_chat(counter, "e0", source="e", now=200.0)
+    assert "v0" not in counter.state.consultations and "b0" in counter.state.consultations
