@@ -65,6 +65,10 @@ SHAPES: dict[str, str] = {
     "次の4桁は1234、": ("次の4桁は1234、" * 100)[:1000],
     "next 4 digits 1234, ": ("next 4 digits 1234, " * 50)[:1000],
     "マイナンバー 2つ目は12": ("マイナンバー 2つ目は12 " * 67)[:1000],
+    # session 13: characters drawn as nothing among digits make mask_pii read the text a second time without them
+    "1 word joiner": "1\u2060" * 500,
+    "1 soft hyphen ,": ("1\u00ad," * 334)[:1000],
+    "12 ‒ (figure dash)": ("12\u2012" * 334)[:1000],
 }
 
 
