@@ -54,11 +54,12 @@ def separator(ch: str) -> bool:
 
 
 def drop_hidden_in_numbers(text: str) -> str:
-    """``text`` without the characters drawn as nothing (:func:`invisible`: format characters, variation selectors,
-    combining marks) that stand among digits and separators, i.e. whose nearest drawn neighbour on either side is a
-    digit, a separator or a plus sign. What they hide is then read as it is shown (「6,659\u00ad22」 is no amount
-    followed by other digits but 665922); elsewhere (a joiner inside an emoji or a Devanagari word, an accent on a
-    letter) they stay."""
+    """``text`` as it reads: without format characters (a zero-width space, a joiner, a soft hyphen, a BOM) and
+    variation selectors anywhere, and without the other characters drawn as nothing (:func:`invisible`: combining
+    marks, fillers) where they stand among digits and separators, i.e. where their nearest drawn neighbour on
+    either side is a digit, a separator or a plus sign. What they hide is then read as it is shown: 「6,659\u00ad22」
+    is no amount followed by other digits but 665922, 「マイ\u200bナンバー」 is a cue word. An accent on a letter
+    stays (Vietnamese written decomposed)."""
     hidden = [invisible(ch) for ch in text]
     if not any(hidden):
         return text
@@ -78,9 +79,13 @@ def drop_hidden_in_numbers(text: str) -> str:
         if not hidden[i]:
             last = numeric(text[i])
             kept.append(text[i])
-        elif not (last or drawn_before[i]):
+        elif not (last or drawn_before[i] or _format_or_selector(text[i])):
             kept.append(text[i])
     return "".join(reversed(kept))
+
+
+def _format_or_selector(ch: str) -> bool:
+    return unicodedata.category(ch) == "Cf" or "VARIATION SELECTOR" in unicodedata.name(ch, "")
 
 
 def digits_of(text: str) -> str:

@@ -187,9 +187,10 @@ def plus_81_my_number(text: str, digits: str) -> bool:
 def mask_pii(text: str) -> MaskResult:
     """Replace every recognised personal number in ``text`` by its mask token (bidi controls are dropped first).
 
-    Characters drawn as nothing among digits (a word joiner, a soft hyphen, a variation selector, an accent on a
-    digit: ``pii_digits.drop_hidden_in_numbers``) hide nothing: the text is also masked without them, and when that
-    leaves fewer digits, that is the result. Otherwise the text keeps them (a keycap emoji 「1️⃣」 stays one)."""
+    Characters drawn as nothing (format characters and variation selectors anywhere, so also inside a cue word,
+    「マイ\u200bナンバー」; combining marks among digits: ``pii_digits.drop_hidden_in_numbers``) hide nothing: the
+    text is also masked without them, and when that leaves fewer digits, that is the result. Otherwise the text
+    keeps them (a keycap emoji 「1️⃣」 or a joiner in an emoji stays)."""
     text = text.translate(_BIDI_TABLE)
     result = _mask(text)
     shown = drop_hidden_in_numbers(text)

@@ -98,6 +98,22 @@ def test_text_with_hidden_characters_and_no_number_keeps_them(text: str) -> None
         assert result.text == text
 
 
-def test_hidden_characters_go_only_where_they_stand_among_digits() -> None:
-    assert drop_hidden_in_numbers("12\u200b34 👨\u200d👩 ab\u0301") == "1234 👨\u200d👩 ab\u0301"
-    assert drop_hidden_in_numbers("6,\u00ad659\u00ad-\u206022") == "6,659-22"
+def test_the_second_reading_drops_format_characters_everywhere_and_marks_only_among_digits() -> None:
+    assert drop_hidden_in_numbers("12\u200b34 👨\u200d👩 ab\u0301") == "1234 👨👩 ab\u0301"
+    assert drop_hidden_in_numbers("6,\u00ad659\u00ad-\u206022 1\u0301") == "6,659-22 1"
+
+
+@pytest.mark.parametrize("hidden", ["\u200b", "\u2060", "\u00ad", "\ufeff", "\u200d", "\ufe0f"])
+@pytest.mark.parametrize(
+    ("cue", "number", "kind"),
+    [
+        ("マイ{}ナンバーは ", "1234 5678 9017", "my_number"),  # mistyped: only the cue word makes it one
+        ("口{}座番号 ", "1234567", "bank_account"),
+        ("基礎年金{}番号 ", "1234567890", "pension_number"),
+    ],
+)
+def test_a_hidden_character_inside_a_cue_word_does_not_hide_the_number_after_it(
+    hidden: str, cue: str, number: str, kind: str
+) -> None:
+    result = mask_pii(cue.format(hidden) + number)
+    assert result.kinds == (kind,), result.text
