@@ -371,9 +371,9 @@ class InterpreterDeclined(ServerEvent):
 class InterpreterWithdrawn(ServerEvent):
     """To the member of staff invited to interpret a call, and to its resident's side: the invitation ended with
     the call it was for before they joined. ``reason``: ``transfer`` (the case went to another desk), ``end``,
-    ``agent_gone`` (back in line), ``resident_gone``, ``interrupt``. The invitee's console stops offering 参加する
-    and says so; the kiosk and the chat page stop saying an interpreter is being called. A ``consultation.join``
-    on it afterwards is refused ``not_invited``."""
+    ``agent_gone`` (back in line), ``resident_gone``, ``interrupt`` (``accept``: one left on a stored case). The
+    invitee's console stops offering 参加する and says so; the kiosk and the chat page stop saying an interpreter
+    is being called. A ``consultation.join`` on it afterwards is refused ``not_invited``."""
 
     NAME = "interpreter.withdrawn"
     consultation_id: str
