@@ -187,6 +187,28 @@ TRANSITIONS: dict[State, dict[Trigger, State]] = {
 
 INITIAL: dict[Trigger, State] = {Trigger.OPEN_CHAT: State.TRIAGE, Trigger.REQUEST: State.WAITING}
 
+CALL_BOUNDARIES: frozenset[tuple[State, Trigger]] = frozenset(
+    (state, trigger)
+    for state, moves in TRANSITIONS.items()
+    for trigger, to in moves.items()
+    if (state == State.ACTIVE) != (to == State.ACTIVE)
+)
+"""Every transition that starts a call (``accept``) or ends one (``end``, ``transfer``, back in line, the resident
+gone, ``interrupt``), read off :data:`TRANSITIONS`: at each the case's per-call grants (:data:`CALL_GRANTS`) end, so
+whatever one call's agent gave or was given is never carried into another agent's call."""
+
+CALL_GRANTS: dict[str, Any] = {
+    "interpreter_invites": {},
+    "video_invited": False,
+    "video_by_invite": False,
+}
+"""What the agent of one call grants in it, and its value when no call holds it: invitations to interpret (each
+names its invitee, :class:`InterpreterInvite`), the unanswered invitation to video and the video it turned the
+chat into. Cleared at every :data:`CALL_BOUNDARIES` transition by :meth:`Consultation.end_call_grants`; a joined
+interpreter or observer leaves at the end of a call as well (``_extras_leave``). Not per-call, and kept: ``video``
+of a booked video call (the resident booked a video call, whoever answers it), the transfer note (for the next
+agent), ``not_back_to`` and ``declined_until`` (per agent, about offers)."""
+
 
 class TransitionError(Exception):
     """A trigger that the consultation's current state does not allow."""
@@ -221,6 +243,11 @@ class InterpreterInvite(BaseModel):
 
     expires_at: float
     by: str | None = Field(default=None, description="the staff id who sent it (None: stored before senders were)")
+    call: float | None = Field(
+        default=None,
+        description="the call it is for: that call's answered_at (None: stored before invitations named their "
+        "call; such an invitation is refused, as one for another call)",
+    )
 
 
 def _upgrade_invites(doc: dict[str, Any]) -> dict[str, Any]:
@@ -317,6 +344,11 @@ class Consultation(BaseModel):
         default=False, description="a resident at home talks by video (accepted the agent's invitation)"
     )
     video_invited: bool = Field(default=False, description="the agent invited the resident to video; unanswered")
+    video_by_invite: bool = Field(
+        default=False,
+        description="on video because the resident accepted this call's agent's invitation (not a booked video "
+        "call): the next call starts as text again",
+    )
     interpreter_invites: dict[str, InterpreterInvite] = Field(
         default_factory=dict,
         description="staff ids the call's agent or a supervisor invited to interpret this call, each with when the "
@@ -428,6 +460,17 @@ class Consultation(BaseModel):
         booth = self.channel == Channel.BOOTH
         seated = booth or self.video or self.prioritised
         return (not (booth and self.urgent), not seated, -self.priority, self.enqueued_at, self.id)
+
+    def end_call_grants(self, now: float) -> dict[str, InterpreterInvite]:
+        """A call starts or ends (:data:`CALL_BOUNDARIES`): every per-call grant (:data:`CALL_GRANTS`) ends; a
+        video the resident accepted by invitation goes back to text. Returns the invitations to interpret that
+        were still open (their invitees are told they are withdrawn)."""
+        still_open = {k: v for k, v in self.interpreter_invites.items() if v.expires_at > now}
+        if self.video_by_invite:
+            self.video = False
+        for name, cleared in CALL_GRANTS.items():
+            setattr(self, name, type(cleared)(cleared))
+        return still_open
 
     def fire(self, trigger: Trigger) -> State:
         """Move to the state the table gives for ``trigger`` and return the previous state."""

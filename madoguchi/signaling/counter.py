@@ -50,6 +50,7 @@ from madoguchi.signaling.effects import (
     InterpreterDeclined,
     InterpreterDue,
     InterpreterInvited,
+    InterpreterWithdrawn,
     OfferMade,
     OfferWithdrawn,
     ParticipantJoined,
@@ -95,6 +96,7 @@ __all__ = [
     "InterpreterDeclined",
     "InterpreterDue",
     "InterpreterInvited",
+    "InterpreterWithdrawn",
     "OfferMade",
     "OfferWithdrawn",
     "ParticipantJoined",
@@ -495,9 +497,14 @@ class Counter(Presence):
         if c.resident != resident:
             raise CounterError("forbidden", "not your consultation")
         if c.state != State.ACTIVE or not c.video_invited or c.agent_id is None:
-            raise CounterError("invalid_state", "there is no invitation to video to answer")
+            raise CounterError(
+                "not_invited",
+                "there is no invitation to video to answer: it ends with the call it was for (a transfer, back in "
+                "line, the end)",
+            )
         c.video_invited = False
         c.video = accepted
+        c.video_by_invite = accepted
         self.effects.append(VideoAnswered(c.id, c.agent_id, accepted))
         if accepted:
             self.effects.append(CallStarted(c.id, c.resident, c.agent_id))
@@ -547,7 +554,8 @@ class Counter(Presence):
             raise CounterError("invalid_state", "already in this consultation")
         expires_at = now + self.config.interpreter_invite_s
         kept = {k: v for k, v in c.interpreter_invites.items() if v.expires_at > now and k != staff_id}
-        c.interpreter_invites = {**kept, staff_id: InterpreterInvite(expires_at=expires_at, by=inviter)}
+        invite = InterpreterInvite(expires_at=expires_at, by=inviter, call=c.answered_at)
+        c.interpreter_invites = {**kept, staff_id: invite}
         self.effects.append(InterpreterInvited(c.id, staff_id, inviter, expires_at))
         return expires_at
 
@@ -588,8 +596,12 @@ class Counter(Presence):
             invite = c.interpreter_invites.get(staff_id)
             if invite is None:
                 raise CounterError(
-                    "not_invited", "an interpreter joins a call only when its agent or a supervisor invites them"
+                    "not_invited",
+                    "an interpreter joins a call only when its agent or a supervisor invites them to it; an "
+                    "invitation ends with its call (a transfer, back in line, the end)",
                 )
+            if invite.call is None or invite.call != c.answered_at:
+                raise CounterError("not_invited", "that invitation was for an earlier call of this case")
             if invite.expires_at <= now:
                 raise CounterError("invitation_expired", "the invitation to this call has expired; ask for a new one")
             c.interpreter_invites = {k: v for k, v in c.interpreter_invites.items() if k != staff_id}

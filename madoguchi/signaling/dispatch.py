@@ -29,6 +29,7 @@ from madoguchi.signaling.counter import (
     InterpreterDeclined,
     InterpreterDue,
     InterpreterInvited,
+    InterpreterWithdrawn,
     OfferMade,
     OfferWithdrawn,
     ParticipantJoined,
@@ -178,6 +179,10 @@ def call_events(effects: Sequence[Effect], counter: Counter, facts: Facts) -> li
                 if by is not None and Participant.agent(by) not in told:  # a supervisor who invited from outside
                     told.append(Participant.agent(by))
                 out.extend((other, declined) for other in told)
+            case InterpreterWithdrawn(consultation_id=cid, staff_id=guest, resident=resident, trigger=trigger):
+                withdrawn_invite = se.InterpreterWithdrawn(consultation_id=cid, reason=trigger.value)
+                out.append((Participant.agent(guest), withdrawn_invite))
+                out.append((Participant(resident), withdrawn_invite))
             case ParticipantLeft(consultation_id=cid, participant=who, reason=reason):
                 out.append((Participant(who), se.CallEnd(consultation_id=cid, reason=reason)))
                 c = cases.get(cid)

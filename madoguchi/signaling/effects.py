@@ -115,6 +115,19 @@ class InterpreterDeclined:
 
 
 @dataclass(frozen=True)
+class InterpreterWithdrawn:
+    """An invitation to interpret ended with the call it was for (``trigger``: ``transfer``, ``end``, back in line
+    …; :data:`~madoguchi.signaling.consultation.CALL_BOUNDARIES`) before its invitee joined: their console stops
+    offering 参加する and says why; the resident's side stops saying one is being called."""
+
+    consultation_id: str
+    staff_id: str
+    resident: str
+    trigger: Trigger
+    by: str | None = None
+
+
+@dataclass(frozen=True)
 class ParticipantLeft:
     """A participant who had joined a call is out of it: they left, or the call ended under them."""
 
@@ -176,6 +189,7 @@ Effect = (
     | ParticipantJoined
     | InterpreterInvited
     | InterpreterDeclined
+    | InterpreterWithdrawn
     | ParticipantLeft
     | CaseMoved
     | InterpreterDue

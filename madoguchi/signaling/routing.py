@@ -53,6 +53,7 @@ from madoguchi.domain.languages import served_by
 from madoguchi.domain.participant import Participant
 from madoguchi.domain.pii_lines import SUMMARY_TEXTS, TRIAGE_TEXTS, mask_record_texts
 from madoguchi.signaling.consultation import (
+    CALL_BOUNDARIES,
     JOINING_ROLES,
     QUEUED_STATES,
     Consultation,
@@ -65,6 +66,7 @@ from madoguchi.signaling.effects import (
     AgentChanged,
     CallEnded,
     Effect,
+    InterpreterWithdrawn,
     OfferMade,
     OfferWithdrawn,
     ParticipantLeft,
@@ -434,6 +436,9 @@ class Routing:
             previous = c.fire(trigger)
         except TransitionError as exc:
             raise CounterError("invalid_state", str(exc)) from exc
+        if (previous, trigger) in CALL_BOUNDARIES:  # a call starts or ends: its grants end with it
+            for staff_id, invite in c.end_call_grants(now).items():
+                self.effects.append(InterpreterWithdrawn(c.id, staff_id, str(c.resident), trigger, by=invite.by))
         self._transitioned(Transitioned(c.model_copy(deep=True), previous, trigger, now, detail))
         if not c.is_open:
             # Terminal cases leave the live state; their record lives on in storage.

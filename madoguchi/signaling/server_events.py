@@ -368,6 +368,18 @@ class InterpreterDeclined(ServerEvent):
     still_until: float | None = None
 
 
+class InterpreterWithdrawn(ServerEvent):
+    """To the member of staff invited to interpret a call, and to its resident's side: the invitation ended with
+    the call it was for before they joined. ``reason``: ``transfer`` (the case went to another desk), ``end``,
+    ``agent_gone`` (back in line), ``resident_gone``, ``interrupt`` (``accept``: one left on a stored case). The
+    invitee's console stops offering 参加する and says so; the kiosk and the chat page stop saying an interpreter
+    is being called. A ``consultation.join`` on it afterwards is refused ``not_invited``."""
+
+    NAME = "interpreter.withdrawn"
+    consultation_id: str
+    reason: str
+
+
 class InterpreterOption(View):
     """One member of staff the call's agent may invite to interpret (``interpreter.options`` ack): on the counter
     for the case's town, speaking the resident's language; ``activity`` as a supervisor sees it; ``invited_until``
@@ -652,6 +664,7 @@ SERVER_EVENTS: tuple[type[ServerEvent], ...] = (
     InterpreterCalled,
     InterpreterInvite,
     InterpreterDeclined,
+    InterpreterWithdrawn,
     ParticipantLeft,
     SupervisorSnapshot,
     SupervisorDelta,

@@ -245,3 +245,66 @@ async def test_with_two_asked_one_declining_leaves_the_other_invitation_said_on_
     finally:
         for context, _, _ in pages:
             await context.close()
+
+
+async def transfer_to_tax(agent: Page) -> None:
+    await agent.get_by_test_id("transfer").click()
+    await agent.get_by_test_id("transfer-route").select_option("tax")
+    await agent.get_by_test_id("transfer-submit").click()
+
+
+@pytest.mark.parametrize(
+    "desk", [{"width": 1920, "height": 1080}, {"width": 1366, "height": 768}, {"width": 390, "height": 844}]
+)
+async def test_a_transfer_withdraws_the_invitation_on_the_invitees_console_and_the_kiosk(
+    server: LiveServer, browser: Browser, desk: dict[str, int]
+) -> None:
+    """Session 13's outside attack: the invitation outlived a transfer and its invitee joined the next agent's call
+    in another department. Now 参加する goes from the invitee's console with a sentence saying why, and the kiosk
+    stops saying an interpreter is being called."""
+    tag = f"{desk['width']}x{desk['height']}"
+    pages = [
+        await new_page(browser, {"width": 1080, "height": 1920}),
+        await new_page(browser, {"width": 1366, "height": 768}),
+        await new_page(browser, desk),
+    ]
+    (_, booth, booth_problems), (_, agent, _), (_, guest, guest_problems) = pages
+    try:
+        await call_in_rai(server, pages)
+        card = guest.get_by_test_id("interpreter-invited")
+        await expect(card).to_be_visible(timeout=WAIT_MS)
+        await transfer_to_tax(agent)
+        await expect(card).to_be_hidden(timeout=WAIT_MS)
+        banner = guest.get_by_test_id("message")
+        await expect(banner).to_have_text(JA["console.interpreter.withdrawn_transfer"])
+        await expect(booth.get_by_test_id("interpreter-note")).to_be_hidden(timeout=WAIT_MS)
+        assert await guest.evaluate("document.documentElement.scrollWidth <= innerWidth")
+        await shot(guest, f"interpreter-withdrawn-{tag}")
+        await shot(booth, "interpreter-withdrawn-kiosk-1080x1920")
+    finally:
+        for context, _, _ in pages:
+            await context.close()
+    for problems in (booth_problems, guest_problems):
+        assert not [p for p in problems if "favicon" not in p], problems
+
+
+async def test_a_joined_interpreter_is_told_the_case_went_to_another_desk(server: LiveServer, browser: Browser) -> None:
+    pages = [
+        await new_page(browser, {"width": 1080, "height": 1920}),
+        await new_page(browser, {"width": 1366, "height": 768}),
+        await new_page(browser, {"width": 1366, "height": 768}),
+    ]
+    (_, booth, _), (_, agent, _), (_, guest, _) = pages
+    try:
+        await call_in_rai(server, pages)
+        await guest.get_by_test_id("interpreter-join").click(timeout=WAIT_MS)
+        note = booth.get_by_test_id("interpreter-note")
+        await expect(note).to_have_text(NE["media.interpreter.joined"], timeout=WAIT_MS)
+        await transfer_to_tax(agent)
+        await expect(guest.get_by_test_id("interpreter-invited")).to_be_hidden(timeout=WAIT_MS)
+        await expect(guest.get_by_test_id("message")).to_have_text(JA["console.interpreter.transferred"])
+        await expect(note).to_be_hidden(timeout=WAIT_MS)
+        await shot(guest, "interpreter-transferred-1366x768")
+    finally:
+        for context, _, _ in pages:
+            await context.close()

@@ -63,6 +63,7 @@ export const RECEIVE = Object.freeze({
   INTERPRETER_CALLED: "interpreter.called",
   INTERPRETER_DECLINED: "interpreter.declined",
   INTERPRETER_INVITE: "interpreter.invite",
+  INTERPRETER_WITHDRAWN: "interpreter.withdrawn",
   OFFER: "offer",
   OFFER_WITHDRAWN: "offer.withdrawn",
   PARTICIPANT_JOINED: "participant.joined",

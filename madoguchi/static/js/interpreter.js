@@ -235,6 +235,7 @@ export class InterpreterDesk {
     this.invite = null; // the interpreter.invite payload
     this.joined = null; // the consultation id interpreted now
     socket.on(RECEIVE.INTERPRETER_INVITE, (message) => this.invited(message));
+    socket.on(RECEIVE.INTERPRETER_WITHDRAWN, (message) => this.withdrawn(message));
     socket.on(RECEIVE.CHAT_MESSAGE, (message) => this.line(message));
     socket.on(RECEIVE.CHAT_REDACT, (message) => this.redact(message));
     socket.on(RECEIVE.CALL_END, (message) => this.ended(message));
@@ -296,9 +297,20 @@ export class InterpreterDesk {
     this.reset();
   }
 
+  /** The invitation ended with the call it was for (a transfer, the end) before they joined: 参加する goes, and
+   * the console says why in a sentence. */
+  withdrawn(message) {
+    if (this.joined || message.consultation_id !== this.invite?.consultation_id) return;
+    const key = message.reason === "transfer" ? "withdrawn_transfer" : "withdrawn";
+    this.banner.show(t(`console.interpreter.${key}`));
+    this.reset();
+  }
+
+  /** The call ended under the interpreter; after a transfer the case went to another desk without them. */
   ended(message) {
     if (!this.joined || message.consultation_id !== this.joined) return;
-    if (message.reason !== "left") this.banner.show(t("console.interpreter.ended"));
+    if (message.reason === "transferred") this.banner.show(t("console.interpreter.transferred"));
+    else if (message.reason !== "left") this.banner.show(t("console.interpreter.ended"));
     this.reset();
   }
 

@@ -25,6 +25,8 @@ export class InterpreterNote {
     // the invitee said ことわる: nobody is being called any more, unless another invitation is still open
     // (still_until: when the last open one expires); then 「よんでいます」 stays until that one runs out
     socket.on(RECEIVE.INTERPRETER_DECLINED, (message) => ours(message) && this.state === "called" && this.declined(message));
+    // the invitation ended with its call (a transfer, the end) before anyone came: nobody is being called now
+    socket.on(RECEIVE.INTERPRETER_WITHDRAWN, (message) => ours(message) && this.state === "called" && this.clear());
     socket.on(RECEIVE.PARTICIPANT_JOINED, (message) => {
       if (!ours(message) || message.role !== "interpreter") return;
       this.interpreter = message.participant;

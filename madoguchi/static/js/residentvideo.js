@@ -69,7 +69,8 @@ export class ResidentVideo {
       if (accepted) this.banner.show(t("media.connecting"), { kind: "info" });
     } catch (err) {
       this.banner.show(errorText(err));
-      if (err.code === "invalid_state") $("video-invite-card").hidden = true; // the invitation is gone
+      // the invitation is gone (it ended with the call it was for: a transfer, the end)
+      if (err.code === "not_invited" || err.code === "invalid_state") $("video-invite-card").hidden = true;
     } finally {
       for (const id of ["video-invite-accept", "video-invite-decline"]) $(id).disabled = false;
     }

@@ -42,7 +42,7 @@ def test_a_declined_invitation_leaves_the_chat_as_it_was(desk: Any) -> None:
     assert not desk.c("c1").video and not desk.c("c1").video_invited
     with pytest.raises(CounterError) as twice:
         desk.counter.answer_video("c1", resident=RESIDENT, accepted=True, now=5.0)
-    assert twice.value.code == "invalid_state"  # nothing to answer any more
+    assert twice.value.code == "not_invited"  # nothing to answer any more
     desk.counter.invite_video("a1", "c1", now=6.0)  # the agent may ask again
     assert desk.take() == [VideoInvited("c1", RESIDENT)]
 
@@ -55,7 +55,7 @@ def test_only_the_agent_of_an_active_web_chat_may_invite_and_only_its_resident_a
     assert other_agent.value.code == "forbidden"
     with pytest.raises(CounterError) as no_invitation:
         desk.counter.answer_video("c1", resident=RESIDENT, accepted=True, now=3.0)
-    assert no_invitation.value.code == "invalid_state"
+    assert no_invitation.value.code == "not_invited"
     desk.counter.invite_video("a1", "c1", now=3.0)
     with pytest.raises(CounterError) as stranger:
         desk.counter.answer_video("c1", resident="resident:someone-else", accepted=True, now=4.0)
