@@ -90,7 +90,9 @@ async def _book(url: str, day: date, hour: int, phone: str | None = None) -> str
     slot = Slot("honcho-counter", "counter", "honcho", start, start + timedelta(minutes=20), 2)
     db = await open_database(url)
     try:
-        booked = await Bookings(db).book(NewBooking("shiomi", "tax", slot, "ヤマダ ハナコ", phone=phone), now=datetime.now(UTC))
+        booked = await Bookings(db).book(
+            NewBooking("shiomi", "tax", slot, "ヤマダ ハナコ", phone=phone), now=datetime.now(UTC)
+        )
     finally:
         await db.close()
     return booked.code
