@@ -135,6 +135,12 @@ PROBLEMS_JS = r"""(mayScrollDown) => {
   for (const key of document.querySelectorAll('.numpad-key')) {
     if (!key.offsetParent) continue;
     const r = key.getBoundingClientRect();
+    // tidy13: an elderly resident reads every key (the call-back number's 「1つ 消す」 was 15 px on a phone) and
+    // hits it: labels at least 24 px, keys at least 48 px each way, at every size
+    const size = parseFloat(getComputedStyle(key).fontSize);
+    if (size < 24) out.push(`key [${key.textContent.trim()}] label ${size} px`);
+    const [w, h] = [Math.round(r.width), Math.round(r.height)];
+    if (h < 48 || w < 48) out.push(`key [${key.textContent.trim()}] ${w}×${h} px`);
     if (portraitKiosk && r.height < 96) out.push(`key [${key.textContent.trim()}] ${Math.round(r.height)} px tall`);
     const words = document.createRange();
     words.selectNodeContents(key);
