@@ -19,18 +19,11 @@ from madoguchi import keys
 from madoguchi.domain.opening_hours import WEEKDAYS, HoursSpec
 from madoguchi.storage.opening_hours import OpeningHoursStore
 from madoguchi.ui import SUPPORTED_LANGUAGES
-from tests.browser.chromium import WAIT_MS, new_page, shot
+from tests.browser.chromium import SIZES, WAIT_MS, new_page, shot
 from tests.support import LiveServer, serve
 from tests.support import make_settings as settings_for_tests
 
 pytestmark = pytest.mark.browser
-
-SIZES = {
-    "portrait": {"width": 1080, "height": 1920},
-    "wide": {"width": 1366, "height": 768},
-    "full-hd": {"width": 1920, "height": 1080},
-    "phone": {"width": 390, "height": 844},
-}
 
 # What does not fit: the page scrolls, or a visible block's content is wider than its box.
 # A phone (390 wide) may scroll down, never sideways; and no button or field may cover another.
