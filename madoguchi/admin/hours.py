@@ -58,14 +58,23 @@ async def hours_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _listed(bookings: list[BookingRecord]) -> str:
-    return "\n".join(f"  {b.code}  {b.start.astimezone(JST):%Y-%m-%d %H:%M}  {b.route}  {b.place}" for b in bookings)
+    """One line a booking, the fields /admin's list shows (its ``_booking_json``): the number, day and time, desk
+    and place, the name as booked, and the contact, masked here (a terminal's output ends up in scrollback and
+    logs; the whole number is on /admin's hours page, where showing it is audited, or found by the booking
+    number)."""
+    return "\n".join(
+        f"  {b.code}  {b.start.astimezone(JST):%Y-%m-%d %H:%M}  {b.route}  {b.place}  {b.name_kana or '-'}  "
+        f"{b.masked_contact() or 'no contact (tell them at the counter)'}"
+        for b in bookings
+    )
 
 
 def _refusal(closed: list[BookingRecord]) -> UsageError:
     """The bookings a change would close, named; nothing was changed until ``--confirm``."""
     return UsageError(
         f"{len(closed)} booking(s) fall on hours this change closes; nothing was changed.\n{_listed(closed)}\n"
-        "Run again with --confirm to change the hours anyway (the bookings are kept: call each resident)."
+        "Run again with --confirm to change the hours anyway (the bookings are kept: call each resident; the whole "
+        "numbers are on /admin's hours page)."
     )
 
 

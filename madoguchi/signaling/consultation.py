@@ -223,7 +223,7 @@ class TransitionError(Exception):
 class Party(BaseModel):
     """One participant's part in a consultation: from ``joined_at`` until ``left_at`` (``None``: still in)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="allow")  # stored: see STORED_EXTRA in state.py
 
     participant: Participant
     role: Role
@@ -239,7 +239,7 @@ class InterpreterInvite(BaseModel):
     """One open invitation to interpret a call: until when it runs and who sent it (one record, so the time and
     the sender cannot drift apart as two parallel dicts did)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True)  # stored: see STORED_EXTRA in state.py
 
     expires_at: float
     by: str | None = Field(default=None, description="the staff id who sent it (None: stored before senders were)")
@@ -305,7 +305,7 @@ class Consultation(BaseModel):
     whole counter can be copied and stored atomically.
     """
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+    model_config = ConfigDict(extra="allow", validate_assignment=False)  # stored: see STORED_EXTRA in state.py
 
     id: str
     municipality_id: str

@@ -202,6 +202,7 @@ def private_copy(state: CounterState, *, entries: bool = True) -> CounterState:
             parts[name] = value.copy() if isinstance(value, dict | list) else value
         else:
             parts[name] = dict(value) if entries else {}
+    parts.update(state.__pydantic_extra__ or {})  # a newer release's fields, written back as they were read
     return CounterState.model_construct(**parts)
 
 
@@ -440,6 +441,7 @@ class RedisStore:
                     mine[key] = value.model_copy()  # the new value, in its own object (nested parts move with it)
                 stored = decode_entry(field, snapshot.texts[field])
                 value.__dict__.update(stored.__dict__)
+                object.__setattr__(value, "__pydantic_extra__", stored.__pydantic_extra__)
                 object.__setattr__(value, "__pydantic_fields_set__", set(stored.__pydantic_fields_set__))
 
     def _mark_current(self) -> None:

@@ -22,6 +22,14 @@ ALL_ROUTES = "*"
 STATE_VERSION = 2
 """1: consultations named ``resident`` and ``agent_id``; 2: a participants collection."""
 
+STORED_EXTRA: Literal["allow"] = "allow"
+"""The stored models (the counter state and what it holds: cases, their parties and invitations, agents, self-tests,
+outbox and set-aside records) keep a field they do not know instead of refusing it: during a rolling upgrade an
+older process reads what a newer one wrote and writes it back with the newer fields intact (a chat marked
+``danger`` stays marked), where refusing made the whole live state unreadable to it. Code building one of them
+still cannot pass an unknown field (mypy, ``init_forbid_extra``); the socket edge's event models stay strict
+(``extra="forbid"``: a client's unknown field is an error). ``tests/unit/signaling/test_live_state_upgrade.py``."""
+
 
 class AgentStatus(StrEnum):
     AVAILABLE = "available"
@@ -40,7 +48,7 @@ class AgentActivity(StrEnum):
 
 
 class Agent(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="allow")  # stored: see STORED_EXTRA
 
     id: str
     display_name: str
@@ -172,7 +180,7 @@ class SelfTestResult(BaseModel):
     that verdict, and the network path it measured (a relay candidate; the echo call's round trip, loss and
     whether its audio came back). Never anything of a resident."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="allow")  # stored: see STORED_EXTRA
 
     at: float
     state: Literal["ok", "warn", "fail"]
@@ -190,7 +198,7 @@ class PendingRecord(BaseModel):
     storage. ``extra`` holds further columns an operation attaches to its first change (the triage and the
     summary of a request or hand-off)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="allow")  # stored: see STORED_EXTRA
 
     key: str
     consultation: Consultation = Field(description="the case as it was right after the change")
@@ -211,7 +219,7 @@ class SetAsideRecord(BaseModel):
     state with the refusal for an operator (``/metrics`` ``madoguchi_records_set_aside``, ``GET
     /api/admin/records/set-aside``, ``docs/operations.md``)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="allow")  # stored: see STORED_EXTRA
 
     record: PendingRecord
     error: str = Field(description="the database's refusal, one line")
@@ -236,7 +244,7 @@ def upgrade_state(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 class CounterState(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="allow")  # stored: see STORED_EXTRA
 
     version: int = STATE_VERSION
     consultations: dict[str, Consultation] = Field(default_factory=dict)

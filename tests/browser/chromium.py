@@ -59,3 +59,13 @@ async def sign_in(page: Page, base_url: str, username: str, password: str) -> No
     await page.get_by_test_id("login-password").fill(password)
     await page.get_by_test_id("login-submit").click()
     await page.wait_for_url("**/console")
+
+
+SIZES: dict[str, dict[str, int]] = {
+    "portrait": {"width": 1080, "height": 1920},
+    "wide": {"width": 1366, "height": 768},
+    "full-hd": {"width": 1920, "height": 1080},
+    "phone": {"width": 390, "height": 844},
+}
+"""The four sizes every screen is looked at (the brief's rule): the kiosk portrait, a 1366×768 laptop or landscape
+kiosk, the console's full HD, a phone. Shared so that no test's copy drifts from the others."""

@@ -17,7 +17,7 @@ from playwright.async_api import Browser, Page, expect
 
 from madoguchi.media.connection import login_agent
 from madoguchi.media.peer import AgentPeer
-from tests.browser.chromium import WAIT_MS, new_page, shot
+from tests.browser.chromium import WAIT_MS, new_page, shot, sign_in
 from tests.support import LiveServer, serve
 from tests.support import make_settings as settings_for_tests
 
@@ -55,13 +55,6 @@ async def assert_video_playing(page: Page, testid: str) -> None:
     assert frames_after - frames_before >= 5, f"{testid} decoded {frames_after - frames_before} frames in 1 s"
 
 
-async def login(page: Page, server: LiveServer, username: str, password: str) -> None:
-    await page.goto(f"{server.base_url}/login")
-    await page.get_by_test_id("login-username").fill(username)
-    await page.get_by_test_id("login-password").fill(password)
-    await page.get_by_test_id("login-submit").click()
-
-
 async def test_booth_calls_agent_end_to_end(server: LiveServer, browser: Browser) -> None:
     booth_id, _token, kiosk_path = await server.add_booth("潮見港郵便局ブース")
     await server.add_agent("sato", "sato-password-1")
@@ -95,7 +88,7 @@ async def test_booth_calls_agent_end_to_end(server: LiveServer, browser: Browser
         await shot(booth, "booth-3-waiting")
 
         # --- agent: login, sees the queue item while away, goes available, gets the offer
-        await login(agent, server, "sato", "sato-password-1")
+        await sign_in(agent, server.base_url, "sato", "sato-password-1")
         await agent.wait_for_url("**/console")
         queue_item = agent.get_by_test_id("queue-list").locator("li")
         await expect(queue_item).to_have_count(1, timeout=WAIT_MS)
@@ -210,7 +203,10 @@ async def test_wrong_login_shows_a_readable_error(server: LiveServer, browser: B
     try:
         responses: list[int] = []
         page.on("response", lambda r: responses.append(r.status) if r.request.method == "POST" else None)
-        await login(page, server, "tanaka", "not-the-password")
+        await page.goto(f"{server.base_url}/login")  # not sign_in: it waits for the console this never reaches
+        await page.get_by_test_id("login-username").fill("tanaka")
+        await page.get_by_test_id("login-password").fill("not-the-password")
+        await page.get_by_test_id("login-submit").click()
         error = page.get_by_test_id("login-error")
         await expect(error).to_be_visible(timeout=WAIT_MS)
         await expect(error).to_have_text("ユーザー名 または パスワードが 違います。")
@@ -290,7 +286,7 @@ async def test_reloads_restore_the_waiting_screen_and_the_call(server: LiveServe
         await expect(booth.get_by_test_id("queue-position")).to_have_attribute("data-position", "1", timeout=WAIT_MS)
         await expect(booth.get_by_test_id("waiting-route")).to_contain_text("税金")
 
-        await login(agent, server, "suzuki", "suzuki-password-1")
+        await sign_in(agent, server.base_url, "suzuki", "suzuki-password-1")
         await agent.get_by_test_id("status-available").click()
         await agent.get_by_test_id("offer-accept").click(timeout=WAIT_MS)
         await assert_video_playing(agent, "remote-video")

@@ -23,19 +23,13 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from madoguchi.ui import SUPPORTED_LANGUAGES
-from tests.browser.chromium import WAIT_MS, new_page, shot
+from tests.browser.chromium import SIZES, WAIT_MS, new_page, shot
 from tests.browser.test_kiosk_layouts import PROBLEMS_JS
 from tests.support import LiveServer, booth_peer, ok, serve
 from tests.support import make_settings as settings_for_tests
 
 pytestmark = pytest.mark.browser
 
-SIZES = {
-    "portrait": {"width": 1080, "height": 1920},
-    "wide": {"width": 1366, "height": 768},
-    "full-hd": {"width": 1920, "height": 1080},
-    "phone": {"width": 390, "height": 844},
-}
 # every field and button of the console's work area is a comfortable click and read (the in-call search was 24 px)
 SMALL_CONTROLS_JS = """() => [...document.querySelectorAll('main input, main button, main select')]
   .filter((el) => el.offsetParent && el.getBoundingClientRect().height > 0 && el.getBoundingClientRect().height < 40)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from tests.browser.chromium import WAIT_MS, new_page, shot
+from tests.browser.chromium import WAIT_MS, new_page, shot, sign_in
 from tests.support import LiveServer, serve
 from tests.support import make_settings as settings_for_tests
 
@@ -29,11 +29,7 @@ async def server(tmp_path: Path) -> AsyncIterator[LiveServer]:
 
 
 async def login(page: Page, server: LiveServer, username: str, password: str) -> None:
-    await page.goto(f"{server.base_url}/login")
-    await page.get_by_test_id("login-username").fill(username)
-    await page.get_by_test_id("login-password").fill(password)
-    await page.get_by_test_id("login-submit").click()
-    await page.wait_for_url("**/console")
+    await sign_in(page, server.base_url, username, password)  # lands on the console
 
 
 @asynccontextmanager

@@ -14,18 +14,12 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from madoguchi.ui import SUPPORTED_LANGUAGES
-from tests.browser.chromium import WAIT_MS, new_page, shot
+from tests.browser.chromium import SIZES, WAIT_MS, new_page, shot
 from tests.support import LiveServer, serve
 from tests.support import make_settings as settings_for_tests
 
 pytestmark = pytest.mark.browser
 
-SIZES = {
-    "portrait": {"width": 1080, "height": 1920},
-    "wide": {"width": 1366, "height": 768},
-    "full-hd": {"width": 1920, "height": 1080},
-    "phone": {"width": 390, "height": 844},
-}
 NAMES = {
     "short": ("凪島ブース", ""),
     "sample": ("潮見港郵便局ブース", ""),

@@ -19,18 +19,11 @@ from madoguchi import keys
 from madoguchi.domain.opening_hours import WEEKDAYS, HoursSpec
 from madoguchi.storage.opening_hours import OpeningHoursStore
 from madoguchi.ui import SUPPORTED_LANGUAGES
-from tests.browser.chromium import WAIT_MS, new_page, shot
+from tests.browser.chromium import SIZES, WAIT_MS, new_page, shot
 from tests.support import LiveServer, serve
 from tests.support import make_settings as settings_for_tests
 
 pytestmark = pytest.mark.browser
-
-SIZES = {
-    "portrait": {"width": 1080, "height": 1920},
-    "wide": {"width": 1366, "height": 768},
-    "full-hd": {"width": 1920, "height": 1080},
-    "phone": {"width": 390, "height": 844},
-}
 
 # What does not fit: the page scrolls, or a visible block's content is wider than its box.
 # A phone (390 wide) may scroll down, never sideways; and no button or field may cover another.
@@ -135,6 +128,12 @@ PROBLEMS_JS = r"""(mayScrollDown) => {
   for (const key of document.querySelectorAll('.numpad-key')) {
     if (!key.offsetParent) continue;
     const r = key.getBoundingClientRect();
+    // tidy13: an elderly resident reads every key (the call-back number's 「1つ 消す」 was 15 px on a phone) and
+    // hits it: labels at least 24 px, keys at least 48 px each way, at every size
+    const size = parseFloat(getComputedStyle(key).fontSize);
+    if (size < 24) out.push(`key [${key.textContent.trim()}] label ${size} px`);
+    const [w, h] = [Math.round(r.width), Math.round(r.height)];
+    if (h < 48 || w < 48) out.push(`key [${key.textContent.trim()}] ${w}×${h} px`);
     if (portraitKiosk && r.height < 96) out.push(`key [${key.textContent.trim()}] ${Math.round(r.height)} px tall`);
     const words = document.createRange();
     words.selectNodeContents(key);

@@ -21,17 +21,13 @@ from playwright.async_api import Browser, Page, expect
 
 from madoguchi.chatbot.knowledge import bundled_kb_dir, load_knowledge_base
 from madoguchi.ui import SUPPORTED_LANGUAGES
-from tests.browser.chromium import WAIT_MS, new_page, shot
+from tests.browser.chromium import SIZES, WAIT_MS, new_page, shot
 from tests.support import LiveServer, serve
 from tests.support import make_settings as settings_for_tests
 
 pytestmark = pytest.mark.browser
 
-KIOSK_SIZES = {
-    "portrait": {"width": 1080, "height": 1920},
-    "wide": {"width": 1366, "height": 768},
-    "full-hd": {"width": 1920, "height": 1080},
-}
+KIOSK_SIZES = {tag: size for tag, size in SIZES.items() if tag != "phone"}
 SET_LANGUAGE_JS = "(code) => import('/static/js/i18n.js').then((m) => m.setLanguage(code))"
 
 # The self-test finds something to look at whatever the machine: no loudspeaker, and the echo call's tone never

@@ -16,7 +16,7 @@ from playwright.async_api import Browser, Page, expect
 
 from madoguchi import keys
 from madoguchi.domain.privacy import MY_NUMBER_MASK, my_number_check_digit
-from tests.browser.chromium import WAIT_MS, new_page, shot
+from tests.browser.chromium import WAIT_MS, new_page, shot, sign_in
 from tests.support import LiveServer, Peer
 
 pytestmark = pytest.mark.browser
@@ -56,13 +56,6 @@ async def say(page: Page, text: str) -> None:
 
 def lines(page: Page, sender: str) -> Any:
     return page.get_by_test_id("chat-log").locator(f'li[data-sender="{sender}"]')
-
-
-async def login(page: Page, server: LiveServer, username: str, password: str) -> None:
-    await page.goto(f"{server.base_url}/login")
-    await page.get_by_test_id("login-username").fill(username)
-    await page.get_by_test_id("login-password").fill(password)
-    await page.get_by_test_id("login-submit").click()
 
 
 async def assert_fits_phone(page: Page) -> None:
@@ -106,7 +99,7 @@ async def test_resident_asks_then_talks_with_an_agent(live_server: LiveServer, b
         await shot(home, "resident-3-waiting")
 
         # --- the agent logs in, sees the chat case, goes available and accepts
-        await login(agent, live_server, "sato", PASSWORD)
+        await sign_in(agent, live_server.base_url, "sato", PASSWORD)
         await agent.wait_for_url("**/console")
         queued = agent.get_by_test_id("queue-list").locator("li")
         await expect(queued).to_have_count(1, timeout=WAIT_MS)
@@ -227,7 +220,7 @@ async def test_urgent_words_show_hotlines_and_jump_the_queue(live_server: LiveSe
         await expect(position).to_be_visible(timeout=WAIT_MS)
         await expect(lines(home, "resident")).to_contain_text(["もう死にたい"])
 
-        await login(agent, live_server, "sato", PASSWORD)
+        await sign_in(agent, live_server.base_url, "sato", PASSWORD)
         await agent.wait_for_url("**/console")
         queued = agent.get_by_test_id("queue-list").locator("li")
         await expect(queued).to_have_count(2, timeout=WAIT_MS)

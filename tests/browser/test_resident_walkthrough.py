@@ -15,16 +15,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from madoguchi import keys
 from madoguchi.ui import SUPPORTED_LANGUAGES
 from tests.bookings_support import running
-from tests.browser.chromium import WAIT_MS, new_page, shot
+from tests.browser.chromium import SIZES, WAIT_MS, new_page, shot
 from tests.support import LiveServer, http_get
 
 pytestmark = pytest.mark.browser
 
-KIOSK_SIZES = {
-    "portrait": {"width": 1080, "height": 1920},
-    "wide": {"width": 1366, "height": 768},
-    "full-hd": {"width": 1920, "height": 1080},
-}
+KIOSK_SIZES = {tag: size for tag, size in SIZES.items() if tag != "phone"}
 PHONE = {"width": 390, "height": 844}
 NEPALI_MONTHS = "जनवरी|फेब्रुअरी|मार्च|अप्रिल|मे|जुन|जुलाई|अगस्ट|सेप्टेम्बर|अक्टोबर|नोभेम्बर|डिसेम्बर"
 ROOT_FORMAT = re.compile(r"\bM\d")  # 「M12 8, Tue」: a locale the browser has no date data for

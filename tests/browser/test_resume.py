@@ -20,8 +20,8 @@ from playwright.async_api import Browser, Page, expect
 
 from madoguchi.media.connection import login_agent
 from madoguchi.media.peer import AgentPeer, BoothPeer
-from tests.browser.chromium import WAIT_MS, new_page, shot
-from tests.browser.test_call_flow import CONSOLE_VIEWPORT, KIOSK_VIEWPORT, assert_video_playing, login
+from tests.browser.chromium import WAIT_MS, new_page, shot, sign_in
+from tests.browser.test_call_flow import CONSOLE_VIEWPORT, KIOSK_VIEWPORT, assert_video_playing
 from tests.support import LiveServer, serve
 from tests.support import make_settings as settings_for_tests
 
@@ -109,7 +109,7 @@ async def test_a_call_survives_the_kiosk_network_dropping_for_three_seconds(
         await booth.goto(server.base_url + kiosk_path)
         await booth.get_by_test_id("start-consultation").click()
         await booth.get_by_test_id("route-tax").click()
-        await login(agent, server, "kato", "kato-password-1")
+        await sign_in(agent, server.base_url, "kato", "kato-password-1")
         await agent.get_by_test_id("status-available").click()
         await agent.get_by_test_id("offer-accept").click(timeout=WAIT_MS)
         await assert_video_playing(booth, "remote-video")

@@ -128,7 +128,7 @@ def test_the_kiosk_headers_readiness_tells_the_truth(path: Path) -> None:
 
 def test_the_vietnamese_text_names_the_town_office_one_way() -> None:
     """tidy10: the Vietnamese text said 「ủy ban thị trấn」 (the town's office, as Vietnam's own town committee:
-    the word a Vietnamese resident of a Japanese town knows, matching 町政府, 마을 사무소, munisipyo) in most places
+    the word a Vietnamese resident of a Japanese town knows, matching 町政府, 읍사무소, munisipyo) in most places
     and 「tòa thị chính」 (a city hall) in others: one word for 役場 in the catalog, the sample knowledge base and
     the seeded place names."""
     root = ui.I18N_DIR.parents[1]
@@ -141,6 +141,27 @@ def test_the_vietnamese_text_names_the_town_office_one_way() -> None:
     mixed = [name for name, text in texts.items() if "tòa thị chính" in text.lower()]
     assert mixed == [], mixed
     assert "ủy ban thị trấn" in texts["vi.json"].lower()
+
+
+def test_the_korean_text_names_the_town_office_one_way() -> None:
+    """tidy13: the Korean catalog said 마을 사무소 (a village's office) where the sample knowledge base, its
+    answers and the seeded places say 읍사무소 (the office of a 읍, a town: a 町役場). One word now, wherever
+    Korean is written for residents (the catalogs, the knowledge base, the templates, the scripts, the seed)."""
+    root = ui.I18N_DIR.parents[1]
+    places = [
+        root / "static" / "i18n",
+        root / "chatbot" / "data" / "shiomi",
+        root / "templates",
+        root / "static" / "js",
+    ]
+    files = [path for place in places for path in sorted(place.rglob("*")) if path.is_file()]
+    files.append(root / "storage" / "seed.py")
+    mixed = [
+        str(path.relative_to(root)) for path in files if re.search(r"마을\s*사무소", path.read_text(encoding="utf-8"))
+    ]
+    assert mixed == [], mixed
+    korean = read(ui.I18N_DIR / "ko.json")
+    assert "읍사무소" in str(korean["booth.idle.heading"])
 
 
 def test_the_kiosk_calls_itself_a_screen_not_a_terminal() -> None:

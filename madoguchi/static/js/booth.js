@@ -126,6 +126,9 @@ function renderReadiness() {
   indicator.dataset.tone = tone;
   $("conn-text").dataset.i18n = key;
   $("conn-text").textContent = t(key);
+  // 「準備が できていません」 while the office can be reached: starting still works, its written chat too, so the
+  // resident is told that under the start button instead of meeting a call without picture or sound (tidy13)
+  $("idle-limited").hidden = !(status === "ready" && state.check === "fail");
 }
 
 /** The check panel (the clerk's, opened from the readiness pill): the self-test's words, and a way to run it again. */

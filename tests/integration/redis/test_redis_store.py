@@ -7,6 +7,7 @@ server processes: nothing is shared between them but Redis.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import Counter as Tally
 from collections.abc import Callable
 
@@ -66,6 +67,30 @@ async def test_transact_applies_and_another_process_sees_it(make_store: MakeStor
     assert seen.state.consultations["c1"].state == State.OFFERED
     assert seen.state.agents["a1"].consultation_id == "c1"
     assert seen.effects == []
+
+
+async def test_a_record_a_newer_release_wrote_is_read_and_written_back_whole(
+    make_store: MakeStore, redis_client: Redis
+) -> None:
+    """tidy13, a rolling upgrade: a case and the document carry a field this release does not know (as ``danger``
+    was to the release before fix12). Another process reads them, runs operations on them and writes them back,
+    the field intact, where the whole live state used to be unreadable (``extra="forbid"``)."""
+    store = make_store()
+    await store.transact(lambda c: _open(c, "c1", 0.0))
+    case = json.loads(await redis_client.hget(store.state_key, "c:c1"))
+    doc = json.loads(await redis_client.hget(store.state_key, "doc"))
+    await redis_client.hset(
+        store.state_key,
+        mapping={"c:c1": json.dumps({**case, "mood": "calm"}), "doc": json.dumps({**doc, "weather": "fine"})},
+    )
+    await redis_client.hset(store.state_key, "version", "newer-release")  # as a write by the other process does
+    older = make_store()
+    await older.transact(lambda c: _agent(c, "a1", 1.0))  # the agent gets the offer: c1 is changed and written
+    await older.transact(lambda c: c.state.handle_time_s.__setitem__("tax", 120.0))  # the doc is written
+    seen = (await make_store().read()).state
+    assert seen.consultations["c1"].state == State.OFFERED
+    assert json.loads(await redis_client.hget(store.state_key, "c:c1"))["mood"] == "calm"
+    assert json.loads(await redis_client.hget(store.state_key, "doc"))["weather"] == "fine"
 
 
 async def test_an_operation_that_raises_leaves_the_state_unchanged(make_store: MakeStore, redis_client: Redis) -> None:

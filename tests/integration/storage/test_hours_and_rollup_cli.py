@@ -85,12 +85,14 @@ def _next(weekday: int, after: int = 7) -> date:
     return day
 
 
-async def _book(url: str, day: date, hour: int) -> str:
+async def _book(url: str, day: date, hour: int, phone: str | None = None) -> str:
     start = datetime(day.year, day.month, day.day, hour, tzinfo=JST)
     slot = Slot("honcho-counter", "counter", "honcho", start, start + timedelta(minutes=20), 2)
     db = await open_database(url)
     try:
-        booked = await Bookings(db).book(NewBooking("shiomi", "tax", slot, "ヤマダ ハナコ"), now=datetime.now(UTC))
+        booked = await Bookings(db).book(
+            NewBooking("shiomi", "tax", slot, "ヤマダ ハナコ", phone=phone), now=datetime.now(UTC)
+        )
     finally:
         await db.close()
     return booked.code
@@ -103,13 +105,18 @@ async def test_hours_set_and_reset_name_the_bookings_they_close_first(tmp_path: 
     url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
     await add_town(url)
     env = cli_env(tmp_path, url)
-    tuesday = await _book(url, _next(1), 10)
+    tuesday = await _book(url, _next(1), 10, phone="090-1234-5678")
     closes_tuesdays = "weekly: {mon: '08:30-17:15', wed: '08:30-17:15'}\n"
 
     refused = await run_cli(env, "hours", "set", "-", stdin=closes_tuesdays)
     assert refused.status == 2, refused
     assert "1 booking(s) fall on hours this change closes; nothing was changed" in refused.stderr
     assert tuesday in refused.stderr and "--confirm" in refused.stderr and refused.stdout == ""
+    # tidy13: each line has what /admin's list has, to call the resident: the name as booked and the contact,
+    # masked in a terminal (the whole number is on /admin, where showing it is audited)
+    (line,) = [text for text in refused.stderr.splitlines() if tuesday in text]
+    assert f"{_next(1)} 10:00" in line and "tax" in line and "ヤマダ ハナコ" in line and "***5678" in line, line
+    assert "1234-5678" not in refused.stderr and "/admin" in refused.stderr
     db = await open_database(url)
     try:
         assert await OpeningHoursStore(db).get("shiomi") is None
@@ -126,3 +133,4 @@ async def test_hours_set_and_reset_name_the_bookings_they_close_first(tmp_path: 
     assert refused.status == 2 and saturday in refused.stderr and tuesday not in refused.stderr, refused
     back = await run_cli(env, "hours", "reset", "--confirm")
     assert back.status == 0 and "back to the municipality file" in back.stdout and saturday in back.stdout, back
+    assert "no contact" in back.stdout, back
