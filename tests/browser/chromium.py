@@ -1,13 +1,20 @@
 """Debian's Chromium driven by Playwright, shared by the browser tests: how it is launched, and pages that record
-every console and page error (a test fails on any)."""
+every console and page error (a test fails on any).
+
+Every page made by :func:`new_page` also keeps its last console lines of every kind (warnings, logs, debug), so a
+failing test shows what the pages said (``call:`` warnings, the call's steps) next to the failure: conftest.py adds
+them to the failed test's report. A race that CI hits once in many runs is then read from that one run's output.
+"""
 
 from __future__ import annotations
 
 import os
+import time
+from collections import deque
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import Browser, BrowserContext, Page
+from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Error, Page
 
 CHROMIUM = os.environ.get("MADOGUCHI_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -24,6 +31,41 @@ CHROMIUM_ARGS = [
 CHROMIUM_PRESENT = Path(CHROMIUM).exists()
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 WAIT_MS = 15_000
+# the last console lines each page keeps for the report of a failed test
+PAGE_LOG_LINES = 300
+
+
+class PageLog:
+    """One page's last console lines and page errors, each with the wall-clock time it came (to line up pages)."""
+
+    def __init__(self, name: str, page: Page) -> None:
+        self.name = name
+        self.page = page
+        self.lines: deque[str] = deque(maxlen=PAGE_LOG_LINES)
+        self.dropped = 0
+
+    def add(self, line: str) -> None:
+        if len(self.lines) == self.lines.maxlen:
+            self.dropped += 1
+        now = time.time()
+        self.lines.append(f"{time.strftime('%H:%M:%S', time.gmtime(now))}.{int(now % 1 * 1000):03d} {line}")
+
+    def text(self) -> str:
+        head = f"== {self.name} {self.page.url}" + (f" ({self.dropped} older lines dropped)" if self.dropped else "")
+        return "\n".join([head, *self.lines])
+
+
+_page_logs: list[PageLog] = []
+
+
+def forget_page_logs() -> None:
+    """A new test: the pages of the last one are not its pages."""
+    _page_logs.clear()
+
+
+def page_logs_text() -> str:
+    """What every page of the current test said, page by page ("" when no page said anything)."""
+    return "\n".join(log.text() for log in _page_logs if log.lines)
 
 
 async def new_page(
@@ -36,8 +78,21 @@ async def new_page(
     context = await browser.new_context(**options)
     page = await context.new_page()
     problems: list[str] = []
-    page.on("pageerror", lambda exc: problems.append(f"pageerror: {exc}"))
-    page.on("console", lambda msg: problems.append(f"console.{msg.type}: {msg.text}") if msg.type == "error" else None)
+    log = PageLog(f"page {len(_page_logs) + 1} ({viewport['width']}x{viewport['height']})", page)
+    _page_logs.append(log)
+
+    def on_console(msg: ConsoleMessage) -> None:
+        log.add(f"console.{msg.type}: {msg.text}")
+        if msg.type == "error":
+            problems.append(f"console.{msg.type}: {msg.text}")
+
+    def on_pageerror(exc: Error) -> None:
+        log.add(f"pageerror: {exc}")
+        problems.append(f"pageerror: {exc}")
+
+    page.on("console", on_console)
+    page.on("pageerror", on_pageerror)
+    page.on("crash", lambda _page: log.add("page crashed"))
     return context, page, problems
 
 

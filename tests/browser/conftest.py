@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, Playwright, async_playwright
 
-from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS, CHROMIUM_PRESENT
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS, CHROMIUM_PRESENT, forget_page_logs, page_logs_text
 
 HERE = Path(__file__).resolve().parent
 LOOP = "session"
@@ -37,6 +37,26 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if _in_this_folder(item.path) and item.get_closest_marker("asyncio") is not None:
             item.add_marker(pytest.mark.asyncio(loop_scope=LOOP), append=False)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Each test starts with no page lines kept (chromium.py keeps each page's last console lines)."""
+    if _in_this_folder(item.path):
+        forget_page_logs()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed test's report shows what its pages said (warnings, logs, debug lines), not only their errors: a race
+    seen once in CI is read from that run's output."""
+    report: pytest.TestReport = yield
+    if report.failed and _in_this_folder(item.path):
+        text = page_logs_text()
+        if text:
+            report.sections.append((f"browser console ({call.when})", text))
+    return report
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -53,6 +53,14 @@ function gatheredEnough(pc, ms) {
   });
 }
 
+/**
+ * A step of the call's negotiation, at debug level: the browser tests keep every page's console lines and print them
+ * when a test fails (tests/browser/chromium.py), so a race seen once in CI can be read from that run.
+ */
+function trace(...what) {
+  console.debug("call:", ...what);
+}
+
 function withTimeout(promise, ms, what) {
   let timer;
   return Promise.race([
@@ -189,6 +197,7 @@ export class Call {
     try {
       const description = { type, sdp: withPacketTime(sdp, this.audioPacketMs) };
       await request(this.socket, SEND.RINGING_OFFER, { consultation_id: this.consultationId, description });
+      trace("ringing offer sent");
     } catch (err) {
       console.warn("call: ringing offer not taken", err.code || err);
     }
@@ -200,11 +209,17 @@ export class Call {
    * Nothing flows before the accept: the booth has no answer, and it is the DTLS client.
    */
   answerWhileRinging(description) {
+    trace("ringing offer came", { begun: this.begun, closed: this.closed });
     if (this.begun || this.closed) return;
-    const previous = this.ringingAnswer ?? Promise.resolve();
-    this.ringingAnswer = previous
+    // On the signal chain, like every description: an accept that left without this answer (not made within
+    // RINGING_ANSWER_WAIT_MS on a slow machine) brings a booth whose call.start has no answer, so it sends its offer
+    // again as a signal. Applied while this answer is still being made, that offer would find have-remote-offer, a
+    // collision the console (impolite) ignores, and this answer is never sent: nobody answers the booth and the call
+    // stays 「つないでいます」. Queued behind it, the offer finds a stable connection and is answered (CI, session 13).
+    this.signalChain = this.signalChain
       .then(() => this.answerHeldOffer(description))
       .catch((err) => console.warn("call: could not answer while ringing", err));
+    this.ringingAnswer = this.signalChain;
   }
 
   async answerHeldOffer(description) {
@@ -220,6 +235,7 @@ export class Call {
     if (pc !== this.pc) return;
     this.negotiationPending = false; // the answer covers our tracks
     this.answeredWhileRinging = true;
+    trace("ringing offer answered", { begun: this.begun });
   }
 
   /** Console: the answer being made while ringing, given at most `ms` to finish (the click waits for no more). */
@@ -243,6 +259,7 @@ export class Call {
     this.earlyOfferSent = true;
     this.sentPacketMs = this.audioPacketMs;
     const { type, sdp } = pc.localDescription;
+    trace(`the accept carries our ${type}`);
     return { type, sdp: withPacketTime(sdp, this.audioPacketMs) };
   }
 
@@ -257,6 +274,14 @@ export class Call {
     if (this.closed || !this.pc) return;
     this.held = false;
     const pc = this.pc;
+    trace("start", {
+      answer: Boolean(answer),
+      state: pc.signalingState,
+      earlyOfferSent: this.earlyOfferSent,
+      answeredWhileRinging: this.answeredWhileRinging,
+      negotiationPending: this.negotiationPending,
+      earlySignals: this.earlySignals.length,
+    });
     if (answer && pc.signalingState === "have-local-offer") {
       this.negotiationPending = false;
       this.takeCarriedAnswer(pc, answer); // before the signals that came with or after call.start
@@ -368,6 +393,7 @@ export class Call {
     };
     pc.ontrack = (event) => this.showRemoteTrack(event);
     pc.onconnectionstatechange = () => {
+      trace(`connection ${pc.connectionState}`);
       this.remoteVideo.dataset.connection = pc.connectionState; // visible to tests and to styling
       this.onConnectionState(pc.connectionState);
       if (pc.connectionState === "failed") this.restartIce(pc);
@@ -408,6 +434,7 @@ export class Call {
    * starved link that asked for it; no answer in time must not rebuild a call whose media still flows.
    */
   async offerNow(pc, { watchAnswer = true } = {}) {
+    trace("offer", { state: pc.signalingState });
     // Only from stable: in have-remote-offer the implicit setLocalDescription() would answer the offer itself, racing
     // the answer applySignal is making (its own then failed "in wrong state: stable", CI session 12); once the
     // offer is settled the connection is stable again and fires negotiationneeded anew if still needed.
@@ -446,6 +473,7 @@ export class Call {
         !this.makingOffer && (pc.signalingState === "stable" || this.isSettingRemoteAnswerPending);
       const offerCollision = description.type === "offer" && !readyForOffer;
       this.ignoreOffer = !this.polite && offerCollision;
+      trace(`signal: ${description.type}`, { state: pc.signalingState, collision: offerCollision });
       if (this.ignoreOffer) return;
       this.isSettingRemoteAnswerPending = description.type === "answer";
       let target = pc;
@@ -499,6 +527,7 @@ export class Call {
   sendDescription(pc) {
     const { type, sdp } = pc.localDescription;
     this.sentPacketMs = this.audioPacketMs;
+    trace(`sending our ${type}`);
     return this.send({ description: { type, sdp: withPacketTime(sdp, this.audioPacketMs) } });
   }
 
