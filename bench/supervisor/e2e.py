@@ -356,10 +356,10 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             try:
                 a = load.start_madoguchi(tmpdir / "a", log_dir, **settings)
                 servers.append(a)
-                await a.healthy()
+                await a.healthy(args.healthz_s)
                 b = load.start_madoguchi(tmpdir / "b", log_dir, **settings)
                 servers.append(b)
-                await b.healthy()
+                await b.healthy(args.healthz_s)
                 await workers.start(2)
                 say(f"{args.pairs} agents on B take one booth's case each (booths on A)")
                 pair_fixtures = load.Fixtures(fixtures.booth_tokens[: args.pairs], fixtures.agent_cookies)
@@ -481,6 +481,7 @@ def main() -> int:
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--server-pythonpath", type=Path, default=None, help="run the servers from this checkout")
     parser.add_argument("--keep-logs", action="store_true", help="print the servers' log tails at the end")
+    parser.add_argument("--healthz-s", type=float, default=60.0, help="how long a server may take to start")
     parser.add_argument("--log-dir", type=Path, default=None, help="copy the servers' whole logs into this folder")
     args = parser.parse_args()
     if args.shots:
