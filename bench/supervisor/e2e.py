@@ -35,6 +35,7 @@ import datetime as dt
 import json
 import os
 import secrets
+import shutil
 import statistics
 import sys
 import tempfile
@@ -355,10 +356,10 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             try:
                 a = load.start_madoguchi(tmpdir / "a", log_dir, **settings)
                 servers.append(a)
-                await a.healthy()
+                await a.healthy(args.healthz_s)
                 b = load.start_madoguchi(tmpdir / "b", log_dir, **settings)
                 servers.append(b)
-                await b.healthy()
+                await b.healthy(args.healthz_s)
                 await workers.start(2)
                 say(f"{args.pairs} agents on B take one booth's case each (booths on A)")
                 pair_fixtures = load.Fixtures(fixtures.booth_tokens[: args.pairs], fixtures.agent_cookies)
@@ -444,6 +445,9 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                     if args.keep_logs:
                         say(f"{server.name} {server.port} log tail:\n{server.tail(30)}")
                     await server.stop(graceful=True)
+                    if args.log_dir is not None:  # the whole log, kept past the run's temporary folder
+                        args.log_dir.mkdir(parents=True, exist_ok=True)
+                        shutil.copyfile(server.log_path, args.log_dir / server.log_path.name)
     result["load_after"] = os.getloadavg()
     result["skipped"] = budget.skipped
     relay = result.get("relay", {})
@@ -477,6 +481,8 @@ def main() -> int:
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--server-pythonpath", type=Path, default=None, help="run the servers from this checkout")
     parser.add_argument("--keep-logs", action="store_true", help="print the servers' log tails at the end")
+    parser.add_argument("--healthz-s", type=float, default=60.0, help="how long a server may take to start")
+    parser.add_argument("--log-dir", type=Path, default=None, help="copy the servers' whole logs into this folder")
     args = parser.parse_args()
     if args.shots:
         args.shots.mkdir(parents=True, exist_ok=True)

@@ -229,7 +229,8 @@ class LiveStoreBusy(CounterError):
     """Other processes kept changing the state under this operation; it was given up, nothing was changed."""
 
     def __init__(self, attempts: int) -> None:
-        super().__init__("internal", f"the counter is very busy (gave up after {attempts} attempts); please try again")
+        # `busy`, not `internal`: nothing went wrong and nothing was changed; the same request later may pass
+        super().__init__("busy", f"the counter is very busy (gave up after {attempts} attempts); please try again")
         self.attempts = attempts
 
 
@@ -462,7 +463,7 @@ class RedisStore:
         if not fields:
             snapshot = _Snapshot(token="", texts={})
         elif len(fields) == 1 and fields[0] == known.token:
-            return known
+            snapshot = known
         elif len(fields) >= 2 and fields[1] == "delta" and len(fields) % 2 == 0:
             texts = dict(known.texts)
             for field, text in zip(fields[2::2], fields[3::2], strict=True):
@@ -477,6 +478,12 @@ class RedisStore:
             snapshot = _Snapshot(token=fields[0], texts=texts)
         else:
             raise LiveStoreUnavailable(f"unexpected reply from the fetch script: {len(fields)} fields")
+        # installed even when unchanged: ``version`` names what this returns. Another read or this process's own
+        # write may have installed another state meanwhile (the service then took that state's queue places for
+        # this one: booths' requests failed `internal` under load); which is newer is not known: recent reads ask
+        # Redis again
+        if self._snapshot is not known:
+            self._current_since = None
         self._snapshot = snapshot
         return snapshot
 

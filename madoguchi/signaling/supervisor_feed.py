@@ -18,9 +18,10 @@ nothing on supervisors, and a snapshot of a long queue is not carried through Re
 
 What a snapshot waits for: the live state only (after a town's first view). The database's parts are kept a little
 while and, once old, used at once and re-read behind the view — the town's booth list (:data:`BOOTH_LIST_TTL_S`),
-its rules with the opening hours (:data:`RULES_TTL_S`) and today's counts (:data:`TODAY_TTL_S`); when a re-read
-differs, the town is marked again — so a busy or slow database never delays a change's update. (The staff roster
-and the booths' last calls are read at most every 30 s, within 2 s.)
+its rules with the opening hours (:data:`RULES_TTL_S`), today's counts (:data:`TODAY_TTL_S`), the staff roster
+and the booths' last calls (:data:`ROSTER_TTL_S`); when a re-read differs, the town is marked again — so a busy or
+slow database never delays a change's update. (Until session 13 the roster and the last calls were re-read on the
+update's path every 30 s, and a read that failed at every update: with 2,201 booths, one query each.)
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -125,29 +127,6 @@ async def roster_of(accounts: Accounts, municipality_id: str) -> list[Watcher]:
 _T = TypeVar("_T")
 
 
-async def _kept_read(
-    kept: dict[str, tuple[float, _T]],
-    municipality_id: str,
-    now: float,
-    read: Callable[[], Awaitable[_T]],
-    empty: _T,
-    what: str,
-) -> _T:
-    """A town's database part of the view, read again once :data:`ROSTER_TTL_S` old, within 2 s; when the read
-    fails the last one read stands (``empty`` before any)."""
-    found = kept.get(municipality_id)
-    if found is not None and now - found[0] < ROSTER_TTL_S:
-        return found[1]
-    try:
-        async with asyncio.timeout(2.0):
-            value = await read()
-    except Exception:
-        log.warning("%s of %s not read", what, municipality_id, exc_info=True)
-        return empty if found is None else found[1]
-    kept[municipality_id] = (now, value)
-    return value
-
-
 class SupervisorFeed:
     def __init__(
         self,
@@ -172,6 +151,7 @@ class SupervisorFeed:
         self._roster = roster  # a town's staff accounts, read at most every ROSTER_TTL_S
         self._rosters: dict[str, tuple[float, list[Watcher]]] = {}
         self._last_calls: dict[str, tuple[float, dict[str, SupervisorLastCall]]] = {}
+        self._stale_before = -math.inf  # what was read before this is old (a call's final link quality came in)
         self._last_seen: dict[str, float] = {}  # booth -> when a snapshot of this process last found it connected
         self._watchers: dict[str, Watcher | None] = {}
         self._short_abandon_s = short_abandon_s  # the reports' rule: who left sooner is not "待ちきれずに帰った"
@@ -214,7 +194,7 @@ class SupervisorFeed:
         """Mark municipalities changed (``None``: every watched one — a call's final link quality came in, so the
         booths' last calls are read again too)."""
         if municipality_ids is None:
-            self._last_calls.clear()
+            self._stale_before = self._elapsed()  # the last calls kept are read again (behind the next view)
             self._rebuild_all()
         else:
             self._dirty.update(municipality_ids)
@@ -324,22 +304,68 @@ class SupervisorFeed:
     async def _last_calls_of(
         self, municipality_id: str, booth_ids: list[str], now: float
     ) -> dict[str, SupervisorLastCall]:
-        """Each booth's last call's link quality (the records), read at most every ROSTER_TTL_S per town."""
+        """Each booth's last call's link quality (the records), kept :data:`ROSTER_TTL_S` per town and re-read behind
+        the view (:meth:`_kept_behind`)."""
 
         async def read() -> dict[str, SupervisorLastCall]:
             since = datetime.fromtimestamp(now, tz=UTC) - LAST_CALL_WITHIN
             found = await self._records.last_link_quality(booth_ids, since)
             return {booth_id: last_call(at, sides) for booth_id, (at, sides) in found.items()}
 
-        return await _kept_read(self._last_calls, municipality_id, now, read, {}, "booths' last call quality")
+        return await self._kept_behind(self._last_calls, "calls", municipality_id, read, {}, "booths' last calls")
 
     async def _roster_of(self, municipality_id: str, now: float) -> list[Watcher]:
         roster = self._roster
         if roster is None:
             return []
-        return await _kept_read(
-            self._rosters, municipality_id, now, lambda: roster(municipality_id), [], "staff roster"
+        return await self._kept_behind(
+            self._rosters, "roster", municipality_id, lambda: roster(municipality_id), [], "staff roster"
         )
+
+    async def _kept_behind(
+        self,
+        kept: dict[str, tuple[float, _T]],
+        what: str,
+        municipality_id: str,
+        read: Callable[[], Awaitable[_T]],
+        empty: _T,
+        label: str,
+    ) -> _T:
+        """A town's database part of the view (the staff roster, the booths' last calls): read at once the first
+        time (within 2 s, else ``empty`` for now), else the last one read, re-read behind the view once
+        :data:`ROSTER_TTL_S` old or marked stale (:meth:`touch` with ``None``), the town marked again when it changed.
+        Before session 13 an old one was re-read on the update's path, and one that failed was tried again at every
+        update: at 2,201 booths the last calls took longer than the 2 s limit under load, and every update waited."""
+        found = kept.get(municipality_id)
+        if found is None:
+            read_at = self._elapsed()
+            try:
+                async with asyncio.timeout(2.0):
+                    value = await read()
+            except Exception:
+                log.warning("%s of %s not read", label, municipality_id, exc_info=True)
+                kept[municipality_id] = (-math.inf, empty)  # tried again behind the next view
+                return empty
+            kept[municipality_id] = (read_at, value)
+            return value
+        if found[0] <= self._stale_before or self._elapsed() - found[0] >= ROSTER_TTL_S:
+            self._behind((what, municipality_id), lambda: self._reread(kept, municipality_id, read, label))
+        return found[1]
+
+    async def _reread(
+        self, kept: dict[str, tuple[float, _T]], municipality_id: str, read: Callable[[], Awaitable[_T]], label: str
+    ) -> None:
+        read_at = self._elapsed()
+        try:
+            async with asyncio.timeout(2.0):
+                value = await read()
+        except Exception:
+            log.warning("%s of %s not read again", label, municipality_id, exc_info=True)
+            return
+        before = kept.get(municipality_id)
+        kept[municipality_id] = (read_at, value)
+        if before is None or before[1] != value:
+            self.touch([municipality_id])
 
     async def _booth_list(self, municipality_id: str) -> list[BoothInfo]:
         """The town's booths: read at once the first time, else the last list read, re-read behind the view once

@@ -103,6 +103,10 @@ _PROCESS_LINE_KEY: Final = secrets.token_bytes(32)
 line a client retries across processes); the server passes the deployment's (:mod:`.kept_keys`)."""
 
 
+LINK_QUALITY_CHUNK: Final = 1000
+"""Booths per query of :meth:`ConsultationRecords.last_link_quality` (a bounded ``IN`` list)."""
+
+
 class ConsultationRecords:
     def __init__(self, db: Database, *, line_key: bytes | None = None) -> None:
         """``line_key``: the HMAC key of the chat lines' ``client_id`` as stored (:meth:`client_key`); every
@@ -453,25 +457,35 @@ class ConsultationRecords:
         self, booth_ids: Sequence[str], since: datetime
     ) -> dict[str, tuple[datetime, dict[str, Any]]]:
         """Per booth, its latest call since ``since`` with a link-quality summary kept (``set_link_quality``): when
-        it was asked for and the summaries by role. One small query per booth on its index (a town has a few), for
-        the supervisors' booth list, which reads it at most every half minute."""
+        it was asked for and the summaries by role. One query per :data:`LINK_QUALITY_CHUNK` booths (each booth's
+        latest such call ranked by a window), not one per booth: a town of 2,201 booths took 2,201 queries, on the
+        supervisors' update path, longer than its 2 s limit under load (session 13)."""
+        wanted = sorted(set(booth_ids))
         found: dict[str, tuple[datetime, dict[str, Any]]] = {}
         async with self._db.read() as session:
-            for booth_id in booth_ids:
-                row = (
-                    await session.execute(
-                        select(Consultation.requested_at, Consultation.link_quality)
-                        .where(
-                            Consultation.booth_id == booth_id,
-                            Consultation.requested_at >= since,
-                            Consultation.link_quality.is_not(None),
-                        )
-                        .order_by(Consultation.requested_at.desc())
-                        .limit(1)
+            for start in range(0, len(wanted), LINK_QUALITY_CHUNK):
+                chunk = wanted[start : start + LINK_QUALITY_CHUNK]
+                latest_first = Consultation.requested_at.desc(), Consultation.id.desc()
+                ranked = (
+                    select(
+                        Consultation.booth_id,
+                        Consultation.requested_at,
+                        Consultation.link_quality,
+                        func.row_number().over(partition_by=Consultation.booth_id, order_by=latest_first).label("n"),
                     )
-                ).first()
-                if row is not None and row.link_quality:
-                    found[booth_id] = (row.requested_at, dict(row.link_quality))
+                    .where(
+                        Consultation.booth_id.in_(chunk),
+                        Consultation.requested_at >= since,
+                        Consultation.link_quality.is_not(None),
+                    )
+                    .subquery()
+                )
+                rows = await session.execute(
+                    select(ranked.c.booth_id, ranked.c.requested_at, ranked.c.link_quality).where(ranked.c.n == 1)
+                )
+                for booth_id, requested_at, link_quality in rows.all():
+                    if booth_id is not None and link_quality:
+                        found[booth_id] = (requested_at, dict(link_quality))
         return found
 
     async def counts_since(self, municipality_id: str, since: datetime, *, short_abandon_s: float = 0.0) -> TodayCounts:

@@ -216,7 +216,7 @@ async def test_gives_up_with_a_clear_error_after_bounded_retries(make_store: Mak
     finally:
         interfering.close()
     assert calls == 3 and raised.value.attempts == 3
-    assert raised.value.code == "internal" and "try again" in raised.value.message
+    assert raised.value.code == "busy" and "try again" in raised.value.message  # retryable, not `internal`
     assert "c2" not in (await make_store().read()).state.consultations
 
 
@@ -372,3 +372,45 @@ async def test_next_version_is_the_version_an_operation_writes(make_store: MakeS
     assert seen[0] == store.version == await _version(store._client, store)
     await store.transact(lambda c: seen.append(store.version))
     assert seen[1] == seen[0]
+
+
+async def test_version_names_the_state_read_when_a_write_of_this_process_lands_during_the_read(
+    make_store: MakeStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read whose fetch Redis answered "unchanged" while this process's own write landed before the answer was
+    taken: the read returns the state it asked about, and ``version`` must name that state, not the one written
+    meanwhile (the service took the written state's queue places for the read one: a KeyError, booths' requests
+    refused `internal` while 20 joined at once)."""
+    store = make_store()
+    await store.transact(lambda c: _agent(c, "a1", 0.0))
+    await store.read()
+    read_version = store.version
+    real = store._fetch
+    answered, go_on = asyncio.Event(), asyncio.Event()
+    calls = 0
+
+    def fetch_held_once(**kwargs: object) -> object:
+        nonlocal calls
+        calls += 1
+        if calls > 1:
+            return real(**kwargs)  # type: ignore[arg-type]
+
+        async def held() -> object:
+            reply = await real(**kwargs)  # type: ignore[arg-type]
+            answered.set()
+            await go_on.wait()
+            return reply
+
+        return held()
+
+    monkeypatch.setattr(store, "_fetch", fetch_held_once)
+    reading = asyncio.create_task(store.read())
+    await answered.wait()  # Redis answered: nothing changed since ``read_version``
+    await store.transact(lambda c: _open(c, "c1", 1.0))  # this process writes before that answer is taken
+    written = store.version
+    go_on.set()
+    counter = await reading
+    assert "c1" not in counter.state.consultations  # the read returned the state it asked about
+    assert store.version == read_version != written
+    assert (await store.read_recent()).state.consultations.keys() == {"c1"}  # a recent read asks Redis again
+    assert store.version == written

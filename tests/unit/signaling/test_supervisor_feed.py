@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, cast
 
 from madoguchi.domain.opening_hours import OpeningHours
@@ -18,7 +18,13 @@ from madoguchi.signaling.server_events import SupervisorDelta, SupervisorSnapsho
 from madoguchi.signaling.state import CounterConfig
 from madoguchi.signaling.store import MemoryStore
 from madoguchi.signaling.supervisor_delta import apply_delta
-from madoguchi.signaling.supervisor_feed import BOOTH_LIST_TTL_S, RULES_TTL_S, TODAY_TTL_S, SupervisorFeed
+from madoguchi.signaling.supervisor_feed import (
+    BOOTH_LIST_TTL_S,
+    ROSTER_TTL_S,
+    RULES_TTL_S,
+    TODAY_TTL_S,
+    SupervisorFeed,
+)
 from madoguchi.storage.booths import Booths
 from madoguchi.storage.records import ConsultationRecords
 
@@ -67,6 +73,10 @@ class SlowCounts:
         self.reads = 0
         self.gate = asyncio.Event()
         self.gate.set()
+        self.calls: dict[str, tuple[datetime, dict[str, Any]]] = {}
+        self.call_reads = 0
+        self.calls_gate = asyncio.Event()
+        self.calls_gate.set()
 
     async def counts_since(
         self, municipality_id: str, since: datetime, *, short_abandon_s: float = 0.0
@@ -74,6 +84,14 @@ class SlowCounts:
         self.reads += 1
         await self.gate.wait()
         return self.figures
+
+    async def last_link_quality(
+        self, booth_ids: Sequence[str], since: datetime
+    ) -> dict[str, tuple[datetime, dict[str, Any]]]:
+        """The booths' last calls with a link summary: none unless the test sets some; waits on ``calls_gate``."""
+        self.call_reads += 1
+        await self.calls_gate.wait()
+        return dict(self.calls)
 
 
 class Clocks:
@@ -262,6 +280,39 @@ async def test_the_same_counts_mark_nothing() -> None:
     assert counts.reads == 2
     await feed.flush()
     assert kept.sent == []
+
+
+async def test_the_booths_last_calls_are_reread_behind_the_view_and_a_slow_read_never_holds_an_update() -> None:
+    """Session 13: the last calls (one query per booth then: 2,201 in the bench) were re-read on the update's path
+    every 30 s, and a read over its 2 s limit was tried again at every update, each one waiting."""
+    counts, booths = SlowCounts(), CountedBooths()
+    booths.listed = [FakeBooth("b1")]
+    feed, kept, clocks = make_feed(counts=counts, booths=booths)
+    feed.watch(["shiomi"])
+    first = await feed.snapshot("shiomi")  # the first time it waits for them
+    assert counts.call_reads == 1 and first.booths[0].last_call is None
+    clocks.elapsed += ROSTER_TTL_S
+    counts.calls_gate.clear()  # the database is slow now
+    counts.calls = {"b1": (datetime.fromtimestamp(NOW - 60, tz=UTC), {"resident": {"rtt_ms": {"median": 310.0}}})}
+    async with asyncio.timeout(1.0):  # not held by the read: it runs behind
+        stale = await feed.snapshot("shiomi")
+    assert stale.booths[0].last_call is None
+    await asyncio.sleep(0)
+    assert counts.call_reads == 2
+    await feed.snapshot("shiomi")
+    assert counts.call_reads == 2  # one re-read at a time
+    counts.calls_gate.set()
+    for _ in range(5):
+        await asyncio.sleep(0)
+    await feed.flush()  # the re-read found a last call: the town was marked, its update carries it
+    (update,) = [event for _, event in kept.sent]
+    shown = update.booths[0] if isinstance(update, SupervisorSnapshot) else update.booths.upserts[0]
+    assert shown.last_call is not None and shown.last_call.rtt_ms == 310.0
+    feed.touch(None)  # a call's final link quality came in: read again, behind the next view
+    await feed.snapshot("shiomi")
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert counts.call_reads == 3
 
 
 class Heard:
