@@ -17,6 +17,7 @@ import pytest
 
 from madoguchi import keys
 from madoguchi.agent_console.login_guard import IN_FLIGHT_PER_ACCOUNT, IN_FLIGHT_PER_ADDRESS, LOGIN_GUARD
+from madoguchi.media.connection import PeerError, login_agent
 from tests.integration.test_login_throttle import PASSWORD, Login, api_login, get_form
 from tests.support import LiveServer, make_settings, serve
 
@@ -82,6 +83,8 @@ async def test_a_full_password_line_answers_busy_at_once_with_retry_after(server
             page = await resp.text()
             assert resp.status == 503 and resp.headers["Retry-After"] == "2"
         assert 'data-i18n="login.error.busy"' in page and re.search(r"2秒 待ってから", page), page
+        with pytest.raises(PeerError, match=r"HTTP 503\); try again in 2 s"):  # madoguchi probe's login says so
+            await login_agent(server.base_url, "sato", PASSWORD)
     finally:
         work.limit = limit
     # a busy refusal is not a failure: the throttle did not count it, and the next try logs in
@@ -98,4 +101,5 @@ async def test_api_login_refuses_another_sites_page_and_lets_scripts_and_its_own
     assert (await login_from(server.base_url, "null"))[0] == 403
     host = server.base_url.removeprefix("http://")
     assert (await login_from(server.base_url, f"http://{host}"))[0] == 200, "the site's own page"
-    assert (await login_from(server.base_url, None))[0] == 200, "madoguchi probe and scripts send no Origin"
+    assert (await login_from(server.base_url, None))[0] == 200, "scripts send no Origin"
+    assert await login_agent(server.base_url, "sato", PASSWORD), "madoguchi probe's login works as before"
