@@ -305,7 +305,7 @@ class Accounts:
 
     async def _dummy(self) -> str:
         if self._dummy_hash is None:
-            self._dummy_hash = await self._hash_work(self._hasher.hash, secrets.token_urlsafe(16))
+            self._dummy_hash = await self._login_work(self._hasher.hash, secrets.token_urlsafe(16))
         return self._dummy_hash
 
     # -- console sessions --------------------------------------------------------------------------------
