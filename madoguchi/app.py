@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,6 +91,7 @@ from madoguchi.storage.db import Database, open_database
 from madoguchi.storage.kept_keys import deployment_key
 from madoguchi.storage.municipalities import Municipalities
 from madoguchi.storage.opening_hours import HoursBook, OpeningHoursStore
+from madoguchi.storage.password_work import PasswordWork
 from madoguchi.storage.private_files import private_dir
 from madoguchi.storage.records import ConsultationRecords
 
@@ -238,13 +241,17 @@ def _storage(
             private_dir(settings.data_dir)
         db = await open_database(settings.effective_database_url)
         app[keys.DATABASE] = db
-        app[keys.ACCOUNTS] = Accounts(db, hasher=password_hasher)
+        # password hashing on its own threads with a short line (storage/password_work.py): a login flood is
+        # refused at once instead of queueing in front of the chatbot and the booths' triage
+        app[keys.PASSWORD_WORK] = work = PasswordWork.for_host()
+        app[keys.ACCOUNTS] = Accounts(db, hasher=password_hasher, work=work)
         app[keys.BOOTHS] = Booths(db)
         app[keys.RECORDS] = ConsultationRecords(
             db, line_key=deployment_key(settings.secret_key, settings.data_dir, "chat-client-id")
         )
         app[keys.CALLBACKS] = Callbacks(db)
         yield
+        work.close()
         await db.close()
 
     return ctx
@@ -285,7 +292,12 @@ def _rate_limits(settings: Settings) -> Callable[[web.Application], AsyncIterato
 def _chatbot(settings: Settings, engines: EngineCache | None) -> Callable[[web.Application], AsyncIterator[None]]:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         llm = OpenAiCompatibleBackend.from_settings(settings)
-        app[keys.TRIAGES] = triages = await asyncio.to_thread(load_triages, settings, llm, engines=engines)
+        # the chatbot's own threads: a login flood or an export on the default pool never delays a resident's
+        # answer (session 13). Each town's engine runs one call at a time, so one thread per core is plenty.
+        threads = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)), thread_name_prefix="triage")
+        app[keys.TRIAGES] = triages = await asyncio.to_thread(
+            load_triages, settings, llm, engines=engines, executor=threads
+        )
         app[keys.HOURS] = town_hours(app[keys.DATABASE], lambda m: town_file(app, m))
         municipalities = Municipalities(app[keys.DATABASE])
         for triage in triages.values():
@@ -294,6 +306,7 @@ def _chatbot(settings: Settings, engines: EngineCache | None) -> Callable[[web.A
                 known.id, name_ja=known.name.ja, name_en=known.name.in_language("en")
             )
         yield
+        threads.shutdown(wait=False, cancel_futures=True)
         if llm is not None:
             await llm.aclose()
 

@@ -14,12 +14,15 @@ from madoguchi.storage.booths import Booths
 from madoguchi.storage.callbacks import Callbacks
 from madoguchi.storage.db import Database
 from madoguchi.storage.opening_hours import HoursBook
+from madoguchi.storage.password_work import PasswordWork
 from madoguchi.storage.records import ConsultationRecords
 
 SETTINGS = web.AppKey("settings", Settings)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
 DATABASE = web.AppKey("database", Database)
 ACCOUNTS = web.AppKey("accounts", Accounts)
+PASSWORD_WORK = web.AppKey("password_work", PasswordWork)
+"""The password threads (``storage/password_work.py``); ``ACCOUNTS`` hashes on them."""
 BOOTHS = web.AppKey("booths", Booths)
 RECORDS = web.AppKey("records", ConsultationRecords)
 CALLBACKS = web.AppKey("callbacks", Callbacks)

@@ -2,14 +2,21 @@
 
 When the store cannot be reached (Redis down) logins are refused with 503 rather than let through unthrottled:
 nothing an agent could do after logging in works without the live state either.
+
+Besides the counts per minute, attempts *in flight* (password being checked) are capped per client address and
+per account (:meth:`LoginGuard.hold`): session 13's outside pass sent 28 wrong logins at once from one address and
+all 28 waited for a password hash together. These caps are per process and in memory only (an attempt is in
+flight for a second at most; the password threads' line, ``storage/password_work.py``, bounds the whole process).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import Final, TypeVar
 
 from aiohttp import web
 
@@ -21,6 +28,12 @@ from madoguchi.signaling.ratelimit import KeyedLimit
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 STORE_TIMEOUT_S = 2.0
+IN_FLIGHT_PER_ADDRESS: Final = 2
+"""Attempts of one client address being checked at once (a person types one password at a time; an office NAT's
+few staff rarely press the button in the same second, and a refused one is told to retry in a second)."""
+IN_FLIGHT_PER_ACCOUNT: Final = 2
+"""Attempts for one username (from anywhere) being checked at once."""
+IN_FLIGHT_RETRY_AFTER_S: Final = 1
 
 
 class LoginGuardUnavailable(Exception):
@@ -39,6 +52,24 @@ class LoginGuard:
         self.attempts = attempts
         """Every attempt of an address, right or wrong (the throttle counts failures only, after the password was
         checked: a burst of simultaneous guesses all passed it and each cost a password hash)."""
+        self._in_flight: Counter[tuple[str, str]] = Counter()
+
+    @contextmanager
+    def hold(self, account: str, address: str) -> Iterator[bool]:
+        """Yields True while this attempt has a place among the address's and the account's attempts in flight
+        (check it, then the password), False when either is full: answer "retry in a second" without checking."""
+        places = (("address", address), ("account", throttle.normal_account(account)))
+        if self._in_flight[places[0]] >= IN_FLIGHT_PER_ADDRESS or self._in_flight[places[1]] >= IN_FLIGHT_PER_ACCOUNT:
+            yield False
+            return
+        self._in_flight.update(places)
+        try:
+            yield True
+        finally:
+            self._in_flight.subtract(places)
+            for place in places:
+                if self._in_flight[place] <= 0:
+                    del self._in_flight[place]  # nothing of a finished attempt stays in memory
 
     async def wait_s(self, account: str, address: str) -> float:
         """Seconds this attempt must still wait (0: go ahead and check the password)."""

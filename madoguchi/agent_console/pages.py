@@ -15,12 +15,13 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 from madoguchi import keys, ui
 from madoguchi.agent_console import auth, supervisor_page, throttle
 from madoguchi.agent_console.admin import page as admin_page
-from madoguchi.agent_console.login_guard import LOGIN_GUARD, LoginGuardUnavailable
+from madoguchi.agent_console.login_guard import IN_FLIGHT_RETRY_AFTER_S, LOGIN_GUARD, LoginGuardUnavailable
 from madoguchi.domain.languages import DEFAULT_LANGUAGE
 from madoguchi.domain.routes import ROUTE_IDS
 from madoguchi.domain.staff_pages import landing_for, pages_for
 from madoguchi.http_json import FormUnreadable, json_error, read_form, read_json
 from madoguchi.signaling.consultation import Disposition
+from madoguchi.storage.password_work import PasswordWorkBusy
 
 MAX_USERNAME: Final = 128
 MAX_PASSWORD: Final = 1024
@@ -119,26 +120,45 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
         return await _login_form(request, language=language, status=400, error_key="login.error.invalid")
     accounts = request.app[keys.ACCOUNTS]
     address = auth.client_address(request)
-    try:
-        wait = await guard.wait_s(username, address)
-        if wait > 0:
+    with guard.hold(username, address) as held:
+        if not held:
             return await _login_form(
                 request,
                 language=language,
                 status=429,
-                error_key="login.error.throttled",
+                error_key="login.error.busy",
                 username=kept_username,
-                retry_after=throttle.retry_after(wait),
+                retry_after=IN_FLIGHT_RETRY_AFTER_S,
             )
-        staff = await accounts.authenticate(username, password)
-        if staff is None:
-            await guard.failed(username, address)
+        try:
+            wait = await guard.wait_s(username, address)
+            if wait > 0:
+                return await _login_form(
+                    request,
+                    language=language,
+                    status=429,
+                    error_key="login.error.throttled",
+                    username=kept_username,
+                    retry_after=throttle.retry_after(wait),
+                )
+            staff = await accounts.authenticate(username, password)
+            if staff is None:
+                await guard.failed(username, address)
+                return await _login_form(
+                    request, language=language, status=401, error_key="login.error.invalid", username=kept_username
+                )
+            await guard.succeeded(username, address)
+        except LoginGuardUnavailable:
+            return await _login_form(request, language=language, status=503, error_key="login.error.unavailable")
+        except PasswordWorkBusy as busy:
             return await _login_form(
-                request, language=language, status=401, error_key="login.error.invalid", username=kept_username
+                request,
+                language=language,
+                status=503,
+                error_key="login.error.busy",
+                username=kept_username,
+                retry_after=busy.retry_after_s,
             )
-        await guard.succeeded(username, address)
-    except LoginGuardUnavailable:
-        return await _login_form(request, language=language, status=503, error_key="login.error.unavailable")
     token, _csrf = await accounts.create_session(staff.id, request.app[keys.SETTINGS].session_ttl_s, auth.now_utc())
     # each role lands on its own work (domain.staff_pages): a supervisor on the live view, others on the console
     response = web.HTTPSeeOther(_with_lang(landing_for(staff.role), language))
@@ -200,7 +220,22 @@ def throttled_message(seconds: int) -> str:
     )
 
 
+def busy_message(seconds: int) -> str:
+    """The 429/503 message of ``/api/login`` when logins are crowded (this address's or account's attempts in
+    flight, or the whole process's password threads): Japanese first, then English."""
+    return (
+        f"ただいまログインが混み合っています。{seconds}秒後にもう一度お試しください。"
+        f" Many logins are being checked right now; please try again in {seconds} seconds."
+    )
+
+
 async def api_login(request: web.Request) -> web.StreamResponse:
+    # a browser's cross-site POST names its page's origin: refuse another site (login CSRF, session 13), as the
+    # form does; headless clients (madoguchi probe, scripts) send no Origin and go on
+    if not auth.same_origin(request):
+        return json_error(
+            403, "csrf", "ログインはこのサイトのページからだけできます。 Log in from this site's own login page."
+        )
     raw = await read_json(request)
     try:
         body = LoginBody.model_validate(raw)
@@ -210,24 +245,31 @@ async def api_login(request: web.Request) -> web.StreamResponse:
     accounts = request.app[keys.ACCOUNTS]
     guard = request.app[LOGIN_GUARD]
     address = auth.client_address(request)
-    try:
-        wait = await guard.wait_s(body.username, address)
-        if wait > 0:
-            seconds = throttle.retry_after(wait)
+    with guard.hold(body.username, address) as held:
+        if not held:
+            seconds = IN_FLIGHT_RETRY_AFTER_S
+            return json_error(429, "too_many_attempts", busy_message(seconds), headers={"Retry-After": str(seconds)})
+        try:
+            wait = await guard.wait_s(body.username, address)
+            if wait > 0:
+                seconds = throttle.retry_after(wait)
+                return json_error(
+                    429, "too_many_attempts", throttled_message(seconds), headers={"Retry-After": str(seconds)}
+                )
+            staff = await accounts.authenticate(body.username, body.password)
+            if staff is None:
+                await guard.failed(body.username, address)
+                return json_error(401, "unauthorized", "wrong username or password")
+            await guard.succeeded(body.username, address)
+        except LoginGuardUnavailable:
             return json_error(
-                429, "too_many_attempts", throttled_message(seconds), headers={"Retry-After": str(seconds)}
+                503,
+                "unavailable",
+                "ログインできません。しばらくしてからお試しください。 Login is unavailable; please try again shortly.",
             )
-        staff = await accounts.authenticate(body.username, body.password)
-        if staff is None:
-            await guard.failed(body.username, address)
-            return json_error(401, "unauthorized", "wrong username or password")
-        await guard.succeeded(body.username, address)
-    except LoginGuardUnavailable:
-        return json_error(
-            503,
-            "unavailable",
-            "ログインできません。しばらくしてからお試しください。 Login is unavailable; please try again shortly.",
-        )
+        except PasswordWorkBusy as busy:
+            seconds = busy.retry_after_s
+            return json_error(503, "busy", busy_message(seconds), headers={"Retry-After": str(seconds)})
     token, csrf_token = await accounts.create_session(
         staff.id, request.app[keys.SETTINGS].session_ttl_s, auth.now_utc()
     )

@@ -18,11 +18,13 @@ The HTTP client lives outside the pure triage package (``madoguchi/llm_backend.p
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import re
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -134,15 +136,21 @@ def grounded(draft: str, sources: Sequence[str], *, min_overlap: float = 0.5) ->
 class Triage:
     """The triage the web layer calls: the pure engine, improved by an LLM where one is configured."""
 
-    def __init__(self, engine: TriageEngine, llm: LlmBackend | None = None) -> None:
+    def __init__(self, engine: TriageEngine, llm: LlmBackend | None = None, executor: Executor | None = None) -> None:
         self.engine = engine
         # The engine is CPU work (a few ms, more for a long text): it runs off the event loop, one call at a
         # time (the Japanese tokenizer is not shared between threads), so sockets and timers keep moving.
         self._engine_lock = threading.Lock()
         self.llm = llm
+        self.executor = executor
+        """The triage threads the server made for the chatbot alone (``app._chatbot``), so nothing else a client
+        can start — a login's password hash, an export — waits in front of a resident's answer (session 13);
+        None: the default pool (``madoguchi triage``, tests)."""
 
     async def triage(self, text: str, *, lang: str | None = None, history: Sequence[Turn] = ()) -> TriageResult:
-        result = await asyncio.to_thread(self._locked, self.engine.triage, text, lang=lang, history=history)
+        result = await self._off_loop(
+            functools.partial(self._locked, self.engine.triage, text, lang=lang, history=history)
+        )
         if self.llm is None or result.urgent or result.safety_check:
             return result
         if result.action == "clarify":
@@ -152,7 +160,7 @@ class Triage:
         return result
 
     async def summarise(self, transcript: Sequence[Turn], result: TriageResult) -> HandoffSummary:
-        summary = await asyncio.to_thread(self._locked, self.engine.summarise, transcript, result)
+        summary = await self._off_loop(functools.partial(self._locked, self.engine.summarise, transcript, result))
         if self.llm is None:
             return summary
         lines = "\n".join(f"{t.sender}: {_clean_resident_text(t.text)}" for t in transcript[-12:])
@@ -167,6 +175,11 @@ class Triage:
         if not line or len(line) > 120 or _leaks(line, SUMMARY_SYSTEM) or mask_pii(line).masked:
             return summary
         return summary.model_copy(update={"need": line})
+
+    async def _off_loop(self, call: Callable[[], T]) -> T:
+        if self.executor is None:
+            return await asyncio.to_thread(call)
+        return await asyncio.get_running_loop().run_in_executor(self.executor, call)
 
     def _locked(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         with self._engine_lock:

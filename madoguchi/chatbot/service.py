@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from concurrent.futures import Executor
 from pathlib import Path
 
 from madoguchi.chatbot.engine import EngineConfig, TriageEngine
@@ -98,11 +99,16 @@ class EngineCache:
 
 
 def load_triages(
-    settings: Settings, llm: LlmBackend | None, *, engines: EngineCache | None = None
+    settings: Settings,
+    llm: LlmBackend | None,
+    *,
+    engines: EngineCache | None = None,
+    executor: Executor | None = None,
 ) -> dict[str, Triage]:
     """One triage per municipality knowledge base under ``MADOGUCHI_KB_DIR`` (default: the bundled sample),
-    sharing one LLM backend. A folder is a municipality when it has a ``municipality.yaml``. With ``engines``
-    an engine already built from the same files is used again (see :class:`EngineCache`)."""
+    sharing one LLM backend and the triage threads ``executor``. A folder is a municipality when it has a
+    ``municipality.yaml``. With ``engines`` an engine already built from the same files is used again (see
+    :class:`EngineCache`)."""
     root = settings.kb_dir or bundled_kb_dir().parent
     triages: dict[str, Triage] = {}
     for directory in sorted(d for d in root.iterdir() if (d / "municipality.yaml").is_file()):
@@ -110,7 +116,7 @@ def load_triages(
             engine = build_engine(directory, model_cache=model_cache(settings))
         else:
             engine = engines.engine(directory, model_cache=model_cache(settings))
-        triages[engine.kb.municipality.id] = Triage(engine, llm)
+        triages[engine.kb.municipality.id] = Triage(engine, llm, executor)
     if not triages:
         raise RuntimeError(f"no knowledge base (a folder with municipality.yaml) under {root}")
     return triages

@@ -86,8 +86,14 @@ async def login_agent(server: str, username: str, password: str, timeout_s: floa
             aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_s)) as http,
             http.post(url, json={"username": username, "password": password}) as response,
         ):
-            if response.status in (401, 403):
+            if response.status == 401:
                 raise PeerError(f"agent login refused for {username!r}: wrong user name or password")
+            if response.status in (429, 503) and "Retry-After" in response.headers:
+                # throttled, or the server's password threads are full (a login flood): say when to try again
+                raise PeerError(
+                    f"agent login not checked now (HTTP {response.status}); "
+                    f"try again in {response.headers['Retry-After']} s: {(await response.text())[:200]}"
+                )
             if response.status != 200:
                 body = (await response.text())[:200]
                 raise PeerError(f"agent login failed with HTTP {response.status}: {body}")

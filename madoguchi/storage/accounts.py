@@ -1,7 +1,9 @@
 """Staff accounts, passwords and console login sessions.
 
-Passwords are stored only as argon2 hashes; hashing and verifying take tens of milliseconds of CPU, so they run
-in a worker thread and never stall the event loop that carries everyone's calls. An unknown username costs the
+Passwords are stored only as argon2 hashes; hashing and verifying take a quarter second of CPU and 64 MiB, so they
+run on the password threads (:mod:`madoguchi.storage.password_work`: their own few threads and a short line, so a
+login flood neither stalls the event loop nor waits in front of the chatbot's work; a login past the line is
+refused with :class:`~madoguchi.storage.password_work.PasswordWorkBusy`). An unknown username costs the
 same verify as a wrong password, so response times do not reveal which usernames exist.
 
 Session and CSRF tokens are random; only the SHA-256 of the session token is stored, so a copy of the database
@@ -16,9 +18,10 @@ import hashlib
 import re
 import secrets
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -35,7 +38,9 @@ from madoguchi.storage.errors import (
     refuse_personal_number,
 )
 from madoguchi.storage.models import ROLES, Municipality, Staff, StaffMunicipality, WebSession
+from madoguchi.storage.password_work import PasswordWork
 
+T = TypeVar("T")
 MIN_PASSWORD_LENGTH = 8
 ALL_ROUTES = "*"
 _USERNAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -95,10 +100,25 @@ def _clean_list(what: str, values: Iterable[str]) -> list[str]:
 
 
 class Accounts:
-    def __init__(self, db: Database, *, hasher: PasswordHasher | None = None) -> None:
+    def __init__(self, db: Database, *, hasher: PasswordHasher | None = None, work: PasswordWork | None = None) -> None:
+        """``work``: the server's password threads (``create_app``); without them (the CLI, tests of this class)
+        each hash runs in a thread of the default pool."""
         self._db = db
         self._hasher = hasher or PasswordHasher()
+        self._work = work
         self._dummy_hash: str | None = None
+
+    async def _hash_work(self, call: Callable[..., T], *args: object) -> T:
+        """A hash for a signed-in admin or the CLI: waits its turn."""
+        if self._work is None:
+            return await asyncio.to_thread(call, *args)
+        return await self._work.run(call, *args)
+
+    async def _login_work(self, call: Callable[..., T], *args: object) -> T:
+        """A hash for a login: refused at once (PasswordWorkBusy) when the password threads' line is full."""
+        if self._work is None:
+            return await asyncio.to_thread(call, *args)
+        return await self._work.admit(call, *args)
 
     # -- users -----------------------------------------------------------------------------------------
 
@@ -132,7 +152,7 @@ class Accounts:
         language_list = _clean_list("languages", languages)
         name = mask_pii((display_name or "").strip()).text or username  # shown to residents: free text too
 
-        password_hash = await asyncio.to_thread(self._hasher.hash, password)
+        password_hash = await self._hash_work(self._hasher.hash, password)
         staff_id = new_id("u_")
         async with self._db.transaction() as session:
             if await session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
@@ -245,7 +265,7 @@ class Accounts:
     async def set_password(self, username: str, password: str) -> None:
         if len(password) < MIN_PASSWORD_LENGTH:
             raise InvalidValue(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
-        password_hash = await asyncio.to_thread(self._hasher.hash, password)
+        password_hash = await self._hash_work(self._hasher.hash, password)
         async with self._db.transaction() as session:
             staff = await session.scalar(select(Staff).where(Staff.username == username))
             if staff is None:
@@ -254,18 +274,19 @@ class Accounts:
             await session.execute(delete(WebSession).where(WebSession.staff_id == staff.id))
 
     async def authenticate(self, username: str, password: str) -> StaffRecord | None:
-        """The account if ``password`` is right and the account is not disabled, else None."""
+        """The account if ``password`` is right and the account is not disabled, else None. Raises
+        :class:`~madoguchi.storage.password_work.PasswordWorkBusy` when the password threads are full."""
         async with self._db.read() as session:
             staff = await session.scalar(select(Staff).where(Staff.username == username))
             stored_hash = staff.password_hash if staff is not None else None
             staff_id = staff.id if staff is not None else None
         if stored_hash is None or staff_id is None:
-            await asyncio.to_thread(self._verify, await self._dummy(), password)
+            await self._login_work(self._verify, await self._dummy(), password)
             return None
-        if not await asyncio.to_thread(self._verify, stored_hash, password):
+        if not await self._login_work(self._verify, stored_hash, password):
             return None
-        if await asyncio.to_thread(self._hasher.check_needs_rehash, stored_hash):
-            rehashed = await asyncio.to_thread(self._hasher.hash, password)
+        if self._hasher.check_needs_rehash(stored_hash):  # reads the hash's parameters: no hashing
+            rehashed = await self._hash_work(self._hasher.hash, password)
             async with self._db.transaction() as session:
                 current = await session.get(Staff, staff_id)
                 if current is not None and current.password_hash == stored_hash:
@@ -284,7 +305,7 @@ class Accounts:
 
     async def _dummy(self) -> str:
         if self._dummy_hash is None:
-            self._dummy_hash = await asyncio.to_thread(self._hasher.hash, secrets.token_urlsafe(16))
+            self._dummy_hash = await self._login_work(self._hasher.hash, secrets.token_urlsafe(16))
         return self._dummy_hash
 
     # -- console sessions --------------------------------------------------------------------------------

@@ -120,6 +120,34 @@ async def test_an_admin_sees_and_changes_only_their_own_town(live_server: LiveSe
     assert await audit_actions(live_server) == []
 
 
+async def test_another_towns_usernames_and_place_ids_are_not_named_in_a_clash(live_server: LiveServer) -> None:
+    """Session 13 (attack F3): usernames and place ids are unique across the deployment, and a clash used to say
+    "a user named 'agent-b' already exists" to town A's admin. The answer now says only that the name cannot be
+    used — the same for another town's name as for one's own — and nothing is made."""
+    await two_towns(live_server)
+    async with signed_in(live_server, "admin-a") as admin:
+        clashes = [
+            await admin.post(
+                "/api/admin/staff",
+                {"username": name, "role": "agent", "municipality_id": "shiomi", "routes": ["*"], "languages": ["ja"]},
+            )
+            for name in ("agent-b", "agent-a")
+        ]
+        assert [status for status, _ in clashes] == [409, 409]
+        assert (
+            clashes[0][1]
+            == clashes[1][1]
+            == {"error": {"code": "duplicate", "message": "this username cannot be used; please choose another"}}
+        )
+        status, body = await admin.post(
+            "/api/admin/places", {"place_id": "b-post", "municipality_id": "shiomi", "name": "p", "kind": "branch"}
+        )
+        assert status == 409 and body["error"]["code"] == "duplicate_id" and body["error"]["field"] == "place_id"
+        assert "b-post" not in body["error"]["message"] and "nagi" not in body["error"]["message"]
+        status, state = await admin.get("/api/admin/state")
+        assert status == 200 and state["places"] == [] and "agent-b" not in str(state)
+
+
 async def test_a_joint_staff_member_is_shown_but_not_changed_by_one_town(live_server: LiveServer) -> None:
     await two_towns(live_server)
     await live_server.app[keys.ACCOUNTS].add_user(

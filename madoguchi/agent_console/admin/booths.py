@@ -19,7 +19,7 @@ from madoguchi.agent_console.admin import guard
 from madoguchi.domain.place_names import MAX_NAME
 from madoguchi.storage.accounts import StaffRecord
 from madoguchi.storage.booths import BoothRecord, audit_detail, kiosk_url
-from madoguchi.storage.errors import DuplicateBoothName, StorageError
+from madoguchi.storage.errors import DuplicateBoothName, DuplicateId, StorageError
 from madoguchi.storage.models import PLACE_KINDS
 from madoguchi.storage.municipalities import Municipalities, PlaceRecord
 
@@ -119,11 +119,18 @@ T = TypeVar("T")
 
 async def _stored(change: Awaitable[T]) -> T:
     """A change storage refuses is a 4xx with storage's sentence: a name another booth of the town has is a 409 beside
-    the name field; a name too long or a place of another town a 400."""
+    the name field; a place id already used (by any town) a 409 beside the id; a name too long or a place of another
+    town a 400."""
     try:
         return await change
     except DuplicateBoothName as error:  # the page says so beside the name field
         raise guard.refuse(409, "duplicate_name", str(error), field="name") from None
+    except DuplicateId:
+        # place ids are unique across the deployment: the answer neither repeats the id nor says whose it is
+        # (session 13: another town's admin learnt which ids a town had)
+        raise guard.refuse(
+            409, "duplicate_id", "this place id cannot be used; please choose another", field="place_id"
+        ) from None
     except StorageError as error:
         raise guard.refuse(400, "invalid_value", str(error)) from None
 

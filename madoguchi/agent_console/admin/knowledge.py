@@ -195,7 +195,8 @@ async def upload(request: web.Request) -> web.StreamResponse:
         )
     finally:
         await asyncio.to_thread(shutil.rmtree, staging, True)
-    triages[municipality_id] = Triage(engine, triages[municipality_id].llm)
+    old = triages[municipality_id]
+    triages[municipality_id] = Triage(engine, old.llm, old.executor)
     entries = len(engine.kb.entries)
     await guard.audit(
         request, admin, "kb.upload", {"municipality_id": municipality_id, "file": name or "(zip)", "entries": entries}

@@ -130,8 +130,10 @@ async def add_staff(request: web.Request) -> web.StreamResponse:
             display_name=new.display_name,
             latin_name=new.latin_name,
         )
-    except DuplicateUsername as error:
-        raise guard.refuse(409, "duplicate", str(error)) from None
+    except DuplicateUsername:
+        # usernames are unique across the deployment: the answer neither repeats the name nor says whose it is
+        # (session 13: another town's admin learnt a town's login names from "a user named 'agent1' already exists")
+        raise guard.refuse(409, "duplicate", "this username cannot be used; please choose another") from None
     except StorageError as error:
         raise guard.refuse(400, "invalid_value", str(error)) from None
     await guard.audit(
