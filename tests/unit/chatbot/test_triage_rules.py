@@ -145,6 +145,11 @@ def test_not_understood_is_noticed() -> None:
         ("男朋友喝醉了就吵架，我很害怕", "fear+partner"),
         ("हजुरबुबाको जवाफ छैन", "no_contact+elder"),
         ("Nanghihina at nagsusuka si lola", "unwell+elder"),
+        # session 13: someone alone for a stretch of time, an old person in the heat
+        ("My uncle has been alone in his flat for days", "alone+duration"),
+        ("Ang tito ko mag-isa na sa bahay nang ilang araw", "alone+duration"),
+        ("Grandma has no air conditioning and it is a heat wave", "elder+heat"),
+        ("Bà tôi ở nhà không có điều hòa, trời nóng 38 độ", "elder+heat"),
     ],
 )
 def test_danger_concepts_together_ask_the_question(text: str, row: str) -> None:
@@ -160,6 +165,7 @@ def test_danger_concepts_together_ask_the_question(text: str, row: str) -> None:
         "Bà tôi sống một mình, không đi được, tuần trước đã sửa mái nhà",  # past
         "아이들이 며칠째 혼자 집에 있을 경우에 어떻게 해요",  # planning
         "Which evacuation center is nearest to my house?",  # one cue only
+        "How do we prepare in case grandma has no air conditioning in a heat wave?",  # planning
         "祖母の介護保険の申請をしたい",
     ],
 )
