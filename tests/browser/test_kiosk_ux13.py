@@ -27,6 +27,7 @@ from tests.support import make_settings as settings_for_tests
 pytestmark = pytest.mark.browser
 
 SIZES = {"portrait": {"width": 1080, "height": 1920}, "wide": {"width": 1366, "height": 768}}
+MORE_SIZES = {"full-hd": {"width": 1920, "height": 1080}, "phone": {"width": 390, "height": 844}}
 SET_LANGUAGE_JS = "(code) => import('/static/js/i18n.js').then((m) => m.setLanguage(code))"
 ASK_AFTER_S = 2.0
 ANSWER_S = 4.0  # the countdown where it is let run out
@@ -112,7 +113,7 @@ async def test_the_question_is_large_in_every_language_and_yes_keeps_the_place(
         await expect(countdown).to_contain_text("秒で 受付を やめて")
         first = int(await countdown.get_attribute("data-seconds") or 0)
         assert 0 < first <= LONG_ANSWER_S, first
-        for tag, viewport in SIZES.items():
+        for tag, viewport in {**SIZES, **MORE_SIZES}.items():
             await page.set_viewport_size(viewport)
             for code in SUPPORTED_LANGUAGES:
                 await page.evaluate(SET_LANGUAGE_JS, code)
