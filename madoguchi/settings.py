@@ -74,6 +74,18 @@ class Settings(BaseSettings):
         default=600.0, gt=0, description="a route whose longest wait is above this raises a supervisor's alarm"
     )
     thanks_screen_s: float = Field(default=8.0, ge=0)
+    booth_still_waiting_s: float = Field(
+        default=180.0,
+        gt=0,
+        description="a booth's waiting (or no-answer) screen untouched this long asks 「まだ お待ちですか？」 (ux13: a "
+        "resident who walked away left their case on the kiosk for the next one)",
+    )
+    booth_still_waiting_answer_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="how long 「まだ お待ちですか？」 waits for an answer (a countdown on screen) before the case is "
+        "cancelled as the resident leaving and the kiosk goes back to its start",
+    )
     page_connect_timeout_s: float = Field(
         default=8.0,
         gt=0,

@@ -48,6 +48,8 @@ async def kiosk_page(request: web.Request) -> web.StreamResponse:
             "booth_id": booth.id,
             "routes": ROUTE_IDS,
             "thanks_seconds": request.app[keys.SETTINGS].thanks_screen_s,
+            "still_waiting_seconds": request.app[keys.SETTINGS].booth_still_waiting_s,
+            "still_waiting_answer_seconds": request.app[keys.SETTINGS].booth_still_waiting_answer_s,
             "connect_timeout_ms": round(request.app[keys.SETTINGS].page_connect_timeout_s * 1000),
         },
         texts=ui.municipality_texts(request.app, booth.municipality_id),

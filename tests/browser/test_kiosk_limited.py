@@ -15,7 +15,7 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from madoguchi.ui import SUPPORTED_LANGUAGES
-from tests.browser.chromium import SIZES, WAIT_MS, new_page, shot
+from tests.browser.chromium import CLERK_HOLD_MS, SIZES, WAIT_MS, new_page, shot
 from tests.support import LiveServer, serve
 from tests.support import make_settings as settings_for_tests
 
@@ -84,8 +84,8 @@ async def test_a_failed_self_test_says_what_still_works_and_the_start_still_lead
                     await shot(page, f"limited-idle-{code}-{tag}")
         await page.evaluate(SET_LANGUAGE_JS, "ja")
         await page.set_viewport_size(SIZES["wide"])
-        # the clerk's check panel opens from the pill as before, with the findings and a rerun
-        await pill.click()
+        # the clerk's check panel opens from a long press on the pill, with the findings and a rerun
+        await pill.click(delay=CLERK_HOLD_MS)
         await expect(page.get_by_test_id("check-panel")).to_be_visible()
         await expect(page.get_by_test_id("self-test-details")).to_be_visible()
         await expect(page.get_by_test_id("check-rerun")).to_be_visible()

@@ -1,8 +1,9 @@
 """What an outside tester found on the booth's kiosk in session 12 (ux12), in real Chromium at the kiosk's sizes:
 
-1. a self-test finding: the header's pill says 「確認が 必要です」 (not 「準備できています」), its words at 24 px
-   and its touch area 64 px tall; a tap opens the check's own words (no tooltip: a touch screen never shows one) and
-   「もう一度 点検する」, large; nothing of a resident in it;
+1. a self-test finding: the header's pill's words at 24 px and its touch area 64 px tall; a long press opens the
+   check's own words (no tooltip: a touch screen never shows one) and 「もう一度 点検する」, large; nothing of a
+   resident in it. Since ux13 a finding that leaves calls working says 「準備できています」 to residents (a yellow
+   「確認が 必要です」 on every screen read as a broken machine) and a resident's tap opens nothing;
 2. a typed question on an ordinary-Japanese page is answered with the knowledge-base entry's own text (the spaced
    words of a kiosk keyboard made it easy Japanese, rendered by machine); on an easy-Japanese page the rendering,
    with no phrase said twice;
@@ -21,7 +22,7 @@ from playwright.async_api import Browser, Page, expect
 
 from madoguchi.chatbot.knowledge import bundled_kb_dir, load_knowledge_base
 from madoguchi.ui import SUPPORTED_LANGUAGES
-from tests.browser.chromium import SIZES, WAIT_MS, new_page, shot
+from tests.browser.chromium import CLERK_HOLD_MS, SIZES, WAIT_MS, new_page, shot
 from tests.support import LiveServer, serve
 from tests.support import make_settings as settings_for_tests
 
@@ -99,7 +100,7 @@ async def open_kiosk(server: LiveServer, browser: Browser, viewport: dict[str, i
     return context, page, errors
 
 
-async def test_a_self_test_finding_is_said_in_the_header_and_its_words_open_on_a_tap(
+async def test_a_self_test_finding_is_the_clerks_and_its_words_open_on_a_long_press(
     server: LiveServer, browser: Browser
 ) -> None:
     context, page, errors = await open_kiosk(server, browser, KIOSK_SIZES["wide"])
@@ -109,9 +110,15 @@ async def test_a_self_test_finding_is_said_in_the_header_and_its_words_open_on_a
         await expect(status).to_have_attribute("data-state", "warn", timeout=2 * WAIT_MS)  # camera, echo call
         pill = page.get_by_test_id("connection-status")
         await expect(pill).to_have_attribute("data-check", "warn")
-        await expect(pill).to_have_text("確認が 必要です")  # the truth, not 「準備できています」
-        await pill.click()
+        # calls work: the resident sees the neutral words, no yellow, nothing to tap (ux13)
+        await expect(pill).to_have_text("準備できています")
+        await expect(pill).to_have_attribute("data-tone", "ready")
+        await shot(page, "ux13-warn-pill-ja-wide")
         panel = page.get_by_test_id("check-panel")
+        await pill.click()  # a resident's tap
+        await page.wait_for_timeout(300)
+        await expect(panel).to_be_hidden()
+        await pill.click(delay=CLERK_HOLD_MS)  # the clerk's long press
         await expect(panel).to_be_visible()
         await expect(status).to_be_visible()
         await expect(status).to_contain_text("スピーカー")
@@ -134,7 +141,7 @@ async def test_a_self_test_finding_is_said_in_the_header_and_its_words_open_on_a
                     problems.append(f"{where}: the pill's words are {seen['textSize']} px")
                 if seen["titled"]:
                     problems.append(f"{where}: a tooltip (title) a touch screen never shows: {seen['titled']}")
-                await pill.click()
+                await pill.click(delay=CLERK_HOLD_MS)
                 await expect(panel).to_be_visible()
                 opened = await page.evaluate(PANEL_JS)
                 problems += [f"{where}: check panel {p}" for p in opened["small"]]
@@ -145,8 +152,8 @@ async def test_a_self_test_finding_is_said_in_the_header_and_its_words_open_on_a
                 if code in ("ja", "en", "ne"):
                     await shot(page, f"ux12-check-pill-{code}-{tag}")
         await page.evaluate(SET_LANGUAGE_JS, "ja")
-        # the clerk checks again from the panel; the pill keeps saying the truth meanwhile
-        await pill.click()
+        # the clerk checks again from the panel
+        await pill.click(delay=CLERK_HOLD_MS)
         await page.get_by_test_id("check-rerun").click()
         await expect(status).to_have_attribute("data-running", "true")
         await expect(status).not_to_have_attribute("data-running", "true", timeout=2 * WAIT_MS)
@@ -154,7 +161,8 @@ async def test_a_self_test_finding_is_said_in_the_header_and_its_words_open_on_a
         await page.get_by_test_id("check-close").click()
         # during a consultation the panel says when it can be checked again, instead of the button
         await page.get_by_test_id("start-consultation").click()
-        await pill.click()
+        await expect(pill).to_have_text("準備できています")  # on the resident's screens too
+        await pill.click(delay=CLERK_HOLD_MS)
         await expect(page.get_by_test_id("check-rerun")).to_be_hidden()
         await expect(page.locator("#check-later")).to_be_visible()
     finally:

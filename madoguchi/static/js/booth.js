@@ -23,6 +23,7 @@ import { ClosedNotice } from "./closednotice.js";
 import { takeToken } from "./devicetoken.js";
 import { CallScreen } from "./callscreen.js";
 import { SelfTest } from "./selftest.js";
+import { StillWaiting } from "./boothstillwaiting.js";
 import { WarmPath } from "./warmpath.js";
 import { ChatPanel } from "./chat.js";
 import { Csat } from "./csat.js";
@@ -52,6 +53,10 @@ const $ = (id) => document.getElementById(id);
 const boothId = document.body.dataset.boothId;
 const THANKS_MS = Math.max(1000, Number(document.body.dataset.thanksSeconds || 8) * 1000);
 const ROUTES_IDLE_MS = 90_000; // a resident who walks away from the route choice
+// 「まだ お待ちですか？」 after this long untouched on the waiting screen, and its countdown (the server's settings)
+const STILL_WAITING_MS = Math.max(500, Number(document.body.dataset.stillWaitingSeconds || 180) * 1000);
+const STILL_WAITING_ANSWER_MS = Math.max(500, Number(document.body.dataset.stillWaitingAnswerSeconds || 60) * 1000);
+const CLERK_HOLD_MS = 1000; // a press this long on the readiness pill opens the clerk's check panel
 const QUEUED = new Set(["waiting", "offered", "triage"]);
 const FINISHED = new Set(["wrap_up", "closed", "abandoned", "interrupted"]);
 const ALREADY_OVER = new Set(["not_found", "invalid_state"]); // refusals that mean the server ended it first
@@ -84,6 +89,14 @@ const noAnswer = new NoAnswerPanel($("no-answer"), {
   },
   onError: (err) => banner.show(errorText(err)),
 });
+// a resident who walked away from the waiting or "no one can answer" screen (ux13): asked, then the line left
+const stillWaiting = new StillWaiting({
+  boothId,
+  afterMs: STILL_WAITING_MS,
+  answerMs: STILL_WAITING_ANSWER_MS,
+  askable: () => state.screen === "waiting" && !state.consultation?.offered, // not while a console rings
+  leave: leaveWaiting,
+});
 
 // ---------------------------------------------------------------------------------------------- screens
 
@@ -97,6 +110,9 @@ function showScreen(name) {
     section.hidden = section.dataset.screen !== name;
   }
   clearTimeout(state.routesTimer);
+  if (name === "waiting" && state.consultation) stillWaiting.watch(state.consultation.id);
+  else if (name === "call") stillWaiting.forget(); // someone answered: a later wait starts its own count
+  else stillWaiting.stop();
   if (name === "routes") state.routesTimer = setTimeout(() => state.screen === "routes" && resetToIdle(), ROUTES_IDLE_MS);
   if (name === "checkin") state.routesTimer = setTimeout(() => state.screen === "checkin" && resetToIdle(), ROUTES_IDLE_MS);
   renderWaiting();
@@ -131,7 +147,8 @@ function renderReadiness() {
   $("idle-limited").hidden = !(status === "ready" && state.check === "fail");
 }
 
-/** The check panel (the clerk's, opened from the readiness pill): the self-test's words, and a way to run it again. */
+/** The check panel (the clerk's, opened by a long press on the readiness pill): the self-test's words, and a way to
+ * run it again. */
 function openCheckPanel() {
   selfTest.offerRerun();
   $("check-panel").hidden = false;
@@ -214,6 +231,7 @@ function showThanks(reason = null, rate = undefined) {
   const ask = typeof rate === "boolean" ? rate : Boolean(state.consultation?.talked);
   csat.ask(callback || !ask ? null : state.consultation.id); // the thanks screen's own timer returns to idle
   callScreen.stop();
+  if (state.consultation) stillWaiting.cleared(state.consultation.id); // the case is over
   state.consultation = null;
   chat.clear();
   showScreen("thanks");
@@ -227,6 +245,7 @@ function resetToIdle() {
   csat.reset();
   noAnswer.reset();
   callScreen.stop();
+  stillWaiting.forget(); // a case left here keeps its mark until its cancel is heard
   state.consultation = null;
   callScreen.forgetSignals();
   state.requesting = false;
@@ -256,6 +275,13 @@ function restore(view, { reconnected = false } = {}) {
     if (["waiting", "call"].includes(state.screen)) showThanks();
     return;
   }
+  if (QUEUED.has(phase) && stillWaiting.wasLeft(id)) {
+    leaveWaiting(id); // asked, and nobody stayed: its cancel again, never the stranger's case on screen
+    return;
+  }
+  // A (re)loaded page finds a case waiting: shown (the resident may be right there after a restart), and asked
+  // about at once unless this kiosk knows when it was last touched; a live call resumes as before.
+  if (QUEUED.has(phase) && !reconnected && state.consultation?.id !== id) stillWaiting.resumed(id);
   clearTimeout(state.thanksTimer);
   const since = sinceFromServer(view);
   adoptConsultation({
@@ -285,7 +311,7 @@ function restore(view, { reconnected = false } = {}) {
 async function requestConsultation(route, question = null) {
   if (state.requesting) return;
   state.requesting = true;
-  const buttons = document.querySelectorAll(".route-button, .question-suggestion");
+  const buttons = document.querySelectorAll(".route-button, .question-suggestion, .question-talk");
   for (const button of buttons) button.disabled = true;
   try {
     const payload = { route, language: language() };
@@ -343,6 +369,20 @@ async function cancelWaiting() {
     else banner.show(errorText(err));
   } finally {
     $("cancel-waiting").disabled = false;
+  }
+}
+
+/** The resident left (「まだ お待ちですか？」 answered いいえ, or not at all): back to idle at once, and the case
+ * cancelled as by their own 「やめる」 (recorded as the resident leaving). Until the cancel is heard, the mark kept by
+ * stillWaiting makes the next booth.state (a reconnect, a reload) cancel it again. */
+async function leaveWaiting(id) {
+  if (state.consultation?.id === id) resetToIdle();
+  try {
+    await request(socket, SEND.CONSULTATION_CANCEL, { consultation_id: id });
+    stillWaiting.cleared(id);
+  } catch (err) {
+    if (ALREADY_OVER.has(err.code)) stillWaiting.cleared(id);
+    else console.warn("booth: the line not left yet", err.code || err);
   }
 }
 
@@ -612,7 +652,17 @@ $("end-call").addEventListener("click", askHangUp);
 $("hangup-yes").addEventListener("click", endCall);
 $("hangup-no").addEventListener("click", closeHangUp);
 $("error-retry").addEventListener("click", () => window.location.reload());
-$("connection-status").addEventListener("click", openCheckPanel);
+// The clerk's way into the check panel: a long press on the pill (CLERK_HOLD_MS), or the keyboard; a resident's tap
+// opens nothing (ux13: residents tap whatever is big, and the panel is the clerk's jargon).
+let clerkHold = null;
+$("connection-status").addEventListener("pointerdown", () => {
+  clearTimeout(clerkHold);
+  clerkHold = setTimeout(openCheckPanel, CLERK_HOLD_MS);
+});
+for (const name of ["pointerup", "pointerleave", "pointercancel"]) {
+  $("connection-status").addEventListener(name, () => clearTimeout(clerkHold));
+}
+$("connection-status").addEventListener("click", (event) => event.detail === 0 && openCheckPanel()); // Enter, Space
 $("check-close").addEventListener("click", closeCheckPanel);
 $("check-panel").addEventListener("click", (event) => event.target === $("check-panel") && closeCheckPanel());
 document.addEventListener("keydown", (event) => event.key === "Escape" && closeCheckPanel());

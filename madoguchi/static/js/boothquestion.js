@@ -100,8 +100,8 @@ export class QuestionBox {
         said.push(text);
       }
       // Before an answer: 「「ごみ・環境」の ことですか？」 per likely topic (a tap queues for it). After one, three
-      // plain choices, never a question that queues: 「わかりました（おわる）」 (done, back to the start), 「職員と
-      // 話す（ごみ・環境）」 (queues for that counter), 「ほかの ご用件から えらぶ」 (the route buttons again).
+      // plain choices, never a question that queues: 「職員と 話す（ごみ・環境）」 (queues for that counter; first
+      // when this booth has it), 「わかりました（おわる）」 (done, back to the start), 「ほかの ご用件から えらぶ」.
       const choices = answer ? this.afterAnswer(routes[0], text) : routes.map((route) => this.suggestion(route, text));
       const row = document.createElement("div");
       row.className = "question-choices";
@@ -127,9 +127,17 @@ export class QuestionBox {
     return button;
   }
 
-  /** The choices under the bot's answer, in the order an 80-year-old reads them: done, a person, other topics. */
+  /** The choices under the bot's answer. When its topic is one staff handle at this booth (one of its route
+   * buttons), 「職員と 話す」 comes first and is the prominent one, then done, then other topics: the resident is
+   * already at a counter, and the answer's "at the town hall" with a big 「わかりました（おわる）」 sent them away
+   * for something they could do right here (ux13). Otherwise done first, as the web chat has it. */
   afterAnswer(route, question) {
-    const done = this.button("btn btn-primary btn-large question-done", "question-done", "booth.question.done");
+    const here = Boolean(route && document.querySelector(`.route-button[data-route="${CSS.escape(route)}"]`));
+    const done = this.button(
+      `btn ${here ? "btn-secondary" : "btn-primary"} btn-large question-done`,
+      "question-done",
+      "booth.question.done",
+    );
     done.addEventListener("click", () => {
       // counted as finished by the bot (nothing stored); the kiosk goes back to its start whatever the answer
       if (route) request(this.socket, SEND.QUESTION_ANSWERED, { route }).catch(() => {});
@@ -137,11 +145,15 @@ export class QuestionBox {
     });
     const choices = [done];
     if (route) {
-      const talk = this.button("btn btn-large question-suggestion question-talk", "question-talk");
+      const talk = this.button(
+        here ? "btn btn-primary btn-large question-talk" : "btn btn-large question-suggestion question-talk",
+        "question-talk",
+      );
       talk.dataset.route = route;
       talk.textContent = t("booth.question.talk", { topic: t(`route.${route}`) });
       talk.addEventListener("click", () => this.choose(route, question));
-      choices.push(talk);
+      if (here) choices.unshift(talk);
+      else choices.push(talk);
     }
     const others = this.button(
       "btn btn-secondary btn-large question-other-topics",

@@ -1,9 +1,11 @@
-// Whether the kiosk is ready, in one place: the header's readiness pill and the clerk's self-test must never
-// disagree (「準備できています」 with a yellow dot while the self-test had found that no sound came back, and the
-// supervisors read 「通信を 確かめてください」: ux12). The connection decides first (a kiosk that cannot reach the
+// Whether the kiosk can serve a resident, in one place: the header's readiness pill never says "ready" when a call
+// cannot work (ux12: 「準備できています」 with a yellow dot while the self-test had found no camera). The connection decides first (a kiosk that cannot reach the
 // server is not ready, whatever its camera does); once connected, the last self-test decides, in true plain words:
-// ready, check needed, not ready. A tap on the pill opens the check's own words (booth.js, the check panel). Pure; booth.js renders the result into `connection-status` (data-state keeps the socket's
-// state for scripts and tests, data-check the self-test's, data-tone what the dot shows).
+// ready, or not ready when something the call needs does not work. A finding that leaves calls working ("warn") is
+// the clerk's matter, not the resident's (ux13): the pill then says the same as "ok". A long press on the pill
+// opens the check's own words for the clerk (booth.js, the check panel). Pure; booth.js renders the result into
+// `connection-status` (data-state keeps the socket's state for scripts and tests, data-check the self-test's
+// verdict — "warn" included — and data-tone what the resident sees).
 
 const CONNECTION_KEYS = Object.freeze({
   connecting: "booth.conn.connecting",
@@ -12,9 +14,11 @@ const CONNECTION_KEYS = Object.freeze({
 });
 const CHECK_KEYS = Object.freeze({
   ok: "booth.conn.ready",
-  // usable with a finding: 「確認が 必要です」 — not 「準備できています」, which the clerk beside the booth believed
-  warn: "booth.conn.check_warn",
-  fail: "booth.conn.check_fail", // 「準備が できていません」
+  // usable with a finding (e.g. the echo call's sound did not come back — common with echo cancelling): calls work,
+  // so the resident sees the same neutral words as "ok" (ux13: a yellow 「確認が 必要です」 on every screen read as
+  // "this machine is broken"); the finding is the clerk's, in the check panel (a long press) and on /supervisor
+  warn: "booth.conn.ready",
+  fail: "booth.conn.check_fail", // 「準備が できていません」: camera, microphone or the call's path do not work
 });
 
 /**
@@ -29,5 +33,5 @@ export function readiness(connection, check, offlineKey = CONNECTION_KEYS.offlin
     return { key, tone: connection === "connecting" ? "checking" : "fail" };
   }
   if (!check) return { key: "booth.conn.ready", tone: "ready" }; // connected; the first self-test is running
-  return { key: CHECK_KEYS[check] || CHECK_KEYS.fail, tone: check === "ok" ? "ready" : check };
+  return { key: CHECK_KEYS[check] || CHECK_KEYS.fail, tone: check === "ok" || check === "warn" ? "ready" : "fail" };
 }

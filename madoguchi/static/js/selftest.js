@@ -1,6 +1,7 @@
 // The kiosk's self-test: camera, microphone, speaker and the network path, on start and every few hours while the
-// kiosk stands idle. The header's readiness pill says the verdict in words (readiness.js: 「確認が 必要です」); a tap
-// on it opens the check panel for the post-office clerk: the sentence (`self-test-status`, data-state ok|warn|fail),
+// kiosk stands idle. The header's readiness pill says "not ready" when a call cannot work (readiness.js; a finding
+// that leaves calls working is not shown to residents, ux13); a long press on it opens the check panel for the
+// post-office clerk: the sentence (`self-test-status`, data-state ok|warn|fail),
 // what the echo call found (`self-test-details`, 「音が 戻ってきませんでした」, the words the supervisors read) and
 // 「もう一度 点検する」 (`check-rerun`). Never anything of a resident; no tooltip (a touch screen never shows one).
 //
