@@ -66,6 +66,8 @@ def forget_page_logs() -> None:
 def page_logs_text() -> str:
     """What every page of the current test said, page by page ("" when no page said anything)."""
     return "\n".join(log.text() for log in _page_logs if log.lines)
+
+
 # the post-office clerk's long press on the kiosk's readiness pill (booth.js CLERK_HOLD_MS is 1000 ms)
 CLERK_HOLD_MS = 1300
 
