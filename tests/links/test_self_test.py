@@ -12,7 +12,7 @@ import pytest
 from playwright.async_api import async_playwright, expect
 
 from madoguchi import observability
-from tests.browser.chromium import CHROMIUM, CHROMIUM_PRESENT
+from tests.browser.chromium import CHROMIUM, CHROMIUM_PRESENT, CLERK_HOLD_MS
 from tests.links.calls import WAIT_MS, launch, open_page
 from tests.links.coturn import Coturn, free_port
 from tests.support import make_settings, serve
@@ -42,8 +42,8 @@ async def test_the_self_test_finds_the_relay_and_says_all_works(tmp_path: Path, 
             kept = counter.state.self_tests[booth_id]
             assert (kept.state, kept.relay, kept.audio) == ("ok", True, True), kept
             assert kept.rtt_ms is not None and kept.loss_pct is not None and kept.loss_pct <= 20, kept
-            # the clerk opens the check from the header's pill and runs it again
-            await page.get_by_test_id("connection-status").click()
+            # the clerk opens the check with a long press on the header's pill and runs it again
+            await page.get_by_test_id("connection-status").click(delay=CLERK_HOLD_MS)
             await page.get_by_test_id("check-rerun").click()
             await expect(status).to_have_attribute("data-running", "true")
             await expect(status).not_to_have_attribute("data-running", "true", timeout=WAIT_MS)
