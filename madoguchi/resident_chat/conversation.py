@@ -30,10 +30,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "handoff": "担当の職員におつなぎします。このまま少しお待ちください。",
         "emergency": "命や安全にかかわる場合は、すぐに 110（警察）か 119（救急・消防）に電話してください。",
         "urgent": "職員にもすぐにおつなぎします。",
-        "handoff_nobody": "いま、お答えできる職員がいません。役場に電話するか、"
-        "この画面の 電話番号の 欄に 番号を 残してください。あとで職員からお電話します。",
-        "handoff_closed": "いまは受付時間外のため、職員はお答えできません。受付時間をご確認いただくか、"
-        "この画面の 電話番号の 欄に 番号を 残してください。あとで職員からお電話します。",
+        "handoff_nobody": "いま、お答えできる職員がいません。役場に電話するか、この画面の「折り返しの 電話を"
+        " 頼む」を押して、電話番号を書いてください。あとで職員からお電話します。",
+        "handoff_closed": "いまは受付時間外のため、職員はお答えできません。受付時間をご確認いただくか、この画面の「"
+        "折り返しの 電話を 頼む」を押して、電話番号を書いてください。あとで職員からお電話します。",
         "urgent_nobody": "上の相談窓口の番号にも電話できます。いま、このチャットにお答えできる職員はいません。",
         "urgent_closed": "上の相談窓口の番号にも電話できます。"
         "いまは受付時間外のため、このチャットに職員はお答えできません。",
@@ -44,10 +44,11 @@ PHRASES: dict[str, dict[str, str]] = {
         "handoff": "I am connecting you to a member of staff. Please wait a moment.",
         "emergency": "If anyone is in danger, call 110 (police) or 119 (ambulance/fire) now.",
         "urgent": "We are connecting you to staff right away.",
-        "handoff_nobody": "No staff member can answer right now. Please call the town office, or leave"
-        " your phone number in the call-back box on this screen and staff will call you back.",
-        "handoff_closed": "The office is closed now, so no staff member can answer. Please check the"
-        " opening hours, or leave your phone number in the call-back box on this screen and staff will call you back.",
+        "handoff_nobody": 'No staff member can answer right now. Please call the town office, or press "Ask us to'
+        ' call you back" on this screen and write your phone number; staff will call you back.',
+        "handoff_closed": "The office is closed now, so no staff member can answer. Please check the opening"
+        ' hours, or press "Ask us to call you back" on this screen and write your phone number; staff will call'
+        " you back.",
         "urgent_nobody": "You can also call the helplines shown above. No staff member can answer this chat right now.",
         "urgent_closed": "You can also call the helplines shown above. The office is closed, so no staff "
         "member can answer this chat now.",
@@ -60,11 +61,11 @@ PHRASES: dict[str, dict[str, str]] = {
         "emergency": "いのちや あんぜんに かかわる ときは、すぐに 110（けいさつ）か 119（きゅうきゅう・しょうぼう）に "
         "でんわ して ください。",
         "urgent": "役場の 人にも すぐに つなぎます。",
-        "handoff_nobody": "いま、こたえられる 役場の 人が いません。役場に でんわ するか、この がめんの"
-        " でんわばんごうの ところに ばんごうを かいて ください。あとで 役場から でんわ します。",
+        "handoff_nobody": "いま、こたえられる 役場の 人が いません。役場に でんわ するか、この がめんの 「でんわを"
+        " かけて もらう」を おして、でんわばんごうを かいて ください。あとで 役場から でんわ します。",
         "handoff_closed": "いまは 役場が しまって います。役場の 人は こたえられません。あいて いる 時間を"
-        " みるか、この がめんの でんわばんごうの ところに ばんごうを かいて ください。あとで 役場から でんわ"
-        " します。",
+        " みるか、この がめんの 「でんわを かけて もらう」を おして、でんわばんごうを かいて ください。あとで"
+        " 役場から でんわ します。",
         "urgent_nobody": "うえに ある そうだんの ばんごうにも でんわ できます。いま、この チャットに こたえられる "
         "役場の 人は いません。",
         "urgent_closed": "うえに ある そうだんの ばんごうにも でんわ できます。いまは 役場が しまって いるので、"
@@ -77,10 +78,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "handoff": "正在为您转接负责的工作人员。请稍等。",
         "emergency": "如果有生命或安全危险，请立即拨打 110（警察）或 119（急救・消防）。",
         "urgent": "我们也会马上为您转接工作人员。",
-        "handoff_nobody": "现在没有可以回答的工作人员。请给町政府打电话，或者在本页的回电栏里留下您的电话号码，"
-        "工作人员之后会给您回电。",
-        "handoff_closed": "现在是办公时间以外，工作人员无法回答。请确认办公时间，"
-        "或者在本页的回电栏里留下您的电话号码，工作人员之后会给您回电。",
+        "handoff_nobody": "现在没有可以回答的工作人员。请给町政府打电话，或者按本页的「请给我回电」，写下您的电话号"
+        "码，工作人员之后会给您回电。",
+        "handoff_closed": "现在是办公时间以外，工作人员无法回答。请确认办公时间，或者按本页的「请给我回电」，写下您"
+        "的电话号码，工作人员之后会给您回电。",
         "urgent_nobody": "也可以拨打上方显示的咨询电话。现在没有工作人员可以回答这个聊天。",
         "urgent_closed": "也可以拨打上方显示的咨询电话。现在是办公时间以外，工作人员无法回答这个聊天。",
         "no_answer": "对不起，我没能回答这个问题。如需和工作人员交谈，请按「与工作人员交谈」。",
@@ -91,10 +92,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "handoff": "담당 직원에게 연결해 드리겠습니다. 잠시만 기다려 주세요.",
         "emergency": "생명이나 안전이 위험한 경우에는 지금 바로 110(경찰) 또는 119(구급·소방)에 전화하세요.",
         "urgent": "직원에게도 바로 연결해 드리겠습니다.",
-        "handoff_nobody": "지금은 답변할 수 있는 직원이 없습니다. 사무소에 전화하시거나,"
-        " 이 화면의 전화번호 칸에 전화번호를 남겨 주시면 나중에 직원이 전화드리겠습니다.",
-        "handoff_closed": "지금은 업무 시간이 아니어서 직원이 답변할 수 없습니다. 업무 시간을"
-        " 확인하시거나, 이 화면의 전화번호 칸에 전화번호를 남겨 주시면 나중에 직원이 전화드리겠습니다.",
+        "handoff_nobody": "지금은 답변할 수 있는 직원이 없습니다. 사무소에 전화하시거나, 이 화면의 「전화"
+        " 요청하기」를 누르고 전화번호를 적어 주시면 나중에 직원이 전화드리겠습니다.",
+        "handoff_closed": "지금은 업무 시간이 아니어서 직원이 답변할 수 없습니다. 업무 시간을 확인하시거나, 이"
+        " 화면의 「전화 요청하기」를 누르고 전화번호를 적어 주시면 나중에 직원이 전화드리겠습니다.",
         "urgent_nobody": "위에 보이는 상담 전화번호로도 전화할 수 있습니다. 지금은 이 채팅에 답변할 수 있는 "
         "직원이 없습니다.",
         "urgent_closed": "위에 보이는 상담 전화번호로도 전화할 수 있습니다. 지금은 업무 시간이 아니어서 "
@@ -107,10 +108,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "handoff": "Chúng tôi đang kết nối bạn với nhân viên phụ trách. Vui lòng chờ một chút.",
         "emergency": "Nếu có ai đang gặp nguy hiểm, hãy gọi ngay 110 (cảnh sát) hoặc 119 (cấp cứu/cứu hỏa).",
         "urgent": "Chúng tôi cũng đang kết nối bạn với nhân viên ngay.",
-        "handoff_nobody": "Hiện không có nhân viên nào có thể trả lời. Vui lòng gọi điện cho văn phòng,"
-        " hoặc để lại số điện thoại ở ô gọi lại trên màn hình này, nhân viên sẽ gọi lại cho bạn.",
-        "handoff_closed": "Bây giờ là ngoài giờ làm việc nên nhân viên không thể trả lời. Vui lòng xem giờ"
-        " làm việc, hoặc để lại số điện thoại ở ô gọi lại trên màn hình này, nhân viên sẽ gọi lại cho bạn.",
+        "handoff_nobody": "Hiện không có nhân viên nào có thể trả lời. Vui lòng gọi điện cho văn phòng, hoặc bấm"
+        ' "Yêu cầu gọi lại" trên màn hình này và viết số điện thoại, nhân viên sẽ gọi lại cho bạn.',
+        "handoff_closed": "Bây giờ là ngoài giờ làm việc nên nhân viên không thể trả lời. Vui lòng xem giờ làm"
+        ' việc, hoặc bấm "Yêu cầu gọi lại" trên màn hình này và viết số điện thoại, nhân viên sẽ gọi lại cho bạn.',
         "urgent_nobody": "Bạn cũng có thể gọi các số tư vấn ở phía trên. Hiện không có nhân viên nào có "
         "thể trả lời cuộc trò chuyện này.",
         "urgent_closed": "Bạn cũng có thể gọi các số tư vấn ở phía trên. Bây giờ là ngoài giờ làm việc nên "
@@ -123,11 +124,11 @@ PHRASES: dict[str, dict[str, str]] = {
         "handoff": "Estou ligando você a um funcionário responsável. Aguarde um momento, por favor.",
         "emergency": "Se alguém estiver em perigo, ligue agora para 110 (polícia) ou 119 (ambulância/bombeiros).",
         "urgent": "Também estamos ligando você a um funcionário imediatamente.",
-        "handoff_nobody": "Nenhum funcionário pode responder agora. Ligue para a prefeitura ou deixe seu"
-        " número de telefone no campo de retorno desta tela e um funcionário ligará de volta.",
-        "handoff_closed": "A prefeitura está fechada agora, então nenhum funcionário pode responder. Veja"
-        " o horário de atendimento ou deixe seu número de telefone no campo de retorno desta tela e um"
-        " funcionário ligará de volta.",
+        "handoff_nobody": 'Nenhum funcionário pode responder agora. Ligue para a prefeitura ou toque em "Pedir'
+        ' para ligarem de volta" nesta tela e escreva seu número de telefone; um funcionário ligará de volta.',
+        "handoff_closed": "A prefeitura está fechada agora, então nenhum funcionário pode responder. Veja o"
+        ' horário de atendimento ou toque em "Pedir para ligarem de volta" nesta tela e escreva seu número de'
+        " telefone; um funcionário ligará de volta.",
         "urgent_nobody": "Você também pode ligar para os números de apoio mostrados acima. Nenhum funcionário "
         "pode responder a este chat agora.",
         "urgent_closed": "Você também pode ligar para os números de apoio mostrados acima. A prefeitura "
@@ -140,11 +141,12 @@ PHRASES: dict[str, dict[str, str]] = {
         "handoff": "Ikinokonekta ka namin sa kawaning may hawak nito. Pakihintay sandali.",
         "emergency": "Kung may nasa panganib, tumawag agad sa 110 (pulis) o 119 (ambulansya/bumbero).",
         "urgent": "Ikinokonekta ka rin namin agad sa kawani.",
-        "handoff_nobody": "Walang kawaning makakasagot ngayon. Pakitawagan ang munisipyo, o iwan"
-        " sa kahon ng callback sa screen na ito ang numero ng telepono mo at tatawagan ka ng kawani.",
-        "handoff_closed": "Sarado na ang opisina ngayon kaya walang kawaning makakasagot. Tingnan ang oras"
-        " ng opisina, o iwan sa kahon ng callback sa screen na ito ang numero ng telepono mo at tatawagan ka ng"
+        "handoff_nobody": "Walang kawaning makakasagot ngayon. Pakitawagan ang munisipyo, o pindutin ang"
+        ' "Hilinging tawagan ka namin" sa screen na ito at isulat ang numero ng telepono mo; tatawagan ka ng'
         " kawani.",
+        "handoff_closed": "Sarado na ang opisina ngayon kaya walang kawaning makakasagot. Tingnan ang oras ng"
+        ' opisina, o pindutin ang "Hilinging tawagan ka namin" sa screen na ito at isulat ang numero ng telepono'
+        " mo; tatawagan ka ng kawani.",
         "urgent_nobody": "Puwede mo ring tawagan ang mga numerong nakalista sa itaas. Walang kawaning makakasagot "
         "sa chat na ito ngayon.",
         "urgent_closed": "Puwede mo ring tawagan ang mga numerong nakalista sa itaas. Sarado ang opisina "
@@ -157,11 +159,11 @@ PHRASES: dict[str, dict[str, str]] = {
         "handoff": "हामी तपाईंलाई सम्बन्धित कर्मचारीसँग जोड्दैछौं। कृपया केही समय पर्खनुहोस्।",
         "emergency": "कसैको ज्यान वा सुरक्षा खतरामा छ भने अहिले नै 110 (प्रहरी) वा 119 (एम्बुलेन्स/दमकल) मा फोन गर्नुहोस्।",
         "urgent": "हामी तपाईंलाई तुरुन्तै कर्मचारीसँग पनि जोड्दैछौं।",
-        "handoff_nobody": "अहिले जवाफ दिन सक्ने कर्मचारी कोही हुनुहुन्न। कृपया कार्यालयमा फोन गर्नुहोस्,"
-        " वा यही स्क्रिनको फोन नम्बर राख्ने ठाउँमा आफ्नो फोन नम्बर छोड्नुहोस्, कर्मचारीले पछि फोन गर्नुहुनेछ।",
-        "handoff_closed": "अहिले कार्यालय समयभन्दा बाहिर भएकाले कर्मचारीले जवाफ दिन सक्नुहुन्न। कृपया"
-        " कार्यालय समय हेर्नुहोस्, वा यही स्क्रिनको फोन नम्बर राख्ने ठाउँमा आफ्नो फोन नम्बर छोड्नुहोस्, कर्मचारीले पछि फोन"
-        " गर्नुहुनेछ।",
+        "handoff_nobody": "अहिले जवाफ दिन सक्ने कर्मचारी कोही हुनुहुन्न। कृपया कार्यालयमा फोन गर्नुहोस्, वा यही"
+        ' स्क्रिनको "फोन गरिदिन अनुरोध गर्नुहोस्" थिचेर आफ्नो फोन नम्बर लेख्नुहोस्, कर्मचारीले पछि फोन गर्नुहुनेछ।',
+        "handoff_closed": "अहिले कार्यालय समयभन्दा बाहिर भएकाले कर्मचारीले जवाफ दिन सक्नुहुन्न। कृपया कार्यालय समय"
+        ' हेर्नुहोस्, वा यही स्क्रिनको "फोन गरिदिन अनुरोध गर्नुहोस्" थिचेर आफ्नो फोन नम्बर लेख्नुहोस्, कर्मचारीले'
+        " पछि फोन गर्नुहुनेछ।",
         "urgent_nobody": "माथि देखाइएका परामर्श नम्बरहरूमा पनि फोन गर्न सक्नुहुन्छ। अहिले यो च्याटमा जवाफ "
         "दिन सक्ने कर्मचारी कोही हुनुहुन्न।",
         "urgent_closed": "माथि देखाइएका परामर्श नम्बरहरूमा पनि फोन गर्न सक्नुहुन्छ। अहिले कार्यालय समयभन्दा "

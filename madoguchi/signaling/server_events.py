@@ -258,6 +258,10 @@ class AgentState(ServerEvent):
     agent_id: str
     display_name: str
     status: str
+    chosen: str | None = None
+    """What the agent chose (``available`` or ``away``), apart from what they are doing: the status they will have
+    once the offer, call or wrap-up is over (an agent whose link stayed down past the grace period is set away,
+    and a wrap-up they come back to ends with them away unless they choose 受付する again). ``None`` offline."""
     consultation: AgentConsultation | None
     offer: Offer | None
 

@@ -191,6 +191,7 @@ def agent_state(counter: Counter, agent_id: str, facts: Facts) -> AgentState:
         agent_id=agent_id,
         display_name=agent.display_name if agent else "",
         status=counter.activity(agent_id).value if agent else "offline",
+        chosen=agent.status.value if agent else None,
         consultation=held,
         offer=ringing,
     )

@@ -133,6 +133,16 @@ async def test_admin_adds_a_booth_and_opens_its_kiosk(server: LiveServer, browse
         await page.set_viewport_size({"width": 1920, "height": 1080})
 
         form = page.get_by_test_id("admin-booth-add")
+        # UX13 finding 7: an empty name gets the page's own sentence beside it, not the browser's bubble in the
+        # browser's language (「Please fill out this field.」), and nothing is sent
+        assert await form.evaluate("f => f.noValidate") is True
+        await page.get_by_test_id("admin-booth-submit").click()
+        await expect(form.get_by_test_id("admin-field-error")).to_have_text("名前を 入れてください（200文字まで）。")
+        await expect(page.get_by_test_id("admin-booth-name")).to_be_focused()
+        await page.set_viewport_size({"width": 1366, "height": 768})
+        await form.screenshot(path=str(ARTIFACTS / "ux13-admin-booth-empty-name-1366x768.png"))
+        await page.set_viewport_size({"width": 1920, "height": 1080})
+        await expect(page.get_by_test_id("admin-booth")).to_have_count(0)
         await page.get_by_test_id("admin-booth-name").fill("汐見郵便局ブース")
         await form.locator('select[name="place_id"]').select_option("shiomi-post")
         await form.locator('input[name="location"]').fill("1階 窓口の となり")

@@ -44,7 +44,9 @@ async def test_book_move_and_cancel_on_a_phone(browser: Browser, tmp_path: Path)
             await choose(page, route="tax", mode="counter", day="2026-12-08")
             first = page.get_by_test_id("book-slot").first
             await expect(first).to_contain_text("8:30", timeout=WAIT_MS)
-            await expect(first).to_contain_text("あと 2人")
+            # plainly bookable: no count that reads like a queue or a last place (UX13 finding 6)
+            await expect(first).to_contain_text("予約できます")
+            await expect(first).not_to_contain_text("あと")
             box = await first.bounding_box()
             assert box is not None and box["height"] >= 56 and box["width"] >= 150  # a thumb hits it
             # a contact that is neither a phone number nor an e-mail address is explained before anything is sent

@@ -688,7 +688,26 @@ function formValues(form) {
   return values;
 }
 
+/** The forms are `novalidate`: the browser's bubble spoke the browser's language on a Japanese page (UX13 finding 7,
+ * 「Please fill out this field.」). An empty required field gets the page's own sentence beside it, and nothing is
+ * sent; registered before each form's own submit listener, which it stops. */
+function guardRequired(form) {
+  form.addEventListener("submit", (event) => {
+    clearFieldErrors(form);
+    const empty = [...form.elements].find((input) => input.required && !String(input.value || "").trim());
+    if (!empty) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    const own = `admin.field_error.${empty.name}`;
+    const text = t(own) !== own ? t(own) : t("admin.field_error.required");
+    const box = el("p", { class: "field-error", role: "alert", testid: "admin-field-error", text });
+    (empty.closest("label, fieldset") || empty).append(box);
+    empty.focus();
+  });
+}
+
 function wireForms() {
+  for (const id of ["booth-add", "staff-add", "place-add", "kb-upload"]) guardRequired($(id));
   $("booth-add").elements.municipality_id.addEventListener("change", fillSelects);
   $("booth-add").addEventListener("submit", async (event) => {
     event.preventDefault();

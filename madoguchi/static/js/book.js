@@ -246,7 +246,8 @@ function renderSlots(list, slots, onChoose) {
     time.textContent = slot.date ? whenLabel(slot.start, slot.end) : `${clock(slot.start)}〜${clock(slot.end)}`;
     const free = document.createElement("span");
     free.className = "book-slot-free";
-    free.textContent = slot.free > 0 ? t("book.slot.free", { free: slot.free }) : t("book.slot.full");
+    // 「予約できます」, no count: 「あと 1人」 on every slot read like a queue or a last place (UX13 finding 6)
+    free.textContent = slot.free > 0 ? t("book.slot.free") : t("book.slot.full");
     button.append(time, free);
     if (slot.ferry) {
       const trip = document.createElement("span");
@@ -378,8 +379,19 @@ function showNotice(booking) {
   );
 }
 
+/** A booking code has this many digits (docs/bookings.md; 12-digit codes are decided, not built: change this then). */
+const CODE_DIGITS = 8;
+
 async function lookup(code) {
   const digits = code.replace(/[^0-9０-９]/g, "");
+  if (digits.length !== CODE_DIGITS) {
+    // 「見つかりません」 for 4 digits sent the resident to check the code, not to count it (UX13 finding 8); and a
+    // lookup that cannot match is not sent, so it does not count against the wrong-code limit either
+    $("booking-view").hidden = true;
+    const key = digits.length ? "book.error.code_length" : "book.error.code_missing";
+    showError(t(key, { digits: CODE_DIGITS, typed: digits.length }), { code: "unknown_code", near: "code" });
+    return;
+  }
   try {
     showBooking(await api("GET", `/api/bookings/${encodeURIComponent(digits)}`));
     say("");

@@ -47,6 +47,8 @@ const state = {
   stateSocketId: null, // the socket connection whose first agent.state was applied
   revoked: false, // access.revoked came: the login is over, do not reconnect
   agentId: null, // this agent's staff id (agent.state): a line another agent wrote is labelled as theirs
+  chosen: null, // agent.state's `chosen`: available or away once the call or wrap-up is over
+  saving: false, // a wrap-up save sent and not yet acknowledged
 };
 const banner = new Banner($("banner"));
 
@@ -65,17 +67,32 @@ function showView(name) {
   if (name !== "offer") clearInterval(state.offerTimer);
 }
 
-const ON_DUTY = new Set(["available", "ringing", "busy", "wrap_up"]);
+/** The choice in force (受付する or 離席する) for a status: while it rings, talks or wraps up, what the agent chose
+ * (agent.state's `chosen`): the status they will have once it is over. Coming back to a wrap-up after the grace
+ * period they are away, and the toggle must not say 受付する (UX13 finding 3). */
+function choiceOf(status) {
+  if (status === "available" || status === "away") return status;
+  if (status === "offline") return null;
+  return state.chosen === "away" ? "away" : "available";
+}
 
 function setStatus(status) {
   state.status = status;
   const box = $("agent-status");
   box.dataset.status = status;
   renderStatusTexts(status, t); // the badge, the idle view and the call heading from one table (consolestatus.js)
-  // the choice in force stays ticked while it rings, talks or wraps up: 受付する is what the agent chose
-  $("status-available").setAttribute("aria-pressed", String(ON_DUTY.has(status)));
-  $("status-away").setAttribute("aria-pressed", String(status === "away"));
+  const choice = choiceOf(status);
+  $("status-available").setAttribute("aria-pressed", String(choice === "available"));
+  $("status-away").setAttribute("aria-pressed", String(choice === "away"));
   for (const id of ["status-available", "status-away"]) $(id).disabled = !state.connected;
+  renderAwayAfter();
+}
+
+/** The wrap-up says plainly when saving it leaves the agent 離席中, and offers 記録して 受付を 続ける. */
+function renderAwayAfter() {
+  const away = state.chosen === "away";
+  $("wrapup-away-after").hidden = !away;
+  $("wrapup-submit-receive").hidden = !away;
 }
 
 // ------------------------------------------------------------------------------------------------ offer
@@ -261,8 +278,12 @@ async function submitWrapUp(event) {
     $("wrapup-disposition").focus();
     return;
   }
-  $("wrapup-submit").disabled = true;
+  const receive = event.submitter?.id === "wrapup-submit-receive";
+  const buttons = ["wrapup-submit", "wrapup-submit-receive"];
+  for (const id of buttons) $(id).disabled = true;
+  state.saving = true; // until the server's ack (its commit), closing the page asks first
   try {
+    if (receive) await request(socket, SEND.AGENT_STATUS, { status: "available" }); // offers wait for the save
     const note = $("wrapup-note").value;
     const ack = await request(socket, SEND.WRAPUP_SUBMIT, { consultation_id: c.id, disposition, note });
     finishConsultation();
@@ -271,9 +292,15 @@ async function submitWrapUp(event) {
     error.textContent = errorText(err);
     error.hidden = false;
   } finally {
-    $("wrapup-submit").disabled = false;
+    state.saving = false;
+    for (const id of buttons) $(id).disabled = false;
   }
 }
+
+// A save sent but not yet acknowledged is lost if the page closes now (the socket goes with it): ask first.
+window.addEventListener("beforeunload", (event) => {
+  if (state.saving) event.preventDefault();
+});
 
 function finishConsultation() {
   peerLost.clear();
@@ -296,6 +323,7 @@ function applyAgentState(message) {
   const reconnected = state.stateSocketId !== null && state.stateSocketId !== socket.id;
   state.stateSocketId = socket.id;
   if (message.agent_id) state.agentId = message.agent_id;
+  if ("chosen" in message) state.chosen = message.chosen;
   if (message.status) setStatus(activityOf(message));
   const view = message.consultation;
   if (view) {

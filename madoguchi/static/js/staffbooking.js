@@ -338,7 +338,7 @@ export class StaffBooking {
       option("", t("book.choose")),
       ...free.map((s) => {
         const trip = s.ferry ? ` ${t("book.ferry.trip", s.ferry)}` : "";
-        const element = option(s.start, `${hhmm(s.start)}〜${hhmm(s.end)}　${t("book.slot.free", { free: s.free })}${trip}`);
+        const element = option(s.start, `${hhmm(s.start)}〜${hhmm(s.end)}　${t("book.slot.free_count", { free: s.free })}${trip}`);
         return element;
       }),
     );
