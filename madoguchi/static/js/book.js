@@ -311,7 +311,7 @@ async function submit(event) {
     say("");
     $("book-form").hidden = true;
     $("done-card").hidden = false;
-    $("book-code").textContent = formatBookingCode(booked.code); // "8191 8320", as the console and the kiosk group it
+    $("book-code").textContent = formatBookingCode(booked.code); // "8191 8320 4417", as the console and the kiosk group it
     // what to do with the code depends on the way: enter it at a booth, tell it at the counter, or start the call here
     const keep = $("book-done-keep");
     keep.dataset.i18n = DONE_KEEP[booked.mode] ?? "book.done.keep";

@@ -1,5 +1,5 @@
 // Check-in by QR code at the booth: the resident holds the booking page's QR code to the kiosk's camera instead
-// of typing the eight digits.
+// of typing the twelve digits (eight for a code given before session 13).
 //
 // Why it drives the number pad: the kiosk's check-in (booth.js) already checks the code, shows it large and says
 // what happened; a read QR code is typed into the same pad (its buttons) and sent with the same button, so both
