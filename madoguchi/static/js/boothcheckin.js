@@ -1,7 +1,8 @@
 // The kiosk's check-in pad: a booked resident types the twelve digits of their booking code (eight for a code given
-// before session 13), or shows its QR code (qrcheckin.js, which types them here); the server checks it in (consultation.request with `booking`) and, within
-// the booking's window, the resident goes ahead of walk-ins. Why its own module: the pad's state (the digits so
-// far) and its refusals in plain words are nothing the rest of the booth needs.
+// before session 13), or shows its QR code (qrcheckin.js, which types them here); the server checks it in
+// (consultation.request with `booking`) and, within the booking's window, the resident goes ahead of walk-ins. Why
+// its own module: the pad's state (the digits so far) and its refusals in plain words are nothing the rest of the
+// booth needs.
 
 import { timeZone } from "./clock.js";
 import { formatDayAndTime } from "./dates.js";
