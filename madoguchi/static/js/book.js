@@ -334,7 +334,7 @@ async function submit(event) {
 function showBooking(booking) {
   state.booking = booking;
   $("booking-view").hidden = false;
-  $("book-lookup-code").value = booking.code;
+  $("book-lookup-code").value = formatBookingCode(booking.code); // in groups of four, as it is read out
   $("booking-status").textContent = t(`book.status.${booking.status}`);
   $("booking-status").dataset.status = booking.status; // a cancelled one is not shown in the green of a live one
   $("booking-when").textContent = t("book.manage.when", {
