@@ -65,7 +65,9 @@ async def book(
     await expect(page.get_by_test_id("staff-book-code")).to_have_text(
         re.compile(r"^\d{4} \d{4} \d{4}$"), timeout=WAIT_MS
     )
-    return ((await page.get_by_test_id("staff-book-code").text_content()) or "").replace(" ", "")
+    shown = page.get_by_test_id("staff-book-code")
+    assert await shown.evaluate("e => e.scrollWidth <= e.clientWidth + 1")  # the 12 digits on one line, read at once
+    return ((await shown.text_content()) or "").replace(" ", "")
 
 
 async def test_agent_books_for_a_caller_and_sees_the_check_in(browser: Browser, tmp_path: Path) -> None:
