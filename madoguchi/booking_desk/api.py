@@ -1,9 +1,9 @@
 """The bookings HTTP API: slots, book, look up, move, cancel, the .ics file.
 
 Why so guarded: these endpoints are anonymous. A booking code is the only key, so lookups are rate limited
-per client address (eight digits with a check digit, ten million codes: guessing at 20 a minute is hopeless),
-and so are bookings, moves and cancellations. Changes need a JSON body or a non-simple method, which a
-cross-site form cannot send without a CORS preflight we never grant, and a request whose ``Origin`` or
+per client address (twelve digits with a check digit, or eight from before session 13: docs/bookings.md,
+"Guessing codes"), and so are bookings, moves and cancellations. Changes need a JSON body or a non-simple method,
+which a cross-site form cannot send without a CORS preflight we never grant, and a request whose ``Origin`` or
 ``Sec-Fetch-Site`` says another site is refused outright (the same rule as the staff login form).
 Every refusal is ``{"error": {"code", "message"}}`` with a 4xx status from :data:`STATUS`.
 """
@@ -240,10 +240,10 @@ async def _book(desk: BookingDesk, body: BookingBody) -> BookingRecord:
 
 
 def _code(request: web.Request) -> str:
-    code = codes.normalise(request.match_info["code"])
-    if not codes.well_formed(code):
+    code = codes.BookingCode.parse(request.match_info["code"])  # 12 digits, or 8 from before session 13
+    if code is None:
         raise DeskError("unknown_code")  # a typo: told apart by the check digit, spends no wrong-code token
-    return code
+    return code.digits
 
 
 Lookup = Callable[[BookingDesk, str], Awaitable[BookingRecord]]

@@ -23,10 +23,11 @@ class BoothCheckIn:
     async def check_in(
         self, code: str, *, municipality_id: str, source: str, modes: frozenset[str] | None = None
     ) -> CheckedIn:
-        digits = codes.normalise(code)
+        parsed = codes.BookingCode.parse(code)  # 12 digits, or 8 from before session 13
         try:
-            if not codes.well_formed(digits):
+            if parsed is None:
                 raise DeskError("unknown_code")
+            digits = parsed.digits
             record, outcome = await self._wrong_codes.look_up(
                 source,
                 self._desk.now().timestamp(),

@@ -148,7 +148,10 @@ async def bookings_list(args: argparse.Namespace, settings: Settings, *, hours: 
 
 @_refusals
 async def bookings_cancel(args: argparse.Namespace, settings: Settings, *, hours: HoursFactory) -> int:
-    code = codes.normalise(args.code)
+    parsed = codes.BookingCode.parse(args.code)  # 12 digits, or 8 from before session 13
+    if parsed is None:
+        raise DeskError("unknown_code")  # a typo: the check digit tells, no database is opened
+    code = parsed.digits
     desk, db = await _desk(settings, hours)
     try:
         record = await desk.cancel(code)

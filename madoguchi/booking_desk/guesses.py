@@ -23,7 +23,7 @@ Session 12's outside pass: with one bucket of 10 a minute (bursts of 30) shared 
 of three addresses paused every code lookup, cancellation, move and booth check-in in the town. The trade-off now:
 a flood from very many networks at once can still empty the backstop (and then pauses web lookups for everyone, not
 booths), and a guesser pauses the lookups of its own network's neighbours. With several processes each has its own
-buckets. Why guessing is hopeless anyway: docs/operations.md, "Booking codes".
+buckets. The code space and the odds (12-digit codes since session 13): docs/bookings.md, "Guessing codes".
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from madoguchi.booking_desk import ics, mail
 from madoguchi.booking_desk.form_fields import contact, kana
 from madoguchi.booking_desk.refusals import ERRORS as ERRORS  # where the edges have always found them
 from madoguchi.booking_desk.refusals import DeskError as DeskError
-from madoguchi.bookings import kpis
+from madoguchi.bookings import codes, kpis
 from madoguchi.bookings.checkin import Checkin, Due, check_in, due_soon, is_no_show
 from madoguchi.bookings.ferry import Sailing, Trip, affected, fitting, lines_for, next_fitting, trip
 from madoguchi.bookings.kpis import BookingKpis, ReportFilter
@@ -452,7 +452,7 @@ class BookingDesk:
             end=record.end,
             summary=translate(language, "book.ics.summary", {"town": town.name.in_language(language), "route": route}),
             location=self.place_name(town, record.place, language),
-            description=translate(language, "book.ics.description", {"code": record.code}),
+            description=translate(language, "book.ics.description", {"code": codes.grouped(record.code)}),
             now=self.now(),
         )
 
@@ -466,7 +466,7 @@ class BookingDesk:
             "route": town.route_name(record.route, language),
             "place": self.place_name(town, record.place, language),
             "when": f"{start:%Y-%m-%d %H:%M}",
-            "code": record.code,
+            "code": codes.grouped(record.code),  # 1234 5678 9012, as it is read out
             "notice": _notice_text(record, language),
         }
         message = mail.message(

@@ -95,7 +95,7 @@ ClientId = Annotated[
 ]
 
 
-BookingCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{8}$")]
+BookingCode = Annotated[str, StringConstraints(pattern=r"^(?:[0-9]{12}|[0-9]{8})$")]  # 8: given before session 13
 
 
 class ConsultationRequest(Event):

@@ -205,7 +205,7 @@ class Consultation(Base):
     disposition: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text)
     csat: Mapped[str | None] = mapped_column(String(8))
-    booking: Mapped[str | None] = mapped_column(String(8))
+    booking: Mapped[str | None] = mapped_column(String(12))  # a booking code: 12 digits, 8 before session 13
     """The booking code of a resident who booked and checked in; None for a walk-in."""
     link_quality: Mapped[dict[str, Any] | None]
     """Each side's latest link-quality summary of the call, by role: ``{"resident": {...}, "agent": {...}}``."""

@@ -11,6 +11,7 @@ import pytest
 from playwright.async_api import Browser, Dialog, Page, expect
 
 from madoguchi import keys
+from madoguchi.bookings import codes
 from madoguchi.bookings.plan import JST
 from madoguchi.bookings.slots import Slot
 from madoguchi.storage.bookings import Bookings, NewBooking
@@ -112,7 +113,7 @@ async def test_admin_edits_the_opening_hours(
 
         page.on("dialog", answer)
         ask = page.get_by_test_id("hours-ask")
-        spaced = f"{booked.code[:4]} {booked.code[4:]}"
+        spaced = codes.grouped(booked.code)
         for choice in ("hours-ask-cancel", "hours-ask-save"):
             await page.get_by_test_id("hours-reset").click()
             await expect(ask).to_be_visible(timeout=WAIT_MS)

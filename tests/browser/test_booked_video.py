@@ -11,6 +11,7 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from madoguchi import keys
+from madoguchi.bookings import codes
 from madoguchi.bookings.plan import JST
 from tests.bookings_support import running
 from tests.browser.chromium import WAIT_MS, new_page, shot
@@ -58,7 +59,7 @@ async def test_a_booked_video_call_opens_on_the_phone_at_its_time(browser: Brows
             await agent.wait_for_url("**/console")
             await agent.get_by_test_id("status-available").click()
             await expect(agent.get_by_test_id("offer-booking")).to_have_text(
-                f"予約 {booked['code'][:4]} {booked['code'][4:]}",
+                f"予約 {codes.grouped(booked['code'])}",
                 timeout=WAIT_MS,  # grouped as everywhere (numbers.js)
             )
             await agent.get_by_test_id("offer-accept").click()

@@ -14,6 +14,7 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from madoguchi import keys
+from madoguchi.bookings import codes
 from madoguchi.bookings.plan import JST
 from tests.bookings_support import running
 from tests.browser.chromium import WAIT_MS, new_page, shot
@@ -24,6 +25,8 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 KIOSK = {"width": 1280, "height": 800}
 START = datetime(2026, 12, 7, 7, 50, tzinfo=JST).timestamp()
+
+TWELVE_GROUPED = re.compile(r"^\d{4} \d{4} \d{4}$")  # a booking code as every page shows it
 
 
 async def test_book_on_a_phone_check_in_at_the_kiosk_and_go_first(browser: Browser, tmp_path: Path) -> None:
@@ -48,7 +51,7 @@ async def test_book_on_a_phone_check_in_at_the_kiosk_and_go_first(browser: Brows
             )
             await phone.get_by_test_id("book-name-kana").fill("ヤマダ ハナコ")
             await phone.get_by_test_id("book-submit").click()
-            await expect(phone.get_by_test_id("book-code")).to_have_text(re.compile(r"^\d{4} \d{4}$"), timeout=WAIT_MS)
+            await expect(phone.get_by_test_id("book-code")).to_have_text(TWELVE_GROUPED, timeout=WAIT_MS)
             code = ((await phone.get_by_test_id("book-code").text_content()) or "").replace(" ", "")
 
             api.clock.offset += 3600  # 8:50: ten minutes before the booking
@@ -60,7 +63,7 @@ async def test_book_on_a_phone_check_in_at_the_kiosk_and_go_first(browser: Brows
             await kiosk.get_by_test_id("checkin-start").click(timeout=WAIT_MS)
             for digit in code:
                 await kiosk.get_by_test_id(f"checkin-digit-{digit}").click()
-            await expect(kiosk.get_by_test_id("checkin-code")).to_have_text(f"{code[:4]} {code[4:]}")
+            await expect(kiosk.get_by_test_id("checkin-code")).to_have_text(codes.grouped(code))
             await shot(kiosk, "checkin-1-code")
             await kiosk.get_by_test_id("checkin-submit").click()
             await expect(kiosk.get_by_test_id("queue-position")).to_have_attribute(
@@ -83,7 +86,7 @@ async def test_book_on_a_phone_check_in_at_the_kiosk_and_go_first(browser: Brows
             await agent.get_by_test_id("status-available").click()
             await expect(agent.get_by_test_id("offer")).to_be_visible(timeout=WAIT_MS)
             await expect(agent.get_by_test_id("offer-booking")).to_have_text(
-                f"予約 {code[:4]} {code[4:]}"
+                f"予約 {codes.grouped(code)}"
             )  # grouped (numbers.js)
             await expect(agent.get_by_test_id("offer")).to_contain_text("凪島公民館ブース")
             await shot(agent, "checkin-3-offer")

@@ -16,6 +16,7 @@ from madoguchi.booking_desk.api import DESK
 from madoguchi.bookings import codes
 from madoguchi.bookings.ferry import Sailing
 from madoguchi.domain.opening_hours import HoursSpec
+from madoguchi.storage import bookings as storage_bookings
 from madoguchi.storage.opening_hours import OpeningHoursStore
 from tests.bookings_support import running
 from tests.browser.chromium import WAIT_MS, new_page, shot, shot_path
@@ -23,6 +24,8 @@ from tests.browser.chromium import WAIT_MS, new_page, shot, shot_path
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
+
+TWELVE_GROUPED = re.compile(r"^\d{4} \d{4} \d{4}$")  # a booking code as every page shows it
 
 
 async def choose(page: Page, *, route: str, mode: str, day: str, place: str | None = None) -> None:
@@ -94,9 +97,10 @@ async def test_book_move_and_cancel_on_a_phone(browser: Browser, tmp_path: Path)
             await page.get_by_test_id("book-submit").click()
 
             code_box = page.get_by_test_id("book-code")
-            await expect(code_box).to_have_text(re.compile(r"^\d{4} \d{4}$"), timeout=WAIT_MS)
+            await expect(code_box).to_have_text(TWELVE_GROUPED, timeout=WAIT_MS)
             code = ((await code_box.text_content()) or "").replace(" ", "")
             assert codes.well_formed(code)
+            assert await code_box.evaluate("e => e.scrollWidth <= e.clientWidth + 1")  # 12 digits on one line
             await expect(page.get_by_test_id("book-booking")).to_contain_text("9:00〜9:20")
             await expect(page.get_by_test_id("book-booking")).to_contain_text("ヤマダ ハナコ")
             assert await page.get_by_test_id("book-ics").get_attribute("href") == f"/api/bookings/{code}/calendar.ics"
@@ -177,7 +181,7 @@ async def test_a_cancelled_boat_shows_on_the_booking_page_with_times_to_move_to(
             await first.click()
             await page.get_by_test_id("book-name-kana").fill("シマ タロウ")
             await page.get_by_test_id("book-submit").click()
-            await expect(page.get_by_test_id("book-code")).to_have_text(re.compile(r"^\d{4} \d{4}$"), timeout=WAIT_MS)
+            await expect(page.get_by_test_id("book-code")).to_have_text(TWELVE_GROUPED, timeout=WAIT_MS)
             code = ((await page.get_by_test_id("book-code").text_content()) or "").replace(" ", "")
             # a counter booking is told to give the code at the counter, not to enter it at a booth
             await expect(page.get_by_test_id("book-done-keep")).to_contain_text("役場の 窓口で")
@@ -308,7 +312,7 @@ async def test_an_empty_name_is_asked_for_and_the_booked_summary_keeps_its_parts
             await shot(page, f"book-empty-name-{lang}-{size_name}")
             await page.get_by_test_id("book-name-kana").fill("Nguyen Van An")
             await page.get_by_test_id("book-submit").click()
-            await expect(page.get_by_test_id("book-code")).to_have_text(re.compile(r"^\d{4} \d{4}$"), timeout=WAIT_MS)
+            await expect(page.get_by_test_id("book-code")).to_have_text(TWELVE_GROUPED, timeout=WAIT_MS)
             when = page.locator("#booking-when")
             await expect(when).to_be_visible()
             lines = [line.strip() for line in (await when.inner_text()).splitlines() if line.strip()]
@@ -319,3 +323,34 @@ async def test_an_empty_name_is_asked_for_and_the_booked_summary_keeps_its_parts
             assert problems == []
         finally:
             await context.close()
+
+
+async def test_look_up_a_code_as_read_out_and_an_eight_digit_code_of_before(
+    browser: Browser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/book's 「予約を 見る」: the label says 12 or 8 digits; a 12-digit code typed in groups (with spaces, as it is
+    read out) and an 8-digit code given before session 13 are both found; the 12 shown fit a phone's width."""
+    async with running(tmp_path) as api:  # Monday 7 December, 8:00
+        _, twelve = await api.book(start="2026-12-08T09:00:00+09:00")
+        old = "8191832" + str(codes.damm("8191832"))  # what the generator gave before session 13
+        monkeypatch.setattr(storage_bookings, "new_code", lambda: old)
+        _, before = await api.book(start="2026-12-08T09:30:00+09:00")
+        assert len(twelve["code"]) == 12 and before["code"] == old
+        for name, viewport in {"phone": PHONE, "wide": {"width": 1366, "height": 768}}.items():
+            context, page, problems = await new_page(browser, viewport, phone=name == "phone")
+            try:
+                await page.goto(f"{api.base_url}/book")
+                await expect(page.locator('label[for="book-lookup-code"]')).to_have_text("予約番号（12けた か 8けた）")
+                box = page.get_by_test_id("book-lookup-code")
+                await box.fill(codes.grouped(twelve["code"]))
+                await page.get_by_test_id("book-lookup").click()
+                await expect(page.get_by_test_id("book-booking")).to_contain_text("9:00〜9:20", timeout=WAIT_MS)
+                overflow = await page.evaluate("() => document.documentElement.scrollWidth > innerWidth")
+                assert not overflow, name
+                await page.screenshot(path=shot_path(f"book_lookup_twelve_{name}"), full_page=True)
+                await box.fill(f"{old[:4]}-{old[4:]}")
+                await page.get_by_test_id("book-lookup").click()
+                await expect(page.get_by_test_id("book-booking")).to_contain_text("9:30〜9:50", timeout=WAIT_MS)
+                assert [p for p in problems if "favicon" not in p] == [], problems
+            finally:
+                await context.close()

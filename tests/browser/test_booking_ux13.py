@@ -42,16 +42,16 @@ async def test_free_times_say_they_can_be_booked_and_a_short_code_says_its_lengt
             await page.get_by_test_id("book-lookup-code").fill("1234")
             await page.get_by_test_id("book-lookup").click()
             if lang == "ja":
-                await expect(error).to_contain_text("予約番号は 8けた です（いま 4けた）")
+                await expect(error).to_contain_text("予約番号は 12けた です（いま 4けた）")
             else:
-                await expect(error).to_contain_text("8 digits (you typed 4)")
+                await expect(error).to_contain_text("12 digits (you typed 4)")
             await expect(page.get_by_test_id("book-lookup-code")).to_have_attribute("aria-invalid", "true")
             await expect(page.get_by_test_id("book-booking")).to_be_hidden()
             await error.scroll_into_view_if_needed()
             await shot(page, f"ux13-book-short-code-{tag}")
             await page.get_by_test_id("book-lookup-code").fill("")
             await page.get_by_test_id("book-lookup").click()
-            await expect(error).to_contain_text("予約番号（8けた）を 書いて ください" if lang == "ja" else "(8 digits)")
+            await expect(error).to_contain_text("予約番号（12けた）を 書いて ください" if lang == "ja" else "(12 digits)")
         finally:
             await context.close()
         assert not [p for p in problems if "favicon" not in p], problems

@@ -10,6 +10,8 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from madoguchi import keys
+from madoguchi.bookings import codes
+from madoguchi.storage import bookings as storage_bookings
 from tests.bookings_support import running
 from tests.browser.chromium import WAIT_MS, new_page, shot_path
 from tests.support import LiveServer
@@ -21,6 +23,7 @@ KIOSKS = {
     "wide": {"width": 1366, "height": 768},
     "full": {"width": 1920, "height": 1080},
 }
+PHONE = {"width": 390, "height": 844}
 
 
 async def test_a_code_of_another_day_names_the_day_in_large_print(browser: Browser, tmp_path: Path) -> None:
@@ -58,6 +61,52 @@ async def test_a_code_of_another_day_names_the_day_in_large_print(browser: Brows
                 await kiosk.get_by_test_id("checkin-refusal-ok").click()
                 await expect(refusal).to_be_hidden()
                 await expect(kiosk.get_by_test_id("checkin-submit")).to_be_visible()
+                assert [p for p in problems if "favicon" not in p] == [], problems
+            finally:
+                await context.close()
+
+
+async def test_the_pad_takes_twelve_digits_or_eight_from_before_and_says_so(
+    browser: Browser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twelve digits since session 13, the eight of a code from before still taken: the lead says both in plain
+    words, the 「確認」 button waits for 8 or 12 digits, and the twelve fit the pad's width at every size."""
+    async with running(tmp_path) as api:  # Monday 7 December, 8:00
+        server = LiveServer(app=api.app, base_url=api.base_url, settings=api.app[keys.SETTINGS])
+        _, _, kiosk_path = await server.add_booth("汐見郵便局ブース")
+        old = "8191832" + str(codes.damm("8191832"))  # what the generator gave before session 13
+        monkeypatch.setattr(storage_bookings, "new_code", lambda: old)
+        status, booked = await api.book(place="shiomi-post-office", start="2026-12-08T09:00:00+09:00")
+        assert (status, booked["code"]) == (201, old), booked
+        twelve = "2718281828" + "4" + str(codes.damm("27182818284"))  # typed only: no booking has it
+        for name, viewport in {**KIOSKS, "phone": PHONE}.items():
+            context, kiosk, problems = await new_page(browser, viewport)
+            try:
+                await kiosk.goto(api.base_url + kiosk_path)
+                await kiosk.get_by_test_id("checkin-start").click(timeout=WAIT_MS)
+                lead = kiosk.locator(".screen-checkin .lead")
+                await expect(lead).to_contain_text("12けた")
+                await expect(lead).to_contain_text("8けた")
+                submit = kiosk.get_by_test_id("checkin-submit")
+                for typed, digit in enumerate(twelve, start=1):
+                    await kiosk.get_by_test_id(f"checkin-digit-{digit}").click()
+                    if typed in (7, 9, 10, 11):
+                        await expect(submit).to_be_disabled()
+                await expect(kiosk.get_by_test_id("checkin-code")).to_have_text(codes.grouped(twelve))
+                await expect(submit).to_be_enabled()
+                shown = await kiosk.get_by_test_id("checkin-code").evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+                overflow = await kiosk.evaluate("() => document.documentElement.scrollWidth > innerWidth")
+                assert shown and not overflow, name
+                await kiosk.screenshot(path=shot_path(f"k_{name}_checkin_twelve"))
+                await kiosk.get_by_test_id("checkin-clear").click()
+                for digit in old:
+                    await kiosk.get_by_test_id(f"checkin-digit-{digit}").click()
+                await expect(kiosk.get_by_test_id("checkin-code")).to_have_text(codes.grouped(old))
+                await submit.click()
+                # the old code was found: the kiosk names the day it was booked for
+                await expect(kiosk.get_by_test_id("checkin-refusal-text")).to_contain_text(
+                    re.compile(r"12月8日.*火.*9:00"), timeout=WAIT_MS
+                )
                 assert [p for p in problems if "favicon" not in p] == [], problems
             finally:
                 await context.close()

@@ -15,6 +15,7 @@ from playwright.async_api import Browser, Page, expect
 
 from madoguchi import keys
 from madoguchi.booking_desk.api import DESK
+from madoguchi.bookings import codes
 from madoguchi.bookings.plan import JST
 from tests.bookings_support import running
 from tests.browser.chromium import WAIT_MS, new_page, shot
@@ -61,8 +62,12 @@ async def book(
         await page.get_by_test_id("staff-book-contact").fill("")
     await page.get_by_test_id("staff-book-name").fill(name)
     await page.get_by_test_id("staff-book-submit").click()
-    await expect(page.get_by_test_id("staff-book-code")).to_have_text(re.compile(r"^\d{4} \d{4}$"), timeout=WAIT_MS)
-    return ((await page.get_by_test_id("staff-book-code").text_content()) or "").replace(" ", "")
+    await expect(page.get_by_test_id("staff-book-code")).to_have_text(
+        re.compile(r"^\d{4} \d{4} \d{4}$"), timeout=WAIT_MS
+    )
+    shown = page.get_by_test_id("staff-book-code")
+    assert await shown.evaluate("e => e.scrollWidth <= e.clientWidth + 1")  # the 12 digits on one line, read at once
+    return ((await shown.text_content()) or "").replace(" ", "")
 
 
 async def test_agent_books_for_a_caller_and_sees_the_check_in(browser: Browser, tmp_path: Path) -> None:
@@ -90,7 +95,9 @@ async def test_agent_books_for_a_caller_and_sees_the_check_in(browser: Browser, 
                 check_words=True,
                 name="すずき いちろう",
             )
-            await expect(agent.get_by_test_id("staff-book-read")).to_contain_text("・".join(code))
+            await expect(agent.get_by_test_id("staff-book-read")).to_contain_text(
+                "　".join("・".join(group) for group in codes.grouped(code).split())  # 1・2・3・4　5・6・7・8　…
+            )
             await shot(agent, "console-booking-1-done")
             item = agent.locator(f'[data-testid="bookings-today-item"][data-code="{code}"]')
             await expect(item).to_have_attribute("data-status", "booked", timeout=WAIT_MS)

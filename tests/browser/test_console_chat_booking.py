@@ -19,6 +19,7 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from madoguchi import keys
+from madoguchi.bookings import codes
 from madoguchi.bookings.plan import JST
 from tests.bookings_support import running
 from tests.browser.chromium import WAIT_MS, new_page, shot, sign_in
@@ -111,7 +112,7 @@ async def test_a_nepali_chat_gets_a_japanese_gist_and_its_booking_in_nepali(brow
             await expect(send).to_be_disabled()  # one press, one line
 
             # the resident reads it in Nepali: what, when, where, the number, how to check in and to change
-            spaced = f"{code[:4]} {code[4:]}"
+            spaced = codes.grouped(code)
             line = home.locator('[data-testid="chat-log"] li[data-sender="agent"]').last
             await expect(line).to_contain_text("बुकिङ गरियो", timeout=WAIT_MS)
             for part in (spaced, "बुकिङ नम्बर", " 10:00〜", f"{public}/book/shiomi#code={code}", "समय बदल्न"):
@@ -180,7 +181,7 @@ async def test_sending_a_booking_to_a_chat_that_has_ended_is_refused_in_words(br
             )
             await expect(status).to_have_attribute("data-state", "error")
             await expect(agent.get_by_test_id("staff-book-done")).not_to_contain_text("を 押すと")
-            await expect(agent.get_by_test_id("staff-book-code")).to_have_text(f"{code[:4]} {code[4:]}")
+            await expect(agent.get_by_test_id("staff-book-code")).to_have_text(codes.grouped(code))
             for size, viewport in (
                 *SIZES.items(),
                 ("portrait", {"width": 1080, "height": 1920}),

@@ -312,7 +312,7 @@ async function submit(event) {
     say("");
     $("book-form").hidden = true;
     $("done-card").hidden = false;
-    $("book-code").textContent = formatBookingCode(booked.code); // "8191 8320", as the console and the kiosk group it
+    $("book-code").textContent = formatBookingCode(booked.code); // "8191 8320 4417", as the console and the kiosk group it
     // what to do with the code depends on the way: enter it at a booth, tell it at the counter, or start the call here
     const keep = $("book-done-keep");
     keep.dataset.i18n = DONE_KEEP[booked.mode] ?? "book.done.keep";
@@ -335,7 +335,7 @@ async function submit(event) {
 function showBooking(booking) {
   state.booking = booking;
   $("booking-view").hidden = false;
-  $("book-lookup-code").value = booking.code;
+  $("book-lookup-code").value = formatBookingCode(booking.code); // in groups of four, as it is read out
   $("booking-status").textContent = t(`book.status.${booking.status}`);
   $("booking-status").dataset.status = booking.status; // a cancelled one is not shown in the green of a live one
   $("booking-when").textContent = t("book.manage.when", {
@@ -379,12 +379,13 @@ function showNotice(booking) {
   );
 }
 
-/** A booking code has this many digits (docs/bookings.md; 12-digit codes are decided, not built: change this then). */
-const CODE_DIGITS = 8;
+/** A booking code has 12 digits; the 8-digit codes given before stay valid until their day (docs/bookings.md). */
+const CODE_DIGITS = 12;
+const OLD_CODE_DIGITS = 8;
 
 async function lookup(code) {
   const digits = code.replace(/[^0-9０-９]/g, "");
-  if (digits.length !== CODE_DIGITS) {
+  if (digits.length !== CODE_DIGITS && digits.length !== OLD_CODE_DIGITS) {
     // 「見つかりません」 for 4 digits sent the resident to check the code, not to count it (UX13 finding 8); and a
     // lookup that cannot match is not sent, so it does not count against the wrong-code limit either
     $("booking-view").hidden = true;

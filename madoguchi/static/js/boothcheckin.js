@@ -1,7 +1,8 @@
-// The kiosk's check-in pad: a booked resident types the eight digits of their booking code (or shows its QR code,
-// qrcheckin.js, which types them here); the server checks it in (consultation.request with `booking`) and, within
-// the booking's window, the resident goes ahead of walk-ins. Why its own module: the pad's state (the digits so
-// far) and its refusals in plain words are nothing the rest of the booth needs.
+// The kiosk's check-in pad: a booked resident types the twelve digits of their booking code (eight for a code given
+// before session 13), or shows its QR code (qrcheckin.js, which types them here); the server checks it in
+// (consultation.request with `booking`) and, within the booking's window, the resident goes ahead of walk-ins. Why
+// its own module: the pad's state (the digits so far) and its refusals in plain words are nothing the rest of the
+// booth needs.
 
 import { timeZone } from "./clock.js";
 import { formatDayAndTime } from "./dates.js";
@@ -11,7 +12,8 @@ import { errorText, request } from "./net.js";
 
 const $ = (id) => document.getElementById(id);
 
-export const CHECKIN_DIGITS = 8;
+export const CHECKIN_DIGITS = 12; // a code's digits: 12, or 8 for one given before session 13 (bookings/codes.py)
+export const OLD_CHECKIN_DIGITS = 8;
 const CHECKIN_REFUSALS = new Set(["unknown_code", "not_today", "not_changeable", "too_many_wrong_codes"]);
 
 export class CheckInPad {
@@ -65,13 +67,13 @@ export class CheckInPad {
   set(code) {
     if (code === "") this.hideRefusal(); // a new resident, or the screen left: no old refusal stays
     this.code = code;
-    $("checkin-code").textContent = code.replace(/(\d{4})(?=\d)/, "$1 ");
-    $("checkin-submit").disabled = code.length !== CHECKIN_DIGITS;
+    $("checkin-code").textContent = code.replace(/(\d{4})(?=\d)/g, "$1 ");
+    $("checkin-submit").disabled = !complete(code);
   }
 
   /** A booked resident's code: the server checks it in; within the window they go ahead of walk-ins. */
   async submit() {
-    if (this.code.length !== CHECKIN_DIGITS || !this.lock.begin()) return;
+    if (!complete(this.code) || !this.lock.begin()) return;
     $("checkin-submit").disabled = true;
     try {
       const ack = await request(this.socket, SEND.CONSULTATION_REQUEST, {
@@ -94,6 +96,11 @@ export class CheckInPad {
       this.lock.end();
     }
   }
+}
+
+/** Whether the digits so far can be sent: all twelve, or the eight of a code given before session 13. */
+function complete(code) {
+  return code.length === CHECKIN_DIGITS || code.length === OLD_CHECKIN_DIGITS;
 }
 
 /** 「12月9日(水) 10:00」 in the kiosk's language and the town's zone. */

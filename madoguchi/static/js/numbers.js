@@ -1,6 +1,6 @@
 // Numbers as staff read them aloud: Japanese phone numbers in their usual groups (090-1234-5678, 03-1234-5678,
-// 0996-22-1234, 09969-1-2345, 0120-123-456) and booking codes in two groups of four (8191 8320), the way the kiosk
-// shows them.
+// 0996-22-1234, 09969-1-2345, 0120-123-456) and booking codes in groups of four (8191 8320 4417; 8191 8320 for a code
+// given before session 13), the way the kiosk shows them.
 //
 // Why a library: where a Japanese fixed-line number splits depends on its area code (2 to 5 digits: 03, 045,
 // 0853, 09969), and only the national numbering table knows them. libphonenumber-js (vendored from npm by
@@ -38,9 +38,9 @@ export function formatPhoneAsTyped(raw) {
   }
 }
 
-/** 81918320 → "8191 8320": the one way every page shows a booking code (phone page, console, kiosk); a code of
- *  another length unchanged. */
+/** 819183204417 → "8191 8320 4417" (81918320 → "8191 8320"): the one way every page shows a booking code (phone
+ *  page, console, kiosk), as bookings/codes.py grouped() does for mails and calendar files; another length unchanged. */
 export function formatBookingCode(code) {
   const text = String(code ?? "");
-  return /^\d{8}$/.test(text) ? `${text.slice(0, 4)} ${text.slice(4)}` : text;
+  return /^(\d{12}|\d{8})$/.test(text) ? text.replace(/(\d{4})(?=\d)/g, "$1 ") : text;
 }

@@ -1,10 +1,10 @@
 // Check-in by QR code at the booth: the resident holds the booking page's QR code to the kiosk's camera instead
-// of typing the eight digits.
+// of typing the twelve digits (eight for a code given before session 13).
 //
 // Why it drives the number pad: the kiosk's check-in (booth.js) already checks the code, shows it large and says
 // what happened; a read QR code is typed into the same pad (its buttons) and sent with the same button, so both
 // ways behave the same. jsQR (vendored, static/vendor/jsQR.js) is loaded only when the camera is opened. Only QR
-// codes made by the booking page (madoguchi-booking:<8 digits>) are taken; anything else is ignored.
+// codes made by the booking page (madoguchi-booking:<12 digits>, or 8 for a code given before session 13) are taken; anything else is ignored.
 
 import { t } from "./i18n.js";
 
@@ -27,7 +27,7 @@ function loadJsQr() {
 
 /** The booking code in a QR code's text, or null. */
 export function bookingCode(text) {
-  const match = /^madoguchi-booking:(\d{8})$/.exec(String(text || "").trim());
+  const match = /^madoguchi-booking:(\d{12}|\d{8})$/.exec(String(text || "").trim());
   return match ? match[1] : null;
 }
 

@@ -394,7 +394,9 @@ export class StaffBooking {
     $("staff-book-done").hidden = false;
     $("staff-book-code").textContent = formatBookingCode(booking.code);
     $("staff-book-when").textContent = `${when}　${this.placeName(booking.place)}　${this.routeName(booking.route)}`;
-    $("staff-book-read").textContent = t("console.booking.read", { digits: booking.code.split("").join("・") });
+    $("staff-book-read").textContent = t("console.booking.read", {
+      digits: formatBookingCode(booking.code).split(" ").map((group) => group.split("").join("・")).join("　"),
+    });
     this.booked = c?.id ? { booking, consultationId: c.id, language: c.language || "ja" } : null;
     $("staff-book-chat").hidden = !this.booked;
     $("staff-book-chat-status").hidden = true;

@@ -15,6 +15,7 @@ import pytest
 
 from madoguchi.bookings import codes
 from madoguchi.bookings.plan import JST
+from madoguchi.storage import bookings as storage_bookings
 from tests.bookings_support import Api, running
 
 
@@ -62,6 +63,31 @@ async def test_book_look_up_download_and_cancel(api: Api) -> None:
     assert (status, cancelled["status"]) == (200, "cancelled")
     status, again = await api.call("DELETE", f"/api/bookings/{booked['code']}")
     assert (status, again["error"]["code"]) == (409, "not_changeable")
+
+
+async def test_a_new_booking_has_twelve_digits_and_a_code_of_eight_from_before_still_works(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    status, booked = await api.book(start="2026-12-08T09:00:00+09:00")
+    code = booked["code"]
+    assert status == 201 and len(code) == 12 and codes.well_formed(code), booked
+    status, found = await api.call("GET", f"/api/bookings/{code[:4]}-{code[4:8]}-{code[8:]}")  # as read out
+    assert (status, found["code"], found["status"]) == (200, code, "booked")
+    status, ics = await api.call("GET", f"/api/bookings/{code}/calendar.ics")
+    assert status == 200 and f"UID:booking-{code}@madoguchi" in ics
+    status, cancelled = await api.call("DELETE", f"/api/bookings/{code}")
+    assert (status, cancelled["code"], cancelled["status"]) == (200, code, "cancelled")
+
+    old = "8191832" + str(codes.damm("8191832"))  # what the generator gave before session 13
+    monkeypatch.setattr(storage_bookings, "new_code", lambda: old)
+    status, before = await api.book(start="2026-12-08T09:30:00+09:00")
+    assert (status, before["code"]) == (201, old)
+    status, found = await api.call("GET", f"/api/bookings/{old[:4]} {old[4:]}")
+    assert (status, found["code"]) == (200, old)
+    status, qr = await api.call("GET", f"/api/bookings/{old}/qr.svg")
+    assert status == 200 and "<svg" in qr
+    status, cancelled = await api.call("DELETE", f"/api/bookings/{old}")
+    assert (status, cancelled["code"], cancelled["status"]) == (200, old, "cancelled")
 
 
 async def test_move_keeps_the_code(api: Api) -> None:
@@ -120,6 +146,10 @@ async def test_unknown_and_malformed_codes(api: Api) -> None:
     typo = code[:-1] + str((int(code[-1]) + 1) % 10)
     status, body = await api.call("GET", f"/api/bookings/{typo}")
     assert (status, body["error"]["code"]) == (404, "unknown_code")
+    for length in (10, 11, 13):  # a right check digit, but neither 12 digits nor 8
+        other = "4" * (length - 1) + str(codes.damm("4" * (length - 1)))
+        status, body = await api.call("GET", f"/api/bookings/{other}")
+        assert (status, body["error"]["code"]) == (404, "unknown_code")
 
 
 async def test_cross_site_changes_are_refused(api: Api) -> None:

@@ -12,11 +12,14 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import aiohttp
+import pytest
 from openpyxl import load_workbook
 
+from madoguchi.bookings import codes
 from madoguchi.bookings.plan import JST
 from madoguchi.bookings.slots import day_slots, offered_capacity
 from madoguchi.chatbot.knowledge import bundled_kb_dir, load_municipality
+from madoguchi.storage import bookings as storage_bookings
 from madoguchi.storage.bookings import Bookings, NewBooking
 from madoguchi.storage.db import open_database
 from madoguchi.storage.municipalities import Municipalities
@@ -50,7 +53,7 @@ def next_open_day() -> datetime:
             day += timedelta(days=1)
 
 
-async def test_list_cancel_and_cancel_sailing(tmp_path: Path) -> None:
+async def test_list_cancel_and_cancel_sailing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     db = await open_database(f"sqlite+aiosqlite:///{(data_dir / 'madoguchi.db').resolve()}")
@@ -58,6 +61,9 @@ async def test_list_cancel_and_cancel_sailing(tmp_path: Path) -> None:
     try:
         await Municipalities(db).ensure_municipality("shiomi", name_ja="汐見町", name_en="Shiomi")
         [slot] = [s for s in day_slots(PLAN, "tax", start.date(), place="honcho") if s.start == start]
+        [later] = [
+            s for s in day_slots(PLAN, "tax", start.date(), place="honcho") if s.start == start + timedelta(hours=1)
+        ]
         bookings = Bookings(db)
         now = datetime.now(UTC)
         ferry = await bookings.book(
@@ -76,6 +82,10 @@ async def test_list_cancel_and_cancel_sailing(tmp_path: Path) -> None:
         plain = await bookings.book(
             NewBooking("shiomi", "tax", slot, "スズキ イチロウ", phone="090-1234-5678"), now=now
         )
+        old_code = "8191832" + str(codes.damm("8191832"))  # what the generator gave before session 13
+        with monkeypatch.context() as patch:
+            patch.setattr(storage_bookings, "new_code", lambda: old_code)
+            old = await bookings.book(NewBooking("shiomi", "tax", later, "タナカ ジロウ"), now=now)
     finally:
         await db.close()
 
@@ -86,11 +96,16 @@ async def test_list_cancel_and_cancel_sailing(tmp_path: Path) -> None:
 
     status, out, err = await run(data_dir, "bookings", "list", "--date", start.date().isoformat(), "--json")
     listed = json.loads(out)
-    assert [b["code"] for b in listed] == sorted([ferry.code, plain.code])
-    assert {b["contact"] for b in listed} == {"ha***@example.jp", "***5678"}
+    assert [b["code"] for b in listed] == [*sorted([ferry.code, plain.code]), old_code]
+    assert {b["contact"] for b in listed} == {"ha***@example.jp", "***5678", None}
 
+    assert len(plain.code) == 12 and old.code == old_code
     status, out, err = await run(data_dir, "bookings", "cancel", plain.code)
     assert (status, err) == (0, "") and f"cancelled booking {plain.code}" in out
+    status, out, err = await run(data_dir, "bookings", "cancel", f"{old_code[:4]} {old_code[4:]}")
+    assert (status, err) == (0, "") and f"cancelled booking {old_code}" in out
+    status, out, err = await run(data_dir, "bookings", "cancel", plain.code[:-1] + str((int(plain.code[-1]) + 1) % 10))
+    assert status == 2 and err == "madoguchi: error: there is no booking with that code\n"  # a typo
     status, out, err = await run(data_dir, "bookings", "cancel", plain.code)
     assert status == 2 and err == "madoguchi: error: this booking can no longer be changed\n"
     status, out, err = await run(data_dir, "bookings", "cancel", "00000000")

@@ -17,6 +17,7 @@ from aiosmtpd.controller import Controller
 
 from madoguchi.booking_desk.mail import SmtpMailer
 from madoguchi.booking_desk.service import BookingDesk, BookingRequest
+from madoguchi.bookings import codes
 from madoguchi.bookings.ferry import Sailing
 from madoguchi.bookings.plan import JST
 from madoguchi.chatbot.knowledge import bundled_kb_dir, load_municipality
@@ -99,7 +100,7 @@ async def test_the_booking_mail_carries_the_code_and_the_calendar(
     [mail] = inbox.messages
     assert mail["To"] == "hanako@example.jp" and mail["From"] == "madoguchi@town.example"
     assert "予約" in mail["Subject"] and "2026-12-08 09:00" in mail["Subject"]
-    assert record.code in mail.get_body().get_content()  # type: ignore[union-attr]
+    assert codes.grouped(record.code) in mail.get_body().get_content()  # type: ignore[union-attr]  # 1234 5678 9012
     ics = calendar_of(mail)
     assert "DTSTART:20261208T000000Z" in ics and f"UID:booking-{record.code}@madoguchi" in ics
     await booking_desk.book(request(at(8, "09:30"), contact="090-1234-5678"))  # a phone: nothing to send

@@ -1,14 +1,12 @@
-"""Check-in windows, no-shows, ferry fitting and booking codes, with a fake clock and JST times."""
+"""Check-in windows, no-shows and ferry fitting, with a fake clock and JST times (codes: test_booking_codes.py)."""
 
 from __future__ import annotations
 
-import itertools
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 
-from madoguchi.bookings import codes
 from madoguchi.bookings.checkin import Due, check_in, due_soon, is_no_show, no_show_after
 from madoguchi.bookings.ferry import FerryBooking, Sailing, affected, fitting, next_fitting, trip
 from madoguchi.bookings.plan import JST, BookingPlan, CheckinRules, FerryLine
@@ -137,19 +135,6 @@ def test_after_a_cancellation_the_next_fitting_free_slots_are_offered() -> None:
     assert [f"{o.slot.start:%m-%d %H:%M}" for o, _ in found] == ["12-07 12:30", "12-07 13:00", "12-07 13:30"]
     tuesday_on = next_fitting(PLAN, LINE, route="tax", place="honcho", after=at("15:30"), now=now, booked={})
     assert [f"{o.slot.start:%m-%d %H:%M}" for o, _ in tuesday_on] == ["12-08 08:30", "12-08 09:00", "12-08 09:30"]
-
-
-def test_codes_carry_a_check_digit_that_catches_typos_and_swaps() -> None:
-    code = codes.new_code()
-    assert codes.well_formed(code) and len(code) == 8
-    for i, wrong in itertools.product(range(8), "0123456789"):
-        typo = code[:i] + wrong + code[i + 1 :]
-        assert codes.well_formed(typo) == (typo == code)
-    for i in range(7):
-        swapped = code[:i] + code[i + 1] + code[i] + code[i + 2 :]
-        assert codes.well_formed(swapped) == (swapped == code)
-    assert codes.normalise("１２３４ ５６７８") == "12345678"
-    assert not codes.well_formed("1234567") and not codes.well_formed("abcdefgh")
 
 
 def test_the_demo_town_ships_a_plan_and_a_ferry_for_its_island() -> None:

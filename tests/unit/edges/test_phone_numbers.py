@@ -46,3 +46,24 @@ def test_every_area_code_shape_is_grouped_as_the_national_table_says() -> None:
     )
     out = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True, check=True)
     assert dict(zip(SHOWN, json.loads(out.stdout), strict=True)) == SHOWN
+
+
+BOOKING_CODES = {
+    "819183204417": "8191 8320 4417",  # a code since session 13
+    "81918320": "8191 8320",  # one given before, still valid until its day
+    "8191832044": "8191832044",  # neither: shown as given
+    "８１９１８３２０": "８１９１８３２０",
+}
+
+
+def test_booking_codes_of_both_lengths_are_grouped_by_four() -> None:
+    bundle = json.dumps(str(STATIC / "vendor" / "libphonenumber-min.js"))
+    module = json.dumps((STATIC / "js" / "numbers.js").as_uri())
+    script = (
+        "import { createRequire } from 'node:module';"
+        f"globalThis.libphonenumber = createRequire(import.meta.url)({bundle});"
+        f"const m = await import({module});"
+        f"console.log(JSON.stringify({json.dumps(list(BOOKING_CODES))}.map((raw) => m.formatBookingCode(raw))));"
+    )
+    out = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True, check=True)
+    assert dict(zip(BOOKING_CODES, json.loads(out.stdout), strict=True)) == BOOKING_CODES

@@ -344,3 +344,16 @@ def test_an_echo_offer_must_be_there_and_not_huge() -> None:
     for sdp in ("", "x" * 60_001):
         with pytest.raises(ValidationError):
             SelfTestEcho.model_validate({"sdp": sdp})
+
+
+@pytest.mark.parametrize("code", ["123456789012", "12345674"])
+def test_a_booking_code_of_twelve_digits_or_of_eight_from_before_is_taken(code: str) -> None:
+    assert BookedVideo.model_validate({"booking": code}).booking == code
+
+
+@pytest.mark.parametrize(
+    "code", ["1234567", "1234567890", "12345678901", "1234567890123", "1234 5678", "１２３４５６７８"]
+)
+def test_a_booking_code_of_another_shape_is_refused(code: str) -> None:
+    with pytest.raises(ValidationError):
+        BookedVideo.model_validate({"booking": code})

@@ -9,11 +9,19 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, inspect, select
+from sqlalchemy import Connection, inspect, select, text
 
-from madoguchi.storage.db import Database, create_engine, current_revision, migrate, parse_database_url
+from madoguchi.storage.db import (
+    Database,
+    alembic_config,
+    create_engine,
+    current_revision,
+    migrate,
+    parse_database_url,
+)
 from madoguchi.storage.errors import StorageError
 from madoguchi.storage.models import AuditEntry, Base, WebSession
 
@@ -50,7 +58,7 @@ async def test_upgrade_on_an_empty_database_creates_the_schema_of_the_models(dat
 
     await migrate(database_url)
 
-    assert await current_revision(database_url) == "0015_chat10_staff_latin_name"
+    assert await current_revision(database_url) == "0016_codes13_booking_code_width"
     engine = create_engine(database_url)
     try:
         async with engine.connect() as connection:
@@ -67,7 +75,7 @@ async def test_upgrade_on_an_empty_database_creates_the_schema_of_the_models(dat
 async def test_upgrading_again_or_concurrently_changes_nothing(database_url: str) -> None:
     await asyncio.gather(migrate(database_url), migrate(database_url))
     await migrate(database_url)
-    assert await current_revision(database_url) == "0015_chat10_staff_latin_name"
+    assert await current_revision(database_url) == "0016_codes13_booking_code_width"
 
 
 async def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:
@@ -156,3 +164,39 @@ def test_plain_urls_get_their_async_driver() -> None:
 def test_postgresql_search_path_must_be_a_plain_name() -> None:
     with pytest.raises(StorageError, match="search_path"):
         create_engine("postgresql+asyncpg://u@h/d?search_path=x;drop")
+
+
+async def test_the_booking_code_column_takes_twelve_digits_and_keeps_the_eight_of_before(database_url: str) -> None:
+    """0016_codes13_booking_code_width: a case's 8-digit booking code survives the widening, a 12-digit one is stored
+    whole (PostgreSQL refused it in ``VARCHAR(8)``), and going down drops only the codes that no longer fit."""
+    await migrate(database_url, "0015_chat10_staff_latin_name")
+    at = datetime(2026, 12, 7, 0, 0, tzinfo=UTC).replace(tzinfo=None)
+    case = (
+        "INSERT INTO consultations (id, municipality_id, channel, route, language, urgent, state, requested_at,"
+        " updated_at, booking) VALUES (:id, 'shiomi', 'booth', 'tax', 'ja', false, 'closed', :at, :at, :booking)"
+    )
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text("INSERT INTO municipalities (id, name_ja, name_en) VALUES ('shiomi', '汐見町', 'Shiomi')")
+            )
+            await connection.execute(text(case), {"id": "c-old", "at": at, "booking": "81918320"})
+        await migrate(database_url)
+        async with engine.begin() as connection:
+            await connection.execute(text(case), {"id": "c-new", "at": at, "booking": "819183204417"})
+            kept = dict((await connection.execute(text("SELECT id, booking FROM consultations"))).all())
+        assert kept == {"c-old": "81918320", "c-new": "819183204417"}
+
+        async with engine.begin() as connection:
+            await connection.run_sync(_downgrade, "0015_chat10_staff_latin_name")
+            kept = dict((await connection.execute(text("SELECT id, booking FROM consultations"))).all())
+        assert kept == {"c-old": "81918320", "c-new": None}
+    finally:
+        await engine.dispose()
+
+
+def _downgrade(connection: Connection, revision: str) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.downgrade(config, revision)
