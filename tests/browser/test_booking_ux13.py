@@ -51,7 +51,8 @@ async def test_free_times_say_they_can_be_booked_and_a_short_code_says_its_lengt
             await shot(page, f"ux13-book-short-code-{tag}")
             await page.get_by_test_id("book-lookup-code").fill("")
             await page.get_by_test_id("book-lookup").click()
-            await expect(error).to_contain_text("予約番号（12けた）を 書いて ください" if lang == "ja" else "(12 digits)")
+            asked = "予約番号（12けた）を 書いて ください" if lang == "ja" else "(12 digits)"
+            await expect(error).to_contain_text(asked)
         finally:
             await context.close()
         assert not [p for p in problems if "favicon" not in p], problems
