@@ -62,6 +62,7 @@ from madoguchi.signaling.live import (
     stop_socket_manager,
 )
 from madoguchi.signaling.lookups import DatabaseHealth, Lookups
+from madoguchi.signaling.masking_work import MaskingWork
 from madoguchi.signaling.no_answer_refresh import NoAnswerRefresh
 from madoguchi.signaling.outbox import OutboxWriter
 from madoguchi.signaling.ports import BoothDirectory, CallbackBook, HoursSource, Records
@@ -408,7 +409,8 @@ def _counter(
         app[keys.COUNTER] = service
         app[booking_api.DESK].on_due = service.set_booked_soon  # booked time counts in walk-ins' estimates
         triages: dict[str, Triage] = app[keys.TRIAGES]
-        chat = ResidentChat(counter=service, records=app[keys.RECORDS], triages=triages)
+        masking = MaskingWork()  # residents' long lines are masked off the event loop (signaling/masking_work.py)
+        chat = ResidentChat(counter=service, records=app[keys.RECORDS], triages=triages, masking=masking)
         booth_namespace = BoothNamespace(
             booths=app[keys.BOOTHS],
             triage=chat,
@@ -431,6 +433,7 @@ def _counter(
                 checkin=BoothCheckIn(app[booking_api.DESK], app[booking_api.WRONG_CODES]),
                 limits=app[keys.RATE_LIMITS],
                 browser_ids=app[BROWSER_IDS],
+                masking=masking,
             )
         )
         agent_namespace = AgentNamespace(
@@ -514,5 +517,6 @@ def _counter(
             await echo.close()
             await stop_socket_manager(sio)
             await store.close()
+            masking.close()
 
     return ctx
