@@ -439,6 +439,8 @@ def _span(text: str, run: _Run, first: int, end: int) -> tuple[int, int]:
 def _letter_digits(text: str) -> dict[int, int]:
     """Letters typed for digits (``CONFUSABLE_DIGITS``) with a digit (or another such letter: ``OO``) right beside
     them and no other letter."""
+    if CONFUSABLE_DIGITS.keys().isdisjoint(text):
+        return {}  # most lines: no such letter at all, nothing to look at beside each character
     near = [[text[i] for i in (k - 1, k + 1) if 0 <= i < len(text)] for k in range(len(text))]
     lone = [
         i
