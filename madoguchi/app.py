@@ -247,12 +247,16 @@ def _storage(
         app[keys.PASSWORD_WORK] = work = PasswordWork.for_host()
         app[keys.ACCOUNTS] = Accounts(db, hasher=password_hasher, work=work)
         app[keys.BOOTHS] = Booths(db)
+        # residents' long lines are masked off the event loop (signaling/masking_work.py): at the socket edge, where
+        # the chat stores them and where a stored line is read with the sender's earlier ones
+        app[keys.MASKING_WORK] = masking = MaskingWork()
         app[keys.RECORDS] = ConsultationRecords(
-            db, line_key=deployment_key(settings.secret_key, settings.data_dir, "chat-client-id")
+            db, line_key=deployment_key(settings.secret_key, settings.data_dir, "chat-client-id"), masking=masking
         )
         app[keys.CALLBACKS] = Callbacks(db)
         yield
         work.close()
+        masking.close()
         await db.close()
 
     return ctx
@@ -409,7 +413,7 @@ def _counter(
         app[keys.COUNTER] = service
         app[booking_api.DESK].on_due = service.set_booked_soon  # booked time counts in walk-ins' estimates
         triages: dict[str, Triage] = app[keys.TRIAGES]
-        masking = MaskingWork()  # residents' long lines are masked off the event loop (signaling/masking_work.py)
+        masking = app[keys.MASKING_WORK]
         chat = ResidentChat(counter=service, records=app[keys.RECORDS], triages=triages, masking=masking)
         booth_namespace = BoothNamespace(
             booths=app[keys.BOOTHS],
@@ -517,6 +521,5 @@ def _counter(
             await echo.close()
             await stop_socket_manager(sio)
             await store.close()
-            masking.close()
 
     return ctx
