@@ -414,6 +414,7 @@ def _counter(
         app[booking_api.DESK].on_due = service.set_booked_soon  # booked time counts in walk-ins' estimates
         triages: dict[str, Triage] = app[keys.TRIAGES]
         masking = app[keys.MASKING_WORK]
+        service.relay.masking = masking  # a call's long lines from the resident's side: masked off the loop too
         chat = ResidentChat(counter=service, records=app[keys.RECORDS], triages=triages, masking=masking)
         booth_namespace = BoothNamespace(
             booths=app[keys.BOOTHS],
