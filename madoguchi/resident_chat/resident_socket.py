@@ -80,6 +80,7 @@ class ResidentNamespace(RoleNamespace[Resident]):
         super().__init__(
             "/resident", service=service, settings=settings, clock=clock, observer=observer, masking=masking
         )
+        self.masked_events = LINE_EVENTS  # a long chat line is masked off the loop when ``masking`` is given
         self.chat = chat
         self.municipalities = municipalities
         self.checkin = checkin

@@ -9,6 +9,7 @@ held every socket of the process for 0.8 s. Here:
 - a text of at least ``min_chars`` characters is masked on ``workers`` threads of its own (one: the loop keeps the
   other core, and the GIL is handed back to the loop every few milliseconds while a mask runs); shorter texts, the
   usual chat line, are masked in place, where a thread hop would cost more than the masking;
+- only chat lines (``masked_events``; not a ``signal``, whose long SDP is not masked);
 - nothing is reordered: each connection's events are handled one after the other (``async_handlers=False``), so a
   connection's next line is not read before its long line is masked and handled;
 - the line in front of the thread is bounded by the connections, each with at most one event in flight, and by the

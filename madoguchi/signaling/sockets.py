@@ -97,7 +97,10 @@ class RoleNamespace(socketio.AsyncNamespace, Generic[I]):  # type: ignore[misc]
         self.clock = clock
         self.observer = observer
         self.masking = masking
-        """Where an event with long free text is read (and so masked): off the loop (:mod:`.masking_work`)."""
+        """Where an event of :attr:`masked_events` with long free text is read (and so masked): off the loop
+        (:mod:`.masking_work`)."""
+        self.masked_events: frozenset[str] = frozenset()
+        """Events read on :attr:`masking` when long (chat lines: not ``signal``, whose long SDP is not masked)."""
         self.connections: dict[str, Connection[I]] = {}
         self.routes: dict[str, Route[I, Any]] = {}
 
@@ -226,7 +229,7 @@ class RoleNamespace(socketio.AsyncNamespace, Generic[I]):  # type: ignore[misc]
         if not isinstance(payload, dict):
             return error_ack("invalid_payload", "payload must be an object")
         try:
-            if self.masking is None:
+            if self.masking is None or event not in self.masked_events:
                 message = route.model.model_validate(payload)
             else:  # reading the event masks its free text: a long text is masked off the loop, in order
                 message = await self.masking.call(route.model.model_validate, payload, text_size(payload))
