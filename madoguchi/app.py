@@ -62,6 +62,7 @@ from madoguchi.signaling.live import (
     stop_socket_manager,
 )
 from madoguchi.signaling.lookups import DatabaseHealth, Lookups
+from madoguchi.signaling.masking_work import MaskingWork
 from madoguchi.signaling.no_answer_refresh import NoAnswerRefresh
 from madoguchi.signaling.outbox import OutboxWriter
 from madoguchi.signaling.ports import BoothDirectory, CallbackBook, HoursSource, Records
@@ -246,12 +247,16 @@ def _storage(
         app[keys.PASSWORD_WORK] = work = PasswordWork.for_host()
         app[keys.ACCOUNTS] = Accounts(db, hasher=password_hasher, work=work)
         app[keys.BOOTHS] = Booths(db)
+        # residents' long lines are masked off the event loop (signaling/masking_work.py): at the socket edge, where
+        # the chat stores them and where a stored line is read with the sender's earlier ones
+        app[keys.MASKING_WORK] = masking = MaskingWork()
         app[keys.RECORDS] = ConsultationRecords(
-            db, line_key=deployment_key(settings.secret_key, settings.data_dir, "chat-client-id")
+            db, line_key=deployment_key(settings.secret_key, settings.data_dir, "chat-client-id"), masking=masking
         )
         app[keys.CALLBACKS] = Callbacks(db)
         yield
         work.close()
+        masking.close()
         await db.close()
 
     return ctx
@@ -408,7 +413,9 @@ def _counter(
         app[keys.COUNTER] = service
         app[booking_api.DESK].on_due = service.set_booked_soon  # booked time counts in walk-ins' estimates
         triages: dict[str, Triage] = app[keys.TRIAGES]
-        chat = ResidentChat(counter=service, records=app[keys.RECORDS], triages=triages)
+        masking = app[keys.MASKING_WORK]
+        service.relay.masking = masking  # a call's long lines from the resident's side: masked off the loop too
+        chat = ResidentChat(counter=service, records=app[keys.RECORDS], triages=triages, masking=masking)
         booth_namespace = BoothNamespace(
             booths=app[keys.BOOTHS],
             triage=chat,
@@ -431,6 +438,7 @@ def _counter(
                 checkin=BoothCheckIn(app[booking_api.DESK], app[booking_api.WRONG_CODES]),
                 limits=app[keys.RATE_LIMITS],
                 browser_ids=app[BROWSER_IDS],
+                masking=masking,
             )
         )
         agent_namespace = AgentNamespace(

@@ -7,6 +7,7 @@ from aiohttp import web
 
 from madoguchi.chatbot.llm import Triage
 from madoguchi.settings import Settings
+from madoguchi.signaling.masking_work import MaskingWork
 from madoguchi.signaling.service import CounterService
 from madoguchi.signaling.shared_limits import Limits
 from madoguchi.storage.accounts import Accounts
@@ -22,6 +23,7 @@ TEMPLATES = web.AppKey("templates", jinja2.Environment)
 DATABASE = web.AppKey("database", Database)
 ACCOUNTS = web.AppKey("accounts", Accounts)
 PASSWORD_WORK = web.AppKey("password_work", PasswordWork)
+MASKING_WORK = web.AppKey("masking_work", MaskingWork)
 """The password threads (``storage/password_work.py``); ``ACCOUNTS`` hashes on them."""
 BOOTHS = web.AppKey("booths", Booths)
 RECORDS = web.AppKey("records", ConsultationRecords)

@@ -214,7 +214,14 @@ class Settings(BaseSettings):
         default=120,
         ge=1,
         description="chat lines all /resident connections of one client address may send a minute, together (in "
-        "Redis for all processes when it is set, else per process; half of it at once)",
+        "Redis for all processes when it is set, else per process; half of it at once, at most "
+        "resident_line_burst_per_address)",
+    )
+    resident_line_burst_per_address: int = Field(
+        default=10,
+        ge=1,
+        description="chat lines all /resident connections of one client address may send at once before the "
+        "per-minute pace applies: a burst of long lines is CPU an anonymous client chooses (masking, session 13)",
     )
     login_attempts_per_address_per_minute: int = Field(
         default=60,

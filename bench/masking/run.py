@@ -69,6 +69,21 @@ SHAPES: dict[str, str] = {
     "1 word joiner": "1\u2060" * 500,
     "1 soft hyphen ,": ("1\u00ad," * 334)[:1000],
     "12 ‒ (figure dash)": ("12\u2012" * 334)[:1000],
+    # session 13 (attack13 F5): ordinary lines, a digit-heavy ordinary line, and the outside pass's worst shapes
+    "ordinary ja": (
+        "住民票の写しを取りたいのですが、窓口は何時まで開いていますか。母の介護保険のことも聞きたいです。" * 25
+    )[:1000],
+    "ordinary en": ("Hello, I moved here last month and need to register my address. What do I bring? " * 13)[:1000],
+    "digit-heavy ordinary": (
+        "4月12日の10時に3番窓口で住民票2通と印鑑証明1通、手数料は900円。電話は03-1234-5678、部屋は301号室です。" * 20
+    )[:1000],
+    "atk 〇": "〇" * 1000,
+    "atk 番号１２、": ("番号１２、" * 200)[:1000],
+    "atk 、12は口座": ("、12は口座" * 167)[:1000],
+    "atk ・：一・1二三": ("・：一・1二三" * 143)[:1000],
+    "atk 番号１⏎、〇零)": ("番号１\n、〇零)" * 125)[:1000],
+    "atk 電話零": ("電話零" * 334)[:1000],
+    "atk マイナンバー 1 ": ("マイナンバー 1 " * 110)[:1000],
 }
 
 
@@ -93,8 +108,13 @@ def load_privacy(commit: str | None) -> ModuleType:
     return module
 
 
+WORST: dict[str, float] = {}
+"""The slowest of the repeats per shape of the last :func:`measure` (this tree's, when run last)."""
+
+
 def measure(mask: Callable[[str], Any], repeat: int) -> dict[str, float]:
     out = {}
+    WORST.clear()
     for name, text in SHAPES.items():
         times = []
         for _ in range(repeat):
@@ -102,6 +122,7 @@ def measure(mask: Callable[[str], Any], repeat: int) -> dict[str, float]:
             mask(text)
             times.append((time.process_time() - t0) * 1000)
         out[name] = round(statistics.median(times), 2)
+        WORST[name] = round(max(times), 2)
     return out
 
 
@@ -111,19 +132,26 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--json", type=Path, default=Path(__file__).with_name("results.json"))
     args = parser.parse_args()
-    after = measure(load_privacy(None).mask_pii, args.repeat)
     before = measure(load_privacy(args.before).mask_pii, args.repeat) if args.before else None
-    print(f"{'shape':24s} {'before ms':>10s} {'after ms':>10s} {'ratio':>7s}")
+    after = measure(load_privacy(None).mask_pii, args.repeat)
+    worst = dict(WORST)
+    print(f"{'shape':24s} {'before ms':>10s} {'after ms':>10s} {'ratio':>7s} {'after worst':>12s}")
     for name, ms in after.items():
         b = before[name] if before else float("nan")
         ratio = b / ms if before and ms else float("nan")
-        print(f"{name:24s} {b:10.2f} {ms:10.2f} {ratio:7.1f}")
+        print(f"{name:24s} {b:10.2f} {ms:10.2f} {ratio:7.1f} {worst[name]:12.2f}")
     worst_after = max(after.values())
     worst_before = max(before.values()) if before else None
     print("worst:", worst_before, "->", worst_after, "ms")
     args.json.write_text(
         json.dumps(
-            {"repeat": args.repeat, "before_commit": args.before, "before": before, "after": after},
+            {
+                "repeat": args.repeat,
+                "before_commit": args.before,
+                "before": before,
+                "after": after,
+                "after_worst": worst,
+            },
             ensure_ascii=False,
             indent=1,
         )

@@ -10,8 +10,7 @@ import re
 from bisect import bisect_left
 
 from madoguchi.domain.pii_digits import cue_re as _cue_re
-from madoguchi.domain.pii_digits import digit_value
-from madoguchi.domain.pii_digits import fold as _fold
+from madoguchi.domain.pii_digits import digit_value, fold_text
 from madoguchi.domain.pii_tokens import ANCHORED_TOKENS
 from madoguchi.domain.pii_words import ANCHOR_CHAIN, ANCHOR_GAP, ANCHORED_NUMBERS
 
@@ -31,9 +30,9 @@ def _amount(folded: str, start: int, end: int) -> bool:
 
 def mask_anchored(text: str, kinds: list[str]) -> str:
     """Digit groups of the listed lengths just after a word that says what they are (``ANCHORED_NUMBERS``)."""
-    if all(digit_value(ch) is None for ch in text):
+    if all(digit_value(ch) is None for ch in set(text)):
         return text
-    folded = "".join(map(_fold, text))
+    folded = fold_text(text)
     groups = [(m.start(), m.end(), sum(ch.isdigit() for ch in m.group())) for m in _GROUP_RE.finditer(folded)]
     starts = [start for start, _end, _count in groups]
     spans: dict[int, tuple[int, str]] = {}  # group start → (end, kind)

@@ -24,10 +24,17 @@ ADDRESS_RE = re.compile(
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 
 
-def pattern_stage(kind: str, pattern: re.Pattern[str], token: str) -> Callable[[str, list[str]], str]:
-    """A masking stage that replaces every match of ``pattern`` by ``token`` and notes ``kind`` for each."""
+def pattern_stage(
+    kind: str, pattern: re.Pattern[str], token: str, *, needs: str = ""
+) -> Callable[[str, list[str]], str]:
+    """A masking stage that replaces every match of ``pattern`` by ``token`` and notes ``kind`` for each.
+    ``needs``: a character every match holds; a text without it is passed as it is, unread (``EMAIL_RE`` tries
+    every start in a run of letters and digits: about a millisecond a 1,000-character run, session 13)."""
 
     def stage(text: str, kinds: list[str]) -> str:
+        if needs and needs not in text:
+            return text
+
         def replace(match: re.Match[str]) -> str:
             kinds.append(kind)
             return token

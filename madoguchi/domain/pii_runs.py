@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from madoguchi.domain.pii_digits import LUHN_DOUBLE as _LUHN_DOUBLE
 from madoguchi.domain.pii_digits import cue_re as _cue_re
-from madoguchi.domain.pii_digits import digit_value, luhn_valid, my_number_check_digit
+from madoguchi.domain.pii_digits import digit_value, fold_text, luhn_valid, my_number_check_digit
 from madoguchi.domain.pii_digits import fold as _fold
 from madoguchi.domain.pii_digits import invisible as _invisible
 from madoguchi.domain.pii_digits import separator as _separator
@@ -118,13 +118,13 @@ _DESCRIBED_RES = (
 def describing_spans(text: str) -> list[tuple[int, int, int, int]]:
     """Where ``text`` says how a number is given in parts: (phrase start, phrase end, digits start, digits end) of
     each 「4桁」, 「次の4」, "4 digits", 「2つ目」 (DIGIT_COUNT_WORDS, POSITION_WORDS). Positions are the text's own."""
-    folded = "".join(map(_fold, text))
+    folded = fold_text(text)
     return [(*m.span(), *m.span(1)) for pattern in _DESCRIBED_RES for m in pattern.finditer(folded)]
 
 
 def reads_as_date_or_amount(text: str) -> bool:
     """Whether ``text`` as a whole is a date, an amount, or a list of them (so never a personal number)."""
-    return _NOT_A_NUMBER_RE.fullmatch("".join(map(_fold, text))) is not None
+    return _NOT_A_NUMBER_RE.fullmatch(fold_text(text)) is not None
 
 
 def date_amount_count_spans(folded: str) -> list[tuple[int, int]]:
@@ -135,7 +135,7 @@ def date_amount_count_spans(folded: str) -> list[tuple[int, int]]:
 def holds_date_amount_or_count(text: str) -> bool:
     """Whether ``text`` holds a date, a clock time, an amount or a counted thing (「301号室」, 「3名」) anywhere: its
     digits say what they are, so they are no piece of a personal number sent over several lines."""
-    folded = "".join(map(_fold, text))
+    folded = fold_text(text)
     return any(pattern.search(folded) is not None for pattern in _PROTECTED_RES)
 
 
@@ -290,6 +290,12 @@ class _Digits:
             plain.append(plain[-1] + v)
             placed.append(placed[-1] + k * v)
         self.plain, self.placed = plain, placed
+        # home[j]: a phone number at home may start at digit j (0 and not 00); abroad[j]: one dialled abroad (00 and
+        # a country code): read once a digit, not once a stretch
+        self.home = [v == 0 and k + 1 < len(values) and values[k + 1] != 0 for k, v in enumerate(values)]
+        self.abroad = [
+            v == 0 and k + 2 < len(values) and values[k + 1] == 0 and values[k + 2] != 0 for k, v in enumerate(values)
+        ]
 
     def _falling(self, a: int, b: int, top: int) -> int:
         """Σ (top − k)·digit_k for k in [a, b)."""
@@ -299,7 +305,7 @@ class _Digits:
         """Every personal number that ends before digit ``i`` and starts at a cut: (start, kind), the same as
         :func:`_kind` of each stretch (``plus`` for the stretch from digit 0), judged in one loop without building
         any stretch."""
-        values = self.values
+        values, home, abroad = self.values, self.home, self.abroad
         # counted from the right, the second, fourth … digits are doubled: those of the other parity than i - 1
         sums = self.even if (i - 1) % 2 == 0 else self.odd
         end_sum = sums[i]
@@ -323,9 +329,7 @@ class _Digits:
             elif n >= 13 and (end_sum - sums[j]) % 10 == 0:
                 found.append((j, "card"))
                 continue
-            if values[j] == 0 and (
-                (n <= 11 and values[j + 1] != 0) or (n <= 17 and values[j + 1] == 0 and values[j + 2] != 0)
-            ):
+            if (n <= 11 and home[j]) or (n <= 17 and abroad[j]):
                 found.append((j, "phone"))  # 0 and not 00: at home; 00 and the country code: dialled abroad
             elif cued and 11 <= n <= 13:
                 found.append((j, "my_number"))
@@ -368,6 +372,8 @@ def _numbers(run: _Run) -> list[tuple[int, int, str]]:
     numbers as possible (a whole run that is one number stays one). Numbers side by side form a stretch that
     starts and ends between list items."""
     n = len(run.digits)
+    if n < 8:
+        return []  # no personal number has fewer digits (:meth:`_Digits.ending_at` reads stretches of 8 and more)
     cuts, ends = _boundaries(run)
     read = _Digits(run.digits)
     Score = tuple[int, int]  # (digits masked, -numbers)
@@ -376,15 +382,23 @@ def _numbers(run: _Run) -> list[tuple[int, int, str]]:
     open_: list[Score] = [nothing] * (n + 1)  # best with a stretch whose last number ends at i
     free_from: list[int | None] = [None] * (n + 1)  # None: digit i - 1 kept; i: the stretch ending at i closes
     open_from: list[tuple[int, str, bool] | None] = [None] * (n + 1)  # (number start, kind, starts the stretch)
+    plus, cued = run.plus, run.cued
     for i in range(1, n + 1):
         if i in cuts:
-            for j, kind in read.ending_at(i, cuts, plus=run.plus, cued=run.cued):
-                for before, starts in ((free[j], True), (open_[j], False)):
-                    if before == nothing or (starts and j not in ends):
-                        continue
+            # the best so far kept in locals: a run of 1,000 zeros has eight numbers ending at every digit
+            best, best_from = open_[i], open_from[i]
+            for j, kind in read.ending_at(i, cuts, plus=plus, cued=cued):
+                before = free[j]
+                if before != nothing and j in ends:
                     candidate = (before[0] + i - j, before[1] - 1)
-                    if candidate > open_[i]:
-                        open_[i], open_from[i] = candidate, (j, kind, starts)
+                    if candidate > best:
+                        best, best_from = candidate, (j, kind, True)
+                before = open_[j]
+                if before != nothing:
+                    candidate = (before[0] + i - j, before[1] - 1)
+                    if candidate > best:
+                        best, best_from = candidate, (j, kind, False)
+            open_[i], open_from[i] = best, best_from
         free[i], free_from[i] = free[i - 1], None
         if i in ends and open_[i] > free[i]:
             free[i], free_from[i] = open_[i], i
@@ -425,6 +439,8 @@ def _span(text: str, run: _Run, first: int, end: int) -> tuple[int, int]:
 def _letter_digits(text: str) -> dict[int, int]:
     """Letters typed for digits (``CONFUSABLE_DIGITS``) with a digit (or another such letter: ``OO``) right beside
     them and no other letter."""
+    if CONFUSABLE_DIGITS.keys().isdisjoint(text):
+        return {}  # most lines: no such letter at all, nothing to look at beside each character
     near = [[text[i] for i in (k - 1, k + 1) if 0 <= i < len(text)] for k in range(len(text))]
     lone = [
         i
@@ -482,9 +498,9 @@ def protected_digits(folded: str, cue_ends: list[int] | None = None) -> list[boo
 
 
 def mask_numbers(text: str, kinds: list[str]) -> str:
-    if all(digit_value(ch) is None for ch in text):
+    if all(digit_value(ch) is None for ch in set(text)):
         return text
-    folded = "".join(map(_fold, text))
+    folded = fold_text(text)
     cue_ends = sorted(m.end() for pattern in _CUE_RES for m in pattern.finditer(folded))
     protected = protected_digits(folded, cue_ends)
     spans: list[tuple[int, int, str]] = []

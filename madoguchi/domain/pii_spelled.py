@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from madoguchi.domain.pii_digits import digit_value
+from madoguchi.domain.pii_digits import digit_value, fold_text
 from madoguchi.domain.pii_digits import fold as _fold
 from madoguchi.domain.pii_runs import date_amount_count_spans
 from madoguchi.domain.pii_tokens import mask_spans
@@ -40,7 +40,7 @@ _WORD_HINT_RE = re.compile(f"(?<!{_LETTER})(?:{_WHOLE})(?!{_LETTER})|{_GLUED}")
 
 def mask_spelled(text: str, kinds: list[str]) -> str:
     """Twelve spelled digits in a row (words, or words and digits) with the right check digit → the 個人番号 token."""
-    folded = "".join(map(_fold, text))
+    folded = fold_text(text)
     if _WORD_HINT_RE.search(folded) is None:
         return text
     spans: list[tuple[int, int]] = []

@@ -24,8 +24,7 @@ from functools import lru_cache
 from itertools import accumulate
 from operator import mul
 
-from madoguchi.domain.pii_digits import digit_value
-from madoguchi.domain.pii_digits import fold as _fold
+from madoguchi.domain.pii_digits import digit_value, fold_text
 from madoguchi.domain.pii_digits import invisible as _invisible
 from madoguchi.domain.pii_runs import MAX_GAP_CHARS, protected_digits
 from madoguchi.domain.pii_tokens import mask_spans
@@ -72,7 +71,7 @@ def mask_symbol_joined(text: str, kinds: list[str]) -> str:
         digit_value(ch) is None for ch in chars
     ):
         return text
-    protected = protected_digits("".join(map(_fold, text)))
+    protected = protected_digits(fold_text(text))
     groups: list[tuple[int, int, str]] = []  # (start, end, digits) of each group of unprotected digits
     index = 0
     while index < len(text):

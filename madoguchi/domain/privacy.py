@@ -141,8 +141,8 @@ class MaskResult:
 
 
 _STAGES: tuple[Callable[[str, list[str]], str], ...] = (
-    pattern_stage("email", EMAIL_RE, EMAIL_MASK),
-    pattern_stage("postal_code", MARKED_POSTAL_RE, POSTAL_MASK),
+    pattern_stage("email", EMAIL_RE, EMAIL_MASK, needs="@"),
+    pattern_stage("postal_code", MARKED_POSTAL_RE, POSTAL_MASK, needs="〒"),
     mask_anchored,
     mask_numbers,
     mask_spelled,  # after the run reader: digits it masked are not taken into a spelled run

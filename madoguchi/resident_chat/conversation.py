@@ -20,6 +20,7 @@ from madoguchi.domain.languages import fallback_chain
 from madoguchi.domain.privacy import mask_pii
 from madoguchi.signaling.consultation import State
 from madoguchi.signaling.counter import CounterError
+from madoguchi.signaling.masking_work import MaskingWork
 from madoguchi.signaling.service import CounterService
 from madoguchi.storage.records import ConsultationRecords
 
@@ -246,10 +247,12 @@ class ResidentChat:
         counter: CounterService,
         records: ConsultationRecords,
         triages: Mapping[str, Triage],
+        masking: MaskingWork | None = None,
     ) -> None:
         self._counter = counter
         self._records = records
         self._triages = triages
+        self._masking = masking  # a long line is masked off the event loop (signaling.masking_work)
 
     def triage_for(self, municipality_id: str) -> Triage:
         try:
@@ -294,7 +297,7 @@ class ResidentChat:
         browser: str | None = None,
     ) -> dict[str, Any]:
         triage = self.triage_for(municipality_id)
-        masked = mask_pii(text)
+        masked = mask_pii(text) if self._masking is None else await self._masking.call(mask_pii, text, len(text))
         current = await self._counter.open_consultation(participant)
         if current is None:
             cid = await self._counter.open_chat(

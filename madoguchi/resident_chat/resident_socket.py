@@ -25,6 +25,7 @@ from madoguchi.signaling import server_events as se
 from madoguchi.signaling.booth_socket import BookingCheckIn
 from madoguchi.signaling.consultation import State
 from madoguchi.signaling.counter import CounterError
+from madoguchi.signaling.masking_work import MaskingWork
 from madoguchi.signaling.ratelimit import Rate
 from madoguchi.signaling.service import Clock, CounterService
 from madoguchi.signaling.shared_limits import Limits
@@ -74,8 +75,12 @@ class ResidentNamespace(RoleNamespace[Resident]):
         checkin: BookingCheckIn | None = None,
         limits: Limits | None = None,
         browser_ids: BrowserIds | None = None,
+        masking: MaskingWork | None = None,
     ) -> None:
-        super().__init__("/resident", service=service, settings=settings, clock=clock, observer=observer)
+        super().__init__(
+            "/resident", service=service, settings=settings, clock=clock, observer=observer, masking=masking
+        )
+        self.masked_events = LINE_EVENTS  # a long chat line is masked off the loop when ``masking`` is given
         self.chat = chat
         self.municipalities = municipalities
         self.checkin = checkin
@@ -85,7 +90,8 @@ class ResidentNamespace(RoleNamespace[Resident]):
         # shared by every process when the deployment has Redis (a balancer must not double a flooder's allowance)
         limits = limits or Limits(None, settings.redis_prefix)
         self.lines = limits.keyed("resident_lines", Rate(per_conn, max(1, per_conn // 2)))
-        self.address_lines = limits.keyed("resident_address_lines", Rate(per_address, max(1, per_address // 2)))
+        burst = max(1, min(per_address // 2, settings.resident_line_burst_per_address))
+        self.address_lines = limits.keyed("resident_address_lines", Rate(per_address, burst))
         s = service
         self.route("chat.send", ev.ResidentSay, self._say)
         self.route("suggestion.choose", ev.SuggestionChoice, self._choose)

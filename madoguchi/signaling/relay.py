@@ -22,6 +22,7 @@ from madoguchi.signaling.consultation import State
 from madoguchi.signaling.counter import Counter, CounterError
 from madoguchi.signaling.dispatch import Delivery, Notifier
 from madoguchi.signaling.events import IceCandidate, MediaState, MediaStep, SessionDescription
+from madoguchi.signaling.masking_work import MaskingWork
 from madoguchi.signaling.ports import ChatLog
 from madoguchi.signaling.recording import utc
 from madoguchi.signaling.routing import agent_participant
@@ -45,6 +46,8 @@ class Relay:
         self._notifier = notifier
         self._clock = clock
         self._abandoned: set[asyncio.Future[StoredChat]] = set()
+        self.masking: MaskingWork | None = None
+        """Where a long line from the resident's side is masked: off the event loop (set by the composition root)."""
 
     async def relay_signal(
         self,
@@ -93,7 +96,8 @@ class Relay:
         others = await self._guard(lambda c: c.writers_audience(participant, consultation_id))
         sender = Participant(participant)
         if not sender.is_staff:
-            text = mask_pii(text).text
+            masked = mask_pii(text) if self.masking is None else await self.masking.call(mask_pii, text, len(text))
+            text = masked.text
         return await self.post_line(
             consultation_id,
             sender="agent" if sender.is_staff else "resident",

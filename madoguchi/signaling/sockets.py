@@ -22,6 +22,7 @@ from madoguchi.domain.privacy import PERSONAL_NUMBER_REFUSAL
 from madoguchi.settings import Settings
 from madoguchi.signaling import events as ev
 from madoguchi.signaling.counter import CounterError
+from madoguchi.signaling.masking_work import MaskingWork, text_size
 from madoguchi.signaling.ratelimit import TokenBucket
 from madoguchi.signaling.revocation import ENDS_RESIDENT_CASES, Credential, Reason
 from madoguchi.signaling.server_events import AccessRevoked
@@ -88,12 +89,18 @@ class RoleNamespace(socketio.AsyncNamespace, Generic[I]):  # type: ignore[misc]
         settings: Settings,
         clock: Clock,
         observer: EventObserver | None = None,
+        masking: MaskingWork | None = None,
     ) -> None:
         super().__init__(namespace)
         self.service = service
         self.settings = settings
         self.clock = clock
         self.observer = observer
+        self.masking = masking
+        """Where an event of :attr:`masked_events` with long free text is read (and so masked): off the loop
+        (:mod:`.masking_work`)."""
+        self.masked_events: frozenset[str] = frozenset()
+        """Events read on :attr:`masking` when long (chat lines: not ``signal``, whose long SDP is not masked)."""
         self.connections: dict[str, Connection[I]] = {}
         self.routes: dict[str, Route[I, Any]] = {}
 
@@ -222,7 +229,10 @@ class RoleNamespace(socketio.AsyncNamespace, Generic[I]):  # type: ignore[misc]
         if not isinstance(payload, dict):
             return error_ack("invalid_payload", "payload must be an object")
         try:
-            message = route.model.model_validate(payload)
+            if self.masking is None or event not in self.masked_events:
+                message = route.model.model_validate(payload)
+            else:  # reading the event masks its free text: a long text is masked off the loop, in order
+                message = await self.masking.call(route.model.model_validate, payload, text_size(payload))
         except ValidationError as exc:
             if any(err["type"] == ev.PERSONAL_NUMBER for err in exc.errors()):
                 return error_ack(ev.PERSONAL_NUMBER, PERSONAL_NUMBER_REFUSAL)  # names no digit (events._phone)

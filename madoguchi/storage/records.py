@@ -16,9 +16,9 @@ retries with the same ``client_id`` and gets the original line's ``seq`` back in
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, Protocol, TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -107,12 +107,26 @@ LINK_QUALITY_CHUNK: Final = 1000
 """Booths per query of :meth:`ConsultationRecords.last_link_quality` (a bounded ``IN`` list)."""
 
 
+_A = TypeVar("_A")
+_T = TypeVar("_T")
+
+
+class OffLoop(Protocol):
+    """Where long texts are masked (``signaling.masking_work.MaskingWork``): ``work(argument)`` off the event loop
+    when ``size`` characters are many, else at once."""
+
+    async def call(self, work: Callable[[_A], _T], argument: _A, size: int) -> _T: ...
+
+
 class ConsultationRecords:
-    def __init__(self, db: Database, *, line_key: bytes | None = None) -> None:
+    def __init__(self, db: Database, *, line_key: bytes | None = None, masking: OffLoop | None = None) -> None:
         """``line_key``: the HMAC key of the chat lines' ``client_id`` as stored (:meth:`client_key`); every
-        process of a deployment must pass the same one (``kept_keys.deployment_key(…, "chat-client-id")``)."""
+        process of a deployment must pass the same one (``kept_keys.deployment_key(…, "chat-client-id")``).
+        ``masking``: where a long line is read with the sender's earlier lines (pieces of a number over lines):
+        off the event loop; that reading costs 10–30 ms for a 1,000-character line after short ones."""
         self._db = db
         self._line_key = _PROCESS_LINE_KEY if line_key is None else line_key
+        self._masking = masking
 
     def client_key(self, consultation_id: str, client_id: str) -> str:
         """What ``chat_messages.client_id`` holds for a line's ``client_id``: 32 hex digits of its HMAC-SHA256
@@ -344,7 +358,9 @@ class ConsultationRecords:
                     summary: dict[str, Any] | None = None
                     groups: dict[str, str] = {}
                     if sender in TYPED_BY_PEOPLE:
-                        text, redacted, groups = await _mask_pieces(session, consultation_id, sender, text, at)
+                        text, redacted, groups = await _mask_pieces(
+                            session, consultation_id, sender, text, at, self._masking
+                        )
                         if groups:
                             summary = _mask_record_texts(locked, groups)
                     session.add(
@@ -525,8 +541,12 @@ async def _seq_of_client_id(session: AsyncSession, consultation_id: str, client_
 TYPED_BY_PEOPLE = frozenset({"resident", "agent"})
 
 
+def _across_lines(lines_and_text: tuple[list[str], str]) -> tuple[list[str], str]:
+    return mask_across_lines(*lines_and_text)
+
+
 async def _mask_pieces(
-    session: AsyncSession, consultation_id: str, sender: str, text: str, at: datetime
+    session: AsyncSession, consultation_id: str, sender: str, text: str, at: datetime, masking: OffLoop | None = None
 ) -> tuple[str, tuple[tuple[int, str], ...], dict[str, str]]:
     """A number sent in pieces over the sender's last lines (at most ``PIECE_LINES``, of the last
     ``PIECE_WINDOW_S`` seconds) is masked in every piece, the stored ones too (``domain.pii_lines``); returns the
@@ -545,7 +565,11 @@ async def _mask_pieces(
         )
     ).scalars()
     earlier = list(reversed(list(rows)))
-    texts, masked_text = mask_across_lines([row.text for row in earlier], text)
+    lines = [row.text for row in earlier]
+    if masking is None:
+        texts, masked_text = mask_across_lines(lines, text)
+    else:  # the masking thread, for a long line (the case's row stays locked meanwhile, as it did on the loop)
+        texts, masked_text = await masking.call(_across_lines, (lines, text), len(text) + sum(map(len, lines)))
     changed: list[tuple[int, str]] = []
     pairs: list[tuple[str, str]] = [(text, masked_text)] if masked_text != text else []
     for row, masked in zip(earlier, texts, strict=True):

@@ -5,11 +5,23 @@ only the first urgent case from that address is put ahead."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
 
-from tests.support import LiveServer, agent_peer, booth_peer, ok, resident_peer
+import pytest
+
+from tests.support import LiveServer, agent_peer, booth_peer, ok, resident_peer, serve_topology
 
 PASSWORD = "correct horse battery"
 FLOOD = 40
+
+
+@pytest.fixture
+async def live_server(tmp_path: Path) -> AsyncIterator[LiveServer]:
+    """One address may send 10 lines at once (session 13); this test is about the chats 40 lines open, not about
+    the line rate (test_resident_line_limits.py), so the address may send all 40 at once."""
+    async with serve_topology("one", tmp_path, resident_line_burst_per_address=FLOOD) as server:
+        yield server
 
 
 async def test_a_flood_of_urgent_chats_from_one_address_does_not_jump_the_booth(live_server: LiveServer) -> None:

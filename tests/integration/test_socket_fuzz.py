@@ -303,6 +303,7 @@ async def arena(tmp_path: Path) -> AsyncIterator[Arena]:
     quiet = {"offer_timeout_s": 3600.0, "grace_period_s": 3600.0, "no_answer_wait_s": 3600.0, "overflow_after_s": 0.0}
     unlimited = {"events_per_second": 1e6, "event_burst": 1_000_000, "resident_lines_per_minute": 10**9}
     unlimited["resident_lines_per_address_per_minute"] = 10**9  # resident lines have their own limit (session 8)
+    unlimited["resident_line_burst_per_address"] = 10**9  # ... and at most 10 at once by default (session 13)
     async with serve_topology("one", tmp_path, **unlimited, **quiet) as server:
         opened = await open_arena(server)
         try:
@@ -451,6 +452,7 @@ def traced_bytes() -> int:
 @pytest.mark.parametrize("limited", [False, True], ids=["handled", "rate_limited"])
 async def test_memory_stays_bounded_under_thousands_of_bad_events(tmp_path: Path, limited: bool) -> None:
     limits: dict[str, float] = {"resident_lines_per_minute": 10**9, "resident_lines_per_address_per_minute": 10**9}
+    limits["resident_line_burst_per_address"] = 10**9  # at most 10 at once by default (session 13)
     if not limited:
         limits.update(events_per_second=1e6, event_burst=1_000_000)
     async with serve_topology("one", tmp_path, **limits) as server:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 import pytest
 from sqlalchemy import text as sql
 
+from madoguchi.signaling.masking_work import MaskingWork
 from madoguchi.storage import records as records_module
 from madoguchi.storage.accounts import Accounts
 from madoguchi.storage.audit import AuditLog
@@ -28,6 +32,8 @@ from madoguchi.storage.records import EXPORT_FIELDS, ConsultationRecords, NewCon
 from madoguchi.storage.spreadsheets import ExportOptions, display_value
 
 T0 = datetime(2024, 6, 3, 0, 30, tzinfo=UTC)
+A = TypeVar("A")
+T = TypeVar("T")
 
 
 def at(seconds: float) -> datetime:
@@ -234,6 +240,35 @@ async def test_a_number_sent_in_pieces_is_masked_in_every_stored_piece(scene: Sc
         ("agent", "9018"),  # another sender's line is not part of it
         ("resident", "［個人番号］"),
     ]
+
+
+async def test_pieces_are_read_on_the_masking_thread_when_given_one(db: Database, scene: Scene) -> None:
+    """Session 13 (attack13 F5): reading a long line with the sender's earlier ones cost 10–30 ms of the event loop;
+    with the masking threads (``signaling.masking_work``) it runs there, and masks the same."""
+    threads: list[str] = []
+
+    class Recording(MaskingWork):
+        async def call(self, work: Callable[[A], T], argument: A, size: int) -> T:
+            def run(value: A) -> T:
+                threads.append(threading.current_thread().name)
+                return work(value)
+
+            return await super().call(run, argument, size)
+
+    masking = Recording(min_chars=0)
+    records = ConsultationRecords(db, masking=masking)
+    try:
+        await records.create(new(scene))
+        for n, text in enumerate(("マイナンバーは 1234", "5678", "9018"), start=1):
+            await records.add_chat("c1", seq=None, sender="resident", text=text, at=at(n))
+    finally:
+        masking.close()
+    assert [line.text for line in await records.chat("c1")] == [
+        "マイナンバーは ［個人番号］",
+        "［個人番号］",
+        "［個人番号］",
+    ]
+    assert len(threads) == 3 and all(name.startswith("masking") for name in threads)
 
 
 async def test_bad_chat_lines_are_refused(scene: Scene) -> None:
