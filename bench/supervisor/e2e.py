@@ -322,6 +322,28 @@ async def waiting_shown(page: Any, count: int, *, within_s: float, at_least: boo
     raise TimeoutError(f"the supervisor page did not show {count} waiting within {within_s:g} s (it shows {text!r})")
 
 
+async def live_truth(prefix: str) -> str:
+    """What the live state itself holds (read from Redis), to tell a page that shows the wrong count from cases that
+    really left the queue (session 13's 2,000 run: 1,840 closed as resident_link_lost, the page right with 160)."""
+    from redis.asyncio import Redis
+
+    from madoguchi.signaling.redis_store import stored_state
+
+    client = Redis.from_url(load.REDIS_URL)
+    try:
+        state = await stored_state(client, prefix)
+    finally:
+        await client.aclose()
+    cases = state.get("consultations", {}).values()
+    queued = sum(1 for c in cases if c.get("state") in ("waiting", "offered"))
+    reasons: dict[str, int] = {}
+    for c in cases:
+        if c.get("state") not in ("waiting", "offered"):
+            reasons[str(c.get("state"))] = reasons.get(str(c.get("state")), 0) + 1
+    # closed cases leave the live state (their records go to the database): count the queue against the page's
+    return f"the live state holds {queued} queued case(s); its other open cases: {reasons or 'none'}"
+
+
 ROWS_JS = "() => document.querySelectorAll('[data-testid=sv-case]').length"
 ALERTS_JS = "() => document.querySelectorAll('[data-testid=sv-alert]').length"
 
@@ -390,7 +412,10 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                             t0 = time.monotonic()
                             await page.goto(sv_url)
                             # a booth whose socket dropped during the fill may have left the queue meanwhile
-                            await waiting_shown(page, int(args.waiting * 0.97), within_s=120, at_least=True)
+                            try:
+                                await waiting_shown(page, int(args.waiting * 0.97), within_s=120, at_least=True)
+                            except TimeoutError as exc:  # the page, or the live state? (session 13: the state)
+                                raise TimeoutError(f"{exc}; {await live_truth(prefix)}") from exc
                             result["first_paint_s"] = round(time.monotonic() - t0, 2)
                             shown = await page.evaluate("() => document.getElementById('sv-today-waiting').textContent")
                             result["waiting_shown"] = int(shown) if shown.isdigit() else None

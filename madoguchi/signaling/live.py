@@ -57,11 +57,13 @@ async def open_live_store(settings: Settings, config: CounterConfig) -> LiveStor
 
 
 class RedisSocketManager(socketio.AsyncRedisManager):  # type: ignore[misc]
-    """python-socketio's Redis manager with three changes.
+    """python-socketio's Redis manager with four changes.
 
     - A leak: when it reconnects (after Redis went away) it replaces its clients without closing them. They are
       kept here and closed later: the listener may still be reading from the previous one, so only clients
       several reconnections old are closed while running, the rest at stop.
+    - The listener has a client of its own: upstream's ``_publish`` reconnects after a failed publish, which
+      replaced the subscription too; a burst of failed publishes then closed the one being read.
     - Its listener waits up to 60 s between attempts to re-subscribe, and every message other processes publish
       meanwhile is lost to this process's clients. Here the wait grows from 0.1 s to at most
       :attr:`RETRY_CAP_S`, so the process hears the others again within moments of Redis coming back.
@@ -73,6 +75,7 @@ class RedisSocketManager(socketio.AsyncRedisManager):  # type: ignore[misc]
 
     KEEP_SUPERSEDED = 8
     pubsub: Any  # python-socketio's attributes, untyped there
+    connected: bool
     redis: Any
     RETRY_FIRST_S = 0.1
     RETRY_CAP_S = 2.0
@@ -83,6 +86,7 @@ class RedisSocketManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         self._closing: set[asyncio.Task[None]] = set()
         self.listening = False
         self._followers: dict[str, ChangeFollower] = {}
+        self._subscriber: Any = None  # the listener's client (the publisher is ``redis``)
 
     def follow(self, channel: str, follower: ChangeFollower) -> None:
         """Deliver ``channel``'s messages to ``follower`` instead of treating them as Socket.IO events. Call
@@ -90,10 +94,30 @@ class RedisSocketManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         self._followers[channel] = follower
 
     def _redis_connect(self) -> None:
-        self.superseded.extend(c for c in (self.pubsub, self.redis) if c is not None)
+        """A new publishing client (python-socketio calls this from ``_publish`` after a failed publish). The
+        listener's subscription has a client of its own (:meth:`_subscriber_connect`) and is left alone: until
+        session 13 each failed publish replaced it too, and after a burst of them (2,000 waiting, Redis slow) the
+        one the listener was reading was among the superseded clients closed — "cannot receive from Redis
+        (Connection closed by server.)", and what other processes published until it subscribed again was lost."""
+        subscription = self.pubsub
+        if self.redis is not None:
+            self.superseded.append(self.redis)
         super()._redis_connect()
+        self.pubsub = subscription  # upstream's new pub/sub object is never used (it connects lazily: nothing open)
+        self._close_superseded()
+
+    def _subscriber_connect(self) -> None:
+        """The listener's own client and pub/sub object (upstream's connection logic, sentinel URLs included)."""
+        publisher, connected = self.redis, self.connected
+        self.superseded.extend(c for c in (self.pubsub, self._subscriber) if c is not None)
+        super()._redis_connect()
+        self._subscriber = self.redis
         # see subscribe confirmations: a follower counts as subscribed only once Redis has confirmed it
-        self.pubsub = self.redis.pubsub(ignore_subscribe_messages=False)
+        self.pubsub = self._subscriber.pubsub(ignore_subscribe_messages=False)
+        self.redis, self.connected = publisher, connected  # the publisher connects on its first publish
+        self._close_superseded()
+
+    def _close_superseded(self) -> None:
         while len(self.superseded) > 2 * self.KEEP_SUPERSEDED:
             task = asyncio.ensure_future(_close_quietly(self.superseded.pop(0)))
             self._closing.add(task)
@@ -104,7 +128,7 @@ class RedisSocketManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         retry_s = self.RETRY_FIRST_S
         while True:
             try:
-                self._redis_connect()
+                self._subscriber_connect()
                 await self.pubsub.subscribe(self.channel, *self._followers)
                 self.listening = True
                 if retry_s > self.RETRY_FIRST_S:
@@ -134,7 +158,7 @@ class RedisSocketManager(socketio.AsyncRedisManager):  # type: ignore[misc]
             follower.changes_unsubscribed()
 
     async def close_all(self) -> None:
-        clients, self.superseded = [*self.superseded, self.pubsub, self.redis], []
+        clients, self.superseded = [*self.superseded, self.pubsub, self._subscriber, self.redis], []
         for client in clients:
             await _close_quietly(client)
         await asyncio.gather(*self._closing, return_exceptions=True)

@@ -15,12 +15,24 @@ Pure: no I/O, time is passed in.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from madoguchi.domain.participant import Participant
-from madoguchi.signaling.consultation import Consultation, Disposition, State, Trigger
+from madoguchi.signaling.consultation import QUEUED_STATES, Consultation, Disposition, State, Trigger
 from madoguchi.signaling.effects import AgentChanged, CallEnded, InterpreterDue, ResidentReleased
 from madoguchi.signaling.routing import Routing
 from madoguchi.signaling.state import Agent, AgentStatus
+
+
+@dataclass(frozen=True)
+class ProcessGone:
+    """A server process taken as gone by :meth:`Presence.tick` (its last heartbeat ``silent_s`` ago): how many
+    connections it held in the live state, and how many of them were residents with a case in the queue (whose
+    cases close after the grace period unless the process states its connections again)."""
+
+    silent_s: float
+    connections: int
+    residents_waiting: int
 
 
 class Presence(Routing):
@@ -74,10 +86,12 @@ class Presence(Routing):
                     self._tell_others(c, c.resident, connected=True)
         self._dispatch(now)
 
-    def tick(self, now: float) -> None:
+    def tick(self, now: float) -> dict[str, ProcessGone]:
         """Fire every deadline that has passed: dead processes, offer timeouts, grace periods, cooldowns and the
-        wrap-up timeouts of agents who stayed offline."""
-        self._reap_dead_processes(now)
+        wrap-up timeouts of agents who stayed offline. Returns the processes taken as gone now (for the log: a
+        process alive but too slow to beat within ``process_timeout_s`` is taken as gone too, and its residents'
+        cases close after the grace period unless its next heartbeat states their connections again)."""
+        gone = self._reap_dead_processes(now)
         grace = self.config.grace_period_s
         for c in list(self.state.consultations.values()):
             if c.state == State.OFFERED and c.offer_expires_at is not None and c.offer_expires_at <= now:
@@ -99,6 +113,7 @@ class Presence(Routing):
             if c.wrap_up_expires_at is not None and c.wrap_up_expires_at <= now:
                 self._wrap_up_timed_out(c, now)
         self._dispatch(now)
+        return gone
 
     def _interpreter_due(self, now: float) -> None:
         """Waiting cases whose interpreter overflow time has come are marked once (``InterpreterDue``): the route's
@@ -158,15 +173,22 @@ class Presence(Routing):
         del self.state.connections[participant]
         self.link_lost(participant, now=now)
 
-    def heartbeat(self, process_id: str, *, now: float, held: Mapping[str, Sequence[str]] | None = None) -> None:
+    def heartbeat(self, process_id: str, *, now: float, held: Mapping[str, Sequence[str]] | None = None) -> int:
         """A process proves it is alive and, with ``held``, states the connections it really holds.
 
         The process is the authority on its own sockets: after a live-store outage long enough for the others
         to reap it, its still-open connections come back here (links restored), and entries it no longer
-        holds (a close that never reached the store) go (links lost)."""
+        holds (a close that never reached the store) go (links lost). Returns how many held connections the
+        live state did not have (normally none: the process had been taken as gone, or an opening was lost)."""
         self.state.processes[process_id] = now
         if held is None:
-            return
+            return 0
+        restated = sum(
+            1
+            for participant, really_held in held.items()
+            for conn in really_held
+            if conn not in self.state.connections.get(participant, ())
+        )
         prefix = process_id + ":"
         for participant, recorded in list(self.state.connections.items()):
             for conn in [c for c in recorded if c.startswith(prefix) and c not in held.get(participant, ())]:
@@ -174,11 +196,15 @@ class Presence(Routing):
         for participant, really_held in held.items():
             for conn in really_held:
                 self.connection_opened(participant, conn, process_id=process_id, now=now)
+        return restated
 
-    def _reap_dead_processes(self, now: float) -> None:
+    def _reap_dead_processes(self, now: float) -> dict[str, ProcessGone]:
         dead = {p for p, seen in self.state.processes.items() if seen + self.config.process_timeout_s <= now}
         if not dead:
-            return
+            return {}
+        gone = {
+            p: ProcessGone(silent_s=now - self.state.processes[p], connections=0, residents_waiting=0) for p in dead
+        }
         for process_id in dead:
             del self.state.processes[process_id]
         # every resident's open cases, found once: a dead process may have held a thousand booths, and a scan of
@@ -191,11 +217,19 @@ class Presence(Routing):
             alive = tuple(conn for conn in held if conn.split(":", 1)[0] not in dead)
             if alive == held:
                 continue
+            waiting = not alive and any(c.state in QUEUED_STATES for c in open_cases.get(participant, ()))
+            for process_id in {conn.split(":", 1)[0] for conn in held} & dead:
+                was = gone[process_id]
+                lost = sum(1 for conn in held if conn.split(":", 1)[0] == process_id)
+                gone[process_id] = replace(
+                    was, connections=was.connections + lost, residents_waiting=was.residents_waiting + waiting
+                )
             if alive:
                 self.state.connections[participant] = alive
                 continue
             del self.state.connections[participant]
             self.link_lost(participant, now=now, open_cases=open_cases)
+        return gone
 
     def recover_after_restart(self, process_id: str, *, now: float) -> bool:
         """A process starts. If no other process is alive, the whole server went down: every connection is

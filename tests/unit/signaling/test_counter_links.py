@@ -13,6 +13,7 @@ from madoguchi.signaling.counter import (
     PeerLink,
     ResidentReleased,
 )
+from madoguchi.signaling.presence import ProcessGone
 
 GRACE = 30.0
 
@@ -281,10 +282,13 @@ def test_a_reaped_process_restores_the_connections_it_still_holds(desk: Any) -> 
     desk.counter.connection_opened(resident, "p1:s1", process_id="p1", now=0.0)
     desk.counter.connection_opened("booth:gone", "p1:s2", process_id="p1", now=0.0)
     desk.counter.heartbeat("p2", now=20.0)
-    desk.counter.tick(20.0)  # p1 silent for 20 s: reaped
+    gone = desk.counter.tick(20.0)  # p1 silent for 20 s: reaped
+    # what the timers log: which process, how long silent, what it held (the booth with a case in the queue)
+    assert gone == {"p1": ProcessGone(silent_s=20.0, connections=2, residents_waiting=1)}
     assert desk.c("c1").resident_lost_at == 20.0
-    desk.counter.heartbeat("p1", now=21.0, held={resident: ["p1:s1"]})
+    assert desk.counter.heartbeat("p1", now=21.0, held={resident: ["p1:s1"]}) == 1, "one connection restated"
     assert desk.c("c1").resident_lost_at is None
+    assert desk.counter.heartbeat("p1", now=21.5, held={resident: ["p1:s1"]}) == 0, "nothing missing now"
     assert desk.counter.state.connections == {resident: ("p1:s1",)}
     desk.counter.heartbeat("p1", now=22.0, held={})
     assert desk.counter.state.connections == {}

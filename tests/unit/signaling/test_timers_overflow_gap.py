@@ -85,3 +85,38 @@ async def test_a_moment_is_ticked_once_not_at_every_round_after() -> None:
     await timers._round(clock.now, clock.now)
     await timers._round(clock.now, clock.now)
     assert len(ticks) == 1, "checked once: later rounds look only after it"
+
+
+async def test_a_process_taken_as_gone_and_connections_restated_are_logged(caplog: Any) -> None:
+    """Session 13: a server alive but too slow to beat within the timeout was taken as gone, and 1,840 waiting
+    residents' cases closed after the grace period without a word in either log. The timers now say so."""
+    from madoguchi.signaling.presence import ProcessGone
+
+    clock = FakeClock(now=200.0)
+
+    async def run(op: Any) -> Any:
+        if isinstance(op, partial) and op.func is Counter.tick:
+            return {"p2": ProcessGone(silent_s=16.0, connections=1840, residents_waiting=1839)}
+        return 1840  # the heartbeat: this process's connections were missing from the live state
+
+    class DueStore:
+        async def read(self) -> Any:
+            counter = FakeCounter()
+            counter.next_deadline = lambda now=None: 150.0  # type: ignore[method-assign]
+            return counter
+
+    timers = Timers(
+        store=cast(Any, DueStore()),
+        outbox=cast(Any, None),
+        run=run,
+        held=dict,
+        process_id="p1",
+        heartbeat_interval_s=0.0,
+        clock=clock,
+        wake=asyncio.Event(),
+    )
+    with caplog.at_level("WARNING", logger="madoguchi.signaling.timers"):
+        await timers._round(clock.now, clock.now)
+    said = [r.getMessage() for r in caplog.records]
+    assert any("p2 silent for 16 s" in m and "1840 connection(s), 1839 of them residents" in m for m in said), said
+    assert any("1840 connection(s) of this process were missing" in m for m in said), said
