@@ -119,7 +119,7 @@ async def test_an_operation_that_changes_nothing_writes_nothing(make_store: Make
     await store.transact(lambda c: _open(c, "c1", 0.0))
     version = await _version(redis_client, store)
     result, effects = await store.transact(lambda c: c.tick(1.0))  # nothing due
-    assert result is None and effects == []
+    assert result == {} and effects == []  # no process taken as gone, nothing to tell
     assert await _version(redis_client, store) == version
     # a change without effects is still written (a decline cooldown running out, say)
     await store.transact(lambda c: c.state.handle_time_s.__setitem__("tax", 120.0))
