@@ -22,7 +22,10 @@ async def bot_reply(home: Peer, text: str, client_id: str) -> dict[str, object]:
 
 
 async def test_asking_to_book_offers_the_page_with_the_topic_of_the_conversation(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, resident_open_per_browser=20, resident_starts_per_browser=20)
+    # nine languages, two lines each, from one address at once: past the default burst of lines (10) per address
+    settings = make_settings(
+        tmp_path, resident_open_per_browser=20, resident_starts_per_browser=20, resident_line_burst_per_address=60
+    )
     async with serve(settings) as server:
         home = await resident_peer(server)
         try:
