@@ -518,8 +518,13 @@ class SupervisorFeed:
         try:
             await self._run()
         finally:
-            for task in [*self._today_reads.values(), *self._rereads.values()]:
+            # cancelled and waited for (a few seconds at most): a read cut off here must close its database
+            # connection before the app disposes of the engine, not be garbage-collected with it still open
+            reads = [*self._today_reads.values(), *self._rereads.values()]
+            for task in reads:
                 task.cancel()
+            if reads:
+                await asyncio.wait(reads, timeout=3.0)
 
     async def _run(self) -> None:
         last_refresh = self._clock()
