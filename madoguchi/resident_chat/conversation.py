@@ -17,10 +17,9 @@ from madoguchi.chatbot.engine import BookingOffer, TriageResult, Turn
 from madoguchi.chatbot.llm import Triage
 from madoguchi.chatbot.normalise import answer_language
 from madoguchi.domain.languages import fallback_chain
-from madoguchi.domain.privacy import mask_pii
 from madoguchi.signaling.consultation import State
 from madoguchi.signaling.counter import CounterError
-from madoguchi.signaling.masking_work import MaskingWork
+from madoguchi.signaling.masking_work import MaskingWork, mask_line
 from madoguchi.signaling.service import CounterService
 from madoguchi.storage.records import ConsultationRecords
 
@@ -297,7 +296,7 @@ class ResidentChat:
         browser: str | None = None,
     ) -> dict[str, Any]:
         triage = self.triage_for(municipality_id)
-        masked = mask_pii(text) if self._masking is None else await self._masking.call(mask_pii, text, len(text))
+        masked = await mask_line(self._masking, text)
         current = await self._counter.open_consultation(participant)
         if current is None:
             cid = await self._counter.open_chat(

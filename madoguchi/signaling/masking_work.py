@@ -26,6 +26,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Final, TypeVar
 
+from madoguchi.domain.privacy import MaskResult, mask_pii
+
 A = TypeVar("A")
 T = TypeVar("T")
 
@@ -49,6 +51,11 @@ class MaskingWork:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+async def mask_line(masking: MaskingWork | None, text: str) -> MaskResult:
+    """``mask_pii(text)``, on the masking thread when there is one and the text is long (else in place)."""
+    return mask_pii(text) if masking is None else await masking.call(mask_pii, text, len(text))
 
 
 def text_size(payload: object) -> int:

@@ -16,13 +16,12 @@ from typing import Any, TypeVar
 from pydantic import JsonValue
 
 from madoguchi.domain.participant import Participant
-from madoguchi.domain.privacy import mask_pii
 from madoguchi.signaling import server_events as se
 from madoguchi.signaling.consultation import State
 from madoguchi.signaling.counter import Counter, CounterError
 from madoguchi.signaling.dispatch import Delivery, Notifier
 from madoguchi.signaling.events import IceCandidate, MediaState, MediaStep, SessionDescription
-from madoguchi.signaling.masking_work import MaskingWork
+from madoguchi.signaling.masking_work import MaskingWork, mask_line
 from madoguchi.signaling.ports import ChatLog
 from madoguchi.signaling.recording import utc
 from madoguchi.signaling.routing import agent_participant
@@ -96,7 +95,7 @@ class Relay:
         others = await self._guard(lambda c: c.writers_audience(participant, consultation_id))
         sender = Participant(participant)
         if not sender.is_staff:
-            masked = mask_pii(text) if self.masking is None else await self.masking.call(mask_pii, text, len(text))
+            masked = await mask_line(self.masking, text)
             text = masked.text
         return await self.post_line(
             consultation_id,
