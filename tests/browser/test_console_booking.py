@@ -27,6 +27,21 @@ DESK_SIZE = {"width": 1366, "height": 768}
 START = datetime(2026, 12, 7, 7, 50, tzinfo=JST).timestamp()
 
 
+# on how many lines the grouped code shows in a list item (a Range over its text, lines told by their tops)
+CODE_LINES_JS = """(item, code) => {
+  const walker = document.createTreeWalker(item, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const at = node.data.indexOf(code);
+    if (at < 0) continue;
+    const range = document.createRange();
+    range.setStart(node, at);
+    range.setEnd(node, at + code.length);
+    return new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size;
+  }
+  return 0;
+}"""
+
+
 async def log_in(page: Page, base_url: str) -> None:
     await page.goto(f"{base_url}/login")
     await page.get_by_test_id("login-username").fill("tanaka")
@@ -103,6 +118,8 @@ async def test_agent_books_for_a_caller_and_sees_the_check_in(browser: Browser, 
             await expect(item).to_have_attribute("data-status", "booked", timeout=WAIT_MS)
             await expect(item).to_contain_text("スズキ イチロウ")
             await expect(item.get_by_test_id("bookings-today-status")).to_have_text("未受付")
+            # tidy14: the 12 digits on one line at 1366×768, in groups of four (they wrapped as 「… ・ 1234 5678」/「9012」)
+            assert await item.evaluate(CODE_LINES_JS, codes.grouped(code)) == 1
             _, stored = await api.call("GET", f"/api/bookings/{code}")
             assert stored["status"] == "booked"
 
@@ -117,6 +134,9 @@ async def test_agent_books_for_a_caller_and_sees_the_check_in(browser: Browser, 
             await agent.reload()  # the booking form starts afresh for the layout shots below
             for size, name in (({"width": 1080, "height": 1920}, "tall"), ({"width": 390, "height": 844}, "phone")):
                 await agent.set_viewport_size(size)
+                assert await item.evaluate(CODE_LINES_JS, codes.grouped(code)) == 1, name
+                await item.scroll_into_view_if_needed()
+                await shot(agent, f"console-booking-3-{name}-today")
                 await agent.get_by_test_id("book-for-resident").click()
                 await shot(agent, f"console-booking-3-{name}")
                 await agent.get_by_test_id("staff-book-close").click()

@@ -190,7 +190,12 @@ export class StaffBooking {
       what.textContent = `${this.routeName(b.route)} ・ ${b.name_kana}`;
       const where = document.createElement("div");
       where.className = "b-where";
-      where.textContent = `${this.placeName(b.place)} ・ ${formatBookingCode(b.code)}`;
+      // the code on a line of its own that never breaks: 「1234 5678」 and 「9012」 on two lines read as two numbers
+      const code = document.createElement("span");
+      code.className = "b-code";
+      code.dataset.testid = "bookings-today-code";
+      code.textContent = formatBookingCode(b.code);
+      where.append(this.placeName(b.place), code);
       li.append(head, what, where);
       return li;
     });
