@@ -73,10 +73,13 @@ CLERK_HOLD_MS = 1300
 
 
 async def new_page(
-    browser: Browser, viewport: dict[str, int], *, phone: bool = False
+    browser: Browser, viewport: dict[str, int], *, phone: bool = False, timezone_id: str | None = None
 ) -> tuple[BrowserContext, Page, list[str]]:
-    """A page in its own context (own cookies and storage) that records console errors and page errors."""
+    """A page in its own context (own cookies and storage) that records console errors and page errors; with
+    ``timezone_id``, a browser set to that zone (the system's otherwise)."""
     options: dict[str, Any] = {"viewport": viewport, "locale": "ja-JP"}
+    if timezone_id is not None:
+        options["timezone_id"] = timezone_id
     if phone:
         options.update(is_mobile=True, has_touch=True, device_scale_factor=2)
     context = await browser.new_context(**options)

@@ -6,7 +6,7 @@
 // and is shown as a sentence from the catalog (admin.error.<code>), with the server's detail for bad input.
 // Nothing is inserted as HTML: rows are built with textContent.
 
-import { formatDayTime } from "./clock.js";
+import { zonedParts } from "./clock.js";
 import { formatBookingCode } from "./numbers.js";
 import { applyTranslations, initI18n, t } from "./i18n.js";
 
@@ -417,6 +417,14 @@ function formatDay(iso) {
   return t("admin.hours.date", { year: y, month: m, day: d, weekday: t(`reports.weekday.${weekday}`) });
 }
 
+/** 「2026年12月8日（火） 8:30」: a moment (epoch seconds) in the town's zone (the page's, JST), whatever zone the
+ * browser is in (tidy14: the last change was said in the browser's zone and format), worded as the day lists are. */
+function formatMoment(epochSeconds) {
+  const p = zonedParts(epochSeconds);
+  const iso = `${p.year}-${String(p.month).padStart(2, "0")}-${String(p.day).padStart(2, "0")}`;
+  return `${formatDay(iso)} ${p.hour}:${String(p.minute).padStart(2, "0")}`;
+}
+
 function renderHours() {
   const current = hoursOf(hoursTown());
   $("hours-error").hidden = true;
@@ -431,7 +439,7 @@ function renderHours() {
   $("hours-national").checked = spec.national_holidays !== false;
   openHolidays = [...(spec.open_holidays || [])];
   renderHolidays(current);
-  const when = current.updated_at ? new Date(current.updated_at).toLocaleString(document.documentElement.lang || "ja") : "";
+  const when = current.updated_at ? formatMoment(Date.parse(current.updated_at) / 1000) : "";
   $("hours-source").textContent = t(`admin.hours.source.${current.source}`, { when, who: current.updated_by || "" });
   $("hours-now").textContent = t(current.open_now ? "admin.hours.open_now" : "admin.hours.closed_now");
   $("hours-now").classList.toggle("is-open", current.open_now);
@@ -532,7 +540,7 @@ async function saveHours(event) {
 }
 
 function listedBookings(bookings) {
-  return bookings.map((b) => [formatDayTime(Date.parse(b.start) / 1000), t(`route.${b.route}`), b.name_kana,
+  return bookings.map((b) => [formatMoment(Date.parse(b.start) / 1000), t(`route.${b.route}`), b.name_kana,
     contactOf(b), formatBookingCode(b.code)].filter(Boolean).join(" "));
 }
 
@@ -592,7 +600,7 @@ async function askAboutBookings(bookings) {
     const place = data.places.find((p) => p.id === b.place)?.name;
     // data-label: each cell's heading, shown beside it on a phone, where the row is a card (admin.css)
     return el("tr", { testid: "hours-ask-booking", "data-code": b.code },
-      el("td", { "data-label": t("admin.hours.ask.when"), text: formatDayTime(Date.parse(b.start) / 1000) }),
+      el("td", { "data-label": t("admin.hours.ask.when"), text: formatMoment(Date.parse(b.start) / 1000) }),
       el("td", { "data-label": t("admin.hours.ask.route"), text: [routeText(b.route), place].filter(Boolean).join(" / ") }),
       el("td", { "data-label": t("admin.hours.ask.name"), text: b.name_kana || "-" }),
       el("td", { "data-label": t("admin.hours.ask.contact"), testid: "hours-ask-contact", class: "hours-ask-keep",
