@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, expect
 
+from madoguchi import keys
+from madoguchi.storage.municipalities import Municipalities
 from madoguchi.ui import SUPPORTED_LANGUAGES
 from tests.browser.chromium import SIZES, WAIT_MS, new_page, shot
 from tests.support import LiveServer, serve
@@ -107,6 +109,38 @@ async def test_a_long_booth_name_is_shown_whole_in_every_language_at_every_size(
                     problems += header_problems(f"{screen} {tag} {code} [{m['text']}]", tag, m)
                     if code in ("ja", "en", "ne", "tl"):
                         await shot(page, f"kiosk-header-{screen}-{tag}-{code}")
+    finally:
+        await context.close()
+    assert not problems, "\n".join(problems)
+    assert not errors, errors
+
+
+async def test_every_language_names_the_booth_as_the_japanese_header_does(server: LiveServer, browser: Browser) -> None:
+    """tidy14: English showed the place alone (「Shiomi Post Office」) where Japanese said 「ブース1・汐見郵便局」, the
+    booth's name lost; now every language says the parts Japanese says, the place in its own words when it has
+    them, and the label stays whole at every size (header_problems)."""
+    await server.add_municipality("shiomi")
+    await Municipalities(server.app[keys.DATABASE]).add_place(
+        "shiomi-post", municipality_id="shiomi", name="汐見郵便局", kind="post_office",
+        names={"en": "Shiomi Post Office"}, reading="Shiomi Yūbinkyoku",
+    )
+    booth, token = await server.app[keys.BOOTHS].add("ブース1", municipality_id="shiomi", place_id="shiomi-post")
+    context, page, errors = await new_page(browser, SIZES["portrait"])
+    problems: list[str] = []
+    expected = {"ja": "ブース1・汐見郵便局", "en": "ブース1・Shiomi Post Office",
+                "vi": "ブース1・汐見郵便局 (Shiomi Yūbinkyoku)", "easy-ja": "ブース1・汐見郵便局"}
+    try:
+        await page.goto(f"{server.base_url}/booth/{booth.id}#token={token}")
+        await expect(page.get_by_test_id("start-consultation")).to_be_enabled(timeout=WAIT_MS)
+        for tag, viewport in SIZES.items():
+            await page.set_viewport_size(viewport)
+            for code, label in expected.items():
+                await page.evaluate("(c) => import('/static/js/i18n.js').then((m) => m.setLanguage(c))", code)
+                await expect(page.get_by_test_id("booth-place")).to_have_text(label)
+                m = await page.evaluate(MEASURE_JS)
+                problems += header_problems(f"{tag} {code} [{m['text']}]", tag, m)
+                if code in ("en", "vi"):
+                    await shot(page, f"kiosk-header-place-{tag}-{code}")
     finally:
         await context.close()
     assert not problems, "\n".join(problems)

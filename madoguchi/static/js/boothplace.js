@@ -8,34 +8,50 @@
 /** Text without spaces and in one width, for comparing (「汐見 郵便局」 and 「汐見郵便局」 are the same place). */
 const plain = (text) => String(text || "").normalize("NFKC").replace(/\s+/g, "");
 
+/** Which of the booth's name and its place the header says: "name" when the name says the place already,
+ * "place" when the place says the name, "both" otherwise (a missing one: the other). */
+function partsShown(name, place) {
+  if (!name || !place) return name ? "name" : "place";
+  if (plain(name).includes(plain(place))) return "name";
+  if (plain(place).includes(plain(name))) return "place";
+  return "both";
+}
+
 /** The header's label: the name, and the place only when it says something the name does not. */
 export function placeLabel(name, place) {
+  return labelOf(name, place, place);
+}
+
+/** The label with the parts the Japanese one shows (partsShown over the Japanese name and place), the place part
+ * in the words given (`local`: the place's name in the page's language). */
+function labelOf(name, place, local) {
   const n = String(name || "").trim();
   const p = String(place || "").trim();
-  if (!n || !p) return n || p;
-  if (plain(n).includes(plain(p))) return n;
-  if (plain(p).includes(plain(n))) return p;
-  return `${n}・${p}`;
+  const l = String(local || "").trim() || p;
+  const shown = partsShown(n, p);
+  return shown === "name" ? n : shown === "place" ? l : `${n}・${l}`;
 }
 
 /**
- * The header's label in the page's language. Japanese pages (and a booth without a place) keep the booth's name
- * and place said once (placeLabel); any other language shows the place as the admin named it in that language,
- * or its Japanese name with the romaji reading (the server's `place_names`), since the booth's own name is
- * Japanese staff wording and the place is what the resident finds on the sign.
+ * The header's label in the page's language: the same parts as the Japanese header in every language (tidy14:
+ * English showed only the place, 「Shiomi Post Office」, where Japanese showed the booth's name, and dropped the
+ * name of 「ブース1・汐見郵便局」), the place part in the page's language — as the admin named it in that language,
+ * or its Japanese name with the romaji reading (the server's `place_names`). The booth's own name is the admin's
+ * Japanese wording and the same in every language: the sign at the booth says it.
  * @param {{name?: string, place?: string|null, location?: string, place_names?: Object<string, string>}} booth
  * @param {string} lang
  */
 export function placeLabelIn(booth, lang) {
-  const local = booth.place_names?.[lang];
-  if (lang === "ja" || !booth.place || !local) return placeLabel(booth.name, booth.place || booth.location);
-  return local;
+  const local = booth.place ? booth.place_names?.[lang] : null;
+  return labelOf(booth.name, booth.place || booth.location, local);
 }
 
-/** The language of the label placeLabelIn() gives: the page's when it is the place's own name in that language,
- * else Japanese (the booth's name), so that the browser breaks it between Japanese phrases. */
+/** The language of the label placeLabelIn() gives: the page's when it is the place's own name in that language
+ * alone, else Japanese (the booth's name), so that the browser breaks it between Japanese phrases. */
 export function placeLabelLanguage(booth, lang) {
-  return lang !== "ja" && booth.place && booth.place_names?.[lang] ? lang : "ja";
+  const local = booth.place ? String(booth.place_names?.[lang] || "").trim() : "";
+  const japanese = partsShown(String(booth.name || "").trim(), String(booth.place || booth.location || "").trim());
+  return lang !== "ja" && local && japanese === "place" ? lang : "ja";
 }
 
 /** Shorter labels to fall back on when the whole one does not fit: the booth's name alone (the key information). */
