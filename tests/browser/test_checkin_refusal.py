@@ -110,3 +110,65 @@ async def test_the_pad_takes_twelve_digits_or_eight_from_before_and_says_so(
                 assert [p for p in problems if "favicon" not in p] == [], problems
             finally:
                 await context.close()
+
+
+async def test_twelve_digits_confirmed_at_eight_are_told_to_add_the_last_four(
+    browser: Browser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """tidy14: 「これで 受付する」 can be pressed at eight digits (a code from before), so a resident typing their
+    twelve could press it there and was told 「その 番号の 予約は ありません」. The line under the digits says how
+    many are left, and at eight that twelve need four more; eight digits no booking has are answered with
+    「12けたの 番号なら、のこりの 4けたも」, the eight kept, and the last four check the resident in."""
+    async with running(tmp_path) as api:  # Monday 7 December, 8:00
+        server = LiveServer(app=api.app, base_url=api.base_url, settings=api.app[keys.SETTINGS])
+        _, _, kiosk_path = await server.add_booth("汐見郵便局ブース")
+        twelve = "31415926535" + str(codes.damm("31415926535"))
+        monkeypatch.setattr(storage_bookings, "new_code", lambda: twelve)
+        status, booked = await api.book(place="shiomi-post-office", start="2026-12-07T10:00:00+09:00")
+        assert (status, booked["code"]) == (201, twelve), booked
+        sizes = {**KIOSKS, "phone": PHONE}
+        for name, viewport in sizes.items():
+            context, kiosk, problems = await new_page(browser, viewport)
+            try:
+                await kiosk.goto(api.base_url + kiosk_path)
+                await kiosk.get_by_test_id("checkin-start").click(timeout=WAIT_MS)
+                hint = kiosk.get_by_test_id("checkin-hint")
+                submit = kiosk.get_by_test_id("checkin-submit")
+                await expect(hint).to_have_text("")
+                for digit in twelve[:5]:
+                    await kiosk.get_by_test_id(f"checkin-digit-{digit}").click()
+                await expect(hint).to_have_text("あと 7けた です。")
+                await expect(submit).to_be_disabled()
+                for digit in twelve[5:8]:
+                    await kiosk.get_by_test_id(f"checkin-digit-{digit}").click()
+                await expect(hint).to_contain_text("12けたの 番号なら、あと 4けた")
+                await expect(hint).to_contain_text("8けたの 番号なら")
+                await expect(submit).to_be_enabled()  # an old code's eight: still sent
+                fits = await kiosk.evaluate(
+                    """() => {
+                      const b = document.querySelector('[data-testid="checkin-submit"]').getBoundingClientRect();
+                      return b.bottom <= innerHeight + 1 && document.documentElement.scrollWidth <= innerWidth;
+                    }"""
+                )
+                assert fits or name == "phone", f"{name}: the button went off the screen under the hint"
+                await kiosk.screenshot(path=shot_path(f"k_{name}_checkin_eight_of_twelve"))
+                await submit.click()
+                text = kiosk.get_by_test_id("checkin-refusal-text")
+                await expect(text).to_have_text(
+                    "その 8けたの 番号の 予約は ありません。12けたの 番号なら、のこりの 4けたも 入れて ください。",
+                    timeout=WAIT_MS,
+                )
+                await kiosk.screenshot(path=shot_path(f"k_{name}_checkin_eight_refused"))
+                await kiosk.get_by_test_id("checkin-refusal-ok").click()
+                await expect(kiosk.get_by_test_id("checkin-code")).to_have_text(codes.grouped(twelve[:8]))
+                for digit in twelve[8:]:
+                    await kiosk.get_by_test_id(f"checkin-digit-{digit}").click()
+                await expect(hint).to_have_text("12けた 入りました。「これで 受付する」を 押して ください。")
+                if name == "phone":  # the last size: the twelve check the resident in
+                    await submit.click()
+                    await expect(kiosk.get_by_test_id("queue-position")).to_have_attribute(
+                        "data-position", "1", timeout=WAIT_MS
+                    )
+                assert [p for p in problems if "favicon" not in p] == [], problems
+            finally:
+                await context.close()

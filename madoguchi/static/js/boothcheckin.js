@@ -35,6 +35,7 @@ export class CheckInPad {
       key.addEventListener("click", () => this.press(key.dataset.key));
     }
     $("checkin-submit").addEventListener("click", () => this.submit());
+    document.addEventListener("i18n:change", () => this.renderHint());
     $("checkin-refusal-ok").addEventListener("click", () => this.hideRefusal());
   }
 
@@ -42,11 +43,16 @@ export class CheckInPad {
    * to do; 「わかりました」 goes back to the pad (the digits stay to check). */
   showRefusal(err) {
     const start = err.code === "not_today" ? Date.parse(err.details?.start ?? "") : NaN;
+    // eight digits no booking has: most likely the first eight of a 12-digit code, confirmed too soon (tidy14:
+    // 「その 番号の 予約は ありません」 sent the resident away); the digits stay, so the last four can follow
+    const eight = err.code === "unknown_code" && this.code.length === OLD_CHECKIN_DIGITS;
     const text = Number.isFinite(start)
       ? t("booth.checkin.not_today.when", { when: bookedWhen(start) })
-      : CHECKIN_REFUSALS.has(err.code)
-        ? t(`booth.checkin.error.${err.code}`)
-        : errorText(err);
+      : eight
+        ? t("booth.checkin.error.unknown_code_eight")
+        : CHECKIN_REFUSALS.has(err.code)
+          ? t(`booth.checkin.error.${err.code}`)
+          : errorText(err);
     $("checkin-refusal-text").textContent = text;
     $("checkin-refusal-do").textContent = Number.isFinite(start) ? t("booth.checkin.not_today.do") : "";
     $("checkin-refusal-do").hidden = !Number.isFinite(start);
@@ -69,6 +75,14 @@ export class CheckInPad {
     this.code = code;
     $("checkin-code").textContent = code.replace(/(\d{4})(?=\d)/g, "$1 ");
     $("checkin-submit").disabled = !complete(code);
+    this.renderHint();
+  }
+
+  /** How many digits are still to come, in plain words under the digits (checkinHint). */
+  renderHint() {
+    const hint = checkinHint(this.code.length);
+    $("checkin-hint").dataset.digits = String(this.code.length);
+    $("checkin-hint").textContent = hint ? t(hint.key, hint.params) : "";
   }
 
   /** A booked resident's code: the server checks it in; within the window they go ahead of walk-ins. */
@@ -101,6 +115,20 @@ export class CheckInPad {
 /** Whether the digits so far can be sent: all twelve, or the eight of a code given before session 13. */
 function complete(code) {
   return code.length === CHECKIN_DIGITS || code.length === OLD_CHECKIN_DIGITS;
+}
+
+/**
+ * The line under the digits for `typed` digits (tidy14: confirming was possible at eight, and a resident typing
+ * twelve who pressed it there was told there was no such booking): how many are left of twelve; at eight, that
+ * twelve need four more and that an eight-digit number from before can be sent now; at twelve, to press the
+ * button. Nothing before the first digit (the lead above says the length). Pure.
+ * @returns {{key: string, params?: object}|null}
+ */
+export function checkinHint(typed) {
+  if (typed <= 0) return null;
+  if (typed === OLD_CHECKIN_DIGITS) return { key: "booth.checkin.hint.eight" };
+  if (typed >= CHECKIN_DIGITS) return { key: "booth.checkin.hint.full" };
+  return { key: "booth.checkin.hint.left", params: { n: CHECKIN_DIGITS - typed } };
 }
 
 /** 「12月9日(水) 10:00」 in the kiosk's language and the town's zone. */
