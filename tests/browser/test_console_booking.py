@@ -118,7 +118,7 @@ async def test_agent_books_for_a_caller_and_sees_the_check_in(browser: Browser, 
             await expect(item).to_have_attribute("data-status", "booked", timeout=WAIT_MS)
             await expect(item).to_contain_text("スズキ イチロウ")
             await expect(item.get_by_test_id("bookings-today-status")).to_have_text("未受付")
-            # tidy14: the 12 digits on one line at 1366×768, in groups of four (they wrapped as 「… ・ 1234 5678」/「9012」)
+            # tidy14: the 12 digits on one line at 1366×768 (they wrapped as 「… ・ 1234 5678」 and 「9012」)
             assert await item.evaluate(CODE_LINES_JS, codes.grouped(code)) == 1
             _, stored = await api.call("GET", f"/api/bookings/{code}")
             assert stored["status"] == "booked"

@@ -121,14 +121,22 @@ async def test_every_language_names_the_booth_as_the_japanese_header_does(server
     them, and the label stays whole at every size (header_problems)."""
     await server.add_municipality("shiomi")
     await Municipalities(server.app[keys.DATABASE]).add_place(
-        "shiomi-post", municipality_id="shiomi", name="汐見郵便局", kind="post_office",
-        names={"en": "Shiomi Post Office"}, reading="Shiomi Yūbinkyoku",
+        "shiomi-post",
+        municipality_id="shiomi",
+        name="汐見郵便局",
+        kind="post_office",
+        names={"en": "Shiomi Post Office"},
+        reading="Shiomi Yūbinkyoku",
     )
     booth, token = await server.app[keys.BOOTHS].add("ブース1", municipality_id="shiomi", place_id="shiomi-post")
     context, page, errors = await new_page(browser, SIZES["portrait"])
     problems: list[str] = []
-    expected = {"ja": "ブース1・汐見郵便局", "en": "ブース1・Shiomi Post Office",
-                "vi": "ブース1・汐見郵便局 (Shiomi Yūbinkyoku)", "easy-ja": "ブース1・汐見郵便局"}
+    expected = {
+        "ja": "ブース1・汐見郵便局",
+        "en": "ブース1・Shiomi Post Office",
+        "vi": "ブース1・汐見郵便局 (Shiomi Yūbinkyoku)",
+        "easy-ja": "ブース1・汐見郵便局",
+    }
     try:
         await page.goto(f"{server.base_url}/booth/{booth.id}#token={token}")
         await expect(page.get_by_test_id("start-consultation")).to_be_enabled(timeout=WAIT_MS)
