@@ -76,6 +76,7 @@ const state = {
   languageChosen: false, // this resident picked a language on the kiosk (a booking's own language then yields to it)
   stateSocketId: null, // the socket connection whose booth.state was applied last
   check: null, // the last self-test's verdict (readiness.js): the header line agrees with the clerk's line
+  checkFailed: [], // what it found not working ("network" alone: the link to the office, said as such)
   early: new Map(), // event name → the last message for a consultation not adopted yet (it beat the request's ack)
   callbackTaken: null, // the call-back just asked for ({requested_at, phone_end}, the server's ack): the thanks says it
 };
@@ -137,14 +138,17 @@ function renderReadiness() {
   const status = indicator.dataset.state;
   const reconnecting = status === "offline" && socket.active;
   const offlineKey = reconnecting ? firstKnownKey(...CONN_RECONNECTING_KEYS) : "booth.conn.offline";
-  const { key, tone } = readiness(status, state.check, offlineKey);
+  const { key, tone, network } = readiness(status, state.check, offlineKey, state.checkFailed);
   indicator.dataset.check = state.check || "";
   indicator.dataset.tone = tone;
   $("conn-text").dataset.i18n = key;
   $("conn-text").textContent = t(key);
   // 「準備が できていません」 while the office can be reached: starting still works, its written chat too, so the
   // resident is told that under the start button instead of meeting a call without picture or sound (tidy13)
-  $("idle-limited").hidden = !(status === "ready" && state.check === "fail");
+  $("idle-limited").hidden = !(status === "ready" && state.check === "fail") || network;
+  // the link to the office is what fails (the socket retrying, or the self-test's network part): said in plain
+  // words, with that the kiosk keeps trying (tidy14: it said 「準備が できていません」)
+  $("idle-network").hidden = !network;
 }
 
 /** The check panel (the clerk's, opened by a long press on the readiness pill): the self-test's words, and a way to
@@ -485,8 +489,9 @@ const selfTest = new SelfTest({
   rerun: $("check-rerun"),
   later: $("check-later"),
   idle: () => state.screen === "idle",
-  onResult: (verdict) => {
+  onResult: (verdict, failed) => {
     state.check = verdict;
+    state.checkFailed = failed;
     renderReadiness();
   },
 });
@@ -495,7 +500,7 @@ socket.on("connect", () => {
   setConnection("ready");
   closedNotice.start();
   if (state.screen === "call") callScreen.linkUp();
-  if (selfTest.due()) selfTest.run();
+  if (selfTest.due() || selfTest.networkFailed()) selfTest.run(); // the link is back: see whether the path is too
 });
 let revoked = false;
 socket.on("disconnect", (reason) => {

@@ -1,7 +1,7 @@
 // Whether the kiosk can serve a resident, in one place: the header's readiness pill never says "ready" when a call
 // cannot work (ux12: 「準備できています」 with a yellow dot while the self-test had found no camera). The connection decides first (a kiosk that cannot reach the
 // server is not ready, whatever its camera does); once connected, the last self-test decides, in true plain words:
-// ready, or not ready when something the call needs does not work. A finding that leaves calls working ("warn") is
+// ready, or not ready when something the call needs does not work (the network alone: reconnecting, tidy14). A finding that leaves calls working ("warn") is
 // the clerk's matter, not the resident's (ux13): the pill then says the same as "ok". A long press on the pill
 // opens the check's own words for the clerk (booth.js, the check panel). Pure; booth.js renders the result into
 // `connection-status` (data-state keeps the socket's state for scripts and tests, data-check the self-test's
@@ -25,13 +25,27 @@ const CHECK_KEYS = Object.freeze({
  * @param {string} connection  the socket: "connecting" | "ready" | "offline" | "unauthorized"
  * @param {string|null} check  the last self-test: "ok" | "warn" | "fail", or null before the first one
  * @param {string} [offlineKey]  the key for "offline" (reconnecting or not)
- * @returns {{key: string, tone: string}}  the line's i18n key, and the dot: ready | checking | warn | fail
+ * @param {string[]} [failed]  what the last self-test found not working (its items at "fail")
+ * @returns {{key: string, tone: string, network: boolean}}  the line's i18n key, the dot (ready | checking | warn |
+ *   fail), and whether what fails is the link to the office alone (the kiosk says so in plain words and keeps
+ *   trying: tidy14, a self-test whose network part failed said 「準備が できていません」 as if the machine were
+ *   broken)
  */
-export function readiness(connection, check, offlineKey = CONNECTION_KEYS.offline) {
+export function readiness(connection, check, offlineKey = CONNECTION_KEYS.offline, failed = []) {
   if (connection !== "ready") {
     const key = connection === "offline" ? offlineKey : CONNECTION_KEYS[connection] || CONNECTION_KEYS.connecting;
-    return { key, tone: connection === "connecting" ? "checking" : "fail" };
+    return { key, tone: connection === "connecting" ? "checking" : "fail", network: connection === "offline" };
   }
-  if (!check) return { key: "booth.conn.ready", tone: "ready" }; // connected; the first self-test is running
-  return { key: CHECK_KEYS[check] || CHECK_KEYS.fail, tone: check === "ok" || check === "warn" ? "ready" : "fail" };
+  if (!check) return { key: "booth.conn.ready", tone: "ready", network: false }; // connected; first self-test running
+  if (check === "fail" && networkOnly(failed)) return { key: NETWORK_KEY, tone: "fail", network: true };
+  const tone = check === "ok" || check === "warn" ? "ready" : "fail";
+  return { key: CHECK_KEYS[check] || CHECK_KEYS.fail, tone, network: false };
+}
+
+/** The pill's words while the office's link is what fails (the self-test runs again until it works). */
+const NETWORK_KEY = "booth.conn.reconnecting";
+
+/** Whether the self-test's failures are the network's alone (camera, microphone and speaker work). */
+export function networkOnly(failed) {
+  return failed.length > 0 && failed.every((item) => item === "network");
 }

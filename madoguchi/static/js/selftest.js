@@ -22,9 +22,13 @@
 import { SEND } from "./events.js";
 import { t } from "./i18n.js";
 import { request } from "./net.js";
+import { networkOnly } from "./readiness.js";
 
 /** Again after this long while idle (and on every page start). */
 export const SELF_TEST_EVERY_MS = 4 * 60 * 60 * 1000;
+/** Again after this long while the last run failed on the network alone: the kiosk keeps trying until it works
+ * (tidy14: a run while the link was down left 「準備が できていません」 for four hours). */
+export const NETWORK_RETRY_MS = 60 * 1000;
 /** Gathering that has not finished by then is judged on what it found. */
 export const GATHER_MS = 6000;
 const LISTEN_MS = 600;
@@ -331,7 +335,8 @@ export class SelfTest {
     this.running = false;
     this.lastAt = null;
     this.results = null;
-    this.timer = setInterval(() => this.due() && this.run(), 60_000);
+    // while the socket is down the network part would fail for that alone: run once it is back (booth.js)
+    this.timer = setInterval(() => this.socket.connected && this.due() && this.run(), 60_000);
     rerun.addEventListener("click", () => this.run());
   }
 
@@ -344,7 +349,15 @@ export class SelfTest {
   }
 
   due(now = Date.now()) {
-    return this.lastAt === null || now - this.lastAt >= SELF_TEST_EVERY_MS;
+    if (this.lastAt === null) return true;
+    return now - this.lastAt >= (this.networkFailed() ? NETWORK_RETRY_MS : SELF_TEST_EVERY_MS);
+  }
+
+  /** Whether the last run found only the network not working. */
+  networkFailed() {
+    if (!this.results) return false;
+    const { state, items } = describe(this.results);
+    return state === "fail" && networkOnly(items);
   }
 
   async run() {
@@ -378,7 +391,8 @@ export class SelfTest {
     this.element.dataset.echo = echo ? (echo.connected ? (echo.audio ? "audio" : "connected") : "none") : "off";
     this.element.dataset.rttMs = echo?.rtt_ms ?? "";
     this.show(describe(this.results));
-    this.onResult(verdict(this.results));
+    const found = describe(this.results);
+    this.onResult(verdict(this.results), found.state === "fail" ? found.items : []);
     request(this.socket, SEND.SELFTEST_REPORT, reportOf(this.results)).catch((err) =>
       console.warn("selftest: result not reported", err.code || err),
     );
