@@ -582,6 +582,9 @@ class SupervisorSnapshot(ServerEvent):
     """Every booth of the town; ``booths`` lists those needing attention first and at most
     :data:`~madoguchi.signaling.supervision.BOOTH_ROWS` (the rest: ``supervisor.booths``, a page at a time)."""
     booths_online: int | None = None
+    booths_rest: str | None = None
+    """A fingerprint of the booths beyond ``booths`` (:func:`~madoguchi.signaling.supervision.booths_rest`): a page
+    holding some of them (``supervisor.booths``) fetches them again when it changes; ``None`` when all are listed."""
     version: int = 0
     """The feed's version of this town's view on the sending process: a ``supervisor.delta`` whose ``base`` is this
     version applies on top of it."""
@@ -609,6 +612,8 @@ class SupervisorBoothsChange(View):
     order: list[str]
     total: int
     online: int
+    rest: str | None = None
+    """The snapshot's ``booths_rest`` now: the booths beyond the listed ones changed when it differs."""
 
 
 class SupervisorDelta(ServerEvent):

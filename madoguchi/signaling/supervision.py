@@ -314,6 +314,7 @@ def supervisor_view(
     agents.sort(key=lambda a: (a.display_name, a.agent_id))
     ordered = ordered_booths(counter, booths, now, rules.hours)
     booth_rows = [_booth_row(counter, b, now) for b, _ in ordered[:BOOTH_ROWS]]
+    rest = booths_rest(counter, ordered[BOOTH_ROWS:])
     # one definition of "waiting now" for the tile and the list: every case in the queue, a ringing one too (a
     # transferred case ringing at a desk showed in the list as 呼び出し中 but not in いま 待っている方: 1 against 2)
     longest = max((now - c.enqueued_at for c in queue), default=0.0)
@@ -336,6 +337,7 @@ def supervisor_view(
         booths=booth_rows,
         booths_total=len(ordered),
         booths_online=sum(1 for _, online in ordered if online),
+        booths_rest=rest,
         today=figures,
         alerts=alarms(
             counter,
@@ -383,6 +385,34 @@ def ordered_booths(
     marked = [(b, booth_online(counter, b.id)) for b in booths]
     marked.sort(key=lambda m: (booth_attention(counter, m[0], m[1], is_open), m[0].place or "", m[0].name, m[0].id))
     return marked
+
+
+def booths_rest(counter: Routing, rest: Sequence[tuple[BoothInfo, bool]]) -> str | None:
+    """A fingerprint of the booths beyond the view's rows, in order (``None`` when there are none): what their rows
+    on a page (``supervisor.booths``) show — name, place, online, when last seen (offline), the last self-test's and
+    the last call's times (a new report or call has a new time). A page holding some of them fetches them again
+    when it changes (tidy14: they went stale until a reload, and a booth that moved out of the view vanished).
+
+    Why a fingerprint, not the rows: the bench's 2,141 booths beyond the view are what ``BOOTH_ROWS`` keeps out of
+    every snapshot; hashing plain values is cheap beside building their rows. Python's ``hash`` is salted per
+    process: a fingerprint is compared only with one of the same process (a page that reconnects to another gets a
+    whole view, and fetches its extra booths once more)."""
+    if not rest:
+        return None
+    tests = counter.state.self_tests
+    key = tuple(
+        (
+            b.id,
+            b.name,
+            b.place,
+            online,
+            None if online else b.last_seen,
+            None if (test := tests.get(b.id)) is None else test.at,
+            None if b.last_call is None else b.last_call.at,
+        )
+        for b, online in rest
+    )
+    return format(hash(key) & 0xFFFF_FFFF_FFFF_FFFF, "016x")
 
 
 def booth_page(

@@ -121,7 +121,8 @@ def supervisor_delta(
     booths = _rows(before.booths, after.booths, lambda b: b.booth_id, same_booth)
     order = [b.booth_id for b in after.booths]
     counts = (before.booths_total, before.booths_online) != (after.booths_total, after.booths_online)
-    if booths is not None or counts or [b.booth_id for b in before.booths] != order:
+    rest = before.booths_rest != after.booths_rest  # the booths beyond the listed ones (a page may hold some)
+    if booths is not None or counts or rest or [b.booth_id for b in before.booths] != order:
         upserts_b, removed_b = booths or ([], [])
         parts["booths"] = SupervisorBoothsChange(
             upserts=upserts_b,
@@ -129,6 +130,7 @@ def supervisor_delta(
             order=order,
             total=after.booths_total if after.booths_total is not None else len(after.booths),
             online=after.booths_online if after.booths_online is not None else sum(b.online for b in after.booths),
+            rest=after.booths_rest,
         )
     if not same_today(before.today, before.now, after.today, after.now):
         parts["today"] = after.today
@@ -166,6 +168,7 @@ def apply_delta(view: SupervisorSnapshot, delta: SupervisorDelta) -> SupervisorS
         update["booths"] = [by_id[i] for i in delta.booths.order]
         update["booths_total"] = delta.booths.total
         update["booths_online"] = delta.booths.online
+        update["booths_rest"] = delta.booths.rest
     if delta.today is not None:
         update["today"] = delta.today
     if delta.alerts is not None:

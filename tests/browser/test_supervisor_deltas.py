@@ -135,3 +135,49 @@ async def test_the_page_stays_right_through_deltas_and_keeps_a_rows_select(
         await context.close()
         for peer in (*booths, tanaka, sato):
             await peer.close()
+
+
+async def test_the_booths_shown_on_request_follow_the_live_changes(
+    server: LiveServer, browser: Browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """tidy14: the booths beyond the view's (「ほかの ブースも 見る」) were fetched once and never again: a change to
+    one of them alone sent no delta (its self-test said 「まだ 結果が ありません」 until a reload), and a booth that
+    moved from the view to the rest vanished from both lists. They follow the live changes as the rest of the page
+    does."""
+    import madoguchi.signaling.supervision as supervision
+
+    monkeypatch.setattr(supervision, "BOOTH_ROWS", 2)  # two listed, three on request
+    tokens = [(await server.add_booth(f"ブース{n}"))[1] for n in range(5)]
+    await server.add_agent("boss", PASSWORD, role="supervisor")
+    booths = [await booth_peer(server, token) for token in tokens]  # all online: listed by name
+    context, sv, problems = await new_page(browser, {"width": 1366, "height": 768})
+    try:
+        await login(sv, server, "boss")
+        await sv.wait_for_url("**/supervisor", timeout=WAIT_MS)
+        listed = sv.locator("#sv-booth-list [data-testid=sv-booth]")
+        extra = sv.locator("#sv-booth-extra [data-testid=sv-booth]")
+        await expect(listed).to_have_count(2, timeout=WAIT_MS)
+        await sv.get_by_test_id("sv-booths-show-more").click()
+        await expect(extra).to_have_count(3, timeout=WAIT_MS)
+        last = sv.locator('#sv-booth-extra [data-testid="sv-booth"]:has(.name:text-is("ブース4"))')
+        await expect(last.get_by_test_id("sv-booth-self-test")).to_have_attribute("data-state", "none")
+
+        # a change to a booth on request alone: the view's rows stay as they were
+        report = {"state": "ok", "items": [], "relay": True, "rtt_ms": 42, "loss_pct": 0, "audio": True}
+        ok(await booths[4].call("selftest.report", report))
+        await expect(last.get_by_test_id("sv-booth-self-test")).to_have_attribute("data-state", "ok", timeout=WAIT_MS)
+
+        # a booth on request goes offline: it moves to the top of the view, and the one it pushed out is on request
+        await booths[3].close()
+        await expect(listed.first).to_contain_text("ブース3", timeout=WAIT_MS)
+        await expect(listed.first).to_have_attribute("data-online", "false")
+        await expect(extra).to_have_count(3, timeout=WAIT_MS)
+        await expect(extra.locator(".name")).to_have_text(["ブース1", "ブース2", "ブース4"])
+        await expect(sv.get_by_test_id("sv-booth")).to_have_count(5)
+        await sv.get_by_test_id("sv-booths").scroll_into_view_if_needed()
+        await shot(sv, "supervisor-booths-live-1366x768")
+        assert not [p for p in problems if "favicon" not in p], problems
+    finally:
+        await context.close()
+        for peer in booths:
+            await peer.close()

@@ -31,6 +31,7 @@ const state = {
   snapshots: new Map(),
   resyncing: new Map(), // municipality id -> deltas that came while its whole view was asked for again
   extraBooths: new Map(), // municipality id -> booths beyond the view's, fetched on request (supervisor.booths)
+  refreshingBooths: new Map(), // municipality id -> whether to fetch them again once the fetch under way is done
   filter: "",
   silenced: false,
   seenAlerts: new Set(),
@@ -442,6 +443,41 @@ function renderBooths(entries) {
   $("sv-booths-empty").hidden = total > 0;
 }
 
+/** The booths this page holds beyond a town's listed ones, fetched again from where the view's list ends now, as
+ *  many as it held: after a change among them (the view's `booths_rest`) or in the listed ones (a booth moving
+ *  between the two). One fetch at a time per town; a change meanwhile fetches once more after it. (tidy14: they were
+ *  fetched once and went stale until a reload, and a booth that left the view vanished from both lists.) */
+async function refreshBooths(m) {
+  const held = state.extraBooths.get(m);
+  if (!held || !held.length) return;
+  if (state.refreshingBooths.has(m)) {
+    state.refreshingBooths.set(m, true); // again when this one is done
+    return;
+  }
+  state.refreshingBooths.set(m, false);
+  try {
+    const entry = state.snapshots.get(m);
+    if (!entry) return;
+    const offset = entry.snapshot.booths.length;
+    const want = Math.min(held.length, Math.max(0, (entry.snapshot.booths_total ?? 0) - offset));
+    const rows = [];
+    while (rows.length < want) {
+      const page = await request(socket, SEND.SUPERVISOR_BOOTHS,
+        { municipality_id: m, offset: offset + rows.length, limit: Math.min(100, want - rows.length) });
+      rows.push(...page.booths);
+      if (!page.booths.length) break;
+    }
+    state.extraBooths.set(m, rows);
+    if (!state.filter || state.filter === m) renderBooths(shown());
+  } catch (err) {
+    console.warn("supervisor: the booths beyond the list were not fetched again", err.code || err);
+  } finally {
+    const again = state.refreshingBooths.get(m);
+    state.refreshingBooths.delete(m);
+    if (again) refreshBooths(m);
+  }
+}
+
 /** The next page of each shown town's booths beyond those listed and fetched (supervisor.booths). */
 async function moreBooths() {
   for (const entry of shown()) {
@@ -529,6 +565,7 @@ function applySnapshot(snapshot) {
   const waiting = state.resyncing.get(m) || [];
   state.resyncing.delete(m);
   render();
+  refreshBooths(m); // a whole view (a resync, a reconnection): the booths held beyond it may have changed meanwhile
   for (const delta of waiting) if (delta.version > state.snapshots.get(m).snapshot.version) applyDelta(delta);
 }
 
@@ -572,6 +609,7 @@ function applyDelta(delta) {
     view.booths = delta.booths.order.map((id) => rows.get(id)).filter(Boolean);
     view.booths_total = delta.booths.total;
     view.booths_online = delta.booths.online;
+    view.booths_rest = delta.booths.rest ?? null;
   }
   if (delta.today) view.today = delta.today;
   if (delta.alerts) view.alerts = delta.alerts;
@@ -581,6 +619,7 @@ function applyDelta(delta) {
     alertsNow: delta.alerts ? delta.now : entry.alertsNow,
     todayNow: delta.today ? delta.now : entry.todayNow,
   });
+  if (delta.booths) refreshBooths(m); // the booths held beyond the list: a change among them, or one moved
   if (state.filter && state.filter !== m) return; // not shown now: drawn when the filter shows it
   const entries = shown();
   if (delta.alerts || delta.agents) renderAlerts(entries);

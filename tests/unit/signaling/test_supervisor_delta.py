@@ -166,3 +166,33 @@ def test_a_page_following_deltas_shows_what_a_whole_view_shows(desk: Any) -> Non
         page = apply_delta(page, delta)
         sent = after
         assert same_page(page, after)
+
+
+def test_a_change_beyond_the_listed_booths_alone_is_a_booths_part(desk: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """tidy14: a page holding the booths beyond the listed ones (``supervisor.booths``) was never told they changed
+    (no delta at all when only they did); the view's fingerprint of them (``booths_rest``) changes, and the delta
+    carries it, with no row."""
+    import madoguchi.signaling.supervision as supervision
+
+    monkeypatch.setattr(supervision, "BOOTH_ROWS", 2)
+    for n in range(4):
+        desk.counter.connection_opened(f"booth:b{n}", f"p:{n}", process_id="p", now=10.0)
+    before = view(desk, 100.0, 1)
+    assert [b.booth_id for b in before.booths] == ["b0", "b1"] and before.booths_rest is not None
+    assert supervisor_delta(before, view(desk, 105.0, 2), base=1, version=2) is None  # time alone: still nothing
+
+    desk.counter.note_self_test("b3", SelfTestResult(at=101.0, state="ok"))  # b3 is beyond the listed two
+    after = view(desk, 102.0, 2)
+    assert [b.booth_id for b in after.booths] == ["b0", "b1"] and after.booths_rest != before.booths_rest
+    delta = supervisor_delta(before, after, base=1, version=2)
+    assert delta is not None and delta.booths is not None
+    assert delta.booths.upserts == [] and delta.booths.removed == [] and delta.booths.rest == after.booths_rest
+    assert apply_delta(before, delta).booths_rest == after.booths_rest
+    assert same_page(apply_delta(before, delta), after)
+
+    desk.counter.connection_closed("booth:b2", "p:2", now=103.0)  # offline: it moves into the listed ones
+    moved = view(desk, 104.0, 3)
+    assert moved.booths[0].booth_id == "b2" and moved.booths_rest != after.booths_rest
+    again = supervisor_delta(after, moved, base=2, version=3)
+    assert again is not None and again.booths is not None and again.booths.rest == moved.booths_rest
+    assert same_page(apply_delta(after, again), moved)
