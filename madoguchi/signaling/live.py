@@ -29,7 +29,8 @@ from socketio.async_pubsub_manager import AsyncPubSubManager
 
 from madoguchi.settings import Settings
 from madoguchi.signaling.counter import CounterConfig
-from madoguchi.signaling.redis_store import RedisStore, validate_prefix
+from madoguchi.signaling.liveness import Liveness, LocalLiveness, RedisLiveness
+from madoguchi.signaling.redis_store import RedisStore, connect_redis, validate_prefix
 from madoguchi.signaling.set_aside_file import FILE_NAME as SET_ASIDE_FILE
 from madoguchi.signaling.set_aside_file import SetAsideFile
 from madoguchi.signaling.store import LiveStore, MemoryStore
@@ -54,6 +55,15 @@ async def open_live_store(settings: Settings, config: CounterConfig) -> LiveStor
     if settings.redis_url is None:
         return MemoryStore(config, set_aside=SetAsideFile(settings.data_dir / SET_ASIDE_FILE))
     return RedisStore.from_url(settings.redis_url, config, prefix=redis_prefix(settings))
+
+
+def open_liveness(settings: Settings) -> Liveness:
+    """Where this deployment's processes announce that they run (:mod:`madoguchi.signaling.liveness`): this process's
+    memory, or Redis through a client of its own (never the live store's, which can be busy with large
+    transactions). Opening never touches the network."""
+    if settings.redis_url is None:
+        return LocalLiveness()
+    return RedisLiveness(connect_redis(settings.redis_url), prefix=redis_prefix(settings))
 
 
 class RedisSocketManager(socketio.AsyncRedisManager):  # type: ignore[misc]
