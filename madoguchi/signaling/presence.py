@@ -193,7 +193,8 @@ class Presence(Routing):
         self.link_lost(participant, now=now)
 
     def heartbeat(self, process_id: str, *, now: float, held: Mapping[str, Sequence[str]] | None = None) -> int:
-        """A process proves it is alive and, with ``held``, states the connections it really holds.
+        """A process's heartbeat, with ``held`` the connections it really holds (its liveness signal, outside the
+        live store, says whether it runs: see :meth:`tick`).
 
         The process is the authority on its own sockets: after a live-store outage long enough for the others
         to reap it, its still-open connections come back here (links restored), and entries it no longer
