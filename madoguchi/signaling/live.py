@@ -136,8 +136,9 @@ class RedisSocketManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         messages keep their order. Once one is given up the outage is taken as going on: each publish is tried once
         until one gets through, so a burst (a tick closing a thousand cases) is not held up message by message;
         logged once per outage, with how many were dropped. A retry after a timeout may deliver a message twice
-        (the first may have reached Redis): pages show a chat line once per seq, and the WebRTC negotiation
-        ignores an offer or answer it does not expect."""
+        (the first may have reached Redis): pages show a chat line once per seq; in a call a repeated answer fails
+        to apply (logged in the page's console, the call carries on), a repeated offer is answered again and a
+        repeated ICE candidate changes nothing."""
         text = self.json.dumps(data)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + (0.0 if self._publish_down_since is not None else self.PUBLISH_BUDGET_S)
