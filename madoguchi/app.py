@@ -52,15 +52,17 @@ from madoguchi.signaling import server_events as se
 from madoguchi.signaling.agent_socket import AgentNamespace
 from madoguchi.signaling.booth_sightings import BoothSightings
 from madoguchi.signaling.booth_socket import BoothNamespace
-from madoguchi.signaling.counter_settings import counter_config
+from madoguchi.signaling.counter_settings import counter_config, process_timeout_s
 from madoguchi.signaling.dispatch import Notifier
 from madoguchi.signaling.live import (
     follow_changes,
     open_live_store,
+    open_liveness,
     socket_manager,
     start_socket_manager,
     stop_socket_manager,
 )
+from madoguchi.signaling.liveness import Beacon, Liveness, LocalLiveness
 from madoguchi.signaling.lookups import DatabaseHealth, Lookups
 from madoguchi.signaling.masking_work import MaskingWork
 from madoguchi.signaling.no_answer_refresh import NoAnswerRefresh
@@ -103,13 +105,14 @@ SOCKETS = web.AppKey("sockets", socketio.AsyncServer)
 
 @dataclass(frozen=True)
 class CounterParts:
-    """The counter's middle, wired: the operations, the timer loop, the start/stop sweeps and the re-sending of
-    reasons that only the clock changes."""
+    """The counter's middle, wired: the operations, the timer loop, the liveness beacon, the start/stop sweeps and
+    the re-sending of reasons that only the clock changes."""
 
     service: CounterService
     timers: Timers
     recovery: Recovery
     no_answers: NoAnswerRefresh
+    beacon: Beacon
 
 
 def assemble_counter(
@@ -122,8 +125,12 @@ def assemble_counter(
     clock: Clock,
     callbacks: CallbackBook | None = None,
     hours: HoursSource | None = None,
+    liveness: Liveness | None = None,
 ) -> CounterParts:
+    """``liveness``: where the processes' liveness signals are (:func:`open_liveness`); by default this process's
+    memory (one process)."""
     process_id = "p" + secrets.token_hex(6)
+    liveness = LocalLiveness() if liveness is None else liveness
     health = DatabaseHealth()
     wake = asyncio.Event()
     outbox = OutboxWriter(store=store, sink=records, health=health, clock=clock)
@@ -146,6 +153,7 @@ def assemble_counter(
     timers = Timers(
         store=store,
         outbox=outbox,
+        liveness=liveness,
         run=service.run,
         held=service.held,
         process_id=process_id,
@@ -154,10 +162,23 @@ def assemble_counter(
         wake=wake,
     )
     recovery = Recovery(
-        store=store, outbox=outbox, records=records, sink=records, run=service.run, process_id=process_id, clock=clock
+        store=store,
+        outbox=outbox,
+        liveness=liveness,
+        records=records,
+        sink=records,
+        run=service.run,
+        process_id=process_id,
+        clock=clock,
     )
     no_answers = NoAnswerRefresh(store=store, lookups=lookups, notifier=notifier, held=service.held, clock=clock)
-    return CounterParts(service, timers, recovery, no_answers)
+    beacon = Beacon(
+        liveness=liveness,
+        process_id=process_id,
+        interval_s=settings.heartbeat_interval_s,
+        ttl_s=process_timeout_s(settings),
+    )
+    return CounterParts(service, timers, recovery, no_answers, beacon)
 
 
 def create_app(
@@ -398,6 +419,7 @@ def _counter(
         app[observability.LIVE_STORE] = raw_store
         metrics = app[observability.METRICS]
         store: LiveStore = observability.MeteredStore(raw_store, metrics)
+        liveness = open_liveness(settings)
         parts = assemble_counter(
             settings=settings,
             store=store,
@@ -407,6 +429,7 @@ def _counter(
             clock=clock,
             callbacks=app[keys.CALLBACKS],
             hours=app[keys.HOURS],
+            liveness=liveness,
         )
         service = parts.service
         service.links.link_observers.append(metrics)  # per-booth link histograms from the calls' final summaries
@@ -489,6 +512,9 @@ def _counter(
             clock=clock,
         )
         await start_socket_manager(sio)
+        # the liveness signal first: from then on a heartbeat late behind this process's operations does not make
+        # the others take it as gone
+        beacon = asyncio.create_task(parts.beacon.run_forever(), name="liveness-beacon")
         try:
             interrupted = await parts.recovery.recover()
         except LiveStoreUnavailable as exc:  # start anyway: not ready (/readyz) until Redis answers
@@ -514,13 +540,15 @@ def _counter(
                 await sightings.close()
             except Exception as exc:  # the time stored stays at most a minute behind
                 log.warning("booths' last-seen times not written at shutdown: %s", exc)
+            await background.stop(beacon)
             try:
                 await parts.recovery.leave()
-            except Exception as exc:  # other processes reap us by heartbeat anyway
+            except Exception as exc:  # other processes reap us once heartbeat and liveness signal run out
                 log.warning("could not leave the live state cleanly: %s", exc)
         finally:  # close the connections even if the timers task died of an error
             await echo.close()
             await stop_socket_manager(sio)
             await store.close()
+            await liveness.close()
 
     return ctx

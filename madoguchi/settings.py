@@ -100,7 +100,10 @@ class Settings(BaseSettings):
         "and finish a pending wrap-up; then the case is closed as 'other' with end_reason 'wrap_up_timeout'",
     )
     heartbeat_interval_s: float = Field(
-        default=5.0, gt=0, description="each process proves it is alive this often; 3 missed = its connections are gone"
+        default=5.0,
+        gt=0,
+        description="each process states its connections (heartbeat) and renews its liveness signal this often; a "
+        "process 3 intervals overdue whose liveness signal ran out too is gone, with its connections",
     )
 
     secret_key: SecretStr | None = Field(

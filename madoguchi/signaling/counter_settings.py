@@ -12,6 +12,12 @@ from madoguchi.signaling.counter import CounterConfig
 from madoguchi.signaling.state import OverflowRule
 
 
+def process_timeout_s(settings: Settings) -> float:
+    """A process whose heartbeat is this overdue and whose liveness signal is gone is taken as gone (three missed
+    beats); also the liveness signal's TTL (:class:`~madoguchi.signaling.liveness.Beacon`)."""
+    return 3 * settings.heartbeat_interval_s
+
+
 def counter_config(
     settings: Settings,
     town_overflow: Mapping[str, Mapping[str, OverflowRule]] | None = None,
@@ -29,7 +35,7 @@ def counter_config(
         grace_period_s=settings.grace_period_s,
         decline_cooldown_s=settings.decline_cooldown_s,
         default_handle_time_s=settings.default_handle_time_s,
-        process_timeout_s=3 * settings.heartbeat_interval_s,
+        process_timeout_s=process_timeout_s(settings),
         max_open_per_source=settings.resident_open_per_address,
         max_opens_per_source=settings.resident_starts_per_address,
         max_open_per_browser=settings.resident_open_per_browser,

@@ -29,7 +29,8 @@ from socketio.async_pubsub_manager import AsyncPubSubManager
 
 from madoguchi.settings import Settings
 from madoguchi.signaling.counter import CounterConfig
-from madoguchi.signaling.redis_store import RedisStore, validate_prefix
+from madoguchi.signaling.liveness import Liveness, LocalLiveness, RedisLiveness
+from madoguchi.signaling.redis_store import RedisStore, connect_redis, validate_prefix
 from madoguchi.signaling.set_aside_file import FILE_NAME as SET_ASIDE_FILE
 from madoguchi.signaling.set_aside_file import SetAsideFile
 from madoguchi.signaling.store import LiveStore, MemoryStore
@@ -56,8 +57,17 @@ async def open_live_store(settings: Settings, config: CounterConfig) -> LiveStor
     return RedisStore.from_url(settings.redis_url, config, prefix=redis_prefix(settings))
 
 
+def open_liveness(settings: Settings) -> Liveness:
+    """Where this deployment's processes announce that they run (:mod:`madoguchi.signaling.liveness`): this process's
+    memory, or Redis through a client of its own (never the live store's, which can be busy with large
+    transactions). Opening never touches the network."""
+    if settings.redis_url is None:
+        return LocalLiveness()
+    return RedisLiveness(connect_redis(settings.redis_url), prefix=redis_prefix(settings))
+
+
 class RedisSocketManager(socketio.AsyncRedisManager):  # type: ignore[misc]
-    """python-socketio's Redis manager with four changes.
+    """python-socketio's Redis manager with five changes.
 
     - A leak: when it reconnects (after Redis went away) it replaces its clients without closing them. They are
       kept here and closed later: the listener may still be reading from the previous one, so only clients
@@ -68,6 +78,8 @@ class RedisSocketManager(socketio.AsyncRedisManager):  # type: ignore[misc]
       meanwhile is lost to this process's clients. Here the wait grows from 0.1 s to at most
       :attr:`RETRY_CAP_S`, so the process hears the others again within moments of Redis coming back.
     - :attr:`listening` says whether it is subscribed, for ``/readyz``.
+    - A failed publish (events for clients on other processes) is retried with backoff for up to
+      :attr:`PUBLISH_BUDGET_S` instead of twice back to back and then dropped (:meth:`_publish`).
 
     It also carries other channels on the same subscription (:meth:`follow`): the live store's change notices
     travel with the events, so their relative order is Redis's publish order.
@@ -79,6 +91,11 @@ class RedisSocketManager(socketio.AsyncRedisManager):  # type: ignore[misc]
     redis: Any
     RETRY_FIRST_S = 0.1
     RETRY_CAP_S = 2.0
+    PUBLISH_BUDGET_S = 2.0
+    """How long one publish may keep retrying (the emitting task waits: a connection's next event, an operation's
+    next delivery); at most this plus one connect timeout."""
+    PUBLISH_FIRST_RETRY_S = 0.05
+    PUBLISH_RETRY_CAP_S = 0.5
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -87,6 +104,9 @@ class RedisSocketManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         self.listening = False
         self._followers: dict[str, ChangeFollower] = {}
         self._subscriber: Any = None  # the listener's client (the publisher is ``redis``)
+        self.publishes_dropped = 0
+        """Messages for other processes given up since start (each was delivered on this process)."""
+        self._publish_down_since: int | None = None  # publishes_dropped when the current outage began
 
     def follow(self, channel: str, follower: ChangeFollower) -> None:
         """Deliver ``channel``'s messages to ``follower`` instead of treating them as Socket.IO events. Call
@@ -105,6 +125,54 @@ class RedisSocketManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         super()._redis_connect()
         self.pubsub = subscription  # upstream's new pub/sub object is never used (it connects lazily: nothing open)
         self._close_superseded()
+
+    async def _publish(self, data: Any) -> Any:
+        """Publish ``data`` to the other processes (python-socketio has already handled it on this one).
+
+        Upstream tries twice back to back, then logs "giving up" and drops the message: a Redis blip shorter than a
+        second lost events for clients on other processes (session 13: booths not told their case had closed), and
+        nothing resends them. Here a failed publish is retried with backoff (from :attr:`PUBLISH_FIRST_RETRY_S`,
+        doubling up to :attr:`PUBLISH_RETRY_CAP_S`) for up to :attr:`PUBLISH_BUDGET_S`, in line, so one sender's
+        messages keep their order. Once one is given up the outage is taken as going on: each publish is tried once
+        until one gets through, so a burst (a tick closing a thousand cases) is not held up message by message;
+        logged once per outage, with how many were dropped. A retry after a timeout may deliver a message twice
+        (the first may have reached Redis): pages show a chat line once per seq; in a call a repeated answer fails
+        to apply (logged in the page's console, the call carries on), a repeated offer is answered again and a
+        repeated ICE candidate changes nothing."""
+        text = self.json.dumps(data)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + (0.0 if self._publish_down_since is not None else self.PUBLISH_BUDGET_S)
+        wait = self.PUBLISH_FIRST_RETRY_S
+        while True:
+            try:
+                if not self.connected:
+                    self._redis_connect()
+                sent = await self.redis.publish(self.channel, text)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.connected = False
+                if loop.time() + wait <= deadline:
+                    await asyncio.sleep(wait)
+                    wait = min(self.PUBLISH_RETRY_CAP_S, wait * 2)
+                    continue
+                if self._publish_down_since is None:
+                    self._publish_down_since = self.publishes_dropped
+                    log.warning(
+                        "cross-process events: cannot publish to Redis (%s); a message for other processes dropped "
+                        "after %.1f s of retries, and until Redis answers each is tried once",
+                        exc,
+                        self.PUBLISH_BUDGET_S,
+                    )
+                self.publishes_dropped += 1
+                return None
+            if self._publish_down_since is not None:
+                log.warning(
+                    "cross-process events: publishing again (%d dropped meanwhile)",
+                    self.publishes_dropped - self._publish_down_since,
+                )
+                self._publish_down_since = None
+            return sent
 
     def _subscriber_connect(self) -> None:
         """The listener's own client and pub/sub object (upstream's connection logic, sentinel URLs included)."""

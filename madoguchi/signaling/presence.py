@@ -1,9 +1,11 @@
 """Links and time: connections and server processes, grace periods, deadlines and the restart sweep.
 
 A participant may be connected several times (two tabs, a reconnect racing the old socket), on any server
-process. Their link is lost only when the LAST connection goes, wherever it was; a process that stops sending
-heartbeats (killed) takes its connections with it. A lost link starts a grace period; only when it runs out does
-the case move (``resident_gone``, ``agent_gone``).
+process. Their link is lost only when the LAST connection goes, wherever it was; a process that stopped (killed,
+or its Redis link gone) takes its connections with it. A process is taken as stopped when its heartbeat is overdue
+AND its liveness signal is gone: the heartbeat is one more operation through the live store and can wait behind
+a long queue of them, the signal cannot (the edge reads it and passes it in: ``alive``). A lost link starts a grace
+period; only when it runs out does the case move (``resident_gone``, ``agent_gone``).
 
 Wrap-up (after-call work) belongs to the agent and has no time limit while they are connected. An agent whose
 link stays down past the grace period keeps the pending wrap-up for ``wrap_up_timeout_s`` more, counted from when
@@ -26,13 +28,26 @@ from madoguchi.signaling.state import Agent, AgentStatus
 
 @dataclass(frozen=True)
 class ProcessGone:
-    """A server process taken as gone by :meth:`Presence.tick` (its last heartbeat ``silent_s`` ago): how many
-    connections it held in the live state, and how many of them were residents with a case in the queue (whose
-    cases close after the grace period unless the process states its connections again)."""
+    """A server process taken as gone by :meth:`Presence.tick` (its last heartbeat ``silent_s`` ago, its liveness
+    signal gone): how many connections it held in the live state, and how many of them were residents with a case in
+    the queue (whose cases close after the grace period unless the process states its connections again)."""
 
     silent_s: float
-    connections: int
-    residents_waiting: int
+    connections: int = 0
+    residents_waiting: int = 0
+
+
+@dataclass(frozen=True)
+class ProcessLate:
+    """A server process whose heartbeat is overdue (the last one ``silent_s`` ago) while its liveness signal says it
+    runs: slow, not gone, and its connections stay. Reported by the tick that first finds it so; the process's next
+    heartbeat ends the episode (the next lateness is reported again)."""
+
+    silent_s: float
+
+
+ProcessNews = ProcessGone | ProcessLate
+"""What a tick found about a server process, for the log."""
 
 
 class Presence(Routing):
@@ -86,12 +101,16 @@ class Presence(Routing):
                     self._tell_others(c, c.resident, connected=True)
         self._dispatch(now)
 
-    def tick(self, now: float) -> dict[str, ProcessGone]:
+    def tick(self, now: float, *, alive: Mapping[str, float] | None = None) -> dict[str, ProcessNews]:
         """Fire every deadline that has passed: dead processes, offer timeouts, grace periods, cooldowns and the
-        wrap-up timeouts of agents who stayed offline. Returns the processes taken as gone now (for the log: a
-        process alive but too slow to beat within ``process_timeout_s`` is taken as gone too, and its residents'
-        cases close after the grace period unless its next heartbeat states their connections again)."""
-        gone = self._reap_dead_processes(now)
+        wrap-up timeouts of agents who stayed offline.
+
+        ``alive``: the processes whose liveness signal the edge found present, each with how many seconds more it
+        stays good (:meth:`overdue_processes` says which to look for). An overdue process found there is slow, not
+        gone: it keeps its connections, and is looked at again when that signal would run out. Without it (or
+        absent from it) an overdue process is taken as gone with its connections. Returns, for the log, the
+        processes taken as gone now and those found late for the first time since their last heartbeat."""
+        news = self._reap_dead_processes(now, alive or {})
         grace = self.config.grace_period_s
         for c in list(self.state.consultations.values()):
             if c.state == State.OFFERED and c.offer_expires_at is not None and c.offer_expires_at <= now:
@@ -113,7 +132,7 @@ class Presence(Routing):
             if c.wrap_up_expires_at is not None and c.wrap_up_expires_at <= now:
                 self._wrap_up_timed_out(c, now)
         self._dispatch(now)
-        return gone
+        return news
 
     def _interpreter_due(self, now: float) -> None:
         """Waiting cases whose interpreter overflow time has come are marked once (``InterpreterDue``): the route's
@@ -142,7 +161,7 @@ class Presence(Routing):
                 deadlines.append(c.wrap_up_expires_at)
             deadlines.extend(c.declined_until.values())
         deadlines.extend(a.lost_at + grace for a in self.state.agents.values() if a.lost_at is not None)
-        deadlines.extend(seen + self.config.process_timeout_s for seen in self.state.processes.values())
+        deadlines.extend(self._alive_until(p) for p in self.state.processes)
         if now is not None:
             deadlines.extend(self.overflow_deadlines(now))
         return min(deadlines, default=None)
@@ -150,8 +169,8 @@ class Presence(Routing):
     # --- connections and server processes ----------------------------------------------------------------------
     #
     # A participant may be connected several times (two tabs, a reconnect racing the old socket), on any server
-    # process. Their link is lost only when the LAST connection goes, wherever it was; a process that stops
-    # sending heartbeats (killed) takes its connections with it.
+    # process. Their link is lost only when the LAST connection goes, wherever it was; a process that stopped
+    # (heartbeat overdue and liveness signal gone) takes its connections with it.
 
     def connection_opened(self, participant: str, connection_id: str, *, process_id: str, now: float) -> None:
         self.state.processes[process_id] = now
@@ -174,13 +193,15 @@ class Presence(Routing):
         self.link_lost(participant, now=now)
 
     def heartbeat(self, process_id: str, *, now: float, held: Mapping[str, Sequence[str]] | None = None) -> int:
-        """A process proves it is alive and, with ``held``, states the connections it really holds.
+        """A process's heartbeat, with ``held`` the connections it really holds (its liveness signal, outside the
+        live store, says whether it runs: see :meth:`tick`).
 
         The process is the authority on its own sockets: after a live-store outage long enough for the others
         to reap it, its still-open connections come back here (links restored), and entries it no longer
         holds (a close that never reached the store) go (links lost). Returns how many held connections the
         live state did not have (normally none: the process had been taken as gone, or an opening was lost)."""
         self.state.processes[process_id] = now
+        self.state.alive_until.pop(process_id, None)  # a late episode ends: the next one is reported again
         if held is None:
             return 0
         restated = sum(
@@ -198,15 +219,43 @@ class Presence(Routing):
                 self.connection_opened(participant, conn, process_id=process_id, now=now)
         return restated
 
-    def _reap_dead_processes(self, now: float) -> dict[str, ProcessGone]:
-        dead = {p for p, seen in self.state.processes.items() if seen + self.config.process_timeout_s <= now}
-        if not dead:
-            return {}
-        gone = {
-            p: ProcessGone(silent_s=now - self.state.processes[p], connections=0, residents_waiting=0) for p in dead
-        }
+    def overdue_processes(self, now: float) -> list[str]:
+        """The processes whose heartbeat is overdue at ``now`` (and no liveness signal found earlier still covers
+        them): those a tick at ``now`` takes as gone unless the edge finds their liveness signal present."""
+        return [p for p in self.state.processes if self._alive_until(p) <= now]
+
+    def _alive_until(self, process_id: str) -> float:
+        """Until when the process counts as running: ``process_timeout_s`` after its last heartbeat, or later when its
+        liveness signal was found good for longer."""
+        by_heartbeat = self.state.processes[process_id] + self.config.process_timeout_s
+        return max(by_heartbeat, self.state.alive_until.get(process_id, by_heartbeat))
+
+    def process_left(self, process_id: str, *, now: float) -> None:
+        """The process is shutting down: its connections are gone now, not after its heartbeat times out."""
+        if process_id in self.state.processes:
+            self._reap({process_id: ProcessGone(silent_s=now - self.state.processes[process_id])}, now)
+
+    def _reap_dead_processes(self, now: float, alive: Mapping[str, float]) -> dict[str, ProcessNews]:
+        news: dict[str, ProcessNews] = {}
+        gone: dict[str, ProcessGone] = {}
+        for p in self.overdue_processes(now):
+            silent_s = now - self.state.processes[p]
+            remaining = alive.get(p, 0.0)
+            if remaining <= 0:  # stopped: killed, or its link to Redis gone (its signal ran out)
+                gone[p] = ProcessGone(silent_s=silent_s)
+                continue
+            if p not in self.state.alive_until:
+                news[p] = ProcessLate(silent_s=silent_s)
+            self.state.alive_until[p] = now + remaining  # looked at again when the signal found would run out
+        news.update(self._reap(gone, now) if gone else {})
+        return news
+
+    def _reap(self, gone: dict[str, ProcessGone], now: float) -> dict[str, ProcessGone]:
+        """Take the processes ``gone`` as gone with their connections; returns them with what they held."""
+        gone, dead = dict(gone), set(gone)
         for process_id in dead:
             del self.state.processes[process_id]
+            self.state.alive_until.pop(process_id, None)
         # every resident's open cases, found once: a dead process may have held a thousand booths, and a scan of
         # every case for each of them took seconds of one transaction with 2,000 waiting
         open_cases: dict[str, list[Consultation]] = {}
@@ -214,37 +263,40 @@ class Presence(Routing):
             if c.is_open and c.state != State.WRAP_UP:
                 open_cases.setdefault(c.resident, []).append(c)
         for participant, held in list(self.state.connections.items()):
-            alive = tuple(conn for conn in held if conn.split(":", 1)[0] not in dead)
-            if alive == held:
+            kept = tuple(conn for conn in held if conn.split(":", 1)[0] not in dead)
+            if kept == held:
                 continue
-            waiting = not alive and any(c.state in QUEUED_STATES for c in open_cases.get(participant, ()))
+            waiting = not kept and any(c.state in QUEUED_STATES for c in open_cases.get(participant, ()))
             for process_id in {conn.split(":", 1)[0] for conn in held} & dead:
                 was = gone[process_id]
                 lost = sum(1 for conn in held if conn.split(":", 1)[0] == process_id)
                 gone[process_id] = replace(
                     was, connections=was.connections + lost, residents_waiting=was.residents_waiting + waiting
                 )
-            if alive:
-                self.state.connections[participant] = alive
+            if kept:
+                self.state.connections[participant] = kept
                 continue
             del self.state.connections[participant]
             self.link_lost(participant, now=now, open_cases=open_cases)
         return gone
 
-    def recover_after_restart(self, process_id: str, *, now: float) -> bool:
+    def recover_after_restart(self, process_id: str, *, now: float, alive: Mapping[str, float] | None = None) -> bool:
         """A process starts. If no other process is alive, the whole server went down: every connection is
         gone, calls that were running are interrupted (nobody can rejoin them), ringing offers return to the
         queue, and waiting residents keep their place for the grace period while their booths reconnect.
-        Returns whether this was such a full restart."""
-        alive = [
+        ``alive`` as for :meth:`tick`: a process whose heartbeat is overdue but whose liveness signal is present is
+        running (slow), and this is no full restart. Returns whether this was such a full restart."""
+        signals = alive or {}
+        running = [
             p
-            for p, seen in self.state.processes.items()
-            if p != process_id and seen + self.config.process_timeout_s > now
+            for p in self.state.processes
+            if p != process_id and (self._alive_until(p) > now or signals.get(p, 0.0) > 0)
         ]
         self.state.processes[process_id] = now
-        if alive:
+        if running:
             return False
         self.state.processes = {process_id: now}
+        self.state.alive_until = {}
         self.state.connections = {}
         for agent in self.state.agents.values():
             agent.connected = False

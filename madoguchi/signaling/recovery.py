@@ -15,6 +15,7 @@ from functools import partial
 
 from madoguchi.signaling.consultation import State, Trigger
 from madoguchi.signaling.counter import Counter
+from madoguchi.signaling.liveness import Liveness
 from madoguchi.signaling.outbox import RECORD_WRITE_TIMEOUT_S, OutboxWriter
 from madoguchi.signaling.ports import RecordReader, RecordSink
 from madoguchi.signaling.recording import utc
@@ -31,6 +32,7 @@ class Recovery:
         *,
         store: LiveStore,
         outbox: OutboxWriter,
+        liveness: Liveness,
         records: RecordReader,
         sink: RecordSink,
         run: Run,
@@ -39,6 +41,7 @@ class Recovery:
     ) -> None:
         self._store = store
         self._outbox = outbox
+        self._liveness = liveness
         self._records = records
         self._sink = sink
         self._run = run
@@ -48,7 +51,16 @@ class Recovery:
     async def recover(self) -> int:
         """Returns how many records were marked interrupted."""
         now = self._clock()
-        full_restart = await self._run(partial(Counter.recover_after_restart, process_id=self._process_id, now=now))
+        # a process whose heartbeat is overdue but whose liveness signal is present runs (slow): no full restart
+        overdue = [p for p in (await self._store.read()).overdue_processes(now) if p != self._process_id]
+        try:
+            alive = await self._liveness.remaining(overdue) if overdue else {}
+        except Exception as exc:
+            log.warning("liveness signals not read at start (%s): going by heartbeats alone", exc)
+            alive = {}
+        full_restart = await self._run(
+            partial(Counter.recover_after_restart, process_id=self._process_id, now=now, alive=alive)
+        )
         if not full_restart:
             return 0
         await self._outbox.flush(limit_s=RECORD_WRITE_TIMEOUT_S)
@@ -72,14 +84,17 @@ class Recovery:
         return count
 
     async def leave(self) -> None:
+        """Gone now: this process's connections are taken with it and its liveness signal withdrawn (stop the
+        :class:`~madoguchi.signaling.liveness.Beacon` first)."""
         now = self._clock()
-
-        def op(c: Counter) -> None:
-            c.state.processes[self._process_id] = now - c.config.process_timeout_s
-            c.tick(now)
-
         try:
-            await self._run(op)
+            try:
+                await self._run(partial(Counter.process_left, process_id=self._process_id, now=now))
+            finally:
+                try:
+                    await self._liveness.withdraw(self._process_id)
+                except Exception as exc:  # it runs out by itself within process_timeout_s
+                    log.warning("liveness signal not withdrawn at shutdown: %s", exc)
             try:
                 await self._outbox.flush(limit_s=RECORD_WRITE_TIMEOUT_S)
             except Exception as exc:

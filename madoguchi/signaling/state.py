@@ -256,6 +256,11 @@ class CounterState(BaseModel):
         "never changed in place, so a store can copy this map shallowly",
     )
     processes: dict[str, float] = Field(default_factory=dict, description="server process -> last heartbeat")
+    alive_until: dict[str, float] = Field(
+        default_factory=dict,
+        description="server process whose heartbeat is overdue -> until when its liveness signal (a Redis key with a "
+        "TTL, kept fresh by a task of its own) was found good: slow, not gone; its next heartbeat removes the entry",
+    )
     source_opens: dict[str, list[float]] = Field(
         default_factory=dict,
         description="anonymous source (a client address, or browser:<id>) -> when it started web chats, within the "

@@ -62,6 +62,7 @@ def working_copy(state: CounterState) -> CounterState:
             "handle_time_s": dict(state.handle_time_s),
             "connections": dict(state.connections),
             "processes": dict(state.processes),
+            "alive_until": dict(state.alive_until),
             "outbox": list(state.outbox),
             "set_aside": list(state.set_aside),
             "source_opens": dict(state.source_opens),

@@ -2,6 +2,9 @@
 keep this process's heartbeat fresh, and start the outbox flusher while records wait. One loop per process,
 started by the composition root; with several processes the store's compare-and-set makes each deadline fire
 exactly once, and because deadlines are data in the counter they survive a restart.
+
+Before a tick the timers look up the liveness signals (:mod:`madoguchi.signaling.liveness`) of the processes whose
+heartbeat is overdue and pass them in: a process whose heartbeat waits behind its own operations is slow, not gone.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from typing import Any
 
 from madoguchi.signaling.background import cancel_requested
 from madoguchi.signaling.counter import Counter
+from madoguchi.signaling.liveness import Liveness
 from madoguchi.signaling.outbox import RECORD_WRITE_TIMEOUT_S, OutboxWriter
-from madoguchi.signaling.presence import ProcessGone
+from madoguchi.signaling.presence import ProcessGone, ProcessLate, ProcessNews
 from madoguchi.signaling.store import LiveStore
 
 log = logging.getLogger(__name__)
@@ -28,19 +32,30 @@ Run = Callable[[Callable[[Counter], Any]], Awaitable[Any]]
 """The service's pipeline: apply an operation to the counter, record and dispatch what it changed."""
 
 
-def _log_gone(gone: Mapping[str, ProcessGone] | None) -> None:
-    """Say so when a tick took a process as gone: a process alive but too slow to beat within the timeout is taken
-    as gone too, and its residents' cases close after the grace period unless it comes back first. Session 13's
-    2,000 bench lost 1,840 waiting cases that way, silently (the supervisor page showed the 160 left, truthfully)."""
-    for process_id, g in (gone or {}).items():
-        log.warning(
-            "server process %s silent for %.0f s: taken as gone with its %d connection(s), %d of them residents "
-            "with a case in the queue (closed after the grace period unless it states them again)",
-            process_id,
-            g.silent_s,
-            g.connections,
-            g.residents_waiting,
-        )
+def _log_news(news: Mapping[str, ProcessNews] | None) -> None:
+    """Say so when a tick took a process as gone (its residents' cases close after the grace period unless it comes
+    back first), and, once per episode, when a process's heartbeat was overdue but its liveness signal said it runs.
+    Session 13's 2,000 bench lost 1,840 waiting cases to a process too slow to beat, silently (the supervisor page
+    showed the 160 left, truthfully); a slow process is now kept, and the operators still see the slowness."""
+    for process_id, said in (news or {}).items():
+        match said:
+            case ProcessGone(silent_s=silent_s, connections=connections, residents_waiting=waiting):
+                log.warning(
+                    "server process %s silent for %.0f s and its liveness signal gone: taken as gone with its %d "
+                    "connection(s), %d of them residents with a case in the queue (closed after the grace period "
+                    "unless it states them again)",
+                    process_id,
+                    silent_s,
+                    connections,
+                    waiting,
+                )
+            case ProcessLate(silent_s=silent_s):
+                log.warning(
+                    "server process %s: heartbeat late (last one %.1f s ago) but its liveness signal says it runs; "
+                    "kept with its connections (slow, not gone)",
+                    process_id,
+                    silent_s,
+                )
 
 
 class Timers:
@@ -49,6 +64,7 @@ class Timers:
         *,
         store: LiveStore,
         outbox: OutboxWriter,
+        liveness: Liveness,
         run: Run,
         held: Callable[[], Mapping[str, Sequence[str]]],
         process_id: str,
@@ -58,6 +74,7 @@ class Timers:
     ) -> None:
         self._store = store
         self._outbox = outbox
+        self._liveness = liveness
         self._run = run
         self._held = held
         self._process_id = process_id
@@ -65,6 +82,7 @@ class Timers:
         self._clock = clock
         self._wake = wake
         self._flushing: asyncio.Task[int] | None = None
+        self._beat_late = False  # the last heartbeat waited longer than an interval (logged once per episode)
         self._checked: float | None = None
         """When the last round looked for due deadlines: overflow moments after it are looked at next round, so
         one that falls between two rounds (during a heartbeat or a tick) is still due, not skipped."""
@@ -111,7 +129,8 @@ class Timers:
             due = latest.next_deadline(since)
             checked = self._clock()
             if due is not None and due <= checked:
-                _log_gone(await self._run(partial(Counter.tick, now=checked)))
+                alive = await self.signals(latest.overdue_processes(checked))
+                _log_news(await self._run(partial(Counter.tick, now=checked, alive=alive)))
             self._checked = checked
             oldest = latest.state.outbox[0].at if latest.state.outbox else None
             # only records older than a round: younger ones are normally being written by their operation
@@ -134,17 +153,41 @@ class Timers:
             await asyncio.sleep(1.0)
         return next_beat, next_flush
 
+    async def signals(self, overdue: Sequence[str]) -> dict[str, float]:
+        """The liveness signals present among ``overdue`` (seconds each stays good). If they cannot be read, none:
+        the tick then goes by the heartbeats alone, as before there were signals (its own transaction needs the
+        same Redis, and normally fails with this read)."""
+        if not overdue:
+            return {}
+        try:
+            return await self._liveness.remaining(overdue)
+        except Exception as exc:
+            log.warning("liveness signals of %s not read (%s): the tick goes by heartbeats alone", overdue, exc)
+            return {}
+
     async def beat(self) -> None:
-        """Prove this process alive and state the connections it holds. What it holds is read when the heartbeat is
-        applied to the live state, not before waiting for it: a copy taken earlier would close a connection opened
-        meanwhile, or reopen one closed meanwhile."""
-        now = self._clock()
+        """State the connections this process holds (and that it runs). What it holds, and the time, are read when
+        the heartbeat is applied to the live state, not before waiting for it: a copy taken earlier would close a
+        connection opened meanwhile, or reopen one closed meanwhile, and a time taken earlier makes the heartbeat
+        older than it is. How long it waited behind this process's operations is logged once per episode."""
+        queued = self._clock()
         held = self._held
+        applied: list[float] = []
 
         def op(counter: Counter) -> int:
+            now = self._clock()
+            applied.append(now)
             return counter.heartbeat(process_id=self._process_id, now=now, held=held())
 
         restated = await self._run(op)
+        waited = (applied[-1] if applied else queued) - queued
+        if waited > self._interval and not self._beat_late:
+            log.warning(
+                "heartbeat waited %.1f s behind this process's operations (the liveness signal keeps it counted as "
+                "running)",
+                waited,
+            )
+        self._beat_late = waited > self._interval
         if restated:
             # normally none: this process was taken as gone (its heartbeat came too late, e.g. behind a long queue
             # of operations), or an opening never reached the store; residents' cases closed meanwhile stay closed

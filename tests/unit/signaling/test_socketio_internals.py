@@ -33,7 +33,11 @@ def test_the_overridden_private_methods_still_exist_with_the_same_signatures() -
     assert not inspect.iscoroutinefunction(upstream._redis_connect)
     assert list(inspect.signature(upstream._redis_listen_with_retries).parameters) == ["self"]
     assert inspect.isasyncgenfunction(upstream._redis_listen_with_retries)
+    assert list(inspect.signature(upstream._publish).parameters) == ["self", "data"]
+    assert inspect.iscoroutinefunction(upstream._publish)
     # ours keep the same shape
+    assert list(inspect.signature(RedisSocketManager._publish).parameters) == ["self", "data"]
+    assert inspect.iscoroutinefunction(RedisSocketManager._publish)
     assert list(inspect.signature(RedisSocketManager._redis_connect).parameters) == ["self"]
     assert list(inspect.signature(RedisSocketManager._redis_listen_with_retries).parameters) == ["self"]
     assert inspect.isasyncgenfunction(RedisSocketManager._redis_listen_with_retries)
@@ -50,3 +54,14 @@ def test_upstream_still_uses_them_the_way_the_override_assumes() -> None:
     # _listen compares the channel and the message type itself: our generator may yield only this channel's
     # messages of type "message", as upstream's does
     assert "message['channel'] == channel" in inspect.getsource(upstream._listen)
+
+
+def test_every_message_for_other_processes_still_goes_through_publish_as_the_retrying_override_assumes() -> None:
+    """Ours (publish retries with backoff) replaces upstream's ``_publish`` whole: the emits must still reach it,
+    and upstream's must still do no more than publish ``self.json.dumps(data)`` on ``self.channel`` through
+    ``self.redis`` (reconnecting while not ``self.connected``), which is what ours does."""
+    pubsub = inspect.getsource(socketio.async_pubsub_manager.AsyncPubSubManager)
+    assert pubsub.count("await self._publish(") >= 4  # emit, can_disconnect, disconnect, enter/leave/close room
+    publish = inspect.getsource(socketio.AsyncRedisManager._publish)
+    assert "self.redis.publish(" in publish and "self.channel, self.json.dumps(data)" in publish
+    assert "if not self.connected:" in publish

@@ -9,6 +9,7 @@ from functools import partial
 from typing import Any, cast
 
 from madoguchi.signaling.counter import Counter
+from madoguchi.signaling.liveness import LocalLiveness
 from madoguchi.signaling.timers import Timers
 
 MOMENT = 100.5  # a waiting case reaches its overflow time here
@@ -36,6 +37,9 @@ class FakeCounter:
     def next_deadline(self, now: float | None = None) -> float | None:
         return MOMENT if now is not None and now < MOMENT else None
 
+    def overdue_processes(self, now: float) -> list[str]:
+        return []
+
 
 class FakeStore:
     async def read(self) -> FakeCounter:
@@ -54,6 +58,7 @@ def timers_with(clock: FakeClock, beats_take: list[float], ticks: list[float]) -
     return Timers(
         store=cast(Any, FakeStore()),
         outbox=cast(Any, None),
+        liveness=LocalLiveness(),
         run=run,
         held=dict,
         process_id="p1",
@@ -108,6 +113,7 @@ async def test_a_process_taken_as_gone_and_connections_restated_are_logged(caplo
     timers = Timers(
         store=cast(Any, DueStore()),
         outbox=cast(Any, None),
+        liveness=LocalLiveness(),
         run=run,
         held=dict,
         process_id="p1",
