@@ -17,12 +17,13 @@ from functools import lru_cache
 
 from madoguchi.domain.pii_digits import LUHN_DOUBLE as _LUHN_DOUBLE
 from madoguchi.domain.pii_digits import cue_re as _cue_re
-from madoguchi.domain.pii_digits import digit_value, fold_text, luhn_valid, my_number_check_digit
+from madoguchi.domain.pii_digits import damm, digit_value, fold_text, luhn_valid, my_number_check_digit
 from madoguchi.domain.pii_digits import fold as _fold
 from madoguchi.domain.pii_digits import invisible as _invisible
 from madoguchi.domain.pii_digits import separator as _separator
 from madoguchi.domain.pii_tokens import TOKEN_OF_KIND
 from madoguchi.domain.pii_words import (
+    BOOKING_CUE_WORDS,
     CONFUSABLE_DIGITS,
     CONNECTOR_WORDS,
     COUNTER_WORDS,
@@ -46,7 +47,10 @@ CUE_JOIN_CHARS = (
 DESCRIBED_JOIN_CHARS = 32  # ... or this close when what stands between says how it goes on ("the next 4 digits are")
 
 
+BOOKING_CUE_GAP = 12  # a booking code starts at most this many characters after a word that names one
+
 _CUE_RES = tuple(map(_cue_re, CUE_WORDS))
+_BOOKING_CUE_RES = tuple(map(_cue_re, BOOKING_CUE_WORDS))
 _NUMBER_CUE_RES = tuple(map(_cue_re, NUMBER_CUE_WORDS))
 _CONNECTOR_RE = re.compile("|".join(re.escape(word) for word in sorted(CONNECTOR_WORDS, key=len, reverse=True)))
 
@@ -453,6 +457,68 @@ def _letter_digits(text: str) -> dict[int, int]:
     return {i: CONFUSABLE_DIGITS[text[i]] for i in chosen}
 
 
+_PLAIN_GAP = frozenset(" \u3000\t\u00a0-‐‑‒–—―−－ー﹣ｰ")
+"""What stands between the groups of a booking code as the pages print it (``1234 5678 9018``) or people type it."""
+_CODE_GROUPS = {12: (3, 7), 8: (3,)}
+"""A booking code of each length (``bookings.codes``) written in groups of four: the gaps after its 4th and 8th
+digit; or written with no gap at all."""
+
+
+def _plain(gap: str) -> bool:
+    return bool(gap) and all(ch in _PLAIN_GAP for ch in gap)
+
+
+def _booking_code(run: _Run, length: int) -> bool:
+    """Whether the run's first ``length`` digits are a booking code as written: a right Damm digit, never a 個人番号
+    (no code is one: ``bookings.codes``), all together or in groups of four, and a gap after them if more follow."""
+    if len(run.digits) < length or (len(run.digits) > length and not run.gaps[length - 1]):
+        return False
+    code = run.digits[:length]
+    groups = _CODE_GROUPS[length]
+    inside = run.gaps[: length - 1]
+    together = not any(inside)
+    in_groups = all(_plain(gap) if k in groups else not gap for k, gap in enumerate(inside))
+    return (
+        (together or in_groups)
+        and damm(code) == 0
+        and not (length == 12 and my_number_check_digit(code[:11]) == int(code[11]))
+    )
+
+
+def booking_code_apart(run: _Run) -> _Run | None:
+    """The run without the booking code it starts with (``None``: the run is the code and nothing else), when it
+    starts with one and the digits after it are not the rest of one personal number. The run starts shortly after a
+    word that names a booking code; the code is read on its own, and what follows it (a time, a phone number, a
+    個人番号) is judged on its own, so the code is never masked with it (「予約番号 1234 5678 9018、1230時」 read as
+    one card number) and a 個人番号 after it is still masked whole.
+
+    Left as it is, and masked as before: a run after a 個人番号's cue word (``cued``: a mistyped 個人番号 is one
+    whatever its digits) or after a ``+``; a run that read from its start is a 個人番号 longer than the code (an old
+    8-digit code's shape and four more digits: the check digit decides, as everywhere); and digits that follow the
+    code with only spaces or hyphens between when the run read from its start is one number longer than the code
+    (a card number in groups of four whose first twelve digits pass the Damm check, one in ten, is not shown as a
+    booking code and its last four). So a code and one to seven more digits with only a space between them that
+    happen to pass the card check (one in ten) stay masked: security first."""
+    if run.cued or run.plus:
+        return run
+    for length in _CODE_GROUPS:
+        if not _booking_code(run, length):
+            continue
+        if len(run.digits) == length:
+            return None
+        longer = [kind for first, end, kind in _numbers(run) if first == 0 and end > length]
+        if "my_number" in longer or (longer and _plain(run.gaps[length - 1])):
+            return run
+        return _Run(
+            positions=run.positions[length:],
+            digits=run.digits[length:],
+            gaps=run.gaps[length:],
+            cued=False,
+            plus=False,
+        )
+    return run
+
+
 def _groups_after_cue(
     runs: list[_Run], run_ends: list[int], used: set[int], cue_end: int, *, cued: bool, described: list[int]
 ) -> tuple[int, int, str] | None:
@@ -509,7 +575,14 @@ def mask_numbers(text: str, kinds: list[str]) -> str:
     cue_starts = sorted(m.start() for pattern in _CUE_RES for m in pattern.finditer(folded))
     runs = _runs(text, protected, (cue_ends, cue_starts), _connectors(folded, number_cue_ends), _letter_digits(text))
     used: set[int] = set()
+    booking_cue_ends = sorted(m.end() for pattern in _BOOKING_CUE_RES for m in pattern.finditer(folded))
     for index, run in enumerate(runs):
+        if _within(booking_cue_ends, run.positions[0] - BOOKING_CUE_GAP, run.positions[0]):
+            apart = booking_code_apart(run)
+            if apart is None:  # the code alone: never joined to the groups after it (_groups_after_cue)
+                used.add(index)
+                continue
+            runs[index] = run = apart
         for first, end, kind in _numbers(run):
             spans.append((*_span(text, run, first, end), kind))
             used.add(index)
