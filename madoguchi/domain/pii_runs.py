@@ -343,9 +343,10 @@ class _Digits:
 def _boundaries(run: _Run) -> tuple[set[int], set[int]]:
     """Where one number may end and the next begin (``cuts``: at every gap, and anywhere inside 20 or more digits
     written without one), and where a stretch of numbers may end and other digits begin (``ends``: between list
-    items, or beside a stray group of at most :data:`STRAY_DIGITS` digits). So ``4111 1111 1111 1112`` is one
-    mistyped card number, not a 個人番号 and four more digits, while in ``携帯2 090 1234 5678`` the stray ``2``
-    cannot hide the phone number after it."""
+    items, or beside a stray group of at most :data:`STRAY_DIGITS` digits). So ``1234 5678 9012 3456`` is one
+    16-digit number (an order or a mistyped card), not a phone number inside it, while in ``携帯2 090 1234 5678``
+    the stray ``2`` cannot hide the phone number after it. A 個人番号 (twelve digits, the right check digit) stands
+    on its own anywhere in a run (:func:`_numbers`)."""
     n = len(run.digits)
     cuts, ends = {0, n}, {0, n}
     gap_cuts = []
@@ -374,7 +375,10 @@ def _boundaries(run: _Run) -> tuple[set[int], set[int]]:
 def _numbers(run: _Run) -> list[tuple[int, int, str]]:
     """The personal numbers in a run as (first digit, end digit, kind): as many digits as possible, in as few
     numbers as possible (a whole run that is one number stays one). Numbers side by side form a stretch that
-    starts and ends between list items."""
+    starts and ends between list items, or at a 個人番号 with the right check digit: that one is masked whatever
+    digits stand beside it. Without that, 「123456789018 1230」 (a 個人番号 and a time) or a 個人番号 after any other
+    twelve digits was read as one 16- or 24-digit number that is nothing, and left as written; a mistyped card
+    whose first twelve digits pass the 個人番号 check by chance is masked as one too (「［個人番号］ 1112」)."""
     n = len(run.digits)
     if n < 8:
         return []  # no personal number has fewer digits (:meth:`_Digits.ending_at` reads stretches of 8 and more)
@@ -386,35 +390,52 @@ def _numbers(run: _Run) -> list[tuple[int, int, str]]:
     open_: list[Score] = [nothing] * (n + 1)  # best with a stretch whose last number ends at i
     free_from: list[int | None] = [None] * (n + 1)  # None: digit i - 1 kept; i: the stretch ending at i closes
     open_from: list[tuple[int, str, bool] | None] = [None] * (n + 1)  # (number start, kind, starts the stretch)
+    # a stretch that closes at i after a 個人番号 standing on its own (twelve digits, the right check digit), also
+    # where no list item ends: its score and its last number (kept apart from open_, whose best may not close)
+    alone_from: list[tuple[int, str, bool] | None] = [None] * (n + 1)
     plus, cued = run.plus, run.cued
     for i in range(1, n + 1):
+        alone, alone_step = nothing, None
         if i in cuts:
             # the best so far kept in locals: a run of 1,000 zeros has eight numbers ending at every digit
             best, best_from = open_[i], open_from[i]
             for j, kind in read.ending_at(i, cuts, plus=plus, cued=cued):
+                # twelve digits are a 個人番号 by their check digit (after a cue word also without it: then asked)
+                checked = (
+                    kind == "my_number"
+                    and i - j == 12
+                    and (not cued or my_number_check_digit(run.digits[j : j + 11]) == int(run.digits[j + 11]))
+                )
                 before = free[j]
-                if before != nothing and j in ends:
+                if before != nothing and (j in ends or checked):
                     candidate = (before[0] + i - j, before[1] - 1)
                     if candidate > best:
                         best, best_from = candidate, (j, kind, True)
+                    if checked and candidate > alone:
+                        alone, alone_step = candidate, (j, kind, True)
                 before = open_[j]
                 if before != nothing:
                     candidate = (before[0] + i - j, before[1] - 1)
                     if candidate > best:
                         best, best_from = candidate, (j, kind, False)
+                    if checked and candidate > alone:
+                        alone, alone_step = candidate, (j, kind, False)
             open_[i], open_from[i] = best, best_from
         free[i], free_from[i] = free[i - 1], None
         if i in ends and open_[i] > free[i]:
             free[i], free_from[i] = open_[i], i
+        if alone > free[i]:
+            free[i], free_from[i], alone_from[i] = alone, i, alone_step
     found: list[tuple[int, int, str]] = []
     i, in_stretch = n, False
     while i > 0:
+        step = open_from[i]
         if not in_stretch:
             if free_from[i] is None:
                 i -= 1
                 continue
             in_stretch = True
-        step = open_from[i]
+            step = alone_from[i] or step
         assert step is not None
         j, kind, starts = step
         found.append((j, i, kind))
