@@ -22,7 +22,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
+from madoguchi.domain.pii_digits import DAMM, damm
 from madoguchi.domain.privacy import is_valid_my_number, mask_pii
+
+__all__ = [
+    "CODE_LENGTH",
+    "CODE_LENGTHS",
+    "DAMM",
+    "OLD_CODE_LENGTH",
+    "BookingCode",
+    "damm",
+    "grouped",
+    "new_code",
+    "normalise",
+    "well_formed",
+]
 
 CODE_LENGTH: Final = 12
 """The length of every new code."""
@@ -30,28 +44,7 @@ OLD_CODE_LENGTH: Final = 8
 """The length of the codes given out before session 13: still looked up, checked in and cancelled."""
 CODE_LENGTHS: Final = frozenset({OLD_CODE_LENGTH, CODE_LENGTH})
 
-DAMM: Final = (
-    (0, 3, 1, 7, 5, 9, 8, 6, 4, 2),
-    (7, 0, 9, 2, 1, 5, 4, 8, 6, 3),
-    (4, 2, 0, 6, 8, 7, 1, 3, 5, 9),
-    (1, 7, 5, 0, 9, 8, 3, 4, 2, 6),
-    (6, 1, 2, 3, 0, 4, 5, 9, 7, 8),
-    (3, 6, 7, 4, 2, 0, 9, 5, 8, 1),
-    (5, 8, 6, 9, 7, 2, 0, 1, 3, 4),
-    (8, 9, 4, 5, 3, 6, 2, 0, 1, 7),
-    (9, 4, 3, 8, 6, 1, 7, 2, 0, 5),
-    (2, 5, 8, 1, 4, 3, 6, 7, 9, 0),
-)
-"""The totally anti-symmetric quasigroup of order 10 (Damm, 2004)."""
-
 _TYPED: Final = str.maketrans("０１２３４５６７８９", "0123456789", " -‐ー　")
-
-
-def damm(digits: str) -> int:
-    interim = 0
-    for digit in digits:
-        interim = DAMM[interim][int(digit)]
-    return interim
 
 
 @dataclass(frozen=True, slots=True)

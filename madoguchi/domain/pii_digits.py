@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Final
 
 from madoguchi.domain.pii_words import (
     EXTRA_COMMAS,
@@ -148,3 +149,27 @@ def luhn_valid(digits: str) -> bool:
 def cue_re(cue: str) -> re.Pattern[str]:
     """A cue word as a pattern over the folded text: its words apart by any spaces, hyphens or 「・」, or together."""
     return re.compile(r"[\s\-_・]*".join(re.escape(part) for part in re.split(r"\s+", cue)))
+
+
+DAMM: Final = (
+    (0, 3, 1, 7, 5, 9, 8, 6, 4, 2),
+    (7, 0, 9, 2, 1, 5, 4, 8, 6, 3),
+    (4, 2, 0, 6, 8, 7, 1, 3, 5, 9),
+    (1, 7, 5, 0, 9, 8, 3, 4, 2, 6),
+    (6, 1, 2, 3, 0, 4, 5, 9, 7, 8),
+    (3, 6, 7, 4, 2, 0, 9, 5, 8, 1),
+    (5, 8, 6, 9, 7, 2, 0, 1, 3, 4),
+    (8, 9, 4, 5, 3, 6, 2, 0, 1, 7),
+    (9, 4, 3, 8, 6, 1, 7, 2, 0, 5),
+    (2, 5, 8, 1, 4, 3, 6, 7, 9, 0),
+)
+"""The totally anti-symmetric quasigroup of order 10 (Damm, 2004): the check digit of a booking code
+(``bookings.codes``); here so that the masker can tell a booking code from a personal number."""
+
+
+def damm(digits: str) -> int:
+    """0 when ``digits`` (ASCII) end with their right Damm check digit; the check digit of ``digits`` otherwise."""
+    interim = 0
+    for digit in digits:
+        interim = DAMM[interim][int(digit)]
+    return interim

@@ -17,12 +17,13 @@ from functools import lru_cache
 
 from madoguchi.domain.pii_digits import LUHN_DOUBLE as _LUHN_DOUBLE
 from madoguchi.domain.pii_digits import cue_re as _cue_re
-from madoguchi.domain.pii_digits import digit_value, fold_text, luhn_valid, my_number_check_digit
+from madoguchi.domain.pii_digits import damm, digit_value, fold_text, luhn_valid, my_number_check_digit
 from madoguchi.domain.pii_digits import fold as _fold
 from madoguchi.domain.pii_digits import invisible as _invisible
 from madoguchi.domain.pii_digits import separator as _separator
 from madoguchi.domain.pii_tokens import TOKEN_OF_KIND
 from madoguchi.domain.pii_words import (
+    BOOKING_CUE_WORDS,
     CONFUSABLE_DIGITS,
     CONNECTOR_WORDS,
     COUNTER_WORDS,
@@ -46,7 +47,10 @@ CUE_JOIN_CHARS = (
 DESCRIBED_JOIN_CHARS = 32  # ... or this close when what stands between says how it goes on ("the next 4 digits are")
 
 
+BOOKING_CUE_GAP = 12  # a booking code starts at most this many characters after a word that names one
+
 _CUE_RES = tuple(map(_cue_re, CUE_WORDS))
+_BOOKING_CUE_RES = tuple(map(_cue_re, BOOKING_CUE_WORDS))
 _NUMBER_CUE_RES = tuple(map(_cue_re, NUMBER_CUE_WORDS))
 _CONNECTOR_RE = re.compile("|".join(re.escape(word) for word in sorted(CONNECTOR_WORDS, key=len, reverse=True)))
 
@@ -339,9 +343,10 @@ class _Digits:
 def _boundaries(run: _Run) -> tuple[set[int], set[int]]:
     """Where one number may end and the next begin (``cuts``: at every gap, and anywhere inside 20 or more digits
     written without one), and where a stretch of numbers may end and other digits begin (``ends``: between list
-    items, or beside a stray group of at most :data:`STRAY_DIGITS` digits). So ``4111 1111 1111 1112`` is one
-    mistyped card number, not a 個人番号 and four more digits, while in ``携帯2 090 1234 5678`` the stray ``2``
-    cannot hide the phone number after it."""
+    items, or beside a stray group of at most :data:`STRAY_DIGITS` digits). So ``1234 5678 9012 3456`` is one
+    16-digit number (an order or a mistyped card), not a phone number inside it, while in ``携帯2 090 1234 5678``
+    the stray ``2`` cannot hide the phone number after it. A 個人番号 (twelve digits, the right check digit) stands
+    on its own anywhere in a run (:func:`_numbers`)."""
     n = len(run.digits)
     cuts, ends = {0, n}, {0, n}
     gap_cuts = []
@@ -370,7 +375,10 @@ def _boundaries(run: _Run) -> tuple[set[int], set[int]]:
 def _numbers(run: _Run) -> list[tuple[int, int, str]]:
     """The personal numbers in a run as (first digit, end digit, kind): as many digits as possible, in as few
     numbers as possible (a whole run that is one number stays one). Numbers side by side form a stretch that
-    starts and ends between list items."""
+    starts and ends between list items, or at a 個人番号 with the right check digit: that one is masked whatever
+    digits stand beside it. Without that, 「123456789018 1230」 (a 個人番号 and a time) or a 個人番号 after any other
+    twelve digits was read as one 16- or 24-digit number that is nothing, and left as written; a mistyped card
+    whose first twelve digits pass the 個人番号 check by chance is masked as one too (「［個人番号］ 1112」)."""
     n = len(run.digits)
     if n < 8:
         return []  # no personal number has fewer digits (:meth:`_Digits.ending_at` reads stretches of 8 and more)
@@ -382,35 +390,52 @@ def _numbers(run: _Run) -> list[tuple[int, int, str]]:
     open_: list[Score] = [nothing] * (n + 1)  # best with a stretch whose last number ends at i
     free_from: list[int | None] = [None] * (n + 1)  # None: digit i - 1 kept; i: the stretch ending at i closes
     open_from: list[tuple[int, str, bool] | None] = [None] * (n + 1)  # (number start, kind, starts the stretch)
+    # a stretch that closes at i after a 個人番号 standing on its own (twelve digits, the right check digit), also
+    # where no list item ends: its score and its last number (kept apart from open_, whose best may not close)
+    alone_from: list[tuple[int, str, bool] | None] = [None] * (n + 1)
     plus, cued = run.plus, run.cued
     for i in range(1, n + 1):
+        alone, alone_step = nothing, None
         if i in cuts:
             # the best so far kept in locals: a run of 1,000 zeros has eight numbers ending at every digit
             best, best_from = open_[i], open_from[i]
             for j, kind in read.ending_at(i, cuts, plus=plus, cued=cued):
+                # twelve digits are a 個人番号 by their check digit (after a cue word also without it: then asked)
+                checked = (
+                    kind == "my_number"
+                    and i - j == 12
+                    and (not cued or my_number_check_digit(run.digits[j : j + 11]) == int(run.digits[j + 11]))
+                )
                 before = free[j]
-                if before != nothing and j in ends:
+                if before != nothing and (j in ends or checked):
                     candidate = (before[0] + i - j, before[1] - 1)
                     if candidate > best:
                         best, best_from = candidate, (j, kind, True)
+                    if checked and candidate > alone:
+                        alone, alone_step = candidate, (j, kind, True)
                 before = open_[j]
                 if before != nothing:
                     candidate = (before[0] + i - j, before[1] - 1)
                     if candidate > best:
                         best, best_from = candidate, (j, kind, False)
+                    if checked and candidate > alone:
+                        alone, alone_step = candidate, (j, kind, False)
             open_[i], open_from[i] = best, best_from
         free[i], free_from[i] = free[i - 1], None
         if i in ends and open_[i] > free[i]:
             free[i], free_from[i] = open_[i], i
+        if alone > free[i]:
+            free[i], free_from[i], alone_from[i] = alone, i, alone_step
     found: list[tuple[int, int, str]] = []
     i, in_stretch = n, False
     while i > 0:
+        step = open_from[i]
         if not in_stretch:
             if free_from[i] is None:
                 i -= 1
                 continue
             in_stretch = True
-        step = open_from[i]
+            step = alone_from[i] or step
         assert step is not None
         j, kind, starts = step
         found.append((j, i, kind))
@@ -451,6 +476,68 @@ def _letter_digits(text: str) -> dict[int, int]:
     chosen = {i for i in lone if any(digit_value(c) is not None for c in near[i])}
     chosen |= {i for i in lone if i - 1 in chosen or i + 1 in chosen}
     return {i: CONFUSABLE_DIGITS[text[i]] for i in chosen}
+
+
+_PLAIN_GAP = frozenset(" \u3000\t\u00a0-‐‑‒–—―−－ー﹣ｰ")
+"""What stands between the groups of a booking code as the pages print it (``1234 5678 9018``) or people type it."""
+_CODE_GROUPS = {12: (3, 7), 8: (3,)}
+"""A booking code of each length (``bookings.codes``) written in groups of four: the gaps after its 4th and 8th
+digit; or written with no gap at all."""
+
+
+def _plain(gap: str) -> bool:
+    return bool(gap) and all(ch in _PLAIN_GAP for ch in gap)
+
+
+def _booking_code(run: _Run, length: int) -> bool:
+    """Whether the run's first ``length`` digits are a booking code as written: a right Damm digit, never a 個人番号
+    (no code is one: ``bookings.codes``), all together or in groups of four, and a gap after them if more follow."""
+    if len(run.digits) < length or (len(run.digits) > length and not run.gaps[length - 1]):
+        return False
+    code = run.digits[:length]
+    groups = _CODE_GROUPS[length]
+    inside = run.gaps[: length - 1]
+    together = not any(inside)
+    in_groups = all(_plain(gap) if k in groups else not gap for k, gap in enumerate(inside))
+    return (
+        (together or in_groups)
+        and damm(code) == 0
+        and not (length == 12 and my_number_check_digit(code[:11]) == int(code[11]))
+    )
+
+
+def booking_code_apart(run: _Run) -> _Run | None:
+    """The run without the booking code it starts with (``None``: the run is the code and nothing else), when it
+    starts with one and the digits after it are not the rest of one personal number. The run starts shortly after a
+    word that names a booking code; the code is read on its own, and what follows it (a time, a phone number, a
+    個人番号) is judged on its own, so the code is never masked with it (「予約番号 1234 5678 9018、1230時」 read as
+    one card number) and a 個人番号 after it is still masked whole.
+
+    Left as it is, and masked as before: a run after a 個人番号's cue word (``cued``: a mistyped 個人番号 is one
+    whatever its digits) or after a ``+``; a run that read from its start is a 個人番号 longer than the code (an old
+    8-digit code's shape and four more digits: the check digit decides, as everywhere); and digits that follow the
+    code with only spaces or hyphens between when the run read from its start is one number longer than the code
+    (a card number in groups of four whose first twelve digits pass the Damm check, one in ten, is not shown as a
+    booking code and its last four). So a code and one to seven more digits with only a space between them that
+    happen to pass the card check (one in ten) stay masked: security first."""
+    if run.cued or run.plus:
+        return run
+    for length in _CODE_GROUPS:
+        if not _booking_code(run, length):
+            continue
+        if len(run.digits) == length:
+            return None
+        longer = [kind for first, end, kind in _numbers(run) if first == 0 and end > length]
+        if "my_number" in longer or (longer and _plain(run.gaps[length - 1])):
+            return run
+        return _Run(
+            positions=run.positions[length:],
+            digits=run.digits[length:],
+            gaps=run.gaps[length:],
+            cued=False,
+            plus=False,
+        )
+    return run
 
 
 def _groups_after_cue(
@@ -509,7 +596,14 @@ def mask_numbers(text: str, kinds: list[str]) -> str:
     cue_starts = sorted(m.start() for pattern in _CUE_RES for m in pattern.finditer(folded))
     runs = _runs(text, protected, (cue_ends, cue_starts), _connectors(folded, number_cue_ends), _letter_digits(text))
     used: set[int] = set()
+    booking_cue_ends = sorted(m.end() for pattern in _BOOKING_CUE_RES for m in pattern.finditer(folded))
     for index, run in enumerate(runs):
+        if _within(booking_cue_ends, run.positions[0] - BOOKING_CUE_GAP, run.positions[0]):
+            apart = booking_code_apart(run)
+            if apart is None:  # the code alone: never joined to the groups after it (_groups_after_cue)
+                used.add(index)
+                continue
+            runs[index] = run = apart
         for first, end, kind in _numbers(run):
             spans.append((*_span(text, run, first, end), kind))
             used.add(index)

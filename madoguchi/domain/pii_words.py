@@ -298,6 +298,33 @@ NUMBER_CUE_WORDS: tuple[str, ...] = (
     "नम्बर",
 )
 
+# Words that name a booking code (the pages', mails' and console's own: 「予約番号: 1234 5678 9018」). A booking code is
+# twelve digits with a Damm check digit (eight before session 13) and never a 個人番号 (bookings.codes draws again
+# until the masker would not hide it); written within BOOKING_CUE_GAP characters after one of these words, it is
+# read apart from the digits that follow it, so 「予約番号 <code>、1230時から」 keeps the code instead of reading
+# code and time together as one card number (pii_runs.booking_code_apart).
+BOOKING_CUE_WORDS: tuple[str, ...] = (
+    "予約番号",
+    "予約の番号",
+    "予約コード",
+    "よやく番号",
+    "よやくばんごう",
+    "booking number",
+    "booking code",
+    "reservation number",
+    "reservation code",
+    "预约号码",
+    "预约号",
+    "預約號碼",
+    "예약 번호",
+    "số đặt chỗ",
+    "so dat cho",
+    "número do agendamento",
+    "numero do agendamento",
+    "numero ng booking",
+    "बुकिङ नम्बर",
+)
+
 # Bidi controls (embeddings, overrides, isolates, marks) are dropped before anything else: none of the supported
 # languages is written right to left, and with an override the text shown (a number) is not the text stored.
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")

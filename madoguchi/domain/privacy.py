@@ -33,6 +33,9 @@ number counts like one before it (「123456789012 がマイナンバーです」
 digit count or an ordinal (「次の4桁は」, 「2つ目は」, "next 4 digits"; ``DIGIT_COUNT_WORDS``, ``POSITION_WORDS``),
 are no digits of it.
 
+A booking code shortly after a word that names one (予約番号, booking number …) is read apart from the digits after
+it, unless the check digits say they are one personal number (``pii_runs.booking_code_apart``).
+
 A 12-digit order or receipt number with a wrong check digit and no cue word is left alone, and so are dates
 (``2024/12/03``), amounts (``12,000円``, ``¥3,500``) and lists of them, years and short numbers. Postal codes,
 street numbers and e-mail addresses get their own tokens.

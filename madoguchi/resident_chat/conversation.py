@@ -328,7 +328,10 @@ class ResidentChat:
         # the line as stored: masked further when it completed a number sent in pieces over the resident's lines
         said = history[-1].text if history and history[-1].sender == "resident" else masked.text
         ack["masked"] = masked.masked or said != masked.text
-        result = answer_first(await triage.triage(said, history=history[:-1]))
+        # the page's language decides between ordinary and easy Japanese, as at the kiosk: 「ひとと はなしたい」 on
+        # the やさしい日本語 page, too plain to be told apart by its spaces, was answered in ordinary Japanese
+        lang = answer_language(said, language)
+        result = answer_first(await triage.triage(said, lang=lang, history=history[:-1]))
         if touched_danger(result):  # never ended to make room in a flood (chat_pool), whatever comes next
             await self._mark_danger(participant, cid)
         if result.action != "handoff":

@@ -206,8 +206,14 @@ CALL_GRANTS: dict[str, Any] = {
 names its invitee, :class:`InterpreterInvite`), the unanswered invitation to video and the video it turned the
 chat into. Cleared at every :data:`CALL_BOUNDARIES` transition by :meth:`Consultation.end_call_grants`; a joined
 interpreter or observer leaves at the end of a call as well (``_extras_leave``). Not per-call, and kept: ``video``
-of a booked video call (the resident booked a video call, whoever answers it), the transfer note (for the next
-agent), ``not_back_to`` and ``declined_until`` (per agent, about offers)."""
+of a booked video call (the resident booked a video call, whoever answers it), the transfer note (it spans two
+calls: see :data:`HAND_OVER`), ``not_back_to`` and ``declined_until`` (per agent, about offers)."""
+
+HAND_OVER: dict[str, None] = {"transfer_note": None, "transferred_by": None, "transferred_by_id": None}
+"""A transfer's hand-over: who sent the case and their note, for the agent who takes it next. It lives from the
+transfer until the call of the agent who answered it ends (their offer and their call show it); then
+:meth:`Consultation.end_hand_over` clears it, so the wrap-up, a later transfer or a third agent (after that call was
+cut) never show a note that was written for someone else. The record keeps it (the transfer event's detail)."""
 
 
 class TransitionError(Exception):
@@ -375,7 +381,9 @@ class Consultation(BaseModel):
     )
     end_reason: str | None = None
     transfer_note: str | None = Field(
-        default=None, description="the note of the agent who transferred the case, for the next one (masked)"
+        default=None,
+        description="the note of the agent who transferred the case, for the next one (masked); until that one's "
+        "call ends (HAND_OVER)",
     )
     transferred_by: str | None = Field(default=None, description="the display name of that agent")
     call_lost: bool = Field(
@@ -471,6 +479,11 @@ class Consultation(BaseModel):
         for name, cleared in CALL_GRANTS.items():
             setattr(self, name, type(cleared)(cleared))
         return still_open
+
+    def end_hand_over(self) -> None:
+        """The call that answered a transfer ended (or the case was transferred again): :data:`HAND_OVER` is over."""
+        for name, cleared in HAND_OVER.items():
+            setattr(self, name, cleared)
 
     def fire(self, trigger: Trigger) -> State:
         """Move to the state the table gives for ``trigger`` and return the previous state."""

@@ -428,12 +428,13 @@ class Counter(Presence):
         # someone else has taken it, unless they were told nobody else can and sent it anyway (back_to_me); a
         # supervisor may still offer it to them.
         c.call_lost = False
-        c.transfer_note = note
-        c.transferred_by = agent.display_name
-        c.transferred_by_id = agent_id
         if not back_to_me and agent_id not in c.not_back_to:
             c.not_back_to.append(agent_id)
         self._fire(c, Trigger.TRANSFER, now, from_route=previous_route, route=route, note=note)
+        # the call's end closed the hand-over this call answered (if any); this one starts now
+        c.transfer_note = note
+        c.transferred_by = agent.display_name
+        c.transferred_by_id = agent_id
         agent.consultation_id = None
         agent.idle_since = now
         self.effects.append(AgentChanged(agent_id))

@@ -439,6 +439,8 @@ class Routing:
         if (previous, trigger) in CALL_BOUNDARIES:  # a call starts or ends: its grants end with it
             for staff_id, invite in c.end_call_grants(now).items():
                 self.effects.append(InterpreterWithdrawn(c.id, staff_id, str(c.resident), trigger, by=invite.by))
+            if previous == State.ACTIVE:  # a call ends: a transfer note it answered was for it alone
+                c.end_hand_over()
         self._transitioned(Transitioned(c.model_copy(deep=True), previous, trigger, now, detail))
         if not c.is_open:
             # Terminal cases leave the live state; their record lives on in storage.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+from madoguchi import keys
 from tests.support import LiveServer, agent_peer, answered_booth_call, booth_peer, ok, on_both_topologies
 
 pytestmark = on_both_topologies
@@ -153,5 +154,66 @@ async def test_the_transfer_form_hears_who_could_take_the_case_on_each_route(liv
     assert routes["tax"] == {"route": "tax", "on_duty": 0, "staff": 0}, "only aoki covers tax: nobody else ever"
     refused = await second.call("transfer.options", {"consultation_id": cid})
     assert refused["error"]["code"] == "invalid_state", "only the agent in the call asks"
+    for peer in (booth, first, second):
+        await peer.close()
+
+
+async def test_a_transfer_note_belongs_to_the_one_hand_over(live_server: LiveServer) -> None:
+    """The note of a transfer is for the agent who takes the case next: their offer and their call show it. Once
+    that call is over it is not the case's any more: the wrap-up does not show it, and a third agent who gets the
+    case after the second one's link stayed down is not told 「aoki さんから: ...」 of a hand-over long done. The
+    record keeps it (the transfer event's detail)."""
+    _, token, _ = await live_server.add_booth()
+    for name in ("aoki", "baba", "chiba"):
+        await live_server.add_agent(name, PASSWORD)
+    first = await agent_peer(live_server, "aoki", PASSWORD)
+    ok(await first.call("agent.status", {"status": "available"}))
+    booth = await booth_peer(live_server, token)
+    cid = await answered_booth_call(booth, first)
+    note = "介護保険の 申請の 件"
+    ok(await first.call("consultation.transfer", {"consultation_id": cid, "route": "elderly_care", "note": note}))
+    await first.wait_for("call.end", lambda m: m["reason"] == "transferred")
+    ok(await first.call("agent.status", {"status": "away"}))  # the case is not offered back to its sender
+    second = await agent_peer(live_server, "baba", PASSWORD)
+    ok(await second.call("agent.status", {"status": "available"}))
+    offer = await second.wait_for("offer", lambda o: o["consultation_id"] == cid)
+    assert offer["transfer"]["note"] == note
+    ok(await second.call("offer.accept", {"consultation_id": cid}))
+    in_call = await second.wait_for("agent.state", lambda s: (s.get("consultation") or {}).get("state") == "active")
+    assert in_call["consultation"]["transfer"]["note"] == note, "the call keeps the note (call-transfer-note)"
+    await second.close()  # the second agent's link stays down past the grace period: back in line
+    await booth.wait_for("call.end", lambda m: m["reason"] == "agent_link_lost")
+    third = await agent_peer(live_server, "chiba", PASSWORD)
+    ok(await third.call("agent.status", {"status": "available"}))
+    again = await third.wait_for("offer", lambda o: o["consultation_id"] == cid)
+    assert again.get("transfer") is None, "a third agent is not handed the first one's note"
+    ok(await third.call("offer.accept", {"consultation_id": cid}))
+    await booth.wait_for("call.start", lambda m: m["consultation_id"] == cid)
+    ok(await third.call("consultation.end", {"consultation_id": cid}))
+    wrap = await third.wait_for("agent.state", lambda s: s["status"] == "wrap_up")
+    assert wrap["consultation"].get("transfer") is None
+    events = await live_server.app[keys.RECORDS].events(cid)
+    assert [e.detail.get("note") for e in events if e.kind == "transfer"] == [note], "the record keeps the note"
+    for peer in (booth, first, third):
+        await peer.close()
+
+
+async def test_the_note_is_not_shown_in_the_wrap_up_of_the_agent_who_answered(live_server: LiveServer) -> None:
+    _, token, _ = await live_server.add_booth()
+    await live_server.add_agent("aoki", PASSWORD)
+    await live_server.add_agent("baba", PASSWORD)
+    first = await agent_peer(live_server, "aoki", PASSWORD)
+    ok(await first.call("agent.status", {"status": "available"}))
+    booth = await booth_peer(live_server, token)
+    cid = await answered_booth_call(booth, first)
+    ok(await first.call("consultation.transfer", {"consultation_id": cid, "route": "elderly_care", "note": "申請"}))
+    second = await agent_peer(live_server, "baba", PASSWORD)
+    ok(await second.call("agent.status", {"status": "available"}))
+    await second.wait_for("offer", lambda o: o["consultation_id"] == cid)
+    ok(await second.call("offer.accept", {"consultation_id": cid}))
+    await booth.wait_for("call.start", lambda m: m["consultation_id"] == cid)
+    ok(await second.call("consultation.end", {"consultation_id": cid}))
+    wrap = await second.wait_for("agent.state", lambda s: s["status"] == "wrap_up")
+    assert wrap["consultation"]["state"] == "wrap_up" and wrap["consultation"].get("transfer") is None
     for peer in (booth, first, second):
         await peer.close()

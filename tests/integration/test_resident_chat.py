@@ -199,6 +199,32 @@ async def test_the_kiosks_page_language_decides_between_ordinary_and_easy_japane
     await booth.close()
 
 
+async def test_a_handoff_asked_first_is_answered_in_the_japanese_the_resident_chose(live_server: LiveServer) -> None:
+    """A resident on the やさしい日本語 page whose first line asks for a person (「ひとと はなしたい」: too few
+    spaces to read as easy Japanese) got the handoff line in ordinary Japanese (「受付時間外のため…」). Between
+    ordinary and easy Japanese the page decides, as at the kiosk (chatbot.normalise.answer_language); the same
+    words on the ordinary page get the ordinary line, and a resident writing English gets English."""
+    from madoguchi.resident_chat.conversation import PHRASES
+
+    lines = {phrase for table in PHRASES.values() for key, phrase in table.items() if key.startswith("handoff")}
+    for text, page, language in (
+        ("ひとと はなしたい", "easy-ja", "easy-ja"),
+        ("しょくいんと はなしたいです", "easy-ja", "easy-ja"),
+        ("ひとと はなしたい です", "ja", "ja"),
+        ("I want to talk to a person", "easy-ja", "en"),
+    ):
+        home = await resident_peer(live_server)
+        await home.wait_for("resident.state")
+        cid = ok(await home.call("chat.send", {"text": text, "client_id": "r-1", "language": page}))["consultation_id"]
+        bot = await home.wait_for("chat.message", lambda m: m["sender"] == "bot")
+        assert bot["bot"]["action"] == "handoff" and bot["text"] in lines, bot
+        expected = {PHRASES[language][key] for key in PHRASES[language] if key.startswith("handoff")}
+        assert bot["text"] in expected, (text, page, bot["text"])
+        ok(await home.call("consultation.end", {"consultation_id": cid}))  # one open chat per browser at a time
+        await home.wait_for("consultation.closed")
+        await home.close()
+
+
 async def test_a_chat_the_bot_finished_is_filed_under_the_topic_it_answered(live_server: LiveServer) -> None:
     """/reports counted every chat the bot answered under 「その他・わからない」 (UX round 12): the record kept the
     route a chat opens on. The topic the bot answered is the record's route, so records, exports and the

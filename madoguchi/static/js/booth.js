@@ -570,7 +570,7 @@ function onQueuePosition(message) {
     agentsOnDuty: message.agents_on_duty,
     offered: Boolean(message.ringing),
     ...(message.call_lost !== undefined ? { lost: Boolean(message.call_lost) } : {}),
-    // a new desk; the server's flag stays on after the transfer, but a later cut call is not "the right desk"
+    // a new desk (the server's flag lasts until the call that answered the transfer ends); a cut call is not "the right desk"
     ...(message.route
       ? {
           route: message.route,
