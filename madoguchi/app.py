@@ -52,6 +52,7 @@ from madoguchi.signaling import server_events as se
 from madoguchi.signaling.agent_socket import AgentNamespace
 from madoguchi.signaling.booth_sightings import BoothSightings
 from madoguchi.signaling.booth_socket import BoothNamespace
+from madoguchi.signaling.callback_limits import CallbackLimits
 from madoguchi.signaling.counter_settings import counter_config
 from madoguchi.signaling.dispatch import Notifier
 from madoguchi.signaling.live import (
@@ -122,6 +123,7 @@ def assemble_counter(
     clock: Clock,
     callbacks: CallbackBook | None = None,
     hours: HoursSource | None = None,
+    callback_limits: CallbackLimits | None = None,
 ) -> CounterParts:
     process_id = "p" + secrets.token_hex(6)
     health = DatabaseHealth()
@@ -137,6 +139,7 @@ def assemble_counter(
         chat_log=records,
         satisfaction=records,
         callbacks=callbacks,
+        callback_limits=callback_limits,
         quality=records,
         notifier=notifier,
         clock=clock,
@@ -398,6 +401,7 @@ def _counter(
         app[observability.LIVE_STORE] = raw_store
         metrics = app[observability.METRICS]
         store: LiveStore = observability.MeteredStore(raw_store, metrics)
+        number_key = deployment_key(settings.secret_key, settings.data_dir, "callback-numbers")
         parts = assemble_counter(
             settings=settings,
             store=store,
@@ -407,6 +411,7 @@ def _counter(
             clock=clock,
             callbacks=app[keys.CALLBACKS],
             hours=app[keys.HOURS],
+            callback_limits=CallbackLimits.open(app[keys.RATE_LIMITS], settings, number_key),
         )
         service = parts.service
         service.links.link_observers.append(metrics)  # per-booth link histograms from the calls' final summaries

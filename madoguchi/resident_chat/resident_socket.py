@@ -213,7 +213,9 @@ class ResidentNamespace(RoleNamespace[Resident]):
 
     async def _callback(self, conn: Connection[Resident], m: ev.CallbackRequest) -> Ack:
         """The request is kept: the ack names it, so the page can show it (and withdraw it) at once."""
-        asked = await self.service.request_callback(conn.participant, m.consultation_id, m.phone)
+        asked = await self.service.request_callback(
+            conn.participant, m.consultation_id, m.phone, source=conn.identity.source
+        )
         return {"callback": asked.payload()}
 
     async def _end(self, conn: Connection[Resident], m: ev.ConsultationRef) -> None:

@@ -196,4 +196,5 @@ async def _asked(aw: Awaitable[se.PendingCallback]) -> Ack:
     """A call-back asked for at the booth: the kiosk's thank-you says when it was taken and the number's last four
     digits, as the chat does (the id stays on the server: a kiosk is shared, nobody withdraws it there)."""
     asked = await aw
-    return {"callback": {"requested_at": asked.requested_at, "phone_end": asked.phone_end}}
+    said: dict[str, JsonValue] = {"requested_at": asked.requested_at, "phone_end": asked.phone_end}
+    return {"callback": {**said, "already": True} if asked.already else said}
