@@ -52,6 +52,7 @@ from madoguchi.signaling import server_events as se
 from madoguchi.signaling.agent_socket import AgentNamespace
 from madoguchi.signaling.booth_sightings import BoothSightings
 from madoguchi.signaling.booth_socket import BoothNamespace
+from madoguchi.signaling.callback_limits import CallbackLimits
 from madoguchi.signaling.counter_settings import counter_config, process_timeout_s
 from madoguchi.signaling.dispatch import Notifier
 from madoguchi.signaling.live import (
@@ -126,6 +127,7 @@ def assemble_counter(
     callbacks: CallbackBook | None = None,
     hours: HoursSource | None = None,
     liveness: Liveness | None = None,
+    callback_limits: CallbackLimits | None = None,
 ) -> CounterParts:
     """``liveness``: where the processes' liveness signals are (:func:`open_liveness`); by default this process's
     memory (one process)."""
@@ -144,6 +146,7 @@ def assemble_counter(
         chat_log=records,
         satisfaction=records,
         callbacks=callbacks,
+        callback_limits=callback_limits,
         quality=records,
         notifier=notifier,
         clock=clock,
@@ -420,6 +423,7 @@ def _counter(
         metrics = app[observability.METRICS]
         store: LiveStore = observability.MeteredStore(raw_store, metrics)
         liveness = open_liveness(settings)
+        number_key = deployment_key(settings.secret_key, settings.data_dir, "callback-numbers")
         parts = assemble_counter(
             settings=settings,
             store=store,
@@ -430,6 +434,7 @@ def _counter(
             callbacks=app[keys.CALLBACKS],
             hours=app[keys.HOURS],
             liveness=liveness,
+            callback_limits=CallbackLimits.open(app[keys.RATE_LIMITS], settings, number_key),
         )
         service = parts.service
         service.links.link_observers.append(metrics)  # per-booth link histograms from the calls' final summaries

@@ -306,6 +306,18 @@ class Settings(BaseSettings):
         "bursts of three minutes' worth; each address (5 a minute) and each /24 or IPv6 /48 (10 a minute) has its own "
         "budget first (booking_desk.guesses); when the backstop is spent, code look-ups pause until it refills",
     )
+    callbacks_per_source_per_hour: int = Field(
+        default=6,
+        gt=0,
+        description="call-back requests one booth, one resident chat session and (separately) one client address may "
+        "leave an hour (bursts of that many); past it, rate_limited (signaling.callback_limits)",
+    )
+    callbacks_per_number_per_day: int = Field(
+        default=3,
+        gt=0,
+        description="call-back requests one phone number may be left for a day, whoever leaves it (a repeat while "
+        "one is still waiting is merged into it, and counts here too)",
+    )
     booking_reminder_hours: float = Field(default=24.0, gt=0, description="e-mail reminders this long before")
     booking_wait_horizon_minutes: float = Field(
         default=30.0, ge=0, description="bookings starting within this many minutes count in walk-ins' wait estimates"

@@ -43,3 +43,6 @@ class BoothCheckIn:
             mode=record.mode,
             language=record.language,
         )
+
+    async def undo(self, code: str) -> None:
+        await self._desk.undo_check_in(code)

@@ -290,6 +290,13 @@ class BookingDesk:
         await self.report_due(town.id)
         return checked, outcome
 
+    async def undo_check_in(self, code: str) -> None:
+        """The check-in of ``code`` opened no consultation (the counter refused it: the booth's limit, the
+        resident's case already open…): the booking is ``booked`` again, to be checked in once that is sorted."""
+        undone = await self.bookings.undo_check_in(code, now=self.now())
+        if undone is not None:
+            await self.report_due(undone.municipality_id)
+
     # -- what the office does -----------------------------------------------------------------------------
 
     async def cancel_sailing(self, municipality_id: str | None, sailing: Sailing) -> list[BookingRecord]:

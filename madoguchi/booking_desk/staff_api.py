@@ -54,7 +54,10 @@ FILTER_ID: Final = re.compile(r"[A-Za-z0-9_.:\-]{1,64}")
 """A report filter's id, as the reports API takes them (``reports.params``)."""
 MAX_TOKEN: Final = 256
 REPORT_ROLES: Final = frozenset({"supervisor", "admin"})
-"""Who may see the booking figures (the reports page's rule); the day's list and booking are every agent's work."""
+"""Who may see the booking figures (the reports page's rule); booking is every agent's work."""
+ALL_ROUTES_ROLES: Final = frozenset({"supervisor", "admin"})
+"""Roles that see every route's bookings of their municipalities in the day's list; an agent sees their routes'
+(the call-back list's rule, ``agent_console.callbacks``)."""
 
 
 class StaffBookingBody(BookingBody):
@@ -154,7 +157,10 @@ async def get_day(request: web.Request, staff: StaffRecord) -> web.StreamRespons
     day = _day(request.query.get("date"), desk)
     start, end = day_bounds(day)
     records = await desk.bookings.between(start, end, municipality_id=municipality)
-    return web.json_response({"date": day.isoformat(), "bookings": [day_entry(r) for r in records]})
+    # a code is enough to cancel, move or check a booking in: an agent sees the bookings of the routes they serve
+    # (as the call-back list), supervisors and admins every route of their towns
+    shown = [r for r in records if staff.role in ALL_ROUTES_ROLES or staff.serves_route(r.route)]
+    return web.json_response({"date": day.isoformat(), "bookings": [day_entry(r) for r in shown]})
 
 
 @staff_only(changing=False)

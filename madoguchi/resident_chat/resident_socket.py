@@ -213,7 +213,9 @@ class ResidentNamespace(RoleNamespace[Resident]):
 
     async def _callback(self, conn: Connection[Resident], m: ev.CallbackRequest) -> Ack:
         """The request is kept: the ack names it, so the page can show it (and withdraw it) at once."""
-        asked = await self.service.request_callback(conn.participant, m.consultation_id, m.phone)
+        asked = await self.service.request_callback(
+            conn.participant, m.consultation_id, m.phone, source=conn.identity.source
+        )
         return {"callback": asked.payload()}
 
     async def _end(self, conn: Connection[Resident], m: ev.ConsultationRef) -> None:
@@ -232,16 +234,22 @@ class ResidentNamespace(RoleNamespace[Resident]):
         checked = await self.checkin.check_in(
             m.booking, municipality_id=who.municipality_id, source=who.source, modes=VIDEO_ONLY
         )
-        ack = await self.service.open_booked_video(
-            conn.participant,
-            municipality_id=who.municipality_id,
-            route=checked.route,
-            language=m.language,
-            priority=1 if checked.priority else 0,
-            booking=checked.code,
-            source=who.source,
-            browser=who.browser,
-        )
+        try:
+            ack = await self.service.open_booked_video(
+                conn.participant,
+                municipality_id=who.municipality_id,
+                route=checked.route,
+                language=m.language,
+                priority=1 if checked.priority else 0,
+                booking=checked.code,
+                source=who.source,
+                browser=who.browser,
+            )
+        except CounterError:
+            # refused (source_limit, limit_reached, busy…): no case opened, so the booking stays usable —
+            # checked in first (two tabs cannot both open it), undone here
+            await self.checkin.undo(checked.code)
+            raise
         view = await self.service.resident_view(conn.participant)
         return {
             **ack,

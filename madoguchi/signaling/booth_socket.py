@@ -61,6 +61,9 @@ class BookingCheckIn(Protocol):
         self, code: str, *, municipality_id: str, source: str, modes: frozenset[str] | None = None
     ) -> CheckedIn: ...
 
+    async def undo(self, code: str) -> None:
+        """The checked-in booking ``code`` opened no consultation (the counter refused it): back to booked."""
+
 
 class BoothNamespace(RoleNamespace[BoothRecord]):
     def __init__(
@@ -141,22 +144,29 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
             checked = await self.checkin.check_in(
                 m.booking, municipality_id=conn.identity.municipality_id, source=str(conn.participant)
             )
-        if m.question:
-            urgent, triage, summary = await self.triage.booth_question(conn.identity.municipality_id, m.question)
-        route = checked.route if checked is not None else m.route.value if m.route is not None else ""
-        # a booking made in Vietnamese reached the agent as 日本語 (the kiosk's default): the booking's language
-        # wins unless the resident picked a language on the kiosk itself (Japanese included)
-        language = checked.language if checked is not None and not m.language_chosen else m.language
-        ack = await self.service.request_from_booth(
-            conn.identity,
-            route=route,
-            language=language,
-            urgent=urgent,
-            triage=triage,
-            summary=summary,
-            priority=1 if checked is not None and checked.priority else 0,
-            booking=checked.code if checked is not None else None,
-        )
+        try:
+            if m.question:
+                urgent, triage, summary = await self.triage.booth_question(conn.identity.municipality_id, m.question)
+            route = checked.route if checked is not None else m.route.value if m.route is not None else ""
+            # a booking made in Vietnamese reached the agent as 日本語 (the kiosk's default): the booking's language
+            # wins unless the resident picked a language on the kiosk itself (Japanese included)
+            language = checked.language if checked is not None and not m.language_chosen else m.language
+            ack = await self.service.request_from_booth(
+                conn.identity,
+                route=route,
+                language=language,
+                urgent=urgent,
+                triage=triage,
+                summary=summary,
+                priority=1 if checked is not None and checked.priority else 0,
+                booking=checked.code if checked is not None else None,
+            )
+        except CounterError:
+            # refused (the booth's case already open, the limit…): the booking is not used up by a case that
+            # never opened — checked in first, so two booths cannot both open it, and undone here
+            if checked is not None and self.checkin is not None:
+                await self.checkin.undo(checked.code)
+            raise
         if checked is not None:
             said: dict[str, JsonValue] = {"route": checked.route, "priority": checked.priority}
             ack = {**ack, "booking": {**said, "outcome": checked.outcome, "language": language}}
@@ -186,4 +196,5 @@ async def _asked(aw: Awaitable[se.PendingCallback]) -> Ack:
     """A call-back asked for at the booth: the kiosk's thank-you says when it was taken and the number's last four
     digits, as the chat does (the id stays on the server: a kiosk is shared, nobody withdraws it there)."""
     asked = await aw
-    return {"callback": {"requested_at": asked.requested_at, "phone_end": asked.phone_end}}
+    said: dict[str, JsonValue] = {"requested_at": asked.requested_at, "phone_end": asked.phone_end}
+    return {"callback": {**said, "already": True} if asked.already else said}

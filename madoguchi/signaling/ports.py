@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from madoguchi.domain.opening_hours import HoursSpec
 from madoguchi.storage.booths import BoothRecord
-from madoguchi.storage.callbacks import CallbackRecord, NewCallback
+from madoguchi.storage.callbacks import CallbackRecord, KeptCallback, NewCallback
 from madoguchi.storage.record_values import ChatLine, ConsultationRecord, LinkQualityKept, StoredChat
 from madoguchi.storage.updates import RecordUpdate
 
@@ -81,7 +81,7 @@ class CallbackBook(Protocol):
     """Where call-back requests are kept until staff have called. Real: :class:`~madoguchi.storage.callbacks.
     Callbacks`."""
 
-    async def add(self, new: NewCallback, *, now: datetime) -> str: ...
+    async def add(self, new: NewCallback, *, now: datetime) -> KeptCallback: ...
 
     async def discard(self, callback_id: str) -> None: ...
 

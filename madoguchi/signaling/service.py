@@ -36,6 +36,7 @@ from madoguchi.domain.participant import Participant
 from madoguchi.domain.routes import FALLBACK_ROUTE
 from madoguchi.signaling import server_events as se
 from madoguchi.signaling import views
+from madoguchi.signaling.callback_limits import CallbackLimits
 from madoguchi.signaling.chat_pool import CHAT_TOUCH_S, idle_since
 from madoguchi.signaling.consultation import (
     QUEUED_STATES,
@@ -141,8 +142,10 @@ class CounterService:
         satisfaction: Satisfaction | None = None,
         callbacks: CallbackBook | None = None,
         quality: QualityLog | None = None,
+        callback_limits: CallbackLimits | None = None,
     ) -> None:
         self._satisfaction = satisfaction
+        self._callback_limits = callback_limits
         self._callbacks = callbacks
         self._quality = quality
         self._store = store
@@ -391,9 +394,13 @@ class CounterService:
             partial(Counter.cancel, consultation_id=consultation_id, resident=participant, now=self._clock())
         )
 
-    async def request_callback(self, participant: str, consultation_id: str, phone: str) -> se.PendingCallback:
+    async def request_callback(
+        self, participant: str, consultation_id: str, phone: str, *, source: str | None = None
+    ) -> se.PendingCallback:
         """A waiting resident nobody can answer leaves a number: keep the request, then close the case (end reason
-        ``callback``). The request is kept first, so a resident who is told "done" is sure to be called."""
+        ``callback``). The request is kept first, so a resident who is told "done" is sure to be called. A number
+        already waiting in the town is merged into that request (``already``); ``source``: the resident's client
+        address, counted (with the booth or the chat session) against the call-back limits."""
         if self._callbacks is None:
             raise CounterError("unavailable", "call-back requests are not kept on this server")
         counter = await self._store.read()
@@ -402,6 +409,9 @@ class CounterService:
             raise CounterError("not_found", "no waiting consultation of yours")
         if c.state not in QUEUED_STATES:
             raise CounterError("invalid_state", "a call-back can be asked for only while waiting for a person")
+        if self._callback_limits is not None:
+            sources = [str(participant)] + ([f"address:{source}"] if source else [])
+            await self._callback_limits.take(sources, phone, self._clock())
         new = NewCallback(
             consultation_id=c.id,
             municipality_id=c.municipality_id,
@@ -412,17 +422,21 @@ class CounterService:
             phone=phone,
         )
         try:
-            callback_id = await self._callbacks.add(new, now=datetime.fromtimestamp(self._clock(), tz=UTC))
+            kept = await self._callbacks.add(new, now=datetime.fromtimestamp(self._clock(), tz=UTC))
         except StorageError as exc:
             raise CounterError("unavailable", str(exc)) from None
         try:
             op = partial(Counter.cancel, consultation_id=consultation_id, resident=participant, reason="callback")
             await self.run(partial(op, now=self._clock()))
         except BaseException:
-            await self._callbacks.discard(callback_id)
+            if not kept.merged:  # a merged request was someone's before this one: it stands
+                await self._callbacks.discard(kept.id)
             raise
         digits = "".join(ch for ch in phone if ch.isdigit())
-        return se.PendingCallback(id=callback_id, requested_at=self._clock(), phone_end=digits[-4:])
+        merged = {"already": True} if kept.merged else {}  # left out of the wire form unless true
+        return se.PendingCallback(
+            id=kept.id, requested_at=kept.requested_at.timestamp(), phone_end=digits[-4:], **merged
+        )
 
     async def pending_callback(self, participant: str) -> se.PendingCallback | None:
         """The call-back the home resident ``participant`` asked for and staff have not made yet, as their page

@@ -238,8 +238,10 @@ class Accounts:
         languages: Sequence[str] | None = None,
         latin_name: str | None = None,
     ) -> StaffRecord:
-        """Change what a staff member does (None keeps a field); a new role or routes apply from their next
-        login or reconnect, so their open sessions end. A new Latin name shows from their next call."""
+        """Change what a staff member does (None keeps a field); a new role, routes or languages apply from their
+        next login or reconnect, so their open sessions end (the open console is told, ``access.revoked``, and
+        closed: a case in a language they no longer speak is not offered to it). A new Latin name shows from their
+        next call."""
         latin = None if latin_name is None else clean_latin_name(latin_name)
         if role is not None and role not in ROLES:
             raise InvalidValue(f"role must be one of {', '.join(ROLES)}, got {role!r}")
@@ -257,7 +259,7 @@ class Accounts:
                 staff.languages = language_list
             if latin is not None:
                 staff.latin_name = latin
-            if role is not None or route_list is not None:
+            if role is not None or route_list is not None or language_list is not None:
                 await session.execute(delete(WebSession).where(WebSession.staff_id == staff.id))
             await session.flush()
             return await _record(session, staff)

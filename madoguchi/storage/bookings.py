@@ -292,6 +292,19 @@ class Bookings:
     async def cancel(self, code: str, *, now: datetime) -> BookingRecord:
         return await self.set_status(code, "cancelled", now=now)
 
+    async def undo_check_in(self, code: str, *, now: datetime) -> BookingRecord | None:
+        """Put a ``checked_in`` booking back to ``booked``: its check-in opened no consultation (the counter
+        refused it). Not one of :data:`STATUS_CHANGES` — nobody may ask for it; ``None`` when the booking is no
+        longer ``checked_in`` (nothing to undo)."""
+        async with self._db.transaction() as session:
+            row = await session.get(Booking, code, with_for_update=True)
+            if row is None or row.status != "checked_in":
+                return None
+            row.status = ACTIVE
+            row.updated_at = now
+            await session.flush()
+            return _record(row)
+
     async def move(
         self,
         code: str,

@@ -58,6 +58,16 @@ class CallbackRecord:
     done_by: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class KeptCallback:
+    """What :meth:`Callbacks.add` kept: a new request, or (``merged``) the one already waiting for that number in
+    that town — staff call a number once, however often it was left."""
+
+    id: str
+    requested_at: datetime
+    merged: bool = False
+
+
 def _record(row: CallbackRequest) -> CallbackRecord:
     return CallbackRecord(
         row.id,
@@ -78,11 +88,25 @@ class Callbacks:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def add(self, new: NewCallback, *, now: datetime) -> str:
-        """Keep a request; returns its id. Raises :class:`CallbackNotStored` when the case has no record yet."""
+    async def add(self, new: NewCallback, *, now: datetime) -> KeptCallback:
+        """Keep a request, or merge it into the request for the same number in the same town that staff have not
+        made yet (the case still closes; nothing new is kept). Raises :class:`CallbackNotStored` when the case has
+        no record yet."""
         callback_id = "cb_" + secrets.token_hex(8)
         try:
             async with self._db.transaction() as session:
+                standing = await session.scalar(
+                    select(CallbackRequest)
+                    .where(
+                        CallbackRequest.municipality_id == new.municipality_id,
+                        CallbackRequest.phone == new.phone,
+                        CallbackRequest.done_at.is_(None),
+                    )
+                    .order_by(CallbackRequest.requested_at)
+                    .limit(1)
+                )
+                if standing is not None:
+                    return KeptCallback(standing.id, standing.requested_at, merged=True)
                 session.add(
                     CallbackRequest(
                         id=callback_id,
@@ -98,7 +122,7 @@ class Callbacks:
                 )
         except IntegrityError:
             raise CallbackNotStored() from None
-        return callback_id
+        return KeptCallback(callback_id, now)
 
     async def discard(self, callback_id: str) -> None:
         """Forget a request whose case could not be closed (it was answered in the same moment)."""

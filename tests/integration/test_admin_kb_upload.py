@@ -3,8 +3,10 @@ reported as file:line and change nothing, uploads are scoped to the admin's town
 
 from __future__ import annotations
 
+import asyncio
 import io
 import shutil
+import threading
 import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,6 +15,7 @@ import aiohttp
 import pytest
 
 from madoguchi import keys
+from madoguchi.agent_console.admin import knowledge
 from madoguchi.chatbot.knowledge import bundled_kb_dir
 from madoguchi.server_commands import demo_kb
 from madoguchi.storage.audit import AuditLog
@@ -183,3 +186,65 @@ async def test_the_demo_uploads_into_a_copy_of_the_sample_under_the_data_dir(tmp
     # where uploads really are off, the page says so in plain words, naming no setting
     for path in (Path(__file__).parents[2] / "madoguchi" / "static" / "i18n").glob("*.json"):
         assert "MADOGUCHI_" not in path.read_text(encoding="utf-8"), path.name
+
+
+def municipality_yaml(server: LiveServer) -> Path:
+    return tax_yaml(server).parents[1] / "municipality.yaml"
+
+
+async def test_another_towns_id_is_refused_before_the_model_is_built(
+    kb_server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Outside attack (trust14 item 5): a municipality.yaml with a wrong id ran the two-minute model rebuild before
+    it was refused. The id and every file's file:line are checked first; the build is never reached."""
+
+    def no_build(staging: Path) -> object:
+        raise AssertionError("the model was built for an upload the cheap checks refuse")
+
+    monkeypatch.setattr(knowledge, "build_engine", no_build)
+    text = municipality_yaml(kb_server).read_text(encoding="utf-8")
+    assert "\nid: shiomi\n" in text
+    status, body = await upload(
+        kb_server, "admin-a", text.replace("\nid: shiomi\n", "\nid: nagi\n").encode(), file="municipality.yaml"
+    )
+    assert status == 400, body
+    assert body["problem"] == {"kind": "town", "file": "municipality.yaml", "line": None}
+    assert "expected 'shiomi'" in str(body["error"])
+    broken = tax_yaml(kb_server).read_text(encoding="utf-8").replace("route: tax", "route: taxes")
+    status, body = await upload(kb_server, "admin-a", broken.encode(), file="kb/tax.yaml")
+    assert status == 400 and str(body["error"]).count("kb/tax.yaml:1:") == 1, body
+    assert municipality_yaml(kb_server).read_text(encoding="utf-8") == text
+
+
+async def test_one_upload_at_a_time_a_second_is_told_to_wait(
+    kb_server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two uploads at once built two models side by side: the second answers 409 kb_busy at once, and once the
+    first has finished the next one is taken."""
+    building, release = threading.Event(), threading.Event()
+
+    def slow_build(staging: Path) -> object:
+        building.set()
+        assert release.wait(60)
+        raise knowledge.UploadRefused("stopped by the test", kind="content")
+
+    monkeypatch.setattr(knowledge, "build", slow_build)
+    text = tax_yaml(kb_server).read_text(encoding="utf-8").replace(OLD, NEW).encode()
+    first = asyncio.create_task(upload(kb_server, "admin-a", text, file="kb/tax.yaml"))
+    try:
+        assert await asyncio.to_thread(building.wait, 60)
+        status, body = await upload(kb_server, "admin-a", text, file="kb/tax.yaml")
+        assert status == 409, body
+        assert body["error"] == {
+            "code": "kb_busy",
+            "message": "another knowledge-base upload is being checked; try again when it has finished",
+        }
+    finally:
+        release.set()
+    status, body = await first
+    assert status == 400 and "stopped by the test" in str(body["error"])
+    building.clear()
+    release.set()
+    status, body = await upload(kb_server, "admin-a", text, file="kb/tax.yaml")  # the lock was let go
+    assert status == 400 and "stopped by the test" in str(body["error"]), body
+    assert building.is_set()

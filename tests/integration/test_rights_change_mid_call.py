@@ -137,3 +137,28 @@ async def test_a_disabled_agents_case_goes_back_in_line_at_once(tmp_path: Path) 
         await other.wait_for("offer", lambda o: o["consultation_id"] == cid, within=3.0)
         for peer in (booth, other):
             await peer.close()
+
+
+async def test_a_language_change_reaches_the_open_console(live_server: LiveServer) -> None:
+    """Outside attack (trust14 item 3): agent1, set to Vietnamese only while their console was open, was still
+    offered a Japanese case. A language change ends their sessions as a routes change does: the open console is
+    told and closed, and after logging in again a Japanese case is not offered to them."""
+    await live_server.add_agent("agent1", PASSWORD, languages=("ja",))
+    agent = await agent_peer(live_server, "agent1", PASSWORD)
+    await agent.wait_for("agent.state")
+    ok(await agent.call("agent.status", {"status": "available"}))
+    await admin_post(live_server, "/api/admin/staff/agent1/update", {"languages": ["vi"]})
+    assert (await agent.wait_for("access.revoked", within=3.0))["reason"] == "session_ended"
+
+    again = await agent_peer(live_server, "agent1", PASSWORD)
+    await again.wait_for("agent.state")
+    ok(await again.call("agent.status", {"status": "available"}))
+    _, token, _ = await live_server.add_booth()
+    booth = await booth_peer(live_server, token)
+    try:
+        ok(await booth.call("consultation.request", {"route": "tax", "language": "vi"}))
+        await again.wait_for("offer")  # a Vietnamese case is theirs
+        assert all(o["language"] == "vi" for o in again.received["offer"])
+    finally:
+        for peer in (booth, again):
+            await peer.close()

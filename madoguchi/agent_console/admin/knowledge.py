@@ -6,17 +6,29 @@ sentence and the live folder and the running triage stay as they were. Only a co
 replaces the folder (two renames) and this process's triage for that town (the resident chat reads the same
 dict, so the next message uses it). Other server processes pick it up when restarted (docs/operations.md).
 The bundled sample is never written to: uploads need ``MADOGUCHI_KB_DIR``.
+
+Why checked in two steps: rebuilding the triage model takes a minute or more, so everything cheap is checked
+first — the files' names, YAML and fields (``file:line``) and the town's id — and only a copy that passes is
+built (an upload with another town's id was refused after two minutes). And one upload at a time per
+deployment: a lock on the ``MADOGUCHI_KB_DIR`` folder itself (``flock``; no file left behind, released when the
+process ends however it ends),
+so a second upload, from any process, answers ``409 kb_busy`` at once instead of building a second model beside
+the first.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import io
+import os
 import re
 import secrets
 import shutil
 import zipfile
 import zlib
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Final
 
@@ -25,7 +37,7 @@ from aiohttp import web
 from madoguchi import keys
 from madoguchi.agent_console.admin import guard
 from madoguchi.chatbot.engine import TriageEngine
-from madoguchi.chatbot.knowledge import KnowledgeBaseError
+from madoguchi.chatbot.knowledge import KnowledgeBaseError, load_knowledge_base
 from madoguchi.chatbot.llm import Triage
 from madoguchi.chatbot.service import build_engine
 
@@ -35,6 +47,10 @@ MAX_UNZIPPED_BYTES: Final = 20 * 1024 * 1024
 READ_CHUNK: Final = 64 * 1024
 FILE_NAME: Final = re.compile(r"(municipality|kb/[a-z0-9_]+)\.ya?ml")
 ZIP_TYPES: Final = frozenset({"application/zip", "application/x-zip-compressed"})
+
+
+class UploadBusy(Exception):
+    """Another upload of this deployment is being checked or built."""
 
 
 class UploadRefused(Exception):
@@ -54,11 +70,15 @@ class UploadRefused(Exception):
         return {"kind": self.kind, "file": self.file, "line": self.line}
 
 
-def _apply_file(staging: Path, name: str, data: bytes) -> None:
+def _check_name(name: str) -> None:
     if not FILE_NAME.fullmatch(name):
         raise UploadRefused(
             f"{name or '(no name)'}: name the file municipality.yaml or kb/<route_id>.yaml", kind="name", file=name
         )
+
+
+def _apply_file(staging: Path, name: str, data: bytes) -> None:
+    _check_name(name)
     target = staging / name
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
@@ -114,28 +134,57 @@ def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
     return b"".join(chunks)
 
 
-def stage_and_load(live: Path, staging: Path, municipality_id: str, name: str | None, data: bytes) -> TriageEngine:
-    """Build the new folder in ``staging`` and load it; raises :class:`UploadRefused` with the report line."""
+def stage(live: Path, staging: Path, municipality_id: str, name: str | None, data: bytes) -> None:
+    """Build the new folder in ``staging`` and check what is cheap to check: the names, every file's YAML and
+    fields (the loader's ``file:line``) and the town's id; raises :class:`UploadRefused` with the report line."""
+    if name is not None:
+        _check_name(name)  # before anything is copied
     shutil.copytree(live, staging)
     if name is None:
         _apply_zip(staging, data)
     else:
         _apply_file(staging, name, data)
+    with _reported(staging):
+        kb = load_knowledge_base(staging)
+    if kb.municipality.id != municipality_id:
+        raise UploadRefused(
+            f"municipality.yaml: id is '{kb.municipality.id}', expected '{municipality_id}'",
+            kind="town",
+            file="municipality.yaml",
+        )
+
+
+def build(staging: Path) -> TriageEngine:
+    """The expensive part: the triage engine (and its model) of a folder :func:`stage` passed."""
+    with _reported(staging):
+        return build_engine(staging)
+
+
+@contextlib.contextmanager
+def _reported(staging: Path) -> Iterator[None]:
     try:
-        engine = build_engine(staging)
+        yield
     except KnowledgeBaseError as error:
         where = error.path.relative_to(staging) if error.path.is_relative_to(staging) else error.path.name
         line = f":{error.line}" if error.line is not None else ""
         raise UploadRefused(
             f"{where}{line}: {error.message}", kind=error.kind, file=str(where), line=error.line
         ) from None
-    if engine.kb.municipality.id != municipality_id:
-        raise UploadRefused(
-            f"municipality.yaml: id is '{engine.kb.municipality.id}', expected '{municipality_id}'",
-            kind="town",
-            file="municipality.yaml",
-        )
-    return engine
+
+
+@contextlib.contextmanager
+def one_upload(root: Path) -> Iterator[None]:
+    """Hold the deployment's upload lock (an exclusive ``flock`` on the ``MADOGUCHI_KB_DIR`` folder) for the
+    block; raises :class:`UploadBusy` at once when another upload (this process or another) holds it."""
+    fd = os.open(root, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UploadBusy() from None
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 def swap(live: Path, staging: Path) -> None:
@@ -179,8 +228,17 @@ async def upload(request: web.Request) -> web.StreamResponse:
     name = None if request.content_type in ZIP_TYPES else request.query.get("file", "")
     staging = root / f".upload-{municipality_id}-{secrets.token_hex(4)}"
     try:
-        engine = await asyncio.to_thread(stage_and_load, live, staging, municipality_id, name, data)
-        await asyncio.to_thread(swap, live, staging)
+        with one_upload(root):
+            try:
+                await asyncio.to_thread(stage, live, staging, municipality_id, name, data)  # the cheap checks first
+                engine = await asyncio.to_thread(build, staging)
+                await asyncio.to_thread(swap, live, staging)
+            finally:
+                await asyncio.to_thread(shutil.rmtree, staging, True)
+    except UploadBusy:
+        raise guard.refuse(
+            409, "kb_busy", "another knowledge-base upload is being checked; try again when it has finished"
+        ) from None
     except UploadRefused as refused:
         await guard.audit(
             request, admin, "kb.upload_refused", {"municipality_id": municipality_id, "error": str(refused)}
@@ -193,8 +251,6 @@ async def upload(request: web.Request) -> web.StreamResponse:
             },
             status=400,
         )
-    finally:
-        await asyncio.to_thread(shutil.rmtree, staging, True)
     old = triages[municipality_id]
     triages[municipality_id] = Triage(engine, old.llm, old.executor)
     entries = len(engine.kb.entries)

@@ -170,3 +170,27 @@ async def test_the_report_counts_no_shows_and_the_wait_of_booked_against_walk_in
         assert report.wait_median_booked_s <= report.wait_median_walk_in_s
         _, stored = await api.call("GET", f"/api/bookings/{missed}")
         assert stored["status"] == "no_show"
+
+
+async def test_a_refused_request_leaves_the_booking_booked_for_the_next_try(tmp_path: Path) -> None:
+    """The booth already has a case open: the booked request is refused (limit_reached) and must not use the
+    booking up — once the first case is cancelled the same code opens its case."""
+    async with running(tmp_path, start=TEN_TO_NINE, session_ttl_s=365 * 86400) as api:
+        code = await booked_at_nine(api, route="tax")
+        server = live(api)
+        _, token, _ = await server.add_booth()
+        booth = await booth_peer(server, token)
+        try:
+            first = ok(await booth.call("consultation.request", {"route": "tax"}))
+            refused = await booth.call("consultation.request", {"booking": code})
+            assert refused["error"]["code"] == "limit_reached", refused
+            _, stored = await api.call("GET", f"/api/bookings/{code}")
+            assert stored["status"] == "booked"  # the refused open did not use the booking up
+
+            ok(await booth.call("consultation.cancel", {"consultation_id": first["consultation_id"]}))
+            again = ok(await booth.call("consultation.request", {"booking": code}))
+            assert again["booking"]["outcome"] == "priority"
+        finally:
+            await booth.close()
+        _, stored = await api.call("GET", f"/api/bookings/{code}")
+        assert stored["status"] == "checked_in"

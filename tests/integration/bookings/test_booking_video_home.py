@@ -66,3 +66,27 @@ async def test_a_booked_video_call_from_home_goes_first_and_starts_with_media(tm
                 await peer.close()
         _, stored = await api.call("GET", f"/api/bookings/{video['code']}")
         assert stored["status"] == "checked_in"
+
+
+async def test_a_refused_start_from_home_leaves_the_video_booking_booked(tmp_path: Path) -> None:
+    """The resident already has a chat open: booking.start is refused (limit_reached) and the booking stays
+    ``booked``; once the chat is closed the same code starts the call."""
+    async with running(tmp_path, start=START, session_ttl_s=365 * 86400) as api:
+        status, video = await api.book(place="home", start="2026-12-07T09:00:00+09:00")
+        assert status == 201, video
+        api.clock.offset += 3600  # 8:50: inside the check-in window
+        home = await resident_peer(live(api))
+        try:
+            chat = ok(await home.call("chat.send", {"text": "住民票の写しがほしいです", "client_id": "r-1"}))
+            refused = await home.call("booking.start", {"booking": video["code"]})
+            assert refused["error"]["code"] == "limit_reached", refused
+            _, stored = await api.call("GET", f"/api/bookings/{video['code']}")
+            assert stored["status"] == "booked"  # the refused start did not use the booking up
+
+            ok(await home.call("consultation.cancel", {"consultation_id": chat["consultation_id"]}))
+            ack = ok(await home.call("booking.start", {"booking": video["code"]}))
+            assert ack["booking"]["outcome"] == "priority"
+        finally:
+            await home.close()
+        _, stored = await api.call("GET", f"/api/bookings/{video['code']}")
+        assert stored["status"] == "checked_in"

@@ -28,11 +28,15 @@ async def api(tmp_path: Path) -> AsyncIterator[Api]:
 
 
 async def staff_session(
-    api: Api, username: str = "tanaka", municipality: str = "shiomi", role: str = "agent"
+    api: Api,
+    username: str = "tanaka",
+    municipality: str = "shiomi",
+    role: str = "agent",
+    routes: tuple[str, ...] = ("*",),
 ) -> tuple[str, str]:
     """(session cookie, CSRF token) of a fresh agent (or supervisor, admin)."""
     server = LiveServer(app=api.app, base_url=api.base_url, settings=api.app[keys.SETTINGS])
-    await server.add_agent(username, "correct horse battery", municipality=municipality, role=role)
+    await server.add_agent(username, "correct horse battery", routes, municipality=municipality, role=role)
     async with (
         aiohttp.ClientSession() as http,
         http.post(
@@ -296,3 +300,22 @@ async def test_the_console_cannot_book_with_a_personal_number_as_contact(api: Ap
     assert (status, body["error"]["code"]) == (400, "personal_number") and "個人番号" in body["error"]["message"]
     status, day = await api.call("GET", "/api/staff/bookings?date=2026-12-07", **as_staff(cookie))
     assert status == 200 and day["bookings"] == []
+
+
+async def test_an_agent_lists_only_the_bookings_of_their_routes(api: Api) -> None:
+    """Outside attack (trust14 item 4): every agent saw every booking code of the town, and a code is enough to
+    cancel, move or check a booking in. An agent sees their routes' bookings (as their call-back list); a
+    supervisor sees every route of their town."""
+    status, tax = await api.book(route="tax", start="2026-12-07T09:30:00+09:00")
+    assert status == 201, tax
+    status, records = await api.book(route="resident_records", start="2026-12-07T10:00:00+09:00")
+    assert status == 201, records
+    agent, _ = await staff_session(api, "tanaka", routes=("tax",))
+    status, day = await api.call("GET", "/api/staff/bookings?date=2026-12-07", **as_staff(agent))
+    assert status == 200, day
+    assert [b["code"] for b in day["bookings"]] == [tax["code"]]
+    assert records["code"] not in str(day)
+    chief, _ = await staff_session(api, "sato", role="supervisor", routes=("tax",))
+    status, day = await api.call("GET", "/api/staff/bookings?date=2026-12-07", **as_staff(chief))
+    assert status == 200, day
+    assert [b["code"] for b in day["bookings"]] == [tax["code"], records["code"]]
