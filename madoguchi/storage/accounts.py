@@ -239,9 +239,9 @@ class Accounts:
         latin_name: str | None = None,
     ) -> StaffRecord:
         """Change what a staff member does (None keeps a field); a new role, routes or languages apply from their
-        next login or reconnect, so their open sessions end (the open console is told, ``access.revoked``, and
-        closed: a case in a language they no longer speak is not offered to it). A new Latin name shows from their
-        next call."""
+        next login or reconnect, so their open sessions end when one of them really changes (the open console is told,
+        ``access.revoked``, and closed: a case in a language they no longer speak is not offered to it); saving the
+        same rights again ends nothing. A new Latin name shows from their next call."""
         latin = None if latin_name is None else clean_latin_name(latin_name)
         if role is not None and role not in ROLES:
             raise InvalidValue(f"role must be one of {', '.join(ROLES)}, got {role!r}")
@@ -251,6 +251,13 @@ class Accounts:
             staff = await session.scalar(select(Staff).where(Staff.username == username))
             if staff is None:
                 raise UnknownUser(username)
+            # the admin page sends every field on each save: only a real change of rights ends the sessions (a
+            # new Latin name, or the same routes saved again, must not cut an agent off in the middle of a call)
+            rights_changed = (
+                (role is not None and role != staff.role)
+                or (route_list is not None and set(route_list) != set(staff.routes))
+                or (language_list is not None and set(language_list) != set(staff.languages))
+            )
             if role is not None:
                 staff.role = role
             if route_list is not None:
@@ -259,7 +266,7 @@ class Accounts:
                 staff.languages = language_list
             if latin is not None:
                 staff.latin_name = latin
-            if role is not None or route_list is not None or language_list is not None:
+            if rights_changed:
                 await session.execute(delete(WebSession).where(WebSession.staff_id == staff.id))
             await session.flush()
             return await _record(session, staff)

@@ -208,3 +208,19 @@ async def test_a_name_in_latin_letters_is_kept_changed_and_checked(db: Database,
             await accounts.update("tanaka", latin_name=bad)
     with pytest.raises(InvalidValue):
         await _agent(accounts, "sato", latin_name="佐藤")
+
+
+async def test_only_a_real_change_of_rights_ends_the_sessions(town: str, accounts: Accounts) -> None:
+    """The admin page sends every field on each save: saving the same role, routes and languages again (in any
+    order), or only a new Latin name, must not cut an agent off mid-call; a new language, route or role does."""
+    user = await _agent(accounts)
+    token, _ = await accounts.create_session(user.id, 3600, NOW)
+
+    await accounts.update("tanaka", role="agent", routes=["tax", "resident_records"], languages=["en", "ja"])
+    await accounts.update("tanaka", latin_name="Hanako Tanaka")
+    assert await accounts.session(token, NOW) is not None
+
+    for change in ({"languages": ["vi"]}, {"routes": ["tax"]}, {"role": "supervisor"}):
+        token, _ = await accounts.create_session(user.id, 3600, NOW)
+        await accounts.update("tanaka", **change)  # type: ignore[arg-type]
+        assert await accounts.session(token, NOW) is None, change
