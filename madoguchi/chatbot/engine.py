@@ -31,7 +31,7 @@ from madoguchi.chatbot.lexicon import Lexicon, LexiconName, bundled_lexicon
 from madoguchi.chatbot.model import FastScorer, ModelScores, TriageModel, fold_for_model
 from madoguchi.chatbot.normalise import detect_language, normalise, normalise_sentences
 from madoguchi.chatbot.retrieval import RETRIEVERS, Retriever, ScoredEntry, route_scores, softmax
-from madoguchi.chatbot.rules import RuleHits, apply_rules, has_topic, topic_kinds, without_handoff_phrases
+from madoguchi.chatbot.rules import EVENT_KINDS, RuleHits, apply_rules, has_topic, topic_kinds, without_handoff_phrases
 from madoguchi.chatbot.summary import HandoffSummary, LineTopic, build_summary, matched_title, written_language
 from madoguchi.domain.languages import LANGUAGE_CODES as LANGUAGE_VALUES
 from madoguchi.domain.languages import PAGE_LANGUAGES
@@ -128,6 +128,13 @@ class EngineConfig:
     past_event_needs_model: bool = (
         True  # a past-tense event (or a general question) asks only if the danger score reaches the question
     )
+    # The danger question on weaker signals: a learned danger score up to this far below the question threshold
+    # still asks, unless the line is told calmly (past, plan, story, over, paperwork: ``RuleHits.quiet``).
+    question_band: float = 0.0
+    # A lexicon verdict of an event kind (collapse, disaster, DV, missing, eviction, household) whose learned
+    # danger score lies more than this below the question threshold asks instead of being urgent at once; None:
+    # the lexicon's verdict stands whatever the score.
+    rule_event_floor: float | None = None
 
 
 # Urgent kinds whose department is clear; for the others the knowledge base decides more.
@@ -288,11 +295,20 @@ class TriageEngine:
     def _safety(self, hits: RuleHits, scores: ModelScores | None, language: str) -> _Safety:
         """Urgent kinds, and whether to ask: the lexicons, then the learned danger score (on the scale common
         to all languages), then doubt → ask."""
-        if hits.urgent:
-            return _Safety(hits.urgent_kinds, False, ())
         scorer = self.model.urgent if self.model is not None else None
-        if scorer is not None and scores is not None and scores.urgent is not None:
-            score = scorer.calibrated(scores.urgent, language)
+        learned = scores.urgent if scorer is not None and scores is not None else None
+        if hits.urgent:
+            floor = self.config.rule_event_floor
+            if scorer is not None and learned is not None and floor is not None:
+                score = scorer.calibrated(learned, language)
+                if set(hits.urgent_kinds) <= EVENT_KINDS and score < scorer.low_for(language) - floor:
+                    # the lexicon's word, in a line the danger score reads as calm (a fallen tree, last week's
+                    # flood said another way): asked, not urgent at once
+                    reason = f"safety:{hits.urgent_kinds[0]} with a calm danger score ({score:.2f})"
+                    return _Safety((), True, (reason,))
+            return _Safety(hits.urgent_kinds, False, ())
+        if scorer is not None and learned is not None:
+            score = scorer.calibrated(learned, language)
             if score >= scorer.high_for(language) and hits.calm_context and self.config.calm_context_asks:
                 # a past event, a plan, a story or a figure of speech: the mirror images of a danger line that the
                 # score cannot tell apart ("the flood last week", "what if there is a fire"): asked, not urgent
@@ -301,6 +317,9 @@ class TriageEngine:
                 return _Safety(("model",), False, (f"urgent:model (danger score {score:.2f})",))
             if score >= scorer.low_for(language):
                 return _Safety((), True, (f"safety:model (danger score {score:.2f})",))
+            band = self.config.question_band
+            if band > 0 and score >= scorer.low_for(language) - band and not hits.quiet:
+                return _Safety((), True, (f"safety:model, weaker signal (danger score {score:.2f})",))
             if hits.past_event and self.config.past_event_needs_model:  # an event that is over, and a calm score
                 return _Safety((), False, (f"calm:past event (danger score {score:.2f})",))
         return _Safety((), hits.weak_danger, ())
