@@ -174,7 +174,8 @@ def _overrides(defaults: Any, items: list[str]) -> dict[str, Any]:
     """``name=value`` pairs typed like the default's field (``true``/``false`` for booleans)."""
     out: dict[str, Any] = {}
     for name, value in (item.split("=", 1) for item in items):
-        kind = type(getattr(defaults, name))
+        default = getattr(defaults, name)
+        kind = float if default is None else type(default)  # an option off by default (None) takes a number
         out[name] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value)
     return out
 

@@ -129,15 +129,19 @@ class EngineConfig:
         True  # a past-tense event (or a general question) asks only if the danger score reaches the question
     )
     # The danger question on weaker signals: a learned danger score up to this far below the question threshold
-    # still asks, unless the line is told calmly (past, plan, story, over, paperwork: ``RuleHits.quiet``).
-    question_band: float = 0.0
-    # A lexicon verdict of an event kind (collapse, disaster, DV, missing, eviction, household) whose learned
-    # danger score lies more than this below the question threshold asks instead of being urgent at once; None:
-    # the lexicon's verdict stands whatever the score.
-    rule_event_floor: float | None = None
+    # still asks, unless the line is told calmly (past, plan, story, over, paperwork: ``RuleHits.quiet``); 0.05
+    # and 0.3 below were chosen by grouped 5-fold cross-validation by writer (bench/triage/RESULTS.md, session 14).
+    question_band: float = 0.05
+    # A lexicon verdict of an event kind (collapse, disaster, missing, eviction, household: not violence) whose
+    # learned danger score lies more than this below the question threshold asks instead of being urgent at once;
+    # None: the lexicon's verdict stands whatever the score.
+    rule_event_floor: float | None = 0.3
 
 
 # Urgent kinds whose department is clear; for the others the knowledge base decides more.
+# Lexicon verdicts a far-calm learned score lowers to the question (EngineConfig.rule_event_floor): the events, but
+# not violence, which keeps its verdict however the line reads (like suicidal words and abuse).
+_SCORE_LOWERS = EVENT_KINDS - {"dv"}
 _FIRM_HINTS = frozenset({"dv", "child_abuse", "elder_abuse", "missing", "eviction", "disaster"})
 _EMERGENCY = {"110": ("police", "警察", "Police"), "119": ("fire-ambulance", "救急・消防", "Ambulance and fire")}
 
@@ -301,7 +305,7 @@ class TriageEngine:
             floor = self.config.rule_event_floor
             if scorer is not None and learned is not None and floor is not None:
                 score = scorer.calibrated(learned, language)
-                if set(hits.urgent_kinds) <= EVENT_KINDS and score < scorer.low_for(language) - floor:
+                if set(hits.urgent_kinds) <= _SCORE_LOWERS and score < scorer.low_for(language) - floor:
                     # the lexicon's word, in a line the danger score reads as calm (a fallen tree, last week's
                     # flood said another way): asked, not urgent at once
                     reason = f"safety:{hits.urgent_kinds[0]} with a calm danger score ({score:.2f})"

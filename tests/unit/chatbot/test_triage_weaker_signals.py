@@ -3,9 +3,9 @@ on the training split (bench/triage/RESULTS.md, session 14):
 
 - the danger question on weaker signals: a learned danger score a little below the question threshold still asks,
   unless the line is told calmly (past, plan, story, over, paperwork);
-- a lexicon verdict of an event kind (a fire, a collapse, DV, a missing person, an eviction, a household danger)
-  whose learned score lies far below the question threshold asks instead of being urgent at once; suicidal words
-  and abuse keep their verdict whatever the score.
+- a lexicon verdict of an event kind (a fire, a collapse, a missing person, an eviction, a household danger) whose
+  learned score lies far below the question threshold asks instead of being urgent at once; violence, abuse and
+  suicidal words keep their verdict whatever the score.
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ def decision(kb: KnowledgeBase, model: TriageModel, text: str, low_above: float,
 
 def test_a_score_just_below_the_question_asks_with_the_band(tiny_kb: KnowledgeBase, model: TriageModel) -> None:
     text = "川の水が家の前まで来たよ"
-    assert decision(tiny_kb, model, text, 0.03, EngineConfig()) == "none"
-    assert decision(tiny_kb, model, text, 0.03, EngineConfig(question_band=0.05)) == "ask"
+    assert decision(tiny_kb, model, text, 0.03, EngineConfig(question_band=0.0)) == "none"
+    assert decision(tiny_kb, model, text, 0.03, EngineConfig()) == "ask"  # the default band, 0.05
     assert decision(tiny_kb, model, text, 0.08, EngineConfig(question_band=0.05)) == "none"  # below the band
 
 
@@ -62,13 +62,16 @@ def test_a_line_told_calmly_is_not_asked_in_the_band(tiny_kb: KnowledgeBase, mod
 @pytest.mark.parametrize("text", ["隣の家が燃えている", "母が倒れて動かない"])
 def test_an_event_word_with_a_calm_danger_score_asks(tiny_kb: KnowledgeBase, model: TriageModel, text: str) -> None:
     assert apply_rules(normalise(text)).urgent
-    assert decision(tiny_kb, model, text, 1.0, EngineConfig()) == "urgent"  # the lexicon's verdict alone
-    assert decision(tiny_kb, model, text, 1.0, EngineConfig(rule_event_floor=0.3)) == "ask"
+    assert decision(tiny_kb, model, text, 1.0, EngineConfig(rule_event_floor=None)) == "urgent"  # the lexicon alone
+    assert decision(tiny_kb, model, text, 1.0, EngineConfig()) == "ask"  # the default floor, 0.3
     assert decision(tiny_kb, model, text, 0.2, EngineConfig(rule_event_floor=0.3)) == "urgent"  # not far enough
 
 
-def test_suicidal_words_stay_urgent_whatever_the_score(tiny_kb: KnowledgeBase, model: TriageModel) -> None:
-    assert decision(tiny_kb, model, "もう死にたい", 3.0, EngineConfig(rule_event_floor=0.0)) == "urgent"
+@pytest.mark.parametrize("text", ["もう死にたい", "夫に殴られている", "My husband hits me"])
+def test_violence_and_suicidal_words_stay_urgent_whatever_the_score(
+    tiny_kb: KnowledgeBase, model: TriageModel, text: str
+) -> None:
+    assert decision(tiny_kb, model, text, 3.0, EngineConfig(rule_event_floor=0.0)) == "urgent"
 
 
 @pytest.mark.parametrize(
