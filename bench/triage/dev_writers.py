@@ -24,17 +24,29 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from sklearn.model_selection import GroupKFold
+
 from madoguchi.chatbot.engine import EngineConfig, TriageEngine
 from madoguchi.chatbot.knowledge import bundled_kb_dir, load_knowledge_base
-from madoguchi.chatbot.model import FastScorer, ModelConfig, fold_for_model, train
+from madoguchi.chatbot.model import Example, FastScorer, ModelConfig, fold_for_model, train
 from madoguchi.chatbot.model_store import TRAIN_FILE, read_examples
+from madoguchi.chatbot.normalise import normalise_sentences
+from madoguchi.chatbot.rules import apply_rules
 from madoguchi.chatbot.training import writer_splits
+from madoguchi.domain.privacy import mask_pii, without_mask_tokens
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tag", required=True)
     parser.add_argument("--writers", nargs="*")
+    parser.add_argument(
+        "--groups",
+        type=int,
+        default=0,
+        help="grouped k-fold by writer: K models, each trained without a K-th of the writers and scored on them "
+        "(the writers are dealt to the folds in a fixed order, GroupKFold); 0 = leave one writer out",
+    )
     parser.add_argument("--cache", type=Path, default=Path("/tmp/madoguchi-dev-models"))
     parser.add_argument("--dump", type=Path)
     parser.add_argument("--set", nargs="*", default=[], help="ModelConfig fields, e.g. language_balance=0.5")
@@ -60,16 +72,18 @@ def main() -> int:
     by_writer: dict[str, Counter[str]] = {}
     by_lang: dict[str, Counter[str]] = {}
     dump = args.dump.open("w", encoding="utf-8") if args.dump else None
-    for writer, fit, held in writer_splits(read_examples(TRAIN_FILE)):
-        if args.writers and writer not in args.writers:
+    examples = read_examples(TRAIN_FILE)
+    splits = grouped_splits(examples, args.groups) if args.groups else writer_splits(examples)
+    for fold, fit, held in splits:
+        if args.writers and fold not in args.writers:
             continue
-        path = args.cache / f"{args.tag}-{writer}.pickle"
+        path = args.cache / f"{args.tag}-{fold}.pickle"
         if path.is_file():
             model = pickle.loads(path.read_bytes())
         else:
             started = time.perf_counter()
             model = train(fit, kb, config)
-            print(f"{writer}: trained in {time.perf_counter() - started:.0f} s", flush=True)
+            print(f"{fold}: trained in {time.perf_counter() - started:.0f} s", flush=True)
             path.write_bytes(pickle.dumps(model))
         if model.urgent is not None and not hasattr(model.urgent, "lows"):  # pickled before the field existed
             object.__setattr__(model.urgent, "lows", {})
@@ -88,6 +102,7 @@ def main() -> int:
         engine = TriageEngine(kb, engine_config, model=model)
         scorer = FastScorer(model)
         for e in held:
+            writer = e.writer
             r = engine.triage(e.text)
             c = Counter()
             c["n"] += 1
@@ -104,8 +119,11 @@ def main() -> int:
             by_lang.setdefault(e.lang, Counter()).update(c)
             by_writer.setdefault(writer, Counter()).update(c)
             if dump:
+                hits = apply_rules(normalise_sentences(without_mask_tokens(mask_pii(e.text).text)))
+                urgent_model = model.urgent
                 row = {
                     "writer": writer,
+                    "fold": fold,
                     "lang": e.lang,
                     "text": e.text,
                     "route": e.route,
@@ -116,6 +134,12 @@ def main() -> int:
                     "asked": r.safety_check,
                     "score": scorer.score(fold_for_model(e.text)).urgent,
                     "thresholds": model.info.get("urgent_thresholds"),
+                    "low": urgent_model.low_for(e.lang) if urgent_model else None,
+                    "high": urgent_model.high_for(e.lang) if urgent_model else None,
+                    "rule_kinds": list(hits.urgent_kinds),
+                    "weak": hits.weak_danger,
+                    "past_event": hits.past_event,
+                    "calm_context": hits.calm_context,
                     "reasons": list(r.reasons),
                 }
                 dump.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -136,11 +160,22 @@ def main() -> int:
     return 0
 
 
+def grouped_splits(examples: list[Example], k: int) -> list[tuple[str, list[Example], list[Example]]]:
+    """(fold name, fit, held) for a grouped k-fold by writer: every writer's lines are held out in exactly one
+    fold, and no fold's model read a line of the writers it is scored on."""
+    writers = [e.writer for e in examples]
+    out = []
+    for i, (fit, held) in enumerate(GroupKFold(n_splits=k).split(examples, groups=writers)):
+        out.append((f"g{k}-{i}", [examples[j] for j in fit], [examples[j] for j in held]))
+    return out
+
+
 def _overrides(defaults: Any, items: list[str]) -> dict[str, Any]:
     """``name=value`` pairs typed like the default's field (``true``/``false`` for booleans)."""
     out: dict[str, Any] = {}
     for name, value in (item.split("=", 1) for item in items):
-        kind = type(getattr(defaults, name))
+        default = getattr(defaults, name)
+        kind = float if default is None else type(default)  # an option off by default (None) takes a number
         out[name] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value)
     return out
 

@@ -31,7 +31,7 @@ from madoguchi.chatbot.lexicon import Lexicon, LexiconName, bundled_lexicon
 from madoguchi.chatbot.model import FastScorer, ModelScores, TriageModel, fold_for_model
 from madoguchi.chatbot.normalise import detect_language, normalise, normalise_sentences
 from madoguchi.chatbot.retrieval import RETRIEVERS, Retriever, ScoredEntry, route_scores, softmax
-from madoguchi.chatbot.rules import RuleHits, apply_rules, has_topic, topic_kinds, without_handoff_phrases
+from madoguchi.chatbot.rules import EVENT_KINDS, RuleHits, apply_rules, has_topic, topic_kinds, without_handoff_phrases
 from madoguchi.chatbot.summary import HandoffSummary, LineTopic, build_summary, matched_title, written_language
 from madoguchi.domain.languages import LANGUAGE_CODES as LANGUAGE_VALUES
 from madoguchi.domain.languages import PAGE_LANGUAGES
@@ -128,9 +128,20 @@ class EngineConfig:
     past_event_needs_model: bool = (
         True  # a past-tense event (or a general question) asks only if the danger score reaches the question
     )
+    # The danger question on weaker signals: a learned danger score up to this far below the question threshold
+    # still asks, unless the line is told calmly (past, plan, story, over, paperwork: ``RuleHits.quiet``); 0.05
+    # and 0.3 below were chosen by grouped 5-fold cross-validation by writer (bench/triage/RESULTS.md, session 14).
+    question_band: float = 0.05
+    # A lexicon verdict of an event kind (collapse, disaster, missing, eviction, household: not violence) whose
+    # learned danger score lies more than this below the question threshold asks instead of being urgent at once;
+    # None: the lexicon's verdict stands whatever the score.
+    rule_event_floor: float | None = 0.3
 
 
 # Urgent kinds whose department is clear; for the others the knowledge base decides more.
+# Lexicon verdicts a far-calm learned score lowers to the question (EngineConfig.rule_event_floor): the events, but
+# not violence, which keeps its verdict however the line reads (like suicidal words and abuse).
+_SCORE_LOWERS = EVENT_KINDS - {"dv"}
 _FIRM_HINTS = frozenset({"dv", "child_abuse", "elder_abuse", "missing", "eviction", "disaster"})
 _EMERGENCY = {"110": ("police", "警察", "Police"), "119": ("fire-ambulance", "救急・消防", "Ambulance and fire")}
 
@@ -288,11 +299,20 @@ class TriageEngine:
     def _safety(self, hits: RuleHits, scores: ModelScores | None, language: str) -> _Safety:
         """Urgent kinds, and whether to ask: the lexicons, then the learned danger score (on the scale common
         to all languages), then doubt → ask."""
-        if hits.urgent:
-            return _Safety(hits.urgent_kinds, False, ())
         scorer = self.model.urgent if self.model is not None else None
-        if scorer is not None and scores is not None and scores.urgent is not None:
-            score = scorer.calibrated(scores.urgent, language)
+        learned = scores.urgent if scorer is not None and scores is not None else None
+        if hits.urgent:
+            floor = self.config.rule_event_floor
+            if scorer is not None and learned is not None and floor is not None:
+                score = scorer.calibrated(learned, language)
+                if set(hits.urgent_kinds) <= _SCORE_LOWERS and score < scorer.low_for(language) - floor:
+                    # the lexicon's word, in a line the danger score reads as calm (a fallen tree, last week's
+                    # flood said another way): asked, not urgent at once
+                    reason = f"safety:{hits.urgent_kinds[0]} with a calm danger score ({score:.2f})"
+                    return _Safety((), True, (reason,))
+            return _Safety(hits.urgent_kinds, False, ())
+        if scorer is not None and learned is not None:
+            score = scorer.calibrated(learned, language)
             if score >= scorer.high_for(language) and hits.calm_context and self.config.calm_context_asks:
                 # a past event, a plan, a story or a figure of speech: the mirror images of a danger line that the
                 # score cannot tell apart ("the flood last week", "what if there is a fire"): asked, not urgent
@@ -301,6 +321,9 @@ class TriageEngine:
                 return _Safety(("model",), False, (f"urgent:model (danger score {score:.2f})",))
             if score >= scorer.low_for(language):
                 return _Safety((), True, (f"safety:model (danger score {score:.2f})",))
+            band = self.config.question_band
+            if band > 0 and score >= scorer.low_for(language) - band and not hits.quiet:
+                return _Safety((), True, (f"safety:model, weaker signal (danger score {score:.2f})",))
             if hits.past_event and self.config.past_event_needs_model:  # an event that is over, and a calm score
                 return _Safety((), False, (f"calm:past event (danger score {score:.2f})",))
         return _Safety((), hits.weak_danger, ())

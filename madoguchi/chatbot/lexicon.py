@@ -96,6 +96,10 @@ class LexiconName(StrEnum):
     # danger score beside a story, is lowered to the danger question at most, never cleared.
     IDIOM = "idiom"
     STORY = "story"
+    # Paperwork (issue #10, session 14): a certificate, an application, a form, a fee, a deadline, a death or damage
+    # registered — the words of a line that deals with an event's aftermath at the counter, not with a danger now
+    # ("the certificate for last week's flood", 「死亡届を出したい」). A learned "urgent" beside one asks instead.
+    PROCEDURE = "procedure"
 
 
 Phrase = Annotated[

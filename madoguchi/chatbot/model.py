@@ -35,7 +35,7 @@ from madoguchi.chatbot.normalise import normalise
 from madoguchi.chatbot.rules import apply_rules
 from madoguchi.domain.privacy import mask_pii, without_mask_tokens
 
-MODEL_VERSION = "triage-model-11"
+MODEL_VERSION = "triage-model-12"
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ L = LexiconName
 # the danger question instead of calling it urgent, and stays quiet when the line also says it is over
 # (found, safe now, nobody hurt). A fallen thing with nobody hurt (「木がたおれて けが人なし」) is no collapse.
 # Suicide and abuse words keep their verdict: a past attempt or a child's bruises still need a person now.
-_EVENT_KINDS = frozenset({"collapse", "disaster", "dv", "missing", "eviction", "household"})
+EVENT_KINDS = frozenset({"collapse", "disaster", "dv", "missing", "eviction", "household"})
 # 「見つからない」, "can't find my", हराए, nawawala, sumiu: a person gone missing, or a card, wallet, key or pet
 # lost. With a LOST_THING word this close to the missing phrase it is the thing: no danger signal of its own (the
 # learned score still weighs the line), and only the question when a child or an old person is named too.
@@ -76,6 +76,9 @@ class RuleHits:
     # The line tells of the past, a plan, a general question, a story or a figure of speech: a learned danger
     # score high enough for "urgent at once" asks the danger question instead (engine._safety)
     calm_context: bool = False
+    # ... or says the danger is over, names a hazard map or drill, or deals with paperwork (a certificate, an
+    # application): a learned danger score just below the question threshold does not ask (engine._safety)
+    quiet: bool = False
 
     @property
     def urgent(self) -> bool:
@@ -95,6 +98,8 @@ of wanting to die, and that is how such lines are often softened."""
 _ABOUT_IT = (L.PLANNING, L.GENERAL_QUESTION, L.STORY, L.RESOLVED)
 # Lists that say the line is about a danger, not in one (with ``Lexicon.tells_of_the_past``).
 _CALM_CONTEXT = (L.PLANNING, L.GENERAL_QUESTION, L.STORY, L.IDIOM)
+# ... and lists that say it is over, a preparation, or a matter of paperwork (``RuleHits.quiet``).
+_QUIET = (*_CALM_CONTEXT, L.RESOLVED, L.DISASTER_NOT, L.PROCEDURE)
 
 
 def apply_rules(folded: str, lexicon: Lexicon | None = None) -> RuleHits:
@@ -194,7 +199,7 @@ def apply_rules(folded: str, lexicon: Lexicon | None = None) -> RuleHits:
         reasons.clear()
         urgent.clear()
         hints.clear()
-    if urgent and set(urgent) <= _EVENT_KINDS:
+    if urgent and set(urgent) <= EVENT_KINDS:
         past = lex.tells_of_the_past(folded)
         over = lex.search(L.RESOLVED, folded)
         if over and (past or set(urgent) == {"collapse"}):
@@ -248,6 +253,7 @@ def apply_rules(folded: str, lexicon: Lexicon | None = None) -> RuleHits:
         reasons=tuple(reasons),
         topics=topic_kinds(folded, lex),
         calm_context=bool(lex.tells_of_the_past(folded) or any(lex.search(name, folded) for name in _CALM_CONTEXT)),
+        quiet=bool(lex.tells_of_the_past(folded) or any(lex.search(name, folded) for name in _QUIET)),
     )
 
 
