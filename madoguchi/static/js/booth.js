@@ -51,7 +51,8 @@ import { readiness } from "./readiness.js";
 const $ = (id) => document.getElementById(id);
 
 const boothId = document.body.dataset.boothId;
-const THANKS_MS = Math.max(1000, Number(document.body.dataset.thanksSeconds || 8) * 1000);
+// long enough for an 80-year-old to read it and choose among the faces (ux14: 8 s was not); 「はじめに もどる」 ends it
+const THANKS_MS = Math.max(1000, Number(document.body.dataset.thanksSeconds || 60) * 1000);
 const ROUTES_IDLE_MS = 90_000; // a resident who walks away from the route choice
 // 「まだ お待ちですか？」 after this long untouched on the waiting screen, and its countdown (the server's settings)
 const STILL_WAITING_MS = Math.max(500, Number(document.body.dataset.stillWaitingSeconds || 180) * 1000);
@@ -441,6 +442,7 @@ const callScreen = new CallScreen({
 });
 
 const csat = new Csat({ socket, root: $("csat") });
+$("thanks-restart").addEventListener("click", () => state.screen === "thanks" && resetToIdle());
 const closedNotice = new ClosedNotice($("closed-now"), socket); // outside the opening hours, said at idle
 const question = new QuestionBox({
   socket,

@@ -1,0 +1,61 @@
+"""UX14 findings on the booth in real Chromium at 1366×768: the thank-you and its one-tap question stay long enough
+to read and answer, with a 「はじめに もどる」 to leave at once."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, expect
+
+from tests.browser.chromium import WAIT_MS, new_page, shot, sign_in
+from tests.support import LiveServer, serve
+from tests.support import make_settings as settings_for_tests
+
+pytestmark = pytest.mark.browser
+
+KIOSK_WIDE = {"width": 1366, "height": 768}
+CONSOLE_VIEWPORT = {"width": 1920, "height": 1080}
+
+
+@pytest.fixture
+async def server(tmp_path: Path) -> AsyncIterator[LiveServer]:
+    async with serve(settings_for_tests(tmp_path)) as live:  # the thank-you's own default length
+        yield live
+
+
+async def test_the_thanks_stays_past_eight_seconds_and_goes_back_on_request(
+    server: LiveServer, browser: Browser
+) -> None:
+    _booth_id, _token, kiosk_path = await server.add_booth("潮見港郵便局ブース")
+    await server.add_agent("sato", "sato-password-1")
+    booth_ctx, booth, booth_problems = await new_page(browser, KIOSK_WIDE)
+    agent_ctx, agent, agent_problems = await new_page(browser, CONSOLE_VIEWPORT)
+    try:
+        await sign_in(agent, server.base_url, "sato", "sato-password-1")
+        await agent.get_by_test_id("status-available").click()
+        await booth.goto(server.base_url + kiosk_path)
+        await booth.get_by_test_id("start-consultation").click()
+        await booth.get_by_test_id("route-tax").click()
+        await agent.get_by_test_id("offer-accept").click(timeout=WAIT_MS)
+        await expect(booth.get_by_test_id("end-call")).to_be_visible(timeout=WAIT_MS)
+        await booth.get_by_test_id("end-call").click()
+        await booth.get_by_test_id("hangup-yes").click()
+        thanks = booth.get_by_test_id("thanks")
+        await expect(thanks).to_be_visible(timeout=WAIT_MS)
+        await expect(booth.get_by_test_id("thanks-restart")).to_have_text("はじめに もどる")
+        await expect(booth.get_by_test_id("thanks-restart")).to_be_in_viewport()
+        # 8 s was the old length: well past it the thanks and the question are still there
+        await booth.wait_for_timeout(10_000)
+        await expect(thanks).to_be_visible()
+        await expect(booth.get_by_test_id("csat-good")).to_be_visible()
+        await shot(booth, "ux14-booth-thanks-1366x768")
+        await booth.get_by_test_id("thanks-restart").click()
+        await expect(booth.get_by_test_id("start-consultation")).to_be_visible(timeout=WAIT_MS)
+        await expect(thanks).to_be_hidden()
+    finally:
+        await booth_ctx.close()
+        await agent_ctx.close()
+    assert not [p for p in booth_problems if "favicon" not in p], booth_problems
+    assert not [p for p in agent_problems if "favicon" not in p], agent_problems
