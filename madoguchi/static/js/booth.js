@@ -106,6 +106,7 @@ function showScreen(name) {
   if (name !== state.screen) closeCheckPanel(); // the clerk's panel does not stay over a resident's next screen
   state.screen = name;
   if (name !== "call") $("hangup-confirm").hidden = true;
+  if (name !== "waiting") $("cancel-confirm").hidden = true;
   document.body.dataset.screen = name;
   for (const section of document.querySelectorAll("section[data-screen]")) {
     section.hidden = section.dataset.screen !== name;
@@ -358,7 +359,15 @@ function checkedIn(ack) {
   if (state.screen === "checkin") showScreen("waiting");
 }
 
+/** 「やめる」 asks once: a large yes / no, so one stray touch does not give up the place in line. */
+function askCancel() {
+  if (!state.consultation) return resetToIdle();
+  $("cancel-confirm").hidden = false;
+  $("cancel-no").focus();
+}
+
 async function cancelWaiting() {
+  $("cancel-confirm").hidden = true;
   const c = state.consultation;
   if (!c) return resetToIdle();
   $("cancel-waiting").disabled = true;
@@ -649,7 +658,11 @@ $("checkin-back").addEventListener("click", resetToIdle);
 for (const button of document.querySelectorAll(".route-button")) {
   button.addEventListener("click", () => requestConsultation(button.dataset.route));
 }
-$("cancel-waiting").addEventListener("click", cancelWaiting);
+$("cancel-waiting").addEventListener("click", askCancel);
+$("cancel-yes").addEventListener("click", cancelWaiting);
+$("cancel-no").addEventListener("click", () => {
+  $("cancel-confirm").hidden = true;
+});
 $("end-call").addEventListener("click", askHangUp);
 $("hangup-yes").addEventListener("click", endCall);
 $("hangup-no").addEventListener("click", closeHangUp);
