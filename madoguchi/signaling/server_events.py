@@ -481,6 +481,8 @@ class SupervisorCase(View):
     waited_s: float
     position: int
     stranded: bool
+    booked: bool = False
+    """A resident who booked and checked in (the console's 「予約あり」): the page shows the same badge (ux14)."""
 
 
 class SupervisorAgent(View):
