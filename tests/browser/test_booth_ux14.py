@@ -59,3 +59,31 @@ async def test_the_thanks_stays_past_eight_seconds_and_goes_back_on_request(
         await agent_ctx.close()
     assert not [p for p in booth_problems if "favicon" not in p], booth_problems
     assert not [p for p in agent_problems if "favicon" not in p], agent_problems
+
+
+SELFTEST_JS = """() => import('/static/js/selftest.js').then((m) => {
+  const echo = { connected: true, audio: false, rtt_ms: 1, loss_pct: 0 };  // 85_kiosk_check_panel.png
+  const results = { camera: 'ok', microphone: 'ok', speaker: 'ok', sound: m.soundResult(echo), network: m.echoResult(echo) };
+  const said = m.describe(results);
+  return { sound: results.sound, network: results.network, key: said.key, items: said.items };
+})"""
+
+
+async def test_the_self_test_blames_the_sound_not_the_network_when_the_tone_does_not_come_back(
+    server: LiveServer, browser: Browser
+) -> None:
+    """UX14 #3: the echo call connected at 1 ms and 0% lost but its tone did not come back; the check panel's
+    headline said 「通信を 確かめてください」. The sound is its own check and the line names it."""
+    _booth_id, _token, kiosk_path = await server.add_booth("潮見港郵便局ブース")
+    context, page, problems = await new_page(browser, KIOSK_WIDE)
+    try:
+        await page.goto(server.base_url + kiosk_path)
+        said = await page.evaluate(SELFTEST_JS)
+        assert said == {"sound": "warn", "network": "ok", "key": "booth.selftest.warn", "items": ["sound"]}, said
+        words = await page.evaluate(
+            "() => import('/static/js/i18n.js').then(({ t }) => t('booth.selftest.warn', { items: t('booth.selftest.sound') }))"
+        )
+        assert words == "点検: 音を 確かめてください", words
+    finally:
+        await context.close()
+    assert not [p for p in problems if "favicon" not in p], problems

@@ -110,9 +110,9 @@ async def test_a_self_test_finding_is_the_clerks_and_its_words_open_on_a_long_pr
         await expect(status).to_have_attribute("data-state", "warn", timeout=2 * WAIT_MS)  # camera, echo call
         pill = page.get_by_test_id("connection-status")
         await expect(pill).to_have_attribute("data-check", "warn")
-        # calls work: the resident sees the neutral words, no yellow, nothing to tap (ux13)
-        await expect(pill).to_have_text("準備できています")
-        await expect(pill).to_have_attribute("data-tone", "ready")
+        # a finding is never called ready (ux14 reversed ux13's neutral words): yellow, nothing to tap
+        await expect(pill).to_have_text("確認が 必要です")
+        await expect(pill).to_have_attribute("data-tone", "warn")
         await shot(page, "ux13-warn-pill-ja-wide")
         panel = page.get_by_test_id("check-panel")
         await pill.click()  # a resident's tap
@@ -125,6 +125,9 @@ async def test_a_self_test_finding_is_the_clerks_and_its_words_open_on_a_long_pr
         await expect(status).to_contain_text("確かめてください")
         if await status.get_attribute("data-echo") == "connected":  # the echo call connected, its tone not back
             await expect(page.get_by_test_id("self-test-details")).to_contain_text("音が 戻ってきませんでした")
+            # the headline names the part that failed, the sound — not the network (ux14)
+            await expect(status).to_contain_text("スピーカー・音を 確かめてください")
+            await expect(status).not_to_contain_text("通信")
         await expect(page.get_by_test_id("check-rerun")).to_be_visible()
         await page.get_by_test_id("check-close").click()
         await expect(panel).to_be_hidden()
