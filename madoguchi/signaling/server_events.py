@@ -151,6 +151,9 @@ class TownHours(View):
     open_now: bool
     closed_today: bool
     """Today is a closed date or in a yearly closed span (年末年始)."""
+    staffed: bool = False
+    """An agent of the town is on duty now (available, or busy with a case): outside the hours the kiosk's idle
+    notice then does not say staff may not answer (ux14: it did while agent1 was 受付中). ``hours.get`` only."""
 
 
 class ResidentConsultation(View):
