@@ -10,7 +10,7 @@ of a case, the transcript) are plain models without a name.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
@@ -321,6 +321,15 @@ class ConsultationClosed(ServerEvent):
     ask_satisfaction: bool = False
     """Ask the resident how it went (the one-tap question): the server decides, one rule for the kiosk and the
     chat — after a person answered (or a chat the bot finished), never after a call-back or an unanswered wait."""
+
+
+class ConsultationNextStep(ServerEvent):
+    """After ``consultation.closed``: the agent's wrap-up says what happens next for the resident; the booth's
+    thank-you, if still shown, says it in plain words."""
+
+    NAME = "consultation.next_step"
+    consultation_id: str
+    disposition: Literal["follow_up", "booked", "referred"]
 
 
 class PeerLink(ServerEvent):
@@ -665,6 +674,7 @@ SERVER_EVENTS: tuple[type[ServerEvent], ...] = (
     VideoAnswer,
     CallEnd,
     ConsultationClosed,
+    ConsultationNextStep,
     PeerLink,
     ChatLine,
     ChatRedacted,

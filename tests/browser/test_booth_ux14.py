@@ -50,6 +50,16 @@ async def test_the_thanks_stays_past_eight_seconds_and_goes_back_on_request(
         await booth.wait_for_timeout(10_000)
         await expect(thanks).to_be_visible()
         await expect(booth.get_by_test_id("csat-good")).to_be_visible()
+        # the plain closing line alone until the agent's wrap-up says what comes next; then that, never the note
+        await expect(booth.get_by_test_id("thanks-next")).to_be_hidden()
+        await agent.get_by_test_id("wrapup-disposition").select_option("follow_up")
+        await agent.get_by_test_id("wrapup-note").fill("書類を 郵送する")
+        await agent.get_by_test_id("wrapup-submit").click()
+        await expect(booth.get_by_test_id("thanks-next")).to_have_text(
+            "役場から あらためて ご連絡します。", timeout=WAIT_MS
+        )
+        await expect(thanks).not_to_contain_text("郵送")
+        await expect(booth.get_by_test_id("thanks-restart")).to_be_in_viewport()
         await shot(booth, "ux14-booth-thanks-1366x768")
         await booth.get_by_test_id("thanks-restart").click()
         await expect(booth.get_by_test_id("start-consultation")).to_be_visible(timeout=WAIT_MS)

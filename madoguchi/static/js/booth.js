@@ -71,6 +71,7 @@ const state = {
   booth: null, // booth.state's name, place and place_names (the header follows the language)
   consultation: null, // {id, route, position, waitEstimate, agentsOnDuty, offered, since (epoch s), peerName, talked}
   thanksTimer: null,
+  thankedId: null, // the case the thank-you is for: its wrap-up may still say what happens next
   routesTimer: null,
   requesting: false,
   fatal: false,
@@ -234,6 +235,8 @@ function showThanks(reason = null, rate = undefined) {
   csat.ask(callback || !ask ? null : state.consultation.id); // the thanks screen's own timer returns to idle
   callScreen.stop();
   if (state.consultation) stillWaiting.cleared(state.consultation.id); // the case is over
+  state.thankedId = state.consultation?.id ?? null;
+  showNextStep(null);
   state.consultation = null;
   chat.clear();
   showScreen("thanks");
@@ -241,9 +244,24 @@ function showThanks(reason = null, rate = undefined) {
   state.thanksTimer = setTimeout(resetToIdle, THANKS_MS);
 }
 
+/** The agent's wrap-up says what happens next (consultation.next_step): a plain line under the thanks; null hides it. */
+function showNextStep(disposition) {
+  const line = $("thanks-next");
+  line.hidden = !disposition;
+  if (!disposition) {
+    delete line.dataset.i18n;
+    line.textContent = "";
+    return;
+  }
+  line.dataset.i18n = `booth.thanks.next.${disposition}`;
+  line.textContent = t(line.dataset.i18n);
+}
+
 /** Back to idle with nothing of the resident left on screen or in memory. */
 function resetToIdle() {
   clearTimeout(state.thanksTimer);
+  state.thankedId = null;
+  showNextStep(null);
   csat.reset();
   noAnswer.reset();
   callScreen.stop();
@@ -636,6 +654,11 @@ socket.on(RECEIVE.CALL_END, (message) => {
   callScreen.stop();
   const back = BACK_IN_LINE[message.reason];
   if (back) adoptConsultation({ id: message.consultation_id, ...back, offered: false });
+});
+
+socket.on(RECEIVE.CONSULTATION_NEXT_STEP, (message) => {
+  if (state.screen !== "thanks" || message.consultation_id !== state.thankedId) return;
+  if (["follow_up", "booked", "referred"].includes(message.disposition)) showNextStep(message.disposition);
 });
 
 socket.on(RECEIVE.CONSULTATION_CLOSED, (message) => {
