@@ -2,8 +2,8 @@
 
 1. a self-test finding: the header's pill's words at 24 px and its touch area 64 px tall; a long press opens the
    check's own words (no tooltip: a touch screen never shows one) and 「もう一度 点検する」, large; nothing of a
-   resident in it. A finding says 「確認が 必要です」 with a yellow dot (ux13 had it say 「準備できています」; ux14 found
-   that green over the clerk's 「音を 確かめてください」) and a resident's tap opens nothing;
+   resident in it. A finding says 「確認が 必要です」 with a yellow dot (ux13 had it say 「準備できています」;
+   ux14 found that green over the clerk's 「音を 確かめてください」) and a resident's tap opens nothing;
 2. a typed question on an ordinary-Japanese page is answered with the knowledge-base entry's own text (the spaced
    words of a kiosk keyboard made it easy Japanese, rendered by machine); on an easy-Japanese page the rendering,
    with no phrase said twice;
