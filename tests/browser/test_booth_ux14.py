@@ -10,7 +10,8 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from tests.browser.chromium import WAIT_MS, new_page, shot, sign_in
-from tests.support import LiveServer, serve
+from tests.browser.test_kiosk_layouts import close_all_week
+from tests.support import LiveServer, agent_peer, ok, serve
 from tests.support import make_settings as settings_for_tests
 
 pytestmark = pytest.mark.browser
@@ -98,4 +99,31 @@ async def test_the_self_test_blames_the_sound_not_the_network_when_the_tone_does
         assert words == "点検: 音を 確かめてください", words
     finally:
         await context.close()
+    assert not [p for p in problems if "favicon" not in p], problems
+
+
+async def test_outside_the_hours_the_idle_screen_does_not_warn_while_an_agent_of_the_town_is_on_duty(
+    server: LiveServer, browser: Browser
+) -> None:
+    """UX14 #3 (50_booth_landscape_idle.png): 「職員が お答えできない ことが あります」 while agent1 was 受付中. The
+    notice read only the hours; it now also asks whether an agent of the town is on duty (hours.get ``staffed``)."""
+    _booth_id, _token, kiosk_path = await server.add_booth("潮見港郵便局ブース")
+    await close_all_week(server)
+    await server.add_agent("sato", "sato-password-1")
+    agent = await agent_peer(server, "sato", "sato-password-1")
+    context, page, problems = await new_page(browser, KIOSK_WIDE)
+    try:
+        notice = page.get_by_test_id("closed-now")
+        await page.goto(server.base_url + kiosk_path)
+        await expect(page.locator("body")).to_have_attribute("data-closed-now", "true", timeout=WAIT_MS)
+        await expect(notice).to_be_visible()  # closed, and nobody on duty: said
+        ok(await agent.call("agent.status", {"status": "available"}))
+        await page.reload()
+        await expect(page.get_by_test_id("start-consultation")).to_be_enabled(timeout=WAIT_MS)
+        await expect(page.locator("body")).to_have_attribute("data-closed-now", "false", timeout=WAIT_MS)
+        await expect(notice).to_be_hidden()
+        await shot(page, "ux14-booth-idle-staffed-1366x768")
+    finally:
+        await context.close()
+        await agent.close()
     assert not [p for p in problems if "favicon" not in p], problems
