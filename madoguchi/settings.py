@@ -73,7 +73,12 @@ class Settings(BaseSettings):
     service_level_s: float = Field(
         default=600.0, gt=0, description="a route whose longest wait is above this raises a supervisor's alarm"
     )
-    thanks_screen_s: float = Field(default=8.0, ge=0)
+    thanks_screen_s: float = Field(
+        default=60.0,
+        ge=0,
+        description="the booth's thank-you (and the one-tap rating) stays this long unless 「はじめに もどる」 is "
+        "tapped (ux14: 8 s was too short to read it and choose)",
+    )
     booth_still_waiting_s: float = Field(
         default=180.0,
         gt=0,

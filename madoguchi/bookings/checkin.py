@@ -75,3 +75,16 @@ def due_soon(rules: CheckinRules, bookings: Iterable[Due], now: datetime, horizo
         if booking.mode in TAKES_AN_AGENT and now - late <= booking.start <= now + horizon:
             counts[booking.route] = counts.get(booking.route, 0) + 1
     return counts
+
+
+KEEPS_THE_BOOKING_USED: Final[frozenset[str]] = frozenset({"callback"})
+"""End reasons of an unanswered wait that still use the booking up: a call-back asked for instead (the office
+calls them; a second check-in would serve them twice)."""
+
+
+def gives_the_booking_back(*, state: str, answered: bool, end_reason: str | None) -> bool:
+    """A checked-in resident's case that ended ``abandoned`` before any agent answered it (they pressed やめる,
+    or their link was lost while waiting) gives the booking back: it is ``booked`` again and can be checked in
+    again within its window. A case someone answered (even if it was then cut, transferred or given up) keeps it
+    used, and so does a call-back asked for instead (docs/bookings.md, "Giving up a wait")."""
+    return state == "abandoned" and not answered and end_reason not in KEEPS_THE_BOOKING_USED

@@ -51,6 +51,7 @@ from madoguchi.signaling.effects import (
     InterpreterDue,
     InterpreterInvited,
     InterpreterWithdrawn,
+    NextStepTold,
     OfferMade,
     OfferWithdrawn,
     ParticipantJoined,
@@ -97,6 +98,7 @@ __all__ = [
     "InterpreterDue",
     "InterpreterInvited",
     "InterpreterWithdrawn",
+    "NextStepTold",
     "OfferMade",
     "OfferWithdrawn",
     "ParticipantJoined",
@@ -118,6 +120,13 @@ STAFF_PARTS = frozenset({Role.AGENT, *JOINING_ROLES})
 BROWSER_KEY = "browser:"
 """What a browser's starts are kept under in ``source_opens`` (beside the addresses' own, which never start so)."""
 """Every part a member of staff can hold in a case."""
+
+
+TOLD_TO_THE_RESIDENT: frozenset[Disposition] = frozenset(
+    {Disposition.FOLLOW_UP, Disposition.BOOKED, Disposition.REFERRED}
+)
+"""Wrap-up outcomes that are a next step for the resident (the office gets back to them, a booking, another desk);
+the others (resolved, dropped, other) leave the thank-you's plain closing line."""
 
 
 class Counter(Presence):
@@ -401,6 +410,8 @@ class Counter(Presence):
         if c.state != State.WRAP_UP:
             raise CounterError("invalid_state", f"consultation is {c.state.value}")
         self._fire(c, Trigger.WRAP_UP, now, disposition=disposition.value, note=note)
+        if disposition in TOLD_TO_THE_RESIDENT:
+            self.effects.append(NextStepTold(c.id, c.resident, disposition.value))
         if c.answered_at is not None:
             self._learn_handle_time(c.route, now - c.answered_at)
         agent.consultation_id = None

@@ -30,6 +30,7 @@ from madoguchi.signaling.counter import (
     InterpreterDue,
     InterpreterInvited,
     InterpreterWithdrawn,
+    NextStepTold,
     OfferMade,
     OfferWithdrawn,
     ParticipantJoined,
@@ -147,6 +148,9 @@ def call_events(effects: Sequence[Effect], counter: Counter, facts: Facts) -> li
             case ResidentReleased(consultation_id=cid, resident=resident, reason=reason, rate=rate):
                 closed = se.ConsultationClosed(consultation_id=cid, reason=reason, ask_satisfaction=rate)
                 out.append((Participant(resident), closed))
+            case NextStepTold(consultation_id=cid, resident=resident, disposition=disposition):
+                next_step = se.ConsultationNextStep.model_validate({"consultation_id": cid, "disposition": disposition})
+                out.append((Participant(resident), next_step))
             case PeerLink(consultation_id=cid, notify=notify, connected=connected):
                 out.append((Participant(notify), se.PeerLink(consultation_id=cid, connected=connected)))
             case ParticipantJoined(consultation_id=cid, participant=who, role=role):

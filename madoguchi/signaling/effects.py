@@ -72,6 +72,16 @@ class ResidentReleased:
 
 
 @dataclass(frozen=True)
+class NextStepTold:
+    """The agent filed a wrap-up whose outcome the resident should hear (a follow-up, a booking, another desk):
+    the booth's thank-you, still on screen, says it in plain words (ux14: it said nothing of what comes next)."""
+
+    consultation_id: str
+    resident: str
+    disposition: str
+
+
+@dataclass(frozen=True)
 class PeerLink:
     consultation_id: str
     notify: str
@@ -184,6 +194,7 @@ Effect = (
     | CallStarted
     | CallEnded
     | ResidentReleased
+    | NextStepTold
     | PeerLink
     | AgentChanged
     | ParticipantJoined

@@ -328,7 +328,7 @@ class SelfTestEcho(Event):
     sdp: Annotated[str, StringConstraints(min_length=1, max_length=60_000)]
 
 
-CheckName = Literal["camera", "microphone", "speaker", "network"]
+CheckName = Literal["camera", "microphone", "speaker", "sound", "network"]
 
 
 class SelfTestReport(Event):
@@ -336,7 +336,7 @@ class SelfTestReport(Event):
     and the network path (a relay candidate; the echo call's round trip, loss and whether its audio came back)."""
 
     state: Literal["ok", "warn", "fail"]
-    items: Annotated[tuple[CheckName, ...], Field(max_length=4)] = ()
+    items: Annotated[tuple[CheckName, ...], Field(max_length=5)] = ()
     relay: bool | None = None
     rtt_ms: Millis | None = None
     loss_pct: Percent | None = None

@@ -10,7 +10,7 @@ of a case, the transcript) are plain models without a name.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
@@ -151,6 +151,9 @@ class TownHours(View):
     open_now: bool
     closed_today: bool
     """Today is a closed date or in a yearly closed span (年末年始)."""
+    staffed: bool = False
+    """An agent of the town is on duty now (available, or busy with a case): outside the hours the kiosk's idle
+    notice then does not say staff may not answer (ux14: it did while agent1 was 受付中). ``hours.get`` only."""
 
 
 class ResidentConsultation(View):
@@ -320,6 +323,15 @@ class ConsultationClosed(ServerEvent):
     chat — after a person answered (or a chat the bot finished), never after a call-back or an unanswered wait."""
 
 
+class ConsultationNextStep(ServerEvent):
+    """After ``consultation.closed``: the agent's wrap-up says what happens next for the resident; the booth's
+    thank-you, if still shown, says it in plain words."""
+
+    NAME = "consultation.next_step"
+    consultation_id: str
+    disposition: Literal["follow_up", "booked", "referred"]
+
+
 class PeerLink(ServerEvent):
     NAME = "peer.link"
     consultation_id: str
@@ -484,6 +496,8 @@ class SupervisorCase(View):
     waited_s: float
     position: int
     stranded: bool
+    booked: bool = False
+    """A resident who booked and checked in (the console's 「予約あり」): the page shows the same badge (ux14)."""
 
 
 class SupervisorAgent(View):
@@ -668,6 +682,7 @@ SERVER_EVENTS: tuple[type[ServerEvent], ...] = (
     VideoAnswer,
     CallEnd,
     ConsultationClosed,
+    ConsultationNextStep,
     PeerLink,
     ChatLine,
     ChatRedacted,

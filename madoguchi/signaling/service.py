@@ -215,9 +215,12 @@ class CounterService:
         return views.resident_consultation(counter, c, facts)
 
     async def town_hours(self, municipality_id: str) -> se.TownHours | None:
-        """A town's opening hours now, as a booth shows them before anyone waits (None: none configured)."""
+        """A town's opening hours now, as a booth shows them before anyone waits (None: none configured), and
+        whether an agent of the town is on duty now (staff working late answer: no "staff may not answer")."""
         spec = await self._lookups.hours_spec(municipality_id)
-        return views.town_hours(spec, None, self._clock())
+        counter = await self._store.read()
+        staffed = any(a.on_duty and municipality_id in a.municipality_ids for a in counter.state.agents.values())
+        return views.town_hours(spec, None, self._clock(), staffed=staffed)
 
     async def agent_connected(self, staff: StaffIdentity, connection_id: str) -> tuple[se.AgentState, se.QueueSnapshot]:
         now = self._clock()

@@ -260,6 +260,7 @@ def supervisor_view(
                 waited_s=round(now - c.enqueued_at, 1),
                 position=positions[key],
                 stranded=is_stranded(c),
+                booked=c.booking is not None,
             )
         )
     agents = [

@@ -56,13 +56,16 @@ class Facts:
     """Each waiting case's town's opening hours (a town with none configured is absent)."""
 
 
-def town_hours(spec: HoursSpec | None, route: str | None, now: float) -> TownHours | None:
+def town_hours(spec: HoursSpec | None, route: str | None, now: float, *, staffed: bool = False) -> TownHours | None:
     """What a resident's screen shows of a town's hours (None: the town configured none)."""
     if spec is None:
         return None
     hours, at = hours_of(spec), datetime.fromtimestamp(now, tz=UTC)
     return TownHours(
-        weekly=week_of(spec, route), open_now=open_now(hours, route, at), closed_today=closed_day(hours, at)
+        weekly=week_of(spec, route),
+        open_now=open_now(hours, route, at),
+        closed_today=closed_day(hours, at),
+        staffed=staffed,
     )
 
 

@@ -38,9 +38,12 @@ STATUS_CHANGES: Final[frozenset[tuple[str, str]]] = frozenset(
         ("booked", "no_show"),
         ("booked", "cancelled"),
         ("checked_in", "done"),
+        ("checked_in", "booked"),
     }
 )
-"""Every allowed status change; anything else is refused."""
+"""Every allowed status change; anything else is refused. ``checked_in`` → ``booked``: a wait given up before
+anyone answered gives the booking back (``records._give_the_booking_back``, ``bookings.checkin``)."""
+GIVEN_BACK: Final = ("checked_in", "booked")
 
 FREES_THE_SLOT: Final = frozenset({"no_show", "cancelled"})
 

@@ -24,6 +24,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from madoguchi.bookings.checkin import gives_the_booking_back
 from madoguchi.domain.pii_lines import (
     PIECE_LINES,
     PIECE_WINDOW_S,
@@ -33,6 +34,7 @@ from madoguchi.domain.pii_lines import (
     mask_record_texts,
     masked_pieces,
 )
+from madoguchi.storage.bookings import GIVEN_BACK
 from madoguchi.storage.db import Database
 from madoguchi.storage.errors import (
     ChatSeqConflict,
@@ -50,6 +52,7 @@ from madoguchi.storage.models import (
     CHANNELS,
     FINISHED_STATES,
     SENDERS,
+    Booking,
     Booth,
     ChatMessage,
     Consultation,
@@ -273,6 +276,7 @@ class ConsultationRecords:
                     setattr(row, name, value)
                 row.state = state
                 row.updated_at = at
+                await _give_the_booking_back(session, row, at)
                 closing = at if state in FINISHED_STATES else None
                 await _sync_participants(session, consultation_id, participants, closing_at=closing)
                 session.add(
@@ -521,6 +525,20 @@ class ConsultationRecords:
         return export_rows(
             self._db, since, until, municipality_ids, batch=_EXPORT_BATCH, short_abandon_s=short_abandon_s
         )
+
+
+async def _give_the_booking_back(session: AsyncSession, row: Consultation, at: datetime) -> None:
+    """A booked resident's wait given up before anyone answered: the booking is ``booked`` again (in the same
+    transaction as the case's close, so a retried or replayed record never does it twice or half)."""
+    if row.booking is None or not gives_the_booking_back(
+        state=row.state, answered=row.answered_at is not None, end_reason=row.end_reason
+    ):
+        return
+    await session.execute(
+        update(Booking)
+        .where(Booking.code == row.booking, Booking.status == GIVEN_BACK[0])
+        .values(status=GIVEN_BACK[1], updated_at=at)
+    )
 
 
 async def _has_key(session: AsyncSession, key: str) -> bool:

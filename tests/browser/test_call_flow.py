@@ -321,6 +321,7 @@ async def test_resident_can_stop_waiting(server: LiveServer, browser: Browser) -
         await expect(page.get_by_test_id("queue-position")).to_have_attribute("data-position", "1", timeout=WAIT_MS)
         await expect(page.get_by_test_id("cancel-waiting")).to_have_text("やめる")
         await page.get_by_test_id("cancel-waiting").click()
+        await page.get_by_test_id("cancel-yes").click()  # 「やめる」 asks once (ux14)
         await expect(page.get_by_test_id("start-consultation")).to_be_visible(timeout=WAIT_MS)
         await expect(page.get_by_test_id("queue-position")).to_have_text("")
         record = await wait_for_record(server, lambda r: r["booth_id"] == booth_id)

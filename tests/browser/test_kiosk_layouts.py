@@ -294,9 +294,9 @@ async def test_every_kiosk_screen_fits_in_every_language_at_every_size(server: L
 
 
 async def pure_kiosk_helpers_hold(page: Page) -> None:
-    """readiness.js: connected and checked "warn" (calls work) says the neutral 「準備できています」 to residents
-    (ux13: a yellow 「確認が 必要です」 on every screen read as a broken machine; the clerk's panel and /supervisor
-    keep the finding) and "fail" 「準備が できていません」; offline is offline whatever the check.
+    """readiness.js: connected and checked "warn" is never called ready: 「確認が 必要です」 with a yellow dot (ux14:
+    a green 「準備できています」 stood over the clerk's 「音を 確かめてください」), "fail" 「準備が できていません」;
+    offline is offline whatever the check.
     boothplace.js: the booth's name and place said once."""
     said = await page.evaluate(
         """() => import('/static/js/readiness.js').then(({ readiness }) => [
@@ -307,7 +307,7 @@ async def pure_kiosk_helpers_hold(page: Page) -> None:
     assert said == [
         "booth.conn.ready/ready",
         "booth.conn.ready/ready",
-        "booth.conn.ready/ready",  # a finding that leaves calls working is the clerk's, not the resident's (ux13)
+        "booth.conn.check_warn/warn",  # a finding is never "ready" (ux14)
         "booth.conn.check_fail/fail",
         "booth.conn.reconnecting/fail",
         "booth.conn.connecting/checking",

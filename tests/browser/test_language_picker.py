@@ -92,6 +92,8 @@ async def test_kiosk_picker_switches_every_language_and_the_next_resident_starts
         await expect(page.get_by_test_id("queue-position")).to_have_attribute("data-position", "1", timeout=WAIT_MS)
         await expect_texts(page, "vi", KIOSK_WAITING)
         await page.get_by_test_id("cancel-waiting").click()
+        await expect_texts(page, "vi", {"cancel-yes": ("booth.cancel.yes", ""), "cancel-no": ("booth.cancel.no", "")})
+        await page.get_by_test_id("cancel-yes").click()
         await expect_texts(page, DEFAULT_LANGUAGE, KIOSK_IDLE)
         await expect(page.locator("html")).to_have_attribute("lang", DEFAULT_LANGUAGE)
 

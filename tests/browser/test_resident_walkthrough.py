@@ -208,6 +208,7 @@ async def test_the_chat_does_not_ask_how_it_went_after_a_wait_nobody_answered(
         await page.get_by_test_id("handoff-request").click()
         await expect(page.get_by_test_id("no-answer")).to_be_visible(timeout=WAIT_MS)  # nobody on duty
         await page.get_by_test_id("cancel-waiting").click()
+        await page.get_by_test_id("cancel-waiting-yes").click()  # asked once (ux14)
         # consultation.closed sets the phase right after the question's decision (resident.js onClosed)
         await expect(page.locator("body")).to_have_attribute("data-phase", "closed", timeout=WAIT_MS)
         await expect(page.get_by_test_id("csat")).to_be_hidden()

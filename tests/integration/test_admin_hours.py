@@ -19,7 +19,7 @@ from madoguchi.storage.bookings import Bookings, NewBooking
 from madoguchi.storage.opening_hours import OpeningHoursStore
 from tests.integration.test_admin_web import PASSWORD, audit_actions, signed_in, two_towns
 from tests.integration.test_supervisor import supervisor_peer
-from tests.support import LiveServer, booth_peer, on_both_topologies
+from tests.support import LiveServer, agent_peer, booth_peer, ok, on_both_topologies
 
 ALL_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -343,3 +343,28 @@ async def test_a_booking_written_while_the_hours_are_being_saved_waits_and_meets
         with pytest.raises(DeskError) as refused:
             await booking
         assert refused.value.code == "closed_day"
+
+
+async def test_hours_say_whether_staff_of_the_town_are_on_duty(live_server: LiveServer) -> None:
+    """UX14 #3: outside the hours the kiosk's idle notice said 「職員が お答えできない」 while an agent was 受付中:
+    hours.get now says whether an agent of the booth's town is on duty (``staffed``), and only of its town."""
+    await two_towns(live_server)
+    _, token, _ = await live_server.add_booth("汐見ブース", municipality="shiomi")
+    booth = await booth_peer(live_server, token)
+    other = await agent_peer(live_server, "agent-b", PASSWORD)
+    mine = await agent_peer(live_server, "agent-a", PASSWORD)
+    try:
+        async with signed_in(live_server, "admin-a") as admin:
+            status, _ = await admin.post("/api/admin/hours/shiomi", {"weekly": week("closed")})
+            assert status == 200
+        ok(await other.call("agent.status", {"status": "available"}))  # another town's agent: not this booth's
+        hours = ok(await booth.call("hours.get", {}))["hours"]
+        assert hours["open_now"] is False and hours["staffed"] is False
+        ok(await mine.call("agent.status", {"status": "available"}))
+        hours = ok(await booth.call("hours.get", {}))["hours"]
+        assert hours["open_now"] is False and hours["staffed"] is True
+        ok(await mine.call("agent.status", {"status": "away"}))
+        assert ok(await booth.call("hours.get", {}))["hours"]["staffed"] is False
+    finally:
+        for peer in (booth, other, mine):
+            await peer.close()

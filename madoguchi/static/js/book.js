@@ -319,7 +319,11 @@ async function submit(event) {
     keep.textContent = t(keep.dataset.i18n);
     window.location.hash = `code=${booked.code}`;
     await lookup(booked.code);
-    $("done-card").scrollIntoView({ block: "start" });
+    // the heading 「予約 できました」 in sight below the sticky bar (scroll-margin, book.css), and focused: a screen
+    // reader says it, and the page does not stay scrolled to the button with the news above and under the bar
+    const heading = $("book-done-heading");
+    heading.scrollIntoView({ block: "start" });
+    heading.focus({ preventScroll: true });
   } catch (err) {
     showError(err.message, { code: err.code });
     // the time is gone: the times load again beside the words, to choose another (name and contact are kept)

@@ -51,7 +51,8 @@ import { readiness } from "./readiness.js";
 const $ = (id) => document.getElementById(id);
 
 const boothId = document.body.dataset.boothId;
-const THANKS_MS = Math.max(1000, Number(document.body.dataset.thanksSeconds || 8) * 1000);
+// long enough for an 80-year-old to read it and choose among the faces (ux14: 8 s was not); 「はじめに もどる」 ends it
+const THANKS_MS = Math.max(1000, Number(document.body.dataset.thanksSeconds || 60) * 1000);
 const ROUTES_IDLE_MS = 90_000; // a resident who walks away from the route choice
 // 「まだ お待ちですか？」 after this long untouched on the waiting screen, and its countdown (the server's settings)
 const STILL_WAITING_MS = Math.max(500, Number(document.body.dataset.stillWaitingSeconds || 180) * 1000);
@@ -70,6 +71,7 @@ const state = {
   booth: null, // booth.state's name, place and place_names (the header follows the language)
   consultation: null, // {id, route, position, waitEstimate, agentsOnDuty, offered, since (epoch s), peerName, talked}
   thanksTimer: null,
+  thankedId: null, // the case the thank-you is for: its wrap-up may still say what happens next
   routesTimer: null,
   requesting: false,
   fatal: false,
@@ -106,6 +108,7 @@ function showScreen(name) {
   if (name !== state.screen) closeCheckPanel(); // the clerk's panel does not stay over a resident's next screen
   state.screen = name;
   if (name !== "call") $("hangup-confirm").hidden = true;
+  if (name !== "waiting") $("cancel-confirm").hidden = true;
   document.body.dataset.screen = name;
   for (const section of document.querySelectorAll("section[data-screen]")) {
     section.hidden = section.dataset.screen !== name;
@@ -237,6 +240,8 @@ function showThanks(reason = null, rate = undefined) {
   csat.ask(callback || !ask ? null : state.consultation.id); // the thanks screen's own timer returns to idle
   callScreen.stop();
   if (state.consultation) stillWaiting.cleared(state.consultation.id); // the case is over
+  state.thankedId = state.consultation?.id ?? null;
+  showNextStep(null);
   state.consultation = null;
   chat.clear();
   showScreen("thanks");
@@ -244,9 +249,24 @@ function showThanks(reason = null, rate = undefined) {
   state.thanksTimer = setTimeout(resetToIdle, THANKS_MS);
 }
 
+/** The agent's wrap-up says what happens next (consultation.next_step): a plain line under the thanks; null hides it. */
+function showNextStep(disposition) {
+  const line = $("thanks-next");
+  line.hidden = !disposition;
+  if (!disposition) {
+    delete line.dataset.i18n;
+    line.textContent = "";
+    return;
+  }
+  line.dataset.i18n = `booth.thanks.next.${disposition}`;
+  line.textContent = t(line.dataset.i18n);
+}
+
 /** Back to idle with nothing of the resident left on screen or in memory. */
 function resetToIdle() {
   clearTimeout(state.thanksTimer);
+  state.thankedId = null;
+  showNextStep(null);
   csat.reset();
   noAnswer.reset();
   callScreen.stop();
@@ -362,7 +382,15 @@ function checkedIn(ack) {
   if (state.screen === "checkin") showScreen("waiting");
 }
 
+/** 「やめる」 asks once: a large yes / no, so one stray touch does not give up the place in line. */
+function askCancel() {
+  if (!state.consultation) return resetToIdle();
+  $("cancel-confirm").hidden = false;
+  $("cancel-no").focus();
+}
+
 async function cancelWaiting() {
+  $("cancel-confirm").hidden = true;
   const c = state.consultation;
   if (!c) return resetToIdle();
   $("cancel-waiting").disabled = true;
@@ -446,6 +474,7 @@ const callScreen = new CallScreen({
 });
 
 const csat = new Csat({ socket, root: $("csat") });
+$("thanks-restart").addEventListener("click", () => state.screen === "thanks" && resetToIdle());
 const closedNotice = new ClosedNotice($("closed-now"), socket); // outside the opening hours, said at idle
 const question = new QuestionBox({
   socket,
@@ -633,6 +662,11 @@ socket.on(RECEIVE.CALL_END, (message) => {
   if (back) adoptConsultation({ id: message.consultation_id, ...back, offered: false });
 });
 
+socket.on(RECEIVE.CONSULTATION_NEXT_STEP, (message) => {
+  if (state.screen !== "thanks" || message.consultation_id !== state.thankedId) return;
+  if (["follow_up", "booked", "referred"].includes(message.disposition)) showNextStep(message.disposition);
+});
+
 socket.on(RECEIVE.CONSULTATION_CLOSED, (message) => {
   if (!state.consultation || message.consultation_id !== state.consultation.id) return;
   showThanks(message.reason, message.ask_satisfaction === true);
@@ -653,7 +687,11 @@ $("checkin-back").addEventListener("click", resetToIdle);
 for (const button of document.querySelectorAll(".route-button")) {
   button.addEventListener("click", () => requestConsultation(button.dataset.route));
 }
-$("cancel-waiting").addEventListener("click", cancelWaiting);
+$("cancel-waiting").addEventListener("click", askCancel);
+$("cancel-yes").addEventListener("click", cancelWaiting);
+$("cancel-no").addEventListener("click", () => {
+  $("cancel-confirm").hidden = true;
+});
 $("end-call").addEventListener("click", askHangUp);
 $("hangup-yes").addEventListener("click", endCall);
 $("hangup-no").addEventListener("click", closeHangUp);

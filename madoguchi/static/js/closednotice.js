@@ -58,9 +58,11 @@ export class ClosedNotice {
     this.onHours?.();
   }
 
-  /** Closed now: the heading, what it means, the hours and the phone; open (or no hours): hidden. */
+  /** Closed now: the heading, what it means, the hours and the phone; open (or no hours): hidden. Outside the
+   * hours with an agent of the town on duty (`staffed`): hidden too, staff can answer (ux14: the notice said
+   * 「職員が お答えできない ことが あります」 while agent1 was 受付中). */
   render() {
-    const closed = Boolean(this.hours && !this.hours.open_now);
+    const closed = Boolean(this.hours && !this.hours.open_now && !this.hours.staffed);
     this.root.hidden = !closed;
     document.body.dataset.closedNow = String(closed);
     if (!closed) return;

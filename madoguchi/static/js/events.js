@@ -60,6 +60,7 @@ export const RECEIVE = Object.freeze({
   CHAT_MESSAGE: "chat.message",
   CHAT_REDACT: "chat.redact",
   CONSULTATION_CLOSED: "consultation.closed",
+  CONSULTATION_NEXT_STEP: "consultation.next_step",
   INTERPRETER_CALLED: "interpreter.called",
   INTERPRETER_DECLINED: "interpreter.declined",
   INTERPRETER_INVITE: "interpreter.invite",

@@ -1,8 +1,10 @@
 // Whether the kiosk can serve a resident, in one place: the header's readiness pill never says "ready" when a call
 // cannot work (ux12: 「準備できています」 with a yellow dot while the self-test had found no camera). The connection decides first (a kiosk that cannot reach the
 // server is not ready, whatever its camera does); once connected, the last self-test decides, in true plain words:
-// ready, or not ready when something the call needs does not work (the network alone: reconnecting, tidy14). A finding that leaves calls working ("warn") is
-// the clerk's matter, not the resident's (ux13): the pill then says the same as "ok". A long press on the pill
+// ready, or not ready when something the call needs does not work (the network alone: reconnecting, tidy14). A
+// finding ("warn", e.g. the sound did not come back) is never called ready (ux14: a green 「準備できています」 stood
+// over the clerk's 「音を 確かめてください」): the pill says 「確認が 必要です」 with a yellow dot, and the check panel
+// names the part. A long press on the pill
 // opens the check's own words for the clerk (booth.js, the check panel). Pure; booth.js renders the result into
 // `connection-status` (data-state keeps the socket's state for scripts and tests, data-check the self-test's
 // verdict — "warn" included — and data-tone what the resident sees).
@@ -14,10 +16,9 @@ const CONNECTION_KEYS = Object.freeze({
 });
 const CHECK_KEYS = Object.freeze({
   ok: "booth.conn.ready",
-  // usable with a finding (e.g. the echo call's sound did not come back — common with echo cancelling): calls work,
-  // so the resident sees the same neutral words as "ok" (ux13: a yellow 「確認が 必要です」 on every screen read as
-  // "this machine is broken"); the finding is the clerk's, in the check panel (a long press) and on /supervisor
-  warn: "booth.conn.ready",
+  // a finding (e.g. the echo call's sound did not come back): not "ready" (ux14 reversed ux13's neutral words, which
+  // hid a real fault from the clerk at a glance); the part is named in the check panel (a long press), /supervisor
+  warn: "booth.conn.check_warn",
   fail: "booth.conn.check_fail", // 「準備が できていません」: camera, microphone or the call's path do not work
 });
 
@@ -38,7 +39,7 @@ export function readiness(connection, check, offlineKey = CONNECTION_KEYS.offlin
   }
   if (!check) return { key: "booth.conn.ready", tone: "ready", network: false }; // connected; first self-test running
   if (check === "fail" && networkOnly(failed)) return { key: NETWORK_KEY, tone: "fail", network: true };
-  const tone = check === "ok" || check === "warn" ? "ready" : "fail";
+  const tone = { ok: "ready", warn: "warn" }[check] || "fail";
   return { key: CHECK_KEYS[check] || CHECK_KEYS.fail, tone, network: false };
 }
 

@@ -135,6 +135,7 @@ function renderControls() {
 function renderWaiting() {
   const card = $("waiting-card");
   card.hidden = state.phase !== "waiting";
+  if (card.hidden) $("cancel-waiting-ask").hidden = true; // asked while waiting: not over the call or the end
   if (card.hidden) {
     if (!noAnswer.root.hidden || noAnswer.reason) noAnswer.reset();
     return;
@@ -648,7 +649,17 @@ $("chat-input").addEventListener("keydown", (event) => {
 });
 $("chat-input").addEventListener("input", updateCount);
 $("handoff-request").addEventListener("click", askForPerson);
-$("cancel-waiting").addEventListener("click", () => leave($("cancel-waiting"), SEND.CONSULTATION_CANCEL));
+$("cancel-waiting").addEventListener("click", () => {
+  $("cancel-waiting-ask").hidden = false;
+  $("cancel-waiting-no").focus();
+});
+$("cancel-waiting-no").addEventListener("click", () => {
+  $("cancel-waiting-ask").hidden = true;
+});
+$("cancel-waiting-yes").addEventListener("click", () => {
+  $("cancel-waiting-ask").hidden = true;
+  leave($("cancel-waiting-yes"), SEND.CONSULTATION_CANCEL);
+});
 $("chat-end").addEventListener("click", () => leave($("chat-end"), SEND.CONSULTATION_END));
 $("callback-withdraw").addEventListener("click", () => {
   $("callback-withdraw-ask").hidden = false;

@@ -13,8 +13,9 @@
 // The same connection then makes a short echo call to the server (`selftest.echo`, an aiortc peer that sends back
 // what it gets): a tone (never the room's microphone) and ten pings on an unordered data channel without
 // retransmissions. Round trip and loss come from the pings, "audio came back" from the received audio's stats.
-// No echo connection is a network failure; audio that does not come back, 20% lost pings or a round trip over
-// 1.5 s is a warning. The result goes to the server (`selftest.report`) for the supervisors' booth list.
+// No echo connection is a network failure; 20% lost pings or a round trip over 1.5 s is a network warning; audio
+// that does not come back is a warning about the sound (its own check, ux14: the panel's headline blamed the
+// network, 1 ms and 0% lost, when the sound was what failed). The result goes to the server (`selftest.report`) for the supervisors' booth list.
 //
 // verdict(), describe() and echoResult() are pure (tables, no devices); runChecks() touches the devices; SelfTest
 // runs them on a timer, renders and reports.
@@ -40,11 +41,12 @@ export const ECHO_LIMITS = Object.freeze({ lossPct: 20, rttMs: 1500 });
 const SILENCE = 0.002;
 
 /** The checks, in the order the status line names them, and their words. */
-export const CHECKS = Object.freeze(["camera", "microphone", "speaker", "network"]);
+export const CHECKS = Object.freeze(["camera", "microphone", "speaker", "sound", "network"]);
 const NAME_KEYS = Object.freeze({
   camera: "booth.selftest.camera",
   microphone: "booth.selftest.microphone",
   speaker: "booth.selftest.speaker",
+  sound: "booth.selftest.sound",
   network: "booth.selftest.network",
 });
 const RANK = Object.freeze({ ok: 0, warn: 1, fail: 2 });
@@ -74,16 +76,21 @@ export function networkResult({ turn, types }) {
 }
 
 /**
- * The echo call's verdict: null when there was none to judge (the server runs no echo peer), "fail" when it did
- * not connect, "warn" when the audio did not come back or the pings were too lost or too slow.
+ * The echo call's verdict on the network: null when there was none to judge (the server runs no echo peer),
+ * "fail" when it did not connect, "warn" when the pings were too lost or too slow.
  */
 export function echoResult(echo) {
   if (!echo) return null;
   if (!echo.connected) return "fail";
-  if (!echo.audio) return "warn";
   if (echo.loss_pct === null || echo.loss_pct > ECHO_LIMITS.lossPct) return "warn";
   if (echo.rtt_ms === null || echo.rtt_ms > ECHO_LIMITS.rttMs) return "warn";
   return "ok";
+}
+
+/** The echo call's verdict on the sound: "warn" when it connected and its audio did not come back; "ok" when
+ * there was no call to judge it by (no echo peer, or a call that did not connect: the network check says that). */
+export function soundResult(echo) {
+  return echo && echo.connected && !echo.audio ? "warn" : "ok";
 }
 
 /** The worse of two results (null: not judged). */
@@ -277,6 +284,7 @@ export async function runChecks(iceServers, { gatherMs = GATHER_MS, echo = null 
     camera,
     microphone,
     speaker,
+    sound: soundResult(found.echo),
     network: worse(networkResult({ turn, types: found.types }), echoResult(found.echo)),
     relay: turn ? found.types.includes("relay") : null,
     gather_ms: found.ms,
@@ -379,7 +387,7 @@ export class SelfTest {
       this.results = servers === null ? { ...results, network: "fail", relay: null } : results;
     } catch (err) {
       console.warn("selftest: could not run", err);
-      this.results = { camera: "fail", microphone: "fail", speaker: "fail", network: "fail", relay: null };
+      this.results = { camera: "fail", microphone: "fail", speaker: "fail", sound: "fail", network: "fail", relay: null };
     } finally {
       this.running = false;
       this.lastAt = Date.now();

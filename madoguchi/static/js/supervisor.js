@@ -152,7 +152,9 @@ function syncOptions(select, options) {
   options.forEach(([value, text], i) => {
     let option = select.options[i];
     if (!option) option = select.appendChild(el("option"));
-    if (option.value !== value) option.value = value;
+    // the attribute, not .value: an <option> without one takes its text as its value, so the prompt's "" was
+    // never set, select.value = "" then matched nothing and the box showed blank (ux14)
+    if (option.getAttribute("value") !== value) option.value = value;
     if (option.textContent !== text) option.textContent = text;
   });
   while (select.options.length > options.length) select.lastElementChild.remove();
@@ -201,7 +203,7 @@ function caseActions(row) {
   const m = row.dataset.municipality;
   const id = row.dataset.consultationId;
   const actions = el("div", { className: "sv-actions" });
-  const agents = el("select", { testid: "sv-assign-agent" });
+  const agents = el("select", { testid: "sv-assign-agent", id: `sv-agent-${id}` });
   const assign = el("button", { type: "button", className: "btn btn-primary", testid: "sv-assign" }, t("sv.assign"));
   assign.addEventListener("click", () => {
     const entry = entryOf(m);
@@ -210,16 +212,26 @@ function caseActions(row) {
       t("sv.done.assign", { name: entry ? agentName(entry, agents.value) : "" }));
   });
   const why = el("p", { className: "sv-why", testid: "sv-assign-why", id: `sv-why-${id}` }, t("sv.assign.why_none"));
-  const routes = el("select", { testid: "sv-move-route-select" });
+  const routes = el("select", { testid: "sv-move-route-select", id: `sv-route-${id}` });
   const move = el("button", { type: "button", className: "btn btn-secondary", testid: "sv-move-route" }, t("sv.move"));
   move.addEventListener("click", () => steer(SEND.SUPERVISOR_MOVE_ROUTE, routes.value, "sv.error.pick_route",
     { consultation_id: id, route: routes.value }, t("sv.done.move")));
-  actions.append(agents, assign, routes, move, why);
+  // each box with its label and its button on one line (ux14: 「窓口を 変える」 fell under its box, and the boxes
+  // had no word beside them)
+  const label = (select, key) => el("label", { className: "sv-action-label", for: select.id, "data-i18n": key }, t(key));
+  const toAgent = el("div", { className: "sv-action" });
+  toAgent.append(label(agents, "sv.assign.label"), agents, assign);
+  const toRoute = el("div", { className: "sv-action" });
+  toRoute.append(label(routes, "sv.move.label"), routes, move);
+  actions.append(toAgent, toRoute, why);
   return actions;
 }
 
 function syncActions(actions, item, entry) {
-  const [agents, assign, routes, , why] = actions.children;
+  const agents = actions.querySelector('[data-testid="sv-assign-agent"]');
+  const assign = actions.querySelector('[data-testid="sv-assign"]');
+  const routes = actions.querySelector('[data-testid="sv-move-route-select"]');
+  const why = actions.querySelector('[data-testid="sv-assign-why"]');
   const choice = agentChoices(entry);
   syncOptions(agents, choice.options);
   agents.setAttribute("aria-label", choice.prompt);
@@ -246,6 +258,8 @@ function fillCaseRow(row, item, entry) {
   const head = el("div", { className: "head" }, `${routeName(item.route)} · ${languageName(item.language)}`);
   if (item.urgent) head.append(el("span", { className: "badge badge-urgent" }, t("sv.case.urgent")));
   if (item.stranded) head.append(el("span", { className: "badge badge-stranded" }, t("sv.case.stranded")));
+  // a booked resident, as the console's queue says it (ux14: the console showed 予約あり, this page nothing)
+  if (item.booked) head.append(el("span", { className: "badge badge-booked", testid: "sv-case-booked" }, t("sv.case.booked")));
   const waited = el("div", { className: "waited", "data-since": String(item.waiting_since) });
   waited.textContent = t("sv.case.waited", { time: durationText(serverNow(entry) - item.waiting_since) });
   const status = item.state === "offered"

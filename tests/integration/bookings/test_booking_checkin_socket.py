@@ -194,3 +194,49 @@ async def test_a_refused_request_leaves_the_booking_booked_for_the_next_try(tmp_
             await booth.close()
         _, stored = await api.call("GET", f"/api/bookings/{code}")
         assert stored["status"] == "checked_in"
+
+
+async def status_becomes(api: Api, code: str, wanted: str, within: float = 5.0) -> str:
+    """The booking's status once it is ``wanted`` (the case's record is written behind the live counter), or as it
+    stands after ``within`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        stored = await Bookings(api.app[keys.DATABASE]).get(code)
+        assert stored is not None
+        if stored.status == wanted or loop.time() > deadline:
+            return stored.status
+        await asyncio.sleep(0.05)
+
+
+async def test_a_wait_given_up_before_anyone_answered_gives_the_booking_back(tmp_path: Path) -> None:
+    """UX14 #1: a booked resident who pressed やめる by mistake was locked out (「もう 受付が 済んで います」)."""
+    async with running(tmp_path, start=TEN_TO_NINE, session_ttl_s=365 * 86400) as api:
+        code = await booked_at_nine(api, route="tax")
+        server = live(api)
+        _, token, _ = await server.add_booth("汐見郵便局ブース")
+        await server.add_agent("tanaka", "correct horse battery")
+        booth = await booth_peer(server, token)
+        agent = await agent_peer(server, "tanaka", "correct horse battery")
+        try:
+            first = ok(await booth.call("consultation.request", {"booking": code}))
+            ok(await booth.call("consultation.cancel", {"consultation_id": first["consultation_id"]}))
+            assert await status_becomes(api, code, "booked") == "booked"
+            # the same code again, within its window: ahead of walk-ins as before
+            second = ok(await booth.call("consultation.request", {"booking": code}))
+            assert second["booking"]["priority"] is True
+            assert await status_becomes(api, code, "checked_in") == "checked_in"
+
+            # answered this time: the booking was used, and giving up the call later does not give it back
+            ok(await agent.call("agent.status", {"status": "available"}))
+            offer = await agent.wait_for("offer")
+            assert offer["consultation_id"] == second["consultation_id"]
+            ok(await agent.call("offer.accept", {"consultation_id": second["consultation_id"]}))
+            ok(await booth.call("consultation.end", {"consultation_id": second["consultation_id"]}))
+            await agent.wait_for("call.end")
+            assert await status_becomes(api, code, "booked", within=1.0) == "checked_in"
+            again = await booth.call("consultation.request", {"booking": code})
+            assert again["error"]["code"] == "not_changeable"
+        finally:
+            await booth.close()
+            await agent.close()

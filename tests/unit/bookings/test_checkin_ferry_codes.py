@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from madoguchi.bookings.checkin import Due, check_in, due_soon, is_no_show, no_show_after
+from madoguchi.bookings.checkin import Due, check_in, due_soon, gives_the_booking_back, is_no_show, no_show_after
 from madoguchi.bookings.ferry import FerryBooking, Sailing, affected, fitting, next_fitting, trip
 from madoguchi.bookings.plan import JST, BookingPlan, CheckinRules, FerryLine
 from madoguchi.bookings.slots import offers
@@ -173,3 +173,20 @@ def test_bookings_due_soon_are_those_an_agent_serves_within_the_horizon() -> Non
     assert due_soon(RULES, bookings, now, 30 * minutes) == {"tax": 3, "welfare": 1}
     assert due_soon(RULES, bookings, now, timedelta(0)) == {"tax": 1}
     assert due_soon(RULES, [], now, 30 * minutes) == {}
+
+
+@pytest.mark.parametrize(
+    ("state", "answered", "end_reason", "back"),
+    [
+        ("abandoned", False, "cancelled", True),  # やめる while waiting (UX14 #1)
+        ("abandoned", False, "resident_link_lost", True),  # the booth's link dropped while waiting
+        ("abandoned", False, "callback", False),  # a call-back instead: the office calls them
+        ("abandoned", True, "cancelled", False),  # answered once, then given up: the booking was used
+        ("closed", True, None, False),  # a finished call
+        ("interrupted", False, "server_restart", False),
+    ],
+)
+def test_only_an_unanswered_wait_given_up_gives_the_booking_back(
+    state: str, answered: bool, end_reason: str | None, back: bool
+) -> None:
+    assert gives_the_booking_back(state=state, answered=answered, end_reason=end_reason) is back

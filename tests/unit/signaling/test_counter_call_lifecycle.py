@@ -14,6 +14,7 @@ from madoguchi.signaling.counter import (
     CallEnded,
     CallStarted,
     CounterError,
+    NextStepTold,
     OfferMade,
     ResidentReleased,
     Transitioned,
@@ -275,3 +276,25 @@ def test_satisfaction_is_asked_after_a_person_or_the_bot_never_after_an_unanswer
     desk.take()
     desk.counter.end("c5", participant="booth:c5", now=20.0)
     assert ResidentReleased("c5", "booth:c5", "hung_up_by_resident", rate=True) in desk.take()
+
+
+@pytest.mark.parametrize(
+    ("disposition", "told"),
+    [
+        (Disposition.FOLLOW_UP, True),
+        (Disposition.BOOKED, True),
+        (Disposition.REFERRED, True),
+        (Disposition.RESOLVED, False),
+        (Disposition.DROPPED, False),
+        (Disposition.OTHER, False),
+    ],
+)
+def test_a_wrap_up_with_a_next_step_is_told_to_the_resident(desk: Any, disposition: Disposition, told: bool) -> None:
+    """UX14 #2: the booth's thank-you says what happens next when the wrap-up says it (never the note)."""
+    desk.active_call("c1", "a1", now=0.0)
+    resident = desk.c("c1").resident
+    desk.counter.end("c1", participant="agent:a1", now=100.0)
+    desk.take()
+    desk.counter.wrap_up("a1", "c1", disposition=disposition, note="郵送します", now=130.0)
+    said = desk.of_type(desk.take(), NextStepTold)
+    assert said == ([NextStepTold("c1", resident, disposition.value)] if told else [])
