@@ -328,7 +328,10 @@ class ResidentChat:
         # the line as stored: masked further when it completed a number sent in pieces over the resident's lines
         said = history[-1].text if history and history[-1].sender == "resident" else masked.text
         ack["masked"] = masked.masked or said != masked.text
-        result = answer_first(await triage.triage(said, history=history[:-1]))
+        # the page's language, or the one the line is written in: the bot answers in it and the case reaches staff
+        # in it (a Vietnamese page's resident was queued, labelled and offered an interpreter as 日本語: ux14)
+        lang = answer_language(said, language)
+        result = answer_first(await triage.triage(said, history=history[:-1], lang=lang))
         if touched_danger(result):  # never ended to make room in a flood (chat_pool), whatever comes next
             await self._mark_danger(participant, cid)
         if result.action != "handoff":
@@ -409,8 +412,11 @@ class ResidentChat:
         except CounterError as exc:
             log.warning("the bot's route for %s was not kept: %s", cid, exc.code)
 
-    async def request_person(self, participant: str, *, municipality_id: str, consultation_id: str) -> dict[str, Any]:
-        """「職員と話す」: queue the resident on the route the conversation points to."""
+    async def request_person(
+        self, participant: str, *, municipality_id: str, consultation_id: str, language: str | None = None
+    ) -> dict[str, Any]:
+        """「職員と話す」: queue the resident on the route the conversation points to, in the page's language
+        (``language``, else the one the chat opened in) or the one their last line is written in."""
         current = await self._counter.open_consultation(participant)
         if current is None or current.id != consultation_id:
             raise CounterError("forbidden", "not your consultation")
@@ -420,15 +426,17 @@ class ResidentChat:
         triage = self.triage_for(municipality_id)
         need = triage.engine.current_need(history)  # the last clear question wins
         resident_lines = [t.text for t in history if t.sender == "resident"]
+        page = language or current.language
         text = need.text if need is not None else (resident_lines[-1] if resident_lines else "職員と話したい")
-        result = await triage.triage(text, history=history)
+        lang = answer_language(resident_lines[-1], page) if resident_lines else page
+        result = await triage.triage(text, history=history, lang=lang)
         result = result.model_copy(update={"handoff": True, "action": "handoff"})
         ack = await self._handoff(triage, participant, consultation_id, result, history)
         try:  # queued: an error now would show a banner and a second press would be refused as already waiting
             await self._counter.relay.post(
                 consultation_id,
                 sender="bot",
-                text=phrase(handoff_line(urgent=False, no_answer=ack.get("no_answer")), current.language),
+                text=phrase(handoff_line(urgent=False, no_answer=ack.get("no_answer")), lang),
                 client_id=None,
                 to=(participant,),
                 extra={"bot": {"action": "handoff", "route": result.route.value}},

@@ -384,7 +384,10 @@ async function askForPerson() {
   state.sending = true;
   renderControls();
   try {
-    const ack = await request(socket, SEND.HANDOFF_REQUEST, { consultation_id: state.consultationId });
+    const ack = await request(socket, SEND.HANDOFF_REQUEST, {
+      consultation_id: state.consultationId,
+      language: language(),
+    });
     queued(ack.position, ack.wait_estimate_s ?? null);
   } catch (err) {
     banner.show(errorText(err));
