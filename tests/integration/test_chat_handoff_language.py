@@ -5,12 +5,13 @@ an interpreter as 日本語."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from madoguchi.domain.languages import PAGE_LANGUAGES
-from tests.support import LiveServer, agent_peer, ok, resident_peer
+from tests.support import LiveServer, Peer, agent_peer, ok, resident_peer
 
 PASSWORD = "correct horse battery"
 CATALOGS = Path(__file__).parents[2] / "madoguchi" / "static" / "i18n"
@@ -75,3 +76,31 @@ async def test_a_page_switched_after_the_chat_opened_queues_the_new_language(liv
     ok(await home.call("handoff.request", {"consultation_id": cid, "language": "vi"}))
     assert await queued_language(live_server, cid) == "vi"
     await home.close()
+
+
+def kana(text: str) -> bool:
+    """Japanese outside brackets: the translations name the office's words in brackets, 「Phòng Thuế (税務課)」."""
+    return any("\u3041" <= ch <= "\u30ff" for ch in re.sub(r"[(（][^()（）]*[)）]", "", text))
+
+
+async def test_a_vietnamese_tax_question_with_the_letters_word_is_answered_in_vietnamese(
+    live_server: LiveServer,
+) -> None:
+    """ux14 item 2 (29_phone_vi_tax.png): 納税通知書 copied into a Vietnamese line made the answer Japanese."""
+    home = await resident_peer(live_server)
+    text = "Tôi nhận được thư thuế 納税通知書, không hiểu."
+    ok(await home.call("chat.send", {"text": text, "client_id": "t-1", "language": "vi"}))
+    bot = await home.wait_for("chat.message", lambda m: m["sender"] == "bot")
+    assert bot["text"] and not kana(bot["text"]), bot["text"]
+    await home.close()
+
+
+async def test_an_english_tax_question_at_the_kiosk_is_answered_in_english(live_server: LiveServer) -> None:
+    """ux14 item 2 (96_booth2_english_tax.png)."""
+    _, token, _ = await live_server.add_booth()
+    booth = Peer(live_server.booth_url, "/booth")
+    await booth.connect(auth={"token": token})
+    text = "I got a tax letter 納税通知書, I don't understand it"
+    preview = ok(await booth.call("triage.preview", {"text": text, "language": "en"}))["triage"]
+    assert preview["route"] == "tax" and preview["answer"] and not kana(preview["answer"]), preview
+    await booth.close()
