@@ -151,6 +151,8 @@ class TownHours(View):
     open_now: bool
     closed_today: bool
     """Today is a closed date or in a yearly closed span (年末年始)."""
+    opens_at: float | None = None
+    """When the counter next opens (epoch seconds), while it is closed; None while open or never within a year."""
 
 
 class ResidentConsultation(View):
