@@ -264,6 +264,15 @@ def answer_for(entry: KbEntry, text: str, language: str) -> str:
     return phrase("only_japanese", language).format(title=entry.title.in_language(language))
 
 
+def _not_japanese_silently(triage: Triage, result: TriageResult) -> TriageResult:
+    """The result with its answer said by :func:`answer_for` (the chat's and the kiosk's)."""
+    found = {e.id: e for e in triage.engine.kb.entries if e.id in result.entry_ids[:1]}
+    if not result.answer or not found or result.safety_check:
+        return result
+    entry = found[result.entry_ids[0]]
+    return result.model_copy(update={"answer": answer_for(entry, result.answer, result.language)})
+
+
 def handoff_line(*, urgent: bool, no_answer: JsonValue) -> str:
     """The phrase key for the bot's handoff line (``no_answer``: the ack's reason, None while someone can)."""
     reason = no_answer if no_answer in ("nobody", "closed") else None
@@ -295,7 +304,8 @@ class ResidentChat:
         a learned guess that a person is needed never hides a sure answer (:func:`answer_first`). ``language``, the
         kiosk page's, decides between ordinary and easy Japanese (:func:`answer_language`)."""
         lang = answer_language(text, language) if language else None
-        result = answer_first(await self.triage_for(municipality_id).triage(text, lang=lang))
+        triage = self.triage_for(municipality_id)
+        result = _not_japanese_silently(triage, answer_first(await triage.triage(text, lang=lang)))
         return {
             "route": result.route.value,
             "urgent": result.urgent,
@@ -363,10 +373,7 @@ class ResidentChat:
         # in it (a Vietnamese page's resident was queued, labelled and offered an interpreter as 日本語: ux14)
         lang = answer_language(said, language)
         result = answer_first(await triage.triage(said, history=history[:-1], lang=lang))
-        found = {e.id: e for e in triage.engine.kb.entries if e.id in result.entry_ids[:1]}
-        if result.answer and found and not result.safety_check:
-            entry = found[result.entry_ids[0]]
-            result = result.model_copy(update={"answer": answer_for(entry, result.answer, result.language)})
+        result = _not_japanese_silently(triage, result)
         if touched_danger(result):  # never ended to make room in a flood (chat_pool), whatever comes next
             await self._mark_danger(participant, cid)
         if result.action != "handoff":
