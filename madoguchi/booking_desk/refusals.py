@@ -29,4 +29,5 @@ class DeskError(Exception):
         super().__init__(detail or ERRORS[code])
         self.code = code
         self.facts = facts
-        """What the resident is told beside the code (``not_today``: the booking's ``start`` and ``end``)."""
+        """What the resident is told beside the code (``not_today``: the booking's ``start``, ``end``
+        and ``language``)."""

@@ -281,7 +281,9 @@ class BookingDesk:
             raise DeskError("wrong_way")
         now = self.now()
         if local(record.start).date() != local(now).date():  # the kiosk names the day booked, in large print
-            raise DeskError("not_today", facts={"start": record.start.isoformat(), "end": record.end.isoformat()})
+            # and in the booking's language: a kiosk nobody switched yet says it so (ux14 item 4)
+            facts = {"start": record.start.isoformat(), "end": record.end.isoformat(), "language": record.language}
+            raise DeskError("not_today", facts=facts)
         outcome = check_in(self.plan(town).checkin, record.start, now)
         try:
             checked = await self.bookings.set_status(code, "checked_in", now=now)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -126,13 +126,23 @@ _DEVANAGARI_RE = re.compile(r"[\u0900-\u097f]")
 _TL_WORDS = frozenset(_TABLES.language_words.get("tl", ()))
 
 
+SHORT_LINE_LETTERS: Final = 4
+"""A line with fewer letters than this ("ok", "yes", 「はい」) says nothing about the language it is written in."""
+
+
 def answer_language(text: str, chosen: str) -> str:
     """The language to answer ``text`` in when the resident chose ``chosen`` (a kiosk's page language): the one the
     text is written in, except that ordinary or easy Japanese is the resident's choice, never a guess from how the
     words were typed (「住民票を とりたいのですが、どうすれば いいですか」, spaced by the kiosk's keyboard, read as
     easy Japanese and got a machine-simplified answer on an ordinary-Japanese page: ux12 item 2)."""
+    if len(re.findall(r"\w", text)) < SHORT_LINE_LETTERS:
+        return chosen  # "ok", 「はい」: too short to tell, the page's language stands
     written = detect_language(text)
     if written in ("ja", "easy-ja"):
+        if chosen not in ("ja", "easy-ja") and not _KANA_RE.search(text):
+            # kanji alone (「住民税」, 「納税通知書」 copied off a letter) is no sign of Japanese: a Vietnamese page's
+            # resident keeps Vietnamese (ux14 item 1: a Vietnamese resident's case came to staff as 日本語)
+            return chosen
         return "easy-ja" if chosen == "easy-ja" else "ja"
     return written
 
@@ -143,6 +153,11 @@ def detect_language(text: str) -> str:
         return "ko"
     if _DEVANAGARI_RE.search(text):
         return "ne"
+    latin = len(_LATIN_RE.findall(text))
+    if latin > len(_KANA_RE.findall(text)) + len(_HAN_RE.findall(text)):
+        # mostly Latin letters with a Japanese word in it (「Tôi nhận được thư thuế 納税通知書」, "a tax letter
+        # 納税通知書"): the sentence is Vietnamese or English, the word is copied off a letter (ux14 item 2)
+        return _latin_language(text)
     if _KANA_RE.search(text):
         jp_spaces = len(re.findall(r"(?<=[\u3041-\u30ff\u4e00-\u9fff])[ 　](?=[\u3041-\u30ff\u4e00-\u9fff])", text))
         han = len(_HAN_RE.findall(text))
@@ -153,15 +168,19 @@ def detect_language(text: str) -> str:
         return "ja"
     if _HAN_RE.search(text):
         return "zh" if _ZH_HINT_RE.search(text) else "ja"
-    if _LATIN_RE.search(text):
-        if _VI_CHARS_RE.search(text):
-            return "vi"
-        words = set(re.findall(r"[a-z]+", _strip_latin_accents(text.lower())))
-        if len(words & _VI_WORDS) >= 3:
-            return "vi"
-        if len(words & _TL_WORDS) >= 2 and not _PT_CHARS_RE.search(text):
-            return "tl"
-        if _PT_CHARS_RE.search(text) or len(words & _PT_WORDS) >= 2:
-            return "pt"
-        return "en"
+    if latin:
+        return _latin_language(text)
     return "ja"
+
+
+def _latin_language(text: str) -> str:
+    if _VI_CHARS_RE.search(text):
+        return "vi"
+    words = set(re.findall(r"[a-z]+", _strip_latin_accents(text.lower())))
+    if len(words & _VI_WORDS) >= 3:
+        return "vi"
+    if len(words & _TL_WORDS) >= 2 and not _PT_CHARS_RE.search(text):
+        return "tl"
+    if _PT_CHARS_RE.search(text) or len(words & _PT_WORDS) >= 2:
+        return "pt"
+    return "en"

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from madoguchi.chatbot.knowledge import KnowledgeBase
 from madoguchi.chatbot.lexicon import bundled_lexicon
-from madoguchi.chatbot.normalise import detect_language, normalise
+from madoguchi.chatbot.normalise import answer_language, normalise
 from madoguchi.chatbot.retrieval import ScoredEntry, route_scores
 from madoguchi.chatbot.rules import topic_kinds
 from madoguchi.domain.languages import JA_NAMES
@@ -106,11 +106,12 @@ WRITTEN_MIN_LETTERS = 6
 
 
 def written_language(lines: Sequence[str], fallback: str) -> str:
-    """The language the resident writes in: the detected language of their last line long enough to tell
-    (:data:`WRITTEN_MIN_LETTERS` letters), else ``fallback`` (the page's language)."""
+    """The language the resident writes in: the language of their last line long enough to tell
+    (:data:`WRITTEN_MIN_LETTERS` letters), else ``fallback`` (the page's language, or the triage's). Between
+    ordinary and easy Japanese, and for kanji alone, ``fallback`` decides (:func:`answer_language`)."""
     for line in map(without_mask_tokens, reversed(lines)):
         if len(re.findall(r"\w", line)) >= WRITTEN_MIN_LETTERS:
-            return detect_language(line)
+            return answer_language(line, fallback)
     return fallback
 
 

@@ -190,6 +190,22 @@ def next_boundary(hours: OpeningHours, route: str | None, at: datetime) -> datet
     return None  # unreachable: tomorrow's midnight is always after ``at``
 
 
+NEXT_OPENING_LOOKAHEAD = 400
+"""How many boundaries :func:`next_opening` looks through: more than a year of closed days and windows."""
+
+
+def next_opening(hours: OpeningHours, route: str | None, at: datetime) -> datetime | None:
+    """When ``route``'s counter next opens after the aware time ``at`` (``at`` itself when it is open now); None
+    when it never opens within :data:`NEXT_OPENING_LOOKAHEAD` boundaries (no window in the week). Why: a resident
+    waiting in the chat outside the hours is told when the office opens, not only that it is closed (ux14)."""
+    moment: datetime | None = at
+    for _ in range(NEXT_OPENING_LOOKAHEAD):
+        if moment is None or open_now(hours, route, moment):
+            return moment
+        moment = next_boundary(hours, route, moment)
+    return None
+
+
 def layered(base: OpeningHours, override: OpeningHours) -> OpeningHours:
     """The override's routes replace the base's route by route; holidays are the union of both."""
     return OpeningHours(

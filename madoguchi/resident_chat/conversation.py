@@ -14,6 +14,7 @@ from typing import Any, Final
 from pydantic import JsonValue
 
 from madoguchi.chatbot.engine import BookingOffer, TriageResult, Turn
+from madoguchi.chatbot.knowledge import KbEntry
 from madoguchi.chatbot.llm import Triage
 from madoguchi.chatbot.normalise import answer_language
 from madoguchi.domain.languages import fallback_chain
@@ -38,6 +39,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "urgent_closed": "上の相談窓口の番号にも電話できます。"
         "いまは受付時間外のため、このチャットに職員はお答えできません。",
         "no_answer": "すみません、うまくお答えできませんでした。職員と話す場合は「職員と話す」を押してください。",
+        "only_japanese": "この くわしい 答えは 日本語だけです:「{title}」。",
     },
     "en": {
         "clarify": "Which of these is closest to your question? If none fits, please tell me a little more.",
@@ -53,6 +55,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "urgent_closed": "You can also call the helplines shown above. The office is closed, so no staff "
         "member can answer this chat now.",
         "no_answer": "Sorry, I could not answer that. Press 'Talk to staff' to talk to a person.",
+        "only_japanese": 'The detailed answer to this is written only in Japanese: "{title}". '
+        "The link below has more. "
+        "Press 'Talk to staff' to ask a person.",
     },
     "easy-ja": {
         "clarify": "どの てつづき ですか。ちかい ものを えらんで ください。ちがう ときは、もう すこし くわしく"
@@ -72,6 +77,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "この チャットに 役場の 人は こたえられません。",
         "no_answer": "ごめんなさい。うまく こたえられませんでした。人と 話す ときは「役場の 人と 話す」を おして"
         " ください。",
+        "only_japanese": "この くわしい こたえは ふつうの 日本語だけです:「{title}」。",
     },
     "zh": {
         "clarify": "您想问的是哪一项手续？请选择最接近的一项。如果都不是，请再详细写一些。",
@@ -85,6 +91,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "urgent_nobody": "也可以拨打上方显示的咨询电话。现在没有工作人员可以回答这个聊天。",
         "urgent_closed": "也可以拨打上方显示的咨询电话。现在是办公时间以外，工作人员无法回答这个聊天。",
         "no_answer": "对不起，我没能回答这个问题。如需和工作人员交谈，请按「与工作人员交谈」。",
+        "only_japanese": "这个问题的详细回答只有日语版本：“{title}”。"
+        "下面的链接有更多信息。如需询问工作人员，请按「与工作人员交谈」。",
     },
     "ko": {
         "clarify": "어떤 절차에 관한 질문인가요? 가장 가까운 것을 골라 주세요. "
@@ -101,6 +109,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "urgent_closed": "위에 보이는 상담 전화번호로도 전화할 수 있습니다. 지금은 업무 시간이 아니어서 "
         "이 채팅에 직원이 답변할 수 없습니다.",
         "no_answer": "죄송합니다. 답변을 드리지 못했습니다. 직원과 이야기하려면 '직원과 이야기하기'를 누르세요.",
+        "only_japanese": '이 질문에 대한 자세한 답변은 일본어로만 있습니다: "{title}". '
+        "아래 링크에서 더 볼 수 있습니다. 직원에게 물어보려면 '직원과 이야기하기'를 누르세요.",
     },
     "vi": {
         "clarify": "Câu hỏi của bạn gần với mục nào dưới đây nhất? Nếu không có mục nào phù hợp, "
@@ -118,6 +128,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "nhân viên không thể trả lời cuộc trò chuyện này.",
         "no_answer": "Xin lỗi, tôi không trả lời được câu này. Để nói chuyện với người thật, "
         "hãy bấm 'Nói chuyện với nhân viên'.",
+        "only_japanese": 'Câu trả lời chi tiết cho việc này chỉ có bằng tiếng Nhật: "{title}". '
+        "Đường liên kết bên dưới có thêm thông tin. "
+        "Bấm 'Nói chuyện với nhân viên' để hỏi người thật.",
     },
     "pt": {
         "clarify": "Qual destes está mais próximo da sua pergunta? Se nenhum servir, escreva um pouco mais.",
@@ -135,6 +148,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "está fechada agora, então nenhum funcionário pode responder a este chat.",
         "no_answer": "Desculpe, não consegui responder. "
         "Para falar com uma pessoa, toque em 'Falar com um funcionário'.",
+        "only_japanese": 'A resposta detalhada sobre isso está só em japonês: "{title}". '
+        "O link abaixo tem mais informações. "
+        "Toque em 'Falar com um funcionário' para perguntar a uma pessoa.",
     },
     "tl": {
         "clarify": "Alin dito ang pinakamalapit sa tanong mo? Kung wala, pakisulat nang kaunti pang detalye.",
@@ -153,6 +169,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "ngayon kaya walang kawaning makakasagot sa chat na ito.",
         "no_answer": "Paumanhin, hindi ko ito nasagot. "
         "Para makausap ang isang tao, pindutin ang 'Kausapin ang kawani'.",
+        "only_japanese": 'Ang detalyadong sagot dito ay nasa wikang Hapon lamang: "{title}". '
+        "May higit pa sa link sa ibaba. "
+        "Pindutin ang 'Kausapin ang kawani' para magtanong sa isang tao.",
     },
     "ne": {
         "clarify": "तपाईंको प्रश्न यीमध्ये कुनसँग सबैभन्दा मिल्छ? कुनै पनि नमिले, अलि बढी लेखिदिनुहोस्।",
@@ -169,6 +188,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "urgent_closed": "माथि देखाइएका परामर्श नम्बरहरूमा पनि फोन गर्न सक्नुहुन्छ। अहिले कार्यालय समयभन्दा "
         "बाहिर भएकाले यो च्याटमा कर्मचारीले जवाफ दिन सक्नुहुन्न।",
         "no_answer": "माफ गर्नुहोस्, म यसको उत्तर दिन सकिनँ। मानिससँग कुरा गर्न 'कर्मचारीसँग कुरा गर्ने' थिच्नुहोस्।",
+        "only_japanese": 'यसको विस्तृत उत्तर जापानी भाषामा मात्र छ: "{title}"। '
+        "तलको लिङ्कमा थप जानकारी छ। "
+        "मानिससँग सोध्न 'कर्मचारीसँग कुरा गर्ने' थिच्नुहोस्।",
     },
 }
 """The bot's own lines in every page language (``madoguchi.ui.SUPPORTED_LANGUAGES``; a test keeps them complete):
@@ -233,6 +255,24 @@ def answer_before_handoff(result: TriageResult) -> bool:
     return result.action == "handoff" and bool(result.answer) and not result.urgent and entry_rule
 
 
+def answer_for(entry: KbEntry, text: str, language: str) -> str:
+    """``text``, the entry's answer for a resident reading ``language``; when the entry has no text in it nor in
+    English (its fallback), not the Japanese one silently: a sentence in their language that the detailed answer is
+    in Japanese only, with the entry's title (its links stay under it, 「職員と話す」 beside it). ux14 item 2."""
+    if language in ("ja", "easy-ja") or entry.answer.has(language) or entry.answer.has("en"):
+        return text
+    return phrase("only_japanese", language).format(title=entry.title.in_language(language))
+
+
+def _not_japanese_silently(triage: Triage, result: TriageResult) -> TriageResult:
+    """The result with its answer said by :func:`answer_for` (the chat's and the kiosk's)."""
+    found = {e.id: e for e in triage.engine.kb.entries if e.id in result.entry_ids[:1]}
+    if not result.answer or not found or result.safety_check:
+        return result
+    entry = found[result.entry_ids[0]]
+    return result.model_copy(update={"answer": answer_for(entry, result.answer, result.language)})
+
+
 def handoff_line(*, urgent: bool, no_answer: JsonValue) -> str:
     """The phrase key for the bot's handoff line (``no_answer``: the ack's reason, None while someone can)."""
     reason = no_answer if no_answer in ("nobody", "closed") else None
@@ -264,7 +304,8 @@ class ResidentChat:
         a learned guess that a person is needed never hides a sure answer (:func:`answer_first`). ``language``, the
         kiosk page's, decides between ordinary and easy Japanese (:func:`answer_language`)."""
         lang = answer_language(text, language) if language else None
-        result = answer_first(await self.triage_for(municipality_id).triage(text, lang=lang))
+        triage = self.triage_for(municipality_id)
+        result = _not_japanese_silently(triage, answer_first(await triage.triage(text, lang=lang)))
         return {
             "route": result.route.value,
             "urgent": result.urgent,
@@ -328,10 +369,11 @@ class ResidentChat:
         # the line as stored: masked further when it completed a number sent in pieces over the resident's lines
         said = history[-1].text if history and history[-1].sender == "resident" else masked.text
         ack["masked"] = masked.masked or said != masked.text
-        # the page's language decides between ordinary and easy Japanese, as at the kiosk: 「ひとと はなしたい」 on
-        # the やさしい日本語 page, too plain to be told apart by its spaces, was answered in ordinary Japanese
+        # the page's language, or the one the line is written in: the bot answers in it and the case reaches staff
+        # in it (a Vietnamese page's resident was queued, labelled and offered an interpreter as 日本語: ux14)
         lang = answer_language(said, language)
-        result = answer_first(await triage.triage(said, lang=lang, history=history[:-1]))
+        result = answer_first(await triage.triage(said, history=history[:-1], lang=lang))
+        result = _not_japanese_silently(triage, result)
         if touched_danger(result):  # never ended to make room in a flood (chat_pool), whatever comes next
             await self._mark_danger(participant, cid)
         if result.action != "handoff":
@@ -387,7 +429,7 @@ class ResidentChat:
         await self._counter.relay.post(
             consultation_id,
             sender="bot",
-            text=engine.answer_text(entry, language),
+            text=answer_for(entry, engine.answer_text(entry, language), language),
             client_id=None,
             to=(participant,),
             extra={
@@ -412,8 +454,11 @@ class ResidentChat:
         except CounterError as exc:
             log.warning("the bot's route for %s was not kept: %s", cid, exc.code)
 
-    async def request_person(self, participant: str, *, municipality_id: str, consultation_id: str) -> dict[str, Any]:
-        """「職員と話す」: queue the resident on the route the conversation points to."""
+    async def request_person(
+        self, participant: str, *, municipality_id: str, consultation_id: str, language: str | None = None
+    ) -> dict[str, Any]:
+        """「職員と話す」: queue the resident on the route the conversation points to, in the page's language
+        (``language``, else the one the chat opened in) or the one their last line is written in."""
         current = await self._counter.open_consultation(participant)
         if current is None or current.id != consultation_id:
             raise CounterError("forbidden", "not your consultation")
@@ -423,15 +468,17 @@ class ResidentChat:
         triage = self.triage_for(municipality_id)
         need = triage.engine.current_need(history)  # the last clear question wins
         resident_lines = [t.text for t in history if t.sender == "resident"]
+        page = language or current.language
         text = need.text if need is not None else (resident_lines[-1] if resident_lines else "職員と話したい")
-        result = await triage.triage(text, history=history)
+        lang = answer_language(resident_lines[-1], page) if resident_lines else page
+        result = await triage.triage(text, history=history, lang=lang)
         result = result.model_copy(update={"handoff": True, "action": "handoff"})
         ack = await self._handoff(triage, participant, consultation_id, result, history)
         try:  # queued: an error now would show a banner and a second press would be refused as already waiting
             await self._counter.relay.post(
                 consultation_id,
                 sender="bot",
-                text=phrase(handoff_line(urgent=False, no_answer=ack.get("no_answer")), current.language),
+                text=phrase(handoff_line(urgent=False, no_answer=ack.get("no_answer")), lang),
                 client_id=None,
                 to=(participant,),
                 extra={"bot": {"action": "handoff", "route": result.route.value}},

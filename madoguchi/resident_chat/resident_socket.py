@@ -95,7 +95,7 @@ class ResidentNamespace(RoleNamespace[Resident]):
         s = service
         self.route("chat.send", ev.ResidentSay, self._say)
         self.route("suggestion.choose", ev.SuggestionChoice, self._choose)
-        self.route("handoff.request", ev.ConsultationRef, self._handoff)
+        self.route("handoff.request", ev.PersonRequest, self._handoff)
         self.route(
             "consultation.cancel", ev.ConsultationRef, lambda c, m: done(s.cancel(c.participant, m.consultation_id))
         )
@@ -206,9 +206,12 @@ class ResidentNamespace(RoleNamespace[Resident]):
             entry_id=m.entry_id,
         )
 
-    async def _handoff(self, conn: Connection[Resident], m: ev.ConsultationRef) -> Ack:
+    async def _handoff(self, conn: Connection[Resident], m: ev.PersonRequest) -> Ack:
         return await self.chat.request_person(
-            conn.participant, municipality_id=conn.identity.municipality_id, consultation_id=m.consultation_id
+            conn.participant,
+            municipality_id=conn.identity.municipality_id,
+            consultation_id=m.consultation_id,
+            language=m.language,
         )
 
     async def _callback(self, conn: Connection[Resident], m: ev.CallbackRequest) -> Ack:

@@ -149,6 +149,14 @@ class ConsultationRef(Event):
     consultation_id: ConsultationId
 
 
+class PersonRequest(Event):
+    """「職員と話す」 on the phone chat. ``language``: the page's language now (the resident may have switched since
+    the chat opened); the case reaches staff in it unless the resident writes in another (ux14 item 1)."""
+
+    consultation_id: ConsultationId
+    language: Language | None = None
+
+
 class ChatSend(Event):
     consultation_id: ConsultationId
     text: FreeText

@@ -154,6 +154,8 @@ class TownHours(View):
     staffed: bool = False
     """An agent of the town is on duty now (available, or busy with a case): outside the hours the kiosk's idle
     notice then does not say staff may not answer (ux14: it did while agent1 was 受付中). ``hours.get`` only."""
+    opens_at: float | None = None
+    """When the counter next opens (epoch seconds), while it is closed; None while open or never within a year."""
 
 
 class ResidentConsultation(View):

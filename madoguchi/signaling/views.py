@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pydantic import JsonValue
 
 from madoguchi.domain.languages import served_by
-from madoguchi.domain.opening_hours import HoursSpec, closed_day, hours_of, open_now, week_of
+from madoguchi.domain.opening_hours import HoursSpec, closed_day, hours_of, next_opening, open_now, week_of
 from madoguchi.signaling.consultation import Channel, Consultation, Role, State
 from madoguchi.signaling.counter import Counter
 from madoguchi.signaling.counter import QueuePosition as QueuePlace
@@ -61,11 +61,14 @@ def town_hours(spec: HoursSpec | None, route: str | None, now: float, *, staffed
     if spec is None:
         return None
     hours, at = hours_of(spec), datetime.fromtimestamp(now, tz=UTC)
+    is_open = open_now(hours, route, at)
+    opens = None if is_open else next_opening(hours, route, at)
     return TownHours(
         weekly=week_of(spec, route),
-        open_now=open_now(hours, route, at),
+        open_now=is_open,
         closed_today=closed_day(hours, at),
         staffed=staffed,
+        opens_at=None if opens is None else opens.timestamp(),
     )
 
 

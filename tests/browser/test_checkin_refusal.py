@@ -180,3 +180,33 @@ async def test_twelve_digits_confirmed_at_eight_are_told_to_add_the_last_four(
                 assert [p for p in problems if "favicon" not in p] == [], problems
             finally:
                 await context.close()
+
+
+async def test_a_vietnamese_booking_of_another_day_is_refused_in_vietnamese(browser: Browser, tmp_path: Path) -> None:
+    """ux14 item 4 (127_booth_checkin_other_day.png): the kiosk nobody had switched said it in Japanese only. The
+    refusal follows the booking's language, as a booking checked in does; a language the resident chose stays."""
+    async with running(tmp_path) as api:  # Monday 7 December, 8:00
+        server = LiveServer(app=api.app, base_url=api.base_url, settings=api.app[keys.SETTINGS])
+        _, _, kiosk_path = await server.add_booth("汐見郵便局ブース")
+        status, booked = await api.book(
+            place="shiomi-post-office", start="2026-12-08T09:00:00+09:00", language="vi", name_kana="nguyen van an"
+        )
+        assert status == 201, booked
+        context, kiosk, problems = await new_page(browser, KIOSKS["wide"])
+        try:
+            await kiosk.goto(api.base_url + kiosk_path)
+            await kiosk.get_by_test_id("checkin-start").click(timeout=WAIT_MS)
+            for digit in booked["code"]:
+                await kiosk.get_by_test_id(f"checkin-digit-{digit}").click()
+            await kiosk.get_by_test_id("checkin-submit").click()
+            refusal = kiosk.get_by_test_id("checkin-refusal")
+            await expect(refusal).to_be_visible(timeout=WAIT_MS)
+            await expect(kiosk.locator("html")).to_have_attribute("lang", "vi")
+            await expect(kiosk.get_by_test_id("checkin-refusal-text")).to_contain_text("Lịch hẹn này")
+            await expect(kiosk.get_by_test_id("checkin-refusal-ok")).not_to_have_text(re.compile("わかりました"))
+            body = await refusal.inner_text()
+            assert not re.search(r"[\u3041-\u309f]", body), body  # no hiragana: nothing left in Japanese
+            await kiosk.screenshot(path=shot_path("ux14_k_wide_checkin_not_today_vi"))
+            assert [p for p in problems if "favicon" not in p] == [], problems
+        finally:
+            await context.close()

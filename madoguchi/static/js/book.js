@@ -5,7 +5,8 @@
 // (<script id="book-options">), so the form works at once on a slow island link; only free times and changes go
 // to /api. The booking number stays in the address fragment (#code=…), which browsers never send to a server.
 
-import { applyTranslations, initI18n, language, t } from "./i18n.js";
+import { applyTranslations, browserLanguage, initI18n, language, setLanguage, t } from "./i18n.js";
+import { TabMemory } from "./tabmemory.js";
 import { CONTACT_ERROR, TIME_GONE, contactProblem, nameLooksRight } from "./bookinput.js";
 import { formatBookingCode } from "./numbers.js";
 import { formatDay } from "./dates.js";
@@ -526,7 +527,12 @@ $("lookup-form").addEventListener("submit", (event) => {
 });
 $("book-cancel").addEventListener("click", cancel);
 $("book-move").addEventListener("click", startMove);
-new LanguagePicker({ onError: () => showError(t("book.error.offline"), { near: "route" }) });
+// the tab's language choice, shared with the chat page of the same town (TabMemory: this tab only)
+const memory = new TabMemory(municipality);
+new LanguagePicker({
+  onError: () => showError(t("book.error.offline"), { near: "route" }),
+  onChange: (code) => memory.set("lang", code),
+});
 document.addEventListener("i18n:change", () => {
   const lang = language();
   $("town-name").textContent = document.body.dataset[`town${lang[0].toUpperCase()}${lang.slice(1)}`] || "";
@@ -538,6 +544,12 @@ document.addEventListener("i18n:change", () => {
 });
 
 await initI18n();
+// As the chat page: the resident's own choice (this tab) first; on a first visit without ?lang=, the phone's first
+// language the page offers (/book opened from a link showed Japanese to a Vietnamese phone: ux14 item 3).
+const chosenLanguage = memory.get("lang") || browserLanguage();
+if (chosenLanguage && chosenLanguage !== language() && !new URLSearchParams(location.search).has("lang")) {
+  await setLanguage(chosenLanguage).catch(() => null);
+}
 applyTranslations();
 // ?route=R: a link (the chat bot's booking button) chose the topic; the server marked it selected already
 const linkedRoute = new URLSearchParams(window.location.search).get("route");

@@ -40,8 +40,11 @@ export class CheckInPad {
   }
 
   /** A refused code, over the pad in large print: which day and time was booked when it is another day, and what
-   * to do; 「わかりました」 goes back to the pad (the digits stay to check). */
-  showRefusal(err) {
+   * to do; 「わかりました」 goes back to the pad (the digits stay to check). A booking made in another language
+   * says it in that language unless the resident chose the kiosk's (as a checked-in booking does, below). */
+  async showRefusal(err) {
+    const booked = err.details?.language;
+    if (booked && booked !== language() && !this.languageChosen()) await setLanguage(booked).catch(() => {});
     const start = err.code === "not_today" ? Date.parse(err.details?.start ?? "") : NaN;
     // eight digits no booking has: most likely the first eight of a 12-digit code, confirmed too soon (tidy14:
     // 「その 番号の 予約は ありません」 sent the resident away); the digits stay, so the last four can follow
@@ -103,7 +106,7 @@ export class CheckInPad {
       this.checkedIn(ack);
       this.banner.show(t(`booth.checkin.${ack.booking.outcome}`));
     } catch (err) {
-      if (CHECKIN_REFUSALS.has(err.code)) this.showRefusal(err);
+      if (CHECKIN_REFUSALS.has(err.code)) await this.showRefusal(err);
       else this.banner.show(errorText(err)); // offline, busy: the banner, as everywhere on the kiosk
       this.set(this.code);
     } finally {

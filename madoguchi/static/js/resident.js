@@ -148,6 +148,7 @@ function renderWaiting() {
   // nobody on duty (or closed): "No. 2, 1 person ahead" beside "nobody can answer" would tell two truths; the
   // place in line stays kept (someone coming on duty takes the line in order) but is not shown as a promise
   const noPlace = nobody && ["nobody", "closed"].includes(noAnswer.root.dataset.reason);
+  renderAfterHours(nobody && noAnswer.root.dataset.reason === "closed");
   const position = noPlace ? null : state.position;
   const place = $("queue-place");
   const ahead = $("queue-ahead");
@@ -172,6 +173,22 @@ function renderWaiting() {
   else if (seconds < 60) estimate.textContent = t("resident.waiting.estimate_soon");
   else estimate.textContent = t("resident.waiting.estimate", { minutes: Math.round(seconds / 60) });
   renderBackInLine();
+}
+
+/** Outside the opening hours the band says so in plain words, when the office opens and what to do meanwhile
+ * (ux14: the band was empty apart from its button, beside the panel's red heading). */
+function renderAfterHours(closed) {
+  $("waiting-closed").hidden = !closed;
+  // the band says it, with when the office opens: the panel's red heading would say "closed" a second time
+  $("no-answer-heading").hidden = closed;
+  // beside the urgent banner's numbers the phone has no room for it: the hotlines come first, the panel is below
+  $("waiting-closed-do").hidden = !$("urgent-banner").hidden;
+  if (!closed) return;
+  const opensAt = noAnswer.hours?.opens_at;
+  const when = Number.isFinite(opensAt) ? formatDayAndTime(new Date(opensAt * 1000), { timeZone: timeZone() }) : "";
+  $("waiting-closed-when").textContent = when
+    ? `${t("resident.waiting.closed")} ${t("resident.waiting.opens", { when })}`
+    : t("resident.waiting.closed");
 }
 
 /** Why the resident waits again after a call; never a promise of a call while nobody can answer. */
@@ -387,7 +404,10 @@ async function askForPerson() {
   state.sending = true;
   renderControls();
   try {
-    const ack = await request(socket, SEND.HANDOFF_REQUEST, { consultation_id: state.consultationId });
+    const ack = await request(socket, SEND.HANDOFF_REQUEST, {
+      consultation_id: state.consultationId,
+      language: language(),
+    });
     queued(ack.position, ack.wait_estimate_s ?? null);
   } catch (err) {
     banner.show(errorText(err));

@@ -79,7 +79,31 @@ def test_the_folding_tables_are_data_with_file_and_line_errors(tmp_path: Path) -
         ("住民票の写しがほしい", "easy-ja", "easy-ja"),
         ("ごみ を すてる ひ は いつ ですか", "en", "ja"),  # easy Japanese only when chosen
         ("I want a copy of my residence certificate", "ja", "en"),  # another language: the one it is written in
+        # kanji alone is no sign of Japanese: a Vietnamese or Chinese page's resident keeps their language (ux14)
+        ("住民税", "vi", "vi"),
+        ("納税通知書", "en", "en"),
+        ("住民税", "ja", "ja"),
+        ("住民税", "easy-ja", "easy-ja"),
+        ("住民税の通知", "vi", "ja"),  # kana: written in Japanese
+        ("ok", "vi", "vi"),  # too short to tell: the page's language
+        ("はい", "en", "en"),
     ],
 )
 def test_the_answer_language_is_the_residents_choice_of_japanese(text: str, chosen: str, expected: str) -> None:
     assert answer_language(text, chosen) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a word copied off a Japanese letter inside a sentence in another language (ux14 items 1 and 2)
+        ("Tôi nhận được một lá thư về thuế, trên đó viết 納税通知書 và 督促状. Tôi không hiểu.", "vi"),
+        ("Tôi nhận được thư thuế 納税通知書, không hiểu.", "vi"),
+        ("I got a tax letter 納税通知書, I don't understand it", "en"),
+        ("Recebi uma carta de imposto 納税通知書, não entendi", "pt"),
+        ("住民税の納税通知書が届きました", "ja"),
+        ("我收到了纳税通知书", "zh"),
+    ],
+)
+def test_a_japanese_word_in_another_language_leaves_the_language(text: str, expected: str) -> None:
+    assert detect_language(text) == expected

@@ -1,0 +1,106 @@
+"""The phone chat's case reaches staff in the resident's language (ux14 item 1): the page's language, or the one
+the resident writes in. A Vietnamese resident who copied 納税通知書 off a letter was queued, labelled and offered
+an interpreter as 日本語."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from madoguchi.domain.languages import PAGE_LANGUAGES
+from tests.support import LiveServer, Peer, agent_peer, ok, resident_peer
+
+PASSWORD = "correct horse battery"
+CATALOGS = Path(__file__).parents[2] / "madoguchi" / "static" / "i18n"
+
+
+async def queued_language(server: LiveServer, cid: str) -> str:
+    await server.add_agent("agent1", PASSWORD)
+    agent = await agent_peer(server, "agent1", PASSWORD)
+    try:
+        snapshot = await agent.wait_for(
+            "queue.snapshot", lambda s: any(i["consultation_id"] == cid for i in s["items"])
+        )
+        [item] = [i for i in snapshot["items"] if i["consultation_id"] == cid]
+        return str(item["language"])
+    finally:
+        await agent.close()
+
+
+@pytest.mark.parametrize("language", PAGE_LANGUAGES)
+async def test_asking_for_a_person_in_the_page_language_queues_that_language(
+    live_server: LiveServer, language: str
+) -> None:
+    """「職員と話す」 before anything else sends the catalog's words in the page's language (resident.js)."""
+    asked = json.loads((CATALOGS / f"{language}.json").read_text(encoding="utf-8"))["resident.handoff.ask_text"]
+    home = await resident_peer(live_server)
+    ack = ok(await home.call("chat.send", {"text": asked, "client_id": "h-1", "language": language}))
+    assert ack.get("position") == 1, ack  # asked for a person: queued at once
+    assert await queued_language(live_server, ack["consultation_id"]) == language
+    await home.close()
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("vi", "Tôi nhận được một lá thư về thuế, trên đó viết 納税通知書 và 督促状. Tôi không hiểu."),
+        ("vi", "住民税"),  # kanji alone, copied off the letter: the page's Vietnamese stands
+        ("en", "I got a tax letter 納税通知書, I don't understand it"),
+        ("easy-ja", "ぜいきん の てがみ が きました"),
+        ("ja", "ぜいきん の てがみ が きました"),  # spaced like easy Japanese, but the page is ordinary Japanese
+    ],
+)
+async def test_the_button_after_a_question_queues_the_residents_language(
+    live_server: LiveServer, language: str, text: str
+) -> None:
+    home = await resident_peer(live_server)
+    said = ok(await home.call("chat.send", {"text": text, "client_id": "q-1", "language": language}))
+    cid = said["consultation_id"]
+    if "position" not in said:  # answered by the bot (a reminder letter goes to a person at once): then the button
+        await home.wait_for("chat.message", lambda m: m["sender"] == "bot")
+        ok(await home.call("handoff.request", {"consultation_id": cid, "language": language}))
+    bot = await home.wait_for("chat.message", lambda m: m["sender"] == "bot" and m["bot"]["action"] == "handoff")
+    assert await queued_language(live_server, cid) == language
+    if language not in ("ja", "easy-ja"):  # the "connecting you" line in their language, not Japanese
+        assert not any("\u3040" <= ch <= "\u30ff" for ch in bot["text"]), bot["text"]
+    await home.close()
+
+
+async def test_a_page_switched_after_the_chat_opened_queues_the_new_language(live_server: LiveServer) -> None:
+    home = await resident_peer(live_server)
+    cid = ok(await home.call("chat.send", {"text": "住民税", "client_id": "s-1", "language": "ja"}))["consultation_id"]
+    await home.wait_for("chat.message", lambda m: m["sender"] == "bot")
+    ok(await home.call("handoff.request", {"consultation_id": cid, "language": "vi"}))
+    assert await queued_language(live_server, cid) == "vi"
+    await home.close()
+
+
+def kana(text: str) -> bool:
+    """Japanese outside brackets: the translations name the office's words in brackets, 「Phòng Thuế (税務課)」."""
+    return any("\u3041" <= ch <= "\u30ff" for ch in re.sub(r"[(（][^()（）]*[)）]", "", text))
+
+
+async def test_a_vietnamese_tax_question_with_the_letters_word_is_answered_in_vietnamese(
+    live_server: LiveServer,
+) -> None:
+    """ux14 item 2 (29_phone_vi_tax.png): 納税通知書 copied into a Vietnamese line made the answer Japanese."""
+    home = await resident_peer(live_server)
+    text = "Tôi nhận được thư thuế 納税通知書, không hiểu."
+    ok(await home.call("chat.send", {"text": text, "client_id": "t-1", "language": "vi"}))
+    bot = await home.wait_for("chat.message", lambda m: m["sender"] == "bot")
+    assert bot["text"] and not kana(bot["text"]), bot["text"]
+    await home.close()
+
+
+async def test_an_english_tax_question_at_the_kiosk_is_answered_in_english(live_server: LiveServer) -> None:
+    """ux14 item 2 (96_booth2_english_tax.png)."""
+    _, token, _ = await live_server.add_booth()
+    booth = Peer(live_server.booth_url, "/booth")
+    await booth.connect(auth={"token": token})
+    text = "I got a tax letter 納税通知書, I don't understand it"
+    preview = ok(await booth.call("triage.preview", {"text": text, "language": "en"}))["triage"]
+    assert preview["route"] == "tax" and preview["answer"] and not kana(preview["answer"]), preview
+    await booth.close()
