@@ -395,9 +395,7 @@ class TriageEngine:
         reasons.append(f"route:{route_value} ({confidence:.2f}; best entry {top_entry.id if top_entry else '-'})")
         return RouteId(route_value), min(confidence, 1.0), top_entry
 
-    def _pick_entry(
-        self, ranked: Sequence[ScoredEntry], route: str, folded: str, reasons: list[str]
-    ) -> KbEntry | None:
+    def _pick_entry(self, ranked: Sequence[ScoredEntry], route: str, folded: str, reasons: list[str]) -> KbEntry | None:
         """The route's best entry that the knowledge base really matched; a "when / what time" question
         prefers the route's schedule entry (the garbage calendar, the ferry timetable) over a neighbour, and a
         question with a facet (「なくした」) an entry that names it — none near enough: no entry (suggestions)."""
