@@ -123,10 +123,11 @@ class EngineConfig:
     failed_turns_for_handoff: int = 2
     model_weight: float = 0.9  # with a trained model: its share of the route vote (retrieval has the rest)
     schedule_margin: float = 0.25  # a schedule entry wins a "when" question if it scores this share of the best
-    # Facets: lexicon lists naming what a question is about beyond its topic (lost or stolen: 「保険証をなくした」).
-    # An entry answers such a question only when its own texts name the facet too; a route's entry that does wins
-    # if it scores this share of the best, and without one the bot offers suggestions instead of a neighbour.
-    facets: tuple[LexiconName, ...] = (LexiconName.LOST,)
+    # Facets: lexicon lists naming what a question is about beyond its topic (lost or stolen: 「保険証をなくした」),
+    # each with a list the question must hit too (a thing: a card, a handbook — not "lost my job"). An entry answers
+    # such a question only when its own texts name the facet; a route's entry that does wins if it scores this
+    # share of the best, and without one the bot offers suggestions instead of a neighbour's answer.
+    facets: tuple[tuple[LexiconName, LexiconName], ...] = ((LexiconName.LOST, LexiconName.LOST_THING),)
     facet_margin: float = 0.3
     title_score: float = 10.0  # the handoff summary names an entry only when retrieval scored it this high
     calm_context_asks: bool = True  # a learned "urgent" beside a past/plan/story/idiom cue asks instead
@@ -173,7 +174,7 @@ class TriageEngine:
         """The facet lists an entry is about: named by its title, keywords or examples (in any language). Not its
         answer, which mentions side cases (nhi-premium's "people who lost their job") the entry is not about."""
         texts = [normalise(t) for t in (*entry.title.all_texts(), *entry.keywords, *entry.examples)]
-        return frozenset(f for f in self.config.facets if any(self.lexicon.hits(f, t) for t in texts))
+        return frozenset(f for f, _with in self.config.facets if any(self.lexicon.hits(f, t) for t in texts))
 
     # ---------------------------------------------------------------------------------- the decision
 
@@ -407,8 +408,10 @@ class TriageEngine:
                 if item.entry.schedule and item.score >= self.config.schedule_margin * in_route[0].score:
                     return item.entry
         best = in_route[0]
-        for facet in self.config.facets:
+        for facet, together in self.config.facets:
             if facet in self._facets[best.entry.id] or not self.lexicon.hits(facet, folded):
+                continue
+            if not self.lexicon.hits(together, folded):
                 continue
             near = [i for i in in_route if i.score >= self.config.facet_margin * best.score]
             named = next((i for i in near if facet in self._facets[i.entry.id]), None)

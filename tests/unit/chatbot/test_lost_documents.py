@@ -74,7 +74,9 @@ def test_the_residence_card_entry_sends_to_the_police_and_immigration_not_to_an_
         ("マイナンバーカードをなくしました", "mnc-lost"),
     ],
 )
-def test_a_lost_card_question_gets_the_entry_about_it(sample_engine: TriageEngine, question: str, entry_id: str) -> None:
+def test_a_lost_card_question_gets_the_entry_about_it(
+    sample_engine: TriageEngine, question: str, entry_id: str
+) -> None:
     result = sample_engine.triage(question)
     assert result.entry_ids == (entry_id,), (result.action, result.entry_ids, result.reasons)
 
@@ -117,10 +119,15 @@ def test_a_lost_question_prefers_the_entry_about_losing_over_a_higher_scoring_ne
     assert any("names 'lost'" in reason for reason in result.reasons)
 
 
+def test_losing_a_job_is_no_lost_thing(tiny_engine: TriageEngine) -> None:
+    # "lost" without a thing (a card, a certificate, a handbook) is another sense: the entry is chosen as before
+    assert tiny_engine.triage("仕事をなくしたので住民票がほしい").entry_ids == ("juminhyo",)
+
+
 def test_without_an_entry_about_losing_the_bot_offers_topics_instead_of_a_neighbour(tiny_engine: TriageEngine) -> None:
-    asked = tiny_engine.triage("住民票を一枚とりたい")
+    asked = tiny_engine.triage("I need a residence certificate")
     assert asked.entry_ids == ("juminhyo",)  # the question without a lost word is answered as before
-    result = tiny_engine.triage("住民票をなくしてしまいました")
+    result = tiny_engine.triage("I lost my residence certificate")
     assert result.action == "clarify" and result.entry_ids == () and result.answer is None
     assert "juminhyo" in [s.entry_id for s in result.suggestions]
     assert any("none names 'lost'" in reason for reason in result.reasons)
