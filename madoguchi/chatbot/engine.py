@@ -123,6 +123,12 @@ class EngineConfig:
     failed_turns_for_handoff: int = 2
     model_weight: float = 0.9  # with a trained model: its share of the route vote (retrieval has the rest)
     schedule_margin: float = 0.25  # a schedule entry wins a "when" question if it scores this share of the best
+    # Facets: lexicon lists naming what a question is about beyond its topic (lost or stolen: 「保険証をなくした」),
+    # each with a list the question must hit too (a thing: a card, a handbook — not "lost my job"). An entry answers
+    # such a question only when its own texts name the facet; a route's entry that does wins if it scores this
+    # share of the best, and without one the bot offers suggestions instead of a neighbour's answer.
+    facets: tuple[tuple[LexiconName, LexiconName], ...] = ((LexiconName.LOST, LexiconName.LOST_THING),)
+    facet_margin: float = 0.3
     title_score: float = 10.0  # the handoff summary names an entry only when retrieval scored it this high
     calm_context_asks: bool = True  # a learned "urgent" beside a past/plan/story/idiom cue asks instead
     past_event_needs_model: bool = (
@@ -173,6 +179,13 @@ class TriageEngine:
         self.model = model
         self._scorer = FastScorer(model) if model is not None else None
         self.easy_japanese = easy_japanese or EasyJapanese.bundled()
+        self._facets = {entry.id: self._entry_facets(entry) for entry in kb.entries}
+
+    def _entry_facets(self, entry: KbEntry) -> frozenset[LexiconName]:
+        """The facet lists an entry is about: named by its title, keywords or examples (in any language). Not its
+        answer, which mentions side cases (nhi-premium's "people who lost their job") the entry is not about."""
+        texts = [normalise(t) for t in (*entry.title.all_texts(), *entry.keywords, *entry.examples)]
+        return frozenset(f for f, _with in self.config.facets if any(self.lexicon.hits(f, t) for t in texts))
 
     # ---------------------------------------------------------------------------------- the decision
 
@@ -402,13 +415,14 @@ class TriageEngine:
         confidence = probabilities[route_value]
         if self.model is None:
             confidence *= min(1.0, best / (2.5 * cfg.min_score))  # thin absolute evidence: less sure
-        top_entry = self._pick_entry(ranked, route_value, folded)
+        top_entry = self._pick_entry(ranked, route_value, folded, reasons)
         reasons.append(f"route:{route_value} ({confidence:.2f}; best entry {top_entry.id if top_entry else '-'})")
         return RouteId(route_value), min(confidence, 1.0), top_entry
 
-    def _pick_entry(self, ranked: Sequence[ScoredEntry], route: str, folded: str) -> KbEntry | None:
+    def _pick_entry(self, ranked: Sequence[ScoredEntry], route: str, folded: str, reasons: list[str]) -> KbEntry | None:
         """The route's best entry that the knowledge base really matched; a "when / what time" question
-        prefers the route's schedule entry (the garbage calendar, the ferry timetable) over a neighbour."""
+        prefers the route's schedule entry (the garbage calendar, the ferry timetable) over a neighbour, and a
+        question with a facet (「なくした」) an entry that names it — none near enough: no entry (suggestions)."""
         in_route = [item for item in ranked if item.entry.route == route and item.score >= self.config.min_score]
         if not in_route:
             return None
@@ -416,7 +430,20 @@ class TriageEngine:
             for item in in_route:
                 if item.entry.schedule and item.score >= self.config.schedule_margin * in_route[0].score:
                     return item.entry
-        return in_route[0].entry
+        best = in_route[0]
+        for facet, together in self.config.facets:
+            if facet in self._facets[best.entry.id] or not self.lexicon.hits(facet, folded):
+                continue
+            if not self.lexicon.hits(together, folded):
+                continue
+            near = [i for i in in_route if i.score >= self.config.facet_margin * best.score]
+            named = next((i for i in near if facet in self._facets[i.entry.id]), None)
+            if named is None:
+                reasons.append(f"entry:none names '{facet.value}' ({best.entry.id} does not)")
+                return None
+            reasons.append(f"entry:{named.entry.id} names '{facet.value}' ({best.entry.id} does not)")
+            best = named
+        return best.entry
 
     def _failed_turns(self, history: Sequence[Turn], hits: RuleHits) -> int:
         bot_turns = [t for t in history if t.sender == "bot"]

@@ -58,6 +58,7 @@ class LexiconName(StrEnum):
     NOT_UNDERSTOOD = "not_understood"  # 「ちがう」 right after the bot spoke
     GENERIC_WORDS = "generic_words"  # whole words that are no topic (「please」「someone」)
     SCHEDULE = "schedule"  # "when / what day / timetable": prefer an entry marked as a schedule
+    LOST = "lost"  # lost, stolen, torn (なくした, 紛失, perdi, हरायो): answered only by an entry about it
     BOOKING = "booking"  # asks to book or about booking: the bot's answer offers the booking page
     ANSWER_YES = "answer_yes"  # answers to the safety question
     ANSWER_NO = "answer_no"
