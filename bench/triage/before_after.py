@@ -38,7 +38,16 @@ SETS = {
     "heldout_20": ("heldout_20 (held out)", ROOT / "bench" / "data" / "triage_heldout" / "heldout_20.jsonl"),
     **{
         name: (f"{name} (held out)", ROOT / "bench" / "data" / "triage_heldout" / f"{name}.jsonl")
-        for name in ("heldout_21", "heldout_22", "heldout_27", "heldout_28", "heldout_29", "heldout_30")
+        for name in (
+            "heldout_21",
+            "heldout_22",
+            "heldout_27",
+            "heldout_28",
+            "heldout_29",
+            "heldout_30",
+            "heldout_31",
+            "heldout_32",
+        )
     },
 }
 LANGUAGES = ("ja", "easy-ja", "en", "zh", "ko", "vi", "pt", "tl", "ne")
