@@ -31,9 +31,9 @@ export function formatDayTime(epochSeconds) {
   return `${part("month")}/${part("day")} ${part("hour")}:${part("minute")}`;
 }
 
-/** The calendar day, weekday and clock of an epoch time in seconds in the page's zone, as numbers: what a page
- * words itself (admin.js: 「2026年12月8日（火） 8:30」). `weekday`: 0 = Sunday. */
-export function zonedParts(epochSeconds) {
+/** The calendar day, weekday and clock of `date` in `zone`, as numbers (the words come from elsewhere: dates.js,
+ * admin.js 「2026年12月8日（火） 8:30」). `weekday`: 0 = Sunday. */
+export function zonedFields(date, zone) {
   const parts = new Intl.DateTimeFormat("en-US", {
     year: "numeric",
     month: "numeric",
@@ -41,9 +41,14 @@ export function zonedParts(epochSeconds) {
     hour: "2-digit",
     minute: "2-digit",
     hourCycle: "h23",
-    timeZone: timeZone(),
-  }).formatToParts(new Date(Number(epochSeconds) * 1000));
+    timeZone: zone,
+  }).formatToParts(date);
   const part = (type) => Number(parts.find((p) => p.type === type)?.value ?? 0);
   const [year, month, day] = [part("year"), part("month"), part("day")];
   return { year, month, day, weekday: new Date(Date.UTC(year, month - 1, day)).getUTCDay(), hour: part("hour"), minute: part("minute") };
+}
+
+/** {@link zonedFields} of an epoch time in seconds in the page's zone. */
+export function zonedParts(epochSeconds) {
+  return zonedFields(new Date(Number(epochSeconds) * 1000), timeZone());
 }

@@ -5,6 +5,7 @@
 // (Intl.DateTimeFormat.supportedLocalesOf); where it cannot, the day is put together from the catalog's month and
 // weekday words (`date.months`, `date.weekdays`, `date.day`), so every one of the nine languages reads right.
 
+import { zonedFields } from "./clock.js";
 import { language, t } from "./i18n.js";
 
 // page language → the locale asked of Intl (easy Japanese is written as Japanese; Tagalog's data is Filipino's)
@@ -27,23 +28,6 @@ export function intlLocale(lang = language()) {
   return known.get(locale) ? locale : null;
 }
 
-/** The calendar day, weekday and clock of `date` in `timeZone`, as numbers (the words come from elsewhere). */
-function fields(date, timeZone) {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    year: "numeric",
-    month: "numeric",
-    day: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-    timeZone,
-  }).formatToParts(date);
-  const part = (type) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  const [year, month, day] = [part("year"), part("month"), part("day")];
-  const weekday = new Date(Date.UTC(year, month - 1, day)).getUTCDay(); // 0 = Sunday
-  return { month, day, weekday, hour: part("hour"), minute: part("minute") };
-}
-
 function word(key, index) {
   const words = t(key).split("|");
   return words[index] ?? String(index + 1);
@@ -55,7 +39,7 @@ export function formatDay(date, { timeZone = "Asia/Tokyo" } = {}) {
   if (locale) {
     return new Intl.DateTimeFormat(locale, { month: "long", day: "numeric", weekday: "short", timeZone }).format(date);
   }
-  const f = fields(date, timeZone);
+  const f = zonedFields(date, timeZone);
   return t("date.day", {
     month: word("date.months", f.month - 1),
     day: f.day,
@@ -77,7 +61,7 @@ export function formatDayAndTime(date, { timeZone = "Asia/Tokyo" } = {}) {
       timeZone,
     }).format(date);
   }
-  const f = fields(date, timeZone);
+  const f = zonedFields(date, timeZone);
   const clock = `${String(f.hour).padStart(2, "0")}:${String(f.minute).padStart(2, "0")}`;
   return `${formatDay(date, { timeZone })} ${clock}`;
 }
