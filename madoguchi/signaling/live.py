@@ -24,13 +24,14 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
+import redis.asyncio
 import socketio
 from socketio.async_pubsub_manager import AsyncPubSubManager
 
 from madoguchi.settings import Settings
 from madoguchi.signaling.counter import CounterConfig
 from madoguchi.signaling.liveness import Liveness, LocalLiveness, RedisLiveness
-from madoguchi.signaling.redis_store import RedisStore, connect_redis, validate_prefix
+from madoguchi.signaling.redis_store import RedisStore, blocking_pool, connect_redis, validate_prefix
 from madoguchi.signaling.set_aside_file import FILE_NAME as SET_ASIDE_FILE
 from madoguchi.signaling.set_aside_file import SetAsideFile
 from madoguchi.signaling.store import LiveStore, MemoryStore
@@ -66,8 +67,22 @@ def open_liveness(settings: Settings) -> Liveness:
     return RedisLiveness(connect_redis(settings.redis_url), prefix=redis_prefix(settings))
 
 
+class _WaitingPools:
+    """``redis.asyncio`` as python-socketio sees it, with clients whose pool waits for a free connection
+    (:func:`~madoguchi.signaling.redis_store.blocking_pool`): upstream's ``Redis.from_url`` pool fails a publish at
+    once past 100 in use ("Too many connections"), which at 2,000 waiting dropped events in the relay's burst."""
+
+    def __init__(self) -> None:
+        self.sentinel = redis.asyncio.sentinel
+
+    class Redis:
+        @staticmethod
+        def from_url(url: str, **options: Any) -> redis.asyncio.Redis:
+            return redis.asyncio.Redis.from_pool(blocking_pool(url, **options))
+
+
 class RedisSocketManager(socketio.AsyncRedisManager):  # type: ignore[misc]
-    """python-socketio's Redis manager with five changes.
+    """python-socketio's Redis manager with six changes.
 
     - A leak: when it reconnects (after Redis went away) it replaces its clients without closing them. They are
       kept here and closed later: the listener may still be reading from the previous one, so only clients
@@ -80,6 +95,7 @@ class RedisSocketManager(socketio.AsyncRedisManager):  # type: ignore[misc]
     - :attr:`listening` says whether it is subscribed, for ``/readyz``.
     - A failed publish (events for clients on other processes) is retried with backoff for up to
       :attr:`PUBLISH_BUDGET_S` instead of twice back to back and then dropped (:meth:`_publish`).
+    - Its clients' pools wait for a free connection instead of failing past 100 in use (:class:`_WaitingPools`).
 
     It also carries other channels on the same subscription (:meth:`follow`): the live store's change notices
     travel with the events, so their relative order is Redis's publish order.
@@ -107,6 +123,10 @@ class RedisSocketManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         self.publishes_dropped = 0
         """Messages for other processes given up since start (each was delivered on this process)."""
         self._publish_down_since: int | None = None  # publishes_dropped when the current outage began
+
+    def _get_redis_module(self) -> Any:
+        module = super()._get_redis_module()
+        return _WaitingPools() if module is redis.asyncio else module
 
     def follow(self, channel: str, follower: ChangeFollower) -> None:
         """Deliver ``channel``'s messages to ``follower`` instead of treating them as Socket.IO events. Call

@@ -52,7 +52,7 @@ from typing import Any, TypeVar, cast
 
 from pydantic import TypeAdapter
 from redis import exceptions as redis_errors
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 
@@ -250,10 +250,25 @@ def validate_prefix(prefix: str) -> str:
     return prefix
 
 
+POOL_CONNECTIONS = 64
+"""Connections one client of a process may hold at once. redis-py's own pool fails a command at once ("Too many
+connections") when 100 are in use; at 2,000 waiting the socket manager's publisher met that under the relay's burst
+and dropped events. A blocking pool makes the command wait for a free connection instead (at most
+:data:`POOL_WAIT_S`), and the bound keeps a few processes far below Redis's ``maxclients``."""
+POOL_WAIT_S = 5.0
+"""How long a command waits for a free connection before failing as an outage would (the socket timeout)."""
+
+
+def blocking_pool(url: str, **options: Any) -> BlockingConnectionPool:
+    """A connection pool that waits for a free connection (see :data:`POOL_CONNECTIONS`); ``options`` as for
+    ``Redis.from_url``."""
+    return BlockingConnectionPool.from_url(url, max_connections=POOL_CONNECTIONS, timeout=POOL_WAIT_S, **options)
+
+
 def connect_redis(url: str) -> Redis:
     """A client with short timeouts and few retries: an outage must surface as an error ack within a second or
-    two, not hang a socket event for half a minute."""
-    return Redis.from_url(
+    two, not hang a socket event for half a minute. Its pool waits for a free connection rather than failing."""
+    pool = blocking_pool(
         url,
         decode_responses=True,
         socket_connect_timeout=2.0,
@@ -261,6 +276,7 @@ def connect_redis(url: str) -> Redis:
         retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=2),
         health_check_interval=15,
     )
+    return Redis.from_pool(pool)  # the client owns the pool: closing it closes the connections
 
 
 async def delete_prefix(url: str, prefix: str) -> int:

@@ -51,6 +51,8 @@ def test_upstream_still_uses_them_the_way_the_override_assumes() -> None:
     # _redis_connect makes the two clients our override keeps (to close them) and replaces
     connect = inspect.getsource(upstream._redis_connect)
     assert "self.redis =" in connect and "self.pubsub =" in connect
+    # ... through the module _get_redis_module returns (ours gives clients whose pool waits: _WaitingPools)
+    assert "module = self._get_redis_module()" in connect and "module.Redis.from_url(" in connect
     # _listen compares the channel and the message type itself: our generator may yield only this channel's
     # messages of type "message", as upstream's does
     assert "message['channel'] == channel" in inspect.getsource(upstream._listen)
