@@ -38,12 +38,12 @@ STATUS_CHANGES: Final[frozenset[tuple[str, str]]] = frozenset(
         ("booked", "no_show"),
         ("booked", "cancelled"),
         ("checked_in", "done"),
-        ("checked_in", "booked"),
     }
 )
-"""Every allowed status change; anything else is refused. ``checked_in`` → ``booked``: a wait given up before
-anyone answered gives the booking back (``records._give_the_booking_back``, ``bookings.checkin``)."""
+"""Every status change anyone may ask for (:meth:`Bookings.set_status`); anything else is refused."""
 GIVEN_BACK: Final = ("checked_in", "booked")
+"""The one change back, never asked for: a check-in that opened no consultation (:meth:`Bookings.undo_check_in`),
+or a wait given up before anyone answered (``records._give_the_booking_back``, ``bookings.checkin``)."""
 
 FREES_THE_SLOT: Final = frozenset({"no_show", "cancelled"})
 
@@ -301,9 +301,9 @@ class Bookings:
         longer ``checked_in`` (nothing to undo)."""
         async with self._db.transaction() as session:
             row = await session.get(Booking, code, with_for_update=True)
-            if row is None or row.status != "checked_in":
+            if row is None or row.status != GIVEN_BACK[0]:
                 return None
-            row.status = ACTIVE
+            row.status = GIVEN_BACK[1]
             row.updated_at = now
             await session.flush()
             return _record(row)
