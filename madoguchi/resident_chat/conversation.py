@@ -8,7 +8,7 @@ shown, queued or sent to an LLM.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from pydantic import JsonValue
@@ -22,7 +22,7 @@ from madoguchi.signaling.consultation import State
 from madoguchi.signaling.counter import CounterError
 from madoguchi.signaling.masking_work import MaskingWork, mask_line
 from madoguchi.signaling.service import CounterService
-from madoguchi.storage.records import ConsultationRecords
+from madoguchi.storage.records import ChatLine, ConsultationRecords
 
 PHRASES: dict[str, dict[str, str]] = {
     "ja": {
@@ -198,6 +198,9 @@ a resident who writes Vietnamese must not be asked in English. Unlisted language
 
 log = logging.getLogger(__name__)
 
+PAGE_LANGUAGE: Final = "language"
+"""The key of a resident's line's ``meta`` naming the page's language it was written under."""
+
 
 def phrase(key: str, language: str) -> str:
     """In ``language`` or the first of its fallbacks (madoguchi.domain.languages) that has the phrases."""
@@ -350,8 +353,15 @@ class ResidentChat:
         if state == State.ACTIVE:
             stored = await self._counter.relay.chat_line(participant, cid, masked.text, client_id)
             return {"consultation_id": cid, "seq": stored.seq, "masked": masked.masked or stored.text != masked.text}
+        # the page's language the line was written under: 「職員と話す」 after a switch of language answers in the new
+        # one, not in the one of lines written before it (request_person)
         stored = await self._counter.relay.post_line(
-            cid, sender="resident", text=masked.text, client_id=client_id, to=(participant,)
+            cid,
+            sender="resident",
+            text=masked.text,
+            client_id=client_id,
+            to=(participant,),
+            meta={PAGE_LANGUAGE: language},
         )
         ack: dict[str, Any] = {
             "consultation_id": cid,
@@ -458,22 +468,28 @@ class ResidentChat:
         self, participant: str, *, municipality_id: str, consultation_id: str, language: str | None = None
     ) -> dict[str, Any]:
         """「職員と話す」: queue the resident on the route the conversation points to, in the page's language
-        (``language``, else the one the chat opened in) or the one their last line is written in."""
+        (``language``, else the one the chat opened in) or the one their last line is written in — unless the
+        resident switched the page's language since that line: then the language they use now (a line written in
+        Japanese, the page switched to English, the button: answered and queued in English, not Japanese)."""
         current = await self._counter.open_consultation(participant)
         if current is None or current.id != consultation_id:
             raise CounterError("forbidden", "not your consultation")
         if current.state != State.TRIAGE:
             raise CounterError("invalid_state", "you are already waiting for a person")
-        history = await self._history(consultation_id)
+        lines = await self._records.chat(consultation_id)
+        history = _turns(lines)
         triage = self.triage_for(municipality_id)
         need = triage.engine.current_need(history)  # the last clear question wins
         resident_lines = [t.text for t in history if t.sender == "resident"]
         page = language or current.language
         text = need.text if need is not None else (resident_lines[-1] if resident_lines else "職員と話したい")
-        lang = answer_language(resident_lines[-1], page) if resident_lines else page
+        switched = language is not None and _written_under(lines) not in (None, language)
+        lang = answer_language(resident_lines[-1], page) if resident_lines and not switched else page
         result = await triage.triage(text, history=history, lang=lang)
         result = result.model_copy(update={"handoff": True, "action": "handoff"})
-        ack = await self._handoff(triage, participant, consultation_id, result, history)
+        ack = await self._handoff(
+            triage, participant, consultation_id, result, history, language=lang if switched else None
+        )
         try:  # queued: an error now would show a banner and a second press would be refused as already waiting
             await self._counter.relay.post(
                 consultation_id,
@@ -555,8 +571,16 @@ class ResidentChat:
         )
 
     async def _handoff(
-        self, triage: Triage, participant: str, cid: str, result: TriageResult, history: list[Turn]
+        self,
+        triage: Triage,
+        participant: str,
+        cid: str,
+        result: TriageResult,
+        history: list[Turn],
+        *,
+        language: str | None = None,
     ) -> dict[str, Any]:
+        """Queue the case; in ``language`` when given, else in the one the resident writes in (the summary's)."""
         summary = await triage.summarise(history, result)
         return await self._counter.handoff(
             participant,
@@ -565,25 +589,38 @@ class ResidentChat:
             urgent=result.urgent,
             summary=summary.model_dump(mode="json"),
             triage=_triage_record(result),
-            language=summary.language,
+            language=language or summary.language,
         )
 
     async def _history(self, cid: str) -> list[Turn]:
-        turns = []
-        for line in await self._records.chat(cid):
-            if line.sender not in ("resident", "bot", "agent", "system"):
-                continue
-            meta = line.meta or {}
-            turns.append(
-                Turn(
-                    sender=line.sender,
-                    text=line.text,
-                    action=meta.get("action"),
-                    entry_ids=tuple(meta.get("entry_ids", ())),
-                    booking=meta.get("booking") is True,
-                )
+        return _turns(await self._records.chat(cid))
+
+
+def _turns(lines: Sequence[ChatLine]) -> list[Turn]:
+    turns = []
+    for line in lines:
+        if line.sender not in ("resident", "bot", "agent", "system"):
+            continue
+        meta = line.meta or {}
+        turns.append(
+            Turn(
+                sender=line.sender,
+                text=line.text,
+                action=meta.get("action"),
+                entry_ids=tuple(meta.get("entry_ids", ())),
+                booking=meta.get("booking") is True,
             )
-        return turns
+        )
+    return turns
+
+
+def _written_under(lines: Sequence[ChatLine]) -> str | None:
+    """The page's language the resident's last line was written under; None for a line kept before it was noted."""
+    for line in reversed(lines):
+        if line.sender == "resident":
+            written = (line.meta or {}).get(PAGE_LANGUAGE)
+            return written if isinstance(written, str) else None
+    return None
 
 
 def _booking(offer: BookingOffer | None) -> dict[str, Any] | None:
