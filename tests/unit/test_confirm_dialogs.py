@@ -29,7 +29,12 @@ def test_the_pages_ask_through_the_one_macro(page: str) -> None:
 @pytest.mark.parametrize(
     ("kind", "box", "name", "keys"),
     [
-        ("chat", "callback-withdraw-ask", "callback-withdraw", ("resident.callback.withdraw_ask", "resident.callback.withdraw_yes", "resident.callback.withdraw_no")),
+        (
+            "chat",
+            "callback-withdraw-ask",
+            "callback-withdraw",
+            ("resident.callback.withdraw_ask", "resident.callback.withdraw_yes", "resident.callback.withdraw_no"),
+        ),
         ("kiosk", "hangup-confirm", "hangup", ("booth.hangup.question", "booth.hangup.yes", "booth.hangup.no")),
     ],
 )
