@@ -18,6 +18,7 @@ from madoguchi.chatbot.knowledge import KbEntry
 from madoguchi.chatbot.llm import Triage
 from madoguchi.chatbot.normalise import answer_language
 from madoguchi.domain.languages import fallback_chain
+from madoguchi.signaling.booth_socket import BoothQuestion
 from madoguchi.signaling.consultation import State
 from madoguchi.signaling.counter import CounterError
 from madoguchi.signaling.masking_work import MaskingWork, mask_line
@@ -321,12 +322,20 @@ class ResidentChat:
             "hotlines": [h.model_dump(mode="json") for h in result.hotlines],
         }
 
-    async def booth_question(self, municipality_id: str, question: str) -> tuple[bool, dict[str, Any], dict[str, Any]]:
-        """What travels with a booth request typed as free text: urgency, the triage result and a summary."""
+    async def booth_question(self, municipality_id: str, question: str, language: str) -> BoothQuestion:
+        """What travels with a booth request typed as free text: urgency, the triage result, a summary and the
+        case's language — the kiosk page's (``language``, the resident's choice) unless the words are clearly
+        in another (:func:`answer_language`), as the phone chat decides it. The triage, the summary and the case
+        say the same one (the triage guessed from the text alone: a Vietnamese page's 「住民税」 went as 日本語)."""
         triage = self.triage_for(municipality_id)
-        result = await triage.triage(question)
+        result = await triage.triage(question, lang=answer_language(question, language))
         summary = await triage.summarise([Turn(sender="resident", text=result.masked_text)], result)
-        return result.urgent, _triage_record(result), summary.model_dump(mode="json")
+        return BoothQuestion(
+            urgent=result.urgent,
+            triage=_triage_record(result),
+            summary=summary.model_dump(mode="json"),
+            language=summary.language,
+        )
 
     async def say(
         self,

@@ -132,3 +132,30 @@ async def test_an_english_tax_question_at_the_kiosk_is_answered_in_english(live_
     preview = ok(await booth.call("triage.preview", {"text": text, "language": "en"}))["triage"]
     assert preview["route"] == "tax" and preview["answer"] and not kana(preview["answer"]), preview
     await booth.close()
+
+
+@pytest.mark.parametrize(
+    ("page", "text", "language"),
+    [
+        # the page's Japanese was never chosen (the kiosk's default), the words are clearly English: English
+        ("ja", "I lost my residence card, what should I do?", "en"),
+        # kanji alone copied off a letter on a Vietnamese page: Vietnamese throughout, the triage's too
+        ("vi", "住民税 納税通知書", "vi"),
+        ("en", "I lost my residence card, what should I do?", "en"),
+    ],
+)
+async def test_the_kiosks_typed_question_goes_in_the_pages_language_unless_clearly_another(
+    live_server: LiveServer, page: str, text: str, language: str
+) -> None:
+    """As the phone chat decides it (lang14): the case, its triage and its summary say one language — the triage
+    guessed from the words alone while the case took the page's (session 15)."""
+    _, token, _ = await live_server.add_booth()
+    booth = Peer(live_server.booth_url, "/booth")
+    await booth.connect(auth={"token": token})
+    preview = ok(await booth.call("triage.preview", {"text": text, "language": page}))["triage"]
+    payload = {"route": preview["route"], "question": text, "language": page, "language_chosen": page != "ja"}
+    cid = ok(await booth.call("consultation.request", payload))["consultation_id"]
+    assert await queued_language(live_server, cid) == language
+    [record] = [r for r in await live_server.export_records() if r["consultation_id"] == cid]
+    assert record["language"] == language and record["summary"]["language"] == language, record
+    await booth.close()
