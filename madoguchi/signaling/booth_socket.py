@@ -208,4 +208,4 @@ async def _asked(aw: Awaitable[se.PendingCallback]) -> Ack:
     digits, as the chat does (the id stays on the server: a kiosk is shared, nobody withdraws it there)."""
     asked = await aw
     said: dict[str, JsonValue] = {"requested_at": asked.requested_at, "phone_end": asked.phone_end}
-    return {"callback": {**said, "already": True} if asked.already else said}
+    return {"callback": said}
