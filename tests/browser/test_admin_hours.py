@@ -64,6 +64,7 @@ async def test_the_hours_are_24_hour_clock_times_in_a_japanese_browser(server: L
         await expect(page.get_by_test_id("hours-closes1-tue")).to_have_attribute("aria-invalid", "true")
         await page.get_by_test_id("admin-hours").scroll_into_view_if_needed()
         await shot(page, "admin-hours-24h-error-1366")
+        await page.get_by_test_id("hours-week").screenshot(path=str(ARTIFACTS / "admin-hours-24h-week-1366.png"))
         assert await OpeningHoursStore(server.app[keys.DATABASE]).get("shiomi") is None
         await page.get_by_test_id("hours-closes1-tue").fill("17:15")
         await page.get_by_test_id("hours-save").click()
