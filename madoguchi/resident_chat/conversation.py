@@ -8,7 +8,7 @@ shown, queued or sent to an LLM.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from pydantic import JsonValue
@@ -18,11 +18,12 @@ from madoguchi.chatbot.knowledge import KbEntry
 from madoguchi.chatbot.llm import Triage
 from madoguchi.chatbot.normalise import answer_language
 from madoguchi.domain.languages import fallback_chain
+from madoguchi.signaling.booth_socket import BoothQuestion
 from madoguchi.signaling.consultation import State
 from madoguchi.signaling.counter import CounterError
 from madoguchi.signaling.masking_work import MaskingWork, mask_line
 from madoguchi.signaling.service import CounterService
-from madoguchi.storage.records import ConsultationRecords
+from madoguchi.storage.records import ChatLine, ConsultationRecords
 
 PHRASES: dict[str, dict[str, str]] = {
     "ja": {
@@ -198,6 +199,9 @@ a resident who writes Vietnamese must not be asked in English. Unlisted language
 
 log = logging.getLogger(__name__)
 
+PAGE_LANGUAGE: Final = "language"
+"""The key of a resident's line's ``meta`` naming the page's language it was written under."""
+
 
 def phrase(key: str, language: str) -> str:
     """In ``language`` or the first of its fallbacks (madoguchi.domain.languages) that has the phrases."""
@@ -318,12 +322,20 @@ class ResidentChat:
             "hotlines": [h.model_dump(mode="json") for h in result.hotlines],
         }
 
-    async def booth_question(self, municipality_id: str, question: str) -> tuple[bool, dict[str, Any], dict[str, Any]]:
-        """What travels with a booth request typed as free text: urgency, the triage result and a summary."""
+    async def booth_question(self, municipality_id: str, question: str, language: str) -> BoothQuestion:
+        """What travels with a booth request typed as free text: urgency, the triage result, a summary and the
+        case's language — the kiosk page's (``language``, the resident's choice) unless the words are clearly
+        in another (:func:`answer_language`), as the phone chat decides it. The triage, the summary and the case
+        say the same one (the triage guessed from the text alone: a Vietnamese page's 「住民税」 went as 日本語)."""
         triage = self.triage_for(municipality_id)
-        result = await triage.triage(question)
+        result = await triage.triage(question, lang=answer_language(question, language))
         summary = await triage.summarise([Turn(sender="resident", text=result.masked_text)], result)
-        return result.urgent, _triage_record(result), summary.model_dump(mode="json")
+        return BoothQuestion(
+            urgent=result.urgent,
+            triage=_triage_record(result),
+            summary=summary.model_dump(mode="json"),
+            language=summary.language,
+        )
 
     async def say(
         self,
@@ -350,8 +362,15 @@ class ResidentChat:
         if state == State.ACTIVE:
             stored = await self._counter.relay.chat_line(participant, cid, masked.text, client_id)
             return {"consultation_id": cid, "seq": stored.seq, "masked": masked.masked or stored.text != masked.text}
+        # the page's language the line was written under: 「職員と話す」 after a switch of language answers in the new
+        # one, not in the one of lines written before it (request_person)
         stored = await self._counter.relay.post_line(
-            cid, sender="resident", text=masked.text, client_id=client_id, to=(participant,)
+            cid,
+            sender="resident",
+            text=masked.text,
+            client_id=client_id,
+            to=(participant,),
+            meta={PAGE_LANGUAGE: language},
         )
         ack: dict[str, Any] = {
             "consultation_id": cid,
@@ -458,22 +477,28 @@ class ResidentChat:
         self, participant: str, *, municipality_id: str, consultation_id: str, language: str | None = None
     ) -> dict[str, Any]:
         """「職員と話す」: queue the resident on the route the conversation points to, in the page's language
-        (``language``, else the one the chat opened in) or the one their last line is written in."""
+        (``language``, else the one the chat opened in) or the one their last line is written in — unless the
+        resident switched the page's language since that line: then the language they use now (a line written in
+        Japanese, the page switched to English, the button: answered and queued in English, not Japanese)."""
         current = await self._counter.open_consultation(participant)
         if current is None or current.id != consultation_id:
             raise CounterError("forbidden", "not your consultation")
         if current.state != State.TRIAGE:
             raise CounterError("invalid_state", "you are already waiting for a person")
-        history = await self._history(consultation_id)
+        lines = await self._records.chat(consultation_id)
+        history = _turns(lines)
         triage = self.triage_for(municipality_id)
         need = triage.engine.current_need(history)  # the last clear question wins
         resident_lines = [t.text for t in history if t.sender == "resident"]
         page = language or current.language
         text = need.text if need is not None else (resident_lines[-1] if resident_lines else "職員と話したい")
-        lang = answer_language(resident_lines[-1], page) if resident_lines else page
+        switched = language is not None and _written_under(lines) not in (None, language)
+        lang = answer_language(resident_lines[-1], page) if resident_lines and not switched else page
         result = await triage.triage(text, history=history, lang=lang)
         result = result.model_copy(update={"handoff": True, "action": "handoff"})
-        ack = await self._handoff(triage, participant, consultation_id, result, history)
+        ack = await self._handoff(
+            triage, participant, consultation_id, result, history, language=lang if switched else None
+        )
         try:  # queued: an error now would show a banner and a second press would be refused as already waiting
             await self._counter.relay.post(
                 consultation_id,
@@ -555,8 +580,16 @@ class ResidentChat:
         )
 
     async def _handoff(
-        self, triage: Triage, participant: str, cid: str, result: TriageResult, history: list[Turn]
+        self,
+        triage: Triage,
+        participant: str,
+        cid: str,
+        result: TriageResult,
+        history: list[Turn],
+        *,
+        language: str | None = None,
     ) -> dict[str, Any]:
+        """Queue the case; in ``language`` when given, else in the one the resident writes in (the summary's)."""
         summary = await triage.summarise(history, result)
         return await self._counter.handoff(
             participant,
@@ -565,25 +598,38 @@ class ResidentChat:
             urgent=result.urgent,
             summary=summary.model_dump(mode="json"),
             triage=_triage_record(result),
-            language=summary.language,
+            language=language or summary.language,
         )
 
     async def _history(self, cid: str) -> list[Turn]:
-        turns = []
-        for line in await self._records.chat(cid):
-            if line.sender not in ("resident", "bot", "agent", "system"):
-                continue
-            meta = line.meta or {}
-            turns.append(
-                Turn(
-                    sender=line.sender,
-                    text=line.text,
-                    action=meta.get("action"),
-                    entry_ids=tuple(meta.get("entry_ids", ())),
-                    booking=meta.get("booking") is True,
-                )
+        return _turns(await self._records.chat(cid))
+
+
+def _turns(lines: Sequence[ChatLine]) -> list[Turn]:
+    turns = []
+    for line in lines:
+        if line.sender not in ("resident", "bot", "agent", "system"):
+            continue
+        meta = line.meta or {}
+        turns.append(
+            Turn(
+                sender=line.sender,
+                text=line.text,
+                action=meta.get("action"),
+                entry_ids=tuple(meta.get("entry_ids", ())),
+                booking=meta.get("booking") is True,
             )
-        return turns
+        )
+    return turns
+
+
+def _written_under(lines: Sequence[ChatLine]) -> str | None:
+    """The page's language the resident's last line was written under; None for a line kept before it was noted."""
+    for line in reversed(lines):
+        if line.sender == "resident":
+            written = (line.meta or {}).get(PAGE_LANGUAGE)
+            return written if isinstance(written, str) else None
+    return None
 
 
 def _booking(offer: BookingOffer | None) -> dict[str, Any] | None:

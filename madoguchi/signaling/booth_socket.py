@@ -27,14 +27,24 @@ from madoguchi.storage.accounts import hash_token
 from madoguchi.storage.booths import BoothRecord, Booths
 
 
+@dataclass(frozen=True, slots=True)
+class BoothQuestion:
+    """What travels with a booth request typed as free text: urgency, the triage record, the handoff summary and
+    the language the case reaches staff in (the page's, unless the words are clearly in another)."""
+
+    urgent: bool
+    triage: dict[str, Any]
+    summary: dict[str, Any]
+    language: str
+
+
 class BoothTriage(Protocol):
-    """What the booth needs from the chatbot: a preview for free text, and triage attached to a request."""
+    """What the booth needs from the chatbot: a preview for free text, and triage attached to a request
+    (``language``: the kiosk page's)."""
 
     async def preview(self, municipality_id: str, text: str, language: str | None = None) -> dict[str, Any]: ...
 
-    async def booth_question(
-        self, municipality_id: str, question: str
-    ) -> tuple[bool, dict[str, Any], dict[str, Any]]: ...
+    async def booth_question(self, municipality_id: str, question: str, language: str) -> BoothQuestion: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,12 +155,13 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
                 m.booking, municipality_id=conn.identity.municipality_id, source=str(conn.participant)
             )
         try:
-            if m.question:
-                urgent, triage, summary = await self.triage.booth_question(conn.identity.municipality_id, m.question)
             route = checked.route if checked is not None else m.route.value if m.route is not None else ""
             # a booking made in Vietnamese reached the agent as 日本語 (the kiosk's default): the booking's language
             # wins unless the resident picked a language on the kiosk itself (Japanese included)
             language = checked.language if checked is not None and not m.language_chosen else m.language
+            if m.question:  # typed words clearly in another language win; else the language above stands
+                asked = await self.triage.booth_question(conn.identity.municipality_id, m.question, language)
+                urgent, triage, summary, language = asked.urgent, asked.triage, asked.summary, asked.language
             ack = await self.service.request_from_booth(
                 conn.identity,
                 route=route,
@@ -197,4 +208,4 @@ async def _asked(aw: Awaitable[se.PendingCallback]) -> Ack:
     digits, as the chat does (the id stays on the server: a kiosk is shared, nobody withdraws it there)."""
     asked = await aw
     said: dict[str, JsonValue] = {"requested_at": asked.requested_at, "phone_end": asked.phone_end}
-    return {"callback": {**said, "already": True} if asked.already else said}
+    return {"callback": said}

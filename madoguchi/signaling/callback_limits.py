@@ -4,7 +4,7 @@ anonymous chat) could put any number of strangers' numbers on the staff's list i
 Per source: the booth, or the resident's chat session and, separately, their client address
 (``MADOGUCHI_CALLBACKS_PER_SOURCE_PER_HOUR``). Per number: however many sources leave it
 (``MADOGUCHI_CALLBACKS_PER_NUMBER_PER_DAY``); the bucket is keyed by an HMAC of the digits, so Redis never holds a
-number. A repeat of a number already waiting is merged by the store (``Callbacks.add``), not counted twice by staff.
+number. A repeat of a number already waiting is listed to staff once (``Callbacks.pending``), not twice.
 """
 
 from __future__ import annotations

@@ -468,9 +468,6 @@ class PendingCallback(View):
     requested_at: float
     phone_end: str
     """The number's last four digits, so the resident sees which number will ring (the whole number is staff's)."""
-    already: bool = False
-    """The number was already waiting for a call-back in the town: this request was merged into that one (its time
-    is the first request's); the page says so in plain words."""
 
 
 class ResidentState(ServerEvent):

@@ -402,8 +402,9 @@ class CounterService:
     ) -> se.PendingCallback:
         """A waiting resident nobody can answer leaves a number: keep the request, then close the case (end reason
         ``callback``). The request is kept first, so a resident who is told "done" is sure to be called. A number
-        already waiting in the town is merged into that request (``already``); ``source``: the resident's client
-        address, counted (with the booth or the chat session) against the call-back limits."""
+        already waiting in the town is answered as any other (its own request, its own time: nothing tells whoever
+        typed it that it was in the list) while staff see it once (``Callbacks.pending``); ``source``: the
+        resident's client address, counted (with the booth or the chat session) against the call-back limits."""
         if self._callbacks is None:
             raise CounterError("unavailable", "call-back requests are not kept on this server")
         counter = await self._store.read()
@@ -432,14 +433,10 @@ class CounterService:
             op = partial(Counter.cancel, consultation_id=consultation_id, resident=participant, reason="callback")
             await self.run(partial(op, now=self._clock()))
         except BaseException:
-            if not kept.merged:  # a merged request was someone's before this one: it stands
-                await self._callbacks.discard(kept.id)
+            await self._callbacks.discard(kept.id)
             raise
         digits = "".join(ch for ch in phone if ch.isdigit())
-        merged = {"already": True} if kept.merged else {}  # left out of the wire form unless true
-        return se.PendingCallback(
-            id=kept.id, requested_at=kept.requested_at.timestamp(), phone_end=digits[-4:], **merged
-        )
+        return se.PendingCallback(id=kept.id, requested_at=kept.requested_at.timestamp(), phone_end=digits[-4:])
 
     async def pending_callback(self, participant: str) -> se.PendingCallback | None:
         """The call-back the home resident ``participant`` asked for and staff have not made yet, as their page

@@ -60,12 +60,11 @@ class CallbackRecord:
 
 @dataclass(frozen=True, slots=True)
 class KeptCallback:
-    """What :meth:`Callbacks.add` kept: a new request, or (``merged``) the one already waiting for that number in
-    that town — staff call a number once, however often it was left."""
+    """What :meth:`Callbacks.add` kept: the resident's own request, whether or not the number was waiting already
+    (staff see a number once, :meth:`Callbacks.pending`; the resident is told nothing about anyone else's)."""
 
     id: str
     requested_at: datetime
-    merged: bool = False
 
 
 def _record(row: CallbackRequest) -> CallbackRecord:
@@ -89,24 +88,14 @@ class Callbacks:
         self._db = db
 
     async def add(self, new: NewCallback, *, now: datetime) -> KeptCallback:
-        """Keep a request, or merge it into the request for the same number in the same town that staff have not
-        made yet (the case still closes; nothing new is kept). Raises :class:`CallbackNotStored` when the case has
-        no record yet."""
+        """Keep a request, the resident's own, even for a number already waiting in the town: staff are shown that
+        number once (:meth:`pending`) and call it once (:meth:`done` marks every request for it), and whoever typed
+        it learns nothing from the answer (session 15: a merged request said the number was in the list already,
+        to anyone who typed a neighbour's number). Raises :class:`CallbackNotStored` when the case has no record
+        yet."""
         callback_id = "cb_" + secrets.token_hex(8)
         try:
             async with self._db.transaction() as session:
-                standing = await session.scalar(
-                    select(CallbackRequest)
-                    .where(
-                        CallbackRequest.municipality_id == new.municipality_id,
-                        CallbackRequest.phone == new.phone,
-                        CallbackRequest.done_at.is_(None),
-                    )
-                    .order_by(CallbackRequest.requested_at)
-                    .limit(1)
-                )
-                if standing is not None:
-                    return KeptCallback(standing.id, standing.requested_at, merged=True)
                 session.add(
                     CallbackRequest(
                         id=callback_id,
@@ -132,14 +121,18 @@ class Callbacks:
                 await session.delete(row)
 
     async def pending(self, municipality_ids: Collection[str]) -> list[CallbackRecord]:
-        """Requests not done yet in these municipalities, oldest first."""
+        """Requests not done yet in these municipalities, oldest first; a number left more than once in a town is
+        listed once, as its first request (staff call it once; marking it done marks them all)."""
         async with self._db.read() as session:
             rows = await session.scalars(
                 select(CallbackRequest)
                 .where(CallbackRequest.municipality_id.in_(list(municipality_ids)), CallbackRequest.done_at.is_(None))
-                .order_by(CallbackRequest.requested_at)
+                .order_by(CallbackRequest.requested_at, CallbackRequest.id)
             )
-            return [_record(row) for row in rows]
+            first: dict[tuple[str, str | None], CallbackRecord] = {}
+            for row in rows:
+                first.setdefault((row.municipality_id, row.phone), _record(row))
+            return list(first.values())
 
     async def pending_of(self, resident_ref: str) -> CallbackRecord | None:
         """The newest request not done yet that the resident ``resident_ref`` (``resident:<hash>``, the case's
@@ -179,18 +172,29 @@ class Callbacks:
     async def done(
         self, callback_id: str, *, municipality_ids: Collection[str], by: str, now: datetime
     ) -> CallbackRecord | None:
-        """Mark done and delete the number, once; None when it is not pending in these municipalities."""
+        """Mark done and delete the number, once, with every other request for the same number in that town
+        (staff were shown it once, :meth:`pending`); None when it is not pending in these municipalities."""
         async with self._db.transaction() as session:
-            result = await session.execute(
-                update(CallbackRequest)
+            asked = await session.scalar(
+                select(CallbackRequest)
                 .where(
                     CallbackRequest.id == callback_id,
                     CallbackRequest.municipality_id.in_(list(municipality_ids)),
                     CallbackRequest.done_at.is_(None),
                 )
-                .values(done_at=now, done_by=by, phone=None)
+                .with_for_update()
             )
-            if not getattr(result, "rowcount", 0):
+            if asked is None:
                 return None
-            row = await session.get(CallbackRequest, callback_id)
+            await session.execute(
+                update(CallbackRequest)
+                .where(
+                    CallbackRequest.municipality_id == asked.municipality_id,
+                    CallbackRequest.phone == asked.phone,
+                    CallbackRequest.done_at.is_(None),
+                )
+                .values(done_at=now, done_by=by, phone=None)
+                .execution_options(synchronize_session=False)
+            )
+            row = await session.get(CallbackRequest, callback_id, populate_existing=True)
             return None if row is None else _record(row)

@@ -42,6 +42,40 @@ async def sign_in(page: Page, server: LiveServer) -> None:
     await expect(page.get_by_test_id("hours-day")).to_have_count(7, timeout=WAIT_MS)
 
 
+async def test_the_hours_are_24_hour_clock_times_in_a_japanese_browser(server: LiveServer, browser: Browser) -> None:
+    """Session 15: <input type="time"> showed 「08:30 AM」 in a ja-JP Chromium. The fields show and take 24-hour
+    time (8:30, 0830, ８：３０ tidied to 08:30), and what is no time is named in words, nothing saved."""
+    context, page, problems = await new_page(browser, {"width": 1366, "height": 768})
+    try:
+        await sign_in(page, server)
+        opens = page.get_by_test_id("hours-opens1-mon")
+        await expect(opens).to_have_attribute("type", "text")  # drawn by us, not by the browser's locale
+        await expect(opens).to_have_value("08:30")
+        await expect(page.get_by_test_id("hours-time-hint")).to_contain_text("24時間")
+        await opens.fill("８：４５")
+        await opens.blur()
+        await expect(opens).to_have_value("08:45")
+        await page.get_by_test_id("hours-closes1-mon").fill("1730")
+        await page.get_by_test_id("hours-closes1-mon").blur()
+        await expect(page.get_by_test_id("hours-closes1-mon")).to_have_value("17:30")
+        await page.get_by_test_id("hours-closes1-tue").fill("25:00")
+        await page.get_by_test_id("hours-save").click()
+        await expect(page.get_by_test_id("hours-error")).to_contain_text("火曜日: 「25:00」は 時刻に なっていません")
+        await expect(page.get_by_test_id("hours-closes1-tue")).to_have_attribute("aria-invalid", "true")
+        await page.get_by_test_id("admin-hours").scroll_into_view_if_needed()
+        await shot(page, "admin-hours-24h-error-1366")
+        await page.get_by_test_id("hours-week").screenshot(path=str(ARTIFACTS / "admin-hours-24h-week-1366.png"))
+        assert await OpeningHoursStore(server.app[keys.DATABASE]).get("shiomi") is None
+        await page.get_by_test_id("hours-closes1-tue").fill("17:15")
+        await page.get_by_test_id("hours-save").click()
+        await expect(page.get_by_test_id("hours-notice")).to_contain_text("受付時間を 保存しました")
+        stored = await OpeningHoursStore(server.app[keys.DATABASE]).get("shiomi")
+        assert stored is not None and stored.spec.weekly["mon"] == "08:45-17:30", stored
+        assert problems == []
+    finally:
+        await context.close()
+
+
 @pytest.mark.parametrize(
     ("name", "viewport", "phone"),
     [("1366", {"width": 1366, "height": 768}, False), ("phone", {"width": 390, "height": 844}, True)],

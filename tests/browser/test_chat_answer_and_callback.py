@@ -99,6 +99,8 @@ async def test_a_callback_stands_after_a_reload_and_can_be_withdrawn(live_server
         item = staff.get_by_test_id("callback-list").locator(".callback-item")
         await expect(item).to_have_count(1, timeout=WAIT_MS)
         await expect(item).to_contain_text("ネパール語")  # the staff's name for it, not the picker's 「नेपाली」
+        # when it was left: the day with its weekday, 「12月7日（月） 14:05 受付」 (session 15: 「12/7 14:05」)
+        await expect(item).to_contain_text(re.compile(r"\d{1,2}月\d{1,2}日（[月火水木金土日]） \d{2}:\d{2} 受付"))
         await snap(staff, "a_full_callback_list_ne")
 
         await page.get_by_test_id("callback-withdraw").click()

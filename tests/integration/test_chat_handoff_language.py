@@ -78,6 +78,34 @@ async def test_a_page_switched_after_the_chat_opened_queues_the_new_language(liv
     await home.close()
 
 
+async def test_the_button_after_switching_language_answers_in_the_new_one(live_server: LiveServer) -> None:
+    """A line written in Japanese, then the page switched to English, then 「職員と話す」 (now "Talk to a person"):
+    the bot's "connecting you" line and the case are in English, the language the resident now uses — the
+    Japanese line was written before the switch (session 15: it answered in the chat's opening language)."""
+    home = await resident_peer(live_server)
+    said = ok(await home.call("chat.send", {"text": "住民票を とりたいです", "client_id": "w-1", "language": "ja"}))
+    cid = said["consultation_id"]
+    await home.wait_for("chat.message", lambda m: m["sender"] == "bot")
+    ok(await home.call("handoff.request", {"consultation_id": cid, "language": "en"}))
+    bot = await home.wait_for("chat.message", lambda m: m["sender"] == "bot" and m["bot"]["action"] == "handoff")
+    assert not kana(bot["text"]), bot["text"]
+    assert await queued_language(live_server, cid) == "en"
+    await home.close()
+
+
+async def test_a_line_in_another_language_on_the_same_page_still_decides(live_server: LiveServer) -> None:
+    """No switch since the line: lang14's rule stands, a Vietnamese line on an English page queues Vietnamese."""
+    home = await resident_peer(live_server)
+    text = "Tôi muốn lấy giấy chứng nhận cư trú, làm thế nào?"
+    said = ok(await home.call("chat.send", {"text": text, "client_id": "v-1", "language": "en"}))
+    cid = said["consultation_id"]
+    if "position" not in said:
+        await home.wait_for("chat.message", lambda m: m["sender"] == "bot")
+        ok(await home.call("handoff.request", {"consultation_id": cid, "language": "en"}))
+    assert await queued_language(live_server, cid) == "vi"
+    await home.close()
+
+
 def kana(text: str) -> bool:
     """Japanese outside brackets: the translations name the office's words in brackets, 「Phòng Thuế (税務課)」."""
     return any("\u3041" <= ch <= "\u30ff" for ch in re.sub(r"[(（][^()（）]*[)）]", "", text))
@@ -103,4 +131,31 @@ async def test_an_english_tax_question_at_the_kiosk_is_answered_in_english(live_
     text = "I got a tax letter 納税通知書, I don't understand it"
     preview = ok(await booth.call("triage.preview", {"text": text, "language": "en"}))["triage"]
     assert preview["route"] == "tax" and preview["answer"] and not kana(preview["answer"]), preview
+    await booth.close()
+
+
+@pytest.mark.parametrize(
+    ("page", "text", "language"),
+    [
+        # the page's Japanese was never chosen (the kiosk's default), the words are clearly English: English
+        ("ja", "I lost my residence card, what should I do?", "en"),
+        # kanji alone copied off a letter on a Vietnamese page: Vietnamese throughout, the triage's too
+        ("vi", "住民税 納税通知書", "vi"),
+        ("en", "I lost my residence card, what should I do?", "en"),
+    ],
+)
+async def test_the_kiosks_typed_question_goes_in_the_pages_language_unless_clearly_another(
+    live_server: LiveServer, page: str, text: str, language: str
+) -> None:
+    """As the phone chat decides it (lang14): the case, its triage and its summary say one language — the triage
+    guessed from the words alone while the case took the page's (session 15)."""
+    _, token, _ = await live_server.add_booth()
+    booth = Peer(live_server.booth_url, "/booth")
+    await booth.connect(auth={"token": token})
+    preview = ok(await booth.call("triage.preview", {"text": text, "language": page}))["triage"]
+    payload = {"route": preview["route"], "question": text, "language": page, "language_chosen": page != "ja"}
+    cid = ok(await booth.call("consultation.request", payload))["consultation_id"]
+    assert await queued_language(live_server, cid) == language
+    [record] = [r for r in await live_server.export_records() if r["consultation_id"] == cid]
+    assert record["language"] == language and record["summary"]["language"] == language, record
     await booth.close()

@@ -354,9 +354,29 @@ function windowsOf(text) {
   return text.split(",").map((part) => part.split("-").map((v) => v.trim().padStart(5, "0")));
 }
 
+/** "08:30" for a clock time typed as people type it — 8:30, 0830, 830, ８：３０ — or null when it is none; 24:00
+ * only as a closing time (the server's rule, domain/opening_hours.py). */
+function parseClock(text, { closing = false } = {}) {
+  const found = /^(\d{1,2}):?(\d{2})$/.exec(String(text).normalize("NFKC").replace(/\s+/g, ""));
+  if (!found) return null;
+  const [hour, minute] = [Number(found[1]), Number(found[2])];
+  if (minute > 59 || hour > 24 || (hour === 24 && (minute !== 0 || !closing))) return null;
+  return `${String(hour).padStart(2, "0")}:${found[2]}`;
+}
+
+// A text field, not <input type="time">: the browser draws a time field in its own locale's clock, and town staff
+// read 「08:30 AM」 for half past eight in a ja-JP Chromium (session 15). This one shows and takes 24-hour time in
+// every language, tidied to HH:MM as it is left; what cannot be a time is said in words at saving (weekFromForm).
 function timeInput(day, which, value) {
-  return el("input", { type: "time", value: value || "", step: "300", "data-day": day, "data-which": which,
+  const input = el("input", { type: "text", value: value || "", inputmode: "numeric", autocomplete: "off",
+    maxlength: "5", placeholder: "--:--", class: "hours-time", "data-day": day, "data-which": which,
     testid: `hours-${which}-${day}`, "aria-label": `${t(`admin.hours.weekday.${day}`)} ${t(`admin.hours.${which.replace(/[12]$/, "")}`)}` });
+  input.addEventListener("change", () => {
+    const tidy = parseClock(input.value, { closing: which.startsWith("closes") });
+    if (tidy) input.value = tidy;
+    input.removeAttribute("aria-invalid");
+  });
+  return input;
 }
 
 function dayRow(day, text, inherited = false) {
@@ -501,7 +521,16 @@ function weekFromForm() {
       weekly[day] = "closed";
       continue;
     }
-    const value = (which) => row.querySelector(`input[data-which="${which}"]`).value;
+    // the time as HH:MM, "" for an empty field; a field that is no time is marked and named in words
+    const value = (which) => {
+      const input = row.querySelector(`input[data-which="${which}"]`);
+      const typed = input.value.trim();
+      if (!typed) return "";
+      const tidy = parseClock(typed, { closing: which.startsWith("closes") });
+      if (tidy) return tidy;
+      input.setAttribute("aria-invalid", "true");
+      throw new HoursProblem(t("admin.hours.error.time", { day: name, value: typed }));
+    };
     const ranges = [];
     for (const n of ["1", "2"]) {
       const opens = value(`opens${n}`);

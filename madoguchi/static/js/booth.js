@@ -214,8 +214,7 @@ function renderThanksBody() {
     delete body.dataset.i18n; // the words carry the time and the digits: re-rendered on i18n:change below
     // the day in words, in the resident's language: 「12/7」 reads as 7 December in Japan and 12 July in Brazil
     const when = formatDayAndTime(new Date(taken.requested_at * 1000), { timeZone: timeZone() });
-    const key = taken.already ? "resident.callback.already" : "resident.callback.standing"; // merged: said so
-    const said = t(key, { when, digits: taken.phone_end });
+    const said = t("resident.callback.standing", { when, digits: taken.phone_end });
     // and when the town calls: in its opening hours (a number left at 18:30 is not called tonight)
     const weekly = noAnswer.hours?.weekly;
     body.textContent = weekly ? `${said}\n${t("booth.thanks.callback_when", { week: weekText(weekly) })}` : said;

@@ -10,7 +10,7 @@
 // municipality's zone (clock.js); numbers in their usual groups (numbers.js).
 
 import { languageName } from "./caselabels.js"; // 「ネパール語」 as the queue says it, not the picker's 「नेपाली」
-import { formatDayTime } from "./clock.js";
+import { formatShortDayTime } from "./dates.js";
 import { t } from "./i18n.js";
 import { telHref } from "./hotlines.js";
 import { formatPhone } from "./numbers.js";
@@ -39,7 +39,7 @@ function render() {
       about.textContent = t("console.callbacks.item", {
         route: t(`route.${item.route}`),
         language: languageName(item.language),
-        when: formatDayTime(item.requested_at),
+        when: formatShortDayTime(item.requested_at),
       });
       const where = document.createElement("span");
       where.className = "callback-where";

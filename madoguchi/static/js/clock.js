@@ -17,20 +17,6 @@ export function formatTime(epochSeconds) {
     .format(new Date(Number(epochSeconds) * 1000));
 }
 
-/** "12/6 14:05" for an epoch time in seconds, in the page's zone. */
-export function formatDayTime(epochSeconds) {
-  const parts = new Intl.DateTimeFormat("ja-JP", {
-    month: "numeric",
-    day: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-    timeZone: timeZone(),
-  }).formatToParts(new Date(Number(epochSeconds) * 1000));
-  const part = (type) => parts.find((p) => p.type === type)?.value ?? "";
-  return `${part("month")}/${part("day")} ${part("hour")}:${part("minute")}`;
-}
-
 /** The calendar day, weekday and clock of `date` in `zone`, as numbers (the words come from elsewhere: dates.js,
  * admin.js 「2026年12月8日（火） 8:30」). `weekday`: 0 = Sunday. */
 export function zonedFields(date, zone) {

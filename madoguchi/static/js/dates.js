@@ -1,11 +1,12 @@
-// Days and times in the resident's language (the booking page, the kiosk's bookings and check-in).
+// Days and times in the page's language: the resident's (the booking page, the kiosk's bookings and check-in) and
+// staff's short ones (the supervisor's booths, the console's call-back list: formatShortDayTime).
 //
 // Why not Intl alone: a browser without a language's date data (Debian's Chromium has none for Nepali) falls back
 // to a root format and shows 「M12 8, Tue」. Whether the browser can format a language is asked once
 // (Intl.DateTimeFormat.supportedLocalesOf); where it cannot, the day is put together from the catalog's month and
 // weekday words (`date.months`, `date.weekdays`, `date.day`), so every one of the nine languages reads right.
 
-import { zonedFields } from "./clock.js";
+import { zonedFields, zonedParts } from "./clock.js";
 import { language, t } from "./i18n.js";
 
 // page language → the locale asked of Intl (easy Japanese is written as Japanese; Tagalog's data is Filipino's)
@@ -64,4 +65,17 @@ export function formatDayAndTime(date, { timeZone = "Asia/Tokyo" } = {}) {
   const f = zonedFields(date, timeZone);
   const clock = `${String(f.hour).padStart(2, "0")}:${String(f.minute).padStart(2, "0")}`;
   return `${formatDay(date, { timeZone })} ${clock}`;
+}
+
+/** 「12月7日（月） 14:05」: the short day staff lists show (the supervisor's booths, the call-back list), with its
+ * weekday — Japanese offices read the day by it; 「12/7 14:05」 had none (session 15) — and the 24-hour clock, in
+ * the page's zone (clock.js), worded by the catalog (`date.short_day_time`) in each of the nine languages. */
+export function formatShortDayTime(epochSeconds) {
+  const f = zonedParts(epochSeconds);
+  return t("date.short_day_time", {
+    month: f.month,
+    day: f.day,
+    weekday: word("date.weekdays", f.weekday),
+    time: `${String(f.hour).padStart(2, "0")}:${String(f.minute).padStart(2, "0")}`,
+  });
 }

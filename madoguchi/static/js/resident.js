@@ -276,9 +276,8 @@ function renderCallback() {
     $("callback-withdraw-ask").hidden = true;
     return;
   }
-  // a number already waiting was merged into its request (possibly left elsewhere): said so, nothing to withdraw here
-  const key = callback.already ? "resident.callback.already" : "resident.callback.standing";
-  $("callback-standing-text").textContent = t(key, {
+  // the same words whether or not the number was waiting already: nobody learns that from typing it (session 15)
+  $("callback-standing-text").textContent = t("resident.callback.standing", {
     when: formatDayAndTime(new Date(callback.requested_at * 1000), { timeZone: timeZone() }), // in words (dates.js)
     digits: callback.phone_end || "",
   });
@@ -287,7 +286,7 @@ function renderCallback() {
   const weekly = noAnswer.hours?.weekly || closedNotice?.hours?.weekly;
   $("callback-when").hidden = !weekly;
   $("callback-when").textContent = weekly ? t("resident.callback.when", { week: weekText(weekly) }) : "";
-  $("callback-withdraw").hidden = Boolean(callback.already) || !$("callback-withdraw-ask").hidden;
+  $("callback-withdraw").hidden = !$("callback-withdraw-ask").hidden;
 }
 
 async function withdrawCallback(button) {

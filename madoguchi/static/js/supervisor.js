@@ -15,7 +15,7 @@
 
 import { io } from "/static/vendor/socket.io.esm.min.js";
 import { Banner } from "./banner.js";
-import { formatDayTime } from "./clock.js";
+import { formatShortDayTime } from "./dates.js";
 import { RECEIVE, SEND } from "./events.js";
 import { initI18n, t } from "./i18n.js";
 import { errorText, nowSeconds, request } from "./net.js";
@@ -381,7 +381,7 @@ function lastCallLine(call) {
     return line;
   }
   line.dataset.state = "seen";
-  const parts = [t("sv.booth.last_call", { time: formatDayTime(call.at) })];
+  const parts = [t("sv.booth.last_call", { time: formatShortDayTime(call.at) })];
   if (call.rtt_ms !== null && call.rtt_ms !== undefined) {
     parts.push(t("sv.booth.selftest.echo", { rtt: Math.round(call.rtt_ms), loss: Math.round(call.loss_pct ?? 0) }));
   }
@@ -402,7 +402,7 @@ function selfTestLine(test) {
   }
   line.dataset.state = test.state;
   line.dataset.at = String(test.at);
-  const time = formatDayTime(test.at); // the town's zone like every other time here, not the browser's
+  const time = formatShortDayTime(test.at); // the town's zone like every other time here, not the browser's
   const items = (test.items || []).map((item) => t(`booth.selftest.${item}`)).join("・");
   const parts = [t(`sv.booth.selftest.${test.state}`, { time, items })];
   if (test.rtt_ms !== null && test.rtt_ms !== undefined) {
@@ -423,7 +423,7 @@ function fillBoothRow(row, booth) {
   // an offline booth: when it was last seen connected (while this page's server has known it), so a booth
   // that dropped a minute ago reads differently from one that has been dark since yesterday
   if (!booth.online && booth.last_seen != null) {
-    row.append(el("div", { className: "self-test", testid: "sv-booth-last-seen" }, t("sv.booth.last_seen", { time: formatDayTime(booth.last_seen) })));
+    row.append(el("div", { className: "self-test", testid: "sv-booth-last-seen" }, t("sv.booth.last_seen", { time: formatShortDayTime(booth.last_seen) })));
   }
   row.append(selfTestLine(booth.self_test));
   row.append(lastCallLine(booth.last_call));
