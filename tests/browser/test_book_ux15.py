@@ -41,7 +41,10 @@ async def test_a_cancelled_booking_says_so_and_offers_another(browser: Browser, 
             again = page.get_by_test_id("book-again")
             await expect(again).to_have_text("Đặt lịch vào giờ khác")
             await again.scroll_into_view_if_needed()
-            await shot(page, "ux15-book-cancelled-phone-vi")
+            for name, viewport in SIZES.items():  # the same state at the kiosk's sizes too, for review
+                await page.set_viewport_size(viewport)
+                await shot(page, f"ux15-book-cancelled-{name}-vi")
+            await page.set_viewport_size(PHONE)
             box = await again.bounding_box()
             assert box is not None and box["height"] >= 56, box
             await again.click()
