@@ -45,6 +45,7 @@ STATUS: Final[dict[str, int]] = {
     "unknown_code": 404,
     "full": 409,
     "not_changeable": 409,
+    "cancelled": 409,
     "closed_day": 422,
     "not_today": 422,
     "wrong_way": 422,

@@ -18,6 +18,7 @@ ERRORS: Final[Mapping[str, str]] = {
     "invalid": "the request is not valid",
     "personal_number": PERSONAL_NUMBER_REFUSAL,
     "not_today": "this booking is for another day",
+    "cancelled": "this booking was cancelled",
     "wrong_way": "this booking is not a video call from home: come to the place you booked",
     "too_many_wrong_codes": "too many wrong booking codes were tried; code look-ups are paused, try again in a minute",
 }

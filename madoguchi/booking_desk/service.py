@@ -272,13 +272,16 @@ class BookingDesk:
     ) -> tuple[BookingRecord, Checkin]:
         """The resident at a booth (or the counter) with their code: mark the booking checked in and say whether
         they go ahead of walk-ins (within the window) or join as a walk-in (early or late). Only a booking of
-        today, of this town, still ``booked``, can check in."""
+        today, of this town, still ``booked``, can check in; a cancelled one never does (``cancelled``)."""
         record = await self.get(code)
         town = self.town(record.municipality_id)
         if municipality_id is not None and municipality_id != town.id:
             raise DeskError("unknown_code")
         if modes is not None and record.mode not in modes:
             raise DeskError("wrong_way")
+        if record.status == "cancelled":  # on any day, in the booking's language (ux15 item 2: a cancelled booking
+            # was told "this appointment is Wed 9 Dec, come back that day")
+            raise DeskError("cancelled", facts={"language": record.language})
         now = self.now()
         if local(record.start).date() != local(now).date():  # the kiosk names the day booked, in large print
             # and in the booking's language: a kiosk nobody switched yet says it so (ux14 item 4)

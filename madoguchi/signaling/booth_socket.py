@@ -154,6 +154,11 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
             checked = await self.checkin.check_in(
                 m.booking, municipality_id=conn.identity.municipality_id, source=str(conn.participant)
             )
+        # the booth's link dropped past the grace period and the server ended its call: back at the head of the
+        # line, not thanked (ux15 item 1); a case that ended otherwise is over, and the kiosk says thank you
+        resumed = m.resume is not None and await self.service.lost_case(conn.identity, m.resume)
+        if m.resume is not None and not resumed:
+            raise CounterError("not_resumable", "that consultation ended; start a new one")
         try:
             route = checked.route if checked is not None else m.route.value if m.route is not None else ""
             # a booking made in Vietnamese reached the agent as 日本語 (the kiosk's default): the booking's language
@@ -169,7 +174,7 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
                 urgent=urgent,
                 triage=triage,
                 summary=summary,
-                priority=1 if checked is not None and checked.priority else 0,
+                priority=1 if resumed or (checked is not None and checked.priority) else 0,
                 booking=checked.code if checked is not None else None,
             )
         except CounterError:

@@ -104,6 +104,7 @@ class ConsultationRequest(Event):
     question: FreeText | None = None  # free text typed at the booth; the server triages it
     booking: BookingCode | None = None  # a booking code: the server checks it in and takes the route from it
     language_chosen: bool = False  # the resident picked ``language`` on the kiosk: it wins over the booking's own
+    resume: ConsultationId | None = None  # the booth's case its lost link ended: the new one goes ahead of walk-ins
 
     @model_validator(mode="after")
     def _route_or_booking(self) -> Self:

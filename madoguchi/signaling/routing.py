@@ -409,6 +409,14 @@ class Routing:
             if c.resident == resident and c.is_open and c.state != State.WRAP_UP
         ]
 
+    def lost_by(self, resident: str, consultation_id: str) -> bool:
+        """Whether ``consultation_id`` is the resident's case that ended because their link stayed down past the
+        grace period (``resident_link_lost``): a booth back on line takes it up again at the head of the line rather
+        than being thanked for a call it never finished (ux15 item 1). Known while the case is still held (its
+        wrap-up); after that the booth starts over as a walk-in."""
+        c = self.state.consultations.get(consultation_id)
+        return c is not None and c.resident == resident and c.end_reason == "resident_link_lost"
+
     def current_for_agent(self, agent_id: str) -> Consultation | None:
         agent = self.state.agents.get(agent_id)
         if agent is None or agent.consultation_id is None:

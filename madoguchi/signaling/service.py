@@ -303,6 +303,10 @@ class CounterService:
         place = await self._place(cid)
         return {"consultation_id": cid, "position": place.position, "wait_estimate_s": place.wait_estimate_s}
 
+    async def lost_case(self, booth: BoothRecord, consultation_id: str) -> bool:
+        """Whether the booth's case ``consultation_id`` ended as its link was lost (``Routing.lost_by``)."""
+        return (await self._store.read()).lost_by(Participant.booth(booth.id), consultation_id)
+
     async def open_booked_video(
         self,
         participant: str,

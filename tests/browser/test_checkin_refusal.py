@@ -210,3 +210,36 @@ async def test_a_vietnamese_booking_of_another_day_is_refused_in_vietnamese(brow
             assert [p for p in problems if "favicon" not in p] == [], problems
         finally:
             await context.close()
+
+
+async def test_a_cancelled_booking_is_said_to_be_cancelled(browser: Browser, tmp_path: Path) -> None:
+    """ux15 item 2: the code of a booking cancelled on /book was answered with its day ("come back that day"). The
+    kiosk says it was cancelled, in the booking's language, and that help is there without one; at every size."""
+    async with running(tmp_path) as api:  # Monday 7 December, 8:00
+        server = LiveServer(app=api.app, base_url=api.base_url, settings=api.app[keys.SETTINGS])
+        _, _, kiosk_path = await server.add_booth("汐見郵便局ブース")
+        status, booked = await api.book(
+            place="shiomi-post-office", start="2026-12-09T10:00:00+09:00", language="vi", name_kana="nguyen van an"
+        )
+        assert status == 201, booked
+        status, _ = await api.call("DELETE", f"/api/bookings/{booked['code']}")
+        assert status == 200
+        for name, viewport in {**KIOSKS, "phone": PHONE}.items():
+            if name == "full":
+                continue
+            context, kiosk, problems = await new_page(browser, viewport)
+            try:
+                await kiosk.goto(api.base_url + kiosk_path)
+                await kiosk.get_by_test_id("checkin-start").click(timeout=WAIT_MS)
+                for digit in booked["code"]:
+                    await kiosk.get_by_test_id(f"checkin-digit-{digit}").click()
+                await kiosk.get_by_test_id("checkin-submit").click()
+                text = kiosk.get_by_test_id("checkin-refusal-text")
+                await expect(text).to_have_text(
+                    "Lịch hẹn này đã bị hủy. Bạn vẫn có thể được tư vấn mà không cần đặt lịch.", timeout=WAIT_MS
+                )
+                await expect(kiosk.get_by_test_id("checkin-refusal-do")).to_be_hidden()
+                await kiosk.screenshot(path=shot_path(f"k_{name}_checkin_cancelled"))
+                assert [p for p in problems if "favicon" not in p] == [], problems
+            finally:
+                await context.close()

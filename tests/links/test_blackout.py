@@ -60,7 +60,17 @@ async def test_a_ten_second_blackout_heals_by_itself(
                 pages = {"booth": booth, "agent": agent}
                 await start_video_clock(pages)  # the pages time their own video: no harness delay in the bound
                 booth_net.link_down()
-                await asyncio.sleep(BLACKOUT_S)
+                down_at = time.monotonic()
+                # ux15 item 1: the booth's pill said 「よい」 for 3–6 s after its link went, and then advised typing
+                # when nothing could be sent: 「切れています」 as soon as ICE (or the socket) says so, and the notice
+                # is the reconnecting one, never media.failed
+                await expect(booth.get_by_test_id("link-quality")).to_have_attribute("data-down", "true", timeout=8_000)
+                record_property("booth_pill_down_after_s", round(time.monotonic() - down_at, 1))
+                await expect(booth.get_by_test_id("call-notice")).to_have_attribute(
+                    "data-i18n", "booth.reconnecting.call"
+                )
+                await asyncio.sleep(max(0.0, BLACKOUT_S - 0.5 - (time.monotonic() - down_at)))
+                await expect(booth.get_by_test_id("call-notice")).not_to_have_attribute("data-i18n", "media.failed")
                 booth_net.link_up()
                 link_back_ms = time.time() * 1000  # the link (and its route) is back once link_up() returns
                 back = await wait_video_again(pages, since_ms=link_back_ms, within_s=20.0)

@@ -8,10 +8,11 @@
 import { applyTranslations, browserLanguage, initI18n, language, setLanguage, t } from "./i18n.js";
 import { TabMemory } from "./tabmemory.js";
 import { CONTACT_ERROR, TIME_GONE, contactProblem, nameLooksRight } from "./bookinput.js";
-import { formatBookingCode } from "./numbers.js";
+import { formatBookingCode, localDigits } from "./numbers.js";
 import { formatDay } from "./dates.js";
 import { LanguagePicker } from "./langpicker.js";
 
+const BOOK_AGAIN = new Set(["cancelled", "no_show", "done"]); // a booking that is no more: offer a new one
 const DONE_KEEP = { booth: "book.done.keep", counter: "book.done.keep_counter", video: "book.done.keep_video" };
 
 const $ = (id) => document.getElementById(id);
@@ -367,6 +368,10 @@ function showBooking(booking) {
   $("book-move").hidden = !active;
   $("book-cancel").hidden = !active;
   $("book-ics").hidden = !active; // no calendar entry for a booking that was cancelled or is over
+  // cancelled, missed or over: the green 「予約 できました」 box and its "enter this number" go, and a button
+  // offers a new booking (ux15 item 3: after cancelling on a phone both stayed, with no way to book again)
+  if (!active) $("done-card").hidden = true;
+  $("book-again").hidden = !BOOK_AGAIN.has(booking.status);
   showNotice(booking);
 }
 
@@ -467,6 +472,23 @@ async function cancel() {
   });
 }
 
+/** A new booking after one that is no more: the form again, its topic and way kept, the old code gone from the
+ * page and the address; the resident is taken to the form's first step. */
+function bookAgain() {
+  state.booking = null;
+  state.moving = null;
+  state.slot = null;
+  $("booking-view").hidden = true;
+  $("done-card").hidden = true;
+  $("book-lookup-code").value = "";
+  history.replaceState(null, "", location.pathname + location.search);
+  say("");
+  $("book-form").hidden = false;
+  refreshPlaces();
+  $("book-route").scrollIntoView({ block: "center" });
+  $("book-route").focus({ preventScroll: true });
+}
+
 function startMove() {
   const booking = state.booking;
   if (!booking) return;
@@ -513,8 +535,22 @@ function moveTo(slot) {
   return move(state.moving, slot);
 }
 
+/** Number the form's steps on show in order, in the page's digits: the catalogs say only what each step asks, so
+ * a path that skips one (no place for a call from home) still counts 1, 2, 3, 4, 5. */
+function numberSteps() {
+  let n = 0;
+  for (const mark of document.querySelectorAll("#book-form .book-step-n")) {
+    const shown = !mark.closest("[hidden]");
+    if (shown) n += 1;
+    mark.textContent = shown ? `${localDigits(n, language())}. ` : "";
+  }
+}
+
 // -- wiring -------------------------------------------------------------------------------------------------
 
+// the steps on show are numbered 1, 2, 3… in order whenever one appears or goes (a video call from home has no
+// place to choose, and its day was 「४」 after 「２」: ux15 item 4)
+new MutationObserver(numberSteps).observe($("book-form"), { subtree: true, attributes: true, attributeFilter: ["hidden"] });
 $("book-route").addEventListener("change", refreshPlaces);
 for (const radio of document.querySelectorAll('input[name="mode"]')) radio.addEventListener("change", refreshPlaces);
 $("book-place").addEventListener("change", refreshDays);
@@ -527,6 +563,7 @@ $("lookup-form").addEventListener("submit", (event) => {
 });
 $("book-cancel").addEventListener("click", cancel);
 $("book-move").addEventListener("click", startMove);
+$("book-again").addEventListener("click", bookAgain);
 // the tab's language choice, shared with the chat page of the same town (TabMemory: this tab only)
 const memory = new TabMemory(municipality);
 new LanguagePicker({
@@ -535,6 +572,7 @@ new LanguagePicker({
 });
 document.addEventListener("i18n:change", () => {
   const lang = language();
+  numberSteps();
   $("town-name").textContent = document.body.dataset[`town${lang[0].toUpperCase()}${lang.slice(1)}`] || "";
   for (const option of $("book-route").options) {
     if (option.value) option.textContent = routeName(option.value);

@@ -296,7 +296,8 @@ function restore(view, { reconnected = false } = {}) {
   const id = view && (view.consultation_id || view.id);
   const phase = view && view.state;
   if (!view || !id || FINISHED.has(phase)) {
-    if (["waiting", "call"].includes(state.screen)) showThanks();
+    if (reconnected && state.consultation && ["waiting", "call"].includes(state.screen)) resumeLostCase();
+    else if (["waiting", "call"].includes(state.screen)) showThanks();
     return;
   }
   if (QUEUED.has(phase) && stillWaiting.wasLeft(id)) {
@@ -327,6 +328,44 @@ function restore(view, { reconnected = false } = {}) {
     if (view.call) callScreen.start(view.call, { reconnected }); // the same call, its media renegotiated
     else showScreen("call");
     for (const line of view.chat || []) chat.receive(line, id); // fills whatever the link dropped, once
+  }
+}
+
+/**
+ * Back on line, the case is gone: the server ended it while this booth was away past the grace period (ux15 item 1:
+ * the resident was thanked and sent home, the line they typed lost). As when the agent's link drops: 「通信が
+ * 切れました。もう一度 おつなぎします」 and back in line ahead of walk-ins (`resume`); the lines typed while cut
+ * go with the new case as its question, for the agent who answers. A case that ended otherwise (the agent hung up
+ * meanwhile: `not_resumable`) is thanked as before.
+ */
+async function resumeLostCase() {
+  const lost = state.consultation;
+  const unsent = chat.outbox.pending.map((item) => item.payload.text).filter((text) => typeof text === "string");
+  callScreen.stop();
+  chat.clear();
+  state.consultation = null;
+  state.requesting = true;
+  try {
+    const payload = { route: lost.route, language: language(), resume: lost.id };
+    if (unsent.length) payload.question = unsent.join("\n").slice(0, 1000);
+    const ack = await request(socket, SEND.CONSULTATION_REQUEST, payload);
+    adoptConsultation({
+      id: ack.consultation_id,
+      route: lost.route,
+      position: ack.position,
+      waitEstimate: ack.wait_estimate_s ?? null,
+      since: nowSeconds(),
+      lost: true,
+      resumed: true,
+    });
+    replayEarly(ack.consultation_id);
+    showScreen("waiting");
+  } catch (err) {
+    console.warn("booth: the lost case was not taken up again", err.code || err);
+    state.consultation = lost;
+    showThanks();
+  } finally {
+    state.requesting = false;
   }
 }
 
@@ -531,6 +570,13 @@ socket.on("connect", () => {
   if (state.screen === "call") callScreen.linkUp();
   if (selfTest.due() || selfTest.networkFailed()) selfTest.run(); // the link is back: see whether the path is too
 });
+// the browser knows the network went before the socket does (its pings run out after seconds): say it at once
+window.addEventListener("offline", () => socket.connected && setConnection("offline"));
+window.addEventListener("online", () => {
+  if (!socket.connected) return;
+  setConnection("ready");
+  if (state.screen === "call") callScreen.linkUp();
+});
 let revoked = false;
 socket.on("disconnect", (reason) => {
   closedNotice.stop();
@@ -598,7 +644,8 @@ function onQueuePosition(message) {
     waitEstimate: message.wait_estimate_s ?? null,
     agentsOnDuty: message.agents_on_duty,
     offered: Boolean(message.ringing),
-    ...(message.call_lost !== undefined ? { lost: Boolean(message.call_lost) } : {}),
+    // a case taken up again after this booth's own link was lost (resumeLostCase) keeps saying so while it waits
+    ...(message.call_lost !== undefined ? { lost: Boolean(message.call_lost) || Boolean(c.resumed) } : {}),
     // a new desk (the server's flag lasts until the call that answered the transfer ends); a cut call is not "the right desk"
     ...(message.route
       ? {

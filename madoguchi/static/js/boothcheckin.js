@@ -14,7 +14,7 @@ const $ = (id) => document.getElementById(id);
 
 export const CHECKIN_DIGITS = 12; // a code's digits: 12, or 8 for one given before session 13 (bookings/codes.py)
 export const OLD_CHECKIN_DIGITS = 8;
-const CHECKIN_REFUSALS = new Set(["unknown_code", "not_today", "not_changeable", "too_many_wrong_codes"]);
+const CHECKIN_REFUSALS = new Set(["unknown_code", "not_today", "not_changeable", "cancelled", "too_many_wrong_codes"]);
 
 export class CheckInPad {
   /**

@@ -178,10 +178,13 @@ export class CallScreen {
       onMediaProblem: () => this.banner.show(t("media.unavailable")),
       onConnectionState: (connection) => {
         if (connection === "connected") {
+          this.watch?.setDown(false);
           this.setNotice(null);
           this.watch?.connected();
           if (this.call?.muted) this.sendMediaState(true); // the other side may have reloaded and forgotten
-        } else if (connection === "failed") this.setNotice("media.failed");
+        } else if (connection === "disconnected") this.mediaCut();
+        else if (connection === "failed" && this.ownLinkDown()) this.mediaCut();
+        else if (connection === "failed") this.setNotice("media.failed"); // the socket is up: text still goes
       },
     });
   }
@@ -244,11 +247,31 @@ export class CallScreen {
 
   /** Our own link dropped: say so on the video, where the person is looking. */
   linkDown() {
+    this.watch?.setDown(true);
     this.setNotice(firstKnownKey(...this.reconnectingKeys));
+  }
+
+  /** Whether this side cannot reach the server now (the socket is down, or the browser says it is offline): then
+   * nothing can be sent, text included. */
+  ownLinkDown() {
+    return !this.socket.connected || navigator.onLine === false;
+  }
+
+  /**
+   * ICE says the media link is cut (disconnected, or failed while our own link is down): the pill says 「切れています」
+   * at once (ux15 item 1: it said 「よい」 for 3–6 s while the agent already saw the drop), and the booth says it is
+   * reconnecting — never 「文字で やりとりを つづけてください」 when nothing, text included, can be sent. The other
+   * side's loss (media.peer_lost) is said more exactly and stays; the console waits for that word from the server.
+   */
+  mediaCut() {
+    this.watch?.setDown(true);
+    const vague = !this.noticeKey || this.noticeKey === CONNECTING || this.noticeKey === "media.failed";
+    if (this.polite && vague) this.setNotice(firstKnownKey(...this.reconnectingKeys));
   }
 
   /** Our own link is back: the reconnecting notice gives way (the media starts over by itself). */
   linkUp() {
+    if (this.call?.pc?.connectionState === "connected") this.watch?.setDown(false);
     if (!this.reconnectingKeys.includes(this.noticeKey)) return;
     if (this.textOnly) this.setNotice(this.textOnlyNotice);
     else if (this.live) this.setNotice(CONNECTING);

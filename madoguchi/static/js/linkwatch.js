@@ -43,6 +43,7 @@ const MODE_TEXT = Object.freeze({
   "forced:chat": "media.mode.chat_forced",
 });
 const CHECKING_TEXT = "link.quality.checking";
+const DOWN_TEXT = "link.quality.down"; // the link is cut (ICE disconnected, or our own socket): 「切れています」
 const QUALITY_TEXT = Object.freeze({ good: "link.quality.good", weak: "link.quality.weak", bad: "link.quality.bad" });
 
 export class LinkWatch {
@@ -149,6 +150,14 @@ export class LinkWatch {
   setConnecting(connecting) {
     if (this.connecting === Boolean(connecting)) return;
     this.connecting = Boolean(connecting);
+    this.render();
+  }
+
+  /** The link is cut (true: ICE says disconnected or failed, or this side's socket is offline), or no longer
+   * (false). ux15 item 1: the booth's pill said 「よい」 for seconds after its network went away. */
+  setDown(down) {
+    if (this.down === Boolean(down)) return;
+    this.down = Boolean(down);
     this.render();
   }
 
@@ -325,7 +334,8 @@ export class LinkWatch {
       this.qualityElement.hidden = false;
       this.qualityElement.dataset.state = quality;
       this.qualityElement.dataset.connecting = String(this.connecting);
-      const key = this.connecting ? CHECKING_TEXT : QUALITY_TEXT[quality];
+      this.qualityElement.dataset.down = String(Boolean(this.down));
+      const key = this.down ? DOWN_TEXT : this.connecting ? CHECKING_TEXT : QUALITY_TEXT[quality];
       if (this.qualityElement.dataset.i18n !== key) {
         this.qualityElement.dataset.i18n = key;
         this.qualityElement.textContent = t(key);

@@ -111,7 +111,7 @@ export function startBookedVideo({ socket, banner, language }) {
       for (const listener of socket.listeners(RECEIVE.RESIDENT_STATE)) listener({ consultation: ack.consultation });
       banner.show(t(`booth.checkin.${ack.booking.outcome}`), { kind: "info" });
     } catch (err) {
-      const key = { unknown_code: 1, not_today: 1, not_changeable: 1, too_many_wrong_codes: 1 }[err.code]
+      const key = { unknown_code: 1, not_today: 1, not_changeable: 1, cancelled: 1, too_many_wrong_codes: 1 }[err.code]
         ? `booth.checkin.error.${err.code}`
         : err.code === "wrong_way"
           ? "resident.video.wrong_way"

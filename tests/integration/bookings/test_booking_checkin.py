@@ -74,3 +74,16 @@ async def test_another_day_another_town_or_twice_is_refused(desk: tuple[BookingD
         await booking_desk.check_in(code)
     assert twice.value.code == "not_changeable"
     assert (await booking_desk.sweep())[0] == 0  # checked in: never a no-show
+
+
+async def test_a_cancelled_booking_never_checks_in(desk: tuple[BookingDesk, FakeClock]) -> None:
+    """ux15 item 2: a booking cancelled on /book was told "this is Wed 9 Dec, come back that day" at the booth;
+    on any day, before or on its own, the kiosk says it was cancelled."""
+    booking_desk, clock = desk
+    code = await book(booking_desk)
+    await booking_desk.cancel(code)
+    for now in (clock.now, START, START + timedelta(days=2)):
+        clock.now = now
+        with pytest.raises(DeskError) as refused:
+            await booking_desk.check_in(code)
+        assert refused.value.code == "cancelled"

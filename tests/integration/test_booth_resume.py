@@ -1,0 +1,52 @@
+"""A booth whose link stayed down past the grace period takes its case up again (ux15 item 1): the server ended the
+call (the agent writes the wrap-up) and the booth back on line asks again with ``resume``; the new case goes ahead
+of a walk-in who came meanwhile. Only that booth, and only a case its lost link ended, may do so: anything else is
+refused ``not_resumable`` (the kiosk then thanks the resident as before). The grace period is 1 s here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.support import LiveServer, agent_peer, answered_booth_call, booth_peer, make_settings, ok, serve
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+async def server(tmp_path: Path) -> AsyncIterator[LiveServer]:
+    async with serve(make_settings(tmp_path, grace_period_s=1.0)) as live:
+        yield live
+
+
+async def test_a_call_lost_past_the_grace_period_is_taken_up_again_ahead_of_walk_ins(server: LiveServer) -> None:
+    _, token, _ = await server.add_booth()
+    _, other_token, _ = await server.add_booth("ほかのブース")
+    await server.add_agent("aoki", PASSWORD)
+    agent = await agent_peer(server, "aoki", PASSWORD)
+    ok(await agent.call("agent.status", {"status": "available"}))
+    booth = await booth_peer(server, token)
+    cid = await answered_booth_call(booth, agent)
+    await booth.close()
+    ended = await agent.wait_for("call.end", lambda m: m["consultation_id"] == cid, within=10.0)
+    assert ended["reason"] == "resident_link_lost"
+
+    other = await booth_peer(server, other_token)
+    walk_in = ok(await other.call("consultation.request", {"route": "tax"}))
+    assert walk_in["position"] == 1
+    stranger = await other.call("consultation.request", {"route": "tax", "resume": cid})
+    assert stranger["error"]["code"] == "not_resumable", "another booth cannot take the case up"
+
+    back = await booth_peer(server, token)
+    await back.wait_for("booth.state")
+    again = ok(await back.call("consultation.request", {"route": "tax", "resume": cid, "question": "もしもし"}))
+    assert again["position"] == 1, "ahead of the walk-in who came meanwhile"
+    await other.wait_for("queue.position", lambda m: m["position"] == 2)
+    ok(await back.call("consultation.cancel", {"consultation_id": again["consultation_id"]}))
+
+    hung_up = await back.call("consultation.request", {"route": "tax", "resume": again["consultation_id"]})
+    assert hung_up["error"]["code"] == "not_resumable", "a case that ended otherwise is over"
+    for peer in (back, other, agent):
+        await peer.close()
