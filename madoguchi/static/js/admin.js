@@ -80,7 +80,7 @@ function showError(err) {
  * the top of the page). `near` is the form or table row the change came from. */
 function showFieldError(err, near) {
   const input = err.field ? near.querySelector(`[name="${err.field}"], [data-field="${err.field}"]`) : null;
-  if (!input && !["invalid_value", "invalid_payload"].includes(err.code)) return false;
+  if (!input && !["invalid_value", "invalid_payload", "required", "personal_number"].includes(err.code)) return false;
   // the refusal's own sentence when it has one (duplicate_name: a second 「汐見郵便局ブース」), else the field's
   const own = `admin.field_error.${err.code}`;
   const key = t(own) !== own ? own : `admin.field_error.${err.field}`;
