@@ -56,7 +56,10 @@ function kbTarget(file) {
 function kbSentence(problem) {
   const where = !problem.file ? "" : problem.line ? t("admin.kb.where_line", { file: problem.file, line: problem.line })
     : t("admin.kb.where_file", { file: problem.file });
-  const key = `admin.kb.problem.${problem.kind}`;
+  // a YAML slip of a known sort (a missing ":", the indent, a tab, an open quote or bracket) is named, on its
+  // own line (chatbot/yaml_fault.py); any other YAML mistake keeps the general sentence
+  const hinted = problem.kind === "yaml" && problem.hint ? `admin.kb.problem.yaml_${problem.hint}` : "";
+  const key = hinted && t(hinted) !== hinted ? hinted : `admin.kb.problem.${problem.kind}`;
   return `${t("admin.kb.not_replaced")} ${t(t(key) !== key ? key : "admin.kb.problem.content", { where })}`;
 }
 
@@ -98,18 +101,34 @@ function clearFieldErrors(near) {
   for (const old of near.querySelectorAll(".field-error")) old.remove();
 }
 
-function notice(text) {
+/** Put the page's one notice and error line beside the form a change came from, or back at the top for a table
+ * row's action (its row is rebuilt after the change), and clear what another form said: 「知識ベースを入れ替えました」
+ * appeared at the top of the page, out of view, while the hours' old 「受付時間を 保存しました。」 stood beside the
+ * upload button (session 15). */
+function sayBeside(near) {
+  const form = near?.tagName === "FORM" ? near : null;
+  const boxes = [$("admin-error"), $("admin-notice")];
+  if (form) form.after(...boxes);
+  else document.querySelector(".admin-main").prepend(...boxes);
+  for (const id of ["hours-notice", "hours-error", "kb-report"]) {
+    if (!form?.contains($(id)) && !(id === "kb-report" && form?.id === "kb-upload")) $(id).hidden = true;
+  }
+}
+
+function notice(text, near = null) {
+  sayBeside(near);
   $("admin-error").hidden = true;
   const box = $("admin-notice");
   box.textContent = text;
   box.hidden = false;
+  if (near) box.scrollIntoView({ block: "nearest" });
 }
 
 async function run(action, done, near = null) {
   if (near) clearFieldErrors(near);
   try {
     const result = await action();
-    notice(done ? done(result) : t("admin.done"));
+    notice(done ? done(result) : t("admin.done"), near);
     await reload();
     return result;
   } catch (err) {
@@ -118,6 +137,7 @@ async function run(action, done, near = null) {
       $("admin-error").hidden = true;
       return null;
     }
+    sayBeside(near);
     showError(refused);
     return null;
   }
@@ -546,6 +566,9 @@ function listedBookings(bookings) {
 
 /** What happened to the hours, beside the save button (it was said 4,000 px above it, at the top of the page). */
 function hoursSay(text, { error = false } = {}) {
+  sayBeside($("hours-form")); // another form's notice goes (the hours say theirs inside their own form)
+  $("admin-notice").hidden = true;
+  $("admin-error").hidden = true;
   $("hours-notice").hidden = error;
   $("hours-error").hidden = !error;
   const box = error ? $("hours-error") : $("hours-notice");
@@ -766,10 +789,10 @@ function wireForms() {
     // checking a knowledge base takes seconds: say so, and one press is one upload
     const submit = form.querySelector('[data-testid="admin-kb-submit"]');
     submit.disabled = true;
-    notice(t("admin.kb.checking"));
+    notice(t("admin.kb.checking"), form);
     let result;
     try {
-      result = await run(() => api(path, file, target.type), (r) => t("admin.kb.done", { entries: r.entries }));
+      result = await run(() => api(path, file, target.type), (r) => t("admin.kb.done", { entries: r.entries }), form);
     } finally {
       submit.disabled = false;
     }
@@ -779,6 +802,7 @@ function wireForms() {
       $("kb-report-detail").textContent = t("admin.kb.detail", { detail });
       $("kb-report-detail").hidden = !detail;
       report.hidden = false;
+      $("admin-error").hidden = true; // said once, in the report beside the form
     }
   });
   $("kiosk-hide").addEventListener("click", () => {
