@@ -36,7 +36,7 @@ def _tokens_before(text: str, index: int) -> list[yaml.Token]:
     found: list[yaml.Token] = []
     try:
         while scanner.check_token():
-            token = scanner.get_token()
+            token = scanner.get_token()  # type: ignore[no-untyped-call]
             if token.start_mark.index >= index:
                 break
             found.append(token)
