@@ -228,7 +228,7 @@ async def says_each_forms_result_beside_it(page: Page, sample: bytes) -> None:
     )
     await page.get_by_test_id("admin-kb-submit").click()
     done = page.get_by_test_id("admin-notice")
-    await expect(done).to_contain_text("知識ベースを入れ替えました", timeout=30_000)
+    await expect(done).to_contain_text("知識ベースを入れ替えました", timeout=180_000)  # the model is rebuilt
     await expect(done).to_be_in_viewport()
     await expect(page.get_by_test_id("admin-kb-submit")).to_be_in_viewport()
     await expect(page.get_by_test_id("hours-notice")).to_be_hidden()

@@ -8,7 +8,7 @@
 
 import { zonedParts } from "./clock.js";
 import { formatBookingCode } from "./numbers.js";
-import { applyTranslations, initI18n, t } from "./i18n.js";
+import { applyTranslations, hasText, initI18n, t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const CSRF = document.querySelector('meta[name="csrf-token"]')?.content || "";
@@ -59,8 +59,8 @@ function kbSentence(problem) {
   // a YAML slip of a known sort (a missing ":", the indent, a tab, an open quote or bracket) is named, on its
   // own line (chatbot/yaml_fault.py); any other YAML mistake keeps the general sentence
   const hinted = problem.kind === "yaml" && problem.hint ? `admin.kb.problem.yaml_${problem.hint}` : "";
-  const key = hinted && t(hinted) !== hinted ? hinted : `admin.kb.problem.${problem.kind}`;
-  return `${t("admin.kb.not_replaced")} ${t(t(key) !== key ? key : "admin.kb.problem.content", { where })}`;
+  const key = hinted && hasText(hinted) ? hinted : `admin.kb.problem.${problem.kind}`;
+  return `${t("admin.kb.not_replaced")} ${t(hasText(key) ? key : "admin.kb.problem.content", { where })}`;
 }
 
 function errorSentence(err) {
@@ -85,9 +85,9 @@ function showFieldError(err, near) {
   const input = err.field ? near.querySelector(`[name="${err.field}"], [data-field="${err.field}"]`) : null;
   if (!input && !["invalid_value", "invalid_payload", "required", "personal_number"].includes(err.code)) return false;
   // the refusal's own sentence when it has one (duplicate_name: a second 「汐見郵便局ブース」), else the field's
-  const own = `admin.field_error.${err.code}`;
-  const key = t(own) !== own ? own : `admin.field_error.${err.field}`;
-  const text = !input ? t("admin.field_error.form") : t(key) !== key ? t(key) : t("admin.field_error.other");
+  // (hasText: asking t() for a key a catalog lacks logs a warning each time)
+  const key = hasText(`admin.field_error.${err.code}`) ? `admin.field_error.${err.code}` : `admin.field_error.${err.field}`;
+  const text = !input ? t("admin.field_error.form") : hasText(key) ? t(key) : t("admin.field_error.other");
   const box = el("p", { class: "field-error", role: "alert", testid: "admin-field-error", text });
   box.title = err.detail || ""; // the server's words, for whoever supports the office
   // beside the input; a refusal naming no input goes at the end of the form or row it came from
