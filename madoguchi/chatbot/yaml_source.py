@@ -15,6 +15,7 @@ import yaml
 from pydantic import ValidationError
 from yaml.composer import ComposerError
 
+from madoguchi.chatbot.yaml_fault import fault
 from madoguchi.domain.safe_text import find_unsafe, unsafe_message
 
 MAX_TEXT: Final = 10_000
@@ -57,13 +58,18 @@ class KnowledgeBaseError(ValueError):
     """A knowledge-base file is wrong; ``str()`` reads ``path:line: what is wrong``. ``kind`` says what sort of
     mistake for a sentence in the reader's language (/admin's upload report): ``yaml`` (not YAML: indentation,
     ``:``, quotes), ``encoding`` (not UTF-8), ``empty``, ``missing`` (a file the folder needs), ``content`` (a
-    field or value the loader refuses); ``message`` stays the English detail for whoever supports the office."""
+    field or value the loader refuses); ``message`` stays the English detail for whoever supports the office.
+    ``hint``: for ``yaml``, the sort of slip when it is known (``colon``, ``indent``, ``tab``, ``quote``:
+    :mod:`~madoguchi.chatbot.yaml_fault`), and ``line`` is then where the slip is, not where PyYAML noticed it."""
 
-    def __init__(self, path: Path, line: int | None, message: str, *, kind: str = "content") -> None:
+    def __init__(
+        self, path: Path, line: int | None, message: str, *, kind: str = "content", hint: str | None = None
+    ) -> None:
         self.path = path
         self.line = line
         self.message = message
         self.kind = kind
+        self.hint = hint
         where = f"{path}:{line}" if line is not None else str(path)
         super().__init__(f"{where}: {message}")
 
@@ -83,9 +89,9 @@ def compose(path: Path) -> tuple[yaml.Node, Any]:
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise KnowledgeBaseError(path, line, f"not valid YAML: {exc.problem or exc.context}", kind="yaml") from exc
+        slip = fault(text, exc)
+        message = f"not valid YAML: {exc.problem or exc.context}"
+        raise KnowledgeBaseError(path, slip.line, message, kind="yaml", hint=slip.hint) from exc
     found = find_unsafe(data)
     if found is not None:
         # a "\0" or "\x1b" escape: a NUL in an answer would be refused by PostgreSQL in every chat line that

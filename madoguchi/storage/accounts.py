@@ -75,7 +75,9 @@ def clean_latin_name(text: str) -> str:
     letters = [c for c in name if c not in _LATIN_PUNCTUATION]
     latin = all(unicodedata.name(c, "").startswith("LATIN ") for c in letters)
     if name and (not latin or not letters or len(name) > 100):
-        raise InvalidValue("the name in Latin letters may use only letters, spaces, '.', \"'\" and '-' (up to 100)")
+        raise InvalidValue(
+            "the name in Latin letters may use only letters, spaces, '.', \"'\" and '-' (up to 100)", field="latin_name"
+        )
     return name
 
 
@@ -95,7 +97,7 @@ def _clean_list(what: str, values: Iterable[str]) -> list[str]:
         if value and value not in cleaned:
             cleaned.append(value)
     if not cleaned:
-        raise InvalidValue(f"{what} must name at least one entry")
+        raise InvalidValue(f"{what} must name at least one entry", field=what)
     return cleaned
 
 
@@ -135,18 +137,19 @@ class Accounts:
         latin_name: str = "",
         now: datetime | None = None,
     ) -> StaffRecord:
-        refuse_personal_number("the username", username)
-        refuse_personal_number("the display name", display_name or "")
+        refuse_personal_number("the username", username, field="username")
+        refuse_personal_number("the display name", display_name or "", field="display_name")
         latin = clean_latin_name(latin_name)
         if not _USERNAME_PATTERN.fullmatch(username):
             raise InvalidValue(
                 f"username must be 1..64 letters, digits, '.', '_' or '-' (starting with a letter or digit), "
-                f"got {username!r}"
+                f"got {username!r}",
+                field="username",
             )
         if role not in ROLES:
-            raise InvalidValue(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+            raise InvalidValue(f"role must be one of {', '.join(ROLES)}, got {role!r}", field="role")
         if len(password) < MIN_PASSWORD_LENGTH:
-            raise InvalidValue(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+            raise InvalidValue(f"password must be at least {MIN_PASSWORD_LENGTH} characters", field="password")
         municipalities = _clean_list("municipality_ids", municipality_ids)
         route_list = _clean_list("routes", routes)
         language_list = _clean_list("languages", languages)
@@ -244,7 +247,7 @@ class Accounts:
         same rights again ends nothing. A new Latin name shows from their next call."""
         latin = None if latin_name is None else clean_latin_name(latin_name)
         if role is not None and role not in ROLES:
-            raise InvalidValue(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+            raise InvalidValue(f"role must be one of {', '.join(ROLES)}, got {role!r}", field="role")
         route_list = None if routes is None else _clean_list("routes", routes)
         language_list = None if languages is None else _clean_list("languages", languages)
         async with self._db.transaction() as session:

@@ -75,12 +75,12 @@ def audit_detail(action: str, booth: BoothRecord) -> dict[str, object]:
 
 
 def _clean_name(name: str) -> str:
-    refuse_personal_number("the booth name", name)
+    refuse_personal_number("the booth name", name, field="name")
     name = mask_pii(name.strip()).text  # admin-typed free text is masked like any other
     if not name:
-        raise InvalidValue("booth name must not be empty")
+        raise InvalidValue("booth name must not be empty", field="name")
     if len(name) > 200:
-        raise InvalidValue("booth name must be at most 200 characters")
+        raise InvalidValue("booth name must be at most 200 characters", field="name")
     return name
 
 

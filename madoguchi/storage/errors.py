@@ -12,6 +12,10 @@ from madoguchi.domain.pii_fields import MY_NUMBER_REFUSAL, holds_my_number
 class StorageError(Exception):
     """Base class: a request the storage layer refused (bad input or a missing row), not a crash."""
 
+    field: str | None = None
+    """The input the refusal is about (``username``), when one is: /admin says its sentence beside that input
+    instead of 「入力した 内容を 確かめてください。」 under the form (session 15)."""
+
 
 class DuplicateUsername(StorageError):
     def __init__(self, username: str) -> None:
@@ -40,12 +44,21 @@ class DuplicateId(StorageError):
 class InvalidValue(StorageError):
     """A value outside its allowed set (role, place kind, channel, sender...) or an empty required text."""
 
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
-def refuse_personal_number(what: str, value: str) -> None:
+
+class PersonalNumberRefused(InvalidValue):
+    """A name or id that holds a 個人番号: said as that, not as the field's usual rule (a username of twelve
+    digits has the right letters)."""
+
+
+def refuse_personal_number(what: str, value: str, *, field: str | None = None) -> None:
     """Refuse a name or an id that holds a 個人番号 in any form (``domain.pii_fields``), without repeating it: a
     username, display name, booth or place name is listed in exports and shown to residents (session 11)."""
     if holds_my_number(value):
-        raise InvalidValue(f"{what}: {MY_NUMBER_REFUSAL}")
+        raise PersonalNumberRefused(f"{what}: {MY_NUMBER_REFUSAL}", field=field)
 
 
 class DuplicateBoothName(StorageError):

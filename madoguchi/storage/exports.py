@@ -1,8 +1,10 @@
 """Exports: every consultation as one flat row (CSV or JSON lines), for the town's own statistics.
 
 Read in batches, each its own short transaction, so exporting years of records neither holds a transaction open
-nor loads everything into memory. The columns are :data:`EXPORT_FIELDS`; ``agent_username`` is the agent who
-answered (``consultations.agent_id``), as before participants were recorded. ``outcome`` is how the reports and the
+nor loads everything into memory. The columns are :data:`EXPORT_FIELDS`; ``agent_name`` and ``agent_username`` are
+the agent who answered (``consultations.agent_id``), as before participants were recorded: the display name first
+(「窓口 一郎」, the name /reports shows — a sheet that said ``agent1`` matched no row of the page, session 15),
+then the login name for whoever administers the accounts. ``outcome`` is how the reports and the
 supervisor's 「今日」 figures count the case (:func:`madoguchi.domain.outcomes.outcome`: answered, callback,
 abandoned, short_abandoned, in_hand; empty for a web chat that never asked for a person), so a sheet counted in
 Excel agrees with /reports: a call-back request is state ``abandoned`` (the resident stopped waiting) but outcome
@@ -39,6 +41,7 @@ EXPORT_FIELDS = (
     "urgent",
     "state",
     "outcome",
+    "agent_name",
     "agent_username",
     "requested_at",
     "offered_at",
@@ -112,7 +115,7 @@ async def export_rows(
     after: tuple[datetime, str] | None = None
     while True:
         query = (
-            select(Consultation, Booth.name, Place.name, Staff.username, _queued_at())
+            select(Consultation, Booth.name, Place.name, Staff.username, Staff.display_name, _queued_at())
             .outerjoin(Booth, Consultation.booth_id == Booth.id)
             .outerjoin(Place, Booth.place_id == Place.id)
             .outerjoin(Staff, Consultation.agent_id == Staff.id)
@@ -146,8 +149,9 @@ async def export_rows(
                     transcripts[line.consultation_id].append(
                         {"seq": line.seq, "sender": line.sender, "text": line.text, "at": iso(line.at)}
                     )
-        for consultation, booth_name, place_name, agent_username, queued_at in rows:
-            row = _export_row(consultation, booth_name, place_name, agent_username, transcripts[consultation.id])
+        for consultation, booth_name, place_name, agent_username, agent_name, queued_at in rows:
+            agent = (agent_name or agent_username, agent_username)
+            row = _export_row(consultation, booth_name, place_name, agent, transcripts[consultation.id])
             row["outcome"] = _outcome(consultation, queued_at, short_abandon_s)
             yield row
         if len(rows) < batch:
@@ -187,9 +191,10 @@ def _export_row(
     row: Consultation,
     booth_name: str | None,
     place_name: str | None,
-    agent_username: str | None,
+    agent: tuple[str | None, str | None],
     transcript: list[dict[str, Any]],
 ) -> dict[str, Any]:
+    """``agent``: the answering agent's display name (「窓口 一郎」, as /reports shows them) and username."""
     wait_end = row.answered_at or row.ended_at or row.closed_at
     exported: dict[str, Any] = {
         "consultation_id": row.id,
@@ -203,7 +208,8 @@ def _export_row(
         "urgent": row.urgent,
         "state": row.state,
         "outcome": None,
-        "agent_username": agent_username,
+        "agent_name": agent[0],
+        "agent_username": agent[1],
         "requested_at": iso(row.requested_at),
         "offered_at": iso(row.offered_at),
         "answered_at": iso(row.answered_at),

@@ -71,21 +71,21 @@ def clean_place_names(names: Mapping[str, str] | None, reading: str | None) -> t
     return cleaned, reading
 
 
-def _require_text(what: str, value: str) -> str:
-    refuse_personal_number(what, value)
+def _require_text(what: str, value: str, field: str | None = None) -> str:
+    refuse_personal_number(what, value, field=field)
     value = value.strip()
     if not value:
-        raise InvalidValue(f"{what} must not be empty")
+        raise InvalidValue(f"{what} must not be empty", field=field)
     return value
 
 
 _ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
-def _require_id(what: str, value: str) -> str:
-    refuse_personal_number(what, value)
+def _require_id(what: str, value: str, field: str | None = None) -> str:
+    refuse_personal_number(what, value, field=field)
     if not _ID_PATTERN.fullmatch(value):
-        raise InvalidValue(f"{what} must be 1..64 letters, digits, '-' or '_', got {value!r}")
+        raise InvalidValue(f"{what} must be 1..64 letters, digits, '-' or '_', got {value!r}", field=field)
     return value
 
 
@@ -125,12 +125,12 @@ class Municipalities:
         reading: str | None = None,
     ) -> PlaceRecord:
         if kind not in PLACE_KINDS:
-            raise InvalidValue(f"place kind must be one of {', '.join(PLACE_KINDS)}, got {kind!r}")
+            raise InvalidValue(f"place kind must be one of {', '.join(PLACE_KINDS)}, got {kind!r}", field="kind")
         other_names, reading = clean_place_names(names, reading)
         record = PlaceRecord(
-            id=_require_id("place id", place_id),
+            id=_require_id("place id", place_id, "place_id"),
             municipality_id=municipality_id,
-            name=mask_pii(_require_text("place name", name)).text,  # admin-typed free text is masked too
+            name=mask_pii(_require_text("place name", name, "name")).text,  # admin-typed free text is masked too
             kind=kind,
             names=other_names,
             reading=reading,

@@ -191,6 +191,13 @@ async def test_the_call_screen_fits_in_every_language_on_both_sides(server: Live
             assert shown["height"] >= least and shown["shown"] > 0.99, (testid, shown)
         assert (await seen(agent, "transfer-route"))["font"] >= 18
         await shot(agent, "console-transfer-wide")
+        # session 15: 引き継ぐ and やめる whole at 1280×720 too (the chat's form hid them at 1366×768)
+        await agent.set_viewport_size({"width": 1280, "height": 720})
+        for testid in ("transfer-note", "transfer-submit", "transfer-cancel"):
+            shown = await seen(agent, testid)
+            assert shown["height"] >= 40 and shown["shown"] > 0.99, (testid, shown)
+        await shot(agent, "console-transfer-video-1280x720")
+        await agent.set_viewport_size(SIZES["wide"])
         await agent.get_by_test_id("transfer-cancel").click()
         # ending asks once, and saying no keeps the call
         await agent.get_by_test_id("end-call").click()

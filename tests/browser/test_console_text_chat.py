@@ -61,6 +61,13 @@ CUT_JS = """(id) => {
 }"""
 
 
+SCROLLS_JS = """(id) => {
+  const el = document.querySelector(`[data-testid="${id}"]`);
+  return el.scrollHeight > el.clientHeight + 1;
+}"""
+DESKS = {size: viewport for size, viewport in SIZES.items() if size in ("wide", "full-hd")}
+
+
 @pytest.fixture
 async def server(tmp_path: Path) -> AsyncIterator[LiveServer]:
     # a grace period long enough that the reload below happens while the resident's screen is still awaited
@@ -150,8 +157,31 @@ async def test_a_text_chat_fits_the_desk_and_tells_the_truth(server: LiveServer,
             await agent.set_viewport_size(viewport)
             await agent.wait_for_timeout(100)
             await shot(agent, f"console-transfer-staffing-{size}")
+        # session 15: at 1366×768 the form was a 117 px box that scrolled, 引き継ぐ and やめる out of sight and
+        # チャットを終える where 引き継ぐ should be; it is whole now, the call's buttons wait under it
+        problems = []
+        for size, viewport in {**DESKS, "hd-720": {"width": 1280, "height": 720}}.items():
+            await agent.set_viewport_size(viewport)
+            await agent.wait_for_timeout(100)
+            for testid in (
+                "transfer-route",
+                "transfer-staffing",
+                "transfer-note",
+                "transfer-submit",
+                "transfer-cancel",
+            ):
+                found = await agent.evaluate(BOX_JS, testid)
+                if not found or found["shown"] < 0.99:
+                    problems.append(f"{size}: {testid} not wholly on screen: {found}")
+            if await agent.evaluate(SCROLLS_JS, "transfer-form"):
+                problems.append(f"{size}: the transfer form scrolls inside itself")
+            if await agent.get_by_test_id("end-call").is_visible():
+                problems.append(f"{size}: チャットを終える is on screen beside the transfer form")
+            await shot(agent, f"console-transfer-chat-{size}")
+        assert problems == []
         await agent.set_viewport_size(SIZES["wide"])
         await agent.get_by_test_id("transfer-cancel").click()
+        await expect(agent.get_by_test_id("end-call")).to_be_visible()
 
         # the resident's screen goes: the badge says the call is paused, not going on
         await home_ctx.close()

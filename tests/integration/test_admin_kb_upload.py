@@ -99,7 +99,7 @@ async def test_a_valid_file_replaces_the_knowledge_base_and_the_running_triage(k
     [
         (
             lambda t: t.replace("  - id: resident-tax\n", "  - id: resident-tax\n    title: [broken\n", 1),
-            "kb/tax.yaml:5: not valid YAML",
+            "kb/tax.yaml:4: not valid YAML",  # the unclosed [ (session 15; PyYAML noticed it on 5)
         ),
         (lambda t: t.replace("    answer:\n", "    answr:\n", 1), "kb/tax.yaml:"),
         (lambda t: t.replace("route: tax", "route: taxes"), "kb/tax.yaml:1:"),
@@ -208,7 +208,7 @@ async def test_another_towns_id_is_refused_before_the_model_is_built(
         kb_server, "admin-a", text.replace("\nid: shiomi\n", "\nid: nagi\n").encode(), file="municipality.yaml"
     )
     assert status == 400, body
-    assert body["problem"] == {"kind": "town", "file": "municipality.yaml", "line": None}
+    assert body["problem"] == {"kind": "town", "file": "municipality.yaml", "line": None, "hint": None}
     assert "expected 'shiomi'" in str(body["error"])
     broken = tax_yaml(kb_server).read_text(encoding="utf-8").replace("route: tax", "route: taxes")
     status, body = await upload(kb_server, "admin-a", broken.encode(), file="kb/tax.yaml")

@@ -433,3 +433,32 @@ async def test_a_staff_members_name_in_latin_letters_is_given_changed_and_checke
     assert user is not None and user.latin_name == "Futaba Madoguchi"
     updates = [d for _, action, d in await audit_actions(live_server) if action == "user.update"]
     assert [d["latin_name"] for d in updates] == ["Futaba Madoguchi"]  # the audit says what residents now read
+
+
+async def test_a_refused_staff_field_is_named_so_the_page_says_why_beside_it(live_server: LiveServer) -> None:
+    """Session 15: 「山田 花子」 as a username got only 「入力した 内容を 確かめてください。」 — storage refused it
+    without naming the field. Each refusal now names its input (and an empty one, or a personal number, its own
+    reason), so the page puts that field's sentence beside it."""
+    await two_towns(live_server)
+    fields = {"role": "agent", "municipality_id": "shiomi", "routes": ["*"], "languages": ["ja"]}
+    async with signed_in(live_server, "admin-a") as admin:
+        for body, code, field in [
+            ({"username": "山田 花子", **fields}, "invalid_value", "username"),
+            ({"username": "   ", **fields}, "required", "username"),
+            ({"username": "123456789018", **fields}, "personal_number", "username"),
+            (
+                {"username": "hanako", "display_name": "マイナンバー 123456789018", **fields},
+                "personal_number",
+                "display_name",
+            ),
+            ({"username": "hanako", **fields, "role": "boss"}, "invalid_value", "role"),
+            ({"username": "hanako", **fields, "password": "short"}, "invalid_payload", "password"),
+        ]:
+            status, refused = await admin.post("/api/admin/staff", body)
+            assert status == 400 and refused["error"]["message"], (body, refused)
+            assert (refused["error"]["code"], refused["error"].get("field")) == (code, field), (body, refused)
+        status, refused = await admin.post(
+            "/api/admin/places", {"place_id": "x", "name": "x", "kind": "castle", "municipality_id": "shiomi"}
+        )
+        assert status == 400 and refused["error"]["field"] == "kind", refused
+    assert await live_server.app[keys.ACCOUNTS].by_username("hanako") is None

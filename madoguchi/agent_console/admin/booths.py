@@ -132,7 +132,7 @@ async def _stored(change: Awaitable[T]) -> T:
             409, "duplicate_id", "this place id cannot be used; please choose another", field="place_id"
         ) from None
     except StorageError as error:
-        raise guard.refuse(400, "invalid_value", str(error)) from None
+        raise guard.refused_by_storage(error) from None
 
 
 async def _audit_booth(request: web.Request, staff: StaffRecord, action: str, booth: BoothRecord) -> None:
@@ -192,7 +192,7 @@ async def add_place(request: web.Request) -> web.StreamResponse:
     new = await guard.body(request, NewPlace)
     guard.require_scope(staff, new.municipality_id, "municipality")
     if new.kind not in PLACE_KINDS:
-        raise guard.refuse(400, "invalid_value", f"kind must be one of {', '.join(PLACE_KINDS)}")
+        raise guard.refuse(400, "invalid_value", f"kind must be one of {', '.join(PLACE_KINDS)}", field="kind")
     place = await _stored(
         Municipalities(request.app[keys.DATABASE]).add_place(
             new.place_id,

@@ -19,6 +19,7 @@ from madoguchi.agent_console import auth
 from madoguchi.http_json import read_json
 from madoguchi.storage.accounts import StaffRecord
 from madoguchi.storage.audit import AuditLog
+from madoguchi.storage.errors import PersonalNumberRefused, StorageError
 
 CSRF_HEADER: Final = "X-CSRF-Token"
 ADMIN_ROLE: Final = "admin"
@@ -45,6 +46,14 @@ def refuse(
     return kinds[status](text=json.dumps(body, ensure_ascii=False), content_type="application/json")
 
 
+def refused_by_storage(error: StorageError) -> web.HTTPException:
+    """A 400 for input storage refused, naming the input when storage did (``StorageError.field``): the page says
+    the field's own sentence beside it (「ユーザー名は 半角の 英字・数字…」), not a guess for the whole form. A
+    personal number is its own code: the field's usual rule would not say what is wrong with twelve digits."""
+    code = "personal_number" if isinstance(error, PersonalNumberRefused) else "invalid_value"
+    return refuse(400, code, str(error), field=error.field)
+
+
 async def admin(request: web.Request, *, changing: bool) -> StaffRecord:
     """The signed-in admin; for a change, also the same-site and CSRF checks."""
     found = await auth.current_session(request)
@@ -68,7 +77,14 @@ async def body(request: web.Request, model: type[Body]) -> Body:
         errors = exc.errors()
         where = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in errors[:3])
         field = str(errors[0]["loc"][0]) if errors and errors[0]["loc"] else None
-        raise refuse(400, "invalid_payload", where, field=field) from None
+        raise refuse(400, _payload_code(errors[0]) if errors else "invalid_payload", where, field=field) from None
+
+
+def _payload_code(error: Any) -> str:
+    """``required`` for a text left empty (the page says 「この欄を 入れてください。」 beside it, not the field's
+    rule for what it may hold); ``invalid_payload`` for anything else."""
+    empty = error["type"] == "missing" or (error["type"] == "string_too_short" and not str(error["input"]).strip())
+    return "required" if empty else "invalid_payload"
 
 
 async def audit(request: web.Request, staff: StaffRecord, action: str, detail: Mapping[str, Any]) -> None:

@@ -60,14 +60,17 @@ class UploadRefused(Exception):
     ``empty``, ``missing``, ``content``), or ``name`` (the file's name), ``zip`` (not a zip, too large, damaged,
     not one municipality folder), ``town`` (another town's folder)."""
 
-    def __init__(self, message: str, *, kind: str, file: str | None = None, line: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, kind: str, file: str | None = None, line: int | None = None, hint: str | None = None
+    ) -> None:
         super().__init__(message)
         self.kind = kind
         self.file = file
         self.line = line
+        self.hint = hint  # a YAML slip's sort (KnowledgeBaseError.hint): the page names it
 
     def problem(self) -> dict[str, str | int | None]:
-        return {"kind": self.kind, "file": self.file, "line": self.line}
+        return {"kind": self.kind, "file": self.file, "line": self.line, "hint": self.hint}
 
 
 def _check_name(name: str) -> None:
@@ -168,7 +171,7 @@ def _reported(staging: Path) -> Iterator[None]:
         where = error.path.relative_to(staging) if error.path.is_relative_to(staging) else error.path.name
         line = f":{error.line}" if error.line is not None else ""
         raise UploadRefused(
-            f"{where}{line}: {error.message}", kind=error.kind, file=str(where), line=error.line
+            f"{where}{line}: {error.message}", kind=error.kind, file=str(where), line=error.line, hint=error.hint
         ) from None
 
 

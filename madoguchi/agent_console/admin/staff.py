@@ -135,7 +135,7 @@ async def add_staff(request: web.Request) -> web.StreamResponse:
         # (session 13: another town's admin learnt a town's login names from "a user named 'agent1' already exists")
         raise guard.refuse(409, "duplicate", "this username cannot be used; please choose another") from None
     except StorageError as error:
-        raise guard.refuse(400, "invalid_value", str(error)) from None
+        raise guard.refused_by_storage(error) from None
     await guard.audit(
         request,
         admin,
@@ -162,7 +162,7 @@ async def change_staff(request: web.Request) -> web.StreamResponse:
             latin_name=change.latin_name,
         )
     except StorageError as error:
-        raise guard.refuse(400, "invalid_value", str(error)) from None
+        raise guard.refused_by_storage(error) from None
     await guard.audit(
         request,
         admin,

@@ -8,7 +8,7 @@
 
 import { zonedParts } from "./clock.js";
 import { formatBookingCode } from "./numbers.js";
-import { applyTranslations, initI18n, t } from "./i18n.js";
+import { applyTranslations, hasText, initI18n, t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const CSRF = document.querySelector('meta[name="csrf-token"]')?.content || "";
@@ -56,8 +56,11 @@ function kbTarget(file) {
 function kbSentence(problem) {
   const where = !problem.file ? "" : problem.line ? t("admin.kb.where_line", { file: problem.file, line: problem.line })
     : t("admin.kb.where_file", { file: problem.file });
-  const key = `admin.kb.problem.${problem.kind}`;
-  return `${t("admin.kb.not_replaced")} ${t(t(key) !== key ? key : "admin.kb.problem.content", { where })}`;
+  // a YAML slip of a known sort (a missing ":", the indent, a tab, an open quote or bracket) is named, on its
+  // own line (chatbot/yaml_fault.py); any other YAML mistake keeps the general sentence
+  const hinted = problem.kind === "yaml" && problem.hint ? `admin.kb.problem.yaml_${problem.hint}` : "";
+  const key = hinted && hasText(hinted) ? hinted : `admin.kb.problem.${problem.kind}`;
+  return `${t("admin.kb.not_replaced")} ${t(hasText(key) ? key : "admin.kb.problem.content", { where })}`;
 }
 
 function errorSentence(err) {
@@ -80,11 +83,11 @@ function showError(err) {
  * the top of the page). `near` is the form or table row the change came from. */
 function showFieldError(err, near) {
   const input = err.field ? near.querySelector(`[name="${err.field}"], [data-field="${err.field}"]`) : null;
-  if (!input && !["invalid_value", "invalid_payload"].includes(err.code)) return false;
+  if (!input && !["invalid_value", "invalid_payload", "required", "personal_number"].includes(err.code)) return false;
   // the refusal's own sentence when it has one (duplicate_name: a second 「汐見郵便局ブース」), else the field's
-  const own = `admin.field_error.${err.code}`;
-  const key = t(own) !== own ? own : `admin.field_error.${err.field}`;
-  const text = !input ? t("admin.field_error.form") : t(key) !== key ? t(key) : t("admin.field_error.other");
+  // (hasText: asking t() for a key a catalog lacks logs a warning each time)
+  const key = hasText(`admin.field_error.${err.code}`) ? `admin.field_error.${err.code}` : `admin.field_error.${err.field}`;
+  const text = !input ? t("admin.field_error.form") : hasText(key) ? t(key) : t("admin.field_error.other");
   const box = el("p", { class: "field-error", role: "alert", testid: "admin-field-error", text });
   box.title = err.detail || ""; // the server's words, for whoever supports the office
   // beside the input; a refusal naming no input goes at the end of the form or row it came from
@@ -98,18 +101,34 @@ function clearFieldErrors(near) {
   for (const old of near.querySelectorAll(".field-error")) old.remove();
 }
 
-function notice(text) {
+/** Put the page's one notice and error line beside the form a change came from, or back at the top for a table
+ * row's action (its row is rebuilt after the change), and clear what another form said: 「知識ベースを入れ替えました」
+ * appeared at the top of the page, out of view, while the hours' old 「受付時間を 保存しました。」 stood beside the
+ * upload button (session 15). */
+function sayBeside(near) {
+  const form = near?.tagName === "FORM" ? near : null;
+  const boxes = [$("admin-error"), $("admin-notice")];
+  if (form) form.after(...boxes);
+  else document.querySelector(".admin-main").prepend(...boxes);
+  for (const id of ["hours-notice", "hours-error", "kb-report"]) {
+    if (!form?.contains($(id)) && !(id === "kb-report" && form?.id === "kb-upload")) $(id).hidden = true;
+  }
+}
+
+function notice(text, near = null) {
+  sayBeside(near);
   $("admin-error").hidden = true;
   const box = $("admin-notice");
   box.textContent = text;
   box.hidden = false;
+  if (near) box.scrollIntoView({ block: "nearest" });
 }
 
 async function run(action, done, near = null) {
   if (near) clearFieldErrors(near);
   try {
     const result = await action();
-    notice(done ? done(result) : t("admin.done"));
+    notice(done ? done(result) : t("admin.done"), near);
     await reload();
     return result;
   } catch (err) {
@@ -118,6 +137,7 @@ async function run(action, done, near = null) {
       $("admin-error").hidden = true;
       return null;
     }
+    sayBeside(near);
     showError(refused);
     return null;
   }
@@ -575,6 +595,9 @@ function listedBookings(bookings) {
 
 /** What happened to the hours, beside the save button (it was said 4,000 px above it, at the top of the page). */
 function hoursSay(text, { error = false } = {}) {
+  sayBeside($("hours-form")); // another form's notice goes (the hours say theirs inside their own form)
+  $("admin-notice").hidden = true;
+  $("admin-error").hidden = true;
   $("hours-notice").hidden = error;
   $("hours-error").hidden = !error;
   const box = error ? $("hours-error") : $("hours-notice");
@@ -795,10 +818,10 @@ function wireForms() {
     // checking a knowledge base takes seconds: say so, and one press is one upload
     const submit = form.querySelector('[data-testid="admin-kb-submit"]');
     submit.disabled = true;
-    notice(t("admin.kb.checking"));
+    notice(t("admin.kb.checking"), form);
     let result;
     try {
-      result = await run(() => api(path, file, target.type), (r) => t("admin.kb.done", { entries: r.entries }));
+      result = await run(() => api(path, file, target.type), (r) => t("admin.kb.done", { entries: r.entries }), form);
     } finally {
       submit.disabled = false;
     }
@@ -808,6 +831,7 @@ function wireForms() {
       $("kb-report-detail").textContent = t("admin.kb.detail", { detail });
       $("kb-report-detail").hidden = !detail;
       report.hidden = false;
+      $("admin-error").hidden = true; // said once, in the report beside the form
     }
   });
   $("kiosk-hide").addEventListener("click", () => {

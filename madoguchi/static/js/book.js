@@ -6,6 +6,7 @@
 // to /api. The booking number stays in the address fragment (#code=…), which browsers never send to a server.
 
 import { applyTranslations, browserLanguage, initI18n, language, setLanguage, t } from "./i18n.js";
+import { followTownName } from "./townname.js";
 import { TabMemory } from "./tabmemory.js";
 import { CONTACT_ERROR, TIME_GONE, contactProblem, nameLooksRight } from "./bookinput.js";
 import { formatBookingCode, localDigits } from "./numbers.js";
@@ -570,10 +571,9 @@ new LanguagePicker({
   onError: () => showError(t("book.error.offline"), { near: "route" }),
   onChange: (code) => memory.set("lang", code),
 });
+followTownName($("town-name"));
 document.addEventListener("i18n:change", () => {
-  const lang = language();
   numberSteps();
-  $("town-name").textContent = document.body.dataset[`town${lang[0].toUpperCase()}${lang.slice(1)}`] || "";
   for (const option of $("book-route").options) {
     if (option.value) option.textContent = routeName(option.value);
   }

@@ -33,6 +33,7 @@ import { StaffBooking } from "./staffbooking.js";
 import { TransferForm } from "./transferform.js";
 import { VideoInvite } from "./videoinvite.js";
 import { keepOnly, noteWaited, waitedFor } from "./waitclock.js";
+import { WrapUpDraft, forgetAllDrafts } from "./wrapupdraft.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -49,8 +50,15 @@ const state = {
   agentId: null, // this agent's staff id (agent.state): a line another agent wrote is labelled as theirs
   chosen: null, // agent.state's `chosen`: available or away once the call or wrap-up is over
   saving: false, // a wrap-up save sent and not yet acknowledged
+  draftsChecked: false, // the drafts a dead page left were looked at (first agent.state)
 };
 const banner = new Banner($("banner"));
+// the wrap-up being typed, kept in this browser until saved (a reload or a crash lost it: wrapupdraft.js)
+const draft = new WrapUpDraft({
+  agentId: () => state.agentId,
+  consultationId: () => state.consultation?.id,
+  fields: { disposition: $("wrapup-disposition"), note: $("wrapup-note") },
+});
 
 const ringer = new Ringer();
 const queue = new QueueList();
@@ -255,6 +263,11 @@ function showWrapUp() {
   callScreen.setNotice(null);
   $("wrapup-chat-log").replaceChildren(...chat.lines());
   $("wrapup-error").hidden = true;
+  // what was typed before a reload or a crash comes back; a save that was on its way when the page died is said
+  if (draft.restore()?.sending) {
+    $("wrapup-error").textContent = t("console.wrapup.draft_unsent");
+    $("wrapup-error").hidden = false;
+  }
   showView("wrapup");
 }
 
@@ -285,10 +298,13 @@ async function submitWrapUp(event) {
   try {
     if (receive) await request(socket, SEND.AGENT_STATUS, { status: "available" }); // offers wait for the save
     const note = $("wrapup-note").value;
+    draft.sending(true); // if the page dies before the ack, the next one says so (wrapupdraft.js)
     const ack = await request(socket, SEND.WRAPUP_SUBMIT, { consultation_id: c.id, disposition, note });
+    draft.clear();
     finishConsultation();
     banner.show(t("console.wrapup.saved") + (ack.masked ? " " + t("console.masked_note") : ""));
   } catch (err) {
+    draft.sending(false);
     error.textContent = errorText(err);
     error.hidden = false;
   } finally {
@@ -303,6 +319,7 @@ window.addEventListener("beforeunload", (event) => {
 });
 
 function finishConsultation() {
+  draft.clear(); // saved, or no longer this agent's case (closed elsewhere): its draft is done with
   peerLost.clear();
   transferForm.close();
   callScreen.stop();
@@ -323,6 +340,7 @@ function applyAgentState(message) {
   const reconnected = state.stateSocketId !== null && state.stateSocketId !== socket.id;
   state.stateSocketId = socket.id;
   if (message.agent_id) state.agentId = message.agent_id;
+  if (!state.draftsChecked && state.agentId) checkLeftDrafts(message.consultation);
   if ("chosen" in message) state.chosen = message.chosen;
   if (message.status) setStatus(activityOf(message));
   const view = message.consultation;
@@ -353,6 +371,15 @@ function applyAgentState(message) {
   } else if (state.view === "offer") {
     dropOffer();
   }
+}
+
+/** A draft whose save was on its way when a page died, of a case no longer in hand: the server either stored it
+ * or closed the case without it — say so once (never silently), and let it go. */
+function checkLeftDrafts(inHand) {
+  state.draftsChecked = true;
+  const left = draft.unsettled(inHand?.consultation_id || inHand?.id || "");
+  for (const id of left) draft.forget(id);
+  if (left.length) banner.show(t("console.wrapup.unsettled"), { sticky: true });
 }
 
 function activityOf(message) {
@@ -449,6 +476,7 @@ socket.on("disconnect", () => {
 // The server closes this socket right after: the login was ended (logout, password, disabled, expired).
 socket.on(RECEIVE.ACCESS_REVOKED, (message) => {
   state.revoked = true;
+  if (message.reason === "session_ended") forgetAllDrafts(); // a logout (here or on another page)
   state.connected = false;
   setStatus("offline");
   const key = message.reason === "account_disabled" ? "console.conn.disabled" : "console.conn.revoked";
@@ -463,6 +491,8 @@ socket.on("connect_error", () => {
   setTimeout(() => window.location.assign("/login"), 3000);
 });
 
+// logging out here: this computer's next agent finds no wrap-up draft (a logout elsewhere: access.revoked above)
+document.querySelector(".logout-form")?.addEventListener("submit", forgetAllDrafts);
 socket.on(RECEIVE.AGENT_STATE, applyAgentState);
 socket.on(RECEIVE.QUEUE_SNAPSHOT, (message) => {
   queue.update(message);

@@ -44,6 +44,7 @@ import {
   setLanguage,
   t,
 } from "./i18n.js";
+import { followTownName } from "./townname.js";
 import { LanguagePicker } from "./langpicker.js";
 import { errorText, request } from "./net.js";
 import { NoAnswerPanel } from "./noanswer.js";
@@ -708,18 +709,13 @@ function localiseBookLinks() {
   }
 }
 
+followTownName($("town-name"));
 document.addEventListener("i18n:change", () => {
-  $("town-name").textContent = document.body.dataset[townKey(language())] || "";
   localiseBookLinks();
   render();
   updateCount();
 });
 localiseBookLinks();
-
-/** The dataset key of the town's name in a language: data-town-easy-ja → townEasyJa. */
-function townKey(code) {
-  return `town${code.replace(/(^|-)([a-z])/g, (_whole, _dash, letter) => letter.toUpperCase())}`;
-}
 
 applyTranslations();
 setConnection("connecting");

@@ -57,7 +57,7 @@ def write(path: Path, body: str) -> Path:
         ("language: ja\nphrases:\n  suicide: [死にたい]\n  sucide: [消えたい]\n", 4, "unknown list 'sucide'"),
         ("language: ja\nphrases:\n  suicide:\n    - 死にたい\n    - {a: b}\n", 5, "suicide.1"),
         ("language: japanese!\nphrases: {}\n", 1, "language"),
-        ("language: ja\nphrases:\n  suicide: [死にたい\n", 4, "not valid YAML"),
+        ("language: ja\nphrases:\n  suicide: [死にたい\n", 3, "not valid YAML"),  # the open [ (not the end)
         ("language: ja\nphrase: {}\n", 1, "phrases: Field required"),
         ("- ja\n", 1, "must be a mapping"),
         (

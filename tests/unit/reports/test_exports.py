@@ -63,6 +63,10 @@ def test_every_field_has_a_japanese_header() -> None:
         assert all(names.values()), language
     assert header_row("keys") == list(EXPORT_FIELDS)
     assert header_row("ja")[0] == "相談ID"
+    # session 15: 担当職員 is the name /reports shows, the login name has its own column right after it
+    names = dict(zip(EXPORT_FIELDS, header_row("ja"), strict=True))
+    assert (names["agent_name"], names["agent_username"]) == ("担当職員", "担当職員のログイン名")
+    assert header_row("ja").index("担当職員") + 1 == header_row("ja").index("担当職員のログイン名")
 
 
 def test_without_a_zone_cells_stay_as_the_cli_always_wrote_them() -> None:

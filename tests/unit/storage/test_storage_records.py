@@ -51,7 +51,13 @@ class Scene:
 async def scene(db: Database, town: str, accounts: Accounts) -> Scene:
     booth, _ = await Booths(db).add("汐見郵便局ブース", municipality_id=town, place_id="post")
     agent = await accounts.add_user(
-        "agent1", "long-enough-pw", role="agent", municipality_ids=[town], routes=["*"], languages=["ja"]
+        "agent1",
+        "long-enough-pw",
+        role="agent",
+        municipality_ids=[town],
+        routes=["*"],
+        languages=["ja"],
+        display_name="窓口 一郎",
     )
     return Scene(ConsultationRecords(db), booth.id, agent.id)
 
@@ -388,6 +394,8 @@ async def test_export_row_has_every_field_with_iso_times_and_durations(scene: Sc
         "urgent": True,
         "state": "closed",
         "outcome": "answered",
+        # session 15: the name /reports shows (the sheet said only "agent1"), then the login name for admins
+        "agent_name": "窓口 一郎",
         "agent_username": "agent1",
         "requested_at": "2024-06-03T00:30:00+00:00",
         "offered_at": "2024-06-03T00:30:30+00:00",
@@ -421,7 +429,7 @@ async def test_abandoned_case_exports_its_wait_and_no_handling_time(scene: Scene
 
     [row] = [row async for row in scene.records.export_rows()]
 
-    assert (row["booth_name"], row["place"], row["agent_username"]) == (None, None, None)
+    assert (row["booth_name"], row["place"], row["agent_name"], row["agent_username"]) == (None, None, None, None)
     assert (row["waited_s"], row["handled_s"], row["transcript"]) == (75.0, None, [])
 
 
