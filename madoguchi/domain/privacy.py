@@ -38,7 +38,8 @@ it, unless the check digits say they are one personal number (``pii_runs.booking
 
 A 12-digit order or receipt number with a wrong check digit and no cue word is left alone, and so are dates
 (``2024/12/03``), amounts (``12,000円``, ``¥3,500``) and lists of them, years and short numbers. Postal codes,
-street numbers and e-mail addresses get their own tokens.
+street numbers (「1丁目2番3号」, and 「汐見1-2-3」 after a place name or 住所: ``pii_patterns``) and e-mail addresses
+get their own tokens.
 
 The stages live in their own modules, each with one job: the mask tokens (``pii_tokens.py``), digits and check
 digits (``pii_digits.py``), the anchored-number stage (``pii_anchored.py``), the run reader (``pii_runs.py``), the
@@ -60,7 +61,14 @@ from madoguchi.domain.pii_digits import (
     luhn_valid,
     my_number_check_digit,
 )
-from madoguchi.domain.pii_patterns import ADDRESS_RE, EMAIL_RE, MARKED_POSTAL_RE, POSTAL_RE, pattern_stage
+from madoguchi.domain.pii_patterns import (
+    ADDRESS_RE,
+    EMAIL_RE,
+    MARKED_POSTAL_RE,
+    POSTAL_RE,
+    mask_hyphen_addresses,
+    pattern_stage,
+)
 from madoguchi.domain.pii_runs import (
     CUE_BEFORE,
     CUE_JOIN_CHARS,
@@ -152,6 +160,7 @@ _STAGES: tuple[Callable[[str, list[str]], str], ...] = (
     mask_symbol_joined,
     pattern_stage("postal_code", POSTAL_RE, POSTAL_MASK),
     pattern_stage("address", ADDRESS_RE, ADDRESS_MASK),
+    mask_hyphen_addresses,  # last: a phone number or a postal code written with hyphens is masked as one before
 )
 
 
