@@ -44,6 +44,7 @@ CUE_BEFORE = 12  # ... or for a number that ends at most this many characters be
 CUE_JOIN_CHARS = (
     16  # after a cue word, digit groups this close together are read as one number, whatever stands between
 )
+FILLER_CHARS = 12  # a phone number's groups said apart: at most this much filler between two (「えっと」, a line)
 DESCRIBED_JOIN_CHARS = 32  # ... or this close when what stands between says how it goes on ("the next 4 digits are")
 
 
@@ -572,6 +573,58 @@ def _groups_after_cue(
     return found
 
 
+def phone_shaped(groups: tuple[str, ...] | list[str]) -> bool:
+    """Whether digit groups said apart (by filler words or lines: 「090」 「えっと」 「1234-5678」) make a
+    phone number at home together: 0 and not 00, then nine digits (ten in all), or eleven digits with 0
+    third (090, 080, 070, 050, 020, 0800), and the last group four digits or more (a Japanese number ends
+    with four). Prices, counts, dates and times never start with 0, and a booking code's groups of four never
+    add up to ten or eleven digits."""
+    digits = "".join(groups)
+    return (
+        len(groups) >= 2
+        and len(groups[-1]) >= 4
+        and digits[:1] == "0"
+        and digits[1:2] not in ("", "0")
+        and (len(digits) == 10 or (len(digits) == 11 and digits[2] == "0"))
+    )
+
+
+def _groups_of(run: _Run, start: int = 0) -> list[str]:
+    """The run's digit groups as written (split where a gap stands), from its ``start``-th digit."""
+    groups, at = [], start
+    for i in range(start + 1, len(run.digits) + 1):
+        if i == len(run.digits) or run.gaps[i - 1]:
+            groups.append(run.digits[at:i])
+            at = i
+    return groups
+
+
+def _phone_over_filler(text: str, runs: list[_Run], used: set[int]) -> tuple[int, int, int] | None:
+    """The first phone number said in groups with filler between them (「090 えっと 1234-5678」, and the lines
+    「090」「1234」「えっと」「5678」 read as one text): runs not yet masked, each at most :data:`FILLER_CHARS`
+    characters after the one before with no digit between (a date or a count between ends it), whose groups
+    together are :func:`phone_shaped`. Returns (first run, its first digit taken, last run)."""
+    for first in range(len(runs)):
+        if first in used:
+            continue
+        for start in range(len(runs[first].digits)):
+            if start and not runs[first].gaps[start - 1]:
+                continue  # a number starts where a group does
+            groups = _groups_of(runs[first], start)
+            if groups[0][:1] != "0":
+                continue
+            for last in range(first + 1, len(runs)):
+                between = text[runs[last - 1].positions[-1] + 1 : runs[last].positions[0]]
+                if last in used or len(between) > FILLER_CHARS or any(digit_value(ch) is not None for ch in between):
+                    break
+                groups += _groups_of(runs[last])
+                if len("".join(groups)) > 11:
+                    break
+                if phone_shaped(groups):
+                    return first, start, last
+    return None
+
+
 def protected_digits(folded: str, cue_ends: list[int] | None = None) -> list[bool]:
     """Which characters of the folded text belong to a date, a clock time, an amount or a counted thing (so are no
     digits of a personal number), except those shortly after a cue word (``cue_ends``: where cue words end)."""
@@ -615,6 +668,10 @@ def mask_numbers(text: str, kinds: list[str]) -> str:
             first_run, last_run, kind = found
             spans.append((runs[first_run].positions[0], runs[last_run].positions[-1] + 1, kind))
             used.update(range(first_run, last_run + 1))
+    while (found_phone := _phone_over_filler(text, runs, used)) is not None:
+        first_run, start_digit, last_run = found_phone
+        spans.append((runs[first_run].positions[start_digit], runs[last_run].positions[-1] + 1, "phone"))
+        used.update(range(first_run, last_run + 1))
     spans.sort()
     for start, stop, kind in reversed(spans):
         text = text[:start] + TOKEN_OF_KIND[kind] + text[stop:]

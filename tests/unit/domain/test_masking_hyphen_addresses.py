@@ -17,7 +17,7 @@ from madoguchi.signaling.events import Transfer, WrapUp
         ("住所は汐見1-2-3-101です", f"住所は汐見{ADDRESS_MASK}です"),
         ("鹿児島県熊毛郡汐見町汐見１－２－３", f"鹿児島県熊毛郡汐見町汐見{ADDRESS_MASK}"),
         ("〒891-3701 鹿児島県汐見町汐見123-4", f"{POSTAL_MASK} 鹿児島県汐見町汐見{ADDRESS_MASK}"),
-        ("汐見町汐見１ー２ー３に住んでいます", f"汐見町汐見{ADDRESS_MASK}に住んでいます"),  # the long mark typed as a hyphen
+        ("汐見町汐見１ー２ー３に住んでいます", f"汐見町汐見{ADDRESS_MASK}に住んでいます"),  # ー typed as a hyphen
         ("東京都港区芝公園4‐2‐8", f"東京都港区芝公園{ADDRESS_MASK}"),
         ("汐見2丁目3-4", f"汐見{ADDRESS_MASK}"),
         ("住所：1-2-3", f"住所：{ADDRESS_MASK}"),
