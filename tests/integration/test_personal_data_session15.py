@@ -50,9 +50,7 @@ async def resident_lines(server: LiveServer, lines: list[str], prefix: str) -> t
 
 
 async def test_phone_pieces_with_fillers_and_hyphen_addresses_are_stored_masked(tmp_path: Path) -> None:
-    settings = make_settings(
-        tmp_path, resident_lines_per_address_per_minute=1000, resident_line_burst_per_address=100
-    )
+    settings = make_settings(tmp_path, resident_lines_per_address_per_minute=1000, resident_line_burst_per_address=100)
     async with serve(settings, clock=office_hours_clock()) as server:
         await server.add_agent("agent1", PASSWORD)
         _booth_id, token, _ = await server.add_booth()
