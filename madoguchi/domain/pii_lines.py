@@ -5,7 +5,8 @@ phone often send short lines, so the transcript would hold the whole number in p
 stored a 個人番号 that way). Where a line is stored, the sender's previous lines are read with it, two ways:
 
 1. as written: the last :data:`EARLIER_LINES` lines and the new one, read together one a line (cue words, phone
-   numbers and card numbers as ``mask_pii`` finds them in one text);
+   numbers, card numbers and street numbers as ``mask_pii`` finds them in one text: 「汐見町汐見」 then
+   「1-2-3-101」);
 2. as pieces, whatever lines stand between (session 21: 「9876 5432」, 「ちなみに」, 「わたしの」, 「番号の」,
    「つづき」, 「1093」): among the sender's last :data:`PIECE_LINES` lines (the caller gives only those of the last
    :data:`PIECE_WINDOW_S` seconds), the lines that are pieces (:func:`piece_digits`), taken in order up to the new
@@ -29,7 +30,7 @@ from typing import Any
 from madoguchi.domain.pii_digits import digits_of, my_number_check_digit
 from madoguchi.domain.pii_runs import describing_spans, holds_date_amount_or_count, phone_shaped
 from madoguchi.domain.pii_words import GROUP_SEPARATORS, KANJI_DIGITS, PLUS_SIGNS
-from madoguchi.domain.privacy import MY_NUMBER_MASK, PHONE_MASK, TOKEN_OF_KIND, mask_pii
+from madoguchi.domain.privacy import ADDRESS_MASK, MY_NUMBER_MASK, PHONE_MASK, TOKEN_OF_KIND, mask_pii
 
 EARLIER_LINES = 3  # how many of the sender's previous lines a new line is read with as written
 PIECE_LINES = 10  # how many of the sender's previous lines the pieces of a 個人番号 are looked for in
@@ -110,11 +111,15 @@ def _as_written(lines: list[str], text: str) -> tuple[set[int], str] | None:
         if len(lines[start]) > PIECE_CHARS:
             break
         window = [*lines[start:], text]
-        kinds = [k for k in mask_pii("\n".join(window)).kinds if k in TOKEN_OF_KIND]
+        kinds = [k for k in mask_pii("\n".join(window)).kinds if k in _TOKEN_ACROSS]
         if kinds:
-            return set(range(start, len(lines))), TOKEN_OF_KIND[kinds[0]]
+            return set(range(start, len(lines))), _TOKEN_ACROSS[kinds[0]]
     return None
 
+
+_TOKEN_ACROSS = {**TOKEN_OF_KIND, "address": ADDRESS_MASK}
+"""What a number found in lines read together is masked as: a street number too (「汐見町汐見」, then 「1-2-3-101」).
+(Its groups are not taken out of the summary: a 「1」 or 「2」 alone there is no street number.)"""
 
 _Reading = tuple[tuple[str, ...], int, bool]  # digit groups as read, the first line's index, corrected once
 

@@ -1,10 +1,12 @@
 """Postal codes, street numbers and e-mail addresses: personal data with a fixed shape, masked by plain patterns.
 
-Street numbers come written two ways: with words (「1丁目2番3号」, 「1234番地5」: ``ADDRESS_RE``) and with hyphens
-(「汐見1-2-3-101」, 「汐見町汐見１－２－３」, 「汐見123-4」: :func:`mask_hyphen_addresses`). A hyphen form is a street
-number only where it stands right after a place name (a kanji or kana word: 町, 村, 市, 区, 郡, 丁目 or any other)
-or after 住所: the same digits after a particle, a number's name or a counting word are a date, a booking code, a
-range or a question number (「予約日は2026-12-07」, 「予約番号1234-5678」, 「1-2個」, 「第1-2回」), and stay.
+Street numbers come written two ways: with words (「1丁目2番3号」, 「1234番地5」: ``ADDRESS_RE``) and with
+hyphens (「汐見1-2-3-101」, 「汐見町汐見１－２－３」, 「汐見123-4」: :func:`mask_hyphen_addresses`). A hyphen form
+is a street number only where it stands right after a place name (a word ending in a kanji or katakana: 町, 村,
+市, 区, 郡, 丁目 or any other; a space or a line break may stand between, so the chat line after 「汐見町汐見」
+counts: ``pii_lines``) or after 住所: the same digits after a particle, a number's name or a counting word are a
+date, a booking code, a range or a question number (「予約日は2026-12-07」, 「予約番号1234-5678」, 「1-2個」,
+「第1-2回」), and stay.
 
 Split from ``privacy.py`` (the numbers people write their own way need its run reading; these do not). Each pattern
 matches ASCII and full-width digits.
@@ -36,12 +38,15 @@ ADDRESS_RE = re.compile(
 _HYPHEN = "[\\-‐‑‒–—―−－ーｰ]"
 _HYPHEN_RE = re.compile(f"(?<!{_D})(?<!{_D}{_HYPHEN}){_D}{{1,4}}(?:{_HYPHEN}{_D}{{1,4}}){{1,3}}(?!{_HYPHEN}?{_D})")
 _ADDRESS_CUE_RE = re.compile("住所(?:は|が|も|:|：|\\s)*$")
-_PLACE_CHAR_RE = re.compile("[\u3041-\u3096\u30a1-\u30fa\u30fc\u4e00-\u9fff々〆ヶヵ]$")
+# a place name ends in a kanji or a katakana (汐見, 汐見町, 1丁目, センター); hiragana before digits is mostly a word
+# of the sentence (「はい」, 「ください」), and a place written in hiragana ends in 市, 町 or 村 anyway
+_PLACE_CHAR_RE = re.compile("[\u30a1-\u30fa\u30fc\u4e00-\u9fff々〆ヶヵ]$")
 _NOT_A_PLACE = (
-    # particles and words that put digits after them which are no street number (「予約日は」, 「予約番号」, 「第」)
-    *"はがをにでとのもへやよねか",
+    # words that put digits after them which are no street number (「予約番号」, 「第」, 「資料」, 「電話」)
     *"第約計各全問表図号条項章版型期回欄枠票",
     "資料",
+    "電話",
+    "携帯",
     "コード",
     "ID",
     "No",
@@ -49,9 +54,6 @@ _NOT_A_PLACE = (
     "様式",
     "問題",
     "番号",
-    "から",
-    "まで",
-    "より",
 )
 MAX_STREET_DIGITS = 9  # 「1234-5-101」; more digits are a phone number, an id or a code
 _MORE_DIGITS_RE = re.compile(f"{_SEP}{{1,3}}(?:{_D}+|［)")  # digits, or a number masked by the stages before
@@ -71,7 +73,7 @@ def _street_number_at(text: str, match: re.Match[str]) -> bool:
     more = _MORE_DIGITS_RE.match(text, match.end())
     if more is not None and not _COUNTED_AFTER_RE.match(text, more.end()):
         return False  # part of a longer number (「1000-000 00000」): the run reader's to judge, not a street number
-    before = text[max(0, match.start() - 12) : match.start()]
+    before = text[max(0, match.start() - 12) : match.start()].rstrip()  # a space or a line break may stand between
     if _ADDRESS_CUE_RE.search(before) and not _DATE_SHAPE_RE.fullmatch(match.group()):
         return True
     if not _PLACE_CHAR_RE.search(before) or before.endswith(_NOT_A_PLACE):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from madoguchi.domain.pii_lines import mask_across_lines
 from madoguchi.domain.privacy import ADDRESS_MASK, POSTAL_MASK, mask_pii
 from madoguchi.signaling.events import Transfer, WrapUp
 
@@ -64,3 +65,18 @@ def test_the_wrap_up_and_transfer_notes_mask_it_too() -> None:
     transfer = Transfer(consultation_id="c1", route="tax", note="汐見町汐見１－２－３の方")
     assert "1-2-3" not in wrap.note and ADDRESS_MASK in wrap.note
     assert "１－２－３" not in transfer.note and ADDRESS_MASK in transfer.note
+
+
+def test_a_street_number_on_the_line_after_its_place_name_is_masked() -> None:
+    """The same split the phone pieces used: the place name on one chat line, the numbers on the next."""
+    earlier = [mask_pii("住所は鹿児島県汐見町汐見").text]
+    earlier, text = mask_across_lines(earlier, mask_pii("1-2-3-101").text)
+    assert (earlier, text) == (["住所は鹿児島県汐見町汐見"], ADDRESS_MASK)
+    # a word of the sentence before the numbers is no place name: a question number, an answer
+    for before, line in (("はい", "1-2"), ("質問は", "3-4です"), ("りんごを", "1-2個")):
+        assert mask_across_lines([before], line) == ([before], line)
+
+
+@pytest.mark.parametrize("text", ["はい1-2", "ください 3-4", "電話 12-3456"])
+def test_hiragana_words_and_phone_words_are_no_place_names(text: str) -> None:
+    assert mask_pii(text).text == text
