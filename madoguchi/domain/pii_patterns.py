@@ -35,8 +35,12 @@ POSTAL_RE = re.compile(f"{_NOT_AFTER_DIGIT}{_D}{{3}}[-‐－ー]{_D}{{4}}{_NOT_B
 ADDRESS_RE = re.compile(
     f"(?<!{_D})(?:{_D}+丁目{_SEP}?{_D}+(?:番地?{_SEP}?{_D}*号?|{_SEP}{_D}+)?|{_D}+番地?{_SEP}?{_D}+号?|{_D}+番地)"
 )
-_HYPHEN = "[\\-‐‑‒–—―−－ーｰ]"
-_HYPHEN_RE = re.compile(f"(?<!{_D})(?<!{_D}{_HYPHEN}){_D}{{1,4}}(?:{_HYPHEN}{_D}{{1,4}}){{1,3}}(?!{_HYPHEN}?{_D})")
+_HYPHENS = "-‐‑‒–—―−－ーｰ"
+_HYPHEN = f"[{re.escape(_HYPHENS)}]"
+_JOIN = (
+    f"[{re.escape(_HYPHENS)}の]"  # 「汐見1の2の3」 as said aloud: only with three groups or more (「1の2」 is a part)
+)
+_HYPHEN_RE = re.compile(f"(?<!{_D})(?<!{_D}{_JOIN}){_D}{{1,4}}(?:{_JOIN}{_D}{{1,4}}){{1,3}}(?!{_JOIN}?{_D})")
 _ADDRESS_CUE_RE = re.compile("住所(?:は|が|も|:|：|\\s)*$")
 # a place name ends in a kanji or a katakana (汐見, 汐見町, 1丁目, センター); hiragana before digits is mostly a word
 # of the sentence (「はい」, 「ください」), and a place written in hiragana ends in 市, 町 or 村 anyway
@@ -66,8 +70,10 @@ _COUNTED_AFTER_RE = re.compile(
 
 def _street_number_at(text: str, match: re.Match[str]) -> bool:
     """Whether a hyphen-joined group of numbers stands where a street number does (see the module docstring)."""
-    groups = re.split(_HYPHEN, match.group())
+    groups = re.split(_JOIN, match.group())
     digits = "".join(groups)
+    if "の" in match.group() and len(groups) < 3:
+        return False
     if digits[0] in "0０" or len(digits) > MAX_STREET_DIGITS or [len(g) for g in groups] == [4, 4]:
         return False  # a phone number, a code or an id (「0000-0000-0001」, a booking code 「1234-5678」)
     more = _MORE_DIGITS_RE.match(text, match.end())
@@ -86,7 +92,7 @@ def _street_number_at(text: str, match: re.Match[str]) -> bool:
 
 def mask_hyphen_addresses(text: str, kinds: list[str]) -> str:
     """A street number written with hyphens after a place name or after 住所 (「汐見1-2-3-101」) as ``ADDRESS_MASK``."""
-    if not any(ch in text for ch in "-‐‑‒–—―−－ーｰ"):
+    if not any(ch in text for ch in _HYPHENS + "の"):
         return text
     out, at = [], 0
     for match in _HYPHEN_RE.finditer(text):

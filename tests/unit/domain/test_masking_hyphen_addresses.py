@@ -24,6 +24,7 @@ from madoguchi.signaling.events import Transfer, WrapUp
         ("住所：1-2-3", f"住所：{ADDRESS_MASK}"),
         ("住所は 12-3 です", f"住所は {ADDRESS_MASK} です"),
         ("汐見1-2-3 4階", f"汐見{ADDRESS_MASK} 4階"),
+        ("汐見町汐見1の2の3です", f"汐見町汐見{ADDRESS_MASK}です"),  # as said aloud
     ],
 )
 def test_a_street_number_with_hyphens_is_masked(text: str, expected: str) -> None:
@@ -49,6 +50,8 @@ def test_a_street_number_with_hyphens_is_masked(text: str, expected: str) -> Non
         "予約番号1234-5678",
         "予約番号は 1234-5678 です",
         "番号は1-2です",
+        "汐見町の1の2",  # one の: a part of something, not a street number
+        "第1の2の3",
     ],
 )
 def test_dates_ranges_times_and_codes_stay_readable(text: str) -> None:
