@@ -34,8 +34,8 @@ digit count or an ordinal (「次の4桁は」, 「2つ目は」, "next 4 digits
 are no digits of it.
 
 A phone number said in groups with filler between them needs no cue word: groups at most ``FILLER_CHARS`` apart
-with no digit between, together 0 and nine or ten more digits ending in a group of four, are one
-(「090 えっと 1234-5678」; ``pii_runs.phone_shaped``; over chat lines: ``pii_lines``).
+with no digit between, together 0 and nine or ten more digits ending in a group of four (after a ``+``, ten to
+fifteen), are one (「090 えっと 1234-5678」; ``pii_runs.phone_shaped``; over chat lines: ``pii_lines``).
 
 A booking code shortly after a word that names one (予約番号, booking number …) is read apart from the digits after
 it, unless the check digits say they are one personal number (``pii_runs.booking_code_apart``).

@@ -87,3 +87,13 @@ def test_prices_dates_times_counts_and_codes_over_lines_stay(lines: list[str]) -
 )
 def test_prices_dates_times_and_codes_with_filler_in_one_line_stay(text: str) -> None:
     assert mask_pii(text).text == text
+
+
+def test_a_number_dialled_abroad_with_filler_is_masked_with_its_plus() -> None:
+    assert mask_pii("+81 90 えっと 1234 5678 です").text == f"{PHONE_MASK} です"
+
+
+def test_phone_numbers_one_after_another_are_each_masked() -> None:
+    """A number may end inside a run that goes on (「…5678 090 えっと…」): the reading goes on from there."""
+    result = mask_pii("090 えっと 1234-5678 090 えっと 1234-5678 と 自宅 03 えっと 1234 5678")
+    assert result.kinds == ("phone", "phone", "phone") and digits_of(result.text) == ""
