@@ -30,6 +30,9 @@ async def test_a_foreign_host_is_refused_on_the_socket_handshake_the_api_and_the
                 assert resp.status == 400, (path, await resp.text())
                 answer = await resp.json()
             assert answer["error"]["code"] == "unknown_host" and "MADOGUCHI_ALLOWED_HOSTS" in answer["error"]["message"]
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:  # the WebSocket upgrade too
+            await http.ws_connect(f"{server.base_url}/socket.io/?EIO=4&transport=websocket", headers=EVIL)
+        assert refused.value.status == 400
         async with http.get(f"{server.base_url}/healthz", headers=EVIL) as resp:
             assert resp.status == 200  # says nothing; a load balancer may probe it by a name of its own
         # the server's own addresses are answered: the IP address the tests use, and localhost
