@@ -5,7 +5,8 @@ talks to it as its own origin: the browser sends ``Host: evil.example`` and ``Or
 check that only compares the ``Origin`` with the ``Host`` (the booking API, the staff forms) passes, and the
 Socket.IO handshake is answered (session 15's outside attack). Rebinding needs a host *name*: a browser that
 reaches the server at an IP address sends that address, which no other site can be. So a ``Host`` header is
-allowed when it names ``MADOGUCHI_PUBLIC_URL``'s host, ``localhost``, an IP address, or one of
+allowed when it names ``MADOGUCHI_PUBLIC_URL``'s host, ``localhost``, an IP address, the name ``serve --host``
+listens by (``server_commands.run_server`` adds it), or one of
 ``MADOGUCHI_ALLOWED_HOSTS`` (``*``: any, for a deployment whose proxy checks names itself); any other is a ``400``
 with a message, on every path, the Socket.IO handshake (HTTP polling and the WebSocket upgrade) included, but
 ``/healthz`` (it says nothing, and a load balancer may probe it by a name of its own). A request without a ``Host``
