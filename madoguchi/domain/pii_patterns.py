@@ -20,8 +20,9 @@ from collections.abc import Callable
 from madoguchi.domain.pii_tokens import ADDRESS_MASK
 from madoguchi.domain.pii_words import COUNTER_WORDS
 
-RANGE_WORDS = ("％", "割", "倍", "点", "位", "問", "ページ", "頁", "行", "歳")
-"""Counting words besides ``COUNTER_WORDS`` that make one hyphen between two numbers a range (「1-2割」)."""
+RANGE_WORDS = ("％", "割", "倍", "点", "位", "問", "ページ", "頁", "行", "歳", "番", "便", "列", "席")
+"""Counting words besides ``COUNTER_WORDS`` that make one hyphen between two numbers a range (「1-2割」,
+「本庁舎1-2番窓口」)."""
 
 _D = "[0-9０-９]"
 _SEP = "[ \u3000\t\\-‐‑‒–—―−－ー.．・]"
@@ -51,6 +52,7 @@ _NOT_A_PLACE = (
     "資料",
     "電話",
     "携帯",
+    "内線",
     "コード",
     "ID",
     "No",

@@ -50,6 +50,8 @@ def test_a_street_number_with_hyphens_is_masked(text: str, expected: str) -> Non
         "予約番号1234-5678",
         "予約番号は 1234-5678 です",
         "番号は1-2です",
+        "本庁舎1-2番窓口へどうぞ",
+        "内線12-34",
         "汐見町の1の2",  # one の: a part of something, not a street number
         "第1の2の3",
     ],
