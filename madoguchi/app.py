@@ -21,7 +21,7 @@ import socketio
 from aiohttp import web
 from argon2 import PasswordHasher
 
-from madoguchi import http_json, keys, observability, ui
+from madoguchi import host_guard, http_json, keys, observability, ui
 from madoguchi.agent_console import callbacks as callback_api
 from madoguchi.agent_console import kb_search
 from madoguchi.agent_console import pages as console_pages
@@ -196,7 +196,11 @@ def create_app(
     triage engines built from the same knowledge base files between apps. ``madoguchi serve`` passes neither."""
     app = web.Application(
         client_max_size=settings.max_payload_bytes,
-        middlewares=[http_json.oversize_as_json, http_json.refuse_unsafe_text],
+        middlewares=[
+            host_guard.refuse_foreign_hosts(host_guard.allowed_names(settings.allowed_hosts, settings.public_url)),
+            http_json.oversize_as_json,
+            http_json.refuse_unsafe_text,
+        ],
     )
     app[keys.SETTINGS] = settings
     app[keys.TEMPLATES] = jinja2.Environment(

@@ -134,6 +134,7 @@ async def run_server(
     settings: Settings, *, host: str, port: int, on_listening: Callable[[int], None] | None = None
 ) -> int:
     from madoguchi.app import create_app
+    from madoguchi.host_guard import is_ip_address
     from madoguchi.observability import METRICS_APP
 
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -143,6 +144,8 @@ async def run_server(
     mask_log_lines()  # and no line, traceback included, holds a personal number
     if (warning := insecure_cookie_warning(host, settings)) is not None:
         log.warning("%s", warning)
+    if host and not is_ip_address(host):  # `serve --host madoguchi.lan`: the name it listens by is its own
+        settings = settings.model_copy(update={"allowed_hosts": [*settings.allowed_hosts, host.lower()]})
     app = create_app(settings)
     runner = app_runner(app, settings)
     await runner.setup()

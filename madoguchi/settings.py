@@ -125,6 +125,12 @@ class Settings(BaseSettings):
         ".jp); links and QR codes made for another device (a new booth's kiosk link) start with it; default: the "
         "address the admin's browser used",
     )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description='JSON list of the host names requests may name in their Host header ("madoguchi.example.jp"; '
+        '"*": any); a request naming another is refused with 400 before anything reads it (DNS rebinding). '
+        "Always allowed besides: public_url's host, localhost and any IP address; default: only those",
+    )
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description="JSON list of reverse-proxy addresses whose X-Forwarded-For names the client (login throttle)",
@@ -365,6 +371,17 @@ class Settings(BaseSettings):
         if value is not None and len(value.get_secret_value()) < 16:
             raise ValueError("MADOGUCHI_METRICS_TOKEN must be at least 16 characters (or unset)")
         return value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_names(cls, value: list[str]) -> list[str]:
+        names = [item.strip().lower().rstrip(".") for item in value if item.strip()]
+        bad = [name for name in names if name != "*" and not re.fullmatch(r"[a-z0-9.-]+|\[[0-9a-f:.]+\]", name)]
+        if bad:
+            raise ValueError(
+                f"allowed_hosts takes host names without a scheme or port, such as madoguchi.example.jp, not {bad[0]!r}"
+            )
+        return names
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -5,12 +5,16 @@ phone often send short lines, so the transcript would hold the whole number in p
 stored a 個人番号 that way). Where a line is stored, the sender's previous lines are read with it, two ways:
 
 1. as written: the last :data:`EARLIER_LINES` lines and the new one, read together one a line (cue words, phone
-   numbers and card numbers as ``mask_pii`` finds them in one text);
+   numbers, card numbers and street numbers as ``mask_pii`` finds them in one text: 「汐見町汐見」 then
+   「1-2-3-101」);
 2. as pieces, whatever lines stand between (session 21: 「9876 5432」, 「ちなみに」, 「わたしの」, 「番号の」,
    「つづき」, 「1093」): among the sender's last :data:`PIECE_LINES` lines (the caller gives only those of the last
    :data:`PIECE_WINDOW_S` seconds), the lines that are pieces (:func:`piece_digits`), taken in order up to the new
-   one, whose digits make exactly twelve with the right check digit, are a 個人番号. Lines without digits do not
-   break the chain; a piece that does not fit does (so a date or a count between them is never taken in).
+   one, whose digits make exactly twelve with the right check digit, are a 個人番号; whose groups make a phone
+   number (``pii_runs.phone_shaped``: 0 and nine or ten more digits, the last group of four; 「090」, 「1234」,
+   「えっと」, 「5678」, session 15's outside attack), a phone number. Lines without digits do not break the chain
+   (fillers: 「すみません」, 「ちょっと待ってください」); a piece that does not fit does (so a date or a count between
+   them is never taken in).
 
 When either finds a number, the digits of every line it touches are masked, the earlier lines' too (digits only,
 the words around stay). Pure: the caller reads and writes the lines.
@@ -24,9 +28,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from madoguchi.domain.pii_digits import digits_of, my_number_check_digit
-from madoguchi.domain.pii_runs import describing_spans, holds_date_amount_or_count
+from madoguchi.domain.pii_runs import describing_spans, holds_date_amount_or_count, phone_shaped
 from madoguchi.domain.pii_words import GROUP_SEPARATORS, KANJI_DIGITS, PLUS_SIGNS
-from madoguchi.domain.privacy import MY_NUMBER_MASK, TOKEN_OF_KIND, mask_pii
+from madoguchi.domain.privacy import ADDRESS_MASK, MY_NUMBER_MASK, PHONE_MASK, TOKEN_OF_KIND, mask_pii
 
 EARLIER_LINES = 3  # how many of the sender's previous lines a new line is read with as written
 PIECE_LINES = 10  # how many of the sender's previous lines the pieces of a 個人番号 are looked for in
@@ -34,6 +38,7 @@ PIECE_WINDOW_S = 600.0  # ... written at most this long before the new line (the
 PIECE_CHARS = 200  # a longer earlier line is a message of its own, not a piece (and keeps the reading cheap)
 PIECE_WORDS = 8  # a piece holds at most this many characters besides its digits and separators (「ちなみに 1093」)
 MY_NUMBER_DIGITS = 12
+PHONE_DIGITS = 11  # a phone number at home has at most eleven digits (090 1234 5678)
 MAX_GROUP = 4  # a correction may bring one group more than twelve digits back (「1234 5678 9017」 then 「9018」)
 # Endings and joining words a person types after a piece (「1234です」, 「5678だよ」, 「9018と」, "1234 and"): they
 # say nothing about what the digits are, so pieces that carry only these are no numbered series.
@@ -106,11 +111,15 @@ def _as_written(lines: list[str], text: str) -> tuple[set[int], str] | None:
         if len(lines[start]) > PIECE_CHARS:
             break
         window = [*lines[start:], text]
-        kinds = [k for k in mask_pii("\n".join(window)).kinds if k in TOKEN_OF_KIND]
+        kinds = [k for k in mask_pii("\n".join(window)).kinds if k in _TOKEN_ACROSS]
         if kinds:
-            return set(range(start, len(lines))), TOKEN_OF_KIND[kinds[0]]
+            return set(range(start, len(lines))), _TOKEN_ACROSS[kinds[0]]
     return None
 
+
+_TOKEN_ACROSS = {**TOKEN_OF_KIND, "address": ADDRESS_MASK}
+"""What a number found in lines read together is masked as: a street number too (「汐見町汐見」, then 「1-2-3-101」).
+(Its groups are not taken out of the summary: a 「1」 or 「2」 alone there is no street number.)"""
 
 _Reading = tuple[tuple[str, ...], int, bool]  # digit groups as read, the first line's index, corrected once
 
@@ -140,6 +149,9 @@ def _as_pieces(lines: list[str], text: str) -> tuple[set[int], str] | None:
     readings: list[_Reading] = []
     for index, groups in chain:
         readings = _next_readings(readings, groups, index)
+    phone = _phone_in_pieces(chain, new)
+    if phone is not None and not _numbered_series([lines[i] for i in phone] + [text]):
+        return phone, PHONE_MASK
     touched: set[int] = set()
     for groups, first, _fixed in _next_readings(readings, new, len(lines)):
         digits = "".join(groups)
@@ -147,6 +159,19 @@ def _as_pieces(lines: list[str], text: str) -> tuple[set[int], str] | None:
             touched = set(_piece_lines(chain, first))
             if not _numbered_series([lines[i] for i in touched] + [text]):
                 return touched, MY_NUMBER_MASK
+    return None
+
+
+def _phone_in_pieces(chain: list[tuple[int, tuple[str, ...]]], new: tuple[str, ...]) -> set[int] | None:
+    """The earlier pieces (``chain``: oldest first) whose groups, with the new line's, make a phone number
+    (``pii_runs.phone_shaped``: 「090」, 「1234」, 「えっと」, 「5678」): the lines they are in, the fewest."""
+    groups = list(new)
+    for at in range(len(chain) - 1, -1, -1):
+        groups[:0] = chain[at][1]
+        if len("".join(groups)) > PHONE_DIGITS:
+            return None
+        if phone_shaped(groups):
+            return {i for i, _groups in chain[at:]}
     return None
 
 

@@ -1,5 +1,13 @@
 """Postal codes, street numbers and e-mail addresses: personal data with a fixed shape, masked by plain patterns.
 
+Street numbers come written two ways: with words (「1丁目2番3号」, 「1234番地5」: ``ADDRESS_RE``) and with
+hyphens (「汐見1-2-3-101」, 「汐見町汐見１－２－３」, 「汐見123-4」: :func:`mask_hyphen_addresses`). A hyphen form
+is a street number only where it stands right after a place name (a word ending in a kanji or katakana: 町, 村,
+市, 区, 郡, 丁目 or any other; a space or a line break may stand between, so the chat line after 「汐見町汐見」
+counts: ``pii_lines``) or after 住所: the same digits after a particle, a number's name or a counting word are a
+date, a booking code, a range or a question number (「予約日は2026-12-07」, 「予約番号1234-5678」, 「1-2個」,
+「第1-2回」), and stay.
+
 Split from ``privacy.py`` (the numbers people write their own way need its run reading; these do not). Each pattern
 matches ASCII and full-width digits.
 """
@@ -8,6 +16,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+
+from madoguchi.domain.pii_tokens import ADDRESS_MASK
+from madoguchi.domain.pii_words import COUNTER_WORDS
+
+RANGE_WORDS = ("％", "割", "倍", "点", "位", "問", "ページ", "頁", "行", "歳", "番", "便", "列", "席")
+"""Counting words besides ``COUNTER_WORDS`` that make one hyphen between two numbers a range (「1-2割」,
+「本庁舎1-2番窓口」)."""
 
 _D = "[0-9０-９]"
 _SEP = "[ \u3000\t\\-‐‑‒–—―−－ー.．・]"
@@ -21,6 +36,75 @@ POSTAL_RE = re.compile(f"{_NOT_AFTER_DIGIT}{_D}{{3}}[-‐－ー]{_D}{{4}}{_NOT_B
 ADDRESS_RE = re.compile(
     f"(?<!{_D})(?:{_D}+丁目{_SEP}?{_D}+(?:番地?{_SEP}?{_D}*号?|{_SEP}{_D}+)?|{_D}+番地?{_SEP}?{_D}+号?|{_D}+番地)"
 )
+_HYPHENS = "-‐‑‒–—―−－ーｰ"
+_HYPHEN = f"[{re.escape(_HYPHENS)}]"
+_JOIN = (
+    f"[{re.escape(_HYPHENS)}の]"  # 「汐見1の2の3」 as said aloud: only with three groups or more (「1の2」 is a part)
+)
+_HYPHEN_RE = re.compile(f"(?<!{_D})(?<!{_D}{_JOIN}){_D}{{1,4}}(?:{_JOIN}{_D}{{1,4}}){{1,3}}(?!{_JOIN}?{_D})")
+_ADDRESS_CUE_RE = re.compile("住所(?:は|が|も|:|：|\\s)*$")
+# a place name ends in a kanji or a katakana (汐見, 汐見町, 1丁目, センター); hiragana before digits is mostly a word
+# of the sentence (「はい」, 「ください」), and a place written in hiragana ends in 市, 町 or 村 anyway
+_PLACE_CHAR_RE = re.compile("[\u30a1-\u30fa\u30fc\u4e00-\u9fff々〆ヶヵ]$")
+_NOT_A_PLACE = (
+    # words that put digits after them which are no street number (「予約番号」, 「第」, 「資料」, 「電話」)
+    *"第約計各全問表図号条項章版型期回欄枠票",
+    "資料",
+    "電話",
+    "携帯",
+    "内線",
+    "コード",
+    "ID",
+    "No",
+    "別紙",
+    "様式",
+    "問題",
+    "番号",
+)
+MAX_STREET_DIGITS = 9  # 「1234-5-101」; more digits are a phone number, an id or a code
+_MORE_DIGITS_RE = re.compile(f"{_SEP}{{1,3}}(?:{_D}+|［)")  # digits, or a number masked by the stages before
+_DATE_SHAPE_RE = re.compile(f"(?:19|20|１９|２０){_D}{_D}{_HYPHEN}{_D}{{1,2}}{_HYPHEN}{_D}{{1,2}}")
+# a counting word after one hyphen makes a range (「1-2個」, 「3-4日」, 「10-12時」), not a street number
+_COUNTED_AFTER_RE = re.compile(
+    "[ \u3000]?(?:" + "|".join(map(re.escape, sorted((*COUNTER_WORDS, *RANGE_WORDS), key=len, reverse=True))) + ")"
+)
+
+
+def _street_number_at(text: str, match: re.Match[str]) -> bool:
+    """Whether a hyphen-joined group of numbers stands where a street number does (see the module docstring)."""
+    groups = re.split(_JOIN, match.group())
+    digits = "".join(groups)
+    if "の" in match.group() and len(groups) < 3:
+        return False
+    if digits[0] in "0０" or len(digits) > MAX_STREET_DIGITS or [len(g) for g in groups] == [4, 4]:
+        return False  # a phone number, a code or an id (「0000-0000-0001」, a booking code 「1234-5678」)
+    more = _MORE_DIGITS_RE.match(text, match.end())
+    if more is not None and not _COUNTED_AFTER_RE.match(text, more.end()):
+        return False  # part of a longer number (「1000-000 00000」): the run reader's to judge, not a street number
+    before = text[max(0, match.start() - 12) : match.start()].rstrip()  # a space or a line break may stand between
+    if _ADDRESS_CUE_RE.search(before) and not _DATE_SHAPE_RE.fullmatch(match.group()):
+        return True
+    if not _PLACE_CHAR_RE.search(before) or before.endswith(_NOT_A_PLACE):
+        return False
+    if _DATE_SHAPE_RE.fullmatch(match.group()):
+        return False
+    one_hyphen = len(groups) == 2
+    return not (one_hyphen and _COUNTED_AFTER_RE.match(text, match.end()))
+
+
+def mask_hyphen_addresses(text: str, kinds: list[str]) -> str:
+    """A street number written with hyphens after a place name or after 住所 (「汐見1-2-3-101」) as ``ADDRESS_MASK``."""
+    if not any(ch in text for ch in _HYPHENS + "の"):
+        return text
+    out, at = [], 0
+    for match in _HYPHEN_RE.finditer(text):
+        if _street_number_at(text, match):
+            out += [text[at : match.start()], ADDRESS_MASK]
+            at = match.end()
+            kinds.append("address")
+    return "".join([*out, text[at:]])
+
+
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 
 

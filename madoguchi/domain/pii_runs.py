@@ -14,6 +14,7 @@ import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 from madoguchi.domain.pii_digits import LUHN_DOUBLE as _LUHN_DOUBLE
 from madoguchi.domain.pii_digits import cue_re as _cue_re
@@ -44,6 +45,8 @@ CUE_BEFORE = 12  # ... or for a number that ends at most this many characters be
 CUE_JOIN_CHARS = (
     16  # after a cue word, digit groups this close together are read as one number, whatever stands between
 )
+PHONE_MAX_DIGITS = 15  # the longest phone number (E.164)
+FILLER_CHARS = 12  # a phone number's groups said apart: at most this much filler between two (「えっと」, a line)
 DESCRIBED_JOIN_CHARS = 32  # ... or this close when what stands between says how it goes on ("the next 4 digits are")
 
 
@@ -572,6 +575,102 @@ def _groups_after_cue(
     return found
 
 
+def phone_shaped(groups: tuple[str, ...] | list[str]) -> bool:
+    """Whether digit groups said apart (by filler words or lines: 「090」 「えっと」 「1234-5678」) make a
+    phone number at home together: 0 and not 00, then nine digits (ten in all), or eleven digits with 0
+    third (090, 080, 070, 050, 020, 0800), and the last group four digits or more (a Japanese number ends
+    with four). Prices, counts, dates and times never start with 0, and a booking code's groups of four never
+    add up to ten or eleven digits."""
+    digits = "".join(groups)
+    return (
+        len(groups) >= 2
+        and len(groups[-1]) >= 4
+        and digits[:1] == "0"
+        and digits[1:2] not in ("", "0")
+        and (len(digits) == 10 or (len(digits) == 11 and digits[2] == "0"))
+    )
+
+
+def _groups_of(run: _Run, start: int = 0) -> list[tuple[str, int]]:
+    """The run's digit groups as written (split where a gap stands) from its ``start``-th digit, each with the
+    index of the digit after it."""
+    groups, at = [], start
+    for i in range(start + 1, len(run.digits) + 1):
+        if i == len(run.digits) or run.gaps[i - 1]:
+            groups.append((run.digits[at:i], i))
+            at = i
+    return groups
+
+
+@dataclass(frozen=True)
+class _Filler:
+    """The runs of a text as :func:`_phone_over_filler` reads them, each worked out once: every run's groups
+    (with the digit after each), and whether filler alone stands before each run (``joined[k]``: run ``k`` is at
+    most :data:`FILLER_CHARS` characters after run ``k - 1`` with no digit between)."""
+
+    groups: list[list[tuple[str, int]]]
+    joined: list[bool]
+
+    @classmethod
+    def of(cls, text: str, runs: list[_Run]) -> _Filler:
+        joined = [False]
+        for before, run in pairwise(runs):
+            between = text[before.positions[-1] + 1 : run.positions[0]]
+            joined.append(len(between) <= FILLER_CHARS and all(digit_value(ch) is None for ch in between))
+        return cls(groups=[_groups_of(run) for run in runs], joined=joined)
+
+
+def _phone_over_filler(
+    runs: list[_Run], used: set[int], begin: int, filler: _Filler
+) -> tuple[int, int, int, int] | None:
+    """The first phone number from run ``begin`` on said in groups with filler between them (「090 えっと
+    1234-5678」, and the lines 「090」「1234」「えっと」「5678」 read as one text): runs not yet masked, each at most
+    :data:`FILLER_CHARS` characters after the one before with no digit between (a date or a count between ends
+    it), whose groups together are :func:`phone_shaped`, or after a ``+`` ten to fifteen digits ending in a group
+    of four (「+81 90 えっと 1234 5678」). Returns (first run, its first digit taken, last run, the digit after the
+    number in it: the number may end before the last run does)."""
+    for first in range(begin, len(runs)):
+        if first in used or first + 1 >= len(runs) or not filler.joined[first + 1]:
+            continue
+        run = runs[first]
+        # a phone number has at most 15 digits: only the last groups of a long run can start one (so the reading
+        # stays linear in the text, however many groups a run has)
+        groups = [group for group, _end in filler.groups[first]]
+        while sum(map(len, groups)) > PHONE_MAX_DIGITS:
+            groups.pop(0)
+        for k in range(len(groups)):
+            start = len(run.digits) - sum(map(len, groups[k:]))
+            plus = run.plus and start == 0
+            if groups[k][0] != "0" and not plus:
+                continue
+            found = _phone_after(runs, used, first, groups[k:], filler, plus=plus)
+            if found is not None:
+                return first, start, *found
+    return None
+
+
+def _phone_after(
+    runs: list[_Run], used: set[int], first: int, groups: list[str], filler: _Filler, *, plus: bool
+) -> tuple[int, int] | None:
+    """The runs after ``first`` that complete ``groups`` (its last groups) to a phone number: (last run, the
+    digit after the number in it), or ``None``."""
+    most = PHONE_MAX_DIGITS if plus else 11
+    groups = list(groups)
+    count = sum(map(len, groups))
+    for last in range(first + 1, len(runs)):
+        if last in used or not filler.joined[last]:
+            return None
+        for group, end in filler.groups[last]:
+            groups.append(group)
+            count += len(group)
+            if count > most:
+                return None
+            shaped = phone_shaped(groups) if count in (10, 11) else False
+            if shaped or (plus and count >= 10 and len(group) >= 4):
+                return last, end
+    return None
+
+
 def protected_digits(folded: str, cue_ends: list[int] | None = None) -> list[bool]:
     """Which characters of the folded text belong to a date, a clock time, an amount or a counted thing (so are no
     digits of a personal number), except those shortly after a cue word (``cue_ends``: where cue words end)."""
@@ -615,6 +714,28 @@ def mask_numbers(text: str, kinds: list[str]) -> str:
             first_run, last_run, kind = found
             spans.append((runs[first_run].positions[0], runs[last_run].positions[-1] + 1, kind))
             used.update(range(first_run, last_run + 1))
+    begin, filler = 0, _Filler.of(text, runs)
+    while (found_phone := _phone_over_filler(runs, used, begin, filler)) is not None:
+        first_run, start_digit, last_run, end_digit = found_phone
+        start = runs[first_run].positions[start_digit]
+        if runs[first_run].plus and start_digit == 0:
+            start = _span(text, runs[first_run], 0, 1)[0]  # the "+" too
+        spans.append((start, runs[last_run].positions[end_digit - 1] + 1, "phone"))
+        used.update(range(first_run, last_run))
+        rest = runs[last_run]
+        if end_digit < len(rest.digits):  # digits after the number in its last run: read on from there
+            runs[last_run] = _Run(
+                positions=rest.positions[end_digit:],
+                digits=rest.digits[end_digit:],
+                gaps=rest.gaps[end_digit:],
+                cued=False,
+                plus=False,
+            )
+            filler.groups[last_run] = _groups_of(runs[last_run])
+            begin = last_run
+        else:
+            used.add(last_run)
+            begin = last_run + 1
     spans.sort()
     for start, stop, kind in reversed(spans):
         text = text[:start] + TOKEN_OF_KIND[kind] + text[stop:]

@@ -33,12 +33,17 @@ number counts like one before it (「123456789012 がマイナンバーです」
 digit count or an ordinal (「次の4桁は」, 「2つ目は」, "next 4 digits"; ``DIGIT_COUNT_WORDS``, ``POSITION_WORDS``),
 are no digits of it.
 
+A phone number said in groups with filler between them needs no cue word: groups at most ``FILLER_CHARS`` apart
+with no digit between, together 0 and nine or ten more digits ending in a group of four (after a ``+``, ten to
+fifteen), are one (「090 えっと 1234-5678」; ``pii_runs.phone_shaped``; over chat lines: ``pii_lines``).
+
 A booking code shortly after a word that names one (予約番号, booking number …) is read apart from the digits after
 it, unless the check digits say they are one personal number (``pii_runs.booking_code_apart``).
 
 A 12-digit order or receipt number with a wrong check digit and no cue word is left alone, and so are dates
 (``2024/12/03``), amounts (``12,000円``, ``¥3,500``) and lists of them, years and short numbers. Postal codes,
-street numbers and e-mail addresses get their own tokens.
+street numbers (「1丁目2番3号」, and 「汐見1-2-3」 after a place name or 住所: ``pii_patterns``) and e-mail addresses
+get their own tokens.
 
 The stages live in their own modules, each with one job: the mask tokens (``pii_tokens.py``), digits and check
 digits (``pii_digits.py``), the anchored-number stage (``pii_anchored.py``), the run reader (``pii_runs.py``), the
@@ -60,7 +65,14 @@ from madoguchi.domain.pii_digits import (
     luhn_valid,
     my_number_check_digit,
 )
-from madoguchi.domain.pii_patterns import ADDRESS_RE, EMAIL_RE, MARKED_POSTAL_RE, POSTAL_RE, pattern_stage
+from madoguchi.domain.pii_patterns import (
+    ADDRESS_RE,
+    EMAIL_RE,
+    MARKED_POSTAL_RE,
+    POSTAL_RE,
+    mask_hyphen_addresses,
+    pattern_stage,
+)
 from madoguchi.domain.pii_runs import (
     CUE_BEFORE,
     CUE_JOIN_CHARS,
@@ -152,6 +164,7 @@ _STAGES: tuple[Callable[[str, list[str]], str], ...] = (
     mask_symbol_joined,
     pattern_stage("postal_code", POSTAL_RE, POSTAL_MASK),
     pattern_stage("address", ADDRESS_RE, ADDRESS_MASK),
+    mask_hyphen_addresses,  # last: a phone number or a postal code written with hyphens is masked as one before
 )
 
 

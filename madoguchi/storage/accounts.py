@@ -101,6 +101,21 @@ def _clean_list(what: str, values: Iterable[str]) -> list[str]:
     return cleaned
 
 
+WILDCARD_ALONE = (
+    'routes: "*" (every route) stands alone; give either ["*"] or the route ids, not both '
+    "(a wildcard beside a named route reads as if the person served only that route)"
+)
+
+
+def _clean_routes(routes: Iterable[str]) -> list[str]:
+    """The routes as :func:`_clean_list` cleans them; ``"*"`` beside a named route is refused, not read as either
+    (the admin meant one or the other, and a list that says both misleads whoever reads it later)."""
+    cleaned = _clean_list("routes", routes)
+    if ALL_ROUTES in cleaned and len(cleaned) > 1:
+        raise InvalidValue(WILDCARD_ALONE, field="routes")
+    return cleaned
+
+
 class Accounts:
     def __init__(self, db: Database, *, hasher: PasswordHasher | None = None, work: PasswordWork | None = None) -> None:
         """``work``: the server's password threads (``create_app``); without them (the CLI, tests of this class)
@@ -151,7 +166,7 @@ class Accounts:
         if len(password) < MIN_PASSWORD_LENGTH:
             raise InvalidValue(f"password must be at least {MIN_PASSWORD_LENGTH} characters", field="password")
         municipalities = _clean_list("municipality_ids", municipality_ids)
-        route_list = _clean_list("routes", routes)
+        route_list = _clean_routes(routes)
         language_list = _clean_list("languages", languages)
         name = mask_pii((display_name or "").strip()).text or username  # shown to residents: free text too
 
@@ -248,7 +263,7 @@ class Accounts:
         latin = None if latin_name is None else clean_latin_name(latin_name)
         if role is not None and role not in ROLES:
             raise InvalidValue(f"role must be one of {', '.join(ROLES)}, got {role!r}", field="role")
-        route_list = None if routes is None else _clean_list("routes", routes)
+        route_list = None if routes is None else _clean_routes(routes)
         language_list = None if languages is None else _clean_list("languages", languages)
         async with self._db.transaction() as session:
             staff = await session.scalar(select(Staff).where(Staff.username == username))

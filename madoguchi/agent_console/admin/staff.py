@@ -16,7 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from madoguchi import keys
 from madoguchi.agent_console.admin import guard
 from madoguchi.domain.routes import ROUTE_IDS
-from madoguchi.storage.accounts import ALL_ROUTES, MIN_PASSWORD_LENGTH, StaffRecord, clean_latin_name
+from madoguchi.storage.accounts import (
+    ALL_ROUTES,
+    MIN_PASSWORD_LENGTH,
+    WILDCARD_ALONE,
+    StaffRecord,
+    clean_latin_name,
+)
 from madoguchi.storage.errors import DuplicateUsername, InvalidValue, StorageError
 
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -85,6 +91,8 @@ def check_routes(routes: tuple[str, ...]) -> None:
     if unknown or not routes:
         detail = f"unknown route id(s): {', '.join(unknown) or '(none given)'}"
         raise guard.refuse(400, "invalid_value", detail, field="routes")
+    if ALL_ROUTES in routes and len(set(routes)) > 1:
+        raise guard.refuse(400, "invalid_value", WILDCARD_ALONE, field="routes")
 
 
 def one_time_password() -> str:
