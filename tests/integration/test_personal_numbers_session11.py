@@ -106,13 +106,13 @@ async def test_an_admin_cannot_name_staff_booths_or_places_with_a_personal_numbe
             {**staff, "username": "sato", "display_name": "佐藤 1234:5678:9018"},
         ):
             status, refused = await admin.post("/api/admin/staff", body)
-            assert (status, refused["error"]["code"]) == (400, "invalid_value"), refused
+            assert (status, refused["error"]["code"]) == (400, "personal_number"), refused
             assert "personal number" in refused["error"]["message"]
             assert not any(group in json.dumps(refused) for group in GROUPS)
         status, refused = await admin.post(
             "/api/admin/booths", {"name": f"ブース {MY_NUMBER}", "municipality_id": "shiomi"}
         )
-        assert (status, refused["error"]["code"]) == (400, "invalid_value"), refused
+        assert (status, refused["error"]["code"]) == (400, "personal_number"), refused
         status, refused = await admin.post(
             "/api/admin/places",
             {"place_id": MY_NUMBER, "municipality_id": "shiomi", "name": "北局", "kind": "post_office"},
