@@ -1,0 +1,139 @@
+"""The language audit (session 15): every resident-facing page, in each of the nine page languages, shows no text
+in a script that language does not use and no catalog key in place of a text (tests/browser/language_audit.py says
+what is allowed and why). One Chromium page for each kind of page, switched from language to language as the
+picker does: the chat's start, each step of /book, the kiosk's screens reachable without a call, and the pages
+that only say something is wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, ConsoleMessage, Page, expect
+
+from tests.bookings_support import running
+from tests.browser.chromium import SIZES, WAIT_MS, new_page, shot, sign_in
+from tests.browser.language_audit import LANGUAGES, audit, script_problems
+from tests.browser.test_booking_page import choose
+from tests.browser.test_kiosk_layouts import close_all_week
+from tests.support import LiveServer
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+KIOSK = {"width": 1080, "height": 1920}
+
+
+def missing_texts(page: Page) -> list[str]:
+    """What i18n.js's t() says it had no text for (the key is then shown): gathered as the page runs."""
+    missing: list[str] = []
+
+    def on_console(msg: ConsoleMessage) -> None:
+        if "i18n: no text for" in msg.text:
+            missing.append(msg.text)
+
+    page.on("console", on_console)
+    return missing
+
+
+async def test_the_chat_and_booking_pages_speak_each_language_only(browser: Browser, tmp_path: Path) -> None:
+    async with running(tmp_path, booking_requests_per_minute=60) as api:
+        context, page, _ = await new_page(browser, PHONE, phone=True)
+        missing = missing_texts(page)
+        problems: list[str] = []
+        try:
+            await page.goto(f"{api.base_url}/chat")
+            await expect(page.get_by_test_id("connection-status")).to_have_attribute(
+                "data-state", "ready", timeout=WAIT_MS
+            )
+            problems += await audit(page, "chat start")
+
+            await page.goto(f"{api.base_url}/book/shiomi?lang=ja")
+            await expect(page.get_by_test_id("book-route")).to_be_visible(timeout=WAIT_MS)
+            problems += await audit(page, "book start")
+            await choose(page, route="tax", mode="counter", day="2026-12-08")
+            first = page.get_by_test_id("book-slot").first
+            await expect(first).to_contain_text("8:30", timeout=WAIT_MS)
+            problems += await audit(page, "book times")  # a new language draws the times again, none chosen
+            await expect(first).to_contain_text("8:30", timeout=WAIT_MS)
+            await first.click()
+            await page.get_by_test_id("book-name-kana").fill("やまだ はなこ")
+            await page.get_by_test_id("book-contact").fill("hanako@example.jp")
+            await page.get_by_test_id("book-submit").click()
+            await expect(page.get_by_test_id("book-booking")).to_be_visible(timeout=WAIT_MS)
+            problems += await audit(page, "book booked", own=("ヤマダ ハナコ",))  # the name as they typed it
+            for code in ("vi", "ne"):
+                await page.evaluate("(c) => import('/static/js/i18n.js').then((m) => m.setLanguage(c))", code)
+                await shot(page, f"audit-book-booked-{code}-phone")
+
+            for path in ("/chat/nowhere", "/book/nowhere"):
+                await page.goto(f"{api.base_url}{path}")
+                problems += await audit(page, path)
+        finally:
+            await context.close()
+    assert not problems, "\n".join(problems)
+    assert not missing, missing
+
+
+async def test_the_kiosks_screens_speak_each_language_only(live_server: LiveServer, browser: Browser) -> None:
+    _, _, kiosk_path = await live_server.add_booth("潮見港郵便局ブース", location="潮見港郵便局")
+    await close_all_week(live_server)  # the start screen's "closed now" notice is on
+    context, page, _ = await new_page(browser, KIOSK)
+    missing = missing_texts(page)
+    problems: list[str] = []
+    try:
+        await page.goto(live_server.base_url + kiosk_path)
+        await expect(page.get_by_test_id("start-consultation")).to_be_enabled(timeout=WAIT_MS)
+        await expect(page.get_by_test_id("closed-now")).to_be_visible(timeout=WAIT_MS)
+        problems += await audit(page, "kiosk start")
+        await page.get_by_test_id("checkin-start").click()
+        problems += await audit(page, "kiosk check-in")
+        await page.get_by_test_id("checkin-back").click()
+        await page.get_by_test_id("start-consultation").click()
+        problems += await audit(page, "kiosk question")
+        await page.get_by_test_id("route-tax").click()
+        await expect(page.get_by_test_id("no-answer")).to_be_visible(timeout=WAIT_MS)
+        problems += await audit(page, "kiosk call-back")
+        for digit in "09012345678":
+            await page.locator(f'[data-callback-key="{digit}"]').click()
+        await page.get_by_test_id("callback-submit").click()
+        await expect(page.get_by_test_id("thanks")).to_be_visible(timeout=WAIT_MS)
+        problems += await audit(page, "kiosk thanks")
+        for code in ("en", "vi"):
+            await page.evaluate("(c) => import('/static/js/i18n.js').then((m) => m.setLanguage(c))", code)
+            await shot(page, f"audit-kiosk-thanks-{code}")
+        await page.goto(live_server.base_url + "/booth/nosuchbooth")
+        problems += await audit(page, "kiosk unknown booth")
+    finally:
+        await context.close()
+    assert not problems, "\n".join(problems)
+    assert not missing, missing
+
+
+async def test_the_consoles_language_choices_speak_each_language_only(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    """The staff console has the same picker (its agent's own choice): each choice reads in that language only."""
+    await live_server.add_agent("agent1", "correct horse battery")
+    context, page, _ = await new_page(browser, SIZES["full-hd"])
+    missing = missing_texts(page)
+    try:
+        await sign_in(page, live_server.base_url, "agent1", "correct horse battery")
+        await expect(page.get_by_test_id("language-picker")).to_be_visible(timeout=WAIT_MS)
+        problems = await audit(page, "console", own=("agent1 さん",))  # the name as staff stored it
+    finally:
+        await context.close()
+    assert not problems, "\n".join(problems)
+    assert not missing, missing
+
+
+def test_the_audit_catches_what_it_is_for() -> None:
+    """The checker itself: Japanese left in a Vietnamese page, Latin in easy Japanese, hangul outside Korean, a key."""
+    assert script_problems("vi", [["x", "Phòng Thuế (税務課)"], ["y", "Mang theo 住民票"]]) == [
+        "vi y: kanji in 'Mang theo 住民票'"
+    ]
+    easy = script_problems("easy-ja", [["x", "QRコード"], ["y", "Tax の まどぐち"]])
+    assert easy == ["easy-ja y: latin Tax in 'Tax の まどぐち'"]
+    assert script_problems("en", [["x", "예약"]]) == ["en x: hangul in '예약'"]
+    assert script_problems("ko", [["x", "resident.error.heading"]])[0].startswith("ko x: a catalog key shown")
+    assert LANGUAGES[0] == "ja"
