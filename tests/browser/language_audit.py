@@ -6,6 +6,10 @@ is a sentence they cannot read. :func:`audit` sweeps a page: every text it shows
 (``data-i18n``) whether shown now or not (a screen not reached yet, a notice not raised), with the placeholders and
 labels read aloud; :func:`script_problems` says what is out of place.
 
+Numbers and ranges follow one convention a page: digits as the resident types them (0-9, Nepali too: the times,
+booking codes and the kiosk's keys are written so), and 〜 joins times only in Japanese (the others join them as the
+catalogs' ``hours.time_range`` says).
+
 What is allowed, and why (keep it short):
 
 - Japanese in brackets after the translated word, 「Phòng Thuế (税務課)」 or 「… (住民票)」: the name the resident
@@ -61,6 +65,9 @@ KANA: Final = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
 HAN: Final = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 HANGUL: Final = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 DEVANAGARI: Final = re.compile(r"[\u0900-\u097f]")
+DEVANAGARI_DIGIT: Final = re.compile(r"[\u0966-\u096f]")
+"""Numbers are written in the digits the resident types and the kiosk's keys show (times, booking codes, phone
+numbers), Nepali included: 「१. के कामको लागि हो?」 stood above 「डिसेम्बर 8 8:30–8:50」 on one page."""
 LATIN_WORD: Final = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]+")
 BRACKETED: Final = re.compile(r"[(（][^()（）]*[)）]")
 KEY_LIKE: Final = re.compile(r"^[a-z_]+(\.[a-z0-9_]+){1,}$")
@@ -92,6 +99,10 @@ def script_problems(language: str, texts: list[list[str]], own: tuple[str, ...] 
             wrong.append("hangul")
         if language != "ne" and DEVANAGARI.search(plain):
             wrong.append("devanagari")
+        if DEVANAGARI_DIGIT.search(plain):
+            wrong.append("Devanagari digits")
+        if language not in ("ja", "easy-ja") and "〜" in plain:
+            wrong.append("the Japanese wave dash 〜")
         if language in ("ja", "easy-ja"):
             latin = [w for w in LATIN_WORD.findall(plain) if w not in JAPANESE_ACRONYMS]
             if latin:

@@ -135,5 +135,8 @@ def test_the_audit_catches_what_it_is_for() -> None:
     easy = script_problems("easy-ja", [["x", "QRコード"], ["y", "Tax の まどぐち"]])
     assert easy == ["easy-ja y: latin Tax in 'Tax の まどぐち'"]
     assert script_problems("en", [["x", "예약"]]) == ["en x: hangul in '예약'"]
+    assert script_problems("vi", [["x", "8:30〜8:50"]]) == ["vi x: the Japanese wave dash 〜 in '8:30〜8:50'"]
+    assert script_problems("ne", [["x", "१. के कामको लागि हो?"]])[0].startswith("ne x: Devanagari digits")
+    assert script_problems("ja", [["x", "8:30〜8:50"]]) == []
     assert script_problems("ko", [["x", "resident.error.heading"]])[0].startswith("ko x: a catalog key shown")
     assert LANGUAGES[0] == "ja"

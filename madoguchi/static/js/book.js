@@ -9,7 +9,7 @@ import { applyTranslations, browserLanguage, initI18n, language, setLanguage, t 
 import { TabMemory } from "./tabmemory.js";
 import { CONTACT_ERROR, TIME_GONE, contactProblem, nameLooksRight } from "./bookinput.js";
 import { formatBookingCode } from "./numbers.js";
-import { formatDay } from "./dates.js";
+import { formatDay, formatTimeRange } from "./dates.js";
 import { LanguagePicker } from "./langpicker.js";
 
 const DONE_KEEP = { booth: "book.done.keep", counter: "book.done.keep_counter", video: "book.done.keep_video" };
@@ -34,7 +34,7 @@ function clock(isoDateTime) {
 }
 
 function whenLabel(start, end) {
-  return `${dateLabel(start.slice(0, 10))} ${clock(start)}〜${clock(end)}`;
+  return `${dateLabel(start.slice(0, 10))} ${formatTimeRange(clock(start), clock(end))}`;
 }
 
 function placeName(id) {
@@ -244,7 +244,7 @@ function renderSlots(list, slots, onChoose) {
     button.disabled = slot.free <= 0;
     const time = document.createElement("span");
     time.className = "book-slot-time";
-    time.textContent = slot.date ? whenLabel(slot.start, slot.end) : `${clock(slot.start)}〜${clock(slot.end)}`;
+    time.textContent = slot.date ? whenLabel(slot.start, slot.end) : formatTimeRange(clock(slot.start), clock(slot.end));
     const free = document.createElement("span");
     free.className = "book-slot-free";
     // 「予約できます」, no count: 「あと 1人」 on every slot read like a queue or a last place (UX13 finding 6)
