@@ -55,6 +55,10 @@ async def test_the_chat_and_booking_pages_speak_each_language_only(browser: Brow
             first = page.get_by_test_id("book-slot").first
             await expect(first).to_contain_text("8:30", timeout=WAIT_MS)
             problems += await audit(page, "book times")  # a new language draws the times again, none chosen
+            for code in ("vi", "ne"):
+                await page.evaluate("(c) => import('/static/js/i18n.js').then((m) => m.setLanguage(c))", code)
+                await shot(page, f"audit-book-times-{code}-phone")
+            await page.evaluate("() => import('/static/js/i18n.js').then((m) => m.setLanguage('ja'))")
             await expect(first).to_contain_text("8:30", timeout=WAIT_MS)
             await first.click()
             await page.get_by_test_id("book-name-kana").fill("やまだ はなこ")
@@ -62,8 +66,12 @@ async def test_the_chat_and_booking_pages_speak_each_language_only(browser: Brow
             await page.get_by_test_id("book-submit").click()
             await expect(page.get_by_test_id("book-booking")).to_be_visible(timeout=WAIT_MS)
             problems += await audit(page, "book booked", own=("ヤマダ ハナコ",))  # the name as they typed it
-            for code in ("vi", "ne"):
+            # the day and its times as each language writes them, through dates.js: 8:30–8:50 outside Japanese,
+            # and a comma where the day ends in a number (「8 tháng 12 8:30」 ran the 12 into the time)
+            booked = {"ja": "12月8日(火) 8:30〜8:50", "vi": "Thứ 3, 8 tháng 12, 8:30–8:50", "ne": "मङ्गल, 8:30–8:50"}
+            for code, when in booked.items():
                 await page.evaluate("(c) => import('/static/js/i18n.js').then((m) => m.setLanguage(c))", code)
+                await expect(page.get_by_test_id("book-booking")).to_contain_text(when)
                 await shot(page, f"audit-book-booked-{code}-phone")
 
             for path in ("/chat/nowhere", "/book/nowhere"):
@@ -86,6 +94,9 @@ async def test_the_kiosks_screens_speak_each_language_only(live_server: LiveServ
         await expect(page.get_by_test_id("start-consultation")).to_be_enabled(timeout=WAIT_MS)
         await expect(page.get_by_test_id("closed-now")).to_be_visible(timeout=WAIT_MS)
         problems += await audit(page, "kiosk start")
+        for code in ("ne", "ko"):
+            await page.evaluate("(c) => import('/static/js/i18n.js').then((m) => m.setLanguage(c))", code)
+            await shot(page, f"audit-kiosk-start-{code}")
         await page.get_by_test_id("checkin-start").click()
         problems += await audit(page, "kiosk check-in")
         await page.get_by_test_id("checkin-back").click()

@@ -9,7 +9,7 @@ import { applyTranslations, browserLanguage, initI18n, language, setLanguage, t 
 import { TabMemory } from "./tabmemory.js";
 import { CONTACT_ERROR, TIME_GONE, contactProblem, nameLooksRight } from "./bookinput.js";
 import { formatBookingCode } from "./numbers.js";
-import { formatDay, formatTimeRange } from "./dates.js";
+import { formatDay, formatDayWithTimes, formatTimeRange } from "./dates.js";
 import { LanguagePicker } from "./langpicker.js";
 
 const DONE_KEEP = { booth: "book.done.keep", counter: "book.done.keep_counter", video: "book.done.keep_video" };
@@ -34,7 +34,7 @@ function clock(isoDateTime) {
 }
 
 function whenLabel(start, end) {
-  return `${dateLabel(start.slice(0, 10))} ${formatTimeRange(clock(start), clock(end))}`;
+  return formatDayWithTimes(dateLabel(start.slice(0, 10)), formatTimeRange(clock(start), clock(end)));
 }
 
 function placeName(id) {

@@ -60,6 +60,12 @@ export function formatTimeRange(start, end, tr = t) {
   return tr("hours.time_range", { start, end });
 }
 
+/** A day and its times as one phrase, joined as the language joins them (`date.day_times`): 「12月8日(火) 8:30〜8:50」,
+ * "Thứ 3, 8 tháng 12, 8:30–8:50" — without the comma the day's 12 ran into the time (「12 8:30」). */
+export function formatDayWithTimes(day, times, tr = t) {
+  return tr("date.day_times", { day, times });
+}
+
 /** 「12月9日(水) 10:00」: the day as formatDay says it and the 24-hour clock. */
 export function formatDayAndTime(date, { timeZone = "Asia/Tokyo" } = {}) {
   const locale = intlLocale();

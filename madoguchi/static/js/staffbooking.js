@@ -10,7 +10,7 @@
 import { formatBookingCode } from "./numbers.js";
 import { CONTACT_ERROR, TIME_GONE, contactProblem, nameLooksRight } from "./bookinput.js";
 import { language, t, translatorFor } from "./i18n.js";
-import { formatDay, formatTimeRange } from "./dates.js";
+import { formatDay, formatDayWithTimes, formatTimeRange } from "./dates.js";
 
 const $ = (id) => document.getElementById(id);
 const REFRESH_MS = 30000;
@@ -393,7 +393,8 @@ export class StaffBooking {
   }
 
   done(booking, c) {
-    const when = `${dayLabel(booking.start.slice(0, 10))} ${formatTimeRange(hhmm(booking.start), hhmm(booking.end))}`;
+    const times = formatTimeRange(hhmm(booking.start), hhmm(booking.end));
+    const when = formatDayWithTimes(dayLabel(booking.start.slice(0, 10)), times);
     $("staff-book-form").hidden = true;
     $("staff-book-done").hidden = false;
     $("staff-book-code").textContent = formatBookingCode(booking.code);
@@ -440,7 +441,7 @@ export class StaffBooking {
     const route = nameOf(this.options?.routes.find((r) => r.id === booking.route)?.names, lang) || tr(`route.${booking.route}`);
     const place = nameOf(this.options?.places.find((p) => p.id === booking.place)?.names, lang) || booking.place;
     const day = dayLabel(booking.start.slice(0, 10), lang, tr);
-    const when = `${day} ${formatTimeRange(hhmm(booking.start), hhmm(booking.end), tr)}`;
+    const when = formatDayWithTimes(day, formatTimeRange(hhmm(booking.start), hhmm(booking.end), tr), tr);
     const town = this.options?.municipality;
     const base = this.options?.public_url || window.location.origin; // residents' address, not the console's
     const url = `${base}/book${town ? `/${encodeURIComponent(town)}` : ""}#code=${booking.code}`;
