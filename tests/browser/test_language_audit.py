@@ -13,7 +13,7 @@ from playwright.async_api import Browser, ConsoleMessage, Page, expect
 
 from tests.bookings_support import running
 from tests.browser.chromium import SIZES, WAIT_MS, new_page, shot, sign_in
-from tests.browser.language_audit import LANGUAGES, audit, script_problems
+from tests.browser.language_audit import DEVANAGARI_DIGIT, LANGUAGES, audit, script_problems
 from tests.browser.test_booking_page import choose
 from tests.browser.test_kiosk_layouts import close_all_week
 from tests.support import LiveServer
@@ -136,6 +136,42 @@ async def test_the_consoles_language_choices_speak_each_language_only(
         await context.close()
     assert not problems, "\n".join(problems)
     assert not missing, missing
+
+
+NEPALI_DATES_JS = r"""(() => {
+  // a browser that has Nepali date data, as Chrome with full ICU does: it writes Nepali days in Devanagari digits
+  // unless asked for Latin ones (this Debian Chromium has none and falls back to the catalog's words)
+  const Real = Intl.DateTimeFormat;
+  const deva = (text) => text.replace(/[0-9]/g, (d) => String.fromCharCode(0x0966 + Number(d)));
+  function Nepali(locale, options = {}) {
+    const nepali = String(locale).startsWith("ne");
+    const real = new Real(nepali ? "en-US" : locale, options);
+    const latin = options.numberingSystem === "latn";
+    return { format: (date) => (nepali && !latin ? deva(real.format(date)) : real.format(date)),
+             resolvedOptions: () => real.resolvedOptions(), formatToParts: (date) => real.formatToParts(date) };
+  }
+  Nepali.supportedLocalesOf = (locales) => [].concat(locales).filter((l) => String(l).startsWith("ne")
+    || Real.supportedLocalesOf([l]).length);
+  Intl.DateTimeFormat = Nepali;
+})()"""
+
+
+async def test_a_nepali_day_is_written_in_the_digits_of_its_times(browser: Browser, tmp_path: Path) -> None:
+    """dates.js asks Intl for Latin digits: a browser with Nepali date data wrote 「डिसेम्बर ८, मङ्गल」 beside
+    「8:30–8:50」 and the booking codes, two kinds of digits on one line."""
+    async with running(tmp_path) as api:
+        context, page, _ = await new_page(browser, PHONE, phone=True)
+        try:
+            await page.add_init_script(NEPALI_DATES_JS)
+            await page.goto(f"{api.base_url}/book/shiomi?lang=ne")
+            await expect(page.get_by_test_id("book-route")).to_be_visible(timeout=WAIT_MS)
+            await page.get_by_test_id("book-route").select_option("tax")
+            await page.locator('[data-testid="book-mode"] input[value="counter"]').check()
+            day = page.locator('[data-testid="book-day"] option[value="2026-12-08"]')
+            await expect(day).to_contain_text("8", timeout=WAIT_MS)
+            assert not DEVANAGARI_DIGIT.search(await day.inner_text()), await day.inner_text()
+        finally:
+            await context.close()
 
 
 def test_the_audit_catches_what_it_is_for() -> None:
