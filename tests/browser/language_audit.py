@@ -33,8 +33,9 @@ from playwright.async_api import Page
 
 LANGUAGES: Final = ("ja", "easy-ja", "en", "zh", "ko", "vi", "pt", "tl", "ne")
 
-TEXTS_JS: Final = r"""() => {
-  const skip = '#lang-switch, .lang-option, #town-name, [data-testid="booth-place"], script, style, template, noscript';
+TEXTS_JS: Final = r"""(also) => {
+  const skip = '#lang-switch, .lang-option, #town-name, [data-testid="booth-place"], script, style, template, noscript'
+    + (also ? `, ${also}` : '');
   const found = [];
   const where = (el) => el.dataset?.i18n || el.dataset?.testid || el.id
     || (el.parentElement ? where(el.parentElement) : el.tagName);
@@ -113,14 +114,15 @@ def script_problems(language: str, texts: list[list[str]], own: tuple[str, ...] 
 
 
 async def audit(
-    page: Page, screen: str, languages: tuple[str, ...] = LANGUAGES, *, own: tuple[str, ...] = ()
+    page: Page, screen: str, languages: tuple[str, ...] = LANGUAGES, *, own: tuple[str, ...] = (), skip: str = ""
 ) -> list[str]:
     """The page switched to each of ``languages`` in turn (as the picker does), its texts checked; it ends in
-    Japanese. Each problem names the screen, the language and the element (its catalog key where it has one)."""
+    Japanese. Each problem names the screen, the language and the element (its catalog key where it has one).
+    ``skip``: CSS selectors of parts left out (a conversation's lines stay in the language they were said in)."""
     found = []
     for code in languages:
         await page.evaluate(SET_LANGUAGE_JS, code)
         await page.wait_for_timeout(30)  # what re-renders on i18n:change has re-rendered
-        found += [f"{screen} {p}" for p in script_problems(code, await page.evaluate(TEXTS_JS), own)]
+        found += [f"{screen} {p}" for p in script_problems(code, await page.evaluate(TEXTS_JS, skip), own)]
     await page.evaluate(SET_LANGUAGE_JS, "ja")
     return found

@@ -6,11 +6,16 @@ that only say something is wrong."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from playwright.async_api import Browser, ConsoleMessage, Page, expect
 
+from madoguchi import keys
+from madoguchi.domain.opening_hours import WEEKDAYS, HoursSpec
+from madoguchi.storage.opening_hours import OpeningHoursStore
 from tests.bookings_support import running
 from tests.browser.chromium import SIZES, WAIT_MS, new_page, shot, sign_in
 from tests.browser.language_audit import DEVANAGARI_DIGIT, LANGUAGES, audit, script_problems
@@ -22,6 +27,13 @@ pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 KIOSK = {"width": 1080, "height": 1920}
+
+
+async def closed_all_week(app: web.Application) -> None:
+    """The office closed every day (as /admin would store it): the "nobody can answer" panel names the hours."""
+    spec = HoursSpec(weekly=dict.fromkeys(WEEKDAYS, "closed"))
+    await OpeningHoursStore(app[keys.DATABASE]).save("shiomi", spec, actor="test", by="test", at=datetime.now(UTC))
+    app[keys.HOURS].forget("shiomi")
 
 
 def missing_texts(page: Page) -> list[str]:
@@ -47,7 +59,6 @@ async def test_the_chat_and_booking_pages_speak_each_language_only(browser: Brow
                 "data-state", "ready", timeout=WAIT_MS
             )
             problems += await audit(page, "chat start")
-
             await page.goto(f"{api.base_url}/book/shiomi?lang=ja")
             await expect(page.get_by_test_id("book-route")).to_be_visible(timeout=WAIT_MS)
             problems += await audit(page, "book start")
@@ -73,6 +84,22 @@ async def test_the_chat_and_booking_pages_speak_each_language_only(browser: Brow
                 await page.evaluate("(c) => import('/static/js/i18n.js').then((m) => m.setLanguage(c))", code)
                 await expect(page.get_by_test_id("book-booking")).to_contain_text(when)
                 await shot(page, f"audit-book-booked-{code}-phone")
+
+            # a line about danger while the office is closed: the hotlines, the waiting card and the "nobody can
+            # answer" panel with the town's hours, all re-worded by a switch (the conversation's lines are not)
+            await closed_all_week(api.app)  # last: it closes the booking days too
+            await page.goto(f"{api.base_url}/chat")
+            await expect(page.get_by_test_id("connection-status")).to_have_attribute(
+                "data-state", "ready", timeout=WAIT_MS
+            )
+            await page.get_by_test_id("chat-input").fill("もう死にたい")
+            await page.get_by_test_id("chat-send").click()
+            await expect(page.get_by_test_id("urgent-banner")).to_be_visible(timeout=WAIT_MS)
+            await expect(page.get_by_test_id("no-answer")).to_be_visible(timeout=WAIT_MS)
+            problems += await audit(page, "chat urgent, closed", skip='[data-testid="chat-log"]')
+            for code in ("ne", "en"):
+                await page.evaluate("(c) => import('/static/js/i18n.js').then((m) => m.setLanguage(c))", code)
+                await shot(page, f"audit-chat-urgent-{code}-phone")
 
             for path in ("/chat/nowhere", "/book/nowhere"):
                 await page.goto(f"{api.base_url}{path}")
