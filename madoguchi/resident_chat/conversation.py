@@ -422,8 +422,18 @@ class ResidentChat:
         except CounterError as exc:  # ended meanwhile, or the store away a moment
             log.warning("chat %s touched danger but was not marked: %s", cid, exc.code)
 
-    async def choose(self, participant: str, *, municipality_id: str, consultation_id: str, entry_id: str) -> None:
-        """The resident pressed one of the bot's suggestion buttons: answer with that entry."""
+    async def choose(
+        self,
+        participant: str,
+        *,
+        municipality_id: str,
+        consultation_id: str,
+        entry_id: str,
+        language: str | None = None,
+    ) -> None:
+        """The resident pressed one of the bot's suggestion buttons: answer with that entry, in the language
+        :func:`reply_language` picks (``language``: the page's now; a resident who switched since their last line is
+        answered in the new one, not in the chat's opening language)."""
         current = await self._counter.open_consultation(participant)
         if current is None or current.id != consultation_id:
             raise CounterError("forbidden", "not your consultation")
@@ -435,15 +445,19 @@ class ResidentChat:
             entry = kb.entry(entry_id)
         except KeyError:
             raise CounterError("not_found", "no such topic") from None
-        language = current.language
+        lines = await self._records.chat(consultation_id)
+        page = language
+        language = reply_language(lines, page, opened_in=current.language)
         links = [{"title": link.title.in_language(language), "url": link.url} for link in entry.links]
-        offer = engine.booking_for("", entry, await self._history(consultation_id))
+        offer = engine.booking_for("", entry, _turns(lines))
         await self._counter.relay.post(
             consultation_id,
             sender="resident",
             text=entry.title.in_language(language),
             client_id=None,
             to=(participant,),
+            # the chosen topic counts as a line written under the page's language now (as chat.send's)
+            meta={PAGE_LANGUAGE: page} if page is not None else None,
         )
         await self._counter.relay.post(
             consultation_id,
@@ -490,10 +504,9 @@ class ResidentChat:
         triage = self.triage_for(municipality_id)
         need = triage.engine.current_need(history)  # the last clear question wins
         resident_lines = [t.text for t in history if t.sender == "resident"]
-        page = language or current.language
         text = need.text if need is not None else (resident_lines[-1] if resident_lines else "職員と話したい")
-        switched = language is not None and _written_under(lines) not in (None, language)
-        lang = answer_language(resident_lines[-1], page) if resident_lines and not switched else page
+        switched = _switched(lines, language)
+        lang = reply_language(lines, language, opened_in=current.language)
         result = await triage.triage(text, history=history, lang=lang)
         result = result.model_copy(update={"handoff": True, "action": "handoff"})
         ack = await self._handoff(
@@ -621,6 +634,21 @@ def _turns(lines: Sequence[ChatLine]) -> list[Turn]:
             )
         )
     return turns
+
+
+def _switched(lines: Sequence[ChatLine], language: str | None) -> bool:
+    """Whether the page's language ``language`` (None: an old page that does not say) differs from the one the
+    resident's last line was written under."""
+    return language is not None and _written_under(lines) not in (None, language)
+
+
+def reply_language(lines: Sequence[ChatLine], language: str | None, *, opened_in: str) -> str:
+    """The language the bot speaks in when the resident presses a button (「職員と話す」, a suggestion): the page's
+    now (``language``, else ``opened_in``, the chat's opening one), or the one the resident's last line is written
+    in — unless they switched the page's language since that line: then the page's, the one they read now."""
+    page = language or opened_in
+    said = [line.text for line in lines if line.sender == "resident"]
+    return answer_language(said[-1], page) if said and not _switched(lines, language) else page
 
 
 def _written_under(lines: Sequence[ChatLine]) -> str | None:

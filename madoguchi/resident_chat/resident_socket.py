@@ -204,6 +204,7 @@ class ResidentNamespace(RoleNamespace[Resident]):
             municipality_id=conn.identity.municipality_id,
             consultation_id=m.consultation_id,
             entry_id=m.entry_id,
+            language=m.language,
         )
 
     async def _handoff(self, conn: Connection[Resident], m: ev.PersonRequest) -> Ack:

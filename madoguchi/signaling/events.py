@@ -142,8 +142,13 @@ class ResidentSay(Event):
 
 
 class SuggestionChoice(Event):
+    """One of the bot's suggestion buttons on the phone chat. ``language``: the page's language now, as for
+    :class:`PersonRequest` (a resident who switched since their last line is answered in it); optional for a page
+    loaded before it was sent."""
+
     consultation_id: ConsultationId
     entry_id: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[a-z0-9\-]+$")]
+    language: Language | None = None
 
 
 class ConsultationRef(Event):

@@ -106,6 +106,35 @@ async def test_a_line_in_another_language_on_the_same_page_still_decides(live_se
     await home.close()
 
 
+async def test_a_suggestion_after_switching_language_answers_in_the_new_one(live_server: LiveServer) -> None:
+    """A line written in Japanese, the page switched to Vietnamese, then a suggestion button: the topic and its
+    answer are in Vietnamese (session 15: suggestion.choose carried no language and answered in the chat's
+    opening Japanese)."""
+    home = await resident_peer(live_server)
+    said = ok(await home.call("chat.send", {"text": "住民票を とりたいです", "client_id": "c-1", "language": "ja"}))
+    cid = said["consultation_id"]
+    await home.wait_for("chat.message", lambda m: m["sender"] == "bot")
+    choice = {"consultation_id": cid, "entry_id": "pregnancy-notice", "language": "vi"}
+    ok(await home.call("suggestion.choose", choice))
+    topic = await home.wait_for("chat.message", lambda m: m["sender"] == "resident" and "sổ tay" in m["text"])
+    bot = await home.wait_for("chat.message", lambda m: m["sender"] == "bot" and m["seq"] > topic["seq"])
+    assert "Báo có thai" in topic["text"], topic["text"]
+    assert bot["text"] and not kana(bot["text"]), bot["text"]
+    await home.close()
+
+
+async def test_a_suggestion_from_an_old_page_answers_in_the_residents_language(live_server: LiveServer) -> None:
+    """A page loaded before suggestion.choose carried a language: the language the resident writes in, as before."""
+    home = await resident_peer(live_server)
+    said = ok(await home.call("chat.send", {"text": "住民票を とりたいです", "client_id": "o-1", "language": "ja"}))
+    cid = said["consultation_id"]
+    await home.wait_for("chat.message", lambda m: m["sender"] == "bot")
+    ok(await home.call("suggestion.choose", {"consultation_id": cid, "entry_id": "pregnancy-notice"}))
+    bot = await home.wait_for("chat.message", lambda m: m["sender"] == "bot" and "母子健康手帳" in m["text"])
+    assert kana(bot["text"]), bot["text"]
+    await home.close()
+
+
 def kana(text: str) -> bool:
     """Japanese outside brackets: the translations name the office's words in brackets, 「Phòng Thuế (税務課)」."""
     return any("\u3041" <= ch <= "\u30ff" for ch in re.sub(r"[(（][^()（）]*[)）]", "", text))

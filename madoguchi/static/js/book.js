@@ -9,8 +9,8 @@ import { applyTranslations, browserLanguage, initI18n, language, setLanguage, t 
 import { followTownName } from "./townname.js";
 import { TabMemory } from "./tabmemory.js";
 import { CONTACT_ERROR, TIME_GONE, contactProblem, nameLooksRight } from "./bookinput.js";
-import { formatBookingCode, localDigits } from "./numbers.js";
-import { formatDay } from "./dates.js";
+import { formatBookingCode } from "./numbers.js";
+import { formatDay, formatDayWithTimes, formatTimeRange } from "./dates.js";
 import { LanguagePicker } from "./langpicker.js";
 
 const BOOK_AGAIN = new Set(["cancelled", "no_show", "done"]); // a booking that is no more: offer a new one
@@ -36,7 +36,7 @@ function clock(isoDateTime) {
 }
 
 function whenLabel(start, end) {
-  return `${dateLabel(start.slice(0, 10))} ${clock(start)}〜${clock(end)}`;
+  return formatDayWithTimes(dateLabel(start.slice(0, 10)), formatTimeRange(clock(start), clock(end)));
 }
 
 function placeName(id) {
@@ -246,7 +246,7 @@ function renderSlots(list, slots, onChoose) {
     button.disabled = slot.free <= 0;
     const time = document.createElement("span");
     time.className = "book-slot-time";
-    time.textContent = slot.date ? whenLabel(slot.start, slot.end) : `${clock(slot.start)}〜${clock(slot.end)}`;
+    time.textContent = slot.date ? whenLabel(slot.start, slot.end) : formatTimeRange(clock(slot.start), clock(slot.end));
     const free = document.createElement("span");
     free.className = "book-slot-free";
     // 「予約できます」, no count: 「あと 1人」 on every slot read like a queue or a last place (UX13 finding 6)
@@ -536,14 +536,14 @@ function moveTo(slot) {
   return move(state.moving, slot);
 }
 
-/** Number the form's steps on show in order, in the page's digits: the catalogs say only what each step asks, so
- * a path that skips one (no place for a call from home) still counts 1, 2, 3, 4, 5. */
+/** Number the form's steps on show in order, in 0–9 as every catalog writes its numbers (lang15): the catalogs say
+ * only what each step asks, so a path that skips one (no place for a call from home) still counts 1, 2, 3, 4, 5. */
 function numberSteps() {
   let n = 0;
   for (const mark of document.querySelectorAll("#book-form .book-step-n")) {
     const shown = !mark.closest("[hidden]");
     if (shown) n += 1;
-    mark.textContent = shown ? `${localDigits(n, language())}. ` : "";
+    mark.textContent = shown ? `${n}. ` : "";
   }
 }
 

@@ -29,23 +29,41 @@ export function intlLocale(lang = language()) {
   return known.get(locale) ? locale : null;
 }
 
-function word(key, index) {
-  const words = t(key).split("|");
+function word(key, index, tr = t) {
+  const words = tr(key).split("|");
   return words[index] ?? String(index + 1);
 }
 
-/** 「12月9日(水)」: month in words, day, short weekday, in the page's language and `timeZone`. */
-export function formatDay(date, { timeZone = "Asia/Tokyo" } = {}) {
-  const locale = intlLocale();
+// Digits as the pages write every number (times, booking codes, phone numbers, the kiosk's keys): a browser with
+// Nepali date data would write the day 「डिसेम्बर ८」 in Devanagari digits beside 「8:30–8:50」 on the same line.
+const DIGITS = Object.freeze({ numberingSystem: "latn" });
+
+/** 「12月9日(水)」: month in words, day, short weekday, in the page's language and `timeZone`; or in `lang`, worded
+ * by `tr` (its catalog: i18n.translatorFor), for a line sent to a resident who reads another language. */
+export function formatDay(date, { timeZone = "Asia/Tokyo", lang = language(), tr = t } = {}) {
+  const locale = intlLocale(lang);
   if (locale) {
-    return new Intl.DateTimeFormat(locale, { month: "long", day: "numeric", weekday: "short", timeZone }).format(date);
+    return new Intl.DateTimeFormat(locale, { ...DIGITS, month: "long", day: "numeric", weekday: "short", timeZone })
+      .format(date);
   }
   const f = zonedFields(date, timeZone);
-  return t("date.day", {
-    month: word("date.months", f.month - 1),
+  return tr("date.day", {
+    month: word("date.months", f.month - 1, tr),
     day: f.day,
-    weekday: word("date.weekdays", f.weekday),
+    weekday: word("date.weekdays", f.weekday, tr),
   });
+}
+
+/** 「8:30〜8:50」, "8:30–8:50": two clock times as a range, joined as the language joins them (`hours.time_range`,
+ * the opening hours' own): the booking page wrote 〜 in every language. */
+export function formatTimeRange(start, end, tr = t) {
+  return tr("hours.time_range", { start, end });
+}
+
+/** A day and its times as one phrase, joined as the language joins them (`date.day_times`): 「12月8日(火) 8:30〜8:50」,
+ * "Thứ 3, 8 tháng 12, 8:30–8:50" — without the comma the day's 12 ran into the time (「12 8:30」). */
+export function formatDayWithTimes(day, times, tr = t) {
+  return tr("date.day_times", { day, times });
 }
 
 /** 「12月9日(水) 10:00」: the day as formatDay says it and the 24-hour clock. */
@@ -53,6 +71,7 @@ export function formatDayAndTime(date, { timeZone = "Asia/Tokyo" } = {}) {
   const locale = intlLocale();
   if (locale) {
     return new Intl.DateTimeFormat(locale, {
+      ...DIGITS,
       month: "long",
       day: "numeric",
       weekday: "short",

@@ -44,13 +44,3 @@ export function formatBookingCode(code) {
   const text = String(code ?? "");
   return /^(\d{12}|\d{8})$/.test(text) ? text.replace(/(\d{4})(?=\d)/g, "$1 ") : text;
 }
-
-// the digits a page language writes its own numbers in, where they are not 0–9: the Nepali catalog's prose counts
-// in Devanagari (१२ अङ्क), so a step number beside it does too (ux15 item 4: 「２ → ४」 on /book)
-const DIGITS = Object.freeze({ ne: "०१२३४५६७८९" });
-
-/** 3 → "3", or "३" in Nepali: a count the page writes itself, in the digits of `lang`'s catalog. */
-export function localDigits(n, lang) {
-  const digits = DIGITS[lang];
-  return digits ? String(n).replace(/\d/g, (d) => digits[Number(d)]) : String(n);
-}

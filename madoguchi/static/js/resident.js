@@ -421,7 +421,12 @@ async function chooseSuggestion(entryId, button) {
   if (!state.consultationId || state.phase !== "bot") return;
   button.disabled = true;
   try {
-    await request(socket, SEND.SUGGESTION_CHOOSE, { consultation_id: state.consultationId, entry_id: entryId });
+    // the page's language now: a resident who switched since their last line is answered in the new one
+    await request(socket, SEND.SUGGESTION_CHOOSE, {
+      consultation_id: state.consultationId,
+      entry_id: entryId,
+      language: language(),
+    });
   } catch (err) {
     banner.show(errorText(err));
   } finally {

@@ -10,6 +10,7 @@
 import { formatBookingCode } from "./numbers.js";
 import { CONTACT_ERROR, TIME_GONE, contactProblem, nameLooksRight } from "./bookinput.js";
 import { language, t, translatorFor } from "./i18n.js";
+import { formatDay, formatDayWithTimes, formatTimeRange } from "./dates.js";
 
 const $ = (id) => document.getElementById(id);
 const REFRESH_MS = 30000;
@@ -63,13 +64,11 @@ function hhmm(iso) {
   return iso.slice(11, 16).replace(/^0/, "");
 }
 
-function dayLabel(iso, lang = language()) {
+/** The day in `lang` as the resident pages write it (dates.js: the catalog's words where this browser has no date
+ * data for the language — it wrote the bare 2026-12-08 to a Nepali resident). */
+function dayLabel(iso, lang = language(), tr = t) {
   const [y, m, d] = iso.split("-").map(Number);
-  const locale = lang === "easy-ja" ? "ja-JP" : lang;
-  // a browser without this language's dates would write them in its own (Japanese): the plain date instead
-  if (!Intl.DateTimeFormat.supportedLocalesOf([locale]).length) return iso;
-  return new Intl.DateTimeFormat(locale, { month: "long", day: "numeric", weekday: "short", timeZone: "Asia/Tokyo" })
-    .format(new Date(Date.UTC(y, m - 1, d, 3)));
+  return formatDay(new Date(Date.UTC(y, m - 1, d, 3)), { timeZone: "Asia/Tokyo", lang, tr });
 }
 
 function option(value, text) {
@@ -164,7 +163,7 @@ export class StaffBooking {
   /** 「10:00〜10:30」 of today's booking with this code, or null (not today's, or not loaded yet). */
   timeOf(code) {
     const b = (this.bookings || []).find((x) => x.code === code);
-    return b ? `${hhmm(b.start)}〜${hhmm(b.end)}` : null;
+    return b ? formatTimeRange(hhmm(b.start), hhmm(b.end)) : null;
   }
 
   renderToday() {
@@ -179,7 +178,7 @@ export class StaffBooking {
       head.className = "b-head";
       const time = document.createElement("span");
       time.className = "b-time";
-      time.textContent = `${hhmm(b.start)}〜${hhmm(b.end)}`;
+      time.textContent = formatTimeRange(hhmm(b.start), hhmm(b.end));
       const status = document.createElement("span");
       status.className = "b-status";
       status.dataset.testid = "bookings-today-status";
@@ -343,7 +342,7 @@ export class StaffBooking {
       option("", t("book.choose")),
       ...free.map((s) => {
         const trip = s.ferry ? ` ${t("book.ferry.trip", s.ferry)}` : "";
-        const element = option(s.start, `${hhmm(s.start)}〜${hhmm(s.end)}　${t("book.slot.free_count", { free: s.free })}${trip}`);
+        const element = option(s.start, `${formatTimeRange(hhmm(s.start), hhmm(s.end))}　${t("book.slot.free_count", { free: s.free })}${trip}`);
         return element;
       }),
     );
@@ -394,7 +393,8 @@ export class StaffBooking {
   }
 
   done(booking, c) {
-    const when = `${dayLabel(booking.start.slice(0, 10))} ${hhmm(booking.start)}〜${hhmm(booking.end)}`;
+    const times = formatTimeRange(hhmm(booking.start), hhmm(booking.end));
+    const when = formatDayWithTimes(dayLabel(booking.start.slice(0, 10)), times);
     $("staff-book-form").hidden = true;
     $("staff-book-done").hidden = false;
     $("staff-book-code").textContent = formatBookingCode(booking.code);
@@ -440,7 +440,8 @@ export class StaffBooking {
     const tr = await translatorFor(lang);
     const route = nameOf(this.options?.routes.find((r) => r.id === booking.route)?.names, lang) || tr(`route.${booking.route}`);
     const place = nameOf(this.options?.places.find((p) => p.id === booking.place)?.names, lang) || booking.place;
-    const when = `${dayLabel(booking.start.slice(0, 10), lang)} ${hhmm(booking.start)}〜${hhmm(booking.end)}`;
+    const day = dayLabel(booking.start.slice(0, 10), lang, tr);
+    const when = formatDayWithTimes(day, formatTimeRange(hhmm(booking.start), hhmm(booking.end), tr), tr);
     const town = this.options?.municipality;
     const base = this.options?.public_url || window.location.origin; // residents' address, not the console's
     const url = `${base}/book${town ? `/${encodeURIComponent(town)}` : ""}#code=${booking.code}`;
