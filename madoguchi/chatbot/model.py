@@ -388,8 +388,9 @@ def train(corpus: Sequence[Example], kb: KnowledgeBase, config: ModelConfig | No
             matrix[labelled], handoff_labels, weights[labelled], [examples[i].writer for i in labelled], cfg
         )
         counted = ~handoff_labels & ~np.isnan(oof)
-        if cfg.handoff_budget_corpus:
-            counted &= np.array([bool(examples[i].writer) for i in labelled])
+        residents = counted & np.array([bool(examples[i].writer) for i in labelled])
+        if cfg.handoff_budget_corpus and residents.any():  # (a corpus of handoff lines alone: every negative)
+            counted = residents
         negatives = np.sort(oof[counted])[::-1]
         high = float(negatives[int(cfg.max_false_handoff * len(negatives))]) + 1e-6
         if cfg.handoff_floor is not None:

@@ -78,12 +78,10 @@ def _corpus() -> list[Example]:
 
 
 def test_the_handoff_threshold_may_count_residents_lines_only_and_go_below_zero(tiny_kb: KnowledgeBase) -> None:
-    base = ModelConfig(ja_words=False, folds=3, max_false_handoff=0.3)
-    floored = train(_corpus(), tiny_kb, base)
-    free = train(_corpus(), tiny_kb, ModelConfig(**{**base.__dict__, "handoff_floor": None}))
-    corpus_only = train(
-        _corpus(), tiny_kb, ModelConfig(**{**base.__dict__, "handoff_floor": None, "handoff_budget_corpus": True})
-    )
+    base = ModelConfig(ja_words=False, folds=3, max_false_handoff=0.3, handoff_floor=None, handoff_budget_corpus=True)
+    floored = train(_corpus(), tiny_kb, ModelConfig(**{**base.__dict__, "handoff_floor": 0.0}))
+    free = train(_corpus(), tiny_kb, ModelConfig(**{**base.__dict__, "handoff_budget_corpus": False}))
+    corpus_only = train(_corpus(), tiny_kb, base)  # the defaults: residents' lines only, no floor
     assert floored.handoff is not None and free.handoff is not None and corpus_only.handoff is not None
     assert floored.handoff.high >= 0.0
     assert free.handoff.high < 0.0  # the budget alone: 30 % of the no-handoff lines may score above it
