@@ -57,7 +57,9 @@ from madoguchi.chatbot.service import build_engine
 engine = build_engine()
 for line in sys.stdin:
     r = engine.triage(json.loads(line)["text"])
-    print(json.dumps({"route": r.route.value, "urgent": r.urgent, "handoff": r.handoff, "ask": r.safety_check}))
+    after = getattr(r, "handoff_after_question", False)  # older engines have no such field
+    print(json.dumps({"route": r.route.value, "urgent": r.urgent, "handoff": r.handoff, "ask": r.safety_check,
+                      "after_q": after}))
 """
 
 Row = dict[str, object]
@@ -78,7 +80,7 @@ def predict(tree: Path, rows: Sequence[Row]) -> list[Row]:
 
 def counts(rows: Sequence[Row], got: Sequence[Row]) -> dict[str, int]:
     c = {"n": len(rows), "route": 0, "urgent": 0, "caught": 0, "at_once": 0, "calm": 0, "false": 0, "ask": 0}
-    c |= {"handoff": 0, "handoff_hit": 0}
+    c |= {"handoff": 0, "handoff_hit": 0, "handoff_after": 0, "no_handoff": 0, "false_handoff": 0}
     for row, out in zip(rows, got, strict=True):
         c["route"] += out["route"] == row["route"]
         if row["urgent"]:
@@ -92,6 +94,13 @@ def counts(rows: Sequence[Row], got: Sequence[Row]) -> dict[str, int]:
         if row["handoff"]:
             c["handoff"] += 1
             c["handoff_hit"] += bool(out["handoff"])
+            # met with the danger question first: "yes" makes an urgent line a handoff, "no" hands off the others
+            # when the engine says so (``TriageResult.handoff_after_question``)
+            asked = bool(out["ask"]) and (bool(row["urgent"]) or bool(out.get("after_q")))
+            c["handoff_after"] += bool(out["handoff"]) or asked
+        else:
+            c["no_handoff"] += 1
+            c["false_handoff"] += bool(out["handoff"])
     return c
 
 
@@ -106,6 +115,8 @@ def cells(c: dict[str, int]) -> list[str]:
         pct(c["false"], c["calm"]),
         pct(c["ask"], c["calm"]),
         f"{c['handoff_hit'] / c['handoff']:.3f}" if c["handoff"] else "–",
+        f"{c['handoff_after'] / c['handoff']:.3f}" if c["handoff"] else "–",
+        pct(c["false_handoff"], c["no_handoff"]),
     ]
 
 
@@ -126,8 +137,8 @@ def main() -> int:
         sets[f"file:{name}"] = (name, Path(path))
     header = [
         "| set | part | n | route acc | urgent caught (with question) | urgent at once | false urgent "
-        "| question on non-urgent | handoff recall |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| question on non-urgent | handoff recall | handoff after the question | false handoff |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     out = list(header)
     with tempfile.TemporaryDirectory() as tmp:

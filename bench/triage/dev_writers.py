@@ -89,6 +89,9 @@ def main() -> int:
             object.__setattr__(model.urgent, "lows", {})
         if model.urgent is not None and not hasattr(model.urgent, "highs"):
             object.__setattr__(model.urgent, "highs", {})
+        for flag in (model.urgent, model.handoff):
+            if flag is not None and not hasattr(flag, "own_cues"):
+                object.__setattr__(flag, "own_cues", {})
         if args.no_highs and model.urgent is not None:
             model = replace(model, urgent=replace(model.urgent, highs={}))
         if args.highs and model.urgent is not None:
@@ -107,6 +110,13 @@ def main() -> int:
             c = Counter()
             c["n"] += 1
             c["route_ok"] += r.route.value == e.route
+            if e.handoff:
+                c["handoff"] += 1
+                c["handoff_caught"] += r.handoff
+                c["handoff_after"] += r.handoff or (r.safety_check and (bool(e.urgent) or r.handoff_after_question))
+            else:
+                c["no_handoff"] += 1
+                c["false_handoff"] += r.handoff
             if e.urgent:
                 c["urgent"] += 1
                 c["caught"] += r.urgent or r.safety_check
@@ -132,6 +142,11 @@ def main() -> int:
                     "got_route": r.route.value,
                     "got_urgent": r.urgent,
                     "asked": r.safety_check,
+                    "got_handoff": r.handoff,
+                    "handoff_after_question": r.handoff_after_question,
+                    "handoff_score": scorer.score(fold_for_model(e.text)).handoff,
+                    "handoff_threshold": model.handoff.high if model.handoff else None,
+                    "confidence": r.confidence,
                     "score": scorer.score(fold_for_model(e.text)).urgent,
                     "thresholds": model.info.get("urgent_thresholds"),
                     "low": urgent_model.low_for(e.lang) if urgent_model else None,
@@ -149,7 +164,11 @@ def main() -> int:
             f"{name:8} n={c['n']:5} route={c['route_ok'] / max(c['n'], 1):.3f} caught={c['caught']}/{c['urgent']} "
             f"at_once={c['at_once']} false_urgent={c['false_urgent']}/{c['calm']} "
             f"({100 * c['false_urgent'] / max(c['calm'], 1):.1f}%) asked={c['asked']} "
-            f"({100 * c['asked'] / max(c['calm'], 1):.1f}%)"
+            f"({100 * c['asked'] / max(c['calm'], 1):.1f}%) "
+            f"handoff={c['handoff_caught']}/{c['handoff']} ({c['handoff_caught'] / max(c['handoff'], 1):.3f}) "
+            f"after_question={c['handoff_after'] / max(c['handoff'], 1):.3f} "
+            f"false_handoff={c['false_handoff']}/{c['no_handoff']} "
+            f"({100 * c['false_handoff'] / max(c['no_handoff'], 1):.1f}%)"
         )
 
     print(line(args.tag, totals))

@@ -109,6 +109,10 @@ class TriageResult(BaseModel):
     # The matched entry's title when retrieval itself points at it (the summary's name for the need): found
     # from the same search as the answer, so a summary does not search again for every line. Not in the JSON.
     title: str | None = Field(default=None, exclude=True)
+    # The bot asked the danger question on a line that also needs a person: "no" hands off (the answer after "no"
+    # is this line triaged without the safety stage, which keeps every other reason), "yes" makes it urgent. For
+    # scoring handoff recall after the question (``evaluation.py``). Not in the JSON.
+    handoff_after_question: bool = Field(default=False, exclude=True)
 
 
 @dataclass(frozen=True)
@@ -279,6 +283,7 @@ class TriageEngine:
             masked_kinds=masked.kinds,
             booking=booking,
             title=title,
+            handoff_after_question=handoff and action == "safety_check",
         )
 
     def booking_for(self, folded: str, entry: KbEntry | None, history: Sequence[Turn]) -> BookingOffer | None:

@@ -53,6 +53,10 @@ class EvalReport(BaseModel):
     urgent_checks: int  # urgent lines met with the danger question rather than made urgent at once
     handoff_recall: float | None
     handoff_precision: float | None
+    # handoff lines handed off at once, or met with the danger question and handed off after it: an urgent line by
+    # the resident's "yes", another by the answer after "no" (``TriageResult.handoff_after_question``)
+    handoff_recall_after_question: float | None = None
+    handoff_asked_first: int = 0  # handoff lines met with the danger question first
     per_route_accuracy: dict[str, float]
     per_language_accuracy: dict[str, float]
     per_language_false_urgent: dict[str, int]
@@ -109,6 +113,11 @@ def score(rows: Sequence[LabelledUtterance], results: Sequence[TriageResult], la
         counts["urgent_flagged"] += result.urgent
         counts["handoff"] += row.handoff
         counts["handoff_hit"] += row.handoff and result.handoff
+        asked_first = row.handoff and result.safety_check
+        counts["handoff_asked_first"] += asked_first
+        counts["handoff_after"] += row.handoff and (
+            result.handoff or (asked_first and (row.urgent or result.handoff_after_question))
+        )
         counts["handoff_flagged"] += result.handoff
         counts["handoff_right_flag"] += result.handoff and row.handoff
         counts["urgent_right_flag"] += result.urgent and row.urgent
@@ -134,6 +143,8 @@ def score(rows: Sequence[LabelledUtterance], results: Sequence[TriageResult], la
         urgent_checks=counts["urgent_checks"],
         handoff_recall=_ratio(counts["handoff_hit"], counts["handoff"]),
         handoff_precision=_ratio(counts["handoff_right_flag"], counts["handoff_flagged"]),
+        handoff_recall_after_question=_ratio(counts["handoff_after"], counts["handoff"]),
+        handoff_asked_first=counts["handoff_asked_first"],
         per_route_accuracy={r: round(sum(v) / len(v), 4) for r in ROUTE_IDS if (v := per_route.get(r))},
         per_language_accuracy={lang: round(sum(v) / len(v), 4) for lang, v in sorted(per_lang.items())},
         per_language_false_urgent={lang: false_by_lang[lang] for lang in sorted(per_lang)},
@@ -165,7 +176,8 @@ def format_report(report: EvalReport) -> str:
         f"({pct_of(report.false_urgent, report.non_urgent)})",
         f"safety question   {report.safety_checks} of {report.non_urgent} non-urgent lines "
         f"({pct_of(report.safety_checks, report.non_urgent)})",
-        f"handoff recall    {f(report.handoff_recall)}   (precision {f(report.handoff_precision)})",
+        f"handoff recall    {f(report.handoff_recall)}   (precision {f(report.handoff_precision)}; after the danger "
+        f"question {f(report.handoff_recall_after_question)}, asked first {report.handoff_asked_first})",
         f"latency p50/p95   {report.latency_ms_p50:.2f} / {report.latency_ms_p95:.2f} ms",
         "",
         f"{'route':<20} {'acc':>6}  mistaken for",

@@ -67,7 +67,14 @@ class ModelConfig:
     folds: int = 5
     writer_folds: bool = False  # out-of-fold danger scores by writer (measured, not chosen: SELECTION.md round 4)
     max_false_urgent: float = 0.01  # high threshold: at most this share of non-urgent training lines above it
-    max_false_handoff: float = 0.05  # handoff threshold: at most this share of no-handoff lines above it
+    # Handoff threshold: at most this share of the no-handoff residents' lines (out-of-fold) above it, never below
+    # ``handoff_floor`` (None: the share alone decides); with ``handoff_budget_corpus`` off, the knowledge base's
+    # phrasings count too. Until session 15 the share (5 %, phrasings counted) fell below the SVM's own zero, so the
+    # floor decided; 8 % of residents' lines without a floor was chosen by grouped cross-validation by writer
+    # (bench/triage/SELECTION.md, round 13b): a missed handoff leaves a resident with a generic answer.
+    max_false_handoff: float = 0.08
+    handoff_floor: float | None = None
+    handoff_budget_corpus: bool = True
     max_safety_rate: float = 0.04  # low threshold may not put more non-urgent lines than this into the question
     language_balance: float = (
         0.0  # route fit: a corpus line weighs (lines of the largest language / of its own) ** this
@@ -380,8 +387,14 @@ def train(corpus: Sequence[Example], kb: KnowledgeBase, config: ModelConfig | No
         clf, oof = _fit_flag(
             matrix[labelled], handoff_labels, weights[labelled], [examples[i].writer for i in labelled], cfg
         )
-        negatives = np.sort(oof[~handoff_labels & ~np.isnan(oof)])[::-1]
-        high = max(0.0, float(negatives[int(cfg.max_false_handoff * len(negatives))]) + 1e-6)
+        counted = ~handoff_labels & ~np.isnan(oof)
+        residents = counted & np.array([bool(examples[i].writer) for i in labelled])
+        if cfg.handoff_budget_corpus and residents.any():  # (a corpus of handoff lines alone: every negative)
+            counted = residents
+        negatives = np.sort(oof[counted])[::-1]
+        high = float(negatives[int(cfg.max_false_handoff * len(negatives))]) + 1e-6
+        if cfg.handoff_floor is not None:
+            high = max(cfg.handoff_floor, high)
         handoff_model = FlagModel(clf, high, high)
         info["handoff_threshold"] = round(high, 4)
     return TriageModel(vectoriser, route_classifier, urgent_model, handoff_model, cfg, info)
