@@ -167,6 +167,7 @@ class _Pick:
 
     entry: KbEntry | None
     offer: tuple[ScoredEntry, ...] = ()
+    route_best: KbEntry | None = None  # when offered instead: the route's best entry (it would have answered)
 
 
 @dataclass(frozen=True)
@@ -255,9 +256,13 @@ class TriageEngine:
         if failed >= self.config.failed_turns_for_handoff:
             reasons.append(f"handoff:repeated_failure ({failed} unhelpful turns)")
         answerable = top_entry is not None and confidence >= self.config.answer_confidence
-        entry_handoff = answerable and top_entry is not None and top_entry.handoff
-        if entry_handoff and top_entry is not None:
-            reasons.append(f"handoff:entry ({top_entry.id} always needs a person)")
+        # an entry that always needs a person hands over also when it is only offered (too close to a neighbour)
+        needs_person = top_entry or pick.route_best
+        entry_handoff = (
+            confidence >= self.config.answer_confidence and needs_person is not None and needs_person.handoff
+        )
+        if entry_handoff and needs_person is not None:
+            reasons.append(f"handoff:entry ({needs_person.id} always needs a person)")
         handoff = (
             urgent
             or hits.handoff
@@ -492,12 +497,12 @@ class TriageEngine:
             close = [i for i in in_route[1:] if i.score >= cfg.entry_margin * best.score]
             if close:
                 reasons.append(f"entry:none ({best.entry.id} and {close[0].entry.id} score alike)")
-                return _Pick(None, (best, *close))
+                return _Pick(None, (best, *close), best.entry)
         if cfg.route_entry_share is not None:
             others = [i for i in ranked if not self._about[i.entry.id] & unnamed and i.entry.route != route]
             if others and best.score < cfg.route_entry_share * others[0].score:
                 reasons.append(f"entry:none ({others[0].entry.id} of another route scores far higher)")
-                return _Pick(None, (others[0], best))
+                return _Pick(None, (others[0], best), best.entry)
         return _Pick(best.entry)
 
     def _failed_turns(self, history: Sequence[Turn], hits: RuleHits) -> int:

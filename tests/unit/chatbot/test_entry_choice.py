@@ -120,3 +120,30 @@ def test_the_booths_care_insurance_question_is_not_answered_with_the_lost_card()
         offered = (*result.entry_ids, *(s.entry_id for s in result.suggestions))
         assert offered[0] == "care-certification-consult"
     assert engine.triage("介護保険証をなくした").entry_ids == ("care-insurance-card-lost",)
+
+
+LIVELIHOOD = """
+    route: livelihood_support
+    entries:
+      - id: seikatsu-hogo
+        title: {ja: 生活保護の相談, en: Public assistance}
+        answer: {ja: 生活保護の相談は福祉課へ。}
+        keywords: [生活保護, せいかつほご]
+        examples: [生活保護を受けたい, お金がなくて生活できない]
+        handoff: true
+      - id: food-bank
+        title: {ja: 食料の支援, en: Food support}
+        answer: {ja: 食料品をお渡しします。}
+        keywords: [食料支援, フードバンク]
+        examples: [生活が苦しくて食べるものがない]
+"""
+
+
+def test_an_entry_that_always_needs_a_person_hands_over_also_when_it_is_only_offered(
+    tmp_path: Path, kb_files: dict[str, str], kb_writer: Callable[..., Path]
+) -> None:
+    kb = load_knowledge_base(kb_writer(tmp_path / "town", {**kb_files, "livelihood_support": LIVELIHOOD}))
+    result = TriageEngine(kb, EngineConfig(entry_margin=0.0)).triage("生活保護を受けたい")
+    assert result.entry_ids == () and result.suggestions[0].entry_id == "seikatsu-hogo"
+    assert result.handoff and result.action == "handoff"
+    assert any("handoff:entry (seikatsu-hogo" in reason for reason in result.reasons)
