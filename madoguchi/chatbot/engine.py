@@ -135,6 +135,8 @@ class EngineConfig:
     # The route's second entry scoring at least this share of its best: the bot cannot tell them apart and offers
     # both instead of answering with one (None: always the best).
     entry_margin: float | None = 0.85
+    # ... unless the second's nearest phrasing is below this share of the best's (the phrasing tells them apart)
+    phrase_margin: float | None = 0.8
     # The route's best entry scoring below this share of another route's best entry: retrieval and the route vote
     # disagree; both are offered instead of an answer (None: the route's best answers).
     route_entry_share: float | None = 0.7
@@ -494,7 +496,7 @@ class TriageEngine:
             reasons.append(f"entry:{named.entry.id} names '{facet.value}' ({best.entry.id} does not)")
             return _Pick(named.entry)
         if cfg.entry_margin is not None:
-            close = [i for i in in_route[1:] if i.score >= cfg.entry_margin * best.score]
+            close = [i for i in in_route[1:] if i.score >= cfg.entry_margin * best.score and self._alike(best, i)]
             if close:
                 reasons.append(f"entry:none ({best.entry.id} and {close[0].entry.id} score alike)")
                 return _Pick(None, (best, *close), best.entry)
@@ -504,6 +506,14 @@ class TriageEngine:
                 reasons.append(f"entry:none ({others[0].entry.id} of another route scores far higher)")
                 return _Pick(None, (others[0], best), best.entry)
         return _Pick(best.entry)
+
+    def _alike(self, best: ScoredEntry, other: ScoredEntry) -> bool:
+        """Whether the nearest phrasings do not tell two entries apart either: 「住民票が ほしい」 is one of
+        juminhyo-copy's examples nearly word for word, while jokyo-and-fuhyo only says 住民票 more often."""
+        share = self.config.phrase_margin
+        if share is None or best.phrase is None or other.phrase is None or best.phrase <= 0:
+            return True
+        return other.phrase >= share * best.phrase
 
     def _failed_turns(self, history: Sequence[Turn], hits: RuleHits) -> int:
         bot_turns = [t for t in history if t.sender == "bot"]

@@ -315,6 +315,7 @@ def query_weights(folded: str, *, function_weight: float = 0.5) -> dict[str, flo
 class ScoredEntry:
     entry: KbEntry
     score: float
+    phrase: float | None = None  # the hybrid's nearest-phrasing similarity (0..1), when it has one
 
 
 class Retriever(Protocol):
@@ -455,14 +456,18 @@ class HybridRetriever:
     def search(self, folded: str, *, limit: int = 8) -> list[ScoredEntry]:
         bm = self._bm25.search(folded, limit=30)
         ph = self._phrase.search(folded, limit=30)
-        combined: dict[str, tuple[KbEntry, float]] = {}
+        combined: dict[str, tuple[KbEntry, float, float]] = {}
         for item in bm:
-            combined[item.entry.id] = (item.entry, item.score)
+            combined[item.entry.id] = (item.entry, item.score, 0.0)
         for item in ph:
-            entry, score = combined.get(item.entry.id, (item.entry, 0.0))
-            combined[item.entry.id] = (entry, score + self._phrase_weight * item.score)
+            entry, score, _ = combined.get(item.entry.id, (item.entry, 0.0, 0.0))
+            combined[item.entry.id] = (
+                entry,
+                score + self._phrase_weight * item.score,
+                item.score / PhraseRetriever.scale,
+            )
         ranked = sorted(combined.values(), key=lambda es: es[1], reverse=True)[:limit]
-        return [ScoredEntry(e, s) for e, s in ranked]
+        return [ScoredEntry(e, s, p) for e, s, p in ranked]
 
 
 RETRIEVERS = {"bm25": Bm25Retriever, "phrase": PhraseRetriever, "hybrid": HybridRetriever}

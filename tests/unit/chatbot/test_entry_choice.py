@@ -79,7 +79,7 @@ def test_two_entries_of_the_route_that_score_alike_are_offered_not_one_answered(
 
 
 def test_the_close_entries_come_first_among_the_suggestions(care_engine: Callable[..., TriageEngine]) -> None:
-    engine = care_engine(EngineConfig(entry_margin=0.0))  # every second entry of the route is "close"
+    engine = care_engine(EngineConfig(entry_margin=0.0, phrase_margin=None))  # every second entry of the route is "close"
     result = engine.triage("粗大ごみの収集日")
     assert result.action == "clarify"
     assert {s.entry_id for s in result.suggestions[:2]} == {"sodai-gomi", "gomi-day"}
@@ -143,7 +143,14 @@ def test_an_entry_that_always_needs_a_person_hands_over_also_when_it_is_only_off
     tmp_path: Path, kb_files: dict[str, str], kb_writer: Callable[..., Path]
 ) -> None:
     kb = load_knowledge_base(kb_writer(tmp_path / "town", {**kb_files, "livelihood_support": LIVELIHOOD}))
-    result = TriageEngine(kb, EngineConfig(entry_margin=0.0)).triage("生活保護を受けたい")
+    result = TriageEngine(kb, EngineConfig(entry_margin=0.0, phrase_margin=None)).triage("生活保護を受けたい")
     assert result.entry_ids == () and result.suggestions[0].entry_id == "seikatsu-hogo"
     assert result.handoff and result.action == "handoff"
     assert any("handoff:entry (seikatsu-hogo" in reason for reason in result.reasons)
+
+
+def test_the_kiosks_example_is_answered_although_a_neighbour_says_its_word_more_often() -> None:
+    # jokyo-and-fuhyo (住民票の除票) repeats 住民票 and scores as high; juminhyo-copy holds the phrasing itself
+    engine = TriageEngine(load_knowledge_base(bundled_kb_dir()))
+    assert engine.triage("住民票が ほしい").entry_ids == ("juminhyo-copy",)
+    assert TriageEngine(engine.kb, EngineConfig(phrase_margin=None)).triage("住民票が ほしい").entry_ids == ()
