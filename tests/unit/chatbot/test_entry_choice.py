@@ -79,7 +79,7 @@ def test_two_entries_of_the_route_that_score_alike_are_offered_not_one_answered(
 
 
 def test_the_close_entries_come_first_among_the_suggestions(care_engine: Callable[..., TriageEngine]) -> None:
-    engine = care_engine(EngineConfig(entry_margin=0.0, phrase_margin=None))  # every second entry of the route is "close"
+    engine = care_engine(EngineConfig(entry_margin=0.0, phrase_margin=None))  # every second entry is "close"
     result = engine.triage("粗大ごみの収集日")
     assert result.action == "clarify"
     assert {s.entry_id for s in result.suggestions[:2]} == {"sodai-gomi", "gomi-day"}
