@@ -6,7 +6,9 @@ and marks done only the requests of the routes they serve (a phone number is sho
 one else); supervisors and admins see all of their municipalities'. Marking done needs the session's CSRF token
 (``X-CSRF-Token``) and deletes the number in the same statement; another route's request is refused with a 403
 (``callback.done_refused`` in the audit log), an unknown or finished one with a 404. Showing the numbers and
-marking one done are written to the audit log (``callback.list``, ``callback.done``), as looking at a record is.
+marking one done are written to the audit log (``callback.list``, ``callback.done`` with every request id it
+marked: a number left twice for one route is called once), as looking at a record is. Requests are merged by
+town, route and number in the store, so the route filter here never hides another route's request behind one.
 """
 
 from __future__ import annotations
@@ -94,12 +96,15 @@ async def callback_done(request: web.Request) -> web.Response:
             f"staff:{staff.id}", "callback.done_refused", {"callback": callback_id, "route": asked.route}, now
         )
         return json_error(403, "forbidden", "this call-back request is for the staff of another topic")
-    record = await request.app[keys.CALLBACKS].done(
+    done = await request.app[keys.CALLBACKS].done(
         callback_id, municipality_ids=staff.municipality_ids, by=f"staff:{staff.id}", now=now
     )
-    if record is None:
+    if done is None:
         return json_error(404, "not_found", "no pending call-back request of your municipality with that id")
     await AuditLog(request.app[keys.DATABASE]).write(
-        f"staff:{staff.id}", "callback.done", {"callback": callback_id, "consultation": record.consultation_id}, now
+        f"staff:{staff.id}",
+        "callback.done",
+        {"callback": callback_id, "consultation": done.record.consultation_id, "callbacks": list(done.ids)},
+        now,
     )
     return web.json_response({"ok": True, "id": callback_id})

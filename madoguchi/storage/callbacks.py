@@ -67,6 +67,14 @@ class KeptCallback:
     requested_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class DoneCallbacks:
+    """What :meth:`Callbacks.done` marked: the asked request and every id marked with it (the audit names each)."""
+
+    record: CallbackRecord
+    ids: tuple[str, ...]
+
+
 def _record(row: CallbackRequest) -> CallbackRecord:
     return CallbackRecord(
         row.id,
@@ -121,17 +129,20 @@ class Callbacks:
                 await session.delete(row)
 
     async def pending(self, municipality_ids: Collection[str]) -> list[CallbackRecord]:
-        """Requests not done yet in these municipalities, oldest first; a number left more than once in a town is
-        listed once, as its first request (staff call it once; marking it done marks them all)."""
+        """Requests not done yet in these municipalities, oldest first; a number left more than once in a town for
+        one route is listed once, as its first request (staff call it once; marking it done marks them all). The
+        route is part of the key: the same number left on a tax case and on a child_family case is two pieces of
+        work for two sets of staff, each shown to those who serve its route (session 15: merged across routes, the
+        kept request was the first route's and the other route's staff never saw theirs)."""
         async with self._db.read() as session:
             rows = await session.scalars(
                 select(CallbackRequest)
                 .where(CallbackRequest.municipality_id.in_(list(municipality_ids)), CallbackRequest.done_at.is_(None))
                 .order_by(CallbackRequest.requested_at, CallbackRequest.id)
             )
-            first: dict[tuple[str, str | None], CallbackRecord] = {}
+            first: dict[tuple[str, str, str | None], CallbackRecord] = {}
             for row in rows:
-                first.setdefault((row.municipality_id, row.phone), _record(row))
+                first.setdefault((row.municipality_id, row.route, row.phone), _record(row))
             return list(first.values())
 
     async def pending_of(self, resident_ref: str) -> CallbackRecord | None:
@@ -171,9 +182,10 @@ class Callbacks:
 
     async def done(
         self, callback_id: str, *, municipality_ids: Collection[str], by: str, now: datetime
-    ) -> CallbackRecord | None:
-        """Mark done and delete the number, once, with every other request for the same number in that town
-        (staff were shown it once, :meth:`pending`); None when it is not pending in these municipalities."""
+    ) -> DoneCallbacks | None:
+        """Mark done and delete the number, once, with every other request for the same number in that town and
+        route (staff were shown it once, :meth:`pending`); another route's request for that number stays for its
+        own staff. None when it is not pending in these municipalities."""
         async with self._db.transaction() as session:
             asked = await session.scalar(
                 select(CallbackRequest)
@@ -186,15 +198,25 @@ class Callbacks:
             )
             if asked is None:
                 return None
+            merged = list(
+                await session.scalars(
+                    select(CallbackRequest.id)
+                    .where(
+                        CallbackRequest.municipality_id == asked.municipality_id,
+                        CallbackRequest.route == asked.route,
+                        CallbackRequest.phone == asked.phone,
+                        CallbackRequest.done_at.is_(None),
+                    )
+                    .with_for_update()
+                )
+            )
             await session.execute(
                 update(CallbackRequest)
-                .where(
-                    CallbackRequest.municipality_id == asked.municipality_id,
-                    CallbackRequest.phone == asked.phone,
-                    CallbackRequest.done_at.is_(None),
-                )
+                .where(CallbackRequest.id.in_(merged), CallbackRequest.done_at.is_(None))
                 .values(done_at=now, done_by=by, phone=None)
                 .execution_options(synchronize_session=False)
             )
             row = await session.get(CallbackRequest, callback_id, populate_existing=True)
-            return None if row is None else _record(row)
+            if row is None:
+                return None
+            return DoneCallbacks(_record(row), tuple(sorted(merged)))

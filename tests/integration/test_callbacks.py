@@ -219,3 +219,49 @@ async def test_a_personal_number_left_as_the_callback_number_is_refused_without_
     assert not any("5678" in r.getMessage() or "９０１８" in r.getMessage() for r in caplog.records)
     ok(await booth.call("callback.request", {"consultation_id": cid, "phone": "+81 90 1234 5678"}))
     await booth.close()
+
+
+async def test_one_number_left_on_two_routes_is_work_for_each_routes_staff(live_server: LiveServer) -> None:
+    """Session 15 review: requests were merged by number before the route filter, so a number left first on a tax
+    case hid its child_family request from child_family staff, and a tax agent's "done" closed (and deleted the
+    number of) the child_family request too, with only the tax id in the audit. Merged by town, route and number,
+    each route's staff see and close their own; the audit names every id a "done" marked."""
+    from sqlalchemy import select
+
+    from madoguchi import keys
+    from madoguchi.storage.models import AuditEntry, CallbackRequest
+
+    _, token, _ = await live_server.add_booth()
+    booth = await booth_peer(live_server, token)
+    cids: dict[str, str] = {}
+    for name, route in (("tax", "tax"), ("child_family", "child_family"), ("tax_again", "tax")):
+        cids[name] = ok(await booth.call("consultation.request", {"route": route}))["consultation_id"]
+        await booth.wait_for("queue.position")
+        ok(await booth.call("callback.request", {"consultation_id": cids[name], "phone": "09012340000"}))
+    await booth.close()
+    async with live_server.app[keys.DATABASE].read() as session:
+        rows = {r.consultation_id: r.id for r in await session.scalars(select(CallbackRequest))}
+    ids = {name: rows[cid] for name, cid in cids.items()}
+
+    await live_server.add_agent("zeimu", PASSWORD, routes=("tax",))
+    await live_server.add_agent("kosodate", PASSWORD, routes=("child_family",))
+    tax = await login_cookie(live_server.base_url, "zeimu", PASSWORD)
+    child = await login_cookie(live_server.base_url, "kosodate", PASSWORD)
+    _, body = await api(live_server, "GET", "/api/callbacks", child)
+    assert [(i["id"], i["route"]) for i in body["callbacks"]] == [(ids["child_family"], "child_family")], body
+    _, body = await api(live_server, "GET", "/api/callbacks", tax)
+    assert [i["id"] for i in body["callbacks"]] == [ids["tax"]], "the tax number twice is called once"
+
+    status, body = await api(
+        live_server, "POST", f"/api/callbacks/{ids['tax']}/done", tax, await console_csrf(live_server, tax)
+    )
+    assert status == 200, body
+    _, body = await api(live_server, "GET", "/api/callbacks", child)
+    assert [i["id"] for i in body["callbacks"]] == [ids["child_family"]], "the other route's request stands"
+    kept = await live_server.app[keys.CALLBACKS].get(ids["child_family"])
+    assert kept is not None and kept.done_at is None and kept.phone == "09012340000"
+    again = await live_server.app[keys.CALLBACKS].get(ids["tax_again"])
+    assert again is not None and again.done_at is not None and again.phone is None
+    async with live_server.app[keys.DATABASE].read() as session:
+        [entry] = [a for a in await session.scalars(select(AuditEntry)) if a.action == "callback.done"]
+    assert sorted(entry.detail["callbacks"]) == sorted([ids["tax"], ids["tax_again"]]), entry.detail
