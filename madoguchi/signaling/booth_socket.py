@@ -148,17 +148,18 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
     async def _request(self, conn: Connection[BoothRecord], m: ev.ConsultationRequest) -> Ack:
         urgent, triage, summary = False, None, None
         checked: CheckedIn | None = None
+        # the booth's link dropped past the grace period and the server ended its call: back at the head of the
+        # line on that case's route, not thanked (ux15 item 1), once (the store uses the lost case up as it opens
+        # the new one); a case that ended otherwise is over, and the kiosk says thank you. Refused before a
+        # booking is checked in, so a refusal leaves no booking checked in without a case
+        if m.resume is not None and not await self.service.lost_case(conn.identity, m.resume):
+            raise CounterError("not_resumable", "that consultation ended; start a new one")
         if m.booking is not None:
             if self.checkin is None:
                 raise CounterError("unknown_code", "this server takes no bookings")
             checked = await self.checkin.check_in(
                 m.booking, municipality_id=conn.identity.municipality_id, source=str(conn.participant)
             )
-        # the booth's link dropped past the grace period and the server ended its call: back at the head of the
-        # line, not thanked (ux15 item 1); a case that ended otherwise is over, and the kiosk says thank you
-        resumed = m.resume is not None and await self.service.lost_case(conn.identity, m.resume)
-        if m.resume is not None and not resumed:
-            raise CounterError("not_resumable", "that consultation ended; start a new one")
         try:
             route = checked.route if checked is not None else m.route.value if m.route is not None else ""
             # a booking made in Vietnamese reached the agent as 日本語 (the kiosk's default): the booking's language
@@ -174,8 +175,9 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
                 urgent=urgent,
                 triage=triage,
                 summary=summary,
-                priority=1 if resumed or (checked is not None and checked.priority) else 0,
+                priority=1 if checked is not None and checked.priority else 0,
                 booking=checked.code if checked is not None else None,
+                resumes=m.resume,
             )
         except CounterError:
             # refused (the booth's case already open, the limit…): the booking is not used up by a case that

@@ -380,6 +380,11 @@ class Consultation(BaseModel):
         default=None, description="set only while the agent of a wrap-up is offline past their grace period"
     )
     end_reason: str | None = None
+    resumed_by: str | None = Field(
+        default=None,
+        description="the case its booth opened to take this one up again after the link was lost (resume): one "
+        "resume per lost case, set in the same operation that opens the new one",
+    )
     transfer_note: str | None = Field(
         default=None,
         description="the note of the agent who transferred the case, for the next one (masked); until that one's "

@@ -152,12 +152,20 @@ class Counter(Presence):
         source: str | None = None,
         video: bool = False,
         browser: str | None = None,
+        resumes: str | None = None,
     ) -> Consultation:
         """Start a case: straight to the queue (``to_person``) or to the bot first (chat triage). ``source`` is an
         anonymous resident's client address and ``browser`` their browser's id: their limits are checked
-        (:meth:`_admit_source`)."""
+        (:meth:`_admit_source`). ``resumes``: the resident's case their lost link ended (:meth:`lost_by`), taken up
+        again here — on its route, ahead of walk-ins, and used up in this same operation (session 15: a booth
+        could resume one lost case on any topic, again and again, each time ahead of walk-ins)."""
         if consultation_id in self.state.consultations:
             raise CounterError("invalid_state", "consultation already exists")
+        lost = None if resumes is None else self.state.consultations.get(resumes)
+        if resumes is not None:
+            if lost is None or not self.lost_by(resident, resumes):
+                raise CounterError("not_resumable", "that consultation ended; start a new one")
+            route, priority = lost.route, max(priority, 1)
         if len(self.open_for_resident(resident)) >= self.config.max_open_per_resident:
             raise CounterError("limit_reached", "this resident already has an open consultation")
         source_count = 1
@@ -184,6 +192,8 @@ class Counter(Presence):
             enqueued_at=now,
         )
         c.urgent_demoted = self._urgent_taken(c)
+        if lost is not None:
+            lost.resumed_by = c.id
         self.state.consultations[c.id] = c
         self._transitioned(Transitioned(c.model_copy(deep=True), None, trigger, now))
         self._dispatch(now)

@@ -413,9 +413,15 @@ class Routing:
         """Whether ``consultation_id`` is the resident's case that ended because their link stayed down past the
         grace period (``resident_link_lost``): a booth back on line takes it up again at the head of the line rather
         than being thanked for a call it never finished (ux15 item 1). Known while the case is still held (its
-        wrap-up); after that the booth starts over as a walk-in."""
+        wrap-up); after that the booth starts over as a walk-in. Once only: a case taken up again
+        (``resumed_by``) is not lost any more, so a booth cannot go ahead of walk-ins again and again on it."""
         c = self.state.consultations.get(consultation_id)
-        return c is not None and c.resident == resident and c.end_reason == "resident_link_lost"
+        return (
+            c is not None
+            and c.resident == resident
+            and c.end_reason == "resident_link_lost"
+            and c.resumed_by is None
+        )
 
     def current_for_agent(self, agent_id: str) -> Consultation | None:
         agent = self.state.agents.get(agent_id)

@@ -280,9 +280,11 @@ class CounterService:
         summary: dict[str, JsonValue] | None = None,
         priority: int = 0,
         booking: str | None = None,
+        resumes: str | None = None,
     ) -> dict[str, JsonValue]:
         """A booth asks for a person; returns the ack's fields (the new case and its place in line). A checked-in
-        booking comes with a priority (ahead of walk-ins) and its code."""
+        booking comes with a priority (ahead of walk-ins) and its code; ``resumes`` names the booth's case its lost
+        link ended (``Counter.open``: its route, ahead of walk-ins, once)."""
         cid = new_consultation_id()
         now = self._clock()
         op = partial(
@@ -297,6 +299,7 @@ class CounterService:
             urgent=urgent,
             priority=priority,
             booking=booking,
+            resumes=resumes,
             now=now,
         )
         await self.run(op, record={"triage": triage, "summary": summary})

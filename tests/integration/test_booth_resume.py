@@ -50,3 +50,35 @@ async def test_a_call_lost_past_the_grace_period_is_taken_up_again_ahead_of_walk
     assert hung_up["error"]["code"] == "not_resumable", "a case that ended otherwise is over"
     for peer in (back, other, agent):
         await peer.close()
+
+
+async def test_a_lost_case_is_taken_up_once_and_on_its_own_route(server: LiveServer) -> None:
+    """Session 15 review: the lost case was never used up and the new case's route was the booth's to choose, so
+    the same booth could ask ``{route: "child_family", resume: cid}`` and cancel, again and again, each time at
+    position 1 ahead of walk-ins, while the agent's wrap-up stayed open. Now the first resume uses the lost case
+    up in the same store operation, and the new case takes the lost case's route."""
+    from madoguchi import keys
+
+    _, token, _ = await server.add_booth()
+    _, other_token, _ = await server.add_booth("ほかのブース")
+    await server.add_agent("aoki", PASSWORD)
+    agent = await agent_peer(server, "aoki", PASSWORD)
+    ok(await agent.call("agent.status", {"status": "available"}))
+    booth = await booth_peer(server, token)
+    cid = await answered_booth_call(booth, agent)
+    await booth.close()
+    await agent.wait_for("call.end", lambda m: m["consultation_id"] == cid, within=10.0)
+
+    other = await booth_peer(server, other_token)
+    ok(await other.call("consultation.request", {"route": "child_family"}))
+    back = await booth_peer(server, token)
+    await back.wait_for("booth.state")
+    again = ok(await back.call("consultation.request", {"route": "child_family", "resume": cid}))
+    assert again["position"] == 1
+    live = (await server.app[keys.COUNTER]._store.read()).state.consultations[again["consultation_id"]]
+    assert live.route == "tax", "the lost case's route, not the one the booth named"
+    ok(await back.call("consultation.cancel", {"consultation_id": again["consultation_id"]}))
+    twice = await back.call("consultation.request", {"route": "child_family", "resume": cid})
+    assert twice["error"]["code"] == "not_resumable", "one resume per lost case"
+    for peer in (back, other, agent):
+        await peer.close()

@@ -240,3 +240,22 @@ async def test_a_wait_given_up_before_anyone_answered_gives_the_booking_back(tmp
         finally:
             await booth.close()
             await agent.close()
+
+
+async def test_a_refused_resume_leaves_the_booking_booked(tmp_path: Path) -> None:
+    """Session 15 review: the booking was checked in before the ``resume`` was refused, outside the undo, so
+    ``{booking, resume: <not a lost case>}`` left the booking checked in with no case. Refused first now."""
+    async with running(tmp_path, start=TEN_TO_NINE, session_ttl_s=365 * 86400) as api:
+        code = await booked_at_nine(api, route="tax")
+        server = live(api)
+        _, token, _ = await server.add_booth()
+        booth = await booth_peer(server, token)
+        try:
+            refused = await booth.call("consultation.request", {"booking": code, "resume": "c_" + "0" * 32})
+            assert refused["error"]["code"] == "not_resumable", refused
+            _, stored = await api.call("GET", f"/api/bookings/{code}")
+            assert stored["status"] == "booked"
+            again = ok(await booth.call("consultation.request", {"booking": code}))
+            assert again["booking"]["outcome"] == "priority"
+        finally:
+            await booth.close()
