@@ -1,6 +1,7 @@
-"""Session 15, item 1: an agent's wrap-up survives a reload (and a crash: it is kept in localStorage), a save that
-was on its way when the page died is said, not lost silently, and a logout leaves no draft for the next person at
-the computer."""
+"""Session 15, item 1: an agent's wrap-up survives a reload, a save that was on its way when the page died is said,
+not lost silently, and a logout leaves no draft for the next person at the computer. Session 15 review: the raw
+note is kept in the tab's sessionStorage, never localStorage (it outlived expired sessions and closed browsers
+there), a draft older than 12 hours is not put back, and the login page removes every draft it finds."""
 
 from __future__ import annotations
 
@@ -18,11 +19,23 @@ from tests.support import make_settings as settings_for_tests
 pytestmark = pytest.mark.browser
 
 NOTE = "郵送の 件。明日 10時に 電話する"
-DRAFTS_JS = "() => Object.keys(localStorage).filter((k) => k.startsWith('madoguchi.wrapup.'))"
+DRAFTS_JS = "() => Object.keys(sessionStorage).filter((k) => k.startsWith('madoguchi.wrapup.'))"
+LASTING_JS = "() => Object.keys(localStorage).filter((k) => k.startsWith('madoguchi.wrapup.'))"
 IN_FLIGHT_JS = """() => {
-  for (const k of Object.keys(localStorage).filter((k) => k.startsWith('madoguchi.wrapup.'))) {
-    localStorage.setItem(k, JSON.stringify({ ...JSON.parse(localStorage.getItem(k)), sending: true }));
+  for (const k of Object.keys(sessionStorage).filter((k) => k.startsWith('madoguchi.wrapup.'))) {
+    sessionStorage.setItem(k, JSON.stringify({ ...JSON.parse(sessionStorage.getItem(k)), sending: true }));
   }
+}"""
+AGED_JS = """() => {
+  for (const k of Object.keys(sessionStorage).filter((k) => k.startsWith('madoguchi.wrapup.'))) {
+    const at = Date.now() - 13 * 3600 * 1000;
+    sessionStorage.setItem(k, JSON.stringify({ ...JSON.parse(sessionStorage.getItem(k)), at }));
+  }
+}"""
+LEFT_JS = """() => {
+  const left = JSON.stringify({ disposition: "follow_up", note: "090-1234-5678 に 電話" });
+  localStorage.setItem("madoguchi.wrapup.someone.c_old", left);
+  sessionStorage.setItem("madoguchi.wrapup.someone.c_older", left);
 }"""
 
 
@@ -57,12 +70,25 @@ async def test_a_typed_wrap_up_survives_a_reload_and_goes_at_logout(server: Live
         # logout: no draft is left for whoever signs in next at this computer
         await type_wrap_up(agent)
         assert len(await agent.evaluate(DRAFTS_JS)) == 1
+        assert await agent.evaluate(LASTING_JS) == [], "the raw note is never kept beyond the tab"
         await agent.get_by_test_id("logout").click()
         await agent.wait_for_url("**/login")
         assert await agent.evaluate(DRAFTS_JS) == []
+        # drafts an older page or another login left: the login page removes them on sight
+        await agent.evaluate(LEFT_JS)
+        await agent.reload()
+        assert await agent.evaluate(DRAFTS_JS) == [] and await agent.evaluate(LASTING_JS) == []
         await login(agent, server, "sato", "sato-password-1")
         await expect(wrapup).to_be_visible(timeout=WAIT_MS)
         await expect(agent.get_by_test_id("wrapup-note")).to_have_value("")
+
+        # a draft older than a working day is not put back, and goes
+        await type_wrap_up(agent)
+        await agent.evaluate(AGED_JS)
+        await agent.reload()
+        await expect(wrapup).to_be_visible(timeout=WAIT_MS)
+        await expect(agent.get_by_test_id("wrapup-note")).to_have_value("")
+        assert await agent.evaluate(DRAFTS_JS) == []
 
         # a reload: the result and the note come back
         await type_wrap_up(agent)

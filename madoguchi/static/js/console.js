@@ -476,7 +476,7 @@ socket.on("disconnect", () => {
 // The server closes this socket right after: the login was ended (logout, password, disabled, expired).
 socket.on(RECEIVE.ACCESS_REVOKED, (message) => {
   state.revoked = true;
-  if (message.reason === "session_ended") forgetAllDrafts(); // a logout (here or on another page)
+  forgetAllDrafts(); // the login is over, however it ended (logout, expiry, disabled, password): no note stays
   state.connected = false;
   setStatus("offline");
   const key = message.reason === "account_disabled" ? "console.conn.disabled" : "console.conn.revoked";
@@ -485,6 +485,7 @@ socket.on(RECEIVE.ACCESS_REVOKED, (message) => {
 });
 socket.on("connect_error", () => {
   if (socket.active) return; // network trouble; the client retries by itself
+  forgetAllDrafts(); // refused: the login is over (expired while the page was away)
   state.connected = false;
   setStatus("offline");
   banner.show(t("console.conn.unauthorized"), { sticky: true });
