@@ -417,10 +417,7 @@ class Routing:
         (``resumed_by``) is not lost any more, so a booth cannot go ahead of walk-ins again and again on it."""
         c = self.state.consultations.get(consultation_id)
         return (
-            c is not None
-            and c.resident == resident
-            and c.end_reason == "resident_link_lost"
-            and c.resumed_by is None
+            c is not None and c.resident == resident and c.end_reason == "resident_link_lost" and c.resumed_by is None
         )
 
     def current_for_agent(self, agent_id: str) -> Consultation | None:
