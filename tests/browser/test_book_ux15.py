@@ -1,6 +1,7 @@
 """UX15 on /book at 390×844 (a foreign resident on a phone): item 3, a cancelled booking no longer sits under the green
 「Đã đặt xong」 box with its "enter this number at the booth", its 「Đã hủy」 is not struck through, and a button books
-again; item 4, the steps of a video call from home are numbered 1–5 without a gap, in 0–9 as every catalog writes numbers."""
+again; item 4, the steps of a video call from home are numbered 1–5 without a gap, in 0–9 as the catalogs write
+numbers."""
 
 from __future__ import annotations
 
