@@ -137,7 +137,9 @@ class EngineConfig:
     )
     # The danger question on weaker signals: a learned danger score up to this far below the question threshold
     # still asks, unless the line is told calmly (past, plan, story, over, paperwork: ``RuleHits.quiet``); 0.05
-    # and 0.3 below were chosen by grouped 5-fold cross-validation by writer (bench/triage/RESULTS.md, session 14).
+    # and 0.3 below were chosen by grouped 5-fold cross-validation by writer (bench/triage/RESULTS.md, session 14);
+    # the band widened to 0.10 with the situation layer (below), which takes back as many calm questions
+    # (bench/triage/SELECTION.md, round 13).
     question_band: float = 0.10
     # A lexicon verdict of an event kind (collapse, disaster, missing, eviction, household: not violence) whose
     # learned danger score lies more than this below the question threshold asks instead of being urgent at once;
