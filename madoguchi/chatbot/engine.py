@@ -32,6 +32,7 @@ from madoguchi.chatbot.model import FastScorer, ModelScores, TriageModel, fold_f
 from madoguchi.chatbot.normalise import detect_language, normalise, normalise_sentences
 from madoguchi.chatbot.retrieval import RETRIEVERS, Retriever, ScoredEntry, route_scores, softmax
 from madoguchi.chatbot.rules import EVENT_KINDS, RuleHits, apply_rules, has_topic, topic_kinds, without_handoff_phrases
+from madoguchi.chatbot.situation import slots
 from madoguchi.chatbot.summary import HandoffSummary, LineTopic, build_summary, matched_title, written_language
 from madoguchi.domain.languages import LANGUAGE_CODES as LANGUAGE_VALUES
 from madoguchi.domain.languages import PAGE_LANGUAGES
@@ -151,18 +152,27 @@ class EngineConfig:
     )
     # The danger question on weaker signals: a learned danger score up to this far below the question threshold
     # still asks, unless the line is told calmly (past, plan, story, over, paperwork: ``RuleHits.quiet``); 0.05
-    # and 0.3 below were chosen by grouped 5-fold cross-validation by writer (bench/triage/RESULTS.md, session 14).
-    question_band: float = 0.05
+    # and 0.3 below were chosen by grouped 5-fold cross-validation by writer (bench/triage/RESULTS.md, session 14);
+    # the band widened to 0.10 with the situation layer (below), which takes back as many calm questions
+    # (bench/triage/SELECTION.md, round 13).
+    question_band: float = 0.10
     # A lexicon verdict of an event kind (collapse, disaster, missing, eviction, household: not violence) whose
     # learned danger score lies more than this below the question threshold asks instead of being urgent at once;
     # None: the lexicon's verdict stands whatever the score.
     rule_event_floor: float | None = 0.3
+    # The situation layer (``situation.py``): a lexicon's weak danger signal whose who × state × when slots and
+    # learned score give the trained situation model a probability below its ``calm_below`` is not asked about
+    # (a hazard-map question that names a river, a lost card that names an old person), which leaves room for a
+    # wider question band (SELECTION.md round 13). False: off (for measuring).
+    situation_calms: bool = True
 
 
 # Urgent kinds whose department is clear; for the others the knowledge base decides more.
 # Lexicon verdicts a far-calm learned score lowers to the question (EngineConfig.rule_event_floor): the events, but
 # not violence, which keeps its verdict however the line reads (like suicidal words and abuse).
 _SCORE_LOWERS = EVENT_KINDS - {"dv"}
+# Weak signals the situation layer never silences: a farewell, a danger word inside a figure of speech.
+_ALWAYS_ASKED = ("safety:farewell", "safety:idiom")
 _FIRM_HINTS = frozenset({"dv", "child_abuse", "elder_abuse", "missing", "eviction", "disaster"})
 _EMERGENCY = {"110": ("police", "警察", "Police"), "119": ("fire-ambulance", "救急・消防", "Ambulance and fire")}
 
@@ -239,7 +249,7 @@ class TriageEngine:
                 return self._after_safety_answer(question, reply, masked.text, language)
         hits = apply_rules(normalise_sentences(plain), self.lexicon)
         scores = self._scorer.score(folded) if self._scorer is not None else None
-        checked = self._safety(hits, scores, language) if safety else _Safety(hits.urgent_kinds, False, ())
+        checked = self._safety(hits, scores, language, folded) if safety else _Safety(hits.urgent_kinds, False, ())
         urgent = bool(checked.urgent_kinds)
         reasons: list[str] = [*hits.reasons, *checked.reasons]
 
@@ -355,7 +365,7 @@ class TriageEngine:
 
     # ---------------------------------------------------------------------------------- safety
 
-    def _safety(self, hits: RuleHits, scores: ModelScores | None, language: str) -> _Safety:
+    def _safety(self, hits: RuleHits, scores: ModelScores | None, language: str, folded: str) -> _Safety:
         """Urgent kinds, and whether to ask: the lexicons, then the learned danger score (on the scale common
         to all languages), then doubt → ask."""
         scorer = self.model.urgent if self.model is not None else None
@@ -385,7 +395,24 @@ class TriageEngine:
                 return _Safety((), True, (f"safety:model, weaker signal (danger score {score:.2f})",))
             if hits.past_event and self.config.past_event_needs_model:  # an event that is over, and a calm score
                 return _Safety((), False, (f"calm:past event (danger score {score:.2f})",))
+            if hits.weak_danger and (calm := self._calm_situation(hits, folded, score - scorer.low_for(language))):
+                return _Safety((), False, (calm,))
         return _Safety((), hits.weak_danger, ())
+
+    def _calm_situation(self, hits: RuleHits, folded: str, margin: float) -> str | None:
+        """Why a lexicon's weak danger signal is not asked about: the situation layer reads nobody at risk, no
+        state that cannot wait, or a when that is over, planned or a story (``margin``: the danger score above the
+        line's question threshold, already too low to ask). None: ask. Farewells and figures of speech around
+        suicidal or violent words are always asked."""
+        situation = getattr(self.model, "situation", None) if self.config.situation_calms else None
+        if situation is None or any(r.startswith(_ALWAYS_ASKED) for r in hits.reasons):
+            return None
+        found = slots(folded, self.lexicon)
+        p = situation.probability(found, margin)
+        if p >= situation.calm_below:
+            return None
+        named = "+".join((*found.who, *found.state, *found.now, *found.calm)) or "-"
+        return f"calm:situation ({named}; {p:.2f})"
 
     def _yes_or_no(self, folded: str) -> Literal["yes", "no"] | None:
         no = self.lexicon.search(LexiconName.ANSWER_NO, folded)

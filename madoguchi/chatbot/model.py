@@ -33,9 +33,10 @@ from madoguchi.chatbot.knowledge import KnowledgeBase
 from madoguchi.chatbot.lexicon import LexiconName, bundled_lexicon, cue_tokens
 from madoguchi.chatbot.normalise import normalise
 from madoguchi.chatbot.rules import apply_rules
+from madoguchi.chatbot.situation import SituationModel, situation_features, slots
 from madoguchi.domain.privacy import mask_pii, without_mask_tokens
 
-MODEL_VERSION = "triage-model-12"
+MODEL_VERSION = "triage-model-13"
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,12 @@ class ModelConfig:
     language_low_keep: bool = True  # ... but never above an urgent training line only the model's question caught
     rules_budget: bool = False  # the rules' own verdicts count against the two budgets (measured, not chosen)
     language_highs: bool = False  # per-language urgent threshold (measured, not chosen: SELECTION.md round 10)
+    # The situation layer (``situation.py``): a logistic model over who × state × when slots and the danger score,
+    # fitted on out-of-fold scores by writer; a lexicon's weak danger signal whose probability is below
+    # ``situation_calm`` is not asked about. False = no layer (SELECTION.md round 13).
+    situation: bool = True
+    situation_c: float = 0.3
+    situation_calm: float = 0.1
     seed: int = 13
 
 
@@ -206,6 +213,7 @@ class TriageModel:
     handoff: FlagModel | None
     config: ModelConfig
     info: dict[str, Any] = field(default_factory=dict)
+    situation: SituationModel | None = None  # the who × state × when layer of the danger stage
 
     def features(self, folded: str) -> Any:
         return self.vectoriser.transform([folded])
@@ -331,6 +339,7 @@ def train(corpus: Sequence[Example], kb: KnowledgeBase, config: ModelConfig | No
     flagged = [i for i, e in enumerate(examples) if e.urgent is not None]
     urgent_model: FlagModel | None = None
     handoff_model: FlagModel | None = None
+    situation: SituationModel | None = None
     info: dict[str, Any] = {
         "examples": len(examples),
         "corpus_examples": len(corpus),
@@ -375,6 +384,19 @@ def train(corpus: Sequence[Example], kb: KnowledgeBase, config: ModelConfig | No
             # for measuring both from one model (bench/triage/dev_writers.py --highs)
             info["urgent_language_highs_candidate"] = {k: round(v, 4) for k, v in sorted(candidate.items())}
             urgent_model = FlagModel(clf, low, high, offsets, lows, highs)
+            if cfg.situation:
+                corpus_lines = [j for j, i in enumerate(flagged) if examples[i].writer not in ("", LEXICON_WRITER)]
+                situation = _fit_situation(
+                    sub[corpus_lines],
+                    urgent_labels[corpus_lines],
+                    sub_weights[corpus_lines],
+                    [examples[flagged[j]] for j in corpus_lines],
+                    [folded[flagged[j]] for j in corpus_lines],
+                    urgent_model,
+                    cfg,
+                )
+                if situation is not None:
+                    info["situation"] = situation.info
             info["urgent_thresholds"] = [round(low, 4), round(high, 4)]
             info["urgent_language_highs"] = {k: round(v, 4) for k, v in sorted(highs.items())}
             info["urgent_language_lows"] = {k: round(v, 4) for k, v in sorted(lows.items())}
@@ -397,7 +419,63 @@ def train(corpus: Sequence[Example], kb: KnowledgeBase, config: ModelConfig | No
             high = max(cfg.handoff_floor, high)
         handoff_model = FlagModel(clf, high, high)
         info["handoff_threshold"] = round(high, 4)
-    return TriageModel(vectoriser, route_classifier, urgent_model, handoff_model, cfg, info)
+    return TriageModel(vectoriser, route_classifier, urgent_model, handoff_model, cfg, info, situation)
+
+
+def _fit_situation(
+    features: Any,
+    labels: np.ndarray,
+    weights: np.ndarray,
+    examples: Sequence[Example],
+    folded: Sequence[str],
+    urgent: FlagModel,
+    config: ModelConfig,
+) -> SituationModel | None:
+    """The situation layer, fitted on the corpus lines' slots and their danger scores out of fold by writer (a
+    line's score from a scorer that never read its writer, as a resident's will be)."""
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    writers = [e.writer for e in examples]
+    if len(set(writers)) < 2 or labels.all() or not labels.any():
+        return None
+    oof = np.zeros(len(labels))
+    n_splits = min(config.folds, len(set(writers)))
+    for fit, held in GroupKFold(n_splits=n_splits).split(np.zeros(len(labels)), labels, writers):
+        if len(set(labels[fit].tolist())) < 2:
+            continue
+        clf = LinearSVC(C=config.flag_c, class_weight="balanced", random_state=config.seed)
+        clf.fit(features[fit], labels[fit], sample_weight=weights[fit])
+        oof[held] = clf.decision_function(features[held])
+    lexicon = bundled_lexicon()
+    margins = np.array(
+        [urgent.calibrated(float(s), e.lang) - urgent.low_for(e.lang) for s, e in zip(oof, examples, strict=True)]
+    )
+    line_slots = [slots(f, lexicon) for f in folded]
+    rows = [
+        {**dict.fromkeys(situation_features(s, m), 1.0), _SCORE: float(m)}
+        for s, m in zip(line_slots, margins, strict=True)
+    ]
+    vectoriser = DictVectorizer()
+    matrix = vectoriser.fit_transform(rows)
+    model = LogisticRegression(C=config.situation_c, class_weight="balanced", max_iter=5000)
+    model.fit(matrix, labels)
+    coef = model.coef_[0]
+    vocabulary: dict[str, int] = vectoriser.vocabulary_
+    table = {name: float(coef[i]) for name, i in vocabulary.items() if coef[i] != 0.0 and name != _SCORE}
+    p = model.predict_proba(matrix)[:, 1]
+    weak = np.array([apply_rules(f).weak_danger for f in folded])
+    calm = weak & (p < config.situation_calm)
+    info = {
+        "features": float(len(table)),
+        "weak_urgent_calmed": float((calm & labels).sum()),
+        "weak_calm_calmed": float((calm & ~labels).sum()),
+    }
+    score_weight = float(coef[vocabulary[_SCORE]])
+    return SituationModel(table, score_weight, float(model.intercept_[0]), config.situation_calm, info)
+
+
+_SCORE = "score"  # the situation model's one numeric feature: the danger score above the question threshold
 
 
 @dataclass(frozen=True)
