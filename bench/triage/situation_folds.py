@@ -25,7 +25,7 @@ from madoguchi.chatbot.model_store import TRAIN_FILE, read_examples
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev_writers import grouped_splits
 
-SIDES = {"before": EngineConfig(question_band=0.05, situation_calms=False), "after": EngineConfig()}
+SIDES = {"before": EngineConfig(question_band=0.05, situation_calms=False), "after": EngineConfig(situation_calms=True)}
 
 
 def main() -> int:

@@ -153,18 +153,20 @@ class EngineConfig:
     # The danger question on weaker signals: a learned danger score up to this far below the question threshold
     # still asks, unless the line is told calmly (past, plan, story, over, paperwork: ``RuleHits.quiet``); 0.05
     # and 0.3 below were chosen by grouped 5-fold cross-validation by writer (bench/triage/RESULTS.md, session 14);
-    # the band widened to 0.10 with the situation layer (below), which takes back as many calm questions
-    # (bench/triage/SELECTION.md, round 13).
+    # the band widened to 0.10 in round 13 (bench/triage/SELECTION.md): more urgent lines reached for about 0.5 %
+    # more questions on calm lines, in cross-validation by writer.
     question_band: float = 0.10
     # A lexicon verdict of an event kind (collapse, disaster, missing, eviction, household: not violence) whose
     # learned danger score lies more than this below the question threshold asks instead of being urgent at once;
     # None: the lexicon's verdict stands whatever the score.
     rule_event_floor: float | None = 0.3
-    # The situation layer (``situation.py``): a lexicon's weak danger signal whose who × state × when slots and
-    # learned score give the trained situation model a probability below its ``calm_below`` is not asked about
-    # (a hazard-map question that names a river, a lost card that names an old person), which leaves room for a
-    # wider question band (SELECTION.md round 13). False: off (for measuring).
-    situation_calms: bool = True
+    # The situation layer (``situation.py``): when True, a lexicon's weak danger signal whose who × state × when
+    # slots and learned score give the trained situation model a probability below its ``calm_below`` is not asked
+    # about (a hazard-map question that names a river, a lost card that names an old person). Off by default
+    # (the lead, session 15): it lost no urgent line in the cross-validation it was chosen on, but one of the corpus
+    # test split's and one of a fresh held-out writer's were silenced by it — a learned "do not ask" resolves
+    # uncertainty away from safety, against the rule the danger question exists for (SELECTION.md round 13).
+    situation_calms: bool = False
 
 
 # Urgent kinds whose department is clear; for the others the knowledge base decides more.

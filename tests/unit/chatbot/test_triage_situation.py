@@ -76,14 +76,14 @@ AT_RISK = SituationModel({}, score_weight=0.0, intercept=10.0, calm_below=0.1)
 def test_a_weak_signal_in_a_calm_situation_is_not_asked(tiny_kb: KnowledgeBase, model: TriageModel) -> None:
     text = "父が朝から電話に出ません"
     assert verdict(tiny_kb, model, text, None) == "ask"  # the lexicon's weak signal alone
-    assert verdict(tiny_kb, model, text, AT_RISK) == "ask"
-    assert verdict(tiny_kb, model, text, CALM) == "none"
-    assert verdict(tiny_kb, model, text, CALM, situation_calms=False) == "ask"
+    assert verdict(tiny_kb, model, text, AT_RISK, situation_calms=True) == "ask"
+    assert verdict(tiny_kb, model, text, CALM, situation_calms=True) == "none"
+    assert verdict(tiny_kb, model, text, CALM) == "ask"  # off by default: a learned calm never silences a question
 
 
 @pytest.mark.parametrize("text", ["今までありがとうございました。猫をよろしくお願いします"])
 def test_a_farewell_is_asked_whatever_the_situation(tiny_kb: KnowledgeBase, model: TriageModel, text: str) -> None:
-    assert verdict(tiny_kb, model, text, CALM) == "ask"
+    assert verdict(tiny_kb, model, text, CALM, situation_calms=True) == "ask"
 
 
 def test_training_with_writers_builds_the_layer(tiny_kb: KnowledgeBase) -> None:
