@@ -47,6 +47,8 @@ SETS = {
             "heldout_30",
             "heldout_31",
             "heldout_32",
+            "heldout_33",
+            "heldout_34",
         )
     },
 }
