@@ -91,7 +91,7 @@ class ModelConfig:
     # The situation layer (``situation.py``): a logistic model over who × state × when slots and the danger score,
     # fitted on out-of-fold scores by writer; a lexicon's weak danger signal whose probability is below
     # ``situation_calm`` is not asked about. False = no layer (SELECTION.md round 13).
-    situation: bool = True
+    situation: bool = False  # off with the engine's situation_calms (session 15): five more fits by writer per training
     situation_c: float = 0.3
     situation_calm: float = 0.1
     seed: int = 13

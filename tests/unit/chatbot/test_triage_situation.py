@@ -89,7 +89,7 @@ def test_a_farewell_is_asked_whatever_the_situation(tiny_kb: KnowledgeBase, mode
 def test_training_with_writers_builds_the_layer(tiny_kb: KnowledgeBase) -> None:
     corpus = [replace(e, writer=f"w{i % 3}") for i, e in enumerate(synthetic_corpus())]
     corpus += [Example(text="先週、父と連絡が取れなかった", route="elderly_care", urgent=False, writer="w1")]
-    fitted = train(corpus, tiny_kb, ModelConfig(folds=3))
+    fitted = train(corpus, tiny_kb, ModelConfig(folds=3, situation=True))
     assert fitted.situation is not None and fitted.situation.weights
     assert "situation" in fitted.info
-    assert train(corpus, tiny_kb, ModelConfig(folds=3, situation=False)).situation is None
+    assert train(corpus, tiny_kb, ModelConfig(folds=3)).situation is None
