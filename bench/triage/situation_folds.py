@@ -19,7 +19,7 @@ from pathlib import Path
 
 from madoguchi.chatbot.engine import EngineConfig, TriageEngine
 from madoguchi.chatbot.knowledge import bundled_kb_dir, load_knowledge_base
-from madoguchi.chatbot.model import train
+from madoguchi.chatbot.model import ModelConfig, train
 from madoguchi.chatbot.model_store import TRAIN_FILE, read_examples
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -43,7 +43,7 @@ def main() -> int:
             model = pickle.loads(path.read_bytes())
         else:
             started = time.perf_counter()
-            model = train(fit, kb)
+            model = train(fit, kb, ModelConfig(situation=True))  # the layer is not trained by default
             print(f"{fold}: trained in {time.perf_counter() - started:.0f} s", flush=True)
             path.write_bytes(pickle.dumps(model))
         for side, config in SIDES.items():
