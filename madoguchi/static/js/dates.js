@@ -6,7 +6,7 @@
 // (Intl.DateTimeFormat.supportedLocalesOf); where it cannot, the day is put together from the catalog's month and
 // weekday words (`date.months`, `date.weekdays`, `date.day`), so every one of the nine languages reads right.
 
-import { zonedFields, zonedParts } from "./clock.js";
+import { formatTime, zonedFields, zonedParts } from "./clock.js";
 import { language, t } from "./i18n.js";
 
 // page language → the locale asked of Intl (easy Japanese is written as Japanese; Tagalog's data is Filipino's)
@@ -95,6 +95,6 @@ export function formatShortDayTime(epochSeconds) {
     month: f.month,
     day: f.day,
     weekday: word("date.weekdays", f.weekday),
-    time: `${String(f.hour).padStart(2, "0")}:${String(f.minute).padStart(2, "0")}`,
+    time: formatTime(epochSeconds),
   });
 }
