@@ -82,3 +82,26 @@ def test_the_day_and_time_words_stay_the_same_without_the_languages_date_data(zo
         day = f"{local.month}月{local.day}日({weekdays[(local.weekday() + 1) % 7]})"
         expected.append(f"{day} {local:%H:%M}")
     assert shown == expected
+
+
+def test_one_notice_clock_writes_every_minute_as_the_booking_pages_admin_and_hours_did() -> None:
+    """book.js and staffbooking.js (「08:30」 of an ISO time without its first 0), townhours.js (「08:30」 → 「8:30」)
+    and admin.js (the zoned hour and the padded minute) each wrote the unpadded clock their own way; now all four
+    call clock.js's noticeClock. Every minute of a day reads as each of them wrote it."""
+    shown = run(
+        "const out = [];"
+        "for (let m = 0; m < 1440; m += 1) {"
+        "  const hhmm = `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;"
+        "  const iso = `2026-12-08T${hhmm}:00+09:00`;"
+        "  const epoch = Date.parse(iso) / 1000;"
+        "  const p = clock.zonedParts(epoch);"
+        "  out.push([clock.noticeClock(iso.slice(11, 16)), iso.slice(11, 16).replace(/^0/, ''),"
+        "    clock.noticeClock(` ${hhmm} `), hhmm.trim().replace(/^0(\\d)/, '$1'),"
+        "    clock.noticeClock(clock.formatTime(epoch)), `${p.hour}:${String(p.minute).padStart(2, '0')}`]);"
+        "}"
+        "console.log(JSON.stringify(out));"
+    )
+    assert isinstance(shown, list) and len(shown) == 1440
+    for new_book, old_book, new_hours, old_hours, new_admin, old_admin in shown:
+        assert (new_book, new_hours, new_admin) == (old_book, old_hours, old_admin)
+    assert shown[8 * 60 + 30][0] == "8:30" and shown[5][0] == "0:05" and shown[13 * 60][0] == "13:00"

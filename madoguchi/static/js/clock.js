@@ -18,6 +18,11 @@ export function formatTime(epochSeconds, zone = timeZone()) {
     .format(new Date(Number(epochSeconds) * 1000));
 }
 
+/** "8:30" for "08:30": a clock time as notices and booking lists write it (the hour without its leading zero). */
+export function noticeClock(hhmm) {
+  return String(hhmm).trim().replace(/^0(\d)/, "$1");
+}
+
 /** The calendar day, weekday and clock of `date` in `zone`, as numbers (the words come from elsewhere: dates.js,
  * admin.js 「2026年12月8日（火） 8:30」). `weekday`: 0 = Sunday. */
 export function zonedFields(date, zone) {
