@@ -13,9 +13,10 @@ The rule (session 16; ``pii_patterns.mask_hyphen_addresses`` asks it of each 「
      (「汐見町汐見」): a street number from two groups on (「汐見町汐見123-4」);
    - any other word, in any script (汐見, 芝公園, しおみ, Shiomi, shiomi, 시오미): a street number from three
      groups on, unknown words being place names more often than anything else that is followed by three numbers.
-3. No word before (the line starts with them, or a number or a bracket stands before): a Latin word that is no
-   not-place word, or a word with a place suffix, right after the numbers (the order of English addresses,
-   "1-2-3 Honmachi, Shiomi-cho") makes three groups a street number.
+3. A place named right after three groups or more makes them a street number whatever stands before (the order
+   of English addresses: "No. 1-2-3 Shiomi-cho", 「1-2-3 汐見町」): a word with a place suffix, or, with no word
+   before them (the line starts with them, or a number stands before), any Latin word that is no not-place word
+   ("1-2-3 Honmachi, Shiomi-cho").
 
 Matching a not-place word is by its end: the word 「本庁舎」 ends in 庁舎. A word that also ends place names
 (``ALONE_WORDS``: 条 of 上十条, 表 of 西表, 室 of 柏市大室, 割 of 第10地割, 昭和 of 中昭和) counts only standing alone
@@ -74,6 +75,11 @@ ALONE_WORDS = (
 some 1,300 of the 111,771 town and 小字 names of geolonia/japanese-addresses): they count only standing alone or
 right after a digit or a letter (「第1条」, 「表1-2-3」, 「2階」, 「A棟」, 「昭和60-62」); their compounds that are
 no place are listed as words of their own (申請書, 郵便局, 今回)."""
+
+ROMAJI_PLACE_SUFFIXES = frozenset(
+    {"cho", "chō", "chou", "machi", "ku", "shi", "gun", "mura", "son", "jima", "shima", "chome", "chōme", "ken"}
+)
+"""The place suffixes written in Latin letters ("Shiomi-cho", "Nagi-jima", "Minato-ku")."""
 
 LATIN_NOT_PLACES = frozenset(
     {"page", "pages", "step", "steps", "chapter", "section", "item", "items", "question", "version", "room", "table"}
@@ -134,6 +140,20 @@ def _a_place(word: str) -> bool:
     return word.endswith(PLACE_SUFFIXES) or any(suffix in word[1:] for suffix in PLACE_SUFFIXES)
 
 
+def _named_after(after: str, *, loose: bool) -> bool:
+    """Whether a place is named right after the numbers: a word with a place suffix (「1-2-3 汐見町」, "1-2-3
+    Honmachi, Shiomi-cho" names Shiomi-cho after Honmachi: "1-2-3 Shiomi-cho"), or with ``loose`` (no word before
+    the numbers) any Latin word that is no not-place word ("1-2-3 Honmachi")."""
+    following = _AFTER_RE.match(after)
+    if following is None:
+        return False
+    latin, japanese = following.groups()
+    if latin is not None:
+        parts = latin.lower().split("-")
+        return parts[-1] in ROMAJI_PLACE_SUFFIXES or (loose and parts[0] not in LATIN_NOT_PLACES)
+    return japanese.endswith(PLACE_SUFFIXES) and not _not_a_place(japanese)
+
+
 def street_number_follows(before: str, after: str, *, groups: int) -> bool:
     """Whether numbers of ``groups`` hyphen-joined groups between ``before`` and ``after`` are a street number (the
     module docstring). ``before``: the text before them (some :data:`CUE_WINDOW` characters); ``after``: after."""
@@ -145,6 +165,8 @@ def street_number_follows(before: str, after: str, *, groups: int) -> bool:
     word_match = _WORD_RE.search(near)
     word = word_match.group() if word_match else ""
     unparticled = _PARTICLES_RE.sub("", word)
+    if groups >= 3 and _named_after(after, loose=not unparticled):
+        return True  # a place named after them says more than the word before ("No. 1-2-3 Shiomi-cho")
     if unparticled and _not_a_place(unparticled):
         return False
     if groups >= 3 and _CUE_RE.search(before[-CUE_WINDOW:]):
@@ -153,14 +175,5 @@ def street_number_follows(before: str, after: str, *, groups: int) -> bool:
         kanji = _KANJI_RUN_RE.search(unparticled)
         if kanji is not None and (_a_place(kanji.group()) or _RIGHT_AFTER_CUE_RE.search(unparticled[: kanji.start()])):
             return True  # 「汐見町汐見123-4」; 「住所は汐見12-3」: the place 住所 named
-        if groups >= 3:
-            return True
-    if groups < 3:
-        return False
-    following = _AFTER_RE.match(after)
-    if following is None:
-        return False
-    latin, japanese = following.groups()
-    if latin is not None:
-        return latin.split("-")[0].lower() not in LATIN_NOT_PLACES
-    return japanese.endswith(PLACE_SUFFIXES) and not _not_a_place(japanese)
+        return groups >= 3
+    return False

@@ -81,6 +81,8 @@ ADDRESSES = [
     ("1-2-3 Honmachi", ""),
     ("1-2-3 honmachi, Shiomi-cho", ""),
     ("Apt 5, 1-2-3 Honmachi", "Apt 5, "),
+    ("No. 1-2-3 Shiomi-cho", "No. "),  # a place named after them says more than the word before
+    ("2-14-7 Nagi-jima", ""),
     ("My address is 1-2-3-101", "My address is "),
     ("address: 12-3", "address: "),
     ("shiomi 1-2-3", "shiomi "),
