@@ -171,9 +171,15 @@ def street_number_follows(before: str, after: str, *, groups: int) -> bool:
         return False
     if groups >= 3 and _CUE_RE.search(before[-CUE_WINDOW:]):
         return True
-    if unparticled:
-        kanji = _KANJI_RUN_RE.search(unparticled)
-        if kanji is not None and (_a_place(kanji.group()) or _RIGHT_AFTER_CUE_RE.search(unparticled[: kanji.start()])):
-            return True  # 「汐見町汐見123-4」; 「住所は汐見12-3」: the place 住所 named
-        return groups >= 3
-    return False
+    if not unparticled or word_match is None:
+        return False
+    kanji = _KANJI_RUN_RE.search(unparticled)
+    if kanji is not None and _a_place(kanji.group()):
+        return True  # 「汐見町汐見123-4」
+    latin = _LATIN_WORD_RE.search(unparticled)
+    if latin is not None and latin.group().lower().split("-")[-1] in ROMAJI_PLACE_SUFFIXES:
+        return True  # "Shiomi-cho 123-4"
+    place_start = word_match.start() + (kanji.start() if kanji is not None else 0)
+    if _RIGHT_AFTER_CUE_RE.search(near[:place_start].rstrip(_GAP)):
+        return True  # 「住所は汐見12-3」, 「住所 汐見 12-3」, "address: Shiomi 12-3": the place 住所 named
+    return groups >= 3

@@ -85,6 +85,12 @@ ADDRESSES = [
     ("2-14-7 Nagi-jima", ""),
     ("My address is 1-2-3-101", "My address is "),
     ("address: 12-3", "address: "),
+    # two groups: after a place the cue named, a space or a comma between (as before), or a suffix in Latin letters
+    ("住所 汐見 12-3", "住所 汐見 "),
+    ("住所：汐見、12-3", "住所：汐見、"),
+    ("address: Shiomi 12-3", "address: Shiomi "),
+    ("Shiomi-cho 123-4", "Shiomi-cho "),
+    ("Minato-ku, 12-3", "Minato-ku, "),
     ("shiomi 1-2-3", "shiomi "),
     ("Tôi sống ở Shiomi-chō 1-2-3", "Tôi sống ở Shiomi-chō "),
     ("Địa chỉ: 1-2-3 Shiomi", "Địa chỉ: "),
