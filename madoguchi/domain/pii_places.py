@@ -10,7 +10,8 @@ The rule (session 16; ``pii_patterns.mask_hyphen_addresses`` asks it of each 「
      会議室, フロア), a document (様式, 申請書, 別紙), a law (条例, 第…条), a time, date, era, page, rate, office
      or number word — the numbers stay;
    - a place suffix (``PLACE_SUFFIXES``: 町, 市, 島, 丁目 …) at its end, or after its first character
-     (「汐見町汐見」): a street number from two groups on (「汐見町汐見123-4」);
+     (「汐見町汐見」), one in Latin letters (``ROMAJI_PLACE_SUFFIXES``: "Shiomi-cho"), or a place right after an
+     address cue (「住所 汐見」): a street number from two groups on (「汐見町汐見123-4」);
    - any other word, in any script (汐見, 芝公園, しおみ, Shiomi, shiomi, 시오미): a street number from three
      groups on, unknown words being place names more often than anything else that is followed by three numbers.
 3. A place named right after three groups or more makes them a street number whatever stands before (the order
