@@ -42,12 +42,7 @@ async def user_add(args: argparse.Namespace, settings: Settings) -> int:
             display_name=args.display_name,
             latin_name=args.latin_name,
         )
-        await AuditLog(db).write(
-            actor(),
-            "user.add",
-            {"staff_id": user.id, "username": user.username, "role": user.role, "routes": list(user.routes)},
-            now(),
-        )
+        await AuditLog(db).write(actor(), "user.add", user.audit_added(), now())
     finally:
         await db.close()
     print(f"added {user.role} {user.username} ({user.id}) in {municipality_id}")
@@ -101,18 +96,7 @@ async def user_set(args: argparse.Namespace, settings: Settings) -> int:
         user = await Accounts(db).update(
             args.username, role=args.role, routes=routes, languages=languages, latin_name=args.latin_name
         )
-        await AuditLog(db).write(
-            actor(),
-            "user.update",
-            {
-                "username": user.username,
-                "role": user.role,
-                "routes": list(user.routes),
-                "languages": list(user.languages),
-                "latin_name": user.latin_name,
-            },
-            now(),
-        )
+        await AuditLog(db).write(actor(), "user.update", user.audit_updated(), now())
     finally:
         await db.close()
     print(f"{user.username}: role {user.role}, routes {','.join(user.routes)}, languages {','.join(user.languages)}")

@@ -1,18 +1,13 @@
 """Postal codes, street numbers and e-mail addresses: personal data with a fixed shape, masked by plain patterns.
 
 Street numbers come written two ways: with words (「1丁目2番3号」, 「1234番地5」: ``ADDRESS_RE``) and with
-hyphens (「汐見1-2-3-101」, 「汐見町汐見１－２－３」, 「汐見町汐見123-4」: :func:`mask_hyphen_addresses`). A hyphen
-form is a street number only where a place stands right before it (a space, a comma 「、」 or a line break may
-stand between, so the chat line after 「汐見町汐見」 counts: ``pii_lines``), or 住所:
-
-- three groups or more (「1-2-3」, 「1-2-3-101」) after a place-like word: a run of kanji or katakana (汐見, 芝公園,
-  センター) or a Latin place name ("Shiomi 1-2-3-101", "Shiomi-cho");
-- two groups (「123-4」) only after a place suffix: a word ending in 町, 村, 市, 区, 郡, 府, 県, 丁目 or 番地, or
-  holding one after its first character (「汐見町汐見」, 「熊毛郡汐見」). Any kanji before two numbers is not enough:
-  「午前9-12」, 「月曜9-12」, 「昭和60-62」, 「税率8-10」 and 「窓口3-1」 are times, eras, rates and signs (session 15
-  review: they were masked);
-- never after a time, date, era, page, rate, office or counting word (「午前」, 「9月」, 「令和」, 「ページ」, 「税率」,
-  「窓口」, 「第」, 「番号」), nor when the numbers have a date's shape or are a range of a counted thing (「1-2個」).
+hyphens (「汐見1-2-3-101」, 「汐見町汐見１－２－３」, 「汐見町汐見123-4」: :func:`mask_hyphen_addresses`).
+Whether a hyphen form is a street number is asked of the word before it (a space, a comma 「、」 or a line break
+may stand between, so the chat line after 「汐見町汐見」 counts: ``pii_lines``) and of the lexicon in
+``pii_places``: after 住所 or another address cue, or after a place suffix (「汐見町汐見123-4」), from two groups
+on; after any other word that is no facility, document, law, time, page, rate, office or number word (汐見, しおみ,
+Shiomi) from three groups on; never when the numbers have a date's shape, follow a number's 年, 月 or 日, or are a
+range of a counted thing (「1-2個」).
 
 Split from ``privacy.py`` (the numbers people write their own way need its run reading; these do not). Each pattern
 matches ASCII and full-width digits.
@@ -23,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from madoguchi.domain.pii_places import CUE_WINDOW, street_number_follows
 from madoguchi.domain.pii_tokens import ADDRESS_MASK
 from madoguchi.domain.pii_words import COUNTER_WORDS
 
@@ -48,61 +44,9 @@ _JOIN = (
     f"[{re.escape(_HYPHENS)}の]"  # 「汐見1の2の3」 as said aloud: only with three groups or more (「1の2」 is a part)
 )
 _HYPHEN_RE = re.compile(f"(?<!{_D})(?<!{_D}{_JOIN}){_D}{{1,4}}(?:{_JOIN}{_D}{{1,4}}){{1,3}}(?!{_JOIN}?{_D})")
-_ADDRESS_CUE_RE = re.compile("住所(?:は|が|も|:|：|\\s)*$")
 _GAP = " \u3000\t\n\r、，,"
-"""What may stand between a place and its street number (a space, a comma, a line break)."""
-# a place-like word ends in a kanji or a katakana (汐見, 汐見町, センター); hiragana before digits is mostly a word
-# of the sentence (「はい」, 「ください」), and a place written in hiragana ends in 市, 町 or 村 anyway
-_PLACE_RUN_RE = re.compile("[\u30a1-\u30fa\u30fc\u4e00-\u9fff々〆ヶヵ]+$")
-_LATIN_PLACE_RE = re.compile("(?<![A-Za-z])[A-Z][a-z]{2,}(?:-[a-z]{2,})?$")
-PLACE_SUFFIXES = ("丁目", "番地", "府", "県", "市", "区", "町", "村", "郡")
-"""A word that ends in one of these, or holds one after its first character (「汐見町汐見」), names a place for sure:
-two numbers after it (「汐見町汐見123-4」) are a street number. 「市民課」, 「区分」: the suffix is the word's first."""
-_NOT_A_PLACE = (
-    # words that put digits after them which are no street number (「予約番号」, 「第」, 「資料」, 「電話」)
-    *"第約計各全問表図号条項章版型期回欄枠票",
-    "資料",
-    "電話",
-    "携帯",
-    "内線",
-    "コード",
-    "ID",
-    "No",
-    "別紙",
-    "様式",
-    "問題",
-    "番号",
-    # times, days, eras, pages, rates: 「午前9-12」, 「月曜9-12」, 「昭和60-62」, 「ページ12-15」, 「税率8-10」
-    *"時秒曜頁率割倍",
-    "午前",
-    "午後",
-    "時間",
-    "時刻",
-    "期間",
-    "曜日",
-    "年度",
-    "昭和",
-    "平成",
-    "令和",
-    "大正",
-    "明治",
-    "西暦",
-    "ページ",
-    "パーセント",
-    # the offices and their signs: 「窓口3-1」, 「市民課2-1」, 「汐見市役所1-2」
-    *"課係室局",
-    "窓口",
-    "役所",
-    "役場",
-    "庁舎",
-)
 _DATE_WORD_RE = re.compile(f"{_D}[ \u3000]?[年月日週]$")
 """「9月 1-2」, 「2026年 1-2」: a number's 年, 月 or 日 is a date (a place may end in 日 or 月: 「春日1-2-3」)."""
-LATIN_NOT_PLACES = frozenset(
-    {"page", "pages", "step", "steps", "chapter", "section", "item", "items", "question", "version", "room", "table"}
-    | {"figure", "article", "part", "line", "ext", "tel", "phone", "fax", "code", "ref", "no", "id", "vol", "see"}
-)
-"""Latin words before numbers that are no place ("Page 1-2-3", "Step 1-2-3")."""
 MAX_STREET_DIGITS = 9  # 「1234-5-101」; more digits are a phone number, an id or a code
 _MORE_DIGITS_RE = re.compile(f"{_SEP}{{1,3}}(?:{_D}+|［)")  # digits, or a number masked by the stages before
 _DATE_SHAPE_RE = re.compile(f"(?:19|20|１９|２０){_D}{_D}{_HYPHEN}{_D}{{1,2}}{_HYPHEN}{_D}{{1,2}}")
@@ -128,24 +72,10 @@ def _street_number_at(text: str, match: re.Match[str]) -> bool:
     one_hyphen = len(groups) == 2
     if one_hyphen and _COUNTED_AFTER_RE.match(text, match.end()):
         return False
-    return _placed(text[max(0, match.start() - 24) : match.start()].rstrip(_GAP), groups=len(groups))
-
-
-def _placed(before: str, *, groups: int) -> bool:
-    """Whether ``before`` (the text up to the numbers, gaps taken off) ends where a street number of ``groups``
-    groups stands: after 住所, or after a place (the module docstring)."""
-    if _ADDRESS_CUE_RE.search(before):
-        return True
-    if before.endswith(_NOT_A_PLACE) or _DATE_WORD_RE.search(before):
+    before = text[max(0, match.start() - CUE_WINDOW) : match.start()]
+    if _DATE_WORD_RE.search(before.rstrip(_GAP)):
         return False
-    run = _PLACE_RUN_RE.search(before)
-    if run is not None:
-        if _ADDRESS_CUE_RE.search(before[: run.start()].rstrip(_GAP)):
-            return True  # 「住所は汐見12-3」: the place 住所 named
-        word = run.group()
-        return groups >= 3 or word.endswith(PLACE_SUFFIXES) or any(x in word[1:] for x in PLACE_SUFFIXES)
-    latin = _LATIN_PLACE_RE.search(before)
-    return groups >= 3 and latin is not None and latin.group().split("-")[0].lower() not in LATIN_NOT_PLACES
+    return street_number_follows(before, text[match.end() : match.end() + CUE_WINDOW], groups=len(groups))
 
 
 def mask_hyphen_addresses(text: str, kinds: list[str]) -> str:

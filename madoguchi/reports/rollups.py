@@ -271,21 +271,27 @@ async def _store(
     await session.execute(insert(ReportRollup), rows)
 
 
+async def _stale_days(session: AsyncSession, municipality_id: str, first: date, last: date, zone: tzinfo) -> set[date]:
+    """The town's days from ``first`` to ``last`` (in ``zone``) with a change not yet rolled up: their stored rollups,
+    if any, are stale."""
+    since, until = day_bounds(first, last, zone)
+    changed = await session.scalars(
+        select(ReportRollupChange.requested_at)
+        .distinct()
+        .where(
+            ReportRollupChange.municipality_id == municipality_id,
+            ReportRollupChange.requested_at >= since,
+            ReportRollupChange.requested_at < until,
+        )
+    )
+    return {at.astimezone(zone).date() for at in changed.all()}
+
+
 async def _town_summary(db: Database, municipality_id: str, first: date, last: date, settings: KpiSettings) -> Summary:
     zone = settings.zone
-    since, until = day_bounds(first, last, zone)
     async with db.read() as session:
         # change rows first, stored days second: a build that commits in between then looks stale, never fresh
-        changed = await session.scalars(
-            select(ReportRollupChange.requested_at)
-            .distinct()
-            .where(
-                ReportRollupChange.municipality_id == municipality_id,
-                ReportRollupChange.requested_at >= since,
-                ReportRollupChange.requested_at < until,
-            )
-        )
-        stale = {at.astimezone(zone).date() for at in changed.all()}
+        stale = await _stale_days(session, municipality_id, first, last, zone)
         zone_id, key = zone_key(zone), settings_key(settings)
         of_town = (
             ReportRollup.municipality_id == municipality_id,
@@ -360,18 +366,8 @@ async def refresh(
 
 async def _count_fresh(db: Database, municipality_id: str, first: date, last: date, settings: KpiSettings) -> int:
     zone = settings.zone
-    since, until = day_bounds(first, last, zone)
     async with db.read() as session:
-        changed = await session.scalars(
-            select(ReportRollupChange.requested_at)
-            .distinct()
-            .where(
-                ReportRollupChange.municipality_id == municipality_id,
-                ReportRollupChange.requested_at >= since,
-                ReportRollupChange.requested_at < until,
-            )
-        )
-        stale = {at.astimezone(zone).date() for at in changed.all()}
+        stale = await _stale_days(session, municipality_id, first, last, zone)
         days = await session.scalars(
             select(ReportRollup.day).where(
                 ReportRollup.municipality_id == municipality_id,

@@ -63,6 +63,20 @@ class StaffRecord:
     def serves_route(self, route: str) -> bool:
         return ALL_ROUTES in self.routes or route in self.routes
 
+    def audit_added(self) -> dict[str, str | list[str]]:
+        """The audit entry ``user.add`` says of this account (the CLI and /admin write the same)."""
+        return {"staff_id": self.id, "username": self.username, "role": self.role, "routes": list(self.routes)}
+
+    def audit_updated(self) -> dict[str, str | list[str]]:
+        """The audit entry ``user.update`` says of this account as changed (the CLI and /admin write the same)."""
+        return {
+            "username": self.username,
+            "role": self.role,
+            "routes": list(self.routes),
+            "languages": list(self.languages),
+            "latin_name": self.latin_name,
+        }
+
 
 _LATIN_PUNCTUATION = frozenset(" .'-")
 

@@ -144,12 +144,7 @@ async def add_staff(request: web.Request) -> web.StreamResponse:
         raise guard.refuse(409, "duplicate", "this username cannot be used; please choose another") from None
     except StorageError as error:
         raise guard.refused_by_storage(error) from None
-    await guard.audit(
-        request,
-        admin,
-        "user.add",
-        {"staff_id": user.id, "username": user.username, "role": user.role, "routes": list(user.routes)},
-    )
+    await guard.audit(request, admin, "user.add", user.audit_added())
     shown = None if new.password else password
     return web.json_response({"staff": staff_json(admin, user, False), "password": shown}, status=201)
 
@@ -171,18 +166,7 @@ async def change_staff(request: web.Request) -> web.StreamResponse:
         )
     except StorageError as error:
         raise guard.refused_by_storage(error) from None
-    await guard.audit(
-        request,
-        admin,
-        "user.update",
-        {
-            "username": user.username,
-            "role": user.role,
-            "routes": list(user.routes),
-            "languages": list(user.languages),
-            "latin_name": user.latin_name,
-        },
-    )
+    await guard.audit(request, admin, "user.update", user.audit_updated())
     return web.json_response({"staff": staff_json(admin, user, False)})
 
 

@@ -6,7 +6,7 @@
 // and is shown as a sentence from the catalog (admin.error.<code>), with the server's detail for bad input.
 // Nothing is inserted as HTML: rows are built with textContent.
 
-import { zonedParts } from "./clock.js";
+import { formatTime, noticeClock, zonedParts } from "./clock.js";
 import { formatBookingCode } from "./numbers.js";
 import { applyTranslations, hasText, initI18n, t } from "./i18n.js";
 
@@ -462,7 +462,7 @@ function formatDay(iso) {
 function formatMoment(epochSeconds) {
   const p = zonedParts(epochSeconds);
   const iso = `${p.year}-${String(p.month).padStart(2, "0")}-${String(p.day).padStart(2, "0")}`;
-  return `${formatDay(iso)} ${p.hour}:${String(p.minute).padStart(2, "0")}`;
+  return `${formatDay(iso)} ${noticeClock(formatTime(epochSeconds))}`;
 }
 
 function renderHours() {

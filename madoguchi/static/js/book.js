@@ -10,6 +10,7 @@ import { followTownName } from "./townname.js";
 import { TabMemory } from "./tabmemory.js";
 import { CONTACT_ERROR, TIME_GONE, contactProblem, nameLooksRight } from "./bookinput.js";
 import { formatBookingCode } from "./numbers.js";
+import { noticeClock } from "./clock.js";
 import { formatDay, formatDayWithTimes, formatTimeRange } from "./dates.js";
 import { LanguagePicker } from "./langpicker.js";
 
@@ -32,7 +33,7 @@ function dateLabel(iso) {
 }
 
 function clock(isoDateTime) {
-  return isoDateTime.slice(11, 16).replace(/^0/, "");
+  return noticeClock(isoDateTime.slice(11, 16));
 }
 
 function whenLabel(start, end) {

@@ -11,10 +11,16 @@ export function timeZone() {
   return document.body?.dataset.timeZone || DEFAULT_ZONE;
 }
 
-/** "14:05" (24-hour) for an epoch time in seconds, in the page's zone. */
-export function formatTime(epochSeconds) {
-  return new Intl.DateTimeFormat("ja-JP", { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: timeZone() })
+/** "14:05" (24-hour, the hour of two digits: "08:30") for an epoch time in seconds, in `zone` (the page's unless
+ * given): the one clock every page and dates.js write. */
+export function formatTime(epochSeconds, zone = timeZone()) {
+  return new Intl.DateTimeFormat("ja-JP", { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone })
     .format(new Date(Number(epochSeconds) * 1000));
+}
+
+/** "8:30" for "08:30": a clock time as notices and booking lists write it (the hour without its leading zero). */
+export function noticeClock(hhmm) {
+  return String(hhmm).trim().replace(/^0(\d)/, "$1");
 }
 
 /** The calendar day, weekday and clock of `date` in `zone`, as numbers (the words come from elsewhere: dates.js,

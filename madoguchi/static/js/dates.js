@@ -66,7 +66,7 @@ export function formatDayWithTimes(day, times, tr = t) {
   return tr("date.day_times", { day, times });
 }
 
-/** 「12月9日(水) 10:00」: the day as formatDay says it and the 24-hour clock. */
+/** 「12月9日(水) 10:00」: the day as formatDay says it and the 24-hour clock (clock.js's formatTime), in `timeZone`. */
 export function formatDayAndTime(date, { timeZone = "Asia/Tokyo" } = {}) {
   const locale = intlLocale();
   if (locale) {
@@ -81,9 +81,7 @@ export function formatDayAndTime(date, { timeZone = "Asia/Tokyo" } = {}) {
       timeZone,
     }).format(date);
   }
-  const f = zonedFields(date, timeZone);
-  const clock = `${String(f.hour).padStart(2, "0")}:${String(f.minute).padStart(2, "0")}`;
-  return `${formatDay(date, { timeZone })} ${clock}`;
+  return `${formatDay(date, { timeZone })} ${formatTime(date.getTime() / 1000, timeZone)}`;
 }
 
 /** 「12月7日（月） 14:05」: the short day staff lists show (the supervisor's booths, the call-back list), with its

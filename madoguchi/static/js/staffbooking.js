@@ -10,6 +10,7 @@
 import { formatBookingCode } from "./numbers.js";
 import { CONTACT_ERROR, TIME_GONE, contactProblem, nameLooksRight } from "./bookinput.js";
 import { language, t, translatorFor } from "./i18n.js";
+import { noticeClock } from "./clock.js";
 import { formatDay, formatDayWithTimes, formatTimeRange } from "./dates.js";
 
 const $ = (id) => document.getElementById(id);
@@ -61,7 +62,7 @@ function nameOf(names, lang = language()) {
 const DONE_KEEP = { booth: "book.done.keep", counter: "book.done.keep_counter", video: "book.done.keep_video" };
 
 function hhmm(iso) {
-  return iso.slice(11, 16).replace(/^0/, "");
+  return noticeClock(iso.slice(11, 16));
 }
 
 /** The day in `lang` as the resident pages write it (dates.js: the catalog's words where this browser has no date

@@ -6,14 +6,10 @@
 // row with the same windows are said once; the words come from the page catalogs (hours.*), so every language
 // reads them its own way.
 
+import { noticeClock as clock } from "./clock.js";
 import { hasText, t } from "./i18n.js";
 
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-
-/** "08:30" → "8:30" (how a clock time is written on a notice). */
-function clock(text) {
-  return text.trim().replace(/^0(\d)/, "$1");
-}
 
 /** "08:30-12:00,13:00-17:15" → "8:30〜12:00 13:00〜17:15"; "closed" → 「お休み」. */
 function windows(text) {
