@@ -184,6 +184,7 @@ class CounterService:
         return se.BoothState(
             booth_id=booth.id,
             name=booth.name,
+            names=booth.display_names,
             location=booth.location,
             place=booth.place_name,
             place_names=booth.place_names,

@@ -41,6 +41,8 @@ from madoguchi.signaling.turn import TurnIssuer
 class BoothName:
     name: str
     place: str | None
+    names: Mapping[str, str] = field(default_factory=dict)
+    """The booth's display name in other page languages, as the admin gave them (``name``: the Japanese one)."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ def case_fields(c: Consultation, facts: Facts) -> dict[str, object]:
         "route": c.route,
         "channel": c.channel.value,
         "booth_name": booth.name if booth else None,
+        "booth_names": dict(booth.names) if booth else {},
         "place": booth.place if booth else None,
         "language": c.language,
         "urgent": c.urgent,
