@@ -54,7 +54,9 @@ async def test_an_admin_names_a_booth_in_english_and_the_kiosk_says_it(server: L
         await shot(page, "booth-names-admin-add-1366x768")
         await page.get_by_test_id("admin-booth-submit").click()
         error = form.get_by_test_id("admin-field-error")
-        await expect(error).to_have_text("個人番号（マイナンバー）の ような 数字は 入れられません。別の ものに してください。")
+        await expect(error).to_have_text(
+            "個人番号（マイナンバー）の ような 数字は 入れられません。別の ものに してください。"
+        )
         beside = await error.evaluate("e => e.parentElement.querySelector('input')?.name")
         assert beside == "names.vi", "said beside the Vietnamese field"
         await shot(page, "booth-names-admin-refused-1366x768")
