@@ -495,6 +495,8 @@ class SupervisorCase(View):
     channel: str
     booth_name: str | None
     place: str | None
+    booth_names: dict[str, str] = {}
+    """The booth's display name in the other page languages the admin gave (as ``CaseView.booth_names``)."""
     state: str
     offered_to: str | None
     waiting_since: float

@@ -92,7 +92,6 @@ def case_fields(c: Consultation, facts: Facts) -> dict[str, object]:
         "route": c.route,
         "channel": c.channel.value,
         "booth_name": booth.name if booth else None,
-        "booth_names": dict(booth.names) if booth else {},
         "place": booth.place if booth else None,
         "language": c.language,
         "urgent": c.urgent,
@@ -100,6 +99,8 @@ def case_fields(c: Consultation, facts: Facts) -> dict[str, object]:
         "source_count": c.source_count,
         "waited_s": round(facts.now - c.enqueued_at, 1),
         "booking": c.booking,
+        # only when the admin gave any: the queue snapshot is sent to many agents at each change
+        **({"booth_names": dict(booth.names)} if booth and booth.names else {}),
     }
 
 

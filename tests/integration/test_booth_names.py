@@ -8,12 +8,14 @@ from __future__ import annotations
 from madoguchi import keys
 from madoguchi.storage.municipalities import Municipalities
 from tests.integration.test_admin_web import PASSWORD, audit_actions, signed_in
+from tests.integration.test_supervisor import supervisor_peer
 from tests.support import LiveServer, agent_peer, booth_peer, ok
 
 
 async def test_an_admin_names_a_booth_per_language_and_kiosk_and_console_show_it(live_server: LiveServer) -> None:
     await live_server.add_agent("admin-a", PASSWORD, role="admin", municipality="shiomi")
     await live_server.add_agent("aoki", PASSWORD, municipality="shiomi")
+    await live_server.add_agent("boss", PASSWORD, role="supervisor", municipality="shiomi")
     await Municipalities(live_server.app[keys.DATABASE]).add_place(
         "a-post", municipality_id="shiomi", name="汐見郵便局", kind="post_office"
     )
@@ -47,6 +49,11 @@ async def test_an_admin_names_a_booth_per_language_and_kiosk_and_console_show_it
         [item] = snapshot["items"]
         assert item["booth_name"] == "汐見郵便局ブース"
         assert item["booth_names"] == {"en": "Shiomi Post Office booth", "vi": "Quầy Shiomi"}
+        watcher = await supervisor_peer(live_server, "boss")
+        watched = await watcher.wait_for("supervisor.snapshot", lambda m: bool(m["queue"]))
+        assert watched["queue"][0]["booth_names"]["en"] == "Shiomi Post Office booth"
+        assert watched["queue"][0]["booth_name"] == "汐見郵便局ブース"
+        await watcher.close()
 
         # renaming the Japanese name alone (as before session 16) keeps the others; with names, they are replaced
         status, renamed = await admin.post(f"/api/admin/booths/{booth_id}/rename", {"name": "汐見ブース"})
