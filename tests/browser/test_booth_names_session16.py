@@ -28,6 +28,7 @@ SET_LANGUAGE_JS = "(c) => import('/static/js/i18n.js').then((m) => m.setLanguage
 async def server(tmp_path: Path) -> AsyncIterator[LiveServer]:
     async with serve(settings_for_tests(tmp_path)) as live:
         await live.add_agent("kanri", PASSWORD, role="admin")
+        await live.add_agent("tanaka", PASSWORD)
         await Municipalities(live.app[keys.DATABASE]).add_place(
             "shiomi-post",
             municipality_id="shiomi",
@@ -100,6 +101,21 @@ async def test_an_admin_names_a_booth_in_english_and_the_kiosk_says_it(server: L
                 found += header_problems(f"{tag} {code} [{m['text']}]", tag, m)
                 if code in ("en", "vi"):
                     await shot(kiosk, f"booth-names-kiosk-{tag}-{code}")
+        # the agent's console in English names the waiting booth in English, in Japanese in Japanese
+        await kiosk.evaluate(SET_LANGUAGE_JS, "ja")
+        await kiosk.get_by_test_id("start-consultation").click()
+        await kiosk.get_by_test_id("route-tax").click()
+        console_ctx, console, console_errors = await new_page(browser, SIZES["wide"])
+        try:
+            await sign_in(console, server.base_url, "tanaka", PASSWORD)
+            place = console.locator("#queue-list .q-place")
+            await expect(place).to_have_text("汐見郵便局ブース（汐見郵便局）", timeout=WAIT_MS)
+            await console.evaluate(SET_LANGUAGE_JS, "en")
+            await expect(place).to_contain_text("Shiomi Post Office booth", timeout=WAIT_MS)
+            await shot(console, "booth-names-console-en-1366x768")
+            assert not console_errors, console_errors
+        finally:
+            await console_ctx.close()
     finally:
         await context.close()
     assert not found, "\n".join(found)
