@@ -101,6 +101,7 @@ class Presence(Routing):
         for c in self.open_for_resident(participant):
             if c.resident_lost_at is not None:
                 c.resident_lost_at = None
+                c.passed_over = False  # back in its grace period: its own place is ahead of those it was passed for
                 if c.state == State.ACTIVE and c.agent_id is not None:
                     self._tell_others(c, c.resident, connected=True)
         self._dispatch(now)

@@ -141,3 +141,16 @@ def test_no_window_keeps_nothing(make_desk: Any) -> None:
     desk = make_desk(resume_window_s=0.0)
     _lost_call(desk)
     assert desk.counter.state.lost_places == {}
+
+
+def test_back_within_the_grace_period_it_is_not_passed_over_any_more(desk: Any) -> None:
+    desk.request("c1", now=5.0)
+    desk.request("w1", now=10.0)
+    desk.counter.link_lost("booth:c1", now=20.0)
+    desk.agent("a1", now=25.0)
+    assert desk.held_by("a1") == "w1" and desk.c("c1").passed_over
+    desk.counter.link_restored("booth:c1", now=30.0)
+    assert not desk.c("c1").passed_over
+    desk.counter.link_lost("booth:c1", now=40.0)
+    desk.counter.tick(40.0 + GRACE)
+    assert _resume(desk, "c1", "r1", now=100.0).resumed == ResumeKind.PLACE
