@@ -98,6 +98,13 @@ class Settings(BaseSettings):
         description="a kiosk or console page drops a connection attempt (handshake, then the namespace's answer) "
         "that takes longer and tries again",
     )
+    booth_resume_window_s: float = Field(
+        default=600.0,
+        ge=0,
+        description="a booth whose link stayed down past the grace period (its call ended, or its place in line was "
+        "given up) and comes back within this long takes the case up again: a cut call at the head of the line, a "
+        "wait at its own place (the head if its turn came meanwhile); later it starts over. 0: never",
+    )
     wrap_up_timeout_s: float = Field(
         default=1800.0,
         gt=0,

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from madoguchi.admin.common import actor, nested, now, open_db, print_table, resolve_municipality, user_errors
+from madoguchi.admin.municipalities import names_given
 from madoguchi.settings import Settings
 from madoguchi.storage.audit import AuditLog
 from madoguchi.storage.booths import BoothRecord, Booths, audit_detail, kiosk_url
@@ -45,7 +46,11 @@ async def booth_add(args: argparse.Namespace, settings: Settings) -> int:
     async with _booths(settings) as (db, booths):
         municipality_id = await resolve_municipality(db, args.municipality)
         booth, token = await booths.add(
-            args.name, municipality_id=municipality_id, location=args.location, place_id=args.place
+            args.name,
+            municipality_id=municipality_id,
+            location=args.location,
+            place_id=args.place,
+            names=names_given(args.name_in),
         )
         await _audit(db, "booth.add", booth)
     _print_kiosk(args, booth, token, f"added booth {booth.name} ({booth.id}) in {municipality_id}")
@@ -78,7 +83,9 @@ async def booth_revoke(args: argparse.Namespace, settings: Settings) -> int:
 @user_errors
 async def booth_rename(args: argparse.Namespace, settings: Settings) -> int:
     async with _booths(settings) as (db, booths):
-        booth = await booths.rename(args.booth_id, args.name)
+        # --name-in replaces the names in the other languages; without it they are kept
+        names = None if args.name_in is None else names_given(args.name_in)
+        booth = await booths.rename(args.booth_id, args.name, names)
         await _audit(db, "booth.rename", booth)
     print(f"booth {booth.id} is now called {booth.name}")
     return 0
@@ -114,6 +121,7 @@ def register(subparsers: Any) -> None:
     add.add_argument("--municipality", help="municipality id (default: the only one there is)")
     add.add_argument("--place", help="place id (see `madoguchi municipality list`)")
     add.add_argument("--json", action="store_true", help='print one JSON line {"booth_id", "token", "url"}')
+    _name_in(add)
     add.set_defaults(handler=booth_add)
     listing = booths.add_parser("list", help="list booths (no tokens)")
     listing.add_argument("--municipality")
@@ -123,7 +131,8 @@ def register(subparsers: Any) -> None:
     revoke.set_defaults(handler=booth_revoke)
     rename = booths.add_parser("rename", help="give a booth a new name")
     rename.add_argument("booth_id")
-    rename.add_argument("name")
+    rename.add_argument("name", help="the Japanese name (required; every language without its own shows it)")
+    _name_in(rename, " (given: replaces them all; left out: they are kept)")
     rename.set_defaults(handler=booth_rename)
     move = booths.add_parser("move", help="put a booth in another place of its municipality")
     move.add_argument("booth_id")
@@ -135,3 +144,13 @@ def register(subparsers: Any) -> None:
     rotate.add_argument("booth_id")
     rotate.add_argument("--json", action="store_true", help='print one JSON line {"booth_id", "token", "url"}')
     rotate.set_defaults(handler=booth_rotate)
+
+
+def _name_in(parser: Any, more: str = "") -> None:
+    parser.add_argument(
+        "--name-in",
+        action="append",
+        metavar="LANG=NAME",
+        help="the booth's display name in another page language, e.g. en='Shiomi Post Office booth' (repeat per "
+        f"language; the kiosk and the console show it on a page in that language){more}",
+    )

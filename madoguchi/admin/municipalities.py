@@ -52,7 +52,7 @@ async def place_add(args: argparse.Namespace, settings: Settings) -> int:
             municipality_id=municipality_id,
             name=args.name,
             kind=args.kind,
-            names=_names(args.name_in),
+            names=names_given(args.name_in),
             reading=args.reading,
         )
         detail = {"place_id": record.id, "names": record.names, "reading": record.reading}
@@ -63,7 +63,7 @@ async def place_add(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _names(pairs: list[str] | None) -> dict[str, str]:
+def names_given(pairs: list[str] | None) -> dict[str, str]:
     """``--name-in en="Shiomi Post Office"`` (repeated) as ``{"en": ...}``."""
     names: dict[str, str] = {}
     for pair in pairs or []:
@@ -84,7 +84,7 @@ async def place_names(args: argparse.Namespace, settings: Settings) -> int:
         if before is None:
             raise UnknownPlace(args.place_id)
         record = await municipalities.set_place_names(
-            args.place_id, name=args.name, names=_names(args.name_in), reading=args.reading
+            args.place_id, name=args.name, names=names_given(args.name_in), reading=args.reading
         )
         detail = {
             "place_id": record.id,

@@ -32,3 +32,16 @@ def place_name_in(name: str, names: Mapping[str, str] | None, reading: str | Non
 def place_names_in_every_language(name: str, names: Mapping[str, str] | None, reading: str | None) -> dict[str, str]:
     """The place's name for each page language (what a page picks from when its language changes)."""
     return {language: place_name_in(name, names, reading, language) for language in PAGE_LANGUAGES}
+
+
+def booth_name_in(name: str, names: Mapping[str, str] | None, language: str) -> str:
+    """A booth's display name (``name``, Japanese, required) as a reader of ``language`` should see it: the admin's
+    own name in that language, else the Japanese one (easy Japanese too). Unlike a place, a booth has no sign
+    outside to match and no reading: the Japanese name is what the staff and the booth's own label say."""
+    own = (names or {}).get(language, "").strip()
+    return own or name
+
+
+def booth_names_in_every_language(name: str, names: Mapping[str, str] | None) -> dict[str, str]:
+    """The booth's display name for each page language (what a page picks from when its language changes)."""
+    return {language: booth_name_in(name, names, language) for language in PAGE_LANGUAGES}

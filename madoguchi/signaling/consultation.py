@@ -385,6 +385,17 @@ class Consultation(BaseModel):
         description="the case its booth opened to take this one up again after the link was lost (resume): one "
         "resume per lost case, set in the same operation that opens the new one",
     )
+    resumed: str | None = Field(
+        default=None,
+        description="how this case took up its booth's case a lost link ended (a ResumeKind: call, place, passed); "
+        "None for any other case",
+    )
+    passed_over: bool = Field(
+        default=False,
+        description="waiting with its resident's link down, an agent who could have taken it was given a case behind "
+        "it (its turn came meanwhile): if the link stays down past the grace period, the booth back on line goes to "
+        "the head of the line, not only to its own place (LostPlace)",
+    )
     transfer_note: str | None = Field(
         default=None,
         description="the note of the agent who transferred the case, for the next one (masked); until that one's "

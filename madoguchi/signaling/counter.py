@@ -66,6 +66,7 @@ from madoguchi.signaling.presence import Presence
 from madoguchi.signaling.routing import agent_participant
 from madoguchi.signaling.state import (
     ALL_ROUTES,
+    RESUME_PLACES,
     Agent,
     AgentActivity,
     AgentStatus,
@@ -161,11 +162,15 @@ class Counter(Presence):
         could resume one lost case on any topic, again and again, each time ahead of walk-ins)."""
         if consultation_id in self.state.consultations:
             raise CounterError("invalid_state", "consultation already exists")
-        lost = None if resumes is None else self.state.consultations.get(resumes)
-        if resumes is not None:
-            if lost is None or not self.lost_by(resident, resumes):
-                raise CounterError("not_resumable", "that consultation ended; start a new one")
-            route, priority = lost.route, max(priority, 1)
+        lost = None if resumes is None else self.lost_by(resident, resumes, now=now)
+        if resumes is not None and lost is None:
+            raise CounterError("not_resumable", "that consultation ended; start a new one")
+        enqueued_at = now
+        if lost is not None:
+            place = RESUME_PLACES[lost.kind]
+            route, urgent = lost.case.route, urgent or lost.case.urgent
+            priority = max(priority, lost.case.priority, 1 if place.head else 0)
+            enqueued_at = lost.case.enqueued_at if place.own_time else now
         if len(self.open_for_resident(resident)) >= self.config.max_open_per_resident:
             raise CounterError("limit_reached", "this resident already has an open consultation")
         source_count = 1
@@ -189,11 +194,15 @@ class Counter(Presence):
             source_count=source_count,
             state=State.WAITING if to_person else State.TRIAGE,
             created_at=now,
-            enqueued_at=now,
+            enqueued_at=enqueued_at,
+            resumed=None if lost is None else lost.kind.value,
         )
         c.urgent_demoted = self._urgent_taken(c)
-        if lost is not None:
-            lost.resumed_by = c.id
+        # taken up, or left for a new case: either way the lost case is used up (once per lost case)
+        self.state.lost_places = {k: v for k, v in self.state.lost_places.items() if v.resident != resident}
+        held = None if resumes is None else self.state.consultations.get(resumes)
+        if held is not None:  # the call's wrap-up is still open: it names the case that took it up
+            held.resumed_by = c.id
         self.state.consultations[c.id] = c
         self._transitioned(Transitioned(c.model_copy(deep=True), None, trigger, now))
         self._dispatch(now)
@@ -313,7 +322,9 @@ class Counter(Presence):
 
     def revoke_resident(self, resident: str, *, now: float) -> None:
         """The resident's device lost its access (a booth revoked or given a new token): its call ends at once and
-        a waiting case is withdrawn, both with ``end_reason`` ``revoked`` (no grace period: it cannot come back)."""
+        a waiting case is withdrawn, both with ``end_reason`` ``revoked`` (no grace period: it cannot come back), and a
+        case its lost link ended can no longer be taken up again."""
+        self.state.lost_places = {k: v for k, v in self.state.lost_places.items() if v.resident != resident}
         for c in self.open_for_resident(resident):
             if c.state == State.ACTIVE:
                 self._end_call(c, Trigger.END, now, reason="revoked")

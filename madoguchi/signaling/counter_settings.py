@@ -48,6 +48,7 @@ def counter_config(
         chat_idle_evict_s=settings.resident_idle_evict_s,
         max_prioritised_chats_per_municipality=settings.resident_urgent_ahead_per_municipality,
         wrap_up_timeout_s=settings.wrap_up_timeout_s,
+        resume_window_s=settings.booth_resume_window_s,
         overflow={**default, **{town: dict(rules) for town, rules in (town_overflow or {}).items()}},
         no_answer_wait_s=settings.no_answer_wait_s,
         interpreter_after_s=settings.interpreter_after_s or None,

@@ -74,7 +74,7 @@ class Lookups:
 
     def remember_booth(self, booth: BoothRecord) -> None:
         self._booth_cache[booth.id] = booth
-        self._names[booth.id] = BoothName(booth.name, booth.place_name)
+        self._names[booth.id] = BoothName(booth.name, booth.place_name, booth.names)
         self._unknown.pop(booth.id, None)
 
     async def facts(

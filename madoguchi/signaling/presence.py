@@ -20,10 +20,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from madoguchi.domain.participant import Participant
-from madoguchi.signaling.consultation import QUEUED_STATES, Consultation, Disposition, State, Trigger
+from madoguchi.signaling.consultation import QUEUED_STATES, Channel, Consultation, Disposition, State, Trigger
 from madoguchi.signaling.effects import AgentChanged, CallEnded, InterpreterDue, ResidentReleased
 from madoguchi.signaling.routing import Routing
-from madoguchi.signaling.state import Agent, AgentStatus
+from madoguchi.signaling.state import Agent, AgentStatus, LostPlace
+
+LOST_IN: dict[State, bool] = {State.ACTIVE: True, State.WAITING: False, State.OFFERED: False}
+"""A booth's case its lost link ends in these states is kept for it to take up again (:class:`LostPlace`), with
+whether it ended in a call; a chat with the bot (triage) is not: the kiosk starts over."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,7 @@ class Presence(Routing):
         for c in self.open_for_resident(participant):
             if c.resident_lost_at is not None:
                 c.resident_lost_at = None
+                c.passed_over = False  # back in its grace period: its own place is ahead of those it was passed for
                 if c.state == State.ACTIVE and c.agent_id is not None:
                     self._tell_others(c, c.resident, connected=True)
         self._dispatch(now)
@@ -112,6 +117,9 @@ class Presence(Routing):
         processes taken as gone now and those found late for the first time since their last heartbeat."""
         news = self._reap_dead_processes(now, alive or {})
         grace = self.config.grace_period_s
+        window = self.config.resume_window_s
+        if any(lost.lost_at + window <= now for lost in self.state.lost_places.values()):
+            self.state.lost_places = {k: v for k, v in self.state.lost_places.items() if v.lost_at + window > now}
         for c in list(self.state.consultations.values()):
             if c.state == State.OFFERED and c.offer_expires_at is not None and c.offer_expires_at <= now:
                 agent = self.state.agents[c.agent_id or ""]
@@ -318,6 +326,20 @@ class Presence(Routing):
         return True
 
     def _resident_gone(self, c: Consultation, now: float) -> None:
+        in_call = LOST_IN.get(c.state)
+        if in_call is not None and c.channel == Channel.BOOTH and self.config.resume_window_s > 0:
+            # kept for the booth to take up again when it is back on line (Counter.open resumes), whatever happens to
+            # the case meanwhile (the agent finishing the wrap-up of its call ends it in the live state)
+            self.state.lost_places = {
+                **self.state.lost_places,
+                c.id: LostPlace(
+                    resident=c.resident,
+                    lost_at=now,
+                    case=c.model_copy(deep=True),
+                    in_call=in_call,
+                    passed_over=c.passed_over,
+                ),
+            }
         if c.state == State.ACTIVE:
             self._end_call(c, Trigger.RESIDENT_GONE, now, reason="resident_link_lost")
             return

@@ -82,8 +82,10 @@ from madoguchi.signaling.state import (
     CounterConfig,
     CounterError,
     CounterState,
+    LostPlace,
     PendingRecord,
     QueuePosition,
+    ResumeKind,
     SetAsideRecord,
     record_key,
 )
@@ -409,16 +411,18 @@ class Routing:
             if c.resident == resident and c.is_open and c.state != State.WRAP_UP
         ]
 
-    def lost_by(self, resident: str, consultation_id: str) -> bool:
-        """Whether ``consultation_id`` is the resident's case that ended because their link stayed down past the
-        grace period (``resident_link_lost``): a booth back on line takes it up again at the head of the line rather
-        than being thanked for a call it never finished (ux15 item 1). Known while the case is still held (its
-        wrap-up); after that the booth starts over as a walk-in. Once only: a case taken up again
-        (``resumed_by``) is not lost any more, so a booth cannot go ahead of walk-ins again and again on it."""
-        c = self.state.consultations.get(consultation_id)
-        return (
-            c is not None and c.resident == resident and c.end_reason == "resident_link_lost" and c.resumed_by is None
-        )
+    def lost_by(self, resident: str, consultation_id: str, *, now: float) -> LostPlace | None:
+        """The resident's case ``consultation_id`` that ended because their link stayed down past the grace period
+        (``resident_link_lost``), in a call or waiting in line, if it ended less than
+        :attr:`CounterConfig.resume_window_s` ago and was not taken up yet: a booth back on line takes it up again
+        (:data:`RESUME_PLACES`) rather than being thanked for a call it never finished or a wait it never gave up
+        (ux15 item 1; session 16: also after the agent finished the wrap-up, and for a booth that was waiting).
+        Once only: taking it up (or opening any other case) uses it up, so a booth cannot go ahead of walk-ins again
+        and again on it."""
+        lost = self.state.lost_places.get(consultation_id)
+        if lost is None or lost.resident != resident or lost.lost_at + self.config.resume_window_s <= now:
+            return None
+        return lost
 
     def current_for_agent(self, agent_id: str) -> Consultation | None:
         agent = self.state.agents.get(agent_id)
@@ -466,7 +470,17 @@ class Routing:
         ]
         if not free:
             return
+        # residents whose link is down (in their grace period, or ended within the resume window) while waiting: an
+        # agent given a case behind one of them that they could have taken passes them over (their turn came)
+        skipped: list[Consultation] = []
+        gone = [
+            lost
+            for lost in self.state.lost_places.values()
+            if lost.kind == ResumeKind.PLACE and lost.lost_at + self.config.resume_window_s > now
+        ]
         for c in self.queue():
+            if c.state == State.WAITING and c.resident_lost_at is not None:
+                skipped.append(c)
             if c.state != State.WAITING or c.resident_lost_at is not None:
                 continue
             candidates = [
@@ -478,6 +492,7 @@ class Routing:
             # or one offered through an interpreter, goes to others only when none of those is free
             agent = min(candidates, key=lambda a: (self.offer_rank(a, c), a.idle_since, a.id))
             free.remove(agent)
+            self._pass_over(agent, c, skipped, gone, now)
             c.offered_to = agent.id
             c.offer_expires_at = now + self.config.offer_timeout_s
             self._fire(c, Trigger.OFFER, now, agent_id=agent.id)
@@ -486,6 +501,19 @@ class Routing:
             self.effects.append(AgentChanged(agent.id))
             if not free:
                 return
+
+    def _pass_over(
+        self, agent: Agent, offered: Consultation, skipped: list[Consultation], gone: list[LostPlace], now: float
+    ) -> None:
+        """``agent`` is rung for ``offered``: each waiting resident ahead of it whose link is down (``skipped``, in
+        their grace period; ``gone``, ended within the resume window) and whom the agent could have taken lost
+        their turn to the one behind them, and comes back at the head of the line (:attr:`ResumeKind.PASSED`)."""
+        for c in skipped:
+            c.passed_over = c.passed_over or self.may_take(agent, c, now)
+        key = offered.queue_key()
+        for lost in gone:
+            if not lost.passed_over and lost.case.queue_key() < key and self.may_take(agent, lost.case, now):
+                self.state.lost_places[lost.case.id] = lost.model_copy(update={"passed_over": True})
 
     def _return_offer(
         self,

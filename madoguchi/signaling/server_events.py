@@ -112,6 +112,9 @@ class CaseView(View):
     language: str
     urgent: bool
     prioritised: bool
+    booth_names: dict[str, str] = {}
+    """The booth's display name in the other page languages the admin gave (``booth_name``, Japanese, stands in for
+    the rest): the console shows the one of its own language."""
     source_count: int
     waited_s: float
     booking: str | None = None
@@ -454,6 +457,9 @@ class BoothState(ServerEvent):
     NAME = "booth.state"
     booth_id: str
     name: str
+    names: dict[str, str] = {}
+    """``name`` in each page language: the admin's own, else the Japanese ``name`` (the kiosk's header follows the
+    resident's language)."""
     location: str
     place: str | None
     place_names: dict[str, str] = {}
@@ -489,6 +495,8 @@ class SupervisorCase(View):
     channel: str
     booth_name: str | None
     place: str | None
+    booth_names: dict[str, str] = {}
+    """The booth's display name in the other page languages the admin gave (as ``CaseView.booth_names``)."""
     state: str
     offered_to: str | None
     waiting_since: float

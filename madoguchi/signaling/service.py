@@ -184,6 +184,7 @@ class CounterService:
         return se.BoothState(
             booth_id=booth.id,
             name=booth.name,
+            names=booth.display_names,
             location=booth.location,
             place=booth.place_name,
             place_names=booth.place_names,
@@ -302,13 +303,22 @@ class CounterService:
             resumes=resumes,
             now=now,
         )
-        await self.run(op, record={"triage": triage, "summary": summary})
+        opened = await self.run(op, record={"triage": triage, "summary": summary})
         place = await self._place(cid)
-        return {"consultation_id": cid, "position": place.position, "wait_estimate_s": place.wait_estimate_s}
+        ack: dict[str, JsonValue] = {
+            "consultation_id": cid,
+            "position": place.position,
+            "wait_estimate_s": place.wait_estimate_s,
+        }
+        if opened.resumed is None:
+            return ack
+        return {**ack, "resumed": opened.resumed, "waited_s": max(0.0, now - opened.enqueued_at)}
 
     async def lost_case(self, booth: BoothRecord, consultation_id: str) -> bool:
-        """Whether the booth's case ``consultation_id`` ended as its link was lost (``Routing.lost_by``)."""
-        return (await self._store.read()).lost_by(Participant.booth(booth.id), consultation_id)
+        """Whether the booth's case ``consultation_id`` ended as its link was lost within the resume window and was
+        not taken up yet (``Routing.lost_by``)."""
+        lost = (await self._store.read()).lost_by(Participant.booth(booth.id), consultation_id, now=self._clock())
+        return lost is not None
 
     async def open_booked_video(
         self,

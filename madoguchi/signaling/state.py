@@ -157,6 +157,12 @@ class CounterConfig(BaseModel):
     no_answer_wait_s: float = Field(
         default=900.0, gt=0, description="a resident who has waited this long is offered a call-back or the phone"
     )
+    resume_window_s: float = Field(
+        default=600.0,
+        ge=0,
+        description="how long after a resident's link stayed down past the grace period (their call ended, or their "
+        "place in line was given up) their booth, back on line, takes the case up again (LostPlace); 0: never",
+    )
     interpreter_after_s: float | None = Field(
         default=None,
         gt=0,
@@ -173,6 +179,57 @@ class CounterConfig(BaseModel):
                 if rule is not None:
                     return rule
         return None
+
+
+class ResumeKind(StrEnum):
+    """How a lost case comes back when its booth is on line again (:data:`RESUME_PLACES`)."""
+
+    CALL = "call"
+    """The call was cut: head of the line (ahead of walk-ins), as when the agent's link drops."""
+    PLACE = "place"
+    """It was waiting: its own place back (its priority and the time it joined the line)."""
+    PASSED = "passed"
+    """It was waiting and its turn came while the link was down (the agent took the next resident): head of the line,
+    in its own time."""
+
+
+@dataclass(frozen=True)
+class ResumePlace:
+    """Where a case taken up again stands: ``head`` puts it ahead of walk-ins (priority 1 at least), ``own_time``
+    keeps the time it first joined the line (else it joins now)."""
+
+    head: bool
+    own_time: bool
+
+
+RESUME_PLACES: dict[ResumeKind, ResumePlace] = {
+    ResumeKind.CALL: ResumePlace(head=True, own_time=False),
+    ResumeKind.PLACE: ResumePlace(head=False, own_time=True),
+    ResumeKind.PASSED: ResumePlace(head=True, own_time=True),
+}
+
+
+class LostPlace(BaseModel):
+    """A resident's case the server ended because their link stayed down past the grace period (``resident_link_lost``):
+    kept for :attr:`CounterConfig.resume_window_s` so their booth, back on line, takes it up again
+    (``consultation.request`` ``resume``) — in a call, or waiting in line — whether or not the agent's wrap-up of a
+    call is still open. Used up by one resume."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")  # stored: see STORED_EXTRA
+
+    resident: str
+    lost_at: float = Field(description="when the grace period ran out and the case ended")
+    case: Consultation = Field(description="the case as it stood in line or in its call just before it ended")
+    in_call: bool = Field(description="it ended during a call (else it was waiting in line)")
+    passed_over: bool = Field(
+        default=False, description="waiting, an agent who could have taken it was given a case behind it meanwhile"
+    )
+
+    @property
+    def kind(self) -> ResumeKind:
+        if self.in_call:
+            return ResumeKind.CALL
+        return ResumeKind.PASSED if self.passed_over else ResumeKind.PLACE
 
 
 class SelfTestResult(BaseModel):
@@ -275,6 +332,11 @@ class CounterState(BaseModel):
         default_factory=dict,
         description="booth id -> its last self-test (the supervisors' booth list); entries are replaced, never changed "
         "in place",
+    )
+    lost_places: dict[str, LostPlace] = Field(
+        default_factory=dict,
+        description="consultation id -> a case ended by its resident's lost link, which its booth may take up again "
+        "within resume_window_s; entries are replaced, never changed in place",
     )
     outbox: list[PendingRecord] = Field(
         default_factory=list,

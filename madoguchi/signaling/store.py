@@ -68,6 +68,7 @@ def working_copy(state: CounterState) -> CounterState:
             "source_opens": dict(state.source_opens),
             "booked_soon": dict(state.booked_soon),
             "self_tests": dict(state.self_tests),
+            "lost_places": dict(state.lost_places),
         }
     )
 

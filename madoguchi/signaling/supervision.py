@@ -70,6 +70,8 @@ class BoothInfo:
     place: str | None
     last_seen: float | None = None
     last_call: SupervisorLastCall | None = None
+    names: Mapping[str, str] = field(default_factory=dict)
+    """The display name in the other page languages the admin gave (``name``: the Japanese one)."""
 
 
 @dataclass(frozen=True)
@@ -247,6 +249,7 @@ def supervisor_view(
         booth = names.get(c.booth_id or "")
         cases.append(
             SupervisorCase(
+                **({"booth_names": dict(booth.names)} if booth and booth.names else {}),
                 consultation_id=c.id,
                 route=c.route,
                 language=c.language,

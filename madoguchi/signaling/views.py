@@ -41,6 +41,8 @@ from madoguchi.signaling.turn import TurnIssuer
 class BoothName:
     name: str
     place: str | None
+    names: Mapping[str, str] = field(default_factory=dict)
+    """The booth's display name in other page languages, as the admin gave them (``name``: the Japanese one)."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,8 @@ def case_fields(c: Consultation, facts: Facts) -> dict[str, object]:
         "source_count": c.source_count,
         "waited_s": round(facts.now - c.enqueued_at, 1),
         "booking": c.booking,
+        # only when the admin gave any: the queue snapshot is sent to many agents at each change
+        **({"booth_names": dict(booth.names)} if booth and booth.names else {}),
     }
 
 

@@ -17,7 +17,12 @@ from datetime import UTC, datetime
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from madoguchi.domain.place_names import place_names_in_every_language
+from madoguchi.domain.place_names import (
+    MAX_NAME,
+    OTHER_LANGUAGES,
+    booth_names_in_every_language,
+    place_names_in_every_language,
+)
 from madoguchi.domain.privacy import mask_pii
 from madoguchi.storage.accounts import hash_token, new_id
 from madoguchi.storage.db import Database
@@ -46,10 +51,17 @@ class BoothRecord:
     """The place's name in each page language (``madoguchi.domain.place_names``); empty without a place."""
     last_seen_at: datetime | None = None
     """When a server process last found it connected (:meth:`Booths.mark_seen`), None before it ever was."""
+    names: dict[str, str] = field(default_factory=dict)
+    """The display name in other page languages, as the admin gave them (``name`` is the Japanese one, the fallback)."""
 
     @property
     def revoked(self) -> bool:
         return self.revoked_at is not None
+
+    @property
+    def display_names(self) -> dict[str, str]:
+        """The display name for every page language: the admin's own, else the Japanese ``name``."""
+        return booth_names_in_every_language(self.name, self.names)
 
 
 def kiosk_url(booth_id: str, token: str) -> str:
@@ -59,8 +71,8 @@ def kiosk_url(booth_id: str, token: str) -> str:
 
 
 AUDITED_FIELDS: dict[str, tuple[str, ...]] = {
-    "booth.add": ("name", "place_id"),
-    "booth.rename": ("name",),
+    "booth.add": ("name", "names", "place_id"),
+    "booth.rename": ("name", "names"),
     "booth.move": ("place_id",),
     "booth.revoke": (),
     "booth.rotate_token": (),
@@ -82,6 +94,24 @@ def _clean_name(name: str) -> str:
     if len(name) > 200:
         raise InvalidValue("booth name must be at most 200 characters", field="name")
     return name
+
+
+def clean_booth_names(names: Mapping[str, str] | None) -> dict[str, str]:
+    """An admin's per-language display names, checked and masked like the Japanese one; an empty one means "none in
+    that language" (the Japanese name stands in). Each refusal names its field (``names.<language>``), so the
+    admin page says it beside that language's input."""
+    cleaned: dict[str, str] = {}
+    for language, text in (names or {}).items():
+        where = f"names.{language}"
+        if language not in OTHER_LANGUAGES:
+            raise InvalidValue(f"booth names are for {', '.join(OTHER_LANGUAGES)}, got {language!r}", field="names")
+        refuse_personal_number(f"the {language} booth name", str(text), field=where)
+        text = mask_pii(str(text).strip()).text
+        if len(text) > MAX_NAME:
+            raise InvalidValue(f"the {language} booth name must be at most {MAX_NAME} characters", field=where)
+        if text:
+            cleaned[language] = text
+    return cleaned
 
 
 def _same_name(name: str) -> str:
@@ -117,6 +147,7 @@ def _record(booth: Booth, place: Place | None) -> BoothRecord:
         revoked_at=booth.revoked_at,
         place_names={} if place is None else place_names_in_every_language(place.name, place.names, place.reading),
         last_seen_at=booth.last_seen_at,
+        names={str(k): str(v) for k, v in (booth.names or {}).items()},
     )
 
 
@@ -136,15 +167,19 @@ class Booths:
         location: str = "",
         place_id: str | None = None,
         now: datetime | None = None,
+        names: Mapping[str, str] | None = None,
     ) -> tuple[BoothRecord, str]:
-        """Register a booth; returns it with its device token, which is shown this once and never again."""
+        """Register a booth; returns it with its device token, which is shown this once and never again. ``names``:
+        its display name in other page languages (:func:`clean_booth_names`)."""
         name = _clean_name(name)
+        other_names = clean_booth_names(names)
         token = secrets.token_urlsafe(32)
         booth = Booth(
             id=new_id("b_"),
             municipality_id=municipality_id,
             place_id=place_id,
             name=name,
+            names=other_names or None,
             location=mask_pii(location.strip()).text,
             token_hash=hash_token(token),
             created_at=now or datetime.now(UTC),
@@ -218,14 +253,19 @@ class Booths:
             place = None if booth.place_id is None else await session.get(Place, booth.place_id)
             return _record(booth, place)
 
-    async def rename(self, booth_id: str, name: str) -> BoothRecord:
+    async def rename(self, booth_id: str, name: str, names: Mapping[str, str] | None = None) -> BoothRecord:
+        """A new Japanese display name; with ``names``, the names in the other languages are replaced too (what is
+        not given is cleared), without them they are kept. A kiosk shows them from its next connection."""
         name = _clean_name(name)
+        other_names = None if names is None else clean_booth_names(names)
         async with self._db.transaction() as session:
             booth = await session.get(Booth, booth_id)
             if booth is None:
                 raise UnknownBooth(booth_id)
             await _refuse_duplicate(session, name, booth.municipality_id, booth.id)
             booth.name = name
+            if other_names is not None:
+                booth.names = other_names or None
             place = None if booth.place_id is None else await session.get(Place, booth.place_id)
             return _record(booth, place)
 

@@ -132,6 +132,10 @@ class Booth(Base):
     municipality_id: Mapped[str] = mapped_column(ForeignKey("municipalities.id"), index=True)
     place_id: Mapped[str | None] = mapped_column(ForeignKey("places.id"))
     name: Mapped[str] = mapped_column(String(200))
+    """The Japanese display name (required); the fallback for every language without its own."""
+    names: Mapped[dict[str, Any] | None] = mapped_column(JSONValue, default=None)
+    """The display name in other page languages (``{"en": "Shiomi Post Office booth", ...}``); None or absent: none
+    given (migration 0017_booth16_booth_names)."""
     location: Mapped[str] = mapped_column(Text, default="")
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]

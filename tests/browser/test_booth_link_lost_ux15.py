@@ -18,7 +18,7 @@ from playwright.async_api import Browser, Page, expect
 
 from tests.browser.chromium import WAIT_MS, new_page, shot, sign_in
 from tests.browser.test_call_flow import CONSOLE_VIEWPORT, KIOSK_VIEWPORT, assert_video_playing
-from tests.support import LiveServer, serve
+from tests.support import LiveServer, booth_peer, ok, serve
 from tests.support import make_settings as settings_for_tests
 
 pytestmark = pytest.mark.browser
@@ -92,3 +92,41 @@ async def test_a_booth_cut_past_the_grace_period_is_put_back_in_line_not_thanked
     finally:
         await booth_ctx.close()
         await agent_ctx.close()
+
+
+async def test_a_booth_waiting_in_line_cut_past_the_grace_period_gets_its_place_back(
+    server: LiveServer, browser: Browser
+) -> None:
+    """Session 16: a kiosk waiting in line whose network stays away past the grace period was taken out of the line
+    and, back on line, thanked. Now it is back at its own place (ahead of the booth that came after it), on the
+    waiting screen without the 「通信が 切れました」 of a cut call, its time waited kept."""
+    _booth_id, _token, kiosk_path = await server.add_booth("潮見港郵便局ブース")
+    _, later_token, _ = await server.add_booth("あとのブース")
+    booth_ctx, booth, booth_problems = await new_page(browser, KIOSK_VIEWPORT)
+    later = None
+    try:
+        await booth.goto(server.base_url + kiosk_path)
+        await booth.get_by_test_id("start-consultation").click()
+        await booth.get_by_test_id("route-tax").click()
+        position = booth.get_by_test_id("queue-position")
+        await expect(position).to_have_attribute("data-position", "1", timeout=WAIT_MS)
+        later = await booth_peer(server, later_token)
+        assert ok(await later.call("consultation.request", {"route": "tax"}))["position"] == 2
+
+        await booth_ctx.set_offline(True)
+        # past the grace period the server takes the kiosk's case out of the line: the later booth is first
+        await later.wait_for("queue.position", lambda m: m["position"] == 1, within=10.0)
+        await booth_ctx.set_offline(False)
+        await later.wait_for("queue.position", lambda m: m["position"] == 2, within=10.0)
+        await expect(position).to_have_attribute("data-position", "1", timeout=WAIT_MS)
+        await expect(booth.get_by_test_id("thanks")).to_be_hidden()
+        await expect(booth.get_by_test_id("call-lost")).to_be_hidden()
+        status = booth.get_by_test_id("connection-status")
+        await expect(status).to_have_attribute("data-state", "ready", timeout=WAIT_MS)
+        await shots(booth, "booth16-waiting-back-in-place")
+        unexpected = [p for p in booth_problems if "favicon" not in p and "ERR_INTERNET_DISCONNECTED" not in p]
+        assert not unexpected, unexpected
+    finally:
+        if later is not None:
+            await later.close()
+        await booth_ctx.close()

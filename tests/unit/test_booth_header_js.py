@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from madoguchi.domain.languages import PAGE_LANGUAGES
-from madoguchi.domain.place_names import place_names_in_every_language
+from madoguchi.domain.place_names import booth_names_in_every_language, place_names_in_every_language
 
 BOOTHPLACE = Path(__file__).resolve().parents[2] / "madoguchi" / "static" / "js" / "boothplace.js"
 
@@ -56,3 +56,19 @@ def test_every_language_says_the_parts_the_japanese_header_says(name: str, japan
 def test_a_booth_without_a_place_says_its_name_and_location_in_every_language() -> None:
     shown = labels({"name": "テストブース", "place": None, "location": "汐見町 1階", "place_names": {}})
     assert set(shown.values()) == {"テストブース・汐見町 1階"}
+
+
+def test_the_booths_own_name_in_the_page_language_stands_for_the_japanese_one() -> None:
+    """Session 16: a booth's display name given per language (``booth_names_in_every_language``: the admin's own,
+    else Japanese) is the name part of the header in that language; the parts shown stay the Japanese header's."""
+    booth_names = booth_names_in_every_language(
+        "汐見郵便局ブース", {"en": "Shiomi Post Office booth", "vi": "Quầy Shiomi"}
+    )
+    place_names = place_names_in_every_language(PLACE, NAMES, READING)
+    shown = labels({"name": "汐見郵便局ブース", "names": booth_names, "place": PLACE, "place_names": place_names})
+    assert shown["ja"] == shown["easy-ja"] == shown["zh"] == "汐見郵便局ブース"  # none of their own: Japanese
+    assert shown["en"] == "Shiomi Post Office booth"
+    assert shown["vi"] == "Quầy Shiomi"
+    both = labels({"name": "ブース1", "names": {"en": "Booth 1"}, "place": PLACE, "place_names": place_names})
+    assert both["en"] == "Booth 1・Shiomi Post Office"
+    assert both["ja"] == "ブース1・汐見郵便局"

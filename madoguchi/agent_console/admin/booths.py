@@ -27,17 +27,27 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 PlaceId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 
+BoothNames = dict[str, str]
+"""A booth's display name per other page language ("" or absent: none, the Japanese ``name`` stands in); checked by
+storage (``clean_booth_names``), which names the language's field in a refusal (``names.en``)."""
+
+
 class NewBooth(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     name: Text
+    names: BoothNames = {}
     municipality_id: PlaceId
     place_id: PlaceId | None = None
     location: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
 
 
 class Rename(BaseModel):
+    """The Japanese name (required) and, when given, the names in the other languages (replaced all at once; left
+    out: kept, as before session 16)."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
     name: Text
+    names: BoothNames | None = None
 
 
 class Move(BaseModel):
@@ -83,6 +93,7 @@ def booth_json(booth: BoothRecord) -> dict[str, Any]:
     return {
         "id": booth.id,
         "name": booth.name,
+        "names": booth.names,
         "municipality_id": booth.municipality_id,
         "place_id": booth.place_id,
         "place_name": booth.place_name,
@@ -146,7 +157,11 @@ async def add_booth(request: web.Request) -> web.StreamResponse:
     guard.require_scope(staff, new.municipality_id, "municipality")
     booth, token = await _stored(
         request.app[keys.BOOTHS].add(
-            new.name, municipality_id=new.municipality_id, location=new.location, place_id=new.place_id
+            new.name,
+            municipality_id=new.municipality_id,
+            location=new.location,
+            place_id=new.place_id,
+            names=new.names,
         )
     )
     await _audit_booth(request, staff, "booth.add", booth)
@@ -157,7 +172,7 @@ async def rename_booth(request: web.Request) -> web.StreamResponse:
     staff = await guard.admin(request, changing=True)
     change = await guard.body(request, Rename)
     booth = await _own_booth(request, staff)
-    booth = await _stored(request.app[keys.BOOTHS].rename(booth.id, change.name))
+    booth = await _stored(request.app[keys.BOOTHS].rename(booth.id, change.name, change.names))
     await _audit_booth(request, staff, "booth.rename", booth)
     return web.json_response({"booth": booth_json(booth)})
 

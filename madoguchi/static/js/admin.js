@@ -83,10 +83,14 @@ function showError(err) {
  * the top of the page). `near` is the form or table row the change came from. */
 function showFieldError(err, near) {
   const input = err.field ? near.querySelector(`[name="${err.field}"], [data-field="${err.field}"]`) : null;
+  const folded = input?.closest("details");
+  if (folded) folded.open = true; // a booth's name in another language is folded away until asked for
   if (!input && !["invalid_value", "invalid_payload", "required", "personal_number"].includes(err.code)) return false;
   // the refusal's own sentence when it has one (duplicate_name: a second 「汐見郵便局ブース」), else the field's
   // (hasText: asking t() for a key a catalog lacks logs a warning each time)
-  const key = hasText(`admin.field_error.${err.code}`) ? `admin.field_error.${err.code}` : `admin.field_error.${err.field}`;
+  // one sentence for a field of every language (names.en, names.vi: admin.field_error.names)
+  const fieldKey = `admin.field_error.${String(err.field || "").split(".")[0]}`;
+  const key = hasText(`admin.field_error.${err.code}`) ? `admin.field_error.${err.code}` : fieldKey;
   const text = !input ? t("admin.field_error.form") : hasText(key) ? t(key) : t("admin.field_error.other");
   const box = el("p", { class: "field-error", role: "alert", testid: "admin-field-error", text });
   box.title = err.detail || ""; // the server's words, for whoever supports the office
@@ -233,6 +237,8 @@ function fillSelects() {
     }
   }
   const boothForm = $("booth-add");
+  const namesSlot = boothForm.querySelector('[data-role="booth-names"]');
+  if (!namesSlot.childElementCount) namesSlot.replaceChildren(...boothNameFields({}, "admin-booth-add"));
   const placeSelect = boothForm.querySelector('select[data-role="place"]');
   const keepPlace = placeSelect.value;
   placeSelect.replaceChildren(...placeOptions(boothForm.elements.municipality_id.value, keepPlace));
@@ -248,8 +254,30 @@ function showKiosk(result) {
   return t("admin.kiosk.ready", { name: result.booth.name });
 }
 
+/** One field per page language other than Japanese for a booth's display name (session 16): the Japanese name is
+ * required, these are not (an empty one shows the Japanese name). Named `names.<code>`, as the server names a
+ * refused one, so its sentence goes beside it. */
+function boothNameFields(names, testid) {
+  return data.place_languages.map((l) => el("label", {},
+    el("span", { text: l.name, lang: l.code }),
+    el("input", { name: `names.${l.code}`, value: names?.[l.code] || "", maxlength: "200", lang: l.code,
+      "data-testid": `${testid}-name-${l.code}` })));
+}
+
+/** The `names.<code>` fields of a form or row as the server takes them ({"en": "...", ...}; "" clears one). */
+function boothNames(near) {
+  const names = {};
+  for (const input of near.querySelectorAll('input[name^="names."]')) names[input.name.slice(6)] = input.value;
+  return names;
+}
+
 function boothRow(booth) {
   const nameInput = el("input", { name: "name", value: booth.name, maxlength: "200", "aria-label": t("admin.field.name") });
+  const given = Object.keys(booth.names || {}).length;
+  const otherNames = el("details", { class: "booth-names", testid: "admin-booth-names" },
+    el("summary", { text: given ? `${t("admin.places.names")} (${given})` : t("admin.places.names") }),
+    el("div", { class: "booth-names-fields" }, ...boothNameFields(booth.names, `admin-booth-${booth.id}`)),
+    el("p", { class: "admin-hint", text: t("admin.booths.names_hint") }));
   const placeSelect = el("select", { "aria-label": t("admin.field.place") }, ...placeOptions(booth.municipality_id, booth.place_id));
   const base = `/api/admin/booths/${encodeURIComponent(booth.id)}`;
   const actions = booth.revoked
@@ -257,7 +285,7 @@ function boothRow(booth) {
     : [
         el("button", { type: "button", class: "btn btn-secondary", text: t("admin.action.rename"),
           // a name another booth of the town has: the sentence goes beside this row's name field
-          onclick: () => run(() => api(`${base}/rename`, { name: nameInput.value }), undefined, row) }),
+          onclick: () => run(() => api(`${base}/rename`, { name: nameInput.value, names: boothNames(row) }), undefined, row) }),
         el("button", { type: "button", class: "btn btn-secondary", text: t("admin.action.move"),
           onclick: () => run(() => api(`${base}/move`, { place_id: placeSelect.value || null })) }),
         el("button", { type: "button", class: "btn btn-secondary", testid: "admin-booth-rotate", text: t("admin.action.rotate"),
@@ -268,7 +296,7 @@ function boothRow(booth) {
   const row = el(
     "tr",
     { testid: "admin-booth", "data-booth-id": booth.id },
-    el("td", {}, booth.revoked ? el("span", { text: booth.name }) : nameInput),
+    el("td", {}, ...(booth.revoked ? [el("span", { text: booth.name })] : [nameInput, otherNames])),
     el("td", {}, booth.revoked ? el("span", { text: booth.place_name || "-" }) : placeSelect),
     // the exact spot inside the place (「2階 ロビー」): the list shows what was typed when the booth was added
     el("td", { class: "booth-location", testid: "admin-booth-location", text: booth.location || "-" }),
@@ -773,7 +801,8 @@ function wireForms() {
     event.preventDefault();
     const v = formValues(event.target);
     const result = await run(
-      () => api("/api/admin/booths", { name: v.name, municipality_id: v.municipality_id, place_id: v.place_id || null, location: v.location }),
+      () => api("/api/admin/booths", { name: v.name, names: boothNames(event.target), municipality_id: v.municipality_id,
+        place_id: v.place_id || null, location: v.location }),
       showKiosk,
       event.target,
     );
@@ -782,6 +811,7 @@ function wireForms() {
       event.target.elements.name.value = "";
       event.target.elements.place_id.value = "";
       event.target.elements.location.value = "";
+      for (const input of event.target.querySelectorAll('input[name^="names."]')) input.value = "";
     }
   });
   $("staff-add").addEventListener("submit", async (event) => {

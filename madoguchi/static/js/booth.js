@@ -333,10 +333,12 @@ function restore(view, { reconnected = false } = {}) {
 
 /**
  * Back on line, the case is gone: the server ended it while this booth was away past the grace period (ux15 item 1:
- * the resident was thanked and sent home, the line they typed lost). As when the agent's link drops: 「通信が
- * 切れました。もう一度 おつなぎします」 and back in line ahead of walk-ins (`resume`); the lines typed while cut
- * go with the new case as its question, for the agent who answers. A case that ended otherwise (the agent hung up
- * meanwhile: `not_resumable`) is thanked as before.
+ * the resident was thanked and sent home, the line they typed lost). A cut call, as when the agent's link drops:
+ * 「通信が 切れました。もう一度 おつなぎします」 and back in line ahead of walk-ins (`resume`); a resident who was
+ * waiting gets their own place and time waited back, or the head of the line if their turn came meanwhile (session
+ * 16), for `MADOGUCHI_BOOTH_RESUME_WINDOW_S` after the loss, whether or not the agent finished the wrap-up. The lines
+ * typed while cut go with the new case as its question, for the agent who answers. A case that ended otherwise (the
+ * agent hung up meanwhile, or the window passed: `not_resumable`) is thanked as before.
  */
 async function resumeLostCase() {
   const lost = state.consultation;
@@ -349,14 +351,17 @@ async function resumeLostCase() {
     const payload = { route: lost.route, language: language(), resume: lost.id };
     if (unsent.length) payload.question = unsent.join("\n").slice(0, 1000);
     const ack = await request(socket, SEND.CONSULTATION_REQUEST, payload);
+    // `resumed`: "call" (the call was cut: said so while it waits again), "place" (it was waiting: its own place
+    // back, its time waited too) or "passed" (its turn came meanwhile: the head of the line); an older server: a call
+    const cut = (ack.resumed ?? "call") === "call";
     adoptConsultation({
       id: ack.consultation_id,
       route: lost.route,
       position: ack.position,
       waitEstimate: ack.wait_estimate_s ?? null,
-      since: nowSeconds(),
-      lost: true,
-      resumed: true,
+      since: sinceFromServer(ack) ?? (cut ? nowSeconds() : lost.since),
+      lost: cut,
+      resumed: cut,
     });
     replayEarly(ack.consultation_id);
     showScreen("waiting");

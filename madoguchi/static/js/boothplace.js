@@ -22,14 +22,22 @@ export function placeLabel(name, place) {
   return labelOf(name, place, place);
 }
 
-/** The label with the parts the Japanese one shows (partsShown over the Japanese name and place), the place part
- * in the words given (`local`: the place's name in the page's language). */
-function labelOf(name, place, local) {
+/** The label with the parts the Japanese one shows (partsShown over the Japanese name and place), each part in the
+ * words given (`local`: the place's name in the page's language; `localName`: the booth's). */
+function labelOf(name, place, local, localName = "") {
   const n = String(name || "").trim();
   const p = String(place || "").trim();
   const l = String(local || "").trim() || p;
+  const ln = String(localName || "").trim() || n;
   const shown = partsShown(n, p);
-  return shown === "name" ? n : shown === "place" ? l : `${n}・${l}`;
+  return shown === "name" ? ln : shown === "place" ? l : `${ln}・${l}`;
+}
+
+/** The booth's display name in `lang` as the admin gave it (the server's `names`, session 16), or "" when that
+ * language shows the Japanese one. */
+function ownName(booth, lang) {
+  const local = String(booth.names?.[lang] || "").trim();
+  return local && local !== String(booth.name || "").trim() ? local : "";
 }
 
 /**
@@ -37,27 +45,29 @@ function labelOf(name, place, local) {
  * English showed only the place, 「Shiomi Post Office」, where Japanese showed the booth's name, and dropped the
  * name of 「ブース1・汐見郵便局」), the place part in the page's language — as the admin named it in that language,
  * or its Japanese name with the romaji reading (the server's `place_names`). The booth's own name is the admin's
- * Japanese wording and the same in every language: the sign at the booth says it.
+ * name in that language when they gave one (the server's `names`, session 16), else its Japanese wording.
  * @param {{name?: string, place?: string|null, location?: string, place_names?: Object<string, string>}} booth
  * @param {string} lang
  */
 export function placeLabelIn(booth, lang) {
   const local = booth.place ? booth.place_names?.[lang] : null;
-  return labelOf(booth.name, booth.place || booth.location, local);
+  return labelOf(booth.name, booth.place || booth.location, local, ownName(booth, lang));
 }
 
 /** The language of the label placeLabelIn() gives: the page's when it is the place's own name in that language
  * alone, else Japanese (the booth's name), so that the browser breaks it between Japanese phrases. */
 export function placeLabelLanguage(booth, lang) {
   const local = booth.place ? String(booth.place_names?.[lang] || "").trim() : "";
+  const name = ownName(booth, lang);
   const japanese = partsShown(String(booth.name || "").trim(), String(booth.place || booth.location || "").trim());
-  return lang !== "ja" && local && japanese === "place" ? lang : "ja";
+  const inLang = { name: Boolean(name), place: Boolean(local), both: Boolean(name && local) }[japanese];
+  return lang !== "ja" && inLang ? lang : "ja";
 }
 
 /** Shorter labels to fall back on when the whole one does not fit: the booth's name alone (the key information). */
 export function placeLabelsIn(booth, lang) {
   const whole = placeLabelIn(booth, lang);
-  const name = String(booth.name || "").trim();
+  const name = ownName(booth, lang) || String(booth.name || "").trim();
   return name && name !== whole && whole.startsWith(name) ? [whole, name] : [whole];
 }
 

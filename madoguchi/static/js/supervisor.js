@@ -17,7 +17,7 @@ import { io } from "/static/vendor/socket.io.esm.min.js";
 import { Banner } from "./banner.js";
 import { formatShortDayTime } from "./dates.js";
 import { RECEIVE, SEND } from "./events.js";
-import { initI18n, t } from "./i18n.js";
+import { initI18n, language, t } from "./i18n.js";
 import { errorText, nowSeconds, request } from "./net.js";
 import { Ringer } from "./ringer.js";
 
@@ -72,7 +72,8 @@ function shown() {
 
 function placeText(item) {
   if (item.channel === "chat") return t("console.channel.chat");
-  return [item.booth_name, item.place].filter(Boolean).join(" / ");
+  // the booth's name in the page's language when the admin gave one (session 16), else its Japanese name
+  return [item.booth_names?.[language()] || item.booth_name, item.place].filter(Boolean).join(" / ");
 }
 
 function alertText(alert, entry) {

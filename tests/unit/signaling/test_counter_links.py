@@ -104,15 +104,15 @@ def test_a_call_its_booth_lost_past_grace_can_be_taken_up_by_that_booth_alone(de
     """ux15 item 1: the booth back on line after the server ended its call was thanked and sent home; the case its
     lost link ended is known as such (the booth re-queues ahead of walk-ins), one ended otherwise is not."""
     desk.active_call("c1", "a1", now=0.0)
-    assert not desk.counter.lost_by("booth:c1", "c1")
+    assert not desk.counter.lost_by("booth:c1", "c1", now=100.0)
     desk.counter.link_lost("booth:c1", now=5.0)
     desk.counter.tick(5.0 + GRACE)
-    assert desk.counter.lost_by("booth:c1", "c1")
-    assert not desk.counter.lost_by("booth:other", "c1")
-    assert not desk.counter.lost_by("booth:c1", "nothing")
+    assert desk.counter.lost_by("booth:c1", "c1", now=100.0)
+    assert not desk.counter.lost_by("booth:other", "c1", now=100.0)
+    assert not desk.counter.lost_by("booth:c1", "nothing", now=100.0)
     desk.active_call("c2", "a2", now=10.0)
     desk.counter.end("c2", participant="agent:a2", now=11.0)
-    assert not desk.counter.lost_by("booth:c2", "c2")
+    assert not desk.counter.lost_by("booth:c2", "c2", now=100.0)
 
 
 def test_resident_lost_during_triage_past_grace_is_abandoned(desk: Any) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
@@ -48,6 +48,7 @@ class FakeBooth:
     place_name: str | None = None
     last_seen_at: datetime | None = None
     revoked: bool = False
+    names: dict[str, str] = field(default_factory=dict)
 
 
 class CountedBooths:
