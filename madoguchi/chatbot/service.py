@@ -34,8 +34,9 @@ def build_engine(
     """Raises :class:`~madoguchi.chatbot.knowledge.KnowledgeBaseError` (file:line) on a bad file."""
     directory = kb_dir or bundled_kb_dir(municipality)
     kb = load_knowledge_base(directory)
+    lexicon = municipality_lexicon(directory)  # a town's bad word file is reported before a model is trained
     model = load_or_train(kb, kb_dir=directory, cache_dir=model_cache)
-    return TriageEngine(kb, config, lexicon=municipality_lexicon(directory), model=model)
+    return TriageEngine(kb, config, lexicon=lexicon, model=model)
 
 
 def build_triage(

@@ -17,6 +17,7 @@ import pytest
 from madoguchi import keys
 from madoguchi.agent_console.admin import knowledge
 from madoguchi.chatbot.knowledge import bundled_kb_dir
+from madoguchi.chatbot.lexicon import LexiconName
 from madoguchi.server_commands import demo_kb
 from madoguchi.storage.audit import AuditLog
 from tests.support import ENGINES, LiveServer, make_settings, serve
@@ -155,7 +156,7 @@ async def test_uploads_are_scoped_named_and_need_a_writable_folder(kb_server: Li
     status, body = await upload(kb_server, "admin-b", text, file="kb/tax.yaml")  # town B's admin
     assert status == 404
     status, body = await upload(kb_server, "admin-a", text, file="../../etc/passwd")
-    assert status == 400 and "municipality.yaml or kb/" in str(body["error"])
+    assert status == 400 and "municipality.yaml, kb/<route_id>.yaml or lexicons/" in str(body["error"])
     async with serve(make_settings(tmp_path / "bundled")) as bundled:
         await bundled.add_agent("admin-a", PASSWORD, role="admin", municipality="shiomi")
         status, body = await upload(bundled, "admin-a", text, file="kb/tax.yaml")
@@ -248,3 +249,35 @@ async def test_one_upload_at_a_time_a_second_is_told_to_wait(
     status, body = await upload(kb_server, "admin-a", text, file="kb/tax.yaml")  # the lock was let go
     assert status == 400 and "stopped by the test" in str(body["error"]), body
     assert building.is_set()
+
+
+LOCAL_WORDS = "language: ja\nphrases:\n  disaster: [汐見川があふれ]\n"
+
+
+async def test_a_towns_own_words_travel_in_the_zip_and_a_bad_word_file_is_refused_by_line(
+    kb_server: LiveServer,
+) -> None:
+    """audit16: a zip of the folder dropped its lexicons/ (only municipality.yaml and kb/ were copied), and a bad
+    word file was found only after the model had been rebuilt."""
+    folder = tax_yaml(kb_server).parents[1]
+    (folder / "lexicons").mkdir()
+    (folder / "lexicons" / "local.yaml").write_text(LOCAL_WORDS, encoding="utf-8")
+    before = kb_server.app[keys.TRIAGES]["shiomi"]
+
+    bad = zipped(folder, {"shiomi/lexicons/local.yaml": "language: ja\nphrases:\n  sucide: [x]\n"})
+    status, body = await upload(kb_server, "admin-a", bad, file=None, content_type="application/zip")
+    assert status == 400 and str(body["error"]["message"]).startswith("lexicons/local.yaml:3:")  # type: ignore[index]
+    assert kb_server.app[keys.TRIAGES]["shiomi"] is before
+    assert (folder / "lexicons" / "local.yaml").read_text(encoding="utf-8") == LOCAL_WORDS
+
+    status, body = await upload(kb_server, "admin-a", b"language: ja\nphrases: [\n", file="lexicons/local.yaml")
+    problem = body["problem"]  # one word file alone, by name, refused the same way
+    assert status == 400 and isinstance(problem, dict) and isinstance(problem["line"], int)
+    assert (problem["kind"], problem["file"]) == ("yaml", "lexicons/local.yaml")
+
+    good = zipped(folder, {})
+    status, body = await upload(kb_server, "admin-a", good, file=None, content_type="application/zip")
+    assert status == 200, body
+    assert (folder / "lexicons" / "local.yaml").read_text(encoding="utf-8") == LOCAL_WORDS  # kept, not dropped
+    phrases = kb_server.app[keys.TRIAGES]["shiomi"].engine.lexicon.phrases
+    assert "汐見川があふれ" in phrases[LexiconName.DISASTER]

@@ -1,5 +1,9 @@
 """Knowledge-base upload: one YAML file or a zip of the municipality's folder, all-or-nothing, hot reloaded.
 
+A zip is the whole folder: ``municipality.yaml``, ``kb/*.yaml`` and the town's own words, ``lexicons/*.yaml``
+(and one level of subfolders) — a zip without ``lexicons/`` leaves the town with the bundled words only, as a folder
+without them would. Every lexicon file is checked with the rest, before the model is built.
+
 Why staged: the upload is applied to a copy of the town's folder under ``MADOGUCHI_KB_DIR`` and the copy is
 loaded with the same loader the server starts with, so a mistake comes back as the loader's ``file:line``
 sentence and the live folder and the running triage stay as they were. Only a copy that loads completely
@@ -38,6 +42,7 @@ from madoguchi import keys
 from madoguchi.agent_console.admin import guard
 from madoguchi.chatbot.engine import TriageEngine
 from madoguchi.chatbot.knowledge import KnowledgeBaseError, load_knowledge_base
+from madoguchi.chatbot.lexicon import municipality_lexicon
 from madoguchi.chatbot.llm import Triage
 from madoguchi.chatbot.service import build_engine
 
@@ -45,7 +50,7 @@ MAX_UPLOAD_BYTES: Final = 5 * 1024 * 1024
 MAX_ZIP_FILES: Final = 200
 MAX_UNZIPPED_BYTES: Final = 20 * 1024 * 1024
 READ_CHUNK: Final = 64 * 1024
-FILE_NAME: Final = re.compile(r"(municipality|kb/[a-z0-9_]+)\.ya?ml")
+FILE_NAME: Final = re.compile(r"(municipality|kb/[a-z0-9_]+|lexicons/([a-z0-9_-]+/)?[a-z0-9_-]+)\.ya?ml")
 ZIP_TYPES: Final = frozenset({"application/zip", "application/x-zip-compressed"})
 
 
@@ -76,7 +81,9 @@ class UploadRefused(Exception):
 def _check_name(name: str) -> None:
     if not FILE_NAME.fullmatch(name):
         raise UploadRefused(
-            f"{name or '(no name)'}: name the file municipality.yaml or kb/<route_id>.yaml", kind="name", file=name
+            f"{name or '(no name)'}: name the file municipality.yaml, kb/<route_id>.yaml or lexicons/<name>.yaml",
+            kind="name",
+            file=name,
         )
 
 
@@ -149,6 +156,7 @@ def stage(live: Path, staging: Path, municipality_id: str, name: str | None, dat
         _apply_file(staging, name, data)
     with _reported(staging):
         kb = load_knowledge_base(staging)
+        municipality_lexicon(staging)  # the town's own words (file:line), before the minute-long model build
     if kb.municipality.id != municipality_id:
         raise UploadRefused(
             f"municipality.yaml: id is '{kb.municipality.id}', expected '{municipality_id}'",
