@@ -399,6 +399,64 @@ async def answered_booth_call(booth: Peer, agent: Peer, route: str = "tax") -> s
     return str(cid)
 
 
+async def resident_lines(
+    server: LiveServer,
+    lines: list[str],
+    prefix: str,
+    *,
+    before_leaving: Callable[[Peer], Awaitable[None]] | None = None,
+) -> tuple[str, list[str]]:
+    """A new resident sends ``lines`` (client ids ``{prefix}-{n}``), then ``before_leaving`` with its open peer if
+    given; (their case, those lines as stored)."""
+    home = await resident_peer(server)
+    await home.wait_for("resident.state")
+    cid = None
+    for n, text in enumerate(lines):
+        ack = await home.call("chat.send", {"text": text, "client_id": f"{prefix}-{n}", "language": "ja"})
+        assert "error" not in ack, ack
+        cid = ack.get("consultation_id", cid)
+    if before_leaving is not None:
+        await before_leaving(home)
+    await home.close()
+    assert cid is not None
+    records = server.app[keys.RECORDS]
+    mine = {records.client_key(cid, f"{prefix}-{n}") for n in range(len(lines))}
+    return cid, [line.text for line in await records.chat(cid) if line.client_id in mine]
+
+
+@dataclass(frozen=True)
+class WrittenUpCase:
+    """What :func:`written_up_booth_case` was answered: the booth's request, the agent's offer and chat line."""
+
+    consultation_id: str
+    request: dict[str, Any]
+    offer: dict[str, Any]
+    line: dict[str, Any]
+
+
+async def written_up_booth_case(
+    server: LiveServer, token: str, agent: tuple[str, str], *, question: str, line: str, note: str
+) -> WrittenUpCase:
+    """The booth asks about tax with ``question``; the agent (username, password) goes available, accepts, writes
+    ``line`` in the call's chat, ends the call and submits ``note`` with its wrap-up. Both peers are closed after."""
+    agent_side = await agent_peer(server, *agent)
+    booth = await booth_peer(server, token)
+    await booth.wait_for("booth.state")
+    ok(await agent_side.call("agent.status", {"status": "available"}))
+    request = ok(await booth.call("consultation.request", {"route": "tax", "question": question}))
+    case = request["consultation_id"]
+    offer = await agent_side.wait_for("offer", lambda o: o["consultation_id"] == case)
+    ok(await agent_side.call("offer.accept", {"consultation_id": case}))
+    await booth.wait_for("call.start")
+    said = ok(await agent_side.call("chat.send", {"consultation_id": case, "text": line, "client_id": "a1"}))
+    ok(await agent_side.call("consultation.end", {"consultation_id": case}))
+    await agent_side.wait_for("agent.state", lambda s: s["status"] == "wrap_up")
+    ok(await agent_side.call("wrapup.submit", {"consultation_id": case, "disposition": "resolved", "note": note}))
+    for peer in (agent_side, booth):
+        await peer.close()
+    return WrittenUpCase(str(case), request, offer, said)
+
+
 def dumps(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, default=str)
 

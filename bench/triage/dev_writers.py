@@ -26,9 +26,9 @@ from typing import Any
 
 from sklearn.model_selection import GroupKFold
 
-from madoguchi.chatbot.engine import EngineConfig, TriageEngine
-from madoguchi.chatbot.knowledge import bundled_kb_dir, load_knowledge_base
-from madoguchi.chatbot.model import Example, FastScorer, ModelConfig, fold_for_model, train
+from madoguchi.chatbot.engine import EngineConfig, TriageEngine, TriageResult
+from madoguchi.chatbot.knowledge import KnowledgeBase, bundled_kb_dir, load_knowledge_base
+from madoguchi.chatbot.model import Example, FastScorer, ModelConfig, TriageModel, fold_for_model, train
 from madoguchi.chatbot.model_store import TRAIN_FILE, read_examples
 from madoguchi.chatbot.normalise import normalise_sentences
 from madoguchi.chatbot.rules import apply_rules
@@ -64,7 +64,6 @@ def main() -> int:
         help="with language_low_keep: use the per-language thresholds computed without the urgent-line guard",
     )
     args = parser.parse_args()
-    args.cache.mkdir(parents=True, exist_ok=True)
     kb = load_knowledge_base(bundled_kb_dir())
     config = replace(ModelConfig(), **_overrides(ModelConfig(), args.set))
     engine_config = replace(EngineConfig(), **_overrides(EngineConfig(), args.engine))
@@ -77,21 +76,7 @@ def main() -> int:
     for fold, fit, held in splits:
         if args.writers and fold not in args.writers:
             continue
-        path = args.cache / f"{args.tag}-{fold}.pickle"
-        if path.is_file():
-            model = pickle.loads(path.read_bytes())
-        else:
-            started = time.perf_counter()
-            model = train(fit, kb, config)
-            print(f"{fold}: trained in {time.perf_counter() - started:.0f} s", flush=True)
-            path.write_bytes(pickle.dumps(model))
-        if model.urgent is not None and not hasattr(model.urgent, "lows"):  # pickled before the field existed
-            object.__setattr__(model.urgent, "lows", {})
-        if model.urgent is not None and not hasattr(model.urgent, "highs"):
-            object.__setattr__(model.urgent, "highs", {})
-        for flag in (model.urgent, model.handoff):
-            if flag is not None and not hasattr(flag, "own_cues"):
-                object.__setattr__(flag, "own_cues", {})
+        model = fold_model(args.cache, args.tag, fold, fit, kb, config)
         if args.no_highs and model.urgent is not None:
             model = replace(model, urgent=replace(model.urgent, highs={}))
         if args.highs and model.urgent is not None:
@@ -107,7 +92,7 @@ def main() -> int:
         for e in held:
             writer = e.writer
             r = engine.triage(e.text)
-            c = Counter()
+            c: Counter[str] = Counter()
             c["n"] += 1
             c["route_ok"] += r.route.value == e.route
             if e.handoff:
@@ -117,14 +102,7 @@ def main() -> int:
             else:
                 c["no_handoff"] += 1
                 c["false_handoff"] += r.handoff
-            if e.urgent:
-                c["urgent"] += 1
-                c["caught"] += r.urgent or r.safety_check
-                c["at_once"] += r.urgent
-            else:
-                c["calm"] += 1
-                c["false_urgent"] += r.urgent
-                c["asked"] += r.safety_check
+            count_urgency(c, e, r)
             totals.update(c)
             by_lang.setdefault(e.lang, Counter()).update(c)
             by_writer.setdefault(writer, Counter()).update(c)
@@ -177,6 +155,43 @@ def main() -> int:
     for name in sorted(by_writer):
         print(line(name, by_writer[name]))
     return 0
+
+
+def fold_model(
+    cache: Path, tag: str, fold: str, fit: list[Example], kb: KnowledgeBase, config: ModelConfig
+) -> TriageModel:
+    """The fold's model from ``cache`` (``{tag}-{fold}.pickle``), or trained on ``fit`` now and saved there; a model
+    pickled before a field existed gets that field's empty default."""
+    cache.mkdir(parents=True, exist_ok=True)
+    path = cache / f"{tag}-{fold}.pickle"
+    if path.is_file():
+        model: TriageModel = pickle.loads(path.read_bytes())
+    else:
+        started = time.perf_counter()
+        model = train(fit, kb, config)
+        print(f"{fold}: trained in {time.perf_counter() - started:.0f} s", flush=True)
+        path.write_bytes(pickle.dumps(model))
+    if model.urgent is not None and not hasattr(model.urgent, "lows"):
+        object.__setattr__(model.urgent, "lows", {})
+    if model.urgent is not None and not hasattr(model.urgent, "highs"):
+        object.__setattr__(model.urgent, "highs", {})
+    for flag in (model.urgent, model.handoff):
+        if flag is not None and not hasattr(flag, "own_cues"):
+            object.__setattr__(flag, "own_cues", {})
+    return model
+
+
+def count_urgency(c: Counter[str], e: Example, r: TriageResult) -> None:
+    """The urgency counts of one held-out line: caught (urgent at once or asked), at once; on a calm line the
+    false urgents and the questions asked."""
+    if e.urgent:
+        c["urgent"] += 1
+        c["caught"] += r.urgent or r.safety_check
+        c["at_once"] += r.urgent
+    else:
+        c["calm"] += 1
+        c["false_urgent"] += r.urgent
+        c["asked"] += r.safety_check
 
 
 def grouped_splits(examples: list[Example], k: int) -> list[tuple[str, list[Example], list[Example]]]:

@@ -5,7 +5,8 @@ thanked and sent home, the line it typed lost. Now the pill says 「切れてい
 reconnecting; the server ends the call past the grace period (the agent goes to wrap-up), and the booth back on line
 takes the case up again (`resume`): 「職員との 通信が 切れました。もう一度 おつなぎします」, in line ahead of walk-ins,
 the typed line going with the new case. ``BrowserContext.set_offline`` cuts the kiosk's socket at once, as in
-tests/browser/test_resume.py; the only waits are for the server's grace period (2 s here) to pass."""
+tests/browser/test_resume.py (the same call set-up, tests/browser/calls.py); the only waits are for the server's grace
+period (2 s here) to pass."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from tests.browser.chromium import WAIT_MS, new_page, shot, sign_in
-from tests.browser.test_call_flow import CONSOLE_VIEWPORT, KIOSK_VIEWPORT, assert_video_playing
+from tests.browser.calls import kiosk_in_a_video_call
+from tests.browser.chromium import WAIT_MS, new_page, shot
+from tests.browser.test_call_flow import KIOSK_VIEWPORT
 from tests.support import LiveServer, booth_peer, ok, serve
 from tests.support import make_settings as settings_for_tests
 
@@ -48,22 +50,12 @@ async def server(tmp_path: Path) -> AsyncIterator[LiveServer]:
 async def test_a_booth_cut_past_the_grace_period_is_put_back_in_line_not_thanked(
     server: LiveServer, browser: Browser
 ) -> None:
-    _booth_id, _token, kiosk_path = await server.add_booth("潮見港郵便局ブース")
-    await server.add_agent("kato", "kato-password-1")
-    booth_ctx, booth, booth_problems = await new_page(browser, KIOSK_VIEWPORT)
-    agent_ctx, agent, agent_problems = await new_page(browser, CONSOLE_VIEWPORT)
-    try:
-        await booth.goto(server.base_url + kiosk_path)
-        await booth.get_by_test_id("start-consultation").click()
-        await booth.get_by_test_id("route-tax").click()
-        await sign_in(agent, server.base_url, "kato", "kato-password-1")
-        await agent.get_by_test_id("status-available").click()
-        await agent.get_by_test_id("offer-accept").click(timeout=WAIT_MS)
-        await assert_video_playing(booth, "remote-video")
+    async with kiosk_in_a_video_call(server, browser, "潮見港郵便局ブース", "kato", "kato-password-1") as call:
+        booth, agent = call.booth, call.agent
         pill = booth.locator("#link-quality")
         await expect(pill).to_have_attribute("data-down", "false", timeout=WAIT_MS)
 
-        await booth_ctx.set_offline(True)
+        await call.booth_ctx.set_offline(True)
         await expect(pill).to_have_text("通信の ようす: 切れています")
         notice = booth.get_by_test_id("call-notice")
         await expect(notice).to_have_attribute("data-i18n", "booth.reconnecting.call")
@@ -76,7 +68,7 @@ async def test_a_booth_cut_past_the_grace_period_is_put_back_in_line_not_thanked
         await expect(agent.get_by_test_id("wrapup-submit")).to_be_visible(timeout=WAIT_MS)
         await expect(notice).not_to_have_attribute("data-i18n", "media.failed")
 
-        await booth_ctx.set_offline(False)
+        await call.booth_ctx.set_offline(False)
         await expect(booth.get_by_test_id("call-lost")).to_be_visible(timeout=WAIT_MS)
         await expect(booth.get_by_test_id("call-lost-next")).to_be_visible()
         await expect(booth.get_by_test_id("thanks")).to_be_hidden()
@@ -85,13 +77,8 @@ async def test_a_booth_cut_past_the_grace_period_is_put_back_in_line_not_thanked
         records = await server.export_records()
         assert len(records) == 2, records  # the cut call, and the case taken up again carrying the typed line
         assert TYPED in json.dumps(records, ensure_ascii=False), records
-        unexpected = [
-            p for p in booth_problems + agent_problems if "favicon" not in p and "ERR_INTERNET_DISCONNECTED" not in p
-        ]
+        unexpected = call.unexpected_problems()
         assert not unexpected, unexpected
-    finally:
-        await booth_ctx.close()
-        await agent_ctx.close()
 
 
 async def test_a_booth_waiting_in_line_cut_past_the_grace_period_gets_its_place_back(

@@ -20,8 +20,9 @@ from playwright.async_api import Browser, Page, expect
 
 from madoguchi.media.connection import login_agent
 from madoguchi.media.peer import AgentPeer, BoothPeer
-from tests.browser.chromium import WAIT_MS, new_page, shot, sign_in
-from tests.browser.test_call_flow import CONSOLE_VIEWPORT, KIOSK_VIEWPORT, assert_video_playing
+from tests.browser.calls import kiosk_in_a_video_call, offline_problems
+from tests.browser.chromium import WAIT_MS, new_page, shot
+from tests.browser.test_call_flow import KIOSK_VIEWPORT, assert_video_playing
 from tests.support import LiveServer, serve
 from tests.support import make_settings as settings_for_tests
 
@@ -99,100 +100,87 @@ async def frames_decoded(page: Page) -> int:
 async def test_a_call_survives_the_kiosk_network_dropping_for_three_seconds(
     server: LiveServer, browser: Browser
 ) -> None:
-    _booth_id, _token, kiosk_path = await server.add_booth("潮見港郵便局ブース")
-    await server.add_agent("kato", "kato-password-1")
-    booth_ctx, booth, booth_problems = await new_page(browser, KIOSK_VIEWPORT)
-    agent_ctx, agent, agent_problems = await new_page(browser, CONSOLE_VIEWPORT)
-    stop = asyncio.Event()
-    chat_tasks: list[asyncio.Task[None]] = []
-    try:
-        await booth.goto(server.base_url + kiosk_path)
-        await booth.get_by_test_id("start-consultation").click()
-        await booth.get_by_test_id("route-tax").click()
-        await sign_in(agent, server.base_url, "kato", "kato-password-1")
-        await agent.get_by_test_id("status-available").click()
-        await agent.get_by_test_id("offer-accept").click(timeout=WAIT_MS)
-        await assert_video_playing(booth, "remote-video")
-        await assert_video_playing(agent, "remote-video")
+    async with kiosk_in_a_video_call(server, browser, "潮見港郵便局ブース", "kato", "kato-password-1") as call:
+        booth_ctx, booth, agent = call.booth_ctx, call.booth, call.agent
+        stop = asyncio.Event()
+        chat_tasks: list[asyncio.Task[None]] = []
+        try:
+            await assert_video_playing(agent, "remote-video")
 
-        booth_sent: list[str] = []
-        agent_sent: list[str] = []
-        chat_tasks = [
-            asyncio.ensure_future(chatter(booth, "住民", booth_sent, stop)),
-            asyncio.ensure_future(chatter(agent, "職員", agent_sent, stop)),
-        ]
-        await asyncio.sleep(1.5)
+            booth_sent: list[str] = []
+            agent_sent: list[str] = []
+            chat_tasks = [
+                asyncio.ensure_future(chatter(booth, "住民", booth_sent, stop)),
+                asyncio.ensure_future(chatter(agent, "職員", agent_sent, stop)),
+            ]
+            await asyncio.sleep(1.5)
 
-        # --- the kiosk's network drops for about three seconds while both keep typing
-        await booth_ctx.set_offline(True)
-        sent_before_cut = len(booth_sent)
-        await expect(booth.get_by_test_id("connection-status")).to_have_attribute("data-state", "offline")
-        await expect(booth.locator("body")).to_have_attribute("data-reconnecting", "true")
-        await expect(booth.get_by_test_id("call-notice")).to_be_visible()
-        # the other side is told the resident's link is down
-        await expect(agent.get_by_test_id("call-notice")).to_have_attribute(
-            "data-i18n", "media.peer_lost", timeout=WAIT_MS
-        )
-        await asyncio.sleep(1.0)
-        await expect(booth.locator('[data-testid="chat-log"] li[data-pending="true"]').first).to_be_visible()
-        await shot(booth, "resume-1-kiosk-reconnecting-call")
-        await shot(agent, "resume-2-console-peer-lost")
-        await asyncio.sleep(max(0.0, CUT_S - 1.0))
-        cut_lines = booth_sent[sent_before_cut:]
-        await booth_ctx.set_offline(False)
+            # --- the kiosk's network drops for about three seconds while both keep typing
+            await booth_ctx.set_offline(True)
+            sent_before_cut = len(booth_sent)
+            await expect(booth.get_by_test_id("connection-status")).to_have_attribute("data-state", "offline")
+            await expect(booth.locator("body")).to_have_attribute("data-reconnecting", "true")
+            await expect(booth.get_by_test_id("call-notice")).to_be_visible()
+            # the other side is told the resident's link is down
+            await expect(agent.get_by_test_id("call-notice")).to_have_attribute(
+                "data-i18n", "media.peer_lost", timeout=WAIT_MS
+            )
+            await asyncio.sleep(1.0)
+            await expect(booth.locator('[data-testid="chat-log"] li[data-pending="true"]').first).to_be_visible()
+            await shot(booth, "resume-1-kiosk-reconnecting-call")
+            await shot(agent, "resume-2-console-peer-lost")
+            await asyncio.sleep(max(0.0, CUT_S - 1.0))
+            cut_lines = booth_sent[sent_before_cut:]
+            await booth_ctx.set_offline(False)
 
-        await expect(booth.get_by_test_id("connection-status")).to_have_attribute(
-            "data-state", "ready", timeout=WAIT_MS
-        )
-        await asyncio.sleep(1.5)  # keep talking a little after the link is back
-        stop.set()
-        await asyncio.gather(*chat_tasks)
-        assert len(cut_lines) >= 5, f"only {len(cut_lines)} lines were typed during the cut"
+            await expect(booth.get_by_test_id("connection-status")).to_have_attribute(
+                "data-state", "ready", timeout=WAIT_MS
+            )
+            await asyncio.sleep(1.5)  # keep talking a little after the link is back
+            stop.set()
+            await asyncio.gather(*chat_tasks)
+            assert len(cut_lines) >= 5, f"only {len(cut_lines)} lines were typed during the cut"
 
-        # --- every line of both people exactly once on both screens, in seq order
-        expected = set(booth_sent) | set(agent_sent)
-        booth_lines = await wait_until_all_shown(booth, expected)
-        agent_lines = await wait_until_all_shown(agent, expected)
-        assert_once_in_seq_order(booth_lines, expected, "kiosk")
-        assert_once_in_seq_order(agent_lines, expected, "console")
-        assert [line["seq"] for line in booth_lines] == [line["seq"] for line in agent_lines]
-        records = await server.export_records()
-        transcript = [line["text"] for line in records[0]["transcript"]]
-        assert sorted(transcript) == sorted(expected), "the record holds every line once"
+            # --- every line of both people exactly once on both screens, in seq order
+            expected = set(booth_sent) | set(agent_sent)
+            booth_lines = await wait_until_all_shown(booth, expected)
+            agent_lines = await wait_until_all_shown(agent, expected)
+            assert_once_in_seq_order(booth_lines, expected, "kiosk")
+            assert_once_in_seq_order(agent_lines, expected, "console")
+            assert [line["seq"] for line in booth_lines] == [line["seq"] for line in agent_lines]
+            records = await server.export_records()
+            transcript = [line["text"] for line in records[0]["transcript"]]
+            assert sorted(transcript) == sorted(expected), "the record holds every line once"
 
-        # --- the media came back on fresh connections without anyone pressing anything
-        for page in (booth, agent):
-            resumes = await page.get_by_test_id("remote-video").get_attribute("data-resumes")
-            assert resumes is not None and int(resumes) >= 1, "the call was not rebuilt after the cut"
-        await expect(booth.get_by_test_id("remote-video")).to_have_attribute(
-            "data-connection", "connected", timeout=WAIT_MS
-        )
-        await expect(agent.get_by_test_id("remote-video")).to_have_attribute(
-            "data-connection", "connected", timeout=WAIT_MS
-        )
-        before = {"booth": await frames_decoded(booth), "agent": await frames_decoded(agent)}
-        await assert_video_playing(booth, "remote-video")
-        await assert_video_playing(agent, "remote-video")
-        assert await frames_decoded(booth) > before["booth"]
-        assert await frames_decoded(agent) > before["agent"]
-        await expect(booth.get_by_test_id("call-notice")).to_be_hidden(timeout=WAIT_MS)
-        await expect(agent.get_by_test_id("call-notice")).to_be_hidden(timeout=WAIT_MS)
-        await expect(booth.get_by_test_id("message")).to_be_hidden()
-        await shot(booth, "resume-3-kiosk-back")
-        await shot(agent, "resume-4-console-back")
+            # --- the media came back on fresh connections without anyone pressing anything
+            for page in (booth, agent):
+                resumes = await page.get_by_test_id("remote-video").get_attribute("data-resumes")
+                assert resumes is not None and int(resumes) >= 1, "the call was not rebuilt after the cut"
+            await expect(booth.get_by_test_id("remote-video")).to_have_attribute(
+                "data-connection", "connected", timeout=WAIT_MS
+            )
+            await expect(agent.get_by_test_id("remote-video")).to_have_attribute(
+                "data-connection", "connected", timeout=WAIT_MS
+            )
+            before = {"booth": await frames_decoded(booth), "agent": await frames_decoded(agent)}
+            await assert_video_playing(booth, "remote-video")
+            await assert_video_playing(agent, "remote-video")
+            assert await frames_decoded(booth) > before["booth"]
+            assert await frames_decoded(agent) > before["agent"]
+            await expect(booth.get_by_test_id("call-notice")).to_be_hidden(timeout=WAIT_MS)
+            await expect(agent.get_by_test_id("call-notice")).to_be_hidden(timeout=WAIT_MS)
+            await expect(booth.get_by_test_id("message")).to_be_hidden()
+            await shot(booth, "resume-3-kiosk-back")
+            await shot(agent, "resume-4-console-back")
 
-        # Chromium logs the WebSocket it failed while offline; nothing else may go wrong.
-        unexpected = [
-            p for p in booth_problems + agent_problems if "favicon" not in p and "ERR_INTERNET_DISCONNECTED" not in p
-        ]
-        assert not unexpected, unexpected
-    finally:
-        stop.set()
-        for task in chat_tasks:
-            with contextlib.suppress(Exception):
-                await task
-        await booth_ctx.close()
-        await agent_ctx.close()
+            # Chromium logs the WebSocket it failed while offline; nothing else may go wrong.
+            unexpected = call.unexpected_problems()
+            assert not unexpected, unexpected
+        finally:
+            stop.set()
+            for task in chat_tasks:
+                with contextlib.suppress(Exception):
+                    await task
 
 
 async def test_a_waiting_kiosk_keeps_its_place_through_a_network_drop(server: LiveServer, browser: Browser) -> None:
@@ -238,7 +226,7 @@ async def test_a_waiting_kiosk_keeps_its_place_through_a_network_drop(server: Li
         assert offer["booth_name"] == "潮見港郵便局ブース"
         await agent.call("offer.accept", {"consultation_id": offer["consultation_id"]})
         await expect(booth.get_by_test_id("end-call")).to_be_visible(timeout=WAIT_MS)
-        unexpected = [p for p in problems if "favicon" not in p and "ERR_INTERNET_DISCONNECTED" not in p]
+        unexpected = offline_problems(problems)
         assert not unexpected, unexpected
     finally:
         await agent.close()

@@ -21,10 +21,27 @@ from madoguchi.chatbot.lexicon import LexiconName
 from madoguchi.server_commands import demo_kb
 from madoguchi.storage.audit import AuditLog
 from tests.support import ENGINES, LiveServer, make_settings, serve
+from tests.trained_model import TrainedModel
 
 PASSWORD = "correct horse battery"
 OLD = "住民税は、前の年（1月〜12月）の所得をもとに"
 NEW = "【改訂】住民税は、前の年の所得をもとに"
+
+
+@pytest.fixture
+def user_cache(tmp_path: Path, trained_model: TrainedModel, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An upload builds its engine with the user's cache alone (``$XDG_CACHE_HOME/madoguchi``): here one that holds
+    the session's trained model under the keys of the bundled town and of the town with the NEW answer (an answer
+    is not trained on, so the upload loads the model instead of training the same one again for a minute)."""
+    cache = tmp_path / "user-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    answered = tmp_path / "new-answer" / "shiomi"
+    shutil.copytree(bundled_kb_dir("shiomi"), answered)
+    tax = answered / "kb" / "tax.yaml"
+    tax.write_text(tax.read_text(encoding="utf-8").replace(OLD, NEW), encoding="utf-8")
+    for town in (bundled_kb_dir("shiomi"), answered):
+        trained_model.seed(town, cache / "madoguchi")
+    return cache
 
 
 @pytest.fixture
@@ -72,9 +89,7 @@ def zipped(folder: Path, replace: dict[str, str]) -> bytes:
     return buffer.getvalue()
 
 
-# A changed knowledge base retrains the triage model inside the upload (5,085 corpus lines since the third
-# round of writers): about one minute on a quiet 2-core machine, four and more when it is shared and busy.
-@pytest.mark.timeout(420)
+@pytest.mark.usefixtures("user_cache")
 async def test_a_valid_file_replaces_the_knowledge_base_and_the_running_triage(kb_server: LiveServer) -> None:
     text = tax_yaml(kb_server).read_text(encoding="utf-8")
     assert OLD in text and NEW not in answers(kb_server)
@@ -128,6 +143,7 @@ async def test_an_invalid_file_is_reported_by_file_and_line_and_changes_nothing(
     assert actions == ["kb.upload_refused"]
 
 
+@pytest.mark.usefixtures("user_cache")
 async def test_a_zip_of_the_folder_is_all_or_nothing(kb_server: LiveServer) -> None:
     folder = tax_yaml(kb_server).parents[1]
     original = tax_yaml(kb_server).read_text(encoding="utf-8")
@@ -163,6 +179,7 @@ async def test_uploads_are_scoped_named_and_need_a_writable_folder(kb_server: Li
         assert status == 409 and "MADOGUCHI_KB_DIR" in str(body["error"])
 
 
+@pytest.mark.usefixtures("user_cache")
 async def test_the_demo_uploads_into_a_copy_of_the_sample_under_the_data_dir(tmp_path: Path) -> None:
     """`madoguchi demo` refused every upload (「MADOGUCHI_KB_DIR が設定されていません」): it now answers from a writable
     copy of the sample under the data dir, so a mistake gets its file:line report and a good file is taken, while

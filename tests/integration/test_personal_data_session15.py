@@ -12,16 +12,7 @@ from typing import Any
 from madoguchi import keys
 from madoguchi.domain.privacy import ADDRESS_MASK, PHONE_MASK
 from tests.integration.test_admin_web import PASSWORD
-from tests.support import (
-    LiveServer,
-    agent_peer,
-    booth_peer,
-    make_settings,
-    office_hours_clock,
-    ok,
-    resident_peer,
-    serve,
-)
+from tests.support import make_settings, office_hours_clock, resident_lines, serve, written_up_booth_case
 
 CLEAR = ("1-2-3-101", "１－２－３", "123-4")
 
@@ -32,21 +23,6 @@ def clear_in(value: Any) -> list[str]:
     text = json.dumps(value, ensure_ascii=False, default=str)
     found = [piece for piece in CLEAR if piece in text]
     return found + [group for group in ("090", "1234", "5678") if re.search(f"(?<!\\d){group}(?!\\d)", text)]
-
-
-async def resident_lines(server: LiveServer, lines: list[str], prefix: str) -> tuple[str, list[str]]:
-    home = await resident_peer(server)
-    await home.wait_for("resident.state")
-    cid = None
-    for n, text in enumerate(lines):
-        ack = await home.call("chat.send", {"text": text, "client_id": f"{prefix}-{n}", "language": "ja"})
-        assert "error" not in ack, ack
-        cid = ack.get("consultation_id", cid)
-    await home.close()
-    assert cid is not None
-    records = server.app[keys.RECORDS]
-    mine = {records.client_key(cid, f"{prefix}-{n}") for n in range(len(lines))}
-    return cid, [line.text for line in await records.chat(cid) if line.client_id in mine]
 
 
 async def test_phone_pieces_with_fillers_and_hyphen_addresses_are_stored_masked(tmp_path: Path) -> None:
@@ -66,35 +42,19 @@ async def test_phone_pieces_with_fillers_and_hyphen_addresses_are_stored_masked(
         assert said == [f"住所は汐見{ADDRESS_MASK}です", f"鹿児島県熊毛郡汐見町汐見{ADDRESS_MASK}", PHONE_MASK]
 
         # at the booth: the question, the agent's transfer note and the wrap-up note
-        agent = await agent_peer(server, "agent1", PASSWORD)
-        booth = await booth_peer(server, token)
-        await booth.wait_for("booth.state")
-        ok(await agent.call("agent.status", {"status": "available"}))
-        request = ok(
-            await booth.call(
-                "consultation.request", {"route": "tax", "question": "〒891-3701 鹿児島県汐見町汐見123-4 の税金"}
-            )
+        case = await written_up_booth_case(
+            server,
+            token,
+            ("agent1", PASSWORD),
+            question="〒891-3701 鹿児島県汐見町汐見123-4 の税金",
+            line="住所は汐見1-2-3-101ですね",
+            note="汐見町汐見１－２－３の方、090 えっと 1234-5678",
         )
-        case = request["consultation_id"]
-        offer = await agent.wait_for("offer", lambda o: o["consultation_id"] == case)
-        assert clear_in(offer) == []
-        ok(await agent.call("offer.accept", {"consultation_id": case}))
-        await booth.wait_for("call.start")
-        ok(
-            await agent.call(
-                "chat.send", {"consultation_id": case, "text": "住所は汐見1-2-3-101ですね", "client_id": "a1"}
-            )
-        )
-        ok(await agent.call("consultation.end", {"consultation_id": case}))
-        await agent.wait_for("agent.state", lambda s: s["status"] == "wrap_up")
-        note = "汐見町汐見１－２－３の方、090 えっと 1234-5678"
-        ok(await agent.call("wrapup.submit", {"consultation_id": case, "disposition": "resolved", "note": note}))
-        for peer in (agent, booth):
-            await peer.close()
+        assert clear_in(case.offer) == []
 
         records = server.app[keys.RECORDS]
-        for cid in (one, two, three, case):
+        for cid in (one, two, three, case.consultation_id):
             assert clear_in([line.text for line in await records.chat(cid)]) == [], cid
         rows = await server.export_records()
-        assert {row["consultation_id"] for row in rows} >= {one, two, three, case}
+        assert {row["consultation_id"] for row in rows} >= {one, two, three, case.consultation_id}
         assert clear_in(rows) == []

@@ -16,13 +16,12 @@ from tests.integration.test_pii_everywhere import search_database
 from tests.pii import Leaks, Sample
 from tests.support import (
     LiveServer,
-    agent_peer,
-    booth_peer,
+    Peer,
     make_settings,
     office_hours_clock,
-    ok,
-    resident_peer,
+    resident_lines,
     serve,
+    written_up_booth_case,
 )
 
 MY_NUMBER = "123456789018"  # the right check digit
@@ -33,65 +32,47 @@ def leaks() -> Leaks:
     return Leaks([Sample("my_number", MY_NUMBER, MY_NUMBER), Sample("my_number", "123456789017", "1234 5678 9017")])
 
 
-async def resident_lines(server: LiveServer, lines: list[str], prefix: str) -> tuple[str, list[str]]:
-    """A new resident sends ``lines``; (their case, the lines as stored)."""
-    home = await resident_peer(server)
-    await home.wait_for("resident.state")
-    cid = None
-    for n, text in enumerate(lines):
-        ack = await home.call("chat.send", {"text": text, "client_id": f"{prefix}-{n}", "language": "ja"})
-        assert "error" not in ack, ack
-        cid = ack.get("consultation_id", cid)
-    # a client id that is a personal number: refused, nothing stored, and the answer does not repeat it
+async def refuse_a_personal_number_client_id(home: Peer) -> None:
+    """A client id that is a personal number: refused, and the answer does not repeat it."""
     refused = await home.call("chat.send", {"text": "はい", "client_id": MY_NUMBER, "language": "ja"})
     assert refused["error"]["code"] == "invalid_payload" and "personal number" in refused["error"]["message"]
     assert not any(group in json.dumps(refused) for group in GROUPS)
-    await home.close()
-    assert cid is not None
-    records = server.app[keys.RECORDS]
-    stored = await records.chat(cid)
-    assert MY_NUMBER not in [line.client_id for line in stored]
-    mine = {records.client_key(cid, f"{prefix}-{n}") for n in range(len(lines))}
-    return cid, [line.text for line in stored if line.client_id in mine]
+
+
+async def stored_lines(server: LiveServer, lines: list[str], prefix: str) -> tuple[str, list[str]]:
+    """A new resident sends ``lines`` and a client id that is a personal number; (their case, the lines as stored),
+    the refused client id stored nowhere."""
+    cid, said = await resident_lines(server, lines, prefix, before_leaving=refuse_a_personal_number_client_id)
+    assert MY_NUMBER not in [line.client_id for line in await server.app[keys.RECORDS].chat(cid)]
+    return cid, said
 
 
 async def test_pieces_corrections_and_colons_are_stored_masked(tmp_path: Path) -> None:
     async with serve(make_settings(tmp_path), clock=office_hours_clock()) as server:
         await server.add_agent("agent1", PASSWORD)
         _booth_id, token, _ = await server.add_booth()
-        cid, said = await resident_lines(server, ["1234です", "5678です", "9018です"], "desu")
+        cid, said = await stored_lines(server, ["1234です", "5678です", "9018です"], "desu")
         assert said == [f"{MY_NUMBER_MASK}です"] * 3
-        corrected, said = await resident_lines(server, ["番号は 1234 5678", "9017", "9018"], "fix")
+        corrected, said = await stored_lines(server, ["番号は 1234 5678", "9017", "9018"], "fix")
         assert said == [f"番号は {MY_NUMBER_MASK}", MY_NUMBER_MASK, MY_NUMBER_MASK]
 
         # the booth's question and the agent's line, groups joined by colons
-        agent = await agent_peer(server, "agent1", PASSWORD)
-        booth = await booth_peer(server, token)
-        await booth.wait_for("booth.state")
-        ok(await agent.call("agent.status", {"status": "available"}))
-        request = ok(
-            await booth.call("consultation.request", {"route": "tax", "question": "税金の相談 1234:5678:9018"})
+        case = await written_up_booth_case(
+            server,
+            token,
+            ("agent1", PASSWORD),
+            question="税金の相談 1234:5678:9018",
+            line="1234：5678：9018です",
+            note="済",
         )
-        assert request["masked"] == 1
-        case = request["consultation_id"]
-        offer = await agent.wait_for("offer", lambda o: o["consultation_id"] == case)
-        ok(await agent.call("offer.accept", {"consultation_id": case}))
-        await booth.wait_for("call.start")
-        line = ok(
-            await agent.call("chat.send", {"consultation_id": case, "text": "1234：5678：9018です", "client_id": "a1"})
-        )
-        assert line["masked"] == 1
-        ok(await agent.call("consultation.end", {"consultation_id": case}))
-        await agent.wait_for("agent.state", lambda s: s["status"] == "wrap_up")
-        ok(await agent.call("wrapup.submit", {"consultation_id": case, "disposition": "resolved", "note": "済"}))
-        for peer in (agent, booth):
-            await peer.close()
-        assert offer["summary"] is not None and MY_NUMBER_MASK in json.dumps(offer["summary"], ensure_ascii=False)
+        assert case.request["masked"] == 1 and case.line["masked"] == 1
+        summary = case.offer["summary"]
+        assert summary is not None and MY_NUMBER_MASK in json.dumps(summary, ensure_ascii=False)
 
         found = leaks()
         assert await search_database(found, server.settings.effective_database_url) > 10
         rows = await server.export_records()
-        assert {row["consultation_id"] for row in rows} >= {cid, corrected, case}
+        assert {row["consultation_id"] for row in rows} >= {cid, corrected, case.consultation_id}
         found.data("export", rows)
         assert found.found == []
 

@@ -17,8 +17,10 @@ import pytest
 
 from madoguchi import ui
 from madoguchi.chatbot.knowledge import bundled_kb_dir, load_knowledge_base
+from madoguchi.chatbot.service import model_cache
 from madoguchi.domain.routes import ROUTE_IDS
 from tests.support import login_cookie, make_settings, serve
+from tests.trained_model import TrainedModel
 
 PASSWORD = "route-names-password-1"
 
@@ -51,8 +53,12 @@ def page_texts(body: str) -> dict[str, dict[str, str]]:
     return data
 
 
-async def test_the_kiosk_and_the_console_show_the_municipality_files_names(tmp_path: Path, renamed_kb: Path) -> None:
-    async with serve(make_settings(tmp_path, kb_dir=renamed_kb)) as live:
+async def test_the_kiosk_and_the_console_show_the_municipality_files_names(
+    tmp_path: Path, renamed_kb: Path, trained_model: TrainedModel
+) -> None:
+    settings = make_settings(tmp_path, kb_dir=renamed_kb)
+    trained_model.seed(renamed_kb / "shiomi", model_cache(settings))  # a route's new name is not trained on
+    async with serve(settings) as live:
         _, _, kiosk = await live.add_booth()
         await live.add_agent("tanaka", PASSWORD)
         cookie = await login_cookie(live.base_url, "tanaka", PASSWORD)

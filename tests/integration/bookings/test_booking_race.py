@@ -29,6 +29,7 @@ from madoguchi.storage.db import open_database
 from madoguchi.storage.models import Booking, BookingSlot
 from madoguchi.storage.testing import temporary_database_url
 from tests.support import REDIS_TEST_URL, delete_redis_keys
+from tests.trained_model import TrainedModel
 
 MADOGUCHI = Path(sys.executable).with_name("madoguchi")
 LISTENING = re.compile(r"madoguchi listening on (http://[0-9.]+:\d+)")
@@ -66,8 +67,8 @@ def next_open_day(kb_root: Path) -> datetime:
 
 
 START_S = 120.0
-"""A first start trains the triage model for this test's town (its own knowledge base): seconds on a quiet machine,
-over a minute on a loaded one."""
+"""A start loads the triage model the session trained (``trained_model``: a desk's capacity is not trained on), a few
+seconds; training it at the first start took over a minute on a loaded machine."""
 
 
 async def start_server(name: str, root: Path, env: dict[str, str]) -> tuple[asyncio.subprocess.Process, str, Path]:
@@ -96,8 +97,10 @@ async def start_server(name: str, root: Path, env: dict[str, str]) -> tuple[asyn
 
 
 @pytest.fixture
-async def two_servers(tmp_path: Path) -> AsyncIterator[tuple[list[str], str, Path]]:
+async def two_servers(tmp_path: Path, trained_model: TrainedModel) -> AsyncIterator[tuple[list[str], str, Path]]:
     kb_root = town_with_capacity_three(tmp_path)
+    user_cache = tmp_path / "cache"  # the processes' $XDG_CACHE_HOME, holding the model under this town's key
+    trained_model.seed(kb_root / "shiomi", user_cache / "madoguchi")
     prefix = f"mdbook:{secrets.token_hex(6)}"
     processes: list[asyncio.subprocess.Process] = []
     try:
@@ -112,6 +115,7 @@ async def two_servers(tmp_path: Path) -> AsyncIterator[tuple[list[str], str, Pat
                 MADOGUCHI_BOOKING_REQUESTS_PER_MINUTE="100000",
                 MADOGUCHI_BOOKING_CREATES_PER_ADDRESS_PER_DAY="100000",
                 MADOGUCHI_BOOKING_CREATES_PER_HOUR="100000",
+                XDG_CACHE_HOME=str(user_cache),
                 PYTHONUNBUFFERED="1",
             )
             try:
