@@ -373,6 +373,12 @@ class Consultation(BaseModel):
     offer_expires_at: float | None = None
     declined_until: dict[str, float] = Field(default_factory=dict)
     answered_at: float | None = None
+    talked_before_s: float = Field(
+        default=0.0,
+        description="seconds of the earlier calls of this case (a transfer, or a call cut and answered again): "
+        "answered_at is the current call's start, so the resident's wait is (answered_at - queued) minus this, "
+        "and the handling time is (ended_at - answered_at) plus this",
+    )
     ended_at: float | None = None
     resident_lost_at: float | None = None
     agent_lost_at: float | None = None
