@@ -112,6 +112,7 @@ async def two_servers(tmp_path: Path) -> AsyncIterator[tuple[list[str], str, Pat
                 MADOGUCHI_BOOKING_REQUESTS_PER_MINUTE="100000",
                 MADOGUCHI_BOOKING_CREATES_PER_ADDRESS_PER_DAY="100000",
                 MADOGUCHI_BOOKING_CREATES_PER_HOUR="100000",
+                MADOGUCHI_BOOKING_CREATES_PER_PERSON_PER_DAY="100000",
                 PYTHONUNBUFFERED="1",
             )
             try:
