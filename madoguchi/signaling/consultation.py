@@ -421,6 +421,14 @@ class Consultation(BaseModel):
         return upgrade_consultation(data) if isinstance(data, dict) else data
 
     @property
+    def waiting_from(self) -> float:
+        """When the resident's waiting counts from, as shown and alarmed on: the queue time less the earlier calls'
+        talk (a transferred case waited since its first request minus the time it was being helped; ux16: both
+        consoles showed 「2:35 待ち」 for a case that had talked two of those minutes). Queue order stays
+        ``enqueued_at``."""
+        return self.enqueued_at + self.talked_before_s
+
+    @property
     def resident(self) -> Participant:
         """The resident's side (a booth or a resident at home); always the first party."""
         return self.participants[0].participant
