@@ -1,6 +1,6 @@
 """The talk of a case's earlier calls (session 16): ``consultations.talked_before_s``.
 
-Revision ID: 0017_ux16b_talked_before
+Revision ID: 0018_ux16b_talked_before
 Revises: 0016_codes13_booking_code_width
 Create Date: 2026-12-08
 
@@ -20,8 +20,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0017_ux16b_talked_before"
-down_revision: str | None = "0016_codes13_booking_code_width"
+revision: str = "0018_ux16b_talked_before"
+down_revision: str | None = "0017_booth16_booth_names"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
