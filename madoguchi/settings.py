@@ -312,7 +312,16 @@ class Settings(BaseSettings):
     )
     booking_lookups_per_minute: float = Field(default=20.0, gt=0, description="booking code lookups per address")
     booking_creates_per_address_per_day: int = Field(
-        default=5, gt=0, description="new anonymous bookings one client address may make a day (booking_desk.flood)"
+        default=20,
+        gt=0,
+        description="new anonymous bookings one client address may make a day (booking_desk.flood); an address may "
+        "be a post office's Wi-Fi shared by many residents (5 before session 16)",
+    )
+    booking_creates_per_person_per_day: int = Field(
+        default=3,
+        gt=0,
+        description="new anonymous bookings one person may make a day: the same contact (phone number, e-mail), or "
+        "without one the same name from the same address (booking_desk.flood)",
     )
     booking_creates_per_hour: int = Field(
         default=30, gt=0, description="new anonymous bookings from all addresses together an hour (bursts of that many)"

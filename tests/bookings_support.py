@@ -53,6 +53,7 @@ async def running(data_dir: Path, *, start: float = MONDAY_8AM, **overrides: Any
     clock = ShiftedClock(start)
     overrides.setdefault("booking_creates_per_address_per_day", 1000)  # booking_desk.flood: its own tests set it
     overrides.setdefault("booking_creates_per_hour", 1000)
+    overrides.setdefault("booking_creates_per_person_per_day", 1000)
     settings = make_settings(data_dir, **overrides)
     await database_from_template(settings)
     app = app_for_tests(settings, clock=clock)

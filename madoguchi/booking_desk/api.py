@@ -23,7 +23,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from madoguchi import keys, ui
 from madoguchi.booking_desk.flood import MESSAGE as TOO_MANY_BOOKINGS
-from madoguchi.booking_desk.flood import NewBookings, TooManyBookings
+from madoguchi.booking_desk.flood import NewBookings, TooManyBookings, person_key
 from madoguchi.booking_desk.guesses import TooManyWrongCodes, WrongCodes
 from madoguchi.booking_desk.service import ERRORS, BookingDesk, BookingRequest, DeskError, FoundSlot
 from madoguchi.bookings import codes
@@ -114,10 +114,14 @@ NEW_BOOKINGS = web.AppKey("booking_new", NewBookings)
 
 
 def error(code: str, message: str | None = None, *, retry_after: float | None = None) -> web.Response:
-    headers = {"Retry-After": str(max(1, math.ceil(retry_after)))} if retry_after is not None else None
-    return web.json_response(
-        {"error": {"code": code, "message": message or MESSAGES[code]}}, status=STATUS[code], headers=headers
-    )
+    """A refusal; one that passes (``retry_after``) says when in ``Retry-After`` and in the body
+    (``retry_after_s``, whole seconds), so the page can tell the resident the time to try again."""
+    body: dict[str, Any] = {"code": code, "message": message or MESSAGES[code]}
+    headers = None
+    if retry_after is not None:
+        seconds = max(1, math.ceil(retry_after))
+        headers, body["retry_after_s"] = {"Retry-After": str(seconds)}, seconds
+    return web.json_response({"error": body}, status=STATUS[code], headers=headers)
 
 
 def same_site(request: web.Request) -> bool:
@@ -217,11 +221,12 @@ async def get_slots(request: web.Request) -> web.StreamResponse:
 async def post_booking(request: web.Request) -> web.StreamResponse:
     body: BookingBody = await _body(request, BookingBody)
     desk, brake, address = request.app[DESK], request.app[NEW_BOOKINGS], ui.client_address(request)
-    brake.take(address, desk.now().timestamp())  # booking_desk.flood: per address a day, everyone an hour
+    person = person_key(address, body.name_kana, body.contact)
+    brake.take(address, desk.now().timestamp(), person)  # booking_desk.flood: per address and person a day, all an hour
     try:
         record = await _book(desk, body)
     except DeskError:
-        brake.give_back(address)
+        brake.give_back(address, person)
         raise
     return web.json_response(
         {
@@ -324,6 +329,7 @@ def setup(app: web.Application) -> None:
     app[NEW_BOOKINGS] = NewBookings(
         per_address_per_day=settings.booking_creates_per_address_per_day,
         per_hour=settings.booking_creates_per_hour,
+        per_person_per_day=settings.booking_creates_per_person_per_day,
     )
     app.router.add_get("/api/slots", get_slots)
     app.router.add_post("/api/bookings", post_booking)

@@ -9,8 +9,12 @@ Definitions (every duration in seconds):
 - **volume**: consultations requested in the range (booth requests and web chats, bot-only ones included).
 - **queued**: those that asked for a person: a booth request at once, a web chat when the bot handed it over.
   The wait counts from that moment (``queued_at``), never from the start of the bot conversation.
-- **answered**: queued and taken by a person (``answered_at``). **abandoned**: queued, never answered, and the
-  resident left (state ``abandoned``). Abandons that waited less than ``short_abandon_s`` are **short abandons**:
+- **answered**: queued and taken by a person (``answered_at``, the answer of the case's current call).
+  **wait** of the answered: the resident's waiting only, ``answered_at - queued_at - talked_before_s``: before
+  the first answer and between the calls of a transferred case (or of a call cut and answered again), never the
+  talk of an earlier call (``talked_before_s``, 0 for a case with one call). **abandoned**: queued, never
+  answered, and the resident left (state ``abandoned``). Abandons that waited less than ``short_abandon_s`` are
+  **short abandons**:
   counted apart (``abandoned_short``) and left out of ``abandoned``, the abandon rate, the waits and the service
   level — a resident who pressed the wrong button and left at once did not give up on a wait. **callbacks**:
   queued, never answered, and the resident left a number for a call-back instead (end reason ``callback``):
@@ -22,7 +26,8 @@ Definitions (every duration in seconds):
   (answered or abandoned, short abandons left out).
 - **service_level** = answered within the route's target / (answered + abandoned); the target is per route with
   a default.
-- **aht_s** (average handling time) = mean of talk (``ended_at - answered_at``) + wrap-up
+- **aht_s** (average handling time) = mean of talk (``ended_at - answered_at + talked_before_s``: every call of
+  the case) + wrap-up
   (``wrapped_up_at - ended_at``, 0 when the case closed without one) over cases whose call ended.
 - **bot_containment** = web chats the bot finished without a person / web chats that are finished with the bot
   (finished without a person, or handed over); **handoff_rate** = handed over / the same.
@@ -72,6 +77,8 @@ class ConsultationRow:
     agent_id: str | None = None
     satisfaction: float | None = None
     end_reason: str | None = None
+    talked_before_s: float | None = None
+    """Seconds of the case's earlier calls (a transfer, a call cut and answered again); None: none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +119,7 @@ class Columns:
     closed_at: Sequence[float | None]
     satisfaction: Sequence[float | None]
     end_reason: Sequence[str]
+    talked_before_s: Sequence[float | None]
 
 
 def _epoch(value: datetime | None) -> float | None:
@@ -135,6 +143,7 @@ def columns_of(rows: Iterable[ConsultationRow]) -> Columns:
         closed_at=[_epoch(r.closed_at) for r in listed],
         satisfaction=[r.satisfaction for r in listed],
         end_reason=[r.end_reason or _NO_KEY for r in listed],
+        talked_before_s=[r.talked_before_s for r in listed],
     )
 
 
@@ -209,6 +218,7 @@ class _Derived:
         chat = np.array(c.channel, dtype=object) == "chat"
         queued_at, answered_at = times(c.queued_at), times(c.answered_at)
         ended_at, wrapped_at, closed_at = times(c.ended_at), times(c.wrapped_up_at), times(c.closed_at)
+        talked_before = np.nan_to_num(times(c.talked_before_s), nan=0.0)
         self.size = len(state)
         self.queued = ~np.isnan(queued_at)
         self.answered = self.queued & ~np.isnan(answered_at)
@@ -216,7 +226,7 @@ class _Derived:
         self.callback = self.queued & ~self.answered & (np.array(c.end_reason, dtype=object) == CALLBACK_END_REASON)
         abandoned = self.queued & ~self.answered & ~self.callback & (state == "abandoned")
         with np.errstate(invalid="ignore"):
-            answer_wait = np.where(self.answered, _micros(answered_at - queued_at), 0)
+            answer_wait = np.where(self.answered, _micros(answered_at - queued_at - talked_before), 0)
             abandon_wait = np.where(abandoned, _micros(closed_at - queued_at), 0)
             routes = np.array(c.route, dtype=object)
             target = np.full(self.size, round(settings.target_s * _US), dtype=np.int64)
@@ -226,7 +236,7 @@ class _Derived:
             self.abandoned = abandoned & ~self.short
             self.within = self.answered & (answer_wait <= target)
             self.handled = self.answered & ~np.isnan(ended_at)
-            self.talk = np.where(self.handled, _micros(ended_at - answered_at), 0)
+            self.talk = np.where(self.handled, _micros(ended_at - answered_at + talked_before), 0)
             self.wrap = np.where(self.handled, _micros(wrapped_at - ended_at), 0)
         self.answer_wait = answer_wait
         self.waited = self.answered | self.abandoned

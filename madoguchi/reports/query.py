@@ -83,6 +83,7 @@ def report_query(where: ReportFilter) -> Select[Any]:
             Consultation.agent_id,
             _satisfaction_column(),
             Consultation.end_reason,
+            Consultation.talked_before_s,
         ),
         where,
     )
@@ -114,6 +115,7 @@ def columns_query(where: ReportFilter, dialect: str) -> Select[Any]:
         _epoch(Consultation.closed_at, dialect),
         cast(_satisfaction_column(), Float),
         func.coalesce(Consultation.end_reason, no_key),
+        cast(Consultation.talked_before_s, Float),
     ]
     return _filtered(select(*columns), where)
 
@@ -155,6 +157,7 @@ def _rows(raw: Any) -> Iterator[ConsultationRow]:
             agent_id=values[13],
             satisfaction=None if rating is None else float(rating),
             end_reason=values[15],
+            talked_before_s=values[16],
         )
 
 

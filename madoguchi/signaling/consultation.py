@@ -373,6 +373,12 @@ class Consultation(BaseModel):
     offer_expires_at: float | None = None
     declined_until: dict[str, float] = Field(default_factory=dict)
     answered_at: float | None = None
+    talked_before_s: float = Field(
+        default=0.0,
+        description="seconds of the earlier calls of this case (a transfer, or a call cut and answered again): "
+        "answered_at is the current call's start, so the resident's wait is (answered_at - queued) minus this, "
+        "and the handling time is (ended_at - answered_at) plus this",
+    )
     ended_at: float | None = None
     resident_lost_at: float | None = None
     agent_lost_at: float | None = None
@@ -424,6 +430,14 @@ class Consultation(BaseModel):
     @classmethod
     def _upgrade(cls, data: Any) -> Any:
         return upgrade_consultation(data) if isinstance(data, dict) else data
+
+    @property
+    def waiting_from(self) -> float:
+        """When the resident's waiting counts from, as shown and alarmed on: the queue time less the earlier calls'
+        talk (a transferred case waited since its first request minus the time it was being helped; ux16: both
+        consoles showed 「2:35 待ち」 for a case that had talked two of those minutes). Queue order stays
+        ``enqueued_at``."""
+        return self.enqueued_at + self.talked_before_s
 
     @property
     def resident(self) -> Participant:

@@ -455,6 +455,8 @@ class Counter(Presence):
         c.leave(agent_participant(agent_id), now)
         self._extras_leave(c, now, "transferred")
         c.agent_lost_at = None  # that agent's link is no longer this case's concern
+        if c.answered_at is not None:
+            c.talked_before_s += max(0.0, now - c.answered_at)
         c.answered_at = None
         # The agent sent it away on purpose: it is not theirs to answer (nor to count as someone who can) until
         # someone else has taken it, unless they were told nobody else can and sent it anyway (back_to_me); a

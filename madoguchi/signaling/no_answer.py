@@ -61,7 +61,7 @@ def no_answer(
         if hours is not None and not open_now(hours, c.route, datetime.fromtimestamp(now, tz=UTC)):
             return "closed"
         return "nobody"
-    if now - c.enqueued_at >= counter.config.no_answer_wait_s:
+    if now - c.waiting_from >= counter.config.no_answer_wait_s:
         return "long_wait"
     return None
 

@@ -356,6 +356,8 @@ class Presence(Routing):
             c.leave(Participant.agent(agent_id), now)
         self._extras_leave(c, now, "agent_link_lost")
         c.agent_lost_at = None
+        if c.answered_at is not None:
+            c.talked_before_s += max(0.0, now - c.answered_at)
         c.answered_at = None
         c.call_lost = True  # the resident's screen says the call was cut, after a reload too
         self._fire(c, Trigger.AGENT_GONE, now, agent_id=agent_id, reason="agent_link_lost")

@@ -47,8 +47,11 @@ def _resident_gone(e: PendingRecord, at: datetime) -> dict[str, object]:
 
 
 def _agent_gone(e: PendingRecord, at: datetime) -> dict[str, object]:
-    """Only a call that was running ends; a ringing offer that returns leaves no column behind."""
-    return {"ended_at": at, "end_reason": "agent_link_lost"} if e.previous == State.ACTIVE else {}
+    """Only a call that was running ends; a ringing offer that returns leaves no column behind. The call's talk is
+    added to ``talked_before_s`` (the case is back in line; the next answer starts a new call)."""
+    if e.previous != State.ACTIVE:
+        return {}
+    return {"ended_at": at, "end_reason": "agent_link_lost", "talked_before_s": e.consultation.talked_before_s}
 
 
 def _wrapped_up(e: PendingRecord, at: datetime) -> dict[str, object]:
@@ -69,6 +72,12 @@ def _rerouted(e: PendingRecord, at: datetime) -> dict[str, object]:
     return {"route": e.consultation.route, "urgent": e.consultation.urgent}
 
 
+def _transferred(e: PendingRecord, at: datetime) -> dict[str, object]:
+    """Rerouted, and the call that ended is added to ``talked_before_s``: the wait the reports count is then the
+    resident's waiting only (before the first answer and between calls), never the talk of an earlier call."""
+    return {**_rerouted(e, at), "talked_before_s": e.consultation.talked_before_s}
+
+
 COLUMNS: dict[Trigger, Columns] = {
     Trigger.HANDOFF: _rerouted,
     Trigger.OFFER: lambda e, at: {"offered_at": at},
@@ -79,7 +88,7 @@ COLUMNS: dict[Trigger, Columns] = {
     Trigger.RESIDENT_GONE: _resident_gone,
     Trigger.AGENT_GONE: _agent_gone,
     Trigger.END: _ended,
-    Trigger.TRANSFER: _rerouted,
+    Trigger.TRANSFER: _transferred,
     Trigger.WRAP_UP: _wrapped_up,
     Trigger.WRAP_UP_TIMEOUT: _wrap_up_timed_out,
     Trigger.INTERRUPT: _closed,

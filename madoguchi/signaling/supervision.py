@@ -188,7 +188,7 @@ class StrandedCheck:
         if waits is None:
             waits = self._waits[kind] = self._counter.overflow_waits(c.municipality_id, c.route, urgent=c.urgent)
         now = self._now
-        overflowed = tuple([now >= c.enqueued_at + wait for wait in waits]) if waits else ()
+        overflowed = tuple([now >= c.waiting_from + wait for wait in waits]) if waits else ()
         away = tuple(c.not_back_to) if c.not_back_to else ()
         key = (c.municipality_id, c.route, c.language, overflowed, away, c.urgent)
         found = self._known.get(key)
@@ -259,8 +259,8 @@ def supervisor_view(
                 place=booth.place if booth else None,
                 state=c.state.value,
                 offered_to=c.offered_to,
-                waiting_since=c.enqueued_at,
-                waited_s=round(now - c.enqueued_at, 1),
+                waiting_since=c.waiting_from,
+                waited_s=round(max(0.0, now - c.waiting_from), 1),
                 position=positions[key],
                 stranded=is_stranded(c),
                 booked=c.booking is not None,
@@ -321,7 +321,7 @@ def supervisor_view(
     rest = booths_rest(counter, ordered[BOOTH_ROWS:])
     # one definition of "waiting now" for the tile and the list: every case in the queue, a ringing one too (a
     # transferred case ringing at a desk showed in the list as 呼び出し中 but not in いま 待っている方: 1 against 2)
-    longest = max((now - c.enqueued_at for c in queue), default=0.0)
+    longest = max((max(0.0, now - c.waiting_from) for c in queue), default=0.0)
     figures = SupervisorToday(
         received=today.received,
         answered=today.answered,
@@ -516,7 +516,7 @@ def alarms(
             else:
                 oldest, count = found
                 groups[group] = (c if c.enqueued_at < oldest.enqueued_at else oldest, count + 1)
-        if c.urgent and now - c.enqueued_at > URGENT_WAIT_S:
+        if c.urgent and now - c.waiting_from > URGENT_WAIT_S:
             urgent_late.append(c)
         first = longest_by_route.get(c.route)
         if first is None or c.enqueued_at < first.enqueued_at:
@@ -529,13 +529,13 @@ def alarms(
     out += [_alert("urgent_waiting", c, now, action="sv.do.urgent_waiting") for c in urgent_late]
     for route, c in sorted(longest_by_route.items()):
         target = rules.target_s(route)
-        if now - c.enqueued_at > target:
+        if now - c.waiting_from > target:
             out.append(
                 SupervisorAlert(
                     kind="over_target",
                     key=f"over_target:{route}",
                     route=route,
-                    waited_s=round(now - c.enqueued_at, 1),
+                    waited_s=round(max(0.0, now - c.waiting_from), 1),
                     target_s=target,
                     action="sv.do.over_target",
                 )
@@ -583,6 +583,6 @@ def _alert(kind: str, c: Consultation, now: float, *, action: str) -> Supervisor
         language=c.language,
         urgent=c.urgent,
         channel=c.channel.value,
-        waited_s=round(now - c.enqueued_at, 1),
+        waited_s=round(max(0.0, now - c.waiting_from), 1),
         action=action,
     )

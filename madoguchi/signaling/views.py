@@ -97,7 +97,7 @@ def case_fields(c: Consultation, facts: Facts) -> dict[str, object]:
         "urgent": c.urgent,
         "prioritised": c.prioritised,
         "source_count": c.source_count,
-        "waited_s": round(facts.now - c.enqueued_at, 1),
+        "waited_s": round(max(0.0, facts.now - c.waiting_from), 1),
         "booking": c.booking,
         # only when the admin gave any: the queue snapshot is sent to many agents at each change
         **({"booth_names": dict(booth.names)} if booth and booth.names else {}),
@@ -228,7 +228,7 @@ def queue_snapshot(counter: Counter, agent_id: str, facts: Facts, *, limit: int 
                 {
                     **case_fields(c, facts),
                     "state": c.state.value,
-                    "waiting_since": c.enqueued_at,
+                    "waiting_since": c.waiting_from,
                     "resident_away": c.resident_lost_at is not None,
                 }
             )
@@ -249,8 +249,8 @@ def queue_position(
             "position": pos.position,
             "wait_estimate_s": pos.wait_estimate_s,
             "agents_on_duty": pos.agents_on_duty,
-            "requested_at": c.enqueued_at,
-            "waited_s": round(max(0.0, facts.now - c.enqueued_at), 1),
+            "requested_at": c.waiting_from,
+            "waited_s": round(max(0.0, facts.now - c.waiting_from), 1),
             "ringing": c.state == State.OFFERED,
             "route": c.route,
             "transferred": c.transferred_by is not None,
@@ -274,8 +274,8 @@ def resident_consultation(counter: Counter, c: Consultation, facts: Facts) -> Re
         pos = counter.position(c.id)
         fields["position"] = pos.position
         fields["wait_estimate_s"] = pos.wait_estimate_s
-        fields["requested_at"] = c.enqueued_at
-        fields["waited_s"] = round(max(0.0, facts.now - c.enqueued_at), 1)
+        fields["requested_at"] = c.waiting_from
+        fields["waited_s"] = round(max(0.0, facts.now - c.waiting_from), 1)
         fields["call_lost"] = c.call_lost
         fields["transferred"] = c.transferred_by is not None
         fields["moved"] = c.moved_by_staff

@@ -9,6 +9,13 @@ supervisor's 「今日」 figures count the case (:func:`madoguchi.domain.outcom
 abandoned, short_abandoned, in_hand; empty for a web chat that never asked for a person), so a sheet counted in
 Excel agrees with /reports: a call-back request is state ``abandoned`` (the resident stopped waiting) but outcome
 ``callback``, never an abandon.
+
+A transferred case (or a call cut and answered again) has several calls. The row keeps its columns as before
+(``route``, ``agent_*`` and ``answered_at`` are the last call's), ``waited_s`` is the resident's waiting only
+(request to the first answer, plus the waiting between calls, never an earlier call's talk:
+``consultations.talked_before_s``) and ``handled_s`` the talk of every call, as /reports counts them. The
+column ``legs``, appended last (session 16, so older sheets' columns keep their places), lists each call: its
+route, agent, answer, end and talk seconds (from ``consultation_participants`` and the transfer events).
 """
 
 from __future__ import annotations
@@ -21,7 +28,18 @@ from sqlalchemy import and_, case, func, or_, select
 
 from madoguchi.domain.outcomes import outcome
 from madoguchi.storage.db import Database
-from madoguchi.storage.models import Booth, ChatMessage, Consultation, ConsultationEvent, Place, Staff
+from madoguchi.storage.models import (
+    Booth,
+    ChatMessage,
+    Consultation,
+    ConsultationEvent,
+    ConsultationParticipant,
+    Place,
+    Staff,
+)
+
+ROUTE_EVENTS = ("transfer", "move")
+"""Events that change a case's route and name the route before (``from_route``) in their detail."""
 
 
 def iso(value: datetime | None) -> str | None:
@@ -61,6 +79,7 @@ EXPORT_FIELDS = (
     "link_weak_s",
     "summary",
     "transcript",
+    "legs",
 )
 """The keys of every export row dict, in the order CSV columns use."""
 
@@ -149,15 +168,65 @@ async def export_rows(
                     transcripts[line.consultation_id].append(
                         {"seq": line.seq, "sender": line.sender, "text": line.text, "at": iso(line.at)}
                     )
+            legs = await _legs(session, {row[0].id: row[0].route for row in rows})
         for consultation, booth_name, place_name, agent_username, agent_name, queued_at in rows:
             agent = (agent_name or agent_username, agent_username)
             row = _export_row(consultation, booth_name, place_name, agent, transcripts[consultation.id])
+            row["legs"] = legs.get(consultation.id) or None
             row["outcome"] = _outcome(consultation, queued_at, short_abandon_s)
             yield row
         if len(rows) < batch:
             return
         last = rows[-1][0]
         after = (last.requested_at, last.id)
+
+
+async def _legs(session: Any, routes: Mapping[str, str]) -> dict[str, list[dict[str, Any]]]:
+    """Each case's calls, oldest first: one per agent stint (``consultation_participants``, role ``agent``). A
+    call's route is the ``from_route`` of the first transfer or move at or after its answer (the transfer that
+    ended it), else the case's route; talk is the stint's end minus its start (None while it runs)."""
+    if not routes:
+        return {}
+    ids = list(routes)
+    stints = (
+        await session.execute(
+            select(ConsultationParticipant, Staff.username, Staff.display_name)
+            .outerjoin(Staff, ConsultationParticipant.staff_id == Staff.id)
+            .where(ConsultationParticipant.consultation_id.in_(ids), ConsultationParticipant.role == "agent")
+            .order_by(ConsultationParticipant.consultation_id, ConsultationParticipant.joined_at)
+        )
+    ).all()
+    if not stints:
+        return {}
+    changes: dict[str, list[tuple[datetime, str]]] = {}
+    events = await session.scalars(
+        select(ConsultationEvent)
+        .where(ConsultationEvent.consultation_id.in_(ids), ConsultationEvent.kind.in_(ROUTE_EVENTS))
+        .order_by(ConsultationEvent.consultation_id, ConsultationEvent.at, ConsultationEvent.id)
+    )
+    for event in events:
+        before = (event.detail or {}).get("from_route")
+        if isinstance(before, str):
+            changes.setdefault(event.consultation_id, []).append((_aware(event.at), before))
+    legs: dict[str, list[dict[str, Any]]] = {}
+    for stint, username, display_name in stints:
+        joined, left = _aware(stint.joined_at), None if stint.left_at is None else _aware(stint.left_at)
+        later = [before for at, before in changes.get(stint.consultation_id, []) if at >= joined]
+        legs.setdefault(stint.consultation_id, []).append(
+            {
+                "route": later[0] if later else routes[stint.consultation_id],
+                "agent_name": display_name or username,
+                "agent_username": username,
+                "answered_at": iso(joined),
+                "ended_at": iso(left),
+                "talk_s": _seconds(joined, left),
+            }
+        )
+    return legs
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _queued_at() -> Any:
@@ -196,6 +265,8 @@ def _export_row(
 ) -> dict[str, Any]:
     """``agent``: the answering agent's display name (「窓口 一郎」, as /reports shows them) and username."""
     wait_end = row.answered_at or row.ended_at or row.closed_at
+    before = row.talked_before_s or 0.0
+    waited, handled = _seconds(row.requested_at, wait_end), _seconds(row.answered_at, row.ended_at)
     exported: dict[str, Any] = {
         "consultation_id": row.id,
         "municipality_id": row.municipality_id,
@@ -216,8 +287,8 @@ def _export_row(
         "ended_at": iso(row.ended_at),
         "wrapped_up_at": iso(row.wrapped_up_at),
         "closed_at": iso(row.closed_at),
-        "waited_s": _seconds(row.requested_at, wait_end),
-        "handled_s": _seconds(row.answered_at, row.ended_at),
+        "waited_s": None if waited is None else round(max(0.0, waited - before), 3),
+        "handled_s": None if handled is None else round(handled + before, 3),
         "end_reason": row.end_reason,
         "disposition": row.disposition,
         "note": row.note,
@@ -225,5 +296,6 @@ def _export_row(
         **link_columns(row.link_quality),
         "summary": row.summary,
         "transcript": transcript,
+        "legs": None,
     }
     return {name: exported[name] for name in EXPORT_FIELDS}

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -202,6 +203,11 @@ class Consultation(Base):
     requested_at: Mapped[datetime]
     offered_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]
+    """The current (last) call's answer; a transfer or a cut call sets it again."""
+    talked_before_s: Mapped[float | None] = mapped_column(Float, default=None)
+    """Seconds of the earlier calls (transfers, calls cut and answered again); NULL: none (or stored before
+    session 16). The resident's wait is answered_at - queued minus this; the handling, ended_at - answered_at plus
+    this."""
     ended_at: Mapped[datetime | None]
     wrapped_up_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]

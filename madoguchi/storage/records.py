@@ -83,6 +83,7 @@ TRANSITION_COLUMNS = frozenset(
         "urgent",
         "offered_at",
         "answered_at",
+        "talked_before_s",
         "ended_at",
         "wrapped_up_at",
         "closed_at",

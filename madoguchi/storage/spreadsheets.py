@@ -68,6 +68,7 @@ HEADERS: Final[Mapping[str, Mapping[str, str]]] = {
         "link_weak_s": "映像を下げた時間（秒）",
         "summary": "要約",
         "transcript": "やりとり",
+        "legs": "通話ごと（窓口・職員・時刻・通話秒）",
     },
 }
 """Column names by language; ``keys`` (the field names themselves) is always available."""
@@ -220,12 +221,38 @@ def _transcript(value: Any, row: Mapping[str, Any], options: ExportOptions) -> A
     return [{**line, "sender": senders.get(line["sender"], line["sender"])} for line in value]
 
 
+def _legs(value: Any, row: Mapping[str, Any], options: ExportOptions) -> Any:
+    """Each call of the case on its own line: 「1. 保険・年金 窓口 一郎 09:44:01〜09:45:20（79秒）」 (local times when
+    the export has a zone, else UTC ISO)."""
+    if not isinstance(value, list):
+        return value
+
+    def when(at: Any) -> str:
+        if not isinstance(at, str):
+            return ""
+        if options.zone is None:
+            return at
+        return local_time(at, options.zone).strftime("%H:%M:%S")
+
+    lines = []
+    for number, leg in enumerate(value, start=1):
+        route = _route(leg.get("route"), row, options)
+        talk = leg.get("talk_s")
+        seconds = "" if talk is None else f"（{round(float(talk))}秒）"
+        lines.append(
+            f"{number}. {route} {leg.get('agent_name') or ''} {when(leg.get('answered_at'))}〜"
+            f"{when(leg.get('ended_at'))}{seconds}"
+        )
+    return "\n".join(lines)
+
+
 _NAMED_BY: Final[Mapping[str, Callable[[Any, Mapping[str, Any], ExportOptions], Any]]] = {
     "route": _route,
     "municipality_id": _town,
     "state": _state,
     "summary": _summary,
     "transcript": _transcript,
+    "legs": _legs,
 }
 """Columns whose readable value needs more than :data:`VALUE_NAMES` (the town's names, the row's outcome)."""
 
@@ -320,7 +347,7 @@ def write_xlsx(
 ) -> None:
     """One sheet, one row per consultation, times as Excel dates in ``zone``; text cells are typed as text,
     figures as numbers; with Japanese headers, values by name (:func:`display_value`)."""
-    options = ExportOptions(headers=headers, route_names=route_names, municipality_names=municipality_names)
+    options = ExportOptions(headers=headers, route_names=route_names, municipality_names=municipality_names, zone=zone)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("consultations")
     sheet.freeze_panes = "A2"

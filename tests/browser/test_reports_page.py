@@ -77,6 +77,9 @@ async def test_supervisor_reads_todays_figures_and_downloads_the_csv(server: Liv
         await expect(page.get_by_test_id("report-status")).to_have_attribute("data-state", "ready", timeout=WAIT_MS)
 
         await expect(page.get_by_test_id("kpi-volume").locator(".kpi-value")).to_have_text("3")
+        # ux16: the tile says it counts bot-only chats too (the supervisor's 「職員を 呼んだ 相談」 does not)
+        await expect(page.get_by_test_id("kpi-volume")).to_contain_text("自動案内だけの 分も 含む")
+        await shot(page, "ux16-reports-volume-label")
         await expect(page.get_by_test_id("kpi-answered").locator(".kpi-value")).to_have_text("1")
         await expect(page.get_by_test_id("kpi-abandoned").locator(".kpi-value")).not_to_have_text("—")
         callbacks = page.get_by_test_id("kpi-callbacks")

@@ -101,6 +101,10 @@ async def test_supervisor_offers_a_stranded_case_to_a_named_agent(server: LiveSe
         await expect(case.locator(".waited")).to_have_text(re.compile(r"^待ち \d+(分\d+)?秒$"))
         await expect(sv.get_by_test_id("sv-today-longest")).to_have_text(re.compile(r"^\d+(分\d+)?秒$"))
         await expect(sv.get_by_test_id("sv-today-sum")).to_contain_text("折り返し 0")
+        # ux16: what the first figure counts (a case that asked for a person), not the report's 「相談件数」
+        await expect(sv.get_by_test_id("sv-today-sum")).to_contain_text("職員を 呼んだ 1")
+        await expect(sv.locator("body")).to_contain_text("職員を 呼んだ 相談")
+        await shot(sv, "ux16-supervisor-today-labels")
         await sv.get_by_test_id("sv-sound").click()  # silence
         await expect(sv.get_by_test_id("sv-sound")).to_have_attribute("aria-pressed", "true")
         layout: list[str] = []

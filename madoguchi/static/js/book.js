@@ -8,10 +8,10 @@
 import { applyTranslations, browserLanguage, initI18n, language, setLanguage, t } from "./i18n.js";
 import { followTownName } from "./townname.js";
 import { TabMemory } from "./tabmemory.js";
-import { CONTACT_ERROR, TIME_GONE, contactProblem, nameLooksRight } from "./bookinput.js";
+import { CONTACT_ERROR, TIME_GONE, contactProblem, nameHasKanji, nameLooksRight } from "./bookinput.js";
 import { formatBookingCode } from "./numbers.js";
 import { noticeClock } from "./clock.js";
-import { formatDay, formatDayWithTimes, formatTimeRange } from "./dates.js";
+import { formatDay, formatDayAndTime, formatDayWithTimes, formatTimeRange } from "./dates.js";
 import { LanguagePicker } from "./langpicker.js";
 
 const BOOK_AGAIN = new Set(["cancelled", "no_show", "done"]); // a booking that is no more: offer a new one
@@ -121,8 +121,16 @@ function showError(text, { code = null, near = "submit" } = {}) {
   box.scrollIntoView?.({ block: "nearest" }); // scroll-margin (book.css) keeps it clear of the sticky bar
 }
 
-function errorText(code) {
+// A refusal that passes (too many bookings: booking_desk.flood) says the day and time to try again (ux16 M9:
+// 「しばらく」 alone left a resident at a post office not knowing whether to wait a minute or come back tomorrow).
+const SAYS_WHEN = Object.freeze({ too_many_bookings: "book.error.too_many_bookings_until" });
+
+function errorText(code, retryAfterS = null) {
   if (code === "personal_number") return t("privacy.personal_number");
+  if (SAYS_WHEN[code] && Number.isFinite(retryAfterS) && retryAfterS > 0) {
+    const at = new Date(Math.ceil((Date.now() + retryAfterS * 1000) / 60000) * 60000); // the next whole minute
+    return t(SAYS_WHEN[code], { when: formatDayAndTime(at) });
+  }
   const key = `book.error.${code}`;
   const text = t(key);
   return text === key ? t("book.error.invalid") : text;
@@ -143,7 +151,7 @@ async function api(method, path, body) {
   const data = await response.json().catch(() => ({}));
   if (!response.ok) {
     const code = data?.error?.code ?? "invalid";
-    throw Object.assign(new Error(errorText(code)), { code });
+    throw Object.assign(new Error(errorText(code, data?.error?.retry_after_s ?? null)), { code });
   }
   return data;
 }
@@ -286,7 +294,8 @@ async function submit(event) {
   const name = $("book-name-kana").value.trim();
   if (!nameLooksRight(name)) {
     // an empty field is asked for, not blamed for numbers nobody typed (ux12)
-    showError(t(name ? "book.error.name" : "book.error.name_missing"), { code: "name" });
+    const key = !name ? "book.error.name_missing" : nameHasKanji(name) ? "book.error.name_kanji" : "book.error.name";
+    showError(t(key), { code: "name" });
     $("book-name-kana").focus();
     return;
   }

@@ -12,6 +12,13 @@ export function nameLooksRight(text) {
   return /[A-Za-z\u00c0-\u024f\u1e00-\u1eff]/.test(plain) && /^[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff .'\-]+$/.test(plain);
 }
 
+/** Whether a name was written in kanji (漢字, or Chinese characters): the form asks for how it is read — the staff
+ *  call the name aloud and 東海林 or 王 has more than one reading — so the page asks for furigana with an example
+ *  (ux16: 「山田 花子」 got the general 「カタカナ、ひらがな、または ローマ字で」 and no word about kanji). */
+export function nameHasKanji(text) {
+  return /[\p{Script=Han}\u3005\u3006]/u.test(text);
+}
+
 /** Whether the text's digits (any width) are the twelve of a 個人番号 with the right check digit
  *  (domain.pii_digits: my_number_check_digit; the server also reads cue words and symbols, domain.pii_fields). */
 export function looksLikeMyNumber(text) {

@@ -116,6 +116,7 @@ async def two_servers(tmp_path: Path, trained_model: TrainedModel) -> AsyncItera
                 MADOGUCHI_BOOKING_CREATES_PER_ADDRESS_PER_DAY="100000",
                 MADOGUCHI_BOOKING_CREATES_PER_HOUR="100000",
                 XDG_CACHE_HOME=str(user_cache),
+                MADOGUCHI_BOOKING_CREATES_PER_PERSON_PER_DAY="100000",
                 PYTHONUNBUFFERED="1",
             )
             try:

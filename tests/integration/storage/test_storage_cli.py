@@ -37,10 +37,10 @@ async def test_db_upgrade_creates_the_default_sqlite_file_in_a_fresh_data_dir(tm
     result = await run_cli(cli_env(data_dir, None), "db", "upgrade")
 
     assert result.status == 0, result
-    assert "0017_booth16_booth_names" in result.stdout
+    assert "0018_ux16b_talked_before" in result.stdout
     database_file = data_dir / "madoguchi.db"
     assert database_file.exists()
-    assert await current_revision(f"sqlite+aiosqlite:///{database_file}") == "0017_booth16_booth_names"
+    assert await current_revision(f"sqlite+aiosqlite:///{database_file}") == "0018_ux16b_talked_before"
 
 
 async def test_db_upgrade_migrates_an_empty_database(cli: Cli, database_url: str) -> None:
@@ -49,7 +49,7 @@ async def test_db_upgrade_migrates_an_empty_database(cli: Cli, database_url: str
     result = await cli("db", "upgrade")
 
     assert result.status == 0, result
-    assert await current_revision(database_url) == "0017_booth16_booth_names"
+    assert await current_revision(database_url) == "0018_ux16b_talked_before"
 
 
 async def test_user_add_reads_the_password_from_stdin(cli: Cli, database_url: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -285,3 +286,17 @@ def test_breakdowns_can_be_left_out() -> None:
 
     assert "by_route" in figures
     assert "by_agent" not in figures
+
+
+def test_a_transferred_case_waits_only_while_nobody_talks_and_its_handling_counts_every_call() -> None:
+    """ux16 H3: ``answered_at`` is the last call's answer; the 100 s of the first call are not waiting."""
+    first_wait, first_talk, between, last_talk = 5.0, 100.0, 20.0, 30.0
+    row = booth("T", wait=first_wait + first_talk + between, talk=last_talk, wrap=10)
+    transferred = replace(row, talked_before_s=100.0)
+
+    figures = compute([transferred], KpiSettings(target_s=120))
+
+    assert figures["asa_s"] == first_wait + between
+    assert figures["service_level"] == 1
+    assert figures["talk_s"] == first_talk + last_talk
+    assert figures["aht_s"] == first_talk + last_talk + 10

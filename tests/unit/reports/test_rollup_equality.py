@@ -79,6 +79,7 @@ def random_rows(seed: int, count: int) -> list[ConsultationRow]:
                 place_id=BOOTH_PLACES[booth_id] if booth_id else None,
                 agent_id=agent,
                 satisfaction=rng.choice([None, 1.0, 2.0, 3.0]),
+                talked_before_s=rng.choice([None, None, 0.0, rng.uniform(0, 90)]) if answered else None,
             )
         )
     return rows

@@ -547,3 +547,14 @@ def test_the_view_built_with_kept_answers_equals_the_view_built_afresh_over_a_ra
         supervisor_view(desk.counter, desk.TOWN, now, booths=booths, rules=rules)  # keeps answers for the next step
     # both answers were compared many times, and booth alarms too (the town is open all the walk)
     assert changes["stranded"] > 50 and changes["not"] > 50 and changes["offline"] > 50
+
+
+def test_a_transferred_case_shows_the_residents_waiting_not_the_first_call(desk: Any) -> None:
+    """ux16 H3: both consoles showed 「2:35 待ち」 for a case that had talked two of those minutes with the first
+    agent; the wait shown (list, tile, alarms) is the resident's waiting only, as the reports count it."""
+    desk.active_call("c1", "tanaka", now=0.0)
+    desk.counter.transfer("tanaka", "c1", route="elderly_care", now=100.0)
+    snap = supervisor_view(desk.counter, desk.TOWN, 120.0)
+    [case] = [c for c in snap.queue if c.consultation_id == "c1"]
+    assert case.waited_s == 20.0 and case.waiting_since == 100.0  # not 120 s since the request
+    assert snap.today.longest_wait_s == 20.0

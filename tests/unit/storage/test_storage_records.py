@@ -418,6 +418,7 @@ async def test_export_row_has_every_field_with_iso_times_and_durations(scene: Sc
             {"seq": 1, "sender": "resident", "text": "住民票がほしい", "at": "2024-06-03T00:30:50+00:00"},
             {"seq": 2, "sender": "agent", "text": "承知しました", "at": "2024-06-03T00:30:55+00:00"},
         ],
+        "legs": None,  # written without participant rows: no call to list
     }
 
 

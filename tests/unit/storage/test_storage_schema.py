@@ -58,7 +58,7 @@ async def test_upgrade_on_an_empty_database_creates_the_schema_of_the_models(dat
 
     await migrate(database_url)
 
-    assert await current_revision(database_url) == "0017_booth16_booth_names"
+    assert await current_revision(database_url) == "0018_ux16b_talked_before"
     engine = create_engine(database_url)
     try:
         async with engine.connect() as connection:
@@ -75,7 +75,7 @@ async def test_upgrade_on_an_empty_database_creates_the_schema_of_the_models(dat
 async def test_upgrading_again_or_concurrently_changes_nothing(database_url: str) -> None:
     await asyncio.gather(migrate(database_url), migrate(database_url))
     await migrate(database_url)
-    assert await current_revision(database_url) == "0017_booth16_booth_names"
+    assert await current_revision(database_url) == "0018_ux16b_talked_before"
 
 
 async def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:
