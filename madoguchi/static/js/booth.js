@@ -505,6 +505,7 @@ const callScreen = new CallScreen({
   label: "booth",
   banner,
   reconnectingKeys: RECONNECTING_CALL_KEYS,
+  peerLostKey: "booth.call.peer_lost", // what happens now, and that the place is kept (ux16)
   show: () => showScreen("call"),
   onStart: (message) => {
     adoptConsultation({
