@@ -63,3 +63,27 @@ async def test_an_early_booking_gets_one_clear_message_and_keeps_the_booking(bro
         # the booking was given back each time: booked again, not used up
         status, looked = await api.call("GET", f"/api/bookings/{code}")
         assert status == 200 and looked["status"] == "booked", looked
+
+
+async def test_an_empty_question_says_what_to_do(browser: Browser, tmp_path: Path) -> None:
+    """L12: 「きく」 with nothing typed did nothing at all; it says, where the answer would be, to type first or
+    choose a button, and the input gets the focus."""
+    async with running(tmp_path, start=MONDAY_0940) as api:
+        server = LiveServer(app=api.app, base_url=api.base_url, settings=api.app[keys.SETTINGS])
+        _, _, kiosk_path = await server.add_booth("汐見郵便局ブース")
+        for name, viewport in KIOSKS.items():
+            context, kiosk, problems = await new_page(browser, viewport)
+            try:
+                await kiosk.goto(api.base_url + kiosk_path)
+                await kiosk.get_by_test_id("start-consultation").click(timeout=WAIT_MS)
+                await kiosk.get_by_test_id("question-submit").click()
+                box = kiosk.get_by_test_id("question-suggestions")
+                await expect(box).to_be_visible(timeout=WAIT_MS)
+                await expect(box).to_have_text(
+                    "ご用件を 書いてから 「きく」を 押して ください。下の ボタンから えらぶ ことも できます。"
+                )
+                await expect(kiosk.get_by_test_id("question-input")).to_be_focused()
+                await kiosk.screenshot(path=shot_path(f"ux16_{name}_empty_question"))
+                assert [p for p in problems if "favicon" not in p] == [], problems
+            finally:
+                await context.close()
