@@ -12,8 +12,8 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from tests.browser.chromium import WAIT_MS, shot
-from tests.support import office_hours_clock, serve
 from tests.support import make_settings as settings_for_tests
+from tests.support import office_hours_clock, serve
 
 pytestmark = pytest.mark.browser
 

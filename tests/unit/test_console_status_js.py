@@ -15,7 +15,8 @@ CASES = [("ringing", "offer"), ("ringing", "idle"), ("ringing", "call"), ("avail
 def test_ringing_is_said_only_with_the_offer_on_screen() -> None:
     script = (
         f"const m = await import({json.dumps(MODULE.as_uri())});"
-        f"console.log(JSON.stringify({json.dumps(CASES)}.map(([s, v]) => [m.shownStatus(s, v), m.statusKey(m.shownStatus(s, v))])));"
+        f"console.log(JSON.stringify({json.dumps(CASES)}.map(([s, v]) => "
+        "[m.shownStatus(s, v), m.statusKey(m.shownStatus(s, v))])));"
     )
     out = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True, check=True)
     said = json.loads(out.stdout)
