@@ -8,6 +8,8 @@ insides.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from madoguchi.booking_desk.guesses import WrongCodes
 from madoguchi.booking_desk.service import BookingDesk, DeskError
 from madoguchi.bookings import codes
@@ -42,7 +44,13 @@ class BoothCheckIn:
             outcome=outcome.outcome,
             mode=record.mode,
             language=record.language,
+            start=record.start.isoformat(),
+            priority_from=(record.start - timedelta(minutes=self._early_minutes(record.municipality_id))).isoformat(),
         )
+
+    def _early_minutes(self, municipality_id: str) -> int:
+        """How long before its start a booking's check-in goes ahead of walk-ins (the town's plan)."""
+        return self._desk.plan(self._desk.town(municipality_id)).checkin.early_minutes
 
     async def undo(self, code: str) -> None:
         await self._desk.undo_check_in(code)

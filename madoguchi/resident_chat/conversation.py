@@ -13,11 +13,12 @@ from typing import Any, Final
 
 from pydantic import JsonValue
 
-from madoguchi.chatbot.engine import BookingOffer, TriageResult, Turn
+from madoguchi.chatbot.engine import BookingOffer, TriageEngine, TriageResult, Turn
 from madoguchi.chatbot.knowledge import KbEntry
 from madoguchi.chatbot.llm import Triage
 from madoguchi.chatbot.normalise import answer_language
 from madoguchi.domain.languages import fallback_chain
+from madoguchi.domain.routes import FALLBACK_ROUTE
 from madoguchi.signaling.booth_socket import BoothQuestion
 from madoguchi.signaling.consultation import State
 from madoguchi.signaling.counter import CounterError
@@ -602,8 +603,13 @@ class ResidentChat:
         *,
         language: str | None = None,
     ) -> dict[str, Any]:
-        """Queue the case; in ``language`` when given, else in the one the resident writes in (the summary's)."""
+        """Queue the case; in ``language`` when given, else in the one the resident writes in (the summary's). A
+        resident who asked for a person with nothing to route by (:func:`no_topic`) may be taken by any agent of
+        the town, and the offer's summary says they have not said what about yet."""
         summary = await triage.summarise(history, result)
+        topicless = no_topic(triage.engine, result, history)
+        if topicless:
+            summary = summary.model_copy(update={"flags": (NO_TOPIC_FLAG, *summary.flags)})
         return await self._counter.handoff(
             participant,
             cid,
@@ -612,10 +618,28 @@ class ResidentChat:
             summary=summary.model_dump(mode="json"),
             triage=_triage_record(result),
             language=language or summary.language,
+            no_topic=topicless,
         )
 
     async def _history(self, cid: str) -> list[Turn]:
         return _turns(await self._records.chat(cid))
+
+
+NO_TOPIC_FLAG: Final = "用件は まだ 聞いていません（職員と 話したい とだけ）"
+"""The summary's first flag for a resident who asked for a person before saying what about (staff read Japanese)."""
+
+
+def no_topic(engine: TriageEngine, result: TriageResult, history: Sequence[Turn]) -> bool:
+    """Whether a handoff has nothing to route by: not urgent, on the catch-all route (「その他・わからない」), and
+    none of the resident's lines clearly points to another (「Talk to staff」 pressed first: only the request)."""
+    if result.urgent or result.route != FALLBACK_ROUTE:
+        return False
+    said = [turn.text for turn in history if turn.sender == "resident"]
+    for text in said:
+        topic = engine.line_topic(text)
+        if topic.clear and topic.route != FALLBACK_ROUTE:
+            return False
+    return True
 
 
 def _turns(lines: Sequence[ChatLine]) -> list[Turn]:

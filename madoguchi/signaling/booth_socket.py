@@ -60,6 +60,10 @@ class CheckedIn:
     """How the booking meets: ``booth``, ``counter`` or ``video`` (from home)."""
     language: str = "ja"
     """The language the resident booked in: the consultation's, unless they chose another on the kiosk."""
+    start: str = ""
+    """When the booking starts (ISO 8601), and from when a check-in goes ahead of walk-ins (``priority_from``):
+    an early resident is told their time and that the booking is kept (ux16)."""
+    priority_from: str = ""
 
 
 class BookingCheckIn(Protocol):
@@ -187,6 +191,8 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
             raise
         if checked is not None:
             said: dict[str, JsonValue] = {"route": checked.route, "priority": checked.priority}
+            if checked.start:
+                said.update(start=checked.start, priority_from=checked.priority_from)
             ack = {**ack, "booking": {**said, "outcome": checked.outcome, "language": language}}
         return {**ack, "masked": m.masked_count}
 

@@ -323,6 +323,11 @@ class Consultation(BaseModel):
     route: str
     language: str = "ja"
     urgent: bool = False
+    no_topic: bool = Field(
+        default=False,
+        description="the resident asked for a person with nothing to route by (no question yet, or only "
+        "「その他・わからない」): any agent of its town may take it (:meth:`Agent.takes_no_topic`)",
+    )
     urgent_demoted: bool = Field(
         default=False,
         description="urgent, but another urgent case from the same anonymous source was first: not put ahead",

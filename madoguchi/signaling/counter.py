@@ -209,15 +209,25 @@ class Counter(Presence):
         return c
 
     def handoff(
-        self, consultation_id: str, *, resident: str, route: str, urgent: bool, now: float, language: str | None = None
+        self,
+        consultation_id: str,
+        *,
+        resident: str,
+        route: str,
+        urgent: bool,
+        now: float,
+        language: str | None = None,
+        no_topic: bool = False,
     ) -> None:
         """The bot hands a chat to a person: the case joins the queue now. ``language``: the one the resident
         writes in (detected); it replaces the page's language when a speaker of that one would not serve it
-        (an English chat on the Japanese page is an English case; easy Japanese on the Japanese page stays)."""
+        (an English chat on the Japanese page is an English case; easy Japanese on the Japanese page stays).
+        ``no_topic``: they asked for a person with nothing to route by (:attr:`Consultation.no_topic`)."""
         c = self._owned_by_resident(consultation_id, resident)
         if language is not None and not served_by(language, (c.language,)):
             c.language = language
         c.route = route
+        c.no_topic = no_topic
         c.urgent = c.urgent or urgent
         c.urgent_demoted = self._urgent_taken(c)
         c.enqueued_at = now
@@ -452,6 +462,7 @@ class Counter(Presence):
         self.effects.append(CallEnded(c.id, c.resident, agent_id, "transferred"))
         previous_route = c.route
         c.route = route
+        c.no_topic = False  # a person chose where it goes now
         c.leave(agent_participant(agent_id), now)
         self._extras_leave(c, now, "transferred")
         c.agent_lost_at = None  # that agent's link is no longer this case's concern
@@ -507,6 +518,7 @@ class Counter(Presence):
             return
         previous = c.route
         c.route = route
+        c.no_topic = False  # a person chose where it goes now
         c.not_back_to.clear()  # the supervisor's choice: anyone of the route may take it again
         c.moved_by_staff = True
         # recorded like a transfer (an event with both routes, the route column updated), without a new state

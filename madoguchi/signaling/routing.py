@@ -9,6 +9,9 @@ Routing rules:
   (the resident's wait estimate, "no one can answer"), until someone else has taken it, unless they sent it
   knowing nobody else can take it (``back_to_me``: it comes back after the cooldown, the offer says so); a
   supervisor may still offer it to them.
+* A case with nothing to route by (:attr:`Consultation.no_topic`: the resident asked for a person before saying
+  what about) may go to any agent of its town who speaks its language (or through an interpreter), those who serve
+  its route rung first: a free agent greets them and transfers if need be.
 * Queue order: urgent first, then priority, then time of entering the queue (kept when a case comes back).
 * Among matching agents the longest idle gets the offer; an offer that runs out sets that agent ``away`` (and
   the withdrawal says so: ``away``), a declined one keeps the case from them for ``decline_cooldown_s`` (the
@@ -227,7 +230,7 @@ class Routing:
         language: what a change costs grows with the queue, not with its square."""
         out: dict[str, QueuePosition] = {}
         seen: dict[tuple[str, str], int] = {}
-        duty: dict[tuple[str, str, str, bool], tuple[list[Agent], int]] = {}
+        duty: dict[tuple[str, str, str, bool, bool], tuple[list[Agent], int]] = {}
         for c in self.queue():
             group = (c.municipality_id, c.route)
             seen[group] = seen.get(group, 0) + 1
@@ -239,14 +242,18 @@ class Routing:
         return frozenset(a.id for a in self.state.agents.values() if a.on_duty)
 
     def _place(
-        self, c: Consultation, position: int, duty: dict[tuple[str, str, str, bool], tuple[list[Agent], int]]
+        self, c: Consultation, position: int, duty: dict[tuple[str, str, str, bool, bool], tuple[list[Agent], int]]
     ) -> QueuePosition:
         """``duty``: the agents on duty for each town, route, language and urgency, and how many of them are free,
         found once per group (:meth:`positions`) instead of once per case."""
-        key = (c.municipality_id, c.route, c.language, c.urgent)
+        key = (c.municipality_id, c.route, c.language, c.urgent, c.no_topic)
         found = duty.get(key)
         if found is None:
-            agents = [a for a in self.state.agents.values() if a.on_duty and (a.serves(c) or a.takes_urgent(c))]
+            agents = [
+                a
+                for a in self.state.agents.values()
+                if a.on_duty and (a.serves(c) or a.takes_urgent(c) or a.takes_no_topic(c))
+            ]
             if not agents and self.config.interpreter_after_s is not None and not c.urgent:
                 # nobody speaks the language: the route's agents take the case at once, with an interpreter
                 agents = [a for a in self.state.agents.values() if a.on_duty and a.covers(c)]
@@ -303,7 +310,7 @@ class Routing:
 
     def _may_take_speaking(self, agent: Agent, c: Consultation, now: float) -> bool:
         """:meth:`may_take` without the interpreter overflow."""
-        if agent.serves(c) or agent.takes_urgent(c):
+        if agent.serves(c) or agent.takes_urgent(c) or agent.takes_no_topic(c):
             return True
         rule = self.config.overflow_rule(c.municipality_id, c.route)
         if rule is None or now < c.enqueued_at + rule.after_s:

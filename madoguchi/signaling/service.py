@@ -392,13 +392,15 @@ class CounterService:
         summary: dict[str, JsonValue],
         triage: dict[str, JsonValue],
         language: str | None = None,
+        no_topic: bool = False,
     ) -> dict[str, JsonValue]:
         """The bot hands the resident to a person: queue them with the summary staff will read (ack fields);
-        ``language``: the one the resident writes in (``Counter.handoff``). ``no_answer`` is the waiting panel's
-        reason at this moment, so the bot's line can say the same thing (no "connecting you" while nobody can)."""
+        ``language``: the one the resident writes in, ``no_topic``: nothing to route by (``Counter.handoff``).
+        ``no_answer`` is the waiting panel's reason at this moment, so the bot's line can say the same thing (no
+        "connecting you" while nobody can)."""
         now = self._clock()
         op = partial(Counter.handoff, consultation_id=consultation_id, resident=participant, route=route)
-        op = partial(op, urgent=urgent, now=now, language=language)
+        op = partial(op, urgent=urgent, now=now, language=language, no_topic=no_topic)
         await self.run(op, record={"summary": summary, "triage": triage})
         place = await self._place(consultation_id)
         reason = await self._no_answer(consultation_id)

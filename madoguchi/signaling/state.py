@@ -70,6 +70,12 @@ class Agent(BaseModel):
         (they can call 110/119, use an interpreter line or easy Japanese; the offer names the language)."""
         return c.urgent and c.municipality_id in self.municipality_ids
 
+    def takes_no_topic(self, c: Consultation) -> bool:
+        """A resident who asked for a person before saying what about (:attr:`Consultation.no_topic`) has no route
+        to wait on: any agent of their town who speaks their language may greet them and transfer if need be
+        (「Talk to staff」 pressed first was told nobody could answer while an agent of another route sat free)."""
+        return c.no_topic and c.municipality_id in self.municipality_ids and served_by(c.language, self.languages)
+
     def sees(self, municipality_id: str, route: str, language: str, *, urgent: bool) -> bool:
         """A case of this kind is in this agent's queue: one they serve (town, route, language) or, when urgent,
         any of their towns (:meth:`takes_urgent`)."""
@@ -81,8 +87,9 @@ class Agent(BaseModel):
         return ALL_ROUTES in self.routes or route in self.routes
 
     def covers(self, c: Consultation) -> bool:
-        """The case's town and route are this agent's, whatever its language (an interpreter may bridge that)."""
-        return c.municipality_id in self.municipality_ids and self.covers_route(c.route)
+        """The case's town and route are this agent's, whatever its language (an interpreter may bridge that); a
+        case with no topic (:attr:`Consultation.no_topic`) has every route of its town."""
+        return c.municipality_id in self.municipality_ids and (c.no_topic or self.covers_route(c.route))
 
     @property
     def on_duty(self) -> bool:

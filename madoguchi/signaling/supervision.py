@@ -132,7 +132,7 @@ def language_gap(counter: Routing, c: Consultation) -> bool:
     return any(a.on_duty and a.covers(c) and a.id not in c.not_back_to for a in counter.state.agents.values())
 
 
-_GroupKey = tuple[str, str, str, tuple[bool, ...], tuple[str, ...], bool]
+_GroupKey = tuple[str, str, str, tuple[bool, ...], tuple[str, ...], bool, bool]
 _Staffing = tuple[tuple[str, bool, tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...]
 
 
@@ -190,7 +190,7 @@ class StrandedCheck:
         now = self._now
         overflowed = tuple([now >= c.waiting_from + wait for wait in waits]) if waits else ()
         away = tuple(c.not_back_to) if c.not_back_to else ()
-        key = (c.municipality_id, c.route, c.language, overflowed, away, c.urgent)
+        key = (c.municipality_id, c.route, c.language, overflowed, away, c.urgent, c.no_topic)
         found = self._known.get(key)
         if found is None:
             found = self._known[key] = stranded(self._counter, c, now)

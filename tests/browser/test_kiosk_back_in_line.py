@@ -77,13 +77,22 @@ async def test_a_call_cut_by_the_agents_lost_link_is_said_and_the_wait_counts(
         lost = booth.get_by_test_id("call-lost")
         await expect(lost).to_be_hidden()
         await agent.close()  # the console's link dies for good: after the grace period the call goes back in line
+        # meanwhile the video says what is happening and that the place is kept, never 「文字で やりとりを
+        # つづけて」 to nobody (ux16 M5)
+        notice = booth.locator("#call-notice")
+        await expect(notice).to_contain_text("職員との 通信が 切れました", timeout=WAIT_MS)
+        await expect(notice).to_contain_text("順番は そのまま")
+        await shot(booth, "kiosk-call-peer-lost")
 
         await expect(lost).to_be_visible(timeout=WAIT_MS)
         await expect(lost).to_contain_text("職員との 通信が 切れました。")
         await expect(booth.get_by_test_id("waited")).to_have_text("3 分")  # the wait before the call, kept
-        # nobody else is on duty: the panel says what to do, and "we connect you again" is not promised
+        # nobody else is on duty: the panel says what to do, and "we connect you again" is not promised; that the
+        # place is kept is (ux16 M5: the resident was not told)
         await expect(booth.get_by_test_id("no-answer")).to_be_visible()
-        await expect(booth.get_by_test_id("call-lost-next")).to_be_hidden()
+        await expect(booth.get_by_test_id("call-lost-next")).to_have_text(
+            "順番は そのままです。職員が もどったら、先に おつなぎします。"
+        )
         await shot(booth, "kiosk-call-lost-nobody")
         await booth.reload()  # the server says so: a reload keeps it
         await expect(lost).to_be_visible(timeout=WAIT_MS)

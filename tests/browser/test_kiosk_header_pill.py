@@ -62,7 +62,7 @@ MEASURE_JS = r"""() => {
 # the longest thing the pill says in the page's language (a reconnect, a failed self-test), put in its place
 LONGEST_PILL_JS = r"""() => import('/static/js/i18n.js').then(({ t }) => {
   const keys = ['booth.conn.ready', 'booth.conn.connecting', 'booth.conn.offline', 'booth.conn.reconnecting',
-                'booth.conn.check_warn', 'booth.conn.check_fail'];
+                'booth.conn.connected', 'booth.conn.check_fail'];
   const longest = keys.map((k) => t(k)).reduce((a, b) => (b.length > a.length ? b : a));
   document.getElementById('conn-text').textContent = longest;
 })"""

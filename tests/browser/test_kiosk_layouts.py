@@ -195,7 +195,7 @@ NEXT_FRAME_JS = "() => new Promise((done) => requestAnimationFrame(() => request
 # to a second row at 1080 wide).
 LONGEST_HEADER_JS = r"""() => import('/static/js/i18n.js').then(({ t }) => {
   const keys = ['booth.conn.ready', 'booth.conn.connecting', 'booth.conn.offline', 'booth.conn.reconnecting',
-                'booth.conn.check_warn', 'booth.conn.check_fail'];
+                'booth.conn.connected', 'booth.conn.check_fail'];
   const text = document.getElementById('conn-text');
   if (text) text.textContent = keys.map((k) => t(k)).reduce((a, b) => (b.length > a.length ? b : a));
 })"""
@@ -307,7 +307,7 @@ async def pure_kiosk_helpers_hold(page: Page) -> None:
     assert said == [
         "booth.conn.ready/ready",
         "booth.conn.ready/ready",
-        "booth.conn.check_warn/warn",  # a finding is never "ready" (ux14)
+        "booth.conn.connected/warn",  # a finding is never "ready" (ux14), nor a diagnostic to residents (ux16)
         "booth.conn.check_fail/fail",
         "booth.conn.reconnecting/fail",
         "booth.conn.connecting/checking",

@@ -99,6 +99,12 @@ async def test_the_summary_stays_readable_beside_the_form_and_follows_the_transf
         assert problems == [], problems
 
         await agent.set_viewport_size(DESKS["full-hd"])
+        # 引き継ぐ with no route: our own sentence under the form, as the wrap-up's, not the browser's bubble (ux16)
+        await agent.get_by_test_id("transfer-submit").click()
+        error = agent.locator("#transfer-error")
+        await expect(error).to_be_visible()
+        await expect(error).to_have_text("引き継ぎ先の 窓口を えらんでください。")
+        await shot(agent, "transfer-form-no-route")
         await sign_in(second, server, "kato", "kato-password-1")
         await agent.get_by_test_id("transfer-route").select_option("tax")
         await agent.get_by_test_id("transfer-note").fill("住民税の 証明も ほしいそうです")

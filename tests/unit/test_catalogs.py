@@ -119,7 +119,7 @@ def test_the_kiosk_headers_readiness_tells_the_truth(path: Path) -> None:
     「準備できています」 (a yellow dot its only sign) while the supervisors read 「通信を 確かめてください」. Ready,
     check needed and not ready are three different plain sentences in every language, none of them naming a device."""
     catalog = read(path)
-    said = [str(catalog[f"booth.conn.{key}"]) for key in ("ready", "check_warn", "check_fail")]
+    said = [str(catalog[f"booth.conn.{key}"]) for key in ("ready", "connected", "check_fail")]
     assert len(set(said)) == 3, said
     items = ("camera", "microphone", "speaker", "network")
     names = [str(catalog[f"booth.selftest.{item}"]).casefold() for item in items]

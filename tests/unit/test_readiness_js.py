@@ -39,8 +39,9 @@ def test_the_network_alone_failing_is_said_as_the_link_not_as_not_ready() -> Non
     assert said["ready/fail/camera+network"] == {"key": "booth.conn.check_fail", "tone": "fail", "network": False}
     assert said["ready/fail/microphone"] == {"key": "booth.conn.check_fail", "tone": "fail", "network": False}
     assert said["ready/ok/"]["key"] == "booth.conn.ready"
-    # a finding is never called ready (ux14: green 「準備できています」 over the clerk's 「音を 確かめてください」)
-    assert said["ready/warn/"] == {"key": "booth.conn.check_warn", "tone": "warn", "network": False}
+    # a finding is never called ready (ux14: green 「準備できています」 over the clerk's 「音を 確かめてください」), nor
+    # a staff diagnostic in the resident's header (ux16: 「確認が 必要です」): connected, with the clerk's yellow dot
+    assert said["ready/warn/"] == {"key": "booth.conn.connected", "tone": "warn", "network": False}
     assert not said["ready/ok/"]["network"]
     # the socket retrying is the link too, whatever the last self-test said
     assert (

@@ -16,6 +16,7 @@
 import { io } from "/static/vendor/socket.io.esm.min.js";
 import { Banner } from "./banner.js";
 import { CheckInPad } from "./boothcheckin.js";
+import { EarlyNotice } from "./boothearly.js";
 import { QuestionBox } from "./boothquestion.js";
 import { fitPlace, placeLabelLanguage, placeLabelsIn } from "./boothplace.js";
 import { clearWaiting, renderWaiting as drawWaiting, sinceFromServer } from "./boothwaiting.js";
@@ -193,8 +194,13 @@ function setConnection(status) {
 
 function renderWaiting() {
   if (!state.consultation) return;
+  // an early booked resident: their notice says it all, without the phone and call-back panel (boothearly.js)
+  noAnswer.quiet = early.active;
   noAnswer.render(Boolean(state.consultation.offered));
-  drawWaiting(state.consultation, { noAnswer: !noAnswer.root.hidden });
+  const nobody = noAnswer.current(Boolean(state.consultation.offered)) !== null;
+  early.render(nobody);
+  $("cancel-waiting").hidden = early.active && nobody; // its 「いったん やめる」 is the one way out, not two
+  drawWaiting(state.consultation, { noAnswer: nobody });
 }
 
 function adoptConsultation(fields) {
@@ -268,6 +274,7 @@ function resetToIdle() {
   showNextStep(null);
   csat.reset();
   noAnswer.reset();
+  early.clear();
   callScreen.stop();
   stillWaiting.forget(); // a case left here keeps its mark until its cancel is heard
   state.consultation = null;
@@ -413,6 +420,7 @@ function replayEarly(consultationId) {
 
 /** A booked resident checked in (boothcheckin.js): they wait like anyone, ahead of walk-ins in their window. */
 function checkedIn(ack) {
+  early.set(ack.booking);
   adoptConsultation({
     id: ack.consultation_id,
     route: ack.booking.route,
@@ -502,6 +510,7 @@ const callScreen = new CallScreen({
   label: "booth",
   banner,
   reconnectingKeys: RECONNECTING_CALL_KEYS,
+  peerLostKey: "booth.call.peer_lost", // what happens now, and that the place is kept (ux16)
   show: () => showScreen("call"),
   onStart: (message) => {
     adoptConsultation({
@@ -526,6 +535,8 @@ const question = new QuestionBox({
   choose: requestConsultation,
   finish: () => resetToIdle(),
 });
+// an early booked resident's notice; 「いったん やめる」 gives the wait up at once (the booking is booked again)
+const early = new EarlyNotice({ leave: () => cancelWaiting() });
 const checkin = new CheckInPad({
   socket,
   banner,

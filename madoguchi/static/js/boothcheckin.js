@@ -104,7 +104,8 @@ export class CheckInPad {
       const booked = ack.booking?.language;
       if (booked && booked !== language()) await setLanguage(booked).catch(() => {});
       this.checkedIn(ack);
-      this.banner.show(t(`booth.checkin.${ack.booking.outcome}`));
+      // early with its time known: the waiting screen's own notice says it (boothearly.js), not a banner
+      if (!(ack.booking.outcome === "early" && ack.booking.start)) this.banner.show(t(`booth.checkin.${ack.booking.outcome}`));
     } catch (err) {
       if (CHECKIN_REFUSALS.has(err.code)) await this.showRefusal(err);
       else this.banner.show(errorText(err)); // offline, busy: the banner, as everywhere on the kiosk

@@ -77,7 +77,17 @@ export class QuestionBox {
   /** The resident's own words: the server's triage offers the two or three likely topics as big buttons. */
   async ask() {
     const text = $("question-input").value.trim();
-    if (!text || this.busy()) return;
+    if (this.busy()) return;
+    if (!text) {
+      // 「きく」 with nothing typed did nothing at all (ux16): say what to do, where the answer would be
+      const box = $("question-suggestions");
+      box.textContent = t("booth.question.empty");
+      box.dataset.empty = "true";
+      box.hidden = false;
+      $("question-input").focus();
+      return;
+    }
+    delete $("question-suggestions").dataset.empty;
     $("question-submit").disabled = true;
     try {
       // the page's language: the resident chose ordinary or easy Japanese, the way they typed does not decide

@@ -49,7 +49,11 @@ export function renderWaiting(c, { noAnswer = false } = {}) {
   // also beside "nobody can answer"), and that the place in line is kept
   $("waiting-moved").hidden = !c.moved || Boolean(c.transferred);
   $("waiting-lost").hidden = !c.lost;
-  $("waiting-lost-next").hidden = noAnswer || Boolean(c.offered); // "we connect you again" only while it is true
+  // "we connect you again" only while it is true; beside "nobody can answer", that the place is kept (ux16)
+  const next = $("waiting-lost-next");
+  next.hidden = Boolean(c.offered);
+  next.dataset.i18n = noAnswer ? "booth.waiting.call_lost_kept" : "booth.waiting.call_lost_next";
+  next.textContent = t(next.dataset.i18n);
 }
 
 /** Empty figures: nothing of the last resident stays on screen. */

@@ -41,8 +41,9 @@ export class CallScreen {
    *   offer, from its `offer` / `call.start` (default: the impolite side; a booth call's is the booth's, call.js)
    * @param {Record<string, string>} [options.modeTexts]  this page's own words for some ladder steps (linkwatch.js)
    */
-  constructor({ socket, polite, label, banner, reconnectingKeys, show, onStart, textOnlyNotice = null, takeWarm = null, offersFirst = null, modeTexts = {} }) {
+  constructor({ socket, polite, label, banner, reconnectingKeys, show, onStart, textOnlyNotice = null, takeWarm = null, offersFirst = null, modeTexts = {}, peerLostKey = "media.peer_lost" }) {
     this.modeTexts = modeTexts;
+    this.peerLostKey = peerLostKey; // the notice while the other side's link is down (the booth says more: ux16)
     this.socket = socket;
     this.polite = polite;
     this.label = label;
@@ -184,7 +185,9 @@ export class CallScreen {
           if (this.call?.muted) this.sendMediaState(true); // the other side may have reloaded and forgotten
         } else if (connection === "disconnected") this.mediaCut();
         else if (connection === "failed" && this.ownLinkDown()) this.mediaCut();
-        else if (connection === "failed") this.setNotice("media.failed"); // the socket is up: text still goes
+        // the socket is up: text still goes — unless the other side is gone (ux16: 「文字で やりとりを つづけて」 for
+        // 25 s with nobody there); its notice says what is true and stays
+        else if (connection === "failed" && this.noticeKey !== this.peerLostKey) this.setNotice("media.failed");
       },
     });
   }
@@ -283,7 +286,7 @@ export class CallScreen {
    * until the media is connected again.
    */
   peerLink(connected) {
-    if (!connected) this.setNotice("media.peer_lost");
+    if (!connected) this.setNotice(this.peerLostKey);
     else if (this.call?.resume({ own: false })) this.setNotice(CONNECTING);
     else this.setNotice(this.polite && this.call?.pc?.connectionState !== "connected" ? CONNECTING : null);
   }

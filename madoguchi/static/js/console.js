@@ -73,6 +73,7 @@ function showView(name) {
   if (name === "offer") ringer.start();
   else ringer.stop();
   if (name !== "offer") clearInterval(state.offerTimer);
+  if (state.status) renderStatusTexts(state.status, t); // 着信中 only with the offer on screen (consolestatus.js)
 }
 
 /** The choice in force (受付する or 離席する) for a status: while it rings, talks or wraps up, what the agent chose

@@ -37,6 +37,13 @@ export function statusKey(status, textOnly = false, paused = false) {
   return (STATUS_TEXT[status] ?? STATUS_TEXT.away).now;
 }
 
+/** The status the page shows: 着信中 only while the offer is on screen (`view` "offer"). ux16: after a transfer the
+ *  server's "ringing" reached an idle view, and the badge and heading said 着信中 over 「相談が 届くのを 待っています」;
+ *  until its offer is shown the agent is, as far as they can see, taking cases (受付中). */
+export function shownStatus(status, view) {
+  return status === "ringing" && view !== "offer" ? "available" : status;
+}
+
 function put(element, key, t) {
   if (!element || element.dataset.i18n === key) return;
   element.dataset.i18n = key;
@@ -44,7 +51,8 @@ function put(element, key, t) {
 }
 
 /** Write every status text of the page from one status (and whether the consultation in hand has media). */
-export function renderStatusTexts(status, t) {
+export function renderStatusTexts(serverStatus, t) {
+  const status = shownStatus(serverStatus, document.body.dataset.view);
   const textOnly = $("call-view")?.dataset.media === "false";
   const paused = status === "busy" && $("peer-lost")?.hidden === false;
   const row = STATUS_TEXT[status] ?? STATUS_TEXT.away;

@@ -37,6 +37,7 @@ export class NoAnswerPanel {
     this.waitedAt = null; // {waited, at}: the server's waited_s and this page's clock when it came
     this.hours = null; // the town's opening hours (the server's TownHours), when it has them
     this.sending = false;
+    this.quiet = false; // the page says it another way (the kiosk's early booked resident): the panel stays hidden
     this.part("callback-form").addEventListener("submit", (event) => {
       event.preventDefault();
       this.submit();
@@ -85,10 +86,10 @@ export class NoAnswerPanel {
   render(ringing = false) {
     const reason = this.current(ringing);
     const wasHidden = this.root.hidden;
-    this.root.hidden = reason === null;
+    this.root.hidden = reason === null || this.quiet;
     this.root.dataset.reason = reason || "";
     document.body.dataset.noAnswer = reason || "";
-    if (reason === null) return;
+    if (reason === null || this.quiet) return;
     this.part("no-answer-heading").textContent = t(HEADINGS[reason]);
     const office = this.part("no-answer-office");
     const hours = hoursText(this.hours);
@@ -164,6 +165,7 @@ export class NoAnswerPanel {
     this.afterS = null;
     this.waitedAt = null;
     this.hours = null;
+    this.quiet = false;
     this.part("callback-phone").value = "";
     const more = this.part("callback-more"); // the chat page's folded form starts folded again
     if (more) more.open = false;

@@ -3,8 +3,8 @@
 // server is not ready, whatever its camera does); once connected, the last self-test decides, in true plain words:
 // ready, or not ready when something the call needs does not work (the network alone: reconnecting, tidy14). A
 // finding ("warn", e.g. the sound did not come back) is never called ready (ux14: a green 「準備できています」 stood
-// over the clerk's 「音を 確かめてください」): the pill says 「確認が 必要です」 with a yellow dot, and the check panel
-// names the part. A long press on the pill
+// over the clerk's 「音を 確かめてください」) nor shown to residents as a staff diagnostic (ux16): the pill says
+// 「役場と つながっています」 with a yellow dot, and the check panel names the part. A long press on the pill
 // opens the check's own words for the clerk (booth.js, the check panel). Pure; booth.js renders the result into
 // `connection-status` (data-state keeps the socket's state for scripts and tests, data-check the self-test's
 // verdict — "warn" included — and data-tone what the resident sees).
@@ -16,9 +16,11 @@ const CONNECTION_KEYS = Object.freeze({
 });
 const CHECK_KEYS = Object.freeze({
   ok: "booth.conn.ready",
-  // a finding (e.g. the echo call's sound did not come back): not "ready" (ux14 reversed ux13's neutral words, which
-  // hid a real fault from the clerk at a glance); the part is named in the check panel (a long press), /supervisor
-  warn: "booth.conn.check_warn",
+  // a finding (e.g. the echo call's sound did not come back): not "ready" (ux14), yet no staff diagnostic in the
+  // resident's header either (ux16: a yellow 「確認が 必要です」 a resident could do nothing about, and tapping it
+  // showed nothing): the pill says the true, neutral 「役場と つながっています」 with the yellow dot as the clerk's
+  // cue; the part is named in the clerk's check panel (a long press) and on /supervisor
+  warn: "booth.conn.connected",
   fail: "booth.conn.check_fail", // 「準備が できていません」: camera, microphone or the call's path do not work
 });
 
