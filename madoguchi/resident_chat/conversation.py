@@ -277,6 +277,20 @@ def _not_japanese_silently(triage: Triage, result: TriageResult) -> TriageResult
     return result.model_copy(update={"answer": answer_for(entry, result.answer, result.language)})
 
 
+_SAFETY_REPLIES: Final = {"yes": "はい", "no": "いいえ"}
+"""The kiosk's はい/いいえ buttons as the resident's line: the engine's yes/no lists hold every language's words."""
+
+
+def after_safety(text: str, safety_answer: str | None) -> tuple[str, tuple[Turn, ...]]:
+    """The engine's call for ``text`` (the positional text and the ``history``): as is, or — the resident answered
+    the danger question asked about it (the kiosk's はい/いいえ) — their answer after the question, the conversation
+    the resident chat has: "yes" is urgent with its hotlines, "no" the question's own topics or answer."""
+    if safety_answer is None or safety_answer not in _SAFETY_REPLIES:
+        return text, ()
+    asked = (Turn(sender="resident", text=text), Turn(sender="bot", text="", action="safety_check"))
+    return _SAFETY_REPLIES[safety_answer], asked
+
+
 def handoff_line(*, urgent: bool, no_answer: JsonValue) -> str:
     """The phrase key for the bot's handoff line (``no_answer``: the ack's reason, None while someone can)."""
     reason = no_answer if no_answer in ("nobody", "closed") else None
@@ -303,13 +317,17 @@ class ResidentChat:
         except KeyError:
             raise CounterError("not_found", f"no knowledge base for municipality {municipality_id!r}") from None
 
-    async def preview(self, municipality_id: str, text: str, language: str | None = None) -> dict[str, Any]:
+    async def preview(
+        self, municipality_id: str, text: str, language: str | None = None, safety_answer: str | None = None
+    ) -> dict[str, Any]:
         """Triage a booth resident's free text without opening anything (they pick the route next); like the chat,
         a learned guess that a person is needed never hides a sure answer (:func:`answer_first`). ``language``, the
-        kiosk page's, decides between ordinary and easy Japanese (:func:`answer_language`)."""
+        kiosk page's, decides between ordinary and easy Japanese (:func:`answer_language`). ``safety_answer``: the
+        resident's はい/いいえ to the danger question this preview asked about ``text`` (:func:`after_safety`)."""
         lang = answer_language(text, language) if language else None
         triage = self.triage_for(municipality_id)
-        result = _not_japanese_silently(triage, answer_first(await triage.triage(text, lang=lang)))
+        line, history = after_safety(text, safety_answer)
+        result = _not_japanese_silently(triage, answer_first(await triage.triage(line, history=history, lang=lang)))
         return {
             "route": result.route.value,
             "urgent": result.urgent,
@@ -322,13 +340,17 @@ class ResidentChat:
             "hotlines": [h.model_dump(mode="json") for h in result.hotlines],
         }
 
-    async def booth_question(self, municipality_id: str, question: str, language: str) -> BoothQuestion:
+    async def booth_question(
+        self, municipality_id: str, question: str, language: str, safety_answer: str | None = None
+    ) -> BoothQuestion:
         """What travels with a booth request typed as free text: urgency, the triage result, a summary and the
         case's language — the kiosk page's (``language``, the resident's choice) unless the words are clearly
         in another (:func:`answer_language`), as the phone chat decides it. The triage, the summary and the case
-        say the same one (the triage guessed from the text alone: a Vietnamese page's 「住民税」 went as 日本語)."""
+        say the same one (the triage guessed from the text alone: a Vietnamese page's 「住民税」 went as 日本語).
+        ``safety_answer`` "yes" to the danger question makes the case urgent, as はい does in the chat."""
         triage = self.triage_for(municipality_id)
-        result = await triage.triage(question, lang=answer_language(question, language))
+        line, history = after_safety(question, safety_answer)
+        result = await triage.triage(line, history=history, lang=answer_language(question, language))
         summary = await triage.summarise([Turn(sender="resident", text=result.masked_text)], result)
         return BoothQuestion(
             urgent=result.urgent,

@@ -240,3 +240,41 @@ async def test_a_chat_the_bot_finished_is_filed_under_the_topic_it_answered(live
     [record] = await live_server.export_records()
     assert record["state"] == "abandoned" and record["route"] == "resident_records"
     await home.close()
+
+
+async def test_the_kiosk_asks_the_danger_question_and_yes_queues_it_urgent_with_the_hotlines(
+    live_server: LiveServer,
+) -> None:
+    """Audit 16 item 1: a weak danger line typed at the kiosk got only 「「住まい・道路」の ことですか？」, no danger
+    question and no hotlines. The preview asks the chat's question with 110/119; いいえ gives the question's own
+    topics, はい queues the case urgent, ahead of a walk-in, and the ack carries 110/119 for the waiting screen."""
+    _, token, _ = await live_server.add_booth()
+    _, other_token, _ = await live_server.add_booth()
+    booth, other = Peer(live_server.booth_url, "/booth"), Peer(live_server.booth_url, "/booth")
+    await booth.connect(auth={"token": token})
+    await other.connect(auth={"token": other_token})
+    text = "なんだか川の水が多い気がする"
+    asked = ok(await booth.call("triage.preview", {"text": text, "language": "ja"}))["triage"]
+    assert asked["safety_check"] is True and asked["urgent"] is False
+    assert asked["answer"] == "いま、あなたや だれかが 危ない 状態ですか？"
+    assert {"110", "119"} <= {h["number"] for h in asked["hotlines"]}
+    no = ok(await booth.call("triage.preview", {"text": text, "language": "ja", "safety_answer": "no"}))["triage"]
+    assert no["safety_check"] is False and no["urgent"] is False and no["route"]
+    yes = ok(await booth.call("triage.preview", {"text": text, "language": "ja", "safety_answer": "yes"}))["triage"]
+    assert yes["urgent"] is True and {"110", "119"} <= {h["number"] for h in yes["hotlines"]}
+
+    walk_in = ok(await other.call("consultation.request", {"route": "tax"}))
+    assert walk_in["position"] == 1 and "hotlines" not in walk_in
+    request = {"route": asked["route"], "question": text, "language": "ja", "safety_answer": "yes"}
+    queued = ok(await booth.call("consultation.request", request))
+    assert queued["urgent"] is True and queued["position"] == 1  # ahead of the walk-in
+    assert {"110", "119"} <= {h["number"] for h in queued["hotlines"]}
+    refused = await booth.call("consultation.request", {"route": "tax", "safety_answer": "yes"})
+    assert refused["error"]["code"] == "invalid_payload", refused
+    await live_server.add_agent("agent1", PASSWORD)
+    agent = await agent_peer(live_server, "agent1", PASSWORD)
+    ok(await agent.call("agent.status", {"status": "available"}))
+    offer = await agent.wait_for("offer")
+    assert offer["consultation_id"] == queued["consultation_id"] and offer["urgent"] is True
+    for peer in (booth, other, agent):
+        await peer.close()
