@@ -8,6 +8,7 @@ shown, queued or sent to an LLM.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
@@ -16,7 +17,8 @@ from pydantic import JsonValue
 from madoguchi.chatbot.engine import BookingOffer, TriageResult, Turn
 from madoguchi.chatbot.knowledge import KbEntry
 from madoguchi.chatbot.llm import Triage
-from madoguchi.chatbot.normalise import answer_language
+from madoguchi.chatbot.normalise import answer_language as page_or_written
+from madoguchi.chatbot.normalise import detect_language
 from madoguchi.domain.languages import fallback_chain
 from madoguchi.signaling.booth_socket import BoothQuestion
 from madoguchi.signaling.consultation import State
@@ -201,6 +203,25 @@ log = logging.getLogger(__name__)
 
 PAGE_LANGUAGE: Final = "language"
 """The key of a resident's line's ``meta`` naming the page's language it was written under."""
+
+
+_LONE_PARTICLE: Final = re.compile(
+    r"(?<=[\u3041-\u30ff\u4e00-\u9fff])[ 　][をはがにでへ][ 　](?=[\u3041-\u30ff\u4e00-\u9fff])"
+)
+"""A particle written as a word of its own (「ごみ を すてる ひ は」): how a learner of Japanese writes, not the
+phrase-spacing of a kiosk's keyboard (「住民票を とりたいのですが、どうすれば いいですか」, ux12 item 2)."""
+
+
+def answer_language(text: str, page: str) -> str:
+    """The language to answer ``text`` in on a page in ``page``: the written language's, the page deciding between
+    ordinary and easy Japanese (:func:`madoguchi.chatbot.normalise.answer_language`) — except on the default
+    ordinary-Japanese page, where words written as easy Japanese, particles standing alone (「ごみ を すてる ひ は
+    いつ です か」, the newcomer of issue #10), are answered in easy Japanese (audit 16 item 3). A page in any other
+    language, easy Japanese included, is the resident's own choice and stands."""
+    chosen = page_or_written(text, page)
+    if page == "ja" and chosen == "ja" and detect_language(text) == "easy-ja" and _LONE_PARTICLE.search(text):
+        return "easy-ja"
+    return chosen
 
 
 def phrase(key: str, language: str) -> str:

@@ -38,8 +38,10 @@ async def ask(booth: Page, text: str) -> None:
 
 
 async def numbers(page: Page, testid: str) -> list[str]:
-    return await page.get_by_test_id(testid).locator(".hotline-link").evaluate_all(
-        "(links) => links.map((a) => a.dataset.number)"
+    return (
+        await page.get_by_test_id(testid)
+        .locator(".hotline-link")
+        .evaluate_all("(links) => links.map((a) => a.dataset.number)")
     )
 
 

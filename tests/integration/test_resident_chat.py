@@ -278,3 +278,31 @@ async def test_the_kiosk_asks_the_danger_question_and_yes_queues_it_urgent_with_
     assert offer["consultation_id"] == queued["consultation_id"] and offer["urgent"] is True
     for peer in (booth, other, agent):
         await peer.close()
+
+
+async def test_easy_japanese_words_on_the_default_page_are_answered_in_easy_japanese(live_server: LiveServer) -> None:
+    """Audit 16 item 3 (issue #10's newcomer): 「ごみ を すてる ひ は いつ です か」 got ordinary Japanese on the
+    default (ja) chat page and at the kiosk: the page's language won over the easy Japanese detected. The words'
+    easy Japanese now wins over the default page, in the chat and at the booth, and the case goes as easy-ja; the
+    kiosk's phrase-spaced ordinary Japanese (ux12) stays ordinary, and a page in English still gets English."""
+    text = "ごみ を すてる ひ は いつ です か"
+    _, token, _ = await live_server.add_booth()
+    booth = Peer(live_server.booth_url, "/booth")
+    await booth.connect(auth={"token": token})
+    easy = ok(await booth.call("triage.preview", {"text": text, "language": "easy-ja"}))["triage"]
+    plain = ok(await booth.call("triage.preview", {"text": "ごみの日はいつですか", "language": "ja"}))["triage"]
+    assert easy["answer"] and plain["answer"] and easy["answer"] != plain["answer"]
+    kiosk = ok(await booth.call("triage.preview", {"text": text, "language": "ja"}))["triage"]
+    assert kiosk["answer"] == easy["answer"], kiosk["answer"]
+    spaced = ok(await booth.call("triage.preview", {"text": "ごみの 日は いつですか", "language": "ja"}))["triage"]
+    assert spaced["answer"] == plain["answer"], spaced["answer"]
+    english = ok(await booth.call("triage.preview", {"text": "When is garbage day?", "language": "ja"}))["triage"]
+    assert english["answer"] != easy["answer"]
+    await booth.close()
+
+    home = await resident_peer(live_server)
+    await home.wait_for("resident.state")
+    ok(await home.call("chat.send", {"text": text, "client_id": "e-1", "language": "ja"}))
+    bot = await home.wait_for("chat.message", lambda m: m["sender"] == "bot")
+    assert bot["text"] == easy["answer"], bot["text"]
+    await home.close()

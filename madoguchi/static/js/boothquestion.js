@@ -87,7 +87,8 @@ export class QuestionBox {
     if (!text || this.busy()) return;
     $("question-submit").disabled = true;
     try {
-      // the page's language: the resident chose ordinary or easy Japanese, the way they typed does not decide
+      // the page's language: the resident's choice; on the default (ordinary Japanese) page the server answers
+      // words written as easy Japanese (「ごみ を すてる ひ は」) in easy Japanese
       const payload = { text, language: language() };
       if (safetyAnswer) payload.safety_answer = safetyAnswer;
       const { triage } = await request(this.socket, SEND.TRIAGE_PREVIEW, payload);
