@@ -312,6 +312,14 @@ def after_safety(text: str, safety_answer: str | None) -> tuple[str, tuple[Turn,
     return _SAFETY_REPLIES[safety_answer], asked
 
 
+def in_their_words(result: TriageResult) -> TriageResult:
+    """The triage result a booth question's summary is written from: the entry's title names the resident's need
+    only when the bot was sure enough to answer with it; otherwise the topic and the resident's own words.
+    「税金のことで相談したいんですが」 reached the agent as 「「税金の減免を相談したい（個別相談）」について」 — an
+    entry the resident never named (audit 16 item 5)."""
+    return result if result.action == "answer" and result.entry_ids else result.model_copy(update={"title": None})
+
+
 def handoff_line(*, urgent: bool, no_answer: JsonValue) -> str:
     """The phrase key for the bot's handoff line (``no_answer``: the ack's reason, None while someone can)."""
     reason = no_answer if no_answer in ("nobody", "closed") else None
@@ -372,7 +380,7 @@ class ResidentChat:
         triage = self.triage_for(municipality_id)
         line, history = after_safety(question, safety_answer)
         result = await triage.triage(line, history=history, lang=answer_language(question, language))
-        summary = await triage.summarise([Turn(sender="resident", text=result.masked_text)], result)
+        summary = await triage.summarise([Turn(sender="resident", text=result.masked_text)], in_their_words(result))
         return BoothQuestion(
             urgent=result.urgent,
             triage=_triage_record(result),

@@ -306,3 +306,18 @@ async def test_easy_japanese_words_on_the_default_page_are_answered_in_easy_japa
     bot = await home.wait_for("chat.message", lambda m: m["sender"] == "bot")
     assert bot["text"] == easy["answer"], bot["text"]
     await home.close()
+
+
+async def test_a_plain_booth_question_reaches_the_agent_in_the_residents_words(live_server: LiveServer) -> None:
+    """Audit 16 item 5: 「税金のことで相談したいんですが」 typed at the kiosk reached the agent as
+    「「税金の減免を相談したい（個別相談）」について: …」, an entry the resident never named. The summary says the
+    topic and their words; an entry is named only when the bot answered with it."""
+    _, token, _ = await live_server.add_booth()
+    booth = Peer(live_server.booth_url, "/booth")
+    await booth.connect(auth={"token": token})
+    text = "税金のことで相談したいんですが"
+    ok(await booth.call("consultation.request", {"route": "tax", "question": text, "language": "ja"}))
+    [record] = await live_server.export_records()
+    need = record["summary"]["need"]
+    assert text in need and "減免" not in need, need
+    await booth.close()
