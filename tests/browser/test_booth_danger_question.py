@@ -107,6 +107,10 @@ async def test_an_urgent_line_waits_with_110_and_119_when_nobody_is_free(server:
         assert (await numbers(booth, "booth-hotlines"))[:2] == ["110", "119"]
         assert len(await numbers(booth, "booth-hotlines")) >= 3  # and the town's hotline for it
         await shot(booth, "booth-danger-3-urgent-nobody")
+        await booth.reload()  # a kiosk restarted while the resident waits: 110 and 119 stay
+        await expect(booth.get_by_test_id("queue-position")).to_have_attribute("data-position", "1", timeout=WAIT_MS)
+        await expect(booth.get_by_test_id("urgent-banner")).to_be_visible()
+        assert (await numbers(booth, "booth-hotlines"))[:2] == ["110", "119"]
         assert problems == []
     finally:
         await ctx.close()

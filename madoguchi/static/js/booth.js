@@ -331,6 +331,8 @@ function restore(view, { reconnected = false } = {}) {
     ...(QUEUED.has(phase) ? { lost: Boolean(view.call_lost) } : {}), // the call was cut: said after a reload too
     ...(QUEUED.has(phase) ? { transferred: Boolean(view.transferred) && !view.call_lost } : {}), // and a transfer
     ...(QUEUED.has(phase) ? { moved: Boolean(view.moved) } : {}), // or a supervisor's move to another desk
+    // an urgent case keeps 110/119 on screen after a reload too (the town's hotlines came with the request's ack)
+    ...(QUEUED.has(phase) ? { urgent: view.urgent === true } : {}),
     offered: phase === "offered",
   });
   noAnswer.update(view);
