@@ -20,6 +20,7 @@ from madoguchi.chatbot.llm import Triage
 from madoguchi.chatbot.normalise import answer_language as page_or_written
 from madoguchi.chatbot.normalise import detect_language
 from madoguchi.domain.languages import fallback_chain
+from madoguchi.domain.routes import ROUTE_IDS, RouteId
 from madoguchi.signaling.booth_socket import BoothQuestion
 from madoguchi.signaling.consultation import State
 from madoguchi.signaling.counter import CounterError
@@ -312,11 +313,15 @@ def after_safety(text: str, safety_answer: str | None) -> tuple[str, tuple[Turn,
     return _SAFETY_REPLIES[safety_answer], asked
 
 
-def in_their_words(result: TriageResult) -> TriageResult:
+def in_their_words(result: TriageResult, route: str | None = None) -> TriageResult:
     """The triage result a booth question's summary is written from: the entry's title names the resident's need
     only when the bot was sure enough to answer with it; otherwise the topic and the resident's own words.
     「税金のことで相談したいんですが」 reached the agent as 「「税金の減免を相談したい（個別相談）」について」 — an
-    entry the resident never named (audit 16 item 5)."""
+    entry the resident never named (audit 16 item 5). ``route``: the topic the resident chose; when it is not the
+    triage's, the summary names the resident's choice (the case's route), not the bot's guess."""
+    chosen = RouteId(route) if route in ROUTE_IDS else None
+    if chosen is not None and chosen != result.route:
+        return result.model_copy(update={"route": chosen, "title": None})
     return result if result.action == "answer" and result.entry_ids else result.model_copy(update={"title": None})
 
 
@@ -370,17 +375,25 @@ class ResidentChat:
         }
 
     async def booth_question(
-        self, municipality_id: str, question: str, language: str, safety_answer: str | None = None
+        self,
+        municipality_id: str,
+        question: str,
+        language: str,
+        safety_answer: str | None = None,
+        route: str | None = None,
     ) -> BoothQuestion:
         """What travels with a booth request typed as free text: urgency, the triage result, a summary and the
         case's language — the kiosk page's (``language``, the resident's choice) unless the words are clearly
         in another (:func:`answer_language`), as the phone chat decides it. The triage, the summary and the case
         say the same one (the triage guessed from the text alone: a Vietnamese page's 「住民税」 went as 日本語).
-        ``safety_answer`` "yes" to the danger question makes the case urgent, as はい does in the chat."""
+        ``safety_answer`` "yes" to the danger question makes the case urgent, as はい does in the chat. ``route``:
+        the topic the resident chose (a route button or a 「…の ことですか？」): the summary names it."""
         triage = self.triage_for(municipality_id)
         line, history = after_safety(question, safety_answer)
         result = await triage.triage(line, history=history, lang=answer_language(question, language))
-        summary = await triage.summarise([Turn(sender="resident", text=result.masked_text)], in_their_words(result))
+        summary = await triage.summarise(
+            [Turn(sender="resident", text=result.masked_text)], in_their_words(result, route)
+        )
         return BoothQuestion(
             urgent=result.urgent,
             triage=_triage_record(result),

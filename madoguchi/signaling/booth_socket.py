@@ -47,7 +47,12 @@ class BoothTriage(Protocol):
     ) -> dict[str, Any]: ...
 
     async def booth_question(
-        self, municipality_id: str, question: str, language: str, safety_answer: str | None = None
+        self,
+        municipality_id: str,
+        question: str,
+        language: str,
+        safety_answer: str | None = None,
+        route: str | None = None,
     ) -> BoothQuestion: ...
 
 
@@ -171,7 +176,7 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
             language = checked.language if checked is not None and not m.language_chosen else m.language
             if m.question:  # typed words clearly in another language win; else the language above stands
                 asked = await self.triage.booth_question(
-                    conn.identity.municipality_id, m.question, language, m.safety_answer
+                    conn.identity.municipality_id, m.question, language, m.safety_answer, route=route
                 )
                 urgent, triage, summary, language = asked.urgent, asked.triage, asked.summary, asked.language
             ack = await self.service.request_from_booth(

@@ -321,3 +321,19 @@ async def test_a_plain_booth_question_reaches_the_agent_in_the_residents_words(l
     need = record["summary"]["need"]
     assert text in need and "減免" not in need, need
     await booth.close()
+
+
+async def test_a_booth_question_queued_on_another_suggested_topic_is_summarised_on_it(live_server: LiveServer) -> None:
+    """The resident typed words the bot placed under 税金 but tapped another suggested topic: the agent of that
+    topic read 「「税金」について」. The summary names the topic the resident chose, with their words."""
+    _, token, _ = await live_server.add_booth()
+    booth = Peer(live_server.booth_url, "/booth")
+    await booth.connect(auth={"token": token})
+    text = "税金のことで相談したいんですが"
+    preview = ok(await booth.call("triage.preview", {"text": text, "language": "ja"}))["triage"]
+    assert preview["route"] == "tax"
+    ok(await booth.call("consultation.request", {"route": "elderly_care", "question": text, "language": "ja"}))
+    [record] = await live_server.export_records()
+    need = record["summary"]["need"]
+    assert text in need and "税金」について" not in need and "介護" in need, need
+    await booth.close()
