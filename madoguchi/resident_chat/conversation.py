@@ -8,6 +8,7 @@ shown, queued or sent to an LLM.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
@@ -16,9 +17,10 @@ from pydantic import JsonValue
 from madoguchi.chatbot.engine import BookingOffer, TriageEngine, TriageResult, Turn
 from madoguchi.chatbot.knowledge import KbEntry
 from madoguchi.chatbot.llm import Triage
-from madoguchi.chatbot.normalise import answer_language
+from madoguchi.chatbot.normalise import answer_language as page_or_written
+from madoguchi.chatbot.normalise import detect_language
 from madoguchi.domain.languages import fallback_chain
-from madoguchi.domain.routes import FALLBACK_ROUTE
+from madoguchi.domain.routes import FALLBACK_ROUTE, ROUTE_IDS, RouteId
 from madoguchi.signaling.booth_socket import BoothQuestion
 from madoguchi.signaling.consultation import State
 from madoguchi.signaling.counter import CounterError
@@ -204,6 +206,25 @@ PAGE_LANGUAGE: Final = "language"
 """The key of a resident's line's ``meta`` naming the page's language it was written under."""
 
 
+_LONE_PARTICLE: Final = re.compile(
+    r"(?<=[\u3041-\u30ff\u4e00-\u9fff])[ 　][をはがにでへ][ 　](?=[\u3041-\u30ff\u4e00-\u9fff])"
+)
+"""A particle written as a word of its own (「ごみ を すてる ひ は」): how a learner of Japanese writes, not the
+phrase-spacing of a kiosk's keyboard (「住民票を とりたいのですが、どうすれば いいですか」, ux12 item 2)."""
+
+
+def answer_language(text: str, page: str) -> str:
+    """The language to answer ``text`` in on a page in ``page``: the written language's, the page deciding between
+    ordinary and easy Japanese (:func:`madoguchi.chatbot.normalise.answer_language`) — except on the default
+    ordinary-Japanese page, where words written as easy Japanese, particles standing alone (「ごみ を すてる ひ は
+    いつ です か」, the newcomer of issue #10), are answered in easy Japanese (audit 16 item 3). A page in any other
+    language, easy Japanese included, is the resident's own choice and stands."""
+    chosen = page_or_written(text, page)
+    if page == "ja" and chosen == "ja" and detect_language(text) == "easy-ja" and _LONE_PARTICLE.search(text):
+        return "easy-ja"
+    return chosen
+
+
 def phrase(key: str, language: str) -> str:
     """In ``language`` or the first of its fallbacks (madoguchi.domain.languages) that has the phrases."""
     return PHRASES[next((code for code in fallback_chain(language) if code in PHRASES), "ja")][key]
@@ -278,6 +299,32 @@ def _not_japanese_silently(triage: Triage, result: TriageResult) -> TriageResult
     return result.model_copy(update={"answer": answer_for(entry, result.answer, result.language)})
 
 
+_SAFETY_REPLIES: Final = {"yes": "はい", "no": "いいえ"}
+"""The kiosk's はい/いいえ buttons as the resident's line: the engine's yes/no lists hold every language's words."""
+
+
+def after_safety(text: str, safety_answer: str | None) -> tuple[str, tuple[Turn, ...]]:
+    """The engine's call for ``text`` (the positional text and the ``history``): as is, or — the resident answered
+    the danger question asked about it (the kiosk's はい/いいえ) — their answer after the question, the conversation
+    the resident chat has: "yes" is urgent with its hotlines, "no" the question's own topics or answer."""
+    if safety_answer is None or safety_answer not in _SAFETY_REPLIES:
+        return text, ()
+    asked = (Turn(sender="resident", text=text), Turn(sender="bot", text="", action="safety_check"))
+    return _SAFETY_REPLIES[safety_answer], asked
+
+
+def in_their_words(result: TriageResult, route: str | None = None) -> TriageResult:
+    """The triage result a booth question's summary is written from: the entry's title names the resident's need
+    only when the bot was sure enough to answer with it; otherwise the topic and the resident's own words.
+    「税金のことで相談したいんですが」 reached the agent as 「「税金の減免を相談したい（個別相談）」について」 — an
+    entry the resident never named (audit 16 item 5). ``route``: the topic the resident chose; when it is not the
+    triage's, the summary names the resident's choice (the case's route), not the bot's guess."""
+    chosen = RouteId(route) if route in ROUTE_IDS else None
+    if chosen is not None and chosen != result.route:
+        return result.model_copy(update={"route": chosen, "title": None})
+    return result if result.action == "answer" and result.entry_ids else result.model_copy(update={"title": None})
+
+
 def handoff_line(*, urgent: bool, no_answer: JsonValue) -> str:
     """The phrase key for the bot's handoff line (``no_answer``: the ack's reason, None while someone can)."""
     reason = no_answer if no_answer in ("nobody", "closed") else None
@@ -304,13 +351,17 @@ class ResidentChat:
         except KeyError:
             raise CounterError("not_found", f"no knowledge base for municipality {municipality_id!r}") from None
 
-    async def preview(self, municipality_id: str, text: str, language: str | None = None) -> dict[str, Any]:
+    async def preview(
+        self, municipality_id: str, text: str, language: str | None = None, safety_answer: str | None = None
+    ) -> dict[str, Any]:
         """Triage a booth resident's free text without opening anything (they pick the route next); like the chat,
         a learned guess that a person is needed never hides a sure answer (:func:`answer_first`). ``language``, the
-        kiosk page's, decides between ordinary and easy Japanese (:func:`answer_language`)."""
+        kiosk page's, decides between ordinary and easy Japanese (:func:`answer_language`). ``safety_answer``: the
+        resident's はい/いいえ to the danger question this preview asked about ``text`` (:func:`after_safety`)."""
         lang = answer_language(text, language) if language else None
         triage = self.triage_for(municipality_id)
-        result = _not_japanese_silently(triage, answer_first(await triage.triage(text, lang=lang)))
+        line, history = after_safety(text, safety_answer)
+        result = _not_japanese_silently(triage, answer_first(await triage.triage(line, history=history, lang=lang)))
         return {
             "route": result.route.value,
             "urgent": result.urgent,
@@ -323,14 +374,26 @@ class ResidentChat:
             "hotlines": [h.model_dump(mode="json") for h in result.hotlines],
         }
 
-    async def booth_question(self, municipality_id: str, question: str, language: str) -> BoothQuestion:
+    async def booth_question(
+        self,
+        municipality_id: str,
+        question: str,
+        language: str,
+        safety_answer: str | None = None,
+        route: str | None = None,
+    ) -> BoothQuestion:
         """What travels with a booth request typed as free text: urgency, the triage result, a summary and the
         case's language — the kiosk page's (``language``, the resident's choice) unless the words are clearly
         in another (:func:`answer_language`), as the phone chat decides it. The triage, the summary and the case
-        say the same one (the triage guessed from the text alone: a Vietnamese page's 「住民税」 went as 日本語)."""
+        say the same one (the triage guessed from the text alone: a Vietnamese page's 「住民税」 went as 日本語).
+        ``safety_answer`` "yes" to the danger question makes the case urgent, as はい does in the chat. ``route``:
+        the topic the resident chose (a route button or a 「…の ことですか？」): the summary names it."""
         triage = self.triage_for(municipality_id)
-        result = await triage.triage(question, lang=answer_language(question, language))
-        summary = await triage.summarise([Turn(sender="resident", text=result.masked_text)], result)
+        line, history = after_safety(question, safety_answer)
+        result = await triage.triage(line, history=history, lang=answer_language(question, language))
+        summary = await triage.summarise(
+            [Turn(sender="resident", text=result.masked_text)], in_their_words(result, route)
+        )
         return BoothQuestion(
             urgent=result.urgent,
             triage=_triage_record(result),

@@ -42,9 +42,18 @@ class BoothTriage(Protocol):
     """What the booth needs from the chatbot: a preview for free text, and triage attached to a request
     (``language``: the kiosk page's)."""
 
-    async def preview(self, municipality_id: str, text: str, language: str | None = None) -> dict[str, Any]: ...
+    async def preview(
+        self, municipality_id: str, text: str, language: str | None = None, safety_answer: str | None = None
+    ) -> dict[str, Any]: ...
 
-    async def booth_question(self, municipality_id: str, question: str, language: str) -> BoothQuestion: ...
+    async def booth_question(
+        self,
+        municipality_id: str,
+        question: str,
+        language: str,
+        safety_answer: str | None = None,
+        route: str | None = None,
+    ) -> BoothQuestion: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +179,9 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
             # wins unless the resident picked a language on the kiosk itself (Japanese included)
             language = checked.language if checked is not None and not m.language_chosen else m.language
             if m.question:  # typed words clearly in another language win; else the language above stands
-                asked = await self.triage.booth_question(conn.identity.municipality_id, m.question, language)
+                asked = await self.triage.booth_question(
+                    conn.identity.municipality_id, m.question, language, m.safety_answer, route=route
+                )
                 urgent, triage, summary, language = asked.urgent, asked.triage, asked.summary, asked.language
             ack = await self.service.request_from_booth(
                 conn.identity,
@@ -194,10 +205,13 @@ class BoothNamespace(RoleNamespace[BoothRecord]):
             if checked.start:
                 said.update(start=checked.start, priority_from=checked.priority_from)
             ack = {**ack, "booking": {**said, "outcome": checked.outcome, "language": language}}
+        if urgent and triage is not None:  # 110/119 and the hotlines stay on the kiosk while the resident waits
+            ack = {**ack, "urgent": True, "hotlines": triage.get("hotlines", [])}
         return {**ack, "masked": m.masked_count}
 
     async def _preview(self, conn: Connection[BoothRecord], m: ev.TriagePreview) -> Ack:
-        return {"triage": await self.triage.preview(conn.identity.municipality_id, m.text, m.language)}
+        municipality_id = conn.identity.municipality_id
+        return {"triage": await self.triage.preview(municipality_id, m.text, m.language, m.safety_answer)}
 
     async def _answered(self, conn: Connection[BoothRecord], m: ev.QuestionAnswered) -> None:
         """The kiosk's bot answer was enough (「わかりました（おわる）」): nothing to store, the ack counts it."""

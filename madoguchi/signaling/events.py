@@ -98,6 +98,10 @@ ClientId = Annotated[
 BookingCode = Annotated[str, StringConstraints(pattern=r"^(?:[0-9]{12}|[0-9]{8})$")]  # 8: given before session 13
 
 
+SafetyAnswer = Literal["yes", "no"]
+"""はい / いいえ to the danger question (「いま、あなたや だれかが 危ない 状態ですか？」)."""
+
+
 class ConsultationRequest(Event):
     route: RouteId | None = None
     language: Language = "ja"
@@ -105,11 +109,16 @@ class ConsultationRequest(Event):
     booking: BookingCode | None = None  # a booking code: the server checks it in and takes the route from it
     language_chosen: bool = False  # the resident picked ``language`` on the kiosk: it wins over the booking's own
     resume: ConsultationId | None = None  # the booth's case its lost link ended: the new one goes ahead of walk-ins
+    # the resident's answer to the danger question the kiosk asked about ``question`` (triage.preview's
+    # safety_check): "yes" makes the case urgent, ahead of the line, with 110/119 and the hotlines
+    safety_answer: SafetyAnswer | None = None
 
     @model_validator(mode="after")
     def _route_or_booking(self) -> Self:
         if self.route is None and self.booking is None:
             raise ValueError("a route or a booking code is required")
+        if self.safety_answer is not None and self.question is None:
+            raise ValueError("an answer to the danger question comes with the question it was asked about")
         return self
 
 
@@ -126,6 +135,9 @@ class TriagePreview(Event):
 
     text: FreeText
     language: Language | None = None
+    # the answer to the danger question the preview of ``text`` asked: "no" gives the topics (or the answer) as
+    # the resident chat does after いいえ, "yes" the urgent result with its hotlines
+    safety_answer: SafetyAnswer | None = None
 
 
 class QuestionAnswered(Event):

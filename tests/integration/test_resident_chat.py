@@ -240,3 +240,100 @@ async def test_a_chat_the_bot_finished_is_filed_under_the_topic_it_answered(live
     [record] = await live_server.export_records()
     assert record["state"] == "abandoned" and record["route"] == "resident_records"
     await home.close()
+
+
+async def test_the_kiosk_asks_the_danger_question_and_yes_queues_it_urgent_with_the_hotlines(
+    live_server: LiveServer,
+) -> None:
+    """Audit 16 item 1: a weak danger line typed at the kiosk got only 「「住まい・道路」の ことですか？」, no danger
+    question and no hotlines. The preview asks the chat's question with 110/119; いいえ gives the question's own
+    topics, はい queues the case urgent, ahead of a walk-in, and the ack carries 110/119 for the waiting screen."""
+    _, token, _ = await live_server.add_booth()
+    _, other_token, _ = await live_server.add_booth()
+    booth, other = Peer(live_server.booth_url, "/booth"), Peer(live_server.booth_url, "/booth")
+    await booth.connect(auth={"token": token})
+    await other.connect(auth={"token": other_token})
+    text = "なんだか川の水が多い気がする"
+    asked = ok(await booth.call("triage.preview", {"text": text, "language": "ja"}))["triage"]
+    assert asked["safety_check"] is True and asked["urgent"] is False
+    assert asked["answer"] == "いま、あなたや だれかが 危ない 状態ですか？"
+    assert {"110", "119"} <= {h["number"] for h in asked["hotlines"]}
+    no = ok(await booth.call("triage.preview", {"text": text, "language": "ja", "safety_answer": "no"}))["triage"]
+    assert no["safety_check"] is False and no["urgent"] is False and no["route"]
+    yes = ok(await booth.call("triage.preview", {"text": text, "language": "ja", "safety_answer": "yes"}))["triage"]
+    assert yes["urgent"] is True and {"110", "119"} <= {h["number"] for h in yes["hotlines"]}
+
+    walk_in = ok(await other.call("consultation.request", {"route": "tax"}))
+    assert walk_in["position"] == 1 and "hotlines" not in walk_in
+    request = {"route": asked["route"], "question": text, "language": "ja", "safety_answer": "yes"}
+    queued = ok(await booth.call("consultation.request", request))
+    assert queued["urgent"] is True and queued["position"] == 1  # ahead of the walk-in
+    assert {"110", "119"} <= {h["number"] for h in queued["hotlines"]}
+    refused = await booth.call("consultation.request", {"route": "tax", "safety_answer": "yes"})
+    assert refused["error"]["code"] == "invalid_payload", refused
+    await live_server.add_agent("agent1", PASSWORD)
+    agent = await agent_peer(live_server, "agent1", PASSWORD)
+    ok(await agent.call("agent.status", {"status": "available"}))
+    offer = await agent.wait_for("offer")
+    assert offer["consultation_id"] == queued["consultation_id"] and offer["urgent"] is True
+    for peer in (booth, other, agent):
+        await peer.close()
+
+
+async def test_easy_japanese_words_on_the_default_page_are_answered_in_easy_japanese(live_server: LiveServer) -> None:
+    """Audit 16 item 3 (issue #10's newcomer): 「ごみ を すてる ひ は いつ です か」 got ordinary Japanese on the
+    default (ja) chat page and at the kiosk: the page's language won over the easy Japanese detected. The words'
+    easy Japanese now wins over the default page, in the chat and at the booth, and the case goes as easy-ja; the
+    kiosk's phrase-spaced ordinary Japanese (ux12) stays ordinary, and a page in English still gets English."""
+    text = "ごみ を すてる ひ は いつ です か"
+    _, token, _ = await live_server.add_booth()
+    booth = Peer(live_server.booth_url, "/booth")
+    await booth.connect(auth={"token": token})
+    easy = ok(await booth.call("triage.preview", {"text": text, "language": "easy-ja"}))["triage"]
+    plain = ok(await booth.call("triage.preview", {"text": "ごみの日はいつですか", "language": "ja"}))["triage"]
+    assert easy["answer"] and plain["answer"] and easy["answer"] != plain["answer"]
+    kiosk = ok(await booth.call("triage.preview", {"text": text, "language": "ja"}))["triage"]
+    assert kiosk["answer"] == easy["answer"], kiosk["answer"]
+    spaced = ok(await booth.call("triage.preview", {"text": "ごみの 日は いつですか", "language": "ja"}))["triage"]
+    assert spaced["answer"] == plain["answer"], spaced["answer"]
+    english = ok(await booth.call("triage.preview", {"text": "When is garbage day?", "language": "ja"}))["triage"]
+    assert english["answer"] != easy["answer"]
+    await booth.close()
+
+    home = await resident_peer(live_server)
+    await home.wait_for("resident.state")
+    ok(await home.call("chat.send", {"text": text, "client_id": "e-1", "language": "ja"}))
+    bot = await home.wait_for("chat.message", lambda m: m["sender"] == "bot")
+    assert bot["text"] == easy["answer"], bot["text"]
+    await home.close()
+
+
+async def test_a_plain_booth_question_reaches_the_agent_in_the_residents_words(live_server: LiveServer) -> None:
+    """Audit 16 item 5: 「税金のことで相談したいんですが」 typed at the kiosk reached the agent as
+    「「税金の減免を相談したい（個別相談）」について: …」, an entry the resident never named. The summary says the
+    topic and their words; an entry is named only when the bot answered with it."""
+    _, token, _ = await live_server.add_booth()
+    booth = Peer(live_server.booth_url, "/booth")
+    await booth.connect(auth={"token": token})
+    text = "税金のことで相談したいんですが"
+    ok(await booth.call("consultation.request", {"route": "tax", "question": text, "language": "ja"}))
+    [record] = await live_server.export_records()
+    need = record["summary"]["need"]
+    assert text in need and "減免" not in need, need
+    await booth.close()
+
+
+async def test_a_booth_question_queued_on_another_suggested_topic_is_summarised_on_it(live_server: LiveServer) -> None:
+    """The resident typed words the bot placed under 税金 but tapped another suggested topic: the agent of that
+    topic read 「「税金」について」. The summary names the topic the resident chose, with their words."""
+    _, token, _ = await live_server.add_booth()
+    booth = Peer(live_server.booth_url, "/booth")
+    await booth.connect(auth={"token": token})
+    text = "税金のことで相談したいんですが"
+    preview = ok(await booth.call("triage.preview", {"text": text, "language": "ja"}))["triage"]
+    assert preview["route"] == "tax"
+    ok(await booth.call("consultation.request", {"route": "elderly_care", "question": text, "language": "ja"}))
+    [record] = await live_server.export_records()
+    need = record["summary"]["need"]
+    assert text in need and "税金」について" not in need and "介護" in need, need
+    await booth.close()

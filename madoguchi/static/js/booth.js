@@ -19,6 +19,7 @@ import { CheckInPad } from "./boothcheckin.js";
 import { EarlyNotice } from "./boothearly.js";
 import { QuestionBox } from "./boothquestion.js";
 import { fitPlace, placeLabelLanguage, placeLabelsIn } from "./boothplace.js";
+import { hotlineItems } from "./hotlines.js";
 import { clearWaiting, renderWaiting as drawWaiting, sinceFromServer } from "./boothwaiting.js";
 import { ClosedNotice } from "./closednotice.js";
 import { takeToken } from "./devicetoken.js";
@@ -193,6 +194,7 @@ function setConnection(status) {
 // ------------------------------------------------------------------------------------------------ waiting
 
 function renderWaiting() {
+  renderUrgent();
   if (!state.consultation) return;
   // an early booked resident: their notice says it all, without the phone and call-back panel (boothearly.js)
   noAnswer.quiet = early.active;
@@ -201,6 +203,17 @@ function renderWaiting() {
   early.render(nobody);
   $("cancel-waiting").hidden = early.active && nobody; // its 「いったん やめる」 is the one way out, not two
   drawWaiting(state.consultation, { noAnswer: nobody });
+}
+
+/** An urgent case (its words, or はい to the danger question): 110, 119 and the hotlines stay on the waiting screen
+ * from the start, above the figures, also when nobody can answer (the panel under them names only the town). */
+function renderUrgent() {
+  const urgent = Boolean(state.consultation?.urgent);
+  $("booth-urgent").hidden = !urgent;
+  const drawn = urgent ? `${state.consultation.id} ${language()}` : ""; // drawn again for another case or language
+  if ($("booth-hotlines").dataset.drawn === drawn) return;
+  $("booth-hotlines").dataset.drawn = drawn;
+  $("booth-hotlines").replaceChildren(...(urgent ? hotlineItems(state.consultation.hotlines || []) : []));
 }
 
 function adoptConsultation(fields) {
@@ -325,6 +338,8 @@ function restore(view, { reconnected = false } = {}) {
     ...(QUEUED.has(phase) ? { lost: Boolean(view.call_lost) } : {}), // the call was cut: said after a reload too
     ...(QUEUED.has(phase) ? { transferred: Boolean(view.transferred) && !view.call_lost } : {}), // and a transfer
     ...(QUEUED.has(phase) ? { moved: Boolean(view.moved) } : {}), // or a supervisor's move to another desk
+    // an urgent case keeps 110/119 on screen after a reload too (the town's hotlines came with the request's ack)
+    ...(QUEUED.has(phase) ? { urgent: view.urgent === true } : {}),
     offered: phase === "offered",
   });
   noAnswer.update(view);
@@ -383,7 +398,9 @@ async function resumeLostCase() {
 
 // ---------------------------------------------------------------------------------------------- actions
 
-async function requestConsultation(route, question = null) {
+/** ``safety``: the free-text question went urgent (its preview) or the resident answered はい to the danger question
+ * ({answer: "yes"}): the case goes ahead of the line, and 110/119 with the hotlines stay on the waiting screen. */
+async function requestConsultation(route, question = null, safety = null) {
   if (state.requesting) return;
   state.requesting = true;
   const buttons = document.querySelectorAll(".route-button, .question-suggestion, .question-talk");
@@ -391,13 +408,17 @@ async function requestConsultation(route, question = null) {
   try {
     const payload = { route, language: language() };
     if (question) payload.question = question; // the summary the agent reads comes from these words
+    if (question && safety?.answer) payload.safety_answer = safety.answer;
     const ack = await request(socket, SEND.CONSULTATION_REQUEST, payload);
+    const urgent = ack.urgent === true;
     adoptConsultation({
       id: ack.consultation_id,
       route,
       position: ack.position,
       waitEstimate: ack.wait_estimate_s ?? null,
       since: nowSeconds(),
+      urgent,
+      hotlines: urgent ? (Array.isArray(ack.hotlines) && ack.hotlines.length ? ack.hotlines : safety?.hotlines || []) : [],
     });
     replayEarly(ack.consultation_id);
     if (state.screen === "routes") showScreen("waiting");

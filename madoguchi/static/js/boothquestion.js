@@ -3,7 +3,9 @@
 // big buttons. Why its own module: it is a small conversation of its own beside the route buttons; the booth only
 // learns which route (and which words) the resident chose.
 
+import { safetyButtons } from "./botlines.js";
 import { SEND } from "./events.js";
+import { hotlineItems } from "./hotlines.js";
 import { language, t } from "./i18n.js";
 import { errorText, request } from "./net.js";
 
@@ -28,7 +30,8 @@ export class QuestionBox {
    * @param {import("/static/vendor/socket.io.esm.min.js").Socket} options.socket
    * @param {{show: (text: string) => void}} options.banner
    * @param {() => boolean} options.busy a request is under way: ask nothing
-   * @param {(route: string, question: string) => void} options.choose the resident chose a topic
+   * @param {(route: string, question: string, safety?: {answer: string, hotlines: object[]}) => void} options.choose
+   *   the resident chose a topic; ``safety``: they answered はい to the danger question (the case goes urgent)
    * @param {() => void} options.finish the bot's answer was enough: back to the start screen
    */
   constructor({ socket, banner, busy, choose, finish }) {
@@ -46,6 +49,8 @@ export class QuestionBox {
       for (const button of document.querySelectorAll('[data-testid="question-talk"]')) {
         button.textContent = t("booth.question.talk", { topic: t(`route.${button.dataset.route}`) });
       }
+      const numbers = document.querySelector(".question-suggestions .hotlines");
+      if (numbers && this.hotlines) numbers.replaceChildren(...hotlineItems(this.hotlines));
       for (const key of ["done", "other_topics"]) {
         const button = document.querySelector(`.question-choices [data-i18n="booth.question.${key}"]`);
         if (button) button.textContent = t(`booth.question.${key}`);
@@ -59,6 +64,7 @@ export class QuestionBox {
   }
 
   clear() {
+    this.hotlines = null;
     $("question-input").value = "";
     $("question-suggestions").replaceChildren();
     $("question-suggestions").hidden = true;
@@ -74,8 +80,9 @@ export class QuestionBox {
     else delete screen.dataset.answered;
   }
 
-  /** The resident's own words: the server's triage offers the two or three likely topics as big buttons. */
-  async ask() {
+  /** The resident's own words: the server's triage offers the two or three likely topics as big buttons.
+   * ``safetyAnswer``: the resident's いいえ to the danger question asked about these words (the topics follow). */
+  async ask(safetyAnswer = null) {
     const text = $("question-input").value.trim();
     if (this.busy()) return;
     if (!text) {
@@ -90,13 +97,18 @@ export class QuestionBox {
     delete $("question-suggestions").dataset.empty;
     $("question-submit").disabled = true;
     try {
-      // the page's language: the resident chose ordinary or easy Japanese, the way they typed does not decide
-      const { triage } = await request(this.socket, SEND.TRIAGE_PREVIEW, { text, language: language() });
+      // the page's language: the resident's choice; on the default (ordinary Japanese) page the server answers
+      // words written as easy Japanese (「ごみ を すてる ひ は」) in easy Japanese
+      const payload = { text, language: language() };
+      if (safetyAnswer) payload.safety_answer = safetyAnswer;
+      const { triage } = await request(this.socket, SEND.TRIAGE_PREVIEW, payload);
       const routes = [];
       for (const route of [triage.route, ...(triage.suggestions || []).map((s) => s.route)]) {
         if (typeof route === "string" && !routes.includes(route) && routes.length < 3) routes.push(route);
       }
-      if (triage.urgent && routes.length) return this.choose(routes[0], text); // danger: to the front
+      // danger: to the front of the line, with 110/119 and the hotlines on the waiting screen (the request's ack)
+      if (triage.urgent && routes.length) return this.choose(routes[0], text, { answer: null, hotlines: triage.hotlines });
+      if (triage.safety_check) return this.askSafety(triage, routes[0] || null, text);
       const box = $("question-suggestions");
       // the bot is sure of an answer (the phone chat would give it): the booth shows it too, in large plain text,
       // and under it the three plain choices (afterAnswer) for whoever is done, or still wants a person
@@ -126,6 +138,34 @@ export class QuestionBox {
     } finally {
       $("question-submit").disabled = false;
     }
+  }
+
+  /** The chat's danger question (「いま、あなたや だれかが 危ない 状態ですか？」) with its big はい/いいえ, and 110/119
+   * and the hotlines at once under it: はい queues the case urgent (ahead of the line, the numbers stay on the
+   * waiting screen), いいえ goes on to the topics of the words, as the resident chat does. */
+  askSafety(triage, route, question) {
+    const box = $("question-suggestions");
+    const asked = document.createElement("p");
+    asked.className = "question-answer question-danger";
+    asked.dataset.testid = "question-danger";
+    asked.textContent = typeof triage.answer === "string" ? triage.answer : "";
+    this.hotlines = Array.isArray(triage.hotlines) ? triage.hotlines : [];
+    const numbers = document.createElement("ul");
+    numbers.className = "hotlines";
+    numbers.dataset.testid = "question-hotlines";
+    numbers.replaceChildren(...hotlineItems(this.hotlines));
+    const buttons = safetyButtons({
+      canAnswer: () => !this.busy(),
+      say: (_words, answer) => {
+        if (answer === "yes") this.choose(route || "general_inquiry", question, { answer: "yes", hotlines: this.hotlines });
+        else this.ask("no");
+      },
+    });
+    buttons.classList.add("question-safety");
+    box.replaceChildren(asked, buttons, numbers);
+    this.showAnswer(true);
+    box.hidden = false;
+    box.scrollIntoView?.({ block: "nearest" });
   }
 
   /** 「「ごみ・環境」の ことですか？」: a likely topic before the bot is sure; a tap asks for a person of it. */

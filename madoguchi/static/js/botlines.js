@@ -44,8 +44,9 @@ function linkList(links) {
   return list;
 }
 
-/** はい / いいえ under the bot's danger question; the answer goes as the resident's own line. */
-function safetyButtons({ canAnswer, say }) {
+/** はい / いいえ under the bot's danger question (the chat's, and the kiosk's free-text question's): ``say`` gets the
+ * button's words and which one ("yes" / "no"); in the chat the words go as the resident's own line. */
+export function safetyButtons({ canAnswer, say }) {
   const row = document.createElement("div");
   row.className = "safety-answers";
   const buttons = ["yes", "no"].map((answer) => {
@@ -61,7 +62,7 @@ function safetyButtons({ canAnswer, say }) {
     button.addEventListener("click", () => {
       if (!canAnswer()) return;
       for (const b of buttons) b.disabled = true;
-      say(button.textContent);
+      say(button.textContent, button.dataset.testid === "safety-yes" ? "yes" : "no");
     });
   }
   row.append(...buttons);

@@ -6,8 +6,14 @@ import { t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 
-/** The bot's handoff need, if the consultation came through the bot. */
-export function renderSummary(element, summary) {
+// The offer's "also asked": at most this many earlier topics, each cut to this many characters — the offer is read
+// in the seconds it rings (the current need first; the call screen's handoff details have them whole).
+const OFFER_ALSO_ASKED = 2;
+const OFFER_ALSO_CHARS = 36;
+
+/** The bot's handoff need, if the consultation came through the bot; ``alsoAsked`` (the offer): under it, short,
+ * the earlier topics the resident asked about (the call screen lists them in its handoff details instead). */
+export function renderSummary(element, summary, { alsoAsked = false } = {}) {
   const need = summary && typeof summary.need === "string" ? summary.need : "";
   element.hidden = !need;
   element.replaceChildren();
@@ -17,20 +23,33 @@ export function renderSummary(element, summary) {
   label.dataset.i18n = "console.summary.label";
   label.textContent = t("console.summary.label");
   const gist = typeof summary.gist === "string" ? summary.gist : "";
-  if (!gist) {
-    element.append(label, need);
-    return;
+  if (gist) {
+    // a resident writing in another language: the bot's guess in Japanese first, labelled as a guess, then their
+    // words
+    const guessLabel = document.createElement("span");
+    guessLabel.className = "summary-label";
+    guessLabel.dataset.i18n = "console.summary.gist";
+    guessLabel.textContent = t("console.summary.gist");
+    const guess = document.createElement("span");
+    guess.className = "summary-gist";
+    guess.dataset.testid = "summary-gist";
+    guess.textContent = gist;
+    element.append(guessLabel, guess);
   }
-  // a resident writing in another language: the bot's guess in Japanese first, labelled as a guess, then their words
-  const guessLabel = document.createElement("span");
-  guessLabel.className = "summary-label";
-  guessLabel.dataset.i18n = "console.summary.gist";
-  guessLabel.textContent = t("console.summary.gist");
-  const guess = document.createElement("span");
-  guess.className = "summary-gist";
-  guess.dataset.testid = "summary-gist";
-  guess.textContent = gist;
-  element.append(guessLabel, guess, label, need);
+  element.append(label, need);
+  const earlier = alsoAsked && Array.isArray(summary.also_asked) ? summary.also_asked : [];
+  const said = earlier.filter((v) => typeof v === "string" && v).slice(0, OFFER_ALSO_ASKED);
+  if (!said.length) return;
+  const also = document.createElement("span");
+  also.className = "summary-also";
+  also.dataset.testid = "summary-also-asked";
+  const alsoLabel = document.createElement("span");
+  alsoLabel.className = "summary-label";
+  alsoLabel.dataset.i18n = "console.summary.also_asked";
+  alsoLabel.textContent = t("console.summary.also_asked");
+  const short = (text) => (text.length > OFFER_ALSO_CHARS ? `${text.slice(0, OFFER_ALSO_CHARS - 1)}…` : text);
+  also.append(alsoLabel, said.map(short).join(" / ")); // server text (masked), never HTML
+  element.append(also);
 }
 
 /** 「○○さんから: note」: who transferred the case and why. */

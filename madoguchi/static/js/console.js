@@ -116,7 +116,7 @@ function showOffer(offer) {
   renderOfferInterpreter(offer);
   noteWaited(offer.consultation_id, offer.waited_s);
   renderOfferWaited();
-  renderSummary($("offer-summary"), offer.summary);
+  renderSummary($("offer-summary"), offer.summary, { alsoAsked: true });
   renderTransfer(offer, state.agentId);
   for (const id of ["offer-accept", "offer-decline"]) $(id).disabled = false;
   showView("offer");
@@ -532,7 +532,7 @@ socket.on(RECEIVE.CHAT_REDACT, (message) => {
   if (!message.summary || typeof message.summary !== "object") return;
   if (state.offer?.consultation_id === message.consultation_id) {
     state.offer = { ...state.offer, summary: message.summary };
-    renderSummary($("offer-summary"), message.summary);
+    renderSummary($("offer-summary"), message.summary, { alsoAsked: true });
   }
   if (state.consultation?.id === message.consultation_id) {
     state.consultation = { ...state.consultation, summary: message.summary };
