@@ -55,10 +55,13 @@ class LoginGuard:
         self._in_flight: Counter[tuple[str, str]] = Counter()
 
     @contextmanager
-    def hold(self, account: str, address: str) -> Iterator[bool]:
+    def hold(self, account: str, address: str, *, trusted: bool = False) -> Iterator[bool]:
         """Yields True while this attempt has a place among the address's and the account's attempts in flight
-        (check it, then the password), False when either is full: answer "retry in a second" without checking."""
-        places = (("address", address), ("account", throttle.normal_account(account)))
+        (check it, then the password), False when either is full: answer "retry in a second" without checking.
+        A trusted device (a valid device token for ``account``) takes a place of its own instead of the
+        account's, so strangers keeping the account's places full cannot hold its owner at the door."""
+        account_place = ("device" if trusted else "account", throttle.normal_account(account))
+        places = (("address", address), account_place)
         if self._in_flight[places[0]] >= IN_FLIGHT_PER_ADDRESS or self._in_flight[places[1]] >= IN_FLIGHT_PER_ACCOUNT:
             yield False
             return

@@ -168,7 +168,8 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
         return await _login_form(request, language=language, status=400, error_key="login.error.invalid")
     accounts = request.app[keys.ACCOUNTS]
     address = auth.client_address(request)
-    with guard.hold(username, address) as held:
+    device = _device(request, username)
+    with guard.hold(username, address, trusted=device is not None) as held:
         if not held:
             return await _login_form(
                 request,
@@ -178,7 +179,6 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
                 username=kept_username,
                 retry_after=IN_FLIGHT_RETRY_AFTER_S,
             )
-        device = _device(request, username)
         try:
             wait = await guard.wait_s(username, address, device)
             if wait > 0:
@@ -295,11 +295,11 @@ async def api_login(request: web.Request) -> web.StreamResponse:
     accounts = request.app[keys.ACCOUNTS]
     guard = request.app[LOGIN_GUARD]
     address = auth.client_address(request)
-    with guard.hold(body.username, address) as held:
+    device = _device(request, body.username)
+    with guard.hold(body.username, address, trusted=device is not None) as held:
         if not held:
             seconds = IN_FLIGHT_RETRY_AFTER_S
             return json_error(429, "too_many_attempts", busy_message(seconds), headers={"Retry-After": str(seconds)})
-        device = _device(request, body.username)
         try:
             wait = await guard.wait_s(body.username, address, device)
             if wait > 0:

@@ -160,3 +160,13 @@ def test_one_browser_keeps_a_few_accounts_tokens_newest_first() -> None:
 def test_a_lockout_starts_once_at_the_first_counted_failure(scope: Scope) -> None:
     starts = [n for n in range(1, 200) if throttle.starts_lockout(scope, n)]
     assert starts == [RULES[scope].free + 1]
+
+
+def test_strangers_filling_an_accounts_attempts_in_flight_do_not_hold_a_trusted_device_at_the_door() -> None:
+    guard = LoginGuard(MemoryAttemptStore(), lambda: NOW, key=KEY)
+    with guard.hold("admin", "192.0.2.1") as first, guard.hold("admin", "192.0.2.2") as second:
+        assert first and second
+        with guard.hold("Admin", "192.0.2.3") as stranger:
+            assert not stranger
+        with guard.hold("admin", "198.51.100.9", trusted=True) as owner:
+            assert owner
