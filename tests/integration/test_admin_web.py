@@ -279,6 +279,11 @@ async def test_every_staff_action_works_and_is_audited(live_server: LiveServer) 
         status, reset = await admin.post("/api/admin/staff/new-agent/password", {"password": "typed by admin"})
         assert status == 200 and reset["password"] is None
         assert await accounts.authenticate("new-agent", "typed by admin") is not None
+        for weak in ("password", "12345678", "Shiomi2026"):  # session 16 (F5): all three were accepted
+            status, refused = await admin.post("/api/admin/staff/new-agent/password", {"password": weak})
+            assert status == 400, refused
+            assert refused["error"]["code"] == "weak_password" and refused["error"]["field"] == "password"
+        assert await accounts.authenticate("new-agent", "typed by admin") is not None
         status, reset = await admin.post("/api/admin/staff/new-agent/password", {})
         assert status == 200 and await accounts.authenticate("new-agent", reset["password"]) is not None
         status, _ = await admin.post("/api/admin/staff/new-agent/disable", {"disabled": True})
