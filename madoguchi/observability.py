@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import ipaddress
 import logging
 import time
 from collections import Counter as Tally
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import socketio
@@ -38,7 +39,7 @@ from prometheus_client import Counter as PromCounter
 from pydantic import SecretStr
 from sqlalchemy import text
 
-from madoguchi import keys
+from madoguchi import keys, ui
 from madoguchi.signaling.consultation import TERMINAL_STATES, State, Trigger
 from madoguchi.signaling.counter import Counter, Effect, OfferMade, OfferWithdrawn, Transitioned
 from madoguchi.signaling.rooms import NAMESPACE_OF_KIND
@@ -326,7 +327,7 @@ def setup(app: web.Application, sio: socketio.AsyncServer) -> Metrics:
     settings = app[keys.SETTINGS]
 
     async def metrics_endpoint(request: web.Request) -> web.Response:
-        if (refused := _unauthorised(request, settings.metrics_token)) is not None:
+        if (refused := _unauthorised(request, settings.metrics_token, settings.metrics_networks)) is not None:
             return refused
         counter: Counter | None = None
         store = app.get(LIVE_STORE)
@@ -339,7 +340,7 @@ def setup(app: web.Application, sio: socketio.AsyncServer) -> Metrics:
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def readyz_endpoint(request: web.Request) -> web.Response:
-        if (refused := _unauthorised(request, settings.metrics_token)) is not None:
+        if (refused := _unauthorised(request, settings.metrics_token, settings.metrics_networks)) is not None:
             return refused
         return await readyz(app, events=sio.manager)
 
@@ -356,11 +357,24 @@ async def _alive(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def _unauthorised(request: web.Request, token: SecretStr | None) -> web.Response | None:
+def _unauthorised(request: web.Request, token: SecretStr | None, networks: Sequence[str]) -> web.Response | None:
     """With ``MADOGUCHI_METRICS_TOKEN`` set, ``/metrics`` and ``/readyz`` (which name internal hosts and show
-    the queue) answer only ``Authorization: Bearer <token>``; ``/healthz`` stays open for load balancers."""
+    the queue) answer only ``Authorization: Bearer <token>``; without it, only clients in
+    ``MADOGUCHI_METRICS_NETWORKS`` (loopback by default; session 16: anyone could read them). ``/healthz`` stays
+    open for load balancers."""
     if token is None:
-        return None
+        if _in_networks(ui.client_address(request), networks):
+            return None
+        return web.json_response(
+            {
+                "error": {
+                    "code": "forbidden",
+                    "message": "/metrics is for MADOGUCHI_METRICS_NETWORKS (loopback by default) or "
+                    "Authorization: Bearer <MADOGUCHI_METRICS_TOKEN>",
+                }
+            },
+            status=403,
+        )
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     expected = token.get_secret_value().encode()
     if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), expected):
@@ -370,6 +384,16 @@ def _unauthorised(request: web.Request, token: SecretStr | None) -> web.Response
         status=401,
         headers={"WWW-Authenticate": 'Bearer realm="madoguchi-metrics"'},
     )
+
+
+def _in_networks(address: str, networks: Sequence[str]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return any(ip in ipaddress.ip_network(network) for network in networks)
 
 
 def socket_edge(sio: socketio.AsyncServer) -> dict[str, int]:

@@ -260,6 +260,12 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = Field(
         default=None, description="when set, /metrics and /readyz need 'Authorization: Bearer <token>'"
     )
+    metrics_networks: list[str] = Field(
+        default_factory=lambda: ["127.0.0.0/8", "::1/128"],
+        description="JSON list of networks (CIDR) whose clients may read /metrics and /readyz without "
+        "MADOGUCHI_METRICS_TOKEN (the client address as the login throttle sees it: behind a trusted proxy, the "
+        "X-Forwarded-For client); default: loopback only. With a token set, the token is needed from everywhere",
+    )
     http_header_timeout_s: float = Field(
         default=15.0,
         gt=0,
@@ -398,6 +404,11 @@ class Settings(BaseSettings):
                 f"allowed_hosts takes host names without a scheme or port, such as madoguchi.example.jp, not {bad[0]!r}"
             )
         return names
+
+    @field_validator("metrics_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        return [str(ipaddress.ip_network(item.strip(), strict=False)) for item in value]
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -23,8 +23,8 @@ class AttemptStore(Protocol):
         """The live tallies among ``keys`` (missing and expired ones are left out)."""
         ...
 
-    async def add(self, key: str, now: float, ttl_s: float) -> None:
-        """Count one more at ``now``; the tally expires ``ttl_s`` after this."""
+    async def add(self, key: str, now: float, ttl_s: float) -> int:
+        """Count one more at ``now`` and return the new count; the tally expires ``ttl_s`` after this."""
         ...
 
     async def clear(self, keys: Sequence[str]) -> None: ...
@@ -46,11 +46,12 @@ class MemoryAttemptStore:
         found = {key: self._tallies.get(key) for key in keys}
         return {key: entry[0] for key, entry in found.items() if entry is not None and entry[1] > now}
 
-    async def add(self, key: str, now: float, ttl_s: float) -> None:
+    async def add(self, key: str, now: float, ttl_s: float) -> int:
         entry = self._tallies.get(key)
         count = entry[0].count if entry is not None and entry[1] > now else 0
         self._tallies[key] = (Tally(count=count + 1, last=now), now + ttl_s)
         self._sweep(now)
+        return count + 1
 
     async def clear(self, keys: Sequence[str]) -> None:
         for key in keys:
@@ -101,13 +102,14 @@ class RedisAttemptStore:
                 found[key] = Tally(count=int(count), last=float(last))
         return found
 
-    async def add(self, key: str, now: float, ttl_s: float) -> None:
+    async def add(self, key: str, now: float, ttl_s: float) -> int:
         name = self._prefix + key
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hincrby(name, "count", 1)
             pipe.hset(name, "last", repr(now))
             pipe.pexpire(name, max(1, int(ttl_s * 1000)))
-            await pipe.execute()
+            count, _last, _expire = await pipe.execute()
+        return int(count)
 
     async def clear(self, keys: Sequence[str]) -> None:
         if keys:

@@ -55,10 +55,13 @@ class LoginGuard:
         self._in_flight: Counter[tuple[str, str]] = Counter()
 
     @contextmanager
-    def hold(self, account: str, address: str) -> Iterator[bool]:
+    def hold(self, account: str, address: str, *, trusted: bool = False) -> Iterator[bool]:
         """Yields True while this attempt has a place among the address's and the account's attempts in flight
-        (check it, then the password), False when either is full: answer "retry in a second" without checking."""
-        places = (("address", address), ("account", throttle.normal_account(account)))
+        (check it, then the password), False when either is full: answer "retry in a second" without checking.
+        A trusted device (a valid device token for ``account``) takes a place of its own instead of the
+        account's, so strangers keeping the account's places full cannot hold its owner at the door."""
+        account_place = ("device" if trusted else "account", throttle.normal_account(account))
+        places = (("address", address), account_place)
         if self._in_flight[places[0]] >= IN_FLIGHT_PER_ADDRESS or self._in_flight[places[1]] >= IN_FLIGHT_PER_ACCOUNT:
             yield False
             return
@@ -71,9 +74,20 @@ class LoginGuard:
                 if self._in_flight[place] <= 0:
                     del self._in_flight[place]  # nothing of a finished attempt stays in memory
 
-    async def wait_s(self, account: str, address: str) -> float:
-        """Seconds this attempt must still wait (0: go ahead and check the password)."""
+    def trusted_nonce(self, account: str, device_cookie: str) -> str | None:
+        """The device token's nonce when ``device_cookie`` holds a valid one for ``account`` (a trusted device)."""
+        return throttle.trusted_nonce(device_cookie, account, key=self.key)
+
+    def _keys(self, account: str, address: str, device: str | None) -> dict[Scope, str]:
         keys = throttle.keys(account, address, key=self.key)
+        if device is not None:
+            keys[Scope.DEVICE] = throttle.device_key(device, key=self.key)
+        return keys
+
+    async def wait_s(self, account: str, address: str, device: str | None = None) -> float:
+        """Seconds this attempt must still wait (0: go ahead and check the password). ``device``: the nonce of a
+        valid device token for ``account`` (:meth:`trusted_nonce`); such an attempt is held to its own budget."""
+        keys = self._keys(account, address, device)
         now = self.clock()
         if self.attempts is not None:
             spent = await self._call(self.attempts.take(throttle.address_key(address, key=self.key), now))
@@ -81,17 +95,23 @@ class LoginGuard:
                 return spent
         found = await self._call(self.store.read(list(keys.values()), now))
         tallies = {scope: found[key] for scope, key in keys.items() if key in found}
-        return throttle.wait_s(tallies, now)
+        return throttle.wait_s(tallies, now, trusted=device is not None)
 
-    async def failed(self, account: str, address: str) -> None:
-        keys = throttle.keys(account, address, key=self.key)
+    async def failed(self, account: str, address: str, device: str | None = None) -> list[Scope]:
+        """Count a wrong password; returns the scopes this failure just locked (the first wait in each)."""
+        keys = self._keys(account, address, device)
         now = self.clock()
-        for scope in throttle.FAILURE_SCOPES:
-            await self._call(self.store.add(keys[scope], now, throttle.lifetime_s(scope)))
+        locked: list[Scope] = []
+        for scope in throttle.held_to(trusted=device is not None):
+            count = await self._call(self.store.add(keys[scope], now, throttle.lifetime_s(scope)))
+            if throttle.starts_lockout(scope, count):
+                locked.append(scope)
+        return locked
 
-    async def succeeded(self, account: str, address: str) -> None:
-        keys = throttle.keys(account, address, key=self.key)
-        await self._call(self.store.clear([keys[scope] for scope in throttle.CLEARED_ON_SUCCESS]))
+    async def succeeded(self, account: str, address: str, device: str | None = None) -> None:
+        keys = self._keys(account, address, device)
+        cleared = [*throttle.CLEARED_ON_SUCCESS, *((Scope.DEVICE,) if device is not None else ())]
+        await self._call(self.store.clear([keys[scope] for scope in cleared]))
         await self._call(self.store.add(keys[Scope.KNOWN], self.clock(), throttle.lifetime_s(Scope.KNOWN)))
 
     async def nonce_first_use(self, nonce: str, ttl_s: float) -> bool:

@@ -7,6 +7,8 @@ Both end in the same ``madoguchi_session`` cookie that the ``/agent`` socket aut
 
 from __future__ import annotations
 
+import logging
+import secrets
 from typing import Annotated, Final
 
 from aiohttp import web
@@ -21,11 +23,57 @@ from madoguchi.domain.routes import ROUTE_IDS
 from madoguchi.domain.staff_pages import landing_for, pages_for
 from madoguchi.http_json import FormUnreadable, json_error, read_form, read_json
 from madoguchi.signaling.consultation import Disposition
+from madoguchi.storage.audit import AuditLog
 from madoguchi.storage.password_work import PasswordWorkBusy
+
+log = logging.getLogger(__name__)
 
 MAX_USERNAME: Final = 128
 MAX_PASSWORD: Final = 1024
 DISPOSITIONS: Final = tuple(d.value for d in Disposition)
+LOCKOUT_ACTOR: Final = "login-throttle"
+LOCKOUT_ACTION: Final = "login.locked"
+
+
+def _device(request: web.Request, username: str) -> str | None:
+    """The nonce of this browser's device token for ``username`` (a trusted device), or None (a stranger)."""
+    return request.app[LOGIN_GUARD].trusted_nonce(username, request.cookies.get(throttle.DEVICE_COOKIE, ""))
+
+
+def _remember_device(request: web.Request, response: web.StreamResponse, username: str) -> None:
+    """After a success: this browser becomes a trusted device of ``username`` (a fresh token every time)."""
+    guard = request.app[LOGIN_GUARD]
+    token = throttle.device_token(username, secrets.token_urlsafe(16), key=guard.key)
+    value = throttle.remember_device(
+        request.cookies.get(throttle.DEVICE_COOKIE, ""), token, account=username, key=guard.key
+    )
+    response.set_cookie(
+        throttle.DEVICE_COOKIE,
+        value,
+        max_age=int(throttle.KNOWN_FOR_S),
+        path="/",
+        httponly=True,
+        samesite="Strict",
+        secure=request.app[keys.SETTINGS].cookie_secure,
+    )
+
+
+async def _failed(request: web.Request, username: str, address: str, device: str | None) -> None:
+    """Count a wrong password; a failure that starts a lockout is written to the audit log (actor
+    ``login-throttle``, action ``login.locked``) so an administrator can see who is being guessed at, from where."""
+    locked = await request.app[LOGIN_GUARD].failed(username, address, device)
+    for scope in locked:
+        detail = {
+            "username": throttle.normal_account(username)[:MAX_USERNAME],
+            "scope": scope.value,
+            "address": address,
+            "trusted_device": device is not None,
+        }
+        log.warning("login lockout: scope=%s trusted_device=%s", scope.value, device is not None)
+        try:
+            await AuditLog(request.app[keys.DATABASE]).write(LOCKOUT_ACTOR, LOCKOUT_ACTION, detail, auth.now_utc())
+        except Exception as exc:  # the lockout holds whether or not the note could be written
+            log.warning("could not audit a login lockout: %s", type(exc).__name__)
 
 
 class LoginBody(BaseModel):
@@ -120,7 +168,8 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
         return await _login_form(request, language=language, status=400, error_key="login.error.invalid")
     accounts = request.app[keys.ACCOUNTS]
     address = auth.client_address(request)
-    with guard.hold(username, address) as held:
+    device = _device(request, username)
+    with guard.hold(username, address, trusted=device is not None) as held:
         if not held:
             return await _login_form(
                 request,
@@ -131,7 +180,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
                 retry_after=IN_FLIGHT_RETRY_AFTER_S,
             )
         try:
-            wait = await guard.wait_s(username, address)
+            wait = await guard.wait_s(username, address, device)
             if wait > 0:
                 return await _login_form(
                     request,
@@ -143,11 +192,11 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
                 )
             staff = await accounts.authenticate(username, password)
             if staff is None:
-                await guard.failed(username, address)
+                await _failed(request, username, address, device)
                 return await _login_form(
                     request, language=language, status=401, error_key="login.error.invalid", username=kept_username
                 )
-            await guard.succeeded(username, address)
+            await guard.succeeded(username, address, device)
         except LoginGuardUnavailable:
             return await _login_form(request, language=language, status=503, error_key="login.error.unavailable")
         except PasswordWorkBusy as busy:
@@ -163,6 +212,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     # each role lands on its own work (domain.staff_pages): a supervisor on the live view, others on the console
     response = web.HTTPSeeOther(_with_lang(landing_for(staff.role), language))
     auth.set_session_cookie(request, response, token)
+    _remember_device(request, response, username)
     response.del_cookie(auth.LOGIN_CSRF_COOKIE, path="/login")
     raise response
 
@@ -245,12 +295,13 @@ async def api_login(request: web.Request) -> web.StreamResponse:
     accounts = request.app[keys.ACCOUNTS]
     guard = request.app[LOGIN_GUARD]
     address = auth.client_address(request)
-    with guard.hold(body.username, address) as held:
+    device = _device(request, body.username)
+    with guard.hold(body.username, address, trusted=device is not None) as held:
         if not held:
             seconds = IN_FLIGHT_RETRY_AFTER_S
             return json_error(429, "too_many_attempts", busy_message(seconds), headers={"Retry-After": str(seconds)})
         try:
-            wait = await guard.wait_s(body.username, address)
+            wait = await guard.wait_s(body.username, address, device)
             if wait > 0:
                 seconds = throttle.retry_after(wait)
                 return json_error(
@@ -258,9 +309,9 @@ async def api_login(request: web.Request) -> web.StreamResponse:
                 )
             staff = await accounts.authenticate(body.username, body.password)
             if staff is None:
-                await guard.failed(body.username, address)
+                await _failed(request, body.username, address, device)
                 return json_error(401, "unauthorized", "wrong username or password")
-            await guard.succeeded(body.username, address)
+            await guard.succeeded(body.username, address, device)
         except LoginGuardUnavailable:
             return json_error(
                 503,
@@ -275,5 +326,6 @@ async def api_login(request: web.Request) -> web.StreamResponse:
     )
     response = web.json_response({"ok": True, "csrf_token": csrf_token})
     auth.set_session_cookie(request, response, token)
+    _remember_device(request, response, body.username)
     response.headers["Cache-Control"] = "no-store"
     return response

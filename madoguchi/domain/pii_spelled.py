@@ -44,11 +44,15 @@ def mask_spelled(text: str, kinds: list[str]) -> str:
     if _WORD_HINT_RE.search(folded) is None:
         return text
     spans: list[tuple[int, int]] = []
+    phones: list[tuple[int, int]] = []
     for run in _runs(folded):
         words = [k for k, (_start, _end, _digit, word) in enumerate(run) if word]
         if not words:
             continue  # digits alone are the run reader's
         values = [digit for _start, _end, digit, _word in run]
+        if _spelled_phone(text, folded, run, values):
+            phones.append((run[0][0], run[-1][1]))
+            continue
         i, next_word = 0, 0
         while i + MY_NUMBER_DIGITS <= len(run):
             while next_word < len(words) and words[next_word] < i:
@@ -66,7 +70,29 @@ def mask_spelled(text: str, kinds: list[str]) -> str:
                 i += MY_NUMBER_DIGITS
             else:
                 i += 1
+    if phones:  # both kinds at once, so neither stage's positions move under the other
+        merged = sorted([(span, "my_number") for span in spans] + [(span, "phone") for span in phones])
+        for (start, end), kind in reversed(merged):
+            text = mask_spans(text, [(start, end)], kind, [])
+        kinds.extend(kind for _span, kind in merged)
+        return text
     return mask_spans(text, spans, "my_number", kinds)
+
+
+PHONE_DIGITS = (10, 11)
+
+
+def _spelled_phone(text: str, folded: str, run: list[tuple[int, int, int, bool]], values: list[int]) -> bool:
+    """A whole run of ten or eleven spelled digits that starts 0 and then not 0, as a Japanese phone number does
+    (「ぜろきゅうぜろ いちにさんよん ごろくななはち」, session 16): masked as a phone number. Ten spelled digit words in
+    a row are no counting or date, and a run of more is left to the 個人番号 check above."""
+    return (
+        len(run) in PHONE_DIGITS
+        and values[0] == 0
+        and values[1] != 0
+        and not _not_spelled_among_written(text, folded, run)
+        and sum(word for *_rest, word in run) >= MIN_WORDS_AMONG_DIGITS
+    )
 
 
 _GLUED_SET = frozenset(_folded(w) for w in SPELLED_DIGITS_GLUED)
@@ -127,7 +153,7 @@ def _runs(folded: str) -> list[list[tuple[int, int, int, bool]]]:
         else:
             run.append((m.start(), m.end(), _VALUES[m.group()], True))
     runs.append(run)
-    return [piece for run in runs for piece in _without_lone_words(run) if len(piece) >= MY_NUMBER_DIGITS]
+    return [piece for run in runs for piece in _without_lone_words(run) if len(piece) >= min(PHONE_DIGITS)]
 
 
 def _without_lone_words(run: list[tuple[int, int, int, bool]]) -> list[list[tuple[int, int, int, bool]]]:

@@ -15,6 +15,9 @@ RESIDENT_CODE_MASK = "［住民票コード］"
 ACCOUNT_MASK = "［口座番号］"
 PENSION_MASK = "［年金番号］"
 LICENCE_MASK = "［免許証番号］"
+BIRTH_DATE_MASK = "［生年月日］"
+RESIDENCE_CARD_MASK = "［在留カード番号］"
+PASSPORT_MASK = "［旅券番号］"
 ANCHORED_TOKENS: dict[str, str] = {
     "resident_code": RESIDENT_CODE_MASK,
     "bank_account": ACCOUNT_MASK,
@@ -29,12 +32,18 @@ MASK_TOKENS: tuple[str, ...] = (
     ADDRESS_MASK,
     EMAIL_MASK,
     *ANCHORED_TOKENS.values(),
+    BIRTH_DATE_MASK,
+    RESIDENCE_CARD_MASK,
+    PASSPORT_MASK,
 )
 TOKEN_OF_KIND: dict[str, str] = {
     "my_number": MY_NUMBER_MASK,
     "card": CARD_MASK,
     "phone": PHONE_MASK,
     **ANCHORED_TOKENS,
+    "birth_date": BIRTH_DATE_MASK,
+    "residence_card": RESIDENCE_CARD_MASK,
+    "passport": PASSPORT_MASK,
 }
 _MASK_TOKEN_RE = re.compile("|".join(map(re.escape, MASK_TOKENS)))
 

@@ -7,16 +7,17 @@ way of writing; ``tests/unit/domain/test_masking_as_typed.py`` checks every entr
 
 from __future__ import annotations
 
-# Kanji numerals, with the circles drawn for 〇, and the formal 大字 of forms and banknotes.
+# Kanji numerals, with the circles drawn for 〇, and the formal 大字 of forms and banknotes, Japanese and Chinese
+# (simplified 贰叁陆 and 柒 of cheques: a Chinese-speaking resident writes a My Number so, session 16).
 KANJI_DIGITS: dict[str, int] = {
     **dict.fromkeys("〇○◯零", 0),
     **dict.fromkeys("一壱壹", 1),
-    **dict.fromkeys("二弐貳", 2),
-    **dict.fromkeys("三参參", 3),
+    **dict.fromkeys("二弐貳贰", 2),
+    **dict.fromkeys("三参參叁", 3),
     **dict.fromkeys("四肆", 4),
     **dict.fromkeys("五伍", 5),
-    **dict.fromkeys("六陸", 6),
-    **dict.fromkeys("七漆", 7),
+    **dict.fromkeys("六陸陆", 6),
+    **dict.fromkeys("七漆柒", 7),
     **dict.fromkeys("八捌", 8),
     **dict.fromkeys("九玖", 9),
 }

@@ -73,6 +73,7 @@ from madoguchi.domain.pii_patterns import (
     mask_hyphen_addresses,
     pattern_stage,
 )
+from madoguchi.domain.pii_personal import mask_personal
 from madoguchi.domain.pii_runs import (
     CUE_BEFORE,
     CUE_JOIN_CHARS,
@@ -158,6 +159,7 @@ class MaskResult:
 _STAGES: tuple[Callable[[str, list[str]], str], ...] = (
     pattern_stage("email", EMAIL_RE, EMAIL_MASK, needs="@"),
     pattern_stage("postal_code", MARKED_POSTAL_RE, POSTAL_MASK, needs="〒"),
+    mask_personal,  # before the digit stages: a date's or a card's digits are read into no other number
     mask_anchored,
     mask_numbers,
     mask_spelled,  # after the run reader: digits it masked are not taken into a spelled run

@@ -7,6 +7,7 @@ a reload or a dropped mobile link; the server keeps only its hash as the partici
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
 from collections.abc import Mapping
@@ -38,11 +39,41 @@ from madoguchi.signaling.sockets import (
     error_ack,
     relay_signals,
 )
+from madoguchi.storage.kept_keys import deployment_key
 
 VIDEO_ONLY = frozenset({"video"})
 LINE_EVENTS = frozenset({"chat.send"})
 """Events that carry a chat line: each is masked, stored and triaged, so each counts against the line limits."""
 _TOKEN = re.compile(r"^[A-Za-z0-9_\-]{32,128}$")
+_NONCE_CHARS = 43  # token_urlsafe(32)
+_RESUME_MAC_CHARS = 32
+
+
+class ResumeTokens:
+    """Resume tokens the server issued, and only those (session 16, F7: a 43-character token the client made up was
+    kept as the session key, a session-fixation pattern). A token is a random nonce and an HMAC of it under the
+    deployment's ``resident-resume`` key (``storage.kept_keys.deployment_key``: from ``MADOGUCHI_SECRET_KEY``, else
+    the key kept in the data folder, so every process of the deployment accepts it), so any other value is replaced
+    by a fresh token and names nobody."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def _mac(self, nonce: str) -> str:
+        return hmac.new(self._key, nonce.encode(), hashlib.sha256).hexdigest()[:_RESUME_MAC_CHARS]
+
+    def issue(self) -> str:
+        nonce = secrets.token_urlsafe(32)
+        return nonce + self._mac(nonce)
+
+    def verify(self, value: object) -> str | None:
+        """``value`` when it is a token this deployment issued, else None."""
+        if not isinstance(value, str) or len(value) != _NONCE_CHARS + _RESUME_MAC_CHARS or not _TOKEN.fullmatch(value):
+            return None
+        nonce, mac = value[:_NONCE_CHARS], value[_NONCE_CHARS:]
+        return value if hmac.compare_digest(mac.encode(), self._mac(nonce).encode()) else None
+
+
 _MUNICIPALITY = re.compile(r"[a-z0-9_\-]{1,64}")
 
 
@@ -85,6 +116,7 @@ class ResidentNamespace(RoleNamespace[Resident]):
         self.municipalities = municipalities
         self.checkin = checkin
         self.browser_ids = browser_ids or BrowserIds(settings.secret_key)
+        self.resume_tokens = ResumeTokens(deployment_key(settings.secret_key, settings.data_dir, "resident-resume"))
         per_conn, per_address = settings.resident_lines_per_minute, settings.resident_lines_per_address_per_minute
         # before a line is read: one flooding address must not make the event loop mask its lines for everyone;
         # shared by every process when the deployment has Redis (a balancer must not double a flooder's allowance)
@@ -137,9 +169,7 @@ class ResidentNamespace(RoleNamespace[Resident]):
                 f" {municipality!r}" if isinstance(municipality, str) and _MUNICIPALITY.fullmatch(municipality) else ""
             )
             raise CounterError("not_found", f"unknown municipality{named}")
-        token = data.get("resume")
-        if not isinstance(token, str) or not _TOKEN.fullmatch(token):
-            token = secrets.token_urlsafe(32)
+        token = self.resume_tokens.verify(data.get("resume")) or self.resume_tokens.issue()
         request = environ.get("aiohttp.request")
         source = ui.client_address(request) if isinstance(request, web.Request) else "unknown"
         browser = self.browser_ids.counted_as(request) if isinstance(request, web.Request) else None

@@ -228,6 +228,12 @@ class RoleNamespace(socketio.AsyncNamespace, Generic[I]):  # type: ignore[misc]
             return refusal
         if not isinstance(payload, dict):
             return error_ack("invalid_payload", "payload must be an object")
+        size = text_size(payload)
+        if size > self.settings.max_payload_bytes:
+            # the transport takes up to TRANSPORT_HEADROOM times this (app.py), so an oversized event is answered
+            # here, with the connection kept, instead of the transport dropping the socket without a word
+            limit = self.settings.max_payload_bytes
+            return error_ack("payload_too_large", f"this event holds {size} characters of text; at most {limit}")
         try:
             if self.masking is None or event not in self.masked_events:
                 message = route.model.model_validate(payload)

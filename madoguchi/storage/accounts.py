@@ -28,6 +28,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from madoguchi.domain.password_policy import MIN_LENGTH, weak_password_reason
 from madoguchi.domain.privacy import mask_pii
 from madoguchi.storage.db import Database
 from madoguchi.storage.errors import (
@@ -35,13 +36,23 @@ from madoguchi.storage.errors import (
     InvalidValue,
     UnknownMunicipality,
     UnknownUser,
+    WeakPassword,
     refuse_personal_number,
 )
 from madoguchi.storage.models import ROLES, Municipality, Staff, StaffMunicipality, WebSession
 from madoguchi.storage.password_work import PasswordWork
 
 T = TypeVar("T")
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = MIN_LENGTH
+
+
+def _refuse_weak(password: str, username: str) -> None:
+    """Too short, common or simple passwords are refused (:mod:`madoguchi.domain.password_policy`)."""
+    reason = weak_password_reason(password, username)
+    if reason is not None:
+        raise WeakPassword(reason)
+
+
 ALL_ROUTES = "*"
 _USERNAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
@@ -177,8 +188,7 @@ class Accounts:
             )
         if role not in ROLES:
             raise InvalidValue(f"role must be one of {', '.join(ROLES)}, got {role!r}", field="role")
-        if len(password) < MIN_PASSWORD_LENGTH:
-            raise InvalidValue(f"password must be at least {MIN_PASSWORD_LENGTH} characters", field="password")
+        _refuse_weak(password, username)
         municipalities = _clean_list("municipality_ids", municipality_ids)
         route_list = _clean_routes(routes)
         language_list = _clean_list("languages", languages)
@@ -304,8 +314,7 @@ class Accounts:
             return await _record(session, staff)
 
     async def set_password(self, username: str, password: str) -> None:
-        if len(password) < MIN_PASSWORD_LENGTH:
-            raise InvalidValue(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+        _refuse_weak(password, username)
         password_hash = await self._hash_work(self._hasher.hash, password)
         async with self._db.transaction() as session:
             staff = await session.scalar(select(Staff).where(Staff.username == username))

@@ -49,6 +49,13 @@ class InvalidValue(StorageError):
         self.field = field
 
 
+class WeakPassword(InvalidValue):
+    """A password too easy to guess (``domain.password_policy``): its own code, so /admin says which rule."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="password")
+
+
 class PersonalNumberRefused(InvalidValue):
     """A name or id that holds a 個人番号: said as that, not as the field's usual rule (a username of twelve
     digits has the right letters)."""

@@ -8,6 +8,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from yarl import URL
 
 from madoguchi import keys
 from madoguchi.storage.audit import AuditLog
@@ -279,6 +280,11 @@ async def test_every_staff_action_works_and_is_audited(live_server: LiveServer) 
         status, reset = await admin.post("/api/admin/staff/new-agent/password", {"password": "typed by admin"})
         assert status == 200 and reset["password"] is None
         assert await accounts.authenticate("new-agent", "typed by admin") is not None
+        for weak in ("password", "12345678", "Shiomi2026"):  # session 16 (F5): all three were accepted
+            status, refused = await admin.post("/api/admin/staff/new-agent/password", {"password": weak})
+            assert status == 400, refused
+            assert refused["error"]["code"] == "weak_password" and refused["error"]["field"] == "password"
+        assert await accounts.authenticate("new-agent", "typed by admin") is not None
         status, reset = await admin.post("/api/admin/staff/new-agent/password", {})
         assert status == 200 and await accounts.authenticate("new-agent", reset["password"]) is not None
         status, _ = await admin.post("/api/admin/staff/new-agent/disable", {"disabled": True})
@@ -462,3 +468,17 @@ async def test_a_refused_staff_field_is_named_so_the_page_says_why_beside_it(liv
         )
         assert status == 400 and refused["error"]["field"] == "kind", refused
     assert await live_server.app[keys.ACCOUNTS].by_username("hanako") is None
+
+
+async def test_the_host_headers_port_does_not_make_the_kiosk_link(live_server: LiveServer) -> None:
+    """Session 16 (F6): ``Host: 127.0.0.1:6666`` gave a kiosk link (and its QR, with the booth's token) to port
+    6666. Without MADOGUCHI_PUBLIC_URL the link has the Host's (checked) name and the port the server listens on."""
+    port = URL(live_server.base_url).port
+    await two_towns(live_server)
+    async with signed_in(live_server, "admin-a") as admin:
+        status, added = await admin.post("/api/admin/booths", {"name": "ポートのブース", "municipality_id": "shiomi"})
+        assert status == 201, added
+        booth_id = added["booth"]["id"]
+        for host in ("127.0.0.1:6666", "127.0.0.1"):
+            status, odd = await admin.post(f"/api/admin/booths/{booth_id}/rotate", {}, Host=host)
+            assert status == 200 and odd["url"].startswith(f"http://127.0.0.1:{port}/booth/"), odd["url"]

@@ -177,10 +177,24 @@ async def test_metrics_and_readiness_can_require_a_token(tmp_path: Path) -> None
             assert resp.status == 200
 
 
-async def test_without_a_token_metrics_and_readiness_are_open(tmp_path: Path) -> None:
-    async with serve(make_settings(tmp_path)) as server:
+async def test_without_a_token_metrics_and_readiness_are_open_to_loopback_only(tmp_path: Path) -> None:
+    """Session 16 (F9): /metrics answered anyone. Clients elsewhere (here: named by a trusted proxy on loopback)
+    are refused unless MADOGUCHI_METRICS_NETWORKS lets their network in."""
+    async with serve(make_settings(tmp_path, trusted_proxies=["127.0.0.1"])) as server, aiohttp.ClientSession() as http:
         for path in ("/metrics", "/readyz", "/healthz"):
             assert (await http_get(f"{server.base_url}{path}"))[0] == 200
+        for path in ("/metrics", "/readyz"):
+            async with http.get(f"{server.base_url}{path}", headers={"X-Forwarded-For": "203.0.113.5"}) as resp:
+                assert resp.status == 403 and (await resp.json())["error"]["code"] == "forbidden", path
+        async with http.get(f"{server.base_url}/healthz", headers={"X-Forwarded-For": "203.0.113.5"}) as resp:
+            assert resp.status == 200
+    settings = make_settings(tmp_path, trusted_proxies=["127.0.0.1"], metrics_networks=["203.0.113.0/24"])
+    async with (
+        serve(settings) as server,
+        aiohttp.ClientSession() as http,
+        http.get(f"{server.base_url}/metrics", headers={"X-Forwarded-For": "203.0.113.5"}) as resp,
+    ):
+        assert resp.status == 200
 
 
 def test_a_short_metrics_token_is_refused() -> None:

@@ -18,7 +18,9 @@ from typing import Any
 import aiohttp
 import pytest
 
+from madoguchi import keys
 from madoguchi.agent_console import throttle
+from madoguchi.storage.audit import AuditLog
 from tests.support import LiveServer, make_settings, on_both_topologies, serve
 
 PASSWORD = "correct horse battery"
@@ -230,3 +232,53 @@ async def test_a_burst_of_simultaneous_guesses_is_refused_before_any_password_is
     refused = next(a for a in answers if a.status == 429)
     assert refused.body["error"]["code"] == "too_many_attempts" and refused.retry_after is not None
     assert (await api_login(server.base_url, "sato", PASSWORD, "10.5.5.5")).status == 200, "other addresses go on"
+
+
+# --- trusted devices (session 16, F1): strangers' failures cannot lock the owner's own browser out ---------------
+
+
+async def device_login(http: aiohttp.ClientSession, base_url: str, password: str, address: str) -> Login:
+    """A login from a browser that keeps its cookies (the device cookie among them)."""
+    body = {"username": "sato", "password": password}
+    async with http.post(f"{base_url}/api/login", json=body, headers={"X-Forwarded-For": address}) as resp:
+        retry = resp.headers.get("Retry-After")
+        return Login(resp.status, await resp.json(), int(retry) if retry is not None else None)
+
+
+async def test_strangers_failures_from_many_addresses_do_not_lock_out_a_browser_that_logged_in_before(
+    server: LiveServer, clock: Clock
+) -> None:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as desk:
+        assert (await device_login(desk, server.base_url, PASSWORD, "10.1.1.1")).status == 200
+        assert any(cookie.key == throttle.DEVICE_COOKIE for cookie in desk.cookie_jar)
+        # session 16's attacker: wrong logins from many addresses, one more each time a wait ends, all day long
+        for attempt in range(200):
+            answer = await api_login(server.base_url, "sato", WRONG, f"10.9.{attempt // 200}.{attempt % 200}")
+            if answer.status == 429:
+                assert answer.retry_after is not None
+                clock.advance(answer.retry_after)
+        assert (await api_login(server.base_url, "sato", WRONG, "10.9.9.9")).status == 401  # a wait starts again
+        stranger = await api_login(server.base_url, "sato", PASSWORD, "10.2.2.2")
+        assert stranger.status == 429, "a browser without a device token is still slowed"
+        # the owner's browser gets in at once, from an address it never used (a new Wi-Fi, the phone's network)
+        assert (await device_login(desk, server.base_url, PASSWORD, "10.7.7.7")).status == 200
+        # its own wrong passwords are held to its own budget, like one address's
+        for _ in range(throttle.RULES[throttle.Scope.DEVICE].free + 1):
+            assert (await device_login(desk, server.base_url, WRONG, "10.7.7.7")).status == 401
+        own = await device_login(desk, server.base_url, PASSWORD, "10.8.8.8")
+        assert own.status == 429 and own.retry_after == 1, own
+    entries = [e for e in await AuditLog(server.app[keys.DATABASE]).recent(500) if e.action == "login.locked"]
+    scopes = {(e.actor, e.detail["scope"], e.detail["username"]) for e in entries}
+    assert ("login-throttle", "account", "sato") in scopes and ("login-throttle", "device", "sato") in scopes
+    assert len([e for e in entries if e.detail["scope"] == "account"]) == 1, "one entry per lockout, not per failure"
+
+
+async def test_a_device_token_is_for_its_own_account_only(server: LiveServer, clock: Clock) -> None:
+    await server.add_agent("suzuki", PASSWORD)
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        body = {"username": "suzuki", "password": PASSWORD}
+        async with http.post(f"{server.base_url}/api/login", json=body) as resp:
+            assert resp.status == 200
+        for _ in range(throttle.RULES[throttle.Scope.PAIR].free + 1):  # suzuki's token does not vouch for sato
+            assert (await device_login(http, server.base_url, WRONG, "10.6.6.6")).status == 401
+        assert (await device_login(http, server.base_url, PASSWORD, "10.6.6.6")).status == 429

@@ -337,3 +337,19 @@ async def test_a_booth_question_queued_on_another_suggested_topic_is_summarised_
     need = record["summary"]["need"]
     assert text in need and "税金」について" not in need and "介護" in need, need
     await booth.close()
+
+
+async def test_a_resume_token_the_client_made_up_is_not_kept(live_server: LiveServer) -> None:
+    """Session 16 (F7): a 43-character token the client chose came back as its session key (session fixation)."""
+    made_up = "A" * 43
+    home = await resident_peer(live_server, resume=made_up)
+    issued = (await home.wait_for("resident.state"))["resume_token"]
+    assert issued != made_up and len(issued) >= 32
+    await home.close()
+    for forged in (issued[:-1] + ("0" if issued[-1] != "0" else "1"), issued[:43] + "0" * 32, "B" * 75):
+        peer = await resident_peer(live_server, resume=forged)
+        assert (await peer.wait_for("resident.state"))["resume_token"] not in (forged, issued)
+        await peer.close()
+    again = await resident_peer(live_server, resume=issued, url=live_server.urls[-1])  # the server's own: kept
+    assert (await again.wait_for("resident.state"))["resume_token"] == issued
+    await again.close()

@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from madoguchi.app import SOCKETS
+from madoguchi.app import SOCKETS, TRANSPORT_HEADROOM
 from madoguchi.signaling.sockets import RoleNamespace
 from tests.support import LiveServer, Peer, agent_peer, booth_peer, ok, resident_peer, serve_topology
 
@@ -397,8 +397,20 @@ async def test_socketio_reserved_event_names_sent_as_events_are_refused(arena: A
 # -- limits: the transport's payload limit, the per-connection rate limit, memory -------------------------------
 
 
-async def test_a_payload_over_the_limit_drops_only_that_connection(arena: Arena) -> None:
+async def test_an_event_over_the_limit_is_answered_and_the_connection_kept(arena: Arena) -> None:
+    """Session 16 (F10): a 20,000-character chat line closed the socket with no answer."""
     limit = arena.server.settings.max_payload_bytes
+    booth = arena.peers["/booth"]
+    booth_cid = arena.consultation_ids[0]
+    long_line = {"consultation_id": booth_cid, "text": "あ" * 20_000, "client_id": "big1"}
+    assert ack_code(await booth.sio.call("chat.send", long_line, namespace="/booth", timeout=5)) == "invalid_payload"
+    huge = await booth.sio.call("triage.preview", {"text": "x" * (limit + 1)}, namespace="/booth", timeout=5)
+    assert ack_code(huge) == "payload_too_large" and str(limit) in huge["error"]["message"], huge
+    ok(await booth.call("chat.send", {"consultation_id": booth_cid, "text": "はい", "client_id": "big2"}))
+
+
+async def test_a_packet_over_the_transport_limit_drops_only_that_connection(arena: Arena) -> None:
+    limit = arena.server.settings.max_payload_bytes * TRANSPORT_HEADROOM
     intruder = await booth_peer(arena.server, (await arena.server.add_booth("別のブース"))[1])
     disconnected = asyncio.Event()
     intruder.sio.on("disconnect", lambda *_: disconnected.set(), namespace="/booth")

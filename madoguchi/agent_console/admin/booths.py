@@ -105,12 +105,28 @@ def booth_json(booth: BoothRecord) -> dict[str, Any]:
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "::"})
 
 
+def link_origin(request: web.Request) -> str:
+    """Where a link for another device starts: ``MADOGUCHI_PUBLIC_URL`` when set. Else the Host header's name
+    (already checked against ``MADOGUCHI_ALLOWED_HOSTS`` by ``host_guard``) with the port this connection really
+    arrived on: session 16 sent ``Host: 127.0.0.1:6666`` and got a kiosk link (and its QR, with the booth's token)
+    to port 6666. Only a proxy in ``MADOGUCHI_TRUSTED_PROXIES`` may name the public port in Host."""
+    settings = request.app[keys.SETTINGS]
+    if settings.public_url:
+        return settings.public_url
+    origin = request.url.origin()
+    if request.remote in settings.trusted_proxies:
+        return str(origin)
+    sockname = request.transport.get_extra_info("sockname") if request.transport is not None else None
+    if isinstance(sockname, tuple) and len(sockname) >= 2 and isinstance(sockname[1], int):
+        return str(origin.with_port(sockname[1]))
+    return str(origin)
+
+
 def kiosk_link(request: web.Request, booth: BoothRecord, token: str) -> dict[str, Any]:
     """The kiosk's link and QR code, at ``MADOGUCHI_PUBLIC_URL`` when it is set, else at the address the admin's
     browser used (the request's Host). ``local`` says the link names this computer itself (localhost,
     127.0.0.1): a tablet that scans it opens itself, so the page warns in words."""
-    base = request.app[keys.SETTINGS].public_url or str(request.url.origin())
-    url = f"{base}{kiosk_url(booth.id, token)}"
+    url = f"{link_origin(request)}{kiosk_url(booth.id, token)}"
     host = (URL(url).host or "").strip("[]").lower()
     local = host in LOOPBACK_HOSTS or host.endswith(".localhost") or host.startswith("127.")
     qr = segno.make(url, error="m").svg_data_uri(scale=5, border=4)

@@ -19,7 +19,7 @@ from madoguchi.agent_console import auth
 from madoguchi.http_json import read_json
 from madoguchi.storage.accounts import StaffRecord
 from madoguchi.storage.audit import AuditLog
-from madoguchi.storage.errors import PersonalNumberRefused, StorageError
+from madoguchi.storage.errors import PersonalNumberRefused, StorageError, WeakPassword
 
 CSRF_HEADER: Final = "X-CSRF-Token"
 ADMIN_ROLE: Final = "admin"
@@ -50,7 +50,13 @@ def refused_by_storage(error: StorageError) -> web.HTTPException:
     """A 400 for input storage refused, naming the input when storage did (``StorageError.field``): the page says
     the field's own sentence beside it (「ユーザー名は 半角の 英字・数字…」), not a guess for the whole form. A
     personal number is its own code: the field's usual rule would not say what is wrong with twelve digits."""
-    code = "personal_number" if isinstance(error, PersonalNumberRefused) else "invalid_value"
+    code = (
+        "personal_number"
+        if isinstance(error, PersonalNumberRefused)
+        else "weak_password"
+        if isinstance(error, WeakPassword)
+        else "invalid_value"
+    )
     return refuse(400, code, str(error), field=error.field)
 
 

@@ -185,7 +185,10 @@ async def reset_password(request: web.Request) -> web.StreamResponse:
     change = await guard.body(request, NewPassword)
     target = await _target(request, admin)
     password = change.password or one_time_password()
-    await request.app[keys.ACCOUNTS].set_password(target.username, password)
+    try:
+        await request.app[keys.ACCOUNTS].set_password(target.username, password)
+    except StorageError as error:
+        raise guard.refused_by_storage(error) from None
     await guard.audit(request, admin, "user.password", {"username": target.username})
     return web.json_response({"password": None if change.password else password})
 

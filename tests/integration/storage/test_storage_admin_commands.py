@@ -78,6 +78,8 @@ async def test_password_disable_and_enable(admin: Cli, database_url: str) -> Non
     assert "disabled" in listing.stdout
     assert_user_error(await admin("user", "disable", "nobody"), "nobody")
     assert_user_error(await admin("user", "password", "tanaka", "--password-stdin", stdin="x\n"), "at least 8")
+    weak = await admin("user", "password", "tanaka", "--password-stdin", stdin="Password1!\n")
+    assert_user_error(weak, "most common")  # session 16 (F5)
 
 
 async def test_booth_commands_and_their_mistakes(admin: Cli, database_url: str) -> None:

@@ -163,7 +163,7 @@ ORDINARY: list[str] = [
     "定員 20名、残り 3名",
     "1日3回 2錠ずつ",
     "身長 160 cm 体重 55 kg",
-    "1990年4月1日生まれ 80歳",
+    "1990年4月 80歳",  # a birth date written whole is masked since session 16 (test_masking_birth_card_passport)
     "2020年から2026年まで",
     "2026年度 第3四半期",
     "第12回 会議",

@@ -16,7 +16,7 @@ NOW = 1_000_000.0
 
 
 def test_every_throttled_scope_has_a_rule_and_the_account_rule_is_the_softest() -> None:
-    assert set(RULES) == set(throttle.FAILURE_SCOPES)
+    assert set(RULES) == set(throttle.FAILURE_SCOPES) | set(throttle.DEVICE_SCOPES)
     assert RULES[Scope.ACCOUNT].max_delay_s <= 60 < RULES[Scope.PAIR].max_delay_s
     assert all(rule.max_delay_s < throttle.FORGET_AFTER_S for rule in RULES.values())
 
@@ -122,3 +122,51 @@ async def test_the_memory_store_stays_bounded_by_its_live_keys() -> None:
         await store.add(f"k{n}", NOW + n, 60)
         await store.first_use(f"n{n}", NOW + n, 60)
     assert len(store._tallies) + len(store._used) < 4 * 1024
+
+
+def test_a_trusted_device_waits_only_for_its_own_failures() -> None:
+    strangers = {scope: Tally(count=10_000, last=NOW) for scope in throttle.FAILURE_SCOPES}
+    assert throttle.wait_s(strangers, NOW) == RULES[Scope.PAIR].max_delay_s
+    assert throttle.wait_s(strangers, NOW, trusted=True) == 0.0
+    own = {**strangers, Scope.DEVICE: Tally(count=RULES[Scope.DEVICE].free + 1, last=NOW)}
+    assert throttle.wait_s(own, NOW, trusted=True) == 1.0
+    assert throttle.wait_s({Scope.DEVICE: own[Scope.DEVICE]}, NOW) == 0.0, "a stranger's wait ignores device counts"
+
+
+def test_a_device_token_vouches_for_its_account_only_and_cannot_be_forged() -> None:
+    token = throttle.device_token("Sato", "n" * 22, key=KEY)
+    assert throttle.trusted_nonce(token, "sato ", key=KEY) == "n" * 22
+    assert throttle.trusted_nonce(token, "suzuki", key=KEY) is None
+    assert throttle.trusted_nonce(token, "sato", key=b"other" * 8) is None
+    nonce, _, mac = token.partition(".")
+    assert throttle.trusted_nonce(f"{nonce}.{'0' * len(mac)}", "sato", key=KEY) is None
+    assert throttle.trusted_nonce("x" * 600, "sato", key=KEY) is None
+
+
+def test_one_browser_keeps_a_few_accounts_tokens_newest_first() -> None:
+    cookie = ""
+    for n, account in enumerate(["a1", "a2", "a3", "a4", "a5", "a2"]):
+        cookie = throttle.remember_device(
+            cookie, throttle.device_token(account, f"nonce{n:04d}x", key=KEY), account=account, key=KEY
+        )
+    tokens = cookie.split("~")
+    assert len(tokens) == throttle.DEVICE_TOKENS_KEPT
+    assert throttle.trusted_nonce(cookie, "a2", key=KEY) == "nonce0005x"  # the old a2 token was replaced
+    assert throttle.trusted_nonce(cookie, "a1", key=KEY) is None  # the oldest dropped
+    assert throttle.trusted_nonce(cookie, "a5", key=KEY) == "nonce0004x"
+
+
+@pytest.mark.parametrize("scope", list(RULES))
+def test_a_lockout_starts_once_at_the_first_counted_failure(scope: Scope) -> None:
+    starts = [n for n in range(1, 200) if throttle.starts_lockout(scope, n)]
+    assert starts == [RULES[scope].free + 1]
+
+
+def test_strangers_filling_an_accounts_attempts_in_flight_do_not_hold_a_trusted_device_at_the_door() -> None:
+    guard = LoginGuard(MemoryAttemptStore(), lambda: NOW, key=KEY)
+    with guard.hold("admin", "192.0.2.1") as first, guard.hold("admin", "192.0.2.2") as second:
+        assert first and second
+        with guard.hold("Admin", "192.0.2.3") as stranger:
+            assert not stranger
+        with guard.hold("admin", "198.51.100.9", trusted=True) as owner:
+            assert owner
