@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from madoguchi.chatbot.booking_offer import BookingOffer, booking_offer
 from madoguchi.chatbot.easy_ja import EasyJapanese
+from madoguchi.chatbot.entry_model import LearnedRetriever
 from madoguchi.chatbot.knowledge import Hotline, KbEntry, KnowledgeBase
 from madoguchi.chatbot.lexicon import Lexicon, LexiconName, bundled_lexicon
 from madoguchi.chatbot.model import FastScorer, ModelScores, TriageModel, fold_for_model
@@ -145,6 +146,14 @@ class EngineConfig:
     # The route's best entry scoring below this share of another route's best entry: retrieval and the route vote
     # disagree; both are offered instead of an answer (None: the route's best answers).
     route_entry_share: float | None = 0.7
+    # The learned entry choice (``entry_model.py``): its probability × this × the retrieval's top score is added to
+    # each entry's retrieval score; temperature of its softmax over the entries' margins. Chosen by
+    # leave-one-writer-out cross-validation over the town's labelled questions (bench/triage/RESULTS.md, session 16).
+    entry_weight: float = 1.0
+    entry_temperature: float = 0.1
+    # A plain question the knowledge base answers is not handed over on the learned handoff score alone: the entry
+    # model gives its entry (one that needs no person) at least this probability (None: the score alone decides).
+    plain_question: float | None = 0.8
     title_score: float = 10.0  # the handoff summary names an entry only when retrieval scored it this high
     calm_context_asks: bool = True  # a learned "urgent" beside a past/plan/story/idiom cue asks instead
     past_event_needs_model: bool = (
@@ -210,13 +219,24 @@ class TriageEngine:
     ) -> None:
         self.kb = kb
         self.config = config or EngineConfig()
-        self.retriever: Retriever = retriever or RETRIEVERS[self.config.retriever](kb)
+        self.retriever: Retriever = retriever or self._retriever(kb, model)
         self.lexicon = lexicon or bundled_lexicon()
         self.model = model
         self._scorer = FastScorer(model) if model is not None else None
         self.easy_japanese = easy_japanese or EasyJapanese.bundled()
         self._facets = {entry.id: self._entry_facets(entry) for entry in kb.entries}
         self._about = {entry.id: self._entry_about(entry) for entry in kb.entries}
+
+    def _retriever(self, kb: KnowledgeBase, model: TriageModel | None) -> Retriever:
+        """The configured retrieval, with the kana readings the model was trained with (not read again here), re-ranked
+        by the model's learned entry choice when it has one."""
+        readings = model.readings if model is not None else None
+        retriever: Retriever = RETRIEVERS[self.config.retriever](kb, readings=readings)
+        if model is not None and model.entries is not None and self.config.entry_weight > 0:
+            retriever = LearnedRetriever(
+                retriever, kb, model.entries, weight=self.config.entry_weight, temperature=self.config.entry_temperature
+            )
+        return retriever
 
     def _entry_facets(self, entry: KbEntry) -> frozenset[LexiconName]:
         """The facet lists an entry is about: named by its title, keywords or examples (in any language). Not its
@@ -268,6 +288,9 @@ class TriageEngine:
                 reasons.append(f"route:{route.value} (the resident's last clear question)")
 
         learned_handoff = self._learned_handoff(scores, hits)
+        if learned_handoff and (answered_by := self._plain_question(ranked, pick)) is not None:
+            reasons.append(f"{learned_handoff}: not handed over, {answered_by}")
+            learned_handoff = None
         if learned_handoff:
             reasons.append(learned_handoff)
         failed = self._failed_turns(history, hits)
@@ -455,6 +478,19 @@ class TriageEngine:
             return None
         score = scores.handoff
         return f"handoff:learned (score {score:.2f})" if score >= scorer.high else None
+
+    def _plain_question(self, ranked: Sequence[ScoredEntry], pick: _Pick) -> str | None:
+        """Why a line with a learned handoff score is a plain question the knowledge base answers (or None): the
+        entry model is sure of the entry that answers (or would, were it not too close to a neighbour), and that
+        entry needs no person — 「住民票がほしい」 is the juminhyo-copy question, not a case for staff."""
+        share = self.config.plain_question
+        entry = pick.entry or pick.route_best
+        if share is None or entry is None or entry.handoff:
+            return None
+        item = next((i for i in ranked if i.entry.id == entry.id), None)
+        if item is None or item.learned is None or item.learned < share:
+            return None
+        return f"{entry.id} answers it ({item.learned:.2f})"
 
     # ---------------------------------------------------------------------------------- the route
 

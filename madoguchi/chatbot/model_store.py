@@ -75,7 +75,7 @@ def model_key(kb_dir: Path | None, kb: KnowledgeBase | None, corpus: Path | None
     if corpus is not None and corpus.is_file():
         digest.update(corpus.read_bytes())
     if kb_dir is not None:
-        for path in sorted(p for p in kb_dir.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml")):
+        for path in sorted(p for p in kb_dir.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml", ".jsonl")):
             digest.update(str(path.relative_to(kb_dir)).encode() + b"\0" + path.read_bytes())
     elif kb is not None:
         digest.update(repr(kb).encode())

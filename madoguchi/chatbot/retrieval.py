@@ -18,7 +18,7 @@ import functools
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -264,6 +264,45 @@ def kana_reading(text: str) -> str | None:
     )
 
 
+Readings = Mapping[str, str]
+"""Kana readings of an entry's Japanese texts (text → reading; texts without kanji have none), computed once at
+``madoguchi triage train`` into the model artefact (:func:`kb_readings`), so an engine start does not run the
+morphological analyser over every phrasing again."""
+
+
+def entry_texts(kb: KnowledgeBase) -> list[str]:
+    """Every text an index reads a kana form of: titles, keywords, examples and the town's labelled questions."""
+    texts = [t for e in kb.entries for t in (*e.title.all_texts(), *e.keywords, *e.examples)]
+    texts.extend(q.text for q in kb.questions if q.entry is not None)
+    return texts
+
+
+def kb_readings(kb: KnowledgeBase) -> dict[str, str]:
+    """The kana reading of every text of the knowledge base that has kanji (for the trained model to carry)."""
+    out: dict[str, str] = {}
+    for text in entry_texts(kb):
+        if text not in out:
+            reading = kana_reading(text)
+            if reading is not None:
+                out[text] = reading
+    return out
+
+
+def _reader(readings: Readings | None) -> Callable[[str], str | None]:
+    """Looks a text's reading up in ``readings`` (a text it lacks, as in a knowledge base edited since training, is
+    read now); without ``readings`` every text is read now."""
+    if readings is None:
+        return kana_reading
+
+    def read(text: str) -> str | None:
+        found = readings.get(text)
+        if found is not None or not _KANJI_RE.search(text):
+            return found
+        return kana_reading(text)
+
+    return read
+
+
 def _stem(word: str) -> str:
     for suffix in ("ing", "ed", "es", "s"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
@@ -316,6 +355,7 @@ class ScoredEntry:
     entry: KbEntry
     score: float
     phrase: float | None = None  # the hybrid's nearest-phrasing similarity (0..1), when it has one
+    learned: float | None = None  # the entry model's probability (0..1), when there is one (``entry_model.py``)
 
 
 class Retriever(Protocol):
@@ -331,6 +371,15 @@ class FieldWeights:
     examples: float = 1.0
     answer: float = 0.25
     reading: float = 1.0  # the kana reading of a Japanese title, keyword or example (a share of that field's weight)
+    questions: float = 1.0  # the town's labelled residents' questions (``questions/*.jsonl``), like examples
+
+
+def _questions_by_entry(kb: KnowledgeBase) -> dict[str, list[str]]:
+    asked: dict[str, list[str]] = defaultdict(list)
+    for question in kb.questions:
+        if question.entry is not None:
+            asked[question.entry].append(question.text)
+    return asked
 
 
 class Bm25Retriever:
@@ -343,9 +392,12 @@ class Bm25Retriever:
         weights: FieldWeights = FieldWeights(),
         k1: float = 1.2,
         b: float = 0.5,
+        readings: Readings | None = None,
     ) -> None:
         self._entries = kb.entries
         self._k1 = k1
+        reader = _reader(readings)
+        asked = _questions_by_entry(kb)
         docs: list[dict[str, float]] = []
         for entry in kb.entries:
             doc: dict[str, float] = defaultdict(float)
@@ -354,11 +406,14 @@ class Bm25Retriever:
                 (entry.keywords, weights.keywords, True),
                 (entry.examples, weights.examples, True),
                 (entry.answer.matching_texts(), weights.answer, False),
+                (asked.get(entry.id, ()), weights.questions, True),
             ):
+                if not weight:
+                    continue
                 for text in texts:
                     for feature in features(normalise(text)):
                         doc[feature] += weight
-                    kana = kana_reading(text) if read and weights.reading else None
+                    kana = reader(text) if read and weights.reading else None
                     for feature in features(normalise(kana)) if kana else ():
                         doc[feature] += weight * weights.reading
             docs.append(doc)
@@ -392,12 +447,16 @@ class PhraseRetriever:
     """Nearest phrasing: TF-IDF cosine against every title, keyword and example separately; an entry
     scores as its best phrasing. Good for short utterances close to one example."""
 
-    def __init__(self, kb: KnowledgeBase, *, readings: bool = True) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, *, readings: Readings | None = None, read: bool = True, questions: bool = True
+    ) -> None:
         self._entries = kb.entries
+        reader = _reader(readings)
+        asked = _questions_by_entry(kb) if questions else {}
         phrases: list[tuple[int, Counter[str]]] = []
         for index, entry in enumerate(kb.entries):
-            for text in (*entry.title.all_texts(), *entry.keywords, *entry.examples):
-                kana = kana_reading(text) if readings else None
+            for text in (*entry.title.all_texts(), *entry.keywords, *entry.examples, *asked.get(entry.id, ())):
+                kana = reader(text) if read else None
                 for form in (text, kana) if kana else (text,):
                     feats = Counter(features(normalise(form)))
                     if feats:
@@ -448,9 +507,10 @@ class HybridRetriever:
         phrase_weight: float = 0.5,
         weights: FieldWeights = FieldWeights(),
         phrase_readings: bool = True,
+        readings: Readings | None = None,
     ) -> None:
-        self._bm25 = Bm25Retriever(kb, weights=weights)
-        self._phrase = PhraseRetriever(kb, readings=phrase_readings)
+        self._bm25 = Bm25Retriever(kb, weights=weights, readings=readings)
+        self._phrase = PhraseRetriever(kb, readings=readings, read=phrase_readings, questions=bool(weights.questions))
         self._phrase_weight = phrase_weight
 
     def search(self, folded: str, *, limit: int = 8) -> list[ScoredEntry]:
