@@ -44,6 +44,7 @@ VARIANTS: dict[str, Variant] = {
     "entry model w1 T.1 noq": Variant(questions=0.0, learned=1.0, temperature=0.1),
     "entry model w2 T.1 noq": Variant(questions=0.0, learned=2.0, temperature=0.1),
     "entry model w1 T.3 noq": Variant(questions=0.0, learned=1.0),
+    "entry model w.5 T.3 noq": Variant(questions=0.0, learned=0.5),
 }
 
 

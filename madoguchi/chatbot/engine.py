@@ -150,7 +150,7 @@ class EngineConfig:
     # each entry's retrieval score; temperature of its softmax over the entries' margins. Chosen by
     # leave-one-writer-out cross-validation over the town's labelled questions (bench/triage/RESULTS.md, session 16).
     entry_weight: float = 1.0
-    entry_temperature: float = 0.1
+    entry_temperature: float = 0.3
     # A plain question the knowledge base answers is not handed over on the learned handoff score alone: the entry
     # model gives its entry (one that needs no person) at least this probability (None: the score alone decides).
     plain_question: float | None = 0.8

@@ -103,6 +103,17 @@ def _phrasings(entry: KbEntry) -> list[str]:
     return [*entry.title.all_texts(), *entry.keywords, *entry.examples]
 
 
+SURE_TEMPERATURE = 0.1
+"""The softmax temperature of :attr:`ScoredEntry.learned`, the entry model's certainty (the engine's plain-question
+test), apart from the re-ranking's own: a margin 0.25 ahead of the next entry is about 0.9."""
+
+
+def _softmax(values: np.ndarray) -> np.ndarray:
+    exps = np.exp(values - values.max())
+    result: np.ndarray = exps / exps.sum()
+    return result
+
+
 class LearnedRetriever:
     """Retrieval re-ranked by the entry model: each entry's score plus ``weight`` × its entry-model probability ×
     the retrieval's top score (entries the model finds likely are added when retrieval missed them)."""
@@ -122,19 +133,18 @@ class LearnedRetriever:
         top = max((item.score for item in ranked), default=0.0)
         if top <= 0:
             return ranked[:limit]
-        margins = self._model.margins(folded) / self._temperature
-        exps = np.exp(margins - margins.max())
-        probabilities = exps / exps.sum()
+        raw = self._model.margins(folded)
+        probabilities = _softmax(raw / self._temperature)
+        sure = _softmax(raw / SURE_TEMPERATURE)  # how sure the model is of one entry (ScoredEntry.learned)
         combined: dict[str, ScoredEntry] = {item.entry.id: item for item in ranked}
         for index in np.argsort(-probabilities)[:10]:
             entry = self._entries[int(index)]
             if entry is None:
                 continue
-            probability = float(probabilities[index])
-            boost = self._weight * probability * top
+            boost = self._weight * float(probabilities[index]) * top
             if not math.isfinite(boost):
                 continue
             old = combined.get(entry.id, ScoredEntry(entry, 0.0))
-            combined[entry.id] = ScoredEntry(entry, old.score + boost, old.phrase, probability)
+            combined[entry.id] = ScoredEntry(entry, old.score + boost, old.phrase, float(sure[index]))
         ordered = sorted(combined.values(), key=lambda item: item.score, reverse=True)
         return ordered[:limit]

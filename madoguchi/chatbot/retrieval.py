@@ -371,7 +371,10 @@ class FieldWeights:
     examples: float = 1.0
     answer: float = 0.25
     reading: float = 1.0  # the kana reading of a Japanese title, keyword or example (a share of that field's weight)
-    questions: float = 1.0  # the town's labelled residents' questions (``questions/*.jsonl``), like examples
+    # The town's labelled residents' questions (``questions/*.jsonl``) matched like examples: 0 (off), since in
+    # leave-one-writer-out cross-validation they did not help (bench/triage/RESULTS.md, session 16); the entry model
+    # (``entry_model.py``) learns from them instead.
+    questions: float = 0.0
 
 
 def _questions_by_entry(kb: KnowledgeBase) -> dict[str, list[str]]:

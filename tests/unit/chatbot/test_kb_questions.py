@@ -17,7 +17,7 @@ from madoguchi.chatbot.entry_model import LearnedRetriever, train_entries
 from madoguchi.chatbot.knowledge import KnowledgeBaseError, load_knowledge_base
 from madoguchi.chatbot.model import Example, ModelConfig, train
 from madoguchi.chatbot.normalise import normalise
-from madoguchi.chatbot.retrieval import Bm25Retriever, HybridRetriever, kb_readings
+from madoguchi.chatbot.retrieval import Bm25Retriever, FieldWeights, HybridRetriever, kb_readings
 
 
 def _town(tmp_path: Path, kb_writer: Callable[..., Path], lines: list[str]) -> Path:
@@ -63,8 +63,10 @@ def test_a_labelled_question_leads_retrieval_to_its_entry(tmp_path: Path, kb_wri
     question = "新しい家の鍵をもらったので役場で何か出すものは"
     plain = load_knowledge_base(kb_writer(tmp_path / "plain"))
     taught = load_knowledge_base(_town(tmp_path, kb_writer, [_q(question, "tenshutsu")]))
-    before = HybridRetriever(plain).search(normalise(question))
-    after = HybridRetriever(taught).search(normalise(question))
+    weights = FieldWeights(questions=1.0)  # off by default
+    before = HybridRetriever(plain, weights=weights).search(normalise(question))
+    after = HybridRetriever(taught, weights=weights).search(normalise(question))
+    assert HybridRetriever(taught).search(normalise(question))[:1] == before[:1]
     assert not before or before[0].entry.id != "tenshutsu"
     assert after[0].entry.id == "tenshutsu"
 
@@ -91,7 +93,11 @@ def test_the_entry_model_tells_apart_two_entries_that_share_a_word(
     kb = load_knowledge_base(_town(tmp_path, kb_writer, lines))
     model = train_entries(kb, kb_readings(kb))
     assert model is not None
-    ranked = LearnedRetriever(HybridRetriever(kb), kb, model).search(normalise("となり町に住民票を移します"))
+    question = normalise("となり町に住民票を移します")
+    assert HybridRetriever(kb).search(question)[0].entry.id == "juminhyo"  # it says 住民票
+    margins = model.margins(question)
+    assert model.entries[int(margins.argmax())] == "tenshutsu"
+    ranked = LearnedRetriever(HybridRetriever(kb), kb, model, weight=2.0).search(question)
     assert ranked[0].entry.id == "tenshutsu" and ranked[0].learned is not None and ranked[0].learned > 0.5
 
 
