@@ -580,6 +580,9 @@ class TriageEngine:
     def _alike(self, best: ScoredEntry, other: ScoredEntry) -> bool:
         """Whether the nearest phrasings do not tell two entries apart either: 「住民票が ほしい」 is one of
         juminhyo-copy's examples nearly word for word, while jokyo-and-fuhyo only says 住民票 more often."""
+        sure = self.config.plain_question  # the learned entry choice tells them apart (kb16)
+        if sure is not None and best.learned is not None and best.learned >= sure:
+            return False
         share = self.config.phrase_margin
         if share is None or best.phrase is None or other.phrase is None or best.phrase <= 0:
             return True

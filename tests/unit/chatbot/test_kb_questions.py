@@ -120,3 +120,13 @@ def test_a_plain_question_the_entry_model_is_sure_of_is_not_handed_over(
     assert result.entry_ids == ("juminhyo",) and not result.handoff and result.action == "answer"
     strict = TriageEngine(engine.kb, EngineConfig(plain_question=None), model=engine.model).triage("住民票がほしい")
     assert strict.handoff  # the same line, handed over on the score alone
+
+
+def test_two_entries_the_entry_model_tells_apart_are_not_offered_as_alike(
+    tmp_path: Path, kb_writer: Callable[..., Path]
+) -> None:
+    engine = _asks_for_people(kb_writer(tmp_path / "town"))
+    close = EngineConfig(min_score=0.0, entry_margin=0.0, phrase_margin=None)  # every second entry is "alike"
+    assert TriageEngine(engine.kb, close, model=engine.model).triage("住民票がほしい").entry_ids == ("juminhyo",)
+    unsure = EngineConfig(min_score=0.0, entry_margin=0.0, phrase_margin=None, plain_question=None)
+    assert TriageEngine(engine.kb, unsure, model=engine.model).triage("住民票がほしい").entry_ids == ()
