@@ -56,7 +56,7 @@ def register(subparsers: Any, *, llm: LlmFactory) -> None:
         dest="eval_file",
         type=Path,
         metavar="FILE.jsonl",
-        help="score a labelled file (text, route, handoff, urgent, lang per line)",
+        help="score a labelled file (text, route, handoff, urgent, lang a line; with entry: the answers too)",
     )
     parser.add_argument(
         "--format",

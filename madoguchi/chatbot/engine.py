@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from madoguchi.chatbot.booking_offer import BookingOffer, booking_offer
 from madoguchi.chatbot.easy_ja import EasyJapanese
+from madoguchi.chatbot.entry_model import LearnedRetriever
 from madoguchi.chatbot.knowledge import Hotline, KbEntry, KnowledgeBase
 from madoguchi.chatbot.lexicon import Lexicon, LexiconName, bundled_lexicon
 from madoguchi.chatbot.model import FastScorer, ModelScores, TriageModel, fold_for_model
@@ -134,6 +135,25 @@ class EngineConfig:
     # share of the best, and without one the bot offers suggestions instead of a neighbour's answer.
     facets: tuple[tuple[LexiconName, LexiconName], ...] = ((LexiconName.LOST, LexiconName.LOST_THING),)
     facet_margin: float = 0.3
+    # An entry is about a facet when this share of its phrasings name it (with its thing); such an entry does not
+    # answer a question that does not name the facet.
+    facet_about_share: float = 0.5
+    # The route's second entry scoring at least this share of its best: the bot cannot tell them apart and offers
+    # both instead of answering with one (None: always the best).
+    entry_margin: float | None = 0.85
+    # ... unless the second's nearest phrasing is below this share of the best's (the phrasing tells them apart)
+    phrase_margin: float | None = 0.8
+    # The route's best entry scoring below this share of another route's best entry: retrieval and the route vote
+    # disagree; both are offered instead of an answer (None: the route's best answers).
+    route_entry_share: float | None = 0.7
+    # The learned entry choice (``entry_model.py``): its probability × this × the retrieval's top score is added to
+    # each entry's retrieval score; temperature of its softmax over the entries' margins. Chosen by
+    # leave-one-writer-out cross-validation over the town's labelled questions (bench/triage/RESULTS.md, session 16).
+    entry_weight: float = 1.0
+    entry_temperature: float = 0.3
+    # A plain question the knowledge base answers is not handed over on the learned handoff score alone: the entry
+    # model gives its entry (one that needs no person) at least this probability (None: the score alone decides).
+    plain_question: float | None = 0.8
     title_score: float = 10.0  # the handoff summary names an entry only when retrieval scored it this high
     calm_context_asks: bool = True  # a learned "urgent" beside a past/plan/story/idiom cue asks instead
     past_event_needs_model: bool = (
@@ -169,6 +189,15 @@ _EMERGENCY = {"110": ("police", "警察", "Police"), "119": ("fire-ambulance", "
 
 
 @dataclass(frozen=True)
+class _Pick:
+    """The entry that answers, or none; and the entries to offer first when none does (too close to choose)."""
+
+    entry: KbEntry | None
+    offer: tuple[ScoredEntry, ...] = ()
+    route_best: KbEntry | None = None  # when offered instead: the route's best entry (it would have answered)
+
+
+@dataclass(frozen=True)
 class _Safety:
     urgent_kinds: tuple[str, ...]
     check: bool
@@ -190,18 +219,41 @@ class TriageEngine:
     ) -> None:
         self.kb = kb
         self.config = config or EngineConfig()
-        self.retriever: Retriever = retriever or RETRIEVERS[self.config.retriever](kb)
+        self.retriever: Retriever = retriever or self._retriever(kb, model)
         self.lexicon = lexicon or bundled_lexicon()
         self.model = model
         self._scorer = FastScorer(model) if model is not None else None
         self.easy_japanese = easy_japanese or EasyJapanese.bundled()
         self._facets = {entry.id: self._entry_facets(entry) for entry in kb.entries}
+        self._about = {entry.id: self._entry_about(entry) for entry in kb.entries}
+
+    def _retriever(self, kb: KnowledgeBase, model: TriageModel | None) -> Retriever:
+        """The configured retrieval, with the kana readings the model was trained with (not read again here), re-ranked
+        by the model's learned entry choice when it has one."""
+        readings = model.readings if model is not None else None
+        retriever: Retriever = RETRIEVERS[self.config.retriever](kb, readings=readings)
+        if model is not None and model.entries is not None and self.config.entry_weight > 0:
+            retriever = LearnedRetriever(
+                retriever, kb, model.entries, weight=self.config.entry_weight, temperature=self.config.entry_temperature
+            )
+        return retriever
 
     def _entry_facets(self, entry: KbEntry) -> frozenset[LexiconName]:
         """The facet lists an entry is about: named by its title, keywords or examples (in any language). Not its
         answer, which mentions side cases (nhi-premium's "people who lost their job") the entry is not about."""
         texts = [normalise(t) for t in (*entry.title.all_texts(), *entry.keywords, *entry.examples)]
         return frozenset(f for f, _with in self.config.facets if any(self.lexicon.hits(f, t) for t in texts))
+
+    def _entry_about(self, entry: KbEntry) -> frozenset[LexiconName]:
+        """The facets an entry is *about*: most of its title, keywords and examples name the facet with its thing
+        (the lost care-insurance card), not a side case one example mentions (a lost collection calendar)."""
+        texts = [normalise(t) for t in (*entry.title.all_texts(), *entry.keywords, *entry.examples)]
+        about: set[LexiconName] = set()
+        for facet, together in self.config.facets:
+            named = sum(1 for t in texts if self.lexicon.hits(facet, t) and self.lexicon.hits(together, t))
+            if texts and named >= self.config.facet_about_share * len(texts):
+                about.add(facet)
+        return frozenset(about)
 
     # ---------------------------------------------------------------------------------- the decision
 
@@ -226,7 +278,8 @@ class TriageEngine:
         topic = without_handoff_phrases(folded, self.lexicon)
         no_topic = bool(hits.handoff_kinds) and not urgent and not has_topic(topic, self.lexicon)
         ranked: list[ScoredEntry] = [] if no_topic else self.retriever.search(topic, limit=12)
-        route, confidence, top_entry = self._decide_route(ranked, hits, scores, reasons, topic)
+        route, confidence, pick = self._decide_route(ranked, hits, scores, reasons, topic)
+        top_entry = pick.entry
         # the last clear need wins, the urgent one always: an urgent line keeps its own route
         if (no_topic or (confidence < self.config.answer_confidence and hits.handoff)) and history and not urgent:
             earlier = self._last_clear(history)
@@ -235,15 +288,22 @@ class TriageEngine:
                 reasons.append(f"route:{route.value} (the resident's last clear question)")
 
         learned_handoff = self._learned_handoff(scores, hits)
+        if learned_handoff and (answered_by := self._plain_question(ranked, pick)) is not None:
+            reasons.append(f"{learned_handoff}: not handed over, {answered_by}")
+            learned_handoff = None
         if learned_handoff:
             reasons.append(learned_handoff)
         failed = self._failed_turns(history, hits)
         if failed >= self.config.failed_turns_for_handoff:
             reasons.append(f"handoff:repeated_failure ({failed} unhelpful turns)")
         answerable = top_entry is not None and confidence >= self.config.answer_confidence
-        entry_handoff = answerable and top_entry is not None and top_entry.handoff
-        if entry_handoff and top_entry is not None:
-            reasons.append(f"handoff:entry ({top_entry.id} always needs a person)")
+        # an entry that always needs a person hands over also when it is only offered (too close to a neighbour)
+        needs_person = top_entry or pick.route_best
+        entry_handoff = (
+            confidence >= self.config.answer_confidence and needs_person is not None and needs_person.handoff
+        )
+        if entry_handoff and needs_person is not None:
+            reasons.append(f"handoff:entry ({needs_person.id} always needs a person)")
         handoff = (
             urgent
             or hits.handoff
@@ -268,7 +328,11 @@ class TriageEngine:
             answer = self.answer_text(top_entry, language)
             entry_ids = (top_entry.id,)
             links = tuple(LinkInfo(title=ln.title.in_language(language), url=ln.url) for ln in top_entry.links)
-        suggestions = () if action in ("answer", "safety_check") or urgent else self._suggestions(ranked, language)
+        suggestions = (
+            ()
+            if action in ("answer", "safety_check") or urgent
+            else self._suggestions(ranked, language, first=pick.offer)
+        )
         title = None
         if entry_ids:
             title = matched_title(ranked, entry_ids[0], strong_score=self.config.title_score)
@@ -314,8 +378,8 @@ class TriageEngine:
         """A line's route on its own (no safety, no handoff), whether it is clear, and the entry it matched."""
         scores = self._scorer.score(folded) if self._scorer is not None else None
         ranked = self.retriever.search(folded, limit=12)
-        route, confidence, entry = self._decide_route(ranked, apply_rules(folded, self.lexicon), scores, [], folded)
-        return route, confidence >= self.config.answer_confidence, entry
+        route, confidence, pick = self._decide_route(ranked, apply_rules(folded, self.lexicon), scores, [], folded)
+        return route, confidence >= self.config.answer_confidence, pick.entry
 
     def answer_text(self, entry: KbEntry, language: str) -> str:
         """The entry's answer in ``language``; easy Japanese is written by staff or simplified by rule,
@@ -415,6 +479,19 @@ class TriageEngine:
         score = scores.handoff
         return f"handoff:learned (score {score:.2f})" if score >= scorer.high else None
 
+    def _plain_question(self, ranked: Sequence[ScoredEntry], pick: _Pick) -> str | None:
+        """Why a line with a learned handoff score is a plain question the knowledge base answers (or None): the
+        entry model is sure of the entry that answers (or would, were it not too close to a neighbour), and that
+        entry needs no person — 「住民票がほしい」 is the juminhyo-copy question, not a case for staff."""
+        share = self.config.plain_question
+        entry = pick.entry or pick.route_best
+        if share is None or entry is None or entry.handoff:
+            return None
+        item = next((i for i in ranked if i.entry.id == entry.id), None)
+        if item is None or item.learned is None or item.learned < share:
+            return None
+        return f"{entry.id} answers it ({item.learned:.2f})"
+
     # ---------------------------------------------------------------------------------- the route
 
     def _decide_route(
@@ -424,7 +501,7 @@ class TriageEngine:
         model_scores: ModelScores | None,
         reasons: list[str],
         folded: str,
-    ) -> tuple[RouteId, float, KbEntry | None]:
+    ) -> tuple[RouteId, float, _Pick]:
         cfg = self.config
         scores = route_scores(ranked)
         top = max(scores.values(), default=0.0)
@@ -442,42 +519,74 @@ class TriageEngine:
         elif not retrieved:
             route = hits.route_hints[0] if hits.route_hints else FALLBACK_ROUTE
             reasons.append(f"route:{route.value} (nothing in the knowledge base matched well)")
-            return route, 0.0, None
+            return route, 0.0, _Pick(None)
         else:
             probabilities = retrieved
         route_value = max(probabilities, key=lambda r: probabilities[r])
         confidence = probabilities[route_value]
         if self.model is None:
             confidence *= min(1.0, best / (2.5 * cfg.min_score))  # thin absolute evidence: less sure
-        top_entry = self._pick_entry(ranked, route_value, folded, reasons)
+        pick = self._pick_entry(ranked, route_value, folded, reasons)
+        top_entry = pick.entry
         reasons.append(f"route:{route_value} ({confidence:.2f}; best entry {top_entry.id if top_entry else '-'})")
-        return RouteId(route_value), min(confidence, 1.0), top_entry
+        return RouteId(route_value), min(confidence, 1.0), pick
 
-    def _pick_entry(self, ranked: Sequence[ScoredEntry], route: str, folded: str, reasons: list[str]) -> KbEntry | None:
+    def _pick_entry(self, ranked: Sequence[ScoredEntry], route: str, folded: str, reasons: list[str]) -> _Pick:
         """The route's best entry that the knowledge base really matched; a "when / what time" question
         prefers the route's schedule entry (the garbage calendar, the ferry timetable) over a neighbour, and a
-        question with a facet (「なくした」) an entry that names it — none near enough: no entry (suggestions)."""
-        in_route = [item for item in ranked if item.entry.route == route and item.score >= self.config.min_score]
+        question with a facet (「なくした」) an entry that names it — none near enough: no entry (suggestions).
+        Two entries of the route about as good, or a far better one on another route: no entry, those offered."""
+        cfg = self.config
+        in_route = [item for item in ranked if item.entry.route == route and item.score >= cfg.min_score]
+        # the other way round: an entry about a facet (the lost care-insurance card) does not answer a question
+        # that does not name it (「介護保険の申請」), however many of its topic words it repeats
+        unnamed = {facet for facet, _with in cfg.facets if not self.lexicon.hits(facet, folded)}
+        about = [item for item in in_route if self._about[item.entry.id] & unnamed]
+        if about:
+            in_route = [item for item in in_route if not self._about[item.entry.id] & unnamed]
+            if in_route and about[0].score > in_route[0].score:
+                reasons.append(f"entry:not {about[0].entry.id} (the question does not name its facet)")
         if not in_route:
-            return None
+            return _Pick(None)
         if self.lexicon.search(LexiconName.SCHEDULE, folded):
             for item in in_route:
-                if item.entry.schedule and item.score >= self.config.schedule_margin * in_route[0].score:
-                    return item.entry
+                if item.entry.schedule and item.score >= cfg.schedule_margin * in_route[0].score:
+                    return _Pick(item.entry)
         best = in_route[0]
-        for facet, together in self.config.facets:
+        for facet, together in cfg.facets:
             if facet in self._facets[best.entry.id] or not self.lexicon.hits(facet, folded):
                 continue
             if not self.lexicon.hits(together, folded):
                 continue
-            near = [i for i in in_route if i.score >= self.config.facet_margin * best.score]
+            near = [i for i in in_route if i.score >= cfg.facet_margin * best.score]
             named = next((i for i in near if facet in self._facets[i.entry.id]), None)
             if named is None:
                 reasons.append(f"entry:none names '{facet.value}' ({best.entry.id} does not)")
-                return None
+                return _Pick(None)
             reasons.append(f"entry:{named.entry.id} names '{facet.value}' ({best.entry.id} does not)")
-            best = named
-        return best.entry
+            return _Pick(named.entry)
+        if cfg.entry_margin is not None:
+            close = [i for i in in_route[1:] if i.score >= cfg.entry_margin * best.score and self._alike(best, i)]
+            if close:
+                reasons.append(f"entry:none ({best.entry.id} and {close[0].entry.id} score alike)")
+                return _Pick(None, (best, *close), best.entry)
+        if cfg.route_entry_share is not None:
+            others = [i for i in ranked if not self._about[i.entry.id] & unnamed and i.entry.route != route]
+            if others and best.score < cfg.route_entry_share * others[0].score:
+                reasons.append(f"entry:none ({others[0].entry.id} of another route scores far higher)")
+                return _Pick(None, (others[0], best), best.entry)
+        return _Pick(best.entry)
+
+    def _alike(self, best: ScoredEntry, other: ScoredEntry) -> bool:
+        """Whether the nearest phrasings do not tell two entries apart either: 「住民票が ほしい」 is one of
+        juminhyo-copy's examples nearly word for word, while jokyo-and-fuhyo only says 住民票 more often."""
+        sure = self.config.plain_question  # the learned entry choice tells them apart (kb16)
+        if sure is not None and best.learned is not None and best.learned >= sure:
+            return False
+        share = self.config.phrase_margin
+        if share is None or best.phrase is None or other.phrase is None or best.phrase <= 0:
+            return True
+        return other.phrase >= share * best.phrase
 
     def _failed_turns(self, history: Sequence[Turn], hits: RuleHits) -> int:
         bot_turns = [t for t in history if t.sender == "bot"]
@@ -486,10 +595,19 @@ class TriageEngine:
             failed = max(failed + 1, self.config.failed_turns_for_handoff)
         return failed
 
-    def _suggestions(self, ranked: Sequence[ScoredEntry], language: str) -> tuple[Suggestion, ...]:
-        chosen: list[Suggestion] = []
-        routes_seen: set[str] = set()
+    def _suggestions(
+        self, ranked: Sequence[ScoredEntry], language: str, *, first: Sequence[ScoredEntry] = ()
+    ) -> tuple[Suggestion, ...]:
+        """Up to three likely topics, one a route while there are more than three; ``first``: the entries the
+        pick found too close to choose between, offered before any other."""
+        chosen: list[Suggestion] = [
+            Suggestion(entry_id=item.entry.id, route=item.entry.route, title=item.entry.title.in_language(language))
+            for item in first[: self.config.max_suggestions]
+        ]
+        routes_seen: set[str] = {item.entry.route for item in first}
         for item in ranked:
+            if any(c.entry_id == item.entry.id for c in chosen):
+                continue
             if len(chosen) >= self.config.max_suggestions or item.score < self.config.min_score * 0.5:
                 break
             if item.entry.route in routes_seen and len(ranked) > self.config.max_suggestions:

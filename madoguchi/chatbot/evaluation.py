@@ -1,4 +1,11 @@
-"""Scoring the triage on a labelled set (the ``triage_dev.jsonl`` format), shared by the CLI and ``bench/``."""
+"""Scoring the triage on a labelled set (the ``triage_dev.jsonl`` format), shared by the CLI and ``bench/``.
+
+A line may also name the knowledge-base entry that answers it (``"entry": "<id>"``, or ``null`` for a question no
+entry answers: ``bench/data/kb_questions``). Route accuracy alone does not say whether the resident got the right
+answer: a question answered with the route's neighbour entry (the lost-card entry for "how do I apply for care
+insurance") is a confident wrong answer, worse than being offered two or three topics. Such files then also report
+entry accuracy, the share offered, wrong answers and answers to questions the knowledge base has no entry for.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +14,12 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from madoguchi.chatbot.engine import TriageResult
-from madoguchi.domain.routes import ROUTE_IDS, RouteId
+from madoguchi.domain.routes import FALLBACK_ROUTE, ROUTE_IDS, RouteId
 
 
 class LabelledUtterance(BaseModel):
@@ -22,6 +30,25 @@ class LabelledUtterance(BaseModel):
     handoff: bool
     urgent: bool
     lang: str = "ja"
+    # The entry that answers the line; null: no entry does. Absent (not in ``model_fields_set``): not labelled.
+    entry: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _entry_questions(cls, data: Any) -> Any:
+        """A line labelled with its entry (a resident's question to the knowledge base) may leave out the flags
+        (not urgent, no handoff asked for) and may name a department that is not one of the routes (the writer's
+        guess for a question no entry answers): that is the general inquiry desk."""
+        if not isinstance(data, dict) or "entry" not in data:
+            return data
+        data = {"handoff": False, "urgent": False, **data}
+        if data.get("route") not in ROUTE_IDS:
+            data["route"] = FALLBACK_ROUTE.value
+        return data
+
+    @property
+    def entry_labelled(self) -> bool:
+        return "entry" in self.model_fields_set
 
 
 def read_labelled(path: Path) -> list[LabelledUtterance]:
@@ -66,10 +93,57 @@ class EvalReport(BaseModel):
     latency_ms_p95: float
     missed_urgent: list[str]
     route_errors: list[dict[str, str]]
+    # Entry-labelled lines only (all zero / None in a file without an ``entry`` field).
+    entry_n: int = 0  # lines with an entry
+    entry_accuracy: float | None = None  # the bot answered with that entry
+    entry_offered: float | None = None  # that entry was its answer or among its (up to three) suggestions
+    entry_wrong: int = 0  # answered with another entry: a confident wrong answer
+    none_n: int = 0  # lines no entry answers (``entry: null``)
+    none_answered: int = 0  # ... answered with an entry anyway (a wrong answer too)
+    per_language_entry: dict[str, dict[str, float | int | None]] = Field(default_factory=dict)
+    entry_errors: list[dict[str, str | None]] = Field(default_factory=list)
 
 
 def _ratio(hit: int, total: int) -> float | None:
     return round(hit / total, 4) if total else None
+
+
+def answered_entry(result: TriageResult) -> str | None:
+    """The entry whose answer the resident was shown: a plain answer, or an entry that always needs a person
+    (its answer is shown while the case is handed over)."""
+    return result.entry_ids[0] if result.entry_ids and result.answer is not None else None
+
+
+def offered_entries(result: TriageResult) -> tuple[str, ...]:
+    """The answered entry and the suggested ones, in the order the resident sees them."""
+    answered = answered_entry(result)
+    return (*((answered,) if answered else ()), *(s.entry_id for s in result.suggestions))
+
+
+def _entry_scores(
+    rows: Sequence[LabelledUtterance], results: Sequence[TriageResult]
+) -> tuple[dict[str, Counter[str]], list[dict[str, str | None]]]:
+    """Per language ("" for all): n, right, offered, wrong, none_n, none_answered; and the lines that went wrong."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    errors: list[dict[str, str | None]] = []
+    for row, result in zip(rows, results, strict=True):
+        if not row.entry_labelled:
+            continue
+        answered = answered_entry(result)
+        got = answered or ("suggest:" + ",".join(s.entry_id for s in result.suggestions))
+        for key in ("", row.lang):
+            c = counts[key]
+            if row.entry is None:
+                c["none_n"] += 1
+                c["none_answered"] += answered is not None
+            else:
+                c["n"] += 1
+                c["right"] += answered == row.entry
+                c["offered"] += row.entry in offered_entries(result)[:3]
+                c["wrong"] += answered is not None and answered != row.entry
+        if answered != row.entry:
+            errors.append({"text": result.masked_text, "expected": row.entry, "got": got, "action": result.action})
+    return counts, errors
 
 
 def evaluate(
@@ -129,6 +203,8 @@ def score(rows: Sequence[LabelledUtterance], results: Sequence[TriageResult], la
         return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2) if ordered else 0.0
 
     n = len(rows)
+    entry_counts, entry_errors = _entry_scores(rows, results)
+    every = entry_counts.get("", Counter[str]())
     return EvalReport(
         n=n,
         route_accuracy=round(sum(r.route == row.route for row, r in zip(rows, results, strict=True)) / n, 4)
@@ -154,6 +230,25 @@ def score(rows: Sequence[LabelledUtterance], results: Sequence[TriageResult], la
         latency_ms_p95=pct(0.95),
         missed_urgent=missed_urgent,
         route_errors=errors,
+        entry_n=every["n"],
+        entry_accuracy=_ratio(every["right"], every["n"]),
+        entry_offered=_ratio(every["offered"], every["n"]),
+        entry_wrong=every["wrong"],
+        none_n=every["none_n"],
+        none_answered=every["none_answered"],
+        per_language_entry={
+            lang: {
+                "n": c["n"],
+                "accuracy": _ratio(c["right"], c["n"]),
+                "offered": _ratio(c["offered"], c["n"]),
+                "wrong": c["wrong"],
+                "none_n": c["none_n"],
+                "none_answered": c["none_answered"],
+            }
+            for lang, c in sorted(entry_counts.items())
+            if lang
+        },
+        entry_errors=entry_errors,
     )
 
 
@@ -191,6 +286,8 @@ def format_report(report: EvalReport) -> str:
     for lang, accuracy in report.per_language_accuracy.items():
         n = report.per_language_n.get(lang, 0)
         lines.append(f"{lang:<10} {n:>5} {accuracy:>9.3f} {report.per_language_false_urgent.get(lang, 0):>12}")
+    if report.entry_n or report.none_n:
+        lines.extend(["", *format_entry_lines(report)])
     if report.missed_urgent:
         lines.append("")
         lines.append("MISSED URGENT:")
@@ -198,8 +295,31 @@ def format_report(report: EvalReport) -> str:
     return "\n".join(lines)
 
 
+def format_entry_lines(report: EvalReport) -> list[str]:
+    """The answers: right entry, offered, wrong answers, and answers where no entry fits; per language."""
+
+    def f(value: float | int | None) -> str:
+        return "n/a" if value is None else f"{value:.3f}"
+
+    lines = [
+        f"entry answered    {f(report.entry_accuracy)}   ({report.entry_n} lines with an entry; "
+        f"offered as answer or in the top 3: {f(report.entry_offered)})",
+        f"wrong answers     {report.entry_wrong} of {report.entry_n} lines with an entry "
+        f"({pct_of(report.entry_wrong, report.entry_n)}: answered with another entry)",
+        f"answered, no entry fits  {report.none_answered} of {report.none_n} lines "
+        f"({pct_of(report.none_answered, report.none_n)})",
+        "",
+        f"{'language':<10} {'n':>5} {'answered':>8} {'offered':>8} {'wrong':>6} {'no entry: answered':>19}",
+    ]
+    for lang, c in report.per_language_entry.items():
+        none = f"{c['none_answered']} of {c['none_n']}"
+        lines.append(f"{lang:<10} {c['n']:>5} {f(c['accuracy']):>8} {f(c['offered']):>8} {c['wrong']:>6} {none:>19}")
+    return lines
+
+
 def report_json(report: EvalReport, *, with_errors: bool = False) -> str:
     data = report.model_dump()
     if not with_errors:
         data.pop("route_errors")
+        data.pop("entry_errors")
     return json.dumps(data, ensure_ascii=False)

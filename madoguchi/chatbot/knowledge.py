@@ -8,6 +8,8 @@ line it came from. The format is documented for staff in ``docs/knowledge_base.m
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,6 +26,8 @@ from madoguchi.domain.languages import PAGE_LANGUAGES
 from madoguchi.domain.opening_hours import HoursError, HoursSpec, OpeningHours, parse_schedule
 from madoguchi.domain.place_names import place_name_in
 from madoguchi.domain.routes import ROUTE_IDS, RouteId
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MUNICIPALITY = "shiomi"
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -335,12 +339,25 @@ class Municipality(BaseModel):
         return self.hours.in_language(language) if isinstance(self.hours, LocalizedText) else self.hours
 
 
+class KbQuestion(BaseModel):
+    """One labelled resident's question (``questions/*.jsonl``): the entry that answers it, or None when no entry
+    does. The town's own examples of how residents ask, learned from at ``madoguchi triage train``."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    text: NonEmpty
+    entry: EntryId | None
+    lang: str = "ja"
+    writer: str = ""
+
+
 @dataclass(frozen=True)
 class KnowledgeBase:
     """A municipality's loaded and validated knowledge base."""
 
     municipality: Municipality
     entries: tuple[KbEntry, ...]
+    questions: tuple[KbQuestion, ...] = ()  # labelled residents' questions whose entry exists (or null)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {e.id: e for e in self.entries})
@@ -414,7 +431,48 @@ def load_knowledge_base(directory: Path) -> KnowledgeBase:
                 )
             seen[entry.id] = (path, line)
             entries.append(entry)
-    return KnowledgeBase(municipality=municipality, entries=tuple(entries))
+    questions = load_questions(directory / "questions", frozenset(seen))
+    return KnowledgeBase(municipality=municipality, entries=tuple(entries), questions=tuple(questions))
+
+
+def load_questions(folder: Path, entry_ids: frozenset[str]) -> list[KbQuestion]:
+    """Every ``questions/*.jsonl`` line: ``{"text": ..., "entry": "<id>" | null, "lang": ..., "writer": ...}``.
+    A bad line stops the load with ``file:line: what is wrong`` (like a YAML mistake); a line naming an entry the
+    knowledge base does not have (removed or renamed since) is skipped with a warning naming it."""
+    questions: list[KbQuestion] = []
+    for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else ():
+        questions.extend(load_question_file(path, entry_ids))
+    return questions
+
+
+def load_question_file(path: Path, entry_ids: frozenset[str]) -> list[KbQuestion]:
+    """One ``questions/*.jsonl`` file (see :func:`load_questions`)."""
+    questions: list[KbQuestion] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise KnowledgeBaseError(path, None, f"not UTF-8 text ({exc.reason})", kind="encoding") from exc
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            if not isinstance(row, dict) or "entry" not in row:
+                raise ValueError("a question needs 'text' and 'entry' (an entry id, or null)")
+            question = KbQuestion.model_validate(row)
+        except json.JSONDecodeError as exc:
+            raise KnowledgeBaseError(path, number, f"not a JSON line ({exc.msg})") from exc
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            where = ".".join(map(str, problem["loc"]))
+            raise KnowledgeBaseError(path, number, f"{where}: {problem['msg']}") from exc
+        except ValueError as exc:
+            raise KnowledgeBaseError(path, number, str(exc)) from exc
+        if question.entry is not None and question.entry not in entry_ids:
+            log.warning("%s:%d: no entry '%s' in the knowledge base: question skipped", path, number, question.entry)
+            continue
+        questions.append(question)
+    return questions
 
 
 def load_municipalities(kb_dir: Path | None) -> dict[str, Municipality]:

@@ -29,14 +29,16 @@ from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
 from madoguchi.chatbot.calibration import flag_thresholds, language_highs, language_lows, language_offsets
+from madoguchi.chatbot.entry_model import EntryModel, train_entries
 from madoguchi.chatbot.knowledge import KnowledgeBase
 from madoguchi.chatbot.lexicon import LexiconName, bundled_lexicon, cue_tokens
 from madoguchi.chatbot.normalise import normalise
+from madoguchi.chatbot.retrieval import kb_readings
 from madoguchi.chatbot.rules import apply_rules
 from madoguchi.chatbot.situation import SituationModel, situation_features, slots
 from madoguchi.domain.privacy import mask_pii, without_mask_tokens
 
-MODEL_VERSION = "triage-model-13"
+MODEL_VERSION = "triage-model-14"
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,7 @@ class ModelConfig:
     situation_c: float = 0.3
     situation_calm: float = 0.1
     seed: int = 13
+    entry_model: bool = True  # fit the learned entry choice too (``entry_model.py``; the engine's entry_weight)
 
 
 def fold_for_model(text: str) -> str:
@@ -214,6 +217,8 @@ class TriageModel:
     config: ModelConfig
     info: dict[str, Any] = field(default_factory=dict)
     situation: SituationModel | None = None  # the who × state × when layer of the danger stage
+    readings: dict[str, str] = field(default_factory=dict)  # kana readings of the KB's texts (retrieval.kb_readings)
+    entries: EntryModel | None = None  # the learned entry choice (``entry_model.py``)
 
     def features(self, folded: str) -> Any:
         return self.vectoriser.transform([folded])
@@ -419,7 +424,11 @@ def train(corpus: Sequence[Example], kb: KnowledgeBase, config: ModelConfig | No
             high = max(cfg.handoff_floor, high)
         handoff_model = FlagModel(clf, high, high)
         info["handoff_threshold"] = round(high, 4)
-    return TriageModel(vectoriser, route_classifier, urgent_model, handoff_model, cfg, info, situation)
+    readings = kb_readings(kb)  # read once here, not at every engine start
+    entries = train_entries(kb, readings) if cfg.entry_model else None
+    return TriageModel(
+        vectoriser, route_classifier, urgent_model, handoff_model, cfg, info, situation, readings, entries
+    )
 
 
 def _fit_situation(

@@ -24,9 +24,11 @@ from pathlib import Path
 
 import sklearn
 
+from madoguchi.chatbot import entry_model as entry_model_module
 from madoguchi.chatbot import lexicon as lexicon_module
 from madoguchi.chatbot import model as model_module
 from madoguchi.chatbot import normalise as normalise_module
+from madoguchi.chatbot import retrieval as retrieval_module
 from madoguchi.chatbot.knowledge import KnowledgeBase
 from madoguchi.chatbot.model import MODEL_VERSION, Example, ModelConfig, TriageModel, train
 
@@ -68,6 +70,8 @@ def model_key(kb_dir: Path | None, kb: KnowledgeBase | None, corpus: Path | None
     digest = hashlib.sha256()
     digest.update(f"{MODEL_VERSION}|{sklearn.__version__}|{json.dumps(asdict(config), sort_keys=True)}".encode())
     digest.update(Path(model_module.__file__ or "").read_bytes())  # the training code itself
+    digest.update(Path(entry_model_module.__file__ or "").read_bytes())  # the entry model's too
+    digest.update(Path(retrieval_module.__file__ or "").read_bytes())  # ... its features and the kana readings
     digest.update(Path(lexicon_module.__file__ or "").read_bytes())  # the cue features come from the lexicons
     for path in lexicon_module.lexicon_files(lexicon_module.LEXICON_DIR):
         digest.update(str(path.relative_to(lexicon_module.LEXICON_DIR)).encode() + b"\0" + path.read_bytes())
@@ -75,7 +79,7 @@ def model_key(kb_dir: Path | None, kb: KnowledgeBase | None, corpus: Path | None
     if corpus is not None and corpus.is_file():
         digest.update(corpus.read_bytes())
     if kb_dir is not None:
-        for path in sorted(p for p in kb_dir.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml")):
+        for path in sorted(p for p in kb_dir.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml", ".jsonl")):
             digest.update(str(path.relative_to(kb_dir)).encode() + b"\0" + path.read_bytes())
     elif kb is not None:
         digest.update(repr(kb).encode())

@@ -6,23 +6,28 @@ hiragana-only or dialect, and in six other languages. Character n-grams over the
 without a dictionary: 「じゅうみんひょう」 and 「住民票ほしい」 share n-grams with the entry's keywords and
 examples; latin text is matched by words and crude stems. Scores are BM25 with per-field weights (examples
 and keywords count fully, titles a little more, answers less), computed over an inverted index so one
-query costs a few milliseconds. The method is behind the :class:`Retriever` protocol; ``bench/triage``
+query costs a few milliseconds. Japanese titles, keywords and examples are indexed in their kana reading too
+(SudachiPy, at start-up only), so a question in hiragana meets an entry written in kanji; simplified Chinese is
+folded onto the Japanese character forms. The method is behind the :class:`Retriever` protocol; ``bench/triage``
 compares the options on the labelled evaluation set.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from madoguchi.chatbot.knowledge import KbEntry, KnowledgeBase
 from madoguchi.chatbot.normalise import normalise
 
-# A few simplified-Chinese characters → the Japanese form, so a Chinese question meets Japanese entries.
+# Simplified-Chinese characters → the Japanese form, so a Chinese question meets Japanese entries (and the
+# entries' Chinese titles and examples the Japanese ones): a few by meaning (办 → 手続, 丢 → 失くす), then the
+# simplified forms of the characters of town-hall Japanese, one for one (认 → 認, 邮 → 郵, 誊 → 謄).
 _ZH_TO_JA = str.maketrans(
     {
         "碍": "害",
@@ -96,6 +101,19 @@ _ZH_TO_JA = str.maketrans(
         "厅": "庁",
         "场": "場",
     }
+    | dict(
+        zip(
+            "认书给为员发编缴系联邮岁设单馆册网动现诉还额说况据产迁对减广变结议转离综风总环别负损满语进师责马举样线换纸计东账钱职边准"
+            "协买价许选丧誊读调驾决亲标级购让构热轻继头气县复扫录视图运废饭译伤紧烧钟烦习则应团项张详坏谈贺获该专脑规简载输细历怀恼脏"
+            "围效笔药辆练绍邻统较仪维驻谢识栏雾飞访乐顾范传导灭龙监顺两杂卖沟缓贷锁乡净觉术择训队组烟适针严验农渔评异洁欢爱挂镜响阶纪"
+            "财孙络盐顶陷虑盖叶观债诈纷扩偿绝阅忧赔绳仓庆汉遗频韩兴灵归压绪惯积块贵迟实权濑连终讨论货弃劳驱猎红义见过报话长银经备无优机页币贫帐节钥",
+            "認書給為員発編納係連郵歳設単館冊網動現訴還額説況拠産遷対減広変結議転離総風総環別負損満語進師責馬挙様線換紙計東帳銭職辺準"
+            "協買価許選喪謄読調駕決親標級購譲構熱軽継頭気県復掃録視図運廃飯訳傷緊焼鐘煩習則応団項張詳壊談賀獲該専脳規簡載輸細歴懐悩臓"
+            "囲効筆薬両練紹隣統較儀維駐謝識欄霧飛訪楽顧範伝導滅竜監順両雑売溝緩貸鎖郷浄覚術択訓隊組煙適針厳験農漁評異潔歓愛掛鏡響階紀"
+            "財孫絡塩頂陥慮蓋葉観債詐紛拡償絶閲憂賠縄倉慶漢遺頻韓興霊帰圧緒慣積塊貴遅実権瀬連終討論貨棄労駆猟紅義見過報話長銀経備無優機頁幣貧帳節鍵",
+            strict=True,
+        )
+    )
 )
 _RUN_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+|[a-z0-9]+")
 _HAN_RE = re.compile(r"[\u3400-\u9fff]")
@@ -224,6 +242,67 @@ _LATIN_STOP = frozenset(
 )
 
 
+_KANJI_RE = re.compile(r"[\u3400-\u9fff]")
+_tokenizer: list[Any] = []
+
+
+@functools.lru_cache(maxsize=65536)
+def kana_reading(text: str) -> str | None:
+    """The text with its kanji words read out in kana (スプレー缶の捨て方 → スプレーカンノステカタ), or None when it
+    has no kanji. An entry's phrasings are indexed in this form too, so a resident who writes in hiragana
+    (やさしい日本語, a child, an elder, a phone without kanji conversion: 「すぷれーかんは どう すてますか」) meets
+    the entry written in kanji. Words without kanji keep their own spelling (symbols have no reading)."""
+    if not _KANJI_RE.search(text):
+        return None
+    if not _tokenizer:
+        from sudachipy import Dictionary, SplitMode  # loaded on first use (the trained model loads it too)
+
+        _tokenizer.append((Dictionary().tokenizer(), SplitMode.C))
+    tokenizer, mode = _tokenizer[0]
+    return "".join(
+        m.reading_form() if _KANJI_RE.search(m.surface()) else m.surface() for m in tokenizer.tokenize(text, mode)
+    )
+
+
+Readings = Mapping[str, str]
+"""Kana readings of an entry's Japanese texts (text → reading; texts without kanji have none), computed once at
+``madoguchi triage train`` into the model artefact (:func:`kb_readings`), so an engine start does not run the
+morphological analyser over every phrasing again."""
+
+
+def entry_texts(kb: KnowledgeBase) -> list[str]:
+    """Every text an index reads a kana form of: titles, keywords, examples and the town's labelled questions."""
+    texts = [t for e in kb.entries for t in (*e.title.all_texts(), *e.keywords, *e.examples)]
+    texts.extend(q.text for q in kb.questions if q.entry is not None)
+    return texts
+
+
+def kb_readings(kb: KnowledgeBase) -> dict[str, str]:
+    """The kana reading of every text of the knowledge base that has kanji (for the trained model to carry)."""
+    out: dict[str, str] = {}
+    for text in entry_texts(kb):
+        if text not in out:
+            reading = kana_reading(text)
+            if reading is not None:
+                out[text] = reading
+    return out
+
+
+def _reader(readings: Readings | None) -> Callable[[str], str | None]:
+    """Looks a text's reading up in ``readings`` (a text it lacks, as in a knowledge base edited since training, is
+    read now); without ``readings`` every text is read now."""
+    if readings is None:
+        return kana_reading
+
+    def read(text: str) -> str | None:
+        found = readings.get(text)
+        if found is not None or not _KANJI_RE.search(text):
+            return found
+        return kana_reading(text)
+
+    return read
+
+
 def _stem(word: str) -> str:
     for suffix in ("ing", "ed", "es", "s"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
@@ -275,6 +354,8 @@ def query_weights(folded: str, *, function_weight: float = 0.5) -> dict[str, flo
 class ScoredEntry:
     entry: KbEntry
     score: float
+    phrase: float | None = None  # the hybrid's nearest-phrasing similarity (0..1), when it has one
+    learned: float | None = None  # the entry model's probability (0..1), when there is one (``entry_model.py``)
 
 
 class Retriever(Protocol):
@@ -289,6 +370,19 @@ class FieldWeights:
     keywords: float = 1.5
     examples: float = 1.0
     answer: float = 0.25
+    reading: float = 1.0  # the kana reading of a Japanese title, keyword or example (a share of that field's weight)
+    # The town's labelled residents' questions (``questions/*.jsonl``) matched like examples: 0 (off), since in
+    # leave-one-writer-out cross-validation they did not help (bench/triage/RESULTS.md, session 16); the entry model
+    # (``entry_model.py``) learns from them instead.
+    questions: float = 0.0
+
+
+def _questions_by_entry(kb: KnowledgeBase) -> dict[str, list[str]]:
+    asked: dict[str, list[str]] = defaultdict(list)
+    for question in kb.questions:
+        if question.entry is not None:
+            asked[question.entry].append(question.text)
+    return asked
 
 
 class Bm25Retriever:
@@ -301,21 +395,30 @@ class Bm25Retriever:
         weights: FieldWeights = FieldWeights(),
         k1: float = 1.2,
         b: float = 0.5,
+        readings: Readings | None = None,
     ) -> None:
         self._entries = kb.entries
         self._k1 = k1
+        reader = _reader(readings)
+        asked = _questions_by_entry(kb)
         docs: list[dict[str, float]] = []
         for entry in kb.entries:
             doc: dict[str, float] = defaultdict(float)
-            for texts, weight in (
-                (entry.title.all_texts(), weights.title),
-                (entry.keywords, weights.keywords),
-                (entry.examples, weights.examples),
-                (entry.answer.matching_texts(), weights.answer),
+            for texts, weight, read in (
+                (entry.title.all_texts(), weights.title, True),
+                (entry.keywords, weights.keywords, True),
+                (entry.examples, weights.examples, True),
+                (entry.answer.matching_texts(), weights.answer, False),
+                (asked.get(entry.id, ()), weights.questions, True),
             ):
+                if not weight:
+                    continue
                 for text in texts:
                     for feature in features(normalise(text)):
                         doc[feature] += weight
+                    kana = reader(text) if read and weights.reading else None
+                    for feature in features(normalise(kana)) if kana else ():
+                        doc[feature] += weight * weights.reading
             docs.append(doc)
         lengths = [sum(d.values()) for d in docs]
         average = sum(lengths) / max(len(lengths), 1)
@@ -347,14 +450,20 @@ class PhraseRetriever:
     """Nearest phrasing: TF-IDF cosine against every title, keyword and example separately; an entry
     scores as its best phrasing. Good for short utterances close to one example."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, *, readings: Readings | None = None, read: bool = True, questions: bool = True
+    ) -> None:
         self._entries = kb.entries
+        reader = _reader(readings)
+        asked = _questions_by_entry(kb) if questions else {}
         phrases: list[tuple[int, Counter[str]]] = []
         for index, entry in enumerate(kb.entries):
-            for text in (*entry.title.all_texts(), *entry.keywords, *entry.examples):
-                feats = Counter(features(normalise(text)))
-                if feats:
-                    phrases.append((index, feats))
+            for text in (*entry.title.all_texts(), *entry.keywords, *entry.examples, *asked.get(entry.id, ())):
+                kana = reader(text) if read else None
+                for form in (text, kana) if kana else (text,):
+                    feats = Counter(features(normalise(form)))
+                    if feats:
+                        phrases.append((index, feats))
         df: Counter[str] = Counter()
         for _i, feats in phrases:
             df.update(feats.keys())
@@ -394,22 +503,34 @@ class PhraseRetriever:
 class HybridRetriever:
     """Entry-level BM25 plus nearest-phrasing similarity, each scaled to its own top score."""
 
-    def __init__(self, kb: KnowledgeBase, *, phrase_weight: float = 0.5) -> None:
-        self._bm25 = Bm25Retriever(kb)
-        self._phrase = PhraseRetriever(kb)
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        *,
+        phrase_weight: float = 0.5,
+        weights: FieldWeights = FieldWeights(),
+        phrase_readings: bool = True,
+        readings: Readings | None = None,
+    ) -> None:
+        self._bm25 = Bm25Retriever(kb, weights=weights, readings=readings)
+        self._phrase = PhraseRetriever(kb, readings=readings, read=phrase_readings, questions=bool(weights.questions))
         self._phrase_weight = phrase_weight
 
     def search(self, folded: str, *, limit: int = 8) -> list[ScoredEntry]:
         bm = self._bm25.search(folded, limit=30)
         ph = self._phrase.search(folded, limit=30)
-        combined: dict[str, tuple[KbEntry, float]] = {}
+        combined: dict[str, tuple[KbEntry, float, float]] = {}
         for item in bm:
-            combined[item.entry.id] = (item.entry, item.score)
+            combined[item.entry.id] = (item.entry, item.score, 0.0)
         for item in ph:
-            entry, score = combined.get(item.entry.id, (item.entry, 0.0))
-            combined[item.entry.id] = (entry, score + self._phrase_weight * item.score)
+            entry, score, _ = combined.get(item.entry.id, (item.entry, 0.0, 0.0))
+            combined[item.entry.id] = (
+                entry,
+                score + self._phrase_weight * item.score,
+                item.score / PhraseRetriever.scale,
+            )
         ranked = sorted(combined.values(), key=lambda es: es[1], reverse=True)[:limit]
-        return [ScoredEntry(e, s) for e, s in ranked]
+        return [ScoredEntry(e, s, p) for e, s, p in ranked]
 
 
 RETRIEVERS = {"bm25": Bm25Retriever, "phrase": PhraseRetriever, "hybrid": HybridRetriever}
