@@ -374,8 +374,8 @@ class TriageEngine:
         floor = self.config.kept_kind_quiet_floor
         if floor is None or not hits.quiet or margin >= -floor:
             return None
-        kind = hits.urgent_kinds[0]
-        return _Safety((), True, (f"safety:{kind} told as over or paperwork, with a calm danger score ({margin:+.2f})",))
+        reason = f"safety:{hits.urgent_kinds[0]} told as over or paperwork, with a calm danger score ({margin:+.2f})"
+        return _Safety((), True, (reason,))
 
     def _calm_situation(self, hits: RuleHits, folded: str, margin: float) -> str | None:
         """Why a lexicon's weak danger signal is not asked about: the situation layer reads nobody at risk, no
