@@ -176,6 +176,11 @@ class EngineConfig:
     # test split's and one of a fresh held-out writer's were silenced by it — a learned "do not ask" resolves
     # uncertainty away from safety, against the rule the danger question exists for (SELECTION.md round 13).
     situation_calms: bool = False
+    # A lexicon verdict of violence, abuse or suicidal words, in a line told as over, past, a plan or paperwork
+    # (``RuleHits.quiet``: "after my husband's suicide last year ... tax notices", 「夫の暴力が原因で離婚しました。
+    # 児童手当を」) whose learned danger score lies more than this below the question threshold asks instead of being
+    # urgent at once — asked, never silenced; None: these kinds keep their verdict however the line reads.
+    kept_kind_quiet_floor: float | None = None
 
 
 # Urgent kinds whose department is clear; for the others the knowledge base decides more.
@@ -404,6 +409,8 @@ class TriageEngine:
                     # flood said another way): asked, not urgent at once
                     reason = f"safety:{hits.urgent_kinds[0]} with a calm danger score ({score:.2f})"
                     return _Safety((), True, (reason,))
+                if (told := self._told_calmly(hits, score - scorer.low_for(language))) is not None:
+                    return told
             return _Safety(hits.urgent_kinds, False, ())
         if scorer is not None and learned is not None:
             score = scorer.calibrated(learned, language)
@@ -423,6 +430,16 @@ class TriageEngine:
             if hits.weak_danger and (calm := self._calm_situation(hits, folded, score - scorer.low_for(language))):
                 return _Safety((), False, (calm,))
         return _Safety((), hits.weak_danger, ())
+
+    def _told_calmly(self, hits: RuleHits, margin: float) -> _Safety | None:
+        """The danger question instead of "urgent at once" for violence, abuse or suicidal words in a line told as
+        over, past, planned or paperwork whose danger score is ``margin`` from the question threshold and reads
+        calm (``EngineConfig.kept_kind_quiet_floor``); None: the lexicon's verdict stands."""
+        floor = self.config.kept_kind_quiet_floor
+        if floor is None or not hits.quiet or margin >= -floor:
+            return None
+        reason = f"safety:{hits.urgent_kinds[0]} told as over or paperwork, with a calm danger score ({margin:+.2f})"
+        return _Safety((), True, (reason,))
 
     def _calm_situation(self, hits: RuleHits, folded: str, margin: float) -> str | None:
         """Why a lexicon's weak danger signal is not asked about: the situation layer reads nobody at risk, no
