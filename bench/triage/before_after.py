@@ -49,6 +49,8 @@ SETS = {
             "heldout_32",
             "heldout_33",
             "heldout_34",
+            "heldout_35",
+            "heldout_36",
         )
     },
 }
