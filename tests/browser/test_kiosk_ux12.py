@@ -2,8 +2,9 @@
 
 1. a self-test finding: the header's pill's words at 24 px and its touch area 64 px tall; a long press opens the
    check's own words (no tooltip: a touch screen never shows one) and 「もう一度 点検する」, large; nothing of a
-   resident in it. A finding says 「確認が 必要です」 with a yellow dot (ux13 had it say 「準備できています」;
-   ux14 found that green over the clerk's 「音を 確かめてください」) and a resident's tap opens nothing;
+   resident in it. A finding is never called ready (ux13 had it say 「準備できています」; ux14 found that green over
+   the clerk's 「音を 確かめてください」) nor a diagnostic a resident can do nothing about (ux16 dropped ux14's
+   「確認が 必要です」): 「役場と つながっています」 with the clerk's yellow dot, and a resident's tap opens nothing;
 2. a typed question on an ordinary-Japanese page is answered with the knowledge-base entry's own text (the spaced
    words of a kiosk keyboard made it easy Japanese, rendered by machine); on an easy-Japanese page the rendering,
    with no phrase said twice;
@@ -110,8 +111,8 @@ async def test_a_self_test_finding_is_the_clerks_and_its_words_open_on_a_long_pr
         await expect(status).to_have_attribute("data-state", "warn", timeout=2 * WAIT_MS)  # camera, echo call
         pill = page.get_by_test_id("connection-status")
         await expect(pill).to_have_attribute("data-check", "warn")
-        # a finding is never called ready (ux14 reversed ux13's neutral words): yellow, nothing to tap
-        await expect(pill).to_have_text("確認が 必要です")
+        # a finding is never called ready (ux14) nor a staff diagnostic (ux16): connected, yellow, nothing to tap
+        await expect(pill).to_have_text("役場と つながっています")
         await expect(pill).to_have_attribute("data-tone", "warn")
         await shot(page, "ux13-warn-pill-ja-wide")
         panel = page.get_by_test_id("check-panel")
@@ -164,7 +165,7 @@ async def test_a_self_test_finding_is_the_clerks_and_its_words_open_on_a_long_pr
         await page.get_by_test_id("check-close").click()
         # during a consultation the panel says when it can be checked again, instead of the button
         await page.get_by_test_id("start-consultation").click()
-        await expect(pill).to_have_text("確認が 必要です")  # on the resident's screens too: never "ready" (ux14)
+        await expect(pill).to_have_text("役場と つながっています")  # on the resident's screens too: never "ready" (ux14)
         await pill.click(delay=CLERK_HOLD_MS)
         await expect(page.get_by_test_id("check-rerun")).to_be_hidden()
         await expect(page.locator("#check-later")).to_be_visible()
