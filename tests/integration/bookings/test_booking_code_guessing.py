@@ -33,6 +33,7 @@ async def test_wrong_codes_from_many_addresses_pause_lookups_until_the_budget_re
         assert body["error"] == {
             "code": "too_many_wrong_codes",
             "message": "too many wrong booking codes were tried; code look-ups are paused, try again in a minute",
+            "retry_after_s": int(retry_after or 0),  # ux16b: the page says when, as the header does
         }
         assert retry_after is not None and 1 <= int(retry_after) <= 30
 
