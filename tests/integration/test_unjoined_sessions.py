@@ -73,7 +73,7 @@ async def legit_peers(live: LiveServer) -> list[Peer]:
     await booth.connect(auth={"token": token}, headers={"X-Forwarded-For": "198.51.100.20"})
     resident = Peer(live.base_url, "/resident")
     await resident.connect(headers={"X-Forwarded-For": "198.51.100.21"})
-    agent = await agent_peer(live, "tanaka", "pw-tanaka-123")
+    agent = await agent_peer(live, "tanaka", "correct horse battery")
     return [booth, resident, agent]
 
 
@@ -91,7 +91,7 @@ async def test_a_flood_of_sessions_from_one_address_is_capped_and_closed(
     settings = make_settings(tmp_path, trusted_proxies=PROXY, socket_join_timeout_s=1.5)
     caplog.set_level(logging.WARNING, logger=DOOR_LOG)
     async with serve(settings) as live, aiohttp.ClientSession() as http, websockets(http) as opened:
-        await live.add_agent("tanaka", "pw-tanaka-123")
+        await live.add_agent("tanaka", "correct horse battery")
         before = sessions(live)
         polled = await asyncio.gather(*(open_polling(http, live.base_url, FLOODER) for _ in range(150)))
         upgraded = [await open_websocket(http, live.base_url, FLOODER, opened) for _ in range(150)]
