@@ -41,7 +41,8 @@ def run(script: str) -> object:
         + "await i18n.initI18n();"
         + script
     )
-    out = subprocess.run(["node", "--input-type=module", "-e", code], capture_output=True, text=True, check=True)
+    # the code on stdin, not as an argument: the embedded catalog is over the 128 KiB a single argument may hold
+    out = subprocess.run(["node", "--input-type=module"], input=code, capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
 
 
