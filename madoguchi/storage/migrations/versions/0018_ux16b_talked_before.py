@@ -1,7 +1,7 @@
 """The talk of a case's earlier calls (session 16): ``consultations.talked_before_s``.
 
 Revision ID: 0018_ux16b_talked_before
-Revises: 0016_codes13_booking_code_width
+Revises: 0017_booth16_booth_names
 Create Date: 2026-12-08
 
 A transfer (or a call cut and answered again) sets ``answered_at`` to the new call's answer. Before this column
