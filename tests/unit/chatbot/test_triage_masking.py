@@ -79,6 +79,9 @@ def test_a_wrong_check_digit_is_left_alone(case: tuple[str, str]) -> None:
     digits, text = case
     assume(not any(cue in text for cue in CUE_WORDS))  # after a cue word it is masked (test_masking_formats)
     result = mask_pii(text)
+    assert "my_number" not in result.kinds, result.text
+    if result.kinds == ("address",) and text.count("-") >= 2:
+        return  # three hyphen groups after a word read as a street number (tidy16, the safe side), not a 個人番号
     if digits.startswith("00") and result.kinds == ("phone",):
         return  # 00 then a number is how a phone abroad is dialled (0081-90-…): masked as a phone on purpose
     if result.kinds:  # split as a stray group of at most 3 digits beside a phone number: masked on purpose
