@@ -165,7 +165,7 @@ async def test_a_self_test_finding_is_the_clerks_and_its_words_open_on_a_long_pr
         await page.get_by_test_id("check-close").click()
         # during a consultation the panel says when it can be checked again, instead of the button
         await page.get_by_test_id("start-consultation").click()
-        await expect(pill).to_have_text("役場と つながっています")  # on the resident's screens too: never "ready" (ux14)
+        await expect(pill).to_have_text("役場と つながっています")  # on the resident's screens too (ux14)
         await pill.click(delay=CLERK_HOLD_MS)
         await expect(page.get_by_test_id("check-rerun")).to_be_hidden()
         await expect(page.locator("#check-later")).to_be_visible()

@@ -4,8 +4,9 @@ training split (bench/triage/SELECTION.md, round 14):
 - "not answering the phone" and "the phone is off" said the ways the training writers say it in Vietnamese,
   Nepali, Tagalog, Portuguese and English: beside an old person, a child, someone alone or a stretch of time
   these ask the danger question (the concept rows of concepts.yaml);
-- ``EngineConfig.kept_kind_quiet_floor`` (off by default, its measurement unfinished): a line that names violence or suicide but is told as over or as
-  paperwork, and whose learned danger score reads far calm, is asked instead of being urgent at once.
+- ``EngineConfig.kept_kind_quiet_floor`` (off by default, its measurement unfinished): a line that names violence
+  or suicide but is told as over or as paperwork, and whose learned danger score reads far calm, is asked instead
+  of being urgent at once.
 """
 
 from __future__ import annotations
