@@ -17,6 +17,7 @@ from madoguchi import keys
 from madoguchi.bookings.plan import JST
 from tests.bookings_support import running
 from tests.browser.chromium import WAIT_MS, new_page, shot_path
+from tests.browser.test_booking_giveup_ux14 import check_in
 from tests.support import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -36,10 +37,7 @@ async def test_an_early_booking_gets_one_clear_message_and_keeps_the_booking(bro
             context, kiosk, problems = await new_page(browser, viewport)
             try:
                 await kiosk.goto(api.base_url + kiosk_path)
-                await kiosk.get_by_test_id("checkin-start").click(timeout=WAIT_MS)
-                for digit in code:
-                    await kiosk.get_by_test_id(f"checkin-digit-{digit}").click()
-                await kiosk.get_by_test_id("checkin-submit").click()
+                await check_in(kiosk, code)
                 early = kiosk.get_by_test_id("waiting-early")
                 await expect(early).to_be_visible(timeout=WAIT_MS)
                 await expect(early).to_contain_text("ご予約は 11:00 です。予約は そのままです。")
